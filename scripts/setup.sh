@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Installs everything cnbkit's main job and tests need, idempotently.
+# Quick when everything is already there: each step checks before it acts.
+#
+# What it installs, and where:
+#   - npm workspaces (npm ci)                       -> node_modules/
+#   - Debian packages: runc umoci skopeo docker-registry debootstrap qemu-user-static
+#   - the CNB lifecycle built with Go              -> ~/.cache/cnbkit/lifecycle/<version>/
+set -euo pipefail
+
+LIFECYCLE_VERSION="${CNBKIT_LIFECYCLE_VERSION:-0.21.17}"
+CACHE="${CNBKIT_CACHE:-$HOME/.cache/cnbkit}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+say() { printf '[setup] %s\n' "$*"; }
+
+# --- npm --------------------------------------------------------------------
+# Re-run npm ci only when the lockfile changed since the last install.
+stamp="$ROOT/node_modules/.cnbkit-lock-sha256"
+want="$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "npm ci"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+fi
+
+# --- Debian packages --------------------------------------------------------
+pkgs=(runc umoci skopeo docker-registry debootstrap qemu-user-static binfmt-support xz-utils zstd unzip libcap2-bin)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: Debian packages missing: ${missing[*]}; run this script as root or apt-get install them" >&2
+    exit 1
+  fi
+  say "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The distribution registry's Debian package starts a system service on :5000; tests
+  # start their own registries on free loopback ports, so stop the packaged one.
+  (systemctl disable --now docker-registry >/dev/null 2>&1 || service docker-registry stop >/dev/null 2>&1 || true)
+fi
+
+# --- CNB lifecycle ------------------------------------------------------------
+# Built with Go from the module proxy and laid out like a release tarball's lifecycle/
+# directory, including the lifecycle.toml that builders read.
+#
+# `go install github.com/buildpacks/lifecycle/cmd/lifecycle@vX` does not work here: the
+# lifecycle requires github.com/osscontainertools/kaniko, which the Go module proxy refuses
+# (403). kaniko is used by one package only, the extender's Dockerfile applier, so we build
+# from a copy of the module with that package replaced by one that refuses image extensions.
+# Everything cnbkit uses (analyze, detect, restore, build, export, rebase, launch) is untouched.
+lc="$CACHE/lifecycle/$LIFECYCLE_VERSION"
+if [ ! -x "$lc/lifecycle" ] || [ ! -x "$lc/launcher" ] || [ ! -f "$lc/lifecycle.toml" ]; then
+  say "building lifecycle v$LIFECYCLE_VERSION with Go (first run only; ~1 min)"
+  mod="github.com/buildpacks/lifecycle@v$LIFECYCLE_VERSION"
+  GOFLAGS=-mod=mod go mod download "$mod"
+  mkdir -p "$CACHE/lifecycle"
+  work="$(mktemp -d "$CACHE/lifecycle/.build.XXXXXX")"
+  trap 'rm -rf "$work"' EXIT
+  cp -r "$(go env GOMODCACHE)/$mod" "$work/src"
+  chmod -R u+w "$work/src"
+  rm -f "$work/src/internal/extend/kaniko/"*.go
+  cp "$ROOT/scripts/lifecycle-no-kaniko.go.txt" "$work/src/internal/extend/kaniko/dockerfile_applier.go"
+  (cd "$work/src" && go mod edit -droprequire github.com/osscontainertools/kaniko)
+  ldflags="-s -w -X 'github.com/buildpacks/lifecycle/cmd.Version=$LIFECYCLE_VERSION'"
+  mkdir -p "$work/out"
+  for cmd in lifecycle launcher; do
+    (cd "$work/src" && CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false" go build -trimpath -ldflags "$ldflags" -o "$work/out/$cmd" "./cmd/$cmd")
+  done
+  for phase in detector analyzer restorer builder exporter rebaser creator extender; do
+    ln -sf lifecycle "$work/out/$phase"
+  done
+  # The API lists are those of lifecycle v0.21.17's api/apis.go.
+  cat >"$work/out/lifecycle.toml" <<TOML
+[apis]
+[apis.buildpack]
+  deprecated = []
+  supported = ["0.7", "0.8", "0.9", "0.10", "0.11", "0.12"]
+[apis.platform]
+  deprecated = []
+  supported = ["0.7", "0.8", "0.9", "0.10", "0.11", "0.12", "0.13", "0.14", "0.15"]
+
+[lifecycle]
+  version = "$LIFECYCLE_VERSION"
+TOML
+  rm -rf "$lc"
+  mv "$work/out" "$lc"
+fi
+"$lc/lifecycle" -version >/dev/null
+say "ready (lifecycle $("$lc/lifecycle" -version) in $lc)"

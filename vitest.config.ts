@@ -1,0 +1,20 @@
+import { defineConfig } from "vitest/config";
+
+// One runner for the whole monorepo. Unit tests sit beside their code; cross-package and
+// end-to-end tests live in test/ and use real parts (lifecycle, runc, registry), so they
+// get longer timeouts. Timeouts are safety nets, never speed assertions (see bench/).
+export default defineConfig({
+  test: {
+    include: [
+      "framework/**/*.test.ts",
+      "builder-packager/**/*.test.ts",
+      "buildpacks/**/*.test.ts",
+      "test/**/*.test.ts",
+    ],
+    exclude: ["**/node_modules/**", "**/dist/**", "templates/**"],
+    testTimeout: 120_000,
+    hookTimeout: 600_000,
+    pool: "forks",
+    reporters: process.env.CI ? ["default"] : ["default"],
+  },
+});

@@ -23,6 +23,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
+# The CLI is bundled so it runs on plain Node; a second or two, so always redone.
+(cd "$ROOT" && node scripts/build-cli.mjs)
+
 # --- Debian packages --------------------------------------------------------
 pkgs=(runc umoci skopeo docker-registry debootstrap qemu-user-static binfmt-support xz-utils zstd unzip libcap2-bin)
 missing=()

@@ -1,0 +1,61 @@
+/**
+ * The `cnbkit` command line: dispatches to a subcommand and turns every failure into one
+ * line (plus an optional hint) and a non-zero exit. Stack traces only with --verbose or
+ * BP_LOG_LEVEL=debug.
+ */
+import { formatError } from "@cnbkit/framework";
+import { type Command, parseInvocation } from "./command.js";
+import { commands } from "./commands/index.js";
+
+/** The CLI's version, the package's. */
+export const VERSION = "0.1.0";
+
+function topHelp(list: Command[]): string {
+  const width = Math.max(...list.map((c) => c.name.length)) + 2;
+  return [
+    "cnbkit: build Cloud Native Buildpacks, builders and app images, without Docker.",
+    "",
+    "Usage: cnbkit <command> [options]",
+    "",
+    "Commands:",
+    ...list.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    "",
+    "Run 'cnbkit <command> --help' for a command's options.",
+  ].join("\n");
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code.
+ * Exported so tests can run commands in-process.
+ */
+export async function main(
+  argv: string[],
+  io = { out: (l: string) => process.stdout.write(`${l}\n`), err: (l: string) => process.stderr.write(`${l}\n`) },
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.out(topHelp(commands));
+    return name ? 0 : 2;
+  }
+  if (name === "--version" || name === "version") {
+    io.out(`cnbkit ${VERSION}`);
+    return 0;
+  }
+  // Two-word commands ("builder create") are registered under their full name.
+  const twoWord = rest[0] && commands.find((c) => c.name === `${name} ${rest[0]}`);
+  const cmd = twoWord || commands.find((c) => c.name === name);
+  const args = twoWord ? rest.slice(1) : rest;
+  if (!cmd) {
+    io.err(formatError(new Error(`unknown command "${name}"; run 'cnbkit --help' for the list`)));
+    return 2;
+  }
+  const verbose = args.includes("--verbose") || args.includes("-v") || process.env.BP_LOG_LEVEL === "debug";
+  try {
+    const inv = parseInvocation(cmd, args, io);
+    if (!inv) return 0;
+    return (await cmd.run(inv)) ?? 0;
+  } catch (err) {
+    io.err(formatError(err, verbose));
+    return 1;
+  }
+}

@@ -46,7 +46,7 @@ export interface EnvEntry {
 /** The operations available in one scope (all phases, build, launch, or one process). */
 export class EnvScope {
   constructor(
-    private readonly entries: EnvEntry[],
+    protected readonly ops: EnvEntry[],
     private readonly dir: EnvDir,
   ) {}
 
@@ -73,11 +73,11 @@ export class EnvScope {
   private add(name: string, op: EnvOp, value: string, delim?: string): this {
     validateEnvName(name, `env ${op}`);
     // One file per (dir, name, op): a second call replaces the first, as the file would.
-    const i = this.entries.findIndex((e) => e.dir === this.dir && e.name === name && e.op === op);
+    const i = this.ops.findIndex((e) => e.dir === this.dir && e.name === name && e.op === op);
     const entry: EnvEntry = { dir: this.dir, name, op, value };
     if (delim !== undefined) entry.delim = delim;
-    if (i >= 0) this.entries[i] = entry;
-    else this.entries.push(entry);
+    if (i >= 0) this.ops[i] = entry;
+    else this.ops.push(entry);
     return this;
   }
 }
@@ -87,8 +87,6 @@ export class EnvScope {
  * (`env/`); `.build`, `.launch` and `.process(type)` narrow the scope.
  */
 export class EnvDelta extends EnvScope {
-  /** Every operation, in the order declared. */
-  readonly entries: EnvEntry[];
   /** Operations for later buildpacks only (`env.build/`). */
   readonly build: EnvScope;
   /** Operations for the launched app only (`env.launch/`). */
@@ -96,15 +94,19 @@ export class EnvDelta extends EnvScope {
 
   constructor(entries: EnvEntry[] = []) {
     super(entries, "env");
-    this.entries = entries;
     this.build = new EnvScope(entries, "env.build");
     this.launch = new EnvScope(entries, "env.launch");
+  }
+
+  /** Every operation, in the order declared. */
+  get entries(): readonly EnvEntry[] {
+    return this.ops;
   }
 
   /** Operations for one launched process type (`env.launch/<type>/`). */
   process(type: string): EnvScope {
     validateProcessType(type, "env process type");
-    return new EnvScope(this.entries, `env.launch/${type}`);
+    return new EnvScope(this.ops, `env.launch/${type}`);
   }
 
   /** True when nothing has been declared. */

@@ -137,7 +137,7 @@ export function stringifyLaunchToml(l: Partial<LaunchToml>): string {
     }));
   }
   if (slices.length > 0) doc.slices = slices.map((s) => ({ paths: s.paths }));
-  return stringifyToml(doc);
+  return Object.keys(doc).length === 0 ? "" : stringifyToml(doc);
 }
 
 function validateLabels(labels: unknown[], where: string): Label[] {

@@ -1,0 +1,81 @@
+/**
+ * A cross-process lock made of a directory holding the owner's PID.
+ *
+ * Building a rootfs or a base image takes minutes; two callers (tests running in parallel,
+ * two terminals) asking for the same one must not both build it. `mkdir` is atomic, so the
+ * first caller gets the lock and the others wait. A lock left by a process that died is
+ * taken over, so a crash never blocks later builds.
+ */
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** Options for {@link withDirLock}. */
+export interface DirLockOptions {
+  /** Called once when the lock is held by another live process and we start waiting. */
+  onWait?: (ownerPid: number | undefined) => void;
+  /** How often to look again while waiting, in ms (default 500). */
+  pollMs?: number;
+}
+
+/** A lock dir without a pid file older than this is treated as abandoned (its owner died between mkdir and write). */
+const PIDLESS_GRACE_MS = 30_000;
+
+/**
+ * Runs `fn` while holding the lock directory `lockDir` and releases it afterwards, even on error.
+ *
+ * @example
+ * const dir = await withDirLock(`${target}.lock`, async () => (await exists(target)) ? target : build());
+ */
+export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, options: DirLockOptions = {}): Promise<T> {
+  let announced = false;
+  for (;;) {
+    try {
+      await mkdir(lockDir);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const owner = await lockOwner(lockDir);
+    if (owner.stale) {
+      await rm(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    if (!announced) {
+      announced = true;
+      options.onWait?.(owner.pid);
+    }
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
+  }
+  try {
+    await writeFile(join(lockDir, "pid"), `${process.pid}\n`);
+    return await fn();
+  } finally {
+    await rm(lockDir, { recursive: true, force: true });
+  }
+}
+
+async function lockOwner(lockDir: string): Promise<{ pid: number | undefined; stale: boolean }> {
+  let text: string;
+  try {
+    text = await readFile(join(lockDir, "pid"), "utf8");
+  } catch {
+    try {
+      const age = Date.now() - (await stat(lockDir)).mtimeMs;
+      return { pid: undefined, stale: age > PIDLESS_GRACE_MS };
+    } catch {
+      return { pid: undefined, stale: false }; // released meanwhile: try mkdir again
+    }
+  }
+  const pid = Number.parseInt(text.trim(), 10);
+  if (!Number.isInteger(pid) || pid <= 0) return { pid: undefined, stale: true };
+  return { pid, stale: !isAlive(pid) };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

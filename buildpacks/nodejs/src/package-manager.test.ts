@@ -1,0 +1,70 @@
+import { describe, expect, test } from "vitest";
+import { choosePackageManager } from "./package-manager.js";
+
+const files = (...names: string[]) => new Set(names);
+
+describe("choosePackageManager", () => {
+  test("packageManager with a corepack hash picks the tool and exact version", () => {
+    const c = choosePackageManager({
+      pkg: { packageManager: "pnpm@9.1.0+sha512.0123456789abcdef" },
+      files: files("pnpm-lock.yaml"),
+    });
+    expect(c).toMatchObject({ name: "pnpm", version: "9.1.0", lockfile: "pnpm-lock.yaml" });
+    expect(c.install).toEqual(["pnpm", "install", "--frozen-lockfile"]);
+    expect(c.source).toBe('package.json packageManager "pnpm@9.1.0"');
+  });
+  test("packageManager yarn@4 is berry even before a lockfile exists", () => {
+    const c = choosePackageManager({ pkg: { packageManager: "yarn@4.5.0" }, files: files() });
+    expect(c.berry).toBe(true);
+    expect(c.install).toEqual(["yarn", "install"]);
+    expect(c.warning).toMatch(/No lockfile/);
+  });
+  test("a malformed packageManager is a one-line error", () => {
+    expect(() => choosePackageManager({ pkg: { packageManager: "bun@1" }, files: files() })).toThrow(
+      /package.json: packageManager "bun@1"/,
+    );
+  });
+  test("engines.yarn chooses yarn over a package-lock", () => {
+    const c = choosePackageManager({ pkg: { engines: { yarn: "1.x" } }, files: files("yarn.lock") });
+    expect(c).toMatchObject({ name: "yarn", version: "1.x", berry: false });
+    expect(c.install).toEqual(["yarn", "install", "--frozen-lockfile"]);
+  });
+  test("engines.npm alone does not override a pnpm lockfile", () => {
+    const c = choosePackageManager({ pkg: { engines: { npm: ">=10" } }, files: files("pnpm-lock.yaml") });
+    expect(c.name).toBe("pnpm");
+  });
+  test("package-lock.json and npm-shrinkwrap.json → npm ci", () => {
+    expect(choosePackageManager({ pkg: {}, files: files("package-lock.json") }).install).toEqual(["npm", "ci"]);
+    const s = choosePackageManager({ pkg: {}, files: files("npm-shrinkwrap.json") });
+    expect(s.install).toEqual(["npm", "ci"]);
+    expect(s.lockfile).toBe("npm-shrinkwrap.json");
+    expect(s.installProd).toEqual(["npm", "ci", "--omit=dev"]);
+  });
+  test("yarn.lock v1 → classic frozen-lockfile; berry lock → --immutable", () => {
+    const v1 = choosePackageManager({ pkg: {}, files: files("yarn.lock"), yarnLock: "# yarn lockfile v1\n" });
+    expect(v1.berry).toBe(false);
+    expect(v1.install).toEqual(["yarn", "install", "--frozen-lockfile"]);
+    const berry = choosePackageManager({
+      pkg: {},
+      files: files("yarn.lock"),
+      yarnLock: "__metadata:\n  version: 8\n  cacheKey: 10c0\n",
+    });
+    expect(berry.berry).toBe(true);
+    expect(berry.install).toEqual(["yarn", "install", "--immutable"]);
+  });
+  test("no lockfile → npm install with a warning", () => {
+    const c = choosePackageManager({ pkg: {}, files: files() });
+    expect(c.install).toEqual(["npm", "install"]);
+    expect(c.warning).toMatch(/No lockfile found/);
+  });
+  test("vendored node_modules without a lockfile is rebuilt", () => {
+    const c = choosePackageManager({ pkg: {}, files: files("node_modules") });
+    expect(c.vendored).toBe(true);
+    expect(c.install).toEqual(["npm", "rebuild"]);
+  });
+  test("two lockfiles: the first in order wins and the other is named", () => {
+    const c = choosePackageManager({ pkg: {}, files: files("package-lock.json", "yarn.lock"), yarnLock: "" });
+    expect(c.name).toBe("yarn");
+    expect(c.warning).toMatch(/package-lock.json besides yarn.lock/);
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * Which package manager installs an app's dependencies, which version, and with what command.
+ *
+ * Order (Heroku's coverage, corepack-aware): the `packageManager` field (corepack's
+ * `name@version[+hash]`), then `engines.npm|yarn|pnpm`, then the lockfile. Vendored
+ * `node_modules` without a lockfile is rebuilt rather than reinstalled.
+ */
+import { CnbError } from "@cnbkit/framework";
+import semver from "semver";
+
+/** The package managers this buildpack drives. */
+export type PackageManagerName = "npm" | "yarn" | "pnpm";
+
+/** Lockfile names, in the order they are looked for. */
+export const LOCKFILES = ["pnpm-lock.yaml", "yarn.lock", "package-lock.json", "npm-shrinkwrap.json"] as const;
+
+/** The decision, with everything the build needs to log and run. */
+export interface PackageManagerChoice {
+  name: PackageManagerName;
+  /** Exact version (packageManager) or range (engines); undefined → the one bundled/latest. */
+  version?: string;
+  /** True for yarn 2+ ("berry"). */
+  berry: boolean;
+  /** Why: e.g. `package.json packageManager "pnpm@9.1.0"` or `yarn.lock`. */
+  source: string;
+  /** The lockfile this install is pinned by, if any. */
+  lockfile?: string;
+  /** The install command (with dev dependencies). */
+  install: string[];
+  /** The install command that leaves out dev dependencies, when the tool has one. */
+  installProd?: string[];
+  /** The command that removes dev dependencies from an installed tree. */
+  prune: string[];
+  /** Set when nothing pins the install (no lockfile) or vendored modules are rebuilt. */
+  warning?: string;
+  /** True when `node_modules` is vendored in the app and only rebuilt. */
+  vendored: boolean;
+}
+
+/** What {@link choosePackageManager} looks at. */
+export interface PackageManagerInputs {
+  /** Parsed package.json. */
+  pkg: Record<string, unknown>;
+  /** Names of files present in the install root (only the ones in {@link LOCKFILES} and `node_modules` matter). */
+  files: ReadonlySet<string>;
+  /** The text of yarn.lock, when present (to tell classic from berry). */
+  yarnLock?: string;
+}
+
+/**
+ * Chooses the package manager and its commands.
+ *
+ * @example
+ * choosePackageManager({ pkg: { packageManager: "pnpm@9.1.0+sha512.abc" }, files: new Set(["pnpm-lock.yaml"]) })
+ * // { name: "pnpm", version: "9.1.0", install: ["pnpm", "install", "--frozen-lockfile"], ... }
+ */
+export function choosePackageManager(inputs: PackageManagerInputs): PackageManagerChoice {
+  const { pkg, files } = inputs;
+  const lockfiles = LOCKFILES.filter((f) => files.has(f));
+  let name: PackageManagerName | undefined;
+  let version: string | undefined;
+  let source = "";
+
+  const field = pkg.packageManager;
+  if (field !== undefined) {
+    if (typeof field !== "string")
+      throw new CnbError(`package.json: packageManager must be a string like "pnpm@9.1.0"`);
+    const m = /^(npm|yarn|pnpm)@([^+\s]+)(\+[a-z0-9]+\.[0-9a-fA-F]+)?$/.exec(field.trim());
+    if (!m) {
+      throw new CnbError(`package.json: packageManager "${field}" is not "<npm|yarn|pnpm>@<version>[+<hash>]"`, {
+        hint: 'e.g. "pnpm@9.1.0" or "yarn@4.5.0+sha512.…" (corepack\'s format)',
+      });
+    }
+    if (!semver.valid(m[2]!))
+      throw new CnbError(`package.json: packageManager "${field}": "${m[2]}" is not an exact version`);
+    name = m[1] as PackageManagerName;
+    version = m[2]!;
+    source = `package.json packageManager "${name}@${version}"`;
+  }
+
+  const engines = isRecord(pkg.engines) ? pkg.engines : {};
+  if (!name) {
+    for (const candidate of ["pnpm", "yarn", "npm"] as const) {
+      const range = engines[candidate];
+      if (typeof range === "string" && range.trim()) {
+        if (semver.validRange(range) === null) {
+          throw new CnbError(`package.json: engines.${candidate} "${range}" is not a version range`);
+        }
+        // engines.npm alone only pins npm's version; a yarn or pnpm lockfile still decides the tool.
+        if (candidate === "npm" && lockfiles.some((l) => l === "yarn.lock" || l === "pnpm-lock.yaml")) continue;
+        name = candidate;
+        version = range.trim();
+        source = `package.json engines.${candidate} "${version}"`;
+        break;
+      }
+    }
+  }
+
+  const lockFor = (n: PackageManagerName): string | undefined =>
+    n === "npm"
+      ? lockfiles.find((l) => l === "package-lock.json" || l === "npm-shrinkwrap.json")
+      : lockfiles.find((l) => l === (n === "yarn" ? "yarn.lock" : "pnpm-lock.yaml"));
+
+  if (!name) {
+    const first = lockfiles[0];
+    if (first === "pnpm-lock.yaml") name = "pnpm";
+    else if (first === "yarn.lock") name = "yarn";
+    else name = "npm";
+    source = first ?? "no lockfile";
+  }
+
+  const lockfile = lockFor(name);
+  const berryLock = inputs.yarnLock !== undefined && /^__metadata:/m.test(inputs.yarnLock);
+  let berry = false;
+  if (name === "yarn") {
+    const major = version ? semver.minVersion(version)?.major : undefined;
+    berry = major !== undefined ? major >= 2 : berryLock;
+  }
+
+  const choice: PackageManagerChoice = { name, berry, source, install: [], prune: [], vendored: false };
+  if (version !== undefined) choice.version = version;
+  if (lockfile) choice.lockfile = lockfile;
+
+  const others = lockfiles.filter((l) => l !== lockfile);
+  if (lockfile && others.length > 0) {
+    choice.warning = `Found ${others.join(", ")} besides ${lockfile}; using ${name} (delete the unused lockfile)`;
+  }
+
+  switch (name) {
+    case "npm":
+      choice.install = lockfile ? ["npm", "ci"] : ["npm", "install"];
+      choice.installProd = [...choice.install, "--omit=dev"];
+      choice.prune = ["npm", "prune", "--omit=dev"];
+      break;
+    case "yarn":
+      if (berry) {
+        choice.install = lockfile ? ["yarn", "install", "--immutable"] : ["yarn", "install"];
+        choice.prune = ["yarn", "workspaces", "focus", "--all", "--production"];
+      } else {
+        choice.install = lockfile ? ["yarn", "install", "--frozen-lockfile"] : ["yarn", "install"];
+        choice.installProd = [...choice.install, "--production=true"];
+        choice.prune = [...choice.installProd];
+      }
+      break;
+    case "pnpm":
+      choice.install = lockfile ? ["pnpm", "install", "--frozen-lockfile"] : ["pnpm", "install"];
+      choice.installProd = [...choice.install, "--prod"];
+      choice.prune = ["pnpm", "prune", "--prod"];
+      break;
+  }
+
+  if (!lockfile) {
+    if (files.has("node_modules")) {
+      choice.vendored = true;
+      choice.install = name === "pnpm" ? ["pnpm", "rebuild"] : ["npm", "rebuild"];
+      delete choice.installProd;
+      choice.warning = "Using the vendored node_modules (rebuilding native modules); no lockfile pins it";
+    } else {
+      choice.warning = `No lockfile found; running "${choice.install.join(" ")}" resolves versions afresh on every build (commit a lockfile)`;
+    }
+  }
+  return choice;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

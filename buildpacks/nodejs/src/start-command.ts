@@ -1,0 +1,46 @@
+/**
+ * The command that starts the app, inferred the way Google's Node.js buildpack does it.
+ *
+ * A `start` script wins (`npm start`, `yarn start`, `pnpm start`); then the package.json
+ * `main` field; then the first of server.js, index.js, app.js (`node <file>`).
+ */
+import type { PackageManagerName } from "./package-manager.js";
+
+/** The files tried, in order, when there is no start script and no `main`. */
+export const START_FILES = ["server.js", "index.js", "app.js"] as const;
+
+/** An inferred start command and why it was chosen. */
+export interface StartCommand {
+  command: string[];
+  /** E.g. `package.json scripts.start` or `server.js`. */
+  source: string;
+}
+
+/**
+ * Infers the start command; undefined when nothing says how to start the app.
+ * `exists` answers whether a file (relative to the project) exists.
+ *
+ * @example
+ * inferStartCommand({ scripts: { start: "node app.js" } }, "pnpm", () => false)
+ * // { command: ["pnpm", "start"], source: "package.json scripts.start" }
+ */
+export function inferStartCommand(
+  pkg: Record<string, unknown> | undefined,
+  pm: PackageManagerName,
+  exists: (file: string) => boolean,
+): StartCommand | undefined {
+  const scripts =
+    pkg && typeof pkg.scripts === "object" && pkg.scripts !== null ? (pkg.scripts as Record<string, unknown>) : {};
+  if (typeof scripts.start === "string" && scripts.start.trim()) {
+    return { command: [pm, "start"], source: "package.json scripts.start" };
+  }
+  const main = pkg?.main;
+  if (typeof main === "string" && main.trim()) {
+    const file = main.trim().replace(/^\.\//, "");
+    const candidates = [file, `${file}.js`, `${file}/index.js`];
+    const found = candidates.find((c) => exists(c));
+    if (found) return { command: ["node", found], source: "package.json main" };
+  }
+  for (const f of START_FILES) if (exists(f)) return { command: ["node", f], source: f };
+  return undefined;
+}

@@ -1,0 +1,80 @@
+/**
+ * Monorepos: where the project is (BP_NODE_PROJECT_PATH) and where dependencies install
+ * (the workspace root when npm/yarn `workspaces` or pnpm-workspace.yaml declares one).
+ */
+import { isAbsolute, normalize, posix } from "node:path";
+import { CnbError } from "@cnbkit/framework";
+import { parseYamlLite } from "./yaml-lite.js";
+
+/** A workspace declaration found at the app root. */
+export interface Workspaces {
+  kind: "npm/yarn" | "pnpm";
+  /** Glob patterns of member packages, e.g. `packages/*`. */
+  patterns: string[];
+}
+
+/**
+ * Reads a workspace declaration from the root package.json (`workspaces` as an array or
+ * `{ packages: [...] }`) or pnpm-workspace.yaml; undefined when there is none.
+ */
+export function detectWorkspaces(
+  rootPkg: Record<string, unknown> | undefined,
+  pnpmWorkspaceYaml: string | undefined,
+): Workspaces | undefined {
+  if (pnpmWorkspaceYaml !== undefined) {
+    const doc = parseYamlLite(pnpmWorkspaceYaml, "pnpm-workspace.yaml");
+    const pkgs = doc.packages;
+    return {
+      kind: "pnpm",
+      patterns: Array.isArray(pkgs) ? pkgs.filter((p): p is string => typeof p === "string") : [],
+    };
+  }
+  const ws = rootPkg?.workspaces;
+  if (Array.isArray(ws)) return { kind: "npm/yarn", patterns: ws.filter((p): p is string => typeof p === "string") };
+  if (ws && typeof ws === "object" && Array.isArray((ws as { packages?: unknown }).packages)) {
+    const pkgs = (ws as { packages: unknown[] }).packages;
+    return { kind: "npm/yarn", patterns: pkgs.filter((p): p is string => typeof p === "string") };
+  }
+  return undefined;
+}
+
+/**
+ * Validates BP_NODE_PROJECT_PATH and returns it as a clean relative posix path ("." when unset).
+ * It may not be absolute or leave the app directory.
+ *
+ * @example
+ * projectPath({ BP_NODE_PROJECT_PATH: "./apps/web/" }) // "apps/web"
+ */
+export function projectPath(env: Record<string, string | undefined>): string {
+  const raw = env.BP_NODE_PROJECT_PATH?.trim();
+  if (!raw) return ".";
+  const clean = posix.normalize(raw.replaceAll("\\", "/")).replace(/\/+$/, "") || ".";
+  if (isAbsolute(raw) || clean === ".." || clean.startsWith("../") || normalize(clean).startsWith("..")) {
+    throw new CnbError(`BP_NODE_PROJECT_PATH: "${raw}" must be a path inside the app directory`);
+  }
+  return clean;
+}
+
+/**
+ * True when `project` (relative, posix) is matched by one of the workspace patterns, so the
+ * install belongs at the workspace root. Supports `*` (one segment) and `**` (any depth).
+ */
+export function isWorkspaceMember(project: string, ws: Workspaces): boolean {
+  if (project === ".") return false;
+  return ws.patterns.some((p) => globToRegExp(p.replace(/^\.\//, "").replace(/\/+$/, "")).test(project));
+}
+
+function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*" && glob[i + 1] === "*") {
+      re += ".*";
+      i++;
+      if (glob[i + 1] === "/") i++;
+    } else if (c === "*") re += "[^/]*";
+    else if ("\\^$+?.()|{}[]".includes(c)) re += `\\${c}`;
+    else re += c;
+  }
+  return new RegExp(`^${re}$`);
+}

@@ -1,0 +1,62 @@
+import { spawnSync } from "node:child_process";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { CnbError } from "../../../framework/src/errors.js";
+import { bundleBuildpack } from "./bundle.js";
+
+const fixture = join(import.meta.dirname, "fixtures", "tiny");
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "cnbkit-bundle-"));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+test("the same sources bundle to the same bytes wherever they sit", async () => {
+  await cp(fixture, join(tmp, "a", "deep", "copy"), { recursive: true });
+  await cp(fixture, join(tmp, "b"), { recursive: true });
+  const a = await bundleBuildpack({ entry: join(tmp, "a", "deep", "copy", "entry.ts"), nodeVersion: "26.10.0" });
+  const b = await bundleBuildpack({ entry: join(tmp, "b", "entry.ts"), nodeVersion: "26.10.0" });
+  expect(a.code).toBe(b.code);
+  expect(a.code).not.toContain(tmp);
+  expect(a.warnings).toEqual([]);
+});
+
+test("is CommonJS with no import.meta left, whitespace minified but names readable", async () => {
+  const { code } = await bundleBuildpack({ entry: join(fixture, "entry.ts"), nodeVersion: "26.10.0" });
+  expect(code).not.toMatch(/import\.meta/);
+  expect(code).not.toMatch(/^\s*(import|export)\s/m);
+  expect(code).toContain("function describe(");
+  expect(code.trim().split("\n").length).toBeLessThan(5);
+});
+
+test("the bundle runs on plain node: argv, env, exit code and import.meta.url work", async () => {
+  const { code } = await bundleBuildpack({ entry: join(fixture, "entry.ts"), nodeVersion: "26.10.0" });
+  const script = join(tmp, "detect");
+  await writeFile(script, code);
+  const report = join(tmp, "report.json");
+  const res = spawnSync(process.execPath, [script, "x"], { env: { ...process.env, FIXTURE_OUT: report } });
+  expect(res.status).toBe(100);
+  const got = JSON.parse(await readFile(report, "utf8"));
+  expect(got).toMatchObject({ invokedAs: "detect", args: ["x"], version: process.version });
+  expect(got.metaUrl).toBe(pathToFileURL(script).href);
+});
+
+test("an unresolvable import is a one-line CnbError naming file, line and column", async () => {
+  const entry = join(tmp, "broken.ts");
+  await writeFile(entry, 'const x = 1;\nimport { nope } from "./missing.js";\nconsole.log(nope, x);\n');
+  const err = await bundleBuildpack({ entry, nodeVersion: "26.10.0" }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(CnbError);
+  expect((err as Error).message).toMatch(/^broken\.ts:2:\d+: Could not resolve "\.\/missing\.js"$/);
+});
+
+test("a missing entry file is a CnbError", async () => {
+  await expect(bundleBuildpack({ entry: join(tmp, "none.ts"), nodeVersion: "26.10.0" })).rejects.toThrow(
+    /none\.ts: buildpack entry file not found/,
+  );
+});

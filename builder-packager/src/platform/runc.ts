@@ -1,0 +1,280 @@
+/**
+ * Runs one process in a root filesystem with runc, the OCI runtime that containerd and
+ * Kubernetes use, so builds and apps run with no container daemon.
+ *
+ * Each call writes an OCI runtime bundle (config.json) to a temp dir, runs
+ * `runc --root <temp> run --bundle <dir> <id>` in the foreground, streams the process's
+ * stdout and stderr line by line, and always kills and deletes the container afterwards
+ * (also on abort and when this process gets SIGINT/SIGTERM). runc's state lives under a
+ * per-call temp `--root`, so parallel callers never see each other's containers.
+ *
+ * The container shares the host's network (no network namespace: the lifecycle reaches
+ * registries and `cnbkit run` serves on the host's ports) but has its own pid, ipc, uts and
+ * mount namespaces, no new privileges, and for a non-root user no capabilities at all.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { constants as osConstants, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { CnbError } from "../../../framework/src/errors.js";
+
+/** A bind mount from the host into the container. */
+export interface BindMount {
+  /** Absolute host path (file or directory). */
+  source: string;
+  /** Absolute path inside the container; runc creates it when missing. */
+  destination: string;
+  /** Mount read-only (default: read-write). */
+  readonly?: boolean;
+}
+
+/** What {@link runContainer} runs and how. */
+export interface RunContainerOptions {
+  /** Container id; a unique one is made when omitted. Must be unique among live containers. */
+  id?: string;
+  /** The root filesystem directory (writable: runc creates mount points in it). */
+  rootfs: string;
+  /** argv of the process; `args[0]` is looked up on PATH inside the container. */
+  args: string[];
+  /** Environment as `K=V` pairs or a record. */
+  env: Record<string, string> | string[];
+  /** Working directory inside the container (default `/`). */
+  cwd?: string;
+  /** User and group the process runs as. */
+  user: { uid: number; gid: number; additionalGids?: number[] };
+  /** Extra bind mounts (applied after /proc, /dev, /sys, resolv.conf and hosts). */
+  mounts?: BindMount[];
+  /** Share the host's network namespace. Only host networking is supported. */
+  hostNetwork?: true;
+  /** Called with each line the process writes to stdout (without the newline). */
+  onStdout?: (line: string) => void;
+  /** Called with each line the process writes to stderr (without the newline). */
+  onStderr?: (line: string) => void;
+  /** Aborting kills the container; the promise then resolves with the kill's exit status. */
+  signal?: AbortSignal;
+  /** Container hostname (default `cnbkit`). */
+  hostname?: string;
+}
+
+/** Capabilities a root process in the container gets (Docker's default set). */
+const ROOT_CAPS = [
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_FSETID",
+  "CAP_FOWNER",
+  "CAP_MKNOD",
+  "CAP_NET_RAW",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETFCAP",
+  "CAP_SETPCAP",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_SYS_CHROOT",
+  "CAP_KILL",
+  "CAP_AUDIT_WRITE",
+];
+
+/** Containers started by this process and not yet deleted: killed on SIGINT/SIGTERM. */
+const live = new Map<string, string>(); // id -> runc --root
+let signalHandlersInstalled = false;
+
+function onFatalSignal(sig: NodeJS.Signals): void {
+  for (const [id, root] of live) {
+    spawnSync("runc", ["--root", root, "kill", id, "KILL"], { stdio: "ignore" });
+    spawnSync("runc", ["--root", root, "delete", "-f", id], { stdio: "ignore" });
+  }
+  live.clear();
+  uninstallSignalHandlers();
+  // Re-raise so the default behaviour (exit with the signal) still happens.
+  process.kill(process.pid, sig);
+}
+
+function installSignalHandlers(): void {
+  if (signalHandlersInstalled) return;
+  signalHandlersInstalled = true;
+  process.once("SIGINT", onFatalSignal);
+  process.once("SIGTERM", onFatalSignal);
+}
+
+function uninstallSignalHandlers(): void {
+  if (!signalHandlersInstalled) return;
+  signalHandlersInstalled = false;
+  process.removeListener("SIGINT", onFatalSignal);
+  process.removeListener("SIGTERM", onFatalSignal);
+}
+
+/** A container id that is unique across parallel callers and processes. */
+export function uniqueContainerId(prefix = "cnbkit"): string {
+  return `${prefix}-${process.pid}-${randomBytes(6).toString("hex")}`;
+}
+
+/**
+ * Builds the OCI runtime config (config.json) for one process. Exported so tests and
+ * `--verbose` output can show exactly what runc gets.
+ */
+export function runtimeConfig(opts: RunContainerOptions): Record<string, unknown> {
+  const env = Array.isArray(opts.env) ? opts.env : Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
+  const caps = opts.user.uid === 0 ? ROOT_CAPS : [];
+  const mounts: Record<string, unknown>[] = [
+    { destination: "/proc", type: "proc", source: "proc" },
+    {
+      destination: "/dev",
+      type: "tmpfs",
+      source: "tmpfs",
+      options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
+    },
+    {
+      destination: "/dev/pts",
+      type: "devpts",
+      source: "devpts",
+      options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"],
+    },
+    {
+      destination: "/dev/shm",
+      type: "tmpfs",
+      source: "shm",
+      options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+    },
+    { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
+    // With the host's network namespace a fresh sysfs mount is refused, so bind the host's.
+    { destination: "/sys", type: "bind", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", "ro"] },
+  ];
+  for (const file of ["/etc/resolv.conf", "/etc/hosts"]) {
+    if (existsSync(file)) {
+      mounts.push({ destination: file, type: "bind", source: file, options: ["bind", "ro", "nosuid", "nodev"] });
+    }
+  }
+  for (const m of opts.mounts ?? []) {
+    mounts.push({
+      destination: m.destination,
+      type: "bind",
+      source: resolve(m.source),
+      options: ["rbind", m.readonly ? "ro" : "rw", "nosuid", "nodev"],
+    });
+  }
+  return {
+    ociVersion: "1.0.2",
+    process: {
+      terminal: false,
+      user: { uid: opts.user.uid, gid: opts.user.gid, additionalGids: opts.user.additionalGids ?? [] },
+      args: opts.args,
+      env,
+      cwd: opts.cwd ?? "/",
+      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
+      rlimits: [rlimit("RLIMIT_NOFILE", "Max open files", 65536), rlimit("RLIMIT_NPROC", "Max processes", 65536)],
+      noNewPrivileges: true,
+    },
+    root: { path: resolve(opts.rootfs), readonly: false },
+    hostname: opts.hostname ?? "cnbkit",
+    mounts,
+    linux: {
+      namespaces: [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }],
+      maskedPaths: [
+        "/proc/acpi",
+        "/proc/asound",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/sys/firmware",
+        "/proc/scsi",
+      ],
+      readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+    },
+  };
+}
+
+/**
+ * An rlimit capped at this process's own hard limit: without CAP_SYS_RESOURCE (common in
+ * CI sandboxes) runc cannot raise a hard limit, and the container would fail to start.
+ */
+function rlimit(type: string, procName: string, want: number): { type: string; hard: number; soft: number } {
+  let hard = want;
+  try {
+    const line = readFileSync("/proc/self/limits", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith(procName));
+    const fields = line?.slice(procName.length).trim().split(/\s+/);
+    const h = fields?.[1];
+    if (h && h !== "unlimited") hard = Math.min(want, Number(h));
+  } catch {
+    // no /proc: keep the wanted value
+  }
+  return { type, hard, soft: hard };
+}
+
+function streamLines(stream: Readable, sink: ((line: string) => void) | undefined): Promise<void> {
+  if (!sink) {
+    stream.resume();
+    return new Promise((res) => stream.on("close", res));
+  }
+  const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  rl.on("line", sink);
+  return new Promise((res) => rl.on("close", res));
+}
+
+/**
+ * Runs `opts.args` in `opts.rootfs` under runc and resolves with its exit status
+ * (128 + signal number when it was killed). Output is streamed line by line while it runs.
+ *
+ * @example
+ * const code = await runContainer({
+ *   rootfs, args: ["/cnb/lifecycle/creator", "-app", "/workspace", "my-app"],
+ *   env: { PATH: "/usr/bin:/bin", CNB_PLATFORM_API: "0.14" }, user: { uid: 1000, gid: 1000 },
+ *   mounts: [{ source: layersDir, destination: "/layers" }], hostNetwork: true,
+ *   onStdout: console.log, onStderr: console.error,
+ * });
+ */
+export async function runContainer(opts: RunContainerOptions): Promise<number> {
+  if (opts.signal?.aborted) throw new CnbError("container run aborted before it started");
+  if (!existsSync(opts.rootfs)) throw new CnbError(`root filesystem ${opts.rootfs} does not exist`);
+  const id = opts.id ?? uniqueContainerId();
+  const bundle = await mkdtemp(join(tmpdir(), "cnbkit-bundle-"));
+  const stateRoot = await mkdtemp(join(tmpdir(), "cnbkit-runc-"));
+  const runc = (args: string[]) => spawnSync("runc", ["--root", stateRoot, ...args], { stdio: "ignore" });
+  let onAbort: (() => void) | undefined;
+  try {
+    await writeFile(join(bundle, "config.json"), JSON.stringify(runtimeConfig(opts), null, 2));
+    live.set(id, stateRoot);
+    installSignalHandlers();
+    const child = spawn("runc", ["--root", stateRoot, "run", "--bundle", bundle, id], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    onAbort = () => {
+      runc(["kill", id, "KILL"]);
+    };
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    const out = streamLines(child.stdout, opts.onStdout);
+    const err = streamLines(child.stderr, opts.onStderr);
+    const code = await new Promise<number>((res, rej) => {
+      child.on("error", (e) =>
+        rej(
+          new CnbError(`cannot start runc: ${e.message}`, {
+            hint: "install runc (Debian package runc) and run as root",
+            cause: e,
+          }),
+        ),
+      );
+      child.on("close", (c, sig) => res(c ?? 128 + (sig ? signalNumber(sig) : 0)));
+    });
+    await Promise.all([out, err]);
+    return code;
+  } finally {
+    if (onAbort) opts.signal?.removeEventListener("abort", onAbort);
+    runc(["delete", "-f", id]);
+    live.delete(id);
+    if (live.size === 0) uninstallSignalHandlers();
+    await rm(bundle, { recursive: true, force: true });
+    await rm(stateRoot, { recursive: true, force: true });
+  }
+}
+
+function signalNumber(sig: NodeJS.Signals): number {
+  return osConstants.signals[sig] ?? 0;
+}

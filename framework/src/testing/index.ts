@@ -1,0 +1,385 @@
+/**
+ * `@cnbkit/framework/testing`: run a buildpack's detect and build in-process against
+ * temporary app, platform and layers directories, and inspect what they produced.
+ *
+ * ```ts
+ * const first = await runBuild(bp, { app: { "package.json": pkg, "package-lock.json": lock } });
+ * const second = await runBuild(bp, { app: first.app, restore: first.layers });   // as the lifecycle restores
+ * expect(second.layer("node_modules").state.kind).toBe("restored");
+ * expect(second.launchEnv("web").NODE_ENV).toBe("production");
+ * ```
+ *
+ * `restore` simulates the lifecycle between builds: cache layers come back with their
+ * directory, TOML (without `[types]`) and SBOMs; launch-only layers come back as TOML and
+ * SBOMs only, and if the build reuses them, their contents are taken from the previous
+ * build (as the exporter takes them from the previous image). store.toml is restored too.
+ * Temporary directories are removed when the process exits.
+ */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { type BuildOutcome, runBuildPhase } from "../build.js";
+import { type DetectResult, type PhaseIO, runDetectPhase } from "../detect.js";
+import { applyEnv, type EnvLayer } from "../env.js";
+import type { LayerState } from "../layers.js";
+import type { BuildpackDefinition } from "../main.js";
+import type { BuildPlan } from "../spec/build-plan.js";
+import { parseBuildToml } from "../spec/build-toml.js";
+import { parseBuildpackToml } from "../spec/buildpack-toml.js";
+import { type BuildpackPlanEntry, stringifyBuildpackPlan } from "../spec/buildpack-plan.js";
+import { type Label, type LaunchToml, parseLaunchToml, type Process } from "../spec/launch-toml.js";
+import { type LayerToml, parseLayerToml } from "../spec/layer-toml.js";
+import { parseStoreToml } from "../spec/store-toml.js";
+import { stringifyToml } from "../spec/toml.js";
+
+/** App source: a map of relative path → content, or an existing directory (copied). */
+export type AppInput = Record<string, string> | string;
+
+/** A service binding to provide under `<platform>/bindings/<name>/`. */
+export interface BindingInput {
+  type: string;
+  provider?: string;
+  /** Entry name → content. */
+  entries?: Record<string, string>;
+}
+
+/** Options shared by {@link runDetect} and {@link runBuild}. */
+export interface RunOptions {
+  app?: AppInput;
+  /**
+   * The process environment of the phase (PATH and HOME are taken from this process unless
+   * given). CNB_* paths are set by the harness.
+   */
+  env?: Record<string, string>;
+  /** Files of `<platform>/env/`; also set in the environment unless `clear-env = true`. */
+  platformEnv?: Record<string, string>;
+  /** Bindings by name. */
+  bindings?: Record<string, BindingInput>;
+  /** A buildpack directory whose buildpack.toml is used (e.g. the buildpack under test). */
+  buildpackDir?: string;
+  /** buildpack.toml text, when there is no `buildpackDir`. Default: a minimal API 0.12 descriptor. */
+  buildpackToml?: string;
+}
+
+/** Result of {@link runDetect}. */
+export interface DetectRun {
+  result: DetectResult;
+  passed: boolean;
+  /** The plan alternatives detect wrote (empty on fail). */
+  plans: BuildPlan[];
+  /** Log lines. */
+  stdout: string[];
+  app: string;
+}
+
+/** Options of {@link runBuild}. */
+export interface BuildRunOptions extends RunOptions {
+  /** Buildpack plan entries; by default detect runs and the plan is what it requires and provides. */
+  plan?: BuildpackPlanEntry[];
+  /** The `layers` directory of a previous run, restored as the lifecycle would. */
+  restore?: string;
+}
+
+/** One layer after a build. */
+export interface LayerView {
+  name: string;
+  state: LayerState;
+  path: string;
+  /** The `<layer>.toml` written (undefined if none). */
+  toml: LayerToml | undefined;
+  /** Files under the layer directory, relative, sorted ([] when there is no directory). */
+  files: string[];
+  /** True when the layer was reused from the previous image (no directory this build). */
+  reusedFromImage: boolean;
+}
+
+/** Result of {@link runBuild}. */
+export interface BuildRun {
+  /** The app directory (pass it to a later run to rebuild the same app). */
+  app: string;
+  /** The layers directory (pass it as `restore` to simulate a rebuild). */
+  layers: string;
+  plan: BuildpackPlanEntry[];
+  stdout: string[];
+  launchToml: LaunchToml | undefined;
+  processes: Process[];
+  labels: Label[];
+  /** build.toml `[[unmet]]` names. */
+  unmet: string[];
+  /** store.toml `[metadata]`, if written. */
+  store: Record<string, unknown> | undefined;
+  /** A layer declared in this build; throws when there is none. */
+  layer(name: string): LayerView;
+  /** The environment a later buildpack's build sees. */
+  buildEnv(): Record<string, string>;
+  /** The environment the launched process sees (before exec.d). */
+  launchEnv(processType?: string, base?: Record<string, string>): Record<string, string>;
+  /** A parsed SBOM file: `sbom("node", "cdx")`, `sbom("launch", "spdx")`. */
+  sbom(layer: string, format: "cdx" | "spdx"): unknown;
+}
+
+const DEFAULT_TOML = `api = "0.12"
+
+[buildpack]
+id = "cnbkit/test"
+version = "0.0.0"
+sbom-formats = ["application/vnd.cyclonedx+json", "application/spdx+json"]
+`;
+
+const created: string[] = [];
+let hooked = false;
+
+async function tempDir(prefix: string): Promise<string> {
+  if (!hooked) {
+    hooked = true;
+    process.on("exit", () => {
+      for (const d of created) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  const d = await mkdtemp(join(tmpdir(), `cnbkit-${prefix}-`));
+  created.push(d);
+  return d;
+}
+
+/** Where a reused launch layer's contents really are, by layers dir and layer name. */
+const imageLayers = new Map<string, Map<string, string>>();
+
+interface Prepared {
+  root: string;
+  app: string;
+  platform: string;
+  buildpack: string;
+  env: Record<string, string>;
+  lines: string[];
+}
+
+async function prepare(options: RunOptions): Promise<Prepared> {
+  const root = await tempDir("run");
+  const app = join(root, "app");
+  const platform = join(root, "platform");
+  await mkdir(app, { recursive: true });
+  if (typeof options.app === "string") await cp(options.app, app, { recursive: true });
+  else for (const [rel, content] of Object.entries(options.app ?? {})) await writeText(join(app, rel), content);
+  await mkdir(join(platform, "env"), { recursive: true });
+  for (const [name, value] of Object.entries(options.platformEnv ?? {}))
+    await writeFile(join(platform, "env", name), value);
+  for (const [name, b] of Object.entries(options.bindings ?? {})) {
+    const dir = join(platform, "bindings", name);
+    await writeText(join(dir, "type"), b.type);
+    if (b.provider !== undefined) await writeText(join(dir, "provider"), b.provider);
+    for (const [k, v] of Object.entries(b.entries ?? {})) await writeText(join(dir, k), v);
+  }
+  let buildpack = options.buildpackDir;
+  let tomlText: string;
+  if (buildpack === undefined) {
+    buildpack = join(root, "buildpack");
+    tomlText = options.buildpackToml ?? DEFAULT_TOML;
+    await writeText(join(buildpack, "buildpack.toml"), tomlText);
+  } else {
+    tomlText = await readFile(join(buildpack, "buildpack.toml"), "utf8");
+  }
+  const clearEnv = parseBuildpackToml(tomlText, "buildpack.toml").buildpack.clearEnv === true;
+  const env: Record<string, string> = {};
+  for (const k of ["PATH", "HOME"]) if (process.env[k] !== undefined) env[k] = process.env[k];
+  Object.assign(env, options.env ?? {});
+  if (!clearEnv) Object.assign(env, options.platformEnv ?? {});
+  env.CNB_PLATFORM_DIR = platform;
+  env.CNB_BUILDPACK_DIR = buildpack;
+  return { root, app, platform, buildpack, env, lines: [] };
+}
+
+function io(p: Prepared, extra: Record<string, string>): PhaseIO {
+  return {
+    env: { ...p.env, ...extra },
+    args: [],
+    script: join(p.buildpack, "bin", "phase"),
+    cwd: p.app,
+    sink: (line) => p.lines.push(line),
+  };
+}
+
+/** Runs detect in-process. Errors (a CnbError, or the buildpack's own) are thrown. */
+export async function runDetect<M>(bp: BuildpackDefinition<M>, options: RunOptions = {}): Promise<DetectRun> {
+  const p = await prepare(options);
+  const planPath = join(p.root, "plan.toml");
+  const result = await runDetectPhase(bp, io(p, { CNB_BUILD_PLAN_PATH: planPath }));
+  return {
+    result,
+    passed: result.kind === "pass",
+    plans: result.kind === "pass" ? result.plans : [],
+    stdout: p.lines,
+    app: p.app,
+  };
+}
+
+/** The plan a lone buildpack gets: the requires it provides itself, from the first alternative that works. */
+function planFromDetect(plans: BuildPlan[]): BuildpackPlanEntry[] {
+  const selfContained = plans.find((plan) =>
+    plan.requires.every((r) => plan.provides.some((pr) => pr.name === r.name)),
+  );
+  const chosen = selfContained ?? plans[0];
+  if (!chosen) return [];
+  return chosen.requires
+    .filter((r) => chosen.provides.some((pr) => pr.name === r.name))
+    .map((r) => ({ name: r.name, metadata: r.metadata ?? {} }));
+}
+
+/**
+ * Runs build in-process (after detect, unless `plan` is given). Errors are thrown; a detect
+ * that fails is an error too.
+ */
+export async function runBuild<M>(bp: BuildpackDefinition<M>, options: BuildRunOptions = {}): Promise<BuildRun> {
+  let plan = options.plan;
+  if (plan === undefined) {
+    const detected = await runDetect(bp, options);
+    if (detected.result.kind === "fail") {
+      throw new Error(`detect failed${detected.result.reason ? `: ${detected.result.reason}` : ""}`);
+    }
+    plan = planFromDetect(detected.plans);
+  }
+  const p = await prepare(options);
+  const layers = join(p.root, "layers");
+  await mkdir(layers, { recursive: true });
+  const reused = options.restore ? await restore(options.restore, layers) : new Map<string, string>();
+  const planPath = join(p.root, "plan.toml");
+  await writeFile(planPath, stringifyBuildpackPlan(plan));
+  const outcome = await runBuildPhase(bp, io(p, { CNB_LAYERS_DIR: layers, CNB_BP_PLAN_PATH: planPath }));
+  const tomls = await readLayerTomls(layers);
+  const origins = new Map<string, string>();
+  for (const [name, t] of tomls) {
+    if (!t.types.launch) continue;
+    const dir = join(layers, name);
+    const origin = existsSync(dir) ? dir : reused.get(name);
+    if (origin) origins.set(name, origin);
+  }
+  imageLayers.set(layers, origins);
+  return buildRun(p, layers, plan, outcome, tomls, origins);
+}
+
+async function buildRun(
+  p: Prepared,
+  layers: string,
+  plan: BuildpackPlanEntry[],
+  outcome: BuildOutcome,
+  tomls: Map<string, LayerToml>,
+  origins: Map<string, string>,
+): Promise<BuildRun> {
+  const launchPath = join(layers, "launch.toml");
+  const launchToml = existsSync(launchPath)
+    ? parseLaunchToml(await readFile(launchPath, "utf8"), launchPath)
+    : undefined;
+  const buildPath = join(layers, "build.toml");
+  const unmet = existsSync(buildPath)
+    ? parseBuildToml(await readFile(buildPath, "utf8"), buildPath).unmet.map((u) => u.name)
+    : [];
+  const storePath = join(layers, "store.toml");
+  const store = existsSync(storePath)
+    ? parseStoreToml(await readFile(storePath, "utf8"), storePath).metadata
+    : undefined;
+  const views = new Map<string, LayerView>();
+  for (const layer of outcome.layers) {
+    views.set(layer.name, {
+      name: layer.name,
+      state: layer.state,
+      path: layer.path,
+      toml: tomls.get(layer.name),
+      files: await listFiles(layer.path),
+      reusedFromImage: layer.reusedFromImage,
+    });
+  }
+  const envLayers = (pick: (t: LayerToml) => boolean, pathOf: (name: string) => string | undefined): EnvLayer[] =>
+    [...tomls]
+      .filter(([, t]) => pick(t))
+      .flatMap(([name, t]) => {
+        const path = pathOf(name);
+        return path ? [{ path, types: t.types }] : [];
+      });
+  return {
+    app: p.app,
+    layers,
+    plan,
+    stdout: p.lines,
+    launchToml,
+    processes: launchToml?.processes ?? [],
+    labels: launchToml?.labels ?? [],
+    unmet,
+    store,
+    layer(name) {
+      const view = views.get(name);
+      if (!view)
+        throw new Error(
+          `no layer "${name}" was declared in this build (declared: ${[...views.keys()].join(", ") || "none"})`,
+        );
+      return view;
+    },
+    buildEnv: () =>
+      applyEnv(
+        p.env,
+        envLayers(
+          (t) => t.types.build,
+          (name) => (existsSync(join(layers, name)) ? join(layers, name) : undefined),
+        ),
+        "build",
+      ),
+    launchEnv: (processType, base = {}) =>
+      applyEnv(
+        base,
+        envLayers(
+          (t) => t.types.launch,
+          (name) => origins.get(name),
+        ),
+        { launch: processType },
+      ),
+    sbom(layer, format) {
+      const ext = format === "cdx" ? "cdx.json" : "spdx.json";
+      // Synchronous so `run.sbom(...)` reads naturally inside expect().
+      return JSON.parse(readFileSync(join(layers, `${layer}.sbom.${ext}`), "utf8"));
+    },
+  };
+}
+
+/** Copies what the lifecycle restores before a rebuild; returns where reusable launch layers' contents are. */
+async function restore(previous: string, layers: string): Promise<Map<string, string>> {
+  const reused = new Map<string, string>();
+  const previousOrigins = imageLayers.get(previous) ?? new Map<string, string>();
+  const files = await readdir(previous);
+  for (const [name, t] of await readLayerTomls(previous)) {
+    if (!t.types.cache && !t.types.launch) continue;
+    if (t.types.cache && existsSync(join(previous, name))) {
+      await cp(join(previous, name), join(layers, name), { recursive: true, verbatimSymlinks: true });
+    }
+    await writeFile(join(layers, `${name}.toml`), stringifyToml({ metadata: t.metadata }));
+    for (const f of files) if (f.startsWith(`${name}.sbom.`)) await cp(join(previous, f), join(layers, f));
+    const origin = previousOrigins.get(name) ?? (existsSync(join(previous, name)) ? join(previous, name) : undefined);
+    if (t.types.launch && origin) reused.set(name, origin);
+  }
+  if (existsSync(join(previous, "store.toml"))) await cp(join(previous, "store.toml"), join(layers, "store.toml"));
+  return reused;
+}
+
+const OWN_TOML = new Set(["launch.toml", "build.toml", "store.toml"]);
+
+async function readLayerTomls(dir: string): Promise<Map<string, LayerToml>> {
+  const out = new Map<string, LayerToml>();
+  for (const f of (await readdir(dir)).sort()) {
+    if (!f.endsWith(".toml") || OWN_TOML.has(f)) continue;
+    const path = join(dir, f);
+    out.set(f.slice(0, -".toml".length), parseLayerToml(await readFile(path, "utf8"), path));
+  }
+  return out;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+async function writeText(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, content);
+}

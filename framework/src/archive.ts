@@ -1,0 +1,426 @@
+/**
+ * Safe, streaming extraction of dependency archives: tar, tar.gz, tar.xz, tar.zst and zip.
+ *
+ * Every entry is checked before it touches the disk. Refused, with a {@link CnbError} naming
+ * the archive and the entry: absolute paths, `..` path components, symlinks whose target
+ * resolves outside the destination, entries written through a symlink, and hardlinks to
+ * anything but a regular file extracted earlier. File permission bits and symlinks are kept
+ * (setuid, setgid and sticky bits are dropped); devices and FIFOs are skipped.
+ *
+ * All-or-nothing: the archive is extracted into a temp directory beside `dest` (same file
+ * system) and moved into place only when the whole archive extracted cleanly. If `dest` does
+ * not exist it appears in one rename. If it exists (e.g. a layer directory), each top-level
+ * entry is moved in, replacing an entry of the same name; a failure before that step (corrupt,
+ * truncated or unsafe archive) leaves `dest` untouched and removes the temp directory.
+ *
+ * Decompression: gzip via node:zlib; zstd via zlib.createZstdDecompress when Node has it
+ * (Node ≥ 22.15; buildpacks run on Node 24) and otherwise the `zstd -dc` system tool; xz via
+ * the `xz -dc` system tool, because no well-kept pure-JS xz decoder exists. Tar parsing is
+ * tar-stream; zip is yauzl.
+ */
+import { spawn } from "node:child_process";
+import { createReadStream, createWriteStream } from "node:fs";
+import { chmod, link, lstat, mkdir, mkdtemp, open, readdir, rename, rm, symlink, utimes } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { type PassThrough, type Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import * as zlib from "node:zlib";
+import * as tar from "tar-stream";
+import yauzl from "yauzl";
+import { CnbError } from "./errors.js";
+
+/** Archive formats {@link extract} understands. */
+export type ArchiveFormat = "tar" | "tar.gz" | "tar.xz" | "tar.zst" | "zip";
+
+/** Options for {@link extract}. */
+export interface ExtractOptions {
+  /** Leading path components to drop, like `tar --strip-components` (entries left empty are skipped). */
+  strip?: number;
+  /** The format; by default taken from the file name, else from the magic bytes. */
+  format?: ArchiveFormat;
+}
+
+/** The format implied by a file name, if any. */
+export function formatFromName(file: string): ArchiveFormat | undefined {
+  const f = file.toLowerCase();
+  if (f.endsWith(".tar.gz") || f.endsWith(".tgz")) return "tar.gz";
+  if (f.endsWith(".tar.xz") || f.endsWith(".txz")) return "tar.xz";
+  if (f.endsWith(".tar.zst") || f.endsWith(".tzst") || f.endsWith(".tar.zstd")) return "tar.zst";
+  if (f.endsWith(".tar")) return "tar";
+  if (f.endsWith(".zip") || f.endsWith(".jar")) return "zip";
+  return undefined;
+}
+
+/** The format found from a file's first bytes; plain tar when nothing else matches. */
+export async function sniffFormat(file: string): Promise<ArchiveFormat> {
+  const fh = await open(file, "r");
+  try {
+    const buf = Buffer.alloc(6);
+    const { bytesRead } = await fh.read(buf, 0, 6, 0);
+    const b = buf.subarray(0, bytesRead);
+    if (b[0] === 0x1f && b[1] === 0x8b) return "tar.gz";
+    if (b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return "tar.xz";
+    if (b.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return "tar.zst";
+    if (b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5)) return "zip";
+    return "tar";
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Extracts `file` into `dest` (created if missing). See the module notes for the guarantees.
+ *
+ * @example
+ * await extract(await download(dep, tmp, opts), layer.path, { strip: 1 });
+ * @throws CnbError naming the archive (and the entry) for unsafe, corrupt or truncated archives.
+ */
+export async function extract(file: string, dest: string, opts: ExtractOptions = {}): Promise<void> {
+  const format = opts.format ?? formatFromName(file) ?? (await sniffFormat(file));
+  const parent = dirname(dest);
+  await mkdir(parent, { recursive: true });
+  const staging = await mkdtemp(join(parent, `.${basename(dest)}.extract-`));
+  try {
+    const sink = new Sink(file, staging, opts.strip ?? 0);
+    try {
+      if (format === "zip") await extractZip(file, sink);
+      else await extractTar(file, format, sink);
+    } catch (err) {
+      if (err instanceof CnbError) throw err;
+      throw new CnbError(`${file}: cannot extract ${format} archive: ${describe(err)}`, {
+        hint: "The archive is truncated or corrupt; download it again and check its sha256.",
+        cause: err,
+      });
+    }
+    sink.verifyLinks();
+    await sink.finish();
+    await moveInto(staging, dest);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+function describe(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return (msg.split("\n")[0] ?? msg).replace(/\.$/, "");
+}
+
+async function moveInto(staging: string, dest: string): Promise<void> {
+  let existing = true;
+  try {
+    await lstat(dest);
+  } catch {
+    existing = false;
+  }
+  if (!existing) {
+    await rename(staging, dest);
+    return;
+  }
+  for (const name of await readdir(staging)) {
+    await rm(join(dest, name), { recursive: true, force: true });
+    await rename(join(staging, name), join(dest, name));
+  }
+}
+
+/** Checks entries and writes them into the staging directory. */
+class Sink {
+  /** Symlinks created so far: relative path → target, to resolve paths as the kernel would. */
+  private readonly links = new Map<string, string>();
+  private readonly files = new Set<string>();
+  private readonly dirs = new Map<string, number>();
+
+  constructor(
+    private readonly archive: string,
+    private readonly root: string,
+    private readonly strip: number,
+  ) {}
+
+  private refuse(entry: string, why: string): never {
+    throw new CnbError(`${this.archive}: entry "${entry}" ${why}`, {
+      hint: "The archive is unsafe to extract; refusing it.",
+    });
+  }
+
+  /** The entry's path relative to the root after strip, or undefined when strip leaves nothing. */
+  rel(name: string): string | undefined {
+    if (name.startsWith("/") || /^[A-Za-z]:[\\/]/.test(name)) this.refuse(name, "has an absolute path");
+    const parts = name.split(/[\\/]/).filter((p) => p !== "" && p !== ".");
+    if (parts.includes("..")) this.refuse(name, 'has a ".." path component');
+    const kept = parts.slice(this.strip);
+    return kept.length === 0 ? undefined : kept.join("/");
+  }
+
+  /** Resolves a relative path through known symlinks; undefined when it leaves the root. */
+  private resolve(parts: string[]): string[] | undefined {
+    const out: string[] = [];
+    const queue = [...parts];
+    let hops = 0;
+    while (queue.length > 0) {
+      const c = queue.shift() as string;
+      if (c === "" || c === ".") continue;
+      if (c === "..") {
+        if (out.length === 0) return undefined;
+        out.pop();
+        continue;
+      }
+      out.push(c);
+      const target = this.links.get(out.join("/"));
+      if (target !== undefined) {
+        if (++hops > 40 || target.startsWith("/")) return undefined;
+        out.pop();
+        queue.unshift(...target.split("/"));
+      }
+    }
+    return out;
+  }
+
+  /** Refuses when any parent of `rel` is a symlink (the write would go through it). */
+  private checkParents(entry: string, rel: string): void {
+    const parts = rel.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join("/");
+      if (this.links.has(prefix)) this.refuse(entry, `would be written through the symlink "${prefix}"`);
+      if (this.files.has(prefix)) this.refuse(entry, `needs "${prefix}" to be a directory, but it is a file`);
+    }
+  }
+
+  private async prepare(entry: string, rel: string): Promise<string> {
+    this.checkParents(entry, rel);
+    const path = join(this.root, rel);
+    await mkdir(dirname(path), { recursive: true });
+    if (this.links.has(rel) || this.files.has(rel)) {
+      await rm(path, { force: true });
+      this.links.delete(rel);
+      this.files.delete(rel);
+    } else if (this.dirs.has(rel)) {
+      this.refuse(entry, "would replace a directory");
+    }
+    return path;
+  }
+
+  async dir(entry: string, mode: number): Promise<void> {
+    const rel = this.rel(entry);
+    if (rel === undefined) return;
+    this.checkParents(entry, rel);
+    if (this.links.has(rel)) this.refuse(entry, `would be written through the symlink "${rel}"`);
+    if (this.files.has(rel)) this.refuse(entry, "would replace a file with a directory");
+    await mkdir(join(this.root, rel), { recursive: true, mode: 0o755 });
+    this.dirs.set(rel, mode & 0o777);
+  }
+
+  async file(entry: string, mode: number, data: Readable, mtime?: Date): Promise<void> {
+    const rel = this.rel(entry);
+    if (rel === undefined) {
+      await drain(data);
+      return;
+    }
+    const path = await this.prepare(entry, rel);
+    await pipeline(data, createWriteStream(path, { flags: "wx", mode: 0o600 }));
+    await chmod(path, mode & 0o777);
+    if (mtime && !Number.isNaN(mtime.getTime())) await utimes(path, mtime, mtime);
+    this.files.add(rel);
+  }
+
+  async symlink(entry: string, target: string): Promise<void> {
+    const rel = this.rel(entry);
+    if (rel === undefined) return;
+    if (target === "" || target.startsWith("/"))
+      this.refuse(entry, `is a symlink to "${target}", outside the destination`);
+    const parts = [...rel.split("/").slice(0, -1), ...target.split("/")];
+    if (this.resolve(parts) === undefined) {
+      this.refuse(entry, `is a symlink to "${target}", outside the destination`);
+    }
+    const path = await this.prepare(entry, rel);
+    await symlink(target, path);
+    this.links.set(rel, target);
+  }
+
+  async hardlink(entry: string, target: string): Promise<void> {
+    const rel = this.rel(entry);
+    if (rel === undefined) return;
+    let targetRel: string | undefined;
+    try {
+      targetRel = this.rel(target);
+    } catch {
+      targetRel = undefined;
+    }
+    if (targetRel === undefined || !this.files.has(targetRel)) {
+      this.refuse(entry, `is a hardlink to "${target}", which is not a file extracted from this archive`);
+    }
+    this.checkParents(entry, targetRel);
+    const path = await this.prepare(entry, rel);
+    await link(join(this.root, targetRel), path);
+    this.files.add(rel);
+  }
+
+  /**
+   * Checks every symlink again with all links known: a link checked early could otherwise be
+   * redirected outside by a symlink that a later entry creates on its path.
+   */
+  verifyLinks(): void {
+    for (const [rel, target] of this.links) {
+      if (this.resolve([...rel.split("/").slice(0, -1), ...target.split("/")]) === undefined) {
+        this.refuse(rel, `is a symlink to "${target}", outside the destination`);
+      }
+    }
+  }
+
+  /** Applies directory modes last, so read-only directories did not block their contents. */
+  async finish(): Promise<void> {
+    const deepestFirst = [...this.dirs].sort(([a], [b]) => b.split("/").length - a.split("/").length);
+    for (const [rel, mode] of deepestFirst) await chmod(join(this.root, rel), mode | 0o700);
+  }
+}
+
+/** A process whose stdout is the decompressed stream; rejects `done` on a non-zero exit. */
+function tool(cmd: string, file: string): { out: Readable; done: Promise<void> } {
+  const child = spawn(cmd, ["-dc", "--", file], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    if (stderr.length < 4096) stderr += d;
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === "ENOENT"
+          ? new CnbError(`${file}: the "${cmd}" program is needed to extract this archive but is not installed`, {
+              hint: `Install ${cmd} in the build image.`,
+            })
+          : err,
+      ),
+    );
+    child.on("close", (code) => {
+      if (code === 0) resolve();
+      else {
+        const last = stderr.trim().split("\n").at(-1) ?? "";
+        const line = last.replace(`${cmd}: `, "").replace(`${file}: `, "") || `exit code ${code}`;
+        reject(new Error(`${cmd}: ${line}`));
+      }
+    });
+  });
+  return { out: child.stdout, done };
+}
+
+async function extractTar(file: string, format: ArchiveFormat, sink: Sink): Promise<void> {
+  const extractor = tar.extract();
+  // tar-stream's streams are streamx streams, which node:stream's pipeline drives fine.
+  const ex = extractor as unknown as Writable;
+  extractor.on("entry", (header, stream, next) => {
+    handleTarEntry(header, stream as unknown as Readable, sink).then(
+      () => next(),
+      (err) => {
+        stream.resume();
+        ex.destroy(err as Error);
+      },
+    );
+  });
+  const zstd = (zlib as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
+  if (format === "tar.xz" || (format === "tar.zst" && !zstd)) {
+    const t = tool(format === "tar.xz" ? "xz" : "zstd", file);
+    const toolDone = t.done.catch((e) => e as Error);
+    let parseError: unknown;
+    try {
+      await pipeline(t.out, ex);
+    } catch (err) {
+      parseError = err;
+      t.out.destroy();
+    }
+    const toolError = await toolDone;
+    if (parseError instanceof CnbError) throw parseError;
+    if (toolError) throw toolError;
+    if (parseError) throw parseError;
+    return;
+  }
+  const src = createReadStream(file);
+  if (format === "tar.gz") await pipeline(src, zlib.createGunzip(), ex);
+  else if (format === "tar.zst" && zstd) await pipeline(src, zstd() as unknown as PassThrough, ex);
+  else await pipeline(src, ex);
+}
+
+async function handleTarEntry(header: tar.Header, stream: Readable, sink: Sink): Promise<void> {
+  const mode = header.mode ?? 0o644;
+  switch (header.type) {
+    case "file":
+    case "contiguous-file":
+    case undefined:
+      await sink.file(header.name, mode, stream, header.mtime);
+      return;
+    case "directory":
+      await sink.dir(header.name, mode || 0o755);
+      break;
+    case "symlink":
+      await sink.symlink(header.name, header.linkname ?? "");
+      break;
+    case "link":
+      await sink.hardlink(header.name, header.linkname ?? "");
+      break;
+    default:
+      // devices, FIFOs, pax globals: nothing a dependency needs.
+      break;
+  }
+  await drain(stream);
+}
+
+function drain(stream: Readable): Promise<void> {
+  return pipeline(stream, new Writable({ write: (_c, _e, cb) => cb() }));
+}
+
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+const S_IFDIR = 0o040000;
+
+async function extractZip(file: string, sink: Sink): Promise<void> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, z) => (err ? reject(err) : resolve(z))),
+  );
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      zip.close();
+      const msg = err instanceof Error ? err.message : String(err);
+      const m = /^(invalid relative path|absolute path): (.*)$/.exec(msg);
+      if (m?.[2] !== undefined) {
+        try {
+          sink.rel(m[2]);
+        } catch (mapped) {
+          reject(mapped);
+          return;
+        }
+      }
+      reject(err);
+    };
+    zip.on("error", fail);
+    zip.on("end", () => {
+      if (!failed) resolve();
+    });
+    zip.on("entry", (entry: yauzl.Entry) => {
+      handleZipEntry(zip, entry, sink).then(
+        () => zip.readEntry(),
+        (err) => fail(err),
+      );
+    });
+    zip.readEntry();
+  });
+}
+
+async function handleZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, sink: Sink): Promise<void> {
+  const madeByUnix = entry.versionMadeBy >> 8 === 3;
+  const unixMode = madeByUnix ? (entry.externalFileAttributes >>> 16) & 0xffff : 0;
+  const type = unixMode & S_IFMT;
+  if (entry.fileName.endsWith("/") || type === S_IFDIR) {
+    await sink.dir(entry.fileName, unixMode & 0o777 || 0o755);
+    return;
+  }
+  const stream = await new Promise<Readable>((resolve, reject) =>
+    zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))),
+  );
+  if (type === S_IFLNK) {
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    await sink.symlink(entry.fileName, Buffer.concat(chunks).toString("utf8"));
+    return;
+  }
+  await sink.file(entry.fileName, unixMode & 0o777 || 0o644, stream, entry.getLastModDate());
+}

@@ -1,0 +1,79 @@
+/**
+ * A per-build writable view of a cached, unpacked root filesystem, without copying it.
+ *
+ * The cached rootfs (shared by every build from the same image) stays untouched: an
+ * overlayfs mount puts a per-build upper dir over it, so a build's writes land in a temp
+ * dir and vanish with it. Where overlayfs is refused (no CAP_SYS_ADMIN, a lower dir on an
+ * unsupported filesystem), a hardlink copy (`cp -al`) is made instead: fast, but a process
+ * that writes a file in place (rather than replacing it) would change the cached file, so
+ * overlay is preferred and the debug line says which one was used.
+ */
+import { spawnSync } from "node:child_process";
+import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CnbError } from "../../../framework/src/errors.js";
+
+/** A writable view; call {@link RootfsView.release} (in a finally) to unmount and delete it. */
+export interface RootfsView {
+  /** The directory to use as the container's root. */
+  path: string;
+  /** How the view was made. */
+  kind: "overlay" | "hardlink-copy";
+  /** Unmounts and removes the view and its temp dir. Safe to call twice. */
+  release(): Promise<void>;
+}
+
+/**
+ * Makes a writable view of `lower`. `debug` gets one line saying whether overlay or the
+ * hardlink copy was used.
+ *
+ * @example
+ * const view = await openRootfsView(cachedRootfs);
+ * try { await runContainer({ rootfs: view.path, ... }); } finally { await view.release(); }
+ */
+export async function openRootfsView(lower: string, debug?: (line: string) => void): Promise<RootfsView> {
+  const base = await mkdtemp(join(tmpdir(), "cnbkit-view-"));
+  await chmod(base, 0o755);
+  const upper = join(base, "upper");
+  const work = join(base, "work");
+  const merged = join(base, "merged");
+  await Promise.all([mkdir(upper), mkdir(work), mkdir(merged)]);
+  const mount = spawnSync(
+    "mount",
+    ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged],
+    { encoding: "utf8" },
+  );
+  let released = false;
+  if (mount.status === 0) {
+    debug?.(`rootfs view: overlayfs over ${lower}`);
+    return {
+      path: merged,
+      kind: "overlay",
+      async release() {
+        if (released) return;
+        released = true;
+        let um = spawnSync("umount", [merged], { encoding: "utf8" });
+        if (um.status !== 0) um = spawnSync("umount", ["-l", merged], { encoding: "utf8" });
+        await rm(base, { recursive: true, force: true });
+      },
+    };
+  }
+  const reason = (mount.stderr || mount.error?.message || "").trim().split("\n")[0];
+  const copy = join(base, "copy");
+  const cp = spawnSync("cp", ["-al", lower, copy], { encoding: "utf8" });
+  if (cp.status !== 0) {
+    await rm(base, { recursive: true, force: true });
+    throw new CnbError(`cannot make a writable view of ${lower}: ${(cp.stderr || "").trim().split("\n")[0]}`);
+  }
+  debug?.(`rootfs view: hardlink copy of ${lower} (overlay mount failed: ${reason})`);
+  return {
+    path: copy,
+    kind: "hardlink-copy",
+    async release() {
+      if (released) return;
+      released = true;
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { OciLayout } from "../oci/layout.js";
+import { baseRootfsSpecs, ensureBaseImages, type ImageRef, writeBaseImage } from "./images.js";
+import { ensureDebianRootfs } from "./rootfs.js";
+
+const exec = promisify(execFile);
+
+let images: { build: ImageRef; run: ImageRef };
+let work: string;
+
+beforeAll(async () => {
+  // Slow the first time on a machine (debootstrap of both rootfs); the cache makes it fast after.
+  images = await ensureBaseImages();
+  work = await mkdtemp(join(tmpdir(), "cnbkit-base-test-"));
+}, 3_600_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** Unpacks a tag with umoci into a fresh runc bundle and sets what the container runs. */
+async function bundle(image: ImageRef, name: string, args: string[], cwd = "/"): Promise<string> {
+  const dir = join(work, name);
+  await exec("umoci", ["unpack", "--image", `${image.layout}:${image.tag}`, dir], { maxBuffer: 64 << 20 });
+  const configPath = join(dir, "config.json");
+  const config = JSON.parse(await readFile(configPath, "utf8"));
+  config.process.args = args;
+  config.process.terminal = false;
+  config.process.user = { uid: 1000, gid: 1000 };
+  config.process.cwd = cwd;
+  await writeFile(configPath, JSON.stringify(config));
+  return dir;
+}
+
+/** Runs a bundle with runc to completion and removes the container. */
+async function runc(dir: string): Promise<string> {
+  const id = `cnbkit-base-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    const { stdout } = await exec("runc", ["run", "--bundle", dir, id], { maxBuffer: 16 << 20 });
+    return stdout;
+  } finally {
+    await exec("runc", ["delete", "-f", id]).catch(() => {});
+  }
+}
+
+describe("ensureBaseImages", () => {
+  test("the run image carries the CNB platform spec's user, env and labels (skopeo reads it)", async () => {
+    const { stdout } = await exec("skopeo", ["inspect", `oci:${images.run.layout}:run`]);
+    const info = JSON.parse(stdout);
+    expect(info.Os).toBe("linux");
+    expect(info.Architecture).toBe("amd64");
+    expect(info.Digest).toBe(images.run.digest);
+    expect(info.Layers).toEqual([images.run.layer.digest]);
+    expect(info.Env).toEqual(
+      expect.arrayContaining([
+        "CNB_USER_ID=1000",
+        "CNB_GROUP_ID=1000",
+        expect.stringMatching(/^PATH=\/usr\/local\/sbin:/),
+      ]),
+    );
+    expect(info.Labels).toMatchObject({
+      "io.buildpacks.base.id": "io.cnbkit.base.bookworm",
+      "io.buildpacks.base.distro.name": "debian",
+      "io.buildpacks.base.distro.version": "12",
+      "io.buildpacks.base.maintainer": "cnbkit",
+      "io.buildpacks.stack.id": "io.cnbkit.base.bookworm",
+    });
+    const { stdout: raw } = await exec("skopeo", ["inspect", "--config", `oci:${images.run.layout}:run`]);
+    expect(JSON.parse(raw).config.User).toBe("1000:1000");
+  });
+
+  test("the build image has the same user and ids plus CNB_STACK_ID", async () => {
+    const { stdout } = await exec("skopeo", ["inspect", "--config", `oci:${images.build.layout}:build`]);
+    const config = JSON.parse(stdout).config;
+    expect(config.User).toBe("1000:1000");
+    expect(config.Env).toEqual(
+      expect.arrayContaining(["CNB_USER_ID=1000", "CNB_GROUP_ID=1000", "CNB_STACK_ID=io.cnbkit.base.bookworm"]),
+    );
+    expect(config.Labels["io.buildpacks.base.distro.version"]).toBe("12");
+    expect(images.build.digest).not.toBe(images.run.digest);
+  });
+
+  test("umoci unpacks the run image to a rootfs with the cnb user, its home and CA certificates; runc runs it as uid 1000", async () => {
+    const dir = await bundle(images.run, "run", ["/bin/sh", "-c", "id -u; cat /etc/os-release"]);
+    try {
+      const rootfs = join(dir, "rootfs");
+      expect(await readFile(join(rootfs, "etc/passwd"), "utf8")).toContain("cnb:x:1000:1000:");
+      const home = await stat(join(rootfs, "home/cnb"));
+      expect([home.uid, home.gid]).toEqual([1000, 1000]);
+      expect((await stat(join(rootfs, "etc/ssl/certs/ca-certificates.crt"))).size).toBeGreaterThan(100_000);
+      const shadow = await stat(join(rootfs, "etc/shadow"));
+      expect(shadow.mode & 0o777).toBe(0o640); // real modes survive the layer, not normalised ones
+      expect((await stat(join(rootfs, "usr/bin/su"))).mode & 0o4000).toBe(0o4000);
+
+      const out = await runc(dir);
+      expect(out.split("\n")[0]).toBe("1000");
+      expect(out).toContain("VERSION_CODENAME=bookworm");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  test("the build image compiles C as uid 1000 in its writable home, and has git and python3", async () => {
+    const script = [
+      "printf '#include <stdio.h>\\nint main(void){puts(\"hi from gcc\");return 0;}\\n' > hi.c",
+      "cc -o hi hi.c && ./hi",
+      "git --version",
+      "python3 -c 'import sys; print(sys.version_info[0])'",
+      "pkg-config --modversion zlib openssl",
+    ].join(" && ");
+    const dir = await bundle(images.build, "runc-build", ["/bin/sh", "-c", script], "/home/cnb");
+    try {
+      const out = await runc(dir);
+      expect(out).toContain("hi from gcc");
+      expect(out).toMatch(/^git version 2\./m);
+      expect(out).toMatch(/^3$/m);
+      expect(out).toMatch(/^3\.\d+\.\d+$/m); // openssl 3.x headers
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  test("a second call reuses the cache (no debootstrap) and gives the same digests", async () => {
+    const lines: string[] = [];
+    const again = await ensureBaseImages({ onProgress: (l) => lines.push(l) });
+    expect(lines.filter((l) => /debootstrap|Writing base images/.test(l))).toEqual([]);
+    expect(again.build.digest).toBe(images.build.digest);
+    expect(again.run.digest).toBe(images.run.digest);
+  });
+
+  test("writing the run image again from the same rootfs gives the same manifest digest", async () => {
+    const spec = baseRootfsSpecs().run;
+    const rootfs = await ensureDebianRootfs(spec, { onProgress: () => {} });
+    const layout = await OciLayout.create(join(work, "again"));
+    const desc = await writeBaseImage(layout, "run", rootfs, spec);
+    expect(desc.digest).toBe(images.run.digest);
+  }, 300_000);
+
+  test("output copies both images into another layout that skopeo reads", async () => {
+    const output = join(work, "out-layout");
+    const copied = await ensureBaseImages({ output, onProgress: () => {} });
+    expect(copied.run.layout).toBe(output);
+    expect(copied.run.digest).toBe(images.run.digest);
+    expect(await (await OciLayout.open(output)).tags()).toEqual(["build", "run"]);
+    const { stdout } = await exec("skopeo", ["inspect", `oci:${output}:build`]);
+    expect(JSON.parse(stdout).Digest).toBe(images.build.digest);
+  }, 300_000);
+});

@@ -1,0 +1,262 @@
+/**
+ * cnbkit's own CNB base images: a Debian bookworm build image and run image, made from
+ * debootstrapped rootfs trees and written to one cached OCI layout.
+ *
+ * The layout `<cache>/base/<key>/` holds two tags, `build` and `run` (skopeo:
+ * `oci:<dir>:build`, umoci: `--image <dir>:run`). The key hashes both rootfs recipes and
+ * the image recipe, so a changed package list or label makes a new layout and an unchanged
+ * one is reused without running debootstrap. The layout is written in a temp dir and
+ * renamed into place when complete; a lock dir makes concurrent callers wait for one build.
+ */
+import { createHash } from "node:crypto";
+import { access, mkdir, readdir, rename, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { formatDuration } from "../../../framework/src/log.js";
+import type { Digest } from "../oci/digest.js";
+import { type ContainerConfig, type Descriptor, imageConfig, MEDIA_TYPES, NORMALIZED_CREATED } from "../oci/image.js";
+import { OciLayout } from "../oci/layout.js";
+import { cnbkitCacheDir } from "./cache-dir.js";
+import { withDirLock } from "./dir-lock.js";
+import { BUILD_IMAGE_PACKAGES, RUN_IMAGE_PACKAGES } from "./packages.js";
+import { CNB_USER, DEFAULT_DEBIAN_MIRROR, type DebianRootfsSpec, ensureDebianRootfs, rootfsKey } from "./rootfs.js";
+import { writeRootfsLayer } from "./rootfs-layer.js";
+
+/** Bump when labels, env or the layer recipe change, so cached layouts are not reused. */
+export const BASE_IMAGE_RECIPE_VERSION = "1";
+
+/** The target id of the run image (`io.buildpacks.base.id`) and the legacy stack id. */
+export const BASE_ID = "io.cnbkit.base.bookworm";
+
+/** Which of the two base images. */
+export type BaseImageRole = "build" | "run";
+
+/** Where one base image is and what it is. */
+export interface ImageRef {
+  role: BaseImageRole;
+  /** Absolute path of the OCI layout holding it. */
+  layout: string;
+  /** Its tag in the layout's index.json ("build" or "run"). */
+  tag: string;
+  /** `oci:<layout>:<tag>`: cnbkit's and skopeo's reference syntax. */
+  ref: string;
+  /** Manifest digest. */
+  digest: Digest;
+  /** Config digest (the "image id"). */
+  configDigest: Digest;
+  /** The one layer: compressed size in bytes and digest. */
+  layer: { digest: Digest; size: number; diffId: Digest };
+  /**
+   * The cached rootfs the layer was made from, when it is still in the cache: a ready
+   * unpacked tree (real owners) a platform may use read-only, e.g. as an overlay lower dir.
+   */
+  rootfs: string | undefined;
+}
+
+/** Options for {@link ensureBaseImages}. */
+export interface EnsureBaseImagesOptions {
+  /** Also copy both images (tags `build` and `run`) into this OCI layout dir; refs then point there. */
+  output?: string;
+  /** Cache root (default `$CNBKIT_CACHE` or ~/.cache/cnbkit). */
+  cacheDir?: string;
+  /** Debian mirror (default http://deb.debian.org/debian). */
+  mirror?: string;
+  /** Progress lines; default stderr. */
+  onProgress?: (line: string) => void;
+}
+
+/** The rootfs recipes of the two images. */
+export function baseRootfsSpecs(): Record<BaseImageRole, DebianRootfsSpec> {
+  return {
+    build: { suite: "bookworm", variant: "minbase", packages: [...BUILD_IMAGE_PACKAGES], arch: "amd64" },
+    run: { suite: "bookworm", variant: "minbase", packages: [...RUN_IMAGE_PACKAGES], arch: "amd64" },
+  };
+}
+
+/**
+ * The image config of a base image, per the CNB platform spec: a non-root `User` with a
+ * writable home, `CNB_USER_ID`, `CNB_GROUP_ID` and `PATH` in `Env`, and the
+ * `io.buildpacks.base.*` labels (plus `io.buildpacks.stack.*` and, on the build image,
+ * `CNB_STACK_ID`, for older platforms and buildpacks).
+ */
+export function baseContainerConfig(role: BaseImageRole, spec: DebianRootfsSpec): ContainerConfig {
+  const env = [
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    `CNB_USER_ID=${CNB_USER.uid}`,
+    `CNB_GROUP_ID=${CNB_USER.gid}`,
+  ];
+  if (role === "build") env.push(`CNB_STACK_ID=${BASE_ID}`);
+  const maintainer = "cnbkit";
+  const labels: Record<string, string> = {
+    "io.buildpacks.base.id": BASE_ID,
+    "io.buildpacks.base.distro.name": "debian",
+    "io.buildpacks.base.distro.version": "12",
+    "io.buildpacks.base.maintainer": maintainer,
+    "io.buildpacks.base.description": `Debian ${spec.suite} ${role} image for Cloud Native Buildpacks, made by cnbkit with debootstrap`,
+    "io.buildpacks.base.metadata": JSON.stringify({
+      suite: spec.suite,
+      variant: spec.variant,
+      packages: [...spec.packages].sort(),
+    }),
+    "io.buildpacks.stack.id": BASE_ID,
+    "io.buildpacks.stack.maintainer": maintainer,
+    "io.buildpacks.stack.distro.name": "debian",
+    "io.buildpacks.stack.distro.version": "12",
+  };
+  return {
+    User: `${CNB_USER.uid}:${CNB_USER.gid}`,
+    Env: env,
+    Labels: labels,
+  };
+}
+
+/** The cache key of the base layout: both rootfs recipes and the image recipe. */
+export function baseImagesKey(mirror = DEFAULT_DEBIAN_MIRROR): string {
+  const specs = baseRootfsSpecs();
+  const recipe = JSON.stringify({
+    recipe: BASE_IMAGE_RECIPE_VERSION,
+    build: rootfsKey(specs.build, mirror),
+    run: rootfsKey(specs.run, mirror),
+    config: { build: baseContainerConfig("build", specs.build), run: baseContainerConfig("run", specs.run) },
+  });
+  return createHash("sha256").update(recipe).digest("hex").slice(0, 24);
+}
+
+/**
+ * Writes one base image (its rootfs as a single layer) into `layout` under tag `role`.
+ * Deterministic: the same rootfs gives the same manifest digest.
+ */
+export async function writeBaseImage(
+  layout: OciLayout,
+  role: BaseImageRole,
+  rootfs: string,
+  spec: DebianRootfsSpec,
+  onProgress: (line: string) => void = () => {},
+): Promise<Descriptor> {
+  const started = performance.now();
+  let next = 100 * 1024 * 1024;
+  const layer = await writeRootfsLayer(rootfs, layout.blobDir, {
+    onProgress: (bytes) => {
+      if (bytes < next) return;
+      next += 100 * 1024 * 1024;
+      onProgress(`    ${role}: ${Math.round(bytes / 1024 / 1024)} MB tarred`);
+    },
+  });
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  onProgress(
+    `  ${role} layer: ${layer.entries} entries, ${mb(layer.tarSize)} MB tar, ${mb(layer.size)} MB gzip, in ${formatDuration(performance.now() - started)}`,
+  );
+  const config = imageConfig({
+    architecture: spec.arch,
+    os: "linux",
+    config: baseContainerConfig(role, spec),
+    diffIds: [layer.diffId],
+    history: [
+      {
+        created: NORMALIZED_CREATED,
+        created_by: `cnbkit: debootstrap --variant=${spec.variant} ${spec.suite}`,
+        comment: role,
+      },
+    ],
+  });
+  return layout.writeImage({
+    config,
+    layers: [{ mediaType: MEDIA_TYPES.layerGzip, digest: layer.digest, size: layer.size }],
+    tag: role,
+  });
+}
+
+/**
+ * Returns cnbkit's build and run base images, building them on first use: debootstrap of
+ * each rootfs (cached under `<cache>/rootfs/`), then one layer per image into the cached
+ * layout `<cache>/base/<key>/`. Later calls only read index.json.
+ *
+ * @example
+ * const { build, run } = await ensureBaseImages();
+ * // skopeo inspect oci:${run.layout}:run    umoci unpack --image ${build.layout}:build bundle
+ */
+export async function ensureBaseImages(
+  options: EnsureBaseImagesOptions = {},
+): Promise<{ build: ImageRef; run: ImageRef }> {
+  const mirror = options.mirror ?? DEFAULT_DEBIAN_MIRROR;
+  const progress = options.onProgress ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const cacheDir = options.cacheDir ?? cnbkitCacheDir();
+  const specs = baseRootfsSpecs();
+  const root = join(cacheDir, "base");
+  const key = baseImagesKey(mirror);
+  const target = join(root, key);
+
+  if (!(await exists(join(target, "index.json")))) {
+    await mkdir(root, { recursive: true });
+    await withDirLock(
+      `${target}.lock`,
+      async () => {
+        if (await exists(join(target, "index.json"))) return;
+        for (const name of await readdir(root)) {
+          if (name.startsWith(`.tmp-${key}-`)) await rm(join(root, name), { recursive: true, force: true });
+        }
+        const rootfs = {
+          run: await ensureDebianRootfs(specs.run, { cacheDir, mirror, onProgress: progress }),
+          build: await ensureDebianRootfs(specs.build, { cacheDir, mirror, onProgress: progress }),
+        };
+        const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
+        try {
+          const layout = await OciLayout.create(tmp);
+          progress("Writing base images (one layer each)");
+          for (const role of ["run", "build"] as const)
+            await writeBaseImage(layout, role, rootfs[role], specs[role], progress);
+          await rename(tmp, target);
+        } finally {
+          await rm(tmp, { recursive: true, force: true });
+        }
+      },
+      { onWait: (pid) => progress(`Waiting for another cnbkit (pid ${pid ?? "?"}) writing base images ${key}`) },
+    );
+  }
+
+  let layout = await OciLayout.open(target);
+  if (options.output) layout = await copyImages(layout, resolve(options.output));
+  const ref = async (role: BaseImageRole): Promise<ImageRef> => {
+    const desc = await layout.descriptor(role);
+    const parsed = await layout.resolve(role);
+    if (parsed.kind !== "manifest") throw new Error(`${layout.dir}: tag ${role} is not an image manifest`);
+    const l = parsed.manifest.layers[0];
+    const config = await layout.readConfig(parsed.manifest.config.digest);
+    const rootfsDir = join(cacheDir, "rootfs", rootfsKey(specs[role], mirror));
+    return {
+      role,
+      layout: layout.dir,
+      tag: role,
+      ref: `oci:${layout.dir}:${role}`,
+      digest: desc.digest,
+      configDigest: parsed.manifest.config.digest,
+      layer: { digest: l?.digest as Digest, size: l?.size ?? 0, diffId: config.rootfs.diff_ids[0] as Digest },
+      rootfs: (await exists(rootfsDir)) ? rootfsDir : undefined,
+    };
+  };
+  return { build: await ref("build"), run: await ref("run") };
+}
+
+/** Copies both tagged images (manifest, config, layer blobs) into the layout at `dir`. */
+async function copyImages(from: OciLayout, dir: string): Promise<OciLayout> {
+  const to = await OciLayout.create(dir);
+  for (const role of ["build", "run"] as const) {
+    const desc = await from.descriptor(role);
+    const parsed = await from.resolve(role);
+    if (parsed.kind !== "manifest") throw new Error(`${from.dir}: tag ${role} is not an image manifest`);
+    for (const blob of [...parsed.manifest.layers, parsed.manifest.config]) {
+      await to.putBlob({ path: from.blobPath(blob.digest) }, { mediaType: blob.mediaType, digest: blob.digest });
+    }
+    await to.putBlob({ path: from.blobPath(desc.digest) }, { mediaType: desc.mediaType, digest: desc.digest });
+    await to.tag(desc, role);
+  }
+  return to;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The package stage's public surface: buildpackages from buildpack directories, and the
+ * reading of buildpackages (labels, layers) that composites and builders build on.
+ */
+export {
+  type BuildpackModule,
+  type Component,
+  type ComponentImage,
+  openComponent,
+  type OpenComponentOptions,
+} from "./component.js";
+export * from "./labels.js";
+export { buildpackLayerPrefix, packFileMode, writeBuildpackLayer } from "./module-layer.js";
+export { type PackageFormat, type PackageOptions, type PackageResult, packageBuildpack } from "./package-buildpack.js";
+export {
+  type ModuleRefConfig,
+  moduleRef,
+  type PackageConfig,
+  parsePackageToml,
+  readPackageToml,
+} from "./package-toml.js";
+export { type BuildpackKind, buildpackKind, offlineDependencyPath } from "./stage.js";
+export { parseTarget, resolveTargets, targetAdmits, targetString } from "./targets.js";

@@ -1,0 +1,264 @@
+/**
+ * `cnbkit package`: a buildpack (or a composite with its package.toml) becomes a
+ * directory, a `.cnb` file, an OCI layout or a registry image, with one layer per
+ * buildpack and the labels pack writes. Everything is reproducible: the same input gives
+ * the same digests from any path at any time. Output appears only when complete.
+ */
+import { cp, mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { CnbError } from "../../../framework/src/errors.js";
+import { type BuildpackDescriptor, readBuildpackToml } from "../../../framework/src/spec/buildpack-toml.js";
+import type { CompileTarget } from "../compile/compile.js";
+import type { Digest } from "../oci/digest.js";
+import { type Descriptor, imageConfig } from "../oci/image.js";
+import { copyImage, openImageSink, openImageSource, type StoreOptions } from "../oci/image-store.js";
+import { OciLayout } from "../oci/layout.js";
+import { exportLayoutTar } from "../oci/layout-archive.js";
+import { type Component, openComponent } from "./component.js";
+import {
+  BUILDPACK_LAYERS_LABEL,
+  BUILDPACKAGE_METADATA_LABEL,
+  buildpackageMetadata,
+  goJson,
+  type ModuleLayers,
+  moduleLayerInfo,
+  stringifyModuleLayers,
+} from "./labels.js";
+import { writeBuildpackLayer } from "./module-layer.js";
+import { type PackageConfig, readPackageToml } from "./package-toml.js";
+import { buildpackKind, stageBuildpack } from "./stage.js";
+import { parseTarget, resolveTargets } from "./targets.js";
+
+/** Where a buildpackage goes. */
+export type PackageFormat = "dir" | "file" | "oci" | "image";
+
+/** Options of {@link packageBuildpack}. */
+export interface PackageOptions {
+  /** The buildpack directory (buildpack.toml, maybe package.toml). */
+  dir: string;
+  format: PackageFormat;
+  /** A directory (dir, oci), a file path (file) or an image reference (image). */
+  output: string;
+  /** `os/arch` strings (comma-separated lists allowed); default the host arch. */
+  targets?: string[];
+  /** Bundle every inventory dependency and rewrite its uri to file://. */
+  offline?: boolean;
+  /** Progress lines. */
+  onProgress?: (line: string) => void;
+  /** Registry options (auth, clients) for `image` output and image dependencies. */
+  store?: StoreOptions;
+}
+
+/** What was written. */
+export interface PackageResult {
+  format: PackageFormat;
+  output: string;
+  /** The targets packaged, `os/arch`. */
+  targets: string[];
+  /** The manifest (one target) or index (several) digest; undefined for `dir`. */
+  digest?: Digest;
+  /** The main buildpack. */
+  id: string;
+  version: string;
+}
+
+/**
+ * Packages a buildpack or composite.
+ *
+ * @example
+ * await packageBuildpack({ dir: "buildpacks/nodejs", format: "file", output: "out/nodejs.cnb", targets: ["linux/amd64", "linux/arm64"] });
+ */
+export async function packageBuildpack(options: PackageOptions): Promise<PackageResult> {
+  const progress = options.onProgress ?? (() => {});
+  const dir = resolve(options.dir);
+  const pkg = await readPackageToml(dir);
+  const bpDir = resolve(dir, pkg?.buildpack.uri ?? ".");
+  const descriptor = await readBuildpackToml(bpDir);
+  const kind = await buildpackKind(bpDir, descriptor);
+  const where = join(bpDir, "buildpack.toml");
+  const targets = resolveTargets(options.targets, descriptor.targets, kind.kind === "compiled", where);
+  if (kind.kind === "composite" && !pkg) {
+    throw new CnbError(`${where}: a composite buildpack needs a package.toml beside it with [[dependencies]]`);
+  }
+  const output = options.format === "image" ? options.output : resolve(options.output);
+  const scratchParent = options.format === "image" ? tmpdir() : dirname(output);
+  await mkdir(scratchParent, { recursive: true });
+  const work = await mkdtemp(join(scratchParent, ".cnbkit-package-"));
+  const { id, version } = descriptor.buildpack;
+  try {
+    const stageTargets = targets.map((t) => t.split("/").slice(0, 2).join("/") as CompileTarget);
+    const stages = await stageBuildpack({
+      dir: bpDir,
+      descriptor,
+      targets: [...new Set(stageTargets)],
+      workDir: join(work, "stage"),
+      offline: options.offline,
+      onProgress: progress,
+    });
+    const stageOf = (t: string) => stages[t.split("/").slice(0, 2).join("/")] as string;
+
+    if (options.format === "dir") {
+      if (kind.kind === "composite") {
+        throw new CnbError(`${where}: a composite has no directory form; use --format file, oci or image`);
+      }
+      const tmp = join(work, "out");
+      await mkdir(tmp);
+      if (targets.length === 1)
+        await cp(stageOf(targets[0] as string), join(tmp, "bp"), { recursive: true, verbatimSymlinks: true });
+      else
+        for (const t of targets)
+          await cp(stageOf(t), join(tmp, "bp", t.replaceAll("/", "-")), { recursive: true, verbatimSymlinks: true });
+      await replaceDir(join(tmp, "bp"), output);
+      progress(`Wrote ${id} ${version} to ${output}`);
+      return { format: "dir", output, targets, id, version };
+    }
+
+    const layout = await OciLayout.create(join(work, "layout"));
+    const components = await openDependencies(pkg, dir, work, targets, progress, options.store);
+    const manifests: Descriptor[] = [];
+    for (const t of targets) {
+      manifests.push(await writePackageImage(layout, descriptor, stageOf(t), t, components, where, progress));
+    }
+    const top = manifests.length === 1 ? manifests[0]! : await layout.writeIndex(manifests);
+    await layout.tag(top, "latest");
+    if (options.format === "oci") {
+      await replaceDir(layout.dir, output);
+    } else if (options.format === "file") {
+      await exportLayoutTar(layout.dir, output);
+    } else if (options.format === "image") {
+      progress(`Pushing ${output}`);
+      await copyImage(
+        await openImageSource(`oci:${layout.dir}:latest`),
+        await openImageSink(output, options.store ?? {}),
+      );
+    } else {
+      throw new CnbError(`package: format "${String(options.format)}" is not one of dir, file, oci, image`);
+    }
+    progress(`Wrote ${id} ${version} (${targets.join(", ")}) to ${output}: ${top.digest}`);
+    return { format: options.format, output, targets, digest: top.digest, id, version };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function openDependencies(
+  pkg: PackageConfig | undefined,
+  dir: string,
+  work: string,
+  targets: string[],
+  progress: (line: string) => void,
+  store: StoreOptions | undefined,
+): Promise<Component[]> {
+  const out: Component[] = [];
+  const file = join(dir, "package.toml");
+  for (const [i, dep] of (pkg?.dependencies ?? []).entries()) {
+    progress(`Reading dependency ${dep.uri ?? dep.image}`);
+    out.push(
+      await openComponent(dep, `${file}: [[dependencies]][${i}]`, {
+        baseDir: dir,
+        workDir: join(work, "deps"),
+        targets,
+        store,
+        packageDir: async (path, layoutDir, ts) => {
+          await packageBuildpack({
+            dir: path,
+            format: "oci",
+            output: layoutDir,
+            targets: ts,
+            onProgress: progress,
+            store,
+          });
+        },
+      }),
+    );
+  }
+  return out;
+}
+
+/** Writes one platform's buildpackage image into `layout`; returns its manifest descriptor. */
+async function writePackageImage(
+  layout: OciLayout,
+  descriptor: BuildpackDescriptor<unknown>,
+  stage: string,
+  target: string,
+  components: Component[],
+  where: string,
+  progress: (line: string) => void,
+): Promise<Descriptor> {
+  const platform = parseTarget(target, where);
+  const { id, version } = descriptor.buildpack;
+  const layersLabel: ModuleLayers = {};
+  const layerByDiff = new Map<string, Descriptor>();
+  const entries: { key: string; diffId: string }[] = [];
+
+  for (const component of components) {
+    const image = await component.forPlatform(platform);
+    for (const m of image.modules) {
+      if (layersLabel[m.id]?.[m.version]) continue;
+      if (!layerByDiff.has(m.info.layerDiffID)) {
+        await layout.putBlob(await m.source.blob(m.layer.digest), {
+          digest: m.layer.digest,
+          mediaType: m.layer.mediaType,
+        });
+        layerByDiff.set(m.info.layerDiffID, m.layer);
+        entries.push({ key: `${m.id}@${m.version}`, diffId: m.info.layerDiffID });
+      }
+      layersLabel[m.id] = { ...(layersLabel[m.id] ?? {}), [m.version]: m.info };
+    }
+  }
+  descriptor.order.forEach((o, i) => {
+    o.group.forEach((e, j) => {
+      const versions = layersLabel[e.id];
+      if (!versions)
+        throw new CnbError(
+          `${where}: [[order]][${i}].group[${j}] id "${e.id}" is not among package.toml's [[dependencies]]`,
+        );
+      if (e.version && !versions[e.version]) {
+        throw new CnbError(
+          `${where}: [[order]][${i}].group[${j}] ${e.id} version "${e.version}" is not among [[dependencies]] (have ${Object.keys(versions).join(", ")})`,
+        );
+      }
+    });
+  });
+
+  progress(`Writing layer of ${id} ${version} for ${target}`);
+  const own = await writeBuildpackLayer(stage, id, version, layout.blobDir);
+  layerByDiff.set(own.diffId, own);
+  entries.push({ key: `${id}@${version}`, diffId: own.diffId });
+  layersLabel[id] = { ...(layersLabel[id] ?? {}), [version]: moduleLayerInfo(descriptor, own.diffId) };
+
+  entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const layers = entries.map((e) => layerByDiff.get(e.diffId) as Descriptor);
+  const config = imageConfig({
+    architecture: platform.architecture,
+    os: platform.os,
+    variant: platform.variant,
+    diffIds: layers.map((_, i) => entries[i]?.diffId as Digest),
+    config: {
+      Labels: {
+        [BUILDPACKAGE_METADATA_LABEL]: goJson(buildpackageMetadata(descriptor)),
+        [BUILDPACK_LAYERS_LABEL]: stringifyModuleLayers(layersLabel),
+      },
+    },
+  });
+  return layout.writeImage({ config, layers });
+}
+
+/** Puts `src` at `dest`, replacing what was there, with no moment of a half-written dest. */
+async function replaceDir(src: string, dest: string): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  const old = `${dest}.old-${process.pid}-${Date.now()}`;
+  const had = await stat(dest).then(
+    () => true,
+    () => false,
+  );
+  if (had) await rename(dest, old);
+  try {
+    await rename(src, dest);
+  } catch (err) {
+    if (had) await rename(old, dest);
+    throw err;
+  }
+  if (had) await rm(old, { recursive: true, force: true });
+}

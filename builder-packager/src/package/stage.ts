@@ -1,0 +1,178 @@
+/**
+ * Staging: turning a buildpack's source directory into the directory the lifecycle runs
+ * (buildpack.toml + bin/, plus bundled dependencies when offline), once per target.
+ *
+ * A framework buildpack has an entry file — `[metadata.cnbkit] entry` in buildpack.toml,
+ * else `src/index.ts` — that the compile stage turns into `bin/main` with `bin/detect` and
+ * `bin/build` linking to it; only buildpack.toml and bin/ are staged (sources,
+ * node_modules and package.json stay behind). A directory with no entry but a
+ * `bin/detect` is a prebuilt buildpack (shell scripts, Go binaries) and is staged whole,
+ * as pack would package it.
+ */
+import { cp, link, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { download } from "../../../framework/src/download.js";
+import { CnbError } from "../../../framework/src/errors.js";
+import { parseInventory } from "../../../framework/src/inventory.js";
+import { type BuildpackDescriptor, buildpackDirName } from "../../../framework/src/spec/buildpack-toml.js";
+import { parseToml, stringifyToml } from "../../../framework/src/spec/toml.js";
+import { type CompileTarget, compileBuildpack } from "../compile/compile.js";
+
+/** How the buildpack's bin/ is produced. */
+export type BuildpackKind = { kind: "compiled"; entry: string } | { kind: "prebuilt" } | { kind: "composite" };
+
+/** The entry file a buildpack dir compiles from, or that it is prebuilt/composite. */
+export async function buildpackKind(dir: string, d: BuildpackDescriptor<unknown>): Promise<BuildpackKind> {
+  if (d.order.length > 0) return { kind: "composite" };
+  const meta = (d.metadata as { cnbkit?: { entry?: unknown } } | undefined)?.cnbkit;
+  const tomlPath = join(dir, "buildpack.toml");
+  if (meta?.entry !== undefined) {
+    if (typeof meta.entry !== "string" || meta.entry === "") {
+      throw new CnbError(`${tomlPath}: [metadata.cnbkit].entry must be a non-empty string`);
+    }
+    const entry = resolve(dir, meta.entry);
+    if (!(await isFile(entry)))
+      throw new CnbError(`${tomlPath}: [metadata.cnbkit].entry "${meta.entry}" does not exist`);
+    return { kind: "compiled", entry };
+  }
+  const entry = join(dir, "src", "index.ts");
+  if (await isFile(entry)) return { kind: "compiled", entry };
+  if (await exists(join(dir, "bin", "detect"))) return { kind: "prebuilt" };
+  throw new CnbError(`${dir}: no buildpack entry (src/index.ts or [metadata.cnbkit].entry) and no bin/detect`, {
+    hint: "write src/index.ts that calls buildpack({ detect, build }), or set [metadata.cnbkit] entry",
+  });
+}
+
+/** Options of {@link stageBuildpack}. */
+export interface StageOptions {
+  /** The buildpack's source directory (holding buildpack.toml). */
+  dir: string;
+  descriptor: BuildpackDescriptor<unknown>;
+  targets: CompileTarget[];
+  /** A scratch directory this call may fill. */
+  workDir: string;
+  /** Download every inventory dependency into the stage and point its uri at it. */
+  offline?: boolean;
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * Stages the buildpack once per target; returns target → staged directory.
+ * Composites stage just their buildpack.toml.
+ */
+export async function stageBuildpack(options: StageOptions): Promise<Record<string, string>> {
+  const { dir, descriptor, targets, workDir } = options;
+  const progress = options.onProgress ?? (() => {});
+  const kind = await buildpackKind(dir, descriptor);
+  const stages: Record<string, string> = {};
+  if (kind.kind === "compiled") {
+    const outDir = join(workDir, "compiled");
+    progress(`Compiling ${descriptor.buildpack.id} ${descriptor.buildpack.version} for ${targets.join(", ")}`);
+    await compileBuildpack({
+      entry: kind.entry,
+      outDir,
+      targets,
+      onProgress: (e) => progress(e.message),
+    });
+    for (const t of targets) stages[t] = join(outDir, `linux-${t.split("/")[1]}`);
+  } else {
+    for (const t of targets) {
+      const stage = join(workDir, "staged", t.replace("/", "-"));
+      await mkdir(dirname(stage), { recursive: true });
+      if (kind.kind === "prebuilt") await cp(dir, stage, { recursive: true, verbatimSymlinks: true });
+      else await mkdir(stage, { recursive: true });
+      stages[t] = stage;
+    }
+  }
+  let tomlText = await readFile(join(dir, "buildpack.toml"), "utf8");
+  if (options.offline) {
+    const byTarget = await bundleDependencies(options, join(workDir, "downloads"), progress);
+    for (const t of targets) {
+      await writeFile(join(stages[t] as string, "buildpack.toml"), byTarget.rewriteToml(t));
+      await byTarget.place(t, stages[t] as string);
+    }
+    return stages;
+  }
+  if (kind.kind !== "prebuilt") {
+    tomlText = tomlText.endsWith("\n") ? tomlText : `${tomlText}\n`;
+    for (const t of targets) await writeFile(join(stages[t] as string, "buildpack.toml"), tomlText);
+  }
+  return stages;
+}
+
+/** The path of an offline dependency inside the buildpack dir. */
+export function offlineDependencyPath(sha256: string, fileName: string): string {
+  return `dependencies/${sha256}/${fileName}`;
+}
+
+async function bundleDependencies(
+  options: StageOptions,
+  downloadDir: string,
+  progress: (line: string) => void,
+): Promise<{ rewriteToml(target: string): string; place(target: string, stage: string): Promise<void> }> {
+  const { dir, descriptor } = options;
+  const tomlPath = join(dir, "buildpack.toml");
+  const deps = parseInventory(descriptor.metadata, tomlPath);
+  const files = new Map<string, string>();
+  for (const dep of deps) {
+    if (files.has(dep.sha256)) continue;
+    if (!options.targets.some((t) => matchesTarget(dep, t))) continue;
+    progress(`Downloading ${dep.id} ${dep.version}${dep.arch ? ` (${dep.arch})` : ""}`);
+    const file = await download(dep, join(downloadDir, dep.sha256), {
+      env: process.env,
+      log: { detail: progress, warn: (t) => progress(`warning: ${t}`) },
+    });
+    files.set(dep.sha256, file);
+  }
+  const raw = parseToml(await readFile(tomlPath, "utf8"), tomlPath);
+  const rawDeps = ((raw.metadata as Record<string, unknown>)?.dependencies ?? []) as Record<string, unknown>[];
+  const base = `/cnb/buildpacks/${buildpackDirName(descriptor.buildpack.id)}/${descriptor.buildpack.version}`;
+  return {
+    rewriteToml(target) {
+      const copy = structuredClone(raw);
+      const list = ((copy.metadata as Record<string, unknown>)?.dependencies ?? []) as Record<string, unknown>[];
+      deps.forEach((dep, i) => {
+        const file = files.get(dep.sha256);
+        const entry = list[i];
+        if (!file || !entry || !matchesTarget(dep, target)) return;
+        entry.uri = `file://${base}/${offlineDependencyPath(dep.sha256, basename(file))}`;
+      });
+      if (rawDeps.length !== deps.length) throw new Error("inventory and buildpack.toml disagree");
+      return stringifyToml(copy);
+    },
+    async place(target, stage) {
+      for (const dep of deps) {
+        const file = files.get(dep.sha256);
+        if (!file || !matchesTarget(dep, target)) continue;
+        const dest = join(stage, offlineDependencyPath(dep.sha256, basename(file)));
+        if (await exists(dest)) continue;
+        await mkdir(dirname(dest), { recursive: true });
+        await link(file, dest).catch(() => cp(file, dest));
+      }
+    },
+  };
+}
+
+const ARCH_ALIASES: Record<string, string> = { x86_64: "amd64", x64: "amd64", aarch64: "arm64" };
+
+/** A dependency belongs in a target's package when its os/arch are unset or match. */
+function matchesTarget(dep: { os?: string; arch?: string }, target: string): boolean {
+  const [os, arch] = target.split("/");
+  if (dep.os && dep.os !== os) return false;
+  if (dep.arch && (ARCH_ALIASES[dep.arch] ?? dep.arch) !== arch) return false;
+  return true;
+}
+
+async function isFile(p: string): Promise<boolean> {
+  return stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}

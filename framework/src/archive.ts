@@ -305,7 +305,11 @@ async function extractTar(file: string, format: ArchiveFormat, sink: Sink): Prom
   const extractor = tar.extract();
   // tar-stream's streams are streamx streams, which node:stream's pipeline drives fine.
   const ex = extractor as unknown as Writable;
+  // pipeline() reports the first error; streamx re-emits it on destroy, after pipeline let go.
+  ex.on("error", () => {});
   extractor.on("entry", (header, stream, next) => {
+    // A broken archive errors the entry stream too; the pipeline below reports it once.
+    stream.on("error", () => {});
     handleTarEntry(header, stream as unknown as Readable, sink).then(
       () => next(),
       (err) => {
@@ -332,9 +336,20 @@ async function extractTar(file: string, format: ArchiveFormat, sink: Sink): Prom
     return;
   }
   const src = createReadStream(file);
-  if (format === "tar.gz") await pipeline(src, zlib.createGunzip(), ex);
-  else if (format === "tar.zst" && zstd) await pipeline(src, zstd() as unknown as PassThrough, ex);
-  else await pipeline(src, ex);
+  const decompress =
+    format === "tar.gz"
+      ? zlib.createGunzip()
+      : format === "tar.zst" && zstd
+        ? (zstd() as unknown as PassThrough)
+        : null;
+  if (decompress === null) {
+    await pipeline(src, ex);
+    return;
+  }
+  // A decompressor can report a late error (e.g. "unexpected end of file") after pipeline has
+  // already rejected with the first one; that one is already reported, so swallow the echo.
+  decompress.on("error", () => {});
+  await pipeline(src, decompress, ex);
 }
 
 async function handleTarEntry(header: tar.Header, stream: Readable, sink: Sink): Promise<void> {

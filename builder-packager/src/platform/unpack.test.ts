@@ -1,0 +1,121 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, readlink, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { imageConfig } from "../oci/image.js";
+import { writeLayer } from "../oci/layer.js";
+import { OciLayout } from "../oci/layout.js";
+import { unpackImage } from "./unpack.js";
+
+let work = "";
+let cacheDir = "";
+let layoutDir = "";
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "cnbkit-unpack-"));
+  cacheDir = join(work, "cache");
+  layoutDir = join(work, "layout");
+  const layout = await OciLayout.create(layoutDir);
+  const l1 = await writeLayer(
+    [
+      { type: "file", path: "a/f1", size: 2, data: "f1" },
+      { type: "file", path: "a/f2", size: 2, data: "f2" },
+      { type: "file", path: "b/x", size: 1, data: "x" },
+      { type: "file", path: "bin/suid", size: 1, data: "s", mode: 0o4755, uid: 1000, gid: 1001 },
+      { type: "dir", path: "home/cnb", uid: 1000, gid: 1000, mode: 0o750 },
+      { type: "symlink", path: "link", target: "a/f1" },
+      { type: "symlink", path: "escape", target: "/" },
+      { type: "hardlink", path: "hard", target: "a/f2" },
+    ],
+    layout.blobDir,
+  );
+  const l2 = await writeLayer(
+    [
+      { type: "file", path: "a/.wh.f1", size: 0, data: "" },
+      { type: "file", path: "b/.wh..wh..opq", size: 0, data: "" },
+      { type: "file", path: "b/y", size: 1, data: "y" },
+    ],
+    layout.blobDir,
+  );
+  const config = imageConfig({ architecture: "amd64", diffIds: [l1.diffId, l2.diffId] });
+  await layout.writeImage({ config, layers: [l1, l2], tag: "t" });
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+test("applies layers with whiteouts, owners, modes and links, and caches by digest", async () => {
+  const lines: string[] = [];
+  const first = await unpackImage(`oci:${layoutDir}:t`, { cacheDir, onProgress: (l) => lines.push(l) });
+  const r = first.rootfs;
+  expect(first.cached).toBe(false);
+  expect(lines).toHaveLength(2);
+  expect(existsSync(join(r, "a/f1"))).toBe(false);
+  expect(await readFile(join(r, "a/f2"), "utf8")).toBe("f2");
+  expect(existsSync(join(r, "b/x"))).toBe(false); // opaque dir dropped the lower entry
+  expect(await readFile(join(r, "b/y"), "utf8")).toBe("y");
+  const suid = await stat(join(r, "bin/suid"));
+  expect([suid.uid, suid.gid, suid.mode & 0o7777]).toEqual([1000, 1001, 0o4755]);
+  const home = await stat(join(r, "home/cnb"));
+  expect([home.uid, home.mode & 0o7777]).toEqual([1000, 0o750]);
+  expect(await readlink(join(r, "link"))).toBe("a/f1");
+  expect((await stat(join(r, "hard"))).ino).toBe((await stat(join(r, "a/f2"))).ino);
+  expect(first.config.rootfs.diff_ids).toHaveLength(2);
+
+  const again = await unpackImage(`oci:${layoutDir}:t`, { cacheDir });
+  expect(again.cached).toBe(true);
+  expect(again.rootfs).toBe(first.rootfs);
+  expect(again.digest).toBe(first.digest);
+});
+
+test("parallel callers unpack one digest once", async () => {
+  const dir = join(work, "cache2");
+  const all = await Promise.all([1, 2, 3].map(() => unpackImage(`oci:${layoutDir}:t`, { cacheDir: dir })));
+  expect(all.filter((u) => !u.cached)).toHaveLength(1);
+  expect(new Set(all.map((u) => u.rootfs)).size).toBe(1);
+});
+
+test("an entry written through an absolute symlink lands inside the rootfs, not on the host", async () => {
+  const dir = join(work, "abs");
+  const layout = await OciLayout.create(dir);
+  const l1 = await writeLayer([{ type: "symlink", path: "escape", target: "/" }], layout.blobDir);
+  // writeLayer would emit "escape/" as a dir entry; tar(1) names only the file, as a hostile layer would.
+  const name = `cnbkit-inside-${process.pid}`;
+  const src = join(work, "abssrc");
+  spawnSync("mkdir", ["-p", `${src}/escape/tmp`]);
+  spawnSync("sh", [
+    "-c",
+    `echo in > ${src}/escape/tmp/${name} && cd ${src} && tar -cf ${work}/abs.tar escape/tmp/${name}`,
+  ]);
+  const l2 = await layout.putBlob(
+    { path: join(work, "abs.tar") },
+    { mediaType: "application/vnd.oci.image.layer.v1.tar" },
+  );
+  const config = imageConfig({ architecture: "amd64", diffIds: [l1.diffId, l2.digest] });
+  await layout.writeImage({ config, layers: [l1, l2], tag: "t" });
+  const { rootfs } = await unpackImage(`oci:${dir}:t`, { cacheDir: join(work, "cache4") });
+  expect(await readFile(join(rootfs, "tmp", name), "utf8")).toBe("in\n");
+  expect(existsSync(join("/tmp", name))).toBe(false);
+});
+
+test("refuses a layer entry that escapes with ..", async () => {
+  const evil = join(work, "evil");
+  const layout = await OciLayout.create(evil);
+  // writeLayer normalizes paths, so write the tar by hand with tar(1).
+  const src = join(work, "evilsrc");
+  spawnSync("mkdir", ["-p", `${src}/d`]);
+  spawnSync("sh", ["-c", `echo x > ${src}/x && cd ${src}/d && tar -cf ${work}/evil.tar --absolute-names ../x`]);
+  const blob = await layout.putBlob(
+    { path: join(work, "evil.tar") },
+    { mediaType: "application/vnd.oci.image.layer.v1.tar" },
+  );
+  const config = imageConfig({ architecture: "amd64", diffIds: [blob.digest] });
+  await layout.writeImage({ config, layers: [blob], tag: "t" });
+  await expect(unpackImage(`oci:${evil}:t`, { cacheDir: join(work, "cache3") })).rejects.toThrow(
+    /escapes the root filesystem/,
+  );
+  // Nothing half-unpacked is left in the cache.
+  expect(await readdir(join(work, "cache3/rootfs-by-digest"))).toEqual([]);
+});

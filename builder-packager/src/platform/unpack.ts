@@ -1,0 +1,289 @@
+/**
+ * Unpacks an image (OCI layout or registry) into a root filesystem directory, cached by
+ * manifest digest, so builds and `cnbkit run` can use it with runc.
+ *
+ * Layers are applied in order with OCI whiteouts (`.wh.<name>` deletes a lower entry,
+ * `.wh..wh..opq` empties a lower directory), keeping owners, modes (setuid included),
+ * mtimes, symlinks and hardlinks (we run as root). Every path is resolved inside the
+ * rootfs the way runc and containerd do (a symlink can never lead outside it); entries
+ * that name `..` or an absolute link target for a hardlink outside the rootfs are refused.
+ *
+ * The cache entry `<cache>/rootfs-by-digest/<algo>-<hex>/` holds `rootfs/` and the image
+ * `config.json`. It is written in a temp dir and renamed into place when complete, under a
+ * lock dir, so a crash never leaves a half-unpacked rootfs and parallel callers unpack once.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import {
+  access,
+  chmod,
+  lchown,
+  link,
+  lstat,
+  lutimes,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  symlink,
+} from "node:fs/promises";
+import { join, posix } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import tar from "tar-stream";
+import { CnbError } from "../../../framework/src/errors.js";
+import { cnbkitCacheDir } from "../base/cache-dir.js";
+import { withDirLock } from "../base/dir-lock.js";
+import { digestHex } from "../oci/digest.js";
+import type { Descriptor, ImageConfig, Platform } from "../oci/image.js";
+import { writeAtomic } from "../oci/layout.js";
+import { type ImageSource, openImageSource, type ResolvedImage, type StoreOptions } from "../oci/image-store.js";
+
+/** An unpacked image. */
+export interface UnpackedImage {
+  /** The root filesystem (treat as read-only: use a rootfs view to write). */
+  rootfs: string;
+  /** The image config. */
+  config: ImageConfig;
+  /** The manifest digest (the cache key). */
+  digest: string;
+  /** True when it came from the cache without unpacking. */
+  cached: boolean;
+}
+
+/** Options of {@link unpackImage}. */
+export interface UnpackOptions extends StoreOptions {
+  /** Cache root (default `$CNBKIT_CACHE` or ~/.cache/cnbkit). */
+  cacheDir?: string;
+  /** Platform to pick from an index (default: the host's). */
+  platform?: Platform;
+  /** Progress lines ("Unpacking layer 2/5 ..."). */
+  onProgress?: (line: string) => void;
+}
+
+const MAX_SYMLINK_HOPS = 40;
+
+/**
+ * Unpacks `image` (a reference such as `oci:dir:tag` or `127.0.0.1:5000/app:1`, or an
+ * opened source) into the rootfs cache and returns where it is. A second call for the same
+ * manifest digest returns the cached tree at once.
+ *
+ * @example
+ * const { rootfs, config } = await unpackImage("oci:out/app:latest");
+ */
+export async function unpackImage(image: string | ImageSource, options: UnpackOptions = {}): Promise<UnpackedImage> {
+  const source = typeof image === "string" ? await openImageSource(image, options) : image;
+  const resolved = await source.image(options.platform);
+  const digest = resolved.manifest.digest;
+  const root = join(options.cacheDir ?? cnbkitCacheDir(), "rootfs-by-digest");
+  const key = `${digest.split(":")[0]}-${digestHex(digest)}`;
+  const target = join(root, key);
+  const done = async (cached: boolean): Promise<UnpackedImage> => ({
+    rootfs: join(target, "rootfs"),
+    config: JSON.parse(await readFile(join(target, "config.json"), "utf8")) as ImageConfig,
+    digest,
+    cached,
+  });
+  if (await exists(join(target, "config.json"))) return done(true);
+  await mkdir(root, { recursive: true });
+  let unpacked = false;
+  await withDirLock(`${target}.lock`, async () => {
+    if (await exists(join(target, "config.json"))) return;
+    for (const name of await readdir(root)) {
+      if (name.startsWith(`.tmp-${key}-`)) await rm(join(root, name), { recursive: true, force: true });
+    }
+    const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
+    try {
+      await mkdir(join(tmp, "rootfs"), { recursive: true });
+      await chmod(join(tmp, "rootfs"), 0o755);
+      await applyLayers(source, resolved, join(tmp, "rootfs"), options.onProgress);
+      await writeAtomic(join(tmp, "config.json"), JSON.stringify(resolved.config));
+      await rename(tmp, target);
+      unpacked = true;
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+  return done(!unpacked);
+}
+
+async function applyLayers(
+  source: ImageSource,
+  image: ResolvedImage,
+  rootfs: string,
+  onProgress?: (line: string) => void,
+): Promise<void> {
+  const layers = image.manifest.manifest.layers;
+  for (const [i, layer] of layers.entries()) {
+    onProgress?.(`Unpacking layer ${i + 1}/${layers.length} ${layer.digest.slice(7, 19)} (${mib(layer.size)})`);
+    await applyLayer(await source.blob(layer.digest), layer, rootfs);
+  }
+}
+
+function mib(n: number): string {
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Decompresses a layer blob by its media type (gzip, zstd through the zstd tool, or plain tar). */
+function decompress(blob: Readable, layer: Descriptor): Readable {
+  const mt = layer.mediaType;
+  if (mt.endsWith("+zstd") || mt.endsWith(".zstd")) {
+    const z = spawn("zstd", ["-dc"], { stdio: ["pipe", "pipe", "inherit"] });
+    blob.pipe(z.stdin);
+    z.on("error", (e) => z.stdout.destroy(new CnbError(`cannot run zstd to unpack ${layer.digest}: ${e.message}`)));
+    return z.stdout;
+  }
+  if (mt.endsWith("+gzip") || mt.endsWith(".gzip") || mt.endsWith("tar.gzip")) {
+    const g = createGunzip();
+    blob.on("error", (e) => g.destroy(e));
+    return blob.pipe(g);
+  }
+  return blob;
+}
+
+/**
+ * Applies one layer tar stream to `rootfs`. Exported for tests and for callers that have a
+ * layer but no image (a rebased or exported layer).
+ */
+export async function applyLayer(blob: Readable, layer: Descriptor, rootfs: string): Promise<void> {
+  const extract = tar.extract();
+  const seen = new Set<string>(); // paths written by this layer (opaque whiteouts keep them)
+  const where = `layer ${layer.digest}`;
+  const consume = (async () => {
+    for await (const entry of extract) {
+      const h = entry.header;
+      const rel = cleanEntryPath(h.name, where);
+      if (rel === "") {
+        entry.resume();
+        continue;
+      }
+      const dirRel = posix.dirname(rel);
+      const base = posix.basename(rel);
+      if (base === ".wh..wh..opq") {
+        const dir = await resolveInRoot(rootfs, dirRel === "." ? "" : dirRel, true);
+        await clearOpaque(dir, dirRel === "." ? "" : dirRel, seen);
+        entry.resume();
+        continue;
+      }
+      if (base.startsWith(".wh.")) {
+        const victim = posix.join(dirRel, base.slice(4));
+        const parent = await resolveInRoot(rootfs, dirRel === "." ? "" : dirRel, true);
+        await rm(join(parent, base.slice(4)), { recursive: true, force: true });
+        seen.delete(victim);
+        entry.resume();
+        continue;
+      }
+      seen.add(rel);
+      const parent = await resolveInRoot(rootfs, dirRel === "." ? "" : dirRel, true);
+      const dest = join(parent, base);
+      const existing = await lstat(dest).catch(() => undefined);
+      if (existing && !(existing.isDirectory() && h.type === "directory")) {
+        await rm(dest, { recursive: true, force: true });
+      }
+      const mode = (h.mode ?? 0o644) & 0o7777;
+      switch (h.type) {
+        case "directory":
+          if (!existing?.isDirectory()) await mkdir(dest);
+          entry.resume();
+          break;
+        case "file":
+        case "contiguous-file":
+          await pipeline(entry, createWriteStream(dest, { mode: 0o600 }));
+          break;
+        case "symlink":
+          await symlink(h.linkname ?? "", dest);
+          entry.resume();
+          break;
+        case "link": {
+          const targetRel = cleanEntryPath(h.linkname ?? "", where);
+          const target = await resolveInRoot(rootfs, targetRel, false);
+          await link(target, dest);
+          entry.resume();
+          continue; // a hardlink shares the target's owner and mode
+        }
+        case "character-device":
+        case "block-device":
+        case "fifo": {
+          const args =
+            h.type === "fifo"
+              ? [dest, "p"]
+              : [dest, h.type === "character-device" ? "c" : "b", String(h.devmajor ?? 0), String(h.devminor ?? 0)];
+          const r = spawnSync("mknod", args, { encoding: "utf8" });
+          if (r.status !== 0) throw new CnbError(`${where}: cannot create ${rel}: ${r.stderr.trim()}`);
+          entry.resume();
+          break;
+        }
+        default:
+          entry.resume();
+          continue; // pax headers are handled by tar-stream; other types are skipped
+      }
+      await lchown(dest, h.uid ?? 0, h.gid ?? 0);
+      if (h.type !== "symlink") await chmod(dest, mode);
+      const mtime = h.mtime ?? new Date(0);
+      await lutimes(dest, mtime, mtime).catch(() => undefined);
+    }
+  })();
+  await Promise.all([pipeline(decompress(blob, layer), extract), consume]);
+}
+
+async function clearOpaque(dir: string, dirRel: string, seen: Set<string>): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const rel = dirRel === "" ? name : `${dirRel}/${name}`;
+    if (seen.has(rel)) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+/** Normalizes a tar entry name to a relative path; refuses `..` components. */
+function cleanEntryPath(name: string, where: string): string {
+  const parts: string[] = [];
+  for (const p of name.split("/")) {
+    if (p === "" || p === ".") continue;
+    if (p === "..") throw new CnbError(`${where}: entry "${name}" escapes the root filesystem`);
+    parts.push(p);
+  }
+  return parts.join("/");
+}
+
+/**
+ * Resolves `rel` inside `rootfs`, following symlinks as if `rootfs` were `/` (so an absolute
+ * link target stays inside it and `..` stops at the root), like runc's securejoin. With
+ * `createDirs`, missing components are created as root-owned 0755 directories.
+ */
+export async function resolveInRoot(rootfs: string, rel: string, createDirs: boolean): Promise<string> {
+  const pending = rel.split("/").filter((p) => p !== "" && p !== ".");
+  const resolved: string[] = [];
+  let hops = 0;
+  while (pending.length > 0) {
+    const part = pending.shift() as string;
+    if (part === "..") {
+      resolved.pop();
+      continue;
+    }
+    const path = join(rootfs, ...resolved, part);
+    const st = await lstat(path).catch(() => undefined);
+    if (st?.isSymbolicLink() && (pending.length > 0 || createDirs)) {
+      if (++hops > MAX_SYMLINK_HOPS) throw new CnbError(`${rel}: too many symlinks inside the image`);
+      const target = await readlink(path);
+      if (target.startsWith("/")) resolved.length = 0;
+      pending.unshift(...target.split("/").filter((p) => p !== "" && p !== "."));
+      continue;
+    }
+    if (!st && createDirs) {
+      await mkdir(path);
+      await chmod(path, 0o755);
+    }
+    resolved.push(part);
+  }
+  return join(rootfs, ...resolved);
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}

@@ -18,7 +18,15 @@ import { OciLayout } from "../oci/layout.js";
 import { cnbkitCacheDir } from "./cache-dir.js";
 import { withDirLock } from "./dir-lock.js";
 import { BUILD_IMAGE_PACKAGES, RUN_IMAGE_PACKAGES } from "./packages.js";
-import { CNB_USER, DEFAULT_DEBIAN_MIRROR, type DebianRootfsSpec, ensureDebianRootfs, rootfsKey } from "./rootfs.js";
+import {
+  CNB_USER,
+  DEFAULT_DEBIAN_MIRROR,
+  type DebianArch,
+  type DebianRootfsSpec,
+  ensureDebianRootfs,
+  hostDebianArch,
+  rootfsKey,
+} from "./rootfs.js";
 import { writeRootfsLayer } from "./rootfs-layer.js";
 
 /** Bump when labels, env or the layer recipe change, so cached layouts are not reused. */
@@ -33,6 +41,8 @@ export type BaseImageRole = "build" | "run";
 /** Where one base image is and what it is. */
 export interface ImageRef {
   role: BaseImageRole;
+  /** Debian arch of the image ("amd64" or "arm64"; the config says the same, arm64 with variant v8). */
+  arch: DebianArch;
   /** Absolute path of the OCI layout holding it. */
   layout: string;
   /** Its tag in the layout's index.json ("build" or "run"). */
@@ -62,14 +72,24 @@ export interface EnsureBaseImagesOptions {
   mirror?: string;
   /** Progress lines; default stderr. */
   onProgress?: (line: string) => void;
+  /**
+   * Target arch (default: this machine's). A foreign arch is built under qemu-user-static
+   * (see binfmt.ts) and is much slower; each arch gets its own layout.
+   */
+  arch?: DebianArch;
 }
 
-/** The rootfs recipes of the two images. */
-export function baseRootfsSpecs(): Record<BaseImageRole, DebianRootfsSpec> {
+/** The rootfs recipes of the two images for `arch` (default: this machine's). */
+export function baseRootfsSpecs(arch: DebianArch = defaultArch()): Record<BaseImageRole, DebianRootfsSpec> {
   return {
-    build: { suite: "bookworm", variant: "minbase", packages: [...BUILD_IMAGE_PACKAGES], arch: "amd64" },
-    run: { suite: "bookworm", variant: "minbase", packages: [...RUN_IMAGE_PACKAGES], arch: "amd64" },
+    build: { suite: "bookworm", variant: "minbase", packages: [...BUILD_IMAGE_PACKAGES], arch },
+    run: { suite: "bookworm", variant: "minbase", packages: [...RUN_IMAGE_PACKAGES], arch },
   };
+}
+
+function defaultArch(): DebianArch {
+  const host = hostDebianArch();
+  return host === "arm64" ? "arm64" : "amd64";
 }
 
 /**
@@ -110,8 +130,8 @@ export function baseContainerConfig(role: BaseImageRole, spec: DebianRootfsSpec)
 }
 
 /** The cache key of the base layout: both rootfs recipes and the image recipe. */
-export function baseImagesKey(mirror = DEFAULT_DEBIAN_MIRROR): string {
-  const specs = baseRootfsSpecs();
+export function baseImagesKey(mirror = DEFAULT_DEBIAN_MIRROR, arch: DebianArch = defaultArch()): string {
+  const specs = baseRootfsSpecs(arch);
   const recipe = JSON.stringify({
     recipe: BASE_IMAGE_RECIPE_VERSION,
     build: rootfsKey(specs.build, mirror),
@@ -148,6 +168,7 @@ export async function writeBaseImage(
   const config = imageConfig({
     architecture: spec.arch,
     os: "linux",
+    variant: spec.arch === "arm64" ? "v8" : undefined,
     config: baseContainerConfig(role, spec),
     diffIds: [layer.diffId],
     history: [
@@ -180,9 +201,10 @@ export async function ensureBaseImages(
   const mirror = options.mirror ?? DEFAULT_DEBIAN_MIRROR;
   const progress = options.onProgress ?? ((line: string) => process.stderr.write(`${line}\n`));
   const cacheDir = options.cacheDir ?? cnbkitCacheDir();
-  const specs = baseRootfsSpecs();
+  const arch = options.arch ?? defaultArch();
+  const specs = baseRootfsSpecs(arch);
   const root = join(cacheDir, "base");
-  const key = baseImagesKey(mirror);
+  const key = baseImagesKey(mirror, arch);
   const target = join(root, key);
 
   if (!(await exists(join(target, "index.json")))) {
@@ -224,6 +246,7 @@ export async function ensureBaseImages(
     const rootfsDir = join(cacheDir, "rootfs", rootfsKey(specs[role], mirror));
     return {
       role,
+      arch,
       layout: layout.dir,
       tag: role,
       ref: `oci:${layout.dir}:${role}`,

@@ -6,6 +6,8 @@
  * into `<cache>/rootfs/<key>/` and reused. A rootfs is built in a temp dir beside the cache
  * entry and renamed into place only when complete, so a crash never leaves half a rootfs
  * where a later call would trust it; a lock dir makes concurrent callers wait for one build.
+ * A foreign arch (arm64 on amd64) is unpacked with `debootstrap --foreign` and configured in a
+ * chroot under qemu-user-static, which needs the binfmt_misc handler (see binfmt.ts).
  */
 import { createHash } from "node:crypto";
 import { access, mkdir, readFile, readdir, rename, rm, truncate, writeFile } from "node:fs/promises";
@@ -13,6 +15,7 @@ import { join } from "node:path";
 import { CnbError } from "../../../framework/src/errors.js";
 import { formatDuration } from "../../../framework/src/log.js";
 import { cnbkitCacheDir } from "./cache-dir.js";
+import { checkQemuBinfmt, qemuArch } from "./binfmt.js";
 import { withDirLock } from "./dir-lock.js";
 import { runCommand } from "./run-command.js";
 
@@ -85,7 +88,7 @@ export async function ensureDebianRootfs(spec: DebianRootfsSpec, options: Ensure
     `${target}.lock`,
     async () => {
       if (await exists(target)) return target; // built by the caller we waited for
-      checkCanBuild(spec);
+      await checkCanBuild(spec);
       // Holding the lock, any temp dir of this key was left by a build that crashed.
       for (const name of await readdir(root)) {
         if (name.startsWith(`.tmp-${key}-`)) await removeTree(join(root, name));
@@ -103,7 +106,12 @@ export async function ensureDebianRootfs(spec: DebianRootfsSpec, options: Ensure
   );
 }
 
-function checkCanBuild(spec: DebianRootfsSpec): void {
+/** The Debian name of this machine's arch. */
+export function hostDebianArch(): string {
+  return process.arch === "x64" ? "amd64" : process.arch;
+}
+
+async function checkCanBuild(spec: DebianRootfsSpec): Promise<void> {
   if (process.getuid?.() !== 0) {
     throw new CnbError(
       `rootfs: debootstrap of Debian ${spec.suite} needs root (running as uid ${process.getuid?.()})`,
@@ -112,12 +120,7 @@ function checkCanBuild(spec: DebianRootfsSpec): void {
       },
     );
   }
-  const host = process.arch === "x64" ? "amd64" : process.arch;
-  if (spec.arch !== host) {
-    throw new CnbError(
-      `rootfs: arch "${spec.arch}" differs from this machine's (${host}); cross-arch rootfs are not supported yet`,
-    );
-  }
+  if (spec.arch !== hostDebianArch()) await checkQemuBinfmt(spec.arch);
 }
 
 async function buildRootfs(dir: string, spec: DebianRootfsSpec, mirror: string, progress: (line: string) => void) {
@@ -125,12 +128,22 @@ async function buildRootfs(dir: string, spec: DebianRootfsSpec, mirror: string, 
   const label = `Debian ${spec.suite} ${spec.variant} (${spec.arch}, ${packages.length} extra packages)`;
   progress(`Building rootfs ${label} with debootstrap`);
   const started = performance.now();
+  // A foreign arch unpacks on the host (--foreign), then configures under qemu in a chroot.
+  const foreign = spec.arch !== hostDebianArch();
   const args = [`--variant=${spec.variant}`, `--arch=${spec.arch}`];
+  if (foreign) args.push("--foreign");
   if (packages.length > 0) args.push(`--include=${packages.join(",")}`);
   args.push(spec.suite, dir, mirror);
   const phases = phaseReporter(progress, started);
   try {
     await runCommand("debootstrap", args, { onLine: phases.line });
+    if (foreign) {
+      progress(`  Second stage under qemu-${qemuArch(spec.arch)} (emulated, slow)`);
+      await runCommand("chroot", [dir, "/debootstrap/debootstrap", "--second-stage"], {
+        onLine: phases.line,
+        env: { LC_ALL: "C" },
+      });
+    }
   } catch (err) {
     const log = await readFile(join(dir, "debootstrap", "debootstrap.log"), "utf8").catch(() => "");
     const last = log.trim().split("\n").slice(-2).join(" | ");

@@ -98,7 +98,7 @@ describe("cached", () => {
   });
 
   test("a launch-only layer restored as TOML only is reused without recreating its directory", async () => {
-    const launchOnly = { launch: true };
+    const launchOnly = { launch: true, cache: false };
     const first = layers();
     await first.cached("app", {
       types: launchOnly,
@@ -130,6 +130,14 @@ describe("cached", () => {
     const layer = await layers().cached("jdk", { types: { build: true }, key: { version: "21" }, fill: () => {} });
     expect(layer.state).toEqual({ kind: "reset", reason: "contents were not restored" });
     expect(existsSync(join(dir, "jdk"))).toBe(true);
+  });
+
+  test("cache defaults to true for a cached layer unless set to false", async () => {
+    const ls = layers();
+    const a = await ls.cached("a", { types: { build: true, launch: true }, key: {}, fill: () => {} });
+    const b = await ls.cached("b", { types: { launch: true, cache: false }, key: {}, fill: () => {} });
+    expect(a.types).toEqual({ build: true, launch: true, cache: true });
+    expect(b.types).toEqual({ build: false, launch: true, cache: false });
   });
 
   test("TOML dates and numbers round-trip to an unchanged key", async () => {

@@ -92,6 +92,10 @@ export class Layer {
 
 /** Options for {@link Layers.cached}. */
 export interface CachedLayerOptions<K extends LayerKey> {
+  /**
+   * `cache` defaults to true here (a cached layer is cached). Set `{ launch: true, cache: false }`
+   * for a launch layer the lifecycle reuses from the previous image instead of the cache.
+   */
   types: Partial<LayerTypes>;
   /** Reuse happens only when the stored key deep-equals this one. */
   key: K;
@@ -137,7 +141,7 @@ export class Layers {
     this.checkName(name);
     const dir = join(this.path, name);
     const stored = await this.readStored(name);
-    const types = options.types;
+    const types = { ...options.types, cache: options.types.cache ?? true };
     const launchOnly = !!types.launch && !types.build && !types.cache;
     let state: LayerState;
     let reusedFromImage = false;

@@ -32,7 +32,7 @@ const bp = buildpack<{ dependencies?: unknown[] }>({
     node.sbom.add(dep.component());
     const lock = (await ctx.app.readText("package-lock.json", { optional: true })) ?? "";
     const modules = await ctx.layers.cached("node_modules", {
-      types: { launch: true },
+      types: { launch: true, cache: false },
       key: { lockfile: createHash("sha256").update(lock).digest("hex") },
       async fill(layer) {
         await mkdir(join(layer.path, "node_modules"), { recursive: true });

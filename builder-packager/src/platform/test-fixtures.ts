@@ -1,8 +1,9 @@
 /**
  * Fixtures shared by this folder's tests (not part of the public API).
  */
-import { chmod, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { chmod, chown, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BindMount } from "./runc.js";
 
@@ -18,4 +19,88 @@ export async function hostUsrRootfs(): Promise<{ rootfs: string; mounts: BindMou
   await writeFile(join(rootfs, "etc/passwd"), "root:x:0:0::/root:/bin/sh\ncnb:x:1000:1000::/home/cnb:/bin/sh\n");
   await writeFile(join(rootfs, "etc/group"), "root:x:0:\ncnb:x:1000:\n");
   return { rootfs, mounts: [{ source: "/usr", destination: "/usr", readonly: true }] };
+}
+
+/** The lifecycle built for the tests (see DESIGN.md). */
+export const LIFECYCLE_DIR = join(homedir(), ".cache", "cnbkit", "lifecycle", "0.21.17");
+
+const SERVER = `#!/usr/bin/perl
+# A tiny HTTP server (perl-base is in Debian minbase, so the run image has it).
+use strict;
+use IO::Socket::INET;
+my $port = $ENV{PORT} || 8080;
+my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $port, Listen => 5, ReuseAddr => 1)
+  or die "listen on $port: $!";
+$| = 1;
+print "listening on $port\\n";
+while (my $c = $s->accept) {
+  while (my $line = <$c>) { last if $line =~ /^\\r?\\n$/; }
+  open(my $f, "<", "/workspace/index.html") or die "index.html: $!";
+  my $body = do { local $/; <$f> };
+  close $f;
+  print $c "HTTP/1.0 200 OK\\r\\nContent-Type: text/html\\r\\nContent-Length: " . length($body) . "\\r\\n\\r\\n" . $body;
+  close $c;
+}
+`;
+
+const DETECT = `#!/bin/sh
+if [ -f index.html ]; then exit 0; fi
+echo "no index.html in $(pwd)"
+exit 100
+`;
+
+const BUILD = `#!/bin/sh
+set -eu
+echo "Test server buildpack"
+if [ -f fail-build ]; then echo "asked to fail" >&2; exit 7; fi
+layer="$CNB_LAYERS_DIR/server"
+mkdir -p "$layer/bin"
+cp "$CNB_BUILDPACK_DIR/server.pl" "$layer/bin/serve"
+chmod 755 "$layer/bin/serve"
+printf '[types]\\nlaunch = true\\ncache = true\\n' > "$layer.toml"
+cat > "$layer.sbom.cdx.json" <<'JSON'
+{"bomFormat":"CycloneDX","specVersion":"1.4","version":1,"components":[{"type":"application","name":"serve","version":"1.0.0"}]}
+JSON
+if [ -n "\${GREETING:-}" ]; then echo "GREETING=$GREETING"; fi
+if [ -d "$CNB_PLATFORM_DIR/bindings/creds" ]; then echo "binding creds: $(cat "$CNB_PLATFORM_DIR/bindings/creds/type")"; fi
+cat > "$CNB_LAYERS_DIR/launch.toml" <<TOML
+[[processes]]
+type = "web"
+command = ["$layer/bin/serve"]
+default = true
+TOML
+`;
+
+/**
+ * Assembles a builder root filesystem for the tests: a hardlink copy of cnbkit's build base
+ * rootfs, the lifecycle at /cnb/lifecycle, one shell-script buildpack (`test/server`, which
+ * passes detect when the app has index.html and contributes a perl HTTP server as the web
+ * process), /cnb/order.toml and /cnb/run.toml naming `runImage`.
+ */
+export async function testBuilderRootfs(buildRootfs: string, runImage: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "cnbkit-builder-"));
+  const rootfs = join(dir, "rootfs");
+  const cp = spawnSync("cp", ["-al", buildRootfs, rootfs], { encoding: "utf8" });
+  if (cp.status !== 0) throw new Error(`cp -al: ${cp.stderr}`);
+  await mkdir(join(rootfs, "cnb/buildpacks/test_server/0.0.1/bin"), { recursive: true });
+  const cpl = spawnSync("cp", ["-a", LIFECYCLE_DIR, join(rootfs, "cnb/lifecycle")], { encoding: "utf8" });
+  if (cpl.status !== 0) throw new Error(`cp lifecycle: ${cpl.stderr}`);
+  const bp = join(rootfs, "cnb/buildpacks/test_server/0.0.1");
+  await writeFile(
+    join(bp, "buildpack.toml"),
+    `api = "0.10"\n[buildpack]\nid = "test/server"\nversion = "0.0.1"\nname = "Test Server"\nsbom-formats = ["application/vnd.cyclonedx+json"]\n[[targets]]\nos = "linux"\n`,
+  );
+  await writeFile(join(bp, "bin/detect"), DETECT, { mode: 0o755 });
+  await writeFile(join(bp, "bin/build"), BUILD, { mode: 0o755 });
+  await writeFile(join(bp, "server.pl"), SERVER, { mode: 0o755 });
+  await writeFile(
+    join(rootfs, "cnb/order.toml"),
+    `[[order]]\n[[order.group]]\nid = "test/server"\nversion = "0.0.1"\n`,
+  );
+  await writeFile(join(rootfs, "cnb/run.toml"), `[[images]]\nimage = "${runImage}"\n`);
+  for (const d of ["workspace", "layers"]) {
+    await mkdir(join(rootfs, d), { recursive: true });
+    await chown(join(rootfs, d), 1000, 1000);
+  }
+  return rootfs;
 }

@@ -1,0 +1,317 @@
+/**
+ * `cnbkit build`: turns app source into an OCI image by running the real CNB lifecycle
+ * inside the builder's root filesystem with runc, with no Docker daemon.
+ *
+ * One container runs the lifecycle's `creator` (analyze, detect, restore, build, export in
+ * one process): fewer moving parts than five containers, one place for output and exit
+ * codes, and the phases share no state through the host. The lifecycle always exports to
+ * an OCI layout "repository" (experimental `-layout` mode): the run image and the previous
+ * app image are placed there first, the exported app image is copied out afterwards to the
+ * requested OCI layout or registry. So registry and layout outputs take one path, the run
+ * image may itself be an OCI layout, and the output is only written once the build
+ * succeeded (nothing half-written on failure). The build cache is a directory per app and
+ * builder; the previous image (for "Reusing layer") is the current output image.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { CnbError } from "../../../framework/src/errors.js";
+import { parseToml, type TomlTable } from "../../../framework/src/spec/toml.js";
+import { cnbkitCacheDir } from "../base/cache-dir.js";
+import { hostPlatform } from "../oci/image.js";
+import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
+import { parseReference } from "../oci/reference.js";
+import { layoutPathOf } from "./layout-repo.js";
+import { exitMessage } from "./lifecycle-exit.js";
+import { openRootfsView } from "./rootfs-view.js";
+import { type BindMount, runContainer } from "./runc.js";
+import { unpackImage } from "./unpack.js";
+import { copyWorkspace, readProjectDescriptor } from "./workspace.js";
+
+/** The platform API cnbkit speaks to the lifecycle (lifecycle 0.21 supports 0.7–0.15). */
+export const PLATFORM_API = "0.14";
+
+/** Names the app and run images carry inside the lifecycle's layout repository. */
+const APP_NAME = "cnbkit.local/app";
+const RUN_NAME = "cnbkit.local/run";
+
+/** A service binding: `dir` (servicebinding.io layout: `type`, `provider`, secrets) mounted as `name`. */
+export interface Binding {
+  name: string;
+  dir: string;
+}
+
+/** Options of {@link buildApp}. */
+export interface BuildOptions {
+  /** The app source directory. */
+  appDir: string;
+  /**
+   * The builder: an unpacked root filesystem directory (with /cnb/lifecycle), or an image
+   * reference (`oci:dir[:tag]`, registry ref) that is unpacked and cached by digest.
+   */
+  builder: string;
+  /** Where the app image goes: `oci:<dir>[:tag]` or a registry reference. */
+  output: string;
+  /** Run image reference; default: the first image in the builder's /cnb/run.toml. */
+  runImage?: string;
+  /** Build-time env for buildpacks, written as /platform/env/<K> files. */
+  env?: Record<string, string>;
+  /** Service bindings, mounted read-only at /platform/bindings/<name>. */
+  bindings?: Binding[];
+  /** Build cache dir; default `<cache>/build-cache/<hash of app dir and builder>`. */
+  cacheDir?: string;
+  /** cnbkit's cache root (default `$CNBKIT_CACHE` or ~/.cache/cnbkit). */
+  cnbkitCache?: string;
+  /** CNB user when `builder` is a directory (an image's CNB_USER_ID/CNB_GROUP_ID win). */
+  cnbUser?: { uid: number; gid: number };
+  /** Each line the lifecycle (and cnbkit) prints, as it happens. */
+  onOutput?: (line: string, stream: "stdout" | "stderr") => void;
+  /** Aborting kills the build container; the output is left as it was. */
+  signal?: AbortSignal;
+  /** Lifecycle log level (default info). */
+  logLevel?: "debug" | "info" | "warn" | "error";
+}
+
+/** What {@link buildApp} produced. */
+export interface BuildResult {
+  /** The output reference as given. */
+  image: string;
+  /** Manifest digest of the app image. */
+  digest: string;
+  /** Layer names the exporter reused from the previous image ("Reusing layer '...'"). */
+  reusedLayers: string[];
+  /** The build cache dir used. */
+  cacheDir: string;
+}
+
+interface Builder {
+  rootfs: string;
+  env: string[];
+  uid: number;
+  gid: number;
+  id: string;
+}
+
+async function resolveBuilder(opts: BuildOptions, cache: string, say: (l: string) => void): Promise<Builder> {
+  const asDir = resolve(opts.builder);
+  if (!opts.builder.startsWith("oci:") && existsSync(asDir)) {
+    if (!existsSync(join(asDir, "cnb/lifecycle/creator"))) {
+      throw new CnbError(`builder ${opts.builder}: no /cnb/lifecycle/creator in this root filesystem`);
+    }
+    const uid = opts.cnbUser?.uid ?? 1000;
+    const gid = opts.cnbUser?.gid ?? 1000;
+    return {
+      rootfs: asDir,
+      env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      uid,
+      gid,
+      id: asDir,
+    };
+  }
+  let unpacked: Awaited<ReturnType<typeof unpackImage>>;
+  try {
+    unpacked = await unpackImage(opts.builder, { cacheDir: cache, onProgress: say });
+  } catch (err) {
+    if (err instanceof CnbError) {
+      throw new CnbError(`builder ${opts.builder} not found or unreadable: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+  const env = unpacked.config.config?.Env ?? [];
+  const get = (k: string) => env.find((e) => e.startsWith(`${k}=`))?.slice(k.length + 1);
+  const uid = Number(get("CNB_USER_ID") ?? 1000);
+  const gid = Number(get("CNB_GROUP_ID") ?? 1000);
+  if (!existsSync(join(unpacked.rootfs, "cnb/lifecycle/creator"))) {
+    throw new CnbError(`builder ${opts.builder}: image has no /cnb/lifecycle/creator; is it a builder?`);
+  }
+  return { rootfs: unpacked.rootfs, env, uid, gid, id: unpacked.digest };
+}
+
+async function runImageOf(opts: BuildOptions, builder: Builder): Promise<string> {
+  if (opts.runImage) return opts.runImage;
+  for (const f of ["cnb/run.toml", "cnb/stack.toml"]) {
+    const text = await readFile(join(builder.rootfs, f), "utf8").catch(() => undefined);
+    if (text === undefined) continue;
+    const doc = parseToml(text, `builder /${f}`);
+    const image = f.endsWith("run.toml")
+      ? ((doc.images as TomlTable[] | undefined)?.[0]?.image as string | undefined)
+      : ((doc["run-image"] as TomlTable | undefined)?.image as string | undefined);
+    if (image) return image;
+  }
+  throw new CnbError(`builder ${opts.builder}: /cnb/run.toml names no run image`, {
+    hint: "pass a run image (--run-image)",
+  });
+}
+
+function hash(...parts: string[]): string {
+  return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 24);
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await chown(dir, uid, gid);
+}
+
+/**
+ * Builds `appDir` with the builder's buildpacks and writes the app image to `output`.
+ * Throws a one-line {@link CnbError} for anything the user can fix (missing app dir or
+ * builder, no buildpack detected, a failed buildpack).
+ *
+ * @example
+ * const r = await buildApp({ appDir: "my-app", builder: "oci:out/builder", output: "oci:out/app:latest",
+ *   onOutput: (l) => console.log(l) });
+ */
+export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
+  const say = (line: string) => opts.onOutput?.(line, "stdout");
+  const appDir = resolve(opts.appDir);
+  if (!(await stat(appDir).catch(() => undefined))?.isDirectory()) {
+    throw new CnbError(`app directory ${opts.appDir} does not exist`);
+  }
+  const outRef = parseReference(opts.output);
+  const outTag = outRef.tag ?? "latest";
+  const cache = opts.cnbkitCache ?? cnbkitCacheDir();
+  const builder = await resolveBuilder(opts, cache, say);
+  const runImage = await runImageOf(opts, builder);
+  const project = await readProjectDescriptor(appDir);
+
+  // The run image must match the platform we build for.
+  const runSource = await openImageSource(runImage).catch((err) => {
+    throw new CnbError(`run image ${runImage} not found: ${err instanceof Error ? err.message : err}`, { cause: err });
+  });
+  const runConfig = await runSource.config();
+  const host = hostPlatform();
+  if (runConfig.architecture !== host.architecture || (runConfig.os ?? "linux") !== host.os) {
+    throw new CnbError(
+      `run image ${runImage} is ${runConfig.os}/${runConfig.architecture}, but this build is for ${host.os}/${host.architecture}`,
+    );
+  }
+
+  const buildCacheDir = resolve(opts.cacheDir ?? join(cache, "build-cache", hash(appDir, builder.id)));
+  await chownTree(buildCacheDir, builder.uid, builder.gid);
+  const tmpRoot = join(cache, "tmp");
+  await mkdir(tmpRoot, { recursive: true });
+  const work = await mkdtemp(join(tmpRoot, "build-"));
+  let view: Awaited<ReturnType<typeof openRootfsView>> | undefined;
+  try {
+    const { uid, gid } = builder;
+    // /workspace, /layers, /platform and the layout repository.
+    const workspace = join(work, "workspace");
+    await copyWorkspace(appDir, workspace, project, { uid, gid });
+    const layers = join(work, "layers");
+    await chownTree(layers, uid, gid);
+    const platform = join(work, "platform");
+    await mkdir(join(platform, "env"), { recursive: true });
+    await mkdir(join(platform, "bindings"), { recursive: true });
+    for (const [k, v] of Object.entries({ ...project.env, ...(opts.env ?? {}) })) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new CnbError(`--env ${k}: not a valid environment variable name`);
+      await writeFile(join(platform, "env", k), v);
+    }
+    const mounts: BindMount[] = [
+      { source: workspace, destination: "/workspace" },
+      { source: layers, destination: "/layers" },
+      { source: platform, destination: "/platform", readonly: true },
+      { source: buildCacheDir, destination: "/cache" },
+    ];
+    for (const b of opts.bindings ?? []) {
+      if (!(await stat(b.dir).catch(() => undefined))?.isDirectory()) {
+        throw new CnbError(`binding ${b.name}: ${b.dir} is not a directory`);
+      }
+      if (!/^[A-Za-z0-9_.-]+$/.test(b.name))
+        throw new CnbError(`binding name "${b.name}" is not a valid directory name`);
+      await mkdir(join(platform, "bindings", b.name));
+      mounts.push({ source: resolve(b.dir), destination: `/platform/bindings/${b.name}`, readonly: true });
+    }
+
+    const repo = join(work, "layout-repo");
+    await chownTree(repo, uid, gid);
+    const runName = `${RUN_NAME}:latest`;
+    const appName = `${APP_NAME}:${outTag}`;
+    say(`Placing run image ${runImage}`);
+    await copyImage(runSource, await openImageSink(`oci:${join(repo, layoutPathOf(runName))}:latest`));
+    const appPath = join(repo, layoutPathOf(appName));
+    const previous = await openImageSource(opts.output).catch(() => undefined);
+    if (previous && (await previous.manifest().catch(() => undefined))) {
+      say(`Previous image ${opts.output}`);
+      await copyImage(previous, await openImageSink(`oci:${appPath}:${outTag}`));
+    }
+    await chownRecursive(repo, uid, gid);
+    mounts.push({ source: repo, destination: "/layout-repo" });
+
+    view = await openRootfsView(builder.rootfs, (l) => {
+      if (opts.logLevel === "debug") say(l);
+    });
+    const env = [
+      ...builder.env.filter((e) => !e.startsWith("CNB_PLATFORM_API=")),
+      `CNB_PLATFORM_API=${PLATFORM_API}`,
+      "CNB_EXPERIMENTAL_MODE=warn",
+      `CNB_USER_ID=${uid}`,
+      `CNB_GROUP_ID=${gid}`,
+      "SERVICE_BINDING_ROOT=/platform/bindings",
+      `HOME=/home/cnb`,
+    ];
+    const args = [
+      "/cnb/lifecycle/creator",
+      "-app",
+      "/workspace",
+      "-layers",
+      "/layers",
+      "-platform",
+      "/platform",
+      "-cache-dir",
+      "/cache",
+      "-run-image",
+      runName,
+      "-layout",
+      "-layout-dir",
+      "/layout-repo",
+      "-log-level",
+      opts.logLevel ?? "info",
+      appName,
+    ];
+    const reused: string[] = [];
+    const lastLines: string[] = [];
+    const onLine = (stream: "stdout" | "stderr") => (line: string) => {
+      const m = /Reusing layer '([^']+)'/.exec(line);
+      if (m?.[1]) reused.push(m[1]);
+      lastLines.push(line);
+      if (lastLines.length > 40) lastLines.shift();
+      opts.onOutput?.(line, stream);
+    };
+    const code = await runContainer({
+      rootfs: view.path,
+      args,
+      env,
+      cwd: "/workspace",
+      user: { uid, gid },
+      mounts,
+      hostNetwork: true,
+      onStdout: onLine("stdout"),
+      onStderr: onLine("stderr"),
+      signal: opts.signal,
+    });
+    if (opts.signal?.aborted) throw new CnbError("build aborted; the output image was not changed");
+    if (code !== 0) throw new CnbError(exitMessage(code, lastLines));
+
+    // Copy the exported image out; only now does the output change.
+    const exported = await openImageSource(`oci:${appPath}`);
+    const top = await exported.manifest();
+    const digest = top.digest;
+    say(`Writing ${opts.output}`);
+    await copyImage(exported, await openImageSink(opts.output), { tag: outTag });
+    return { image: opts.output, digest, reusedLayers: reused, cacheDir: buildCacheDir };
+  } finally {
+    await view?.release();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function chownRecursive(dir: string, uid: number, gid: number): Promise<void> {
+  const { readdir, lchown } = await import("node:fs/promises");
+  await lchown(dir, uid, gid);
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await chownRecursive(p, uid, gid);
+    else await lchown(p, uid, gid);
+  }
+}

@@ -1,0 +1,356 @@
+import { cp, lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { CnbError } from "../../../framework/src/errors.js";
+import { parseToml } from "../../../framework/src/spec/toml.js";
+import { build, createWorkspace, detect, lifecycleDir, readLifecycleToml } from "../../../test/support/lifecycle.js";
+import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
+import { BUILDPACK_LAYERS_LABEL, packageBuildpack } from "../package/index.js";
+import {
+  skopeoConfig,
+  skopeoInspect,
+  umociUnpack,
+  writeCompiledBuildpack,
+  writeShellBuildpack,
+} from "../package/test-fixtures.js";
+import { BUILDER_METADATA_LABEL, BUILDER_ORDER_LABEL, createBuilder } from "./index.js";
+import { writeTestBaseImage } from "./test-fixtures.js";
+
+let root: string;
+let registry: TestRegistry;
+let builderToml: string;
+let out: string;
+let digest: string;
+let rootfs: string;
+
+/** The builder.toml the tests share: a compiled buildpack, a .cnb and a registry image. */
+function builderTomlText(o: { base: string; pushed: string; extra?: string; order?: string }): string {
+  return `description = "cnbkit test builder"
+
+[[buildpacks]]
+id = "acme/compiled"
+version = "1.0.0"
+uri = "./compiled"
+
+[[buildpacks]]
+uri = "./shell-a.cnb"
+
+[[buildpacks]]
+image = "${o.pushed}"
+
+${
+  o.order ??
+  `[[order]]
+[[order.group]]
+id = "acme/compiled"
+[[order.group]]
+id = "acme/shell-a"
+optional = true
+
+[[order]]
+[[order.group]]
+id = "acme/shell-b"
+version = "2.0.0"`
+}
+
+[build]
+image = "${o.base}"
+
+[[build.env]]
+name = "BP_GREETING"
+value = "hi"
+suffix = "default"
+
+[[build.env]]
+name = "PATH"
+value = "/opt/tools"
+suffix = "prepend"
+delim = ":"
+
+[run]
+[[run.images]]
+image = "example.com/acme/run:latest"
+mirrors = ["mirror.example.com/acme/run:latest"]
+
+[lifecycle]
+uri = "${lifecycleDir()}"
+${o.extra ?? ""}`;
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "cnbkit-builder-test-"));
+  registry = await startRegistry();
+  await writeCompiledBuildpack(join(root, "cfg", "compiled"), { id: "acme/compiled", version: "1.0.0" });
+  const a = await writeShellBuildpack(join(root, "src", "shell-a"), { id: "acme/shell-a", version: "1.0.0" });
+  await packageBuildpack({ dir: a, format: "file", output: join(root, "cfg", "shell-a.cnb") });
+  const b = await writeShellBuildpack(join(root, "src", "shell-b"), { id: "acme/shell-b", version: "2.0.0" });
+  await packageBuildpack({ dir: b, format: "image", output: `${registry.host}/acme/shell-b:2.0.0` });
+  await writeTestBaseImage(join(root, "cfg", "base"), "build");
+  builderToml = join(root, "cfg", "builder.toml");
+  await writeFile(
+    builderToml,
+    builderTomlText({ base: "oci:base:build", pushed: `${registry.host}/acme/shell-b:2.0.0` }),
+  );
+  out = join(root, "builder");
+  const result = await createBuilder({ config: builderToml, output: `oci:${out}:latest` });
+  digest = result.digest;
+  rootfs = await umociUnpack(out, "latest", join(root, "bundle"));
+});
+
+afterAll(async () => {
+  await registry?.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("createBuilder", () => {
+  test("skopeo reads the builder; its labels have pack's shapes and the base image's labels stay", async () => {
+    const info = await skopeoInspect(`oci:${out}:latest`);
+    expect(info.Digest).toBe(digest);
+    expect(info.Labels["io.buildpacks.base.id"]).toBe("test.base");
+    const meta = JSON.parse(info.Labels[BUILDER_METADATA_LABEL] ?? "{}");
+    expect(Object.keys(meta)).toEqual([
+      "description",
+      "buildpacks",
+      "extensions",
+      "stack",
+      "lifecycle",
+      "createdBy",
+      "images",
+    ]);
+    expect(meta.description).toBe("cnbkit test builder");
+    expect(meta.buildpacks.map((b: { id: string; version: string }) => `${b.id}@${b.version}`)).toEqual([
+      "acme/compiled@1.0.0",
+      "acme/shell-a@1.0.0",
+      "acme/shell-b@2.0.0",
+    ]);
+    expect(meta.stack).toEqual({
+      runImage: { image: "example.com/acme/run:latest", mirrors: ["mirror.example.com/acme/run:latest"] },
+    });
+    expect(meta.images).toEqual([
+      { image: "example.com/acme/run:latest", mirrors: ["mirror.example.com/acme/run:latest"] },
+    ]);
+    const lcToml = parseToml(await readFile(join(lifecycleDir(), "lifecycle.toml"), "utf8"), "lifecycle.toml") as {
+      lifecycle: { version: string };
+      apis: { buildpack: { supported: string[] }; platform: { supported: string[] } };
+    };
+    expect(meta.lifecycle.version).toBe(lcToml.lifecycle.version);
+    expect(meta.lifecycle.apis.platform.supported).toEqual(lcToml.apis.platform.supported);
+    expect(meta.lifecycle.api).toEqual({
+      buildpack: lcToml.apis.buildpack.supported[0],
+      platform: lcToml.apis.platform.supported[0],
+    });
+    expect(meta.createdBy.name).toBe("cnbkit");
+
+    expect(JSON.parse(info.Labels[BUILDER_ORDER_LABEL] ?? "[]")).toEqual([
+      {
+        group: [
+          { id: "acme/compiled", version: "1.0.0" },
+          { id: "acme/shell-a", version: "1.0.0", optional: true },
+        ],
+      },
+      { group: [{ id: "acme/shell-b", version: "2.0.0" }] },
+    ]);
+    const layers = JSON.parse(info.Labels[BUILDPACK_LAYERS_LABEL] ?? "{}");
+    expect(Object.keys(layers)).toEqual(["acme/compiled", "acme/shell-a", "acme/shell-b"]);
+    // Buildpack layers are the buildpackages' own: the .cnb's diffID is in the builder.
+    const a = await skopeoInspect(`oci-archive:${join(root, "cfg", "shell-a.cnb")}`);
+    expect(layers["acme/shell-a"]["1.0.0"]).toEqual(
+      JSON.parse(a.Labels[BUILDPACK_LAYERS_LABEL] ?? "{}")["acme/shell-a"]["1.0.0"],
+    );
+    expect(info.Layers).toContain(a.Layers[0]);
+
+    const config = await skopeoConfig(`oci:${out}:latest`);
+    expect(config.config.User).toBe("1000:1000");
+    expect(config.config.WorkingDir).toBe("/layers");
+    expect(config.config.Env).toEqual(expect.arrayContaining(["CNB_USER_ID=1000", "CNB_GROUP_ID=1000"]));
+  });
+
+  test("umoci unpacks it: owners, modes, lifecycle, /cnb files and the compiled bin/", async () => {
+    for (const d of ["workspace", "layers"]) {
+      const st = await stat(join(rootfs, d));
+      expect([st.uid, st.gid, st.mode & 0o777]).toEqual([1000, 1000, 0o755]);
+    }
+    for (const d of ["cnb", "cnb/buildpacks", "platform/env", "cnb/build-config/env"]) {
+      const st = await stat(join(rootfs, d));
+      expect([st.uid, st.gid, st.mode & 0o777]).toEqual([0, 0, 0o755]);
+    }
+    expect((await stat(join(rootfs, "cnb/lifecycle/lifecycle"))).mode & 0o777).toBe(0o755);
+    expect(await readlink(join(rootfs, "cnb/lifecycle/detector"))).toBe("lifecycle");
+    expect(await readdir(join(rootfs, "cnb/lifecycle"))).toEqual(
+      expect.arrayContaining(["launcher", "lifecycle.toml", "builder"]),
+    );
+    expect(await readlink(join(rootfs, "lifecycle"))).toBe("/cnb/lifecycle");
+
+    const order = parseToml(await readFile(join(rootfs, "cnb/order.toml"), "utf8"), "order.toml");
+    expect(order.order).toEqual([
+      {
+        group: [
+          { id: "acme/compiled", version: "1.0.0" },
+          { id: "acme/shell-a", version: "1.0.0", optional: true },
+        ],
+      },
+      { group: [{ id: "acme/shell-b", version: "2.0.0" }] },
+    ]);
+    expect(parseToml(await readFile(join(rootfs, "cnb/run.toml"), "utf8"), "run.toml")).toEqual({
+      images: [{ image: "example.com/acme/run:latest", mirrors: ["mirror.example.com/acme/run:latest"] }],
+    });
+    expect(parseToml(await readFile(join(rootfs, "cnb/stack.toml"), "utf8"), "stack.toml")).toEqual({
+      "run-image": { image: "example.com/acme/run:latest", mirrors: ["mirror.example.com/acme/run:latest"] },
+    });
+    const env = join(rootfs, "cnb/build-config/env");
+    expect((await readdir(env)).sort()).toEqual(["BP_GREETING.default", "PATH.delim", "PATH.prepend"]);
+    expect(await readFile(join(env, "PATH.prepend"), "utf8")).toBe("/opt/tools");
+    expect(await readFile(join(env, "PATH.delim"), "utf8")).toBe(":");
+
+    const bin = join(rootfs, "cnb/buildpacks/acme_compiled/1.0.0/bin");
+    expect((await readdir(bin)).sort()).toEqual(["build", "detect", "main"]);
+    const main = await stat(join(bin, "main"));
+    expect([main.uid, main.mode & 0o777]).toEqual([0, 0o755]);
+    expect(main.size).toBeGreaterThan(10_000_000);
+    expect(await readlink(join(bin, "detect"))).toBe("main");
+    expect((await lstat(join(bin, "build"))).isSymbolicLink()).toBe(true);
+    // Only buildpack.toml and bin/ are staged from a framework buildpack's source dir.
+    expect((await readdir(join(rootfs, "cnb/buildpacks/acme_compiled/1.0.0"))).sort()).toEqual([
+      "bin",
+      "buildpack.toml",
+    ]);
+  });
+
+  test("the real lifecycle detects and builds with the builder's /cnb/buildpacks and /cnb/order.toml", async () => {
+    const ws = await createWorkspace();
+    try {
+      await rm(ws.buildpacks, { recursive: true });
+      await cp(join(rootfs, "cnb/buildpacks"), ws.buildpacks, { recursive: true, verbatimSymlinks: true });
+      await cp(join(rootfs, "cnb/order.toml"), ws.orderPath);
+      await writeFile(join(ws.app, "hello.txt"), "hello\n");
+      const d = await detect(ws);
+      expect(d.output).not.toMatch(/ERROR/);
+      expect(d.code).toBe(0);
+      const group = (await readLifecycleToml(join(ws.layers, "group.toml"))) as { group: { id: string }[] };
+      expect(group.group.map((g) => g.id)).toEqual(["acme/compiled", "acme/shell-a"]);
+      const b = await build(ws);
+      expect(b.code).toBe(0);
+      expect(b.output).toContain("compiled buildpack built on x64");
+      expect(await readFile(join(ws.layers, "acme_compiled", "greeting", "message"), "utf8")).toBe(
+        "compiled hello from x64",
+      );
+      expect(await readFile(join(ws.layers, "acme_shell-a", "acme_shell-a", "proof"), "utf8")).toBe("built\n");
+      const launch = await readLifecycleToml(join(ws.layers, "config", "metadata.toml"));
+      expect(JSON.stringify(launch)).toContain("hello.txt");
+
+      // Without hello.txt the compiled buildpack fails detection and the second group runs.
+      await rm(join(ws.app, "hello.txt"));
+      await rm(join(ws.layers, "group.toml"));
+      const d2 = await detect(ws);
+      expect(d2.code).toBe(0);
+      const group2 = (await readLifecycleToml(join(ws.layers, "group.toml"))) as { group: { id: string }[] };
+      expect(group2.group.map((g) => g.id)).toEqual(["acme/shell-b"]);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  test("creating it again gives the same digest", async () => {
+    const again = await createBuilder({ config: builderToml, output: `oci:${join(root, "again")}:v1` });
+    expect(again.digest).toBe(digest);
+  });
+
+  test("pushes to a registry; a second push finds every blob there", async () => {
+    const ref = `${registry.host}/acme/builder:1`;
+    const first = await createBuilder({ config: builderToml, output: ref });
+    expect(first.digest).toBe(digest);
+    expect(first.uploaded).toBeGreaterThan(0);
+    const second = await createBuilder({ config: builderToml, output: ref });
+    expect(second.uploaded).toBe(0);
+    const info = await skopeoInspect(`docker://${ref}`, ["--tls-verify=false"]);
+    expect(info.Digest).toBe(digest);
+    expect(JSON.parse(info.Labels[BUILDER_METADATA_LABEL] ?? "{}").createdBy.name).toBe("cnbkit");
+  });
+});
+
+describe("createBuilder: bad input", () => {
+  const pushed = () => `${registry.host}/acme/shell-b:2.0.0`;
+  const cases: { name: string; toml: () => Promise<string>; message: RegExp }[] = [
+    {
+      name: "an order id not among [[buildpacks]]",
+      toml: async () =>
+        builderTomlText({
+          base: "oci:base:build",
+          pushed: pushed(),
+          order: '[[order]]\n[[order.group]]\nid = "acme/shell-a"\n[[order.group]]\nid = "acme/java"\n',
+        }),
+      message: /builder\.toml: \[\[order\]\]\[0\]\.group\[1\] id "acme\/java" is not among \[\[buildpacks\]\]$/,
+    },
+    {
+      name: "a missing buildpack uri",
+      toml: async () =>
+        builderTomlText({ base: "oci:base:build", pushed: pushed() }).replace("./shell-a.cnb", "./nope.cnb"),
+      message: /builder\.toml: \[\[buildpacks\]\]\[1\]: uri "\.\/nope\.cnb" does not exist/,
+    },
+    {
+      name: "an id that does not match the buildpack",
+      toml: async () =>
+        builderTomlText({ base: "oci:base:build", pushed: pushed() }).replace(
+          'id = "acme/compiled"\nversion',
+          'id = "acme/other"\nversion',
+        ),
+      message:
+        /builder\.toml: \[\[buildpacks\]\]\[0\]\.id "acme\/other" does not match \.\/compiled, which is "acme\/compiled"$/,
+    },
+    {
+      name: "a version that does not match the buildpack",
+      toml: async () =>
+        builderTomlText({ base: "oci:base:build", pushed: pushed() }).replace(
+          'version = "1.0.0"\nuri',
+          'version = "9.9.9"\nuri',
+        ),
+      message:
+        /builder\.toml: \[\[buildpacks\]\]\[0\]\.version "9\.9\.9" does not match \.\/compiled, which is acme\/compiled 1\.0\.0$/,
+    },
+    {
+      name: "an unknown target",
+      toml: async () =>
+        builderTomlText({
+          base: "oci:base:build",
+          pushed: pushed(),
+          extra: '\n[[targets]]\nos = "linux"\narch = "sparc"\n',
+        }),
+      message: /builder\.toml: \[\[targets\]\]\[0\]: target "linux\/sparc": unknown arch "sparc"$/,
+    },
+    {
+      name: "malformed TOML",
+      toml: async () => "[[buildpacks]\nuri = ",
+      message: /builder\.toml:1:\d+: invalid TOML/,
+    },
+    {
+      name: "a base image without CNB_USER_ID",
+      toml: async () => {
+        await writeTestBaseImage(join(root, "cfg", "base"), "noenv", { env: ["PATH=/bin"] });
+        return builderTomlText({ base: "oci:base:noenv", pushed: pushed() });
+      },
+      message:
+        /\[build\]\.image "oci:base:noenv" has no CNB_USER_ID in its env; a CNB build image must name its non-root user$/,
+    },
+    {
+      name: "a base image whose user is root",
+      toml: async () => {
+        await writeTestBaseImage(join(root, "cfg", "base"), "root", { user: "root" });
+        return builderTomlText({ base: "oci:base:root", pushed: pushed() });
+      },
+      message:
+        /\[build\]\.image "oci:base:root" runs as root \(User "root", CNB_USER_ID=1000\); a builder must run as a non-root user$/,
+    },
+  ];
+  test.each(cases)("$name: one line, no output", async ({ toml, message }) => {
+    // Beside the good config, so relative uris point at the same fixtures.
+    const cfg = join(root, "cfg", "bad.toml");
+    await writeFile(cfg, await toml());
+    const output = join(root, `bad-out-${Math.random().toString(36).slice(2)}`);
+    const err = await createBuilder({ config: cfg, output: `oci:${output}` }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CnbError);
+    expect((err as Error).message.replace("bad.toml", "builder.toml")).toMatch(message);
+    expect((err as Error).message).not.toContain("\n");
+    expect(await stat(output).catch(() => undefined)).toBeUndefined();
+  });
+});

@@ -1,0 +1,232 @@
+/**
+ * builder.toml, pack's builder config: `[[buildpacks]]`, `[[order]]`, `[build]` with
+ * `[[build.env]]`, `[run] [[run.images]]`, `[lifecycle]`, `[[targets]]`, and the
+ * deprecated `[stack]` (merged into build/run the way pack does, with a warning).
+ * Every problem is one line naming the file and field.
+ */
+import { readFile } from "node:fs/promises";
+import { CnbError } from "../../../framework/src/errors.js";
+import type { Target } from "../../../framework/src/spec/buildpack-toml.js";
+import { validateBuildpackId } from "../../../framework/src/spec/names.js";
+import { parseToml, type TomlTable } from "../../../framework/src/spec/toml.js";
+import { moduleRef } from "../package/index.js";
+
+/** One `[[buildpacks]]` entry. */
+export interface BuilderBuildpack {
+  id?: string;
+  version?: string;
+  uri?: string;
+  image?: string;
+}
+
+/** One `[[order.group]]` entry. */
+export interface BuilderOrderEntry {
+  id: string;
+  version?: string;
+  optional?: boolean;
+}
+
+/** The suffixes a build-config env file may have. */
+export type EnvSuffix = "" | "default" | "override" | "append" | "prepend";
+
+/** One `[[build.env]]` entry. */
+export interface BuildEnv {
+  name: string;
+  value: string;
+  suffix: EnvSuffix;
+  delim?: string;
+}
+
+/** One `[[run.images]]` entry. */
+export interface RunImage {
+  image: string;
+  mirrors: string[];
+}
+
+/** builder.toml, typed and checked. */
+export interface BuilderConfig {
+  description: string;
+  buildpacks: BuilderBuildpack[];
+  order: { group: BuilderOrderEntry[] }[];
+  build: { image: string; env: BuildEnv[] };
+  run: { images: RunImage[] };
+  lifecycle: { uri?: string; version?: string };
+  /** Empty when builder.toml has no `[[targets]]`. */
+  targets: Target[];
+  /** The deprecated `[stack]` id, when given (written to stack.toml). */
+  stackId?: string;
+  /** Things the user should know (deprecated keys, empty values). */
+  warnings: string[];
+}
+
+const TOP_KEYS = new Set(["description", "buildpacks", "order", "build", "run", "lifecycle", "targets", "stack"]);
+const UNSUPPORTED = new Set(["extensions", "order-extensions", "system"]);
+const SUFFIXES = new Set(["", "default", "override", "append", "prepend"]);
+
+function table(v: unknown, file: string, where: string): TomlTable | undefined {
+  if (v === undefined) return undefined;
+  if (!v || typeof v !== "object" || Array.isArray(v)) throw new CnbError(`${file}: ${where} must be a table`);
+  return v as TomlTable;
+}
+
+function tables(v: unknown, file: string, where: string): TomlTable[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new CnbError(`${file}: ${where} must be an array of tables ([[...]])`);
+  return v.map((t, i) => table(t, file, `${where}[${i}]`) as TomlTable);
+}
+
+function str(t: TomlTable, key: string, file: string, where: string, required = false): string | undefined {
+  const v = t[key];
+  if (v === undefined) {
+    if (required) throw new CnbError(`${file}: ${where}.${key} is required`);
+    return undefined;
+  }
+  if (typeof v !== "string") throw new CnbError(`${file}: ${where}.${key} must be a string`);
+  if (required && v.trim() === "") throw new CnbError(`${file}: ${where}.${key} must not be empty`);
+  return v;
+}
+
+function strList(t: TomlTable, key: string, file: string, where: string): string[] {
+  const v = t[key];
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
+    throw new CnbError(`${file}: ${where}.${key} must be an array of strings`);
+  }
+  return v as string[];
+}
+
+/** Parses builder.toml text; `file` names it in errors. */
+export function parseBuilderToml(text: string, file: string): BuilderConfig {
+  const doc = parseToml(text, file);
+  const warnings: string[] = [];
+  for (const k of Object.keys(doc)) {
+    if (UNSUPPORTED.has(k)) throw new CnbError(`${file}: [${k}] is not supported by cnbkit yet`);
+    if (!TOP_KEYS.has(k)) throw new CnbError(`${file}: unknown key "${k}"`);
+  }
+  const description = doc.description === undefined ? "" : (str(doc, "description", file, "") ?? "");
+
+  const buildpacks = tables(doc.buildpacks, file, "[[buildpacks]]").map((t, i) => {
+    const where = `[[buildpacks]][${i}]`;
+    const bp: BuilderBuildpack = { ...moduleRef(t, file, where) };
+    const id = str(t, "id", file, where);
+    if (id !== undefined) bp.id = validateBuildpackId(id, `${file}: ${where}.id`);
+    const version = str(t, "version", file, where);
+    if (version !== undefined) bp.version = version;
+    if (bp.uri === undefined && bp.image === undefined) throw new CnbError(`${file}: ${where} needs a uri or an image`);
+    return bp;
+  });
+
+  const order = tables(doc.order, file, "[[order]]").map((o, i) => {
+    const group = tables(o.group, file, `[[order]][${i}].group`).map((e, j) => {
+      const where = `[[order]][${i}].group[${j}]`;
+      const id = str(e, "id", file, where, true) as string;
+      const entry: BuilderOrderEntry = { id };
+      const version = str(e, "version", file, where);
+      if (version) entry.version = version;
+      if (e.optional !== undefined) {
+        if (typeof e.optional !== "boolean") throw new CnbError(`${file}: ${where}.optional must be true or false`);
+        if (e.optional) entry.optional = true;
+      }
+      return entry;
+    });
+    if (group.length === 0) throw new CnbError(`${file}: [[order]][${i}] has no [[order.group]] entries`);
+    return { group };
+  });
+  if (order.length === 0) throw new CnbError(`${file}: [[order]] is required (at least one group)`);
+
+  const build = table(doc.build, file, "[build]") ?? {};
+  const env = tables(build.env, file, "[[build.env]]").map((e, i) => {
+    const where = `[[build.env]][${i}]`;
+    const name = str(e, "name", file, where, true) as string;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new CnbError(`${file}: ${where}.name "${name}" is not an environment variable name`);
+    }
+    const value = str(e, "value", file, where) ?? "";
+    if (value === "") warnings.push(`${file}: ${where} (${name}) has an empty value`);
+    const suffix = (str(e, "suffix", file, where) ?? "") as EnvSuffix;
+    if (!SUFFIXES.has(suffix)) {
+      throw new CnbError(`${file}: ${where}.suffix "${suffix}" must be one of default, override, append, prepend`);
+    }
+    const delim = str(e, "delim", file, where);
+    if ((suffix === "append" || suffix === "prepend") && !delim) {
+      throw new CnbError(`${file}: ${where} (${name}) with suffix "${suffix}" needs a delim`);
+    }
+    return { name, value, suffix, ...(delim ? { delim } : {}) };
+  });
+
+  const run = table(doc.run, file, "[run]") ?? {};
+  const images: RunImage[] = tables(run.images, file, "[[run.images]]").map((r, i) => ({
+    image: str(r, "image", file, `[[run.images]][${i}]`, true) as string,
+    mirrors: strList(r, "mirrors", file, `[[run.images]][${i}]`),
+  }));
+
+  let buildImage = str(build, "image", file, "[build]");
+  let stackId: string | undefined;
+  const stack = table(doc.stack, file, "[stack]");
+  if (stack) {
+    warnings.push(`${file}: [stack] is deprecated; use [build] image and [[run.images]]`);
+    stackId = str(stack, "id", file, "[stack]");
+    const sb = str(stack, "build-image", file, "[stack]");
+    const sr = str(stack, "run-image", file, "[stack]");
+    if (buildImage && sb && buildImage !== sb) {
+      throw new CnbError(`${file}: [build].image "${buildImage}" and [stack].build-image "${sb}" differ`);
+    }
+    buildImage = buildImage || sb;
+    if (images.length === 0 && sr)
+      images.push({ image: sr, mirrors: strList(stack, "run-image-mirrors", file, "[stack]") });
+    else if (sr && images[0]?.image !== sr) {
+      throw new CnbError(`${file}: [[run.images]][0].image "${images[0]?.image}" and [stack].run-image "${sr}" differ`);
+    }
+  }
+  if (!buildImage) throw new CnbError(`${file}: [build].image is required`);
+  if (images.length === 0) throw new CnbError(`${file}: [[run.images]] is required (at least one image)`);
+
+  const lc = table(doc.lifecycle, file, "[lifecycle]") ?? {};
+  const lifecycle: BuilderConfig["lifecycle"] = {};
+  const lcUri = str(lc, "uri", file, "[lifecycle]");
+  const lcVersion = str(lc, "version", file, "[lifecycle]");
+  if (lcUri && lcVersion) throw new CnbError(`${file}: [lifecycle] has both uri and version; give one`);
+  if (lcUri) lifecycle.uri = lcUri;
+  if (lcVersion) lifecycle.version = lcVersion;
+
+  const targets = tables(doc.targets, file, "[[targets]]").map((t, i) => {
+    const where = `[[targets]][${i}]`;
+    const target: Target = {};
+    const os = str(t, "os", file, where);
+    const arch = str(t, "arch", file, where);
+    const variant = str(t, "variant", file, where);
+    if (os) target.os = os;
+    if (arch) target.arch = arch;
+    if (variant) target.variant = variant;
+    const distros = tables(t.distros, file, `${where}.distros`).map((d, j) => ({
+      name: str(d, "name", file, `${where}.distros[${j}]`),
+      version: str(d, "version", file, `${where}.distros[${j}]`),
+    }));
+    if (distros.length) target.distros = distros;
+    return target;
+  });
+
+  return {
+    description,
+    buildpacks,
+    order,
+    build: { image: buildImage, env },
+    run: { images },
+    lifecycle,
+    targets,
+    ...(stackId ? { stackId } : {}),
+    warnings,
+  };
+}
+
+/** Reads and parses a builder.toml file. */
+export async function readBuilderToml(path: string): Promise<BuilderConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new CnbError(`${path}: not found`);
+    throw new CnbError(`${path}: cannot be read: ${(err as Error).message}`);
+  }
+  return parseBuilderToml(text, path);
+}

@@ -1,0 +1,415 @@
+/**
+ * `cnbkit builder create`: builder.toml becomes a builder image on top of the build base
+ * image, laid out the way pack lays one out, so `pack build`, kpack and Tekton accept it:
+ *
+ * base layers · dirs (/workspace and /layers owned by CNB_USER_ID:CNB_GROUP_ID; /cnb,
+ * /cnb/buildpacks, /platform/env, /cnb/build-config/env) · /cnb/lifecycle · one layer per
+ * buildpack (the buildpackages' own blobs, reused by diffID) · /cnb/order.toml ·
+ * /cnb/stack.toml · /cnb/run.toml · /cnb/build-config/env (when [[build.env]] is given).
+ *
+ * The config keeps the base image's env and labels, adds the builder labels, sets User
+ * to the CNB user and WorkingDir to /layers. Every layer is reproducible, so creating the
+ * same builder twice gives the same digest, and pushing it again uploads nothing.
+ */
+import { lstat, mkdtemp, readdir, readlink, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { CnbError } from "../../../framework/src/errors.js";
+import type { Digest } from "../oci/digest.js";
+import { type ContainerConfig, type Descriptor, imageConfig, type Platform } from "../oci/image.js";
+import { copyImage, type ImageSource, openImageSink, openImageSource, type StoreOptions } from "../oci/image-store.js";
+import { type LayerDescriptor, type LayerEntry, normalizedMode, writeLayer } from "../oci/layer.js";
+import { OciLayout } from "../oci/layout.js";
+import { type ImageReference, parseReference } from "../oci/reference.js";
+import {
+  BUILDPACK_LAYERS_LABEL,
+  type BuildpackModule,
+  type Component,
+  goJson,
+  type ModuleInfoJson,
+  type ModuleLayers,
+  openComponent,
+  packageBuildpack,
+  parseTarget,
+  stringifyModuleLayers,
+  targetString,
+} from "../package/index.js";
+import { type BuilderConfig, type BuilderOrderEntry, readBuilderToml } from "./config.js";
+import { type Lifecycle, loadLifecycle } from "./lifecycle.js";
+import {
+  BUILDER_METADATA_LABEL,
+  BUILDER_ORDER_LABEL,
+  builderMetadata,
+  orderLabel,
+  orderToml,
+  runToml,
+  stackToml,
+} from "./metadata.js";
+
+/** The cnbkit version written to `createdBy`. */
+export const CNBKIT_VERSION = "0.1.0";
+
+/** Options of {@link createBuilder}. */
+export interface CreateBuilderOptions {
+  /** Path of builder.toml; relative uris in it resolve against its directory. */
+  config: string;
+  /** `oci:<dir>[:tag]` (tag default "latest") or a registry reference. */
+  output: string;
+  onProgress?: (line: string) => void;
+  /** Registry options (auth, shared clients). */
+  store?: StoreOptions;
+}
+
+/** What {@link createBuilder} wrote. */
+export interface CreateBuilderResult {
+  output: string;
+  /** Manifest digest (one target) or index digest (several). */
+  digest: Digest;
+  targets: string[];
+  /** Every buildpack in the builder. */
+  buildpacks: { id: string; version: string }[];
+  /** For registry output: blobs uploaded vs. already there. */
+  uploaded?: number;
+  existing?: number;
+}
+
+/**
+ * Creates a builder image from builder.toml.
+ *
+ * @example
+ * await createBuilder({ config: "builder/builder.toml", output: "oci:out/builder:latest" });
+ * await createBuilder({ config: "builder/builder.toml", output: "127.0.0.1:5000/acme/builder:1" });
+ */
+export async function createBuilder(options: CreateBuilderOptions): Promise<CreateBuilderResult> {
+  const progress = options.onProgress ?? (() => {});
+  const file = resolve(options.config);
+  const baseDir = dirname(file);
+  const cfg = await readBuilderToml(file);
+  for (const w of cfg.warnings) progress(`warning: ${w}`);
+  const platforms = (cfg.targets.length ? cfg.targets : [{ os: "linux", arch: "amd64" }]).map((t, i) =>
+    parseTarget(
+      `${t.os ?? "linux"}/${t.arch ?? "amd64"}${t.variant ? `/${t.variant}` : ""}`,
+      `${file}: [[targets]][${i}]`,
+    ),
+  );
+  const targets = [...new Set(platforms.map(targetString))];
+  const out = parseReference(options.output);
+  const store = options.store ?? {};
+  const work = await mkdtemp(join(tmpdir(), "cnbkit-builder-"));
+  try {
+    const base = await openImageSource(relativeRef(cfg.build.image, baseDir), store).catch((err: unknown) => {
+      throw new CnbError(`${file}: [build].image "${cfg.build.image}": ${(err as Error).message}`);
+    });
+    const components: Component[] = [];
+    for (const [i, bp] of cfg.buildpacks.entries()) {
+      progress(`Reading buildpack ${bp.uri ?? bp.image}`);
+      components.push(
+        await openComponent(bp, `${file}: [[buildpacks]][${i}]`, {
+          baseDir,
+          workDir: join(work, "components"),
+          targets,
+          store,
+          packageDir: async (dir, layoutDir, ts) => {
+            await packageBuildpack({ dir, format: "oci", output: layoutDir, targets: ts, onProgress: progress, store });
+          },
+        }),
+      );
+    }
+    // Built in scratch space and copied out when complete, so a failure leaves no output.
+    const layout = await OciLayout.create(join(work, "layout"));
+    const manifests: Descriptor[] = [];
+    let all: BuildpackModule[] = [];
+    for (const platform of platforms) {
+      progress(`Creating builder for ${targetString(platform)}`);
+      const r = await writeBuilderImage({ cfg, file, baseDir, work, platform, base, components, layout, progress });
+      manifests.push(r.descriptor);
+      all = r.modules;
+    }
+    const top = manifests.length === 1 ? (manifests[0] as Descriptor) : await layout.writeIndex(manifests);
+    const buildpacks = all.map((m) => ({ id: m.id, version: m.version }));
+    await layout.tag(top, "latest");
+    progress(`Writing ${options.output}`);
+    const sink = await openImageSink(out, store);
+    const copied = await copyImage(await openImageSource(`oci:${layout.dir}:latest`), sink, {
+      tag: sink.defaultTag ?? "latest",
+    });
+    progress(
+      `Wrote ${options.output}: ${top.digest} (${copied.uploaded} blobs written, ${copied.existing} already there)`,
+    );
+    return {
+      output: options.output,
+      digest: top.digest,
+      targets,
+      buildpacks,
+      uploaded: copied.uploaded,
+      existing: copied.existing,
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** `oci:relative/dir` in builder.toml is relative to builder.toml. */
+function relativeRef(ref: string, baseDir: string): string | ImageReference {
+  const r = parseReference(ref);
+  if (r.kind === "layout" && !isAbsolute(r.path)) return { ...r, path: resolve(baseDir, r.path) };
+  return r;
+}
+
+interface BuilderImageInput {
+  cfg: BuilderConfig;
+  file: string;
+  baseDir: string;
+  work: string;
+  platform: Platform;
+  base: ImageSource;
+  components: Component[];
+  layout: OciLayout;
+  progress: (line: string) => void;
+}
+
+async function writeBuilderImage(
+  input: BuilderImageInput,
+): Promise<{ descriptor: Descriptor; modules: BuildpackModule[] }> {
+  const { cfg, file, platform, layout, progress } = input;
+  const where = `${file}: [build].image "${cfg.build.image}"`;
+  const { manifest, config: baseConfig } = await input.base.image(platform);
+  if (baseConfig.os !== platform.os || baseConfig.architecture !== platform.architecture) {
+    throw new CnbError(
+      `${where} is ${baseConfig.os}/${baseConfig.architecture}, the target is ${targetString(platform)}`,
+    );
+  }
+  const { uid, gid } = cnbUser(baseConfig.config ?? {}, where);
+
+  // Base layers, as they are.
+  const layers: LayerDescriptor[] = [];
+  const diffIds: Digest[] = [];
+  manifest.manifest.layers.forEach((l, i) => {
+    layers.push({ ...l, diffId: baseConfig.rootfs.diff_ids[i] as Digest } as LayerDescriptor);
+    diffIds.push(baseConfig.rootfs.diff_ids[i] as Digest);
+  });
+  for (const l of manifest.manifest.layers) {
+    if (!(await layout.hasBlob(l.digest))) {
+      await layout.putBlob(await input.base.blob(l.digest), { digest: l.digest, mediaType: l.mediaType });
+    }
+  }
+  const add = (l: LayerDescriptor) => {
+    layers.push(l);
+    diffIds.push(l.diffId);
+  };
+
+  // Default dirs.
+  const dir = (path: string, owner = 0, group = 0): LayerEntry => ({
+    type: "dir",
+    path,
+    mode: 0o755,
+    uid: owner,
+    gid: group,
+  });
+  add(
+    await writeLayer(
+      [
+        dir("workspace", uid, gid),
+        dir("layers", uid, gid),
+        ...[
+          "cnb",
+          "cnb/buildpacks",
+          "cnb/extensions",
+          "platform",
+          "platform/env",
+          "cnb/build-config",
+          "cnb/build-config/env",
+        ].map((p) => dir(p)),
+      ],
+      layout.blobDir,
+    ),
+  );
+
+  // Lifecycle.
+  const lifecycle = await loadLifecycle(cfg.lifecycle, platform.architecture, {
+    baseDir: input.baseDir,
+    workDir: input.work,
+    file,
+  });
+  progress(`Adding lifecycle ${lifecycle.version}`);
+  add(await writeLayer(await lifecycleEntries(lifecycle), layout.blobDir));
+
+  // Buildpacks: reuse each buildpackage layer blob, once per diffID.
+  const modules = new Map<string, BuildpackModule>();
+  for (const [i, component] of input.components.entries()) {
+    const image = await component.forPlatform(platform);
+    const want = cfg.buildpacks[i];
+    if (want?.id && want.id !== image.main.id) {
+      throw new CnbError(
+        `${file}: [[buildpacks]][${i}].id "${want.id}" does not match ${component.display}, which is "${image.main.id}"`,
+      );
+    }
+    if (want?.version && want.version !== image.main.version) {
+      throw new CnbError(
+        `${file}: [[buildpacks]][${i}].version "${want.version}" does not match ${component.display}, which is ${image.main.id} ${image.main.version}`,
+      );
+    }
+    for (const m of image.modules) if (!modules.has(`${m.id}@${m.version}`)) modules.set(`${m.id}@${m.version}`, m);
+  }
+  const sorted = [...modules.values()].sort((a, b) =>
+    a.id < b.id ? -1 : a.id > b.id ? 1 : a.version < b.version ? -1 : 1,
+  );
+  const order = resolveOrder(cfg.order, sorted, file);
+  const layersLabel: ModuleLayers = {};
+  const seen = new Set<string>();
+  for (const m of sorted) {
+    layersLabel[m.id] = { ...(layersLabel[m.id] ?? {}), [m.version]: m.info };
+    if (seen.has(m.info.layerDiffID)) continue;
+    seen.add(m.info.layerDiffID);
+    if (!(await layout.hasBlob(m.layer.digest))) {
+      await layout.putBlob(await m.source.blob(m.layer.digest), {
+        digest: m.layer.digest,
+        mediaType: m.layer.mediaType,
+      });
+    }
+    add({
+      mediaType: m.layer.mediaType,
+      digest: m.layer.digest,
+      size: m.layer.size,
+      diffId: m.info.layerDiffID,
+    } as LayerDescriptor);
+  }
+
+  // Config files, one layer each (as pack), so a changed order leaves the others' digests.
+  const fileLayer = async (path: string, text: string) =>
+    add(
+      await writeLayer(
+        [{ type: "file", path, size: Buffer.byteLength(text), data: text, mode: 0o644 }],
+        layout.blobDir,
+      ),
+    );
+  await fileLayer("cnb/order.toml", orderToml(order));
+  await fileLayer("cnb/stack.toml", stackToml(cfg.run.images));
+  await fileLayer("cnb/run.toml", runToml(cfg.run.images));
+  if (cfg.build.env.length) {
+    const entries: LayerEntry[] = [];
+    const seenEnv = new Set<string>();
+    for (const e of cfg.build.env) {
+      const name = e.suffix ? `${e.name}.${e.suffix}` : e.name;
+      for (const [n, v] of [[name, e.value], ...(e.delim ? [[`${e.name}.delim`, e.delim]] : [])] as [
+        string,
+        string,
+      ][]) {
+        if (seenEnv.has(n)) {
+          progress(`warning: ${file}: [[build.env]] sets ${n} twice; the last one wins`);
+          const i = entries.findIndex((x) => x.path === `cnb/build-config/env/${n}`);
+          entries.splice(i, 1);
+        }
+        seenEnv.add(n);
+        entries.push({
+          type: "file",
+          path: `cnb/build-config/env/${n}`,
+          size: Buffer.byteLength(v),
+          data: v,
+          mode: 0o644,
+        });
+      }
+    }
+    add(await writeLayer(entries, layout.blobDir));
+  }
+
+  const buildpacks: ModuleInfoJson[] = sorted.map((m) => ({
+    id: m.id,
+    name: m.info.name || undefined,
+    version: m.version,
+    homepage: m.info.homepage || undefined,
+  }));
+  const metadata = builderMetadata({
+    description: cfg.description,
+    buildpacks,
+    runImages: cfg.run.images,
+    lifecycle,
+    creatorVersion: CNBKIT_VERSION,
+  });
+  const base = baseConfig.config ?? {};
+  const container: ContainerConfig = {
+    ...base,
+    User: `${uid}:${gid}`,
+    WorkingDir: "/layers",
+    Env: base.Env ?? [],
+    Labels: {
+      ...(base.Labels ?? {}),
+      [BUILDER_METADATA_LABEL]: goJson(metadata),
+      [BUILDER_ORDER_LABEL]: orderLabel(order),
+      [BUILDPACK_LAYERS_LABEL]: stringifyModuleLayers(layersLabel),
+      ...(cfg.stackId ? { "io.buildpacks.stack.id": cfg.stackId } : {}),
+    },
+  };
+  const config = imageConfig({
+    architecture: platform.architecture,
+    os: platform.os,
+    variant: platform.variant,
+    diffIds,
+    config: container,
+  });
+  const descriptor = await layout.writeImage({ config, layers });
+  return { descriptor, modules: sorted };
+}
+
+/** CNB_USER_ID/CNB_GROUP_ID from the base image's env; refuses a missing or root user. */
+function cnbUser(config: ContainerConfig, where: string): { uid: number; gid: number } {
+  const env = new Map((config.Env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+  const read = (name: string) => {
+    const v = env.get(name);
+    if (v === undefined || v === "") {
+      throw new CnbError(`${where} has no ${name} in its env; a CNB build image must name its non-root user`, {
+        hint: "use a base image made for buildpacks (cnbkit's base images set CNB_USER_ID and CNB_GROUP_ID)",
+      });
+    }
+    if (!/^\d+$/.test(v)) throw new CnbError(`${where}: ${name}="${v}" is not a number`);
+    return Number(v);
+  };
+  const uid = read("CNB_USER_ID");
+  const gid = read("CNB_GROUP_ID");
+  const user = (config.User ?? "").split(":")[0] ?? "";
+  if (uid === 0 || user === "" || user === "root" || user === "0") {
+    throw new CnbError(
+      `${where} runs as root (User "${config.User ?? ""}", CNB_USER_ID=${uid}); a builder must run as a non-root user`,
+    );
+  }
+  return { uid, gid };
+}
+
+/** Checks every group entry against the buildpacks present and fills in versions (pack's `resolveRef`). */
+function resolveOrder(
+  order: { group: BuilderOrderEntry[] }[],
+  modules: BuildpackModule[],
+  file: string,
+): { group: BuilderOrderEntry[] }[] {
+  return order.map((o, i) => ({
+    group: o.group.map((e, j) => {
+      const at = `${file}: [[order]][${i}].group[${j}]`;
+      const versions = modules.filter((m) => m.id === e.id).map((m) => m.version);
+      if (versions.length === 0) throw new CnbError(`${at} id "${e.id}" is not among [[buildpacks]]`);
+      if (e.version && !versions.includes(e.version)) {
+        throw new CnbError(
+          `${at} ${e.id} version "${e.version}" is not among [[buildpacks]] (have ${versions.join(", ")})`,
+        );
+      }
+      if (!e.version && versions.length > 1) {
+        throw new CnbError(`${at} ${e.id} has several versions (${versions.join(", ")}); give a version`);
+      }
+      return { id: e.id, version: e.version ?? (versions[0] as string), ...(e.optional ? { optional: true } : {}) };
+    }),
+  }));
+}
+
+/** /cnb/lifecycle/* from the lifecycle dir, plus pack's compat link /lifecycle -> /cnb/lifecycle. */
+async function lifecycleEntries(lifecycle: Lifecycle): Promise<LayerEntry[]> {
+  const entries: LayerEntry[] = [{ type: "dir", path: "cnb/lifecycle", mode: 0o755 }];
+  for (const name of (await readdir(lifecycle.dir)).sort()) {
+    const abs = join(lifecycle.dir, name);
+    const st = await lstat(abs);
+    const path = `cnb/lifecycle/${name}`;
+    if (st.isSymbolicLink()) entries.push({ type: "symlink", path, target: await readlink(abs) });
+    else if (st.isFile())
+      entries.push({ type: "file", path, size: st.size, sourcePath: abs, mode: normalizedMode(st) });
+  }
+  entries.push({ type: "symlink", path: "lifecycle", target: "/cnb/lifecycle" });
+  return entries;
+}

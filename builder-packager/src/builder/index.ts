@@ -1,0 +1,33 @@
+/**
+ * The builder stage's public surface: builder.toml in, builder image out.
+ */
+export {
+  type BuildEnv,
+  type BuilderBuildpack,
+  type BuilderConfig,
+  type BuilderOrderEntry,
+  type EnvSuffix,
+  parseBuilderToml,
+  readBuilderToml,
+  type RunImage,
+} from "./config.js";
+export {
+  CNBKIT_VERSION,
+  type CreateBuilderOptions,
+  type CreateBuilderResult,
+  createBuilder,
+} from "./create-builder.js";
+export {
+  cachedLifecycleDir,
+  DEFAULT_LIFECYCLE_VERSION,
+  type Lifecycle,
+  LIFECYCLE_BINARIES,
+  loadLifecycle,
+} from "./lifecycle.js";
+export {
+  BUILDER_METADATA_LABEL,
+  BUILDER_ORDER_LABEL,
+  type BuilderMetadata,
+  builderMetadata,
+  CREATOR_NAME,
+} from "./metadata.js";

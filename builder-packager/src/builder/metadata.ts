@@ -1,0 +1,106 @@
+/**
+ * The builder's labels and /cnb files in pack's shapes: `io.buildpacks.builder.metadata`
+ * (pack internal/builder/metadata.go `Metadata`: description, buildpacks, extensions,
+ * stack, lifecycle {version, api, apis}, createdBy, images), `io.buildpacks.buildpack.order`,
+ * and the TOML of /cnb/order.toml, /cnb/run.toml and /cnb/stack.toml.
+ */
+import { stringifyToml } from "../../../framework/src/spec/toml.js";
+import { goJson, type ModuleInfoJson } from "../package/index.js";
+import type { BuilderOrderEntry, RunImage } from "./config.js";
+import type { ApiVersions, Lifecycle } from "./lifecycle.js";
+
+/** The builder metadata label. */
+export const BUILDER_METADATA_LABEL = "io.buildpacks.builder.metadata";
+/** The builder's order label. */
+export const BUILDER_ORDER_LABEL = "io.buildpacks.buildpack.order";
+
+/** The creator name written in `createdBy`. */
+export const CREATOR_NAME = "cnbkit";
+
+/** pack's `builder.Metadata`. */
+export interface BuilderMetadata {
+  description: string;
+  buildpacks: ModuleInfoJson[];
+  extensions: ModuleInfoJson[];
+  stack: { runImage: RunImage };
+  lifecycle: {
+    version: string;
+    api: { buildpack: string; platform: string };
+    apis: { buildpack: ApiVersions; platform: ApiVersions };
+  };
+  createdBy: { name: string; version: string };
+  images: RunImage[];
+}
+
+function compareApi(a: string, b: string): number {
+  const [am, an] = a.split(".").map(Number);
+  const [bm, bn] = b.split(".").map(Number);
+  return (am ?? 0) - (bm ?? 0) || (an ?? 0) - (bn ?? 0);
+}
+
+/** The earliest of deprecated + supported (pack's `CompatDescriptor` for the old `api` field). */
+export function earliestApi(v: ApiVersions): string {
+  return [...v.deprecated, ...v.supported].sort(compareApi)[0] ?? "";
+}
+
+/** Builds the metadata label value (keys in pack's field order). */
+export function builderMetadata(input: {
+  description: string;
+  buildpacks: ModuleInfoJson[];
+  runImages: RunImage[];
+  lifecycle: Lifecycle;
+  creatorVersion: string;
+}): BuilderMetadata {
+  const run = input.runImages[0] ?? { image: "", mirrors: [] };
+  const { apis } = input.lifecycle;
+  return {
+    description: input.description,
+    buildpacks: input.buildpacks,
+    extensions: [],
+    stack: { runImage: { image: run.image, mirrors: run.mirrors } },
+    lifecycle: {
+      version: input.lifecycle.version,
+      api: { buildpack: earliestApi(apis.buildpack), platform: earliestApi(apis.platform) },
+      apis: {
+        buildpack: { deprecated: apis.buildpack.deprecated, supported: apis.buildpack.supported },
+        platform: { deprecated: apis.platform.deprecated, supported: apis.platform.supported },
+      },
+    },
+    createdBy: { name: CREATOR_NAME, version: input.creatorVersion },
+    images: input.runImages.map((r) => ({ image: r.image, mirrors: r.mirrors })),
+  };
+}
+
+/** The order in pack's JSON shape (`[{group: [{id, version, optional?}]}]`). */
+export function orderLabel(order: { group: BuilderOrderEntry[] }[]): string {
+  return goJson(
+    order.map((o) => ({
+      group: o.group.map((e) => ({ id: e.id, version: e.version, optional: e.optional || undefined })),
+    })),
+  );
+}
+
+/** /cnb/order.toml. */
+export function orderToml(order: { group: BuilderOrderEntry[] }[]): string {
+  return stringifyToml({
+    order: order.map((o) => ({
+      group: o.group.map((e) => ({ id: e.id, version: e.version, optional: e.optional || undefined })),
+    })),
+  });
+}
+
+/** /cnb/run.toml: `[[images]] image, mirrors`. */
+export function runToml(images: RunImage[]): string {
+  return stringifyToml({
+    images: images.map((i) => ({ image: i.image, mirrors: i.mirrors.length ? i.mirrors : undefined })),
+  });
+}
+
+/** /cnb/stack.toml for older platforms: `[run-image] image, mirrors` from the first run image. */
+export function stackToml(images: RunImage[]): string {
+  const first = images[0];
+  if (!first) return "";
+  return stringifyToml({
+    "run-image": { image: first.image, mirrors: first.mirrors.length ? first.mirrors : undefined },
+  });
+}

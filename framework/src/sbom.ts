@@ -14,9 +14,10 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { basename } from "node:path";
 import * as CDX from "@cyclonedx/cyclonedx-library";
+import deprecatedLicenseIds from "spdx-license-ids/deprecated.json";
+import licenseIds from "spdx-license-ids/index.json";
 import { CnbError } from "./errors.js";
 
 /** One thing in a bill of materials: a dependency, a package from a lockfile, a file. */
@@ -66,14 +67,10 @@ export interface SpdxOptions {
 /** The fixed SPDX creation time used unless a caller asks for a real one. */
 export const REPRODUCIBLE_CREATED = "1980-01-01T00:00:01Z";
 
-const require = createRequire(import.meta.url);
-const LICENSE_IDS: ReadonlyMap<string, string> = (() => {
-  const ids = [
-    ...(require("spdx-license-ids") as string[]),
-    ...(require("spdx-license-ids/deprecated.json") as string[]),
-  ];
-  return new Map(ids.map((id) => [id.toLowerCase(), id]));
-})();
+// JSON imports (not createRequire) so the list is inlined when a buildpack is bundled.
+const LICENSE_IDS: ReadonlyMap<string, string> = new Map(
+  [...licenseIds, ...deprecatedLicenseIds].map((id: string) => [id.toLowerCase(), id]),
+);
 
 /** The canonical spelling of an SPDX license id (ids match case-insensitively), or undefined. */
 export function spdxLicenseId(id: string): string | undefined {

@@ -271,6 +271,15 @@ describe("createBuilder", () => {
 
 describe("createBuilder: bad input", () => {
   const pushed = () => `${registry.host}/acme/shell-b:2.0.0`;
+  // The compiled buildpack, packaged once, so each case does not compile it again.
+  const prepackaged = (text: string) => text.replace('uri = "./compiled"', 'uri = "./compiled.oci"');
+  beforeAll(async () => {
+    await packageBuildpack({
+      dir: join(root, "cfg", "compiled"),
+      format: "oci",
+      output: join(root, "cfg", "compiled.oci"),
+    });
+  });
   const cases: { name: string; toml: () => Promise<string>; message: RegExp }[] = [
     {
       name: "an order id not among [[buildpacks]]",
@@ -296,7 +305,7 @@ describe("createBuilder: bad input", () => {
           'id = "acme/other"\nversion',
         ),
       message:
-        /builder\.toml: \[\[buildpacks\]\]\[0\]\.id "acme\/other" does not match \.\/compiled, which is "acme\/compiled"$/,
+        /builder\.toml: \[\[buildpacks\]\]\[0\]\.id "acme\/other" does not match \.\/compiled\.oci, which is "acme\/compiled"$/,
     },
     {
       name: "a version that does not match the buildpack",
@@ -306,7 +315,7 @@ describe("createBuilder: bad input", () => {
           'version = "9.9.9"\nuri',
         ),
       message:
-        /builder\.toml: \[\[buildpacks\]\]\[0\]\.version "9\.9\.9" does not match \.\/compiled, which is acme\/compiled 1\.0\.0$/,
+        /builder\.toml: \[\[buildpacks\]\]\[0\]\.version "9\.9\.9" does not match \.\/compiled\.oci, which is acme\/compiled 1\.0\.0$/,
     },
     {
       name: "an unknown target",
@@ -345,7 +354,7 @@ describe("createBuilder: bad input", () => {
   test.each(cases)("$name: one line, no output", async ({ toml, message }) => {
     // Beside the good config, so relative uris point at the same fixtures.
     const cfg = join(root, "cfg", "bad.toml");
-    await writeFile(cfg, await toml());
+    await writeFile(cfg, prepackaged(await toml()));
     const output = join(root, `bad-out-${Math.random().toString(36).slice(2)}`);
     const err = await createBuilder({ config: cfg, output: `oci:${output}` }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CnbError);

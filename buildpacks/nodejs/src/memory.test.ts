@@ -25,3 +25,20 @@ describe("memory limits", () => {
     expect(memoryEnv(undefined, {})).toEqual({});
   });
 });
+
+describe("readCgroupMemoryLimit", () => {
+  test("reads v2 memory.max, then v1 memory.limit_in_bytes, under a root", async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { readCgroupMemoryLimit } = await import("./memory.js");
+    const v2 = mkdtempSync(join(tmpdir(), "cg2-"));
+    writeFileSync(join(v2, "memory.max"), "1073741824\n");
+    expect(readCgroupMemoryLimit(v2)).toBe(1024 * MiB);
+    const v1 = mkdtempSync(join(tmpdir(), "cg1-"));
+    mkdirSync(join(v1, "memory"));
+    writeFileSync(join(v1, "memory", "memory.limit_in_bytes"), "536870912\n");
+    expect(readCgroupMemoryLimit(v1)).toBe(512 * MiB);
+    expect(readCgroupMemoryLimit(join(v1, "missing"))).toBeUndefined();
+  });
+});

@@ -4,6 +4,8 @@
  * 512 MB, at least 1), as Heroku does. Works for cgroup v2 (`memory.max`) and v1
  * (`memory.limit_in_bytes`); "max" or a huge v1 value means no limit.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 /** Limits at or above this (1 PiB) are treated as "no limit" (cgroup v1 writes ~2^63). */
 export const UNLIMITED_BYTES = 2 ** 50;
@@ -63,4 +65,24 @@ export function memoryEnv(
   }
   if (!env.WEB_CONCURRENCY) out.WEB_CONCURRENCY = String(webConcurrency(limitBytes));
   return out;
+}
+
+/**
+ * Reads the memory limit of the cgroup this process runs in (v2 `memory.max`, then v1
+ * `memory.limit_in_bytes`) under `root` (default /sys/fs/cgroup).
+ */
+export function readCgroupMemoryLimit(root = "/sys/fs/cgroup"): number | undefined {
+  const read = (p: string): string | undefined => {
+    try {
+      return readFileSync(p, "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+  const files: { v2?: string; v1?: string } = {};
+  const v2 = read(join(root, "memory.max"));
+  const v1 = read(join(root, "memory", "memory.limit_in_bytes"));
+  if (v2 !== undefined) files.v2 = v2;
+  if (v1 !== undefined) files.v1 = v1;
+  return memoryLimitBytes(files);
 }

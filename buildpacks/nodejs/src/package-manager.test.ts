@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { choosePackageManager } from "./package-manager.js";
+import { choosePackageManager, toolPackage } from "./package-manager.js";
 
 const files = (...names: string[]) => new Set(names);
 
@@ -66,5 +66,17 @@ describe("choosePackageManager", () => {
     const c = choosePackageManager({ pkg: {}, files: files("package-lock.json", "yarn.lock"), yarnLock: "" });
     expect(c.name).toBe("yarn");
     expect(c.warning).toMatch(/package-lock.json besides yarn.lock/);
+  });
+});
+
+describe("toolPackage", () => {
+  test("maps each tool to the npm package that carries it", () => {
+    expect(toolPackage({ name: "npm", berry: false })).toBeUndefined();
+    expect(toolPackage({ name: "npm", berry: false, version: ">=10" })).toBe("npm@>=10");
+    expect(toolPackage({ name: "yarn", berry: false })).toBe("yarn@1");
+    expect(toolPackage({ name: "yarn", berry: true, version: "4.5.0" })).toBe("@yarnpkg/cli-dist@4.5.0");
+    expect(toolPackage({ name: "pnpm", berry: false }, "6.0")).toBe("pnpm@8");
+    expect(toolPackage({ name: "pnpm", berry: false }, "9.0")).toBe("pnpm@9");
+    expect(toolPackage({ name: "pnpm", berry: false, version: "9.1.0" })).toBe("pnpm@9.1.0");
   });
 });

@@ -165,3 +165,32 @@ export function choosePackageManager(inputs: PackageManagerInputs): PackageManag
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+/**
+ * The npm package (with version or range) that provides the chosen tool, or undefined when
+ * the npm bundled with Node will do. Installed with `npm install -g --prefix <layer>` rather
+ * than corepack: corepack fetches yarn 2+ from repo.yarnpkg.com (unreachable where only the
+ * npm registry is), and older bundled corepacks reject current npm signing keys.
+ *
+ * Without a pinned version, pnpm follows the lockfile format (9.0 → pnpm 9, 6.x → pnpm 8,
+ * 5.x → pnpm 7), yarn classic is `yarn@1`, berry is `@yarnpkg/cli-dist@4`.
+ *
+ * @example
+ * toolPackage({ name: "yarn", berry: true, version: "4.5.0" }) // "@yarnpkg/cli-dist@4.5.0"
+ */
+export function toolPackage(
+  choice: Pick<PackageManagerChoice, "name" | "berry" | "version">,
+  pnpmLockfileVersion?: string,
+): string | undefined {
+  switch (choice.name) {
+    case "npm":
+      return choice.version ? `npm@${choice.version}` : undefined;
+    case "yarn":
+      return choice.berry ? `@yarnpkg/cli-dist@${choice.version ?? "4"}` : `yarn@${choice.version ?? "1"}`;
+    case "pnpm": {
+      if (choice.version) return `pnpm@${choice.version}`;
+      const major = Number.parseFloat(pnpmLockfileVersion ?? "9");
+      return `pnpm@${major >= 9 ? 9 : major >= 6 ? 8 : 7}`;
+    }
+  }
+}

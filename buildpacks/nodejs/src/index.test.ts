@@ -1,0 +1,264 @@
+import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import { runBuild, runDetect } from "@cnbkit/framework/testing";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import bp from "./index.js";
+import { type NodeMirror, startNodeMirror } from "./testing/mirror.js";
+
+// Shim Node tarballs (bin/node runs this machine's Node) served from 127.0.0.1, with an
+// inventory whose sha256s the mirror computes. npm, yarn and pnpm installs are real and use
+// the npm registry.
+let mirror: NodeMirror;
+const fixture = (name: string) => readFileSync(new URL(`../testdata/lockfiles/${name}`, import.meta.url), "utf8");
+
+beforeAll(async () => {
+  mirror = await startNodeMirror(["22.20.0", "22.21.0", "24.10.0", "24.11.1"]);
+});
+afterAll(async () => mirror?.close());
+
+const opts = (app: Record<string, string> | string, extra: { platformEnv?: Record<string, string> } = {}) => ({
+  app,
+  buildpackToml: mirror.buildpackToml,
+  env: {
+    BP_DEPENDENCY_MIRROR: mirror.url,
+    CNB_TARGET_OS: "linux",
+    CNB_TARGET_ARCH: "amd64",
+    // This machine reaches the npm registry through a TLS-inspecting proxy with its own CA.
+    ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
+  },
+  ...extra,
+});
+const text = (lines: string[]) => lines.join("\n");
+const depsPkg = fixture("package.json");
+
+describe("detect", () => {
+  test("package.json passes, providing and requiring node and node_modules", async () => {
+    const r = await runDetect(bp, opts({ "package.json": "{}" }));
+    expect(r.passed).toBe(true);
+    expect(r.plans[0]?.provides.map((p) => p.name)).toEqual(["node", "node_modules"]);
+    expect(r.plans[0]?.requires.map((p) => p.name)).toEqual(["node", "node_modules"]);
+  });
+  test("a lone server.js passes with node only", async () => {
+    const r = await runDetect(bp, opts({ "server.js": "" }));
+    expect(r.passed).toBe(true);
+    expect(r.plans[0]?.provides.map((p) => p.name)).toEqual(["node"]);
+  });
+  test("no JavaScript fails with a reason", async () => {
+    const r = await runDetect(bp, opts({ "main.py": "print(1)" }));
+    expect(r.result).toEqual({ kind: "fail", reason: "no package.json or server.js/index.js/app.js in the app" });
+  });
+  test("a syntax error in package.json names the file and line", async () => {
+    await expect(runDetect(bp, opts({ "package.json": '{\n  "name": "x",\n  "version" "1"\n}' }))).rejects.toThrow(
+      /^package.json: invalid JSON at line 3/,
+    );
+  });
+  test("BP_NODE_PROJECT_PATH points detect at a sub-directory", async () => {
+    const r = await runDetect(bp, opts({ "api/package.json": "{}" }, { platformEnv: { BP_NODE_PROJECT_PATH: "api" } }));
+    expect(r.passed).toBe(true);
+  });
+});
+
+describe("Node.js version", () => {
+  test.each([
+    [
+      "BP_NODE_VERSION",
+      { "server.js": "", ".nvmrc": "24" },
+      { BP_NODE_VERSION: "22" },
+      "22.21.0",
+      'BP_NODE_VERSION: "22"',
+    ],
+    [
+      "engines.node",
+      { "package.json": JSON.stringify({ engines: { node: "22.20.x" } }) },
+      {},
+      "22.20.0",
+      'package.json engines.node: "22.20.x"  (BP_NODE_VERSION unset)',
+    ],
+    ["nvmrc lts/jod", { "server.js": "", ".nvmrc": "lts/jod\n" }, {}, "22.21.0", '.nvmrc: "lts/jod" → "22.x"'],
+    [".node-version", { "server.js": "", ".node-version": "v24.10.0" }, {}, "24.10.0", '.node-version: "v24.10.0"'],
+    ["default", { "server.js": "" }, {}, "24.11.1", 'using the default "24.x"'],
+  ])("from %s", async (_name, app, platformEnv, version, logLine) => {
+    const r = await runBuild(bp, opts(app, { platformEnv }));
+    const out = text(r.stdout);
+    expect(out).toContain(logLine);
+    expect(out).toContain(`Selected Node.js ${version}`);
+    expect(r.layer("node").toml?.metadata?.["cache-key"]).toMatchObject({ version, arch: "amd64" });
+  });
+
+  test("an engines range no inventory version satisfies is one clear error", async () => {
+    await expect(runBuild(bp, opts({ "package.json": JSON.stringify({ engines: { node: ">=99" } }) }))).rejects.toThrow(
+      'package.json: engines.node ">=99" matches no Node.js version in the inventory for linux/amd64 (newest: 24.11.1)',
+    );
+  });
+});
+
+describe("a lone server.js", () => {
+  test("gets Node, launch env, the web process and an SBOM for Node", async () => {
+    const r = await runBuild(bp, opts({ "server.js": "console.log(1)" }));
+    expect(r.processes).toEqual([{ type: "web", command: ["node", "server.js"], default: true }]);
+    const env = r.launchEnv("web");
+    expect(env.NODE_ENV).toBe("production");
+    expect(env.NODE_HOME).toBe(r.layer("node").path);
+    expect(r.layer("node").toml?.types).toEqual({ build: true, launch: true, cache: true });
+    expect(existsSync(join(r.layer("node").path, "bin", "node"))).toBe(true);
+    expect(r.layer("node_exec_d").files).toContain("exec.d/node-memory");
+    const cdx = r.sbom("node", "cdx") as { components: { purl: string; cpe?: string }[] };
+    expect(cdx.components[0]?.purl).toMatch(/^pkg:generic\/node@24\.11\.1\?checksum=[0-9a-f]{64}/);
+    expect(cdx.components[0]?.cpe).toBe("cpe:2.3:a:nodejs:node.js:24.11.1:*:*:*:*:*:*:*");
+  });
+  test("a rebuild reuses the Node layer", async () => {
+    const first = await runBuild(bp, opts({ "server.js": "" }));
+    const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
+    expect(second.layer("node").state.kind).toBe("restored");
+    expect(text(second.stdout)).not.toContain("Installing Node.js");
+  });
+});
+
+describe("npm", () => {
+  const app = { "package.json": depsPkg, "package-lock.json": fixture("package-lock.v3.json"), "index.js": "" };
+
+  test("npm ci installs production deps; a rebuild installs nothing; a lockfile change resets", async () => {
+    const first = await runBuild(bp, opts(app));
+    const out = text(first.stdout);
+    expect(out).toContain("Running npm ci --omit=dev");
+    const mods = first.layer("node_modules");
+    expect(mods.toml?.types).toEqual({ build: true, launch: true, cache: true });
+    expect(mods.files).toContain("node_modules/debug/package.json");
+    expect(readlinkSync(join(first.app, "node_modules"))).toBe(join(mods.path, "node_modules"));
+    expect(first.processes).toEqual([{ type: "web", command: ["node", "index.js"], default: true }]);
+    const cdx = r2purls(first.sbom("node_modules", "cdx"));
+    expect(cdx).toEqual(["pkg:npm/%40types/ms@0.7.34", "pkg:npm/debug@4.3.7", "pkg:npm/ms@2.1.3"]);
+
+    const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
+    expect(second.layer("node_modules").state.kind).toBe("restored");
+    expect(text(second.stdout)).toContain("Nothing to install");
+    expect(text(second.stdout)).not.toContain("Running npm ci");
+
+    const changed = await runBuild(bp, {
+      ...opts({ ...app, "package-lock.json": `${fixture("package-lock.v3.json")}\n` }),
+      restore: second.layers,
+    });
+    const state = changed.layer("node_modules").state;
+    expect(state.kind).toBe("reset");
+    expect(state.kind === "reset" && state.reason).toMatch(/^lockfile /);
+  });
+
+  test("a lockfile out of sync with package.json fails with npm's reason in one line", async () => {
+    const pkg = JSON.parse(depsPkg);
+    pkg.dependencies["left-pad"] = "1.3.0";
+    const err = await runBuild(bp, opts({ ...app, "package.json": JSON.stringify(pkg) })).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    const message = (err as Error).message;
+    expect(message.split("\n")).toHaveLength(1);
+    expect(message).toMatch(/^package-lock.json: "npm ci --omit=dev" failed \(exit 1\): .*in sync/);
+    expect((err as { hint?: string }).hint).toMatch(/run "npm install" and commit package-lock.json/);
+  });
+
+  test("build scripts run with dev deps; launch gets them pruned; npm start is the web process", async () => {
+    const lock = {
+      name: "app",
+      version: "1.0.0",
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        "": { name: "app", version: "1.0.0", devDependencies: { ms: "2.1.3" } },
+        "node_modules/ms": {
+          version: "2.1.3",
+          resolved: "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz",
+          integrity: "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==",
+          dev: true,
+          license: "MIT",
+        },
+      },
+    };
+    const pkg = {
+      name: "app",
+      version: "1.0.0",
+      scripts: {
+        build: "node -e \"require('fs').writeFileSync('built.txt', String(require('ms')('1m')))\"",
+        start: "node x.js",
+      },
+      devDependencies: { ms: "2.1.3" },
+    };
+    const r = await runBuild(
+      bp,
+      opts({ "package.json": JSON.stringify(pkg), "package-lock.json": JSON.stringify(lock) }),
+    );
+    expect(readFileSync(join(r.app, "built.txt"), "utf8")).toBe("60000");
+    expect(r.layer("build_modules").files).toContain("node_modules/ms/package.json");
+    expect(r.layer("build_modules").toml?.types).toEqual({ build: true, launch: false, cache: true });
+    expect(r.layer("node_modules").files.some((f) => f.startsWith("node_modules/ms/"))).toBe(false);
+    expect(r.layer("node_modules").toml?.types).toEqual({ build: false, launch: true, cache: true });
+    expect(readlinkSync(join(r.app, "node_modules"))).toBe(join(r.layer("node_modules").path, "node_modules"));
+    expect(r.processes).toEqual([{ type: "web", command: ["npm", "start"], default: true }]);
+
+    const kept = await runBuild(
+      bp,
+      opts(
+        { "package.json": JSON.stringify(pkg), "package-lock.json": JSON.stringify(lock) },
+        { platformEnv: { BP_NODE_PRUNE_DEV_DEPENDENCIES: "false" } },
+      ),
+    );
+    expect(kept.layer("node_modules").files).toContain("node_modules/ms/package.json");
+    expect(() => kept.layer("build_modules")).toThrow();
+  });
+
+  test("workspaces install at the root when BP_NODE_PROJECT_PATH is a member", async () => {
+    const lock = {
+      name: "mono",
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        "": { name: "mono", workspaces: ["packages/*"] },
+        "node_modules/web": { resolved: "packages/web", link: true },
+        "packages/web": { name: "web", version: "1.0.0" },
+      },
+    };
+    const r = await runBuild(
+      bp,
+      opts(
+        {
+          "package.json": JSON.stringify({ name: "mono", private: true, workspaces: ["packages/*"] }),
+          "package-lock.json": JSON.stringify(lock),
+          "packages/web/package.json": JSON.stringify({
+            name: "web",
+            version: "1.0.0",
+            scripts: { start: "node s.js" },
+          }),
+        },
+        { platformEnv: { BP_NODE_PROJECT_PATH: "packages/web" } },
+      ),
+    );
+    expect(readlinkSync(join(r.app, "node_modules"))).toBe(join(r.layer("node_modules").path, "node_modules"));
+    expect(r.layer("node_modules").files).toContain("node_modules/web");
+    expect(r.processes).toEqual([
+      { type: "web", command: ["npm", "start"], default: true, workingDir: join(r.app, "packages/web") },
+    ]);
+  });
+});
+
+describe("yarn and pnpm", () => {
+  test.each([
+    ["yarn classic", "yarn.lock", "yarn.v1.lock", "yarn install --frozen-lockfile --production=true", "yarn@1"],
+    ["yarn berry", "yarn.lock", "yarn.berry.lock", "yarn install --immutable", "@yarnpkg/cli-dist@4.5.0"],
+    ["pnpm", "pnpm-lock.yaml", "pnpm-lock.v9.yaml", "pnpm install --frozen-lockfile --prod", "pnpm@9"],
+  ])("%s installs from %s and lists the lockfile in the SBOM", async (_n, lockName, fixtureName, command, tool) => {
+    const pkg = JSON.parse(depsPkg);
+    pkg.scripts = { start: "node index.js" };
+    // The berry fixture was written by yarn 4.5.0; pin it as corepack's packageManager field would.
+    if (tool.includes("cli-dist")) pkg.packageManager = "yarn@4.5.0";
+    const r = await runBuild(bp, opts({ "package.json": JSON.stringify(pkg), [lockName]: fixture(fixtureName) }));
+    const out = text(r.stdout);
+    expect(out).toContain(`Installing ${tool}`);
+    expect(out).toContain(`Running ${command}`);
+    // pnpm links packages from node_modules/.pnpm, so debug may be a symlink.
+    expect(r.layer("node_modules").files.some((f) => /^node_modules\/debug(\/package\.json)?$/.test(f))).toBe(true);
+    expect(r.layer("package_manager").toml?.types).toEqual({ build: true, launch: true, cache: true });
+    expect(r.processes[0]?.command).toEqual([tool.startsWith("pnpm") ? "pnpm" : "yarn", "start"]);
+    expect(r2purls(r.sbom("node_modules", "cdx"))).toContain("pkg:npm/%40types/ms@0.7.34");
+  });
+});
+
+function r2purls(doc: unknown): string[] {
+  return ((doc as { components: { purl: string }[] }).components ?? []).map((c) => c.purl).sort();
+}

@@ -1,0 +1,369 @@
+/**
+ * cnbkit's reference Node.js buildpack: the Node runtime from the inventory, dependencies
+ * installed by npm, yarn (classic or berry) or pnpm into layers cached on lockfile digests,
+ * build scripts with dev dependencies then pruned, memory-aware launch defaults (exec.d),
+ * an inferred `web` process, and SBOMs for the runtime and every lockfile package.
+ *
+ * The decisions live in small pure modules (node-version, package-manager, build-scripts,
+ * start-command, workspaces, memory, lockfile-sbom); this file wires them to the framework.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type BuildContext,
+  type BuildResult,
+  buildpack,
+  CnbError,
+  type DetectContext,
+  type DetectResult,
+  type Layer,
+} from "@cnbkit/framework";
+import { selectBuildScripts } from "./build-scripts.js";
+import { lockfileComponents } from "./lockfile-sbom.js";
+import { memoryEnv, readCgroupMemoryLimit } from "./memory.js";
+import { isRealDir, linkNodeModules, moveNodeModules, prepareNodeModules } from "./node-modules-dir.js";
+import { describeNodeVersionRequest, resolveNodeVersion } from "./node-version.js";
+import { choosePackageManager, toolPackage } from "./package-manager.js";
+import { runTool } from "./run.js";
+import { inferStartCommand, START_FILES } from "./start-command.js";
+import { detectWorkspaces, isWorkspaceMember, projectPath } from "./workspaces.js";
+
+/** buildpack.toml `[metadata]` as this buildpack reads it (the raw table plus typed fields). */
+export interface NodejsMetadata {
+  [key: string]: unknown;
+  defaultVersions: { node: string };
+}
+
+/**
+ * Checks `[metadata]`: a `default-versions.node` range is required. The raw keys are kept
+ * because the framework reads the inventory (`dependencies`) from the checked metadata.
+ */
+export function parseMetadata(raw: unknown): NodejsMetadata {
+  const dv = (raw as { "default-versions"?: { node?: unknown } } | undefined)?.["default-versions"];
+  const node = dv?.node;
+  if (typeof node !== "string" || node.trim() === "") {
+    throw new CnbError('buildpack.toml: [metadata.default-versions].node must be a version range such as "24.x"');
+  }
+  return { ...(raw as Record<string, unknown>), defaultVersions: { node } };
+}
+
+/** The name of the exec.d program (this binary) that sets memory-aware NODE_OPTIONS. */
+export const MEMORY_EXEC_D = "node-memory";
+
+type Env = Record<string, string | undefined>;
+
+/** BP_* settings come from the process env and `<platform>/env` (the latter wins). */
+function settings(ctx: { env: Env; platform: { env: Record<string, string> } }): Env {
+  return { ...ctx.env, ...ctx.platform.env };
+}
+
+async function detect(ctx: DetectContext<NodejsMetadata>): Promise<DetectResult> {
+  const proj = projectPath(settings(ctx));
+  const rel = (f: string) => (proj === "." ? f : `${proj}/${f}`);
+  const node = { name: "node", metadata: { build: true, launch: true } };
+  if (await ctx.app.exists(rel("package.json"))) {
+    // Parse now so a syntax error stops the build with the file and line named.
+    await ctx.app.readJson(rel("package.json"));
+    return ctx.pass({
+      provides: [{ name: "node" }, { name: "node_modules" }],
+      requires: [node, { name: "node_modules", metadata: { launch: true } }],
+    });
+  }
+  for (const f of START_FILES) {
+    if (await ctx.app.exists(rel(f))) return ctx.pass({ provides: [{ name: "node" }], requires: [node] });
+  }
+  return ctx.fail(`no package.json or ${START_FILES.join("/")} in ${proj === "." ? "the app" : proj}`);
+}
+
+async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
+  const { log } = ctx;
+  const env = settings(ctx);
+  const proj = projectPath(env);
+  const projDir = join(ctx.app.path, proj);
+  const rel = (f: string) => (proj === "." ? f : `${proj}/${f}`);
+  const pkg = (await ctx.app.readJson(rel("package.json"), { optional: true })) as Record<string, unknown> | undefined;
+  if (pkg !== undefined && (typeof pkg !== "object" || pkg === null || Array.isArray(pkg))) {
+    throw new CnbError(`${rel("package.json")}: must be a JSON object`);
+  }
+
+  // Workspaces install at the root when the project is one of their members.
+  const rootPkg =
+    proj === "." ? pkg : ((await ctx.app.readJson("package.json", { optional: true })) as Record<string, unknown>);
+  const ws = detectWorkspaces(rootPkg, await ctx.app.readText("pnpm-workspace.yaml", { optional: true }));
+  const installRel = proj !== "." && ws && isWorkspaceMember(proj, ws) ? "." : proj;
+  const installDir = join(ctx.app.path, installRel);
+  const installPkg = installRel === proj ? pkg : rootPkg;
+  const irel = (f: string) => (installRel === "." ? f : `${installRel}/${f}`);
+
+  // 1. Node.js version
+  log.step("Resolving Node.js version");
+  const request = resolveNodeVersion({
+    env,
+    enginesNode: (pkg?.engines as Record<string, unknown> | undefined)?.node,
+    nvmrc: await ctx.app.readText(rel(".nvmrc"), { optional: true }),
+    nodeVersionFile: await ctx.app.readText(rel(".node-version"), { optional: true }),
+    defaultRange: ctx.buildpack.metadata.defaultVersions.node,
+    latestLtsMajor: Number.parseInt(ctx.buildpack.metadata.defaultVersions.node, 10) || 24,
+  });
+  log.detail(describeNodeVersionRequest(request));
+  let dep: ReturnType<BuildContext<NodejsMetadata>["dependencies"]["resolve"]>;
+  try {
+    dep = ctx.dependencies.resolve("node", request.range);
+  } catch (err) {
+    if (!(err instanceof CnbError)) throw err;
+    const where =
+      request.source === "package.json engines.node" ? `${rel("package.json")}: engines.node` : request.source;
+    const newest = /\(newest: ([^)]+)\)/.exec(err.message)?.[1];
+    throw new CnbError(
+      `${where} "${request.raw}" matches no Node.js version in the inventory for ${ctx.target.os}/${ctx.target.arch}${newest ? ` (newest: ${newest})` : ""}`,
+      err.hint ? { hint: err.hint } : {},
+    );
+  }
+  log.detail(`Selected Node.js ${dep.version}`);
+  const nodeMajor = Number.parseInt(dep.version, 10);
+
+  // 2. Node.js runtime layer
+  log.step("Node.js runtime");
+  const nodeLayer = await ctx.layers.cached("node", {
+    types: { build: true, launch: true, cache: true },
+    key: { version: dep.version, sha256: dep.sha256, arch: ctx.target.arch },
+    async fill(layer) {
+      const done = log.timer();
+      log.detail(`Installing Node.js ${dep.version}`);
+      await ctx.dependencies.install(dep, layer.path, { strip: dep.stripComponents ?? 1 });
+      log.detail(`Installed in ${done()}`);
+    },
+  });
+  nodeLayer.env.override("NODE_HOME", nodeLayer.path);
+  nodeLayer.env.launch.default("NODE_ENV", "production");
+  nodeLayer.env.launch.default("NODE_VERBOSE", "false");
+  nodeLayer.sbom.add(dep.component());
+
+  // exec.d: this binary, run by the launcher, sets --max-old-space-size and WEB_CONCURRENCY.
+  await ctx.layers.cached("node_exec_d", {
+    types: { launch: true },
+    key: { buildpack: ctx.buildpack.version, program: MEMORY_EXEC_D },
+    async fill(layer) {
+      await layer.execD.addSelf(MEMORY_EXEC_D);
+    },
+  });
+
+  // The environment tools run with: the new Node first on PATH, no production NODE_ENV.
+  const toolEnv: Env = {
+    ...env,
+    PATH: [join(nodeLayer.path, "bin"), env.PATH ?? "/usr/local/bin:/usr/bin:/bin"].join(":"),
+    NODE_HOME: nodeLayer.path,
+    npm_config_update_notifier: "false",
+    npm_config_fund: "false",
+    npm_config_audit: "false",
+    COREPACK_ENABLE_DOWNLOAD_PROMPT: "0",
+  };
+  delete toolEnv.NODE_ENV;
+
+  if (installPkg === undefined) {
+    // A lone server.js / index.js / app.js: nothing to install.
+    const start = inferStartCommand(undefined, "npm", (f) => existsSync(join(projDir, f)));
+    return result(start, projDir, proj);
+  }
+
+  // 3. Package manager
+  log.step("Package manager");
+  const files = new Set(safeReaddir(installDir));
+  const yarnLock = files.has("yarn.lock") ? await ctx.app.readText(irel("yarn.lock")) : undefined;
+  const pm = choosePackageManager({ pkg: installPkg, files, ...(yarnLock !== undefined ? { yarnLock } : {}) });
+  log.detail(`${pm.name}${pm.berry ? " (berry)" : ""}${pm.version ? ` ${pm.version}` : ""}, from ${pm.source}`);
+  if (pm.warning) log.warn(pm.warning);
+
+  const pnpmLockVersion =
+    pm.lockfile === "pnpm-lock.yaml"
+      ? /^lockfileVersion:\s*['"]?([\d.]+)/m.exec(await ctx.app.readText(irel("pnpm-lock.yaml")))?.[1]
+      : undefined;
+  const spec = toolPackage(pm, pnpmLockVersion);
+  const start = inferStartCommand(pkg, pm.name, (f) => existsSync(join(projDir, f)));
+  const pmAtLaunch = start !== undefined && start.command[0] === pm.name && pm.name !== "npm";
+  if (spec) {
+    const pmLayer = await ctx.layers.cached("package_manager", {
+      types: { build: true, launch: pmAtLaunch, cache: true },
+      key: { package: spec, nodeMajor },
+      async fill(layer) {
+        log.detail(`Installing ${spec}`);
+        await runTool(["npm", "install", "--global", "--no-fund", "--no-audit", "--prefix", layer.path, spec], {
+          cwd: layer.path,
+          env: toolEnv,
+          log,
+        });
+      },
+    });
+    toolEnv.PATH = `${join(pmLayer.path, "bin")}:${toolEnv.PATH}`;
+  }
+  const pmVersion = (await runTool([pm.name, "--version"], { cwd: installDir, env: toolEnv, log: quiet(log) })).trim();
+  log.detail(`Using ${pm.name} ${pmVersion}`);
+
+  // 4. Package-manager cache (cache only): downloads survive lockfile changes.
+  const cacheLayer = await ctx.layers.cached("package_manager_cache", {
+    types: { cache: true },
+    key: { tool: pm.name },
+    fill() {},
+  });
+  toolEnv.npm_config_cache = join(cacheLayer.path, "npm");
+  toolEnv.YARN_CACHE_FOLDER = join(cacheLayer.path, "yarn");
+  toolEnv.YARN_ENABLE_GLOBAL_CACHE = "false";
+  toolEnv.npm_config_store_dir = join(cacheLayer.path, "pnpm-store");
+  if (pm.berry && !toolEnv.YARN_NODE_LINKER) {
+    const yarnrc = await ctx.app.readText(irel(".yarnrc.yml"), { optional: true });
+    // node_modules lives in a layer; Plug'n'Play is kept only when the app asks for it.
+    if (!yarnrc || !/^nodeLinker:/m.test(yarnrc)) toolEnv.YARN_NODE_LINKER = "node-modules";
+  }
+
+  // 5. Dependencies
+  const scripts = selectBuildScripts(pkg ?? {}, pm, env);
+  const prune = (env.BP_NODE_PRUNE_DEV_DEPENDENCIES ?? "true").toLowerCase() !== "false";
+  const lockText = pm.lockfile ? await ctx.app.readText(irel(pm.lockfile)) : undefined;
+  const baseKey = {
+    lockfile: lockText === undefined ? "none" : sha256(lockText),
+    packageJson: sha256(await ctx.app.readText(irel("package.json"))),
+    nodeMajor,
+    packageManager: `${pm.name}@${pmVersion}`,
+  };
+  const components = lockText !== undefined && pm.lockfile ? lockfileComponents(pm.lockfile, lockText) : [];
+  const linkPath = join(installDir, "node_modules");
+  if (!pm.vendored && (await isRealDir(linkPath))) {
+    log.warn(`Ignoring the node_modules directory in the app source; installing from ${pm.lockfile ?? "package.json"}`);
+    await rm(linkPath, { recursive: true, force: true });
+  }
+  const where = pm.lockfile ? irel(pm.lockfile) : irel("package.json");
+  const hint = pm.lockfile
+    ? `If ${pm.lockfile} is out of sync with package.json, run "${pm.name} install" and commit ${pm.lockfile}`
+    : undefined;
+  const install = async (layer: Layer, command: string[], seed?: string) => {
+    await prepareNodeModules(linkPath, seed);
+    const done = log.timer();
+    log.detail(`Running ${command.join(" ")}`);
+    await runTool(command, { cwd: installDir, env: toolEnv, log, where, ...(hint ? { hint } : {}) });
+    await moveNodeModules(linkPath, join(layer.path, "node_modules"));
+    log.detail(`Done in ${done()}${components.length > 0 ? ` (${components.length} packages in ${pm.lockfile})` : ""}`);
+  };
+  const reused = (layer: Layer) => {
+    if (layer.state.kind === "restored") {
+      log.detail(
+        `Nothing to install: lockfile, package.json, Node.js ${nodeMajor} and ${pm.name} ${pmVersion} unchanged`,
+      );
+    }
+  };
+  const withBin = (layer: Layer) => {
+    layer.env.prepend("PATH", join(layer.path, "node_modules", ".bin"), ":");
+    toolEnv.PATH = `${join(layer.path, "node_modules", ".bin")}:${toolEnv.PATH}`;
+  };
+  const runScripts = async () => {
+    if (scripts.scripts.length === 0) return;
+    log.step(`Build scripts (${scripts.source})`);
+    for (const s of scripts.scripts) {
+      const done = log.timer();
+      log.detail(`Running ${s.command.join(" ")}`);
+      await runTool(s.command, { cwd: projDir, env: toolEnv, log, where: `${rel("package.json")} scripts.${s.name}` });
+      log.detail(`Done in ${done()}`);
+    }
+  };
+
+  if (pm.vendored) {
+    log.step(`Dependencies (${pm.install.join(" ")})`);
+    await runTool(pm.install, { cwd: installDir, env: toolEnv, log });
+    await runScripts();
+    return result(start, projDir, proj);
+  }
+
+  if (scripts.scripts.length > 0 && prune) {
+    // Build with everything, launch with production dependencies only: two layers, both cached.
+    log.step(`Dependencies (${pm.install.join(" ")})`);
+    const buildModules = await ctx.layers.cached("build_modules", {
+      types: { build: true, cache: true },
+      key: { ...baseKey, production: false },
+      fill: (layer) => install(layer, pm.install),
+    });
+    reused(buildModules);
+    await linkNodeModules(linkPath, join(buildModules.path, "node_modules"));
+    buildModules.sbom.add(...components);
+    const savedPath = toolEnv.PATH;
+    withBin(buildModules);
+    await runScripts();
+    toolEnv.PATH = savedPath;
+    log.step(`Production dependencies (${pm.prune.join(" ")})`);
+    const launchModules = await ctx.layers.cached("node_modules", {
+      types: { launch: true, cache: true },
+      key: { ...baseKey, production: true },
+      fill: (layer) => install(layer, pm.prune, join(buildModules.path, "node_modules")),
+    });
+    reused(launchModules);
+    await linkNodeModules(linkPath, join(launchModules.path, "node_modules"));
+    launchModules.env.launch.prepend("PATH", join(launchModules.path, "node_modules", ".bin"), ":");
+    launchModules.sbom.add(...components);
+  } else {
+    const production = prune && scripts.scripts.length === 0;
+    const command = production ? (pm.installProd ?? pm.install) : pm.install;
+    log.step(`Dependencies (${command.join(" ")})`);
+    const modules = await ctx.layers.cached("node_modules", {
+      types: { build: true, launch: true, cache: true },
+      key: { ...baseKey, production },
+      async fill(layer) {
+        await install(layer, command);
+        if (production && !pm.installProd) await install(layer, pm.prune, join(layer.path, "node_modules"));
+      },
+    });
+    reused(modules);
+    await linkNodeModules(linkPath, join(modules.path, "node_modules"));
+    withBin(modules);
+    modules.sbom.add(...components);
+    await runScripts();
+  }
+  return result(start, projDir, proj);
+
+  function result(startCmd: ReturnType<typeof inferStartCommand>, dir: string, project: string): BuildResult {
+    if (!startCmd) {
+      log.warn('No start command: add a "start" script or a server.js/index.js, or a Procfile');
+      return {};
+    }
+    log.step("Start command");
+    log.detail(`${startCmd.command.join(" ")} (from ${startCmd.source})`);
+    return {
+      processes: [
+        {
+          type: "web",
+          command: startCmd.command,
+          default: true,
+          ...(project !== "." ? { workingDir: dir } : {}),
+        },
+      ],
+    };
+  }
+}
+
+/** A logger that drops subprocess output (for `--version` probes). */
+function quiet(log: BuildContext<NodejsMetadata>["log"]): BuildContext<NodejsMetadata>["log"] {
+  return { ...log, subprocess() {} };
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** The exec.d handler: memory-aware NODE_OPTIONS and WEB_CONCURRENCY, only where unset. */
+export function memoryExecD(ctx: { env: Env }): Record<string, string> {
+  return memoryEnv(readCgroupMemoryLimit(), ctx.env);
+}
+
+export default buildpack<NodejsMetadata>({
+  metadata: parseMetadata,
+  detect,
+  build,
+  execD: { [MEMORY_EXEC_D]: memoryExecD },
+});

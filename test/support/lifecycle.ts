@@ -79,7 +79,12 @@ export interface PhaseResult {
  * Runs one lifecycle phase as the CNB user and collects its output. `phase` is the
  * multi-call binary's subcommand form ("detect", "build", ...), as in `lifecycle detect`.
  */
-export async function runPhase(ws: Workspace, phase: string, args: string[], env: Record<string, string> = {}): Promise<PhaseResult> {
+export async function runPhase(
+  ws: Workspace,
+  phase: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<PhaseResult> {
   await chownTree(ws.root);
   const child = spawn(
     "setpriv",
@@ -107,7 +112,18 @@ export function detect(ws: Workspace, env: Record<string, string> = {}): Promise
   return runPhase(
     ws,
     "detect",
-    ["-app", ws.app, "-buildpacks", ws.buildpacks, "-order", ws.orderPath, "-layers", ws.layers, "-platform", ws.platform],
+    [
+      "-app",
+      ws.app,
+      "-buildpacks",
+      ws.buildpacks,
+      "-order",
+      ws.orderPath,
+      "-layers",
+      ws.layers,
+      "-platform",
+      ws.platform,
+    ],
     env,
   );
 }
@@ -154,7 +170,10 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /** Writes `/order.toml` for the given groups of `id@version` entries. */
-export async function writeOrder(ws: Workspace, groups: { id: string; version: string; optional?: boolean }[][]): Promise<void> {
+export async function writeOrder(
+  ws: Workspace,
+  groups: { id: string; version: string; optional?: boolean }[][],
+): Promise<void> {
   const lines: string[] = [];
   for (const group of groups) {
     lines.push("[[order]]");

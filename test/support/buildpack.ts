@@ -51,7 +51,7 @@ export async function writeFrameworkBuildpack(ws: Workspace, options: FrameworkB
   await mkdir(srcDir, { recursive: true });
   const entry = join(srcDir, "index.ts");
   await writeFile(entry, options.source);
-  const code = await bundle(entry);
+  const code = await bundleOnce(options.source, entry);
   const bin = join(dir, "bin");
   await rm(dir, { recursive: true, force: true });
   await mkdir(bin, { recursive: true });
@@ -74,6 +74,18 @@ export async function writeFrameworkBuildpack(ws: Workspace, options: FrameworkB
     ].join("\n");
   await writeFile(join(dir, "buildpack.toml"), `${toml}\n`);
   return dir;
+}
+
+/** Bundles by source text: a suite that installs one program under several ids bundles it once. */
+const bundles = new Map<string, Promise<string>>();
+function bundleOnce(source: string, entry: string): Promise<string> {
+  let code = bundles.get(source);
+  if (!code) {
+    code = bundle(entry);
+    bundles.set(source, code);
+    code.catch(() => bundles.delete(source));
+  }
+  return code;
 }
 
 /** The repo's node_modules, where the workspace links @cnbkit/framework. */

@@ -1,0 +1,268 @@
+/**
+ * End to end with the real lifecycle 0.21.17 under runc: build, inspect, sbom, run, rebuild,
+ * rebase, an aborted build, and the bad inputs. One builder rootfs is assembled for all.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ensureBaseImages } from "../base/images.js";
+import { imageConfig } from "../oci/image.js";
+import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
+import { writeLayer } from "../oci/layer.js";
+import { OciLayout } from "../oci/layout.js";
+import { buildApp } from "./build.js";
+import { inspectImage } from "./inspect.js";
+import { rebaseImage } from "./rebase.js";
+import { runApp } from "./run.js";
+import { exportSbom } from "./sbom.js";
+import { testBuilderRootfs } from "./test-fixtures.js";
+
+let work = "";
+let builder = "";
+let runRef = "";
+let app = "";
+let cacheDir = "";
+let outDir = "";
+let output = "";
+
+function skopeo(ref: string): { status: number | null; json: Record<string, unknown> } {
+  const r = spawnSync("skopeo", ["inspect", ref], { encoding: "utf8" });
+  return { status: r.status, json: r.status === 0 ? JSON.parse(r.stdout) : {} };
+}
+
+async function indexJson(dir: string): Promise<string | undefined> {
+  return readFile(join(dir, "index.json"), "utf8").catch(() => undefined);
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-"));
+  const { build, run } = await ensureBaseImages({ onProgress: () => {} });
+  if (!build.rootfs) throw new Error("build rootfs not cached");
+  runRef = run.ref;
+  builder = await testBuilderRootfs(build.rootfs, runRef);
+  app = join(work, "app");
+  await mkdir(app);
+  await writeFile(join(app, "index.html"), "<h1>hello cnbkit</h1>\n");
+  await writeFile(join(app, "secret.key"), "not for the image");
+  await writeFile(join(app, "project.toml"), '[_]\nschema-version = "0.2"\n[io.buildpacks]\nexclude = ["*.key"]\n');
+  cacheDir = join(work, "cache");
+  outDir = join(work, "out");
+  output = `oci:${outDir}:v1`;
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+  if (builder) await rm(join(builder, ".."), { recursive: true, force: true });
+});
+
+describe.sequential("an app through build, run, rebuild and rebase", () => {
+  let firstDigest = "";
+
+  test("a cold build writes an image skopeo reads, with the lifecycle's labels", async () => {
+    const lines: string[] = [];
+    const t0 = Date.now();
+    const r = await buildApp({
+      appDir: app,
+      builder,
+      output,
+      cacheDir,
+      env: { GREETING: "hi" },
+      onOutput: (l) => lines.push(l),
+    });
+    console.log(`cold build: ${Date.now() - t0} ms`);
+    const text = lines.join("\n");
+    expect(text).toMatch(/===> EXPORTING/);
+    expect(text).toMatch(/GREETING=hi/);
+    const s = skopeo(output);
+    expect(s.status).toBe(0);
+    const labels = s.json.Labels as Record<string, string>;
+    expect(Object.keys(labels)).toEqual(
+      expect.arrayContaining(["io.buildpacks.lifecycle.metadata", "io.buildpacks.build.metadata"]),
+    );
+    expect(s.json.Digest).toBe(r.digest);
+    firstDigest = r.digest;
+  });
+
+  test("inspect shows the process, buildpack, run image and layers; sbom extracts the layer's SBOM", async () => {
+    const info = await inspectImage(output);
+    expect(info.processes).toEqual([
+      expect.objectContaining({ type: "web", default: true, command: [expect.stringMatching(/bin\/serve$/)] }),
+    ]);
+    expect(info.buildpacks).toEqual([{ id: "test/server", version: "0.0.1" }]);
+    expect(info.runImage.topLayer).toMatch(/^sha256:/);
+    expect(info.baseLabels["io.buildpacks.base.id"]).toBe("io.cnbkit.base.bookworm");
+    expect(info.layers[0]?.origin).toBe("run image");
+    expect(info.layers.map((l) => l.origin)).toEqual(expect.arrayContaining(["test/server:server", "app", "sbom"]));
+    const files = await exportSbom(output, join(work, "sbom"));
+    expect(files).toContain("launch/test_server/server/sbom.cdx.json");
+    const bom = JSON.parse(await readFile(join(work, "sbom/launch/test_server/server/sbom.cdx.json"), "utf8"));
+    expect(bom.components[0].name).toBe("serve");
+  });
+
+  test("runApp serves HTTP on the host's loopback, without the excluded file", async () => {
+    const port = 18000 + (process.pid % 1000);
+    const lines: string[] = [];
+    const t0 = Date.now();
+    const running = await runApp({ image: output, port, onOutput: (l) => lines.push(l) });
+    try {
+      await running.ready(60_000);
+      console.log(`run: unpack + start until listening: ${Date.now() - t0} ms`);
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("<h1>hello cnbkit</h1>\n");
+    } finally {
+      await running.stop();
+    }
+    expect(lines.join("\n")).toMatch(new RegExp(`listening on ${port}`));
+    const { rootfs } = await import("./unpack.js").then((m) => m.unpackImage(output));
+    expect(existsSync(join(rootfs, "workspace/index.html"))).toBe(true);
+    expect(existsSync(join(rootfs, "workspace/secret.key"))).toBe(false);
+  });
+
+  test("a second build reuses layers from the previous image", async () => {
+    const lines: string[] = [];
+    const t0 = Date.now();
+    const r = await buildApp({ appDir: app, builder, output, cacheDir, onOutput: (l) => lines.push(l) });
+    console.log(`warm build: ${Date.now() - t0} ms`);
+    expect(lines.join("\n")).toMatch(/Reusing layer 'test\/server:server'/);
+    expect(r.reusedLayers).toContain("test/server:server");
+    expect(skopeo(output).status).toBe(0);
+  });
+
+  test("rebase onto a patched run image rewrites only the config and manifest", async () => {
+    // The patched run image: the same base plus one file.
+    const runDir = join(work, "run2");
+    await copyImage(await openImageSource(runRef), await openImageSink(`oci:${runDir}:base`));
+    const layout = await OciLayout.open(runDir);
+    const base = await (await openImageSource(`oci:${runDir}:base`)).image();
+    const patch = await writeLayer([{ type: "file", path: "etc/patched", size: 3, data: "yes" }], layout.blobDir);
+    const cfg = imageConfig({
+      architecture: base.config.architecture,
+      config: base.config.config,
+      diffIds: [...base.config.rootfs.diff_ids, patch.diffId],
+    });
+    await layout.writeImage({ config: cfg, layers: [...base.manifest.manifest.layers, patch], tag: "patched" });
+
+    const before = await (await openImageSource(output)).image();
+    const blobsBefore = spawnSync("ls", [join(outDir, "blobs/sha256")], { encoding: "utf8" }).stdout.split("\n");
+    const t0 = Date.now();
+    const r = await rebaseImage({ image: output, runImage: `oci:${runDir}:patched` });
+    console.log(`rebase: ${Date.now() - t0} ms`);
+    const after = await (await openImageSource(output)).image();
+    expect(r.digest).not.toBe(r.previousDigest);
+    expect(after.manifest.digest).toBe(r.digest);
+    expect(after.manifest.manifest.config.digest).not.toBe(before.manifest.manifest.config.digest);
+    const top = before.config.rootfs.diff_ids.length - r.appLayers;
+    const appLayersBefore = before.manifest.manifest.layers.slice(top).map((l) => l.digest);
+    const appLayersAfter = after.manifest.manifest.layers.slice(-r.appLayers).map((l) => l.digest);
+    expect(appLayersAfter).toEqual(appLayersBefore);
+    expect(after.manifest.manifest.layers.map((l) => l.digest)).toEqual([
+      ...base.manifest.manifest.layers.map((l) => l.digest),
+      patch.digest,
+      ...appLayersBefore,
+    ]);
+    // New blobs: the config, the manifest and the one patch layer. No app layer was rewritten.
+    const blobsAfter = spawnSync("ls", [join(outDir, "blobs/sha256")], { encoding: "utf8" }).stdout.split("\n");
+    const added = blobsAfter.filter((b) => !blobsBefore.includes(b)).sort();
+    expect(added).toEqual(
+      [r.digest, after.manifest.manifest.config.digest, patch.digest].map((d) => d.slice(7)).sort(),
+    );
+    const md = JSON.parse(after.config.config?.Labels?.["io.buildpacks.lifecycle.metadata"] as string);
+    expect(md.runImage.topLayer).toBe(patch.diffId);
+    expect(skopeo(output).status).toBe(0);
+    expect(after.config.config?.Entrypoint).toEqual(before.config.config?.Entrypoint);
+  });
+
+  test("a build killed midway leaves the output as it was, and the next build is correct", async () => {
+    const before = await indexJson(outDir);
+    const ac = new AbortController();
+    const lines: string[] = [];
+    await expect(
+      buildApp({
+        appDir: app,
+        builder,
+        output,
+        cacheDir,
+        signal: ac.signal,
+        onOutput: (l) => {
+          lines.push(l);
+          if (l.includes("Test server buildpack")) ac.abort();
+        },
+      }),
+    ).rejects.toThrow(/aborted/);
+    expect(await indexJson(outDir)).toBe(before);
+    const r = await buildApp({ appDir: app, builder, output, cacheDir });
+    const s = skopeo(output);
+    expect(s.status).toBe(0);
+    expect(s.json.Digest).toBe(r.digest);
+    expect((await inspectImage(output)).processes[0]?.type).toBe("web");
+  });
+});
+
+describe("bad input gives one line and writes nothing", () => {
+  const badOut = () => join(work, `bad-${Math.random().toString(16).slice(2)}`);
+
+  test("app dir missing", async () => {
+    const o = badOut();
+    await expect(buildApp({ appDir: join(work, "nope"), builder, output: `oci:${o}` })).rejects.toThrow(
+      /^app directory .*nope does not exist$/,
+    );
+    expect(existsSync(o)).toBe(false);
+  });
+
+  test("builder not found", async () => {
+    const o = badOut();
+    await expect(
+      buildApp({ appDir: app, builder: `oci:${join(work, "no-builder")}`, output: `oci:${o}` }),
+    ).rejects.toThrow(/builder .*no-builder not found/);
+    expect(existsSync(o)).toBe(false);
+  });
+
+  test("no buildpack detects: names the buildpacks that ran", async () => {
+    const empty = join(work, "empty-app");
+    await mkdir(empty, { recursive: true });
+    await writeFile(join(empty, "README"), "no index.html");
+    const o = badOut();
+    const err = await buildApp({ appDir: empty, builder, output: `oci:${o}`, cacheDir: join(work, "c2") }).catch(
+      (e: Error) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/no buildpack group passed detection.*test\/server/);
+    expect((err as Error).message).not.toMatch(/\n/);
+    expect(existsSync(o)).toBe(false);
+  });
+
+  test("a buildpack that fails", async () => {
+    const failing = join(work, "failing-app");
+    await mkdir(failing, { recursive: true });
+    await writeFile(join(failing, "index.html"), "x");
+    await writeFile(join(failing, "fail-build"), "");
+    const o = badOut();
+    await expect(
+      buildApp({ appDir: failing, builder, output: `oci:${o}`, cacheDir: join(work, "c3") }),
+    ).rejects.toThrow(/failed to build/);
+    expect(existsSync(o)).toBe(false);
+  });
+
+  test("rebase of an image that is not an app image", async () => {
+    await expect(rebaseImage({ image: runRef, runImage: runRef, output: `oci:${badOut()}` })).rejects.toThrow(
+      /is not an app image built by a CNB lifecycle/,
+    );
+  });
+
+  test("a run image of another architecture", async () => {
+    const dir = join(work, "arm-run");
+    const src = await (await openImageSource(runRef)).image();
+    await copyImage(await openImageSource(runRef), await openImageSink(`oci:${dir}:amd`));
+    const layout = await OciLayout.open(dir);
+    const cfg = { ...src.config, architecture: src.config.architecture === "arm64" ? "amd64" : "arm64" };
+    await layout.writeImage({ config: cfg, layers: src.manifest.manifest.layers, tag: "other" });
+    const o = badOut();
+    await expect(
+      buildApp({ appDir: app, builder, output: `oci:${o}`, runImage: `oci:${dir}:other`, cacheDir: join(work, "c4") }),
+    ).rejects.toThrow(/run image .* is linux\/(arm64|amd64), but this build is for linux\//);
+    expect(existsSync(o)).toBe(false);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * `cnbkit run`: starts an app image under runc with the host's network, as the image's
+ * user, through the CNB launcher (the image's Entrypoint), so it behaves as it would in
+ * Kubernetes. The image is unpacked once per digest; each run gets a writable overlay view.
+ */
+import { readFile } from "node:fs/promises";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { CnbError } from "../../../framework/src/errors.js";
+import { cnbkitCacheDir } from "../base/cache-dir.js";
+import { openRootfsView } from "./rootfs-view.js";
+import { runContainer, uniqueContainerId } from "./runc.js";
+import { unpackImage } from "./unpack.js";
+
+/** Options of {@link runApp}. */
+export interface RunOptions {
+  /** The app image: `oci:dir[:tag]` or a registry reference. */
+  image: string;
+  /** Port the app should listen on (sets PORT); default 8080. */
+  port?: number;
+  /** Extra environment for the app. */
+  env?: Record<string, string>;
+  /** Process type to run (`/cnb/process/<type>`); default: the image's default process. */
+  process?: string;
+  /** Arguments appended to the process's command. */
+  args?: string[];
+  /** Aborting stops the app. */
+  signal?: AbortSignal;
+  /** Each line the app prints. */
+  onOutput?: (line: string, stream: "stdout" | "stderr") => void;
+  /** cnbkit's cache root. */
+  cnbkitCache?: string;
+}
+
+/** A running app. */
+export interface RunningApp {
+  /** The container id (for logs and debugging). */
+  id: string;
+  /** The port it was told to listen on. */
+  port: number;
+  /** Resolves with the exit status when the app ends (by itself or by {@link stop}). */
+  exited: Promise<number>;
+  /** Resolves once 127.0.0.1:port accepts connections; rejects if the app exits first or after `timeoutMs`. */
+  ready(timeoutMs?: number): Promise<void>;
+  /** Kills the app and cleans up; resolves with its exit status. */
+  stop(): Promise<number>;
+}
+
+/** Parses an image's `User` ("1000:1000", "1000", "cnb", "cnb:cnb") against its /etc/passwd and /etc/group. */
+export async function resolveUser(rootfs: string, user: string | undefined): Promise<{ uid: number; gid: number }> {
+  if (!user) return { uid: 0, gid: 0 };
+  const [u = "", g] = user.split(":");
+  const table = async (file: string) =>
+    (await readFile(join(rootfs, file), "utf8").catch(() => ""))
+      .split("\n")
+      .map((l) => l.split(":"))
+      .filter((f) => f.length > 3);
+  let uid = Number(u);
+  let gid: number | undefined;
+  if (!/^\d+$/.test(u)) {
+    const row = (await table("etc/passwd")).find((f) => f[0] === u);
+    if (!row) throw new CnbError(`image user "${u}" is not in the image's /etc/passwd`);
+    uid = Number(row[2]);
+    gid = Number(row[3]);
+  } else if (g === undefined) {
+    const row = (await table("etc/passwd")).find((f) => f[2] === u);
+    gid = row ? Number(row[3]) : uid;
+  }
+  if (g !== undefined) {
+    if (/^\d+$/.test(g)) gid = Number(g);
+    else {
+      const row = (await table("etc/group")).find((f) => f[0] === g);
+      if (!row) throw new CnbError(`image group "${g}" is not in the image's /etc/group`);
+      gid = Number(row[2]);
+    }
+  }
+  return { uid, gid: gid ?? uid };
+}
+
+/**
+ * Starts `image` and returns at once with a handle; call `stop()` (or abort `signal`) to end it.
+ *
+ * @example
+ * const app = await runApp({ image: "oci:out/app:latest", port: 8080, onOutput: console.log });
+ * await app.ready();
+ * // ... GET http://127.0.0.1:8080/ ...
+ * await app.stop();
+ */
+export async function runApp(opts: RunOptions): Promise<RunningApp> {
+  const port = opts.port ?? 8080;
+  const unpacked = await unpackImage(opts.image, {
+    cacheDir: opts.cnbkitCache ?? cnbkitCacheDir(),
+    onProgress: (l) => opts.onOutput?.(l, "stderr"),
+  });
+  const cfg = unpacked.config.config ?? {};
+  let args: string[];
+  if (opts.process) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(opts.process)) throw new CnbError(`process type "${opts.process}" is not valid`);
+    args = [`/cnb/process/${opts.process}`, ...(opts.args ?? [])];
+    const exists = await readFile(join(unpacked.rootfs, "cnb/process", opts.process)).catch(() => undefined);
+    if (exists === undefined) {
+      throw new CnbError(`image ${opts.image} has no process type "${opts.process}"`);
+    }
+  } else {
+    args = [...(cfg.Entrypoint ?? []), ...(opts.args ?? cfg.Cmd ?? [])];
+  }
+  if (args.length === 0) throw new CnbError(`image ${opts.image} has no Entrypoint or Cmd to run`);
+  const user = await resolveUser(unpacked.rootfs, cfg.User);
+  const env = [
+    ...(cfg.Env ?? []).filter((e) => !e.startsWith("PORT=")),
+    `PORT=${port}`,
+    ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+  ];
+  const view = await openRootfsView(unpacked.rootfs);
+  const ac = new AbortController();
+  const onOuterAbort = () => ac.abort();
+  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const id = uniqueContainerId("cnbkit-run");
+  const exited = runContainer({
+    id,
+    rootfs: view.path,
+    args,
+    env,
+    cwd: cfg.WorkingDir || "/workspace",
+    user,
+    hostNetwork: true,
+    signal: ac.signal,
+    onStdout: (l) => opts.onOutput?.(l, "stdout"),
+    onStderr: (l) => opts.onOutput?.(l, "stderr"),
+  }).finally(async () => {
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+    await view.release();
+  });
+  let ended = false;
+  exited.then(
+    () => {
+      ended = true;
+    },
+    () => {
+      ended = true;
+    },
+  );
+  return {
+    id,
+    port,
+    exited,
+    async ready(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (ended) throw new CnbError(`app exited before it listened on port ${port} (exit status ${await exited})`);
+        if (await canConnect(port)) return;
+        if (Date.now() > deadline) throw new CnbError(`app did not listen on port ${port} within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      ac.abort();
+      return exited;
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect({ host: "127.0.0.1", port });
+    s.once("connect", () => {
+      s.destroy();
+      res(true);
+    });
+    s.once("error", () => res(false));
+  });
+}

@@ -7,7 +7,7 @@
  * components carry no sha256 (the SBOM must not claim a hash nobody computed).
  */
 import { CnbError, type SbomComponent } from "@cnbkit/framework";
-import { parseYamlLite, type YamlValue } from "./yaml-lite.js";
+import { parseYamlFile, type YamlValue } from "./yaml-file.js";
 
 /**
  * The package URL of an npm package; scopes are percent-encoded as the purl spec says.
@@ -107,7 +107,7 @@ function fromYarnV1(text: string): SbomComponent[] {
 }
 
 function fromBerry(file: string, text: string): SbomComponent[] {
-  const doc = parseYamlLite(text, file);
+  const doc = parseYamlFile(text, file);
   const out: SbomComponent[] = [];
   for (const [key, entry] of Object.entries(doc)) {
     if (key === "__metadata" || typeof entry !== "object" || Array.isArray(entry)) continue;
@@ -138,7 +138,7 @@ export function pnpmKey(key: string): { name: string; version: string } | undefi
 }
 
 function fromPnpm(file: string, text: string): SbomComponent[] {
-  const doc = parseYamlLite(text, file);
+  const doc = parseYamlFile(text, file);
   const packages = doc.packages;
   const out: SbomComponent[] = [];
   if (!packages || typeof packages !== "object" || Array.isArray(packages)) return out;

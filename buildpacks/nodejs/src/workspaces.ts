@@ -4,7 +4,7 @@
  */
 import { isAbsolute, normalize, posix } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { parseYamlLite } from "./yaml-lite.js";
+import { parseYamlFile } from "./yaml-file.js";
 
 /** A workspace declaration found at the app root. */
 export interface Workspaces {
@@ -22,7 +22,7 @@ export function detectWorkspaces(
   pnpmWorkspaceYaml: string | undefined,
 ): Workspaces | undefined {
   if (pnpmWorkspaceYaml !== undefined) {
-    const doc = parseYamlLite(pnpmWorkspaceYaml, "pnpm-workspace.yaml");
+    const doc = parseYamlFile(pnpmWorkspaceYaml, "pnpm-workspace.yaml");
     const pkgs = doc.packages;
     return {
       kind: "pnpm",

@@ -5,7 +5,7 @@
  * detector's exit code (platform spec: 20 no group passed, 21 and a buildpack errored),
  * group.toml and plan.toml.
  */
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { writeFrameworkBuildpack } from "../support/buildpack.js";
@@ -19,7 +19,7 @@ import {
 } from "../support/lifecycle.js";
 
 const IDS = ["t/provider", "t/or", "t/unresolved", "t/fail", "t/error"] as const;
-type Id = (typeof IDS)[number] | "t/broken";
+type Id = (typeof IDS)[number] | "t/broken" | "t/composite";
 const V = "1.0.0";
 
 let ws: Workspace;
@@ -35,6 +35,28 @@ beforeAll(async () => {
     source,
     rawBuildpackToml: `api = "0.12"\n[buildpack]\nid = "t/broken"\nversion = "${V}"\n[[buildpack.licenses]]\n`,
   });
+  // A composite buildpack: buildpack.toml with an order and no bin/.
+  const composite = join(ws.buildpacks, "t_composite", V);
+  await mkdir(composite, { recursive: true });
+  await writeFile(
+    join(composite, "buildpack.toml"),
+    [
+      'api = "0.12"',
+      "[buildpack]",
+      'id = "t/composite"',
+      `version = "${V}"`,
+      "[[order]]",
+      ...["t/fail", "t/provider"].flatMap((id) => ["[[order.group]]", `id = "${id}"`, `version = "${V}"`]),
+      "[[order]]",
+      ...["t/provider", "t/fail", "t/or"].flatMap((id) => [
+        "[[order.group]]",
+        `id = "${id}"`,
+        `version = "${V}"`,
+        ...(id === "t/fail" ? ["optional = true"] : []),
+      ]),
+      "",
+    ].join("\n"),
+  );
 });
 
 afterAll(() => ws?.cleanup());
@@ -99,6 +121,15 @@ describe("fail", () => {
 
   test("an order of several groups: the first group fails on a required buildpack, the second passes without its optional one", async () => {
     const r = await detectOrder(["t/fail", "t/provider"], ["t/provider", "t/fail?", "t/or"]);
+    expect(r.code, r.output).toBe(0);
+    expect(await group()).toEqual([bp("t/provider"), bp("t/or")]);
+    expect((await planEntries()).map((e) => e.requires[0]!.name)).toEqual(["runtime", "tool"]);
+  });
+});
+
+describe("composite buildpack", () => {
+  test("its order is expanded: the first group fails, the second passes and group.toml lists its passing members", async () => {
+    const r = await detectOrder(["t/composite"]);
     expect(r.code, r.output).toBe(0);
     expect(await group()).toEqual([bp("t/provider"), bp("t/or")]);
     expect((await planEntries()).map((e) => e.requires[0]!.name)).toEqual(["runtime", "tool"]);

@@ -22,7 +22,7 @@ import { cnbkitCacheDir } from "../base/cache-dir.js";
 import { hostPlatform } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
 import { parseReference } from "../oci/reference.js";
-import { layoutPathOf } from "./layout-repo.js";
+import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
 import { exitMessage } from "./lifecycle-exit.js";
 import { openRootfsView } from "./rootfs-view.js";
 import { type BindMount, runContainer } from "./runc.js";
@@ -228,14 +228,14 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     const runName = `${RUN_NAME}:latest`;
     const appName = `${APP_NAME}:${outTag}`;
     say(`Placing run image ${runImage}`);
-    await copyImage(runSource, await openImageSink(`oci:${join(repo, layoutPathOf(runName))}:latest`));
+    await placeImage(runSource, join(repo, layoutPathOf(runName)), "latest");
     const appPath = join(repo, layoutPathOf(appName));
     const previous = await openImageSource(opts.output).catch(() => undefined);
     if (previous && (await previous.manifest().catch(() => undefined))) {
       say(`Previous image ${opts.output}`);
-      await copyImage(previous, await openImageSink(`oci:${appPath}:${outTag}`));
+      await placeImage(previous, appPath, outTag);
     }
-    await chownRecursive(repo, uid, gid);
+    await chownLayoutDirs(repo, uid, gid);
     mounts.push({ source: repo, destination: "/layout-repo" });
 
     view = await openRootfsView(builder.rootfs, (l) => {
@@ -303,15 +303,5 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   } finally {
     await view?.release();
     await rm(work, { recursive: true, force: true });
-  }
-}
-
-async function chownRecursive(dir: string, uid: number, gid: number): Promise<void> {
-  const { readdir, lchown } = await import("node:fs/promises");
-  await lchown(dir, uid, gid);
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) await chownRecursive(p, uid, gid);
-    else await lchown(p, uid, gid);
   }
 }

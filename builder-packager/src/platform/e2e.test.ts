@@ -128,6 +128,8 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
     console.log(`warm build: ${Date.now() - t0} ms`);
     expect(lines.join("\n")).toMatch(/Reusing layer 'test\/server:server'/);
     expect(r.reusedLayers).toContain("test/server:server");
+    // Same source, same builder, same run image: the lifecycle's output is reproducible.
+    expect(r.digest).toBe(firstDigest);
     expect(skopeo(output).status).toBe(0);
   });
 
@@ -229,6 +231,7 @@ describe("bad input gives one line and writes nothing", () => {
       (e: Error) => e,
     );
     expect(err).toBeInstanceOf(Error);
+    console.log(`error: ${(err as Error).message}`);
     expect((err as Error).message).toMatch(/no buildpack group passed detection.*test\/server/);
     expect((err as Error).message).not.toMatch(/\n/);
     expect(existsSync(o)).toBe(false);

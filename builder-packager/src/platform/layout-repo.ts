@@ -6,8 +6,11 @@
  * go-containerregistry's weak validation (Docker Hub names become
  * `index.docker.io/library/...`).
  */
+import { copyFile, lchown, link, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "../../../framework/src/errors.js";
+import { type ImageSource, copyImage, openImageSink } from "../oci/image-store.js";
+import { OciLayout } from "../oci/layout.js";
 
 /**
  * The path (relative to the layout dir) where the lifecycle reads or writes `name`.
@@ -44,4 +47,39 @@ export function layoutPathOf(name: string): string {
   }
   if (registry === "docker.io") registry = "index.docker.io";
   return join(registry, repo, id);
+}
+
+/**
+ * Places the image `source` names into the layout dir `dest` under `tag`. Blobs of an image
+ * in a local OCI layout are hardlinked (copied across filesystems), so placing a 200 MB run
+ * image or the previous app image costs milliseconds; other sources are copied. Linked
+ * blobs are never written to: OCI layout writers skip blobs that exist.
+ */
+export async function placeImage(source: ImageSource, dest: string, tag: string): Promise<void> {
+  const sink = await openImageSink(`oci:${dest}:${tag}`);
+  if (source.ref.kind === "layout") {
+    const from = await OciLayout.open(source.ref.path);
+    const to = await OciLayout.open(dest);
+    const { manifest } = await source.image();
+    for (const d of [manifest.manifest.config, ...manifest.manifest.layers]) {
+      const target = to.blobPath(d.digest);
+      if (await to.hasBlob(d.digest)) continue;
+      await link(from.blobPath(d.digest), target).catch(async () => copyFile(from.blobPath(d.digest), target));
+    }
+  }
+  await copyImage(source, sink, { tag });
+}
+
+/**
+ * Gives `uid:gid` the directories and index files of a layout repository (so the
+ * lifecycle, running as the CNB user, can add images), but not the blobs, which may be
+ * hardlinks into caches and the user's own layouts.
+ */
+export async function chownLayoutDirs(dir: string, uid: number, gid: number): Promise<void> {
+  await lchown(dir, uid, gid);
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await chownLayoutDirs(p, uid, gid);
+    else if (e.name === "index.json" || e.name === "oci-layout") await lchown(p, uid, gid);
+  }
 }

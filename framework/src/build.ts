@@ -209,7 +209,7 @@ export async function runBuildPhase<M>(def: BuildpackDefinition<M>, io: PhaseIO)
   const info = base.buildpack.descriptor.buildpack;
   log.header(`${info.name ?? info.id} ${info.version}`);
   const plan = new BuildpackPlan(parseBuildpackPlan(await readFile(paths.plan, "utf8"), paths.plan));
-  const inventory = parseInventory(base.buildpack.descriptor.metadata, join(paths.buildpack, "buildpack.toml"));
+  const inventory = parseInventory(base.buildpack.rawMetadata, join(paths.buildpack, "buildpack.toml"));
   const layers = new Layers(paths.layers, {
     log,
     sbomFormats: info.sbomFormats ?? [],

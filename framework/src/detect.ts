@@ -21,7 +21,7 @@ import {
 } from "./platform.js";
 import type { BuildPlan, Provide, Require } from "./spec/build-plan.js";
 import { stringifyBuildPlan } from "./spec/build-plan.js";
-import { type BuildpackDescriptor, readBuildpackToml } from "./spec/buildpack-toml.js";
+import { type BuildpackDescriptor, checkMetadata, readBuildpackToml } from "./spec/buildpack-toml.js";
 import { parseToml } from "./spec/toml.js";
 
 /** Options of the `ctx.app.read*` methods. */
@@ -205,6 +205,11 @@ export interface BuildpackSelf<M> {
   id: string;
   version: string;
   metadata: M;
+  /**
+   * `[metadata]` as written, before the guard. The framework reads the dependency
+   * inventory from here, so a guard need not carry `dependencies` through.
+   */
+  rawMetadata: Record<string, unknown>;
 }
 
 /** Platform input: `ctx.platform`. */
@@ -270,7 +275,11 @@ export async function phaseContext<M>(
   dirs: { app: string; buildpack: string; platform: string },
 ): Promise<PhaseContext<M>> {
   const log = createLogger({ env: io.env, ...(io.sink ? { sink: io.sink, color: false } : {}) });
-  const descriptor = await readBuildpackToml<M>(dirs.buildpack, def.metadata);
+  const raw = await readBuildpackToml(dirs.buildpack);
+  const descriptor: BuildpackDescriptor<M> = {
+    ...raw,
+    metadata: checkMetadata(raw.metadata, join(dirs.buildpack, "buildpack.toml"), def.metadata),
+  };
   return {
     app: new AppFiles(dirs.app),
     buildpack: {
@@ -279,6 +288,7 @@ export async function phaseContext<M>(
       id: descriptor.buildpack.id,
       version: descriptor.buildpack.version,
       metadata: descriptor.metadata,
+      rawMetadata: raw.metadata,
     },
     platform: {
       dir: dirs.platform,

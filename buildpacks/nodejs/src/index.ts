@@ -30,23 +30,19 @@ import { runTool } from "./run.js";
 import { inferStartCommand, START_FILES } from "./start-command.js";
 import { detectWorkspaces, isWorkspaceMember, projectPath } from "./workspaces.js";
 
-/** buildpack.toml `[metadata]` as this buildpack reads it (the raw table plus typed fields). */
+/** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */
 export interface NodejsMetadata {
-  [key: string]: unknown;
   defaultVersions: { node: string };
 }
 
-/**
- * Checks `[metadata]`: a `default-versions.node` range is required. The raw keys are kept
- * because the framework reads the inventory (`dependencies`) from the checked metadata.
- */
+/** Checks `[metadata]`: a `default-versions.node` range is required. */
 export function parseMetadata(raw: unknown): NodejsMetadata {
   const dv = (raw as { "default-versions"?: { node?: unknown } } | undefined)?.["default-versions"];
   const node = dv?.node;
   if (typeof node !== "string" || node.trim() === "") {
     throw new CnbError('buildpack.toml: [metadata.default-versions].node must be a version range such as "24.x"');
   }
-  return { ...(raw as Record<string, unknown>), defaultVersions: { node } };
+  return { defaultVersions: { node } };
 }
 
 /** The name of the exec.d program (this binary) that sets memory-aware NODE_OPTIONS. */

@@ -343,7 +343,11 @@ function stacksAsTargets(stacks: string[]): Target[] {
   return targets;
 }
 
-function checkMetadata<M>(
+/**
+ * Runs a buildpack's `[metadata]` guard, turning what it throws into a CnbError naming
+ * `file`. Without a guard the raw table is returned as is.
+ */
+export function checkMetadata<M>(
   raw: Record<string, unknown>,
   file: string,
   validateMetadata: ((metadata: unknown) => M) | undefined,

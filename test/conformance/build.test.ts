@@ -8,7 +8,7 @@
  * processes, labels and slices, and returns shared as unmet. t/second requires all three
  * and records, in a layer, the plan entries and env its build was given.
  */
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { writeFrameworkBuildpack } from "../support/buildpack.js";
@@ -45,6 +45,7 @@ beforeAll(async () => {
     source: await readFile(join(FIXTURES, "second.ts"), "utf8"),
   });
   await mkdir(join(ws.app, "sub"));
+  await writeFile(join(ws.platform, "env", "PLATFORM_VAR"), "from-platform");
   await writeOrder(ws, [
     [
       { id: "t/first", version: "1.0.0" },
@@ -115,13 +116,25 @@ describe("env files as seen by a later buildpack's build", () => {
   });
 });
 
+describe("platform input the builder hands a buildpack", () => {
+  test("target (CNB_TARGET_* from the run image, here the host's os-release), exec env and platform env", async () => {
+    const report = await readJson("t_second", "report", "report.json");
+    const osRelease = await readFile("/etc/os-release", "utf8");
+    const field = (k: string) => osRelease.match(new RegExp(`^${k}="?([^"\\n]*)"?$`, "m"))?.[1];
+    const arch = ({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[process.arch];
+    expect(report.target).toEqual({ os: "linux", arch, distro: { name: field("ID"), version: field("VERSION_ID") } });
+    expect(report.execEnv).toBe("production");
+    expect(report.platformEnv).toEqual({ PLATFORM_VAR: "from-platform" });
+  });
+});
+
 describe("launch.toml as the builder records it in config/metadata.toml", () => {
   test("processes keep command, working-dir and buildpack id; the default becomes buildpack-default-process-type", async () => {
     const md = await metadata();
     const show = "process.stdout.write(JSON.stringify({ cwd: process.cwd(), env: process.env }))";
     expect(md["buildpack-default-process-type"]).toBe("web");
     const processes = md.processes as Record<string, unknown>[];
-    expect(processes.map((p) => p.type).sort()).toEqual(["second", "web", "worker"]);
+    expect(processes.map((p) => p.type).sort()).toEqual(["second", "tests", "web", "worker"]);
     expect(processes.find((p) => p.type === "web")).toEqual({
       type: "web",
       command: ["node", "-e", show],
@@ -134,6 +147,18 @@ describe("launch.toml as the builder records it in config/metadata.toml", () => 
       command: ["node", "-e", show],
       direct: true,
       "buildpack-id": "t/first",
+    });
+  });
+
+  test("args and exec-env (Buildpack API 0.12, Platform API 0.15) are kept", async () => {
+    const processes = (await metadata()).processes as Record<string, unknown>[];
+    expect(processes.find((p) => p.type === "tests")).toEqual({
+      type: "tests",
+      command: ["node", "--test"],
+      args: ["test/"],
+      direct: true,
+      "buildpack-id": "t/first",
+      "exec-env": ["test"],
     });
   });
 

@@ -13,6 +13,7 @@ import { imageConfig } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
 import { writeLayer } from "../oci/layer.js";
 import { OciLayout } from "../oci/layout.js";
+import { startRegistry } from "../oci/test-registry.js";
 import { buildApp } from "./build.js";
 import { inspectImage } from "./inspect.js";
 import { rebaseImage } from "./rebase.js";
@@ -200,6 +201,40 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
     expect(s.status).toBe(0);
     expect(s.json.Digest).toBe(r.digest);
     expect((await inspectImage(output)).processes[0]?.type).toBe("web");
+  });
+});
+
+describe("registry output", () => {
+  test("builds to a loopback registry, rebuilds with reuse from it, and runs from it", async () => {
+    const reg = await startRegistry();
+    try {
+      const ref = `${reg.host}/cnbkit/app:v1`;
+      const regCache = join(work, "reg-cache");
+      const first = await buildApp({ appDir: app, builder, output: ref, cacheDir: regCache });
+      const s = spawnSync("skopeo", ["inspect", "--tls-verify=false", `docker://${ref}`], { encoding: "utf8" });
+      expect(s.status).toBe(0);
+      expect(JSON.parse(s.stdout).Digest).toBe(first.digest);
+      const lines: string[] = [];
+      const second = await buildApp({
+        appDir: app,
+        builder,
+        output: ref,
+        cacheDir: regCache,
+        onOutput: (l) => lines.push(l),
+      });
+      expect(lines.join("\n")).toMatch(/Reusing layer 'test\/server:server'/);
+      expect(second.digest).toBe(first.digest);
+      const port = 19000 + (process.pid % 1000);
+      const running = await runApp({ image: ref, port });
+      try {
+        await running.ready(60_000);
+        expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("<h1>hello cnbkit</h1>\n");
+      } finally {
+        await running.stop();
+      }
+    } finally {
+      await reg.stop();
+    }
   });
 });
 

@@ -12,7 +12,9 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  external: ["esbuild", "postject"],
+  // The CycloneDX library's optional plug-ins (XML, schema validation) are loaded in try
+  // blocks; cnbkit writes JSON only, so they stay out of the bundle.
+  external: ["esbuild", "postject", "xmlbuilder2", "libxmljs2", "ajv", "ajv-formats", "ajv-formats-draft2019"],
   // Bundled CommonJS dependencies still call require(); give the ESM bundle one.
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",

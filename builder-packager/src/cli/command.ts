@@ -64,16 +64,26 @@ export function helpText(cmd: Command): string {
     const flag = `${o.short ? `-${o.short}, ` : "    "}--${name}${o.value ? ` ${o.value}` : ""}`;
     return `  ${flag.padEnd(34)} ${o.help}${o.multiple ? " (repeatable)" : ""}`;
   });
-  return [`${cmd.summary}`, "", `Usage: ${cmd.usage}`, ...(cmd.description ? ["", cmd.description] : []), "", "Options:", ...rows].join(
-    "\n",
-  );
+  return [
+    `${cmd.summary}`,
+    "",
+    `Usage: ${cmd.usage}`,
+    ...(cmd.description ? ["", cmd.description] : []),
+    "",
+    "Options:",
+    ...rows,
+  ].join("\n");
 }
 
 /**
  * Parses `argv` for `cmd`. Returns undefined when `--help` was asked (and printed).
  * Throws a CnbError naming the bad flag or argument.
  */
-export function parseInvocation(cmd: Command, argv: string[], io: Pick<Invocation, "out" | "err">): Invocation | undefined {
+export function parseInvocation(
+  cmd: Command,
+  argv: string[],
+  io: Pick<Invocation, "out" | "err">,
+): Invocation | undefined {
   const options = Object.fromEntries(
     Object.entries({ ...cmd.options, ...COMMON }).map(([name, o]) => [
       name,
@@ -96,7 +106,10 @@ export function parseInvocation(cmd: Command, argv: string[], io: Pick<Invocatio
   }
   const n = parsed.positionals.length;
   if (n < cmd.positionals.min || n > cmd.positionals.max) {
-    const what = n < cmd.positionals.min ? `missing ${cmd.positionals.names}` : `unexpected argument "${parsed.positionals[cmd.positionals.max]}"`;
+    const what =
+      n < cmd.positionals.min
+        ? `missing ${cmd.positionals.names}`
+        : `unexpected argument "${parsed.positionals[cmd.positionals.max]}"`;
     throw new CnbError(`cnbkit ${cmd.name}: ${what}`, { hint: `Usage: ${cmd.usage}` });
   }
   return { positionals: parsed.positionals, values, verbose: values.verbose === true, ...io };

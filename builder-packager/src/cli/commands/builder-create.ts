@@ -1,0 +1,41 @@
+/** `cnbkit builder create`: builder.toml → builder image in an OCI layout or a registry. */
+import { resolve } from "node:path";
+import { CnbError } from "@cnbkit/framework";
+import { createBuilder } from "../../builder/index.js";
+import { type Command, stringOption } from "../command.js";
+import { absoluteRef } from "../refs.js";
+
+/** `cnbkit builder create <builder.toml> --output oci:<dir> | --publish <ref>`. */
+export const builderCreateCommand: Command = {
+  name: "builder create",
+  summary: "Create a builder image from a builder.toml",
+  usage: "cnbkit builder create <builder.toml> (--output oci:<dir>[:tag] | --publish <ref>)",
+  description:
+    "builder.toml is pack's format: [[buildpacks]], [[order]], [build] image, [[build.env]], [run] images, [lifecycle], [[targets]].",
+  positionals: { min: 1, max: 1, names: "<builder.toml>" },
+  options: {
+    output: { type: "string", short: "o", value: "oci:<dir>[:tag]", help: "write the builder to an OCI layout" },
+    publish: { type: "string", value: "<ref>", help: "push the builder to a registry" },
+    "insecure-registry": { type: "boolean", help: "use plain HTTP for a non-loopback registry" },
+  },
+  async run(inv) {
+    const output = stringOption(inv, "output");
+    const publish = stringOption(inv, "publish");
+    if (!output === !publish) throw new CnbError("give exactly one of --output oci:<dir> or --publish <ref>");
+    const target = output ?? publish!;
+    if (output && !output.startsWith("oci:")) {
+      throw new CnbError(`--output "${output}" must be an OCI layout, oci:<dir>[:tag]`, {
+        hint: "Use --publish <ref> to push to a registry.",
+      });
+    }
+    const result = await createBuilder({
+      config: resolve(inv.positionals[0]!),
+      output: absoluteRef(target),
+      onProgress: inv.err,
+      store: { insecure: inv.values["insecure-registry"] === true },
+    });
+    inv.out(`Created builder with ${result.buildpacks.length} buildpacks for ${result.targets.join(", ")}`);
+    inv.out(`  ${result.output} (${result.digest})`);
+    return 0;
+  },
+};

@@ -1,0 +1,60 @@
+/** `cnbkit package`: a buildpack or composite → directory, .cnb file, OCI layout or registry image. */
+import { resolve } from "node:path";
+import { CnbError } from "@cnbkit/framework";
+import { type PackageFormat, packageBuildpack } from "../../package/index.js";
+import { type Command, listOption, stringOption } from "../command.js";
+
+const FORMATS: PackageFormat[] = ["dir", "file", "oci", "image"];
+
+/** `cnbkit package <buildpack-dir> --format … --output …`. */
+export const packageCommand: Command = {
+  name: "package",
+  summary: "Compile a buildpack and package it as a directory, .cnb file, OCI layout or image",
+  usage:
+    "cnbkit package <buildpack-dir> --format dir|file|oci|image --output <path|ref> [--target linux/amd64,linux/arm64] [--offline]",
+  description: [
+    "A buildpack directory has buildpack.toml and a framework entry (src/index.ts, or [metadata.cnbkit] entry).",
+    "It is compiled into one single-file binary per target (bin/main; bin/detect and bin/build link to it).",
+    "A composite has [[order]] in buildpack.toml and its components in package.toml.",
+  ].join("\n"),
+  positionals: { min: 1, max: 1, names: "<buildpack-dir>" },
+  options: {
+    format: {
+      type: "string",
+      short: "f",
+      value: "<format>",
+      help: "dir, file (.cnb), oci (OCI layout) or image (registry)",
+    },
+    output: { type: "string", short: "o", value: "<path|ref>", help: "where to write it" },
+    target: {
+      type: "string",
+      short: "t",
+      multiple: true,
+      value: "<os/arch>",
+      help: "target platforms (default: this machine's)",
+    },
+    offline: { type: "boolean", help: "bundle every inventory dependency so builds need no network" },
+    "insecure-registry": { type: "boolean", help: "use plain HTTP for a non-loopback registry" },
+  },
+  async run(inv) {
+    const format = stringOption(inv, "format", true) as PackageFormat;
+    if (!FORMATS.includes(format)) {
+      throw new CnbError(`--format "${format}" is not one of ${FORMATS.join(", ")}`);
+    }
+    const output = stringOption(inv, "output", true);
+    const targets = listOption(inv, "target");
+    const result = await packageBuildpack({
+      dir: resolve(inv.positionals[0]!),
+      format,
+      output: format === "image" ? output : resolve(output),
+      ...(targets.length ? { targets } : {}),
+      offline: inv.values.offline === true,
+      onProgress: inv.err,
+      store: { insecure: inv.values["insecure-registry"] === true },
+    });
+    inv.out(
+      `Packaged ${result.id}@${result.version} for ${result.targets.join(", ")} → ${result.output}${result.digest ? ` (${result.digest})` : ""}`,
+    );
+    return 0;
+  },
+};

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -58,5 +58,34 @@ test("an unresolvable import is a one-line CnbError naming file, line and column
 test("a missing entry file is a CnbError", async () => {
   await expect(bundleBuildpack({ entry: join(tmp, "none.ts"), nodeVersion: "26.10.0" })).rejects.toThrow(
     /none\.ts: buildpack entry file not found/,
+  );
+});
+
+test("an optional peer that is not installed is left to fail at run time; a missing dependency is an error", async () => {
+  const dir = join(tmp, "optional");
+  const lib = join(dir, "node_modules", "lib-with-plugins");
+  await mkdir(lib, { recursive: true });
+  await writeFile(
+    join(lib, "package.json"),
+    JSON.stringify({
+      name: "lib-with-plugins",
+      main: "index.js",
+      peerDependenciesMeta: { "absent-plugin": { optional: true } },
+    }),
+  );
+  await writeFile(
+    join(lib, "index.js"),
+    'let p = null;\ntry { p = require("absent-plugin"); } catch {}\nmodule.exports = p ? "plugin" : "fallback";\n',
+  );
+  await writeFile(join(dir, "ok.ts"), 'import mode from "lib-with-plugins";\nconsole.log(mode);\n');
+  await writeFile(join(dir, "bad.ts"), 'import x from "not-installed-anywhere";\nconsole.log(x);\n');
+
+  const { code } = await bundleBuildpack({ entry: join(dir, "ok.ts"), nodeVersion: "26.10.0" });
+  await writeFile(join(dir, "ok.cjs"), code);
+  const res = spawnSync(process.execPath, [join(dir, "ok.cjs")], { encoding: "utf8" });
+  expect(res.stdout.trim()).toBe("fallback");
+
+  await expect(bundleBuildpack({ entry: join(dir, "bad.ts"), nodeVersion: "26.10.0" })).rejects.toThrow(
+    /^bad\.ts:1:\d+: Could not resolve "not-installed-anywhere"$/,
   );
 });

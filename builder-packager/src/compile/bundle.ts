@@ -7,10 +7,10 @@
  * BP_LOG_LEVEL=debug still make sense. The same input gives the same bytes, wherever
  * the project sits on disk.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Message } from "esbuild";
+import { build, type Message, type Plugin } from "esbuild";
 import { CnbError } from "../../../framework/src/errors.js";
 
 /** Options for {@link bundleBuildpack}. */
@@ -40,7 +40,9 @@ const META_URL = "__cnbkit_import_meta_url";
  * `import.meta.url`, `import.meta.filename` and `import.meta.dirname` are rewritten to
  * values derived from `__filename` (in a SEA that is the executable's path), since
  * CommonJS has no `import.meta`. `@cnbkit/framework` resolves from the buildpack's own
- * node_modules first, then from the workspace cnbkit runs from.
+ * node_modules first, then from the workspace cnbkit runs from. Optional peer
+ * dependencies that are not installed (e.g. @cyclonedx/cyclonedx-library's xmlbuilder2)
+ * stay as `require` calls that fail at run time, which such packages expect.
  *
  * @example
  * const { code } = await bundleBuildpack({ entry: "src/index.ts", nodeVersion: "26.10.0" });
@@ -69,6 +71,7 @@ export async function bundleBuildpack(options: BundleOptions): Promise<Bundle> {
       charset: "utf8",
       logLevel: "silent",
       nodePaths: workspaceNodePaths(),
+      plugins: [optionalPeers],
       define: {
         "import.meta.url": META_URL,
         "import.meta.filename": "__filename",
@@ -111,6 +114,61 @@ function workspaceNodePaths(): string[] {
     if (existsSync(join(candidate, "@cnbkit", "framework"))) paths.push(candidate);
     const parent = dirname(dir);
     if (parent === dir) return paths;
+    dir = parent;
+  }
+}
+
+/**
+ * Leaves out bare imports that do not resolve when the importing package declares them
+ * optional (`peerDependenciesMeta.<name>.optional` or `optionalDependencies`): libraries
+ * with optional plugins `require` them inside try/catch. Any other unresolved import
+ * stays an error.
+ */
+const optionalPeers: Plugin = {
+  name: "cnbkit-optional-peers",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === SKIP || args.path.startsWith("node:") || !args.importer) return undefined;
+      const resolved = await b.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: SKIP,
+      });
+      if (resolved.errors.length === 0) return resolved;
+      const name = packageName(args.path);
+      return isOptionalDependency(args.importer, name) ? { path: args.path, external: true } : undefined;
+    });
+  },
+};
+
+const SKIP = Symbol("cnbkit-optional-peers-skip");
+
+function packageName(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] as string);
+}
+
+/** True when the nearest package.json above `importer` declares `name` optional. */
+function isOptionalDependency(importer: string, name: string): boolean {
+  let dir = dirname(importer);
+  for (;;) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) {
+      try {
+        const pkg = JSON.parse(readFileSync(file, "utf8")) as {
+          name?: string;
+          peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+          optionalDependencies?: Record<string, string>;
+        };
+        if (pkg.name)
+          return pkg.peerDependenciesMeta?.[name]?.optional === true || name in (pkg.optionalDependencies ?? {});
+      } catch {
+        return false;
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return false;
     dir = parent;
   }
 }

@@ -271,7 +271,14 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     ];
     const reused: string[] = [];
     const lastLines: string[] = [];
+    const group: string[] = [];
+    let phase = "";
     const onLine = (stream: "stdout" | "stderr") => (line: string) => {
+      // The lifecycle colours its phase headers.
+      const plain = line.replace(/\u001b\[[0-9;]*m/g, "");
+      const header = /^===> (\w+)/.exec(plain);
+      if (header?.[1]) phase = header[1];
+      else if (phase === "DETECTING" && /^\S+ \S+$/.test(plain)) group.push(plain.replace(" ", "@"));
       const m = /Reusing layer '([^']+)'/.exec(line);
       if (m?.[1]) reused.push(m[1]);
       lastLines.push(line);
@@ -291,7 +298,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
       signal: opts.signal,
     });
     if (opts.signal?.aborted) throw new CnbError("build aborted; the output image was not changed");
-    if (code !== 0) throw new CnbError(exitMessage(code, lastLines));
+    if (code !== 0) throw new CnbError(exitMessage(code, lastLines, group));
 
     // Copy the exported image out; only now does the output change.
     const exported = await openImageSource(`oci:${appPath}`);

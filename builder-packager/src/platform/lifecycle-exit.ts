@@ -26,7 +26,7 @@ export const LIFECYCLE_EXIT = {
  * A one-line message for a failed lifecycle run. `output` (the last lines printed) is used
  * to name the buildpacks that ran detect or the one that failed.
  */
-export function exitMessage(code: number, output: string[]): string {
+export function exitMessage(code: number, output: string[], group: string[] = []): string {
   const text = output.join("\n");
   switch (code) {
     case LIFECYCLE_EXIT.failedDetect:
@@ -38,9 +38,9 @@ export function exitMessage(code: number, output: string[]): string {
         : `no buildpack group passed detection and a buildpack errored${list}`;
     }
     case LIFECYCLE_EXIT.failedBuild: {
-      const m = /failed with exit status (\d+)|exit status (\d+)/.exec(text);
-      const bp = /buildpack[ :]+([a-z0-9_./-]+@[^\s:]+)/i.exec(text)?.[1];
-      return `buildpack${bp ? ` ${bp}` : ""} failed to build${m ? ` (exit status ${m[1] ?? m[2]})` : ""}`;
+      const m = /exit status (\d+)/.exec(text);
+      const in_ = group.length ? ` in group ${group.join(", ")}` : "";
+      return `a buildpack failed to build${m ? ` (exit status ${m[1]})` : ""}${in_}; its output is above`;
     }
     case LIFECYCLE_EXIT.platformApi:
       return "the builder's lifecycle does not support platform API 0.14";

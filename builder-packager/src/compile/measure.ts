@@ -30,7 +30,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 /** Median wall time in ms of `runs` runs of a command. */
 function medianMs(cmd: string, args: string[], runs = RUNS): number {
   const times: number[] = [];
-  const env = { ...process.env, FIXTURE_EXIT: "0" };
+  const env: NodeJS.ProcessEnv = { ...process.env, FIXTURE_EXIT: "0" };
   delete env.NODE_OPTIONS;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();

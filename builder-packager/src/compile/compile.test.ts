@@ -77,6 +77,11 @@ describe("compileBuildpack", () => {
     expect(build.status).toBe(0);
     expect(build.report).toMatchObject({ invokedAs: "build", phase: "build", args: ["a", "b"] });
 
+    // The app's NODE_OPTIONS (here a preload that does not exist) must not reach the buildpack.
+    const isolated = await runFixture([join(bin, "build")], { NODE_OPTIONS: "--require /nonexistent/preload.js" });
+    expect(isolated.stderr).toBe("");
+    expect(isolated.status).toBe(0);
+
     const failing = await runFixture([join(bin, "build")], { FIXTURE_EXIT: "7" });
     expect(failing.status).toBe(7);
     expect(failing.stderr).toBe("");

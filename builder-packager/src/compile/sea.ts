@@ -6,6 +6,7 @@
  * format depends on the Node version, not the CPU, so an amd64 host builds arm64
  * binaries without emulation. The code cache is off: it is CPU- and version-specific,
  * makes the output differ from run to run, and measured slower to start here.
+ * NODE_OPTIONS is ignored by the binaries (`execArgvExtension: "none"`).
  */
 import { chmod, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -52,6 +53,9 @@ export async function buildSea(options: SeaOptions): Promise<void> {
         disableExperimentalSEAWarning: true,
         useCodeCache: false,
         useSnapshot: false,
+        // The buildpack's own runtime must not change with the app's NODE_OPTIONS (a
+        // `--require` of a file in an app layer, a heap limit meant for the app's build).
+        execArgvExtension: "none",
       }),
     );
     // A clean env: NODE_OPTIONS from the caller (vitest, a debugger) must not leak in.

@@ -20,7 +20,7 @@ import { type ContainerConfig, type Descriptor, imageConfig, type Platform } fro
 import { copyImage, type ImageSource, openImageSink, openImageSource, type StoreOptions } from "../oci/image-store.js";
 import { type LayerDescriptor, type LayerEntry, normalizedMode, writeLayer } from "../oci/layer.js";
 import { OciLayout } from "../oci/layout.js";
-import { type ImageReference, parseReference } from "../oci/reference.js";
+import { formatReference, type ImageReference, parseReference } from "../oci/reference.js";
 import {
   BUILDPACK_LAYERS_LABEL,
   type BuildpackModule,
@@ -86,6 +86,12 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
   const baseDir = dirname(file);
   const cfg = await readBuilderToml(file);
   for (const w of cfg.warnings) progress(`warning: ${w}`);
+  // A run image in a local OCI layout is named by an absolute path in /cnb/run.toml, so the
+  // builder works from any directory (registry references pass through unchanged).
+  for (const run of cfg.run.images) {
+    run.image = absoluteLayoutRef(run.image, baseDir);
+    run.mirrors = run.mirrors.map((m) => absoluteLayoutRef(m, baseDir));
+  }
   const platforms = (cfg.targets.length ? cfg.targets : [{ os: "linux", arch: "amd64" }]).map((t, i) =>
     parseTarget(
       `${t.os ?? "linux"}/${t.arch ?? "amd64"}${t.variant ? `/${t.variant}` : ""}`,
@@ -150,6 +156,11 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
 }
 
 /** `oci:relative/dir` in builder.toml is relative to builder.toml. */
+function absoluteLayoutRef(ref: string, baseDir: string): string {
+  const r = relativeRef(ref, baseDir);
+  return typeof r === "string" ? r : formatReference(r);
+}
+
 function relativeRef(ref: string, baseDir: string): string | ImageReference {
   const r = parseReference(ref);
   if (r.kind === "layout" && !isAbsolute(r.path)) return { ...r, path: resolve(baseDir, r.path) };

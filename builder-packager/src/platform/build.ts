@@ -25,6 +25,7 @@ import { parseReference } from "../oci/reference.js";
 import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
 import { exitMessage } from "./lifecycle-exit.js";
 import { openRootfsView } from "./rootfs-view.js";
+import { ownedPrefix, STALE_PREFIXES, sweepStale } from "./stale.js";
 import { type BindMount, runContainer } from "./runc.js";
 import { unpackImage } from "./unpack.js";
 import { copyWorkspace, readProjectDescriptor } from "./workspace.js";
@@ -191,7 +192,8 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   await chownTree(buildCacheDir, builder.uid, builder.gid);
   const tmpRoot = join(cache, "tmp");
   await mkdir(tmpRoot, { recursive: true });
-  const work = await mkdtemp(join(tmpRoot, "build-"));
+  await sweepStale(tmpRoot);
+  const work = await mkdtemp(join(tmpRoot, ownedPrefix(STALE_PREFIXES.build)));
   let view: Awaited<ReturnType<typeof openRootfsView>> | undefined;
   try {
     const { uid, gid } = builder;

@@ -2,11 +2,13 @@
  * End to end with the real lifecycle 0.21.17 under runc: build, inspect, sbom, run, rebuild,
  * rebase, an aborted build, and the bad inputs. One builder rootfs is assembled for all.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import * as esbuild from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ensureBaseImages } from "../base/images.js";
 import { imageConfig } from "../oci/image.js";
@@ -28,6 +30,7 @@ let app = "";
 let cacheDir = "";
 let outDir = "";
 let output = "";
+let savedCache: string | undefined;
 
 function skopeo(ref: string): { status: number | null; json: Record<string, unknown> } {
   const r = spawnSync("skopeo", ["inspect", ref], { encoding: "utf8" });
@@ -44,6 +47,10 @@ beforeAll(async () => {
   if (!build.rootfs) throw new Error("build rootfs not cached");
   runRef = run.ref;
   builder = await testBuilderRootfs(build.rootfs, runRef);
+  // The base images come from the shared cache; everything this file unpacks or builds
+  // (rootfs-by-digest, build temp dirs) goes to a cache of its own.
+  savedCache = process.env.CNBKIT_CACHE;
+  process.env.CNBKIT_CACHE = join(work, "cnbkit-cache");
   app = join(work, "app");
   await mkdir(app);
   await writeFile(join(app, "index.html"), "<h1>hello cnbkit</h1>\n");
@@ -54,6 +61,8 @@ beforeAll(async () => {
   output = `oci:${outDir}:v1`;
 });
 afterAll(async () => {
+  if (savedCache === undefined) delete process.env.CNBKIT_CACHE;
+  else process.env.CNBKIT_CACHE = savedCache;
   await rm(work, { recursive: true, force: true });
   if (builder) await rm(join(builder, ".."), { recursive: true, force: true });
 });
@@ -201,6 +210,51 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
     expect(s.status).toBe(0);
     expect(s.json.Digest).toBe(r.digest);
     expect((await inspectImage(output)).processes[0]?.type).toBe("web");
+  });
+});
+
+describe("a build process SIGKILLed midway", () => {
+  test("leaves the output as it was; the next build cleans up after it and is correct", async () => {
+    const driver = join(work, "driver.cjs");
+    await esbuild.build({
+      entryPoints: [join(import.meta.dirname, "test-build-driver.ts")],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      outfile: driver,
+      logLevel: "silent",
+    });
+    const out = `oci:${join(work, "killed")}:v1`;
+    const killedCache = join(work, "killed-cache");
+    const child = spawn(
+      process.execPath,
+      [driver, JSON.stringify({ appDir: app, builder, output: out, cacheDir: killedCache })],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    const pid = child.pid as number;
+    const seen: string[] = [];
+    await new Promise<void>((res) => {
+      createInterface({ input: child.stdout }).on("line", (l) => {
+        seen.push(l);
+        if (l.includes("Test server buildpack")) child.kill("SIGKILL");
+      });
+      child.on("exit", () => res());
+    });
+    expect(seen.join("\n")).toMatch(/Test server buildpack/);
+    expect(seen.join("\n")).not.toMatch(/^DONE/m);
+    expect(existsSync(join(work, "killed", "index.json"))).toBe(false);
+    const leftovers = async () => (await readdir(tmpdir())).filter((n) => n.includes(`-${pid}-`));
+    expect((await leftovers()).length).toBeGreaterThan(0); // its container, view and bundle dirs
+
+    const r = await buildApp({ appDir: app, builder, output: out, cacheDir: killedCache });
+    expect(await leftovers()).toEqual([]);
+    const mounts = await readFile("/proc/self/mountinfo", "utf8");
+    expect(mounts).not.toMatch(new RegExp(`cnbkit-view-${pid}-`));
+    const s = skopeo(out);
+    expect(s.status).toBe(0);
+    expect(s.json.Digest).toBe(r.digest);
   });
 });
 

@@ -13,6 +13,7 @@ import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CnbError } from "../../../framework/src/errors.js";
+import { ownedPrefix, STALE_PREFIXES } from "./stale.js";
 
 /** A writable view; call {@link RootfsView.release} (in a finally) to unmount and delete it. */
 export interface RootfsView {
@@ -33,7 +34,7 @@ export interface RootfsView {
  * try { await runContainer({ rootfs: view.path, ... }); } finally { await view.release(); }
  */
 export async function openRootfsView(lower: string, debug?: (line: string) => void): Promise<RootfsView> {
-  const base = await mkdtemp(join(tmpdir(), "cnbkit-view-"));
+  const base = await mkdtemp(join(tmpdir(), ownedPrefix(STALE_PREFIXES.view)));
   await chmod(base, 0o755);
   const upper = join(base, "upper");
   const work = join(base, "work");

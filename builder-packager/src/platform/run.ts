@@ -10,6 +10,7 @@ import { CnbError } from "../../../framework/src/errors.js";
 import { cnbkitCacheDir } from "../base/cache-dir.js";
 import { openRootfsView } from "./rootfs-view.js";
 import { runContainer, uniqueContainerId } from "./runc.js";
+import { sweepStale } from "./stale.js";
 import { unpackImage } from "./unpack.js";
 
 /** Options of {@link runApp}. */
@@ -88,6 +89,7 @@ export async function resolveUser(rootfs: string, user: string | undefined): Pro
  */
 export async function runApp(opts: RunOptions): Promise<RunningApp> {
   const port = opts.port ?? 8080;
+  await sweepStale();
   const unpacked = await unpackImage(opts.image, {
     cacheDir: opts.cnbkitCache ?? cnbkitCacheDir(),
     onProgress: (l) => opts.onOutput?.(l, "stderr"),

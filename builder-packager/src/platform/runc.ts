@@ -21,6 +21,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { CnbError } from "../../../framework/src/errors.js";
+import { ownedPrefix, STALE_PREFIXES } from "./stale.js";
 
 /** A bind mount from the host into the container. */
 export interface BindMount {
@@ -235,8 +236,8 @@ export async function runContainer(opts: RunContainerOptions): Promise<number> {
   if (opts.signal?.aborted) throw new CnbError("container run aborted before it started");
   if (!existsSync(opts.rootfs)) throw new CnbError(`root filesystem ${opts.rootfs} does not exist`);
   const id = opts.id ?? uniqueContainerId();
-  const bundle = await mkdtemp(join(tmpdir(), "cnbkit-bundle-"));
-  const stateRoot = await mkdtemp(join(tmpdir(), "cnbkit-runc-"));
+  const bundle = await mkdtemp(join(tmpdir(), ownedPrefix(STALE_PREFIXES.bundle)));
+  const stateRoot = await mkdtemp(join(tmpdir(), ownedPrefix(STALE_PREFIXES.runc)));
   const runc = (args: string[]) => spawnSync("runc", ["--root", stateRoot, ...args], { stdio: "ignore" });
   let onAbort: (() => void) | undefined;
   try {

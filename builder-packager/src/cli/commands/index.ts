@@ -1,6 +1,21 @@
 /** Every `cnbkit` subcommand, in the order `cnbkit --help` lists them. */
 import type { Command } from "../command.js";
+import { baseCreateCommand } from "./base-create.js";
+import { buildCommand } from "./build.js";
 import { builderCreateCommand } from "./builder-create.js";
+import { inspectCommand } from "./inspect.js";
 import { packageCommand } from "./package.js";
+import { rebaseCommand } from "./rebase.js";
+import { runCommand } from "./run.js";
+import { sbomCommand } from "./sbom.js";
 
-export const commands: Command[] = [packageCommand, builderCreateCommand];
+export const commands: Command[] = [
+  packageCommand,
+  baseCreateCommand,
+  builderCreateCommand,
+  buildCommand,
+  runCommand,
+  rebaseCommand,
+  inspectCommand,
+  sbomCommand,
+];

@@ -1,0 +1,35 @@
+/** `cnbkit inspect`: what an app image runs and what it was built from. */
+import { formatBytes } from "../progress.js";
+import { inspectImage } from "../../platform/inspect.js";
+import type { Command } from "../command.js";
+import { absoluteRef } from "../refs.js";
+
+/** `cnbkit inspect <image> [--json]`. */
+export const inspectCommand: Command = {
+  name: "inspect",
+  summary: "Show an app image's processes, buildpacks, run image, base labels and layers",
+  usage: "cnbkit inspect <image> [--json]",
+  positionals: { min: 1, max: 1, names: "<image>" },
+  options: { json: { type: "boolean", help: "print the result as JSON" } },
+  async run(inv) {
+    const info = await inspectImage(absoluteRef(inv.positionals[0]!));
+    if (inv.values.json) {
+      inv.out(JSON.stringify(info, null, 2));
+      return 0;
+    }
+    inv.out(`Image: ${inv.positionals[0]} (${info.digest}, ${info.os}/${info.architecture})`);
+    inv.out(`Run image: ${info.runImage.image ?? info.runImage.reference ?? "unknown"}`);
+    inv.out(`Rebasable: ${info.rebasable ? "yes" : "no"}`);
+    inv.out("Base labels:");
+    for (const [k, v] of Object.entries(info.baseLabels)) inv.out(`  ${k}: ${v}`);
+    inv.out("Buildpacks:");
+    for (const bp of info.buildpacks) inv.out(`  ${bp.id}@${bp.version}`);
+    inv.out("Processes:");
+    for (const p of info.processes) {
+      inv.out(`  ${p.type}${p.default ? " (default)" : ""}: ${[...p.command, ...p.args].join(" ")}`);
+    }
+    inv.out("Layers:");
+    for (const l of info.layers) inv.out(`  ${l.digest.slice(7, 19)}  ${formatBytes(l.size).padStart(8)}  ${l.origin}`);
+    return 0;
+  },
+};

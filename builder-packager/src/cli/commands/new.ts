@@ -1,0 +1,37 @@
+/** `cnbkit new`: a buildpack, composite or builder project from a template. */
+import { scaffold, TEMPLATES, type TemplateName } from "../../scaffold/index.js";
+import { type Command, stringOption } from "../command.js";
+
+/** `cnbkit new <dir> [--template buildpack|composite|builder] [--id …] [--name …]`. */
+export const newCommand: Command = {
+  name: "new",
+  summary: "Create a buildpack, composite or builder project from a template",
+  usage: "cnbkit new <dir> [--template buildpack|composite|builder] [--id <id>] [--name <name>]",
+  description: [
+    "buildpack: a TypeScript buildpack with @cnbkit/framework, tests and a package script.",
+    "composite: a composite buildpack (an [[order]] of two components) with package.toml.",
+    "builder:   builder.toml plus a CA certificates and an org-defaults buildpack, tested.",
+    "The directory must not exist or be empty.",
+  ].join("\n"),
+  positionals: { min: 1, max: 1, names: "<dir>" },
+  options: {
+    template: { type: "string", short: "t", value: "<template>", help: `${TEMPLATES.join(", ")} (default buildpack)` },
+    id: { type: "string", value: "<id>", help: "buildpack id, e.g. acme/hello (default example/<dir>)" },
+    name: { type: "string", value: "<name>", help: "human name (default from <dir>)" },
+  },
+  async run(inv) {
+    const id = stringOption(inv, "id");
+    const name = stringOption(inv, "name");
+    const result = await scaffold({
+      template: (stringOption(inv, "template") ?? "buildpack") as TemplateName,
+      dir: inv.positionals[0]!,
+      ...(id === undefined ? {} : { id }),
+      ...(name === undefined ? {} : { name }),
+    });
+    inv.out(`Created ${result.template} ${result.id} (${result.name}) in ${result.dir}: ${result.files.length} files`);
+    inv.out("");
+    inv.out("Next steps:");
+    for (const step of result.nextSteps) inv.out(`  ${step}`);
+    return 0;
+  },
+};

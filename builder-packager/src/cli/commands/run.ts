@@ -1,0 +1,44 @@
+/** `cnbkit run`: start an app image under runc until interrupted. */
+import { CnbError } from "@cnbkit/framework";
+import { runApp } from "../../platform/run.js";
+import { type Command, listOption, stringOption } from "../command.js";
+import { absoluteRef } from "../refs.js";
+import { parseEnvPairs } from "./build.js";
+
+/** `cnbkit run <image> [--port N] [--env K=V] [--process TYPE]`. */
+export const runCommand: Command = {
+  name: "run",
+  summary: "Run an app image under runc (host network, PORT set) until interrupted",
+  usage: "cnbkit run <image> [--port N] [--env K=V] [--process TYPE]",
+  positionals: { min: 1, max: 1, names: "<image>" },
+  options: {
+    port: { type: "string", short: "p", value: "<N>", help: "port the app listens on (sets PORT; default 8080)" },
+    env: { type: "string", short: "e", multiple: true, value: "K=V", help: "environment for the app" },
+    process: { type: "string", value: "<type>", help: "process type to run (default: the image's default)" },
+  },
+  async run(inv) {
+    const portText = stringOption(inv, "port") ?? "8080";
+    const port = Number(portText);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new CnbError(`--port "${portText}" is not a port number`);
+    const proc = stringOption(inv, "process");
+    const app = await runApp({
+      image: absoluteRef(inv.positionals[0]!),
+      port,
+      env: parseEnvPairs(listOption(inv, "env"), "--env"),
+      ...(proc ? { process: proc } : {}),
+      onOutput: (line) => inv.out(line),
+    });
+    const stop = () => void app.stop();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    app
+      .ready()
+      .then(() => inv.err(`App listening on http://127.0.0.1:${port} (Ctrl-C to stop)`))
+      .catch(() => undefined);
+    const code = await app.exited;
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    return code;
+  },
+};

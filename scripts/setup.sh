@@ -27,7 +27,14 @@ fi
 (cd "$ROOT" && node scripts/build-cli.mjs)
 
 # --- Debian packages --------------------------------------------------------
-pkgs=(runc umoci skopeo docker-registry debootstrap qemu-user-static binfmt-support xz-utils zstd unzip libcap2-bin)
+# runc/umoci/skopeo/docker-registry: the real container parts the platform and tests use.
+# debootstrap: the Debian base images. qemu-user-static + the arm64 libraries: running
+# arm64 Node binaries (compiled buildpacks) here. binutils for both arches: stripping the
+# Node binaries before they become single executables. apache2-utils: htpasswd for the
+# registry auth tests.
+pkgs=(runc umoci skopeo docker-registry debootstrap qemu-user-static binfmt-support xz-utils zstd unzip zip
+  libcap2-bin apache2-utils binutils-x86-64-linux-gnu binutils-aarch64-linux-gnu
+  libc6:arm64 libstdc++6:arm64 libatomic1:arm64)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -39,6 +46,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   say "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The distribution registry's Debian package starts a system service on :5000; tests

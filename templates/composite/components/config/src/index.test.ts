@@ -1,0 +1,14 @@
+import { fileURLToPath } from "node:url";
+import { runBuild } from "@cnbkit/framework/testing";
+import { expect, test } from "vitest";
+import bp from "./index.js";
+
+const buildpackDir = fileURLToPath(new URL("..", import.meta.url));
+
+test("APP_ENV defaults to production and follows BP_APP_ENV", async () => {
+  const plain = await runBuild(bp, { buildpackDir });
+  expect(plain.launchEnv().APP_ENV).toBe("production");
+  const staging = await runBuild(bp, { buildpackDir, platformEnv: { BP_APP_ENV: "staging" } });
+  expect(staging.buildEnv().APP_ENV).toBe("staging");
+  expect(staging.launchEnv().APP_ENV).toBe("staging");
+});

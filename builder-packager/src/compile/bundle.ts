@@ -119,30 +119,24 @@ function workspaceNodePaths(): string[] {
 }
 
 /**
- * Leaves out bare imports that do not resolve when the importing package declares them
- * optional (`peerDependenciesMeta.<name>.optional` or `optionalDependencies`): libraries
- * with optional plugins `require` them inside try/catch. Any other unresolved import
- * stays an error.
+ * Leaves out bare imports that the importing package declares optional
+ * (`peerDependenciesMeta.<name>.optional` or `optionalDependencies`): libraries with
+ * optional plugins `require` them inside try/catch, and a buildpack never needs them
+ * (the CycloneDX library's XML and schema-validation plugins, for example). They stay out
+ * even when installed (the workspace installs ajv for its own tests), so the bundle does
+ * not depend on what happens to be in node_modules, and stays small for a fast detect.
  */
 const optionalPeers: Plugin = {
   name: "cnbkit-optional-peers",
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.pluginData === SKIP || args.path.startsWith("node:") || !args.importer) return undefined;
-      const resolved = await b.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        importer: args.importer,
-        pluginData: SKIP,
-      });
-      if (resolved.errors.length === 0) return resolved;
-      const name = packageName(args.path);
-      return isOptionalDependency(args.importer, name) ? { path: args.path, external: true } : undefined;
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith("node:") || !args.importer) return undefined;
+      return isOptionalDependency(args.importer, packageName(args.path))
+        ? { path: args.path, external: true }
+        : undefined;
     });
   },
 };
-
-const SKIP = Symbol("cnbkit-optional-peers-skip");
 
 function packageName(specifier: string): string {
   const parts = specifier.split("/");

@@ -1,40 +1,52 @@
 /**
  * bench:framework — how much the framework adds to `detect`.
  *
- * Prints the wall time of a minimal framework buildpack's detect, run as a bundled script
- * the way the lifecycle runs bin/detect, next to an empty Node script (the floor) run the
- * same way in the same process, and their ratio. Goal: ≤ 1.15× the floor.
+ * A minimal framework buildpack is bundled exactly as `cnbkit package` bundles it, then its
+ * detect is timed the two ways a lifecycle can run it, each against its own floor run in
+ * the same process with the same Node binary:
+ *   - as a bundled script (`bin/detect` → the bundle, run by the pinned Node) vs an empty
+ *     script run by that Node;
+ *   - as the single executable `cnbkit package` ships vs a single executable of an empty
+ *     script.
+ * Runs are interleaved so machine noise hits both alike. Goal: ≤ 1.15× the floor.
  */
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { bundleBuildpack } from "../builder-packager/src/compile/bundle.js";
+import { ensureNodeRuntime, hostNodeArch, NODE_VERSION } from "../builder-packager/src/compile/node-runtime.js";
+import { buildSea } from "../builder-packager/src/compile/sea.js";
 import { median, ms, peakRssMb, table } from "./stats.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
-const root = await mkdtemp(join(tmpdir(), "cnbkit-bench-fw-"));
+const arch = hostNodeArch();
+if (!arch) throw new Error("bench:framework needs linux/amd64 or linux/arm64");
+const runtime = await ensureNodeRuntime(arch);
+const root = await mkdtemp(join(import.meta.dirname, ".out", "fw-"));
 try {
   const bin = join(root, "bp", "bin");
+  const seaBin = join(root, "sea", "bin");
   await mkdir(bin, { recursive: true });
-  const bundle = join(bin, "main");
-  const result = await build({
-    entryPoints: [join(import.meta.dirname, "fixtures", "minimal-buildpack.ts")],
-    outfile: bundle,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    minifyWhitespace: true,
-    banner: { js: "#!/usr/bin/env node" },
-    metafile: true,
-    external: ["ajv", "ajv-formats", "ajv-formats-draft2019", "xmlbuilder2", "libxmljs2"],
-    logLevel: "warning",
+  await mkdir(seaBin, { recursive: true });
+  // The repo's package.json says "type": "module"; a buildpack dir has none, so say CommonJS.
+  await writeFile(join(root, "package.json"), '{ "type": "commonjs" }\n');
+  const { code } = await bundleBuildpack({
+    entry: join(import.meta.dirname, "fixtures", "minimal-buildpack.ts"),
+    nodeVersion: NODE_VERSION,
   });
+  await writeFile(join(bin, "main"), code);
   await symlink("main", join(bin, "detect"));
-  await writeFile(join(root, "bp", "buildpack.toml"), 'api = "0.12"\n[buildpack]\nid = "bench/minimal"\nversion = "1.0.0"\n');
-  const empty = join(root, "empty.js");
-  await writeFile(empty, "");
+  await writeFile(join(root, "empty.js"), "");
+  const sea = (script: string, output: string) =>
+    buildSea({ script, runner: runtime.node, executable: runtime.stripped, output });
+  await sea(code, join(seaBin, "main"));
+  await symlink("main", join(seaBin, "detect"));
+  await sea("", join(root, "empty-sea"));
+
+  await writeFile(
+    join(root, "bp", "buildpack.toml"),
+    'api = "0.12"\n[buildpack]\nid = "bench/minimal"\nversion = "1.0.0"\n',
+  );
   const app = join(root, "app");
   await mkdir(join(root, "platform"), { recursive: true });
   await mkdir(app);
@@ -45,30 +57,39 @@ try {
     CNB_PLATFORM_DIR: join(root, "platform"),
     CNB_BUILD_PLAN_PATH: join(root, "plan.toml"),
   };
-  const time = (args: string[]) => {
+  const time = (cmd: string, args: string[]) => {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, args, { cwd: app, env, stdio: ["ignore", "ignore", "pipe"] });
+    const r = spawnSync(cmd, args, { cwd: app, env, stdio: ["ignore", "ignore", "pipe"] });
     const t = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
     return t;
   };
-  // Warm the page cache, then interleave the two so drift hits both alike.
-  time([empty]);
-  time([join(bin, "detect")]);
-  const floor: number[] = [];
-  const detect: number[] = [];
+  const cases = {
+    floor: () => time(runtime.node, [join(root, "empty.js")]),
+    script: () => time(runtime.node, [join(bin, "detect")]),
+    seaFloor: () => time(join(root, "empty-sea"), []),
+    sea: () => time(join(seaBin, "detect"), []),
+  };
+  const samples: Record<keyof typeof cases, number[]> = { floor: [], script: [], seaFloor: [], sea: [] };
+  for (const run of Object.values(cases)) run(); // warm the page cache
   for (let i = 0; i < RUNS; i++) {
-    floor.push(time([empty]));
-    detect.push(time([join(bin, "detect")]));
+    for (const [name, run] of Object.entries(cases)) samples[name as keyof typeof cases].push(run());
   }
-  const bundleKb = Object.values(result.metafile.outputs)[0]!.bytes / 1024;
-  const f = median(floor);
-  const d = median(detect);
-  console.log(`bench:framework  (${RUNS} runs each, median; node ${process.version})`);
+  const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<
+    keyof typeof cases,
+    number
+  >;
+  console.log(`bench:framework  (${RUNS} interleaved runs each, median; Node ${NODE_VERSION} ${arch})`);
   table([
-    ["what", "median", "ratio"],
-    ["empty node script (floor)", ms(f), "1.00x"],
-    [`framework detect (bundle ${bundleKb.toFixed(0)} KB)`, ms(d), `${(d / f).toFixed(2)}x`],
+    ["what", "median", "ratio to its floor"],
+    ["empty script, node empty.js (floor)", ms(m.floor), "1.00x"],
+    [
+      `framework detect, bundled script (${(code.length / 1024).toFixed(0)} KB)`,
+      ms(m.script),
+      `${(m.script / m.floor).toFixed(2)}x`,
+    ],
+    ["empty single executable (floor)", ms(m.seaFloor), "1.00x"],
+    ["framework detect, single executable", ms(m.sea), `${(m.sea / m.seaFloor).toFixed(2)}x`],
   ]);
   console.log(`goal: <= 1.15x the floor; bench process peak RSS ${peakRssMb().toFixed(0)} MB`);
 } finally {

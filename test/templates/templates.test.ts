@@ -47,7 +47,6 @@ describe.each(cases)("template $template", ({ template, id, packaged, tests }) =
     await scaffold({ template, dir, id });
     npm(dir, "install");
     const out = npm(dir, "test");
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips vitest's colours
     expect(out.replace(/\x1b\[[0-9;]*m/g, "")).toMatch(new RegExp(`Tests\\s+${tests} passed \\(${tests}\\)`));
     npm(dir, "run", "typecheck");
     npm(dir, "run", "package");

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ensureBaseImages } from "../base/images.js";
 import { imageConfig } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
-import { writeLayer } from "../oci/layer.js";
+import { layerFromDir, writeLayer } from "../oci/layer.js";
 import { OciLayout } from "../oci/layout.js";
 import { startRegistry } from "../oci/test-registry.js";
 import { buildApp } from "./build.js";
@@ -26,6 +26,7 @@ import { testBuilderRootfs } from "./test-fixtures.js";
 let work = "";
 let builder = "";
 let runRef = "";
+let buildRef = "";
 let app = "";
 let cacheDir = "";
 let outDir = "";
@@ -46,6 +47,7 @@ beforeAll(async () => {
   const { build, run } = await ensureBaseImages({ onProgress: () => {} });
   if (!build.rootfs) throw new Error("build rootfs not cached");
   runRef = run.ref;
+  buildRef = build.ref;
   builder = await testBuilderRootfs(build.rootfs, runRef);
   // The base images come from the shared cache; everything this file unpacks or builds
   // (rootfs-by-digest, build temp dirs) goes to a cache of its own.
@@ -256,6 +258,46 @@ describe("a build process SIGKILLed midway", () => {
     expect(s.status).toBe(0);
     expect(s.json.Digest).toBe(r.digest);
   });
+});
+
+describe("a builder given as an OCI image", () => {
+  test("is unpacked (cached by digest) and builds the app", async () => {
+    // The builder image: cnbkit's build base image plus one layer with /cnb, /workspace and /layers.
+    const dir = join(work, "builder-image");
+    await copyImage(await openImageSource(buildRef), await openImageSink(`oci:${dir}:base`));
+    const layout = await OciLayout.open(dir);
+    const img = await (await openImageSource(`oci:${dir}:base`)).image();
+    const cnb = await layerFromDir(join(builder, "cnb"), { prefix: "cnb" }, layout.blobDir);
+    const dirs = await writeLayer(
+      [
+        { type: "dir", path: "workspace", uid: 1000, gid: 1000 },
+        { type: "dir", path: "layers", uid: 1000, gid: 1000 },
+      ],
+      layout.blobDir,
+    );
+    const cfg = imageConfig({
+      architecture: img.config.architecture,
+      config: img.config.config,
+      diffIds: [...img.config.rootfs.diff_ids, cnb.diffId, dirs.diffId],
+    });
+    await layout.writeImage({ config: cfg, layers: [...img.manifest.manifest.layers, cnb, dirs], tag: "builder" });
+
+    const lines: string[] = [];
+    const t0 = Date.now();
+    const out = `oci:${join(work, "from-image")}:v1`;
+    const r = await buildApp({
+      appDir: app,
+      builder: `oci:${dir}:builder`,
+      output: out,
+      onOutput: (l) => lines.push(l),
+    });
+    console.log(`build with a builder image, unpack included: ${Date.now() - t0} ms`);
+    expect(lines.join("\n")).toMatch(/Unpacking layer 1\/3/);
+    expect(skopeo(out).json.Digest).toBe(r.digest);
+    const again: string[] = [];
+    await buildApp({ appDir: app, builder: `oci:${dir}:builder`, output: out, onOutput: (l) => again.push(l) });
+    expect(again.join("\n")).not.toMatch(/Unpacking layer/);
+  }, 600_000);
 });
 
 describe("registry output", () => {

@@ -386,6 +386,37 @@ describe("bad input gives one line and writes nothing", () => {
     );
   });
 
+  test("rebase refuses io.buildpacks.rebasable=false and another architecture, unless forced", async () => {
+    const dir = join(work, "unrebasable");
+    await copyImage(await openImageSource(output), await openImageSink(`oci:${dir}:app`));
+    const layout = await OciLayout.open(dir);
+    const img = await (await openImageSource(`oci:${dir}:app`)).image();
+    const labels = { ...img.config.config?.Labels, "io.buildpacks.rebasable": "false" };
+    await layout.writeImage({
+      config: { ...img.config, config: { ...img.config.config, Labels: labels } },
+      layers: img.manifest.manifest.layers,
+      tag: "nope",
+    });
+    const before = await indexJson(dir);
+    await expect(rebaseImage({ image: `oci:${dir}:nope`, runImage: runRef })).rejects.toThrow(
+      /is labelled io.buildpacks.rebasable=false/,
+    );
+    expect(await indexJson(dir)).toBe(before);
+    const forced = await rebaseImage({ image: `oci:${dir}:nope`, runImage: runRef, force: true });
+    expect(forced.digest).toMatch(/^sha256:/);
+
+    const run = await (await openImageSource(runRef)).image();
+    const other = run.config.architecture === "arm64" ? "amd64" : "arm64";
+    await layout.writeImage({
+      config: { ...run.config, architecture: other },
+      layers: run.manifest.manifest.layers,
+      tag: "otherrun",
+    });
+    await expect(rebaseImage({ image: `oci:${dir}:app`, runImage: `oci:${dir}:otherrun` })).rejects.toThrow(
+      /run image .* is linux\/(arm64|amd64), but image .* is linux\//,
+    );
+  });
+
   test("a run image of another architecture", async () => {
     const dir = join(work, "arm-run");
     const src = await (await openImageSource(runRef)).image();

@@ -4,12 +4,14 @@ import { baseCreateCommand } from "./base-create.js";
 import { buildCommand } from "./build.js";
 import { builderCreateCommand } from "./builder-create.js";
 import { inspectCommand } from "./inspect.js";
+import { newCommand } from "./new.js";
 import { packageCommand } from "./package.js";
 import { rebaseCommand } from "./rebase.js";
 import { runCommand } from "./run.js";
 import { sbomCommand } from "./sbom.js";
 
 export const commands: Command[] = [
+  newCommand,
   packageCommand,
   baseCreateCommand,
   builderCreateCommand,

@@ -1,0 +1,296 @@
+/**
+ * One way to read and write images wherever they live (OCI layout or registry), and a copy
+ * between any two that transfers only the blobs the destination lacks.
+ */
+import { pipeline, type Readable, Transform } from "node:stream";
+import { CnbError } from "../../../framework/src/errors.js";
+import { type Digest, sha256 } from "./digest.js";
+import {
+  type Descriptor,
+  hostPlatform,
+  type ImageConfig,
+  isManifestType,
+  type ParsedManifest,
+  type Platform,
+  parseConfig,
+  parseManifest,
+  selectPlatform,
+} from "./image.js";
+import { OciLayout } from "./layout.js";
+import { type ImageReference, parseReference, type RegistryReference } from "./reference.js";
+import { fileBlob, mapLimit, type PutBlobResult, RegistryClient, type RegistryOptions } from "./registry.js";
+
+/** A single-platform image: its manifest and config. */
+export interface ResolvedImage {
+  manifest: Extract<ParsedManifest, { kind: "manifest" }>;
+  config: ImageConfig;
+}
+
+/** Read access to an image, wherever it is. */
+export interface ImageSource {
+  readonly ref: ImageReference;
+  /** The manifest or index the reference names. */
+  manifest(): Promise<ParsedManifest>;
+  /** A manifest or index by digest (children of an index). */
+  manifestByDigest(digest: Digest, mediaType?: string): Promise<ParsedManifest>;
+  /** The image for a platform (default: the host's; a single manifest is returned as is). */
+  image(platform?: Platform): Promise<ResolvedImage>;
+  /** The config of {@link image}(). */
+  config(platform?: Platform): Promise<ImageConfig>;
+  /** A verified stream of a blob. */
+  blob(digest: Digest): Promise<Readable>;
+}
+
+/** Write access to an image location. */
+export interface ImageSink {
+  readonly ref: ImageReference;
+  hasBlob(digest: Digest): Promise<boolean>;
+  /** Stores a blob; `open` may be called more than once (retries). */
+  putBlob(
+    desc: Descriptor,
+    open: () => Promise<Readable>,
+    options?: { mountFrom?: RegistryReference; onProgress?: (done: number, total: number) => void },
+  ): Promise<PutBlobResult>;
+  /** Stores manifest/index bytes as-is; `tag` names it (else it is stored by digest only). */
+  putManifest(bytes: Buffer, mediaType: string, tag?: string): Promise<Descriptor>;
+  /** The tag the reference asks for (layouts default to "latest"). */
+  readonly defaultTag: string | undefined;
+}
+
+/** Options for opening sources and sinks. */
+export interface StoreOptions extends RegistryOptions {
+  /** Reuse one client per registry (token cache, stats). */
+  clients?: Map<string, RegistryClient>;
+}
+
+function client(registry: string, o: StoreOptions): RegistryClient {
+  const existing = o.clients?.get(registry);
+  if (existing) return existing;
+  const c = new RegistryClient(registry, o);
+  o.clients?.set(registry, c);
+  return c;
+}
+
+async function resolveImage(src: ImageSource, top: ParsedManifest, platform?: Platform): Promise<ResolvedImage> {
+  let m = top;
+  if (m.kind === "index") {
+    const want = platform ?? hostPlatform();
+    const desc =
+      selectPlatform(m.index, want) ??
+      (m.index.manifests.filter((d) => isManifestType(d.mediaType)).length === 1
+        ? m.index.manifests.find((d) => isManifestType(d.mediaType))
+        : undefined);
+    if (!desc) {
+      throw new CnbError(
+        `image ${describe(src.ref)}: no ${want.os}/${want.architecture} image in its index (has ${m.index.manifests
+          .map((d) => (d.platform ? `${d.platform.os}/${d.platform.architecture}` : d.digest))
+          .join(", ")})`,
+      );
+    }
+    m = await src.manifestByDigest(desc.digest, desc.mediaType);
+    if (m.kind !== "manifest")
+      throw new CnbError(`image ${describe(src.ref)}: nested index ${desc.digest} is not supported`);
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of await src.blob(m.manifest.config.digest)) chunks.push(c as Buffer);
+  return { manifest: m, config: parseConfig(Buffer.concat(chunks), `${describe(src.ref)} config`) };
+}
+
+function describe(ref: ImageReference): string {
+  return ref.kind === "layout"
+    ? `oci:${ref.path}${ref.tag ? `:${ref.tag}` : ""}`
+    : `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ""}`;
+}
+
+/**
+ * Opens an image for reading: `oci:dir[:tag]` or a registry reference.
+ *
+ * @example
+ * const src = await openImageSource("oci:out/builder:latest");
+ * const { config } = await src.image();
+ */
+export async function openImageSource(ref: string | ImageReference, options: StoreOptions = {}): Promise<ImageSource> {
+  const r = typeof ref === "string" ? parseReference(ref) : ref;
+  if (r.kind === "layout") {
+    const layout = await OciLayout.open(r.path);
+    const src: ImageSource = {
+      ref: r,
+      manifest: () => layout.resolve(r.digest ?? r.tag),
+      manifestByDigest: async (digest, mediaType) =>
+        parseManifest(await layout.readBlob(digest), mediaType, `${layout.dir}: ${digest}`),
+      image: async (platform) => resolveImage(src, await src.manifest(), platform),
+      config: async (platform) => (await src.image(platform)).config,
+      blob: (digest) => layout.blobStream(digest),
+    };
+    return src;
+  }
+  const reg = client(r.registry, options);
+  const reference = r.digest ?? r.tag ?? "latest";
+  const src: ImageSource = {
+    ref: r,
+    manifest: () => reg.getManifest(r.repository, reference),
+    manifestByDigest: (digest) => reg.getManifest(r.repository, digest),
+    image: async (platform) => resolveImage(src, await src.manifest(), platform),
+    config: async (platform) => (await src.image(platform)).config,
+    blob: (digest) => reg.getBlob(r.repository, digest),
+  };
+  return src;
+}
+
+/**
+ * Opens a place to write an image: `oci:dir[:tag]` (created if missing) or a registry
+ * reference.
+ */
+export async function openImageSink(ref: string | ImageReference, options: StoreOptions = {}): Promise<ImageSink> {
+  const r = typeof ref === "string" ? parseReference(ref) : ref;
+  if (r.kind === "layout") {
+    const layout = await OciLayout.create(r.path);
+    return {
+      ref: r,
+      defaultTag: r.tag ?? "latest",
+      hasBlob: (d) => layout.hasBlob(d),
+      async putBlob(desc, open, opts) {
+        if (await layout.hasBlob(desc.digest)) return "exists";
+        let done = 0;
+        const counter = new Transform({
+          transform(chunk: Buffer, _e, cb) {
+            done += chunk.length;
+            opts?.onProgress?.(done, desc.size);
+            cb(null, chunk);
+          },
+        });
+        // errors stay recorded on `counter` for putBlob's pipeline, even if raised before it listens
+        counter.on("error", () => {});
+        pipeline(await open(), counter, () => {});
+        await layout.putBlob(counter, { digest: desc.digest, mediaType: desc.mediaType });
+        return "uploaded";
+      },
+      putManifest: (bytes, mediaType, tag) => layout.putManifest(bytes, mediaType, tag),
+    };
+  }
+  const reg = client(r.registry, options);
+  return {
+    ref: r,
+    defaultTag: r.tag,
+    hasBlob: (d) => reg.hasBlob(r.repository, d, true),
+    async putBlob(desc, open, opts) {
+      const mountFrom =
+        opts?.mountFrom && opts.mountFrom.registry === r.registry && opts.mountFrom.repository !== r.repository
+          ? opts.mountFrom.repository
+          : undefined;
+      return reg.putBlob(
+        r.repository,
+        {
+          digest: desc.digest,
+          size: desc.size,
+          async open(start, end) {
+            return slice(await open(), start, end);
+          },
+        },
+        { mountFrom, onProgress: opts?.onProgress },
+      );
+    },
+    async putManifest(bytes, mediaType, tag) {
+      const digest = await reg.putManifest(r.repository, tag ?? sha256(bytes), bytes, mediaType);
+      return { mediaType, digest, size: bytes.length };
+    },
+  };
+}
+
+/** Bytes [start, end) of a stream (for chunked uploads from a non-seekable source). */
+function slice(input: Readable, start: number, end: number): Readable {
+  let pos = 0;
+  const t = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      const from = Math.max(0, start - pos);
+      const to = Math.min(chunk.length, end - pos);
+      pos += chunk.length;
+      if (to > from) this.push(chunk.subarray(from, to));
+      if (pos >= end) {
+        this.push(null);
+        input.destroy();
+      }
+      cb();
+    },
+  });
+  // not pipeline(): destroying `input` early is intended here, not a premature close
+  input.on("error", (e) => t.destroy(e));
+  return input.pipe(t);
+}
+
+/** Options of {@link copyImage}. */
+export interface CopyOptions {
+  /** Parallel blob transfers (default 3). */
+  concurrency?: number;
+  /** Tag to write at the destination (default: the sink reference's tag). */
+  tag?: string;
+  /** Called as bytes move: totals over all blobs that needed transferring or checking. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What {@link copyImage} did. */
+export interface CopyResult {
+  /** The top-level manifest or index as written. */
+  descriptor: Descriptor;
+  /** Blobs transferred, already present, mounted. */
+  uploaded: number;
+  existing: number;
+  mounted: number;
+}
+
+/**
+ * Copies the image a source names (a manifest, or an index with all its images) to a sink,
+ * transferring only blobs the sink lacks, and keeping manifest bytes (so digests stay).
+ *
+ * @example
+ * await copyImage(await openImageSource("oci:out/app:latest"), await openImageSink("127.0.0.1:5000/app:1"));
+ */
+export async function copyImage(source: ImageSource, sink: ImageSink, options: CopyOptions = {}): Promise<CopyResult> {
+  const top = await source.manifest();
+  const images: Extract<ParsedManifest, { kind: "manifest" }>[] = [];
+  if (top.kind === "index") {
+    for (const d of top.index.manifests) {
+      const m = await source.manifestByDigest(d.digest, d.mediaType);
+      if (m.kind !== "manifest")
+        throw new CnbError(`image ${describe(source.ref)}: nested index ${d.digest} is not supported`);
+      images.push(m);
+    }
+  } else {
+    images.push(top);
+  }
+  const blobs = new Map<string, Descriptor>();
+  for (const m of images) for (const d of [m.manifest.config, ...m.manifest.layers]) blobs.set(d.digest, d);
+  const list = [...blobs.values()];
+  const total = list.reduce((n, d) => n + d.size, 0);
+  const done = new Map<string, number>();
+  const report = () =>
+    options.onProgress?.(
+      [...done.values()].reduce((a, b) => a + b, 0),
+      total,
+    );
+  const result: CopyResult = { descriptor: undefined as unknown as Descriptor, uploaded: 0, existing: 0, mounted: 0 };
+  const mountFrom = source.ref.kind === "registry" ? source.ref : undefined;
+  await mapLimit(list, options.concurrency ?? 3, async (d) => {
+    const how = await sink.putBlob(d, () => source.blob(d.digest), {
+      mountFrom,
+      onProgress: (n) => {
+        done.set(d.digest, n);
+        report();
+      },
+    });
+    done.set(d.digest, d.size);
+    report();
+    if (how === "uploaded") result.uploaded++;
+    else if (how === "mounted") result.mounted++;
+    else result.existing++;
+  });
+  if (top.kind === "index") {
+    for (const m of images) await sink.putManifest(m.bytes, m.mediaType);
+  }
+  const tag = options.tag ?? sink.defaultTag;
+  result.descriptor = await sink.putManifest(top.bytes, top.mediaType, tag);
+  return result;
+}
+
+/** Uploads a blob file from a layout to a registry (for callers that push layers they just wrote). */
+export { fileBlob };

@@ -1,0 +1,573 @@
+/**
+ * A client for the OCI distribution API (registry v2), on Node's fetch.
+ *
+ * It handles anonymous, basic and bearer-token auth (tokens cached per scope), retries with
+ * back-off on 5xx, 429 and dropped connections (bounded), checks blobs with HEAD before
+ * uploading, uploads monolithically or in chunks streamed from disk, mounts blobs across
+ * repositories, and verifies the digest of everything it pulls. Loopback registries default
+ * to plain HTTP; others use HTTPS unless `insecure` is set.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { pipeline, Readable, Transform, type TransformCallback } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CnbError } from "../../../framework/src/errors.js";
+import { basicAuth, type Credentials, loadCredentials, parseChallenge } from "./auth.js";
+import { type Digest, isDigest, sha256 } from "./digest.js";
+import { MANIFEST_ACCEPT, type ParsedManifest, parseManifest } from "./image.js";
+import { apiHost, isLoopbackHost } from "./reference.js";
+
+/** Options of a {@link RegistryClient}. */
+export interface RegistryOptions {
+  /** Use plain HTTP for a non-loopback registry. */
+  insecure?: boolean;
+  /** Credentials to use instead of the Docker config's. */
+  credentials?: Credentials;
+  /** Attempts per request on 5xx/429/connection reset (default 5). */
+  attempts?: number;
+  /** First back-off delay in ms; doubles each retry (default 200). */
+  backoffMs?: number;
+  /** Blobs larger than this are uploaded in chunks of this size (default 32 MiB). */
+  chunkSize?: number;
+}
+
+/** A blob to upload: its digest and size, and a way to (re)open a byte range of it. */
+export interface BlobUpload {
+  digest: Digest;
+  size: number;
+  /** Opens bytes [start, end) of the blob; called again on retries. */
+  open(start: number, end: number): Readable | Promise<Readable>;
+}
+
+/** A {@link BlobUpload} backed by a file (streamed, never read whole). */
+export function fileBlob(path: string, digest: Digest, size: number): BlobUpload {
+  return {
+    digest,
+    size,
+    open: (start, end) => createReadStream(path, { start, end: Math.max(start, end - 1), highWaterMark: 1 << 20 }),
+  };
+}
+
+/** Request counters, for progress lines and for tests that prove a push re-uploaded nothing. */
+export interface RegistryStats {
+  requests: number;
+  retries: number;
+  blobHeads: number;
+  blobUploads: number;
+  mounts: number;
+}
+
+/** How {@link RegistryClient.putBlob} got the blob there. */
+export type PutBlobResult = "exists" | "mounted" | "uploaded";
+
+interface RequestOptions {
+  method: string;
+  /** Path under the registry (`/v2/...`) or an absolute URL (upload locations). */
+  url: string;
+  repo?: string;
+  push?: boolean;
+  /** Extra pull scopes (mount sources). */
+  extraScopes?: string[];
+  headers?: Record<string, string>;
+  body?: () => Promise<Readable | Buffer | undefined> | Readable | Buffer | undefined;
+  /** Statuses to return instead of throwing. */
+  ok: number[];
+  what: string;
+}
+
+const RETRYABLE_NET = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "ECONNABORTED",
+  "EAI_AGAIN",
+]);
+
+const FATAL_NET: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host not found",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+};
+
+function netCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e; i++) {
+    const code = (e as { code?: string }).code;
+    if (code) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function errorMessage(err: unknown): string {
+  let e: unknown = err;
+  let msg = String(err);
+  for (let i = 0; i < 4 && e; i++) {
+    if (e instanceof Error) msg = e.message;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return msg.split("\n")[0]!;
+}
+
+/**
+ * A distribution-API client for one registry host.
+ *
+ * @example
+ * const reg = new RegistryClient("127.0.0.1:5000");
+ * await reg.putBlob("acme/bp", fileBlob(path, layer.digest, layer.size));
+ * await reg.putManifest("acme/bp", "latest", bytes, MEDIA_TYPES.manifest);
+ */
+export class RegistryClient {
+  /** The registry as named in references (`docker.io`, `127.0.0.1:5000`). */
+  readonly registry: string;
+  /** Base URL of the API (`http://127.0.0.1:5000`). */
+  readonly base: string;
+  /** Counters since construction. */
+  readonly stats: RegistryStats = { requests: 0, retries: 0, blobHeads: 0, blobUploads: 0, mounts: 0 };
+  private readonly opts: Required<Omit<RegistryOptions, "credentials" | "insecure">> & RegistryOptions;
+  private credentials: Credentials | undefined | null = null;
+  /** Last challenge seen, so new scopes authenticate without a 401 round trip. */
+  private challenge: { scheme: string; params: Record<string, string> } | undefined;
+  private readonly tokens = new Map<string, Promise<string>>();
+
+  constructor(registry: string, options: RegistryOptions = {}) {
+    this.registry = registry;
+    const scheme = isLoopbackHost(registry) || options.insecure ? "http" : "https";
+    this.base = `${scheme}://${apiHost(registry)}`;
+    this.opts = { attempts: 5, backoffMs: 200, chunkSize: 32 * 1024 * 1024, ...options };
+    if (options.credentials) this.credentials = options.credentials;
+  }
+
+  private async creds(): Promise<Credentials | undefined> {
+    if (this.credentials === null) this.credentials = await loadCredentials(this.registry);
+    return this.credentials;
+  }
+
+  private scopeKey(repo: string | undefined, push: boolean, extra: string[] = []): string {
+    return [repo ? `repository:${repo}:${push ? "pull,push" : "pull"}` : "", ...extra].join(" ");
+  }
+
+  private refused(repo: string | undefined, anonymous: boolean): CnbError {
+    const what = repo ?? "the registry";
+    return anonymous
+      ? new CnbError(
+          `registry ${this.registry} requires credentials for ${what}: none found in ~/.docker/config.json`,
+          {
+            hint: "add them with `docker login` or to the auths of $DOCKER_CONFIG/config.json",
+          },
+        )
+      : new CnbError(`registry ${this.registry} refused credentials for ${what}: check ~/.docker/config.json`);
+  }
+
+  /** Gets an Authorization header for a scope from the last challenge (token request for bearer). */
+  private async authorize(scopeKey: string, repo: string | undefined): Promise<string | undefined> {
+    const ch = this.challenge;
+    if (!ch) return undefined;
+    const creds = await this.creds();
+    if (ch.scheme === "basic") {
+      if (!creds) throw this.refused(repo, true);
+      return basicAuth(creds);
+    }
+    if (ch.scheme !== "bearer") throw new CnbError(`registry ${this.registry}: unsupported auth scheme "${ch.scheme}"`);
+    const cached = this.tokens.get(scopeKey);
+    if (cached) return cached;
+    // One token request per scope, shared by concurrent requests.
+    const pending = this.fetchToken(ch.params, scopeKey, repo, creds);
+    this.tokens.set(scopeKey, pending);
+    pending.catch(() => this.tokens.delete(scopeKey));
+    return pending;
+  }
+
+  private async fetchToken(
+    params: Record<string, string>,
+    scopeKey: string,
+    repo: string | undefined,
+    creds: Credentials | undefined,
+  ): Promise<string> {
+    const ch = { params };
+    const realm = ch.params.realm;
+    if (!realm) throw new CnbError(`registry ${this.registry}: bearer challenge without a realm`);
+    const url = new URL(realm);
+    if (ch.params.service) url.searchParams.set("service", ch.params.service);
+    for (const s of scopeKey.split(" ").filter(Boolean)) url.searchParams.append("scope", s);
+    let res: Response | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await fetch(url, { headers: creds ? { authorization: basicAuth(creds) } : {} });
+        if ((res.status >= 500 || res.status === 429) && attempt < this.opts.attempts) {
+          await res.body?.cancel();
+          await sleep(this.opts.backoffMs * 2 ** (attempt - 1));
+          continue;
+        }
+        break;
+      } catch (err) {
+        if (attempt >= this.opts.attempts || !RETRYABLE_NET.has(netCode(err) ?? "")) {
+          throw new CnbError(
+            `cannot reach token service ${url.host}: ${FATAL_NET[netCode(err) ?? ""] ?? errorMessage(err)}`,
+          );
+        }
+        await sleep(this.opts.backoffMs * 2 ** (attempt - 1));
+      }
+    }
+    if (res.status === 401 || res.status === 403) {
+      await res.body?.cancel();
+      throw this.refused(repo, !creds);
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new CnbError(`registry ${this.registry}: token service ${url.host} answered ${res.status}`);
+    }
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new CnbError(`registry ${this.registry}: token service ${url.host} returned no token`);
+    return `Bearer ${token}`;
+  }
+
+  /** One request with auth and bounded retries; returns a response whose status is in `ok`. */
+  private async request(o: RequestOptions): Promise<Response> {
+    const scopeKey = this.scopeKey(o.repo, o.push ?? false, o.extraScopes);
+    let authTried = false;
+    let auth = this.challenge ? await this.authorize(scopeKey, o.repo) : undefined;
+    let lastProblem = "";
+    for (let attempt = 1; attempt <= this.opts.attempts; ) {
+      const url = o.url.startsWith("http") ? o.url : `${this.base}${o.url}`;
+      const headers: Record<string, string> = { ...(o.headers ?? {}) };
+      if (auth) headers.authorization = auth;
+      const body = o.body ? await o.body() : undefined;
+      this.stats.requests++;
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: o.method,
+          headers,
+          body: body instanceof Readable ? (Readable.toWeb(body) as ReadableStream) : body,
+          redirect: "follow",
+          ...(body instanceof Readable ? { duplex: "half" } : {}),
+        } as RequestInit);
+      } catch (err) {
+        if (body instanceof Readable) body.destroy();
+        const code = netCode(err) ?? "";
+        if (FATAL_NET[code]) throw new CnbError(`cannot reach registry ${this.registry}: ${FATAL_NET[code]}`);
+        if (!RETRYABLE_NET.has(code) && !/other side closed|terminated|socket/i.test(errorMessage(err))) {
+          throw new CnbError(`cannot reach registry ${this.registry}: ${errorMessage(err)}`, {
+            hint: this.base.startsWith("https") ? "for a plain-HTTP registry, pass insecure" : undefined,
+          });
+        }
+        lastProblem = code || errorMessage(err);
+        await this.backoff(attempt++);
+        continue;
+      }
+      if (res.status === 401) {
+        await res.body?.cancel();
+        if (authTried) throw this.refused(o.repo, !(await this.creds()));
+        const header = res.headers.get("www-authenticate");
+        if (!header) throw this.refused(o.repo, !(await this.creds()));
+        this.challenge = parseChallenge(header);
+        // Drop a cached token only if this request used one (it may have expired); requests
+        // that went out before the challenge was known share the first token request.
+        if (auth) this.tokens.delete(scopeKey);
+        auth = await this.authorize(scopeKey, o.repo);
+        authTried = true;
+        continue;
+      }
+      if (res.status === 403) {
+        await res.body?.cancel();
+        throw this.refused(o.repo, !(await this.creds()));
+      }
+      if (o.ok.includes(res.status)) return res;
+      if (res.status >= 500 || res.status === 429) {
+        const retryAfter = Number(res.headers.get("retry-after"));
+        await res.body?.cancel();
+        lastProblem = `HTTP ${res.status}`;
+        await this.backoff(attempt++, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+        continue;
+      }
+      const text = (await res.text().catch(() => "")).slice(0, 300);
+      throw new CnbError(`registry ${this.registry}: ${o.what} failed: HTTP ${res.status}${registryError(text)}`);
+    }
+    throw new CnbError(
+      `registry ${this.registry}: ${o.what} failed after ${this.opts.attempts} attempts (${lastProblem})`,
+    );
+  }
+
+  private async backoff(attempt: number, atLeast?: number): Promise<void> {
+    if (attempt >= this.opts.attempts) return;
+    this.stats.retries++;
+    await sleep(Math.min(Math.max(this.opts.backoffMs * 2 ** (attempt - 1), atLeast ?? 0), 10_000));
+  }
+
+  /** Checks that the registry speaks the v2 API (and learns its auth challenge). */
+  async ping(): Promise<void> {
+    const res = await this.request({ method: "GET", url: "/v2/", ok: [200], what: "ping /v2/" });
+    await res.body?.cancel();
+  }
+
+  /** True when the repository already has the blob (HEAD). */
+  async hasBlob(repo: string, digest: Digest, push = false): Promise<boolean> {
+    this.stats.blobHeads++;
+    const res = await this.request({
+      method: "HEAD",
+      url: `/v2/${repo}/blobs/${digest}`,
+      repo,
+      push,
+      ok: [200, 404],
+      what: `HEAD blob ${digest} of ${repo}`,
+    });
+    await res.body?.cancel();
+    return res.status === 200;
+  }
+
+  /**
+   * Uploads a blob unless the repository has it: HEAD, then a cross-repo mount when
+   * `mountFrom` is given, then a monolithic PUT (small blobs) or chunked PATCHes.
+   */
+  async putBlob(
+    repo: string,
+    blob: BlobUpload,
+    options: { mountFrom?: string; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<PutBlobResult> {
+    if (await this.hasBlob(repo, blob.digest, true)) {
+      options.onProgress?.(blob.size, blob.size);
+      return "exists";
+    }
+    let url = `/v2/${repo}/blobs/uploads/`;
+    const extraScopes: string[] = [];
+    if (options.mountFrom && options.mountFrom !== repo) {
+      url += `?mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(options.mountFrom)}`;
+      extraScopes.push(`repository:${options.mountFrom}:pull`);
+    }
+    const start = await this.request({
+      method: "POST",
+      url,
+      repo,
+      push: true,
+      extraScopes,
+      headers: { "content-length": "0" },
+      ok: [201, 202],
+      what: `start upload of ${blob.digest} to ${repo}`,
+    });
+    await start.body?.cancel();
+    if (start.status === 201) {
+      this.stats.mounts++;
+      options.onProgress?.(blob.size, blob.size);
+      return "mounted";
+    }
+    let location = this.location(start, repo);
+    const progress = (done: number) => options.onProgress?.(done, blob.size);
+    this.stats.blobUploads++;
+    if (blob.size <= this.opts.chunkSize) {
+      const res = await this.request({
+        method: "PUT",
+        url: withDigest(location, blob.digest),
+        repo,
+        push: true,
+        headers: { "content-type": "application/octet-stream", "content-length": String(blob.size) },
+        body: async () => counted(await blob.open(0, blob.size), 0, progress),
+        ok: [201],
+        what: `upload of ${blob.digest} to ${repo}`,
+      });
+      await res.body?.cancel();
+      return "uploaded";
+    }
+    for (let offset = 0; offset < blob.size; offset += this.opts.chunkSize) {
+      const end = Math.min(blob.size, offset + this.opts.chunkSize);
+      const res = await this.request({
+        method: "PATCH",
+        url: location,
+        repo,
+        push: true,
+        headers: {
+          "content-type": "application/octet-stream",
+          "content-length": String(end - offset),
+          "content-range": `${offset}-${end - 1}`,
+        },
+        body: async () => counted(await blob.open(offset, end), offset, progress),
+        ok: [202, 204],
+        what: `upload of ${blob.digest} to ${repo} (bytes ${offset}-${end - 1})`,
+      });
+      await res.body?.cancel();
+      location = this.location(res, repo, location);
+    }
+    const done = await this.request({
+      method: "PUT",
+      url: withDigest(location, blob.digest),
+      repo,
+      push: true,
+      headers: { "content-length": "0" },
+      ok: [201],
+      what: `finish upload of ${blob.digest} to ${repo}`,
+    });
+    await done.body?.cancel();
+    return "uploaded";
+  }
+
+  private location(res: Response, repo: string, previous?: string): string {
+    const loc = res.headers.get("location");
+    if (!loc) {
+      if (previous) return previous;
+      throw new CnbError(`registry ${this.registry}: upload to ${repo} returned no Location`);
+    }
+    return new URL(loc, `${this.base}/`).toString();
+  }
+
+  /** Streams a blob, failing at the end if its content does not match `digest`. */
+  async getBlob(repo: string, digest: Digest): Promise<Readable> {
+    const res = await this.request({
+      method: "GET",
+      url: `/v2/${repo}/blobs/${digest}`,
+      repo,
+      ok: [200, 404],
+      what: `GET blob ${digest} of ${repo}`,
+    });
+    if (res.status === 404 || !res.body) {
+      await res.body?.cancel();
+      throw new CnbError(`registry ${this.registry}: blob ${digest} not found in ${repo}`);
+    }
+    const hash = createHash(digest.startsWith("sha512:") ? "sha512" : "sha256");
+    const prefix = digest.slice(0, digest.indexOf(":") + 1);
+    const registry = this.registry;
+    const verify = new Transform({
+      transform(chunk: Buffer, _e, cb: TransformCallback) {
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+      flush(cb) {
+        const actual = `${prefix}${hash.digest("hex")}`;
+        if (actual !== digest)
+          cb(new CnbError(`registry ${registry}: blob ${digest} of ${repo} has content with digest ${actual}`));
+        else cb();
+      },
+    });
+    const body = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream);
+    // pipeline destroys both on any error; the error reaches whoever reads `verify`.
+    pipeline(body, verify, () => {});
+    // A small blob can fail verification before the caller attaches a listener; the error
+    // stays recorded on the stream (pipeline and async iteration still see it).
+    verify.on("error", () => {});
+    return verify;
+  }
+
+  /** Reads a whole small blob (a config) and verifies it. */
+  async getBlobBytes(repo: string, digest: Digest): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const c of await this.getBlob(repo, digest)) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /**
+   * Gets a manifest or index by tag or digest (OCI and Docker v2 types accepted) and verifies
+   * its digest: against the reference when it is one, else against Docker-Content-Digest.
+   */
+  async getManifest(repo: string, reference: string): Promise<ParsedManifest> {
+    const res = await this.request({
+      method: "GET",
+      url: `/v2/${repo}/manifests/${reference}`,
+      repo,
+      headers: { accept: MANIFEST_ACCEPT },
+      ok: [200, 404],
+      what: `GET manifest ${repo}:${reference}`,
+    });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      throw new CnbError(
+        `${this.registry}/${repo}${isDigest(reference) ? "@" : ":"}${reference}: not found in the registry`,
+      );
+    }
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const actual = sha256(bytes);
+    const expected = isDigest(reference) ? reference : res.headers.get("docker-content-digest");
+    if (expected?.startsWith("sha256:") && expected !== actual) {
+      throw new CnbError(
+        `registry ${this.registry}: manifest ${repo}:${reference} has digest ${actual}, expected ${expected}`,
+      );
+    }
+    return parseManifest(bytes, res.headers.get("content-type") ?? undefined, `${this.registry}/${repo}:${reference}`);
+  }
+
+  /** True when the manifest exists (HEAD), without downloading it. */
+  async hasManifest(repo: string, reference: string): Promise<boolean> {
+    const res = await this.request({
+      method: "HEAD",
+      url: `/v2/${repo}/manifests/${reference}`,
+      repo,
+      headers: { accept: MANIFEST_ACCEPT },
+      ok: [200, 404],
+      what: `HEAD manifest ${repo}:${reference}`,
+    });
+    await res.body?.cancel();
+    return res.status === 200;
+  }
+
+  /** Puts manifest or index bytes under a tag or their digest; returns the digest. */
+  async putManifest(repo: string, reference: string, bytes: Buffer, mediaType: string): Promise<Digest> {
+    const digest = sha256(bytes);
+    const res = await this.request({
+      method: "PUT",
+      url: `/v2/${repo}/manifests/${reference}`,
+      repo,
+      push: true,
+      headers: { "content-type": mediaType, "content-length": String(bytes.length) },
+      body: () => bytes,
+      ok: [201, 200],
+      what: `PUT manifest ${repo}:${reference}`,
+    });
+    await res.body?.cancel();
+    const got = res.headers.get("docker-content-digest");
+    if (got && got !== digest) {
+      throw new CnbError(
+        `registry ${this.registry}: stored manifest ${repo}:${reference} as ${got}, expected ${digest}`,
+      );
+    }
+    return digest;
+  }
+}
+
+function withDigest(location: string, digest: string): string {
+  const u = new URL(location);
+  u.searchParams.set("digest", digest);
+  return u.toString();
+}
+
+function registryError(text: string): string {
+  try {
+    const body = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
+    const e = body.errors?.[0];
+    if (e) return ` (${[e.code, e.message].filter(Boolean).join(": ")})`;
+  } catch {
+    // not JSON
+  }
+  return text ? ` (${text.split("\n")[0]})` : "";
+}
+
+function counted(stream: Readable, offset: number, progress: (done: number) => void): Readable {
+  let done = offset;
+  const t = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      done += chunk.length;
+      progress(done);
+      cb(null, chunk);
+    },
+  });
+  stream.on("error", (e) => t.destroy(e));
+  return stream.pipe(t);
+}
+
+/** Runs `fn` over `items` with at most `limit` running at once; rejects on the first failure. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

@@ -1,0 +1,247 @@
+/**
+ * Real registries for tests: the distribution registry (`/usr/bin/docker-registry`) on a
+ * free loopback port, optionally with htpasswd basic auth, plus two small loopback proxies:
+ * one that demands bearer tokens from its own /token endpoint (the registry's own `token`
+ * auth needs a signing certificate; a proxy keeps the test self-contained and exercises the
+ * same client code path), and one that injects faults deterministically.
+ *
+ * Used by this module's tests and by other stages' tests that need a registry.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A running test registry or proxy. */
+export interface TestServer {
+  /** `127.0.0.1:<port>` */
+  host: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A running distribution registry. */
+export interface TestRegistry extends TestServer {
+  /** Its storage root (docker/registry/v2/...). */
+  storage: string;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`registry exited early: ${log()}`);
+    try {
+      const r = await fetch(url);
+      await r.body?.cancel();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`registry did not answer on ${url}: ${log()}`);
+}
+
+/**
+ * Starts `docker-registry serve` on 127.0.0.1:<free port> with storage in a temp dir.
+ * With `users`, it requires htpasswd (bcrypt, made with apache2-utils' `htpasswd`) basic auth.
+ */
+export async function startRegistry(options: { users?: Record<string, string> } = {}): Promise<TestRegistry> {
+  const dir = await mkdtemp(join(tmpdir(), "test-registry-"));
+  const port = await freePort();
+  const storage = join(dir, "storage");
+  let auth = "";
+  if (options.users) {
+    const file = join(dir, "htpasswd");
+    await writeFile(file, "");
+    for (const [user, pass] of Object.entries(options.users)) {
+      execFileSync("htpasswd", ["-bB", file, user, pass], { stdio: "pipe" });
+    }
+    auth = `auth:\n  htpasswd:\n    realm: test-registry\n    path: ${file}\n`;
+  }
+  const config = join(dir, "config.yml");
+  await writeFile(
+    config,
+    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: test-secret\n${auth}`,
+  );
+  const child = spawn("/usr/bin/docker-registry", ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
+    stderr = (stderr + d).slice(-2000);
+  });
+  await waitForHttp(`http://127.0.0.1:${port}/v2/`, child, () => stderr);
+  return {
+    host: `127.0.0.1:${port}`,
+    port,
+    storage,
+    async stop() {
+      if (child.exitCode === null && child.pid) {
+        const exited = new Promise((r) => child.once("exit", r));
+        process.kill(child.pid, "SIGTERM");
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function forward(
+  upstream: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  dropAuth: boolean,
+  onDone?: () => void,
+): void {
+  const headers = { ...req.headers };
+  if (dropAuth) delete headers.authorization;
+  const [host, port] = upstream.split(":");
+  const up = http.request({ host, port: Number(port), method: req.method, path: req.url, headers }, (upRes) => {
+    res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+    upRes.pipe(res);
+    upRes.on("end", () => onDone?.());
+  });
+  up.on("error", () => {
+    if (!res.headersSent) res.writeHead(502);
+    res.end();
+  });
+  req.pipe(up);
+}
+
+async function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)),
+  );
+}
+
+function closer(server: http.Server): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+}
+
+/** Counters of a {@link startTokenProxy}. */
+export interface TokenProxy extends TestServer {
+  tokenRequests: number;
+  rejected: number;
+}
+
+/**
+ * A bearer-token front for `upstream`: /v2/ requests need `Authorization: Bearer <token>`
+ * with a scope covering the repository (push for writes); tokens come from this proxy's
+ * /token endpoint, which checks basic credentials against `users`.
+ */
+export async function startTokenProxy(upstream: string, users: Record<string, string>): Promise<TokenProxy> {
+  const issued = new Map<string, string[]>();
+  let port = 0;
+  const state = { tokenRequests: 0, rejected: 0 };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);
+    if (url.pathname === "/token") {
+      state.tokenRequests++;
+      const auth = req.headers.authorization ?? "";
+      const [user, pass] = Buffer.from(auth.replace(/^Basic /, ""), "base64")
+        .toString()
+        .split(":");
+      if (!user || users[user] !== pass) {
+        res.writeHead(401, { "content-type": "application/json" }).end('{"details":"bad credentials"}');
+        return;
+      }
+      const token = `tok-${issued.size + 1}-${Math.random().toString(36).slice(2)}`;
+      issued.set(token, url.searchParams.getAll("scope"));
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token, expires_in: 300 }));
+      return;
+    }
+    const repoMatch = /^\/v2\/(.+?)\/(blobs|manifests|tags)\//.exec(url.pathname);
+    const repo = repoMatch?.[1];
+    const write = !["GET", "HEAD"].includes(req.method ?? "GET");
+    const need = repo ? `repository:${repo}:${write ? "push" : "pull"}` : undefined;
+    const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+    const scopes = issued.get(token);
+    const allowed =
+      scopes !== undefined &&
+      (!need ||
+        scopes.some((s) => {
+          const [kind, name, actions] = s.split(":");
+          return kind === "repository" && name === repo && (actions ?? "").split(",").includes(write ? "push" : "pull");
+        }));
+    if (!allowed) {
+      state.rejected++;
+      const scope = repo ? `,scope="repository:${repo}:${write ? "pull,push" : "pull"}"` : "";
+      res
+        .writeHead(401, {
+          "www-authenticate": `Bearer realm="http://127.0.0.1:${port}/token",service="test-registry"${scope}`,
+          "content-type": "application/json",
+        })
+        .end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+      req.resume();
+      return;
+    }
+    forward(upstream, req, res, true);
+  });
+  port = await listen(server);
+  return {
+    host: `127.0.0.1:${port}`,
+    port,
+    get tokenRequests() {
+      return state.tokenRequests;
+    },
+    get rejected() {
+      return state.rejected;
+    },
+    stop: closer(server),
+  };
+}
+
+/** Counters of a {@link startFaultProxy}. */
+export interface FaultProxy extends TestServer {
+  requests: number;
+  faults: number;
+}
+
+/**
+ * A proxy to `upstream` that fails every `every`-th request before forwarding it,
+ * alternating an HTTP 500 and a dropped connection: deterministic trouble for retry tests.
+ */
+export async function startFaultProxy(upstream: string, every = 3): Promise<FaultProxy> {
+  const state = { requests: 0, faults: 0 };
+  const server = http.createServer((req, res) => {
+    state.requests++;
+    if (state.requests % every === 0) {
+      state.faults++;
+      if (state.faults % 2 === 1) {
+        req.resume();
+        res.writeHead(500, { "content-type": "text/plain" }).end("injected fault");
+      } else {
+        req.socket.destroy();
+      }
+      return;
+    }
+    forward(upstream, req, res, false);
+  });
+  const port = await listen(server);
+  return {
+    host: `127.0.0.1:${port}`,
+    port,
+    get requests() {
+      return state.requests;
+    },
+    get faults() {
+      return state.faults;
+    },
+    stop: closer(server),
+  };
+}

@@ -16,7 +16,9 @@ await build({
   // blocks; cnbkit writes JSON only, so they stay out of the bundle.
   external: ["esbuild", "postject", "xmlbuilder2", "libxmljs2", "ajv", "ajv-formats", "ajv-formats-draft2019"],
   // Bundled CommonJS dependencies still call require(); give the ESM bundle one.
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
   logLevel: "warning",
 });
 await chmod(outfile, 0o755);

@@ -7,9 +7,12 @@ import { CnbError } from "../../../framework/src/errors.js";
 import { type Digest, sha256 } from "./digest.js";
 import {
   type Descriptor,
+  dockerManifestToOci,
   hostPlatform,
   type ImageConfig,
   isManifestType,
+  jsonBlob,
+  MEDIA_TYPES,
   type ParsedManifest,
   type Platform,
   parseConfig,
@@ -55,6 +58,8 @@ export interface ImageSink {
   putManifest(bytes: Buffer, mediaType: string, tag?: string): Promise<Descriptor>;
   /** The tag the reference asks for (layouts default to "latest"). */
   readonly defaultTag: string | undefined;
+  /** True when Docker-typed manifests must be rewritten as OCI (layouts: skopeo/umoci skip Docker types). */
+  readonly ociOnly: boolean;
 }
 
 /** Options for opening sources and sinks. */
@@ -148,6 +153,7 @@ export async function openImageSink(ref: string | ImageReference, options: Store
     return {
       ref: r,
       defaultTag: r.tag ?? "latest",
+      ociOnly: true,
       hasBlob: (d) => layout.hasBlob(d),
       async putBlob(desc, open, opts) {
         if (await layout.hasBlob(desc.digest)) return "exists";
@@ -172,6 +178,7 @@ export async function openImageSink(ref: string | ImageReference, options: Store
   return {
     ref: r,
     defaultTag: r.tag,
+    ociOnly: false,
     hasBlob: (d) => reg.hasBlob(r.repository, d, true),
     async putBlob(desc, open, opts) {
       const mountFrom =
@@ -241,6 +248,8 @@ export interface CopyResult {
 /**
  * Copies the image a source names (a manifest, or an index with all its images) to a sink,
  * transferring only blobs the sink lacks, and keeping manifest bytes (so digests stay).
+ * Exception: Docker v2 manifests written to an OCI layout are rewritten with OCI media types
+ * (new manifest digest, same blobs), because skopeo and umoci ignore Docker-typed entries there.
  *
  * @example
  * await copyImage(await openImageSource("oci:out/app:latest"), await openImageSink("127.0.0.1:5000/app:1"));
@@ -284,11 +293,35 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
     else if (how === "mounted") result.mounted++;
     else result.existing++;
   });
-  if (top.kind === "index") {
-    for (const m of images) await sink.putManifest(m.bytes, m.mediaType);
-  }
   const tag = options.tag ?? sink.defaultTag;
-  result.descriptor = await sink.putManifest(top.bytes, top.mediaType, tag);
+  if (top.kind === "manifest") {
+    const oci = sink.ociOnly ? dockerManifestToOci(top) : undefined;
+    result.descriptor = oci
+      ? await sink.putManifest(oci.bytes, oci.descriptor.mediaType, tag)
+      : await sink.putManifest(top.bytes, top.mediaType, tag);
+    return result;
+  }
+  // An index: write each image (converted if needed), then the index pointing at what was written.
+  let changed = false;
+  const children: Descriptor[] = [];
+  for (const [i, m] of images.entries()) {
+    const entry = top.index.manifests[i]!;
+    const oci = sink.ociOnly ? dockerManifestToOci(m) : undefined;
+    if (oci) {
+      changed = true;
+      await sink.putManifest(oci.bytes, oci.descriptor.mediaType);
+      children.push({ ...entry, ...oci.descriptor });
+    } else {
+      await sink.putManifest(m.bytes, m.mediaType);
+      children.push(entry);
+    }
+  }
+  if (changed || (sink.ociOnly && top.mediaType !== MEDIA_TYPES.index)) {
+    const idx = jsonBlob({ ...top.index, mediaType: MEDIA_TYPES.index, manifests: children }, MEDIA_TYPES.index);
+    result.descriptor = await sink.putManifest(idx.bytes, MEDIA_TYPES.index, tag);
+  } else {
+    result.descriptor = await sink.putManifest(top.bytes, top.mediaType, tag);
+  }
   return result;
 }
 

@@ -276,3 +276,33 @@ export function hostPlatform(): Platform {
   const arch = process.arch === "x64" ? "amd64" : process.arch === "ia32" ? "386" : process.arch;
   return { os: process.platform === "win32" ? "windows" : process.platform, architecture: arch };
 }
+
+const DOCKER_TO_OCI: Record<string, string> = {
+  [MEDIA_TYPES.dockerManifest]: MEDIA_TYPES.manifest,
+  [MEDIA_TYPES.dockerManifestList]: MEDIA_TYPES.index,
+  [MEDIA_TYPES.dockerConfig]: MEDIA_TYPES.config,
+  [MEDIA_TYPES.dockerLayerGzip]: MEDIA_TYPES.layerGzip,
+  "application/vnd.docker.image.rootfs.diff.tar": MEDIA_TYPES.layerTar,
+  "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip":
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+};
+
+/** The OCI media type for a Docker one (others unchanged). */
+export function ociMediaType(mt: string): string {
+  return DOCKER_TO_OCI[mt] ?? mt;
+}
+
+/**
+ * Rewrites a Docker v2 manifest with OCI media types (blobs are unchanged; the manifest
+ * digest changes). OCI layouts need this: skopeo and umoci ignore Docker-typed entries in
+ * index.json. Returns undefined when the manifest is already OCI.
+ */
+export function dockerManifestToOci(p: Extract<ParsedManifest, { kind: "manifest" }>): JsonBlob | undefined {
+  if (p.mediaType === MEDIA_TYPES.manifest) return undefined;
+  const m = p.manifest;
+  const convert = (d: Descriptor): Descriptor => ({ ...d, mediaType: ociMediaType(d.mediaType) });
+  return jsonBlob(
+    { ...m, mediaType: MEDIA_TYPES.manifest, config: convert(m.config), layers: m.layers.map(convert) },
+    MEDIA_TYPES.manifest,
+  );
+}

@@ -189,6 +189,36 @@ describe("open registry", () => {
     expect((await (await OciLayout.open(out)).resolve("m")).digest).toBe(idx.digest);
   });
 
+  test("an image skopeo pushed with Docker v2 media types is read, kept as-is between registries, made OCI in a layout", async () => {
+    const { layers } = await sampleLayout("docker-src", "v1", 31);
+    execFileSync(
+      "skopeo",
+      [
+        "copy",
+        "-f",
+        "v2s2",
+        "--dest-tls-verify=false",
+        `oci:${join(work, "docker-src")}:v1`,
+        `docker://${reg.host}/d/app:v1`,
+      ],
+      { stdio: "pipe" },
+    );
+    const src = await openImageSource(`${reg.host}/d/app:v1`);
+    const { manifest, config } = await src.image();
+    expect(manifest.mediaType).toBe("application/vnd.docker.distribution.manifest.v2+json");
+    expect(manifest.manifest.layers[0]?.mediaType).toBe("application/vnd.docker.image.rootfs.diff.tar.gzip");
+    expect(config.rootfs.diff_ids).toEqual(layers.map((l) => l.diffId));
+    // into a layout, the manifest is rewritten with OCI types (skopeo ignores Docker-typed entries there)
+    const res = await copyImage(src, await openImageSink(`oci:${join(work, "docker-pulled")}:v1`));
+    expect(res.descriptor.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
+    const inspected = skopeoInspect(`oci:${join(work, "docker-pulled")}:v1`);
+    expect(inspected.Digest).toBe(res.descriptor.digest);
+    expect(inspected.Layers).toEqual(manifest.manifest.layers.map((l) => l.digest));
+    // registry to registry keeps the Docker manifest byte for byte
+    const same = await copyImage(src, await openImageSink(`${reg.host}/d/copy:v1`));
+    expect(same.descriptor.digest).toBe(manifest.digest);
+  });
+
   test("a blob corrupted in the registry's storage fails digest verification on pull", async () => {
     const { layers } = await sampleLayout("corrupt", "v1", 17);
     await copyImage(

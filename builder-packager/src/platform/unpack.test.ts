@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, readlink, rm, stat } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { ensureBaseImages } from "../base/images.js";
 import { imageConfig } from "../oci/image.js";
 import { writeLayer } from "../oci/layer.js";
 import { OciLayout } from "../oci/layout.js";
@@ -119,3 +120,25 @@ test("refuses a layer entry that escapes with ..", async () => {
   // Nothing half-unpacked is left in the cache.
   expect(await readdir(join(work, "cache3/rootfs-by-digest"))).toEqual([]);
 });
+
+test("unpacks cnbkit's run image exactly as umoci does (paths, owners, modes, types, link targets)", async () => {
+  const { run } = await ensureBaseImages({ onProgress: () => {} });
+  const dir = join(work, "vs-umoci");
+  const t0 = Date.now();
+  const ours = await unpackImage(run.ref, { cacheDir: join(dir, "cache") });
+  console.log(`unpack of the run image: ${Date.now() - t0} ms`);
+  const t1 = Date.now();
+  const u = spawnSync("umoci", ["raw", "unpack", "--image", run.ref.slice(4), join(dir, "umoci")], {
+    encoding: "utf8",
+  });
+  console.log(`umoci raw unpack of the same: ${Date.now() - t1} ms`);
+  expect(u.status).toBe(0);
+  const listing = (root: string) =>
+    spawnSync("sh", ["-c", `cd '${root}' && find . -printf '%p %U %G %m %y %l\\n' | LC_ALL=C sort`], {
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    }).stdout;
+  const mine = listing(ours.rootfs);
+  expect(mine.split("\n").length).toBeGreaterThan(1000);
+  expect(mine).toBe(listing(join(dir, "umoci")));
+}, 300_000);

@@ -76,8 +76,12 @@ export function isDebugLevel(env: Record<string, string | undefined>): boolean {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const env = options.env ?? process.env;
   const sink: LogSink = options.sink ?? ((line) => process.stdout.write(`${line}\n`));
-  const color = options.color ?? (process.stdout.isTTY === true && env.NO_COLOR === undefined);
-  const paint = (code: string, text: string) => (color ? `${ESC}${code}m${text}${ESC}0m` : text);
+  // process.stdout is created on first access, and creating it loads Node's stream
+  // machinery (~10 ms): a detect that prints nothing must not pay for it, so decide on
+  // colour only when the first coloured line is written.
+  let color = options.color;
+  const useColor = () => (color ??= process.stdout.isTTY === true && env.NO_COLOR === undefined);
+  const paint = (code: string, text: string) => (useColor() ? `${ESC}${code}m${text}${ESC}0m` : text);
   const debug = isDebugLevel(env);
   const lines = (indent: string, text: string) => {
     for (const line of text.split("\n")) sink(line === "" ? "" : indent + line);

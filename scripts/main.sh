@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The README's main job, from a fresh clone (as root): build the reference builder, build the
+# example app (examples/apps/node-hello) into an OCI image with it, run the image under runc,
+# show it answering HTTP, stop it, and print `cnbkit inspect` of the image.
+#
+# Idempotent and quick when cached: base images, the Node.js tarball, the offline nodejs
+# buildpackage and the builder are rebuilt only when their inputs change; the app build
+# reuses its cache and the previous image's layers.
+#
+# This machine cannot reach nodejs.org, so the builder is the reference builder's LOCAL
+# variant (builders/reference/README.md): cnbkit/nodejs carries a Node.js tarball made from
+# npm packages instead of the official inventory. Everything else is builders/reference.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+say() { printf '\n[main] %s\n' "$*"; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
+cnbkit() { node "$ROOT/builder-packager/dist/cnbkit.mjs" "$@"; }
+
+if [ "$(id -u)" != 0 ]; then
+  echo "error: scripts/main.sh runs builds under runc and must run as root" >&2
+  exit 1
+fi
+
+t0=$(now)
+say "setup (npm workspaces, Debian packages, lifecycle, bundled CLI)"
+bash scripts/setup.sh
+
+say "base images (debootstrap; minutes the first time, cached after)"
+t=$(now)
+cnbkit base create --output oci:.cnbkit/images/base
+echo "  $(since "$t")"
+
+say "reference builder, local variant (Node.js from npm packages: nodejs.org is unreachable here)"
+t=$(now)
+IFS=$'\t' read -r builder_toml inputs < <(node scripts/local-node-dist.mjs --base .cnbkit/images/base)
+stamp=.cnbkit/images/builder.inputs
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ] && skopeo inspect oci:.cnbkit/images/builder:latest >/dev/null 2>&1; then
+  echo "  builder unchanged (inputs $inputs), not recreated"
+else
+  rm -f "$stamp"
+  cnbkit builder create "$builder_toml" --output oci:.cnbkit/images/builder:latest
+  echo "$inputs" >"$stamp"
+fi
+echo "  $(since "$t")"
+
+# npm in the build container reaches the registry through this machine's TLS proxy, whose CA
+# is in the host bundle but not in the Debian build image's: hand it over as a binding of
+# type ca-certificates (cnbkit/ca-certificates trusts it for the build).
+bindings=()
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+  ca=.cnbkit/bindings/ca
+  mkdir -p "$ca"
+  printf 'ca-certificates' >"$ca/type"
+  cp "$NODE_EXTRA_CA_CERTS" "$ca/ca.pem"
+  bindings=(--binding "ca=$ROOT/$ca")
+fi
+
+say "build examples/apps/node-hello"
+t=$(now)
+cnbkit build examples/apps/node-hello --builder oci:.cnbkit/images/builder:latest \
+  --output oci:.cnbkit/images/app:latest "${bindings[@]}"
+echo "  $(since "$t")"
+
+say "run the image and ask it something"
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+log=$(mktemp /tmp/cnbkit-main-run.XXXXXX)
+cnbkit run oci:.cnbkit/images/app:latest --port "$port" --env HOST=127.0.0.1 >"$log" 2>&1 &
+run_pid=$!
+stop_app() {
+  if kill -0 "$run_pid" 2>/dev/null; then
+    kill -TERM "$run_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$run_pid" 2>/dev/null || true
+  fi
+  wait "$run_pid" 2>/dev/null || true
+}
+trap 'stop_app; rm -f "$log"' EXIT
+answer=""
+for _ in $(seq 300); do
+  if answer=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/" 2>/dev/null); then break; fi
+  if ! kill -0 "$run_pid" 2>/dev/null; then
+    cat "$log" >&2
+    echo "error: cnbkit run exited before the app answered" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+if [ -z "$answer" ]; then
+  cat "$log" >&2
+  echo "error: the app did not answer on 127.0.0.1:$port within 60 s" >&2
+  exit 1
+fi
+echo "  GET http://127.0.0.1:$port/ -> $answer"
+stop_app
+trap 'rm -f "$log"' EXIT
+# cnbkit runs each container under its own runc state root, /tmp/cnbkit-runc-<pid>-*.
+left=""
+for root in /tmp/cnbkit-runc-"$run_pid"-*; do
+  [ -d "$root" ] || continue
+  left+="$(runc --root "$root" list -q 2>/dev/null)"
+done
+if [ -n "$left" ]; then
+  echo "error: runc container(s) still there after stopping the app: $left" >&2
+  exit 1
+fi
+echo "  stopped (pid $run_pid); no runc container left"
+
+say "cnbkit inspect oci:.cnbkit/images/app:latest"
+cnbkit inspect oci:.cnbkit/images/app:latest
+
+say "done in $(since "$t0")"

@@ -128,6 +128,15 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
       await running.stop();
     }
     expect(lines.join("\n")).toMatch(new RegExp(`listening on ${port}`));
+    // A named process type runs through /cnb/process/<type>; an unknown one is refused.
+    const web = await runApp({ image: output, port, process: "web" });
+    try {
+      await web.ready(60_000);
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    } finally {
+      await web.stop();
+    }
+    await expect(runApp({ image: output, port, process: "worker" })).rejects.toThrow(/has no process type "worker"/);
     const { rootfs } = await import("./unpack.js").then((m) => m.unpackImage(output));
     expect(existsSync(join(rootfs, "workspace/index.html"))).toBe(true);
     expect(existsSync(join(rootfs, "workspace/secret.key"))).toBe(false);
@@ -298,6 +307,38 @@ describe("a builder given as an OCI image", () => {
     await buildApp({ appDir: app, builder: `oci:${dir}:builder`, output: out, onOutput: (l) => again.push(l) });
     expect(again.join("\n")).not.toMatch(/Unpacking layer/);
   }, 600_000);
+});
+
+describe("SIGINT to a building process", () => {
+  test("kills its container before the process dies of the signal", async () => {
+    const driver = join(work, "driver-int.cjs");
+    await esbuild.build({
+      entryPoints: [join(import.meta.dirname, "test-build-driver.ts")],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      outfile: driver,
+      logLevel: "silent",
+    });
+    const out = `oci:${join(work, "interrupted")}:v1`;
+    const child = spawn(
+      process.execPath,
+      [driver, JSON.stringify({ appDir: app, builder, output: out, cacheDir: join(work, "int-cache") })],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const pid = child.pid as number;
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
+      createInterface({ input: child.stdout }).on("line", (l) => {
+        if (l.includes("Test server buildpack")) child.kill("SIGINT");
+      });
+      child.on("exit", (code, signal) => res({ code, signal }));
+    });
+    expect(exit.signal).toBe("SIGINT");
+    // No runc process for its containers is left (their ids carry its pid).
+    const ps = spawnSync("pgrep", ["-f", `cnbkit-${pid}-`], { encoding: "utf8" });
+    expect(ps.stdout.trim()).toBe("");
+    expect(existsSync(join(work, "interrupted", "index.json"))).toBe(false);
+  });
 });
 
 describe("registry output", () => {

@@ -3,7 +3,7 @@
  * user, through the CNB launcher (the image's Entrypoint), so it behaves as it would in
  * Kubernetes. The image is unpacked once per digest; each run gets a writable overlay view.
  */
-import { readFile } from "node:fs/promises";
+import { lstat, readFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { CnbError } from "../../../framework/src/errors.js";
@@ -99,7 +99,8 @@ export async function runApp(opts: RunOptions): Promise<RunningApp> {
   if (opts.process) {
     if (!/^[A-Za-z0-9_.-]+$/.test(opts.process)) throw new CnbError(`process type "${opts.process}" is not valid`);
     args = [`/cnb/process/${opts.process}`, ...(opts.args ?? [])];
-    const exists = await readFile(join(unpacked.rootfs, "cnb/process", opts.process)).catch(() => undefined);
+    // lstat: the entry is a symlink to /cnb/lifecycle/launcher, absolute inside the image.
+    const exists = await lstat(join(unpacked.rootfs, "cnb/process", opts.process)).catch(() => undefined);
     if (exists === undefined) {
       throw new CnbError(`image ${opts.image} has no process type "${opts.process}"`);
     }

@@ -342,14 +342,37 @@ describe("bearer-token auth (token proxy in front of the registry)", () => {
 describe("faults between client and registry", () => {
   let reg: TestRegistry;
   let proxy: FaultProxy;
+  let lossy: FaultProxy;
   beforeAll(async () => {
     reg = await startRegistry();
     proxy = await startFaultProxy(reg.host, 3);
+    lossy = await startFaultProxy(reg.host, 5, { afterForward: true });
     await dockerConfig({});
   });
   afterAll(async () => {
+    await lossy?.stop();
     await proxy?.stop();
     await reg?.stop();
+  });
+
+  test("responses lost after the registry acted (chunk stored, upload committed) restart the blob and finish", async () => {
+    const { desc } = await sampleLayout("lossy-src", "v1", 37);
+    const client = new RegistryClient(lossy.host, { chunkSize: 200 * 1024, backoffMs: 20, attempts: 6 });
+    const res = await copyImage(
+      await openImageSource(`oci:${join(work, "lossy-src")}:v1`),
+      await openImageSink(`${lossy.host}/acme/lossy:v1`, { clients: new Map([[lossy.host, client]]) }),
+      { concurrency: 1 },
+    );
+    expect(res.descriptor.digest).toBe(desc.digest);
+    expect(lossy.faults).toBeGreaterThanOrEqual(3); // the 3rd fault is a lost response
+    // a lost response on an upload session costs a blob restart on top of the per-request retries
+    expect(client.stats.retries).toBeGreaterThan(lossy.faults);
+    console.log(`lossy proxy: ${lossy.requests} requests, ${lossy.faults} faults, ${client.stats.retries} retries`);
+    const out = join(work, "lossy-verify");
+    execFileSync("skopeo", ["copy", "--src-tls-verify=false", `docker://${reg.host}/acme/lossy:v1`, `oci:${out}:v`], {
+      stdio: "pipe",
+    });
+    expect(skopeoInspect(`oci:${out}:v`).Digest).toBe(desc.digest);
   });
 
   test("a push through a proxy that fails every 3rd request still completes an image skopeo verifies", async () => {

@@ -72,6 +72,8 @@ interface RequestOptions {
   body?: () => Promise<Readable | Buffer | undefined> | Readable | Buffer | undefined;
   /** Statuses to return instead of throwing. */
   ok: number[];
+  /** A request on an upload session (PATCH/PUT to a Location): a 4xx after a retry restarts the blob. */
+  uploadSession?: boolean;
   what: string;
 }
 
@@ -235,6 +237,7 @@ export class RegistryClient {
     let authTried = false;
     let auth = this.challenge ? await this.authorize(scopeKey, o.repo) : undefined;
     let lastProblem = "";
+    let retried = false;
     for (let attempt = 1; attempt <= this.opts.attempts; ) {
       const url = o.url.startsWith("http") ? o.url : `${this.base}${o.url}`;
       const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -260,6 +263,7 @@ export class RegistryClient {
           });
         }
         lastProblem = code || errorMessage(err);
+        retried = true;
         await this.backoff(attempt++);
         continue;
       }
@@ -281,6 +285,7 @@ export class RegistryClient {
         throw this.refused(o.repo, !(await this.creds()));
       }
       if (o.ok.includes(res.status)) return res;
+      if (res.status >= 500 || res.status === 429) retried = true;
       if (res.status >= 500 || res.status === 429) {
         const retryAfter = Number(res.headers.get("retry-after"));
         await res.body?.cancel();
@@ -289,7 +294,11 @@ export class RegistryClient {
         continue;
       }
       const text = (await res.text().catch(() => "")).slice(0, 300);
-      throw new CnbError(`registry ${this.registry}: ${o.what} failed: HTTP ${res.status}${registryError(text)}`);
+      const message = `registry ${this.registry}: ${o.what} failed: HTTP ${res.status}${registryError(text)}`;
+      if (o.uploadSession && [400, 404, 416].includes(res.status) && (retried || attempt > 1)) {
+        throw new UploadSessionError(message);
+      }
+      throw new CnbError(message);
     }
     throw new CnbError(
       `registry ${this.registry}: ${o.what} failed after ${this.opts.attempts} attempts (${lastProblem})`,
@@ -332,6 +341,24 @@ export class RegistryClient {
     blob: BlobUpload,
     options: { mountFrom?: string; onProgress?: (done: number, total: number) => void } = {},
   ): Promise<PutBlobResult> {
+    // A request whose response was lost may have been applied (a chunk stored, an upload
+    // committed); its retry then fails with 4xx on a stale upload session. Start the blob over
+    // (beginning with HEAD, which finds a committed blob), a bounded number of times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.putBlobOnce(repo, blob, options);
+      } catch (err) {
+        if (!(err instanceof UploadSessionError) || attempt >= this.opts.attempts) throw err;
+        this.stats.retries++;
+      }
+    }
+  }
+
+  private async putBlobOnce(
+    repo: string,
+    blob: BlobUpload,
+    options: { mountFrom?: string; onProgress?: (done: number, total: number) => void },
+  ): Promise<PutBlobResult> {
     if (await this.hasBlob(repo, blob.digest, true)) {
       options.onProgress?.(blob.size, blob.size);
       return "exists";
@@ -364,6 +391,7 @@ export class RegistryClient {
     if (blob.size <= this.opts.chunkSize) {
       const res = await this.request({
         method: "PUT",
+        uploadSession: true,
         url: withDigest(location, blob.digest),
         repo,
         push: true,
@@ -379,6 +407,7 @@ export class RegistryClient {
       const end = Math.min(blob.size, offset + this.opts.chunkSize);
       const res = await this.request({
         method: "PATCH",
+        uploadSession: true,
         url: location,
         repo,
         push: true,
@@ -396,6 +425,7 @@ export class RegistryClient {
     }
     const done = await this.request({
       method: "PUT",
+      uploadSession: true,
       url: withDigest(location, blob.digest),
       repo,
       push: true,
@@ -527,6 +557,9 @@ export class RegistryClient {
     return digest;
   }
 }
+
+/** An upload session went stale after a lost response; {@link RegistryClient.putBlob} starts over. */
+class UploadSessionError extends CnbError {}
 
 function withDigest(location: string, digest: string): string {
   const u = new URL(location);

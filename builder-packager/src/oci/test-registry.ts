@@ -102,15 +102,19 @@ function forward(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   dropAuth: boolean,
-  onDone?: () => void,
+  dropResponse = false,
 ): void {
   const headers = { ...req.headers };
   if (dropAuth) delete headers.authorization;
   const [host, port] = upstream.split(":");
   const up = http.request({ host, port: Number(port), method: req.method, path: req.url, headers }, (upRes) => {
+    if (dropResponse) {
+      upRes.resume();
+      upRes.on("end", () => req.socket.destroy());
+      return;
+    }
     res.writeHead(upRes.statusCode ?? 502, upRes.headers);
     upRes.pipe(res);
-    upRes.on("end", () => onDone?.());
   });
   up.on("error", () => {
     if (!res.headersSent) res.writeHead(502);
@@ -213,20 +217,31 @@ export interface FaultProxy extends TestServer {
 }
 
 /**
- * A proxy to `upstream` that fails every `every`-th request before forwarding it,
- * alternating an HTTP 500 and a dropped connection: deterministic trouble for retry tests.
+ * A proxy to `upstream` that fails every `every`-th request, deterministically: an HTTP 500
+ * or a dropped connection before forwarding, and with `afterForward`, also requests that
+ * reach the registry but whose response is dropped (the request took effect; the client
+ * cannot know). Faults rotate through the enabled kinds.
  */
-export async function startFaultProxy(upstream: string, every = 3): Promise<FaultProxy> {
+export async function startFaultProxy(
+  upstream: string,
+  every = 3,
+  options: { afterForward?: boolean } = {},
+): Promise<FaultProxy> {
   const state = { requests: 0, faults: 0 };
+  const kinds = options.afterForward ? 3 : 2;
   const server = http.createServer((req, res) => {
     state.requests++;
     if (state.requests % every === 0) {
       state.faults++;
-      if (state.faults % 2 === 1) {
+      const kind = state.faults % kinds;
+      if (kind === 1) {
         req.resume();
         res.writeHead(500, { "content-type": "text/plain" }).end("injected fault");
-      } else {
+      } else if (kind === 2 || kinds === 2) {
         req.socket.destroy();
+      } else {
+        // forward, let the registry act, then drop the response
+        forward(upstream, req, res, false, true);
       }
       return;
     }

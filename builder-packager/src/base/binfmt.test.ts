@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { checkQemuBinfmt, qemuArch, qemuBinfmtStatus } from "./binfmt.js";
 
 // The kernel's binfmt_misc files, laid out as in /proc/sys/fs/binfmt_misc, so each state can be checked.

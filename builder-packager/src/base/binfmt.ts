@@ -9,7 +9,7 @@
  */
 import { access, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { runCommand } from "./run-command.js";
 
 /** Where the kernel exposes binfmt_misc. */

@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { access, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { formatDuration } from "../../../framework/src/log.js";
+import { formatDuration } from "@cnbkit/framework";
 import type { Digest } from "../oci/digest.js";
 import { type ContainerConfig, type Descriptor, imageConfig, MEDIA_TYPES, NORMALIZED_CREATED } from "../oci/image.js";
 import { OciLayout } from "../oci/layout.js";

@@ -10,7 +10,7 @@
  */
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { type LayerDescriptor, type LayerEntry, writeLayer } from "../oci/layer.js";
 
 /** A written rootfs layer plus the figures progress and reports show. */

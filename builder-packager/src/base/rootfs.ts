@@ -12,8 +12,7 @@
 import { createHash } from "node:crypto";
 import { access, mkdir, readFile, readdir, rename, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
-import { formatDuration } from "../../../framework/src/log.js";
+import { CnbError, formatDuration } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "./cache-dir.js";
 import { checkQemuBinfmt, qemuArch } from "./binfmt.js";
 import { withDirLock } from "./dir-lock.js";

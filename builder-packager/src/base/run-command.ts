@@ -5,7 +5,7 @@
  * readable line: the tool, its exit code and the last lines it printed.
  */
 import { spawn } from "node:child_process";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 
 /** Options for {@link runCommand}. */
 export interface RunCommandOptions {

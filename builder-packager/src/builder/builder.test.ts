@@ -2,8 +2,7 @@ import { cp, lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CnbError } from "../../../framework/src/errors.js";
-import { parseToml } from "../../../framework/src/spec/toml.js";
+import { CnbError, parseToml } from "@cnbkit/framework";
 import { build, createWorkspace, detect, lifecycleDir, readLifecycleToml } from "../../../test/support/lifecycle.js";
 import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
 import { BUILDPACK_LAYERS_LABEL, packageBuildpack } from "../package/index.js";

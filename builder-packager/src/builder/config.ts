@@ -5,10 +5,7 @@
  * Every problem is one line naming the file and field.
  */
 import { readFile } from "node:fs/promises";
-import { CnbError } from "../../../framework/src/errors.js";
-import type { Target } from "../../../framework/src/spec/buildpack-toml.js";
-import { validateBuildpackId } from "../../../framework/src/spec/names.js";
-import { parseToml, type TomlTable } from "../../../framework/src/spec/toml.js";
+import { CnbError, type Target, validateBuildpackId, parseToml, type TomlTable } from "@cnbkit/framework";
 import { moduleRef } from "../package/index.js";
 
 /** One `[[buildpacks]]` entry. */

@@ -14,7 +14,7 @@
 import { lstat, mkdtemp, readdir, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import type { Digest } from "../oci/digest.js";
 import { type ContainerConfig, type Descriptor, imageConfig, type Platform } from "../oci/image.js";
 import { copyImage, type ImageSource, openImageSink, openImageSource, type StoreOptions } from "../oci/image-store.js";

@@ -12,8 +12,7 @@ import { join, posix, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
-import { CnbError } from "../../../framework/src/errors.js";
-import { parseToml } from "../../../framework/src/spec/toml.js";
+import { CnbError, parseToml } from "@cnbkit/framework";
 import { elfMachine } from "../compile/compile.js";
 
 /** The lifecycle version used when builder.toml has no `[lifecycle]`. */

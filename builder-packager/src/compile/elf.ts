@@ -3,7 +3,7 @@
  * binary built for linux/arm64 really is one before it goes into an image.
  */
 import { open } from "node:fs/promises";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 
 /** ELF e_machine values cnbkit builds for. */
 const MACHINES: Record<number, "amd64" | "arm64"> = { 62: "amd64", 183: "arm64" };

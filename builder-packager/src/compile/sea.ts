@@ -10,7 +10,7 @@
  */
 import { chmod, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { run } from "./node-runtime.js";
 
 /** The fuse Node checks to know it carries a SEA blob (what postject would flip). */

@@ -3,7 +3,7 @@
  * between any two that transfers only the blobs the destination lacks.
  */
 import { pipeline, type Readable, Transform } from "node:stream";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { type Digest, sha256 } from "./digest.js";
 import {
   type Descriptor,

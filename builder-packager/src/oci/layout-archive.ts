@@ -11,7 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { tempPath } from "./layer.js";
 import { OciLayout } from "./layout.js";
 import { type LayerEntry, normalizeTarPath, prepareEntries, tarStream } from "./tar.js";

@@ -11,7 +11,7 @@ import { access, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/pr
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { type Digest, digestAlgorithm, digestHex, HashingStream, isDigest } from "./digest.js";
 import {
   type Descriptor,

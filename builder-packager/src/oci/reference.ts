@@ -2,7 +2,7 @@
  * Image references: `oci:PATH[:TAG|@DIGEST]` names an OCI layout; anything else names a
  * registry image (`[host[:port]/]repo[:tag][@sha256:...]`, Docker Hub defaults).
  */
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { type Digest, isDigest } from "./digest.js";
 
 /** An image in an OCI layout directory. */

@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { pipeline, Readable, Transform, type TransformCallback } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { basicAuth, type Credentials, loadCredentials, parseChallenge } from "./auth.js";
 import { type Digest, isDigest, sha256 } from "./digest.js";
 import { MANIFEST_ACCEPT, type ParsedManifest, parseManifest } from "./image.js";

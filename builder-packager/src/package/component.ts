@@ -6,7 +6,7 @@
  */
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import type { Digest } from "../oci/digest.js";
 import type { Descriptor, ImageConfig, Platform } from "../oci/image.js";
 import { openImageSource, type ImageSource, type StoreOptions } from "../oci/image-store.js";

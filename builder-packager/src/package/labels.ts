@@ -5,8 +5,7 @@
  * sorted), same omissions (`omitempty`), and Go's HTML-safe escaping, so pack, kpack and
  * the lifecycle read them as if pack had made the image.
  */
-import type { BuildpackDescriptor, OrderGroup, Target } from "../../../framework/src/spec/buildpack-toml.js";
-import { CnbError } from "../../../framework/src/errors.js";
+import { type BuildpackDescriptor, type OrderGroup, type Target, CnbError } from "@cnbkit/framework";
 
 /** Label with the main buildpack's info: `{id, name?, version, ..., stacks}`. */
 export const BUILDPACKAGE_METADATA_LABEL = "io.buildpacks.buildpackage.metadata";

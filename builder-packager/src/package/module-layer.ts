@@ -4,7 +4,7 @@
  * directories 0755, `bin/build`, `bin/detect`, `bin/generate` and anything with an exec bit
  * 0755, every other file 0644 (pack pkg/buildpack/buildpack.go `calcFileMode`).
  */
-import { buildpackDirName } from "../../../framework/src/spec/buildpack-toml.js";
+import { buildpackDirName } from "@cnbkit/framework";
 import { type LayerDescriptor, layerFromDir } from "../oci/layer.js";
 
 /** `cnb/buildpacks/<id_>/<version>`: where a buildpack lives in a buildpackage or builder. */

@@ -7,8 +7,7 @@
 import { cp, mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
-import { type BuildpackDescriptor, readBuildpackToml } from "../../../framework/src/spec/buildpack-toml.js";
+import { CnbError, type BuildpackDescriptor, readBuildpackToml } from "@cnbkit/framework";
 import type { CompileTarget } from "../compile/compile.js";
 import type { Digest } from "../oci/digest.js";
 import { type Descriptor, imageConfig } from "../oci/image.js";

@@ -5,8 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
-import { parseToml, type TomlTable } from "../../../framework/src/spec/toml.js";
+import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
 
 /** A buildpack reference in package.toml or builder.toml. */
 export interface ModuleRefConfig {

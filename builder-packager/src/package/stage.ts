@@ -12,10 +12,8 @@
 import { cp, link, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { download } from "../../../framework/src/download.js";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError, type BuildpackDescriptor, buildpackDirName, parseToml, stringifyToml } from "@cnbkit/framework";
 import { parseInventory } from "../../../framework/src/inventory.js";
-import { type BuildpackDescriptor, buildpackDirName } from "../../../framework/src/spec/buildpack-toml.js";
-import { parseToml, stringifyToml } from "../../../framework/src/spec/toml.js";
 import { type CompileTarget, compileBuildpack } from "../compile/compile.js";
 
 /** How the buildpack's bin/ is produced. */

@@ -2,8 +2,7 @@
  * Package targets: which os/arch a buildpackage is made for, checked against what cnbkit
  * can compile and what the buildpack declares in `[[targets]]`.
  */
-import { CnbError } from "../../../framework/src/errors.js";
-import type { Target } from "../../../framework/src/spec/buildpack-toml.js";
+import { CnbError, type Target } from "@cnbkit/framework";
 import { COMPILE_TARGETS } from "../compile/compile.js";
 import { hostPlatform, type Platform } from "../oci/image.js";
 

@@ -3,7 +3,7 @@
  * with no value is an error naming the template file, so a template typo never reaches a
  * user's project.
  */
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 
 /** The values a template can use. */
 export interface PlaceholderValues {

@@ -5,8 +5,7 @@
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
-import { validateBuildpackId } from "../../../framework/src/spec/names.js";
+import { CnbError, validateBuildpackId } from "@cnbkit/framework";
 import { locateSources, type ScaffoldSources } from "./locate.js";
 import { fillPlaceholders, npmPackageName, type PlaceholderValues } from "./placeholders.js";
 

@@ -11,9 +11,9 @@
  */
 import { cp, link, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { download } from "../../../framework/src/download.js";
+import { download } from "@cnbkit/framework/download";
 import { CnbError, type BuildpackDescriptor, buildpackDirName, parseToml, stringifyToml } from "@cnbkit/framework";
-import { parseInventory } from "../../../framework/src/inventory.js";
+import { parseInventory } from "@cnbkit/framework/inventory";
 import { type CompileTarget, compileBuildpack } from "../compile/compile.js";
 
 /** How the buildpack's bin/ is produced. */

@@ -3,7 +3,7 @@
  * `io.buildpacks.build.metadata` and `io.buildpacks.project.metadata` labels, so rebase,
  * inspect and sbom share one typed reader and one error for "not an app image".
  */
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import type { ImageConfig } from "../oci/image.js";
 
 /** The parts of `io.buildpacks.lifecycle.metadata` cnbkit uses (the label has more). */

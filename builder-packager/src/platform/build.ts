@@ -16,8 +16,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
-import { parseToml, type TomlTable } from "../../../framework/src/spec/toml.js";
+import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../base/cache-dir.js";
 import { hostPlatform } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
@@ -227,10 +226,16 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
 
     const repo = join(work, "layout-repo");
     await chownTree(repo, uid, gid);
-    const runName = `${RUN_NAME}:latest`;
+    // A registry run image keeps its name, so the app image records it (rebase finds it
+    // again); a layout run image has no registry name and goes by a local one.
+    const runParsed = parseReference(runImage);
+    const runName =
+      runParsed.kind === "registry" && !runParsed.digest
+        ? `${runParsed.registry}/${runParsed.repository}:${runParsed.tag ?? "latest"}`
+        : `${RUN_NAME}:latest`;
     const appName = `${APP_NAME}:${outTag}`;
     say(`Placing run image ${runImage}`);
-    await placeImage(runSource, join(repo, layoutPathOf(runName)), "latest");
+    await placeImage(runSource, join(repo, layoutPathOf(runName)), runName.slice(runName.lastIndexOf(":") + 1));
     const appPath = join(repo, layoutPathOf(appName));
     const previous = await openImageSource(opts.output).catch(() => undefined);
     if (previous && (await previous.manifest().catch(() => undefined))) {

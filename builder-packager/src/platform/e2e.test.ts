@@ -346,8 +346,17 @@ describe("registry output", () => {
     const reg = await startRegistry();
     try {
       const ref = `${reg.host}/cnbkit/app:v1`;
+      const regRun = `${reg.host}/cnbkit/run:latest`;
+      await copyImage(await openImageSource(runRef), await openImageSink(regRun));
       const regCache = join(work, "reg-cache");
-      const first = await buildApp({ appDir: app, builder, output: ref, cacheDir: regCache });
+      const first = await buildApp({ appDir: app, builder, output: ref, runImage: regRun, cacheDir: regCache });
+      // Rebase within the registry: only a config and a manifest are pushed.
+      const rebased = await rebaseImage({ image: ref, runImage: regRun, output: `${reg.host}/cnbkit/app:rebased` });
+      expect(rebased.appLayers).toBeGreaterThan(0);
+      const rs = spawnSync("skopeo", ["inspect", "--tls-verify=false", `docker://${reg.host}/cnbkit/app:rebased`], {
+        encoding: "utf8",
+      });
+      expect(JSON.parse(rs.stdout).Digest).toBe(rebased.digest);
       const s = spawnSync("skopeo", ["inspect", "--tls-verify=false", `docker://${ref}`], { encoding: "utf8" });
       expect(s.status).toBe(0);
       expect(JSON.parse(s.stdout).Digest).toBe(first.digest);
@@ -356,6 +365,7 @@ describe("registry output", () => {
         appDir: app,
         builder,
         output: ref,
+        runImage: regRun,
         cacheDir: regCache,
         onOutput: (l) => lines.push(l),
       });

@@ -8,7 +8,7 @@
  */
 import { copyFile, lchown, link, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { type ImageSource, copyImage, openImageSink } from "../oci/image-store.js";
 import { OciLayout } from "../oci/layout.js";
 

@@ -6,7 +6,7 @@
  * recompressed, so a rebase takes seconds whatever the image size, and blobs already at
  * the destination are shared.
  */
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import type { Digest } from "../oci/digest.js";
 import { type HistoryEntry, type ImageConfig, jsonBlob, MEDIA_TYPES } from "../oci/image.js";
 import { type ImageSink, openImageSink, openImageSource, type ResolvedImage } from "../oci/image-store.js";

@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { ownedPrefix, STALE_PREFIXES } from "./stale.js";
 
 /** A writable view; call {@link RootfsView.release} (in a finally) to unmount and delete it. */

@@ -6,7 +6,7 @@
 import { lstat, readFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../base/cache-dir.js";
 import { openRootfsView } from "./rootfs-view.js";
 import { runContainer, uniqueContainerId } from "./runc.js";

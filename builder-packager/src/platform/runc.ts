@@ -20,7 +20,7 @@ import { constants as osConstants, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { ownedPrefix, STALE_PREFIXES } from "./stale.js";
 
 /** A bind mount from the host into the container. */

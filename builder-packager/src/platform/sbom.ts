@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { openImageSource } from "../oci/image-store.js";
 import { appMetadata } from "./app-image.js";
 

@@ -30,7 +30,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
-import { CnbError } from "../../../framework/src/errors.js";
+import { CnbError } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../base/cache-dir.js";
 import { withDirLock } from "../base/dir-lock.js";
 import { digestHex } from "../oci/digest.js";

@@ -10,8 +10,7 @@
  */
 import { copyFile, lchown, lstat, mkdir, readdir, readFile, readlink, rmdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { CnbError } from "../../../framework/src/errors.js";
-import { parseToml, type TomlTable } from "../../../framework/src/spec/toml.js";
+import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
 
 /** What project.toml says about the build. */
 export interface ProjectDescriptor {

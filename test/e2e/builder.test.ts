@@ -1,0 +1,77 @@
+/**
+ * The reference builder (its local-inventory variant) made by `builder create` from
+ * builders/reference/builder.toml, read back with skopeo.
+ */
+import { spawnSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { beforeAll, expect, test } from "vitest";
+import { parseToml } from "../../framework/src/spec/toml.js";
+import { E2E_DIR, referenceBuilder, ROOT } from "./support.js";
+
+let builder = "";
+
+beforeAll(async () => {
+  const t0 = Date.now();
+  builder = await referenceBuilder();
+  console.log(`reference builder ready in ${Date.now() - t0} ms`);
+});
+
+function skopeo(args: string[]): Record<string, unknown> {
+  const r = spawnSync("skopeo", args, { encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+test("skopeo reads the builder: pack's labels, the reference order, lifecycle 0.21.17, the CNB user", () => {
+  const info = skopeo(["inspect", builder]);
+  expect(info.Os).toBe("linux");
+  expect(info.Architecture).toBe("amd64");
+  const labels = info.Labels as Record<string, string>;
+  const meta = JSON.parse(labels["io.buildpacks.builder.metadata"] as string);
+  expect(meta.lifecycle.version).toBe("0.21.17");
+  expect(meta.buildpacks.map((b: { id: string }) => b.id).sort()).toEqual([
+    "cnbkit/ca-certificates",
+    "cnbkit/nodejs",
+    "cnbkit/procfile",
+  ]);
+  const order = JSON.parse(labels["io.buildpacks.buildpack.order"] as string);
+  expect(order.map((o: { group: { id: string; optional?: boolean }[] }) => o.group)).toEqual([
+    [
+      { id: "cnbkit/ca-certificates", version: "0.1.0", optional: true },
+      { id: "cnbkit/nodejs", version: "0.1.0" },
+      { id: "cnbkit/procfile", version: "0.1.0", optional: true },
+    ],
+    [
+      { id: "cnbkit/ca-certificates", version: "0.1.0", optional: true },
+      { id: "cnbkit/procfile", version: "0.1.0" },
+    ],
+  ]);
+  // The run image is the base layout's run tag, by absolute path so the builder works anywhere.
+  expect(meta.stack?.runImage?.image ?? meta.runImages?.[0]?.image).toBe(`oci:${join(E2E_DIR, "base")}:run`);
+  const config = skopeo(["inspect", "--config", builder]) as { config: { Env: string[]; User: string } };
+  expect(config.config.Env).toEqual(expect.arrayContaining(["CNB_USER_ID=1000", "CNB_GROUP_ID=1000"]));
+  expect(config.config.User).toBe("1000:1000");
+});
+
+test("the nodejs buildpack in it carries the local Node.js tarball offline, in its layer", async () => {
+  const info = skopeo(["inspect", builder]);
+  const layers = JSON.parse((info.Labels as Record<string, string>)["io.buildpacks.buildpack.layers"] as string);
+  const node = layers["cnbkit/nodejs"]["0.1.0"];
+  expect(node.api).toBe("0.12");
+  // The packaged buildpack.toml (in the generated dir) lists one file:///cnb/... uri.
+  const generated = parseToml(
+    await readFile(join(E2E_DIR, "reference-local/nodejs/buildpack.toml"), "utf8"),
+    "generated buildpack.toml",
+  );
+  const deps = (generated.metadata as { dependencies: { uri: string; sha256: string }[] }).dependencies;
+  expect(deps).toHaveLength(1);
+  expect(deps[0]?.uri).toMatch(/^file:\/\/\/root\/.cache\/cnbkit\/test-mirror\/node-v24\.11\.1-linux-x64\.tar\.gz$/);
+  const list = spawnSync("tar", ["-tf", join(E2E_DIR, "reference-local/nodejs.cnb")], { encoding: "utf8" });
+  expect(list.status).toBe(0);
+  expect(list.stdout).toMatch(/index\.json/);
+  // The reference builder.toml itself still points at the official inventory.
+  const official = await readFile(join(ROOT, "buildpacks/nodejs/buildpack.toml"), "utf8");
+  expect(official).toMatch(/https:\/\/nodejs\.org\/dist\/v24\./);
+});

@@ -1,0 +1,122 @@
+/**
+ * `cnbkit build` (the bundled CLI, as a user runs it) on apps that cannot build: a non-zero
+ * exit, one `error:` line on stderr, the buildpack's own one-line reason in the build output,
+ * and no output image. Then a build SIGKILLed midway, and the rebuild that follows.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { bundleCli, caBindingArgs, fixtureApp, getFromImage, referenceBuilder, ROOT, runCli } from "./support.js";
+
+const HELLO = join(ROOT, "examples/apps/node-hello");
+let builder = "";
+let cli: Awaited<ReturnType<typeof bundleCli>>;
+let ca: string[] = [];
+let work = "";
+
+beforeAll(async () => {
+  builder = await referenceBuilder();
+  cli = await bundleCli();
+  ca = await caBindingArgs();
+  work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-fail-"));
+});
+afterAll(async () => {
+  await cli?.remove();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+async function helloWith(edit: (pkg: string) => string): Promise<string> {
+  const pkg = await readFile(join(HELLO, "package.json"), "utf8");
+  const edited = edit(pkg);
+  expect(edited).not.toBe(pkg);
+  return fixtureApp("hello-edited", { "package.json": edited }, HELLO);
+}
+
+/** Builds `app` with the CLI and checks the failure contract; returns the build output. */
+async function failingBuild(app: string, stderrLine: RegExp, outputLine: RegExp): Promise<void> {
+  const out = join(work, `out-${Math.random().toString(16).slice(2)}`);
+  const r = await runCli(cli.path, ["build", app, "--builder", builder, "--output", `oci:${out}`, ...ca]);
+  const errLines = r.stderr.split("\n").filter((l) => l.trim() !== "");
+  console.log(`stderr: ${errLines.join(" | ")}`);
+  expect(r.code).toBe(1);
+  expect(errLines).toHaveLength(1);
+  expect(errLines[0]).toMatch(stderrLine);
+  expect(r.stdout.split("\n")).toEqual(expect.arrayContaining([expect.stringMatching(outputLine)]));
+  expect(r.stdout).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m); // no stack trace
+  expect(existsSync(out)).toBe(false);
+  await rm(app, { recursive: true, force: true });
+}
+
+describe("failure fixtures give one line", () => {
+  test("package-lock.json out of sync with package.json", async () => {
+    const app = await helloWith((p) => p.replace('"ms": "2.1.3"', '"ms": "2.1.2"'));
+    await failingBuild(
+      app,
+      /^error: a buildpack failed to build \(exit status 1\)/,
+      /^error: package-lock\.json: "npm ci --omit=dev" failed \(exit 1\): `npm ci` can only install packages when your package\.json and package-lock\.json .* are in sync/,
+    );
+  });
+
+  test("an engines.node range no inventory version satisfies", async () => {
+    const app = await helloWith((p) => p.replace('"node": "24.x"', '"node": ">=99"'));
+    await failingBuild(
+      app,
+      /^error: a buildpack failed to build \(exit status 1\)/,
+      /^error: package\.json: engines\.node ">=99" matches no Node\.js version in the inventory for linux\/amd64 \(newest: 24\.11\.1\)$/,
+    );
+  });
+
+  test("a syntax error in package.json", async () => {
+    const app = await helloWith((p) => p.replace('"private": true,', '"private": true,,'));
+    await failingBuild(
+      app,
+      /^error: no buildpack group passed detection and a buildpack errored \(ran: .*cnbkit\/nodejs@0\.1\.0/,
+      /^error: package\.json: invalid JSON at line \d+, column \d+: /,
+    );
+  });
+
+  test("no buildpack detects", async () => {
+    const app = await fixtureApp("nothing", { "README.md": "no code here\n" });
+    await failingBuild(
+      app,
+      /^error: no buildpack group passed detection \(ran: .*cnbkit\/nodejs@0\.1\.0.*cnbkit\/procfile@0\.1\.0\)$/,
+      /^fail: cnbkit\/procfile@0\.1\.0$/,
+    );
+  });
+});
+
+describe("a build SIGKILLed midway", () => {
+  test("leaves no image, and the next build gives a correct one that answers", async () => {
+    const app = await fixtureApp("hello-killed", {}, HELLO);
+    const out = join(work, "killed");
+    const cache = join(work, "killed-cache");
+    const args = ["build", app, "--builder", builder, "--output", `oci:${out}:latest`, "--cache-dir", cache, ...ca];
+    // Killed while npm ci runs inside the build container.
+    const killed = await runCli(cli.path, args, (l) => (/Running npm ci/.test(l) ? "kill" : undefined));
+    expect(killed.signal).toBe("SIGKILL");
+    expect(killed.stdout).toMatch(/Running npm ci/);
+    expect(killed.stdout).not.toMatch(/Successfully built/);
+    expect(existsSync(join(out, "index.json"))).toBe(false);
+    // Its runc container outlived it (SIGKILL runs no cleanup); its state root names its pid.
+    const leftovers = spawnSync("sh", ["-c", `ls -d /tmp/cnbkit-runc-${killed.pid}-* 2>/dev/null`], {
+      encoding: "utf8",
+    });
+    expect(leftovers.stdout.trim()).not.toBe("");
+
+    const again = await runCli(cli.path, args);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    const digest = /Successfully built .* \((sha256:[0-9a-f]{64})\)/.exec(again.stdout)?.[1];
+    const s = spawnSync("skopeo", ["inspect", `oci:${out}:latest`], { encoding: "utf8" });
+    expect(s.status).toBe(0);
+    expect(JSON.parse(s.stdout).Digest).toBe(digest);
+    // The dead build's container and dirs are gone (swept by the next build).
+    const after = spawnSync("sh", ["-c", `ls -d /tmp/cnbkit-*-${killed.pid}-* 2>/dev/null`], { encoding: "utf8" });
+    expect(after.stdout.trim()).toBe("");
+    expect(await getFromImage(`oci:${out}:latest`)).toMatch(/^200 Hello from node-hello on Node v24\.11\.1, up /);
+    await rm(app, { recursive: true, force: true });
+  }, 600_000);
+});

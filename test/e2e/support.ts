@@ -1,0 +1,177 @@
+/**
+ * Shared parts of the end-to-end tests: the reference builder (its local variant, built once
+ * and cached by its inputs), the CA binding this machine's TLS proxy needs, the bundled CLI
+ * as a child process, fixture apps in temp dirs, and "run the image and GET /".
+ * Everything here drives real parts: debootstrap base images, the Go-built lifecycle, runc.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import * as esbuild from "esbuild";
+import { withDirLock } from "../../builder-packager/src/base/dir-lock.js";
+import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
+import { createBuilder } from "../../builder-packager/src/builder/index.js";
+import type { Binding } from "../../builder-packager/src/platform/build.js";
+import { runApp } from "../../builder-packager/src/platform/run.js";
+import { prepareLocalReferenceBuilder } from "../../builders/reference/local-node.js";
+
+/** The repository root. */
+export const ROOT = resolve(import.meta.dirname, "../..");
+
+/** Generated files of the e2e tests (gitignored, kept between runs as a cache). */
+export const E2E_DIR = join(ROOT, ".cnbkit/e2e");
+
+/** The committed fixture apps. */
+export const FIXTURES = join(import.meta.dirname, "fixtures");
+
+/** The OCI layout with the base images the e2e builder uses (tags build and run). */
+export const BASE_LAYOUT = join(E2E_DIR, "base");
+
+/**
+ * The reference builder (local Node.js inventory) as `oci:<dir>:latest`. Made once: the base
+ * images and Node tarball are cached, and `builder create` runs only when the inputs digest
+ * changed. A dir lock keeps parallel test files from building it twice.
+ */
+export async function referenceBuilder(onProgress: (line: string) => void = () => {}): Promise<string> {
+  await mkdir(E2E_DIR, { recursive: true });
+  const dir = join(E2E_DIR, "builder");
+  return withDirLock(join(E2E_DIR, "builder.lock"), async () => {
+    await ensureBaseImages({ output: BASE_LAYOUT, onProgress });
+    const local = await prepareLocalReferenceBuilder({
+      outDir: join(E2E_DIR, "reference-local"),
+      baseLayout: BASE_LAYOUT,
+      onProgress,
+    });
+    const stamp = join(E2E_DIR, "builder.inputs");
+    const have = await readFile(stamp, "utf8").catch(() => "");
+    if (have !== local.inputsDigest || !existsSync(join(dir, "index.json"))) {
+      await rm(stamp, { force: true });
+      await createBuilder({ config: local.builderToml, output: `oci:${dir}:latest`, onProgress });
+      await writeFile(stamp, local.inputsDigest);
+    }
+    return `oci:${dir}:latest`;
+  });
+}
+
+/**
+ * The `ca-certificates` binding with this machine's CA bundle ($NODE_EXTRA_CA_CERTS), which
+ * npm in the build container needs to pass the TLS proxy. None when the variable is unset.
+ */
+export async function caBindings(): Promise<Binding[]> {
+  const pem = process.env.NODE_EXTRA_CA_CERTS;
+  if (!pem || !existsSync(pem)) return [];
+  const dir = join(E2E_DIR, "bindings", "ca");
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "type"), "ca-certificates");
+  await cp(pem, join(dir, "ca.pem"));
+  return [{ name: "ca", dir }];
+}
+
+/** `--binding` arguments for {@link caBindings}. */
+export async function caBindingArgs(): Promise<string[]> {
+  return (await caBindings()).flatMap((b) => ["--binding", `${b.name}=${b.dir}`]);
+}
+
+/** A copy of fixture `name` (or of `from`, a directory) in a fresh temp dir, plus extra files. */
+export async function fixtureApp(name: string, files: Record<string, string> = {}, from?: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `cnbkit-e2e-${name}-`));
+  const src = from ?? join(FIXTURES, name);
+  if (existsSync(src)) await cp(src, dir, { recursive: true });
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(join(dir, path, ".."), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  return dir;
+}
+
+/** A port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+/**
+ * Runs `image` with `cnbkit run`'s code (runc, host network, HOST=127.0.0.1), GETs `/` once
+ * it listens, stops it and returns the body.
+ */
+export async function getFromImage(image: string, env: Record<string, string> = {}): Promise<string> {
+  const port = await freePort();
+  const lines: string[] = [];
+  const app = await runApp({ image, port, env: { HOST: "127.0.0.1", ...env }, onOutput: (l) => lines.push(l) });
+  try {
+    await app.ready(60_000).catch((e: Error) => {
+      throw new Error(`${e.message}\napp output:\n${lines.join("\n")}`);
+    });
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    return `${res.status} ${await res.text()}`;
+  } finally {
+    await app.stop();
+  }
+}
+
+/** The CLI bundled for this process (as scripts/build-cli.mjs bundles it). */
+export async function bundleCli(): Promise<{ path: string; remove(): Promise<void> }> {
+  const dir = join(E2E_DIR, "cli");
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `cnbkit-${process.pid}.mjs`);
+  await esbuild.build({
+    entryPoints: [join(ROOT, "builder-packager/src/cli/bin.ts")],
+    outfile: path,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    external: ["esbuild", "postject", "xmlbuilder2", "libxmljs2", "ajv", "ajv-formats", "ajv-formats-draft2019"],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: "silent",
+  });
+  return { path, remove: () => rm(path, { force: true }) };
+}
+
+/** What a CLI run gave. */
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the bundled CLI with `args`. `onLine` sees each stdout line as it comes and may
+ * return "kill" to SIGKILL the process there.
+ */
+export function runCli(
+  cli: string,
+  args: string[],
+  onLine?: (line: string) => "kill" | undefined,
+): Promise<CliResult & { pid: number }> {
+  const child = spawn(process.execPath, [cli, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  let stdout = "";
+  let stderr = "";
+  let pending = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    pending += chunk;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const l of lines) if (onLine?.(l) === "kill") child.kill("SIGKILL");
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((res) => {
+    child.on("close", (code, signal) => res({ code, signal, stdout, stderr, pid: child.pid as number }));
+  });
+}

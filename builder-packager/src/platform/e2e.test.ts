@@ -74,6 +74,10 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
 
   test("a cold build writes an image skopeo reads, with the lifecycle's labels", async () => {
     const lines: string[] = [];
+    const bindingDir = join(work, "binding-creds");
+    await mkdir(bindingDir);
+    await writeFile(join(bindingDir, "type"), "mysql");
+    await writeFile(join(bindingDir, "password"), "s3cret");
     const t0 = Date.now();
     const r = await buildApp({
       appDir: app,
@@ -81,12 +85,14 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
       output,
       cacheDir,
       env: { GREETING: "hi" },
+      bindings: [{ name: "creds", dir: bindingDir }],
       onOutput: (l) => lines.push(l),
     });
     console.log(`cold build: ${Date.now() - t0} ms`);
     const text = lines.join("\n");
     expect(text).toMatch(/===> EXPORTING/);
     expect(text).toMatch(/GREETING=hi/);
+    expect(text).toMatch(/binding creds: mysql/);
     const s = skopeo(output);
     expect(s.status).toBe(0);
     const labels = s.json.Labels as Record<string, string>;

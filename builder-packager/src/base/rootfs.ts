@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { access, mkdir, readFile, readdir, rename, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError, formatDuration } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "./cache-dir.js";
+import { cnbkitCacheDir } from "../cache-dir.js";
 import { checkQemuBinfmt, qemuArch } from "./binfmt.js";
 import { withDirLock } from "./dir-lock.js";
 import { runCommand } from "./run-command.js";

@@ -7,12 +7,12 @@
  */
 import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join, posix, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError, parseToml } from "@cnbkit/framework";
+import { cnbkitCacheDir } from "../cache-dir.js";
 import { elfMachine } from "../compile/compile.js";
 
 /** The lifecycle version used when builder.toml has no `[lifecycle]`. */
@@ -37,7 +37,7 @@ export interface Lifecycle {
 
 /** Where scripts/setup.sh caches a Go-built lifecycle of `version`. */
 export function cachedLifecycleDir(version: string, env: Record<string, string | undefined> = process.env): string {
-  return join(env.CNBKIT_CACHE ?? join(homedir(), ".cache", "cnbkit"), "lifecycle", version);
+  return join(cnbkitCacheDir(env), "lifecycle", version);
 }
 
 /**

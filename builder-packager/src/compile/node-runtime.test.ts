@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { elfMachine } from "./elf.js";
-import { cnbkitCacheDir, ensureNodeRuntime, NODE_RUNTIMES, NODE_VERSION } from "./node-runtime.js";
+import { cnbkitCacheDir } from "../cache-dir.js";
+import { ensureNodeRuntime, NODE_RUNTIMES, NODE_VERSION } from "./node-runtime.js";
 
 let tmp: string;
 beforeAll(async () => {

@@ -10,12 +10,12 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
+import { cnbkitCacheDir } from "../cache-dir.js";
 
 /** A compile target's CPU architecture, as OCI and CNB name it. */
 export type NodeArch = "amd64" | "arm64";
@@ -72,12 +72,6 @@ export interface NodeRuntimeOptions {
   onProgress?: (message: string) => void;
   /** Use this pin instead of {@link NODE_RUNTIMES}' (another version, or a test of the checks). */
   pin?: NodeRuntimePin;
-}
-
-/** The cache root: $CNBKIT_CACHE, else ~/.cache/cnbkit. */
-export function cnbkitCacheDir(): string {
-  const env = process.env.CNBKIT_CACHE;
-  return env && env.length > 0 ? env : join(homedir(), ".cache", "cnbkit");
 }
 
 /** The arch of the machine running cnbkit, or undefined when it cannot run a pinned Node. */

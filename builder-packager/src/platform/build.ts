@@ -17,7 +17,7 @@ import { existsSync } from "node:fs";
 import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../base/cache-dir.js";
+import { cnbkitCacheDir } from "../cache-dir.js";
 import { hostPlatform } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
 import { parseReference } from "../oci/reference.js";

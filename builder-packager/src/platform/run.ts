@@ -7,7 +7,7 @@ import { lstat, readFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../base/cache-dir.js";
+import { cnbkitCacheDir } from "../cache-dir.js";
 import { openRootfsView } from "./rootfs-view.js";
 import { runContainer, uniqueContainerId } from "./runc.js";
 import { sweepStale } from "./stale.js";

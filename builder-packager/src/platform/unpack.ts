@@ -31,7 +31,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../base/cache-dir.js";
+import { cnbkitCacheDir } from "../cache-dir.js";
 import { withDirLock } from "../base/dir-lock.js";
 import { digestHex } from "../oci/digest.js";
 import type { Descriptor, ImageConfig, Platform } from "../oci/image.js";

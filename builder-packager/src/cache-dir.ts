@@ -1,5 +1,7 @@
 /**
- * Where cnbkit keeps what it builds once and reuses: rootfs trees and base images.
+ * Where cnbkit keeps what it builds once and reuses, keyed by version or digest: the Node
+ * runtimes it compiles with, the lifecycle, rootfs trees, base images, unpacked images and
+ * build caches. Every stage asks this one function, so one variable moves all of it.
  */
 import { homedir } from "node:os";
 import { join } from "node:path";

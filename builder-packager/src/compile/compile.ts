@@ -8,9 +8,11 @@
  * tar writer, OCI tool and `cp -r` keeps a symlink, while a lost hardlink becomes a full
  * copy of a ~115 MB file.
  */
-import { mkdir, rename, rm, stat, symlink } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { copyFile, mkdir, rename, rm, stat, symlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
+import { cnbkitCacheDir } from "../cache-dir.js";
 import { bundleBuildpack } from "./bundle.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch } from "./node-runtime.js";
 import { buildSea } from "./sea.js";
@@ -95,12 +97,28 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
     const binDir = resolve(options.outDir, `linux-${arch}`, "bin");
     await mkdir(binDir, { recursive: true });
     const main = join(binDir, "main");
-    progress({ step: "sea", target, message: `Writing ${main} (Node.js ${runtime.version})` });
-    await buildSea({ script: bundle.code, runner: runner.node, executable: runtime.stripped, output: main });
+    // The executable is a pure function of the script and the runtime, so a rebuilt
+    // builder or a second package of an unchanged buildpack reuses it instead of
+    // injecting another 100 MB binary.
+    const key = createHash("sha256").update(`${runtime.version}\0${arch}\0`).update(bundle.code).digest("hex");
+    const cached = join(options.cacheDir ?? cnbkitCacheDir(), "sea", key, "main");
+    if (await isFile(cached)) {
+      progress({ step: "sea", target, message: `Reusing ${main} (script unchanged, Node.js ${runtime.version})` });
+    } else {
+      progress({ step: "sea", target, message: `Writing ${main} (Node.js ${runtime.version})` });
+      await mkdir(join(cached, ".."), { recursive: true });
+      await buildSea({ script: bundle.code, runner: runner.node, executable: runtime.stripped, output: cached });
+    }
+    await copyFile(cached, `${main}.tmp-${process.pid}`);
+    await rename(`${main}.tmp-${process.pid}`, main);
     for (const name of ["detect", "build"]) await replaceSymlink("main", join(binDir, name));
     results[target] = { main, size: (await stat(main)).size };
   }
   return results;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() === true;
 }
 
 /** Points `path` at `target`, replacing whatever is there without a moment of absence. */

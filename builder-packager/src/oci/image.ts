@@ -293,14 +293,16 @@ export function ociMediaType(mt: string): string {
 }
 
 /**
- * Rewrites a Docker v2 manifest with OCI media types (blobs are unchanged; the manifest
+ * Rewrites a manifest with OCI media types throughout (blobs are unchanged; the manifest
  * digest changes). OCI layouts need this: skopeo and umoci ignore Docker-typed entries in
- * index.json. Returns undefined when the manifest is already OCI.
+ * index.json, and umoci refuses Docker layer types even inside an OCI manifest, which is
+ * what the lifecycle's layout exporter writes. Returns undefined when nothing is Docker-typed.
  */
 export function dockerManifestToOci(p: Extract<ParsedManifest, { kind: "manifest" }>): JsonBlob | undefined {
-  if (p.mediaType === MEDIA_TYPES.manifest) return undefined;
   const m = p.manifest;
   const convert = (d: Descriptor): Descriptor => ({ ...d, mediaType: ociMediaType(d.mediaType) });
+  const dockerTyped = [m.config, ...m.layers].some((d) => ociMediaType(d.mediaType) !== d.mediaType);
+  if (p.mediaType === MEDIA_TYPES.manifest && !dockerTyped) return undefined;
   return jsonBlob(
     { ...m, mediaType: MEDIA_TYPES.manifest, config: convert(m.config), layers: m.layers.map(convert) },
     MEDIA_TYPES.manifest,

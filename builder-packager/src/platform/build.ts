@@ -308,12 +308,12 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     if (code !== 0) throw new CnbError(exitMessage(code, lastLines, group));
 
     // Copy the exported image out; only now does the output change.
+    // The digest is that of what was written: copying into an OCI layout normalises the
+    // lifecycle's Docker media types, which changes the manifest.
     const exported = await openImageSource(`oci:${appPath}`);
-    const top = await exported.manifest();
-    const digest = top.digest;
     say(`Writing ${opts.output}`);
-    await copyImage(exported, await openImageSink(opts.output), { tag: outTag });
-    return { image: opts.output, digest, reusedLayers: reused, cacheDir: buildCacheDir };
+    const { descriptor } = await copyImage(exported, await openImageSink(opts.output), { tag: outTag });
+    return { image: opts.output, digest: descriptor.digest, reusedLayers: reused, cacheDir: buildCacheDir };
   } finally {
     await view?.release();
     await rm(work, { recursive: true, force: true });

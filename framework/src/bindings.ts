@@ -13,7 +13,7 @@
  * nor reachable by accident from a log line or an error message. Nothing here logs a value.
  * The legacy CNB layout (`metadata/kind` + `secret/`) is not supported.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "./fs.js";
 import { join } from "node:path";
 import { CnbError } from "./errors.js";
 

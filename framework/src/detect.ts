@@ -5,7 +5,7 @@
  * This module is on detect's hot path: it must not import anything build-only (SBOM,
  * downloads, archives). The build phase lives in build.ts, loaded on demand.
  */
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "./fs.js";
 import { join } from "node:path";
 import { Bindings } from "./bindings.js";
 import { CnbError } from "./errors.js";

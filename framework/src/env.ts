@@ -20,7 +20,7 @@
  * LD_LIBRARY_PATH, ...) are prepended with ':'.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "./fs.js";
 import { basename, join } from "node:path";
 import { validateEnvName, validateProcessType } from "./spec/names.js";
 

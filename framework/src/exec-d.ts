@@ -8,7 +8,7 @@
  * `buildpack({ execD: { name: fn } })`; when the launcher runs it, the entry point sees that
  * name as argv[0] and calls `fn`, whose returned env is written to fd 3.
  */
-import { chmod, copyFile, mkdir, rename, rm } from "node:fs/promises";
+import { chmod, copyFile, mkdir, rename, rm } from "./fs.js";
 import { join } from "node:path";
 import { CnbError } from "./errors.js";
 import type { Logger } from "./log.js";

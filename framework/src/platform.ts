@@ -3,7 +3,7 @@
  * or the positional arguments older lifecycles pass), the platform env (`<platform>/env/`),
  * the target (CNB_TARGET_*) and the execution environment (CNB_EXEC_ENV).
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile } from "./fs.js";
 import { dirname, join, resolve } from "node:path";
 import { CnbError } from "./errors.js";
 

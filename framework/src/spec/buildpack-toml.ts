@@ -5,7 +5,7 @@
  * (`clear-env`, `sbom-formats`, `exec-env`). Parsing validates every field once, here at
  * the edge, and a problem is a CnbError naming the file and field.
  */
-import { readFile } from "node:fs/promises";
+import { readFile } from "../fs.js";
 import { join } from "node:path";
 import { CnbError } from "../errors.js";
 import { apiAtLeast, type BuildpackApi, isSupportedBuildpackApi, SUPPORTED_BUILDPACK_APIS } from "./api.js";

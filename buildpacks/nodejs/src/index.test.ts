@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { runBuild, runDetect } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -101,7 +101,8 @@ describe("a lone server.js", () => {
     expect(env.NODE_HOME).toBe(r.layer("node").path);
     expect(r.layer("node").toml?.types).toEqual({ build: true, launch: true, cache: true });
     expect(existsSync(join(r.layer("node").path, "bin", "node"))).toBe(true);
-    expect(r.layer("node_exec_d").files).toContain("exec.d/node-memory");
+    expect(r.layer("node_exec_d").files).toEqual(["exec.d/node-memory"]);
+    expect(statSync(join(r.layer("node_exec_d").path, "exec.d", "node-memory")).size).toBeLessThan(4096);
     const cdx = r.sbom("node", "cdx") as { components: { purl: string; cpe?: string }[] };
     expect(cdx.components[0]?.purl).toMatch(/^pkg:generic\/node@24\.11\.1\?checksum=[0-9a-f]{64}/);
     expect(cdx.components[0]?.cpe).toBe("cpe:2.3:a:nodejs:node.js:24.11.1:*:*:*:*:*:*:*");

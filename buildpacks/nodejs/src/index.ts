@@ -9,7 +9,8 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type BuildContext,
@@ -22,7 +23,7 @@ import {
 } from "@cnbkit/framework";
 import { selectBuildScripts } from "./build-scripts.js";
 import { lockfileComponents } from "./lockfile-sbom.js";
-import { memoryEnv, readCgroupMemoryLimit } from "./memory.js";
+import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "./memory.js";
 import { isRealDir, linkNodeModules, moveNodeModules, prepareNodeModules } from "./node-modules-dir.js";
 import { describeNodeVersionRequest, resolveNodeVersion } from "./node-version.js";
 import { choosePackageManager, toolPackage } from "./package-manager.js";
@@ -45,8 +46,7 @@ export function parseMetadata(raw: unknown): NodejsMetadata {
   return { defaultVersions: { node } };
 }
 
-/** The name of the exec.d program (this binary) that sets memory-aware NODE_OPTIONS. */
-export const MEMORY_EXEC_D = "node-memory";
+export { MEMORY_EXEC_D } from "./memory.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -137,12 +137,19 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
   nodeLayer.env.launch.default("NODE_VERBOSE", "false");
   nodeLayer.sbom.add(dep.component());
 
-  // exec.d: this binary, run by the launcher, sets --max-old-space-size and WEB_CONCURRENCY.
+  // exec.d: a small sh script, run by the launcher, sets --max-old-space-size and
+  // WEB_CONCURRENCY (not this binary: that would put ~110 MB into every app image).
   await ctx.layers.cached("node_exec_d", {
     types: { launch: true },
-    key: { buildpack: ctx.buildpack.version, program: MEMORY_EXEC_D },
+    key: { program: MEMORY_EXEC_D, script: sha256(MEMORY_SCRIPT) },
     async fill(layer) {
-      await layer.execD.addSelf(MEMORY_EXEC_D);
+      const tmp = await mkdtemp(join(tmpdir(), "cnbkit-node-exec-d-"));
+      try {
+        await writeFile(join(tmp, MEMORY_EXEC_D), MEMORY_SCRIPT);
+        await layer.execD.add(MEMORY_EXEC_D, join(tmp, MEMORY_EXEC_D));
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
     },
   });
 
@@ -352,14 +359,8 @@ function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-/** The exec.d handler: memory-aware NODE_OPTIONS and WEB_CONCURRENCY, only where unset. */
-export function memoryExecD(ctx: { env: Env }): Record<string, string> {
-  return memoryEnv(readCgroupMemoryLimit(), ctx.env);
-}
-
 export default buildpack<NodejsMetadata>({
   metadata: parseMetadata,
   detect,
   build,
-  execD: { [MEMORY_EXEC_D]: memoryExecD },
 });

@@ -1,44 +1,93 @@
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseToml } from "../../../framework/src/spec/toml.js";
 import { describe, expect, test } from "vitest";
-import { maxOldSpaceSizeMb, memoryEnv, memoryLimitBytes, webConcurrency } from "./memory.js";
+import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "./memory.js";
 
 const MiB = 1024 * 1024;
+const dir = mkdtempSync(join(tmpdir(), "node-memory-"));
+const prog = join(dir, MEMORY_EXEC_D);
+writeFileSync(prog, MEMORY_SCRIPT, { mode: 0o755 });
 
-describe("memory limits", () => {
-  test("cgroup v2 and v1 values; max and huge mean unlimited", () => {
-    expect(memoryLimitBytes({ v2: "536870912\n" })).toBe(512 * MiB);
-    expect(memoryLimitBytes({ v2: "max\n", v1: "1073741824" })).toBeUndefined();
-    expect(memoryLimitBytes({ v1: "1073741824\n" })).toBe(1024 * MiB);
-    expect(memoryLimitBytes({ v1: "9223372036854771712\n" })).toBeUndefined();
-    expect(memoryLimitBytes({})).toBeUndefined();
-  });
-  test("heap is 75% of the limit; workers one per 512 MiB, min 1", () => {
-    expect(maxOldSpaceSizeMb(1024 * MiB)).toBe(768);
-    expect(webConcurrency(256 * MiB)).toBe(1);
-    expect(webConcurrency(2048 * MiB)).toBe(4);
-  });
-  test("NODE_OPTIONS is extended only when the user has no heap flag", () => {
-    expect(memoryEnv(1024 * MiB, { NODE_OPTIONS: "--enable-source-maps" })).toEqual({
-      NODE_OPTIONS: "--enable-source-maps --max-old-space-size=768",
+/** A fake cgroup root with a v2 `memory.max` and/or a v1 `memory/memory.limit_in_bytes`. */
+function cgroup(files: { v2?: string; v1?: string }): string {
+  const root = mkdtempSync(join(dir, "cg-"));
+  if (files.v2 !== undefined) writeFileSync(join(root, "memory.max"), files.v2);
+  if (files.v1 !== undefined) {
+    mkdirSync(join(root, "memory"));
+    writeFileSync(join(root, "memory", "memory.limit_in_bytes"), files.v1);
+  }
+  return root;
+}
+
+/** Runs `sh <prog> 3>out.toml` as the launcher would, with only the given env; returns the parsed fd 3. */
+function run(root: string, env: Record<string, string> = {}): Record<string, unknown> {
+  const out = join(mkdtempSync(join(dir, "out-")), "out.toml");
+  const fd3 = openSync(out, "w");
+  try {
+    const r = spawnSync("sh", [prog], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", CNB_CGROUP_ROOT: root, ...env },
+      stdio: ["ignore", "pipe", "pipe", fd3],
+      encoding: "utf8",
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  } finally {
+    closeSync(fd3);
+  }
+  return parseToml(readFileSync(out, "utf8"), out) as Record<string, unknown>;
+}
+
+describe("the node-memory exec.d script", () => {
+  test("cgroup v2: 75% of 1 GiB heap and 2 workers", () => {
+    expect(run(cgroup({ v2: "1073741824\n" }))).toEqual({
+      NODE_OPTIONS: "--max-old-space-size=768",
       WEB_CONCURRENCY: "2",
     });
-    expect(memoryEnv(1024 * MiB, { NODE_OPTIONS: "--max-old-space-size=100", WEB_CONCURRENCY: "8" })).toEqual({});
-    expect(memoryEnv(undefined, {})).toEqual({});
   });
-});
 
-describe("readCgroupMemoryLimit", () => {
-  test("reads v2 memory.max, then v1 memory.limit_in_bytes, under a root", async () => {
-    const { mkdtempSync, mkdirSync, writeFileSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const { readCgroupMemoryLimit } = await import("./memory.js");
-    const v2 = mkdtempSync(join(tmpdir(), "cg2-"));
-    writeFileSync(join(v2, "memory.max"), "1073741824\n");
-    expect(readCgroupMemoryLimit(v2)).toBe(1024 * MiB);
-    const v1 = mkdtempSync(join(tmpdir(), "cg1-"));
-    mkdirSync(join(v1, "memory"));
-    writeFileSync(join(v1, "memory", "memory.limit_in_bytes"), "536870912\n");
-    expect(readCgroupMemoryLimit(v1)).toBe(512 * MiB);
-    expect(readCgroupMemoryLimit(join(v1, "missing"))).toBeUndefined();
+  test("cgroup v1: 512 MiB gives 384 MiB heap and 1 worker", () => {
+    expect(run(cgroup({ v1: "536870912\n" }))).toEqual({
+      NODE_OPTIONS: "--max-old-space-size=384",
+      WEB_CONCURRENCY: "1",
+    });
+  });
+
+  test("a small limit still gives at least 1 MiB of heap and 1 worker", () => {
+    expect(run(cgroup({ v2: String(256 * MiB) }))).toEqual({
+      NODE_OPTIONS: "--max-old-space-size=192",
+      WEB_CONCURRENCY: "1",
+    });
+    expect(run(cgroup({ v2: "1024" }))).toEqual({ NODE_OPTIONS: "--max-old-space-size=1", WEB_CONCURRENCY: "1" });
+  });
+
+  test("v2 takes precedence over v1; a non-numeric v2 falls through to v1", () => {
+    expect(run(cgroup({ v2: String(2048 * MiB), v1: String(512 * MiB) }))).toMatchObject({ WEB_CONCURRENCY: "4" });
+    expect(run(cgroup({ v2: "garbage", v1: String(2048 * MiB) }))).toMatchObject({ WEB_CONCURRENCY: "4" });
+  });
+
+  test("unlimited sets nothing: v2 max, v1 ~2^63, 1 PiB and up, zero, no cgroup files", () => {
+    expect(run(cgroup({ v2: "max\n", v1: "1073741824" }))).toEqual({});
+    expect(run(cgroup({ v1: "9223372036854771712\n" }))).toEqual({});
+    expect(run(cgroup({ v1: "99999999999999999999999" }))).toEqual({});
+    expect(run(cgroup({ v2: String(2 ** 50) }))).toEqual({});
+    expect(run(cgroup({ v2: "0" }))).toEqual({});
+    expect(run(cgroup({}))).toEqual({});
+  });
+
+  test("existing NODE_OPTIONS is kept (TOML-escaped) and extended", () => {
+    expect(run(cgroup({ v2: "1073741824" }), { NODE_OPTIONS: '--enable-source-maps --title="a \\b"' })).toEqual({
+      NODE_OPTIONS: '--enable-source-maps --title="a \\b" --max-old-space-size=768',
+      WEB_CONCURRENCY: "2",
+    });
+  });
+
+  test("a heap flag already in NODE_OPTIONS and a set WEB_CONCURRENCY are left alone", () => {
+    const root = cgroup({ v2: "1073741824" });
+    expect(run(root, { NODE_OPTIONS: "--max-old-space-size=100", WEB_CONCURRENCY: "8" })).toEqual({});
+    expect(run(root, { NODE_OPTIONS: "--max_old_space_size=100" })).toEqual({ WEB_CONCURRENCY: "2" });
+    expect(run(root, { WEB_CONCURRENCY: "" })).toMatchObject({ WEB_CONCURRENCY: "2" });
   });
 });

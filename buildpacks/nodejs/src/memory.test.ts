@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseToml } from "../../../framework/src/spec/toml.js";
+import { parseToml } from "@cnbkit/framework";
 import { describe, expect, test } from "vitest";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "./memory.js";
 

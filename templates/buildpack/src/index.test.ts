@@ -18,8 +18,8 @@ describe("{{id}}", () => {
 
   test("build installs a hello command, its env, a process and an SBOM", async () => {
     const run = await runBuild(bp, { buildpackDir, app: { "hello.txt": "Hello, world\n" } });
-    expect(run.processes).toEqual([{ type: "web", command: ["hello"], default: true }]);
-    expect(run.launchEnv("web").HELLO_FILE).toBe("/workspace/hello.txt");
+    expect(run.processes).toEqual([{ type: "hello", command: ["hello"] }]);
+    expect(run.launchEnv("hello").HELLO_FILE).toBe("/workspace/hello.txt");
     const out = spawnSync(join(run.layer("hello").path, "bin", "hello"), { encoding: "utf8" });
     expect(out.stdout).toBe("Hello, world\n");
     const sbom = run.sbom("hello", "cdx") as { components: { name: string }[] };

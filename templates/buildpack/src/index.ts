@@ -1,6 +1,7 @@
 /**
  * {{name}} ({{id}}): detect passes when the app has a hello.txt; build installs a `hello`
- * command that prints it, in a layer that is reused while hello.txt is unchanged.
+ * command that prints it, in a layer that is reused while hello.txt is unchanged, and tells
+ * the running app where the file is (HELLO_FILE).
  *
  * The four things most buildpacks do are all here: a cached layer, an environment
  * variable, a process and an SBOM entry. `npm test` runs src/index.test.ts in-process;
@@ -36,7 +37,8 @@ export default buildpack({
       },
     });
 
-    // An environment variable for the running app (default: the app's own env wins).
+    // An environment variable for every process of the running app (a default: a value the
+    // user sets at run time wins).
     hello.env.launch.default("HELLO_FILE", "/workspace/hello.txt");
 
     // An SBOM entry for what the layer contains.
@@ -48,7 +50,9 @@ export default buildpack({
       sha256,
     });
 
-    // A process: `hello` is the default process type of the image.
-    return { processes: [{ type: "web", command: ["hello"], default: true }] };
+    // A process of its own type, not the default: in a builder this buildpack runs after a
+    // language buildpack (e.g. Node.js) whose `web` process stays the image's default, and
+    // `cnbkit run --process hello` (or `/cnb/process/hello`) runs this one.
+    return { processes: [{ type: "hello", command: ["hello"] }] };
   },
 });

@@ -55,7 +55,7 @@ describe("failure fixtures give one line", () => {
     const app = await helloWith((p) => p.replace('"ms": "2.1.3"', '"ms": "2.1.2"'));
     await failingBuild(
       app,
-      /^error: a buildpack failed to build \(exit status 1\)/,
+      /^error: cnbkit\/nodejs failed to build: package-lock\.json: "npm ci --omit=dev" failed \(exit 1\): `npm ci` can only install packages when/,
       /^error: package-lock\.json: "npm ci --omit=dev" failed \(exit 1\): `npm ci` can only install packages when your package\.json and package-lock\.json .* are in sync/,
     );
   });
@@ -64,7 +64,7 @@ describe("failure fixtures give one line", () => {
     const app = await helloWith((p) => p.replace('"node": "24.x"', '"node": ">=99"'));
     await failingBuild(
       app,
-      /^error: a buildpack failed to build \(exit status 1\)/,
+      /^error: cnbkit\/nodejs failed to build: package\.json: engines\.node ">=99" matches no Node\.js version in the inventory for linux\/amd64 \(newest: 24\.11\.1\)$/,
       /^error: package\.json: engines\.node ">=99" matches no Node\.js version in the inventory for linux\/amd64 \(newest: 24\.11\.1\)$/,
     );
   });

@@ -13,7 +13,7 @@
  * builder; the previous image (for "Reusing layer") is the current output image.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
@@ -22,7 +22,7 @@ import { hostPlatform } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
 import { parseReference } from "../oci/reference.js";
 import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
-import { exitMessage } from "./lifecycle-exit.js";
+import { BuildFailureTracker, exitMessage, type GroupBuildpack } from "./lifecycle-exit.js";
 import { openRootfsView } from "./rootfs-view.js";
 import { ownedPrefix, STALE_PREFIXES, sweepStale } from "./stale.js";
 import { type BindMount, runContainer } from "./runc.js";
@@ -280,12 +280,18 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     const lastLines: string[] = [];
     const group: string[] = [];
     let phase = "";
+    let building: BuildFailureTracker | undefined;
     const onLine = (stream: "stdout" | "stderr") => (line: string) => {
       // The lifecycle colours its phase headers.
       const plain = line.replace(/\u001b\[[0-9;]*m/g, "");
       const header = /^===> (\w+)/.exec(plain);
-      if (header?.[1]) phase = header[1];
-      else if (phase === "DETECTING" && /^\S+ \S+$/.test(plain)) group.push(plain.replace(" ", "@"));
+      if (header?.[1]) {
+        phase = header[1];
+        if (phase === "BUILDING") building = new BuildFailureTracker(groupBuildpacks(builder.rootfs, group));
+      } else if (phase === "DETECTING" && /^[^\s:]+ +\S+$/.test(plain)) {
+        // The group's buildpacks, ids padded to one column: "cnbkit/nodejs          0.1.0".
+        group.push(plain.replace(/ +/, "@"));
+      } else if (phase === "BUILDING") building?.line(plain);
       const m = /Reusing layer '([^']+)'/.exec(line);
       if (m?.[1]) reused.push(m[1]);
       lastLines.push(line);
@@ -305,7 +311,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
       signal: opts.signal,
     });
     if (opts.signal?.aborted) throw new CnbError("build aborted; the output image was not changed");
-    if (code !== 0) throw new CnbError(exitMessage(code, lastLines, group));
+    if (code !== 0) throw new CnbError(exitMessage(code, lastLines, group, building?.failure()));
 
     // Copy the exported image out; only now does the output change.
     // The digest is that of what was written: copying into an OCI layout normalises the
@@ -318,4 +324,23 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     await view?.release();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The detected group (`id@version` entries) with each buildpack's `[buildpack].name` from the
+ * builder's /cnb/buildpacks, so the build output's headers can be matched to ids.
+ */
+function groupBuildpacks(rootfs: string, group: string[]): GroupBuildpack[] {
+  return group.map((entry) => {
+    const at = entry.lastIndexOf("@");
+    const id = entry.slice(0, at);
+    const version = entry.slice(at + 1);
+    try {
+      const file = join(rootfs, "cnb", "buildpacks", id.replaceAll("/", "_"), version, "buildpack.toml");
+      const name = (parseToml(readFileSync(file, "utf8"), file).buildpack as TomlTable | undefined)?.name;
+      return typeof name === "string" ? { id, version, name } : { id, version };
+    } catch {
+      return { id, version };
+    }
+  });
 }

@@ -22,11 +22,79 @@ export const LIFECYCLE_EXIT = {
   launchError: 82,
 } as const;
 
+/** A buildpack of the detected group as the build output shows it. */
+export interface GroupBuildpack {
+  id: string;
+  version: string;
+  /** `[buildpack].name` of its buildpack.toml, when known: cnbkit buildpacks head their output with it. */
+  name?: string;
+}
+
+/** The buildpack whose build failed and its own one-line reason, as read from the build output. */
+export interface BuildFailure {
+  id: string;
+  version: string;
+  /** Its last `error: ` line (cnbkit's formatError prints exactly one), without the prefix. */
+  error?: string;
+}
+
+/**
+ * Follows the BUILDING phase's output to tell which buildpack failed. At info level the
+ * lifecycle names no buildpack while building, so it goes by the header line each cnbkit
+ * buildpack prints first (`<name or id> <version>`, framework log.header), in group order,
+ * and keeps the last `error: ` line printed after it.
+ *
+ * @example
+ * const t = new BuildFailureTracker([{ id: "cnbkit/nodejs", version: "0.1.0", name: "cnbkit Node.js" }]);
+ * t.line("cnbkit Node.js 0.1.0"); t.line("error: package.json: bad");
+ * t.failure(); // { id: "cnbkit/nodejs", version: "0.1.0", error: "package.json: bad" }
+ */
+export class BuildFailureTracker {
+  private current = -1;
+  private error: string | undefined;
+
+  /** @param group the detected group, in build order */
+  constructor(private readonly group: readonly GroupBuildpack[]) {}
+
+  /** One line of build output (either stream), colours already stripped. */
+  line(plain: string): void {
+    // formatError's line starts the line; indented "error: " is someone's output.
+    const e = /^error: (.+)$/.exec(plain.trimEnd());
+    if (e?.[1]) {
+      this.error = e[1].trim();
+      return;
+    }
+    const text = plain.trim();
+    // Headers come in group order: look only at buildpacks after the current one.
+    for (let i = this.current + 1; i < this.group.length; i++) {
+      const bp = this.group[i];
+      if (bp && (text === `${bp.name ?? bp.id} ${bp.version}` || text === `${bp.id} ${bp.version}`)) {
+        this.current = i;
+        this.error = undefined;
+        return;
+      }
+    }
+  }
+
+  /** The buildpack that was building last, with its error line; undefined when no header was seen. */
+  failure(): BuildFailure | undefined {
+    const bp = this.group[this.current];
+    if (!bp) return undefined;
+    return { id: bp.id, version: bp.version, ...(this.error === undefined ? {} : { error: this.error }) };
+  }
+}
+
 /**
  * A one-line message for a failed lifecycle run. `output` (the last lines printed) is used
- * to name the buildpacks that ran detect or the one that failed.
+ * to name the buildpacks that ran detect; `failure` (from {@link BuildFailureTracker}) names
+ * the buildpack that failed its build and repeats its own error line.
+ *
+ * @example
+ * exitMessage(51, ["ERROR: failed to build: exit status 1"], ["cnbkit/nodejs@0.1.0"],
+ *   { id: "cnbkit/nodejs", version: "0.1.0", error: "package.json: bad" });
+ * // "cnbkit/nodejs failed to build: package.json: bad"
  */
-export function exitMessage(code: number, output: string[], group: string[] = []): string {
+export function exitMessage(code: number, output: string[], group: string[] = [], failure?: BuildFailure): string {
   const text = output.join("\n");
   switch (code) {
     case LIFECYCLE_EXIT.failedDetect:
@@ -38,7 +106,9 @@ export function exitMessage(code: number, output: string[], group: string[] = []
         : `no buildpack group passed detection and a buildpack errored${list}`;
     }
     case LIFECYCLE_EXIT.failedBuild: {
+      if (failure?.error) return `${failure.id} failed to build: ${failure.error}`;
       const m = /exit status (\d+)/.exec(text);
+      if (failure) return `${failure.id} failed to build${m ? ` (exit status ${m[1]})` : ""}; its output is above`;
       const in_ = group.length ? ` in group ${group.join(", ")}` : "";
       return `a buildpack failed to build${m ? ` (exit status ${m[1]})` : ""}${in_}; its output is above`;
     }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { layoutPathOf } from "./layout-repo.js";
-import { exitMessage } from "./lifecycle-exit.js";
+import { BuildFailureTracker, exitMessage } from "./lifecycle-exit.js";
 import { resolveUser } from "./run.js";
 import { copyWorkspace, patternMatcher, readProjectDescriptor } from "./workspace.js";
 
@@ -24,6 +24,61 @@ test("lifecycle exit codes become one line", () => {
   );
   expect(exitMessage(62, ["ERROR: failed to export: disk full"])).toBe(
     "export failed (lifecycle exit code 62): failed to export: disk full",
+  );
+});
+
+test("a failed build names the buildpack that was building and repeats its error line", () => {
+  const group = [
+    { id: "cnbkit/ca-certificates", version: "0.1.0", name: "cnbkit CA Certificates" },
+    { id: "cnbkit/nodejs", version: "0.1.0", name: "cnbkit Node.js" },
+    { id: "cnbkit/procfile", version: "0.1.0" },
+  ];
+  const t = new BuildFailureTracker(group);
+  for (const line of [
+    "",
+    "cnbkit CA Certificates 0.1.0",
+    "",
+    "cnbkit Node.js 0.1.0",
+    "  Resolving Node.js version",
+    "npm error code EUSAGE",
+    'error: package-lock.json: "npm ci --omit=dev" failed (exit 1): out of sync',
+    "  error: indented, so some tool's output rather than the buildpack's error line",
+    "ERROR: failed to build: exit status 1",
+  ]) {
+    t.line(line);
+  }
+  const failure = t.failure();
+  expect(failure).toEqual({
+    id: "cnbkit/nodejs",
+    version: "0.1.0",
+    error: 'package-lock.json: "npm ci --omit=dev" failed (exit 1): out of sync',
+  });
+  expect(exitMessage(51, ["ERROR: failed to build: exit status 1"], ["cnbkit/nodejs@0.1.0"], failure)).toBe(
+    'cnbkit/nodejs failed to build: package-lock.json: "npm ci --omit=dev" failed (exit 1): out of sync',
+  );
+});
+
+test("a buildpack without a name is matched by id; one without an error line is still named", () => {
+  const t = new BuildFailureTracker([
+    { id: "acme/a", version: "1.0.0" },
+    { id: "acme/b", version: "1.0.0" },
+  ]);
+  t.line("acme/a 1.0.0");
+  t.line("error: stale error from acme/a's output");
+  t.line("acme/b 1.0.0");
+  expect(t.failure()).toEqual({ id: "acme/b", version: "1.0.0" });
+  expect(exitMessage(51, ["ERROR: failed to build: exit status 3"], [], t.failure())).toBe(
+    "acme/b failed to build (exit status 3); its output is above",
+  );
+});
+
+test("a failed build with no recognisable header keeps the group message", () => {
+  const t = new BuildFailureTracker([{ id: "acme/sh", version: "2.0.0" }]);
+  t.line("building with a shell buildpack");
+  t.line("error: something");
+  expect(t.failure()).toBeUndefined();
+  expect(exitMessage(51, ["ERROR: failed to build: exit status 1"], ["acme/sh@2.0.0"], t.failure())).toBe(
+    "a buildpack failed to build (exit status 1) in group acme/sh@2.0.0; its output is above",
   );
 });
 

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cachedLifecycleDir, DEFAULT_LIFECYCLE_VERSION } from "@cnbkit/builder-packager/src/builder/lifecycle.js";
 import { parseToml } from "@cnbkit/framework";
 import { describe, expect, test } from "vitest";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "./memory.js";
@@ -89,5 +90,39 @@ describe("the node-memory exec.d script", () => {
     expect(run(root, { NODE_OPTIONS: "--max-old-space-size=100", WEB_CONCURRENCY: "8" })).toEqual({});
     expect(run(root, { NODE_OPTIONS: "--max_old_space_size=100" })).toEqual({ WEB_CONCURRENCY: "2" });
     expect(run(root, { WEB_CONCURRENCY: "" })).toMatchObject({ WEB_CONCURRENCY: "2" });
+  });
+});
+
+describe("under the real CNB launcher", () => {
+  test("the launcher runs the script from the layer's exec.d and the process sees its env", () => {
+    // A launch-time layers dir as the exporter leaves it: metadata naming the buildpack, and
+    // the node_exec_d layer with the script.
+    const layers = mkdtempSync(join(dir, "layers-"));
+    mkdirSync(join(layers, "config"));
+    writeFileSync(join(layers, "config", "metadata.toml"), '[[buildpacks]]\nid = "cnbkit/nodejs"\napi = "0.10"\n');
+    mkdirSync(join(layers, "cnbkit_nodejs", "node_exec_d", "exec.d"), { recursive: true });
+    writeFileSync(join(layers, "cnbkit_nodejs", "node_exec_d.toml"), "[types]\nlaunch = true\n");
+    writeFileSync(join(layers, "cnbkit_nodejs", "node_exec_d", "exec.d", MEMORY_EXEC_D), MEMORY_SCRIPT, {
+      mode: 0o755,
+    });
+    const app = mkdtempSync(join(dir, "app-"));
+    const launcher = join(cachedLifecycleDir(DEFAULT_LIFECYCLE_VERSION), "launcher");
+    const r = spawnSync(launcher, ["env"], {
+      cwd: app,
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: app,
+        CNB_PLATFORM_API: "0.14",
+        CNB_LAYERS_DIR: layers,
+        CNB_APP_DIR: app,
+        CNB_CGROUP_ROOT: cgroup({ v2: String(2048 * MiB) }),
+        NODE_OPTIONS: "--enable-source-maps",
+      },
+      encoding: "utf8",
+    });
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.split("\n");
+    expect(lines).toContain("NODE_OPTIONS=--enable-source-maps --max-old-space-size=1536");
+    expect(lines).toContain("WEB_CONCURRENCY=4");
   });
 });

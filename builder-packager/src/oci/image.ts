@@ -300,9 +300,20 @@ export function ociMediaType(mt: string): string {
  */
 export function dockerManifestToOci(p: Extract<ParsedManifest, { kind: "manifest" }>): JsonBlob | undefined {
   const m = p.manifest;
-  const convert = (d: Descriptor): Descriptor => ({ ...d, mediaType: ociMediaType(d.mediaType) });
   const dockerTyped = [m.config, ...m.layers].some((d) => ociMediaType(d.mediaType) !== d.mediaType);
   if (p.mediaType === MEDIA_TYPES.manifest && !dockerTyped) return undefined;
+  return canonicalOciManifest(p);
+}
+
+/**
+ * The manifest with OCI media types throughout, as canonical JSON. The same content gives
+ * the same bytes whoever serialised it first: the lifecycle writes Go's key order, with
+ * Docker layer types for new layers and the previous image's types for reused ones, so a
+ * no-op rebuild would otherwise differ from the cold build by its manifest bytes alone.
+ */
+export function canonicalOciManifest(p: Extract<ParsedManifest, { kind: "manifest" }>): JsonBlob {
+  const m = p.manifest;
+  const convert = (d: Descriptor): Descriptor => ({ ...d, mediaType: ociMediaType(d.mediaType) });
   return jsonBlob(
     { ...m, mediaType: MEDIA_TYPES.manifest, config: convert(m.config), layers: m.layers.map(convert) },
     MEDIA_TYPES.manifest,

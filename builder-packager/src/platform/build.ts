@@ -18,8 +18,9 @@ import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/pr
 import { join, resolve } from "node:path";
 import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
-import { hostPlatform } from "../oci/image.js";
+import { canonicalOciManifest, hostPlatform } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
+import { OciLayout } from "../oci/layout.js";
 import { parseReference } from "../oci/reference.js";
 import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
 import { BuildFailureTracker, exitMessage, type GroupBuildpack } from "./lifecycle-exit.js";
@@ -316,7 +317,17 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     // Copy the exported image out; only now does the output change.
     // The digest is that of what was written: copying into an OCI layout normalises the
     // lifecycle's Docker media types, which changes the manifest.
-    const exported = await openImageSource(`oci:${appPath}`);
+    // The lifecycle's manifest is re-encoded as canonical OCI JSON first, so the same app
+    // gives the same digest whether its layers were new (cold) or reused (rebuild).
+    const exportLayout = await OciLayout.open(appPath);
+    const lifecycleManifest = await exportLayout.resolve(outTag).catch(() => exportLayout.resolve());
+    let exportedRef = `oci:${appPath}@${lifecycleManifest.digest}`;
+    if (lifecycleManifest.kind === "manifest") {
+      const canonical = canonicalOciManifest(lifecycleManifest);
+      await exportLayout.putBlob(canonical.bytes, { mediaType: canonical.descriptor.mediaType });
+      exportedRef = `oci:${appPath}@${canonical.descriptor.digest}`;
+    }
+    const exported = await openImageSource(exportedRef);
     say(`Writing ${opts.output}`);
     const { descriptor } = await copyImage(exported, await openImageSink(opts.output), { tag: outTag });
     return { image: opts.output, digest: descriptor.digest, reusedLayers: reused, cacheDir: buildCacheDir };

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { nodeBundleOptions } from "./esbuild-node.mjs";
 
 const { values } = parseArgs({ options: { out: { type: "string" }, base: { type: "string" } } });
 const root = new URL("..", import.meta.url).pathname;
@@ -33,12 +34,7 @@ try {
       loader: "ts",
     },
     outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: ["esbuild", "postject", "xmlbuilder2", "libxmljs2", "ajv", "ajv-formats", "ajv-formats-draft2019"],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    ...nodeBundleOptions,
     // local-node.ts finds the repo from its own URL; the bundle lives elsewhere.
     define: { "import.meta.url": JSON.stringify(pathToFileURL(join(root, "builders/reference/local-node.ts")).href) },
     logLevel: "warning",

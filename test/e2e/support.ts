@@ -4,13 +4,12 @@
  * as a child process, fixture apps in temp dirs, and "run the image and GET /".
  * Everything here drives real parts: debootstrap base images, the Go-built lifecycle, runc.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as esbuild from "esbuild";
 import { withDirLock } from "../../builder-packager/src/base/dir-lock.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
@@ -123,17 +122,8 @@ export async function bundleCli(): Promise<{ path: string; remove(): Promise<voi
   const dir = join(E2E_DIR, "cli");
   await mkdir(dir, { recursive: true });
   const path = join(dir, `cnbkit-${process.pid}.mjs`);
-  await esbuild.build({
-    entryPoints: [join(ROOT, "builder-packager/src/cli/bin.ts")],
-    outfile: path,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: ["esbuild", "postject", "xmlbuilder2", "libxmljs2", "ajv", "ajv-formats", "ajv-formats-draft2019"],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: "silent",
-  });
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts/build-cli.mjs"), path], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`scripts/build-cli.mjs failed: ${r.stderr}`);
   return { path, remove: () => rm(path, { force: true }) };
 }
 

@@ -7,7 +7,8 @@
  * then opens qemu when the handler is registered, so it works inside a chroot or container
  * that has no qemu of its own.
  */
-import { access, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { runCommand } from "./run-command.js";
@@ -41,7 +42,7 @@ export interface QemuBinfmtStatus {
 
 /** Reads the qemu handler's state for `debianArch` (e.g. "arm64") from binfmt_misc. */
 export async function qemuBinfmtStatus(debianArch: string, dir = BINFMT_DIR): Promise<QemuBinfmtStatus> {
-  const mounted = await exists(join(dir, "register"));
+  const mounted = existsSync(join(dir, "register"));
   let text: string;
   try {
     text = await readFile(join(dir, `qemu-${qemuArch(debianArch)}`), "utf8");
@@ -99,13 +100,4 @@ export async function enableQemuBinfmt(debianArch: string, dir = BINFMT_DIR): Pr
     await writeFile(join(dir, "register"), line);
   }
   await checkQemuBinfmt(debianArch, dir);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -8,8 +8,9 @@
  * one is reused without running debootstrap. The layout is written in a temp dir and
  * renamed into place when complete; a lock dir makes concurrent callers wait for one build.
  */
+import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { access, mkdir, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { formatDuration } from "@cnbkit/framework";
 import type { Digest } from "../oci/digest.js";
@@ -207,12 +208,12 @@ export async function ensureBaseImages(
   const key = baseImagesKey(mirror, arch);
   const target = join(root, key);
 
-  if (!(await exists(join(target, "index.json")))) {
+  if (!existsSync(join(target, "index.json"))) {
     await mkdir(root, { recursive: true });
     await withDirLock(
       `${target}.lock`,
       async () => {
-        if (await exists(join(target, "index.json"))) return;
+        if (existsSync(join(target, "index.json"))) return;
         for (const name of await readdir(root)) {
           if (name.startsWith(`.tmp-${key}-`)) await rm(join(root, name), { recursive: true, force: true });
         }
@@ -253,7 +254,7 @@ export async function ensureBaseImages(
       digest: desc.digest,
       configDigest: parsed.manifest.config.digest,
       layer: { digest: l?.digest as Digest, size: l?.size ?? 0, diffId: config.rootfs.diff_ids[0] as Digest },
-      rootfs: (await exists(rootfsDir)) ? rootfsDir : undefined,
+      rootfs: existsSync(rootfsDir) ? rootfsDir : undefined,
     };
   };
   return { build: await ref("build"), run: await ref("run") };
@@ -273,13 +274,4 @@ async function copyImages(from: OciLayout, dir: string): Promise<OciLayout> {
     await to.tag(desc, role);
   }
   return to;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

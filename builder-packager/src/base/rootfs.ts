@@ -9,8 +9,9 @@
  * A foreign arch (arm64 on amd64) is unpacked with `debootstrap --foreign` and configured in a
  * chroot under qemu-user-static, which needs the binfmt_misc handler (see binfmt.ts).
  */
+import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { access, mkdir, readFile, readdir, rename, rm, truncate, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError, formatDuration } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
@@ -80,13 +81,13 @@ export async function ensureDebianRootfs(spec: DebianRootfsSpec, options: Ensure
   const root = join(options.cacheDir ?? cnbkitCacheDir(), "rootfs");
   const key = rootfsKey(spec, mirror);
   const target = join(root, key);
-  if (await exists(target)) return target;
+  if (existsSync(target)) return target;
 
   await mkdir(root, { recursive: true });
   return withDirLock(
     `${target}.lock`,
     async () => {
-      if (await exists(target)) return target; // built by the caller we waited for
+      if (existsSync(target)) return target; // built by the caller we waited for
       await checkCanBuild(spec);
       // Holding the lock, any temp dir of this key was left by a build that crashed.
       for (const name of await readdir(root)) {
@@ -297,16 +298,7 @@ async function unmountUnder(dir: string): Promise<void> {
 
 /** Removes a temp tree after making sure nothing is mounted inside it. */
 async function removeTree(dir: string): Promise<void> {
-  if (!(await exists(dir))) return;
+  if (!existsSync(dir)) return;
   await unmountUnder(dir);
   await rm(dir, { recursive: true, force: true });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -9,6 +9,7 @@
  * `bin/detect` is a prebuilt buildpack (shell scripts, Go binaries) and is staged whole,
  * as pack would package it.
  */
+import { existsSync } from "node:fs";
 import { cp, link, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { download } from "@cnbkit/framework/download";
@@ -35,7 +36,7 @@ export async function buildpackKind(dir: string, d: BuildpackDescriptor<unknown>
   }
   const entry = join(dir, "src", "index.ts");
   if (await isFile(entry)) return { kind: "compiled", entry };
-  if (await exists(join(dir, "bin", "detect"))) return { kind: "prebuilt" };
+  if (existsSync(join(dir, "bin", "detect"))) return { kind: "prebuilt" };
   throw new CnbError(`${dir}: no buildpack entry (src/index.ts or [metadata.cnbkit].entry) and no bin/detect`, {
     hint: "write src/index.ts that calls buildpack({ detect, build }), or set [metadata.cnbkit] entry",
   });
@@ -143,7 +144,7 @@ async function bundleDependencies(
         const file = files.get(dep.sha256);
         if (!file || !matchesTarget(dep, target)) continue;
         const dest = join(stage, offlineDependencyPath(dep.sha256, basename(file)));
-        if (await exists(dest)) continue;
+        if (existsSync(dest)) continue;
         await mkdir(dirname(dest), { recursive: true });
         await link(file, dest).catch(() => cp(file, dest));
       }
@@ -164,13 +165,6 @@ function matchesTarget(dep: { os?: string; arch?: string }, target: string): boo
 async function isFile(p: string): Promise<boolean> {
   return stat(p).then(
     (s) => s.isFile(),
-    () => false,
-  );
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
     () => false,
   );
 }

@@ -16,6 +16,7 @@ import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   createWriteStream,
+  existsSync,
   lchownSync,
   linkSync,
   lstatSync,
@@ -24,7 +25,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { access, chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm } from "node:fs/promises";
 import { join, posix } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -85,11 +86,11 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
     digest,
     cached,
   });
-  if (await exists(join(target, "config.json"))) return done(true);
+  if (existsSync(join(target, "config.json"))) return done(true);
   await mkdir(root, { recursive: true });
   let unpacked = false;
   await withDirLock(`${target}.lock`, async () => {
-    if (await exists(join(target, "config.json"))) return;
+    if (existsSync(join(target, "config.json"))) return;
     for (const name of await readdir(root)) {
       if (name.startsWith(`.tmp-${key}-`)) await rm(join(root, name), { recursive: true, force: true });
     }
@@ -303,11 +304,4 @@ export async function resolveInRoot(rootfs: string, rel: string, createDirs: boo
     resolved.push(part);
   }
   return join(rootfs, ...resolved);
-}
-
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(
-    () => true,
-    () => false,
-  );
 }

@@ -9,4 +9,13 @@ npx --no-install tsc --noEmit -p tsconfig.json
 echo "[test] lint (biome)"
 npx --no-install biome check .
 echo "[test] vitest"
-npx --no-install vitest run "$@"
+report="$(mktemp -d)/vitest.json"
+status=0
+npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# One plain closing line, whatever the runner printed above it.
+if [ -f "$report" ]; then
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));' "$report"
+  rm -rf "$(dirname "$report")"
+fi
+exit "$status"

@@ -230,19 +230,24 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
   });
 });
 
+/** Bundles test-build-driver.ts (a process that runs one build) to a CommonJS file. */
+async function bundleDriver(outfile: string): Promise<void> {
+  await esbuild.build({
+    entryPoints: [join(import.meta.dirname, "test-build-driver.ts")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    outfile,
+    logLevel: "silent",
+    // Optional XML plugins of the CycloneDX library, which the framework entry pulls in.
+    external: ["xmlbuilder2", "libxmljs2"],
+  });
+}
+
 describe("a build process SIGKILLed midway", () => {
   test("leaves the output as it was; the next build cleans up after it and is correct", async () => {
     const driver = join(work, "driver.cjs");
-    await esbuild.build({
-      entryPoints: [join(import.meta.dirname, "test-build-driver.ts")],
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      outfile: driver,
-      logLevel: "silent",
-      // Optional XML plugins of the CycloneDX library, which the framework entry pulls in.
-      external: ["xmlbuilder2", "libxmljs2"],
-    });
+    await bundleDriver(driver);
     const out = `oci:${join(work, "killed")}:v1`;
     const killedCache = join(work, "killed-cache");
     const child = spawn(
@@ -320,16 +325,7 @@ describe("a builder given as an OCI image", () => {
 describe("SIGINT to a building process", () => {
   test("kills its container before the process dies of the signal", async () => {
     const driver = join(work, "driver-int.cjs");
-    await esbuild.build({
-      entryPoints: [join(import.meta.dirname, "test-build-driver.ts")],
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      outfile: driver,
-      logLevel: "silent",
-      // Optional XML plugins of the CycloneDX library, which the framework entry pulls in.
-      external: ["xmlbuilder2", "libxmljs2"],
-    });
+    await bundleDriver(driver);
     const out = `oci:${join(work, "interrupted")}:v1`;
     const child = spawn(
       process.execPath,

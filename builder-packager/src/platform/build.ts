@@ -22,6 +22,7 @@ import { canonicalOciManifest, hostPlatform } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
 import { OciLayout } from "../oci/layout.js";
 import { parseReference } from "../oci/reference.js";
+import { RegistryClient } from "../oci/registry.js";
 import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
 import { BuildFailureTracker, exitMessage, type GroupBuildpack } from "./lifecycle-exit.js";
 import { openRootfsView } from "./rootfs-view.js";
@@ -171,6 +172,8 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   }
   const outRef = parseReference(opts.output);
   const outTag = outRef.tag ?? "latest";
+  // An unreachable output registry is found out before a build, not after it.
+  if (outRef.kind === "registry") await new RegistryClient(outRef.registry).ping();
   const cache = opts.cnbkitCache ?? cnbkitCacheDir();
   const builder = await resolveBuilder(opts, cache, say);
   const runImage = await runImageOf(opts, builder);

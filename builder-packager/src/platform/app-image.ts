@@ -12,7 +12,8 @@ export interface LifecycleMetadata {
   buildpacks?: { key: string; version: string; layers?: Record<string, { sha: string }> }[];
   config?: { sha: string };
   launcher?: { sha: string };
-  processTypes?: { sha: string };
+  /** The layer of /cnb/process/<type> links (the label's key is kebab-case). */
+  "process-types"?: { sha: string };
   sbom?: { sha: string };
   runImage?: { topLayer: string; reference: string; image?: string; mirrors?: string[] };
   stack?: { runImage?: { image?: string; mirrors?: string[] } };

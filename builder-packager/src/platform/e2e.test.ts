@@ -112,7 +112,9 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
     expect(info.runImage.topLayer).toMatch(/^sha256:/);
     expect(info.baseLabels["io.buildpacks.base.id"]).toBe("io.cnbkit.base.bookworm");
     expect(info.layers[0]?.origin).toBe("run image");
-    expect(info.layers.map((l) => l.origin)).toEqual(expect.arrayContaining(["test/server:server", "app", "sbom"]));
+    expect(info.layers.map((l) => l.origin)).toEqual(
+      expect.arrayContaining(["test/server:server", "app", "sbom", "launcher", "config", "process-types"]),
+    );
     const files = await exportSbom(output, join(work, "sbom"));
     expect(files).toContain("launch/test_server/server/sbom.cdx.json");
     const bom = JSON.parse(await readFile(join(work, "sbom/launch/test_server/server/sbom.cdx.json"), "utf8"));

@@ -64,7 +64,8 @@ export async function inspectImage(ref: string): Promise<ImageInspection> {
   if (lifecycle.sbom) byDiff.set(lifecycle.sbom.sha, "sbom");
   if (lifecycle.launcher) byDiff.set(lifecycle.launcher.sha, "launcher");
   if (lifecycle.config) byDiff.set(lifecycle.config.sha, "config");
-  if (lifecycle.processTypes) byDiff.set(lifecycle.processTypes.sha, "process-types");
+  const processTypes = lifecycle["process-types"];
+  if (processTypes) byDiff.set(processTypes.sha, "process-types");
   const layers = manifest.manifest.layers.map((l, i) => ({
     digest: l.digest,
     diffId: diffIds[i],

@@ -66,7 +66,10 @@ echo "  $(since "$t")"
 say "run the image and ask it something"
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 log=$(mktemp /tmp/cnbkit-main-run.XXXXXX)
-cnbkit run oci:.cnbkit/images/app:latest --port "$port" --env HOST=127.0.0.1 >"$log" 2>&1 &
+# Started directly, not through the cnbkit() function: a backgrounded function is a subshell,
+# and $! would be the subshell's PID, not the CLI's, so stopping it would leak the app.
+node "$ROOT/builder-packager/dist/cnbkit.mjs" run oci:.cnbkit/images/app:latest --port "$port" \
+  --env HOST=127.0.0.1 >"$log" 2>&1 &
 run_pid=$!
 stop_app() {
   if kill -0 "$run_pid" 2>/dev/null; then
@@ -103,6 +106,10 @@ for root in /tmp/cnbkit-runc-"$run_pid"-*; do
 done
 if [ -n "$left" ]; then
   echo "error: runc container(s) still there after stopping the app: $left" >&2
+  exit 1
+fi
+if kill -0 "$run_pid" 2>/dev/null || grep -q "/tmp/cnbkit-view-$run_pid-" /proc/mounts; then
+  echo "error: cnbkit run (pid $run_pid) or its rootfs view is still there after stopping the app" >&2
   exit 1
 fi
 echo "  stopped (pid $run_pid); no runc container left"

@@ -90,8 +90,10 @@ function onFatalSignal(sig: NodeJS.Signals): void {
   }
   live.clear();
   uninstallSignalHandlers();
-  // Re-raise so the default behaviour (exit with the signal) still happens.
-  process.kill(process.pid, sig);
+  // Re-raise so the default behaviour (exit with the signal) still happens, unless the
+  // program has a handler of its own (the CLI's `run` and `build` do): then it decides how
+  // to finish, and can still release what it holds (overlay views, temp dirs).
+  if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
 }
 
 function installSignalHandlers(): void {

@@ -87,8 +87,11 @@ export const buildCommand: Command = {
     const cacheDir = stringOption(inv, "cache-dir");
     const controller = new AbortController();
     const onSignal = () => controller.abort();
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    // \`on\`, not \`once\`: the handler must stay registered while the command runs, so the
+    // container code (which kills its containers on a signal) sees that the CLI finishes
+    // the work itself and does not re-raise the signal before views and temp dirs are released.
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     try {
       const result = await buildApp({
         appDir,

@@ -30,8 +30,11 @@ export const runCommand: Command = {
       onOutput: (line) => inv.out(line),
     });
     const stop = () => void app.stop();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    // \`on\`, not \`once\`: the handler must stay registered while the command runs, so the
+    // container code (which kills its containers on a signal) sees that the CLI finishes
+    // the work itself and does not re-raise the signal before views and temp dirs are released.
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
     app
       .ready()
       .then(() => inv.err(`App listening on http://127.0.0.1:${port} (Ctrl-C to stop)`))

@@ -61,17 +61,21 @@ function parseLayoutRef(ref: string): LayoutReference {
     digest = d;
     rest = rest.slice(0, at);
   }
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(":");
-  if (colon > rest.lastIndexOf("/") && colon >= 0) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG_RE.test(tag)) {
-      throw new CnbError(`image reference "${ref}": tag "${tag}" may only contain letters, digits, '_', '.' and '-'`);
-    }
-  }
+  const [path, tag] = splitTag(rest, ref);
+  rest = path;
   if (rest === "") throw new CnbError(`image reference "${ref}": oci: needs a directory, as in oci:out/app[:tag]`);
   return { kind: "layout", path: rest, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
+}
+
+/** Splits a trailing `:tag` (a colon after the last slash) off `rest`, validating the tag. */
+function splitTag(rest: string, ref: string): [string, string | undefined] {
+  const colon = rest.lastIndexOf(":");
+  if (colon < 0 || colon < rest.lastIndexOf("/")) return [rest, undefined];
+  const tag = rest.slice(colon + 1);
+  if (!TAG_RE.test(tag)) {
+    throw new CnbError(`image reference "${ref}": tag "${tag}" may only contain letters, digits, '_', '.' and '-'`);
+  }
+  return [rest.slice(0, colon), tag];
 }
 
 function parseRegistryRef(ref: string): RegistryReference {
@@ -84,15 +88,8 @@ function parseRegistryRef(ref: string): RegistryReference {
     digest = d;
     rest = rest.slice(0, at);
   }
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(":");
-  if (colon > rest.lastIndexOf("/")) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG_RE.test(tag)) {
-      throw new CnbError(`image reference "${ref}": tag "${tag}" may only contain letters, digits, '_', '.' and '-'`);
-    }
-  }
+  const [path, explicitTag] = splitTag(rest, ref);
+  rest = path;
   const parts = rest.split("/");
   let registry = DOCKER_HUB;
   const first = parts[0] ?? "";
@@ -116,7 +113,7 @@ function parseRegistryRef(ref: string): RegistryReference {
   }
   const repository = parts.join("/");
   if (repository.length > 255) throw new CnbError(`image reference "${ref}": repository name is longer than 255`);
-  if (!tag && !digest) tag = "latest";
+  const tag = explicitTag ?? (digest ? undefined : "latest");
   return { kind: "registry", registry, repository, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
 }
 

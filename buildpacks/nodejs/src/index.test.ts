@@ -19,13 +19,7 @@ afterAll(async () => mirror?.close());
 const opts = (app: Record<string, string> | string, extra: { platformEnv?: Record<string, string> } = {}) => ({
   app,
   buildpackToml: mirror.buildpackToml,
-  env: {
-    BP_DEPENDENCY_MIRROR: mirror.url,
-    CNB_TARGET_OS: "linux",
-    CNB_TARGET_ARCH: "amd64",
-    // This machine reaches the npm registry through a TLS-inspecting proxy with its own CA.
-    ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
-  },
+  env: mirror.env,
   ...extra,
 });
 const text = (lines: string[]) => lines.join("\n");

@@ -20,12 +20,7 @@ test("a real Node 24 tarball installs and its npm runs npm ci", async () => {
   const r = await runBuild(bp, {
     app: { "package.json": fixture("package.json"), "package-lock.json": fixture("package-lock.v3.json") },
     buildpackToml: mirror.buildpackToml,
-    env: {
-      BP_DEPENDENCY_MIRROR: mirror.url,
-      CNB_TARGET_OS: "linux",
-      CNB_TARGET_ARCH: "amd64",
-      ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
-    },
+    env: mirror.env,
   });
   const node = join(r.layer("node").path, "bin", "node");
   expect(spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim()).toBe("v24.11.1");

@@ -23,6 +23,11 @@ export interface NodeMirror {
   url: string;
   /** buildpack.toml text: the real descriptor with the test inventory. */
   buildpackToml: string;
+  /**
+   * The build env that points the buildpack at this mirror on linux/amd64, plus this
+   * machine's NODE_EXTRA_CA_CERTS (npm reaches its registry through a TLS proxy here).
+   */
+  env: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -127,6 +132,12 @@ export async function startNodeMirror(versions: string[], real: string[] = []): 
   const header = readFileSync(REAL_BUILDPACK_TOML, "utf8").split("[[metadata.dependencies]]")[0]!;
   return {
     url: `http://127.0.0.1:${port}`,
+    env: {
+      BP_DEPENDENCY_MIRROR: `http://127.0.0.1:${port}`,
+      CNB_TARGET_OS: "linux",
+      CNB_TARGET_ARCH: "amd64",
+      ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
+    },
     buildpackToml: `${header}${entries.join("\n")}`,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -18,6 +18,7 @@ import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/pr
 import { join, resolve } from "node:path";
 import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
+import { pruneCacheKind, useCacheEntry } from "../cache-prune.js";
 import { canonicalOciManifest, hostPlatform } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
 import { OciLayout } from "../oci/layout.js";
@@ -191,7 +192,10 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     );
   }
 
-  const buildCacheDir = resolve(opts.cacheDir ?? join(cache, "build-cache", hash(appDir, builder.id)));
+  const cacheName = hash(appDir, builder.id);
+  const buildCaches = opts.cacheDir ? undefined : resolve(cache, "build-cache"); // ours to bound; a --cache-dir is the user's
+  const buildCacheDir = resolve(opts.cacheDir ?? join(cache, "build-cache", cacheName));
+  if (buildCaches) await useCacheEntry(buildCaches, cacheName);
   await chownTree(buildCacheDir, builder.uid, builder.gid);
   const tmpRoot = join(cache, "tmp");
   await mkdir(tmpRoot, { recursive: true });
@@ -337,6 +341,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   } finally {
     await view?.release();
     await rm(work, { recursive: true, force: true });
+    if (buildCaches) await pruneCacheKind("buildCaches", buildCaches, { keep: cacheName, onProgress: say });
   }
 }
 

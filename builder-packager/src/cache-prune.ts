@@ -1,0 +1,357 @@
+/**
+ * Keeps cnbkit's cache directories bounded: each one holds entries (one child dir per key:
+ * an unpacked image, a compiled executable, a build cache) that are cheap to recreate but
+ * large (~0.5 GB rootfs, ~112 MB executables), so without a bound they fill the disk.
+ *
+ * The policy is least-recently-used, by count and optionally by size:
+ * - Using an entry (a hit or a new one) sets its dir's mtime to now and leaves a marker
+ *   `<root>/.in-use/<name>.<pid>`. An entry counts as in use while a process that used it
+ *   is alive: a rootfs is the lower dir of a running build's overlay or a hardlink copy
+ *   for as long as that process lives, so process lifetime is the safe granularity.
+ * - Pruning runs after a new entry was made, never on a hit. It keeps the entry just made,
+ *   every entry in use, then the most recently used ones while the bounds allow.
+ * - An entry is taken only under its lock (`<name>.lock`, {@link withDirLock}), which
+ *   {@link useCacheEntry} also holds while it records a hit, so a concurrent process never
+ *   has its entry pulled away between "it is there" and "I use it".
+ * - Deletion renames the entry to `.trash-<name>-<pid>-<time>` first, then removes it: a crash
+ *   halfway leaves a trash dir (removed by the next prune), never a half-deleted entry that
+ *   a later hit would take for a whole one. `.tmp-*` dirs and locks of dead processes go too.
+ */
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { withDirLock } from "./base/dir-lock.js";
+
+const IN_USE = ".in-use";
+
+/** Bounds of one cache dir; a missing bound does not limit. */
+export interface CacheBounds {
+  /** Keep at most this many entries. */
+  maxEntries?: number;
+  /** Keep at most this many bytes (disk usage) of entries. */
+  maxBytes?: number;
+}
+
+/** Options of {@link pruneCache}. */
+export interface PruneOptions extends CacheBounds {
+  /** The entry just made or used: never removed, whatever the bounds say. */
+  keep?: string;
+}
+
+/** What {@link pruneCache} removed. */
+export interface PruneResult {
+  /** Names of the evicted entries, least recently used first. */
+  evicted: string[];
+  /** Disk usage of the evicted entries, in bytes. */
+  bytes: number;
+  /** Leftovers of dead processes removed (`.trash-*`, `.tmp-*`, stale locks and markers). */
+  leftovers: number;
+}
+
+/** The lock dir of entry `name`: the one {@link useCacheEntry} and {@link pruneCache} take, and creators should hold. */
+export function cacheEntryLock(root: string, name: string): string {
+  return `${join(root, name)}.lock`;
+}
+
+/**
+ * Records that this process uses entry `name` now: bumps its last-used time and marks it in
+ * use. Call it while holding {@link cacheEntryLock} (e.g. right after renaming a new entry
+ * into place), or before the entry exists.
+ */
+export async function markCacheEntryUsed(root: string, name: string): Promise<void> {
+  await mkdir(join(root, IN_USE), { recursive: true });
+  await writeFile(join(root, IN_USE, `${name}.${process.pid}`), processIdentity(process.pid) ?? "");
+  const now = new Date();
+  await utimes(join(root, name), now, now).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ENOENT") throw err;
+  });
+}
+
+/**
+ * Takes entry `name` for this process if `present(dir)` says it is complete (or when no
+ * `present` is given): under the entry's lock, so a concurrent prune cannot remove it
+ * between the check and the mark. Returns false, marking nothing, for a miss.
+ *
+ * @example
+ * if (await useCacheEntry(root, key, (dir) => existsSync(join(dir, "config.json")))) return hit();
+ */
+export async function useCacheEntry(
+  root: string,
+  name: string,
+  present?: (dir: string) => boolean | Promise<boolean>,
+): Promise<boolean> {
+  const dir = join(root, name);
+  if (present && !(await present(dir))) return false; // a miss needs no lock
+  await mkdir(root, { recursive: true });
+  return withDirLock(cacheEntryLock(root, name), async () => {
+    if (present && !(await present(dir))) return false;
+    await markCacheEntryUsed(root, name);
+    return true;
+  });
+}
+
+/**
+ * Removes the least recently used entries of `root` beyond the bounds, skipping `keep` and
+ * entries in use, and the leftovers of dead processes. Entries in use still count toward
+ * the bounds, so older idle entries make room for them.
+ *
+ * @example
+ * const r = await pruneCache(join(cache, "sea"), { maxEntries: 12, keep: key });
+ */
+export async function pruneCache(root: string, options: PruneOptions = {}): Promise<PruneResult> {
+  const result: PruneResult = { evicted: [], bytes: 0, leftovers: 0 };
+  const names = await readdir(root).catch(() => [] as string[]);
+  result.leftovers += await removeLeftovers(root, names);
+  const { used: inUse, removed } = await liveUsers(root);
+  result.leftovers += removed;
+  const maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  const sized = options.maxBytes !== undefined;
+
+  const entries: { name: string; used: number; size: number; pinned: boolean }[] = [];
+  for (const name of names) {
+    if (name.startsWith(".") || name.endsWith(".lock")) continue;
+    const st = await stat(join(root, name)).catch(() => undefined);
+    if (!st?.isDirectory()) continue;
+    const size = sized ? diskUsage(join(root, name)) : 0;
+    entries.push({ name, used: st.mtimeMs, size, pinned: name === options.keep || inUse.has(name) });
+  }
+  entries.sort((a, b) => b.used - a.used || a.name.localeCompare(b.name));
+  let count = 0;
+  let bytes = 0;
+  for (const e of entries.filter((e) => e.pinned)) {
+    count++;
+    bytes += e.size;
+  }
+  // Strict LRU: once an entry does not fit, it and every older idle entry go.
+  let full = false;
+  const victims: string[] = [];
+  for (const e of entries) {
+    if (e.pinned) continue;
+    full ||= count + 1 > maxEntries || bytes + e.size > maxBytes;
+    if (full) victims.push(e.name);
+    else {
+      count++;
+      bytes += e.size;
+    }
+  }
+  for (const name of victims.reverse()) {
+    const trash = await tryLocked(cacheEntryLock(root, name), async () => {
+      if ((await liveUsers(root)).used.has(name)) return undefined; // used since we looked
+      const to = join(root, `.trash-${name}-${process.pid}-${Date.now()}`);
+      try {
+        await rename(join(root, name), to);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined; // another prune took it
+        throw err;
+      }
+      return to;
+    });
+    if (trash === undefined) continue;
+    result.bytes += diskUsage(trash);
+    await rm(trash, { recursive: true, force: true });
+    result.evicted.push(name);
+  }
+  return result;
+}
+
+/** The cnbkit caches that {@link pruneCacheKind} bounds, with their env variables and defaults. */
+export const CACHE_KINDS = {
+  rootfs: { env: "CNBKIT_CACHE_MAX_ROOTFS", maxEntries: 6, one: "unpacked image", many: "unpacked images" },
+  sea: { env: "CNBKIT_CACHE_MAX_SEA", maxEntries: 12, one: "compiled executable", many: "compiled executables" },
+  buildCaches: { env: "CNBKIT_CACHE_MAX_BUILD_CACHES", maxEntries: 20, one: "build cache", many: "build caches" },
+} as const;
+
+/** One of {@link CACHE_KINDS}. */
+export type CacheKind = keyof typeof CACHE_KINDS;
+
+/**
+ * The bounds of a cnbkit cache from the environment: `<VAR>` is a count (default per kind),
+ * `<VAR>_SIZE` an optional total size such as `20G` (K, M, G, T are powers of 1024). A value
+ * that does not parse is reported through `warn` and the default is used: a cache setting
+ * must not fail a build that already succeeded.
+ *
+ * @example
+ * cacheBounds("rootfs", { CNBKIT_CACHE_MAX_ROOTFS: "3", CNBKIT_CACHE_MAX_ROOTFS_SIZE: "10G" }); // { maxEntries: 3, maxBytes: 10737418240 }
+ */
+export function cacheBounds(
+  kind: CacheKind,
+  env: Record<string, string | undefined> = process.env,
+  warn?: (line: string) => void,
+): CacheBounds {
+  const spec = CACHE_KINDS[kind];
+  const bounds: CacheBounds = { maxEntries: spec.maxEntries };
+  const count = env[spec.env]?.trim();
+  if (count) {
+    if (/^\d+$/.test(count)) bounds.maxEntries = Number(count);
+    else warn?.(`${spec.env}=${count} is not a whole number; keeping at most ${spec.maxEntries} ${spec.many}`);
+  }
+  const size = env[`${spec.env}_SIZE`]?.trim();
+  if (size) {
+    const bytes = parseSize(size);
+    if (bytes !== undefined) bounds.maxBytes = bytes;
+    else warn?.(`${spec.env}_SIZE=${size} is not a size such as 500M or 20G; not bounding ${spec.many} by size`);
+  }
+  return bounds;
+}
+
+/**
+ * Prunes the cnbkit cache `root` of `kind` with the bounds from the environment and reports
+ * an eviction in one line ("Pruned 2 unpacked images (1.2 GiB) from the cache"). Never
+ * throws: a cache that could not be pruned is reported, not fatal.
+ *
+ * @example
+ * await pruneCacheKind("rootfs", join(cache, "rootfs-by-digest"), { keep: key, onProgress: console.error });
+ */
+export async function pruneCacheKind(
+  kind: CacheKind,
+  root: string,
+  options: { keep?: string; onProgress?: (line: string) => void; env?: Record<string, string | undefined> } = {},
+): Promise<PruneResult | undefined> {
+  const spec = CACHE_KINDS[kind];
+  try {
+    const r = await pruneCache(root, { ...cacheBounds(kind, options.env, options.onProgress), keep: options.keep });
+    const n = r.evicted.length;
+    if (n > 0)
+      options.onProgress?.(`Pruned ${n} ${n === 1 ? spec.one : spec.many} (${formatBytes(r.bytes)}) from the cache`);
+    return r;
+  } catch (err) {
+    options.onProgress?.(`Could not prune ${spec.many} in ${root}: ${err instanceof Error ? err.message : err}`);
+    return undefined;
+  }
+}
+
+/** "1.2 GiB", "85.0 MiB", "12 KiB", "10 B". */
+export function formatBytes(n: number): string {
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  if (n < 1024) return `${n} B`;
+  let v = n;
+  let unit = "B";
+  for (const u of units) {
+    if (v < 1024) break;
+    v /= 1024;
+    unit = u;
+  }
+  return unit === "KiB" ? `${Math.round(v)} ${unit}` : `${v.toFixed(1)} ${unit}`;
+}
+
+function parseSize(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text);
+  if (!m) return undefined;
+  const power = " KMGT".indexOf((m[2] || " ").toUpperCase());
+  return Math.floor(Number(m[1]) * 1024 ** power);
+}
+
+/** Runs `fn` holding `lockDir`, or returns undefined at once when a live process holds it (a stale lock is taken over). */
+async function tryLocked<T>(lockDir: string, fn: () => Promise<T | undefined>): Promise<T | undefined> {
+  const busy = Symbol("busy");
+  try {
+    return await withDirLock(lockDir, fn, {
+      onWait: () => {
+        throw busy; // withDirLock calls this instead of waiting, before it holds anything
+      },
+    });
+  } catch (err) {
+    if (err === busy) return undefined;
+    throw err;
+  }
+}
+
+/** Removes `.trash-*` and `.tmp-*` dirs of dead processes and stale locks; returns how many. */
+async function removeLeftovers(root: string, names: string[]): Promise<number> {
+  let removed = 0;
+  for (const name of names) {
+    if (name.startsWith(".trash-") || name.startsWith(".tmp-")) {
+      const pid = Number(/-(\d+)-\d+$/.exec(name)?.[1]);
+      if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+      await rm(join(root, name), { recursive: true, force: true });
+      removed++;
+    } else if (name.endsWith(".lock")) {
+      // Taking a stale lock removes it; a live one is left to its owner.
+      if ((await tryLocked(join(root, name), async () => true)) === true) removed++;
+    }
+  }
+  return removed;
+}
+
+/** Names of entries some live process marked in use; removes (and counts) the markers of dead ones. */
+async function liveUsers(root: string): Promise<{ used: Set<string>; removed: number }> {
+  const dir = join(root, IN_USE);
+  const used = new Set<string>();
+  let removed = 0;
+  for (const marker of await readdir(dir).catch(() => [] as string[])) {
+    const dot = marker.lastIndexOf(".");
+    const pid = Number(marker.slice(dot + 1));
+    if (dot > 0 && Number.isInteger(pid) && pid > 0) {
+      let identity: string;
+      try {
+        identity = readFileSync(join(dir, marker), "utf8");
+      } catch {
+        continue; // removed meanwhile by another prune
+      }
+      if (isAlive(pid, identity)) {
+        used.add(marker.slice(0, dot));
+        continue;
+      }
+    }
+    await rm(join(dir, marker), { force: true });
+    removed++;
+  }
+  return { used, removed };
+}
+
+/**
+ * Whether `pid` runs, and is the process that wrote `identity` (its boot and start time):
+ * a marker left before a reboot must not pin an entry because its pid was reused.
+ */
+function isAlive(pid: number, identity?: string): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  if (!identity) return true;
+  const now = processIdentity(pid);
+  return now === undefined || now === identity;
+}
+
+function processIdentity(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): state is field 3, starttime 22.
+    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return start ? `${boot} ${start}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Disk usage of a tree in bytes (allocated blocks; hardlinked files once), like `du -s`. */
+export function diskUsage(path: string): number {
+  const seen = new Set<string>();
+  let total = 0;
+  // Synchronous: an unpacked rootfs has tens of thousands of entries, and a thread-pool round
+  // trip per lstat made the walk several times slower.
+  const walk = (p: string) => {
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (!st.isDirectory() && st.nlink > 1) {
+      const id = `${st.dev}:${st.ino}`;
+      if (seen.has(id)) return;
+      seen.add(id);
+    }
+    total += st.blocks * 512;
+    if (!st.isDirectory()) return;
+    let names: string[] = [];
+    try {
+      names = readdirSync(p);
+    } catch {
+      // removed meanwhile (a concurrent prune) or unreadable: count what we saw
+    }
+    for (const name of names) walk(join(p, name));
+  };
+  walk(path);
+  return total;
+}

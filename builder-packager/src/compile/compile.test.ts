@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, readlink, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, readlink, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CnbError } from "@cnbkit/framework";
+import { cnbkitCacheDir } from "../cache-dir.js";
 import { type CompiledTarget, compileBuildpack, elfMachine } from "./compile.js";
 import { NODE_VERSION } from "./node-runtime.js";
 
@@ -124,6 +125,17 @@ describe("compileBuildpack", () => {
     expect(await sha256(out1["linux/amd64"]?.main as string)).not.toBe(
       await sha256(out1["linux/arm64"]?.main as string),
     );
+  });
+
+  test("the cached executables are marked used by this process, for the cache's LRU pruning", async () => {
+    const seaRoot = join(cnbkitCacheDir(), "sea");
+    const mine = (await readdir(join(seaRoot, ".in-use"))).filter((m) => m.endsWith(`.${process.pid}`));
+    const keys = mine.map((m) => m.slice(0, m.lastIndexOf(".")));
+    expect(keys).toHaveLength(2);
+    const cached = await Promise.all(keys.map((k) => sha256(join(seaRoot, k, "main"))));
+    const written = await Promise.all(Object.values(out2).map((t) => sha256(t.main)));
+    expect(cached.sort()).toEqual(written.sort());
+    for (const k of keys) expect((await stat(join(seaRoot, k))).mtimeMs).toBeGreaterThan(Date.now() - 600_000);
   });
 
   test("rejects unknown targets and a missing entry with one-line errors", async () => {

@@ -9,9 +9,11 @@
  * copy of a ~115 MB file.
  */
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, rename, rm, stat, symlink } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rename, rm, stat, symlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
+import { withDirLock } from "../base/dir-lock.js";
+import { cacheEntryLock, markCacheEntryUsed, pruneCacheKind, useCacheEntry } from "../cache-prune.js";
 import { cnbkitCacheDir } from "../cache-dir.js";
 import { bundleBuildpack } from "./bundle.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch } from "./node-runtime.js";
@@ -101,13 +103,29 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
     // builder or a second package of an unchanged buildpack reuses it instead of
     // injecting another 100 MB binary.
     const key = createHash("sha256").update(`${runtime.version}\0${arch}\0`).update(bundle.code).digest("hex");
-    const cached = join(options.cacheDir ?? cnbkitCacheDir(), "sea", key, "main");
-    if (await isFile(cached)) {
+    const seaRoot = join(options.cacheDir ?? cnbkitCacheDir(), "sea");
+    const cached = join(seaRoot, key, "main");
+    // Hits and new entries are marked used, under the entry's lock, so a concurrent prune
+    // (cache-prune.ts, CNBKIT_CACHE_MAX_SEA) never removes one between the check and the copy.
+    if (await useCacheEntry(seaRoot, key, (dir) => isFile(join(dir, "main")))) {
       progress({ step: "sea", target, message: `Reusing ${main} (script unchanged, Node.js ${runtime.version})` });
     } else {
       progress({ step: "sea", target, message: `Writing ${main} (Node.js ${runtime.version})` });
-      await mkdir(join(cached, ".."), { recursive: true });
-      await buildSea({ script: bundle.code, runner: runner.node, executable: runtime.stripped, output: cached });
+      await mkdir(seaRoot, { recursive: true });
+      await withDirLock(cacheEntryLock(seaRoot, key), async () => {
+        if (!(await isFile(cached))) {
+          // Under the lock nobody else writes this entry: a `.sea-*` in it is a crashed build's.
+          const dir = join(seaRoot, key);
+          await mkdir(dir, { recursive: true });
+          for (const name of await readdir(dir)) {
+            if (name.startsWith(".sea-")) await rm(join(dir, name), { recursive: true, force: true });
+          }
+          await buildSea({ script: bundle.code, runner: runner.node, executable: runtime.stripped, output: cached });
+        }
+        await markCacheEntryUsed(seaRoot, key);
+      });
+      const prune = (message: string) => progress({ step: "sea", target, message });
+      await pruneCacheKind("sea", seaRoot, { keep: key, onProgress: prune });
     }
     await copyFile(cached, `${main}.tmp-${process.pid}`);
     await rename(`${main}.tmp-${process.pid}`, main);

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, readlink, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -65,10 +65,39 @@ test("applies layers with whiteouts, owners, modes and links, and caches by dige
   expect((await stat(join(r, "hard"))).ino).toBe((await stat(join(r, "a/f2"))).ino);
   expect(first.config.rootfs.diff_ids).toHaveLength(2);
 
+  // Both the new entry and a hit are marked used, for the cache's LRU pruning.
+  const root = join(cacheDir, "rootfs-by-digest");
+  const key = first.digest.replace(":", "-");
+  expect(await readdir(join(root, ".in-use"))).toEqual([`${key}.${process.pid}`]);
+  const longAgo = new Date(Date.now() - 86_400_000);
+  await utimes(join(root, key), longAgo, longAgo);
+
   const again = await unpackImage(`oci:${layoutDir}:t`, { cacheDir });
   expect(again.cached).toBe(true);
   expect(again.rootfs).toBe(first.rootfs);
   expect(again.digest).toBe(first.digest);
+  expect((await stat(join(root, key))).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+});
+
+test("a new entry prunes the least recently used unpacked images beyond CNBKIT_CACHE_MAX_ROOTFS", async () => {
+  const dir = join(work, "cache-prune");
+  const root = join(dir, "rootfs-by-digest");
+  for (const [i, name] of ["sha256-old1", "sha256-old2"].entries()) {
+    await mkdir(join(root, name, "rootfs"), { recursive: true });
+    const t = new Date(Date.now() - (i + 1) * 3_600_000);
+    await utimes(join(root, name), t, t);
+  }
+  const saved = process.env.CNBKIT_CACHE_MAX_ROOTFS;
+  process.env.CNBKIT_CACHE_MAX_ROOTFS = "2";
+  try {
+    const lines: string[] = [];
+    const u = await unpackImage(`oci:${layoutDir}:t`, { cacheDir: dir, onProgress: (l) => lines.push(l) });
+    expect(lines.at(-1)).toMatch(/^Pruned 1 unpacked image \(\d+ KiB\) from the cache$/);
+    expect((await readdir(root)).sort()).toEqual([".in-use", u.digest.replace(":", "-"), "sha256-old1"]);
+  } finally {
+    if (saved === undefined) delete process.env.CNBKIT_CACHE_MAX_ROOTFS;
+    else process.env.CNBKIT_CACHE_MAX_ROOTFS = saved;
+  }
 });
 
 test("parallel callers unpack one digest once", async () => {

@@ -11,6 +11,8 @@
  * The cache entry `<cache>/rootfs-by-digest/<algo>-<hex>/` holds `rootfs/` and the image
  * `config.json`. It is written in a temp dir and renamed into place when complete, under a
  * lock dir, so a crash never leaves a half-unpacked rootfs and parallel callers unpack once.
+ * The cache is bounded (least recently used entries go, never one in use: `cache-prune.ts`,
+ * `CNBKIT_CACHE_MAX_ROOTFS`).
  */
 import { spawn, spawnSync } from "node:child_process";
 import {
@@ -33,6 +35,7 @@ import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
+import { markCacheEntryUsed, pruneCacheKind, useCacheEntry } from "../cache-prune.js";
 import { withDirLock } from "../base/dir-lock.js";
 import { digestHex } from "../oci/digest.js";
 import type { Descriptor, ImageConfig, Platform } from "../oci/image.js";
@@ -86,11 +89,13 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
     digest,
     cached,
   });
-  if (existsSync(join(target, "config.json"))) return done(true);
+  // Hits and new entries are marked used (cache-prune.ts), so pruning keeps the entries that
+  // running builds and apps sit on and evicts the least recently used ones.
+  if (await useCacheEntry(root, key, (dir) => existsSync(join(dir, "config.json")))) return done(true);
   await mkdir(root, { recursive: true });
   let unpacked = false;
   await withDirLock(`${target}.lock`, async () => {
-    if (existsSync(join(target, "config.json"))) return;
+    if (existsSync(join(target, "config.json"))) return markCacheEntryUsed(root, key);
     for (const name of await readdir(root)) {
       if (name.startsWith(`.tmp-${key}-`)) await rm(join(root, name), { recursive: true, force: true });
     }
@@ -101,11 +106,13 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
       await applyLayers(source, resolved, join(tmp, "rootfs"), options.onProgress);
       await writeAtomic(join(tmp, "config.json"), JSON.stringify(resolved.config));
       await rename(tmp, target);
+      await markCacheEntryUsed(root, key);
       unpacked = true;
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
   });
+  if (unpacked) await pruneCacheKind("rootfs", root, { keep: key, onProgress: options.onProgress });
   return done(!unpacked);
 }
 

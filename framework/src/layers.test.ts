@@ -125,6 +125,38 @@ describe("cached", () => {
     expect(parseLayerToml(await readFile(join(dir, "app.toml"), "utf8"), "x").types.launch).toBe(true);
   });
 
+  test("ensureContents fills a layer reused from the image again, with build set, and keeps its key", async () => {
+    const launchOnly = { launch: true, cache: false };
+    const fills: string[] = [];
+    const fill = async (l: { path: string; metadata: Record<string, unknown> }) => {
+      fills.push(l.path);
+      await writeFile(join(l.path, "bin"), "node");
+      l.metadata.npm = "10.9.4";
+    };
+    const first = layers();
+    await first.cached("node", { types: launchOnly, key: { version: "24" }, fill });
+    await first.finish();
+    await stripTypes("node");
+    await rm(join(dir, "node"), { recursive: true });
+
+    const second = layers();
+    const layer = await second.cached("node", { types: launchOnly, key: { version: "24" }, fill });
+    expect(layer.reusedFromImage).toBe(true);
+    expect(layer.metadata.npm).toBe("10.9.4");
+    expect(fills).toHaveLength(1);
+    await layer.ensureContents();
+    expect(fills).toHaveLength(2);
+    expect(layer.reusedFromImage).toBe(false);
+    expect(layer.state).toEqual({ kind: "reset", reason: "its files are needed in this build" });
+    expect(await readFile(join(dir, "node", "bin"), "utf8")).toBe("node");
+    await layer.ensureContents();
+    expect(fills).toHaveLength(2);
+    await second.finish();
+    const toml = parseLayerToml(await readFile(join(dir, "node.toml"), "utf8"), "x");
+    expect(toml.types).toEqual({ build: true, launch: true, cache: false });
+    expect(toml.metadata["cache-key"]).toEqual({ version: "24" });
+  });
+
   test("a build or cache layer whose directory was not restored is rebuilt", async () => {
     await writeFile(join(dir, "jdk.toml"), '[metadata.cache-key]\nversion = "21"\n');
     const layer = await layers().cached("jdk", { types: { build: true }, key: { version: "21" }, fill: () => {} });

@@ -73,12 +73,43 @@ export class Layer {
     types: Partial<LayerTypes>,
     /** The key stored with the layer (cached layers only). */
     readonly key: LayerKey | undefined,
-    /** True when the lifecycle will reuse the previous image's layer: the directory must not exist. */
-    readonly reusedFromImage: boolean,
+    reusedFromImage: boolean,
     self: () => Promise<string>,
+    /** Fills the layer after all (see {@link ensureContents}); set by {@link Layers.cached}. */
+    private readonly refill?: (layer: Layer) => Promise<void>,
   ) {
     this.types = { build: types.build ?? false, launch: types.launch ?? false, cache: types.cache ?? false };
     this.execD = new ExecDPrograms(path, self, () => this.assertWritable());
+    this.#reusedFromImage = reusedFromImage;
+  }
+
+  #reusedFromImage: boolean;
+
+  /** True when the lifecycle will reuse the previous image's layer: the directory must not exist. */
+  get reusedFromImage(): boolean {
+    return this.#reusedFromImage;
+  }
+
+  /**
+   * Makes the layer's files exist in this build. A launch-only layer reused from the previous
+   * image has none here (the lifecycle restores only its TOML); when the build needs its
+   * files after all (say, to run the Node.js it holds because the dependencies changed), this
+   * fills it again and `build` becomes true, so later buildpacks see it too. Otherwise a no-op.
+   *
+   * Why not cache the layer instead: a cached layer is restored (untarred) and exported
+   * (tarred and hashed) on every build, hundreds of MB for a runtime, even when nothing runs.
+   *
+   * @example
+   * const node = await ctx.layers.cached("node", { types: { launch: true, cache: false }, key, fill });
+   * if (mustInstallDependencies) await node.ensureContents(); // now node/bin/npm exists
+   */
+  async ensureContents(): Promise<void> {
+    if (!this.#reusedFromImage) return;
+    if (!this.refill) throw new CnbError(`layer ${this.name}: cannot be filled again here`);
+    this.#reusedFromImage = false;
+    this.state = { kind: "reset", reason: "its files are needed in this build" };
+    this.types.build = true;
+    await this.refill(this);
   }
 
   private assertWritable(): void {
@@ -161,7 +192,12 @@ export class Layers {
         state = { kind: "reset", reason: "contents were not restored" };
       }
     }
-    const layer = new Layer(name, dir, state, types, options.key, reusedFromImage, this.self);
+    const refill = async (l: Layer) => {
+      this.log.detail(`Rebuilding ${name}: ${l.state.kind === "reset" ? l.state.reason : "needed"}`);
+      await this.prepare(name);
+      await this.fill(l, options.fill);
+    };
+    const layer = new Layer(name, dir, state, types, options.key, reusedFromImage, this.self, refill);
     if (state.kind === "restored" && stored) {
       const { [CACHE_KEY_FIELD]: _key, ...rest } = stored;
       layer.metadata = rest;

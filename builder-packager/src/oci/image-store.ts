@@ -42,6 +42,12 @@ export interface ImageSource {
   config(platform?: Platform): Promise<ImageConfig>;
   /** A verified stream of a blob. */
   blob(digest: Digest): Promise<Readable>;
+  /**
+   * The local file holding a blob, when the source is an OCI layout on this machine: a
+   * layout sink can hardlink it instead of copying (blobs are content-addressed and never
+   * written in place).
+   */
+  blobFile?(digest: Digest): Promise<string | undefined>;
 }
 
 /** Write access to an image location. */
@@ -52,7 +58,12 @@ export interface ImageSink {
   putBlob(
     desc: Descriptor,
     open: () => Promise<Readable>,
-    options?: { mountFrom?: RegistryReference; onProgress?: (done: number, total: number) => void },
+    options?: {
+      mountFrom?: RegistryReference;
+      /** A local file with the blob (see {@link ImageSource.blobFile}). */
+      linkFrom?: string;
+      onProgress?: (done: number, total: number) => void;
+    },
   ): Promise<PutBlobResult>;
   /** Stores manifest/index bytes as-is; `tag` names it (else it is stored by digest only). */
   putManifest(bytes: Buffer, mediaType: string, tag?: string): Promise<Descriptor>;
@@ -126,6 +137,7 @@ export async function openImageSource(ref: string | ImageReference, options: Sto
       image: async (platform) => resolveImage(src, await src.manifest(), platform),
       config: async (platform) => (await src.image(platform)).config,
       blob: (digest) => layout.blobStream(digest),
+      blobFile: async (digest) => ((await layout.hasBlob(digest)) ? layout.blobPath(digest) : undefined),
     };
     return src;
   }
@@ -157,6 +169,7 @@ export async function openImageSink(ref: string | ImageReference, options: Store
       hasBlob: (d) => layout.hasBlob(d),
       async putBlob(desc, open, opts) {
         if (await layout.hasBlob(desc.digest)) return "exists";
+        if (opts?.linkFrom && (await layout.linkBlob(opts.linkFrom, desc))) return "uploaded";
         let done = 0;
         const counter = new Transform({
           transform(chunk: Buffer, _e, cb) {
@@ -280,8 +293,10 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
   const result: CopyResult = { descriptor: undefined as unknown as Descriptor, uploaded: 0, existing: 0, mounted: 0 };
   const mountFrom = source.ref.kind === "registry" ? source.ref : undefined;
   await mapLimit(list, options.concurrency ?? 3, async (d) => {
+    const linkFrom = await source.blobFile?.(d.digest);
     const how = await sink.putBlob(d, () => source.blob(d.digest), {
       mountFrom,
+      ...(linkFrom ? { linkFrom } : {}),
       onProgress: (n) => {
         done.set(d.digest, n);
         report();

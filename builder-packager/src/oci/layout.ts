@@ -7,7 +7,7 @@
  * processes may lose each other's tags (last rename wins); blobs are never corrupted.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { access, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { access, link, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -172,6 +172,25 @@ export class OciLayout {
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
+    }
+  }
+
+  /**
+   * Hardlinks `file`, a blob of another local layout, in as `desc` when both are on one
+   * filesystem and its size matches; false (nothing done) otherwise, so the caller copies.
+   * Saves copying hundreds of MB between layouts; content-addressed blobs are never written
+   * in place, so sharing the inode is safe.
+   */
+  async linkBlob(file: string, desc: { digest: string; size: number }): Promise<boolean> {
+    const st = await stat(file).catch(() => undefined);
+    if (!st?.isFile() || st.size !== desc.size) return false;
+    await mkdir(this.blobDir, { recursive: true });
+    try {
+      await link(file, this.blobPath(desc.digest));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") return true;
+      return false;
     }
   }
 

@@ -19,12 +19,13 @@ import { join, resolve } from "node:path";
 import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
 import { pruneCacheKind, useCacheEntry } from "../cache-prune.js";
-import { canonicalOciManifest, hostPlatform } from "../oci/image.js";
+import { canonicalOciManifest, hostPlatform, type ImageConfig } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
 import { OciLayout } from "../oci/layout.js";
 import { parseReference } from "../oci/reference.js";
 import { RegistryClient } from "../oci/registry.js";
-import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
+import { appMetadata } from "./app-image.js";
+import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
 import { BuildFailureTracker, exitMessage, type GroupBuildpack } from "./lifecycle-exit.js";
 import { openRootfsView } from "./rootfs-view.js";
 import { ownedPrefix, STALE_PREFIXES, sweepStale } from "./stale.js";
@@ -242,13 +243,23 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
         ? `${runParsed.registry}/${runParsed.repository}:${runParsed.tag ?? "latest"}`
         : `${RUN_NAME}:latest`;
     const appName = `${APP_NAME}:${outTag}`;
+    // Both images go in sparse (see placeImage): the run image without layers, the previous
+    // image with only its SBOM layer, which the analyzer reads to restore launch SBOMs.
     say(`Placing run image ${runImage}`);
-    await placeImage(runSource, join(repo, layoutPathOf(runName)), runName.slice(runName.lastIndexOf(":") + 1));
+    await placeImage(
+      runSource,
+      join(repo, layoutPathOf(runName)),
+      runName.slice(runName.lastIndexOf(":") + 1),
+      () => false,
+    );
     const appPath = join(repo, layoutPathOf(appName));
-    const previous = await openImageSource(opts.output).catch(() => undefined);
+    let previous = await openImageSource(opts.output).catch(() => undefined);
     if (previous && (await previous.manifest().catch(() => undefined))) {
       say(`Previous image ${opts.output}`);
-      await placeImage(previous, appPath, outTag);
+      const sbom = previousSbomLayer(await previous.config());
+      await placeImage(previous, appPath, outTag, (_, diffId) => diffId === sbom);
+    } else {
+      previous = undefined;
     }
     await chownLayoutDirs(repo, uid, gid);
     mounts.push({ source: repo, destination: "/layout-repo" });
@@ -326,6 +337,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     // lifecycle's Docker media types, which changes the manifest.
     // The lifecycle's manifest is re-encoded as canonical OCI JSON first, so the same app
     // gives the same digest whether its layers were new (cold) or reused (rebuild).
+    await reclaimLayout(appPath);
     const exportLayout = await OciLayout.open(appPath);
     const lifecycleManifest = await exportLayout.resolve(outTag).catch(() => exportLayout.resolve());
     let exportedRef = `oci:${appPath}@${lifecycleManifest.digest}`;
@@ -334,7 +346,9 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
       await exportLayout.putBlob(canonical.bytes, { mediaType: canonical.descriptor.mediaType });
       exportedRef = `oci:${appPath}@${canonical.descriptor.digest}`;
     }
-    const exported = await openImageSource(exportedRef);
+    // The run image's layers and the reused app layers were never placed: they come from
+    // where they are.
+    const exported = withBlobsFrom(await openImageSource(exportedRef), previous ? [runSource, previous] : [runSource]);
     say(`Writing ${opts.output}`);
     const { descriptor } = await copyImage(exported, await openImageSink(opts.output), { tag: outTag });
     return { image: opts.output, digest: descriptor.digest, reusedLayers: reused, cacheDir: buildCacheDir };
@@ -342,6 +356,15 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     await view?.release();
     await rm(work, { recursive: true, force: true });
     if (buildCaches) await pruneCacheKind("buildCaches", buildCaches, { keep: cacheName, onProgress: say });
+  }
+}
+
+/** The diffID of the previous image's launch-SBOM layer, if it is an app image with one. */
+function previousSbomLayer(config: ImageConfig): string | undefined {
+  try {
+    return appMetadata(config, "previous image").lifecycle.sbom?.sha;
+  } catch {
+    return undefined;
   }
 }
 

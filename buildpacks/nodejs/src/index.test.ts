@@ -93,7 +93,8 @@ describe("a lone server.js", () => {
     const env = r.launchEnv("web");
     expect(env.NODE_ENV).toBe("production");
     expect(env.NODE_HOME).toBe(r.layer("node").path);
-    expect(r.layer("node").toml?.types).toEqual({ build: true, launch: true, cache: true });
+    // Launch-only: nothing runs Node at build time after this buildpack (see the rebuild tests).
+    expect(r.layer("node").toml?.types).toEqual({ build: false, launch: true, cache: false });
     expect(existsSync(join(r.layer("node").path, "bin", "node"))).toBe(true);
     expect(r.layer("node_exec_d").files).toEqual(["exec.d/node-memory"]);
     expect(statSync(join(r.layer("node_exec_d").path, "exec.d", "node-memory")).size).toBeLessThan(4096);
@@ -101,11 +102,23 @@ describe("a lone server.js", () => {
     expect(cdx.components[0]?.purl).toMatch(/^pkg:generic\/node@24\.11\.1\?checksum=[0-9a-f]{64}/);
     expect(cdx.components[0]?.cpe).toBe("cpe:2.3:a:nodejs:node.js:24.11.1:*:*:*:*:*:*:*");
   });
-  test("a rebuild reuses the Node layer", async () => {
+  test("a rebuild reuses the Node layer from the previous image: no files restored, none written", async () => {
     const first = await runBuild(bp, opts({ "server.js": "" }));
     const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
     expect(second.layer("node").state.kind).toBe("restored");
+    expect(second.layer("node").reusedFromImage).toBe(true);
+    expect(existsSync(second.layer("node").path)).toBe(false);
     expect(text(second.stdout)).not.toContain("Installing Node.js");
+  });
+
+  test("a later buildpack asking for node at build time gets a cached build layer", async () => {
+    const plan = [
+      { name: "node", metadata: { launch: true } },
+      { name: "node", metadata: { build: true } },
+    ];
+    const r = await runBuild(bp, { ...opts({ "server.js": "" }), plan });
+    expect(r.layer("node").toml?.types).toEqual({ build: true, launch: true, cache: true });
+    expect(r.buildEnv().PATH?.split(":")[0]).toBe(join(r.layer("node").path, "bin"));
   });
 });
 
@@ -117,7 +130,7 @@ describe("npm", () => {
     const out = text(first.stdout);
     expect(out).toContain("Running npm ci --omit=dev");
     const mods = first.layer("node_modules");
-    expect(mods.toml?.types).toEqual({ build: true, launch: true, cache: true });
+    expect(mods.toml?.types).toEqual({ build: false, launch: true, cache: false });
     expect(mods.files).toContain("node_modules/debug/package.json");
     expect(readlinkSync(join(first.app, "node_modules"))).toBe(join(mods.path, "node_modules"));
     expect(first.processes).toEqual([{ type: "web", command: ["node", "index.js"], default: true }]);
@@ -128,6 +141,10 @@ describe("npm", () => {
     expect(second.layer("node_modules").state.kind).toBe("restored");
     expect(text(second.stdout)).toContain("Nothing to install");
     expect(text(second.stdout)).not.toContain("Running npm ci");
+    // A no-op rebuild runs no Node at all: npm's version comes from the node layer's TOML.
+    expect(second.layer("node").reusedFromImage).toBe(true);
+    expect(second.layer("node_modules").reusedFromImage).toBe(true);
+    expect(text(second.stdout)).toMatch(/Using npm \d+\.\d+\.\d+/);
 
     const changed = await runBuild(bp, {
       ...opts({ ...app, "package-lock.json": `${fixture("package-lock.v3.json")}\n` }),
@@ -136,6 +153,10 @@ describe("npm", () => {
     const state = changed.layer("node_modules").state;
     expect(state.kind).toBe("reset");
     expect(state.kind === "reset" && state.reason).toMatch(/^lockfile /);
+    // npm must run, so the reused runtime is installed again first.
+    expect(text(changed.stdout)).toContain("Rebuilding node: its files are needed in this build");
+    expect(changed.layer("node").toml?.types).toEqual({ build: true, launch: true, cache: false });
+    expect(changed.layer("node_modules").files).toContain("node_modules/debug/package.json");
   });
 
   test("a lockfile out of sync with package.json fails with npm's reason in one line", async () => {
@@ -183,7 +204,9 @@ describe("npm", () => {
     expect(r.layer("build_modules").files).toContain("node_modules/ms/package.json");
     expect(r.layer("build_modules").toml?.types).toEqual({ build: true, launch: false, cache: true });
     expect(r.layer("node_modules").files.some((f) => f.startsWith("node_modules/ms/"))).toBe(false);
-    expect(r.layer("node_modules").toml?.types).toEqual({ build: false, launch: true, cache: true });
+    expect(r.layer("node_modules").toml?.types).toEqual({ build: false, launch: true, cache: false });
+    // Build scripts run on every build, so Node is a cached build layer here.
+    expect(r.layer("node").toml?.types).toEqual({ build: true, launch: true, cache: true });
     expect(readlinkSync(join(r.app, "node_modules"))).toBe(join(r.layer("node_modules").path, "node_modules"));
     expect(r.processes).toEqual([{ type: "web", command: ["npm", "start"], default: true }]);
 

@@ -26,7 +26,7 @@ import { lockfileComponents } from "./lockfile-sbom.js";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "./memory.js";
 import { isRealDir, linkNodeModules, moveNodeModules, prepareNodeModules } from "./node-modules-dir.js";
 import { describeNodeVersionRequest, resolveNodeVersion } from "./node-version.js";
-import { choosePackageManager, toolPackage } from "./package-manager.js";
+import { choosePackageManager, type PackageManagerInputs, toolPackage } from "./package-manager.js";
 import { runTool } from "./run.js";
 import { inferStartCommand, START_FILES } from "./start-command.js";
 import { detectWorkspaces, isWorkspaceMember, projectPath } from "./workspaces.js";
@@ -58,7 +58,9 @@ function settings(ctx: { env: Env; platform: { env: Record<string, string> } }):
 async function detect(ctx: DetectContext<NodejsMetadata>): Promise<DetectResult> {
   const proj = projectPath(settings(ctx));
   const rel = (f: string) => (proj === "." ? f : `${proj}/${f}`);
-  const node = { name: "node", metadata: { build: true, launch: true } };
+  // Launch only: this buildpack runs Node at build time without asking; a later buildpack
+  // that needs it then asks with build = true, and the node layer is kept for builds.
+  const node = { name: "node", metadata: { launch: true } };
   if (await ctx.app.exists(rel("package.json"))) {
     // Parse now so a syntax error stops the build with the file and line named.
     await ctx.app.readJson(rel("package.json"));
@@ -120,16 +122,37 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
   log.detail(`Selected Node.js ${dep.version}`);
   const nodeMajor = Number.parseInt(dep.version, 10);
 
+  // What this build will run with Node decides how the runtime is kept. Every build that runs
+  // build scripts (or serves a later buildpack asking for node at build time) needs it, so it
+  // is a cache layer there. Otherwise it is launch-only: a rebuild whose dependencies did not
+  // change reuses it from the previous image without untarring and re-tarring ~200 MB, and
+  // installs it again only when something must run (ensureContents).
+  const yarnLockText = () => ctx.app.readText(irel("yarn.lock"));
+  const pmChoice =
+    installPkg === undefined
+      ? undefined
+      : choosePackageManager(await packageManagerInput(installDir, installPkg, yarnLockText));
+  const scripts = pmChoice ? selectBuildScripts(pkg ?? {}, pmChoice, env) : undefined;
+  const nodeEveryBuild =
+    ctx.plan.resolve("node")?.build === true || (scripts?.scripts.length ?? 0) > 0 || pmChoice?.vendored === true;
+
   // 2. Node.js runtime layer
   log.step("Node.js runtime");
   const nodeLayer = await ctx.layers.cached("node", {
-    types: { build: true, launch: true, cache: true },
+    types: nodeEveryBuild ? { build: true, launch: true, cache: true } : { launch: true, cache: false },
     key: { version: dep.version, sha256: dep.sha256, arch: ctx.target.arch },
     async fill(layer) {
       const done = log.timer();
       log.detail(`Installing Node.js ${dep.version}`);
       await ctx.dependencies.install(dep, layer.path, { strip: dep.stripComponents ?? 1 });
       log.detail(`Installed in ${done()}`);
+      // Kept with the layer so a rebuild knows npm's version without running Node.
+      const npm = await runTool([join(layer.path, "bin", "npm"), "--version"], {
+        cwd: layer.path,
+        env: { ...env, PATH: `${join(layer.path, "bin")}:${env.PATH ?? "/usr/bin:/bin"}` },
+        log: quiet(log),
+      }).catch(() => "");
+      if (npm.trim() !== "") layer.metadata.npm = npm.trim();
     },
   });
   nodeLayer.env.override("NODE_HOME", nodeLayer.path);
@@ -165,7 +188,7 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
   };
   delete toolEnv.NODE_ENV;
 
-  if (installPkg === undefined) {
+  if (installPkg === undefined || pmChoice === undefined) {
     // A lone server.js / index.js / app.js: nothing to install.
     const start = inferStartCommand(undefined, "npm", (f) => existsSync(join(projDir, f)));
     return result(start, projDir, proj);
@@ -173,9 +196,7 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
 
   // 3. Package manager
   log.step("Package manager");
-  const files = new Set(safeReaddir(installDir));
-  const yarnLock = files.has("yarn.lock") ? await ctx.app.readText(irel("yarn.lock")) : undefined;
-  const pm = choosePackageManager({ pkg: installPkg, files, ...(yarnLock !== undefined ? { yarnLock } : {}) });
+  const pm = pmChoice;
   log.detail(`${pm.name}${pm.berry ? " (berry)" : ""}${pm.version ? ` ${pm.version}` : ""}, from ${pm.source}`);
   if (pm.warning) log.warn(pm.warning);
 
@@ -186,11 +207,23 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
   const spec = toolPackage(pm, pnpmLockVersion);
   const start = inferStartCommand(pkg, pm.name, (f) => existsSync(join(projDir, f)));
   const pmAtLaunch = start !== undefined && start.command[0] === pm.name && pm.name !== "npm";
+  // Node's files, for anything below that runs a tool.
+  const needNode = () => nodeLayer.ensureContents();
+  const versionOf = async (layer: Layer, field: string): Promise<string> => {
+    const known = layer.metadata[field];
+    if (typeof known === "string" && known !== "") return known;
+    await needNode();
+    const v = (await runTool([pm.name, "--version"], { cwd: installDir, env: toolEnv, log: quiet(log) })).trim();
+    layer.metadata[field] = v;
+    return v;
+  };
+  let pmVersion: string;
   if (spec) {
     const pmLayer = await ctx.layers.cached("package_manager", {
       types: { build: true, launch: pmAtLaunch, cache: true },
       key: { package: spec, nodeMajor },
       async fill(layer) {
+        await needNode();
         log.detail(`Installing ${spec}`);
         await runTool(["npm", "install", "--global", "--no-fund", "--no-audit", "--prefix", layer.path, spec], {
           cwd: layer.path,
@@ -200,8 +233,10 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
       },
     });
     toolEnv.PATH = `${join(pmLayer.path, "bin")}:${toolEnv.PATH}`;
+    pmVersion = await versionOf(pmLayer, "version");
+  } else {
+    pmVersion = await versionOf(nodeLayer, "npm");
   }
-  const pmVersion = (await runTool([pm.name, "--version"], { cwd: installDir, env: toolEnv, log: quiet(log) })).trim();
   log.detail(`Using ${pm.name} ${pmVersion}`);
 
   // 4. Package-manager cache (cache only): downloads survive lockfile changes.
@@ -221,7 +256,7 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
   }
 
   // 5. Dependencies
-  const scripts = selectBuildScripts(pkg ?? {}, pm, env);
+  const buildScripts = scripts ?? selectBuildScripts(pkg ?? {}, pm, env);
   const prune = (env.BP_NODE_PRUNE_DEV_DEPENDENCIES ?? "true").toLowerCase() !== "false";
   const lockText = pm.lockfile ? await ctx.app.readText(irel(pm.lockfile)) : undefined;
   const baseKey = {
@@ -232,6 +267,11 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
   };
   const components = lockText !== undefined && pm.lockfile ? lockfileComponents(pm.lockfile, lockText) : [];
   const linkPath = join(installDir, "node_modules");
+  // Launch-only (reused from the previous image while its key holds, like node) unless a
+  // later buildpack asks for node_modules at build time. A changed key reinstalls from
+  // scratch anyway (npm ci, yarn, pnpm from their caches), so caching it bought nothing.
+  const modulesAtBuild = ctx.plan.resolve("node_modules")?.build === true;
+  const modulesTypes = modulesAtBuild ? { build: true, launch: true, cache: true } : { launch: true, cache: false };
   if (!pm.vendored && (await isRealDir(linkPath))) {
     log.warn(`Ignoring the node_modules directory in the app source; installing from ${pm.lockfile ?? "package.json"}`);
     await rm(linkPath, { recursive: true, force: true });
@@ -241,6 +281,7 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
     ? `If ${pm.lockfile} is out of sync with package.json, run "${pm.name} install" and commit ${pm.lockfile}`
     : undefined;
   const install = async (layer: Layer, command: string[], seed?: string) => {
+    await needNode();
     await prepareNodeModules(linkPath, seed);
     const done = log.timer();
     log.detail(`Running ${command.join(" ")}`);
@@ -260,9 +301,10 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
     toolEnv.PATH = `${join(layer.path, "node_modules", ".bin")}:${toolEnv.PATH}`;
   };
   const runScripts = async () => {
-    if (scripts.scripts.length === 0) return;
-    log.step(`Build scripts (${scripts.source})`);
-    for (const s of scripts.scripts) {
+    if (buildScripts.scripts.length === 0) return;
+    await needNode();
+    log.step(`Build scripts (${buildScripts.source})`);
+    for (const s of buildScripts.scripts) {
       const done = log.timer();
       log.detail(`Running ${s.command.join(" ")}`);
       await runTool(s.command, { cwd: projDir, env: toolEnv, log, where: `${rel("package.json")} scripts.${s.name}` });
@@ -271,13 +313,14 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
   };
 
   if (pm.vendored) {
+    await needNode();
     log.step(`Dependencies (${pm.install.join(" ")})`);
     await runTool(pm.install, { cwd: installDir, env: toolEnv, log });
     await runScripts();
     return result(start, projDir, proj);
   }
 
-  if (scripts.scripts.length > 0 && prune) {
+  if (buildScripts.scripts.length > 0 && prune) {
     // Build with everything, launch with production dependencies only: two layers, both cached.
     log.step(`Dependencies (${pm.install.join(" ")})`);
     const buildModules = await ctx.layers.cached("build_modules", {
@@ -294,7 +337,7 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
     toolEnv.PATH = savedPath;
     log.step(`Production dependencies (${pm.prune.join(" ")})`);
     const launchModules = await ctx.layers.cached("node_modules", {
-      types: { launch: true, cache: true },
+      types: modulesTypes,
       key: { ...baseKey, production: true },
       fill: (layer) => install(layer, pm.prune, join(buildModules.path, "node_modules")),
     });
@@ -303,11 +346,11 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
     launchModules.env.launch.prepend("PATH", join(launchModules.path, "node_modules", ".bin"), ":");
     launchModules.sbom.add(...components);
   } else {
-    const production = prune && scripts.scripts.length === 0;
+    const production = prune && buildScripts.scripts.length === 0;
     const command = production ? (pm.installProd ?? pm.install) : pm.install;
     log.step(`Dependencies (${command.join(" ")})`);
     const modules = await ctx.layers.cached("node_modules", {
-      types: { build: true, launch: true, cache: true },
+      types: modulesTypes,
       key: { ...baseKey, production },
       async fill(layer) {
         await install(layer, command);
@@ -345,6 +388,16 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
 /** A logger that drops subprocess output (for `--version` probes). */
 function quiet(log: BuildContext<NodejsMetadata>["log"]): BuildContext<NodejsMetadata>["log"] {
   return { ...log, subprocess() {} };
+}
+
+/** What {@link choosePackageManager} reads: package.json, the file names and a yarn.lock's text. */
+async function packageManagerInput(
+  installDir: string,
+  pkg: Record<string, unknown>,
+  readYarnLock: () => Promise<string>,
+): Promise<PackageManagerInputs> {
+  const files = new Set(safeReaddir(installDir));
+  return { pkg, files, ...(files.has("yarn.lock") ? { yarnLock: await readYarnLock() } : {}) };
 }
 
 function safeReaddir(dir: string): string[] {

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readlinkSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -162,4 +162,29 @@ describe.sequential("examples/apps/node-hello", () => {
     expect(skopeo(image).Digest).toBe(r.digest);
     expect(await getFromImage(image)).toMatch(HELLO_ANSWER);
   }, 300_000);
+
+  // Last: it changes the app and so the image the tests above read.
+  test("a changed lockfile installs Node.js again (launch-only layer) and gives the same runtime layer", async () => {
+    const lockfile = join(app, "package-lock.json");
+    const original = await readFile(lockfile, "utf8");
+    const before = await (await openImageSource(image)).image();
+    await writeFile(lockfile, `${original}\n`);
+    try {
+      const r = await build();
+      const text = r.lines.join("\n");
+      expect(text).toMatch(/Rebuilding node: its files are needed in this build/);
+      expect(text).toMatch(/Running npm ci --omit=dev/);
+      // The same Node.js tree tars to the same diffID, so the exporter reuses the layer.
+      expect(text).toMatch(/Reusing layer 'cnbkit\/nodejs:node'/);
+      const after = await (await openImageSource(image)).image();
+      const nodeDiffId = (img: typeof before) => {
+        const meta = JSON.parse(img.config.config?.Labels?.["io.buildpacks.lifecycle.metadata"] ?? "{}");
+        return meta.buildpacks.find((b: { key: string }) => b.key === "cnbkit/nodejs").layers.node.sha;
+      };
+      expect(nodeDiffId(after)).toBe(nodeDiffId(before));
+      expect(await getFromImage(image)).toMatch(HELLO_ANSWER);
+    } finally {
+      await writeFile(lockfile, original);
+    }
+  }, 600_000);
 });

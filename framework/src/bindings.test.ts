@@ -57,6 +57,20 @@ test("Kubernetes-style mounts: hidden ..data dirs are skipped, symlinked entries
   expect(await k8s?.read("abc")).toBe("https://x/y.tgz");
 });
 
+test("dotfile entries are entries (npmrc bindings hold .npmrc); Kubernetes' ..data is not", async () => {
+  await mkdir(join(root, "npm", "..2025_01_01"), { recursive: true });
+  await writeFile(join(root, "npm", "..2025_01_01", ".npmrc"), "registry=https://r.example/\n");
+  await writeFile(join(root, "npm", "..2025_01_01", "type"), "npmrc");
+  await symlink("..2025_01_01", join(root, "npm", "..data"));
+  await symlink("..data/.npmrc", join(root, "npm", ".npmrc"));
+  await symlink("..data/type", join(root, "npm", "type"));
+  await writeFile(join(root, "npm", "..stray"), "not an entry");
+  const [npm] = await readBindings(root);
+  expect(npm?.entries).toEqual([".npmrc"]);
+  expect(await npm?.read(".npmrc")).toBe("registry=https://r.example/\n");
+  expect(await npm?.read("..stray")).toBeUndefined();
+});
+
 test("a missing root means no bindings", async () => {
   expect(await readBindings(join(root, "nope"))).toEqual([]);
 });

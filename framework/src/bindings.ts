@@ -44,7 +44,8 @@ export function bindingsRoot(env: Record<string, string | undefined>, platformDi
 
 /**
  * Reads every binding under `root` (a missing root means no bindings), sorted by name.
- * Kubernetes mounts secrets with hidden `..data` links; names starting with `.` are skipped.
+ * Binding directories whose names start with `.` are skipped, and so are entries starting with
+ * `..` (the links Kubernetes mounts secrets with); dotfile entries such as `.npmrc` are kept.
  *
  * @throws CnbError when a binding has no `type` file.
  */
@@ -63,7 +64,9 @@ export async function readBindings(root: string): Promise<Binding[]> {
     if (!(await stat(dir)).isDirectory()) continue;
     const files: string[] = [];
     for (const f of (await readdir(dir)).sort()) {
-      if (f.startsWith(".")) continue;
+      // Kubernetes' atomic writer keeps `..data` and `..<timestamp>`; real entries may be
+      // dotfiles (`.npmrc`, `.yarnrc.yml`), so only `..` names are skipped.
+      if (f.startsWith("..")) continue;
       if ((await stat(join(dir, f))).isFile()) files.push(f);
     }
     if (!files.includes("type")) {

@@ -24,12 +24,12 @@ import {
 import { selectBuildScripts } from "./build-scripts.js";
 import { lockfileComponents } from "./lockfile-sbom.js";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "./memory.js";
-import { isRealDir, linkNodeModules, moveNodeModules, prepareNodeModules } from "./node-modules-dir.js";
+import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "./node-modules-dir.js";
 import { describeNodeVersionRequest, resolveNodeVersion } from "./node-version.js";
 import { choosePackageManager, type PackageManagerInputs, toolPackage } from "./package-manager.js";
 import { runTool } from "./run.js";
 import { inferStartCommand, START_FILES } from "./start-command.js";
-import { detectWorkspaces, isWorkspaceMember, projectPath } from "./workspaces.js";
+import { detectWorkspaces, isWorkspaceMember, projectPath, workspaceMembers } from "./workspaces.js";
 
 /** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */
 export interface NodejsMetadata {
@@ -259,11 +259,19 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
   const buildScripts = scripts ?? selectBuildScripts(pkg ?? {}, pm, env);
   const prune = (env.BP_NODE_PRUNE_DEV_DEPENDENCIES ?? "true").toLowerCase() !== "false";
   const lockText = pm.lockfile ? await ctx.app.readText(irel(pm.lockfile)) : undefined;
+  // Workspace members may get node_modules of their own (pnpm's always do). They are kept in
+  // the same layer as the root's and listed in its metadata, so a rebuild that reuses the
+  // layer (the app source then has none of them) links them back.
+  const tree: ModulesTree = {
+    root: installDir,
+    members: ws && installRel === "." ? await workspaceMembers(installDir, ws) : [],
+  };
   const baseKey = {
     lockfile: lockText === undefined ? "none" : sha256(lockText),
     packageJson: sha256(await ctx.app.readText(irel("package.json"))),
     nodeMajor,
     packageManager: `${pm.name}@${pmVersion}`,
+    ...(tree.members.length > 0 ? { workspaceMembers: tree.members.join(",") } : {}),
   };
   const components = lockText !== undefined && pm.lockfile ? lockfileComponents(pm.lockfile, lockText) : [];
   const linkPath = join(installDir, "node_modules");
@@ -280,13 +288,15 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
   const hint = pm.lockfile
     ? `If ${pm.lockfile} is out of sync with package.json, run "${pm.name} install" and commit ${pm.lockfile}`
     : undefined;
-  const install = async (layer: Layer, command: string[], seed?: string) => {
+  const install = async (layer: Layer, command: string[], seedLayer?: string) => {
     await needNode();
-    await prepareNodeModules(linkPath, seed);
+    await prepareTree(tree, seedLayer);
     const done = log.timer();
     log.detail(`Running ${command.join(" ")}`);
     await runTool(command, { cwd: installDir, env: toolEnv, log, where, ...(hint ? { hint } : {}) });
-    await moveNodeModules(linkPath, join(layer.path, "node_modules"));
+    const members = await moveTree(tree, layer.path);
+    if (members.length > 0) layer.metadata[MEMBERS_FIELD] = members;
+    else delete layer.metadata[MEMBERS_FIELD];
     log.detail(`Done in ${done()}${components.length > 0 ? ` (${components.length} packages in ${pm.lockfile})` : ""}`);
   };
   const reused = (layer: Layer) => {
@@ -329,7 +339,7 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
       fill: (layer) => install(layer, pm.install),
     });
     reused(buildModules);
-    await linkNodeModules(linkPath, join(buildModules.path, "node_modules"));
+    await linkTree(tree, buildModules.path, keptMembers(buildModules));
     buildModules.sbom.add(...components);
     const savedPath = toolEnv.PATH;
     withBin(buildModules);
@@ -339,10 +349,10 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
     const launchModules = await ctx.layers.cached("node_modules", {
       types: modulesTypes,
       key: { ...baseKey, production: true },
-      fill: (layer) => install(layer, pm.prune, join(buildModules.path, "node_modules")),
+      fill: (layer) => install(layer, pm.prune, buildModules.path),
     });
     reused(launchModules);
-    await linkNodeModules(linkPath, join(launchModules.path, "node_modules"));
+    await linkTree(tree, launchModules.path, keptMembers(launchModules));
     launchModules.env.launch.prepend("PATH", join(launchModules.path, "node_modules", ".bin"), ":");
     launchModules.sbom.add(...components);
   } else {
@@ -354,11 +364,11 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
       key: { ...baseKey, production },
       async fill(layer) {
         await install(layer, command);
-        if (production && !pm.installProd) await install(layer, pm.prune, join(layer.path, "node_modules"));
+        if (production && !pm.installProd) await install(layer, pm.prune, layer.path);
       },
     });
     reused(modules);
-    await linkNodeModules(linkPath, join(modules.path, "node_modules"));
+    await linkTree(tree, modules.path, keptMembers(modules));
     withBin(modules);
     modules.sbom.add(...components);
     await runScripts();
@@ -383,6 +393,15 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
       ],
     };
   }
+}
+
+/** The modules layers' metadata field listing the workspace members whose node_modules they hold. */
+const MEMBERS_FIELD = "workspace-modules";
+
+/** The members {@link MEMBERS_FIELD} lists for `layer` (none when absent or malformed). */
+function keptMembers(layer: Layer): string[] {
+  const v = layer.metadata[MEMBERS_FIELD];
+  return Array.isArray(v) ? v.filter((m): m is string => typeof m === "string") : [];
 }
 
 /** A logger that drops subprocess output (for `--version` probes). */

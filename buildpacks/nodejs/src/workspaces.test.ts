@@ -1,5 +1,8 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { detectWorkspaces, isWorkspaceMember, projectPath } from "./workspaces.js";
+import { detectWorkspaces, isWorkspaceMember, projectPath, workspaceMembers } from "./workspaces.js";
 
 describe("workspaces", () => {
   test("npm/yarn workspaces as an array or {packages}", () => {
@@ -20,6 +23,26 @@ describe("workspaces", () => {
     expect(isWorkspaceMember("apps/web/sub", ws)).toBe(false);
     expect(isWorkspaceMember("libs/a/b", ws)).toBe(true);
     expect(isWorkspaceMember(".", ws)).toBe(false);
+  });
+  test("members on disk: matched dirs with a package.json, minus ! patterns, not inside node_modules", async () => {
+    const root = await mkdtemp(join(tmpdir(), "cnbkit-ws-members-"));
+    try {
+      for (const dir of [
+        "apps/web",
+        "apps/old",
+        "apps/docs-only",
+        "libs/a/b",
+        "libs/node_modules/x",
+        "libs/.cache/y",
+      ]) {
+        await mkdir(join(root, dir), { recursive: true });
+        if (dir !== "apps/docs-only") await writeFile(join(root, dir, "package.json"), "{}");
+      }
+      const ws = { kind: "pnpm" as const, patterns: ["apps/*", "libs/**", "!apps/old"] };
+      expect(await workspaceMembers(root, ws)).toEqual(["apps/web", "libs/a/b"]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
   test("BP_NODE_PROJECT_PATH is cleaned and may not escape", () => {
     expect(projectPath({})).toBe(".");

@@ -2,7 +2,8 @@
  * Monorepos: where the project is (BP_NODE_PROJECT_PATH) and where dependencies install
  * (the workspace root when npm/yarn `workspaces` or pnpm-workspace.yaml declares one).
  */
-import { isAbsolute, normalize, posix } from "node:path";
+import { readdir } from "node:fs/promises";
+import { isAbsolute, join, normalize, posix } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { parseYamlFile } from "./yaml-file.js";
 
@@ -62,6 +63,39 @@ export function projectPath(env: Record<string, string | undefined>): string {
 export function isWorkspaceMember(project: string, ws: Workspaces): boolean {
   if (project === ".") return false;
   return ws.patterns.some((p) => globToRegExp(p.replace(/^\.\//, "").replace(/\/+$/, "")).test(project));
+}
+
+/**
+ * The member directories under `root` (relative, posix, sorted): directories with a
+ * package.json that a pattern matches and no `!` pattern excludes. node_modules and dot
+ * directories are not searched. Package managers may give each member its own node_modules
+ * (pnpm always does), which the build must keep in a layer like the root's.
+ *
+ * @example
+ * await workspaceMembers("/workspace", { kind: "pnpm", patterns: ["packages/*", "!packages/old"] })
+ * // ["packages/api", "packages/web"]
+ */
+export async function workspaceMembers(root: string, ws: Workspaces): Promise<string[]> {
+  const include = ws.patterns.filter((p) => !p.startsWith("!"));
+  const exclude = ws.patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
+  const isMember = (rel: string) =>
+    isWorkspaceMember(rel, { ...ws, patterns: include }) && !isWorkspaceMember(rel, { ...ws, patterns: exclude });
+  const found: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = await readdir(rel === "." ? root : join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    if (rel !== "." && entries.some((e) => e.name === "package.json" && e.isFile()) && isMember(rel)) found.push(rel);
+    for (const e of entries) {
+      if (!e.isDirectory() || e.name === "node_modules" || e.name.startsWith(".")) continue;
+      await walk(rel === "." ? e.name : `${rel}/${e.name}`);
+    }
+  };
+  await walk(".");
+  return found.sort();
 }
 
 function globToRegExp(glob: string): RegExp {

@@ -5,7 +5,8 @@
  * an inferred `web` process, and SBOMs for the runtime and every lockfile package.
  *
  * The decisions live in small pure modules (node-version, package-manager, build-scripts,
- * start-command, workspaces, memory, lockfile-sbom); this file wires them to the framework.
+ * start-command, workspaces, memory, lockfile-sbom, registry-config); this file wires them to
+ * the framework.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
@@ -27,6 +28,7 @@ import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "./memory.js";
 import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "./node-modules-dir.js";
 import { describeNodeVersionRequest, resolveNodeVersion } from "./node-version.js";
 import { choosePackageManager, type PackageManagerInputs, toolPackage } from "./package-manager.js";
+import { registryConfig } from "./registry-config.js";
 import { runTool } from "./run.js";
 import { inferStartCommand, START_FILES } from "./start-command.js";
 import { detectWorkspaces, isWorkspaceMember, projectPath, workspaceMembers } from "./workspaces.js";
@@ -75,7 +77,20 @@ async function detect(ctx: DetectContext<NodejsMetadata>): Promise<DetectResult>
   return ctx.fail(`no package.json or ${START_FILES.join("/")} in ${proj === "." ? "the app" : proj}`);
 }
 
+/** Runs the build, then what it deferred (the temporary home a yarnrc binding may need). */
 async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    return await buildApp(ctx, (fn) => cleanups.push(fn));
+  } finally {
+    for (const fn of cleanups.reverse()) await fn();
+  }
+}
+
+async function buildApp(
+  ctx: BuildContext<NodejsMetadata>,
+  defer: (cleanup: () => Promise<void>) => void,
+): Promise<BuildResult> {
   const { log } = ctx;
   const env = settings(ctx);
   const proj = projectPath(env);
@@ -199,6 +214,13 @@ async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
   const pm = pmChoice;
   log.detail(`${pm.name}${pm.berry ? " (berry)" : ""}${pm.version ? ` ${pm.version}` : ""}, from ${pm.source}`);
   if (pm.warning) log.warn(pm.warning);
+
+  // Private registry config (npmrc / yarnrc bindings): in the tools' env for this build only,
+  // read where the platform mounted it, so it reaches no layer.
+  const registry = await registryConfig(ctx.platform.bindings, pm);
+  defer(registry.dispose);
+  for (const note of registry.notes) log.detail(note);
+  Object.assign(toolEnv, registry.env);
 
   const pnpmLockVersion =
     pm.lockfile === "pnpm-lock.yaml"

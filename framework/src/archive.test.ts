@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import {
   lstat,
   mkdir,
@@ -31,9 +32,10 @@ afterEach(async () => {
 type Entry = {
   name: string;
   type?: "file" | "directory" | "symlink" | "link";
-  body?: string;
+  body?: string | Buffer;
   mode?: number;
   linkname?: string;
+  mtime?: Date;
 };
 
 /** Builds a tar in memory with tar-stream (so tests can write entries real tools refuse to make). */
@@ -54,6 +56,7 @@ async function tarBuffer(entries: Entry[]): Promise<Buffer> {
       type,
       mode: e.mode ?? (type === "directory" ? 0o755 : 0o644),
       ...(e.linkname ? { linkname: e.linkname } : {}),
+      ...(e.mtime ? { mtime: e.mtime } : {}),
     };
     await new Promise<void>((resolve, reject) => {
       if (type === "file") pack.entry(header, e.body ?? "", (err) => (err ? reject(err) : resolve()));
@@ -171,6 +174,24 @@ describe("extract", () => {
     );
     expect(await readdir(join(dir, "out"))).toEqual(["f"]);
   });
+
+  test("files bigger than the write buffer arrive whole, with their mtime; small ones too", async () => {
+    // 3 MiB + 123 bytes spans several gunzip chunks and several 1 MiB flushes.
+    const big = randomBytes(3 * 1024 * 1024 + 123);
+    const when = new Date("2021-06-01T12:00:00Z");
+    const smalls = Array.from({ length: 50 }, (_, i) => ({ name: `p/s/${i % 5}/f${i}`, body: `small ${i}` }));
+    await extract(
+      await tgz("big.tgz", [{ name: "p/big.bin", body: big, mode: 0o600, mtime: when }, ...smalls]),
+      join(dir, "out"),
+      { strip: 1 },
+    );
+    const st = await stat(join(dir, "out/big.bin"));
+    expect(st.size).toBe(big.length);
+    expect(st.mode & 0o777).toBe(0o600);
+    expect(st.mtime.getTime()).toBe(when.getTime());
+    expect((await readFile(join(dir, "out/big.bin"))).equals(big)).toBe(true);
+    for (const s of smalls) expect(await readFile(join(dir, "out", s.name.slice(2)), "utf8")).toBe(s.body);
+  });
 });
 
 describe("extract refuses unsafe archives and leaves nothing behind", () => {
@@ -200,6 +221,14 @@ describe("extract refuses unsafe archives and leaves nothing behind", () => {
       "a hardlink to outside",
       [{ name: "h", type: "link", linkname: "/etc/passwd" }],
       'entry "h" is a hardlink to "/etc/passwd", which is not a file extracted from this archive',
+    ],
+    [
+      "a file where a directory was made for earlier entries",
+      [
+        { name: "d/f", body: "x" },
+        { name: "d", body: "y" },
+      ],
+      'entry "d" would replace a directory',
     ],
     [
       "a symlink redirected by a later symlink",

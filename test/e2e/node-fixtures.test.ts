@@ -1,8 +1,9 @@
 /**
  * Node.js apps of every kind the reference builder promises, each built with `buildApp`
  * (what `cnbkit build` runs) and then run under runc and asked over HTTP: no package
- * manager, yarn classic, pnpm, TypeScript with a build script, an npm workspace.
- * Lockfiles in test/e2e/fixtures were written by the real tools (yarn 1.22.22, pnpm 9.15.9, npm 11).
+ * manager, yarn classic, yarn berry, pnpm, TypeScript with a build script, and npm, yarn and
+ * pnpm workspaces. Lockfiles in test/e2e/fixtures were written by the real tools (yarn 1.22.22,
+ * yarn 4.18.1, pnpm 9.15.9, npm 11).
  */
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -40,6 +41,11 @@ const cases: Record<string, Case> = {
     output: [/yarn install --frozen-lockfile/, /web: yarn start \(default\)/],
     answer: /^200 yarn-classic says 2 minutes\n$/,
   },
+  "yarn berry (packageManager yarn@4.18.1)": {
+    fixture: "yarn-berry",
+    output: [/Installing @yarnpkg\/cli-dist@4\.18\.1/, /yarn install --immutable/, /web: yarn start \(default\)/],
+    answer: /^200 yarn-berry says 2 minutes\n$/,
+  },
   pnpm: {
     fixture: "pnpm",
     output: [/pnpm install --frozen-lockfile/, /web: pnpm start \(default\)/],
@@ -55,6 +61,18 @@ const cases: Record<string, Case> = {
     env: { BP_NODE_PROJECT_PATH: "packages/web" },
     output: [/npm ci/],
     answer: /^200 hello web from a workspace package, 3 seconds\n$/,
+  },
+  "yarn classic workspace, one member built (BP_NODE_PROJECT_PATH)": {
+    fixture: "yarn-workspace",
+    env: { BP_NODE_PROJECT_PATH: "packages/web" },
+    output: [/yarn install --frozen-lockfile/, /web: yarn start \(default\)/],
+    answer: /^200 hello web from a yarn workspace, 3 seconds\n$/,
+  },
+  "pnpm workspace, one member built (BP_NODE_PROJECT_PATH)": {
+    fixture: "pnpm-workspace",
+    env: { BP_NODE_PROJECT_PATH: "packages/web" },
+    output: [/pnpm install --frozen-lockfile/, /web: pnpm start \(default\)/],
+    answer: /^200 hello web from a pnpm workspace, 3 seconds\n$/,
   },
 };
 

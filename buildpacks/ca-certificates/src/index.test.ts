@@ -98,7 +98,11 @@ describe("ca-certificates build", () => {
       env: { SSL_CERT_FILE: join(tmpdir(), "no-such-bundle.crt") },
       bindings: {
         a: { type: "ca-certificates", entries: { "corp.pem": corp } },
-        b: { type: "ca-certificates", provider: "vault", entries: { "proxy.crt": proxy, "both.pem": corp + proxy } },
+        b: {
+          type: "ca-certificates",
+          provider: "vault",
+          entries: { "proxy.crt": proxy, "both.pem": corp + proxy, ".gitkeep": "" },
+        },
       },
     });
     const bundle = readFileSync(join(r.layer("ca-certificates").path, "ca-certificates.crt"), "utf8");

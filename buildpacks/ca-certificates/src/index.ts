@@ -59,7 +59,8 @@ export default buildpack({
 
     const extra: string[] = [];
     for (const binding of bindings) {
-      const files = binding.entries;
+      // Hidden files (a .gitkeep, an editor's swap file) are never certificates.
+      const files = binding.entries.filter((f) => !f.startsWith("."));
       if (files.length === 0) ctx.log.warn(`binding "${binding.name}" has no certificate files`);
       for (const file of files) {
         const text = (await binding.read(file)) ?? "";

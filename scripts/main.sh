@@ -77,7 +77,8 @@ stop_app() {
     for _ in $(seq 50); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$run_pid" 2>/dev/null || true
   fi
-  wait "$run_pid" 2>/dev/null || true
+  run_status=0
+  wait "$run_pid" 2>/dev/null || run_status=$?
 }
 trap 'stop_app; rm -f "$log"' EXIT
 answer=""
@@ -112,7 +113,12 @@ if kill -0 "$run_pid" 2>/dev/null || grep -q "/tmp/cnbkit-view-$run_pid-" /proc/
   echo "error: cnbkit run (pid $run_pid) or its rootfs view is still there after stopping the app" >&2
   exit 1
 fi
-echo "  stopped (pid $run_pid); no runc container left"
+if [ "$run_status" != 0 ]; then
+  cat "$log" >&2
+  echo "error: cnbkit run exited with status $run_status when asked to stop; expected 0" >&2
+  exit 1
+fi
+echo "  stopped (pid $run_pid, exit 0); no runc container left"
 
 say "cnbkit inspect oci:.cnbkit/images/app:latest"
 cnbkit inspect oci:.cnbkit/images/app:latest

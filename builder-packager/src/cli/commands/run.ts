@@ -29,7 +29,11 @@ export const runCommand: Command = {
       ...(proc ? { process: proc } : {}),
       onOutput: (line) => inv.out(line),
     });
-    const stop = () => void app.stop();
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      void app.stop();
+    };
     // \`on\`, not \`once\`: the handler must stay registered while the command runs, so the
     // container code (which kills its containers on a signal) sees that the CLI finishes
     // the work itself and does not re-raise the signal before views and temp dirs are released.
@@ -42,6 +46,11 @@ export const runCommand: Command = {
     const code = await app.exited;
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
+    // Stopped on request is a success, whatever status the killed container had (137, 143).
+    if (stopped) {
+      inv.err("Stopped");
+      return 0;
+    }
     return code;
   },
 };

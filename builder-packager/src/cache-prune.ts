@@ -1,7 +1,8 @@
 /**
  * Keeps cnbkit's cache directories bounded: each one holds entries (one child dir per key:
- * an unpacked image, a compiled executable, a build cache) that are cheap to recreate but
- * large (~0.5 GB rootfs, ~112 MB executables), so without a bound they fill the disk.
+ * an unpacked image, a compiled executable, a build cache, a compressed layer) that are
+ * cheap to recreate but large (~0.5 GB rootfs, ~112 MB executables, ~31 MB layer blobs), so
+ * without a bound they fill the disk.
  *
  * The policy is least-recently-used, by count and optionally by size:
  * - Using an entry (a hit or a new one) sets its dir's mtime to now and leaves a marker
@@ -160,6 +161,12 @@ export const CACHE_KINDS = {
   rootfs: { env: "CNBKIT_CACHE_MAX_ROOTFS", maxEntries: 6, one: "unpacked image", many: "unpacked images" },
   sea: { env: "CNBKIT_CACHE_MAX_SEA", maxEntries: 12, one: "compiled executable", many: "compiled executables" },
   buildCaches: { env: "CNBKIT_CACHE_MAX_BUILD_CACHES", maxEntries: 20, one: "build cache", many: "build caches" },
+  layerBlobs: {
+    env: "CNBKIT_CACHE_MAX_LAYER_BLOBS",
+    maxEntries: 40,
+    one: "compressed layer",
+    many: "compressed layers",
+  },
 } as const;
 
 /** One of {@link CACHE_KINDS}. */

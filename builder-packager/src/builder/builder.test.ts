@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CnbError, parseToml } from "@cnbkit/framework";
 import { build, createWorkspace, detect, lifecycleDir, readLifecycleToml } from "../../../test/support/lifecycle.js";
+import { LayerBlobCache } from "../oci/layer-cache.js";
 import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
 import { BUILDPACK_LAYERS_LABEL, packageBuildpack } from "../package/index.js";
 import {
@@ -253,6 +254,23 @@ describe("createBuilder", () => {
   test("creating it again gives the same digest", async () => {
     const again = await createBuilder({ config: builderToml, output: `oci:${join(root, "again")}:v1` });
     expect(again.digest).toBe(digest);
+  });
+
+  test("a second create reuses the compressed layers of the packaged buildpack and the lifecycle, same digest", async () => {
+    const cacheRoot = join(root, "layer-blobs");
+    const first = new LayerBlobCache({ root: cacheRoot });
+    const a = await createBuilder({ config: builderToml, output: `oci:${join(root, "lc1")}:v1`, layerCache: first });
+    // acme/compiled (linux/amd64, a ~100 MB executable) and the lifecycle; the .cnb and the
+    // registry buildpack bring their blobs, and the config-file layers are too small to cache.
+    expect(first.stats).toEqual({ reused: 0, stored: 2, discarded: 0 });
+    const lines: string[] = [];
+    const second = new LayerBlobCache({ root: cacheRoot, onProgress: (l) => lines.push(l) });
+    const b = await createBuilder({ config: builderToml, output: `oci:${join(root, "lc2")}:v1`, layerCache: second });
+    expect(lines.filter((l) => l.startsWith("Reusing compressed layer"))).toHaveLength(2);
+    expect(second.stats).toEqual({ reused: 2, stored: 0, discarded: 0 });
+    expect(a.digest).toBe(digest);
+    expect(b.digest).toBe(digest);
+    await rm(cacheRoot, { recursive: true, force: true });
   });
 
   test("pushes to a registry; a second push finds every blob there", async () => {

@@ -18,7 +18,14 @@ import { CnbError } from "@cnbkit/framework";
 import type { Digest } from "../oci/digest.js";
 import { type ContainerConfig, type Descriptor, imageConfig, type Platform } from "../oci/image.js";
 import { copyImage, type ImageSource, openImageSink, openImageSource, type StoreOptions } from "../oci/image-store.js";
-import { type LayerDescriptor, type LayerEntry, normalizedMode, writeLayer } from "../oci/layer.js";
+import {
+  type LayerBlobStore,
+  type LayerDescriptor,
+  type LayerEntry,
+  normalizedMode,
+  writeLayer,
+} from "../oci/layer.js";
+import { LayerBlobCache } from "../oci/layer-cache.js";
 import { OciLayout } from "../oci/layout.js";
 import { formatReference, type ImageReference, parseReference } from "../oci/reference.js";
 import {
@@ -58,6 +65,12 @@ export interface CreateBuilderOptions {
   onProgress?: (line: string) => void;
   /** Registry options (auth, shared clients). */
   store?: StoreOptions;
+  /**
+   * Compressed layers by diffId for the buildpacks packaged from source dirs and the
+   * lifecycle, so an unchanged one is hashed, not gzipped again (default: a
+   * `LayerBlobCache` under the cnbkit cache, bounded by CNBKIT_CACHE_MAX_LAYER_BLOBS).
+   */
+  layerCache?: LayerBlobStore;
 }
 
 /** What {@link createBuilder} wrote. */
@@ -101,6 +114,7 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
   const targets = [...new Set(platforms.map(targetString))];
   const out = parseReference(options.output);
   const store = options.store ?? {};
+  const layerCache = options.layerCache ?? new LayerBlobCache({ onProgress: progress });
   const work = await mkdtemp(join(tmpdir(), "cnbkit-builder-"));
   try {
     const base = await openImageSource(relativeRef(cfg.build.image, baseDir), store).catch((err: unknown) => {
@@ -116,7 +130,15 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
           targets,
           store,
           packageDir: async (dir, layoutDir, ts) => {
-            await packageBuildpack({ dir, format: "oci", output: layoutDir, targets: ts, onProgress: progress, store });
+            await packageBuildpack({
+              dir,
+              format: "oci",
+              output: layoutDir,
+              targets: ts,
+              onProgress: progress,
+              store,
+              layerCache,
+            });
           },
         }),
       );
@@ -127,7 +149,8 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
     let all: BuildpackModule[] = [];
     for (const platform of platforms) {
       progress(`Creating builder for ${targetString(platform)}`);
-      const r = await writeBuilderImage({ cfg, file, baseDir, work, platform, base, components, layout, progress });
+      const input = { cfg, file, baseDir, work, platform, base, components, layout, progress, layerCache };
+      const r = await writeBuilderImage(input);
       manifests.push(r.descriptor);
       all = r.modules;
     }
@@ -177,6 +200,7 @@ interface BuilderImageInput {
   components: Component[];
   layout: OciLayout;
   progress: (line: string) => void;
+  layerCache: LayerBlobStore;
 }
 
 async function writeBuilderImage(
@@ -243,7 +267,7 @@ async function writeBuilderImage(
     file,
   });
   progress(`Adding lifecycle ${lifecycle.version}`);
-  add(await writeLayer(await lifecycleEntries(lifecycle), layout.blobDir));
+  add(await writeLayer(await lifecycleEntries(lifecycle), layout.blobDir, { cache: input.layerCache }));
 
   // Buildpacks: reuse each buildpackage layer blob, once per diffID.
   const modules = new Map<string, BuildpackModule>();

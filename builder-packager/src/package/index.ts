@@ -10,7 +10,12 @@ export {
   type OpenComponentOptions,
 } from "./component.js";
 export * from "./labels.js";
-export { buildpackLayerPrefix, packFileMode, writeBuildpackLayer } from "./module-layer.js";
+export {
+  type BuildpackLayerOptions,
+  buildpackLayerPrefix,
+  packFileMode,
+  writeBuildpackLayer,
+} from "./module-layer.js";
 export { type PackageFormat, type PackageOptions, type PackageResult, packageBuildpack } from "./package-buildpack.js";
 export {
   type ModuleRefConfig,

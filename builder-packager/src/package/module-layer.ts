@@ -5,7 +5,7 @@
  * 0755, every other file 0644 (pack pkg/buildpack/buildpack.go `calcFileMode`).
  */
 import { buildpackDirName } from "@cnbkit/framework";
-import { type LayerDescriptor, layerFromDir } from "../oci/layer.js";
+import { type LayerBlobStore, type LayerDescriptor, layerFromDir } from "../oci/layer.js";
 
 /** `cnb/buildpacks/<id_>/<version>`: where a buildpack lives in a buildpackage or builder. */
 export function buildpackLayerPrefix(id: string, version: string): string {
@@ -19,23 +19,34 @@ export function packFileMode(rel: string, st: { isDirectory(): boolean; mode: nu
   return st.mode & 0o111 ? 0o755 : 0o644;
 }
 
+/** Options of {@link writeBuildpackLayer}. */
+export interface BuildpackLayerOptions {
+  /** Uncompressed bytes written so far, while compressing. */
+  onProgress?: (bytes: number) => void;
+  /**
+   * Compressed blobs by diffId (`LayerBlobCache`): a buildpack compiled to a ~112 MB
+   * executable then costs a hash of its tar instead of a gzip when it is unchanged.
+   */
+  cache?: LayerBlobStore;
+}
+
 /**
  * Writes the layer of the buildpack in `dir` (its buildpack.toml already final) into
  * `blobDir` and returns the descriptor; the same files give the same digest anywhere.
  *
  * @example
- * const layer = await writeBuildpackLayer(stage, "acme/node", "1.2.0", layout.blobDir);
+ * const layer = await writeBuildpackLayer(stage, "acme/node", "1.2.0", layout.blobDir, { cache: new LayerBlobCache() });
  */
 export function writeBuildpackLayer(
   dir: string,
   id: string,
   version: string,
   blobDir: string,
-  onProgress?: (bytes: number) => void,
+  options: BuildpackLayerOptions = {},
 ): Promise<LayerDescriptor> {
   return layerFromDir(
     dir,
-    { prefix: buildpackLayerPrefix(id, version), uid: 0, gid: 0, modes: packFileMode, onProgress },
+    { prefix: buildpackLayerPrefix(id, version), uid: 0, gid: 0, modes: packFileMode, ...options },
     blobDir,
   );
 }

@@ -12,6 +12,8 @@ import type { CompileTarget } from "../compile/compile.js";
 import type { Digest } from "../oci/digest.js";
 import { type Descriptor, imageConfig } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource, type StoreOptions } from "../oci/image-store.js";
+import type { LayerBlobStore } from "../oci/layer.js";
+import { LayerBlobCache } from "../oci/layer-cache.js";
 import { OciLayout } from "../oci/layout.js";
 import { exportLayoutTar } from "../oci/layout-archive.js";
 import { type Component, openComponent } from "./component.js";
@@ -47,6 +49,11 @@ export interface PackageOptions {
   onProgress?: (line: string) => void;
   /** Registry options (auth, clients) for `image` output and image dependencies. */
   store?: StoreOptions;
+  /**
+   * Compressed buildpack layers by diffId, so an unchanged buildpack is not gzipped again
+   * (default: a `LayerBlobCache` under the cnbkit cache, bounded by CNBKIT_CACHE_MAX_LAYER_BLOBS).
+   */
+  layerCache?: LayerBlobStore;
 }
 
 /** What was written. */
@@ -70,6 +77,7 @@ export interface PackageResult {
  */
 export async function packageBuildpack(options: PackageOptions): Promise<PackageResult> {
   const progress = options.onProgress ?? (() => {});
+  const layerCache = options.layerCache ?? new LayerBlobCache({ onProgress: progress });
   const dir = resolve(options.dir);
   const pkg = await readPackageToml(dir);
   const bpDir = resolve(dir, pkg?.buildpack.uri ?? ".");
@@ -114,10 +122,11 @@ export async function packageBuildpack(options: PackageOptions): Promise<Package
     }
 
     const layout = await OciLayout.create(join(work, "layout"));
-    const components = await openDependencies(pkg, dir, work, targets, progress, options.store);
+    const components = await openDependencies(pkg, dir, work, targets, progress, options.store, layerCache);
     const manifests: Descriptor[] = [];
     for (const t of targets) {
-      manifests.push(await writePackageImage(layout, descriptor, stageOf(t), t, components, where, progress));
+      const input = { layout, descriptor, stage: stageOf(t), target: t, components, where, progress, layerCache };
+      manifests.push(await writePackageImage(input));
     }
     const top = manifests.length === 1 ? manifests[0]! : await layout.writeIndex(manifests);
     await layout.tag(top, "latest");
@@ -148,6 +157,7 @@ async function openDependencies(
   targets: string[],
   progress: (line: string) => void,
   store: StoreOptions | undefined,
+  layerCache: LayerBlobStore,
 ): Promise<Component[]> {
   const out: Component[] = [];
   const file = join(dir, "package.toml");
@@ -167,6 +177,7 @@ async function openDependencies(
             targets: ts,
             onProgress: progress,
             store,
+            layerCache,
           });
         },
       }),
@@ -175,16 +186,20 @@ async function openDependencies(
   return out;
 }
 
+interface PackageImageInput {
+  layout: OciLayout;
+  descriptor: BuildpackDescriptor<unknown>;
+  stage: string;
+  target: string;
+  components: Component[];
+  where: string;
+  progress: (line: string) => void;
+  layerCache: LayerBlobStore;
+}
+
 /** Writes one platform's buildpackage image into `layout`; returns its manifest descriptor. */
-async function writePackageImage(
-  layout: OciLayout,
-  descriptor: BuildpackDescriptor<unknown>,
-  stage: string,
-  target: string,
-  components: Component[],
-  where: string,
-  progress: (line: string) => void,
-): Promise<Descriptor> {
+async function writePackageImage(input: PackageImageInput): Promise<Descriptor> {
+  const { layout, descriptor, stage, target, components, where, progress } = input;
   const platform = parseTarget(target, where);
   const { id, version } = descriptor.buildpack;
   const layersLabel: ModuleLayers = {};
@@ -222,7 +237,7 @@ async function writePackageImage(
   });
 
   progress(`Writing layer of ${id} ${version} for ${target}`);
-  const own = await writeBuildpackLayer(stage, id, version, layout.blobDir);
+  const own = await writeBuildpackLayer(stage, id, version, layout.blobDir, { cache: input.layerCache });
   layerByDiff.set(own.diffId, own);
   entries.push({ key: `${id}@${version}`, diffId: own.diffId });
   layersLabel[id] = { ...(layersLabel[id] ?? {}), [version]: moduleLayerInfo(descriptor, own.diffId) };

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { lstat, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { lstat, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type net from "node:net";
 import { tmpdir } from "node:os";
@@ -115,6 +115,58 @@ describe("packageBuildpack: one prebuilt buildpack", () => {
     ]);
     const arm = await skopeoConfig(`oci:${out}:latest`, ["--override-arch", "arm64"]);
     expect(arm.architecture).toBe("arm64");
+  });
+});
+
+describe("packageBuildpack: compressed layer cache", () => {
+  test("a second package reuses the compressed layer from $CNBKIT_CACHE; digests equal an uncached run, a broken entry is made again", async () => {
+    const bp = await writeShellBuildpack(join(root, "lc", "bp"), { id: "acme/cached", version: "1.0.0" });
+    await writeFile(join(bp, "data.bin"), randomBytes(2 * 1024 * 1024)); // above the cache's 1 MiB floor
+    const saved = [process.env.CNBKIT_CACHE, process.env.CNBKIT_CACHE_MAX_LAYER_BLOBS];
+    const cache = join(root, "lc", "cache", "layer-blobs");
+    process.env.CNBKIT_CACHE = join(root, "lc", "cache");
+    const pkg = async (name: string) => {
+      const lines: string[] = [];
+      const output = join(root, "lc", `${name}.cnb`);
+      const result = await packageBuildpack({ dir: bp, format: "file", output, onProgress: (l) => lines.push(l) });
+      return {
+        digest: result.digest,
+        cnb: await sha256File(output),
+        reused: lines.filter((l) => l.startsWith("Reusing compressed layer")),
+        lines,
+      };
+    };
+    const entries = async () => (await readdir(cache).catch(() => [] as string[])).filter((x) => !x.startsWith("."));
+    try {
+      process.env.CNBKIT_CACHE_MAX_LAYER_BLOBS = "0";
+      const off = await pkg("off");
+      expect(await entries()).toEqual([]);
+      delete process.env.CNBKIT_CACHE_MAX_LAYER_BLOBS;
+      const first = await pkg("first");
+      expect(first.reused).toEqual([]);
+      expect(await entries()).toHaveLength(1);
+      const second = await pkg("second");
+      expect(second.reused).toEqual([
+        expect.stringMatching(/^Reusing compressed layer [0-9a-f]{12} \(2\.0 MiB\) from the cache$/),
+      ]);
+      for (const r of [first, second]) {
+        expect(r.digest).toBe(off.digest);
+        expect(r.cnb).toBe(off.cnb);
+      }
+      await truncate(join(cache, (await entries())[0] as string, "blob"), 1000);
+      const third = await pkg("third");
+      expect(third.reused).toEqual([]);
+      expect(third.lines).toContainEqual(
+        expect.stringMatching(/^Discarding cached layer [0-9a-f]{12}: its blob is 1000 bytes/),
+      );
+      expect(third.cnb).toBe(off.cnb);
+      expect((await pkg("fourth")).reused).toHaveLength(1);
+    } finally {
+      if (saved[0] === undefined) delete process.env.CNBKIT_CACHE;
+      else process.env.CNBKIT_CACHE = saved[0];
+      if (saved[1] === undefined) delete process.env.CNBKIT_CACHE_MAX_LAYER_BLOBS;
+      else process.env.CNBKIT_CACHE_MAX_LAYER_BLOBS = saved[1];
+    }
   });
 });
 

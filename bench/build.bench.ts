@@ -5,13 +5,16 @@
  * For examples/apps/node-hello (npm, one dependency):
  * - cold build: fresh build cache, no previous image;
  * - warm no-op rebuild: same app, cache and previous image;
- * - floor: `npm ci` of the same app on the host, with an empty npm cache;
+ * - floor: `npm ci` of the same app on the host, with an empty npm cache (the issue's floor);
+ * - floor with the runtime: extracting the same Node.js tarball with `tar` and then that
+ *   `npm ci`, on the host: what a cold build must do at least before writing an image;
  * - fixed lifecycle cost: a cold build of a trivial Procfile-only app (no runtime to install);
  * - rebase onto a run image with one extra file.
- * Medians of 3. Peak RSS is this process's (the platform code); the lifecycle runs in runc.
+ * - where a cold and a warm build spend their time, from the lifecycle's phase headers.
+ * Medians of 3 (warm: 5). Peak RSS is this process's (the platform code); the lifecycle runs in runc.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { imageConfig } from "../builder-packager/src/oci/image.js";
@@ -20,7 +23,8 @@ import { writeLayer } from "../builder-packager/src/oci/layer.js";
 import { OciLayout } from "../builder-packager/src/oci/layout.js";
 import { buildApp } from "../builder-packager/src/platform/build.js";
 import { rebaseImage } from "../builder-packager/src/platform/rebase.js";
-import { BASE_LAYOUT, caBindings, fixtureApp, referenceBuilder, ROOT } from "../test/e2e/support.js";
+import { prepareLocalReferenceBuilder } from "../builders/reference/local-node.js";
+import { BASE_LAYOUT, caBindings, E2E_DIR, fixtureApp, referenceBuilder, ROOT } from "../test/e2e/support.js";
 import { median, peakRssMb, table } from "./stats.js";
 
 const RUNS = 3;
@@ -56,19 +60,76 @@ try {
     await rm(app, { recursive: true, force: true });
   }
 
+  say("floor with the runtime: tar xzf of the Node.js tarball, then npm ci, on the host");
+  const { nodeTarball } = await prepareLocalReferenceBuilder({
+    outDir: join(E2E_DIR, "reference-local"),
+    baseLayout: BASE_LAYOUT,
+  });
+  const floorRuntime: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const app = await fixtureApp("floor-rt", {}, hello);
+    const node = join(work, `node-${i}`);
+    const cache = join(work, `npm-cache-rt-${i}`);
+    floorRuntime.push(
+      await timed(async () => {
+        await mkdir(node);
+        const t = spawnSync("tar", ["xzf", nodeTarball, "-C", node, "--strip-components=1"], { encoding: "utf8" });
+        if (t.status !== 0) throw new Error(`tar failed: ${t.stderr}`);
+        const r = spawnSync(
+          join(node, "bin", "npm"),
+          ["ci", "--omit=dev", "--no-audit", "--no-fund", "--cache", cache],
+          {
+            cwd: app,
+            encoding: "utf8",
+            env: { ...process.env, PATH: `${join(node, "bin")}:${process.env.PATH}` },
+          },
+        );
+        if (r.status !== 0) throw new Error(`npm ci failed: ${r.stderr}`);
+      }),
+    );
+    await rm(app, { recursive: true, force: true });
+    await rm(node, { recursive: true, force: true });
+  }
+
   const app = await fixtureApp("bench-npm", {}, hello);
+  /** Phase durations of the last build: time from each lifecycle header to the next, and to the end. */
+  let phases: Record<string, number> = {};
+  const coldPhases: Record<string, number>[] = [];
+  const warmPhases: Record<string, number>[] = [];
   const build = (output: string, cacheDir: string, appDir = app) =>
-    timed(() => buildApp({ appDir, builder, output, cacheDir, bindings }));
+    timed(async () => {
+      const t0 = performance.now();
+      const marks: [string, number][] = [["setup", t0]];
+      await buildApp({
+        appDir,
+        builder,
+        output,
+        cacheDir,
+        bindings,
+        onOutput: (line) => {
+          const m = /===> (\w+)/.exec(line.replace(/\u001b\[[0-9;]*m/g, ""));
+          if (m?.[1]) marks.push([m[1].toLowerCase(), performance.now()]);
+        },
+      });
+      marks.push(["end", performance.now()]);
+      phases = {};
+      for (let i = 0; i + 1 < marks.length; i++) phases[marks[i]![0]] = marks[i + 1]![1] - marks[i]![1];
+    });
 
   say("cold builds (fresh cache, no previous image)");
   const cold: number[] = [];
-  for (let i = 0; i < RUNS; i++)
+  for (let i = 0; i < RUNS; i++) {
     cold.push(await build(`oci:${join(work, `cold-${i}`)}:latest`, join(work, `cold-cache-${i}`)));
+    coldPhases.push(phases);
+  }
 
   say("warm no-op rebuilds");
   const warmOut = `oci:${join(work, "cold-0")}:latest`;
   const warm: number[] = [];
-  for (let i = 0; i < RUNS; i++) warm.push(await build(warmOut, join(work, "cold-cache-0")));
+  for (let i = 0; i < RUNS + 2; i++) {
+    warm.push(await build(warmOut, join(work, "cold-cache-0")));
+    warmPhases.push(phases);
+  }
 
   say("fixed lifecycle cost: a Procfile-only app");
   const trivial = await fixtureApp("bench-procfile", { Procfile: "web: sleep infinity\n" });
@@ -105,6 +166,7 @@ try {
   table([
     ["measure", "median", "runs"],
     ["floor: host npm ci, empty cache", s(floor), all(floor)],
+    ["floor with runtime: host tar xzf node + npm ci", s(floorRuntime), all(floorRuntime)],
     ["cold build", s(cold), all(cold)],
     ["warm no-op rebuild", s(warm), all(warm)],
     ["fixed lifecycle cost (Procfile app)", s(fixed), all(fixed)],
@@ -115,7 +177,19 @@ try {
     ["ratio", "value", "goal (issue 5)"],
     ["cold / floor", (c / f).toFixed(1), ""],
     ["(cold - fixed) / floor", ((c - k) / f).toFixed(1), "<= 1.3"],
+    ["(cold - fixed) / floor with runtime", ((c - k) / median(floorRuntime)).toFixed(1), ""],
     ["warm / cold", `${((w / c) * 100).toFixed(0)} %`, "<= 15 %"],
+  ]);
+  const phaseNames = ["setup", "analyzing", "detecting", "restoring", "building", "exporting"];
+  const phaseMedian = (runs: Record<string, number>[], name: string) =>
+    `${(median(runs.map((r) => r[name] ?? 0)) / 1000).toFixed(2)} s`;
+  console.log(
+    "\nwhere the time goes (medians; setup = before the lifecycle starts, exporting = export, cache, copy-out)\n",
+  );
+  table([
+    ["build", ...phaseNames],
+    ["cold", ...phaseNames.map((p) => phaseMedian(coldPhases, p))],
+    ["warm", ...phaseNames.map((p) => phaseMedian(warmPhases, p))],
   ]);
   console.log(`\npeak RSS of the bench process: ${peakRssMb().toFixed(0)} MB`);
 } finally {

@@ -9,6 +9,8 @@
  * - floor with the runtime: extracting the same Node.js tarball with `tar` and then that
  *   `npm ci`, on the host: what a cold build must do at least before writing an image;
  * - fixed lifecycle cost: a cold build of a trivial Procfile-only app (no runtime to install);
+ * - fixed cost with the runtime: a cold build of a server.js-only app (Node.js installed and
+ *   exported, nothing else), so (cold - it) is what the dependencies cost on top;
  * - rebase onto a run image with one extra file.
  * - where a cold and a warm build spend their time, from the lifecycle's phase headers.
  * Medians of 3 (warm: 5). Peak RSS is this process's (the platform code); the lifecycle runs in runc.
@@ -138,6 +140,17 @@ try {
     fixed.push(await build(`oci:${join(work, `procfile-${i}`)}:latest`, join(work, `procfile-cache-${i}`), trivial));
   }
 
+  say("fixed cost with the runtime: a cold build of a server.js-only Node.js app (no dependencies)");
+  const serverOnly = await fixtureApp("bench-server-only", {
+    "server.js": "require('http').createServer((q, r) => r.end('ok')).listen(process.env.PORT)\n",
+  });
+  const fixedRuntime: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    fixedRuntime.push(
+      await build(`oci:${join(work, `server-${i}`)}:latest`, join(work, `server-cache-${i}`), serverOnly),
+    );
+  }
+
   say("rebase onto the run image plus one file, and back");
   const runDir = join(work, "run2");
   await copyImage(await openImageSource(`oci:${BASE_LAYOUT}:run`), await openImageSink(`oci:${runDir}:base`));
@@ -170,6 +183,7 @@ try {
     ["cold build", s(cold), all(cold)],
     ["warm no-op rebuild", s(warm), all(warm)],
     ["fixed lifecycle cost (Procfile app)", s(fixed), all(fixed)],
+    ["fixed cost with runtime (server.js-only app)", s(fixedRuntime), all(fixedRuntime)],
     ["rebase", `${median(rebase).toFixed(0)} ms`, rebase.map((x) => x.toFixed(0)).join(" / ")],
   ]);
   console.log("");
@@ -178,6 +192,11 @@ try {
     ["cold / floor", (c / f).toFixed(1), ""],
     ["(cold - fixed) / floor", ((c - k) / f).toFixed(1), "<= 1.3"],
     ["(cold - fixed) / floor with runtime", ((c - k) / median(floorRuntime)).toFixed(1), ""],
+    [
+      "cold - fixed with runtime (what the dependencies add)",
+      `${((c - median(fixedRuntime)) / 1000).toFixed(2)} s`,
+      "",
+    ],
     ["warm / cold", `${((w / c) * 100).toFixed(0)} %`, "<= 15 %"],
   ]);
   const phaseNames = ["setup", "analyzing", "detecting", "restoring", "building", "exporting"];

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -153,6 +153,7 @@ async function buildApp(
 
   // 2. Node.js runtime layer
   log.step("Node.js runtime");
+  const headersStaging = join(ctx.layers.path, "node_headers.staging");
   const nodeLayer = await ctx.layers.cached("node", {
     types: nodeEveryBuild ? { build: true, launch: true, cache: true } : { launch: true, cache: false },
     key: { version: dep.version, sha256: dep.sha256, arch: ctx.target.arch },
@@ -161,6 +162,12 @@ async function buildApp(
       log.detail(`Installing Node.js ${dep.version}`);
       await ctx.dependencies.install(dep, layer.path, { strip: dep.stripComponents ?? 1 });
       log.detail(`Installed in ${done()}`);
+      // C headers (a third of the tree) serve only native addon builds: a launch-only
+      // runtime leaves them to a build-only layer (attachHeaders), so images don't carry them.
+      if (!nodeEveryBuild && existsSync(join(layer.path, "include"))) {
+        await rm(headersStaging, { recursive: true, force: true });
+        await rename(join(layer.path, "include"), headersStaging);
+      }
       // Kept with the layer so a rebuild knows npm's version without running Node.
       const npm = await runTool([join(layer.path, "bin", "npm"), "--version"], {
         cwd: layer.path,
@@ -174,6 +181,18 @@ async function buildApp(
   nodeLayer.env.launch.default("NODE_ENV", "production");
   nodeLayer.env.launch.default("NODE_VERBOSE", "false");
   nodeLayer.sbom.add(dep.component());
+  // node-gyp finds headers through npm_config_nodedir; without it, it downloads them from
+  // nodejs.org, which restricted networks cannot reach.
+  let nodeDir = nodeLayer.path;
+  const attachHeaders = async () => {
+    if (!existsSync(headersStaging)) return;
+    const headers = await ctx.layers.fresh("node_headers", {
+      types: { build: true },
+      fill: (l) => rename(headersStaging, join(l.path, "include")),
+    });
+    nodeDir = headers.path;
+    toolEnv.npm_config_nodedir = nodeDir;
+  };
 
   // exec.d: a small sh script, run by the launcher, sets --max-old-space-size and
   // WEB_CONCURRENCY (not this binary: that would put ~110 MB into every app image).
@@ -196,12 +215,14 @@ async function buildApp(
     ...env,
     PATH: [join(nodeLayer.path, "bin"), env.PATH ?? "/usr/local/bin:/usr/bin:/bin"].join(":"),
     NODE_HOME: nodeLayer.path,
+    npm_config_nodedir: nodeDir,
     npm_config_update_notifier: "false",
     npm_config_fund: "false",
     npm_config_audit: "false",
     COREPACK_ENABLE_DOWNLOAD_PROMPT: "0",
   };
   delete toolEnv.NODE_ENV;
+  await attachHeaders();
 
   if (installPkg === undefined || pmChoice === undefined) {
     // A lone server.js / index.js / app.js: nothing to install.
@@ -230,7 +251,10 @@ async function buildApp(
   const start = inferStartCommand(pkg, pm.name, (f) => existsSync(join(projDir, f)));
   const pmAtLaunch = start !== undefined && start.command[0] === pm.name && pm.name !== "npm";
   // Node's files, for anything below that runs a tool.
-  const needNode = () => nodeLayer.ensureContents();
+  const needNode = async () => {
+    await nodeLayer.ensureContents();
+    await attachHeaders();
+  };
   const versionOf = async (layer: Layer, field: string): Promise<string> => {
     const known = layer.metadata[field];
     if (typeof known === "string" && known !== "") return known;

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -26,4 +26,42 @@ test("a real Node 24 tarball installs and its npm runs npm ci", async () => {
   expect(spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim()).toBe("v24.11.1");
   expect(r.stdout.join("\n")).toContain("Using npm 10.9.4");
   expect(r.layer("node_modules").files).toContain("node_modules/debug/package.json");
+}, 600_000);
+
+test("a native addon compiles against the headers layer, offline; the launched runtime carries no headers", async () => {
+  const addon = {
+    "addon/package.json": JSON.stringify({ name: "addon", version: "1.0.0", main: "index.js" }),
+    "addon/binding.gyp": JSON.stringify({ targets: [{ target_name: "hello", sources: ["hello.cc"] }] }),
+    "addon/index.js": "module.exports = require('./build/Release/hello.node');\n",
+    "addon/hello.cc": [
+      "#include <node_api.h>",
+      "static napi_value Hello(napi_env env, napi_callback_info info) {",
+      '  napi_value s; napi_create_string_utf8(env, "native hello", NAPI_AUTO_LENGTH, &s); return s;',
+      "}",
+      "static napi_value Init(napi_env env, napi_value exports) {",
+      "  napi_value fn; napi_create_function(env, nullptr, 0, Hello, nullptr, &fn);",
+      '  napi_set_named_property(env, exports, "hello", fn); return exports;',
+      "}",
+      "NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)",
+      "",
+    ].join("\n"),
+  };
+  const r = await runBuild(bp, {
+    app: { "package.json": JSON.stringify({ name: "app", dependencies: { addon: "file:addon" } }), ...addon },
+    buildpackToml: mirror.buildpackToml,
+    // nodejs.org is unreachable here: node-gyp must take the headers from npm_config_nodedir.
+    // (and the host's ~/.npmrc, which may name its own nodedir, is not read).
+    env: {
+      ...mirror.env,
+      npm_config_disturl: "http://127.0.0.1:9/no-headers-here",
+      npm_config_userconfig: "/dev/null",
+    },
+  });
+  expect(existsSync(join(r.layer("node_headers").path, "include", "node", "node_api.h"))).toBe(true);
+  expect(r.layer("node_headers").toml?.types).toEqual({ build: true, launch: false, cache: false });
+  expect(existsSync(join(r.layer("node").path, "include"))).toBe(false);
+  const node = join(r.layer("node").path, "bin", "node");
+  const run = spawnSync(node, ["-e", "console.log(require('addon').hello())"], { cwd: r.app, encoding: "utf8" });
+  expect(run.stderr).toBe("");
+  expect(run.stdout.trim()).toBe("native hello");
 }, 600_000);

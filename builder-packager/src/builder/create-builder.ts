@@ -36,7 +36,7 @@ import {
   type ModuleInfoJson,
   type ModuleLayers,
   openComponent,
-  packageBuildpack,
+  packageDirAsOci,
   parseTarget,
   stringifyModuleLayers,
   targetString,
@@ -129,17 +129,7 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
           workDir: join(work, "components"),
           targets,
           store,
-          packageDir: async (dir, layoutDir, ts) => {
-            await packageBuildpack({
-              dir,
-              format: "oci",
-              output: layoutDir,
-              targets: ts,
-              onProgress: progress,
-              store,
-              layerCache,
-            });
-          },
+          packageDir: packageDirAsOci({ onProgress: progress, store, layerCache }),
         }),
       );
     }

@@ -16,7 +16,13 @@ export {
   packFileMode,
   writeBuildpackLayer,
 } from "./module-layer.js";
-export { type PackageFormat, type PackageOptions, type PackageResult, packageBuildpack } from "./package-buildpack.js";
+export {
+  type PackageFormat,
+  type PackageOptions,
+  type PackageResult,
+  packageBuildpack,
+  packageDirAsOci,
+} from "./package-buildpack.js";
 export {
   type ModuleRefConfig,
   moduleRef,

@@ -16,7 +16,7 @@ import type { LayerBlobStore } from "../oci/layer.js";
 import { LayerBlobCache } from "../oci/layer-cache.js";
 import { OciLayout } from "../oci/layout.js";
 import { exportLayoutTar } from "../oci/layout-archive.js";
-import { type Component, openComponent } from "./component.js";
+import { type Component, openComponent, type PackageDir } from "./component.js";
 import {
   BUILDPACK_LAYERS_LABEL,
   BUILDPACKAGE_METADATA_LABEL,
@@ -67,6 +67,17 @@ export interface PackageResult {
   /** The main buildpack. */
   id: string;
   version: string;
+}
+
+/**
+ * The {@link PackageDir} that builder.toml and package.toml components use: a buildpack
+ * source directory packaged as an OCI layout, with the caller's progress, registry options
+ * and layer cache.
+ */
+export function packageDirAsOci(options: Pick<PackageOptions, "onProgress" | "store" | "layerCache">): PackageDir {
+  return async (dir, output, targets) => {
+    await packageBuildpack({ dir, format: "oci", output, targets, ...options });
+  };
 }
 
 /**
@@ -169,17 +180,7 @@ async function openDependencies(
         workDir: join(work, "deps"),
         targets,
         store,
-        packageDir: async (path, layoutDir, ts) => {
-          await packageBuildpack({
-            dir: path,
-            format: "oci",
-            output: layoutDir,
-            targets: ts,
-            onProgress: progress,
-            store,
-            layerCache,
-          });
-        },
+        packageDir: packageDirAsOci({ onProgress: progress, store, layerCache }),
       }),
     );
   }

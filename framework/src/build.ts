@@ -105,6 +105,11 @@ export type ResolvedDependency = Dependency & {
 export interface InstallOptions {
   /** Leading path components to drop from archive entries (default: the inventory's strip-components, else 0). */
   strip?: number;
+  /**
+   * A directory (e.g. a cache layer's path) that keeps verified downloads by sha256: a later
+   * build installs from it without downloading again.
+   */
+  cacheDir?: string;
 }
 
 /** The inventory in `[metadata].dependencies`: `ctx.dependencies`. */
@@ -137,11 +142,12 @@ export class Dependencies {
   /**
    * Downloads `dep` (verified, retried, mirrored) to a file in `destDir` and returns its path.
    */
-  async download(dep: Dependency, destDir: string): Promise<string> {
+  async download(dep: Dependency, destDir: string, options: { cacheDir?: string } = {}): Promise<string> {
     return download(dep, destDir, {
       env: this.ctx.env,
       bindings: this.ctx.platform.bindings.all,
       log: this.ctx.log,
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     });
   }
 
@@ -153,7 +159,7 @@ export class Dependencies {
   async install(dep: Dependency, dest: string, options: InstallOptions = {}): Promise<void> {
     const tmp = await mkdtemp(join(tmpdir(), "cnbkit-dl-"));
     try {
-      const file = await this.download(dep, tmp);
+      const file = await this.download(dep, tmp, options.cacheDir ? { cacheDir: options.cacheDir } : {});
       await mkdir(dest, { recursive: true });
       // A .jar is installed as a file (Java tools run jars), though it is a zip.
       const format = /\.jar$/i.test(file) ? undefined : formatFromName(file);

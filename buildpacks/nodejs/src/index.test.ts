@@ -153,8 +153,10 @@ describe("npm", () => {
     const state = changed.layer("node_modules").state;
     expect(state.kind).toBe("reset");
     expect(state.kind === "reset" && state.reason).toMatch(/^lockfile /);
-    // npm must run, so the reused runtime is installed again first.
+    // npm must run, so the reused runtime is installed again first, from the cached download.
     expect(text(changed.stdout)).toContain("Rebuilding node: its files are needed in this build");
+    expect(text(changed.stdout)).toMatch(/Reusing cached download of node 24\.\d+\.\d+/);
+    expect(changed.layer("node_dist").toml?.types).toEqual({ build: false, launch: false, cache: true });
     expect(changed.layer("node").toml?.types).toEqual({ build: true, launch: true, cache: false });
     expect(changed.layer("node_modules").files).toContain("node_modules/debug/package.json");
   });

@@ -154,13 +154,23 @@ async function buildApp(
   // 2. Node.js runtime layer
   log.step("Node.js runtime");
   const headersStaging = join(ctx.layers.path, "node_headers.staging");
+  // A launch-only runtime has no files on a rebuild; when the dependencies change it is
+  // installed again, from this cache-only copy of the download instead of the network. An
+  // offline buildpack carries the tarball itself (file://) and needs no copy.
+  const distCache =
+    !nodeEveryBuild && !dep.uri.startsWith("file:")
+      ? await ctx.layers.cached("node_dist", { types: { cache: true }, key: { sha256: dep.sha256 }, fill() {} })
+      : undefined;
   const nodeLayer = await ctx.layers.cached("node", {
     types: nodeEveryBuild ? { build: true, launch: true, cache: true } : { launch: true, cache: false },
     key: { version: dep.version, sha256: dep.sha256, arch: ctx.target.arch },
     async fill(layer) {
       const done = log.timer();
       log.detail(`Installing Node.js ${dep.version}`);
-      await ctx.dependencies.install(dep, layer.path, { strip: dep.stripComponents ?? 1 });
+      await ctx.dependencies.install(dep, layer.path, {
+        strip: dep.stripComponents ?? 1,
+        ...(distCache ? { cacheDir: distCache.path } : {}),
+      });
       log.detail(`Installed in ${done()}`);
       // C headers (a third of the tree) serve only native addon builds: a launch-only
       // runtime leaves them to a build-only layer (attachHeaders), so images don't carry them.

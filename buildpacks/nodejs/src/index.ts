@@ -193,15 +193,13 @@ async function buildApp(
   nodeLayer.sbom.add(dep.component());
   // node-gyp finds headers through npm_config_nodedir; without it, it downloads them from
   // nodejs.org, which restricted networks cannot reach.
-  let nodeDir = nodeLayer.path;
   const attachHeaders = async () => {
     if (!existsSync(headersStaging)) return;
     const headers = await ctx.layers.fresh("node_headers", {
       types: { build: true },
       fill: (l) => rename(headersStaging, join(l.path, "include")),
     });
-    nodeDir = headers.path;
-    toolEnv.npm_config_nodedir = nodeDir;
+    toolEnv.npm_config_nodedir = headers.path;
   };
 
   // exec.d: a small sh script, run by the launcher, sets --max-old-space-size and
@@ -225,7 +223,7 @@ async function buildApp(
     ...env,
     PATH: [join(nodeLayer.path, "bin"), env.PATH ?? "/usr/local/bin:/usr/bin:/bin"].join(":"),
     NODE_HOME: nodeLayer.path,
-    npm_config_nodedir: nodeDir,
+    npm_config_nodedir: nodeLayer.path,
     npm_config_update_notifier: "false",
     npm_config_fund: "false",
     npm_config_audit: "false",

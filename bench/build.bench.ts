@@ -5,6 +5,7 @@
  * For examples/apps/node-hello (npm, one dependency):
  * - cold build: fresh build cache, no previous image;
  * - warm no-op rebuild: same app, cache and previous image;
+ * - rebuild after a source edit: server.js changed, dependencies not (the everyday rebuild);
  * - floor: `npm ci` of the same app on the host, with an empty npm cache (the issue's floor);
  * - floor with the runtime: extracting the same Node.js tarball with `tar` and then that
  *   `npm ci`, on the host: what a cold build must do at least before writing an image;
@@ -16,7 +17,7 @@
  * Medians of 3 (warm: 5). Peak RSS is this process's (the platform code); the lifecycle runs in runc.
  */
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { imageConfig } from "../builder-packager/src/oci/image.js";
@@ -133,6 +134,13 @@ try {
     warmPhases.push(phases);
   }
 
+  say("rebuilds after a source change (server.js edited, dependencies unchanged)");
+  const edited: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await appendFile(join(app, "server.js"), `// edit ${i}\n`);
+    edited.push(await build(warmOut, join(work, "cold-cache-0")));
+  }
+
   say("fixed lifecycle cost: a Procfile-only app");
   const trivial = await fixtureApp("bench-procfile", { Procfile: "web: sleep infinity\n" });
   const fixed: number[] = [];
@@ -182,6 +190,7 @@ try {
     ["floor with runtime: host tar xzf node + npm ci", s(floorRuntime), all(floorRuntime)],
     ["cold build", s(cold), all(cold)],
     ["warm no-op rebuild", s(warm), all(warm)],
+    ["rebuild after a source edit", s(edited), all(edited)],
     ["fixed lifecycle cost (Procfile app)", s(fixed), all(fixed)],
     ["fixed cost with runtime (server.js-only app)", s(fixedRuntime), all(fixedRuntime)],
     ["rebase", `${median(rebase).toFixed(0)} ms`, rebase.map((x) => x.toFixed(0)).join(" / ")],

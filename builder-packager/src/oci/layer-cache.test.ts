@@ -8,6 +8,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { digestHex } from "./digest.js";
 import { type LayerDescriptor, type LayerEntry, writeLayer } from "./layer.js";
+import { noise, noiseStream, peakRssGrowth } from "./test-memory.js";
 import { LayerBlobCache, type LayerBlobCacheOptions } from "./layer-cache.js";
 
 const run = promisify(execFile);
@@ -28,18 +29,6 @@ async function fresh(name: string): Promise<string> {
 }
 
 /** `size` bytes of xorshift noise (gzip has real work to do), the same bytes for the same seed. */
-function noise(size: number, seed = 0x9e3779b9): Buffer {
-  const out = Buffer.alloc(size);
-  let s = seed;
-  for (let i = 0; i + 4 <= size; i += 4) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out.writeInt32LE(s | 0, i);
-  }
-  return out;
-}
-
 /** A small layer: a 64 KiB file plus a dir and a symlink. */
 function entries(seed = 1): LayerEntry[] {
   const data = noise(64 * 1024, seed);
@@ -259,26 +248,18 @@ console.log(JSON.stringify({ layer, stats: cache.stats }));
 
   test("a 200 MB layer, compressed into the cache and then reused, streams with bounded memory", async () => {
     const size = 200 * 1024 * 1024;
-    async function* stream() {
-      const chunk = 1 << 20;
-      for (let done = 0, seed = 1; done < size; done += chunk, seed++) yield noise(chunk, seed);
-    }
-    const big: LayerEntry[] = [{ type: "file", path: "big.bin", size, stream }];
+    const big: LayerEntry[] = [{ type: "file", path: "big.bin", size, stream: () => noiseStream(size) }];
     const { cache } = cacheAt(await fresh("cache"));
-    global.gc?.();
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const timer = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 20);
     const outs = [await fresh("out"), await fresh("out")];
-    const first = await writeLayer(big, outs[0] as string, { cache });
-    const second = await writeLayer(big, outs[1] as string, { cache });
-    clearInterval(timer);
-    const delta = (peak - before) / 1024 / 1024;
-    console.log(
-      `200 MB layer via the cache: rss before ${(before / 1048576).toFixed(0)} MB, peak delta ${delta.toFixed(1)} MB`,
-    );
+    const {
+      result: [first, second],
+      beforeMb,
+      deltaMb: delta,
+    } = await peakRssGrowth(async () => [
+      await writeLayer(big, outs[0] as string, { cache }),
+      await writeLayer(big, outs[1] as string, { cache }),
+    ]);
+    console.log(`200 MB layer via the cache: rss before ${beforeMb.toFixed(0)} MB, peak delta ${delta.toFixed(1)} MB`);
     expect(second).toEqual(first);
     expect(cache.stats).toEqual({ reused: 1, stored: 1, discarded: 0 });
     expect((await stat(join(outs[1] as string, digestHex(second.digest)))).size).toBe(second.size);

@@ -8,6 +8,7 @@ import { createGunzip } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sha256 } from "./digest.js";
 import { layerFromDir, writeLayer } from "./layer.js";
+import { noiseStream, peakRssGrowth } from "./test-memory.js";
 
 let work: string;
 beforeAll(async () => {
@@ -142,34 +143,16 @@ describe("writeLayer", () => {
 
   test("a 300 MB file streams with bounded memory", async () => {
     const size = 300 * 1024 * 1024;
-    async function* pseudoRandom() {
-      // xorshift-filled chunks: incompressible enough to exercise gzip for real
-      let s = 0x9e3779b9;
-      const chunk = Buffer.alloc(1 << 20);
-      for (let done = 0; done < size; done += chunk.length) {
-        for (let i = 0; i < chunk.length; i += 4) {
-          s ^= s << 13;
-          s ^= s >>> 17;
-          s ^= s << 5;
-          chunk.writeInt32LE(s | 0, i);
-        }
-        yield Buffer.from(chunk);
-      }
-    }
-    global.gc?.();
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const timer = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 20);
-    const layer = await writeLayer([{ type: "file", path: "big.bin", size, stream: pseudoRandom }], join(work, "big"), {
-      onProgress: () => {
-        peak = Math.max(peak, process.memoryUsage().rss);
-      },
-    });
-    clearInterval(timer);
-    const delta = (peak - before) / 1024 / 1024;
-    console.log(`300 MB layer: rss before ${(before / 1048576).toFixed(0)} MB, peak delta ${delta.toFixed(1)} MB`);
+    const {
+      result: layer,
+      beforeMb,
+      deltaMb: delta,
+    } = await peakRssGrowth((sample) =>
+      writeLayer([{ type: "file", path: "big.bin", size, stream: () => noiseStream(size) }], join(work, "big"), {
+        onProgress: sample,
+      }),
+    );
+    console.log(`300 MB layer: rss before ${beforeMb.toFixed(0)} MB, peak delta ${delta.toFixed(1)} MB`);
     expect((await stat(join(work, "big", layer.digest.slice(7)))).size).toBe(layer.size);
     expect(layer.size).toBeGreaterThan(size / 2);
     expect(delta).toBeLessThan(300);

@@ -20,11 +20,8 @@ import { spawnSync } from "node:child_process";
 import { appendFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { imageConfig } from "../builder-packager/src/oci/image.js";
-import { copyImage, openImageSink, openImageSource } from "../builder-packager/src/oci/image-store.js";
-import { writeLayer } from "../builder-packager/src/oci/layer.js";
-import { OciLayout } from "../builder-packager/src/oci/layout.js";
 import { buildApp } from "../builder-packager/src/platform/build.js";
+import { patchedRunImage } from "../builder-packager/src/platform/test-fixtures.js";
 import { rebaseImage } from "../builder-packager/src/platform/rebase.js";
 import { prepareLocalReferenceBuilder } from "../builders/reference/local-node.js";
 import { BASE_LAYOUT, caBindings, E2E_DIR, fixtureApp, referenceBuilder, ROOT } from "../test/e2e/support.js";
@@ -161,16 +158,7 @@ try {
 
   say("rebase onto the run image plus one file, and back");
   const runDir = join(work, "run2");
-  await copyImage(await openImageSource(`oci:${BASE_LAYOUT}:run`), await openImageSink(`oci:${runDir}:base`));
-  const layout = await OciLayout.open(runDir);
-  const base = await (await openImageSource(`oci:${runDir}:base`)).image();
-  const patch = await writeLayer([{ type: "file", path: "etc/patched", size: 4, data: "yes\n" }], layout.blobDir);
-  const cfg = imageConfig({
-    architecture: base.config.architecture,
-    config: base.config.config,
-    diffIds: [...base.config.rootfs.diff_ids, patch.diffId],
-  });
-  await layout.writeImage({ config: cfg, layers: [...base.manifest.manifest.layers, patch], tag: "patched" });
+  await patchedRunImage(`oci:${BASE_LAYOUT}:run`, runDir, { path: "etc/patched", data: "yes\n" });
   const rebase: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const runImage = i % 2 === 0 ? `oci:${runDir}:patched` : `oci:${runDir}:base`;

@@ -9,11 +9,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { imageConfig } from "../../builder-packager/src/oci/image.js";
-import { copyImage, openImageSink, openImageSource } from "../../builder-packager/src/oci/image-store.js";
-import { writeLayer } from "../../builder-packager/src/oci/layer.js";
-import { OciLayout } from "../../builder-packager/src/oci/layout.js";
+import { openImageSource } from "../../builder-packager/src/oci/image-store.js";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
+import { patchedRunImage } from "../../builder-packager/src/platform/test-fixtures.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
 import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
 import { BASE_LAYOUT, caBindings, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";
@@ -124,20 +122,10 @@ describe.sequential("examples/apps/node-hello", () => {
   test("rebase onto the run image plus one file changes only the config and manifest; the app still answers", async () => {
     // The patched run image: the e2e base layout's run image plus /etc/cnbkit-patched.
     const runDir = join(work, "run2");
-    await copyImage(await openImageSource(`oci:${BASE_LAYOUT}:run`), await openImageSink(`oci:${runDir}:base`));
-    const layout = await OciLayout.open(runDir);
-    const base = await (await openImageSource(`oci:${runDir}:base`)).image();
-    const patch = await writeLayer(
-      [{ type: "file", path: "etc/cnbkit-patched", size: 4, data: "yes\n" }],
-      layout.blobDir,
-    );
-    const cfg = imageConfig({
-      architecture: base.config.architecture,
-      config: base.config.config,
-      diffIds: [...base.config.rootfs.diff_ids, patch.diffId],
+    const { base, patch } = await patchedRunImage(`oci:${BASE_LAYOUT}:run`, runDir, {
+      path: "etc/cnbkit-patched",
+      data: "yes\n",
     });
-    await layout.writeImage({ config: cfg, layers: [...base.manifest.manifest.layers, patch], tag: "patched" });
-
     const before = await (await openImageSource(image)).image();
     const blobsBefore = await readdir(join(outDir, "blobs/sha256"));
     const t0 = Date.now();

@@ -18,6 +18,7 @@ import { OciLayout } from "../oci/layout.js";
 import { startRegistry } from "../oci/test-registry.js";
 import { buildApp } from "./build.js";
 import { inspectImage } from "./inspect.js";
+import { patchedRunImage } from "./test-fixtures.js";
 import { rebaseImage } from "./rebase.js";
 import { runApp } from "./run.js";
 import { exportSbom } from "./sbom.js";
@@ -165,16 +166,7 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
   test("rebase onto a patched run image rewrites only the config and manifest", async () => {
     // The patched run image: the same base plus one file.
     const runDir = join(work, "run2");
-    await copyImage(await openImageSource(runRef), await openImageSink(`oci:${runDir}:base`));
-    const layout = await OciLayout.open(runDir);
-    const base = await (await openImageSource(`oci:${runDir}:base`)).image();
-    const patch = await writeLayer([{ type: "file", path: "etc/patched", size: 3, data: "yes" }], layout.blobDir);
-    const cfg = imageConfig({
-      architecture: base.config.architecture,
-      config: base.config.config,
-      diffIds: [...base.config.rootfs.diff_ids, patch.diffId],
-    });
-    await layout.writeImage({ config: cfg, layers: [...base.manifest.manifest.layers, patch], tag: "patched" });
+    const { base, patch } = await patchedRunImage(runRef, runDir, { path: "etc/patched", data: "yes" });
 
     const before = await (await openImageSource(output)).image();
     const blobsBefore = spawnSync("ls", [join(outDir, "blobs/sha256")], { encoding: "utf8" }).stdout.split("\n");

@@ -5,6 +5,10 @@ import { spawnSync } from "node:child_process";
 import { chmod, chown, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { imageConfig } from "../oci/image.js";
+import { copyImage, openImageSink, openImageSource, type ResolvedImage } from "../oci/image-store.js";
+import { type LayerDescriptor, writeLayer } from "../oci/layer.js";
+import { OciLayout } from "../oci/layout.js";
 import type { BindMount } from "./runc.js";
 
 /**
@@ -103,4 +107,30 @@ export async function testBuilderRootfs(buildRootfs: string, runImage: string): 
     await chown(join(rootfs, d), 1000, 1000);
   }
   return rootfs;
+}
+
+/**
+ * A "patched" run image for rebase tests and benches: `from` copied into the layout `dir` as
+ * tag `base`, and as tag `patched` with one more layer holding `file`. Returns the base image
+ * and the added layer.
+ */
+export async function patchedRunImage(
+  from: string,
+  dir: string,
+  file: { path: string; data: string },
+): Promise<{ base: ResolvedImage; patch: LayerDescriptor }> {
+  await copyImage(await openImageSource(from), await openImageSink(`oci:${dir}:base`));
+  const layout = await OciLayout.open(dir);
+  const base = await (await openImageSource(`oci:${dir}:base`)).image();
+  const patch = await writeLayer(
+    [{ type: "file", path: file.path, size: Buffer.byteLength(file.data), data: file.data }],
+    layout.blobDir,
+  );
+  const config = imageConfig({
+    architecture: base.config.architecture,
+    config: base.config.config,
+    diffIds: [...base.config.rootfs.diff_ids, patch.diffId],
+  });
+  await layout.writeImage({ config, layers: [...base.manifest.manifest.layers, patch], tag: "patched" });
+  return { base, patch };
 }

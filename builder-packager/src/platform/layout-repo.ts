@@ -126,8 +126,7 @@ export function withBlobsFrom(primary: ImageSource, fallbacks: ImageSource[]): I
       return undefined;
     },
     async blob(digest) {
-      const layout = primary.ref.kind === "layout" ? await OciLayout.open(primary.ref.path) : undefined;
-      if (!layout || (await layout.hasBlob(digest))) return primary.blob(digest);
+      if (primary.ref.kind !== "layout" || (await primary.blobFile?.(digest))) return primary.blob(digest);
       for (const f of fallbacks) {
         if (!(await has(f, digest))) continue;
         return f.blob(digest);

@@ -175,6 +175,35 @@ describe("extract", () => {
     expect(await readdir(join(dir, "out"))).toEqual(["f"]);
   });
 
+  test("exclude leaves a subtree out (after strip) and keeps look-alike names", async () => {
+    await extract(
+      await tgz("node.tgz", [
+        { name: "node-v24/include/node/node_api.h", body: "h" },
+        { name: "node-v24/include/", type: "directory" },
+        { name: "node-v24/includes.txt", body: "kept" },
+        { name: "node-v24/bin/node", body: "n", mode: 0o755 },
+      ]),
+      join(dir, "out"),
+      { strip: 1, exclude: ["include/"] },
+    );
+    expect((await readdir(join(dir, "out"))).sort()).toEqual(["bin", "includes.txt"]);
+  });
+
+  test("a hardlink to an excluded file is refused, not left dangling", async () => {
+    const err = await failure(
+      extract(
+        await tgz("a.tgz", [
+          { name: "p/include/a.h", body: "h" },
+          { name: "p/bin/a.h", type: "link", linkname: "p/include/a.h" },
+        ]),
+        join(dir, "out"),
+        { strip: 1, exclude: ["include"] },
+      ),
+    );
+    expect(err.message).toContain('entry "p/bin/a.h" is a hardlink to "p/include/a.h"');
+    expect(await leftovers()).toEqual([]);
+  });
+
   test("files bigger than the write buffer arrive whole, with their mtime; small ones too", async () => {
     // 3 MiB + 123 bytes spans several gunzip chunks and several 1 MiB flushes.
     const big = randomBytes(3 * 1024 * 1024 + 123);

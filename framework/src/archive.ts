@@ -58,6 +58,12 @@ export interface ExtractOptions {
   strip?: number;
   /** The format; by default taken from the file name, else from the magic bytes. */
   format?: ArchiveFormat;
+  /**
+   * Paths (after `strip`) left out with everything under them, e.g. `["include"]` for a
+   * runtime whose C headers are not wanted. Fewer files is most of an extraction's cost.
+   * A hardlink to a left-out file is refused like any link to a file not extracted.
+   */
+  exclude?: string[];
 }
 
 /** The format implied by a file name, if any. */
@@ -101,7 +107,12 @@ export async function extract(file: string, dest: string, opts: ExtractOptions =
   await mkdir(parent, { recursive: true });
   const staging = await mkdtemp(join(parent, `.${basename(dest)}.extract-`));
   try {
-    const sink = new Sink(file, staging, opts.strip ?? 0);
+    const sink = new Sink(
+      file,
+      staging,
+      opts.strip ?? 0,
+      (opts.exclude ?? []).map((x) => x.replace(/^(\.?\/)+|\/+$/g, "")),
+    );
     try {
       if (format === "zip") await extractZip(file, sink);
       else await extractTar(file, format, sink);
@@ -173,6 +184,7 @@ class Sink {
     private readonly archive: string,
     private readonly root: string,
     private readonly strip: number,
+    private readonly exclude: readonly string[],
   ) {}
 
   private refuse(entry: string, why: string): never {
@@ -181,13 +193,18 @@ class Sink {
     });
   }
 
-  /** The entry's path relative to the root after strip, or undefined when strip leaves nothing. */
+  /**
+   * The entry's path relative to the root after strip, or undefined when strip leaves nothing
+   * or the path is excluded.
+   */
   rel(name: string): string | undefined {
     if (name.startsWith("/") || /^[A-Za-z]:[\\/]/.test(name)) this.refuse(name, "has an absolute path");
     const parts = name.split(/[\\/]/).filter((p) => p !== "" && p !== ".");
     if (parts.includes("..")) this.refuse(name, 'has a ".." path component');
     const kept = parts.slice(this.strip);
-    return kept.length === 0 ? undefined : kept.join("/");
+    if (kept.length === 0) return undefined;
+    const rel = kept.join("/");
+    return this.exclude.some((x) => rel === x || rel.startsWith(`${x}/`)) ? undefined : rel;
   }
 
   /** Resolves a relative path through known symlinks; undefined when it leaves the root. */

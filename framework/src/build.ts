@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { extract, formatFromName } from "./archive.js";
+import { type ExtractOptions, extract, formatFromName } from "./archive.js";
 import { download } from "./download.js";
 import { CnbError } from "./errors.js";
 import { type Dependency, dependencyComponent, parseInventory, resolveDependency } from "./inventory.js";
@@ -110,6 +110,14 @@ export interface InstallOptions {
    * build installs from it without downloading again.
    */
   cacheDir?: string;
+  /** Archive paths (after strip) not to install, with everything under them: see {@link ExtractOptions.exclude}. */
+  exclude?: string[];
+  /**
+   * Keep the verified download in this directory instead of deleting it; `install` then
+   * returns its path. For a tool that reads the archive again later (node-gyp takes Node's C
+   * headers from the tarball only when an addon compiles), without a second download.
+   */
+  keepDownloadIn?: string;
 }
 
 /** The inventory in `[metadata].dependencies`: `ctx.dependencies`. */
@@ -155,21 +163,30 @@ export class Dependencies {
    * Installs `dep` into `dest` (usually a layer path): archives (tar, tar.gz/xz/zst, zip)
    * are extracted with `strip` leading components removed; other files (and jars) are
    * copied in under their own name. The download is verified before anything lands in `dest`.
+   * Returns the kept download's path when `keepDownloadIn` is given.
+   *
+   * @example
+   * await ctx.dependencies.install(dep, layer.path, { strip: 1, exclude: ["include"] });
    */
-  async install(dep: Dependency, dest: string, options: InstallOptions = {}): Promise<void> {
-    const tmp = await mkdtemp(join(tmpdir(), "cnbkit-dl-"));
+  async install(dep: Dependency, dest: string, options: InstallOptions = {}): Promise<string | undefined> {
+    const tmp = options.keepDownloadIn ?? (await mkdtemp(join(tmpdir(), "cnbkit-dl-")));
     try {
       const file = await this.download(dep, tmp, options.cacheDir ? { cacheDir: options.cacheDir } : {});
       await mkdir(dest, { recursive: true });
       // A .jar is installed as a file (Java tools run jars), though it is a zip.
       const format = /\.jar$/i.test(file) ? undefined : formatFromName(file);
       if (format) {
-        await extract(file, dest, { strip: options.strip ?? dep.stripComponents ?? 0, format });
+        await extract(file, dest, {
+          strip: options.strip ?? dep.stripComponents ?? 0,
+          format,
+          ...(options.exclude ? { exclude: options.exclude } : {}),
+        });
       } else {
         await copyFile(file, join(dest, basename(file)));
       }
+      return options.keepDownloadIn ? file : undefined;
     } finally {
-      await rm(tmp, { recursive: true, force: true });
+      if (!options.keepDownloadIn) await rm(tmp, { recursive: true, force: true });
     }
   }
 }

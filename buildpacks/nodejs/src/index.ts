@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   type BuildContext,
   type BuildResult,
@@ -27,7 +27,12 @@ import { lockfileComponents } from "./lockfile-sbom.js";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "./memory.js";
 import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "./node-modules-dir.js";
 import { describeNodeVersionRequest, resolveNodeVersion } from "./node-version.js";
-import { choosePackageManager, type PackageManagerInputs, toolPackage } from "./package-manager.js";
+import {
+  bundledNpmVersion,
+  choosePackageManager,
+  type PackageManagerInputs,
+  toolPackage,
+} from "./package-manager.js";
 import { registryConfig } from "./registry-config.js";
 import { runTool } from "./run.js";
 import { inferStartCommand, START_FILES } from "./start-command.js";
@@ -153,12 +158,14 @@ async function buildApp(
 
   // 2. Node.js runtime layer
   log.step("Node.js runtime");
-  const headersStaging = join(ctx.layers.path, "node_headers.staging");
-  // A launch-only runtime has no files on a rebuild; when the dependencies change it is
-  // installed again, from this cache-only copy of the download instead of the network. An
-  // offline buildpack carries the tarball itself (file://) and needs no copy.
+  // A launch-only runtime leaves out Node's C headers (half of the tarball's ~6,200 files):
+  // the verified tarball stays in a build-only layer instead, and node-gyp takes the headers
+  // from it only if an addon compiles (npm_config_tarball), with no network.
+  const lazyHeaders = !nodeEveryBuild;
+  const tarballStaging = join(ctx.layers.path, "node_headers.staging");
+  let tarball: string | undefined;
   const distCache =
-    !nodeEveryBuild && !dep.uri.startsWith("file:")
+    lazyHeaders && !dep.uri.startsWith("file:")
       ? await ctx.layers.cached("node_dist", { types: { cache: true }, key: { sha256: dep.sha256 }, fill() {} })
       : undefined;
   const nodeLayer = await ctx.layers.cached("node", {
@@ -167,39 +174,38 @@ async function buildApp(
     async fill(layer) {
       const done = log.timer();
       log.detail(`Installing Node.js ${dep.version}`);
-      await ctx.dependencies.install(dep, layer.path, {
+      if (lazyHeaders) await rm(tarballStaging, { recursive: true, force: true });
+      tarball = await ctx.dependencies.install(dep, layer.path, {
         strip: dep.stripComponents ?? 1,
         ...(distCache ? { cacheDir: distCache.path } : {}),
+        ...(lazyHeaders ? { exclude: ["include"], keepDownloadIn: tarballStaging } : {}),
       });
       log.detail(`Installed in ${done()}`);
-      // C headers (a third of the tree) serve only native addon builds: a launch-only
-      // runtime leaves them to a build-only layer (attachHeaders), so images don't carry them.
-      if (!nodeEveryBuild && existsSync(join(layer.path, "include"))) {
-        await rm(headersStaging, { recursive: true, force: true });
-        await rename(join(layer.path, "include"), headersStaging);
-      }
       // Kept with the layer so a rebuild knows npm's version without running Node.
-      const npm = await runTool([join(layer.path, "bin", "npm"), "--version"], {
-        cwd: layer.path,
-        env: { ...env, PATH: `${join(layer.path, "bin")}:${env.PATH ?? "/usr/bin:/bin"}` },
-        log: quiet(log),
-      }).catch(() => "");
-      if (npm.trim() !== "") layer.metadata.npm = npm.trim();
+      const npm = await bundledNpmVersion(layer.path);
+      if (npm) layer.metadata.npm = npm;
     },
   });
   nodeLayer.env.override("NODE_HOME", nodeLayer.path);
   nodeLayer.env.launch.default("NODE_ENV", "production");
   nodeLayer.env.launch.default("NODE_VERBOSE", "false");
   nodeLayer.sbom.add(dep.component());
-  // node-gyp finds headers through npm_config_nodedir; without it, it downloads them from
+  // node-gyp takes headers from npm_config_nodedir (a runtime with include/) or unpacks them
+  // from npm_config_tarball into npm_config_devdir; with neither it downloads them from
   // nodejs.org, which restricted networks cannot reach.
   const attachHeaders = async () => {
-    if (!existsSync(headersStaging)) return;
+    if (tarball === undefined || !existsSync(tarballStaging)) return;
+    const file = basename(tarball);
     const headers = await ctx.layers.fresh("node_headers", {
       types: { build: true },
-      fill: (l) => rename(headersStaging, join(l.path, "include")),
+      fill: async (l) => {
+        await rename(join(tarballStaging, file), join(l.path, file));
+        await rm(tarballStaging, { recursive: true, force: true });
+      },
     });
-    toolEnv.npm_config_nodedir = headers.path;
+    delete toolEnv.npm_config_nodedir;
+    toolEnv.npm_config_tarball = join(headers.path, file);
+    toolEnv.npm_config_devdir = join(headers.path, "node-gyp");
   };
 
   // exec.d: a small sh script, run by the launcher, sets --max-old-space-size and

@@ -5,6 +5,8 @@
  * `name@version[+hash]`), then `engines.npm|yarn|pnpm`, then the lockfile. Vendored
  * `node_modules` without a lockfile is rebuilt rather than reinstalled.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import semver from "semver";
 
@@ -192,5 +194,22 @@ export function toolPackage(
       const major = Number.parseFloat(pnpmLockfileVersion ?? "9");
       return `pnpm@${major >= 9 ? 9 : major >= 6 ? 8 : 7}`;
     }
+  }
+}
+
+/**
+ * The version of the npm a Node.js runtime ships with, read from its package.json rather than
+ * by running `npm --version` (a Node start-up, which a cold build need not pay); undefined
+ * when the runtime has no npm or it cannot be read.
+ *
+ * @example
+ * await bundledNpmVersion("/layers/cnbkit_nodejs/node"); // "10.9.4"
+ */
+export async function bundledNpmVersion(nodeHome: string): Promise<string | undefined> {
+  try {
+    const pkg = JSON.parse(await readFile(join(nodeHome, "lib", "node_modules", "npm", "package.json"), "utf8"));
+    return typeof pkg.version === "string" && semver.valid(pkg.version) ? pkg.version : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -26,9 +26,12 @@ test("a real Node 24 tarball installs and its npm runs npm ci", async () => {
   expect(spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim()).toBe("v24.11.1");
   expect(r.stdout.join("\n")).toContain("Using npm 10.9.4");
   expect(r.layer("node_modules").files).toContain("node_modules/debug/package.json");
+  // No addon to compile: Node's C headers were never written, only the tarball kept for node-gyp.
+  expect(existsSync(join(r.layer("node").path, "include"))).toBe(false);
+  expect(r.layer("node_headers").files).toEqual(["node-v24.11.1-linux-x64.tar.gz"]);
 }, 600_000);
 
-test("a native addon compiles against the headers layer, offline; the launched runtime carries no headers", async () => {
+test("a native addon compiles with headers from the kept tarball, offline; the launched runtime carries none", async () => {
   const addon = {
     "addon/package.json": JSON.stringify({ name: "addon", version: "1.0.0", main: "index.js" }),
     "addon/binding.gyp": JSON.stringify({ targets: [{ target_name: "hello", sources: ["hello.cc"] }] }),
@@ -49,7 +52,7 @@ test("a native addon compiles against the headers layer, offline; the launched r
   const r = await runBuild(bp, {
     app: { "package.json": JSON.stringify({ name: "app", dependencies: { addon: "file:addon" } }), ...addon },
     buildpackToml: mirror.buildpackToml,
-    // nodejs.org is unreachable here: node-gyp must take the headers from npm_config_nodedir.
+    // nodejs.org is unreachable here: node-gyp must take the headers from npm_config_tarball
     // (and the host's ~/.npmrc, which may name its own nodedir, is not read).
     env: {
       ...mirror.env,
@@ -57,7 +60,8 @@ test("a native addon compiles against the headers layer, offline; the launched r
       npm_config_userconfig: "/dev/null",
     },
   });
-  expect(existsSync(join(r.layer("node_headers").path, "include", "node", "node_api.h"))).toBe(true);
+  const headers = r.layer("node_headers").path;
+  expect(existsSync(join(headers, "node-gyp", "24.11.1", "include", "node", "node_api.h"))).toBe(true);
   expect(r.layer("node_headers").toml?.types).toEqual({ build: true, launch: false, cache: false });
   expect(existsSync(join(r.layer("node").path, "include"))).toBe(false);
   const node = join(r.layer("node").path, "bin", "node");

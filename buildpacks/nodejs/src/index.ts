@@ -27,12 +27,7 @@ import { lockfileComponents } from "./lockfile-sbom.js";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "./memory.js";
 import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "./node-modules-dir.js";
 import { describeNodeVersionRequest, resolveNodeVersion } from "./node-version.js";
-import {
-  bundledNpmVersion,
-  choosePackageManager,
-  type PackageManagerInputs,
-  toolPackage,
-} from "./package-manager.js";
+import { bundledNpmVersion, choosePackageManager, type PackageManagerInputs, toolPackage } from "./package-manager.js";
 import { registryConfig } from "./registry-config.js";
 import { runTool } from "./run.js";
 import { inferStartCommand, START_FILES } from "./start-command.js";

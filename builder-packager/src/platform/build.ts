@@ -205,11 +205,23 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   let view: Awaited<ReturnType<typeof openRootfsView>> | undefined;
   try {
     const { uid, gid } = builder;
-    // /workspace, /layers, /platform and the layout repository.
-    const workspace = join(work, "workspace");
+    view = await openRootfsView(
+      builder.rootfs,
+      (l) => {
+        if (opts.logLevel === "debug") say(l);
+      },
+      work,
+    );
+    // /workspace and /layers are directories of the container's own root (the per-build
+    // view), not bind mounts: on one mount, a buildpack's move from the app into a layer
+    // (node_modules) is a rename; across two mounts it was a copy of every file (EXDEV).
+    // Made afresh, so nothing the builder image has there shows through.
+    const workspace = join(view.path, "workspace");
+    const layers = join(view.path, "layers");
+    await Promise.all([workspace, layers].map((d) => rm(d, { recursive: true, force: true })));
     await copyWorkspace(appDir, workspace, project, { uid, gid });
-    const layers = join(work, "layers");
     await chownTree(layers, uid, gid);
+    // /platform, /cache and the layout repository.
     const platform = join(work, "platform");
     await mkdir(join(platform, "env"), { recursive: true });
     await mkdir(join(platform, "bindings"), { recursive: true });
@@ -218,8 +230,6 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
       await writeFile(join(platform, "env", k), v);
     }
     const mounts: BindMount[] = [
-      { source: workspace, destination: "/workspace" },
-      { source: layers, destination: "/layers" },
       { source: platform, destination: "/platform", readonly: true },
       { source: buildCacheDir, destination: "/cache" },
     ];
@@ -264,9 +274,6 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     await chownLayoutDirs(repo, uid, gid);
     mounts.push({ source: repo, destination: "/layout-repo" });
 
-    view = await openRootfsView(builder.rootfs, (l) => {
-      if (opts.logLevel === "debug") say(l);
-    });
     const env = [
       ...builder.env.filter((e) => !e.startsWith("CNB_PLATFORM_API=")),
       `CNB_PLATFORM_API=${PLATFORM_API}`,
@@ -353,8 +360,9 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     const { descriptor } = await copyImage(exported, await openImageSink(opts.output), { tag: outTag });
     return { image: opts.output, digest: descriptor.digest, reusedLayers: reused, cacheDir: buildCacheDir };
   } finally {
-    // Deleting thousands of files is most of a build's cleanup: both trees at once.
-    await Promise.all([view?.release(), rm(work, { recursive: true, force: true })]);
+    // The view (unmounted first) is inside the work dir.
+    await view?.release();
+    await rm(work, { recursive: true, force: true });
     if (buildCaches) await pruneCacheKind("buildCaches", buildCaches, { keep: cacheName, onProgress: say });
   }
 }

@@ -26,15 +26,21 @@ export interface RootfsView {
 }
 
 /**
- * Makes a writable view of `lower`. `debug` gets one line saying whether overlay or the
+ * Makes a writable view of `lower` in a temp dir under `parent` (default: the OS temp dir;
+ * a build puts it in its work dir, on the cache's disk, since a build's layers land there and
+ * the OS temp dir may be a small tmpfs). `debug` gets one line saying whether overlay or the
  * hardlink copy was used.
  *
  * @example
  * const view = await openRootfsView(cachedRootfs);
  * try { await runContainer({ rootfs: view.path, ... }); } finally { await view.release(); }
  */
-export async function openRootfsView(lower: string, debug?: (line: string) => void): Promise<RootfsView> {
-  const base = await mkdtemp(join(tmpdir(), ownedPrefix(STALE_PREFIXES.view)));
+export async function openRootfsView(
+  lower: string,
+  debug?: (line: string) => void,
+  parent: string = tmpdir(),
+): Promise<RootfsView> {
+  const base = await mkdtemp(join(parent, ownedPrefix(STALE_PREFIXES.view)));
   await chmod(base, 0o755);
   const upper = join(base, "upper");
   const work = join(base, "work");

@@ -3,7 +3,7 @@
 // for machines that cannot reach nodejs.org. Prints the generated builder.toml's path and
 // its inputs digest (tab-separated) on stdout; progress goes to stderr.
 //
-// Usage: node scripts/local-node-dist.mjs [--out <dir>] [--base <oci layout dir>]
+// Usage: node scripts/local-node-dist.mjs [--out <dir>] [--base <oci layout dir>] [--arch amd64|arm64]
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -11,7 +11,13 @@ import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { nodeBundleOptions } from "./esbuild-node.mjs";
 
-const { values } = parseArgs({ options: { out: { type: "string" }, base: { type: "string" } } });
+const { values } = parseArgs({
+  options: { out: { type: "string" }, base: { type: "string" }, arch: { type: "string" } },
+});
+if (values.arch !== undefined && values.arch !== "amd64" && values.arch !== "arm64") {
+  process.stderr.write(`error: --arch "${values.arch}" is not amd64 or arm64\n`);
+  process.exit(2);
+}
 const root = new URL("..", import.meta.url).pathname;
 const tmpRoot = join(root, "node_modules", ".cache", "cnbkit-scripts");
 await mkdir(tmpRoot, { recursive: true });
@@ -25,6 +31,7 @@ try {
         `const r = await prepareLocalReferenceBuilder({`,
         values.out ? `  outDir: ${JSON.stringify(resolve(values.out))},` : "",
         values.base ? `  baseLayout: ${JSON.stringify(resolve(values.base))},` : "",
+        values.arch ? `  arch: ${JSON.stringify(values.arch)},` : "",
         `  onProgress: (l) => process.stderr.write("[local-node] " + l + "\\n"),`,
         `});`,
         `process.stdout.write(r.builderToml + "\\t" + r.inputsDigest + "\\n");`,

@@ -5,7 +5,8 @@
 # What it installs, and where:
 #   - npm workspaces (npm ci)                       -> node_modules/
 #   - Debian packages: runc umoci skopeo docker-registry debootstrap qemu-user-static
-#   - the CNB lifecycle built with Go              -> ~/.cache/cnbkit/lifecycle/<version>/
+#   - the CNB lifecycle built with Go              -> ~/.cache/cnbkit/lifecycle/<version>/ (this
+#     machine's arch) and <version>-<arch> (the other of amd64/arm64, cross-compiled)
 set -euo pipefail
 
 LIFECYCLE_VERSION="${CNBKIT_LIFECYCLE_VERSION:-0.21.17}"
@@ -63,10 +64,14 @@ fi
 # (403). kaniko is used by one package only, the extender's Dockerfile applier, so we build
 # from a copy of the module with that package replaced by one that refuses image extensions.
 # Everything cnbkit uses (analyze, detect, restore, build, export, rebase, launch) is untouched.
-lc="$CACHE/lifecycle/$LIFECYCLE_VERSION"
-if [ ! -x "$lc/lifecycle" ] || [ ! -x "$lc/launcher" ] || [ ! -f "$lc/lifecycle.toml" ]; then
-  say "building lifecycle v$LIFECYCLE_VERSION with Go (first run only; ~1 min)"
-  mod="github.com/buildpacks/lifecycle@v$LIFECYCLE_VERSION"
+# One build per arch: this machine's in lifecycle/<version>, the other (cross-compiled, for
+# builders of that arch; run here under qemu) in lifecycle/<version>-<arch>.
+host_arch="$(go env GOARCH)"
+build_lifecycle() { # <goarch> <dir>
+  local goarch="$1" lc="$2"
+  if [ -x "$lc/lifecycle" ] && [ -x "$lc/launcher" ] && [ -f "$lc/lifecycle.toml" ]; then return; fi
+  say "building lifecycle v$LIFECYCLE_VERSION for $goarch with Go (first run only; ~1 min)"
+  local mod="github.com/buildpacks/lifecycle@v$LIFECYCLE_VERSION"
   GOFLAGS=-mod=mod go mod download "$mod"
   mkdir -p "$CACHE/lifecycle"
   work="$(mktemp -d "$CACHE/lifecycle/.build.XXXXXX")"
@@ -76,10 +81,11 @@ if [ ! -x "$lc/lifecycle" ] || [ ! -x "$lc/launcher" ] || [ ! -f "$lc/lifecycle.
   rm -f "$work/src/internal/extend/kaniko/"*.go
   cp "$ROOT/scripts/lifecycle-no-kaniko.go.txt" "$work/src/internal/extend/kaniko/dockerfile_applier.go"
   (cd "$work/src" && go mod edit -droprequire github.com/osscontainertools/kaniko)
-  ldflags="-s -w -X 'github.com/buildpacks/lifecycle/cmd.Version=$LIFECYCLE_VERSION'"
+  local ldflags="-s -w -X 'github.com/buildpacks/lifecycle/cmd.Version=$LIFECYCLE_VERSION'"
   mkdir -p "$work/out"
   for cmd in lifecycle launcher; do
-    (cd "$work/src" && CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false" go build -trimpath -ldflags "$ldflags" -o "$work/out/$cmd" "./cmd/$cmd")
+    (cd "$work/src" && CGO_ENABLED=0 GOOS=linux GOARCH="$goarch" GOFLAGS="-mod=mod -buildvcs=false" \
+      go build -trimpath -ldflags "$ldflags" -o "$work/out/$cmd" "./cmd/$cmd")
   done
   for phase in detector analyzer restorer builder exporter rebaser creator extender; do
     ln -sf lifecycle "$work/out/$phase"
@@ -99,6 +105,13 @@ if [ ! -x "$lc/lifecycle" ] || [ ! -x "$lc/launcher" ] || [ ! -f "$lc/lifecycle.
 TOML
   rm -rf "$lc"
   mv "$work/out" "$lc"
-fi
+  rm -rf "$work"
+  trap - EXIT
+}
+lc="$CACHE/lifecycle/$LIFECYCLE_VERSION"
+build_lifecycle "$host_arch" "$lc"
+for other in amd64 arm64; do
+  [ "$other" = "$host_arch" ] || build_lifecycle "$other" "$lc-$other"
+done
 "$lc/lifecycle" -version >/dev/null
-say "ready (lifecycle $("$lc/lifecycle" -version) in $lc)"
+say "ready (lifecycle $("$lc/lifecycle" -version) in $lc, other arches beside it)"

@@ -58,19 +58,33 @@ export async function qemuBinfmtStatus(debianArch: string, dir = BINFMT_DIR): Pr
  * here (in a chroot or container) through qemu.
  */
 export async function checkQemuBinfmt(debianArch: string, dir = BINFMT_DIR): Promise<void> {
+  const why = await qemuBinfmtProblem(debianArch, dir);
+  if (why === undefined) return;
+  throw new CnbError(`${debianArch}: cannot run ${debianArch} binaries on this ${process.arch} machine: ${why}`, {
+    hint: qemuBinfmtHint(debianArch),
+  });
+}
+
+/**
+ * Why binaries of `debianArch` cannot run here through qemu (in a chroot or container), or
+ * undefined when they can.
+ */
+export async function qemuBinfmtProblem(debianArch: string, dir = BINFMT_DIR): Promise<string | undefined> {
   const s = await qemuBinfmtStatus(debianArch, dir);
-  if (s.registered && s.enabled && s.fixBinary) return;
+  if (s.registered && s.enabled && s.fixBinary) return undefined;
   const q = qemuArch(debianArch);
-  const why = !s.mounted
+  return !s.mounted
     ? `binfmt_misc is not mounted at ${dir}`
     : !s.registered
       ? `no qemu-${q} handler is registered in ${dir}`
       : !s.enabled
         ? `the qemu-${q} handler in ${dir} is disabled`
         : `the qemu-${q} handler in ${dir} lacks the F (fix-binary) flag, so it fails inside a chroot`;
-  throw new CnbError(`${debianArch}: cannot run ${debianArch} binaries on this ${process.arch} machine: ${why}`, {
-    hint: `as root: install qemu-user-static, then call enableQemuBinfmt("${debianArch}") (mounts binfmt_misc and registers /usr/lib/binfmt.d/qemu-${q}.conf)`,
-  });
+}
+
+/** What to do when {@link qemuBinfmtProblem} finds one. */
+export function qemuBinfmtHint(debianArch: string): string {
+  return `as root: install qemu-user-static, then call enableQemuBinfmt("${debianArch}") (mounts binfmt_misc and registers /usr/lib/binfmt.d/qemu-${qemuArch(debianArch)}.conf)`;
 }
 
 /**

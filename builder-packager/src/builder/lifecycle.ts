@@ -14,6 +14,7 @@ import tar from "tar-stream";
 import { CnbError, parseToml } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
 import { elfMachine } from "../compile/compile.js";
+import { hostPlatform } from "../oci/image.js";
 
 /** The lifecycle version used when builder.toml has no `[lifecycle]`. */
 export const DEFAULT_LIFECYCLE_VERSION = "0.21.17";
@@ -35,9 +36,20 @@ export interface Lifecycle {
   apis: { buildpack: ApiVersions; platform: ApiVersions };
 }
 
-/** Where scripts/setup.sh caches a Go-built lifecycle of `version`. */
-export function cachedLifecycleDir(version: string, env: Record<string, string | undefined> = process.env): string {
-  return join(cnbkitCacheDir(env), "lifecycle", version);
+/**
+ * Where scripts/setup.sh caches a Go-built lifecycle of `version` for `arch` (amd64/arm64):
+ * `lifecycle/<version>` for this machine's arch, `lifecycle/<version>-<arch>` for the other.
+ *
+ * @example
+ * cachedLifecycleDir("0.21.17", "arm64"); // ~/.cache/cnbkit/lifecycle/0.21.17-arm64 on amd64
+ */
+export function cachedLifecycleDir(
+  version: string,
+  arch: string = hostPlatform().architecture,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  const native = arch === hostPlatform().architecture;
+  return join(cnbkitCacheDir(env), "lifecycle", native ? version : `${version}-${arch}`);
 }
 
 /**
@@ -64,7 +76,7 @@ export async function loadLifecycle(
   } else {
     const version = config.version ?? DEFAULT_LIFECYCLE_VERSION;
     field = `[lifecycle].version "${version}"`;
-    path = cachedLifecycleDir(version);
+    path = cachedLifecycleDir(version, arch);
   }
   const st = await stat(path).catch(() => undefined);
   if (!st) {

@@ -31,6 +31,7 @@ import { openRootfsView } from "./rootfs-view.js";
 import { ownedPrefix, STALE_PREFIXES, sweepStale } from "./stale.js";
 import { type BindMount, runContainer } from "./runc.js";
 import { unpackImage } from "./unpack.js";
+import { checkRunnable } from "./foreign-arch.js";
 import { copyWorkspace, readProjectDescriptor } from "./workspace.js";
 
 /** The platform API cnbkit speaks to the lifecycle (lifecycle 0.21 supports 0.7–0.15). */
@@ -95,6 +96,8 @@ interface Builder {
   uid: number;
   gid: number;
   id: string;
+  /** The image's OCI architecture (amd64, arm64); a builder rootfs dir is taken as this machine's. */
+  architecture: string;
 }
 
 async function resolveBuilder(opts: BuildOptions, cache: string, say: (l: string) => void): Promise<Builder> {
@@ -111,6 +114,7 @@ async function resolveBuilder(opts: BuildOptions, cache: string, say: (l: string
       uid,
       gid,
       id: asDir,
+      architecture: hostPlatform().architecture,
     };
   }
   let unpacked: Awaited<ReturnType<typeof unpackImage>>;
@@ -129,7 +133,14 @@ async function resolveBuilder(opts: BuildOptions, cache: string, say: (l: string
   if (!existsSync(join(unpacked.rootfs, "cnb/lifecycle/creator"))) {
     throw new CnbError(`builder ${opts.builder}: image has no /cnb/lifecycle/creator; is it a builder?`);
   }
-  return { rootfs: unpacked.rootfs, env, uid, gid, id: unpacked.digest };
+  return {
+    rootfs: unpacked.rootfs,
+    env,
+    uid,
+    gid,
+    id: unpacked.digest,
+    architecture: unpacked.config.architecture,
+  };
 }
 
 async function runImageOf(opts: BuildOptions, builder: Builder): Promise<string> {
@@ -186,11 +197,15 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     throw new CnbError(`run image ${runImage} not found: ${err instanceof Error ? err.message : err}`, { cause: err });
   });
   const runConfig = await runSource.config();
-  const host = hostPlatform();
-  if (runConfig.architecture !== host.architecture || (runConfig.os ?? "linux") !== host.os) {
+  if (runConfig.architecture !== builder.architecture) {
     throw new CnbError(
-      `run image ${runImage} is ${runConfig.os}/${runConfig.architecture}, but this build is for ${host.os}/${host.architecture}`,
+      `run image ${runImage} is ${runConfig.os ?? "linux"}/${runConfig.architecture}, but builder ${opts.builder} is linux/${builder.architecture}`,
+      { hint: "use a run image of the builder's architecture (--run-image)" },
     );
+  }
+  // A foreign-arch builder (arm64 here) runs its lifecycle and buildpacks under qemu.
+  if ((await checkRunnable(`builder ${opts.builder}`, runConfig)) === "emulated") {
+    say(`Building for linux/${builder.architecture} under qemu emulation (slower than a native build)`);
   }
 
   const cacheName = hash(appDir, builder.id);

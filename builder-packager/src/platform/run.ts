@@ -8,6 +8,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
+import { checkRunnable } from "./foreign-arch.js";
 import { openRootfsView } from "./rootfs-view.js";
 import { runContainer, uniqueContainerId } from "./runc.js";
 import { sweepStale } from "./stale.js";
@@ -94,6 +95,7 @@ export async function runApp(opts: RunOptions): Promise<RunningApp> {
     cacheDir: opts.cnbkitCache ?? cnbkitCacheDir(),
     onProgress: (l) => opts.onOutput?.(l, "stderr"),
   });
+  await checkRunnable(`image ${opts.image}`, unpacked.config);
   const cfg = unpacked.config.config ?? {};
   let args: string[];
   if (opts.process) {

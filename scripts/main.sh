@@ -12,7 +12,7 @@
 # npm packages instead of the official inventory. Everything else is builders/reference.
 #
 # `scripts/main.sh --arch arm64` does the same for linux/arm64 on an amd64 machine, under qemu
-# (binfmt_misc): arm64 base images (~30-40 min of emulated debootstrap the first time), the
+# (binfmt_misc): arm64 base images (~10 min of emulated debootstrap the first time), the
 # arm64 lifecycle and Node.js, an arm64 builder and app image, run and asked over HTTP. Its
 # images get their own names (base-arm64, builder-arm64, app-arm64).
 set -euo pipefail

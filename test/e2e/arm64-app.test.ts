@@ -1,0 +1,72 @@
+/**
+ * The example app built and run for linux/arm64 on this amd64 machine, under qemu: the arm64
+ * lifecycle (cross-compiled by scripts/setup.sh), cnbkit/nodejs compiled for arm64 with the
+ * arm64 Node.js from npm, an arm64 builder, a build, an HTTP answer, skopeo's reading.
+ *
+ * The builder's build image is made from the arm64 *run* rootfs (which the base tests build
+ * anyway): the full arm64 build image is ~10 more minutes of emulated debootstrap, and
+ * node-hello needs nothing from it. `bash scripts/main.sh --arch arm64` uses the real one.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { prepareLocalReferenceBuilder } from "../../builders/reference/local-node.js";
+import { enableQemuBinfmt } from "../../builder-packager/src/base/binfmt.js";
+import { baseRootfsSpecs, writeBaseImage } from "../../builder-packager/src/base/images.js";
+import { ensureDebianRootfs } from "../../builder-packager/src/base/rootfs.js";
+import { createBuilder } from "../../builder-packager/src/builder/create-builder.js";
+import { OciLayout } from "../../builder-packager/src/oci/layout.js";
+import { buildApp } from "../../builder-packager/src/platform/build.js";
+import { caBindings, E2E_DIR, fixtureApp, getFromImage, ROOT } from "./support.js";
+
+let work = "";
+let app = "";
+
+beforeAll(async () => {
+  await enableQemuBinfmt("arm64");
+  work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-arm64-"));
+  app = await fixtureApp("node-hello-arm64", {}, join(ROOT, "examples/apps/node-hello"));
+}, 60_000);
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+  if (app) await rm(app, { recursive: true, force: true });
+});
+
+test("node-hello for linux/arm64: built and run under qemu, answers HTTP, read as arm64 by skopeo", async () => {
+  // Slow the first time (emulated debootstrap, ~2-3 min); cached after, shared with arm64.test.ts.
+  const spec = baseRootfsSpecs("arm64").run;
+  const rootfs = await ensureDebianRootfs(spec, { onProgress: () => {} });
+  const base = await OciLayout.create(join(work, "base"));
+  for (const role of ["build", "run"] as const) await writeBaseImage(base, role, rootfs, spec);
+
+  const local = await prepareLocalReferenceBuilder({
+    arch: "arm64",
+    outDir: join(E2E_DIR, "reference-local-arm64"),
+    baseLayout: base.dir,
+  });
+  const builder = `oci:${join(work, "builder")}:latest`;
+  const created = await createBuilder({ config: local.builderToml, output: builder });
+  expect(created.targets).toEqual(["linux/arm64"]);
+
+  const lines: string[] = [];
+  const image = `oci:${join(work, "app")}:latest`;
+  await buildApp({
+    appDir: app,
+    builder,
+    output: image,
+    cacheDir: join(work, "cache"),
+    bindings: await caBindings(),
+    onOutput: (l) => lines.push(l),
+  });
+  const text = lines.join("\n");
+  expect(text).toContain("Building for linux/arm64 under qemu emulation");
+  expect(text).toMatch(/Selected Node\.js 24\.21\.0/);
+  expect(text).toMatch(/Adding layer 'cnbkit\/nodejs:node_modules'/);
+
+  const cfg = spawnSync("skopeo", ["inspect", "--config", image], { encoding: "utf8" });
+  expect(cfg.status, cfg.stderr).toBe(0);
+  expect(JSON.parse(cfg.stdout)).toMatchObject({ os: "linux", architecture: "arm64" });
+  expect(await getFromImage(image)).toMatch(/^200 Hello from node-hello on Node v24\.21\.0, up \d+ ms\n$/);
+}, 1_800_000);

@@ -95,7 +95,9 @@ export async function runApp(opts: RunOptions): Promise<RunningApp> {
     cacheDir: opts.cnbkitCache ?? cnbkitCacheDir(),
     onProgress: (l) => opts.onOutput?.(l, "stderr"),
   });
-  await checkRunnable(`image ${opts.image}`, unpacked.config);
+  if ((await checkRunnable(`image ${opts.image}`, unpacked.config)) === "emulated") {
+    opts.onOutput?.(`Running linux/${unpacked.config.architecture} under qemu emulation`, "stderr");
+  }
   const cfg = unpacked.config.config ?? {};
   let args: string[];
   if (opts.process) {

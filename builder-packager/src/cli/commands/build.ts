@@ -38,6 +38,7 @@ export const buildCommand: Command = {
   description: [
     "No Docker daemon: the builder's root filesystem is unpacked once per digest, and the lifecycle's",
     "creator runs in it under runc as the builder's CNB user. The build cache is kept per app and builder.",
+    "A builder of another architecture (arm64 on amd64) runs under qemu when binfmt_misc has its handler.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<app-dir>" },
   options: {

@@ -94,6 +94,7 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
     expect(text).toMatch(/===> EXPORTING/);
     expect(text).toMatch(/GREETING=hi/);
     expect(text).toMatch(/binding creds: mysql/);
+    expect(text).toMatch(/app dir to layers dir: rename/);
     const s = skopeo(output);
     expect(s.status).toBe(0);
     const labels = s.json.Labels as Record<string, string>;

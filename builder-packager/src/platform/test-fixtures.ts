@@ -67,6 +67,14 @@ cat > "$layer.sbom.cdx.json" <<'JSON'
 JSON
 if [ -n "\${GREETING:-}" ]; then echo "GREETING=$GREETING"; fi
 if [ -d "$CNB_PLATFORM_DIR/bindings/creds" ]; then echo "binding creds: $(cat "$CNB_PLATFORM_DIR/bindings/creds/type")"; fi
+# Buildpacks move trees from the app into layers (node_modules): one rename keeps the inode,
+# a move across mounts is a copy.
+mkdir moved-tree
+before=$(stat -c %i moved-tree)
+mv moved-tree "$CNB_LAYERS_DIR/moved-tree"
+if [ "$(stat -c %i "$CNB_LAYERS_DIR/moved-tree")" = "$before" ]; then how=rename; else how=copy; fi
+echo "app dir to layers dir: $how"
+rm -rf "$CNB_LAYERS_DIR/moved-tree"
 cat > "$CNB_LAYERS_DIR/launch.toml" <<TOML
 [[processes]]
 type = "web"

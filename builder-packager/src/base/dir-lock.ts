@@ -6,7 +6,7 @@
  * first caller gets the lock and the others wait. A lock left by a process that died is
  * taken over, so a crash never blocks later builds.
  */
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** Options for {@link withDirLock}. */
@@ -47,7 +47,9 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opti
     await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
   }
   try {
-    await writeFile(join(lockDir, "pid"), `${process.pid}\n`);
+    // Written aside and renamed in, so a waiter never reads a half-written pid.
+    await writeFile(join(lockDir, `pid.${process.pid}`), `${process.pid}\n`);
+    await rename(join(lockDir, `pid.${process.pid}`), join(lockDir, "pid"));
     return await fn();
   } finally {
     await rm(lockDir, { recursive: true, force: true });
@@ -55,20 +57,18 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opti
 }
 
 async function lockOwner(lockDir: string): Promise<{ pid: number | undefined; stale: boolean }> {
-  let text: string;
-  try {
-    text = await readFile(join(lockDir, "pid"), "utf8");
-  } catch {
-    try {
-      const age = Date.now() - (await stat(lockDir)).mtimeMs;
-      return { pid: undefined, stale: age > PIDLESS_GRACE_MS };
-    } catch {
-      return { pid: undefined, stale: false }; // released meanwhile: try mkdir again
-    }
-  }
+  const text = await readFile(join(lockDir, "pid"), "utf8").catch(() => "");
   const pid = Number.parseInt(text.trim(), 10);
-  if (!Number.isInteger(pid) || pid <= 0) return { pid: undefined, stale: true };
-  return { pid, stale: !isAlive(pid) };
+  if (Number.isInteger(pid) && pid > 0) return { pid, stale: !isAlive(pid) };
+  // No pid (yet): the owner is between mkdir and writing it, or died there. Taking the lock
+  // over at once would let two callers in (one of them then deletes the other's temp files),
+  // so only a lock that has stayed pidless for the grace period counts as abandoned.
+  try {
+    const age = Date.now() - (await stat(lockDir)).mtimeMs;
+    return { pid: undefined, stale: age > PIDLESS_GRACE_MS };
+  } catch {
+    return { pid: undefined, stale: false }; // released meanwhile: try mkdir again
+  }
 }
 
 function isAlive(pid: number): boolean {

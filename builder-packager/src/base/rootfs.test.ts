@@ -66,6 +66,25 @@ describe("withDirLock", () => {
     expect(got.trim()).toBe(String(process.pid));
   });
 
+  test("does not take over a fresh lock whose pid file is still empty (its owner is about to write it)", async () => {
+    const lock = join(dir, "d.lock");
+    execFileSync("mkdir", [lock]);
+    execFileSync("touch", [join(lock, "pid")]);
+    let entered = false;
+    const waiting = withDirLock(
+      lock,
+      async () => {
+        entered = true;
+      },
+      { pollMs: 10 },
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(entered).toBe(false);
+    execFileSync("rm", ["-r", lock]); // the owner releases it
+    await waiting;
+    expect(entered).toBe(true);
+  });
+
   test("releases the lock when the work fails", async () => {
     const lock = join(dir, "c.lock");
     await expect(

@@ -159,6 +159,9 @@ async function buildApp(
   const lazyHeaders = !nodeEveryBuild;
   const tarballStaging = join(ctx.layers.path, "node_headers.staging");
   let tarball: string | undefined;
+  // A launch-only runtime has no files on a rebuild; when the dependencies change it is
+  // installed again, from this cache-only copy of the download instead of the network. An
+  // offline buildpack carries the tarball itself (file://) and needs no copy.
   const distCache =
     lazyHeaders && !dep.uri.startsWith("file:")
       ? await ctx.layers.cached("node_dist", { types: { cache: true }, key: { sha256: dep.sha256 }, fill() {} })
@@ -198,7 +201,6 @@ async function buildApp(
         await rm(tarballStaging, { recursive: true, force: true });
       },
     });
-    delete toolEnv.npm_config_nodedir;
     toolEnv.npm_config_tarball = join(headers.path, file);
     toolEnv.npm_config_devdir = join(headers.path, "node-gyp");
   };
@@ -224,7 +226,8 @@ async function buildApp(
     ...env,
     PATH: [join(nodeLayer.path, "bin"), env.PATH ?? "/usr/local/bin:/usr/bin:/bin"].join(":"),
     NODE_HOME: nodeLayer.path,
-    npm_config_nodedir: nodeLayer.path,
+    // A runtime kept for builds has its headers in include/ (attachHeaders covers the other).
+    ...(lazyHeaders ? {} : { npm_config_nodedir: nodeLayer.path }),
     npm_config_update_notifier: "false",
     npm_config_fund: "false",
     npm_config_audit: "false",
@@ -237,7 +240,7 @@ async function buildApp(
   delete toolEnv.NODE_ENV;
   await attachHeaders();
 
-  if (installPkg === undefined || pmChoice === undefined) {
+  if (installPkg === undefined || pmChoice === undefined || scripts === undefined) {
     // A lone server.js / index.js / app.js: nothing to install.
     const start = inferStartCommand(undefined, "npm", (f) => existsSync(join(projDir, f)));
     return result(start, projDir, proj);
@@ -315,7 +318,6 @@ async function buildApp(
   }
 
   // 5. Dependencies
-  const buildScripts = scripts ?? selectBuildScripts(pkg ?? {}, pm, env);
   const prune = (env.BP_NODE_PRUNE_DEV_DEPENDENCIES ?? "true").toLowerCase() !== "false";
   const lockText = pm.lockfile ? await ctx.app.readText(irel(pm.lockfile)) : undefined;
   // Workspace members may get node_modules of their own (pnpm's always do). They are kept in
@@ -370,10 +372,10 @@ async function buildApp(
     toolEnv.PATH = `${join(layer.path, "node_modules", ".bin")}:${toolEnv.PATH}`;
   };
   const runScripts = async () => {
-    if (buildScripts.scripts.length === 0) return;
+    if (scripts.scripts.length === 0) return;
     await needNode();
-    log.step(`Build scripts (${buildScripts.source})`);
-    for (const s of buildScripts.scripts) {
+    log.step(`Build scripts (${scripts.source})`);
+    for (const s of scripts.scripts) {
       const done = log.timer();
       log.detail(`Running ${s.command.join(" ")}`);
       await runTool(s.command, { cwd: projDir, env: toolEnv, log, where: `${rel("package.json")} scripts.${s.name}` });
@@ -389,7 +391,7 @@ async function buildApp(
     return result(start, projDir, proj);
   }
 
-  if (buildScripts.scripts.length > 0 && prune) {
+  if (scripts.scripts.length > 0 && prune) {
     // Build with everything, launch with production dependencies only: two layers, both cached.
     log.step(`Dependencies (${pm.install.join(" ")})`);
     const buildModules = await ctx.layers.cached("build_modules", {
@@ -415,7 +417,7 @@ async function buildApp(
     launchModules.env.launch.prepend("PATH", join(launchModules.path, "node_modules", ".bin"), ":");
     launchModules.sbom.add(...components);
   } else {
-    const production = prune && buildScripts.scripts.length === 0;
+    const production = prune && scripts.scripts.length === 0;
     const command = production ? (pm.installProd ?? pm.install) : pm.install;
     log.step(`Dependencies (${command.join(" ")})`);
     const modules = await ctx.layers.cached("node_modules", {

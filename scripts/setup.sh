@@ -4,7 +4,8 @@
 #
 # What it installs, and where:
 #   - npm workspaces (npm ci)                       -> node_modules/
-#   - Debian packages: runc umoci skopeo docker-registry debootstrap qemu-user-static
+#   - Debian packages: runc umoci skopeo docker-registry debootstrap ...
+#   - qemu >= 8 for the other arch (scripts/fetch-qemu.sh)  -> ~/.cache/cnbkit/qemu/<version>/
 #   - the CNB lifecycle built with Go              -> ~/.cache/cnbkit/lifecycle/<version>/ (this
 #     machine's arch) and <version>-<arch> (the other of amd64/arm64, cross-compiled)
 set -euo pipefail
@@ -29,11 +30,12 @@ fi
 
 # --- Debian packages --------------------------------------------------------
 # runc/umoci/skopeo/docker-registry: the real container parts the platform and tests use.
-# debootstrap: the Debian base images. qemu-user-static + the arm64 libraries: running
-# arm64 Node binaries (compiled buildpacks) here. binutils for both arches: stripping the
-# Node binaries before they become single executables. apache2-utils: htpasswd for the
-# registry auth tests.
-pkgs=(runc umoci skopeo docker-registry debootstrap qemu-user-static binfmt-support xz-utils zstd unzip zip
+# debootstrap: the Debian base images. The arm64 libraries: running arm64 Node binaries
+# (compiled buildpacks) here under qemu. Not Debian 12's qemu-user-static (7.2), under which
+# Go programs hang: scripts/fetch-qemu.sh fetches a newer qemu below. binutils for both
+# arches: stripping the Node binaries before they become single executables. apache2-utils:
+# htpasswd for the registry auth tests.
+pkgs=(runc umoci skopeo docker-registry debootstrap curl xz-utils zstd unzip zip
   libcap2-bin apache2-utils binutils-x86-64-linux-gnu binutils-aarch64-linux-gnu
   libc6:arm64 libstdc++6:arm64 libatomic1:arm64)
 missing=()
@@ -54,6 +56,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   # start their own registries on free loopback ports, so stop the packaged one.
   (systemctl disable --now docker-registry >/dev/null 2>&1 || service docker-registry stop >/dev/null 2>&1 || true)
 fi
+
+# --- qemu for the other arch ---------------------------------------------------
+# A static qemu >= 8.0 from a newer Debian suite, for arm64 base images, builders and apps
+# on an amd64 machine (and the reverse); cnbkit registers it in binfmt_misc when it needs it.
+bash "$ROOT/scripts/fetch-qemu.sh"
 
 # --- CNB lifecycle ------------------------------------------------------------
 # Built with Go from the module proxy and laid out like a release tarball's lifecycle/

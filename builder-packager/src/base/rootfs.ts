@@ -15,7 +15,7 @@ import { mkdir, readFile, readdir, rename, rm, truncate, writeFile } from "node:
 import { join } from "node:path";
 import { CnbError, formatDuration } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
-import { checkQemuBinfmt, qemuArch } from "./binfmt.js";
+import { ensureQemuBinfmt, qemuArch } from "./binfmt.js";
 import { withDirLock } from "./dir-lock.js";
 import { runCommand } from "./run-command.js";
 
@@ -88,7 +88,7 @@ export async function ensureDebianRootfs(spec: DebianRootfsSpec, options: Ensure
     `${target}.lock`,
     async () => {
       if (existsSync(target)) return target; // built by the caller we waited for
-      await checkCanBuild(spec);
+      await checkCanBuild(spec, progress);
       // Holding the lock, any temp dir of this key was left by a build that crashed.
       for (const name of await readdir(root)) {
         if (name.startsWith(`.tmp-${key}-`)) await removeTree(join(root, name));
@@ -111,7 +111,7 @@ export function hostDebianArch(): string {
   return process.arch === "x64" ? "amd64" : process.arch;
 }
 
-async function checkCanBuild(spec: DebianRootfsSpec): Promise<void> {
+async function checkCanBuild(spec: DebianRootfsSpec, progress: (line: string) => void): Promise<void> {
   if (process.getuid?.() !== 0) {
     throw new CnbError(
       `rootfs: debootstrap of Debian ${spec.suite} needs root (running as uid ${process.getuid?.()})`,
@@ -120,7 +120,13 @@ async function checkCanBuild(spec: DebianRootfsSpec): Promise<void> {
       },
     );
   }
-  if (spec.arch !== hostDebianArch()) await checkQemuBinfmt(spec.arch);
+  // A foreign arch's second stage runs under qemu: registered here when it is not yet.
+  if (spec.arch !== hostDebianArch()) {
+    await ensureQemuBinfmt(spec.arch, {
+      context: `rootfs: debootstrap of Debian ${spec.suite} for ${spec.arch}`,
+      onLog: progress,
+    });
+  }
 }
 
 async function buildRootfs(dir: string, spec: DebianRootfsSpec, mirror: string, progress: (line: string) => void) {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CnbError } from "@cnbkit/framework";
+import { cachedQemuPath } from "../base/qemu.js";
 import { cnbkitCacheDir } from "../cache-dir.js";
 import { type CompiledTarget, compileBuildpack, elfMachine } from "./compile.js";
 import { NODE_VERSION } from "./node-runtime.js";
@@ -99,10 +100,11 @@ describe("compileBuildpack", () => {
   });
 
   test("arm64: the ELF header says aarch64 and it runs under qemu-aarch64-static", async () => {
+    const qemu = cachedQemuPath("arm64"); // scripts/fetch-qemu.sh put it there
     const bin = join(first, "linux-arm64", "bin");
     expect(await elfMachine(join(bin, "main"))).toBe("arm64");
     expect(await elfMachine(join(first, "linux-amd64", "bin", "main"))).toBe("amd64");
-    const detect = await runFixture(["qemu-aarch64-static", join(bin, "detect"), "arg"]);
+    const detect = await runFixture([qemu, join(bin, "detect"), "arg"]);
     expect(detect.stderr).toBe("");
     expect(detect.status).toBe(100);
     expect(detect.report).toMatchObject({
@@ -111,7 +113,7 @@ describe("compileBuildpack", () => {
       arch: "arm64",
       version: `v${NODE_VERSION}`,
     });
-    const build = await runFixture(["qemu-aarch64-static", join(bin, "build")], { FIXTURE_EXIT: "3" });
+    const build = await runFixture([qemu, join(bin, "build")], { FIXTURE_EXIT: "3" });
     expect(build.status).toBe(3);
     expect(build.report?.phase).toBe("build");
   });

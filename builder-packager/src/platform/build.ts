@@ -204,7 +204,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     );
   }
   // A foreign-arch builder (arm64 here) runs its lifecycle and buildpacks under qemu.
-  if ((await checkRunnable(`builder ${opts.builder}`, runConfig)) === "emulated") {
+  if ((await checkRunnable(`builder ${opts.builder}`, runConfig, { onLog: say })) === "emulated") {
     say(`Building for linux/${builder.architecture} under qemu emulation (slower than a native build)`);
   }
 

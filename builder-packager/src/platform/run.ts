@@ -95,7 +95,8 @@ export async function runApp(opts: RunOptions): Promise<RunningApp> {
     cacheDir: opts.cnbkitCache ?? cnbkitCacheDir(),
     onProgress: (l) => opts.onOutput?.(l, "stderr"),
   });
-  if ((await checkRunnable(`image ${opts.image}`, unpacked.config)) === "emulated") {
+  const log = (l: string) => opts.onOutput?.(l, "stderr");
+  if ((await checkRunnable(`image ${opts.image}`, unpacked.config, { onLog: log })) === "emulated") {
     opts.onOutput?.(`Running linux/${unpacked.config.architecture} under qemu emulation`, "stderr");
   }
   const cfg = unpacked.config.config ?? {};

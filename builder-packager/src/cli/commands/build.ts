@@ -38,7 +38,8 @@ export const buildCommand: Command = {
   description: [
     "No Docker daemon: the builder's root filesystem is unpacked once per digest, and the lifecycle's",
     "creator runs in it under runc as the builder's CNB user. The build cache is kept per app and builder.",
-    "A builder of another architecture (arm64 on amd64) runs under qemu when binfmt_misc has its handler.",
+    "A builder of another architecture (arm64 on amd64) runs under qemu >= 8 (scripts/fetch-qemu.sh); as root,",
+    "cnbkit registers it in binfmt_misc when it is missing.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<app-dir>" },
   options: {

@@ -63,7 +63,7 @@ test("node-hello for linux/arm64: built and run under qemu, answers HTTP, read a
   const text = lines.join("\n");
   expect(text).toContain("Building for linux/arm64 under qemu emulation");
   expect(text).toMatch(/Selected Node\.js 24\.21\.0/);
-  expect(text).toMatch(/Adding layer 'cnbkit\/nodejs:node_modules'/);
+  expect(text).toMatch(/Adding layer 'cnbkit\/nodejs:launch_modules'/);
 
   const cfg = spawnSync("skopeo", ["inspect", "--config", image], { encoding: "utf8" });
   expect(cfg.status, cfg.stderr).toBe(0);

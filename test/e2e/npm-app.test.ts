@@ -59,8 +59,8 @@ async function expectAppFiles(rootfs: string): Promise<void> {
   expect(existsSync(join(rootfs, "cnb/lifecycle/launcher"))).toBe(true);
   expect(existsSync(join(rootfs, "workspace/server.js"))).toBe(true);
   const sbomDir = join(rootfs, "layers/sbom/launch/cnbkit_nodejs");
-  expect((await readdir(sbomDir)).sort()).toEqual(["node", "node_modules"]);
-  const modules = JSON.parse(await readFile(join(sbomDir, "node_modules/sbom.cdx.json"), "utf8"));
+  expect((await readdir(sbomDir)).sort()).toEqual(["launch_modules", "node"]);
+  const modules = JSON.parse(await readFile(join(sbomDir, "launch_modules/sbom.cdx.json"), "utf8"));
   expect(modules.bomFormat).toBe("CycloneDX");
   expect(modules.components.map((c: { purl: string }) => c.purl)).toEqual(["pkg:npm/ms@2.1.3"]);
   const node = JSON.parse(await readFile(join(sbomDir, "node/sbom.cdx.json"), "utf8"));
@@ -77,7 +77,7 @@ describe.sequential("examples/apps/node-hello", () => {
     const text = cold.lines.join("\n");
     expect(text).toMatch(/Selected Node\.js 24\.11\.1/);
     expect(text).toMatch(/Running npm ci --omit=dev/);
-    expect(text).toMatch(/Adding layer 'cnbkit\/nodejs:node_modules'/);
+    expect(text).toMatch(/Adding layer 'cnbkit\/nodejs:launch_modules'/);
     // The CA binding reached the ca-certificates buildpack (only when this machine has one).
     if (bindings.length > 0) expect(text).toMatch(/^cnbkit\/ca-certificates\s+0\.1\.0$/m);
     expect(await getFromImage(image)).toMatch(HELLO_ANSWER);
@@ -87,7 +87,7 @@ describe.sequential("examples/apps/node-hello", () => {
     const warm = await build();
     console.log(`npm app: cold build ${cold.ms} ms, warm no-op rebuild ${warm.ms} ms`);
     const text = warm.lines.join("\n");
-    for (const layer of ["node", "node_modules"]) {
+    for (const layer of ["node", "launch_modules"]) {
       expect(text).toMatch(new RegExp(`Reusing ${layer} \\(key unchanged\\)`)); // the buildpack's decision
       expect(text).toMatch(new RegExp(`Reusing layer 'cnbkit/nodejs:${layer}'`)); // the exporter's
     }

@@ -129,28 +129,28 @@ describe("npm", () => {
     const first = await runBuild(bp, opts(app));
     const out = text(first.stdout);
     expect(out).toContain("Running npm ci --omit=dev");
-    const mods = first.layer("node_modules");
+    const mods = first.layer("launch_modules");
     expect(mods.toml?.types).toEqual({ build: false, launch: true, cache: false });
     expect(mods.files).toContain("node_modules/debug/package.json");
     expect(readlinkSync(join(first.app, "node_modules"))).toBe(join(mods.path, "node_modules"));
     expect(first.processes).toEqual([{ type: "web", command: ["node", "index.js"], default: true }]);
-    const cdx = r2purls(first.sbom("node_modules", "cdx"));
+    const cdx = r2purls(first.sbom("launch_modules", "cdx"));
     expect(cdx).toEqual(["pkg:npm/%40types/ms@0.7.34", "pkg:npm/debug@4.3.7", "pkg:npm/ms@2.1.3"]);
 
     const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
-    expect(second.layer("node_modules").state.kind).toBe("restored");
+    expect(second.layer("launch_modules").state.kind).toBe("restored");
     expect(text(second.stdout)).toContain("Nothing to install");
     expect(text(second.stdout)).not.toContain("Running npm ci");
     // A no-op rebuild runs no Node at all: npm's version comes from the node layer's TOML.
     expect(second.layer("node").reusedFromImage).toBe(true);
-    expect(second.layer("node_modules").reusedFromImage).toBe(true);
+    expect(second.layer("launch_modules").reusedFromImage).toBe(true);
     expect(text(second.stdout)).toMatch(/Using npm \d+\.\d+\.\d+/);
 
     const changed = await runBuild(bp, {
       ...opts({ ...app, "package-lock.json": `${fixture("package-lock.v3.json")}\n` }),
       restore: second.layers,
     });
-    const state = changed.layer("node_modules").state;
+    const state = changed.layer("launch_modules").state;
     expect(state.kind).toBe("reset");
     expect(state.kind === "reset" && state.reason).toMatch(/^lockfile /);
     // npm must run, so the reused runtime is installed again first, from the cached download.
@@ -158,7 +158,7 @@ describe("npm", () => {
     expect(text(changed.stdout)).toMatch(/Reusing cached download of node 24\.\d+\.\d+/);
     expect(changed.layer("node_dist").toml?.types).toEqual({ build: false, launch: false, cache: true });
     expect(changed.layer("node").toml?.types).toEqual({ build: true, launch: true, cache: false });
-    expect(changed.layer("node_modules").files).toContain("node_modules/debug/package.json");
+    expect(changed.layer("launch_modules").files).toContain("node_modules/debug/package.json");
   });
 
   test("a lockfile out of sync with package.json fails with npm's reason in one line", async () => {
@@ -205,11 +205,11 @@ describe("npm", () => {
     expect(readFileSync(join(r.app, "built.txt"), "utf8")).toBe("60000");
     expect(r.layer("build_modules").files).toContain("node_modules/ms/package.json");
     expect(r.layer("build_modules").toml?.types).toEqual({ build: true, launch: false, cache: true });
-    expect(r.layer("node_modules").files.some((f) => f.startsWith("node_modules/ms/"))).toBe(false);
-    expect(r.layer("node_modules").toml?.types).toEqual({ build: false, launch: true, cache: false });
+    expect(r.layer("launch_modules").files.some((f) => f.startsWith("node_modules/ms/"))).toBe(false);
+    expect(r.layer("launch_modules").toml?.types).toEqual({ build: false, launch: true, cache: false });
     // Build scripts run on every build, so Node is a cached build layer here.
     expect(r.layer("node").toml?.types).toEqual({ build: true, launch: true, cache: true });
-    expect(readlinkSync(join(r.app, "node_modules"))).toBe(join(r.layer("node_modules").path, "node_modules"));
+    expect(readlinkSync(join(r.app, "node_modules"))).toBe(join(r.layer("launch_modules").path, "node_modules"));
     expect(r.processes).toEqual([{ type: "web", command: ["npm", "start"], default: true }]);
 
     const kept = await runBuild(
@@ -219,8 +219,58 @@ describe("npm", () => {
         { platformEnv: { BP_NODE_PRUNE_DEV_DEPENDENCIES: "false" } },
       ),
     );
-    expect(kept.layer("node_modules").files).toContain("node_modules/ms/package.json");
+    expect(kept.layer("launch_modules").files).toContain("node_modules/ms/package.json");
     expect(() => kept.layer("build_modules")).toThrow();
+  });
+
+  test("NODE_ENV=development at build keeps dev dependencies and is the launch default", async () => {
+    const r = await runBuild(bp, opts(app, { platformEnv: { NODE_ENV: "development" } }));
+    const out = text(r.stdout);
+    expect(out).toContain("Keeping dev dependencies: NODE_ENV=development at build time");
+    expect(out).toContain("Running npm ci\n");
+    expect(r.layer("launch_modules").files).toContain("node_modules/ms/package.json");
+    expect(r.launchEnv("web").NODE_ENV).toBe("development");
+  });
+
+  test("the start command is chosen after the build scripts: a server.js the build writes is started", async () => {
+    const pkg = {
+      name: "ts",
+      version: "1.0.0",
+      scripts: { build: "node -e \"require('fs').writeFileSync('server.js','')\"" },
+    };
+    const r = await runBuild(bp, opts({ "package.json": JSON.stringify(pkg) }));
+    expect(r.processes).toEqual([{ type: "web", command: ["node", "server.js"], default: true }]);
+  });
+
+  test("an app with no dependencies installs nothing and is not told to commit a lockfile", async () => {
+    const r = await runBuild(
+      bp,
+      opts({ "package.json": '{"name":"bare","scripts":{"start":"node s.js"}}', Procfile: "" }),
+    );
+    const out = text(r.stdout);
+    expect(out).not.toMatch(/No lockfile|Running npm/);
+    expect(r.processes).toEqual([{ type: "web", command: ["npm", "start"], default: true }]);
+  });
+
+  test("with a Procfile and nothing to infer, no start-command warning", async () => {
+    const r = await runBuild(bp, opts({ "package.json": "{}", Procfile: "web: node x.js\n" }));
+    expect(text(r.stdout)).not.toContain("No start command");
+  });
+
+  test("a Bun project is refused in one line that says what to do", async () => {
+    const err = await runBuild(bp, opts({ "package.json": depsPkg, "bun.lock": "{}" })).catch((e: Error) => e);
+    expect((err as Error).message).toBe("bun.lock: Bun projects are not supported by cnbkit/nodejs");
+    expect((err as { hint?: string }).hint).toMatch(/Commit a lockfile of npm, yarn or pnpm/);
+  });
+
+  test("a failing build script gets no lockfile hint", async () => {
+    const pkg = { ...JSON.parse(depsPkg), scripts: { build: "exit 3" } };
+    const lock = fixture("package-lock.v3.json");
+    const err = await runBuild(bp, opts({ "package.json": JSON.stringify(pkg), "package-lock.json": lock })).catch(
+      (e: Error) => e,
+    );
+    expect((err as Error).message).toMatch(/^package.json scripts.build: "npm run build" failed \(exit 3\)/);
+    expect((err as { hint?: string }).hint).toBeUndefined();
   });
 
   test("workspaces install at the root when BP_NODE_PROJECT_PATH is a member", async () => {
@@ -249,8 +299,8 @@ describe("npm", () => {
         { platformEnv: { BP_NODE_PROJECT_PATH: "packages/web" } },
       ),
     );
-    expect(readlinkSync(join(r.app, "node_modules"))).toBe(join(r.layer("node_modules").path, "node_modules"));
-    expect(r.layer("node_modules").files).toContain("node_modules/web");
+    expect(readlinkSync(join(r.app, "node_modules"))).toBe(join(r.layer("launch_modules").path, "node_modules"));
+    expect(r.layer("launch_modules").files).toContain("node_modules/web");
     expect(r.processes).toEqual([
       { type: "web", command: ["npm", "start"], default: true, workingDir: join(r.app, "packages/web") },
     ]);
@@ -272,10 +322,10 @@ describe("yarn and pnpm", () => {
     expect(out).toContain(`Installing ${tool}`);
     expect(out).toContain(`Running ${command}`);
     // pnpm links packages from node_modules/.pnpm, so debug may be a symlink.
-    expect(r.layer("node_modules").files.some((f) => /^node_modules\/debug(\/package\.json)?$/.test(f))).toBe(true);
+    expect(r.layer("launch_modules").files.some((f) => /^node_modules\/debug(\/package\.json)?$/.test(f))).toBe(true);
     expect(r.layer("package_manager").toml?.types).toEqual({ build: true, launch: true, cache: true });
     expect(r.processes[0]?.command).toEqual([tool.startsWith("pnpm") ? "pnpm" : "yarn", "start"]);
-    expect(r2purls(r.sbom("node_modules", "cdx"))).toContain("pkg:npm/%40types/ms@0.7.34");
+    expect(r2purls(r.sbom("launch_modules", "cdx"))).toContain("pkg:npm/%40types/ms@0.7.34");
   });
 });
 

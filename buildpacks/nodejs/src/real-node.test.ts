@@ -25,7 +25,7 @@ test("a real Node 24 tarball installs and its npm runs npm ci", async () => {
   const node = join(r.layer("node").path, "bin", "node");
   expect(spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim()).toBe("v24.11.1");
   expect(r.stdout.join("\n")).toContain("Using npm 10.9.4");
-  expect(r.layer("node_modules").files).toContain("node_modules/debug/package.json");
+  expect(r.layer("launch_modules").files).toContain("node_modules/debug/package.json");
   // No addon to compile: Node's C headers were never written, only the tarball kept for node-gyp.
   expect(existsSync(join(r.layer("node").path, "include"))).toBe(false);
   expect(r.layer("node_headers").files).toEqual(["node-v24.11.1-linux-x64.tar.gz"]);

@@ -159,7 +159,7 @@ describe("yarnrc binding", () => {
     expect(out).toContain("Running yarn install");
     expect(out).toContain('yarn config from binding "rc" (.yarnrc.yml, read as the home config), for this build only');
     // nodeLinker: pnpm keeps packages in node_modules/.store and links them in.
-    expect(r.layer("node_modules").files.some((f) => f.startsWith("node_modules/.store/"))).toBe(true);
+    expect(r.layer("launch_modules").files.some((f) => f.startsWith("node_modules/.store/"))).toBe(true);
     expect(readdirSync(tmpdir()).filter((f) => f.startsWith(YARN_HOME_PREFIX))).toEqual(homesBefore);
     expect(everything(r.layers).filter((f) => f.text.includes(YARN_HOME_PREFIX))).toEqual([]);
     expectRunsWithoutTrace(r);

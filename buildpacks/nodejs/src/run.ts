@@ -14,6 +14,13 @@ export interface RunOptions {
   where?: string;
   /** A hint shown under the error line. */
   hint?: string;
+  /** Show {@link hint} only when the tool's output matches this (e.g. a lockfile out of sync). */
+  hintWhen?: RegExp;
+  /**
+   * Lines that tools repeat once per package (yarn 2/3's `YN0013` fetch lines): the first is
+   * shown, the rest are counted into one line at the end.
+   */
+  fold?: RegExp;
 }
 
 /** Patterns of the line that says what went wrong, per tool (first match wins). */
@@ -52,13 +59,18 @@ export function runTool(command: readonly string[], options: RunOptions): Promis
     const child = spawn(file, args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     let pending = "";
+    let folded = 0;
+    const show = (line: string) => {
+      if (options.fold?.test(line) && folded++ > 0) return;
+      options.log.subprocess(line);
+    };
     const onData = (chunk: Buffer) => {
       const text = chunk.toString("utf8");
       output += text;
       pending += text;
       const parts = pending.split(/\r?\n/);
       pending = parts.pop() ?? "";
-      for (const p of parts) options.log.subprocess(p);
+      for (const p of parts) show(p);
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
@@ -74,14 +86,15 @@ export function runTool(command: readonly string[], options: RunOptions): Promis
       );
     });
     child.on("close", (code, signal) => {
-      if (pending) options.log.subprocess(pending);
+      if (pending) show(pending);
+      if (folded > 1) options.log.subprocess(`... and ${folded - 1} more lines like the first one above`);
       if (code === 0) return resolve(output);
       const why = errorLine(output);
       const status = signal ? `killed by ${signal}` : `exit ${code}`;
       const prefix = options.where ? `${options.where}: ` : "";
       reject(
         new CnbError(`${prefix}"${command.join(" ")}" failed (${status})${why ? `: ${why}` : ""}`, {
-          ...(options.hint ? { hint: options.hint } : {}),
+          ...(options.hint && (!options.hintWhen || options.hintWhen.test(output)) ? { hint: options.hint } : {}),
         }),
       );
     });

@@ -49,7 +49,7 @@ const greet = (app: string) =>
 describe("pnpm workspace", () => {
   test("members' node_modules live in the layer and are linked back, also when a rebuild reuses it", async () => {
     const first = await runBuild(bp, opts(await source("pnpm-workspace")));
-    const mods = first.layer("node_modules");
+    const mods = first.layer("launch_modules");
     expect(first.stdout.join("\n")).toContain("Running pnpm install --frozen-lockfile --prod");
     expect(mods.toml?.metadata?.["workspace-modules"]).toEqual(["packages/greet", "packages/web"]);
     for (const m of ["packages/greet", "packages/web"]) {
@@ -61,7 +61,7 @@ describe("pnpm workspace", () => {
 
     // The platform hands a rebuild the source again: no node_modules anywhere in it.
     const second = await runBuild(bp, opts(await source("pnpm-workspace"), first.layers));
-    const again = second.layer("node_modules");
+    const again = second.layer("launch_modules");
     expect(again.state.kind).toBe("restored");
     expect(second.stdout.join("\n")).not.toContain("Running pnpm install");
     for (const m of ["packages/greet", "packages/web"]) {
@@ -81,7 +81,7 @@ describe("pnpm workspace", () => {
     expect(readFileSync(join(r.app, "packages/web/built.txt"), "utf8")).toBe(
       "hello build from a pnpm workspace, 3 seconds",
     );
-    const launch = r.layer("node_modules");
+    const launch = r.layer("launch_modules");
     expect(r.layer("build_modules").toml?.metadata?.["workspace-modules"]).toEqual(["packages/greet", "packages/web"]);
     expect(launch.toml?.metadata?.["workspace-modules"]).toEqual(["packages/greet", "packages/web"]);
     expect(readlinkSync(join(r.app, "packages/greet/node_modules"))).toBe(
@@ -95,9 +95,9 @@ describe("yarn classic workspace", () => {
   test("installs at the root; everything is hoisted, so members get no node_modules", async () => {
     const r = await runBuild(bp, opts(await source("yarn-workspace")));
     expect(r.stdout.join("\n")).toContain("Running yarn install --frozen-lockfile --production=true");
-    expect(r.layer("node_modules").toml?.metadata?.["workspace-modules"]).toBeUndefined();
+    expect(r.layer("launch_modules").toml?.metadata?.["workspace-modules"]).toBeUndefined();
     expect(existsSync(join(r.app, "packages/web/node_modules"))).toBe(false);
-    expect(r.layer("node_modules").files).toContain("node_modules/ms/package.json");
+    expect(r.layer("launch_modules").files).toContain("node_modules/ms/package.json");
     expect(greet(r.app)).toBe("hello web from a yarn workspace, 3 seconds\n");
     expect(r.processes).toEqual([
       { type: "web", command: ["yarn", "start"], default: true, workingDir: join(r.app, "packages/web") },

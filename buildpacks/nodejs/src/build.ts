@@ -1,0 +1,56 @@
+/**
+ * The build, as its steps: read the project, plan, install Node, set up the tools, install
+ * the package manager and the dependencies, run the build scripts, prune dev dependencies,
+ * and choose the start command. Each step is a module in steps/ that returns what it
+ * decided; the tool environment grows only by the changes the steps return.
+ */
+import type { BuildContext, BuildResult } from "@cnbkit/framework";
+import { prunePolicy } from "./prune-policy.js";
+import { readSettings } from "./settings.js";
+import { installDependencies, pruneDependencies } from "./steps/install-dependencies.js";
+import { installPackageManager } from "./steps/install-package-manager.js";
+import { installRuntime, type NodejsMetadata } from "./steps/install-runtime.js";
+import { planBuild } from "./steps/plan-build.js";
+import { readProject } from "./steps/read-project.js";
+import { runBuildScripts } from "./steps/run-build-scripts.js";
+import { startProcess } from "./steps/start-process.js";
+import { toolEnvironment } from "./steps/tool-environment.js";
+import { withChanges } from "./tool-env.js";
+
+/** Builds a Node.js app. */
+export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {
+  const settings = readSettings(ctx);
+  const project = await readProject(ctx.app, settings);
+  const plan = await planBuild(ctx.app, project, settings);
+  const pm = plan.manager;
+  const runsScripts = plan.scripts.scripts.length > 0;
+  const runsNode = ctx.plan.resolve("node")?.build === true || runsScripts || pm?.vendored === true;
+  const runtime = await installRuntime(ctx, settings, project.project, runsNode);
+  if (!pm || (!plan.hasDependencies && !runsScripts && pm.name === "npm" && !pm.version)) {
+    return startProcess(ctx, project.project, pm?.name ?? "npm");
+  }
+  const tools = await toolEnvironment(ctx, plan, pm);
+  try {
+    // Tools run without the launch NODE_ENV: NODE_ENV=production makes npm leave out dev dependencies.
+    const base = withChanges({ ...settings, NODE_ENV: undefined }, runtime.env, tools.env);
+    const startsWithManager = typeof (project.project.pkg?.scripts as Record<string, unknown>)?.start === "string";
+    const manager = await installPackageManager(ctx, project, pm, runtime, base, startsWithManager);
+    const env = withChanges(base, manager.env);
+    const prune = prunePolicy({
+      env: settings,
+      pkg: project.install.pkg ?? {},
+      workspace: project.members.length > 0,
+      manager: pm.name,
+      berry: pm.berry,
+      managerVersion: manager.version,
+      yarnrc: plan.config.yarnrc,
+    });
+    const inputs = { ctx, project, plan, manager, runtime, env, prune };
+    const deps = await installDependencies(inputs);
+    await runBuildScripts(ctx, project.project, plan.scripts, withChanges(env, deps.env));
+    await pruneDependencies(inputs, deps);
+    return startProcess(ctx, project.project, pm.name);
+  } finally {
+    await tools.dispose();
+  }
+}

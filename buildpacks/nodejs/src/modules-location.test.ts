@@ -1,0 +1,28 @@
+import { expect, test } from "vitest";
+import { type ModulesLocationInputs, modulesLocation } from "./modules-location.js";
+
+const base: ModulesLocationInputs = { packages: [{ dependencies: { express: "^4" } }], berry: false, manager: "npm" };
+
+test.each<[string, Partial<ModulesLocationInputs>, "layer" | "app", RegExp?]>([
+  ["a plain npm app", {}, "layer"],
+  ["Next.js as a dependency", { packages: [{ dependencies: { next: "16.0.0" } }] }, "app", /Turbopack/],
+  ["Next.js in a workspace member", { packages: [{}, { devDependencies: { next: "16" } }] }, "app", /Next\.js/],
+  ["yarn berry, nodeLinker pnp", { manager: "yarn", berry: true, yarnrc: "nodeLinker: pnp\n" }, "app", /Plug'n'Play/],
+  [
+    "yarn berry, nodeLinker node-modules",
+    { manager: "yarn", berry: true, yarnrc: "nodeLinker: node-modules\n" },
+    "layer",
+  ],
+  [
+    "yarn berry, no nodeLinker (the buildpack sets node-modules)",
+    { manager: "yarn", berry: true, yarnrc: "" },
+    "layer",
+  ],
+  ["pnpm with node-linker=pnp in .npmrc", { manager: "pnpm", npmrc: "node-linker=pnp\n" }, "app", /pnpm/],
+  ["pnpm 10 with nodeLinker in pnpm-workspace.yaml", { manager: "pnpm", pnpmWorkspace: "nodeLinker: pnp\n" }, "app"],
+  ["pnpm isolated (default)", { manager: "pnpm", npmrc: "auto-install-peers=true\n" }, "layer"],
+])("%s → %s", (_name, over, kind, reason) => {
+  const loc = modulesLocation({ ...base, ...over });
+  expect(loc.kind).toBe(kind);
+  if (reason && loc.kind === "app") expect(loc.reason).toMatch(reason);
+});

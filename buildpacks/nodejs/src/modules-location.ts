@@ -1,0 +1,75 @@
+/**
+ * Where an app's node_modules lives: in a layer, linked from the app, or in the app itself.
+ *
+ * A layer (`<app>/node_modules` → `/layers/cnbkit_nodejs/launch_modules/node_modules`) is the
+ * default: a rebuild whose lockfile did not change reuses it from the previous image without
+ * restoring, installing or exporting anything. Some tools cannot work through that link, and
+ * for them the packages install into the app directory, as Google's buildpacks always do:
+ * - Next.js: Turbopack refuses a node_modules symlink that leaves the project root
+ *   ("Symlink node_modules is invalid, it points out of the filesystem root").
+ * - Yarn Plug'n'Play (`nodeLinker: pnp`) writes no node_modules at all: `.pnp.cjs` points
+ *   into `.yarn/cache` and `.yarn/unplugged`, which must be in the app at launch.
+ * - pnpm's `node-linker=pnp`: `.pnp.cjs` resolves into `node_modules/.pnpm` by path.
+ */
+import { parseYamlFile } from "./yaml-file.js";
+
+/** The decision and why. */
+export type ModulesLocation = { kind: "layer" } | { kind: "app"; reason: string };
+
+/** What {@link modulesLocation} reads. */
+export interface ModulesLocationInputs {
+  /** The package.json of the install root (and of the project, when it is a workspace member). */
+  packages: readonly Record<string, unknown>[];
+  /** True for yarn 2+. */
+  berry: boolean;
+  /** The package manager. */
+  manager: "npm" | "yarn" | "pnpm";
+  /** `.yarnrc.yml` of the install root, if any. */
+  yarnrc?: string | undefined;
+  /** `.npmrc` of the install root, if any. */
+  npmrc?: string | undefined;
+  /** `pnpm-workspace.yaml` of the install root, if any (pnpm 10 reads settings from it). */
+  pnpmWorkspace?: string | undefined;
+}
+
+/**
+ * Decides where node_modules lives.
+ *
+ * @example
+ * modulesLocation({ packages: [{ dependencies: { next: "16.0.0" } }], berry: false, manager: "npm" })
+ * // { kind: "app", reason: "Next.js (Turbopack) needs a real node_modules directory in the app" }
+ */
+export function modulesLocation(inputs: ModulesLocationInputs): ModulesLocation {
+  if (inputs.manager === "yarn" && inputs.berry && yarnLinker(inputs.yarnrc) === "pnp") {
+    return { kind: "app", reason: "Yarn Plug'n'Play (.yarnrc.yml nodeLinker: pnp) resolves packages inside the app" };
+  }
+  if (inputs.manager === "pnpm" && pnpmLinker(inputs.npmrc, inputs.pnpmWorkspace) === "pnp") {
+    return { kind: "app", reason: "pnpm's node-linker=pnp resolves packages inside the app" };
+  }
+  if (inputs.packages.some((p) => dependsOn(p, "next"))) {
+    return { kind: "app", reason: "Next.js (Turbopack) needs a real node_modules directory in the app" };
+  }
+  return { kind: "layer" };
+}
+
+/** `nodeLinker` of a `.yarnrc.yml`, if it sets one. */
+export function yarnLinker(yarnrc: string | undefined): string | undefined {
+  if (!yarnrc) return undefined;
+  const v = parseYamlFile(yarnrc, ".yarnrc.yml").nodeLinker;
+  return typeof v === "string" ? v.trim() : undefined;
+}
+
+function pnpmLinker(npmrc: string | undefined, workspaceYaml: string | undefined): string | undefined {
+  const fromNpmrc = npmrc && /^\s*node-linker\s*=\s*(\S+)\s*$/m.exec(npmrc)?.[1];
+  if (fromNpmrc) return fromNpmrc;
+  if (!workspaceYaml) return undefined;
+  const v = parseYamlFile(workspaceYaml, "pnpm-workspace.yaml").nodeLinker;
+  return typeof v === "string" ? v.trim() : undefined;
+}
+
+function dependsOn(pkg: Record<string, unknown>, name: string): boolean {
+  return ["dependencies", "devDependencies"].some((field) => {
+    const deps = pkg[field];
+    return typeof deps === "object" && deps !== null && name in deps;
+  });
+}

@@ -1,0 +1,21 @@
+import { expect, test } from "vitest";
+import { nodeGypEnv } from "./node-gyp-env.js";
+
+test("npm 10 gets both forms (its node-gyp reads only npm_config_*)", () => {
+  expect(nodeGypEnv({ tarball: "/h/node.tgz", devdir: "/h/gyp" }, "10.9.4")).toEqual({
+    npm_package_config_node_gyp_tarball: "/h/node.tgz",
+    npm_config_tarball: "/h/node.tgz",
+    npm_package_config_node_gyp_devdir: "/h/gyp",
+    npm_config_devdir: "/h/gyp",
+  });
+});
+
+test("npm 11 gets only the form npm does not warn about", () => {
+  expect(nodeGypEnv({ nodedir: "/layers/node" }, "11.6.2")).toEqual({
+    npm_package_config_node_gyp_nodedir: "/layers/node",
+  });
+});
+
+test("no headers, no variables", () => {
+  expect(nodeGypEnv({}, undefined)).toEqual({});
+});

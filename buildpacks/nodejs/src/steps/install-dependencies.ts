@@ -1,0 +1,223 @@
+/**
+ * Steps: install the app's dependencies, and after the build scripts, remove the dev ones.
+ *
+ * In a layer (the default), `<app>/node_modules` links to it and a rebuild with the same
+ * lockfile, package.json, Node major and package manager reuses it as it was. With build
+ * scripts and pruning, there are two: `build_modules` (everything, for the scripts; cached)
+ * and `launch_modules` (production only, made from a copy of the first). In the app
+ * directory (see modules-location.ts), the tree is installed and pruned in place, and the
+ * package manager's cache is what makes the next build fast.
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { rm } from "node:fs/promises";
+import type { BuildContext, Layer } from "@cnbkit/framework";
+import { lockfileComponents } from "../lockfile-sbom.js";
+import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "../node-modules-dir.js";
+import { nodeGypEnv } from "../node-gyp-env.js";
+import type { PrunePolicy } from "../prune-policy.js";
+import { runTool } from "../run.js";
+import { type EnvChange, type ToolEnv, withChanges } from "../tool-env.js";
+import type { NodejsMetadata, Runtime } from "./install-runtime.js";
+import type { PackageManager } from "./install-package-manager.js";
+import type { BuildPlan } from "./plan-build.js";
+import { appRelative, type Project } from "./read-project.js";
+
+/** Everything the dependency steps read. */
+export interface DependencyInputs {
+  ctx: BuildContext<NodejsMetadata>;
+  project: Project;
+  plan: BuildPlan;
+  manager: PackageManager;
+  runtime: Runtime;
+  /** The tool environment so far. */
+  env: ToolEnv;
+  prune: PrunePolicy;
+}
+
+/** The installed tree. */
+export interface InstalledDependencies {
+  /** node_modules/.bin on PATH and node-gyp's headers, for build scripts. */
+  env: EnvChange;
+  /** The layer holding it (layer mode). */
+  layer?: Layer;
+  /** True while dev dependencies are installed that must go before launch. */
+  prunePending: boolean;
+}
+
+/** Output of package managers that says the lockfile does not match package.json. */
+const LOCKFILE_OUT_OF_SYNC =
+  /can only install packages when your package\.json and package-lock\.json|are not in sync|Missing: .+ from lock file|Your lockfile needs to be updated|lockfile would have been modified|YN0028|ERR_PNPM_OUTDATED_LOCKFILE|ERR_PNPM_LOCKFILE_CONFIG_MISMATCH/;
+
+/** Installs the dependencies: with dev dependencies when build scripts run or pruning is off. */
+export async function installDependencies(inputs: DependencyInputs): Promise<InstalledDependencies> {
+  const { ctx, plan, manager, prune } = inputs;
+  const pm = manager.choice;
+  const withDev = plan.scripts.scripts.length > 0 || !prune.prune;
+  const command = withDev || !pm.installProd ? pm.install : pm.installProd;
+  // Vendored modules are rebuilt as they are, not pruned.
+  const prunePending = prune.prune && !pm.vendored && command !== pm.installProd;
+  ctx.log.step(`Dependencies (${command.join(" ")})`);
+  if (!prune.prune) {
+    if (prune.warn) ctx.log.warn(`Keeping dev dependencies: ${prune.reason}`);
+    else ctx.log.detail(`Keeping dev dependencies: ${prune.reason}`);
+  }
+  const tree = modulesTree(inputs.project);
+  if (!pm.vendored && (await isRealDir(join(tree.root, "node_modules")))) {
+    ctx.log.warn(
+      `Ignoring the node_modules directory in the app source; installing from ${pm.lockfile ?? "package.json"}`,
+    );
+    await rm(join(tree.root, "node_modules"), { recursive: true, force: true });
+  }
+  const components = await sbomComponents(inputs);
+  if (plan.modules.kind === "app" || pm.vendored) {
+    if (plan.modules.kind === "app") ctx.log.detail(`node_modules stays in the app directory: ${plan.modules.reason}`);
+    const env = await runInstall(inputs, command);
+    ctx.sbom.launch.add(...components);
+    return { env: { ...env, path: [join(tree.root, "node_modules", ".bin")] }, prunePending };
+  }
+  // Two layers when the scripts need dev dependencies and launch does not.
+  const name = withDev && prunePending ? "build_modules" : "launch_modules";
+  const key = { ...(await baseKey(inputs)), production: !withDev };
+  const layer = await ctx.layers.cached(name, {
+    types: name === "build_modules" ? { build: true, cache: true } : modulesTypes(ctx),
+    key,
+    async fill(l) {
+      await installInto(inputs, l, command);
+      if (name === "launch_modules" && prunePending) await installInto(inputs, l, pm.prune, l.path);
+    },
+  });
+  await finishModulesLayer(inputs, layer, components);
+  // Only build scripts run after this; without them Node stays unneeded (a no-op rebuild runs none).
+  const headers = plan.scripts.scripts.length > 0 ? await headersEnv(inputs) : {};
+  return {
+    env: { ...headers, path: [join(layer.path, "node_modules", ".bin")] },
+    layer,
+    prunePending: name === "build_modules",
+  };
+}
+
+/** Removes dev dependencies after the build scripts, when {@link installDependencies} left them for these. */
+export async function pruneDependencies(inputs: DependencyInputs, installed: InstalledDependencies): Promise<void> {
+  if (!installed.prunePending) return;
+  const { ctx, manager } = inputs;
+  const pm = manager.choice;
+  ctx.log.step(`Production dependencies (${pm.prune.join(" ")})`);
+  if (!installed.layer) {
+    await runInstall(inputs, pm.prune);
+    return;
+  }
+  const seed = installed.layer.path;
+  const layer = await ctx.layers.cached("launch_modules", {
+    types: modulesTypes(ctx),
+    key: { ...(await baseKey(inputs)), production: true },
+    fill: (l) => installInto(inputs, l, pm.prune, seed),
+  });
+  await finishModulesLayer(inputs, layer, await sbomComponents(inputs));
+}
+
+/** Launch-only, unless a later buildpack asks for node_modules at build time. */
+function modulesTypes(ctx: BuildContext<NodejsMetadata>) {
+  return ctx.plan.resolve("node_modules")?.build === true
+    ? { build: true, launch: true, cache: true }
+    : { launch: true, cache: false };
+}
+
+/** Links a modules layer into the app, says when it was reused, and records its SBOM and launch PATH. */
+async function finishModulesLayer(
+  inputs: DependencyInputs,
+  layer: Layer,
+  components: ReturnType<typeof lockfileComponents>,
+) {
+  const { ctx, manager, runtime } = inputs;
+  if (layer.state.kind === "restored") {
+    ctx.log.detail(
+      `Nothing to install: lockfile, package.json, Node.js ${runtime.major} and ${manager.choice.name} ${manager.version} unchanged`,
+    );
+  }
+  await linkTree(modulesTree(inputs.project), layer.path, keptMembers(layer));
+  layer.sbom.add(...components);
+  if (layer.types.launch) layer.env.launch.prepend("PATH", join(layer.path, "node_modules", ".bin"), ":");
+}
+
+/** Runs `command` on a real node_modules (seeded from `seedLayer`), then moves the tree into `layer`. */
+async function installInto(inputs: DependencyInputs, layer: Layer, command: string[], seedLayer?: string) {
+  const tree = modulesTree(inputs.project);
+  await prepareTree(tree, seedLayer);
+  await runInstall(inputs, command);
+  const members = await moveTree(tree, layer.path);
+  if (members.length > 0) layer.metadata[MEMBERS_FIELD] = members;
+  else delete layer.metadata[MEMBERS_FIELD];
+}
+
+/** Runs an install command at the install root; returns the headers env it ran with. */
+async function runInstall(inputs: DependencyInputs, command: string[]): Promise<EnvChange> {
+  const { ctx, project, manager } = inputs;
+  const pm = manager.choice;
+  const headers = await headersEnv(inputs);
+  const done = ctx.log.timer();
+  ctx.log.detail(`Running ${command.join(" ")}`);
+  const where = appRelative(project.install, pm.lockfile ?? "package.json");
+  await runTool(command, {
+    cwd: project.install.dir,
+    env: withChanges(inputs.env, headers),
+    log: ctx.log,
+    where,
+    ...(pm.lockfile
+      ? {
+          hint: `${pm.lockfile} is out of sync with package.json: run "${pm.name} install" and commit ${pm.lockfile}`,
+          hintWhen: LOCKFILE_OUT_OF_SYNC,
+        }
+      : {}),
+    fold: /YN0013:/,
+  });
+  ctx.log.detail(`Done in ${done()}`);
+  return headers;
+}
+
+/** Node's files on disk (a reused runtime is installed again) and where node-gyp finds its headers. */
+async function headersEnv(inputs: DependencyInputs): Promise<EnvChange> {
+  const headers = await inputs.runtime.ensure();
+  const npm = inputs.manager.choice.name === "npm" ? inputs.manager.version : inputs.runtime.npmVersion;
+  return { set: nodeGypEnv(headers, npm) };
+}
+
+/** What decides whether an installed tree can be reused. */
+async function baseKey(inputs: DependencyInputs): Promise<Record<string, unknown>> {
+  const { ctx, project, manager, runtime } = inputs;
+  const pm = manager.choice;
+  const lock = pm.lockfile ? await ctx.app.readText(appRelative(project.install, pm.lockfile)) : undefined;
+  return {
+    lockfile: lock === undefined ? "none" : sha256(lock),
+    packageJson: sha256(await ctx.app.readText(appRelative(project.install, "package.json"))),
+    nodeMajor: runtime.major,
+    packageManager: `${pm.name}@${manager.version}`,
+    ...(project.members.length > 0 ? { workspaceMembers: project.members.join(",") } : {}),
+  };
+}
+
+async function sbomComponents(inputs: DependencyInputs) {
+  const pm = inputs.manager.choice;
+  if (!pm.lockfile) return [];
+  return lockfileComponents(
+    pm.lockfile,
+    await inputs.ctx.app.readText(appRelative(inputs.project.install, pm.lockfile)),
+  );
+}
+
+function modulesTree(project: Project): ModulesTree {
+  return { root: project.install.dir, members: project.members };
+}
+
+/** The modules layers' metadata field listing the workspace members whose node_modules they hold. */
+const MEMBERS_FIELD = "workspace-modules";
+
+/** The members {@link MEMBERS_FIELD} lists for `layer` (none when absent or malformed). */
+function keptMembers(layer: Layer): string[] {
+  const v = layer.metadata[MEMBERS_FIELD];
+  return Array.isArray(v) ? v.filter((m): m is string => typeof m === "string") : [];
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}

@@ -1,0 +1,201 @@
+/**
+ * Step: the Node.js runtime. Resolves the version (BP_NODE_VERSION, engines.node, .nvmrc,
+ * .node-version, the default line), installs the inventory's tarball into the `node` layer,
+ * and adds the launch-time memory defaults (exec.d).
+ *
+ * How the runtime is kept depends on whether this build runs Node. Every build that runs
+ * build scripts (or serves a later buildpack asking for node at build time) needs it, so it
+ * is a cache layer there. Otherwise it is launch-only: a rebuild whose dependencies did not
+ * change reuses it from the previous image without untarring and re-tarring ~200 MB, and
+ * installs it again only when a later step must run Node ({@link Runtime.ensure}).
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { type BuildContext, CnbError, type Layer } from "@cnbkit/framework";
+import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "../memory.js";
+import { describeNodeVersionRequest, resolveNodeVersion } from "../node-version.js";
+import { bundledNpmVersion } from "../package-manager.js";
+import type { Settings } from "../settings.js";
+import type { EnvChange } from "../tool-env.js";
+import { appRelative, type ProjectDir } from "./read-project.js";
+
+/** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */
+export interface NodejsMetadata {
+  defaultVersions: { node: string };
+}
+
+/** Where node-gyp finds Node's C headers in this build. */
+export interface NodeHeaders {
+  /** A runtime with `include/` (a build layer). */
+  nodedir?: string;
+  /** The verified tarball node-gyp unpacks headers from, and where it unpacks them. */
+  tarball?: string;
+  devdir?: string;
+}
+
+/** The installed runtime. */
+export interface Runtime {
+  layer: Layer;
+  version: string;
+  major: number;
+  /** The version of the npm bundled with it (kept in the layer's metadata). */
+  npmVersion?: string | undefined;
+  /** PATH and NODE_HOME for the tools of this build. */
+  env: EnvChange;
+  /** Puts Node's files on disk when the layer was reused from the image; returns where its headers are. */
+  ensure(): Promise<NodeHeaders>;
+}
+
+/** Installs the runtime. `runsNode` says whether this build runs Node whatever else happens. */
+export async function installRuntime(
+  ctx: BuildContext<NodejsMetadata>,
+  settings: Settings,
+  project: ProjectDir,
+  runsNode: boolean,
+): Promise<Runtime> {
+  const { log } = ctx;
+  log.step("Resolving Node.js version");
+  const dep = resolveNode(ctx, settings, project, await versionFiles(ctx, project));
+  log.detail(`Selected Node.js ${dep.version}`);
+
+  log.step("Node.js runtime");
+  // A launch-only runtime leaves out Node's C headers (half of the tarball's ~6,200 files):
+  // the verified tarball stays in a build-only layer instead, and node-gyp takes the headers
+  // from it only if an addon compiles (npm_config_tarball), with no network.
+  const lazyHeaders = !runsNode;
+  const staging = join(ctx.layers.path, "node_headers.staging");
+  let tarball: string | undefined;
+  // A launch-only runtime has no files on a rebuild; when the dependencies change it is
+  // installed again from this cache-only copy of the download instead of the network. An
+  // offline buildpack carries the tarball itself (file://) and needs no copy.
+  const distCache =
+    lazyHeaders && !dep.uri.startsWith("file:")
+      ? await ctx.layers.cached("node_dist", { types: { cache: true }, key: { sha256: dep.sha256 }, fill() {} })
+      : undefined;
+  const layer = await ctx.layers.cached("node", {
+    types: runsNode ? { build: true, launch: true, cache: true } : { launch: true, cache: false },
+    // NODE_ENV is in the key because a layer reused from the image keeps its old env files.
+    key: { version: dep.version, sha256: dep.sha256, arch: ctx.target.arch, nodeEnv: launchNodeEnv(settings) },
+    async fill(l) {
+      const done = log.timer();
+      log.detail(`Installing Node.js ${dep.version}`);
+      if (lazyHeaders) await rm(staging, { recursive: true, force: true });
+      tarball = await ctx.dependencies.install(dep, l.path, {
+        strip: dep.stripComponents ?? 1,
+        ...(distCache ? { cacheDir: distCache.path } : {}),
+        ...(lazyHeaders ? { exclude: ["include"], keepDownloadIn: staging } : {}),
+      });
+      log.detail(`Installed in ${done()}`);
+      // Kept with the layer so a rebuild knows npm's version without running Node.
+      const npm = await bundledNpmVersion(l.path);
+      if (npm) l.metadata.npm = npm;
+    },
+  });
+  layer.env.override("NODE_HOME", layer.path);
+  layer.env.launch.default("NODE_ENV", launchNodeEnv(settings));
+  layer.env.launch.default("NODE_VERBOSE", "false");
+  layer.sbom.add(dep.component());
+  await addMemoryDefaults(ctx);
+
+  // node-gyp takes headers from a runtime with include/, or unpacks them from the kept
+  // tarball; with neither it downloads them from nodejs.org, which restricted networks
+  // cannot reach.
+  const headers = async (): Promise<NodeHeaders> => {
+    if (!lazyHeaders) return { nodedir: layer.path };
+    if (tarball === undefined || !existsSync(staging)) return {};
+    const file = basename(tarball);
+    const kept = await ctx.layers.fresh("node_headers", {
+      types: { build: true },
+      fill: async (l) => {
+        await rename(join(staging, file), join(l.path, file));
+        await rm(staging, { recursive: true, force: true });
+      },
+    });
+    return { tarball: join(kept.path, file), devdir: join(kept.path, "node-gyp") };
+  };
+  let known = await headers();
+  const npm = layer.metadata.npm;
+  return {
+    layer,
+    version: dep.version,
+    major: Number.parseInt(dep.version, 10),
+    npmVersion: typeof npm === "string" ? npm : undefined,
+    env: { path: [join(layer.path, "bin")], set: { NODE_HOME: layer.path } },
+    async ensure() {
+      await layer.ensureContents();
+      if (known.tarball === undefined && known.nodedir === undefined) known = await headers();
+      return known;
+    },
+  };
+}
+
+/**
+ * NODE_ENV at launch: production, or what the build was given (an app built with
+ * NODE_ENV=development keeps its dev dependencies and runs as built). A default, so a
+ * value set at launch still wins.
+ */
+export function launchNodeEnv(settings: Settings): string {
+  return settings.NODE_ENV?.trim() || "production";
+}
+
+async function versionFiles(ctx: BuildContext<NodejsMetadata>, project: ProjectDir) {
+  return {
+    nvmrc: await ctx.app.readText(appRelative(project, ".nvmrc"), { optional: true }),
+    nodeVersionFile: await ctx.app.readText(appRelative(project, ".node-version"), { optional: true }),
+  };
+}
+
+/** The inventory entry for the requested version, or one line naming the request's source. */
+function resolveNode(
+  ctx: BuildContext<NodejsMetadata>,
+  settings: Settings,
+  project: ProjectDir,
+  files: { nvmrc: string | undefined; nodeVersionFile: string | undefined },
+) {
+  const defaultRange = ctx.buildpack.metadata.defaultVersions.node;
+  const request = resolveNodeVersion({
+    env: settings,
+    enginesNode: (project.pkg?.engines as Record<string, unknown> | undefined)?.node,
+    ...files,
+    defaultRange,
+    latestLtsMajor: Number.parseInt(defaultRange, 10) || 24,
+  });
+  ctx.log.detail(describeNodeVersionRequest(request));
+  try {
+    return ctx.dependencies.resolve("node", request.range);
+  } catch (err) {
+    if (!(err instanceof CnbError)) throw err;
+    const where =
+      request.source === "package.json engines.node"
+        ? `${appRelative(project, "package.json")}: engines.node`
+        : request.source;
+    const newest = /\(newest: ([^)]+)\)/.exec(err.message)?.[1];
+    throw new CnbError(
+      `${where} "${request.raw}" matches no Node.js version in the inventory for ${ctx.target.os}/${ctx.target.arch}${newest ? ` (newest: ${newest})` : ""}`,
+      err.hint ? { hint: err.hint } : {},
+    );
+  }
+}
+
+/**
+ * exec.d: a small sh script, run by the launcher, sets --max-old-space-size and
+ * WEB_CONCURRENCY (not this binary: that would put ~110 MB into every app image).
+ */
+async function addMemoryDefaults(ctx: BuildContext<NodejsMetadata>): Promise<void> {
+  await ctx.layers.cached("node_exec_d", {
+    types: { launch: true },
+    key: { program: MEMORY_EXEC_D, script: createHash("sha256").update(MEMORY_SCRIPT).digest("hex") },
+    async fill(layer) {
+      const tmp = await mkdtemp(join(tmpdir(), "cnbkit-node-exec-d-"));
+      try {
+        await writeFile(join(tmp, MEMORY_EXEC_D), MEMORY_SCRIPT);
+        await layer.execD.add(MEMORY_EXEC_D, join(tmp, MEMORY_EXEC_D));
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    },
+  });
+}

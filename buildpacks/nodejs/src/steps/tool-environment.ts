@@ -1,0 +1,78 @@
+/**
+ * Step: the environment npm, yarn, pnpm and build scripts run with in this build. Quiet,
+ * non-interactive tools; private registry config from bindings (for this build only, never
+ * in a layer); and the package manager's download cache in a cache-only layer, so
+ * downloads survive lockfile changes.
+ */
+import { join } from "node:path";
+import type { BuildContext } from "@cnbkit/framework";
+import type { PackageManagerChoice } from "../package-manager.js";
+import { registryConfig } from "../registry-config.js";
+import type { EnvChange } from "../tool-env.js";
+import type { BuildPlan } from "./plan-build.js";
+import type { NodejsMetadata } from "./install-runtime.js";
+
+/** The tool environment, and what to undo when the build ends. */
+export interface ToolEnvironment {
+  env: EnvChange;
+  dispose(): Promise<void>;
+}
+
+/** Variables every tool run gets. */
+const QUIET: Readonly<Record<string, string>> = {
+  npm_config_update_notifier: "false",
+  npm_config_fund: "false",
+  npm_config_audit: "false",
+  // npm's debug logs would land in the cache layer (npm_config_cache), where nobody reads
+  // them, with paths of the build's private registry config in them.
+  npm_config_logs_max: "0",
+  COREPACK_ENABLE_DOWNLOAD_PROMPT: "0",
+  YARN_ENABLE_PROGRESS_BARS: "false",
+  YARN_ENABLE_TELEMETRY: "false",
+  // npm turns on Node's compile cache: ~600 files in the container's /tmp that no later build
+  // sees cost more to write (~0.1 s and their deletion) than a build's few npm runs gain.
+  NODE_DISABLE_COMPILE_CACHE: "1",
+};
+
+/** Prepares the tool environment for `manager`. */
+export async function toolEnvironment(
+  ctx: BuildContext<NodejsMetadata>,
+  plan: BuildPlan,
+  manager: PackageManagerChoice,
+): Promise<ToolEnvironment> {
+  const registry = await registryConfig(ctx.platform.bindings, manager);
+  for (const note of registry.notes) ctx.log.detail(note);
+  const cache = await ctx.layers.cached("package_manager_cache", {
+    types: { cache: true },
+    key: { tool: manager.name },
+    fill() {},
+  });
+  return {
+    env: { set: { ...QUIET, ...registry.env, ...cacheEnv(manager, plan, cache.path) } },
+    dispose: registry.dispose,
+  };
+}
+
+/**
+ * Where each tool keeps its downloads, set only for the tool that reads it: npm 11 warns
+ * about every `npm_config_*` variable it does not know (pnpm's store-dir among them).
+ */
+export function cacheEnv(
+  manager: Pick<PackageManagerChoice, "name" | "berry">,
+  plan: Pick<BuildPlan, "modules" | "config">,
+  cacheDir: string,
+): Record<string, string> {
+  const env: Record<string, string> = { npm_config_cache: join(cacheDir, "npm") };
+  if (manager.name === "pnpm") env.npm_config_store_dir = join(cacheDir, "pnpm-store");
+  if (manager.name !== "yarn") return env;
+  if (!manager.berry) return { ...env, YARN_CACHE_FOLDER: join(cacheDir, "yarn") };
+  // Plug'n'Play loads packages from the zip cache at run time, so it stays in the app
+  // (.yarn/cache); with node_modules the cache is only a download cache.
+  env.YARN_ENABLE_GLOBAL_CACHE = "false";
+  if (plan.modules.kind === "layer") {
+    env.YARN_CACHE_FOLDER = join(cacheDir, "yarn");
+    // node_modules lives in a layer; Plug'n'Play is kept only when the app asks for it.
+    if (!plan.config.yarnrc || !/^nodeLinker:/m.test(plan.config.yarnrc)) env.YARN_NODE_LINKER = "node-modules";
+  }
+  return env;
+}

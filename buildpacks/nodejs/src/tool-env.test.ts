@@ -1,0 +1,16 @@
+import { expect, test } from "vitest";
+import { withChanges } from "./tool-env.js";
+
+test("changes apply in order, PATH grows at the front, the input is left alone", () => {
+  const env = { PATH: "/usr/bin", NODE_ENV: "production" };
+  const out = withChanges(env, { path: ["/node/bin"], set: { A: "1" } }, undefined, {
+    path: ["/pm/bin"],
+    set: { A: "2" },
+  });
+  expect(out).toEqual({ PATH: "/pm/bin:/node/bin:/usr/bin", NODE_ENV: "production", A: "2" });
+  expect(env).toEqual({ PATH: "/usr/bin", NODE_ENV: "production" });
+});
+
+test("a missing PATH starts from the default one", () => {
+  expect(withChanges({}, { path: ["/x"] }).PATH).toBe("/x:/usr/local/bin:/usr/bin:/bin");
+});

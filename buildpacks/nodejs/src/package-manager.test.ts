@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { choosePackageManager, toolPackage } from "./package-manager.js";
+import { choosePackageManager, pruneCommand, toolPackage } from "./package-manager.js";
 
 const files = (...names: string[]) => new Set(names);
 
@@ -78,5 +78,19 @@ describe("toolPackage", () => {
     expect(toolPackage({ name: "pnpm", berry: false }, "6.0")).toBe("pnpm@8");
     expect(toolPackage({ name: "pnpm", berry: false }, "9.0")).toBe("pnpm@9");
     expect(toolPackage({ name: "pnpm", berry: false, version: "9.1.0" })).toBe("pnpm@9.1.0");
+  });
+});
+
+describe("pruneCommand", () => {
+  test.each([
+    ["pnpm", "9.15.9", ["pnpm", "prune", "--prod", "--ignore-scripts"]],
+    ["pnpm", "7.33.0", ["pnpm", "prune", "--prod"]],
+    ["npm", "11.6.2", ["npm", "prune", "--omit=dev"]],
+  ] as const)("%s %s", (name, version, want) => {
+    const choice = choosePackageManager({
+      pkg: name === "npm" ? {} : { packageManager: `${name}@${version}` },
+      files: new Set(),
+    });
+    expect(pruneCommand(choice, version)).toEqual(want);
   });
 });

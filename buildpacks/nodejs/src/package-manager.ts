@@ -213,3 +213,17 @@ export async function bundledNpmVersion(nodeHome: string): Promise<string | unde
     return undefined;
   }
 }
+
+/**
+ * The command that removes dev dependencies, for the version of the tool that runs it. pnpm
+ * 8+ gets `--ignore-scripts`: `pnpm prune` runs the project's `postinstall` again, and that
+ * often needs a dev tool that is gone by then (`nuxt prepare` → "nuxt: not found"); pnpm 7
+ * has no such flag.
+ *
+ * @example
+ * pruneCommand({ name: "pnpm", prune: ["pnpm", "prune", "--prod"] }, "9.15.9") // ["pnpm", "prune", "--prod", "--ignore-scripts"]
+ */
+export function pruneCommand(choice: Pick<PackageManagerChoice, "name" | "prune">, version: string): string[] {
+  const major = semver.coerce(version)?.major ?? 0;
+  return choice.name === "pnpm" && major >= 8 ? [...choice.prune, "--ignore-scripts"] : [...choice.prune];
+}

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { rm } from "node:fs/promises";
 import type { BuildContext, Layer } from "@cnbkit/framework";
 import { lockfileComponents } from "../lockfile-sbom.js";
+import { pruneCommand } from "../package-manager.js";
 import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "../node-modules-dir.js";
 import { nodeGypEnv } from "../node-gyp-env.js";
 import type { PrunePolicy } from "../prune-policy.js";
@@ -84,7 +85,8 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ins
     key,
     async fill(l) {
       await installInto(inputs, l, command);
-      if (name === "launch_modules" && prunePending) await installInto(inputs, l, pm.prune, l.path);
+      if (name === "launch_modules" && prunePending)
+        await installInto(inputs, l, pruneCommand(pm, manager.version), l.path);
     },
   });
   await finishModulesLayer(inputs, layer, components);
@@ -101,17 +103,17 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ins
 export async function pruneDependencies(inputs: DependencyInputs, installed: InstalledDependencies): Promise<void> {
   if (!installed.prunePending) return;
   const { ctx, manager } = inputs;
-  const pm = manager.choice;
-  ctx.log.step(`Production dependencies (${pm.prune.join(" ")})`);
+  const prune = pruneCommand(manager.choice, manager.version);
+  ctx.log.step(`Production dependencies (${prune.join(" ")})`);
   if (!installed.layer) {
-    await runInstall(inputs, pm.prune);
+    await runInstall(inputs, prune);
     return;
   }
   const seed = installed.layer.path;
   const layer = await ctx.layers.cached("launch_modules", {
     types: modulesTypes(ctx),
     key: { ...(await baseKey(inputs)), production: true },
-    fill: (l) => installInto(inputs, l, pm.prune, seed),
+    fill: (l) => installInto(inputs, l, prune, seed),
   });
   await finishModulesLayer(inputs, layer, await sbomComponents(inputs));
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { type ModulesLocationInputs, modulesLocation } from "./modules-location.js";
+import { berryLinker, type ModulesLocationInputs, modulesLocation } from "./modules-location.js";
 
 const base: ModulesLocationInputs = { packages: [{ dependencies: { express: "^4" } }], berry: false, manager: "npm" };
 
@@ -7,17 +7,8 @@ test.each<[string, Partial<ModulesLocationInputs>, "layer" | "app", RegExp?]>([
   ["a plain npm app", {}, "layer"],
   ["Next.js as a dependency", { packages: [{ dependencies: { next: "16.0.0" } }] }, "app", /Turbopack/],
   ["Next.js in a workspace member", { packages: [{}, { devDependencies: { next: "16" } }] }, "app", /Next\.js/],
-  ["yarn berry, nodeLinker pnp", { manager: "yarn", berry: true, yarnrc: "nodeLinker: pnp\n" }, "app", /Plug'n'Play/],
-  [
-    "yarn berry, nodeLinker node-modules",
-    { manager: "yarn", berry: true, yarnrc: "nodeLinker: node-modules\n" },
-    "layer",
-  ],
-  [
-    "yarn berry, no nodeLinker (the buildpack sets node-modules)",
-    { manager: "yarn", berry: true, yarnrc: "" },
-    "layer",
-  ],
+  ["yarn berry, nodeLinker pnp", { manager: "yarn", berry: true, yarnLinker: "pnp" }, "app", /Plug'n'Play/],
+  ["yarn berry, nodeLinker node-modules", { manager: "yarn", berry: true, yarnLinker: "node-modules" }, "layer"],
   ["pnpm with node-linker=pnp in .npmrc", { manager: "pnpm", npmrc: "node-linker=pnp\n" }, "app", /pnpm/],
   ["pnpm 10 with nodeLinker in pnpm-workspace.yaml", { manager: "pnpm", pnpmWorkspace: "nodeLinker: pnp\n" }, "app"],
   ["pnpm isolated (default)", { manager: "pnpm", npmrc: "auto-install-peers=true\n" }, "layer"],
@@ -25,4 +16,13 @@ test.each<[string, Partial<ModulesLocationInputs>, "layer" | "app", RegExp?]>([
   const loc = modulesLocation({ ...base, ...over });
   expect(loc.kind).toBe(kind);
   if (reason && loc.kind === "app") expect(loc.reason).toMatch(reason);
+});
+
+test.each<[string, Record<string, string>, string | undefined, string]>([
+  ["no setting: node-modules (not yarn's own PnP default)", {}, undefined, "node-modules"],
+  [".yarnrc.yml nodeLinker", {}, "nodeLinker: pnp\n", "pnp"],
+  ["YARN_NODE_LINKER beats .yarnrc.yml", { YARN_NODE_LINKER: "pnp" }, "nodeLinker: node-modules\n", "pnp"],
+  [".yarnrc.yml without nodeLinker", {}, "enableTelemetry: false\n", "node-modules"],
+])("berryLinker: %s", (_name, settings, yarnrc, want) => {
+  expect(berryLinker(settings, yarnrc)).toBe(want);
 });

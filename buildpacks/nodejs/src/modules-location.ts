@@ -24,8 +24,8 @@ export interface ModulesLocationInputs {
   berry: boolean;
   /** The package manager. */
   manager: "npm" | "yarn" | "pnpm";
-  /** `.yarnrc.yml` of the install root, if any. */
-  yarnrc?: string | undefined;
+  /** Yarn berry's linker as this build runs it ({@link berryLinker}). */
+  yarnLinker?: string | undefined;
   /** `.npmrc` of the install root, if any. */
   npmrc?: string | undefined;
   /** `pnpm-workspace.yaml` of the install root, if any (pnpm 10 reads settings from it). */
@@ -40,8 +40,8 @@ export interface ModulesLocationInputs {
  * // { kind: "app", reason: "Next.js (Turbopack) needs a real node_modules directory in the app" }
  */
 export function modulesLocation(inputs: ModulesLocationInputs): ModulesLocation {
-  if (inputs.manager === "yarn" && inputs.berry && yarnLinker(inputs.yarnrc) === "pnp") {
-    return { kind: "app", reason: "Yarn Plug'n'Play (.yarnrc.yml nodeLinker: pnp) resolves packages inside the app" };
+  if (inputs.manager === "yarn" && inputs.berry && inputs.yarnLinker === "pnp") {
+    return { kind: "app", reason: "Yarn Plug'n'Play (nodeLinker: pnp) resolves packages inside the app" };
   }
   if (inputs.manager === "pnpm" && pnpmLinker(inputs.npmrc, inputs.pnpmWorkspace) === "pnp") {
     return { kind: "app", reason: "pnpm's node-linker=pnp resolves packages inside the app" };
@@ -52,11 +52,22 @@ export function modulesLocation(inputs: ModulesLocationInputs): ModulesLocation 
   return { kind: "layer" };
 }
 
-/** `nodeLinker` of a `.yarnrc.yml`, if it sets one. */
-export function yarnLinker(yarnrc: string | undefined): string | undefined {
-  if (!yarnrc) return undefined;
-  const v = parseYamlFile(yarnrc, ".yarnrc.yml").nodeLinker;
-  return typeof v === "string" ? v.trim() : undefined;
+/**
+ * The linker yarn berry runs with in this build: YARN_NODE_LINKER, else `.yarnrc.yml`'s
+ * `nodeLinker`, else `node-modules`. Yarn's own default is Plug'n'Play; this buildpack
+ * keeps PnP only when the app asks for it, since most apps are written for node_modules.
+ *
+ * @example
+ * berryLinker({}, "nodeLinker: pnp\n") // "pnp"
+ */
+export function berryLinker(
+  settings: Readonly<Record<string, string | undefined>>,
+  yarnrc: string | undefined,
+): string {
+  const fromEnv = settings.YARN_NODE_LINKER?.trim();
+  if (fromEnv) return fromEnv;
+  const v = yarnrc ? parseYamlFile(yarnrc, ".yarnrc.yml").nodeLinker : undefined;
+  return typeof v === "string" && v.trim() ? v.trim() : "node-modules";
 }
 
 function pnpmLinker(npmrc: string | undefined, workspaceYaml: string | undefined): string | undefined {

@@ -6,7 +6,7 @@
 import { readdir } from "node:fs/promises";
 import { type AppFiles, CnbError } from "@cnbkit/framework";
 import { type BuildScriptPlan, selectBuildScripts } from "../build-scripts.js";
-import { type ModulesLocation, modulesLocation } from "../modules-location.js";
+import { berryLinker, type ModulesLocation, modulesLocation } from "../modules-location.js";
 import { choosePackageManager, type PackageManagerChoice } from "../package-manager.js";
 import type { Settings } from "../settings.js";
 import { appRelative, type Project } from "./read-project.js";
@@ -23,6 +23,8 @@ export interface BuildPlan {
   hasDependencies: boolean;
   /** Files of the install root that tools read, when present. */
   config: { yarnrc?: string | undefined; npmrc?: string | undefined; pnpmWorkspace?: string | undefined };
+  /** Yarn berry's linker for this build (berry only). */
+  yarnLinker?: string | undefined;
 }
 
 /** Lockfiles of Bun, which this buildpack does not drive. */
@@ -59,12 +61,14 @@ export async function planBuild(app: AppFiles, project: Project, settings: Setti
   const packages = [install.pkg, ...(project.project.pkg && project.project !== install ? [project.project.pkg] : [])];
   const hasDependencies = project.members.length > 0 || packages.some(declaresDependencies);
   if (!hasDependencies && manager.warning?.startsWith("No lockfile")) delete manager.warning;
+  const yarnLinker = manager.berry ? berryLinker(settings, config.yarnrc) : undefined;
   return {
     manager,
     scripts: selectBuildScripts(project.project.pkg ?? {}, manager, settings),
-    modules: modulesLocation({ packages, berry: manager.berry, manager: manager.name, ...config }),
+    modules: modulesLocation({ packages, berry: manager.berry, manager: manager.name, yarnLinker, ...config }),
     hasDependencies,
     config,
+    yarnLinker,
   };
 }
 

@@ -59,20 +59,17 @@ export async function toolEnvironment(
  */
 export function cacheEnv(
   manager: Pick<PackageManagerChoice, "name" | "berry">,
-  plan: Pick<BuildPlan, "modules" | "config">,
+  plan: Pick<BuildPlan, "yarnLinker">,
   cacheDir: string,
 ): Record<string, string> {
   const env: Record<string, string> = { npm_config_cache: join(cacheDir, "npm") };
   if (manager.name === "pnpm") env.npm_config_store_dir = join(cacheDir, "pnpm-store");
   if (manager.name !== "yarn") return env;
   if (!manager.berry) return { ...env, YARN_CACHE_FOLDER: join(cacheDir, "yarn") };
+  env.YARN_ENABLE_GLOBAL_CACHE = "false";
+  env.YARN_NODE_LINKER = plan.yarnLinker ?? "node-modules";
   // Plug'n'Play loads packages from the zip cache at run time, so it stays in the app
   // (.yarn/cache); with node_modules the cache is only a download cache.
-  env.YARN_ENABLE_GLOBAL_CACHE = "false";
-  if (plan.modules.kind === "layer") {
-    env.YARN_CACHE_FOLDER = join(cacheDir, "yarn");
-    // node_modules lives in a layer; Plug'n'Play is kept only when the app asks for it.
-    if (!plan.config.yarnrc || !/^nodeLinker:/m.test(plan.config.yarnrc)) env.YARN_NODE_LINKER = "node-modules";
-  }
+  if (env.YARN_NODE_LINKER !== "pnp") env.YARN_CACHE_FOLDER = join(cacheDir, "yarn");
   return env;
 }

@@ -30,6 +30,7 @@ import { BuildFailureTracker, exitMessage, type GroupBuildpack } from "./lifecyc
 import { openRootfsView } from "./rootfs-view.js";
 import { ownedPrefix, STALE_PREFIXES, sweepStale } from "./stale.js";
 import { type BindMount, runContainer } from "./runc.js";
+import { formatStallTimeout, stallTimeoutFromEnv } from "./stall-watchdog.js";
 import { unpackImage } from "./unpack.js";
 import { checkRunnable } from "./foreign-arch.js";
 import { copyWorkspace, readProjectDescriptor } from "./workspace.js";
@@ -76,6 +77,11 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Lifecycle log level (default info). */
   logLevel?: "debug" | "info" | "warn" | "error";
+  /**
+   * Stop the build when a phase makes no progress (no output, no CPU time) for this long, in
+   * ms; 0 turns the watchdog off. Default `$CNBKIT_STALL_TIMEOUT` or 5 minutes.
+   */
+  stallTimeoutMs?: number;
 }
 
 /** What {@link buildApp} produced. */
@@ -203,8 +209,10 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
       { hint: "use a run image of the builder's architecture (--run-image)" },
     );
   }
+  const stallTimeoutMs = opts.stallTimeoutMs ?? stallTimeoutFromEnv();
   // A foreign-arch builder (arm64 here) runs its lifecycle and buildpacks under qemu.
-  if ((await checkRunnable(`builder ${opts.builder}`, runConfig, { onLog: say })) === "emulated") {
+  const execution = await checkRunnable(`builder ${opts.builder}`, runConfig, { onLog: say });
+  if (execution === "emulated") {
     say(`Building for linux/${builder.architecture} under qemu emulation (slower than a native build)`);
   }
 
@@ -339,6 +347,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
       if (lastLines.length > 40) lastLines.shift();
       opts.onOutput?.(line, stream);
     };
+    let stalled: { phase: string; idleMs: number } | undefined;
     const code = await runContainer({
       rootfs: view.path,
       args,
@@ -350,8 +359,15 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
       onStdout: onLine("stdout"),
       onStderr: onLine("stderr"),
       signal: opts.signal,
+      stall: {
+        timeoutMs: stallTimeoutMs,
+        onStall: (idleMs) => {
+          stalled = { phase, idleMs };
+        },
+      },
     });
     if (opts.signal?.aborted) throw new CnbError("build aborted; the output image was not changed");
+    if (stalled) throw stallError(stalled.phase, stallTimeoutMs, execution, opts.output);
     if (code !== 0) throw new CnbError(exitMessage(code, lastLines, group, building?.failure()));
 
     // Copy the exported image out; only now does the output change.
@@ -380,6 +396,25 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     await rm(work, { recursive: true, force: true });
     if (buildCaches) await pruneCacheKind("buildCaches", buildCaches, { keep: cacheName, onProgress: say });
   }
+}
+
+/** The one line (and hint) for a build the stall watchdog stopped in `phase`. */
+function stallError(phase: string, timeoutMs: number, execution: string, output: string): CnbError {
+  const where = phase ? `phase ${phase}` : "the lifecycle's start (before ANALYZING)";
+  const waits =
+    phase === "DETECTING" || phase === "BUILDING"
+      ? `a buildpack's ${phase === "DETECTING" ? "detect" : "build"} is waiting on something (a lock, a prompt, the network)`
+      : "the lifecycle is waiting on something (a registry, the disk)";
+  const qemu =
+    execution === "emulated"
+      ? "under emulation a qemu older than 8.0 hangs Go programs: check the interpreter in /proc/sys/fs/binfmt_misc (cnbkit registers qemu >= 8 as root); otherwise "
+      : "";
+  return new CnbError(
+    `build stalled in ${where}: no output and no CPU time for ${formatStallTimeout(timeoutMs)}; stopped the build container, ${output} is unchanged`,
+    {
+      hint: `${qemu}${waits}: rerun with --verbose to see the last step, or raise --stall-timeout (CNBKIT_STALL_TIMEOUT; 0 turns the watchdog off)`,
+    },
+  );
 }
 
 /** The diffID of the previous image's launch-SBOM layer, if it is an app image with one. */

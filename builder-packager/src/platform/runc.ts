@@ -12,7 +12,7 @@
  * registries and `cnbkit run` serves on the host's ports) but has its own pid, ipc, uts and
  * mount namespaces, no new privileges, and for a non-root user no capabilities at all.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -22,6 +22,7 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { CnbError } from "@cnbkit/framework";
 import { ownedPrefix, STALE_PREFIXES } from "./stale.js";
+import { type StallWatchdog, startStallWatchdog } from "./stall-watchdog.js";
 
 /** A bind mount from the host into the container. */
 export interface BindMount {
@@ -59,6 +60,12 @@ export interface RunContainerOptions {
   signal?: AbortSignal;
   /** Container hostname (default `cnbkit`). */
   hostname?: string;
+  /**
+   * Stop the container when it makes no progress (no output, no CPU time) for `timeoutMs`
+   * (see stall-watchdog.ts): `onStall` is called first, then the container is killed and the
+   * promise resolves with the kill's exit status.
+   */
+  stall?: { timeoutMs: number; onStall: (idleMs: number) => void };
 }
 
 /** Capabilities a root process in the container gets (Docker's default set). */
@@ -242,6 +249,7 @@ export async function runContainer(opts: RunContainerOptions): Promise<number> {
   const stateRoot = await mkdtemp(join(tmpdir(), ownedPrefix(STALE_PREFIXES.runc)));
   const runc = (args: string[]) => spawnSync("runc", ["--root", stateRoot, ...args], { stdio: "ignore" });
   let onAbort: (() => void) | undefined;
+  let watchdog: StallWatchdog | undefined;
   try {
     await writeFile(join(bundle, "config.json"), JSON.stringify(runtimeConfig(opts), null, 2));
     live.set(id, stateRoot);
@@ -253,8 +261,26 @@ export async function runContainer(opts: RunContainerOptions): Promise<number> {
       runc(["kill", id, "KILL"]);
     };
     opts.signal?.addEventListener("abort", onAbort, { once: true });
-    const out = streamLines(child.stdout, opts.onStdout);
-    const err = streamLines(child.stderr, opts.onStderr);
+    const stall = opts.stall;
+    if (stall && stall.timeoutMs > 0) {
+      watchdog = startStallWatchdog({
+        timeoutMs: stall.timeoutMs,
+        cpuTimeNs: () => containerCpuNs(stateRoot, id),
+        onStall: (idleMs) => {
+          stall.onStall(idleMs);
+          runc(["kill", id, "KILL"]);
+        },
+      });
+    }
+    const seen = (sink: ((line: string) => void) | undefined) =>
+      watchdog
+        ? (line: string) => {
+            watchdog?.progress();
+            sink?.(line);
+          }
+        : sink;
+    const out = streamLines(child.stdout, seen(opts.onStdout));
+    const err = streamLines(child.stderr, seen(opts.onStderr));
     const code = await new Promise<number>((res, rej) => {
       child.on("error", (e) =>
         rej(
@@ -269,6 +295,7 @@ export async function runContainer(opts: RunContainerOptions): Promise<number> {
     await Promise.all([out, err]);
     return code;
   } finally {
+    watchdog?.stop();
     if (onAbort) opts.signal?.removeEventListener("abort", onAbort);
     runc(["delete", "-f", id]);
     live.delete(id);
@@ -276,6 +303,24 @@ export async function runContainer(opts: RunContainerOptions): Promise<number> {
     await rm(bundle, { recursive: true, force: true });
     await rm(stateRoot, { recursive: true, force: true });
   }
+}
+
+/**
+ * CPU time used so far by all processes of container `id` (its cgroup), in ns, as
+ * `runc events --stats` reports it; undefined when runc cannot say (the container is gone).
+ */
+export function containerCpuNs(stateRoot: string, id: string): Promise<number | undefined> {
+  return new Promise((res) => {
+    execFile("runc", ["--root", stateRoot, "events", "--stats", id], { timeout: 10_000 }, (err, stdout) => {
+      if (err) return res(undefined);
+      try {
+        const total = JSON.parse(stdout)?.data?.cpu?.usage?.total;
+        res(typeof total === "number" ? total : undefined);
+      } catch {
+        res(undefined);
+      }
+    });
+  });
 }
 
 function signalNumber(sig: NodeJS.Signals): number {

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type Binding, buildApp } from "../../platform/build.js";
+import { parseStallTimeout } from "../../platform/stall-watchdog.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { absoluteRef } from "../refs.js";
 
@@ -39,7 +40,8 @@ export const buildCommand: Command = {
     "No Docker daemon: the builder's root filesystem is unpacked once per digest, and the lifecycle's",
     "creator runs in it under runc as the builder's CNB user. The build cache is kept per app and builder.",
     "A builder of another architecture (arm64 on amd64) runs under qemu >= 8 (scripts/fetch-qemu.sh); as root,",
-    "cnbkit registers it in binfmt_misc when it is missing.",
+    "cnbkit registers it in binfmt_misc when it is missing. A phase with no output and no CPU time for",
+    "--stall-timeout is stopped, with a line naming it; the output image is then left as it was.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<app-dir>" },
   options: {
@@ -66,6 +68,11 @@ export const buildCommand: Command = {
     binding: { type: "string", multiple: true, value: "<name>=<dir>", help: "mount a service binding" },
     "run-image": { type: "string", value: "<ref>", help: "override the builder's run image" },
     "cache-dir": { type: "string", value: "<dir>", help: "build cache directory (default: one per app and builder)" },
+    "stall-timeout": {
+      type: "string",
+      value: "<duration>",
+      help: "stop a phase that shows no output and no CPU time this long: 300, 90s, 5m; 0 = never (default: $CNBKIT_STALL_TIMEOUT or 5m)",
+    },
   },
   async run(inv) {
     const appDir = resolve(inv.positionals[0]!);
@@ -87,6 +94,8 @@ export const buildCommand: Command = {
       : {};
     const runImage = stringOption(inv, "run-image");
     const cacheDir = stringOption(inv, "cache-dir");
+    const stall = stringOption(inv, "stall-timeout");
+    const stallTimeoutMs = stall === undefined ? undefined : parseStallTimeout(stall, "--stall-timeout");
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     // \`on\`, not \`once\`: the handler must stay registered while the command runs, so the
@@ -106,6 +115,7 @@ export const buildCommand: Command = {
         ],
         ...(runImage ? { runImage: absoluteRef(runImage) } : {}),
         ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
+        ...(stallTimeoutMs !== undefined ? { stallTimeoutMs } : {}),
         onOutput: (line) => inv.out(line),
         signal: controller.signal,
         ...(inv.verbose ? { logLevel: "debug" as const } : {}),

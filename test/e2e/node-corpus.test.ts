@@ -1,0 +1,208 @@
+/**
+ * A corpus of Node.js apps as users write them, each built with `buildApp` (what `cnbkit build`
+ * runs), then run under runc and asked over HTTP: Express with npm, yarn 1 and pnpm; yarn 2, 3
+ * and 4 with node_modules and with Plug'n'Play; pnpm with PnP; engines.node 22.x and 26.x; a
+ * TypeScript build that emits the server.js the start falls back to; Next.js 16 with npm and
+ * pnpm; a start command that needs a dev dependency; a native addon compiled by node-gyp; and a
+ * bun app the buildpack refuses. Every lockfile in test/e2e/fixtures was written by the tool
+ * named in its case, with real dependency trees (express alone brings some 70 packages).
+ * Answers pin the versions the lockfiles pin, so a wrong or half install shows up here.
+ */
+import { rm } from "node:fs/promises";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
+import { caBindings, fixtureApp, getFromImage, referenceBuilder } from "./support.js";
+
+let builder = "";
+let bindings: Binding[] = [];
+const cleanup: string[] = [];
+
+beforeAll(async () => {
+  builder = await referenceBuilder();
+  bindings = await caBindings();
+});
+afterAll(async () => {
+  for (const d of cleanup) await rm(d, { recursive: true, force: true });
+});
+
+type Case = {
+  fixture: string;
+  env?: Record<string, string>;
+  /** Lines the build output must have. */
+  output: RegExp[];
+} & (
+  | {
+      /** The HTTP status and body of GET /. */
+      answer: RegExp;
+      expectFailure?: undefined;
+    }
+  | {
+      /** The build must fail, with an error message that matches. */
+      expectFailure: RegExp;
+      answer?: undefined;
+    }
+);
+
+const EXPRESS_4 = "express 4\\.22\\.3, body-parser 1\\.20\\.9";
+const EXPRESS_5 = "express 5\\.3\\.0, body-parser 2\\.4\\.0";
+const answer = (fixture: string, says: string) => new RegExp(`^200 ${fixture}: ${says}\\n$`);
+
+const cases: Record<string, Case> = {
+  // package-lock.json by npm 11.19.1; 79 packages (8 of them dev: cross-env).
+  "express 4 with npm": {
+    fixture: "express-npm",
+    output: [/npm ci/, /web: /],
+    answer: answer("express-npm", EXPRESS_4),
+  },
+  // yarn.lock by yarn 1.22.22, no packageManager; 79 packages.
+  "express 4 with yarn 1": {
+    fixture: "express-yarn1",
+    output: [/yarn install --frozen-lockfile/, /web: /],
+    answer: answer("express-yarn1", EXPRESS_4),
+  },
+  // pnpm-lock.yaml (v9.0) by pnpm 9.15.9; 76 packages.
+  "express 5 with pnpm 9": {
+    fixture: "express-pnpm",
+    output: [/Using pnpm 9\.15\.9/, /pnpm install --frozen-lockfile/, /web: /],
+    answer: answer("express-pnpm", EXPRESS_5),
+  },
+  // yarn.lock (__metadata 4) by yarn 2.4.2; koa 3, as yarn 2 cannot parse express's
+  // "1.0.0beta" version; 44 packages.
+  "yarn 2 with node_modules": {
+    fixture: "yarn2-node-modules",
+    output: [/Using yarn 2\.4\.2/, /yarn install --immutable/, /web: /],
+    answer: answer("yarn2-node-modules", "koa 3\\.3\\.0, http-errors 2\\.0\\.1"),
+  },
+  // yarn.lock by yarn 2.4.2, .pnp.js (not .cjs); koa 2, as yarn 2's PnP runtime rejects
+  // node:-prefixed requires (koa 3 has them); 67 packages.
+  "yarn 2 with Plug'n'Play": {
+    fixture: "yarn2-pnp",
+    output: [/Using yarn 2\.4\.2/, /yarn install --immutable/, /web: /],
+    answer: answer("yarn2-pnp", "koa 2\\.16\\.4, http-errors 1\\.8\\.1"),
+  },
+  // yarn.lock (__metadata 6) by yarn 3.8.7; 76 packages.
+  "yarn 3 with node_modules": {
+    fixture: "yarn3-node-modules",
+    output: [/Using yarn 3\.8\.7/, /yarn install --immutable/, /web: /],
+    answer: answer("yarn3-node-modules", EXPRESS_5),
+  },
+  // yarn.lock by yarn 3.8.7, .pnp.cjs; 76 packages.
+  "yarn 3 with Plug'n'Play": {
+    fixture: "yarn3-pnp",
+    output: [/Using yarn 3\.8\.7/, /yarn install --immutable/, /web: /],
+    answer: answer("yarn3-pnp", EXPRESS_5),
+  },
+  // yarn.lock (__metadata 10) by yarn 4.18.1; 76 packages.
+  "yarn 4 with node_modules": {
+    fixture: "yarn4-node-modules",
+    output: [/Using yarn 4\.18\.1/, /yarn install --immutable/, /web: /],
+    answer: answer("yarn4-node-modules", EXPRESS_5),
+  },
+  // yarn.lock by yarn 4.18.1, .pnp.cjs; 76 packages.
+  "yarn 4 with Plug'n'Play": {
+    fixture: "yarn4-pnp",
+    output: [/Using yarn 4\.18\.1/, /yarn install --immutable/, /web: /],
+    answer: answer("yarn4-pnp", EXPRESS_5),
+  },
+  // pnpm-lock.yaml by pnpm 10.34.9 with node-linker=pnp in .npmrc; 56 packages. avvio is
+  // fastify's dependency and is resolved from fastify at run time.
+  "fastify with pnpm 10 and node-linker=pnp": {
+    fixture: "pnpm-pnp",
+    output: [/Using pnpm 10\.34\.9/, /pnpm install --frozen-lockfile/, /web: /],
+    answer: answer("pnpm-pnp", "fastify 5\\.12\\.8, avvio 9\\.3\\.1"),
+  },
+  // ESM, package-lock.json by npm 11.19.1; debug and ms.
+  "engines.node 22.x": {
+    fixture: "engines-22",
+    output: [/Selected Node\.js 22\.23\.3/, /npm ci/, /web: /],
+    answer: /^200 engines-22 on v22\.23\.3, debug says 2 minutes\n$/,
+  },
+  // As engines-22, with "26.x".
+  "engines.node 26.x": {
+    fixture: "engines-26",
+    output: [/Selected Node\.js 26\.10\.0/, /npm ci/, /web: /],
+    answer: /^200 engines-26 on v26\.10\.0, debug says 2 minutes\n$/,
+  },
+  // package-lock.json by npm 11.19.1: typescript 7 (its compiler is a per-platform optional
+  // package) and @types/node, all dev. No start script and no main: only the build makes the
+  // server.js that the start command falls back to.
+  "TypeScript build emitting server.js, no start script": {
+    fixture: "ts-build-server",
+    output: [/\btsc\b/, /web: node server\.js/],
+    answer: /^200 ts-build-server: server\.js built by tsc, running on v24\.\d+\.\d+\n$/,
+  },
+  // package-lock.json by npm 11.19.1 for next 16.4.5 (the newest whose swc binaries for every
+  // platform this registry has), react 19.3.1; 50 packages, 35 of them per-platform optional.
+  "Next.js 16 with npm (Turbopack build)": {
+    fixture: "next-npm",
+    output: [/npm ci/, /next build/, /web: /],
+    answer: /^200 <!DOCTYPE html>[\s\S]*next-npm on Next\.js/,
+  },
+  // pnpm-lock.yaml by pnpm 10.34.9 for the same app; 50 packages.
+  "Next.js 16 with pnpm 10 (Turbopack build)": {
+    fixture: "next-pnpm",
+    output: [/Using pnpm 10\.34\.9/, /pnpm install --frozen-lockfile/, /next build/, /web: /],
+    answer: /^200 <!DOCTYPE html>[\s\S]*next-pnpm on Next\.js/,
+  },
+  // package-lock.json by npm 11.19.1; start is "tsx server.ts" with tsx a dev dependency, and
+  // server.ts has an enum, which Node's own type stripping refuses; 31 packages, all dev.
+  "start command that runs a dev dependency (NODE_ENV=development)": {
+    fixture: "dev-start-tool",
+    env: { NODE_ENV: "development" },
+    output: [/npm ci/, /Keeping dev dependencies/, /web: /],
+    answer: answer("dev-start-tool", "server\\.ts run by tsx 4\\.23\\.15"),
+  },
+  // package-lock.json by npm 11.19.1; hello-native is file:./native, an N-API addon in C
+  // whose install script is node-gyp rebuild (no prebuilt binary, headers only from the
+  // runtime); debug and ms from the registry.
+  "native addon compiled by node-gyp": {
+    fixture: "native-addon",
+    output: [/npm ci/, /web: /],
+    answer: answer("native-addon", "6 \\* 7 = 42 computed by the hello-native addon"),
+  },
+  // bun.lock (text, lockfileVersion 2) by bun 1.4.5, no other lockfile: refused in one line.
+  "bun app is refused": {
+    fixture: "bun-app",
+    output: [],
+    expectFailure: /bun\.lock/,
+  },
+};
+
+test.each(Object.entries(cases))(
+  "%s",
+  async (_name, c) => {
+    const app = await fixtureApp(c.fixture);
+    cleanup.push(app, `${app}-out`);
+    const lines: string[] = [];
+    const image = `oci:${app}-out:latest`;
+    const t0 = Date.now();
+    const built = buildApp({
+      appDir: app,
+      builder,
+      output: image,
+      cacheDir: `${app}-out/../${c.fixture}-cache-${process.pid}`,
+      bindings,
+      env: c.env ?? {},
+      onOutput: (l) => lines.push(l),
+    });
+    if (c.expectFailure) {
+      const error = await built.then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      console.log(`${c.fixture}: build ${error ? "failed" : "passed"} in ${Date.now() - t0} ms: ${error?.message}`);
+      expect(error, `the build should fail\n${lines.slice(-40).join("\n")}`).toBeInstanceOf(Error);
+      expect(error?.message).toMatch(c.expectFailure);
+      for (const re of c.output) expect(lines.join("\n")).toMatch(re);
+      return;
+    }
+    await built.catch((e: Error) => {
+      throw new Error(`${e.message}\n${lines.slice(-40).join("\n")}`);
+    });
+    console.log(`${c.fixture}: cold build ${Date.now() - t0} ms`);
+    const text = lines.join("\n");
+    for (const re of c.output) expect(text).toMatch(re);
+    expect(await getFromImage(image)).toMatch(c.answer);
+  },
+  900_000,
+);

@@ -11,10 +11,15 @@ import { cachedQemu } from "./qemu.js";
 let root: string;
 let qemu10: string;
 let qemu7: string;
+let qemu7P: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "cnbkit-binfmt-"));
   qemu10 = await fakeQemu("qemu10", "10.0.13");
   qemu7 = await fakeQemu("qemu7", "7.2.19");
+  // Debian's handler names `aarch64-binfmt-P`, a symlink under whose name qemu runs its first
+  // argument instead of answering --version.
+  qemu7P = join(root, "aarch64-binfmt-P");
+  await symlink(qemu7, qemu7P);
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -22,7 +27,10 @@ afterAll(async () => {
 
 async function fakeQemu(name: string, version: string): Promise<string> {
   const path = join(root, name);
-  await writeFile(path, `#!/bin/sh\necho "qemu-aarch64 version ${version} (Debian 1:${version}+ds)"\n`);
+  await writeFile(
+    path,
+    `#!/bin/sh\ncase "$0" in *-binfmt-P) echo "$1: Invalid ELF image" >&2; exit 1;; esac\necho "qemu-aarch64 version ${version} (Debian 1:${version}+ds)"\n`,
+  );
   await chmod(path, 0o755);
   return path;
 }
@@ -65,6 +73,11 @@ describe("checkQemuBinfmt", () => {
       "qemu 7",
       () => handler("enabled", "OPF", qemu7),
       /handler runs qemu 7\.2\.19 \(.*qemu7\), under which Go programs such as the lifecycle hang \(golang\/go#68976\); cnbkit needs qemu >= 8\.0$/,
+    ],
+    [
+      "qemu 7 behind -binfmt-P",
+      () => handler("enabled", "OPF", qemu7P),
+      /handler runs qemu 7\.2\.19 \(.*aarch64-binfmt-P\), under which Go programs .* hang/,
     ],
     [
       "a gone interpreter",

@@ -79,13 +79,17 @@ const versions = new Map<string, string | undefined>();
 
 /**
  * The version a qemu user-mode emulator reports (`qemu-aarch64 version 10.0.13 (...)` →
- * "10.0.13"), or undefined when it cannot be run or says something else. Cached per path.
+ * "10.0.13"), symlinks resolved, or undefined when it cannot be run or says something else.
+ * Cached per path.
  */
 export async function qemuVersion(path: string): Promise<string | undefined> {
   if (versions.has(path)) return versions.get(path);
   let version: string | undefined;
   try {
-    const { stdout } = await exec(path, ["--version"], { timeout: 10_000 });
+    // Debian registers `aarch64-binfmt-P`, a symlink whose name makes qemu take its first
+    // argument as the program to run: ask the file it points to.
+    const real = await realpath(path).catch(() => path);
+    const { stdout } = await exec(real, ["--version"], { timeout: 10_000 });
     version = /^qemu-\S+ version (\d+\.\d+(?:\.\d+)?)/m.exec(stdout)?.[1];
   } catch {
     version = undefined;

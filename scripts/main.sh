@@ -12,7 +12,7 @@
 # npm packages instead of the official inventory. Everything else is builders/reference.
 #
 # `scripts/main.sh --arch arm64` does the same for linux/arm64 on an amd64 machine, under qemu:
-# arm64 base images (~10 min of emulated debootstrap the first time), the arm64 lifecycle and
+# arm64 base images (~20 min of emulated debootstrap the first time), the arm64 lifecycle and
 # Node.js, an arm64 builder and app image, run and asked over HTTP. Its images get their own
 # names (base-arm64, builder-arm64, app-arm64). The qemu is the one >= 8.0 that setup.sh
 # fetches; cnbkit registers it in binfmt_misc (one line saying so) when it is not, e.g. on a

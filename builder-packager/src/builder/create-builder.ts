@@ -62,6 +62,11 @@ export interface CreateBuilderOptions {
   config: string;
   /** `oci:<dir>[:tag]` (tag default "latest") or a registry reference. */
   output: string;
+  /**
+   * Targets ("linux/amd64", "linux/arm64") that replace builder.toml's `[[targets]]`; several
+   * make an image index with one builder per target.
+   */
+  targets?: string[];
   onProgress?: (line: string) => void;
   /** Registry options (auth, shared clients). */
   store?: StoreOptions;
@@ -105,12 +110,14 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
     run.image = absoluteLayoutRef(run.image, baseDir);
     run.mirrors = run.mirrors.map((m) => absoluteLayoutRef(m, baseDir));
   }
-  const platforms = (cfg.targets.length ? cfg.targets : [{ os: "linux", arch: "amd64" }]).map((t, i) =>
-    parseTarget(
-      `${t.os ?? "linux"}/${t.arch ?? "amd64"}${t.variant ? `/${t.variant}` : ""}`,
-      `${file}: [[targets]][${i}]`,
-    ),
-  );
+  const platforms = options.targets?.length
+    ? options.targets.map((t) => parseTarget(t, "--target"))
+    : (cfg.targets.length ? cfg.targets : [{ os: "linux", arch: "amd64" }]).map((t, i) =>
+        parseTarget(
+          `${t.os ?? "linux"}/${t.arch ?? "amd64"}${t.variant ? `/${t.variant}` : ""}`,
+          `${file}: [[targets]][${i}]`,
+        ),
+      );
   const targets = [...new Set(platforms.map(targetString))];
   const out = parseReference(options.output);
   const store = options.store ?? {};

@@ -19,12 +19,13 @@ import { join, resolve } from "node:path";
 import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
 import { pruneCacheKind, useCacheEntry } from "../cache-prune.js";
-import { canonicalOciManifest, hostPlatform, type ImageConfig } from "../oci/image.js";
+import { canonicalOciManifest, hostPlatform, type ImageConfig, type Platform } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
 import { OciLayout } from "../oci/layout.js";
 import { parseReference } from "../oci/reference.js";
 import { RegistryClient } from "../oci/registry.js";
 import { appMetadata } from "./app-image.js";
+import { builderPlatform, pinPlatform } from "./builder-platform.js";
 import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
 import { BuildFailureTracker, exitMessage, type GroupBuildpack } from "./lifecycle-exit.js";
 import { openRootfsView } from "./rootfs-view.js";
@@ -78,6 +79,11 @@ export interface BuildOptions {
   /** Lifecycle log level (default info). */
   logLevel?: "debug" | "info" | "warn" | "error";
   /**
+   * The platform to build for (default: this machine's): picks that image from a multi-arch
+   * builder's index (and from a multi-arch run image); another arch runs under qemu.
+   */
+  platform?: Platform;
+  /**
    * Stop the build when a phase makes no progress (no output, no CPU time) for this long, in
    * ms; 0 turns the watchdog off. Default `$CNBKIT_STALL_TIMEOUT` or 5 minutes.
    */
@@ -104,6 +110,8 @@ interface Builder {
   id: string;
   /** The image's OCI architecture (amd64, arm64); a builder rootfs dir is taken as this machine's. */
   architecture: string;
+  /** The platform built for (the builder image's, picked from its index when it has one). */
+  platform: Platform;
 }
 
 async function resolveBuilder(opts: BuildOptions, cache: string, say: (l: string) => void): Promise<Builder> {
@@ -114,23 +122,36 @@ async function resolveBuilder(opts: BuildOptions, cache: string, say: (l: string
     }
     const uid = opts.cnbUser?.uid ?? 1000;
     const gid = opts.cnbUser?.gid ?? 1000;
+    const host = hostPlatform();
+    if (opts.platform && opts.platform.architecture !== host.architecture) {
+      throw new CnbError(
+        `builder ${opts.builder} is a root filesystem of this machine (${host.os}/${host.architecture}); --platform ${opts.platform.os}/${opts.platform.architecture} needs a builder image of that platform`,
+      );
+    }
     return {
       rootfs: asDir,
       env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
       uid,
       gid,
       id: asDir,
-      architecture: hostPlatform().architecture,
+      architecture: host.architecture,
+      platform: host,
     };
   }
+  const unreadable = (err: unknown) =>
+    err instanceof CnbError
+      ? new CnbError(`builder ${opts.builder} not found or unreadable: ${err.message}`, { cause: err })
+      : err;
+  const source = await openImageSource(opts.builder).catch((err) => {
+    throw unreadable(err);
+  });
+  // A multi-arch builder: the image for --platform (or this machine), its arches agreeing.
+  const platform = await builderPlatform(source, opts.builder, opts.platform);
   let unpacked: Awaited<ReturnType<typeof unpackImage>>;
   try {
-    unpacked = await unpackImage(opts.builder, { cacheDir: cache, onProgress: say });
+    unpacked = await unpackImage(source, { cacheDir: cache, onProgress: say, platform });
   } catch (err) {
-    if (err instanceof CnbError) {
-      throw new CnbError(`builder ${opts.builder} not found or unreadable: ${err.message}`, { cause: err });
-    }
-    throw err;
+    throw unreadable(err);
   }
   const env = unpacked.config.config?.Env ?? [];
   const get = (k: string) => env.find((e) => e.startsWith(`${k}=`))?.slice(k.length + 1);
@@ -146,6 +167,11 @@ async function resolveBuilder(opts: BuildOptions, cache: string, say: (l: string
     gid,
     id: unpacked.digest,
     architecture: unpacked.config.architecture,
+    platform: {
+      os: unpacked.config.os,
+      architecture: unpacked.config.architecture,
+      ...(unpacked.config.variant ? { variant: unpacked.config.variant } : {}),
+    },
   };
 }
 
@@ -199,9 +225,15 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   const project = await readProjectDescriptor(appDir);
 
   // The run image must match the platform we build for.
-  const runSource = await openImageSource(runImage).catch((err) => {
-    throw new CnbError(`run image ${runImage} not found: ${err instanceof Error ? err.message : err}`, { cause: err });
-  });
+  // A multi-arch run image reads as its image of the builder's platform everywhere below.
+  const runSource = pinPlatform(
+    await openImageSource(runImage).catch((err) => {
+      throw new CnbError(`run image ${runImage} not found: ${err instanceof Error ? err.message : err}`, {
+        cause: err,
+      });
+    }),
+    builder.platform,
+  );
   const runConfig = await runSource.config();
   if (runConfig.architecture !== builder.architecture) {
     throw new CnbError(

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type Binding, buildApp } from "../../platform/build.js";
+import { parseTarget } from "../../package/index.js";
 import { parseStallTimeout } from "../../platform/stall-watchdog.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { absoluteRef } from "../refs.js";
@@ -68,6 +69,11 @@ export const buildCommand: Command = {
     binding: { type: "string", multiple: true, value: "<name>=<dir>", help: "mount a service binding" },
     "run-image": { type: "string", value: "<ref>", help: "override the builder's run image" },
     "cache-dir": { type: "string", value: "<dir>", help: "build cache directory (default: one per app and builder)" },
+    platform: {
+      type: "string",
+      value: "<os/arch>",
+      help: "build for this platform, e.g. linux/arm64: its image of a multi-arch builder (default: this machine's)",
+    },
     "stall-timeout": {
       type: "string",
       value: "<duration>",
@@ -94,6 +100,8 @@ export const buildCommand: Command = {
       : {};
     const runImage = stringOption(inv, "run-image");
     const cacheDir = stringOption(inv, "cache-dir");
+    const platformText = stringOption(inv, "platform");
+    const platform = platformText === undefined ? undefined : parseTarget(platformText, "--platform");
     const stall = stringOption(inv, "stall-timeout");
     const stallTimeoutMs = stall === undefined ? undefined : parseStallTimeout(stall, "--stall-timeout");
     const controller = new AbortController();
@@ -116,6 +124,7 @@ export const buildCommand: Command = {
         ...(runImage ? { runImage: absoluteRef(runImage) } : {}),
         ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
         ...(stallTimeoutMs !== undefined ? { stallTimeoutMs } : {}),
+        ...(platform ? { platform } : {}),
         onOutput: (line) => inv.out(line),
         signal: controller.signal,
         ...(inv.verbose ? { logLevel: "debug" as const } : {}),

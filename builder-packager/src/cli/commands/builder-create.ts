@@ -2,14 +2,15 @@
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { createBuilder } from "../../builder/index.js";
-import { type Command, stringOption } from "../command.js";
+import { type Command, listOption, stringOption } from "../command.js";
 import { absoluteRef } from "../refs.js";
 
 /** `cnbkit builder create <builder.toml> --output oci:<dir> | --publish <ref>`. */
 export const builderCreateCommand: Command = {
   name: "builder create",
   summary: "Create a builder image from a builder.toml",
-  usage: "cnbkit builder create <builder.toml> (--output oci:<dir>[:tag] | --publish <ref>)",
+  usage:
+    "cnbkit builder create <builder.toml> (--output oci:<dir>[:tag] | --publish <ref>) [--target linux/amd64 --target linux/arm64]",
   description:
     "builder.toml is pack's format: [[buildpacks]], [[order]], [build] image, [[build.env]], [run] images, [lifecycle], [[targets]].",
   positionals: { min: 1, max: 1, names: "<builder.toml>" },
@@ -17,6 +18,12 @@ export const builderCreateCommand: Command = {
     output: { type: "string", short: "o", value: "oci:<dir>[:tag]", help: "write the builder to an OCI layout" },
     publish: { type: "string", value: "<ref>", help: "push the builder to a registry" },
     "insecure-registry": { type: "boolean", help: "use plain HTTP for a non-loopback registry" },
+    target: {
+      type: "string",
+      multiple: true,
+      value: "<os/arch>",
+      help: "build for this target instead of builder.toml's [[targets]]; several make one image index",
+    },
   },
   async run(inv) {
     const output = stringOption(inv, "output");
@@ -31,6 +38,7 @@ export const builderCreateCommand: Command = {
     const result = await createBuilder({
       config: resolve(inv.positionals[0]!),
       output: absoluteRef(target),
+      targets: listOption(inv, "target"),
       onProgress: inv.err,
       store: { insecure: inv.values["insecure-registry"] === true },
     });

@@ -87,7 +87,7 @@ export function runTool(command: readonly string[], options: RunOptions): Promis
     });
     child.on("close", (code, signal) => {
       if (pending) show(pending);
-      if (folded > 1) options.log.subprocess(`... and ${folded - 1} more lines like the first one above`);
+      if (folded > 1) options.log.subprocess(`(${folded - 1} more "${options.fold?.source}" lines not shown)`);
       if (code === 0) return resolve(output);
       const why = errorLine(output);
       const status = signal ? `killed by ${signal}` : `exit ${code}`;

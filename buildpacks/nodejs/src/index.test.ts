@@ -257,6 +257,18 @@ describe("npm", () => {
     expect(text(r.stdout)).not.toContain("No start command");
   });
 
+  test("engines.npm pins npm for the build and for the launched `npm start`", async () => {
+    const pkg = { name: "pinned", version: "1.0.0", engines: { npm: "10.8.3" }, scripts: { start: "node s.js" } };
+    const lock = { name: "pinned", version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": pkg } };
+    const r = await runBuild(
+      bp,
+      opts({ "package.json": JSON.stringify(pkg), "package-lock.json": JSON.stringify(lock) }),
+    );
+    expect(text(r.stdout)).toContain("Using npm 10.8.3");
+    expect(r.layer("package_manager").toml?.types).toEqual({ build: true, launch: true, cache: true });
+    expect(r.processes).toEqual([{ type: "web", command: ["npm", "start"], default: true }]);
+  });
+
   test("a Bun project is refused in one line that says what to do", async () => {
     const err = await runBuild(bp, opts({ "package.json": depsPkg, "bun.lock": "{}" })).catch((e: Error) => e);
     expect((err as Error).message).toBe("bun.lock: Bun projects are not supported by cnbkit/nodejs");

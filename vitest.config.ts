@@ -15,6 +15,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: "forks",
+    setupFiles: ["test/support/remove-temp-dirs.ts"],
     reporters: process.env.CI ? ["default"] : ["default"],
   },
 });

@@ -13,7 +13,7 @@
  * directory, TOML (without `[types]`) and SBOMs; launch-only layers come back as TOML and
  * SBOMs only, and if the build reuses them, their contents are taken from the previous
  * build (as the exporter takes them from the previous image). store.toml is restored too.
- * Temporary directories are removed when the process exits.
+ * Temporary directories are removed when the process exits, or by {@link removeTempDirs}.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
@@ -130,12 +130,20 @@ sbom-formats = ["application/vnd.cyclonedx+json", "application/spdx+json"]
 const created: string[] = [];
 let hooked = false;
 
+/**
+ * Removes every temporary directory that {@link runDetect} and {@link runBuild} made in this
+ * process so far. They are also removed when the process exits, but test runners that end
+ * their workers with a signal (vitest's forks) never get there: call this after each test
+ * file, e.g. `afterAll(removeTempDirs)` in a vitest setup file.
+ */
+export function removeTempDirs(): void {
+  for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
 async function tempDir(prefix: string): Promise<string> {
   if (!hooked) {
     hooked = true;
-    process.on("exit", () => {
-      for (const d of created) rmSync(d, { recursive: true, force: true });
-    });
+    process.on("exit", removeTempDirs);
   }
   const d = await mkdtemp(join(tmpdir(), `cnbkit-${prefix}-`));
   created.push(d);

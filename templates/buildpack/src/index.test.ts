@@ -1,9 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runBuild, runDetect } from "@cnbkit/framework/testing";
-import { describe, expect, test } from "vitest";
+import { removeTempDirs, runBuild, runDetect } from "@cnbkit/framework/testing";
+import { afterAll, describe, expect, test } from "vitest";
 import bp from "./index.js";
+
+// The harness's temp dirs (app, layers, platform) go when this file's tests are done.
+afterAll(removeTempDirs);
 
 // Use this buildpack's own buildpack.toml (id, version, sbom-formats).
 const buildpackDir = fileURLToPath(new URL("..", import.meta.url));

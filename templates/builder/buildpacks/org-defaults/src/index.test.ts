@@ -1,7 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { runBuild, runDetect } from "@cnbkit/framework/testing";
-import { describe, expect, test } from "vitest";
+import { removeTempDirs, runBuild, runDetect } from "@cnbkit/framework/testing";
+import { afterAll, describe, expect, test } from "vitest";
 import bp from "./index.js";
+
+// The harness's temp dirs (app, layers, platform) go when this file's tests are done.
+afterAll(removeTempDirs);
 
 const buildpackDir = fileURLToPath(new URL("..", import.meta.url));
 

@@ -1,0 +1,8 @@
+/**
+ * vitest setup file: after each test file, remove the temp dirs the framework's test harness
+ * made (vitest ends its fork workers with a signal, so the harness's exit hook never runs).
+ */
+import { afterAll } from "vitest";
+import { removeTempDirs } from "../../framework/src/testing/index.js";
+
+afterAll(removeTempDirs);

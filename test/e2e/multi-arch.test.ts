@@ -1,0 +1,262 @@
+/**
+ * A multi-arch builder end to end, with the CLI as a user runs it: `cnbkit base create` and
+ * `cnbkit builder create` with `--target linux/amd64 --target linux/arm64` (to an OCI layout,
+ * and with --publish to a loopback registry) write image indexes whose per-arch builders
+ * carry that arch's lifecycle, buildpack binaries and base images; skopeo reads each arch;
+ * `cnbkit build --platform` builds node-hello from the one index for each arch (arm64 under
+ * qemu), and both images answer HTTP. Then the bad inputs: a platform the index lacks, and an
+ * index whose per-arch builders disagree on their buildpacks.
+ *
+ * The builder is the reference builder's local variant (Node.js from npm packages), whose
+ * cnbkit/nodejs buildpackage is one per arch; the two are joined into one multi-arch
+ * buildpackage (an OCI index) here, as a buildpack author publishing for both would.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { elfMachine } from "../../builder-packager/src/compile/elf.js";
+import { type Descriptor, imageConfig } from "../../builder-packager/src/oci/image.js";
+import { importLayoutTar } from "../../builder-packager/src/oci/layout-archive.js";
+import { OciLayout } from "../../builder-packager/src/oci/layout.js";
+import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
+import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
+import { prepareLocalReferenceBuilder } from "../../builders/reference/local-node.js";
+import { bundleCli, caBindingArgs, E2E_DIR, fixtureApp, getFromImage, ROOT, runCli } from "./support.js";
+
+const exec = promisify(execFile);
+const ARCHES = ["amd64", "arm64"] as const;
+let cli: Awaited<ReturnType<typeof bundleCli>>;
+let registry: TestRegistry;
+let work = "";
+let app = "";
+let ca: string[] = [];
+const builder = () => `oci:${join(work, "builder")}:latest`;
+
+beforeAll(async () => {
+  cli = await bundleCli();
+  registry = await startRegistry();
+  work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-multi-"));
+  app = await fixtureApp("node-hello-multi", {}, join(ROOT, "examples/apps/node-hello"));
+  ca = await caBindingArgs();
+}, 120_000);
+afterAll(async () => {
+  await cli?.remove();
+  await registry?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+  if (app) await rm(app, { recursive: true, force: true });
+});
+
+async function cnbkit(args: string[]) {
+  const r = await runCli(cli.path, args);
+  if (r.code !== 0) console.log(`cnbkit ${args.join(" ")}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+async function skopeoConfig(ref: string, arch: string): Promise<Record<string, unknown>> {
+  const args = [
+    "--override-arch",
+    arch,
+    "inspect",
+    "--config",
+    ...(ref.startsWith("docker://") ? ["--tls-verify=false"] : []),
+    ref,
+  ];
+  const { stdout } = await exec("skopeo", args, { maxBuffer: 1 << 26 });
+  return JSON.parse(stdout);
+}
+
+/** The per-arch .cnb buildpackages joined into one OCI layout whose index has both. */
+async function joinBuildpackages(cnbs: string[], dir: string): Promise<string> {
+  const out = await OciLayout.create(dir);
+  const manifests: Descriptor[] = [];
+  for (const [i, cnb] of cnbs.entries()) {
+    const layout = await importLayoutTar(cnb, join(work, `cnb-${i}`));
+    const top = await layout.resolve();
+    if (top.kind !== "manifest") throw new Error(`${cnb}: expected one image`);
+    for (const d of [top.manifest.config, ...top.manifest.layers]) {
+      await out.putBlob({ path: layout.blobPath(d.digest) }, { digest: d.digest, mediaType: d.mediaType });
+    }
+    const desc = await out.putManifest(top.bytes, top.mediaType);
+    const config = await layout.readConfig(top.manifest.config.digest);
+    manifests.push({ ...desc, platform: { os: config.os, architecture: config.architecture } });
+  }
+  await out.writeIndex(manifests, "latest");
+  return `oci:${dir}:latest`;
+}
+
+describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
+  test("base create --target x2 writes one index per role; skopeo reads each arch", async () => {
+    const t0 = Date.now();
+    const r = await cnbkit([
+      "base",
+      "create",
+      "--target",
+      "linux/amd64",
+      "--target",
+      "linux/arm64",
+      "--output",
+      `oci:${join(work, "base")}`,
+    ]);
+    console.log(`base create (2 arches): ${Date.now() - t0} ms`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^run image {2}oci:.*:run {2}sha256:\S+ {2}\(linux\/amd64, linux\/arm64\)$/m);
+    for (const arch of ARCHES) {
+      expect((await skopeoConfig(`oci:${join(work, "base")}:run`, arch)).architecture).toBe(arch);
+    }
+  }, 3_600_000);
+
+  test("builder create --target x2 to a layout and to a registry: per-arch builders with that arch's parts", async () => {
+    // The local variant's nodejs buildpackage for each arch, joined into one multi-arch one.
+    const locals = [];
+    for (const arch of ARCHES) {
+      locals.push(
+        await prepareLocalReferenceBuilder({
+          arch,
+          outDir: join(E2E_DIR, "multi-arch", `reference-local-${arch}`),
+          baseLayout: join(work, "base"),
+        }),
+      );
+    }
+    const nodejs = await joinBuildpackages(
+      locals.map((l) => l.nodejsPackage),
+      join(work, "nodejs"),
+    );
+    const generated = locals[0]?.builderToml as string;
+    const doc = parseToml(await readFile(generated, "utf8"), generated);
+    const buildpacks = (doc.buildpacks as TomlTable[]).map((bp) =>
+      String(bp.uri).endsWith("nodejs.cnb") ? { ...bp, uri: nodejs } : bp,
+    );
+    delete doc.targets;
+    const toml = join(dirname(generated), "builder-multi.toml");
+    await writeFile(toml, stringifyToml({ ...doc, buildpacks }));
+
+    const targets = ["--target", "linux/amd64", "--target", "linux/arm64"];
+    const t0 = Date.now();
+    const made = await cnbkit(["builder", "create", toml, ...targets, "--output", builder()]);
+    console.log(`builder create (2 arches): ${Date.now() - t0} ms`);
+    expect(made.code).toBe(0);
+    expect(made.stdout).toMatch(/for linux\/amd64, linux\/arm64$/m);
+    const published = `${registry.host}/cnbkit/builder:multi`;
+    const pushed = await cnbkit(["builder", "create", toml, ...targets, "--publish", published]);
+    expect(pushed.code).toBe(0);
+
+    const base = JSON.parse(await readFile(join(work, "base", "index.json"), "utf8"));
+    expect(base.manifests).toHaveLength(2);
+    for (const arch of ARCHES) {
+      const fromLayout = await skopeoConfig(builder(), arch);
+      const fromRegistry = await skopeoConfig(`docker://${published}`, arch);
+      expect(fromLayout.architecture).toBe(arch);
+      expect(fromRegistry).toEqual(fromLayout);
+      // The arch's base image is the builder's bottom layer.
+      const baseConfig = await skopeoConfig(`oci:${join(work, "base")}:build`, arch);
+      const diffIds = (fromLayout.rootfs as { diff_ids: string[] }).diff_ids;
+      expect(diffIds[0]).toBe((baseConfig.rootfs as { diff_ids: string[] }).diff_ids[0]);
+      // The arch's lifecycle, launcher and buildpack binaries.
+      const { rootfs } = await unpackImage(builder(), { platform: { os: "linux", architecture: arch } });
+      for (const bin of [
+        "cnb/lifecycle/lifecycle",
+        "cnb/lifecycle/launcher",
+        "cnb/buildpacks/cnbkit_nodejs/0.1.0/bin/main",
+        "usr/bin/dash",
+      ]) {
+        expect(`${bin}: ${await elfMachine(join(rootfs, bin))}`).toBe(`${bin}: ${arch}`);
+      }
+    }
+  }, 3_600_000);
+
+  test("build --platform: node-hello from the one index for each arch, both answer HTTP", async () => {
+    for (const [arch, node] of [
+      ["arm64", "24.21.0"],
+      ["amd64", "24.11.1"],
+    ] as const) {
+      const image = `oci:${join(work, `app-${arch}`)}:latest`;
+      const t0 = Date.now();
+      const r = await cnbkit([
+        "build",
+        app,
+        "--builder",
+        builder(),
+        "--platform",
+        `linux/${arch}`,
+        "--output",
+        image,
+        ...ca,
+      ]);
+      console.log(`build node-hello for linux/${arch}: ${Date.now() - t0} ms`);
+      expect(r.code).toBe(0);
+      if (arch === "arm64") expect(r.stdout).toContain("Building for linux/arm64 under qemu emulation");
+      expect((await skopeoConfig(image, arch)).architecture).toBe(arch);
+      expect(await getFromImage(image)).toMatch(
+        new RegExp(`^200 Hello from node-hello on Node v${node}, up \\d+ ms\\n$`),
+      );
+    }
+  }, 3_600_000);
+
+  test("a platform the index lacks is one line listing what it has; nothing is written", async () => {
+    const out = join(work, "app-s390x");
+    const r = await runCli(cli.path, [
+      "build",
+      app,
+      "--builder",
+      builder(),
+      "--platform",
+      "linux/s390x",
+      "--output",
+      `oci:${out}`,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n")[0]).toMatch(
+      /^error: builder oci:.*:latest has no linux\/s390x image; its index has linux\/amd64, linux\/arm64(\/v8)?$/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test("an index whose per-arch builders disagree on buildpack versions is refused", async () => {
+    // The arm64 builder's config says cnbkit/nodejs 0.1.1: same layers, another label.
+    const layout = await OciLayout.open(join(work, "builder"));
+    const top = await layout.resolve("latest");
+    if (top.kind !== "index") throw new Error("builder is not an index");
+    const manifests: Descriptor[] = [];
+    for (const d of top.index.manifests) {
+      if (d.platform?.architecture !== "arm64") {
+        manifests.push(d);
+        continue;
+      }
+      const m = JSON.parse((await layout.readBlob(d.digest)).toString());
+      const config = await layout.readConfig(m.config.digest);
+      const labels = config.config?.Labels ?? {};
+      const meta = JSON.parse(labels["io.buildpacks.builder.metadata"] ?? "{}");
+      for (const bp of meta.buildpacks) if (bp.id === "cnbkit/nodejs") bp.version = "0.1.1";
+      labels["io.buildpacks.builder.metadata"] = JSON.stringify(meta);
+      const changed = imageConfig({
+        architecture: config.architecture,
+        ...(config.variant ? { variant: config.variant } : {}),
+        config: { ...config.config, Labels: labels },
+        diffIds: config.rootfs.diff_ids as `sha256:${string}`[],
+      });
+      manifests.push(await layout.writeImage({ config: changed, layers: m.layers }));
+    }
+    await layout.writeIndex(manifests, "disagree");
+    const out = join(work, "app-disagree");
+    const r = await runCli(cli.path, [
+      "build",
+      app,
+      "--builder",
+      `oci:${join(work, "builder")}:disagree`,
+      "--platform",
+      "linux/arm64",
+      "--output",
+      `oci:${out}`,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n")[0]).toMatch(
+      /^error: builder oci:.*:disagree: its per-arch builders disagree on buildpacks: linux\/amd64 has .*cnbkit\/nodejs@0\.1\.0.*; linux\/arm64(\/v8)? has .*cnbkit\/nodejs@0\.1\.1/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+});

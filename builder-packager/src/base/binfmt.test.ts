@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CnbError } from "@cnbkit/framework";
-import { checkQemuBinfmt, qemuArch, qemuBinfmtHint, qemuBinfmtStatus } from "./binfmt.js";
+import { checkQemuBinfmt, enableQemuBinfmt, qemuArch, qemuBinfmtHint, qemuBinfmtStatus } from "./binfmt.js";
 import { cachedQemu } from "./qemu.js";
 
 // The kernel's binfmt_misc files, laid out as in /proc/sys/fs/binfmt_misc, so each state can
@@ -94,6 +94,22 @@ describe("checkQemuBinfmt", () => {
     expect(err.message).not.toContain("\n");
     expect(err.hint).toMatch(/^run: bash scripts\/fetch-qemu\.sh && sudo sh -c '/);
     expect(err.hint).not.toMatch(/enableQemuBinfmt|\(\)/); // shell, not TypeScript
+  });
+});
+
+describe("enableQemuBinfmt", () => {
+  test("without a qemu >= 8 in cnbkit's cache it is one line saying where it looked and how to get one", async () => {
+    const dir = await binfmtDir("enable-no-qemu", handler("enabled", "OPF", qemu7));
+    const cache = join(root, "cache-none");
+    const err = await enableQemuBinfmt("arm64", { dir, cache }).catch((e) => e);
+    expect(err).toBeInstanceOf(CnbError);
+    expect(err.message).toBe(`no qemu >= 8.0 for linux/arm64 in ${cache}/qemu`);
+    expect(err.hint).toMatch(/^run bash scripts\/fetch-qemu\.sh/);
+  });
+
+  test("a good handler is left alone", async () => {
+    const dir = await binfmtDir("enable-ok", handler("enabled", "OPF"));
+    expect(await enableQemuBinfmt("arm64", { dir, cache: join(root, "cache-none") })).toBeUndefined();
   });
 });
 

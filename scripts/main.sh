@@ -96,10 +96,15 @@ log=$(mktemp /tmp/cnbkit-main-run.XXXXXX)
 node "$ROOT/builder-packager/dist/cnbkit.mjs" run "oci:$app:latest" --port "$port" \
   --env HOST=127.0.0.1 >"$log" 2>&1 &
 run_pid=$!
+# A stop takes ~1 s (kill, runc delete, overlay view released); 20 s of grace, because on a
+# loaded 2-core machine one arm64 stop took more than the 5 s this used to allow.
 stop_app() {
   if kill -0 "$run_pid" 2>/dev/null; then
     kill -TERM "$run_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.1; done
+    local t0
+    t0=$(now)
+    for _ in $(seq 200); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$run_pid" 2>/dev/null || echo "  cnbkit run stopped in $(since "$t0")"
     kill -KILL "$run_pid" 2>/dev/null || true
   fi
   run_status=0

@@ -9,6 +9,7 @@ export default defineConfig({
       "framework/**/*.test.ts",
       "builder-packager/**/*.test.ts",
       "buildpacks/**/*.test.ts",
+      "builders/**/*.test.ts",
       "test/**/*.test.ts",
     ],
     exclude: ["**/node_modules/**", "**/dist/**", "templates/**"],

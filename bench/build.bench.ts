@@ -75,10 +75,13 @@ try {
   const floorExpress = await floorOf(express);
 
   say("floor with the runtime: tar xzf of the Node.js tarball, then npm ci, on the host");
-  const { nodeTarball } = await prepareLocalReferenceBuilder({
+  const { nodes } = await prepareLocalReferenceBuilder({
     outDir: join(E2E_DIR, "reference-local"),
     baseLayout: BASE_LAYOUT,
   });
+  // The tarball the builds install: node-hello and express-app ask for engines.node "24.x".
+  const nodeTarball = nodes.find((n) => n.version.startsWith("24."))?.tarball;
+  if (!nodeTarball) throw new Error("the local inventory has no Node.js 24.x");
   const floorRuntime: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const app = await fixtureApp("floor-rt", {}, hello);

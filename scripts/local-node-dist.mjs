@@ -1,6 +1,6 @@
 // Writes the reference builder's LOCAL variant (builders/reference/local-node.ts): the
-// cnbkit/nodejs buildpack packaged offline with a Node.js tarball made from npm packages,
-// for machines that cannot reach nodejs.org. Prints the generated builder.toml's path and
+// cnbkit/nodejs buildpack packaged offline with Node.js tarballs (one per line: 22, 24, 26)
+// made from npm packages, for machines that cannot reach nodejs.org. Prints the generated builder.toml's path and
 // its inputs digest (tab-separated) on stdout; progress goes to stderr.
 //
 // Usage: node scripts/local-node-dist.mjs [--out <dir>] [--base <oci layout dir>] [--arch amd64|arm64]

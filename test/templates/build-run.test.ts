@@ -116,7 +116,7 @@ describe.sequential("the buildpack template in a builder with the Node.js buildp
     const t0 = Date.now();
     const body = await getFromImage(image);
     console.log(`template build-run: run + GET ${Date.now() - t0} ms`);
-    expect(body).toBe(`200 HELLO_FILE=/workspace/hello.txt hello=${GREETING} node=v24.11.1\n`);
+    expect(body).toBe(`200 HELLO_FILE=/workspace/hello.txt hello=${GREETING} node=v24.21.0\n`);
   });
 
   test("the template's own process type `hello` runs and prints hello.txt", async () => {

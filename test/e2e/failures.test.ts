@@ -1,7 +1,7 @@
 /**
  * `cnbkit build` (the bundled CLI, as a user runs it) on apps that cannot build: a non-zero
- * exit, one `error:` line on stderr, the buildpack's own one-line reason in the build output,
- * and no output image. Then a build SIGKILLed midway, and the rebuild that follows.
+ * exit, one `error:` line (and its hint) on stderr, said once (a failed buildpack's error is
+ * not also in the build output; a detect error is only there), and no output image. Then a build SIGKILLed midway, and the rebuild that follows.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -35,16 +35,28 @@ async function helloWith(edit: (pkg: string) => string): Promise<string> {
   return fixtureApp("hello-edited", { "package.json": edited }, HELLO);
 }
 
-/** Builds `app` with the CLI and checks the failure contract; returns the build output. */
-async function failingBuild(app: string, stderrLine: RegExp, outputLine: RegExp): Promise<void> {
+/**
+ * Builds `app` with the CLI and checks the failure contract: exit 1, on stderr one `error:`
+ * line (and the hint, when `hint` is given), no stack trace, no image. A build failure's
+ * message and hint are said once, on stderr: `once` must not be in the build output. A
+ * detect failure's reason stays in the build output, where `outputLine` finds it.
+ */
+async function failingBuild(
+  app: string,
+  expected: { stderr: RegExp; hint?: RegExp; outputLine?: RegExp; once?: string[] },
+): Promise<void> {
   const out = join(work, `out-${Math.random().toString(16).slice(2)}`);
   const r = await runCli(cli.path, ["build", app, "--builder", builder, "--output", `oci:${out}`, ...ca]);
   const errLines = r.stderr.split("\n").filter((l) => l.trim() !== "");
   console.log(`stderr: ${errLines.join(" | ")}`);
   expect(r.code).toBe(1);
-  expect(errLines).toHaveLength(1);
-  expect(errLines[0]).toMatch(stderrLine);
-  expect(r.stdout.split("\n")).toEqual(expect.arrayContaining([expect.stringMatching(outputLine)]));
+  expect(errLines).toHaveLength(expected.hint ? 2 : 1);
+  expect(errLines[0]).toMatch(expected.stderr);
+  if (expected.hint) expect(errLines[1]).toMatch(expected.hint);
+  if (expected.outputLine) {
+    expect(r.stdout.split("\n")).toEqual(expect.arrayContaining([expect.stringMatching(expected.outputLine)]));
+  }
+  for (const text of expected.once ?? []) expect(r.stdout).not.toContain(text);
   expect(r.stdout).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m); // no stack trace
   expect(existsSync(out)).toBe(false);
   await rm(app, { recursive: true, force: true });
@@ -53,38 +65,39 @@ async function failingBuild(app: string, stderrLine: RegExp, outputLine: RegExp)
 describe("failure fixtures give one line", () => {
   test("package-lock.json out of sync with package.json", async () => {
     const app = await helloWith((p) => p.replace('"ms": "2.1.3"', '"ms": "2.1.2"'));
-    await failingBuild(
-      app,
-      /^error: cnbkit\/nodejs failed to build: package-lock\.json: "npm ci" failed \(exit 1\): `npm ci` can only install packages when/,
-      /^error: package-lock\.json: "npm ci" failed \(exit 1\): `npm ci` can only install packages when your package\.json and package-lock\.json .* are in sync/,
-    );
+    await failingBuild(app, {
+      stderr:
+        /^error: cnbkit\/nodejs failed to build: package-lock\.json: "npm ci" failed \(exit 1\): `npm ci` can only install packages when your package\.json and package-lock\.json .* are in sync/,
+      hint: /^ {2}package-lock\.json is out of sync with package\.json: run "npm install" and commit package-lock\.json$/,
+      once: ['"npm ci" failed (exit 1)', 'run "npm install" and commit'],
+    });
   });
 
   test("an engines.node range no inventory version satisfies", async () => {
     const app = await helloWith((p) => p.replace('"node": "24.x"', '"node": ">=99"'));
-    await failingBuild(
-      app,
-      /^error: cnbkit\/nodejs failed to build: package\.json: engines\.node ">=99" matches no Node\.js version in the inventory for linux\/amd64 \(newest: 26\.10\.0\)$/,
-      /^error: package\.json: engines\.node ">=99" matches no Node\.js version in the inventory for linux\/amd64 \(newest: 26\.10\.0\)$/,
-    );
+    await failingBuild(app, {
+      stderr:
+        /^error: cnbkit\/nodejs failed to build: package\.json: engines\.node ">=99" matches no Node\.js version in the inventory for linux\/amd64 \(newest: 26\.10\.0\)$/,
+      hint: /^ {2}Available for linux\/amd64: 26\.10\.0, 24\.21\.0, 22\.23\.3$/,
+      once: ["matches no Node.js version", "Available for linux/amd64"],
+    });
   });
 
   test("a syntax error in package.json", async () => {
     const app = await helloWith((p) => p.replace('"private": true,', '"private": true,,'));
-    await failingBuild(
-      app,
-      /^error: no buildpack group passed detection and a buildpack errored \(ran: .*cnbkit\/nodejs@0\.1\.0/,
-      /^error: package\.json: invalid JSON at line \d+, column \d+: /,
-    );
+    await failingBuild(app, {
+      stderr: /^error: no buildpack group passed detection and a buildpack errored \(ran: .*cnbkit\/nodejs@0\.1\.0/,
+      outputLine: /^error: package\.json: invalid JSON at line \d+, column \d+: /,
+    });
   });
 
   test("no buildpack detects", async () => {
     const app = await fixtureApp("nothing", { "README.md": "no code here\n" });
-    await failingBuild(
-      app,
-      /^error: no buildpack group passed detection \(ran: .*cnbkit\/nodejs@0\.1\.0.*cnbkit\/procfile@0\.1\.0\)$/,
-      /^fail: cnbkit\/procfile@0\.1\.0$/,
-    );
+    await failingBuild(app, {
+      stderr:
+        /^error: no buildpack group passed detection \(ran: .*cnbkit\/nodejs@0\.1\.0.*cnbkit\/procfile@0\.1\.0\)$/,
+      outputLine: /^fail: cnbkit\/procfile@0\.1\.0$/,
+    });
   });
 });
 

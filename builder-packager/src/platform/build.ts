@@ -27,7 +27,7 @@ import { RegistryClient } from "../oci/registry.js";
 import { appMetadata } from "./app-image.js";
 import { builderPlatform, pinPlatform } from "./builder-platform.js";
 import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
-import { BuildFailureTracker, exitMessage, type GroupBuildpack } from "./lifecycle-exit.js";
+import { BuildFailureTracker, exitMessage, type GroupBuildpack, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
 import { openRootfsView } from "./rootfs-view.js";
 import { ownedPrefix, STALE_PREFIXES, sweepStale } from "./stale.js";
 import { type BindMount, runContainer } from "./runc.js";
@@ -363,21 +363,27 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     let phase = "";
     let building: BuildFailureTracker | undefined;
     const onLine = (stream: "stdout" | "stderr") => (line: string) => {
+      const show = () => opts.onOutput?.(line, stream);
       // The lifecycle colours its phase headers.
       const plain = line.replace(/\u001b\[[0-9;]*m/g, "");
+      const m = /Reusing layer '([^']+)'/.exec(line);
+      if (m?.[1]) reused.push(m[1]);
+      lastLines.push(line);
+      if (lastLines.length > 40) lastLines.shift();
       const header = /^===> (\w+)/.exec(plain);
       if (header?.[1]) {
+        building?.flush();
         phase = header[1];
         if (phase === "BUILDING") building = new BuildFailureTracker(groupBuildpacks(builder.rootfs, group));
       } else if (phase === "DETECTING" && /^[^\s:]+ +\S+$/.test(plain)) {
         // The group's buildpacks, ids padded to one column: "cnbkit/nodejs          0.1.0".
         group.push(plain.replace(/ +/, "@"));
-      } else if (phase === "BUILDING") building?.line(plain);
-      const m = /Reusing layer '([^']+)'/.exec(line);
-      if (m?.[1]) reused.push(m[1]);
-      lastLines.push(line);
-      if (lastLines.length > 40) lastLines.shift();
-      opts.onOutput?.(line, stream);
+      } else if (phase === "BUILDING" && building) {
+        // It may hold the failing buildpack's error line back for the final message.
+        building.line(plain, stream, show);
+        return;
+      }
+      show();
     };
     let stalled: { phase: string; idleMs: number } | undefined;
     const code = await runContainer({
@@ -398,9 +404,16 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
         },
       },
     });
+    // A failed build's last error line (and hint) goes into the one final line, not twice.
+    const failure =
+      code === LIFECYCLE_EXIT.failedBuild && !opts.signal?.aborted && !stalled ? building?.failure() : undefined;
+    building?.flush();
     if (opts.signal?.aborted) throw new CnbError("build aborted; the output image was not changed");
     if (stalled) throw stallError(stalled.phase, stallTimeoutMs, execution, opts.output);
-    if (code !== 0) throw new CnbError(exitMessage(code, lastLines, group, building?.failure()));
+    if (code !== 0) {
+      const hint = failure?.error === undefined ? undefined : failure.hint;
+      throw new CnbError(exitMessage(code, lastLines, group, failure), hint === undefined ? undefined : { hint });
+    }
 
     // Copy the exported image out; only now does the output change.
     // The digest is that of what was written: copying into an OCI layout normalises the

@@ -36,32 +36,66 @@ export interface BuildFailure {
   version: string;
   /** Its last `error: ` line (cnbkit's formatError prints exactly one), without the prefix. */
   error?: string;
+  /** The hint line formatError printed under it (indented by two spaces), trimmed. */
+  hint?: string;
 }
+
+/** formatError's hint line: two spaces, then text. */
+const HINT_LINE = /^ {2}\S/;
 
 /**
  * Follows the BUILDING phase's output to tell which buildpack failed. At info level the
  * lifecycle names no buildpack while building, so it goes by the header line each cnbkit
  * buildpack prints first (`<name or id> <version>`, framework log.header), in group order,
- * and keeps the last `error: ` line printed after it.
+ * and keeps the last `error: ` line printed after it, with its hint.
+ *
+ * The failing buildpack's last words are its `error: ` line and hint, and cnbkit ends the
+ * build with one line that names the buildpack and repeats them. So that the user reads them
+ * once, the tracker holds an `error: ` line (and the hint under it) back instead of showing
+ * it: {@link BuildFailureTracker.flush} shows what it holds when the build went on or
+ * succeeded after all, and {@link BuildFailureTracker.failure} takes it for the final line.
+ * Only lines of the error's own stream can be its hint or end the hold; the other stream's
+ * lines are shown as they come.
  *
  * @example
  * const t = new BuildFailureTracker([{ id: "cnbkit/nodejs", version: "0.1.0", name: "cnbkit Node.js" }]);
- * t.line("cnbkit Node.js 0.1.0"); t.line("error: package.json: bad");
+ * t.line("cnbkit Node.js 0.1.0", "stdout", show); // shown
+ * t.line("error: package.json: bad", "stderr", show); // held
  * t.failure(); // { id: "cnbkit/nodejs", version: "0.1.0", error: "package.json: bad" }
  */
 export class BuildFailureTracker {
   private current = -1;
   private error: string | undefined;
+  private hint: string | undefined;
+  /** The held lines' show functions and the stream they came on. */
+  private held: (() => void)[] = [];
+  private heldStream: string | undefined;
 
   /** @param group the detected group, in build order */
   constructor(private readonly group: readonly GroupBuildpack[]) {}
 
-  /** One line of build output (either stream), colours already stripped. */
-  line(plain: string): void {
+  /**
+   * One line of build output, colours already stripped, from `stream`; `show` prints it, now
+   * or (when the line is held) later.
+   */
+  line(plain: string, stream: string, show: () => void): void {
+    if (this.held.length > 0 && stream === this.heldStream) {
+      if (this.held.length === 1 && HINT_LINE.test(plain)) {
+        this.hint = plain.trim();
+        this.held.push(show);
+        return;
+      }
+      // The lifecycle's own line about the failed build: the held error was the last word.
+      if (!/^ERROR: failed to build/.test(plain)) this.flush();
+    }
     // formatError's line starts the line; indented "error: " is someone's output.
     const e = /^error: (.+)$/.exec(plain.trimEnd());
     if (e?.[1]) {
+      this.flush();
       this.error = e[1].trim();
+      this.hint = undefined;
+      this.held = [show];
+      this.heldStream = stream;
       return;
     }
     const text = plain.trim();
@@ -69,18 +103,40 @@ export class BuildFailureTracker {
     for (let i = this.current + 1; i < this.group.length; i++) {
       const bp = this.group[i];
       if (bp && (text === `${bp.name ?? bp.id} ${bp.version}` || text === `${bp.id} ${bp.version}`)) {
+        this.flush(); // the next buildpack runs: the held error was not the build's end
         this.current = i;
         this.error = undefined;
-        return;
+        this.hint = undefined;
+        break;
       }
     }
+    show();
   }
 
-  /** The buildpack that was building last, with its error line; undefined when no header was seen. */
+  /** Shows the held lines (the build went on, or ended without taking them). */
+  flush(): void {
+    const held = this.held;
+    this.held = [];
+    for (const show of held) show();
+  }
+
+  /**
+   * The buildpack that was building last, with its error line and hint; undefined when no
+   * header was seen. The held lines are dropped: the caller's final line says them.
+   */
   failure(): BuildFailure | undefined {
     const bp = this.group[this.current];
-    if (!bp) return undefined;
-    return { id: bp.id, version: bp.version, ...(this.error === undefined ? {} : { error: this.error }) };
+    if (!bp) {
+      this.flush();
+      return undefined;
+    }
+    this.held = [];
+    return {
+      id: bp.id,
+      version: bp.version,
+      ...(this.error === undefined ? {} : { error: this.error }),
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+    };
   }
 }
 

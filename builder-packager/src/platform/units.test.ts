@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { layoutPathOf } from "./layout-repo.js";
-import { BuildFailureTracker, exitMessage } from "./lifecycle-exit.js";
+import { BuildFailureTracker, exitMessage, type GroupBuildpack } from "./lifecycle-exit.js";
 import { resolveUser } from "./run.js";
 import { copyWorkspace, patternMatcher, readProjectDescriptor } from "./workspace.js";
 
@@ -27,56 +27,107 @@ test("lifecycle exit codes become one line", () => {
   );
 });
 
-test("a failed build names the buildpack that was building and repeats its error line", () => {
+/** Feeds `lines` ([stream, text]) to a tracker; returns it and the lines it showed, in order. */
+function track(group: GroupBuildpack[], lines: [string, string][]) {
+  const t = new BuildFailureTracker(group);
+  const shown: string[] = [];
+  for (const [stream, text] of lines) t.line(text, stream, () => shown.push(text));
+  return { t, shown };
+}
+
+test("a failed build names the buildpack that was building and says its error line and hint once", () => {
   const group = [
     { id: "cnbkit/ca-certificates", version: "0.1.0", name: "cnbkit CA Certificates" },
     { id: "cnbkit/nodejs", version: "0.1.0", name: "cnbkit Node.js" },
     { id: "cnbkit/procfile", version: "0.1.0" },
   ];
-  const t = new BuildFailureTracker(group);
-  for (const line of [
-    "",
-    "cnbkit CA Certificates 0.1.0",
-    "",
-    "cnbkit Node.js 0.1.0",
-    "  Resolving Node.js version",
-    "npm error code EUSAGE",
-    'error: package-lock.json: "npm ci --omit=dev" failed (exit 1): out of sync',
-    "  error: indented, so some tool's output rather than the buildpack's error line",
-    "ERROR: failed to build: exit status 1",
-  ]) {
-    t.line(line);
-  }
+  const { t, shown } = track(group, [
+    ["stdout", ""],
+    ["stdout", "cnbkit CA Certificates 0.1.0"],
+    ["stdout", ""],
+    ["stdout", "cnbkit Node.js 0.1.0"],
+    ["stdout", "  Resolving Node.js version"],
+    ["stderr", "npm error code EUSAGE"],
+    ["stderr", "  error: indented, so some tool's output rather than the buildpack's error line"],
+    ["stderr", 'error: package-lock.json: "npm ci" failed (exit 1): out of sync'],
+    ["stderr", "  Run npm install and commit package-lock.json."],
+    ["stdout", "    (a late stdout line of the buildpack)"],
+    ["stderr", "ERROR: failed to build: exit status 1"],
+  ]);
   const failure = t.failure();
   expect(failure).toEqual({
     id: "cnbkit/nodejs",
     version: "0.1.0",
-    error: 'package-lock.json: "npm ci --omit=dev" failed (exit 1): out of sync',
+    error: 'package-lock.json: "npm ci" failed (exit 1): out of sync',
+    hint: "Run npm install and commit package-lock.json.",
   });
+  t.flush(); // nothing left: failure() took the held lines
+  // Before, the error line was shown and then repeated by the final line.
+  expect(shown.filter((l) => l.includes("out of sync") || l.includes("Run npm install"))).toEqual([]);
+  expect(shown).toContain("ERROR: failed to build: exit status 1");
+  expect(shown).toContain("    (a late stdout line of the buildpack)");
   expect(exitMessage(51, ["ERROR: failed to build: exit status 1"], ["cnbkit/nodejs@0.1.0"], failure)).toBe(
-    'cnbkit/nodejs failed to build: package-lock.json: "npm ci --omit=dev" failed (exit 1): out of sync',
+    'cnbkit/nodejs failed to build: package-lock.json: "npm ci" failed (exit 1): out of sync',
   );
 });
 
-test("a buildpack without a name is matched by id; one without an error line is still named", () => {
-  const t = new BuildFailureTracker([
-    { id: "acme/a", version: "1.0.0" },
-    { id: "acme/b", version: "1.0.0" },
+test("an error line the build went on after is shown where it was, in order", () => {
+  const { t, shown } = track(
+    [
+      { id: "acme/a", version: "1.0.0" },
+      { id: "acme/b", version: "1.0.0" },
+    ],
+    [
+      ["stdout", "acme/a 1.0.0"],
+      ["stderr", "error: a tool's complaint, not the end"],
+      ["stderr", "  its detail"],
+      ["stderr", "more output"],
+      ["stdout", "acme/b 1.0.0"],
+      ["stderr", "error: b's own complaint"],
+      ["stdout", "acme/c 1.0.0 (not in the group)"],
+    ],
+  );
+  t.flush(); // the build succeeded after all
+  expect(shown).toEqual([
+    "acme/a 1.0.0",
+    "error: a tool's complaint, not the end",
+    "  its detail",
+    "more output",
+    "acme/b 1.0.0",
+    "acme/c 1.0.0 (not in the group)",
+    "error: b's own complaint",
   ]);
-  t.line("acme/a 1.0.0");
-  t.line("error: stale error from acme/a's output");
-  t.line("acme/b 1.0.0");
+});
+
+test("a buildpack without a name is matched by id; one without an error line is still named", () => {
+  const { t, shown } = track(
+    [
+      { id: "acme/a", version: "1.0.0" },
+      { id: "acme/b", version: "1.0.0" },
+    ],
+    [
+      ["stdout", "acme/a 1.0.0"],
+      ["stderr", "error: stale error from acme/a's output"],
+      ["stdout", "acme/b 1.0.0"],
+    ],
+  );
+  expect(shown).toEqual(["acme/a 1.0.0", "error: stale error from acme/a's output", "acme/b 1.0.0"]);
   expect(t.failure()).toEqual({ id: "acme/b", version: "1.0.0" });
   expect(exitMessage(51, ["ERROR: failed to build: exit status 3"], [], t.failure())).toBe(
     "acme/b failed to build (exit status 3); its output is above",
   );
 });
 
-test("a failed build with no recognisable header keeps the group message", () => {
-  const t = new BuildFailureTracker([{ id: "acme/sh", version: "2.0.0" }]);
-  t.line("building with a shell buildpack");
-  t.line("error: something");
+test("a failed build with no recognisable header keeps the group message and shows the error line", () => {
+  const { t, shown } = track(
+    [{ id: "acme/sh", version: "2.0.0" }],
+    [
+      ["stdout", "building with a shell buildpack"],
+      ["stderr", "error: something"],
+    ],
+  );
   expect(t.failure()).toBeUndefined();
+  expect(shown).toEqual(["building with a shell buildpack", "error: something"]);
   expect(exitMessage(51, ["ERROR: failed to build: exit status 1"], ["acme/sh@2.0.0"], t.failure())).toBe(
     "a buildpack failed to build (exit status 1) in group acme/sh@2.0.0; its output is above",
   );

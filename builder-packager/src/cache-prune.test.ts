@@ -12,6 +12,7 @@ import {
   markCacheEntryUsed,
   pruneCache,
   pruneCacheKind,
+  releaseCacheEntry,
   useCacheEntry,
 } from "./cache-prune.js";
 
@@ -165,6 +166,21 @@ test("useCacheEntry marks a hit and leaves a miss untouched", async () => {
   expect((await stat(join(root, "hit"))).mtimeMs).toBeGreaterThan(before + 3000_000);
   expect(await readdir(join(root, ".in-use"))).toEqual([`hit.${process.pid}`]);
   expect(existsSync(cacheEntryLock(root, "hit"))).toBe(false);
+});
+
+test("an entry is this process's until its last use is released, then a prune may take it", async () => {
+  await entry("twice", 100);
+  await entry("newer", 1);
+  await markCacheEntryUsed(root, "twice"); // two uses, e.g. two runs of one image
+  await markCacheEntryUsed(root, "twice");
+  const t = new Date(Date.now() - 100_000);
+  await utimes(join(root, "twice"), t, t);
+  await releaseCacheEntry(root, "twice");
+  expect((await pruneCache(root, { maxEntries: 1 })).evicted).toEqual(["newer"]); // one use left
+  await releaseCacheEntry(root, "twice");
+  expect(await readdir(join(root, ".in-use"))).toEqual([]);
+  expect(existsSync(cacheEntryLock(root, "twice"))).toBe(false);
+  expect((await pruneCache(root, { maxEntries: 0 })).evicted).toEqual(["twice"]);
 });
 
 test("bounds come from the environment; a bad value warns and keeps the default", () => {

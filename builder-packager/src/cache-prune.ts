@@ -7,8 +7,11 @@
  * The policy is least-recently-used, by count and optionally by size:
  * - Using an entry (a hit or a new one) sets its dir's mtime to now and leaves a marker
  *   `<root>/.in-use/<name>.<pid>`. An entry counts as in use while a process that used it
- *   is alive: a rootfs is the lower dir of a running build's overlay or a hardlink copy
- *   for as long as that process lives, so process lifetime is the safe granularity.
+ *   is alive, or until that process says it is done with it ({@link releaseCacheEntry}):
+ *   a rootfs is the lower dir of a build's or run's overlay for as long as that lasts. A
+ *   long-lived process (a test worker, a server running apps one after another) must
+ *   release what it no longer uses, or every image it ever ran stays pinned, counts toward
+ *   the bound, and each new entry anyone makes then evicts all the idle ones.
  * - Pruning runs after a new entry was made, never on a hit. It keeps the entry just made,
  *   every entry in use, then the most recently used ones while the bounds allow.
  * - An entry is taken only under its lock (`<name>.lock`, {@link withDirLock}), which
@@ -24,6 +27,9 @@ import { join } from "node:path";
 import { withDirLock } from "./base/dir-lock.js";
 
 const IN_USE = ".in-use";
+
+/** Uses this process marked and has not released, by `<root>\0<name>`. */
+const uses = new Map<string, number>();
 
 /** Bounds of one cache dir; a missing bound does not limit. */
 export interface CacheBounds {
@@ -60,11 +66,35 @@ export function cacheEntryLock(root: string, name: string): string {
  * into place), or before the entry exists.
  */
 export async function markCacheEntryUsed(root: string, name: string): Promise<void> {
+  const use = `${root}\0${name}`;
+  uses.set(use, (uses.get(use) ?? 0) + 1);
   await mkdir(join(root, IN_USE), { recursive: true });
   await writeFile(join(root, IN_USE, `${name}.${process.pid}`), processIdentity(process.pid) ?? "");
   const now = new Date();
   await utimes(join(root, name), now, now).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== "ENOENT") throw err;
+  });
+}
+
+/**
+ * Ends one use of entry `name` that {@link markCacheEntryUsed} (or a hit of
+ * {@link useCacheEntry}) recorded. After this process's last use is released the entry is
+ * idle again, so a prune may take it; an entry never released stays in use until the
+ * process ends. Takes the entry's lock, so a use being marked at the same time is not lost.
+ *
+ * @example
+ * if (await useCacheEntry(root, key, present)) try { await runOn(join(root, key)); } finally { await releaseCacheEntry(root, key); }
+ */
+export async function releaseCacheEntry(root: string, name: string): Promise<void> {
+  const use = `${root}\0${name}`;
+  await withDirLock(cacheEntryLock(root, name), async () => {
+    const left = (uses.get(use) ?? 0) - 1;
+    if (left > 0) {
+      uses.set(use, left);
+      return;
+    }
+    uses.delete(use);
+    await rm(join(root, IN_USE, `${name}.${process.pid}`), { force: true });
   });
 }
 

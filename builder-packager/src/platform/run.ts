@@ -2,6 +2,11 @@
  * `cnbkit run`: starts an app image under runc with the host's network, as the image's
  * user, through the CNB launcher (the image's Entrypoint), so it behaves as it would in
  * Kubernetes. The image is unpacked once per digest; each run gets a writable overlay view.
+ *
+ * The unpacked image is in use (cache-prune.ts) from the unpack until the app has ended, and
+ * released then, so a process that runs many apps does not pin them all. A new unpack prunes
+ * the cache only after the container has started, so the app never waits for old images to
+ * be deleted, and never prunes the image it runs.
  */
 import { lstat, readFile } from "node:fs/promises";
 import { connect } from "node:net";
@@ -12,7 +17,7 @@ import { checkRunnable } from "./foreign-arch.js";
 import { openRootfsView } from "./rootfs-view.js";
 import { runContainer, uniqueContainerId } from "./runc.js";
 import { sweepStale } from "./stale.js";
-import { unpackImage } from "./unpack.js";
+import { pruneUnpackedImages, unpackImage } from "./unpack.js";
 
 /** Options of {@link runApp}. */
 export interface RunOptions {
@@ -26,7 +31,10 @@ export interface RunOptions {
   process?: string;
   /** Arguments appended to the process's command. */
   args?: string[];
-  /** Aborting stops the app. */
+  /**
+   * Aborting stops the app; aborted before it started (while unpacking, say), `runApp`
+   * rejects with a CnbError and starts nothing.
+   */
   signal?: AbortSignal;
   /** Each line the app prints. */
   onOutput?: (line: string, stream: "stdout" | "stderr") => void;
@@ -90,55 +98,70 @@ export async function resolveUser(rootfs: string, user: string | undefined): Pro
  */
 export async function runApp(opts: RunOptions): Promise<RunningApp> {
   const port = opts.port ?? 8080;
-  await sweepStale();
-  const unpacked = await unpackImage(opts.image, {
-    cacheDir: opts.cnbkitCache ?? cnbkitCacheDir(),
-    onProgress: (l) => opts.onOutput?.(l, "stderr"),
-  });
+  const cacheDir = opts.cnbkitCache ?? cnbkitCacheDir();
   const log = (l: string) => opts.onOutput?.(l, "stderr");
-  if ((await checkRunnable(`image ${opts.image}`, unpacked.config, { onLog: log })) === "emulated") {
-    opts.onOutput?.(`Running linux/${unpacked.config.architecture} under qemu emulation`, "stderr");
-  }
-  const cfg = unpacked.config.config ?? {};
-  let args: string[];
-  if (opts.process) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(opts.process)) throw new CnbError(`process type "${opts.process}" is not valid`);
-    args = [`/cnb/process/${opts.process}`, ...(opts.args ?? [])];
-    // lstat: the entry is a symlink to /cnb/lifecycle/launcher, absolute inside the image.
-    const exists = await lstat(join(unpacked.rootfs, "cnb/process", opts.process)).catch(() => undefined);
-    if (exists === undefined) {
-      throw new CnbError(`image ${opts.image} has no process type "${opts.process}"`);
-    }
-  } else {
-    args = [...(cfg.Entrypoint ?? []), ...(opts.args ?? cfg.Cmd ?? [])];
-  }
-  if (args.length === 0) throw new CnbError(`image ${opts.image} has no Entrypoint or Cmd to run`);
-  const user = await resolveUser(unpacked.rootfs, cfg.User);
-  const env = [
-    ...(cfg.Env ?? []).filter((e) => !e.startsWith("PORT=")),
-    `PORT=${port}`,
-    ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
-  ];
-  const view = await openRootfsView(unpacked.rootfs);
+  const stopped = () => new CnbError("run stopped before the app started");
+  await sweepStale();
+  if (opts.signal?.aborted) throw stopped();
+  const unpacked = await unpackImage(opts.image, { cacheDir, onProgress: log, prune: false, signal: opts.signal });
+  let view: Awaited<ReturnType<typeof openRootfsView>> | undefined;
+  let exited: Promise<number>;
+  let pruned: Promise<void> = Promise.resolve();
   const ac = new AbortController();
   const onOuterAbort = () => ac.abort();
-  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const id = uniqueContainerId("cnbkit-run");
-  const exited = runContainer({
-    id,
-    rootfs: view.path,
-    args,
-    env,
-    cwd: cfg.WorkingDir || "/workspace",
-    user,
-    hostNetwork: true,
-    signal: ac.signal,
-    onStdout: (l) => opts.onOutput?.(l, "stdout"),
-    onStderr: (l) => opts.onOutput?.(l, "stderr"),
-  }).finally(async () => {
-    opts.signal?.removeEventListener("abort", onOuterAbort);
-    await view.release();
-  });
+  try {
+    if ((await checkRunnable(`image ${opts.image}`, unpacked.config, { onLog: log })) === "emulated") {
+      log(`Running linux/${unpacked.config.architecture} under qemu emulation`);
+    }
+    const cfg = unpacked.config.config ?? {};
+    let args: string[];
+    if (opts.process) {
+      if (!/^[A-Za-z0-9_.-]+$/.test(opts.process)) throw new CnbError(`process type "${opts.process}" is not valid`);
+      args = [`/cnb/process/${opts.process}`, ...(opts.args ?? [])];
+      // lstat: the entry is a symlink to /cnb/lifecycle/launcher, absolute inside the image.
+      const exists = await lstat(join(unpacked.rootfs, "cnb/process", opts.process)).catch(() => undefined);
+      if (exists === undefined) {
+        throw new CnbError(`image ${opts.image} has no process type "${opts.process}"`);
+      }
+    } else {
+      args = [...(cfg.Entrypoint ?? []), ...(opts.args ?? cfg.Cmd ?? [])];
+    }
+    if (args.length === 0) throw new CnbError(`image ${opts.image} has no Entrypoint or Cmd to run`);
+    const user = await resolveUser(unpacked.rootfs, cfg.User);
+    const env = [
+      ...(cfg.Env ?? []).filter((e) => !e.startsWith("PORT=")),
+      `PORT=${port}`,
+      ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    ];
+    view = await openRootfsView(unpacked.rootfs);
+    if (opts.signal?.aborted) throw stopped();
+    opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+    const started = view;
+    exited = runContainer({
+      id,
+      rootfs: started.path,
+      args,
+      env,
+      cwd: cfg.WorkingDir || "/workspace",
+      user,
+      hostNetwork: true,
+      signal: ac.signal,
+      onStdout: (l) => opts.onOutput?.(l, "stdout"),
+      onStderr: (l) => opts.onOutput?.(l, "stderr"),
+    }).finally(async () => {
+      opts.signal?.removeEventListener("abort", onOuterAbort);
+      await started.release();
+      await unpacked.release();
+      await pruned;
+    });
+  } catch (err) {
+    await view?.release();
+    await unpacked.release();
+    throw err;
+  }
+  // A new entry may push the cache over its bound: prune while the app starts, keeping it.
+  if (!unpacked.cached) pruned = pruneUnpackedImages({ cacheDir, keep: unpacked.digest, onProgress: log });
   let ended = false;
   exited.then(
     () => {

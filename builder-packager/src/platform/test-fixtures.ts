@@ -142,3 +142,32 @@ export async function patchedRunImage(
   await layout.writeImage({ config, layers: [...base.manifest.manifest.layers, patch], tag: "patched" });
   return { base, patch };
 }
+
+/**
+ * Small app images for run tests: `from` (cnbkit's run image) plus one layer holding
+ * /etc/cnbkit-image, each tagged by its name in the layout `dir`, whose process prints
+ * "up <name>" and sleeps. Different names are different images (digests). Returns their refs.
+ */
+export async function sleeperImages(from: string, dir: string, names: string[]): Promise<Record<string, string>> {
+  await copyImage(await openImageSource(from), await openImageSink(`oci:${dir}:base`));
+  const layout = await OciLayout.open(dir);
+  const base = await (await openImageSource(`oci:${dir}:base`)).image();
+  const refs: Record<string, string> = {};
+  for (const name of names) {
+    const layer = await writeLayer(
+      [{ type: "file", path: "etc/cnbkit-image", size: Buffer.byteLength(name), data: name }],
+      layout.blobDir,
+    );
+    const config = imageConfig({
+      architecture: base.config.architecture,
+      config: {
+        ...base.config.config,
+        Entrypoint: ["/bin/sh", "-c", 'echo "up $(cat /etc/cnbkit-image)"; exec sleep 600'],
+      },
+      diffIds: [...base.config.rootfs.diff_ids, layer.diffId],
+    });
+    await layout.writeImage({ config, layers: [...base.manifest.manifest.layers, layer], tag: name });
+    refs[name] = `oci:${dir}:${name}`;
+  }
+  return refs;
+}

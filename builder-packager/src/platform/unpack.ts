@@ -35,7 +35,7 @@ import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
-import { markCacheEntryUsed, pruneCacheKind, useCacheEntry } from "../cache-prune.js";
+import { markCacheEntryUsed, pruneCacheKind, releaseCacheEntry, useCacheEntry } from "../cache-prune.js";
 import { withDirLock } from "../base/dir-lock.js";
 import { digestHex } from "../oci/digest.js";
 import type { Descriptor, ImageConfig, Platform } from "../oci/image.js";
@@ -52,6 +52,11 @@ export interface UnpackedImage {
   digest: string;
   /** True when it came from the cache without unpacking. */
   cached: boolean;
+  /**
+   * Says this caller is done with the rootfs (its views released), so the entry may be
+   * pruned again. Without it the entry stays in use until the process ends.
+   */
+  release(): Promise<void>;
 }
 
 /** Options of {@link unpackImage}. */
@@ -62,6 +67,14 @@ export interface UnpackOptions extends StoreOptions {
   platform?: Platform;
   /** Progress lines ("Unpacking layer 2/5 ..."). */
   onProgress?: (line: string) => void;
+  /**
+   * Prune least recently used entries after making a new one (default true). A caller that
+   * should not wait for that before using the rootfs passes false and calls
+   * {@link pruneUnpackedImages} itself.
+   */
+  prune?: boolean;
+  /** Aborting stops an unpack between layers (nothing half-written stays in the cache). */
+  signal?: AbortSignal;
 }
 
 const MAX_SYMLINK_HOPS = 40;
@@ -81,14 +94,22 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
   const resolved = await source.image(options.platform);
   const digest = resolved.manifest.digest;
   const root = join(options.cacheDir ?? cnbkitCacheDir(), "rootfs-by-digest");
-  const key = `${digest.split(":")[0]}-${digestHex(digest)}`;
+  const key = entryName(digest);
   const target = join(root, key);
-  const done = async (cached: boolean): Promise<UnpackedImage> => ({
-    rootfs: join(target, "rootfs"),
-    config: JSON.parse(await readFile(join(target, "config.json"), "utf8")) as ImageConfig,
-    digest,
-    cached,
-  });
+  const done = async (cached: boolean): Promise<UnpackedImage> => {
+    let released = false;
+    return {
+      rootfs: join(target, "rootfs"),
+      config: JSON.parse(await readFile(join(target, "config.json"), "utf8")) as ImageConfig,
+      digest,
+      cached,
+      async release() {
+        if (released) return;
+        released = true;
+        await releaseCacheEntry(root, key);
+      },
+    };
+  };
   // Hits and new entries are marked used (cache-prune.ts), so pruning keeps the entries that
   // running builds and apps sit on and evicts the least recently used ones.
   if (await useCacheEntry(root, key, (dir) => existsSync(join(dir, "config.json")))) return done(true);
@@ -103,7 +124,7 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
     try {
       await mkdir(join(tmp, "rootfs"), { recursive: true });
       await chmod(join(tmp, "rootfs"), 0o755);
-      await applyLayers(source, resolved, join(tmp, "rootfs"), options.onProgress);
+      await applyLayers(source, resolved, join(tmp, "rootfs"), options.onProgress, options.signal);
       await writeAtomic(join(tmp, "config.json"), JSON.stringify(resolved.config));
       await rename(tmp, target);
       await markCacheEntryUsed(root, key);
@@ -112,8 +133,32 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
       await rm(tmp, { recursive: true, force: true });
     }
   });
-  if (unpacked) await pruneCacheKind("rootfs", root, { keep: key, onProgress: options.onProgress });
+  if (unpacked && options.prune !== false) {
+    await pruneUnpackedImages({ cacheDir: options.cacheDir, keep: digest, onProgress: options.onProgress });
+  }
   return done(!unpacked);
+}
+
+/**
+ * Prunes the unpacked-image cache down to its bound (`CNBKIT_CACHE_MAX_ROOTFS`, cache-prune.ts),
+ * never touching the image `keep` (a manifest digest) nor any entry in use. Never throws.
+ *
+ * @example
+ * const app = await unpackImage(ref, { prune: false });
+ * // ... start the container on app.rootfs, then:
+ * await pruneUnpackedImages({ keep: app.digest, onProgress: console.error });
+ */
+export async function pruneUnpackedImages(
+  options: { cacheDir?: string; keep?: string; onProgress?: (line: string) => void } = {},
+): Promise<void> {
+  const root = join(options.cacheDir ?? cnbkitCacheDir(), "rootfs-by-digest");
+  const keep = options.keep && entryName(options.keep);
+  await pruneCacheKind("rootfs", root, { ...(keep ? { keep } : {}), onProgress: options.onProgress });
+}
+
+/** The cache entry of a manifest digest: `sha256:ab..` is `sha256-ab..`. */
+function entryName(digest: string): string {
+  return `${digest.split(":")[0]}-${digestHex(digest)}`;
 }
 
 async function applyLayers(
@@ -121,9 +166,11 @@ async function applyLayers(
   image: ResolvedImage,
   rootfs: string,
   onProgress?: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   const layers = image.manifest.manifest.layers;
   for (const [i, layer] of layers.entries()) {
+    if (signal?.aborted) throw new CnbError("unpacking stopped; nothing was cached");
     onProgress?.(`Unpacking layer ${i + 1}/${layers.length} ${layer.digest.slice(7, 19)} (${mib(layer.size)})`);
     await applyLayer(await source.blob(layer.digest), layer, rootfs);
   }

@@ -22,35 +22,46 @@ export const runCommand: Command = {
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw new CnbError(`--port "${portText}" is not a port number`);
     const proc = stringOption(inv, "process");
-    const app = await runApp({
-      image: absoluteRef(inv.positionals[0]!),
-      port,
-      env: parseEnvPairs(listOption(inv, "env"), "--env"),
-      ...(proc ? { process: proc } : {}),
-      onOutput: (line) => inv.out(line),
-    });
-    let stopped = false;
-    const stop = () => {
-      stopped = true;
-      void app.stop();
-    };
+    // A stop (Ctrl-C, SIGTERM) is taken from the start, also while the image is unpacked:
+    // before, a signal then found no handler and killed the CLI (exit 130 or 143).
     // \`on\`, not \`once\`: the handler must stay registered while the command runs, so the
     // container code (which kills its containers on a signal) sees that the CLI finishes
     // the work itself and does not re-raise the signal before views and temp dirs are released.
+    const controller = new AbortController();
+    const stop = () => controller.abort();
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
-    app
-      .ready()
-      .then(() => inv.err(`App listening on http://127.0.0.1:${port} (Ctrl-C to stop)`))
-      .catch(() => undefined);
-    const code = await app.exited;
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-    // Stopped on request is a success, whatever status the killed container had (137, 143).
-    if (stopped) {
+    // A stopped run exits 0, whenever it was stopped and whatever status the killed container
+    // had (137): `cnbkit run` serves until interrupted, so the interrupt is its normal end, as
+    // a server under `docker run` that shuts down on Ctrl-C or `docker stop` ends with 0, and
+    // scripts that stop it (scripts/main.sh) check for 0. Not 130/143: those say a command
+    // was cut short, and a run has nothing left to finish.
+    const stopped = () => {
       inv.err("Stopped");
       return 0;
+    };
+    try {
+      const app = await runApp({
+        image: absoluteRef(inv.positionals[0]!),
+        port,
+        env: parseEnvPairs(listOption(inv, "env"), "--env"),
+        ...(proc ? { process: proc } : {}),
+        signal: controller.signal,
+        onOutput: (line) => inv.out(line),
+      }).catch((err: unknown) => {
+        if (controller.signal.aborted) return undefined;
+        throw err;
+      });
+      if (!app) return stopped();
+      app
+        .ready()
+        .then(() => inv.err(`App listening on http://127.0.0.1:${port} (Ctrl-C to stop)`))
+        .catch(() => undefined);
+      const code = await app.exited;
+      return controller.signal.aborted ? stopped() : code;
+    } finally {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
     }
-    return code;
   },
 };

@@ -1,0 +1,78 @@
+/**
+ * `cnbkit run` stopped by a signal, as a user or a script stops it: the bundled CLI as a
+ * child process, real runc and cnbkit's run image, its own cache dir.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { ensureBaseImages } from "../../base/images.js";
+import { sleeperImages } from "../../platform/test-fixtures.js";
+
+const ROOT = resolve(import.meta.dirname, "../../../..");
+let work = "";
+let cli = "";
+let images: Record<string, string> = {};
+
+beforeAll(async () => {
+  const { run } = await ensureBaseImages({ onProgress: () => {} });
+  work = await mkdtemp(join(tmpdir(), "cnbkit-cli-run-"));
+  images = await sleeperImages(run.ref, join(work, "images"), ["a"]);
+  // Inside the repo, so the bundle finds its external packages in node_modules.
+  const dir = join(ROOT, "node_modules/.cache/cnbkit-scripts");
+  await mkdir(dir, { recursive: true });
+  cli = join(dir, `cnbkit-run-test-${process.pid}.mjs`);
+  const b = spawnSync(process.execPath, [join(ROOT, "scripts/build-cli.mjs"), cli], { encoding: "utf8" });
+  if (b.status !== 0) throw new Error(`scripts/build-cli.mjs failed: ${b.stderr}`);
+}, 600_000);
+afterAll(async () => {
+  if (cli) await rm(cli, { force: true });
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** Runs `cnbkit run <image>` with cache `cache` and sends `signal` at the first output line matching `at`. */
+function stoppedRun(cache: string, signal: NodeJS.Signals, at: RegExp) {
+  const child = spawn(process.execPath, [cli, "run", images.a as string, "--port", "18999"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CNBKIT_CACHE: cache, NO_COLOR: "1" },
+  });
+  let stderr = "";
+  const lines: string[] = [];
+  let sent = false;
+  createInterface({ input: child.stdout }).on("line", (l) => {
+    lines.push(l);
+    if (!sent && at.test(l)) {
+      sent = true;
+      child.kill(signal);
+    }
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: string[]; stderr: string }>((res) =>
+    child.on("close", (code, sig) => res({ code, signal: sig, lines, stderr })),
+  );
+}
+
+test.each([
+  ["SIGTERM", "while its image is unpacked", /^Unpacking layer 1\//],
+  ["SIGINT", "while its image is unpacked", /^Unpacking layer 1\//],
+  ["SIGTERM", "once the app runs", /^up a$/],
+  ["SIGINT", "once the app runs", /^up a$/],
+] as const)(
+  "%s %s: the run stops and exits 0",
+  async (signal, _when, at) => {
+    const cache = await mkdtemp(join(work, "cache-"));
+    const r = await stoppedRun(cache, signal, at);
+    // Before, a signal during the unpack found no handler: the CLI died of it (143, 130).
+    expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: 0, signal: null });
+    expect(r.stderr.trim().split("\n").at(-1)).toBe("Stopped");
+    const root = join(cache, "rootfs-by-digest");
+    // Nothing half-unpacked stays, and the process left no in-use marker behind.
+    expect((await readdir(root)).filter((n) => n.startsWith(".tmp-") || n.endsWith(".lock"))).toEqual([]);
+    expect(await readdir(join(root, ".in-use")).catch(() => [])).toEqual([]);
+  },
+  120_000,
+);

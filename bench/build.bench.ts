@@ -36,6 +36,13 @@ const RUNS = 3;
 /** Cold builds are the noisiest measure here (the disk), so they get more rounds. */
 const COLD_RUNS = 5;
 const work = await mkdtemp(join(tmpdir(), "cnbkit-bench-build-"));
+/** Fixture app copies this run made; removed at the end with `work`. */
+const apps: string[] = [];
+const benchApp = async (...args: Parameters<typeof fixtureApp>): Promise<string> => {
+  const dir = await fixtureApp(...args);
+  apps.push(dir);
+  return dir;
+};
 const say = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -55,7 +62,7 @@ try {
   const floorOf = async (source: string): Promise<number[]> => {
     const runs: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const app = await fixtureApp("floor", {}, source);
+      const app = await benchApp("floor", {}, source);
       const cache = await mkdtemp(join(work, "npm-cache-"));
       runs.push(
         await timed(async () => {
@@ -84,7 +91,7 @@ try {
   if (!nodeTarball) throw new Error("the local inventory has no Node.js 24.x");
   const floorRuntime: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const app = await fixtureApp("floor-rt", {}, hello);
+    const app = await benchApp("floor-rt", {}, hello);
     const node = join(work, `node-${i}`);
     const cache = join(work, `npm-cache-rt-${i}`);
     floorRuntime.push(
@@ -108,7 +115,7 @@ try {
     await rm(node, { recursive: true, force: true });
   }
 
-  const app = await fixtureApp("bench-npm", {}, hello);
+  const app = await benchApp("bench-npm", {}, hello);
   /** Phase durations of the last build: time from each lifecycle header to the next, and to the end. */
   let phases: Record<string, number> = {};
   const coldPhases: Record<string, number>[] = [];
@@ -135,7 +142,7 @@ try {
 
   // The first build after a builder change unpacks its rootfs (seconds); no measure pays it.
   say("warm-up, not timed: a Procfile-only app, which unpacks the builder once");
-  const trivial = await fixtureApp("bench-procfile", { Procfile: "web: sleep infinity\n" });
+  const trivial = await benchApp("bench-procfile", { Procfile: "web: sleep infinity\n" });
   await build(`oci:${join(work, "warm-up")}:latest`, join(work, "warm-up-cache"), trivial);
 
   // Interleaved, so the disk's drift over the run falls on all three alike: what an app's
@@ -143,10 +150,10 @@ try {
   say(
     `cold builds, ${COLD_RUNS} rounds of node-hello, a server.js-only app and express-app (fresh cache, no previous image)`,
   );
-  const serverOnly = await fixtureApp("bench-server-only", {
+  const serverOnly = await benchApp("bench-server-only", {
     "server.js": "require('http').createServer((q, r) => r.end('ok')).listen(process.env.PORT)\n",
   });
-  const expressApp = await fixtureApp("bench-express", {}, express);
+  const expressApp = await benchApp("bench-express", {}, express);
   const cold: number[] = [];
   const fixedRuntime: number[] = [];
   const coldExpress: number[] = [];
@@ -249,4 +256,5 @@ try {
   console.log(`\npeak RSS of the bench process: ${peakRssMb().toFixed(0)} MB`);
 } finally {
   await rm(work, { recursive: true, force: true });
+  for (const dir of apps) await rm(dir, { recursive: true, force: true });
 }

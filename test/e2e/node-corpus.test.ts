@@ -8,46 +8,24 @@
  * named in its case, with real dependency trees (express alone brings some 70 packages).
  * Answers pin the versions the lockfiles pin, so a wrong or half install shows up here.
  */
-import { rm } from "node:fs/promises";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
-import { caBindings, fixtureApp, getFromImage, referenceBuilder } from "./support.js";
+import { beforeAll, test } from "vitest";
+import type { Binding } from "../../builder-packager/src/platform/build.js";
+import { type AppCase, buildAndAsk } from "./app-case.js";
+import { caBindings, referenceBuilder } from "./support.js";
 
 let builder = "";
 let bindings: Binding[] = [];
-const cleanup: string[] = [];
 
 beforeAll(async () => {
   builder = await referenceBuilder();
   bindings = await caBindings();
 });
-afterAll(async () => {
-  for (const d of cleanup) await rm(d, { recursive: true, force: true });
-});
-
-type Case = {
-  fixture: string;
-  env?: Record<string, string>;
-  /** Lines the build output must have. */
-  output: RegExp[];
-} & (
-  | {
-      /** The HTTP status and body of GET /. */
-      answer: RegExp;
-      expectFailure?: undefined;
-    }
-  | {
-      /** The build must fail, with an error message that matches. */
-      expectFailure: RegExp;
-      answer?: undefined;
-    }
-);
 
 const EXPRESS_4 = "express 4\\.22\\.3, body-parser 1\\.20\\.9";
 const EXPRESS_5 = "express 5\\.3\\.0, body-parser 2\\.4\\.0";
 const answer = (fixture: string, says: string) => new RegExp(`^200 ${fixture}: ${says}\\n$`);
 
-const cases: Record<string, Case> = {
+const cases: Record<string, AppCase> = {
   // package-lock.json by npm 11.19.1; 79 packages (8 of them dev: cross-env).
   "express 4 with npm": {
     fixture: "express-npm",
@@ -168,41 +146,4 @@ const cases: Record<string, Case> = {
   },
 };
 
-test.each(Object.entries(cases))(
-  "%s",
-  async (_name, c) => {
-    const app = await fixtureApp(c.fixture);
-    cleanup.push(app, `${app}-out`);
-    const lines: string[] = [];
-    const image = `oci:${app}-out:latest`;
-    const t0 = Date.now();
-    const built = buildApp({
-      appDir: app,
-      builder,
-      output: image,
-      cacheDir: `${app}-out/../${c.fixture}-cache-${process.pid}`,
-      bindings,
-      env: c.env ?? {},
-      onOutput: (l) => lines.push(l),
-    });
-    if (c.expectFailure) {
-      const error = await built.then(
-        () => undefined,
-        (e: Error) => e,
-      );
-      console.log(`${c.fixture}: build ${error ? "failed" : "passed"} in ${Date.now() - t0} ms: ${error?.message}`);
-      expect(error, `the build should fail\n${lines.slice(-40).join("\n")}`).toBeInstanceOf(Error);
-      expect(error?.message).toMatch(c.expectFailure);
-      for (const re of c.output) expect(lines.join("\n")).toMatch(re);
-      return;
-    }
-    await built.catch((e: Error) => {
-      throw new Error(`${e.message}\n${lines.slice(-40).join("\n")}`);
-    });
-    console.log(`${c.fixture}: cold build ${Date.now() - t0} ms`);
-    const text = lines.join("\n");
-    for (const re of c.output) expect(text).toMatch(re);
-    expect(await getFromImage(image)).toMatch(c.answer);
-  },
-  900_000,
-);
+test.each(Object.entries(cases))("%s", (_name, c) => buildAndAsk(c, builder, bindings), 900_000);

@@ -5,32 +5,20 @@
  * pnpm workspaces. Lockfiles in test/e2e/fixtures were written by the real tools (yarn 1.22.22,
  * yarn 4.18.1, pnpm 9.15.9, npm 11).
  */
-import { rm } from "node:fs/promises";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
-import { caBindings, fixtureApp, getFromImage, referenceBuilder } from "./support.js";
+import { beforeAll, test } from "vitest";
+import type { Binding } from "../../builder-packager/src/platform/build.js";
+import { type AppCase, buildAndAsk } from "./app-case.js";
+import { caBindings, referenceBuilder } from "./support.js";
 
 let builder = "";
 let bindings: Binding[] = [];
-const cleanup: string[] = [];
 
 beforeAll(async () => {
   builder = await referenceBuilder();
   bindings = await caBindings();
 });
-afterAll(async () => {
-  for (const d of cleanup) await rm(d, { recursive: true, force: true });
-});
 
-interface Case {
-  fixture: string;
-  env?: Record<string, string>;
-  /** Lines the build output must have. */
-  output: RegExp[];
-  answer: RegExp;
-}
-
-const cases: Record<string, Case> = {
+const cases: Record<string, AppCase> = {
   "no package manager (server.js only)": {
     fixture: "server-only",
     output: [/web: node server\.js \(default\)/],
@@ -76,29 +64,4 @@ const cases: Record<string, Case> = {
   },
 };
 
-test.each(Object.entries(cases))(
-  "%s: builds, runs and answers",
-  async (_name, c) => {
-    const app = await fixtureApp(c.fixture);
-    cleanup.push(app, `${app}-out`);
-    const lines: string[] = [];
-    const image = `oci:${app}-out:latest`;
-    const t0 = Date.now();
-    await buildApp({
-      appDir: app,
-      builder,
-      output: image,
-      cacheDir: `${app}-out/../${c.fixture}-cache-${process.pid}`,
-      bindings,
-      env: c.env ?? {},
-      onOutput: (l) => lines.push(l),
-    }).catch((e: Error) => {
-      throw new Error(`${e.message}\n${lines.slice(-40).join("\n")}`);
-    });
-    console.log(`${c.fixture}: cold build ${Date.now() - t0} ms`);
-    const text = lines.join("\n");
-    for (const re of c.output) expect(text).toMatch(re);
-    expect(await getFromImage(image)).toMatch(c.answer);
-  },
-  600_000,
-);
+test.each(Object.entries(cases))("%s", (_name, c) => buildAndAsk(c, builder, bindings), 900_000);

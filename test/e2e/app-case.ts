@@ -1,0 +1,66 @@
+/**
+ * The case runner of the Node.js e2e tables (node-fixtures, node-corpus): build a fixture app
+ * with the reference builder, check the build output, then ask the running image over HTTP
+ * or check that the build failed as it should.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
+import { fixtureApp, getFromImage } from "./support.js";
+
+/** One fixture app of the Node.js e2e tables: how to build it and what must come out. */
+export type AppCase = {
+  fixture: string;
+  /** Build env (`--env`). */
+  env?: Record<string, string>;
+  /** Lines the build output must have. */
+  output: RegExp[];
+} & (
+  | { /** The HTTP status and body of GET /. */ answer: RegExp; expectFailure?: undefined }
+  | { /** The build must fail with an error message that matches. */ expectFailure: RegExp; answer?: undefined }
+);
+
+/**
+ * Builds a copy of fixture `c.fixture` with `builder` (what `cnbkit build` runs), checks the
+ * output lines, then runs the image and asks it over HTTP, or checks that the build failed
+ * as expected. Prints the build time; removes the app copy, image and build cache it made.
+ */
+export async function buildAndAsk(c: AppCase, builder: string, bindings: Binding[]): Promise<void> {
+  const app = await fixtureApp(c.fixture);
+  const work = await mkdtemp(join(tmpdir(), `cnbkit-e2e-${c.fixture}-out-`));
+  try {
+    const lines: string[] = [];
+    const image = `oci:${join(work, "image")}:latest`;
+    const t0 = Date.now();
+    const built = buildApp({
+      appDir: app,
+      builder,
+      output: image,
+      cacheDir: join(work, "cache"),
+      bindings,
+      env: c.env ?? {},
+      onOutput: (l) => lines.push(l),
+    });
+    const error = await built.then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    const tail = lines.slice(-40).join("\n");
+    if (c.expectFailure) {
+      console.log(`${c.fixture}: build ${error ? "failed" : "passed"} in ${Date.now() - t0} ms: ${error?.message}`);
+      expect(error, `the build should fail\n${tail}`).toBeInstanceOf(Error);
+      expect(error?.message).toMatch(c.expectFailure);
+    } else if (error) {
+      throw new Error(`${error.message}\n${tail}`);
+    } else {
+      console.log(`${c.fixture}: cold build ${Date.now() - t0} ms`);
+    }
+    for (const re of c.output) expect(lines.join("\n")).toMatch(re);
+    if (c.answer) expect(await getFromImage(image)).toMatch(c.answer);
+  } finally {
+    await rm(app, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  }
+}

@@ -44,6 +44,9 @@ export interface InstalledDependencies {
   layer?: Layer;
   /** True while dev dependencies are installed that must go before launch. */
   prunePending: boolean;
+  /** The reuse key and SBOM components, read once here and used again by the prune step. */
+  key: Record<string, unknown>;
+  components: ReturnType<typeof lockfileComponents>;
 }
 
 /** Output of package managers that says the lockfile does not match package.json. */
@@ -71,18 +74,18 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ins
     await rm(join(tree.root, "node_modules"), { recursive: true, force: true });
   }
   const components = await sbomComponents(inputs);
+  const key = await baseKey(inputs);
   if (plan.modules.kind === "app" || pm.vendored) {
     if (plan.modules.kind === "app") ctx.log.detail(`node_modules stays in the app directory: ${plan.modules.reason}`);
     const env = await runInstall(inputs, command);
     ctx.sbom.launch.add(...components);
-    return { env: { ...env, path: [join(tree.root, "node_modules", ".bin")] }, prunePending };
+    return { env: { ...env, path: [join(tree.root, "node_modules", ".bin")] }, prunePending, key, components };
   }
   // Two layers when the scripts need dev dependencies and launch does not.
   const name = withDev && prunePending ? "build_modules" : "launch_modules";
-  const key = { ...(await baseKey(inputs)), production: !withDev };
   const layer = await ctx.layers.cached(name, {
     types: name === "build_modules" ? { build: true, cache: true } : modulesTypes(ctx),
-    key,
+    key: { ...key, production: !withDev },
     async fill(l) {
       await installInto(inputs, l, command);
       if (name === "launch_modules" && prunePending)
@@ -96,6 +99,8 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ins
     env: { ...headers, path: [join(layer.path, "node_modules", ".bin")] },
     layer,
     prunePending: name === "build_modules",
+    key,
+    components,
   };
 }
 
@@ -112,10 +117,10 @@ export async function pruneDependencies(inputs: DependencyInputs, installed: Ins
   const seed = installed.layer.path;
   const layer = await ctx.layers.cached("launch_modules", {
     types: modulesTypes(ctx),
-    key: { ...(await baseKey(inputs)), production: true },
+    key: { ...installed.key, production: true },
     fill: (l) => installInto(inputs, l, prune, seed),
   });
-  await finishModulesLayer(inputs, layer, await sbomComponents(inputs));
+  await finishModulesLayer(inputs, layer, installed.components);
 }
 
 /** Launch-only, unless a later buildpack asks for node_modules at build time. */

@@ -57,111 +57,127 @@ export interface PackageManagerInputs {
  * // { name: "pnpm", version: "9.1.0", install: ["pnpm", "install", "--frozen-lockfile"], ... }
  */
 export function choosePackageManager(inputs: PackageManagerInputs): PackageManagerChoice {
-  const { pkg, files } = inputs;
-  const lockfiles = LOCKFILES.filter((f) => files.has(f));
-  let name: PackageManagerName | undefined;
-  let version: string | undefined;
-  let source = "";
+  const lockfiles = LOCKFILES.filter((f) => inputs.files.has(f));
+  const tool = fromPackageManagerField(inputs.pkg) ?? fromEngines(inputs.pkg, lockfiles) ?? fromLockfiles(lockfiles);
+  const lockfile = lockfileFor(tool.name, lockfiles);
+  const berry = tool.name === "yarn" && isBerry(tool.version, inputs.yarnLock);
 
-  const field = pkg.packageManager;
-  if (field !== undefined) {
-    if (typeof field !== "string")
-      throw new CnbError(`package.json: packageManager must be a string like "pnpm@9.1.0"`);
-    const m = /^(npm|yarn|pnpm)@([^+\s]+)(\+[a-z0-9]+\.[0-9a-fA-F]+)?$/.exec(field.trim());
-    if (!m) {
-      throw new CnbError(`package.json: packageManager "${field}" is not "<npm|yarn|pnpm>@<version>[+<hash>]"`, {
-        hint: 'e.g. "pnpm@9.1.0" or "yarn@4.5.0+sha512.…" (corepack\'s format)',
-      });
-    }
-    if (!semver.valid(m[2]!))
-      throw new CnbError(`package.json: packageManager "${field}": "${m[2]}" is not an exact version`);
-    name = m[1] as PackageManagerName;
-    version = m[2]!;
-    source = `package.json packageManager "${name}@${version}"`;
-  }
-
-  const engines = isRecord(pkg.engines) ? pkg.engines : {};
-  if (!name) {
-    for (const candidate of ["pnpm", "yarn", "npm"] as const) {
-      const range = engines[candidate];
-      if (typeof range === "string" && range.trim()) {
-        if (semver.validRange(range) === null) {
-          throw new CnbError(`package.json: engines.${candidate} "${range}" is not a version range`);
-        }
-        // engines.npm alone only pins npm's version; a yarn or pnpm lockfile still decides the tool.
-        if (candidate === "npm" && lockfiles.some((l) => l === "yarn.lock" || l === "pnpm-lock.yaml")) continue;
-        name = candidate;
-        version = range.trim();
-        source = `package.json engines.${candidate} "${version}"`;
-        break;
-      }
-    }
-  }
-
-  const lockFor = (n: PackageManagerName): string | undefined =>
-    n === "npm"
-      ? lockfiles.find((l) => l === "package-lock.json" || l === "npm-shrinkwrap.json")
-      : lockfiles.find((l) => l === (n === "yarn" ? "yarn.lock" : "pnpm-lock.yaml"));
-
-  if (!name) {
-    const first = lockfiles[0];
-    if (first === "pnpm-lock.yaml") name = "pnpm";
-    else if (first === "yarn.lock") name = "yarn";
-    else name = "npm";
-    source = first ?? "no lockfile";
-  }
-
-  const lockfile = lockFor(name);
-  const berryLock = inputs.yarnLock !== undefined && /^__metadata:/m.test(inputs.yarnLock);
-  let berry = false;
-  if (name === "yarn") {
-    const major = version ? semver.minVersion(version)?.major : undefined;
-    berry = major !== undefined ? major >= 2 : berryLock;
-  }
-
-  const choice: PackageManagerChoice = { name, berry, source, install: [], prune: [], vendored: false };
-  if (version !== undefined) choice.version = version;
+  const choice: PackageManagerChoice = {
+    name: tool.name,
+    berry,
+    source: tool.source,
+    ...commandsFor(tool.name, berry, lockfile !== undefined),
+    vendored: false,
+  };
+  if (tool.version !== undefined) choice.version = tool.version;
   if (lockfile) choice.lockfile = lockfile;
 
   const others = lockfiles.filter((l) => l !== lockfile);
   if (lockfile && others.length > 0) {
-    choice.warning = `Found ${others.join(", ")} besides ${lockfile}; using ${name} (delete the unused lockfile)`;
+    choice.warning = `Found ${others.join(", ")} besides ${lockfile}; using ${tool.name} (delete the unused lockfile)`;
   }
+  if (!lockfile) unpinned(choice, inputs.files.has("node_modules"));
+  return choice;
+}
 
+/** A tool named by one of the three sources, and which source said so. */
+interface ToolSource {
+  name: PackageManagerName;
+  version?: string;
+  source: string;
+}
+
+/** corepack's `packageManager: "<name>@<exact version>[+<hash>]"`, when set. */
+function fromPackageManagerField(pkg: Record<string, unknown>): ToolSource | undefined {
+  const field = pkg.packageManager;
+  if (field === undefined) return undefined;
+  if (typeof field !== "string") throw new CnbError(`package.json: packageManager must be a string like "pnpm@9.1.0"`);
+  const m = /^(npm|yarn|pnpm)@([^+\s]+)(\+[a-z0-9]+\.[0-9a-fA-F]+)?$/.exec(field.trim());
+  if (!m) {
+    throw new CnbError(`package.json: packageManager "${field}" is not "<npm|yarn|pnpm>@<version>[+<hash>]"`, {
+      hint: 'e.g. "pnpm@9.1.0" or "yarn@4.5.0+sha512.…" (corepack\'s format)',
+    });
+  }
+  if (!semver.valid(m[2]!))
+    throw new CnbError(`package.json: packageManager "${field}": "${m[2]}" is not an exact version`);
+  const name = m[1] as PackageManagerName;
+  return { name, version: m[2]!, source: `package.json packageManager "${name}@${m[2]}"` };
+}
+
+/** `engines.pnpm|yarn|npm` ranges, first match wins. */
+function fromEngines(pkg: Record<string, unknown>, lockfiles: readonly string[]): ToolSource | undefined {
+  const engines = isRecord(pkg.engines) ? pkg.engines : {};
+  for (const candidate of ["pnpm", "yarn", "npm"] as const) {
+    const range = engines[candidate];
+    if (typeof range !== "string" || !range.trim()) continue;
+    if (semver.validRange(range) === null) {
+      throw new CnbError(`package.json: engines.${candidate} "${range}" is not a version range`);
+    }
+    // engines.npm alone only pins npm's version; a yarn or pnpm lockfile still decides the tool.
+    if (candidate === "npm" && lockfiles.some((l) => l === "yarn.lock" || l === "pnpm-lock.yaml")) continue;
+    const version = range.trim();
+    return { name: candidate, version, source: `package.json engines.${candidate} "${version}"` };
+  }
+  return undefined;
+}
+
+/** The first lockfile present decides; none means npm. */
+function fromLockfiles(lockfiles: readonly string[]): ToolSource {
+  const first = lockfiles[0];
+  const name: PackageManagerName = first === "pnpm-lock.yaml" ? "pnpm" : first === "yarn.lock" ? "yarn" : "npm";
+  return { name, source: first ?? "no lockfile" };
+}
+
+/** The lockfile that pins the chosen tool's install, if present. */
+function lockfileFor(name: PackageManagerName, lockfiles: readonly string[]): string | undefined {
+  if (name === "npm") return lockfiles.find((l) => l === "package-lock.json" || l === "npm-shrinkwrap.json");
+  return lockfiles.find((l) => l === (name === "yarn" ? "yarn.lock" : "pnpm-lock.yaml"));
+}
+
+/** Yarn 2+: by the requested version when there is one, else by the lockfile's format. */
+function isBerry(version: string | undefined, yarnLock: string | undefined): boolean {
+  const major = version ? semver.minVersion(version)?.major : undefined;
+  if (major !== undefined) return major >= 2;
+  return yarnLock !== undefined && /^__metadata:/m.test(yarnLock);
+}
+
+/** Install, production-install and prune commands of each tool. */
+function commandsFor(
+  name: PackageManagerName,
+  berry: boolean,
+  locked: boolean,
+): Pick<PackageManagerChoice, "install" | "installProd" | "prune"> {
   switch (name) {
-    case "npm":
-      choice.install = lockfile ? ["npm", "ci"] : ["npm", "install"];
-      choice.installProd = [...choice.install, "--omit=dev"];
-      choice.prune = ["npm", "prune", "--omit=dev"];
-      break;
-    case "yarn":
+    case "npm": {
+      const install = locked ? ["npm", "ci"] : ["npm", "install"];
+      return { install, installProd: [...install, "--omit=dev"], prune: ["npm", "prune", "--omit=dev"] };
+    }
+    case "yarn": {
       if (berry) {
-        choice.install = lockfile ? ["yarn", "install", "--immutable"] : ["yarn", "install"];
-        choice.prune = ["yarn", "workspaces", "focus", "--all", "--production"];
-      } else {
-        choice.install = lockfile ? ["yarn", "install", "--frozen-lockfile"] : ["yarn", "install"];
-        choice.installProd = [...choice.install, "--production=true"];
-        choice.prune = [...choice.installProd];
+        const install = locked ? ["yarn", "install", "--immutable"] : ["yarn", "install"];
+        return { install, prune: ["yarn", "workspaces", "focus", "--all", "--production"] };
       }
-      break;
-    case "pnpm":
-      choice.install = lockfile ? ["pnpm", "install", "--frozen-lockfile"] : ["pnpm", "install"];
-      choice.installProd = [...choice.install, "--prod"];
-      choice.prune = ["pnpm", "prune", "--prod"];
-      break;
-  }
-
-  if (!lockfile) {
-    if (files.has("node_modules")) {
-      choice.vendored = true;
-      choice.install = name === "pnpm" ? ["pnpm", "rebuild"] : ["npm", "rebuild"];
-      delete choice.installProd;
-      choice.warning = "Using the vendored node_modules (rebuilding native modules); no lockfile pins it";
-    } else {
-      choice.warning = `No lockfile found; running "${choice.install.join(" ")}" resolves versions afresh on every build (commit a lockfile)`;
+      const install = locked ? ["yarn", "install", "--frozen-lockfile"] : ["yarn", "install"];
+      const installProd = [...install, "--production=true"];
+      return { install, installProd, prune: [...installProd] };
+    }
+    case "pnpm": {
+      const install = locked ? ["pnpm", "install", "--frozen-lockfile"] : ["pnpm", "install"];
+      return { install, installProd: [...install, "--prod"], prune: ["pnpm", "prune", "--prod"] };
     }
   }
-  return choice;
+}
+
+/** No lockfile: rebuild vendored modules, or warn that versions float. */
+function unpinned(choice: PackageManagerChoice, vendoredModules: boolean): void {
+  if (vendoredModules) {
+    choice.vendored = true;
+    choice.install = choice.name === "pnpm" ? ["pnpm", "rebuild"] : ["npm", "rebuild"];
+    delete choice.installProd;
+    choice.warning = "Using the vendored node_modules (rebuilding native modules); no lockfile pins it";
+  } else {
+    choice.warning = `No lockfile found; running "${choice.install.join(" ")}" resolves versions afresh on every build (commit a lockfile)`;
+  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

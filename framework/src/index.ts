@@ -12,7 +12,7 @@
  * shares this module graph, never evaluates it.
  */
 
-export type { Binding, Bindings } from "./bindings.js";
+export type { Binding, Bindings } from "./platform/index.js";
 export type {
   BuildContext,
   BuildOutcome,
@@ -22,7 +22,7 @@ export type {
   InstallOptions,
   ResolvedDependency,
   ResolvedPlanEntry,
-} from "./build.js";
+} from "./lifecycle/index.js";
 export type {
   AppFiles,
   BuildpackSelf,
@@ -33,7 +33,7 @@ export type {
   PlanInput,
   PlatformInput,
   ReadOptions,
-} from "./detect.js";
+} from "./lifecycle/index.js";
 export {
   applyEnv,
   EnvDelta,
@@ -45,16 +45,16 @@ export {
   type EnvTarget,
   readEnvDelta,
   writeEnvDelta,
-} from "./env.js";
-export { CnbError, formatError, isCnbError } from "./errors.js";
+} from "./platform/index.js";
+export { CnbError, formatError, isCnbError } from "./errors/index.js";
 export {
   type ExecDAddOptions,
   type ExecDContext,
   type ExecDHandler,
   type ExecDPrograms,
   execDOutput,
-} from "./exec-d.js";
-export type { Dependency } from "./inventory.js";
+} from "./platform/index.js";
+export type { Dependency } from "./dependencies/index.js";
 export type {
   CachedLayerOptions,
   FreshLayerOptions,
@@ -63,9 +63,17 @@ export type {
   Layers,
   LayerState,
   SbomCollector,
-} from "./layers.js";
-export { createLogger, formatDuration, type Logger, type LoggerOptions, type LogSink } from "./log.js";
-export { type Buildpack, type BuildpackDefinition, buildpack, main, type Phase, phaseOf, runPhase } from "./main.js";
+} from "./layers/index.js";
+export { createLogger, formatDuration, type Logger, type LoggerOptions, type LogSink } from "./log/index.js";
+export {
+  type Buildpack,
+  type BuildpackDefinition,
+  buildpack,
+  main,
+  type Phase,
+  phaseOf,
+  runPhase,
+} from "./lifecycle/index.js";
 export {
   type BuildPaths,
   type BuildTarget,
@@ -76,6 +84,6 @@ export {
   readExecEnv,
   readPlatformEnv,
   readTarget,
-} from "./platform.js";
-export type { SbomComponent } from "./sbom.js";
-export * from "./spec/index.js";
+} from "./platform/index.js";
+export type { SbomComponent } from "./sbom/index.js";
+export * from "./cnb-files/index.js";

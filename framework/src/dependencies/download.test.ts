@@ -198,8 +198,8 @@ describe("download", () => {
     await download(dep("/slow/node.tgz"), out(), opts({ progressIntervalMs: 0 }));
     const progress = lines.filter((l) => /^\d+% \(/.test(l));
     expect(progress.length).toBeGreaterThan(1);
-    expect(progress.at(-1)).toMatch(/^100% \(58\.6 KB of 58\.6 KB\)$/);
-    expect(lines.at(-1)).toBe("Downloaded 58.6 KB");
+    expect(progress.at(-1)).toMatch(/^100% \(59 KiB of 59 KiB\)$/);
+    expect(lines.at(-1)).toBe("Downloaded 59 KiB");
   });
 
   test("checksum mismatch: expected and actual in one line, no file left", async () => {

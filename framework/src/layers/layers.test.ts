@@ -239,6 +239,20 @@ describe("fresh, remove, env, sbom, exec.d", () => {
     const { stat } = await import("node:fs/promises");
     expect((await stat(b)).mode & 0o777).toBe(0o755);
   });
+
+  test("execD.addScript writes a script as an executable; bad names and a missing program are one-line errors", async () => {
+    const layer = await layers().fresh("rt", { types: { launch: true } });
+    const script = "#!/bin/sh\necho 'A=\"1\"' >&3\n";
+    const path = await layer.execD.addScript("0-script", script, { process: "web" });
+    expect(path).toBe(join(layer.path, "exec.d", "web", "0-script"));
+    expect(await readFile(path, "utf8")).toBe(script);
+    const { stat } = await import("node:fs/promises");
+    expect((await stat(path)).mode & 0o777).toBe(0o755);
+    expect(await readdir(join(layer.path, "exec.d", "web"))).toEqual(["0-script"]);
+    await expect(layer.execD.addScript("a/b", script)).rejects.toThrow(/may only contain letters/);
+    await expect(layer.execD.add("x", join(dir, "missing"))).rejects.toThrow(/program .*missing not found/);
+    expect(await readdir(join(layer.path, "exec.d"))).toEqual(["web"]);
+  });
 });
 
 test("keyChanges names each changed, added and removed field", () => {

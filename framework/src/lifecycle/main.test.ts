@@ -7,7 +7,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { phaseOf } from "./main.js";
 
-const index = fileURLToPath(new URL("./index.ts", import.meta.url));
+const index = fileURLToPath(new URL("../index.ts", import.meta.url));
 let root: string;
 let bpDir: string;
 

@@ -8,7 +8,7 @@
  * `buildpack({ execD: { name: fn } })`; when the launcher runs it, the entry point sees that
  * name as argv[0] and calls `fn`, whose returned env is written to fd 3.
  */
-import { chmod, copyFile, mkdir, rename, rm } from "../fs/index.js";
+import { chmod, copyFile, mkdir, rename, rm, writeFile } from "../fs/index.js";
 import { join } from "node:path";
 import { CnbError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
@@ -78,6 +78,30 @@ export class ExecDPrograms {
    * A copy, not a link: the buildpack directory is not in the app image.
    */
   async add(name: string, program: string, options: ExecDAddOptions = {}): Promise<string> {
+    return this.place(name, options, async (tmp) => {
+      try {
+        await copyFile(program, tmp);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+          throw new CnbError(`exec.d: program ${program} not found`, { cause: err });
+        }
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Writes `script` (a whole program text, e.g. a POSIX sh script starting with `#!/bin/sh`)
+   * as `<layer>/exec.d/<name>` (or `exec.d/<process>/<name>`), executable. A script keeps
+   * the app image small where copying the buildpack binary ({@link addSelf}) would add it
+   * whole.
+   */
+  async addScript(name: string, script: string, options: ExecDAddOptions = {}): Promise<string> {
+    return this.place(name, options, (tmp) => writeFile(tmp, script));
+  }
+
+  /** Validates the name, then lets `write` fill a temp file that becomes `exec.d/[process/]name`, mode 0755. */
+  private async place(name: string, options: ExecDAddOptions, write: (tmp: string) => Promise<void>): Promise<string> {
     this.writable();
     if (!/^[A-Za-z0-9._-]+$/.test(name)) {
       throw new CnbError(`exec.d program name "${name}" may only contain letters, digits, '.', '_' and '-'`);
@@ -90,14 +114,11 @@ export class ExecDPrograms {
     const dest = join(dir, name);
     const tmp = `${dest}.tmp-${process.pid}`;
     try {
-      await copyFile(program, tmp);
+      await write(tmp);
       await chmod(tmp, 0o755);
       await rename(tmp, dest);
     } catch (err) {
       await rm(tmp, { force: true });
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new CnbError(`exec.d: program ${program} not found`, { cause: err });
-      }
       throw err;
     }
     return dest;

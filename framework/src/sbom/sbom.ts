@@ -16,8 +16,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import * as CDX from "@cyclonedx/cyclonedx-library";
-import deprecatedLicenseIds from "spdx-license-ids/deprecated.json";
-import licenseIds from "spdx-license-ids/index.json";
+import deprecatedLicenseIds from "spdx-license-ids/deprecated.json" with { type: "json" };
+import licenseIds from "spdx-license-ids/index.json" with { type: "json" };
 import { CnbError } from "../errors/index.js";
 
 /** One thing in a bill of materials: a dependency, a package from a lockfile, a file. */

@@ -33,9 +33,13 @@ class JsonScan {
   value(): void {
     this.ws();
     const c = this.s[this.i];
-    if (c === "{") return this.list("}", () => this.member());
-    if (c === "[") return this.list("]", () => this.value());
-    if (c === '"') return this.str();
+    if (c === "{") this.list("}", () => this.member());
+    else if (c === "[") this.list("]", () => this.value());
+    else if (c === '"') this.str();
+    else this.scalar();
+  }
+
+  private scalar(): void {
     const num = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
     num.lastIndex = this.i;
     if (num.test(this.s)) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CnbError, parseToml } from "@cnbkit/framework";
 import { build, createWorkspace, detect, lifecycleDir, readLifecycleToml } from "../../../test/support/lifecycle.js";
-import { LayerBlobCache } from "../oci/layer-cache.js";
+import { LayerBlobCache } from "../oci/index.js";
 import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
 import { BUILDPACK_LAYERS_LABEL, packageBuildpack } from "../package/index.js";
 import {

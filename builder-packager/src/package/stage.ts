@@ -15,7 +15,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { download } from "@cnbkit/framework/download";
 import { CnbError, type BuildpackDescriptor, buildpackDirName, parseToml, stringifyToml } from "@cnbkit/framework";
 import { parseInventory } from "@cnbkit/framework/inventory";
-import { type CompileTarget, compileBuildpack } from "../compile/compile.js";
+import { compileBuildpack, type CompileTarget } from "../compile/index.js";
 
 /** How the buildpack's bin/ is produced. */
 export type BuildpackKind = { kind: "compiled"; entry: string } | { kind: "prebuilt" } | { kind: "composite" };

@@ -3,8 +3,8 @@
  * can compile and what the buildpack declares in `[[targets]]`.
  */
 import { CnbError, type Target } from "@cnbkit/framework";
-import { COMPILE_TARGETS } from "../compile/compile.js";
-import { hostPlatform, type Platform } from "../oci/image.js";
+import { COMPILE_TARGETS } from "../compile/index.js";
+import { hostPlatform, type Platform } from "../oci/index.js";
 
 /** A target as `os/arch[/variant]`, e.g. `linux/arm64`. */
 export type TargetString = string;

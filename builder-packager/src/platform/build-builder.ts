@@ -7,8 +7,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
-import { hostPlatform, type ImageConfig, type Platform } from "../oci/image.js";
-import { type ImageSource, openImageSource } from "../oci/image-store.js";
+import { hostPlatform, type ImageConfig, type ImageSource, openImageSource, type Platform } from "../oci/index.js";
 import { builderPlatform, pinPlatform } from "./builder-platform.js";
 import { unpackImage } from "./unpack.js";
 

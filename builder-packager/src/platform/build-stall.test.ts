@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ensureBaseImages } from "../base/images.js";
+import { ensureBaseImages } from "../base/index.js";
 import { testBuilderRootfs } from "./test-fixtures.js";
 
 const ROOT = join(import.meta.dirname, "../../..");

@@ -18,11 +18,18 @@ import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
 import { pruneCacheKind, useCacheEntry } from "../cache-prune.js";
-import { canonicalOciManifest, type ImageConfig, type Platform } from "../oci/image.js";
-import { copyImage, type ImageSource, openImageSink, openImageSource } from "../oci/image-store.js";
-import { OciLayout } from "../oci/layout.js";
-import { parseReference } from "../oci/reference.js";
-import { RegistryClient } from "../oci/registry.js";
+import {
+  canonicalOciManifest,
+  copyImage,
+  type ImageConfig,
+  type ImageSource,
+  OciLayout,
+  openImageSink,
+  openImageSource,
+  parseReference,
+  type Platform,
+  RegistryClient,
+} from "../oci/index.js";
 import { appMetadata } from "./app-image.js";
 import { type BuildBuilder, type BuildRunImage, openRunImage, resolveBuilder, runImageRef } from "./build-builder.js";
 import { checkRunnable } from "./foreign-arch.js";

@@ -8,16 +8,20 @@
  */
 import { Readable } from "node:stream";
 import { CnbError } from "@cnbkit/framework";
-import type { Digest } from "../oci/digest.js";
-import { type Descriptor, type HistoryEntry, type ImageConfig, jsonBlob, MEDIA_TYPES } from "../oci/image.js";
 import {
+  type Descriptor,
+  type Digest,
+  formatReference,
+  type HistoryEntry,
+  type ImageConfig,
   type ImageSink,
   type ImageSource,
+  jsonBlob,
+  MEDIA_TYPES,
   openImageSink,
   openImageSource,
   type ResolvedImage,
-} from "../oci/image-store.js";
-import { formatReference } from "../oci/reference.js";
+} from "../oci/index.js";
 import { appMetadata, LABELS, type LifecycleMetadata } from "./app-image.js";
 
 /** Options of {@link rebaseImage}. */

@@ -11,6 +11,10 @@
  * image may itself be an OCI layout, and the output is only written once the build
  * succeeded (nothing half-written on failure). The build cache is a directory per app and
  * builder; the previous image (for "Reusing layer") is the current output image.
+ *
+ * The unpacked builder is in use (never pruned) from its unpack until the build ends, and
+ * released then. What the user sees of the lifecycle's output, and what is read from it,
+ * is lifecycle-output.ts's business; cnbkit prints one digest, that of the image written.
  */
 import { createHash } from "node:crypto";
 import { chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";

@@ -6,10 +6,10 @@
  * The TypeDoc config is checked to build the API reference.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { type Command, parseInvocation } from "../../builder-packager/src/cli/command.js";
 import { commands as registered } from "../../builder-packager/src/cli/commands/index.js";
 
@@ -116,6 +116,7 @@ describe("docs", () => {
   const pages = [...new Set(all.filter((b) => b.mode === "run").map((b) => b.page))];
   test.each(pages)("%s: the tested blocks run", { timeout: 600_000 }, async (page) => {
     const root = mkdtempSync(join(tmpdir(), "cnbkit-docs-"));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
     for (const b of all.filter((x) => x.page === page && x.mode === "run")) {
       let cwd = root; // each block starts where the reader started
       for (const line of b.lines) {
@@ -147,6 +148,7 @@ describe("docs", () => {
 
   test("typedoc.json builds the API reference of the framework and its testing entry", { timeout: 300_000 }, () => {
     const out = mkdtempSync(join(tmpdir(), "cnbkit-api-"));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
     const r = spawnSync("npx", ["typedoc", "--options", join(docsDir, "typedoc.json"), "--out", out], {
       cwd: repo,
       encoding: "utf8",

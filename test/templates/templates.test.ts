@@ -6,10 +6,10 @@
  * are passed through to npm.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { scaffold, type TemplateName } from "../../builder-packager/src/scaffold/index.js";
 
 const repo = join(import.meta.dirname, "..", "..");
@@ -43,7 +43,9 @@ const cases: { template: TemplateName; id: string; packaged: Record<string, stri
 
 describe.each(cases)("template $template", ({ template, id, packaged, tests }) => {
   test("installs, passes its tests, typechecks and packages", { timeout: 600_000 }, async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), "cnbkit-template-")), template);
+    const root = mkdtempSync(join(tmpdir(), "cnbkit-template-"));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+    const dir = join(root, template);
     await scaffold({ template, dir, id });
     npm(dir, "install");
     const out = npm(dir, "test");

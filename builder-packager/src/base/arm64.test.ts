@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { OciLayout } from "../oci/layout.js";
+import { OciLayout } from "../oci/index.js";
 import { enableQemuBinfmt } from "./binfmt.js";
 import { baseRootfsSpecs, writeBaseImage } from "./images.js";
 import { ensureDebianRootfs } from "./rootfs.js";

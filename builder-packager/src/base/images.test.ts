@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { OciLayout } from "../oci/layout.js";
+import { OciLayout } from "../oci/index.js";
 import { baseRootfsSpecs, ensureBaseImages, type ImageRef, writeBaseImage } from "./images.js";
 import { ensureDebianRootfs } from "./rootfs.js";
 

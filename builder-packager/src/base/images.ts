@@ -13,9 +13,15 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { formatDuration } from "@cnbkit/framework/log";
-import type { Digest } from "../oci/digest.js";
-import { type ContainerConfig, type Descriptor, imageConfig, MEDIA_TYPES, NORMALIZED_CREATED } from "../oci/image.js";
-import { OciLayout } from "../oci/layout.js";
+import {
+  type ContainerConfig,
+  type Descriptor,
+  type Digest,
+  imageConfig,
+  MEDIA_TYPES,
+  NORMALIZED_CREATED,
+  OciLayout,
+} from "../oci/index.js";
 import { cnbkitCacheDir } from "../cache-dir.js";
 import { withDirLock } from "./dir-lock.js";
 import { BUILD_IMAGE_PACKAGES, RUN_IMAGE_PACKAGES } from "./packages.js";

@@ -9,8 +9,7 @@
  */
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import type { Descriptor, Platform } from "../oci/image.js";
-import { OciLayout } from "../oci/layout.js";
+import { type Descriptor, OciLayout, type Platform } from "../oci/index.js";
 import { type BaseImageRole, type EnsureBaseImagesOptions, ensureBaseImages, type ImageRef } from "./images.js";
 import type { DebianArch } from "./rootfs.js";
 

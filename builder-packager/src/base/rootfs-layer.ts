@@ -11,7 +11,7 @@
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { type LayerDescriptor, type LayerEntry, writeLayer } from "../oci/layer.js";
+import { type LayerDescriptor, type LayerEntry, writeLayer } from "../oci/index.js";
 
 /** A written rootfs layer plus the figures progress and reports show. */
 export interface RootfsLayer extends LayerDescriptor {

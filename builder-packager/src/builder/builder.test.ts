@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CnbError } from "@cnbkit/framework";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { build, createWorkspace, detect, lifecycleDir, readLifecycleToml } from "../../../test/support/lifecycle.js";
-import { LayerBlobCache } from "../oci/layer-cache.js";
+import { LayerBlobCache } from "../oci/index.js";
 import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
 import { BUILDPACK_LAYERS_LABEL, packageBuildpack } from "../package/index.js";
 import {

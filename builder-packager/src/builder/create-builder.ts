@@ -15,19 +15,28 @@ import { lstat, mkdtemp, readdir, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import type { Digest } from "../oci/digest.js";
-import { type ContainerConfig, type Descriptor, imageConfig, type Platform } from "../oci/image.js";
-import { copyImage, type ImageSource, openImageSink, openImageSource, type StoreOptions } from "../oci/image-store.js";
 import {
+  type ContainerConfig,
+  copyImage,
+  type Descriptor,
+  type Digest,
+  formatReference,
+  imageConfig,
+  type ImageReference,
+  type ImageSource,
+  LayerBlobCache,
   type LayerBlobStore,
   type LayerDescriptor,
   type LayerEntry,
   normalizedMode,
+  OciLayout,
+  openImageSink,
+  openImageSource,
+  parseReference,
+  type Platform,
+  type StoreOptions,
   writeLayer,
-} from "../oci/layer.js";
-import { LayerBlobCache } from "../oci/layer-cache.js";
-import { OciLayout } from "../oci/layout.js";
-import { formatReference, type ImageReference, parseReference } from "../oci/reference.js";
+} from "../oci/index.js";
 import {
   BUILDPACK_LAYERS_LABEL,
   type BuildpackModule,

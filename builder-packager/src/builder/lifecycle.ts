@@ -14,8 +14,8 @@ import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { cnbkitCacheDir } from "../cache-dir.js";
-import { elfMachine } from "../compile/compile.js";
-import { hostPlatform } from "../oci/image.js";
+import { elfMachine } from "../compile/index.js";
+import { hostPlatform } from "../oci/index.js";
 
 /** The lifecycle version used when builder.toml has no `[lifecycle]`. */
 export const DEFAULT_LIFECYCLE_VERSION = "0.21.17";

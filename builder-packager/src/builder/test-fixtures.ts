@@ -3,9 +3,7 @@
  * and /etc/group with the cnb user, a /home/cnb owned by it, the CNB env and base labels.
  * Variants without the CNB env or with a root user exercise the builder's refusals.
  */
-import { imageConfig } from "../oci/image.js";
-import { writeLayer } from "../oci/layer.js";
-import { OciLayout } from "../oci/layout.js";
+import { imageConfig, OciLayout, writeLayer } from "../oci/index.js";
 
 /** Options of {@link writeTestBaseImage}. */
 export interface TestBaseOptions {

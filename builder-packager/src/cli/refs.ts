@@ -1,6 +1,6 @@
 /** Image references as typed on the command line. */
 import { resolve } from "node:path";
-import { formatReference, parseReference } from "../oci/reference.js";
+import { formatReference, parseReference } from "../oci/index.js";
 
 /**
  * Makes an `oci:PATH[:TAG]` reference absolute against the current directory, so stages

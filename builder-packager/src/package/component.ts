@@ -7,10 +7,16 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import type { Digest } from "../oci/digest.js";
-import type { Descriptor, ImageConfig, Platform } from "../oci/image.js";
-import { openImageSource, type ImageSource, type StoreOptions } from "../oci/image-store.js";
-import { importLayoutTar } from "../oci/layout-archive.js";
+import {
+  type Descriptor,
+  type Digest,
+  type ImageConfig,
+  type ImageSource,
+  importLayoutTar,
+  openImageSource,
+  type Platform,
+  type StoreOptions,
+} from "../oci/index.js";
 import {
   BUILDPACK_LAYERS_LABEL,
   BUILDPACKAGE_METADATA_LABEL,

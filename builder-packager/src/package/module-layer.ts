@@ -5,7 +5,7 @@
  * 0755, every other file 0644 (pack pkg/buildpack/buildpack.go `calcFileMode`).
  */
 import { buildpackDirName } from "@cnbkit/framework/cnb-files";
-import { type LayerBlobStore, type LayerDescriptor, layerFromDir } from "../oci/layer.js";
+import { type LayerBlobStore, type LayerDescriptor, layerFromDir } from "../oci/index.js";
 
 /** `cnb/buildpacks/<id_>/<version>`: where a buildpack lives in a buildpackage or builder. */
 export function buildpackLayerPrefix(id: string, version: string): string {

@@ -9,14 +9,20 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type BuildpackDescriptor, readBuildpackToml } from "@cnbkit/framework/cnb-files";
-import type { CompileTarget } from "../compile/compile.js";
-import type { Digest } from "../oci/digest.js";
-import { type Descriptor, imageConfig } from "../oci/image.js";
-import { copyImage, openImageSink, openImageSource, type StoreOptions } from "../oci/image-store.js";
-import type { LayerBlobStore } from "../oci/layer.js";
-import { LayerBlobCache } from "../oci/layer-cache.js";
-import { OciLayout } from "../oci/layout.js";
-import { exportLayoutTar } from "../oci/layout-archive.js";
+import type { CompileTarget } from "../compile/index.js";
+import {
+  copyImage,
+  type Descriptor,
+  type Digest,
+  exportLayoutTar,
+  imageConfig,
+  LayerBlobCache,
+  type LayerBlobStore,
+  OciLayout,
+  openImageSink,
+  openImageSource,
+  type StoreOptions,
+} from "../oci/index.js";
 import { type Component, openComponent, type PackageDir } from "./component.js";
 import {
   BUILDPACK_LAYERS_LABEL,

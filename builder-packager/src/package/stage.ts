@@ -16,7 +16,7 @@ import { download } from "@cnbkit/framework/dependencies";
 import { CnbError } from "@cnbkit/framework";
 import { type BuildpackDescriptor, buildpackDirName, parseToml, stringifyToml } from "@cnbkit/framework/cnb-files";
 import { parseInventory } from "@cnbkit/framework/dependencies";
-import { type CompileTarget, compileBuildpack } from "../compile/compile.js";
+import { compileBuildpack, type CompileTarget } from "../compile/index.js";
 import { isFile } from "@cnbkit/framework/fs";
 
 /** How the buildpack's bin/ is produced. */

@@ -4,8 +4,8 @@
  */
 import { CnbError } from "@cnbkit/framework";
 import type { Target } from "@cnbkit/framework/cnb-files";
-import { COMPILE_TARGETS } from "../compile/compile.js";
-import { hostPlatform, type Platform } from "../oci/image.js";
+import { COMPILE_TARGETS } from "../compile/index.js";
+import { hostPlatform, type Platform } from "../oci/index.js";
 
 /** A target as `os/arch[/variant]`, e.g. `linux/arm64`. */
 export type TargetString = string;

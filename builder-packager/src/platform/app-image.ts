@@ -4,7 +4,7 @@
  * inspect and sbom share one typed reader and one error for "not an app image".
  */
 import { CnbError } from "@cnbkit/framework";
-import type { ImageConfig } from "../oci/image.js";
+import type { ImageConfig } from "../oci/index.js";
 
 /** The parts of `io.buildpacks.lifecycle.metadata` cnbkit uses (the label has more). */
 export interface LifecycleMetadata {

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ensureBaseImages } from "../base/images.js";
+import { ensureBaseImages } from "../base/index.js";
 import { testBuilderRootfs } from "./test-fixtures.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
@@ -86,6 +86,13 @@ test("a detect that sleeps is stopped by the watchdog: one line naming DETECTING
   const output = `oci:${outDir}:latest`;
   const first = await cnbkit(["build", app, "--builder", builder, "--output", output]);
   expect(first.code, first.stderr).toBe(0);
+  // One answer: no warning about the layout export we ask for, and one digest, the one written.
+  const printed = `${first.stdout}${first.stderr}`.split("\n");
+  // (The lifecycle's "Did not find SBOM" warnings go once builders carry the lifecycle's SBOMs.)
+  expect(printed.filter((l) => /Warning/.test(l) && !/Did not find SBOM/.test(l))).toEqual([]);
+  expect(printed.filter((l) => /sha256:/.test(l))).toEqual([
+    expect.stringMatching(/^Successfully built oci:.*\(sha256:[0-9a-f]{64}\)$/),
+  ]);
   const before = await readFile(join(outDir, "index.json"), "utf8");
 
   const stalled = await cnbkit([

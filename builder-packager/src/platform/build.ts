@@ -11,31 +11,40 @@
  * image may itself be an OCI layout, and the output is only written once the build
  * succeeded (nothing half-written on failure). The build cache is a directory per app and
  * builder; the previous image (for "Reusing layer") is the current output image.
+ *
+ * The unpacked builder is in use (never pruned) from its unpack until the build ends, and
+ * released then. What the user sees of the lifecycle's output, and what is read from it,
+ * is lifecycle-output.ts's business; cnbkit prints one digest, that of the image written.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { cnbkitCacheDir } from "../cache-dir.js";
 import { pruneCacheKind, useCacheEntry } from "../cache-prune.js";
-import { canonicalOciManifest, hostPlatform, type ImageConfig, type Platform } from "../oci/image.js";
-import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
-import { OciLayout } from "../oci/layout.js";
-import { parseReference } from "../oci/reference.js";
-import { RegistryClient } from "../oci/registry.js";
+import {
+  canonicalOciManifest,
+  copyImage,
+  type ImageConfig,
+  type ImageSource,
+  OciLayout,
+  openImageSink,
+  openImageSource,
+  parseReference,
+  type Platform,
+  RegistryClient,
+} from "../oci/index.js";
 import { appMetadata } from "./app-image.js";
-import { builderPlatform, pinPlatform } from "./builder-platform.js";
-import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
-import { BuildFailureTracker, exitMessage, type GroupBuildpack, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
-import { openRootfsView } from "./rootfs-view.js";
-import { ownedPrefix, STALE_PREFIXES, sweepStale } from "./stale.js";
-import { type BindMount, runContainer } from "./runc.js";
-import { formatStallTimeout, stallTimeoutFromEnv } from "./stall-watchdog.js";
-import { unpackImage } from "./unpack.js";
+import { type BuildBuilder, type BuildRunImage, openRunImage, resolveBuilder, runImageRef } from "./build-builder.js";
 import { checkRunnable } from "./foreign-arch.js";
-import { copyWorkspace, readProjectDescriptor } from "./workspace.js";
+import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
+import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
+import { LAYOUT_REPO_MOUNT, LifecycleOutput } from "./lifecycle-output.js";
+import { openRootfsView, type RootfsView } from "./rootfs-view.js";
+import { type BindMount, runContainer } from "./runc.js";
+import { ownedPrefix, STALE_PREFIXES, sweepStale } from "./stale.js";
+import { formatStallTimeout, stallTimeoutFromEnv } from "./stall-watchdog.js";
+import { copyWorkspace, type ProjectDescriptor, readProjectDescriptor } from "./workspace.js";
 
 /** The platform API cnbkit speaks to the lifecycle (lifecycle 0.21 supports 0.7–0.15). */
 export const PLATFORM_API = "0.14";
@@ -103,102 +112,14 @@ export interface BuildResult {
   cacheDir: string;
 }
 
-interface Builder {
-  rootfs: string;
-  env: string[];
-  uid: number;
-  gid: number;
-  id: string;
-  /** The image's OCI architecture (amd64, arm64); a builder rootfs dir is taken as this machine's. */
-  architecture: string;
-  /** The platform built for (the builder image's, picked from its index when it has one). */
-  platform: Platform;
-}
-
-async function resolveBuilder(opts: BuildOptions, cache: string, say: (l: string) => void): Promise<Builder> {
-  const asDir = resolve(opts.builder);
-  if (!opts.builder.startsWith("oci:") && existsSync(asDir)) {
-    if (!existsSync(join(asDir, "cnb/lifecycle/creator"))) {
-      throw new CnbError(`builder ${opts.builder}: no /cnb/lifecycle/creator in this root filesystem`);
-    }
-    const uid = opts.cnbUser?.uid ?? 1000;
-    const gid = opts.cnbUser?.gid ?? 1000;
-    const host = hostPlatform();
-    if (opts.platform && opts.platform.architecture !== host.architecture) {
-      throw new CnbError(
-        `builder ${opts.builder} is a root filesystem of this machine (${host.os}/${host.architecture}); --platform ${opts.platform.os}/${opts.platform.architecture} needs a builder image of that platform`,
-      );
-    }
-    return {
-      rootfs: asDir,
-      env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-      uid,
-      gid,
-      id: asDir,
-      architecture: host.architecture,
-      platform: host,
-    };
-  }
-  const unreadable = (err: unknown) =>
-    err instanceof CnbError
-      ? new CnbError(`builder ${opts.builder} not found or unreadable: ${err.message}`, { cause: err })
-      : err;
-  const source = await openImageSource(opts.builder).catch((err) => {
-    throw unreadable(err);
-  });
-  // A multi-arch builder: the image for --platform (or this machine), its arches agreeing.
-  const platform = await builderPlatform(source, opts.builder, opts.platform);
-  let unpacked: Awaited<ReturnType<typeof unpackImage>>;
-  try {
-    unpacked = await unpackImage(source, { cacheDir: cache, onProgress: say, platform });
-  } catch (err) {
-    throw unreadable(err);
-  }
-  const env = unpacked.config.config?.Env ?? [];
-  const get = (k: string) => env.find((e) => e.startsWith(`${k}=`))?.slice(k.length + 1);
-  const uid = Number(get("CNB_USER_ID") ?? 1000);
-  const gid = Number(get("CNB_GROUP_ID") ?? 1000);
-  if (!existsSync(join(unpacked.rootfs, "cnb/lifecycle/creator"))) {
-    throw new CnbError(`builder ${opts.builder}: image has no /cnb/lifecycle/creator; is it a builder?`);
-  }
-  return {
-    rootfs: unpacked.rootfs,
-    env,
-    uid,
-    gid,
-    id: unpacked.digest,
-    architecture: unpacked.config.architecture,
-    platform: {
-      os: unpacked.config.os,
-      architecture: unpacked.config.architecture,
-      ...(unpacked.config.variant ? { variant: unpacked.config.variant } : {}),
-    },
-  };
-}
-
-async function runImageOf(opts: BuildOptions, builder: Builder): Promise<string> {
-  if (opts.runImage) return opts.runImage;
-  for (const f of ["cnb/run.toml", "cnb/stack.toml"]) {
-    const text = await readFile(join(builder.rootfs, f), "utf8").catch(() => undefined);
-    if (text === undefined) continue;
-    const doc = parseToml(text, `builder /${f}`);
-    const image = f.endsWith("run.toml")
-      ? ((doc.images as TomlTable[] | undefined)?.[0]?.image as string | undefined)
-      : ((doc["run-image"] as TomlTable | undefined)?.image as string | undefined);
-    if (image) return image;
-  }
-  throw new CnbError(`builder ${opts.builder}: /cnb/run.toml names no run image`, {
-    hint: "pass a run image (--run-image)",
-  });
-}
-
-function hash(...parts: string[]): string {
-  return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 24);
-}
-
-async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await chown(dir, uid, gid);
+/** What the steps of one build share. */
+interface Build {
+  opts: BuildOptions;
+  say: (line: string) => void;
+  builder: BuildBuilder;
+  run: BuildRunImage;
+  /** The output's tag (`latest` when it names none). */
+  outTag: string;
 }
 
 /**
@@ -217,231 +138,291 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     throw new CnbError(`app directory ${opts.appDir} does not exist`);
   }
   const outRef = parseReference(opts.output);
-  const outTag = outRef.tag ?? "latest";
   // An unreachable output registry is found out before a build, not after it.
   if (outRef.kind === "registry") await new RegistryClient(outRef.registry).ping();
   const cache = opts.cnbkitCache ?? cnbkitCacheDir();
   const builder = await resolveBuilder(opts, cache, say);
-  const runImage = await runImageOf(opts, builder);
-  const project = await readProjectDescriptor(appDir);
-
-  // The run image must match the platform we build for.
-  // A multi-arch run image reads as its image of the builder's platform everywhere below.
-  const runSource = pinPlatform(
-    await openImageSource(runImage).catch((err) => {
-      throw new CnbError(`run image ${runImage} not found: ${err instanceof Error ? err.message : err}`, {
-        cause: err,
-      });
-    }),
-    builder.platform,
-  );
-  const runConfig = await runSource.config();
-  if (runConfig.architecture !== builder.architecture) {
-    throw new CnbError(
-      `run image ${runImage} is ${runConfig.os ?? "linux"}/${runConfig.architecture}, but builder ${opts.builder} is linux/${builder.architecture}`,
-      { hint: "use a run image of the builder's architecture (--run-image)" },
-    );
+  try {
+    const runRef = await runImageRef(builder, opts.builder, opts.runImage);
+    const project = await readProjectDescriptor(appDir);
+    // The run image must match the platform we build for.
+    const run = await openRunImage(builder, opts.builder, runRef);
+    const build: Build = { opts, say, builder, run, outTag: outRef.tag ?? "latest" };
+    const stallTimeoutMs = opts.stallTimeoutMs ?? stallTimeoutFromEnv();
+    // A foreign-arch builder (arm64 here) runs its lifecycle and buildpacks under qemu.
+    const execution = await checkRunnable(`builder ${opts.builder}`, run.config, { onLog: say });
+    if (execution === "emulated") {
+      say(`Building for linux/${builder.architecture} under qemu emulation (slower than a native build)`);
+    }
+    const buildCache = await useBuildCache(opts, cache, appDir, builder);
+    const work = await makeWorkDir(cache);
+    let view: RootfsView | undefined;
+    try {
+      view = await openRootfsView(
+        builder.rootfs,
+        (l) => {
+          if (opts.logLevel === "debug") say(l);
+        },
+        work,
+      );
+      await prepareWorkspace(view.path, appDir, project, builder);
+      const mounts = await preparePlatform(work, { ...project.env, ...(opts.env ?? {}) }, opts.bindings ?? []);
+      mounts.push({ source: buildCache.dir, destination: "/cache" });
+      const repo = await prepareLayoutRepo(build, join(work, "layout-repo"));
+      mounts.push({ source: repo.dir, destination: LAYOUT_REPO_MOUNT });
+      const output = await runCreator(build, view.path, repo, mounts, { stallTimeoutMs, execution });
+      const digest = await writeAppImage(build, repo);
+      return { image: opts.output, digest, reusedLayers: output.reused, cacheDir: buildCache.dir };
+    } finally {
+      // The view (unmounted first) is inside the work dir.
+      await view?.release();
+      await rm(work, { recursive: true, force: true });
+      await buildCache.done(say);
+    }
+  } finally {
+    await builder.release();
   }
-  const stallTimeoutMs = opts.stallTimeoutMs ?? stallTimeoutFromEnv();
-  // A foreign-arch builder (arm64 here) runs its lifecycle and buildpacks under qemu.
-  const execution = await checkRunnable(`builder ${opts.builder}`, runConfig, { onLog: say });
-  if (execution === "emulated") {
-    say(`Building for linux/${builder.architecture} under qemu emulation (slower than a native build)`);
-  }
+}
 
+/** The build cache of a build: the user's `--cache-dir`, or ours per app and builder. */
+async function useBuildCache(
+  opts: BuildOptions,
+  cache: string,
+  appDir: string,
+  builder: BuildBuilder,
+): Promise<{ dir: string; done: (say: (line: string) => void) => Promise<void> }> {
   const cacheName = hash(appDir, builder.id);
   const buildCaches = opts.cacheDir ? undefined : resolve(cache, "build-cache"); // ours to bound; a --cache-dir is the user's
-  const buildCacheDir = resolve(opts.cacheDir ?? join(cache, "build-cache", cacheName));
+  const dir = resolve(opts.cacheDir ?? join(cache, "build-cache", cacheName));
   if (buildCaches) await useCacheEntry(buildCaches, cacheName);
-  await chownTree(buildCacheDir, builder.uid, builder.gid);
+  await chownTree(dir, builder.uid, builder.gid);
+  return {
+    dir,
+    done: async (say) => {
+      if (buildCaches) await pruneCacheKind("buildCaches", buildCaches, { keep: cacheName, onProgress: say });
+    },
+  };
+}
+
+/** A fresh work dir under `<cache>/tmp`, after sweeping those of dead builds. */
+async function makeWorkDir(cache: string): Promise<string> {
   const tmpRoot = join(cache, "tmp");
   await mkdir(tmpRoot, { recursive: true });
   await sweepStale(tmpRoot);
-  const work = await mkdtemp(join(tmpRoot, ownedPrefix(STALE_PREFIXES.build)));
-  let view: Awaited<ReturnType<typeof openRootfsView>> | undefined;
-  try {
-    const { uid, gid } = builder;
-    view = await openRootfsView(
-      builder.rootfs,
-      (l) => {
-        if (opts.logLevel === "debug") say(l);
-      },
-      work,
-    );
-    // /workspace and /layers are directories of the container's own root (the per-build
-    // view), not bind mounts: on one mount, a buildpack's move from the app into a layer
-    // (node_modules) is a rename; across two mounts it was a copy of every file (EXDEV).
-    // Made afresh, so nothing the builder image has there shows through.
-    const workspace = join(view.path, "workspace");
-    const layers = join(view.path, "layers");
-    await Promise.all([workspace, layers].map((d) => rm(d, { recursive: true, force: true })));
-    await copyWorkspace(appDir, workspace, project, { uid, gid });
-    await chownTree(layers, uid, gid);
-    // /platform, /cache and the layout repository.
-    const platform = join(work, "platform");
-    await mkdir(join(platform, "env"), { recursive: true });
-    await mkdir(join(platform, "bindings"), { recursive: true });
-    for (const [k, v] of Object.entries({ ...project.env, ...(opts.env ?? {}) })) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new CnbError(`--env ${k}: not a valid environment variable name`);
-      await writeFile(join(platform, "env", k), v);
-    }
-    const mounts: BindMount[] = [
-      { source: platform, destination: "/platform", readonly: true },
-      { source: buildCacheDir, destination: "/cache" },
-    ];
-    for (const b of opts.bindings ?? []) {
-      if (!(await stat(b.dir).catch(() => undefined))?.isDirectory()) {
-        throw new CnbError(`binding ${b.name}: ${b.dir} is not a directory`);
-      }
-      if (!/^[A-Za-z0-9_.-]+$/.test(b.name))
-        throw new CnbError(`binding name "${b.name}" is not a valid directory name`);
-      await mkdir(join(platform, "bindings", b.name));
-      mounts.push({ source: resolve(b.dir), destination: `/platform/bindings/${b.name}`, readonly: true });
-    }
+  return mkdtemp(join(tmpRoot, ownedPrefix(STALE_PREFIXES.build)));
+}
 
-    const repo = join(work, "layout-repo");
-    await chownTree(repo, uid, gid);
-    // A registry run image keeps its name, so the app image records it (rebase finds it
-    // again); a layout run image has no registry name and goes by a local one.
-    const runParsed = parseReference(runImage);
-    const runName =
-      runParsed.kind === "registry" && !runParsed.digest
-        ? `${runParsed.registry}/${runParsed.repository}:${runParsed.tag ?? "latest"}`
-        : `${RUN_NAME}:latest`;
-    const appName = `${APP_NAME}:${outTag}`;
-    // Both images go in sparse (see placeImage): the run image without layers, the previous
-    // image with only its SBOM layer, which the analyzer reads to restore launch SBOMs.
-    say(`Placing run image ${runImage}`);
-    await placeImage(
-      runSource,
-      join(repo, layoutPathOf(runName)),
-      runName.slice(runName.lastIndexOf(":") + 1),
-      () => false,
-    );
-    const appPath = join(repo, layoutPathOf(appName));
-    let previous = await openImageSource(opts.output).catch(() => undefined);
-    if (previous && (await previous.manifest().catch(() => undefined))) {
-      say(`Previous image ${opts.output}`);
-      const sbom = previousSbomLayer(await previous.config());
-      await placeImage(previous, appPath, outTag, (_, diffId) => diffId === sbom);
-    } else {
-      previous = undefined;
-    }
-    await chownLayoutDirs(repo, uid, gid);
-    mounts.push({ source: repo, destination: "/layout-repo" });
+/**
+ * Fills /workspace (the app, as project.toml selects it) and an empty /layers in the
+ * container's root. They are directories of the per-build view, not bind mounts: on one
+ * mount, a buildpack's move from the app into a layer (node_modules) is a rename; across two
+ * mounts it was a copy of every file (EXDEV). Made afresh, so nothing the builder image has
+ * there shows through.
+ */
+async function prepareWorkspace(
+  root: string,
+  appDir: string,
+  project: ProjectDescriptor,
+  { uid, gid }: BuildBuilder,
+): Promise<void> {
+  const workspace = join(root, "workspace");
+  const layers = join(root, "layers");
+  await Promise.all([workspace, layers].map((d) => rm(d, { recursive: true, force: true })));
+  await copyWorkspace(appDir, workspace, project, { uid, gid });
+  await chownTree(layers, uid, gid);
+}
 
-    const env = [
-      ...builder.env.filter((e) => !e.startsWith("CNB_PLATFORM_API=")),
-      `CNB_PLATFORM_API=${PLATFORM_API}`,
-      "CNB_EXPERIMENTAL_MODE=warn",
-      `CNB_USER_ID=${uid}`,
-      `CNB_GROUP_ID=${gid}`,
-      "SERVICE_BINDING_ROOT=/platform/bindings",
-      `HOME=/home/cnb`,
-    ];
-    const args = [
-      "/cnb/lifecycle/creator",
-      "-app",
-      "/workspace",
-      "-layers",
-      "/layers",
-      "-platform",
-      "/platform",
-      "-cache-dir",
-      "/cache",
-      "-run-image",
-      runName,
-      "-layout",
-      "-layout-dir",
-      "/layout-repo",
-      "-log-level",
-      opts.logLevel ?? "info",
-      appName,
-    ];
-    const reused: string[] = [];
-    const lastLines: string[] = [];
-    const group: string[] = [];
-    let phase = "";
-    let building: BuildFailureTracker | undefined;
-    const onLine = (stream: "stdout" | "stderr") => (line: string) => {
-      const show = () => opts.onOutput?.(line, stream);
-      // The lifecycle colours its phase headers.
-      const plain = line.replace(/\u001b\[[0-9;]*m/g, "");
-      const m = /Reusing layer '([^']+)'/.exec(line);
-      if (m?.[1]) reused.push(m[1]);
-      lastLines.push(line);
-      if (lastLines.length > 40) lastLines.shift();
-      const header = /^===> (\w+)/.exec(plain);
-      if (header?.[1]) {
-        building?.flush();
-        phase = header[1];
-        if (phase === "BUILDING") building = new BuildFailureTracker(groupBuildpacks(builder.rootfs, group));
-      } else if (phase === "DETECTING" && /^[^\s:]+ +\S+$/.test(plain)) {
-        // The group's buildpacks, ids padded to one column: "cnbkit/nodejs          0.1.0".
-        group.push(plain.replace(/ +/, "@"));
-      } else if (phase === "BUILDING" && building) {
-        // It may hold the failing buildpack's error line back for the final message.
-        building.line(plain, stream, show);
-        return;
-      }
-      show();
-    };
-    let stalled: { phase: string; idleMs: number } | undefined;
-    const code = await runContainer({
-      rootfs: view.path,
-      args,
-      env,
-      cwd: "/workspace",
-      user: { uid, gid },
-      mounts,
-      hostNetwork: true,
-      onStdout: onLine("stdout"),
-      onStderr: onLine("stderr"),
-      signal: opts.signal,
-      stall: {
-        timeoutMs: stallTimeoutMs,
-        onStall: (idleMs) => {
-          stalled = { phase, idleMs };
-        },
-      },
-    });
-    // A failed build's last error line (and hint) goes into the one final line, not twice.
-    const failure =
-      code === LIFECYCLE_EXIT.failedBuild && !opts.signal?.aborted && !stalled ? building?.failure() : undefined;
-    building?.flush();
-    if (opts.signal?.aborted) throw new CnbError("build aborted; the output image was not changed");
-    if (stalled) throw stallError(stalled.phase, stallTimeoutMs, execution, opts.output);
-    if (code !== 0) {
-      const hint = failure?.error === undefined ? undefined : failure.hint;
-      throw new CnbError(exitMessage(code, lastLines, group, failure), hint === undefined ? undefined : { hint });
-    }
-
-    // Copy the exported image out; only now does the output change.
-    // The digest is that of what was written: copying into an OCI layout normalises the
-    // lifecycle's Docker media types, which changes the manifest.
-    // The lifecycle's manifest is re-encoded as canonical OCI JSON first, so the same app
-    // gives the same digest whether its layers were new (cold) or reused (rebuild).
-    await reclaimLayout(appPath);
-    const exportLayout = await OciLayout.open(appPath);
-    const lifecycleManifest = await exportLayout.resolve(outTag).catch(() => exportLayout.resolve());
-    let exportedRef = `oci:${appPath}@${lifecycleManifest.digest}`;
-    if (lifecycleManifest.kind === "manifest") {
-      const canonical = canonicalOciManifest(lifecycleManifest);
-      await exportLayout.putBlob(canonical.bytes, { mediaType: canonical.descriptor.mediaType });
-      exportedRef = `oci:${appPath}@${canonical.descriptor.digest}`;
-    }
-    // The run image's layers and the reused app layers were never placed: they come from
-    // where they are.
-    const exported = withBlobsFrom(await openImageSource(exportedRef), previous ? [runSource, previous] : [runSource]);
-    say(`Writing ${opts.output}`);
-    const { descriptor } = await copyImage(exported, await openImageSink(opts.output), { tag: outTag });
-    return { image: opts.output, digest: descriptor.digest, reusedLayers: reused, cacheDir: buildCacheDir };
-  } finally {
-    // The view (unmounted first) is inside the work dir.
-    await view?.release();
-    await rm(work, { recursive: true, force: true });
-    if (buildCaches) await pruneCacheKind("buildCaches", buildCaches, { keep: cacheName, onProgress: say });
+/**
+ * Writes `<work>/platform` (env files) and returns the mounts of it and of each service
+ * binding (read-only under /platform/bindings/<name>).
+ */
+async function preparePlatform(work: string, env: Record<string, string>, bindings: Binding[]): Promise<BindMount[]> {
+  const platform = join(work, "platform");
+  await mkdir(join(platform, "env"), { recursive: true });
+  await mkdir(join(platform, "bindings"), { recursive: true });
+  for (const [k, v] of Object.entries(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new CnbError(`--env ${k}: not a valid environment variable name`);
+    await writeFile(join(platform, "env", k), v);
   }
+  const mounts: BindMount[] = [{ source: platform, destination: "/platform", readonly: true }];
+  for (const b of bindings) {
+    if (!(await stat(b.dir).catch(() => undefined))?.isDirectory()) {
+      throw new CnbError(`binding ${b.name}: ${b.dir} is not a directory`);
+    }
+    if (!/^[A-Za-z0-9_.-]+$/.test(b.name)) throw new CnbError(`binding name "${b.name}" is not a valid directory name`);
+    await mkdir(join(platform, "bindings", b.name));
+    mounts.push({ source: resolve(b.dir), destination: `/platform/bindings/${b.name}`, readonly: true });
+  }
+  return mounts;
+}
+
+/** The lifecycle's layout repository of one build, with the images placed in it. */
+interface LayoutRepo {
+  dir: string;
+  /** The run image's name in the repository. */
+  runName: string;
+  /** The app image's name in the repository (exported there). */
+  appName: string;
+  /** The app image's layout dir. */
+  appPath: string;
+  /** The previous app image (the current output), when there is one. */
+  previous: ImageSource | undefined;
+}
+
+/**
+ * Makes the layout repository at `dir` and places the run image and the previous app image
+ * in it. Both go in sparse (see placeImage): the run image without layers, the previous image
+ * with only its SBOM layer, which the analyzer reads to restore launch SBOMs.
+ */
+async function prepareLayoutRepo({ opts, say, builder, run, outTag }: Build, dir: string): Promise<LayoutRepo> {
+  await chownTree(dir, builder.uid, builder.gid);
+  // A registry run image keeps its name, so the app image records it (rebase finds it
+  // again); a layout run image has no registry name and goes by a local one.
+  const runParsed = parseReference(run.ref);
+  const runName =
+    runParsed.kind === "registry" && !runParsed.digest
+      ? `${runParsed.registry}/${runParsed.repository}:${runParsed.tag ?? "latest"}`
+      : `${RUN_NAME}:latest`;
+  const appName = `${APP_NAME}:${outTag}`;
+  say(`Placing run image ${run.ref}`);
+  await placeImage(
+    run.source,
+    join(dir, layoutPathOf(runName)),
+    runName.slice(runName.lastIndexOf(":") + 1),
+    () => false,
+  );
+  const appPath = join(dir, layoutPathOf(appName));
+  let previous = await openImageSource(opts.output).catch(() => undefined);
+  if (previous && (await previous.manifest().catch(() => undefined))) {
+    say(`Previous image ${opts.output}`);
+    const sbom = previousSbomLayer(await previous.config());
+    await placeImage(previous, appPath, outTag, (_, diffId) => diffId === sbom);
+  } else {
+    previous = undefined;
+  }
+  await chownLayoutDirs(dir, builder.uid, builder.gid);
+  return { dir, runName, appName, appPath, previous };
+}
+
+/**
+ * Runs the lifecycle's creator in the container and follows its output. Throws the one-line
+ * error of a failed, stalled or aborted build.
+ */
+async function runCreator(
+  { opts, builder, run }: Build,
+  rootfs: string,
+  repo: LayoutRepo,
+  mounts: BindMount[],
+  { stallTimeoutMs, execution }: { stallTimeoutMs: number; execution: string },
+): Promise<LifecycleOutput> {
+  const { uid, gid } = builder;
+  const env = [
+    ...builder.env.filter((e) => !e.startsWith("CNB_PLATFORM_API=")),
+    `CNB_PLATFORM_API=${PLATFORM_API}`,
+    // We ask for the layout export on purpose: no "experimental feature" warning each build.
+    // (Lifecycle 0.21 knows warn, quiet and error; "silent" would fall back to a warning.)
+    "CNB_EXPERIMENTAL_MODE=quiet",
+    `CNB_USER_ID=${uid}`,
+    `CNB_GROUP_ID=${gid}`,
+    "SERVICE_BINDING_ROOT=/platform/bindings",
+    `HOME=/home/cnb`,
+  ];
+  const args = [
+    "/cnb/lifecycle/creator",
+    "-app",
+    "/workspace",
+    "-layers",
+    "/layers",
+    "-platform",
+    "/platform",
+    "-cache-dir",
+    "/cache",
+    "-run-image",
+    repo.runName,
+    "-layout",
+    "-layout-dir",
+    LAYOUT_REPO_MOUNT,
+    "-log-level",
+    opts.logLevel ?? "info",
+    repo.appName,
+  ];
+  const output = new LifecycleOutput({
+    builderRootfs: builder.rootfs,
+    names: [
+      { path: layoutPathOf(repo.appName), ref: opts.output },
+      { path: layoutPathOf(repo.runName), ref: run.ref },
+    ],
+    raw: opts.logLevel === "debug",
+    show: (line, stream) => opts.onOutput?.(line, stream),
+  });
+  let stalled: { phase: string; idleMs: number } | undefined;
+  const code = await runContainer({
+    rootfs,
+    args,
+    env,
+    cwd: "/workspace",
+    user: { uid, gid },
+    mounts,
+    hostNetwork: true,
+    onStdout: (line) => output.line(line, "stdout"),
+    onStderr: (line) => output.line(line, "stderr"),
+    signal: opts.signal,
+    stall: {
+      timeoutMs: stallTimeoutMs,
+      onStall: (idleMs) => {
+        stalled = { phase: output.phase, idleMs };
+      },
+    },
+  });
+  // A failed build's last error line (and hint) goes into the one final line, not twice.
+  const failure =
+    code === LIFECYCLE_EXIT.failedBuild && !opts.signal?.aborted && !stalled ? output.failure() : undefined;
+  output.flush();
+  if (opts.signal?.aborted) throw new CnbError("build aborted; the output image was not changed");
+  if (stalled) throw stallError(stalled.phase, stallTimeoutMs, execution, opts.output);
+  if (code !== 0) {
+    const hint = failure?.error === undefined ? undefined : failure.hint;
+    throw new CnbError(
+      exitMessage(code, output.lastLines, output.group, failure),
+      hint === undefined ? undefined : { hint },
+    );
+  }
+  return output;
+}
+
+/**
+ * Copies the exported image out to the output and returns its digest; only now does the
+ * output change. The digest is that of what was written: copying into an OCI layout
+ * normalises the lifecycle's Docker media types, which changes the manifest. The lifecycle's
+ * manifest is re-encoded as canonical OCI JSON first, so the same app gives the same digest
+ * whether its layers were new (cold) or reused (rebuild).
+ */
+async function writeAppImage({ opts, say, run, outTag }: Build, repo: LayoutRepo): Promise<string> {
+  await reclaimLayout(repo.appPath);
+  const exportLayout = await OciLayout.open(repo.appPath);
+  const lifecycleManifest = await exportLayout.resolve(outTag).catch(() => exportLayout.resolve());
+  let exportedRef = `oci:${repo.appPath}@${lifecycleManifest.digest}`;
+  if (lifecycleManifest.kind === "manifest") {
+    const canonical = canonicalOciManifest(lifecycleManifest);
+    await exportLayout.putBlob(canonical.bytes, { mediaType: canonical.descriptor.mediaType });
+    exportedRef = `oci:${repo.appPath}@${canonical.descriptor.digest}`;
+  }
+  // The run image's layers and the reused app layers were never placed: they come from
+  // where they are.
+  const sources = repo.previous ? [run.source, repo.previous] : [run.source];
+  const exported = withBlobsFrom(await openImageSource(exportedRef), sources);
+  say(`Writing ${opts.output}`);
+  const { descriptor } = await copyImage(exported, await openImageSink(opts.output), { tag: outTag });
+  return descriptor.digest;
+}
+
+function hash(...parts: string[]): string {
+  return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 24);
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await chown(dir, uid, gid);
 }
 
 /** The one line (and hint) for a build the stall watchdog stopped in `phase`. */
@@ -470,23 +451,4 @@ function previousSbomLayer(config: ImageConfig): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The detected group (`id@version` entries) with each buildpack's `[buildpack].name` from the
- * builder's /cnb/buildpacks, so the build output's headers can be matched to ids.
- */
-function groupBuildpacks(rootfs: string, group: string[]): GroupBuildpack[] {
-  return group.map((entry) => {
-    const at = entry.lastIndexOf("@");
-    const id = entry.slice(0, at);
-    const version = entry.slice(at + 1);
-    try {
-      const file = join(rootfs, "cnb", "buildpacks", id.replaceAll("/", "_"), version, "buildpack.toml");
-      const name = (parseToml(readFileSync(file, "utf8"), file).buildpack as TomlTable | undefined)?.name;
-      return typeof name === "string" ? { id, version, name } : { id, version };
-    } catch {
-      return { id, version };
-    }
-  });
 }

@@ -10,11 +10,16 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import * as esbuild from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ensureBaseImages } from "../base/images.js";
-import { imageConfig } from "../oci/image.js";
-import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
-import { layerFromDir, writeLayer } from "../oci/layer.js";
-import { OciLayout } from "../oci/layout.js";
+import { ensureBaseImages } from "../base/index.js";
+import {
+  copyImage,
+  imageConfig,
+  layerFromDir,
+  OciLayout,
+  openImageSink,
+  openImageSource,
+  writeLayer,
+} from "../oci/index.js";
 import { startRegistry } from "../oci/test-registry.js";
 import { buildApp } from "./build.js";
 import { inspectImage } from "./inspect.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { hostPlatform } from "../oci/image.js";
+import { hostPlatform } from "../oci/index.js";
 import { checkRunnable } from "./foreign-arch.js";
 
 // binfmt_misc laid out as the kernel shows it, with and without a usable qemu handler; the

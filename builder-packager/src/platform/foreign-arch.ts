@@ -5,8 +5,8 @@
  * an arm64 machine would build.
  */
 import { CnbError } from "@cnbkit/framework";
-import { type BinfmtPlaces, ensureQemuBinfmt } from "../base/binfmt.js";
-import { hostPlatform } from "../oci/image.js";
+import { type BinfmtPlaces, ensureQemuBinfmt } from "../base/index.js";
+import { hostPlatform } from "../oci/index.js";
 
 /** How an image's binaries run here. */
 export type Execution = "native" | "emulated";

@@ -2,8 +2,7 @@
  * `cnbkit inspect`: what an app image is made of, from its labels and manifest alone
  * (no layer is downloaded): processes, buildpacks, run image, base labels and layers.
  */
-import type { Digest } from "../oci/digest.js";
-import { openImageSource } from "../oci/image-store.js";
+import { type Digest, openImageSource } from "../oci/index.js";
 import { appMetadata, type BuildMetadata } from "./app-image.js";
 
 /** One layer of an inspected image, bottom first. */

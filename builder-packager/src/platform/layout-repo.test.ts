@@ -3,10 +3,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { imageConfig } from "../oci/image.js";
-import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
-import { writeLayer } from "../oci/layer.js";
-import { OciLayout } from "../oci/layout.js";
+import { copyImage, imageConfig, OciLayout, openImageSink, openImageSource, writeLayer } from "../oci/index.js";
 import { placeImage, withBlobsFrom } from "./layout-repo.js";
 
 let work = "";

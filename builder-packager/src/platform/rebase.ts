@@ -6,12 +6,23 @@
  * recompressed, so a rebase takes seconds whatever the image size, and blobs already at
  * the destination are shared.
  */
+import { Readable } from "node:stream";
 import { CnbError } from "@cnbkit/framework";
-import type { Digest } from "../oci/digest.js";
-import { type HistoryEntry, type ImageConfig, jsonBlob, MEDIA_TYPES } from "../oci/image.js";
-import { type ImageSink, openImageSink, openImageSource, type ResolvedImage } from "../oci/image-store.js";
-import { formatReference } from "../oci/reference.js";
-import { appMetadata, LABELS } from "./app-image.js";
+import {
+  type Descriptor,
+  type Digest,
+  formatReference,
+  type HistoryEntry,
+  type ImageConfig,
+  type ImageSink,
+  type ImageSource,
+  jsonBlob,
+  MEDIA_TYPES,
+  openImageSink,
+  openImageSource,
+  type ResolvedImage,
+} from "../oci/index.js";
+import { appMetadata, LABELS, type LifecycleMetadata } from "./app-image.js";
 
 /** Options of {@link rebaseImage}. */
 export interface RebaseOptions {
@@ -50,6 +61,31 @@ function splitHistory(history: HistoryEntry[] | undefined, n: number): HistoryEn
   return layers === n ? history.slice(i) : undefined;
 }
 
+/** The app image and the run image a rebase reads, checked. */
+interface RebaseInputs {
+  appSrc: ImageSource;
+  app: ResolvedImage;
+  lifecycle: LifecycleMetadata;
+  labels: Record<string, string>;
+  runRef: string;
+  runSrc: ImageSource;
+  run: ResolvedImage;
+  /** Index of the old run image's top layer among the app image's layers. */
+  topIndex: number;
+}
+
+/** The new image a rebase writes. */
+interface Rebased {
+  /** The config blob (its descriptor and bytes). */
+  configBlob: ReturnType<typeof jsonBlob>;
+  manifestBytes: Buffer;
+  mediaType: string;
+  /** The app layers kept above the run image. */
+  appLayers: Descriptor[];
+  /** The new run image's top layer diffID. */
+  newTop: Digest;
+}
+
 /**
  * Rebases `opts.image` onto `opts.runImage` and writes the result to `opts.output` (default:
  * the same reference). Refuses non-app images, images labelled `io.buildpacks.rebasable=false`
@@ -60,6 +96,23 @@ function splitHistory(history: HistoryEntry[] | undefined, n: number): HistoryEn
  */
 export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
   const say = opts.onOutput ?? (() => {});
+  const inputs = await readRebaseInputs(opts);
+  const rebased = rebase(inputs, opts.runImage);
+  const output = opts.output ?? opts.image;
+  const { digest, moved } = await writeRebased(inputs, rebased, output, output !== opts.image);
+  say(
+    `Rebased ${formatReference(inputs.appSrc.ref)} onto ${inputs.runRef}: ${rebased.appLayers.length} app layer(s) kept, ${moved} run layer blob(s) copied, new digest ${digest}`,
+  );
+  return {
+    digest,
+    previousDigest: inputs.app.manifest.digest,
+    appLayers: rebased.appLayers.length,
+    topLayer: rebased.newTop,
+  };
+}
+
+/** Opens the app image and the run image and checks that the one can go onto the other. */
+async function readRebaseInputs(opts: RebaseOptions): Promise<RebaseInputs> {
   const appSrc = await openImageSource(opts.image);
   const app: ResolvedImage = await appSrc.image();
   const { lifecycle, labels } = appMetadata(app.config, `image ${opts.image}`);
@@ -81,14 +134,23 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
       `run image ${runRef} is ${run.config.os}/${run.config.architecture}, but image ${opts.image} is ${app.config.os}/${app.config.architecture}`,
     );
   }
-
-  const diffIds = app.config.rootfs.diff_ids;
-  const topIndex = diffIds.lastIndexOf(oldTop);
+  const topIndex = app.config.rootfs.diff_ids.lastIndexOf(oldTop);
   if (topIndex < 0) {
     throw new CnbError(`image ${opts.image}: run image top layer ${oldTop} is not among its layers`);
   }
+  return { appSrc, app, lifecycle, labels, runRef, runSrc, run, topIndex };
+}
+
+/**
+ * The rebased config and manifest: the run image's layers, then the app layers; the app's
+ * labels with the run image's base labels and a lifecycle label pointing at the new run image.
+ */
+function rebase(
+  { app, lifecycle, labels, runSrc, run, runRef, topIndex }: RebaseInputs,
+  runImage: string | undefined,
+): Rebased {
   const appLayers = app.manifest.manifest.layers.slice(topIndex + 1);
-  const appDiffIds = diffIds.slice(topIndex + 1);
+  const appDiffIds = app.config.rootfs.diff_ids.slice(topIndex + 1);
   const runDiffIds = run.config.rootfs.diff_ids;
   const newTop = runDiffIds[runDiffIds.length - 1];
   if (!newTop) throw new CnbError(`run image ${runRef} has no layers`);
@@ -106,7 +168,7 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
       ...lifecycle.runImage,
       topLayer: newTop,
       reference: runReference,
-      ...(opts.runImage ? { image: opts.runImage.startsWith("oci:") ? lifecycle.runImage?.image : opts.runImage } : {}),
+      ...(runImage ? { image: runImage.startsWith("oci:") ? lifecycle.runImage?.image : runImage } : {}),
     },
   });
 
@@ -123,11 +185,12 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
   else delete config.history;
   if (!run.config.variant) delete config.variant;
 
-  const docker = app.manifest.mediaType === MEDIA_TYPES.dockerManifest;
+  const mediaType = app.manifest.mediaType;
+  const docker = mediaType === MEDIA_TYPES.dockerManifest;
   const configBlob = jsonBlob(config, docker ? MEDIA_TYPES.dockerConfig : MEDIA_TYPES.config);
   const manifest = {
     schemaVersion: 2,
-    mediaType: app.manifest.mediaType,
+    mediaType,
     config: configBlob.descriptor,
     layers: [...run.manifest.manifest.layers, ...appLayers].map((l) => ({
       mediaType: l.mediaType,
@@ -137,12 +200,21 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
     })),
     ...(app.manifest.manifest.annotations ? { annotations: app.manifest.manifest.annotations } : {}),
   };
-  const manifestBytes = Buffer.from(JSON.stringify(manifest));
+  return { configBlob, manifestBytes: Buffer.from(JSON.stringify(manifest)), mediaType, appLayers, newTop };
+}
 
-  const output = opts.output ?? opts.image;
+/**
+ * Writes the rebased image to `output`: only run-image blobs the destination lacks move (app
+ * layers are already there when rebasing in place; `copyAppLayers` when they may not be),
+ * then the config and manifest. Returns the new digest and how many run blobs moved.
+ */
+async function writeRebased(
+  { appSrc, runSrc, run }: RebaseInputs,
+  rebased: Rebased,
+  output: string,
+  copyAppLayers: boolean,
+): Promise<{ digest: Digest; moved: number }> {
   const sink: ImageSink = await openImageSink(output);
-  // Only run-image blobs the destination lacks move; app layers are already there when
-  // rebasing in place.
   const mountFrom = runSrc.ref.kind === "registry" ? runSrc.ref : undefined;
   let moved = 0;
   for (const l of run.manifest.manifest.layers) {
@@ -150,20 +222,15 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
     await sink.putBlob(l, () => runSrc.blob(l.digest), { mountFrom });
     moved++;
   }
-  if (output !== opts.image) {
+  if (copyAppLayers) {
     const appMount = appSrc.ref.kind === "registry" ? appSrc.ref : undefined;
-    for (const l of appLayers) {
+    for (const l of rebased.appLayers) {
       if (!(await sink.hasBlob(l.digest))) await sink.putBlob(l, () => appSrc.blob(l.digest), { mountFrom: appMount });
     }
   }
-  await sink.putBlob(configBlob.descriptor, async () => {
-    const { Readable } = await import("node:stream");
-    return Readable.from([configBlob.bytes]);
-  });
+  const { configBlob } = rebased;
+  await sink.putBlob(configBlob.descriptor, async () => Readable.from([configBlob.bytes]));
   const tag = sink.ref.kind === "layout" ? (sink.ref.tag ?? "latest") : sink.ref.tag;
-  const desc = await sink.putManifest(manifestBytes, app.manifest.mediaType, tag);
-  say(
-    `Rebased ${formatReference(appSrc.ref)} onto ${runRef}: ${appLayers.length} app layer(s) kept, ${moved} run layer blob(s) copied, new digest ${desc.digest}`,
-  );
-  return { digest: desc.digest, previousDigest: app.manifest.digest, appLayers: appLayers.length, topLayer: newTop };
+  const desc = await sink.putManifest(rebased.manifestBytes, rebased.mediaType, tag);
+  return { digest: desc.digest, moved };
 }

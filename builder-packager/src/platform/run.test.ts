@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "vitest";
-import { ensureBaseImages } from "../base/images.js";
+import { ensureBaseImages } from "../base/index.js";
 import { type RunningApp, runApp } from "./run.js";
 import { sleeperImages } from "./test-fixtures.js";
 

@@ -10,7 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
-import { openImageSource } from "../oci/image-store.js";
+import { openImageSource } from "../oci/index.js";
 import { appMetadata } from "./app-image.js";
 
 /** The prefix of SBOM files inside the lifecycle's SBOM layer. */

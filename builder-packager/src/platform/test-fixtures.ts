@@ -5,10 +5,16 @@ import { spawnSync } from "node:child_process";
 import { chmod, chown, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { imageConfig } from "../oci/image.js";
-import { copyImage, openImageSink, openImageSource, type ResolvedImage } from "../oci/image-store.js";
-import { type LayerDescriptor, writeLayer } from "../oci/layer.js";
-import { OciLayout } from "../oci/layout.js";
+import {
+  copyImage,
+  imageConfig,
+  type LayerDescriptor,
+  OciLayout,
+  openImageSink,
+  openImageSource,
+  type ResolvedImage,
+  writeLayer,
+} from "../oci/index.js";
 import type { BindMount } from "./runc.js";
 
 /**

@@ -4,10 +4,8 @@ import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, utimes } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ensureBaseImages } from "../base/images.js";
-import { imageConfig } from "../oci/image.js";
-import { writeLayer } from "../oci/layer.js";
-import { OciLayout } from "../oci/layout.js";
+import { ensureBaseImages } from "../base/index.js";
+import { imageConfig, OciLayout, writeLayer } from "../oci/index.js";
 import { unpackImage } from "./unpack.js";
 
 let work = "";

@@ -37,10 +37,17 @@ import { CnbError } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
 import { markCacheEntryUsed, pruneCacheKind, releaseCacheEntry, useCacheEntry } from "../cache-prune.js";
 import { withDirLock } from "../base/dir-lock.js";
-import { digestHex } from "../oci/digest.js";
-import type { Descriptor, ImageConfig, Platform } from "../oci/image.js";
-import { writeAtomic } from "../oci/layout.js";
-import { type ImageSource, openImageSource, type ResolvedImage, type StoreOptions } from "../oci/image-store.js";
+import {
+  type Descriptor,
+  digestHex,
+  type ImageConfig,
+  type ImageSource,
+  openImageSource,
+  type Platform,
+  type ResolvedImage,
+  type StoreOptions,
+  writeAtomic,
+} from "../oci/index.js";
 
 /** An unpacked image. */
 export interface UnpackedImage {

@@ -1,15 +1,19 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { parseToml } from "@cnbkit/framework/cnb-files";
-import { parseInvocation } from "../cli/command.js";
-import { newCommand } from "../cli/commands/new.js";
+import { newCommand, parseInvocation } from "../cli/index.js";
 import { locateSources } from "./locate.js";
 import { fillPlaceholders } from "./placeholders.js";
 import { scaffold, TEMPLATES } from "./scaffold.js";
 
-const tmp = () => mkdtempSync(join(tmpdir(), "cnbkit-scaffold-"));
+/** A temp dir that goes when the current test finishes. */
+const tmp = () => {
+  const dir = mkdtempSync(join(tmpdir(), "cnbkit-scaffold-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
 const repo = join(import.meta.dirname, "..", "..", "..");
 
 describe("scaffold", () => {

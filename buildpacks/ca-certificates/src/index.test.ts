@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { runBuild, runDetect } from "@cnbkit/framework/testing";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { TRUST_VARIABLES } from "./helper.js";
 import bp from "./index.js";
 
@@ -14,9 +14,16 @@ const corp = readFileSync(new URL("../testdata/corp-ca.pem", import.meta.url), "
 const proxy = readFileSync(new URL("../testdata/proxy-ca.pem", import.meta.url), "utf8");
 const body = (pem: string) => pem.split("\n")[1]!; // a line of base64, to look for in files and logs
 
+/** A temp dir that goes when the current test finishes. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `cnbkit-${prefix}-`));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** A stand-in for the build image's system bundle. */
 function systemBundle(): string {
-  const dir = mkdtempSync(join(tmpdir(), "cnbkit-ca-test-"));
+  const dir = tempDir("ca-test");
   writeFileSync(join(dir, "system.crt"), proxy);
   return join(dir, "system.crt");
 }
@@ -127,7 +134,7 @@ describe("ca-certificates runtime helper", () => {
     expect(r.layer("helper").toml?.types).toEqual({ build: false, launch: true, cache: false });
     expect(() => r.layer("ca-certificates")).toThrow(/no layer "ca-certificates"/);
 
-    const root = mkdtempSync(join(tmpdir(), "cnbkit-ca-bindings-"));
+    const root = tempDir("ca-bindings");
     mkdirSync(join(root, "corp"));
     writeFileSync(join(root, "corp", "type"), "ca-certificates\n");
     writeFileSync(join(root, "corp", "corp.pem"), corp);
@@ -148,7 +155,7 @@ describe("ca-certificates runtime helper", () => {
     expect(bundle).not.toContain("mirror.example");
   });
   test("the helper prints nothing when no ca-certificates binding is mounted", () => {
-    const root = mkdtempSync(join(tmpdir(), "cnbkit-ca-empty-"));
+    const root = tempDir("ca-empty");
     const script = join(root, "helper.sh");
     return import("./helper.js").then(({ HELPER_SCRIPT }) => {
       writeFileSync(script, HELPER_SCRIPT);

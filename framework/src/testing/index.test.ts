@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildpack } from "../lifecycle/index.js";
 import { runBuild, runDetect } from "./index.js";
 
@@ -64,8 +64,14 @@ async function tarball(dir: string, version: string): Promise<string> {
     .digest("hex");
 }
 
+let inventoryDir = "";
+afterAll(async () => {
+  if (inventoryDir) await rm(inventoryDir, { recursive: true, force: true });
+});
+
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), "cnbkit-inv-"));
+  inventoryDir = dir;
   sha = { "1.0.0": await tarball(dir, "1.0.0"), "1.1.0": await tarball(dir, "1.1.0") };
   const entry = (v: string) => `
 [[metadata.dependencies]]

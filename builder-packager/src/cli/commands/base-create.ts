@@ -1,8 +1,7 @@
 /** `cnbkit base create`: Debian bookworm build and run images made with debootstrap. */
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { ensureBaseImages } from "../../base/images.js";
-import { ensureMultiArchBaseImages, parseBaseTarget } from "../../base/multi-arch.js";
+import { ensureBaseImages, ensureMultiArchBaseImages, parseBaseTarget } from "../../base/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
 
 /** `cnbkit base create [--output oci:<dir>] [--arch amd64|arm64 | --target <os/arch>...]`. */

@@ -2,9 +2,8 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { type Binding, buildApp } from "../../platform/build.js";
+import { type Binding, buildApp, parseStallTimeout } from "../../platform/index.js";
 import { parseTarget } from "../../package/index.js";
-import { parseStallTimeout } from "../../platform/stall-watchdog.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { absoluteRef } from "../refs.js";
 

@@ -1,6 +1,6 @@
 /** `cnbkit inspect`: what an app image runs and what it was built from. */
 import { formatBytes } from "../progress.js";
-import { inspectImage } from "../../platform/inspect.js";
+import { inspectImage } from "../../platform/index.js";
 import type { Command } from "../command.js";
 import { absoluteRef } from "../refs.js";
 

@@ -1,5 +1,5 @@
 /** `cnbkit rebase`: swap an app image's run-image layers by rewriting config and manifest only. */
-import { rebaseImage } from "../../platform/rebase.js";
+import { rebaseImage } from "../../platform/index.js";
 import { type Command, stringOption } from "../command.js";
 import { absoluteRef } from "../refs.js";
 

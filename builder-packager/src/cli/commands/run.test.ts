@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ensureBaseImages } from "../../base/images.js";
+import { ensureBaseImages } from "../../base/index.js";
 import { sleeperImages } from "../../platform/test-fixtures.js";
 
 const ROOT = resolve(import.meta.dirname, "../../../..");

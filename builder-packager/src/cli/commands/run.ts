@@ -1,6 +1,6 @@
 /** `cnbkit run`: start an app image under runc until interrupted. */
 import { CnbError } from "@cnbkit/framework";
-import { runApp } from "../../platform/run.js";
+import { runApp } from "../../platform/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { absoluteRef } from "../refs.js";
 import { parseEnvPairs } from "./build.js";

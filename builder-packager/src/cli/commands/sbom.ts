@@ -1,6 +1,6 @@
 /** `cnbkit sbom`: the SBOM files the lifecycle put in an app image. */
 import { resolve } from "node:path";
-import { exportSbom } from "../../platform/sbom.js";
+import { exportSbom } from "../../platform/index.js";
 import { type Command, stringOption } from "../command.js";
 import { absoluteRef } from "../refs.js";
 

@@ -1,0 +1,22 @@
+/**
+ * The base stage's public surface: Debian build and run base images made with debootstrap
+ * (single- and multi-arch), and the qemu/binfmt_misc set-up that runs a foreign arch here.
+ */
+export {
+  type BinfmtPlaces,
+  checkQemuBinfmt,
+  ensureQemuBinfmt,
+  type QemuBinfmtStatus,
+  qemuBinfmtStatus,
+} from "./binfmt.js";
+export {
+  BASE_ID,
+  type BaseImageRole,
+  type EnsureBaseImagesOptions,
+  ensureBaseImages,
+  type ImageRef,
+  writeBaseImage,
+} from "./images.js";
+export { BASE_ARCHES, ensureMultiArchBaseImages, type MultiArchRef, parseBaseTarget } from "./multi-arch.js";
+export { cachedQemu, cachedQemuPath, MIN_QEMU_MAJOR } from "./qemu.js";
+export { CNB_USER, type DebianArch, ensureDebianRootfs, hostDebianArch } from "./rootfs.js";

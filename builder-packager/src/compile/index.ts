@@ -1,0 +1,14 @@
+/**
+ * The compile stage's public surface: a buildpack's source bundled by esbuild and injected
+ * into an official Node binary per target arch (a single executable application).
+ */
+export {
+  COMPILE_TARGETS,
+  type CompiledTarget,
+  type CompileOptions,
+  type CompileProgress,
+  type CompileTarget,
+  compileBuildpack,
+} from "./compile.js";
+export { elfMachine } from "./elf.js";
+export { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch, type NodeRuntime } from "./node-runtime.js";

@@ -1,0 +1,12 @@
+/**
+ * The platform stage's public surface: `build` (source → app image with the real lifecycle
+ * under runc), `run`, `rebase`, `inspect` and `sbom` of app images, all without a daemon.
+ */
+export { LABELS, type LifecycleMetadata } from "./app-image.js";
+export { type Binding, type BuildOptions, type BuildResult, buildApp, PLATFORM_API } from "./build.js";
+export { type ImageInspection, type InspectedLayer, inspectImage } from "./inspect.js";
+export { type RebaseOptions, type RebaseResult, rebaseImage } from "./rebase.js";
+export { type RunningApp, type RunOptions, runApp } from "./run.js";
+export { exportSbom } from "./sbom.js";
+export { DEFAULT_STALL_TIMEOUT_MS, formatStallTimeout, parseStallTimeout } from "./stall-watchdog.js";
+export { pruneUnpackedImages, type UnpackedImage, unpackImage } from "./unpack.js";

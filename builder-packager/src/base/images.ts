@@ -16,8 +16,7 @@ import { formatDuration } from "@cnbkit/framework";
 import type { Digest } from "../oci/digest.js";
 import { type ContainerConfig, type Descriptor, imageConfig, MEDIA_TYPES, NORMALIZED_CREATED } from "../oci/image.js";
 import { OciLayout } from "../oci/layout.js";
-import { cnbkitCacheDir } from "../cache-dir.js";
-import { withDirLock } from "./dir-lock.js";
+import { cnbkitCacheDir, withDirLock } from "../cache/index.js";
 import { BUILD_IMAGE_PACKAGES, RUN_IMAGE_PACKAGES } from "./packages.js";
 import {
   CNB_USER,

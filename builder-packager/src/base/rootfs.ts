@@ -14,9 +14,8 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, rename, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError, formatDuration } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../cache-dir.js";
+import { cnbkitCacheDir, withDirLock } from "../cache/index.js";
 import { ensureQemuBinfmt, qemuArch } from "./binfmt.js";
-import { withDirLock } from "./dir-lock.js";
 import { runCommand } from "./run-command.js";
 
 /** Bump when the build or clean-up steps change, so old cache entries are not reused. */

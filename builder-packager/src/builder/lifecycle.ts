@@ -12,7 +12,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError, parseToml } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../cache-dir.js";
+import { cnbkitCacheDir } from "../cache/index.js";
 import { elfMachine } from "../compile/compile.js";
 import { hostPlatform } from "../oci/image.js";
 

@@ -10,22 +10,13 @@
  * filesystems); a miss is compressed once, under the entry's lock, into a `.tmp-*` dir that
  * is renamed into place. A broken entry (wrong size or digest, missing file, another
  * compression) is discarded and made again. The cache is bounded like cnbkit's other caches
- * (`../cache-prune.ts`, `CNBKIT_CACHE_MAX_LAYER_BLOBS`, default 40; 0 turns it off).
+ * (`../cache/prune.ts`, `CNBKIT_CACHE_MAX_LAYER_BLOBS`, default 40; 0 turns it off).
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { withDirLock } from "../base/dir-lock.js";
-import { cnbkitCacheDir } from "../cache-dir.js";
-import {
-  cacheBounds,
-  cacheEntryLock,
-  formatBytes,
-  markCacheEntryUsed,
-  pruneCacheKind,
-  useCacheEntry,
-} from "../cache-prune.js";
+import { cacheBounds, cacheEntryLock, cnbkitCacheDir, formatBytes, markCacheEntryUsed, pruneCacheKind, useCacheEntry, withDirLock } from "../cache/index.js";
 import { type Digest, digestHex, isDigest } from "./digest.js";
 import { MEDIA_TYPES } from "./image.js";
 import { GZIP_LEVEL, type LayerBlobStore, type LayerDescriptor, type LayerSource, tempPath } from "./layer.js";

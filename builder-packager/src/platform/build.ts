@@ -17,8 +17,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../cache-dir.js";
-import { pruneCacheKind, useCacheEntry } from "../cache-prune.js";
+import {
+  cnbkitCacheDir,
+  lockBuildCache,
+  ownedPrefix,
+  pruneCacheKind,
+  STALE_PREFIXES,
+  sweepStale,
+  useCacheEntry,
+} from "../cache/index.js";
 import { canonicalOciManifest, hostPlatform, type ImageConfig, type Platform } from "../oci/image.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/image-store.js";
 import { OciLayout } from "../oci/layout.js";
@@ -29,7 +36,6 @@ import { builderPlatform, pinPlatform } from "./builder-platform.js";
 import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
 import { BuildFailureTracker, exitMessage, type GroupBuildpack, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
 import { openRootfsView } from "./rootfs-view.js";
-import { ownedPrefix, STALE_PREFIXES, sweepStale } from "./stale.js";
 import { type BindMount, runContainer } from "./runc.js";
 import { formatStallTimeout, stallTimeoutFromEnv } from "./stall-watchdog.js";
 import { unpackImage } from "./unpack.js";
@@ -252,6 +258,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   const buildCaches = opts.cacheDir ? undefined : resolve(cache, "build-cache"); // ours to bound; a --cache-dir is the user's
   const buildCacheDir = resolve(opts.cacheDir ?? join(cache, "build-cache", cacheName));
   if (buildCaches) await useCacheEntry(buildCaches, cacheName);
+  await using _cacheLock = await lockBuildCache(buildCacheDir, say); // one build at a time per cache
   await chownTree(buildCacheDir, builder.uid, builder.gid);
   const tmpRoot = join(cache, "tmp");
   await mkdir(tmpRoot, { recursive: true });

@@ -21,7 +21,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { CnbError } from "@cnbkit/framework";
-import { ownedPrefix, STALE_PREFIXES } from "./stale.js";
+import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
 import { type StallWatchdog, startStallWatchdog } from "./stall-watchdog.js";
 
 /** A bind mount from the host into the container. */

@@ -11,7 +11,7 @@
  * The cache entry `<cache>/rootfs-by-digest/<algo>-<hex>/` holds `rootfs/` and the image
  * `config.json`. It is written in a temp dir and renamed into place when complete, under a
  * lock dir, so a crash never leaves a half-unpacked rootfs and parallel callers unpack once.
- * The cache is bounded (least recently used entries go, never one in use: `cache-prune.ts`,
+ * The cache is bounded (least recently used entries go, never one in use: `../cache/prune.ts`,
  * `CNBKIT_CACHE_MAX_ROOTFS`).
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -34,9 +34,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../cache-dir.js";
-import { markCacheEntryUsed, pruneCacheKind, releaseCacheEntry, useCacheEntry } from "../cache-prune.js";
-import { withDirLock } from "../base/dir-lock.js";
+import { cnbkitCacheDir, markCacheEntryUsed, pruneCacheKind, releaseCacheEntry, useCacheEntry, withDirLock } from "../cache/index.js";
 import { digestHex } from "../oci/digest.js";
 import type { Descriptor, ImageConfig, Platform } from "../oci/image.js";
 import { writeAtomic } from "../oci/layout.js";
@@ -110,7 +108,7 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
       },
     };
   };
-  // Hits and new entries are marked used (cache-prune.ts), so pruning keeps the entries that
+  // Hits and new entries are marked used (../cache/prune.ts), so pruning keeps the entries that
   // running builds and apps sit on and evicts the least recently used ones.
   if (await useCacheEntry(root, key, (dir) => existsSync(join(dir, "config.json")))) return done(true);
   await mkdir(root, { recursive: true });
@@ -140,7 +138,7 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
 }
 
 /**
- * Prunes the unpacked-image cache down to its bound (`CNBKIT_CACHE_MAX_ROOTFS`, cache-prune.ts),
+ * Prunes the unpacked-image cache down to its bound (`CNBKIT_CACHE_MAX_ROOTFS`, ../cache/prune.ts),
  * never touching the image `keep` (a manifest digest) nor any entry in use. Never throws.
  *
  * @example

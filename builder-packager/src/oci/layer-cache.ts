@@ -16,7 +16,16 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cacheBounds, cacheEntryLock, cnbkitCacheDir, formatBytes, markCacheEntryUsed, pruneCacheKind, useCacheEntry, withDirLock } from "../cache/index.js";
+import {
+  cacheBounds,
+  cacheEntryLock,
+  cnbkitCacheDir,
+  formatBytes,
+  markCacheEntryUsed,
+  pruneCacheKind,
+  useCacheEntry,
+  withDirLock,
+} from "../cache/index.js";
 import { type Digest, digestHex, isDigest } from "./digest.js";
 import { MEDIA_TYPES } from "./image.js";
 import { GZIP_LEVEL, type LayerBlobStore, type LayerDescriptor, type LayerSource, tempPath } from "./layer.js";

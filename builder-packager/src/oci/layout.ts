@@ -23,7 +23,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CnbError } from "@cnbkit/framework";
 import { formatBytes, isProcessAlive, processIdentity, withDirLock } from "../cache/index.js";
-import { checkBlobFile, compactRemembered, rememberBlobFile, VERIFIED_FILE } from "./blob-check.js";
+import { checkBlobFile, compactRemembered, rememberBlobFile } from "./blob-check.js";
 import { type Digest, digestAlgorithm, digestHex, HashingStream, isDigest } from "./digest.js";
 import {
   type Descriptor,

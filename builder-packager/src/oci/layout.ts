@@ -17,13 +17,14 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { access, link, mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from "node:fs/promises";
+import { access, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CnbError } from "@cnbkit/framework";
-import { formatBytes, isProcessAlive, processIdentity, withDirLock } from "../cache/index.js";
+import { isProcessAlive, processIdentity, withDirLock } from "../cache/index.js";
 import { checkBlobFile, compactRemembered, rememberBlobFile } from "./blob-check.js";
+import { diskFullError } from "./disk-full.js";
 import { type Digest, digestAlgorithm, digestHex, HashingStream, isDigest } from "./digest.js";
 import {
   type Descriptor,
@@ -558,21 +559,6 @@ export function checkLayoutTag(tag: string, where: string): void {
 function corruptError(dir: string, digest: string, actual: string): CnbError {
   return new CnbError(`${dir}: blob ${digest} is corrupt (its bytes hash to ${actual}); it was removed`, {
     hint: "write the image again (rebuild, or copy it from where it came from)",
-  });
-}
-
-/**
- * `err` as one line naming `what` and how much room it needed, when it is ENOSPC (Node's
- * own message names no path); `err` unchanged otherwise.
- */
-export async function diskFullError(err: unknown, what: string, dir: string, needed?: number): Promise<unknown> {
-  if ((err as NodeJS.ErrnoException)?.code !== "ENOSPC") return err;
-  const fs = await statfs(dir).catch(() => undefined);
-  const free = fs ? formatBytes(fs.bavail * fs.bsize) : "unknown";
-  const need = needed === undefined ? "" : `${formatBytes(needed)} needed, `;
-  return new CnbError(`${what}: no space left on device (${need}${free} free on the filesystem of ${dir})`, {
-    hint: "free space there (or point the output elsewhere) and run the command again",
-    cause: err,
   });
 }
 

@@ -174,7 +174,8 @@ describe("cnbkit build under faults", () => {
     const layout = await OciLayout.open(out);
     const { manifest, config } = await (await openImageSource(ref)).image();
     const meta = JSON.parse(config.config?.Labels?.["io.buildpacks.lifecycle.metadata"] ?? "{}");
-    const layerOf = (diffId: string) => manifest.manifest.layers[config.rootfs.diff_ids.indexOf(diffId as `sha256:${string}`)]!.digest;
+    const layerOf = (diffId: string) =>
+      manifest.manifest.layers[config.rootfs.diff_ids.indexOf(diffId as `sha256:${string}`)]!.digest;
     const bpLayers = (meta.buildpacks as { layers?: Record<string, { sha: string }> }[]).flatMap((bp) =>
       Object.values(bp.layers ?? {}).map((l) => l.sha),
     );

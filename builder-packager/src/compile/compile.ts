@@ -12,7 +12,14 @@ import { createHash } from "node:crypto";
 import { copyFile, mkdir, readdir, rename, rm, stat, symlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { cacheEntryLock, cnbkitCacheDir, markCacheEntryUsed, pruneCacheKind, useCacheEntry, withDirLock } from "../cache/index.js";
+import {
+  cacheEntryLock,
+  cnbkitCacheDir,
+  markCacheEntryUsed,
+  pruneCacheKind,
+  useCacheEntry,
+  withDirLock,
+} from "../cache/index.js";
 import { bundleBuildpack } from "./bundle.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch } from "./node-runtime.js";
 import { buildSea } from "./sea.js";

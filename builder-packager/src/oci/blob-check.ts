@@ -5,7 +5,10 @@
  * build. Hashing every blob on every build would cost seconds, so a blob that hashed right
  * is remembered by inode, size and mtime (ns) in the layout's `.cnbkit-verified` file, one
  * line per check, appended (a write of one short line with O_APPEND does not interleave).
- * Any write to the file changes its mtime, so a remembered check is void after one.
+ * Any write to the file changes its mtime, so a remembered check is void after one, except
+ * a write within the same clock tick as the check (mtimes are as coarse as the kernel's
+ * tick, or a filesystem's 1-2 s): as git does for its index, a file changed less than
+ * {@link SETTLE_MS} before the check is not remembered, only checked.
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -18,6 +21,9 @@ export const VERIFIED_FILE = ".cnbkit-verified";
 
 /** What a check found. */
 export type BlobCheck = "ok" | "missing" | { corrupt: Digest };
+
+/** How long a blob must have stayed unchanged before a check of it is remembered. */
+const SETTLE_MS = 2000;
 
 /** Remembered checks, per layout dir: `hex` -> `ino size mtimeNs` lines seen. */
 const memo = new Map<string, Set<string>>();
@@ -59,14 +65,27 @@ export async function checkBlobFile(layoutDir: string, path: string, digest: Dig
   if (memo.get(layoutDir)?.has(line) || (await remembered(layoutDir)).has(line)) return "ok";
   const actual = await sha256OfFile(path);
   if (actual !== digest) return { corrupt: actual };
-  await rememberLine(layoutDir, line);
+  if (settled(st)) await rememberLine(layoutDir, line);
   return "ok";
 }
 
-/** Records that the blob file `path` was just written with `digest` (it was hashed as it was written). */
+/** True when the blob file `path` hashed to `digest` before and has not changed since (no hashing now). */
+export async function isRemembered(layoutDir: string, path: string, digest: Digest): Promise<boolean> {
+  const st = await stat(path, { bigint: true }).catch(() => undefined);
+  if (!st?.isFile()) return false;
+  const line = `${digestHex(digest)} ${fingerprint(st)}`;
+  return memo.get(layoutDir)?.has(line) || (await remembered(layoutDir)).has(line);
+}
+
+/** Records that the blob file `path` has `digest` (it was hashed as it was written or read). */
 export async function rememberBlobFile(layoutDir: string, path: string, digest: Digest): Promise<void> {
   const st = await stat(path, { bigint: true }).catch(() => undefined);
-  if (st?.isFile()) await rememberLine(layoutDir, `${digestHex(digest)} ${fingerprint(st)}`);
+  if (st?.isFile() && settled(st)) await rememberLine(layoutDir, `${digestHex(digest)} ${fingerprint(st)}`);
+}
+
+/** True when the file last changed long enough ago that a later change would show in its mtime. */
+function settled(st: { mtimeNs: bigint }): boolean {
+  return Date.now() - Number(st.mtimeNs / 1_000_000n) > SETTLE_MS;
 }
 
 async function rememberLine(layoutDir: string, line: string): Promise<void> {

@@ -23,7 +23,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CnbError } from "@cnbkit/framework";
 import { isProcessAlive, processIdentity, withDirLock } from "../cache/index.js";
-import { checkBlobFile, compactRemembered, rememberBlobFile } from "./blob-check.js";
+import { checkBlobFile, compactRemembered, isRemembered, rememberBlobFile } from "./blob-check.js";
 import { diskFullError } from "./disk-full.js";
 import { type Digest, digestAlgorithm, digestHex, HashingStream, isDigest } from "./digest.js";
 import {
@@ -264,6 +264,8 @@ export class OciLayout {
    */
   async blobStream(digest: string): Promise<Readable> {
     if (!(await this.hasBlob(digest))) throw new CnbError(`${this.dir}: blob ${digest} is missing`);
+    const path = this.blobPath(digest);
+    if (await isRemembered(this.dir, path, digest as Digest)) return createReadStream(path); // checked before
     const layout = this;
     const hash = createHash("sha256");
     const check = new Transform({
@@ -273,14 +275,20 @@ export class OciLayout {
       },
       flush(cb) {
         const actual = `sha256:${hash.digest("hex")}` as Digest;
-        if (actual === digest) return cb();
+        if (actual === digest) {
+          rememberBlobFile(layout.dir, path, actual).then(
+            () => cb(),
+            () => cb(),
+          );
+          return;
+        }
         layout.dropCorrupt(digest as Digest, actual).then(
           () => cb(corruptError(layout.dir, digest, actual)),
           () => cb(corruptError(layout.dir, digest, actual)),
         );
       },
     });
-    const file = createReadStream(this.blobPath(digest));
+    const file = createReadStream(path);
     file.on("error", (err) => check.destroy(err));
     return file.pipe(check);
   }
@@ -319,7 +327,6 @@ export class OciLayout {
         throw new CnbError(`blob content has digest ${digest}, expected ${expected.digest}`);
       }
       await rename(tmp, this.blobPath(digest));
-      await rememberBlobFile(this.dir, this.blobPath(digest), digest);
       return { mediaType, digest, size: hash.size };
     } catch (err) {
       await rm(tmp, { force: true });

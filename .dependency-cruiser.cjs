@@ -6,8 +6,6 @@
  */
 const STAGE = "^builder-packager/src/([^/]+)/";
 const TEST_FILE = "(\\.test\\.ts|/test-[^/]+\\.ts)$";
-/** Files whose users need not go through an index yet: they move into the cache/ stage (h/faults). */
-const MOVING_TO_CACHE = "^builder-packager/src/base/dir-lock\\.ts$";
 
 /** @type {import("dependency-cruiser").IConfiguration} */
 module.exports = {
@@ -34,7 +32,7 @@ module.exports = {
       from: { path: STAGE, pathNot: TEST_FILE },
       to: {
         path: STAGE,
-        pathNot: ["^builder-packager/src/$1/", "^builder-packager/src/[^/]+/index\\.ts$", MOVING_TO_CACHE],
+        pathNot: ["^builder-packager/src/$1/", "^builder-packager/src/[^/]+/index\\.ts$"],
       },
     },
     {
@@ -48,7 +46,6 @@ module.exports = {
           "^builder-packager/src/$1/",
           "^builder-packager/src/[^/]+/index\\.ts$",
           "^builder-packager/src/[^/]+/test-[^/]+\\.ts$",
-          MOVING_TO_CACHE,
         ],
       },
     },

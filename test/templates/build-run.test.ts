@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { stringifyToml } from "@cnbkit/framework/cnb-files";
-import { withDirLock } from "../../builder-packager/src/base/dir-lock.js";
+import { withDirLock } from "../../builder-packager/src/cache/index.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";

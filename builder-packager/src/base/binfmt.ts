@@ -13,8 +13,7 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../cache-dir.js";
-import { withDirLock } from "./dir-lock.js";
+import { cnbkitCacheDir, withDirLock } from "../cache/index.js";
 import { type CachedQemu, cachedQemu, MIN_QEMU_MAJOR, majorOf, qemuArch, qemuVersion } from "./qemu.js";
 import { runCommand } from "./run-command.js";
 

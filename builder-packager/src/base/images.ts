@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { formatDuration } from "@cnbkit/framework/log";
+import { cnbkitCacheDir, withDirLock } from "../cache/index.js";
 import {
   type ContainerConfig,
   type Descriptor,
@@ -22,8 +23,6 @@ import {
   NORMALIZED_CREATED,
   OciLayout,
 } from "../oci/index.js";
-import { cnbkitCacheDir } from "../cache-dir.js";
-import { withDirLock } from "./dir-lock.js";
 import { BUILD_IMAGE_PACKAGES, RUN_IMAGE_PACKAGES } from "./packages.js";
 import {
   CNB_USER,

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { readFile, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { cnbkitCacheDir } from "../cache-dir.js";
+import { cnbkitCacheDir } from "../cache/index.js";
 
 const exec = promisify(execFile);
 

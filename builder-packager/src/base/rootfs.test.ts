@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { withDirLock } from "./dir-lock.js";
+import { withDirLock } from "../cache/index.js";
 import { RUN_IMAGE_PACKAGES } from "./packages.js";
 import { type DebianRootfsSpec, ensureDebianRootfs, rootfsKey } from "./rootfs.js";
 

@@ -15,9 +15,8 @@ import { mkdir, readFile, readdir, rename, rm, truncate, writeFile } from "node:
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { formatDuration } from "@cnbkit/framework/log";
-import { cnbkitCacheDir } from "../cache-dir.js";
+import { cnbkitCacheDir, withDirLock } from "../cache/index.js";
 import { ensureQemuBinfmt, qemuArch } from "./binfmt.js";
-import { withDirLock } from "./dir-lock.js";
 import { runCommand } from "./run-command.js";
 
 /** Bump when the build or clean-up steps change, so old cache entries are not reused. */

@@ -13,7 +13,7 @@ import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
 import { parseToml } from "@cnbkit/framework/cnb-files";
-import { cnbkitCacheDir } from "../cache-dir.js";
+import { cnbkitCacheDir } from "../cache/index.js";
 import { elfMachine } from "../compile/index.js";
 import { hostPlatform } from "../oci/index.js";
 

@@ -18,7 +18,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Message, type Plugin, transform } from "esbuild";
+import type { Message, Plugin } from "esbuild";
 import { CnbError } from "@cnbkit/framework";
 
 /** Options for {@link bundleBuildpack}. */
@@ -59,6 +59,8 @@ const VIRTUAL_OUT = "/__cnbkit_bundle__";
  * const { code } = await bundleBuildpack({ entry: "src/index.ts", nodeVersion: "26.10.0" });
  */
 export async function bundleBuildpack(options: BundleOptions): Promise<Bundle> {
+  // Loaded here, not at the top: every CLI command loaded esbuild at start; only packaging needs it.
+  const { build, transform } = await import("esbuild");
   const entry = resolve(options.entry);
   if (!existsSync(entry)) throw new CnbError(`${options.entry}: buildpack entry file not found`);
   const workDir = dirname(entry);

@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CnbError } from "@cnbkit/framework";
 import { cachedQemuPath } from "../base/index.js";
-import { cnbkitCacheDir } from "../cache-dir.js";
+import { cnbkitCacheDir } from "../cache/index.js";
 import { type CompiledTarget, compileBuildpack, elfMachine } from "./compile.js";
 import { NODE_VERSION } from "./node-runtime.js";
 

@@ -12,9 +12,14 @@ import { createHash } from "node:crypto";
 import { copyFile, mkdir, readdir, rename, rm, stat, symlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { withDirLock } from "../base/dir-lock.js";
-import { cacheEntryLock, markCacheEntryUsed, pruneCacheKind, useCacheEntry } from "../cache-prune.js";
-import { cnbkitCacheDir } from "../cache-dir.js";
+import {
+  cacheEntryLock,
+  cnbkitCacheDir,
+  markCacheEntryUsed,
+  pruneCacheKind,
+  useCacheEntry,
+  withDirLock,
+} from "../cache/index.js";
 import { bundleBuildpack } from "./bundle.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch } from "./node-runtime.js";
 import { buildSea } from "./sea.js";
@@ -107,7 +112,7 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
     const seaRoot = join(options.cacheDir ?? cnbkitCacheDir(), "sea");
     const cached = join(seaRoot, key, "main");
     // Hits and new entries are marked used, under the entry's lock, so a concurrent prune
-    // (cache-prune.ts, CNBKIT_CACHE_MAX_SEA) never removes one between the check and the copy.
+    // (../cache/prune.ts, CNBKIT_CACHE_MAX_SEA) never removes one between the check and the copy.
     if (await useCacheEntry(seaRoot, key, (dir) => isFile(join(dir, "main")))) {
       progress({ step: "sea", target, message: `Reusing ${main} (script unchanged, Node.js ${runtime.version})` });
     } else {

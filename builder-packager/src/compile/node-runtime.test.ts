@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { elfMachine } from "./elf.js";
-import { cnbkitCacheDir } from "../cache-dir.js";
+import { cnbkitCacheDir } from "../cache/index.js";
 import { ensureNodeRuntime, NODE_RUNTIMES, NODE_VERSION } from "./node-runtime.js";
 
 let tmp: string;

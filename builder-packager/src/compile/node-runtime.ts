@@ -15,8 +15,8 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../cache-dir.js";
 import { isFile } from "@cnbkit/framework/fs";
+import { cnbkitCacheDir } from "../cache/index.js";
 
 /** A compile target's CPU architecture, as OCI and CNB name it. */
 export type NodeArch = "amd64" | "arm64";

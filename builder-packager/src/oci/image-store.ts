@@ -75,6 +75,8 @@ export interface ImageSink {
 
 /** Options for opening sources and sinks. */
 export interface StoreOptions extends RegistryOptions {
+  /** Where an OCI layout's warnings go (a corrupt blob removed); default stderr. */
+  onWarning?: (line: string) => void;
   /** Reuse one client per registry (token cache, stats). */
   clients?: Map<string, RegistryClient>;
 }
@@ -128,10 +130,17 @@ function describe(ref: ImageReference): string {
 export async function openImageSource(ref: string | ImageReference, options: StoreOptions = {}): Promise<ImageSource> {
   const r = typeof ref === "string" ? parseReference(ref) : ref;
   if (r.kind === "layout") {
-    const layout = await OciLayout.open(r.path);
+    const layout = await OciLayout.open(r.path, { onWarning: options.onWarning });
     const src: ImageSource = {
       ref: r,
-      manifest: () => layout.resolve(r.digest ?? r.tag),
+      // The image's blobs are checked before anyone reuses them (cheap once checked): a
+      // corrupt one is removed with a warning and the image reads as broken, so a build
+      // does without its previous image instead of reusing a bad layer.
+      manifest: async () => {
+        const desc = await layout.descriptor(r.digest ?? r.tag);
+        await layout.checkImage(desc);
+        return layout.resolve(r.digest ?? r.tag);
+      },
       manifestByDigest: async (digest, mediaType) =>
         parseManifest(await layout.readBlob(digest), mediaType, `${layout.dir}: ${digest}`),
       image: async (platform) => resolveImage(src, await src.manifest(), platform),
@@ -161,14 +170,15 @@ export async function openImageSource(ref: string | ImageReference, options: Sto
 export async function openImageSink(ref: string | ImageReference, options: StoreOptions = {}): Promise<ImageSink> {
   const r = typeof ref === "string" ? parseReference(ref) : ref;
   if (r.kind === "layout") {
-    const layout = await OciLayout.create(r.path);
+    const layout = await OciLayout.create(r.path, { onWarning: options.onWarning });
     return {
       ref: r,
       defaultTag: r.tag ?? "latest",
       ociOnly: true,
       hasBlob: (d) => layout.hasBlob(d),
       async putBlob(desc, open, opts) {
-        if (await layout.hasBlob(desc.digest)) return "exists";
+        // A corrupt blob already there is removed (with a warning) and written again.
+        if ((await layout.checkBlob(desc.digest)) === "ok") return "exists";
         if (opts?.linkFrom && (await layout.linkBlob(opts.linkFrom, desc))) return "uploaded";
         let done = 0;
         const counter = new Transform({
@@ -181,7 +191,7 @@ export async function openImageSink(ref: string | ImageReference, options: Store
         // errors stay recorded on `counter` for putBlob's pipeline, even if raised before it listens
         counter.on("error", () => {});
         pipeline(await open(), counter, () => {});
-        await layout.putBlob(counter, { digest: desc.digest, mediaType: desc.mediaType });
+        await layout.putBlob(counter, { digest: desc.digest, mediaType: desc.mediaType, size: desc.size });
         return "uploaded";
       },
       putManifest: (bytes, mediaType, tag) => layout.putManifest(bytes, mediaType, tag),

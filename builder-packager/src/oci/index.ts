@@ -4,6 +4,7 @@
  * other stage reads and writes images through it; it imports no other stage.
  */
 export * from "./digest.js";
+export * from "./disk-full.js";
 export * from "./image.js";
 export * from "./image-store.js";
 export * from "./layer.js";

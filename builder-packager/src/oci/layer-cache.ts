@@ -10,22 +10,21 @@
  * filesystems); a miss is compressed once, under the entry's lock, into a `.tmp-*` dir that
  * is renamed into place. A broken entry (wrong size or digest, missing file, another
  * compression) is discarded and made again. The cache is bounded like cnbkit's other caches
- * (`../cache-prune.ts`, `CNBKIT_CACHE_MAX_LAYER_BLOBS`, default 40; 0 turns it off).
+ * (`../cache/prune.ts`, `CNBKIT_CACHE_MAX_LAYER_BLOBS`, default 40; 0 turns it off).
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { withDirLock } from "../base/dir-lock.js";
-import { cnbkitCacheDir } from "../cache-dir.js";
 import {
   cacheBounds,
   cacheEntryLock,
+  cnbkitCacheDir,
   formatBytes,
   markCacheEntryUsed,
   pruneCacheKind,
   useCacheEntry,
-} from "../cache-prune.js";
+  withDirLock,
+} from "../cache/index.js";
+import { sha256OfFile } from "./blob-check.js";
 import { type Digest, digestHex, isDigest } from "./digest.js";
 import { MEDIA_TYPES } from "./image.js";
 import { GZIP_LEVEL, type LayerBlobStore, type LayerDescriptor, type LayerSource, tempPath } from "./layer.js";
@@ -108,7 +107,7 @@ export class LayerBlobCache implements LayerBlobStore {
       return found.layer !== undefined;
     };
     if ((await useCacheEntry(this.root, key, whole)) && found.layer) {
-      if ((await sha256File(join(dir, BLOB))) === found.layer.digest) {
+      if ((await sha256OfFile(join(dir, BLOB))) === found.layer.digest) {
         await placeBlob(join(dir, BLOB), found.layer.digest, outDir);
         return this.reused(found.layer);
       }
@@ -137,7 +136,7 @@ export class LayerBlobCache implements LayerBlobStore {
     const dir = join(this.root, key);
     const e = await readEntry(dir, diffId);
     if (e.layer) {
-      if ((await sha256File(join(dir, BLOB))) === e.layer.digest) {
+      if ((await sha256OfFile(join(dir, BLOB))) === e.layer.digest) {
         await markCacheEntryUsed(this.root, key);
         return { layer: e.layer, stored: false };
       }
@@ -234,13 +233,6 @@ async function readEntry(dir: string, diffId: Digest): Promise<Entry> {
     };
   }
   return { layer: { mediaType: MEDIA_TYPES.layerGzip, digest, size, diffId } };
-}
-
-/** sha256 of a file, streamed. */
-async function sha256File(path: string): Promise<Digest> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest("hex")}`;
 }
 
 /**

@@ -18,7 +18,7 @@ import { type LayerEntry, normalizeTarPath, prepareEntries, tarStream } from "./
 
 /**
  * Writes `layoutDir` as an uncompressed, reproducible tar at `outFile` (temp + rename).
- * Temp files (dot-prefixed) inside the layout are skipped.
+ * Dot-prefixed files inside the layout (temp files, `.cnbkit-*` bookkeeping) are skipped.
  *
  * @example
  * await exportLayoutTar("out/bp-layout", "out/bp.cnb");
@@ -29,7 +29,7 @@ export async function exportLayoutTar(layoutDir: string, outFile: string): Promi
   async function walk(rel: string): Promise<void> {
     const abs = rel === "" ? layoutDir : join(layoutDir, rel);
     for (const name of await readdir(abs)) {
-      if (name.startsWith(".tmp-")) continue;
+      if (name.startsWith(".")) continue; // temp files, and cnbkit's lock, writers and checks
       const r = rel === "" ? name : `${rel}/${name}`;
       const st = await stat(join(abs, name));
       if (st.isDirectory()) {

@@ -20,8 +20,15 @@ import { createHash } from "node:crypto";
 import { chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../cache-dir.js";
-import { pruneCacheKind, useCacheEntry } from "../cache-prune.js";
+import {
+  cnbkitCacheDir,
+  lockBuildCache,
+  ownedPrefix,
+  pruneCacheKind,
+  STALE_PREFIXES,
+  sweepStale,
+  useCacheEntry,
+} from "../cache/index.js";
 import {
   canonicalOciManifest,
   copyImage,
@@ -42,7 +49,6 @@ import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
 import { LAYOUT_REPO_MOUNT, LifecycleOutput } from "./lifecycle-output.js";
 import { openRootfsView, type RootfsView } from "./rootfs-view.js";
 import { type BindMount, runContainer } from "./runc.js";
-import { ownedPrefix, STALE_PREFIXES, sweepStale } from "./stale.js";
 import { formatStallTimeout, stallTimeoutFromEnv } from "./stall-watchdog.js";
 import { copyWorkspace, type ProjectDescriptor, readProjectDescriptor } from "./workspace.js";
 
@@ -154,7 +160,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     if (execution === "emulated") {
       say(`Building for linux/${builder.architecture} under qemu emulation (slower than a native build)`);
     }
-    const buildCache = await useBuildCache(opts, cache, appDir, builder);
+    const buildCache = await useBuildCache(opts, cache, appDir, builder, say);
     const work = await makeWorkDir(cache);
     let view: RootfsView | undefined;
     try {
@@ -177,7 +183,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
       // The view (unmounted first) is inside the work dir.
       await view?.release();
       await rm(work, { recursive: true, force: true });
-      await buildCache.done(say);
+      await buildCache.done();
     }
   } finally {
     await builder.release();
@@ -190,15 +196,23 @@ async function useBuildCache(
   cache: string,
   appDir: string,
   builder: BuildBuilder,
-): Promise<{ dir: string; done: (say: (line: string) => void) => Promise<void> }> {
+  say: (line: string) => void,
+): Promise<{ dir: string; done: () => Promise<void> }> {
   const cacheName = hash(appDir, builder.id);
   const buildCaches = opts.cacheDir ? undefined : resolve(cache, "build-cache"); // ours to bound; a --cache-dir is the user's
   const dir = resolve(opts.cacheDir ?? join(cache, "build-cache", cacheName));
   if (buildCaches) await useCacheEntry(buildCaches, cacheName);
-  await chownTree(dir, builder.uid, builder.gid);
+  const lock = await lockBuildCache(dir, say); // one build at a time per cache
+  try {
+    await chownTree(dir, builder.uid, builder.gid);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
   return {
     dir,
-    done: async (say) => {
+    done: async () => {
+      await lock.release();
       if (buildCaches) await pruneCacheKind("buildCaches", buildCaches, { keep: cacheName, onProgress: say });
     },
   };

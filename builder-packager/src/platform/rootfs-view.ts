@@ -13,7 +13,7 @@ import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { ownedPrefix, STALE_PREFIXES } from "./stale.js";
+import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
 
 /** A writable view; call {@link RootfsView.release} (in a finally) to unmount and delete it. */
 export interface RootfsView {

@@ -3,7 +3,7 @@
  * user, through the CNB launcher (the image's Entrypoint), so it behaves as it would in
  * Kubernetes. The image is unpacked once per digest; each run gets a writable overlay view.
  *
- * The unpacked image is in use (cache-prune.ts) from the unpack until the app has ended, and
+ * The unpacked image is in use (../cache/prune.ts) from the unpack until the app has ended, and
  * released then, so a process that runs many apps does not pin them all. A new unpack prunes
  * the cache only after the container has started, so the app never waits for old images to
  * be deleted, and never prunes the image it runs.
@@ -12,11 +12,10 @@ import { lstat, readFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../cache-dir.js";
+import { cnbkitCacheDir, sweepStale } from "../cache/index.js";
 import { checkRunnable } from "./foreign-arch.js";
 import { openRootfsView } from "./rootfs-view.js";
 import { runContainer, uniqueContainerId } from "./runc.js";
-import { sweepStale } from "./stale.js";
 import { pruneUnpackedImages, unpackImage } from "./unpack.js";
 
 /** Options of {@link runApp}. */

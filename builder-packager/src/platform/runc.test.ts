@@ -1,6 +1,11 @@
-import { readlinkSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { spawn, spawnSync } from "node:child_process";
+import { readdirSync, readlinkSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as esbuild from "esbuild";
+import { afterAll, beforeAll, expect, onTestFinished, test } from "vitest";
+import { isProcessAlive } from "../cache/index.js";
 import { runContainer, uniqueContainerId } from "./runc.js";
 import { hostUsrRootfs } from "./test-fixtures.js";
 import type { BindMount } from "./runc.js";
@@ -99,3 +104,49 @@ test("parallel containers do not collide", async () => {
   );
   expect(codes).toEqual([1, 2, 3]);
 });
+
+test("a SIGKILL of the caller's whole process group stops its container within seconds", async () => {
+  const work = await mkdtemp(join(tmpdir(), "cnbkit-runc-kill-"));
+  onTestFinished(() => rm(work, { recursive: true, force: true }));
+  const driver = join(work, "driver.mjs");
+  await esbuild.build({
+    entryPoints: [join(import.meta.dirname, "test-container-driver.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile: driver,
+    logLevel: "silent",
+    external: ["xmlbuilder2", "libxmljs2"],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  // Its own process group, as a terminal gives a command: the test kills the whole group.
+  const child = spawn(process.execPath, [driver, rootfs, "sh", "-c", "echo up; exec sleep 600"], {
+    detached: true,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const pid = child.pid as number;
+  await new Promise<void>((res) => child.stdout.on("data", (c: Buffer) => c.toString().includes("up") && res()));
+  const stateRoot = readdirSync(tmpdir())
+    .filter((n) => n.startsWith(`cnbkit-runc-${pid}-`))
+    .map((n) => join(tmpdir(), n))[0];
+  expect(stateRoot).toBeDefined();
+  const state = spawnSync("sh", ["-c", `runc --root ${stateRoot} state "$(runc --root ${stateRoot} list -q)"`], {
+    encoding: "utf8",
+  });
+  const containerPid = JSON.parse(state.stdout).pid as number;
+  expect(isProcessAlive(containerPid)).toBe(true);
+  onTestFinished(() => {
+    spawnSync("sh", [
+      "-c",
+      `for id in $(runc --root ${stateRoot} list -q); do runc --root ${stateRoot} delete -f $id; done`,
+    ]);
+  });
+
+  const t0 = Date.now();
+  process.kill(-pid, "SIGKILL");
+  while (isProcessAlive(containerPid) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+  console.log(`container gone ${Date.now() - t0} ms after the SIGKILL`);
+  expect(isProcessAlive(containerPid)).toBe(false);
+  expect(Date.now() - t0).toBeLessThan(5_000);
+}, 60_000);

@@ -8,6 +8,12 @@
  * (also on abort and when this process gets SIGINT/SIGTERM). runc's state lives under a
  * per-call temp `--root`, so parallel callers never see each other's containers.
  *
+ * runc gives the container a session of its own, so a SIGKILL of cnbkit (or of its whole
+ * process group) used to leave the build container running, sharing the build cache with
+ * the next build (seen alive 25 s later). A guard process in a session of its own holds the
+ * read end of a pipe from this process: when this process dies the pipe closes and the
+ * guard kills and deletes the container; when the run ends normally it is told "done".
+ *
  * The container shares the host's network (no network namespace: the lifecycle reaches
  * registries and `cnbkit run` serves on the host's ports) but has its own pid, ipc, uts and
  * mount namespaces, no new privileges, and for a non-root user no capabilities at all.
@@ -21,7 +27,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { CnbError } from "@cnbkit/framework";
-import { ownedPrefix, STALE_PREFIXES } from "./stale.js";
+import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
 import { type StallWatchdog, startStallWatchdog } from "./stall-watchdog.js";
 
 /** A bind mount from the host into the container. */
@@ -115,6 +121,33 @@ function uninstallSignalHandlers(): void {
   signalHandlersInstalled = false;
   process.removeListener("SIGINT", onFatalSignal);
   process.removeListener("SIGTERM", onFatalSignal);
+}
+
+/**
+ * The guard's script: `$1` runc state root, `$2` container id. EOF without "done" means its
+ * owner died; it retries for a few seconds in case runc was still creating the container.
+ */
+const GUARD = `IFS= read -r line
+[ "$line" = done ] && exit 0
+i=0
+while [ $i -lt 25 ]; do
+  runc --root "$1" kill "$2" KILL >/dev/null 2>&1
+  if runc --root "$1" delete -f "$2" >/dev/null 2>&1 && [ -z "$(runc --root "$1" list -q 2>/dev/null)" ]; then exit 0; fi
+  i=$((i+1))
+  sleep 0.2
+done`;
+
+/** Starts the guard of container `id` (see the module comment); `done()` dismisses it. */
+function guardContainer(stateRoot: string, id: string): { done(): void } {
+  const guard = spawn("sh", ["-c", GUARD, "cnbkit-container-guard", stateRoot, id], {
+    detached: true, // its own session and process group: a kill of ours does not reach it
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  guard.on("error", () => {}); // no sh: the next build's stale sweep is the fallback
+  guard.stdin?.on("error", () => {});
+  guard.unref();
+  (guard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return { done: () => guard.stdin?.end("done\n") };
 }
 
 /** A container id that is unique across parallel callers and processes. */
@@ -250,10 +283,12 @@ export async function runContainer(opts: RunContainerOptions): Promise<number> {
   const runc = (args: string[]) => spawnSync("runc", ["--root", stateRoot, ...args], { stdio: "ignore" });
   let onAbort: (() => void) | undefined;
   let watchdog: StallWatchdog | undefined;
+  let guard: { done(): void } | undefined;
   try {
     await writeFile(join(bundle, "config.json"), JSON.stringify(runtimeConfig(opts), null, 2));
     live.set(id, stateRoot);
     installSignalHandlers();
+    guard = guardContainer(stateRoot, id);
     const child = spawn("runc", ["--root", stateRoot, "run", "--bundle", bundle, id], {
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -298,6 +333,7 @@ export async function runContainer(opts: RunContainerOptions): Promise<number> {
     watchdog?.stop();
     if (onAbort) opts.signal?.removeEventListener("abort", onAbort);
     runc(["delete", "-f", id]);
+    guard?.done();
     live.delete(id);
     if (live.size === 0) uninstallSignalHandlers();
     await rm(bundle, { recursive: true, force: true });

@@ -3,10 +3,12 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { afterAll, beforeAll, expect, onTestFinished, test } from "vitest";
 import { ensureBaseImages } from "../base/index.js";
 import { imageConfig, OciLayout, writeLayer } from "../oci/index.js";
-import { unpackImage } from "./unpack.js";
+import { applyLayer, unpackImage } from "./unpack.js";
 
 let work = "";
 let cacheDir = "";
@@ -169,3 +171,24 @@ test("unpacks cnbkit's run image exactly as umoci does (paths, owners, modes, ty
   expect(mine.split("\n").length).toBeGreaterThan(1000);
   expect(mine).toBe(listing(join(dir, "umoci")));
 }, 300_000);
+
+test("a full disk while unpacking: one line naming the file, its size and the free room", async () => {
+  const disk = await mkdtemp(join(work, "disk-"));
+  const m = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", disk], { encoding: "utf8" });
+  expect(m.status, m.stderr).toBe(0);
+  onTestFinished(() => {
+    spawnSync("umount", [disk]);
+  });
+  const data = randomBytes(3 * 1024 * 1024);
+  const blobs = await mkdtemp(join(work, "blobs-"));
+  const layer = await writeLayer([{ type: "file", path: "usr/lib/big.so", size: data.length, data }], blobs);
+  const rootfs = join(disk, "rootfs");
+  await mkdir(rootfs);
+  const blob = createReadStream(join(blobs, layer.digest.slice("sha256:".length)));
+  const err = await applyLayer(blob, layer, rootfs).catch((e: Error) => e);
+  expect((err as Error).message).toMatch(
+    new RegExp(
+      `^unpacking layer ${layer.digest} into ${rootfs}: writing /usr/lib/big\\.so: no space left on device \\(3\\.0 MiB needed, \\d+ (B|KiB) free on the filesystem of ${rootfs}\\)$`,
+    ),
+  );
+});

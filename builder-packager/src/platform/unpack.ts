@@ -11,7 +11,7 @@
  * The cache entry `<cache>/rootfs-by-digest/<algo>-<hex>/` holds `rootfs/` and the image
  * `config.json`. It is written in a temp dir and renamed into place when complete, under a
  * lock dir, so a crash never leaves a half-unpacked rootfs and parallel callers unpack once.
- * The cache is bounded (least recently used entries go, never one in use: `cache-prune.ts`,
+ * The cache is bounded (least recently used entries go, never one in use: `../cache/prune.ts`,
  * `CNBKIT_CACHE_MAX_ROOTFS`).
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -24,6 +24,7 @@ import {
   lstatSync,
   lutimesSync,
   mkdirSync,
+  type Stats,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -34,11 +35,18 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../cache-dir.js";
-import { markCacheEntryUsed, pruneCacheKind, releaseCacheEntry, useCacheEntry } from "../cache-prune.js";
-import { withDirLock } from "../base/dir-lock.js";
+import { writeAtomic } from "@cnbkit/framework/fs";
+import {
+  cnbkitCacheDir,
+  markCacheEntryUsed,
+  pruneCacheKind,
+  releaseCacheEntry,
+  useCacheEntry,
+  withDirLock,
+} from "../cache/index.js";
 import {
   type Descriptor,
+  diskFullError,
   digestHex,
   type ImageConfig,
   type ImageSource,
@@ -46,7 +54,6 @@ import {
   type Platform,
   type ResolvedImage,
   type StoreOptions,
-  writeAtomic,
 } from "../oci/index.js";
 
 /** An unpacked image. */
@@ -117,7 +124,7 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
       },
     };
   };
-  // Hits and new entries are marked used (cache-prune.ts), so pruning keeps the entries that
+  // Hits and new entries are marked used (../cache/prune.ts), so pruning keeps the entries that
   // running builds and apps sit on and evicts the least recently used ones.
   if (await useCacheEntry(root, key, (dir) => existsSync(join(dir, "config.json")))) return done(true);
   await mkdir(root, { recursive: true });
@@ -147,7 +154,7 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
 }
 
 /**
- * Prunes the unpacked-image cache down to its bound (`CNBKIT_CACHE_MAX_ROOTFS`, cache-prune.ts),
+ * Prunes the unpacked-image cache down to its bound (`CNBKIT_CACHE_MAX_ROOTFS`, ../cache/prune.ts),
  * never touching the image `keep` (a manifest digest) nor any entry in use. Never throws.
  *
  * @example
@@ -206,113 +213,163 @@ function decompress(blob: Readable, layer: Descriptor): Readable {
 
 /**
  * Applies one layer tar stream to `rootfs`. Exported for tests and for callers that have a
- * layer but no image (a rebased or exported layer).
+ * layer but no image (a rebased or exported layer). A full disk is one line naming the file
+ * being written and its size.
+ *
+ * Each entry goes through named steps: {@link applyWhiteout} (a deletion), then
+ * {@link clearDestination} (whatever is in the way), {@link writeEntry} (the file, dir, link
+ * or device) and {@link setMetadata} (owner, mode, mtime).
  */
 export async function applyLayer(blob: Readable, layer: Descriptor, rootfs: string): Promise<void> {
   const extract = tar.extract();
-  const seen = new Set<string>(); // paths written by this layer (opaque whiteouts keep them)
-  const where = `layer ${layer.digest}`;
-  // Resolved parent dirs. Only a removal can change what a cached path resolves to: a new
-  // symlink or file never lands on an existing dir without removing it first.
-  const dirs = new Map<string, string>();
-  const parentOf = async (dirRel: string): Promise<string> => {
-    const key = dirRel === "." ? "" : dirRel;
-    const hit = dirs.get(key);
-    if (hit !== undefined) return hit;
-    const abs = await resolveInRoot(rootfs, key, true);
-    dirs.set(key, abs);
-    return abs;
+  const state: LayerState = {
+    rootfs,
+    where: `layer ${layer.digest}`,
+    seen: new Set(),
+    dirs: new Map(),
+    current: { rel: "", size: 0 },
   };
   const consume = (async () => {
     for await (const entry of extract) {
-      const h = entry.header;
-      const rel = cleanEntryPath(h.name, where);
-      if (rel === "") {
-        entry.resume();
-        continue;
-      }
-      const dirRel = posix.dirname(rel);
-      const base = posix.basename(rel);
-      if (base === ".wh..wh..opq") {
-        const dir = await parentOf(dirRel);
-        await clearOpaque(dir, dirRel === "." ? "" : dirRel, seen);
-        dirs.clear();
-        entry.resume();
-        continue;
-      }
-      if (base.startsWith(".wh.")) {
-        const victim = posix.join(dirRel, base.slice(4));
-        const parent = await parentOf(dirRel);
-        await rm(join(parent, base.slice(4)), { recursive: true, force: true });
-        dirs.clear();
-        seen.delete(victim);
-        entry.resume();
-        continue;
-      }
-      seen.add(rel);
-      const parent = await parentOf(dirRel);
-      const dest = join(parent, base);
-      // Synchronous calls for the per-entry metadata: a rootfs has tens of thousands of
-      // small entries, and a thread-pool round trip per call made unpacking ~2x slower.
-      const existing = lstatSync(dest, { throwIfNoEntry: false });
-      if (existing && !(existing.isDirectory() && h.type === "directory")) {
-        await rm(dest, { recursive: true, force: true });
-        dirs.clear();
-      }
-      const mode = (h.mode ?? 0o644) & 0o7777;
-      switch (h.type) {
-        case "directory":
-          if (!existing?.isDirectory()) mkdirSync(dest);
-          entry.resume();
-          break;
-        case "file":
-        case "contiguous-file":
-          if ((h.size ?? 0) <= SMALL_FILE) {
-            const chunks: Buffer[] = [];
-            for await (const c of entry) chunks.push(c as Buffer);
-            writeFileSync(dest, Buffer.concat(chunks), { mode: 0o600 });
-          } else {
-            await pipeline(entry, createWriteStream(dest, { mode: 0o600 }));
-          }
-          break;
-        case "symlink":
-          symlinkSync(h.linkname ?? "", dest);
-          entry.resume();
-          break;
-        case "link": {
-          const targetRel = cleanEntryPath(h.linkname ?? "", where);
-          const target = await resolveInRoot(rootfs, targetRel, false);
-          linkSync(target, dest);
-          entry.resume();
-          continue; // a hardlink shares the target's owner and mode
-        }
-        case "character-device":
-        case "block-device":
-        case "fifo": {
-          const args =
-            h.type === "fifo"
-              ? [dest, "p"]
-              : [dest, h.type === "character-device" ? "c" : "b", String(h.devmajor ?? 0), String(h.devminor ?? 0)];
-          const r = spawnSync("mknod", args, { encoding: "utf8" });
-          if (r.status !== 0) throw new CnbError(`${where}: cannot create ${rel}: ${r.stderr.trim()}`);
-          entry.resume();
-          break;
-        }
-        default:
-          entry.resume();
-          continue; // pax headers are handled by tar-stream; other types are skipped
-      }
-      lchownSync(dest, h.uid ?? 0, h.gid ?? 0);
-      if (h.type !== "symlink") chmodSync(dest, mode);
-      const mtime = h.mtime ?? new Date(0);
-      try {
-        lutimesSync(dest, mtime, mtime);
-      } catch {
-        // mtimes are best effort
-      }
+      await applyEntry(state, entry);
+      entry.resume(); // drained already unless the entry had no content to read
     }
   })();
-  await Promise.all([pipeline(decompress(blob, layer), extract), consume]);
+  try {
+    await Promise.all([pipeline(decompress(blob, layer), extract), consume]);
+  } catch (err) {
+    const { rel, size } = state.current;
+    throw await diskFullError(err, `unpacking ${state.where} into ${rootfs}: writing /${rel}`, rootfs, size);
+  }
+}
+
+/** What applying one layer keeps from entry to entry. */
+interface LayerState {
+  rootfs: string;
+  /** "layer sha256:...", for messages. */
+  where: string;
+  /** Paths written by this layer (an opaque whiteout keeps them). */
+  seen: Set<string>;
+  /**
+   * Resolved parent dirs. Only a removal can change what a cached path resolves to: a new
+   * symlink or file never lands on an existing dir without removing it first.
+   */
+  dirs: Map<string, string>;
+  /** The entry being written, for a disk-full message. */
+  current: { rel: string; size: number };
+}
+
+/** One entry of a layer tar, as tar-stream yields it. */
+type TarEntry = tar.Extract extends AsyncIterable<infer E> ? E : never;
+
+async function parentOf(state: LayerState, dirRel: string): Promise<string> {
+  const key = dirRel === "." ? "" : dirRel;
+  const hit = state.dirs.get(key);
+  if (hit !== undefined) return hit;
+  const abs = await resolveInRoot(state.rootfs, key, true);
+  state.dirs.set(key, abs);
+  return abs;
+}
+
+async function applyEntry(state: LayerState, entry: TarEntry): Promise<void> {
+  const h = entry.header;
+  const rel = cleanEntryPath(h.name, state.where);
+  if (rel === "" || (await applyWhiteout(state, rel))) return;
+  state.seen.add(rel);
+  state.current = { rel, size: h.size ?? 0 };
+  const dest = join(await parentOf(state, posix.dirname(rel)), posix.basename(rel));
+  const existing = await clearDestination(state, dest, h.type === "directory");
+  if (await writeEntry(state, entry, rel, dest, existing)) setMetadata(dest, h);
+}
+
+/** Handles a whiteout entry (`.wh.<name>` removes a path, `.wh..wh..opq` empties a dir); false for any other entry. */
+async function applyWhiteout(state: LayerState, rel: string): Promise<boolean> {
+  const dirRel = posix.dirname(rel);
+  const base = posix.basename(rel);
+  if (base === ".wh..wh..opq") {
+    await clearOpaque(await parentOf(state, dirRel), dirRel === "." ? "" : dirRel, state.seen);
+    state.dirs.clear();
+    return true;
+  }
+  if (!base.startsWith(".wh.")) return false;
+  await rm(join(await parentOf(state, dirRel), base.slice(4)), { recursive: true, force: true });
+  state.dirs.clear();
+  state.seen.delete(posix.join(dirRel, base.slice(4)));
+  return true;
+}
+
+/**
+ * Removes what is at `dest` unless a directory entry meets a directory; returns what stays.
+ * Synchronous calls for the per-entry metadata: a rootfs has tens of thousands of small
+ * entries, and a thread-pool round trip per call made unpacking ~2x slower.
+ */
+async function clearDestination(state: LayerState, dest: string, isDir: boolean): Promise<Stats | undefined> {
+  const existing = lstatSync(dest, { throwIfNoEntry: false });
+  if (existing && !(existing.isDirectory() && isDir)) {
+    await rm(dest, { recursive: true, force: true });
+    state.dirs.clear();
+    return undefined;
+  }
+  return existing;
+}
+
+/** Creates the entry at `dest`; true when its owner, mode and mtime are to be set (not for hardlinks and skipped types). */
+async function writeEntry(
+  state: LayerState,
+  entry: TarEntry,
+  rel: string,
+  dest: string,
+  existing: Stats | undefined,
+): Promise<boolean> {
+  const h = entry.header;
+  switch (h.type) {
+    case "directory":
+      if (!existing?.isDirectory()) mkdirSync(dest);
+      return true;
+    case "file":
+    case "contiguous-file":
+      if ((h.size ?? 0) <= SMALL_FILE) {
+        const chunks: Buffer[] = [];
+        for await (const c of entry) chunks.push(c as Buffer);
+        writeFileSync(dest, Buffer.concat(chunks), { mode: 0o600 });
+      } else {
+        await pipeline(entry, createWriteStream(dest, { mode: 0o600 }));
+      }
+      return true;
+    case "symlink":
+      symlinkSync(h.linkname ?? "", dest);
+      return true;
+    case "link": {
+      const target = await resolveInRoot(state.rootfs, cleanEntryPath(h.linkname ?? "", state.where), false);
+      linkSync(target, dest);
+      return false; // a hardlink shares the target's owner and mode
+    }
+    case "character-device":
+    case "block-device":
+    case "fifo": {
+      const args =
+        h.type === "fifo"
+          ? [dest, "p"]
+          : [dest, h.type === "character-device" ? "c" : "b", String(h.devmajor ?? 0), String(h.devminor ?? 0)];
+      const r = spawnSync("mknod", args, { encoding: "utf8" });
+      if (r.status !== 0) throw new CnbError(`${state.where}: cannot create ${rel}: ${r.stderr.trim()}`);
+      return true;
+    }
+    default:
+      return false; // pax headers are handled by tar-stream; other types are skipped
+  }
+}
+
+/** Sets an entry's owner, mode (not for symlinks) and mtime (best effort) from its header. */
+function setMetadata(dest: string, h: tar.Header): void {
+  lchownSync(dest, h.uid ?? 0, h.gid ?? 0);
+  if (h.type !== "symlink") chmodSync(dest, (h.mode ?? 0o644) & 0o7777);
+  const mtime = h.mtime ?? new Date(0);
+  try {
+    lutimesSync(dest, mtime, mtime);
+  } catch {
+    // mtimes are best effort
+  }
 }
 
 async function clearOpaque(dir: string, dirRel: string, seen: Set<string>): Promise<void> {

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   lstat,
@@ -323,4 +323,25 @@ describe("extract refuses unsafe archives and leaves nothing behind", () => {
     expect((await lstat(dir)).isDirectory()).toBe(true);
     expect((await readdir(dir)).filter((n) => n.startsWith("."))).toEqual([]);
   });
+});
+
+test("a full disk is said as such, naming the destination, not as a corrupt archive", async () => {
+  const disk = join(dir, "disk");
+  await mkdir(disk);
+  const m = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", disk], { encoding: "utf8" });
+  expect(m.status, m.stderr).toBe(0);
+  try {
+    const file = await tgz("big.tgz", [{ name: "node-v24/bin/node", body: randomBytes(3 * 1024 * 1024) }]);
+    const dest = join(disk, "out");
+    const err = await failure(extract(file, dest, { strip: 1 }));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^${dest}: no space left on device extracting big\\.tgz \\(3\\.0 MiB compressed, unpacks to more\\); 0\\.\\d MiB free there$`,
+      ),
+    );
+    expect(err.hint).toBe("free space on that filesystem and build again");
+    expect(await readdir(disk)).toEqual([]);
+  } finally {
+    spawnSync("umount", [disk]);
+  }
 });

@@ -40,7 +40,7 @@ import {
   unlinkSync,
   writevSync,
 } from "node:fs";
-import { lstat, mkdir, mkdtemp, open, readdir, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, open, readdir, rename, rm, stat, statfs } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { PassThrough, Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -118,6 +118,7 @@ export async function extract(file: string, dest: string, opts: ExtractOptions =
       else await extractTar(file, format, sink);
     } catch (err) {
       if (err instanceof CnbError) throw err;
+      if ((err as NodeJS.ErrnoException | undefined)?.code === "ENOSPC") throw await diskFull(file, dest, err);
       throw new CnbError(`${file}: cannot extract ${format} archive: ${describe(err)}`, {
         hint: "The archive is truncated or corrupt; download it again and check its sha256.",
         cause: err,
@@ -129,6 +130,20 @@ export async function extract(file: string, dest: string, opts: ExtractOptions =
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** A full disk is not a corrupt archive: say where, and how big the archive is (it unpacks to more). */
+async function diskFull(file: string, dest: string, err: unknown): Promise<CnbError> {
+  const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => undefined,
+  );
+  const fs = await statfs(dirname(dest)).catch(() => undefined);
+  return new CnbError(
+    `${dest}: no space left on device extracting ${basename(file)}${size === undefined ? "" : ` (${mib(size)} compressed, unpacks to more)`}${fs ? `; ${mib(fs.bavail * fs.bsize)} free there` : ""}`,
+    { hint: "free space on that filesystem and build again", cause: err },
+  );
 }
 
 function describe(err: unknown): string {
@@ -396,6 +411,22 @@ function tool(cmd: string, file: string): { out: Readable; done: Promise<void> }
 }
 
 async function extractTar(file: string, format: ArchiveFormat, sink: Sink): Promise<void> {
+  let writeError: unknown; // a failed write (ENOSPC) reaches pipeline() only as "Premature close"
+  try {
+    await extractTarStream(file, format, sink, (err) => {
+      writeError ??= err;
+    });
+  } catch (err) {
+    throw writeError ?? err;
+  }
+}
+
+async function extractTarStream(
+  file: string,
+  format: ArchiveFormat,
+  sink: Sink,
+  onEntryError: (err: unknown) => void,
+): Promise<void> {
   const extractor = tar.extract();
   // tar-stream's streams are streamx streams, which node:stream's pipeline drives fine.
   const ex = extractor as unknown as Writable;
@@ -407,6 +438,7 @@ async function extractTar(file: string, format: ArchiveFormat, sink: Sink): Prom
     handleTarEntry(header, stream as unknown as Readable, sink).then(
       () => next(),
       (err) => {
+        onEntryError(err);
         stream.resume();
         ex.destroy(err as Error);
       },

@@ -24,8 +24,9 @@
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { withDirLock } from "./base/dir-lock.js";
 import { formatBytes } from "@cnbkit/framework/log";
+import { withDirLock } from "./dir-lock.js";
+import { isProcessAlive, processIdentity } from "./pid.js";
 export { formatBytes };
 
 const IN_USE = ".in-use";
@@ -71,7 +72,7 @@ export async function markCacheEntryUsed(root: string, name: string): Promise<vo
   const use = `${root}\0${name}`;
   uses.set(use, (uses.get(use) ?? 0) + 1);
   await mkdir(join(root, IN_USE), { recursive: true });
-  await writeFile(join(root, IN_USE, `${name}.${process.pid}`), processIdentity(process.pid) ?? "");
+  await writeFile(join(root, IN_USE, `${name}.${process.pid}`), processIdentity() ?? "");
   const now = new Date();
   await utimes(join(root, name), now, now).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== "ENOENT") throw err;
@@ -288,7 +289,7 @@ async function removeLeftovers(root: string, names: string[]): Promise<number> {
   for (const name of names) {
     if (name.startsWith(".trash-") || name.startsWith(".tmp-")) {
       const pid = Number(/-(\d+)-\d+$/.exec(name)?.[1]);
-      if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+      if (!Number.isInteger(pid) || pid <= 0 || isProcessAlive(pid)) continue;
       await rm(join(root, name), { recursive: true, force: true });
       removed++;
     } else if (name.endsWith(".lock")) {
@@ -314,7 +315,7 @@ async function liveUsers(root: string): Promise<{ used: Set<string>; removed: nu
       } catch {
         continue; // removed meanwhile by another prune
       }
-      if (isAlive(pid, identity)) {
+      if (isProcessAlive(pid, identity)) {
         used.add(marker.slice(0, dot));
         continue;
       }
@@ -323,34 +324,6 @@ async function liveUsers(root: string): Promise<{ used: Set<string>; removed: nu
     removed++;
   }
   return { used, removed };
-}
-
-/**
- * Whether `pid` runs, and is the process that wrote `identity` (its boot and start time):
- * a marker left before a reboot must not pin an entry because its pid was reused.
- */
-function isAlive(pid: number, identity?: string): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  if (!identity) return true;
-  const now = processIdentity(pid);
-  return now === undefined || now === identity;
-}
-
-function processIdentity(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may hold spaces): state is field 3, starttime 22.
-    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-    return start ? `${boot} ${start}` : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Disk usage of a tree in bytes (allocated blocks; hardlinked files once), like `du -s`. */

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isProcessAlive } from "./pid.js";
 
 /** The temp-dir name prefixes this module sweeps; the owner's pid follows the prefix. */
 export const STALE_PREFIXES = { runc: "cnbkit-runc-", view: "cnbkit-view-", bundle: "cnbkit-bundle-", build: "build-" };
@@ -15,15 +16,6 @@ export const STALE_PREFIXES = { runc: "cnbkit-runc-", view: "cnbkit-view-", bund
 /** A temp-dir prefix naming this process, for `mkdtemp`. */
 export function ownedPrefix(prefix: string): string {
   return `${prefix}${process.pid}-`;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function ownerOf(name: string, prefix: string): number | undefined {
@@ -51,7 +43,7 @@ export async function sweepStale(buildTmp?: string): Promise<number> {
   const sweep = async (root: string, prefix: string, before?: (dir: string) => Promise<void>) => {
     for (const name of await readdir(root).catch(() => [] as string[])) {
       const pid = ownerOf(name, prefix);
-      if (pid === undefined || pid === process.pid || alive(pid)) continue;
+      if (pid === undefined || pid === process.pid || isProcessAlive(pid)) continue;
       const dir = join(root, name);
       await before?.(dir);
       for (const m of await mountPointsUnder(dir)) spawnSync("umount", ["-l", m], { stdio: "ignore" });

@@ -8,6 +8,7 @@
  */
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { isProcessAlive } from "./pid.js";
 
 /** Options for {@link withDirLock}. */
 export interface DirLockOptions {
@@ -20,13 +21,22 @@ export interface DirLockOptions {
 /** A lock dir without a pid file older than this is treated as abandoned (its owner died between mkdir and write). */
 const PIDLESS_GRACE_MS = 30_000;
 
+/** A held {@link acquireDirLock} lock: release it once (or let `await using` do it). */
+export interface HeldDirLock extends AsyncDisposable {
+  /** The lock directory. */
+  readonly path: string;
+  /** Removes the lock; later calls do nothing. */
+  release(): Promise<void>;
+}
+
 /**
- * Runs `fn` while holding the lock directory `lockDir` and releases it afterwards, even on error.
+ * Takes the lock directory `lockDir`, waiting while a live process holds it and taking over
+ * one whose owner died. For a lock that spans more than one call, such as a build's.
  *
  * @example
- * const dir = await withDirLock(`${target}.lock`, async () => (await exists(target)) ? target : build());
+ * await using lock = await acquireDirLock(`${cacheDir}.lock`, { onWait: (pid) => say(`waiting for ${pid}`) });
  */
-export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, options: DirLockOptions = {}): Promise<T> {
+export async function acquireDirLock(lockDir: string, options: DirLockOptions = {}): Promise<HeldDirLock> {
   let announced = false;
   for (;;) {
     try {
@@ -46,20 +56,42 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opti
     }
     await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
   }
+  let held = true;
+  const release = async () => {
+    if (!held) return;
+    held = false;
+    await rm(lockDir, { recursive: true, force: true });
+  };
   try {
     // Written aside and renamed in, so a waiter never reads a half-written pid.
     await writeFile(join(lockDir, `pid.${process.pid}`), `${process.pid}\n`);
     await rename(join(lockDir, `pid.${process.pid}`), join(lockDir, "pid"));
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  return { path: lockDir, release, [Symbol.asyncDispose]: release };
+}
+
+/**
+ * Runs `fn` while holding the lock directory `lockDir` and releases it afterwards, even on error.
+ *
+ * @example
+ * const dir = await withDirLock(`${target}.lock`, async () => (await exists(target)) ? target : build());
+ */
+export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, options: DirLockOptions = {}): Promise<T> {
+  const lock = await acquireDirLock(lockDir, options);
+  try {
     return await fn();
   } finally {
-    await rm(lockDir, { recursive: true, force: true });
+    await lock.release();
   }
 }
 
 async function lockOwner(lockDir: string): Promise<{ pid: number | undefined; stale: boolean }> {
   const text = await readFile(join(lockDir, "pid"), "utf8").catch(() => "");
   const pid = Number.parseInt(text.trim(), 10);
-  if (Number.isInteger(pid) && pid > 0) return { pid, stale: !isAlive(pid) };
+  if (Number.isInteger(pid) && pid > 0) return { pid, stale: !isProcessAlive(pid) };
   // No pid (yet): the owner is between mkdir and writing it, or died there. Taking the lock
   // over at once would let two callers in (one of them then deletes the other's temp files),
   // so only a lock that has stayed pidless for the grace period counts as abandoned.
@@ -68,14 +100,5 @@ async function lockOwner(lockDir: string): Promise<{ pid: number | undefined; st
     return { pid: undefined, stale: age > PIDLESS_GRACE_MS };
   } catch {
     return { pid: undefined, stale: false }; // released meanwhile: try mkdir again
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -14,7 +14,7 @@ import {
   pruneCacheKind,
   releaseCacheEntry,
   useCacheEntry,
-} from "./cache-prune.js";
+} from "./prune.js";
 
 let work = "";
 let root = "";

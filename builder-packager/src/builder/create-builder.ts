@@ -262,18 +262,25 @@ async function writeBuilderImage(
   return { descriptor, modules };
 }
 
-/** The base image's layers, as they are (blobs copied into the scratch layout once). */
+/** The base image's layers, as they are (blobs brought into the scratch layout once). */
 async function baseLayers(
   input: BuilderImageInput,
   blobs: Descriptor[],
   diffIds: Digest[],
 ): Promise<LayerDescriptor[]> {
-  for (const l of blobs) {
-    if (!(await input.layout.hasBlob(l.digest))) {
-      await input.layout.putBlob(await input.base.blob(l.digest), { digest: l.digest, mediaType: l.mediaType });
-    }
-  }
+  for (const l of blobs) await bringBlob(input.layout, input.base, l);
   return blobs.map((l, i) => ({ ...l, diffId: diffIds[i] as Digest }) as LayerDescriptor);
+}
+
+/**
+ * Puts a source's blob into the scratch layout unless it is there: hardlinked when the
+ * source is a local layout (a 204 MB base layer is not copied on every create), else streamed.
+ */
+async function bringBlob(layout: OciLayout, source: ImageSource, desc: Descriptor): Promise<void> {
+  if (await layout.hasBlob(desc.digest)) return;
+  const file = await source.blobFile?.(desc.digest);
+  if (file && (await layout.linkBlob(file, desc))) return;
+  await layout.putBlob(await source.blob(desc.digest), { digest: desc.digest, mediaType: desc.mediaType });
 }
 
 /** /workspace and /layers owned by the CNB user; /cnb, /platform and their usual subdirs owned by root. */
@@ -338,12 +345,7 @@ async function buildpackLayers(
     label[m.id] = { ...(label[m.id] ?? {}), [m.version]: m.info };
     if (seen.has(m.info.layerDiffID)) continue;
     seen.add(m.info.layerDiffID);
-    if (!(await layout.hasBlob(m.layer.digest))) {
-      await layout.putBlob(await m.source.blob(m.layer.digest), {
-        digest: m.layer.digest,
-        mediaType: m.layer.mediaType,
-      });
-    }
+    await bringBlob(layout, m.source, m.layer);
     layers.push({
       mediaType: m.layer.mediaType,
       digest: m.layer.digest,

@@ -28,6 +28,7 @@ import {
 import { LayerBlobCache } from "../oci/layer-cache.js";
 import { OciLayout } from "../oci/layout.js";
 import { formatReference, type ImageReference, parseReference } from "../oci/reference.js";
+import { mapLimit } from "../oci/registry.js";
 import {
   BUILDPACK_LAYERS_LABEL,
   type BuildpackModule,
@@ -35,6 +36,7 @@ import {
   goJson,
   type ModuleInfoJson,
   type ModuleLayers,
+  type OpenComponentOptions,
   openComponent,
   packageDirAsOci,
   parseTarget,
@@ -119,14 +121,7 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
     run.image = absoluteLayoutRef(run.image, baseDir);
     run.mirrors = run.mirrors.map((m) => absoluteLayoutRef(m, baseDir));
   }
-  const platforms = options.targets?.length
-    ? options.targets.map((t) => parseTarget(t, "--target"))
-    : (cfg.targets.length ? cfg.targets : [{ os: "linux", arch: "amd64" }]).map((t, i) =>
-        parseTarget(
-          `${t.os ?? "linux"}/${t.arch ?? "amd64"}${t.variant ? `/${t.variant}` : ""}`,
-          `${file}: [[targets]][${i}]`,
-        ),
-      );
+  const platforms = builderPlatforms(options.targets, cfg, file);
   const targets = [...new Set(platforms.map(targetString))];
   const out = parseReference(options.output);
   // One client per registry for the whole run, so blobs pushed with the run images are
@@ -146,19 +141,18 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
     const base = await openImageSource(relativeRef(cfg.build.image, baseDir), store).catch((err: unknown) => {
       throw new CnbError(`${file}: [build].image "${cfg.build.image}": ${(err as Error).message}`);
     });
-    const components: Component[] = [];
-    for (const [i, bp] of cfg.buildpacks.entries()) {
-      progress(`Reading buildpack ${bp.uri ?? bp.image}`);
-      components.push(
-        await openComponent(bp, `${file}: [[buildpacks]][${i}]`, {
-          baseDir,
-          workDir: join(work, "components"),
-          targets,
-          store,
-          packageDir: packageDirAsOci({ onProgress: progress, store, layerCache }),
-        }),
-      );
-    }
+    const components = await openComponents(
+      cfg,
+      file,
+      {
+        baseDir,
+        workDir: join(work, "components"),
+        targets,
+        store,
+        packageDir: packageDirAsOci({ onProgress: progress, store, layerCache }),
+      },
+      progress,
+    );
     // Built in scratch space and copied out when complete, so a failure leaves no output.
     const layout = await OciLayout.create(join(work, "layout"));
     const manifests: Descriptor[] = [];
@@ -193,6 +187,41 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Opens every `[[buildpacks]]` entry, two at a time: packaging a source dir is mostly
+ * bundling and hashing a ~112 MB executable, and two overlap on two cores (bench:package's
+ * "buildpacks from source dirs"). Every one is waited for before a failure is thrown, so
+ * nothing is still writing into the scratch dir when it is removed.
+ */
+async function openComponents(
+  cfg: BuilderConfig,
+  file: string,
+  options: OpenComponentOptions,
+  progress: (line: string) => void,
+): Promise<Component[]> {
+  const settled = await mapLimit(cfg.buildpacks, 2, async (bp, i) => {
+    progress(`Reading buildpack ${bp.uri ?? bp.image}`);
+    return openComponent(bp, `${file}: [[buildpacks]][${i}]`, options).then(
+      (c) => ({ ok: true as const, c }),
+      (err: unknown) => ({ ok: false as const, err }),
+    );
+  });
+  const failed = settled.find((r) => !r.ok);
+  if (failed && !failed.ok) throw failed.err;
+  return settled.map((r) => (r.ok ? r.c : (undefined as never)));
+}
+
+/** The platforms to build: `--target`s, else builder.toml's `[[targets]]`, else linux/amd64. */
+function builderPlatforms(requested: string[] | undefined, cfg: BuilderConfig, file: string): Platform[] {
+  if (requested?.length) return requested.map((t) => parseTarget(t, "--target"));
+  return (cfg.targets.length ? cfg.targets : [{ os: "linux", arch: "amd64" }]).map((t, i) =>
+    parseTarget(
+      `${t.os ?? "linux"}/${t.arch ?? "amd64"}${t.variant ? `/${t.variant}` : ""}`,
+      `${file}: [[targets]][${i}]`,
+    ),
+  );
 }
 
 /** `oci:relative/dir` in builder.toml is relative to builder.toml. */

@@ -128,14 +128,7 @@ export async function packageBuildpack(options: PackageOptions): Promise<Package
       if (kind.kind === "composite") {
         throw new CnbError(`${where}: a composite has no directory form; use --format file, oci or image`);
       }
-      const tmp = join(work, "out");
-      await mkdir(tmp);
-      if (targets.length === 1)
-        await cp(stageOf(targets[0] as string), join(tmp, "bp"), { recursive: true, verbatimSymlinks: true });
-      else
-        for (const t of targets)
-          await cp(stageOf(t), join(tmp, "bp", t.replaceAll("/", "-")), { recursive: true, verbatimSymlinks: true });
-      await replaceDir(join(tmp, "bp"), output);
+      await writeDirFormat(targets, stageOf, join(work, "out"), output);
       progress(`Wrote ${id} ${version} to ${output}`);
       return { format: "dir", output, targets, id, version };
     }
@@ -287,6 +280,20 @@ async function writePackageImage(input: PackageImageInput): Promise<Descriptor> 
     },
   });
   return layout.writeImage({ config, layers });
+}
+
+/** `--format dir`: the staged directory (one per target, `<os>-<arch>/`, when several) put at `output` whole. */
+async function writeDirFormat(
+  targets: string[],
+  stageOf: (t: string) => string,
+  tmp: string,
+  output: string,
+): Promise<void> {
+  await mkdir(tmp);
+  const copy = (from: string, to: string) => cp(from, to, { recursive: true, verbatimSymlinks: true });
+  if (targets.length === 1) await copy(stageOf(targets[0] as string), join(tmp, "bp"));
+  else for (const t of targets) await copy(stageOf(t), join(tmp, "bp", t.replaceAll("/", "-")));
+  await replaceDir(join(tmp, "bp"), output);
 }
 
 /**

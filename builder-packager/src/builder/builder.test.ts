@@ -1,4 +1,8 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { cp, lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -343,7 +347,7 @@ describe("createBuilder: publishing and lifecycle sources", () => {
     expect(clients.get(registry.host).stats.mounts).toBeGreaterThanOrEqual(1);
   });
 
-  test("a lifecycle release tarball (lifecycle.toml at the top, binaries in lifecycle/) and its unpacked folder are accepted", async () => {
+  test("a lifecycle release tarball (lifecycle.toml at the top, binaries in lifecycle/), unpacked, or downloaded and checked against its sha256, is accepted", async () => {
     const rel = join(root, "release");
     await rm(rel, { recursive: true, force: true });
     await cp(lifecycleDir(), join(rel, "lifecycle"), { recursive: true, verbatimSymlinks: true });
@@ -357,6 +361,41 @@ describe("createBuilder: publishing and lifecycle sources", () => {
       const result = await createBuilder({ config: cfg, output: `oci:${join(root, "release-out")}:latest` });
       // The same files as the flat Go-built folder: the same builder.
       expect(result.digest).toBe(digest);
+    }
+    // Downloaded (here from a loopback server), checked against [lifecycle].sha256.
+    const sha = createHash("sha256")
+      .update(await readFile(tgz))
+      .digest("hex");
+    const server = http.createServer((req, res) => {
+      if (req.url !== "/lifecycle.tgz") return void res.writeHead(404).end();
+      res.writeHead(200, { "content-type": "application/gzip" });
+      createReadStream(tgz).pipe(res);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/lifecycle.tgz`;
+      const cfg = join(root, "cfg", "download.toml");
+      const withSha = (sum: string) =>
+        prepackagedToml().replace(`uri = "${lifecycleDir()}"`, `uri = "${url}"\nsha256 = "${sum}"`);
+      await writeFile(cfg, withSha(sha));
+      const saved = process.env.CNBKIT_CACHE;
+      process.env.CNBKIT_CACHE = join(root, "download-cache");
+      try {
+        const result = await createBuilder({ config: cfg, output: `oci:${join(root, "download-out")}:latest` });
+        expect(result.digest).toBe(digest);
+        await writeFile(cfg, withSha("0".repeat(64)));
+        const err = await createBuilder({ config: cfg, output: `oci:${join(root, "download-bad")}:latest` }).catch(
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(CnbError);
+        expect((err as Error).message).toMatch(/\[lifecycle\]\.uri .*sha256/);
+        expect((err as Error).message).not.toContain("\n");
+      } finally {
+        if (saved === undefined) delete process.env.CNBKIT_CACHE;
+        else process.env.CNBKIT_CACHE = saved;
+      }
+    } finally {
+      server.close();
     }
   });
 });

@@ -184,6 +184,34 @@ describe("packageBuildpack: what pack reads", () => {
     expect(image.config.architecture).toBe("arm64");
   });
 
+  test("a uri naming x.cnb reads the x-<os>-<arch>.cnb files that several targets gave, one per platform", async () => {
+    const bp = await writeShellBuildpack(join(root, "pt", "bp"), {
+      id: "acme/pertarget",
+      version: "1.0.0",
+      extraToml: '\n[[targets]]\nos = "linux"\narch = "arm64"\n',
+    });
+    await packageBuildpack({
+      dir: bp,
+      format: "file",
+      output: join(root, "pt", "pertarget.cnb"),
+      targets: ["linux/amd64,linux/arm64"],
+    });
+    const component = await openComponent({ uri: "pertarget.cnb" }, "test", {
+      baseDir: join(root, "pt"),
+      workDir: join(root, "pt", "work"),
+      targets: ["linux/amd64", "linux/arm64"],
+      packageDir: async () => {},
+    });
+    for (const architecture of ["amd64", "arm64"]) {
+      const image = await component.forPlatform({ os: "linux", architecture });
+      expect(image.main.id).toBe("acme/pertarget");
+      expect(image.config.architecture).toBe(architecture);
+    }
+    await expect(component.forPlatform({ os: "linux", architecture: "s390x" })).rejects.toThrow(
+      /uri "pertarget\.cnb" has no file for linux\/s390x \(found linux\/amd64, linux\/arm64\)$/,
+    );
+  });
+
   test("a compiled buildpack claims only the target it was built for, in the dir's buildpack.toml and in the layers label", async () => {
     const bp = await writeCompiledBuildpack(join(root, "narrow", "bp"), { id: "acme/narrow", version: "1.0.0" });
     const dir = join(root, "narrow", "dir");

@@ -2,19 +2,20 @@
  * bench:package — what packaging costs and what it produces.
  *
  * Prints, for each reference buildpack: compile + package time to a .cnb, the binary's
- * size raw / gzip / zstd and the .cnb's size; `builder create` for the reference builder
- * pushed to a loopback registry, cold and again with every blob already there; and the
+ * size raw / gzip / zstd and the .cnb's size; `builder create --publish` of the reference
+ * builder to a loopback registry, cold and unchanged (every blob already there), split into
+ * its phases (run image push, buildpacks from source, builder layers, builder push); and the
  * single executable's start-up against `node bundle.js` on the same Node (the floor).
- * Medians where runs repeat. Needs the base images (`cnbkit base create --output
- * oci:.cnbkit/images/base`, which `npm run main` does).
+ * Medians where runs repeat. Makes the base images at .cnbkit/images/base when missing
+ * (cached debootstrap rootfs under ~/.cache/cnbkit).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
 import { createGzip } from "node:zlib";
+import { ensureBaseImages } from "../builder-packager/src/base/images.js";
 import { createBuilder } from "../builder-packager/src/builder/index.js";
 import { bundleBuildpack } from "../builder-packager/src/compile/bundle.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION } from "../builder-packager/src/compile/node-runtime.js";
@@ -48,6 +49,39 @@ function zstdSize(path: string): number {
   return Number(r.stdout.trim());
 }
 
+const PHASES = ["runImages", "buildpacks", "builder", "push"] as const;
+type Phase = (typeof PHASES)[number];
+const PHASE_NAMES: Record<Phase, string> = {
+  runImages: "run image push (HEAD checks when there)",
+  buildpacks: "buildpacks from source dirs (bundle, compile, layer hash)",
+  builder: "builder layers (base links, lifecycle, buildpack blobs, /cnb files)",
+  push: "builder push (HEAD checks when there)",
+};
+
+/** Time spent in each phase of `createBuilder`, told apart by the first progress line of each. */
+function phaseTracker(): { line: (l: string) => void; end: () => Record<Phase, number> } {
+  const spent: Record<Phase, number> = { runImages: 0, buildpacks: 0, builder: 0, push: 0 };
+  let phase: Phase = "runImages";
+  let since = performance.now();
+  const enter = (p: Phase) => {
+    const now = performance.now();
+    spent[phase] += now - since;
+    phase = p;
+    since = now;
+  };
+  return {
+    line(l) {
+      if (l.startsWith("Reading buildpack") && phase === "runImages") enter("buildpacks");
+      else if (l.startsWith("Creating builder")) enter("builder");
+      else if (l.startsWith("Writing ") && phase === "builder") enter("push");
+    },
+    end() {
+      enter(phase);
+      return spent;
+    },
+  };
+}
+
 const work = await mkdtemp(join(import.meta.dirname, ".out", "pkg-"));
 try {
   console.log(`bench:package  (Node ${NODE_VERSION} ${arch}; peak RSS printed last)`);
@@ -71,24 +105,34 @@ try {
   }
   table(rows);
 
+  // The reference builder published to a loopback registry: cold, then unchanged re-creates
+  // (median of 5), each split into its phases by the progress lines' timestamps.
   const base = join(repo, ".cnbkit", "images", "base");
-  if (existsSync(join(base, "index.json"))) {
-    const registry = await startRegistry();
-    try {
-      const ref = `${registry.host}/cnbkit/reference-builder:bench`;
-      const config = join(repo, "builders", "reference", "builder.toml");
-      const [cold, tc] = await timed(() => createBuilder({ config, output: ref }));
-      const [warm, tw] = await timed(() => createBuilder({ config, output: ref }));
-      table([
-        ["builder create (reference, to a loopback registry)", "time", "blobs uploaded", "already there"],
-        ["cold", seconds(tc), cold.uploaded ?? 0, cold.existing ?? 0],
-        ["every blob already in the registry", seconds(tw), warm.uploaded ?? 0, warm.existing ?? 0],
-      ]);
-    } finally {
-      await registry.stop();
+  await ensureBaseImages({ output: base, onProgress: () => {} });
+  const registry = await startRegistry();
+  try {
+    const ref = `${registry.host}/cnbkit/reference-builder:bench`;
+    const config = join(repo, "builders", "reference", "builder.toml");
+    const runs: { total: number; phases: Record<Phase, number>; uploaded: number; existing: number }[] = [];
+    for (let i = 0; i < 6; i++) {
+      const tracker = phaseTracker();
+      const [r, t] = await timed(() => createBuilder({ config, output: ref, onProgress: tracker.line }));
+      runs.push({ total: t, phases: tracker.end(), uploaded: r.uploaded ?? 0, existing: r.existing ?? 0 });
     }
-  } else {
-    console.log("builder create: skipped, no base images at .cnbkit/images/base (run `npm run main` once)");
+    const [cold, ...warm] = runs as [(typeof runs)[0], ...typeof runs];
+    const med = (f: (r: (typeof runs)[0]) => number) => seconds(median(warm.map(f)));
+    table([
+      ["builder create --publish (reference, loopback registry)", "cold", "unchanged (median of 5)"],
+      ["total", seconds(cold.total), med((r) => r.total)],
+      ...PHASES.map((p) => [`  ${PHASE_NAMES[p]}`, seconds(cold.phases[p]), med((r) => r.phases[p])]),
+      [
+        "blobs uploaded / already there or mounted",
+        `${cold.uploaded} / ${cold.existing}`,
+        `${warm[0]?.uploaded} / ${warm[0]?.existing}`,
+      ],
+    ]);
+  } finally {
+    await registry.stop();
   }
 
   // Start-up: the single executable vs the same bundle run by the same Node.

@@ -20,7 +20,7 @@ try {
     ...nodeBundleOptions,
     entryPoints: [resolve(entry)],
     outfile,
-    define: { "import.meta.dirname": JSON.stringify(resolve(entry, "..")) },
+    define: { ...nodeBundleOptions.define, "import.meta.dirname": JSON.stringify(resolve(entry, "..")) },
   });
   await import(pathToFileURL(outfile).href);
 } finally {

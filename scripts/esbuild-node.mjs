@@ -11,5 +11,8 @@ export const nodeBundleOptions = {
   // in try blocks; cnbkit writes JSON only, so they stay out of the bundle.
   external: ["esbuild", "postject", "xmlbuilder2", "libxmljs2", "ajv", "ajv-formats", "ajv-formats-draft2019"],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  // Bundled CommonJS that reads __dirname at load (the CycloneDX library's resources module,
+  // which the builder's lifecycle SBOMs pull in) gets the bundle's own directory.
+  define: { __dirname: "import.meta.dirname" },
   logLevel: "warning",
 };

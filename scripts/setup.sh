@@ -120,5 +120,6 @@ build_lifecycle "$host_arch" "$lc"
 for other in amd64 arm64; do
   [ "$other" = "$host_arch" ] || build_lifecycle "$other" "$lc-$other"
 done
+bash "$ROOT/scripts/fetch-pack.sh" # pack, for test/pack-interop: ~/.cache/cnbkit/pack/<version>/pack
 "$lc/lifecycle" -version >/dev/null
 say "ready (lifecycle $("$lc/lifecycle" -version) in $lc, other arches beside it)"

@@ -1,3 +1,8 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { cp, lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -97,7 +102,21 @@ beforeAll(async () => {
   const result = await createBuilder({ config: builderToml, output: `oci:${out}:latest` });
   digest = result.digest;
   rootfs = await umociUnpack(out, "latest", join(root, "bundle"));
+  // The compiled buildpack, packaged once, so later builders do not compile it again.
+  await packageBuildpack({
+    dir: join(root, "cfg", "compiled"),
+    format: "oci",
+    output: join(root, "cfg", "compiled.oci"),
+  });
 });
+
+/** The shared builder.toml with the compiled buildpack prepackaged (same layers, same builder). */
+function prepackagedToml(): string {
+  return builderTomlText({ base: "oci:base:build", pushed: `${registry.host}/acme/shell-b:2.0.0` }).replace(
+    'uri = "./compiled"',
+    'uri = "./compiled.oci"',
+  );
+}
 
 afterAll(async () => {
   await registry?.stop();
@@ -182,6 +201,22 @@ describe("createBuilder", () => {
       expect.arrayContaining(["launcher", "lifecycle.toml", "builder"]),
     );
     expect(await readlink(join(rootfs, "lifecycle"))).toBe("/cnb/lifecycle");
+    // The SBOMs a lifecycle release carries, made from the binaries' Go build info: the same
+    // modules `go version -m` lists (Go reads the binary itself here).
+    for (const component of ["lifecycle", "launcher"]) {
+      const goList = execFileSync("go", ["version", "-m", join(lifecycleDir(), component)], { encoding: "utf8" })
+        .split("\n")
+        .filter((l) => l.startsWith("\tdep\t"))
+        .map((l) => `pkg:golang/${l.split("\t")[2]}@${l.split("\t")[3]}`);
+      expect(goList.length).toBeGreaterThan(3);
+      const cdx = JSON.parse(await readFile(join(rootfs, `cnb/lifecycle/${component}.sbom.cdx.json`), "utf8"));
+      const purls = cdx.components.map((c: { purl?: string }) => c.purl);
+      expect(purls).toEqual(expect.arrayContaining([...goList, "pkg:golang/github.com/buildpacks/lifecycle@v0.21.17"]));
+      const spdx = JSON.parse(await readFile(join(rootfs, `cnb/lifecycle/${component}.sbom.spdx.json`), "utf8"));
+      expect(spdx.packages.length).toBe(cdx.components.length);
+      const syft = JSON.parse(await readFile(join(rootfs, `cnb/lifecycle/${component}.sbom.syft.json`), "utf8"));
+      expect(syft.artifacts.map((a: { purl: string }) => a.purl).sort()).toEqual([...purls].sort());
+    }
 
     const order = parseToml(await readFile(join(rootfs, "cnb/order.toml"), "utf8"), "order.toml");
     expect(order.order).toEqual([
@@ -287,17 +322,89 @@ describe("createBuilder", () => {
   });
 });
 
+describe("createBuilder: publishing and lifecycle sources", () => {
+  test("a published builder pushes its local-layout run image beside it and names it by its registry name", async () => {
+    const cfg = join(root, "cfg", "publish.toml");
+    await writeTestBaseImage(join(root, "cfg", "base"), "run");
+    const text = prepackagedToml().replace(
+      /\[run\][\s\S]*?(?=\[lifecycle\])/,
+      `[run]\n[[run.images]]\nimage = "oci:base:run"\nmirrors = ["oci:base:run", "mirror.example.com/acme/run:1"]\n\n`,
+    );
+    await writeFile(cfg, text);
+    const ref = `${registry.host}/acme/published:7`;
+    const clients = new Map();
+    const result = await createBuilder({ config: cfg, output: ref, store: { clients } });
+    const runRef = `${registry.host}/acme/published-run:7`;
+    expect(result.runImages).toEqual([{ image: runRef, mirrors: ["mirror.example.com/acme/run:1"] }]);
+    const info = await skopeoInspect(`docker://${ref}`, ["--tls-verify=false"]);
+    const meta = JSON.parse(info.Labels[BUILDER_METADATA_LABEL] ?? "{}");
+    expect(meta.images).toEqual([{ image: runRef, mirrors: ["mirror.example.com/acme/run:1"] }]);
+    expect(meta.stack.runImage.image).toBe(runRef);
+    expect(JSON.stringify(meta)).not.toContain("oci:");
+    // The run image is there, and the builder's copy of the base layer (the same blob) was
+    // mounted from its repository, not uploaded again.
+    const run = await skopeoInspect(`docker://${runRef}`, ["--tls-verify=false"]);
+    expect(run.Labels["io.buildpacks.base.id"]).toBe("test.base");
+    expect(clients.get(registry.host).stats.mounts).toBeGreaterThanOrEqual(1);
+  });
+
+  test("a lifecycle release tarball (lifecycle.toml at the top, binaries in lifecycle/), unpacked, or downloaded and checked against its sha256, is accepted", async () => {
+    const rel = join(root, "release");
+    await rm(rel, { recursive: true, force: true });
+    await cp(lifecycleDir(), join(rel, "lifecycle"), { recursive: true, verbatimSymlinks: true });
+    await rm(join(rel, "lifecycle", "lifecycle.toml"));
+    await cp(join(lifecycleDir(), "lifecycle.toml"), join(rel, "lifecycle.toml"));
+    const tgz = join(root, "lifecycle-v0.21.17+linux.x86-64.tgz");
+    execFileSync("tar", ["-czf", tgz, "-C", rel, "lifecycle.toml", "lifecycle"]);
+    for (const uri of [`file://${tgz}`, tgz, rel]) {
+      const cfg = join(root, "cfg", "release.toml");
+      await writeFile(cfg, prepackagedToml().replace(`uri = "${lifecycleDir()}"`, `uri = "${uri}"`));
+      const result = await createBuilder({ config: cfg, output: `oci:${join(root, "release-out")}:latest` });
+      // The same files as the flat Go-built folder: the same builder.
+      expect(result.digest).toBe(digest);
+    }
+    // Downloaded (here from a loopback server), checked against [lifecycle].sha256.
+    const sha = createHash("sha256")
+      .update(await readFile(tgz))
+      .digest("hex");
+    const server = http.createServer((req, res) => {
+      if (req.url !== "/lifecycle.tgz") return void res.writeHead(404).end();
+      res.writeHead(200, { "content-type": "application/gzip" });
+      createReadStream(tgz).pipe(res);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/lifecycle.tgz`;
+      const cfg = join(root, "cfg", "download.toml");
+      const withSha = (sum: string) =>
+        prepackagedToml().replace(`uri = "${lifecycleDir()}"`, `uri = "${url}"\nsha256 = "${sum}"`);
+      await writeFile(cfg, withSha(sha));
+      const saved = process.env.CNBKIT_CACHE;
+      process.env.CNBKIT_CACHE = join(root, "download-cache");
+      try {
+        const result = await createBuilder({ config: cfg, output: `oci:${join(root, "download-out")}:latest` });
+        expect(result.digest).toBe(digest);
+        await writeFile(cfg, withSha("0".repeat(64)));
+        const err = await createBuilder({ config: cfg, output: `oci:${join(root, "download-bad")}:latest` }).catch(
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(CnbError);
+        expect((err as Error).message).toMatch(/\[lifecycle\]\.uri .*sha256/);
+        expect((err as Error).message).not.toContain("\n");
+      } finally {
+        if (saved === undefined) delete process.env.CNBKIT_CACHE;
+        else process.env.CNBKIT_CACHE = saved;
+      }
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe("createBuilder: bad input", () => {
   const pushed = () => `${registry.host}/acme/shell-b:2.0.0`;
-  // The compiled buildpack, packaged once, so each case does not compile it again.
+  // The compiled buildpack as packaged once in beforeAll, so each case does not compile it again.
   const prepackaged = (text: string) => text.replace('uri = "./compiled"', 'uri = "./compiled.oci"');
-  beforeAll(async () => {
-    await packageBuildpack({
-      dir: join(root, "cfg", "compiled"),
-      format: "oci",
-      output: join(root, "cfg", "compiled.oci"),
-    });
-  });
   const cases: { name: string; toml: () => Promise<string>; message: RegExp }[] = [
     {
       name: "an order id not among [[buildpacks]]",

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { CnbError } from "@cnbkit/framework";
 import { type Target, validateBuildpackId, parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { moduleRef } from "../package/index.js";
+import type { LifecycleConfig } from "./lifecycle.js";
 
 /** One `[[buildpacks]]` entry. */
 export interface BuilderBuildpack {
@@ -48,7 +49,7 @@ export interface BuilderConfig {
   order: { group: BuilderOrderEntry[] }[];
   build: { image: string; env: BuildEnv[] };
   run: { images: RunImage[] };
-  lifecycle: { uri?: string; version?: string };
+  lifecycle: LifecycleConfig;
   /** Empty when builder.toml has no `[[targets]]`. */
   targets: Target[];
   /** The deprecated `[stack]` id, when given (written to stack.toml). */
@@ -102,8 +103,24 @@ export function parseBuilderToml(text: string, file: string): BuilderConfig {
     if (!TOP_KEYS.has(k)) throw new CnbError(`${file}: unknown key "${k}"`);
   }
   const description = doc.description === undefined ? "" : (str(doc, "description", file, "") ?? "");
+  const build = table(doc.build, file, "[build]") ?? {};
+  const env = parseBuildEnv(build, file, warnings);
+  const { buildImage, images, stackId } = parseImages(doc, build, file, warnings);
+  return {
+    description,
+    buildpacks: parseBuildpacks(doc, file),
+    order: parseOrder(doc, file),
+    build: { image: buildImage, env },
+    run: { images },
+    lifecycle: parseLifecycle(doc, file),
+    targets: parseTargets(doc, file),
+    ...(stackId ? { stackId } : {}),
+    warnings,
+  };
+}
 
-  const buildpacks = tables(doc.buildpacks, file, "[[buildpacks]]").map((t, i) => {
+function parseBuildpacks(doc: TomlTable, file: string): BuilderBuildpack[] {
+  return tables(doc.buildpacks, file, "[[buildpacks]]").map((t, i) => {
     const where = `[[buildpacks]][${i}]`;
     const bp: BuilderBuildpack = { ...moduleRef(t, file, where) };
     const id = str(t, "id", file, where);
@@ -113,7 +130,9 @@ export function parseBuilderToml(text: string, file: string): BuilderConfig {
     if (bp.uri === undefined && bp.image === undefined) throw new CnbError(`${file}: ${where} needs a uri or an image`);
     return bp;
   });
+}
 
+function parseOrder(doc: TomlTable, file: string): { group: BuilderOrderEntry[] }[] {
   const order = tables(doc.order, file, "[[order]]").map((o, i) => {
     const group = tables(o.group, file, `[[order]][${i}].group`).map((e, j) => {
       const where = `[[order]][${i}].group[${j}]`;
@@ -131,9 +150,11 @@ export function parseBuilderToml(text: string, file: string): BuilderConfig {
     return { group };
   });
   if (order.length === 0) throw new CnbError(`${file}: [[order]] is required (at least one group)`);
+  return order;
+}
 
-  const build = table(doc.build, file, "[build]") ?? {};
-  const env = tables(build.env, file, "[[build.env]]").map((e, i) => {
+function parseBuildEnv(build: TomlTable, file: string, warnings: string[]): BuildEnv[] {
+  return tables(build.env, file, "[[build.env]]").map((e, i) => {
     const where = `[[build.env]][${i}]`;
     const name = str(e, "name", file, where, true) as string;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
@@ -151,13 +172,20 @@ export function parseBuilderToml(text: string, file: string): BuilderConfig {
     }
     return { name, value, suffix, ...(delim ? { delim } : {}) };
   });
+}
 
+/** `[build].image` and `[[run.images]]`, merged with the deprecated `[stack]` the way pack does. */
+function parseImages(
+  doc: TomlTable,
+  build: TomlTable,
+  file: string,
+  warnings: string[],
+): { buildImage: string; images: RunImage[]; stackId?: string } {
   const run = table(doc.run, file, "[run]") ?? {};
   const images: RunImage[] = tables(run.images, file, "[[run.images]]").map((r, i) => ({
     image: str(r, "image", file, `[[run.images]][${i}]`, true) as string,
     mirrors: strList(r, "mirrors", file, `[[run.images]][${i}]`),
   }));
-
   let buildImage = str(build, "image", file, "[build]");
   let stackId: string | undefined;
   const stack = table(doc.stack, file, "[stack]");
@@ -178,16 +206,31 @@ export function parseBuilderToml(text: string, file: string): BuilderConfig {
   }
   if (!buildImage) throw new CnbError(`${file}: [build].image is required`);
   if (images.length === 0) throw new CnbError(`${file}: [[run.images]] is required (at least one image)`);
+  return { buildImage, images, ...(stackId ? { stackId } : {}) };
+}
 
+function parseLifecycle(doc: TomlTable, file: string): LifecycleConfig {
   const lc = table(doc.lifecycle, file, "[lifecycle]") ?? {};
-  const lifecycle: BuilderConfig["lifecycle"] = {};
+  const lifecycle: LifecycleConfig = {};
   const lcUri = str(lc, "uri", file, "[lifecycle]");
   const lcVersion = str(lc, "version", file, "[lifecycle]");
   if (lcUri && lcVersion) throw new CnbError(`${file}: [lifecycle] has both uri and version; give one`);
   if (lcUri) lifecycle.uri = lcUri;
   if (lcVersion) lifecycle.version = lcVersion;
+  const sha = lc.sha256;
+  if (sha !== undefined) {
+    const ok = (v: unknown) => typeof v === "string" && /^[0-9a-f]{64}$/i.test(v);
+    const byArch = sha && typeof sha === "object" && !Array.isArray(sha) ? (sha as TomlTable) : undefined;
+    if (!ok(sha) && !(byArch && Object.values(byArch).every(ok))) {
+      throw new CnbError(`${file}: [lifecycle].sha256 must be a 64-hex sha256 or a table of them by arch`);
+    }
+    lifecycle.sha256 = sha as string | Record<string, string>;
+  }
+  return lifecycle;
+}
 
-  const targets = tables(doc.targets, file, "[[targets]]").map((t, i) => {
+function parseTargets(doc: TomlTable, file: string): Target[] {
+  return tables(doc.targets, file, "[[targets]]").map((t, i) => {
     const where = `[[targets]][${i}]`;
     const target: Target = {};
     const os = str(t, "os", file, where);
@@ -203,18 +246,6 @@ export function parseBuilderToml(text: string, file: string): BuilderConfig {
     if (distros.length) target.distros = distros;
     return target;
   });
-
-  return {
-    description,
-    buildpacks,
-    order,
-    build: { image: buildImage, env },
-    run: { images },
-    lifecycle,
-    targets,
-    ...(stackId ? { stackId } : {}),
-    warnings,
-  };
 }
 
 /** Reads and parses a builder.toml file. */

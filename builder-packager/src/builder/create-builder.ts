@@ -36,6 +36,7 @@ import {
   type Platform,
   type StoreOptions,
   writeLayer,
+  mapLimit,
 } from "../oci/index.js";
 import {
   BUILDPACK_LAYERS_LABEL,
@@ -44,14 +45,17 @@ import {
   goJson,
   type ModuleInfoJson,
   type ModuleLayers,
+  type OpenComponentOptions,
   openComponent,
   packageDirAsOci,
   parseTarget,
   stringifyModuleLayers,
   targetString,
 } from "../package/index.js";
-import { type BuilderConfig, type BuilderOrderEntry, readBuilderToml } from "./config.js";
+import { type BuilderConfig, type BuilderOrderEntry, type RunImage, readBuilderToml } from "./config.js";
 import { type Lifecycle, loadLifecycle } from "./lifecycle.js";
+import { lifecycleSboms } from "./lifecycle-sbom.js";
+import { publishRunImages } from "./run-images.js";
 import {
   BUILDER_METADATA_LABEL,
   BUILDER_ORDER_LABEL,
@@ -80,6 +84,11 @@ export interface CreateBuilderOptions {
   /** Registry options (auth, shared clients). */
   store?: StoreOptions;
   /**
+   * For registry output: the repository that local-layout run images are pushed to
+   * (default `<builder repository>-run`, beside the builder).
+   */
+  runImageRepo?: string;
+  /**
    * Compressed layers by diffId for the buildpacks packaged from source dirs and the
    * lifecycle, so an unchanged one is hashed, not gzipped again (default: a
    * `LayerBlobCache` under the cnbkit cache, bounded by CNBKIT_CACHE_MAX_LAYER_BLOBS).
@@ -95,9 +104,11 @@ export interface CreateBuilderResult {
   targets: string[];
   /** Every buildpack in the builder. */
   buildpacks: { id: string; version: string }[];
-  /** For registry output: blobs uploaded vs. already there. */
+  /** For registry output: blobs uploaded vs. already there (or mounted from another repository). */
   uploaded?: number;
   existing?: number;
+  /** The run images as the builder names them (registry names when published). */
+  runImages: RunImage[];
 }
 
 /**
@@ -119,36 +130,38 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
     run.image = absoluteLayoutRef(run.image, baseDir);
     run.mirrors = run.mirrors.map((m) => absoluteLayoutRef(m, baseDir));
   }
-  const platforms = options.targets?.length
-    ? options.targets.map((t) => parseTarget(t, "--target"))
-    : (cfg.targets.length ? cfg.targets : [{ os: "linux", arch: "amd64" }]).map((t, i) =>
-        parseTarget(
-          `${t.os ?? "linux"}/${t.arch ?? "amd64"}${t.variant ? `/${t.variant}` : ""}`,
-          `${file}: [[targets]][${i}]`,
-        ),
-      );
+  const platforms = builderPlatforms(options.targets, cfg, file);
   const targets = [...new Set(platforms.map(targetString))];
   const out = parseReference(options.output);
-  const store = options.store ?? {};
+  // One client per registry for the whole run, so blobs pushed with the run images are
+  // mounted, not uploaded again, into the builder's repository.
+  const store = { clients: new Map(), ...(options.store ?? {}) };
   const layerCache = options.layerCache ?? new LayerBlobCache({ onProgress: progress });
   const work = await mkdtemp(join(tmpdir(), "cnbkit-builder-"));
   try {
+    if (out.kind === "registry") {
+      cfg.run.images = await publishRunImages(cfg.run.images, {
+        builder: out,
+        runImageRepo: options.runImageRepo,
+        store,
+        progress,
+      });
+    }
     const base = await openImageSource(relativeRef(cfg.build.image, baseDir), store).catch((err: unknown) => {
       throw new CnbError(`${file}: [build].image "${cfg.build.image}": ${(err as Error).message}`);
     });
-    const components: Component[] = [];
-    for (const [i, bp] of cfg.buildpacks.entries()) {
-      progress(`Reading buildpack ${bp.uri ?? bp.image}`);
-      components.push(
-        await openComponent(bp, `${file}: [[buildpacks]][${i}]`, {
-          baseDir,
-          workDir: join(work, "components"),
-          targets,
-          store,
-          packageDir: packageDirAsOci({ onProgress: progress, store, layerCache }),
-        }),
-      );
-    }
+    const components = await openComponents(
+      cfg,
+      file,
+      {
+        baseDir,
+        workDir: join(work, "components"),
+        targets,
+        store,
+        packageDir: packageDirAsOci({ onProgress: progress, store, layerCache }),
+      },
+      progress,
+    );
     // Built in scratch space and copied out when complete, so a failure leaves no output.
     const layout = await OciLayout.create(join(work, "layout"));
     const manifests: Descriptor[] = [];
@@ -169,7 +182,7 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
       tag: sink.defaultTag ?? "latest",
     });
     progress(
-      `Wrote ${options.output}: ${top.digest} (${copied.uploaded} blobs written, ${copied.existing} already there)`,
+      `Wrote ${options.output}: ${top.digest} (${copied.uploaded} blobs written, ${copied.mounted} mounted, ${copied.existing} already there)`,
     );
     return {
       output: options.output,
@@ -177,11 +190,47 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
       targets,
       buildpacks,
       uploaded: copied.uploaded,
-      existing: copied.existing,
+      existing: copied.existing + copied.mounted,
+      runImages: cfg.run.images,
     };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Opens every `[[buildpacks]]` entry, two at a time: packaging a source dir is mostly
+ * bundling and hashing a ~112 MB executable, and two overlap on two cores (bench:package's
+ * "buildpacks from source dirs"). Every one is waited for before a failure is thrown, so
+ * nothing is still writing into the scratch dir when it is removed.
+ */
+async function openComponents(
+  cfg: BuilderConfig,
+  file: string,
+  options: OpenComponentOptions,
+  progress: (line: string) => void,
+): Promise<Component[]> {
+  const settled = await mapLimit(cfg.buildpacks, 2, async (bp, i) => {
+    progress(`Reading buildpack ${bp.uri ?? bp.image}`);
+    return openComponent(bp, `${file}: [[buildpacks]][${i}]`, options).then(
+      (c) => ({ ok: true as const, c }),
+      (err: unknown) => ({ ok: false as const, err }),
+    );
+  });
+  const failed = settled.find((r) => !r.ok);
+  if (failed && !failed.ok) throw failed.err;
+  return settled.map((r) => (r.ok ? r.c : (undefined as never)));
+}
+
+/** The platforms to build: `--target`s, else builder.toml's `[[targets]]`, else linux/amd64. */
+function builderPlatforms(requested: string[] | undefined, cfg: BuilderConfig, file: string): Platform[] {
+  if (requested?.length) return requested.map((t) => parseTarget(t, "--target"));
+  return (cfg.targets.length ? cfg.targets : [{ os: "linux", arch: "amd64" }]).map((t, i) =>
+    parseTarget(
+      `${t.os ?? "linux"}/${t.arch ?? "amd64"}${t.variant ? `/${t.variant}` : ""}`,
+      `${file}: [[targets]][${i}]`,
+    ),
+  );
 }
 
 /** `oci:relative/dir` in builder.toml is relative to builder.toml. */
@@ -209,10 +258,11 @@ interface BuilderImageInput {
   layerCache: LayerBlobStore;
 }
 
+/** One platform's builder image, step by step; returns its manifest and the buildpacks in it. */
 async function writeBuilderImage(
   input: BuilderImageInput,
 ): Promise<{ descriptor: Descriptor; modules: BuildpackModule[] }> {
-  const { cfg, file, platform, layout, progress } = input;
+  const { cfg, file, platform, layout } = input;
   const where = `${file}: [build].image "${cfg.build.image}"`;
   const { manifest, config: baseConfig } = await input.base.image(platform);
   if (baseConfig.os !== platform.os || baseConfig.architecture !== platform.architecture) {
@@ -220,26 +270,59 @@ async function writeBuilderImage(
       `${where} is ${baseConfig.os}/${baseConfig.architecture}, the target is ${targetString(platform)}`,
     );
   }
-  const { uid, gid } = cnbUser(baseConfig.config ?? {}, where);
-
-  // Base layers, as they are.
-  const layers: LayerDescriptor[] = [];
-  const diffIds: Digest[] = [];
-  manifest.manifest.layers.forEach((l, i) => {
-    layers.push({ ...l, diffId: baseConfig.rootfs.diff_ids[i] as Digest } as LayerDescriptor);
-    diffIds.push(baseConfig.rootfs.diff_ids[i] as Digest);
+  const user = cnbUser(baseConfig.config ?? {}, where);
+  const layers = await baseLayers(input, manifest.manifest.layers, baseConfig.rootfs.diff_ids as Digest[]);
+  layers.push(await writeLayer(defaultDirs(user), layout.blobDir));
+  const lifecycle = await loadLifecycle(cfg.lifecycle, platform.architecture, {
+    baseDir: input.baseDir,
+    workDir: input.work,
+    file,
   });
-  for (const l of manifest.manifest.layers) {
-    if (!(await layout.hasBlob(l.digest))) {
-      await layout.putBlob(await input.base.blob(l.digest), { digest: l.digest, mediaType: l.mediaType });
-    }
-  }
-  const add = (l: LayerDescriptor) => {
-    layers.push(l);
-    diffIds.push(l.diffId);
-  };
+  input.progress(`Adding lifecycle ${lifecycle.version}`);
+  layers.push(await writeLayer(await lifecycleEntries(lifecycle), layout.blobDir, { cache: input.layerCache }));
+  const modules = await collectModules(input);
+  const order = resolveOrder(cfg.order, modules, file);
+  const bp = await buildpackLayers(input, modules);
+  layers.push(...bp.layers, ...(await configFileLayers(input, order)));
+  const config = imageConfig({
+    architecture: platform.architecture,
+    os: platform.os,
+    variant: platform.variant,
+    diffIds: layers.map((l) => l.diffId),
+    config: builderContainerConfig(input, baseConfig.config ?? {}, user, {
+      modules,
+      order,
+      lifecycle,
+      layersLabel: bp.label,
+    }),
+  });
+  const descriptor = await layout.writeImage({ config, layers });
+  return { descriptor, modules };
+}
 
-  // Default dirs.
+/** The base image's layers, as they are (blobs brought into the scratch layout once). */
+async function baseLayers(
+  input: BuilderImageInput,
+  blobs: Descriptor[],
+  diffIds: Digest[],
+): Promise<LayerDescriptor[]> {
+  for (const l of blobs) await bringBlob(input.layout, input.base, l);
+  return blobs.map((l, i) => ({ ...l, diffId: diffIds[i] as Digest }) as LayerDescriptor);
+}
+
+/**
+ * Puts a source's blob into the scratch layout unless it is there: hardlinked when the
+ * source is a local layout (a 204 MB base layer is not copied on every create), else streamed.
+ */
+async function bringBlob(layout: OciLayout, source: ImageSource, desc: Descriptor): Promise<void> {
+  if (await layout.hasBlob(desc.digest)) return;
+  const file = await source.blobFile?.(desc.digest);
+  if (file && (await layout.linkBlob(file, desc))) return;
+  await layout.putBlob(await source.blob(desc.digest), { digest: desc.digest, mediaType: desc.mediaType });
+}
+
+/** /workspace and /layers owned by the CNB user; /cnb, /platform and their usual subdirs owned by root. */
+function defaultDirs({ uid, gid }: { uid: number; gid: number }): LayerEntry[] {
   const dir = (path: string, owner = 0, group = 0): LayerEntry => ({
     type: "dir",
     path,
@@ -247,35 +330,27 @@ async function writeBuilderImage(
     uid: owner,
     gid: group,
   });
-  add(
-    await writeLayer(
-      [
-        dir("workspace", uid, gid),
-        dir("layers", uid, gid),
-        ...[
-          "cnb",
-          "cnb/buildpacks",
-          "cnb/extensions",
-          "platform",
-          "platform/env",
-          "cnb/build-config",
-          "cnb/build-config/env",
-        ].map((p) => dir(p)),
-      ],
-      layout.blobDir,
-    ),
-  );
+  return [
+    dir("workspace", uid, gid),
+    dir("layers", uid, gid),
+    ...[
+      "cnb",
+      "cnb/buildpacks",
+      "cnb/extensions",
+      "platform",
+      "platform/env",
+      "cnb/build-config",
+      "cnb/build-config/env",
+    ].map((p) => dir(p)),
+  ];
+}
 
-  // Lifecycle.
-  const lifecycle = await loadLifecycle(cfg.lifecycle, platform.architecture, {
-    baseDir: input.baseDir,
-    workDir: input.work,
-    file,
-  });
-  progress(`Adding lifecycle ${lifecycle.version}`);
-  add(await writeLayer(await lifecycleEntries(lifecycle), layout.blobDir, { cache: input.layerCache }));
-
-  // Buildpacks: reuse each buildpackage layer blob, once per diffID.
+/**
+ * Every buildpack of every component for this platform, once per id@version, sorted; each
+ * `[[buildpacks]]` id/version given in builder.toml must match what its component holds.
+ */
+async function collectModules(input: BuilderImageInput): Promise<BuildpackModule[]> {
+  const { cfg, file, platform } = input;
   const modules = new Map<string, BuildpackModule>();
   for (const [i, component] of input.components.entries()) {
     const image = await component.forPlatform(platform);
@@ -292,69 +367,89 @@ async function writeBuilderImage(
     }
     for (const m of image.modules) if (!modules.has(`${m.id}@${m.version}`)) modules.set(`${m.id}@${m.version}`, m);
   }
-  const sorted = [...modules.values()].sort((a, b) =>
-    a.id < b.id ? -1 : a.id > b.id ? 1 : a.version < b.version ? -1 : 1,
-  );
-  const order = resolveOrder(cfg.order, sorted, file);
-  const layersLabel: ModuleLayers = {};
+  return [...modules.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.version < b.version ? -1 : 1));
+}
+
+/** One layer per buildpack, the buildpackage's own blob reused once per diffID, and the layers label. */
+async function buildpackLayers(
+  input: BuilderImageInput,
+  modules: BuildpackModule[],
+): Promise<{ layers: LayerDescriptor[]; label: ModuleLayers }> {
+  const { layout } = input;
+  const label: ModuleLayers = {};
+  const layers: LayerDescriptor[] = [];
   const seen = new Set<string>();
-  for (const m of sorted) {
-    layersLabel[m.id] = { ...(layersLabel[m.id] ?? {}), [m.version]: m.info };
+  for (const m of modules) {
+    label[m.id] = { ...(label[m.id] ?? {}), [m.version]: m.info };
     if (seen.has(m.info.layerDiffID)) continue;
     seen.add(m.info.layerDiffID);
-    if (!(await layout.hasBlob(m.layer.digest))) {
-      await layout.putBlob(await m.source.blob(m.layer.digest), {
-        digest: m.layer.digest,
-        mediaType: m.layer.mediaType,
-      });
-    }
-    add({
+    await bringBlob(layout, m.source, m.layer);
+    layers.push({
       mediaType: m.layer.mediaType,
       digest: m.layer.digest,
       size: m.layer.size,
       diffId: m.info.layerDiffID,
     } as LayerDescriptor);
   }
+  return { layers, label };
+}
 
-  // Config files, one layer each (as pack), so a changed order leaves the others' digests.
-  const fileLayer = async (path: string, text: string) =>
-    add(
-      await writeLayer(
-        [{ type: "file", path, size: Buffer.byteLength(text), data: text, mode: 0o644 }],
-        layout.blobDir,
-      ),
-    );
-  await fileLayer("cnb/order.toml", orderToml(order));
-  await fileLayer("cnb/stack.toml", stackToml(cfg.run.images));
-  await fileLayer("cnb/run.toml", runToml(cfg.run.images));
-  if (cfg.build.env.length) {
-    const entries: LayerEntry[] = [];
-    const seenEnv = new Set<string>();
-    for (const e of cfg.build.env) {
-      const name = e.suffix ? `${e.name}.${e.suffix}` : e.name;
-      for (const [n, v] of [[name, e.value], ...(e.delim ? [[`${e.name}.delim`, e.delim]] : [])] as [
-        string,
-        string,
-      ][]) {
-        if (seenEnv.has(n)) {
-          progress(`warning: ${file}: [[build.env]] sets ${n} twice; the last one wins`);
-          const i = entries.findIndex((x) => x.path === `cnb/build-config/env/${n}`);
-          entries.splice(i, 1);
-        }
-        seenEnv.add(n);
-        entries.push({
-          type: "file",
-          path: `cnb/build-config/env/${n}`,
-          size: Buffer.byteLength(v),
-          data: v,
-          mode: 0o644,
-        });
+/**
+ * /cnb/order.toml, /cnb/stack.toml, /cnb/run.toml and /cnb/build-config/env, one layer each
+ * (as pack), so a changed order leaves the others' digests.
+ */
+async function configFileLayers(
+  input: BuilderImageInput,
+  order: { group: BuilderOrderEntry[] }[],
+): Promise<LayerDescriptor[]> {
+  const { cfg, layout } = input;
+  const fileLayer = (path: string, text: string) =>
+    writeLayer([{ type: "file", path, size: Buffer.byteLength(text), data: text, mode: 0o644 }], layout.blobDir);
+  const layers = [
+    await fileLayer("cnb/order.toml", orderToml(order)),
+    await fileLayer("cnb/stack.toml", stackToml(cfg.run.images)),
+    await fileLayer("cnb/run.toml", runToml(cfg.run.images)),
+  ];
+  if (cfg.build.env.length) layers.push(await writeLayer(buildEnvEntries(input), layout.blobDir));
+  return layers;
+}
+
+/** `[[build.env]]` as /cnb/build-config/env files (`NAME[.suffix]`, `NAME.delim`); a repeated name warns and the last wins. */
+function buildEnvEntries({ cfg, file, progress }: BuilderImageInput): LayerEntry[] {
+  const files = new Map<string, string>();
+  for (const e of cfg.build.env) {
+    const name = e.suffix ? `${e.name}.${e.suffix}` : e.name;
+    for (const [n, v] of [[name, e.value], ...(e.delim ? [[`${e.name}.delim`, e.delim]] : [])] as [string, string][]) {
+      if (files.has(n)) {
+        progress(`warning: ${file}: [[build.env]] sets ${n} twice; the last one wins`);
+        files.delete(n);
       }
+      files.set(n, v);
     }
-    add(await writeLayer(entries, layout.blobDir));
   }
+  return [...files].map(([n, v]) => ({
+    type: "file",
+    path: `cnb/build-config/env/${n}`,
+    size: Buffer.byteLength(v),
+    data: v,
+    mode: 0o644,
+  }));
+}
 
-  const buildpacks: ModuleInfoJson[] = sorted.map((m) => ({
+/** The base config with the CNB user, /layers as working dir, and the builder labels. */
+function builderContainerConfig(
+  input: BuilderImageInput,
+  base: ContainerConfig,
+  { uid, gid }: { uid: number; gid: number },
+  parts: {
+    modules: BuildpackModule[];
+    order: { group: BuilderOrderEntry[] }[];
+    lifecycle: Lifecycle;
+    layersLabel: ModuleLayers;
+  },
+): ContainerConfig {
+  const { cfg } = input;
+  const buildpacks: ModuleInfoJson[] = parts.modules.map((m) => ({
     id: m.id,
     name: m.info.name || undefined,
     version: m.version,
@@ -364,11 +459,10 @@ async function writeBuilderImage(
     description: cfg.description,
     buildpacks,
     runImages: cfg.run.images,
-    lifecycle,
+    lifecycle: parts.lifecycle,
     creatorVersion: CNBKIT_VERSION,
   });
-  const base = baseConfig.config ?? {};
-  const container: ContainerConfig = {
+  return {
     ...base,
     User: `${uid}:${gid}`,
     WorkingDir: "/layers",
@@ -376,20 +470,11 @@ async function writeBuilderImage(
     Labels: {
       ...(base.Labels ?? {}),
       [BUILDER_METADATA_LABEL]: goJson(metadata),
-      [BUILDER_ORDER_LABEL]: orderLabel(order),
-      [BUILDPACK_LAYERS_LABEL]: stringifyModuleLayers(layersLabel),
+      [BUILDER_ORDER_LABEL]: orderLabel(parts.order),
+      [BUILDPACK_LAYERS_LABEL]: stringifyModuleLayers(parts.layersLabel),
       ...(cfg.stackId ? { "io.buildpacks.stack.id": cfg.stackId } : {}),
     },
   };
-  const config = imageConfig({
-    architecture: platform.architecture,
-    os: platform.os,
-    variant: platform.variant,
-    diffIds,
-    config: container,
-  });
-  const descriptor = await layout.writeImage({ config, layers });
-  return { descriptor, modules: sorted };
 }
 
 /** CNB_USER_ID/CNB_GROUP_ID from the base image's env; refuses a missing or root user. */
@@ -440,7 +525,10 @@ function resolveOrder(
   }));
 }
 
-/** /cnb/lifecycle/* from the lifecycle dir, plus pack's compat link /lifecycle -> /cnb/lifecycle. */
+/**
+ * /cnb/lifecycle/* from the lifecycle dir, the SBOMs a release carries when the dir has none
+ * (made from the binaries' Go build info), and pack's compat link /lifecycle -> /cnb/lifecycle.
+ */
 async function lifecycleEntries(lifecycle: Lifecycle): Promise<LayerEntry[]> {
   const entries: LayerEntry[] = [{ type: "dir", path: "cnb/lifecycle", mode: 0o755 }];
   for (const name of (await readdir(lifecycle.dir)).sort()) {
@@ -451,6 +539,16 @@ async function lifecycleEntries(lifecycle: Lifecycle): Promise<LayerEntry[]> {
     else if (st.isFile())
       entries.push({ type: "file", path, size: st.size, sourcePath: abs, mode: normalizedMode(st) });
   }
+  for (const [name, text] of Object.entries(await lifecycleSboms(lifecycle.dir, lifecycle.version))) {
+    entries.push({
+      type: "file",
+      path: `cnb/lifecycle/${name}`,
+      size: Buffer.byteLength(text),
+      data: text,
+      mode: 0o644,
+    });
+  }
+  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   entries.push({ type: "symlink", path: "lifecycle", target: "/cnb/lifecycle" });
   return entries;
 }

@@ -5,14 +5,15 @@
  * does (every phase binary present, lifecycle.toml with [apis] and [lifecycle] version),
  * plus a check that the binaries are built for the builder's arch.
  */
-import { createReadStream } from "node:fs";
-import { mkdir, open, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { copyFile, lstat, mkdir, open, readdir, readFile, readlink, stat, symlink } from "node:fs/promises";
 import { join, posix, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
 import { parseToml } from "@cnbkit/framework/cnb-files";
+import { download } from "@cnbkit/framework/dependencies";
 import { cnbkitCacheDir } from "../cache/index.js";
 import { elfMachine } from "../compile/index.js";
 import { hostPlatform } from "../oci/index.js";
@@ -53,32 +54,31 @@ export function cachedLifecycleDir(
   return join(cnbkitCacheDir(env), "lifecycle", native ? version : `${version}-${arch}`);
 }
 
+/** `[lifecycle]` of builder.toml. */
+export interface LifecycleConfig {
+  uri?: string;
+  version?: string;
+  /**
+   * sha256 of an http(s) `uri` (cnbkit's addition; pack ignores the key): one digest, or
+   * one per arch when the uri has `{arch}`.
+   */
+  sha256?: string | Record<string, string>;
+}
+
 /**
- * Resolves `[lifecycle]` for one arch: `uri` (a directory or tarball, relative to
- * builder.toml; `{arch}` in it is replaced by amd64/arm64) or `version` (looked up in the
- * cnbkit cache, since downloads from GitHub are not available everywhere).
+ * Resolves `[lifecycle]` for one arch: `uri` (a directory, a tarball, a `file://` path, or
+ * an https URL with `sha256`; relative to builder.toml; `{arch}` in it is replaced by
+ * amd64/arm64) or `version` (looked up in the cnbkit cache, since downloads from GitHub
+ * are not available everywhere). Directories and tarballs may have either shape: the
+ * binaries and lifecycle.toml side by side, or a release's `lifecycle.toml` beside a
+ * `lifecycle/` folder of binaries.
  */
 export async function loadLifecycle(
-  config: { uri?: string; version?: string },
+  config: LifecycleConfig,
   arch: string,
   ctx: { baseDir: string; workDir: string; file: string },
 ): Promise<Lifecycle> {
-  let path: string;
-  let field: string;
-  if (config.uri) {
-    field = `[lifecycle].uri "${config.uri}"`;
-    const uri = config.uri.replaceAll("{arch}", arch);
-    if (/^https?:\/\//.test(uri)) {
-      throw new CnbError(`${ctx.file}: ${field}: downloading the lifecycle is not supported`, {
-        hint: "download the release tarball and give its path",
-      });
-    }
-    path = resolve(ctx.baseDir, uri.startsWith("file://") ? uri.slice(7) : uri);
-  } else {
-    const version = config.version ?? DEFAULT_LIFECYCLE_VERSION;
-    field = `[lifecycle].version "${version}"`;
-    path = cachedLifecycleDir(version, arch);
-  }
+  const { path, field } = await locateLifecycle(config, arch, ctx);
   const st = await stat(path).catch(() => undefined);
   if (!st) {
     throw new CnbError(`${ctx.file}: ${field}: ${path} does not exist`, {
@@ -86,7 +86,7 @@ export async function loadLifecycle(
     });
   }
   const dir = st.isDirectory()
-    ? path
+    ? await releaseDirAsFlat(path, join(ctx.workDir, `lifecycle-dir-${arch}`))
     : await extractLifecycle(path, join(ctx.workDir, `lifecycle-${arch}`), ctx.file, field);
   const names = new Set(await readdir(dir));
   for (const bin of LIFECYCLE_BINARIES) {
@@ -106,6 +106,41 @@ export async function loadLifecycle(
       hint: "release tarballs carry one; write [apis.buildpack], [apis.platform] and [lifecycle] version for a Go-built lifecycle",
     });
   }
+  return readLifecycleToml(dir);
+}
+
+/** Where `[lifecycle]` points for `arch`: a local path (an https uri is downloaded first). */
+async function locateLifecycle(
+  config: LifecycleConfig,
+  arch: string,
+  ctx: { baseDir: string; workDir: string; file: string },
+): Promise<{ path: string; field: string }> {
+  if (!config.uri) {
+    const version = config.version ?? DEFAULT_LIFECYCLE_VERSION;
+    return { path: cachedLifecycleDir(version, arch), field: `[lifecycle].version "${version}"` };
+  }
+  const field = `[lifecycle].uri "${config.uri}"`;
+  const uri = config.uri.replaceAll("{arch}", arch);
+  if (!/^https?:\/\//.test(uri)) {
+    return { path: resolve(ctx.baseDir, uri.startsWith("file://") ? uri.slice(7) : uri), field };
+  }
+  const sha256 = typeof config.sha256 === "string" ? config.sha256 : config.sha256?.[arch];
+  if (!sha256) {
+    throw new CnbError(`${ctx.file}: ${field}: a downloaded lifecycle needs [lifecycle].sha256`, {
+      hint: `give the release tarball's sha256 (a table by arch, e.g. sha256 = { ${arch} = "..." }, when the uri has {arch})`,
+    });
+  }
+  const path = await download({ id: "lifecycle", uri, sha256 }, join(ctx.workDir, `lifecycle-download-${arch}`), {
+    env: process.env,
+    cacheDir: join(cnbkitCacheDir(), "downloads"),
+  }).catch((err: unknown) => {
+    throw new CnbError(`${ctx.file}: ${field}: ${(err as Error).message}`);
+  });
+  return { path, field };
+}
+
+/** Reads lifecycle.toml's version and API lists (pack's `LifecycleDescriptor`). */
+async function readLifecycleToml(dir: string): Promise<Lifecycle> {
   const tomlPath = join(dir, "lifecycle.toml");
   const doc = parseToml(await readFile(tomlPath, "utf8"), tomlPath);
   const lc = doc.lifecycle as { version?: unknown } | undefined;
@@ -122,7 +157,32 @@ export async function loadLifecycle(
   return { dir, version: lc.version, apis: { buildpack: list("buildpack"), platform: list("platform") } };
 }
 
-/** Extracts the `<top>/<file>` entries of a lifecycle tarball into `dest`. */
+/**
+ * A directory in a release's shape (`lifecycle.toml` beside `lifecycle/<binaries>`) as one
+ * flat directory (symlinks into `work`); a flat directory is returned as it is.
+ */
+async function releaseDirAsFlat(path: string, work: string): Promise<string> {
+  const inner = join(path, "lifecycle");
+  const innerIsDir = await stat(inner).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!innerIsDir) return path;
+  await mkdir(work, { recursive: true });
+  for (const name of await readdir(inner)) {
+    const st = await lstat(join(inner, name));
+    if (st.isSymbolicLink()) await symlink(await readlink(join(inner, name)), join(work, name));
+    else if (st.isFile()) await copyFile(join(inner, name), join(work, name));
+  }
+  await copyFile(join(path, "lifecycle.toml"), join(work, "lifecycle.toml")).catch(() => {});
+  return work;
+}
+
+/**
+ * Extracts a lifecycle tarball into `dest`, flat: the `<top>/<file>` entries and a
+ * top-level `lifecycle.toml` (a release tarball has it there, its binaries in `lifecycle/`).
+ * Files stream to disk.
+ */
 async function extractLifecycle(file: string, dest: string, cfgFile: string, field: string): Promise<string> {
   await mkdir(dest, { recursive: true });
   const head = Buffer.alloc(2);
@@ -138,16 +198,15 @@ async function extractLifecycle(file: string, dest: string, cfgFile: string, fie
     for await (const entry of extract) {
       const h = entry.header;
       const clean = posix.normalize(h.name).replace(/^\.?\//, "");
-      const m = /^[^/]+\/([^/]+)$/.exec(clean);
+      // `<top>/<file>`, plus a release tarball's top-level lifecycle.toml.
+      const m = clean === "lifecycle.toml" ? ["", clean] : /^[^/]+\/([^/]+)$/.exec(clean);
       if (!m || m[1] === ".." || m[1] === ".") {
         entry.resume();
         continue;
       }
       const target = join(dest, m[1] as string);
       if (h.type === "file") {
-        const chunks: Buffer[] = [];
-        for await (const c of entry) chunks.push(c as Buffer);
-        await writeFile(target, Buffer.concat(chunks), { mode: (h.mode ?? 0o644) & 0o777 });
+        await pipeline(entry, createWriteStream(target, { mode: (h.mode ?? 0o644) & 0o777 }));
       } else if (h.type === "symlink" && h.linkname && !h.linkname.includes("/")) {
         await symlink(h.linkname, target);
         entry.resume();

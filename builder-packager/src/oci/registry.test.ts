@@ -141,6 +141,26 @@ describe("open registry", () => {
     expect(client.stats.blobHeads).toBe(4);
   });
 
+  test("a push from a local layout mounts the blobs this client pushed to another repository, uploading none again", async () => {
+    await sampleLayout("mount-local", "v1", 17);
+    const client = new RegistryClient(reg.host);
+    const clients = new Map([[reg.host, client]]);
+    const src = `oci:${join(work, "mount-local")}:v1`;
+    const first = await copyImage(
+      await openImageSource(src),
+      await openImageSink(`${reg.host}/team/run:1`, { clients }),
+    );
+    expect(first.uploaded).toBe(4);
+    const second = await copyImage(
+      await openImageSource(src),
+      await openImageSink(`${reg.host}/team/builder:1`, { clients }),
+    );
+    expect(second.mounted).toBe(4);
+    expect(second.uploaded).toBe(0);
+    expect(client.stats.blobUploads).toBe(4);
+    expect(skopeoInspect(`docker://${reg.host}/team/builder:1`).Digest).toBe(second.descriptor.digest);
+  });
+
   test("cross-repository mount, index push, and skopeo copy of an index", async () => {
     await sampleLayout("mount-src", "v1", 11);
     await copyImage(

@@ -137,6 +137,11 @@ export class RegistryClient {
   /** Last challenge seen, so new scopes authenticate without a 401 round trip. */
   private challenge: { scheme: string; params: Record<string, string> } | undefined;
   private readonly tokens = new Map<string, Promise<string>>();
+  /**
+   * A repository known to hold each blob (seen in a manifest, HEAD, upload or mount), so a
+   * push to another repository of this registry mounts it instead of uploading it again.
+   */
+  private readonly blobHomes = new Map<string, string>();
 
   constructor(registry: string, options: RegistryOptions = {}) {
     this.registry = registry;
@@ -317,6 +322,11 @@ export class RegistryClient {
     await res.body?.cancel();
   }
 
+  /** Records that `repo` holds `digest`: a later push of it to another repository mounts it. */
+  noteBlob(repo: string, digest: Digest): void {
+    this.blobHomes.set(digest, repo);
+  }
+
   /** True when the repository already has the blob (HEAD). */
   async hasBlob(repo: string, digest: Digest, push = false): Promise<boolean> {
     this.stats.blobHeads++;
@@ -329,12 +339,14 @@ export class RegistryClient {
       what: `HEAD blob ${digest} of ${repo}`,
     });
     await res.body?.cancel();
+    if (res.status === 200) this.noteBlob(repo, digest);
     return res.status === 200;
   }
 
   /**
-   * Uploads a blob unless the repository has it: HEAD, then a cross-repo mount when
-   * `mountFrom` is given, then a monolithic PUT (small blobs) or chunked PATCHes.
+   * Uploads a blob unless the repository has it: HEAD, then a cross-repo mount (from
+   * `mountFrom`, else from a repository this client saw holding the blob), then a
+   * monolithic PUT (small blobs) or chunked PATCHes.
    */
   async putBlob(
     repo: string,
@@ -344,9 +356,12 @@ export class RegistryClient {
     // A request whose response was lost may have been applied (a chunk stored, an upload
     // committed); its retry then fails with 4xx on a stale upload session. Start the blob over
     // (beginning with HEAD, which finds a committed blob), a bounded number of times.
+    const mountFrom = options.mountFrom ?? this.blobHomes.get(blob.digest);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.putBlobOnce(repo, blob, options);
+        const how = await this.putBlobOnce(repo, blob, { ...options, mountFrom });
+        this.noteBlob(repo, blob.digest);
+        return how;
       } catch (err) {
         if (!(err instanceof UploadSessionError) || attempt >= this.opts.attempts) throw err;
         this.stats.retries++;
@@ -517,7 +532,16 @@ export class RegistryClient {
         `registry ${this.registry}: manifest ${repo}:${reference} has digest ${actual}, expected ${expected}`,
       );
     }
-    return parseManifest(bytes, res.headers.get("content-type") ?? undefined, `${this.registry}/${repo}:${reference}`);
+    const parsed = parseManifest(
+      bytes,
+      res.headers.get("content-type") ?? undefined,
+      `${this.registry}/${repo}:${reference}`,
+    );
+    // A registry keeps the blobs of every manifest it serves in that repository.
+    if (parsed.kind === "manifest") {
+      for (const d of [parsed.manifest.config, ...parsed.manifest.layers]) this.noteBlob(repo, d.digest);
+    }
+    return parsed;
   }
 
   /** True when the manifest exists (HEAD), without downloading it. */

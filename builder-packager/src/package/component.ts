@@ -4,8 +4,8 @@
  * registry image — it is read as a buildpackage image, and its buildpacks are listed with
  * the layer blob that holds each one, so the layers can be reused by diffID, not rebuilt.
  */
-import { stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { readdir, stat } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import {
   type Descriptor,
@@ -95,6 +95,8 @@ export async function openComponent(
   const path = resolve(options.baseDir, uri.startsWith("file://") ? uri.slice("file://".length) : uri);
   const st = await stat(path).catch(() => undefined);
   if (!st) {
+    const perTarget = await perTargetFiles(path);
+    if (perTarget) return perTargetComponent(perTarget, uri, where, options);
     // A plain image reference ("acme/bp:1", "127.0.0.1:5000/bp") is not a path.
     if (looksLikeImageRef(uri)) return imageComponent(uri, uri, store);
     throw new CnbError(`${where}: uri "${uri}" does not exist (looked at ${path})`);
@@ -105,6 +107,11 @@ export async function openComponent(
     await options.packageDir(path, layoutDir, options.targets);
     return imageComponent(`oci:${layoutDir}`, uri, store);
   }
+  return imageComponent(await importCnb(path, uri, where, options), uri, store);
+}
+
+/** Unpacks a `.cnb` into the scratch dir; returns its `oci:` reference. */
+async function importCnb(path: string, uri: string, where: string, options: OpenComponentOptions): Promise<string> {
   const layoutDir = join(options.workDir, `component-${++counter}`);
   try {
     await importLayoutTar(path, layoutDir);
@@ -112,7 +119,51 @@ export async function openComponent(
     if (err instanceof CnbError) throw new CnbError(`${where}: uri "${uri}": ${err.message}`);
     throw new CnbError(`${where}: uri "${uri}" is neither a directory nor a .cnb file (a tar of an OCI layout)`);
   }
-  return imageComponent(`oci:${layoutDir}`, uri, store);
+  return `oci:${layoutDir}`;
+}
+
+/**
+ * `x.cnb` that is not there but `x-<os>-<arch>.cnb` files are (what pack and cnbkit write
+ * for several targets): those files by `os/arch`, else undefined.
+ */
+async function perTargetFiles(path: string): Promise<Map<string, string> | undefined> {
+  if (extname(path) !== ".cnb") return undefined;
+  const stem = basename(path, ".cnb");
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  const found = new Map<string, string>();
+  for (const name of names) {
+    if (!name.startsWith(`${stem}-`) || !name.endsWith(".cnb")) continue;
+    const parts = name.slice(stem.length + 1, -".cnb".length).split("-");
+    if (parts.length === 2 && parts.every((p) => /^[a-z0-9]+$/.test(p)))
+      found.set(parts.join("/"), join(dirname(path), name));
+  }
+  return found.size ? found : undefined;
+}
+
+/** A buildpackage given as one `.cnb` per target: each platform reads its own file. */
+function perTargetComponent(
+  files: Map<string, string>,
+  uri: string,
+  where: string,
+  options: OpenComponentOptions,
+): Component {
+  const opened = new Map<string, Promise<Component>>();
+  return {
+    display: uri,
+    async forPlatform(platform) {
+      const key = `${platform.os}/${platform.architecture}`;
+      const file = files.get(key);
+      if (!file) {
+        throw new CnbError(`${where}: uri "${uri}" has no file for ${key} (found ${[...files.keys()].join(", ")})`);
+      }
+      let c = opened.get(key);
+      if (!c) {
+        c = importCnb(file, uri, where, options).then((ref) => imageComponent(ref, uri, options.store ?? {}));
+        opened.set(key, c);
+      }
+      return (await c).forPlatform(platform);
+    },
+  };
 }
 
 function looksLikeImageRef(uri: string): boolean {

@@ -62,7 +62,8 @@ export interface ModuleInfoJson {
   homepage?: string;
   keywords?: string[];
   "exec-env"?: string[];
-  licenses?: { type: string; uri: string }[];
+  /** pack's `dist.License` has no json tags, so Go writes its field names: `Type`, `URI`. */
+  licenses?: { Type: string; URI: string }[];
   "clear-env"?: boolean;
 }
 
@@ -101,7 +102,7 @@ export function moduleInfo(d: BuildpackDescriptor<unknown>): ModuleInfoJson {
     homepage: b.homepage || undefined,
     keywords: b.keywords?.length ? b.keywords : undefined,
     "exec-env": b.execEnv?.length ? b.execEnv : undefined,
-    licenses: b.licenses?.length ? b.licenses.map((l) => ({ type: l.type ?? "", uri: l.uri ?? "" })) : undefined,
+    licenses: b.licenses?.length ? b.licenses.map((l) => ({ Type: l.type ?? "", URI: l.uri ?? "" })) : undefined,
     "clear-env": b.clearEnv || undefined,
   };
 }

@@ -6,7 +6,7 @@
  */
 import { cp, mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, extname, join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type BuildpackDescriptor, readBuildpackToml } from "@cnbkit/framework/cnb-files";
 import type { CompileTarget } from "../compile/index.js";
@@ -36,7 +36,7 @@ import {
 import { writeBuildpackLayer } from "./module-layer.js";
 import { type PackageConfig, readPackageToml } from "./package-toml.js";
 import { buildpackKind, stageBuildpack } from "./stage.js";
-import { parseTarget, resolveTargets } from "./targets.js";
+import { parseTarget, resolveTargets, targetsBuiltFor } from "./targets.js";
 
 /** Where a buildpackage goes. */
 export type PackageFormat = "dir" | "file" | "oci" | "image";
@@ -69,8 +69,16 @@ export interface PackageResult {
   output: string;
   /** The targets packaged, `os/arch`. */
   targets: string[];
-  /** The manifest (one target) or index (several) digest; undefined for `dir`. */
+  /**
+   * The manifest (one target) or index (several) digest; undefined for `dir` and for a
+   * `file` of several targets, which is one file per target (see {@link PackageResult.files}).
+   */
   digest?: Digest;
+  /**
+   * `file` with several targets: one `.cnb` per target, named as pack names them
+   * (`<name>-<os>-<arch>.cnb` beside `output`), since pack reads no image index in a `.cnb`.
+   */
+  files?: string[];
   /** The main buildpack. */
   id: string;
   version: string;
@@ -127,14 +135,7 @@ export async function packageBuildpack(options: PackageOptions): Promise<Package
       if (kind.kind === "composite") {
         throw new CnbError(`${where}: a composite has no directory form; use --format file, oci or image`);
       }
-      const tmp = join(work, "out");
-      await mkdir(tmp);
-      if (targets.length === 1)
-        await cp(stageOf(targets[0] as string), join(tmp, "bp"), { recursive: true, verbatimSymlinks: true });
-      else
-        for (const t of targets)
-          await cp(stageOf(t), join(tmp, "bp", t.replaceAll("/", "-")), { recursive: true, verbatimSymlinks: true });
-      await replaceDir(join(tmp, "bp"), output);
+      await writeDirFormat(targets, stageOf, join(work, "out"), output);
       progress(`Wrote ${id} ${version} to ${output}`);
       return { format: "dir", output, targets, id, version };
     }
@@ -143,8 +144,24 @@ export async function packageBuildpack(options: PackageOptions): Promise<Package
     const components = await openDependencies(pkg, dir, work, targets, progress, options.store, layerCache);
     const manifests: Descriptor[] = [];
     for (const t of targets) {
-      const input = { layout, descriptor, stage: stageOf(t), target: t, components, where, progress, layerCache };
+      const compiled = kind.kind === "compiled";
+      const input = {
+        layout,
+        descriptor,
+        stage: stageOf(t),
+        target: t,
+        compiled,
+        components,
+        where,
+        progress,
+        layerCache,
+      };
       manifests.push(await writePackageImage(input));
+    }
+    if (options.format === "file" && manifests.length > 1) {
+      const files = await writeFilePerTarget(layout, manifests, targets, output, join(work, "files"));
+      progress(`Wrote ${id} ${version} to ${files.join(", ")}`);
+      return { format: "file", output, files, targets, id, version };
     }
     const top = manifests.length === 1 ? manifests[0]! : await layout.writeIndex(manifests);
     await layout.tag(top, "latest");
@@ -199,6 +216,8 @@ interface PackageImageInput {
   descriptor: BuildpackDescriptor<unknown>;
   stage: string;
   target: string;
+  /** A compiled buildpack's label claims only the target it was built for. */
+  compiled: boolean;
   components: Component[];
   where: string;
   progress: (line: string) => void;
@@ -248,7 +267,10 @@ async function writePackageImage(input: PackageImageInput): Promise<Descriptor> 
   const own = await writeBuildpackLayer(stage, id, version, layout.blobDir, { cache: input.layerCache });
   layerByDiff.set(own.diffId, own);
   entries.push({ key: `${id}@${version}`, diffId: own.diffId });
-  layersLabel[id] = { ...(layersLabel[id] ?? {}), [version]: moduleLayerInfo(descriptor, own.diffId) };
+  const claimed = input.compiled
+    ? { ...descriptor, targets: targetsBuiltFor(descriptor.targets, platform) }
+    : descriptor;
+  layersLabel[id] = { ...(layersLabel[id] ?? {}), [version]: moduleLayerInfo(claimed, own.diffId) };
 
   entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const layers = entries.map((e) => layerByDiff.get(e.diffId) as Descriptor);
@@ -265,6 +287,51 @@ async function writePackageImage(input: PackageImageInput): Promise<Descriptor> 
     },
   });
   return layout.writeImage({ config, layers });
+}
+
+/** `--format dir`: the staged directory (one per target, `<os>-<arch>/`, when several) put at `output` whole. */
+async function writeDirFormat(
+  targets: string[],
+  stageOf: (t: string) => string,
+  tmp: string,
+  output: string,
+): Promise<void> {
+  await mkdir(tmp);
+  const copy = (from: string, to: string) => cp(from, to, { recursive: true, verbatimSymlinks: true });
+  if (targets.length === 1) await copy(stageOf(targets[0] as string), join(tmp, "bp"));
+  else for (const t of targets) await copy(stageOf(t), join(tmp, "bp", t.replaceAll("/", "-")));
+  await replaceDir(join(tmp, "bp"), output);
+}
+
+/**
+ * The `.cnb` file of each target, as pack's `--format file` writes several targets: the
+ * output name with `-<os>-<arch>` before its extension, each a layout with that target's
+ * manifest only. All are written to `scratch` first and renamed into place together.
+ */
+async function writeFilePerTarget(
+  layout: OciLayout,
+  manifests: Descriptor[],
+  targets: string[],
+  output: string,
+  scratch: string,
+): Promise<string[]> {
+  const ext = extname(output);
+  const stem = output.slice(0, output.length - ext.length);
+  const staged: [string, string][] = [];
+  for (const [i, manifest] of manifests.entries()) {
+    const [os, arch] = (targets[i] as string).split("/");
+    const file = `${stem}-${os}-${arch}${ext}`;
+    const one = await OciLayout.create(join(scratch, String(i)));
+    await copyImage(
+      await openImageSource(`oci:${layout.dir}@${manifest.digest}`),
+      await openImageSink(`oci:${one.dir}:latest`),
+    );
+    const tmp = join(scratch, `${i}.cnb`);
+    await exportLayoutTar(one.dir, tmp);
+    staged.push([tmp, file]);
+  }
+  for (const [tmp, file] of staged) await rename(tmp, file);
+  return staged.map(([, file]) => file);
 }
 
 /** Puts `src` at `dest`, replacing what was there, with no moment of a half-written dest. */

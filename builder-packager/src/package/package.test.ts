@@ -10,8 +10,15 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CnbError } from "@cnbkit/framework";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
-import { BUILDPACK_LAYERS_LABEL, BUILDPACKAGE_METADATA_LABEL, packageBuildpack } from "./index.js";
-import { skopeoConfig, skopeoInspect, umociUnpack, writeShellBuildpack } from "./test-fixtures.js";
+import { copyImage, exportLayoutTar, OciLayout, openImageSink, openImageSource } from "../oci/index.js";
+import { BUILDPACK_LAYERS_LABEL, BUILDPACKAGE_METADATA_LABEL, openComponent, packageBuildpack } from "./index.js";
+import {
+  skopeoConfig,
+  skopeoInspect,
+  umociUnpack,
+  writeCompiledBuildpack,
+  writeShellBuildpack,
+} from "./test-fixtures.js";
 
 const run = promisify(execFile);
 let root: string;
@@ -116,6 +123,118 @@ describe("packageBuildpack: one prebuilt buildpack", () => {
     ]);
     const arm = await skopeoConfig(`oci:${out}:latest`, ["--override-arch", "arm64"]);
     expect(arm.architecture).toBe("arm64");
+  });
+});
+
+describe("packageBuildpack: what pack reads", () => {
+  test("--format file with two targets writes one .cnb per target, named as pack names them", async () => {
+    const bp = await writeShellBuildpack(join(root, "f2", "bp"), {
+      id: "acme/two",
+      version: "1.0.0",
+      extraToml: '\n[[targets]]\nos = "linux"\narch = "arm64"\n',
+    });
+    const output = join(root, "f2", "out", "two.cnb");
+    const result = await packageBuildpack({ dir: bp, format: "file", output, targets: ["linux/amd64,linux/arm64"] });
+    const amd = join(root, "f2", "out", "two-linux-amd64.cnb");
+    const arm = join(root, "f2", "out", "two-linux-arm64.cnb");
+    expect(result.files).toEqual([amd, arm]);
+    expect((await readdir(join(root, "f2", "out"))).sort()).toEqual(["two-linux-amd64.cnb", "two-linux-arm64.cnb"]);
+    for (const [file, arch] of [
+      [amd, "amd64"],
+      [arm, "arm64"],
+    ] as const) {
+      // index.json names the image's manifest itself, not a nested index (pack finds no manifest in that).
+      const { stdout } = await run("tar", ["-xOf", file, "index.json"]);
+      const index = JSON.parse(stdout);
+      expect(index.manifests).toHaveLength(1);
+      expect(index.manifests[0].mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
+      const info = await skopeoInspect(`oci-archive:${file}`);
+      expect(info.Architecture).toBe(arch);
+      expect(JSON.parse(info.Labels[BUILDPACKAGE_METADATA_LABEL] ?? "{}").id).toBe("acme/two");
+    }
+  });
+
+  test("a .cnb that nests an image index in its index.json (cnbkit's older shape) is still read as a component", async () => {
+    const layout = await OciLayout.create(join(root, "nested", "layout"));
+    const a = await writeShellBuildpack(join(root, "nested", "bp"), {
+      id: "acme/nested",
+      version: "1.0.0",
+      extraToml: '\n[[targets]]\nos = "linux"\narch = "arm64"\n',
+    });
+    await packageBuildpack({
+      dir: a,
+      format: "oci",
+      output: join(root, "nested", "oci"),
+      targets: ["linux/amd64,linux/arm64"],
+    });
+    const src = await OciLayout.open(join(root, "nested", "oci"));
+    const top = await src.descriptor("latest");
+    await copyImage(await openImageSource(`oci:${src.dir}:latest`), await openImageSink(`oci:${layout.dir}:latest`));
+    expect((await layout.descriptor("latest")).digest).toBe(top.digest);
+    await exportLayoutTar(layout.dir, join(root, "nested", "old.cnb"));
+    const component = await openComponent({ uri: "old.cnb" }, "test", {
+      baseDir: join(root, "nested"),
+      workDir: join(root, "nested", "work"),
+      targets: ["linux/arm64"],
+      packageDir: async () => {},
+    });
+    const image = await component.forPlatform({ os: "linux", architecture: "arm64" });
+    expect(image.main.id).toBe("acme/nested");
+    expect(image.config.architecture).toBe("arm64");
+  });
+
+  test("a uri naming x.cnb reads the x-<os>-<arch>.cnb files that several targets gave, one per platform", async () => {
+    const bp = await writeShellBuildpack(join(root, "pt", "bp"), {
+      id: "acme/pertarget",
+      version: "1.0.0",
+      extraToml: '\n[[targets]]\nos = "linux"\narch = "arm64"\n',
+    });
+    await packageBuildpack({
+      dir: bp,
+      format: "file",
+      output: join(root, "pt", "pertarget.cnb"),
+      targets: ["linux/amd64,linux/arm64"],
+    });
+    const component = await openComponent({ uri: "pertarget.cnb" }, "test", {
+      baseDir: join(root, "pt"),
+      workDir: join(root, "pt", "work"),
+      targets: ["linux/amd64", "linux/arm64"],
+      packageDir: async () => {},
+    });
+    for (const architecture of ["amd64", "arm64"]) {
+      const image = await component.forPlatform({ os: "linux", architecture });
+      expect(image.main.id).toBe("acme/pertarget");
+      expect(image.config.architecture).toBe(architecture);
+    }
+    await expect(component.forPlatform({ os: "linux", architecture: "s390x" })).rejects.toThrow(
+      /uri "pertarget\.cnb" has no file for linux\/s390x \(found linux\/amd64, linux\/arm64\)$/,
+    );
+  });
+
+  test("a compiled buildpack claims only the target it was built for, in the dir's buildpack.toml and in the layers label", async () => {
+    const bp = await writeCompiledBuildpack(join(root, "narrow", "bp"), { id: "acme/narrow", version: "1.0.0" });
+    const dir = join(root, "narrow", "dir");
+    await packageBuildpack({ dir: bp, format: "dir", output: dir, targets: ["linux/amd64"] });
+    const toml = parseToml(await readFile(join(dir, "buildpack.toml"), "utf8"), "buildpack.toml");
+    expect(toml.targets).toEqual([{ os: "linux", arch: "amd64" }]);
+    expect((toml.buildpack as { id: string }).id).toBe("acme/narrow");
+    const oci = join(root, "narrow", "oci");
+    await packageBuildpack({ dir: bp, format: "oci", output: oci, targets: ["linux/amd64"] });
+    const info = await skopeoInspect(`oci:${oci}:latest`);
+    const layers = JSON.parse(info.Labels[BUILDPACK_LAYERS_LABEL] ?? "{}");
+    expect(layers["acme/narrow"]["1.0.0"].targets).toEqual([{ os: "linux", arch: "amd64" }]);
+  });
+
+  test("licenses in the buildpackage label are written as pack's Go struct writes them (Type, URI)", async () => {
+    const bp = await writeShellBuildpack(join(root, "lic", "bp"), { id: "acme/lic", version: "1.0.0" });
+    const toml = await readFile(join(bp, "buildpack.toml"), "utf8");
+    await writeFile(
+      join(bp, "buildpack.toml"),
+      toml.replace("\n\n[[targets]]", '\n\n[[buildpack.licenses]]\ntype = "MIT"\n\n[[targets]]'),
+    );
+    await packageBuildpack({ dir: bp, format: "oci", output: join(root, "lic", "out") });
+    const info = await skopeoInspect(`oci:${join(root, "lic", "out")}:latest`);
+    expect(info.Labels[BUILDPACKAGE_METADATA_LABEL]).toContain('"licenses":[{"Type":"MIT","URI":""}]');
   });
 });
 

@@ -12,12 +12,18 @@
 import { existsSync } from "node:fs";
 import { cp, link, mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { download } from "@cnbkit/framework/dependencies";
 import { CnbError } from "@cnbkit/framework";
-import { type BuildpackDescriptor, buildpackDirName, parseToml, stringifyToml } from "@cnbkit/framework/cnb-files";
-import { parseInventory } from "@cnbkit/framework/dependencies";
-import { compileBuildpack, type CompileTarget } from "../compile/index.js";
+import {
+  type BuildpackDescriptor,
+  buildpackDirName,
+  parseToml,
+  stringifyToml,
+  type TomlTable,
+} from "@cnbkit/framework/cnb-files";
+import { download, parseInventory } from "@cnbkit/framework/dependencies";
 import { isFile } from "@cnbkit/framework/fs";
+import { compileBuildpack, type CompileTarget } from "../compile/index.js";
+import { targetAdmits } from "./targets.js";
 
 /** How the buildpack's bin/ is produced. */
 export type BuildpackKind = { kind: "compiled"; entry: string } | { kind: "prebuilt" } | { kind: "composite" };
@@ -86,19 +92,48 @@ export async function stageBuildpack(options: StageOptions): Promise<Record<stri
     }
   }
   let tomlText = await readFile(join(dir, "buildpack.toml"), "utf8");
+  const tomlPath = join(dir, "buildpack.toml");
+  // A compiled bin/main runs on its target only, so its buildpack.toml claims that one.
+  const narrow = kind.kind === "compiled" && descriptor.targets.length > 0;
   if (options.offline) {
     const byTarget = await bundleDependencies(options, join(workDir, "downloads"), progress);
     for (const t of targets) {
-      await writeFile(join(stages[t] as string, "buildpack.toml"), byTarget.rewriteToml(t));
+      await writeFile(join(stages[t] as string, "buildpack.toml"), byTarget.rewriteToml(t, narrow));
       await byTarget.place(t, stages[t] as string);
     }
     return stages;
   }
   if (kind.kind !== "prebuilt") {
     tomlText = tomlText.endsWith("\n") ? tomlText : `${tomlText}\n`;
-    for (const t of targets) await writeFile(join(stages[t] as string, "buildpack.toml"), tomlText);
+    for (const t of targets) {
+      const text = narrow ? stringifyToml(narrowTargets(parseToml(tomlText, tomlPath), t)) : tomlText;
+      await writeFile(join(stages[t] as string, "buildpack.toml"), text);
+    }
   }
   return stages;
+}
+
+/**
+ * buildpack.toml's `[[targets]]` reduced to the entries a build for `target` satisfies, each
+ * narrowed to it (as `targetsBuiltFor` does for the label); other keys stay as written.
+ */
+function narrowTargets(doc: TomlTable, target: string): TomlTable {
+  const [os, arch, variant] = target.split("/") as [string, string, string | undefined];
+  const platform = { os, architecture: arch, ...(variant ? { variant } : {}) };
+  const kept: TomlTable[] = [];
+  for (const t of (Array.isArray(doc.targets) ? doc.targets : []) as TomlTable[]) {
+    const declared = {
+      os: t.os as string | undefined,
+      arch: t.arch as string | undefined,
+      variant: t.variant as string | undefined,
+    };
+    if (!targetAdmits(declared, platform)) continue;
+    const entry: TomlTable = { ...t, os, arch };
+    const v = declared.variant ?? variant;
+    if (v) entry.variant = v;
+    if (!kept.some((k) => JSON.stringify(k) === JSON.stringify(entry))) kept.push(entry);
+  }
+  return { ...doc, targets: kept };
 }
 
 /** The path of an offline dependency inside the buildpack dir. */
@@ -110,7 +145,10 @@ async function bundleDependencies(
   options: StageOptions,
   downloadDir: string,
   progress: (line: string) => void,
-): Promise<{ rewriteToml(target: string): string; place(target: string, stage: string): Promise<void> }> {
+): Promise<{
+  rewriteToml(target: string, narrow: boolean): string;
+  place(target: string, stage: string): Promise<void>;
+}> {
   const { dir, descriptor } = options;
   const tomlPath = join(dir, "buildpack.toml");
   const deps = parseInventory(descriptor.metadata, tomlPath);
@@ -129,8 +167,8 @@ async function bundleDependencies(
   const rawDeps = ((raw.metadata as Record<string, unknown>)?.dependencies ?? []) as Record<string, unknown>[];
   const base = `/cnb/buildpacks/${buildpackDirName(descriptor.buildpack.id)}/${descriptor.buildpack.version}`;
   return {
-    rewriteToml(target) {
-      const copy = structuredClone(raw);
+    rewriteToml(target, narrow) {
+      const copy = narrow ? narrowTargets(structuredClone(raw), target) : structuredClone(raw);
       const list = ((copy.metadata as Record<string, unknown>)?.dependencies ?? []) as Record<string, unknown>[];
       deps.forEach((dep, i) => {
         const file = files.get(dep.sha256);

@@ -83,3 +83,26 @@ export function resolveTargets(
     ),
   ];
 }
+
+/**
+ * The declared `[[targets]]` that a build for `p` satisfies, narrowed to `p` (an entry that
+ * leaves arch or variant open gets the built one). A compiled buildpack's binary runs on
+ * `p` only, so its buildpack.toml and layers label must claim nothing else; pack would
+ * otherwise package that directory as an image of an arch the binary is not for.
+ */
+export function targetsBuiltFor(declared: Target[], p: Platform): Target[] {
+  const out: Target[] = [];
+  const seen = new Set<string>();
+  for (const t of declared) {
+    if (!targetAdmits(t, p)) continue;
+    const narrowed: Target = { ...t, os: p.os, arch: p.architecture };
+    const variant = t.variant ?? p.variant;
+    if (variant) narrowed.variant = variant;
+    else delete narrowed.variant;
+    const key = JSON.stringify(narrowed);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(narrowed);
+  }
+  return out;
+}

@@ -18,6 +18,11 @@ export const builderCreateCommand: Command = {
     output: { type: "string", short: "o", value: "oci:<dir>[:tag]", help: "write the builder to an OCI layout" },
     publish: { type: "string", value: "<ref>", help: "push the builder to a registry" },
     "insecure-registry": { type: "boolean", help: "use plain HTTP for a non-loopback registry" },
+    "run-image-repo": {
+      type: "string",
+      value: "<repo>",
+      help: "with --publish: push local-layout run images here (default: <builder repository>-run)",
+    },
     target: {
       type: "string",
       multiple: true,
@@ -39,6 +44,7 @@ export const builderCreateCommand: Command = {
       config: resolve(inv.positionals[0]!),
       output: absoluteRef(target),
       targets: listOption(inv, "target"),
+      runImageRepo: stringOption(inv, "run-image-repo"),
       onProgress: inv.err,
       store: { insecure: inv.values["insecure-registry"] === true },
     });

@@ -52,8 +52,9 @@ export const packageCommand: Command = {
       onProgress: inv.err,
       store: { insecure: inv.values["insecure-registry"] === true },
     });
+    const written = result.files?.join(", ") ?? result.output;
     inv.out(
-      `Packaged ${result.id}@${result.version} for ${result.targets.join(", ")} → ${result.output}${result.digest ? ` (${result.digest})` : ""}`,
+      `Packaged ${result.id}@${result.version} for ${result.targets.join(", ")} → ${written}${result.digest ? ` (${result.digest})` : ""}`,
     );
     return 0;
   },

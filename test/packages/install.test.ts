@@ -7,7 +7,7 @@
  * ranges, since no checkout is in sight. Nothing is on the npm registry yet, so each new
  * project then installs the same two tarballs (`npm install <framework.tgz> <cli.tgz>`, which
  * points its two dependencies at the tarballs; third-party packages come from the registry)
- * before its own `npm test`, `npm run typecheck` and `npm run package` run. Finally the
+ * before its own `npm test`, `npm run package` and `npm run typecheck` run. Finally the
  * installed CLI puts the buildpack template's .cnb in a builder after the reference Node.js
  * buildpack, builds a tiny app with the real lifecycle, and the app answers HTTP with what
  * the template's layer gives it.
@@ -55,7 +55,15 @@ function buildpackageLabel(cnb: string): { id: string; version: string } {
   return JSON.parse(inspected.Labels["io.buildpacks.buildpackage.metadata"]);
 }
 
-function readJson(file: string): Record<string, any> {
+/** The fields of a package.json this test reads. */
+interface PackageJson {
+  version: string;
+  exports?: unknown;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+}
+
+function readJson(file: string): PackageJson {
   return JSON.parse(readFileSync(file, "utf8"));
 }
 
@@ -159,12 +167,13 @@ describe.sequential.each(cases)(
       expect(counts, tested).not.toBeNull();
       expect(Number(counts![1])).toBeGreaterThan(0);
       expect(counts![1]).toBe(counts![2]);
-      npm(dir, "run", "typecheck");
+      // The next steps `cnbkit new` prints (npm test, npm run package), then the typecheck.
       npm(dir, "run", "package");
       for (const [file, bpId] of Object.entries(packaged)) {
         const label = buildpackageLabel(join(dir, file));
         expect([label.id, label.version]).toEqual([bpId, "0.1.0"]);
       }
+      npm(dir, "run", "typecheck");
     });
   },
 );

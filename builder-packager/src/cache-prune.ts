@@ -25,6 +25,8 @@ import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { withDirLock } from "./base/dir-lock.js";
+import { formatBytes } from "@cnbkit/framework/log";
+export { formatBytes };
 
 const IN_USE = ".in-use";
 
@@ -256,20 +258,6 @@ export async function pruneCacheKind(
     options.onProgress?.(`Could not prune ${spec.many} in ${root}: ${err instanceof Error ? err.message : err}`);
     return undefined;
   }
-}
-
-/** "1.2 GiB", "85.0 MiB", "12 KiB", "10 B". */
-export function formatBytes(n: number): string {
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  if (n < 1024) return `${n} B`;
-  let v = n;
-  let unit = "B";
-  for (const u of units) {
-    if (v < 1024) break;
-    v /= 1024;
-    unit = u;
-  }
-  return unit === "KiB" ? `${Math.round(v)} ${unit}` : `${v.toFixed(1)} ${unit}`;
 }
 
 function parseSize(text: string): number | undefined {

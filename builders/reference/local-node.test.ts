@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { parseInventory, resolveDependency } from "../../framework/src/inventory.js";
-import { parseToml, type TomlTable } from "../../framework/src/spec/toml.js";
+import { parseInventory, resolveDependency } from "@cnbkit/framework/dependencies";
+import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { LOCAL_NODE_VERSIONS, localNodeBuildpackToml, localNpmVersion, REPO_ROOT } from "./local-node.js";
 
 const official = () => readFile(join(REPO_ROOT, "buildpacks/nodejs/buildpack.toml"), "utf8");

@@ -14,13 +14,14 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseToml, stringifyToml, type TomlTable } from "../../framework/src/spec/toml.js";
+import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { cachedLifecycleDir } from "../../builder-packager/src/builder/lifecycle.js";
 import { packageBuildpack } from "../../builder-packager/src/package/index.js";
 import { nodeBinaryPackage, realTarball } from "../../buildpacks/nodejs/src/testing/mirror.js";
+import { writeAtomic } from "@cnbkit/framework/fs";
 
 /**
  * The Node.js versions of the local inventory, for amd64 and arm64 alike: the newest release
@@ -262,13 +263,6 @@ export function localBuilderToml(
   return `${header}${stringifyToml({ ...doc, buildpacks, build, run, targets })}`;
 }
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
-
 async function readOr(file: string): Promise<string | undefined> {
   return readFile(file, "utf8").catch(() => undefined);
 }
@@ -305,7 +299,7 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
     entry,
   );
   if ((await readOr(join(bpDir, "buildpack.toml"))) !== bpToml)
-    await writeAtomic(join(bpDir, "buildpack.toml"), bpToml);
+    await writeAtomic(join(bpDir, "buildpack.toml"), bpToml, { mkdirs: true });
 
   // Package offline only when the sources or the descriptor changed.
   const nodejsPackage = join(outDir, "nodejs.cnb");
@@ -325,7 +319,7 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
       offline: true,
       onProgress: progress,
     });
-    await writeAtomic(keyFile, packageKey);
+    await writeAtomic(keyFile, packageKey, { mkdirs: true });
   } else {
     progress(`Reusing ${relative(process.cwd(), nodejsPackage) || nodejsPackage} (inputs unchanged)`);
   }
@@ -340,7 +334,7 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
     arch,
   );
   const builderToml = join(outDir, "builder.toml");
-  if ((await readOr(builderToml)) !== builderText) await writeAtomic(builderToml, builderText);
+  if ((await readOr(builderToml)) !== builderText) await writeAtomic(builderToml, builderText, { mkdirs: true });
 
   const baseLayout = resolve(opts.baseLayout ?? join(REPO_ROOT, ".cnbkit/images/base"));
   const lifecycle = cachedLifecycleDir("0.21.17", arch);
@@ -349,6 +343,6 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
   h.update((await readOr(join(lifecycle, "lifecycle.toml"))) ?? "no lifecycle");
   h.update(existsSync(join(lifecycle, "lifecycle")) ? await sha256File(join(lifecycle, "lifecycle")) : "");
   const inputsDigest = h.digest("hex");
-  await writeAtomic(join(outDir, "inputs.sha256"), `${inputsDigest}\n`);
+  await writeAtomic(join(outDir, "inputs.sha256"), `${inputsDigest}\n`, { mkdirs: true });
   return { builderToml, nodejsPackage, nodes, inputsDigest };
 }

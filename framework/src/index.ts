@@ -6,55 +6,19 @@
  * export default buildpack({ detect(ctx) { ... }, build(ctx) { ... } });
  * ```
  *
- * Values exported here are the cheap ones (entry point, env, exec.d, errors, logger,
- * platform input, spec I/O). Build-only machinery (layers, SBOM, downloads, archives) is
- * reached through the build context and exported as types only, so that `detect`, which
- * shares this module graph, never evaluates it.
+ * This entry holds what a buildpack author writes against: the detect and build contracts,
+ * layers, env, exec.d, SBOM components, the logger and errors. The rest lives in subpaths:
+ * `@cnbkit/framework/testing` (run detect and build in-process), `/dependencies`
+ * (inventory, verified downloads, archives), `/cnb-files` (the CNB file formats and TOML),
+ * `/log` (logger and formatting) and `/fs` (atomic writes).
+ *
+ * Values exported here are the cheap ones. Build-only machinery (layers, SBOM, downloads,
+ * archives) is reached through the build context and exported as types only, so that
+ * `detect`, which shares this module graph, never evaluates it.
  */
 
-export type { Binding, Bindings } from "./bindings.js";
-export type {
-  BuildContext,
-  BuildOutcome,
-  BuildpackPlan,
-  BuildResult,
-  Dependencies,
-  InstallOptions,
-  ResolvedDependency,
-  ResolvedPlanEntry,
-} from "./build.js";
-export type {
-  AppFiles,
-  BuildpackSelf,
-  DetectContext,
-  DetectResult,
-  PhaseContext,
-  PhaseIO,
-  PlanInput,
-  PlatformInput,
-  ReadOptions,
-} from "./detect.js";
-export {
-  applyEnv,
-  EnvDelta,
-  type EnvDir,
-  type EnvEntry,
-  type EnvLayer,
-  type EnvOp,
-  EnvScope,
-  type EnvTarget,
-  readEnvDelta,
-  writeEnvDelta,
-} from "./env.js";
-export { CnbError, formatError, isCnbError } from "./errors.js";
-export {
-  type ExecDAddOptions,
-  type ExecDContext,
-  type ExecDHandler,
-  type ExecDPrograms,
-  execDOutput,
-} from "./exec-d.js";
-export type { Dependency } from "./inventory.js";
+export { CnbError, formatError, isCnbError } from "./errors/index.js";
+export type { Dependency } from "./dependencies/index.js";
 export type {
   CachedLayerOptions,
   FreshLayerOptions,
@@ -62,20 +26,28 @@ export type {
   LayerKey,
   Layers,
   LayerState,
-  SbomCollector,
-} from "./layers.js";
-export { createLogger, formatDuration, type Logger, type LoggerOptions, type LogSink } from "./log.js";
-export { type Buildpack, type BuildpackDefinition, buildpack, main, type Phase, phaseOf, runPhase } from "./main.js";
+} from "./layers/index.js";
 export {
-  type BuildPaths,
-  type BuildTarget,
-  buildPaths,
-  type DetectPaths,
-  detectPaths,
-  type Environment,
-  readExecEnv,
-  readPlatformEnv,
-  readTarget,
-} from "./platform.js";
-export type { SbomComponent } from "./sbom.js";
-export * from "./spec/index.js";
+  type AppFiles,
+  type Buildpack,
+  type BuildpackDefinition,
+  type BuildContext,
+  type BuildResult,
+  buildpack,
+  type DetectContext,
+  type DetectResult,
+  type PlanInput,
+  type ResolvedDependency,
+} from "./lifecycle/index.js";
+export type { Logger } from "./log/index.js";
+export type {
+  Binding,
+  Bindings,
+  BuildTarget,
+  EnvScope,
+  Environment,
+  ExecDContext,
+  ExecDHandler,
+  ExecDPrograms,
+} from "./platform/index.js";
+export type { SbomComponent } from "./sbom/index.js";

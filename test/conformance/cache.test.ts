@@ -8,7 +8,7 @@
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { stringifyToml } from "../../framework/src/spec/toml.js";
+import { stringifyToml } from "@cnbkit/framework/cnb-files";
 import { writeFrameworkBuildpack } from "../support/buildpack.js";
 import {
   build,

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, expect, test } from "vitest";
-import { parseToml } from "../../framework/src/spec/toml.js";
+import { parseToml } from "@cnbkit/framework/cnb-files";
 import { E2E_DIR, referenceBuilder, ROOT } from "./support.js";
 
 let builder = "";

@@ -17,7 +17,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework";
+import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { elfMachine } from "../../builder-packager/src/compile/elf.js";
 import { type Descriptor, imageConfig } from "../../builder-packager/src/oci/image.js";

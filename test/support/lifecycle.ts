@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { chown, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseToml, type TomlTable } from "../../framework/src/spec/toml.js";
+import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 
 /** The lifecycle version the tests use (scripts/setup.sh builds it). */
 export const LIFECYCLE_VERSION = process.env.CNBKIT_LIFECYCLE_VERSION ?? "0.21.17";

@@ -3,6 +3,6 @@
  * made (vitest ends its fork workers with a signal, so the harness's exit hook never runs).
  */
 import { afterAll } from "vitest";
-import { removeTempDirs } from "../../framework/src/testing/index.js";
+import { removeTempDirs } from "@cnbkit/framework/testing";
 
 afterAll(removeTempDirs);

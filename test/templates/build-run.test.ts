@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { stringifyToml } from "../../framework/src/spec/toml.js";
+import { stringifyToml } from "@cnbkit/framework/cnb-files";
 import { withDirLock } from "../../builder-packager/src/base/dir-lock.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { formatDuration } from "@cnbkit/framework";
+import { formatDuration } from "@cnbkit/framework/log";
 import type { Digest } from "../oci/digest.js";
 import { type ContainerConfig, type Descriptor, imageConfig, MEDIA_TYPES, NORMALIZED_CREATED } from "../oci/image.js";
 import { OciLayout } from "../oci/layout.js";

@@ -2,7 +2,8 @@ import { cp, lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CnbError, parseToml } from "@cnbkit/framework";
+import { CnbError } from "@cnbkit/framework";
+import { parseToml } from "@cnbkit/framework/cnb-files";
 import { build, createWorkspace, detect, lifecycleDir, readLifecycleToml } from "../../../test/support/lifecycle.js";
 import { LayerBlobCache } from "../oci/layer-cache.js";
 import { startRegistry, type TestRegistry } from "../oci/test-registry.js";

@@ -5,7 +5,8 @@
  * Every problem is one line naming the file and field.
  */
 import { readFile } from "node:fs/promises";
-import { CnbError, type Target, validateBuildpackId, parseToml, type TomlTable } from "@cnbkit/framework";
+import { CnbError } from "@cnbkit/framework";
+import { type Target, validateBuildpackId, parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { moduleRef } from "../package/index.js";
 
 /** One `[[buildpacks]]` entry. */

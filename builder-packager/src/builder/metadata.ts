@@ -4,7 +4,7 @@
  * stack, lifecycle {version, api, apis}, createdBy, images), `io.buildpacks.buildpack.order`,
  * and the TOML of /cnb/order.toml, /cnb/run.toml and /cnb/stack.toml.
  */
-import { stringifyToml } from "@cnbkit/framework";
+import { stringifyToml } from "@cnbkit/framework/cnb-files";
 import { goJson, type ModuleInfoJson } from "../package/index.js";
 import type { BuilderOrderEntry, RunImage } from "./config.js";
 import type { ApiVersions, Lifecycle } from "./lifecycle.js";

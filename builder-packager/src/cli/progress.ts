@@ -5,6 +5,8 @@
  * printed when a task starts, at most every few seconds while it runs, and when it ends,
  * so logs stay readable. NO_COLOR turns colour off; progress itself stays.
  */
+import { formatBytes } from "@cnbkit/framework/log";
+export { formatBytes };
 
 /** Reports the progress of one task. */
 export interface Progress {
@@ -21,19 +23,6 @@ export interface ProgressOptions {
   unit?: "bytes" | "items";
   /** Minimum milliseconds between plain (non-TTY) lines. */
   plainIntervalMs?: number;
-}
-
-/** Formats a byte count for humans: "512 B", "3.4 MB". */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 /**

@@ -18,6 +18,7 @@ import { cnbkitCacheDir } from "../cache-dir.js";
 import { bundleBuildpack } from "./bundle.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch } from "./node-runtime.js";
 import { buildSea } from "./sea.js";
+import { isFile } from "@cnbkit/framework/fs";
 
 export { elfMachine } from "./elf.js";
 
@@ -133,10 +134,6 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
     results[target] = { main, size: (await stat(main)).size };
   }
   return results;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isFile() === true;
 }
 
 /** Points `path` at `target`, replacing whatever is there without a moment of absence. */

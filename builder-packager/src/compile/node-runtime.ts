@@ -9,13 +9,14 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../cache-dir.js";
+import { isFile } from "@cnbkit/framework/fs";
 
 /** A compile target's CPU architecture, as OCI and CNB name it. */
 export type NodeArch = "amd64" | "arm64";
@@ -195,14 +196,6 @@ async function digestFile(path: string, algorithm: string): Promise<string> {
   const hash = createHash(algorithm);
   await pipeline(createReadStream(path), hash);
   return hash.digest("base64");
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function lastLine(text: string): string {

@@ -7,7 +7,7 @@
  * processes may lose each other's tags (last rename wins); blobs are never corrupted.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { access, link, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { access, link, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -30,6 +30,8 @@ import {
 } from "./image.js";
 import { tempPath } from "./layer.js";
 import { compareBytes } from "./tar.js";
+import { writeAtomic } from "@cnbkit/framework/fs";
+export { writeAtomic };
 
 /** What {@link OciLayout.putBlob} accepts: bytes, a file path, or a stream. */
 export type BlobSource = Uint8Array | string | { path: string } | Readable | AsyncIterable<Uint8Array>;
@@ -342,18 +344,5 @@ const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 export function checkLayoutTag(tag: string, where: string): void {
   if (!TAG_RE.test(tag)) {
     throw new CnbError(`${where}: tag "${tag}" may only contain letters, digits, '_', '.' and '-' (max 128)`);
-  }
-}
-
-/** Writes a small file atomically (temp in the same dir + rename). */
-export async function writeAtomic(path: string, content: string | Uint8Array): Promise<void> {
-  const dir = resolve(path, "..");
-  const tmp = tempPath(dir);
-  try {
-    await writeFile(tmp, content);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
   }
 }

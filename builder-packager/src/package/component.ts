@@ -19,6 +19,7 @@ import {
   parseBuildpackageMetadata,
   parseModuleLayers,
 } from "./labels.js";
+import { isFile } from "@cnbkit/framework/fs";
 
 /** One buildpack inside a buildpackage image, with the blob of its layer. */
 export interface BuildpackModule {
@@ -146,11 +147,4 @@ async function imageComponent(ref: string, display: string, store: StoreOptions)
       return { main, modules, config };
     },
   };
-}
-
-async function isFile(p: string): Promise<boolean> {
-  return stat(p).then(
-    (s) => s.isFile(),
-    () => false,
-  );
 }

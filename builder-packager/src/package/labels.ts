@@ -5,7 +5,8 @@
  * sorted), same omissions (`omitempty`), and Go's HTML-safe escaping, so pack, kpack and
  * the lifecycle read them as if pack had made the image.
  */
-import { type BuildpackDescriptor, type OrderGroup, type Target, CnbError } from "@cnbkit/framework";
+import { CnbError } from "@cnbkit/framework";
+import type { BuildpackDescriptor, OrderGroup, Target } from "@cnbkit/framework/cnb-files";
 
 /** Label with the main buildpack's info: `{id, name?, version, ..., stacks}`. */
 export const BUILDPACKAGE_METADATA_LABEL = "io.buildpacks.buildpackage.metadata";

@@ -4,7 +4,7 @@
  * directories 0755, `bin/build`, `bin/detect`, `bin/generate` and anything with an exec bit
  * 0755, every other file 0644 (pack pkg/buildpack/buildpack.go `calcFileMode`).
  */
-import { buildpackDirName } from "@cnbkit/framework";
+import { buildpackDirName } from "@cnbkit/framework/cnb-files";
 import { type LayerBlobStore, type LayerDescriptor, layerFromDir } from "../oci/layer.js";
 
 /** `cnb/buildpacks/<id_>/<version>`: where a buildpack lives in a buildpackage or builder. */

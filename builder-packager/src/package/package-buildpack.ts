@@ -7,7 +7,8 @@
 import { cp, mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { CnbError, type BuildpackDescriptor, readBuildpackToml } from "@cnbkit/framework";
+import { CnbError } from "@cnbkit/framework";
+import { type BuildpackDescriptor, readBuildpackToml } from "@cnbkit/framework/cnb-files";
 import type { CompileTarget } from "../compile/compile.js";
 import type { Digest } from "../oci/digest.js";
 import { type Descriptor, imageConfig } from "../oci/image.js";

@@ -5,7 +5,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
+import { CnbError } from "@cnbkit/framework";
+import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 
 /** A buildpack reference in package.toml or builder.toml. */
 export interface ModuleRefConfig {

@@ -10,12 +10,14 @@
  * as pack would package it.
  */
 import { existsSync } from "node:fs";
-import { cp, link, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { cp, link, mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { download } from "@cnbkit/framework/download";
-import { CnbError, type BuildpackDescriptor, buildpackDirName, parseToml, stringifyToml } from "@cnbkit/framework";
-import { parseInventory } from "@cnbkit/framework/inventory";
+import { download } from "@cnbkit/framework/dependencies";
+import { CnbError } from "@cnbkit/framework";
+import { type BuildpackDescriptor, buildpackDirName, parseToml, stringifyToml } from "@cnbkit/framework/cnb-files";
+import { parseInventory } from "@cnbkit/framework/dependencies";
 import { type CompileTarget, compileBuildpack } from "../compile/compile.js";
+import { isFile } from "@cnbkit/framework/fs";
 
 /** How the buildpack's bin/ is produced. */
 export type BuildpackKind = { kind: "compiled"; entry: string } | { kind: "prebuilt" } | { kind: "composite" };
@@ -160,11 +162,4 @@ function matchesTarget(dep: { os?: string; arch?: string }, target: string): boo
   if (dep.os && dep.os !== os) return false;
   if (dep.arch && (ARCH_ALIASES[dep.arch] ?? dep.arch) !== arch) return false;
   return true;
-}
-
-async function isFile(p: string): Promise<boolean> {
-  return stat(p).then(
-    (s) => s.isFile(),
-    () => false,
-  );
 }

@@ -2,7 +2,8 @@
  * Package targets: which os/arch a buildpackage is made for, checked against what cnbkit
  * can compile and what the buildpack declares in `[[targets]]`.
  */
-import { CnbError, type Target } from "@cnbkit/framework";
+import { CnbError } from "@cnbkit/framework";
+import type { Target } from "@cnbkit/framework/cnb-files";
 import { COMPILE_TARGETS } from "../compile/compile.js";
 import { hostPlatform, type Platform } from "../oci/image.js";
 

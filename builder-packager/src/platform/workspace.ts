@@ -10,7 +10,8 @@
  */
 import { copyFile, lchown, lstat, mkdir, readdir, readFile, readlink, rmdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { CnbError, parseToml, type TomlTable } from "@cnbkit/framework";
+import { CnbError } from "@cnbkit/framework";
+import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 
 /** What project.toml says about the build. */
 export interface ProjectDescriptor {

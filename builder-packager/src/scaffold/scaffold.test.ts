@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { parseToml } from "@cnbkit/framework";
+import { parseToml } from "@cnbkit/framework/cnb-files";
 import { parseInvocation } from "../cli/command.js";
 import { newCommand } from "../cli/commands/new.js";
 import { locateSources } from "./locate.js";

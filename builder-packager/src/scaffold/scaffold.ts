@@ -5,7 +5,8 @@
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { CnbError, validateBuildpackId } from "@cnbkit/framework";
+import { CnbError } from "@cnbkit/framework";
+import { validateBuildpackId } from "@cnbkit/framework/cnb-files";
 import { locateSources, type ScaffoldSources } from "./locate.js";
 import { fillPlaceholders, npmPackageName, type PlaceholderValues } from "./placeholders.js";
 import { PUBLISHED_CLI_SPEC, PUBLISHED_FRAMEWORK_SPEC } from "./published.js";

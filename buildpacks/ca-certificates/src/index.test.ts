@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseToml } from "@cnbkit/framework";
+import { parseToml } from "@cnbkit/framework/cnb-files";
 import { runBuild, runDetect } from "@cnbkit/framework/testing";
 import { describe, expect, test } from "vitest";
 import { TRUST_VARIABLES } from "./helper.js";

@@ -14,8 +14,7 @@
  *   into the running container.
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildpack, CnbError, type Environment } from "@cnbkit/framework";
 import { HELPER_NAME, HELPER_SCRIPT, TRUST_VARIABLES } from "./helper.js";
@@ -99,13 +98,7 @@ export default buildpack({
       await ctx.layers.fresh("helper", {
         types: { launch: true },
         async fill(layer) {
-          const tmp = await mkdtemp(join(tmpdir(), "cnbkit-ca-"));
-          try {
-            await writeFile(join(tmp, HELPER_NAME), HELPER_SCRIPT);
-            await layer.execD.add(HELPER_NAME, join(tmp, HELPER_NAME));
-          } finally {
-            await rm(tmp, { recursive: true, force: true });
-          }
+          await layer.execD.addScript(HELPER_NAME, HELPER_SCRIPT);
         },
       });
       ctx.log.step("Runtime helper: trusts ca-certificates bindings mounted at launch");

@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cachedLifecycleDir, DEFAULT_LIFECYCLE_VERSION } from "@cnbkit/builder-packager/src/builder/lifecycle.js";
-import { parseToml } from "@cnbkit/framework";
+import { parseToml } from "@cnbkit/framework/cnb-files";
 import { describe, expect, test } from "vitest";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "./memory.js";
 

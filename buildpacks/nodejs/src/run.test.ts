@@ -1,4 +1,4 @@
-import { createLogger } from "@cnbkit/framework";
+import { createLogger } from "@cnbkit/framework/log";
 import { expect, test } from "vitest";
 import { runTool } from "./run.js";
 

@@ -11,8 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { type BuildContext, CnbError, type Layer } from "@cnbkit/framework";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "../memory.js";
@@ -189,13 +188,7 @@ async function addMemoryDefaults(ctx: BuildContext<NodejsMetadata>): Promise<voi
     types: { launch: true },
     key: { program: MEMORY_EXEC_D, script: createHash("sha256").update(MEMORY_SCRIPT).digest("hex") },
     async fill(layer) {
-      const tmp = await mkdtemp(join(tmpdir(), "cnbkit-node-exec-d-"));
-      try {
-        await writeFile(join(tmp, MEMORY_EXEC_D), MEMORY_SCRIPT);
-        await layer.execD.add(MEMORY_EXEC_D, join(tmp, MEMORY_EXEC_D));
-      } finally {
-        await rm(tmp, { recursive: true, force: true });
-      }
+      await layer.execD.addScript(MEMORY_EXEC_D, MEMORY_SCRIPT);
     },
   });
 }

@@ -1,0 +1,8 @@
+/**
+ * Dependencies: the inventory in buildpack.toml `[metadata]` with semver resolution, the
+ * URI each is fetched from (mappings, mirrors), verified downloads, and safe extraction.
+ */
+export * from "./archive.js";
+export * from "./download.js";
+export * from "./inventory.js";
+export * from "./mirrors.js";

@@ -1,0 +1,283 @@
+/**
+ * The dependency inventory a buildpack ships in buildpack.toml's `[[metadata.dependencies]]`
+ * (the layout Paketo buildpacks use), and semver resolution over it.
+ *
+ * ```toml
+ * [[metadata.dependencies]]
+ * id = "node"
+ * version = "24.11.1"
+ * os = "linux"
+ * arch = "amd64"
+ * uri = "https://nodejs.org/dist/v24.11.1/node-v24.11.1-linux-x64.tar.xz"
+ * sha256 = "…64 hex…"
+ * purl = "pkg:generic/node@24.11.1?arch=amd64"
+ * cpes = ["cpe:2.3:a:nodejs:node.js:24.11.1:*:*:*:*:*:*:*"]
+ * licenses = ["MIT"]                      # or [{ type = "MIT", uri = "…" }]
+ * deprecation-date = 2028-04-30T00:00:00Z
+ * strip-components = 1
+ * ```
+ */
+import semver from "semver";
+import { CnbError } from "../errors/index.js";
+import type { SbomComponent } from "../sbom/index.js";
+
+/** One downloadable artifact from the inventory. Keys are camelCase versions of the TOML keys. */
+export interface Dependency {
+  id: string;
+  name?: string;
+  version: string;
+  os?: string;
+  arch?: string;
+  uri: string;
+  /** Lower-case hex sha256 of the artifact at `uri`. */
+  sha256: string;
+  source?: string;
+  sourceSha256?: string;
+  purl?: string;
+  cpes: string[];
+  licenses: string[];
+  deprecationDate?: Date;
+  stripComponents?: number;
+}
+
+/** What a buildpack asks {@link resolveDependency} for. */
+export interface DependencyQuery {
+  id: string;
+  /** A semver range ("24.x", "~24.1", ">=22 <25", "24.11.1"); "*" or undefined means newest. */
+  version?: string;
+  os?: string;
+  arch?: string;
+}
+
+/** The one method resolution needs from a logger. */
+export interface WarnLog {
+  warn(text: string): void;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * Reads `dependencies` from a buildpack's `[metadata]` table (undefined or no key → []).
+ *
+ * @throws CnbError naming file, entry index and field for each bad entry, e.g.
+ * `buildpack.toml: [[metadata.dependencies]][2].sha256 "abc" is not a 64-character hex sha256`.
+ */
+export function parseInventory(metadata: unknown, file = "buildpack.toml"): Dependency[] {
+  if (metadata === undefined || metadata === null) return [];
+  if (typeof metadata !== "object" || Array.isArray(metadata)) {
+    throw new CnbError(`${file}: [metadata] must be a table`);
+  }
+  const list = (metadata as Record<string, unknown>).dependencies;
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) {
+    throw new CnbError(`${file}: metadata.dependencies must be an array of tables ([[metadata.dependencies]])`);
+  }
+  return list.map((entry, i) => parseEntry(entry, `${file}: [[metadata.dependencies]][${i}]`));
+}
+
+function parseEntry(entry: unknown, where: string): Dependency {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+    throw new CnbError(`${where} must be a table`);
+  }
+  const e = entry as Record<string, unknown>;
+  const str = (key: string, required: boolean): string | undefined => {
+    const v = e[key];
+    if (v === undefined) {
+      if (required) throw new CnbError(`${where}.${key} is missing`);
+      return undefined;
+    }
+    if (typeof v !== "string" || v.trim() === "") {
+      throw new CnbError(`${where}.${key} must be a non-empty string, got ${show(v)}`);
+    }
+    return v;
+  };
+  const sha = (key: string, required: boolean): string | undefined => {
+    const v = str(key, required);
+    if (v !== undefined && !HEX64.test(v.toLowerCase())) {
+      throw new CnbError(`${where}.${key} "${v}" is not a 64-character hex sha256`);
+    }
+    return v?.toLowerCase();
+  };
+
+  const id = str("id", true) as string;
+  const version = str("version", true) as string;
+  if (semver.valid(version, { loose: true }) === null && semver.coerce(version) === null) {
+    throw new CnbError(`${where}.version "${version}" is not a version`);
+  }
+  const uri = str("uri", true) as string;
+  if (!URL.canParse(uri)) throw new CnbError(`${where}.uri "${uri}" is not a URI`);
+  const sha256 = sha("sha256", true) as string;
+
+  let cpes: string[] = [];
+  if (e.cpes !== undefined) {
+    if (!Array.isArray(e.cpes) || e.cpes.some((c) => typeof c !== "string")) {
+      throw new CnbError(`${where}.cpes must be an array of strings, got ${show(e.cpes)}`);
+    }
+    cpes = e.cpes as string[];
+  } else if (e.cpe !== undefined) {
+    cpes = [str("cpe", false) as string];
+  }
+
+  const licenses: string[] = [];
+  if (e.licenses !== undefined) {
+    if (!Array.isArray(e.licenses)) {
+      throw new CnbError(`${where}.licenses must be an array, got ${show(e.licenses)}`);
+    }
+    e.licenses.forEach((l, j) => {
+      if (typeof l === "string" && l.trim() !== "") licenses.push(l);
+      else if (l && typeof l === "object" && typeof (l as { type?: unknown }).type === "string") {
+        licenses.push((l as { type: string }).type);
+      } else {
+        throw new CnbError(
+          `${where}.licenses[${j}] must be a license id or a { type, uri } table with a type, got ${show(l)}`,
+        );
+      }
+    });
+  }
+
+  const dateKey = e["deprecation-date"] !== undefined ? "deprecation-date" : "deprecation_date";
+  let deprecationDate: Date | undefined;
+  const rawDate = e[dateKey];
+  if (rawDate !== undefined) {
+    const d = rawDate instanceof Date ? rawDate : typeof rawDate === "string" ? new Date(rawDate) : undefined;
+    if (d === undefined || Number.isNaN(d.getTime())) {
+      throw new CnbError(`${where}.${dateKey} ${show(rawDate)} is not a date (e.g. 2028-04-30T00:00:00Z)`);
+    }
+    deprecationDate = new Date(d.getTime());
+  }
+
+  let stripComponents: number | undefined;
+  const strip = e["strip-components"];
+  if (strip !== undefined) {
+    const n = typeof strip === "bigint" ? Number(strip) : strip;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+      throw new CnbError(`${where}.strip-components must be a non-negative integer, got ${show(strip)}`);
+    }
+    stripComponents = n;
+  }
+
+  const dep: Dependency = { id, version, uri, sha256, cpes, licenses };
+  const name = str("name", false);
+  const os = str("os", false);
+  const arch = str("arch", false);
+  const source = str("source", false);
+  const sourceSha256 = sha("source-sha256", false);
+  const purl = str("purl", false);
+  if (name !== undefined) dep.name = name;
+  if (os !== undefined) dep.os = os;
+  if (arch !== undefined) dep.arch = arch;
+  if (source !== undefined) dep.source = source;
+  if (sourceSha256 !== undefined) dep.sourceSha256 = sourceSha256;
+  if (purl !== undefined) dep.purl = purl;
+  if (deprecationDate !== undefined) dep.deprecationDate = deprecationDate;
+  if (stripComponents !== undefined) dep.stripComponents = stripComponents;
+  return dep;
+}
+
+function show(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === "bigint") return String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** A comparable semver for an inventory version (loose: "1.2", "v24.1.0" are accepted). */
+function toSemver(version: string): semver.SemVer | null {
+  return semver.parse(version, { loose: true }) ?? semver.coerce(version, { includePrerelease: true });
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Picks the highest version of `query.id` that satisfies `query.version` for the given
+ * os/arch (entries without os/arch match any). Warns through `log` when the chosen version is
+ * past its deprecation date, or within 30 days of it.
+ *
+ * @example
+ * const dep = resolveDependency(inventory, { id: "node", version: "24.x", os: "linux", arch: "amd64" }, log);
+ * @throws CnbError `no node version matches "99" for linux/arm64 in the inventory (newest: 24.11.1)`
+ */
+export function resolveDependency(
+  inventory: readonly Dependency[],
+  query: DependencyQuery,
+  log?: WarnLog,
+  now: Date = new Date(),
+): Dependency {
+  const range = query.version?.trim() || "*";
+  const platform = `${query.os ?? "any os"}/${query.arch ?? "any arch"}`;
+  const ofId = inventory.filter((d) => d.id === query.id);
+  const candidates = ofId.filter(
+    (d) =>
+      (query.os === undefined || d.os === undefined || d.os === query.os) &&
+      (query.arch === undefined || d.arch === undefined || d.arch === query.arch),
+  );
+  const byVersionDesc = (a: Dependency, b: Dependency) => {
+    const va = toSemver(a.version);
+    const vb = toSemver(b.version);
+    if (va && vb) return semver.rcompare(va, vb);
+    return va ? -1 : vb ? 1 : 0;
+  };
+  const validRange = range === "*" || semver.validRange(range, { loose: true }) !== null;
+  if (!validRange) {
+    throw new CnbError(`"${range}" is not a valid version range for ${query.id}`, {
+      hint: 'Use a semver range such as "24.x", "~24.1", ">=22 <25" or an exact version.',
+    });
+  }
+  const matching = candidates
+    .filter((d) => {
+      const v = toSemver(d.version);
+      return v !== null && semver.satisfies(v, range, { loose: true, includePrerelease: false });
+    })
+    .sort(byVersionDesc);
+  const chosen = matching[0];
+  if (chosen === undefined) {
+    const available = [...new Set(candidates.sort(byVersionDesc).map((d) => d.version))];
+    if (ofId.length === 0) {
+      throw new CnbError(`no dependency with id "${query.id}" in the inventory`, {
+        hint: `Known ids: ${[...new Set(inventory.map((d) => d.id))].sort().join(", ") || "(none)"}`,
+      });
+    }
+    const newest = available[0] ?? [...ofId].sort(byVersionDesc)[0]?.version;
+    throw new CnbError(
+      `no ${query.id} version matches "${range}" for ${platform} in the inventory (newest: ${newest ?? "none"})`,
+      {
+        hint:
+          available.length > 0
+            ? `Available for ${platform}: ${available.join(", ")}`
+            : `No ${query.id} builds for ${platform}; there are some for ${[
+                ...new Set(ofId.map((d) => `${d.os ?? "any"}/${d.arch ?? "any"}`)),
+              ].join(", ")}`,
+      },
+    );
+  }
+  const dd = chosen.deprecationDate;
+  if (dd && log) {
+    const date = dd.toISOString().slice(0, 10);
+    if (dd.getTime() <= now.getTime()) {
+      log.warn(`${chosen.name ?? chosen.id} ${chosen.version} is deprecated since ${date}; upgrade to a newer version`);
+    } else if (dd.getTime() - now.getTime() <= 30 * DAY_MS) {
+      log.warn(`${chosen.name ?? chosen.id} ${chosen.version} is deprecated after ${date}`);
+    }
+  }
+  return chosen;
+}
+
+/**
+ * The SBOM entry for a dependency: its purl (or `pkg:generic/<id>@<version>`), CPEs,
+ * licenses and checksum.
+ */
+export function dependencyComponent(dep: Dependency): SbomComponent {
+  return {
+    name: dep.name ?? dep.id,
+    version: dep.version,
+    purl: dep.purl ?? `pkg:generic/${encodeURIComponent(dep.id)}@${encodeURIComponent(dep.version)}`,
+    cpes: [...dep.cpes],
+    licenses: [...dep.licenses],
+    sha256: dep.sha256,
+    type: "library",
+  };
+}

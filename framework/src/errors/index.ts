@@ -1,0 +1,2 @@
+/** Errors: {@link CnbError}, the one-line, user-fixable error every part of the framework throws. */
+export * from "./cnb-error.js";

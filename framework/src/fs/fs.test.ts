@@ -1,0 +1,42 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, expect, test } from "vitest";
+import { isFile } from "./is-file.js";
+import { writeAtomic } from "./write-atomic.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "cnbkit-fs-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("isFile: true for a file and a link to one; false for a directory, a dangling link, a missing path", async () => {
+  await writeFile(join(dir, "f"), "x");
+  await mkdir(join(dir, "d"));
+  await symlink("f", join(dir, "link"));
+  await symlink("nowhere", join(dir, "dangling"));
+  expect(await isFile(join(dir, "f"))).toBe(true);
+  expect(await isFile(join(dir, "link"))).toBe(true);
+  expect(await isFile(join(dir, "d"))).toBe(false);
+  expect(await isFile(join(dir, "dangling"))).toBe(false);
+  expect(await isFile(join(dir, "missing"))).toBe(false);
+});
+
+test("writeAtomic replaces content and leaves no temp file, even when it fails", async () => {
+  const file = join(dir, "a.toml");
+  await writeAtomic(file, "one");
+  await writeAtomic(file, new TextEncoder().encode("two"));
+  expect(await readFile(file, "utf8")).toBe("two");
+  expect(await readdir(dir)).toEqual(["a.toml"]);
+
+  await mkdir(join(dir, "taken"));
+  await expect(writeAtomic(join(dir, "taken"), "x")).rejects.toThrow();
+  expect((await readdir(dir)).sort()).toEqual(["a.toml", "taken"]);
+
+  await expect(writeAtomic(join(dir, "new", "b"), "x")).rejects.toThrow(/ENOENT/);
+  await writeAtomic(join(dir, "new", "b"), "x", { mkdirs: true });
+  expect(await readFile(join(dir, "new", "b"), "utf8")).toBe("x");
+});

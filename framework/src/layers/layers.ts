@@ -1,0 +1,379 @@
+/**
+ * Layers with explicit state and explicit reuse decisions.
+ *
+ * A cached layer is declared with the key that decides reuse:
+ *
+ * ```ts
+ * const node = await ctx.layers.cached("node", {
+ *   types: { build: true, launch: true, cache: true },
+ *   key: { version: dep.version, sha256: dep.sha256 },
+ *   async fill(layer) { await ctx.dependencies.install(dep, layer.path, { strip: 1 }); },
+ * });
+ * switch (node.state.kind) { case "new": ...; case "restored": ...; case "reset": ... }
+ * ```
+ *
+ * The key is stored in `<layer>.toml` as `[metadata.cache-key]`. On the next build the
+ * lifecycle restores that TOML (without `[types]`) and, for cache layers, the directory; the
+ * layer is reused only when the stored key deep-equals the expected one, and the decision is
+ * logged ("Reusing node (key unchanged)", "Rebuilding node: version 24.10.0 → 24.11.1").
+ * A launch-only layer (launch, not build, not cache) comes back as TOML only: when its key
+ * matches, the directory is not recreated, and the lifecycle reuses the previous image's
+ * layer. `[types]` is always rewritten at the end of the build.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { EnvDelta, writeEnvDelta } from "../platform/index.js";
+import { CnbError } from "../errors/index.js";
+import { ExecDPrograms, selfProgram } from "../platform/index.js";
+import type { Logger } from "../log/index.js";
+import type { SbomComponent } from "../sbom/index.js";
+import { type LayerTypes, parseLayerToml, stringifyLayerToml } from "../cnb-files/index.js";
+import { validateLayerName } from "../cnb-files/index.js";
+import { writeAtomic } from "../fs/index.js";
+
+export type { LayerTypes } from "../cnb-files/index.js";
+
+/** A cache key: TOML-compatible data (strings, numbers, booleans, dates, arrays, tables). */
+export type LayerKey = Record<string, unknown>;
+
+/** Why a layer's contents are what they are. */
+export type LayerState = { kind: "new" } | { kind: "restored"; key: LayerKey } | { kind: "reset"; reason: string };
+
+/** The metadata key under which the cache key is stored in `<layer>.toml`. */
+export const CACHE_KEY_FIELD = "cache-key";
+
+/** SBOM components collected for one layer (or for launch/build as a whole). */
+export class SbomCollector {
+  readonly components: SbomComponent[] = [];
+
+  /** Adds components; they are written in every format of `sbom-formats` at the end of build. */
+  add(...components: SbomComponent[]): this {
+    this.components.push(...components);
+    return this;
+  }
+}
+
+/** A layer handle. Its env, SBOM, metadata and types are written when build returns. */
+export class Layer {
+  /** Declared types; written as `[types]` at the end of the build. */
+  readonly types: LayerTypes;
+  /** Environment changes for later buildpacks and the app. */
+  readonly env = new EnvDelta();
+  /** Components written as `<layers>/<name>.sbom.<ext>`. */
+  readonly sbom = new SbomCollector();
+  /** Programs in `<layer>/exec.d/`. */
+  readonly execD: ExecDPrograms;
+  /** Extra `[metadata]` (the cache key is kept apart). Restored layers start with what was stored. */
+  metadata: Record<string, unknown> = {};
+
+  constructor(
+    readonly name: string,
+    readonly path: string,
+    public state: LayerState,
+    types: Partial<LayerTypes>,
+    /** The key stored with the layer (cached layers only). */
+    readonly key: LayerKey | undefined,
+    reusedFromImage: boolean,
+    self: () => Promise<string>,
+    /** Fills the layer after all (see {@link ensureContents}); set by {@link Layers.cached}. */
+    private readonly refill?: (layer: Layer) => Promise<void>,
+  ) {
+    this.types = { build: types.build ?? false, launch: types.launch ?? false, cache: types.cache ?? false };
+    this.execD = new ExecDPrograms(path, self, () => this.assertWritable());
+    this.#reusedFromImage = reusedFromImage;
+  }
+
+  #reusedFromImage: boolean;
+
+  /** True when the lifecycle will reuse the previous image's layer: the directory must not exist. */
+  get reusedFromImage(): boolean {
+    return this.#reusedFromImage;
+  }
+
+  /**
+   * Makes the layer's files exist in this build. A launch-only layer reused from the previous
+   * image has none here (the lifecycle restores only its TOML); when the build needs its
+   * files after all (say, to run the Node.js it holds because the dependencies changed), this
+   * fills it again and `build` becomes true, so later buildpacks see it too. Otherwise a no-op.
+   *
+   * Why not cache the layer instead: a cached layer is restored (untarred) and exported
+   * (tarred and hashed) on every build, hundreds of MB for a runtime, even when nothing runs.
+   *
+   * @example
+   * const node = await ctx.layers.cached("node", { types: { launch: true, cache: false }, key, fill });
+   * if (mustInstallDependencies) await node.ensureContents(); // now node/bin/npm exists
+   */
+  async ensureContents(): Promise<void> {
+    if (!this.#reusedFromImage) return;
+    if (!this.refill) throw new CnbError(`layer ${this.name}: cannot be filled again here`);
+    this.#reusedFromImage = false;
+    this.state = { kind: "reset", reason: "its files are needed in this build" };
+    this.types.build = true;
+    await this.refill(this);
+  }
+
+  private assertWritable(): void {
+    if (this.reusedFromImage) {
+      throw new CnbError(`layer ${this.name}: reused from the previous image, so its contents cannot change`, {
+        hint: "change the layer's key to rebuild it",
+      });
+    }
+  }
+}
+
+/** Options for {@link Layers.cached}. */
+export interface CachedLayerOptions<K extends LayerKey> {
+  /**
+   * `cache` defaults to true here (a cached layer is cached). Set `{ launch: true, cache: false }`
+   * for a launch layer the lifecycle reuses from the previous image instead of the cache.
+   */
+  types: Partial<LayerTypes>;
+  /** Reuse happens only when the stored key deep-equals this one. */
+  key: K;
+  /** Fills a new or reset layer (an empty directory). Not called when the layer is reused. */
+  fill(layer: Layer): Promise<void> | void;
+}
+
+/** Options for {@link Layers.fresh}. */
+export interface FreshLayerOptions {
+  types: Partial<LayerTypes>;
+  fill?(layer: Layer): Promise<void> | void;
+}
+
+/** Options for the {@link Layers} constructor. */
+export interface LayersOptions {
+  log: Logger;
+  /** Media types from buildpack.toml `sbom-formats`. */
+  sbomFormats?: readonly string[];
+  /** The running buildpack program, for `execD.addSelf` (default: {@link selfProgram}). */
+  self?: () => Promise<string>;
+}
+
+/** The layers of one build: `ctx.layers`. */
+export class Layers {
+  private readonly declared = new Map<string, Layer>();
+  private readonly log: Logger;
+  private readonly self: () => Promise<string>;
+
+  constructor(
+    /** `<layers>`: this buildpack's layers directory. */
+    readonly path: string,
+    private readonly options: LayersOptions,
+  ) {
+    this.log = options.log;
+    this.self = options.self ?? selfProgram;
+  }
+
+  /**
+   * A layer reused across builds while `key` is unchanged. `fill` runs only for a new or
+   * reset layer; on reset the old contents are deleted first.
+   */
+  async cached<K extends LayerKey>(name: string, options: CachedLayerOptions<K>): Promise<Layer> {
+    this.checkName(name);
+    const dir = join(this.path, name);
+    const stored = await this.readStored(name);
+    const types = { ...options.types, cache: options.types.cache ?? true };
+    const launchOnly = !!types.launch && !types.build && !types.cache;
+    let state: LayerState;
+    let reusedFromImage = false;
+    if (stored === undefined) {
+      state = { kind: "new" };
+    } else {
+      const storedKey = stored[CACHE_KEY_FIELD];
+      const changes = isTable(storedKey) ? keyChanges(storedKey, options.key) : ["no cache key was stored"];
+      if (changes.length > 0) {
+        state = { kind: "reset", reason: changes.join(", ") };
+      } else if (existsSync(dir)) {
+        state = { kind: "restored", key: storedKey as LayerKey };
+      } else if (launchOnly) {
+        state = { kind: "restored", key: storedKey as LayerKey };
+        reusedFromImage = true;
+      } else {
+        state = { kind: "reset", reason: "contents were not restored" };
+      }
+    }
+    const refill = async (l: Layer) => {
+      this.log.detail(`Rebuilding ${name}: ${l.state.kind === "reset" ? l.state.reason : "needed"}`);
+      await this.prepare(name);
+      await this.fill(l, options.fill);
+    };
+    const layer = new Layer(name, dir, state, types, options.key, reusedFromImage, this.self, refill);
+    if (state.kind === "restored" && stored) {
+      const { [CACHE_KEY_FIELD]: _key, ...rest } = stored;
+      layer.metadata = rest;
+      this.log.detail(`Reusing ${name} (key unchanged)`);
+    } else {
+      if (state.kind === "reset") this.log.detail(`Rebuilding ${name}: ${state.reason}`);
+      await this.prepare(name);
+      await this.fill(layer, options.fill);
+    }
+    this.declared.set(name, layer);
+    return layer;
+  }
+
+  /** A layer built from scratch on every build (old contents, if any, are deleted). */
+  async fresh(name: string, options: FreshLayerOptions): Promise<Layer> {
+    this.checkName(name);
+    const layer = new Layer(name, join(this.path, name), { kind: "new" }, options.types, undefined, false, this.self);
+    await this.prepare(name);
+    if (options.fill) await this.fill(layer, options.fill);
+    this.declared.set(name, layer);
+    return layer;
+  }
+
+  /** A layer declared earlier in this build, if any. */
+  get(name: string): Layer | undefined {
+    return this.declared.get(name);
+  }
+
+  /** Every layer declared in this build, in declaration order. */
+  all(): Layer[] {
+    return [...this.declared.values()];
+  }
+
+  /** Deletes a layer: directory, TOML and SBOM files (e.g. one a previous build left). */
+  async remove(name: string): Promise<void> {
+    this.checkName(name);
+    this.declared.delete(name);
+    await this.clear(name);
+  }
+
+  /**
+   * Writes every declared layer's env files, SBOMs and `<layer>.toml` (types always, the
+   * key and metadata in `[metadata]`). The build entry point calls this once build returns.
+   */
+  async finish(): Promise<void> {
+    const formats = this.supportedSbomFormats();
+    for (const layer of this.declared.values()) {
+      if (!layer.reusedFromImage && !layer.env.isEmpty) await writeEnvDelta(layer.path, layer.env);
+      if (layer.sbom.components.length > 0 && formats.length > 0) {
+        const { writeSbomFiles } = await import("../sbom/index.js");
+        await writeSbomFiles(join(this.path, `${layer.name}.sbom`), formats, layer.sbom.components, {
+          name: layer.name,
+        });
+      }
+      const metadata: Record<string, unknown> = { ...layer.metadata };
+      if (layer.key !== undefined) metadata[CACHE_KEY_FIELD] = layer.key;
+      const text = stringifyLayerToml({ types: layer.types, metadata: dropUndefined(metadata) });
+      await writeAtomic(join(this.path, `${layer.name}.toml`), text);
+    }
+  }
+
+  /** The `sbom-formats` cnbkit can write; others (Syft) are skipped with a warning once. */
+  supportedSbomFormats(): string[] {
+    const wanted = this.options.sbomFormats ?? [];
+    const ok: string[] = wanted.filter((f) => f === "application/vnd.cyclonedx+json" || f === "application/spdx+json");
+    for (const f of wanted) if (!ok.includes(f)) this.log.warn(`SBOM format ${f} is not supported; skipped`);
+    return ok;
+  }
+
+  private checkName(name: string): void {
+    validateLayerName(name, "layer name");
+  }
+
+  private async readStored(name: string): Promise<Record<string, unknown> | undefined> {
+    const file = join(this.path, `${name}.toml`);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+    return parseLayerToml(text, file).metadata;
+  }
+
+  /** Empties the layer: removes its directory, TOML and SBOMs, then creates an empty directory. */
+  private async prepare(name: string): Promise<void> {
+    await this.clear(name);
+    await mkdir(join(this.path, name), { recursive: true });
+  }
+
+  private async clear(name: string): Promise<void> {
+    await rm(join(this.path, name), { recursive: true, force: true });
+    await rm(join(this.path, `${name}.toml`), { force: true });
+    let files: string[] = [];
+    try {
+      files = await readdir(this.path);
+    } catch {
+      return;
+    }
+    for (const f of files) if (f.startsWith(`${name}.sbom.`)) await rm(join(this.path, f), { force: true });
+  }
+
+  private async fill(layer: Layer, fill: (layer: Layer) => Promise<void> | void): Promise<void> {
+    try {
+      await fill(layer);
+    } catch (err) {
+      // Leave nothing half-built for the lifecycle to export or cache.
+      await this.clear(layer.name);
+      throw err;
+    }
+  }
+}
+
+/**
+ * Compares a stored key with the expected one and names each difference
+ * ("version 24.10.0 → 24.11.1"). TOML round trips are tolerated: dates compare by instant,
+ * bigints as numbers, and table key order does not matter.
+ */
+export function keyChanges(stored: LayerKey, expected: LayerKey): string[] {
+  const a = flatten(normalize(stored));
+  const b = flatten(normalize(expected));
+  const changes: string[] = [];
+  for (const field of [...new Set([...Object.keys(b), ...Object.keys(a)])]) {
+    const before = a[field];
+    const after = b[field];
+    if (before === after) continue;
+    changes.push(`${field} ${show(before)} → ${show(after)}`);
+  }
+  return changes;
+}
+
+function normalize(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "bigint") return Number(value);
+  if (Array.isArray(value)) return value.map(normalize);
+  if (isTable(value)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) if (value[k] !== undefined) out[k] = normalize(value[k]);
+    return out;
+  }
+  return value;
+}
+
+/** Flattens tables to dotted paths with JSON-encoded leaves, so comparison is by string. */
+function flatten(value: unknown, prefix = "", out: Record<string, string> = {}): Record<string, string> {
+  if (isTable(value) && (Object.keys(value).length > 0 || prefix === "")) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    out[prefix] = JSON.stringify(value);
+  }
+  return out;
+}
+
+function show(json: string | undefined): string {
+  if (json === undefined) return "(none)";
+  const v: unknown = JSON.parse(json);
+  const s = typeof v === "string" ? v : json;
+  return s.length > 40 ? `${s.slice(0, 12)}…` : s;
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function dropUndefined(table: Record<string, unknown>): Record<string, unknown> {
+  return normalizeForToml(table) as Record<string, unknown>;
+}
+
+function normalizeForToml(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalizeForToml);
+  if (isTable(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = normalizeForToml(v);
+    return out;
+  }
+  return value;
+}

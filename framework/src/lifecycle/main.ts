@@ -1,0 +1,114 @@
+/**
+ * The entry point: `buildpack({ detect, build, execD })` declares a buildpack, and when
+ * the program runs as `bin/detect`, `bin/build` or one of its exec.d names, runs that phase.
+ *
+ * One program serves every role; it dispatches on the name it was invoked as:
+ * `process.argv[1]` is the script for a bundled JS file, and inside a Node single
+ * executable application it is the executable path the lifecycle used (Node inserts it),
+ * so `basename` gives "detect", "build" or an exec.d name in both cases.
+ *
+ * Exit codes follow the spec: detect 0 pass / 100 fail / 1 error; build 0 / 1. Errors
+ * print as one line (plus a hint), with the stack only at BP_LOG_LEVEL=debug.
+ *
+ * Detect stays cheap: build.ts (layers, SBOM, downloads) is imported only for build.
+ */
+import { basename } from "node:path";
+import type { BuildContext, BuildResult } from "./build.js";
+import type { DetectContext, DetectResult, PhaseIO } from "./detect.js";
+import { formatError } from "../errors/index.js";
+import type { ExecDHandler } from "../platform/index.js";
+import { createLogger, isDebugLevel } from "../log/index.js";
+
+/** What a buildpack author writes. `M` is the type of buildpack.toml `[metadata]`. */
+export interface BuildpackDefinition<M = Record<string, unknown>> {
+  /** Decides whether the buildpack applies; returns `ctx.pass(plan)` or `ctx.fail(reason)`. */
+  detect(ctx: DetectContext<M>): DetectResult | Promise<DetectResult>;
+  /** Builds: declares layers and returns processes, labels, slices, unmet entries, store. */
+  build(ctx: BuildContext<M>): BuildResult | undefined | Promise<BuildResult | undefined>;
+  /** exec.d handlers by program name (see `layer.execD.addSelf`). */
+  execD?: Record<string, ExecDHandler>;
+  /** Checks `[metadata]` of buildpack.toml and returns it typed; throw to reject it. */
+  metadata?: (raw: unknown) => M;
+}
+
+/** A declared buildpack: the definition, runnable in-process by the test harness. */
+export type Buildpack<M = Record<string, unknown>> = Readonly<BuildpackDefinition<M>>;
+
+/** The role the program was invoked in. */
+export type Phase = { kind: "detect" } | { kind: "build" } | { kind: "exec.d"; name: string };
+
+/**
+ * Finds the phase from how the program was invoked: the basename of `argv[1]` (script or
+ * SEA executable path), else of `argv0`. Undefined when it is neither detect, build nor a
+ * registered exec.d name (e.g. when a test imports the buildpack).
+ */
+export function phaseOf(argv: readonly string[], argv0: string, execD: readonly string[] = []): Phase | undefined {
+  for (const path of [argv[1], argv0]) {
+    if (!path) continue;
+    const name = basename(path);
+    if (name === "detect" || name === "build") return { kind: name };
+    if (execD.includes(name)) return { kind: "exec.d", name };
+  }
+  return undefined;
+}
+
+/**
+ * Runs one phase and returns its exit code, printing errors as the spec's entry points
+ * must (one line on stderr, stack only at debug). Never throws.
+ */
+export async function runPhase<M>(bp: BuildpackDefinition<M>, phase: Phase, io: PhaseIO): Promise<number> {
+  const debug = isDebugLevel(io.env);
+  try {
+    if (phase.kind === "detect") {
+      const { runDetectPhase } = await import("./detect.js");
+      return (await runDetectPhase(bp, io)).kind === "pass" ? 0 : 100;
+    }
+    if (phase.kind === "build") {
+      const { runBuildPhase } = await import("./build.js");
+      await runBuildPhase(bp, io);
+      return 0;
+    }
+    const handler = bp.execD?.[phase.name];
+    if (!handler) throw new Error(`no exec.d handler named ${phase.name}`);
+    const { execDOutput } = await import("../platform/index.js");
+    const log = createLogger({ env: io.env, ...(io.sink ? { sink: io.sink } : {}) });
+    await execDOutput(await handler({ env: io.env, log }));
+    return 0;
+  } catch (err) {
+    process.stderr.write(`${formatError(err, debug)}\n`);
+    return 1;
+  }
+}
+
+/**
+ * Declares a buildpack. When the program was invoked as bin/detect, bin/build or a
+ * registered exec.d name, the phase runs and the process exits with its code; otherwise
+ * (imported by tests or tools) nothing runs.
+ *
+ * @example
+ * export default buildpack<Meta>({
+ *   async detect(ctx) { return (await ctx.app.exists("package.json")) ? ctx.pass({ provides: [{ name: "node" }] }) : ctx.fail("no package.json"); },
+ *   async build(ctx) { return { processes: [{ type: "web", command: ["npm", "start"], default: true }] }; },
+ * });
+ */
+export function buildpack<M = Record<string, unknown>>(definition: BuildpackDefinition<M>): Buildpack<M> {
+  const bp = Object.freeze({ ...definition });
+  const phase = phaseOf(process.argv, process.argv0, Object.keys(bp.execD ?? {}));
+  if (phase) setImmediate(() => void main(bp, phase));
+  return bp;
+}
+
+/** Runs `phase` with the real process's environment and arguments, then exits. */
+export async function main<M>(bp: BuildpackDefinition<M>, phase: Phase): Promise<never> {
+  const code = await runPhase(bp, phase, {
+    env: process.env,
+    args: process.argv.slice(2),
+    script: process.argv[1] ?? process.execPath,
+    cwd: process.cwd(),
+  });
+  // Exit explicitly: idle keep-alive sockets must not hold the phase open. No drain is
+  // needed first: on Linux, writes to stdout are synchronous for files, pipes and
+  // terminals, and touching process.stdout just to drain it would load Node's streams
+  // (~10 ms) in every detect that printed nothing.
+  process.exit(code);
+}

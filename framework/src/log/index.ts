@@ -1,0 +1,3 @@
+/** Output: the build log (headers, steps, details, warnings, timings) and how sizes and durations read in it. */
+export * from "./format-bytes.js";
+export * from "./logger.js";

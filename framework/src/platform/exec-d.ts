@@ -1,0 +1,150 @@
+/**
+ * exec.d: programs the launcher runs before the app starts, each printing TOML
+ * (`NAME = "value"`) on file descriptor 3 to set launch-time variables (Buildpack API
+ * "Exec.d"). Use them for values only known at run time, such as memory limits.
+ *
+ * A cnbkit buildpack can be its own exec.d program: copy the buildpack binary into the
+ * layer with {@link ExecDPrograms.addSelf} under a name registered in
+ * `buildpack({ execD: { name: fn } })`; when the launcher runs it, the entry point sees that
+ * name as argv[0] and calls `fn`, whose returned env is written to fd 3.
+ */
+import { chmod, copyFile, mkdir, rename, rm, writeFile } from "../fs/index.js";
+import { join } from "node:path";
+import { CnbError } from "../errors/index.js";
+import type { Logger } from "../log/index.js";
+import type { Environment } from "./platform.js";
+import { validateEnvName, validateProcessType } from "../cnb-files/index.js";
+import { stringifyToml } from "../cnb-files/index.js";
+
+/** What an exec.d handler receives. */
+export interface ExecDContext {
+  /** The launch environment so far (buildpack env applied, earlier exec.d outputs included). */
+  env: Environment;
+  log: Logger;
+}
+
+/** An exec.d handler: returns the variables to set for the process about to launch. */
+export type ExecDHandler = (ctx: ExecDContext) => Record<string, string> | Promise<Record<string, string>>;
+
+/**
+ * Writes exec.d output: `env` as TOML on file descriptor 3 (the spec's channel), after
+ * checking every name. Throws a CnbError when fd 3 is not open (not run by the launcher).
+ *
+ * @example
+ * execDOutput({ JAVA_TOOL_OPTIONS: "-Xmx512m" });
+ */
+export async function execDOutput(env: Record<string, string>, fd = 3): Promise<void> {
+  const table: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    validateEnvName(name, "exec.d output");
+    if (typeof value !== "string") throw new CnbError(`exec.d output: ${name} must be a string, not ${typeof value}`);
+    table[name] = value;
+  }
+  const { writeSync } = await import("node:fs");
+  try {
+    writeSync(fd, stringifyToml(table));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EBADF") {
+      throw new CnbError(`exec.d: file descriptor ${fd} is not open`, {
+        hint: "exec.d programs are run by the CNB launcher, which opens fd 3 for their output",
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+/** Options for {@link ExecDPrograms.add}. */
+export interface ExecDAddOptions {
+  /** Only for this process type (`exec.d/<process>/`); all processes when omitted. */
+  process?: string;
+}
+
+/** A layer's exec.d directory: `layer.execD`. */
+export class ExecDPrograms {
+  /**
+   * @param layerPath the layer directory
+   * @param self the path of the running buildpack program (see {@link selfProgram})
+   * @param writable throws when the layer's contents must not change
+   */
+  constructor(
+    private readonly layerPath: string,
+    private readonly self: () => Promise<string>,
+    private readonly writable: () => void = () => {},
+  ) {}
+
+  /**
+   * Copies `program` into `<layer>/exec.d/<name>` (or `exec.d/<process>/<name>`), executable.
+   * A copy, not a link: the buildpack directory is not in the app image.
+   */
+  async add(name: string, program: string, options: ExecDAddOptions = {}): Promise<string> {
+    return this.place(name, options, async (tmp) => {
+      try {
+        await copyFile(program, tmp);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+          throw new CnbError(`exec.d: program ${program} not found`, { cause: err });
+        }
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Writes `script` (a whole program text, e.g. a POSIX sh script starting with `#!/bin/sh`)
+   * as `<layer>/exec.d/<name>` (or `exec.d/<process>/<name>`), executable. A script keeps
+   * the app image small where copying the buildpack binary ({@link addSelf}) would add it
+   * whole.
+   */
+  async addScript(name: string, script: string, options: ExecDAddOptions = {}): Promise<string> {
+    return this.place(name, options, (tmp) => writeFile(tmp, script));
+  }
+
+  /** Validates the name, then lets `write` fill a temp file that becomes `exec.d/[process/]name`, mode 0755. */
+  private async place(name: string, options: ExecDAddOptions, write: (tmp: string) => Promise<void>): Promise<string> {
+    this.writable();
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) {
+      throw new CnbError(`exec.d program name "${name}" may only contain letters, digits, '.', '_' and '-'`);
+    }
+    const dir =
+      options.process === undefined
+        ? join(this.layerPath, "exec.d")
+        : join(this.layerPath, "exec.d", validateProcessType(options.process, "exec.d process type"));
+    await mkdir(dir, { recursive: true });
+    const dest = join(dir, name);
+    const tmp = `${dest}.tmp-${process.pid}`;
+    try {
+      await write(tmp);
+      await chmod(tmp, 0o755);
+      await rename(tmp, dest);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    return dest;
+  }
+
+  /**
+   * Copies the running buildpack program in as `name`, which must be a key of
+   * `buildpack({ execD })`: at launch, the entry point dispatches on that name.
+   */
+  async addSelf(name: string, options: ExecDAddOptions = {}): Promise<string> {
+    return this.add(name, await this.self(), options);
+  }
+}
+
+/**
+ * The running buildpack program: the executable itself inside a Node single executable
+ * application, else the script (process.argv[1]).
+ */
+export async function selfProgram(): Promise<string> {
+  try {
+    const sea = await import("node:sea");
+    if (sea.isSea()) return process.execPath;
+  } catch {
+    // node:sea is missing on older Node versions: not a SEA.
+  }
+  const script = process.argv[1];
+  if (!script) throw new CnbError("exec.d: cannot tell which program is running (no process.argv[1])");
+  return script;
+}

@@ -1,0 +1,8 @@
+/**
+ * What the platform gives a buildpack and what a buildpack gives the launch: platform env,
+ * target and execution environment, service bindings, env deltas, and exec.d programs.
+ */
+export * from "./bindings.js";
+export * from "./env.js";
+export * from "./exec-d.js";
+export * from "./platform.js";

@@ -14,7 +14,7 @@
  */
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -68,6 +68,7 @@ function readJson(file: string): PackageJson {
 }
 
 let work = "";
+let frameworkCopy = "";
 let packs = { framework: "", cli: "" };
 let host = "";
 
@@ -75,7 +76,18 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "cnbkit-packages-"));
   const dest = join(work, "packs");
   await mkdir(dest);
-  npm(ROOT, "pack", "-w", "framework", "-w", "builder-packager", "--pack-destination", dest);
+  // The framework's prepack switches its package.json to the published form until postpack;
+  // test files running meanwhile would import its dist/ instead of its sources. So it is packed
+  // from a copy, inside the repo so that its build finds tsc and the types in node_modules.
+  // The CLI's prepack only rewrites builder-packager/dist, as `npm run build` does.
+  await mkdir(join(ROOT, ".cnbkit"), { recursive: true });
+  frameworkCopy = await mkdtemp(join(ROOT, ".cnbkit", "packages-"));
+  await cp(join(ROOT, "framework"), join(frameworkCopy, "framework"), {
+    recursive: true,
+    filter: (src) => !/\/framework\/(node_modules|dist|\.package\.repo\.json)$/.test(src),
+  });
+  npm(join(frameworkCopy, "framework"), "pack", "--pack-destination", dest);
+  npm(ROOT, "pack", "-w", "builder-packager", "--pack-destination", dest);
   const tarballs = readdirSync(dest).sort();
   expect(tarballs).toEqual(["cnbkit-builder-packager-0.1.0.tgz", "cnbkit-framework-0.1.0.tgz"]);
   packs = { framework: join(dest, tarballs[1]!), cli: join(dest, tarballs[0]!) };
@@ -88,6 +100,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
+  if (frameworkCopy) await rm(frameworkCopy, { recursive: true, force: true });
 });
 
 /** The files of an installed package, relative to its directory, sorted. */

@@ -27,7 +27,12 @@ const pkg = JSON.parse(readFileSync(join(framework, "package.json"), "utf8"));
 let failed = 0;
 for (const [key, target] of Object.entries(pkg.exports)) {
   const sub = key === "." ? "" : key.slice(2);
-  const dts = join(framework, String(target).replace(/^\.\/src\//, "dist/").replace(/\.ts$/, ".d.ts"));
+  const dts = join(
+    framework,
+    String(target)
+      .replace(/^\.\/src\//, "dist/")
+      .replace(/\.ts$/, ".d.ts"),
+  );
   if (!existsSync(dts)) {
     process.stderr.write(`error: ${dts} is missing: run "npm run build:framework" first\n`);
     process.exit(1);

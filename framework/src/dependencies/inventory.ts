@@ -108,53 +108,10 @@ function parseEntry(entry: unknown, where: string): Dependency {
   if (!URL.canParse(uri)) throw new CnbError(`${where}.uri "${uri}" is not a URI`);
   const sha256 = sha("sha256", true) as string;
 
-  let cpes: string[] = [];
-  if (e.cpes !== undefined) {
-    if (!Array.isArray(e.cpes) || e.cpes.some((c) => typeof c !== "string")) {
-      throw new CnbError(`${where}.cpes must be an array of strings, got ${show(e.cpes)}`);
-    }
-    cpes = e.cpes as string[];
-  } else if (e.cpe !== undefined) {
-    cpes = [str("cpe", false) as string];
-  }
-
-  const licenses: string[] = [];
-  if (e.licenses !== undefined) {
-    if (!Array.isArray(e.licenses)) {
-      throw new CnbError(`${where}.licenses must be an array, got ${show(e.licenses)}`);
-    }
-    e.licenses.forEach((l, j) => {
-      if (typeof l === "string" && l.trim() !== "") licenses.push(l);
-      else if (l && typeof l === "object" && typeof (l as { type?: unknown }).type === "string") {
-        licenses.push((l as { type: string }).type);
-      } else {
-        throw new CnbError(
-          `${where}.licenses[${j}] must be a license id or a { type, uri } table with a type, got ${show(l)}`,
-        );
-      }
-    });
-  }
-
-  const dateKey = e["deprecation-date"] !== undefined ? "deprecation-date" : "deprecation_date";
-  let deprecationDate: Date | undefined;
-  const rawDate = e[dateKey];
-  if (rawDate !== undefined) {
-    const d = rawDate instanceof Date ? rawDate : typeof rawDate === "string" ? new Date(rawDate) : undefined;
-    if (d === undefined || Number.isNaN(d.getTime())) {
-      throw new CnbError(`${where}.${dateKey} ${show(rawDate)} is not a date (e.g. 2028-04-30T00:00:00Z)`);
-    }
-    deprecationDate = new Date(d.getTime());
-  }
-
-  let stripComponents: number | undefined;
-  const strip = e["strip-components"];
-  if (strip !== undefined) {
-    const n = typeof strip === "bigint" ? Number(strip) : strip;
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
-      throw new CnbError(`${where}.strip-components must be a non-negative integer, got ${show(strip)}`);
-    }
-    stripComponents = n;
-  }
+  const cpes = parseCpes(e, where, str);
+  const licenses = parseLicenses(e, where);
+  const deprecationDate = parseDeprecationDate(e, where);
+  const stripComponents = parseStripComponents(e, where);
 
   const dep: Dependency = { id, version, uri, sha256, cpes, licenses };
   const name = str("name", false);
@@ -172,6 +129,64 @@ function parseEntry(entry: unknown, where: string): Dependency {
   if (deprecationDate !== undefined) dep.deprecationDate = deprecationDate;
   if (stripComponents !== undefined) dep.stripComponents = stripComponents;
   return dep;
+}
+
+/** `cpes` (an array), else the older single `cpe`; empty when neither is set. */
+function parseCpes(
+  e: Record<string, unknown>,
+  where: string,
+  str: (key: string, required: boolean) => string | undefined,
+): string[] {
+  if (e.cpes !== undefined) {
+    if (!Array.isArray(e.cpes) || e.cpes.some((c) => typeof c !== "string")) {
+      throw new CnbError(`${where}.cpes must be an array of strings, got ${show(e.cpes)}`);
+    }
+    return e.cpes as string[];
+  }
+  return e.cpe !== undefined ? [str("cpe", false) as string] : [];
+}
+
+/** `licenses`: ids, or `{ type, uri }` tables (Paketo's form) reduced to their type. */
+function parseLicenses(e: Record<string, unknown>, where: string): string[] {
+  const licenses: string[] = [];
+  if (e.licenses === undefined) return licenses;
+  if (!Array.isArray(e.licenses)) {
+    throw new CnbError(`${where}.licenses must be an array, got ${show(e.licenses)}`);
+  }
+  e.licenses.forEach((l, j) => {
+    if (typeof l === "string" && l.trim() !== "") licenses.push(l);
+    else if (l && typeof l === "object" && typeof (l as { type?: unknown }).type === "string") {
+      licenses.push((l as { type: string }).type);
+    } else {
+      throw new CnbError(
+        `${where}.licenses[${j}] must be a license id or a { type, uri } table with a type, got ${show(l)}`,
+      );
+    }
+  });
+  return licenses;
+}
+
+/** `deprecation-date` (or `deprecation_date`): a TOML date-time or an ISO string. */
+function parseDeprecationDate(e: Record<string, unknown>, where: string): Date | undefined {
+  const dateKey = e["deprecation-date"] !== undefined ? "deprecation-date" : "deprecation_date";
+  const rawDate = e[dateKey];
+  if (rawDate === undefined) return undefined;
+  const d = rawDate instanceof Date ? rawDate : typeof rawDate === "string" ? new Date(rawDate) : undefined;
+  if (d === undefined || Number.isNaN(d.getTime())) {
+    throw new CnbError(`${where}.${dateKey} ${show(rawDate)} is not a date (e.g. 2028-04-30T00:00:00Z)`);
+  }
+  return new Date(d.getTime());
+}
+
+/** `strip-components`: a non-negative integer (TOML integers may arrive as bigint). */
+function parseStripComponents(e: Record<string, unknown>, where: string): number | undefined {
+  const strip = e["strip-components"];
+  if (strip === undefined) return undefined;
+  const n = typeof strip === "bigint" ? Number(strip) : strip;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+    throw new CnbError(`${where}.strip-components must be a non-negative integer, got ${show(strip)}`);
+  }
+  return n;
 }
 
 function show(v: unknown): string {

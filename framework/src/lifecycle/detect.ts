@@ -6,6 +6,7 @@
  * downloads, archives). The build phase lives in build.ts, loaded on demand.
  */
 import { readFile, stat, writeFile } from "../fs/index.js";
+import { jsonErrorOffset } from "./json-error-offset.js";
 import { join } from "node:path";
 import { Bindings } from "../platform/index.js";
 import { CnbError } from "../errors/index.js";
@@ -103,96 +104,6 @@ function describeJsonError(text: string, err: Error): string {
   if (offset === undefined) return `invalid JSON: ${message}`;
   const before = text.slice(0, offset).split("\n");
   return `invalid JSON at line ${before.length}, column ${before.at(-1)!.length + 1}: ${message}`;
-}
-
-/**
- * Where JSON text first goes wrong: a small recursive-descent scan, because V8's messages
- * do not always carry a position and never a line.
- */
-function jsonErrorOffset(s: string): number | undefined {
-  let i = 0;
-  const fail = (): never => {
-    throw i;
-  };
-  const ws = () => {
-    while (i < s.length && " \t\n\r".includes(s[i]!)) i++;
-  };
-  const str = () => {
-    i++;
-    while (i < s.length) {
-      const ch = s[i]!;
-      if (ch === '"') {
-        i++;
-        return;
-      }
-      if (ch < " ") fail();
-      i += ch === "\\" ? 2 : 1;
-    }
-    fail();
-  };
-  const list = (close: string, item: () => void) => {
-    i++;
-    ws();
-    if (s[i] === close) {
-      i++;
-      return;
-    }
-    for (;;) {
-      item();
-      ws();
-      if (s[i] === ",") i++;
-      else if (s[i] === close) {
-        i++;
-        return;
-      } else fail();
-    }
-  };
-  const value = (): void => {
-    ws();
-    const c = s[i];
-    if (c === "{") {
-      list("}", () => {
-        ws();
-        if (s[i] !== '"') fail();
-        str();
-        ws();
-        if (s[i] !== ":") fail();
-        i++;
-        value();
-      });
-      return;
-    }
-    if (c === "[") {
-      list("]", value);
-      return;
-    }
-    if (c === '"') {
-      str();
-      return;
-    }
-    const num = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
-    num.lastIndex = i;
-    if (num.test(s)) {
-      i = num.lastIndex;
-      return;
-    }
-    for (const lit of ["true", "false", "null"]) {
-      if (s.startsWith(lit, i)) {
-        i += lit.length;
-        return;
-      }
-    }
-    fail();
-  };
-  try {
-    value();
-    ws();
-    if (i < s.length) fail();
-    return undefined;
-  } catch (e) {
-    if (typeof e === "number") return Math.min(e, s.length);
-    throw e;
-  }
 }
 
 /** The buildpack itself: `ctx.buildpack`. */

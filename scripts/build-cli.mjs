@@ -1,18 +1,54 @@
 // Bundles the cnbkit CLI into one ESM file (builder-packager/dist/cnbkit.mjs, or the path
 // given as the first argument) so it runs on plain Node without a TypeScript loader.
-import { chmod } from "node:fs/promises";
+//
+// The default output is the @cnbkit/builder-packager package's own dist/ (what `npm pack`
+// ships; its prepack runs this script), so it also gets what `cnbkit new` copies, which lives
+// outside the package in a checkout: templates/ as dist/templates/ and the CA certificates
+// buildpack the builder template vendors as dist/ca-certificates/. A bundle written anywhere
+// else (the tests' per-process CLIs) runs inside the checkout and reads them from there.
+import { chmod, cp, mkdir, rename, rm } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
 import { nodeBundleOptions } from "./esbuild-node.mjs";
 
-import { resolve } from "node:path";
-
-const outfile = process.argv[2]
-  ? resolve(process.argv[2])
-  : new URL("../builder-packager/dist/cnbkit.mjs", import.meta.url).pathname;
+const root = new URL("..", import.meta.url).pathname;
+const packageDist = join(root, "builder-packager", "dist");
+const outfile = process.argv[2] ? resolve(process.argv[2]) : join(packageDist, "cnbkit.mjs");
 await build({
   ...nodeBundleOptions,
-  entryPoints: [new URL("../builder-packager/src/cli/bin.ts", import.meta.url).pathname],
+  entryPoints: [join(root, "builder-packager", "src", "cli", "bin.ts")],
   outfile,
   banner: { js: `#!/usr/bin/env node\n${nodeBundleOptions.banner.js}` },
 });
 await chmod(outfile, 0o755);
+if (dirname(outfile) === packageDist) {
+  await copyAssets(join(root, "templates"), join(packageDist, "templates"));
+  // The files scaffold.ts vendors (VENDORED there): no package.json, no node_modules.
+  await copyAssets(join(root, "buildpacks", "ca-certificates"), join(packageDist, "ca-certificates"), [
+    "buildpack.toml",
+    "README.md",
+    "src",
+    "testdata",
+  ]);
+}
+
+/**
+ * Copies `from` (only the top-level entries `only`, when given) to `to`, leaving out what
+ * `cnbkit new` skips (node_modules, out/, dist/, .cnb files). Written beside `to` and renamed
+ * into place, so a concurrent build never leaves a half-copied tree behind.
+ */
+async function copyAssets(from, to, only) {
+  const tmp = join(dirname(to), `.${basename(to)}-${process.pid}`);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  const keep = (src) => !/(^|\/)(node_modules|out|dist)(\/|$)/.test(src.slice(from.length)) && !src.endsWith(".cnb");
+  for (const entry of only ?? [""]) {
+    await cp(join(from, entry), join(tmp, entry), { recursive: true, filter: keep });
+  }
+  const old = `${tmp}.old`;
+  await rename(to, old).catch((err) => {
+    if (err.code !== "ENOENT") throw err;
+  });
+  await rename(tmp, to);
+  await rm(old, { recursive: true, force: true });
+}

@@ -6,14 +6,15 @@ import { parseToml } from "@cnbkit/framework/cnb-files";
 import { newCommand, parseInvocation } from "../cli/index.js";
 import { locateSources } from "./locate.js";
 import { fillPlaceholders } from "./placeholders.js";
+import { PUBLISHED_CLI_SPEC, PUBLISHED_FRAMEWORK_SPEC } from "./published.js";
 import { scaffold, TEMPLATES } from "./scaffold.js";
 
-/** A temp dir that goes when the current test finishes. */
-const tmp = () => {
+/** A temp dir removed when the test ends. */
+function tmp(): string {
   const dir = mkdtempSync(join(tmpdir(), "cnbkit-scaffold-"));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-};
+}
 const repo = join(import.meta.dirname, "..", "..", "..");
 
 describe("scaffold", () => {
@@ -64,6 +65,32 @@ describe("scaffold", () => {
     const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
     expect(pkg.dependencies["@cnbkit/framework"]).toBe("^0.1.0");
     expect(pkg.devDependencies["@cnbkit/builder-packager"]).toBe("^0.1.0");
+  });
+
+  test("the published ranges are the CLI package's own framework dependency and version", () => {
+    const pkg = JSON.parse(readFileSync(join(repo, "builder-packager", "package.json"), "utf8"));
+    expect(PUBLISHED_FRAMEWORK_SPEC).toBe(pkg.dependencies["@cnbkit/framework"]);
+    expect(PUBLISHED_CLI_SPEC).toBe(`^${pkg.version}`);
+    expect(PUBLISHED_FRAMEWORK_SPEC).toMatch(/^\^\d+\.\d+\.\d+$/);
+  });
+
+  test("an installed CLI package reads the templates its dist/ ships; a checkout wins over a packed dist/", () => {
+    const pkgDir = join(tmp(), "node_modules", "@cnbkit", "builder-packager");
+    mkdirSync(join(pkgDir, "dist", "templates", "buildpack"), { recursive: true });
+    writeFileSync(join(pkgDir, "package.json"), JSON.stringify({ name: "@cnbkit/builder-packager" }));
+    writeFileSync(join(pkgDir, "dist", "templates", "buildpack", "buildpack.toml"), "");
+    expect(locateSources(join(pkgDir, "dist"))).toEqual({
+      templates: join(pkgDir, "dist", "templates"),
+      caCertificates: join(pkgDir, "dist", "ca-certificates"),
+    });
+    // The bundled CLI of a checkout (builder-packager/dist/cnbkit.mjs), packed or not.
+    expect(locateSources(join(repo, "builder-packager", "dist"))).toEqual({
+      templates: join(repo, "templates"),
+      caCertificates: join(repo, "buildpacks", "ca-certificates"),
+      framework: join(repo, "framework"),
+      builderPackager: join(repo, "builder-packager"),
+    });
+    expect(() => locateSources(join(pkgDir, ".."))).toThrow(/^cnbkit new: no templates directory found above /);
   });
 
   test("builder: the CA certificates buildpack is vendored from its one source, in the org", async () => {

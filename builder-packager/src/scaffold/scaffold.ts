@@ -9,15 +9,13 @@ import { CnbError } from "@cnbkit/framework";
 import { validateBuildpackId } from "@cnbkit/framework/cnb-files";
 import { locateSources, type ScaffoldSources } from "./locate.js";
 import { fillPlaceholders, npmPackageName, type PlaceholderValues } from "./placeholders.js";
+import { PUBLISHED_CLI_SPEC, PUBLISHED_FRAMEWORK_SPEC } from "./published.js";
 
 /** The templates `cnbkit new` offers. */
 export const TEMPLATES = ["buildpack", "composite", "builder"] as const;
 
 /** One of {@link TEMPLATES}. */
 export type TemplateName = (typeof TEMPLATES)[number];
-
-/** The published version a project outside a cnbkit checkout depends on. */
-export const PUBLISHED_SPEC = "^0.1.0";
 
 /** Options of {@link scaffold}. */
 export interface ScaffoldOptions {
@@ -30,10 +28,10 @@ export interface ScaffoldOptions {
   name?: string;
   /**
    * The `@cnbkit/framework` dependency. Default: `file:<framework dir>` inside a cnbkit
-   * checkout (works offline and from any directory), else {@link PUBLISHED_SPEC}.
+   * checkout (works offline and from any directory), else {@link PUBLISHED_FRAMEWORK_SPEC}.
    */
   frameworkSpec?: string;
-  /** The `@cnbkit/builder-packager` (cnbkit CLI) dependency, chosen the same way. */
+  /** The `@cnbkit/builder-packager` (cnbkit CLI) dependency, chosen the same way ({@link PUBLISHED_CLI_SPEC}). */
   cliSpec?: string;
   /** Where templates are read from (default: found next to the CLI). */
   sources?: ScaffoldSources;
@@ -85,8 +83,9 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
     fileName: id.replace(/\//g, "_"),
     packageName: npmPackageName(dirName),
     org: id.split("/")[0]!,
-    frameworkSpec: options.frameworkSpec ?? (sources.framework ? `file:${sources.framework}` : PUBLISHED_SPEC),
-    cliSpec: options.cliSpec ?? (sources.builderPackager ? `file:${sources.builderPackager}` : PUBLISHED_SPEC),
+    frameworkSpec:
+      options.frameworkSpec ?? (sources.framework ? `file:${sources.framework}` : PUBLISHED_FRAMEWORK_SPEC),
+    cliSpec: options.cliSpec ?? (sources.builderPackager ? `file:${sources.builderPackager}` : PUBLISHED_CLI_SPEC),
   };
 
   const files = new Map<string, string>();

@@ -18,7 +18,7 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { withDirLock } from "../../builder-packager/src/base/dir-lock.js";
+import { withDirLock } from "../../builder-packager/src/cache/index.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { prepareLocalReferenceBuilder } from "../../builders/reference/local-node.js";
 import { BASE_LAYOUT, E2E_DIR, getFromImage, ROOT } from "../e2e/support.js";

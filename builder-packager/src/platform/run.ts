@@ -114,25 +114,9 @@ export async function runApp(opts: RunOptions): Promise<RunningApp> {
       log(`Running linux/${unpacked.config.architecture} under qemu emulation`);
     }
     const cfg = unpacked.config.config ?? {};
-    let args: string[];
-    if (opts.process) {
-      if (!/^[A-Za-z0-9_.-]+$/.test(opts.process)) throw new CnbError(`process type "${opts.process}" is not valid`);
-      args = [`/cnb/process/${opts.process}`, ...(opts.args ?? [])];
-      // lstat: the entry is a symlink to /cnb/lifecycle/launcher, absolute inside the image.
-      const exists = await lstat(join(unpacked.rootfs, "cnb/process", opts.process)).catch(() => undefined);
-      if (exists === undefined) {
-        throw new CnbError(`image ${opts.image} has no process type "${opts.process}"`);
-      }
-    } else {
-      args = [...(cfg.Entrypoint ?? []), ...(opts.args ?? cfg.Cmd ?? [])];
-    }
-    if (args.length === 0) throw new CnbError(`image ${opts.image} has no Entrypoint or Cmd to run`);
+    const args = await containerCommand(opts, unpacked.rootfs, cfg);
     const user = await resolveUser(unpacked.rootfs, cfg.User);
-    const env = [
-      ...(cfg.Env ?? []).filter((e) => !e.startsWith("PORT=")),
-      `PORT=${port}`,
-      ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
-    ];
+    const env = containerEnv(cfg.Env ?? [], port, opts.env ?? {});
     view = await openRootfsView(unpacked.rootfs);
     if (opts.signal?.aborted) throw stopped();
     opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
@@ -161,6 +145,42 @@ export async function runApp(opts: RunOptions): Promise<RunningApp> {
   }
   // A new entry may push the cache over its bound: prune while the app starts, keeping it.
   if (!unpacked.cached) pruned = pruneUnpackedImages({ cacheDir, keep: unpacked.digest, onProgress: log });
+  return runningApp(id, port, exited, ac);
+}
+
+/** The command the container runs: a process type through its launcher link, or the image's Entrypoint + Cmd. */
+async function containerCommand(
+  opts: RunOptions,
+  rootfs: string,
+  cfg: { Entrypoint?: string[]; Cmd?: string[] },
+): Promise<string[]> {
+  let args: string[];
+  if (opts.process) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(opts.process)) throw new CnbError(`process type "${opts.process}" is not valid`);
+    args = [`/cnb/process/${opts.process}`, ...(opts.args ?? [])];
+    // lstat: the entry is a symlink to /cnb/lifecycle/launcher, absolute inside the image.
+    const exists = await lstat(join(rootfs, "cnb/process", opts.process)).catch(() => undefined);
+    if (exists === undefined) {
+      throw new CnbError(`image ${opts.image} has no process type "${opts.process}"`);
+    }
+  } else {
+    args = [...(cfg.Entrypoint ?? []), ...(opts.args ?? cfg.Cmd ?? [])];
+  }
+  if (args.length === 0) throw new CnbError(`image ${opts.image} has no Entrypoint or Cmd to run`);
+  return args;
+}
+
+/** The image's Env with PORT set to the port we publish, then the caller's variables. */
+function containerEnv(imageEnv: string[], port: number, extra: Record<string, string>): string[] {
+  return [
+    ...imageEnv.filter((e) => !e.startsWith("PORT=")),
+    `PORT=${port}`,
+    ...Object.entries(extra).map(([k, v]) => `${k}=${v}`),
+  ];
+}
+
+/** The handle {@link runApp} returns: wait for the port, or stop the container. */
+function runningApp(id: string, port: number, exited: Promise<number>, ac: AbortController): RunningApp {
   let ended = false;
   exited.then(
     () => {

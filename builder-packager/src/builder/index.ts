@@ -17,6 +17,7 @@ export {
   type CreateBuilderResult,
   createBuilder,
 } from "./create-builder.js";
+export { type BuilderInfo, type InspectBuilderOptions, inspectBuilder } from "./inspect-builder.js";
 export {
   cachedLifecycleDir,
   DEFAULT_LIFECYCLE_VERSION,

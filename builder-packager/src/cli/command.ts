@@ -2,10 +2,12 @@
  * How a `cnbkit` subcommand is declared: its usage, options and what it runs.
  *
  * Parsing uses Node's own `util.parseArgs`. Every command gets `--help` and `--verbose`
- * for free, and a bad flag is one line naming the flag and pointing at `--help`.
+ * for free, and a bad flag is one line naming the flag, the nearest known one when it looks
+ * like a typo, and pointing at `--help`.
  */
 import { parseArgs } from "node:util";
 import { CnbError } from "@cnbkit/framework";
+import { nearest } from "./nearest.js";
 
 /** One option of a command, as `util.parseArgs` takes it plus a line of help. */
 export interface OptionSpec {
@@ -46,6 +48,8 @@ export interface Command {
   usage: string;
   /** More text for `--help`, after the usage line. */
   description?: string;
+  /** Whole command lines shown under "Examples:" in `--help`, together using every option. */
+  examples?: string[];
   positionals: { min: number; max: number; names: string };
   options: Record<string, OptionSpec>;
   /** Returns the process exit code (0 when omitted). */
@@ -72,6 +76,7 @@ export function helpText(cmd: Command): string {
     "",
     "Options:",
     ...rows,
+    ...(cmd.examples?.length ? ["", "Examples:", ...cmd.examples.map((e) => `  ${e}`)] : []),
   ].join("\n");
 }
 
@@ -94,10 +99,7 @@ export function parseInvocation(
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    const msg = err instanceof Error ? err.message.split("\n")[0]!.replace(/\. To specify.*$/, "") : String(err);
-    throw new CnbError(`cnbkit ${cmd.name}: ${msg.replace(/^Unknown option/, "unknown option")}`, {
-      hint: `See 'cnbkit ${cmd.name} --help'.`,
-    });
+    throw parseError(cmd, err);
   }
   const values = parsed.values as Invocation["values"];
   if (values.help) {
@@ -113,6 +115,18 @@ export function parseInvocation(
     throw new CnbError(`cnbkit ${cmd.name}: ${what}`, { hint: `Usage: ${cmd.usage}` });
   }
   return { positionals: parsed.positionals, values, verbose: values.verbose === true, ...io };
+}
+
+/** A parseArgs failure as one line; an unknown flag names the nearest known one. */
+function parseError(cmd: Command, err: unknown): CnbError {
+  const hint = `See 'cnbkit ${cmd.name} --help'.`;
+  const msg = err instanceof Error ? err.message.split("\n")[0]!.replace(/\. To specify.*$/, "") : String(err);
+  const unknown = /^Unknown option '(-{1,2})([^'=]+)/.exec(msg);
+  if (!unknown) return new CnbError(`cnbkit ${cmd.name}: ${msg}`, { hint });
+  const [, dashes, name] = unknown;
+  const near = dashes === "--" ? nearest(name!, Object.keys({ ...cmd.options, ...COMMON })) : undefined;
+  const suggestion = near ? ` (did you mean --${near}?)` : "";
+  return new CnbError(`cnbkit ${cmd.name}: unknown flag ${dashes}${name}${suggestion}`, { hint });
 }
 
 /** Reads a string option, throwing a CnbError when it is required and missing. */

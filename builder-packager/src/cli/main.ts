@@ -6,6 +6,7 @@
 import { formatError } from "@cnbkit/framework";
 import { type Command, parseInvocation } from "./command.js";
 import { commands } from "./commands/index.js";
+import { nearest } from "./nearest.js";
 
 /** The CLI's version, the package's. */
 export const VERSION = "0.1.0";
@@ -46,7 +47,10 @@ export async function main(
   const cmd = twoWord || commands.find((c) => c.name === name);
   const args = twoWord ? rest.slice(1) : rest;
   if (!cmd) {
-    io.err(formatError(new Error(`unknown command "${name}"; run 'cnbkit --help' for the list`)));
+    const typed = rest[0] && !rest[0].startsWith("-") ? `${name} ${rest[0]}` : name;
+    const near = nearest(typed, commands.map((c) => c.name)) ?? nearest(name, commands.map((c) => c.name));
+    const suggestion = near ? ` (did you mean '${near}'?)` : "";
+    io.err(formatError(new Error(`unknown command "${name}"${suggestion}; run 'cnbkit --help' for the list`)));
     return 2;
   }
   const verbose = args.includes("--verbose") || args.includes("-v") || process.env.BP_LOG_LEVEL === "debug";

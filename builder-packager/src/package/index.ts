@@ -9,6 +9,12 @@ export {
   openComponent,
   type OpenComponentOptions,
 } from "./component.js";
+export { type DetectionOrderEntry, detectionOrder } from "./detection-order.js";
+export {
+  type BuildpackageInfo,
+  type InspectBuildpackageOptions,
+  inspectBuildpackage,
+} from "./inspect-buildpackage.js";
 export * from "./labels.js";
 export {
   type BuildpackLayerOptions,

@@ -2,7 +2,9 @@
 import type { Command } from "../command.js";
 import { baseCreateCommand } from "./base-create.js";
 import { buildCommand } from "./build.js";
+import { buildpackInspectCommand } from "./buildpack-inspect.js";
 import { builderCreateCommand } from "./builder-create.js";
+import { builderInspectCommand } from "./builder-inspect.js";
 import { inspectCommand } from "./inspect.js";
 import { newCommand } from "./new.js";
 import { packageCommand } from "./package.js";
@@ -15,6 +17,8 @@ export const commands: Command[] = [
   packageCommand,
   baseCreateCommand,
   builderCreateCommand,
+  builderInspectCommand,
+  buildpackInspectCommand,
   buildCommand,
   runCommand,
   rebaseCommand,

@@ -1,0 +1,65 @@
+/** `cnbkit builder inspect`: a builder's lifecycle, run images, buildpacks and detection order. */
+import { type BuilderInfo, inspectBuilder } from "../../builder/index.js";
+import type { Command } from "../command.js";
+import { orderTree } from "../order-tree.js";
+import { absoluteRef } from "../refs.js";
+import { buildpacksTable, depthOption, INSPECT_OPTIONS, platformOption } from "./inspect-format.js";
+
+/** `cnbkit builder inspect <ref|oci:dir[:tag]> [--json] [--depth n] [--platform os/arch]`. */
+export const builderInspectCommand: Command = {
+  name: "builder inspect",
+  summary: "Show a builder's stack, lifecycle, run images, buildpacks and detection order",
+  usage: "cnbkit builder inspect <ref|oci:dir[:tag]> [--json] [--depth <n>] [--platform <os/arch>]",
+  description: "What `pack builder inspect` shows for the image; --json uses the field names of its remote_info.",
+  positionals: { min: 1, max: 1, names: "<builder>" },
+  options: INSPECT_OPTIONS,
+  examples: [
+    "cnbkit builder inspect oci:out/builder:latest",
+    "cnbkit builder inspect registry.example.com/acme/builder:1 --platform linux/arm64 --depth 1",
+    "cnbkit builder inspect 192.168.1.5:5000/acme/builder --insecure-registry --json",
+  ],
+  async run(inv) {
+    const ref = inv.positionals[0]!;
+    const info = await inspectBuilder(absoluteRef(ref), {
+      depth: depthOption(inv),
+      platform: platformOption(inv),
+      store: { insecure: inv.values["insecure-registry"] === true },
+    });
+    if (inv.values.json) inv.out(JSON.stringify(info, null, 2));
+    else for (const line of builderLines(ref, info)) inv.out(line);
+    return 0;
+  },
+};
+
+/** The human-readable report, in pack's sections and order. */
+function builderLines(ref: string, info: BuilderInfo): string[] {
+  const apis = (v: string[]) => (v.length ? v.join(", ") : "(none)");
+  const { lifecycle: l } = info;
+  return [
+    `Inspecting builder: '${ref}'`,
+    "",
+    ...(info.description ? [`Description: ${info.description}`] : []),
+    ...(info.created_by.name ? ["Created By:", `  Name: ${info.created_by.name}`, `  Version: ${info.created_by.version}`] : []),
+    ...(info.stack ? ["Stack:", `  ID: ${info.stack.id}`] : []),
+    `Platforms: ${info.image.platforms.join(", ")} (showing ${info.image.os}/${info.image.architecture})`,
+    "",
+    "Lifecycle:",
+    `  Version: ${l.version ?? "(none)"}`,
+    "  Buildpack APIs:",
+    `    Deprecated: ${apis(l.buildpack_apis.deprecated)}`,
+    `    Supported: ${apis(l.buildpack_apis.supported)}`,
+    "  Platform APIs:",
+    `    Deprecated: ${apis(l.platform_apis.deprecated)}`,
+    `    Supported: ${apis(l.platform_apis.supported)}`,
+    "",
+    "Run Images:",
+    ...(info.run_images.length ? info.run_images.map((r) => `  ${r.name}`) : ["  (none)"]),
+    "",
+    "Buildpacks:",
+    ...buildpacksTable(info.buildpacks),
+    "",
+    "Detection Order:",
+    ...orderTree(info.detection_order),
+    ...(info.extensions ? ["", "Extensions:", ...buildpacksTable(info.extensions)] : []),
+  ];
+}

@@ -49,6 +49,12 @@ export interface InspectBuilderOptions {
 export async function inspectBuilder(ref: string, options: InspectBuilderOptions = {}): Promise<BuilderInfo> {
   const source = await openImageSource(ref, options.store);
   const config = await source.config(options.platform);
+  const want = options.platform;
+  if (want && (config.os !== want.os || config.architecture !== want.architecture)) {
+    throw new CnbError(`builder ${ref} is ${config.os}/${config.architecture} only; ${want.os}/${want.architecture} was asked`, {
+      hint: "Drop --platform, or give a builder made for that target (cnbkit builder create --target).",
+    });
+  }
   const labels = config.config?.Labels ?? {};
   const where = `builder ${ref}`;
   const meta = parseLabel<BuilderMetadata>(labels, BUILDER_METADATA_LABEL, where);

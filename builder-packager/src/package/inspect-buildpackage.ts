@@ -114,6 +114,12 @@ async function fromCnb(file: string, source: string, options: InspectBuildpackag
 async function fromImage(ref: string, source: string, options: InspectBuildpackageOptions): Promise<BuildpackageInfo> {
   const image = await openImageSource(ref, options.store);
   const config = await image.config(options.platform);
+  const want = options.platform;
+  if (want && (config.os !== want.os || config.architecture !== want.architecture)) {
+    throw new CnbError(`buildpackage ${source} is ${config.os}/${config.architecture} only; ${want.os}/${want.architecture} was asked`, {
+      hint: "Drop --platform, or give the buildpackage made for that target.",
+    });
+  }
   const labels = config.config?.Labels ?? {};
   const where = `buildpackage ${source}`;
   const main = parseBuildpackageMetadata(labels[BUILDPACKAGE_METADATA_LABEL], where);

@@ -18,6 +18,11 @@ export const baseCreateCommand: Command = {
     "under qemu: ~20 minutes the first time; as root cnbkit registers qemu in binfmt_misc itself).",
   ].join("\n"),
   positionals: { min: 0, max: 0, names: "" },
+  examples: [
+    "cnbkit base create --output oci:out/base",
+    "cnbkit base create --output oci:out/base --arch arm64",
+    "cnbkit base create --output oci:out/base --target linux/amd64 --target linux/arm64",
+  ],
   options: {
     output: { type: "string", short: "o", value: "oci:<dir>", help: "also write both images to this OCI layout" },
     arch: { type: "string", value: "<arch>", help: "amd64 or arm64 (default: this machine's; arm64 runs under qemu)" },

@@ -14,6 +14,11 @@ export const builderCreateCommand: Command = {
   description:
     "builder.toml is pack's format: [[buildpacks]], [[order]], [build] image, [[build.env]], [run] images, [lifecycle], [[targets]].",
   positionals: { min: 1, max: 1, names: "<builder.toml>" },
+  examples: [
+    "cnbkit builder create builder.toml --output oci:out/builder:latest",
+    "cnbkit builder create builder.toml --output oci:out/builder --target linux/amd64 --target linux/arm64",
+    "cnbkit builder create builder.toml --publish 192.168.1.5:5000/acme/builder:1 --insecure-registry --run-image-repo 192.168.1.5:5000/acme/run",
+  ],
   options: {
     output: { type: "string", short: "o", value: "oci:<dir>[:tag]", help: "write the builder to an OCI layout" },
     publish: { type: "string", value: "<ref>", help: "push the builder to a registry" },

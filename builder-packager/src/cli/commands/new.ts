@@ -14,6 +14,11 @@ export const newCommand: Command = {
     "The directory must not exist or be empty.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<dir>" },
+  examples: [
+    "cnbkit new my-buildpack --id acme/hello --name 'Acme Hello'",
+    "cnbkit new my-composite --template composite --id acme/stack",
+    "cnbkit new my-builder --template builder",
+  ],
   options: {
     template: { type: "string", short: "t", value: "<template>", help: `${TEMPLATES.join(", ")} (default buildpack)` },
     id: { type: "string", value: "<id>", help: "buildpack id, e.g. acme/hello (default example/<dir>)" },

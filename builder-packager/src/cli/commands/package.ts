@@ -18,6 +18,12 @@ export const packageCommand: Command = {
     "A composite has [[order]] in buildpack.toml and its components in package.toml.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<buildpack-dir>" },
+  examples: [
+    "cnbkit package buildpacks/nodejs --format file --output out/nodejs.cnb",
+    "cnbkit package buildpacks/nodejs --format oci --output oci:out/nodejs:0.1.0 --target linux/amd64,linux/arm64",
+    "cnbkit package buildpacks/nodejs --format image --output 192.168.1.5:5000/acme/nodejs:0.1.0 --insecure-registry",
+    "cnbkit package buildpacks/nodejs --format dir --output out/nodejs --offline",
+  ],
   options: {
     format: {
       type: "string",

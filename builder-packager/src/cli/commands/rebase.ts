@@ -9,6 +9,10 @@ export const rebaseCommand: Command = {
   summary: "Rebase an app image onto a new run image (only config and manifest are rewritten)",
   usage: "cnbkit rebase <image> [--run-image <ref>] [--output <ref>] [--force]",
   positionals: { min: 1, max: 1, names: "<image>" },
+  examples: [
+    "cnbkit rebase oci:out/app:latest",
+    "cnbkit rebase oci:out/app --run-image oci:out/base:run --output oci:out/app:rebased --force",
+  ],
   options: {
     "run-image": { type: "string", value: "<ref>", help: "the new run image (default: the one the image records)" },
     output: {

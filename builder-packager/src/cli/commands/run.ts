@@ -11,6 +11,10 @@ export const runCommand: Command = {
   summary: "Run an app image under runc (host network, PORT set) until interrupted",
   usage: "cnbkit run <image> [--port N] [--env K=V] [--process TYPE]",
   positionals: { min: 1, max: 1, names: "<image>" },
+  examples: [
+    "cnbkit run oci:out/app:latest --port 8080",
+    "cnbkit run oci:out/app --process worker --env LOG_LEVEL=debug",
+  ],
   options: {
     port: { type: "string", short: "p", value: "<N>", help: "port the app listens on (sets PORT; default 8080)" },
     env: { type: "string", short: "e", multiple: true, value: "K=V", help: "environment for the app" },

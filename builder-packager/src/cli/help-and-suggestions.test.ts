@@ -1,0 +1,66 @@
+/**
+ * Every command's `--help` shows examples that use each of its flags (and parse), and a
+ * mistyped flag or command gets the nearest known one suggested.
+ */
+import { describe, expect, test } from "vitest";
+import { helpText, parseInvocation } from "./command.js";
+import { commands } from "./commands/index.js";
+import { main } from "./main.js";
+import { editDistance, nearest } from "./nearest.js";
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+/** Shell-like words: spaces split, single quotes group. */
+function words(line: string): string[] {
+  return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+}
+
+describe("--help examples", () => {
+  test.each(commands.map((c) => [c.name, c] as const))("%s: examples use every flag and parse", (name, cmd) => {
+    expect(cmd.examples?.length, `${name} has no examples`).toBeGreaterThan(0);
+    const used = new Set<string>();
+    for (const example of cmd.examples ?? []) {
+      const argv = words(example);
+      expect(argv.slice(0, 1 + name.split(" ").length).join(" "), example).toBe(`cnbkit ${name}`);
+      const inv = parseInvocation(cmd, argv.slice(1 + name.split(" ").length), { out: () => {}, err: () => {} });
+      for (const [flag, v] of Object.entries(inv?.values ?? {})) if (v !== undefined) used.add(flag);
+    }
+    expect(Object.keys(cmd.options).filter((f) => !used.has(f))).toEqual([]);
+    expect(helpText(cmd)).toContain(`Examples:\n  ${cmd.examples?.[0]}`);
+  });
+});
+
+describe("suggestions", () => {
+  test("edit distance counts insertions, deletions and substitutions", () => {
+    expect(editDistance("clear-cach", "clear-cache")).toBe(1);
+    expect(editDistance("jsno", "json")).toBe(2);
+    expect(editDistance("", "abc")).toBe(3);
+    expect(nearest("zzzz", ["json", "depth"])).toBeUndefined();
+    expect(nearest("plat", ["platform", "port"])).toBe("platform");
+  });
+
+  test("an unknown flag names the nearest one, on one line, exit non-zero", async () => {
+    const r = await cli(["builder", "inspect", "oci:x", "--jsn"]);
+    expect(r.code).toBe(1);
+    expect(r.err.split("\n")[0]).toBe("error: cnbkit builder inspect: unknown flag --jsn (did you mean --json?)");
+    const cache = await cli(["build", "app", "--cache-dri", "x"]);
+    expect(cache.err.split("\n")[0]).toBe("error: cnbkit build: unknown flag --cache-dri (did you mean --cache-dir?)");
+    const far = await cli(["run", "img", "--zebra"]);
+    expect(far.err.split("\n")[0]).toBe("error: cnbkit run: unknown flag --zebra");
+    expect(far.err).toContain("See 'cnbkit run --help'.");
+  });
+
+  test("an unknown command names the nearest one", async () => {
+    const one = await cli(["biuld", "app"]);
+    expect(one.code).toBe(2);
+    expect(one.err).toBe(`error: unknown command "biuld" (did you mean 'build'?); run 'cnbkit --help' for the list`);
+    const two = await cli(["builder", "inspct", "oci:x"]);
+    expect(two.err).toMatch(/did you mean 'builder inspect'\?/);
+    expect((await cli(["frobnicate"])).err).not.toMatch(/did you mean/);
+  });
+});

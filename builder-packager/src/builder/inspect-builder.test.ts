@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { referenceBuilder, ROOT } from "../../../test/e2e/support.js";
-import { main } from "../cli/main.js";
+import { main } from "../cli/index.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/index.js";
 import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
 import { inspectBuilder } from "./index.js";

@@ -51,9 +51,12 @@ export async function inspectBuilder(ref: string, options: InspectBuilderOptions
   const config = await source.config(options.platform);
   const want = options.platform;
   if (want && (config.os !== want.os || config.architecture !== want.architecture)) {
-    throw new CnbError(`builder ${ref} is ${config.os}/${config.architecture} only; ${want.os}/${want.architecture} was asked`, {
-      hint: "Drop --platform, or give a builder made for that target (cnbkit builder create --target).",
-    });
+    throw new CnbError(
+      `builder ${ref} is ${config.os}/${config.architecture} only; ${want.os}/${want.architecture} was asked`,
+      {
+        hint: "Drop --platform, or give a builder made for that target (cnbkit builder create --target).",
+      },
+    );
   }
   const labels = config.config?.Labels ?? {};
   const where = `builder ${ref}`;

@@ -31,7 +31,10 @@ function topHelp(list: Command[]): string {
  */
 export async function main(
   argv: string[],
-  io = { out: (l: string) => process.stdout.write(`${l}\n`), err: (l: string) => process.stderr.write(`${l}\n`) },
+  io: { out: (line: string) => void; err: (line: string) => void } = {
+    out: (l) => process.stdout.write(`${l}\n`),
+    err: (l) => process.stderr.write(`${l}\n`),
+  },
 ): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
@@ -48,7 +51,15 @@ export async function main(
   const args = twoWord ? rest.slice(1) : rest;
   if (!cmd) {
     const typed = rest[0] && !rest[0].startsWith("-") ? `${name} ${rest[0]}` : name;
-    const near = nearest(typed, commands.map((c) => c.name)) ?? nearest(name, commands.map((c) => c.name));
+    const near =
+      nearest(
+        typed,
+        commands.map((c) => c.name),
+      ) ??
+      nearest(
+        name,
+        commands.map((c) => c.name),
+      );
     const suggestion = near ? ` (did you mean '${near}'?)` : "";
     io.err(formatError(new Error(`unknown command "${name}"${suggestion}; run 'cnbkit --help' for the list`)));
     return 2;

@@ -2,7 +2,7 @@
  * A detection order drawn as pack draws it (`Detection Order:` in `pack builder inspect`):
  * groups numbered, branches `├`/`└`, `(optional)` and `[cyclic]` in a column after the ids.
  */
-import type { DetectionOrderEntry } from "../package/index.js";
+import type { DetectionOrderEntry, OrderNode } from "../package/index.js";
 import { alignColumns } from "./columns.js";
 
 const BRANCH = " ├ ";
@@ -52,5 +52,33 @@ function writeGroup(order: DetectionOrderEntry[], prefix: string, lines: (string
     groupNumber++;
     lines.push(`${lead}Group #${groupNumber}:`);
     writeGroup(entry.buildpacks, groupPrefix, lines);
+  });
+}
+
+/**
+ * A nested order drawn as `pack buildpack inspect` draws it: each composite once, its
+ * groups under it.
+ *
+ * @example
+ * nestedOrderTree([{ group: [{ id: "acme/node", version: "1.0.0" }] }])
+ * // [" └ Group #1:", "    └ acme/node@1.0.0"]
+ */
+export function nestedOrderTree(order: { group: OrderNode[] }[]): string[] {
+  if (order.length === 0) return ["  (none)"];
+  const lines: (string | string[])[] = [];
+  writeNested(order, "", lines);
+  return alignColumns(lines, 4);
+}
+
+function writeNested(order: { group: OrderNode[] }[], prefix: string, lines: (string | string[])[]): void {
+  order.forEach((o, g) => {
+    const lastGroup = g === order.length - 1;
+    lines.push(`${prefix}${lastGroup ? LAST : BRANCH}Group #${g + 1}:`);
+    const bpPrefix = `${prefix}${lastGroup ? "   " : TRUNK}`;
+    o.group.forEach((bp, i) => {
+      const last = i === o.group.length - 1;
+      lines.push(buildpackRow(bp, `${bpPrefix}${last ? LAST : BRANCH}`));
+      if (bp.order) writeNested(bp.order, `${bpPrefix}${last ? "   " : TRUNK}`, lines);
+    });
   });
 }

@@ -54,3 +54,44 @@ function fromGroup(group: ModuleRefJson[], depth: number, visited: Set<string>, 
   }
   return out;
 }
+
+/** A buildpack in a {@link nestedOrder}: a composite carries its own groups. */
+export interface OrderNode {
+  id: string;
+  version?: string;
+  optional?: boolean;
+  /** Met again on its own path: not expanded. */
+  cyclic?: boolean;
+  order?: { group: OrderNode[] }[];
+}
+
+/**
+ * `order` as `pack buildpack inspect` walks it: each composite once, with its groups nested
+ * under it, `maxDepth` levels of groups deep (negative: all). Same walk as pack's
+ * internal/commands/inspect_buildpack.go `orderOutputRecurrence`.
+ *
+ * @example
+ * nestedOrder([{ group: [{ id: "acme/meta", version: "1.0.0" }] }], layers)
+ * // [{ group: [{ id: "acme/meta", version: "1.0.0", order: [{ group: [...] }] }] }]
+ */
+export function nestedOrder(
+  order: OrderJson[],
+  layers: ModuleLayers,
+  maxDepth = -1,
+  depth = 0,
+  path = new Set<string>(),
+): { group: OrderNode[] }[] {
+  if (maxDepth >= 0 && maxDepth <= depth) return [];
+  return order.map((o) => ({
+    group: o.group.map((bp) => {
+      const key = `${bp.id}@${bp.version ?? ""}`;
+      const node: OrderNode = { ...bp };
+      if (path.has(key)) return { ...node, cyclic: true };
+      const inner = layers[bp.id]?.[bp.version ?? ""]?.order ?? [];
+      path.add(key);
+      const nested = nestedOrder(inner, layers, maxDepth, depth + 1, path);
+      path.delete(key);
+      return nested.length ? { ...node, order: nested } : node;
+    }),
+  }));
+}

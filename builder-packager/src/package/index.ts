@@ -9,7 +9,7 @@ export {
   openComponent,
   type OpenComponentOptions,
 } from "./component.js";
-export { type DetectionOrderEntry, detectionOrder } from "./detection-order.js";
+export { type DetectionOrderEntry, detectionOrder, nestedOrder, type OrderNode } from "./detection-order.js";
 export {
   type BuildpackageInfo,
   type InspectBuildpackageOptions,

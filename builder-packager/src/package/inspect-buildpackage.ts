@@ -11,7 +11,7 @@ import { CnbError } from "@cnbkit/framework";
 import { readBuildpackToml } from "@cnbkit/framework/cnb-files";
 import { isFile } from "@cnbkit/framework/fs";
 import { importLayoutTar, openImageSource, type Platform, type StoreOptions } from "../oci/index.js";
-import { type DetectionOrderEntry, detectionOrder } from "./detection-order.js";
+import { nestedOrder, type OrderNode } from "./detection-order.js";
 import {
   BUILDPACK_LAYERS_LABEL,
   BUILDPACKAGE_METADATA_LABEL,
@@ -36,7 +36,8 @@ export interface BuildpackageInfo {
   targets: TargetJson[];
   /** Every buildpack inside, sorted by id then version (just the main one for a directory). */
   buildpacks: (ModuleInfoJson & { api?: string })[];
-  detection_order: DetectionOrderEntry[];
+  /** The main buildpack as the one group, composites nested (pack buildpack inspect's tree). */
+  detection_order: { group: OrderNode[] }[];
 }
 
 /** Options of {@link inspectBuildpackage}. */
@@ -91,7 +92,7 @@ async function fromDirectory(dir: string, source: string, depth: number): Promis
     stacks: [],
     targets: layers[d.buildpack.id]?.[d.buildpack.version]?.targets ?? [],
     buildpacks: [info],
-    detection_order: detectionOrder([{ group: [{ id: info.id, version: info.version }] }], layers, depth),
+    detection_order: nestedOrder([{ group: [{ id: info.id, version: info.version }] }], layers, depth),
   };
 }
 
@@ -116,9 +117,12 @@ async function fromImage(ref: string, source: string, options: InspectBuildpacka
   const config = await image.config(options.platform);
   const want = options.platform;
   if (want && (config.os !== want.os || config.architecture !== want.architecture)) {
-    throw new CnbError(`buildpackage ${source} is ${config.os}/${config.architecture} only; ${want.os}/${want.architecture} was asked`, {
-      hint: "Drop --platform, or give the buildpackage made for that target.",
-    });
+    throw new CnbError(
+      `buildpackage ${source} is ${config.os}/${config.architecture} only; ${want.os}/${want.architecture} was asked`,
+      {
+        hint: "Drop --platform, or give the buildpackage made for that target.",
+      },
+    );
   }
   const labels = config.config?.Labels ?? {};
   const where = `buildpackage ${source}`;
@@ -142,6 +146,6 @@ async function fromImage(ref: string, source: string, options: InspectBuildpacka
     stacks: stacks ?? [],
     targets: layers[main.id]?.[main.version]?.targets ?? [],
     buildpacks,
-    detection_order: detectionOrder([{ group: [{ id: main.id, version: main.version }] }], layers, options.depth ?? -1),
+    detection_order: nestedOrder([{ group: [{ id: main.id, version: main.version }] }], layers, options.depth ?? -1),
   };
 }

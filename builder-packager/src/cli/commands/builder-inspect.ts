@@ -39,7 +39,9 @@ function builderLines(ref: string, info: BuilderInfo): string[] {
     `Inspecting builder: '${ref}'`,
     "",
     ...(info.description ? [`Description: ${info.description}`] : []),
-    ...(info.created_by.name ? ["Created By:", `  Name: ${info.created_by.name}`, `  Version: ${info.created_by.version}`] : []),
+    ...(info.created_by.name
+      ? ["Created By:", `  Name: ${info.created_by.name}`, `  Version: ${info.created_by.version}`]
+      : []),
     ...(info.stack ? ["Stack:", `  ID: ${info.stack.id}`] : []),
     `Platforms: ${info.image.platforms.join(", ")} (showing ${info.image.os}/${info.image.architecture})`,
     "",

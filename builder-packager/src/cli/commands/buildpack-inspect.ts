@@ -1,7 +1,7 @@
 /** `cnbkit buildpack inspect`: a buildpack's or buildpackage's buildpacks, targets and detection order. */
 import { type BuildpackageInfo, inspectBuildpackage } from "../../package/index.js";
 import type { Command } from "../command.js";
-import { orderTree } from "../order-tree.js";
+import { nestedOrderTree } from "../order-tree.js";
 import { buildpacksTable, depthOption, INSPECT_OPTIONS, platformOption } from "./inspect-format.js";
 
 /** `cnbkit buildpack inspect <dir|.cnb|oci:dir[:tag]|ref> [--json]`. */
@@ -52,6 +52,6 @@ function buildpackLines(info: BuildpackageInfo): string[] {
     ...buildpacksTable(info.buildpacks),
     "",
     "Detection Order:",
-    ...orderTree(info.detection_order),
+    ...nestedOrderTree(info.detection_order),
   ];
 }

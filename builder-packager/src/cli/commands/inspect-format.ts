@@ -17,7 +17,11 @@ export const INSPECT_OPTIONS: Record<string, OptionSpec> = {
     value: "<n>",
     help: "levels of composite buildpacks to expand in the detection order (default: all)",
   },
-  platform: { type: "string", value: "<os/arch>", help: "which image of a multi-platform index (default: this host's)" },
+  platform: {
+    type: "string",
+    value: "<os/arch>",
+    help: "which image of a multi-platform index (default: this host's)",
+  },
   "insecure-registry": { type: "boolean", help: "use plain HTTP for a non-loopback registry" },
 };
 

@@ -10,10 +10,7 @@ export const inspectCommand: Command = {
   summary: "Show an app image's processes, buildpacks, run image, base labels and layers",
   usage: "cnbkit inspect <image> [--json]",
   positionals: { min: 1, max: 1, names: "<image>" },
-  examples: [
-    "cnbkit inspect oci:out/app:latest",
-    "cnbkit inspect registry.example.com/acme/app:1 --json",
-  ],
+  examples: ["cnbkit inspect oci:out/app:latest", "cnbkit inspect registry.example.com/acme/app:1 --json"],
   options: { json: { type: "boolean", help: "print the result as JSON" } },
   async run(inv) {
     const info = await inspectImage(absoluteRef(inv.positionals[0]!));

@@ -10,9 +10,7 @@ export const sbomCommand: Command = {
   summary: "Extract an app image's SBOM layer (CycloneDX/SPDX per layer, launch and build) to a directory",
   usage: "cnbkit sbom <image> --output <dir>",
   positionals: { min: 1, max: 1, names: "<image>" },
-  examples: [
-    "cnbkit sbom oci:out/app:latest --output out/sbom",
-  ],
+  examples: ["cnbkit sbom oci:out/app:latest --output out/sbom"],
   options: { output: { type: "string", short: "o", value: "<dir>", help: "directory to write the SBOM files to" } },
   async run(inv) {
     const out = resolve(stringOption(inv, "output", true));

@@ -1,16 +1,25 @@
 /**
- * The checks of {@link BuildOptions} that conflict or are malformed, made before anything is
+ * The checks of the build options that conflict or are malformed, made before anything is
  * unpacked or written: a bad combination is one line naming the flags, and no output changes.
  */
 import { CnbError } from "@cnbkit/framework";
 import { parseReference } from "../oci/index.js";
-import type { BuildOptions } from "./build.js";
+
+/** The options {@link checkBuildFlags} looks at (a part of build.ts's BuildOptions). */
+export interface BuildFlags {
+  output: string;
+  cacheDir?: string;
+  cacheImage?: string;
+  tags?: string[];
+  defaultProcess?: string;
+  creationTime?: number;
+}
 
 /** A process type as the lifecycle accepts it in launch.toml. */
 const PROCESS_TYPE = /^[A-Za-z0-9_.-]+$/;
 
 /** Throws a one-line {@link CnbError} for options that conflict or are malformed. */
-export function checkBuildFlags(opts: BuildOptions): void {
+export function checkBuildFlags(opts: BuildFlags): void {
   if (opts.cacheImage !== undefined) {
     if (opts.cacheDir !== undefined) {
       throw new CnbError("--cache-image and --cache-dir both name the build cache; give one of them");

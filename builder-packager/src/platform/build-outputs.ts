@@ -7,14 +7,18 @@ import { cp, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import type { Descriptor } from "../oci/index.js";
-import type { BuildOptions } from "./build.js";
+
+/** Where the outputs go (a part of build.ts's BuildOptions). */
+export interface BuildOutputDirs {
+  /** The image as written, and its extra tags: what report.toml names. */
+  output: string;
+  tags?: string[];
+  sbomOutputDir?: string;
+  reportOutputDir?: string;
+}
 
 /** Copies `<layers>/sbom` and `<layers>/report.toml` where `opts` asks for them. */
-export async function copyBuildOutputs(
-  layers: string,
-  opts: Pick<BuildOptions, "sbomOutputDir" | "reportOutputDir" | "output" | "tags">,
-  written: Descriptor,
-): Promise<void> {
+export async function copyBuildOutputs(layers: string, opts: BuildOutputDirs, written: Descriptor): Promise<void> {
   if (opts.sbomOutputDir) {
     const dir = resolve(opts.sbomOutputDir);
     await mkdir(dir, { recursive: true });
@@ -36,7 +40,7 @@ export async function copyBuildOutputs(
  * to its layout repository (its tags are paths there, it has no digest), and cnbkit copied
  * that image out to the output and the tags, re-encoded.
  */
-function reportOfWritten(text: string, opts: Pick<BuildOptions, "output" | "tags">, written: Descriptor): string {
+function reportOfWritten(text: string, opts: BuildOutputDirs, written: Descriptor): string {
   const report: TomlTable = parseToml(text, "report.toml");
   report.image = {
     tags: [opts.output, ...(opts.tags ?? [])],

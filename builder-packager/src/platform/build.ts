@@ -338,7 +338,9 @@ async function prepareLayoutRepo({ opts, say, builder, run, outTag }: Build, dir
     const sbom = previousSbomLayer(await previous.config());
     await placeImage(previous, appPath, outTag, (_, diffId) => diffId === sbom);
   } else if (opts.previousImage) {
-    throw new CnbError(`--previous-image ${opts.previousImage}: cannot read it; give an image that exists or leave it out`);
+    throw new CnbError(
+      `--previous-image ${opts.previousImage}: cannot read it; give an image that exists or leave it out`,
+    );
   } else {
     previous = undefined;
   }
@@ -455,7 +457,9 @@ function insecureRegistryArgs(ref: string): string[] {
   const parsed = parseReference(ref);
   if (parsed.kind !== "registry") return [];
   const host = parsed.registry.replace(/:\d+$/, "");
-  return host === "localhost" || host === "127.0.0.1" || host === "[::1]" ? ["-insecure-registry", parsed.registry] : [];
+  return host === "localhost" || host === "127.0.0.1" || host === "[::1]"
+    ? ["-insecure-registry", parsed.registry]
+    : [];
 }
 
 /**

@@ -127,13 +127,22 @@ export const buildCommand: Command = {
       value: "<type>",
       help: "the process the image starts by default, e.g. --default-process worker",
     },
-    tag: { type: "string", multiple: true, value: "<ref>", help: "also write the image here, e.g. --tag oci:out/app:v2" },
+    tag: {
+      type: "string",
+      multiple: true,
+      value: "<ref>",
+      help: "also write the image here, e.g. --tag oci:out/app:v2",
+    },
     "creation-time": {
       type: "string",
       value: "now|<epoch>",
       help: "the image's creation time, e.g. --creation-time now or 1700000000 (default: 1980, reproducible)",
     },
-    "sbom-output-dir": { type: "string", value: "<dir>", help: "copy the build's SBOMs here, e.g. --sbom-output-dir out/sbom" },
+    "sbom-output-dir": {
+      type: "string",
+      value: "<dir>",
+      help: "copy the build's SBOMs here, e.g. --sbom-output-dir out/sbom",
+    },
     "report-output-dir": {
       type: "string",
       value: "<dir>",

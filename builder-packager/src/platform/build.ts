@@ -32,6 +32,7 @@ import {
 import {
   canonicalOciManifest,
   copyImage,
+  type Descriptor,
   type ImageConfig,
   type ImageSource,
   OciLayout,
@@ -42,6 +43,8 @@ import {
   RegistryClient,
 } from "../oci/index.js";
 import { appMetadata } from "./app-image.js";
+import { checkBuildFlags } from "./build-flags.js";
+import { copyBuildOutputs } from "./build-outputs.js";
 import { type BuildBuilder, type BuildRunImage, openRunImage, resolveBuilder, runImageRef } from "./build-builder.js";
 import { checkRunnable } from "./foreign-arch.js";
 import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
@@ -104,6 +107,22 @@ export interface BuildOptions {
    * ms; 0 turns the watchdog off. Default `$CNBKIT_STALL_TIMEOUT` or 5 minutes.
    */
   stallTimeoutMs?: number;
+  /** Empty the build cache first and restore no layers (pack's `--clear-cache`). */
+  clearCache?: boolean;
+  /** The process type the image starts by default (the creator's `-process-type`). */
+  defaultProcess?: string;
+  /** More references the app image is also written to (pack's `--tag`). */
+  tags?: string[];
+  /** The image's creation time, seconds since the epoch (`SOURCE_DATE_EPOCH`); default: reproducible. */
+  creationTime?: number;
+  /** Copy the build's SBOMs (the lifecycle's `<layers>/sbom`) here once the image is written. */
+  sbomOutputDir?: string;
+  /** Copy the lifecycle's report.toml here once the image is written. */
+  reportOutputDir?: string;
+  /** A registry image the lifecycle keeps the build cache in instead of the cache dir. */
+  cacheImage?: string;
+  /** The image whose layers the exporter may reuse (default: the output image). */
+  previousImage?: string;
 }
 
 /** What {@link buildApp} produced. */
@@ -144,6 +163,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     throw new CnbError(`app directory ${opts.appDir} does not exist`);
   }
   const outRef = parseReference(opts.output);
+  checkBuildFlags(opts);
   // An unreachable output registry is found out before a build, not after it.
   if (outRef.kind === "registry") await new RegistryClient(outRef.registry).ping();
   const cache = opts.cnbkitCache ?? cnbkitCacheDir();
@@ -177,8 +197,9 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
       const repo = await prepareLayoutRepo(build, join(work, "layout-repo"));
       mounts.push({ source: repo.dir, destination: LAYOUT_REPO_MOUNT });
       const output = await runCreator(build, view.path, repo, mounts, { stallTimeoutMs, execution });
-      const digest = await writeAppImage(build, repo);
-      return { image: opts.output, digest, reusedLayers: output.reused, cacheDir: buildCache.dir };
+      const written = await writeAppImage(build, repo);
+      await copyBuildOutputs(join(view.path, "layers"), opts, written);
+      return { image: opts.output, digest: written.digest, reusedLayers: output.reused, cacheDir: buildCache.dir };
     } finally {
       // The view (unmounted first) is inside the work dir.
       await view?.release();
@@ -204,6 +225,10 @@ async function useBuildCache(
   if (buildCaches) await useCacheEntry(buildCaches, cacheName);
   const lock = await lockBuildCache(dir, say); // one build at a time per cache
   try {
+    if (opts.clearCache) {
+      say("Clearing the build cache (--clear-cache): every layer is built afresh");
+      await rm(dir, { recursive: true, force: true });
+    }
     await chownTree(dir, builder.uid, builder.gid);
   } catch (err) {
     await lock.release();
@@ -306,11 +331,16 @@ async function prepareLayoutRepo({ opts, say, builder, run, outTag }: Build, dir
     () => false,
   );
   const appPath = join(dir, layoutPathOf(appName));
-  let previous = await openImageSource(opts.output).catch(() => undefined);
+  const previousRef = opts.previousImage ?? opts.output;
+  let previous = await openImageSource(previousRef).catch(() => undefined);
   if (previous && (await previous.manifest().catch(() => undefined))) {
-    say(`Previous image ${opts.output}`);
+    say(`Previous image ${previousRef}`);
     const sbom = previousSbomLayer(await previous.config());
     await placeImage(previous, appPath, outTag, (_, diffId) => diffId === sbom);
+  } else if (opts.previousImage) {
+    throw new CnbError(
+      `--previous-image ${opts.previousImage}: cannot read it; give an image that exists or leave it out`,
+    );
   } else {
     previous = undefined;
   }
@@ -330,36 +360,8 @@ async function runCreator(
   { stallTimeoutMs, execution }: { stallTimeoutMs: number; execution: string },
 ): Promise<LifecycleOutput> {
   const { uid, gid } = builder;
-  const env = [
-    ...builder.env.filter((e) => !e.startsWith("CNB_PLATFORM_API=")),
-    `CNB_PLATFORM_API=${PLATFORM_API}`,
-    // We ask for the layout export on purpose: no "experimental feature" warning each build.
-    // (Lifecycle 0.21 knows warn, quiet and error; "silent" would fall back to a warning.)
-    "CNB_EXPERIMENTAL_MODE=quiet",
-    `CNB_USER_ID=${uid}`,
-    `CNB_GROUP_ID=${gid}`,
-    "SERVICE_BINDING_ROOT=/platform/bindings",
-    `HOME=/home/cnb`,
-  ];
-  const args = [
-    "/cnb/lifecycle/creator",
-    "-app",
-    "/workspace",
-    "-layers",
-    "/layers",
-    "-platform",
-    "/platform",
-    "-cache-dir",
-    "/cache",
-    "-run-image",
-    repo.runName,
-    "-layout",
-    "-layout-dir",
-    LAYOUT_REPO_MOUNT,
-    "-log-level",
-    opts.logLevel ?? "info",
-    repo.appName,
-  ];
+  const env = creatorEnv(builder, opts);
+  const args = creatorArgs(opts, repo);
   const output = new LifecycleOutput({
     builderRootfs: builder.rootfs,
     names: [
@@ -404,6 +406,62 @@ async function runCreator(
   return output;
 }
 
+/** The creator's environment: the builder's, and what cnbkit sets for the platform. */
+function creatorEnv(builder: BuildBuilder, opts: BuildOptions): string[] {
+  return [
+    ...builder.env.filter((e) => !e.startsWith("CNB_PLATFORM_API=")),
+    `CNB_PLATFORM_API=${PLATFORM_API}`,
+    // We ask for the layout export on purpose: no "experimental feature" warning each build.
+    // (Lifecycle 0.21 knows warn, quiet and error; "silent" would fall back to a warning.)
+    "CNB_EXPERIMENTAL_MODE=quiet",
+    `CNB_USER_ID=${builder.uid}`,
+    `CNB_GROUP_ID=${builder.gid}`,
+    "SERVICE_BINDING_ROOT=/platform/bindings",
+    `HOME=/home/cnb`,
+    // Unset, the lifecycle dates the image 1980-01-01: the same app gives the same image.
+    ...(opts.creationTime === undefined ? [] : [`SOURCE_DATE_EPOCH=${opts.creationTime}`]),
+  ];
+}
+
+/** The creator's command line; the flags pack users know map onto its own flags. */
+function creatorArgs(opts: BuildOptions, repo: LayoutRepo): string[] {
+  const cache = opts.cacheImage
+    ? ["-cache-image", opts.cacheImage, ...insecureRegistryArgs(opts.cacheImage)]
+    : ["-cache-dir", "/cache"];
+  return [
+    "/cnb/lifecycle/creator",
+    "-app",
+    "/workspace",
+    "-layers",
+    "/layers",
+    "-platform",
+    "/platform",
+    ...cache,
+    "-run-image",
+    repo.runName,
+    "-layout",
+    "-layout-dir",
+    LAYOUT_REPO_MOUNT,
+    "-log-level",
+    opts.logLevel ?? "info",
+    "-report",
+    "/layers/report.toml",
+    ...(opts.clearCache ? ["-skip-restore"] : []),
+    ...(opts.defaultProcess ? ["-process-type", opts.defaultProcess] : []),
+    repo.appName,
+  ];
+}
+
+/** A registry on this machine speaks plain HTTP: the lifecycle is told so, as cnbkit's own client knows. */
+function insecureRegistryArgs(ref: string): string[] {
+  const parsed = parseReference(ref);
+  if (parsed.kind !== "registry") return [];
+  const host = parsed.registry.replace(/:\d+$/, "");
+  return host === "localhost" || host === "127.0.0.1" || host === "[::1]"
+    ? ["-insecure-registry", parsed.registry]
+    : [];
+}
+
 /**
  * Copies the exported image out to the output and returns its digest; only now does the
  * output change. The digest is that of what was written: copying into an OCI layout
@@ -411,7 +469,7 @@ async function runCreator(
  * manifest is re-encoded as canonical OCI JSON first, so the same app gives the same digest
  * whether its layers were new (cold) or reused (rebuild).
  */
-async function writeAppImage({ opts, say, run, outTag }: Build, repo: LayoutRepo): Promise<string> {
+async function writeAppImage({ opts, say, run, outTag }: Build, repo: LayoutRepo): Promise<Descriptor> {
   await reclaimLayout(repo.appPath);
   const exportLayout = await OciLayout.open(repo.appPath);
   const lifecycleManifest = await exportLayout.resolve(outTag).catch(() => exportLayout.resolve());
@@ -427,7 +485,11 @@ async function writeAppImage({ opts, say, run, outTag }: Build, repo: LayoutRepo
   const exported = withBlobsFrom(await openImageSource(exportedRef), sources);
   say(`Writing ${opts.output}`);
   const { descriptor } = await copyImage(exported, await openImageSink(opts.output), { tag: outTag });
-  return descriptor.digest;
+  for (const tag of opts.tags ?? []) {
+    say(`Writing ${tag}`);
+    await copyImage(exported, await openImageSink(tag), { tag: parseReference(tag).tag ?? "latest" });
+  }
+  return descriptor;
 }
 
 function hash(...parts: string[]): string {

@@ -2,20 +2,62 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { type Binding, buildApp, parseStallTimeout } from "../../platform/index.js";
+import { type Binding, type BuildOptions, buildApp, parseStallTimeout } from "../../platform/index.js";
 import { parseTarget } from "../../package/index.js";
-import { type Command, listOption, stringOption } from "../command.js";
+import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { absoluteRef } from "../refs.js";
 
-/** Parses `K=V` pairs (from --env or an env file); a bad one is a one-line error naming where. */
-export function parseEnvPairs(pairs: string[], where: string): Record<string, string> {
+/**
+ * Parses `K=V` pairs (from --env or an env file); a bad one is a one-line error naming where.
+ * With `host`, a bare `NAME` takes its value from there, as `pack build --env NAME` does.
+ */
+export function parseEnvPairs(pairs: string[], where: string, host?: NodeJS.ProcessEnv): Record<string, string> {
   const env: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw new CnbError(`${where} "${pair}" is not KEY=VALUE`);
+    if (eq < 0 && host && /^[A-Za-z_][A-Za-z0-9_]*$/.test(pair)) {
+      const value = host[pair];
+      if (value === undefined) {
+        throw new CnbError(`${where} ${pair}: ${pair} is not set in this environment; set it or give ${pair}=VALUE`);
+      }
+      env[pair] = value;
+      continue;
+    }
+    if (eq <= 0) throw new CnbError(`${where} "${pair}" is not KEY=VALUE${host ? " or NAME" : ""}`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;
+}
+
+/** `--creation-time now|<epoch seconds>` → seconds since the epoch; anything else is one line. */
+export function parseCreationTime(text: string, now: () => number = Date.now): number {
+  if (text === "now") return Math.floor(now() / 1000);
+  if (/^\d{1,12}$/.test(text)) return Number(text);
+  throw new CnbError(
+    `--creation-time "${text}" is not "now" or seconds since the epoch (e.g. 1700000000); leave it out for a reproducible date`,
+  );
+}
+
+/** The pack-compatible flags of `cnbkit build`, as {@link buildApp} options. */
+export function packBuildFlags(inv: Invocation): Partial<BuildOptions> {
+  const opt = (name: string) => stringOption(inv, name);
+  const creation = opt("creation-time");
+  const cacheImage = opt("cache-image");
+  const previous = opt("previous-image");
+  const sbomDir = opt("sbom-output-dir");
+  const reportDir = opt("report-output-dir");
+  const defaultProcess = opt("default-process");
+  const tags = listOption(inv, "tag");
+  return {
+    ...(inv.values["clear-cache"] === true ? { clearCache: true } : {}),
+    ...(defaultProcess !== undefined ? { defaultProcess } : {}),
+    ...(tags.length ? { tags: tags.map(absoluteRef) } : {}),
+    ...(creation !== undefined ? { creationTime: parseCreationTime(creation) } : {}),
+    ...(sbomDir !== undefined ? { sbomOutputDir: resolve(sbomDir) } : {}),
+    ...(reportDir !== undefined ? { reportOutputDir: resolve(reportDir) } : {}),
+    ...(cacheImage !== undefined ? { cacheImage } : {}),
+    ...(previous !== undefined ? { previousImage: absoluteRef(previous) } : {}),
+  };
 }
 
 /** `--volume <dir>:/platform/bindings/<name>` or `--binding <name>=<dir>` → a binding. */
@@ -35,7 +77,7 @@ export const buildCommand: Command = {
   name: "build",
   summary: "Build an app image from source with a builder, using the real lifecycle under runc",
   usage:
-    "cnbkit build <app-dir> --builder <ref|oci:dir[:tag]> --output <oci:dir[:tag]|ref> [--env K=V] [--env-file F] [--volume D:/platform/bindings/N]",
+    "cnbkit build <app-dir> --builder <ref|oci:dir[:tag]> --output <oci:dir[:tag]|ref> [--env K=V|NAME] [--env-file F] [--volume D:/platform/bindings/N] [--tag <ref>] [--default-process <type>] [--clear-cache]",
   description: [
     "No Docker daemon: the builder's root filesystem is unpacked once per digest, and the lifecycle's",
     "creator runs in it under runc as the builder's CNB user. The build cache is kept per app and builder.",
@@ -57,7 +99,13 @@ export const buildCommand: Command = {
       value: "<ref>",
       help: "where the app image goes (oci:<dir>[:tag] or registry ref)",
     },
-    env: { type: "string", short: "e", multiple: true, value: "K=V", help: "build-time environment for buildpacks" },
+    env: {
+      type: "string",
+      short: "e",
+      multiple: true,
+      value: "K=V|NAME",
+      help: "build-time environment for buildpacks; a bare NAME takes this shell's value, e.g. --env BP_NODE_VERSION",
+    },
     "env-file": { type: "string", value: "<file>", help: "KEY=VALUE lines for build-time environment" },
     volume: {
       type: "string",
@@ -72,6 +120,43 @@ export const buildCommand: Command = {
       type: "string",
       value: "<os/arch>",
       help: "build for this platform, e.g. linux/arm64: its image of a multi-arch builder (default: this machine's)",
+    },
+    "clear-cache": { type: "boolean", help: "empty the build cache first and restore no layers, e.g. --clear-cache" },
+    "default-process": {
+      type: "string",
+      value: "<type>",
+      help: "the process the image starts by default, e.g. --default-process worker",
+    },
+    tag: {
+      type: "string",
+      multiple: true,
+      value: "<ref>",
+      help: "also write the image here, e.g. --tag oci:out/app:v2",
+    },
+    "creation-time": {
+      type: "string",
+      value: "now|<epoch>",
+      help: "the image's creation time, e.g. --creation-time now or 1700000000 (default: 1980, reproducible)",
+    },
+    "sbom-output-dir": {
+      type: "string",
+      value: "<dir>",
+      help: "copy the build's SBOMs here, e.g. --sbom-output-dir out/sbom",
+    },
+    "report-output-dir": {
+      type: "string",
+      value: "<dir>",
+      help: "copy the lifecycle's report.toml here, e.g. --report-output-dir out",
+    },
+    "cache-image": {
+      type: "string",
+      value: "<ref>",
+      help: "keep the build cache in this registry image instead of a dir, e.g. --cache-image 127.0.0.1:5000/app-cache",
+    },
+    "previous-image": {
+      type: "string",
+      value: "<ref>",
+      help: "reuse layers of this image instead of the output's, e.g. --previous-image oci:out/app:v1",
     },
     "stall-timeout": {
       type: "string",
@@ -103,6 +188,7 @@ export const buildCommand: Command = {
     const platform = platformText === undefined ? undefined : parseTarget(platformText, "--platform");
     const stall = stringOption(inv, "stall-timeout");
     const stallTimeoutMs = stall === undefined ? undefined : parseStallTimeout(stall, "--stall-timeout");
+    const flags = packBuildFlags(inv);
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     // \`on\`, not \`once\`: the handler must stay registered while the command runs, so the
@@ -115,7 +201,7 @@ export const buildCommand: Command = {
         appDir,
         builder: builder.startsWith("oci:") ? absoluteRef(builder) : builder,
         output: absoluteRef(output),
-        env: { ...fileEnv, ...parseEnvPairs(listOption(inv, "env"), "--env") },
+        env: { ...fileEnv, ...parseEnvPairs(listOption(inv, "env"), "--env", process.env) },
         bindings: [
           ...listOption(inv, "volume").map((v) => parseBinding(v, "volume")),
           ...listOption(inv, "binding").map((b) => parseBinding(b, "binding")),
@@ -124,6 +210,7 @@ export const buildCommand: Command = {
         ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
         ...(stallTimeoutMs !== undefined ? { stallTimeoutMs } : {}),
         ...(platform ? { platform } : {}),
+        ...flags,
         onOutput: (line) => inv.out(line),
         signal: controller.signal,
         ...(inv.verbose ? { logLevel: "debug" as const } : {}),

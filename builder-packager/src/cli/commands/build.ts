@@ -86,6 +86,16 @@ export const buildCommand: Command = {
     "--stall-timeout is stopped, with a line naming it; the output image is then left as it was.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<app-dir>" },
+  examples: [
+    "cnbkit build my-app --builder oci:out/builder:latest --output oci:out/app:latest",
+    "cnbkit build my-app -B registry.example.com/acme/builder:1 -o registry.example.com/acme/app:1 --platform linux/arm64",
+    "cnbkit build my-app -B oci:out/builder -o oci:out/app --env NODE_ENV=production --env BP_NODE_VERSION --env-file build.env",
+    "cnbkit build my-app -B oci:out/builder -o oci:out/app --volume ./ca:/platform/bindings/ca --binding ca=./ca",
+    "cnbkit build my-app -B oci:out/builder -o oci:out/app --run-image oci:out/base:run --cache-dir .cache/app --stall-timeout 10m",
+    "cnbkit build my-app -B oci:out/builder -o oci:out/app --clear-cache --default-process worker --tag oci:out/app:v2",
+    "cnbkit build my-app -B oci:out/builder -o oci:out/app --creation-time now --sbom-output-dir sbom --report-output-dir report",
+    "cnbkit build my-app -B oci:out/builder -o localhost:5000/acme/app --cache-image localhost:5000/acme/app-cache --previous-image localhost:5000/acme/app:1",
+  ],
   options: {
     builder: {
       type: "string",

@@ -193,6 +193,7 @@ export async function pruneCache(root: string, options: PruneOptions = {}): Prom
 export const CACHE_KINDS = {
   rootfs: { env: "CNBKIT_CACHE_MAX_ROOTFS", maxEntries: 6, one: "unpacked image", many: "unpacked images" },
   sea: { env: "CNBKIT_CACHE_MAX_SEA", maxEntries: 12, one: "compiled executable", many: "compiled executables" },
+  bundles: { env: "CNBKIT_CACHE_MAX_BUNDLES", maxEntries: 40, one: "bundled script", many: "bundled scripts" },
   buildCaches: { env: "CNBKIT_CACHE_MAX_BUILD_CACHES", maxEntries: 20, one: "build cache", many: "build caches" },
   layerBlobs: {
     env: "CNBKIT_CACHE_MAX_LAYER_BLOBS",

@@ -18,7 +18,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Message, Plugin } from "esbuild";
+import type { Message, Metafile, Plugin } from "esbuild";
 import { CnbError } from "@cnbkit/framework";
 
 /** Options for {@link bundleBuildpack}. */
@@ -37,6 +37,8 @@ export interface Bundle {
   code: string;
   /** esbuild warnings, formatted one per line, for the caller to show. */
   warnings: string[];
+  /** Absolute paths of every file esbuild read as a module (its metafile's inputs), sorted. */
+  inputs: string[];
 }
 
 /** Identifier that stands in for `import.meta.url`; the loader passes it to every chunk. */
@@ -86,6 +88,7 @@ export async function bundleBuildpack(options: BundleOptions): Promise<Bundle> {
       sourcesContent: false,
       charset: "utf8",
       logLevel: "silent",
+      metafile: true,
       nodePaths: workspaceNodePaths(),
       plugins: [optionalPeers],
       define: {
@@ -116,7 +119,11 @@ export async function bundleBuildpack(options: BundleOptions): Promise<Bundle> {
     modules[id] = cjs.code;
   }
   if (!modules["./main.js"]) throw new CnbError(`${options.entry}: esbuild produced no output`);
-  return { code: loaderScript(modules), warnings: result.warnings.map((w) => formatMessage(w, workDir)) };
+  return {
+    code: loaderScript(modules),
+    warnings: result.warnings.map((w) => formatMessage(w, workDir)),
+    inputs: metafileInputs(result.metafile, workDir),
+  };
 }
 
 /**
@@ -140,6 +147,24 @@ function loaderScript(modules: Record<string, string>): string {
     'module.exports=__cnbkit_require("./main.js");',
     "",
   ].join("\n");
+}
+
+/**
+ * What decides how a script is bundled besides its inputs: this file's functions as text,
+ * so a cache of bundles made by another cnbkit (a changed loader, other esbuild options)
+ * is never reused, even between builds of one version.
+ */
+export function bundlerIdentity(): string {
+  return [bundleBuildpack, loaderScript, metafileInputs, isOptionalDependency, workspaceNodePaths]
+    .map((f) => f.toString())
+    .concat(workspaceNodePaths())
+    .join("\n");
+}
+
+/** The files esbuild read, absolute; namespaced inputs (`node:`, plugin ones) are not files. */
+function metafileInputs(metafile: Metafile | undefined, workDir: string): string[] {
+  const files = Object.keys(metafile?.inputs ?? {}).filter((p) => !/^[a-z-]+:/.test(p));
+  return [...new Set(files.map((p) => resolve(workDir, p)))].sort();
 }
 
 /** `file:line:col: text` for an esbuild message, paths relative to the entry's directory. */

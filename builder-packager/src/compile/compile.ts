@@ -20,7 +20,7 @@ import {
   useCacheEntry,
   withDirLock,
 } from "../cache/index.js";
-import { bundleBuildpack } from "./bundle.js";
+import { cachedBundle } from "./bundle-cache.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch } from "./node-runtime.js";
 import { buildSea } from "./sea.js";
 import { isFile } from "@cnbkit/framework/fs";
@@ -94,7 +94,14 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
   });
 
   progress({ step: "bundle", message: `Bundling ${options.entry}` });
-  const bundle = await bundleBuildpack({ entry: options.entry, nodeVersion: NODE_VERSION });
+  const bundle = await cachedBundle({
+    entry: options.entry,
+    nodeVersion: NODE_VERSION,
+    cacheDir: options.cacheDir,
+    onProgress: (message) => progress({ step: "bundle", message }),
+  });
+  if (bundle.reused)
+    progress({ step: "bundle", message: `Reusing the bundle (${bundle.inputs.length} inputs unchanged)` });
   for (const w of bundle.warnings) progress({ step: "warning", message: w });
 
   const runner = await ensureNodeRuntime(host, runtimeOpts(`linux/${host}`));

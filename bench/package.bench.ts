@@ -2,21 +2,24 @@
  * bench:package — what packaging costs and what it produces.
  *
  * Prints, for each reference buildpack: compile + package time to a .cnb, the binary's
- * size raw / gzip / zstd and the .cnb's size; `builder create --publish` of the reference
- * builder to a loopback registry, cold and unchanged (every blob already there), split into
- * its phases (run image push, buildpacks from source, builder layers, builder push); and the
+ * size raw / gzip / zstd and the .cnb's size; `cnbkit builder create` of the reference
+ * builder (the bundled CLI, a new process per run) to an OCI layout and to a loopback
+ * registry, cold and unchanged (median of 5), from source and from pre-packaged layouts
+ * (the floor), split into phases (start-up and run images, buildpacks, builder layers,
+ * write/push); and the
  * single executable's start-up against `node bundle.js` on the same Node (the floor).
  * Medians where runs repeat. Makes the base images at .cnbkit/images/base when missing
  * (cached debootstrap rootfs under ~/.cache/cnbkit).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createReadStream } from "node:fs";
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
+import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { createGzip } from "node:zlib";
 import { ensureBaseImages } from "../builder-packager/src/base/images.js";
-import { createBuilder } from "../builder-packager/src/builder/index.js";
 import { bundleBuildpack } from "../builder-packager/src/compile/bundle.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION } from "../builder-packager/src/compile/node-runtime.js";
 import { startRegistry } from "../builder-packager/src/oci/test-registry.js";
@@ -52,13 +55,13 @@ function zstdSize(path: string): number {
 const PHASES = ["runImages", "buildpacks", "builder", "push"] as const;
 type Phase = (typeof PHASES)[number];
 const PHASE_NAMES: Record<Phase, string> = {
-  runImages: "run image push (HEAD checks when there)",
-  buildpacks: "buildpacks from source dirs (bundle, compile, layer hash)",
+  runImages: "start-up, config, run image push (HEAD checks when there)",
+  buildpacks: "buildpacks (bundle, compile, layer hash; .cnb/layout reads)",
   builder: "builder layers (base links, lifecycle, buildpack blobs, /cnb files)",
   push: "builder push (HEAD checks when there)",
 };
 
-/** Time spent in each phase of `createBuilder`, told apart by the first progress line of each. */
+/** Time spent in each phase of `builder create`, told apart by the first progress line of each. */
 function phaseTracker(): { line: (l: string) => void; end: () => Record<Phase, number> } {
   const spent: Record<Phase, number> = { runImages: 0, buildpacks: 0, builder: 0, push: 0 };
   let phase: Phase = "runImages";
@@ -80,6 +83,47 @@ function phaseTracker(): { line: (l: string) => void; end: () => Record<Phase, n
       return spent;
     },
   };
+}
+
+const cli = join(repo, "builder-packager", "dist", "cnbkit.mjs");
+
+/** One `cnbkit builder create` run: wall time and its phases. */
+interface CliRun {
+  total: number;
+  phases: Record<Phase, number>;
+}
+
+/** Runs the bundled CLI with `args`, timing its phases by when its progress lines arrive. */
+async function cliRun(args: string[]): Promise<CliRun> {
+  const tracker = phaseTracker();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [cli, "builder", "create", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  const lines: string[] = [];
+  createInterface({ input: child.stderr }).on("line", (l) => {
+    lines.push(l);
+    tracker.line(l);
+  });
+  const code = await new Promise<number | null>((done) => child.on("close", done));
+  if (code !== 0) throw new Error(`cnbkit builder create ${args.join(" ")} exited ${code}:\n${lines.join("\n")}`);
+  return { total: performance.now() - t0, phases: tracker.end() };
+}
+
+/**
+ * `config` with every buildpack packaged once as an OCI layout under `dir` (relative uris
+ * and image paths made absolute): what re-creating a builder costs with no compile stage.
+ */
+async function prePackagedBuilder(config: string, dir: string): Promise<string> {
+  const configDir = dirname(config);
+  let text = await readFile(config, "utf8");
+  for (const m of [...text.matchAll(/uri = "([^"]+)"/g)]) {
+    const layout = join(dir, basename(m[1] as string));
+    await packageBuildpack({ dir: resolve(configDir, m[1] as string), format: "oci", output: layout });
+    text = text.replace(m[0], `uri = "${layout}"`);
+  }
+  text = text.replace(/image = "oci:([^"]+)"/g, (_, p: string) => `image = "oci:${resolve(configDir, p)}"`);
+  const out = join(dir, "builder.toml");
+  await writeFile(out, text);
+  return out;
 }
 
 const work = await mkdtemp(join(import.meta.dirname, ".out", "pkg-"));
@@ -105,32 +149,35 @@ try {
   }
   table(rows);
 
-  // The reference builder published to a loopback registry: cold, then unchanged re-creates
-  // (median of 5), each split into its phases by the progress lines' timestamps.
+  // The reference builder re-created unchanged by the CLI, as a user runs it (a new process
+  // each time: no in-process memo helps), to a layout and to a loopback registry; from
+  // source and from pre-packaged OCI layouts (the floor: no compile stage at all). One cold
+  // run fills the caches, then the median of 5, split into phases by the progress lines.
   const base = join(repo, ".cnbkit", "images", "base");
   await ensureBaseImages({ output: base, onProgress: () => {} });
+  const built = spawnSync(process.execPath, [join(repo, "scripts", "build-cli.mjs")], { stdio: "inherit" });
+  if (built.status !== 0) throw new Error("scripts/build-cli.mjs failed");
+  const config = join(repo, "builders", "reference", "builder.toml");
+  const floor = await prePackagedBuilder(config, join(work, "floor"));
   const registry = await startRegistry();
   try {
-    const ref = `${registry.host}/cnbkit/reference-builder:bench`;
-    const config = join(repo, "builders", "reference", "builder.toml");
-    const runs: { total: number; phases: Record<Phase, number>; uploaded: number; existing: number }[] = [];
-    for (let i = 0; i < 6; i++) {
-      const tracker = phaseTracker();
-      const [r, t] = await timed(() => createBuilder({ config, output: ref, onProgress: tracker.line }));
-      runs.push({ total: t, phases: tracker.end(), uploaded: r.uploaded ?? 0, existing: r.existing ?? 0 });
+    const scenarios: [string, string[]][] = [
+      ["from source -> oci layout", [config, "--output", `oci:${join(work, "out-src")}:b`]],
+      ["pre-packaged (floor) -> oci layout", [floor, "--output", `oci:${join(work, "out-floor")}:b`]],
+      ["from source --publish", [config, "--publish", `${registry.host}/cnbkit/reference-builder:src`]],
+      ["pre-packaged (floor) --publish", [floor, "--publish", `${registry.host}/cnbkit/reference-builder:floor`]],
+    ];
+    console.log(`builder create, unchanged re-create (load average ${loadavg()[0]?.toFixed(2)} at start)`);
+    const rows: string[][] = [["builder create (reference)", "cold", "unchanged (median of 5)", "min"]];
+    for (const [name, args] of scenarios) {
+      const cold = await cliRun(args);
+      const warm: CliRun[] = [];
+      for (let i = 0; i < 5; i++) warm.push(await cliRun(args));
+      const med = (f: (r: CliRun) => number) => seconds(median(warm.map(f)));
+      rows.push([name, seconds(cold.total), med((r) => r.total), seconds(Math.min(...warm.map((r) => r.total)))]);
+      for (const p of PHASES) rows.push([`  ${PHASE_NAMES[p]}`, seconds(cold.phases[p]), med((r) => r.phases[p]), ""]);
     }
-    const [cold, ...warm] = runs as [(typeof runs)[0], ...typeof runs];
-    const med = (f: (r: (typeof runs)[0]) => number) => seconds(median(warm.map(f)));
-    table([
-      ["builder create --publish (reference, loopback registry)", "cold", "unchanged (median of 5)"],
-      ["total", seconds(cold.total), med((r) => r.total)],
-      ...PHASES.map((p) => [`  ${PHASE_NAMES[p]}`, seconds(cold.phases[p]), med((r) => r.phases[p])]),
-      [
-        "blobs uploaded / already there or mounted",
-        `${cold.uploaded} / ${cold.existing}`,
-        `${warm[0]?.uploaded} / ${warm[0]?.existing}`,
-      ],
-    ]);
+    table(rows);
   } finally {
     await registry.stop();
   }

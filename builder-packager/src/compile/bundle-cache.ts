@@ -118,14 +118,20 @@ function dependencies(inputs: string[]): string[] {
 /** Each path's fingerprint, plus the `@scope` dirs of every `node_modules` among them. */
 async function fingerprints(paths: string[]): Promise<Record<string, string | null>> {
   const deps: Record<string, string | null> = {};
-  await Promise.all(paths.map(async (p) => void (deps[p] = await fingerprint(p))));
+  const stats = await Promise.all(paths.map((p) => fingerprint(p)));
+  paths.forEach((p, i) => {
+    deps[p] = stats[i] ?? null;
+  });
   const scopes: string[] = [];
   for (const p of paths) {
     if (!p.endsWith("/node_modules") || deps[p] === null) continue;
     for (const name of await readdir(p).catch(() => [] as string[]))
       if (name.startsWith("@")) scopes.push(join(p, name));
   }
-  await Promise.all(scopes.map(async (p) => void (deps[p] = await fingerprint(p))));
+  const scopeStats = await Promise.all(scopes.map((p) => fingerprint(p)));
+  scopes.forEach((p, i) => {
+    deps[p] = scopeStats[i] ?? null;
+  });
   return deps;
 }
 

@@ -214,6 +214,7 @@ describe.sequential("a build with the packaged buildpack template", () => {
     const cnb = join(work, "projects", "buildpack", "acme_hello.cnb");
     expect(existsSync(cnb), "the buildpack template was packaged above").toBe(true);
     // The base images and offline nodejs.cnb the e2e reference builder uses, under its lock.
+    await mkdir(E2E_DIR, { recursive: true }); // a fresh clone has no .cnbkit/e2e yet
     const local = await withDirLock(join(E2E_DIR, "builder.lock"), async () => {
       await ensureBaseImages({ output: BASE_LAYOUT });
       return prepareLocalReferenceBuilder({ outDir: join(E2E_DIR, "reference-local"), baseLayout: BASE_LAYOUT });

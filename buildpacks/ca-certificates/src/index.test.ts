@@ -4,10 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseToml } from "@cnbkit/framework/cnb-files";
-import { runBuild, runDetect } from "@cnbkit/framework/testing";
-import { describe, expect, onTestFinished, test } from "vitest";
+import { removeTempDirs, runBuild, runDetect } from "@cnbkit/framework/testing";
+import { afterAll, describe, expect, onTestFinished, test } from "vitest";
 import { TRUST_VARIABLES } from "./helper.js";
 import bp from "./index.js";
+
+// The harness's app and platform dirs; this file also runs outside the repo (the builder template vendors it).
+afterAll(removeTempDirs);
 
 const buildpackDir = fileURLToPath(new URL("..", import.meta.url));
 const corp = readFileSync(new URL("../testdata/corp-ca.pem", import.meta.url), "utf8");

@@ -126,13 +126,15 @@ function uninstallSignalHandlers(): void {
 /**
  * The guard's script: `$1` runc state root, `$2` container id. EOF without "done" means its
  * owner died; it retries for a few seconds in case runc was still creating the container.
+ * It asks about its own container only: other builds may share the state root.
  */
 const GUARD = `IFS= read -r line
 [ "$line" = done ] && exit 0
 i=0
 while [ $i -lt 25 ]; do
   runc --root "$1" kill "$2" KILL >/dev/null 2>&1
-  if runc --root "$1" delete -f "$2" >/dev/null 2>&1 && [ -z "$(runc --root "$1" list -q 2>/dev/null)" ]; then exit 0; fi
+  runc --root "$1" delete -f "$2" >/dev/null 2>&1
+  runc --root "$1" state "$2" >/dev/null 2>&1 || exit 0
   i=$((i+1))
   sleep 0.2
 done`;

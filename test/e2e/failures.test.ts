@@ -5,28 +5,14 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { bundleCli, caBindingArgs, fixtureApp, getFromImage, referenceBuilder, ROOT, runCli } from "./support.js";
+import { describe, expect, test } from "vitest";
+import { cliSession, fixtureApp, getFromImage, ROOT, runCli } from "./support.js";
 
 const HELLO = join(ROOT, "examples/apps/node-hello");
-let builder = "";
-let cli: Awaited<ReturnType<typeof bundleCli>>;
-let ca: string[] = [];
-let work = "";
-
-beforeAll(async () => {
-  builder = await referenceBuilder();
-  cli = await bundleCli();
-  ca = await caBindingArgs();
-  work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-fail-"));
-});
-afterAll(async () => {
-  await cli?.remove();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+const e2e = cliSession("fail");
 
 async function helloWith(edit: (pkg: string) => string): Promise<string> {
   const pkg = await readFile(join(HELLO, "package.json"), "utf8");
@@ -45,8 +31,8 @@ async function failingBuild(
   app: string,
   expected: { stderr: RegExp; hint?: RegExp; outputLine?: RegExp; once?: string[] },
 ): Promise<void> {
-  const out = join(work, `out-${Math.random().toString(16).slice(2)}`);
-  const r = await runCli(cli.path, ["build", app, "--builder", builder, "--output", `oci:${out}`, ...ca]);
+  const out = join(e2e.work, `out-${Math.random().toString(16).slice(2)}`);
+  const r = await runCli(e2e.cli, ["build", app, "--builder", e2e.builder, "--output", `oci:${out}`, ...e2e.ca]);
   const errLines = r.stderr.split("\n").filter((l) => l.trim() !== "");
   console.log(`stderr: ${errLines.join(" | ")}`);
   expect(r.code).toBe(1);
@@ -104,22 +90,32 @@ describe("failure fixtures give one line", () => {
 describe("a build SIGKILLed midway", () => {
   test("leaves no image, and the next build gives a correct one that answers", async () => {
     const app = await fixtureApp("hello-killed", {}, HELLO);
-    const out = join(work, "killed");
-    const cache = join(work, "killed-cache");
-    const args = ["build", app, "--builder", builder, "--output", `oci:${out}:latest`, "--cache-dir", cache, ...ca];
+    const out = join(e2e.work, "killed");
+    const cache = join(e2e.work, "killed-cache");
+    const args = [
+      "build",
+      app,
+      "--builder",
+      e2e.builder,
+      "--output",
+      `oci:${out}:latest`,
+      "--cache-dir",
+      cache,
+      ...e2e.ca,
+    ];
     // Killed while npm ci runs inside the build container.
-    const killed = await runCli(cli.path, args, (l) => (/Running npm ci/.test(l) ? "kill" : undefined));
+    const killed = await runCli(e2e.cli, args, (l) => (/Running npm ci/.test(l) ? "kill" : undefined));
     expect(killed.signal).toBe("SIGKILL");
     expect(killed.stdout).toMatch(/Running npm ci/);
     expect(killed.stdout).not.toMatch(/Successfully built/);
     expect(existsSync(join(out, "index.json"))).toBe(false);
     // Its runc container outlived it (SIGKILL runs no cleanup); its state root names its pid.
-    const leftovers = spawnSync("sh", ["-c", `ls -d /tmp/cnbkit-runc-${killed.pid}-* 2>/dev/null`], {
+    const leftovers = spawnSync("sh", ["-c", `ls -d ${tmpdir()}/cnbkit-runc-${killed.pid}-* 2>/dev/null`], {
       encoding: "utf8",
     });
     expect(leftovers.stdout.trim()).not.toBe("");
 
-    const again = await runCli(cli.path, args);
+    const again = await runCli(e2e.cli, args);
     expect(again.stderr).toBe("");
     expect(again.code).toBe(0);
     const digest = /Successfully built .* \((sha256:[0-9a-f]{64})\)/.exec(again.stdout)?.[1];
@@ -127,7 +123,9 @@ describe("a build SIGKILLed midway", () => {
     expect(s.status).toBe(0);
     expect(JSON.parse(s.stdout).Digest).toBe(digest);
     // The dead build's container and dirs are gone (swept by the next build).
-    const after = spawnSync("sh", ["-c", `ls -d /tmp/cnbkit-*-${killed.pid}-* 2>/dev/null`], { encoding: "utf8" });
+    const after = spawnSync("sh", ["-c", `ls -d ${tmpdir()}/cnbkit-*-${killed.pid}-* 2>/dev/null`], {
+      encoding: "utf8",
+    });
     expect(after.stdout.trim()).toBe("");
     expect(await getFromImage(`oci:${out}:latest`)).toMatch(/^200 Hello from node-hello on Node v24\.21\.0, up /);
     await rm(app, { recursive: true, force: true });

@@ -5,75 +5,31 @@
  * flipped byte in a layer and in the SBOM layer of the output layout (the next build must
  * not reuse them). Each ends with the next plain build working and the image answering.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, open, rm } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { isProcessAlive } from "../../builder-packager/src/cache/index.js";
 import { openImageSource } from "../../builder-packager/src/oci/image-store.js";
 import { OciLayout } from "../../builder-packager/src/oci/layout.js";
-import {
-  bundleCli,
-  caBindingArgs,
-  fixtureApp,
-  getFromImage,
-  referenceBuilder,
-  ROOT,
-  type CliResult,
-} from "./support.js";
+import { type CliResult, cliSession, fixtureApp, getFromImage, ROOT, runCli } from "./support.js";
 
 const HELLO = join(ROOT, "examples/apps/node-hello");
 const ANSWER = /^200 Hello from node-hello on Node v24\.21\.0, up /;
-let builder = "";
-let cli: Awaited<ReturnType<typeof bundleCli>>;
-let ca: string[] = [];
-let work = "";
+const e2e = cliSession("faults");
 
-beforeAll(async () => {
-  builder = await referenceBuilder();
-  cli = await bundleCli();
-  ca = await caBindingArgs();
-  work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-faults-"));
-});
-afterAll(async () => {
-  await cli?.remove();
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-/**
- * The bundled CLI in a process group of its own, as a terminal runs it. `onLine` sees each
- * stdout line and may return "kill" to SIGKILL the whole group there.
- */
+/** The bundled CLI in a process group of its own, as a terminal runs it (see runCli). */
 function runGroup(
   args: string[],
   onLine?: (line: string, pid: number) => "kill" | undefined,
 ): Promise<CliResult & { pid: number }> {
-  const child = spawn(process.execPath, [cli.path, ...args], {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  const pid = child.pid as number;
-  let stdout = "";
-  let stderr = "";
-  let pending = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-    pending += chunk;
-    const lines = pending.split("\n");
-    pending = lines.pop() ?? "";
-    for (const l of lines) if (onLine?.(l, pid) === "kill") process.kill(-pid, "SIGKILL");
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  return new Promise((res) => child.on("close", (code, signal) => res({ code, signal, stdout, stderr, pid })));
+  return runCli(e2e.cli, args, onLine, { group: true });
 }
 
 function buildArgs(app: string, output: string, cache: string): string[] {
-  return ["build", app, "--builder", builder, "--output", output, "--cache-dir", cache, ...ca];
+  return ["build", app, "--builder", e2e.builder, "--output", output, "--cache-dir", cache, ...e2e.ca];
 }
 
 function builtDigest(r: CliResult): string | undefined {
@@ -107,8 +63,8 @@ async function flipByte(path: string): Promise<void> {
 describe("cnbkit build under faults", () => {
   test("a SIGKILL of the CLI's process group during npm ci stops the build container with it", async () => {
     const app = await fixtureApp("hello-group-kill", {}, HELLO);
-    const out = join(work, "group-kill");
-    const cache = join(work, "group-kill-cache");
+    const out = join(e2e.work, "group-kill");
+    const cache = join(e2e.work, "group-kill-cache");
     let containers: number[] = [];
     let killedAt = 0;
     const killed = await runGroup(buildArgs(app, `oci:${out}:latest`, cache), (l, pid) => {
@@ -140,8 +96,8 @@ describe("cnbkit build under faults", () => {
 
   test("two builds of one app at once: the second waits for the build cache, both succeed, nothing is lost", async () => {
     const app = await fixtureApp("hello-twice", {}, HELLO);
-    const out = join(work, "twice");
-    const cache = join(work, "twice-cache");
+    const out = join(e2e.work, "twice");
+    const cache = join(e2e.work, "twice-cache");
     const [a, b] = await Promise.all([
       runGroup(buildArgs(app, `oci:${out}:a`, cache)),
       runGroup(buildArgs(app, `oci:${out}:b`, cache)),
@@ -166,8 +122,8 @@ describe("cnbkit build under faults", () => {
 
   test("a flipped byte in an app layer and in the SBOM layer: the next build does not reuse them", async () => {
     const app = await fixtureApp("hello-flip", {}, HELLO);
-    const out = join(work, "flip");
-    const cache = join(work, "flip-cache");
+    const out = join(e2e.work, "flip");
+    const cache = join(e2e.work, "flip-cache");
     const ref = `oci:${out}:latest`;
     const first = await runGroup(buildArgs(app, ref, cache));
     expect(first.code).toBe(0);

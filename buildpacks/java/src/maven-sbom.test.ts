@@ -1,7 +1,8 @@
 import { expect, test } from "vitest";
 import { jarComponent, parsePomProperties } from "./maven-sbom.js";
 
-const props = (g: string, a: string, v: string) => `#Created by Apache Maven\ngroupId=${g}\nartifactId=${a}\nversion=${v}\n`;
+const props = (g: string, a: string, v: string) =>
+  `#Created by Apache Maven\ngroupId=${g}\nartifactId=${a}\nversion=${v}\n`;
 
 test("pom.properties coordinates", () => {
   expect(parsePomProperties(props("org.slf4j", "slf4j-api", "2.0.17"))).toEqual({
@@ -13,7 +14,12 @@ test("pom.properties coordinates", () => {
 });
 
 test.each([
-  ["one pom", "slf4j-api-2.0.17.jar", [{ path: "META-INF/maven/org.slf4j/slf4j-api/pom.properties", text: props("org.slf4j", "slf4j-api", "2.0.17") }], "pkg:maven/org.slf4j/slf4j-api@2.0.17"],
+  [
+    "one pom",
+    "slf4j-api-2.0.17.jar",
+    [{ path: "META-INF/maven/org.slf4j/slf4j-api/pom.properties", text: props("org.slf4j", "slf4j-api", "2.0.17") }],
+    "pkg:maven/org.slf4j/slf4j-api@2.0.17",
+  ],
   [
     "a shaded jar: its own coordinates win",
     "app-lib-1.0.jar",

@@ -13,7 +13,10 @@ export function runTool(
 ): Promise<void> {
   const [file, ...args] = command;
   if (!file) throw new Error("runTool: empty command");
-  const env = Object.fromEntries(Object.entries(options.env).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const env = Object.fromEntries(Object.entries(options.env).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const errors: string[] = [];

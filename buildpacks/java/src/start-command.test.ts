@@ -4,7 +4,11 @@ import { startCommand } from "./start-command.js";
 
 test.each([
   ["Main-Class", "Main-Class: com.example.App\n", ["java", "-cp", ".", "com.example.App"]],
-  ["Main-Class with Class-Path", "Main-Class: a.App\nClass-Path: lib/a.jar lib/b.jar\n", ["java", "-cp", ".:lib/a.jar:lib/b.jar", "a.App"]],
+  [
+    "Main-Class with Class-Path",
+    "Main-Class: a.App\nClass-Path: lib/a.jar lib/b.jar\n",
+    ["java", "-cp", ".:lib/a.jar:lib/b.jar", "a.App"],
+  ],
   [
     "Spring Boot runs its launcher on the exploded tree",
     "Main-Class: org.springframework.boot.loader.launch.JarLauncher\nStart-Class: com.example.Demo\nSpring-Boot-Version: 3.5.4\n",

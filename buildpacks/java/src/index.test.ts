@@ -27,7 +27,11 @@ beforeAll(async () => {
   if (!jre) throw new Error("no local JRE 21 for amd64");
   const tarball = await localJreTarball(jre);
   const real = await readFile(new URL("../buildpack.toml", import.meta.url), "utf8");
-  buildpackToml = localJavaBuildpackToml(real, [{ ...jre, tarball, sha256: await sha256File(tarball) }], "amd64");
+  buildpackToml = localJavaBuildpackToml(
+    real,
+    { jres: [{ ...jre, tarball, sha256: await sha256File(tarball) }] },
+    "amd64",
+  );
   work = await mkdtemp(join(tmpdir(), "cnbkit-java-apps-"));
   plainApp = join(work, "plain");
   bootApp = join(work, "boot");

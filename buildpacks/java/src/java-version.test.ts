@@ -33,7 +33,7 @@ test.each([
   ["pom.xml java.version (Spring Boot's)", { pom: pomWith("<java.version>17</java.version>") }, "17.x", "pom.xml"],
   [
     "pom.xml <release> through a property",
-    { pom: pomWith("<jdk>21</jdk>", "<configuration><release>${jdk}</release></configuration>") },
+    { pom: pomWith("<jdk>21</jdk>", `<configuration><release>${"$"}{jdk}</release></configuration>`) },
     "21.x",
     "pom.xml",
   ],

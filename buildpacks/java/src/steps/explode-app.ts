@@ -1,0 +1,32 @@
+/**
+ * Step: the app dir becomes the exploded jar. A prebuilt jar at the app root, or the jar a
+ * build produced, is unpacked into the app dir (the build's sources are removed first, as
+ * Paketo does: the image carries what runs, not what built it). An exploded app is left as
+ * it is. Returns the manifest the app now has.
+ */
+import { copyFile, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BuildContext } from "@cnbkit/framework";
+import { extract } from "@cnbkit/framework/dependencies";
+import { type JarManifest, parseJarManifest } from "../jar-manifest.js";
+import type { JavaMetadata } from "./resolve-jvm.js";
+
+/** Unpacks `jar` (absolute; may lie inside the app dir) into the app dir; undefined leaves the app as it is. */
+export async function explodeApp(ctx: BuildContext<JavaMetadata>, jar: string | undefined): Promise<JarManifest> {
+  const appDir = ctx.app.path;
+  if (jar !== undefined) {
+    ctx.log.step("Application");
+    const tmp = await mkdtemp(join(tmpdir(), "cnbkit-java-jar-"));
+    try {
+      const kept = join(tmp, "app.jar");
+      await copyFile(jar, kept);
+      for (const name of await readdir(appDir)) await rm(join(appDir, name), { recursive: true, force: true });
+      await extract(kept, appDir, { format: "zip" });
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    ctx.log.detail(`Exploded ${jar.startsWith(appDir) ? jar.slice(appDir.length + 1) : jar} into the app directory`);
+  }
+  return parseJarManifest((await ctx.app.readText("META-INF/MANIFEST.MF", { optional: true })) ?? "");
+}

@@ -1,0 +1,37 @@
+/**
+ * Step: the runtime the app launches with, in a launch-only layer (`jre`): a rebuild with
+ * the same JRE reuses the previous image's layer without unpacking or re-tarring it. The
+ * JVM's class count (for the memory calculator) is taken when the layer is filled and kept
+ * in its metadata, since a reused layer has no files at build time.
+ */
+import type { BuildContext, Layer, ResolvedDependency } from "@cnbkit/framework";
+import { jvmClassCount } from "../class-count.js";
+import type { JavaMetadata } from "./resolve-jvm.js";
+
+/** The launch runtime. */
+export interface Jre {
+  layer: Layer;
+  version: string;
+}
+
+/** Installs the JRE; sets JAVA_HOME and BPI_JVM_CLASS_COUNT for launch. */
+export async function installJre(ctx: BuildContext<JavaMetadata>, dep: ResolvedDependency): Promise<Jre> {
+  ctx.log.step(`${dep.id === "jre" ? "JRE" : "JDK"} (launch)`);
+  const layer = await ctx.layers.cached("jre", {
+    types: { launch: true, cache: false },
+    key: { id: dep.id, version: dep.version, sha256: dep.sha256, arch: ctx.target.arch },
+    async fill(l) {
+      const done = ctx.log.timer();
+      ctx.log.detail(`Installing ${dep.name ?? dep.id} ${dep.version}`);
+      await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
+      const classes = await jvmClassCount(l.path);
+      if (classes !== undefined) l.metadata.jvmClassCount = classes;
+      ctx.log.detail(`Installed in ${done()}`);
+    },
+  });
+  layer.env.launch.override("JAVA_HOME", layer.path);
+  const classes = layer.metadata.jvmClassCount;
+  if (typeof classes === "number") layer.env.launch.default("BPI_JVM_CLASS_COUNT", String(classes));
+  layer.sbom.add(dep.component());
+  return { layer, version: dep.version };
+}

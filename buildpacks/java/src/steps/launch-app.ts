@@ -1,0 +1,32 @@
+/**
+ * Step: what the image launches. Processes from the manifest ({@link startCommand}); for a
+ * Spring Boot app, one launch slice per layer of BOOT-INF/layers.idx (so a code change
+ * leaves the dependency layers' digests unchanged) and its version as an image label.
+ */
+import type { BuildContext, BuildResult } from "@cnbkit/framework";
+import type { JarManifest } from "../jar-manifest.js";
+import { layersToSlices, parseLayersIndex } from "../spring-boot-layers.js";
+import { PROCESS_TYPES, startCommand } from "../start-command.js";
+import type { JavaMetadata } from "./resolve-jvm.js";
+
+/** The BuildResult: processes, and for Spring Boot slices and a label. */
+export async function launchApp(ctx: BuildContext<JavaMetadata>, manifest: JarManifest): Promise<BuildResult> {
+  const command = startCommand(manifest, "META-INF/MANIFEST.MF");
+  const result: BuildResult = {
+    processes: PROCESS_TYPES.map((type) => ({ type, command, default: type === "web" })),
+  };
+  if (manifest.springBootVersion) {
+    ctx.log.step(`Spring Boot ${manifest.springBootVersion}`);
+    result.labels = [{ key: "org.springframework.boot.version", value: manifest.springBootVersion }];
+    const index = manifest.springBootLayersIndex;
+    const text = index ? await ctx.app.readText(index, { optional: true }) : undefined;
+    if (index && text !== undefined) {
+      const layers = parseLayersIndex(text, index);
+      result.slices = layersToSlices(layers);
+      ctx.log.detail(`Image layers from ${index}: ${layers.map((l) => l.name).join(", ")}`);
+    }
+  }
+  ctx.log.step("Process types");
+  ctx.log.detail(`web: ${command.join(" ")} (default; also executable-jar, task)`);
+  return result;
+}

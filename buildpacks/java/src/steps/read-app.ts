@@ -1,0 +1,54 @@
+/**
+ * Step: read the app. Which marker files exist, the executable jars at the app root (with
+ * their manifests), an exploded jar's manifest, and the files that may name a Java version.
+ * Decides nothing itself: {@link chooseBuildTool} picks the build tool from what this returns.
+ */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { AppFiles } from "@cnbkit/framework";
+import { type BuildTool, chooseBuildTool, JAVA_MARKERS } from "../build-tool.js";
+import { readJarText } from "../jar-files.js";
+import { type JarManifest, parseJarManifest } from "../jar-manifest.js";
+
+/** What the app dir holds, as far as this buildpack cares. */
+export interface AppInfo {
+  /** How to build, or undefined when nothing here is Java. */
+  tool: BuildTool | undefined;
+  /** The prebuilt jar's manifest (a root jar or META-INF/MANIFEST.MF), if there is one. */
+  manifest?: JarManifest | undefined;
+  /** Texts of the files that may name a Java version. */
+  versionFiles: {
+    systemProperties?: string | undefined;
+    sdkmanrc?: string | undefined;
+    pom?: string | undefined;
+    gradle?: string | undefined;
+  };
+}
+
+/** Reads the app dir. */
+export async function readApp(app: AppFiles): Promise<AppInfo> {
+  const present = new Set<string>();
+  for (const f of JAVA_MARKERS) if (await app.exists(f)) present.add(f);
+  const names = await readdir(app.path).catch(() => [] as string[]);
+  const jars: { path: string; mainClass?: string | undefined; manifest?: JarManifest }[] = [];
+  for (const name of names.filter((n) => n.endsWith(".jar")).sort()) {
+    const text = await readJarText(join(app.path, name), "META-INF/MANIFEST.MF");
+    const manifest = text === undefined ? undefined : parseJarManifest(text);
+    jars.push({ path: name, mainClass: manifest?.mainClass, ...(manifest ? { manifest } : {}) });
+  }
+  const tool = chooseBuildTool({ has: (f) => present.has(f), jars });
+  let manifest: JarManifest | undefined;
+  if (tool?.kind === "jar") manifest = jars.find((j) => j.path === tool.jar)?.manifest;
+  if (tool?.kind === "exploded") manifest = parseJarManifest((await app.readText("META-INF/MANIFEST.MF")) ?? "");
+  const read = (f: string) => app.readText(f, { optional: true });
+  return {
+    tool,
+    manifest,
+    versionFiles: {
+      systemProperties: await read("system.properties"),
+      sdkmanrc: await read(".sdkmanrc"),
+      pom: await read("pom.xml"),
+      gradle: (await read("build.gradle")) ?? (await read("build.gradle.kts")),
+    },
+  };
+}

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, onTestFinished, test } from "vitest";
+import { buildApp } from "./build.js";
 import { patternProblem, readProjectDescriptor } from "./project-descriptor.js";
 import { copyWorkspace, gitignoreMatcher } from "./workspace.js";
 
@@ -143,4 +144,18 @@ test("exclude skips matching files and whole directories, negation brings one ba
   onTestFinished(() => rm(ws, { recursive: true, force: true }));
   await copyWorkspace(app, ws, await readProjectDescriptor(app), { uid: 1000, gid: 1000 });
   expect((await readdir(ws)).sort()).toEqual(["keep.secret", "project.toml", "server.js"]);
+});
+
+test("the build takes project.toml's builder when none is given; with neither it is one line", async () => {
+  const none = await appWith({ "server.js": "" });
+  const opts = { output: `oci:${join(none, "out")}`, cnbkitCache: join(none, "cache") };
+  await expect(buildApp({ appDir: none, ...opts })).rejects.toThrow(
+    /^no builder given: pass --builder <ref>, or set builder in project.toml's \[io.buildpacks\]$/,
+  );
+  const app = await appWith({ "project.toml": '[io.buildpacks]\nbuilder = "oci:/nonexistent/builder"\n' });
+  const lines: string[] = [];
+  await expect(buildApp({ appDir: app, ...opts, onOutput: (l) => lines.push(l) })).rejects.toThrow(
+    /^builder oci:\/nonexistent\/builder not found or unreadable/,
+  );
+  expect(lines[0]).toBe(`Using builder oci:/nonexistent/builder (from ${join(app, "project.toml")})`);
 });

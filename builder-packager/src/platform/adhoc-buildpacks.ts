@@ -160,9 +160,9 @@ async function openAdhoc(bp: { ref: string; where: string }, ctx: AdhocContext):
   } catch (err) {
     if (!(err instanceof CnbError)) throw err;
     const msg = err.message.startsWith(bp.where) ? err.message : `${bp.where} ${bp.ref}: ${err.message}`;
-    throw new CnbError(`${msg}; it is not a buildpack (a source or compiled dir, .cnb, oci:<dir> or image)`, {
-      cause: err,
-    });
+    // A path that is not there needs no lecture on what a buildpack is.
+    const what = st ? "; it is not a buildpack (a source or compiled dir, .cnb, oci:<dir> or image)" : "";
+    throw new CnbError(`${msg}${what}`, { cause: err });
   }
 }
 

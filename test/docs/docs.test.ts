@@ -1,17 +1,28 @@
 /**
  * Every shell command the docs show is exercised. In docs/*.md, a ```sh block preceded by
- * `<!-- test -->` is run line by line in a temp dir per page (`cd`, `npm` and `cnbkit`; the
+ * `<!-- test -->` is run line by line in a temp dir per page (`cd`, `mkdir -p`, `echo > file`,
+ * `npm` and `cnbkit`; `oci:reference-builder` is the e2e reference builder; the
  * cnbkit commands in-process, so they are the code under test), and each `cnbkit` line of a
  * block preceded by `<!-- test: syntax -->` is parsed against the command's real options.
  * The TypeDoc config is checked to build the API reference.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { type Command, parseInvocation } from "../../builder-packager/src/cli/command.js";
 import { commands as registered } from "../../builder-packager/src/cli/commands/index.js";
+import { referenceBuilder } from "../e2e/support.js";
 
 const repo = join(import.meta.dirname, "..", "..");
 const docsDir = join(repo, "docs");
@@ -68,6 +79,17 @@ async function runCnbkit(args: string[], cwd: string): Promise<string[]> {
     process.chdir(before);
   }
   return lines;
+}
+
+/**
+ * `oci:reference-builder` in a tested block is the e2e reference builder (the reference
+ * builder.toml with a local Node.js inventory), linked into the block's dir.
+ */
+async function linkReferenceBuilder(cwd: string): Promise<void> {
+  const link = join(cwd, "reference-builder");
+  if (existsSync(link)) return;
+  const ref = await referenceBuilder();
+  symlinkSync(ref.replace(/^oci:/, "").replace(/:latest$/, ""), link);
 }
 
 const all = blocks();
@@ -131,12 +153,26 @@ describe("docs", () => {
             encoding: "utf8",
           });
           expect(r.status, `${page}: ${line}\n${r.stdout}\n${r.stderr}`).toBe(0);
+        } else if (args[0] === "mkdir" && args[1] === "-p" && args.length === 3) {
+          mkdirSync(resolve(cwd, args[2]!), { recursive: true });
+        } else if (args[0] === "echo" && args.at(-2) === ">") {
+          writeFileSync(resolve(cwd, args.at(-1)!), `${args.slice(1, -2).join(" ")}\n`);
         } else if (args[0] === "cnbkit") {
+          if (line.includes("oci:reference-builder")) await linkReferenceBuilder(cwd);
           await runCnbkit(args.slice(1), cwd);
         } else {
-          throw new Error(`${page}: "${line}": tested blocks may use cd, npm and cnbkit only`);
+          throw new Error(`${page}: "${line}": tested blocks may use cd, mkdir -p, echo > file, npm and cnbkit only`);
         }
       }
+    }
+    if (page === "write-your-first-buildpack.md") {
+      // The author loop: the app image was built with the page's buildpack, from source.
+      const r = spawnSync("skopeo", ["inspect", "--config", `oci:${join(root, "out/my-app")}:latest`], {
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const labels = (JSON.parse(r.stdout) as { config: { Labels: Record<string, string> } }).config.Labels;
+      expect(labels["io.buildpacks.build.metadata"]).toContain('"id":"acme/tools"');
     }
     if (page === "getting-started.md") {
       // What the page promises: a packaged directory the lifecycle can run.

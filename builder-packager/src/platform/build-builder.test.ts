@@ -7,7 +7,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { imageConfig, OciLayout, writeLayer } from "../oci/index.js";
+import { copyImage, imageConfig, OciLayout, openImageSink, openImageSource, writeLayer } from "../oci/index.js";
+import { startRegistry } from "../oci/test-registry.js";
 import { openRunImage, resolveBuilder, runImageRef } from "./build-builder.js";
 import { pruneUnpackedImages, unpackImage } from "./unpack.js";
 
@@ -86,5 +87,38 @@ test("a run image of another architecture than the builder's is one line naming 
     );
   } finally {
     await builder.release();
+  }
+});
+
+test("--pull-policy: if-not-present and never use the builder pulled before, always asks the registry", async () => {
+  const registry = await startRegistry();
+  let stopped = false;
+  try {
+    const ref = `${registry.host}/acme/builder:1`;
+    await copyImage(await openImageSource(`oci:${layoutDir}:builder`), await openImageSink(ref), { tag: "1" });
+    const cache = join(work, "cache-pull");
+    await expect(resolveBuilder({ builder: ref, pullPolicy: "never" }, cache, () => {})).rejects.toThrow(
+      `builder ${ref} is not on this machine and --pull-policy is never`,
+    );
+    const pulled = await resolveBuilder({ builder: ref }, cache, () => {});
+    await pulled.release();
+    await registry.stop();
+    stopped = true;
+    // The registry is gone: only the remembered pull can serve these.
+    for (const pullPolicy of ["if-not-present", "never"] as const) {
+      const again = await resolveBuilder({ builder: ref, pullPolicy }, cache, () => {});
+      expect(again.id).toBe(pulled.id);
+      await again.release();
+    }
+    await expect(resolveBuilder({ builder: ref, pullPolicy: "always" }, cache, () => {})).rejects.toThrow(
+      /cannot reach registry .*connection refused/,
+    );
+    const builder = await resolveBuilder({ builder: `oci:${layoutDir}:builder` }, cache, () => {});
+    await expect(openRunImage(builder, "b", `${registry.host}/acme/run:1`, "never")).rejects.toThrow(
+      `run image ${registry.host}/acme/run:1 is a registry image and --pull-policy is never`,
+    );
+    await builder.release();
+  } finally {
+    if (!stopped) await registry.stop();
   }
 });

@@ -8,9 +8,17 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
-import { hostPlatform, type ImageConfig, type ImageSource, openImageSource, type Platform } from "../oci/index.js";
+import {
+  hostPlatform,
+  type ImageConfig,
+  type ImageSource,
+  openImageSource,
+  type Platform,
+  parseReference,
+} from "../oci/index.js";
 import { builderPlatform, pinPlatform } from "./builder-platform.js";
-import { unpackImage } from "./unpack.js";
+import { type PullPolicy, pulledDigest, recordPull } from "./pull-policy.js";
+import { openUnpacked, type UnpackedImage, unpackImage } from "./unpack.js";
 
 /** The builder a build runs in. */
 export interface BuildBuilder {
@@ -36,6 +44,8 @@ export interface BuilderRequest {
   platform?: Platform;
   /** CNB user of a rootfs-dir builder (an image's CNB_USER_ID/CNB_GROUP_ID win). */
   cnbUser?: { uid: number; gid: number };
+  /** When a registry builder is fetched (default if-not-present); layouts are always read as they are. */
+  pullPolicy?: PullPolicy;
 }
 
 /**
@@ -53,21 +63,7 @@ export async function resolveBuilder(
 ): Promise<BuildBuilder> {
   const asDir = resolve(req.builder);
   if (!req.builder.startsWith("oci:") && existsSync(asDir)) return rootfsBuilder(req, asDir);
-  const unreadable = (err: unknown) =>
-    err instanceof CnbError
-      ? new CnbError(`builder ${req.builder} not found or unreadable: ${err.message}`, { cause: err })
-      : err;
-  const source = await openImageSource(req.builder).catch((err) => {
-    throw unreadable(err);
-  });
-  // A multi-arch builder: the image for --platform (or this machine), its arches agreeing.
-  const platform = await builderPlatform(source, req.builder, req.platform);
-  let unpacked: Awaited<ReturnType<typeof unpackImage>>;
-  try {
-    unpacked = await unpackImage(source, { cacheDir: cache, onProgress: say, platform });
-  } catch (err) {
-    throw unreadable(err);
-  }
+  const unpacked = await unpackBuilder(req, cache, say);
   const env = unpacked.config.config?.Env ?? [];
   const get = (k: string) => env.find((e) => e.startsWith(`${k}=`))?.slice(k.length + 1);
   if (!existsSync(join(unpacked.rootfs, "cnb/lifecycle/creator"))) {
@@ -88,6 +84,41 @@ export async function resolveBuilder(
     },
     release: () => unpacked.release(),
   };
+}
+
+/**
+ * The builder image unpacked, honouring the pull policy for a registry builder: one pulled
+ * before (same ref and platform) is used as it is unless the policy is `always`.
+ */
+async function unpackBuilder(req: BuilderRequest, cache: string, say: (line: string) => void): Promise<UnpackedImage> {
+  const unreadable = (err: unknown) =>
+    err instanceof CnbError
+      ? new CnbError(`builder ${req.builder} not found or unreadable: ${err.message}`, { cause: err })
+      : err;
+  const fromRegistry = parseReference(req.builder).kind === "registry";
+  const policy = req.pullPolicy ?? "if-not-present";
+  if (fromRegistry && policy !== "always") {
+    const digest = await pulledDigest(cache, req.builder, req.platform);
+    const here = digest ? await openUnpacked(digest, { cacheDir: cache }) : undefined;
+    if (here) return here;
+    if (policy === "never") {
+      throw new CnbError(`builder ${req.builder} is not on this machine and --pull-policy is never`, {
+        hint: "build once with --pull-policy if-not-present (the default) to pull it",
+      });
+    }
+  }
+  const source = await openImageSource(req.builder).catch((err) => {
+    throw unreadable(err);
+  });
+  // A multi-arch builder: the image for --platform (or this machine), its arches agreeing.
+  const platform = await builderPlatform(source, req.builder, req.platform);
+  try {
+    const unpacked = await unpackImage(source, { cacheDir: cache, onProgress: say, platform });
+    if (fromRegistry) await recordPull(cache, req.builder, req.platform, unpacked.digest);
+    return unpacked;
+  } catch (err) {
+    throw unreadable(err);
+  }
 }
 
 /** A builder given as a root filesystem of this machine. */
@@ -130,7 +161,18 @@ export interface BuildRunImage {
  * @example
  * const run = await openRunImage(builder, "oci:out/builder", await runImageRef(builder, "oci:out/builder", undefined));
  */
-export async function openRunImage(builder: BuildBuilder, builderRef: string, ref: string): Promise<BuildRunImage> {
+export async function openRunImage(
+  builder: BuildBuilder,
+  builderRef: string,
+  ref: string,
+  pullPolicy?: PullPolicy,
+): Promise<BuildRunImage> {
+  if (pullPolicy === "never" && parseReference(ref).kind === "registry") {
+    // Its layers go into the app image from the registry: there is no local copy to use.
+    throw new CnbError(`run image ${ref} is a registry image and --pull-policy is never`, {
+      hint: "give a run image on this machine (--run-image oci:<dir>), or drop --pull-policy never",
+    });
+  }
   // A multi-arch run image reads as its image of the builder's platform everywhere below.
   const source = pinPlatform(
     await openImageSource(ref).catch((err) => {

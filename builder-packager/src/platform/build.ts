@@ -42,6 +42,7 @@ import {
   type Platform,
   RegistryClient,
 } from "../oci/index.js";
+import { type AdhocBuildpack, type AdhocOrder, applyAdhocOrder } from "./adhoc-buildpacks.js";
 import { appMetadata } from "./app-image.js";
 import { checkBuildFlags } from "./build-flags.js";
 import { copyBuildOutputs } from "./build-outputs.js";
@@ -50,10 +51,12 @@ import { checkRunnable } from "./foreign-arch.js";
 import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
 import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
 import { LAYOUT_REPO_MOUNT, LifecycleOutput } from "./lifecycle-output.js";
+import type { PullPolicy } from "./pull-policy.js";
 import { openRootfsView, type RootfsView } from "./rootfs-view.js";
 import { type BindMount, runContainer } from "./runc.js";
 import { formatStallTimeout, stallTimeoutFromEnv } from "./stall-watchdog.js";
-import { copyWorkspace, type ProjectDescriptor, readProjectDescriptor } from "./workspace.js";
+import { type ProjectDescriptor, readProjectDescriptor } from "./project-descriptor.js";
+import { copyWorkspace } from "./workspace.js";
 
 /** The platform API cnbkit speaks to the lifecycle (lifecycle 0.21 supports 0.7–0.15). */
 export const PLATFORM_API = "0.14";
@@ -76,7 +79,17 @@ export interface BuildOptions {
    * The builder: an unpacked root filesystem directory (with /cnb/lifecycle), or an image
    * reference (`oci:dir[:tag]`, registry ref) that is unpacked and cached by digest.
    */
-  builder: string;
+  builder?: string;
+  /** The project descriptor (default `<appDir>/project.toml`); flags win over what it says. */
+  descriptor?: string;
+  /** The build container's network: the host's (default) or none at all (pack's `--network`). */
+  network?: "host" | "none";
+  /**
+   * When a registry builder or run image is fetched (pack's `--pull-policy`): `if-not-present`
+   * (default) uses what is unpacked or cached, `always` asks the registry for the tag's digest
+   * every build, `never` fails when it is not here.
+   */
+  pullPolicy?: PullPolicy;
   /** Where the app image goes: `oci:<dir>[:tag]` or a registry reference. */
   output: string;
   /** Run image reference; default: the first image in the builder's /cnb/run.toml. */
@@ -123,6 +136,16 @@ export interface BuildOptions {
   cacheImage?: string;
   /** The image whose layers the exporter may reuse (default: the output image). */
   previousImage?: string;
+  /**
+   * Buildpacks that replace the builder's order as one group, in this order (pack's
+   * `--buildpack`): a source or compiled dir, a `.cnb`, `oci:<dir>`, a registry ref, or
+   * `id[@version]` of a buildpack the builder has. Relative paths resolve against the cwd.
+   */
+  buildpacks?: string[];
+  /** Buildpacks put before every group (pack's `--pre-buildpack`); same forms as {@link buildpacks}. */
+  preBuildpacks?: string[];
+  /** Buildpacks put after every group (pack's `--post-buildpack`). */
+  postBuildpacks?: string[];
 }
 
 /** What {@link buildApp} produced. */
@@ -139,7 +162,7 @@ export interface BuildResult {
 
 /** What the steps of one build share. */
 interface Build {
-  opts: BuildOptions;
+  opts: BuildOptions & { builder: string };
   say: (line: string) => void;
   builder: BuildBuilder;
   run: BuildRunImage;
@@ -156,12 +179,27 @@ interface Build {
  * const r = await buildApp({ appDir: "my-app", builder: "oci:out/builder", output: "oci:out/app:latest",
  *   onOutput: (l) => console.log(l) });
  */
-export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
-  const say = (line: string) => opts.onOutput?.(line, "stdout");
-  const appDir = resolve(opts.appDir);
+export async function buildApp(options: BuildOptions): Promise<BuildResult> {
+  const appDir = resolve(options.appDir);
   if (!(await stat(appDir).catch(() => undefined))?.isDirectory()) {
-    throw new CnbError(`app directory ${opts.appDir} does not exist`);
+    throw new CnbError(`app directory ${options.appDir} does not exist`);
   }
+  const project = await readProjectDescriptor(appDir, options.descriptor);
+  const builder = options.builder ?? project.builder;
+  if (!builder) {
+    throw new CnbError("no builder given: pass --builder <ref>, or set builder in project.toml's [io.buildpacks]");
+  }
+  if (!options.builder) options.onOutput?.(`Using builder ${builder} (from ${project.file})`, "stdout");
+  return buildWithBuilder({ ...options, builder }, appDir, project);
+}
+
+/** {@link buildApp} once the builder is known. */
+async function buildWithBuilder(
+  opts: BuildOptions & { builder: string },
+  appDir: string,
+  project: ProjectDescriptor,
+): Promise<BuildResult> {
+  const say = (line: string) => opts.onOutput?.(line, "stdout");
   const outRef = parseReference(opts.output);
   checkBuildFlags(opts);
   // An unreachable output registry is found out before a build, not after it.
@@ -170,9 +208,8 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   const builder = await resolveBuilder(opts, cache, say);
   try {
     const runRef = await runImageRef(builder, opts.builder, opts.runImage);
-    const project = await readProjectDescriptor(appDir);
     // The run image must match the platform we build for.
-    const run = await openRunImage(builder, opts.builder, runRef);
+    const run = await openRunImage(builder, opts.builder, runRef, opts.pullPolicy);
     const build: Build = { opts, say, builder, run, outTag: outRef.tag ?? "latest" };
     const stallTimeoutMs = opts.stallTimeoutMs ?? stallTimeoutFromEnv();
     // A foreign-arch builder (arm64 here) runs its lifecycle and buildpacks under qemu.
@@ -192,6 +229,12 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
         work,
       );
       await prepareWorkspace(view.path, appDir, project, builder);
+      await applyAdhocOrder(view.path, adhocOrder(opts, project), {
+        baseDir: process.cwd(),
+        workDir: join(work, "adhoc"),
+        platform: builder.platform,
+        say,
+      });
       const mounts = await preparePlatform(work, { ...project.env, ...(opts.env ?? {}) }, opts.bindings ?? []);
       mounts.push({ source: buildCache.dir, destination: "/cache" });
       const repo = await prepareLayoutRepo(build, join(work, "layout-repo"));
@@ -240,6 +283,17 @@ async function useBuildCache(
       await lock.release();
       if (buildCaches) await pruneCacheKind("buildCaches", buildCaches, { keep: cacheName, onProgress: say });
     },
+  };
+}
+
+/** The ad-hoc order of a build: the command line's buildpacks win over project.toml's groups. */
+function adhocOrder(opts: BuildOptions, project: ProjectDescriptor): AdhocOrder {
+  const flag = (refs: string[] | undefined, where: string): AdhocBuildpack[] | undefined =>
+    refs?.length ? refs.map((ref) => ({ ref, where })) : undefined;
+  return {
+    group: flag(opts.buildpacks, "--buildpack") ?? project.group,
+    pre: flag(opts.preBuildpacks, "--pre-buildpack") ?? project.pre,
+    post: flag(opts.postBuildpacks, "--post-buildpack") ?? project.post,
   };
 }
 
@@ -363,7 +417,8 @@ async function runCreator(
   const env = creatorEnv(builder, opts);
   const args = creatorArgs(opts, repo);
   const output = new LifecycleOutput({
-    builderRootfs: builder.rootfs,
+    // The view: ad-hoc buildpacks are there, not in the cached builder.
+    builderRootfs: rootfs,
     names: [
       { path: layoutPathOf(repo.appName), ref: opts.output },
       { path: layoutPathOf(repo.runName), ref: run.ref },
@@ -379,7 +434,7 @@ async function runCreator(
     cwd: "/workspace",
     user: { uid, gid },
     mounts,
-    hostNetwork: true,
+    ...(opts.network === "none" ? { network: "none" as const } : { hostNetwork: true as const }),
     onStdout: (line) => output.line(line, "stdout"),
     onStderr: (line) => output.line(line, "stderr"),
     signal: opts.signal,

@@ -58,6 +58,11 @@ export interface RunContainerOptions {
   mounts?: BindMount[];
   /** Share the host's network namespace. Only host networking is supported. */
   hostNetwork?: true;
+  /**
+   * `none`: a fresh network namespace with only a loopback device that is down (pack's
+   * `--network none`); default: the host's network.
+   */
+  network?: "host" | "none";
   /** Called with each line the process writes to stdout (without the newline). */
   onStdout?: (line: string) => void;
   /** Called with each line the process writes to stderr (without the newline). */
@@ -217,7 +222,13 @@ export function runtimeConfig(opts: RunContainerOptions): Record<string, unknown
     hostname: opts.hostname ?? "cnbkit",
     mounts,
     linux: {
-      namespaces: [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }],
+      namespaces: [
+        { type: "pid" },
+        { type: "ipc" },
+        { type: "uts" },
+        { type: "mount" },
+        ...(opts.network === "none" ? [{ type: "network" }] : []),
+      ],
       maskedPaths: [
         "/proc/acpi",
         "/proc/asound",

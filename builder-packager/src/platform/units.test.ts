@@ -1,11 +1,10 @@
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { layoutPathOf } from "./layout-repo.js";
 import { BuildFailureTracker, exitMessage, type GroupBuildpack } from "./lifecycle-exit.js";
 import { resolveUser } from "./run.js";
-import { copyWorkspace, patternMatcher, readProjectDescriptor } from "./workspace.js";
 
 test("layout paths follow imgutil's ParseRefToPath", () => {
   expect(layoutPathOf("cnbkit.local/app:v1")).toBe("cnbkit.local/app/v1");
@@ -131,44 +130,6 @@ test("a failed build with no recognisable header keeps the group message and sho
   expect(exitMessage(51, ["ERROR: failed to build: exit status 1"], ["acme/sh@2.0.0"], t.failure())).toBe(
     "a buildpack failed to build (exit status 1) in group acme/sh@2.0.0; its output is above",
   );
-});
-
-test("gitignore-style patterns", () => {
-  expect(patternMatcher("*.key")("a/b/c.key", false)).toBe(true);
-  expect(patternMatcher("/secret")("a/secret", false)).toBe(false);
-  expect(patternMatcher("/secret")("secret", false)).toBe(true);
-  expect(patternMatcher("node_modules/")("x/node_modules", true)).toBe(true);
-  expect(patternMatcher("node_modules/")("x/node_modules", false)).toBe(false);
-  expect(patternMatcher("src/**/*.ts")("src/a/b/c.ts", false)).toBe(true);
-  expect(patternMatcher("src/**/*.ts")("lib/c.ts", false)).toBe(false);
-});
-
-test("project.toml include copies only what it names, owned by the CNB user", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "cnbkit-ws-"));
-  const app = join(dir, "app");
-  await mkdir(join(app, "src/deep"), { recursive: true });
-  await mkdir(join(app, "docs"), { recursive: true });
-  await writeFile(join(app, "src/deep/a.js"), "a");
-  await writeFile(join(app, "docs/x.md"), "x");
-  await writeFile(join(app, "package.json"), "{}");
-  await writeFile(
-    join(app, "project.toml"),
-    '[_]\nschema-version = "0.2"\n[io.buildpacks]\ninclude = ["src/", "package.json"]\n[[io.buildpacks.build.env]]\nname = "A"\nvalue = "1"\n',
-  );
-  const project = await readProjectDescriptor(app);
-  expect(project.env).toEqual({ A: "1" });
-  const n = await copyWorkspace(app, join(dir, "ws"), project, { uid: 1000, gid: 1000 });
-  expect(n).toBe(3);
-  expect((await readdir(join(dir, "ws"))).sort()).toEqual(["package.json", "project.toml", "src"]);
-  expect((await stat(join(dir, "ws/src/deep/a.js"))).uid).toBe(1000);
-  await rm(dir, { recursive: true });
-});
-
-test("project.toml with both include and exclude is refused", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "cnbkit-ws-"));
-  await writeFile(join(dir, "project.toml"), '[io.buildpacks]\ninclude = ["a"]\nexclude = ["b"]\n');
-  await expect(readProjectDescriptor(dir)).rejects.toThrow(/include or exclude, not both/);
-  await rm(dir, { recursive: true });
 });
 
 test("image users resolve by number or name", async () => {

@@ -110,20 +110,7 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
   const root = join(options.cacheDir ?? cnbkitCacheDir(), "rootfs-by-digest");
   const key = entryName(digest);
   const target = join(root, key);
-  const done = async (cached: boolean): Promise<UnpackedImage> => {
-    let released = false;
-    return {
-      rootfs: join(target, "rootfs"),
-      config: JSON.parse(await readFile(join(target, "config.json"), "utf8")) as ImageConfig,
-      digest,
-      cached,
-      async release() {
-        if (released) return;
-        released = true;
-        await releaseCacheEntry(root, key);
-      },
-    };
-  };
+  const done = (cached: boolean) => unpackedEntry(root, digest, cached);
   // Hits and new entries are marked used (../cache/prune.ts), so pruning keeps the entries that
   // running builds and apps sit on and evicts the least recently used ones.
   if (await useCacheEntry(root, key, (dir) => existsSync(join(dir, "config.json")))) return done(true);
@@ -151,6 +138,42 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
     await pruneUnpackedImages({ cacheDir: options.cacheDir, keep: digest, onProgress: options.onProgress });
   }
   return done(!unpacked);
+}
+
+/** The cache entry of `digest` under `root`, marked in use by the caller. */
+async function unpackedEntry(root: string, digest: string, cached: boolean): Promise<UnpackedImage> {
+  const key = entryName(digest);
+  const target = join(root, key);
+  let released = false;
+  return {
+    rootfs: join(target, "rootfs"),
+    config: JSON.parse(await readFile(join(target, "config.json"), "utf8")) as ImageConfig,
+    digest,
+    cached,
+    async release() {
+      if (released) return;
+      released = true;
+      await releaseCacheEntry(root, key);
+    },
+  };
+}
+
+/**
+ * The image of manifest `digest` when it is unpacked in the cache (marked in use; call
+ * `release()`), else undefined: a build that may not pull (`--pull-policy never|if-not-present`)
+ * uses it without asking the registry.
+ *
+ * @example
+ * const builder = await openUnpacked("sha256:...", { cacheDir });
+ */
+export async function openUnpacked(
+  digest: string,
+  options: { cacheDir?: string } = {},
+): Promise<UnpackedImage | undefined> {
+  const root = join(options.cacheDir ?? cnbkitCacheDir(), "rootfs-by-digest");
+  const key = entryName(digest);
+  if (!(await useCacheEntry(root, key, (dir) => existsSync(join(dir, "config.json"))))) return undefined;
+  return unpackedEntry(root, digest, true);
 }
 
 /**

@@ -42,6 +42,41 @@ test("each pack flag becomes its build option", () => {
   expect(packBuildFlags(parse())).toEqual({});
 });
 
+test("--buildpack, --pre/--post-buildpack, --descriptor, --network and --pull-policy become build options", () => {
+  const flags = packBuildFlags(
+    parse(
+      "-b",
+      "./my-bp",
+      "--buildpack",
+      "oci:out/bp",
+      "--buildpack",
+      "cnbkit/nodejs@1.0.0",
+      "--pre-buildpack",
+      "cnbkit/ca-certificates",
+      "--post-buildpack",
+      "x.cnb",
+      "-d",
+      "ci/project.toml",
+      "--network",
+      "none",
+      "--pull-policy",
+      "never",
+    ),
+  );
+  expect(flags).toEqual({
+    buildpacks: ["./my-bp", `oci:${resolve("out/bp")}`, "cnbkit/nodejs@1.0.0"],
+    preBuildpacks: ["cnbkit/ca-certificates"],
+    postBuildpacks: ["x.cnb"],
+    descriptor: resolve("ci/project.toml"),
+    network: "none",
+    pullPolicy: "never",
+  });
+  expect(() => packBuildFlags(parse("--network", "bridge"))).toThrow(/^--network "bridge" is not host or none/);
+  expect(() => packBuildFlags(parse("--pull-policy", "sometimes"))).toThrow(
+    /^--pull-policy "sometimes" is not one of always, if-not-present, never$/,
+  );
+});
+
 test("--creation-time takes now or epoch seconds, and names the accepted forms otherwise", () => {
   expect(parseCreationTime("now", () => 1_700_000_000_999)).toBe(1_700_000_000);
   expect(parseCreationTime("0")).toBe(0);
@@ -78,6 +113,12 @@ test("--help lists each pack flag with an example", () => {
     "report-output-dir",
     "cache-image",
     "previous-image",
+    "buildpack",
+    "pre-buildpack",
+    "post-buildpack",
+    "descriptor",
+    "network",
+    "pull-policy",
   ]) {
     expect(help).toMatch(new RegExp(`--${flag}\\b.*e\\.g\\. --${flag}`));
   }

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { type Binding, type BuildOptions, buildApp, parseStallTimeout } from "../../platform/index.js";
+import { type Binding, type BuildOptions, buildApp, parsePullPolicy, parseStallTimeout } from "../../platform/index.js";
 import { parseTarget } from "../../package/index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { absoluteRef } from "../refs.js";
@@ -48,7 +48,17 @@ export function packBuildFlags(inv: Invocation): Partial<BuildOptions> {
   const reportDir = opt("report-output-dir");
   const defaultProcess = opt("default-process");
   const tags = listOption(inv, "tag");
+  const network = opt("network");
+  const pullPolicy = opt("pull-policy");
+  const descriptor = opt("descriptor");
+  const adhoc = (name: string) => listOption(inv, name).map((b) => (b.startsWith("oci:") ? absoluteRef(b) : b));
   return {
+    ...(adhoc("buildpack").length ? { buildpacks: adhoc("buildpack") } : {}),
+    ...(adhoc("pre-buildpack").length ? { preBuildpacks: adhoc("pre-buildpack") } : {}),
+    ...(adhoc("post-buildpack").length ? { postBuildpacks: adhoc("post-buildpack") } : {}),
+    ...(descriptor !== undefined ? { descriptor: resolve(descriptor) } : {}),
+    ...(network !== undefined ? { network: parseNetwork(network) } : {}),
+    ...(pullPolicy !== undefined ? { pullPolicy: parsePullPolicy(pullPolicy) } : {}),
     ...(inv.values["clear-cache"] === true ? { clearCache: true } : {}),
     ...(defaultProcess !== undefined ? { defaultProcess } : {}),
     ...(tags.length ? { tags: tags.map(absoluteRef) } : {}),
@@ -58,6 +68,14 @@ export function packBuildFlags(inv: Invocation): Partial<BuildOptions> {
     ...(cacheImage !== undefined ? { cacheImage } : {}),
     ...(previous !== undefined ? { previousImage: absoluteRef(previous) } : {}),
   };
+}
+
+/** `--network host|none`: the build container's network. */
+export function parseNetwork(text: string): "host" | "none" {
+  if (text === "host" || text === "none") return text;
+  throw new CnbError(
+    `--network "${text}" is not host or none (cnbkit runs no network daemon: host shares this machine's network, none gives the build no network at all)`,
+  );
 }
 
 /** `--volume <dir>:/platform/bindings/<name>` or `--binding <name>=<dir>` → a binding. */
@@ -77,8 +95,11 @@ export const buildCommand: Command = {
   name: "build",
   summary: "Build an app image from source with a builder, using the real lifecycle under runc",
   usage:
-    "cnbkit build <app-dir> --builder <ref|oci:dir[:tag]> --output <oci:dir[:tag]|ref> [--env K=V|NAME] [--env-file F] [--volume D:/platform/bindings/N] [--tag <ref>] [--default-process <type>] [--clear-cache]",
+    "cnbkit build <app-dir> --builder <ref|oci:dir[:tag]> --output <oci:dir[:tag]|ref> [--buildpack <dir|.cnb|oci:dir|ref|id@version>]... [--env K=V|NAME] [--env-file F] [--volume D:/platform/bindings/N] [--tag <ref>] [--default-process <type>] [--clear-cache]",
   description: [
+    "--buildpack (repeatable) replaces the builder's order with the given buildpacks, as one group, in order:",
+    "a source dir is compiled on the fly (an unchanged one comes from the cache). project.toml in the app",
+    "(or --descriptor) gives the builder, include/exclude, build env and groups; flags win over it.",
     "No Docker daemon: the builder's root filesystem is unpacked once per digest, and the lifecycle's",
     "creator runs in it under runc as the builder's CNB user. The build cache is kept per app and builder.",
     "A builder of another architecture (arm64 on amd64) runs under qemu >= 8 (scripts/fetch-qemu.sh); as root,",
@@ -88,6 +109,9 @@ export const buildCommand: Command = {
   positionals: { min: 1, max: 1, names: "<app-dir>" },
   examples: [
     "cnbkit build my-app --builder oci:out/builder:latest --output oci:out/app:latest",
+    "cnbkit build my-app -B oci:out/builder -o oci:out/app --buildpack ./my-buildpack",
+    "cnbkit build my-app -B oci:out/builder -o oci:out/app -b cnbkit/nodejs -b ./my-buildpack --pre-buildpack cnbkit/ca-certificates --post-buildpack out/extra.cnb",
+    "cnbkit build my-app -o oci:out/app --descriptor ci/project.toml --network none --pull-policy never",
     "cnbkit build my-app -B registry.example.com/acme/builder:1 -o registry.example.com/acme/app:1 --platform linux/arm64",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --env NODE_ENV=production --env BP_NODE_VERSION --env-file build.env",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --volume ./ca:/platform/bindings/ca --binding ca=./ca",
@@ -101,7 +125,7 @@ export const buildCommand: Command = {
       type: "string",
       short: "B",
       value: "<ref>",
-      help: "the builder image (oci:<dir>[:tag] or registry ref)",
+      help: "the builder image (oci:<dir>[:tag] or registry ref; default: project.toml's [io.buildpacks] builder)",
     },
     output: {
       type: "string",
@@ -168,6 +192,41 @@ export const buildCommand: Command = {
       value: "<ref>",
       help: "reuse layers of this image instead of the output's, e.g. --previous-image oci:out/app:v1",
     },
+    buildpack: {
+      type: "string",
+      short: "b",
+      multiple: true,
+      value: "<dir|.cnb|oci:dir|ref|id@version>",
+      help: "use these buildpacks, in order, instead of the builder's order, e.g. --buildpack ./my-buildpack --buildpack cnbkit/nodejs@1.0.0",
+    },
+    "pre-buildpack": {
+      type: "string",
+      multiple: true,
+      value: "<dir|.cnb|oci:dir|ref|id@version>",
+      help: "put this buildpack before every group, e.g. --pre-buildpack cnbkit/ca-certificates",
+    },
+    "post-buildpack": {
+      type: "string",
+      multiple: true,
+      value: "<dir|.cnb|oci:dir|ref|id@version>",
+      help: "put this buildpack after every group, e.g. --post-buildpack ./extra-buildpack",
+    },
+    descriptor: {
+      type: "string",
+      short: "d",
+      value: "<file>",
+      help: "the project descriptor (default: <app-dir>/project.toml), e.g. --descriptor ci/project.toml",
+    },
+    network: {
+      type: "string",
+      value: "host|none",
+      help: "the build's network: this machine's (default) or none at all, e.g. --network none",
+    },
+    "pull-policy": {
+      type: "string",
+      value: "always|if-not-present|never",
+      help: "when to fetch a registry builder (default if-not-present), e.g. --pull-policy always",
+    },
     "stall-timeout": {
       type: "string",
       value: "<duration>",
@@ -176,7 +235,7 @@ export const buildCommand: Command = {
   },
   async run(inv) {
     const appDir = resolve(inv.positionals[0]!);
-    const builder = stringOption(inv, "builder", true);
+    const builder = stringOption(inv, "builder");
     const output = stringOption(inv, "output", true);
     const envFile = stringOption(inv, "env-file");
     const fileEnv = envFile
@@ -209,7 +268,7 @@ export const buildCommand: Command = {
     try {
       const result = await buildApp({
         appDir,
-        builder: builder.startsWith("oci:") ? absoluteRef(builder) : builder,
+        ...(builder ? { builder: builder.startsWith("oci:") ? absoluteRef(builder) : builder } : {}),
         output: absoluteRef(output),
         env: { ...fileEnv, ...parseEnvPairs(listOption(inv, "env"), "--env", process.env) },
         bindings: [

@@ -3,8 +3,10 @@ import { copyFile, mkdtemp, open, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, onTestFinished, test } from "vitest";
+import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
+import { parseInventory, resolveDependency } from "@cnbkit/framework/dependencies";
 import { debianVersionNewer } from "./debian-index.js";
-import { localCpythonTarball, pythonCacheDir, upstreamVersion } from "./local-python.js";
+import { localCpythonTarball, localPythonBuildpackToml, pythonCacheDir, upstreamVersion } from "./local-python.js";
 
 const TIMEOUT = 300_000;
 
@@ -93,4 +95,53 @@ test(
     expect([head.subarray(0, 4).toString("latin1"), head.readUInt16LE(18)]).toEqual(["\x7fELF", 0xb7]);
   },
   TIMEOUT,
+);
+
+/** The shape of buildpacks/python/buildpack.toml: an inventory of other CPythons, a 3.13 default, tools. */
+const SHIPPED = `api = "0.12"
+[buildpack]
+  id = "cnbkit/python"
+  version = "0.1.0"
+[[targets]]
+  os = "linux"
+  arch = "amd64"
+[[targets]]
+  os = "linux"
+  arch = "arm64"
+[metadata]
+  [metadata.default-versions]
+    cpython = "3.13.x"
+  [metadata.default-tools]
+    pip = "26.3"
+  [[metadata.dependencies]]
+    id = "cpython"
+    version = "3.13.9"
+    os = "linux"
+    arch = "amd64"
+    uri = "https://example.invalid/cpython-3.13.9.tar.gz"
+    sha256 = "${"b".repeat(64)}"
+    strip-components = 1
+`;
+
+test.each(["amd64", "arm64"] as const)(
+  "on %s the local python buildpack.toml resolves the default and 3.11 to the local CPython only",
+  (arch) => {
+    const cpython = {
+      path: "/cache/py.tar.gz",
+      sha256: "a".repeat(64),
+      version: "3.11.2",
+      debianVersion: "3.11.2-6+deb12u9",
+    };
+    const doc = parseToml(localPythonBuildpackToml(SHIPPED, cpython, arch, "../src/index.ts"), "generated");
+    expect(doc.targets).toEqual([{ os: "linux", arch }]);
+    const metadata = doc.metadata as TomlTable;
+    expect((metadata["default-tools"] as TomlTable).pip).toBe("26.3");
+    expect(metadata.cnbkit).toEqual({ entry: "../src/index.ts" });
+    const inventory = parseInventory(metadata);
+    expect(inventory.map((d) => [d.version, d.arch, d.uri])).toEqual([["3.11.2", arch, "file:///cache/py.tar.gz"]]);
+    const range = (metadata["default-versions"] as TomlTable).cpython as string;
+    const pick = (version: string) => resolveDependency(inventory, { id: "cpython", version, os: "linux", arch });
+    expect([range, pick(range).version, pick("3.11").version]).toEqual(["3.11.x", "3.11.2", "3.11.2"]);
+    expect(() => pick("3.13.x")).toThrow(/3\.11\.2/);
+  },
 );

@@ -35,7 +35,7 @@ describe("start command", () => {
     [
       "Django WSGI without a server adds waitress",
       input({ "manage.py": manage, "mysite/settings.py": 'WSGI_APPLICATION = "mysite.wsgi.application"' }, { packages: pkgs("django") }),
-      ["sh", "-c", 'exec waitress-serve --listen="0.0.0.0:${PORT:-8080}" mysite.wsgi:application'],
+      ["sh", "-c", 'exec python -m waitress --listen="0.0.0.0:${PORT:-8080}" mysite.wsgi:application'],
       "waitress",
     ],
     [
@@ -51,7 +51,7 @@ describe("start command", () => {
     [
       "FastAPI with no server adds uvicorn",
       input({ "main.py": "app = FastAPI()" }, { packages: pkgs("fastapi") }),
-      ["sh", "-c", 'exec uvicorn main:app --host 0.0.0.0 --port "${PORT:-8080}"'],
+      ["sh", "-c", 'exec python -m uvicorn main:app --host 0.0.0.0 --port "${PORT:-8080}"'],
       "uvicorn",
     ],
     [
@@ -72,7 +72,7 @@ describe("start command", () => {
     [
       "Flask with no server adds waitress",
       input({ "server.py": "app = Flask(__name__)" }, { packages: pkgs("flask") }),
-      ["sh", "-c", 'exec waitress-serve --listen="0.0.0.0:${PORT:-8080}" server:app'],
+      ["sh", "-c", 'exec python -m waitress --listen="0.0.0.0:${PORT:-8080}" server:app'],
       "waitress",
     ],
     ["a lone main.py", input({ "main.py": "print('hi')" }), ["python", "main.py"]],

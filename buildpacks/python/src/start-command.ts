@@ -9,7 +9,8 @@
  * 4. FastAPI / Starlette: `<var> = FastAPI(` in a known file → uvicorn, or gunicorn with
  *    uvicorn workers when gunicorn is a dependency.
  * 5. Flask: `<var> = Flask(` → gunicorn when it is a dependency, else waitress (pure Python,
- *    production-grade, no C build), which the build then adds.
+ *    production-grade, no C build), which the build then adds in a layer of its own and runs
+ *    as `python -m waitress` (the venv's python, so the app's packages are importable).
  * 6. A lone main.py, app.py or server.py → `python <file>`.
  *
  * Servers bind 0.0.0.0:$PORT (8080 when unset) through `sh -c`, as the launcher passes
@@ -129,7 +130,11 @@ function serve(
     }
     const cmd = sh(`uvicorn ${target} ${UVICORN_BIND}`, dir);
     if (has("uvicorn")) return { command: cmd, reason: `${why}; uvicorn is a dependency` };
-    return { command: cmd, reason: `${why}; no ASGI server among the dependencies, adding uvicorn`, needs: "uvicorn" };
+    return {
+      command: sh(`python -m uvicorn ${target} ${UVICORN_BIND}`, dir),
+      reason: `${why}; no ASGI server among the dependencies, adding uvicorn`,
+      needs: "uvicorn",
+    };
   }
   if (has("gunicorn")) {
     return { command: sh(`gunicorn --bind ${BIND} ${target}`, dir), reason: `${why}; gunicorn is a dependency` };
@@ -137,7 +142,7 @@ function serve(
   const listen = sh(`waitress-serve --listen=${BIND} ${target}`, dir);
   if (has("waitress")) return { command: listen, reason: `${why}; waitress is a dependency` };
   return {
-    command: listen,
+    command: sh(`python -m waitress --listen=${BIND} ${target}`, dir),
     reason: `${why}; no WSGI server among the dependencies, adding waitress (pure Python, production-grade; add gunicorn to use it instead)`,
     needs: "waitress",
   };

@@ -20,7 +20,8 @@ export type { PythonMetadata } from "./steps/install-runtime.js";
 function versions(raw: unknown, table: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (raw === undefined) return out;
-  if (typeof raw !== "object" || raw === null) throw new CnbError(`buildpack.toml: [metadata.${table}] must be a table`);
+  if (typeof raw !== "object" || raw === null)
+    throw new CnbError(`buildpack.toml: [metadata.${table}] must be a table`);
   for (const [k, v] of Object.entries(raw)) {
     if (typeof v !== "string" || v.trim() === "") {
       throw new CnbError(`buildpack.toml: [metadata.${table}].${k} must be a version string`);

@@ -34,7 +34,8 @@ export function installCommand(i: CommandInputs): { command: string[]; compile: 
     case "poetry": {
       const major = Number.parseInt(i.toolVersion, 10);
       const root = i.hasScripts ? [] : ["--no-root"];
-      if (i.manager.lockfile !== "poetry.lock") return { command: [tool("poetry"), "install", "--only", "main", ...root], compile: true };
+      if (i.manager.lockfile !== "poetry.lock")
+        return { command: [tool("poetry"), "install", "--only", "main", ...root], compile: true };
       const sync = major >= 2 ? ["sync"] : ["install", "--sync"];
       return { command: [tool("poetry"), ...sync, "--only", "main", ...root], compile: true };
     }

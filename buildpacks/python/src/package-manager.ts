@@ -35,7 +35,14 @@ export interface PyprojectShape {
 }
 
 /** The files that can decide, in precedence order. */
-export const DEPENDENCY_FILES = ["uv.lock", "poetry.lock", "Pipfile.lock", "requirements.txt", "Pipfile", "pyproject.toml"];
+export const DEPENDENCY_FILES = [
+  "uv.lock",
+  "poetry.lock",
+  "Pipfile.lock",
+  "requirements.txt",
+  "Pipfile",
+  "pyproject.toml",
+];
 
 /**
  * Chooses the package manager; undefined when the app declares no dependencies.
@@ -76,7 +83,13 @@ export function choosePackageManager(
     };
   }
   if (pyproject.project !== undefined) {
-    return { name: "pip", lockfile: "pyproject.toml", pipTarget: "project", source: "pyproject.toml [project]", ignored };
+    return {
+      name: "pip",
+      lockfile: "pyproject.toml",
+      pipTarget: "project",
+      source: "pyproject.toml [project]",
+      ignored,
+    };
   }
   return undefined;
 }

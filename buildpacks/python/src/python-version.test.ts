@@ -31,19 +31,39 @@ describe("PEP 440 specifiers", () => {
 
 describe("which version the app asks for", () => {
   test.each<[string, Partial<VersionSources>, string, string]>([
-    ["BP_CPYTHON_VERSION wins over all files", { env: "3.11", pythonVersionFile: "3.12" }, "BP_CPYTHON_VERSION", "3.11.16"],
+    [
+      "BP_CPYTHON_VERSION wins over all files",
+      { env: "3.11", pythonVersionFile: "3.12" },
+      "BP_CPYTHON_VERSION",
+      "3.11.16",
+    ],
     ["BP_CPYTHON_VERSION takes a specifier", { env: ">=3.11,<3.13" }, "BP_CPYTHON_VERSION", "3.12.14"],
-    [".python-version over runtime.txt", { pythonVersionFile: "# pinned\n3.12.7\n", runtimeTxt: "python-3.11.1" }, ".python-version", "3.12.7"],
+    [
+      ".python-version over runtime.txt",
+      { pythonVersionFile: "# pinned\n3.12.7\n", runtimeTxt: "python-3.11.1" },
+      ".python-version",
+      "3.12.7",
+    ],
     [".python-version uv form", { pythonVersionFile: "cpython-3.14" }, ".python-version", "3.14.7"],
     ["runtime.txt python-X.Y.Z", { runtimeTxt: "python-3.12.7\n" }, "runtime.txt", "3.12.7"],
     ["runtime.txt python-X.Y", { runtimeTxt: "python-3.11" }, "runtime.txt", "3.11.16"],
-    ["requires-python", { requiresPython: ">=3.10,<3.13", pipfilePython: "3.11" }, "pyproject.toml requires-python", "3.12.14"],
+    [
+      "requires-python",
+      { requiresPython: ">=3.10,<3.13", pipfilePython: "3.11" },
+      "pyproject.toml requires-python",
+      "3.12.14",
+    ],
     ["requires-python ~=", { requiresPython: "~=3.11" }, "pyproject.toml requires-python", "3.14.7"],
     ["poetry caret", { poetryPython: "^3.11" }, "pyproject.toml [tool.poetry.dependencies].python", "3.14.7"],
     ["poetry tilde", { poetryPython: "~3.11" }, "pyproject.toml [tool.poetry.dependencies].python", "3.11.16"],
     ["Pipfile", { pipfilePython: "3.10" }, "Pipfile python_version", "3.10.21"],
     ["default", {}, "default", "3.13.15"],
-    ["an empty .python-version falls through", { pythonVersionFile: "\n\n", runtimeTxt: "python-3.10" }, "runtime.txt", "3.10.21"],
+    [
+      "an empty .python-version falls through",
+      { pythonVersionFile: "\n\n", runtimeTxt: "python-3.10" },
+      "runtime.txt",
+      "3.10.21",
+    ],
   ])("%s", (_name, sources, source, version) => {
     const r = pythonVersionRequest({ ...base, ...sources });
     expect(r.source).toBe(source);

@@ -68,7 +68,11 @@ export function pythonVersionRequest(s: VersionSources): VersionRequest {
     ["BP_CPYTHON_VERSION", s.env?.trim() || undefined, (t) => plainToSpecifier(t) ?? poetryToSpecifier(t)],
     [".python-version", firstLine(s.pythonVersionFile), plainToSpecifier],
     ["runtime.txt", firstLine(s.runtimeTxt), plainToSpecifier],
-    ["pyproject.toml requires-python", s.requiresPython?.trim() || undefined, (t) => (parseSpecifiers(t) ? t : undefined)],
+    [
+      "pyproject.toml requires-python",
+      s.requiresPython?.trim() || undefined,
+      (t) => (parseSpecifiers(t) ? t : undefined),
+    ],
     ["pyproject.toml [tool.poetry.dependencies].python", s.poetryPython?.trim() || undefined, poetryToSpecifier],
     ["Pipfile python_version", s.pipfilePython?.trim() || undefined, plainToSpecifier],
   ];

@@ -88,7 +88,8 @@ export function runTool(command: readonly string[], options: RunOptions): Promis
     child.stderr.on("data", onData);
     child.on("error", (err) => {
       const code = (err as NodeJS.ErrnoException).code;
-      const what = code === "ENOENT" ? `"${file}" was not found` : `"${command.join(" ")}" could not start: ${err.message}`;
+      const what =
+        code === "ENOENT" ? `"${file}" was not found` : `"${command.join(" ")}" could not start: ${err.message}`;
       reject(new CnbError(what, { cause: err }));
     });
     child.on("close", (code, signal) => {

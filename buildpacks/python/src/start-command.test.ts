@@ -17,62 +17,82 @@ describe("start command", () => {
       input({ "main.py": "app = FastAPI()" }, { entrypoint: "hypercorn main:app" }),
       ["sh", "-c", "exec hypercorn main:app"],
     ],
-    ["the project's script named like the project", input({}, { projectName: "My_Svc", scripts: ["other", "my-svc"] }), ["my-svc"]],
+    [
+      "the project's script named like the project",
+      input({}, { projectName: "My_Svc", scripts: ["other", "my-svc"] }),
+      ["my-svc"],
+    ],
     ["the only script", input({ "main.py": "" }, { projectName: "x", scripts: ["serve"] }), ["serve"]],
     [
       "Django WSGI with gunicorn",
-      input({ "manage.py": manage, "mysite/settings.py": 'WSGI_APPLICATION = "mysite.wsgi.application"\n' }, { packages: pkgs("django", "gunicorn") }),
-      ["sh", "-c", 'exec gunicorn --bind "0.0.0.0:${PORT:-8080}" mysite.wsgi:application'],
+      input(
+        { "manage.py": manage, "mysite/settings.py": 'WSGI_APPLICATION = "mysite.wsgi.application"\n' },
+        { packages: pkgs("django", "gunicorn") },
+      ),
+      ["sh", "-c", 'exec gunicorn --bind "0.0.0.0:$PORT" mysite.wsgi:application'],
     ],
     [
       "Django ASGI with uvicorn (settings package)",
       input(
-        { "manage.py": manage, "mysite/settings/__init__.py": "ASGI_APPLICATION = 'mysite.asgi.application'\nWSGI_APPLICATION = 'mysite.wsgi.application'" },
+        {
+          "manage.py": manage,
+          "mysite/settings/__init__.py":
+            "ASGI_APPLICATION = 'mysite.asgi.application'\nWSGI_APPLICATION = 'mysite.wsgi.application'",
+        },
         { packages: pkgs("django", "uvicorn") },
       ),
-      ["sh", "-c", 'exec uvicorn mysite.asgi:application --host 0.0.0.0 --port "${PORT:-8080}"'],
+      ["sh", "-c", 'exec uvicorn mysite.asgi:application --host 0.0.0.0 --port "$PORT"'],
     ],
     [
       "Django WSGI without a server adds waitress",
-      input({ "manage.py": manage, "mysite/settings.py": 'WSGI_APPLICATION = "mysite.wsgi.application"' }, { packages: pkgs("django") }),
-      ["sh", "-c", 'exec python -m waitress --listen="0.0.0.0:${PORT:-8080}" mysite.wsgi:application'],
+      input(
+        { "manage.py": manage, "mysite/settings.py": 'WSGI_APPLICATION = "mysite.wsgi.application"' },
+        { packages: pkgs("django") },
+      ),
+      ["sh", "-c", 'exec python -m waitress --listen="0.0.0.0:$PORT" mysite.wsgi:application'],
       "waitress",
     ],
     [
       "FastAPI with uvicorn",
-      input({ "main.py": "from fastapi import FastAPI\napp = FastAPI(title='x')\n" }, { packages: pkgs("fastapi", "uvicorn") }),
-      ["sh", "-c", 'exec uvicorn main:app --host 0.0.0.0 --port "${PORT:-8080}"'],
+      input(
+        { "main.py": "from fastapi import FastAPI\napp = FastAPI(title='x')\n" },
+        { packages: pkgs("fastapi", "uvicorn") },
+      ),
+      ["sh", "-c", 'exec uvicorn main:app --host 0.0.0.0 --port "$PORT"'],
     ],
     [
       "FastAPI with gunicorn and uvicorn: uvicorn workers",
-      input({ "app/main.py": "api: FastAPI = fastapi.FastAPI()\n" }, { packages: pkgs("fastapi", "uvicorn", "gunicorn") }),
-      ["sh", "-c", 'exec gunicorn -k uvicorn.workers.UvicornWorker --bind "0.0.0.0:${PORT:-8080}" app.main:api'],
+      input(
+        { "app/main.py": "api: FastAPI = fastapi.FastAPI()\n" },
+        { packages: pkgs("fastapi", "uvicorn", "gunicorn") },
+      ),
+      ["sh", "-c", 'exec gunicorn -k uvicorn.workers.UvicornWorker --bind "0.0.0.0:$PORT" app.main:api'],
     ],
     [
       "FastAPI with no server adds uvicorn",
       input({ "main.py": "app = FastAPI()" }, { packages: pkgs("fastapi") }),
-      ["sh", "-c", 'exec python -m uvicorn main:app --host 0.0.0.0 --port "${PORT:-8080}"'],
+      ["sh", "-c", 'exec python -m uvicorn main:app --host 0.0.0.0 --port "$PORT"'],
       "uvicorn",
     ],
     [
       "Starlette in src/<pkg>/main.py runs from src",
       input({ "src/svc/main.py": "app = Starlette(routes=[])" }, { packages: pkgs("starlette", "uvicorn") }),
-      ["sh", "-c", 'cd src && exec uvicorn svc.main:app --host 0.0.0.0 --port "${PORT:-8080}"'],
+      ["sh", "-c", 'cd src && exec uvicorn svc.main:app --host 0.0.0.0 --port "$PORT"'],
     ],
     [
       "Flask with gunicorn",
       input({ "app.py": "from flask import Flask\napp = Flask(__name__)\n" }, { packages: pkgs("flask", "gunicorn") }),
-      ["sh", "-c", 'exec gunicorn --bind "0.0.0.0:${PORT:-8080}" app:app'],
+      ["sh", "-c", 'exec gunicorn --bind "0.0.0.0:$PORT" app:app'],
     ],
     [
       "Flask with waitress as a dependency",
       input({ "wsgi.py": "application = flask.Flask(__name__)" }, { packages: pkgs("flask", "waitress") }),
-      ["sh", "-c", 'exec waitress-serve --listen="0.0.0.0:${PORT:-8080}" wsgi:application'],
+      ["sh", "-c", 'exec waitress-serve --listen="0.0.0.0:$PORT" wsgi:application'],
     ],
     [
       "Flask with no server adds waitress",
       input({ "server.py": "app = Flask(__name__)" }, { packages: pkgs("flask") }),
-      ["sh", "-c", 'exec python -m waitress --listen="0.0.0.0:${PORT:-8080}" server:app'],
+      ["sh", "-c", 'exec python -m waitress --listen="0.0.0.0:$PORT" server:app'],
       "waitress",
     ],
     ["a lone main.py", input({ "main.py": "print('hi')" }), ["python", "main.py"]],
@@ -95,7 +115,11 @@ describe("start command", () => {
   test("a commented-out or indented app object is not the app", () => {
     expect(appObject("# app = Flask(__name__)\n")).toBeUndefined();
     expect(appObject("def f():\n    app = Flask(__name__)\n")).toBeUndefined();
-    expect(appObject("application = Flask(__name__)")).toEqual({ name: "application", framework: "Flask", kind: "wsgi" });
+    expect(appObject("application = Flask(__name__)")).toEqual({
+      name: "application",
+      framework: "Flask",
+      kind: "wsgi",
+    });
   });
 
   test.each([

@@ -13,9 +13,9 @@
  *    as `python -m waitress` (the venv's python, so the app's packages are importable).
  * 6. A lone main.py, app.py or server.py → `python <file>`.
  *
- * Servers bind 0.0.0.0:$PORT (8080 when unset) through `sh -c`, as the launcher passes
- * commands on without expanding variables; gunicorn and uvicorn take their worker count
- * from WEB_CONCURRENCY themselves.
+ * Servers bind 0.0.0.0:$PORT through `sh -c`, as the launcher passes commands on without
+ * expanding variables (the runtime layer defaults PORT to 8080 at launch); gunicorn and
+ * uvicorn take their worker count from WEB_CONCURRENCY themselves.
  */
 
 /** What the decision reads: settings, the project's scripts, installed packages and file contents. */
@@ -78,8 +78,8 @@ function sh(script: string, dir?: string): string[] {
   return ["sh", "-c", `${dir ? `cd ${dir} && ` : ""}exec ${script}`];
 }
 
-const BIND = '"0.0.0.0:${PORT:-8080}"';
-const UVICORN_BIND = '--host 0.0.0.0 --port "${PORT:-8080}"';
+const BIND = '"0.0.0.0:$PORT"';
+const UVICORN_BIND = '--host 0.0.0.0 --port "$PORT"';
 
 /** Chooses the start command. */
 export function inferStartCommand(input: StartInputs): StartCommand | NoStartCommand {
@@ -148,7 +148,8 @@ function serve(
   };
 }
 
-const APP_OBJECT = /^([A-Za-z_]\w*)\s*(?::\s*[\w.]+\s*)?=\s*(?:(fastapi|starlette\.applications|flask)\.)?(FastAPI|Starlette|Flask)\s*\(/m;
+const APP_OBJECT =
+  /^([A-Za-z_]\w*)\s*(?::\s*[\w.]+\s*)?=\s*(?:(fastapi|starlette\.applications|flask)\.)?(FastAPI|Starlette|Flask)\s*\(/m;
 
 /** The module-level app object a file creates, if any. */
 export function appObject(

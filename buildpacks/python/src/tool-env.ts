@@ -43,12 +43,13 @@ export function withChanges(env: ToolEnv, ...changes: readonly (EnvChange | unde
  * variable the build already has is kept.
  *
  * @example
- * caEnv({ SSL_CERT_FILE: "/layers/ca/ca.pem" }).UV_NATIVE_TLS // "true"
+ * caEnv({ SSL_CERT_FILE: "/layers/ca/ca.pem" }).UV_SYSTEM_CERTS // "true"
  */
 export function caEnv(settings: ToolEnv): Record<string, string> {
   const bundle = settings.SSL_CERT_FILE?.trim();
   if (!bundle) return {};
-  const out: Record<string, string> = { UV_NATIVE_TLS: "true" };
+  // uv reads SSL_CERT_FILE itself; UV_SYSTEM_CERTS (UV_NATIVE_TLS before uv 0.13) adds the system store.
+  const out: Record<string, string> = { UV_SYSTEM_CERTS: "true" };
   for (const name of ["PIP_CERT", "REQUESTS_CA_BUNDLE"]) if (!settings[name]) out[name] = bundle;
   return out;
 }

@@ -28,7 +28,15 @@ test.each<[string, Record<string, string>, string]>([
   ["v2: 1.5 CPUs round up → 5", { "cpu.max": "150000 100000", "memory.max": "max" }, "5"],
   ["v2: 4 CPUs, 512 MiB → 2", { "cpu.max": "400000 100000", "memory.max": `${512 * 1024 ** 2}` }, "2"],
   ["v2: 100 MiB → 1", { "cpu.max": "100000 100000", "memory.max": `${100 * 1024 ** 2}` }, "1"],
-  ["v1: quota 1 CPU, no memory limit", { "cpu/cpu.cfs_quota_us": "100000", "cpu/cpu.cfs_period_us": "100000", "memory/memory.limit_in_bytes": "9223372036854771712" }, "3"],
+  [
+    "v1: quota 1 CPU, no memory limit",
+    {
+      "cpu/cpu.cfs_quota_us": "100000",
+      "cpu/cpu.cfs_period_us": "100000",
+      "memory/memory.limit_in_bytes": "9223372036854771712",
+    },
+    "3",
+  ],
 ])("%s", (_name, files, workers) => {
   expect(run(files)).toBe(`WEB_CONCURRENCY = "${workers}"\n`);
 });

@@ -70,6 +70,8 @@ export async function installRuntime(
   });
   layer.env.launch.default("PYTHONUNBUFFERED", "1");
   layer.env.launch.default("LANG", "C.UTF-8");
+  // The start commands bind 0.0.0.0:$PORT; a platform that sets PORT wins over this default.
+  layer.env.launch.default("PORT", "8080");
   layer.sbom.add(dep.component());
   await addWebConcurrency(ctx);
   const minor = dep.version.split(".").slice(0, 2).join(".");

@@ -45,16 +45,22 @@ export async function installTool(
   );
   if (!dep && !pip) {
     const known = ctx.dependencies.all.filter((d) => d.id === name).map((d) => d.version);
-    throw new CnbError(`${versionSetting(name)}: ${name} "${version}" is not in the inventory (available: ${known.join(", ")})`);
+    throw new CnbError(
+      `${versionSetting(name)}: ${name} "${version}" is not in the inventory (available: ${known.join(", ")})`,
+    );
   }
   const layer = await ctx.layers.cached(name, {
     types: inputs.launch ? { launch: true, cache: true } : { build: true, cache: true },
     key: { version: version || "latest", sha256: dep?.sha256 ?? "pypi", python: runtime.version },
     async fill(l) {
-      ctx.log.detail(`Installing ${name} ${version}${dep ? "" : " from PyPI (not in the inventory: no pinned checksum)"}`);
+      ctx.log.detail(
+        `Installing ${name} ${version}${dep ? "" : " from PyPI (not in the inventory: no pinned checksum)"}`,
+      );
       await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: l.path, env, log: ctx.log });
       const wheels = join(l.path, ".wheel");
-      const spec = dep ? ((await ctx.dependencies.download(dep, wheels)) as string) : `${name}${version ? `==${version}` : ""}`;
+      const spec = dep
+        ? ((await ctx.dependencies.download(dep, wheels)) as string)
+        : `${name}${version ? `==${version}` : ""}`;
       // pip installs itself from its own wheel (python pip.whl/pip); the others by the pip layer's pip.
       const pipCmd = pip
         ? [join(pip.bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"]

@@ -1,6 +1,8 @@
 // Writes the reference builder's LOCAL variant (builders/reference/local-node.ts): the
 // cnbkit/nodejs buildpack packaged offline with Node.js tarballs (one per line: 22, 24, 26)
-// made from npm packages, for machines that cannot reach nodejs.org. Prints the generated builder.toml's path and
+// made from npm packages, and cnbkit/python with a CPython 3.11 made from Debian bookworm's
+// packages (builders/reference/local-python.ts), for machines that reach neither nodejs.org
+// nor python-build-standalone's releases. Prints the generated builder.toml's path and
 // its inputs digest (tab-separated) on stdout; progress goes to stderr.
 //
 // Usage: node scripts/local-node-dist.mjs [--out <dir>] [--base <oci layout dir>] [--arch amd64|arm64]

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# The README's main job, from a fresh clone (as root): build the reference builder, build the
-# example app (examples/apps/node-hello) into an OCI image with it, run the image under runc,
-# show it answering HTTP, stop it, and print `cnbkit inspect` of the image.
+# The README's main job, from a fresh clone (as root): build the reference builder (every
+# reference buildpack), build the example apps (examples/apps/node-hello and
+# examples/apps/python-hello) into OCI images with it, run each under runc, show it answering
+# HTTP, stop it, and print `cnbkit inspect` of the image.
 #
-# Idempotent and quick when cached: base images, the Node.js tarball, the offline nodejs
+# Idempotent and quick when cached: base images, the Node.js and CPython tarballs, the offline nodejs and python
 # buildpackage and the builder are rebuilt only when their inputs change; the app build
 # reuses its cache and the previous image's layers.
 #
-# This machine cannot reach nodejs.org, so the builder is the reference builder's LOCAL
-# variant (builders/reference/README.md): cnbkit/nodejs carries a Node.js tarball made from
-# npm packages instead of the official inventory. Everything else is builders/reference.
+# This machine reaches neither nodejs.org nor python-build-standalone's releases, so the
+# builder is the reference builder's LOCAL variant (builders/reference/README.md):
+# cnbkit/nodejs carries Node.js tarballs made from npm packages and cnbkit/python a CPython
+# 3.11 made from Debian bookworm's packages, instead of the official inventories. Everything
+# else is builders/reference.
 #
 # `scripts/main.sh --arch arm64` does the same for linux/arm64 on an amd64 machine, under qemu:
 # arm64 base images (~20 min of emulated debootstrap the first time), the arm64 lifecycle and
-# Node.js, an arm64 builder and app image, run and asked over HTTP. Its images get their own
-# names (base-arm64, builder-arm64, app-arm64). The qemu is the one >= 8.0 that setup.sh
+# Node.js and CPython, an arm64 builder and app images, run and asked over HTTP. Its images get their own
+# names (base-arm64, builder-arm64, app-arm64, python-app-arm64). The qemu is the one >= 8.0 that setup.sh
 # fetches; cnbkit registers it in binfmt_misc (one line saying so) when it is not, e.g. on a
 # fresh machine where binfmt_misc is not even mounted.
 set -euo pipefail
@@ -41,6 +44,7 @@ sfx="${arch:+-$arch}"
 base=".cnbkit/images/base$sfx"
 builder=".cnbkit/images/builder$sfx"
 app=".cnbkit/images/app$sfx"
+python_app=".cnbkit/images/python-app$sfx"
 
 if [ "$(id -u)" != 0 ]; then
   echo "error: scripts/main.sh runs builds under runc and must run as root" >&2
@@ -56,7 +60,7 @@ t=$(now)
 cnbkit base create --output "oci:$base" ${arch:+--arch "$arch"}
 echo "  $(since "$t")"
 
-say "reference builder, local variant (Node.js from npm packages: nodejs.org is unreachable here)"
+say "reference builder, local variant (Node.js from npm packages, CPython from Debian's: their upstreams are unreachable here)"
 t=$(now)
 IFS=$'\t' read -r builder_toml inputs < <(node scripts/local-node-dist.mjs --base "$base" \
   ${arch:+--arch "$arch" --out ".cnbkit/builders/reference-local-$arch"})
@@ -70,7 +74,7 @@ else
 fi
 echo "  $(since "$t")"
 
-# npm in the build container reaches the registry through this machine's TLS proxy, whose CA
+# npm and pip in the build container reach their registries through this machine's TLS proxy, whose CA
 # is in the host bundle but not in the Debian build image's: hand it over as a binding of
 # type ca-certificates (cnbkit/ca-certificates trusts it for the build).
 bindings=()
@@ -82,20 +86,60 @@ if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
   bindings=(--binding "ca=$ROOT/$ca")
 fi
 
-say "build examples/apps/node-hello"
-t=$(now)
-cnbkit build examples/apps/node-hello --builder "oci:$builder:latest" \
-  --output "oci:$app:latest" "${bindings[@]}"
-echo "  $(since "$t")"
+# Builds examples/apps/<name> into oci:<image>:latest, runs it under runc on a free loopback
+# port, prints its answer, stops it and checks that nothing is left, then prints `cnbkit
+# inspect` and skopeo's reading of its architecture.
+build_and_ask() {
+  local name="$1" image="$2" t
+  say "build examples/apps/$name"
+  t=$(now)
+  cnbkit build "examples/apps/$name" --builder "oci:$builder:latest" \
+    --output "oci:$image:latest" "${bindings[@]}"
+  echo "  $(since "$t")"
 
-say "run the image and ask it something"
-port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-log=$(mktemp /tmp/cnbkit-main-run.XXXXXX)
-# Started directly, not through the cnbkit() function: a backgrounded function is a subshell,
-# and $! would be the subshell's PID, not the CLI's, so stopping it would leak the app.
-node "$ROOT/builder-packager/dist/cnbkit.mjs" run "oci:$app:latest" --port "$port" \
-  --env HOST=127.0.0.1 >"$log" 2>&1 &
-run_pid=$!
+  say "run the $name image and ask it something"
+  port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  log=$(mktemp "$tmp/cnbkit-main-run.XXXXXX")
+  # Started directly, not through the cnbkit() function: a backgrounded function is a subshell,
+  # and $! would be the subshell's PID, not the CLI's, so stopping it would leak the app.
+  # HOST=127.0.0.1: both example apps listen on loopback only when asked to.
+  node "$ROOT/builder-packager/dist/cnbkit.mjs" run "oci:$image:latest" --port "$port" \
+    --env HOST=127.0.0.1 >"$log" 2>&1 &
+  run_pid=$!
+  trap 'stop_app; rm -f "$log"' EXIT
+  answer=""
+  # 300 tries of 0.2 s plus each curl's time: an emulated arm64 gunicorn takes seconds to start.
+  for _ in $(seq 300); do
+    if answer=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/" 2>/dev/null); then break; fi
+    if ! kill -0 "$run_pid" 2>/dev/null; then
+      cat "$log" >&2
+      echo "error: cnbkit run of $name exited before the app answered" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+  if [ -z "$answer" ]; then
+    cat "$log" >&2
+    echo "error: $name did not answer on 127.0.0.1:$port within 60 s" >&2
+    exit 1
+  fi
+  echo "  GET http://127.0.0.1:$port/ -> $answer"
+  stop_app
+  trap 'rm -f "$log"' EXIT
+  check_stopped "$name"
+  rm -f "$log"
+
+  say "cnbkit inspect oci:$image:latest"
+  cnbkit inspect "oci:$image:latest"
+  # skopeo's reading of the image, not only ours.
+  got="$(skopeo inspect --raw "oci:$image:latest" >/dev/null && skopeo inspect --config "oci:$image:latest" | node -p 'JSON.parse(require("fs").readFileSync(0)).architecture')"
+  if [ "$got" != "${arch:-$host_arch}" ]; then
+    echo "error: skopeo reads the $name image as $got, expected ${arch:-$host_arch}" >&2
+    exit 1
+  fi
+  echo "  skopeo: linux/$got"
+}
+
 # A stop takes ~1 s (kill, runc delete, overlay view released); 20 s of grace, because on a
 # loaded 2-core machine one arm64 stop took more than the 5 s this used to allow.
 stop_app() {
@@ -110,54 +154,33 @@ stop_app() {
   run_status=0
   wait "$run_pid" 2>/dev/null || run_status=$?
 }
-trap 'stop_app; rm -f "$log"' EXIT
-answer=""
-for _ in $(seq 300); do
-  if answer=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/" 2>/dev/null); then break; fi
-  if ! kill -0 "$run_pid" 2>/dev/null; then
-    cat "$log" >&2
-    echo "error: cnbkit run exited before the app answered" >&2
+
+# After stop_app: no runc container, process or rootfs view of that run is left.
+check_stopped() {
+  local left="" root
+  # cnbkit runs each container under its own runc state root, $TMPDIR/cnbkit-runc-<pid>-*.
+  for root in "$tmp"/cnbkit-runc-"$run_pid"-*; do
+    [ -d "$root" ] || continue
+    left+="$(runc --root "$root" list -q 2>/dev/null)"
+  done
+  if [ -n "$left" ]; then
+    echo "error: runc container(s) still there after stopping $1: $left" >&2
     exit 1
   fi
-  sleep 0.2
-done
-if [ -z "$answer" ]; then
-  cat "$log" >&2
-  echo "error: the app did not answer on 127.0.0.1:$port within 60 s" >&2
-  exit 1
-fi
-echo "  GET http://127.0.0.1:$port/ -> $answer"
-stop_app
-trap 'rm -f "$log"' EXIT
-# cnbkit runs each container under its own runc state root, /tmp/cnbkit-runc-<pid>-*.
-left=""
-for root in /tmp/cnbkit-runc-"$run_pid"-*; do
-  [ -d "$root" ] || continue
-  left+="$(runc --root "$root" list -q 2>/dev/null)"
-done
-if [ -n "$left" ]; then
-  echo "error: runc container(s) still there after stopping the app: $left" >&2
-  exit 1
-fi
-if kill -0 "$run_pid" 2>/dev/null || grep -q "/tmp/cnbkit-view-$run_pid-" /proc/mounts; then
-  echo "error: cnbkit run (pid $run_pid) or its rootfs view is still there after stopping the app" >&2
-  exit 1
-fi
-if [ "$run_status" != 0 ]; then
-  cat "$log" >&2
-  echo "error: cnbkit run exited with status $run_status when asked to stop; expected 0" >&2
-  exit 1
-fi
-echo "  stopped (pid $run_pid, exit 0); no runc container left"
+  if kill -0 "$run_pid" 2>/dev/null || grep -q "/cnbkit-view-$run_pid-" /proc/mounts; then
+    echo "error: cnbkit run (pid $run_pid) or its rootfs view is still there after stopping $1" >&2
+    exit 1
+  fi
+  if [ "$run_status" != 0 ]; then
+    cat "$log" >&2
+    echo "error: cnbkit run of $1 exited with status $run_status when asked to stop; expected 0" >&2
+    exit 1
+  fi
+  echo "  stopped (pid $run_pid, exit 0); no runc container left"
+}
 
-say "cnbkit inspect oci:$app:latest"
-cnbkit inspect "oci:$app:latest"
-# skopeo's reading of the image, not only ours.
-got="$(skopeo inspect --raw "oci:$app:latest" >/dev/null && skopeo inspect --config "oci:$app:latest" | node -p 'JSON.parse(require("fs").readFileSync(0)).architecture')"
-if [ "$got" != "${arch:-$host_arch}" ]; then
-  echo "error: skopeo reads the app image as $got, expected ${arch:-$host_arch}" >&2
-  exit 1
-fi
-echo "  skopeo: linux/$got"
+tmp="${TMPDIR:-/tmp}"
+build_and_ask node-hello "$app"
+build_and_ask python-hello "$python_app"
 
 say "done in $(since "$t0")"

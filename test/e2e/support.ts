@@ -31,7 +31,7 @@ export const FIXTURES = join(ROOT, "test/e2e/fixtures");
 export const BASE_LAYOUT = join(E2E_DIR, "base");
 
 /**
- * The reference builder (local Node.js inventory) as `oci:<dir>:latest`. Made once: the base
+ * The reference builder (local Node.js and CPython inventories) as `oci:<dir>:latest`. Made once: the base
  * images and Node tarball are cached, and `builder create` runs only when the inputs digest
  * changed. A dir lock keeps parallel test files from building it twice.
  */

@@ -1,0 +1,147 @@
+import { spawnSync } from "node:child_process";
+import { copyFile, mkdtemp, open, readlink, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, onTestFinished, test } from "vitest";
+import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
+import { parseInventory, resolveDependency } from "@cnbkit/framework/dependencies";
+import { debianVersionNewer } from "./debian-index.js";
+import { localCpythonTarball, localPythonBuildpackToml, pythonCacheDir, upstreamVersion } from "./local-python.js";
+
+const TIMEOUT = 300_000;
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `cnbkit-${prefix}-`));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function sh(cmd: string, args: string[], cwd = "/"): string {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+test.each([
+  ["3.11.2-6+deb12u9", "3.11.2"],
+  ["1:3.11.2-6", "3.11.2"],
+  ["3.11.2~rc1-1", "3.11.2~rc1"],
+])("Debian version %s is CPython %s", (debian, upstream) => {
+  expect(upstreamVersion(debian)).toBe(upstream);
+});
+
+test("Debian versions compare as dpkg does: a security update is newer than the point release", () => {
+  expect(debianVersionNewer("3.11.2-6+deb12u9", "3.11.2-6+deb12u8")).toBe(true);
+  expect(debianVersionNewer("3.11.2-6+deb12u10", "3.11.2-6+deb12u9")).toBe(true);
+  expect(debianVersionNewer("3.11.2~rc1-1", "3.11.2-1")).toBe(false);
+});
+
+test(
+  "the amd64 tarball is laid out like install_only, relocates, makes venvs and is reproducible",
+  async () => {
+    const made = await localCpythonTarball("amd64");
+    expect(made.version).toBe(upstreamVersion(made.debianVersion));
+    expect(made.packages.map((p) => p.version)).toEqual(made.packages.map(() => made.debianVersion));
+    expect(sh("sha256sum", [made.path]).split(" ")[0]).toBe(made.sha256);
+
+    // Every entry: owner 0:0 and the fixed 1980 mtime, under python/.
+    const listing = sh("tar", ["--numeric-owner", "-tvzf", made.path]).trim().split("\n");
+    expect(listing.every((l) => / 0\/0 /.test(l) && l.includes("1980-01-01") && / python(\/|$)/.test(l))).toBe(true);
+
+    const dir = await tempDir("pyrt");
+    sh("tar", ["-xzf", made.path, "-C", dir]);
+    const python = join(dir, "python");
+    expect(await readlink(join(python, "bin/python3"))).toBe("python3.11");
+    expect(await readlink(join(python, "bin/python"))).toBe("python3.11");
+    const check =
+      "import sys, ssl, sqlite3, ctypes, venv, json, zlib, bz2, lzma, uuid, readline, curses, dbm; import sysconfig; print(sys.prefix, sys.version.split()[0], sysconfig.get_path('stdlib'))";
+    const out = sh(join(python, "bin/python3"), ["-c", check]).trim();
+    expect(out).toBe(`${python} ${made.version} ${python}/lib/python3.11`);
+    // Not "externally managed": that is Debian's apt speaking, not this interpreter's.
+    expect(
+      sh(join(python, "bin/python3"), [
+        "-c",
+        "import os, sysconfig; print(os.path.exists(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')))",
+      ]).trim(),
+    ).toBe("False");
+
+    const venv = join(dir, "venv");
+    sh(join(python, "bin/python3"), ["-m", "venv", "--without-pip", venv]);
+    const inVenv = sh(join(venv, "bin/python"), ["-c", "import sys, ssl; print(sys.prefix, sys.base_prefix)"]).trim();
+    expect(inVenv).toBe(`${venv} ${python}`);
+
+    // Made again from the same .debs into another cache: byte for byte the same tarball.
+    const cache = await tempDir("pyrt-cache");
+    await copyFile(join(pythonCacheDir(), "bookworm-amd64.json"), join(cache, "bookworm-amd64.json"));
+    const again = await localCpythonTarball("amd64", { cacheDir: cache });
+    expect(again.sha256).toBe(made.sha256);
+  },
+  TIMEOUT,
+);
+
+test(
+  "the arm64 tarball holds an aarch64 interpreter of the same version",
+  async () => {
+    const amd64 = await localCpythonTarball("amd64");
+    const made = await localCpythonTarball("arm64");
+    expect(made.debianVersion).toBe(amd64.debianVersion);
+    const dir = await tempDir("pyrt-arm64");
+    sh("tar", ["-xzf", made.path, "-C", dir, "python/bin/python3.11"]);
+    const f = await open(join(dir, "python/bin/python3.11"));
+    const head = Buffer.alloc(20);
+    await f.read(head, 0, 20, 0);
+    await f.close();
+    // ELF e_machine at offset 18: 0xB7 is EM_AARCH64.
+    expect([head.subarray(0, 4).toString("latin1"), head.readUInt16LE(18)]).toEqual(["\x7fELF", 0xb7]);
+  },
+  TIMEOUT,
+);
+
+/** The shape of buildpacks/python/buildpack.toml: an inventory of other CPythons, a 3.13 default, tools. */
+const SHIPPED = `api = "0.12"
+[buildpack]
+  id = "cnbkit/python"
+  version = "0.1.0"
+[[targets]]
+  os = "linux"
+  arch = "amd64"
+[[targets]]
+  os = "linux"
+  arch = "arm64"
+[metadata]
+  [metadata.default-versions]
+    cpython = "3.13.x"
+  [metadata.default-tools]
+    pip = "26.3"
+  [[metadata.dependencies]]
+    id = "cpython"
+    version = "3.13.9"
+    os = "linux"
+    arch = "amd64"
+    uri = "https://example.invalid/cpython-3.13.9.tar.gz"
+    sha256 = "${"b".repeat(64)}"
+    strip-components = 1
+`;
+
+test.each(["amd64", "arm64"] as const)(
+  "on %s the local python buildpack.toml resolves the default and 3.11 to the local CPython only",
+  (arch) => {
+    const cpython = {
+      path: "/cache/py.tar.gz",
+      sha256: "a".repeat(64),
+      version: "3.11.2",
+      debianVersion: "3.11.2-6+deb12u9",
+    };
+    const doc = parseToml(localPythonBuildpackToml(SHIPPED, cpython, arch, "../src/index.ts"), "generated");
+    expect(doc.targets).toEqual([{ os: "linux", arch }]);
+    const metadata = doc.metadata as TomlTable;
+    expect((metadata["default-tools"] as TomlTable).pip).toBe("26.3");
+    expect(metadata.cnbkit).toEqual({ entry: "../src/index.ts" });
+    const inventory = parseInventory(metadata);
+    expect(inventory.map((d) => [d.version, d.arch, d.uri])).toEqual([["3.11.2", arch, "file:///cache/py.tar.gz"]]);
+    const range = (metadata["default-versions"] as TomlTable).cpython as string;
+    const pick = (version: string) => resolveDependency(inventory, { id: "cpython", version, os: "linux", arch });
+    expect([range, pick(range).version, pick("3.11").version]).toEqual(["3.11.x", "3.11.2", "3.11.2"]);
+    expect(() => pick("3.13.x")).toThrow(/3\.11\.2/);
+  },
+);

@@ -1,0 +1,46 @@
+/**
+ * The build, as its steps: read the project, choose the package manager, install CPython,
+ * set up the tools' environment, install the package manager and the dependencies, run
+ * Django's collectstatic, and choose the start command. Each step is a module in steps/
+ * that returns what it decided; the tool environment grows only by the changes they return.
+ */
+import type { BuildContext, BuildResult } from "@cnbkit/framework";
+import { choosePackageManager } from "./package-manager.js";
+import { readSettings } from "./settings.js";
+import { collectStatic, wantsCollectStatic } from "./steps/collect-static.js";
+import { installDependencies, type Venv } from "./steps/install-dependencies.js";
+import { installRuntime, type PythonMetadata } from "./steps/install-runtime.js";
+import { installTool, type Tool } from "./steps/install-tools.js";
+import { readProject } from "./steps/read-project.js";
+import { startProcess } from "./steps/start-process.js";
+import { toolEnvironment } from "./steps/tool-environment.js";
+import { withChanges } from "./tool-env.js";
+
+/** Builds a Python app. */
+export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildResult> {
+  const settings = readSettings(ctx);
+  const project = await readProject(ctx.app);
+  const manager = choosePackageManager(project.files, project.pyproject);
+  const runtime = await installRuntime(ctx, settings, project);
+  const env = withChanges(settings, runtime.env, await toolEnvironment(ctx, settings));
+  let pipTool: Tool | undefined;
+  const pip = async () => {
+    pipTool ??= await installTool(ctx, "pip", { settings, runtime, env });
+    return pipTool;
+  };
+  let venv: Venv | undefined;
+  if (manager) {
+    ctx.log.step(`Package manager (${manager.name})`);
+    const tool =
+      manager.name === "pip"
+        ? await pip()
+        : await installTool(ctx, manager.name, { settings, runtime, env, pip: await pip() });
+    const atBuild = wantsCollectStatic(project, settings) || ctx.plan.resolve("cpython")?.build === true;
+    venv = await installDependencies({ ctx, project, manager, runtime, tool, pip: await pip(), env, atBuild });
+  } else {
+    ctx.log.step("Dependencies");
+    ctx.log.detail("None declared (no requirements.txt, pyproject.toml, Pipfile or lockfile)");
+  }
+  await collectStatic(ctx, settings, project, venv, env);
+  return startProcess({ ctx, settings, project, runtime, venv, env, pip });
+}

@@ -1,0 +1,33 @@
+/**
+ * Detect: passes for a Python app: a dependency file (requirements.txt, pyproject.toml,
+ * Pipfile, a lockfile), setup.py/setup.cfg, a version file (.python-version, runtime.txt) or a
+ * start file (main.py, app.py, server.py, manage.py). A pyproject.toml with a syntax error
+ * stops the build, naming the line.
+ */
+import type { DetectContext, DetectResult } from "@cnbkit/framework";
+import { DEPENDENCY_FILES } from "./package-manager.js";
+import type { PythonMetadata } from "./steps/install-runtime.js";
+
+/** Files any one of which makes an app a Python app. */
+export const PYTHON_FILES = [
+  ...DEPENDENCY_FILES,
+  "setup.py",
+  "setup.cfg",
+  ".python-version",
+  "runtime.txt",
+  "main.py",
+  "app.py",
+  "server.py",
+  "manage.py",
+];
+
+/** Detects a Python app. */
+export async function detect(ctx: DetectContext<PythonMetadata>): Promise<DetectResult> {
+  for (const f of PYTHON_FILES) {
+    if (!(await ctx.app.exists(f))) continue;
+    if (await ctx.app.exists("pyproject.toml")) await ctx.app.readToml("pyproject.toml");
+    // Launch only: a later buildpack that runs Python at build time asks with build = true.
+    return ctx.pass({ provides: [{ name: "cpython" }], requires: [{ name: "cpython", metadata: { launch: true } }] });
+  }
+  return ctx.fail(`no Python files (${PYTHON_FILES.slice(0, 6).join(", ")}, main.py, ...) in the app`);
+}

@@ -1,0 +1,80 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { runBuild, runDetect } from "@cnbkit/framework/testing";
+import { beforeAll, describe, expect, test } from "vitest";
+import bp from "./index.js";
+import { TEST_ENV, testBuildpackToml } from "./testing/inventory.js";
+
+// The host's python3.11 as a file:// CPython in install_only layout; pip, uv and the servers
+// are the real inventory's wheels from PyPI, and the installs are real.
+let toml: string;
+let version: string;
+beforeAll(async () => {
+  ({ toml, version } = await testBuildpackToml());
+}, 120_000);
+
+const opts = (app: Record<string, string> | string, platformEnv: Record<string, string> = {}) => ({
+  app,
+  buildpackToml: toml,
+  env: TEST_ENV,
+  platformEnv,
+});
+const text = (lines: string[]) => lines.join("\n");
+
+describe("detect", () => {
+  test.each(["requirements.txt", "pyproject.toml", "Pipfile", "uv.lock", "runtime.txt", "main.py", "manage.py"])(
+    "%s passes, providing and requiring cpython",
+    async (file) => {
+      const r = await runDetect(bp, opts({ [file]: file === "pyproject.toml" ? '[project]\nname = "x"\n' : "" }));
+      expect(r.passed).toBe(true);
+      expect(r.plans[0]?.provides.map((p) => p.name)).toEqual(["cpython"]);
+      expect(r.plans[0]?.requires).toEqual([{ name: "cpython", metadata: { launch: true } }]);
+    },
+  );
+  test("no Python files fails with a reason", async () => {
+    const r = await runDetect(bp, opts({ "package.json": "{}" }));
+    expect(r.result).toMatchObject({ kind: "fail", reason: expect.stringMatching(/^no Python files \(uv.lock/) });
+  });
+  test("a malformed pyproject.toml names the file and line", async () => {
+    await expect(runDetect(bp, opts({ "pyproject.toml": '[project]\nname = "x"\nversion = \n' }))).rejects.toThrow(
+      /^pyproject.toml:3:\d+: invalid TOML/,
+    );
+  });
+});
+
+describe("a lone main.py", () => {
+  test("gets CPython, launch env, the web process, exec.d and an SBOM", async () => {
+    const r = await runBuild(bp, opts({ "main.py": "print('hi')\n" }));
+    const out = text(r.stdout);
+    expect(out).toContain('using the default "3.11.x"');
+    expect(out).toContain(`Selected CPython ${version}`);
+    expect(r.processes).toEqual([{ type: "web", command: ["python", "main.py"], default: true }]);
+    const cpython = r.layer("cpython");
+    expect(cpython.toml?.metadata?.["cache-key"]).toMatchObject({ version, arch: "amd64" });
+    expect(existsSync(join(cpython.path, "bin", "python3"))).toBe(true);
+    const env = r.launchEnv("web");
+    expect(env.PYTHONUNBUFFERED).toBe("1");
+    expect(env.LANG).toBe("C.UTF-8");
+    expect(env.PORT).toBe("8080");
+    expect(r.layer("python_exec_d").files).toEqual(["exec.d/web-concurrency"]);
+    const cdx = r.sbom("cpython", "cdx") as { components: { name: string; cpe?: string }[] };
+    expect(cdx.components[0]).toMatchObject({
+      name: "CPython",
+      cpe: `cpe:2.3:a:python:python:${version}:*:*:*:*:*:*:*`,
+    });
+    expect(out).not.toContain("Package manager");
+  });
+
+  test("a requires-python nothing meets is one clear error listing the newest", async () => {
+    await expect(
+      runBuild(bp, opts({ "main.py": "", "pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.15"\n' })),
+    ).rejects.toThrow(
+      `pyproject.toml requires-python: ">=3.15" matches no CPython version in the inventory for linux/amd64 (newest: ${version})`,
+    );
+  });
+
+  test("BP_PYTHON_ENTRYPOINT overrides", async () => {
+    const r = await runBuild(bp, opts({ "main.py": "" }, { BP_PYTHON_ENTRYPOINT: "python -m http.server $PORT" }));
+    expect(r.processes[0]?.command).toEqual(["sh", "-c", "exec python -m http.server $PORT"]);
+  });
+});

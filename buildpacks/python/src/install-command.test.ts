@@ -1,0 +1,43 @@
+import { expect, test } from "vitest";
+import { type CommandInputs, installCommand } from "./install-command.js";
+import { choosePackageManager } from "./package-manager.js";
+
+const inputs = (files: string[], toolVersion: string, extra: Partial<CommandInputs> = {}): CommandInputs => ({
+  manager: choosePackageManager(new Set(files), { tool: { poetry: {} } })!,
+  toolVersion,
+  toolBin: "/t/bin",
+  pipBin: "/p/bin",
+  venv: "/v",
+  hasScripts: false,
+  ...extra,
+});
+
+test.each<[string, CommandInputs, string, boolean]>([
+  ["uv", inputs(["uv.lock"], "0.13.9"), "/t/bin/uv sync --locked --no-dev --compile-bytecode", false],
+  ["poetry 2", inputs(["poetry.lock"], "2.5.1"), "/t/bin/poetry sync --only main --no-root", true],
+  ["poetry 1", inputs(["poetry.lock"], "1.8.5"), "/t/bin/poetry install --sync --only main --no-root", true],
+  [
+    "poetry with scripts installs the root",
+    inputs(["poetry.lock"], "2.5.1", { hasScripts: true }),
+    "/t/bin/poetry sync --only main",
+    true,
+  ],
+  ["poetry without a lock", inputs(["pyproject.toml"], "2.5.1"), "/t/bin/poetry install --only main --no-root", true],
+  ["pipenv", inputs(["Pipfile.lock"], "2026.10.3"), "/t/bin/pipenv install --deploy", true],
+  ["pipenv without a lock", inputs(["Pipfile"], "2026.10.3"), "/t/bin/pipenv install", true],
+  [
+    "pip requirements",
+    inputs(["requirements.txt"], "26.3"),
+    "/p/bin/python -m pip --python /v/bin/python install --compile -r requirements.txt",
+    false,
+  ],
+])("%s", (_name, i, command, compile) => {
+  const r = installCommand(i);
+  expect(r.command.join(" ")).toBe(command);
+  expect(r.compile).toBe(compile);
+});
+
+test("pip installs a PEP 621 project", () => {
+  const manager = choosePackageManager(new Set(["pyproject.toml"]), { project: {} })!;
+  expect(installCommand({ ...inputs([], "26.3"), manager }).command.at(-1)).toBe(".");
+});

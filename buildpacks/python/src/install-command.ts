@@ -1,0 +1,53 @@
+/**
+ * The install command of each package manager, into the venv at `venv` (pure).
+ *
+ * - uv: `uv sync --locked --no-dev --compile-bytecode` (UV_PROJECT_ENVIRONMENT = the venv,
+ *   UV_PYTHON = our CPython).
+ * - Poetry: `poetry sync --only main` (2.x; `install --sync` for 1.x), `--no-root` unless the
+ *   project declares scripts; `poetry install --only main` when there is no poetry.lock.
+ * - Pipenv: `pipenv install --deploy` (refuses a Pipfile.lock out of date), plain `install`
+ *   with no lock. Both run in the venv (VIRTUAL_ENV).
+ * - pip: `pip install -r requirements.txt` or `pip install .`, by the pip layer's pip with
+ *   `--python` pointing at the venv (so the venv needs no pip of its own).
+ */
+import type { ManagerChoice } from "./package-manager.js";
+
+/** What the command needs to know. */
+export interface CommandInputs {
+  manager: ManagerChoice;
+  /** The tool's version, e.g. "2.5.1". */
+  toolVersion: string;
+  /** The tool's bin dir, and pip's (pip installs for pip). */
+  toolBin: string;
+  pipBin: string;
+  venv: string;
+  /** The project declares console scripts (Poetry then installs the root package). */
+  hasScripts: boolean;
+}
+
+/** The command, and whether its output still needs `compileall` (uv and pip compile themselves). */
+export function installCommand(i: CommandInputs): { command: string[]; compile: boolean } {
+  const tool = (name: string) => `${i.toolBin}/${name}`;
+  switch (i.manager.name) {
+    case "uv":
+      return { command: [tool("uv"), "sync", "--locked", "--no-dev", "--compile-bytecode"], compile: false };
+    case "poetry": {
+      const major = Number.parseInt(i.toolVersion, 10);
+      const root = i.hasScripts ? [] : ["--no-root"];
+      if (i.manager.lockfile !== "poetry.lock")
+        return { command: [tool("poetry"), "install", "--only", "main", ...root], compile: true };
+      const sync = major >= 2 ? ["sync"] : ["install", "--sync"];
+      return { command: [tool("poetry"), ...sync, "--only", "main", ...root], compile: true };
+    }
+    case "pipenv":
+      return {
+        command: [tool("pipenv"), "install", ...(i.manager.lockfile === "Pipfile.lock" ? ["--deploy"] : [])],
+        compile: true,
+      };
+    case "pip": {
+      const pip = [`${i.pipBin}/python`, "-m", "pip", "--python", `${i.venv}/bin/python`, "install", "--compile"];
+      const target = i.manager.pipTarget === "project" ? ["."] : ["-r", "requirements.txt"];
+      return { command: [...pip, ...target], compile: false };
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { runBuild } from "@cnbkit/framework/testing";
+import { beforeAll, describe, expect, test } from "vitest";
+import bp from "./index.js";
+import { TEST_ENV, testBuildpackToml } from "./testing/inventory.js";
+
+// Real installs from PyPI into a venv on the host's python3.11 (as a file:// CPython).
+let toml: string;
+beforeAll(async () => {
+  ({ toml } = await testBuildpackToml());
+}, 120_000);
+
+const opts = (app: Record<string, string> | string, platformEnv: Record<string, string> = {}) => ({
+  app,
+  buildpackToml: toml,
+  env: TEST_ENV,
+  platformEnv,
+});
+const text = (lines: string[]) => lines.join("\n");
+const testdata = (name: string) => new URL(`../testdata/${name}`, import.meta.url).pathname;
+const flaskApp =
+  "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get('/')\ndef hello():\n    return 'hello'\n";
+
+/** `pip list` in the venv, as the image would report it. */
+function pipList(venv: string): string[] {
+  const r = spawnSync(
+    "/usr/bin/python3.11",
+    ["-m", "pip", "--python", join(venv, "bin", "python"), "list", "--format=freeze"],
+    {
+      encoding: "utf8",
+    },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.trim().split("\n").filter(Boolean);
+}
+
+describe("pip + requirements.txt", () => {
+  test("Flask with gunicorn: venv layer, SBOM of every distribution, gunicorn process, reuse on rebuild", async () => {
+    const app = { "requirements.txt": "flask==3.1.0\ngunicorn==23.0.0\n", "app.py": flaskApp };
+    const first = await runBuild(bp, opts(app));
+    const venv = first.layer("venv");
+    expect(venv.toml?.types).toEqual({ build: false, launch: true, cache: false });
+    expect(existsSync(join(venv.path, "bin", "gunicorn"))).toBe(true);
+    // --compile: bytecode is in the layer, not written at launch.
+    const site = join(venv.path, "lib", "python3.11", "site-packages");
+    expect(readdirSync(join(site, "flask", "__pycache__")).length).toBeGreaterThan(0);
+    const cdx = first.sbom("venv", "cdx") as { components: { name: string; purl: string }[] };
+    expect(cdx.components.map((c) => c.purl)).toContain("pkg:pypi/flask@3.1.0");
+    expect(cdx.components.length).toBe(pipList(venv.path).length);
+    expect(first.processes).toEqual([
+      { type: "web", command: ["sh", "-c", 'exec gunicorn --bind "0.0.0.0:$PORT" app:app'], default: true },
+    ]);
+    expect(first.launchEnv("web").VIRTUAL_ENV).toBe(venv.path);
+
+    const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
+    expect(second.layer("venv").state.kind).toBe("restored");
+    expect(text(second.stdout)).toContain("Nothing to install: requirements.txt, CPython");
+    expect(second.layer("cpython").state.kind).toBe("restored");
+    expect((second.sbom("venv", "cdx") as { components: unknown[] }).components).toEqual(cdx.components);
+    expect(second.processes).toEqual(first.processes);
+  }, 300_000);
+
+  test("Flask with no server gets waitress in a layer of its own", async () => {
+    const r = await runBuild(bp, opts({ "requirements.txt": "flask==3.1.0\n", "app.py": flaskApp }));
+    expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec python -m waitress --listen="0.0.0.0:$PORT" app:app']);
+    expect(text(r.stdout)).toContain("adding waitress");
+    const waitress = r.layer("waitress");
+    expect(waitress.toml?.types).toMatchObject({ launch: true });
+    const site = join(waitress.path, "lib", "python3.11", "site-packages");
+    expect(existsSync(join(site, "waitress", "__main__.py"))).toBe(true);
+    expect(r.launchEnv("web").PYTHONPATH).toBe(site);
+  }, 300_000);
+
+  test("a package that does not exist fails with one line naming requirements.txt", async () => {
+    await expect(
+      runBuild(bp, opts({ "requirements.txt": "no-such-package-cnbkit==1.0\n", "main.py": "" })),
+    ).rejects.toThrow(/^requirements.txt: ".*pip .*install.*" failed \(exit 1\)/);
+  }, 300_000);
+});
+
+describe("uv", () => {
+  test("FastAPI with uv.lock: uv sync into the venv, no dev group, uvicorn process", async () => {
+    const r = await runBuild(bp, opts(testdata("uv-fastapi")));
+    const out = text(r.stdout);
+    expect(out).toContain("Dependencies (uv, from uv.lock)");
+    const venv = r.layer("venv");
+    const names = pipList(venv.path).map((l) => l.split("==")[0]!.toLowerCase());
+    expect(names).toContain("fastapi");
+    expect(names).not.toContain("iniconfig");
+    expect((r.sbom("venv", "cdx") as { components: unknown[] }).components.length).toBe(names.length);
+    expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec uvicorn main:app --host 0.0.0.0 --port "$PORT"']);
+    expect(r.layer("uv").toml?.types).toMatchObject({ build: true, launch: false, cache: true });
+  }, 300_000);
+
+  test("a uv.lock out of sync with pyproject.toml is one clear line", async () => {
+    const first = await runBuild(bp, opts(testdata("uv-fastapi")));
+    const { readFileSync, writeFileSync } = await import("node:fs");
+    const py = join(first.app, "pyproject.toml");
+    writeFileSync(py, readFileSync(py, "utf8").replace('"uvicorn==0.34.2"', '"uvicorn==0.34.2", "six==1.17.0"'));
+    await expect(runBuild(bp, { ...opts(first.app), restore: first.layers })).rejects.toThrow(
+      /^uv.lock: uv.lock is out of sync with pyproject.toml/,
+    );
+  }, 300_000);
+});

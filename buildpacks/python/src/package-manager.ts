@@ -1,0 +1,95 @@
+/**
+ * Which package manager installs the app's dependencies, from the files it has.
+ *
+ * Precedence (the first that is present wins; the others are named in the log):
+ * `uv.lock` → uv, `poetry.lock` → Poetry, `Pipfile.lock` → Pipenv, `requirements.txt` → pip,
+ * a `Pipfile` with no lock → Pipenv (locks during the build), a pyproject.toml with
+ * `[tool.poetry]` and no lock → Poetry (locks during the build), a pyproject.toml with a PEP
+ * 621 `[project]` table → `pip install .`; none of these → no dependencies. A lockfile is the
+ * most exact statement of what to install, so it wins over a requirements.txt that is often
+ * exported from it.
+ */
+
+/** The package managers this buildpack runs. */
+export type ManagerName = "uv" | "poetry" | "pipenv" | "pip";
+
+/** What installs the dependencies, and why. */
+export interface ManagerChoice {
+  name: ManagerName;
+  /** The file whose digest decides reuse (a lockfile, requirements.txt or pyproject.toml). */
+  lockfile: string;
+  /** pip only: install `-r requirements.txt` or the project (`.`). */
+  pipTarget?: "requirements" | "project";
+  /** The log line: which file chose it. */
+  source: string;
+  /** Other dependency files present that lose to {@link lockfile}. */
+  ignored: string[];
+  /** A warning for the log (a manager that must lock during the build). */
+  warning?: string;
+}
+
+/** The parts of pyproject.toml this decision reads. */
+export interface PyprojectShape {
+  project?: unknown;
+  tool?: { poetry?: unknown };
+}
+
+/** The files that can decide, in precedence order. */
+export const DEPENDENCY_FILES = [
+  "uv.lock",
+  "poetry.lock",
+  "Pipfile.lock",
+  "requirements.txt",
+  "Pipfile",
+  "pyproject.toml",
+];
+
+/**
+ * Chooses the package manager; undefined when the app declares no dependencies.
+ *
+ * @example
+ * choosePackageManager(new Set(["uv.lock", "pyproject.toml"]), { project: {} })?.name // "uv"
+ */
+export function choosePackageManager(
+  files: ReadonlySet<string>,
+  pyproject: PyprojectShape | undefined,
+): ManagerChoice | undefined {
+  const lockfiles = ["uv.lock", "poetry.lock", "Pipfile.lock", "requirements.txt"].filter((f) => files.has(f));
+  const first = lockfiles[0];
+  const ignored = lockfiles.slice(1);
+  if (first === "uv.lock") return { name: "uv", lockfile: first, source: "uv.lock", ignored };
+  if (first === "poetry.lock") return { name: "poetry", lockfile: first, source: "poetry.lock", ignored };
+  if (first === "Pipfile.lock") return { name: "pipenv", lockfile: first, source: "Pipfile.lock", ignored };
+  if (first === "requirements.txt") {
+    return { name: "pip", lockfile: first, pipTarget: "requirements", source: "requirements.txt", ignored };
+  }
+  if (files.has("Pipfile")) {
+    return {
+      name: "pipenv",
+      lockfile: "Pipfile",
+      source: "Pipfile (no Pipfile.lock)",
+      ignored,
+      warning: "Pipfile has no Pipfile.lock: Pipenv locks during the build; commit Pipfile.lock for repeatable builds",
+    };
+  }
+  if (!files.has("pyproject.toml") || !pyproject) return undefined;
+  if (pyproject.tool?.poetry !== undefined && pyproject.project === undefined) {
+    return {
+      name: "poetry",
+      lockfile: "pyproject.toml",
+      source: "pyproject.toml [tool.poetry] (no poetry.lock)",
+      ignored,
+      warning: "pyproject.toml uses Poetry but has no poetry.lock: Poetry locks during the build; commit poetry.lock",
+    };
+  }
+  if (pyproject.project !== undefined) {
+    return {
+      name: "pip",
+      lockfile: "pyproject.toml",
+      pipTarget: "project",
+      source: "pyproject.toml [project]",
+      ignored,
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,93 @@
+import { describe, expect, test } from "vitest";
+import { satisfies } from "./pep440.js";
+import { chooseVersion, poetryToSpecifier, pythonVersionRequest, type VersionSources } from "./python-version.js";
+
+const INVENTORY = ["3.10.21", "3.11.16", "3.12.14", "3.12.7", "3.13.15", "3.14.7"];
+const base: VersionSources = { defaultVersion: "3.13.x" };
+
+describe("PEP 440 specifiers", () => {
+  test.each([
+    ["3.12.7", ">=3.10,<3.13", true],
+    ["3.13.0", ">=3.10,<3.13", false],
+    ["3.11.4", "~=3.11", true],
+    ["3.14.7", "~=3.11", true],
+    ["3.12.1", "~=3.11.2", false],
+    ["3.11.9", "~=3.11.2", true],
+    ["3.12.14", "==3.12.*", true],
+    ["3.13.1", "==3.12.*", false],
+    ["3.12.0", "==3.12", true],
+    ["3.12.1", "==3.12", false],
+    ["3.12.1", "!=3.12.1", false],
+    ["3.12.2", "!=3.12.*, >=3.10", false],
+    ["3.12.1", "<=3.12", false],
+    ["3.13.2", ">3.13", true],
+    ["3.12.7", "===3.12.7", true],
+    ["3.12.7", ">=3.10 <3.13", false], // no comma: not PEP 440
+    ["3.12.7", "~=3", false], // ~= needs two parts
+  ])("%s satisfies %s: %s", (version, spec, expected) => {
+    expect(satisfies(version, spec)).toBe(expected);
+  });
+});
+
+describe("which version the app asks for", () => {
+  test.each<[string, Partial<VersionSources>, string, string]>([
+    [
+      "BP_CPYTHON_VERSION wins over all files",
+      { env: "3.11", pythonVersionFile: "3.12" },
+      "BP_CPYTHON_VERSION",
+      "3.11.16",
+    ],
+    ["BP_CPYTHON_VERSION takes a specifier", { env: ">=3.11,<3.13" }, "BP_CPYTHON_VERSION", "3.12.14"],
+    [
+      ".python-version over runtime.txt",
+      { pythonVersionFile: "# pinned\n3.12.7\n", runtimeTxt: "python-3.11.1" },
+      ".python-version",
+      "3.12.7",
+    ],
+    [".python-version uv form", { pythonVersionFile: "cpython-3.14" }, ".python-version", "3.14.7"],
+    ["runtime.txt python-X.Y.Z", { runtimeTxt: "python-3.12.7\n" }, "runtime.txt", "3.12.7"],
+    ["runtime.txt python-X.Y", { runtimeTxt: "python-3.11" }, "runtime.txt", "3.11.16"],
+    [
+      "requires-python",
+      { requiresPython: ">=3.10,<3.13", pipfilePython: "3.11" },
+      "pyproject.toml requires-python",
+      "3.12.14",
+    ],
+    ["requires-python ~=", { requiresPython: "~=3.11" }, "pyproject.toml requires-python", "3.14.7"],
+    ["poetry caret", { poetryPython: "^3.11" }, "pyproject.toml [tool.poetry.dependencies].python", "3.14.7"],
+    ["poetry tilde", { poetryPython: "~3.11" }, "pyproject.toml [tool.poetry.dependencies].python", "3.11.16"],
+    ["Pipfile", { pipfilePython: "3.10" }, "Pipfile python_version", "3.10.21"],
+    ["default", {}, "default", "3.13.15"],
+    [
+      "an empty .python-version falls through",
+      { pythonVersionFile: "\n\n", runtimeTxt: "python-3.10" },
+      "runtime.txt",
+      "3.10.21",
+    ],
+  ])("%s", (_name, sources, source, version) => {
+    const r = pythonVersionRequest({ ...base, ...sources });
+    expect(r.source).toBe(source);
+    expect(chooseVersion(r, INVENTORY, "linux/amd64")).toBe(version);
+  });
+
+  test("a version nothing in the inventory meets lists the newest of each line", () => {
+    const r = pythonVersionRequest({ ...base, requiresPython: ">=3.15" });
+    expect(() => chooseVersion(r, INVENTORY, "linux/amd64")).toThrow(
+      'pyproject.toml requires-python: ">=3.15" matches no CPython version in the inventory for linux/amd64 (newest: 3.14.7, 3.13.15, 3.12.14, 3.11.16, 3.10.21)',
+    );
+  });
+
+  test.each([
+    [{ pythonVersionFile: "latest" }, '.python-version: "latest" is not a Python version'],
+    [{ runtimeTxt: "python3" }, 'runtime.txt: "python3" is not a Python version'],
+    [{ requiresPython: ">=3.10 <3.13" }, 'pyproject.toml requires-python: ">=3.10 <3.13" is not a Python version'],
+  ])("%o is one clear error", (sources, message) => {
+    expect(() => pythonVersionRequest({ ...base, ...sources })).toThrow(message);
+  });
+
+  test("poetry ranges become PEP 440", () => {
+    expect(poetryToSpecifier("^3.11")).toBe(">=3.11,<4");
+    expect(poetryToSpecifier("~3.11")).toBe(">=3.11,<3.12");
+    expect(poetryToSpecifier(">=3.10,<3.13")).toBe(">=3.10,<3.13");
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Which CPython the app asks for, and from where: BP_CPYTHON_VERSION > `.python-version` >
+ * `runtime.txt` > pyproject.toml `requires-python` (or Poetry's `python` dependency) >
+ * Pipfile / Pipfile.lock `python_version` > the buildpack's default. Every request becomes a
+ * PEP 440 specifier set, matched against the inventory's versions.
+ */
+import { CnbError } from "@cnbkit/framework";
+import { newestFirst, parseSpecifiers, satisfies } from "./pep440.js";
+
+/** The inputs, as read from the app and the settings (undefined = absent). */
+export interface VersionSources {
+  env?: string | undefined;
+  pythonVersionFile?: string | undefined;
+  runtimeTxt?: string | undefined;
+  requiresPython?: string | undefined;
+  /** Poetry's `[tool.poetry.dependencies].python` (`^3.11`), used when requires-python is absent. */
+  poetryPython?: string | undefined;
+  pipfilePython?: string | undefined;
+  /** `[metadata.default-versions].cpython`, e.g. "3.13.x". */
+  defaultVersion: string;
+}
+
+/** What was asked, where, and as a PEP 440 specifier set. */
+export interface VersionRequest {
+  /** Where the request came from, e.g. `.python-version` or `pyproject.toml requires-python`. */
+  source: string;
+  /** The text as written. */
+  raw: string;
+  /** A PEP 440 specifier set, e.g. `==3.12.*`. */
+  specifier: string;
+}
+
+const PLAIN = /^(?:cpython-|python-?)?v?(\d+(?:\.\d+){1,2})(?:\.[x*])?$/i;
+
+/**
+ * A plain version ("3.12", "3.12.7", "3.12.x", "python-3.12.7", "cpython-3.12") as a
+ * specifier: a full version is exact, a partial one means its newest patch.
+ *
+ * @example
+ * plainToSpecifier("python-3.12") // "==3.12.*"
+ */
+export function plainToSpecifier(text: string): string | undefined {
+  const m = PLAIN.exec(text.trim());
+  if (!m) return undefined;
+  const parts = m[1]!.split(".");
+  return parts.length === 3 ? `==${m[1]}` : `==${m[1]}.*`;
+}
+
+/** Poetry's caret and tilde ranges (`^3.11`, `~3.11`) and PEP 440 specifiers, as PEP 440. */
+export function poetryToSpecifier(text: string): string | undefined {
+  const t = text.trim();
+  const m = /^([\^~])\s*(\d+(?:\.\d+){0,2})$/.exec(t);
+  if (!m) return parseSpecifiers(t) ? t : plainToSpecifier(t);
+  const parts = m[2]!.split(".").map(Number);
+  const [major = 0, minor = 0] = parts;
+  const upper = m[1] === "^" ? `${major + 1}` : parts.length === 1 ? `${major + 1}` : `${major}.${minor + 1}`;
+  return `>=${m[2]},<${upper}`;
+}
+
+/** The first version file from the top of the precedence list that says something. */
+export function pythonVersionRequest(s: VersionSources): VersionRequest {
+  const firstLine = (text: string | undefined) =>
+    text
+      ?.split(/\r?\n/)
+      .map((l) => l.replace(/#.*/, "").trim())
+      .find((l) => l !== "");
+  const candidates: [string, string | undefined, (t: string) => string | undefined][] = [
+    ["BP_CPYTHON_VERSION", s.env?.trim() || undefined, (t) => plainToSpecifier(t) ?? poetryToSpecifier(t)],
+    [".python-version", firstLine(s.pythonVersionFile), plainToSpecifier],
+    ["runtime.txt", firstLine(s.runtimeTxt), plainToSpecifier],
+    [
+      "pyproject.toml requires-python",
+      s.requiresPython?.trim() || undefined,
+      (t) => (parseSpecifiers(t) ? t : undefined),
+    ],
+    ["pyproject.toml [tool.poetry.dependencies].python", s.poetryPython?.trim() || undefined, poetryToSpecifier],
+    ["Pipfile python_version", s.pipfilePython?.trim() || undefined, plainToSpecifier],
+  ];
+  for (const [source, raw, convert] of candidates) {
+    if (raw === undefined) continue;
+    const specifier = convert(raw);
+    if (!specifier) {
+      throw new CnbError(`${source}: "${raw}" is not a Python version`, {
+        hint: source.includes("requires-python")
+          ? 'Use a PEP 440 specifier such as ">=3.11,<3.14" or "~=3.12".'
+          : 'Use a version such as "3.13" (its newest patch) or "3.12.7".',
+      });
+    }
+    return { source, raw, specifier };
+  }
+  const specifier = plainToSpecifier(s.defaultVersion) ?? s.defaultVersion;
+  return { source: "default", raw: s.defaultVersion, specifier };
+}
+
+/** The log line that says where the version came from. */
+export function describeRequest(r: VersionRequest): string {
+  return r.source === "default" ? `using the default "${r.raw}" (no version file)` : `${r.source}: "${r.raw}"`;
+}
+
+/**
+ * The newest of `available` that the request allows, or one error line naming the source
+ * and the newest versions there are.
+ *
+ * @example
+ * chooseVersion({ source: ".python-version", raw: "3.12", specifier: "==3.12.*" }, ["3.12.7", "3.13.1"], "linux/amd64") // "3.12.7"
+ */
+export function chooseVersion(r: VersionRequest, available: readonly string[], platform: string): string {
+  const sorted = newestFirst(available);
+  const chosen = sorted.find((v) => satisfies(v, r.specifier));
+  if (chosen) return chosen;
+  const newest = newestPerLine(sorted).slice(0, 5).join(", ") || "none";
+  throw new CnbError(
+    `${r.source}: "${r.raw}" matches no CPython version in the inventory for ${platform} (newest: ${newest})`,
+    { hint: "Ask for one of those lines in .python-version, or set BP_CPYTHON_VERSION." },
+  );
+}
+
+/** The newest patch of each minor line, newest line first. */
+function newestPerLine(sorted: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return sorted.filter((v) => {
+    const line = v.split(".").slice(0, 2).join(".");
+    if (seen.has(line)) return false;
+    seen.add(line);
+    return true;
+  });
+}

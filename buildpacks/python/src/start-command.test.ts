@@ -1,0 +1,133 @@
+import { describe, expect, test } from "vitest";
+import { appObject, djangoHasStaticRoot, inferStartCommand, type StartInputs } from "./start-command.js";
+
+const manage = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n';
+const input = (files: Record<string, string>, extra: Partial<StartInputs> = {}): StartInputs => ({
+  scripts: [],
+  packages: new Set(extra.packages ?? []),
+  files: new Map(Object.entries(files)),
+  ...extra,
+});
+const pkgs = (...names: string[]) => new Set(names);
+
+describe("start command", () => {
+  test.each<[string, StartInputs, string[] | string, string?]>([
+    [
+      "BP_PYTHON_ENTRYPOINT wins",
+      input({ "main.py": "app = FastAPI()" }, { entrypoint: "hypercorn main:app" }),
+      ["sh", "-c", "exec hypercorn main:app"],
+    ],
+    [
+      "the project's script named like the project",
+      input({}, { projectName: "My_Svc", scripts: ["other", "my-svc"] }),
+      ["my-svc"],
+    ],
+    ["the only script", input({ "main.py": "" }, { projectName: "x", scripts: ["serve"] }), ["serve"]],
+    [
+      "Django WSGI with gunicorn",
+      input(
+        { "manage.py": manage, "mysite/settings.py": 'WSGI_APPLICATION = "mysite.wsgi.application"\n' },
+        { packages: pkgs("django", "gunicorn") },
+      ),
+      ["sh", "-c", 'exec gunicorn --bind "0.0.0.0:$PORT" mysite.wsgi:application'],
+    ],
+    [
+      "Django ASGI with uvicorn (settings package)",
+      input(
+        {
+          "manage.py": manage,
+          "mysite/settings/__init__.py":
+            "ASGI_APPLICATION = 'mysite.asgi.application'\nWSGI_APPLICATION = 'mysite.wsgi.application'",
+        },
+        { packages: pkgs("django", "uvicorn") },
+      ),
+      ["sh", "-c", 'exec uvicorn mysite.asgi:application --host 0.0.0.0 --port "$PORT"'],
+    ],
+    [
+      "Django WSGI without a server adds waitress",
+      input(
+        { "manage.py": manage, "mysite/settings.py": 'WSGI_APPLICATION = "mysite.wsgi.application"' },
+        { packages: pkgs("django") },
+      ),
+      ["sh", "-c", 'exec python -m waitress --listen="0.0.0.0:$PORT" mysite.wsgi:application'],
+      "waitress",
+    ],
+    [
+      "FastAPI with uvicorn",
+      input(
+        { "main.py": "from fastapi import FastAPI\napp = FastAPI(title='x')\n" },
+        { packages: pkgs("fastapi", "uvicorn") },
+      ),
+      ["sh", "-c", 'exec uvicorn main:app --host 0.0.0.0 --port "$PORT"'],
+    ],
+    [
+      "FastAPI with gunicorn and uvicorn: uvicorn workers",
+      input(
+        { "app/main.py": "api: FastAPI = fastapi.FastAPI()\n" },
+        { packages: pkgs("fastapi", "uvicorn", "gunicorn") },
+      ),
+      ["sh", "-c", 'exec gunicorn -k uvicorn.workers.UvicornWorker --bind "0.0.0.0:$PORT" app.main:api'],
+    ],
+    [
+      "FastAPI with no server adds uvicorn",
+      input({ "main.py": "app = FastAPI()" }, { packages: pkgs("fastapi") }),
+      ["sh", "-c", 'exec python -m uvicorn main:app --host 0.0.0.0 --port "$PORT"'],
+      "uvicorn",
+    ],
+    [
+      "Starlette in src/<pkg>/main.py runs from src",
+      input({ "src/svc/main.py": "app = Starlette(routes=[])" }, { packages: pkgs("starlette", "uvicorn") }),
+      ["sh", "-c", 'cd src && exec uvicorn svc.main:app --host 0.0.0.0 --port "$PORT"'],
+    ],
+    [
+      "Flask with gunicorn",
+      input({ "app.py": "from flask import Flask\napp = Flask(__name__)\n" }, { packages: pkgs("flask", "gunicorn") }),
+      ["sh", "-c", 'exec gunicorn --bind "0.0.0.0:$PORT" app:app'],
+    ],
+    [
+      "Flask with waitress as a dependency",
+      input({ "wsgi.py": "application = flask.Flask(__name__)" }, { packages: pkgs("flask", "waitress") }),
+      ["sh", "-c", 'exec waitress-serve --listen="0.0.0.0:$PORT" wsgi:application'],
+    ],
+    [
+      "Flask with no server adds waitress",
+      input({ "server.py": "app = Flask(__name__)" }, { packages: pkgs("flask") }),
+      ["sh", "-c", 'exec python -m waitress --listen="0.0.0.0:$PORT" server:app'],
+      "waitress",
+    ],
+    ["a lone main.py", input({ "main.py": "print('hi')" }), ["python", "main.py"]],
+    ["a lone server.py", input({ "server.py": "import http.server" }), ["python", "server.py"]],
+  ])("%s", (_name, inputs, command, needs) => {
+    const r = inferStartCommand(inputs);
+    expect("command" in r ? r.command : r.none).toEqual(command);
+    if ("command" in r) expect(r.needs).toBe(needs);
+  });
+
+  test.each([
+    [{}, /^No start command: add a Procfile/],
+    [{ "main.py": "", "app.py": "" }, /^No start command \(found main.py, app.py: which one\?\)/],
+    [{ "manage.py": "print(1)" }, /^No start command/],
+  ])("no command for %o says how to set one", (files, message) => {
+    const r = inferStartCommand(input(files));
+    expect("none" in r ? r.none : r.command.join(" ")).toMatch(message);
+  });
+
+  test("a commented-out or indented app object is not the app", () => {
+    expect(appObject("# app = Flask(__name__)\n")).toBeUndefined();
+    expect(appObject("def f():\n    app = Flask(__name__)\n")).toBeUndefined();
+    expect(appObject("application = Flask(__name__)")).toEqual({
+      name: "application",
+      framework: "Flask",
+      kind: "wsgi",
+    });
+  });
+
+  test.each([
+    ['STATIC_ROOT = BASE_DIR / "staticfiles"', true],
+    ["STATIC_ROOT = None", false],
+    ["# STATIC_ROOT = 'x'", false],
+    ["STATIC_URL = '/static/'", false],
+  ])("STATIC_ROOT in %s: %s", (settings, expected) => {
+    expect(djangoHasStaticRoot(settings)).toBe(expected);
+  });
+});

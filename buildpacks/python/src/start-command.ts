@@ -1,0 +1,208 @@
+/**
+ * The `web` process when there is no Procfile, from what the app is (rules in order):
+ *
+ * 1. BP_PYTHON_ENTRYPOINT: that command.
+ * 2. A console script of the project (`[project.scripts]` / `[tool.poetry.scripts]`) that the
+ *    install put on PATH: the one named like the project, or the only one.
+ * 3. Django: manage.py names a settings module with ASGI_APPLICATION (→ uvicorn) or
+ *    WSGI_APPLICATION (→ gunicorn).
+ * 4. FastAPI / Starlette: `<var> = FastAPI(` in a known file → uvicorn, or gunicorn with
+ *    uvicorn workers when gunicorn is a dependency.
+ * 5. Flask: `<var> = Flask(` → gunicorn when it is a dependency, else waitress (pure Python,
+ *    production-grade, no C build), which the build then adds in a layer of its own and runs
+ *    as `python -m waitress` (the venv's python, so the app's packages are importable).
+ * 6. A lone main.py, app.py or server.py → `python <file>`.
+ *
+ * Servers bind 0.0.0.0:$PORT through `sh -c`, as the launcher passes commands on without
+ * expanding variables (the runtime layer defaults PORT to 8080 at launch); gunicorn and
+ * uvicorn take their worker count from WEB_CONCURRENCY themselves.
+ */
+
+/** What the decision reads: settings, the project's scripts, installed packages and file contents. */
+export interface StartInputs {
+  /** BP_PYTHON_ENTRYPOINT. */
+  entrypoint?: string | undefined;
+  /** The project's name (PEP 621 or Poetry). */
+  projectName?: string | undefined;
+  /** Console scripts the project declares that exist in the venv's bin. */
+  scripts: readonly string[];
+  /** Installed distribution names, normalized (PEP 503: lower case, `-`). */
+  packages: ReadonlySet<string>;
+  /** Contents of the files in {@link SCAN_FILES} (and src/<pkg>/...) that exist, by app-relative path. */
+  files: ReadonlyMap<string, string>;
+}
+
+/** A chosen start command. */
+export interface StartCommand {
+  command: string[];
+  /** Why, for the log: "Flask app in app.py, gunicorn is a dependency". */
+  reason: string;
+  /** A server to add to the venv because the app does not depend on one. */
+  needs?: "waitress" | "uvicorn" | "gunicorn";
+}
+
+/** No command, with the message that says how to set one. */
+export interface NoStartCommand {
+  none: string;
+}
+
+/** Files scanned for an app object, in order. src/<pkg>/{main,app}.py are added by the caller. */
+export const SCAN_FILES = [
+  "main.py",
+  "app.py",
+  "server.py",
+  "wsgi.py",
+  "asgi.py",
+  "application.py",
+  "api.py",
+  "app/main.py",
+  "app/app.py",
+  "app/__init__.py",
+  "src/main.py",
+  "src/app.py",
+];
+
+/** Files whose lone presence means `python <file>`. */
+export const LONE_FILES = ["main.py", "app.py", "server.py"];
+
+/** PEP 503 name normalization. */
+export function normalizeName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, "-");
+}
+
+/**
+ * A command run through `sh -c` with `exec` (in `dir` when given), so $PORT is expanded and
+ * signals reach the server.
+ */
+function sh(script: string, dir?: string): string[] {
+  return ["sh", "-c", `${dir ? `cd ${dir} && ` : ""}exec ${script}`];
+}
+
+const BIND = '"0.0.0.0:$PORT"';
+const UVICORN_BIND = '--host 0.0.0.0 --port "$PORT"';
+
+/** Chooses the start command. */
+export function inferStartCommand(input: StartInputs): StartCommand | NoStartCommand {
+  const entry = input.entrypoint?.trim();
+  if (entry) return { command: sh(entry), reason: "BP_PYTHON_ENTRYPOINT" };
+  const script = projectScript(input);
+  if (script) return { command: [script], reason: `the project's console script "${script}"` };
+  const django = djangoApp(input.files);
+  if (django) return serve(input.packages, django.asgi ? "asgi" : "wsgi", django.target, undefined, django.reason);
+  for (const [file, text] of input.files) {
+    const app = appObject(text);
+    if (!app) continue;
+    const { dir, module } = moduleOf(file);
+    return serve(input.packages, app.kind, `${module}:${app.name}`, dir, `${app.framework} app in ${file}`);
+  }
+  const lone = LONE_FILES.filter((f) => input.files.has(f));
+  if (lone.length === 1) return { command: ["python", lone[0]!], reason: `the only start file, ${lone[0]}` };
+  const found = lone.length > 1 ? ` (found ${lone.join(", ")}: which one?)` : "";
+  return {
+    none: `No start command${found}: add a Procfile ("web: gunicorn app:app"), set BP_PYTHON_ENTRYPOINT, or add a main.py`,
+  };
+}
+
+/** The project's console script named like the project, or its only one. */
+function projectScript(input: StartInputs): string | undefined {
+  if (input.scripts.length === 0) return undefined;
+  const named = input.projectName && input.scripts.find((s) => normalizeName(s) === normalizeName(input.projectName!));
+  if (named) return named;
+  return input.scripts.length === 1 ? input.scripts[0] : undefined;
+}
+
+/** The server command for a WSGI or ASGI target such as `app:app`. */
+function serve(
+  packages: ReadonlySet<string>,
+  kind: "wsgi" | "asgi",
+  target: string,
+  dir: string | undefined,
+  why: string,
+): StartCommand {
+  const has = (p: string) => packages.has(p);
+  if (kind === "asgi") {
+    const worker = has("uvicorn-worker") ? "uvicorn_worker.UvicornWorker" : "uvicorn.workers.UvicornWorker";
+    if (has("gunicorn") && (has("uvicorn") || has("uvicorn-worker"))) {
+      return {
+        command: sh(`gunicorn -k ${worker} --bind ${BIND} ${target}`, dir),
+        reason: `${why}; gunicorn with uvicorn workers (both are dependencies)`,
+      };
+    }
+    const cmd = sh(`uvicorn ${target} ${UVICORN_BIND}`, dir);
+    if (has("uvicorn")) return { command: cmd, reason: `${why}; uvicorn is a dependency` };
+    return {
+      command: sh(`python -m uvicorn ${target} ${UVICORN_BIND}`, dir),
+      reason: `${why}; no ASGI server among the dependencies, adding uvicorn`,
+      needs: "uvicorn",
+    };
+  }
+  if (has("gunicorn")) {
+    return { command: sh(`gunicorn --bind ${BIND} ${target}`, dir), reason: `${why}; gunicorn is a dependency` };
+  }
+  const listen = sh(`waitress-serve --listen=${BIND} ${target}`, dir);
+  if (has("waitress")) return { command: listen, reason: `${why}; waitress is a dependency` };
+  return {
+    command: sh(`python -m waitress --listen=${BIND} ${target}`, dir),
+    reason: `${why}; no WSGI server among the dependencies, adding waitress (pure Python, production-grade; add gunicorn to use it instead)`,
+    needs: "waitress",
+  };
+}
+
+const APP_OBJECT =
+  /^([A-Za-z_]\w*)\s*(?::\s*[\w.]+\s*)?=\s*(?:(fastapi|starlette\.applications|flask)\.)?(FastAPI|Starlette|Flask)\s*\(/m;
+
+/** The module-level app object a file creates, if any. */
+export function appObject(
+  text: string,
+): { name: string; framework: "FastAPI" | "Starlette" | "Flask"; kind: "wsgi" | "asgi" } | undefined {
+  const m = APP_OBJECT.exec(text);
+  if (!m) return undefined;
+  const framework = m[3] as "FastAPI" | "Starlette" | "Flask";
+  return { name: m[1]!, framework, kind: framework === "Flask" ? "wsgi" : "asgi" };
+}
+
+/** `app/main.py` → module `app.main`; `src/pkg/main.py` → `pkg.main` from dir `src`. */
+function moduleOf(file: string): { dir?: string; module: string } {
+  const parts = file.replace(/\.py$/, "").split("/");
+  if (parts.at(-1) === "__init__") parts.pop();
+  if (parts[0] === "src" && parts.length > 1) return { dir: "src", module: parts.slice(1).join(".") };
+  return { module: parts.join(".") };
+}
+
+/** Django settings module named by manage.py, and the file it lives in. */
+export function djangoSettingsModule(manage: string): string | undefined {
+  return /["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/.exec(manage)?.[1];
+}
+
+/** The files a settings module may live in. */
+export function settingsFiles(module: string): string[] {
+  const base = module.replace(/\./g, "/");
+  return [`${base}.py`, `${base}/__init__.py`];
+}
+
+/** Django's WSGI or ASGI application, from manage.py and its settings (both in `files`). */
+function djangoApp(files: ReadonlyMap<string, string>): { target: string; asgi: boolean; reason: string } | undefined {
+  const manage = files.get("manage.py");
+  if (manage === undefined) return undefined;
+  const module = djangoSettingsModule(manage);
+  if (!module) return undefined;
+  const file = settingsFiles(module).find((f) => files.has(f));
+  const settings = file ? files.get(file)! : "";
+  const setting = (name: string) => new RegExp(`^${name}\\s*=\\s*["']([\\w.]+)["']`, "m").exec(settings)?.[1];
+  const asgi = setting("ASGI_APPLICATION");
+  const wsgi = setting("WSGI_APPLICATION");
+  const chosen = asgi ?? wsgi;
+  if (!chosen) return undefined;
+  const dot = chosen.lastIndexOf(".");
+  const target = `${chosen.slice(0, dot)}:${chosen.slice(dot + 1)}`;
+  return {
+    target,
+    asgi: asgi !== undefined,
+    reason: `Django project (${file} ${asgi ? "ASGI_APPLICATION" : "WSGI_APPLICATION"})`,
+  };
+}
+
+/** STATIC_ROOT is set in Django's settings (so collectstatic has somewhere to write). */
+export function djangoHasStaticRoot(settings: string): boolean {
+  return /^STATIC_ROOT\s*=\s*(?!None\b)\S/m.test(settings);
+}

@@ -1,0 +1,131 @@
+/**
+ * Step: the app's dependencies, in the launch layer `venv` (a venv on our CPython). It is
+ * reused as it was while the lockfile (and pyproject.toml), the Python version and the
+ * tool's version are unchanged; the framework logs why it is rebuilt otherwise. The
+ * installed distributions (read from dist-info) are the layer's SBOM and are kept in its
+ * metadata with its bin entries, so a reused layer needs no files to describe itself.
+ */
+import { createHash } from "node:crypto";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { BuildContext, Layer } from "@cnbkit/framework";
+import { type Distribution, distComponent, installedDistributions } from "../dist-info.js";
+import { installCommand } from "../install-command.js";
+import type { ManagerChoice } from "../package-manager.js";
+import { runTool } from "../run.js";
+import { type EnvChange, type ToolEnv, withChanges } from "../tool-env.js";
+import type { PythonMetadata, Runtime } from "./install-runtime.js";
+import type { Tool } from "./install-tools.js";
+import type { Project } from "./read-project.js";
+
+/** The installed venv. */
+export interface Venv {
+  layer: Layer;
+  path: string;
+  distributions: Distribution[];
+  /** Entries of the venv's bin dir. */
+  bin: string[];
+  /** VIRTUAL_ENV and its bin on PATH, for later build commands (collectstatic). */
+  env: EnvChange;
+}
+
+/** What the step reads. */
+export interface DependencyInputs {
+  ctx: BuildContext<PythonMetadata>;
+  project: Project;
+  manager: ManagerChoice;
+  runtime: Runtime;
+  tool: Tool;
+  pip: Tool;
+  env: ToolEnv;
+  /** The venv is needed at build time too (collectstatic, a later buildpack). */
+  atBuild: boolean;
+}
+
+/** Installs the dependencies into the `venv` layer. */
+export async function installDependencies(inputs: DependencyInputs): Promise<Venv> {
+  const { ctx, manager, runtime, tool } = inputs;
+  ctx.log.step(`Dependencies (${manager.name}, from ${manager.source})`);
+  if (manager.warning) ctx.log.warn(manager.warning);
+  if (manager.ignored.length > 0) ctx.log.detail(`Not used: ${manager.ignored.join(", ")} (${manager.lockfile} wins)`);
+  const layer = await ctx.layers.cached("venv", {
+    types: inputs.atBuild ? { build: true, launch: true, cache: true } : { launch: true, cache: false },
+    key: await venvKey(inputs),
+    fill: (l) => fillVenv(inputs, l),
+  });
+  if (layer.state.kind === "restored") {
+    ctx.log.detail(
+      `Nothing to install: ${manager.lockfile}, CPython ${runtime.version} and ${tool.name} ${tool.version} unchanged`,
+    );
+  }
+  const distributions = (layer.metadata.packages as Distribution[] | undefined) ?? [];
+  layer.sbom.add(...distributions.map(distComponent));
+  layer.env.override("VIRTUAL_ENV", layer.path);
+  const bin = Array.isArray(layer.metadata.bin) ? (layer.metadata.bin as string[]) : [];
+  return {
+    layer,
+    path: layer.path,
+    distributions,
+    bin,
+    env: { path: [join(layer.path, "bin")], set: { VIRTUAL_ENV: layer.path } },
+  };
+}
+
+/** What decides reuse. */
+async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown>> {
+  const { ctx, manager, runtime, tool } = inputs;
+  const digest = async (f: string) =>
+    createHash("sha256")
+      .update((await ctx.app.readText(f, { optional: true })) ?? "")
+      .digest("hex");
+  return {
+    lockfile: `${manager.lockfile}:${await digest(manager.lockfile)}`,
+    // uv, Poetry and pip read pyproject.toml too (the project's own package, its scripts).
+    ...(manager.lockfile !== "pyproject.toml" && manager.name !== "pipenv" && inputs.project.pyproject
+      ? { pyproject: await digest("pyproject.toml") }
+      : {}),
+    ...(manager.name === "pipenv" && manager.lockfile === "Pipfile.lock" ? { pipfile: await digest("Pipfile") } : {}),
+    python: runtime.version,
+    tool: `${tool.name}@${tool.version}`,
+  };
+}
+
+/** Creates the venv and runs the install; records the distributions and bin entries. */
+async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
+  const { ctx, manager, runtime, tool, pip } = inputs;
+  const app = ctx.app.path;
+  const env = withChanges(inputs.env, {
+    path: [join(l.path, "bin")],
+    set: { VIRTUAL_ENV: l.path, UV_PROJECT_ENVIRONMENT: l.path, UV_PYTHON: runtime.python },
+  });
+  await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: app, env, log: ctx.log });
+  if (manager.name === "pipenv") {
+    // Pipenv installs with the venv's own pip.
+    const pipInVenv = [join(pip.bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"];
+    await runTool([...pipInVenv, "--quiet", `pip==${pip.version}`], { cwd: app, env, log: ctx.log });
+  }
+  const { command, compile } = installCommand({
+    manager,
+    toolVersion: tool.version,
+    toolBin: tool.bin,
+    pipBin: pip.bin,
+    venv: l.path,
+    hasScripts: inputs.project.scripts.length > 0,
+  });
+  const done = ctx.log.timer();
+  ctx.log.detail(`Running ${command.map((c) => c.replace(/^\/.*\/bin\//, "")).join(" ")}`);
+  await runTool(command, { cwd: app, env, log: ctx.log, where: manager.lockfile });
+  if (compile) {
+    const lib = join(l.path, "lib");
+    await runTool([runtime.python, "-m", "compileall", "-q", "-j", "0", lib], {
+      cwd: app,
+      env,
+      log: ctx.log,
+      quiet: true,
+    });
+  }
+  ctx.log.detail(`Done in ${done()}`);
+  const site = join(l.path, "lib", `python${runtime.minor}`, "site-packages");
+  l.metadata.packages = (await installedDistributions(site)).map((d) => ({ ...d }));
+  l.metadata.bin = (await readdir(join(l.path, "bin"))).sort();
+}

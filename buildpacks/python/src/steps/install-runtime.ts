@@ -1,0 +1,99 @@
+/**
+ * Step: CPython. Resolves the version (BP_CPYTHON_VERSION > .python-version > runtime.txt >
+ * requires-python > Pipfile > default), installs the inventory's python-build-standalone
+ * archive into the `cpython` layer (reused while version and sha256 are unchanged), sets the
+ * launch defaults, and adds the WEB_CONCURRENCY exec.d.
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { BuildContext, Layer } from "@cnbkit/framework";
+import { chooseVersion, describeRequest, pythonVersionRequest } from "../python-version.js";
+import type { Settings } from "../settings.js";
+import type { EnvChange } from "../tool-env.js";
+import { WEB_CONCURRENCY_EXEC_D, WEB_CONCURRENCY_SCRIPT } from "../web-concurrency.js";
+import type { Project } from "./read-project.js";
+
+/** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */
+export interface PythonMetadata {
+  defaultVersions: { cpython: string };
+  /** Pinned versions of pip, uv, poetry and pipenv. */
+  defaultTools: Readonly<Record<string, string>>;
+  /** Pinned versions of the servers added to apps without one (waitress, uvicorn). */
+  defaultServers: Readonly<Record<string, string>>;
+}
+
+/** The installed interpreter. */
+export interface Runtime {
+  layer: Layer;
+  /** e.g. "3.13.15". */
+  version: string;
+  /** e.g. "3.13": the lib/python<minor> directory name. */
+  minor: string;
+  /** The interpreter's path. */
+  python: string;
+  /** PATH and quiet, unbuffered Python for the build's tools. */
+  env: EnvChange;
+}
+
+/** Installs CPython. */
+export async function installRuntime(
+  ctx: BuildContext<PythonMetadata>,
+  settings: Settings,
+  project: Project,
+): Promise<Runtime> {
+  const { log } = ctx;
+  log.step("Resolving CPython version");
+  const request = pythonVersionRequest({
+    ...project.versions,
+    env: settings.BP_CPYTHON_VERSION,
+    defaultVersion: ctx.buildpack.metadata.defaultVersions.cpython,
+  });
+  log.detail(describeRequest(request));
+  const { os, arch } = ctx.target;
+  const available = ctx.dependencies.all
+    .filter((d) => d.id === "cpython" && (!d.os || d.os === os) && (!d.arch || d.arch === arch))
+    .map((d) => d.version);
+  const version = chooseVersion(request, available, `${os}/${arch}`);
+  const dep = ctx.dependencies.resolve("cpython", version);
+  log.detail(`Selected CPython ${dep.version}`);
+
+  log.step("CPython runtime");
+  const layer = await ctx.layers.cached("cpython", {
+    types: { build: true, launch: true, cache: true },
+    key: { version: dep.version, sha256: dep.sha256, arch },
+    async fill(l) {
+      const done = log.timer();
+      log.detail(`Installing CPython ${dep.version}`);
+      await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
+      log.detail(`Installed in ${done()}`);
+    },
+  });
+  layer.env.launch.default("PYTHONUNBUFFERED", "1");
+  layer.env.launch.default("LANG", "C.UTF-8");
+  // The start commands bind 0.0.0.0:$PORT; a platform that sets PORT wins over this default.
+  layer.env.launch.default("PORT", "8080");
+  layer.sbom.add(dep.component());
+  await addWebConcurrency(ctx);
+  const minor = dep.version.split(".").slice(0, 2).join(".");
+  return {
+    layer,
+    version: dep.version,
+    minor,
+    python: join(layer.path, "bin", "python3"),
+    env: {
+      path: [join(layer.path, "bin")],
+      set: { PYTHONUNBUFFERED: "1", LANG: "C.UTF-8", PIP_DISABLE_PIP_VERSION_CHECK: "1", PIP_NO_INPUT: "1" },
+    },
+  };
+}
+
+/** The WEB_CONCURRENCY exec.d script in its own small launch layer. */
+async function addWebConcurrency(ctx: BuildContext<PythonMetadata>): Promise<void> {
+  await ctx.layers.cached("python_exec_d", {
+    types: { launch: true },
+    key: { script: createHash("sha256").update(WEB_CONCURRENCY_SCRIPT).digest("hex") },
+    async fill(layer) {
+      await layer.execD.addScript(WEB_CONCURRENCY_EXEC_D, WEB_CONCURRENCY_SCRIPT);
+    },
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * Step: the package managers themselves, each in its own build-only cached layer: a venv with
+ * the tool installed by pip. pip comes first (it installs the others): its wheel from the
+ * inventory, verified, bootstraps itself. Versions come from BP_PIP_VERSION, BP_UV_VERSION,
+ * BP_POETRY_VERSION, BP_PIPENV_VERSION, else buildpack.toml's `[metadata.default-tools]`; a
+ * version in the inventory installs from its verified wheel, another from PyPI by name.
+ */
+import { join } from "node:path";
+import { rm } from "node:fs/promises";
+import { type BuildContext, CnbError, type Layer } from "@cnbkit/framework";
+import { runTool } from "../run.js";
+import type { Settings } from "../settings.js";
+import type { ToolEnv } from "../tool-env.js";
+import type { PythonMetadata, Runtime } from "./install-runtime.js";
+
+/** An installed tool. */
+export interface Tool {
+  name: string;
+  version: string;
+  /** Its bin dir (a venv's). */
+  bin: string;
+  layer: Layer;
+}
+
+/** The setting that picks a tool's version. */
+export function versionSetting(name: string): string {
+  return `BP_${name.toUpperCase()}_VERSION`;
+}
+
+/** Installs `name` (pip, uv, poetry, pipenv, or a server) into a cached venv layer. */
+export async function installTool(
+  ctx: BuildContext<PythonMetadata>,
+  name: string,
+  inputs: { settings: Settings; runtime: Runtime; env: ToolEnv; pip?: Tool; launch?: boolean; version?: string },
+): Promise<Tool> {
+  const { settings, runtime, env, pip } = inputs;
+  const version =
+    inputs.version ?? settings[versionSetting(name)]?.trim() ?? ctx.buildpack.metadata.defaultTools[name] ?? "";
+  const dep = ctx.dependencies.all.find(
+    (d) =>
+      d.id === name &&
+      d.version === version &&
+      (!d.os || d.os === ctx.target.os) &&
+      (!d.arch || d.arch === ctx.target.arch),
+  );
+  if (!dep && !pip) {
+    const known = ctx.dependencies.all.filter((d) => d.id === name).map((d) => d.version);
+    throw new CnbError(
+      `${versionSetting(name)}: ${name} "${version}" is not in the inventory (available: ${known.join(", ")})`,
+    );
+  }
+  const layer = await ctx.layers.cached(name, {
+    types: inputs.launch ? { launch: true, cache: true } : { build: true, cache: true },
+    key: { version: version || "latest", sha256: dep?.sha256 ?? "pypi", python: runtime.version },
+    async fill(l) {
+      ctx.log.detail(
+        `Installing ${name} ${version}${dep ? "" : " from PyPI (not in the inventory: no pinned checksum)"}`,
+      );
+      await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: l.path, env, log: ctx.log });
+      const wheels = join(l.path, ".wheel");
+      const spec = dep
+        ? ((await ctx.dependencies.download(dep, wheels)) as string)
+        : `${name}${version ? `==${version}` : ""}`;
+      // pip installs itself from its own wheel (python pip.whl/pip); the others by the pip layer's pip.
+      const pipCmd = pip
+        ? [join(pip.bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"]
+        : [join(l.path, "bin", "python"), join(spec, "pip"), "install"];
+      await runTool([...pipCmd, "--quiet", spec], { cwd: l.path, env, log: ctx.log });
+      await rm(wheels, { recursive: true, force: true });
+    },
+  });
+  if (layer.state.kind === "restored") ctx.log.detail(`Reusing ${name} ${version} (version unchanged)`);
+  return { name, version, bin: join(layer.path, "bin"), layer };
+}

@@ -1,0 +1,95 @@
+/**
+ * Step: read what the decisions need from the app: which dependency files exist, pyproject.toml
+ * (a syntax error stops the build naming the line), the version files, and the files the
+ * start command is inferred from. Nothing is decided here.
+ */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { AppFiles } from "@cnbkit/framework";
+import { DEPENDENCY_FILES, type PyprojectShape } from "../package-manager.js";
+import type { VersionSources } from "../python-version.js";
+import { djangoSettingsModule, SCAN_FILES, settingsFiles } from "../start-command.js";
+
+/** pyproject.toml, as far as this buildpack reads it. */
+export interface Pyproject extends PyprojectShape {
+  project?: { name?: unknown; "requires-python"?: unknown; scripts?: Record<string, unknown> };
+  tool?: { poetry?: { name?: unknown; scripts?: Record<string, unknown>; dependencies?: Record<string, unknown> } };
+}
+
+/** What the app holds. */
+export interface Project {
+  /** Dependency files present (of {@link DEPENDENCY_FILES}). */
+  files: Set<string>;
+  pyproject: Pyproject | undefined;
+  /** Version sources from files (the setting and the default are added by the runtime step). */
+  versions: Omit<VersionSources, "env" | "defaultVersion">;
+  /** The project's name and its declared console scripts. */
+  name: string | undefined;
+  scripts: string[];
+  /** Contents of the files the start command is inferred from, by app-relative path. */
+  scan: Map<string, string>;
+}
+
+/** Reads the project. */
+export async function readProject(app: AppFiles): Promise<Project> {
+  const files = new Set<string>();
+  for (const f of DEPENDENCY_FILES) if (await app.exists(f)) files.add(f);
+  const pyproject = files.has("pyproject.toml") ? await app.readToml<Pyproject>("pyproject.toml") : undefined;
+  const poetry = pyproject?.tool?.poetry;
+  const scripts = { ...(poetry?.scripts ?? {}), ...(pyproject?.project?.scripts ?? {}) };
+  const name = pyproject?.project?.name ?? poetry?.name;
+  return {
+    files,
+    pyproject,
+    versions: {
+      pythonVersionFile: await app.readText(".python-version", { optional: true }),
+      runtimeTxt: await app.readText("runtime.txt", { optional: true }),
+      requiresPython: stringOr(pyproject?.project?.["requires-python"]),
+      poetryPython: stringOr(poetry?.dependencies?.python),
+      pipfilePython: await pipfilePython(app, files),
+    },
+    name: typeof name === "string" ? name : undefined,
+    scripts: Object.keys(scripts).sort(),
+    scan: await scanFiles(app),
+  };
+}
+
+function stringOr(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+/** `[requires] python_version` of Pipfile, else `_meta.requires.python_version` of Pipfile.lock. */
+async function pipfilePython(app: AppFiles, files: ReadonlySet<string>): Promise<string | undefined> {
+  if (files.has("Pipfile")) {
+    const req = (await app.readToml<{ requires?: Record<string, unknown> }>("Pipfile")).requires;
+    const v = stringOr(req?.python_full_version) ?? stringOr(req?.python_version);
+    if (v) return v;
+  }
+  if (files.has("Pipfile.lock")) {
+    const lock = await app.readJson("Pipfile.lock");
+    const req = lock?._meta?.requires;
+    return stringOr(req?.python_full_version) ?? stringOr(req?.python_version);
+  }
+  return undefined;
+}
+
+/** The start-command files that exist: {@link SCAN_FILES}, src/<pkg>/…, manage.py and Django's settings. */
+async function scanFiles(app: AppFiles): Promise<Map<string, string>> {
+  const candidates = [...SCAN_FILES];
+  const src = await readdir(join(app.path, "src"), { withFileTypes: true }).catch(() => []);
+  for (const d of src.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    candidates.push(`src/${d.name}/main.py`, `src/${d.name}/app.py`);
+  }
+  const out = new Map<string, string>();
+  const manage = await app.readText("manage.py", { optional: true });
+  if (manage !== undefined) {
+    out.set("manage.py", manage);
+    const module = djangoSettingsModule(manage);
+    if (module) candidates.push(...settingsFiles(module));
+  }
+  for (const f of candidates) {
+    const text = await app.readText(f, { optional: true });
+    if (text !== undefined) out.set(f, text);
+  }
+  return out;
+}

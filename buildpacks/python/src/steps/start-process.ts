@@ -1,0 +1,59 @@
+/**
+ * Step: the `web` process, from {@link inferStartCommand}. With a Procfile the
+ * cnbkit/procfile buildpack later in the order sets the processes, so a missing start
+ * command is no warning then. A server the app lacks (waitress, uvicorn) is installed into a
+ * launch layer of its own and reaches the app's python through PYTHONPATH.
+ */
+import { join } from "node:path";
+import type { BuildContext, BuildResult } from "@cnbkit/framework";
+import type { Settings } from "../settings.js";
+import { inferStartCommand, normalizeName } from "../start-command.js";
+import type { ToolEnv } from "../tool-env.js";
+import type { Venv } from "./install-dependencies.js";
+import type { PythonMetadata, Runtime } from "./install-runtime.js";
+import { installTool, type Tool } from "./install-tools.js";
+import type { Project } from "./read-project.js";
+
+/** What the step reads. */
+export interface StartInputs {
+  ctx: BuildContext<PythonMetadata>;
+  settings: Settings;
+  project: Project;
+  runtime: Runtime;
+  venv: Venv | undefined;
+  env: ToolEnv;
+  /** The pip tool, installed on demand. */
+  pip(): Promise<Tool>;
+}
+
+/** The build's result: the `web` process, when one can be inferred. */
+export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
+  const { ctx, project, venv } = inputs;
+  const start = inferStartCommand({
+    entrypoint: inputs.settings.BP_PYTHON_ENTRYPOINT,
+    projectName: project.name,
+    scripts: project.scripts.filter((s) => venv?.bin.includes(s)),
+    packages: new Set((venv?.distributions ?? []).map((d) => normalizeName(d.name))),
+    files: project.scan,
+  });
+  const hasProcfile = await ctx.app.exists("Procfile");
+  if ("none" in start) {
+    if (!hasProcfile) ctx.log.warn(start.none);
+    return {};
+  }
+  ctx.log.step("Start command");
+  if (start.needs) {
+    const version = ctx.buildpack.metadata.defaultServers[start.needs];
+    const server = await installTool(ctx, start.needs, { ...inputs, pip: await inputs.pip(), launch: true, version });
+    const site = join(server.layer.path, "lib", `python${inputs.runtime.minor}`, "site-packages");
+    server.layer.env.launch.prepend("PYTHONPATH", site, ":");
+    server.layer.sbom.add({
+      name: start.needs,
+      version: server.version,
+      purl: `pkg:pypi/${start.needs}@${server.version}`,
+    });
+  }
+  ctx.log.detail(`web: ${start.command.join(" ")}`);
+  ctx.log.detail(`(${start.reason})`);
+  return { processes: [{ type: "web", command: start.command, default: true }] };
+}

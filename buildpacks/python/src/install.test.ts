@@ -104,3 +104,31 @@ describe("uv", () => {
     );
   }, 300_000);
 });
+
+describe("pip + a PEP 621 project", () => {
+  test("pip install -e . puts the project's script in the venv, which becomes the web process; a source edit reuses the venv", async () => {
+    const app = {
+      "pyproject.toml": [
+        "[project]",
+        'name = "hello-cli"',
+        'version = "0.1.0"',
+        'dependencies = ["six==1.17.0"]',
+        "[project.scripts]",
+        'hello-cli = "hello_cli:main"',
+        "[build-system]",
+        'requires = ["setuptools>=69"]',
+        'build-backend = "setuptools.build_meta"',
+      ].join("\n"),
+      "hello_cli/__init__.py": "def main():\n    print('hello')\n",
+    };
+    const first = await runBuild(bp, opts(app));
+    expect(text(first.stdout)).toContain("Dependencies (pip, from pyproject.toml [project])");
+    expect(first.processes[0]?.command).toEqual(["hello-cli"]);
+    expect(existsSync(join(first.layer("venv").path, "bin", "hello-cli"))).toBe(true);
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(first.app, "hello_cli", "__init__.py"), "def main():\n    print('edited')\n");
+    const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
+    expect(second.layer("venv").state.kind).toBe("restored");
+    expect(second.processes[0]?.command).toEqual(["hello-cli"]);
+  }, 300_000);
+});

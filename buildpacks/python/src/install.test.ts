@@ -57,7 +57,10 @@ describe("pip + requirements.txt", () => {
     const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
     expect(second.layer("venv").state.kind).toBe("restored");
     expect(text(second.stdout)).toContain("Nothing to install: requirements.txt, CPython");
+    // Neither CPython nor the venv is restored, tarred or hashed: both are reused from the image.
     expect(second.layer("cpython").state.kind).toBe("restored");
+    expect(second.layer("cpython").reusedFromImage).toBe(true);
+    expect(second.layer("venv").reusedFromImage).toBe(true);
     expect((second.sbom("venv", "cdx") as { components: unknown[] }).components).toEqual(cdx.components);
     expect(second.processes).toEqual(first.processes);
   }, 300_000);
@@ -99,6 +102,8 @@ describe("uv", () => {
     const { readFileSync, writeFileSync } = await import("node:fs");
     const py = join(first.app, "pyproject.toml");
     writeFileSync(py, readFileSync(py, "utf8").replace('"uvicorn==0.34.2"', '"uvicorn==0.34.2", "six==1.17.0"'));
+    // The venv must be rebuilt, so CPython (reused from the image) is installed again first:
+    // the error is uv's, not a missing interpreter.
     await expect(runBuild(bp, { ...opts(first.app), restore: first.layers })).rejects.toThrow(
       /^uv.lock: uv.lock is out of sync with pyproject.toml/,
     );

@@ -21,7 +21,9 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
   const settings = readSettings(ctx);
   const project = await readProject(ctx.app);
   const manager = choosePackageManager(project.files, project.pyproject);
-  const runtime = await installRuntime(ctx, settings, project);
+  // Python runs at build whatever happens only for collectstatic or a later buildpack.
+  const atBuild = wantsCollectStatic(project, settings) || ctx.plan.resolve("cpython")?.build === true;
+  const runtime = await installRuntime(ctx, settings, project, atBuild);
   const env = withChanges(settings, runtime.env, await toolEnvironment(ctx, settings));
   let pipTool: Tool | undefined;
   const pip = async () => {
@@ -35,7 +37,6 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
       manager.name === "pip"
         ? await pip()
         : await installTool(ctx, manager.name, { settings, runtime, env, pip: await pip() });
-    const atBuild = wantsCollectStatic(project, settings) || ctx.plan.resolve("cpython")?.build === true;
     venv = await installDependencies({ ctx, project, manager, runtime, tool, pip: await pip(), env, atBuild });
   } else {
     ctx.log.step("Dependencies");

@@ -52,6 +52,8 @@ describe("a lone main.py", () => {
     const cpython = r.layer("cpython");
     expect(cpython.toml?.metadata?.["cache-key"]).toMatchObject({ version, arch: "amd64" });
     expect(existsSync(join(cpython.path, "bin", "python3"))).toBe(true);
+    // Launch-only: nothing runs Python at build time after this buildpack.
+    expect(cpython.toml?.types).toEqual({ build: false, launch: true, cache: false });
     const env = r.launchEnv("web");
     expect(env.PYTHONUNBUFFERED).toBe("1");
     expect(env.LANG).toBe("C.UTF-8");

@@ -37,7 +37,7 @@ test.each<[string, CommandInputs, string, boolean]>([
   expect(r.compile).toBe(compile);
 });
 
-test("pip installs a PEP 621 project", () => {
+test("pip installs a PEP 621 project, editable (a source edit must not leave a stale copy)", () => {
   const manager = choosePackageManager(new Set(["pyproject.toml"]), { project: {} })!;
-  expect(installCommand({ ...inputs([], "26.3"), manager }).command.at(-1)).toBe(".");
+  expect(installCommand({ ...inputs([], "26.3"), manager }).command.slice(-2)).toEqual(["-e", "."]);
 });

@@ -7,8 +7,10 @@
  *   project declares scripts; `poetry install --only main` when there is no poetry.lock.
  * - Pipenv: `pipenv install --deploy` (refuses a Pipfile.lock out of date), plain `install`
  *   with no lock. Both run in the venv (VIRTUAL_ENV).
- * - pip: `pip install -r requirements.txt` or `pip install .`, by the pip layer's pip with
- *   `--python` pointing at the venv (so the venv needs no pip of its own).
+ * - pip: `pip install -r requirements.txt` or `pip install -e .`, by the pip layer's pip with
+ *   `--python` pointing at the venv (so the venv needs no pip of its own). Editable, as uv
+ *   and Poetry install the project itself: the venv is reused while pyproject.toml is
+ *   unchanged, so a copy of the app's code in it would go stale on a source-only edit.
  */
 import type { ManagerChoice } from "./package-manager.js";
 
@@ -46,7 +48,7 @@ export function installCommand(i: CommandInputs): { command: string[]; compile: 
       };
     case "pip": {
       const pip = [`${i.pipBin}/python`, "-m", "pip", "--python", `${i.venv}/bin/python`, "install", "--compile"];
-      const target = i.manager.pipTarget === "project" ? ["."] : ["-r", "requirements.txt"];
+      const target = i.manager.pipTarget === "project" ? ["-e", "."] : ["-r", "requirements.txt"];
       return { command: [...pip, ...target], compile: false };
     }
   }

@@ -57,7 +57,10 @@ describe("pip + requirements.txt", () => {
     const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
     expect(second.layer("venv").state.kind).toBe("restored");
     expect(text(second.stdout)).toContain("Nothing to install: requirements.txt, CPython");
+    // Neither CPython nor the venv is restored, tarred or hashed: both are reused from the image.
     expect(second.layer("cpython").state.kind).toBe("restored");
+    expect(second.layer("cpython").reusedFromImage).toBe(true);
+    expect(second.layer("venv").reusedFromImage).toBe(true);
     expect((second.sbom("venv", "cdx") as { components: unknown[] }).components).toEqual(cdx.components);
     expect(second.processes).toEqual(first.processes);
   }, 300_000);
@@ -99,8 +102,38 @@ describe("uv", () => {
     const { readFileSync, writeFileSync } = await import("node:fs");
     const py = join(first.app, "pyproject.toml");
     writeFileSync(py, readFileSync(py, "utf8").replace('"uvicorn==0.34.2"', '"uvicorn==0.34.2", "six==1.17.0"'));
+    // The venv must be rebuilt, so CPython (reused from the image) is installed again first:
+    // the error is uv's, not a missing interpreter.
     await expect(runBuild(bp, { ...opts(first.app), restore: first.layers })).rejects.toThrow(
       /^uv.lock: uv.lock is out of sync with pyproject.toml/,
     );
+  }, 300_000);
+});
+
+describe("pip + a PEP 621 project", () => {
+  test("pip install -e . puts the project's script in the venv, which becomes the web process; a source edit reuses the venv", async () => {
+    const app = {
+      "pyproject.toml": [
+        "[project]",
+        'name = "hello-cli"',
+        'version = "0.1.0"',
+        'dependencies = ["six==1.17.0"]',
+        "[project.scripts]",
+        'hello-cli = "hello_cli:main"',
+        "[build-system]",
+        'requires = ["setuptools>=69"]',
+        'build-backend = "setuptools.build_meta"',
+      ].join("\n"),
+      "hello_cli/__init__.py": "def main():\n    print('hello')\n",
+    };
+    const first = await runBuild(bp, opts(app));
+    expect(text(first.stdout)).toContain("Dependencies (pip, from pyproject.toml [project])");
+    expect(first.processes[0]?.command).toEqual(["hello-cli"]);
+    expect(existsSync(join(first.layer("venv").path, "bin", "hello-cli"))).toBe(true);
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(first.app, "hello_cli", "__init__.py"), "def main():\n    print('edited')\n");
+    const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
+    expect(second.layer("venv").state.kind).toBe("restored");
+    expect(second.processes[0]?.command).toEqual(["hello-cli"]);
   }, 300_000);
 });

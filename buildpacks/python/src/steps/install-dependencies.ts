@@ -93,6 +93,7 @@ async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown
 /** Creates the venv and runs the install; records the distributions and bin entries. */
 async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   const { ctx, manager, runtime, tool, pip } = inputs;
+  await runtime.ensure();
   const app = ctx.app.path;
   const env = withChanges(inputs.env, {
     path: [join(l.path, "bin")],

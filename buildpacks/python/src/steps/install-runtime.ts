@@ -3,6 +3,11 @@
  * requires-python > Pipfile > default), installs the inventory's python-build-standalone
  * archive into the `cpython` layer (reused while version and sha256 are unchanged), sets the
  * launch defaults, and adds the WEB_CONCURRENCY exec.d.
+ *
+ * The layer is launch-only unless this build needs Python whatever happens (collectstatic, a
+ * later buildpack asking for cpython at build time): a rebuild whose dependencies did not
+ * change then reuses it from the previous image without restoring, tarring and hashing its
+ * ~100 MB, and a step that must run Python after all calls {@link Runtime.ensure} first.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -33,6 +38,8 @@ export interface Runtime {
   python: string;
   /** PATH and quiet, unbuffered Python for the build's tools. */
   env: EnvChange;
+  /** Puts CPython's files on disk when the layer was reused from the image (before running Python). */
+  ensure(): Promise<void>;
 }
 
 /** Installs CPython. */
@@ -40,6 +47,7 @@ export async function installRuntime(
   ctx: BuildContext<PythonMetadata>,
   settings: Settings,
   project: Project,
+  atBuild: boolean,
 ): Promise<Runtime> {
   const { log } = ctx;
   log.step("Resolving CPython version");
@@ -59,7 +67,7 @@ export async function installRuntime(
 
   log.step("CPython runtime");
   const layer = await ctx.layers.cached("cpython", {
-    types: { build: true, launch: true, cache: true },
+    types: atBuild ? { build: true, launch: true, cache: true } : { launch: true, cache: false },
     key: { version: dep.version, sha256: dep.sha256, arch },
     async fill(l) {
       const done = log.timer();
@@ -84,6 +92,7 @@ export async function installRuntime(
       path: [join(layer.path, "bin")],
       set: { PYTHONUNBUFFERED: "1", LANG: "C.UTF-8", PIP_DISABLE_PIP_VERSION_CHECK: "1", PIP_NO_INPUT: "1" },
     },
+    ensure: () => layer.ensureContents(),
   };
 }
 

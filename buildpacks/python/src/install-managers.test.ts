@@ -1,0 +1,59 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { runBuild } from "@cnbkit/framework/testing";
+import { beforeAll, describe, expect, test } from "vitest";
+import bp from "./index.js";
+import { TEST_ENV, testBuildpackToml } from "./testing/inventory.js";
+
+// Poetry and Pipenv, each installed from its verified PyPI wheel into a tool layer, installing
+// real packages into the venv layer on the host's python3.11 (as a file:// CPython).
+let toml: string;
+beforeAll(async () => {
+  ({ toml } = await testBuildpackToml());
+}, 120_000);
+
+const opts = (app: string, platformEnv: Record<string, string> = {}) => ({
+  app,
+  buildpackToml: toml,
+  env: TEST_ENV,
+  platformEnv,
+});
+const testdata = (name: string) => new URL(`../testdata/${name}`, import.meta.url).pathname;
+const names = (sbom: unknown) =>
+  (sbom as { components: { name: string }[] }).components.map((c) => c.name.toLowerCase());
+
+describe("Poetry + Django", () => {
+  test("poetry sync --only main, collectstatic into STATIC_ROOT, gunicorn on the WSGI app", async () => {
+    const r = await runBuild(bp, opts(testdata("poetry-django")));
+    const out = r.stdout.join("\n");
+    expect(out).toContain("Dependencies (poetry, from poetry.lock)");
+    expect(out).toContain("Running poetry sync --only main --no-root");
+    expect(names(r.sbom("venv", "cdx"))).toEqual(expect.arrayContaining(["django", "gunicorn", "sqlparse"]));
+    // collectstatic needs the venv at build time, so it is a build + cache layer here.
+    expect(r.layer("venv").toml?.types).toEqual({ build: true, launch: true, cache: true });
+    expect(readFileSync(join(r.app, "staticfiles", "site.css"), "utf8")).toContain("green");
+    expect(r.processes[0]?.command).toEqual([
+      "sh",
+      "-c",
+      'exec gunicorn --bind "0.0.0.0:$PORT" mysite.wsgi:application',
+    ]);
+  }, 300_000);
+
+  test("BP_DISABLE_COLLECTSTATIC skips it and keeps the venv launch-only", async () => {
+    const r = await runBuild(bp, opts(testdata("poetry-django"), { BP_DISABLE_COLLECTSTATIC: "true" }));
+    expect(r.stdout.join("\n")).toContain("Skipping collectstatic (BP_DISABLE_COLLECTSTATIC)");
+    expect(existsSync(join(r.app, "staticfiles"))).toBe(false);
+    expect(r.layer("venv").toml?.types).toEqual({ build: false, launch: true, cache: false });
+  }, 300_000);
+});
+
+describe("Pipenv", () => {
+  test("pipenv install --deploy into the venv; Pipfile's python_version picks the line", async () => {
+    const r = await runBuild(bp, opts(testdata("pipenv-flask")));
+    const out = r.stdout.join("\n");
+    expect(out).toContain('Pipfile python_version: "3.11"');
+    expect(out).toContain("Running pipenv install --deploy");
+    expect(names(r.sbom("venv", "cdx"))).toEqual(expect.arrayContaining(["flask", "gunicorn", "pip"]));
+    expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec gunicorn --bind "0.0.0.0:$PORT" app:app']);
+  }, 300_000);
+});

@@ -35,7 +35,7 @@ describe("Poetry + Django", () => {
     expect(r.processes[0]?.command).toEqual([
       "sh",
       "-c",
-      'exec gunicorn --bind "0.0.0.0:$PORT" mysite.wsgi:application',
+      'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" mysite.wsgi:application',
     ]);
   }, 300_000);
 
@@ -54,6 +54,6 @@ describe("Pipenv", () => {
     expect(out).toContain('Pipfile python_version: "3.11"');
     expect(out).toContain("Running pipenv install --deploy");
     expect(names(r.sbom("venv", "cdx"))).toEqual(expect.arrayContaining(["flask", "gunicorn", "pip"]));
-    expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec gunicorn --bind "0.0.0.0:$PORT" app:app']);
+    expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" app:app']);
   }, 300_000);
 });

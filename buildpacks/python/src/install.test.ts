@@ -50,7 +50,7 @@ describe("pip + requirements.txt", () => {
     expect(cdx.components.map((c) => c.purl)).toContain("pkg:pypi/flask@3.1.0");
     expect(cdx.components.length).toBe(pipList(venv.path).length);
     expect(first.processes).toEqual([
-      { type: "web", command: ["sh", "-c", 'exec gunicorn --bind "0.0.0.0:$PORT" app:app'], default: true },
+      { type: "web", command: ["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" app:app'], default: true },
     ]);
     expect(first.launchEnv("web").VIRTUAL_ENV).toBe(venv.path);
 
@@ -67,7 +67,7 @@ describe("pip + requirements.txt", () => {
 
   test("Flask with no server gets waitress in a layer of its own", async () => {
     const r = await runBuild(bp, opts({ "requirements.txt": "flask==3.1.0\n", "app.py": flaskApp }));
-    expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec python -m waitress --listen="0.0.0.0:$PORT" app:app']);
+    expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec python -m waitress --listen="${HOST:-0.0.0.0}:$PORT" app:app']);
     expect(text(r.stdout)).toContain("adding waitress");
     const waitress = r.layer("waitress");
     expect(waitress.toml?.types).toMatchObject({ launch: true });
@@ -93,7 +93,7 @@ describe("uv", () => {
     expect(names).toContain("fastapi");
     expect(names).not.toContain("iniconfig");
     expect((r.sbom("venv", "cdx") as { components: unknown[] }).components.length).toBe(names.length);
-    expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec uvicorn main:app --host 0.0.0.0 --port "$PORT"']);
+    expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec uvicorn main:app --host "${HOST:-0.0.0.0}" --port "$PORT"']);
     expect(r.layer("uv").toml?.types).toMatchObject({ build: true, launch: false, cache: true });
   }, 300_000);
 

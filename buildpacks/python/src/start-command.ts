@@ -13,7 +13,7 @@
  *    as `python -m waitress` (the venv's python, so the app's packages are importable).
  * 6. A lone main.py, app.py or server.py → `python <file>`.
  *
- * Servers bind 0.0.0.0:$PORT through `sh -c`, as the launcher passes commands on without
+ * Servers bind ${HOST:-0.0.0.0}:$PORT through `sh -c`, as the launcher passes commands on without
  * expanding variables (the runtime layer defaults PORT to 8080 at launch); gunicorn and
  * uvicorn take their worker count from WEB_CONCURRENCY themselves.
  */
@@ -78,8 +78,9 @@ function sh(script: string, dir?: string): string[] {
   return ["sh", "-c", `${dir ? `cd ${dir} && ` : ""}exec ${script}`];
 }
 
-const BIND = '"0.0.0.0:$PORT"';
-const UVICORN_BIND = '--host 0.0.0.0 --port "$PORT"';
+// HOST narrows the address (e.g. 127.0.0.1 when the container shares the host's network).
+const BIND = '"${HOST:-0.0.0.0}:$PORT"';
+const UVICORN_BIND = '--host "${HOST:-0.0.0.0}" --port "$PORT"';
 
 /** Chooses the start command. */
 export function inferStartCommand(input: StartInputs): StartCommand | NoStartCommand {

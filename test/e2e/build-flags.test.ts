@@ -76,7 +76,7 @@ describe.sequential("pack build flags", () => {
       await readFile(join(work, "sbom/launch/cnbkit_nodejs/launch_modules/sbom.cdx.json"), "utf8"),
     );
     expect(sbom.components.map((c: { purl: string }) => c.purl)).toEqual(["pkg:npm/ms@2.1.3"]);
-  });
+  }, 600_000);
 
   test("--clear-cache makes the rebuild reinstall, and says why; without --default-process web is back", async () => {
     const r = await build({ output: image(), cacheDir: cacheDir(), clearCache: true });
@@ -87,7 +87,7 @@ describe.sequential("pack build flags", () => {
     const config = skopeo("--config", image()) as { created: string; config: { Entrypoint: string[] } };
     expect(config.config.Entrypoint).toEqual(["/cnb/process/web"]);
     expect(config.created).toBe("1980-01-01T00:00:01Z");
-  });
+  }, 600_000);
 
   test("--cache-image: a build on a fresh cache dir reuses the layers the registry cache holds", async () => {
     registry = await startRegistry();
@@ -105,5 +105,5 @@ describe.sequential("pack build flags", () => {
     expect(second.text).toMatch(/Reusing package_manager_cache \(key unchanged\)/);
     expect(second.text).toMatch(/Reusing cache layer 'cnbkit\/nodejs:package_manager_cache'/);
     expect(await getFromImage(`oci:${join(work, "c2")}:latest`)).toMatch(HELLO);
-  });
+  }, 600_000);
 });

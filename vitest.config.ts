@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import BaseImagesLastSequencer from "./test/support/base-images-last-sequencer.js";
 
 // One runner for the whole monorepo. Unit tests sit beside their code; cross-package and
 // end-to-end tests live in test/ and use real parts (lifecycle, runc, registry), so they
@@ -16,6 +17,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: "forks",
+    // Base-image files after the rest, the emulated arch's last: scripts/test.sh builds those
+    // images in the background meanwhile (see the sequencer).
+    sequence: { sequencer: BaseImagesLastSequencer },
     setupFiles: ["test/support/remove-temp-dirs.ts"],
     reporters: process.env.CI ? ["default"] : ["default"],
   },

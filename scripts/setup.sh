@@ -74,6 +74,17 @@ bash "$ROOT/scripts/fetch-qemu.sh"
 # One build per arch: this machine's in lifecycle/<version>, the other (cross-compiled, for
 # builders of that arch; run here under qemu) in lifecycle/<version>-<arch>.
 host_arch="$(go env GOARCH)"
+# pack (for test/pack-interop: ~/.cache/cnbkit/pack/<version>/pack) builds at the same time as
+# the lifecycle: on a fresh machine each spends minutes fetching modules through the proxy, and
+# one's downloads overlap the other's compiles. Its lines are prefixed; it is waited for below.
+pack_pid=""
+if [ ! -x "$CACHE/pack/${CNBKIT_PACK_VERSION:-0.40.6}/pack" ]; then
+  # Its own process group, so a failed lifecycle build stops its go build too.
+  setsid bash "$ROOT/scripts/fetch-pack.sh" > >(sed -u '/^\[setup\]/!s/^/[pack] /') 2>&1 &
+  pack_pid=$!
+fi
+stop_pack() { [ -z "$pack_pid" ] || kill -- "-$pack_pid" 2>/dev/null || true; }
+trap stop_pack EXIT
 build_lifecycle() { # <goarch> <dir>
   local goarch="$1" lc="$2"
   if [ -x "$lc/lifecycle" ] && [ -x "$lc/launcher" ] && [ -f "$lc/lifecycle.toml" ]; then return; fi
@@ -82,7 +93,7 @@ build_lifecycle() { # <goarch> <dir>
   GOFLAGS=-mod=mod go mod download "$mod"
   mkdir -p "$CACHE/lifecycle"
   work="$(mktemp -d "$CACHE/lifecycle/.build.XXXXXX")"
-  trap 'rm -rf "$work"' EXIT
+  trap 'rm -rf "$work"; stop_pack' EXIT
   cp -r "$(go env GOMODCACHE)/$mod" "$work/src"
   chmod -R u+w "$work/src"
   rm -f "$work/src/internal/extend/kaniko/"*.go
@@ -113,13 +124,16 @@ TOML
   rm -rf "$lc"
   mv "$work/out" "$lc"
   rm -rf "$work"
-  trap - EXIT
+  trap stop_pack EXIT
 }
 lc="$CACHE/lifecycle/$LIFECYCLE_VERSION"
 build_lifecycle "$host_arch" "$lc"
 for other in amd64 arm64; do
   [ "$other" = "$host_arch" ] || build_lifecycle "$other" "$lc-$other"
 done
-bash "$ROOT/scripts/fetch-pack.sh" # pack, for test/pack-interop: ~/.cache/cnbkit/pack/<version>/pack
+if [ -n "$pack_pid" ]; then
+  wait "$pack_pid" || { echo "error: building pack failed (its [pack] lines above say why); rerun scripts/setup.sh" >&2; exit 1; }
+fi
+trap - EXIT
 "$lc/lifecycle" -version >/dev/null
 say "ready (lifecycle $("$lc/lifecycle" -version) in $lc, other arches beside it)"

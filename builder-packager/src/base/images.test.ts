@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { cnbkitCacheDir } from "../cache/index.js";
 import { OciLayout } from "../oci/index.js";
-import { baseRootfsSpecs, ensureBaseImages, type ImageRef, writeBaseImage } from "./images.js";
-import { ensureDebianRootfs } from "./rootfs.js";
+import { baseImagesKey, baseRootfsSpecs, ensureBaseImages, type ImageRef } from "./images.js";
 
 const exec = promisify(execFile);
 
@@ -133,12 +133,29 @@ describe("ensureBaseImages", () => {
     expect(again.run.digest).toBe(images.run.digest);
   });
 
-  test("writing the run image again from the same rootfs gives the same manifest digest", async () => {
-    const spec = baseRootfsSpecs().run;
-    const rootfs = await ensureDebianRootfs(spec, { onProgress: () => {} });
-    const layout = await OciLayout.create(join(work, "again"));
-    const desc = await writeBaseImage(layout, "run", rootfs, spec);
-    expect(desc.digest).toBe(images.run.digest);
+  test("slim: the build image is the run rootfs, one layer packed once; the run image written again has the same digest", async () => {
+    const specs = baseRootfsSpecs("amd64", "slim");
+    expect(specs.build).toEqual(specs.run);
+    expect(baseImagesKey(undefined, "amd64", "slim")).not.toBe(baseImagesKey(undefined, "amd64", "standard"));
+    // A cache of its own whose rootfs/ is the shared one: the layout is written here every time
+    // (one ~14 s layer), the rootfs is the run rootfs beforeAll made.
+    const cacheDir = join(work, "slim-cache");
+    await mkdir(cacheDir);
+    await symlink(join(cnbkitCacheDir(), "rootfs"), join(cacheDir, "rootfs"));
+    const lines: string[] = [];
+    const slim = await ensureBaseImages({ flavor: "slim", cacheDir, onProgress: (l) => lines.push(l) });
+    expect(lines.filter((l) => /debootstrap/.test(l))).toEqual([]);
+    expect(lines.filter((l) => / layer: \d+ entries/.test(l))).toHaveLength(1);
+    expect(slim.build.layout).toBe(slim.run.layout);
+    expect(slim.build.rootfs).toBe(join(cacheDir, "rootfs", basename(images.run.rootfs ?? "")));
+    expect(slim.build.layer).toEqual(slim.run.layer);
+    // Reproducible: the run layer, packed again from the same rootfs into a new layout, gives
+    // the standard layout's manifest digest (same rootfs recipe, same config).
+    expect(slim.run.digest).toBe(images.run.digest);
+    const { stdout } = await exec("skopeo", ["inspect", `oci:${slim.build.layout}:build`]);
+    const info = JSON.parse(stdout);
+    expect(info.Env).toContain("CNB_STACK_ID=io.cnbkit.base.bookworm");
+    expect(JSON.parse(info.Labels["io.buildpacks.base.metadata"]).packages).toEqual([...specs.run.packages].sort());
   }, 300_000);
 
   test("output copies both images into another layout that skopeo reads", async () => {

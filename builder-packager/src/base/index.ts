@@ -10,7 +10,9 @@ export {
   qemuBinfmtStatus,
 } from "./binfmt.js";
 export {
+  BASE_FLAVORS,
   BASE_ID,
+  type BaseFlavor,
   type BaseImageRole,
   type EnsureBaseImagesOptions,
   ensureBaseImages,

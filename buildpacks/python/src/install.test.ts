@@ -67,7 +67,11 @@ describe("pip + requirements.txt", () => {
 
   test("Flask with no server gets waitress in a layer of its own", async () => {
     const r = await runBuild(bp, opts({ "requirements.txt": "flask==3.1.0\n", "app.py": flaskApp }));
-    expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec python -m waitress --listen="${HOST:-0.0.0.0}:$PORT" app:app']);
+    expect(r.processes[0]?.command).toEqual([
+      "sh",
+      "-c",
+      'exec python -m waitress --listen="${HOST:-0.0.0.0}:$PORT" app:app',
+    ]);
     expect(text(r.stdout)).toContain("adding waitress");
     const waitress = r.layer("waitress");
     expect(waitress.toml?.types).toMatchObject({ launch: true });
@@ -93,7 +97,11 @@ describe("uv", () => {
     expect(names).toContain("fastapi");
     expect(names).not.toContain("iniconfig");
     expect((r.sbom("venv", "cdx") as { components: unknown[] }).components.length).toBe(names.length);
-    expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec uvicorn main:app --host "${HOST:-0.0.0.0}" --port "$PORT"']);
+    expect(r.processes[0]?.command).toEqual([
+      "sh",
+      "-c",
+      'exec uvicorn main:app --host "${HOST:-0.0.0.0}" --port "$PORT"',
+    ]);
     expect(r.layer("uv").toml?.types).toMatchObject({ build: true, launch: false, cache: true });
   }, 300_000);
 

@@ -50,4 +50,5 @@ export type {
   ExecDHandler,
   ExecDPrograms,
 } from "./platform/index.js";
+export { type EnvChange, readSettings, type Settings, type ToolEnv, withChanges } from "./platform/index.js";
 export type { SbomComponent } from "./sbom/index.js";

@@ -4,9 +4,8 @@
  * the JRE with the memory calculator, write the app's SBOM, and choose the processes (and
  * Spring Boot's layer slices). Each step is a module in steps/ that returns what it decided.
  */
-import { type BuildContext, type BuildResult, CnbError } from "@cnbkit/framework";
+import { type BuildContext, type BuildResult, CnbError, readSettings } from "@cnbkit/framework";
 import { needsJdk } from "./build-tool.js";
-import { readSettings } from "./settings.js";
 import { addMemoryCalculator } from "./steps/add-memory-calculator.js";
 import { appSbom } from "./steps/app-sbom.js";
 import { buildWithMaven } from "./steps/build-with-maven.js";

@@ -4,9 +4,8 @@
  * and choose the start command. Each step is a module in steps/ that returns what it
  * decided; the tool environment grows only by the changes the steps return.
  */
-import type { BuildContext, BuildResult } from "@cnbkit/framework";
+import { type BuildContext, type BuildResult, readSettings, withChanges } from "@cnbkit/framework";
 import { prunePolicy } from "./prune-policy.js";
-import { readSettings } from "./settings.js";
 import { installDependencies, pruneDependencies } from "./steps/install-dependencies.js";
 import { installPackageManager } from "./steps/install-package-manager.js";
 import { installRuntime, type NodejsMetadata } from "./steps/install-runtime.js";
@@ -15,7 +14,6 @@ import { readProject } from "./steps/read-project.js";
 import { runBuildScripts } from "./steps/run-build-scripts.js";
 import { startProcess } from "./steps/start-process.js";
 import { toolEnvironment } from "./steps/tool-environment.js";
-import { withChanges } from "./tool-env.js";
 
 /** Builds a Node.js app. */
 export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildResult> {

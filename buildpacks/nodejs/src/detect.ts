@@ -2,8 +2,7 @@
  * Detect: passes for a package.json (providing and requiring `node` and `node_modules`) or a
  * lone server.js / index.js / app.js (`node` only), in BP_NODE_PROJECT_PATH when it is set.
  */
-import type { DetectContext, DetectResult } from "@cnbkit/framework";
-import { readSettings } from "./settings.js";
+import { type DetectContext, type DetectResult, readSettings } from "@cnbkit/framework";
 import { START_FILES } from "./start-command.js";
 import type { NodejsMetadata } from "./steps/install-runtime.js";
 import { projectPath } from "./workspaces.js";

@@ -4,9 +4,8 @@
  * Django's collectstatic, and choose the start command. Each step is a module in steps/
  * that returns what it decided; the tool environment grows only by the changes they return.
  */
-import type { BuildContext, BuildResult } from "@cnbkit/framework";
+import { type BuildContext, type BuildResult, readSettings, withChanges } from "@cnbkit/framework";
 import { choosePackageManager } from "./package-manager.js";
-import { readSettings } from "./settings.js";
 import { collectStatic, wantsCollectStatic } from "./steps/collect-static.js";
 import { installDependencies, type Venv } from "./steps/install-dependencies.js";
 import { installRuntime, type PythonMetadata } from "./steps/install-runtime.js";
@@ -14,7 +13,6 @@ import { installTool, type Tool } from "./steps/install-tools.js";
 import { readProject } from "./steps/read-project.js";
 import { startProcess } from "./steps/start-process.js";
 import { toolEnvironment } from "./steps/tool-environment.js";
-import { withChanges } from "./tool-env.js";
 
 /** Builds a Python app. */
 export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildResult> {

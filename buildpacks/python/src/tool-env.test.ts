@@ -1,10 +1,5 @@
 import { expect, test } from "vitest";
-import { caEnv, withChanges } from "./tool-env.js";
-
-test("changes apply in order and PATH grows at the front", () => {
-  const env = withChanges({ PATH: "/usr/bin", A: "1" }, { set: { A: "2" }, path: ["/a"] }, { path: ["/b", "/c"] });
-  expect(env).toEqual({ PATH: "/b:/c:/a:/usr/bin", A: "2" });
-});
+import { caEnv } from "./tool-env.js";
 
 test.each([
   [{}, {}],

@@ -1,40 +1,8 @@
 /**
- * The environment that the build's tools (python, pip, uv, poetry, pipenv) run with.
- *
- * Each build step returns what it adds as an {@link EnvChange} instead of writing into a
- * shared object, so the build reads as "this step put its bin dir on PATH" and a test can
- * check each step's change alone. Launch env is written by the framework from layer env
- * deltas, never from here.
+ * The Python-specific part of the tools' environment: trust for pip, requests and uv. The
+ * environment itself (ToolEnv, EnvChange, withChanges) is the framework's.
  */
-
-/** A process environment, as `child_process.spawn` takes it (undefined = unset). */
-export type ToolEnv = Readonly<Record<string, string | undefined>>;
-
-/** What a step adds to the tool environment. */
-export interface EnvChange {
-  /** Variables to set (a later change wins). */
-  set?: Readonly<Record<string, string>>;
-  /** Directories to put in front of PATH, first one first. */
-  path?: readonly string[];
-}
-
-const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
-
-/**
- * `env` with `changes` applied in order; `env` itself is not modified.
- *
- * @example
- * withChanges({ PATH: "/usr/bin" }, { path: ["/layers/cpython/bin"] }).PATH // "/layers/cpython/bin:/usr/bin"
- */
-export function withChanges(env: ToolEnv, ...changes: readonly (EnvChange | undefined)[]): ToolEnv {
-  const out: Record<string, string | undefined> = { ...env };
-  for (const c of changes) {
-    if (!c) continue;
-    Object.assign(out, c.set);
-    if (c.path && c.path.length > 0) out.PATH = [...c.path, out.PATH ?? DEFAULT_PATH].join(":");
-  }
-  return out;
-}
+import type { ToolEnv } from "@cnbkit/framework";
 
 /**
  * Trust for the Python tools when a CA bundle is set (by cnbkit/ca-certificates, or by the

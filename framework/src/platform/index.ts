@@ -6,3 +6,4 @@ export * from "./bindings.js";
 export * from "./env.js";
 export * from "./exec-d.js";
 export * from "./platform.js";
+export * from "./tool-env.js";

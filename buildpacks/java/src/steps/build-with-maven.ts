@@ -10,12 +10,10 @@ import { createReadStream } from "node:fs";
 import { chmod, copyFile, readdir } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { BuildContext } from "@cnbkit/framework";
+import { type BuildContext, type Settings, type EnvChange, withChanges } from "@cnbkit/framework";
 import type { BuildTool } from "../build-tool.js";
 import { builtArtifactPattern, chooseBuiltArtifact, mavenArguments } from "../maven-args.js";
 import { runTool } from "../run-tool.js";
-import type { Settings } from "../settings.js";
-import { type EnvChange, withChanges } from "../tool-env.js";
 import type { Jdk } from "./install-jdk.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 

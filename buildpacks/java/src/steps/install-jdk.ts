@@ -3,8 +3,7 @@
  * Maven see JAVA_HOME and its bin; the app image never holds it.
  */
 import { join } from "node:path";
-import type { BuildContext, Layer, ResolvedDependency } from "@cnbkit/framework";
-import type { EnvChange } from "../tool-env.js";
+import type { BuildContext, Layer, ResolvedDependency, EnvChange } from "@cnbkit/framework";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
 /** The installed JDK. */

@@ -3,9 +3,8 @@
  * comes from {@link resolveJavaVersion}; a version the inventory lacks is one line naming
  * where it was asked for and listing the versions the inventory has for this platform.
  */
-import { type BuildContext, CnbError, type ResolvedDependency } from "@cnbkit/framework";
+import { type BuildContext, CnbError, type ResolvedDependency, type Settings } from "@cnbkit/framework";
 import { describeJavaVersionRequest, type JavaVersionRequest, resolveJavaVersion } from "../java-version.js";
-import type { Settings } from "../settings.js";
 import type { AppInfo } from "./read-app.js";
 
 /** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */

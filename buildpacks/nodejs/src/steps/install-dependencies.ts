@@ -11,14 +11,13 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { rm } from "node:fs/promises";
-import type { BuildContext, Layer } from "@cnbkit/framework";
+import { type BuildContext, type Layer, type EnvChange, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { lockfileComponents } from "../lockfile-sbom.js";
 import { pruneCommand } from "../package-manager.js";
 import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "../node-modules-dir.js";
 import { nodeGypEnv } from "../node-gyp-env.js";
 import type { PrunePolicy } from "../prune-policy.js";
 import { runTool } from "../run.js";
-import { type EnvChange, type ToolEnv, withChanges } from "../tool-env.js";
 import type { NodejsMetadata, Runtime } from "./install-runtime.js";
 import type { PackageManager } from "./install-package-manager.js";
 import type { BuildPlan } from "./plan-build.js";

@@ -5,10 +5,16 @@
  * rebuild learns it without starting Node.
  */
 import { join } from "node:path";
-import type { BuildContext, Layer, Logger } from "@cnbkit/framework";
+import {
+  type BuildContext,
+  type Layer,
+  type Logger,
+  type EnvChange,
+  type ToolEnv,
+  withChanges,
+} from "@cnbkit/framework";
 import { type PackageManagerChoice, toolPackage } from "../package-manager.js";
 import { runTool } from "../run.js";
-import { type EnvChange, type ToolEnv, withChanges } from "../tool-env.js";
 import type { NodejsMetadata, Runtime } from "./install-runtime.js";
 import { appRelative, type Project } from "./read-project.js";
 

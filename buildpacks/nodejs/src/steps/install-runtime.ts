@@ -13,12 +13,10 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { type BuildContext, CnbError, type Layer } from "@cnbkit/framework";
+import { type BuildContext, CnbError, type Layer, type Settings, type EnvChange } from "@cnbkit/framework";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "../memory.js";
 import { describeNodeVersionRequest, resolveNodeVersion } from "../node-version.js";
 import { bundledNpmVersion } from "../package-manager.js";
-import type { Settings } from "../settings.js";
-import type { EnvChange } from "../tool-env.js";
 import { appRelative, type ProjectDir } from "./read-project.js";
 
 /** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */

@@ -4,11 +4,10 @@
  * build. Only reads files; every decision is one of the pure modules beside this folder.
  */
 import { readdir } from "node:fs/promises";
-import { type AppFiles, CnbError } from "@cnbkit/framework";
+import { type AppFiles, CnbError, type Settings } from "@cnbkit/framework";
 import { type BuildScriptPlan, selectBuildScripts } from "../build-scripts.js";
 import { berryLinker, type ModulesLocation, modulesLocation } from "../modules-location.js";
 import { choosePackageManager, type PackageManagerChoice } from "../package-manager.js";
-import type { Settings } from "../settings.js";
 import { appRelative, type Project } from "./read-project.js";
 
 /** What the build will do. */

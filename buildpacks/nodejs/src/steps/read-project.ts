@@ -4,8 +4,7 @@
  * npm/yarn/pnpm workspace, else the project itself.
  */
 import { join } from "node:path";
-import { type AppFiles, CnbError } from "@cnbkit/framework";
-import type { Settings } from "../settings.js";
+import { type AppFiles, CnbError, type Settings } from "@cnbkit/framework";
 import { detectWorkspaces, isWorkspaceMember, projectPath, type Workspaces, workspaceMembers } from "../workspaces.js";
 
 /** One directory of the app, with its package.json. */

@@ -2,10 +2,9 @@
  * Step: the build scripts (`build`, or BP_NODE_RUN_SCRIPTS), run in the project directory
  * with dev dependencies installed and node_modules/.bin on PATH.
  */
-import type { BuildContext } from "@cnbkit/framework";
+import type { BuildContext, ToolEnv } from "@cnbkit/framework";
 import type { BuildScriptPlan } from "../build-scripts.js";
 import { runTool } from "../run.js";
-import type { ToolEnv } from "../tool-env.js";
 import type { NodejsMetadata } from "./install-runtime.js";
 import { appRelative, type ProjectDir } from "./read-project.js";
 

@@ -5,10 +5,9 @@
  * downloads survive lockfile changes.
  */
 import { join } from "node:path";
-import type { BuildContext } from "@cnbkit/framework";
+import type { BuildContext, EnvChange } from "@cnbkit/framework";
 import type { PackageManagerChoice } from "../package-manager.js";
 import { registryConfig } from "../registry-config.js";
-import type { EnvChange } from "../tool-env.js";
 import type { BuildPlan } from "./plan-build.js";
 import type { NodejsMetadata } from "./install-runtime.js";
 

@@ -3,11 +3,10 @@
  * BP_DISABLE_COLLECTSTATIC is not true. It runs on every build: static files come from the
  * source, which may change without the lockfile changing.
  */
-import type { BuildContext } from "@cnbkit/framework";
+import { type BuildContext, type Settings, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { runTool } from "../run.js";
-import { isTrue, type Settings } from "../settings.js";
+import { isTrue } from "../settings.js";
 import { djangoHasStaticRoot, djangoSettingsModule, settingsFiles } from "../start-command.js";
-import { type ToolEnv, withChanges } from "../tool-env.js";
 import type { Venv } from "./install-dependencies.js";
 import type { PythonMetadata } from "./install-runtime.js";
 import type { Project } from "./read-project.js";

@@ -8,12 +8,11 @@
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { BuildContext, Layer } from "@cnbkit/framework";
+import { type BuildContext, type Layer, type EnvChange, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { type Distribution, distComponent, installedDistributions } from "../dist-info.js";
 import { installCommand } from "../install-command.js";
 import type { ManagerChoice } from "../package-manager.js";
 import { runTool } from "../run.js";
-import { type EnvChange, type ToolEnv, withChanges } from "../tool-env.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";

@@ -11,10 +11,8 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { BuildContext, Layer } from "@cnbkit/framework";
+import type { BuildContext, Layer, Settings, EnvChange } from "@cnbkit/framework";
 import { chooseVersion, describeRequest, pythonVersionRequest } from "../python-version.js";
-import type { Settings } from "../settings.js";
-import type { EnvChange } from "../tool-env.js";
 import { WEB_CONCURRENCY_EXEC_D, WEB_CONCURRENCY_SCRIPT } from "../web-concurrency.js";
 import type { Project } from "./read-project.js";
 

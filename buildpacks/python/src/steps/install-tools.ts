@@ -7,10 +7,8 @@
  */
 import { join } from "node:path";
 import { rm } from "node:fs/promises";
-import { type BuildContext, CnbError, type Layer } from "@cnbkit/framework";
+import { type BuildContext, CnbError, type Layer, type Settings, type ToolEnv } from "@cnbkit/framework";
 import { runTool } from "../run.js";
-import type { Settings } from "../settings.js";
-import type { ToolEnv } from "../tool-env.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 
 /** An installed tool. */

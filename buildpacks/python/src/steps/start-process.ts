@@ -5,10 +5,8 @@
  * launch layer of its own and reaches the app's python through PYTHONPATH.
  */
 import { join } from "node:path";
-import type { BuildContext, BuildResult } from "@cnbkit/framework";
-import type { Settings } from "../settings.js";
+import type { BuildContext, BuildResult, Settings, ToolEnv } from "@cnbkit/framework";
 import { inferStartCommand, normalizeName } from "../start-command.js";
-import type { ToolEnv } from "../tool-env.js";
 import type { Venv } from "./install-dependencies.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import { installTool, type Tool } from "./install-tools.js";

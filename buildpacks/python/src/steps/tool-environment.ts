@@ -5,9 +5,8 @@
  * changed lockfile reinstalls from the cache instead of the network.
  */
 import { join } from "node:path";
-import type { BuildContext } from "@cnbkit/framework";
-import type { Settings } from "../settings.js";
-import { caEnv, type EnvChange } from "../tool-env.js";
+import type { BuildContext, Settings, EnvChange } from "@cnbkit/framework";
+import { caEnv } from "../tool-env.js";
 import type { PythonMetadata } from "./install-runtime.js";
 
 /** Variables every tool run gets. */

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { withChanges } from "./tool-env.js";
+import { readSettings, withChanges } from "./tool-env.js";
 
 test("changes apply in order, PATH grows at the front, the input is left alone", () => {
   const env = { PATH: "/usr/bin", NODE_ENV: "production" };
@@ -13,4 +13,9 @@ test("changes apply in order, PATH grows at the front, the input is left alone",
 
 test("a missing PATH starts from the default one", () => {
   expect(withChanges({}, { path: ["/x"] }).PATH).toBe("/x:/usr/local/bin:/usr/bin:/bin");
+});
+
+test("settings: the platform's env wins over the process env", () => {
+  const s = readSettings({ env: { BP_X: "1", HOME: "/h" }, platform: { env: { BP_X: "2" } } });
+  expect(s).toEqual({ BP_X: "2", HOME: "/h" });
 });

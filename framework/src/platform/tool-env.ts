@@ -1,9 +1,10 @@
 /**
- * The environment that the tools of one build (npm, yarn, pnpm, build scripts) run with.
+ * The environment a build's tools (package managers, compilers, build scripts) run with, and
+ * the settings a build reads.
  *
  * Each build step returns what it adds as an {@link EnvChange} instead of writing into a
- * shared object, so the build reads as "this step put its bin dir on PATH" and a test can
- * check each step's change alone. Nothing here reaches a layer: launch env is written by the
+ * shared object, so a build reads as "this step put its bin dir on PATH" and a test can check
+ * each step's change alone. Nothing here reaches a layer: launch env is written by the
  * framework from layer env deltas.
  */
 
@@ -36,4 +37,21 @@ export function withChanges(env: ToolEnv, ...changes: readonly (EnvChange | unde
     if (c.path && c.path.length > 0) out.PATH = [...c.path, out.PATH ?? DEFAULT_PATH].join(":");
   }
   return out;
+}
+
+/** A build's settings (BP_* variables and the rest of its env) as one read-only map. */
+export type Settings = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The process env merged with `<platform>/env`; the platform's value wins, as
+ * `cnbkit build --env` and `pack build --env` put them there.
+ *
+ * @example
+ * readSettings({ env: { BP_NODE_VERSION: "22" }, platform: { env: { BP_NODE_VERSION: "24" } } }).BP_NODE_VERSION // "24"
+ */
+export function readSettings(ctx: {
+  env: Record<string, string | undefined>;
+  platform: { env: Record<string, string> };
+}): Settings {
+  return { ...ctx.env, ...ctx.platform.env };
 }

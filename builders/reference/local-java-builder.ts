@@ -112,7 +112,7 @@ async function javaSources(): Promise<string> {
       .filter((e) => e.isFile() && !e.name.endsWith(".test.ts"))
       .map((e) => join(e.parentPath, e.name))
       .sort();
-    for (const f of files) h.update(f).update(await readFile(f));
+    for (const f of files) h.update(`${relative(REPO_ROOT, f)}\0`).update(await readFile(f));
   }
   return h.digest("hex");
 }

@@ -4,7 +4,7 @@
  * Paketo does: the image carries what runs, not what built it). An exploded app is left as
  * it is. Returns the manifest the app now has.
  */
-import { copyFile, mkdtemp, readdir, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BuildContext } from "@cnbkit/framework";
@@ -22,7 +22,13 @@ export async function explodeApp(ctx: BuildContext<JavaMetadata>, jar: string | 
       const kept = join(tmp, "app.jar");
       await copyFile(jar, kept);
       for (const name of await readdir(appDir)) await rm(join(appDir, name), { recursive: true, force: true });
-      await extract(kept, appDir, { format: "zip" });
+      // extract() stages next to its target, and the app dir's parent (/) is not the CNB
+      // user's to write under the real lifecycle: unpack into a child of the app dir, then
+      // move the entries up (same filesystem, so renames).
+      const exploded = join(appDir, ".cnbkit-exploded");
+      await extract(kept, exploded, { format: "zip" });
+      for (const name of await readdir(exploded)) await rename(join(exploded, name), join(appDir, name));
+      await rm(exploded, { recursive: true, force: true });
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

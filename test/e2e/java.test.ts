@@ -1,0 +1,243 @@
+/**
+ * Java apps through a small local builder (ca-certificates + cnbkit/java, packaged offline
+ * with the local inventory of builders/reference/local-java.ts), built with the real
+ * lifecycle under runc: a prebuilt executable jar (no JDK at all, a JVM sized by the memory
+ * calculator) and a Spring Boot web app built with Maven (one image layer per layers.idx
+ * slice; a one-file edit changes only the application slice and downloads nothing).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { withDirLock } from "../../builder-packager/src/cache/index.js";
+import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
+import { createBuilder } from "../../builder-packager/src/builder/index.js";
+import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
+import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
+import { prepareLocalJavaBuilder } from "../../builders/reference/local-java-builder.js";
+import { layersToSlices, parseLayersIndex } from "../../buildpacks/java/src/spring-boot-layers.js";
+import { BASE_LAYOUT, caBindings, E2E_DIR, FIXTURES, getFromImage } from "./support.js";
+
+const TIMEOUT = 1_200_000;
+
+/** The application slice's place among the app layers: slices in layers.idx order (dependencies, spring-boot-loader, application; the empty snapshot-dependencies has none). */
+const APPLICATION_SLICE = "app[2]";
+
+let work = "";
+let builder = "";
+let bindings: Binding[] = [];
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-java-"));
+  builder = await javaBuilder();
+  bindings = await caBindings();
+}, TIMEOUT);
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/**
+ * The local Java builder as `oci:<dir>:latest`, kept in .cnbkit/e2e/java (gitignored) like the
+ * reference builder and made again only when its builder.toml or cnbkit/java's package changed.
+ */
+async function javaBuilder(): Promise<string> {
+  await mkdir(E2E_DIR, { recursive: true });
+  const dir = join(E2E_DIR, "java");
+  return withDirLock(join(E2E_DIR, "java.lock"), async () => {
+    await withDirLock(join(E2E_DIR, "builder.lock"), () => ensureBaseImages({ output: BASE_LAYOUT }));
+    const t0 = Date.now();
+    const local = await prepareLocalJavaBuilder({ outDir: join(dir, "src"), baseLayout: BASE_LAYOUT });
+    const key = `${await readFile(local.builderToml, "utf8")}${await readFile(`${local.javaPackage}.inputs`, "utf8")}`;
+    const stamp = join(dir, "builder.inputs");
+    const image = join(dir, "builder");
+    if ((await readFile(stamp, "utf8").catch(() => "")) !== key || !existsSync(join(image, "index.json"))) {
+      await rm(stamp, { force: true });
+      await createBuilder({ config: local.builderToml, output: `oci:${image}:latest` });
+      await writeFile(stamp, key);
+    }
+    console.log(`java builder: ready in ${Date.now() - t0} ms`);
+    return `oci:${image}:latest`;
+  });
+}
+
+interface Built {
+  text: string;
+  ms: number;
+  digest: string;
+}
+
+async function build(app: string, image: string, cacheDir: string, env: Record<string, string> = {}): Promise<Built> {
+  const lines: string[] = [];
+  const t0 = Date.now();
+  const opts = { appDir: app, builder, output: image, cacheDir, bindings, env, onOutput: (l: string) => lines.push(l) };
+  const r = await buildApp(opts).catch((e: Error) => {
+    throw new Error(`${e.message}\n${lines.slice(-80).join("\n")}`);
+  });
+  return { text: lines.join("\n"), ms: Date.now() - t0, digest: r.digest };
+}
+
+function run(cmd: string, args: string[], cwd: string): void {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr || r.error?.message}`);
+}
+
+/** The image's layers by diffID, each named as the lifecycle's metadata label names it. */
+function namedLayers(image: string): Map<string, string> {
+  const r = spawnSync("skopeo", ["inspect", "--config", image], { encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+  const config = JSON.parse(r.stdout) as {
+    rootfs: { diff_ids: string[] };
+    config: { Labels: Record<string, string> };
+  };
+  const md = JSON.parse(config.config.Labels["io.buildpacks.lifecycle.metadata"] ?? "{}") as {
+    app?: { sha: string }[];
+    config?: { sha: string };
+    launcher?: { sha: string };
+    sbom?: { sha: string };
+    "process-types"?: { sha: string };
+    buildpacks?: { key: string; layers?: Record<string, { sha: string }> }[];
+  };
+  const names = new Map<string, string>();
+  for (const [i, l] of (md.app ?? []).entries()) names.set(l.sha, `app[${i}]`);
+  if (md.config) names.set(md.config.sha, "config");
+  if (md.launcher) names.set(md.launcher.sha, "launcher");
+  if (md.sbom) names.set(md.sbom.sha, "sbom");
+  if (md["process-types"]) names.set(md["process-types"].sha, "process-types");
+  for (const bp of md.buildpacks ?? [])
+    for (const [name, l] of Object.entries(bp.layers ?? {})) names.set(l.sha, `${bp.key}:${name}`);
+  return new Map(config.rootfs.diff_ids.map((d) => [d, names.get(d) ?? "base"]));
+}
+
+/** A tiny com.sun.net.httpserver server on $PORT, compiled into `<dir>/server.jar` with the host's JDK. */
+async function serverJar(dir: string): Promise<void> {
+  const src = join(dir, "..", "jar-src");
+  await mkdir(join(src, "hello"), { recursive: true });
+  await writeFile(
+    join(src, "hello", "Server.java"),
+    `package hello;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+public class Server {
+  public static void main(String[] args) throws Exception {
+    String host = System.getenv().getOrDefault("HOST", "0.0.0.0");
+    int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
+    HttpServer s = HttpServer.create(new InetSocketAddress(host, port), 0);
+    s.createContext("/", ex -> {
+      byte[] body = ("jar on " + System.getProperty("java.version") + " JAVA_TOOL_OPTIONS=" + System.getenv("JAVA_TOOL_OPTIONS")
+          + " maxMemory=" + Runtime.getRuntime().maxMemory() + "\\n").getBytes();
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    s.start();
+  }
+}
+`,
+  );
+  run("javac", ["--release", "17", "-d", "classes", "hello/Server.java"], src);
+  run(
+    "jar",
+    ["--create", "--file", join(dir, "server.jar"), "--main-class", "hello.Server", "-C", "classes", "."],
+    src,
+  );
+}
+
+describe.sequential("a prebuilt executable jar", () => {
+  test(
+    "builds with no JDK, answers HTTP, and runs with the memory calculator's -Xmx",
+    async () => {
+      const app = join(work, "jar-app");
+      await mkdir(app, { recursive: true });
+      await serverJar(app);
+      const out = join(work, "jar-out");
+      await mkdir(out, { recursive: true });
+      const image = `oci:${join(out, "image")}:latest`;
+      const cold = await build(app, image, join(out, "cache"));
+      console.log(`prebuilt jar: cold build ${cold.ms} ms`);
+      expect(cold.text).toMatch(/^cnbkit\/java\s+\S+$/m);
+      expect(cold.text).toMatch(/Adding layer 'cnbkit\/java:jre'/);
+      expect(cold.text).toMatch(/Adding layer 'cnbkit\/java:jvm_memory'/);
+      expect(cold.text).not.toMatch(/cnbkit\/java:jdk/);
+      expect([...namedLayers(image).values()].filter((n) => n.startsWith("cnbkit/java:")).sort()).toEqual([
+        "cnbkit/java:jre",
+        "cnbkit/java:jvm_memory",
+      ]);
+      const body = await getFromImage(image);
+      console.log(`prebuilt jar answers: ${body.trim()}`);
+      expect(body).toMatch(/^200 jar on 21\.0\.8 JAVA_TOOL_OPTIONS=.*-Xmx(\d+)[KMG]? /);
+      const xmx = /-Xmx(\d+)([KMG]?)/.exec(body);
+      const max = Number(/maxMemory=(\d+)/.exec(body)?.[1]);
+      const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[xmx?.[2] ?? ""] ?? 1;
+      // The JVM reports the -Xmx it was given, rounded to its heap alignment (within 1%).
+      expect(Math.abs(max / (Number(xmx?.[1]) * unit) - 1)).toBeLessThan(0.01);
+    },
+    TIMEOUT,
+  );
+});
+
+describe.sequential("Spring Boot with Maven (fixtures/java-spring-maven)", () => {
+  let app = "";
+  let out = "";
+  let cold: Built = { text: "", ms: 0, digest: "" };
+
+  test(
+    "a cold build runs Maven with the local JDK, one layer per layers.idx slice, and the app answers on $PORT",
+    async () => {
+      app = join(work, "spring-app");
+      await cp(join(FIXTURES, "java-spring-maven"), app, { recursive: true });
+      out = join(work, "spring-out");
+      await mkdir(out, { recursive: true });
+      cold = await build(app, `oci:${join(out, "image")}:latest`, join(out, "cache"));
+      console.log(`spring maven: cold build ${cold.ms} ms`);
+      expect(cold.text).toMatch(/^cnbkit\/java\s+\S+$/m);
+      expect(cold.text).toMatch(/mvn|Maven/);
+      const layers = namedLayers(`oci:${join(out, "image")}:latest`);
+      const appLayers = [...layers.values()].filter((n) => n.startsWith("app["));
+      console.log(`spring maven: layers ${[...layers.values()].join(", ")}`);
+      // One layer per non-empty layers.idx slice (snapshot-dependencies has no paths), in
+      // order, and the exporter's layer for whatever no slice took.
+      const { rootfs } = await unpackImage(`oci:${join(out, "image")}:latest`);
+      const idx = parseLayersIndex(await readFile(join(rootfs, "workspace/BOOT-INF/layers.idx"), "utf8"), "layers.idx");
+      expect(idx.map((l) => l.name)).toEqual([
+        "dependencies",
+        "spring-boot-loader",
+        "snapshot-dependencies",
+        "application",
+      ]);
+      const slices = layersToSlices(idx);
+      expect(appLayers).toEqual([...slices, "rest"].map((_, i) => `app[${i}]`));
+      expect(slices.length).toBe(3);
+      const body = await getFromImage(`oci:${join(out, "image")}:latest`);
+      console.log(`spring maven answers: ${body.trim()}`);
+      expect(body).toMatch(/^200 Hello from Spring Boot 3\.5\.4 on Java 17\./);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "editing one .java file changes only the application slice's layer, and Maven downloads nothing",
+    async () => {
+      const image = `oci:${join(out, "image")}:latest`;
+      const before = namedLayers(image);
+      const controller = join(app, "src/main/java/com/example/demo/HelloController.java");
+      await writeFile(controller, (await readFile(controller, "utf8")).replace("Hello from", "Hi from"));
+      // --offline: Maven fails if it needs anything the restored ~/.m2 lacks.
+      const warm = await build(app, image, join(out, "cache"), { BP_MAVEN_ADDITIONAL_BUILD_ARGUMENTS: "--offline" });
+      console.log(`spring maven: cold build ${cold.ms} ms, warm rebuild after a one-file edit ${warm.ms} ms`);
+      expect(warm.text).toMatch(/Restoring data for "cnbkit\/java:maven_m2" from cache/);
+      expect(warm.text).toMatch(/--offline/);
+      expect(warm.text).not.toMatch(/Download(ing|ed) from/);
+      const after = namedLayers(image);
+      const gone = [...before].filter(([d]) => !after.has(d)).map(([, n]) => n);
+      const added = [...after].filter(([d]) => !before.has(d)).map(([, n]) => n);
+      console.log(`spring maven: changed layers ${gone.join(", ")} -> ${added.join(", ")}`);
+      expect(added).toEqual(gone);
+      expect(added).toContain(APPLICATION_SLICE);
+      expect(added.filter((n) => n !== APPLICATION_SLICE)).toEqual([]);
+      expect(await getFromImage(image)).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 17\./);
+    },
+    TIMEOUT,
+  );
+});

@@ -35,12 +35,19 @@ test("skopeo reads the builder: pack's labels, the reference order, lifecycle 0.
     "cnbkit/ca-certificates",
     "cnbkit/nodejs",
     "cnbkit/procfile",
+    "cnbkit/python",
   ]);
   const order = JSON.parse(labels["io.buildpacks.buildpack.order"] as string);
   expect(order.map((o: { group: { id: string; optional?: boolean }[] }) => o.group)).toEqual([
     [
       { id: "cnbkit/ca-certificates", version: "0.1.0", optional: true },
       { id: "cnbkit/nodejs", version: "0.1.0" },
+      { id: "cnbkit/python", version: "0.1.0", optional: true },
+      { id: "cnbkit/procfile", version: "0.1.0", optional: true },
+    ],
+    [
+      { id: "cnbkit/ca-certificates", version: "0.1.0", optional: true },
+      { id: "cnbkit/python", version: "0.1.0" },
       { id: "cnbkit/procfile", version: "0.1.0", optional: true },
     ],
     [

@@ -21,7 +21,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -31,7 +31,7 @@ import { importLayoutTar } from "../../builder-packager/src/oci/layout-archive.j
 import { OciLayout } from "../../builder-packager/src/oci/layout.js";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
 import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
-import { prepareLocalReferenceBuilder } from "../../builders/reference/local-node.js";
+import { type LocalReferenceBuilder, prepareLocalReferenceBuilder } from "../../builders/reference/local-node.js";
 import { bundleCli, caBindingArgs, E2E_DIR, fixtureApp, getFromImage, ROOT, runCli } from "./support.js";
 
 const exec = promisify(execFile);
@@ -145,7 +145,7 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
 
   test("builder create --target x2 to a layout and to a registry: per-arch builders with that arch's parts", async () => {
     // The local variant's nodejs buildpackage for each arch, joined into one multi-arch one.
-    const locals = [];
+    const locals: LocalReferenceBuilder[] = [];
     for (const arch of ARCHES) {
       locals.push(
         await prepareLocalReferenceBuilder({
@@ -155,15 +155,21 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
         }),
       );
     }
-    const nodejs = await joinBuildpackages(
-      locals.map((l) => l.nodejsPackage),
-      join(work, "nodejs"),
-    );
+    // The same for cnbkit/python, whose local variant carries a CPython per arch too.
+    const joined = new Map<string, string>();
+    for (const pick of [(l: LocalReferenceBuilder) => l.nodejsPackage, (l: LocalReferenceBuilder) => l.pythonPackage]) {
+      const files = locals.map(pick).filter((f): f is string => f !== undefined);
+      if (files.length !== locals.length) continue;
+      const name = basename(files[0] as string);
+      joined.set(name, await joinBuildpackages(files, join(work, name.replace(/\.cnb$/, ""))));
+    }
+    expect([...joined.keys()]).toContain("nodejs.cnb");
     const generated = locals[0]?.builderToml as string;
     const doc = parseToml(await readFile(generated, "utf8"), generated);
-    const buildpacks = (doc.buildpacks as TomlTable[]).map((bp) =>
-      String(bp.uri).endsWith("nodejs.cnb") ? { ...bp, uri: nodejs } : bp,
-    );
+    const buildpacks = (doc.buildpacks as TomlTable[]).map((bp) => {
+      const multi = joined.get(basename(String(bp.uri)));
+      return multi ? { ...bp, uri: multi } : bp;
+    });
     delete doc.targets;
     const toml = join(dirname(generated), "builder-multi.toml");
     await writeFile(toml, stringifyToml({ ...doc, buildpacks }));

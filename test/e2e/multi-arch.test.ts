@@ -97,7 +97,7 @@ async function joinBuildpackages(cnbs: string[], dir: string): Promise<string> {
   const out = await OciLayout.create(dir);
   const manifests: Descriptor[] = [];
   for (const [i, cnb] of cnbs.entries()) {
-    const layout = await importLayoutTar(cnb, join(work, `cnb-${i}`));
+    const layout = await importLayoutTar(cnb, `${dir}-cnb-${i}`);
     const top = await layout.resolve();
     if (top.kind !== "manifest") throw new Error(`${cnb}: expected one image`);
     for (const d of [top.manifest.config, ...top.manifest.layers]) {

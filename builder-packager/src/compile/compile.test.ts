@@ -22,8 +22,13 @@ let out2: Record<string, CompiledTarget>;
 beforeAll(async () => {
   first = await mkdtemp(join(tmpdir(), "cnbkit-compile-a-"));
   second = await mkdtemp(join(tmpdir(), "cnbkit-compile-b-"));
-  out1 = await compileBuildpack({ entry, outDir: first, targets: ["linux/amd64", "linux/arm64"] });
-  out2 = await compileBuildpack({ entry, outDir: join(second, "elsewhere"), targets: ["linux/arm64", "linux/amd64"] });
+  const standalone = { entry, form: "standalone" } as const;
+  out1 = await compileBuildpack({ ...standalone, outDir: first, targets: ["linux/amd64", "linux/arm64"] });
+  out2 = await compileBuildpack({
+    ...standalone,
+    outDir: join(second, "elsewhere"),
+    targets: ["linux/arm64", "linux/amd64"],
+  });
 });
 
 afterAll(async () => {
@@ -55,7 +60,7 @@ async function runFixture(cmd: string[], env: Record<string, string> = {}) {
   return { status: res.status, stderr: res.stderr, report: text ? (JSON.parse(text) as FixtureReport) : undefined };
 }
 
-describe("compileBuildpack", () => {
+describe("compileBuildpack --standalone", () => {
   test("writes bin/main per target, with detect and build as symlinks to it", async () => {
     for (const arch of ["amd64", "arm64"]) {
       const bin = join(first, `linux-${arch}`, "bin");

@@ -1,16 +1,21 @@
 /**
- * Compiling a buildpack into one executable per target arch.
+ * Compiling a buildpack for each target arch, in one of two forms:
  *
- * `<outDir>/linux-<arch>/bin/main` is the buildpack's entry bundled with esbuild and
- * embedded in the pinned Node as a single executable application; `bin/detect` and
- * `bin/build` are relative symlinks to `main` (the framework dispatches on the invoked
- * name, which a SEA sees as `process.argv[1]`). Symlinks rather than hardlinks: every
- * tar writer, OCI tool and `cp -r` keeps a symlink, while a lost hardlink becomes a full
- * copy of a ~115 MB file.
+ * - **shared** (the default): `<outDir>/linux-<arch>/lib/main.cjs` is the buildpack's entry
+ *   bundled with esbuild, and `bin/detect` and `bin/build` are small sh launchers that run
+ *   it on the shared Node runtime (`runtime-module.ts`), a sibling buildpack the packager
+ *   puts in the same buildpackage. A builder of several cnbkit buildpacks then holds Node
+ *   once, and each buildpack's own layer is its bundle (~0.2 MB gzip).
+ * - **standalone**: `bin/main` is the bundle embedded in the pinned Node as a single
+ *   executable application (~115 MB; ~43 MB gzip); `bin/detect` and `bin/build` are
+ *   relative symlinks to it (the framework dispatches on the invoked name, which a SEA
+ *   sees as `process.argv[1]`). One self-contained directory, for people who want one file
+ *   (a `pack build --buildpack <dir>`). Symlinks rather than hardlinks: every tar writer,
+ *   OCI tool and `cp -r` keeps a symlink, while a lost hardlink becomes a full copy.
  */
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readdir, rename, rm, stat, symlink } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { chmod, copyFile, mkdir, readdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import {
   cacheEntryLock,
@@ -22,6 +27,8 @@ import {
 } from "../cache/index.js";
 import { cachedBundle } from "./bundle-cache.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch } from "./node-runtime.js";
+import { BUNDLE_PATH, launcherScript } from "./launcher.js";
+import { ensureRuntimeModule, type RuntimeModule } from "./runtime-module.js";
 import { buildSea } from "./sea.js";
 import { isFile } from "@cnbkit/framework/fs";
 
@@ -33,9 +40,12 @@ export type CompileTarget = "linux/amd64" | "linux/arm64";
 /** The targets {@link compileBuildpack} accepts. */
 export const COMPILE_TARGETS: readonly CompileTarget[] = ["linux/amd64", "linux/arm64"];
 
+/** How a compiled buildpack carries Node: shared with its buildpackage, or embedded (see the module doc). */
+export type CompileForm = "shared" | "standalone";
+
 /** A progress event: which step, for which target (if any), and a line for humans. */
 export interface CompileProgress {
-  step: "bundle" | "runtime" | "sea" | "warning";
+  step: "bundle" | "runtime" | "sea" | "launchers" | "warning";
   target?: CompileTarget;
   message: string;
 }
@@ -52,23 +62,30 @@ export interface CompileOptions {
   onProgress?: (event: CompileProgress) => void;
   /** Cache root for Node downloads; defaults to $CNBKIT_CACHE or ~/.cache/cnbkit. */
   cacheDir?: string;
+  /** `shared` (default) or `standalone`. */
+  form?: CompileForm;
+  /** The buildpack being compiled, named by the shared form's launchers when the runtime is missing. */
+  buildpack?: { id: string; version: string };
 }
 
 /** What was written for one target. */
 export interface CompiledTarget {
-  /** Absolute path of `bin/main`. */
+  /** Absolute path of `bin/main` (standalone) or `lib/main.cjs` (shared). */
   main: string;
   /** Its size in bytes. */
   size: number;
+  /** The shared form's runtime buildpack, which must travel with this one. */
+  runtime?: RuntimeModule;
 }
 
 /**
- * Bundles `entry` once and writes one single-file executable per target.
- * The same entry and Node version give byte-identical binaries.
+ * Bundles `entry` once and writes the buildpack's bin/ (and lib/) per target.
+ * The same entry and Node version give byte-identical files.
  *
  * @example
  * const out = await compileBuildpack({ entry: "src/index.ts", outDir: "dist", targets: ["linux/amd64", "linux/arm64"] });
- * out["linux/arm64"].main; // <abs>/dist/linux-arm64/bin/main, with bin/detect and bin/build -> main
+ * out["linux/arm64"].main; // <abs>/dist/linux-arm64/lib/main.cjs, run by bin/detect and bin/build
+ * out["linux/arm64"].runtime?.dir; // the runtime buildpack to package beside it
  */
 export async function compileBuildpack(options: CompileOptions): Promise<Record<string, CompiledTarget>> {
   const targets = [...new Set(options.targets)];
@@ -104,13 +121,25 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
     progress({ step: "bundle", message: `Reusing the bundle (${bundle.inputs.length} inputs unchanged)` });
   for (const w of bundle.warnings) progress({ step: "warning", message: w });
 
-  const runner = await ensureNodeRuntime(host, runtimeOpts(`linux/${host}`));
   const results: Record<string, CompiledTarget> = {};
+  if ((options.form ?? "shared") === "shared") {
+    for (const target of targets) {
+      const arch = target.slice("linux/".length) as NodeArch;
+      const runtime = await ensureRuntimeModule(arch, runtimeOpts(target));
+      const dir = resolve(options.outDir, `linux-${arch}`);
+      progress({ step: "launchers", target, message: `Writing ${dir} (runs on ${runtime.id} ${runtime.version})` });
+      const buildpack = options.buildpack ?? { id: "buildpack", version: "0.0.0" };
+      results[target] = await writeShared(dir, bundle.code, { buildpack, runtime });
+    }
+    return results;
+  }
+  const runner = await ensureNodeRuntime(host, runtimeOpts(`linux/${host}`));
   for (const target of targets) {
     const arch = target.slice("linux/".length) as NodeArch;
     const runtime = await ensureNodeRuntime(arch, runtimeOpts(target));
     const binDir = resolve(options.outDir, `linux-${arch}`, "bin");
     await mkdir(binDir, { recursive: true });
+    await rm(join(binDir, "..", "lib"), { recursive: true, force: true });
     const main = join(binDir, "main");
     // The executable is a pure function of the script and the runtime, so a rebuilt
     // builder or a second package of an unchanged buildpack reuses it instead of
@@ -146,6 +175,32 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
     results[target] = { main, size: (await stat(main)).size };
   }
   return results;
+}
+
+/** The shared form in `dir`: lib/main.cjs and the two launchers; stale standalone files go. */
+async function writeShared(
+  dir: string,
+  code: string,
+  who: { buildpack: { id: string; version: string }; runtime: RuntimeModule },
+): Promise<CompiledTarget> {
+  const main = join(dir, BUNDLE_PATH);
+  await mkdir(join(dir, "bin"), { recursive: true });
+  await mkdir(dirname(main), { recursive: true });
+  await rm(join(dir, "bin", "main"), { force: true });
+  await writeFileAtomic(main, code);
+  for (const phase of ["detect", "build"] as const) {
+    await rm(join(dir, "bin", phase), { force: true });
+    await writeFileAtomic(join(dir, "bin", phase), launcherScript({ phase, ...who }), 0o755);
+  }
+  return { main, size: Buffer.byteLength(code), runtime: who.runtime };
+}
+
+/** Writes `path` through a temp name, so a reader never sees half of it. */
+async function writeFileAtomic(path: string, text: string, mode = 0o644): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, text, { mode });
+  await chmod(tmp, mode);
+  await rename(tmp, path);
 }
 
 /** Points `path` at `target`, replacing whatever is there without a moment of absence. */

@@ -1,10 +1,12 @@
 /**
- * The compile stage's public surface: a buildpack's source bundled by esbuild and injected
- * into an official Node binary per target arch (a single executable application).
+ * The compile stage's public surface: a buildpack's source bundled by esbuild, run per
+ * target arch either on the shared Node runtime buildpack or embedded in an official Node
+ * binary (a single executable application).
  */
 export {
   COMPILE_TARGETS,
   type CompiledTarget,
+  type CompileForm,
   type CompileOptions,
   type CompileProgress,
   type CompileTarget,
@@ -12,3 +14,11 @@ export {
 } from "./compile.js";
 export { elfMachine } from "./elf.js";
 export { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch, type NodeRuntime } from "./node-runtime.js";
+export { BUNDLE_PATH, launcherScript } from "./launcher.js";
+export {
+  ensureRuntimeModule,
+  RUNTIME_MODULE_ID,
+  type RuntimeModule,
+  runtimeBuildpackToml,
+  runtimeModuleVersion,
+} from "./runtime-module.js";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, extname, join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type BuildpackDescriptor, readBuildpackToml } from "@cnbkit/framework/cnb-files";
-import type { CompileTarget } from "../compile/index.js";
+import type { CompileTarget, RuntimeModule } from "../compile/index.js";
 import {
   copyImage,
   type Descriptor,
@@ -52,6 +52,12 @@ export interface PackageOptions {
   targets?: string[];
   /** Bundle every inventory dependency and rewrite its uri to file://. */
   offline?: boolean;
+  /**
+   * Embed Node in the buildpack (a ~115 MB single executable per target) instead of running
+   * it on the shared runtime buildpack that the package then carries beside it. `dir` output
+   * is always standalone: a directory on its own has no sibling runtime.
+   */
+  standalone?: boolean;
   /** Progress lines. */
   onProgress?: (line: string) => void;
   /** Registry options (auth, clients) for `image` output and image dependencies. */
@@ -121,15 +127,17 @@ export async function packageBuildpack(options: PackageOptions): Promise<Package
   const { id, version } = descriptor.buildpack;
   try {
     const stageTargets = targets.map((t) => t.split("/").slice(0, 2).join("/") as CompileTarget);
-    const stages = await stageBuildpack({
+    const staged = await stageBuildpack({
       dir: bpDir,
       descriptor,
       targets: [...new Set(stageTargets)],
       workDir: join(work, "stage"),
       offline: options.offline,
+      form: options.standalone || options.format === "dir" ? "standalone" : "shared",
       onProgress: progress,
     });
-    const stageOf = (t: string) => stages[t.split("/").slice(0, 2).join("/")] as string;
+    const arch = (t: string) => t.split("/").slice(0, 2).join("/");
+    const stageOf = (t: string) => staged.dirs[arch(t)] as string;
 
     if (options.format === "dir") {
       if (kind.kind === "composite") {
@@ -149,6 +157,7 @@ export async function packageBuildpack(options: PackageOptions): Promise<Package
         layout,
         descriptor,
         stage: stageOf(t),
+        runtime: staged.runtimes[arch(t)],
         target: t,
         compiled,
         components,
@@ -215,6 +224,8 @@ interface PackageImageInput {
   layout: OciLayout;
   descriptor: BuildpackDescriptor<unknown>;
   stage: string;
+  /** The runtime buildpack the stage runs on (shared form), packaged beside it. */
+  runtime: RuntimeModule | undefined;
   target: string;
   /** A compiled buildpack's label claims only the target it was built for. */
   compiled: boolean;
@@ -267,6 +278,14 @@ async function writePackageImage(input: PackageImageInput): Promise<Descriptor> 
   const own = await writeBuildpackLayer(stage, id, version, layout.blobDir, { cache: input.layerCache });
   layerByDiff.set(own.diffId, own);
   entries.push({ key: `${id}@${version}`, diffId: own.diffId });
+  const rt = input.runtime;
+  if (rt && !layersLabel[rt.id]?.[rt.version]) {
+    const layer = await writeBuildpackLayer(rt.dir, rt.id, rt.version, layout.blobDir, { cache: input.layerCache });
+    layerByDiff.set(layer.diffId, layer);
+    entries.push({ key: `${rt.id}@${rt.version}`, diffId: layer.diffId });
+    const info = moduleLayerInfo(await readBuildpackToml(rt.dir), layer.diffId);
+    layersLabel[rt.id] = { ...(layersLabel[rt.id] ?? {}), [rt.version]: info };
+  }
   const claimed = input.compiled
     ? { ...descriptor, targets: targetsBuiltFor(descriptor.targets, platform) }
     : descriptor;

@@ -22,7 +22,7 @@ import {
 } from "@cnbkit/framework/cnb-files";
 import { download, parseInventory } from "@cnbkit/framework/dependencies";
 import { isFile } from "@cnbkit/framework/fs";
-import { compileBuildpack, type CompileTarget } from "../compile/index.js";
+import { type CompileForm, compileBuildpack, type CompileTarget, type RuntimeModule } from "../compile/index.js";
 import { targetAdmits } from "./targets.js";
 
 /** How the buildpack's bin/ is produced. */
@@ -60,28 +60,45 @@ export interface StageOptions {
   workDir: string;
   /** Download every inventory dependency into the stage and point its uri at it. */
   offline?: boolean;
+  /** A compiled buildpack's form (default `shared`: it runs on the runtime buildpack). */
+  form?: CompileForm;
   onProgress?: (line: string) => void;
 }
 
+/** What {@link stageBuildpack} made: a directory per target, and the runtime each needs. */
+export interface StagedBuildpack {
+  /** Target (`os/arch`) → staged directory. */
+  dirs: Record<string, string>;
+  /** Target → the runtime buildpack a shared-form compiled buildpack runs on. */
+  runtimes: Record<string, RuntimeModule>;
+}
+
 /**
- * Stages the buildpack once per target; returns target → staged directory.
- * Composites stage just their buildpack.toml.
+ * Stages the buildpack once per target. Composites stage just their buildpack.toml.
  */
-export async function stageBuildpack(options: StageOptions): Promise<Record<string, string>> {
+export async function stageBuildpack(options: StageOptions): Promise<StagedBuildpack> {
   const { dir, descriptor, targets, workDir } = options;
   const progress = options.onProgress ?? (() => {});
   const kind = await buildpackKind(dir, descriptor);
   const stages: Record<string, string> = {};
+  const runtimes: Record<string, RuntimeModule> = {};
   if (kind.kind === "compiled") {
     const outDir = join(workDir, "compiled");
-    progress(`Compiling ${descriptor.buildpack.id} ${descriptor.buildpack.version} for ${targets.join(", ")}`);
-    await compileBuildpack({
+    const { id, version } = descriptor.buildpack;
+    progress(`Compiling ${id} ${version} for ${targets.join(", ")}`);
+    const compiled = await compileBuildpack({
       entry: kind.entry,
       outDir,
       targets,
+      form: options.form ?? "shared",
+      buildpack: { id, version },
       onProgress: (e) => progress(e.message),
     });
-    for (const t of targets) stages[t] = join(outDir, `linux-${t.split("/")[1]}`);
+    for (const t of targets) {
+      stages[t] = join(outDir, `linux-${t.split("/")[1]}`);
+      const runtime = compiled[t]?.runtime;
+      if (runtime) runtimes[t] = runtime;
+    }
   } else {
     for (const t of targets) {
       const stage = join(workDir, "staged", t.replace("/", "-"));
@@ -101,7 +118,7 @@ export async function stageBuildpack(options: StageOptions): Promise<Record<stri
       await writeFile(join(stages[t] as string, "buildpack.toml"), byTarget.rewriteToml(t, narrow));
       await byTarget.place(t, stages[t] as string);
     }
-    return stages;
+    return { dirs: stages, runtimes };
   }
   if (kind.kind !== "prebuilt") {
     tomlText = tomlText.endsWith("\n") ? tomlText : `${tomlText}\n`;
@@ -110,7 +127,7 @@ export async function stageBuildpack(options: StageOptions): Promise<Record<stri
       await writeFile(join(stages[t] as string, "buildpack.toml"), text);
     }
   }
-  return stages;
+  return { dirs: stages, runtimes };
 }
 
 /**

@@ -2,10 +2,11 @@
  * The entry point: `buildpack({ detect, build, execD })` declares a buildpack, and when
  * the program runs as `bin/detect`, `bin/build` or one of its exec.d names, runs that phase.
  *
- * One program serves every role; it dispatches on the name it was invoked as:
- * `process.argv[1]` is the script for a bundled JS file, and inside a Node single
- * executable application it is the executable path the lifecycle used (Node inserts it),
- * so `basename` gives "detect", "build" or an exec.d name in both cases.
+ * One program serves every role. On the shared Node runtime, the buildpack's sh launchers
+ * run `node lib/main.cjs <phase> ...`, naming the phase first. Otherwise it dispatches on
+ * the name it was invoked as: `process.argv[1]` is the script for a bundled JS file, and
+ * inside a Node single executable application it is the executable path the lifecycle
+ * used (Node inserts it), so `basename` gives "detect", "build" or an exec.d name.
  *
  * Exit codes follow the spec: detect 0 pass / 100 fail / 1 error; build 0 / 1. Errors
  * print as one line (plus a hint), with the stack only at BP_LOG_LEVEL=debug.
@@ -17,6 +18,7 @@ import type { BuildContext, BuildResult } from "./build.js";
 import type { DetectContext, DetectResult, PhaseIO } from "./detect.js";
 import { formatError } from "../errors/index.js";
 import type { ExecDHandler } from "../platform/index.js";
+import { LAUNCHED_BUNDLE, SAVED_NODE_OPTIONS } from "../platform/launched-bundle.js";
 import { createLogger, isDebugLevel } from "../log/index.js";
 
 /** What a buildpack author writes. `M` is the type of buildpack.toml `[metadata]`. */
@@ -43,13 +45,31 @@ export type Phase = { kind: "detect" } | { kind: "build" } | { kind: "exec.d"; n
  * registered exec.d name (e.g. when a test imports the buildpack).
  */
 export function phaseOf(argv: readonly string[], argv0: string, execD: readonly string[] = []): Phase | undefined {
-  for (const path of [argv[1], argv0]) {
+  const launched = argv[1] !== undefined && basename(argv[1]) === LAUNCHED_BUNDLE;
+  for (const path of launched ? [argv[2]] : [argv[1], argv0]) {
     if (!path) continue;
     const name = basename(path);
     if (name === "detect" || name === "build") return { kind: name };
     if (execD.includes(name)) return { kind: "exec.d", name };
   }
   return undefined;
+}
+
+/** The phase's own arguments: after the phase name when a launcher named it, else after the program. */
+function phaseArgs(argv: readonly string[]): string[] {
+  const launched = argv[1] !== undefined && basename(argv[1]) === LAUNCHED_BUNDLE;
+  return argv.slice(launched ? 3 : 2);
+}
+
+/**
+ * The launchers move the caller's NODE_OPTIONS aside (the buildpack's own Node must not take
+ * an app's `--require` or heap cap); the tools the buildpack runs get it back.
+ */
+function restoreNodeOptions(env: NodeJS.ProcessEnv): void {
+  const saved = env[SAVED_NODE_OPTIONS];
+  if (saved === undefined) return;
+  env.NODE_OPTIONS = saved;
+  delete env[SAVED_NODE_OPTIONS];
 }
 
 /**
@@ -94,7 +114,10 @@ export async function runPhase<M>(bp: BuildpackDefinition<M>, phase: Phase, io: 
 export function buildpack<M = Record<string, unknown>>(definition: BuildpackDefinition<M>): Buildpack<M> {
   const bp = Object.freeze({ ...definition });
   const phase = phaseOf(process.argv, process.argv0, Object.keys(bp.execD ?? {}));
-  if (phase) setImmediate(() => void main(bp, phase));
+  if (phase) {
+    restoreNodeOptions(process.env);
+    setImmediate(() => void main(bp, phase));
+  }
   return bp;
 }
 
@@ -102,7 +125,7 @@ export function buildpack<M = Record<string, unknown>>(definition: BuildpackDefi
 export async function main<M>(bp: BuildpackDefinition<M>, phase: Phase): Promise<never> {
   const code = await runPhase(bp, phase, {
     env: process.env,
-    args: process.argv.slice(2),
+    args: phaseArgs(process.argv),
     script: process.argv[1] ?? process.execPath,
     cwd: process.cwd(),
   });

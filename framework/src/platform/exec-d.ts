@@ -9,8 +9,9 @@
  * name as argv[0] and calls `fn`, whose returned env is written to fd 3.
  */
 import { chmod, copyFile, mkdir, rename, rm, writeFile } from "../fs/index.js";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { CnbError } from "../errors/index.js";
+import { LAUNCHED_BUNDLE } from "./launched-bundle.js";
 import type { Logger } from "../log/index.js";
 import type { Environment } from "./platform.js";
 import { validateEnvName, validateProcessType } from "../cnb-files/index.js";
@@ -129,13 +130,30 @@ export class ExecDPrograms {
    * `buildpack({ execD })`: at launch, the entry point dispatches on that name.
    */
   async addSelf(name: string, options: ExecDAddOptions = {}): Promise<string> {
-    return this.add(name, await this.self(), options);
+    const self = await this.self();
+    if (basename(self) !== LAUNCHED_BUNDLE) return this.add(name, self, options);
+    // A bundle run on the shared runtime: the runtime lives in /cnb/buildpacks, which the
+    // app image does not have, so the layer gets its own Node and bundle, and exec.d a
+    // launcher that runs them under this name.
+    this.writable();
+    const own = join(this.layerPath, EXEC_D_RUNTIME_DIR);
+    await mkdir(own, { recursive: true });
+    await copyFile(process.execPath, join(own, "node"));
+    await chmod(join(own, "node"), 0o755);
+    await copyFile(self, join(own, LAUNCHED_BUNDLE));
+    const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+    // The app's NODE_OPTIONS (a --require of an app file, a heap cap) is not for this program.
+    const script = `#!/bin/sh\nunset NODE_OPTIONS\nexec ${q(join(own, "node"))} ${q(join(own, LAUNCHED_BUNDLE))} ${q(name)} "$@"\n`;
+    return this.addScript(name, script, options);
   }
 }
 
+/** Where `addSelf` puts a layer's own Node and bundle when the buildpack runs on the shared runtime. */
+const EXEC_D_RUNTIME_DIR = ".cnbkit-exec-d";
+
 /**
  * The running buildpack program: the executable itself inside a Node single executable
- * application, else the script (process.argv[1]).
+ * application, else the script (process.argv[1]; `lib/main.cjs` on the shared runtime).
  */
 export async function selfProgram(): Promise<string> {
   try {

@@ -1,0 +1,127 @@
+import { spawnSync } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { cachedQemuPath } from "../base/index.js";
+import { type CompiledTarget, compileBuildpack } from "./compile.js";
+import { BUNDLE_PATH } from "./launcher.js";
+import { NODE_VERSION } from "./node-runtime.js";
+import { RUNTIME_MODULE_ID } from "./runtime-module.js";
+
+// The default form: bin/detect and bin/build are sh launchers of lib/main.cjs on the runtime
+// buildpack. The tests lay both out as siblings in a buildpacks dir, as a builder does.
+const entry = join(import.meta.dirname, "fixtures", "framework", "entry.ts");
+const buildpack = { id: "acme/fixture", version: "1.0.0" };
+let work: string;
+let out: Record<string, CompiledTarget>;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "cnbkit-shared-form-"));
+  out = await compileBuildpack({ entry, outDir: join(work, "a"), targets: ["linux/amd64", "linux/arm64"], buildpack });
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** `<work>/<name>/acme_fixture/1.0.0` (+ the runtime beside it unless `withRuntime` is false). */
+async function install(name: string, arch: string, withRuntime = true): Promise<string> {
+  const bp = join(work, name, "acme_fixture", "1.0.0");
+  await mkdir(bp, { recursive: true });
+  await cp(join(work, "a", `linux-${arch}`), bp, { recursive: true });
+  await writeFile(join(bp, "buildpack.toml"), `api = "0.10"\n[buildpack]\nid = "acme/fixture"\nversion = "1.0.0"\n`);
+  const rt = out[`linux/${arch}`]?.runtime;
+  if (withRuntime && rt) await cp(rt.dir, join(work, name, "cnbkit_node-runtime", rt.version), { recursive: true });
+  return bp;
+}
+
+/** Runs `cmd` in an empty app dir with a platform dir and plan path; returns status, stderr, report, plan. */
+async function detect(cmd: string[], env: Record<string, string> = {}) {
+  const dir = await mkdtemp(join(work, "run-"));
+  await mkdir(join(dir, "app"));
+  await mkdir(join(dir, "platform"));
+  const base = { ...process.env };
+  delete base.NODE_OPTIONS;
+  delete base.CNB_BUILDPACK_DIR;
+  const res = spawnSync(cmd[0] as string, [...cmd.slice(1), join(dir, "platform"), join(dir, "plan.toml")], {
+    cwd: join(dir, "app"),
+    env: { ...base, FIXTURE_OUT: join(dir, "report.json"), ...env },
+    encoding: "utf8",
+  });
+  const report = await readFile(join(dir, "report.json"), "utf8").then(JSON.parse, () => undefined);
+  const plan = await readFile(join(dir, "plan.toml"), "utf8").catch(() => undefined);
+  return { status: res.status, stderr: res.stderr, report, plan };
+}
+
+describe("compileBuildpack (shared form)", () => {
+  test("writes lib/main.cjs and two sh launchers per target, and names the runtime buildpack", async () => {
+    for (const arch of ["amd64", "arm64"]) {
+      const dir = join(work, "a", `linux-${arch}`);
+      const t = out[`linux/${arch}`];
+      expect(t?.main).toBe(join(dir, BUNDLE_PATH));
+      expect((await stat(join(dir, BUNDLE_PATH))).size).toBe(t?.size);
+      for (const phase of ["detect", "build"]) {
+        const launcher = join(dir, "bin", phase);
+        expect((await stat(launcher)).mode & 0o777).toBe(0o755);
+        expect((await readFile(launcher, "utf8")).startsWith("#!/bin/sh\n")).toBe(true);
+      }
+      await expect(stat(join(dir, "bin", "main"))).rejects.toThrow(/ENOENT/);
+      expect(t?.runtime).toMatchObject({ id: RUNTIME_MODULE_ID, version: NODE_VERSION, arch });
+      expect(t?.size).toBeLessThan(2 * 1024 * 1024);
+    }
+  });
+
+  test("amd64: the launcher runs the runtime's Node on the bundle, in the phase, with the caller's NODE_OPTIONS given back", async () => {
+    const bp = await install("buildpacks", "amd64");
+    const passed = await detect([join(bp, "bin", "detect")], {
+      FIXTURE_PASS: "1",
+      // A preload that does not exist: had the buildpack's own Node taken it, it would not start.
+      NODE_OPTIONS: "--require /nonexistent/preload.js",
+    });
+    expect(passed.stderr).toBe("");
+    expect(passed.status).toBe(0);
+    expect(passed.report).toMatchObject({
+      phase: "detect",
+      buildpackDir: bp,
+      id: "acme/fixture",
+      nodeOptions: "--require /nonexistent/preload.js",
+      saved: null,
+      version: `v${NODE_VERSION}`,
+      arch: "x64",
+    });
+    expect(passed.plan).toContain('name = "fixture"');
+
+    const failed = await detect([join(bp, "bin", "detect")]);
+    expect(failed.status).toBe(100);
+    expect(failed.report?.nodeOptions).toBeNull();
+  });
+
+  test("arm64: the runtime's Node runs the same bundle under qemu-aarch64-static", async () => {
+    const bp = await install("buildpacks-arm64", "arm64");
+    const node = join(bp, "..", "..", "cnbkit_node-runtime", NODE_VERSION, "bin", "node");
+    const res = await detect([cachedQemuPath("arm64"), node, join(bp, BUNDLE_PATH), "detect"], { FIXTURE_PASS: "1" });
+    expect(res.stderr).toBe("");
+    expect(res.status).toBe(0);
+    expect(res.report).toMatchObject({ phase: "detect", arch: "arm64", version: `v${NODE_VERSION}` });
+  });
+
+  test("a buildpack dir without its runtime fails in one line that names the runtime and the fix", async () => {
+    const bp = await install("alone", "amd64", false);
+    const res = await detect([join(bp, "bin", "build")]);
+    expect(res.status).toBe(1);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).toContain(`${RUNTIME_MODULE_ID}@${NODE_VERSION} is not at`);
+    expect(res.stderr).toContain("--standalone");
+  });
+
+  test("the same input compiled into another directory gives identical files", async () => {
+    const again = await compileBuildpack({ entry, outDir: join(work, "b"), targets: ["linux/amd64"], buildpack });
+    for (const rel of [BUNDLE_PATH, "bin/detect", "bin/build"]) {
+      const a = await readFile(join(work, "a", "linux-amd64", rel));
+      const b = await readFile(join(work, "b", "linux-amd64", rel));
+      expect(b.equals(a)).toBe(true);
+    }
+    expect(again["linux/amd64"]?.runtime?.dir).toBe(out["linux/amd64"]?.runtime?.dir);
+  });
+});

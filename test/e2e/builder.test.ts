@@ -33,6 +33,7 @@ test("skopeo reads the builder: pack's labels, the reference order, lifecycle 0.
   expect(meta.lifecycle.version).toBe("0.21.17");
   expect(meta.buildpacks.map((b: { id: string }) => b.id).sort()).toEqual([
     "cnbkit/ca-certificates",
+    "cnbkit/node-runtime",
     "cnbkit/nodejs",
     "cnbkit/procfile",
     "cnbkit/python",
@@ -85,4 +86,26 @@ test("the nodejs buildpack in it carries the local Node.js tarballs offline, in 
   // The reference builder.toml itself still points at the official inventory.
   const official = await readFile(join(ROOT, "buildpacks/nodejs/buildpack.toml"), "utf8");
   expect(official).toMatch(/https:\/\/nodejs\.org\/dist\/v24\./);
+});
+
+test("the builder holds one Node.js runtime layer, shared by every cnbkit buildpack; procfile's and ca-certificates' own layers are < 1 MB", () => {
+  const info = skopeo(["inspect", builder]) as { Labels: Record<string, string> };
+  const manifest = skopeo(["inspect", "--raw", builder]) as { layers: { size: number }[] };
+  const config = skopeo(["inspect", "--config", builder]) as { rootfs: { diff_ids: string[] } };
+  const layers = JSON.parse(info.Labels["io.buildpacks.buildpack.layers"] as string) as Record<
+    string,
+    Record<string, { layerDiffID: string }>
+  >;
+  const sizeOf = (id: string) => {
+    const [entry] = Object.values(layers[id] ?? {});
+    const at = config.rootfs.diff_ids.indexOf(entry?.layerDiffID ?? "none");
+    expect(at, `${id}'s layer is in the image`).toBeGreaterThanOrEqual(0);
+    return manifest.layers[at]?.size ?? 0;
+  };
+  const runtime = layers["cnbkit/node-runtime"] ?? {};
+  expect(Object.keys(runtime)).toHaveLength(1);
+  const runtimeDiff = Object.values(runtime)[0]?.layerDiffID;
+  expect(config.rootfs.diff_ids.filter((d) => d === runtimeDiff)).toHaveLength(1);
+  expect(sizeOf("cnbkit/node-runtime")).toBeGreaterThan(30 * 1024 * 1024);
+  for (const id of ["cnbkit/procfile", "cnbkit/ca-certificates"]) expect(sizeOf(id)).toBeLessThan(1024 * 1024);
 });

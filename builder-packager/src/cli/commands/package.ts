@@ -11,10 +11,14 @@ export const packageCommand: Command = {
   name: "package",
   summary: "Compile a buildpack and package it as a directory, .cnb file, OCI layout or image",
   usage:
-    "cnbkit package <buildpack-dir> --format dir|file|oci|image --output <path|ref> [--target linux/amd64,linux/arm64] [--offline]",
+    "cnbkit package <buildpack-dir> --format dir|file|oci|image --output <path|ref> [--target linux/amd64,linux/arm64] [--offline] [--standalone]",
   description: [
     "A buildpack directory has buildpack.toml and a framework entry (src/index.ts, or [metadata.cnbkit] entry).",
-    "It is compiled into one single-file binary per target (bin/main; bin/detect and bin/build link to it).",
+    "It is bundled into lib/main.cjs, which bin/detect and bin/build (sh launchers) run on the shared",
+    "Node.js runtime: the buildpack cnbkit/node-runtime, packaged beside it as one layer per target.",
+    "A builder of several cnbkit buildpacks holds that runtime once.",
+    "--standalone embeds Node instead (bin/main, a ~115 MB single executable; bin/detect and",
+    "bin/build link to it): one self-contained buildpack. --format dir is always standalone.",
     "A composite has [[order]] in buildpack.toml and its components in package.toml.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<buildpack-dir>" },
@@ -40,6 +44,7 @@ export const packageCommand: Command = {
       help: "target platforms (default: this machine's)",
     },
     offline: { type: "boolean", help: "bundle every inventory dependency so builds need no network" },
+    standalone: { type: "boolean", help: "embed Node in the buildpack instead of the shared runtime layer" },
     "insecure-registry": { type: "boolean", help: "use plain HTTP for a non-loopback registry" },
   },
   async run(inv) {
@@ -55,6 +60,7 @@ export const packageCommand: Command = {
       output: format === "image" ? output : resolve(output),
       ...(targets.length ? { targets } : {}),
       offline: inv.values.offline === true,
+      standalone: inv.values.standalone === true,
       onProgress: inv.err,
       store: { insecure: inv.values["insecure-registry"] === true },
     });

@@ -1,13 +1,15 @@
 /**
  * bench:package — what packaging costs and what it produces.
  *
- * Prints, for each reference buildpack: compile + package time to a .cnb, the binary's
- * size raw / gzip / zstd and the .cnb's size; `cnbkit builder create` of the reference
+ * Prints, for each reference buildpack: compile + package time to a .cnb (shared runtime),
+ * its own layer and the runtime layer (gzip), and the standalone form's binary raw / gzip /
+ * zstd and .cnb; the reference builder's buildpack layers one by one, against the goal
+ * "all buildpack layers <= one runtime layer + 1 MB per buildpack"; `cnbkit builder create` of the reference
  * builder (the bundled CLI, a new process per run) to an OCI layout and to a loopback
  * registry, cold and unchanged (median of 5), from source and from pre-packaged layouts
  * (the floor), split into phases (start-up and run images, buildpacks, builder layers,
- * write/push); and the
- * single executable's start-up against `node bundle.js` on the same Node (the floor).
+ * write/push); and a TS detect's start-up, through the sh launcher on the shared runtime and
+ * as a single executable, against `node empty.js` on the same Node (the floor).
  * Medians where runs repeat. Makes the base images at .cnbkit/images/base when missing
  * (cached debootstrap rootfs under ~/.cache/cnbkit).
  */
@@ -20,7 +22,7 @@ import { pipeline } from "node:stream/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { createGzip } from "node:zlib";
 import { ensureBaseImages } from "../builder-packager/src/base/images.js";
-import { bundleBuildpack } from "../builder-packager/src/compile/bundle.js";
+import { RUNTIME_MODULE_ID } from "../builder-packager/src/compile/index.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION } from "../builder-packager/src/compile/node-runtime.js";
 import { startRegistry } from "../builder-packager/src/oci/test-registry.js";
 import { packageBuildpack } from "../builder-packager/src/package/index.js";
@@ -126,21 +128,122 @@ async function prePackagedBuilder(config: string, dir: string): Promise<string> 
   return out;
 }
 
+/** A buildpack layer of an OCI layout's image: which buildpack (from the layers label) and its gzip size. */
+interface BuildpackLayer {
+  id: string;
+  version: string;
+  size: number;
+  digest: string;
+}
+
+/** The buildpack layers of the (single) image in an OCI layout, read from its files. */
+async function layoutLayers(layout: string): Promise<BuildpackLayer[]> {
+  const blob = async (digest: string) =>
+    JSON.parse(await readFile(join(layout, "blobs", "sha256", digest.slice("sha256:".length)), "utf8"));
+  const index = JSON.parse(await readFile(join(layout, "index.json"), "utf8"));
+  const manifest = await blob(index.manifests[0].digest);
+  const config = await blob(manifest.config.digest);
+  const label = JSON.parse(config.config.Labels["io.buildpacks.buildpack.layers"]);
+  const out: BuildpackLayer[] = [];
+  for (const [id, versions] of Object.entries(label as Record<string, Record<string, { layerDiffID: string }>>)) {
+    for (const [version, info] of Object.entries(versions)) {
+      const at = (config.rootfs.diff_ids as string[]).indexOf(info.layerDiffID);
+      out.push({ id, version, size: manifest.layers[at].size, digest: manifest.layers[at].digest });
+    }
+  }
+  return out;
+}
+
+/** The builder's buildpack layers, one row each, and the goal: runtime + 1 MB per buildpack. */
+function builderLayerTable(layers: BuildpackLayer[]): void {
+  const rows: string[][] = [["reference builder: buildpack layer", "gzip", "layers in the image"]];
+  for (const l of layers) rows.push([`${l.id}@${l.version}`, mb(l.size), "1"]);
+  const total = layers.reduce((n, l) => n + l.size, 0);
+  const runtime = layers.filter((l) => l.id === RUNTIME_MODULE_ID).reduce((n, l) => n + l.size, 0);
+  const own = layers.length - layers.filter((l) => l.id === RUNTIME_MODULE_ID).length;
+  rows.push(["all buildpack layers", mb(total), String(new Set(layers.map((l) => l.digest)).size)]);
+  rows.push([`goal: runtime + 1 MB x ${own} buildpacks`, mb(runtime + own * 1024 * 1024), ""]);
+  table(rows);
+}
+
+/**
+ * Start-up of the procfile buildpack's TS detect (a Procfile app, so it passes and writes its
+ * plan): through the sh launcher on the shared runtime, and as the single executable,
+ * against `node empty.js` on the same Node (the floor), 40 interleaved runs each.
+ */
+async function startupTable(sharedLayout: string, standaloneDir: string): Promise<void> {
+  const root = join(work, "startup");
+  const bps = join(root, "cnb", "buildpacks");
+  await mkdir(bps, { recursive: true });
+  for (const l of await layoutLayers(sharedLayout)) {
+    const blob = join(sharedLayout, "blobs", "sha256", l.digest.slice("sha256:".length));
+    const r = spawnSync("tar", ["-xzf", blob, "-C", root]);
+    if (r.status !== 0) throw new Error(`tar -xzf ${blob} failed`);
+  }
+  const runtime = await ensureNodeRuntime(arch as "amd64" | "arm64");
+  await mkdir(join(root, "app"), { recursive: true });
+  await mkdir(join(root, "platform"), { recursive: true });
+  await writeFile(join(root, "app", "Procfile"), "web: node server.js\n");
+  await writeFile(join(root, "empty.js"), "");
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+  const time = (cmd: string, args: string[], bpDir?: string) => {
+    const t0 = performance.now();
+    const r = spawnSync(cmd, args, {
+      cwd: join(root, "app"),
+      env: bpDir ? { ...env, CNB_BUILDPACK_DIR: bpDir } : env,
+      stdio: "ignore",
+    });
+    if (r.status !== 0) throw new Error(`${cmd} exited ${r.status}`);
+    return performance.now() - t0;
+  };
+  const plan = [join(root, "platform"), join(root, "plan.toml")];
+  const shared = join(bps, "cnbkit_procfile", "0.1.0");
+  const runs: Record<string, number[]> = { empty: [], shared: [], sea: [] };
+  for (let i = 0; i < 40; i++) {
+    runs.empty?.push(time(runtime.stripped, [join(root, "empty.js")]));
+    runs.shared?.push(time(join(shared, "bin", "detect"), plan, shared));
+    runs.sea?.push(time(join(standaloneDir, "bin", "detect"), plan, standaloneDir));
+  }
+  const floor = median(runs.empty ?? []);
+  const row = (name: string, xs: number[]) => [name, ms(median(xs)), `${(median(xs) / floor).toFixed(2)}x`];
+  table([
+    ["start-up: procfile TS detect (40 interleaved runs)", "median", "ratio"],
+    row("node empty.js (floor)", runs.empty ?? []),
+    row("sh launcher -> shared runtime, lib/main.cjs", runs.shared ?? []),
+    row("single executable (--standalone)", runs.sea ?? []),
+  ]);
+}
+
 const work = await mkdtemp(join(import.meta.dirname, ".out", "pkg-"));
 try {
   console.log(`bench:package  (Node ${NODE_VERSION} ${arch}; peak RSS printed last)`);
-  const rows: (string | number)[][] = [["buildpack", "compile+package", "bin/main raw", "gzip", "zstd", ".cnb"]];
-  for (const name of ["nodejs", "procfile", "ca-certificates"]) {
+  const rows: (string | number)[][] = [
+    [
+      "buildpack",
+      "compile+package",
+      "own layer gzip",
+      "runtime layer gzip",
+      "standalone bin/main raw",
+      "gzip",
+      "zstd",
+      "standalone .cnb",
+    ],
+  ];
+  for (const name of ["nodejs", "procfile", "ca-certificates", "python", "java"]) {
     const out = join(work, `${name}.cnb`);
     const [, t] = await timed(() =>
-      packageBuildpack({ dir: join(repo, "buildpacks", name), format: "file", output: out }),
+      packageBuildpack({ dir: join(repo, "buildpacks", name), format: "oci", output: join(work, `${name}-oci`) }),
     );
+    const layers = await layoutLayers(join(work, `${name}-oci`));
+    await packageBuildpack({ dir: join(repo, "buildpacks", name), format: "file", output: out, standalone: true });
     const dir = join(work, name);
     await packageBuildpack({ dir: join(repo, "buildpacks", name), format: "dir", output: dir });
     const bin = join(dir, "bin", "main");
     rows.push([
       name,
       seconds(t),
+      mb(layers.find((l) => l.id === `cnbkit/${name}`)?.size ?? Number.NaN),
+      mb(layers.find((l) => l.id === RUNTIME_MODULE_ID)?.size ?? Number.NaN),
       mb((await stat(bin)).size),
       mb(await gzipSize(bin)),
       mb(zstdSize(bin)),
@@ -178,36 +281,12 @@ try {
       for (const p of PHASES) rows.push([`  ${PHASE_NAMES[p]}`, seconds(cold.phases[p]), med((r) => r.phases[p]), ""]);
     }
     table(rows);
+    builderLayerTable(await layoutLayers(join(work, "out-src")));
   } finally {
     await registry.stop();
   }
 
-  // Start-up: the single executable vs the same bundle run by the same Node.
-  const runtime = await ensureNodeRuntime(arch);
-  const { code } = await bundleBuildpack({
-    entry: join(repo, "buildpacks", "procfile", "src", "index.ts"),
-    nodeVersion: NODE_VERSION,
-  });
-  await mkdir(join(work, "script"), { recursive: true });
-  await writeFile(join(work, "script", "package.json"), '{ "type": "commonjs" }\n');
-  await writeFile(join(work, "script", "main"), code);
-  const sea = join(work, "procfile", "bin", "main");
-  const time = (cmd: string, args: string[]) => {
-    const t0 = performance.now();
-    spawnSync(cmd, args, { stdio: "ignore" });
-    return performance.now() - t0;
-  };
-  const seaTimes: number[] = [];
-  const scriptTimes: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    seaTimes.push(time(sea, []));
-    scriptTimes.push(time(runtime.node, [join(work, "script", "main")]));
-  }
-  table([
-    ["start-up (procfile buildpack, 20 interleaved runs)", "median", "ratio"],
-    ["node bundle.js (floor)", ms(median(scriptTimes)), "1.00x"],
-    ["single executable", ms(median(seaTimes)), `${(median(seaTimes) / median(scriptTimes)).toFixed(2)}x`],
-  ]);
+  await startupTable(join(work, "procfile-oci"), join(work, "procfile"));
   console.log(`peak RSS of this process: ${peakRssMb().toFixed(0)} MB`);
 } finally {
   await rm(work, { recursive: true, force: true });

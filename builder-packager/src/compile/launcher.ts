@@ -42,7 +42,8 @@ export function launcherScript(options: LauncherOptions): string {
     "#!/bin/sh",
     `# ${buildpack.id} ${buildpack.version}: runs ${BUNDLE_PATH} on the shared Node.js runtime,`,
     `# ${runtime.id} ${runtime.version}, a sibling buildpack in the same buildpacks dir.`,
-    'case $0 in */*) bin=${0%/*} ;; *) bin=. ;; esac',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not JS
+    "case $0 in */*) bin=${0%/*} ;; *) bin=. ;; esac",
     `node=$bin/../../../${runtimeDir}/${RUNTIME_NODE_PATH}`,
     'if [ ! -x "$node" ]; then',
     `  echo "${buildpack.id}: the Node.js runtime ${runtime.id}@${runtime.version} is not at $node; package the buildpack with cnbkit package (it adds the runtime), or with --standalone for one file" >&2`,

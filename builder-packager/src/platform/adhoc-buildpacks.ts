@@ -11,6 +11,7 @@ import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "no
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { buildpackDirName, parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
+import { RUNTIME_MODULE_ID } from "../compile/index.js";
 import type { Platform } from "../oci/index.js";
 import { type Component, openComponent, packageDirAsOci } from "../package/index.js";
 import { applyLayer } from "./unpack.js";
@@ -108,12 +109,18 @@ async function installAdhoc(
   if (fromBuilder) return fromBuilder;
   const component = await openAdhoc(bp, ctx);
   const image = await component.forPlatform(ctx.platform);
+  const modules = [];
   for (const m of image.modules) {
     const dir = join(root, "cnb/buildpacks", buildpackDirName(m.id), m.version);
+    const had = await stat(dir).catch(() => undefined);
+    // The Node runtime's id@version names its bytes (runtime-module.ts): the builder's copy is
+    // this one, and unpacking ~116 MB again would cost seconds on every build.
+    if (had && m.id === RUNTIME_MODULE_ID) continue;
     // pack overwrites a buildpack the builder has with the same id and version: the author's edit wins.
-    if (await stat(dir).catch(() => undefined)) await rm(dir, { recursive: true, force: true });
+    if (had) await rm(dir, { recursive: true, force: true });
+    modules.push(m);
   }
-  const layers = new Map(image.modules.map((m) => [m.layer.digest, m]));
+  const layers = new Map(modules.map((m) => [m.layer.digest, m]));
   for (const m of layers.values()) await applyLayer(await m.source.blob(m.layer.digest), m.layer, root);
   ctx.say(`Added ${image.main.id}@${image.main.version} from ${bp.ref}`);
   return { id: image.main.id, version: image.main.version };

@@ -13,10 +13,10 @@ import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import { openImageSource } from "../../builder-packager/src/oci/image-store.js";
 import { packageBuildpack } from "../../builder-packager/src/package/index.js";
-import { buildApp } from "../../builder-packager/src/platform/build.js";
+import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
 import { patchedRunImage } from "../../builder-packager/src/platform/test-fixtures.js";
-import { BASE_LAYOUT, E2E_DIR, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";
+import { BASE_LAYOUT, caBindings, E2E_DIR, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";
 
 const HELLO_ANSWER = /^200 Hello from node-hello on Node v24\.21\.0, up \d+ (ms|seconds?)\n$/;
 
@@ -24,6 +24,7 @@ let work = "";
 let app = "";
 let oldBuilder = "";
 let newBuilder = "";
+let bindings: Binding[] = [];
 
 beforeAll(async () => {
   newBuilder = await referenceBuilder();
@@ -33,14 +34,26 @@ beforeAll(async () => {
   const local = join(E2E_DIR, "reference-local");
   const nodejs = join(work, "nodejs.cnb");
   const procfile = join(work, "procfile.cnb");
-  const common = { format: "file", targets: ["linux/amd64"], standalone: true } as const;
+  const ca = join(work, "ca-certificates.cnb");
+  const common = { format: "file" as const, targets: ["linux/amd64"], standalone: true };
   await packageBuildpack({ ...common, dir: join(local, "nodejs"), output: nodejs, offline: true });
   await packageBuildpack({ ...common, dir: join(ROOT, "buildpacks/procfile"), output: procfile });
+  // This machine reaches npm through a proxy with its own CA: builds trust it via the binding.
+  await packageBuildpack({ ...common, dir: join(ROOT, "buildpacks/ca-certificates"), output: ca });
+  bindings = await caBindings();
   const reference = parseToml(await readFile(join(local, "builder.toml"), "utf8"), "builder.toml");
   const config: TomlTable = {
     ...reference,
-    buildpacks: [{ uri: nodejs }, { uri: procfile }],
-    order: [{ group: [{ id: "cnbkit/nodejs" }, { id: "cnbkit/procfile", optional: true }] }],
+    buildpacks: [{ uri: ca }, { uri: nodejs }, { uri: procfile }],
+    order: [
+      {
+        group: [
+          { id: "cnbkit/ca-certificates", optional: true },
+          { id: "cnbkit/nodejs" },
+          { id: "cnbkit/procfile", optional: true },
+        ],
+      },
+    ],
     build: { ...(reference.build as TomlTable), image: `oci:${BASE_LAYOUT}:build` },
     run: { images: [{ image: `oci:${BASE_LAYOUT}:run` }] },
   };
@@ -59,14 +72,15 @@ describe.sequential("standalone buildpacks -> shared runtime", () => {
   const build = async (builder: string) => {
     const lines: string[] = [];
     const cacheDir = join(work, "cache");
-    const r = await buildApp({ appDir: app, builder, output: image(), cacheDir, onOutput: (l) => lines.push(l) });
+    const onOutput = (l: string) => lines.push(l);
+    const r = await buildApp({ appDir: app, builder, output: image(), cacheDir, bindings, onOutput });
     return { text: lines.join("\n"), digest: r.digest };
   };
 
   test("the old builder's buildpacks embed Node: no runtime buildpack, a bin/main per buildpack", async () => {
     const img = await (await openImageSource(oldBuilder)).image();
     const label = JSON.parse(img.config.config?.Labels?.["io.buildpacks.buildpack.layers"] ?? "{}");
-    expect(Object.keys(label).sort()).toEqual(["cnbkit/nodejs", "cnbkit/procfile"]);
+    expect(Object.keys(label).sort()).toEqual(["cnbkit/ca-certificates", "cnbkit/nodejs", "cnbkit/procfile"]);
     const newImg = await (await openImageSource(newBuilder)).image();
     const newLabel = JSON.parse(newImg.config.config?.Labels?.["io.buildpacks.buildpack.layers"] ?? "{}");
     expect(Object.keys(newLabel)).toContain("cnbkit/node-runtime");
@@ -91,7 +105,8 @@ describe.sequential("standalone buildpacks -> shared runtime", () => {
 
   test("an image of the old builder rebases onto a patched run image and answers", async () => {
     const oldImage = `oci:${join(work, "old-app")}:latest`;
-    const r0 = await buildApp({ appDir: app, builder: oldBuilder, output: oldImage, cacheDir: join(work, "cache2") });
+    const cacheDir = join(work, "cache2");
+    const r0 = await buildApp({ appDir: app, builder: oldBuilder, output: oldImage, cacheDir, bindings });
     const runDir = join(work, "run2");
     await patchedRunImage(`oci:${BASE_LAYOUT}:run`, runDir, { path: "etc/cnbkit-patched", data: "yes\n" });
     const r = await rebaseImage({ image: oldImage, runImage: `oci:${runDir}:patched` });

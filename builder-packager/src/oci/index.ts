@@ -12,4 +12,5 @@ export * from "./layer-cache.js";
 export * from "./layout.js";
 export * from "./layout-archive.js";
 export * from "./reference.js";
+export * from "./remembered-diff-id.js";
 export * from "./registry.js";

@@ -21,6 +21,7 @@ import {
   OciLayout,
   openImageSink,
   openImageSource,
+  rememberDiffId,
   type StoreOptions,
 } from "../oci/index.js";
 import { type Component, openComponent, type PackageDir } from "./component.js";
@@ -280,7 +281,9 @@ async function writePackageImage(input: PackageImageInput): Promise<Descriptor> 
   entries.push({ key: `${id}@${version}`, diffId: own.diffId });
   const rt = input.runtime;
   if (rt && !layersLabel[rt.id]?.[rt.version]) {
-    const layer = await writeBuildpackLayer(rt.dir, rt.id, rt.version, layout.blobDir, { cache: input.layerCache });
+    // The runtime dir never changes once made (runtime-module.ts): its tar is hashed once per machine.
+    const cache = rememberDiffId(input.layerCache, `${rt.dir}.diffid`);
+    const layer = await writeBuildpackLayer(rt.dir, rt.id, rt.version, layout.blobDir, { cache });
     layerByDiff.set(layer.diffId, layer);
     entries.push({ key: `${rt.id}@${rt.version}`, diffId: layer.diffId });
     const info = moduleLayerInfo(await readBuildpackToml(rt.dir), layer.diffId);

@@ -77,7 +77,7 @@ describe.sequential("standalone buildpacks -> shared runtime", () => {
     return { text: lines.join("\n"), digest: r.digest };
   };
 
-  test("the old builder's buildpacks embed Node: no runtime buildpack, a bin/main per buildpack", async () => {
+  test("the old builder's buildpacks embed Node: its layers label has no runtime buildpack; the new one's has", async () => {
     const img = await (await openImageSource(oldBuilder)).image();
     const label = JSON.parse(img.config.config?.Labels?.["io.buildpacks.buildpack.layers"] ?? "{}");
     expect(Object.keys(label).sort()).toEqual(["cnbkit/ca-certificates", "cnbkit/nodejs", "cnbkit/procfile"]);

@@ -6,14 +6,17 @@
  * the same process with the same Node binary:
  *   - as a bundled script (`bin/detect` → the bundle, run by the pinned Node) vs an empty
  *     script run by that Node;
+ *   - as `cnbkit package` ships it by default: the sh launcher `bin/detect` running
+ *     `lib/main.cjs` on the shared runtime buildpack's Node, vs the same empty script;
  *   - as the single executable `cnbkit package` ships vs a single executable of an empty
  *     script.
  * Runs are interleaved so machine noise hits both alike. Goal: ≤ 1.15× the floor.
  */
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { bundleBuildpack } from "../builder-packager/src/compile/bundle.js";
+import { compileBuildpack } from "../builder-packager/src/compile/compile.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION } from "../builder-packager/src/compile/node-runtime.js";
 import { buildSea } from "../builder-packager/src/compile/sea.js";
 import { median, ms, peakRssMb, table } from "./stats.js";
@@ -64,13 +67,31 @@ try {
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
     return t;
   };
+  // The default form, laid out as in a builder: the buildpack and the runtime as siblings.
+  const compiled = await compileBuildpack({
+    entry: join(import.meta.dirname, "fixtures", "minimal-buildpack.ts"),
+    outDir: join(root, "compiled"),
+    targets: [`linux/${arch}`],
+    buildpack: { id: "bench/minimal", version: "1.0.0" },
+  });
+  const shared = join(root, "buildpacks", "bench_minimal", "1.0.0");
+  const rt = compiled[`linux/${arch}`]?.runtime;
+  if (!rt) throw new Error("the shared form names no runtime");
+  await mkdir(join(root, "buildpacks", "cnbkit_node-runtime"), { recursive: true });
+  await symlink(rt.dir, join(root, "buildpacks", "cnbkit_node-runtime", rt.version));
+  await cp(join(root, "compiled", `linux-${arch}`), shared, { recursive: true });
+  await writeFile(
+    join(shared, "buildpack.toml"),
+    'api = "0.12"\n[buildpack]\nid = "bench/minimal"\nversion = "1.0.0"\n',
+  );
   const cases = {
-    floor: () => time(runtime.node, [join(root, "empty.js")]),
-    script: () => time(runtime.node, [join(bin, "detect")]),
+    floor: () => time(runtime.stripped, [join(root, "empty.js")]),
+    script: () => time(runtime.stripped, [join(bin, "detect")]),
+    launcher: () => time(join(shared, "bin", "detect"), []),
     seaFloor: () => time(join(root, "empty-sea"), []),
     sea: () => time(join(seaBin, "detect"), []),
   };
-  const samples: Record<keyof typeof cases, number[]> = { floor: [], script: [], seaFloor: [], sea: [] };
+  const samples: Record<keyof typeof cases, number[]> = { floor: [], script: [], launcher: [], seaFloor: [], sea: [] };
   for (const run of Object.values(cases)) run(); // warm the page cache
   for (let i = 0; i < RUNS; i++) {
     for (const [name, run] of Object.entries(cases)) samples[name as keyof typeof cases].push(run());
@@ -87,6 +108,11 @@ try {
       `framework detect, bundled script (${(code.length / 1024).toFixed(0)} KB)`,
       ms(m.script),
       `${(m.script / m.floor).toFixed(2)}x`,
+    ],
+    [
+      "framework detect, sh launcher -> shared runtime (default form)",
+      ms(m.launcher),
+      `${(m.launcher / m.floor).toFixed(2)}x`,
     ],
     ["empty single executable (floor)", ms(m.seaFloor), "1.00x"],
     ["framework detect, single executable", ms(m.sea), `${(m.sea / m.seaFloor).toFixed(2)}x`],

@@ -26,6 +26,7 @@ import { promisify } from "node:util";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { elfMachine } from "../../builder-packager/src/compile/elf.js";
+import { NODE_VERSION } from "../../builder-packager/src/compile/node-runtime.js";
 import { type Descriptor, imageConfig } from "../../builder-packager/src/oci/image.js";
 import { importLayoutTar } from "../../builder-packager/src/oci/layout-archive.js";
 import { OciLayout } from "../../builder-packager/src/oci/layout.js";
@@ -202,12 +203,12 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
       const baseConfig = await skopeoConfig(`oci:${join(work, "base")}:build`, arch);
       const diffIds = (fromLayout.rootfs as { diff_ids: string[] }).diff_ids;
       expect(diffIds[0]).toBe((baseConfig.rootfs as { diff_ids: string[] }).diff_ids[0]);
-      // The arch's lifecycle, launcher and buildpack binaries.
+      // The arch's lifecycle, launcher and the one Node.js runtime every cnbkit buildpack runs on.
       const { rootfs } = await unpackImage(builder(), { platform: { os: "linux", architecture: arch } });
       for (const bin of [
         "cnb/lifecycle/lifecycle",
         "cnb/lifecycle/launcher",
-        "cnb/buildpacks/cnbkit_nodejs/0.1.0/bin/main",
+        `cnb/buildpacks/cnbkit_node-runtime/${NODE_VERSION}/bin/node`,
         "usr/bin/dash",
       ]) {
         expect(`${bin}: ${await elfMachine(join(rootfs, bin))}`).toBe(`${bin}: ${arch}`);

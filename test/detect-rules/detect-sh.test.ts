@@ -109,7 +109,10 @@ beforeAll(async () => {
     expect(rules).toEqual(detectRulesJson(bp.detect.rules));
     // The fallback says on stderr that Node ran, so the test can tell who decided.
     const fallback = join(work, name, "node-detect");
-    await writeFile(fallback, `#!/bin/sh\necho fallback >&2\nexec ${shQuote(process.execPath)} ${shQuote(bundle)} "$@"\n`);
+    await writeFile(
+      fallback,
+      `#!/bin/sh\necho fallback >&2\nexec ${shQuote(process.execPath)} ${shQuote(bundle)} "$@"\n`,
+    );
     await chmod(fallback, 0o755);
     const script = join(work, name, "bin", "detect");
     await mkdir(dirname(script), { recursive: true });

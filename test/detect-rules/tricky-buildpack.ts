@@ -12,7 +12,7 @@ export const detect = detectRules({
       outcome: {
         pass: {
           provides: [{ name: "tricky" }],
-          requires: [{ name: "tricky", metadata: { quote: "it's \"q\" $HOME `x` \\ ü", n: 1 } }],
+          requires: [{ name: "tricky", metadata: { quote: 'it\'s "q" $HOME `x` \\ ü', n: 1 } }],
         },
         or: [{ provides: [{ name: "alt" }] }],
       },

@@ -37,7 +37,9 @@ export type DetectOutcome = { pass: PlanInput; or?: readonly PlanInput[] } | { f
 
 /** One rule: when `when` holds, `outcome` decides. */
 export interface DetectRule {
+  /** The condition. */
   when: DetectCondition;
+  /** The decision when it holds. */
   outcome: DetectOutcome;
 }
 
@@ -53,6 +55,7 @@ export interface DetectRulesDefinition<M> {
 
 /** A detect function that carries its rules (see {@link detectRules}). */
 export interface RuleDetect<M> {
+  /** Evaluates the rules against `ctx` (running `code` where they say so). */
   (ctx: DetectContext<M>): Promise<DetectResult>;
   /** The validated declaration, for `buildpack()` to describe to the packager. */
   readonly rules: Readonly<DetectRulesDefinition<M>>;
@@ -63,8 +66,11 @@ export type DetectOutcomeJson = { kind: "pass"; plan: string } | { kind: "fail";
 
 /** The rules of a bundle as `CNBKIT_DESCRIBE=detect-rules` prints them. */
 export interface DetectRulesJson {
+  /** The version of this shape; the packager refuses any other. */
   format: "cnbkit.detect-rules/1";
+  /** The rules in order, conditions as declared. */
   rules: { when: DetectCondition; outcome: DetectOutcomeJson }[];
+  /** The outcome when no rule holds. */
   otherwise: DetectOutcomeJson;
 }
 

@@ -1,10 +1,10 @@
 import { parseBuildPlan, stringifyBuildPlan } from "@cnbkit/framework/cnb-files";
 import { runDetect } from "@cnbkit/framework/testing";
 import { expect, test } from "vitest";
-import { type DetectCondition, detectRules, detectRulesJson, isRuleDetect } from "./detect-rules.js";
+import { type DetectCondition, type DetectOutcome, detectRules, detectRulesJson, isRuleDetect } from "./detect-rules.js";
 import { buildpack } from "./main.js";
 
-const pass = { pass: { provides: [{ name: "x" }] } } as const;
+const pass: DetectOutcome = { pass: { provides: [{ name: "x" }] } };
 
 test("bad rules are refused where they are declared, naming the rule", () => {
   const bad = (when: DetectCondition) => () =>

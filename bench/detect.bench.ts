@@ -100,7 +100,9 @@ try {
   ];
   const samples = cases.map(() => [] as number[]);
   for (const [, run] of cases) run(); // warm the page cache
-  for (let i = 0; i < RUNS; i++) cases.forEach(([, run], j) => samples[j]!.push(run()));
+  for (let i = 0; i < RUNS; i++) {
+    for (const [j, [, run]] of cases.entries()) samples[j]!.push(run());
+  }
   const m = samples.map(median);
   const [goMs, , nodeMs] = [m[0]!, m[1]!, m[2]!];
   console.log(`bench:detect  (${RUNS} interleaved runs each, median; Node ${NODE_VERSION} ${arch})`);

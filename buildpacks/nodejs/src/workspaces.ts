@@ -3,7 +3,7 @@
  * (the workspace root when npm/yarn `workspaces` or pnpm-workspace.yaml declares one).
  */
 import { readdir } from "node:fs/promises";
-import { join, posix } from "node:path";
+import { join } from "node:path";
 import { parseYamlFile } from "./yaml-file.js";
 
 export { projectPath } from "./project-path.js";

@@ -1,7 +1,13 @@
 import { parseBuildPlan, stringifyBuildPlan } from "@cnbkit/framework/cnb-files";
 import { runDetect } from "@cnbkit/framework/testing";
 import { expect, test } from "vitest";
-import { type DetectCondition, type DetectOutcome, detectRules, detectRulesJson, isRuleDetect } from "./detect-rules.js";
+import {
+  type DetectCondition,
+  type DetectOutcome,
+  detectRules,
+  detectRulesJson,
+  isRuleDetect,
+} from "./detect-rules.js";
 import { buildpack } from "./main.js";
 
 const pass: DetectOutcome = { pass: { provides: [{ name: "x" }] } };

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { describeDetectRules, detectScript, shQuote } from "../../builder-packager/src/compile/index.js";
 import { bundleBuildpack } from "../../builder-packager/src/compile/bundle.js";
 import caCerts from "../../buildpacks/ca-certificates/src/index.js";
+import java from "../../buildpacks/java/src/index.js";
 import nodejs from "../../buildpacks/nodejs/src/index.js";
 import procfile from "../../buildpacks/procfile/src/index.js";
 import python from "../../buildpacks/python/src/index.js";
@@ -69,6 +70,14 @@ const APPS: AppCase[] = [
   { name: "TRICKY_ON in <platform>/env", files: { "app.py": "" }, platformEnv: { TRICKY_ON: "1" } },
   { name: "TRICKY_MODE=code", files: {}, env: { TRICKY_MODE: "code" }, node: ["tricky"] },
   { name: "TRICKY_MODE=cod", files: {}, env: { TRICKY_MODE: "cod" } },
+  { name: "an app.jar", files: { "app.jar": "not a zip" }, node: ["java"] },
+  { name: "a dotfile .x.jar", files: { ".x.jar": "" }, node: ["java"] },
+  { name: "a dangling y.jar", files: { "y.jar": { symlink: "gone" } }, node: ["java"] },
+  { name: "a dir named lib.jar", files: { "lib.jar": { dir: true } }, node: ["java"] },
+  { name: "jar only in a subdir", files: { "target/app.jar": "" } },
+  { name: "a dir named system.properties", files: { "system.properties": { dir: true } }, node: ["java"] },
+  { name: "pom.xml", files: { "pom.xml": "<project/>" }, node: ["java"] },
+  { name: "a tmp name with quotes", files: { "x it's $x.tmp": "", ".tmp": "" } },
   { name: "TRICKY_MODE file", files: { Procfile: "" }, platformEnv: { TRICKY_MODE: "code" }, node: ["tricky"] },
 ];
 
@@ -83,6 +92,7 @@ const BUILDPACKS: [string, Buildpack<never>, string][] = [
   ["procfile", procfile as Buildpack<never>, "buildpacks/procfile"],
   ["python", python as Buildpack<never>, "buildpacks/python"],
   ["nodejs", nodejs as Buildpack<never>, "buildpacks/nodejs"],
+  ["java", java as Buildpack<never>, "buildpacks/java"],
   ["tricky", tricky as Buildpack<never>, "test/detect-rules"],
 ];
 

@@ -20,6 +20,7 @@ export const detect = detectRules({
     { when: { env: "TRICKY_MODE", equals: "code" }, outcome: "code" },
     { when: { file: "-n" }, outcome: { fail: "a file named -n: it's $HOME `here`" } },
     { when: { env: "TRICKY_ON" }, outcome: { pass: {} } },
+    { when: { suffix: " it's $x.tmp" }, outcome: { fail: "a tmp file" } },
     { when: { not: { anyFile: ["Procfile", 'a"b', "package.json"] } }, outcome: { fail: 'neither Procfile nor a"b' } },
   ],
   otherwise: "code",

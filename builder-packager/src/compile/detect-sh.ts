@@ -39,6 +39,7 @@ export function detectScript(rules: DetectRulesJson, options: DetectScriptOption
     `if [ -z "$cnb_p" ] || [ -z "$cnb_plan" ]; then ${fallback}; fi`,
     ...envProbes(rules, fallback),
   ];
+  if (conditions(rules).some((c) => "suffix" in c)) lines.push(HAS);
   for (const rule of rules.rules) {
     lines.push(`if ${condition(rule.when)}; then`, `  ${outcome(rule.outcome, fallback)}`, "fi");
   }
@@ -54,6 +55,10 @@ const PATHS = [
   "cnb_plan=${CNB_BUILD_PLAN_PATH:-${2:-}}",
 ];
 
+/** True when one of its arguments names an entry, a dangling symlink included (as readdir lists it). */
+const HAS =
+  'cnb_has() { for cnb_f in "$@"; do if [ -e "$cnb_f" ] || [ -L "$cnb_f" ]; then return 0; fi; done; return 1; }';
+
 /** Quotes `s` as one sh word: single quotes, each `'` as `'\''`. */
 export function shQuote(s: string): string {
   return `'${s.replaceAll("'", "'\\''")}'`;
@@ -67,11 +72,9 @@ export function shQuote(s: string): string {
  */
 function envProbes(rules: DetectRulesJson, fallback: string): string[] {
   const names = new Map<string, boolean>(); // name → used with equals
-  const visit = (c: DetectCondition): void => {
-    if ("not" in c) visit(c.not);
-    else if ("env" in c) names.set(c.env, (names.get(c.env) ?? false) || c.equals !== undefined);
-  };
-  for (const r of rules.rules) visit(r.when);
+  for (const c of conditions(rules)) {
+    if ("env" in c) names.set(c.env, (names.get(c.env) ?? false) || c.equals !== undefined);
+  }
   const out: string[] = [];
   for (const [name, equals] of names) {
     const f = `"$cnb_p/env/${name}"`;
@@ -85,6 +88,17 @@ function envProbes(rules: DetectRulesJson, fallback: string): string[] {
   return out;
 }
 
+/** Every condition of the rules, those under `not` included. */
+function conditions(rules: DetectRulesJson): DetectCondition[] {
+  const out: DetectCondition[] = [];
+  const visit = (c: DetectCondition): void => {
+    out.push(c);
+    if ("not" in c) visit(c.not);
+  };
+  for (const r of rules.rules) visit(r.when);
+  return out;
+}
+
 function condition(c: DetectCondition): string {
   if ("not" in c) return `! { ${condition(c.not)}; }`;
   if ("env" in c) {
@@ -92,6 +106,12 @@ function condition(c: DetectCondition): string {
     return `{ if [ -n "$cnb_e_${c.env}" ]; then [ -s "$cnb_p/env/${c.env}" ]; else [ -n "\${${c.env}:-}" ]; fi; }`;
   }
   if ("file" in c) return exists(c.file);
+  if ("suffix" in c) {
+    // Globs expand in the shell itself; `.*` adds the dotfiles `*` skips, and an unmatched
+    // pattern stays literal, which cnb_has then finds only if that very name exists.
+    const q = shQuote(c.suffix);
+    return `cnb_has ./*${q} ./.*${q} ./${q}`;
+  }
   if ("anyFile" in c) return `{ ${c.anyFile.map(exists).join(" || ")}; }`;
   return `{ ${c.allFiles.map(exists).join(" && ")}; }`;
 }

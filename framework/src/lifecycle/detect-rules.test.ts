@@ -18,7 +18,9 @@ test("bad rules are refused where they are declared, naming the rule", () => {
   expect(bad({ file: "../up" })).toThrow(/^detect rule 1: path "..\/up" must be relative to the app dir/);
   expect(bad({ anyFile: ["ok", "/abs"] })).toThrow(/path "\/abs" must be relative/);
   expect(bad({ allFiles: ["a//b"] })).toThrow(/empty segments/);
-  expect(bad({ anyFile: [] })).toThrow(/must be one of file, anyFile, allFiles, env, not/);
+  expect(bad({ anyFile: [] })).toThrow(/must be one of file, anyFile, allFiles, suffix, env, not/);
+  expect(bad({ suffix: ".." })).toThrow(/^detect rule 1: suffix ".." must be a name ending/);
+  expect(bad({ suffix: "a/b" })).toThrow(/suffix "a\/b"/);
   expect(bad({ not: { env: "A-B" } })).toThrow(/^detect rule 1: not: env "A-B" is not a variable name/);
   expect(() => detectRules({ rules: [{ when: { file: "a" }, outcome: "code" }], otherwise: { fail: "no" } })).toThrow(
     'detect rules: an outcome is "code" but no code function is given',

@@ -13,12 +13,16 @@
  * - `file`, `anyFile`, `allFiles`: the path exists, as `ctx.app.exists` says (a file or a
  *   directory, symlinks followed, a dangling symlink does not exist). Paths are relative to
  *   the app dir, "/"-separated, without "." or ".." segments.
+ * - `suffix`: some entry directly in the app dir has a name ending in it, as `readdir` lists
+ *   entries: files, dirs, dotfiles and dangling symlinks alike (for "an executable jar may
+ *   be here" checks; what the entry holds is for `code` to judge).
  * - `env`: the value {@link readSettings} gives, i.e. `<platform>/env/NAME` when that file
  *   exists, else the process env. Without `equals` the condition holds when the value is
  *   non-empty; with `equals` when it is exactly that string (a platform env file is read
  *   verbatim, trailing newline included).
  * - Rules are tried in order; the first whose `when` holds decides, else `otherwise`.
  */
+import { readdir } from "node:fs/promises";
 import { stringifyBuildPlan } from "../cnb-files/index.js";
 import { CnbError } from "../errors/index.js";
 import { readSettings } from "../platform/index.js";
@@ -29,6 +33,7 @@ export type DetectCondition =
   | { file: string }
   | { anyFile: readonly string[] }
   | { allFiles: readonly string[] }
+  | { suffix: string }
   | { env: string; equals?: string }
   | { not: DetectCondition };
 
@@ -144,6 +149,10 @@ async function holds<M>(
   if ("not" in c) return !(await holds(c.not, ctx, settings));
   if ("env" in c) return c.equals === undefined ? (settings[c.env] ?? "") !== "" : settings[c.env] === c.equals;
   if ("file" in c) return ctx.app.exists(c.file);
+  if ("suffix" in c) {
+    const names = await readdir(ctx.app.path).catch(() => [] as string[]);
+    return names.some((n) => n.endsWith(c.suffix));
+  }
   if ("anyFile" in c) {
     for (const f of c.anyFile) if (await ctx.app.exists(f)) return true;
     return false;
@@ -157,7 +166,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Checks a condition at declaration time, so a bad rule fails where it is written. */
 function checkCondition(c: DetectCondition, where: string): void {
   if (typeof c !== "object" || c === null || Object.keys(c).length === 0) {
-    throw new CnbError(`${where}: "when" must be one of file, anyFile, allFiles, env, not`);
+    throw new CnbError(`${where}: "when" must be one of file, anyFile, allFiles, suffix, env, not`);
   }
   if ("not" in c) {
     checkCondition(c.not, `${where}: not`);
@@ -172,9 +181,17 @@ function checkCondition(c: DetectCondition, where: string): void {
     }
     return;
   }
+  if ("suffix" in c) {
+    if (typeof c.suffix !== "string" || /^\.*$|[/\0]/.test(c.suffix)) {
+      throw new CnbError(
+        `${where}: suffix ${JSON.stringify(c.suffix)} must be a name ending without "/" (not only dots)`,
+      );
+    }
+    return;
+  }
   const paths = "file" in c ? [c.file] : "anyFile" in c ? c.anyFile : "allFiles" in c ? c.allFiles : undefined;
   if (!Array.isArray(paths) || paths.length === 0) {
-    throw new CnbError(`${where}: "when" must be one of file, anyFile, allFiles, env, not (with a path list)`);
+    throw new CnbError(`${where}: "when" must be one of file, anyFile, allFiles, suffix, env, not (with a path list)`);
   }
   for (const p of paths) checkPath(p, where);
 }

@@ -2,13 +2,13 @@
  * bench:detect — what declarative detect saves: the sh `bin/detect` compiled from a
  * buildpack's rules against the Node detect of the same bundle.
  *
- * The procfile, python and nodejs buildpacks are bundled as `cnbkit package` bundles them,
+ * The procfile, python, nodejs and java buildpacks are bundled as `cnbkit package` bundles them,
  * their rules are read back with CNBKIT_DESCRIBE=detect-rules and compiled to sh. Then, in
  * interleaved runs, each is timed as the lifecycle starts it (a fresh process, cwd = app):
  *   - floors: a static Go binary that does nothing (the least a process can cost), an empty
  *     sh script, and `node empty.js` with the pinned Node;
  *   - the sh detect of procfile (a Procfile app: pass), python (a requirements.txt app:
- *     pass) and nodejs (the same Python app: the fail-fast case);
+ *     pass), nodejs and java (the same Python app: the fail-fast case);
  *   - the Node detect of the same bundles on the same apps.
  * Goal: a declarative detect's median ≤ 5 ms.
  */
@@ -60,7 +60,12 @@ async function goFloor(): Promise<string> {
 try {
   // The repo's package.json says "type": "module"; a buildpack dir has none, so say CommonJS.
   await writeFile(join(root, "package.json"), '{ "type": "commonjs" }\n');
-  const [procfile, python, nodejs] = [await prepare("procfile"), await prepare("python"), await prepare("nodejs")];
+  const [procfile, python, nodejs, java] = [
+    await prepare("procfile"),
+    await prepare("python"),
+    await prepare("nodejs"),
+    await prepare("java"),
+  ];
   const go = await goFloor();
   await writeFile(join(root, "empty.js"), "");
   await writeFile(join(root, "empty.sh"), "#!/bin/sh\n");
@@ -94,9 +99,11 @@ try {
     ["procfile sh detect (pass)", time(procfile.sh, [], procApp, procfile.dir, [0])],
     ["python sh detect (pass)", time(python.sh, [], pyApp, python.dir, [0])],
     ["nodejs sh detect, Python app (fail)", time(nodejs.sh, [], pyApp, nodejs.dir, [100])],
+    ["java sh detect, Python app (fail)", time(java.sh, [], pyApp, java.dir, [100])],
     ["procfile Node detect (pass)", time(runtime.node, [procfile.node], procApp, procfile.dir, [0])],
     ["python Node detect (pass)", time(runtime.node, [python.node], pyApp, python.dir, [0])],
     ["nodejs Node detect, Python app (fail)", time(runtime.node, [nodejs.node], pyApp, nodejs.dir, [100])],
+    ["java Node detect, Python app (fail)", time(runtime.node, [java.node], pyApp, java.dir, [100])],
   ];
   const samples = cases.map(() => [] as number[]);
   for (const [, run] of cases) run(); // warm the page cache

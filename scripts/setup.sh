@@ -34,8 +34,9 @@ fi
 # (compiled buildpacks) here under qemu. Not Debian 12's qemu-user-static (7.2), under which
 # Go programs hang: scripts/fetch-qemu.sh fetches a newer qemu below. binutils for both
 # arches: stripping the Node binaries before they become single executables. apache2-utils:
-# htpasswd for the registry auth tests.
-pkgs=(runc umoci skopeo docker-registry debootstrap curl xz-utils zstd unzip zip
+# htpasswd for the registry auth tests. busybox: its sh runs the sh bin/detect compiled from
+# detect rules (test/detect-rules), beside dash, so the script stays POSIX.
+pkgs=(runc umoci skopeo docker-registry debootstrap curl xz-utils zstd unzip zip busybox
   libcap2-bin apache2-utils binutils-x86-64-linux-gnu binutils-aarch64-linux-gnu
   libc6:arm64 libstdc++6:arm64 libatomic1:arm64)
 missing=()

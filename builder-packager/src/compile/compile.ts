@@ -27,6 +27,8 @@ import {
 } from "../cache/index.js";
 import { cachedBundle } from "./bundle-cache.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch } from "./node-runtime.js";
+import { type DetectRulesJson, describeDetectRules } from "./detect-rules.js";
+import { detectScript } from "./detect-sh.js";
 import { BUNDLE_PATH, launcherScript } from "./launcher.js";
 import { ensureRuntimeModule, type RuntimeModule } from "./runtime-module.js";
 import { buildSea } from "./sea.js";
@@ -122,7 +124,9 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
   for (const w of bundle.warnings) progress({ step: "warning", message: w });
 
   const results: Record<string, CompiledTarget> = {};
+  const runner = await ensureNodeRuntime(host, runtimeOpts(`linux/${host}`));
   if ((options.form ?? "shared") === "shared") {
+    let rules: DetectRulesJson | undefined | null = null;
     for (const target of targets) {
       const arch = target.slice("linux/".length) as NodeArch;
       const runtime = await ensureRuntimeModule(arch, runtimeOpts(target));
@@ -130,10 +134,15 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
       progress({ step: "launchers", target, message: `Writing ${dir} (runs on ${runtime.id} ${runtime.version})` });
       const buildpack = options.buildpack ?? { id: "buildpack", version: "0.0.0" };
       results[target] = await writeShared(dir, bundle.code, { buildpack, runtime });
+      // The rules are the bundle's (the same for every arch): asked once, of the host's Node.
+      if (rules === null) rules = await describeDetectRules(join(dir, BUNDLE_PATH), runner.node);
+      if (rules) {
+        if (target === targets[0]) progress({ step: "launchers", message: "Detect is declarative: bin/detect is sh" });
+        await writeRuleDetect(dir, rules, { buildpack, runtime });
+      }
     }
     return results;
   }
-  const runner = await ensureNodeRuntime(host, runtimeOpts(`linux/${host}`));
   for (const target of targets) {
     const arch = target.slice("linux/".length) as NodeArch;
     const runtime = await ensureNodeRuntime(arch, runtimeOpts(target));
@@ -187,6 +196,7 @@ async function writeShared(
   await mkdir(join(dir, "bin"), { recursive: true });
   await mkdir(dirname(main), { recursive: true });
   await rm(join(dir, "bin", "main"), { force: true });
+  await rm(join(dir, NODE_DETECT_PATH), { force: true });
   await writeFileAtomic(main, code);
   for (const phase of ["detect", "build"] as const) {
     await rm(join(dir, "bin", phase), { force: true });
@@ -194,6 +204,24 @@ async function writeShared(
   }
   return { main, size: Buffer.byteLength(code), runtime: who.runtime };
 }
+
+/**
+ * A declarative detect: bin/detect is the rules in sh, which start no Node, and the rules'
+ * "code" outcome runs lib/node-detect, the Node launcher of the detect phase.
+ */
+async function writeRuleDetect(
+  dir: string,
+  rules: DetectRulesJson,
+  who: { buildpack: { id: string; version: string }; runtime: RuntimeModule },
+): Promise<void> {
+  await writeFileAtomic(join(dir, NODE_DETECT_PATH), launcherScript({ phase: "detect", ...who }), 0o755);
+  // From bin/, lib/node-detect is ../lib: its own `${0%/*}/..` is the buildpack dir again.
+  const fallback = `"\${0%/*}/../${NODE_DETECT_PATH}"`;
+  await writeFileAtomic(join(dir, "bin", "detect"), detectScript(rules, { fallback }), 0o755);
+}
+
+/** The Node launcher of a declarative detect's "code" outcome. */
+const NODE_DETECT_PATH = "lib/node-detect";
 
 /** Writes `path` through a temp name, so a reader never sees half of it. */
 async function writeFileAtomic(path: string, text: string, mode = 0o644): Promise<void> {

@@ -14,6 +14,8 @@ export {
 } from "./compile.js";
 export { elfMachine } from "./elf.js";
 export { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch, type NodeRuntime } from "./node-runtime.js";
+export { checkRulesJson, type DetectRulesJson, describeDetectRules } from "./detect-rules.js";
+export { type DetectScriptOptions, detectScript, shQuote } from "./detect-sh.js";
 export { BUNDLE_PATH, launcherScript } from "./launcher.js";
 export {
   ensureRuntimeModule,

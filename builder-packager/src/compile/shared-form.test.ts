@@ -115,6 +115,44 @@ describe("compileBuildpack (shared form)", () => {
     expect(res.stderr).toContain("--standalone");
   });
 
+  test("a declarative detect becomes a sh bin/detect that decides without Node, and hands 'code' to lib/node-detect", async () => {
+    const rulesEntry = join(import.meta.dirname, "fixtures", "rules", "entry.ts");
+    const rules = { entry: rulesEntry, outDir: join(work, "rules"), targets: ["linux/amd64" as const], buildpack };
+    await compileBuildpack(rules);
+    const bp = join(work, "rules-bps", "acme_fixture", "1.0.0");
+    await mkdir(bp, { recursive: true });
+    await cp(join(work, "rules", "linux-amd64"), bp, { recursive: true });
+    await writeFile(join(bp, "buildpack.toml"), `api = "0.10"\n[buildpack]\nid = "acme/fixture"\nversion = "1.0.0"\n`);
+    const script = await readFile(join(bp, "bin", "detect"), "utf8");
+    expect(script).not.toContain("main.cjs");
+    const run = async (file: string) => {
+      const dir = await mkdtemp(join(work, "rules-run-"));
+      await mkdir(join(dir, "app"));
+      await mkdir(join(dir, "platform"));
+      if (file) await writeFile(join(dir, "app", file), "");
+      const base = { ...process.env };
+      delete base.NODE_OPTIONS;
+      const res = spawnSync(join(bp, "bin", "detect"), [join(dir, "platform"), join(dir, "plan.toml")], {
+        cwd: join(dir, "app"),
+        env: { ...base, CNB_BUILDPACK_DIR: bp },
+        encoding: "utf8",
+      });
+      return { ...res, plan: await readFile(join(dir, "plan.toml"), "utf8").catch(() => "") };
+    };
+    // No runtime beside it yet: the sh outcomes still work, which shows they start no Node.
+    const sh = await run("marker");
+    expect(sh.status).toBe(0);
+    expect(sh.plan).toContain('name = "from-sh"');
+    expect((await run("")).status).toBe(100);
+    const rt = out["linux/amd64"]?.runtime;
+    if (!rt) throw new Error("no runtime");
+    await cp(rt.dir, join(work, "rules-bps", "cnbkit_node-runtime", rt.version), { recursive: true });
+    const node = await run("ask-node");
+    expect(node.stderr).toBe("");
+    expect(node.status).toBe(0);
+    expect(node.plan).toContain('name = "from-node"');
+  });
+
   test("the same input compiled into another directory gives identical files", async () => {
     const again = await compileBuildpack({ entry, outDir: join(work, "b"), targets: ["linux/amd64"], buildpack });
     for (const rel of [BUNDLE_PATH, "bin/detect", "bin/build"]) {

@@ -10,7 +10,6 @@
  * jar-manifest, spring-boot-layers, start-command, memory-calculator, maven-sbom).
  */
 import { buildpack, CnbError } from "@cnbkit/framework";
-import { build } from "./build.js";
 import { detect } from "./detect.js";
 import type { JavaMetadata } from "./steps/resolve-jvm.js";
 
@@ -29,5 +28,7 @@ export function parseMetadata(raw: unknown): JavaMetadata {
 export default buildpack<JavaMetadata>({
   metadata: parseMetadata,
   detect,
-  build,
+  // build.ts and its steps (JDK install, Maven/Gradle, SBOMs) load only for build, so a
+  // detect that reaches Node stays cheap.
+  build: async (ctx) => (await import("./build.js")).build(ctx),
 });

@@ -2,13 +2,31 @@
  * Detect: passes for a package.json (providing and requiring `node` and `node_modules`) or a
  * lone server.js / index.js / app.js (`node` only), in BP_NODE_PROJECT_PATH when it is set.
  */
-import { type DetectContext, type DetectResult, readSettings } from "@cnbkit/framework";
+import { type DetectContext, type DetectResult, detectRules, readSettings } from "@cnbkit/framework";
 import { START_FILES } from "./start-command.js";
 import type { NodejsMetadata } from "./steps/install-runtime.js";
-import { projectPath } from "./workspaces.js";
+import { projectPath } from "./project-path.js";
 
-/** Detects a Node.js app. A package.json with a syntax error stops the build, naming the line. */
-export async function detect(ctx: DetectContext<NodejsMetadata>): Promise<DetectResult> {
+/**
+ * Detects a Node.js app, declared as rules so that the packaged bin/detect is a sh script:
+ * an app with neither package.json nor a start file (a Python or Java app) fails without
+ * starting Node. A package.json (it must parse) and BP_NODE_PROJECT_PATH go to code.
+ */
+export const detect = detectRules<NodejsMetadata>({
+  rules: [
+    { when: { env: "BP_NODE_PROJECT_PATH" }, outcome: "code" },
+    { when: { file: "package.json" }, outcome: "code" },
+    {
+      when: { anyFile: START_FILES },
+      outcome: { pass: { provides: [{ name: "node" }], requires: [{ name: "node", metadata: { launch: true } }] } },
+    },
+  ],
+  otherwise: { fail: `no package.json or ${START_FILES.join("/")} in the app` },
+  code: detectCode,
+});
+
+/** The TypeScript detect. A package.json with a syntax error stops the build, naming the line. */
+async function detectCode(ctx: DetectContext<NodejsMetadata>): Promise<DetectResult> {
   const proj = projectPath(readSettings(ctx));
   const rel = (f: string) => (proj === "." ? f : `${proj}/${f}`);
   // Launch only: this buildpack runs Node at build time without asking; a later buildpack

@@ -10,7 +10,6 @@
  * lockfile-sbom, registry-config).
  */
 import { buildpack, CnbError } from "@cnbkit/framework";
-import { build } from "./build.js";
 import { detect } from "./detect.js";
 import type { NodejsMetadata } from "./steps/install-runtime.js";
 
@@ -30,5 +29,7 @@ export function parseMetadata(raw: unknown): NodejsMetadata {
 export default buildpack<NodejsMetadata>({
   metadata: parseMetadata,
   detect,
-  build,
+  // build.ts and its steps (installs, child processes, hashing, SBOMs) load only for build,
+  // so a detect that reaches Node stays cheap.
+  build: async (ctx) => (await import("./build.js")).build(ctx),
 });

@@ -3,9 +3,10 @@
  * (the workspace root when npm/yarn `workspaces` or pnpm-workspace.yaml declares one).
  */
 import { readdir } from "node:fs/promises";
-import { isAbsolute, join, normalize, posix } from "node:path";
-import { CnbError } from "@cnbkit/framework";
+import { join } from "node:path";
 import { parseYamlFile } from "./yaml-file.js";
+
+export { projectPath } from "./project-path.js";
 
 /** A workspace declaration found at the app root. */
 export interface Workspaces {
@@ -37,23 +38,6 @@ export function detectWorkspaces(
     return { kind: "npm/yarn", patterns: pkgs.filter((p): p is string => typeof p === "string") };
   }
   return undefined;
-}
-
-/**
- * Validates BP_NODE_PROJECT_PATH and returns it as a clean relative posix path ("." when unset).
- * It may not be absolute or leave the app directory.
- *
- * @example
- * projectPath({ BP_NODE_PROJECT_PATH: "./apps/web/" }) // "apps/web"
- */
-export function projectPath(env: Record<string, string | undefined>): string {
-  const raw = env.BP_NODE_PROJECT_PATH?.trim();
-  if (!raw) return ".";
-  const clean = posix.normalize(raw.replaceAll("\\", "/")).replace(/\/+$/, "") || ".";
-  if (isAbsolute(raw) || clean === ".." || clean.startsWith("../") || normalize(clean).startsWith("..")) {
-    throw new CnbError(`BP_NODE_PROJECT_PATH: "${raw}" must be a path inside the app directory`);
-  }
-  return clean;
 }
 
 /**

@@ -7,13 +7,15 @@
  * the same type: the lifecycle keeps the last buildpack's definition of a type, and a later
  * `default = true` wins.
  */
-import { buildpack } from "@cnbkit/framework";
+import { buildpack, detectRules } from "@cnbkit/framework";
 import { parseProcfile, procfileProcesses } from "./procfile.js";
 
 export default buildpack({
-  async detect(ctx) {
-    return (await ctx.app.exists("Procfile")) ? ctx.pass() : ctx.fail("no Procfile");
-  },
+  // Declarative, so the packaged bin/detect is a sh script that never starts Node.
+  detect: detectRules({
+    rules: [{ when: { file: "Procfile" }, outcome: { pass: {} } }],
+    otherwise: { fail: "no Procfile" },
+  }),
   async build(ctx) {
     const entries = parseProcfile(await ctx.app.readText("Procfile"));
     if (entries.length === 0) ctx.log.warn("Procfile defines no processes");

@@ -10,7 +10,6 @@
  * start-command, web-concurrency, dist-info, tool-env).
  */
 import { buildpack, CnbError } from "@cnbkit/framework";
-import { build } from "./build.js";
 import { detect } from "./detect.js";
 import type { PythonMetadata } from "./steps/install-runtime.js";
 
@@ -48,5 +47,7 @@ export function parseMetadata(raw: unknown): PythonMetadata {
 export default buildpack<PythonMetadata>({
   metadata: parseMetadata,
   detect,
-  build,
+  // build.ts and its steps (installs, child processes, hashing, SBOMs) load only for build,
+  // so a detect that reaches Node stays cheap.
+  build: async (ctx) => (await import("./build.js")).build(ctx),
 });

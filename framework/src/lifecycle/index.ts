@@ -8,5 +8,6 @@
  */
 export type * from "./build.js";
 export * from "./detect.js";
+export * from "./detect-rules.js";
 export * from "./main.js";
 export { runBuildPhase } from "./run-build-phase.js";

@@ -113,12 +113,28 @@ export async function runPhase<M>(bp: BuildpackDefinition<M>, phase: Phase, io: 
  */
 export function buildpack<M = Record<string, unknown>>(definition: BuildpackDefinition<M>): Buildpack<M> {
   const bp = Object.freeze({ ...definition });
+  if (process.env.CNBKIT_DESCRIBE === "detect-rules") {
+    void describeDetect(bp.detect);
+    return bp;
+  }
   const phase = phaseOf(process.argv, process.argv0, Object.keys(bp.execD ?? {}));
   if (phase) {
     restoreNodeOptions(process.env);
     setImmediate(() => void main(bp, phase));
   }
   return bp;
+}
+
+/**
+ * Prints the detect rules as JSON (`null` for a plain detect function) and exits 0: how the
+ * packager learns a bundle's rules without importing TypeScript (`CNBKIT_DESCRIBE=detect-rules`).
+ */
+async function describeDetect(detect: unknown): Promise<never> {
+  const { detectRulesJson, isRuleDetect } = await import("./detect-rules.js");
+  const json = isRuleDetect(detect) ? detectRulesJson(detect.rules) : null;
+  // Synchronous on Linux for files and pipes, so nothing is lost by exiting right away.
+  process.stdout.write(`${JSON.stringify(json)}\n`);
+  process.exit(0);
 }
 
 /** Runs `phase` with the real process's environment and arguments, then exits. */

@@ -1,0 +1,75 @@
+import { parseBuildPlan, stringifyBuildPlan } from "@cnbkit/framework/cnb-files";
+import { runDetect } from "@cnbkit/framework/testing";
+import { expect, test } from "vitest";
+import {
+  type DetectCondition,
+  type DetectOutcome,
+  detectRules,
+  detectRulesJson,
+  isRuleDetect,
+} from "./detect-rules.js";
+import { buildpack } from "./main.js";
+
+const pass: DetectOutcome = { pass: { provides: [{ name: "x" }] } };
+
+test("bad rules are refused where they are declared, naming the rule", () => {
+  const bad = (when: DetectCondition) => () =>
+    detectRules({ rules: [{ when, outcome: pass }], otherwise: { fail: "no" } });
+  expect(bad({ file: "../up" })).toThrow(/^detect rule 1: path "..\/up" must be relative to the app dir/);
+  expect(bad({ anyFile: ["ok", "/abs"] })).toThrow(/path "\/abs" must be relative/);
+  expect(bad({ allFiles: ["a//b"] })).toThrow(/empty segments/);
+  expect(bad({ anyFile: [] })).toThrow(/must be one of file, anyFile, allFiles, suffix, env, not/);
+  expect(bad({ suffix: ".." })).toThrow(/^detect rule 1: suffix ".." must be a name ending/);
+  expect(bad({ suffix: "a/b" })).toThrow(/suffix "a\/b"/);
+  expect(bad({ not: { env: "A-B" } })).toThrow(/^detect rule 1: not: env "A-B" is not a variable name/);
+  expect(() => detectRules({ rules: [{ when: { file: "a" }, outcome: "code" }], otherwise: { fail: "no" } })).toThrow(
+    'detect rules: an outcome is "code" but no code function is given',
+  );
+  expect(() => detectRules({ rules: [], otherwise: { fail: "two\nlines" } })).toThrow(
+    "detect rules: otherwise: fail reason must be one non-empty line",
+  );
+});
+
+test("rules decide in order; env reads <platform>/env over the process env, verbatim", async () => {
+  const detect = detectRules({
+    rules: [
+      { when: { env: "MODE", equals: "code" }, outcome: "code" },
+      { when: { allFiles: ["a", "b"] }, outcome: pass },
+      { when: { env: "ON" }, outcome: { pass: {} } },
+    ],
+    otherwise: { fail: "nothing here" },
+    code: (ctx) => ctx.fail("from code"),
+  });
+  const bp = buildpack({ detect, build: () => undefined });
+  expect(isRuleDetect(bp.detect)).toBe(true);
+  expect((await runDetect(bp, { app: { a: "", b: "" } })).plans).toEqual([{ provides: [{ name: "x" }], requires: [] }]);
+  expect((await runDetect(bp, { app: { a: "" } })).stdout).toEqual(["  Skipped: nothing here"]);
+  expect((await runDetect(bp, { env: { MODE: "code" } })).result).toEqual({ kind: "fail", reason: "from code" });
+  // A platform env file is read verbatim: "code\n" is not "code".
+  expect((await runDetect(bp, { platformEnv: { MODE: "code\n", ON: "" }, env: { ON: "1" } })).passed).toBe(false);
+  expect((await runDetect(bp, { env: { ON: "1" } })).passed).toBe(true);
+});
+
+test("the packager's view carries each pass plan as the TOML detect writes", () => {
+  const detect = detectRules({
+    rules: [{ when: { not: { file: "x" } }, outcome: { pass: {}, or: [{ requires: [{ name: "y" }] }] } }],
+    otherwise: "code",
+    code: (ctx) => ctx.pass(),
+  });
+  const plans = [
+    { provides: [], requires: [] },
+    { provides: [], requires: [{ name: "y" }] },
+  ];
+  const json = detectRulesJson(detect.rules);
+  expect(parseBuildPlan((json.rules[0]!.outcome as { plan: string }).plan, "plan.toml")).toEqual(plans);
+  expect(json).toEqual({
+    format: "cnbkit.detect-rules/1",
+    rules: [
+      {
+        when: { not: { file: "x" } },
+        outcome: { kind: "pass", plan: stringifyBuildPlan(plans) },
+      },
+    ],
+    otherwise: { kind: "code" },
+  });
+});

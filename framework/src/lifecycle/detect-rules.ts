@@ -1,0 +1,225 @@
+/**
+ * Declarative detect: the common cases (a file exists, one of several files exists, an env
+ * var is set) as data, so that the packager can compile them to a POSIX sh `bin/detect`
+ * that never starts Node. Anything the rules cannot say falls back to TypeScript ("code").
+ *
+ * The value {@link detectRules} returns is an ordinary detect function (the in-process
+ * harness and `buildpack()` call it as any other) that also carries its rules, and
+ * {@link detectRulesJson} is what the packager reads: the rules with every pass plan
+ * already written as build plan TOML by this framework, so the sh script writes the very
+ * bytes the TypeScript detect would.
+ *
+ * Semantics, shared by both paths:
+ * - `file`, `anyFile`, `allFiles`: the path exists, as `ctx.app.exists` says (a file or a
+ *   directory, symlinks followed, a dangling symlink does not exist). Paths are relative to
+ *   the app dir, "/"-separated, without "." or ".." segments.
+ * - `suffix`: some entry directly in the app dir has a name ending in it, as `readdir` lists
+ *   entries: files, dirs, dotfiles and dangling symlinks alike (for "an executable jar may
+ *   be here" checks; what the entry holds is for `code` to judge).
+ * - `env`: the value {@link readSettings} gives, i.e. `<platform>/env/NAME` when that file
+ *   exists, else the process env. Without `equals` the condition holds when the value is
+ *   non-empty; with `equals` when it is exactly that string (a platform env file is read
+ *   verbatim, trailing newline included).
+ * - Rules are tried in order; the first whose `when` holds decides, else `otherwise`.
+ */
+import { readdir } from "node:fs/promises";
+import { stringifyBuildPlan } from "../cnb-files/index.js";
+import { CnbError } from "../errors/index.js";
+import { readSettings } from "../platform/index.js";
+import type { DetectContext, DetectResult, PlanInput } from "./detect.js";
+
+/** A condition on the app dir or the settings. */
+export type DetectCondition =
+  | { file: string }
+  | { anyFile: readonly string[] }
+  | { allFiles: readonly string[] }
+  | { suffix: string }
+  | { env: string; equals?: string }
+  | { not: DetectCondition };
+
+/** What a rule decides: pass with a plan (and `[[or]]` alternatives), fail, or run `code`. */
+export type DetectOutcome = { pass: PlanInput; or?: readonly PlanInput[] } | { fail: string } | "code";
+
+/** One rule: when `when` holds, `outcome` decides. */
+export interface DetectRule {
+  /** The condition. */
+  when: DetectCondition;
+  /** The decision when it holds. */
+  outcome: DetectOutcome;
+}
+
+/** The declaration {@link detectRules} takes. */
+export interface DetectRulesDefinition<M> {
+  /** Tried in order; the first that holds decides. */
+  rules: readonly DetectRule[];
+  /** The outcome when no rule holds. */
+  otherwise: DetectOutcome;
+  /** The TypeScript detect for "code" outcomes; required when some outcome is "code". */
+  code?: (ctx: DetectContext<M>) => DetectResult | Promise<DetectResult>;
+}
+
+/** A detect function that carries its rules (see {@link detectRules}). */
+export interface RuleDetect<M> {
+  /** Evaluates the rules against `ctx` (running `code` where they say so). */
+  (ctx: DetectContext<M>): Promise<DetectResult>;
+  /** The validated declaration, for `buildpack()` to describe to the packager. */
+  readonly rules: Readonly<DetectRulesDefinition<M>>;
+}
+
+/** An outcome as the packager sees it: pass plans are build plan TOML text. */
+export type DetectOutcomeJson = { kind: "pass"; plan: string } | { kind: "fail"; reason: string } | { kind: "code" };
+
+/** The rules of a bundle as `CNBKIT_DESCRIBE=detect-rules` prints them. */
+export interface DetectRulesJson {
+  /** The version of this shape; the packager refuses any other. */
+  format: "cnbkit.detect-rules/1";
+  /** The rules in order, conditions as declared. */
+  rules: { when: DetectCondition; outcome: DetectOutcomeJson }[];
+  /** The outcome when no rule holds. */
+  otherwise: DetectOutcomeJson;
+}
+
+/**
+ * Declares detect as rules. Throws a {@link CnbError} naming the bad rule when a path, an
+ * env name or an outcome is invalid, or when "code" is used without `code`.
+ *
+ * @example
+ * export const detect = detectRules({
+ *   rules: [{ when: { file: "Procfile" }, outcome: { pass: {} } }],
+ *   otherwise: { fail: "no Procfile" },
+ * });
+ */
+export function detectRules<M = Record<string, unknown>>(definition: DetectRulesDefinition<M>): RuleDetect<M> {
+  const needsCode = [...definition.rules.map((r) => r.outcome), definition.otherwise].includes("code");
+  definition.rules.forEach((r, i) => {
+    checkCondition(r.when, `detect rule ${i + 1}`);
+    checkOutcome(r.outcome, `detect rule ${i + 1}`);
+  });
+  checkOutcome(definition.otherwise, "detect rules: otherwise");
+  if (needsCode && typeof definition.code !== "function") {
+    throw new CnbError('detect rules: an outcome is "code" but no code function is given', {
+      hint: "pass code: async (ctx) => ... with the TypeScript detect",
+    });
+  }
+  const rules = Object.freeze({ ...definition, rules: Object.freeze([...definition.rules]) });
+  const run = async (ctx: DetectContext<M>): Promise<DetectResult> => {
+    const outcome = await decide(rules, ctx);
+    if (outcome === "code") return rules.code!(ctx);
+    if ("fail" in outcome) return ctx.fail(outcome.fail);
+    return ctx.pass(outcome.pass, ...(outcome.or ?? []));
+  };
+  return Object.assign(run, { rules });
+}
+
+/** True when `detect` was made by {@link detectRules}. */
+export function isRuleDetect<M>(detect: unknown): detect is RuleDetect<M> {
+  return typeof detect === "function" && typeof (detect as { rules?: unknown }).rules === "object";
+}
+
+/** The packager's view of the rules: conditions as declared, pass plans as TOML text. */
+export function detectRulesJson<M>(rules: Readonly<DetectRulesDefinition<M>>): DetectRulesJson {
+  return {
+    format: "cnbkit.detect-rules/1",
+    rules: rules.rules.map((r) => ({ when: r.when, outcome: outcomeJson(r.outcome) })),
+    otherwise: outcomeJson(rules.otherwise),
+  };
+}
+
+function outcomeJson(outcome: DetectOutcome): DetectOutcomeJson {
+  if (outcome === "code") return { kind: "code" };
+  if ("fail" in outcome) return { kind: "fail", reason: outcome.fail };
+  const plans = [outcome.pass, ...(outcome.or ?? [])].map((p) => ({
+    provides: p.provides ?? [],
+    requires: p.requires ?? [],
+  }));
+  return { kind: "pass", plan: stringifyBuildPlan(plans) };
+}
+
+async function decide<M>(rules: DetectRulesDefinition<M>, ctx: DetectContext<M>): Promise<DetectOutcome> {
+  const settings = readSettings(ctx);
+  for (const rule of rules.rules) if (await holds(rule.when, ctx, settings)) return rule.outcome;
+  return rules.otherwise;
+}
+
+async function holds<M>(
+  c: DetectCondition,
+  ctx: DetectContext<M>,
+  settings: Readonly<Record<string, string | undefined>>,
+): Promise<boolean> {
+  if ("not" in c) return !(await holds(c.not, ctx, settings));
+  if ("env" in c) return c.equals === undefined ? (settings[c.env] ?? "") !== "" : settings[c.env] === c.equals;
+  if ("file" in c) return ctx.app.exists(c.file);
+  if ("suffix" in c) {
+    const names = await readdir(ctx.app.path).catch(() => [] as string[]);
+    return names.some((n) => n.endsWith(c.suffix));
+  }
+  if ("anyFile" in c) {
+    for (const f of c.anyFile) if (await ctx.app.exists(f)) return true;
+    return false;
+  }
+  for (const f of c.allFiles) if (!(await ctx.app.exists(f))) return false;
+  return true;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Checks a condition at declaration time, so a bad rule fails where it is written. */
+function checkCondition(c: DetectCondition, where: string): void {
+  if (typeof c !== "object" || c === null || Object.keys(c).length === 0) {
+    throw new CnbError(`${where}: "when" must be one of file, anyFile, allFiles, suffix, env, not`);
+  }
+  if ("not" in c) {
+    checkCondition(c.not, `${where}: not`);
+    return;
+  }
+  if ("env" in c) {
+    if (typeof c.env !== "string" || !ENV_NAME.test(c.env)) {
+      throw new CnbError(`${where}: env ${JSON.stringify(c.env)} is not a variable name (letters, digits, _)`);
+    }
+    if (c.equals !== undefined && (typeof c.equals !== "string" || c.equals.includes("\0"))) {
+      throw new CnbError(`${where}: env ${c.env} equals must be a string without NUL`);
+    }
+    return;
+  }
+  if ("suffix" in c) {
+    if (typeof c.suffix !== "string" || /^\.*$|[/\0]/.test(c.suffix)) {
+      throw new CnbError(
+        `${where}: suffix ${JSON.stringify(c.suffix)} must be a name ending without "/" (not only dots)`,
+      );
+    }
+    return;
+  }
+  const paths = "file" in c ? [c.file] : "anyFile" in c ? c.anyFile : "allFiles" in c ? c.allFiles : undefined;
+  if (!Array.isArray(paths) || paths.length === 0) {
+    throw new CnbError(`${where}: "when" must be one of file, anyFile, allFiles, suffix, env, not (with a path list)`);
+  }
+  for (const p of paths) checkPath(p, where);
+}
+
+function checkPath(p: unknown, where: string): void {
+  const bad =
+    typeof p !== "string" ||
+    p === "" ||
+    p.startsWith("/") ||
+    p.includes("\0") ||
+    p.split("/").some((s) => s === "" || s === "." || s === "..");
+  if (bad) {
+    throw new CnbError(
+      `${where}: path ${JSON.stringify(p)} must be relative to the app dir, "/"-separated, without ".", ".." or empty segments`,
+    );
+  }
+}
+
+function checkOutcome(o: DetectOutcome, where: string): void {
+  if (o === "code") return;
+  if (typeof o === "object" && o !== null && "fail" in o) {
+    if (typeof o.fail !== "string" || o.fail === "" || /[\n\0]/.test(o.fail)) {
+      throw new CnbError(`${where}: fail reason must be one non-empty line`);
+    }
+    return;
+  }
+  if (typeof o !== "object" || o === null || !("pass" in o) || typeof o.pass !== "object" || o.pass === null) {
+    throw new CnbError(`${where}: "outcome" must be { pass: plan }, { fail: reason } or "code"`);
+  }
+  outcomeJson(o); // the plan must serialise; stringifyBuildPlan names the bad field
+}

@@ -14,7 +14,11 @@ import { isProcessAlive } from "./pid.js";
 export interface DirLockOptions {
   /** Called once when the lock is held by another live process and we start waiting. */
   onWait?: (ownerPid: number | undefined) => void;
-  /** How often to look again while waiting, in ms (default 500). */
+  /**
+   * The longest wait between looks, in ms (default 500). Waits start at 5 ms and double: most
+   * holds are short (a cache entry marked used, a blob placed), and a flat 500 ms poll cost
+   * two buildpacks that share the runtime layer half a second of every `builder create`.
+   */
   pollMs?: number;
 }
 
@@ -38,6 +42,7 @@ export interface HeldDirLock extends AsyncDisposable {
  */
 export async function acquireDirLock(lockDir: string, options: DirLockOptions = {}): Promise<HeldDirLock> {
   let announced = false;
+  let wait = 5;
   for (;;) {
     try {
       await mkdir(lockDir);
@@ -54,7 +59,8 @@ export async function acquireDirLock(lockDir: string, options: DirLockOptions = 
       announced = true;
       options.onWait?.(owner.pid);
     }
-    await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, options.pollMs ?? 500);
   }
   let held = true;
   const release = async () => {

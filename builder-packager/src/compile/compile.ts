@@ -27,7 +27,8 @@ import {
 } from "../cache/index.js";
 import { cachedBundle } from "./bundle-cache.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch } from "./node-runtime.js";
-import { type DetectRulesJson, describeDetectRules } from "./detect-rules.js";
+import type { DetectRulesJson } from "./detect-rules.js";
+import { cachedDetectRules } from "./detect-rules-cache.js";
 import { detectScript } from "./detect-sh.js";
 import { BUNDLE_PATH, launcherScript } from "./launcher.js";
 import { ensureRuntimeModule, type RuntimeModule } from "./runtime-module.js";
@@ -135,7 +136,11 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
       const buildpack = options.buildpack ?? { id: "buildpack", version: "0.0.0" };
       results[target] = await writeShared(dir, bundle.code, { buildpack, runtime });
       // The rules are the bundle's (the same for every arch): asked once, of the host's Node.
-      if (rules === null) rules = await describeDetectRules(join(dir, BUNDLE_PATH), runner.node);
+      if (rules === null) {
+        const { cacheDir } = options;
+        const host = { node: runner.node, nodeVersion: runner.version, cacheDir };
+        rules = await cachedDetectRules({ code: bundle.code, bundleFile: join(dir, BUNDLE_PATH), ...host });
+      }
       if (rules) {
         if (target === targets[0]) progress({ step: "launchers", message: "Detect is declarative: bin/detect is sh" });
         await writeRuleDetect(dir, rules, { buildpack, runtime });

@@ -167,29 +167,33 @@ function builderLayerTable(layers: BuildpackLayer[]): void {
 }
 
 /**
- * Start-up of the procfile buildpack's TS detect (a Procfile app, so it passes and writes its
- * plan): through the sh launcher on the shared runtime, and as the single executable,
- * against `node empty.js` on the same Node (the floor), 40 interleaved runs each.
+ * Detect start-up, 40 interleaved runs each, against `node empty.js` on the same Node (the
+ * floor): procfile's declarative detect (sh, no Node) on a Procfile app, and nodejs's TS
+ * detect on a package.json app (the sh rules hand it to lib/node-detect, which runs the
+ * bundle on the shared runtime), and the same nodejs detect as a single executable.
  */
-async function startupTable(sharedLayout: string, standaloneDir: string): Promise<void> {
+async function startupTable(layouts: string[], standaloneNodejs: string): Promise<void> {
   const root = join(work, "startup");
   const bps = join(root, "cnb", "buildpacks");
   await mkdir(bps, { recursive: true });
-  for (const l of await layoutLayers(sharedLayout)) {
-    const blob = join(sharedLayout, "blobs", "sha256", l.digest.slice("sha256:".length));
-    const r = spawnSync("tar", ["-xzf", blob, "-C", root]);
-    if (r.status !== 0) throw new Error(`tar -xzf ${blob} failed`);
+  for (const layout of layouts) {
+    for (const l of await layoutLayers(layout)) {
+      const blob = join(layout, "blobs", "sha256", l.digest.slice("sha256:".length));
+      const r = spawnSync("tar", ["-xzf", blob, "-C", root]);
+      if (r.status !== 0) throw new Error(`tar -xzf ${blob} failed`);
+    }
   }
   const runtime = await ensureNodeRuntime(arch as "amd64" | "arm64");
-  await mkdir(join(root, "app"), { recursive: true });
+  for (const app of ["procfile-app", "node-app"]) await mkdir(join(root, app), { recursive: true });
   await mkdir(join(root, "platform"), { recursive: true });
-  await writeFile(join(root, "app", "Procfile"), "web: node server.js\n");
+  await writeFile(join(root, "procfile-app", "Procfile"), "web: node server.js\n");
+  await writeFile(join(root, "node-app", "package.json"), '{ "name": "app", "scripts": { "start": "node s.js" } }\n');
   await writeFile(join(root, "empty.js"), "");
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-  const time = (cmd: string, args: string[], bpDir?: string) => {
+  const time = (cmd: string, args: string[], app = "procfile-app", bpDir?: string) => {
     const t0 = performance.now();
     const r = spawnSync(cmd, args, {
-      cwd: join(root, "app"),
+      cwd: join(root, app),
       env: bpDir ? { ...env, CNB_BUILDPACK_DIR: bpDir } : env,
       stdio: "ignore",
     });
@@ -197,20 +201,23 @@ async function startupTable(sharedLayout: string, standaloneDir: string): Promis
     return performance.now() - t0;
   };
   const plan = [join(root, "platform"), join(root, "plan.toml")];
-  const shared = join(bps, "cnbkit_procfile", "0.1.0");
-  const runs: Record<string, number[]> = { empty: [], shared: [], sea: [] };
+  const procfile = join(bps, "cnbkit_procfile", "0.1.0");
+  const nodejs = join(bps, "cnbkit_nodejs", "0.1.0");
+  const runs: Record<string, number[]> = { empty: [], sh: [], ts: [], sea: [] };
   for (let i = 0; i < 40; i++) {
     runs.empty?.push(time(runtime.stripped, [join(root, "empty.js")]));
-    runs.shared?.push(time(join(shared, "bin", "detect"), plan, shared));
-    runs.sea?.push(time(join(standaloneDir, "bin", "detect"), plan, standaloneDir));
+    runs.sh?.push(time(join(procfile, "bin", "detect"), plan, "procfile-app", procfile));
+    runs.ts?.push(time(join(nodejs, "bin", "detect"), plan, "node-app", nodejs));
+    runs.sea?.push(time(join(standaloneNodejs, "bin", "detect"), plan, "node-app", standaloneNodejs));
   }
   const floor = median(runs.empty ?? []);
   const row = (name: string, xs: number[]) => [name, ms(median(xs)), `${(median(xs) / floor).toFixed(2)}x`];
   table([
-    ["start-up: procfile TS detect (40 interleaved runs)", "median", "ratio"],
+    ["detect start-up (40 interleaved runs)", "median", "ratio"],
     row("node empty.js (floor)", runs.empty ?? []),
-    row("sh launcher -> shared runtime, lib/main.cjs", runs.shared ?? []),
-    row("single executable (--standalone)", runs.sea ?? []),
+    row("procfile, declarative: sh bin/detect (no Node)", runs.sh ?? []),
+    row("nodejs, TS detect: sh -> lib/node-detect -> shared runtime", runs.ts ?? []),
+    row("nodejs, TS detect: single executable (--standalone)", runs.sea ?? []),
   ]);
 }
 
@@ -286,7 +293,7 @@ try {
     await registry.stop();
   }
 
-  await startupTable(join(work, "procfile-oci"), join(work, "procfile"));
+  await startupTable([join(work, "procfile-oci"), join(work, "nodejs-oci")], join(work, "nodejs"));
   console.log(`peak RSS of this process: ${peakRssMb().toFixed(0)} MB`);
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -121,6 +121,23 @@ describe("extract", () => {
     expect((await readdir(out)).sort()).toEqual(["bin", "keep.txt", "lib"]);
   });
 
+  test("into an existing directory whose parent takes no new entries (the app dir in /), staging inside it", async () => {
+    const parent = join(dir, "root");
+    const out = join(parent, "workspace");
+    await mkdir(out, { recursive: true });
+    const file = await tgz("a.tgz", sample);
+    // An immutable parent refuses new entries even to root, as / refuses them to the CNB user.
+    const lock = spawnSync("chattr", ["+i", parent], { encoding: "utf8" });
+    expect(lock.status, `chattr +i needs ext4/xfs for ${dir}: ${lock.stderr}`).toBe(0);
+    try {
+      await extract(file, out, { strip: 1 });
+    } finally {
+      spawnSync("chattr", ["-i", parent]);
+    }
+    expect((await readdir(out)).sort()).toEqual(["bin", "lib"]);
+    expect(await readdir(parent)).toEqual(["workspace"]);
+  });
+
   test.each([
     ["tar.xz", ["-cJf"]],
     ["tar.zst", ["--zstd", "-cf"]],

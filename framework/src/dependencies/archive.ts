@@ -103,9 +103,7 @@ export async function sniffFormat(file: string): Promise<ArchiveFormat> {
  */
 export async function extract(file: string, dest: string, opts: ExtractOptions = {}): Promise<void> {
   const format = opts.format ?? formatFromName(file) ?? (await sniffFormat(file));
-  const parent = dirname(dest);
-  await mkdir(parent, { recursive: true });
-  const staging = await mkdtemp(join(parent, `.${basename(dest)}.extract-`));
+  const staging = await stagingDir(dest);
   try {
     const sink = new Sink(
       file,
@@ -149,6 +147,19 @@ async function diskFull(file: string, dest: string, err: unknown): Promise<CnbEr
 function describe(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   return (msg.split("\n")[0] ?? msg).replace(/\.$/, "");
+}
+
+/**
+ * Where to unpack before moving into `dest`: inside `dest` when it is already a directory
+ * (its parent may not be writable: the app dir /workspace sits in a root-owned /), else
+ * beside it, where `dest` itself is about to be made.
+ */
+async function stagingDir(dest: string): Promise<string> {
+  const st = await lstat(dest).catch(() => undefined);
+  if (st?.isDirectory()) return mkdtemp(join(dest, ".cnbkit-extract-"));
+  const parent = dirname(dest);
+  await mkdir(parent, { recursive: true });
+  return mkdtemp(join(parent, `.${basename(dest)}.extract-`));
 }
 
 async function moveInto(staging: string, dest: string): Promise<void> {

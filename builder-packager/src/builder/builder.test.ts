@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CnbError } from "@cnbkit/framework";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { build, createWorkspace, detect, lifecycleDir, readLifecycleToml } from "../../../test/support/lifecycle.js";
+import { NODE_VERSION } from "../compile/index.js";
 import { LayerBlobCache } from "../oci/index.js";
 import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
 import { BUILDPACK_LAYERS_LABEL, packageBuildpack } from "../package/index.js";
@@ -143,6 +144,7 @@ describe("createBuilder", () => {
       "acme/compiled@1.0.0",
       "acme/shell-a@1.0.0",
       "acme/shell-b@2.0.0",
+      `cnbkit/node-runtime@${NODE_VERSION}`,
     ]);
     expect(meta.stack).toEqual({
       runImage: { image: "example.com/acme/run:latest", mirrors: ["mirror.example.com/acme/run:latest"] },
@@ -172,7 +174,7 @@ describe("createBuilder", () => {
       { group: [{ id: "acme/shell-b", version: "2.0.0" }] },
     ]);
     const layers = JSON.parse(info.Labels[BUILDPACK_LAYERS_LABEL] ?? "{}");
-    expect(Object.keys(layers)).toEqual(["acme/compiled", "acme/shell-a", "acme/shell-b"]);
+    expect(Object.keys(layers)).toEqual(["acme/compiled", "acme/shell-a", "acme/shell-b", "cnbkit/node-runtime"]);
     // Buildpack layers are the buildpackages' own: the .cnb's diffID is in the builder.
     const a = await skopeoInspect(`oci-archive:${join(root, "cfg", "shell-a.cnb")}`);
     expect(layers["acme/shell-a"]["1.0.0"]).toEqual(
@@ -239,17 +241,22 @@ describe("createBuilder", () => {
     expect(await readFile(join(env, "PATH.prepend"), "utf8")).toBe("/opt/tools");
     expect(await readFile(join(env, "PATH.delim"), "utf8")).toBe(":");
 
+    // The compiled buildpack is its bundle and two sh launchers; Node is the runtime buildpack's.
     const bin = join(rootfs, "cnb/buildpacks/acme_compiled/1.0.0/bin");
-    expect((await readdir(bin)).sort()).toEqual(["build", "detect", "main"]);
-    const main = await stat(join(bin, "main"));
-    expect([main.uid, main.mode & 0o777]).toEqual([0, 0o755]);
-    expect(main.size).toBeGreaterThan(10_000_000);
-    expect(await readlink(join(bin, "detect"))).toBe("main");
-    expect((await lstat(join(bin, "build"))).isSymbolicLink()).toBe(true);
-    // Only buildpack.toml and bin/ are staged from a framework buildpack's source dir.
+    expect((await readdir(bin)).sort()).toEqual(["build", "detect"]);
+    for (const name of ["build", "detect"]) {
+      const launcher = await stat(join(bin, name));
+      expect([launcher.uid, launcher.mode & 0o777]).toEqual([0, 0o755]);
+      expect(await readFile(join(bin, name), "utf8")).toMatch(/^#!\/bin\/sh\n/);
+    }
+    const node = await stat(join(rootfs, `cnb/buildpacks/cnbkit_node-runtime/${NODE_VERSION}/bin/node`));
+    expect([node.uid, node.mode & 0o777]).toEqual([0, 0o755]);
+    expect(node.size).toBeGreaterThan(10_000_000);
+    // Only buildpack.toml, bin/ and lib/ are staged from a framework buildpack's source dir.
     expect((await readdir(join(rootfs, "cnb/buildpacks/acme_compiled/1.0.0"))).sort()).toEqual([
       "bin",
       "buildpack.toml",
+      "lib",
     ]);
   });
 
@@ -266,7 +273,7 @@ describe("createBuilder", () => {
       const group = (await readLifecycleToml(join(ws.layers, "group.toml"))) as { group: { id: string }[] };
       expect(group.group.map((g) => g.id)).toEqual(["acme/compiled", "acme/shell-a"]);
       const b = await build(ws);
-      expect(b.code).toBe(0);
+      expect(b.code, b.output).toBe(0);
       expect(b.output).toContain("compiled buildpack built on x64");
       expect(await readFile(join(ws.layers, "acme_compiled", "greeting", "message"), "utf8")).toBe(
         "compiled hello from x64",

@@ -15,7 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import { chmod, copyFile, mkdir, readdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import {
   cacheEntryLock,
@@ -136,6 +136,8 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
       const buildpack = options.buildpack ?? { id: "buildpack", version: "0.0.0" };
       results[target] = await writeShared(dir, bundle.code, { buildpack, runtime });
       // The rules are the bundle's (the same for every arch): asked once, of the host's Node.
+      // Only a framework bundle answers CNBKIT_DESCRIBE; any other program would just run.
+      if (rules === null && !bundle.code.includes("CNBKIT_DESCRIBE")) rules = undefined;
       if (rules === null) {
         const { cacheDir } = options;
         const host = { node: runner.node, nodeVersion: runner.version, cacheDir };
@@ -206,6 +208,7 @@ async function writeShared(
   for (const phase of ["detect", "build"] as const) {
     await rm(join(dir, "bin", phase), { force: true });
     await writeFileAtomic(join(dir, "bin", phase), launcherScript({ phase, ...who }), 0o755);
+    await replaceSymlink(basename(BUNDLE_PATH), join(dir, "lib", phase));
   }
   return { main, size: Buffer.byteLength(code), runtime: who.runtime };
 }

@@ -1,6 +1,9 @@
 /**
  * bin/detect and bin/build of a buildpack on the shared Node.js runtime: POSIX sh that
- * starts the runtime's Node on the buildpack's bundle, naming the phase.
+ * starts the runtime's Node on `lib/<phase>`, a link to the bundle `lib/main.cjs`. The
+ * bundle sees the phase as the basename of `process.argv[1]`, as a single executable sees
+ * its invoked name, so entries that dispatch on it (the framework's, or a hand-written
+ * one) work in both forms.
  *
  * The runtime is found relative to the script, not at a fixed /cnb path: the lifecycle
  * runs `<buildpacks dir>/<id_>/<version>/bin/<phase>` by its full path, and the runtime
@@ -11,12 +14,12 @@
  * runs): an app's `--require ./tracing.js` or heap cap is for the app, not the buildpack.
  * That is what the single executable's `execArgvExtension: "none"` did.
  */
-import { LAUNCHED_BUNDLE, SAVED_NODE_OPTIONS } from "@cnbkit/framework";
+import { SAVED_NODE_OPTIONS } from "@cnbkit/framework";
 import { buildpackDirName } from "@cnbkit/framework/cnb-files";
 import { RUNTIME_NODE_PATH } from "./runtime-module.js";
 
-/** Where the bundle sits in the buildpack dir. */
-export const BUNDLE_PATH = `lib/${LAUNCHED_BUNDLE}`;
+/** Where the bundle sits in the buildpack dir; `lib/detect` and `lib/build` link to it. */
+export const BUNDLE_PATH = "lib/main.cjs";
 
 /** What a launcher needs to know. */
 export interface LauncherOptions {
@@ -40,7 +43,7 @@ export function launcherScript(options: LauncherOptions): string {
   const runtimeDir = `${buildpackDirName(runtime.id)}/${runtime.version}`;
   return [
     "#!/bin/sh",
-    `# ${buildpack.id} ${buildpack.version}: runs ${BUNDLE_PATH} on the shared Node.js runtime,`,
+    `# ${buildpack.id} ${buildpack.version}: runs lib/${phase} (${BUNDLE_PATH}) on the shared Node.js runtime,`,
     `# ${runtime.id} ${runtime.version}, a sibling buildpack in the same buildpacks dir.`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not JS
     "case $0 in */*) bin=${0%/*} ;; *) bin=. ;; esac",
@@ -50,7 +53,7 @@ export function launcherScript(options: LauncherOptions): string {
     "  exit 1",
     "fi",
     `if [ -n "\${NODE_OPTIONS+x}" ]; then ${SAVED_NODE_OPTIONS}=$NODE_OPTIONS; export ${SAVED_NODE_OPTIONS}; unset NODE_OPTIONS; fi`,
-    `exec "$node" "$bin/../${BUNDLE_PATH}" ${phase} "$@"`,
+    `exec "$node" "$bin/../lib/${phase}" "$@"`,
     "",
   ].join("\n");
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -65,6 +65,8 @@ describe("compileBuildpack (shared form)", () => {
         const launcher = join(dir, "bin", phase);
         expect((await stat(launcher)).mode & 0o777).toBe(0o755);
         expect((await readFile(launcher, "utf8")).startsWith("#!/bin/sh\n")).toBe(true);
+        // The bundle runs as lib/<phase>, so it sees the phase as its name, as a single executable does.
+        expect(await readlink(join(dir, "lib", phase))).toBe("main.cjs");
       }
       await expect(stat(join(dir, "bin", "main"))).rejects.toThrow(/ENOENT/);
       expect(t?.runtime).toMatchObject({ id: RUNTIME_MODULE_ID, version: NODE_VERSION, arch });
@@ -100,7 +102,7 @@ describe("compileBuildpack (shared form)", () => {
   test("arm64: the runtime's Node runs the same bundle under qemu-aarch64-static", async () => {
     const bp = await install("buildpacks-arm64", "arm64");
     const node = join(bp, "..", "..", "cnbkit_node-runtime", NODE_VERSION, "bin", "node");
-    const res = await detect([cachedQemuPath("arm64"), node, join(bp, BUNDLE_PATH), "detect"], { FIXTURE_PASS: "1" });
+    const res = await detect([cachedQemuPath("arm64"), node, join(bp, "lib", "detect")], { FIXTURE_PASS: "1" });
     expect(res.stderr).toBe("");
     expect(res.status).toBe(0);
     expect(res.report).toMatchObject({ phase: "detect", arch: "arm64", version: `v${NODE_VERSION}` });

@@ -28,3 +28,7 @@ export const rm = promisify(fs.rm);
 export const chmod = promisify(fs.chmod);
 /** `fs.promises.copyFile`, without loading fs/promises. */
 export const copyFile = promisify(fs.copyFile);
+/** `fs.promises.symlink`, without loading fs/promises. */
+export const symlink = promisify(fs.symlink);
+/** `fs.promises.realpath`, without loading fs/promises. */
+export const realpath = promisify(fs.realpath);

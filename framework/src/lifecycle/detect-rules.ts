@@ -22,7 +22,7 @@
  *   verbatim, trailing newline included).
  * - Rules are tried in order; the first whose `when` holds decides, else `otherwise`.
  */
-import { readdir } from "node:fs/promises";
+import { readdir } from "../fs/index.js";
 import { stringifyBuildPlan } from "../cnb-files/index.js";
 import { CnbError } from "../errors/index.js";
 import { readSettings } from "../platform/index.js";

@@ -2,11 +2,11 @@
  * The entry point: `buildpack({ detect, build, execD })` declares a buildpack, and when
  * the program runs as `bin/detect`, `bin/build` or one of its exec.d names, runs that phase.
  *
- * One program serves every role. On the shared Node runtime, the buildpack's sh launchers
- * run `node lib/main.cjs <phase> ...`, naming the phase first. Otherwise it dispatches on
- * the name it was invoked as: `process.argv[1]` is the script for a bundled JS file, and
- * inside a Node single executable application it is the executable path the lifecycle
- * used (Node inserts it), so `basename` gives "detect", "build" or an exec.d name.
+ * One program serves every role; it dispatches on the name it was invoked as:
+ * `process.argv[1]` is the script for a bundled JS file (on the shared Node runtime, the
+ * launchers run `lib/detect` or `lib/build`, links to the bundle), and inside a Node single
+ * executable application it is the executable path the lifecycle used (Node inserts it),
+ * so `basename` gives "detect", "build" or an exec.d name in every case.
  *
  * Exit codes follow the spec: detect 0 pass / 100 fail / 1 error; build 0 / 1. Errors
  * print as one line (plus a hint), with the stack only at BP_LOG_LEVEL=debug.
@@ -18,7 +18,7 @@ import type { BuildContext, BuildResult } from "./build.js";
 import type { DetectContext, DetectResult, PhaseIO } from "./detect.js";
 import { formatError } from "../errors/index.js";
 import type { ExecDHandler } from "../platform/index.js";
-import { LAUNCHED_BUNDLE, SAVED_NODE_OPTIONS } from "../platform/launched-bundle.js";
+import { SAVED_NODE_OPTIONS } from "../platform/launched-bundle.js";
 import { createLogger, isDebugLevel } from "../log/index.js";
 
 /** What a buildpack author writes. `M` is the type of buildpack.toml `[metadata]`. */
@@ -45,20 +45,13 @@ export type Phase = { kind: "detect" } | { kind: "build" } | { kind: "exec.d"; n
  * registered exec.d name (e.g. when a test imports the buildpack).
  */
 export function phaseOf(argv: readonly string[], argv0: string, execD: readonly string[] = []): Phase | undefined {
-  const launched = argv[1] !== undefined && basename(argv[1]) === LAUNCHED_BUNDLE;
-  for (const path of launched ? [argv[2]] : [argv[1], argv0]) {
+  for (const path of [argv[1], argv0]) {
     if (!path) continue;
     const name = basename(path);
     if (name === "detect" || name === "build") return { kind: name };
     if (execD.includes(name)) return { kind: "exec.d", name };
   }
   return undefined;
-}
-
-/** The phase's own arguments: after the phase name when a launcher named it, else after the program. */
-function phaseArgs(argv: readonly string[]): string[] {
-  const launched = argv[1] !== undefined && basename(argv[1]) === LAUNCHED_BUNDLE;
-  return argv.slice(launched ? 3 : 2);
 }
 
 /**
@@ -141,7 +134,7 @@ async function describeDetect(detect: unknown): Promise<never> {
 export async function main<M>(bp: BuildpackDefinition<M>, phase: Phase): Promise<never> {
   const code = await runPhase(bp, phase, {
     env: process.env,
-    args: phaseArgs(process.argv),
+    args: process.argv.slice(2),
     script: process.argv[1] ?? process.execPath,
     cwd: process.cwd(),
   });

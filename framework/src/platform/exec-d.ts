@@ -8,10 +8,9 @@
  * `buildpack({ execD: { name: fn } })`; when the launcher runs it, the entry point sees that
  * name as argv[0] and calls `fn`, whose returned env is written to fd 3.
  */
-import { chmod, copyFile, mkdir, rename, rm, writeFile } from "../fs/index.js";
-import { basename, join } from "node:path";
+import { chmod, copyFile, mkdir, realpath, rename, rm, symlink, writeFile } from "../fs/index.js";
+import { join } from "node:path";
 import { CnbError } from "../errors/index.js";
-import { LAUNCHED_BUNDLE } from "./launched-bundle.js";
 import type { Logger } from "../log/index.js";
 import type { Environment } from "./platform.js";
 import { validateEnvName, validateProcessType } from "../cnb-files/index.js";
@@ -131,20 +130,35 @@ export class ExecDPrograms {
    */
   async addSelf(name: string, options: ExecDAddOptions = {}): Promise<string> {
     const self = await this.self();
-    if (basename(self) !== LAUNCHED_BUNDLE) return this.add(name, self, options);
-    // A bundle run on the shared runtime: the runtime lives in /cnb/buildpacks, which the
-    // app image does not have, so the layer gets its own Node and bundle, and exec.d a
-    // launcher that runs them under this name.
+    if (await isSea()) return this.add(name, self, options);
+    // A script run by a Node (the shared runtime's, in /cnb/buildpacks, which the app image
+    // does not have): the layer gets that Node and the script, linked under this name (the
+    // entry point dispatches on it), and exec.d a launcher that runs them.
     this.writable();
     const own = join(this.layerPath, EXEC_D_RUNTIME_DIR);
     await mkdir(own, { recursive: true });
     await copyFile(process.execPath, join(own, "node"));
     await chmod(join(own, "node"), 0o755);
-    await copyFile(self, join(own, LAUNCHED_BUNDLE));
+    await copyFile(await realpath(self), join(own, EXEC_D_SCRIPT));
+    await rm(join(own, name), { force: true });
+    await symlink(EXEC_D_SCRIPT, join(own, name));
     const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
     // The app's NODE_OPTIONS (a --require of an app file, a heap cap) is not for this program.
-    const script = `#!/bin/sh\nunset NODE_OPTIONS\nexec ${q(join(own, "node"))} ${q(join(own, LAUNCHED_BUNDLE))} ${q(name)} "$@"\n`;
+    const script = `#!/bin/sh\nunset NODE_OPTIONS\nexec ${q(join(own, "node"))} ${q(join(own, name))} "$@"\n`;
     return this.addScript(name, script, options);
+  }
+}
+
+/** The script's name beside the Node that `addSelf` copies; each exec.d name links to it. */
+const EXEC_D_SCRIPT = "main.cjs";
+
+/** True inside a Node single executable application. */
+async function isSea(): Promise<boolean> {
+  try {
+    const sea = await import("node:sea");
+    return sea.isSea();
+  } catch {
+    return false; // node:sea is missing on older Node versions: not a SEA.
   }
 }
 
@@ -153,15 +167,10 @@ const EXEC_D_RUNTIME_DIR = ".cnbkit-exec-d";
 
 /**
  * The running buildpack program: the executable itself inside a Node single executable
- * application, else the script (process.argv[1]; `lib/main.cjs` on the shared runtime).
+ * application, else the script (process.argv[1]; `lib/build` on the shared runtime).
  */
 export async function selfProgram(): Promise<string> {
-  try {
-    const sea = await import("node:sea");
-    if (sea.isSea()) return process.execPath;
-  } catch {
-    // node:sea is missing on older Node versions: not a SEA.
-  }
+  if (await isSea()) return process.execPath;
   const script = process.argv[1];
   if (!script) throw new CnbError("exec.d: cannot tell which program is running (no process.argv[1])");
   return script;

@@ -27,6 +27,7 @@ export const packageCommand: Command = {
     "cnbkit package buildpacks/nodejs --format oci --output oci:out/nodejs:0.1.0 --target linux/amd64,linux/arm64",
     "cnbkit package buildpacks/nodejs --format image --output 192.168.1.5:5000/acme/nodejs:0.1.0 --insecure-registry",
     "cnbkit package buildpacks/nodejs --format dir --output out/nodejs --offline",
+    "cnbkit package buildpacks/nodejs --format file --output out/nodejs.cnb --standalone",
   ],
   options: {
     format: {

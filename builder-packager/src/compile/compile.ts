@@ -26,7 +26,7 @@ import {
   withDirLock,
 } from "../cache/index.js";
 import { cachedBundle } from "./bundle-cache.js";
-import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch } from "./node-runtime.js";
+import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch, type NodeRuntime } from "./node-runtime.js";
 import type { DetectRulesJson } from "./detect-rules.js";
 import { cachedDetectRules } from "./detect-rules-cache.js";
 import { detectScript } from "./detect-sh.js";
@@ -127,28 +127,7 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
   const results: Record<string, CompiledTarget> = {};
   const runner = await ensureNodeRuntime(host, runtimeOpts(`linux/${host}`));
   if ((options.form ?? "shared") === "shared") {
-    let rules: DetectRulesJson | undefined | null = null;
-    for (const target of targets) {
-      const arch = target.slice("linux/".length) as NodeArch;
-      const runtime = await ensureRuntimeModule(arch, runtimeOpts(target));
-      const dir = resolve(options.outDir, `linux-${arch}`);
-      progress({ step: "launchers", target, message: `Writing ${dir} (runs on ${runtime.id} ${runtime.version})` });
-      const buildpack = options.buildpack ?? { id: "buildpack", version: "0.0.0" };
-      results[target] = await writeShared(dir, bundle.code, { buildpack, runtime });
-      // The rules are the bundle's (the same for every arch): asked once, of the host's Node.
-      // Only a framework bundle answers CNBKIT_DESCRIBE; any other program would just run.
-      if (rules === null && !bundle.code.includes("CNBKIT_DESCRIBE")) rules = undefined;
-      if (rules === null) {
-        const { cacheDir } = options;
-        const host = { node: runner.node, nodeVersion: runner.version, cacheDir };
-        rules = await cachedDetectRules({ code: bundle.code, bundleFile: join(dir, BUNDLE_PATH), ...host });
-      }
-      if (rules) {
-        if (target === targets[0]) progress({ step: "launchers", message: "Detect is declarative: bin/detect is sh" });
-        await writeRuleDetect(dir, rules, { buildpack, runtime });
-      }
-    }
-    return results;
+    return compileShared({ options, targets, code: bundle.code, runner, progress, runtimeOpts });
   }
   for (const target of targets) {
     const arch = target.slice("linux/".length) as NodeArch;
@@ -189,6 +168,43 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
     await rename(`${main}.tmp-${process.pid}`, main);
     for (const name of ["detect", "build"]) await replaceSymlink("main", join(binDir, name));
     results[target] = { main, size: (await stat(main)).size };
+  }
+  return results;
+}
+
+/** What {@link compileShared} works from. */
+interface SharedInput {
+  options: CompileOptions;
+  targets: CompileTarget[];
+  code: string;
+  /** The host's Node, which asks a framework bundle for its detect rules. */
+  runner: NodeRuntime;
+  progress: (event: CompileProgress) => void;
+  runtimeOpts: (target?: CompileTarget) => { cacheDir?: string; onProgress: (message: string) => void };
+}
+
+/** The shared form for every target, with a sh bin/detect when the bundle's detect is declarative. */
+async function compileShared(input: SharedInput): Promise<Record<string, CompiledTarget>> {
+  const { options, targets, code, runner, progress } = input;
+  const results: Record<string, CompiledTarget> = {};
+  // The rules are the bundle's (the same for every arch): asked once, of the host's Node.
+  // Only a framework bundle answers CNBKIT_DESCRIBE; any other program would just run.
+  let rules: DetectRulesJson | undefined | null = code.includes("CNBKIT_DESCRIBE") ? null : undefined;
+  const buildpack = options.buildpack ?? { id: "buildpack", version: "0.0.0" };
+  for (const target of targets) {
+    const arch = target.slice("linux/".length) as NodeArch;
+    const runtime = await ensureRuntimeModule(arch, input.runtimeOpts(target));
+    const dir = resolve(options.outDir, `linux-${arch}`);
+    progress({ step: "launchers", target, message: `Writing ${dir} (runs on ${runtime.id} ${runtime.version})` });
+    results[target] = await writeShared(dir, code, { buildpack, runtime });
+    if (rules === null) {
+      const host = { node: runner.node, nodeVersion: runner.version, cacheDir: options.cacheDir };
+      rules = await cachedDetectRules({ code, bundleFile: join(dir, BUNDLE_PATH), ...host });
+    }
+    if (rules) {
+      if (target === targets[0]) progress({ step: "launchers", message: "Detect is declarative: bin/detect is sh" });
+      await writeRuleDetect(dir, rules, { buildpack, runtime });
+    }
   }
   return results;
 }

@@ -134,11 +134,13 @@ export interface LocalJavaInventory {
   jdk?: LocalJdk;
   /** Replaces the `maven` entry's uri (same version and sha256) when given. */
   mavenTarball?: string;
+  /** Replaces the `gradle` entry (a Gradle distribution zip, or a stand-in for one) when given. */
+  gradleZip?: { path: string; sha256: string; version: string };
 }
 
 /**
  * buildpacks/java/buildpack.toml with its `jre` entries replaced by local ones (file:// URIs),
- * optionally its `jdk` entries and Maven's uri too, and only `arch` as target.
+ * optionally its `jdk` entries, Maven's uri and the `gradle` entry too, and only `arch` as target.
  */
 export function localJavaBuildpackToml(realToml: string, local: LocalJavaInventory, arch: "amd64" | "arm64"): string {
   const doc = parseToml(realToml, "buildpacks/java/buildpack.toml");
@@ -148,6 +150,20 @@ export function localJavaBuildpackToml(realToml: string, local: LocalJavaInvento
   );
   if (local.mavenTarball) {
     deps = deps.map((d) => (d.id === "maven" ? { ...d, uri: `file://${local.mavenTarball}` } : d));
+  }
+  const gradle = local.gradleZip;
+  if (gradle) {
+    deps = deps.map((d) =>
+      d.id === "gradle"
+        ? {
+            ...d,
+            version: gradle.version,
+            uri: `file://${gradle.path}`,
+            sha256: gradle.sha256,
+            purl: `pkg:generic/gradle@${gradle.version}`,
+          }
+        : d,
+    );
   }
   const jres = local.jres
     .filter((j) => j.arch === arch)

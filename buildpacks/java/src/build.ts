@@ -1,11 +1,12 @@
 /**
  * The build, as its steps: read the app, resolve the Java version, install the JDK (only
  * when the app must be compiled) and build it with Maven or Gradle, explode the jar into the app dir, install
- * the JRE with the memory calculator, write the app's SBOM, and choose the processes (and
+ * the JRE with the memory calculator and the launch helpers (JDWP, CA truststore), write the app's SBOM, and choose the processes (and
  * Spring Boot's layer slices). Each step is a module in steps/ that returns what it decided.
  */
 import { type BuildContext, type BuildResult, CnbError, readSettings } from "@cnbkit/framework";
 import { needsJdk } from "./build-tool.js";
+import { addLaunchHelpers } from "./steps/add-launch-helpers.js";
 import { addMemoryCalculator } from "./steps/add-memory-calculator.js";
 import { appSbom } from "./steps/app-sbom.js";
 import { buildWithGradle } from "./steps/build-with-gradle.js";
@@ -41,6 +42,7 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   const manifest = await explodeApp(ctx, jar);
   await installJre(ctx, jvm.jre);
   await addMemoryCalculator(ctx);
+  await addLaunchHelpers(ctx);
   await appSbom(ctx);
   return launchApp(ctx, manifest);
 }

@@ -148,6 +148,50 @@ test("no gradlew and no Gradle in the inventory says how to add the wrapper", as
   );
 }, 300_000);
 
+test("SSL_CERT_FILE with a CA beyond the system bundle (cnbkit/ca-certificates): the build's JVMs trust it", async () => {
+  const dir = await app("trust", "trusting", true);
+  const ca = join(work, "ca");
+  await mkdir(ca, { recursive: true });
+  const r0 = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=cnbkit build CA",
+    ],
+    { cwd: ca, encoding: "utf8" },
+  );
+  expect(r0.status, r0.stderr).toBe(0);
+  const bundle = join(ca, "bundle.crt");
+  const system = await readFile("/etc/ssl/certs/ca-certificates.crt", "utf8");
+  await writeFile(bundle, `${system}${await readFile(join(ca, "ca.pem"), "utf8")}`);
+  const r = await runBuild(bp, opts(dir, { SSL_CERT_FILE: bundle }));
+  const log = r.stdout.join("\n");
+  expect(log).toContain(`Added 1 CA certificate(s) from ${bundle} to the JRE's truststore`);
+  const store = /fake gradle: JAVA_TOOL_OPTIONS=-Djavax\.net\.ssl\.trustStore=(\S+)/.exec(log)?.[1];
+  expect(store).toBeDefined();
+  const keytool = join(r.layer("jdk").path, "bin", "keytool");
+  const list = spawnSync(
+    keytool,
+    ["-list", "-keystore", store as string, "-storepass", "changeit", "-alias", "cnbkit-ca-1", "-v"],
+    {
+      encoding: "utf8",
+    },
+  );
+  expect(list.stdout).toContain("CN=cnbkit build CA");
+  expect(runApp(r)).toBe("trusting\n");
+}, 300_000);
+
 // Gradle's distribution server is unreachable from cnbkit's CI, so this one runs only when
 // CNBKIT_GRADLE_DIST names a Gradle distribution zip (gradle-<version>-bin.zip, e.g. from a mirror).
 const gradleDist = process.env.CNBKIT_GRADLE_DIST;

@@ -21,6 +21,7 @@ import type { BuildTool } from "../build-tool.js";
 import { GRADLE_ARTIFACTS, gradleArguments, gradleArtifactPattern } from "../gradle-args.js";
 import { chooseBuiltArtifact } from "../maven-args.js";
 import { gradleErrorLine, runTool } from "../run-tool.js";
+import { buildTrust } from "./build-trust.js";
 import type { Jdk } from "./install-jdk.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 import { listFiles, sourceDigest } from "./source-tree.js";
@@ -57,7 +58,8 @@ export async function buildWithGradle(
     key: { sources, args: args.join(" "), jdk: jdk.version, gradle: gradle?.version ?? "gradlew" },
     async fill(l) {
       if (tool.wrapper) await chmod(join(ctx.app.path, "gradlew"), 0o755);
-      const env = withChanges(settings, jdk.env, gradle?.env, { set: { GRADLE_USER_HOME: home.path } });
+      const trust = await buildTrust(ctx, settings, jdk);
+      const env = withChanges(settings, jdk.env, gradle?.env, trust, { set: { GRADLE_USER_HOME: home.path } });
       const done = ctx.log.timer();
       ctx.log.detail(`Running ${[tool.wrapper ? "./gradlew" : "gradle", ...args].join(" ")}`);
       await runTool(command, {

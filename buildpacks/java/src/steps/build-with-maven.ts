@@ -11,6 +11,7 @@ import { type BuildContext, type Settings, type EnvChange, withChanges } from "@
 import type { BuildTool } from "../build-tool.js";
 import { builtArtifactPattern, chooseBuiltArtifact, mavenArguments } from "../maven-args.js";
 import { runTool } from "../run-tool.js";
+import { buildTrust } from "./build-trust.js";
 import type { Jdk } from "./install-jdk.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 import { listFiles, sourceDigest } from "./source-tree.js";
@@ -50,7 +51,8 @@ export async function buildWithMaven(
     key: { sources, args: command.slice(1).join(" "), jdk: jdk.version, maven: maven?.version ?? "mvnw" },
     async fill(l) {
       if (tool.wrapper) await chmod(join(ctx.app.path, "mvnw"), 0o755);
-      const env = withChanges(settings, jdk.env, maven?.env, {
+      const trust = await buildTrust(ctx, settings, jdk);
+      const env = withChanges(settings, jdk.env, maven?.env, trust, {
         set: {
           MAVEN_USER_HOME: join(m2.path, "wrapper"),
           MAVEN_OPTS: [settings.MAVEN_OPTS, `-Dmaven.repo.local=${join(m2.path, "repository")}`]

@@ -4,7 +4,7 @@
  * buildpack relies on: it runs from the project dir with the JDK on JAVA_HOME, compiles
  * src/main/java, writes build/libs/demo.jar (Main-Class demo.App) and Spring Boot's
  * build/libs/demo-plain.jar beside it, and uses GRADLE_USER_HOME. It also prints what it was
- * given (arguments, the bound gradle.properties and init scripts, how many runs the restored
+ * given (arguments, JAVA_TOOL_OPTIONS, the bound gradle.properties and init scripts, how many runs the restored
  * GRADLE_USER_HOME has seen), so tests can check them in the build log.
  */
 import { spawnSync } from "node:child_process";
@@ -18,6 +18,7 @@ echo "fake gradle: $*"
 runs=$(cat "$GRADLE_USER_HOME/runs" 2>/dev/null || echo 0)
 echo $((runs + 1)) > "$GRADLE_USER_HOME/runs"
 echo "fake gradle: run $((runs + 1)) with this GRADLE_USER_HOME"
+echo "fake gradle: JAVA_TOOL_OPTIONS=\${JAVA_TOOL_OPTIONS:-}"
 if [ -f "$GRADLE_USER_HOME/gradle.properties" ]; then echo "fake gradle: gradle.properties: $(cat "$GRADLE_USER_HOME/gradle.properties")"; fi
 prev=
 for a in "$@"; do

@@ -134,7 +134,7 @@ export interface LocalJavaInventory {
   jdk?: LocalJdk;
   /** Replaces the `maven` entry's uri (same version and sha256) when given. */
   mavenTarball?: string;
-  /** Replaces the `gradle` entry (a Gradle distribution zip, or a stand-in for one) when given. */
+  /** Replaces the `gradle` entry (a Gradle distribution zip, or a stand-in for one); without it the entry is dropped. */
   gradleZip?: { path: string; sha256: string; version: string };
 }
 
@@ -152,7 +152,10 @@ export function localJavaBuildpackToml(realToml: string, local: LocalJavaInvento
     deps = deps.map((d) => (d.id === "maven" ? { ...d, uri: `file://${local.mavenTarball}` } : d));
   }
   const gradle = local.gradleZip;
-  if (gradle) {
+  // services.gradle.org is unreachable here, so an offline package could not carry the real
+  // entry: without a local zip, this variant has no Gradle (apps bring their gradlew).
+  if (!gradle) deps = deps.filter((d) => d.id !== "gradle");
+  else {
     deps = deps.map((d) =>
       d.id === "gradle"
         ? {

@@ -134,11 +134,13 @@ export interface LocalJavaInventory {
   jdk?: LocalJdk;
   /** Replaces the `maven` entry's uri (same version and sha256) when given. */
   mavenTarball?: string;
+  /** Replaces the `gradle` entry (a Gradle distribution zip, or a stand-in for one); without it the entry is dropped. */
+  gradleZip?: { path: string; sha256: string; version: string };
 }
 
 /**
  * buildpacks/java/buildpack.toml with its `jre` entries replaced by local ones (file:// URIs),
- * optionally its `jdk` entries and Maven's uri too, and only `arch` as target.
+ * optionally its `jdk` entries, Maven's uri and the `gradle` entry too, and only `arch` as target.
  */
 export function localJavaBuildpackToml(realToml: string, local: LocalJavaInventory, arch: "amd64" | "arm64"): string {
   const doc = parseToml(realToml, "buildpacks/java/buildpack.toml");
@@ -148,6 +150,23 @@ export function localJavaBuildpackToml(realToml: string, local: LocalJavaInvento
   );
   if (local.mavenTarball) {
     deps = deps.map((d) => (d.id === "maven" ? { ...d, uri: `file://${local.mavenTarball}` } : d));
+  }
+  const gradle = local.gradleZip;
+  // services.gradle.org is unreachable here, so an offline package could not carry the real
+  // entry: without a local zip, this variant has no Gradle (apps bring their gradlew).
+  if (!gradle) deps = deps.filter((d) => d.id !== "gradle");
+  else {
+    deps = deps.map((d) =>
+      d.id === "gradle"
+        ? {
+            ...d,
+            version: gradle.version,
+            uri: `file://${gradle.path}`,
+            sha256: gradle.sha256,
+            purl: `pkg:generic/gradle@${gradle.version}`,
+          }
+        : d,
+    );
   }
   const jres = local.jres
     .filter((j) => j.arch === arch)

@@ -162,6 +162,7 @@ describe.sequential("a prebuilt executable jar", () => {
       expect(cold.text).not.toMatch(/cnbkit\/java:jdk/);
       expect([...namedLayers(image).values()].filter((n) => n.startsWith("cnbkit/java:")).sort()).toEqual([
         "cnbkit/java:jre",
+        "cnbkit/java:jvm_helpers",
         "cnbkit/java:jvm_memory",
       ]);
       const body = await getFromImage(image);

@@ -22,6 +22,18 @@ test.each([
   ],
   ["gradlew", app(["gradlew", "build.gradle.kts"]), { kind: "gradle", wrapper: true, dir: "." }, true],
   [
+    "build.gradle without gradlew takes Gradle from the inventory",
+    app(["build.gradle"]),
+    { kind: "gradle", wrapper: false, dir: "." },
+    true,
+  ],
+  [
+    "settings.gradle.kts alone is Gradle",
+    app(["settings.gradle.kts"]),
+    { kind: "gradle", wrapper: false, dir: "." },
+    true,
+  ],
+  [
     "an executable jar",
     app([], [{ path: "lib.jar" }, { path: "app.jar", mainClass: "a.Main" }]),
     { kind: "jar", jar: "app.jar" },
@@ -36,12 +48,6 @@ test.each([
 
 test("nothing Java is no tool", () => {
   expect(chooseBuildTool(app(["package.json"], [{ path: "lib.jar" }]))).toBeUndefined();
-});
-
-test("build.gradle without gradlew says how to add the wrapper", () => {
-  expect(() => chooseBuildTool(app(["build.gradle"]))).toThrow(
-    "build.gradle: Gradle builds need the Gradle wrapper (gradlew), which the app does not have",
-  );
 });
 
 test("two executable jars are listed", () => {

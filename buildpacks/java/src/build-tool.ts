@@ -1,6 +1,6 @@
 /**
  * How an app becomes something to run: built by Maven (its wrapper, else Maven from the
- * inventory), built by Gradle (its wrapper), or already built (an executable jar in the app
+ * inventory), built by Gradle (its wrapper, else Gradle from the inventory), or already built (an executable jar in the app
  * dir, or an exploded jar with META-INF/MANIFEST.MF), which needs no JDK at all.
  * Pure: the caller lists the app's files and reads the jars' manifests.
  */
@@ -9,7 +9,7 @@ import { CnbError } from "@cnbkit/framework";
 /** The chosen way to build. */
 export type BuildTool =
   | { kind: "maven"; wrapper: boolean; dir: string }
-  | { kind: "gradle"; wrapper: true; dir: string }
+  | { kind: "gradle"; wrapper: boolean; dir: string }
   | { kind: "jar"; jar: string }
   | { kind: "exploded" };
 
@@ -27,9 +27,14 @@ export const JAVA_MARKERS: readonly string[] = [
   "mvnw",
   "build.gradle",
   "build.gradle.kts",
+  "settings.gradle",
+  "settings.gradle.kts",
   "gradlew",
   "META-INF/MANIFEST.MF",
 ];
+
+/** Files that make this a Gradle project (Maven's win when both are there). */
+const GRADLE_MARKERS = ["gradlew", "build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts"];
 
 /**
  * Chooses how to build, or undefined when nothing here is Java.
@@ -40,15 +45,7 @@ export const JAVA_MARKERS: readonly string[] = [
 export function chooseBuildTool(inputs: BuildToolInputs): BuildTool | undefined {
   const { has } = inputs;
   if (has("mvnw") || has("pom.xml")) return { kind: "maven", wrapper: has("mvnw"), dir: "." };
-  if (has("gradlew")) return { kind: "gradle", wrapper: true, dir: "." };
-  if (has("build.gradle") || has("build.gradle.kts")) {
-    throw new CnbError(
-      `${has("build.gradle") ? "build.gradle" : "build.gradle.kts"}: Gradle builds need the Gradle wrapper (gradlew), which the app does not have`,
-      {
-        hint: "Run `gradle wrapper` in the project and commit gradlew and gradle/wrapper/",
-      },
-    );
-  }
+  if (GRADLE_MARKERS.some(has)) return { kind: "gradle", wrapper: has("gradlew"), dir: "." };
   const executable = inputs.jars.filter((j) => j.mainClass !== undefined);
   if (executable.length > 1) {
     throw new CnbError(

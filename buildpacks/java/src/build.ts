@@ -1,13 +1,15 @@
 /**
  * The build, as its steps: read the app, resolve the Java version, install the JDK (only
- * when the app must be compiled) and build it, explode the jar into the app dir, install
- * the JRE with the memory calculator, write the app's SBOM, and choose the processes (and
+ * when the app must be compiled) and build it with Maven or Gradle, explode the jar into the app dir, install
+ * the JRE with the memory calculator and the launch helpers (JDWP, CA truststore), write the app's SBOM, and choose the processes (and
  * Spring Boot's layer slices). Each step is a module in steps/ that returns what it decided.
  */
 import { type BuildContext, type BuildResult, CnbError, readSettings } from "@cnbkit/framework";
 import { needsJdk } from "./build-tool.js";
+import { addLaunchHelpers } from "./steps/add-launch-helpers.js";
 import { addMemoryCalculator } from "./steps/add-memory-calculator.js";
 import { appSbom } from "./steps/app-sbom.js";
+import { buildWithGradle } from "./steps/build-with-gradle.js";
 import { buildWithMaven } from "./steps/build-with-maven.js";
 import { explodeApp } from "./steps/explode-app.js";
 import { installJdk } from "./steps/install-jdk.js";
@@ -21,21 +23,26 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   const settings = readSettings(ctx);
   const app = await readApp(ctx.app);
   const tool = app.tool;
-  if (!tool) throw new CnbError("no pom.xml, mvnw, gradlew, executable jar or META-INF/MANIFEST.MF in the app");
+  if (!tool) {
+    throw new CnbError(
+      "no pom.xml, mvnw, build.gradle(.kts), gradlew, executable jar or META-INF/MANIFEST.MF in the app",
+    );
+  }
   const jvm = resolveJvm(ctx, settings, app, needsJdk(tool));
   let jar: string | undefined;
   if (tool.kind === "jar") jar = `${ctx.app.path}/${tool.jar}`;
-  else if (tool.kind === "maven" && jvm.jdk) {
+  else if (jvm.jdk && (tool.kind === "maven" || tool.kind === "gradle")) {
     const jdk = await installJdk(ctx, jvm.jdk);
-    jar = (await buildWithMaven(ctx, settings, tool, jdk)).artifact;
-  } else if (tool.kind === "gradle") {
-    throw new CnbError("gradlew: Gradle builds are not supported by this version of cnbkit/java yet", {
-      hint: "Build the jar with ./gradlew assemble and put it in the app directory, or use Maven",
-    });
+    const built =
+      tool.kind === "maven"
+        ? await buildWithMaven(ctx, settings, tool, jdk)
+        : await buildWithGradle(ctx, settings, tool, jdk);
+    jar = built.artifact;
   }
   const manifest = await explodeApp(ctx, jar);
   await installJre(ctx, jvm.jre);
   await addMemoryCalculator(ctx);
+  await addLaunchHelpers(ctx);
   await appSbom(ctx);
   return launchApp(ctx, manifest);
 }

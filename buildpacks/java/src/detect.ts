@@ -1,5 +1,6 @@
 /**
- * Detect: passes for a Maven or Gradle project (pom.xml, mvnw, build.gradle(.kts), gradlew),
+ * Detect: passes for a Maven or Gradle project (pom.xml, mvnw, build.gradle(.kts),
+ * settings.gradle(.kts), gradlew),
  * an executable jar at the app root, or an exploded jar (META-INF/MANIFEST.MF). Provides and
  * requires `jvm-application`, so a later buildpack (or a composite) can build on it.
  */
@@ -26,9 +27,9 @@ export const detect = detectRules<JavaMetadata>({
 
 /** The TypeScript detect: reads the app as build will, jars' manifests included. */
 async function detectCode(ctx: DetectContext<JavaMetadata>): Promise<DetectResult> {
-  // A Java app that cannot be built as it is (two executable jars, Gradle without its
-  // wrapper) still passes: build then says what is wrong, in one line, instead of the
-  // group silently falling through to another buildpack.
+  // A Java app that cannot be built as it is (two executable jars) still passes: build then
+  // says what is wrong, in one line, instead of the group silently falling through to another
+  // buildpack.
   const tool = await readApp(ctx.app).then(
     (app) => app.tool?.kind,
     (err: unknown) => {

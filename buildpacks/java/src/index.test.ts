@@ -79,7 +79,8 @@ describe("detect", () => {
     ["pom.xml", { "pom.xml": "<project/>" }, "maven"],
     ["mvnw", { mvnw: "#!/bin/sh\n", "pom.xml": "<project/>" }, "maven"],
     ["gradlew", { gradlew: "#!/bin/sh\n", "build.gradle": "" }, "gradle"],
-    ["build.gradle.kts without a wrapper (build will say why)", { "build.gradle.kts": "" }, "invalid"],
+    ["build.gradle.kts without a wrapper", { "build.gradle.kts": "" }, "gradle"],
+    ["settings.gradle alone", { "settings.gradle": "" }, "gradle"],
     ["an exploded jar", { "META-INF/MANIFEST.MF": "Main-Class: a.B\n" }, "exploded"],
   ])("%s passes", async (_name, app, tool) => {
     const r = await runDetect(bp, opts(app));
@@ -167,11 +168,6 @@ describe("bad input", () => {
     const { copyFile } = await import("node:fs/promises");
     await copyFile(join(dir, "app.jar"), join(dir, "other.jar"));
     await expect(runBuild(bp, opts(dir))).rejects.toThrow("the app has 2 executable jars (app.jar, other.jar)");
-  });
-  test("Gradle without its wrapper says how to add it", async () => {
-    await expect(runBuild(bp, opts({ "build.gradle": "" }))).rejects.toThrow(
-      "build.gradle: Gradle builds need the Gradle wrapper (gradlew)",
-    );
   });
   test("an exploded app without Main-Class says there is nothing to run", async () => {
     await expect(runBuild(bp, opts({ "META-INF/MANIFEST.MF": "Manifest-Version: 1.0\n" }))).rejects.toThrow(

@@ -86,27 +86,48 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/** Which build tool made the artifacts, for {@link chooseBuiltArtifact}'s messages. */
+export interface ArtifactSource {
+  /** "Maven" or "Gradle". */
+  tool: string;
+  /** The setting that names the artifact, e.g. BP_MAVEN_BUILT_ARTIFACT. */
+  artifactSetting: string;
+  /** The setting that names the module, e.g. BP_MAVEN_BUILT_MODULE. */
+  moduleSetting: string;
+}
+
+const MAVEN: ArtifactSource = {
+  tool: "Maven",
+  artifactSetting: "BP_MAVEN_BUILT_ARTIFACT",
+  moduleSetting: "BP_MAVEN_BUILT_MODULE",
+};
+
 /**
  * The one built artifact among `files` (app-relative paths) matching `pattern`. Maven's
- * `-plain`/`.original` leftovers are not candidates when a real one is there.
+ * `.original` and Gradle's `-plain.jar` leftovers are not candidates when a real one is there.
  */
-export function chooseBuiltArtifact(pattern: string, files: readonly string[], explicit: boolean): string {
+export function chooseBuiltArtifact(
+  pattern: string,
+  files: readonly string[],
+  explicit: boolean,
+  source: ArtifactSource = MAVEN,
+): string {
   const re = globToRegExp(pattern);
   const matches = files.filter((f) => re.test(f)).sort();
   const real = matches.filter((f) => !/(-plain\.jar|\.original)$/.test(f));
   const candidates = real.length > 0 ? real : matches;
   if (candidates.length === 1) return candidates[0] as string;
   if (candidates.length === 0) {
-    throw new CnbError(`the Maven build produced no file matching ${pattern}`, {
-      hint: "Set BP_MAVEN_BUILT_ARTIFACT (or BP_MAVEN_BUILT_MODULE) to where the build puts the jar",
+    throw new CnbError(`the ${source.tool} build produced no file matching ${pattern}`, {
+      hint: `Set ${source.artifactSetting} (or ${source.moduleSetting}) to where the build puts the jar`,
     });
   }
   throw new CnbError(
-    `the Maven build produced ${candidates.length} files matching ${pattern}: ${candidates.join(", ")}`,
+    `the ${source.tool} build produced ${candidates.length} files matching ${pattern}: ${candidates.join(", ")}`,
     {
       hint: explicit
-        ? "Make BP_MAVEN_BUILT_ARTIFACT match one of them"
-        : "Set BP_MAVEN_BUILT_ARTIFACT to the one to run",
+        ? `Make ${source.artifactSetting} match one of them`
+        : `Set ${source.artifactSetting} to the one to run`,
     },
   );
 }

@@ -5,17 +5,16 @@
  * cache-only layer keyed on a digest of the source tree, the arguments and the JDK, so an
  * unchanged tree skips Maven entirely (as Paketo's maven buildpack does).
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { chmod, copyFile, readdir } from "node:fs/promises";
-import { basename, join, relative } from "node:path";
-import { pipeline } from "node:stream/promises";
+import { chmod, copyFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { type BuildContext, type Settings, type EnvChange, withChanges } from "@cnbkit/framework";
 import type { BuildTool } from "../build-tool.js";
 import { builtArtifactPattern, chooseBuiltArtifact, mavenArguments } from "../maven-args.js";
 import { runTool } from "../run-tool.js";
+import { buildTrust } from "./build-trust.js";
 import type { Jdk } from "./install-jdk.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
+import { listFiles, sourceDigest } from "./source-tree.js";
 
 /** Where the built artifact is (in the `maven_build` layer). */
 export interface MavenBuild {
@@ -23,9 +22,6 @@ export interface MavenBuild {
   /** Whether Maven ran (false: the source tree was unchanged). */
   ran: boolean;
 }
-
-/** Directories that never feed the build's output. */
-const NOT_SOURCES = new Set(["target", ".git", ".idea", ".vscode", "node_modules"]);
 
 /** Builds with Maven (or reuses the previous build's artifact). */
 export async function buildWithMaven(
@@ -47,7 +43,7 @@ export async function buildWithMaven(
     ? ["--settings", join(settingsXml.path, "settings.xml")]
     : [];
   const command = [maven ? join(maven.home, "bin", "mvn") : join(ctx.app.path, "mvnw"), ...args, ...extra];
-  const sources = await sourceDigest(ctx.app.path);
+  const sources = await sourceDigest(ctx.app.path, ["target"]);
   let ran = false;
   ctx.log.step(`Maven (${tool.wrapper ? "mvnw" : `Maven ${maven?.version}`})`);
   const out = await ctx.layers.cached("maven_build", {
@@ -55,7 +51,8 @@ export async function buildWithMaven(
     key: { sources, args: command.slice(1).join(" "), jdk: jdk.version, maven: maven?.version ?? "mvnw" },
     async fill(l) {
       if (tool.wrapper) await chmod(join(ctx.app.path, "mvnw"), 0o755);
-      const env = withChanges(settings, jdk.env, maven?.env, {
+      const trust = await buildTrust(ctx, settings, jdk);
+      const env = withChanges(settings, jdk.env, maven?.env, trust, {
         set: {
           MAVEN_USER_HOME: join(m2.path, "wrapper"),
           MAVEN_OPTS: [settings.MAVEN_OPTS, `-Dmaven.repo.local=${join(m2.path, "repository")}`]
@@ -92,22 +89,4 @@ async function installMaven(
   });
   layer.sbom.add(dep.component());
   return { home: layer.path, version: dep.version, env: { path: [join(layer.path, "bin")] } };
-}
-
-/** App-relative paths of every file under `dir`. */
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
-}
-
-/** sha256 over the source tree's paths and contents (build output and VCS dirs left out), streamed. */
-async function sourceDigest(dir: string): Promise<string> {
-  const h = createHash("sha256");
-  const files = (await listFiles(dir)).filter((f) => !NOT_SOURCES.has(f.split("/")[0] as string)).sort();
-  for (const f of files) {
-    const fileHash = createHash("sha256");
-    await pipeline(createReadStream(join(dir, f)), fileHash);
-    h.update(`${f}\0${fileHash.digest("hex")}\n`);
-  }
-  return h.digest("hex");
 }

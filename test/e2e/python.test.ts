@@ -184,6 +184,24 @@ describe.sequential("pip + Flask + gunicorn with a Procfile (examples/apps/pytho
     },
     TIMEOUT,
   );
+
+  test(
+    "a Procfile whose gunicorn module is not in the app fails the build with one line naming the line and the module",
+    async () => {
+      const procfile = join(c.app, "Procfile");
+      await writeFile(procfile, (await readFile(procfile, "utf8")).replace(" app:app", " hello:app"));
+      const err = await build(c).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(
+        /Procfile web: ".*gunicorn .* hello:app" serves module "hello", which is not in the app \(no hello\.py or hello\) nor installed in the venv/,
+      );
+      expect(err?.message).toMatch(/Fix the module path in the command/);
+      expect(err?.message).not.toMatch(/\n\s+at \S+ \(/); // no stack trace without BP_LOG_LEVEL=debug
+    },
+    TIMEOUT,
+  );
 });
 
 describe.sequential("uv + FastAPI with no Procfile (fixtures/python-uv-fastapi)", () => {

@@ -114,10 +114,10 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
       o.say(`python: ${o.coldRuns} cold builds and ${o.runs + 2} warm no-op rebuilds of ${name}`);
       const app = await fixtureApp("bench-python", {}, source);
       apps.push(app);
-      await mkdir(join(base, "out"), { recursive: true });
       const cold: number[] = [];
       for (let i = 0; i < o.coldRuns; i++) {
         const dir = join(base, "out", `${apps.length}-${i}`);
+        await mkdir(dir, { recursive: true });
         cold.push(await o.build(`oci:${join(dir, "image")}:latest`, join(dir, "cache"), app));
       }
       const last = join(base, "out", `${apps.length}-${o.coldRuns - 1}`);

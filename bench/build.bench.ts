@@ -17,7 +17,9 @@
  *   Cold builds of the three apps are interleaved and the difference taken per round, so the
  *   disk's drift during a run does not land on one side;
  * - rebase onto a run image with one extra file.
- * - where a cold and a warm build spend their time, from the lifecycle's phase headers.
+ * - where a cold and a warm build spend their time, from the lifecycle's phase headers;
+ * - Python (bench/python-build.ts): cold build, warm no-op rebuild and the floor (the same
+ *   pip install / uv sync into an empty venv with the same CPython) of a pip and a uv app.
  * Medians of 3 (cold builds and warm rebuilds: 5). Peak RSS is this process's (the platform
  * code); the lifecycle runs in runc.
  */
@@ -29,6 +31,7 @@ import { buildApp } from "../builder-packager/src/platform/build.js";
 import { patchedRunImage } from "../builder-packager/src/platform/test-fixtures.js";
 import { rebaseImage } from "../builder-packager/src/platform/rebase.js";
 import { prepareLocalReferenceBuilder } from "../builders/reference/local-node.js";
+import { benchPythonBuilds } from "./python-build.js";
 import { BASE_LAYOUT, caBindings, E2E_DIR, fixtureApp, referenceBuilder, ROOT } from "../test/e2e/support.js";
 import { median, peakRssMb, table } from "./stats.js";
 
@@ -82,7 +85,7 @@ try {
   const floorExpress = await floorOf(express);
 
   say("floor with the runtime: tar xzf of the Node.js tarball, then npm ci, on the host");
-  const { nodes } = await prepareLocalReferenceBuilder({
+  const { nodes, cpython } = await prepareLocalReferenceBuilder({
     outDir: join(E2E_DIR, "reference-local"),
     baseLayout: BASE_LAYOUT,
   });
@@ -253,6 +256,17 @@ try {
     ["cold", ...phaseNames.map((p) => phaseMedian(coldPhases, p))],
     ["warm", ...phaseNames.map((p) => phaseMedian(warmPhases, p))],
   ]);
+  if (cpython) {
+    await benchPythonBuilds({
+      work,
+      cpython,
+      build: (output, cacheDir, appDir) => build(output, cacheDir, appDir),
+      fixedMs: k,
+      runs: RUNS,
+      coldRuns: RUNS,
+      say,
+    });
+  } else say("no Python rows: the local reference builder has no cnbkit/python");
   console.log(`\npeak RSS of the bench process: ${peakRssMb().toFixed(0)} MB`);
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -2,18 +2,22 @@
  * Python apps through the reference builder (its local variant: cnbkit/python carries a
  * CPython 3.11 made from Debian bookworm's packages, builders/reference/local-python.ts):
  * pip + Flask + gunicorn with a Procfile (examples/apps/python-hello) and uv + FastAPI with no
- * Procfile (fixtures/python-uv-fastapi). Each is built with the real lifecycle under runc,
- * answers HTTP from the built image, has a venv SBOM that lists exactly what `pip list` finds
- * in the image's venv, and the pip app's no-op rebuild reuses the cpython and venv layers.
+ * Procfile (fixtures/python-uv-fastapi), Poetry + Django + WhiteNoise with no Procfile
+ * (fixtures/python-poetry-django) and Pipenv + Flask (buildpacks/python/testdata/pipenv-flask).
+ * Each is built with the real lifecycle under runc, answers HTTP from the built image, has a
+ * venv SBOM that lists exactly what `pip list` finds in the image's venv; the pip app's no-op
+ * rebuild reuses the cpython and venv layers, a changed requirements.txt reinstalls only the
+ * venv, and a source-only edit reinstalls nothing.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
+import { runApp } from "../../builder-packager/src/platform/run.js";
 import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
-import { caBindings, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";
+import { caBindings, fixtureApp, freePort, getFromImage, referenceBuilder, ROOT } from "./support.js";
 
 const TIMEOUT = 900_000;
 
@@ -51,6 +55,26 @@ async function build(c: { app: string; image: string; cacheDir: string }) {
     throw new Error(`${e.message}\n${lines.slice(-60).join("\n")}`);
   });
   return { text: lines.join("\n"), ms: Date.now() - t0, digest: r.digest };
+}
+
+/** Runs the image once and GETs each path from it: "<status> <body>" per path. */
+async function getPaths(image: string, paths: string[]): Promise<string[]> {
+  const port = await freePort();
+  const lines: string[] = [];
+  const app = await runApp({ image, port, env: { HOST: "127.0.0.1" }, onOutput: (l) => lines.push(l) });
+  try {
+    await app.ready(60_000).catch((e: Error) => {
+      throw new Error(`${e.message}\napp output:\n${lines.join("\n")}`);
+    });
+    const out: string[] = [];
+    for (const p of paths) {
+      const res = await fetch(`http://127.0.0.1:${port}${p}`);
+      out.push(`${res.status} ${await res.text()}`);
+    }
+    return out;
+  } finally {
+    await app.stop();
+  }
 }
 
 /** The lower-cased, normalized names of the distributions `pip list` finds in a site-packages dir. */
@@ -120,6 +144,65 @@ describe.sequential("pip + Flask + gunicorn with a Procfile (examples/apps/pytho
     },
     TIMEOUT,
   );
+
+  test(
+    "a changed requirements.txt reinstalls the venv only: the cpython layer's key is unchanged and the image reuses it",
+    async () => {
+      const req = join(c.app, "requirements.txt");
+      await writeFile(req, `${await readFile(req, "utf8")}six==1.17.0\n`);
+      const r = await build(c);
+      console.log(`pip app: rebuild after a requirements.txt change ${r.ms} ms`);
+      expect(r.text).toMatch(/Reusing cpython \(key unchanged\)/);
+      expect(r.text).toMatch(/Rebuilding venv: requirements\.txt [0-9a-f]{12}… → [0-9a-f]{12}…/);
+      expect(r.text).toMatch(/Running python -m pip .* install --compile -r requirements\.txt/);
+      // CPython's files are unpacked again for pip to run (a launch-only layer has none at
+      // build), but they are the same bytes: the exporter keeps the previous image's layer.
+      expect(r.text).toMatch(/Reusing layer 'cnbkit\/python:cpython'/);
+      expect(r.text).toMatch(/Adding layer 'cnbkit\/python:venv'/);
+      expect(r.digest).not.toBe(cold.digest);
+      expect((await sbomAndPipList(c.image)).pip).toContain("six");
+      expect(await getFromImage(c.image)).toMatch(ANSWER);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "a source-only edit reinstalls nothing: cpython and venv are reused, and the new code is served",
+    async () => {
+      const appPy = join(c.app, "app.py");
+      await writeFile(appPy, (await readFile(appPy, "utf8")).replace("Hello from python-hello", "Edited python-hello"));
+      const r = await build(c);
+      console.log(`pip app: rebuild after a source-only edit ${r.ms} ms`);
+      for (const layer of ["cpython", "venv"]) {
+        expect(r.text).toMatch(new RegExp(`Reusing ${layer} \\(key unchanged\\)`));
+        expect(r.text).toMatch(new RegExp(`Reusing layer 'cnbkit/python:${layer}'`));
+      }
+      expect(r.text).toMatch(/Nothing to install: requirements\.txt, CPython 3\.11\.2 and pip \S+ unchanged/);
+      expect(r.text).not.toMatch(/Running python -m pip/);
+      expect(r.text).not.toMatch(/Installing CPython/);
+      expect(await getFromImage(c.image)).toMatch(/^200 Edited python-hello on CPython 3\.11\.2 with Flask/);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "a Procfile whose gunicorn module is not in the app fails the build with one line naming the line and the module",
+    async () => {
+      const procfile = join(c.app, "Procfile");
+      await writeFile(procfile, (await readFile(procfile, "utf8")).replace(" app:app", " hello:app"));
+      const err = await build(c).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(
+        /Procfile web: ".*gunicorn .* hello:app" serves module "hello", which is not in the app \(no hello\.py or hello\) nor installed in the venv/,
+      );
+      // The platform's summary is that one line (the hint stays in the buildpack's own output).
+      expect(err?.message.match(/serves module "hello"/g)).toHaveLength(1);
+      expect(err?.message).not.toMatch(/\n\s+at \S+ \(/); // no stack trace without BP_LOG_LEVEL=debug
+    },
+    TIMEOUT,
+  );
 });
 
 describe.sequential("uv + FastAPI with no Procfile (fixtures/python-uv-fastapi)", () => {
@@ -144,6 +227,57 @@ describe.sequential("uv + FastAPI with no Procfile (fixtures/python-uv-fastapi)"
     expect(pip).toEqual(expect.arrayContaining(["fastapi", "uvicorn", "pydantic", "pydantic-core", "starlette"]));
     expect(pip).not.toContain("iniconfig");
     expect(sbom.length).toBe(pip.length);
+    expect(sbom).toEqual(pip);
+  });
+});
+
+describe.sequential("Poetry + Django + WhiteNoise with no Procfile (fixtures/python-poetry-django)", () => {
+  let c = { app: "", image: "", cacheDir: "" };
+
+  test(
+    "poetry sync from the lockfile, collectstatic at build, gunicorn inferred; the page and a static file are served",
+    async () => {
+      c = await appCase("python-poetry-django", join(ROOT, "test/e2e/fixtures/python-poetry-django"));
+      const cold = await build(c);
+      console.log(`poetry + django app: cold build ${cold.ms} ms`);
+      expect(cold.text).toMatch(/Running poetry sync --only main --no-root/);
+      expect(cold.text).toMatch(/Django static files \(manage\.py collectstatic --noinput\)/);
+      expect(cold.text).toMatch(/static files? copied to '\/workspace\/staticfiles'/);
+      expect(cold.text).toMatch(/web: sh -c exec gunicorn .* mysite\.wsgi:application/);
+      expect(cold.text).not.toMatch(/^cnbkit\/procfile/m);
+      const [page, css] = await getPaths(c.image, ["/", "/static/site.css"]);
+      expect(page).toBe("200 hello from django");
+      expect(css).toMatch(/^200 body \{\n\s+color: green;/);
+    },
+    TIMEOUT,
+  );
+
+  test("the venv SBOM lists exactly what pip list finds: Django and its dependencies, WhiteNoise, gunicorn", async () => {
+    const { sbom, pip } = await sbomAndPipList(c.image);
+    expect(pip).toEqual(expect.arrayContaining(["django", "asgiref", "sqlparse", "gunicorn", "whitenoise"]));
+    expect(sbom).toEqual(pip);
+  });
+});
+
+describe.sequential("Pipenv + Flask (buildpacks/python/testdata/pipenv-flask)", () => {
+  let c = { app: "", image: "", cacheDir: "" };
+
+  test(
+    "pipenv install --deploy from Pipfile.lock, gunicorn inferred, and the app answers",
+    async () => {
+      c = await appCase("python-pipenv-flask", join(ROOT, "buildpacks/python/testdata/pipenv-flask"));
+      const cold = await build(c);
+      console.log(`pipenv app: cold build ${cold.ms} ms`);
+      expect(cold.text).toMatch(/Running pipenv install --deploy/);
+      expect(cold.text).toMatch(/web: sh -c exec gunicorn .* app:app/);
+      expect(await getFromImage(c.image)).toBe("200 hello from pipenv");
+    },
+    TIMEOUT,
+  );
+
+  test("the venv SBOM lists exactly what pip list finds: Flask, its dependencies and gunicorn", async () => {
+    const { sbom, pip } = await sbomAndPipList(c.image);
+    expect(pip).toEqual(expect.arrayContaining(["flask", "werkzeug", "jinja2", "markupsafe", "click", "gunicorn"]));
     expect(sbom).toEqual(pip);
   });
 });

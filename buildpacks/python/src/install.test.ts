@@ -87,6 +87,103 @@ describe("pip + requirements.txt", () => {
   }, 300_000);
 });
 
+describe("a package with no wheel that needs compiling", () => {
+  // A local project with a C extension: pip must build it (there is no wheel to take).
+  const cext = {
+    "requirements.txt": "./cext\n",
+    "main.py": "import cnbkit_cext\n",
+    "cext/pyproject.toml":
+      '[build-system]\nrequires = ["setuptools>=69"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "cnbkit-cext"\nversion = "0.1.0"\n',
+    "cext/setup.py":
+      'from setuptools import Extension, setup\n\nsetup(ext_modules=[Extension("cnbkit_cext", ["cnbkit_cext.c"])])\n',
+    "cext/cnbkit_cext.c":
+      '#include <Python.h>\nstatic struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "cnbkit_cext", NULL, -1, NULL};\nPyMODINIT_FUNC PyInit_cnbkit_cext(void) { return PyModule_Create(&mod); }\n',
+  };
+
+  test("with no C compiler: one line naming the package and the missing compiler, and the fix", async () => {
+    const err = await runBuild(bp, opts(cext, { CC: "/nonexistent/gcc" })).catch((e: Error & { hint?: string }) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(
+      /^requirements.txt: cnbkit-cext has no wheel for this platform and the build image has no C compiler \("\/nonexistent\/gcc" not found\) \(".*pip .*install.*" failed, exit 1\)$/,
+    );
+    expect((err as { hint?: string }).hint).toMatch(/publishes a wheel .* or use a build image with gcc/);
+  }, 300_000);
+
+  test("with the host's gcc it compiles into the venv", async () => {
+    const r = await runBuild(bp, opts(cext));
+    const site = join(r.layer("venv").path, "lib", "python3.11", "site-packages");
+    expect(readdirSync(site).filter((f) => /^cnbkit_cext\..*\.so$/.test(f))).toHaveLength(1);
+    expect(r.layer("venv").toml?.metadata).toMatchObject({ modules: expect.arrayContaining(["cnbkit_cext"]) });
+  }, 300_000);
+});
+
+describe("what a rebuild reinstalls", () => {
+  test("a source-only edit reinstalls nothing; a changed requirements.txt rebuilds the venv, CPython keeps its key", async () => {
+    const app = { "requirements.txt": "six==1.17.0\n", "main.py": "print('one')\n" };
+    const first = await runBuild(bp, opts(app));
+    const cpythonKey = first.layer("cpython").toml?.metadata;
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(first.app, "main.py"), "print('two')\n");
+    const edited = await runBuild(bp, { ...opts(first.app), restore: first.layers });
+    const editOut = text(edited.stdout);
+    expect(edited.layer("venv").state.kind).toBe("restored");
+    expect(edited.layer("cpython").reusedFromImage).toBe(true);
+    expect(editOut).toContain("Nothing to install: requirements.txt, CPython");
+    expect(editOut).not.toContain("Running python -m pip");
+    expect(editOut).not.toContain("Installing CPython");
+
+    writeFileSync(join(first.app, "requirements.txt"), "six==1.17.0\nidna==3.10\n");
+    const changed = await runBuild(bp, { ...opts(first.app), restore: edited.layers });
+    const out = text(changed.stdout);
+    expect(out).toMatch(/Rebuilding venv: requirements\.txt [0-9a-f]{12}… → [0-9a-f]{12}…/);
+    expect(out).toContain("Running python -m pip");
+    expect(out).toContain("Reusing cpython (key unchanged)");
+    // A launch-only layer has no files at build: pip needs the interpreter, so the same
+    // verified archive is unpacked again (no key change, the image keeps the same layer).
+    expect(out).toContain("Rebuilding cpython: its files are needed in this build");
+    expect(changed.layer("cpython").toml?.metadata).toEqual(cpythonKey);
+    expect(pipList(changed.layer("venv").path).map((l) => l.split("==")[0])).toEqual(["idna", "six"]);
+    // Still launch-only, so the next build reuses it from the image instead of unpacking it again.
+    expect(changed.layer("cpython").toml?.types).toEqual({ build: false, launch: true, cache: false });
+    const next = await runBuild(bp, { ...opts(first.app), restore: changed.layers });
+    expect(next.layer("cpython").reusedFromImage).toBe(true);
+    expect(next.layer("venv").reusedFromImage).toBe(true);
+    expect(text(next.stdout)).not.toContain("Installing CPython");
+  }, 300_000);
+});
+
+describe("a start command that serves a module the app does not have", () => {
+  const base = { "requirements.txt": "six==1.17.0\n", "server.py": "app = None\n" };
+
+  test("a Procfile's gunicorn module is one line naming the Procfile line and the module", async () => {
+    await expect(
+      runBuild(bp, opts({ ...base, Procfile: "web: gunicorn --bind 0.0.0.0:$PORT serverx:app\n" })),
+    ).rejects.toThrow(
+      /^Procfile web: "gunicorn --bind 0\.0\.0\.0:\$PORT serverx:app" serves module "serverx", which is not in the app \(no serverx\.py or serverx\) nor installed in the venv$/,
+    );
+  }, 300_000);
+
+  test("BP_PYTHON_ENTRYPOINT with a missing package fails; one installed in the venv passes", async () => {
+    await expect(runBuild(bp, opts(base, { BP_PYTHON_ENTRYPOINT: "uvicorn api.main:app" }))).rejects.toThrow(
+      /^BP_PYTHON_ENTRYPOINT: "uvicorn api\.main:app" serves module "api\.main", which is not in the app \(no api\/main\.py or api\/main\)/,
+    );
+    const ok = await runBuild(bp, opts(base, { BP_PYTHON_ENTRYPOINT: "gunicorn six:app" }));
+    expect(ok.processes[0]?.command).toEqual(["sh", "-c", "exec gunicorn six:app"]);
+  }, 300_000);
+
+  test("Django's WSGI_APPLICATION pointing at a module that is not there", async () => {
+    const app = {
+      "requirements.txt": "six==1.17.0\n",
+      "manage.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n',
+      "mysite/__init__.py": "",
+      "mysite/settings.py": 'WSGI_APPLICATION = "mysite.wsgix.application"\n',
+    };
+    await expect(runBuild(bp, opts(app))).rejects.toThrow(
+      /^web \(Django project \(mysite\/settings\.py WSGI_APPLICATION\)\): "python -m waitress .* mysite\.wsgix:application" serves module "mysite\.wsgix", which is not in the app \(no mysite\/wsgix\.py or mysite\/wsgix\)/,
+    );
+  }, 300_000);
+});
+
 describe("uv", () => {
   test("FastAPI with uv.lock: uv sync into the venv, no dev group, uvicorn process", async () => {
     const r = await runBuild(bp, opts(testdata("uv-fastapi")));

@@ -34,12 +34,40 @@ const CAUSES: { when: RegExp; line: (m: RegExpExecArray) => string; hint: string
     line: () => "Pipfile.lock is out of date with Pipfile",
     hint: 'Run "pipenv lock" and commit Pipfile.lock.',
   },
-  {
-    when: /(?:Failed (?:building|to build) (?:wheel for )?([\w.-]+))[\s\S]*?(?:gcc|cc|x86_64-linux-gnu-gcc)['"]?(?::| failed)[^\n]*(?:No such file|not found|exit status)/i,
-    line: (m) => `${m[1] ?? "a package"} has no wheel for this platform and the build image has no C compiler`,
-    hint: "Pin a version that publishes a wheel for this Python and architecture, or use a build image with gcc and the headers it needs.",
-  },
 ];
+
+/** What a compiler that is not there looks like in setuptools', pip's, uv's and Poetry's output. */
+const NO_COMPILER =
+  /command '([^']*)' failed: No such file or directory|No such file or directory: '([^']*)'|unable to execute '([^']*)': No such file|(\S+): (?:command )?not found/g;
+const COMPILER = /(?:^|\/)(?:[\w.-]+-)?(?:gcc|cc|clang|g\+\+|c\+\+)(?:-[\d.]+)?$/;
+/** The package whose build failed: pip's "Failed building wheel for", uv's "Failed to build `x @ …`". */
+const FAILED_PACKAGE =
+  /Failed (?:building wheel for|to build) `?([A-Za-z0-9][\w.-]*)|Building wheel for ([A-Za-z0-9][\w.-]*) \(/;
+
+/**
+ * A package that has to be compiled (no wheel for this platform) on a build image with no C
+ * compiler (or without CPython's headers): the error line and hint, or undefined.
+ */
+export function compilerFailure(output: string): { line: string; hint: string } | undefined {
+  const failed = FAILED_PACKAGE.exec(output);
+  const pkg = failed ? (failed[1] ?? failed[2]) : undefined;
+  const name = pkg ?? "a package";
+  if (/Python\.h: No such file or directory/.test(output)) {
+    return {
+      line: `${name} has no wheel for this platform and its C extension needs CPython's headers (Python.h), which this CPython lacks`,
+      hint: "Pin a version that publishes a wheel for this Python and architecture, or use a CPython build that ships include/ (python-build-standalone's do).",
+    };
+  }
+  for (const m of output.matchAll(NO_COMPILER)) {
+    const cmd = m[1] ?? m[2] ?? m[3] ?? m[4] ?? "";
+    if (!COMPILER.test(cmd.split(/\s/)[0]!)) continue;
+    return {
+      line: `${name} has no wheel for this platform and the build image has no C compiler ("${cmd}" not found)`,
+      hint: "Pin a version that publishes a wheel for this Python and architecture, or use a build image with gcc and the headers it needs.",
+    };
+  }
+  return undefined;
+}
 
 /** The most telling error line in a tool's output, if any. */
 export function errorLine(output: string): string | undefined {
@@ -55,6 +83,11 @@ export function errorLine(output: string): string | undefined {
 /** One line (and a hint) for a failed run, from its output. */
 export function explainFailure(command: readonly string[], status: string, output: string, where?: string): CnbError {
   const prefix = where ? `${where}: ` : "";
+  const compiler = compilerFailure(output);
+  if (compiler)
+    return new CnbError(`${prefix}${compiler.line} ("${command.join(" ")}" failed, ${status})`, {
+      hint: compiler.hint,
+    });
   for (const c of CAUSES) {
     const m = c.when.exec(output);
     if (m) return new CnbError(`${prefix}${c.line(m)} ("${command.join(" ")}" failed, ${status})`, { hint: c.hint });

@@ -78,7 +78,8 @@ async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown
       .update((await ctx.app.readText(f, { optional: true })) ?? "")
       .digest("hex");
   return {
-    lockfile: `${manager.lockfile}:${await digest(manager.lockfile)}`,
+    // Named by the file, so a change logs as "requirements.txt 3f2a9c1b0d4e… → 9a8b7c6d5e4f…".
+    [manager.lockfile]: await digest(manager.lockfile),
     // uv, Poetry and pip read pyproject.toml too (the project's own package, its scripts).
     ...(manager.lockfile !== "pyproject.toml" && manager.name !== "pipenv" && inputs.project.pyproject
       ? { pyproject: await digest("pyproject.toml") }
@@ -128,4 +129,18 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   const site = join(l.path, "lib", `python${runtime.minor}`, "site-packages");
   l.metadata.packages = (await installedDistributions(site)).map((d) => ({ ...d }));
   l.metadata.bin = (await readdir(join(l.path, "bin"))).sort();
+  l.metadata.modules = await topLevelModules(site);
+}
+
+/**
+ * The importable top-level names in site-packages (packages, modules, extension modules), kept
+ * in the layer's metadata so start commands can be checked against a venv reused from the image.
+ */
+async function topLevelModules(site: string): Promise<string[]> {
+  const names = new Set<string>();
+  for (const e of await readdir(site, { withFileTypes: true })) {
+    if (e.isDirectory() && /^[A-Za-z_]\w*$/.test(e.name) && e.name !== "__pycache__") names.add(e.name);
+    else if (e.isFile() && /\.(?:py|so|pyd)$/.test(e.name)) names.add(e.name.split(".")[0]!);
+  }
+  return [...names].sort();
 }

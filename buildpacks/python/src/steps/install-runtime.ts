@@ -90,7 +90,14 @@ export async function installRuntime(
       path: [join(layer.path, "bin")],
       set: { PYTHONUNBUFFERED: "1", LANG: "C.UTF-8", PIP_DISABLE_PIP_VERSION_CHECK: "1", PIP_NO_INPUT: "1" },
     },
-    ensure: () => layer.ensureContents(),
+    async ensure() {
+      await layer.ensureContents();
+      // ensureContents makes the layer a build layer too (for later buildpacks). Only this
+      // buildpack's steps need the interpreter here (a later buildpack asks through the plan:
+      // atBuild), and the lifecycle drops a non-cached build layer's metadata, so the next
+      // build would unpack CPython again although its key is unchanged: keep it launch-only.
+      if (!atBuild) layer.types.build = false;
+    },
   };
 }
 

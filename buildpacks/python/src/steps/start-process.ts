@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import type { BuildContext, BuildResult, Settings, ToolEnv } from "@cnbkit/framework";
 import { inferStartCommand, normalizeName } from "../start-command.js";
+import { checkStartModules, procfileCommands } from "./check-start.js";
 import type { Venv } from "./install-dependencies.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import { installTool, type Tool } from "./install-tools.js";
@@ -34,7 +35,16 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
     packages: new Set((venv?.distributions ?? []).map((d) => normalizeName(d.name))),
     files: project.scan,
   });
-  const hasProcfile = await ctx.app.exists("Procfile");
+  const procfile = await ctx.app.readText("Procfile", { optional: true });
+  const hasProcfile = procfile !== undefined;
+  // The Procfile wins (cnbkit/procfile sets its processes), so its commands are the ones to check.
+  if (procfile !== undefined) checkStartModules(ctx, procfileCommands(procfile), venv);
+  else if (!("none" in start)) {
+    const where =
+      start.reason === "BP_PYTHON_ENTRYPOINT" ? "BP_PYTHON_ENTRYPOINT" : `web (${start.reason.split(";")[0]})`;
+    const command = start.command[0] === "sh" ? start.command.at(-1)!.replace(/\bexec /, "") : start.command.join(" ");
+    checkStartModules(ctx, [{ where, command }], venv);
+  }
   if ("none" in start) {
     if (!hasProcfile) ctx.log.warn(start.none);
     return {};

@@ -1,0 +1,150 @@
+/**
+ * bench:build's Python rows: for a pip app (examples/apps/python-hello, 8 pinned packages) and
+ * a uv app (test/e2e/fixtures/python-uv-fastapi, FastAPI + uvicorn from uv.lock), the cold
+ * build, the warm no-op rebuild, and the floor: the same `pip install --compile -r
+ * requirements.txt` / `uv sync --locked --no-dev --compile-bytecode` run on the host into an
+ * empty venv with the same CPython (the reference builder's local one, unpacked once, untimed)
+ * and the same pip and uv versions, with empty caches, in the same run.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { LocalCpython } from "../builders/reference/local-python.js";
+import { fixtureApp, ROOT } from "../test/e2e/support.js";
+import { median, table } from "./stats.js";
+
+/** What the Python rows need from the bench run. */
+export interface PythonBenchInputs {
+  /** A scratch dir of the run (removed by the caller). */
+  work: string;
+  /** The local CPython the reference builder's python buildpack carries. */
+  cpython: LocalCpython;
+  /** A timed build of `appDir` into `output` with `cacheDir` (ms). */
+  build(output: string, cacheDir: string, appDir: string): Promise<number>;
+  /** The fixed lifecycle cost (median ms of a Procfile-only cold build). */
+  fixedMs: number;
+  runs: number;
+  coldRuns: number;
+  say(line: string): void;
+}
+
+const CA = "/etc/ssl/certs/ca-certificates.crt";
+
+/** Runs a command; throws with its output when it fails. */
+function run(command: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): void {
+  const r = spawnSync(command, args, {
+    cwd: opts.cwd,
+    encoding: "utf8",
+    env: { ...process.env, PIP_CONFIG_FILE: "/dev/null", SSL_CERT_FILE: CA, PIP_CERT: CA, ...opts.env },
+  });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${r.stderr}${r.stdout}`);
+}
+
+function timedSync(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+/** The pinned pip and uv versions of cnbkit/python's buildpack.toml. */
+async function toolVersions(): Promise<{ pip: string; uv: string }> {
+  const toml = await readFile(join(ROOT, "buildpacks/python/buildpack.toml"), "utf8");
+  const pin = (name: string) => new RegExp(`^\\s*${name} = "([^"]+)"`, "m").exec(toml)?.[1] ?? "";
+  return { pip: pin("pip"), uv: pin("uv") };
+}
+
+/** Measures and prints the Python rows. */
+export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
+  const base = await mkdtemp(join(o.work, "python-"));
+  const apps: string[] = [];
+  try {
+    o.say("python: floor set-up (untimed): the builder's CPython unpacked, pip and uv at the pinned versions");
+    run("tar", ["xzf", o.cpython.path, "-C", base]);
+    const python = join(base, "python", "bin", "python3");
+    const { pip, uv } = await toolVersions();
+    run("python3", ["-m", "venv", join(base, "tools")]);
+    run(join(base, "tools", "bin", "pip"), ["install", "--quiet", `pip==${pip}`, `uv==${uv}`]);
+    const toolsBin = join(base, "tools", "bin");
+
+    const pipApp = join(ROOT, "examples/apps/python-hello");
+    const uvApp = join(ROOT, "test/e2e/fixtures/python-uv-fastapi");
+    const floorPip: number[] = [];
+    const floorUv: number[] = [];
+    for (let i = 0; i < o.runs; i++) {
+      const venv = join(base, `floor-venv-${i}`);
+      const cache = join(base, `floor-cache-${i}`);
+      floorPip.push(
+        timedSync(() => {
+          run(python, ["-m", "venv", "--without-pip", venv]);
+          run(
+            join(toolsBin, "pip"),
+            ["--python", join(venv, "bin", "python"), "install", "--quiet", "--compile", "-r", "requirements.txt"],
+            {
+              cwd: pipApp,
+              env: { PIP_CACHE_DIR: cache },
+            },
+          );
+        }),
+      );
+      const app = await fixtureApp("bench-uv-floor", {}, uvApp);
+      apps.push(app);
+      const uvVenv = join(base, `floor-uv-venv-${i}`);
+      floorUv.push(
+        timedSync(() =>
+          run(join(toolsBin, "uv"), ["sync", "--locked", "--no-dev", "--compile-bytecode", "--quiet"], {
+            cwd: app,
+            env: {
+              UV_PROJECT_ENVIRONMENT: uvVenv,
+              UV_PYTHON: python,
+              UV_PYTHON_DOWNLOADS: "never",
+              UV_CACHE_DIR: join(base, `floor-uv-cache-${i}`),
+              UV_NATIVE_TLS: "1",
+              UV_LINK_MODE: "copy",
+            },
+          }),
+        ),
+      );
+    }
+
+    const rows: string[][] = [];
+    for (const [name, source, floor] of [
+      ["python-hello (pip, 8 packages)", pipApp, floorPip],
+      ["python-uv-fastapi (uv, FastAPI + uvicorn)", uvApp, floorUv],
+    ] as const) {
+      o.say(`python: ${o.coldRuns} cold builds and ${o.runs + 2} warm no-op rebuilds of ${name}`);
+      const app = await fixtureApp("bench-python", {}, source);
+      apps.push(app);
+      const cold: number[] = [];
+      for (let i = 0; i < o.coldRuns; i++) {
+        const dir = join(base, "out", `${apps.length}-${i}`);
+        await mkdir(dir, { recursive: true });
+        cold.push(await o.build(`oci:${join(dir, "image")}:latest`, join(dir, "cache"), app));
+      }
+      const last = join(base, "out", `${apps.length}-${o.coldRuns - 1}`);
+      const warm: number[] = [];
+      for (let i = 0; i < o.runs + 2; i++) {
+        warm.push(await o.build(`oci:${join(last, "image")}:latest`, join(last, "cache"), app));
+      }
+      const s = (xs: readonly number[]) => `${(median([...xs]) / 1000).toFixed(2)} s`;
+      const all = (xs: readonly number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(" / ");
+      rows.push(
+        [`${name}: floor, host install into an empty venv`, s(floor), all(floor)],
+        [`${name}: cold build`, s(cold), all(cold)],
+        [`${name}: warm no-op rebuild`, s(warm), all(warm)],
+        [`${name}: warm / cold`, `${((median(warm) / median(cold)) * 100).toFixed(0)} %`, "goal <= 15 %"],
+        [
+          `${name}: (cold - fixed lifecycle cost) / floor`,
+          ((median(cold) - o.fixedMs) / median([...floor])).toFixed(1),
+          "goal <= 1.3",
+        ],
+      );
+    }
+    console.log(
+      `\nPython app builds (CPython ${o.cpython.version}; fixed lifecycle cost ${(o.fixedMs / 1000).toFixed(2)} s)\n`,
+    );
+    table([["measure", "median", "runs"], ...rows]);
+  } finally {
+    await rm(base, { recursive: true, force: true });
+    for (const dir of apps) await rm(dir, { recursive: true, force: true });
+  }
+}

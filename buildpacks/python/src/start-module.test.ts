@@ -1,0 +1,36 @@
+import { describe, expect, test } from "vitest";
+import { modulePaths, startTarget } from "./start-module.js";
+
+describe("startTarget: the module or file a start command serves", () => {
+  test.each([
+    ['gunicorn --bind "${HOST:-0.0.0.0}:$PORT" app:app', { kind: "module", name: "app", dir: "" }],
+    [
+      "gunicorn -b localhost:8000 --workers 2 mysite.wsgi:application",
+      { kind: "module", name: "mysite.wsgi", dir: "" },
+    ],
+    ["exec gunicorn --chdir src pkg.main:create_app()", { kind: "module", name: "pkg.main", dir: "src" }],
+    [
+      'cd src && exec uvicorn app.main:app --host "$HOST" --port "$PORT"',
+      { kind: "module", name: "app.main", dir: "src" },
+    ],
+    ["uvicorn --app-dir=backend api:app --host 0.0.0.0", { kind: "module", name: "api", dir: "backend" }],
+    ['python -m waitress --listen="${HOST:-0.0.0.0}:$PORT" server:app', { kind: "module", name: "server", dir: "" }],
+    ["waitress-serve --listen=0.0.0.0:8080 wsgi:application", { kind: "module", name: "wsgi", dir: "" }],
+    ["python3 server.py", { kind: "file", name: "server.py", dir: "" }],
+  ])("%s", (command, expected) => {
+    expect(startTarget(command)).toEqual(expected);
+  });
+
+  test.each(["npm start", "hello-cli", "python -m http.server", "gunicorn --bind 0.0.0.0:8080", "./run.sh app:app"])(
+    "%s serves nothing this reads",
+    (command) => {
+      expect(startTarget(command)).toBeUndefined();
+    },
+  );
+});
+
+test("modulePaths: a module is a .py file or a package dir, under the server's dir", () => {
+  expect(modulePaths({ kind: "module", name: "mysite.wsgi", dir: "" })).toEqual(["mysite/wsgi.py", "mysite/wsgi"]);
+  expect(modulePaths({ kind: "module", name: "app", dir: "src" })).toEqual(["src/app.py", "src/app"]);
+  expect(modulePaths({ kind: "file", name: "server.py", dir: "" })).toEqual(["server.py"]);
+});

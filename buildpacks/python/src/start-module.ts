@@ -1,0 +1,71 @@
+/**
+ * The app module a start command serves, and whether it exists (pure). A Procfile line,
+ * BP_PYTHON_ENTRYPOINT or an inferred command that names `gunicorn <module>:<var>`,
+ * `uvicorn <module>:<var>`, `waitress-serve <module>:<var>` (also as `python -m <server>`) or
+ * `python <file>.py` is checked at build against the app's files and the venv's top-level
+ * modules, so a typo fails the build instead of the first request. Commands this cannot read
+ * (a script, a shell construct) pass unchecked: an import error at start is the app's.
+ */
+
+/** What the command serves, relative to the app dir. */
+export interface StartTarget {
+  /** "module" for `<module>:<var>`, "file" for `python <file>`. */
+  kind: "module" | "file";
+  /** The dotted module or the file's path. */
+  name: string;
+  /** The directory the server imports from (cd, --chdir, --app-dir), relative to the app; "" for the app dir. */
+  dir: string;
+}
+
+const SERVERS = new Set(["gunicorn", "uvicorn", "waitress-serve"]);
+const SERVER_MODULES = new Set(["gunicorn", "uvicorn", "waitress"]);
+/** Options whose value looks like `host:port`, not an app. */
+const ADDRESS_OPTIONS = new Set(["-b", "--bind", "--host", "--listen", "--uds", "--fd"]);
+const DIR_OPTIONS = new Set(["--chdir", "--app-dir"]);
+const TARGET = /^([A-Za-z_][\w.]*):[A-Za-z_][\w.]*(?:\(.*\))?$/;
+
+/** Splits a shell command into words (quotes removed), good enough for the simple commands checked here. */
+function words(command: string): string[] {
+  return (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^(["'])(.*)\1$/, "$2"));
+}
+
+/**
+ * The module or file a start command serves, or undefined when it is not one this reads.
+ *
+ * @example
+ * startTarget('cd src && exec gunicorn --bind "$HOST:$PORT" app.main:app') // { kind: "module", name: "app.main", dir: "src" }
+ */
+export function startTarget(command: string): StartTarget | undefined {
+  let dir = "";
+  const cd = /^\s*cd\s+(\S+)\s*&&\s*(.*)$/.exec(command);
+  const rest = words(cd ? cd[2]! : command).filter((w) => w !== "exec");
+  if (cd) dir = cd[1]!;
+  let i = 0;
+  const first = rest[0] ?? "";
+  const isPython = /^(?:.*\/)?python3?(?:\.\d+)?$/.test(first);
+  if (isPython && rest[1] === "-m" && SERVER_MODULES.has(rest[2] ?? "")) i = 3;
+  else if (isPython && /^[\w./-]+\.py$/.test(rest[1] ?? "")) return { kind: "file", name: rest[1]!, dir };
+  else if (SERVERS.has(first.split("/").pop() ?? "")) i = 1;
+  else return undefined;
+  let found: string | undefined;
+  for (; i < rest.length; i++) {
+    const w = rest[i]!;
+    if (ADDRESS_OPTIONS.has(w)) i++;
+    else if (DIR_OPTIONS.has(w)) dir = joinDir(dir, rest[++i] ?? "");
+    else if (/^--(?:chdir|app-dir)=/.test(w)) dir = joinDir(dir, w.slice(w.indexOf("=") + 1));
+    else if (TARGET.test(w)) found = TARGET.exec(w)![1];
+  }
+  return found === undefined ? undefined : { kind: "module", name: found, dir };
+}
+
+function joinDir(base: string, dir: string): string {
+  if (dir.startsWith("/")) return dir;
+  return [base, dir].filter((p) => p && p !== ".").join("/");
+}
+
+/** The paths (relative to the app dir) where a module's file or package may be. */
+export function modulePaths(target: StartTarget): string[] {
+  if (target.kind === "file") return [joinDir(target.dir, target.name)];
+  const base = joinDir(target.dir, target.name.replace(/\./g, "/"));
+  return [`${base}.py`, base];
+}

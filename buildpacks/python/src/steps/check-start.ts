@@ -1,0 +1,58 @@
+/**
+ * Step: the start commands' app modules exist. Each `web`-style command (the Procfile's lines,
+ * BP_PYTHON_ENTRYPOINT, or the inferred one) that serves `<module>:<var>` or runs
+ * `python <file>` must name a file or package in the app, or a top-level module installed in
+ * the venv; otherwise the build stops with one line naming the command's source and the module.
+ */
+import { existsSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
+import { type BuildContext, CnbError } from "@cnbkit/framework";
+import { modulePaths, startTarget } from "../start-module.js";
+import type { Venv } from "./install-dependencies.js";
+import type { PythonMetadata } from "./install-runtime.js";
+
+/** A command and where it came from ("Procfile web", "BP_PYTHON_ENTRYPOINT"). */
+export interface NamedCommand {
+  where: string;
+  command: string;
+}
+
+/** The Procfile's processes, as `type: command` lines. */
+export function procfileCommands(text: string): NamedCommand[] {
+  const out: NamedCommand[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^([\w-]+)\s*:\s*(.+)$/.exec(line.trim());
+    if (m) out.push({ where: `Procfile ${m[1]}`, command: m[2]!.trim() });
+  }
+  return out;
+}
+
+/** Throws when a command serves a module that is neither in the app nor in the venv. */
+export function checkStartModules(
+  ctx: BuildContext<PythonMetadata>,
+  commands: readonly NamedCommand[],
+  venv: Venv | undefined,
+): void {
+  const modules = Array.isArray(venv?.layer.metadata.modules) ? (venv.layer.metadata.modules as string[]) : undefined;
+  for (const { where, command } of commands) {
+    const target = startTarget(command);
+    if (!target) continue;
+    let dir = target.dir;
+    if (isAbsolute(dir)) {
+      const rel = relative(ctx.app.path, dir);
+      if (rel.startsWith("..")) continue; // outside the app: not ours to check
+      dir = rel;
+    }
+    const paths = modulePaths({ ...target, dir });
+    if (paths.some((p) => existsSync(join(ctx.app.path, p)))) continue;
+    const top = target.name.split(".")[0]!;
+    if (target.kind === "module" && (modules === undefined || modules.includes(top))) continue;
+    const what = target.kind === "file" ? `file "${target.name}"` : `module "${target.name}"`;
+    throw new CnbError(
+      `${where}: "${command}" serves ${what}, which is not in the app (no ${paths.join(" or ")})${target.kind === "module" ? " nor installed in the venv" : ""}`,
+      {
+        hint: "Fix the module path in the command (dots for packages, e.g. mysite.wsgi:application), or add the file.",
+      },
+    );
+  }
+}

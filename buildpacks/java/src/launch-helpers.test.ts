@@ -16,6 +16,7 @@ import {
 import { DEBUG_AGENT_EXEC_D } from "./debug-agent.js";
 import bp from "./index.js";
 import { plainJar } from "./testing/java-apps.js";
+import { makeTestCa, openssl } from "./testing/test-ca.js";
 import { TRUST_STORE_EXEC_D } from "./trust-store.js";
 
 // The launch helpers as the launcher runs them: each exec.d script with the image's launch
@@ -99,25 +100,8 @@ test("a runtime without jdk.jdwp.agent gets a warning, not a JVM that cannot sta
 test("SSL_CERT_FILE with a CA the system bundle lacks: the JRE trusts it over TLS", async () => {
   const dir = join(work, "ca");
   await mkdir(dir);
-  const ssl = (...args: string[]) => {
-    const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
-  };
-  ssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=cnbkit test CA",
-  );
+  const ssl = (...args: string[]) => openssl(dir, ...args);
+  makeTestCa(dir, "cnbkit test CA");
   ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1");
   await writeFile(join(dir, "ext"), "subjectAltName=IP:127.0.0.1\n");
   ssl(

@@ -61,5 +61,5 @@ export type {
   ExecDPrograms,
 } from "./platform/index.js";
 export { type EnvChange, readSettings, type Settings, type ToolEnv, withChanges } from "./platform/index.js";
-export { SAVED_NODE_OPTIONS } from "./platform/launched-bundle.js";
+export { BUNDLE_CHUNKS_DIR, SAVED_NODE_OPTIONS } from "./platform/launched-bundle.js";
 export type { SbomComponent } from "./sbom/index.js";

@@ -23,7 +23,7 @@ import { statSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { cnbkitCacheDir, pruneCacheKind, useCacheEntry } from "../cache/index.js";
-import { type Bundle, type BundleOptions, bundleBuildpack, bundlerIdentity } from "./bundle.js";
+import { type Bundle, type BundleOptions, bundleBuildpack, bundlerIdentity, loaderScript } from "./bundle.js";
 
 /** How long every input must have stayed unchanged before a bundle of it is stored. */
 const SETTLE_MS = 2000;
@@ -57,7 +57,7 @@ export interface CachedBundle extends Bundle {
 
 /** What an entry holds: the bundle and the fingerprint of each path it depends on. */
 interface StoredBundle {
-  code: string;
+  modules: Record<string, string>;
   warnings: string[];
   inputs: string[];
   /** Path -> fingerprint, `null` for a path that did not exist. */
@@ -85,14 +85,15 @@ export async function cachedBundle(options: CachedBundleOptions): Promise<Cached
     return stored !== undefined && (await unchanged(stored.deps));
   };
   if ((await useCacheEntry(root, key, fresh)) && stored) {
-    const { code, warnings, inputs } = stored;
-    return { code, warnings, inputs, reused: true };
+    const { modules, warnings, inputs } = stored;
+    return { code: loaderScript(modules), modules, warnings, inputs, reused: true };
   }
   const started = Date.now();
   const bundle = await bundleBuildpack(options);
   const deps = await fingerprints(dependencies(bundle.inputs));
   if (settled(deps, started)) {
-    await store(root, key, { ...bundle, deps });
+    const { modules, warnings, inputs } = bundle;
+    await store(root, key, { modules, warnings, inputs, deps });
     await pruneCacheKind("bundles", root, { keep: key, onProgress: options.onProgress });
   }
   return { ...bundle, reused: false };
@@ -171,7 +172,7 @@ function settled(deps: Record<string, string | null>, started: number): boolean 
 async function readEntry(file: string): Promise<StoredBundle | undefined> {
   try {
     const e = JSON.parse(await readFile(file, "utf8")) as StoredBundle;
-    return typeof e.code === "string" && Array.isArray(e.inputs) && e.deps ? e : undefined;
+    return typeof e.modules === "object" && e.modules !== null && Array.isArray(e.inputs) && e.deps ? e : undefined;
   } catch {
     return undefined;
   }

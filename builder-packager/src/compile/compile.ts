@@ -1,11 +1,12 @@
 /**
  * Compiling a buildpack for each target arch, in one of two forms:
  *
- * - **shared** (the default): `<outDir>/linux-<arch>/lib/main.cjs` is the buildpack's entry
- *   bundled with esbuild, and `bin/detect` and `bin/build` are small sh launchers that run
- *   it on the shared Node runtime (`runtime-module.ts`), a sibling buildpack the packager
- *   puts in the same buildpackage. A builder of several cnbkit buildpacks then holds Node
- *   once, and each buildpack's own layer is its bundle (~0.2 MB gzip).
+ * - **shared** (the default): `<outDir>/linux-<arch>/lib/main.cjs` loads the buildpack's entry,
+ *   bundled with esbuild into chunks in `lib/chunks/` (each with a V8 code cache,
+ *   code-cache.ts), and `bin/detect` and `bin/build` are small sh launchers that run it on
+ *   the shared Node runtime (`runtime-module.ts`), a sibling buildpack the packager puts in
+ *   the same buildpackage. A builder of several cnbkit buildpacks then holds Node once, and
+ *   each buildpack's own layer is its bundle (~0.2 MB gzip).
  * - **standalone**: `bin/main` is the bundle embedded in the pinned Node as a single
  *   executable application (~115 MB; ~43 MB gzip); `bin/detect` and `bin/build` are
  *   relative symlinks to it (the framework dispatches on the invoked name, which a SEA
@@ -25,13 +26,16 @@ import {
   useCacheEntry,
   withDirLock,
 } from "../cache/index.js";
+import { BUNDLE_CHUNKS_DIR } from "@cnbkit/framework";
+import { chunkLoaderScript } from "./bundle.js";
 import { cachedBundle } from "./bundle-cache.js";
+import { CODE_CACHE_SUFFIX, type ChunkCodeCacheOptions, chunkCodeCaches } from "./code-cache.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch, type NodeRuntime } from "./node-runtime.js";
 import type { DetectRulesJson } from "./detect-rules.js";
 import { cachedDetectRules } from "./detect-rules-cache.js";
 import { detectScript } from "./detect-sh.js";
 import { BUNDLE_PATH, launcherScript } from "./launcher.js";
-import { ensureRuntimeModule, type RuntimeModule } from "./runtime-module.js";
+import { ensureRuntimeModule, RUNTIME_NODE_PATH, type RuntimeModule } from "./runtime-module.js";
 import { buildSea } from "./sea.js";
 import { isFile } from "@cnbkit/framework/fs";
 
@@ -75,7 +79,7 @@ export interface CompileOptions {
 export interface CompiledTarget {
   /** Absolute path of `bin/main` (standalone) or `lib/main.cjs` (shared). */
   main: string;
-  /** Its size in bytes. */
+  /** Its size in bytes (the shared form: the loader and its chunks, code caches aside). */
   size: number;
   /** The shared form's runtime buildpack, which must travel with this one. */
   runtime?: RuntimeModule;
@@ -127,7 +131,7 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
   const results: Record<string, CompiledTarget> = {};
   const runner = await ensureNodeRuntime(host, runtimeOpts(`linux/${host}`));
   if ((options.form ?? "shared") === "shared") {
-    return compileShared({ options, targets, code: bundle.code, runner, progress, runtimeOpts });
+    return compileShared({ options, targets, bundle, runner, progress, runtimeOpts });
   }
   for (const target of targets) {
     const arch = target.slice("linux/".length) as NodeArch;
@@ -176,8 +180,8 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
 interface SharedInput {
   options: CompileOptions;
   targets: CompileTarget[];
-  code: string;
-  /** The host's Node, which asks a framework bundle for its detect rules. */
+  bundle: { code: string; modules: Record<string, string> };
+  /** The host's Node, which asks a framework bundle for its detect rules and makes code caches. */
   runner: NodeRuntime;
   progress: (event: CompileProgress) => void;
   runtimeOpts: (target?: CompileTarget) => { cacheDir?: string; onProgress: (message: string) => void };
@@ -185,60 +189,97 @@ interface SharedInput {
 
 /** The shared form for every target, with a sh bin/detect when the bundle's detect is declarative. */
 async function compileShared(input: SharedInput): Promise<Record<string, CompiledTarget>> {
-  const { options, targets, code, runner, progress } = input;
+  const { options, targets, runner, progress } = input;
+  const { code } = input.bundle;
   const results: Record<string, CompiledTarget> = {};
   // The rules are the bundle's (the same for every arch): asked once, of the host's Node.
   // Only a framework bundle answers CNBKIT_DESCRIBE; any other program would just run.
-  let rules: DetectRulesJson | undefined | null = code.includes("CNBKIT_DESCRIBE") ? null : undefined;
+  const framework = code.includes("CNBKIT_DESCRIBE");
+  let rules: DetectRulesJson | undefined | null = framework ? null : undefined;
   const buildpack = options.buildpack ?? { id: "buildpack", version: "0.0.0" };
   for (const target of targets) {
     const arch = target.slice("linux/".length) as NodeArch;
     const runtime = await ensureRuntimeModule(arch, input.runtimeOpts(target));
     const dir = resolve(options.outDir, `linux-${arch}`);
     progress({ step: "launchers", target, message: `Writing ${dir} (runs on ${runtime.id} ${runtime.version})` });
-    results[target] = await writeShared(dir, code, { buildpack, runtime });
+    results[target] = await writeShared(dir, input.bundle.modules, { buildpack, runtime });
+    const cached = await writeCodeCaches(dir, {
+      hostNode: runner.node,
+      nodeVersion: runner.version,
+      framework,
+      targetNode: join(runtime.dir, RUNTIME_NODE_PATH),
+      arch,
+      cacheDir: options.cacheDir,
+    });
+    if (!cached) {
+      const why = "no qemu here to run its Node (detect compiles its code, a few ms slower)";
+      progress({ step: "launchers", target, message: `No V8 code cache for ${target}: ${why}` });
+    }
     if (rules === null) {
       const host = { node: runner.node, nodeVersion: runner.version, cacheDir: options.cacheDir };
       rules = await cachedDetectRules({ code, bundleFile: join(dir, BUNDLE_PATH), ...host });
+      if (rules) progress({ step: "launchers", message: "Detect is declarative: bin/detect is sh" });
     }
-    if (rules) {
-      if (target === targets[0]) progress({ step: "launchers", message: "Detect is declarative: bin/detect is sh" });
-      await writeRuleDetect(dir, rules, { buildpack, runtime });
-    }
+    await writeDetect(dir, rules ?? undefined, { buildpack, runtime });
   }
   return results;
 }
 
-/** The shared form in `dir`: lib/main.cjs and the two launchers; stale standalone files go. */
+/**
+ * The shared form in `dir`: lib/main.cjs, its chunks, the lib/<phase> links and bin/build
+ * (bin/detect is {@link writeDetect}'s); stale files of either form go.
+ */
 async function writeShared(
   dir: string,
-  code: string,
+  modules: Record<string, string>,
   who: { buildpack: { id: string; version: string }; runtime: RuntimeModule },
 ): Promise<CompiledTarget> {
   const main = join(dir, BUNDLE_PATH);
+  const chunks = join(dirname(main), BUNDLE_CHUNKS_DIR);
   await mkdir(join(dir, "bin"), { recursive: true });
-  await mkdir(dirname(main), { recursive: true });
+  await rm(chunks, { recursive: true, force: true });
+  await mkdir(chunks, { recursive: true });
   await rm(join(dir, "bin", "main"), { force: true });
   await rm(join(dir, NODE_DETECT_PATH), { force: true });
-  await writeFileAtomic(main, code);
-  for (const phase of ["detect", "build"] as const) {
-    await rm(join(dir, "bin", phase), { force: true });
-    await writeFileAtomic(join(dir, "bin", phase), launcherScript({ phase, ...who }), 0o755);
-    await replaceSymlink(basename(BUNDLE_PATH), join(dir, "lib", phase));
+  let size = 0;
+  for (const [id, text] of Object.entries(modules)) {
+    await writeFile(join(chunks, id.replace(/^\.\//, "")), text);
+    size += Buffer.byteLength(text);
   }
-  return { main, size: Buffer.byteLength(code), runtime: who.runtime };
+  const loader = chunkLoaderScript(BUNDLE_CHUNKS_DIR);
+  await writeFileAtomic(main, loader);
+  for (const phase of ["detect", "build"] as const)
+    await replaceSymlink(basename(BUNDLE_PATH), join(dir, "lib", phase));
+  await writeFileAtomic(join(dir, "bin", "build"), launcherScript({ phase: "build", ...who }), 0o755);
+  return { main, size: size + Buffer.byteLength(loader), runtime: who.runtime };
+}
+
+/** Writes `lib/chunks/<name>.v8` for the chunks a detect loads; false when the target's Node cannot run here. */
+async function writeCodeCaches(dir: string, options: Omit<ChunkCodeCacheOptions, "chunksDir">): Promise<boolean> {
+  const chunksDir = join(dir, "lib", BUNDLE_CHUNKS_DIR);
+  const caches = await chunkCodeCaches({ chunksDir, ...options });
+  if (!caches) return false;
+  for (const [name, data] of Object.entries(caches))
+    await writeFileAtomic(join(chunksDir, name + CODE_CACHE_SUFFIX), data);
+  return true;
 }
 
 /**
- * A declarative detect: bin/detect is the rules in sh, which start no Node, and the rules'
- * "code" outcome runs lib/node-detect, the Node launcher of the detect phase.
+ * bin/detect: the Node launcher of the detect phase, or for a declarative detect the rules
+ * in sh, which start no Node, with the rules' "code" outcome running lib/node-detect (the
+ * Node launcher).
  */
-async function writeRuleDetect(
+async function writeDetect(
   dir: string,
-  rules: DetectRulesJson,
+  rules: DetectRulesJson | undefined,
   who: { buildpack: { id: string; version: string }; runtime: RuntimeModule },
 ): Promise<void> {
-  await writeFileAtomic(join(dir, NODE_DETECT_PATH), launcherScript({ phase: "detect", ...who }), 0o755);
+  const launcher = launcherScript({ phase: "detect", ...who });
+  if (!rules) {
+    await writeFileAtomic(join(dir, "bin", "detect"), launcher, 0o755);
+    return;
+  }
+  await writeFileAtomic(join(dir, NODE_DETECT_PATH), launcher, 0o755);
   // From bin/, lib/node-detect is ../lib: its own `${0%/*}/..` is the buildpack dir again.
   const fallback = `"\${0%/*}/../${NODE_DETECT_PATH}"`;
   await writeFileAtomic(join(dir, "bin", "detect"), detectScript(rules, { fallback }), 0o755);
@@ -248,7 +289,7 @@ async function writeRuleDetect(
 const NODE_DETECT_PATH = "lib/node-detect";
 
 /** Writes `path` through a temp name, so a reader never sees half of it. */
-async function writeFileAtomic(path: string, text: string, mode = 0o644): Promise<void> {
+async function writeFileAtomic(path: string, text: string | Uint8Array, mode = 0o644): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, text, { mode });
   await chmod(tmp, mode);

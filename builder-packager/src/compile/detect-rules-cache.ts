@@ -1,17 +1,11 @@
 /**
- * The detect rules of a bundle, remembered by the bundle's content: asking a bundle for its
- * rules starts Node (~50-100 ms), which an unchanged `builder create` paid once per
- * buildpack. Entries are tiny JSON files under `<cache>/detect-rules/`, named by the sha256
- * of the bundle and the Node version; the newest {@link KEEP} are kept.
+ * The detect rules of a bundle, remembered by the bundle's content (content-memo.ts):
+ * asking a bundle for its rules starts Node, which an unchanged `builder create` paid once
+ * per buildpack. Keyed by the sha256 of the bundle and the Node version.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { cnbkitCacheDir } from "../cache/index.js";
+import { memoByContent } from "./content-memo.js";
 import { checkRulesJson, type DetectRulesJson, describeDetectRules } from "./detect-rules.js";
-
-/** How many entries stay; older ones go when a new one is written. */
-const KEEP = 100;
 
 /** Options of {@link cachedDetectRules}. */
 export interface CachedDetectRulesOptions {
@@ -33,34 +27,14 @@ export interface CachedDetectRulesOptions {
  * const rules = await cachedDetectRules({ code, bundleFile: "lib/main.cjs", node: host.node, nodeVersion: host.version });
  */
 export async function cachedDetectRules(options: CachedDetectRulesOptions): Promise<DetectRulesJson | undefined> {
-  const root = join(options.cacheDir ?? cnbkitCacheDir(), "detect-rules");
   const key = createHash("sha256").update(`${options.nodeVersion}\0`).update(options.code).digest("hex");
-  const file = join(root, `${key}.json`);
-  const text = await readFile(file, "utf8").catch(() => undefined);
-  if (text !== undefined) {
-    try {
-      const json: unknown = JSON.parse(text);
-      return json === null ? undefined : checkRulesJson(json, file);
-    } catch {
-      // A broken entry is asked again and replaced.
-    }
-  }
-  const rules = await describeDetectRules(options.bundleFile, options.node);
-  await mkdir(root, { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(rules ?? null));
-  await rename(tmp, file);
-  await prune(root);
-  return rules;
-}
-
-/** Removes all but the newest {@link KEEP} entries. */
-async function prune(root: string): Promise<void> {
-  const names = (await readdir(root)).filter((n) => n.endsWith(".json"));
-  if (names.length <= KEEP) return;
-  const dated = await Promise.all(
-    names.map(async (n) => ({ n, t: (await stat(join(root, n)).catch(() => undefined))?.mtimeMs ?? 0 })),
-  );
-  dated.sort((a, b) => b.t - a.t);
-  for (const { n } of dated.slice(KEEP)) await rm(join(root, n), { force: true });
+  // A plain detect is stored as `null`, so that "no rules" is remembered too.
+  const stored = await memoByContent<DetectRulesJson | null>({
+    kind: "detect-rules",
+    key,
+    cacheDir: options.cacheDir,
+    check: (json, file) => (json === null ? null : checkRulesJson(json, file)),
+    make: async () => (await describeDetectRules(options.bundleFile, options.node)) ?? null,
+  });
+  return stored ?? undefined;
 }

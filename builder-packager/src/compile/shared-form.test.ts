@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { BUNDLE_CHUNKS_DIR } from "@cnbkit/framework";
 import { cachedQemuPath } from "../base/index.js";
+import { CODE_CACHE_SUFFIX } from "./code-cache.js";
 import { type CompiledTarget, compileBuildpack } from "./compile.js";
 import { BUNDLE_PATH } from "./launcher.js";
 import { NODE_VERSION } from "./node-runtime.js";
@@ -60,7 +62,20 @@ describe("compileBuildpack (shared form)", () => {
       const dir = join(work, "a", `linux-${arch}`);
       const t = out[`linux/${arch}`];
       expect(t?.main).toBe(join(dir, BUNDLE_PATH));
-      expect((await stat(join(dir, BUNDLE_PATH))).size).toBe(t?.size);
+      // lib/main.cjs is the loader; the code is in lib/chunks, and the chunks a detect loads
+      // (the entry's, the framework's detect) have a V8 code cache; build-only ones do not.
+      const chunks = await readdir(join(dir, "lib", BUNDLE_CHUNKS_DIR));
+      const sources = chunks.filter((n) => !n.endsWith(CODE_CACHE_SUFFIX));
+      const cached = chunks
+        .filter((n) => n.endsWith(CODE_CACHE_SUFFIX))
+        .map((n) => n.slice(0, -CODE_CACHE_SUFFIX.length));
+      expect(sources).toContain("main.js");
+      expect(cached).toContain("main.js");
+      expect(cached.every((n) => sources.includes(n))).toBe(true);
+      expect(cached.length).toBeLessThan(sources.length);
+      let size = (await stat(join(dir, BUNDLE_PATH))).size;
+      for (const n of sources) size += (await stat(join(dir, "lib", BUNDLE_CHUNKS_DIR, n))).size;
+      expect(size).toBe(t?.size);
       for (const phase of ["detect", "build"]) {
         const launcher = join(dir, "bin", phase);
         expect((await stat(launcher)).mode & 0o777).toBe(0o755);
@@ -106,6 +121,35 @@ describe("compileBuildpack (shared form)", () => {
     expect(res.stderr).toBe("");
     expect(res.status).toBe(0);
     expect(res.report).toMatchObject({ phase: "detect", arch: "arm64", version: `v${NODE_VERSION}` });
+  });
+
+  test("build's execD.addSelf copies the bundle, its chunks and Node into the layer: it runs without the buildpack", async () => {
+    const bp = await install("buildpacks-execd", "amd64");
+    const dir = await mkdtemp(join(work, "build-"));
+    for (const d of ["app", "layers", "platform"]) await mkdir(join(dir, d));
+    await writeFile(join(dir, "plan.toml"), "");
+    const base = { ...process.env };
+    delete base.NODE_OPTIONS;
+    delete base.CNB_BUILDPACK_DIR;
+    const built = spawnSync(
+      join(bp, "bin", "build"),
+      [join(dir, "layers"), join(dir, "platform"), join(dir, "plan.toml")],
+      {
+        cwd: join(dir, "app"),
+        env: base,
+        encoding: "utf8",
+      },
+    );
+    expect(built.stderr).toBe("");
+    expect(built.status).toBe(0);
+    // The app image has no /cnb/buildpacks: take the buildpack and its runtime away.
+    await rm(join(work, "buildpacks-execd"), { recursive: true, force: true });
+    const program = join(dir, "layers", "rt", "exec.d", "fixture-env");
+    // exec.d output goes to fd 3 (the launcher's channel); here fd 3 is a pipe we read.
+    const ran = spawnSync("sh", ["-c", `'${program}' 3>&1 1>/dev/null`], { env: base, encoding: "utf8" });
+    expect(ran.stderr).toBe("");
+    expect(ran.status).toBe(0);
+    expect(ran.stdout).toBe(`FIXTURE_EXECD = "v${NODE_VERSION}"\n`);
   });
 
   test("a buildpack dir without its runtime fails in one line that names the runtime and the fix", async () => {

@@ -110,6 +110,10 @@ export function buildpack<M = Record<string, unknown>>(definition: BuildpackDefi
     void describeDetect(bp.detect);
     return bp;
   }
+  if (process.env.CNBKIT_DESCRIBE === "detect-load") {
+    void loadDetect();
+    return bp;
+  }
   const phase = phaseOf(process.argv, process.argv0, Object.keys(bp.execD ?? {}));
   if (phase) {
     restoreNodeOptions(process.env);
@@ -127,6 +131,15 @@ async function describeDetect(detect: unknown): Promise<never> {
   const json = isRuleDetect(detect) ? detectRulesJson(detect.rules) : null;
   // Synchronous on Linux for files and pipes, so nothing is lost by exiting right away.
   process.stdout.write(`${JSON.stringify(json)}\n`);
+  process.exit(0);
+}
+
+/**
+ * Loads the modules a detect loads, runs nothing and exits 0 (`CNBKIT_DESCRIBE=detect-load`):
+ * how the packager learns which chunks of a bundle to give a full V8 code cache.
+ */
+async function loadDetect(): Promise<never> {
+  await import("./detect.js");
   process.exit(0);
 }
 

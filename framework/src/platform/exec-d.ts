@@ -9,9 +9,11 @@
  * name as argv[0] and calls `fn`, whose returned env is written to fd 3.
  */
 import { chmod, copyFile, mkdir, realpath, rename, rm, symlink, writeFile } from "../fs/index.js";
-import { join } from "node:path";
+import { cp as cpCallback, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { CnbError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
+import { BUNDLE_CHUNKS_DIR } from "./launched-bundle.js";
 import type { Environment } from "./platform.js";
 import { validateEnvName, validateProcessType } from "../cnb-files/index.js";
 import { stringifyToml } from "../cnb-files/index.js";
@@ -139,7 +141,12 @@ export class ExecDPrograms {
     await mkdir(own, { recursive: true });
     await copyFile(process.execPath, join(own, "node"));
     await chmod(join(own, "node"), 0o755);
-    await copyFile(await realpath(self), join(own, EXEC_D_SCRIPT));
+    const bundle = await realpath(self);
+    await copyFile(bundle, join(own, EXEC_D_SCRIPT));
+    // The shared form's loader reads its chunks from beside it.
+    const chunks = join(dirname(bundle), BUNDLE_CHUNKS_DIR);
+    await rm(join(own, BUNDLE_CHUNKS_DIR), { recursive: true, force: true });
+    if (existsSync(chunks)) await copyDir(chunks, join(own, BUNDLE_CHUNKS_DIR));
     await rm(join(own, name), { force: true });
     await symlink(EXEC_D_SCRIPT, join(own, name));
     const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -148,6 +155,10 @@ export class ExecDPrograms {
     return this.addScript(name, script, options);
   }
 }
+
+/** `cp -r`, without loading fs/promises. */
+const copyDir = (from: string, to: string): Promise<void> =>
+  new Promise((resolve, reject) => cpCallback(from, to, { recursive: true }, (err) => (err ? reject(err) : resolve())));
 
 /** The script's name beside the Node that `addSelf` copies; each exec.d name links to it. */
 const EXEC_D_SCRIPT = "main.cjs";

@@ -7,5 +7,11 @@
  * entry point reads it before every detect.
  */
 
+/**
+ * The directory beside the bundle's loader (`lib/main.cjs`) that holds its chunks and their
+ * V8 code caches: a program that copies the bundle (exec.d's `addSelf`) copies it too.
+ */
+export const BUNDLE_CHUNKS_DIR = "chunks";
+
 /** The variable the launchers keep NODE_OPTIONS in while the buildpack's own Node starts. */
 export const SAVED_NODE_OPTIONS = "CNBKIT_SAVED_NODE_OPTIONS";

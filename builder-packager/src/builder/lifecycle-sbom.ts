@@ -6,10 +6,10 @@
  * modules linked into each binary (its embedded build info), as the release's syft scan does.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { SbomComponent } from "@cnbkit/framework";
-import { cnbkitCacheDir } from "../cache/index.js";
+import { memoByContent } from "../cache/index.js";
 import { goJson } from "../package/index.js";
 import { type GoBuildInfo, type GoModule, readGoBuildInfo } from "./go-buildinfo.js";
 
@@ -36,17 +36,15 @@ export async function lifecycleSboms(dir: string, version: string): Promise<Reco
     const st = await stat(join(dir, component)).catch(() => undefined);
     key.update(`\0${component} ${st?.ino} ${st?.size} ${st?.mtimeMs} ${[...names].sort().join(",")}`);
   }
-  const memo = join(cnbkitCacheDir(), "lifecycle-sboms", `${key.digest("hex")}.json`);
-  const known = await readFile(memo, "utf8").then(
-    (t) => JSON.parse(t) as Record<string, string>,
-    () => undefined,
-  );
-  if (known) return known;
-  const out = await makeSboms(dir, version, names);
-  await mkdir(join(memo, ".."), { recursive: true });
-  await writeFile(`${memo}.tmp-${process.pid}`, JSON.stringify(out));
-  await rename(`${memo}.tmp-${process.pid}`, memo);
-  return out;
+  return memoByContent<Record<string, string>>({
+    kind: "lifecycle-sboms",
+    key: key.digest("hex"),
+    check: (json) =>
+      typeof json === "object" && json !== null && Object.values(json).every((v) => typeof v === "string")
+        ? (json as Record<string, string>)
+        : undefined,
+    make: () => makeSboms(dir, version, names),
+  });
 }
 
 async function makeSboms(dir: string, version: string, names: Set<string>): Promise<Record<string, string>> {

@@ -25,7 +25,7 @@ import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { cachedQemu } from "../base/index.js";
 import { CHUNK_PARAMS } from "./bundle.js";
-import { memoByContent } from "./content-memo.js";
+import { memoByContent } from "../cache/index.js";
 import { hostNodeArch, type NodeArch, run } from "./node-runtime.js";
 
 /** The suffix of a chunk's code cache file. */

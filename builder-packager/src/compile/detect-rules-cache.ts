@@ -1,10 +1,10 @@
 /**
- * The detect rules of a bundle, remembered by the bundle's content (content-memo.ts):
+ * The detect rules of a bundle, remembered by the bundle's content (cache/content-memo.ts):
  * asking a bundle for its rules starts Node, which an unchanged `builder create` paid once
  * per buildpack. Keyed by the sha256 of the bundle and the Node version.
  */
 import { createHash } from "node:crypto";
-import { memoByContent } from "./content-memo.js";
+import { memoByContent } from "../cache/index.js";
 import { checkRulesJson, type DetectRulesJson, describeDetectRules } from "./detect-rules.js";
 
 /** Options of {@link cachedDetectRules}. */

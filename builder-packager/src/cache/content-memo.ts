@@ -1,13 +1,13 @@
 /**
- * Small facts derived from a bundle by starting Node (its detect rules, its chunks' V8 code
- * caches), remembered by the bundle's content: each costs a Node start (~50-100 ms, seconds
- * under qemu), which an unchanged `builder create` would otherwise pay once per buildpack.
- * Entries are JSON files under `<cache>/<kind>/<key>.json`; the newest {@link KEEP} of a kind
- * are kept.
+ * Small facts that are slow to derive and fixed by their inputs, remembered by a digest of
+ * those inputs: a bundle's detect rules and its chunks' V8 code caches (each a Node start,
+ * ~50-100 ms, seconds under qemu), a lifecycle build's SBOMs (~100 ms of loading CycloneDX).
+ * An unchanged `builder create` would otherwise pay them on every run. Entries are small JSON
+ * files under `<cache>/<kind>/<key>.json`; the newest {@link KEEP} of a kind are kept.
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cnbkitCacheDir } from "../cache/index.js";
+import { cnbkitCacheDir } from "./dir.js";
 
 /** How many entries of a kind stay; older ones go when a new one is written. */
 const KEEP = 100;

@@ -17,6 +17,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: "forks",
+    // Tests marked concurrent (the app tables of node-fixtures and node-corpus) run two at a
+    // time: each build waits on npm, runc and the disk more than on a CPU, and with 2 CPUs
+    // vitest runs one file at a time.
+    maxConcurrency: 2,
     // Base-image files after the rest, the emulated arch's last: scripts/test.sh builds those
     // images in the background meanwhile (see the sequencer).
     sequence: { sequencer: BaseImagesLastSequencer },

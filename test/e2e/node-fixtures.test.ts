@@ -64,4 +64,5 @@ const cases: Record<string, AppCase> = {
   },
 };
 
-test.each(Object.entries(cases))("%s", (_name, c) => buildAndAsk(c, builder, bindings), 900_000);
+// Two builds at a time: each waits on npm, runc and the disk more than on a CPU (see vitest.config.ts).
+test.concurrent.each(Object.entries(cases))("%s", (_name, c) => buildAndAsk(c, builder, bindings), 900_000);

@@ -30,7 +30,7 @@ const CAUSES: { when: RegExp; line: (m: RegExpExecArray) => string; hint: string
     hint: 'Run "poetry lock" and commit poetry.lock.',
   },
   {
-    when: /Pipfile\.lock \(\w+\) out of date/i,
+    when: /Pipfile\.lock \(\w+\) out of date|Pipfile\.lock is out-of-date/i,
     line: () => "Pipfile.lock is out of date with Pipfile",
     hint: 'Run "pipenv lock" and commit Pipfile.lock.',
   },

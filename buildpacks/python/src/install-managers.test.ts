@@ -12,7 +12,7 @@ beforeAll(async () => {
   ({ toml } = await testBuildpackToml());
 }, 120_000);
 
-const opts = (app: string, platformEnv: Record<string, string> = {}) => ({
+const opts = (app: string | Record<string, string>, platformEnv: Record<string, string> = {}) => ({
   app,
   buildpackToml: toml,
   env: TEST_ENV,

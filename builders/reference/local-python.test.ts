@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFile, mkdtemp, open, readlink, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, open, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, onTestFinished, test } from "vitest";
@@ -69,6 +69,25 @@ test(
     sh(join(python, "bin/python3"), ["-m", "venv", "--without-pip", venv]);
     const inVenv = sh(join(venv, "bin/python"), ["-c", "import sys, ssl; print(sys.prefix, sys.base_prefix)"]).trim();
     expect(inVenv).toBe(`${venv} ${python}`);
+
+    // CPython's headers, where sysconfig looks for them, with the arch's own pyconfig.h (not
+    // Debian's wrapper that includes it from /usr/include): a C extension compiles and imports.
+    const include = sh(join(venv, "bin/python"), [
+      "-c",
+      "import sysconfig; print(sysconfig.get_path('include'))",
+    ]).trim();
+    expect(include).toBe(`${python}/include/python3.11`);
+    const pyconfig = await readFile(join(include, "pyconfig.h"), "utf8");
+    expect(pyconfig).toContain("#define HAVE_");
+    expect(pyconfig).not.toContain("linux-gnu/python3.11/pyconfig.h");
+    const ext = join(dir, "cnbkit_cext.c");
+    await writeFile(
+      ext,
+      '#include <Python.h>\nstatic struct PyModuleDef m = {PyModuleDef_HEAD_INIT, "cnbkit_cext", NULL, -1, NULL};\nPyMODINIT_FUNC PyInit_cnbkit_cext(void) { return PyModule_Create(&m); }\n',
+    );
+    sh("gcc", ["-shared", "-fPIC", "-I", include, ext, "-o", join(dir, "cnbkit_cext.so")]);
+    const imported = sh(join(venv, "bin/python"), ["-c", "import cnbkit_cext; print(cnbkit_cext.__name__)"], dir);
+    expect(imported.trim()).toBe("cnbkit_cext");
 
     // Made again from the same .debs into another cache: byte for byte the same tarball.
     const cache = await tempDir("pyrt-cache");

@@ -42,6 +42,9 @@ export const DEBIAN_PYTHON_PACKAGES: readonly string[] = [
   "python3.11-minimal",
   "libpython3.11-stdlib",
   "python3.11",
+  // include/python3.11 only (its libpython3.11.a is dropped): an sdist with a C extension
+  // then compiles where the build image has gcc, as on python-build-standalone's builds.
+  "libpython3.11-dev",
 ];
 
 /** The Python minor version Debian bookworm ships. */
@@ -105,7 +108,8 @@ export async function localCpythonTarball(
   const packages = await resolvePackages(arch, root, progress);
   const debianVersion = (packages[0] as DebianPackage).version;
   const version = upstreamVersion(debianVersion);
-  const dir = join(root, `${debianVersion}-${arch}`);
+  // Named by what is in it too: a tarball made before the headers were added is not this one.
+  const dir = join(root, `${debianVersion}-${arch}-with-headers`);
   const path = join(dir, `python-${debianVersion}-linux-${arch}-install_only.tar.gz`);
   const sumFile = `${path}.sha256`;
   if (existsSync(path) && existsSync(sumFile)) {
@@ -197,6 +201,7 @@ async function layOut(tree: string, out: string): Promise<void> {
   await symlink(`python${MINOR}`, join(out, "bin", "python3"));
   await symlink(`python${MINOR}`, join(out, "bin", "python"));
   const stdlib = join(out, "lib", `python${MINOR}`);
+  await layOutHeaders(tree, out);
   await rm(join(stdlib, "EXTERNALLY-MANAGED"), { force: true });
   await rm(join(stdlib, "sitecustomize.py"), { force: true });
   // The licenses travel with the binaries.
@@ -207,6 +212,27 @@ async function layOut(tree: string, out: string): Promise<void> {
     await copyFile(copyright, join(out, "share", "doc", pkg, "copyright"));
   }
   await assertSelfContainedLinks(out);
+}
+
+/**
+ * CPython's headers as `include/python3.11`, where sysconfig looks relative to the prefix.
+ * Debian's pyconfig.h there only includes `<x86_64-linux-gnu/python3.11/pyconfig.h>` from
+ * /usr/include, which a build image has not got: the arch's own pyconfig.h replaces it.
+ */
+async function layOutHeaders(tree: string, out: string): Promise<void> {
+  const include = join(out, "include", `python${MINOR}`);
+  await mkdir(join(out, "include"));
+  await rename(join(tree, "usr", "include", `python${MINOR}`), include);
+  const multiarch = (await readdir(join(tree, "usr", "include"))).find((d) =>
+    existsSync(join(tree, "usr", "include", d, `python${MINOR}`, "pyconfig.h")),
+  );
+  if (!multiarch) throw new Error(`local CPython: libpython${MINOR}-dev has no <arch>/python${MINOR}/pyconfig.h`);
+  await rm(join(include, "pyconfig.h"));
+  await copyFile(join(tree, "usr", "include", multiarch, `python${MINOR}`, "pyconfig.h"), join(include, "pyconfig.h"));
+  // The static libpython (~25 MB) is for embedding Python in a C program, not for extensions.
+  const config = join(out, "lib", `python${MINOR}`, `config-${MINOR}-${multiarch}`);
+  for (const f of [`libpython${MINOR}.a`, `libpython${MINOR}-pic.a`, "python.o"])
+    await rm(join(config, f), { force: true });
 }
 
 /** Throws when a symlink in `dir` is absolute or leads out of it (the tree must move as a whole). */

@@ -3,7 +3,9 @@
  * CPython 3.11 made from Debian bookworm's packages, builders/reference/local-python.ts):
  * pip + Flask + gunicorn with a Procfile (examples/apps/python-hello) and uv + FastAPI with no
  * Procfile (fixtures/python-uv-fastapi), Poetry + Django + WhiteNoise with no Procfile
- * (fixtures/python-poetry-django) and Pipenv + Flask (buildpacks/python/testdata/pipenv-flask).
+ * (fixtures/python-poetry-django), Pipenv + Flask (buildpacks/python/testdata/pipenv-flask) and
+ * a local sdist with a C extension compiled at build against the local CPython's headers
+ * (fixtures/python-cext; the build image has gcc).
  * Each is built with the real lifecycle under runc, answers HTTP from the built image, has a
  * venv SBOM that lists exactly what `pip list` finds in the image's venv; the pip app's no-op
  * rebuild reuses the cpython and venv layers, a changed requirements.txt reinstalls only the
@@ -280,4 +282,18 @@ describe.sequential("Pipenv + Flask (buildpacks/python/testdata/pipenv-flask)", 
     expect(pip).toEqual(expect.arrayContaining(["flask", "werkzeug", "jinja2", "markupsafe", "click", "gunicorn"]));
     expect(sbom).toEqual(pip);
   });
+});
+
+describe.sequential("a local sdist with a C extension (fixtures/python-cext)", () => {
+  test(
+    "gcc in the build image compiles it against the local CPython's headers; the image serves its answer",
+    async () => {
+      const c = await appCase("python-cext", join(ROOT, "test/e2e/fixtures/python-cext"));
+      const cold = await build(c);
+      console.log(`python C extension app: cold build ${cold.ms} ms`);
+      expect(cold.text).toMatch(/Building wheel for cnbkit-cext|Successfully installed cnbkit-cext/);
+      expect(await getPaths(c.image, ["/"])).toEqual(["200 hello from C\n"]);
+    },
+    TIMEOUT,
+  );
 });

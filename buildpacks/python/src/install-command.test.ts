@@ -23,7 +23,7 @@ test.each<[string, CommandInputs, string, boolean]>([
     true,
   ],
   ["poetry without a lock", inputs(["pyproject.toml"], "2.5.1"), "/t/bin/poetry install --only main --no-root", true],
-  ["pipenv", inputs(["Pipfile.lock"], "2026.10.3"), "/t/bin/pipenv install --deploy", true],
+  ["pipenv", inputs(["Pipfile.lock"], "2026.10.3"), "/t/bin/pipenv sync", true],
   ["pipenv without a lock", inputs(["Pipfile"], "2026.10.3"), "/t/bin/pipenv install", true],
   [
     "pip requirements",
@@ -35,6 +35,10 @@ test.each<[string, CommandInputs, string, boolean]>([
   const r = installCommand(i);
   expect(r.command.join(" ")).toBe(command);
   expect(r.compile).toBe(compile);
+});
+
+test("pipenv checks the lock with verify before sync", () => {
+  expect(installCommand(inputs(["Pipfile.lock"], "2026.10.3")).check).toEqual(["/t/bin/pipenv", "verify"]);
 });
 
 test("pip installs a PEP 621 project, editable (a source edit must not leave a stale copy)", () => {

@@ -5,8 +5,10 @@
  *   UV_PYTHON = our CPython).
  * - Poetry: `poetry sync --only main` (2.x; `install --sync` for 1.x), `--no-root` unless the
  *   project declares scripts; `poetry install --only main` when there is no poetry.lock.
- * - Pipenv: `pipenv install --deploy` (refuses a Pipfile.lock out of date), plain `install`
- *   with no lock. Both run in the venv (VIRTUAL_ENV).
+ * - Pipenv: `pipenv verify` (refuses a Pipfile.lock out of date), then `pipenv sync`; plain
+ *   `install` with no lock. Both run in the venv (VIRTUAL_ENV). Not `install --deploy`: it
+ *   also aborts unless the interpreter is exactly Pipfile's `python_full_version`, which
+ *   `pipenv install` sets to the developer's own patch, rarely the inventory's.
  * - pip: `pip install -r requirements.txt` or `pip install -e .`, by the pip layer's pip with
  *   `--python` pointing at the venv (so the venv needs no pip of its own). Editable, as uv
  *   and Poetry install the project itself: the venv is reused while pyproject.toml is
@@ -27,8 +29,17 @@ export interface CommandInputs {
   hasScripts: boolean;
 }
 
-/** The command, and whether its output still needs `compileall` (uv and pip compile themselves). */
-export function installCommand(i: CommandInputs): { command: string[]; compile: boolean } {
+/** What to run: an optional check first, the install, and whether it still needs `compileall`. */
+export interface InstallCommand {
+  /** Run before the install; its failure stops the build (Pipenv's lock check). */
+  check?: string[];
+  command: string[];
+  /** The output still needs `compileall` (uv and pip compile themselves). */
+  compile: boolean;
+}
+
+/** The install command of `i.manager`. */
+export function installCommand(i: CommandInputs): InstallCommand {
   const tool = (name: string) => `${i.toolBin}/${name}`;
   switch (i.manager.name) {
     case "uv":
@@ -42,10 +53,8 @@ export function installCommand(i: CommandInputs): { command: string[]; compile: 
       return { command: [tool("poetry"), ...sync, "--only", "main", ...root], compile: true };
     }
     case "pipenv":
-      return {
-        command: [tool("pipenv"), "install", ...(i.manager.lockfile === "Pipfile.lock" ? ["--deploy"] : [])],
-        compile: true,
-      };
+      if (i.manager.lockfile !== "Pipfile.lock") return { command: [tool("pipenv"), "install"], compile: true };
+      return { check: [tool("pipenv"), "verify"], command: [tool("pipenv"), "sync"], compile: true };
     case "pip": {
       const pip = [`${i.pipBin}/python`, "-m", "pip", "--python", `${i.venv}/bin/python`, "install", "--compile"];
       const target = i.manager.pipTarget === "project" ? ["-e", "."] : ["-r", "requirements.txt"];

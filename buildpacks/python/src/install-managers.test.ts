@@ -12,7 +12,7 @@ beforeAll(async () => {
   ({ toml } = await testBuildpackToml());
 }, 120_000);
 
-const opts = (app: string, platformEnv: Record<string, string> = {}) => ({
+const opts = (app: string | Record<string, string>, platformEnv: Record<string, string> = {}) => ({
   app,
   buildpackToml: toml,
   env: TEST_ENV,
@@ -48,12 +48,30 @@ describe("Poetry + Django", () => {
 });
 
 describe("Pipenv", () => {
-  test("pipenv install --deploy into the venv; Pipfile's python_version picks the line", async () => {
+  test("pipenv sync into the venv; Pipfile's python_version picks the line", async () => {
     const r = await runBuild(bp, opts(testdata("pipenv-flask")));
     const out = r.stdout.join("\n");
     expect(out).toContain('Pipfile python_version: "3.11"');
-    expect(out).toContain("Running pipenv install --deploy");
+    expect(out).toContain("Running pipenv sync");
     expect(names(r.sbom("venv", "cdx"))).toEqual(expect.arrayContaining(["flask", "gunicorn", "pip"]));
     expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" app:app']);
+  }, 300_000);
+
+  // What `pipenv install` writes on a developer's machine: python_full_version of their own
+  // patch (3.11.1 here), which the inventory does not have (seen with python-docs-samples).
+  test("a Pipfile.lock made on another 3.11 patch installs on the inventory's 3.11", async () => {
+    const r = await runBuild(bp, opts(testdata("pipenv-full-version")));
+    const out = r.stdout.join("\n");
+    expect(out).toContain('Pipfile python_version: "3.11"');
+    expect(names(r.sbom("venv", "cdx"))).toEqual(expect.arrayContaining(["flask", "gunicorn"]));
+  }, 300_000);
+
+  test("a Pipfile edited after locking is one clear line", async () => {
+    const dir = testdata("pipenv-flask");
+    const app = Object.fromEntries(
+      ["Pipfile", "Pipfile.lock", "app.py"].map((f) => [f, readFileSync(join(dir, f), "utf8")]),
+    );
+    app.Pipfile = app.Pipfile!.replace('gunicorn = "==23.0.0"', 'gunicorn = "==23.0.0"\nrequests = "*"');
+    await expect(runBuild(bp, opts(app))).rejects.toThrow(/^Pipfile.lock: Pipfile.lock is out of date with Pipfile/);
   }, 300_000);
 });

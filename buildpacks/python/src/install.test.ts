@@ -1,8 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBuild } from "@cnbkit/framework/testing";
-import { beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import bp from "./index.js";
 import { TEST_ENV, testBuildpackToml } from "./testing/inventory.js";
 
@@ -63,6 +65,24 @@ describe("pip + requirements.txt", () => {
     expect(second.layer("venv").reusedFromImage).toBe(true);
     expect((second.sbom("venv", "cdx") as { components: unknown[] }).components).toEqual(cdx.components);
     expect(second.processes).toEqual(first.processes);
+  }, 300_000);
+
+  test("a rebuild that lost its build cache but has the image installs pip on the image's CPython", async () => {
+    const first = await runBuild(bp, opts({ "requirements.txt": "flask==3.1.0\n", "app.py": flaskApp }));
+    // As after a builder change or on CI without a cache: the launch layers' metadata comes
+    // from the previous image, the cache-only and build layers (pip, python_cache) are gone.
+    const lost = await mkdtemp(join(tmpdir(), "cnbkit-py-lost-cache-"));
+    onTestFinished(() => rm(lost, { recursive: true, force: true }));
+    await cp(first.layers, lost, { recursive: true, verbatimSymlinks: true });
+    for (const name of ["pip", "python_cache"]) {
+      await rm(join(lost, name), { recursive: true, force: true });
+      await rm(join(lost, `${name}.toml`), { force: true });
+    }
+    const second = await runBuild(bp, { ...opts(first.app), restore: lost });
+    // CPython's files come back (the image has them) before pip's venv is made on it.
+    expect(text(second.stdout)).toMatch(/Rebuilding cpython: its files are needed in this build[\s\S]*Installing pip/);
+    expect(existsSync(join(second.layer("pip").path, "bin", "pip"))).toBe(true);
+    expect(second.layer("venv").state.kind).toBe("restored");
   }, 300_000);
 
   test("Flask with no server gets waitress in a layer of its own", async () => {

@@ -57,6 +57,14 @@ describe("which version the app asks for", () => {
     ["poetry caret", { poetryPython: "^3.11" }, "pyproject.toml [tool.poetry.dependencies].python", "3.14.7"],
     ["poetry tilde", { poetryPython: "~3.11" }, "pyproject.toml [tool.poetry.dependencies].python", "3.11.16"],
     ["Pipfile", { pipfilePython: "3.10" }, "Pipfile python_version", "3.10.21"],
+    // What `pipenv install` writes: the developer's own patch as python_full_version.
+    [
+      "Pipfile python_version over python_full_version",
+      { pipfilePython: "3.11", pipfileFullPython: "3.11.7" },
+      "Pipfile python_version",
+      "3.11.16",
+    ],
+    ["Pipfile python_full_version alone", { pipfileFullPython: "3.12.14" }, "Pipfile python_full_version", "3.12.14"],
     ["default", {}, "default", "3.13.15"],
     [
       "an empty .python-version falls through",
@@ -75,6 +83,18 @@ describe("which version the app asks for", () => {
     expect(() => chooseVersion(r, INVENTORY, "linux/amd64")).toThrow(
       'pyproject.toml requires-python: ">=3.15" matches no CPython version in the inventory for linux/amd64 (newest: 3.14.7, 3.13.15, 3.12.14, 3.11.16, 3.10.21)',
     );
+  });
+
+  test("the hint names the file the request came from", () => {
+    const r = pythonVersionRequest({ ...base, pipfilePython: "3.6" });
+    const err = (() => {
+      try {
+        chooseVersion(r, INVENTORY, "linux/amd64");
+      } catch (e) {
+        return e as { hint?: string };
+      }
+    })();
+    expect(err?.hint).toBe("Ask for one of those lines in Pipfile, or set BP_CPYTHON_VERSION.");
   });
 
   test.each([

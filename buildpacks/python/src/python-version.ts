@@ -15,7 +15,14 @@ export interface VersionSources {
   requiresPython?: string | undefined;
   /** Poetry's `[tool.poetry.dependencies].python` (`^3.11`), used when requires-python is absent. */
   poetryPython?: string | undefined;
+  /** Pipfile's (or Pipfile.lock's) `python_version`, e.g. "3.11". */
   pipfilePython?: string | undefined;
+  /**
+   * Pipfile's `python_full_version`, used only when `python_version` is absent: `pipenv install`
+   * writes both, the full one being whatever patch the developer had, which an inventory holding
+   * the newest patch of each line rarely has.
+   */
+  pipfileFullPython?: string | undefined;
   /** `[metadata.default-versions].cpython`, e.g. "3.13.x". */
   defaultVersion: string;
 }
@@ -75,6 +82,7 @@ export function pythonVersionRequest(s: VersionSources): VersionRequest {
     ],
     ["pyproject.toml [tool.poetry.dependencies].python", s.poetryPython?.trim() || undefined, poetryToSpecifier],
     ["Pipfile python_version", s.pipfilePython?.trim() || undefined, plainToSpecifier],
+    ["Pipfile python_full_version", s.pipfileFullPython?.trim() || undefined, plainToSpecifier],
   ];
   for (const [source, raw, convert] of candidates) {
     if (raw === undefined) continue;
@@ -111,8 +119,14 @@ export function chooseVersion(r: VersionRequest, available: readonly string[], p
   const newest = newestPerLine(sorted).slice(0, 5).join(", ") || "none";
   throw new CnbError(
     `${r.source}: "${r.raw}" matches no CPython version in the inventory for ${platform} (newest: ${newest})`,
-    { hint: "Ask for one of those lines in .python-version, or set BP_CPYTHON_VERSION." },
+    { hint: `Ask for one of those lines in ${fileOf(r.source)}, or set BP_CPYTHON_VERSION.` },
   );
+}
+
+/** The file a request came from ("Pipfile python_version" → "Pipfile"), for the hint. */
+function fileOf(source: string): string {
+  if (source === "BP_CPYTHON_VERSION" || source === "default") return ".python-version";
+  return source.split(" ")[0]!;
 }
 
 /** The newest patch of each minor line, newest line first. */

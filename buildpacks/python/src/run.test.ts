@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { compilerFailure, explainFailure } from "./run.js";
+import { compilerFailure, errorLine, explainFailure } from "./run.js";
 
 // What pip 26 prints when setuptools finds no compiler (captured on this machine, CC pointing nowhere).
 const PIP_NO_CC = `Building wheels for collected packages: cnbkit-cext
@@ -44,5 +44,30 @@ describe("compilerFailure: a package that needs compiling on an image with no co
     );
     expect(e.message).not.toContain("\n");
     expect(e.hint).toMatch(/wheel .* or use a build image with gcc/);
+  });
+});
+
+// Captured from real builds of outside apps (heroku/python-getting-started's 2017 Pipfile,
+// tiangolo/full-stack-fastapi-template's Poetry 1.8 lock behind a proxy without PyPI's JSON API).
+describe("errorLine", () => {
+  test("a Python traceback gives its exception line, without the module path", () => {
+    const out = `Traceback (most recent call last):
+  File "/layers/cnbkit_python/pipenv/bin/pipenv", line 6, in <module>
+    sys.exit(cli())
+  File "/layers/x/plette/models/base.py", line 42, in validate
+    raise DataValidationError(f"Missing required field: {k}")
+pipenv.vendor.plette.models.base.DataValidationError: Missing required field: name`;
+    expect(errorLine(out)).toBe("DataValidationError: Missing required field: name");
+  });
+  test("Poetry's boxed message about a locked package it cannot find", () => {
+    const out = `  - Installing idna (3.7)
+
+    | Unable to find installation candidates for idna (3.7)
+    |
+    | This is likely not a Poetry issue.`;
+    expect(errorLine(out)).toBe("Unable to find installation candidates for idna (3.7)");
+    expect(explainFailure(["poetry", "sync"], "exit 1", out, "poetry.lock").message).toBe(
+      'poetry.lock: "poetry sync" failed (exit 1): Unable to find installation candidates for idna (3.7)',
+    );
   });
 });

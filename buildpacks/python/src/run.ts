@@ -30,7 +30,7 @@ const CAUSES: { when: RegExp; line: (m: RegExpExecArray) => string; hint: string
     hint: 'Run "poetry lock" and commit poetry.lock.',
   },
   {
-    when: /Pipfile\.lock \(\w+\) out of date/i,
+    when: /Pipfile\.lock \(\w+\) out of date|Pipfile\.lock is out-of-date/i,
     line: () => "Pipfile.lock is out of date with Pipfile",
     hint: 'Run "pipenv lock" and commit Pipfile.lock.',
   },
@@ -69,13 +69,24 @@ export function compilerFailure(output: string): { line: string; hint: string } 
   return undefined;
 }
 
-/** The most telling error line in a tool's output, if any. */
+/**
+ * The most telling error line in a tool's output, if any: an `error:` line, a Python
+ * exception (the last line of a traceback, module path dropped: Pipenv's
+ * "DataValidationError: Missing required field: name"), or Poetry's boxed
+ * "Unable to find installation candidates for x (1.2)".
+ *
+ * @example
+ * errorLine("Traceback …\n  pipenv.vendor.plette.models.base.DataValidationError: Missing required field: name") // "DataValidationError: Missing required field: name"
+ */
 export function errorLine(output: string): string | undefined {
-  const lines = output.split(/\r?\n/).map((l) => l.trim());
-  const re = /^(?:error|ERROR|×|\[ERROR\]):?\s*(.+)$|^(\w*Error: .+)$/;
+  // Poetry draws its messages in a "| " box.
+  const lines = output.split(/\r?\n/).map((l) => l.trim().replace(/^\|\s?/, ""));
+  const re =
+    /^(?:error|ERROR|×|\[ERROR\]):?\s*(.+)$|^(?:[A-Za-z_]\w*\.)*(\w*(?:Error|Exception): .+)$|^(Unable to find installation candidates for .+)$/;
   for (const l of lines) {
     const m = re.exec(l);
-    if (m && (m[1] ?? m[2])) return (m[1] ?? m[2])!.trim();
+    const found = m?.[1] ?? m?.[2] ?? m?.[3];
+    if (found) return found.trim();
   }
   return undefined;
 }

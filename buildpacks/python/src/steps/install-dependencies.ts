@@ -105,7 +105,7 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
     const pipInVenv = [join(pip.bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"];
     await runTool([...pipInVenv, "--quiet", `pip==${pip.version}`], { cwd: app, env, log: ctx.log });
   }
-  const { command, compile } = installCommand({
+  const { check, command, compile } = installCommand({
     manager,
     toolVersion: tool.version,
     toolBin: tool.bin,
@@ -114,6 +114,7 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
     hasScripts: inputs.project.scripts.length > 0,
   });
   const done = ctx.log.timer();
+  if (check) await runTool(check, { cwd: app, env, log: ctx.log, where: manager.lockfile, quiet: true });
   ctx.log.detail(`Running ${command.map((c) => c.replace(/^\/.*\/bin\//, "")).join(" ")}`);
   await runTool(command, { cwd: app, env, log: ctx.log, where: manager.lockfile });
   if (compile) {

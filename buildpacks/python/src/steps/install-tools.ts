@@ -51,6 +51,9 @@ export async function installTool(
     types: inputs.launch ? { launch: true, cache: true } : { build: true, cache: true },
     key: { version: version || "latest", sha256: dep?.sha256 ?? "pypi", python: runtime.version },
     async fill(l) {
+      // CPython may be a launch layer reused from the image (no files here) while this
+      // build-only layer is not: a lost build cache (another builder, CI without one).
+      await runtime.ensure();
       ctx.log.detail(
         `Installing ${name} ${version}${dep ? "" : " from PyPI (not in the inventory: no pinned checksum)"}`,
       );

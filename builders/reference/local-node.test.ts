@@ -3,7 +3,13 @@ import { join } from "node:path";
 import { expect, test } from "vitest";
 import { parseInventory, resolveDependency } from "@cnbkit/framework/dependencies";
 import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
-import { LOCAL_NODE_VERSIONS, localNodeBuildpackToml, localNpmVersion, REPO_ROOT } from "./local-node.js";
+import {
+  LOCAL_NODE_VERSIONS,
+  localBuilderToml,
+  localNodeBuildpackToml,
+  localNpmVersion,
+  REPO_ROOT,
+} from "./local-node.js";
 
 const official = () => readFile(join(REPO_ROOT, "buildpacks/nodejs/buildpack.toml"), "utf8");
 const major = (v: string) => v.split(".")[0];
@@ -44,5 +50,39 @@ test.each(["amd64", "arm64"] as const)(
     const defaultRange = (metadata["default-versions"] as TomlTable).node as string;
     expect([pick("22.x"), pick(defaultRange), pick("26.x")]).toEqual(["22.23.3", "24.21.0", "26.10.0"]);
     expect(inventory[0]?.uri).toBe(`file:///cache/node-v22.23.3-linux-${arch}.tar.gz`);
+  },
+);
+
+test.each([
+  ["amd64", "/out/java.cnb"],
+  ["arm64", undefined],
+] as const)(
+  "the local builder.toml on %s: java swapped for its offline package, or left out with its group",
+  async (arch, javaPackage) => {
+    const referenceDir = join(REPO_ROOT, "builders/reference");
+    const reference = await readFile(join(referenceDir, "builder.toml"), "utf8");
+    const text = localBuilderToml(
+      reference,
+      referenceDir,
+      "/out",
+      "/out/nodejs.cnb",
+      "/base",
+      arch,
+      "/out/python.cnb",
+      javaPackage,
+    );
+    const doc = parseToml(text, "generated");
+    const uris = (doc.buildpacks as TomlTable[]).map((b) => b.uri);
+    const groups = (doc.order as TomlTable[]).map((o) => (o.group as TomlTable[]).map((g) => g.id).join(","));
+    const javaGroup = "cnbkit/ca-certificates,cnbkit/java,cnbkit/procfile";
+    if (javaPackage) {
+      expect(uris).toContain("java.cnb");
+      expect(groups).toContain(javaGroup);
+    } else {
+      expect(uris.filter((u) => /(buildpacks\/java|java\.cnb)$/.test(String(u)))).toEqual([]);
+      expect(groups.filter((g) => g.includes("java"))).toEqual([]);
+    }
+    // Node.js, Python and Procfile-only groups stay either way.
+    expect(groups.length).toBe(javaPackage ? 4 : 3);
   },
 );

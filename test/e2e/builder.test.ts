@@ -33,6 +33,7 @@ test("skopeo reads the builder: pack's labels, the reference order, lifecycle 0.
   expect(meta.lifecycle.version).toBe("0.21.17");
   expect(meta.buildpacks.map((b: { id: string }) => b.id).sort()).toEqual([
     "cnbkit/ca-certificates",
+    "cnbkit/java",
     "cnbkit/node-runtime",
     "cnbkit/nodejs",
     "cnbkit/procfile",
@@ -49,6 +50,11 @@ test("skopeo reads the builder: pack's labels, the reference order, lifecycle 0.
     [
       { id: "cnbkit/ca-certificates", version: "0.1.0", optional: true },
       { id: "cnbkit/python", version: "0.1.0" },
+      { id: "cnbkit/procfile", version: "0.1.0", optional: true },
+    ],
+    [
+      { id: "cnbkit/ca-certificates", version: "0.1.0", optional: true },
+      { id: "cnbkit/java", version: "0.1.0" },
       { id: "cnbkit/procfile", version: "0.1.0", optional: true },
     ],
     [

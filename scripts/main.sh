@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's main job, from a fresh clone (as root): build the reference builder (every
-# reference buildpack), build the example apps (examples/apps/node-hello and
-# examples/apps/python-hello) into OCI images with it, run each under runc, show it answering
+# reference buildpack), build the example apps (examples/apps/node-hello, python-hello and,
+# on the host's arch, java-hello) into OCI images with it, run each under runc, show it answering
 # HTTP, stop it, and print `cnbkit inspect` of the image.
 #
 # Idempotent and quick when cached: base images, the Node.js and CPython tarballs, the offline nodejs and python
@@ -45,6 +45,7 @@ base=".cnbkit/images/base$sfx"
 builder=".cnbkit/images/builder$sfx"
 app=".cnbkit/images/app$sfx"
 python_app=".cnbkit/images/python-app$sfx"
+java_app=".cnbkit/images/java-app"
 
 if [ "$(id -u)" != 0 ]; then
   echo "error: scripts/main.sh runs builds under runc and must run as root" >&2
@@ -102,7 +103,7 @@ build_and_ask() {
   log=$(mktemp "$tmp/cnbkit-main-run.XXXXXX")
   # Started directly, not through the cnbkit() function: a backgrounded function is a subshell,
   # and $! would be the subshell's PID, not the CLI's, so stopping it would leak the app.
-  # HOST=127.0.0.1: both example apps listen on loopback only when asked to.
+  # HOST=127.0.0.1: the example apps listen on loopback only when asked to.
   node "$ROOT/builder-packager/dist/cnbkit.mjs" run "oci:$image:latest" --port "$port" \
     --env HOST=127.0.0.1 >"$log" 2>&1 &
   run_pid=$!
@@ -182,5 +183,11 @@ check_stopped() {
 tmp="${TMPDIR:-/tmp}"
 build_and_ask node-hello "$app"
 build_and_ask python-hello "$python_app"
+# The arm64 local builder has no cnbkit/java (builders/reference/README.md: no local arm64 JDK).
+if [ -z "$arch" ]; then
+  build_and_ask java-hello "$java_app"
+else
+  say "java-hello: not built for $arch (the $arch local builder has no cnbkit/java: builders/reference/README.md)"
+fi
 
 say "done in $(since "$t0")"

@@ -17,6 +17,7 @@ import { DEBUG_AGENT_EXEC_D } from "./debug-agent.js";
 import bp from "./index.js";
 import { plainJar } from "./testing/java-apps.js";
 import { makeTestCa, openssl } from "./testing/test-ca.js";
+import { SERVER_PORT_EXEC_D } from "./server-port.js";
 import { TRUST_STORE_EXEC_D } from "./trust-store.js";
 
 // The launch helpers as the launcher runs them: each exec.d script with the image's launch
@@ -64,6 +65,23 @@ function execD(name: string, env: Record<string, string>) {
 
 test("the launch helpers are a launch-only layer of exec.d scripts", () => {
   expect(built.layer("jvm_helpers").toml?.types).toEqual({ launch: true, build: false, cache: false });
+});
+
+test("SERVER_PORT comes from the platform's PORT (default 8080) unless it is set; a bad PORT is one line", () => {
+  const port = (env: Record<string, string>) => {
+    const r = spawnSync("sh", [join(built.layer("jvm_helpers").path, "exec.d", SERVER_PORT_EXEC_D)], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+      encoding: "utf8",
+    });
+    return { status: r.status, stderr: r.stderr, fd3: String(r.output[3]) };
+  };
+  expect(port({ PORT: "9123" })).toEqual({ status: 0, stderr: "", fd3: 'SERVER_PORT = "9123"\n' });
+  expect(port({}).fd3).toBe('SERVER_PORT = "8080"\n');
+  expect(port({ PORT: "9123", SERVER_PORT: "7000" }).fd3).toBe("");
+  const bad = port({ PORT: "http" });
+  expect(bad.status).toBe(1);
+  expect(bad.stderr.trim().split("\n")).toEqual(['cnbkit/java: PORT must be a port number such as 8080, not "http"']);
 });
 
 test("BPL_DEBUG_ENABLED adds a JDWP agent the JVM starts (port and suspend from BPL_DEBUG_*)", () => {

@@ -1,25 +1,32 @@
 /**
  * Step: the launch helpers beside the memory calculator, in a small launch layer of their
- * own (`jvm_helpers`): the JDWP agent for BPL_DEBUG_* (debug-agent.ts) and the truststore
- * with cnbkit/ca-certificates' certificates (trust-store.ts). Both are exec.d sh scripts
- * that do nothing unless asked; the layer is rewritten only when a script changes.
+ * own (`jvm_helpers`): the JDWP agent for BPL_DEBUG_* (debug-agent.ts), the truststore
+ * with cnbkit/ca-certificates' certificates (trust-store.ts) and Spring Boot's SERVER_PORT
+ * from $PORT (server-port.ts). All are exec.d sh scripts; the layer is rewritten only when
+ * a script changes.
  */
 import { createHash } from "node:crypto";
 import type { BuildContext } from "@cnbkit/framework";
 import { DEBUG_AGENT_EXEC_D, DEBUG_AGENT_SCRIPT } from "../debug-agent.js";
+import { SERVER_PORT_EXEC_D, SERVER_PORT_SCRIPT } from "../server-port.js";
 import { TRUST_STORE_EXEC_D, TRUST_STORE_SCRIPT } from "../trust-store.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
 /** Adds the helpers. */
 export async function addLaunchHelpers(ctx: BuildContext<JavaMetadata>): Promise<void> {
-  const scripts = createHash("sha256").update(DEBUG_AGENT_SCRIPT).update(TRUST_STORE_SCRIPT).digest("hex");
+  const scripts = createHash("sha256")
+    .update(DEBUG_AGENT_SCRIPT)
+    .update(TRUST_STORE_SCRIPT)
+    .update(SERVER_PORT_SCRIPT)
+    .digest("hex");
   await ctx.layers.cached("jvm_helpers", {
     types: { launch: true, cache: false },
     key: { scripts },
     async fill(l) {
       await l.execD.addScript(DEBUG_AGENT_EXEC_D, DEBUG_AGENT_SCRIPT);
       await l.execD.addScript(TRUST_STORE_EXEC_D, TRUST_STORE_SCRIPT);
+      await l.execD.addScript(SERVER_PORT_EXEC_D, SERVER_PORT_SCRIPT);
     },
   });
-  ctx.log.detail("JDWP agent (BPL_DEBUG_ENABLED) and CA truststore (SSL_CERT_FILE) at launch");
+  ctx.log.detail("JDWP agent (BPL_DEBUG_ENABLED), CA truststore (SSL_CERT_FILE) and SERVER_PORT from $PORT at launch");
 }

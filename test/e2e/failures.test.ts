@@ -81,7 +81,7 @@ describe("failure fixtures give one line", () => {
     const app = await fixtureApp("nothing", { "README.md": "no code here\n" });
     await failingBuild(app, {
       stderr:
-        /^error: no buildpack group passed detection \(ran: .*cnbkit\/nodejs@0\.1\.0.*cnbkit\/procfile@0\.1\.0\)$/,
+        /^error: no buildpack group passed detection \(ran: .*cnbkit\/nodejs@0\.1\.0.*cnbkit\/python@0\.1\.0.*cnbkit\/procfile@0\.1\.0.*cnbkit\/java@0\.1\.0\)$/,
       outputLine: /^fail: cnbkit\/procfile@0\.1\.0$/,
     });
   });

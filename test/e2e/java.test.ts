@@ -2,8 +2,9 @@
  * Java apps through a small local builder (ca-certificates + cnbkit/java, packaged offline
  * with the local inventory of builders/reference/local-java.ts), built with the real
  * lifecycle under runc: a prebuilt executable jar (no JDK at all, a JVM sized by the memory
- * calculator) and a Spring Boot web app built with Maven (one image layer per layers.idx
- * slice; a one-file edit changes only the application slice and downloads nothing).
+ * calculator) and the main job's Spring Boot example, examples/apps/java-hello, built with its
+ * Maven wrapper (one image layer per layers.idx slice; a one-file edit changes only the
+ * application slice and downloads nothing).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -18,7 +19,7 @@ import { type Binding, buildApp } from "../../builder-packager/src/platform/buil
 import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
 import { prepareLocalJavaBuilder } from "../../builders/reference/local-java-builder.js";
 import { layersToSlices, parseLayersIndex } from "../../buildpacks/java/src/spring-boot-layers.js";
-import { BASE_LAYOUT, caBindings, E2E_DIR, FIXTURES, getFromImage } from "./support.js";
+import { BASE_LAYOUT, caBindings, E2E_DIR, getFromImage, ROOT } from "./support.js";
 
 const TIMEOUT = 1_200_000;
 
@@ -178,22 +179,23 @@ describe.sequential("a prebuilt executable jar", () => {
   );
 });
 
-describe.sequential("Spring Boot with Maven (fixtures/java-spring-maven)", () => {
+describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
   let app = "";
   let out = "";
   let cold: Built = { text: "", ms: 0, digest: "" };
 
   test(
-    "a cold build runs Maven with the local JDK, one layer per layers.idx slice, and the app answers on $PORT",
+    "a cold build runs ./mvnw with the local JDK, one layer per layers.idx slice, and the app answers on $PORT",
     async () => {
       app = join(work, "spring-app");
-      await cp(join(FIXTURES, "java-spring-maven"), app, { recursive: true });
+      await cp(join(ROOT, "examples/apps/java-hello"), app, { recursive: true });
       out = join(work, "spring-out");
       await mkdir(out, { recursive: true });
       cold = await build(app, `oci:${join(out, "image")}:latest`, join(out, "cache"));
       console.log(`spring maven: cold build ${cold.ms} ms`);
       expect(cold.text).toMatch(/^cnbkit\/java\s+\S+$/m);
-      expect(cold.text).toMatch(/mvn|Maven/);
+      expect(cold.text).toMatch(/Maven \(mvnw\)/);
+      expect(cold.text).toMatch(/Running \.\/mvnw package/);
       const layers = namedLayers(`oci:${join(out, "image")}:latest`);
       const appLayers = [...layers.values()].filter((n) => n.startsWith("app["));
       console.log(`spring maven: layers ${[...layers.values()].join(", ")}`);

@@ -32,20 +32,24 @@ async function failingBuild(
   expected: { stderr: RegExp; hint?: RegExp; outputLine?: RegExp; once?: string[] },
 ): Promise<void> {
   const out = join(e2e.work, `out-${Math.random().toString(16).slice(2)}`);
-  const r = await runCli(e2e.cli, ["build", app, "--builder", e2e.builder, "--output", `oci:${out}`, ...e2e.ca]);
-  const errLines = r.stderr.split("\n").filter((l) => l.trim() !== "");
-  console.log(`stderr: ${errLines.join(" | ")}`);
-  expect(r.code).toBe(1);
-  expect(errLines).toHaveLength(expected.hint ? 2 : 1);
-  expect(errLines[0]).toMatch(expected.stderr);
-  if (expected.hint) expect(errLines[1]).toMatch(expected.hint);
-  if (expected.outputLine) {
-    expect(r.stdout.split("\n")).toEqual(expect.arrayContaining([expect.stringMatching(expected.outputLine)]));
+  try {
+    const r = await runCli(e2e.cli, ["build", app, "--builder", e2e.builder, "--output", `oci:${out}`, ...e2e.ca]);
+    const errLines = r.stderr.split("\n").filter((l) => l.trim() !== "");
+    console.log(`stderr: ${errLines.join(" | ")}`);
+    expect(r.code).toBe(1);
+    expect(errLines).toHaveLength(expected.hint ? 2 : 1);
+    expect(errLines[0]).toMatch(expected.stderr);
+    if (expected.hint) expect(errLines[1]).toMatch(expected.hint);
+    if (expected.outputLine) {
+      expect(r.stdout.split("\n")).toEqual(expect.arrayContaining([expect.stringMatching(expected.outputLine)]));
+    }
+    for (const text of expected.once ?? []) expect(r.stdout).not.toContain(text);
+    expect(r.stdout).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m); // no stack trace
+    expect(existsSync(out)).toBe(false);
+  } finally {
+    // Also when an expectation fails: a failed test must not leave its app copy behind.
+    await rm(app, { recursive: true, force: true });
   }
-  for (const text of expected.once ?? []) expect(r.stdout).not.toContain(text);
-  expect(r.stdout).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m); // no stack trace
-  expect(existsSync(out)).toBe(false);
-  await rm(app, { recursive: true, force: true });
 }
 
 describe("failure fixtures give one line", () => {

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { SbomComponent } from "@cnbkit/framework";
-import { memoByContent } from "../cache/index.js";
+import { memoByContent, stringRecord } from "../cache/index.js";
 import { goJson } from "../package/index.js";
 import { type GoBuildInfo, type GoModule, readGoBuildInfo } from "./go-buildinfo.js";
 
@@ -39,10 +39,7 @@ export async function lifecycleSboms(dir: string, version: string): Promise<Reco
   return memoByContent<Record<string, string>>({
     kind: "lifecycle-sboms",
     key: key.digest("hex"),
-    check: (json) =>
-      typeof json === "object" && json !== null && Object.values(json).every((v) => typeof v === "string")
-        ? (json as Record<string, string>)
-        : undefined,
+    check: stringRecord,
     make: () => makeSboms(dir, version, names),
   });
 }

@@ -53,6 +53,15 @@ export async function memoByContent<T>(options: ContentMemoOptions<T>): Promise<
   return value;
 }
 
+/**
+ * A `check` for values that are objects of strings (file name -> text, name -> base64):
+ * the JSON back as such a record, or undefined.
+ */
+export function stringRecord(json: unknown): Record<string, string> | undefined {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
+  return Object.values(json).every((v) => typeof v === "string") ? (json as Record<string, string>) : undefined;
+}
+
 /** Removes all but the newest {@link KEEP} entries. */
 async function prune(root: string): Promise<void> {
   const names = (await readdir(root)).filter((n) => n.endsWith(".json"));

@@ -4,7 +4,7 @@
  * are found and removed (stale sweeps), all asking one pid-liveness check.
  */
 export { lockBuildCache } from "./build-cache-lock.js";
-export { type ContentMemoOptions, memoByContent } from "./content-memo.js";
+export { type ContentMemoOptions, memoByContent, stringRecord } from "./content-memo.js";
 export { cnbkitCacheDir } from "./dir.js";
 export { acquireDirLock, type DirLockOptions, type HeldDirLock, withDirLock } from "./dir-lock.js";
 export { isProcessAlive, processIdentity } from "./pid.js";

@@ -145,21 +145,11 @@ export const CHUNK_PARAMS = ["exports", "require", "module", "__filename", "__di
  * back to Node's `require` for built-in modules and left-out optional peers.
  */
 export function loaderScript(modules: Record<string, string>): string {
-  return [
-    '"use strict";',
-    `const __cnbkit_modules=${JSON.stringify(modules)};`,
-    "const __cnbkit_cache=Object.create(null);",
-    `const __cnbkit_url=require("node:url").pathToFileURL(__filename).href;`,
-    "function __cnbkit_require(id){",
-    "if(!Object.hasOwn(__cnbkit_modules,id))return require(id);",
-    "let m=__cnbkit_cache[id];if(m)return m.exports;",
-    "m=__cnbkit_cache[id]={exports:{}};",
-    `const f=require("node:vm").compileFunction(__cnbkit_modules[id],${JSON.stringify(CHUNK_PARAMS)},{filename:id});`,
-    "f(m.exports,__cnbkit_require,m,__filename,__dirname,__cnbkit_url);",
-    "return m.exports;}",
-    'module.exports=__cnbkit_require("./main.js");',
-    "",
-  ].join("\n");
+  return loader({
+    setup: [`const __cnbkit_modules=${JSON.stringify(modules)};`],
+    isChunk: "Object.hasOwn(__cnbkit_modules,id)",
+    compile: ["const f=__cnbkit_compile(__cnbkit_modules[id],{filename:id});"],
+  });
 }
 
 /**
@@ -169,19 +159,37 @@ export function loaderScript(modules: Record<string, string>): string {
  * build) only costs the compile it would have saved.
  */
 export function chunkLoaderScript(chunksDir: string): string {
+  return loader({
+    setup: [
+      'const{readFileSync:__cnbkit_read}=require("node:fs");',
+      `const __cnbkit_dir=__dirname+${JSON.stringify(`/${chunksDir}/`)};`,
+    ],
+    isChunk: 'id.startsWith("./")',
+    compile: [
+      "const file=__cnbkit_dir+id.slice(2);",
+      'let cachedData;try{cachedData=__cnbkit_read(file+".v8")}catch{}',
+      'const f=__cnbkit_compile(__cnbkit_read(file,"utf8"),{filename:file,cachedData});',
+    ],
+  });
+}
+
+/**
+ * The loader both forms share: a module cache, a `require` for chunks (anything else goes
+ * to Node's), and each chunk compiled with {@link CHUNK_PARAMS}. The forms differ only in
+ * where a chunk's text comes from (`setup`, `isChunk`, `compile`, which must define `f`).
+ */
+function loader(form: { setup: string[]; isChunk: string; compile: string[] }): string {
   return [
     '"use strict";',
-    'const{readFileSync:__cnbkit_read}=require("node:fs");',
-    `const __cnbkit_dir=__dirname+${JSON.stringify(`/${chunksDir}/`)};`,
+    ...form.setup,
     "const __cnbkit_cache=Object.create(null);",
     `const __cnbkit_url=require("node:url").pathToFileURL(__filename).href;`,
+    `const __cnbkit_compile=(text,options)=>require("node:vm").compileFunction(text,${JSON.stringify(CHUNK_PARAMS)},options);`,
     "function __cnbkit_require(id){",
-    'if(!id.startsWith("./"))return require(id);',
+    `if(!(${form.isChunk}))return require(id);`,
     "let m=__cnbkit_cache[id];if(m)return m.exports;",
     "m=__cnbkit_cache[id]={exports:{}};",
-    "const file=__cnbkit_dir+id.slice(2);",
-    'let cachedData;try{cachedData=__cnbkit_read(file+".v8")}catch{}',
-    `const f=require("node:vm").compileFunction(__cnbkit_read(file,"utf8"),${JSON.stringify(CHUNK_PARAMS)},{filename:file,cachedData});`,
+    ...form.compile,
     "f(m.exports,__cnbkit_require,m,__filename,__dirname,__cnbkit_url);",
     "return m.exports;}",
     'module.exports=__cnbkit_require("./main.js");',
@@ -195,7 +203,15 @@ export function chunkLoaderScript(chunksDir: string): string {
  * is never reused, even between builds of one version.
  */
 export function bundlerIdentity(): string {
-  return [bundleBuildpack, loaderScript, chunkLoaderScript, metafileInputs, isOptionalDependency, workspaceNodePaths]
+  return [
+    bundleBuildpack,
+    loaderScript,
+    chunkLoaderScript,
+    loader,
+    metafileInputs,
+    isOptionalDependency,
+    workspaceNodePaths,
+  ]
     .map((f) => f.toString())
     .concat(workspaceNodePaths())
     .join("\n");

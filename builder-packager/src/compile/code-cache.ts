@@ -25,7 +25,7 @@ import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { cachedQemu } from "../base/index.js";
 import { CHUNK_PARAMS } from "./bundle.js";
-import { memoByContent } from "../cache/index.js";
+import { memoByContent, stringRecord } from "../cache/index.js";
 import { hostNodeArch, type NodeArch, run } from "./node-runtime.js";
 
 /** The suffix of a chunk's code cache file. */
@@ -75,10 +75,7 @@ export async function chunkCodeCaches(options: ChunkCodeCacheOptions): Promise<R
     kind: "code-caches",
     key: hash.digest("hex"),
     cacheDir: options.cacheDir,
-    check: (json) =>
-      isStringRecord(json) && Object.values(json).every((v) => typeof v === "string")
-        ? (json as Record<string, string>)
-        : undefined,
+    check: stringRecord,
     make: () => makePayloads(options.hostNode, options.chunksDir, options.framework),
   });
   const out: Record<string, Buffer> = {};
@@ -148,8 +145,4 @@ function stamp(payload: Buffer, header: Buffer): Buffer {
     throw new CnbError("V8 code cache: the cache and the target's Node disagree on the format");
   for (const [start, end] of TARGET_FIELDS) header.copy(out, start, start, end);
   return out;
-}
-
-function isStringRecord(json: unknown): json is Record<string, unknown> {
-  return typeof json === "object" && json !== null && !Array.isArray(json);
 }

@@ -27,27 +27,28 @@ export type {
   Layers,
   LayerState,
 } from "./layers/index.js";
-export {
-  type AppFiles,
-  type Buildpack,
-  type BuildpackDefinition,
-  type BuildContext,
-  type BuildResult,
-  buildpack,
-  type DetectCondition,
-  type DetectContext,
-  type DetectOutcome,
-  type DetectOutcomeJson,
-  type DetectResult,
-  type DetectRule,
-  type DetectRulesDefinition,
-  type DetectRulesJson,
-  detectRules,
-  detectRulesJson,
-  isRuleDetect,
-  type RuleDetect,
-  type PlanInput,
-  type ResolvedDependency,
+// Values come from the file that defines them, not a folder index: a buildpack bundle
+// imports this module, and the bundler puts whatever an index reaches into the chunks
+// every detect loads (lifecycle/detect.ts says more).
+export { buildpack } from "./lifecycle/main.js";
+export { detectRules, detectRulesJson, isRuleDetect } from "./lifecycle/detect-rules.js";
+export type {
+  AppFiles,
+  Buildpack,
+  BuildpackDefinition,
+  BuildContext,
+  BuildResult,
+  DetectCondition,
+  DetectContext,
+  DetectOutcome,
+  DetectOutcomeJson,
+  DetectResult,
+  DetectRule,
+  DetectRulesDefinition,
+  DetectRulesJson,
+  RuleDetect,
+  PlanInput,
+  ResolvedDependency,
 } from "./lifecycle/index.js";
 export type { Logger } from "./log/index.js";
 export type {
@@ -60,6 +61,6 @@ export type {
   ExecDHandler,
   ExecDPrograms,
 } from "./platform/index.js";
-export { type EnvChange, readSettings, type Settings, type ToolEnv, withChanges } from "./platform/index.js";
-export { BUNDLE_CHUNKS_DIR, SAVED_NODE_OPTIONS } from "./platform/launched-bundle.js";
+export { type EnvChange, readSettings, type Settings, type ToolEnv, withChanges } from "./platform/tool-env.js";
+export { BUNDLE_CHUNKS_DIR, PARSED_BUILDPACK_TOML, SAVED_NODE_OPTIONS } from "./platform/launched-bundle.js";
 export type { SbomComponent } from "./sbom/index.js";

@@ -1,34 +1,41 @@
 /**
- * V8 code caches for the chunks of a buildpack on the shared runtime: `lib/chunks/<name>.v8`
- * beside each chunk a detect loads, which the loader hands to `vm.compileFunction`, so a
- * detect deserializes its code instead of compiling it function by function.
+ * The detect pack of a buildpack on the shared runtime: the chunks a detect loads, as one
+ * script `lib/chunks/detect-pack.js` (an object of chunk functions) with one V8 code cache
+ * `detect-pack.js.v8` beside it. The loader runs the pack on the first `require` and takes
+ * packed chunks from it; any other chunk (build-only code) stays a file of its own.
+ *
+ * Why one script: each chunk as a file of its own cost a detect two reads and one
+ * `compileFunction` with its own cache, ~0.3 ms a chunk for eleven chunks; one script is one
+ * read pair and one deserialization. Why a code cache: a detect then deserializes its code
+ * instead of compiling it function by function.
  *
  * A code cache as V8 makes it is not reproducible: it holds string hashes made with the
  * process's random hash seed. Made with `--hash-seed=1` it is, byte for byte, but V8 then
- * stamps it with that flag's hash and a process without the flag rejects it. So the caches
- * are made with the fixed seed, and the header fields a consumer checks are taken from a
+ * stamps it with that flag's hash and a process without the flag rejects it. So the cache
+ * is made with the fixed seed, and the header fields a consumer checks are taken from a
  * cache the *target* Node makes with default flags:
  *   bytes 4-8   V8 version hash,
  *   bytes 12-16 flag hash,
  *   bytes 16-20 read-only snapshot checksum (differs between the amd64 and arm64 builds).
  * The payload is the same on both arches. V8 rehashes strings when it deserializes, as it
  * does for any cache made by another process. The header layout is V8's: if a Node upgrade
- * moves it, V8 rejects the caches and the loader compiles as before (code-cache.test.ts
+ * moves it, V8 rejects the cache and the loader compiles as before (code-cache.test.ts
  * fails first).
  *
  * Getting the target's header runs its Node once per version and arch (through qemu for
- * the other arch); without a usable qemu that arch gets no caches, which is slower, not wrong.
+ * the other arch); without a usable qemu that arch gets a pack with no cache, which is
+ * slower, not wrong.
  */
 import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { cachedQemu } from "../base/index.js";
-import { CHUNK_PARAMS } from "./bundle.js";
-import { memoByContent, stringRecord } from "../cache/index.js";
+import { CHUNK_PARAMS, DETECT_PACK } from "./bundle.js";
+import { memoByContent } from "../cache/index.js";
 import { hostNodeArch, type NodeArch, run } from "./node-runtime.js";
 
-/** The suffix of a chunk's code cache file. */
+/** The suffix of a code cache file. */
 export const CODE_CACHE_SUFFIX = ".v8";
 
 /** The fixed hash seed the caches are made with. */
@@ -40,8 +47,8 @@ const TARGET_FIELDS: readonly [number, number][] = [
   [12, 20],
 ];
 
-/** Options of {@link chunkCodeCaches}. */
-export interface ChunkCodeCacheOptions {
+/** Options of {@link writeDetectPack}. */
+export interface DetectPackOptions {
   /** The shared form's chunks dir (every file in it but `*.v8` is a chunk). */
   chunksDir: string;
   /** A Node of the pinned version that runs here, and that version. */
@@ -56,66 +63,107 @@ export interface ChunkCodeCacheOptions {
   cacheDir?: string;
 }
 
-/**
- * The code cache of each chunk a detect loads, by file name, or undefined when the
- * target's Node cannot be run here (another arch and no qemu).
- *
- * @example
- * const caches = await chunkCodeCaches({ chunksDir, hostNode, nodeVersion: "26.10.0", targetNode, arch: "arm64" });
- */
-export async function chunkCodeCaches(options: ChunkCodeCacheOptions): Promise<Record<string, Buffer> | undefined> {
-  const header = await targetHeader(options);
-  if (!header) return undefined;
-  const names = (await readdir(options.chunksDir)).filter((n) => !n.endsWith(CODE_CACHE_SUFFIX)).sort();
-  const hash = createHash("sha256").update(
-    `${options.nodeVersion}\0${JSON.stringify(CHUNK_PARAMS)}\0${options.framework}\0`,
-  );
-  for (const name of names) hash.update(`${name}\0`).update(await readFile(join(options.chunksDir, name)));
-  const payloads = await memoByContent<Record<string, string>>({
-    kind: "code-caches",
-    key: hash.digest("hex"),
-    cacheDir: options.cacheDir,
-    check: stringRecord,
-    make: () => makePayloads(options.hostNode, options.chunksDir, options.framework),
-  });
-  const out: Record<string, Buffer> = {};
-  for (const [name, data] of Object.entries(payloads)) out[name] = stamp(Buffer.from(data, "base64"), header);
-  return out;
+/** What {@link writeDetectPack} wrote. */
+export interface DetectPack {
+  /** The chunks now in the pack (their own files are gone), sorted. */
+  members: string[];
+  /** False when the target's Node cannot be run here (another arch and no qemu): no cache. */
+  cached: boolean;
 }
 
 /**
- * The caches, base64 by chunk name, made by a Node with the fixed seed and `--no-lazy` that
- * loads the bundle as a detect does (`CNBKIT_DESCRIBE=detect-load`: the framework imports
- * its detect modules and exits, running nothing). So the chunks a detect loads get every
- * function compiled into their cache (a default cache holds only top-level code, and a
- * detect then still compiles each function it calls), and the chunks only build loads get
- * none: build compiles them as before, a few ms of a build that takes seconds. A bundle
- * that is not a framework bundle is not loaded at all (it would run): no caches.
+ * Moves the chunks a detect loads into `detect-pack.js` and writes its code cache; undefined
+ * (nothing written) for a bundle that is not the framework's, which is never started here.
+ *
+ * @example
+ * const pack = await writeDetectPack({ chunksDir, hostNode, nodeVersion: "26.10.0", framework: true, targetNode, arch: "arm64" });
  */
-async function makePayloads(node: string, dir: string, framework: boolean): Promise<Record<string, string>> {
-  if (!framework) return {};
+export async function writeDetectPack(options: DetectPackOptions): Promise<DetectPack | undefined> {
+  if (!options.framework) return undefined;
+  const dir = options.chunksDir;
+  const names = (await readdir(dir)).filter((n) => !n.endsWith(CODE_CACHE_SUFFIX) && n !== DETECT_PACK).sort();
+  const texts = new Map<string, string>();
+  for (const name of names) texts.set(name, await readFile(join(dir, name), "utf8"));
+  const hash = createHash("sha256").update(`pack\0${options.nodeVersion}\0${JSON.stringify(CHUNK_PARAMS)}\0`);
+  for (const [name, text] of texts) hash.update(`${name}\0${text}\0`);
+  const pack = (members: readonly string[]) => packScript(members.map((m) => [m, texts.get(m) ?? ""]));
+  const payload = await memoByContent<{ members: string[]; cache: string }>({
+    kind: "code-caches",
+    key: hash.digest("hex"),
+    cacheDir: options.cacheDir,
+    check: (json) => {
+      const p = json as { members?: unknown; cache?: unknown };
+      const ok = Array.isArray(p?.members) && p.members.every((m) => texts.has(m)) && typeof p.cache === "string";
+      return ok ? (json as { members: string[]; cache: string }) : undefined;
+    },
+    make: async () => {
+      const members = (await loadedChunks(options.hostNode, dir)).filter((m) => texts.has(m)).sort();
+      await writeFile(join(dir, DETECT_PACK), pack(members));
+      return { members, cache: await packCache(options.hostNode, join(dir, DETECT_PACK)) };
+    },
+  });
+  await writeFile(join(dir, DETECT_PACK), pack(payload.members));
+  for (const m of payload.members) await rm(join(dir, m));
+  const header = await targetHeader(options);
+  if (header)
+    await writeFile(join(dir, DETECT_PACK + CODE_CACHE_SUFFIX), stamp(Buffer.from(payload.cache, "base64"), header));
+  return { members: payload.members, cached: header !== undefined };
+}
+
+/**
+ * The pack's text: `({"./<name>":function(<CHUNK_PARAMS>){<chunk>\n},...})`, each chunk the
+ * function body `compileFunction` would have made of it.
+ */
+export function packScript(chunks: readonly (readonly [string, string])[]): string {
+  const fns = chunks.map(
+    ([name, text]) => `${JSON.stringify(`./${name}`)}:function(${CHUNK_PARAMS.join(",")}){${text}\n}`,
+  );
+  return `({${fns.join(",\n")}})\n`;
+}
+
+/**
+ * The chunks a detect loads, learnt by loading the bundle as a detect does
+ * (`CNBKIT_DESCRIBE=detect-load`: the framework imports its detect modules and exits,
+ * running nothing).
+ */
+async function loadedChunks(node: string, dir: string): Promise<string[]> {
   const script = [
     'const {readFileSync,writeSync}=require("node:fs"),{compileFunction}=require("node:vm"),{join}=require("node:path");',
-    "const dir=process.argv[1],made={},cache=Object.create(null);",
-    'process.on("exit",()=>writeSync(1,JSON.stringify(made)));',
+    "const dir=process.argv[1],cache=Object.create(null);",
+    'process.on("exit",()=>writeSync(1,JSON.stringify(Object.keys(cache).map((id)=>id.slice(2)))));',
     "function load(id){",
     'if(!id.startsWith("./"))return require(id);',
     "let m=cache[id];if(m)return m.exports;m=cache[id]={exports:{}};",
-    `const f=compileFunction(readFileSync(join(dir,id.slice(2)),"utf8"),${JSON.stringify(CHUNK_PARAMS)},{produceCachedData:true});`,
-    'made[id.slice(2)]=f.cachedData.toString("base64");',
+    `const f=compileFunction(readFileSync(join(dir,id.slice(2)),"utf8"),${JSON.stringify(CHUNK_PARAMS)});`,
     'f(m.exports,load,m,join(dir,"main.cjs"),dir,"file://"+dir+"/main.cjs");',
     "return m.exports;}",
     'load("./main.js");',
   ].join("\n");
-  const env = { CNBKIT_DESCRIBE: "detect-load" };
-  const r = await run(node, [`--hash-seed=${HASH_SEED}`, "--no-lazy", "-e", script, dir], undefined, env);
+  const r = await run(node, ["-e", script, dir], undefined, { CNBKIT_DESCRIBE: "detect-load" });
+  if (r.code !== 0) throw new CnbError(`detect pack: ${node} exited ${r.code}: ${r.stderr.trim().split("\n").at(-1)}`);
+  return JSON.parse(r.stdout) as string[];
+}
+
+/**
+ * The pack's code cache (base64), made by a Node with the fixed seed and `--no-lazy`, so
+ * every function of the pack is in it (a default cache holds only top-level code, and a
+ * detect would still compile each function it calls).
+ */
+async function packCache(node: string, file: string): Promise<string> {
+  const script = [
+    'const {readFileSync}=require("node:fs"),{Script}=require("node:vm");',
+    // No filename: V8 keeps it in the cache, and the pack's path differs between machines.
+    'const s=new Script(readFileSync(process.argv[1],"utf8"));',
+    'process.stdout.write(s.createCachedData().toString("base64"));',
+  ].join("\n");
+  const r = await run(node, [`--hash-seed=${HASH_SEED}`, "--no-lazy", "-e", script, file], undefined, {});
   if (r.code !== 0)
     throw new CnbError(`V8 code cache: ${node} exited ${r.code}: ${r.stderr.trim().split("\n").at(-1)}`);
-  return JSON.parse(r.stdout) as Record<string, string>;
+  return r.stdout;
 }
 
 /** The first 24 bytes of a cache the target's Node makes with default flags (hex), remembered per version and arch. */
-async function targetHeader(options: ChunkCodeCacheOptions): Promise<Buffer | undefined> {
+async function targetHeader(options: DetectPackOptions): Promise<Buffer | undefined> {
   let runner: { cmd: string; args: string[] } = { cmd: options.targetNode, args: [] };
   if (options.arch !== hostNodeArch()) {
     const qemu = await cachedQemu(options.arch);

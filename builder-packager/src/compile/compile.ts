@@ -29,7 +29,7 @@ import {
 import { BUNDLE_CHUNKS_DIR } from "@cnbkit/framework";
 import { chunkLoaderScript } from "./bundle.js";
 import { cachedBundle } from "./bundle-cache.js";
-import { CODE_CACHE_SUFFIX, type ChunkCodeCacheOptions, chunkCodeCaches } from "./code-cache.js";
+import { CODE_CACHE_SUFFIX, writeDetectPack } from "./code-cache.js";
 import { ensureNodeRuntime, hostNodeArch, NODE_VERSION, type NodeArch, type NodeRuntime } from "./node-runtime.js";
 import type { DetectRulesJson } from "./detect-rules.js";
 import { cachedDetectRules } from "./detect-rules-cache.js";
@@ -202,8 +202,9 @@ async function compileShared(input: SharedInput): Promise<Record<string, Compile
     const runtime = await ensureRuntimeModule(arch, input.runtimeOpts(target));
     const dir = resolve(options.outDir, `linux-${arch}`);
     progress({ step: "launchers", target, message: `Writing ${dir} (runs on ${runtime.id} ${runtime.version})` });
-    results[target] = await writeShared(dir, input.bundle.modules, { buildpack, runtime });
-    const cached = await writeCodeCaches(dir, {
+    const shared = await writeShared(dir, input.bundle.modules, { buildpack, runtime });
+    const pack = await writeDetectPack({
+      chunksDir: join(dir, "lib", BUNDLE_CHUNKS_DIR),
       hostNode: runner.node,
       nodeVersion: runner.version,
       framework,
@@ -211,7 +212,8 @@ async function compileShared(input: SharedInput): Promise<Record<string, Compile
       arch,
       cacheDir: options.cacheDir,
     });
-    if (!cached) {
+    results[target] = { ...shared, size: await sharedSize(dir) };
+    if (pack && !pack.cached) {
       const why = "no qemu here to run its Node (detect compiles its code, a few ms slower)";
       progress({ step: "launchers", target, message: `No V8 code cache for ${target}: ${why}` });
     }
@@ -233,7 +235,7 @@ async function writeShared(
   dir: string,
   modules: Record<string, string>,
   who: { buildpack: { id: string; version: string }; runtime: RuntimeModule },
-): Promise<CompiledTarget> {
+): Promise<Omit<CompiledTarget, "size">> {
   const main = join(dir, BUNDLE_PATH);
   const chunks = join(dirname(main), BUNDLE_CHUNKS_DIR);
   await mkdir(join(dir, "bin"), { recursive: true });
@@ -241,27 +243,22 @@ async function writeShared(
   await mkdir(chunks, { recursive: true });
   await rm(join(dir, "bin", "main"), { force: true });
   await rm(join(dir, NODE_DETECT_PATH), { force: true });
-  let size = 0;
-  for (const [id, text] of Object.entries(modules)) {
-    await writeFile(join(chunks, id.replace(/^\.\//, "")), text);
-    size += Buffer.byteLength(text);
-  }
+  for (const [id, text] of Object.entries(modules)) await writeFile(join(chunks, id.replace(/^\.\//, "")), text);
   const loader = chunkLoaderScript(BUNDLE_CHUNKS_DIR);
   await writeFileAtomic(main, loader);
   for (const phase of ["detect", "build"] as const)
     await replaceSymlink(basename(BUNDLE_PATH), join(dir, "lib", phase));
   await writeFileAtomic(join(dir, "bin", "build"), launcherScript({ phase: "build", ...who }), 0o755);
-  return { main, size: size + Buffer.byteLength(loader), runtime: who.runtime };
+  return { main, runtime: who.runtime };
 }
 
-/** Writes `lib/chunks/<name>.v8` for the chunks a detect loads; false when the target's Node cannot run here. */
-async function writeCodeCaches(dir: string, options: Omit<ChunkCodeCacheOptions, "chunksDir">): Promise<boolean> {
-  const chunksDir = join(dir, "lib", BUNDLE_CHUNKS_DIR);
-  const caches = await chunkCodeCaches({ chunksDir, ...options });
-  if (!caches) return false;
-  for (const [name, data] of Object.entries(caches))
-    await writeFileAtomic(join(chunksDir, name + CODE_CACHE_SUFFIX), data);
-  return true;
+/** The shared form's code in bytes: the loader and its chunks (the detect pack one of them), code caches aside. */
+async function sharedSize(dir: string): Promise<number> {
+  const chunks = join(dir, "lib", BUNDLE_CHUNKS_DIR);
+  let size = (await stat(join(dir, BUNDLE_PATH))).size;
+  for (const name of await readdir(chunks))
+    if (!name.endsWith(CODE_CACHE_SUFFIX)) size += (await stat(join(chunks, name))).size;
+  return size;
 }
 
 /**

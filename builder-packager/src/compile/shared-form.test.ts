@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BUNDLE_CHUNKS_DIR } from "@cnbkit/framework";
 import { cachedQemuPath } from "../base/index.js";
+import { DETECT_PACK } from "./bundle.js";
 import { CODE_CACHE_SUFFIX } from "./code-cache.js";
 import { type CompiledTarget, compileBuildpack } from "./compile.js";
 import { BUNDLE_PATH } from "./launcher.js";
@@ -62,17 +63,18 @@ describe("compileBuildpack (shared form)", () => {
       const dir = join(work, "a", `linux-${arch}`);
       const t = out[`linux/${arch}`];
       expect(t?.main).toBe(join(dir, BUNDLE_PATH));
-      // lib/main.cjs is the loader; the code is in lib/chunks, and the chunks a detect loads
-      // (the entry's, the framework's detect) have a V8 code cache; build-only ones do not.
+      // lib/main.cjs is the loader; the code is in lib/chunks: the chunks a detect loads (the
+      // entry's, the framework's detect) in the detect pack with its V8 code cache, and the
+      // build-only ones as files of their own.
       const chunks = await readdir(join(dir, "lib", BUNDLE_CHUNKS_DIR));
       const sources = chunks.filter((n) => !n.endsWith(CODE_CACHE_SUFFIX));
-      const cached = chunks
-        .filter((n) => n.endsWith(CODE_CACHE_SUFFIX))
-        .map((n) => n.slice(0, -CODE_CACHE_SUFFIX.length));
-      expect(sources).toContain("main.js");
-      expect(cached).toContain("main.js");
-      expect(cached.every((n) => sources.includes(n))).toBe(true);
-      expect(cached.length).toBeLessThan(sources.length);
+      const cached = chunks.filter((n) => n.endsWith(CODE_CACHE_SUFFIX));
+      expect(cached).toEqual([`${DETECT_PACK}${CODE_CACHE_SUFFIX}`]);
+      expect(sources).toContain(DETECT_PACK);
+      expect(sources).not.toContain("main.js");
+      const pack = await readFile(join(dir, "lib", BUNDLE_CHUNKS_DIR, DETECT_PACK), "utf8");
+      expect(pack).toContain('"./main.js":function(');
+      expect(sources.length).toBeGreaterThan(1);
       let size = (await stat(join(dir, BUNDLE_PATH))).size;
       for (const n of sources) size += (await stat(join(dir, "lib", BUNDLE_CHUNKS_DIR, n))).size;
       expect(size).toBe(t?.size);

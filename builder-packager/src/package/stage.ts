@@ -12,10 +12,11 @@
 import { existsSync } from "node:fs";
 import { cp, link, mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { CnbError } from "@cnbkit/framework";
+import { CnbError, PARSED_BUILDPACK_TOML } from "@cnbkit/framework";
 import {
   type BuildpackDescriptor,
   buildpackDirName,
+  inlineTomlValue,
   parseToml,
   stringifyToml,
   type TomlTable,
@@ -115,7 +116,7 @@ export async function stageBuildpack(options: StageOptions): Promise<StagedBuild
   if (options.offline) {
     const byTarget = await bundleDependencies(options, join(workDir, "downloads"), progress);
     for (const t of targets) {
-      await writeFile(join(stages[t] as string, "buildpack.toml"), byTarget.rewriteToml(t, narrow));
+      await writeStagedToml(stages[t] as string, byTarget.rewriteToml(t, narrow), t in runtimes);
       await byTarget.place(t, stages[t] as string);
     }
     return { dirs: stages, runtimes };
@@ -124,10 +125,25 @@ export async function stageBuildpack(options: StageOptions): Promise<StagedBuild
     tomlText = tomlText.endsWith("\n") ? tomlText : `${tomlText}\n`;
     for (const t of targets) {
       const text = narrow ? stringifyToml(narrowTargets(parseToml(tomlText, tomlPath), t)) : tomlText;
-      await writeFile(join(stages[t] as string, "buildpack.toml"), text);
+      await writeStagedToml(stages[t] as string, text, t in runtimes);
     }
   }
   return { dirs: stages, runtimes };
+}
+
+/**
+ * Writes the staged buildpack.toml and, for a buildpack on the shared runtime, its parsed
+ * copy (PARSED_BUILDPACK_TOML), which a detect reads instead of loading a TOML parser. No
+ * copy when JSON cannot hold the table as parsed (a TOML date, nan or inf).
+ */
+export async function writeStagedToml(stage: string, text: string, sharedRuntime: boolean): Promise<void> {
+  const path = join(stage, "buildpack.toml");
+  await writeFile(path, text);
+  if (!sharedRuntime) return;
+  const table = parseToml(text, path);
+  // inlineTomlValue has a form for exactly the values JSON keeps as they are.
+  if (inlineTomlValue(table) === undefined) return;
+  await writeFile(join(stage, PARSED_BUILDPACK_TOML), `${JSON.stringify({ text, table })}\n`);
 }
 
 /**

@@ -7,7 +7,7 @@ import { CnbError } from "../errors/index.js";
 import { parseBuildPlan } from "./build-plan.js";
 import { parseBuildToml } from "./build-toml.js";
 import { parseBuildpackPlan } from "./buildpack-plan.js";
-import { parseBuildpackToml } from "./buildpack-toml.js";
+import { parseBuildpackToml } from "./buildpack-toml-text.js";
 import { parseLaunchToml, stringifyLaunchToml } from "./launch-toml.js";
 import { parseLayerToml, stringifyLayerToml } from "./layer-toml.js";
 import { validateLayerName } from "./names.js";

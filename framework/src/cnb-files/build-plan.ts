@@ -3,6 +3,7 @@
  * `[[provides]]`, `[[requires]]` and alternatives under `[[or]]`.
  */
 import { fail, metadataTable, reqStr, tableArray } from "./fields.js";
+import { buildPlanText } from "./build-plan-text.js";
 import { parseToml, stringifyToml, type TomlTable } from "./toml.js";
 
 /** `[[provides]]`. */
@@ -34,12 +35,17 @@ export interface BuildPlan {
 export function stringifyBuildPlan(plans: BuildPlan[]): string {
   const [first, ...rest] = plans;
   if (first === undefined) return "";
+  const text = buildPlanText(plans) ?? viaTable(first, rest);
+  parseBuildPlan(text, "plan.toml");
+  return text;
+}
+
+/** The plan through smol-toml, for what {@link buildPlanText} leaves to the general writer. */
+function viaTable(first: BuildPlan, rest: BuildPlan[]): string {
   const doc: TomlTable = sections(first);
   if (first.provides.length === 0 && first.requires.length === 0) doc.provides = [];
   if (rest.length > 0) doc.or = rest.map(sections);
-  const text = stringifyToml(doc);
-  parseBuildPlan(text, "plan.toml");
-  return text;
+  return stringifyToml(doc);
 }
 
 /**

@@ -1,15 +1,11 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { CnbError } from "../errors/index.js";
-import {
-  type BuildpackDescriptor,
-  buildpackDirName,
-  parseBuildpackToml,
-  readBuildpackToml,
-  stringifyBuildpackToml,
-} from "./buildpack-toml.js";
+import { PARSED_BUILDPACK_TOML } from "../platform/launched-bundle.js";
+import { type BuildpackDescriptor, buildpackDirName, readBuildpackToml } from "./buildpack-toml.js";
+import { parseBuildpackToml, stringifyBuildpackToml } from "./buildpack-toml-text.js";
 
 const full: BuildpackDescriptor = {
   api: "0.12",
@@ -186,6 +182,32 @@ arch-variant = "v6"
       await writeFile(join(dir, "buildpack.toml"), `api = "0.12"\n[buildpack]\nid = "app"\nversion = "1.0.0"\n`);
       await expect(readBuildpackToml(dir)).rejects.toThrow(
         `${join(dir, "buildpack.toml")}: [buildpack].id "app" is reserved (app, config, generated and sbom are not allowed)`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("readBuildpackToml takes the packager's parsed copy only when it was made from this very text", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cnbkit-spec-"));
+    try {
+      const text = `api = "0.12"\n[buildpack]\nid = "acme/node"\nversion = "1.0.0"\n[metadata]\nfrom = "toml"\n`;
+      await writeFile(join(dir, "buildpack.toml"), text);
+      await mkdir(join(dir, "lib"));
+      const copy = (from: string, table: unknown) =>
+        writeFile(join(dir, PARSED_BUILDPACK_TOML), JSON.stringify({ text: from, table }));
+      // The copy says "copy" where the TOML says "toml": which one was read shows.
+      const table = { api: "0.12", buildpack: { id: "acme/node", version: "1.0.0" }, metadata: { from: "copy" } };
+      await copy(text, table);
+      expect((await readBuildpackToml(dir)).metadata).toEqual({ from: "copy" });
+      await copy(text.replace("1.0.0", "1.0.1"), table); // buildpack.toml edited after packaging
+      expect((await readBuildpackToml(dir)).metadata).toEqual({ from: "toml" });
+      await writeFile(join(dir, PARSED_BUILDPACK_TOML), "{ not json");
+      expect((await readBuildpackToml(dir)).metadata).toEqual({ from: "toml" });
+      // A copy is validated like the text: a bad field still names the file.
+      await copy(text, { ...table, buildpack: { id: "app", version: "1.0.0" } });
+      await expect(readBuildpackToml(dir)).rejects.toThrow(
+        `${join(dir, "buildpack.toml")}: [buildpack].id "app" is reserved`,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

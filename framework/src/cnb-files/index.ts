@@ -5,11 +5,14 @@
  */
 export * from "./api.js";
 export * from "./build-plan.js";
+export * from "./build-plan-text.js";
 export * from "./build-toml.js";
 export * from "./buildpack-plan.js";
 export * from "./buildpack-toml.js";
+export * from "./buildpack-toml-text.js";
 export * from "./launch-toml.js";
 export * from "./layer-toml.js";
 export * from "./names.js";
 export * from "./store-toml.js";
 export { parseToml, stringifyToml, type TomlTable } from "./toml.js";
+export { inlineTomlValue } from "./toml-inline.js";

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { isFile } from "./is-file.js";
+import { readdirNow, readFileNow, statNow, writeFileNow } from "./now.js";
 import { writeAtomic } from "./write-atomic.js";
 
 let dir: string;
@@ -39,4 +40,16 @@ test("writeAtomic replaces content and leaves no temp file, even when it fails",
   await expect(writeAtomic(join(dir, "new", "b"), "x")).rejects.toThrow(/ENOENT/);
   await writeAtomic(join(dir, "new", "b"), "x", { mkdirs: true });
   expect(await readFile(join(dir, "new", "b"), "utf8")).toBe("x");
+});
+
+test("the calls done at once keep the promised calls' contract: a value, or a rejection with the errno code", async () => {
+  const file = join(dir, "f.txt");
+  await writeFileNow(file, "hé");
+  expect(await readFileNow(file, "utf8")).toBe("hé");
+  expect((await statNow(file)).size).toBe(3);
+  expect(await readdirNow(dir)).toEqual(["f.txt"]);
+  // A throw inside is a rejected promise, not an exception at the call.
+  const missing = readFileNow(join(dir, "missing"), "utf8");
+  await expect(missing).rejects.toMatchObject({ code: "ENOENT" });
+  await expect(statNow(join(dir, "missing"))).rejects.toMatchObject({ code: "ENOENT" });
 });

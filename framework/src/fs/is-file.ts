@@ -1,7 +1,7 @@
 /** "Is there a regular file at this path", without throwing for a missing one. */
-import * as fs from "node:fs";
+import { stat } from "node:fs";
 
 /** True when `path` is a regular file (following symlinks); false when it is missing, a directory, or unreadable. */
 export function isFile(path: string): Promise<boolean> {
-  return new Promise((resolve) => fs.stat(path, (err, st) => resolve(!err && st.isFile())));
+  return new Promise((resolve) => stat(path, (err, st) => resolve(!err && st.isFile())));
 }

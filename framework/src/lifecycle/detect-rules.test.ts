@@ -28,6 +28,13 @@ test("bad rules are refused where they are declared, naming the rule", () => {
   expect(() => detectRules({ rules: [], otherwise: { fail: "two\nlines" } })).toThrow(
     "detect rules: otherwise: fail reason must be one non-empty line",
   );
+  // The plan is baked into sh as text: plain data only, names not empty.
+  const plan = (p: DetectOutcome) => () =>
+    detectRules({ rules: [{ when: { file: "a" }, outcome: p }], otherwise: pass });
+  expect(plan({ pass: { requires: [{ name: "x", metadata: { at: new Date(0) } }] } })).toThrow(
+    /^detect rule 1: the plan must have non-empty string names and metadata of plain data/,
+  );
+  expect(plan({ pass: { provides: [{ name: "" }] } })).toThrow(/^detect rule 1: the plan must have non-empty/);
 });
 
 test("rules decide in order; env reads <platform>/env over the process env, verbatim", async () => {

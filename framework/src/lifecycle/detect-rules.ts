@@ -22,10 +22,11 @@
  *   verbatim, trailing newline included).
  * - Rules are tried in order; the first whose `when` holds decides, else `otherwise`.
  */
-import { readdir } from "../fs/index.js";
-import { stringifyBuildPlan } from "../cnb-files/index.js";
+import { readdir } from "../fs/promised.js";
+import type { BuildPlan } from "../cnb-files/build-plan.js";
+import { buildPlanText } from "../cnb-files/build-plan-text.js";
 import { CnbError } from "../errors/index.js";
-import { readSettings } from "../platform/index.js";
+import { readSettings } from "../platform/tool-env.js";
 import type { DetectContext, DetectResult, PlanInput } from "./detect.js";
 
 /** A condition on the app dir or the settings. */
@@ -128,11 +129,15 @@ export function detectRulesJson<M>(rules: Readonly<DetectRulesDefinition<M>>): D
 function outcomeJson(outcome: DetectOutcome): DetectOutcomeJson {
   if (outcome === "code") return { kind: "code" };
   if ("fail" in outcome) return { kind: "fail", reason: outcome.fail };
-  const plans = [outcome.pass, ...(outcome.or ?? [])].map((p) => ({
-    provides: p.provides ?? [],
-    requires: p.requires ?? [],
-  }));
-  return { kind: "pass", plan: stringifyBuildPlan(plans) };
+  const plan = buildPlanText(passPlans(outcome));
+  // checkOutcome already refused such a plan when the rules were declared.
+  if (plan === undefined) throw new CnbError("detect rules: a plan cannot be written");
+  return { kind: "pass", plan };
+}
+
+/** A passing outcome's plan alternatives, omitted lists empty. */
+function passPlans(outcome: { pass: PlanInput; or?: readonly PlanInput[] }): BuildPlan[] {
+  return [outcome.pass, ...(outcome.or ?? [])].map((p) => ({ provides: p.provides ?? [], requires: p.requires ?? [] }));
 }
 
 async function decide<M>(rules: DetectRulesDefinition<M>, ctx: DetectContext<M>): Promise<DetectOutcome> {
@@ -221,5 +226,10 @@ function checkOutcome(o: DetectOutcome, where: string): void {
   if (typeof o !== "object" || o === null || !("pass" in o) || typeof o.pass !== "object" || o.pass === null) {
     throw new CnbError(`${where}: "outcome" must be { pass: plan }, { fail: reason } or "code"`);
   }
-  outcomeJson(o); // the plan must serialise; stringifyBuildPlan names the bad field
+  if (buildPlanText(passPlans(o)) === undefined) {
+    // The plan is baked into a sh bin/detect as text, so it must be plain data.
+    throw new CnbError(
+      `${where}: the plan must have non-empty string names and metadata of plain data (strings, finite numbers, booleans, arrays, tables)`,
+    );
+  }
 }

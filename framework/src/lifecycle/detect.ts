@@ -5,13 +5,19 @@
  * This module is on detect's hot path: it must not import anything build-only (SBOM,
  * downloads, archives). The build phase lives in build.ts, loaded on demand.
  */
-import { readFile, stat, writeFile } from "../fs/index.js";
-import { jsonErrorOffset } from "./json-error-offset.js";
+// Each import names its file, not a folder's index: the bundler splits chunks by what an
+// entry point's imports reach, so an index here would pull build-only modules (exec.d, env
+// files, layer and launch TOML writers) into every detect's chunk and its code cache.
 import { join } from "node:path";
-import { Bindings } from "../platform/index.js";
-import { CnbError } from "../errors/index.js";
-import { createLogger, type Logger, type LogSink } from "../log/index.js";
-import type { BuildpackDefinition } from "./main.js";
+// Nor does it import the TOML library: a detect writes its plan with buildPlanText and reads
+// buildpack.toml's parsed copy, and loads the library only for what those leave to it.
+import type { BuildPlan, Provide, Require } from "../cnb-files/build-plan.js";
+import { buildPlanText } from "../cnb-files/build-plan-text.js";
+import { type BuildpackDescriptor, checkMetadata, readBuildpackToml } from "../cnb-files/buildpack-toml.js";
+import { CnbError } from "../errors/cnb-error.js";
+import { readFileNow as readFile, statNow as stat, writeFileNow as writeFile } from "../fs/now.js";
+import { createLogger, type Logger, type LogSink } from "../log/logger.js";
+import { Bindings } from "../platform/bindings.js";
 import {
   type BuildTarget,
   detectPaths,
@@ -19,11 +25,9 @@ import {
   readExecEnv,
   readPlatformEnv,
   readTarget,
-} from "../platform/index.js";
-import type { BuildPlan, Provide, Require } from "../cnb-files/index.js";
-import { stringifyBuildPlan } from "../cnb-files/index.js";
-import { type BuildpackDescriptor, checkMetadata, readBuildpackToml } from "../cnb-files/index.js";
-import { parseToml } from "../cnb-files/index.js";
+} from "../platform/platform.js";
+import { jsonErrorOffset } from "./json-error-offset.js";
+import type { BuildpackDefinition } from "./main.js";
 
 /** Options of the `ctx.app.read*` methods. */
 export interface ReadOptions {
@@ -90,7 +94,9 @@ export class AppFiles {
   readToml<T = any>(rel: string, options: ReadOptions & { optional: true }): Promise<T | undefined>;
   async readToml<T>(rel: string, options: ReadOptions = {}): Promise<T | undefined> {
     const text = await this.readText(rel, options);
-    return text === undefined ? undefined : (parseToml(text, rel) as T);
+    if (text === undefined) return undefined;
+    const { parseToml } = await import("../cnb-files/toml.js");
+    return parseToml(text, rel) as T;
   }
 }
 
@@ -230,7 +236,9 @@ export async function runDetectPhase<M>(def: BuildpackDefinition<M>, io: PhaseIO
     throw new CnbError("detect must return ctx.pass(...) or ctx.fail(...)");
   }
   if (result.kind === "pass") {
-    await writeFile(paths.plan, stringifyBuildPlan(result.plans));
+    const text =
+      buildPlanText(result.plans) ?? (await import("../cnb-files/build-plan.js")).stringifyBuildPlan(result.plans);
+    await writeFile(paths.plan, text);
   } else if (result.reason) {
     base.log.step(`Skipped: ${result.reason}`);
   }

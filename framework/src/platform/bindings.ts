@@ -13,7 +13,7 @@
  * nor reachable by accident from a log line or an error message. Nothing here logs a value.
  * The legacy CNB layout (`metadata/kind` + `secret/`) is not supported.
  */
-import { readdir, readFile, stat } from "../fs/index.js";
+import { readdirNow as readdir, readFileNow as readFile, statNow as stat } from "../fs/now.js";
 import { join } from "node:path";
 import { CnbError } from "../errors/index.js";
 

@@ -15,3 +15,11 @@ export const BUNDLE_CHUNKS_DIR = "chunks";
 
 /** The variable the launchers keep NODE_OPTIONS in while the buildpack's own Node starts. */
 export const SAVED_NODE_OPTIONS = "CNBKIT_SAVED_NODE_OPTIONS";
+
+/**
+ * Where the packager leaves buildpack.toml parsed, beside the bundle, as JSON
+ * `{ "text": <buildpack.toml as written>, "table": <its parsed table> }`: a detect reads it
+ * instead of loading a TOML parser, and only when `text` is the buildpack.toml it finds
+ * (so an edited buildpack.toml is still read as written).
+ */
+export const PARSED_BUILDPACK_TOML = "lib/buildpack.toml.json";

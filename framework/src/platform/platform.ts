@@ -3,7 +3,7 @@
  * or the positional arguments older lifecycles pass), the platform env (`<platform>/env/`),
  * the target (CNB_TARGET_*) and the execution environment (CNB_EXEC_ENV).
  */
-import { readdir, readFile } from "../fs/index.js";
+import { readdirNow as readdir, readFileNow as readFile } from "../fs/now.js";
 import { dirname, join, resolve } from "node:path";
 import { CnbError } from "../errors/index.js";
 

@@ -2,45 +2,66 @@
  * bench:detect — what declarative detect saves: the sh `bin/detect` compiled from a
  * buildpack's rules against the Node detect of the same bundle.
  *
- * The procfile, python, nodejs and java buildpacks are bundled as `cnbkit package` bundles them,
- * their rules are read back with CNBKIT_DESCRIBE=detect-rules and compiled to sh. Then, in
+ * The procfile, python, nodejs and java buildpacks are compiled and laid out as `cnbkit
+ * package` and a builder lay them out (the shared runtime beside them, buildpack.toml with
+ * its parsed copy): bin/detect is their rules in sh, lib/node-detect the Node detect a
+ * rule's "code" outcome falls back to. Then, in
  * interleaved runs, each is timed as the lifecycle starts it (a fresh process, cwd = app):
  *   - floors: a static Go binary that does nothing (the least a process can cost), an empty
  *     sh script, and `node empty.js` with the pinned Node;
  *   - the sh detect of procfile (a Procfile app: pass), python (a requirements.txt app:
  *     pass), nodejs and java (the same Python app: the fail-fast case);
- *   - the Node detect of the same bundles on the same apps.
+ *   - the Node detect of the same buildpacks (lib/node-detect) on the same apps.
  * Goal: a declarative detect's median ≤ 5 ms.
  */
 import { spawnSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { bundleBuildpack } from "../builder-packager/src/compile/bundle.js";
-import { describeDetectRules, detectScript, shQuote } from "../builder-packager/src/compile/index.js";
-import { ensureNodeRuntime, hostNodeArch, NODE_VERSION } from "../builder-packager/src/compile/node-runtime.js";
+import { existsSync } from "node:fs";
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { buildpackDirName, parseBuildpackToml } from "@cnbkit/framework/cnb-files";
+import { compileBuildpack } from "../builder-packager/src/compile/compile.js";
+import {
+  ensureNodeRuntime,
+  hostNodeArch,
+  type NodeArch,
+  NODE_VERSION,
+} from "../builder-packager/src/compile/node-runtime.js";
+import { writeStagedToml } from "../builder-packager/src/package/stage.js";
 import { median, ms, table } from "./stats.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
-const arch = hostNodeArch();
-if (!arch) throw new Error("bench:detect needs linux/amd64 or linux/arm64");
+const hostArch = hostNodeArch();
+if (!hostArch) throw new Error("bench:detect needs linux/amd64 or linux/arm64");
+const arch: NodeArch = hostArch;
 const runtime = await ensureNodeRuntime(arch);
 const repo = join(import.meta.dirname, "..");
 const root = await mkdtemp(join(import.meta.dirname, ".out", "detect-"));
 
-/** Bundles a reference buildpack and writes its Node detect and its sh detect. */
+/** Compiles a reference buildpack into `<root>/buildpacks/` as a builder holds it: its sh detect and its Node detect. */
 async function prepare(name: string): Promise<{ node: string; sh: string; dir: string }> {
-  const dir = join(repo, "buildpacks", name);
-  const { code } = await bundleBuildpack({ entry: join(dir, "src", "index.ts"), nodeVersion: NODE_VERSION });
-  const node = join(root, name, "node", "detect"); // the framework dispatches on the name "detect"
-  await mkdir(join(root, name, "node"), { recursive: true });
-  await writeFile(node, code);
-  const rules = await describeDetectRules(node, runtime.node);
-  if (!rules) throw new Error(`${name}: detect declares no rules`);
-  const sh = join(root, name, "bin", "detect");
-  await mkdir(join(root, name, "bin"), { recursive: true });
-  await writeFile(sh, detectScript(rules, { fallback: `${shQuote(runtime.node)} ${shQuote(node)}` }));
-  await chmod(sh, 0o755);
-  return { node, sh, dir };
+  const src = join(repo, "buildpacks", name);
+  const toml = await readFile(join(src, "buildpack.toml"), "utf8");
+  const { id, version } = parseBuildpackToml(toml).buildpack;
+  const target = `linux/${arch}` as const;
+  const compiled = await compileBuildpack({
+    entry: join(src, "src", "index.ts"),
+    outDir: join(root, "compiled", name),
+    targets: [target],
+    buildpack: { id, version },
+  });
+  const rt = compiled[target]?.runtime;
+  if (!rt) throw new Error(`${name}: the shared form names no runtime`);
+  const runtimeDir = join(root, "buildpacks", buildpackDirName(rt.id), rt.version);
+  if (!existsSync(runtimeDir)) {
+    await mkdir(dirname(runtimeDir), { recursive: true });
+    await symlink(rt.dir, runtimeDir);
+  }
+  const dir = join(root, "buildpacks", buildpackDirName(id), version);
+  await cp(join(root, "compiled", name, `linux-${arch}`), dir, { recursive: true, verbatimSymlinks: true });
+  await writeStagedToml(dir, toml, true);
+  const sh = join(dir, "bin", "detect");
+  if (!(await readFile(sh, "utf8")).includes("node-detect")) throw new Error(`${name}: detect declares no rules`);
+  return { node: join(dir, "lib", "node-detect"), sh, dir };
 }
 
 /** A static Go binary that exits at once: the floor of starting any process. */
@@ -100,10 +121,10 @@ try {
     ["python sh detect (pass)", time(python.sh, [], pyApp, python.dir, [0])],
     ["nodejs sh detect, Python app (fail)", time(nodejs.sh, [], pyApp, nodejs.dir, [100])],
     ["java sh detect, Python app (fail)", time(java.sh, [], pyApp, java.dir, [100])],
-    ["procfile Node detect (pass)", time(runtime.node, [procfile.node], procApp, procfile.dir, [0])],
-    ["python Node detect (pass)", time(runtime.node, [python.node], pyApp, python.dir, [0])],
-    ["nodejs Node detect, Python app (fail)", time(runtime.node, [nodejs.node], pyApp, nodejs.dir, [100])],
-    ["java Node detect, Python app (fail)", time(runtime.node, [java.node], pyApp, java.dir, [100])],
+    ["procfile Node detect (pass)", time(procfile.node, [], procApp, procfile.dir, [0])],
+    ["python Node detect (pass)", time(python.node, [], pyApp, python.dir, [0])],
+    ["nodejs Node detect, Python app (fail)", time(nodejs.node, [], pyApp, nodejs.dir, [100])],
+    ["java Node detect, Python app (fail)", time(java.node, [], pyApp, java.dir, [100])],
   ];
   const samples = cases.map(() => [] as number[]);
   for (const [, run] of cases) run(); // warm the page cache

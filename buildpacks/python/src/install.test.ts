@@ -183,6 +183,15 @@ describe("a start command that serves a module the app does not have", () => {
     );
   }, 300_000);
 
+  test("a Procfile web line is the start command: nothing inferred, no process set here (cnbkit/procfile sets it)", async () => {
+    const r = await runBuild(bp, opts({ ...base, Procfile: "web: python server.py --port $PORT\n" }));
+    const out = text(r.stdout);
+    expect(out).toContain("web: python server.py --port $PORT");
+    expect(out).toContain("(from the Procfile, which cnbkit/procfile turns into the image's processes)");
+    expect(out).not.toContain("the only start file");
+    expect(r.processes).toEqual([]);
+  }, 300_000);
+
   test("BP_PYTHON_ENTRYPOINT with a missing package fails; one installed in the venv passes", async () => {
     await expect(runBuild(bp, opts(base, { BP_PYTHON_ENTRYPOINT: "uvicorn api.main:app" }))).rejects.toThrow(
       /^BP_PYTHON_ENTRYPOINT: "uvicorn api\.main:app" serves module "api\.main", which is not in the app \(no api\/main\.py or api\/main\)/,
@@ -230,7 +239,7 @@ describe("uv", () => {
     // The venv must be rebuilt, so CPython (reused from the image) is installed again first:
     // the error is uv's, not a missing interpreter.
     await expect(runBuild(bp, { ...opts(first.app), restore: first.layers })).rejects.toThrow(
-      /^uv.lock: uv.lock is out of sync with pyproject.toml/,
+      /^uv\.lock is out of sync with pyproject.toml/,
     );
   }, 300_000);
 });

@@ -17,7 +17,7 @@ export interface RunOptions {
   quiet?: boolean;
 }
 
-/** Known causes: what the output says, the error line, and the hint. */
+/** Known causes: what the output says, the error line (which names the file to fix), and the hint. */
 const CAUSES: { when: RegExp; line: (m: RegExpExecArray) => string; hint: string }[] = [
   {
     when: /lockfile at `?uv\.lock`? needs to be updated|The lockfile .* needs to be updated/i,
@@ -101,7 +101,8 @@ export function explainFailure(command: readonly string[], status: string, outpu
     });
   for (const c of CAUSES) {
     const m = c.when.exec(output);
-    if (m) return new CnbError(`${prefix}${c.line(m)} ("${command.join(" ")}" failed, ${status})`, { hint: c.hint });
+    // These lines name their file already: a prefix would say it twice ("uv.lock: uv.lock is …").
+    if (m) return new CnbError(`${c.line(m)} ("${command.join(" ")}" failed, ${status})`, { hint: c.hint });
   }
   const why = errorLine(output);
   return new CnbError(`${prefix}"${command.join(" ")}" failed (${status})${why ? `: ${why}` : ""}`);

@@ -1,7 +1,8 @@
 /**
  * Step: the `web` process, from {@link inferStartCommand}. With a Procfile the
  * cnbkit/procfile buildpack later in the order sets the processes, so a missing start
- * command is no warning then. A server the app lacks (waitress, uvicorn) is installed into a
+ * command is no warning then, and a Procfile `web` line is the start command: nothing is
+ * inferred or installed for it. A server the app lacks (waitress, uvicorn) is installed into a
  * launch layer of its own and reaches the app's python through PYTHONPATH.
  */
 import { join } from "node:path";
@@ -38,8 +39,20 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
   const procfile = await ctx.app.readText("Procfile", { optional: true });
   const hasProcfile = procfile !== undefined;
   // The Procfile wins (cnbkit/procfile sets its processes), so its commands are the ones to check.
-  if (procfile !== undefined) checkStartModules(ctx, procfileCommands(procfile), venv);
-  else if (!("none" in start)) {
+  if (procfile !== undefined) {
+    const commands = procfileCommands(procfile);
+    checkStartModules(ctx, commands, venv);
+    const web = commands.find((c) => c.where === "Procfile web");
+    // Its web process replaces whatever this buildpack would infer: saying (and installing a
+    // server for) a command that never runs only misleads. BP_PYTHON_ENTRYPOINT is still set
+    // when asked for, as the user's explicit choice.
+    if (web && !inputs.settings.BP_PYTHON_ENTRYPOINT) {
+      ctx.log.step("Start command");
+      ctx.log.detail(`web: ${web.command}`);
+      ctx.log.detail("(from the Procfile, which cnbkit/procfile turns into the image's processes)");
+      return {};
+    }
+  } else if (!("none" in start)) {
     const where =
       start.reason === "BP_PYTHON_ENTRYPOINT" ? "BP_PYTHON_ENTRYPOINT" : `web (${start.reason.split(";")[0]})`;
     const command = start.command[0] === "sh" ? start.command.at(-1)!.replace(/\bexec /, "") : start.command.join(" ");

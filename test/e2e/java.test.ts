@@ -18,10 +18,12 @@ import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
 import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
 import { prepareLocalJavaBuilder } from "../../builders/reference/local-java-builder.js";
+import { calculateMemory, MIB } from "../../buildpacks/java/src/memory-calculator.js";
 import { layersToSlices, parseLayersIndex } from "../../buildpacks/java/src/spring-boot-layers.js";
 import { BASE_LAYOUT, caBindings, E2E_DIR, getFromImage, ROOT } from "./support.js";
 
 const TIMEOUT = 1_200_000;
+const GIB = 1024 ** 3;
 
 /** The application slice's place among the app layers: slices in layers.idx order (dependencies, spring-boot-loader, application; the empty snapshot-dependencies has none). */
 const APPLICATION_SLICE = "app[2]";
@@ -177,6 +179,31 @@ describe.sequential("a prebuilt executable jar", () => {
     },
     TIMEOUT,
   );
+
+  test(
+    "under a 1 GiB cgroup limit the calculator's JAVA_TOOL_OPTIONS match the unit-tested formula; it starts under 512 MiB",
+    async () => {
+      const image = `oci:${join(work, "jar-out", "image")}:latest`;
+      const output: string[] = [];
+      const body = await getFromImage(image, {}, { memoryBytes: GIB, output });
+      const calculated = output.find((l) => l.includes("Calculated JVM Memory Configuration"));
+      console.log(`prebuilt jar, --memory 1g: ${calculated}`);
+      console.log(`prebuilt jar, --memory 1g answers: ${body.trim()}`);
+      expect(calculated).toMatch(/\(Total Memory: 1G, Thread Count: 250, Loaded Class Count: \d+, Headroom: 0%\)$/);
+      const classes = /Loaded Class Count: (\d+)/.exec(calculated ?? "")?.[1] ?? "";
+      const formula = calculateMemory({ totalBytes: GIB, env: { BPL_JVM_LOADED_CLASS_COUNT: classes } });
+      const seen = /JAVA_TOOL_OPTIONS=(.*) maxMemory=/.exec(body)?.[1] ?? "";
+      expect(seen.endsWith(formula.javaToolOptions), `${seen}\n  vs the formula's\n${formula.javaToolOptions}`).toBe(
+        true,
+      );
+      const small: string[] = [];
+      const answer = await getFromImage(image, {}, { memoryBytes: 512 * MIB, output: small });
+      console.log(`prebuilt jar, --memory 512m: ${small.find((l) => l.includes("Calculated JVM"))}`);
+      expect(small.join("\n")).toContain("the stacks of 250 threads do not fit in 512M; sizing for 50 threads");
+      expect(answer).toMatch(/^200 jar on 21\./);
+    },
+    TIMEOUT,
+  );
 });
 
 describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
@@ -215,6 +242,24 @@ describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
       const body = await getFromImage(`oci:${join(out, "image")}:latest`);
       console.log(`spring maven answers: ${body.trim()}`);
       expect(body).toMatch(/^200 Hello from Spring Boot 3\.5\.4 on Java 17\./);
+      // Under a real 512 MiB cgroup limit (cnbkit run --memory 512m) it starts and answers,
+      // with the heap the calculator leaves (the answer names the JVM's max heap).
+      const small: string[] = [];
+      const limited = await getFromImage(
+        `oci:${join(out, "image")}:latest`,
+        {},
+        { memoryBytes: 512 * MIB, output: small },
+      );
+      console.log(
+        `spring maven, --memory 512m: ${small.filter((l) => /memory calculator|Calculated JVM/.test(l)).join(" | ")}`,
+      );
+      console.log(`spring maven, --memory 512m answers: ${limited.trim()}`);
+      expect(small.join("\n")).toMatch(
+        /Calculated JVM Memory Configuration: .*\(Total Memory: 512M, Thread Count: 50,/,
+      );
+      const heap = Number(/max heap (\d+)/.exec(limited)?.[1]);
+      expect(heap).toBeGreaterThan(64 * MIB);
+      expect(heap).toBeLessThan(512 * MIB);
     },
     TIMEOUT,
   );

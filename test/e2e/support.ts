@@ -101,12 +101,23 @@ export async function freePort(): Promise<number> {
 
 /**
  * Runs `image` with `cnbkit run`'s code (runc, host network, HOST=127.0.0.1), GETs `/` once
- * it listens, stops it and returns the body.
+ * it listens, stops it and returns the status and body. `opts.memoryBytes` is the container's
+ * memory limit (`cnbkit run --memory`); `opts.output` collects what the app printed.
  */
-export async function getFromImage(image: string, env: Record<string, string> = {}): Promise<string> {
+export async function getFromImage(
+  image: string,
+  env: Record<string, string> = {},
+  opts: { memoryBytes?: number; output?: string[] } = {},
+): Promise<string> {
   const port = await freePort();
-  const lines: string[] = [];
-  const app = await runApp({ image, port, env: { HOST: "127.0.0.1", ...env }, onOutput: (l) => lines.push(l) });
+  const lines = opts.output ?? [];
+  const app = await runApp({
+    image,
+    port,
+    env: { HOST: "127.0.0.1", ...env },
+    ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
+    onOutput: (l) => lines.push(l),
+  });
   try {
     await app.ready(60_000).catch((e: Error) => {
       throw new Error(`${e.message}\napp output:\n${lines.join("\n")}`);

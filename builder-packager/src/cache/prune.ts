@@ -24,7 +24,7 @@
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { formatBytes } from "@cnbkit/framework/log";
+import { formatBytes, parseBytes } from "@cnbkit/framework/log";
 import { withDirLock } from "./dir-lock.js";
 import { isProcessAlive, processIdentity } from "./pid.js";
 export { formatBytes };
@@ -229,7 +229,7 @@ export function cacheBounds(
   }
   const size = env[`${spec.env}_SIZE`]?.trim();
   if (size) {
-    const bytes = parseSize(size);
+    const bytes = parseBytes(size);
     if (bytes !== undefined) bounds.maxBytes = bytes;
     else warn?.(`${spec.env}_SIZE=${size} is not a size such as 500M or 20G; not bounding ${spec.many} by size`);
   }
@@ -260,13 +260,6 @@ export async function pruneCacheKind(
     options.onProgress?.(`Could not prune ${spec.many} in ${root}: ${err instanceof Error ? err.message : err}`);
     return undefined;
   }
-}
-
-function parseSize(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text);
-  if (!m) return undefined;
-  const power = " KMGT".indexOf((m[2] || " ").toUpperCase());
-  return Math.floor(Number(m[1]) * 1024 ** power);
 }
 
 /** Runs `fn` holding `lockDir`, or returns undefined at once when a live process holds it (a stale lock is taken over). */

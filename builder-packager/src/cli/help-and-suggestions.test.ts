@@ -5,6 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { helpText, parseInvocation } from "./command.js";
 import { commands } from "./commands/index.js";
+import { parseMemoryLimit } from "./commands/run.js";
 import { main } from "./main.js";
 import { editDistance, nearest } from "./nearest.js";
 
@@ -53,6 +54,17 @@ describe("suggestions", () => {
     const far = await cli(["run", "img", "--zebra"]);
     expect(far.err.split("\n")[0]).toBe("error: cnbkit run: unknown flag --zebra");
     expect(far.err).toContain("See 'cnbkit run --help'.");
+  });
+
+  test("a bad --memory is one line naming the value and the fix, before any image is read", async () => {
+    const word = await cli(["run", "oci:/nonexistent/app", "--memory", "lots"]);
+    expect(word.code).toBe(1);
+    expect(word.err.split("\n")[0]).toBe('error: --memory "lots" is not a size');
+    expect(word.err).toContain("such as 512m or 1g");
+    const tiny = await cli(["run", "oci:/nonexistent/app", "--memory", "1m"]);
+    expect(tiny.err.split("\n")[0]).toBe('error: --memory "1m" is below the 6 MiB a container needs');
+    expect(parseMemoryLimit("512m")).toBe(512 * 2 ** 20);
+    expect(parseMemoryLimit(undefined)).toBeUndefined();
   });
 
   test("an unknown command names the nearest one", async () => {

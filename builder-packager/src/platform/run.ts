@@ -12,6 +12,7 @@ import { lstat, readFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
+import { formatBytes } from "@cnbkit/framework/log";
 import { cnbkitCacheDir, sweepStale } from "../cache/index.js";
 import { checkRunnable } from "./foreign-arch.js";
 import { openRootfsView } from "./rootfs-view.js";
@@ -28,6 +29,11 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Process type to run (`/cnb/process/<type>`); default: the image's default process. */
   process?: string;
+  /**
+   * Memory limit in bytes (`cnbkit run --memory`), enforced by the container's cgroup and
+   * readable inside at /sys/fs/cgroup, as under `docker run --memory` or a Kubernetes limit.
+   */
+  memoryBytes?: number;
   /** Arguments appended to the process's command. */
   args?: string[];
   /**
@@ -129,15 +135,25 @@ export async function runApp(opts: RunOptions): Promise<RunningApp> {
       cwd: cfg.WorkingDir || "/workspace",
       user,
       hostNetwork: true,
+      ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
       signal: ac.signal,
       onStdout: (l) => opts.onOutput?.(l, "stdout"),
       onStderr: (l) => opts.onOutput?.(l, "stderr"),
-    }).finally(async () => {
-      opts.signal?.removeEventListener("abort", onOuterAbort);
-      await started.release();
-      await unpacked.release();
-      await pruned;
-    });
+    })
+      .then((code) => {
+        // 137 is SIGKILL: with a limit and no stop asked for, the kernel's OOM killer is the likely sender.
+        if (code === 137 && opts.memoryBytes !== undefined && !ac.signal.aborted)
+          log(
+            `The app was killed (SIGKILL), most likely for going over its ${formatBytes(opts.memoryBytes)} memory limit: raise --memory or lower the app's use`,
+          );
+        return code;
+      })
+      .finally(async () => {
+        opts.signal?.removeEventListener("abort", onOuterAbort);
+        await started.release();
+        await unpacked.release();
+        await pruned;
+      });
   } catch (err) {
     await view?.release();
     await unpacked.release();

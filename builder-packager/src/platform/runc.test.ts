@@ -150,3 +150,31 @@ test("a SIGKILL of the caller's whole process group stops its container within s
   expect(isProcessAlive(containerPid)).toBe(false);
   expect(Date.now() - t0).toBeLessThan(5_000);
 }, 60_000);
+
+test("a memory limit is enforced by the container's cgroup, and the container reads it at /sys/fs/cgroup", async () => {
+  const limit = 96 * 1024 * 1024;
+  const run = async (script: string) => {
+    const out: string[] = [];
+    const code = await runContainer({
+      rootfs,
+      mounts,
+      args: ["sh", "-c", script],
+      env,
+      user: { uid: 1000, gid: 1000 },
+      hostNetwork: true,
+      memoryBytes: limit,
+      onStdout: (l) => out.push(l),
+    });
+    return { code, out };
+  };
+  // cgroup v1 or v2, whichever this host has: the container sees its own limit, not the host's.
+  const read = await run(
+    "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max",
+  );
+  expect(read).toEqual({ code: 0, out: [String(limit)] });
+  const fill = (mb: number) =>
+    `exec node -e "const b = Buffer.alloc(${mb} * 2 ** 20); b.fill(1); console.log(b.length)"`;
+  expect(await run(fill(16))).toEqual({ code: 0, out: [String(16 * 2 ** 20)] });
+  // Over the limit the kernel's OOM killer ends the process: SIGKILL, 128 + 9.
+  expect((await run(fill(256))).code).toBe(137);
+});

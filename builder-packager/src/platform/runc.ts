@@ -69,6 +69,14 @@ export interface RunContainerOptions {
   onStderr?: (line: string) => void;
   /** Aborting kills the container; the promise then resolves with the kill's exit status. */
   signal?: AbortSignal;
+  /**
+   * A memory limit in bytes, enforced by the container's memory cgroup (swap included, so
+   * the limit is what the app gets, as `docker run --memory` with no `--memory-swap`). The
+   * container then also gets its own cgroup namespace and a read-only cgroup mount at
+   * /sys/fs/cgroup, so programs that size themselves to the container (a JVM memory
+   * calculator, WEB_CONCURRENCY helpers) read this limit, not the host's.
+   */
+  memoryBytes?: number;
   /** Container hostname (default `cnbkit`). */
   hostname?: string;
   /**
@@ -193,6 +201,14 @@ export function runtimeConfig(opts: RunContainerOptions): Record<string, unknown
     // With the host's network namespace a fresh sysfs mount is refused, so bind the host's.
     { destination: "/sys", type: "bind", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", "ro"] },
   ];
+  if (opts.memoryBytes !== undefined) {
+    mounts.push({
+      destination: "/sys/fs/cgroup",
+      type: "cgroup",
+      source: "cgroup",
+      options: ["nosuid", "noexec", "nodev", "relatime", "ro"],
+    });
+  }
   for (const file of ["/etc/resolv.conf", "/etc/hosts"]) {
     if (existsSync(file)) {
       mounts.push({ destination: file, type: "bind", source: file, options: ["bind", "ro", "nosuid", "nodev"] });
@@ -228,7 +244,11 @@ export function runtimeConfig(opts: RunContainerOptions): Record<string, unknown
         { type: "uts" },
         { type: "mount" },
         ...(opts.network === "none" ? [{ type: "network" }] : []),
+        ...(opts.memoryBytes !== undefined ? [{ type: "cgroup" }] : []),
       ],
+      ...(opts.memoryBytes !== undefined
+        ? { resources: { memory: { limit: opts.memoryBytes, swap: opts.memoryBytes } } }
+        : {}),
       maskedPaths: [
         "/proc/acpi",
         "/proc/asound",

@@ -71,6 +71,12 @@ test.each<[string, FakeSystem, number | undefined, Record<string, string>]>([
   ["above 64T is capped", { v2: `${100 * 1024 ** 4}` }, 100 * 1024 ** 4, {}],
   ["head room 10%", { v2: `${GIB}` }, GIB, { BPL_JVM_HEAD_ROOM: "10", BPL_JVM_LOADED_CLASS_COUNT: "8000" }],
   ["50 threads", { v2: `${512 * MIB}` }, 512 * MIB, { BPL_JVM_THREAD_COUNT: "50", BPI_JVM_CLASS_COUNT: "25000" }],
+  [
+    "512M and no thread count: sized for 50 threads",
+    { v2: `${512 * MIB}` },
+    512 * MIB,
+    { BPI_JVM_CLASS_COUNT: "25000" },
+  ],
   ["a user -Xmx is kept and not set again", { v2: `${GIB}` }, GIB, { JAVA_TOOL_OPTIONS: "-Xmx300m -Dx=1" }],
   [
     "user sizes for every region",
@@ -89,6 +95,20 @@ test.each<[string, FakeSystem, number | undefined, Record<string, string>]>([
   expect(r.stderr).toContain("Calculated JVM Memory Configuration:");
 });
 
+test("where 250 threads' stacks do not fit, 50 do: said on stderr, and the heap is what is left", () => {
+  const env = { BPI_JVM_CLASS_COUNT: "25000" };
+  const r = run({ v2: `${512 * MIB}` }, env);
+  expect(r.stderr).toContain(
+    "cnbkit/java memory calculator: the stacks of 250 threads do not fit in 512M; sizing for 50 threads (set BPL_JVM_THREAD_COUNT to choose)",
+  );
+  expect(r.stderr).toContain("Thread Count: 50,");
+  const calc = calculateMemory({ totalBytes: 512 * MIB, env });
+  expect(calc.threadCount).toBe(50);
+  // 25,000 × 0.35 = 8,750 classes: metaspace 14,000,000 + 5,800 × 8,750 = 64,750,000 B.
+  const heapKiB = Math.trunc((512 * MIB - 10 * MIB - 64_750_000 - 240 * MIB - 50 * MIB) / 1024);
+  expect(calc.javaToolOptions).toContain(`-Xmx${heapKiB}K`);
+});
+
 // 180, 340, 360, …: n × 0.35 in float64 falls just below the integer n × 35 / 100.
 test.each([180, 340, 360, 660, 700, 27_040, 40_000, 41_373])("%i classes round as Go's float64 × 0.35 does", (n) => {
   const env = { BPI_JVM_CLASS_COUNT: String(n) };
@@ -101,6 +121,12 @@ test.each([
     { v2: `${256 * MIB}` },
     {},
     `fixed memory regions require ${formatSize(10 * MIB + 14_000_000 + 240 * MIB + 250 * MIB)} which is greater than 256M available for allocation`,
+  ],
+  [
+    "512M with the user's own 250 threads (Paketo's error: the user's count is kept)",
+    { v2: `${512 * MIB}` },
+    { BPL_JVM_THREAD_COUNT: "250", BPI_JVM_CLASS_COUNT: "25000" },
+    "fixed memory regions require",
   ],
   ["head room that leaves nothing", { v2: `${GIB}` }, { BPL_JVM_HEAD_ROOM: "60" }, "non-heap memory regions require"],
   ["a user -Xmx too big", { v2: `${GIB}` }, { JAVA_TOOL_OPTIONS: "-Xmx1g" }, "all memory regions require"],

@@ -13,6 +13,9 @@
  *   240M; stack 1M × BPL_JVM_THREAD_COUNT (default 250); head room = BPL_JVM_HEAD_ROOM % of
  *   total (default 0);
  * - -Xmx = total − head room − direct − metaspace − code cache − stacks.
+ * One departure: where the default 250 threads' stacks alone leave no room (a 512 MiB
+ * container), Paketo stops with an error; this sizes for 50 threads instead, says so on
+ * stderr, and fails only when those do not fit either. A BPL_JVM_THREAD_COUNT is never changed.
  * Any of -Xmx, -Xss, -XX:MaxMetaspaceSize, -XX:ReservedCodeCacheSize, -XX:MaxDirectMemorySize
  * already in JAVA_TOOL_OPTIONS is the user's: used in the sums and not set again. Sizes print
  * as Paketo's do (whole KiB, then the largest unit that divides them). The script also adds
@@ -31,6 +34,11 @@ export const CLASS_SIZE = 5_800;
 export const CLASS_OVERHEAD = 14_000_000;
 export const CLASS_LOAD_FACTOR = 0.35;
 export const DEFAULT_THREAD_COUNT = 250;
+/**
+ * The thread count used when the default one's stacks do not fit the container and the user
+ * set none (Paketo fails there): 50, what Paketo's spring-boot buildpack sets for reactive apps.
+ */
+export const SMALL_THREAD_COUNT = 50;
 export const MIB = 1024 * 1024;
 export const DEFAULT_DIRECT_MEMORY = 10 * MIB;
 export const DEFAULT_RESERVED_CODE_CACHE = 240 * MIB;
@@ -111,8 +119,17 @@ add() { calculated="\${calculated:+$calculated }$1"; }
 [ -n "$meta" ] || { meta=$((${CLASS_OVERHEAD} + ${CLASS_SIZE} * classes)); m_new=1; }
 [ -n "$code" ] || { code=${DEFAULT_RESERVED_CODE_CACHE}; c_new=1; }
 [ -n "$stack" ] || { stack=${DEFAULT_STACK}; s_new=1; }
-regions="-XX:MaxDirectMemorySize=$(fmt "$direct"), -XX:MaxMetaspaceSize=$(fmt "$meta"), -XX:ReservedCodeCacheSize=$(fmt "$code"), -Xss$(fmt "$stack") * $threads threads"
 fixed=$((direct + meta + code + stack * threads))
+if [ "$fixed" -gt "$total" ] && [ -z "\${BPL_JVM_THREAD_COUNT:-}" ]; then
+  # Paketo stops here. Fewer threads' stacks (its own count for reactive apps) let a small
+  # container start; the user's own count is never overridden.
+  small=$((direct + meta + code + stack * ${SMALL_THREAD_COUNT}))
+  if [ "$small" -le "$total" ]; then
+    echo "cnbkit/java memory calculator: the stacks of $threads threads do not fit in $(fmt "$total"); sizing for ${SMALL_THREAD_COUNT} threads (set BPL_JVM_THREAD_COUNT to choose)" >&2
+    threads=${SMALL_THREAD_COUNT}; fixed=$small
+  fi
+fi
+regions="-XX:MaxDirectMemorySize=$(fmt "$direct"), -XX:MaxMetaspaceSize=$(fmt "$meta"), -XX:ReservedCodeCacheSize=$(fmt "$code"), -Xss$(fmt "$stack") * $threads threads"
 [ "$fixed" -le "$total" ] || fail "fixed memory regions require $(fmt "$fixed") which is greater than $(fmt "$total") available for allocation: $regions; raise the memory limit or lower BPL_JVM_THREAD_COUNT"
 room=$((total * head_room / 100))
 nonheap=$((fixed + room))
@@ -163,11 +180,15 @@ function parseSize(text: string, flag: string): number {
  * calculateMemory({ totalBytes: 2 ** 30, env: { BPL_JVM_LOADED_CLASS_COUNT: "10000" } }).javaToolOptions
  * // "-XX:MaxDirectMemorySize=10M -Xmx466263K -XX:MaxMetaspaceSize=70312K -XX:ReservedCodeCacheSize=240M -Xss1M -XX:+ExitOnOutOfMemoryError"
  */
-export function calculateMemory(inputs: MemoryInputs): { javaToolOptions: string; loadedClasses: number } {
+export function calculateMemory(inputs: MemoryInputs): {
+  javaToolOptions: string;
+  loadedClasses: number;
+  threadCount: number;
+} {
   const { env } = inputs;
   const total = Math.min(inputs.totalBytes ?? GIB, MAX_JVM_SIZE);
   const headRoom = Number(env.BPL_JVM_HEAD_ROOM || 0);
-  const threads = Number(env.BPL_JVM_THREAD_COUNT || DEFAULT_THREAD_COUNT);
+  let threads = Number(env.BPL_JVM_THREAD_COUNT || DEFAULT_THREAD_COUNT);
   const loadedClasses = env.BPL_JVM_LOADED_CLASS_COUNT
     ? Number(env.BPL_JVM_LOADED_CLASS_COUNT)
     : Math.trunc((Number(env.BPI_JVM_CLASS_COUNT || 0) + Number(env.BPI_APP_CLASS_COUNT || 0)) * CLASS_LOAD_FACTOR);
@@ -183,7 +204,12 @@ export function calculateMemory(inputs: MemoryInputs): { javaToolOptions: string
   const meta = user.get("-XX:MaxMetaspaceSize=") ?? CLASS_OVERHEAD + CLASS_SIZE * loadedClasses;
   const code = user.get("-XX:ReservedCodeCacheSize=") ?? DEFAULT_RESERVED_CODE_CACHE;
   const stack = user.get("-Xss") ?? DEFAULT_STACK;
-  const fixed = direct + meta + code + stack * threads;
+  let fixed = direct + meta + code + stack * threads;
+  const small = direct + meta + code + stack * SMALL_THREAD_COUNT;
+  if (fixed > total && !env.BPL_JVM_THREAD_COUNT && small <= total) {
+    threads = SMALL_THREAD_COUNT;
+    fixed = small;
+  }
   if (fixed > total)
     throw new CnbError(
       `fixed memory regions require ${formatSize(fixed)} which is greater than ${formatSize(total)} available for allocation`,
@@ -205,5 +231,5 @@ export function calculateMemory(inputs: MemoryInputs): { javaToolOptions: string
   if (!user.has("-XX:ReservedCodeCacheSize=")) calculated.push(`-XX:ReservedCodeCacheSize=${formatSize(code)}`);
   if (!user.has("-Xss")) calculated.push(`-Xss${formatSize(stack)}`);
   if (!oom) calculated.push("-XX:+ExitOnOutOfMemoryError");
-  return { javaToolOptions: [opts, ...calculated].filter(Boolean).join(" "), loadedClasses };
+  return { javaToolOptions: [opts, ...calculated].filter(Boolean).join(" "), loadedClasses, threadCount: threads };
 }

@@ -1,24 +1,46 @@
 /** `cnbkit run`: start an app image under runc until interrupted. */
 import { CnbError } from "@cnbkit/framework";
+import { parseBytes } from "@cnbkit/framework/log";
 import { runApp } from "../../platform/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { absoluteRef } from "../refs.js";
 import { parseEnvPairs } from "./build.js";
 
-/** `cnbkit run <image> [--port N] [--env K=V] [--process TYPE]`. */
+/** Docker's floor for `--memory`: below it a container cannot even start its init. */
+const MIN_MEMORY = 6 * 1024 * 1024;
+
+/** `--memory` as bytes: a size such as 512m, at least 6 MiB; undefined when not given. */
+export function parseMemoryLimit(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const bytes = parseBytes(text);
+  if (bytes === undefined)
+    throw new CnbError(`--memory "${text}" is not a size`, { hint: "give a number with a unit, such as 512m or 1g" });
+  if (bytes < MIN_MEMORY)
+    throw new CnbError(`--memory "${text}" is below the 6 MiB a container needs`, { hint: "give at least 6m" });
+  return bytes;
+}
+
+/** `cnbkit run <image> [--port N] [--env K=V] [--process TYPE] [--memory SIZE]`. */
 export const runCommand: Command = {
   name: "run",
   summary: "Run an app image under runc (host network, PORT set) until interrupted",
-  usage: "cnbkit run <image> [--port N] [--env K=V] [--process TYPE]",
+  usage: "cnbkit run <image> [--port N] [--env K=V] [--process TYPE] [--memory SIZE]",
   positionals: { min: 1, max: 1, names: "<image>" },
   examples: [
     "cnbkit run oci:out/app:latest --port 8080",
     "cnbkit run oci:out/app --process worker --env LOG_LEVEL=debug",
+    "cnbkit run oci:out/java-app --memory 512m",
   ],
   options: {
     port: { type: "string", short: "p", value: "<N>", help: "port the app listens on (sets PORT; default 8080)" },
     env: { type: "string", short: "e", multiple: true, value: "K=V", help: "environment for the app" },
     process: { type: "string", value: "<type>", help: "process type to run (default: the image's default)" },
+    memory: {
+      type: "string",
+      short: "m",
+      value: "<size>",
+      help: "memory limit enforced by the container's cgroup, e.g. 512m or 1g (default: none)",
+    },
   },
   async run(inv) {
     const portText = stringOption(inv, "port") ?? "8080";
@@ -26,6 +48,7 @@ export const runCommand: Command = {
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw new CnbError(`--port "${portText}" is not a port number`);
     const proc = stringOption(inv, "process");
+    const memoryBytes = parseMemoryLimit(stringOption(inv, "memory"));
     // A stop (Ctrl-C, SIGTERM) is taken from the start, also while the image is unpacked:
     // before, a signal then found no handler and killed the CLI (exit 130 or 143).
     // \`on\`, not \`once\`: the handler must stay registered while the command runs, so the
@@ -50,6 +73,7 @@ export const runCommand: Command = {
         port,
         env: parseEnvPairs(listOption(inv, "env"), "--env"),
         ...(proc ? { process: proc } : {}),
+        ...(memoryBytes !== undefined ? { memoryBytes } : {}),
         signal: controller.signal,
         onOutput: (line) => inv.out(line),
       }).catch((err: unknown) => {

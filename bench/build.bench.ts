@@ -20,6 +20,9 @@
  * - where a cold and a warm build spend their time, from the lifecycle's phase headers;
  * - Python (bench/python-build.ts): cold build, warm no-op rebuild and the floor (the same
  *   pip install / uv sync into an empty venv with the same CPython) of a pip and a uv app.
+ * - Java (bench/java-build.ts): cold build, warm no-op rebuild and the floor (`./mvnw package`
+ *   on the host with a warm ~/.m2) of the Spring Boot example.
+ * BENCH_BUILD_ONLY=node,python,java picks the sections (the fixed cost is measured for all).
  * Medians of 3 (cold builds and warm rebuilds: 5). Peak RSS is this process's (the platform
  * code); the lifecycle runs in runc.
  */
@@ -31,6 +34,7 @@ import { buildApp } from "../builder-packager/src/platform/build.js";
 import { patchedRunImage } from "../builder-packager/src/platform/test-fixtures.js";
 import { rebaseImage } from "../builder-packager/src/platform/rebase.js";
 import { prepareLocalReferenceBuilder } from "../builders/reference/local-node.js";
+import { benchJavaBuilds } from "./java-build.js";
 import { benchPythonBuilds } from "./python-build.js";
 import { BASE_LAYOUT, caBindings, E2E_DIR, fixtureApp, referenceBuilder, ROOT } from "../test/e2e/support.js";
 import { median, peakRssMb, table } from "./stats.js";
@@ -47,6 +51,8 @@ const benchApp = async (...args: Parameters<typeof fixtureApp>): Promise<string>
   return dir;
 };
 const say = (l: string) => process.stderr.write(`[bench] ${l}\n`);
+/** Which rows to measure: BENCH_BUILD_ONLY=java (or node, python; comma-separated), default all. */
+const only = new Set((process.env.BENCH_BUILD_ONLY || "node,python,java").split(",").map((x) => x.trim()));
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -60,63 +66,10 @@ try {
   const bindings = await caBindings();
   const hello = join(ROOT, "examples/apps/node-hello");
 
-  const express = join(ROOT, "bench/fixtures/express-app");
-  /** `npm ci` of `source` on the host with an empty npm cache: the issue's floor. */
-  const floorOf = async (source: string): Promise<number[]> => {
-    const runs: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const app = await benchApp("floor", {}, source);
-      const cache = await mkdtemp(join(work, "npm-cache-"));
-      runs.push(
-        await timed(async () => {
-          const r = spawnSync("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund", "--cache", cache], {
-            cwd: app,
-            encoding: "utf8",
-          });
-          if (r.status !== 0) throw new Error(`npm ci failed: ${r.stderr}`);
-        }),
-      );
-      await rm(app, { recursive: true, force: true });
-    }
-    return runs;
-  };
-  say("floor: npm ci on the host with an empty npm cache");
-  const floor = await floorOf(hello);
-  const floorExpress = await floorOf(express);
-
-  say("floor with the runtime: tar xzf of the Node.js tarball, then npm ci, on the host");
-  const { nodes, cpython } = await prepareLocalReferenceBuilder({
+  const { nodes, cpython, javaPackage } = await prepareLocalReferenceBuilder({
     outDir: join(E2E_DIR, "reference-local"),
     baseLayout: BASE_LAYOUT,
   });
-  // The tarball the builds install: node-hello and express-app ask for engines.node "24.x".
-  const nodeTarball = nodes.find((n) => n.version.startsWith("24."))?.tarball;
-  if (!nodeTarball) throw new Error("the local inventory has no Node.js 24.x");
-  const floorRuntime: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const app = await benchApp("floor-rt", {}, hello);
-    const node = join(work, `node-${i}`);
-    const cache = join(work, `npm-cache-rt-${i}`);
-    floorRuntime.push(
-      await timed(async () => {
-        await mkdir(node);
-        const t = spawnSync("tar", ["xzf", nodeTarball, "-C", node, "--strip-components=1"], { encoding: "utf8" });
-        if (t.status !== 0) throw new Error(`tar failed: ${t.stderr}`);
-        const r = spawnSync(
-          join(node, "bin", "npm"),
-          ["ci", "--omit=dev", "--no-audit", "--no-fund", "--cache", cache],
-          {
-            cwd: app,
-            encoding: "utf8",
-            env: { ...process.env, PATH: `${join(node, "bin")}:${process.env.PATH}` },
-          },
-        );
-        if (r.status !== 0) throw new Error(`npm ci failed: ${r.stderr}`);
-      }),
-    );
-    await rm(app, { recursive: true, force: true });
-    await rm(node, { recursive: true, force: true });
-  }
 
   const app = await benchApp("bench-npm", {}, hello);
   /** Phase durations of the last build: time from each lifecycle header to the next, and to the end. */
@@ -148,115 +101,171 @@ try {
   const trivial = await benchApp("bench-procfile", { Procfile: "web: sleep infinity\n" });
   await build(`oci:${join(work, "warm-up")}:latest`, join(work, "warm-up-cache"), trivial);
 
-  // Interleaved, so the disk's drift over the run falls on all three alike: what an app's
-  // dependencies cost is the paired difference with the server.js-only build of each round.
-  say(
-    `cold builds, ${COLD_RUNS} rounds of node-hello, a server.js-only app and express-app (fresh cache, no previous image)`,
-  );
-  const serverOnly = await benchApp("bench-server-only", {
-    "server.js": "require('http').createServer((q, r) => r.end('ok')).listen(process.env.PORT)\n",
-  });
-  const expressApp = await benchApp("bench-express", {}, express);
-  const cold: number[] = [];
-  const fixedRuntime: number[] = [];
-  const coldExpress: number[] = [];
-  for (let i = 0; i < COLD_RUNS; i++) {
-    cold.push(await build(`oci:${join(work, `cold-${i}`)}:latest`, join(work, `cold-cache-${i}`)));
-    coldPhases.push(phases);
-    fixedRuntime.push(
-      await build(`oci:${join(work, `server-${i}`)}:latest`, join(work, `server-cache-${i}`), serverOnly),
-    );
-    coldExpress.push(
-      await build(`oci:${join(work, `express-${i}`)}:latest`, join(work, `express-cache-${i}`), expressApp),
-    );
-  }
-
-  say("warm no-op rebuilds");
-  const warmOut = `oci:${join(work, "cold-0")}:latest`;
-  const warm: number[] = [];
-  for (let i = 0; i < RUNS + 2; i++) {
-    warm.push(await build(warmOut, join(work, "cold-cache-0")));
-    warmPhases.push(phases);
-  }
-
-  say("rebuilds after a source change (server.js edited, dependencies unchanged)");
-  const edited: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    await appendFile(join(app, "server.js"), `// edit ${i}\n`);
-    edited.push(await build(warmOut, join(work, "cold-cache-0")));
-  }
-
   say("fixed lifecycle cost: a Procfile-only app");
   const fixed: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     fixed.push(await build(`oci:${join(work, `procfile-${i}`)}:latest`, join(work, `procfile-cache-${i}`), trivial));
   }
-
-  say("rebase onto the run image plus one file, and back");
-  const runDir = join(work, "run2");
-  await patchedRunImage(`oci:${BASE_LAYOUT}:run`, runDir, { path: "etc/patched", data: "yes\n" });
-  const rebase: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const runImage = i % 2 === 0 ? `oci:${runDir}:patched` : `oci:${runDir}:base`;
-    rebase.push(await timed(() => rebaseImage({ image: warmOut, runImage })));
-  }
-
-  const s = (xs: number[]) => `${(median(xs) / 1000).toFixed(2)} s`;
-  const all = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(" / ");
-  const f = median(floor);
-  const c = median(cold);
-  const w = median(warm);
   const k = median(fixed);
-  console.log(
-    `\nApp builds with the reference builder, medians of ${RUNS} (cold builds ${COLD_RUNS}, warm ${RUNS + 2}; all runs in s)\n`,
-  );
-  table([
-    ["measure", "median", "runs"],
-    ["node-hello (npm, 1 package): floor, host npm ci", s(floor), all(floor)],
-    ["node-hello: cold build", s(cold), all(cold)],
-    ["node-hello: warm no-op rebuild", s(warm), all(warm)],
-    ["node-hello: rebuild after a source edit", s(edited), all(edited)],
-    ["express-app (npm, 70 packages): floor, host npm ci", s(floorExpress), all(floorExpress)],
-    ["express-app: cold build", s(coldExpress), all(coldExpress)],
-    ["floor with runtime: host tar xzf node + npm ci (node-hello)", s(floorRuntime), all(floorRuntime)],
-    ["fixed lifecycle cost (Procfile app)", s(fixed), all(fixed)],
-    ["fixed cost with runtime (server.js-only app)", s(fixedRuntime), all(fixedRuntime)],
-    ["rebase", `${median(rebase).toFixed(0)} ms`, rebase.map((x) => x.toFixed(0)).join(" / ")],
-  ]);
-  console.log("");
-  /** Median over rounds of (app's cold build - that round's server.js-only cold build). */
-  const depsCost = (runs: number[]) => median(runs.map((x, i) => x - (fixedRuntime[i] as number)));
-  const perApp = (name: string, runs: number[], floorMs: number): string[][] => [
-    [
-      `${name}: (cold - fixed lifecycle cost) / floor`,
-      ((median(runs) - k) / floorMs).toFixed(1),
-      "<= 1.3 (as written)",
-    ],
-    [
-      `${name}: (cold - fixed cost with runtime) / floor, paired`,
-      (depsCost(runs) / floorMs).toFixed(2),
-      "<= 1.3 (runtime fixed)",
-    ],
-  ];
-  table([
-    ["ratio", "value", "goal (issue 5)"],
-    ...perApp("node-hello", cold, f),
-    ...perApp("express-app", coldExpress, median(floorExpress)),
-    ["node-hello: (cold - fixed) / floor with runtime", ((c - k) / median(floorRuntime)).toFixed(1), ""],
-    ["node-hello: warm / cold", `${((w / c) * 100).toFixed(0)} %`, "<= 15 %"],
-  ]);
-  const phaseNames = ["setup", "analyzing", "detecting", "restoring", "building", "exporting"];
-  const phaseMedian = (runs: Record<string, number>[], name: string) =>
-    `${(median(runs.map((r) => r[name] ?? 0)) / 1000).toFixed(2)} s`;
-  console.log(
-    "\nwhere the time goes (medians; setup = before the lifecycle starts, exporting = export, cache, copy-out)\n",
-  );
-  table([
-    ["build", ...phaseNames],
-    ["cold", ...phaseNames.map((p) => phaseMedian(coldPhases, p))],
-    ["warm", ...phaseNames.map((p) => phaseMedian(warmPhases, p))],
-  ]);
-  if (cpython) {
+
+  if (only.has("node")) {
+    const express = join(ROOT, "bench/fixtures/express-app");
+    /** `npm ci` of `source` on the host with an empty npm cache: the issue's floor. */
+    const floorOf = async (source: string): Promise<number[]> => {
+      const runs: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const app = await benchApp("floor", {}, source);
+        const cache = await mkdtemp(join(work, "npm-cache-"));
+        runs.push(
+          await timed(async () => {
+            const r = spawnSync("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund", "--cache", cache], {
+              cwd: app,
+              encoding: "utf8",
+            });
+            if (r.status !== 0) throw new Error(`npm ci failed: ${r.stderr}`);
+          }),
+        );
+        await rm(app, { recursive: true, force: true });
+      }
+      return runs;
+    };
+    say("floor: npm ci on the host with an empty npm cache");
+    const floor = await floorOf(hello);
+    const floorExpress = await floorOf(express);
+
+    say("floor with the runtime: tar xzf of the Node.js tarball, then npm ci, on the host");
+    // The tarball the builds install: node-hello and express-app ask for engines.node "24.x".
+    const nodeTarball = nodes.find((n) => n.version.startsWith("24."))?.tarball;
+    if (!nodeTarball) throw new Error("the local inventory has no Node.js 24.x");
+    const floorRuntime: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const app = await benchApp("floor-rt", {}, hello);
+      const node = join(work, `node-${i}`);
+      const cache = join(work, `npm-cache-rt-${i}`);
+      floorRuntime.push(
+        await timed(async () => {
+          await mkdir(node);
+          const t = spawnSync("tar", ["xzf", nodeTarball, "-C", node, "--strip-components=1"], { encoding: "utf8" });
+          if (t.status !== 0) throw new Error(`tar failed: ${t.stderr}`);
+          const r = spawnSync(
+            join(node, "bin", "npm"),
+            ["ci", "--omit=dev", "--no-audit", "--no-fund", "--cache", cache],
+            {
+              cwd: app,
+              encoding: "utf8",
+              env: { ...process.env, PATH: `${join(node, "bin")}:${process.env.PATH}` },
+            },
+          );
+          if (r.status !== 0) throw new Error(`npm ci failed: ${r.stderr}`);
+        }),
+      );
+      await rm(app, { recursive: true, force: true });
+      await rm(node, { recursive: true, force: true });
+    }
+
+    // Interleaved, so the disk's drift over the run falls on all three alike: what an app's
+    // dependencies cost is the paired difference with the server.js-only build of each round.
+    say(
+      `cold builds, ${COLD_RUNS} rounds of node-hello, a server.js-only app and express-app (fresh cache, no previous image)`,
+    );
+    const serverOnly = await benchApp("bench-server-only", {
+      "server.js": "require('http').createServer((q, r) => r.end('ok')).listen(process.env.PORT)\n",
+    });
+    const expressApp = await benchApp("bench-express", {}, express);
+    const cold: number[] = [];
+    const fixedRuntime: number[] = [];
+    const coldExpress: number[] = [];
+    for (let i = 0; i < COLD_RUNS; i++) {
+      cold.push(await build(`oci:${join(work, `cold-${i}`)}:latest`, join(work, `cold-cache-${i}`)));
+      coldPhases.push(phases);
+      fixedRuntime.push(
+        await build(`oci:${join(work, `server-${i}`)}:latest`, join(work, `server-cache-${i}`), serverOnly),
+      );
+      coldExpress.push(
+        await build(`oci:${join(work, `express-${i}`)}:latest`, join(work, `express-cache-${i}`), expressApp),
+      );
+    }
+
+    say("warm no-op rebuilds");
+    const warmOut = `oci:${join(work, "cold-0")}:latest`;
+    const warm: number[] = [];
+    for (let i = 0; i < RUNS + 2; i++) {
+      warm.push(await build(warmOut, join(work, "cold-cache-0")));
+      warmPhases.push(phases);
+    }
+
+    say("rebuilds after a source change (server.js edited, dependencies unchanged)");
+    const edited: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await appendFile(join(app, "server.js"), `// edit ${i}\n`);
+      edited.push(await build(warmOut, join(work, "cold-cache-0")));
+    }
+
+    say("rebase onto the run image plus one file, and back");
+    const runDir = join(work, "run2");
+    await patchedRunImage(`oci:${BASE_LAYOUT}:run`, runDir, { path: "etc/patched", data: "yes\n" });
+    const rebase: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const runImage = i % 2 === 0 ? `oci:${runDir}:patched` : `oci:${runDir}:base`;
+      rebase.push(await timed(() => rebaseImage({ image: warmOut, runImage })));
+    }
+
+    const s = (xs: number[]) => `${(median(xs) / 1000).toFixed(2)} s`;
+    const all = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(" / ");
+    const f = median(floor);
+    const c = median(cold);
+    const w = median(warm);
+    console.log(
+      `\nApp builds with the reference builder, medians of ${RUNS} (cold builds ${COLD_RUNS}, warm ${RUNS + 2}; all runs in s)\n`,
+    );
+    table([
+      ["measure", "median", "runs"],
+      ["node-hello (npm, 1 package): floor, host npm ci", s(floor), all(floor)],
+      ["node-hello: cold build", s(cold), all(cold)],
+      ["node-hello: warm no-op rebuild", s(warm), all(warm)],
+      ["node-hello: rebuild after a source edit", s(edited), all(edited)],
+      ["express-app (npm, 70 packages): floor, host npm ci", s(floorExpress), all(floorExpress)],
+      ["express-app: cold build", s(coldExpress), all(coldExpress)],
+      ["floor with runtime: host tar xzf node + npm ci (node-hello)", s(floorRuntime), all(floorRuntime)],
+      ["fixed lifecycle cost (Procfile app)", s(fixed), all(fixed)],
+      ["fixed cost with runtime (server.js-only app)", s(fixedRuntime), all(fixedRuntime)],
+      ["rebase", `${median(rebase).toFixed(0)} ms`, rebase.map((x) => x.toFixed(0)).join(" / ")],
+    ]);
+    console.log("");
+    /** Median over rounds of (app's cold build - that round's server.js-only cold build). */
+    const depsCost = (runs: number[]) => median(runs.map((x, i) => x - (fixedRuntime[i] as number)));
+    const perApp = (name: string, runs: number[], floorMs: number): string[][] => [
+      [
+        `${name}: (cold - fixed lifecycle cost) / floor`,
+        ((median(runs) - k) / floorMs).toFixed(1),
+        "<= 1.3 (as written)",
+      ],
+      [
+        `${name}: (cold - fixed cost with runtime) / floor, paired`,
+        (depsCost(runs) / floorMs).toFixed(2),
+        "<= 1.3 (runtime fixed)",
+      ],
+    ];
+    table([
+      ["ratio", "value", "goal (issue 5)"],
+      ...perApp("node-hello", cold, f),
+      ...perApp("express-app", coldExpress, median(floorExpress)),
+      ["node-hello: (cold - fixed) / floor with runtime", ((c - k) / median(floorRuntime)).toFixed(1), ""],
+      ["node-hello: warm / cold", `${((w / c) * 100).toFixed(0)} %`, "<= 15 %"],
+    ]);
+    const phaseNames = ["setup", "analyzing", "detecting", "restoring", "building", "exporting"];
+    const phaseMedian = (runs: Record<string, number>[], name: string) =>
+      `${(median(runs.map((r) => r[name] ?? 0)) / 1000).toFixed(2)} s`;
+    console.log(
+      "\nwhere the time goes (medians; setup = before the lifecycle starts, exporting = export, cache, copy-out)\n",
+    );
+    table([
+      ["build", ...phaseNames],
+      ["cold", ...phaseNames.map((p) => phaseMedian(coldPhases, p))],
+      ["warm", ...phaseNames.map((p) => phaseMedian(warmPhases, p))],
+    ]);
+  }
+  if (only.has("python") && cpython) {
     await benchPythonBuilds({
       work,
       cpython,
@@ -267,6 +276,16 @@ try {
       say,
     });
   } else say("no Python rows: the local reference builder has no cnbkit/python");
+  if (only.has("java") && javaPackage) {
+    await benchJavaBuilds({
+      work,
+      build: (output, cacheDir, appDir) => build(output, cacheDir, appDir),
+      fixedMs: k,
+      runs: RUNS,
+      coldRuns: RUNS,
+      say,
+    });
+  } else if (only.has("java")) say("no Java rows: the local reference builder has no cnbkit/java (arm64)");
   console.log(`\npeak RSS of the bench process: ${peakRssMb().toFixed(0)} MB`);
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -275,7 +275,7 @@ try {
       coldRuns: RUNS,
       say,
     });
-  } else say("no Python rows: the local reference builder has no cnbkit/python");
+  } else if (only.has("python")) say("no Python rows: the local reference builder has no cnbkit/python");
   if (only.has("java") && javaPackage) {
     await benchJavaBuilds({
       work,

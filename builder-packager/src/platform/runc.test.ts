@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from "node:child_process";
-import { readdirSync, readlinkSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -172,6 +172,15 @@ test("a memory limit is enforced by the container's cgroup, and the container re
     "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max",
   );
   expect(read).toEqual({ code: 0, out: [String(limit)] });
+  // Only the container's own cgroup mounts: the host's (roots outside the namespace) would
+  // send the JDK's container code to paths that do not exist, and it throws.
+  const cgroupMounts = await run("grep ' /sys/fs/cgroup' /proc/self/mountinfo | cut -d' ' -f4,5");
+  expect(cgroupMounts.out.length).toBeGreaterThan(1);
+  expect(cgroupMounts.out.filter((l) => !/^\/ \/sys\/fs\/cgroup(\/[\w=,.]+)?$/.test(l))).toEqual([]);
+  // The JVM reads that limit as the container's (its -XshowSettings:system report).
+  const java = realpathSync(execFileSync("sh", ["-c", "command -v java"], { encoding: "utf8" }).trim());
+  const jvm = await run(`${java} -XshowSettings:system -version 2>&1`);
+  expect(jvm.out.join("\n")).toMatch(/Memory Limit: 96\.00M/);
   const fill = (mb: number) =>
     `exec node -e "const b = Buffer.alloc(${mb} * 2 ** 20); b.fill(1); console.log(b.length)"`;
   expect(await run(fill(16))).toEqual({ code: 0, out: [String(16 * 2 ** 20)] });

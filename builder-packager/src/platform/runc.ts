@@ -199,7 +199,16 @@ export function runtimeConfig(opts: RunContainerOptions): Record<string, unknown
     },
     { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
     // With the host's network namespace a fresh sysfs mount is refused, so bind the host's.
-    { destination: "/sys", type: "bind", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", "ro"] },
+    // Not recursively when the container gets a cgroup mount of its own: the host's cgroup
+    // mounts would stay in /proc/self/mountinfo under it, and the JDK's container code picks
+    // those (with roots outside the namespace), reads nothing and throws (seen: Spring
+    // Actuator's ProcessorMetrics failing the app's start).
+    {
+      destination: "/sys",
+      type: "bind",
+      source: "/sys",
+      options: [opts.memoryBytes !== undefined ? "bind" : "rbind", "nosuid", "noexec", "nodev", "ro"],
+    },
   ];
   if (opts.memoryBytes !== undefined) {
     mounts.push({

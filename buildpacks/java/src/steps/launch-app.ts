@@ -26,7 +26,6 @@ export async function launchApp(ctx: BuildContext<JavaMetadata>, manifest: JarMa
       ctx.log.detail(`Image layers from ${index}: ${layers.map((l) => l.name).join(", ")}`);
     }
   }
-  ctx.log.step("Process types");
-  ctx.log.detail(`web: ${command.join(" ")} (default; also executable-jar, task)`);
+  // The framework logs the processes ("Process types") as it writes launch.toml.
   return result;
 }

@@ -32,10 +32,8 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
   if (manager) {
     ctx.log.step(`Package manager (${manager.name})`);
     const tool =
-      manager.name === "pip"
-        ? await pip()
-        : await installTool(ctx, manager.name, { settings, runtime, env, pip: await pip() });
-    venv = await installDependencies({ ctx, project, manager, runtime, tool, pip: await pip(), env, atBuild });
+      manager.name === "pip" ? await pip() : await installTool(ctx, manager.name, { settings, runtime, env, pip });
+    venv = await installDependencies({ ctx, project, manager, runtime, tool, pip, env, atBuild });
   } else {
     ctx.log.step("Dependencies");
     ctx.log.detail("None declared (no requirements.txt, pyproject.toml, Pipfile or lockfile)");

@@ -6,7 +6,6 @@ const inputs = (files: string[], toolVersion: string, extra: Partial<CommandInpu
   manager: choosePackageManager(new Set(files), { tool: { poetry: {} } })!,
   toolVersion,
   toolBin: "/t/bin",
-  pipBin: "/p/bin",
   venv: "/v",
   hasScripts: false,
   ...extra,
@@ -28,7 +27,7 @@ test.each<[string, CommandInputs, string, boolean]>([
   [
     "pip requirements",
     inputs(["requirements.txt"], "26.3"),
-    "/p/bin/python -m pip --python /v/bin/python install --compile -r requirements.txt",
+    "/t/bin/python -m pip --python /v/bin/python install --compile -r requirements.txt",
     false,
   ],
 ])("%s", (_name, i, command, compile) => {

@@ -21,9 +21,8 @@ export interface CommandInputs {
   manager: ManagerChoice;
   /** The tool's version, e.g. "2.5.1". */
   toolVersion: string;
-  /** The tool's bin dir, and pip's (pip installs for pip). */
+  /** The tool's bin dir (for pip, the pip layer's: it installs with `--python` into the venv). */
   toolBin: string;
-  pipBin: string;
   venv: string;
   /** The project declares console scripts (Poetry then installs the root package). */
   hasScripts: boolean;
@@ -56,7 +55,7 @@ export function installCommand(i: CommandInputs): InstallCommand {
       if (i.manager.lockfile !== "Pipfile.lock") return { command: [tool("pipenv"), "install"], compile: true };
       return { check: [tool("pipenv"), "verify"], command: [tool("pipenv"), "sync"], compile: true };
     case "pip": {
-      const pip = [`${i.pipBin}/python`, "-m", "pip", "--python", `${i.venv}/bin/python`, "install", "--compile"];
+      const pip = [`${i.toolBin}/python`, "-m", "pip", "--python", `${i.venv}/bin/python`, "install", "--compile"];
       const target = i.manager.pipTarget === "project" ? ["-e", "."] : ["-r", "requirements.txt"];
       return { command: [...pip, ...target], compile: false };
     }

@@ -229,6 +229,11 @@ describe("uv", () => {
       'exec uvicorn main:app --host "${HOST:-0.0.0.0}" --port "$PORT"',
     ]);
     expect(r.layer("uv").toml?.types).toMatchObject({ build: true, launch: false, cache: true });
+    // uv is its wheel's binary: no venv around it, and no pip installed for it.
+    expect(readdirSync(join(r.layer("uv").path, "bin")).sort()).toEqual(["uv", "uvx"]);
+    expect(existsSync(join(r.layer("uv").path, "pyvenv.cfg"))).toBe(false);
+    expect(out).not.toContain("Installing pip");
+    expect(out).toContain("Installing uv 0.13.9");
   }, 300_000);
 
   test("a uv.lock out of sync with pyproject.toml is one clear line", async () => {

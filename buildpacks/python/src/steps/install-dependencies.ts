@@ -35,7 +35,8 @@ export interface DependencyInputs {
   manager: ManagerChoice;
   runtime: Runtime;
   tool: Tool;
-  pip: Tool;
+  /** pip, installed on first use (Pipenv's venv needs it; uv and Poetry do not). */
+  pip(): Promise<Tool>;
   env: ToolEnv;
   /** The venv is needed at build time too (collectstatic, a later buildpack). */
   atBuild: boolean;
@@ -102,14 +103,14 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: app, env, log: ctx.log });
   if (manager.name === "pipenv") {
     // Pipenv installs with the venv's own pip.
-    const pipInVenv = [join(pip.bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"];
-    await runTool([...pipInVenv, "--quiet", `pip==${pip.version}`], { cwd: app, env, log: ctx.log });
+    const { bin, version } = await pip();
+    const pipInVenv = [join(bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"];
+    await runTool([...pipInVenv, "--quiet", `pip==${version}`], { cwd: app, env, log: ctx.log });
   }
   const { check, command, compile } = installCommand({
     manager,
     toolVersion: tool.version,
     toolBin: tool.bin,
-    pipBin: pip.bin,
     venv: l.path,
     hasScripts: inputs.project.scripts.length > 0,
   });

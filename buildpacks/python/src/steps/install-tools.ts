@@ -1,13 +1,23 @@
 /**
  * Step: the package managers themselves, each in its own build-only cached layer: a venv with
- * the tool installed by pip. pip comes first (it installs the others): its wheel from the
- * inventory, verified, bootstraps itself. Versions come from BP_PIP_VERSION, BP_UV_VERSION,
+ * the tool installed by pip. pip comes first when another tool needs it: its wheel from the
+ * inventory, verified, bootstraps itself. uv is one static binary: its verified wheel is
+ * unpacked and the binary taken, with no venv and no pip (pip's own install is ~3 s of a cold
+ * build, twice what `uv sync` of a FastAPI app takes). Versions come from BP_PIP_VERSION, BP_UV_VERSION,
  * BP_POETRY_VERSION, BP_PIPENV_VERSION, else buildpack.toml's `[metadata.default-tools]`; a
  * version in the inventory installs from its verified wheel, another from PyPI by name.
  */
+import { chmod, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { rm } from "node:fs/promises";
-import { type BuildContext, CnbError, type Layer, type Settings, type ToolEnv } from "@cnbkit/framework";
+import {
+  type BuildContext,
+  CnbError,
+  type Dependency,
+  type Layer,
+  type Settings,
+  type ToolEnv,
+} from "@cnbkit/framework";
+import { extract } from "@cnbkit/framework/dependencies";
 import { runTool } from "../run.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 
@@ -29,9 +39,17 @@ export function versionSetting(name: string): string {
 export async function installTool(
   ctx: BuildContext<PythonMetadata>,
   name: string,
-  inputs: { settings: Settings; runtime: Runtime; env: ToolEnv; pip?: Tool; launch?: boolean; version?: string },
+  inputs: {
+    settings: Settings;
+    runtime: Runtime;
+    env: ToolEnv;
+    /** pip, installed on first use; none when installing pip itself. */
+    pip?: () => Promise<Tool>;
+    launch?: boolean;
+    version?: string;
+  },
 ): Promise<Tool> {
-  const { settings, runtime, env, pip } = inputs;
+  const { settings, runtime, env } = inputs;
   const version =
     inputs.version ?? settings[versionSetting(name)]?.trim() ?? ctx.buildpack.metadata.defaultTools[name] ?? "";
   const dep = ctx.dependencies.all.find(
@@ -41,7 +59,7 @@ export async function installTool(
       (!d.os || d.os === ctx.target.os) &&
       (!d.arch || d.arch === ctx.target.arch),
   );
-  if (!dep && !pip) {
+  if (!dep && !inputs.pip) {
     const known = ctx.dependencies.all.filter((d) => d.id === name).map((d) => d.version);
     throw new CnbError(
       `${versionSetting(name)}: ${name} "${version}" is not in the inventory (available: ${known.join(", ")})`,
@@ -51,12 +69,18 @@ export async function installTool(
     types: inputs.launch ? { launch: true, cache: true } : { build: true, cache: true },
     key: { version: version || "latest", sha256: dep?.sha256 ?? "pypi", python: runtime.version },
     async fill(l) {
+      const binaries = dep ? WHEEL_BINARIES[name] : undefined;
       // CPython may be a launch layer reused from the image (no files here) while this
       // build-only layer is not: a lost build cache (another builder, CI without one).
-      await runtime.ensure();
+      if (!binaries) await runtime.ensure();
       ctx.log.detail(
         `Installing ${name} ${version}${dep ? "" : " from PyPI (not in the inventory: no pinned checksum)"}`,
       );
+      if (dep && binaries) {
+        await installWheelBinaries(ctx, dep, l.path, binaries);
+        return;
+      }
+      const pip = inputs.pip ? await inputs.pip() : undefined;
       await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: l.path, env, log: ctx.log });
       const wheels = join(l.path, ".wheel");
       const spec = dep
@@ -72,4 +96,32 @@ export async function installTool(
   });
   if (layer.state.kind === "restored") ctx.log.detail(`Reusing ${name} ${version} (version unchanged)`);
   return { name, version, bin: join(layer.path, "bin"), layer };
+}
+
+/** Tools whose wheel carries everything as binaries in `<dist>.data/scripts/`: the ones to take. */
+const WHEEL_BINARIES: Readonly<Record<string, readonly string[]>> = { uv: ["uv", "uvx"] };
+
+/** Unpacks the verified wheel and moves its binaries into `<layer>/bin`. */
+async function installWheelBinaries(
+  ctx: BuildContext<PythonMetadata>,
+  dep: Dependency,
+  layerPath: string,
+  binaries: readonly string[],
+): Promise<void> {
+  const tmp = join(layerPath, ".wheel");
+  try {
+    const wheel = (await ctx.dependencies.download(dep, tmp)) as string;
+    const unpacked = join(tmp, "unpacked");
+    await extract(wheel, unpacked, { format: "zip" });
+    const data = (await readdir(unpacked)).find((n) => n.endsWith(".data"));
+    if (!data) throw new CnbError(`${dep.id} ${dep.version}: its wheel has no .data directory with the binaries`);
+    await mkdir(join(layerPath, "bin"), { recursive: true });
+    for (const bin of binaries) {
+      const target = join(layerPath, "bin", bin);
+      await rename(join(unpacked, data, "scripts", bin), target);
+      await chmod(target, 0o755);
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }

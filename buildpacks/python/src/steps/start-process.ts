@@ -65,7 +65,7 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
   ctx.log.step("Start command");
   if (start.needs) {
     const version = ctx.buildpack.metadata.defaultServers[start.needs];
-    const server = await installTool(ctx, start.needs, { ...inputs, pip: await inputs.pip(), launch: true, version });
+    const server = await installTool(ctx, start.needs, { ...inputs, launch: true, version });
     const site = join(server.layer.path, "lib", `python${inputs.runtime.minor}`, "site-packages");
     server.layer.env.launch.prepend("PYTHONPATH", site, ":");
     server.layer.sbom.add({

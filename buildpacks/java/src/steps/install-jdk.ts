@@ -10,6 +10,8 @@ import type { JavaMetadata } from "./resolve-jvm.js";
 export interface Jdk {
   layer: Layer;
   version: string;
+  /** The inventory entry's sha256 (keys what is made from this JDK). */
+  sha256: string;
   /** JAVA_HOME and PATH for the build's tools. */
   env: EnvChange;
 }
@@ -29,5 +31,10 @@ export async function installJdk(ctx: BuildContext<JavaMetadata>, dep: ResolvedD
   });
   layer.env.build.override("JAVA_HOME", layer.path);
   layer.sbom.add(dep.component());
-  return { layer, version: dep.version, env: { set: { JAVA_HOME: layer.path }, path: [join(layer.path, "bin")] } };
+  return {
+    layer,
+    version: dep.version,
+    sha256: dep.sha256,
+    env: { set: { JAVA_HOME: layer.path }, path: [join(layer.path, "bin")] },
+  };
 }

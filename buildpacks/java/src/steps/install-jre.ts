@@ -29,9 +29,17 @@ export async function installJre(ctx: BuildContext<JavaMetadata>, dep: ResolvedD
       ctx.log.detail(`Installed in ${done()}`);
     },
   });
+  launchRuntime(layer);
+  layer.sbom.add(dep.component());
+  return { layer, version: dep.version };
+}
+
+/**
+ * What a launch runtime layer gives the app, whoever made it (the inventory's JRE or jlink):
+ * JAVA_HOME, and the JVM's class count taken when it was filled (`metadata.jvmClassCount`).
+ */
+export function launchRuntime(layer: Layer): void {
   layer.env.launch.override("JAVA_HOME", layer.path);
   const classes = layer.metadata.jvmClassCount;
   if (typeof classes === "number") layer.env.launch.default("BPI_JVM_CLASS_COUNT", String(classes));
-  layer.sbom.add(dep.component());
-  return { layer, version: dep.version };
 }

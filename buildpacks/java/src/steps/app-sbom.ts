@@ -10,6 +10,7 @@ import { join, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { BuildContext, SbomComponent } from "@cnbkit/framework";
 import { readJarEntries } from "../jar-files.js";
+import { parseJarManifest } from "../jar-manifest.js";
 import { jarComponent } from "../maven-sbom.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
@@ -31,7 +32,8 @@ export async function appSbom(ctx: BuildContext<JavaMetadata>): Promise<SbomComp
       (n) => POM_PROPERTIES.test(n) || n === "META-INF/MANIFEST.MF",
       (path, text) => {
         if (text === undefined) return;
-        if (path === "META-INF/MANIFEST.MF") manifestVersion = /^Implementation-Version:\s*(\S+)/m.exec(text)?.[1];
+        if (path === "META-INF/MANIFEST.MF")
+          manifestVersion = parseJarManifest(text).attributes["Implementation-Version"]?.trim() || undefined;
         else poms.push({ path, text });
       },
     );

@@ -181,6 +181,7 @@ export function uniqueContainerId(prefix = "cnbkit"): string {
 export function runtimeConfig(opts: RunContainerOptions): Record<string, unknown> {
   const env = Array.isArray(opts.env) ? opts.env : Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
   const caps = opts.user.uid === 0 ? ROOT_CAPS : [];
+  const limited = opts.memoryBytes !== undefined;
   const mounts: Record<string, unknown>[] = [
     { destination: "/proc", type: "proc", source: "proc" },
     {
@@ -211,10 +212,10 @@ export function runtimeConfig(opts: RunContainerOptions): Record<string, unknown
       destination: "/sys",
       type: "bind",
       source: "/sys",
-      options: [opts.memoryBytes !== undefined ? "bind" : "rbind", "nosuid", "noexec", "nodev", "ro"],
+      options: [limited ? "bind" : "rbind", "nosuid", "noexec", "nodev", "ro"],
     },
   ];
-  if (opts.memoryBytes !== undefined) {
+  if (limited) {
     mounts.push({
       destination: "/sys/fs/cgroup",
       type: "cgroup",
@@ -257,11 +258,9 @@ export function runtimeConfig(opts: RunContainerOptions): Record<string, unknown
         { type: "uts" },
         { type: "mount" },
         ...(opts.network === "none" ? [{ type: "network" }] : []),
-        ...(opts.memoryBytes !== undefined ? [{ type: "cgroup" }] : []),
+        ...(limited ? [{ type: "cgroup" }] : []),
       ],
-      ...(opts.memoryBytes !== undefined
-        ? { resources: { memory: { limit: opts.memoryBytes, swap: opts.memoryBytes } } }
-        : {}),
+      ...(limited ? { resources: { memory: { limit: opts.memoryBytes, swap: opts.memoryBytes } } } : {}),
       maskedPaths: [
         "/proc/acpi",
         "/proc/asound",

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -6,13 +7,21 @@ import { cachedBundle } from "./bundle-cache.js";
 
 const NODE = "26.10.0";
 
+/**
+ * Where the test projects go. The cache fingerprints every directory above a project, and
+ * /tmp changes whenever another test worker makes a temp dir: a project there was bundled
+ * again now and then in CI ("another Node version" saw reused=false). /var/tmp is written
+ * by nothing else in the run.
+ */
+const QUIET_TMP = existsSync("/var/tmp") ? "/var/tmp" : tmpdir();
+
 /** A project whose entry imports `./dep` (dep.js) and the package `lib` (main a.js), all an hour old. */
 async function project(): Promise<{
   dir: string;
   cacheDir: string;
   bundle: (node?: string) => ReturnType<typeof cachedBundle>;
 }> {
-  const tmp = await mkdtemp(join(tmpdir(), "cnbkit-bundle-cache-"));
+  const tmp = await mkdtemp(join(QUIET_TMP, "cnbkit-bundle-cache-"));
   onTestFinished(() => rm(tmp, { recursive: true, force: true }));
   const dir = join(tmp, "proj");
   const files: Record<string, string> = {
@@ -28,7 +37,7 @@ async function project(): Promise<{
   // Not above the project: a new cache dir must not look like a change to the project.
   const cacheDir = await mkdtemp(join(tmpdir(), "cnbkit-bundle-cache-"));
   onTestFinished(() => rm(cacheDir, { recursive: true, force: true }));
-  await new Promise((r) => setTimeout(r, 150)); // TMPDIR, above the project, just changed: let it settle
+  await new Promise((r) => setTimeout(r, 150)); // QUIET_TMP, above the project, just changed: let it settle
   return {
     dir,
     cacheDir,

@@ -3,17 +3,17 @@
  * - the JVM's: the resource count in the header of the runtime's `lib/modules` jimage (all
  *   resources, of which classes are nearly all; Paketo walks the image's location table to
  *   count only `.class` ones, a few percent fewer);
- * - the app's: files with a class extension in the app dir, plus such entries in its jars
- *   (Paketo's count.Classes: .class, .classdata, .clj, .groovy, .kts).
+ * - the app's (app-scan.ts): files with a class extension in the app dir, plus such entries
+ *   in its jars (Paketo's count.Classes: .class, .classdata, .clj, .groovy, .kts).
  */
-import { open, readdir } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
-import { readJarEntries } from "./jar-files.js";
 
 /** Paketo's class extensions (libjvm count/count_classes.go). */
 export const CLASS_EXTENSIONS: readonly string[] = [".class", ".classdata", ".clj", ".groovy", ".kts"];
 
-const isClass = (name: string) => CLASS_EXTENSIONS.some((e) => name.endsWith(e));
+/** Whether a file or jar entry counts as a class (see {@link CLASS_EXTENSIONS}). */
+export const isClass = (name: string): boolean => CLASS_EXTENSIONS.some((e) => name.endsWith(e));
 
 /** jimage's magic number, little-endian on disk. */
 const JIMAGE_MAGIC = 0xcafedada;
@@ -33,24 +33,4 @@ export async function jvmClassCount(javaHome: string): Promise<number | undefine
   } finally {
     await file.close();
   }
-}
-
-/** Classes in `dir` (recursively) and in every jar under it. */
-export async function appClassCount(dir: string): Promise<number> {
-  let count = 0;
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  for (const e of entries) {
-    if (!e.isFile()) continue;
-    if (isClass(e.name)) count++;
-    else if (e.name.endsWith(".jar")) {
-      await readJarEntries(
-        join(e.parentPath, e.name),
-        () => false,
-        (name) => {
-          if (isClass(name)) count++;
-        },
-      );
-    }
-  }
-  return count;
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
@@ -71,7 +71,9 @@ test("Maven builds the jar with a build-only JDK; an unchanged tree skips Maven;
   const log1 = first.stdout.join("\n");
   expect(log1).toContain('pom.xml: "17" → "17.x"');
   expect(log1).toContain("Running mvn package -DskipTests --batch-mode --no-transfer-progress");
-  expect(first.layer("jdk").toml?.types).toEqual({ build: true, cache: true, launch: false });
+  // The test inventory's JDK is a file:// one, as an offline buildpackage's: not cached.
+  expect(first.layer("jdk").toml?.types).toEqual({ build: true, cache: false, launch: false });
+  expect(log1).toMatch(/Installing .*17\.[\d.]+ \(build only\)/);
   expect(first.layer("maven_m2").toml?.types).toEqual({ build: false, cache: true, launch: false });
   expect(existsSync(join(first.app, "pom.xml"))).toBe(false);
   expect(existsSync(join(first.app, "demo", "App.class"))).toBe(true);
@@ -80,6 +82,10 @@ test("Maven builds the jar with a build-only JDK; an unchanged tree skips Maven;
   const again = await runBuild(bp, { ...opts(dir), restore: first.layers });
   expect(again.stdout.join("\n")).toContain("Source tree unchanged: reusing the previous build's artifact");
   expect(again.stdout.join("\n")).not.toContain("Running mvn");
+  // Nothing ran Maven, so nothing installed the JDK, and the app's jar was not scanned again.
+  expect(again.stdout.join("\n")).not.toContain("(build only)");
+  expect(() => again.layer("jdk")).toThrow('no layer "jdk"');
+  expect(again.layer("app_scan").state.kind).toBe("restored");
   expect(runApp(again)).toBe("built by maven\n");
 
   await writeFile(join(dir, "src/main/java/demo/App.java"), source("changed"));

@@ -10,7 +10,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { type ExtractOptions, extract, formatFromName } from "../dependencies/index.js";
-import { download } from "../dependencies/index.js";
+import { download, resolveUri } from "../dependencies/index.js";
 import { CnbError } from "../errors/index.js";
 import { type Dependency, dependencyComponent, parseInventory, resolveDependency } from "../dependencies/index.js";
 import { type Layer, Layers, SbomCollector } from "../layers/index.js";
@@ -146,6 +146,21 @@ export class Dependencies {
     const query = { id, os: this.ctx.target.os, arch: this.ctx.target.arch, ...(version ? { version } : {}) };
     const dep = resolveDependency(this.all, query, this.ctx.log);
     return { ...dep, component: () => dependencyComponent(dep) };
+  }
+
+  /**
+   * Whether `dep` comes from the builder itself: a `file://` URI, as in an offline buildpackage,
+   * or a dependency-mapping binding to one. A layer made only from such a dependency is not
+   * worth caching: the lifecycle restores and re-hashes a cached layer on every build, needed
+   * or not (~1 s per 200 MB), while installing it again from the builder when it is needed
+   * costs about what the restore would.
+   *
+   * @example
+   * const layer = await ctx.layers.cached("jdk", { types: { build: true, cache: !(await ctx.dependencies.onBuilder(dep)) }, key, fill });
+   */
+  async onBuilder(dep: Dependency): Promise<boolean> {
+    const { uri } = await resolveUri(dep, this.ctx.env, this.ctx.platform.bindings.all);
+    return uri.startsWith("file:");
   }
 
   /**

@@ -238,6 +238,37 @@ describe("runBuild", () => {
     });
   });
 
+  test("onBuilder: a file:// dependency or one a dependency-mapping binding maps to a file is on the builder", async () => {
+    const https = (sha256: string) => ({
+      id: "x",
+      version: "1.0.0",
+      uri: "https://example.com/x.tgz",
+      sha256,
+      cpes: [],
+      licenses: [],
+    });
+    const sha = "ab".repeat(32);
+    const other = "cd".repeat(32);
+    let seen: boolean[] = [];
+    const probe = buildpack({
+      detect: (ctx) => ctx.pass(),
+      async build(ctx) {
+        seen = [
+          await ctx.dependencies.onBuilder(ctx.dependencies.resolve("node", "1.0.0")),
+          await ctx.dependencies.onBuilder(https(sha)),
+          await ctx.dependencies.onBuilder(https(other)),
+        ];
+        return undefined;
+      },
+    });
+    await runBuild(probe, {
+      app: {},
+      buildpackToml,
+      bindings: { map: { type: "dependency-mapping", entries: { [sha]: "file:///cnb/deps/x.tgz" } } },
+    });
+    expect(seen).toEqual([true, true, false]);
+  });
+
   test("an invalid process is reported as a one-line error naming the field", async () => {
     const bad = buildpack({
       detect: (ctx) => ctx.pass(),

@@ -1,17 +1,15 @@
 /**
  * Step: the memory calculator (an exec.d sh script, see memory-calculator.ts) in a small
- * launch layer, with the app's class count (taken here, from the exploded app) as
- * BPI_APP_CLASS_COUNT. Both are in the layer's key, so it is rewritten only when either changes.
+ * launch layer, with the app's class count (from the app scan) as BPI_APP_CLASS_COUNT. Both
+ * are in the layer's key, so it is rewritten only when either changes.
  */
 import { createHash } from "node:crypto";
 import type { BuildContext } from "@cnbkit/framework";
-import { appClassCount } from "../class-count.js";
 import { MEMORY_CALCULATOR_EXEC_D, MEMORY_CALCULATOR_SCRIPT } from "../memory-calculator.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
-/** Adds the calculator; returns the app's class count. */
-export async function addMemoryCalculator(ctx: BuildContext<JavaMetadata>): Promise<number> {
-  const classes = await appClassCount(ctx.app.path);
+/** Adds the calculator for an app of `classes` classes. */
+export async function addMemoryCalculator(ctx: BuildContext<JavaMetadata>, classes: number): Promise<void> {
   const layer = await ctx.layers.cached("jvm_memory", {
     types: { launch: true, cache: false },
     key: { script: createHash("sha256").update(MEMORY_CALCULATOR_SCRIPT).digest("hex"), appClasses: classes },
@@ -21,5 +19,4 @@ export async function addMemoryCalculator(ctx: BuildContext<JavaMetadata>): Prom
   });
   layer.env.launch.default("BPI_APP_CLASS_COUNT", String(classes));
   ctx.log.detail(`Memory calculator at launch (${classes} app classes)`);
-  return classes;
 }

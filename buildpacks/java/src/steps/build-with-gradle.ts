@@ -3,7 +3,8 @@
  * Gradle from the inventory in a build layer. GRADLE_USER_HOME (~/.gradle: the wrapper's
  * distributions and the dependency cache) lives in a cache-only layer; the built artifact
  * is kept in a cache-only layer keyed on a digest of the source tree, the arguments and the
- * JDK, so an unchanged tree skips Gradle entirely (as Paketo's gradle buildpack does).
+ * JDK, so an unchanged tree skips Gradle entirely (as Paketo's gradle buildpack does) and
+ * installs neither the JDK nor Gradle.
  * A `gradle` binding supplies `gradle.properties` (copied into GRADLE_USER_HOME) and
  * `init.gradle` / `init.gradle.kts` (passed with `--init-script`), as Paketo's does.
  */
@@ -14,6 +15,7 @@ import {
   type Binding,
   CnbError,
   type EnvChange,
+  type ResolvedDependency,
   type Settings,
   withChanges,
 } from "@cnbkit/framework";
@@ -22,7 +24,7 @@ import { GRADLE_ARTIFACTS, gradleArguments, gradleArtifactPattern } from "../gra
 import { chooseBuiltArtifact } from "../maven-args.js";
 import { gradleErrorLine, runTool } from "../run-tool.js";
 import { buildTrust } from "./build-trust.js";
-import type { Jdk } from "./install-jdk.js";
+import type { BuildJdk } from "./install-jdk.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 import { listFiles, sourceDigest } from "./source-tree.js";
 
@@ -38,7 +40,7 @@ export async function buildWithGradle(
   ctx: BuildContext<JavaMetadata>,
   settings: Settings,
   tool: Extract<BuildTool, { kind: "gradle" }>,
-  jdk: Jdk,
+  jdk: BuildJdk,
 ): Promise<GradleBuild> {
   const pattern = gradleArtifactPattern(settings);
   const home = await ctx.layers.cached("gradle_home", {
@@ -46,20 +48,23 @@ export async function buildWithGradle(
     key: { kind: "gradle-user-home" },
     fill() {},
   });
-  const gradle = tool.wrapper ? undefined : await installGradle(ctx);
+  const gradleDep = tool.wrapper ? undefined : gradleDependency(ctx);
   const initScripts = await applyBinding(ctx.platform.bindings.one("gradle"), home.path);
   const args = [...gradleArguments(settings), ...initScripts.flatMap((s) => ["--init-script", s])];
-  const command = [gradle ? join(gradle.home, "bin", "gradle") : join(ctx.app.path, "gradlew"), ...args];
   const sources = await sourceDigest(ctx.app.path, ["build", ".gradle"]);
   let ran = false;
-  ctx.log.step(`Gradle (${tool.wrapper ? "gradlew" : `Gradle ${gradle?.version}`})`);
+  ctx.log.step(`Gradle (${gradleDep ? `Gradle ${gradleDep.version}` : "gradlew"})`);
   const out = await ctx.layers.cached("gradle_build", {
     types: { cache: true },
-    key: { sources, args: args.join(" "), jdk: jdk.version, gradle: gradle?.version ?? "gradlew" },
+    key: { sources, args: args.join(" "), jdk: jdk.version, gradle: gradleDep?.version ?? "gradlew" },
     async fill(l) {
+      // The JDK and Gradle are installed only now: an unchanged tree needs neither.
+      const java = await jdk.get();
+      const gradle = gradleDep ? await installGradle(ctx, gradleDep) : undefined;
       if (tool.wrapper) await chmod(join(ctx.app.path, "gradlew"), 0o755);
-      const trust = await buildTrust(ctx, settings, jdk);
-      const env = withChanges(settings, jdk.env, gradle?.env, trust, { set: { GRADLE_USER_HOME: home.path } });
+      const trust = await buildTrust(ctx, settings, java);
+      const env = withChanges(settings, java.env, gradle?.env, trust, { set: { GRADLE_USER_HOME: home.path } });
+      const command = [gradle ? join(gradle.home, "bin", "gradle") : join(ctx.app.path, "gradlew"), ...args];
       const done = ctx.log.timer();
       ctx.log.detail(`Running ${[tool.wrapper ? "./gradlew" : "gradle", ...args].join(" ")}`);
       await runTool(command, {
@@ -98,18 +103,23 @@ async function applyBinding(binding: Binding | undefined, gradleHome: string): P
     .map((e) => join(binding?.path ?? "", e));
 }
 
-/** Gradle from the inventory, in a build+cache layer. */
-async function installGradle(
-  ctx: BuildContext<JavaMetadata>,
-): Promise<{ home: string; version: string; env: EnvChange }> {
+/** Gradle from the inventory; a clear error when the buildpack carries none. */
+function gradleDependency(ctx: BuildContext<JavaMetadata>): ResolvedDependency {
   if (!ctx.dependencies.all.some((d) => d.id === "gradle")) {
     throw new CnbError("build.gradle: the app has no Gradle wrapper (gradlew) and this buildpack carries no Gradle", {
       hint: "Run `gradle wrapper` in the project and commit gradlew and gradle/wrapper/",
     });
   }
-  const dep = ctx.dependencies.resolve("gradle");
+  return ctx.dependencies.resolve("gradle");
+}
+
+/** Gradle in a build layer (cached unless the builder carries it). */
+async function installGradle(
+  ctx: BuildContext<JavaMetadata>,
+  dep: ResolvedDependency,
+): Promise<{ home: string; version: string; env: EnvChange }> {
   const layer = await ctx.layers.cached("gradle", {
-    types: { build: true, cache: true },
+    types: { build: true, cache: !(await ctx.dependencies.onBuilder(dep)) },
     key: { version: dep.version, sha256: dep.sha256 },
     async fill(l) {
       await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });

@@ -3,16 +3,23 @@
  * from the inventory in a build layer. The local repository (~/.m2) lives in a cache-only
  * layer, so a rebuild downloads nothing it already has; the built artifact is kept in a
  * cache-only layer keyed on a digest of the source tree, the arguments and the JDK, so an
- * unchanged tree skips Maven entirely (as Paketo's maven buildpack does).
+ * unchanged tree skips Maven entirely (as Paketo's maven buildpack does), and installs
+ * neither the JDK nor Maven.
  */
 import { chmod, copyFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { type BuildContext, type Settings, type EnvChange, withChanges } from "@cnbkit/framework";
+import {
+  type BuildContext,
+  type EnvChange,
+  type ResolvedDependency,
+  type Settings,
+  withChanges,
+} from "@cnbkit/framework";
 import type { BuildTool } from "../build-tool.js";
 import { builtArtifactPattern, chooseBuiltArtifact, mavenArguments } from "../maven-args.js";
 import { runTool } from "../run-tool.js";
 import { buildTrust } from "./build-trust.js";
-import type { Jdk } from "./install-jdk.js";
+import type { BuildJdk } from "./install-jdk.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 import { listFiles, sourceDigest } from "./source-tree.js";
 
@@ -28,7 +35,7 @@ export async function buildWithMaven(
   ctx: BuildContext<JavaMetadata>,
   settings: Settings,
   tool: Extract<BuildTool, { kind: "maven" }>,
-  jdk: Jdk,
+  jdk: BuildJdk,
 ): Promise<MavenBuild> {
   const args = mavenArguments(settings);
   const pattern = builtArtifactPattern(settings);
@@ -37,22 +44,24 @@ export async function buildWithMaven(
     key: { kind: "maven-local-repository" },
     fill() {},
   });
-  const maven = tool.wrapper ? undefined : await installMaven(ctx);
+  const mavenDep = tool.wrapper ? undefined : ctx.dependencies.resolve("maven");
   const settingsXml = ctx.platform.bindings.one("maven");
   const extra = settingsXml?.entries.includes("settings.xml")
     ? ["--settings", join(settingsXml.path, "settings.xml")]
     : [];
-  const command = [maven ? join(maven.home, "bin", "mvn") : join(ctx.app.path, "mvnw"), ...args, ...extra];
   const sources = await sourceDigest(ctx.app.path, ["target"]);
   let ran = false;
-  ctx.log.step(`Maven (${tool.wrapper ? "mvnw" : `Maven ${maven?.version}`})`);
+  ctx.log.step(`Maven (${mavenDep ? `Maven ${mavenDep.version}` : "mvnw"})`);
   const out = await ctx.layers.cached("maven_build", {
     types: { cache: true },
-    key: { sources, args: command.slice(1).join(" "), jdk: jdk.version, maven: maven?.version ?? "mvnw" },
+    key: { sources, args: [...args, ...extra].join(" "), jdk: jdk.version, maven: mavenDep?.version ?? "mvnw" },
     async fill(l) {
+      // The JDK and Maven are installed only now: an unchanged tree needs neither.
+      const java = await jdk.get();
+      const maven = mavenDep ? await installMaven(ctx, mavenDep) : undefined;
       if (tool.wrapper) await chmod(join(ctx.app.path, "mvnw"), 0o755);
-      const trust = await buildTrust(ctx, settings, jdk);
-      const env = withChanges(settings, jdk.env, maven?.env, trust, {
+      const trust = await buildTrust(ctx, settings, java);
+      const env = withChanges(settings, java.env, maven?.env, trust, {
         set: {
           MAVEN_USER_HOME: join(m2.path, "wrapper"),
           MAVEN_OPTS: [settings.MAVEN_OPTS, `-Dmaven.repo.local=${join(m2.path, "repository")}`]
@@ -60,6 +69,7 @@ export async function buildWithMaven(
             .join(" "),
         },
       });
+      const command = [maven ? join(maven.home, "bin", "mvn") : join(ctx.app.path, "mvnw"), ...args, ...extra];
       const done = ctx.log.timer();
       ctx.log.detail(`Running ${[tool.wrapper ? "./mvnw" : "mvn", ...args].join(" ")}`);
       await runTool(command, { cwd: ctx.app.path, env, log: ctx.log, what: "Maven build" });
@@ -75,13 +85,13 @@ export async function buildWithMaven(
   return { artifact: join(out.path, String(out.metadata.artifact)), ran };
 }
 
-/** Maven from the inventory, in a build+cache layer. */
+/** Maven from the inventory, in a build layer (cached unless the builder carries it). */
 async function installMaven(
   ctx: BuildContext<JavaMetadata>,
+  dep: ResolvedDependency,
 ): Promise<{ home: string; version: string; env: EnvChange }> {
-  const dep = ctx.dependencies.resolve("maven");
   const layer = await ctx.layers.cached("maven", {
-    types: { build: true, cache: true },
+    types: { build: true, cache: !(await ctx.dependencies.onBuilder(dep)) },
     key: { version: dep.version, sha256: dep.sha256 },
     async fill(l) {
       await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });

@@ -1,6 +1,9 @@
 /**
- * Step: the JDK, in a build-and-cache layer (`jdk`): later buildpacks and this build's
- * Maven see JAVA_HOME and its bin; the app image never holds it.
+ * Step: the JDK, in a build-only layer (`jdk`): this build's Maven or Gradle (and later
+ * buildpacks) see JAVA_HOME and its bin; the app image never holds it. It is installed on
+ * first use, so a rebuild whose source tree is unchanged (Maven and Gradle skipped) never
+ * touches it. It is cached only when it was downloaded: a JDK the builder carries (an offline
+ * buildpackage) is ~270 MB the lifecycle would otherwise restore and re-hash on every build.
  */
 import { join } from "node:path";
 import type { BuildContext, Layer, ResolvedDependency, EnvChange } from "@cnbkit/framework";
@@ -16,15 +19,35 @@ export interface Jdk {
   env: EnvChange;
 }
 
+/** The build's JDK before it is installed: what keys the build, and how to get it. */
+export interface BuildJdk {
+  version: string;
+  sha256: string;
+  /** Installs the JDK on the first call (later calls return the same one). */
+  get(): Promise<Jdk>;
+}
+
+/** The JDK of `dep`, installed when first asked for. */
+export function buildJdk(ctx: BuildContext<JavaMetadata>, dep: ResolvedDependency): BuildJdk {
+  let installed: Promise<Jdk> | undefined;
+  return {
+    version: dep.version,
+    sha256: dep.sha256,
+    get: () => {
+      installed ??= installJdk(ctx, dep);
+      return installed;
+    },
+  };
+}
+
 /** Installs the JDK from the inventory (reused while version, checksum and arch are unchanged). */
-export async function installJdk(ctx: BuildContext<JavaMetadata>, dep: ResolvedDependency): Promise<Jdk> {
-  ctx.log.step("JDK (build only)");
+async function installJdk(ctx: BuildContext<JavaMetadata>, dep: ResolvedDependency): Promise<Jdk> {
   const layer = await ctx.layers.cached("jdk", {
-    types: { build: true, cache: true },
+    types: { build: true, cache: !(await ctx.dependencies.onBuilder(dep)) },
     key: { version: dep.version, sha256: dep.sha256, arch: ctx.target.arch },
     async fill(l) {
       const done = ctx.log.timer();
-      ctx.log.detail(`Installing ${dep.name ?? "JDK"} ${dep.version}`);
+      ctx.log.detail(`Installing ${dep.name ?? "JDK"} ${dep.version} (build only)`);
       await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
       ctx.log.detail(`Installed in ${done()}`);
     },

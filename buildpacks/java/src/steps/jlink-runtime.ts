@@ -11,7 +11,7 @@ import { type BuildContext, CnbError, type ResolvedDependency, type Settings } f
 import { jvmClassCount } from "../class-count.js";
 import { jlinkArguments } from "../jlink-args.js";
 import { runTool } from "../run-tool.js";
-import type { Jdk } from "./install-jdk.js";
+import type { BuildJdk } from "./install-jdk.js";
 import { type Jre, launchRuntime } from "./install-jre.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
@@ -22,10 +22,12 @@ const jlinkErrorLine = (line: string) => (/^Error: /.test(line) ? line : undefin
 export async function jlinkRuntime(
   ctx: BuildContext<JavaMetadata>,
   settings: Settings,
-  jdk: Jdk,
+  buildJdk: BuildJdk,
   jdkDep: ResolvedDependency,
 ): Promise<Jre> {
   ctx.log.step("JRE (launch, jlinked from the JDK: BP_JVM_JLINK_ENABLED)");
+  // The module list (the default arguments) comes from the JDK's jmods, so jlink always installs it.
+  const jdk = await buildJdk.get();
   const jmods = join(jdk.layer.path, "jmods");
   const modules = (await readdir(jmods).catch(() => [] as string[]))
     .filter((f) => f.endsWith(".jmod"))

@@ -1,6 +1,7 @@
 /**
  * The build, as its steps: read the project, choose the package manager, install CPython,
- * set up the tools' environment, install the package manager and the dependencies, run
+ * set up the tools' environment, install the dependencies (and the package manager, only when
+ * they must be installed), run
  * Django's collectstatic, and choose the start command. Each step is a module in steps/
  * that returns what it decided; the tool environment grows only by the changes they return.
  */
@@ -9,7 +10,7 @@ import { choosePackageManager } from "./package-manager.js";
 import { collectStatic, wantsCollectStatic } from "./steps/collect-static.js";
 import { installDependencies, type Venv } from "./steps/install-dependencies.js";
 import { installRuntime, type PythonMetadata } from "./steps/install-runtime.js";
-import { installTool, type Tool } from "./steps/install-tools.js";
+import { lazyTool } from "./steps/install-tools.js";
 import { readProject } from "./steps/read-project.js";
 import { startProcess } from "./steps/start-process.js";
 import { toolEnvironment } from "./steps/tool-environment.js";
@@ -23,16 +24,12 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
   const atBuild = wantsCollectStatic(project, settings) || ctx.plan.resolve("cpython")?.build === true;
   const runtime = await installRuntime(ctx, settings, project, atBuild);
   const env = withChanges(settings, runtime.env, await toolEnvironment(ctx, settings));
-  let pipTool: Tool | undefined;
-  const pip = async () => {
-    pipTool ??= await installTool(ctx, "pip", { settings, runtime, env });
-    return pipTool;
-  };
+  // Tools are installed on first use: a reused venv needs none of them.
+  const pipTool = lazyTool(ctx, "pip", { settings, runtime, env });
+  const pip = pipTool.get;
   let venv: Venv | undefined;
   if (manager) {
-    ctx.log.step(`Package manager (${manager.name})`);
-    const tool =
-      manager.name === "pip" ? await pip() : await installTool(ctx, manager.name, { settings, runtime, env, pip });
+    const tool = manager.name === "pip" ? pipTool : lazyTool(ctx, manager.name, { settings, runtime, env, pip });
     venv = await installDependencies({ ctx, project, manager, runtime, tool, pip, env, atBuild });
   } else {
     ctx.log.step("Dependencies");

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBuild } from "@cnbkit/framework/testing";
@@ -67,7 +67,7 @@ describe("pip + requirements.txt", () => {
     expect(second.processes).toEqual(first.processes);
   }, 300_000);
 
-  test("a rebuild that lost its build cache but has the image installs pip on the image's CPython", async () => {
+  test("a rebuild that lost its build cache but has the image installs pip on the image's CPython only when the venv changes", async () => {
     const first = await runBuild(bp, opts({ "requirements.txt": "flask==3.1.0\n", "app.py": flaskApp }));
     // As after a builder change or on CI without a cache: the launch layers' metadata comes
     // from the previous image, the cache-only and build layers (pip, python_cache) are gone.
@@ -78,13 +78,20 @@ describe("pip + requirements.txt", () => {
       await rm(join(lost, name), { recursive: true, force: true });
       await rm(join(lost, `${name}.toml`), { force: true });
     }
+    const unchanged = await runBuild(bp, { ...opts(first.app), restore: lost });
+    // The venv is reused, so nothing needs pip: it is not installed.
+    expect(unchanged.layer("venv").state.kind).toBe("restored");
+    expect(() => unchanged.layer("pip")).toThrow('no layer "pip"');
+    expect(text(unchanged.stdout)).not.toContain("Installing pip");
+
+    await writeFile(join(first.app, "requirements.txt"), "flask==3.1.0\n# pinned\n");
     const second = await runBuild(bp, { ...opts(first.app), restore: lost });
     // CPython's files come back (the image has them) before pip's venv is made on it.
     expect(text(second.stdout)).toMatch(/Rebuilding cpython: its files are needed in this build[\s\S]*Installing pip/);
     expect(existsSync(join(second.layer("pip").path, "lib", "python3.11", "site-packages", "pip", "__main__.py"))).toBe(
       true,
     );
-    expect(second.layer("venv").state.kind).toBe("restored");
+    expect(second.layer("venv").state.kind).toBe("reset");
   }, 300_000);
 
   test("Flask with no server gets waitress in a layer of its own", async () => {

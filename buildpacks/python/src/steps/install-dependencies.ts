@@ -14,7 +14,7 @@ import { installCommand } from "../install-command.js";
 import type { ManagerChoice } from "../package-manager.js";
 import { runTool } from "../run.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
-import type { Tool } from "./install-tools.js";
+import type { LazyTool, Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
 
 /** The installed venv. */
@@ -34,7 +34,8 @@ export interface DependencyInputs {
   project: Project;
   manager: ManagerChoice;
   runtime: Runtime;
-  tool: Tool;
+  /** The package manager, installed only when the venv is (re)built. */
+  tool: LazyTool;
   /** pip, installed on first use (Pipenv's venv needs it; uv and Poetry do not). */
   pip(): Promise<Tool>;
   env: ToolEnv;
@@ -93,7 +94,8 @@ async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown
 
 /** Creates the venv and runs the install; records the distributions and bin entries. */
 async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
-  const { ctx, manager, runtime, tool, pip } = inputs;
+  const { ctx, manager, runtime, pip } = inputs;
+  const tool = await inputs.tool.get();
   await runtime.ensure();
   const app = ctx.app.path;
   const env = withChanges(inputs.env, {

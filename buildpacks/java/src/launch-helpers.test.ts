@@ -7,12 +7,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, onTestFinished, test } from "vitest";
-import {
-  LOCAL_JRES,
-  localJavaBuildpackToml,
-  localJreTarball,
-  sha256File,
-} from "../../../builders/reference/local-java.js";
+import { LOCAL_JRES, localJavaBuildpackToml, localJreTarball } from "../../../builders/reference/local-java.js";
+import { sha256File } from "../../../builders/reference/reproducible-tarball.js";
 import { DEBUG_AGENT_EXEC_D } from "./debug-agent.js";
 import bp from "./index.js";
 import { plainJar } from "./testing/java-apps.js";

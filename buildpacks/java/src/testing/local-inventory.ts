@@ -10,8 +10,8 @@ import {
   localDebianJdkTarball,
   localJavaBuildpackToml,
   localJreTarball,
-  sha256File,
 } from "../../../../builders/reference/local-java.js";
+import { sha256File } from "../../../../builders/reference/reproducible-tarball.js";
 
 /** What goes into the test inventory besides the JRE. */
 export interface TestInventoryOptions {

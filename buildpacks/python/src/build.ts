@@ -23,18 +23,23 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
   // Python runs at build whatever happens only for collectstatic or a later buildpack.
   const atBuild = wantsCollectStatic(project, settings) || ctx.plan.resolve("cpython")?.build === true;
   const runtime = await installRuntime(ctx, settings, project, atBuild);
-  const env = withChanges(settings, runtime.env, await toolEnvironment(ctx, settings));
+  const tools = await toolEnvironment(ctx, settings);
+  const { caches } = tools;
+  const env = withChanges(settings, runtime.env, tools.change);
   // Tools are installed on first use: a reused venv needs none of them.
-  const pipTool = lazyTool(ctx, "pip", { settings, runtime, env });
+  const pipTool = lazyTool(ctx, "pip", { settings, runtime, env, caches });
   const pip = pipTool.get;
   let venv: Venv | undefined;
   if (manager) {
-    const tool = manager.name === "pip" ? pipTool : lazyTool(ctx, manager.name, { settings, runtime, env, pip });
-    venv = await installDependencies({ ctx, project, manager, runtime, tool, pip, env, atBuild });
+    const tool =
+      manager.name === "pip" ? pipTool : lazyTool(ctx, manager.name, { settings, runtime, env, pip, caches });
+    venv = await installDependencies({ ctx, project, manager, runtime, tool, pip, env, caches, atBuild });
   } else {
     ctx.log.step("Dependencies");
     ctx.log.detail("None declared (no requirements.txt, pyproject.toml, Pipfile or lockfile)");
   }
   await collectStatic(ctx, settings, project, venv, env);
-  return startProcess({ ctx, settings, project, runtime, venv, env, pip });
+  const result = await startProcess({ ctx, settings, project, runtime, venv, env, pip, caches });
+  await caches.close();
+  return result;
 }

@@ -16,6 +16,7 @@ import { runTool } from "../run.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { LazyTool, Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
+import type { ToolCaches } from "./tool-environment.js";
 
 /** The installed venv. */
 export interface Venv {
@@ -39,6 +40,8 @@ export interface DependencyInputs {
   /** pip, installed on first use (Pipenv's venv needs it; uv and Poetry do not). */
   pip(): Promise<Tool>;
   env: ToolEnv;
+  /** The tools' download and wheel caches. */
+  caches: ToolCaches;
   /** The venv is needed at build time too (collectstatic, a later buildpack). */
   atBuild: boolean;
 }
@@ -116,6 +119,7 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
     venv: l.path,
     hasScripts: inputs.project.scripts.length > 0,
   });
+  await inputs.caches.open();
   const done = ctx.log.timer();
   if (check) await runTool(check, { cwd: app, env, log: ctx.log, where: manager.lockfile, quiet: true });
   ctx.log.detail(`Running ${command.map((c) => c.replace(/^\/.*\/bin\//, "")).join(" ")}`);

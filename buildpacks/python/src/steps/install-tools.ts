@@ -24,6 +24,7 @@ import {
 import { extract } from "@cnbkit/framework/dependencies";
 import { runTool } from "../run.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
+import type { ToolCaches } from "./tool-environment.js";
 
 /** An installed tool. */
 export interface Tool {
@@ -97,6 +98,8 @@ export async function installTool(
     env: ToolEnv;
     /** pip, installed on first use; none when installing pip itself. */
     pip?: () => Promise<Tool>;
+    /** The download caches pip installs a tool with. */
+    caches: ToolCaches;
     launch?: boolean;
     version?: string;
   },
@@ -138,6 +141,7 @@ export async function installTool(
         // The others are installed by the pip layer's pip (pip itself is always in the inventory).
         if (!pip) throw new Error(`installTool: ${name} needs pip to install it`);
         const pipCmd = [join(pip.bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"];
+        await inputs.caches.open();
         await runTool([...pipCmd, "--quiet", spec], { cwd: l.path, env, log: ctx.log });
       } finally {
         await rm(wheels, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import type { BuildContext, BuildResult, Settings, ToolEnv } from "@cnbkit/frame
 import { inferStartCommand, normalizeName } from "../start-command.js";
 import { checkStartModules, procfileCommands } from "./check-start.js";
 import type { Venv } from "./install-dependencies.js";
+import type { ToolCaches } from "./tool-environment.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import { installTool, type Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
@@ -24,6 +25,8 @@ export interface StartInputs {
   env: ToolEnv;
   /** The pip tool, installed on demand. */
   pip(): Promise<Tool>;
+  /** The tools' download caches (pip installs a server with them). */
+  caches: ToolCaches;
 }
 
 /** The build's result: the `web` process, when one can be inferred. */

@@ -3,9 +3,19 @@
  * non-interactive, trusting the build's CA bundle (see {@link caEnv}), never downloading a
  * Python of their own, and with their download and wheel caches in one cache-only layer, so a
  * changed lockfile reinstalls from the cache instead of the network.
+ *
+ * The caches are kept in that layer as one uncompressed tar, unpacked before the first tool
+ * runs and packed again at the end of the build ({@link ToolCaches}). The lifecycle restores
+ * a cache layer before every build, file by file: uv's cache for a FastAPI app is ~500 files
+ * (unzipped wheels), which took 0.48 s of a 1.4 s no-op rebuild that runs no tool at all. As
+ * one file it restores in a few ms, and a build that installs pays ~0.1 s to unpack and pack.
  */
+import { existsSync } from "node:fs";
+import { rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { BuildContext, Settings, EnvChange } from "@cnbkit/framework";
+import type { BuildContext, EnvChange, Logger, Settings } from "@cnbkit/framework";
+import { extract } from "@cnbkit/framework/dependencies";
+import { runTool } from "../run.js";
 import { caEnv } from "../tool-env.js";
 import type { PythonMetadata } from "./install-runtime.js";
 
@@ -25,17 +35,60 @@ const QUIET: Readonly<Record<string, string>> = {
   PIPENV_VERBOSITY: "-1",
 };
 
-/** The tool environment: returns its change. */
-export async function toolEnvironment(ctx: BuildContext<PythonMetadata>, settings: Settings): Promise<EnvChange> {
-  const cache = await ctx.layers.cached("python_cache", { types: { cache: true }, key: { layout: 1 }, fill() {} });
+/** The tools' caches, in the cache-only layer `python_cache` as one tar between builds. */
+export interface ToolCaches {
+  /** Unpacks the caches; call before a tool runs (once a build does the work). */
+  open(): Promise<void>;
+  /** Packs them back into one file when a tool ran; call when the build's steps are done. */
+  close(): Promise<void>;
+}
+
+/** The tool environment: its change to the env, and the caches it points at. */
+export interface ToolEnvironment {
+  change: EnvChange;
+  caches: ToolCaches;
+}
+
+/** Sets up the tool environment. */
+export async function toolEnvironment(ctx: BuildContext<PythonMetadata>, settings: Settings): Promise<ToolEnvironment> {
+  // layout 2: one caches.tar (layout 1 kept the cache dirs themselves).
+  const cache = await ctx.layers.cached("python_cache", { types: { cache: true }, key: { layout: 2 }, fill() {} });
+  const dirs = join(cache.path, "dirs");
   return {
-    set: {
-      ...QUIET,
-      PIP_CACHE_DIR: join(cache.path, "pip"),
-      UV_CACHE_DIR: join(cache.path, "uv"),
-      POETRY_CACHE_DIR: join(cache.path, "poetry"),
-      PIPENV_CACHE_DIR: join(cache.path, "pipenv"),
-      ...caEnv(settings),
+    change: {
+      set: {
+        ...QUIET,
+        PIP_CACHE_DIR: join(dirs, "pip"),
+        UV_CACHE_DIR: join(dirs, "uv"),
+        POETRY_CACHE_DIR: join(dirs, "poetry"),
+        PIPENV_CACHE_DIR: join(dirs, "pipenv"),
+        ...caEnv(settings),
+      },
+    },
+    caches: packedCaches(cache.path, ctx.log),
+  };
+}
+
+/** {@link ToolCaches} of the layer at `layerPath`: `caches.tar` at rest, `dirs/` while in use. */
+function packedCaches(layerPath: string, log: Logger): ToolCaches {
+  const archive = join(layerPath, "caches.tar");
+  const dirs = join(layerPath, "dirs");
+  let opened: Promise<void> | undefined;
+  return {
+    open() {
+      opened ??= existsSync(archive)
+        ? extract(archive, dirs, { format: "tar" }).then(() => rm(archive))
+        : Promise.resolve();
+      return opened;
+    },
+    async close() {
+      if (!opened) return;
+      await opened;
+      if (!existsSync(dirs)) return;
+      const tmp = `${archive}.tmp`;
+      await runTool(["tar", "-cf", tmp, "-C", dirs, "."], { cwd: layerPath, env: process.env, log, quiet: true });
+      await rename(tmp, archive);
+      await rm(dirs, { recursive: true, force: true });
     },
   };
 }

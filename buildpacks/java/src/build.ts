@@ -32,7 +32,7 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
     );
   }
   const jlink = settings.BP_JVM_JLINK_ENABLED?.trim().toLowerCase() === "true";
-  const jvm = resolveJvm(ctx, settings, app, needsJdk(tool) || jlink);
+  const jvm = resolveJvm(ctx, settings, app, { build: needsJdk(tool), jlink });
   // Installed only when something runs it: Maven or Gradle on a changed tree, or jlink.
   const jdk = jvm.jdk ? buildJdk(ctx, jvm.jdk) : undefined;
   let jar: string | undefined;

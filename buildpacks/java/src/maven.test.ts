@@ -82,6 +82,11 @@ test("Maven builds the jar with a build-only JDK; an unchanged tree skips Maven;
   const again = await runBuild(bp, { ...opts(dir), restore: first.layers });
   expect(again.stdout.join("\n")).toContain("Source tree unchanged: reusing the previous build's artifact");
   expect(again.stdout.join("\n")).not.toContain("Running mvn");
+  // The reused ~/.m2 is reported under the Maven header, not above it.
+  const lines = again.stdout.map((l) => l.trim());
+  const header = lines.findIndex((l) => l.startsWith("Maven ("));
+  expect(header).toBeGreaterThanOrEqual(0);
+  expect(lines.findIndex((l) => l.startsWith("Reusing maven_m2"))).toBeGreaterThan(header);
   // Nothing ran Maven, so nothing installed the JDK, and the app's jar was not scanned again.
   expect(again.stdout.join("\n")).not.toContain("(build only)");
   expect(() => again.layer("jdk")).toThrow('no layer "jdk"');

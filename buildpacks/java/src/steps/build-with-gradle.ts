@@ -43,17 +43,18 @@ export async function buildWithGradle(
   jdk: BuildJdk,
 ): Promise<GradleBuild> {
   const pattern = gradleArtifactPattern(settings);
+  const gradleDep = tool.wrapper ? undefined : gradleDependency(ctx);
+  // The header first: the cache layer's "Reusing gradle_home" line belongs under it.
+  ctx.log.step(`Gradle (${gradleDep ? `Gradle ${gradleDep.version}` : "gradlew"})`);
   const home = await ctx.layers.cached("gradle_home", {
     types: { cache: true },
     key: { kind: "gradle-user-home" },
     fill() {},
   });
-  const gradleDep = tool.wrapper ? undefined : gradleDependency(ctx);
   const initScripts = await applyBinding(ctx.platform.bindings.one("gradle"), home.path);
   const args = [...gradleArguments(settings), ...initScripts.flatMap((s) => ["--init-script", s])];
   const sources = await sourceDigest(ctx.app.path, ["build", ".gradle"]);
   let ran = false;
-  ctx.log.step(`Gradle (${gradleDep ? `Gradle ${gradleDep.version}` : "gradlew"})`);
   const out = await ctx.layers.cached("gradle_build", {
     types: { cache: true },
     key: { sources, args: args.join(" "), jdk: jdk.version, gradle: gradleDep?.version ?? "gradlew" },

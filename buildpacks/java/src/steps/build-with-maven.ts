@@ -39,19 +39,20 @@ export async function buildWithMaven(
 ): Promise<MavenBuild> {
   const args = mavenArguments(settings);
   const pattern = builtArtifactPattern(settings);
+  const mavenDep = tool.wrapper ? undefined : ctx.dependencies.resolve("maven");
+  // The header first: the cache layer's "Reusing maven_m2" line belongs under it.
+  ctx.log.step(`Maven (${mavenDep ? `Maven ${mavenDep.version}` : "mvnw"})`);
   const m2 = await ctx.layers.cached("maven_m2", {
     types: { cache: true },
     key: { kind: "maven-local-repository" },
     fill() {},
   });
-  const mavenDep = tool.wrapper ? undefined : ctx.dependencies.resolve("maven");
   const settingsXml = ctx.platform.bindings.one("maven");
   const extra = settingsXml?.entries.includes("settings.xml")
     ? ["--settings", join(settingsXml.path, "settings.xml")]
     : [];
   const sources = await sourceDigest(ctx.app.path, ["target"]);
   let ran = false;
-  ctx.log.step(`Maven (${mavenDep ? `Maven ${mavenDep.version}` : "mvnw"})`);
   const out = await ctx.layers.cached("maven_build", {
     types: { cache: true },
     key: { sources, args: [...args, ...extra].join(" "), jdk: jdk.version, maven: mavenDep?.version ?? "mvnw" },

@@ -21,12 +21,12 @@ export interface JvmChoice {
   jdk?: ResolvedDependency | undefined;
 }
 
-/** Resolves the version and the entries; `withJdk` when the build compiles. */
+/** Resolves the version and the entries; `use.build` when the build compiles, `use.jlink` when the JDK makes the runtime. */
 export function resolveJvm(
   ctx: BuildContext<JavaMetadata>,
   settings: Settings,
   app: AppInfo,
-  withJdk: boolean,
+  use: { build: boolean; jlink: boolean },
 ): JvmChoice {
   ctx.log.step("Resolving Java version");
   const request = resolveJavaVersion({
@@ -38,10 +38,12 @@ export function resolveJvm(
   ctx.log.detail(describeJavaVersionRequest(request));
   const hasJre = ctx.dependencies.all.some((d) => d.id === "jre");
   const jre = resolveOne(ctx, hasJre ? "jre" : "jdk", request);
-  const jdk = withJdk ? resolveOne(ctx, "jdk", request) : undefined;
-  ctx.log.detail(
-    `Selected Java ${(jdk ?? jre).version}${jdk ? ` (JDK to build, ${hasJre ? "JRE" : "JDK"} ${jre.version} to run)` : ""}`,
-  );
+  const jdk = use.build || use.jlink ? resolveOne(ctx, "jdk", request) : undefined;
+  // What each part is for: with jlink, the inventory's JRE is not used at all.
+  const purpose = use.jlink
+    ? `JDK to ${use.build ? "build and to " : ""}jlink the runtime`
+    : `JDK to build, ${hasJre ? "JRE" : "JDK"} ${jre.version} to run`;
+  ctx.log.detail(`Selected Java ${(jdk ?? jre).version}${jdk ? ` (${purpose})` : ""}`);
   return { request, jre, jdk };
 }
 

@@ -70,4 +70,23 @@ pipenv.vendor.plette.models.base.DataValidationError: Missing required field: na
       'poetry.lock: "poetry sync" failed (exit 1): Unable to find installation candidates for idna (3.7)',
     );
   });
+  test("pip's framing lines are passed over for the cause they frame", () => {
+    const build = `  error: subprocess-exited-with-error
+
+  × Getting requirements to build wheel did not run successfully.
+  │ exit code: 1
+  ╰─> [25 lines of output]
+      running egg_info
+      Error: pg_config executable not found.
+      [end of output]
+
+  note: This error originates from a subprocess, and is likely not a problem with pip.`;
+    expect(errorLine(build)).toBe("Error: pg_config executable not found.");
+    const yanked = `ERROR: Ignored the following yanked versions: 0.17.0
+ERROR: Could not find a version that satisfies the requirement uvicorn==0.12.1 (from versions: 0.1.0, 0.12.2)
+ERROR: No matching distribution found for uvicorn==0.12.1`;
+    expect(errorLine(yanked)).toBe(
+      "Could not find a version that satisfies the requirement uvicorn==0.12.1 (from versions: 0.1.0, 0.12.2)",
+    );
+  });
 });

@@ -85,11 +85,20 @@ export function errorLine(output: string): string | undefined {
     /^(?:error|ERROR|×|\[ERROR\]):?\s*(.+)$|^(?:[A-Za-z_]\w*\.)*(\w*(?:Error|Exception): .+)$|^(Unable to find installation candidates for .+)$/;
   for (const l of lines) {
     const m = re.exec(l);
-    const found = m?.[1] ?? m?.[2] ?? m?.[3];
-    if (found) return found.trim();
+    const found = (m?.[1] ?? m?.[2] ?? m?.[3])?.trim();
+    if (found && !FRAMING.test(found)) return found;
   }
   return undefined;
 }
+
+/**
+ * pip's error lines that frame the cause instead of saying it: "subprocess-exited-with-error"
+ * and "× Getting requirements to build wheel did not run successfully." come before the
+ * subprocess's own "Error: pg_config executable not found."; "Ignored the following yanked
+ * versions" comes before "Could not find a version that satisfies the requirement …".
+ */
+const FRAMING =
+  /^(?:subprocess-exited-with-error|metadata-generation-failed|Ignored the following yanked versions|.* did not run successfully\.$)/;
 
 /** One line (and a hint) for a failed run, from its output. */
 export function explainFailure(command: readonly string[], status: string, output: string, where?: string): CnbError {

@@ -33,6 +33,9 @@ const QUIET: Readonly<Record<string, string>> = {
   PIPENV_NOSPIN: "1",
   PIPENV_YES: "1",
   PIPENV_VERBOSITY: "-1",
+  // Pipenv (rich) wraps its messages at 80 columns without a terminal, which cut the line
+  // a failure is summed up by ("…click==7.0 (from").
+  COLUMNS: "250",
 };
 
 /** The tools' caches, in the cache-only layer `python_cache` as one tar between builds. */

@@ -54,6 +54,15 @@ describe("pip + requirements.txt", () => {
     expect(first.processes).toEqual([
       { type: "web", command: ["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" app:app'], default: true },
     ]);
+    // requirements.txt leaves setuptools out, but older packages import pkg_resources at start
+    // (gunicorn < 21): the venv has it, compiled, and the SBOM lists it.
+    expect(text(first.stdout)).toContain("Added setuptools 81.0.0");
+    expect(cdx.components.map((c) => c.purl)).toContain("pkg:pypi/setuptools@81.0.0");
+    expect(readdirSync(join(site, "pkg_resources", "__pycache__")).length).toBeGreaterThan(0);
+    const imported = spawnSync(join(venv.path, "bin", "python"), ["-W", "ignore", "-c", "import pkg_resources"], {
+      encoding: "utf8",
+    });
+    expect(imported.status, imported.stderr).toBe(0);
     expect(first.launchEnv("web").VIRTUAL_ENV).toBe(venv.path);
 
     const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
@@ -171,7 +180,8 @@ describe("what a rebuild reinstalls", () => {
     // verified archive is unpacked again (no key change, the image keeps the same layer).
     expect(out).toContain("Rebuilding cpython: its files are needed in this build");
     expect(changed.layer("cpython").toml?.metadata).toEqual(cpythonKey);
-    expect(pipList(changed.layer("venv").path).map((l) => l.split("==")[0])).toEqual(["idna", "six"]);
+    // setuptools too: a pip venv on CPython 3.11 has it, as `python -m venv` makes one.
+    expect(pipList(changed.layer("venv").path).map((l) => l.split("==")[0])).toEqual(["idna", "setuptools", "six"]);
     // Still launch-only, so the next build reuses it from the image instead of unpacking it again.
     expect(changed.layer("cpython").toml?.types).toEqual({ build: false, launch: true, cache: false });
     const next = await runBuild(bp, { ...opts(first.app), restore: changed.layers });

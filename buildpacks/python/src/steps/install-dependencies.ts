@@ -16,6 +16,7 @@ import { runTool } from "../run.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { LazyTool, Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
+import { addSetuptools, wantsSetuptools } from "./add-setuptools.js";
 import type { ToolCaches } from "./tool-environment.js";
 
 /** The installed venv. */
@@ -92,6 +93,9 @@ async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown
     ...(manager.name === "pipenv" && manager.lockfile === "Pipfile.lock" ? { pipfile: await digest("Pipfile") } : {}),
     python: runtime.version,
     tool: `${tool.name}@${tool.version}`,
+    ...(wantsSetuptools(manager.name, runtime.minor)
+      ? { setuptools: ctx.dependencies.resolve("setuptools").version }
+      : {}),
   };
 }
 
@@ -124,7 +128,10 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   if (check) await runTool(check, { cwd: app, env, log: ctx.log, where: manager.lockfile, quiet: true });
   ctx.log.detail(`Running ${command.map((c) => c.replace(/^\/.*\/bin\//, "")).join(" ")}`);
   await runTool(command, { cwd: app, env, log: ctx.log, where: manager.lockfile });
-  if (compile) {
+  const site = join(l.path, "lib", `python${runtime.minor}`, "site-packages");
+  const added =
+    wantsSetuptools(manager.name, runtime.minor) && (await addSetuptools(ctx, site, join(l.path, ".setuptools")));
+  if (compile || added) {
     const lib = join(l.path, "lib");
     await runTool([runtime.python, "-m", "compileall", "-q", "-j", "0", lib], {
       cwd: app,
@@ -134,7 +141,6 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
     });
   }
   ctx.log.detail(`Done in ${done()}`);
-  const site = join(l.path, "lib", `python${runtime.minor}`, "site-packages");
   l.metadata.packages = (await installedDistributions(site)).map((d) => ({ ...d }));
   l.metadata.bin = (await readdir(join(l.path, "bin"))).sort();
   l.metadata.modules = await topLevelModules(site);

@@ -45,9 +45,7 @@ export async function writeDeterministicTarGz(cwd: string, top: string, file: st
   await pipeline(tar.stdout, createGzip(), createWriteStream(file));
   const code = await exited;
   if (code !== 0) throw new Error(`tar of ${join(cwd, top)} exited ${code}: ${stderr.trim()}`);
-  const h = createHash("sha256");
-  await pipeline(createReadStream(file), h);
-  return h.digest("hex");
+  return sha256File(file);
 }
 
 /**

@@ -69,6 +69,9 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
     run("python3", ["-m", "venv", join(base, "tools")]);
     run(join(base, "tools", "bin", "pip"), ["install", "--quiet", `pip==${pip}`, `uv==${uv}`]);
     const toolsBin = join(base, "tools", "bin");
+    // The floor's tools get a TMPDIR that goes with the run (uv leaves a lock file in it).
+    const tmp = join(base, "tmp");
+    await mkdir(tmp, { recursive: true });
 
     const pipApp = join(ROOT, "examples/apps/python-hello");
     const uvApp = join(ROOT, "test/e2e/fixtures/python-uv-fastapi");
@@ -85,7 +88,7 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
             ["--python", join(venv, "bin", "python"), "install", "--quiet", "--compile", "-r", "requirements.txt"],
             {
               cwd: pipApp,
-              env: { PIP_CACHE_DIR: cache },
+              env: { PIP_CACHE_DIR: cache, TMPDIR: tmp },
             },
           );
         }),
@@ -104,6 +107,7 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
               UV_CACHE_DIR: join(base, `floor-uv-cache-${i}`),
               UV_NATIVE_TLS: "1",
               UV_LINK_MODE: "copy",
+              TMPDIR: tmp,
             },
           }),
         ),

@@ -245,7 +245,7 @@ describe.sequential("Poetry + Django + WhiteNoise with no Procfile (fixtures/pyt
       expect(cold.text).toMatch(/Running poetry sync --only main --no-root/);
       expect(cold.text).toMatch(/Django static files \(manage\.py collectstatic --noinput\)/);
       expect(cold.text).toMatch(/static files? copied to '\/workspace\/staticfiles'/);
-      expect(cold.text).toMatch(/web: sh -c exec gunicorn .* mysite\.wsgi:application/);
+      expect(cold.text).toMatch(/web: sh -c 'exec gunicorn .* mysite\.wsgi:application'/);
       expect(cold.text).not.toMatch(/^cnbkit\/procfile/m);
       const [page, css] = await getPaths(c.image, ["/", "/static/site.css"]);
       expect(page).toBe("200 hello from django");
@@ -271,7 +271,7 @@ describe.sequential("Pipenv + Flask (buildpacks/python/testdata/pipenv-flask)", 
       const cold = await build(c);
       console.log(`pipenv app: cold build ${cold.ms} ms`);
       expect(cold.text).toMatch(/Running pipenv sync/);
-      expect(cold.text).toMatch(/web: sh -c exec gunicorn .* app:app/);
+      expect(cold.text).toMatch(/web: sh -c 'exec gunicorn .* app:app'/);
       expect(await getFromImage(c.image)).toBe("200 hello from pipenv");
     },
     TIMEOUT,

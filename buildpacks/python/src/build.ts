@@ -23,16 +23,18 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
   // Python runs at build whatever happens only for collectstatic or a later buildpack.
   const atBuild = wantsCollectStatic(project, settings) || ctx.plan.resolve("cpython")?.build === true;
   const runtime = await installRuntime(ctx, settings, project, atBuild);
-  const tools = await toolEnvironment(ctx, settings);
-  const { caches } = tools;
-  const env = withChanges(settings, runtime.env, tools.change);
+  const toolEnv = await toolEnvironment(ctx, settings);
+  const { caches } = toolEnv;
+  const env = withChanges(settings, runtime.env, toolEnv.change);
   // Tools are installed on first use: a reused venv needs none of them.
   const pipTool = lazyTool(ctx, "pip", { settings, runtime, env, caches });
   const pip = pipTool.get;
+  const tools = [pipTool];
   let venv: Venv | undefined;
   if (manager) {
     const tool =
       manager.name === "pip" ? pipTool : lazyTool(ctx, manager.name, { settings, runtime, env, pip, caches });
+    if (tool !== pipTool) tools.push(tool);
     venv = await installDependencies({ ctx, project, manager, runtime, tool, pip, env, caches, atBuild });
   } else {
     ctx.log.step("Dependencies");
@@ -40,6 +42,8 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
   }
   await collectStatic(ctx, settings, project, venv, env);
   const result = await startProcess({ ctx, settings, project, runtime, venv, env, pip, caches });
+  // A tool this build did not need stays cached for the build that does.
+  for (const tool of tools) await tool.keep();
   await caches.close();
   return result;
 }

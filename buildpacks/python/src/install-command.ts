@@ -5,8 +5,9 @@
  *   UV_PYTHON = our CPython).
  * - Poetry: `poetry sync --only main` (2.x; `install --sync` for 1.x), `--no-root` unless the
  *   project declares scripts; `poetry install --only main` when there is no poetry.lock.
- * - Pipenv: `pipenv verify` (refuses a Pipfile.lock out of date), then `pipenv sync`; plain
- *   `install` with no lock. Both run in the venv (VIRTUAL_ENV). Not `install --deploy`: it
+ * - Pipenv: `pipenv sync`, once the lock is known to match Pipfile (by either Pipenv's hash,
+ *   see pipfile-hash.ts; `pipenv verify` decides when neither matches); plain `install` with
+ *   no lock. Both run in the venv (VIRTUAL_ENV). Not `install --deploy`: it
  *   also aborts unless the interpreter is exactly Pipfile's `python_full_version`, which
  *   `pipenv install` sets to the developer's own patch, rarely the inventory's.
  * - pip: `pip install -r requirements.txt` or `pip install -e .`, by the pip layer's pip with
@@ -30,7 +31,7 @@ export interface CommandInputs {
 
 /** What to run: an optional check first, the install, and whether it still needs `compileall`. */
 export interface InstallCommand {
-  /** Run before the install; its failure stops the build (Pipenv's lock check). */
+  /** Run before the install when the build cannot tell the lock is in sync; its failure stops the build (Pipenv's lock check). */
   check?: string[];
   command: string[];
   /** The output still needs `compileall` (uv and pip compile themselves). */

@@ -255,15 +255,20 @@ describe("uv", () => {
     expect(out).toContain("Installing uv 0.13.9");
   }, 300_000);
 
-  test("a rebuild whose venv changed reinstalls from the cache layer, which holds one file", async () => {
+  test("a rebuild whose venv changed reinstalls from the cache layer, which holds one file, with the uv a no-op kept", async () => {
     const first = await runBuild(bp, opts(testdata("uv-fastapi")));
     // The lifecycle restores a cache layer file by file before every build: one tar, not uv's ~500 files.
     expect(readdirSync(first.layer("python_cache").path)).toEqual(["caches.tar"]);
+    // A no-op rebuild needs no uv, and still keeps its layer for the next build that does.
+    const noop = await runBuild(bp, { ...opts(first.app), restore: first.layers });
+    expect(text(noop.stdout)).toContain("Nothing to install");
+    expect(noop.layer("uv").toml?.types).toMatchObject({ build: true, cache: true });
     const { appendFileSync } = await import("node:fs");
     appendFileSync(join(first.app, "pyproject.toml"), "# edited\n");
     // Offline, uv can install only from the cache the previous build left.
-    const again = await runBuild(bp, { ...opts(first.app, { UV_OFFLINE: "1" }), restore: first.layers });
+    const again = await runBuild(bp, { ...opts(first.app, { UV_OFFLINE: "1" }), restore: noop.layers });
     expect(text(again.stdout)).toContain("Running uv sync");
+    expect(text(again.stdout)).toContain("Reusing uv (key unchanged)");
     expect(pipList(again.layer("venv").path)).toEqual(pipList(first.layer("venv").path));
     expect(readdirSync(again.layer("python_cache").path)).toEqual(["caches.tar"]);
   }, 300_000);

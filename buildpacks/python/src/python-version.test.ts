@@ -94,7 +94,20 @@ describe("which version the app asks for", () => {
         return e as { hint?: string };
       }
     })();
-    expect(err?.hint).toBe("Ask for one of those lines in Pipfile, or set BP_CPYTHON_VERSION.");
+    expect(err?.hint).toBe(
+      'Ask for one of "3.14", "3.13", "3.12", "3.11", "3.10" in Pipfile, or set BP_CPYTHON_VERSION.',
+    );
+  });
+
+  test("with one line in the inventory the hint names it alone", () => {
+    const r = pythonVersionRequest({ ...base, env: "3.13" });
+    let hint: string | undefined;
+    try {
+      chooseVersion(r, ["3.11.2"], "linux/amd64");
+    } catch (e) {
+      hint = (e as { hint?: string }).hint;
+    }
+    expect(hint).toBe('Ask for "3.11" in .python-version, or set BP_CPYTHON_VERSION.');
   });
 
   test.each([

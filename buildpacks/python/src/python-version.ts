@@ -116,10 +116,17 @@ export function chooseVersion(r: VersionRequest, available: readonly string[], p
   const sorted = newestFirst(available);
   const chosen = sorted.find((v) => satisfies(v, r.specifier));
   if (chosen) return chosen;
-  const newest = newestPerLine(sorted).slice(0, 5).join(", ") || "none";
+  const newest = newestPerLine(sorted).slice(0, 5);
+  const lines = newest.map((v) => `"${v.split(".").slice(0, 2).join(".")}"`);
+  const ask = lines.length === 1 ? lines[0] : `one of ${lines.join(", ")}`;
   throw new CnbError(
-    `${r.source}: "${r.raw}" matches no CPython version in the inventory for ${platform} (newest: ${newest})`,
-    { hint: `Ask for one of those lines in ${fileOf(r.source)}, or set BP_CPYTHON_VERSION.` },
+    `${r.source}: "${r.raw}" matches no CPython version in the inventory for ${platform} (newest: ${newest.join(", ") || "none"})`,
+    {
+      hint:
+        lines.length === 0
+          ? `This builder has no CPython for ${platform}: build with one that does.`
+          : `Ask for ${ask} in ${fileOf(r.source)}, or set BP_CPYTHON_VERSION.`,
+    },
   );
 }
 

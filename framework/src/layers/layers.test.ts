@@ -197,6 +197,35 @@ describe("cached", () => {
     expect(existsSync(join(dir, "bad.toml"))).toBe(false);
   });
 
+  test("keep re-declares an unneeded layer with an unchanged key, and nothing otherwise", async () => {
+    const cache = { build: true, cache: true };
+    const first = layers();
+    await first.cached("pip", {
+      types: cache,
+      key: { version: "25.3" },
+      fill: (l) => writeFile(join(l.path, "m"), ""),
+    });
+    first.get("pip")!.metadata.note = "kept";
+    await first.finish();
+    await stripTypes("pip");
+    const second = layers();
+    const kept = await second.keep("pip", { types: cache, key: { version: "25.3" } });
+    expect(kept?.state).toEqual({ kind: "restored", key: { version: "25.3" } });
+    expect(second.get("pip")).toBe(kept);
+    await second.finish();
+    const toml = parseLayerToml(await readFile(join(dir, "pip.toml"), "utf8"), "x");
+    expect(toml.types).toEqual({ ...cache, launch: false });
+    expect(toml.metadata).toEqual({ note: "kept", "cache-key": { version: "25.3" } });
+    expect(await readdir(join(dir, "pip"))).toEqual(["m"]);
+
+    await stripTypes("pip");
+    // A new key, or files that were not restored, keep nothing: the layer is left undeclared.
+    expect(await layers().keep("pip", { types: cache, key: { version: "26.0" } })).toBeUndefined();
+    await rm(join(dir, "pip"), { recursive: true });
+    expect(await layers().keep("pip", { types: cache, key: { version: "25.3" } })).toBeUndefined();
+    expect(await layers().keep("never", { types: cache, key: {} })).toBeUndefined();
+  });
+
   test("layer names are validated", async () => {
     await expect(layers().cached("launch", { types, key: {}, fill: () => {} })).rejects.toThrow(/reserved/);
     await expect(layers().fresh("a/b", { types })).rejects.toThrow(/must not contain '\/'/);

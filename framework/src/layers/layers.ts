@@ -212,6 +212,35 @@ export class Layers {
     return layer;
   }
 
+  /**
+   * Keeps a cached layer this build did not need, as it is, for a later build that may.
+   * The lifecycle drops every layer a build leaves undeclared, so a tool installed only when
+   * a lockfile changes would otherwise be lost after one build that did not install. Kept
+   * only when its stored key equals `key` and its files were restored; otherwise nothing
+   * is declared and the layer goes, as undeclared layers do. Returns the kept layer.
+   */
+  async keep<K extends LayerKey>(
+    name: string,
+    options: Pick<CachedLayerOptions<K>, "types" | "key">,
+  ): Promise<Layer | undefined> {
+    this.checkName(name);
+    const declared = this.declared.get(name);
+    if (declared) return declared;
+    const dir = join(this.path, name);
+    const stored = await this.readStored(name);
+    const storedKey = stored?.[CACHE_KEY_FIELD];
+    if (!stored || !isTable(storedKey) || keyChanges(storedKey, options.key).length > 0 || !existsSync(dir)) {
+      return undefined;
+    }
+    const types = { ...options.types, cache: options.types.cache ?? true };
+    const state: LayerState = { kind: "restored", key: storedKey as LayerKey };
+    const layer = new Layer(name, dir, state, types, options.key, false, this.self);
+    const { [CACHE_KEY_FIELD]: _key, ...rest } = stored;
+    layer.metadata = rest;
+    this.declared.set(name, layer);
+    return layer;
+  }
+
   /** A layer built from scratch on every build (old contents, if any, are deleted). */
   async fresh(name: string, options: FreshLayerOptions): Promise<Layer> {
     this.checkName(name);

@@ -13,6 +13,8 @@
  * directory, TOML (without `[types]`) and SBOMs; launch-only layers come back as TOML and
  * SBOMs only, and if the build reuses them, their contents are taken from the previous
  * build (as the exporter takes them from the previous image). store.toml is restored too.
+ * The build's environment has PATH and HOME from this process, `env`, and a TMPDIR inside
+ * the run's own temporary directory.
  * Temporary directories are removed when the process exits, or by {@link removeTempDirs}.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -190,6 +192,10 @@ async function prepare(options: RunOptions): Promise<Prepared> {
   const clearEnv = parseBuildpackToml(tomlText, "buildpack.toml").buildpack.clearEnv === true;
   const env: Record<string, string> = {};
   for (const k of ["PATH", "HOME"]) if (process.env[k] !== undefined) env[k] = process.env[k];
+  // The tools a build runs get a /tmp of their own that goes with the run, as a build
+  // container's does: uv's lock files and pip's build dirs otherwise pile up in the host's.
+  env.TMPDIR = join(root, "tmp");
+  await mkdir(env.TMPDIR, { recursive: true });
   Object.assign(env, options.env ?? {});
   if (!clearEnv) Object.assign(env, options.platformEnv ?? {});
   env.CNB_PLATFORM_DIR = platform;

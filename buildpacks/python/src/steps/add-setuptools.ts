@@ -8,13 +8,12 @@
  * apps on 3.12 and later declare it themselves.
  *
  * The version is the inventory's `setuptools` (81.0.0, the last release with pkg_resources).
- * Its verified wheel is pure Python, so it is unpacked into site-packages with no pip run, as
- * pip's own wheel is.
+ * Its verified wheel is pure Python, so it is unpacked into site-packages with no pip run
+ * ({@link unpackWheel}), as pip's own wheel is.
  */
-import { readdir, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir } from "node:fs/promises";
 import type { BuildContext } from "@cnbkit/framework";
-import { extract } from "@cnbkit/framework/dependencies";
+import { unpackWheel } from "../wheel.js";
 import type { PythonMetadata } from "./install-runtime.js";
 
 /** Whether a venv of `manager` on CPython `minor` (e.g. "3.11") gets setuptools. */
@@ -32,12 +31,7 @@ export async function addSetuptools(
   const entries = await readdir(site);
   if (entries.some((e) => /^setuptools-[^-]+\.dist-info$/.test(e))) return undefined;
   const dep = ctx.dependencies.resolve("setuptools");
-  try {
-    const wheel = (await ctx.dependencies.download(dep, scratch)) as string;
-    await extract(wheel, site, { format: "zip" });
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  await unpackWheel(ctx, dep, site, scratch);
   ctx.log.detail(`Added setuptools ${dep.version} (a venv on CPython < 3.12 has it; the lockfile leaves it out)`);
   return dep.version;
 }

@@ -12,7 +12,9 @@ import { type BuildContext, type Layer, type EnvChange, type ToolEnv, withChange
 import { type Distribution, distComponent, installedDistributions } from "../dist-info.js";
 import { installCommand } from "../install-command.js";
 import type { ManagerChoice } from "../package-manager.js";
+import { type LockSync, pipfileLockSync } from "../pipfile-hash.js";
 import { runTool } from "../run.js";
+import { sitePackages } from "../wheel.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { LazyTool, Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
@@ -102,6 +104,7 @@ async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown
 /** Creates the venv and runs the install; records the distributions and bin entries. */
 async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   const { ctx, manager, runtime, pip } = inputs;
+  const lock = manager.name === "pipenv" && manager.lockfile === "Pipfile.lock" ? await pipenvLock(ctx) : undefined;
   const tool = await inputs.tool.get();
   await runtime.ensure();
   const app = ctx.app.path;
@@ -125,10 +128,13 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   });
   await inputs.caches.open();
   const done = ctx.log.timer();
-  if (check) await runTool(check, { cwd: app, env, log: ctx.log, where: manager.lockfile, quiet: true });
+  // Pipenv's own verify only when the lock matches neither hash: it has the last word on a
+  // Pipfile whose TOML this reading might serialise differently (floats, dates).
+  if (check && lock === "out-of-date")
+    await runTool(check, { cwd: app, env, log: ctx.log, where: manager.lockfile, quiet: true });
   ctx.log.detail(`Running ${command.map((c) => c.replace(/^\/.*\/bin\//, "")).join(" ")}`);
   await runTool(command, { cwd: app, env, log: ctx.log, where: manager.lockfile });
-  const site = join(l.path, "lib", `python${runtime.minor}`, "site-packages");
+  const site = sitePackages(l.path, runtime.minor);
   const added =
     wantsSetuptools(manager.name, runtime.minor) && (await addSetuptools(ctx, site, join(l.path, ".setuptools")));
   if (compile || added) {
@@ -144,6 +150,15 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   l.metadata.packages = (await installedDistributions(site)).map((d) => ({ ...d }));
   l.metadata.bin = (await readdir(join(l.path, "bin"))).sort();
   l.metadata.modules = await topLevelModules(site);
+}
+
+/** Whether Pipfile.lock was locked from Pipfile, by either Pipenv's hash ({@link pipfileLockSync}). */
+async function pipenvLock(ctx: BuildContext<PythonMetadata>): Promise<LockSync> {
+  const sync = pipfileLockSync(await ctx.app.readToml("Pipfile"), await ctx.app.readJson("Pipfile.lock"));
+  if (sync === "legacy") {
+    ctx.log.detail("Pipfile.lock matches Pipfile as hashed by Pipenv before 2026.4 (package names as written)");
+  }
+  return sync;
 }
 
 /**

@@ -7,7 +7,8 @@
  * from the inventory is unpacked into a venv of its own (a pure-Python wheel needs no
  * installer). uv is one static binary: its verified wheel is
  * unpacked and the binary taken, with no venv and no pip (pip's own install is ~3 s of a cold
- * build, twice what `uv sync` of a FastAPI app takes). Versions come from BP_PIP_VERSION, BP_UV_VERSION,
+ * build, twice what `uv sync` of a FastAPI app takes). pip's wheel is pure Python: unpacked
+ * into its venv's site-packages, it is installed ({@link unpackWheel}). Versions come from BP_PIP_VERSION, BP_UV_VERSION,
  * BP_POETRY_VERSION, BP_PIPENV_VERSION, else buildpack.toml's `[metadata.default-tools]`; a
  * version in the inventory installs from its verified wheel, another from PyPI by name.
  */
@@ -18,11 +19,12 @@ import {
   CnbError,
   type Dependency,
   type Layer,
+  type CachedLayerOptions,
   type Settings,
   type ToolEnv,
 } from "@cnbkit/framework";
-import { extract } from "@cnbkit/framework/dependencies";
 import { runTool } from "../run.js";
+import { sitePackages, unpackWheel } from "../wheel.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { ToolCaches } from "./tool-environment.js";
 
@@ -45,6 +47,11 @@ export interface LazyTool {
   name: string;
   version: string;
   get(): Promise<Tool>;
+  /**
+   * Keeps the tool's cached layer when this build did not get it (a reused venv), so the
+   * next build that installs finds it: call once the build's steps are done.
+   */
+  keep(): Promise<void>;
 }
 
 /** Settings that pick a tool, and what installing it needs. */
@@ -60,6 +67,11 @@ export function lazyTool(ctx: BuildContext<PythonMetadata>, name: string, inputs
     get: () => {
       installed ??= installTool(ctx, name, { ...inputs, version });
       return installed;
+    },
+    async keep() {
+      if (installed) return;
+      const { types, key } = await toolLayer(ctx, name, { ...inputs, version });
+      if (types.cache) await ctx.layers.keep(name, { types, key });
     },
   };
 }
@@ -105,13 +117,10 @@ export async function installTool(
   },
 ): Promise<Tool> {
   const { runtime, env } = inputs;
-  const { version, dep } = chooseTool(ctx, name, inputs);
-  // pip and uv are made from their wheel alone; the others pull their own dependencies from PyPI.
-  const wheelOnly = dep !== undefined && (name === "pip" || WHEEL_BINARIES[name] !== undefined);
-  const fromBuilder = wheelOnly && dep !== undefined && (await ctx.dependencies.onBuilder(dep));
+  const { version, dep, types, key } = await toolLayer(ctx, name, inputs);
   const layer = await ctx.layers.cached(name, {
-    types: inputs.launch ? { launch: true, cache: true } : { build: true, cache: !fromBuilder },
-    key: { version: version || "latest", sha256: dep?.sha256 ?? "pypi", python: runtime.version },
+    types,
+    key,
     async fill(l) {
       const binaries = dep ? WHEEL_BINARIES[name] : undefined;
       // CPython may be a launch layer reused from the image (no files here) while this
@@ -126,29 +135,39 @@ export async function installTool(
       }
       const pip = name === "pip" ? undefined : await inputs.pip?.();
       await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: l.path, env, log: ctx.log });
-      const wheels = join(l.path, ".wheel");
+      const scratch = join(l.path, ".wheel");
+      if (dep && name === "pip") {
+        await unpackWheel(ctx, dep, sitePackages(l.path, runtime.minor), scratch);
+        return;
+      }
+      // The others are installed by the pip layer's pip (pip itself is always in the inventory).
+      if (!pip) throw new Error(`installTool: ${name} needs pip to install it`);
       try {
         const spec = dep
-          ? ((await ctx.dependencies.download(dep, wheels)) as string)
+          ? ((await ctx.dependencies.download(dep, scratch)) as string)
           : `${name}${version ? `==${version}` : ""}`;
-        if (dep && name === "pip") {
-          // pip's wheel is pure Python: unpacked into the venv's site-packages it is installed
-          // (`python -m pip` runs it), with no pip run; pip installing itself took ~2.5 s of
-          // a ~6.5 s cold build.
-          await extract(spec, join(l.path, "lib", `python${runtime.minor}`, "site-packages"), { format: "zip" });
-          return;
-        }
-        // The others are installed by the pip layer's pip (pip itself is always in the inventory).
-        if (!pip) throw new Error(`installTool: ${name} needs pip to install it`);
         const pipCmd = [join(pip.bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"];
         await inputs.caches.open();
         await runTool([...pipCmd, "--quiet", spec], { cwd: l.path, env, log: ctx.log });
       } finally {
-        await rm(wheels, { recursive: true, force: true });
+        await rm(scratch, { recursive: true, force: true });
       }
     },
   });
   return { name, version, bin: join(layer.path, "bin"), layer };
+}
+
+/** The tool's version and inventory entry, and its layer's types and the key that decides reuse. */
+async function toolLayer(ctx: BuildContext<PythonMetadata>, name: string, inputs: ToolInputs) {
+  const { version, dep } = chooseTool(ctx, name, inputs);
+  // pip and uv are made from their wheel alone; the others pull their own dependencies from PyPI.
+  const wheelOnly = dep !== undefined && (name === "pip" || WHEEL_BINARIES[name] !== undefined);
+  const fromBuilder = wheelOnly && dep !== undefined && (await ctx.dependencies.onBuilder(dep));
+  const types: CachedLayerOptions<never>["types"] = inputs.launch
+    ? { launch: true, cache: true }
+    : { build: true, cache: !fromBuilder };
+  const key = { version: version || "latest", sha256: dep?.sha256 ?? "pypi", python: inputs.runtime.version };
+  return { version, dep, types, key };
 }
 
 /** Tools whose wheel carries everything as binaries in `<dist>.data/scripts/`: the ones to take. */
@@ -163,9 +182,8 @@ async function installWheelBinaries(
 ): Promise<void> {
   const tmp = join(layerPath, ".wheel");
   try {
-    const wheel = (await ctx.dependencies.download(dep, tmp)) as string;
     const unpacked = join(tmp, "unpacked");
-    await extract(wheel, unpacked, { format: "zip" });
+    await unpackWheel(ctx, dep, unpacked, join(tmp, "download"));
     const data = (await readdir(unpacked)).find((n) => n.endsWith(".data"));
     if (!data) throw new CnbError(`${dep.id} ${dep.version}: its wheel has no .data directory with the binaries`);
     await mkdir(join(layerPath, "bin"), { recursive: true });

@@ -5,13 +5,13 @@
  * inferred or installed for it. A server the app lacks (waitress, uvicorn) is installed into a
  * launch layer of its own and reaches the app's python through PYTHONPATH.
  */
-import { join } from "node:path";
 import type { BuildContext, BuildResult, Settings, ToolEnv } from "@cnbkit/framework";
 import { inferStartCommand, normalizeName } from "../start-command.js";
 import { checkStartModules, procfileCommands } from "./check-start.js";
 import type { Venv } from "./install-dependencies.js";
 import type { ToolCaches } from "./tool-environment.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
+import { sitePackages } from "../wheel.js";
 import { installTool, type Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
 
@@ -69,7 +69,7 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
   if (start.needs) {
     const version = ctx.buildpack.metadata.defaultServers[start.needs];
     const server = await installTool(ctx, start.needs, { ...inputs, launch: true, version });
-    const site = join(server.layer.path, "lib", `python${inputs.runtime.minor}`, "site-packages");
+    const site = sitePackages(server.layer.path, inputs.runtime.minor);
     server.layer.env.launch.prepend("PYTHONPATH", site, ":");
     server.layer.sbom.add({
       name: start.needs,
@@ -77,7 +77,12 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
       purl: `pkg:pypi/${start.needs}@${server.version}`,
     });
   }
-  ctx.log.detail(`web: ${start.command.join(" ")}`);
+  ctx.log.detail(`web: ${start.command.map(shellWord).join(" ")}`);
   ctx.log.detail(`(${start.reason})`);
   return { processes: [{ type: "web", command: start.command, default: true }] };
+}
+
+/** An argument as a shell would need it written: as it is when plain, else single-quoted. */
+function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }

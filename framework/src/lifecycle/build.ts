@@ -12,6 +12,7 @@ import { basename, join } from "node:path";
 import { type ExtractOptions, extract, formatFromName } from "../dependencies/index.js";
 import { download, resolveUri } from "../dependencies/index.js";
 import { CnbError } from "../errors/index.js";
+import { commandLine } from "../log/index.js";
 import { type Dependency, dependencyComponent, parseInventory, resolveDependency } from "../dependencies/index.js";
 import { type Layer, Layers, SbomCollector } from "../layers/index.js";
 import type { BuildpackDefinition } from "./main.js";
@@ -283,7 +284,7 @@ async function writeOutputs<M>(dir: string, result: BuildResult, ctx: BuildConte
   if (processes.length > 0) {
     ctx.log.step("Process types");
     for (const p of processes) {
-      ctx.log.detail(`${p.type}: ${[...p.command, ...(p.args ?? [])].join(" ")}${p.default ? " (default)" : ""}`);
+      ctx.log.detail(`${p.type}: ${commandLine([...p.command, ...(p.args ?? [])])}${p.default ? " (default)" : ""}`);
     }
   }
   const unmet = result.unmet ?? [];

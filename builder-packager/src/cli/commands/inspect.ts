@@ -1,4 +1,5 @@
 /** `cnbkit inspect`: what an app image runs and what it was built from. */
+import { commandLine } from "@cnbkit/framework/log";
 import { formatBytes } from "../progress.js";
 import { inspectImage } from "../../platform/index.js";
 import type { Command } from "../command.js";
@@ -27,7 +28,7 @@ export const inspectCommand: Command = {
     for (const bp of info.buildpacks) inv.out(`  ${bp.id}@${bp.version}`);
     inv.out("Processes:");
     for (const p of info.processes) {
-      inv.out(`  ${p.type}${p.default ? " (default)" : ""}: ${[...p.command, ...p.args].join(" ")}`);
+      inv.out(`  ${p.type}${p.default ? " (default)" : ""}: ${commandLine([...p.command, ...p.args])}`);
     }
     inv.out("Layers:");
     for (const l of info.layers) inv.out(`  ${l.digest.slice(7, 19)}  ${formatBytes(l.size).padStart(8)}  ${l.origin}`);

@@ -77,12 +77,7 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
       purl: `pkg:pypi/${start.needs}@${server.version}`,
     });
   }
-  ctx.log.detail(`web: ${start.command.map(shellWord).join(" ")}`);
-  ctx.log.detail(`(${start.reason})`);
+  // The command itself is in the framework's "Process types" list that follows.
+  ctx.log.detail(`web: from ${start.reason}`);
   return { processes: [{ type: "web", command: start.command, default: true }] };
-}
-
-/** An argument as a shell would need it written: as it is when plain, else single-quoted. */
-function shellWord(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }

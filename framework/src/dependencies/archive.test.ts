@@ -326,6 +326,29 @@ describe("extract refuses unsafe archives and leaves nothing behind", () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  test("a zip entry whose data was altered fails its CRC-32 check; a large entry streams intact", async () => {
+    const src = join(dir, "src");
+    await mkdir(src);
+    await writeFile(join(src, "small.txt"), "a".repeat(1000));
+    // Over the 1 MiB one-call limit (stored, not deflated: random bytes do not compress).
+    const big = Buffer.from(Array.from({ length: (1 << 20) + 5000 }, (_, i) => (i * 7919) % 251));
+    await writeFile(join(src, "big.bin"), big);
+    const good = join(dir, "good.zip");
+    execFileSync("zip", ["-q", "-0", good, "small.txt", "big.bin"], { cwd: src });
+    await extract(good, join(dir, "good"));
+    expect(await readFile(join(dir, "good/small.txt"), "utf8")).toBe("a".repeat(1000));
+    expect((await readFile(join(dir, "good/big.bin"))).equals(big)).toBe(true);
+
+    const bad = join(dir, "bad.zip");
+    const bytes = await readFile(good);
+    // small.txt's stored data follows its local header: 30 bytes, then its name and extra field.
+    bytes[30 + bytes.readUInt16LE(26) + bytes.readUInt16LE(28) + 10] = "b".charCodeAt(0);
+    await writeFile(bad, bytes);
+    const err = await failure(extract(bad, join(dir, "out")));
+    expect(err.message).toBe(`${bad}: cannot extract zip archive: small.txt: CRC-32 mismatch`);
+    expect(await leftovers()).toEqual([]);
+  });
+
   test("a failure leaves an existing destination untouched", async () => {
     const out = join(dir, "out");
     await mkdir(out);

@@ -24,6 +24,9 @@
  * still runs on the thread pool, in parallel with the writes. Parent directories are created
  * once each (the staging directory is ours alone, so a Set knows what exists). File data is
  * written as it streams, at most {@link FLUSH_BYTES} at a time, so memory stays bounded.
+ * A zip entry of at most that size is read and inflated in one synchronous call, its CRC-32
+ * checked: yauzl's stream per entry (two thread-pool reads and an inflate stream) made
+ * unpacking pip's wheel (513 entries) take ~300 ms, four times `unzip`; larger entries stream.
  */
 import { spawn } from "node:child_process";
 import {
@@ -36,6 +39,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readSync,
   symlinkSync,
   unlinkSync,
   writevSync,
@@ -312,7 +316,7 @@ class Sink {
   }
 
   /** Writes a regular file from `data`, holding at most {@link FLUSH_BYTES} of it in memory. */
-  async file(entry: string, mode: number, data: AsyncIterable<Buffer>, mtime?: Date): Promise<void> {
+  async file(entry: string, mode: number, data: AsyncIterable<Buffer> | Iterable<Buffer>, mtime?: Date): Promise<void> {
     const rel = this.rel(entry);
     if (rel === undefined) {
       for await (const _ of data);
@@ -521,6 +525,40 @@ function drain(stream: Readable): Promise<void> {
   });
 }
 
+/**
+ * The data of a small, unencrypted, stored or deflated zip entry, read and inflated in one
+ * synchronous call and checked against its size and CRC-32; undefined for any other entry,
+ * which then streams through yauzl.
+ */
+function smallZipEntry(fd: number, entry: yauzl.Entry): Buffer | undefined {
+  const method = entry.compressionMethod;
+  const encrypted = (entry.generalPurposeBitFlag & 1) !== 0;
+  if (encrypted || (method !== 0 && method !== 8) || entry.compressedSize > FLUSH_BYTES) return undefined;
+  if (entry.uncompressedSize > FLUSH_BYTES) return undefined;
+  const header = Buffer.alloc(30);
+  readFully(fd, header, entry.relativeOffsetOfLocalHeader);
+  if (header.readUInt32LE(0) !== 0x04034b50) throw new Error(`invalid local file header of ${entry.fileName}`);
+  const start = entry.relativeOffsetOfLocalHeader + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+  const raw = Buffer.alloc(entry.compressedSize);
+  readFully(fd, raw, start);
+  const data = method === 8 ? zlib.inflateRawSync(raw) : raw;
+  if (data.length !== entry.uncompressedSize) {
+    throw new Error(`${entry.fileName}: ${data.length} bytes, the zip says ${entry.uncompressedSize}`);
+  }
+  if (zlib.crc32(data) !== entry.crc32) throw new Error(`${entry.fileName}: CRC-32 mismatch`);
+  return data;
+}
+
+/** Fills `buf` from `fd` at `position`; a short read means the archive is truncated. */
+function readFully(fd: number, buf: Buffer, position: number): void {
+  let done = 0;
+  while (done < buf.length) {
+    const n = readSync(fd, buf, done, buf.length - done, position + done);
+    if (n === 0) throw new Error("unexpected end of file");
+    done += n;
+  }
+}
+
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
@@ -529,7 +567,16 @@ async function extractZip(file: string, sink: Sink): Promise<void> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, z) => (err ? reject(err) : resolve(z))),
   );
-  await new Promise<void>((resolve, reject) => {
+  const fd = openSync(file, "r");
+  try {
+    await readZipEntries(zip, fd, sink);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readZipEntries(zip: yauzl.ZipFile, fd: number, sink: Sink): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     let failed = false;
     const fail = (err: unknown) => {
       if (failed) return;
@@ -552,7 +599,7 @@ async function extractZip(file: string, sink: Sink): Promise<void> {
       if (!failed) resolve();
     });
     zip.on("entry", (entry: yauzl.Entry) => {
-      handleZipEntry(zip, entry, sink).then(
+      handleZipEntry(zip, fd, entry, sink).then(
         () => zip.readEntry(),
         (err) => fail(err),
       );
@@ -561,12 +608,17 @@ async function extractZip(file: string, sink: Sink): Promise<void> {
   });
 }
 
-async function handleZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, sink: Sink): Promise<void> {
+async function handleZipEntry(zip: yauzl.ZipFile, fd: number, entry: yauzl.Entry, sink: Sink): Promise<void> {
   const madeByUnix = entry.versionMadeBy >> 8 === 3;
   const unixMode = madeByUnix ? (entry.externalFileAttributes >>> 16) & 0xffff : 0;
   const type = unixMode & S_IFMT;
   if (entry.fileName.endsWith("/") || type === S_IFDIR) {
     sink.dir(entry.fileName, unixMode & 0o777 || 0o755);
+    return;
+  }
+  const small = type === S_IFLNK ? undefined : smallZipEntry(fd, entry);
+  if (small) {
+    await sink.file(entry.fileName, unixMode & 0o777 || 0o644, [small], entry.getLastModDate());
     return;
   }
   const stream = await new Promise<Readable>((resolve, reject) =>

@@ -12,6 +12,7 @@
  * ({@link unpackWheel}), as pip's own wheel is.
  */
 import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { BuildContext } from "@cnbkit/framework";
 import { unpackWheel } from "../wheel.js";
 import type { PythonMetadata } from "./install-runtime.js";
@@ -22,16 +23,23 @@ export function wantsSetuptools(manager: string, minor: string): boolean {
   return (manager === "pip" || manager === "pipenv") && major === 3 && sub < 12;
 }
 
-/** Unpacks setuptools into `site` unless the install put one there; returns the version added. */
+/**
+ * Unpacks setuptools into `site` unless the install put one there. Returns the version added
+ * and the paths it added that hold Python code (for compileall), or undefined.
+ */
 export async function addSetuptools(
   ctx: BuildContext<PythonMetadata>,
   site: string,
   scratch: string,
-): Promise<string | undefined> {
+): Promise<{ version: string; code: string[] } | undefined> {
   const entries = await readdir(site);
   if (entries.some((e) => /^setuptools-[^-]+\.dist-info$/.test(e))) return undefined;
   const dep = ctx.dependencies.resolve("setuptools");
   await unpackWheel(ctx, dep, site, scratch);
   ctx.log.detail(`Added setuptools ${dep.version} (a venv on CPython < 3.12 has it; the lockfile leaves it out)`);
-  return dep.version;
+  const before = new Set(entries);
+  const code = (await readdir(site))
+    .filter((e) => !before.has(e) && !e.endsWith(".dist-info") && !e.endsWith(".pth"))
+    .map((e) => join(site, e));
+  return { version: dep.version, code };
 }

@@ -137,9 +137,11 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   const site = sitePackages(l.path, runtime.minor);
   const added =
     wantsSetuptools(manager.name, runtime.minor) && (await addSetuptools(ctx, site, join(l.path, ".setuptools")));
-  if (compile || added) {
-    const lib = join(l.path, "lib");
-    await runTool([runtime.python, "-m", "compileall", "-q", "-j", "0", lib], {
+  // pip compiled what it installed: then only setuptools' files are left (not the whole lib,
+  // which cost ~0.5 s of a pip app's cold build).
+  const uncompiled = compile ? [join(l.path, "lib")] : added ? added.code : [];
+  if (uncompiled.length > 0) {
+    await runTool([runtime.python, "-m", "compileall", "-q", "-j", "0", ...uncompiled], {
       cwd: app,
       env,
       log: ctx.log,

@@ -265,11 +265,12 @@ describe.sequential("Pipenv + Flask (buildpacks/python/testdata/pipenv-flask)", 
   let c = { app: "", image: "", cacheDir: "" };
 
   test(
-    "pipenv verify + sync from Pipfile.lock, gunicorn inferred, and the app answers",
+    "a lock an older Pipenv hashed is in sync, pipenv sync installs it, gunicorn inferred, and the app answers",
     async () => {
       c = await appCase("python-pipenv-flask", join(ROOT, "buildpacks/python/testdata/pipenv-flask"));
       const cold = await build(c);
       console.log(`pipenv app: cold build ${cold.ms} ms`);
+      expect(cold.text).toContain("Pipfile.lock matches Pipfile as hashed by Pipenv before 2026.4");
       expect(cold.text).toMatch(/Running pipenv sync/);
       expect(cold.text).toMatch(/web: sh -c 'exec gunicorn .* app:app'/);
       expect(await getFromImage(c.image)).toBe("200 hello from pipenv");

@@ -171,37 +171,15 @@ export class Layers {
    */
   async cached<K extends LayerKey>(name: string, options: CachedLayerOptions<K>): Promise<Layer> {
     this.checkName(name);
-    const dir = join(this.path, name);
-    const stored = await this.readStored(name);
-    const types = { ...options.types, cache: options.types.cache ?? true };
-    const launchOnly = !!types.launch && !types.build && !types.cache;
-    let state: LayerState;
-    let reusedFromImage = false;
-    if (stored === undefined) {
-      state = { kind: "new" };
-    } else {
-      const storedKey = stored[CACHE_KEY_FIELD];
-      const changes = isTable(storedKey) ? keyChanges(storedKey, options.key) : ["no cache key was stored"];
-      if (changes.length > 0) {
-        state = { kind: "reset", reason: changes.join(", ") };
-      } else if (existsSync(dir)) {
-        state = { kind: "restored", key: storedKey as LayerKey };
-      } else if (launchOnly) {
-        state = { kind: "restored", key: storedKey as LayerKey };
-        reusedFromImage = true;
-      } else {
-        state = { kind: "reset", reason: "contents were not restored" };
-      }
-    }
+    const { dir, types, state, metadata, reusedFromImage } = await this.lookUp(name, options);
     const refill = async (l: Layer) => {
       this.log.detail(`Rebuilding ${name}: ${l.state.kind === "reset" ? l.state.reason : "needed"}`);
       await this.prepare(name);
       await this.fill(l, options.fill);
     };
     const layer = new Layer(name, dir, state, types, options.key, reusedFromImage, this.self, refill);
-    if (state.kind === "restored" && stored) {
-      const { [CACHE_KEY_FIELD]: _key, ...rest } = stored;
-      layer.metadata = rest;
+    if (state.kind === "restored") {
+      layer.metadata = metadata;
       this.log.detail(`Reusing ${name} (key unchanged)`);
     } else {
       if (state.kind === "reset") this.log.detail(`Rebuilding ${name}: ${state.reason}`);
@@ -226,19 +204,43 @@ export class Layers {
     this.checkName(name);
     const declared = this.declared.get(name);
     if (declared) return declared;
-    const dir = join(this.path, name);
-    const stored = await this.readStored(name);
-    const storedKey = stored?.[CACHE_KEY_FIELD];
-    if (!stored || !isTable(storedKey) || keyChanges(storedKey, options.key).length > 0 || !existsSync(dir)) {
-      return undefined;
-    }
-    const types = { ...options.types, cache: options.types.cache ?? true };
-    const state: LayerState = { kind: "restored", key: storedKey as LayerKey };
+    const { dir, types, state, metadata, reusedFromImage } = await this.lookUp(name, options);
+    if (state.kind !== "restored" || reusedFromImage) return undefined;
     const layer = new Layer(name, dir, state, types, options.key, false, this.self);
-    const { [CACHE_KEY_FIELD]: _key, ...rest } = stored;
-    layer.metadata = rest;
+    layer.metadata = metadata;
     this.declared.set(name, layer);
     return layer;
+  }
+
+  /**
+   * What the lifecycle left of `name`, against the key a build expects: the layer's state,
+   * its stored metadata (the key taken out), and whether a launch-only layer came back as
+   * TOML only, for the exporter to reuse from the previous image.
+   */
+  private async lookUp<K extends LayerKey>(name: string, options: Pick<CachedLayerOptions<K>, "types" | "key">) {
+    const dir = join(this.path, name);
+    const stored = await this.readStored(name);
+    const types = { ...options.types, cache: options.types.cache ?? true };
+    const launchOnly = !!types.launch && !types.build && !types.cache;
+    const { [CACHE_KEY_FIELD]: storedKey, ...metadata } = stored ?? {};
+    let state: LayerState;
+    let reusedFromImage = false;
+    if (stored === undefined) {
+      state = { kind: "new" };
+    } else {
+      const changes = isTable(storedKey) ? keyChanges(storedKey, options.key) : ["no cache key was stored"];
+      if (changes.length > 0) {
+        state = { kind: "reset", reason: changes.join(", ") };
+      } else if (existsSync(dir)) {
+        state = { kind: "restored", key: storedKey as LayerKey };
+      } else if (launchOnly) {
+        state = { kind: "restored", key: storedKey as LayerKey };
+        reusedFromImage = true;
+      } else {
+        state = { kind: "reset", reason: "contents were not restored" };
+      }
+    }
+    return { dir, types, state, metadata, reusedFromImage };
   }
 
   /** A layer built from scratch on every build (old contents, if any, are deleted). */

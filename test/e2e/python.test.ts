@@ -7,7 +7,8 @@
  * a local sdist with a C extension compiled at build against the local CPython's headers
  * (fixtures/python-cext; the build image has gcc).
  * Each is built with the real lifecycle under runc, answers HTTP from the built image, has a
- * venv SBOM that lists exactly what `pip list` finds in the image's venv; the pip app's no-op
+ * venv SBOM that lists exactly what `pip list` finds in the image's venv, and .pyc that the
+ * image's python uses as they are (the lifecycle dates every file 1980); the pip app's no-op
  * rebuild reuses the cpython and venv layers, a changed requirements.txt reinstalls only the
  * venv, and a source-only edit reinstalls nothing.
  */
@@ -105,6 +106,28 @@ async function sbomAndPipList(image: string): Promise<{ sbom: string[]; pip: str
   return { sbom, pip: pipList(join(layer, "lib/python3.11/site-packages")) };
 }
 
+/**
+ * What CPython's import system makes of the image's .pyc files: the image's own python, run
+ * from the unpacked rootfs (whose files keep the layers' fixed 1980 mtimes), imports
+ * `modules` from the venv with -v, which logs each .pyc it uses (" matches ") or finds stale.
+ */
+async function bytecodeUse(image: string, modules: string[]): Promise<{ used: number; stale: string[] }> {
+  const { rootfs } = await unpackImage(image);
+  const python = join(rootfs, "layers/cnbkit_python/cpython/bin/python3");
+  const site = join(rootfs, "layers/cnbkit_python/venv/lib/python3.11/site-packages");
+  const code = `import sys; sys.path.insert(0, ${JSON.stringify(site)}); import ${modules.join(", ")}`;
+  const r = spawnSync(python, ["-v", "-c", code], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", PYTHONDONTWRITEBYTECODE: "1" },
+  });
+  expect(r.status, r.stderr.slice(-3000)).toBe(0);
+  const lines = r.stderr.split("\n");
+  return {
+    used: lines.filter((l) => l.includes(" matches ") && l.includes(site)).length,
+    stale: lines.filter((l) => l.includes("bytecode is stale")),
+  };
+}
+
 describe.sequential("pip + Flask + gunicorn with a Procfile (examples/apps/python-hello)", () => {
   const ANSWER = /^200 Hello from python-hello on CPython 3\.11\.2 with Flask 3\.1\.3, up \d+\.\d s\n$/;
   let c = { app: "", image: "", cacheDir: "" };
@@ -130,6 +153,12 @@ describe.sequential("pip + Flask + gunicorn with a Procfile (examples/apps/pytho
     expect(pip).toEqual(expect.arrayContaining(["flask", "gunicorn", "werkzeug", "jinja2", "markupsafe"]));
     expect(sbom.length).toBe(pip.length);
     expect(sbom).toEqual(pip);
+  });
+
+  test("the venv's .pyc compiled at build are used as they are, though the image's files are dated 1980", async () => {
+    const { used, stale } = await bytecodeUse(c.image, ["flask", "gunicorn.app.wsgiapp", "jinja2"]);
+    expect(stale).toEqual([]);
+    expect(used).toBeGreaterThan(50);
   });
 
   test(
@@ -231,6 +260,12 @@ describe.sequential("uv + FastAPI with no Procfile (fixtures/python-uv-fastapi)"
     expect(sbom.length).toBe(pip.length);
     expect(sbom).toEqual(pip);
   });
+
+  test("uv's .pyc are used as they are in the image", async () => {
+    const { used, stale } = await bytecodeUse(c.image, ["fastapi", "uvicorn", "pydantic"]);
+    expect(stale).toEqual([]);
+    expect(used).toBeGreaterThan(50);
+  });
 });
 
 describe.sequential("Poetry + Django + WhiteNoise with no Procfile (fixtures/python-poetry-django)", () => {
@@ -258,6 +293,12 @@ describe.sequential("Poetry + Django + WhiteNoise with no Procfile (fixtures/pyt
     const { sbom, pip } = await sbomAndPipList(c.image);
     expect(pip).toEqual(expect.arrayContaining(["django", "asgiref", "sqlparse", "gunicorn", "whitenoise"]));
     expect(sbom).toEqual(pip);
+  });
+
+  test("the venv compileall compiled after poetry sync is used as it is in the image", async () => {
+    const { used, stale } = await bytecodeUse(c.image, ["django.core.wsgi", "whitenoise", "gunicorn.app.wsgiapp"]);
+    expect(stale).toEqual([]);
+    expect(used).toBeGreaterThan(50);
   });
 });
 

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { caEnv } from "./tool-env.js";
+import { bytecodeEnv, caEnv } from "./tool-env.js";
 
 test.each([
   [{}, {}],
@@ -10,4 +10,10 @@ test.each([
   ],
 ])("CA env for %o", (settings, expected) => {
   expect(caEnv(settings)).toEqual(expected);
+});
+
+test("bytecode env: hash-checked .pyc unless the build sets its own SOURCE_DATE_EPOCH", () => {
+  expect(bytecodeEnv({})).toEqual({ SOURCE_DATE_EPOCH: "315532801" });
+  expect(bytecodeEnv({ SOURCE_DATE_EPOCH: " " })).toEqual({ SOURCE_DATE_EPOCH: "315532801" });
+  expect(bytecodeEnv({ SOURCE_DATE_EPOCH: "1700000000" })).toEqual({});
 });

@@ -1,6 +1,7 @@
 /**
- * The Python-specific part of the tools' environment: trust for pip, requests and uv. The
- * environment itself (ToolEnv, EnvChange, withChanges) is the framework's.
+ * The Python-specific part of the tools' environment: trust for pip, requests and uv, and
+ * bytecode that stays valid in the image. The environment itself (ToolEnv, EnvChange,
+ * withChanges) is the framework's.
  */
 import type { ToolEnv } from "@cnbkit/framework";
 
@@ -20,4 +21,26 @@ export function caEnv(settings: ToolEnv): Record<string, string> {
   const out: Record<string, string> = { UV_SYSTEM_CERTS: "true" };
   for (const name of ["PIP_CERT", "REQUESTS_CA_BUNDLE"]) if (!settings[name]) out[name] = bundle;
   return out;
+}
+
+/**
+ * The lifecycle's fixed file time (1980-01-01T00:00:01Z): every file of an exported or cached
+ * layer gets it, whatever it was at build.
+ */
+export const LAYER_MTIME_EPOCH = "315532801";
+
+/**
+ * SOURCE_DATE_EPOCH for the tools, unless the build has one. With it set, py_compile (which
+ * pip's `--compile`, uv's `--compile-bytecode` and compileall all use) writes hash-checked
+ * .pyc files. The default, timestamp .pyc, records the source's mtime, which the lifecycle
+ * then sets to 1980 when it exports or caches the layer: every .pyc compiled at build was stale
+ * in the image, so each app start compiled every import again, and each cold build's venv
+ * layer differed by those times. Tools that build wheels (setuptools, hatchling) also read it
+ * for their archive times.
+ *
+ * @example
+ * bytecodeEnv({}).SOURCE_DATE_EPOCH // "315532801"
+ */
+export function bytecodeEnv(settings: ToolEnv): Record<string, string> {
+  return settings.SOURCE_DATE_EPOCH?.trim() ? {} : { SOURCE_DATE_EPOCH: LAYER_MTIME_EPOCH };
 }

@@ -95,6 +95,8 @@ async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown
     ...(manager.name === "pipenv" && manager.lockfile === "Pipfile.lock" ? { pipfile: await digest("Pipfile") } : {}),
     python: runtime.version,
     tool: `${tool.name}@${tool.version}`,
+    // A venv compiled before .pyc were hash-checked holds stale timestamp ones: install again.
+    bytecode: "checked-hash",
     ...(wantsSetuptools(manager.name, runtime.minor)
       ? { setuptools: ctx.dependencies.resolve("setuptools").version }
       : {}),

@@ -166,7 +166,12 @@ async function toolLayer(ctx: BuildContext<PythonMetadata>, name: string, inputs
   const types: CachedLayerOptions<never>["types"] = inputs.launch
     ? { launch: true, cache: true }
     : { build: true, cache: !fromBuilder };
-  const key = { version: version || "latest", sha256: dep?.sha256 ?? "pypi", python: inputs.runtime.version };
+  const key = {
+    version: version || "latest",
+    sha256: dep?.sha256 ?? "pypi",
+    python: inputs.runtime.version,
+    bytecode: "checked-hash", // as the venv's (see bytecodeEnv)
+  };
   return { version, dep, types, key };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Step: the environment pip, uv, Poetry and Pipenv run with in this build: quiet and
- * non-interactive, trusting the build's CA bundle (see {@link caEnv}), never downloading a
+ * non-interactive, trusting the build's CA bundle (see {@link caEnv}), compiling .pyc that the
+ * lifecycle's fixed file times do not make stale ({@link bytecodeEnv}), never downloading a
  * Python of their own, and with their download and wheel caches in one cache-only layer, so a
  * changed lockfile reinstalls from the cache instead of the network.
  *
@@ -16,7 +17,7 @@ import { join } from "node:path";
 import type { BuildContext, EnvChange, Logger, Settings } from "@cnbkit/framework";
 import { extract } from "@cnbkit/framework/dependencies";
 import { runTool } from "../run.js";
-import { caEnv } from "../tool-env.js";
+import { bytecodeEnv, caEnv } from "../tool-env.js";
 import type { PythonMetadata } from "./install-runtime.js";
 
 /** Variables every tool run gets. */
@@ -66,6 +67,7 @@ export async function toolEnvironment(ctx: BuildContext<PythonMetadata>, setting
         POETRY_CACHE_DIR: join(dirs, "poetry"),
         PIPENV_CACHE_DIR: join(dirs, "pipenv"),
         ...caEnv(settings),
+        ...bytecodeEnv(settings),
       },
     },
     caches: packedCaches(cache.path, ctx.log),

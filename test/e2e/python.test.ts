@@ -8,7 +8,8 @@
  * (fixtures/python-cext; the build image has gcc).
  * Each is built with the real lifecycle under runc, answers HTTP from the built image, has a
  * venv SBOM that lists exactly what `pip list` finds in the image's venv, and .pyc that the
- * image's python uses as they are (the lifecycle dates every file 1980); the pip app's no-op
+ * image's python uses as they are (the lifecycle dates every file 1980); a second cold build
+ * of the uv app gives the same image digest; the pip app's no-op
  * rebuild reuses the cpython and venv layers, a changed requirements.txt reinstalls only the
  * venv, and a source-only edit reinstalls nothing.
  */
@@ -238,12 +239,13 @@ describe.sequential("pip + Flask + gunicorn with a Procfile (examples/apps/pytho
 
 describe.sequential("uv + FastAPI with no Procfile (fixtures/python-uv-fastapi)", () => {
   let c = { app: "", image: "", cacheDir: "" };
+  let cold = { text: "", ms: 0, digest: "" };
 
   test(
     "a cold build runs uv sync from the lockfile, infers uvicorn, and the app answers",
     async () => {
       c = await appCase("python-uv-fastapi", join(ROOT, "test/e2e/fixtures/python-uv-fastapi"));
-      const cold = await build(c);
+      cold = await build(c);
       console.log(`uv app: cold build ${cold.ms} ms`);
       expect(cold.text).toMatch(/uv sync/);
       expect(cold.text).not.toMatch(/^cnbkit\/procfile/m);
@@ -266,6 +268,17 @@ describe.sequential("uv + FastAPI with no Procfile (fixtures/python-uv-fastapi)"
     expect(stale).toEqual([]);
     expect(used).toBeGreaterThan(50);
   });
+
+  test(
+    "a second cold build, with an empty cache and another output, gives the same image digest",
+    async () => {
+      const again = await appCase("python-uv-fastapi-again", join(ROOT, "test/e2e/fixtures/python-uv-fastapi"));
+      const r = await build(again);
+      expect(r.text).toMatch(/Running uv sync/);
+      expect(r.digest).toBe(cold.digest);
+    },
+    TIMEOUT,
+  );
 });
 
 describe.sequential("Poetry + Django + WhiteNoise with no Procfile (fixtures/python-poetry-django)", () => {

@@ -3,8 +3,8 @@
  * CPython 3.11 made from Debian bookworm's packages, builders/reference/local-python.ts):
  * pip + Flask + gunicorn with a Procfile (examples/apps/python-hello) and uv + FastAPI with no
  * Procfile (fixtures/python-uv-fastapi), Poetry + Django + WhiteNoise with no Procfile
- * (fixtures/python-poetry-django), Pipenv + Flask (buildpacks/python/testdata/pipenv-flask) and
- * a local sdist with a C extension compiled at build against the local CPython's headers
+ * (fixtures/python-poetry-django), Pipenv + Flask (buildpacks/python/testdata/pipenv-flask),
+ * Flask with no WSGI server (waitress added), and a local sdist with a C extension compiled at build against the local CPython's headers
  * (fixtures/python-cext; the build image has gcc).
  * Each is built with the real lifecycle under runc, answers HTTP from the built image, has a
  * venv SBOM that lists exactly what `pip list` finds in the image's venv, and .pyc that the
@@ -337,6 +337,47 @@ describe.sequential("Pipenv + Flask (buildpacks/python/testdata/pipenv-flask)", 
     expect(pip).toEqual(expect.arrayContaining(["flask", "werkzeug", "jinja2", "markupsafe", "click", "gunicorn"]));
     expect(sbom).toEqual(pip);
   });
+});
+
+describe.sequential("Flask with no WSGI server among its dependencies (made by the test)", () => {
+  test(
+    "waitress is added in a layer of its own, and the venv's python serves the app with it",
+    async () => {
+      const app = await fixtureApp("python-flask-waitress", {
+        "requirements.txt": [
+          "flask==3.1.3",
+          "blinker==1.9.0",
+          "click==8.5.1",
+          "itsdangerous==2.2.0",
+          "jinja2==3.1.6",
+          "markupsafe==3.0.4",
+          "werkzeug==3.1.9",
+          "",
+        ].join("\n"),
+        "app.py": [
+          "import flask",
+          "from flask import Flask",
+          "",
+          "app = Flask(__name__)",
+          "",
+          "",
+          "@app.get('/')",
+          "def index():",
+          "    import waitress  # served by it: the import shows both layers are on the path",
+          "    return f'hello from flask {flask.__version__} behind waitress'",
+          "",
+        ].join("\n"),
+      });
+      const work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-python-flask-waitress-out-"));
+      dirs.push(app, work);
+      const c = { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
+      const cold = await build(c);
+      expect(cold.text).toMatch(/adding waitress/);
+      expect(cold.text).toMatch(/Adding layer 'cnbkit\/python:waitress'/);
+      expect(await getPaths(c.image, ["/"])).toEqual(["200 hello from flask 3.1.3 behind waitress"]);
+    },
+    TIMEOUT,
+  );
 });
 
 describe.sequential("a local sdist with a C extension (fixtures/python-cext)", () => {

@@ -115,7 +115,36 @@ describe("pip + requirements.txt", () => {
     expect(waitress.toml?.types).toMatchObject({ launch: true });
     const site = join(waitress.path, "lib", "python3.11", "site-packages");
     expect(existsSync(join(site, "waitress", "__main__.py"))).toBe(true);
-    expect(r.launchEnv("web").PYTHONPATH).toBe(site);
+    // Only waitress: Flask and its dependencies are the venv's.
+    expect(readdirSync(site).filter((e) => e.endsWith(".dist-info"))).toEqual([
+      expect.stringMatching(/^waitress-[\d.]+\.dist-info$/),
+    ]);
+    const env = r.launchEnv("web");
+    expect(env.PYTHONPATH).toBe(site);
+    // The command's `python` is the venv's, which imports the app's Flask and the layer's
+    // waitress (a venv python of waitress's own, earlier on PATH, once found neither).
+    const run = spawnSync("sh", ["-c", "python -c 'import flask, waitress, sys; print(sys.prefix)'"], {
+      env: { ...env, PATH: `${env.PATH}:/usr/bin:/bin` },
+      encoding: "utf8",
+    });
+    expect(run.stderr).toBe("");
+    expect(run.stdout.trim()).toBe(r.layer("venv").path);
+  }, 300_000);
+
+  test("Starlette with no server gets uvicorn, without the click the app pinned itself", async () => {
+    const app = "from starlette.applications import Starlette\n\napp = Starlette()\n";
+    const r = await runBuild(bp, opts({ "requirements.txt": "starlette==0.46.2\nclick==8.1.8\n", "main.py": app }));
+    expect(r.processes[0]?.command.at(-1)).toMatch(/^exec python -m uvicorn main:app /);
+    const site = join(r.layer("uvicorn").path, "lib", "python3.11", "site-packages");
+    const dists = readdirSync(site).filter((e) => e.endsWith(".dist-info"));
+    expect(dists.map((d) => d.split("-")[0]).sort()).toEqual(["h11", "uvicorn"]);
+    const env = r.launchEnv("web");
+    const run = spawnSync("sh", ["-c", "python -c 'import click, uvicorn, starlette; print(click.__file__)'"], {
+      env: { ...env, PATH: `${env.PATH}:/usr/bin:/bin` },
+      encoding: "utf8",
+    });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toContain(join(r.layer("venv").path, "lib"));
   }, 300_000);
 
   test("a package that does not exist fails with one line naming requirements.txt", async () => {

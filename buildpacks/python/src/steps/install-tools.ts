@@ -114,6 +114,8 @@ export async function installTool(
     caches: ToolCaches;
     launch?: boolean;
     version?: string;
+    /** The app's venv, for a server the app runs with (see {@link ServerSite}). */
+    alongside?: ServerSite;
   },
 ): Promise<Tool> {
   const { runtime, env } = inputs;
@@ -148,13 +150,29 @@ export async function installTool(
           : `${name}${version ? `==${version}` : ""}`;
         const pipCmd = [join(pip.bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"];
         await inputs.caches.open();
-        await runTool([...pipCmd, "--quiet", spec], { cwd: l.path, env, log: ctx.log });
+        // The app's packages on PYTHONPATH count as installed: pip adds only what they lack.
+        const pipEnv = inputs.alongside ? { ...env, PYTHONPATH: inputs.alongside.site } : env;
+        await runTool([...pipCmd, "--quiet", spec], { cwd: l.path, env: pipEnv, log: ctx.log });
       } finally {
         await rm(scratch, { recursive: true, force: true });
       }
+      // A launch layer's bin/ goes on PATH ahead of the app venv's: this venv's `python`
+      // (which cannot import the app's packages) would then run the start command.
+      if (inputs.launch) await rm(join(l.path, "bin"), { recursive: true, force: true });
     },
   });
   return { name, version, bin: join(layer.path, "bin"), layer };
+}
+
+/**
+ * The app's venv, for a server installed to run the app (waitress, uvicorn): its
+ * site-packages, whose distributions pip then leaves out of the server's layer (a server's
+ * copy of click or h11 on PYTHONPATH would shadow the version the app locked), and a digest of
+ * those distributions, which keys the server's layer.
+ */
+export interface ServerSite {
+  site: string;
+  digest: string;
 }
 
 /** The tool's version and inventory entry, and its layer's types and the key that decides reuse. */
@@ -171,6 +189,7 @@ async function toolLayer(ctx: BuildContext<PythonMetadata>, name: string, inputs
     sha256: dep?.sha256 ?? "pypi",
     python: inputs.runtime.version,
     bytecode: "checked-hash", // as the venv's (see bytecodeEnv)
+    ...(inputs.alongside ? { venv: inputs.alongside.digest } : {}),
   };
   return { version, dep, types, key };
 }

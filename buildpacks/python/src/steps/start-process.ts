@@ -3,8 +3,10 @@
  * cnbkit/procfile buildpack later in the order sets the processes, so a missing start
  * command is no warning then, and a Procfile `web` line is the start command: nothing is
  * inferred or installed for it. A server the app lacks (waitress, uvicorn) is installed into a
- * launch layer of its own and reaches the app's python through PYTHONPATH.
+ * launch layer of its own, with only what the app's venv lacks, and reaches the venv's python
+ * through PYTHONPATH.
  */
+import { createHash } from "node:crypto";
 import type { BuildContext, BuildResult, Settings, ToolEnv } from "@cnbkit/framework";
 import { inferStartCommand, normalizeName } from "../start-command.js";
 import { checkStartModules, procfileCommands } from "./check-start.js";
@@ -68,7 +70,18 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
   ctx.log.step("Start command");
   if (start.needs) {
     const version = ctx.buildpack.metadata.defaultServers[start.needs];
-    const server = await installTool(ctx, start.needs, { ...inputs, launch: true, version });
+    const alongside = venv && {
+      site: sitePackages(venv.path, inputs.runtime.minor),
+      digest: createHash("sha256")
+        .update(
+          venv.distributions
+            .map((d) => `${normalizeName(d.name)}==${d.version}`)
+            .sort()
+            .join("\n"),
+        )
+        .digest("hex"),
+    };
+    const server = await installTool(ctx, start.needs, { ...inputs, launch: true, version, alongside });
     const site = sitePackages(server.layer.path, inputs.runtime.minor);
     server.layer.env.launch.prepend("PYTHONPATH", site, ":");
     server.layer.sbom.add({

@@ -115,6 +115,7 @@ describe("pip + requirements.txt", () => {
     expect(waitress.toml?.types).toMatchObject({ launch: true });
     const site = join(waitress.path, "lib", "python3.11", "site-packages");
     expect(existsSync(join(site, "waitress", "__main__.py"))).toBe(true);
+    expect(readdirSync(join(site, "waitress", "__pycache__")).length).toBeGreaterThan(10); // compiled at build
     // Only waitress: Flask and its dependencies are the venv's.
     expect(readdirSync(site).filter((e) => e.endsWith(".dist-info"))).toEqual([
       expect.stringMatching(/^waitress-[\d.]+\.dist-info$/),

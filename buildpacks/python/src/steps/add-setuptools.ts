@@ -1,8 +1,13 @@
 /**
- * Step, inside the venv's fill: setuptools in a pip or Pipenv venv on CPython < 3.12. There,
- * `python -m venv` installs it, so apps use it without declaring it, and their
- * requirements.txt and Pipfile.lock leave it out. gunicorn < 21, for one, imports
- * pkg_resources at start: without it an outside Pipenv app built green and crashed when run.
+ * Step, inside the venv's fill: setuptools in a pip or Pipenv venv on CPython < 3.12, put
+ * there before the install runs. There, `python -m venv` installs it, so apps use it without
+ * declaring it, and their requirements.txt and Pipfile.lock leave it out. gunicorn < 21, for
+ * one, imports pkg_resources at start: without setuptools an outside Pipenv app built green and
+ * crashed when run. Before the install, not after: gunicorn 20 declares `setuptools>=3.0`, so
+ * into an empty venv pip pulled the newest setuptools, which has no pkg_resources, and the
+ * Django apps of two outside sample sets crashed at start. With 81.0.0 already there, pip
+ * finds the requirement met, as it does in a venv `python -m venv` made; a lockfile that pins
+ * another setuptools still gets its own.
  * uv and Poetry lock setuptools when a package needs it, and their sync removes what the lock
  * does not list, so their venvs are left as locked. CPython 3.12 dropped it from venvs, so
  * apps on 3.12 and later declare it themselves.
@@ -24,20 +29,20 @@ export function wantsSetuptools(manager: string, minor: string): boolean {
 }
 
 /**
- * Unpacks setuptools into `site` unless the install put one there. Returns the version added
- * and the paths it added that hold Python code (for compileall), or undefined.
+ * Unpacks setuptools into the new venv's `site`, for the install to find (`source` names
+ * what the install reads, for the log). Returns the version and the paths it added that hold
+ * Python code (for compileall).
  */
 export async function addSetuptools(
   ctx: BuildContext<PythonMetadata>,
   site: string,
   scratch: string,
-): Promise<{ version: string; code: string[] } | undefined> {
-  const entries = await readdir(site);
-  if (entries.some((e) => /^setuptools-[^-]+\.dist-info$/.test(e))) return undefined;
+  source: string,
+): Promise<{ version: string; code: string[] }> {
+  const before = new Set(await readdir(site).catch(() => []));
   const dep = ctx.dependencies.resolve("setuptools");
   await unpackWheel(ctx, dep, site, scratch);
-  ctx.log.detail(`Added setuptools ${dep.version} (a venv on CPython < 3.12 has it; the lockfile leaves it out)`);
-  const before = new Set(entries);
+  ctx.log.detail(`Added setuptools ${dep.version} first (a venv on CPython < 3.12 has it; ${source} can leave it out)`);
   const code = (await readdir(site))
     .filter((e) => !before.has(e) && !e.endsWith(".dist-info") && !e.endsWith(".pth"))
     .map((e) => join(site, e));

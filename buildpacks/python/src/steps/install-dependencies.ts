@@ -115,6 +115,11 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
     set: { VIRTUAL_ENV: l.path, UV_PROJECT_ENVIRONMENT: l.path, UV_PYTHON: runtime.python },
   });
   await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: app, env, log: ctx.log });
+  const site = sitePackages(l.path, runtime.minor);
+  if (wantsSetuptools(manager.name, runtime.minor)) {
+    const added = await addSetuptools(ctx, site, join(l.path, ".setuptools"), manager.lockfile);
+    await compileAll(runtime.python, added.code, { cwd: app, env, log: ctx.log });
+  }
   if (manager.name === "pipenv") {
     // Pipenv installs with the venv's own pip.
     const { bin, version } = await pip();
@@ -136,24 +141,18 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
     await runTool(check, { cwd: app, env, log: ctx.log, where: manager.lockfile, quiet: true });
   ctx.log.detail(`Running ${command.map((c) => c.replace(/^\/.*\/bin\//, "")).join(" ")}`);
   await runTool(command, { cwd: app, env, log: ctx.log, where: manager.lockfile });
-  const site = sitePackages(l.path, runtime.minor);
-  const added =
-    wantsSetuptools(manager.name, runtime.minor) && (await addSetuptools(ctx, site, join(l.path, ".setuptools")));
-  // pip compiled what it installed: then only setuptools' files are left (not the whole lib,
-  // which cost ~0.5 s of a pip app's cold build).
-  const uncompiled = compile ? [join(l.path, "lib")] : added ? added.code : [];
-  if (uncompiled.length > 0) {
-    await runTool([runtime.python, "-m", "compileall", "-q", "-j", "0", ...uncompiled], {
-      cwd: app,
-      env,
-      log: ctx.log,
-      quiet: true,
-    });
-  }
+  // uv and pip compile what they install; Poetry and Pipenv do not.
+  if (compile) await compileAll(runtime.python, [join(l.path, "lib")], { cwd: app, env, log: ctx.log });
   ctx.log.detail(`Done in ${done()}`);
   l.metadata.packages = (await installedDistributions(site)).map((d) => ({ ...d }));
   l.metadata.bin = (await readdir(join(l.path, "bin"))).sort();
   l.metadata.modules = await topLevelModules(site);
+}
+
+/** Byte-compiles `paths` (hash-checked .pyc, see bytecodeEnv in the tool env). */
+async function compileAll(python: string, paths: string[], opts: Parameters<typeof runTool>[1]): Promise<void> {
+  if (paths.length === 0) return;
+  await runTool([python, "-m", "compileall", "-q", "-j", "0", ...paths], { ...opts, quiet: true });
 }
 
 /** Whether Pipfile.lock was locked from Pipfile, by either Pipenv's hash ({@link pipfileLockSync}). */

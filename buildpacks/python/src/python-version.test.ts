@@ -95,7 +95,7 @@ describe("which version the app asks for", () => {
       }
     })();
     expect(err?.hint).toBe(
-      'Ask for one of "3.14", "3.13", "3.12", "3.11", "3.10" in Pipfile, or set BP_CPYTHON_VERSION.',
+      'Ask for one of "3.14", "3.13", "3.12", "3.11", "3.10" in Pipfile\'s python_version, or set BP_CPYTHON_VERSION.',
     );
   });
 
@@ -108,6 +108,32 @@ describe("which version the app asks for", () => {
       hint = (e as { hint?: string }).hint;
     }
     expect(hint).toBe('Ask for "3.11" in .python-version, or set BP_CPYTHON_VERSION.');
+  });
+
+  // Each hint asks in the file's own way, and what it asks for then builds.
+  test.each([
+    [{ runtimeTxt: "python-3.13.1" }, 'Ask for "python-3.11" in runtime.txt, or set BP_CPYTHON_VERSION.', "runtimeTxt"],
+    [
+      { requiresPython: ">=3.12" },
+      'Let requires-python in pyproject.toml allow "3.11", as ">=3.11" does, or set BP_CPYTHON_VERSION.',
+      "requiresPython",
+    ],
+    [
+      { poetryPython: "^3.12" },
+      'Let python in [tool.poetry.dependencies] allow "3.11", as "^3.11" does, or set BP_CPYTHON_VERSION.',
+      "poetryPython",
+    ],
+  ] as const)("the hint for %o asks in that file's own way", (sources, expected, key) => {
+    let hint: string | undefined;
+    try {
+      chooseVersion(pythonVersionRequest({ ...base, ...sources }), ["3.11.2"], "linux/amd64");
+    } catch (e) {
+      hint = (e as { hint?: string }).hint;
+    }
+    expect(hint).toBe(expected);
+    const asked = /as "([^"]+)" does|Ask for "([^"]+)"/.exec(hint ?? "");
+    const value = asked?.[1] ?? asked?.[2] ?? "";
+    expect(chooseVersion(pythonVersionRequest({ ...base, [key]: value }), ["3.11.2"], "linux/amd64")).toBe("3.11.2");
   });
 
   test.each([

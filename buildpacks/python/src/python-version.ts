@@ -117,23 +117,36 @@ export function chooseVersion(r: VersionRequest, available: readonly string[], p
   const chosen = sorted.find((v) => satisfies(v, r.specifier));
   if (chosen) return chosen;
   const newest = newestPerLine(sorted).slice(0, 5);
-  const lines = newest.map((v) => `"${v.split(".").slice(0, 2).join(".")}"`);
-  const ask = lines.length === 1 ? lines[0] : `one of ${lines.join(", ")}`;
+  const lines = newest.map((v) => v.split(".").slice(0, 2).join("."));
   throw new CnbError(
     `${r.source}: "${r.raw}" matches no CPython version in the inventory for ${platform} (newest: ${newest.join(", ") || "none"})`,
     {
       hint:
         lines.length === 0
           ? `This builder has no CPython for ${platform}: build with one that does.`
-          : `Ask for ${ask} in ${fileOf(r.source)}, or set BP_CPYTHON_VERSION.`,
+          : askHint(r.source, lines),
     },
   );
 }
 
-/** The file a request came from ("Pipfile python_version" → "Pipfile"), for the hint. */
-function fileOf(source: string): string {
-  if (source === "BP_CPYTHON_VERSION" || source === "default") return ".python-version";
-  return source.split(" ")[0]!;
+/**
+ * The hint that asks for one of `lines` ("3.11", newest first) where the request came from,
+ * written as that file writes a version: a value the build then accepts.
+ */
+function askHint(source: string, lines: readonly string[]): string {
+  const ask = (write: (line: string) => string) => {
+    const quoted = lines.map((l) => `"${write(l)}"`);
+    return quoted.length === 1 ? quoted[0]! : `one of ${quoted.join(", ")}`;
+  };
+  const oldest = lines.at(-1)!;
+  const tail = ", or set BP_CPYTHON_VERSION.";
+  if (source === "runtime.txt") return `Ask for ${ask((l) => `python-${l}`)} in runtime.txt${tail}`;
+  if (source === "pyproject.toml requires-python")
+    return `Let requires-python in pyproject.toml allow ${ask((l) => l)}, as ">=${oldest}" does${tail}`;
+  if (source.startsWith("pyproject.toml"))
+    return `Let python in [tool.poetry.dependencies] allow ${ask((l) => l)}, as "^${oldest}" does${tail}`;
+  if (source.startsWith("Pipfile")) return `Ask for ${ask((l) => l)} in Pipfile's python_version${tail}`;
+  return `Ask for ${ask((l) => l)} in .python-version${tail}`;
 }
 
 /** The newest patch of each minor line, newest line first. */

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { appObject, djangoHasStaticRoot, inferStartCommand, type StartInputs } from "./start-command.js";
+import {
+  appObject,
+  djangoHasStaticRoot,
+  djangoSettingsCandidates,
+  inferStartCommand,
+  type StartInputs,
+} from "./start-command.js";
 
 const manage = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n';
 const input = (files: Record<string, string>, extra: Partial<StartInputs> = {}): StartInputs => ({
@@ -30,6 +36,23 @@ describe("start command", () => {
         { packages: pkgs("django", "gunicorn") },
       ),
       ["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" mysite.wsgi:application'],
+    ],
+    [
+      "Django whose manage.py picks its settings by environment (the .settings one is read)",
+      input(
+        {
+          "manage.py": [
+            "import os",
+            "settings_module = 'proj.production' if 'WEBSITE_HOSTNAME' in os.environ else 'proj.settings'",
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', settings_module)",
+            "from django.core.management import execute_from_command_line",
+          ].join("\n"),
+          "proj/production.py": "from .settings import *\n",
+          "proj/settings.py": "WSGI_APPLICATION = 'proj.wsgi.application'\n",
+        },
+        { packages: pkgs("django", "gunicorn") },
+      ),
+      ["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" proj.wsgi:application'],
     ],
     [
       "Django ASGI with uvicorn (settings package)",
@@ -106,7 +129,10 @@ describe("start command", () => {
   test.each([
     [{}, /^No start command: add a Procfile/],
     [{ "main.py": "", "app.py": "" }, /^No start command \(found main.py, app.py: which one\?\)/],
-    [{ "manage.py": "print(1)" }, /^No start command/],
+    [
+      { "manage.py": "print(1)" },
+      /^No start command: manage\.py names no settings module .* \("web: gunicorn <project>\.wsgi"\)/,
+    ],
   ])("no command for %o says how to set one", (files, message) => {
     const r = inferStartCommand(input(files));
     expect("none" in r ? r.none : r.command.join(" ")).toMatch(message);
@@ -130,4 +156,15 @@ describe("start command", () => {
   ])("STATIC_ROOT in %s: %s", (settings, expected) => {
     expect(djangoHasStaticRoot(settings)).toBe(expected);
   });
+});
+
+test.each([
+  ['os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")', ["mysite.settings"]],
+  [
+    "m = 'p.prod' if X else 'p.settings'\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', m)\nimport 'django.core'",
+    ["p.settings", "p.prod"],
+  ],
+  ["print('no django here', 'a.settings')", []],
+])("django settings candidates of %j", (manage, expected) => {
+  expect(djangoSettingsCandidates(manage)).toEqual(expected);
 });

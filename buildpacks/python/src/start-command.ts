@@ -99,6 +99,13 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
   const lone = LONE_FILES.filter((f) => input.files.has(f));
   if (lone.length === 1) return { command: ["python", lone[0]!], reason: `the only start file, ${lone[0]}` };
   const found = lone.length > 1 ? ` (found ${lone.join(", ")}: which one?)` : "";
+  if (input.files.has("manage.py") && lone.length === 0) {
+    return {
+      none:
+        "No start command: manage.py names no settings module with WSGI_APPLICATION or ASGI_APPLICATION that the build could find; " +
+        'add a Procfile ("web: gunicorn <project>.wsgi") or set BP_PYTHON_ENTRYPOINT',
+    };
+  }
   return {
     none: `No start command${found}: add a Procfile ("web: gunicorn app:app"), set BP_PYTHON_ENTRYPOINT, or add a main.py`,
   };
@@ -170,9 +177,35 @@ function moduleOf(file: string): { dir?: string; module: string } {
   return { module: parts.join(".") };
 }
 
-/** Django settings module named by manage.py, and the file it lives in. */
-export function djangoSettingsModule(manage: string): string | undefined {
-  return /["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/.exec(manage)?.[1];
+/**
+ * The Django settings modules manage.py may name, most likely first: the literal it gives
+ * setdefault("DJANGO_SETTINGS_MODULE", …); else every dotted name it quotes, `.settings`
+ * ones first. manage.py may choose by environment (Azure's Django quickstart:
+ * `'proj.production' if 'WEBSITE_HOSTNAME' in os.environ else 'proj.settings'`).
+ *
+ * @example
+ * djangoSettingsCandidates("os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')") // ["mysite.settings"]
+ */
+export function djangoSettingsCandidates(manage: string): string[] {
+  const literal = /["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/.exec(manage)?.[1];
+  if (literal) return [literal];
+  if (!/DJANGO_SETTINGS_MODULE/.test(manage)) return [];
+  const quoted = [...manage.matchAll(/["']([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)["']/g)].map((m) => m[1]!);
+  const unique = [...new Set(quoted)].filter((q) => !q.startsWith("django."));
+  return [...unique.filter((q) => q.endsWith(".settings")), ...unique.filter((q) => !q.endsWith(".settings"))];
+}
+
+/** The settings module manage.py names whose file `files` hold (see {@link djangoSettingsCandidates}). */
+export function djangoSettings(
+  files: ReadonlyMap<string, string>,
+): { module: string; file: string; text: string } | undefined {
+  const manage = files.get("manage.py");
+  if (manage === undefined) return undefined;
+  for (const module of djangoSettingsCandidates(manage)) {
+    const file = settingsFiles(module).find((f) => files.has(f));
+    if (file) return { module, file, text: files.get(file)! };
+  }
+  return undefined;
 }
 
 /** The files a settings module may live in. */
@@ -183,12 +216,9 @@ export function settingsFiles(module: string): string[] {
 
 /** Django's WSGI or ASGI application, from manage.py and its settings (both in `files`). */
 function djangoApp(files: ReadonlyMap<string, string>): { target: string; asgi: boolean; reason: string } | undefined {
-  const manage = files.get("manage.py");
-  if (manage === undefined) return undefined;
-  const module = djangoSettingsModule(manage);
-  if (!module) return undefined;
-  const file = settingsFiles(module).find((f) => files.has(f));
-  const settings = file ? files.get(file)! : "";
+  const found = djangoSettings(files);
+  if (!found) return undefined;
+  const { file, text: settings } = found;
   const setting = (name: string) => new RegExp(`^${name}\\s*=\\s*["']([\\w.]+)["']`, "m").exec(settings)?.[1];
   const asgi = setting("ASGI_APPLICATION");
   const wsgi = setting("WSGI_APPLICATION");

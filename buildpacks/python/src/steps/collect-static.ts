@@ -6,7 +6,7 @@
 import { type BuildContext, type Settings, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { runTool } from "../run.js";
 import { isTrue } from "../settings.js";
-import { djangoHasStaticRoot, djangoSettingsModule, settingsFiles } from "../start-command.js";
+import { djangoHasStaticRoot, djangoSettings } from "../start-command.js";
 import type { Venv } from "./install-dependencies.js";
 import type { PythonMetadata } from "./install-runtime.js";
 import type { Project } from "./read-project.js";
@@ -14,10 +14,8 @@ import type { Project } from "./read-project.js";
 /** Whether this build will run collectstatic (decided before the venv, which it then needs at build). */
 export function wantsCollectStatic(project: Project, settings: Settings): boolean {
   if (isTrue(settings.BP_DISABLE_COLLECTSTATIC)) return false;
-  const manage = project.scan.get("manage.py");
-  const module = manage === undefined ? undefined : djangoSettingsModule(manage);
-  if (!module) return false;
-  return settingsFiles(module).some((f) => djangoHasStaticRoot(project.scan.get(f) ?? ""));
+  const found = djangoSettings(project.scan);
+  return found !== undefined && djangoHasStaticRoot(found.text);
 }
 
 /** Runs collectstatic with the venv's python. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { AppFiles } from "@cnbkit/framework";
 import { DEPENDENCY_FILES, type PyprojectShape } from "../package-manager.js";
 import type { VersionSources } from "../python-version.js";
-import { djangoSettingsModule, SCAN_FILES, settingsFiles } from "../start-command.js";
+import { djangoSettingsCandidates, SCAN_FILES, settingsFiles } from "../start-command.js";
 
 /** pyproject.toml, as far as this buildpack reads it. */
 export interface Pyproject extends PyprojectShape {
@@ -90,8 +90,7 @@ async function scanFiles(app: AppFiles): Promise<Map<string, string>> {
   const manage = await app.readText("manage.py", { optional: true });
   if (manage !== undefined) {
     out.set("manage.py", manage);
-    const module = djangoSettingsModule(manage);
-    if (module) candidates.push(...settingsFiles(module));
+    for (const module of djangoSettingsCandidates(manage)) candidates.push(...settingsFiles(module));
   }
   for (const f of candidates) {
     const text = await app.readText(f, { optional: true });

@@ -224,7 +224,22 @@ describe("what a rebuild reinstalls", () => {
 });
 
 describe("a start command that serves a module the app does not have", () => {
-  const base = { "requirements.txt": "six==1.17.0\n", "server.py": "app = None\n" };
+  const base = {
+    "requirements.txt": "six==1.17.0\ngunicorn==23.0.0\nuvicorn==0.34.2\n",
+    "server.py": "app = None\n",
+  };
+
+  test("a Procfile's server that is not installed is one line naming it, before the module", async () => {
+    const app = { "requirements.txt": "six==1.17.0\n", "server.py": "app = None\n" };
+    await expect(
+      runBuild(bp, opts({ ...app, Procfile: "web: gunicorn --bind 0.0.0.0:$PORT app:app\n" })),
+    ).rejects.toThrow(
+      /^Procfile web: "gunicorn --bind 0\.0\.0\.0:\$PORT app:app" runs gunicorn, which is not installed in the venv$/,
+    );
+    await expect(runBuild(bp, opts(app, { BP_PYTHON_ENTRYPOINT: "python -m uvicorn server:app" }))).rejects.toThrow(
+      /^BP_PYTHON_ENTRYPOINT: "python -m uvicorn server:app" runs uvicorn, which is not installed in the venv$/,
+    );
+  }, 300_000);
 
   test("a Procfile's gunicorn module is one line naming the Procfile line and the module", async () => {
     await expect(

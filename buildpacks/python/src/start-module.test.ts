@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { modulePaths, startTarget } from "./start-module.js";
+import { modulePaths, startServer, startTarget } from "./start-module.js";
 
 describe("startTarget: the module or file a start command serves", () => {
   test.each([
@@ -33,4 +33,16 @@ test("modulePaths: a module is a .py file or a package dir, under the server's d
   expect(modulePaths({ kind: "module", name: "mysite.wsgi", dir: "" })).toEqual(["mysite/wsgi.py", "mysite/wsgi"]);
   expect(modulePaths({ kind: "module", name: "app", dir: "src" })).toEqual(["src/app.py", "src/app"]);
   expect(modulePaths({ kind: "file", name: "server.py", dir: "" })).toEqual(["server.py"]);
+});
+
+test.each([
+  ["gunicorn --bind :$PORT app:app", { name: "gunicorn", asModule: false }],
+  ['cd src && exec uvicorn main:app --port "$PORT"', { name: "uvicorn", asModule: false }],
+  ["python -m waitress --listen=*:$PORT app:app", { name: "waitress", asModule: true }],
+  ["waitress-serve --port=$PORT app:app", { name: "waitress-serve", asModule: false }],
+  ["/opt/bin/gunicorn app:app", undefined],
+  ["python server.py", undefined],
+  ["bin/start", undefined],
+])("the server %j runs", (command, expected) => {
+  expect(startServer(command)).toEqual(expected);
 });

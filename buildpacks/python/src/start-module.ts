@@ -29,6 +29,28 @@ function words(command: string): string[] {
   return (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^(["'])(.*)\1$/, "$2"));
 }
 
+/** The command's words after an optional leading `cd <dir> &&` and `exec`, and that dir. */
+function commandWords(command: string): { dir: string; rest: string[] } {
+  const cd = /^\s*cd\s+(\S+)\s*&&\s*(.*)$/.exec(command);
+  return { dir: cd ? cd[1]! : "", rest: words(cd ? cd[2]! : command).filter((w) => w !== "exec") };
+}
+
+/**
+ * The Python server a start command runs, and whether as a module (`python -m waitress`) or
+ * as the script a package installs (`gunicorn`, found on PATH). A path to the script is not
+ * read: it may live anywhere.
+ *
+ * @example
+ * startServer("gunicorn --bind :$PORT app:app") // { name: "gunicorn", asModule: false }
+ */
+export function startServer(command: string): { name: string; asModule: boolean } | undefined {
+  const { rest } = commandWords(command);
+  const first = rest[0] ?? "";
+  if (/^(?:.*\/)?python3?(?:\.\d+)?$/.test(first) && rest[1] === "-m" && SERVER_MODULES.has(rest[2] ?? ""))
+    return { name: rest[2]!, asModule: true };
+  return SERVERS.has(first) ? { name: first, asModule: false } : undefined;
+}
+
 /**
  * The module or file a start command serves, or undefined when it is not one this reads.
  *
@@ -36,10 +58,7 @@ function words(command: string): string[] {
  * startTarget('cd src && exec gunicorn --bind "$HOST:$PORT" app.main:app') // { kind: "module", name: "app.main", dir: "src" }
  */
 export function startTarget(command: string): StartTarget | undefined {
-  let dir = "";
-  const cd = /^\s*cd\s+(\S+)\s*&&\s*(.*)$/.exec(command);
-  const rest = words(cd ? cd[2]! : command).filter((w) => w !== "exec");
-  if (cd) dir = cd[1]!;
+  let { dir, rest } = commandWords(command);
   let i = 0;
   const first = rest[0] ?? "";
   const isPython = /^(?:.*\/)?python3?(?:\.\d+)?$/.test(first);

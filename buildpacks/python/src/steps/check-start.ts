@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { type BuildContext, CnbError } from "@cnbkit/framework";
-import { modulePaths, startTarget } from "../start-module.js";
+import { modulePaths, startServer, startTarget } from "../start-module.js";
 import type { Venv } from "./install-dependencies.js";
 import type { PythonMetadata } from "./install-runtime.js";
 
@@ -27,14 +27,26 @@ export function procfileCommands(text: string): NamedCommand[] {
   return out;
 }
 
-/** Throws when a command serves a module that is neither in the app nor in the venv. */
+/**
+ * Throws when a command serves a module that is neither in the app nor in the venv, or (with
+ * `servers`, for commands the user wrote) runs a server the venv does not have: gunicorn
+ * missing from requirements.txt built green and failed at start with "gunicorn: command not
+ * found".
+ */
 export function checkStartModules(
   ctx: BuildContext<PythonMetadata>,
   commands: readonly NamedCommand[],
   venv: Venv | undefined,
+  opts: { servers?: boolean } = {},
 ): void {
   const modules = Array.isArray(venv?.layer.metadata.modules) ? (venv.layer.metadata.modules as string[]) : undefined;
   for (const { where, command } of commands) {
+    const server = opts.servers ? startServer(command) : undefined;
+    if (server && !hasServer(server, venv)) {
+      throw new CnbError(`${where}: "${command}" runs ${server.name}, which is not installed in the venv`, {
+        hint: `Add ${server.name === "waitress-serve" ? "waitress" : server.name} to the app's dependencies (requirements.txt, pyproject.toml or the lockfile).`,
+      });
+    }
     const target = startTarget(command);
     if (!target) continue;
     let dir = target.dir;
@@ -55,4 +67,12 @@ export function checkStartModules(
       },
     );
   }
+}
+
+/** Whether the venv has `server` (true when its lists are unknown: a layer from an older build). */
+function hasServer(server: { name: string; asModule: boolean }, venv: Venv | undefined): boolean {
+  if (!venv) return false;
+  const modules = venv.layer.metadata.modules;
+  if (server.asModule) return !Array.isArray(modules) || modules.includes(server.name);
+  return venv.bin.length === 0 || venv.bin.includes(server.name);
 }

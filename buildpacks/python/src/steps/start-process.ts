@@ -46,7 +46,7 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
   // The Procfile wins (cnbkit/procfile sets its processes), so its commands are the ones to check.
   if (procfile !== undefined) {
     const commands = procfileCommands(procfile);
-    checkStartModules(ctx, commands, venv);
+    checkStartModules(ctx, commands, venv, { servers: true });
     const web = commands.find((c) => c.where === "Procfile web");
     // Its web process replaces whatever this buildpack would infer: saying (and installing a
     // server for) a command that never runs only misleads. BP_PYTHON_ENTRYPOINT is still set
@@ -61,7 +61,8 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
     const where =
       start.reason === "BP_PYTHON_ENTRYPOINT" ? "BP_PYTHON_ENTRYPOINT" : `web (${start.reason.split(";")[0]})`;
     const command = start.command[0] === "sh" ? start.command.at(-1)!.replace(/\bexec /, "") : start.command.join(" ");
-    checkStartModules(ctx, [{ where, command }], venv);
+    // The user's own command must find its server; an inferred one uses the venv's or adds one.
+    checkStartModules(ctx, [{ where, command }], venv, { servers: start.reason === "BP_PYTHON_ENTRYPOINT" });
   }
   if ("none" in start) {
     if (!hasProcfile) ctx.log.warn(start.none);

@@ -4,7 +4,7 @@
  * pip + Flask + gunicorn with a Procfile (examples/apps/python-hello) and uv + FastAPI with no
  * Procfile (fixtures/python-uv-fastapi), Poetry + Django + WhiteNoise with no Procfile
  * (fixtures/python-poetry-django), Pipenv + Flask (buildpacks/python/testdata/pipenv-flask),
- * Flask with no WSGI server (waitress added), and a local sdist with a C extension compiled at build against the local CPython's headers
+ * a Flask app factory with no WSGI server (waitress added), and a local sdist with a C extension compiled at build against the local CPython's headers
  * (fixtures/python-cext; the build image has gcc).
  * Each is built with the real lifecycle under runc, answers HTTP from the built image, has a
  * venv SBOM that lists exactly what `pip list` finds in the image's venv, and .pyc that the
@@ -339,11 +339,11 @@ describe.sequential("Pipenv + Flask (buildpacks/python/testdata/pipenv-flask)", 
   });
 });
 
-describe.sequential("Flask with no WSGI server among its dependencies (made by the test)", () => {
+describe.sequential("a Flask app factory with no WSGI server among its dependencies (made by the test)", () => {
   test(
-    "waitress is added in a layer of its own, and the venv's python serves the app with it",
+    "waitress is added in a layer of its own and calls the factory; the venv's python serves the app",
     async () => {
-      const app = await fixtureApp("python-flask-waitress", {
+      const app = await fixtureApp("python-flask-factory", {
         "requirements.txt": [
           "flask==3.1.3",
           "blinker==1.9.0",
@@ -354,25 +354,30 @@ describe.sequential("Flask with no WSGI server among its dependencies (made by t
           "werkzeug==3.1.9",
           "",
         ].join("\n"),
-        "app.py": [
+        // The Flask tutorial's shape: the app is made by create_app() in a package.
+        "hello/__init__.py": [
           "import flask",
           "from flask import Flask",
           "",
-          "app = Flask(__name__)",
           "",
+          "def create_app(test_config=None):",
+          "    app = Flask(__name__)",
           "",
-          "@app.get('/')",
-          "def index():",
-          "    import waitress  # served by it: the import shows both layers are on the path",
-          "    return f'hello from flask {flask.__version__} behind waitress'",
+          "    @app.get('/')",
+          "    def index():",
+          "        import waitress  # served by it: the import shows both layers are on the path",
+          "        return f'hello from flask {flask.__version__} behind waitress'",
+          "",
+          "    return app",
           "",
         ].join("\n"),
       });
-      const work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-python-flask-waitress-out-"));
+      const work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-python-flask-factory-out-"));
       dirs.push(app, work);
       const c = { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
       const cold = await build(c);
-      expect(cold.text).toMatch(/adding waitress/);
+      expect(cold.text).toMatch(/web: from Flask app factory create_app\(\) in hello\/__init__\.py; .*adding waitress/);
+      expect(cold.text).toMatch(/--call hello:create_app/);
       expect(cold.text).toMatch(/Adding layer 'cnbkit\/python:waitress'/);
       expect(await getPaths(c.image, ["/"])).toEqual(["200 hello from flask 3.1.3 behind waitress"]);
     },

@@ -3,6 +3,7 @@ import {
   appObject,
   djangoHasStaticRoot,
   djangoSettingsCandidates,
+  flaskFactory,
   inferStartCommand,
   type StartInputs,
 } from "./start-command.js";
@@ -53,6 +54,26 @@ describe("start command", () => {
         { packages: pkgs("django", "gunicorn") },
       ),
       ["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" proj.wsgi:application'],
+    ],
+    [
+      "a Flask app factory in a package (the Flask tutorial's flaskr), gunicorn calls it",
+      input(
+        {
+          "flaskr/__init__.py":
+            "from flask import Flask\n\ndef create_app(test_config=None):\n    app = Flask(__name__)\n    return app\n",
+        },
+        { packages: pkgs("flask", "gunicorn") },
+      ),
+      ["sh", "-c", `exec gunicorn --bind "\${HOST:-0.0.0.0}:$PORT" 'flaskr:create_app()'`],
+    ],
+    [
+      "a Flask app factory without a server: waitress --call",
+      input(
+        { "app.py": "import flask\n\ndef create_app():\n    return flask.Flask(__name__)\n" },
+        { packages: pkgs("flask") },
+      ),
+      ["sh", "-c", 'exec python -m waitress --listen="${HOST:-0.0.0.0}:$PORT" --call app:create_app'],
+      "waitress",
     ],
     [
       "Django ASGI with uvicorn (settings package)",
@@ -167,4 +188,13 @@ test.each([
   ["print('no django here', 'a.settings')", []],
 ])("django settings candidates of %j", (manage, expected) => {
   expect(djangoSettingsCandidates(manage)).toEqual(expected);
+});
+
+test.each([
+  ["from flask import Flask\ndef create_app(config=None, *args):\n    return Flask(__name__)", "create_app"],
+  ["from flask import Flask\ndef make_app():\n    return Flask(__name__)", "make_app"],
+  ["from flask import Flask\ndef create_app(config):\n    return Flask(__name__)", undefined],
+  ["def create_app():\n    return Starlette()", undefined],
+])("flask factory of %j", (text, expected) => {
+  expect(flaskFactory(text)).toBe(expected);
 });

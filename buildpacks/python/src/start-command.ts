@@ -28,7 +28,10 @@ export interface StartInputs {
   scripts: readonly string[];
   /** Installed distribution names, normalized (PEP 503: lower case, `-`). */
   packages: ReadonlySet<string>;
-  /** Contents of the files in {@link SCAN_FILES} (and src/<pkg>/...) that exist, by app-relative path. */
+  /**
+   * Contents of the files in {@link SCAN_FILES} (then src/<pkg>/main.py and app.py, and the
+   * `__init__.py` of top-level and src/ packages) that exist, by app-relative path, in that order.
+   */
   files: ReadonlyMap<string, string>;
 }
 
@@ -96,6 +99,13 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
     const { dir, module } = moduleOf(file);
     return serve(input.packages, app.kind, `${module}:${app.name}`, dir, `${app.framework} app in ${file}`);
   }
+  for (const [file, text] of input.files) {
+    const factory = flaskFactory(text);
+    if (!factory) continue;
+    const { dir, module } = moduleOf(file);
+    const why = `Flask app factory ${factory}() in ${file}`;
+    return serve(input.packages, "wsgi", `${module}:${factory}`, dir, why, { factory: true });
+  }
   const lone = LONE_FILES.filter((f) => input.files.has(f));
   if (lone.length === 1) return { command: ["python", lone[0]!], reason: `the only start file, ${lone[0]}` };
   const found = lone.length > 1 ? ` (found ${lone.join(", ")}: which one?)` : "";
@@ -119,13 +129,18 @@ function projectScript(input: StartInputs): string | undefined {
   return input.scripts.length === 1 ? input.scripts[0] : undefined;
 }
 
-/** The server command for a WSGI or ASGI target such as `app:app`. */
+/**
+ * The server command for a WSGI or ASGI target such as `app:app`; with `factory`, a WSGI
+ * target names a function that returns the app (gunicorn calls `'pkg:create_app()'`,
+ * waitress takes `--call pkg:create_app`).
+ */
 function serve(
   packages: ReadonlySet<string>,
   kind: "wsgi" | "asgi",
   target: string,
   dir: string | undefined,
   why: string,
+  opts: { factory?: boolean } = {},
 ): StartCommand {
   const has = (p: string) => packages.has(p);
   if (kind === "asgi") {
@@ -145,15 +160,35 @@ function serve(
     };
   }
   if (has("gunicorn")) {
-    return { command: sh(`gunicorn --bind ${BIND} ${target}`, dir), reason: `${why}; gunicorn is a dependency` };
+    const app = opts.factory ? `'${target}()'` : target;
+    return { command: sh(`gunicorn --bind ${BIND} ${app}`, dir), reason: `${why}; gunicorn is a dependency` };
   }
-  const listen = sh(`waitress-serve --listen=${BIND} ${target}`, dir);
+  const app = opts.factory ? `--call ${target}` : target;
+  const listen = sh(`waitress-serve --listen=${BIND} ${app}`, dir);
   if (has("waitress")) return { command: listen, reason: `${why}; waitress is a dependency` };
   return {
-    command: sh(`python -m waitress --listen=${BIND} ${target}`, dir),
+    command: sh(`python -m waitress --listen=${BIND} ${app}`, dir),
     reason: `${why}; no WSGI server among the dependencies, adding waitress (pure Python, production-grade; add gunicorn to use it instead)`,
     needs: "waitress",
   };
+}
+
+/**
+ * The Flask application factory a file defines (`def create_app(test_config=None):` that
+ * builds a `Flask(` app, as the Flask tutorial does), if it can be called with no arguments.
+ *
+ * @example
+ * flaskFactory("def create_app(test_config=None):\n    app = Flask(__name__)\n") // "create_app"
+ */
+export function flaskFactory(text: string): string | undefined {
+  if (!/\bFlask\s*\(/.test(text)) return undefined;
+  const m = /^def\s+(create_app|make_app)\s*\(([^)]*)\)/m.exec(text);
+  if (!m) return undefined;
+  const params = m[2]!
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+  return params.every((p) => p.includes("=") || p.startsWith("*")) ? m[1] : undefined;
 }
 
 const APP_OBJECT =

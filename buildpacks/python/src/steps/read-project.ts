@@ -79,13 +79,22 @@ async function pipfilePython(
   return {};
 }
 
-/** The start-command files that exist: {@link SCAN_FILES}, src/<pkg>/…, manage.py and Django's settings. */
+/** Top-level directories that are not where an app's code lives. */
+const NOT_APP_PACKAGES = new Set(["tests", "test", "docs", "node_modules", "venv", "env", "migrations", "scripts"]);
+
+/** The start-command files that exist: {@link SCAN_FILES}, src/<pkg>/…, packages' __init__.py, manage.py and Django's settings. */
 async function scanFiles(app: AppFiles): Promise<Map<string, string>> {
   const candidates = [...SCAN_FILES];
-  const src = await readdir(join(app.path, "src"), { withFileTypes: true }).catch(() => []);
-  for (const d of src.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-    candidates.push(`src/${d.name}/main.py`, `src/${d.name}/app.py`);
-  }
+  const dirs = async (path: string) =>
+    (await readdir(join(app.path, path), { withFileTypes: true }).catch(() => []))
+      .filter((e) => e.isDirectory() && /^[A-Za-z_]\w*$/.test(e.name) && !NOT_APP_PACKAGES.has(e.name))
+      .map((e) => e.name)
+      .sort();
+  const src = await dirs("src");
+  for (const d of src) candidates.push(`src/${d}/main.py`, `src/${d}/app.py`);
+  // Packages whose __init__.py may create the app or its factory (Flask's tutorial: flaskr/).
+  for (const d of (await dirs(".")).slice(0, 30)) candidates.push(`${d}/__init__.py`);
+  for (const d of src) candidates.push(`src/${d}/__init__.py`);
   const out = new Map<string, string>();
   const manage = await app.readText("manage.py", { optional: true });
   if (manage !== undefined) {

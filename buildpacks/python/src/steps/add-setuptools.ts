@@ -16,7 +16,7 @@
  * Its verified wheel is pure Python, so it is unpacked into site-packages with no pip run
  * ({@link unpackWheel}), as pip's own wheel is.
  */
-import { readdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { BuildContext } from "@cnbkit/framework";
 import { unpackWheel } from "../wheel.js";
@@ -29,9 +29,16 @@ export function wantsSetuptools(manager: string, minor: string): boolean {
 }
 
 /**
+ * What of setuptools an app runs: pkg_resources, the vendored packages it imports, and the
+ * distutils hook its .pth loads at every start. setuptools' own 230 other modules build
+ * packages, which happens in pip's isolated build envs, so they are not compiled here.
+ */
+const RUNTIME_CODE = ["pkg_resources", "_distutils_hack", "setuptools/_vendor"];
+
+/**
  * Unpacks setuptools into the new venv's `site`, for the install to find (`source` names
- * what the install reads, for the log). Returns the version and the paths it added that hold
- * Python code (for compileall).
+ * what the install reads, for the log). Returns the version and the paths of the code an app
+ * runs from it (for compileall).
  */
 export async function addSetuptools(
   ctx: BuildContext<PythonMetadata>,
@@ -39,12 +46,9 @@ export async function addSetuptools(
   scratch: string,
   source: string,
 ): Promise<{ version: string; code: string[] }> {
-  const before = new Set(await readdir(site).catch(() => []));
   const dep = ctx.dependencies.resolve("setuptools");
   await unpackWheel(ctx, dep, site, scratch);
   ctx.log.detail(`Added setuptools ${dep.version} first (a venv on CPython < 3.12 has it; ${source} can leave it out)`);
-  const code = (await readdir(site))
-    .filter((e) => !before.has(e) && !e.endsWith(".dist-info") && !e.endsWith(".pth"))
-    .map((e) => join(site, e));
+  const code = RUNTIME_CODE.map((p) => join(site, p)).filter((p) => existsSync(p));
   return { version: dep.version, code };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { compilerFailure, errorLine, explainFailure } from "./run.js";
+import { compilerFailure, errorLine, explainFailure, unreachableIndex } from "./run.js";
 
 // What pip 26 prints when setuptools finds no compiler (captured on this machine, CC pointing nowhere).
 const PIP_NO_CC = `Building wheels for collected packages: cnbkit-cext
@@ -88,5 +88,43 @@ ERROR: No matching distribution found for uvicorn==0.12.1`;
     expect(errorLine(yanked)).toBe(
       "Could not find a version that satisfies the requirement uvicorn==0.12.1 (from versions: 0.1.0, 0.12.2)",
     );
+  });
+});
+
+describe("an index out of reach", () => {
+  // Pipenv's pip, for an outside Pipfile whose [[source]] is the retired pypi.python.org.
+  const pipenv = [
+    "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) after connection broken by " +
+      "'NameResolutionError(\"HTTPSConnection(host='pypi.python.org', port=443): Failed to resolve 'pypi.python.org' " +
+      "([Errno -2] Name or service not known)\")': /simple/blinker/",
+    "ERROR: Could not find a version that satisfies the requirement blinker==1.4 (from versions: none)",
+    "ERROR: No matching distribution found for blinker==1.4",
+  ].join("\n");
+
+  test("the failure names the host and why, not the package pip could not find", () => {
+    const err = explainFailure(["pipenv", "sync"], "exit 1", pipenv, "Pipfile.lock");
+    expect(err.message).toBe(
+      'Pipfile.lock: the package index at pypi.python.org cannot be reached: its name does not resolve ("pipenv sync" failed, exit 1)',
+    );
+    expect(err.hint).toMatch(/PIPENV_PYPI_MIRROR/);
+  });
+
+  test.each([
+    [pipenv, { host: "pypi.python.org", why: "its name does not resolve" }],
+    [
+      "WARNING: Retrying … after connection broken by 'SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)'))': https://pypi.org/simple/six/\nERROR: No matching distribution found for six",
+      { host: "pypi.org", why: "its TLS certificate is not trusted" },
+    ],
+    [
+      "error: Failed to fetch: `https://files.example.com/simple/six/`\n  Caused by: dns error: failed to lookup address information",
+      { host: "files.example.com", why: "its name does not resolve" }, // uv: the cause on the line after the URL
+    ],
+    // A retry warning on a run that failed for another reason is not blamed.
+    [
+      "WARNING: Retrying … NameResolutionError(host='pypi.org')\nERROR: ResolutionImpossible: conflicting pins",
+      undefined,
+    ],
+  ])("unreachableIndex of %j", (output, expected) => {
+    expect(unreachableIndex(output)).toEqual(expected);
   });
 });

@@ -69,6 +69,45 @@ export function compilerFailure(output: string): { line: string; hint: string } 
   return undefined;
 }
 
+/** A failure that names no distribution pip or uv could fetch: then an index was out of reach. */
+const NOTHING_FETCHED =
+  /Could not find a version that satisfies|No matching distribution found|Failed to fetch|Max retries exceeded|Could not fetch URL/;
+/** What an unreachable host looks like in urllib3's (pip, Pipenv, Poetry) and uv's messages, and what it means. */
+const UNREACHABLE: readonly [RegExp, string][] = [
+  [
+    /NameResolutionError|Name or service not known|Temporary failure in name resolution|dns error/i,
+    "its name does not resolve",
+  ],
+  [
+    /CERTIFICATE_VERIFY_FAILED|certificate verify failed|invalid peer certificate|UnknownIssuer/i,
+    "its TLS certificate is not trusted",
+  ],
+  [/Connection refused/i, "the connection was refused"],
+  [/timed out|ConnectTimeout/i, "the connection timed out"],
+];
+
+/**
+ * The package index a failed install could not reach, and why: pip prints the cause only in
+ * the retry warnings above its "Could not find a version that satisfies …" (seen: an outside
+ * Pipfile whose source was the retired pypi.python.org).
+ *
+ * @example
+ * unreachableIndex("WARNING: Retrying … NameResolutionError(\"HTTPSConnection(host='pypi.python.org', port=443): …\nERROR: No matching distribution found for six")
+ * // { host: "pypi.python.org", why: "its name does not resolve" }
+ */
+export function unreachableIndex(output: string): { host: string; why: string } | undefined {
+  if (!NOTHING_FETCHED.test(output)) return undefined;
+  // uv names the URL on one line and the cause on the next ("Caused by: dns error: …").
+  let lastHost: string | undefined;
+  for (const line of output.split(/\r?\n/)) {
+    const host = /host='([^']+)'|Failed to resolve '([^']+)'|https?:\/\/([^/:'"`\s)]+)/.exec(line);
+    lastHost = host?.[1] ?? host?.[2] ?? host?.[3] ?? lastHost;
+    const kind = UNREACHABLE.find(([re]) => re.test(line));
+    if (kind && lastHost) return { host: lastHost, why: kind[1] };
+  }
+  return undefined;
+}
+
 /**
  * The most telling error line in a tool's output, if any: an `error:` line, a Python
  * exception (the last line of a traceback, module path dropped: Pipenv's
@@ -112,6 +151,18 @@ export function explainFailure(command: readonly string[], status: string, outpu
     const m = c.when.exec(output);
     // These lines name their file already: a prefix would say it twice ("uv.lock: uv.lock is …").
     if (m) return new CnbError(`${c.line(m)} ("${command.join(" ")}" failed, ${status})`, { hint: c.hint });
+  }
+  const index = unreachableIndex(output);
+  if (index) {
+    const tls = index.why.includes("certificate");
+    return new CnbError(
+      `${prefix}the package index at ${index.host} cannot be reached: ${index.why} ("${command.join(" ")}" failed, ${status})`,
+      {
+        hint: tls
+          ? "Trust the CA of the proxy or index: bind its certificate with cnbkit/ca-certificates (e.g. --binding ca=<dir with ca.pem>)."
+          : "Point the index at a host this build reaches (requirements.txt --index-url, Pipfile [[source]], [tool.uv] index, or PIP_INDEX_URL / PIPENV_PYPI_MIRROR), or fix the network.",
+      },
+    );
   }
   const why = errorLine(output);
   return new CnbError(`${prefix}"${command.join(" ")}" failed (${status})${why ? `: ${why}` : ""}`);

@@ -118,10 +118,26 @@ describe("start command", () => {
       ["sh", "-c", 'exec python -m uvicorn main:app --host "${HOST:-0.0.0.0}" --port "$PORT"'],
       "uvicorn",
     ],
+    // src/ layouts import from src but stay in the app dir, which the app may read files from.
     [
-      "Starlette in src/<pkg>/main.py runs from src",
+      "Starlette in src/<pkg>/main.py imports from src (uvicorn --app-dir)",
       input({ "src/svc/main.py": "app = Starlette(routes=[])" }, { packages: pkgs("starlette", "uvicorn") }),
-      ["sh", "-c", 'cd src && exec uvicorn svc.main:app --host "${HOST:-0.0.0.0}" --port "$PORT"'],
+      ["sh", "-c", 'exec uvicorn svc.main:app --app-dir src --host "${HOST:-0.0.0.0}" --port "$PORT"'],
+    ],
+    [
+      "Flask in src/app.py with gunicorn (--pythonpath)",
+      input({ "src/app.py": "app = Flask(__name__)" }, { packages: pkgs("flask", "gunicorn") }),
+      ["sh", "-c", 'exec gunicorn --pythonpath src --bind "${HOST:-0.0.0.0}:$PORT" app:app'],
+    ],
+    [
+      "Flask in src/app.py with waitress added (PYTHONPATH)",
+      input({ "src/app.py": "app = Flask(__name__)" }, { packages: pkgs("flask") }),
+      [
+        "sh",
+        "-c",
+        'PYTHONPATH="src${PYTHONPATH:+:$PYTHONPATH}" exec python -m waitress --listen="${HOST:-0.0.0.0}:$PORT" app:app',
+      ],
+      "waitress",
     ],
     [
       "Flask with gunicorn",

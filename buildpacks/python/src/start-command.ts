@@ -74,11 +74,19 @@ export function normalizeName(name: string): string {
 }
 
 /**
- * A command run through `sh -c` with `exec` (in `dir` when given), so $PORT is expanded and
- * signals reach the server.
+ * A command run through `sh -c` with `exec`, so $PORT is expanded and signals reach the
+ * server; `dir` (e.g. "src") is where the app's modules are imported from.
  */
 function sh(script: string, dir?: string): string[] {
-  return ["sh", "-c", `${dir ? `cd ${dir} && ` : ""}exec ${script}`];
+  // The app's code in a subdirectory (src/) is put on the import path, and the process stays
+  // in the app dir: a `cd src` broke apps that open files relative to it (pyproject.toml,
+  // templates). gunicorn and uvicorn take it as an option; waitress reads PYTHONPATH.
+  if (!dir) return ["sh", "-c", `exec ${script}`];
+  const onPath = script
+    .replace(/^gunicorn /, `gunicorn --pythonpath ${dir} `)
+    .replace(/^(uvicorn|python -m uvicorn) (\S+) /, `$1 $2 --app-dir ${dir} `);
+  if (onPath !== script) return ["sh", "-c", `exec ${onPath}`];
+  return ["sh", "-c", `PYTHONPATH="${dir}\${PYTHONPATH:+:$PYTHONPATH}" exec ${script}`];
 }
 
 // HOST narrows the address (e.g. 127.0.0.1 when the container shares the host's network).

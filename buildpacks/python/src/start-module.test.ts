@@ -46,3 +46,14 @@ test.each([
 ])("the server %j runs", (command, expected) => {
   expect(startServer(command)).toEqual(expected);
 });
+
+test.each([
+  ['exec uvicorn svc.main:app --app-dir src --host "$HOST"', { kind: "module", name: "svc.main", dir: "src" }],
+  ['exec gunicorn --pythonpath src --bind "$HOST:$PORT" app:app', { kind: "module", name: "app", dir: "src" }],
+  [
+    'PYTHONPATH="src${PYTHONPATH:+:$PYTHONPATH}" exec python -m waitress --listen="$HOST:$PORT" app:app',
+    { kind: "module", name: "app", dir: "src" },
+  ],
+])("the start commands the build writes for src/ layouts are read back: %j", (command, expected) => {
+  expect(startTarget(command)).toEqual(expected);
+});

@@ -21,7 +21,7 @@ const SERVERS = new Set(["gunicorn", "uvicorn", "waitress-serve"]);
 const SERVER_MODULES = new Set(["gunicorn", "uvicorn", "waitress"]);
 /** Options whose value looks like `host:port`, not an app. */
 const ADDRESS_OPTIONS = new Set(["-b", "--bind", "--host", "--listen", "--uds", "--fd"]);
-const DIR_OPTIONS = new Set(["--chdir", "--app-dir"]);
+const DIR_OPTIONS = new Set(["--chdir", "--app-dir", "--pythonpath"]);
 const TARGET = /^([A-Za-z_][\w.]*):[A-Za-z_][\w.]*(?:\(.*\))?$/;
 
 /** Splits a shell command into words (quotes removed), good enough for the simple commands checked here. */
@@ -29,10 +29,20 @@ function words(command: string): string[] {
   return (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^(["'])(.*)\1$/, "$2"));
 }
 
-/** The command's words after an optional leading `cd <dir> &&` and `exec`, and that dir. */
+/**
+ * The command's words after an optional leading `cd <dir> &&`, variable assignments and
+ * `exec`, and the dir modules are imported from: the `cd`, or the first entry of an assigned
+ * PYTHONPATH (`PYTHONPATH="src${PYTHONPATH:+:$PYTHONPATH}" exec python -m waitress …`).
+ */
 function commandWords(command: string): { dir: string; rest: string[] } {
   const cd = /^\s*cd\s+(\S+)\s*&&\s*(.*)$/.exec(command);
-  return { dir: cd ? cd[1]! : "", rest: words(cd ? cd[2]! : command).filter((w) => w !== "exec") };
+  let dir = cd ? cd[1]! : "";
+  const rest = words(cd ? cd[2]! : command).filter((w) => w !== "exec");
+  while (/^[A-Za-z_]\w*=/.test(rest[0] ?? "")) {
+    const m = /^PYTHONPATH=["']?([^:$"']+)/.exec(rest.shift()!);
+    if (m) dir = joinDir(dir, m[1]!);
+  }
+  return { dir, rest };
 }
 
 /**

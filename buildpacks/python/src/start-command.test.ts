@@ -175,6 +175,23 @@ describe("start command", () => {
     expect("none" in r ? r.none : r.command.join(" ")).toMatch(message);
   });
 
+  test.each([
+    [
+      "from litestar import Litestar\napp = Litestar(route_handlers=[hello])",
+      { name: "app", framework: "Litestar", kind: "asgi" },
+    ],
+    ["app = quart.Quart(__name__)", { name: "app", framework: "Quart", kind: "asgi" }],
+    ["application = bottle.Bottle()", { name: "application", framework: "Bottle", kind: "wsgi" }],
+    ["app = falcon.App()", { name: "app", framework: "Falcon", kind: "wsgi" }],
+    ["app = falcon.asgi.App()", { name: "app", framework: "Falcon", kind: "asgi" }],
+    // Dash is served through its Flask server, which the file names.
+    ["app = Dash(__name__)\nserver = app.server\n", { name: "server", framework: "Dash", kind: "wsgi" }],
+    ["app = dash.Dash(__name__)\n", undefined],
+    ["app = App()", undefined],
+  ])("the app object of %j", (text, expected) => {
+    expect(appObject(text)).toEqual(expected);
+  });
+
   test("a commented-out or indented app object is not the app", () => {
     expect(appObject("# app = Flask(__name__)\n")).toBeUndefined();
     expect(appObject("def f():\n    app = Flask(__name__)\n")).toBeUndefined();

@@ -199,17 +199,38 @@ export function flaskFactory(text: string): string | undefined {
   return params.every((p) => p.includes("=") || p.startsWith("*")) ? m[1] : undefined;
 }
 
-const APP_OBJECT =
-  /^([A-Za-z_]\w*)\s*(?::\s*[\w.]+\s*)?=\s*(?:(fastapi|starlette\.applications|flask)\.)?(FastAPI|Starlette|Flask)\s*\(/m;
+/** The web frameworks whose app object a start command can serve, and the interface it speaks. */
+const FRAMEWORKS: Readonly<Record<string, { name: string; kind: "wsgi" | "asgi" }>> = {
+  FastAPI: { name: "FastAPI", kind: "asgi" },
+  Starlette: { name: "Starlette", kind: "asgi" },
+  Litestar: { name: "Litestar", kind: "asgi" },
+  Quart: { name: "Quart", kind: "asgi" },
+  Flask: { name: "Flask", kind: "wsgi" },
+  Bottle: { name: "Bottle", kind: "wsgi" },
+  Dash: { name: "Dash", kind: "wsgi" },
+  "falcon.App": { name: "Falcon", kind: "wsgi" },
+  "falcon.API": { name: "Falcon", kind: "wsgi" },
+  "falcon.asgi.App": { name: "Falcon", kind: "asgi" },
+};
 
-/** The module-level app object a file creates, if any. */
-export function appObject(
-  text: string,
-): { name: string; framework: "FastAPI" | "Starlette" | "Flask"; kind: "wsgi" | "asgi" } | undefined {
+/** `<var> = <framework>(` at the top level; the class may be qualified (`flask.Flask(`, `falcon.asgi.App(`). */
+const APP_OBJECT =
+  /^([A-Za-z_]\w*)\s*(?::\s*[\w.]+\s*)?=\s*(falcon\.asgi\.App|falcon\.App|falcon\.API|(?:\w+\.)*(?:FastAPI|Starlette|Litestar|Quart|Flask|Bottle|Dash))\s*\(/m;
+
+/**
+ * The module-level app object a file creates, if any. A Dash app is served through the Flask
+ * server it wraps, which the file must name at the top level (`server = app.server`, as
+ * Dash's deployment guide has it): `object` is then that name.
+ */
+export function appObject(text: string): { name: string; framework: string; kind: "wsgi" | "asgi" } | undefined {
   const m = APP_OBJECT.exec(text);
   if (!m) return undefined;
-  const framework = m[3] as "FastAPI" | "Starlette" | "Flask";
-  return { name: m[1]!, framework, kind: framework === "Flask" ? "wsgi" : "asgi" };
+  const qualified = m[2]!;
+  const framework = FRAMEWORKS[qualified] ?? FRAMEWORKS[qualified.split(".").pop()!];
+  if (!framework) return undefined;
+  if (framework.name !== "Dash") return { name: m[1]!, framework: framework.name, kind: framework.kind };
+  const server = new RegExp(`^([A-Za-z_]\\w*)\\s*=\\s*${m[1]}\\.server\\b`, "m").exec(text);
+  return server ? { name: server[1]!, framework: "Dash", kind: "wsgi" } : undefined;
 }
 
 /** `app/main.py` → module `app.main`; `src/pkg/main.py` → `pkg.main` from dir `src`. */

@@ -223,6 +223,50 @@ describe("what a rebuild reinstalls", () => {
   }, 300_000);
 });
 
+describe("Django with a settings package", () => {
+  test("a settings module that star-imports its base: gunicorn on its WSGI app, collectstatic into its STATIC_ROOT", async () => {
+    const app = {
+      "requirements.txt": "django==5.2\ngunicorn==23.0.0\n",
+      "manage.py": [
+        "import os, sys",
+        "",
+        "if __name__ == '__main__':",
+        "    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'bakery.settings.dev')",
+        "    from django.core.management import execute_from_command_line",
+        "    execute_from_command_line(sys.argv)",
+        "",
+      ].join("\n"),
+      "bakery/__init__.py": "",
+      "bakery/urls.py": "urlpatterns = []\n",
+      "bakery/wsgi.py": "from django.core.wsgi import get_wsgi_application\n\napplication = get_wsgi_application()\n",
+      "bakery/settings/__init__.py": "",
+      "bakery/settings/dev.py": "from .base import *  # noqa\n\nDEBUG = True\n",
+      "bakery/settings/base.py": [
+        "from pathlib import Path",
+        "",
+        "BASE_DIR = Path(__file__).resolve().parent.parent.parent",
+        "SECRET_KEY = 'not-secret'",
+        "INSTALLED_APPS = ['django.contrib.staticfiles']",
+        "ROOT_URLCONF = 'bakery.urls'",
+        "WSGI_APPLICATION = 'bakery.wsgi.application'",
+        "STATIC_URL = 'static/'",
+        "STATIC_ROOT = BASE_DIR / 'collected'",
+        "STATICFILES_DIRS = [BASE_DIR / 'assets']",
+        "",
+      ].join("\n"),
+      "assets/site.css": "body { color: green; }\n",
+    };
+    const r = await runBuild(bp, opts(app));
+    expect(text(r.stdout)).toContain("Django static files (manage.py collectstatic --noinput)");
+    expect(existsSync(join(r.app, "collected", "site.css"))).toBe(true);
+    expect(r.processes[0]?.command).toEqual([
+      "sh",
+      "-c",
+      'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" bakery.wsgi:application',
+    ]);
+  }, 300_000);
+});
+
 describe("a start command that serves a module the app does not have", () => {
   const base = {
     "requirements.txt": "six==1.17.0\ngunicorn==23.0.0\nuvicorn==0.34.2\n",

@@ -6,6 +6,7 @@ import {
   flaskFactory,
   inferStartCommand,
   type StartInputs,
+  starImports,
 } from "./start-command.js";
 
 const manage = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n';
@@ -74,6 +75,18 @@ describe("start command", () => {
       ),
       ["sh", "-c", 'exec python -m waitress --listen="${HOST:-0.0.0.0}:$PORT" --call app:create_app'],
       "waitress",
+    ],
+    [
+      "Django with a settings package whose module star-imports its base (wagtail's bakerydemo)",
+      input(
+        {
+          "manage.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bakery.settings.dev")\n',
+          "bakery/settings/dev.py": "from .base import *  # noqa\nDEBUG = True\n",
+          "bakery/settings/base.py": 'WSGI_APPLICATION = "bakery.wsgi.application"\nSTATIC_ROOT = "static"\n',
+        },
+        { packages: pkgs("django", "gunicorn") },
+      ),
+      ["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" bakery.wsgi:application'],
     ],
     [
       "Django ASGI with uvicorn (settings package)",
@@ -230,4 +243,24 @@ test.each([
   ["def create_app():\n    return Starlette()", undefined],
 ])("flask factory of %j", (text, expected) => {
   expect(flaskFactory(text)).toBe(expected);
+});
+
+test.each([
+  ["proj.settings.dev", "proj/settings/dev.py", "from .base import *", ["proj.settings.base"]],
+  [
+    "proj.settings",
+    "proj/settings/__init__.py",
+    "from .base import *\nfrom .local import *",
+    ["proj.settings.base", "proj.settings.local"],
+  ],
+  ["proj.settings.prod", "proj/settings/prod.py", "from ..common import *", ["proj.common"]],
+  [
+    "proj.settings",
+    "proj/settings.py",
+    "from proj.defaults import *\nfrom django.conf.global_settings import *",
+    ["proj.defaults"],
+  ],
+  ["proj.settings", "proj/settings.py", "from .base import DEBUG", []],
+])("star imports of %s (%s)", (module, file, text, expected) => {
+  expect(starImports(module, file, text)).toEqual(expected);
 });

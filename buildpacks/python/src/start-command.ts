@@ -259,7 +259,12 @@ export function djangoSettingsCandidates(manage: string): string[] {
   return [...unique.filter((q) => q.endsWith(".settings")), ...unique.filter((q) => !q.endsWith(".settings"))];
 }
 
-/** The settings module manage.py names whose file `files` hold (see {@link djangoSettingsCandidates}). */
+/**
+ * The settings module manage.py names whose file `files` hold (see
+ * {@link djangoSettingsCandidates}). Its `text` includes what it star-imports, two levels
+ * deep, as the settings packages of wagtail's bakerydemo do (`settings/dev.py`:
+ * `from .base import *`, where WSGI_APPLICATION and STATIC_ROOT are set).
+ */
 export function djangoSettings(
   files: ReadonlyMap<string, string>,
 ): { module: string; file: string; text: string } | undefined {
@@ -267,9 +272,42 @@ export function djangoSettings(
   if (manage === undefined) return undefined;
   for (const module of djangoSettingsCandidates(manage)) {
     const file = settingsFiles(module).find((f) => files.has(f));
-    if (file) return { module, file, text: files.get(file)! };
+    if (!file) continue;
+    const texts = [files.get(file)!];
+    let level = [{ module, file }];
+    for (let depth = 0; depth < 2; depth++) {
+      level = level.flatMap((m) =>
+        starImports(m.module, m.file, files.get(m.file)!).flatMap((imported) => {
+          const f = settingsFiles(imported).find((x) => files.has(x));
+          return f ? [{ module: imported, file: f }] : [];
+        }),
+      );
+      texts.push(...level.map((m) => files.get(m.file)!));
+    }
+    return { module, file, text: texts.join("\n") };
   }
   return undefined;
+}
+
+/**
+ * The modules a settings file star-imports, as dotted names: `from .base import *` in
+ * `proj/settings/dev.py` is `proj.settings.base`; `from proj.common import *` is itself.
+ *
+ * @example
+ * starImports("proj.settings.dev", "proj/settings/dev.py", "from .base import *") // ["proj.settings.base"]
+ */
+export function starImports(module: string, file: string, text: string): string[] {
+  // A package's __init__.py is the package itself; a module's package is its parent.
+  const pkg = file.endsWith("__init__.py") ? module.split(".") : module.split(".").slice(0, -1);
+  const out: string[] = [];
+  for (const m of text.matchAll(/^from\s+(\.*)([\w.]*)\s+import\s+\*/gm)) {
+    const dots = m[1]!.length;
+    const name = m[2]!;
+    if (dots === 0) out.push(name);
+    else if (dots - 1 <= pkg.length)
+      out.push([...pkg.slice(0, pkg.length - (dots - 1)), ...(name ? [name] : [])].join("."));
+  }
+  return out.filter((n) => n !== "" && !n.startsWith("django."));
 }
 
 /** The files a settings module may live in. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { AppFiles } from "@cnbkit/framework";
 import { DEPENDENCY_FILES, type PyprojectShape } from "../package-manager.js";
 import type { VersionSources } from "../python-version.js";
-import { djangoSettingsCandidates, SCAN_FILES, settingsFiles } from "../start-command.js";
+import { djangoSettingsCandidates, SCAN_FILES, settingsFiles, starImports } from "../start-command.js";
 
 /** pyproject.toml, as far as this buildpack reads it. */
 export interface Pyproject extends PyprojectShape {
@@ -96,14 +96,28 @@ async function scanFiles(app: AppFiles): Promise<Map<string, string>> {
   for (const d of (await dirs(".")).slice(0, 30)) candidates.push(`${d}/__init__.py`);
   for (const d of src) candidates.push(`src/${d}/__init__.py`);
   const out = new Map<string, string>();
+  const read = async (files: readonly string[]) => {
+    for (const f of files) {
+      if (out.has(f)) continue;
+      const text = await app.readText(f, { optional: true });
+      if (text !== undefined) out.set(f, text);
+    }
+  };
   const manage = await app.readText("manage.py", { optional: true });
   if (manage !== undefined) {
     out.set("manage.py", manage);
-    for (const module of djangoSettingsCandidates(manage)) candidates.push(...settingsFiles(module));
+    // The settings modules, and what they star-import two levels deep (djangoSettings reads them).
+    let modules = djangoSettingsCandidates(manage);
+    for (let depth = 0; depth < 3 && modules.length > 0; depth++) {
+      const next: string[] = [];
+      for (const module of modules) {
+        await read(settingsFiles(module));
+        const file = settingsFiles(module).find((f) => out.has(f));
+        if (file) next.push(...starImports(module, file, out.get(file)!));
+      }
+      modules = next;
+    }
   }
-  for (const f of candidates) {
-    const text = await app.readText(f, { optional: true });
-    if (text !== undefined) out.set(f, text);
-  }
+  await read(candidates);
   return out;
 }

@@ -59,6 +59,20 @@ describe("errorLine", () => {
 pipenv.vendor.plette.models.base.DataValidationError: Missing required field: name`;
     expect(errorLine(out)).toBe("DataValidationError: Missing required field: name");
   });
+  test("a chained traceback gives the exception raised last", () => {
+    const out = `        error: subprocess-exited-with-error
+            Traceback (most recent call last):
+            AttributeError: module 'hatchling.build' has no attribute 'prepare_metadata_for_build_editable'
+
+            During handling of the above exception, another exception occurred:
+
+            Traceback (most recent call last):
+              File "/tmp/x/hatchling/builders/wheel.py", line 262, in default_file_selection_options
+            ValueError: Unable to determine which files to ship inside the wheel
+            [end of output]
+      error: metadata-generation-failed`;
+    expect(errorLine(out)).toBe("ValueError: Unable to determine which files to ship inside the wheel");
+  });
   test("Poetry's boxed message about a locked package it cannot find", () => {
     const out = `  - Installing idna (3.7)
 

@@ -118,8 +118,16 @@ export function unreachableIndex(output: string): { host: string; why: string } 
  * errorLine("Traceback …\n  pipenv.vendor.plette.models.base.DataValidationError: Missing required field: name") // "DataValidationError: Missing required field: name"
  */
 export function errorLine(output: string): string | undefined {
+  // In a chained traceback the exception raised last is the cause to report: the first one
+  // was handled (hatchling's AttributeError for a missing editable hook came before the
+  // ValueError that says which files it could not find).
+  let from = 0;
+  for (const m of output.matchAll(CHAINED)) from = m.index + m[0].length;
   // Poetry draws its messages in a "| " box.
-  const lines = output.split(/\r?\n/).map((l) => l.trim().replace(/^\|\s?/, ""));
+  const lines = output
+    .slice(from)
+    .split(/\r?\n/)
+    .map((l) => l.trim().replace(/^\|\s?/, ""));
   const re =
     /^(?:error|ERROR|×|\[ERROR\]):?\s*(.+)$|^(?:[A-Za-z_]\w*\.)*(\w*(?:Error|Exception): .+)$|^(Unable to find installation candidates for .+)$/;
   for (const l of lines) {
@@ -129,6 +137,10 @@ export function errorLine(output: string): string | undefined {
   }
   return undefined;
 }
+
+/** Python's words between the exceptions of a chained traceback. */
+const CHAINED =
+  /During handling of the above exception, another exception occurred:|The above exception was the direct cause of the following exception:/g;
 
 /**
  * pip's error lines that frame the cause instead of saying it: "subprocess-exited-with-error"

@@ -150,3 +150,23 @@ describe("which version the app asks for", () => {
     expect(poetryToSpecifier(">=3.10,<3.13")).toBe(">=3.10,<3.13");
   });
 });
+
+test("a hint offers no version the project's requires-python rules out", () => {
+  const hintOf = (requiresPython: string) => {
+    try {
+      chooseVersion(
+        pythonVersionRequest({ ...base, pythonVersionFile: "3.12" }),
+        ["3.11.2", "3.10.9"],
+        "linux/amd64",
+        requiresPython,
+      );
+    } catch (e) {
+      return (e as { hint?: string }).hint;
+    }
+    return undefined;
+  };
+  expect(hintOf(">=3.12")).toBe(
+    'pyproject.toml requires-python ">=3.12" rules out every CPython this builder has: build with a builder that carries one it allows.',
+  );
+  expect(hintOf(">=3.11")).toBe('Ask for "3.11" in .python-version, or set BP_CPYTHON_VERSION.');
+});

@@ -107,25 +107,37 @@ export function describeRequest(r: VersionRequest): string {
 
 /**
  * The newest of `available` that the request allows, or one error line naming the source
- * and the newest versions there are.
+ * and the newest versions there are. `requiresPython` (pyproject's, when the request came
+ * from elsewhere) narrows what the hint offers.
  *
  * @example
  * chooseVersion({ source: ".python-version", raw: "3.12", specifier: "==3.12.*" }, ["3.12.7", "3.13.1"], "linux/amd64") // "3.12.7"
  */
-export function chooseVersion(r: VersionRequest, available: readonly string[], platform: string): string {
+export function chooseVersion(
+  r: VersionRequest,
+  available: readonly string[],
+  platform: string,
+  requiresPython?: string,
+): string {
   const sorted = newestFirst(available);
   const chosen = sorted.find((v) => satisfies(v, r.specifier));
   if (chosen) return chosen;
   const newest = newestPerLine(sorted).slice(0, 5);
-  const lines = newest.map((v) => v.split(".").slice(0, 2).join("."));
+  // The hint offers only lines the project's requires-python allows too: asking for one it
+  // rules out only moves the failure to the installer ("incompatible with the project's
+  // Python requirement").
+  const other = requiresPython && !r.source.includes("requires-python") ? requiresPython : undefined;
+  const allowed = other && parseSpecifiers(other) ? newest.filter((v) => satisfies(v, other)) : newest;
+  const lines = allowed.map((v) => v.split(".").slice(0, 2).join("."));
+  const hint =
+    newest.length === 0
+      ? `This builder has no CPython for ${platform}: build with one that does.`
+      : lines.length === 0
+        ? `pyproject.toml requires-python "${other}" rules out every CPython this builder has: build with a builder that carries one it allows.`
+        : askHint(r.source, lines);
   throw new CnbError(
     `${r.source}: "${r.raw}" matches no CPython version in the inventory for ${platform} (newest: ${newest.join(", ") || "none"})`,
-    {
-      hint:
-        lines.length === 0
-          ? `This builder has no CPython for ${platform}: build with one that does.`
-          : askHint(r.source, lines),
-    },
+    { hint },
   );
 }
 

@@ -59,7 +59,7 @@ export async function installRuntime(
   const available = ctx.dependencies.all
     .filter((d) => d.id === "cpython" && (!d.os || d.os === os) && (!d.arch || d.arch === arch))
     .map((d) => d.version);
-  const version = chooseVersion(request, available, `${os}/${arch}`);
+  const version = chooseVersion(request, available, `${os}/${arch}`, project.versions.requiresPython);
   const dep = ctx.dependencies.resolve("cpython", version);
   log.detail(`Selected CPython ${dep.version}`);
 

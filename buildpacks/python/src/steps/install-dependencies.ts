@@ -13,6 +13,7 @@ import { type Distribution, distComponent, installedDistributions } from "../dis
 import { installCommand } from "../install-command.js";
 import type { ManagerChoice } from "../package-manager.js";
 import { type LockSync, pipfileLockSync } from "../pipfile-hash.js";
+import { compileAll } from "../compile-all.js";
 import { runTool } from "../run.js";
 import { sitePackages } from "../wheel.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
@@ -147,12 +148,6 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   l.metadata.packages = (await installedDistributions(site)).map((d) => ({ ...d }));
   l.metadata.bin = (await readdir(join(l.path, "bin"))).sort();
   l.metadata.modules = await topLevelModules(site);
-}
-
-/** Byte-compiles `paths` (hash-checked .pyc, see bytecodeEnv in the tool env). */
-async function compileAll(python: string, paths: string[], opts: Parameters<typeof runTool>[1]): Promise<void> {
-  if (paths.length === 0) return;
-  await runTool([python, "-m", "compileall", "-q", "-j", "0", ...paths], { ...opts, quiet: true });
 }
 
 /** Whether Pipfile.lock was locked from Pipfile, by either Pipenv's hash ({@link pipfileLockSync}). */

@@ -23,6 +23,7 @@ import {
   type Settings,
   type ToolEnv,
 } from "@cnbkit/framework";
+import { compileAll } from "../compile-all.js";
 import { runTool } from "../run.js";
 import { sitePackages, unpackWheel } from "../wheel.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
@@ -138,12 +139,7 @@ export async function installTool(
       if (dep && inputs.launch && SELF_CONTAINED.has(name)) {
         const site = sitePackages(l.path, runtime.minor);
         await unpackWheel(ctx, dep, site, join(l.path, ".wheel"));
-        await runTool([runtime.python, "-m", "compileall", "-q", "-j", "0", site], {
-          cwd: l.path,
-          env,
-          log: ctx.log,
-          quiet: true,
-        });
+        await compileAll(runtime.python, [site], { cwd: l.path, env, log: ctx.log });
         return;
       }
       const pip = name === "pip" ? undefined : await inputs.pip?.();
@@ -200,7 +196,8 @@ async function toolLayer(ctx: BuildContext<PythonMetadata>, name: string, inputs
     sha256: dep?.sha256 ?? "pypi",
     python: inputs.runtime.version,
     bytecode: "checked-hash", // as the venv's (see bytecodeEnv)
-    ...(inputs.alongside ? { venv: inputs.alongside.digest } : {}),
+    // What pip leaves out depends on the venv; an unpacked self-contained wheel does not.
+    ...(inputs.alongside && !SELF_CONTAINED.has(name) ? { venv: inputs.alongside.digest } : {}),
   };
   return { version, dep, types, key };
 }

@@ -10,7 +10,8 @@
  * layers, env, exec.d, SBOM components, the logger and errors. The rest lives in subpaths:
  * `@cnbkit/framework/testing` (run detect and build in-process), `/dependencies`
  * (inventory, verified downloads, archives), `/cnb-files` (the CNB file formats and TOML),
- * `/log` (logger and formatting) and `/fs` (atomic writes).
+ * `/log` (logger and formatting), `/fs` (atomic writes) and `/process` (run a tool, its output
+ * streamed line by line).
  *
  * Values exported here are the cheap ones. Build-only machinery (layers, SBOM, downloads,
  * archives) is reached through the build context and exported as types only, so that

@@ -2,8 +2,8 @@
  * Runs a tool (npm, yarn, pnpm, a build script) with its output streamed into the build log,
  * and turns a failure into one line a user can act on, with the tool's own output above it.
  */
-import { spawn } from "node:child_process";
 import { CnbError, type Logger } from "@cnbkit/framework";
+import { describeExit, runStreaming } from "@cnbkit/framework/process";
 
 /** Options for {@link runTool}. */
 export interface RunOptions {
@@ -48,55 +48,24 @@ export function errorLine(output: string): string | undefined {
  * Runs `command` (no shell), streaming stdout and stderr as subprocess lines. Resolves with
  * the combined output; rejects with a {@link CnbError} `"<command>" failed (exit N): <line>`.
  */
-export function runTool(command: readonly string[], options: RunOptions): Promise<string> {
-  const [file, ...args] = command;
-  if (!file) throw new Error("runTool: empty command");
-  return new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries(options.env).filter(([, v]) => v !== undefined)) as Record<
-      string,
-      string
-    >;
-    const child = spawn(file, args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    let pending = "";
-    let folded = 0;
-    const show = (line: string) => {
+export async function runTool(command: readonly string[], options: RunOptions): Promise<string> {
+  const lines: string[] = [];
+  let folded = 0;
+  const exit = await runStreaming(command, {
+    cwd: options.cwd,
+    env: options.env,
+    onLine(line) {
+      lines.push(line);
       if (options.fold?.test(line) && folded++ > 0) return;
       options.log.subprocess(line);
-    };
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString("utf8");
-      output += text;
-      pending += text;
-      const parts = pending.split(/\r?\n/);
-      pending = parts.pop() ?? "";
-      for (const p of parts) show(p);
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("error", (err) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      reject(
-        new CnbError(
-          code === "ENOENT"
-            ? `"${file}" was not found on PATH`
-            : `"${command.join(" ")}" could not start: ${err.message}`,
-          { cause: err },
-        ),
-      );
-    });
-    child.on("close", (code, signal) => {
-      if (pending) show(pending);
-      if (folded > 1) options.log.subprocess(`(${folded - 1} more "${options.fold?.source}" lines not shown)`);
-      if (code === 0) return resolve(output);
-      const why = errorLine(output);
-      const status = signal ? `killed by ${signal}` : `exit ${code}`;
-      const prefix = options.where ? `${options.where}: ` : "";
-      reject(
-        new CnbError(`${prefix}"${command.join(" ")}" failed (${status})${why ? `: ${why}` : ""}`, {
-          ...(options.hint && (!options.hintWhen || options.hintWhen.test(output)) ? { hint: options.hint } : {}),
-        }),
-      );
-    });
+    },
+  });
+  if (folded > 1) options.log.subprocess(`(${folded - 1} more "${options.fold?.source}" lines not shown)`);
+  const output = lines.join("\n");
+  if (exit.code === 0) return output;
+  const why = errorLine(output);
+  const prefix = options.where ? `${options.where}: ` : "";
+  throw new CnbError(`${prefix}"${command.join(" ")}" failed (${describeExit(exit)})${why ? `: ${why}` : ""}`, {
+    ...(options.hint && (!options.hintWhen || options.hintWhen.test(output)) ? { hint: options.hint } : {}),
   });
 }

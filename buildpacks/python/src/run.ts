@@ -3,8 +3,8 @@
  * build log, and turns a failure into one line a user can act on, with a hint when the
  * output shows a known cause (a lockfile out of sync, a package that needs a compiler).
  */
-import { spawn } from "node:child_process";
 import { CnbError, type Logger } from "@cnbkit/framework";
+import { describeExit, runStreaming } from "@cnbkit/framework/process";
 
 /** Options for {@link runTool}. */
 export interface RunOptions {
@@ -181,39 +181,17 @@ export function explainFailure(command: readonly string[], status: string, outpu
 }
 
 /** Runs `command` (no shell); resolves with its combined output. */
-export function runTool(command: readonly string[], options: RunOptions): Promise<string> {
-  const [file, ...args] = command;
-  if (!file) throw new Error("runTool: empty command");
-  const env = Object.fromEntries(Object.entries(options.env).filter(([, v]) => v !== undefined)) as Record<
-    string,
-    string
-  >;
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    let pending = "";
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString("utf8");
-      output += text;
-      if (options.quiet) return;
-      pending += text;
-      const parts = pending.split(/\r?\n/);
-      pending = parts.pop() ?? "";
-      for (const p of parts) options.log.subprocess(p);
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("error", (err) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      const what =
-        code === "ENOENT" ? `"${file}" was not found` : `"${command.join(" ")}" could not start: ${err.message}`;
-      reject(new CnbError(what, { cause: err }));
-    });
-    child.on("close", (code, signal) => {
-      if (pending) options.log.subprocess(pending);
-      if (code === 0) return resolve(output);
-      if (options.quiet) for (const l of output.split(/\r?\n/)) options.log.subprocess(l);
-      reject(explainFailure(command, signal ? `killed by ${signal}` : `exit ${code}`, output, options.where));
-    });
+export async function runTool(command: readonly string[], options: RunOptions): Promise<string> {
+  const lines: string[] = [];
+  const exit = await runStreaming(command, {
+    cwd: options.cwd,
+    env: options.env,
+    onLine(line) {
+      lines.push(line);
+      if (!options.quiet) options.log.subprocess(line);
+    },
   });
+  if (exit.code === 0) return lines.join("\n");
+  if (options.quiet) for (const l of lines) options.log.subprocess(l);
+  throw explainFailure(command, describeExit(exit), lines.join("\n"), options.where);
 }

@@ -1,0 +1,6 @@
+/**
+ * Running a build's tools (package managers, compilers, build scripts): their output comes
+ * back line by line as it is printed, so a buildpack can stream it into the build log and pick
+ * out the line that says what went wrong, and decide itself what a failure means.
+ */
+export * from "./run-streaming.js";

@@ -82,7 +82,7 @@ async function pipfilePython(
 /** Top-level directories that are not where an app's code lives. */
 const NOT_APP_PACKAGES = new Set(["tests", "test", "docs", "node_modules", "venv", "env", "migrations", "scripts"]);
 
-/** The start-command files that exist: {@link SCAN_FILES}, src/<pkg>/…, packages' __init__.py, manage.py and Django's settings. */
+/** The start-command files that exist: {@link SCAN_FILES}, src/<pkg>/…, <pkg>/{main,app}.py, packages' __init__.py, manage.py and Django's settings. */
 async function scanFiles(app: AppFiles): Promise<Map<string, string>> {
   const candidates = [...SCAN_FILES];
   const dirs = async (path: string) =>
@@ -91,9 +91,12 @@ async function scanFiles(app: AppFiles): Promise<Map<string, string>> {
       .map((e) => e.name)
       .sort();
   const src = await dirs("src");
+  const top = (await dirs(".")).slice(0, 30);
   for (const d of src) candidates.push(`src/${d}/main.py`, `src/${d}/app.py`);
+  // A package's own app module (Hexlet's page_analyzer/app.py, which its __init__.py re-exports).
+  for (const d of top) candidates.push(`${d}/main.py`, `${d}/app.py`);
   // Packages whose __init__.py may create the app or its factory (Flask's tutorial: flaskr/).
-  for (const d of (await dirs(".")).slice(0, 30)) candidates.push(`${d}/__init__.py`);
+  for (const d of top) candidates.push(`${d}/__init__.py`);
   for (const d of src) candidates.push(`src/${d}/__init__.py`);
   const out = new Map<string, string>();
   const read = async (files: readonly string[]) => {

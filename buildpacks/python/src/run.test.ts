@@ -83,6 +83,10 @@ pipenv.vendor.plette.models.base.DataValidationError: Missing required field: na
     expect(explainFailure(["poetry", "sync"], "exit 1", out, "poetry.lock").message).toBe(
       'poetry.lock: "poetry sync" failed (exit 1): Unable to find installation candidates for idna (3.7)',
     );
+    // The lock is fine when PyPI's per-version JSON is out of reach: the hint says what to change.
+    expect(explainFailure(["poetry", "sync"], "exit 1", out, "poetry.lock").hint).toBe(
+      'Poetry\'s PyPI source lists files from https://pypi.org/pypi/idna/3.7/json. Behind a mirror or proxy that serves only the simple index, add [[tool.poetry.source]] with url = "<index>/simple" and priority = "primary" to pyproject.toml, then run "poetry lock". Otherwise pin a version of idna with a file for this platform.',
+    );
   });
   test("pip's framing lines are passed over for the cause they frame", () => {
     const build = `  error: subprocess-exited-with-error

@@ -177,7 +177,28 @@ export function explainFailure(command: readonly string[], status: string, outpu
     );
   }
   const why = errorLine(output);
-  return new CnbError(`${prefix}"${command.join(" ")}" failed (${status})${why ? `: ${why}` : ""}`);
+  const missing = NO_CANDIDATES.exec(output);
+  return new CnbError(
+    `${prefix}"${command.join(" ")}" failed (${status})${why ? `: ${why}` : ""}`,
+    missing ? { hint: noCandidatesHint(missing[1]!, missing[2]!) } : undefined,
+  );
+}
+
+/** Poetry's words for a locked version of which its sources offered no file it can install. */
+const NO_CANDIDATES = /Unable to find installation candidates for ([A-Za-z0-9][\w.-]*) \(([^)\s]+)\)/;
+
+/**
+ * What Poetry's "Unable to find installation candidates" means when the lock is fine (seen on
+ * four outside apps): Poetry's PyPI source lists a version's files from PyPI's JSON API, which
+ * a mirror or proxy that serves only the simple index answers with 404. Poetry's own advice,
+ * to regenerate the lock, does not help then.
+ */
+function noCandidatesHint(name: string, version: string): string {
+  return (
+    `Poetry's PyPI source lists files from https://pypi.org/pypi/${name}/${version}/json. Behind a mirror or proxy that ` +
+    'serves only the simple index, add [[tool.poetry.source]] with url = "<index>/simple" and priority = "primary" to ' +
+    `pyproject.toml, then run "poetry lock". Otherwise pin a version of ${name} with a file for this platform.`
+  );
 }
 
 /** Runs `command` (no shell); resolves with its combined output. */

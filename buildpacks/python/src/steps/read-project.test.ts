@@ -10,7 +10,7 @@ afterAll(removeTempDirs);
 async function project(files: Record<string, string>): Promise<Project> {
   let read: Project | undefined;
   const probe = {
-    async detect(ctx: DetectContext): Promise<DetectResult> {
+    async detect(ctx: DetectContext<unknown>): Promise<DetectResult> {
       read = await readProject(ctx.app);
       return ctx.fail("probe");
     },
@@ -29,7 +29,9 @@ test("a package's own app.py is scanned: page_analyzer/app.py, re-exported by it
   });
   expect([...p.scan.keys()]).toEqual(["page_analyzer/app.py", "page_analyzer/__init__.py"]);
   const start = inferStartCommand({ scripts: [], packages: new Set(["flask", "gunicorn"]), files: p.scan });
-  expect(start?.command).toEqual(["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" page_analyzer.app:app']);
+  expect(start).toMatchObject({
+    command: ["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" page_analyzer.app:app'],
+  });
 });
 
 test("a top-level main.py still comes before a package's", async () => {

@@ -8,12 +8,13 @@
  * the cache only after the container has started, so the app never waits for old images to
  * be deleted, and never prunes the image it runs.
  */
-import { lstat, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { formatBytes } from "@cnbkit/framework/log";
 import { cnbkitCacheDir, sweepStale } from "../cache/index.js";
+import { containerCommand } from "./container-command.js";
 import { checkRunnable } from "./foreign-arch.js";
 import { openRootfsView } from "./rootfs-view.js";
 import { runContainer, uniqueContainerId } from "./runc.js";
@@ -162,28 +163,6 @@ export async function runApp(opts: RunOptions): Promise<RunningApp> {
   // A new entry may push the cache over its bound: prune while the app starts, keeping it.
   if (!unpacked.cached) pruned = pruneUnpackedImages({ cacheDir, keep: unpacked.digest, onProgress: log });
   return runningApp(id, port, exited, ac);
-}
-
-/** The command the container runs: a process type through its launcher link, or the image's Entrypoint + Cmd. */
-async function containerCommand(
-  opts: RunOptions,
-  rootfs: string,
-  cfg: { Entrypoint?: string[]; Cmd?: string[] },
-): Promise<string[]> {
-  let args: string[];
-  if (opts.process) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(opts.process)) throw new CnbError(`process type "${opts.process}" is not valid`);
-    args = [`/cnb/process/${opts.process}`, ...(opts.args ?? [])];
-    // lstat: the entry is a symlink to /cnb/lifecycle/launcher, absolute inside the image.
-    const exists = await lstat(join(rootfs, "cnb/process", opts.process)).catch(() => undefined);
-    if (exists === undefined) {
-      throw new CnbError(`image ${opts.image} has no process type "${opts.process}"`);
-    }
-  } else {
-    args = [...(cfg.Entrypoint ?? []), ...(opts.args ?? cfg.Cmd ?? [])];
-  }
-  if (args.length === 0) throw new CnbError(`image ${opts.image} has no Entrypoint or Cmd to run`);
-  return args;
 }
 
 /** The image's Env with PORT set to the port we publish, then the caller's variables. */

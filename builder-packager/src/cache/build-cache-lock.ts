@@ -3,18 +3,29 @@
  * place; two builds of one app sharing it printed "Failed to export cache: ... no such file
  * or directory" and one cache update was lost. The second build waits, and says so.
  */
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { CnbError } from "@cnbkit/framework";
 import { type HeldDirLock, acquireDirLock } from "./dir-lock.js";
 
 /**
  * Takes the lock of the build cache `cacheDir` (`<cacheDir>.build.lock`, beside it; not the
  * cache entry's own `.lock`, which pruning and marking take briefly), waiting with
  * one line through `say` while another live build holds it. A lock of a build that died is
- * taken over at once.
+ * taken over at once. The folder the cache is in is made when it is not there yet (a
+ * `--cache-dir out/app/cache` before `out/app` exists), as the lifecycle makes the cache itself.
  *
  * @example
  * await using cacheLock = await lockBuildCache(buildCacheDir, say);
  */
-export function lockBuildCache(cacheDir: string, say: (line: string) => void = () => {}): Promise<HeldDirLock> {
+export async function lockBuildCache(cacheDir: string, say: (line: string) => void = () => {}): Promise<HeldDirLock> {
+  const parent = dirname(cacheDir);
+  await mkdir(parent, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+    throw new CnbError(`build cache ${cacheDir}: its folder ${parent} cannot be made (${err.code ?? err.message})`, {
+      hint: "Give --cache-dir a path in a folder you can write to.",
+      cause: err,
+    });
+  });
   return acquireDirLock(`${cacheDir}.build.lock`, {
     pollMs: 250,
     onWait: (pid) =>

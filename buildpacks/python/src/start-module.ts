@@ -45,6 +45,9 @@ function commandWords(command: string): { dir: string; rest: string[] } {
   return { dir, rest };
 }
 
+/** A command word that runs Python: `python`, `python3`, `python3.11`, or a path to one. */
+const PYTHON = /^(?:.*\/)?python3?(?:\.\d+)?$/;
+
 /**
  * The Python server a start command runs, and whether as a module (`python -m waitress`) or
  * as the script a package installs (`gunicorn`, found on PATH). A path to the script is not
@@ -56,7 +59,7 @@ function commandWords(command: string): { dir: string; rest: string[] } {
 export function startServer(command: string): { name: string; asModule: boolean } | undefined {
   const { rest } = commandWords(command);
   const first = rest[0] ?? "";
-  if (/^(?:.*\/)?python3?(?:\.\d+)?$/.test(first) && rest[1] === "-m" && SERVER_MODULES.has(rest[2] ?? ""))
+  if (PYTHON.test(first) && rest[1] === "-m" && SERVER_MODULES.has(rest[2] ?? ""))
     return { name: rest[2]!, asModule: true };
   return SERVERS.has(first) ? { name: first, asModule: false } : undefined;
 }
@@ -71,7 +74,7 @@ export function startTarget(command: string): StartTarget | undefined {
   let { dir, rest } = commandWords(command);
   let i = 0;
   const first = rest[0] ?? "";
-  const isPython = /^(?:.*\/)?python3?(?:\.\d+)?$/.test(first);
+  const isPython = PYTHON.test(first);
   if (isPython && rest[1] === "-m" && SERVER_MODULES.has(rest[2] ?? "")) i = 3;
   else if (isPython && /^[\w./-]+\.py$/.test(rest[1] ?? "")) return { kind: "file", name: rest[1]!, dir };
   else if (SERVERS.has(first.split("/").pop() ?? "")) i = 1;

@@ -220,6 +220,8 @@ describe("start command", () => {
     ["STATIC_ROOT = None", false],
     ["# STATIC_ROOT = 'x'", false],
     ["STATIC_URL = '/static/'", false],
+    ["if not DEBUG:\n    STATIC_ROOT = os.path.join(BASE_DIR, 'staticfiles')", true],
+    ["if DEBUG:\n    STATIC_ROOT = None", false],
   ])("STATIC_ROOT in %s: %s", (settings, expected) => {
     expect(djangoHasStaticRoot(settings)).toBe(expected);
   });

@@ -335,7 +335,11 @@ function djangoApp(files: ReadonlyMap<string, string>): { target: string; asgi: 
   };
 }
 
-/** STATIC_ROOT is set in Django's settings (so collectstatic has somewhere to write). */
+/**
+ * STATIC_ROOT is set in Django's settings (so collectstatic has somewhere to write), also
+ * inside a block: Render's Django tutorial sets it under `if not DEBUG:`, and an app that
+ * does so serves its pages with a manifest storage that fails without collectstatic's output.
+ */
 export function djangoHasStaticRoot(settings: string): boolean {
-  return /^STATIC_ROOT\s*=\s*(?!None\b)\S/m.test(settings);
+  return /^[ \t]*STATIC_ROOT\s*=\s*(?!None\b)\S/m.test(settings);
 }

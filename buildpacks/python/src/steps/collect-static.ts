@@ -3,7 +3,7 @@
  * BP_DISABLE_COLLECTSTATIC is not true. It runs on every build: static files come from the
  * source, which may change without the lockfile changing.
  */
-import { type BuildContext, type Settings, type ToolEnv, withChanges } from "@cnbkit/framework";
+import { type BuildContext, CnbError, isCnbError, type Settings, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { runTool } from "../run.js";
 import { isTrue } from "../settings.js";
 import { djangoHasStaticRoot, djangoSettings } from "../start-command.js";
@@ -28,8 +28,13 @@ export async function collectStatic(
 ): Promise<void> {
   if (isTrue(settings.BP_DISABLE_COLLECTSTATIC) && project.scan.has("manage.py")) {
     ctx.log.detail("Skipping collectstatic (BP_DISABLE_COLLECTSTATIC)");
+    return;
   }
-  if (!venv || !wantsCollectStatic(project, settings)) return;
+  const django = djangoSettings(project.scan);
+  if (django && !djangoHasStaticRoot(django.text)) {
+    ctx.log.detail(`Skipping collectstatic: ${django.file} sets no STATIC_ROOT`);
+  }
+  if (!venv || !django || !wantsCollectStatic(project, settings)) return;
   ctx.log.step("Django static files (manage.py collectstatic --noinput)");
   const done = ctx.log.timer();
   await runTool([`${venv.path}/bin/python`, "manage.py", "collectstatic", "--noinput"], {
@@ -37,6 +42,26 @@ export async function collectStatic(
     env: withChanges(env, venv.env),
     log: ctx.log,
     where: "manage.py collectstatic",
+  }).catch((err: unknown) => {
+    if (!isCnbError(err) || err.hint) throw err;
+    throw new CnbError(err.message, { hint: collectStaticHint(err.message, django.file), cause: err });
   });
   ctx.log.detail(`Done in ${done()}`);
+}
+
+/**
+ * What to do about a failed collectstatic. It runs the app's settings at build, where the
+ * variables the app gets at run time are not set: Django's "The SECRET_KEY setting must not
+ * be empty" is the common case (seen: 0-th/somenewsapp, which reads it with os.getenv).
+ *
+ * @example
+ * collectStaticHint("…ImproperlyConfigured: The SECRET_KEY setting must not be empty.", "config/settings.py")
+ * // "collectstatic runs config/settings.py at build, which needs SECRET_KEY: pass it with --env SECRET_KEY=… …"
+ */
+export function collectStaticHint(message: string, settingsFile: string): string {
+  const setting = /The (\w+) setting must not be empty/.exec(message)?.[1];
+  const skip = "or set BP_DISABLE_COLLECTSTATIC=true to skip it.";
+  if (setting)
+    return `collectstatic runs ${settingsFile} at build, which needs ${setting}: pass it with --env ${setting}=… at build (build settings are not kept in the image), give it a default, ${skip}`;
+  return `collectstatic runs at build because ${settingsFile} sets STATIC_ROOT: fix the error above (a variable the settings read at run time can be passed with --env NAME=value at build), ${skip}`;
 }

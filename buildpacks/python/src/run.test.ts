@@ -58,6 +58,9 @@ describe("errorLine", () => {
     raise DataValidationError(f"Missing required field: {k}")
 pipenv.vendor.plette.models.base.DataValidationError: Missing required field: name`;
     expect(errorLine(out)).toBe("DataValidationError: Missing required field: name");
+    expect(explainFailure(["pipenv", "sync"], "exit 1", out, "Pipfile.lock").hint).toBe(
+      'A [[source]] in Pipfile (and in Pipfile.lock\'s _meta.sources) has no name, as an old Pipenv wrote them: add name = "pypi" to it, then run "pipenv lock" and commit Pipfile.lock.',
+    );
   });
   test("a chained traceback gives the exception raised last", () => {
     const out = `        error: subprocess-exited-with-error
@@ -72,6 +75,15 @@ pipenv.vendor.plette.models.base.DataValidationError: Missing required field: na
             [end of output]
       error: metadata-generation-failed`;
     expect(errorLine(out)).toBe("ValueError: Unable to determine which files to ship inside the wheel");
+  });
+  test("an exception whose name says neither Error nor Exception, named by its module path (Django's)", () => {
+    const out = `Traceback (most recent call last):
+  File "/workspace/manage.py", line 22, in <module>
+    main()
+  File "/layers/cnbkit_python/venv/lib/python3.11/site-packages/django/conf/__init__.py", line 90, in __getattr__
+    raise ImproperlyConfigured("The SECRET_KEY setting must not be empty.")
+django.core.exceptions.ImproperlyConfigured: The SECRET_KEY setting must not be empty.`;
+    expect(errorLine(out)).toBe("ImproperlyConfigured: The SECRET_KEY setting must not be empty.");
   });
   test("Poetry's boxed message about a locked package it cannot find", () => {
     const out = `  - Installing idna (3.7)

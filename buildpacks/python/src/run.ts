@@ -111,7 +111,8 @@ export function unreachableIndex(output: string): { host: string; why: string } 
 /**
  * The most telling error line in a tool's output, if any: an `error:` line, a Python
  * exception (the last line of a traceback, module path dropped: Pipenv's
- * "DataValidationError: Missing required field: name"), or Poetry's boxed
+ * "DataValidationError: Missing required field: name", or with a module path any class name:
+ * Django's "ImproperlyConfigured: The SECRET_KEY setting must not be empty."), or Poetry's boxed
  * "Unable to find installation candidates for x (1.2)".
  *
  * @example
@@ -129,10 +130,10 @@ export function errorLine(output: string): string | undefined {
     .split(/\r?\n/)
     .map((l) => l.trim().replace(/^\|\s?/, ""));
   const re =
-    /^(?:error|ERROR|×|\[ERROR\]):?\s*(.+)$|^(?:[A-Za-z_]\w*\.)*(\w*(?:Error|Exception): .+)$|^(Unable to find installation candidates for .+)$/;
+    /^(?:error|ERROR|×|\[ERROR\]):?\s*(.+)$|^(?:[A-Za-z_]\w*\.)*(\w*(?:Error|Exception): .+)$|^(Unable to find installation candidates for .+)$|^(?:[a-z_]\w*\.)+([A-Z]\w*: .+)$/;
   for (const l of lines) {
     const m = re.exec(l);
-    const found = (m?.[1] ?? m?.[2] ?? m?.[3])?.trim();
+    const found = (m?.[1] ?? m?.[2] ?? m?.[3] ?? m?.[4])?.trim();
     if (found && !FRAMING.test(found)) return found;
   }
   return undefined;
@@ -177,29 +178,38 @@ export function explainFailure(command: readonly string[], status: string, outpu
     );
   }
   const why = errorLine(output);
-  const missing = NO_CANDIDATES.exec(output);
+  const hint = HINTS.map(([re, say]) => {
+    const m = re.exec(output);
+    return m ? say(m) : undefined;
+  }).find((h) => h !== undefined);
   return new CnbError(
     `${prefix}"${command.join(" ")}" failed (${status})${why ? `: ${why}` : ""}`,
-    missing ? { hint: noCandidatesHint(missing[1]!, missing[2]!) } : undefined,
+    hint ? { hint } : undefined,
   );
 }
-
-/** Poetry's words for a locked version of which its sources offered no file it can install. */
-const NO_CANDIDATES = /Unable to find installation candidates for ([A-Za-z0-9][\w.-]*) \(([^)\s]+)\)/;
 
 /**
- * What Poetry's "Unable to find installation candidates" means when the lock is fine (seen on
- * four outside apps): Poetry's PyPI source lists a version's files from PyPI's JSON API, which
- * a mirror or proxy that serves only the simple index answers with 404. Poetry's own advice,
- * to regenerate the lock, does not help then.
+ * Hints for failures whose line the tool's own words already give, where those words alone
+ * send the user the wrong way: what they mean here, from outside apps that hit them.
  */
-function noCandidatesHint(name: string, version: string): string {
-  return (
-    `Poetry's PyPI source lists files from https://pypi.org/pypi/${name}/${version}/json. Behind a mirror or proxy that ` +
-    'serves only the simple index, add [[tool.poetry.source]] with url = "<index>/simple" and priority = "primary" to ' +
-    `pyproject.toml, then run "poetry lock". Otherwise pin a version of ${name} with a file for this platform.`
-  );
-}
+const HINTS: readonly [RegExp, (m: RegExpExecArray) => string][] = [
+  // Poetry's PyPI source lists a version's files from PyPI's JSON API, which a mirror or proxy
+  // that serves only the simple index answers with 404 (four outside apps): the lock is fine,
+  // and Poetry's own advice, to regenerate it, does not help.
+  [
+    /Unable to find installation candidates for ([A-Za-z0-9][\w.-]*) \(([^)\s]+)\)/,
+    (m) =>
+      `Poetry's PyPI source lists files from https://pypi.org/pypi/${m[1]}/${m[2]}/json. Behind a mirror or proxy that ` +
+      'serves only the simple index, add [[tool.poetry.source]] with url = "<index>/simple" and priority = "primary" to ' +
+      `pyproject.toml, then run "poetry lock". Otherwise pin a version of ${m[1]} with a file for this platform.`,
+  ],
+  // Pipenv before 2018 wrote sources with no name, which Pipenv now rejects (MrGallo/django-heroku-template).
+  [
+    /DataValidationError: Missing required field: name/,
+    () =>
+      'A [[source]] in Pipfile (and in Pipfile.lock\'s _meta.sources) has no name, as an old Pipenv wrote them: add name = "pypi" to it, then run "pipenv lock" and commit Pipfile.lock.',
+  ],
+];
 
 /** Runs `command` (no shell); resolves with its combined output. */
 export async function runTool(command: readonly string[], options: RunOptions): Promise<string> {

@@ -152,9 +152,15 @@ export async function patchedRunImage(
 /**
  * Small app images for run tests: `from` (cnbkit's run image) plus one layer holding
  * /etc/cnbkit-image, each tagged by its name in the layout `dir`, whose process prints
- * "up <name>" and sleeps. Different names are different images (digests). Returns their refs.
+ * "up <name>" and sleeps (or runs `script` instead). Different names are different images
+ * (digests). Returns their refs.
  */
-export async function sleeperImages(from: string, dir: string, names: string[]): Promise<Record<string, string>> {
+export async function sleeperImages(
+  from: string,
+  dir: string,
+  names: string[],
+  script = 'echo "up $(cat /etc/cnbkit-image)"; exec sleep 600',
+): Promise<Record<string, string>> {
   await copyImage(await openImageSource(from), await openImageSink(`oci:${dir}:base`));
   const layout = await OciLayout.open(dir);
   const base = await (await openImageSource(`oci:${dir}:base`)).image();
@@ -168,7 +174,7 @@ export async function sleeperImages(from: string, dir: string, names: string[]):
       architecture: base.config.architecture,
       config: {
         ...base.config.config,
-        Entrypoint: ["/bin/sh", "-c", 'echo "up $(cat /etc/cnbkit-image)"; exec sleep 600'],
+        Entrypoint: ["/bin/sh", "-c", script],
       },
       diffIds: [...base.config.rootfs.diff_ids, layer.diffId],
     });

@@ -15,11 +15,13 @@ const ROOT = resolve(import.meta.dirname, "../../../..");
 let work = "";
 let cli = "";
 let images: Record<string, string> = {};
+let failing = "";
 
 beforeAll(async () => {
   const { run } = await ensureBaseImages({ onProgress: () => {} });
   work = await mkdtemp(join(tmpdir(), "cnbkit-cli-run-"));
   images = await sleeperImages(run.ref, join(work, "images"), ["a"]);
+  failing = (await sleeperImages(run.ref, join(work, "failing"), ["f"], 'echo "up f"; exit 3')).f as string;
   // Inside the repo, so the bundle finds its external packages in node_modules.
   const dir = join(ROOT, "node_modules/.cache/cnbkit-scripts");
   await mkdir(dir, { recursive: true });
@@ -33,8 +35,8 @@ afterAll(async () => {
 });
 
 /** Runs `cnbkit run <image>` with cache `cache` and sends `signal` at the first output line matching `at`. */
-function stoppedRun(cache: string, signal: NodeJS.Signals, at: RegExp) {
-  const child = spawn(process.execPath, [cli, "run", images.a as string, "--port", "18999"], {
+function stoppedRun(cache: string, signal: NodeJS.Signals, at: RegExp, image = images.a as string) {
+  const child = spawn(process.execPath, [cli, "run", image, "--port", "18999"], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CNBKIT_CACHE: cache, NO_COLOR: "1" },
   });
@@ -76,3 +78,12 @@ test.each([
   },
   120_000,
 );
+
+test("an app that exits by itself: the run says so and exits with its status", async () => {
+  const cache = await mkdtemp(join(work, "cache-"));
+  // Nothing is sent: the pattern never matches.
+  const r = await stoppedRun(cache, "SIGTERM", /^never$/, failing);
+  expect(r.lines).toContain("up f");
+  expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: 3, signal: null });
+  expect(r.stderr.trim().split("\n").at(-1)).toBe("error: the app exited with status 3 (its output above says why)");
+}, 120_000);

@@ -86,7 +86,15 @@ export const runCommand: Command = {
         .then(() => inv.err(`App listening on http://127.0.0.1:${port} (Ctrl-C to stop)`))
         .catch(() => undefined);
       const code = await app.exited;
-      return controller.signal.aborted ? stopped() : code;
+      if (controller.signal.aborted) return stopped();
+      // A server that ends by itself has failed, even after it listened (gunicorn's master
+      // binds the port before its workers import the app, and exits 3 when they cannot).
+      inv.err(
+        code === 0
+          ? "The app exited (status 0)"
+          : `error: the app exited with status ${code} (its output above says why)`,
+      );
+      return code;
     } finally {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);

@@ -49,6 +49,25 @@ describe("compilerFailure: a package that needs compiling on an image with no co
 
 // Captured from real builds of outside apps (heroku/python-getting-started's 2017 Pipfile,
 // tiangolo/full-stack-fastapi-template's Poetry 1.8 lock behind a proxy without PyPI's JSON API).
+describe("a source build that lacks a library's headers", () => {
+  test.each([
+    [
+      "Pillow's own words",
+      "running build_ext\n\n  The headers or library files could not be found for jpeg,\n  a required dependency when compiling Pillow from source.\n  ERROR: Failed building wheel for pillow",
+      "pillow has no wheel for this platform, and building it needs the headers of jpeg, which the build image lacks",
+    ],
+    [
+      "gcc's missing header",
+      "  Building wheel for psycopg2 (pyproject.toml): started\n  psycopg/psycopgmodule.c:28:10: fatal error: libpq-fe.h: No such file or directory\n",
+      "psycopg2 has no wheel for this platform, and building it needs the C header libpq-fe.h, which the build image lacks",
+    ],
+  ])("%s", (_what, out, line) => {
+    const e = explainFailure(["pipenv", "sync"], "exit 1", out, "Pipfile.lock");
+    expect(e.message).toBe(`Pipfile.lock: ${line} ("pipenv sync" failed, exit 1)`);
+    expect(e.hint).toMatch(/-dev package/);
+  });
+});
+
 describe("errorLine", () => {
   test("a Python traceback gives its exception line, without the module path", () => {
     const out = `Traceback (most recent call last):

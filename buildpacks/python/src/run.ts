@@ -45,6 +45,14 @@ const FAILED_PACKAGE =
   /Failed (?:building wheel for|to build) `?([A-Za-z0-9][\w.-]*)|Building wheel for ([A-Za-z0-9][\w.-]*) \(/;
 
 /**
+ * A C library's headers a source build did not find: gcc's "fatal error: libpq-fe.h: No such
+ * file or directory", or Pillow's "The headers or library files could not be found for jpeg"
+ * (MrJasur/deploy: Pillow 9.1.0 has no CPython 3.11 wheel).
+ */
+const MISSING_LIBRARY =
+  /fatal error: ([\w./+-]+\.h): No such file or directory|The headers or library files could not be found for ([\w.+-]+)/;
+
+/**
  * A package that has to be compiled (no wheel for this platform) on a build image with no C
  * compiler (or without CPython's headers): the error line and hint, or undefined.
  */
@@ -56,6 +64,14 @@ export function compilerFailure(output: string): { line: string; hint: string } 
     return {
       line: `${name} has no wheel for this platform and its C extension needs CPython's headers (Python.h), which this CPython lacks`,
       hint: "Pin a version that publishes a wheel for this Python and architecture, or use a CPython build that ships include/ (python-build-standalone's do).",
+    };
+  }
+  const lib = MISSING_LIBRARY.exec(output);
+  if (lib) {
+    const what = lib[1] ? `the C header ${lib[1]}` : `the headers of ${lib[2]}`;
+    return {
+      line: `${name} has no wheel for this platform, and building it needs ${what}, which the build image lacks`,
+      hint: "Pin a version that publishes a wheel for this Python and architecture, or use a build image with that library's -dev package.",
     };
   }
   for (const m of output.matchAll(NO_COMPILER)) {

@@ -5,7 +5,6 @@
  */
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { CnbError } from "@cnbkit/framework";
 import { type HeldDirLock, acquireDirLock } from "./dir-lock.js";
 
 /**
@@ -19,10 +18,11 @@ import { type HeldDirLock, acquireDirLock } from "./dir-lock.js";
  * await using cacheLock = await lockBuildCache(buildCacheDir, say);
  */
 export async function lockBuildCache(cacheDir: string, say: (line: string) => void = () => {}): Promise<HeldDirLock> {
+  // No CnbError here: this module is bundled into small helpers (layer-cache's writer test)
+  // that must not pull in the framework; `cnbkit build` words the failure (useBuildCache).
   const parent = dirname(cacheDir);
   await mkdir(parent, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-    throw new CnbError(`build cache ${cacheDir}: its folder ${parent} cannot be made (${err.code ?? err.message})`, {
-      hint: "Give --cache-dir a path in a folder you can write to.",
+    throw new Error(`build cache ${cacheDir}: its folder ${parent} cannot be made (${err.code ?? err.message})`, {
       cause: err,
     });
   });

@@ -266,7 +266,10 @@ async function useBuildCache(
   const buildCaches = opts.cacheDir ? undefined : resolve(cache, "build-cache"); // ours to bound; a --cache-dir is the user's
   const dir = resolve(opts.cacheDir ?? join(cache, "build-cache", cacheName));
   if (buildCaches) await useCacheEntry(buildCaches, cacheName);
-  const lock = await lockBuildCache(dir, say); // one build at a time per cache
+  // One build at a time per cache.
+  const lock = await lockBuildCache(dir, say).catch((err: Error) => {
+    throw new CnbError(err.message, { hint: "Give --cache-dir a path in a folder you can write to.", cause: err });
+  });
   try {
     if (opts.clearCache) {
       say("Clearing the build cache (--clear-cache): every layer is built afresh");

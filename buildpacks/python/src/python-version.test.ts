@@ -120,7 +120,7 @@ describe("which version the app asks for", () => {
     ],
     [
       { poetryPython: "^3.12" },
-      'Let python in [tool.poetry.dependencies] allow "3.11", as "^3.11" does, or set BP_CPYTHON_VERSION.',
+      'Let python in [tool.poetry.dependencies] allow "3.11", as "^3.11" does (Poetry refuses a CPython it rules out, whatever BP_CPYTHON_VERSION says).',
       "poetryPython",
     ],
   ] as const)("the hint for %o asks in that file's own way", (sources, expected, key) => {

@@ -155,8 +155,10 @@ function askHint(source: string, lines: readonly string[]): string {
   if (source === "runtime.txt") return `Ask for ${ask((l) => `python-${l}`)} in runtime.txt${tail}`;
   if (source === "pyproject.toml requires-python")
     return `Let requires-python in pyproject.toml allow ${ask((l) => l)}, as ">=${oldest}" does${tail}`;
+  // Poetry refuses a CPython its python constraint rules out, whatever BP_CPYTHON_VERSION
+  // chose (1chooo/django-template: "3.12.*"), so the setting is no way out here.
   if (source.startsWith("pyproject.toml"))
-    return `Let python in [tool.poetry.dependencies] allow ${ask((l) => l)}, as "^${oldest}" does${tail}`;
+    return `Let python in [tool.poetry.dependencies] allow ${ask((l) => l)}, as "^${oldest}" does (Poetry refuses a CPython it rules out, whatever BP_CPYTHON_VERSION says).`;
   if (source.startsWith("Pipfile")) return `Ask for ${ask((l) => l)} in Pipfile's python_version${tail}`;
   return `Ask for ${ask((l) => l)} in .python-version${tail}`;
 }

@@ -49,6 +49,18 @@ describe("compilerFailure: a package that needs compiling on an image with no co
 
 // Captured from real builds of outside apps (heroku/python-getting-started's 2017 Pipfile,
 // tiangolo/full-stack-fastapi-template's Poetry 1.8 lock behind a proxy without PyPI's JSON API).
+test("Poetry refusing the CPython the build chose names the constraint", () => {
+  const out = `Installing dependencies from lock file
+
+Current Python version (3.11.2) is not allowed by the project (3.12.*).
+Please change python executable via "env use" command.`;
+  const e = explainFailure(["poetry", "sync", "--only", "main"], "exit 1", out, "poetry.lock");
+  expect(e.message).toBe(
+    'pyproject.toml: Poetry refuses CPython 3.11.2: [tool.poetry.dependencies] python is "3.12.*" ("poetry sync --only main" failed, exit 1)',
+  );
+  expect(e.hint).toBe("Let python allow this CPython, or build with a builder that carries one it allows.");
+});
+
 describe("a source build that lacks a library's headers", () => {
   test.each([
     [

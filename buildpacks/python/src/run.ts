@@ -30,6 +30,13 @@ const CAUSES: { when: RegExp; line: (m: RegExpExecArray) => string; hint: string
     hint: 'Run "poetry lock" and commit poetry.lock.',
   },
   {
+    // Poetry checks the CPython against [tool.poetry.dependencies] python itself: BP_CPYTHON_VERSION
+    // may choose one the project rules out (1chooo/django-template, "3.12.*").
+    when: /Current Python version \(([\d.]+)\) is not allowed by the project \(([^)]+)\)/,
+    line: (m) => `pyproject.toml: Poetry refuses CPython ${m[1]}: [tool.poetry.dependencies] python is "${m[2]}"`,
+    hint: "Let python allow this CPython, or build with a builder that carries one it allows.",
+  },
+  {
     when: /Pipfile\.lock \(\w+\) out of date|Pipfile\.lock is out-of-date/i,
     line: () => "Pipfile.lock is out of date with Pipfile",
     hint: 'Run "pipenv lock" and commit Pipfile.lock.',

@@ -49,6 +49,17 @@ describe("compilerFailure: a package that needs compiling on an image with no co
 
 // Captured from real builds of outside apps (heroku/python-getting-started's 2017 Pipfile,
 // tiangolo/full-stack-fastapi-template's Poetry 1.8 lock behind a proxy without PyPI's JSON API).
+test("any other failed source build names the package, with the build's own error", () => {
+  const out = `      ImportError: cannot import name 'Feature' from 'setuptools' (/tmp/pip-build-env-x/overlay/lib/python3.11/site-packages/setuptools/__init__.py)
+      [end of output]
+  ERROR: Failed to build 'MarkupSafe' when getting requirements to build wheel`;
+  const e = explainFailure(["pip", "install", "-r", "requirements.txt"], "exit 1", out, "requirements.txt");
+  expect(e.message).toBe(
+    "requirements.txt: MarkupSafe could not be built from source (\"pip install -r requirements.txt\" failed, exit 1): ImportError: cannot import name 'Feature' from 'setuptools' (/tmp/pip-build-env-x/overlay/lib/python3.11/site-packages/setuptools/__init__.py)",
+  );
+  expect(e.hint).toMatch(/^Pin a version of MarkupSafe that publishes a wheel/);
+});
+
 test("Poetry refusing the CPython the build chose names the constraint", () => {
   const out = `Installing dependencies from lock file
 
@@ -73,10 +84,15 @@ describe("a source build that lacks a library's headers", () => {
       "  Building wheel for psycopg2 (pyproject.toml): started\n  psycopg/psycopgmodule.c:28:10: fatal error: libpq-fe.h: No such file or directory\n",
       "psycopg2 has no wheel for this platform, and building it needs the C header libpq-fe.h, which the build image lacks",
     ],
+    [
+      "psycopg2's pg_config",
+      "      Error: pg_config executable not found.\n\n      pg_config is required to build psycopg2 from source.\n      ERROR: Failed to build 'psycopg2' when getting requirements to build wheel",
+      "psycopg2 has no wheel for this platform, and building it needs pg_config (libpq's -dev package), which the build image lacks",
+    ],
   ])("%s", (_what, out, line) => {
     const e = explainFailure(["pipenv", "sync"], "exit 1", out, "Pipfile.lock");
     expect(e.message).toBe(`Pipfile.lock: ${line} ("pipenv sync" failed, exit 1)`);
-    expect(e.hint).toMatch(/-dev package/);
+    expect(e.hint).toMatch(/-dev package|libpq-dev/);
   });
 });
 

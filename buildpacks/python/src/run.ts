@@ -49,7 +49,7 @@ const NO_COMPILER =
 const COMPILER = /(?:^|\/)(?:[\w.-]+-)?(?:gcc|cc|clang|g\+\+|c\+\+)(?:-[\d.]+)?$/;
 /** The package whose build failed: pip's "Failed building wheel for", uv's "Failed to build `x @ …`". */
 const FAILED_PACKAGE =
-  /Failed (?:building wheel for|to build) `?([A-Za-z0-9][\w.-]*)|Building wheel for ([A-Za-z0-9][\w.-]*) \(/;
+  /Failed (?:building wheel for|to build) [`']?([A-Za-z0-9][\w.-]*)|Building wheel for ([A-Za-z0-9][\w.-]*) \(/;
 
 /**
  * A C library's headers a source build did not find: gcc's "fatal error: libpq-fe.h: No such
@@ -57,7 +57,7 @@ const FAILED_PACKAGE =
  * (MrJasur/deploy: Pillow 9.1.0 has no CPython 3.11 wheel).
  */
 const MISSING_LIBRARY =
-  /fatal error: ([\w./+-]+\.h): No such file or directory|The headers or library files could not be found for ([\w.+-]+)/;
+  /fatal error: ([\w./+-]+\.h): No such file or directory|The headers or library files could not be found for ([\w.+-]+)|(pg_config) executable not found/;
 
 /**
  * A package that has to be compiled (no wheel for this platform) on a build image with no C
@@ -75,10 +75,16 @@ export function compilerFailure(output: string): { line: string; hint: string } 
   }
   const lib = MISSING_LIBRARY.exec(output);
   if (lib) {
-    const what = lib[1] ? `the C header ${lib[1]}` : `the headers of ${lib[2]}`;
+    const what = lib[1]
+      ? `the C header ${lib[1]}`
+      : lib[2]
+        ? `the headers of ${lib[2]}`
+        : "pg_config (libpq's -dev package)";
     return {
       line: `${name} has no wheel for this platform, and building it needs ${what}, which the build image lacks`,
-      hint: "Pin a version that publishes a wheel for this Python and architecture, or use a build image with that library's -dev package.",
+      hint: lib[3]
+        ? "Use psycopg2-binary (or psycopg[binary] 3), which publish wheels, or a build image with libpq-dev."
+        : "Pin a version that publishes a wheel for this Python and architecture, or use a build image with that library's -dev package.",
     };
   }
   for (const m of output.matchAll(NO_COMPILER)) {
@@ -201,6 +207,15 @@ export function explainFailure(command: readonly string[], status: string, outpu
     );
   }
   const why = errorLine(output);
+  const failed = FAILED_PACKAGE.exec(output);
+  const built = failed ? (failed[1] ?? failed[2]) : undefined;
+  if (built)
+    return new CnbError(
+      `${prefix}${built} could not be built from source ("${command.join(" ")}" failed, ${status})${why ? `: ${why}` : ""}`,
+      {
+        hint: `Pin a version of ${built} that publishes a wheel for this Python and architecture: an old pin often has none for a newer CPython, and its source no longer builds.`,
+      },
+    );
   const hint = HINTS.map(([re, say]) => {
     const m = re.exec(output);
     return m ? say(m) : undefined;

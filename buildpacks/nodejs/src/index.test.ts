@@ -252,9 +252,17 @@ describe("npm", () => {
     expect(r.processes).toEqual([{ type: "web", command: ["npm", "start"], default: true }]);
   });
 
+  test("with nothing to infer and no Procfile, a warning that leaves room for a later buildpack's process", async () => {
+    const r = await runBuild(bp, opts({ "package.json": '{"name":"frontend","scripts":{"build":"true"}}' }));
+    expect(text(r.stdout)).toContain(
+      'No Node.js start command (no "start" script, server.js or index.js): add one or a Procfile, unless a later buildpack sets the process',
+    );
+    expect(r.processes).toEqual([]);
+  });
+
   test("with a Procfile and nothing to infer, no start-command warning", async () => {
     const r = await runBuild(bp, opts({ "package.json": "{}", Procfile: "web: node x.js\n" }));
-    expect(text(r.stdout)).not.toContain("No start command");
+    expect(text(r.stdout)).not.toContain("No Node.js start command");
   });
 
   test("engines.npm pins npm for the build and for the launched `npm start`", async () => {

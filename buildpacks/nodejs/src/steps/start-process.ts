@@ -20,7 +20,11 @@ export function startProcess(
   const start = inferStartCommand(project.pkg, manager, (f) => existsSync(join(project.dir, f)));
   if (!start) {
     if (!existsSync(join(ctx.app.path, "Procfile"))) {
-      ctx.log.warn('No start command: add a "start" script or a server.js/index.js, or a Procfile');
+      // Said as Node's own finding: in a repo whose Node.js part only builds a frontend, a later
+      // buildpack (cnbkit/python: tylerlwsmith/vite-with-flask-backend) sets the process.
+      ctx.log.warn(
+        'No Node.js start command (no "start" script, server.js or index.js): add one or a Procfile, unless a later buildpack sets the process',
+      );
     }
     return {};
   }

@@ -215,6 +215,22 @@ describe("start command", () => {
     });
   });
 
+  test("the Django reason names the settings file that sets WSGI_APPLICATION, not the one manage.py names", () => {
+    const start = inferStartCommand(
+      input(
+        {
+          "manage.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")\n',
+          "config/settings/production.py": "from .base import *  # noqa\nDEBUG = False\n",
+          "config/settings/base.py": 'WSGI_APPLICATION = "config.wsgi.application"\n',
+        },
+        { packages: pkgs("django", "gunicorn") },
+      ),
+    );
+    expect(start).toMatchObject({
+      reason: expect.stringContaining("Django project (config/settings/base.py WSGI_APPLICATION)"),
+    });
+  });
+
   test.each([
     ['STATIC_ROOT = BASE_DIR / "staticfiles"', true],
     ["STATIC_ROOT = None", false],

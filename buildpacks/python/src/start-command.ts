@@ -267,13 +267,14 @@ export function djangoSettingsCandidates(manage: string): string[] {
  */
 export function djangoSettings(
   files: ReadonlyMap<string, string>,
-): { module: string; file: string; text: string } | undefined {
+): { module: string; file: string; text: string; files: string[] } | undefined {
   const manage = files.get("manage.py");
   if (manage === undefined) return undefined;
   for (const module of djangoSettingsCandidates(manage)) {
     const file = settingsFiles(module).find((f) => files.has(f));
     if (!file) continue;
     const texts = [files.get(file)!];
+    const read = [file];
     let level = [{ module, file }];
     for (let depth = 0; depth < 2; depth++) {
       level = level.flatMap((m) =>
@@ -283,8 +284,9 @@ export function djangoSettings(
         }),
       );
       texts.push(...level.map((m) => files.get(m.file)!));
+      read.push(...level.map((m) => m.file));
     }
-    return { module, file, text: texts.join("\n") };
+    return { module, file, text: texts.join("\n"), files: read };
   }
   return undefined;
 }
@@ -320,19 +322,20 @@ export function settingsFiles(module: string): string[] {
 function djangoApp(files: ReadonlyMap<string, string>): { target: string; asgi: boolean; reason: string } | undefined {
   const found = djangoSettings(files);
   if (!found) return undefined;
-  const { file, text: settings } = found;
-  const setting = (name: string) => new RegExp(`^${name}\\s*=\\s*["']([\\w.]+)["']`, "m").exec(settings)?.[1];
+  const { text: settings } = found;
+  const pattern = (name: string) => new RegExp(`^${name}\\s*=\\s*["']([\\w.]+)["']`, "m");
+  const setting = (name: string) => pattern(name).exec(settings)?.[1];
   const asgi = setting("ASGI_APPLICATION");
   const wsgi = setting("WSGI_APPLICATION");
   const chosen = asgi ?? wsgi;
   if (!chosen) return undefined;
   const dot = chosen.lastIndexOf(".");
   const target = `${chosen.slice(0, dot)}:${chosen.slice(dot + 1)}`;
-  return {
-    target,
-    asgi: asgi !== undefined,
-    reason: `Django project (${file} ${asgi ? "ASGI_APPLICATION" : "WSGI_APPLICATION"})`,
-  };
+  const name = asgi ? "ASGI_APPLICATION" : "WSGI_APPLICATION";
+  // Named by the file that sets it: a settings module that star-imports its base
+  // (config/settings/production.py, `from .base import *`) does not.
+  const where = found.files.find((f) => pattern(name).test(files.get(f) ?? "")) ?? found.file;
+  return { target, asgi: asgi !== undefined, reason: `Django project (${where} ${name})` };
 }
 
 /**

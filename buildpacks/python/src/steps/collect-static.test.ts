@@ -19,3 +19,14 @@ test("any other failure says why collectstatic ran and how to skip it", () => {
     "collectstatic runs at build because mysite/settings/dev.py sets STATIC_ROOT: fix the error above (a variable the settings read at run time can be passed with --env NAME=value at build), or set BP_DISABLE_COLLECTSTATIC=true to skip it.",
   );
 });
+
+test("a STATIC_ROOT outside the app (a leading slash in os.path.join) is named", () => {
+  expect(
+    collectStaticHint(
+      "… failed (exit 1): PermissionError: [Errno 13] Permission denied: '/staticfiles'",
+      "backend/settings.py",
+    ),
+  ).toBe(
+    'collectstatic could not write /staticfiles, outside the app dir: let STATIC_ROOT be a path in the app (os.path.join(BASE_DIR, "staticfiles"); a leading slash, as in "/staticfiles/", makes it absolute), or set BP_DISABLE_COLLECTSTATIC=true to skip it.',
+  );
+});

@@ -44,7 +44,7 @@ export async function collectStatic(
     where: "manage.py collectstatic",
   }).catch((err: unknown) => {
     if (!isCnbError(err) || err.hint) throw err;
-    throw new CnbError(err.message, { hint: collectStaticHint(err.message, django.file), cause: err });
+    throw new CnbError(err.message, { hint: collectStaticHint(err.message, django.file, ctx.app.path), cause: err });
   });
   ctx.log.detail(`Done in ${done()}`);
 }
@@ -58,9 +58,14 @@ export async function collectStatic(
  * collectStaticHint("…ImproperlyConfigured: The SECRET_KEY setting must not be empty.", "config/settings.py")
  * // "collectstatic runs config/settings.py at build, which needs SECRET_KEY: pass it with --env SECRET_KEY=… …"
  */
-export function collectStaticHint(message: string, settingsFile: string): string {
+export function collectStaticHint(message: string, settingsFile: string, appDir = "/workspace"): string {
   const setting = /The (\w+) setting must not be empty/.exec(message)?.[1];
   const skip = "or set BP_DISABLE_COLLECTSTATIC=true to skip it.";
+  // regidf12/reshat_payment_system: STATIC_ROOT = os.path.join(BASE_DIR, '/staticfiles/'),
+  // which the leading slash makes /staticfiles.
+  const denied = /PermissionError: \[Errno 13\] Permission denied: '([^']+)'/.exec(message)?.[1];
+  if (denied && !`${denied}/`.startsWith(`${appDir}/`))
+    return `collectstatic could not write ${denied}, outside the app dir: let STATIC_ROOT be a path in the app (os.path.join(BASE_DIR, "staticfiles"); a leading slash, as in "/staticfiles/", makes it absolute), ${skip}`;
   if (setting)
     return `collectstatic runs ${settingsFile} at build, which needs ${setting}: pass it with --env ${setting}=… at build (build settings are not kept in the image), give it a default, ${skip}`;
   return `collectstatic runs at build because ${settingsFile} sets STATIC_ROOT: fix the error above (a variable the settings read at run time can be passed with --env NAME=value at build), ${skip}`;

@@ -4,8 +4,9 @@
  * pip + Flask + gunicorn with a Procfile (examples/apps/python-hello) and uv + FastAPI with no
  * Procfile (fixtures/python-uv-fastapi), Poetry + Django + WhiteNoise with no Procfile
  * (fixtures/python-poetry-django), Pipenv + Flask (buildpacks/python/testdata/pipenv-flask),
- * a Flask app factory with no WSGI server (waitress added), and a local sdist with a C extension compiled at build against the local CPython's headers
- * (fixtures/python-cext; the build image has gcc).
+ * a Flask app factory with no WSGI server (waitress added), a Flask app in a package's own
+ * app.py (Hexlet's page_analyzer layout), and a local sdist with a C extension compiled at
+ * build against the local CPython's headers (fixtures/python-cext; the build image has gcc).
  * Each is built with the real lifecycle under runc, answers HTTP from the built image, has a
  * venv SBOM that lists exactly what `pip list` finds in the image's venv, and .pyc that the
  * image's python uses as they are (the lifecycle dates every file 1980); a second cold build
@@ -380,6 +381,47 @@ describe.sequential("a Flask app factory with no WSGI server among its dependenc
       expect(cold.text).toMatch(/--call hello:create_app/);
       expect(cold.text).toMatch(/Adding layer 'cnbkit\/python:waitress'/);
       expect(await getPaths(c.image, ["/"])).toEqual(["200 hello from flask 3.1.3 behind waitress"]);
+    },
+    TIMEOUT,
+  );
+});
+
+describe.sequential("a Flask app in a package's own app.py, re-exported by its __init__.py (made by the test)", () => {
+  test(
+    "Hexlet's page_analyzer layout: gunicorn serves page_analyzer.app:app, found with no Procfile",
+    async () => {
+      const app = await fixtureApp("python-package-app", {
+        "requirements.txt": [
+          "flask==3.1.3",
+          "gunicorn==27.0.1",
+          "blinker==1.9.0",
+          "click==8.5.1",
+          "itsdangerous==2.2.0",
+          "jinja2==3.1.6",
+          "markupsafe==3.0.4",
+          "werkzeug==3.1.9",
+          "",
+        ].join("\n"),
+        "page_analyzer/__init__.py": "from page_analyzer.app import app  # noqa: F401\n",
+        "page_analyzer/app.py": [
+          "from flask import Flask",
+          "",
+          "app = Flask(__name__)",
+          "",
+          "",
+          "@app.get('/')",
+          "def index():",
+          "    return 'page analyzer'",
+          "",
+        ].join("\n"),
+        "tests/test_app.py": "def test_nothing():\n    pass\n",
+      });
+      const work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-python-package-app-out-"));
+      dirs.push(app, work);
+      const c = { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
+      const cold = await build(c);
+      expect(cold.text).toMatch(/web: from Flask app in page_analyzer\/app\.py; gunicorn is a dependency/);
+      expect(await getPaths(c.image, ["/"])).toEqual(["200 page analyzer"]);
     },
     TIMEOUT,
   );

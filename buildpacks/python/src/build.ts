@@ -38,7 +38,11 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
     venv = await installDependencies({ ctx, project, manager, runtime, tool, pip, env, caches, atBuild });
   } else {
     ctx.log.step("Dependencies");
-    ctx.log.detail("None declared (no requirements.txt, pyproject.toml, Pipfile or lockfile)");
+    ctx.log.detail(
+      project.pyproject?.project !== undefined
+        ? "None declared (pyproject.toml [project] lists no dependencies)"
+        : "None declared (no requirements.txt, pyproject.toml, Pipfile or lockfile)",
+    );
   }
   await collectStatic(ctx, settings, project, venv, env);
   const result = await startProcess({ ctx, settings, project, runtime, venv, env, pip, caches });

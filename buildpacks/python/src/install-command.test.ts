@@ -41,6 +41,11 @@ test("pipenv checks the lock with verify before sync", () => {
 });
 
 test("pip installs a PEP 621 project, editable (a source edit must not leave a stale copy)", () => {
-  const manager = choosePackageManager(new Set(["pyproject.toml"]), { project: {} })!;
+  const manager = choosePackageManager(new Set(["pyproject.toml"]), { project: {}, "build-system": {} })!;
   expect(installCommand({ ...inputs([], "26.3"), manager }).command.slice(-2)).toEqual(["-e", "."]);
+});
+
+test("pip installs only the dependencies of a project with no [build-system]", () => {
+  const manager = choosePackageManager(new Set(["pyproject.toml"]), { project: { dependencies: ["flask==3.1.3"] } })!;
+  expect(installCommand({ ...inputs([], "26.3"), manager }).command.slice(-2)).toEqual(["--compile", "flask==3.1.3"]);
 });

@@ -57,7 +57,12 @@ export function installCommand(i: CommandInputs): InstallCommand {
       return { check: [tool("pipenv"), "verify"], command: [tool("pipenv"), "sync"], compile: true };
     case "pip": {
       const pip = [`${i.toolBin}/python`, "-m", "pip", "--python", `${i.venv}/bin/python`, "install", "--compile"];
-      const target = i.manager.pipTarget === "project" ? ["-e", "."] : ["-r", "requirements.txt"];
+      const target =
+        i.manager.pipTarget === "project"
+          ? ["-e", "."]
+          : i.manager.pipTarget === "dependencies"
+            ? (i.manager.requirements ?? [])
+            : ["-r", "requirements.txt"];
       return { command: [...pip, ...target], compile: false };
     }
   }

@@ -378,6 +378,26 @@ describe("uv", () => {
 });
 
 describe("pip + a PEP 621 project", () => {
+  test("with no [build-system] (uv init's app shape) only its dependencies are installed: a flat layout with two packages builds", async () => {
+    const app = {
+      "pyproject.toml": ["[project]", 'name = "flat-app"', 'version = "0.1.0"', 'dependencies = ["six==1.17.0"]'].join(
+        "\n",
+      ),
+      // setuptools' guess at this project: "Multiple top-level packages discovered in a flat-layout".
+      "api/__init__.py": "",
+      "models/__init__.py": "",
+      "main.py": "import six\nprint(six.__version__)\n",
+    };
+    const r = await runBuild(bp, opts(app));
+    expect(text(r.stdout)).toContain(
+      "Dependencies (pip, from pyproject.toml [project] dependencies; no [build-system], so the project itself is not installed, as uv does)",
+    );
+    const names = pipList(r.layer("venv").path).map((l) => l.split("==")[0]!.toLowerCase());
+    expect(names).toContain("six");
+    expect(names).not.toContain("flat-app");
+    expect(r.processes[0]?.command).toEqual(["python", "main.py"]);
+  }, 300_000);
+
   test("pip install -e . puts the project's script in the venv, which becomes the web process; a source edit reuses the venv", async () => {
     const app = {
       "pyproject.toml": [

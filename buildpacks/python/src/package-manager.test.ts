@@ -52,7 +52,18 @@ describe("which package manager", () => {
   });
 
   test("pip installs the project or the requirements", () => {
-    expect(choosePackageManager(new Set(["pyproject.toml"]), { project: {} })?.pipTarget).toBe("project");
+    const built = { project: {}, "build-system": { "build-backend": "hatchling.build" } };
+    expect(choosePackageManager(new Set(["pyproject.toml"]), built)?.pipTarget).toBe("project");
+    // No [build-system]: an app, not a package (uv's rule), so only its dependencies.
+    const app = { project: { dependencies: ["fastapi==0.115.12", "uvicorn[standard]>=0.34"] } };
+    expect(choosePackageManager(new Set(["pyproject.toml"]), app)).toMatchObject({
+      pipTarget: "dependencies",
+      requirements: ["fastapi==0.115.12", "uvicorn[standard]>=0.34"],
+    });
+    // ... unless it has scripts, which only installing the project makes.
+    const cli = { project: { dependencies: ["six"], scripts: { serve: "app:main" } } };
+    expect(choosePackageManager(new Set(["pyproject.toml"]), cli)?.pipTarget).toBe("project");
+    expect(choosePackageManager(new Set(["pyproject.toml"]), { project: { dependencies: [] } })).toBeUndefined();
     expect(choosePackageManager(new Set(["requirements.txt"]), undefined)?.pipTarget).toBe("requirements");
   });
 

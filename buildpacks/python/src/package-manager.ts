@@ -5,7 +5,10 @@
  * `uv.lock` → uv, `poetry.lock` → Poetry, `Pipfile.lock` → Pipenv, `requirements.txt` → pip,
  * a `Pipfile` with no lock → Pipenv (locks during the build), a pyproject.toml with
  * `[tool.poetry]` and no lock → Poetry (locks during the build), a pyproject.toml with a PEP
- * 621 `[project]` table → `pip install .`; none of these → no dependencies. A lockfile is the
+ * 621 `[project]` table → `pip install -e .`, or only its `dependencies` when it has no
+ * `[build-system]` and no scripts (uv's rule: such a project is an app, not a package, and
+ * setuptools' guess at one fails on a flat layout with several top-level packages); none of
+ * these → no dependencies. A lockfile is the
  * most exact statement of what to install, so it wins over a requirements.txt that is often
  * exported from it.
  */
@@ -18,8 +21,10 @@ export interface ManagerChoice {
   name: ManagerName;
   /** The file whose digest decides reuse (a lockfile, requirements.txt or pyproject.toml). */
   lockfile: string;
-  /** pip only: install `-r requirements.txt` or the project (`.`). */
-  pipTarget?: "requirements" | "project";
+  /** pip only: install `-r requirements.txt`, the project (`.`), or only its dependencies. */
+  pipTarget?: "requirements" | "project" | "dependencies";
+  /** pip with `pipTarget: "dependencies"`: pyproject.toml's `[project] dependencies`. */
+  requirements?: string[];
   /** The log line: which file chose it. */
   source: string;
   /** Other dependency files present that lose to {@link lockfile}. */
@@ -32,6 +37,7 @@ export interface ManagerChoice {
 export interface PyprojectShape {
   project?: unknown;
   tool?: { poetry?: unknown };
+  "build-system"?: unknown;
 }
 
 /** The files that can decide, in precedence order. */
@@ -83,6 +89,25 @@ export function choosePackageManager(
     };
   }
   if (pyproject.project !== undefined) {
+    const project = (typeof pyproject.project === "object" ? pyproject.project : {}) as {
+      dependencies?: unknown;
+      scripts?: unknown;
+    };
+    if (pyproject["build-system"] === undefined && project.scripts === undefined) {
+      const requirements = Array.isArray(project.dependencies)
+        ? project.dependencies.filter((d): d is string => typeof d === "string")
+        : [];
+      if (requirements.length === 0) return undefined;
+      return {
+        name: "pip",
+        lockfile: "pyproject.toml",
+        pipTarget: "dependencies",
+        requirements,
+        source:
+          "pyproject.toml [project] dependencies; no [build-system], so the project itself is not installed, as uv does",
+        ignored,
+      };
+    }
     return {
       name: "pip",
       lockfile: "pyproject.toml",

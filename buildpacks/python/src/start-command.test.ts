@@ -231,6 +231,17 @@ describe("start command", () => {
     });
   });
 
+  test("a lone package with __main__.py runs as python -m <pkg>; two, or a main.py, do not", () => {
+    expect(inferStartCommand(input({ "marvin/__init__.py": "", "marvin/__main__.py": "serve()\n" }))).toEqual({
+      command: ["python", "-m", "marvin"],
+      reason: "the only runnable package, marvin/__main__.py",
+    });
+    expect(inferStartCommand(input({ "a/__main__.py": "", "b/__main__.py": "" }))).toHaveProperty("none");
+    expect(inferStartCommand(input({ "main.py": "", "a/__main__.py": "" }))).toMatchObject({
+      command: ["python", "main.py"],
+    });
+  });
+
   test.each([
     ['STATIC_ROOT = BASE_DIR / "staticfiles"', true],
     ["STATIC_ROOT = None", false],

@@ -116,6 +116,12 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
   }
   const lone = LONE_FILES.filter((f) => input.files.has(f));
   if (lone.length === 1) return { command: ["python", lone[0]!], reason: `the only start file, ${lone[0]}` };
+  // A package run as `python -m <pkg>` (its __main__.py): the only one, and no start file.
+  const mains = [...input.files.keys()].filter((f) => /^[A-Za-z_]\w*\/__main__\.py$/.test(f));
+  if (lone.length === 0 && mains.length === 1 && !input.files.has("manage.py")) {
+    const pkg = mains[0]!.split("/")[0]!;
+    return { command: ["python", "-m", pkg], reason: `the only runnable package, ${mains[0]}` };
+  }
   const found = lone.length > 1 ? ` (found ${lone.join(", ")}: which one?)` : "";
   if (input.files.has("manage.py") && lone.length === 0) {
     return {

@@ -97,6 +97,8 @@ async function scanFiles(app: AppFiles): Promise<Map<string, string>> {
   for (const d of top) candidates.push(`${d}/main.py`, `${d}/app.py`);
   // Packages whose __init__.py may create the app or its factory (Flask's tutorial: flaskr/).
   for (const d of top) candidates.push(`${d}/__init__.py`);
+  // Packages run as `python -m <pkg>` when nothing else starts the app.
+  for (const d of top) candidates.push(`${d}/__main__.py`);
   for (const d of src) candidates.push(`src/${d}/__init__.py`);
   const out = new Map<string, string>();
   const read = async (files: readonly string[]) => {

@@ -60,6 +60,16 @@ test("any other failed source build names the package, with the build's own erro
   expect(e.hint).toMatch(/^Pin a version of MarkupSafe that publishes a wheel/);
 });
 
+test("a wheel built fine is not blamed for a later failure", () => {
+  const out = `  Building wheel for six (pyproject.toml): started
+  Building wheel for six (pyproject.toml): finished with status 'done'
+ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/`;
+  const e = explainFailure(["pip", "install"], "exit 1", out, "requirements.txt");
+  expect(e.message).toBe(
+    'requirements.txt: "pip install" failed (exit 1): ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/',
+  );
+});
+
 test("Poetry refusing the CPython the build chose names the constraint", () => {
   const out = `Installing dependencies from lock file
 

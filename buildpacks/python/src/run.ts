@@ -207,8 +207,8 @@ export function explainFailure(command: readonly string[], status: string, outpu
     );
   }
   const why = errorLine(output);
-  const failed = FAILED_PACKAGE.exec(output);
-  const built = failed ? (failed[1] ?? failed[2]) : undefined;
+  // Only pip's and uv's own failure words: "Building wheel for x (" is there when it worked too.
+  const built = /Failed (?:building wheel for|to build) [`']?([A-Za-z0-9][\w.-]*)/.exec(output)?.[1];
   if (built)
     return new CnbError(
       `${prefix}${built} could not be built from source ("${command.join(" ")}" failed, ${status})${why ? `: ${why}` : ""}`,

@@ -25,6 +25,16 @@ import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
 import { caBindings, fixtureApp, freePort, getFromImage, referenceBuilder, ROOT } from "./support.js";
 
 const TIMEOUT = 900_000;
+/** Flask 3.1.3 and what it requires, pinned, for the apps the tests make (as examples/apps/python-hello pins them). */
+const FLASK_PINS = [
+  "flask==3.1.3",
+  "blinker==1.9.0",
+  "click==8.5.1",
+  "itsdangerous==2.2.0",
+  "jinja2==3.1.6",
+  "markupsafe==3.0.4",
+  "werkzeug==3.1.9",
+];
 
 let builder = "";
 let bindings: Binding[] = [];
@@ -345,16 +355,7 @@ describe.sequential("a Flask app factory with no WSGI server among its dependenc
     "waitress is added in a layer of its own and calls the factory; the venv's python serves the app",
     async () => {
       const app = await fixtureApp("python-flask-factory", {
-        "requirements.txt": [
-          "flask==3.1.3",
-          "blinker==1.9.0",
-          "click==8.5.1",
-          "itsdangerous==2.2.0",
-          "jinja2==3.1.6",
-          "markupsafe==3.0.4",
-          "werkzeug==3.1.9",
-          "",
-        ].join("\n"),
+        "requirements.txt": [...FLASK_PINS, ""].join("\n"),
         // The Flask tutorial's shape: the app is made by create_app() in a package.
         "hello/__init__.py": [
           "import flask",
@@ -391,17 +392,7 @@ describe.sequential("a Flask app in a package's own app.py, re-exported by its _
     "Hexlet's page_analyzer layout: gunicorn serves page_analyzer.app:app, found with no Procfile",
     async () => {
       const app = await fixtureApp("python-package-app", {
-        "requirements.txt": [
-          "flask==3.1.3",
-          "gunicorn==27.0.1",
-          "blinker==1.9.0",
-          "click==8.5.1",
-          "itsdangerous==2.2.0",
-          "jinja2==3.1.6",
-          "markupsafe==3.0.4",
-          "werkzeug==3.1.9",
-          "",
-        ].join("\n"),
+        "requirements.txt": [...FLASK_PINS, "gunicorn==27.0.1", ""].join("\n"),
         "page_analyzer/__init__.py": "from page_analyzer.app import app  # noqa: F401\n",
         "page_analyzer/app.py": [
           "from flask import Flask",

@@ -34,7 +34,8 @@ export async function collectStatic(
   if (django && !djangoHasStaticRoot(django.text)) {
     ctx.log.detail(`Skipping collectstatic: ${django.file} sets no STATIC_ROOT`);
   }
-  if (!venv || !django || !wantsCollectStatic(project, settings)) return;
+  // BP_DISABLE_COLLECTSTATIC returned above, so this is wantsCollectStatic's answer.
+  if (!venv || !django || !djangoHasStaticRoot(django.text)) return;
   ctx.log.step("Django static files (manage.py collectstatic --noinput)");
   const done = ctx.log.timer();
   await runTool([`${venv.path}/bin/python`, "manage.py", "collectstatic", "--noinput"], {

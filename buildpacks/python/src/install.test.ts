@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -154,6 +154,47 @@ describe("pip + requirements.txt", () => {
     await expect(
       runBuild(bp, opts({ "requirements.txt": "no-such-package-cnbkit==1.0\n", "main.py": "" })),
     ).rejects.toThrow(/^requirements.txt: ".*pip .*install.*" failed \(exit 1\)/);
+  }, 300_000);
+});
+
+describe("a CPython archive with no bytecode (python-build-standalone removes every __pycache__)", () => {
+  test("the stdlib is compiled into the cpython layer as unchecked-hash .pyc, which imports use with the lifecycle's file times", async () => {
+    const bare = await testBuildpackToml({ bytecode: false });
+    const run = (app: Record<string, string> | string, restore?: string) =>
+      runBuild(bp, { ...opts(app), buildpackToml: bare.toml, ...(restore ? { restore } : {}) });
+    const first = await run({ "main.py": "print('hi')\n" });
+    expect(text(first.stdout)).toMatch(
+      /Compiled the standard library's bytecode in [\d.]+m?s \(the archive carries none\)/,
+    );
+    const cpython = first.layer("cpython");
+    const stdlib = join(cpython.path, "lib", "python3.11");
+    // PEP 552: flags 0b01 is hash-based without checking the source.
+    const header = readFileSync(join(stdlib, "__pycache__", "os.cpython-311.pyc")).subarray(4, 8);
+    expect(header.readUInt32LE(0)).toBe(1);
+    // What no app imports is left out.
+    expect(existsSync(join(stdlib, "ensurepip", "__pycache__"))).toBe(false);
+    expect(existsSync(join(stdlib, "email", "__pycache__"))).toBe(true);
+    // The exporter dates every file 1980-01-01; each stdlib module still loads from its .pyc.
+    const touched = spawnSync("find", [cpython.path, "-exec", "touch", "-h", "-d", "@315532801", "{}", "+"]);
+    expect(touched.status).toBe(0);
+    const imports = spawnSync(
+      join(cpython.path, "bin", "python3"),
+      ["-v", "-c", "import json, http.server, email.message"],
+      {
+        encoding: "utf8",
+        env: { PATH: "/usr/bin:/bin", PYTHONDONTWRITEBYTECODE: "1" },
+      },
+    );
+    expect(imports.status, imports.stderr).toBe(0);
+    const fromSource = imports.stderr.split("\n").filter((l) => /^# code object from '.*\.py'$/.test(l));
+    expect(fromSource).toEqual([]);
+    expect(imports.stderr).toContain(
+      `# code object from '${join(stdlib, "http", "__pycache__", "server.cpython-311.pyc")}'`,
+    );
+
+    const second = await run(first.app, first.layers);
+    expect(second.layer("cpython").state.kind).toBe("restored");
+    expect(text(second.stdout)).not.toContain("Compiled the standard library");
   }, 300_000);
 });
 

@@ -11,7 +11,8 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { BuildContext, Layer, Settings, EnvChange } from "@cnbkit/framework";
+import { type BuildContext, type Layer, type Settings, type EnvChange, isCnbError } from "@cnbkit/framework";
+import { compileStdlib } from "../compile-all.js";
 import { chooseVersion, describeRequest, pythonVersionRequest } from "../python-version.js";
 import { WEB_CONCURRENCY_EXEC_D, WEB_CONCURRENCY_SCRIPT } from "../web-concurrency.js";
 import type { Project } from "./read-project.js";
@@ -66,12 +67,14 @@ export async function installRuntime(
   log.step("CPython runtime");
   const layer = await ctx.layers.cached("cpython", {
     types: atBuild ? { build: true, launch: true, cache: true } : { launch: true, cache: false },
-    key: { version: dep.version, sha256: dep.sha256, arch },
+    // bytecode: a layer made before the stdlib was compiled here has none (see compileStdlib).
+    key: { version: dep.version, sha256: dep.sha256, arch, bytecode: "stdlib" },
     async fill(l) {
       const done = log.timer();
       log.detail(`Installing CPython ${dep.version}`);
       await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
       log.detail(`Installed in ${done()}`);
+      await compileRuntimeStdlib(ctx, l.path, minorOf(dep.version));
     },
   });
   layer.env.launch.default("PYTHONUNBUFFERED", "1");
@@ -80,7 +83,7 @@ export async function installRuntime(
   layer.env.launch.default("PORT", "8080");
   layer.sbom.add(dep.component());
   await addWebConcurrency(ctx);
-  const minor = dep.version.split(".").slice(0, 2).join(".");
+  const minor = minorOf(dep.version);
   return {
     layer,
     version: dep.version,
@@ -99,6 +102,30 @@ export async function installRuntime(
       if (!atBuild) layer.types.build = false;
     },
   };
+}
+
+/** "3.13" of "3.13.15": the lib/python<minor> directory name. */
+function minorOf(version: string): string {
+  return version.split(".").slice(0, 2).join(".");
+}
+
+/**
+ * The standard library's bytecode, when the archive has none (python-build-standalone's).
+ * A failure is a warning: the app still runs, compiling what it imports at each start.
+ */
+async function compileRuntimeStdlib(ctx: BuildContext<PythonMetadata>, prefix: string, minor: string): Promise<void> {
+  const done = ctx.log.timer();
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8" };
+  try {
+    if (await compileStdlib(prefix, minor, { cwd: prefix, env, log: ctx.log })) {
+      ctx.log.detail(`Compiled the standard library's bytecode in ${done()} (the archive carries none)`);
+    }
+  } catch (err) {
+    if (!isCnbError(err)) throw err;
+    ctx.log.warn(
+      `The standard library's bytecode was not compiled (${err.message}): the app compiles what it imports at each start`,
+    );
+  }
 }
 
 /** The WEB_CONCURRENCY exec.d script in its own small launch layer. */

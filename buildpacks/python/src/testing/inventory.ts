@@ -4,13 +4,18 @@
  * this machine's python3.11 (Debian's: binary plus /usr/lib/python3.11) and cached under
  * ~/.cache/cnbkit/test-python. The tools (pip, uv, Poetry, Pipenv, servers) stay the real
  * inventory entries, downloaded from PyPI and verified.
+ *
+ * By default the tarball carries its stdlib's bytecode, as the reference builder's local CPython
+ * does, so a test build does not compile the stdlib; `{ bytecode: false }` gives one without
+ * any, as python-build-standalone ships them.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readFileSync } from "node:fs";
-import { cp, mkdir, mkdtemp, rename, rm, symlink } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rename, rm, symlink } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { stdlibExclusions } from "../compile-all.js";
 
 const REAL_BUILDPACK_TOML = new URL("../../buildpack.toml", import.meta.url);
 
@@ -23,11 +28,17 @@ export function hostPythonVersion(): string {
   return r.stdout.trim();
 }
 
+/** Which tarball: with the stdlib's bytecode (default), or without, as python-build-standalone's. */
+export interface TestCpythonOptions {
+  bytecode?: boolean;
+}
+
 /** Builds (once) the install_only tarball of the host's python3.11; returns its path. */
-export async function localCPythonTarball(): Promise<string> {
+export async function localCPythonTarball(opts: TestCpythonOptions = {}): Promise<string> {
+  const bytecode = opts.bytecode ?? true;
   const version = hostPythonVersion();
   const cache = join(homedir(), ".cache", "cnbkit", "test-python");
-  const out = join(cache, `cpython-${version}-host-install_only.tar.gz`);
+  const out = join(cache, `cpython-${version}-host-install_only${bytecode ? "-pyc" : ""}.tar.gz`);
   if (existsSync(out)) return out;
   await mkdir(cache, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), "cnbkit-testpy-"));
@@ -41,14 +52,34 @@ export async function localCPythonTarball(): Promise<string> {
     for (const extra of ["EXTERNALLY-MANAGED", "dist-packages", "site-packages", "test", "idlelib", "tkinter"]) {
       await rm(join(root, "lib", "python3.11", extra), { recursive: true, force: true });
     }
-    const tmp = `${out}.${process.pid}.tmp`;
-    const r = spawnSync("tar", ["czf", tmp, "--exclude=__pycache__", "-C", work, "python"], { encoding: "utf8" });
+    // Debian's own .pyc (copied above) are timestamp ones: they never go in.
+    const tar = ["czf", `${out}.${process.pid}.tmp`, "--exclude=__pycache__", "-C", work, "python"];
+    if (bytecode) {
+      const stdlib = join(root, "lib", "python3.11");
+      await removePycache(stdlib);
+      const args = ["-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"];
+      const c = spawnSync(join(root, "bin", "python3"), [...args, "-x", stdlibExclusions(stdlib), stdlib], {
+        encoding: "utf8",
+      });
+      if (c.status !== 0) throw new Error(`compileall failed: ${c.stderr}${c.stdout}`);
+      tar.splice(tar.indexOf("--exclude=__pycache__"), 1);
+    }
+    const tmp = tar[1]!;
+    const r = spawnSync("tar", tar, { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
     await rename(tmp, out);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
   return out;
+}
+
+/** Removes every __pycache__ below `dir`. */
+async function removePycache(dir: string): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isDirectory() && e.name === "__pycache__")
+      await rm(join(e.parentPath, e.name), { recursive: true, force: true });
+  }
 }
 
 async function sha256(file: string): Promise<string> {
@@ -58,9 +89,9 @@ async function sha256(file: string): Promise<string> {
 }
 
 /** buildpack.toml text with one CPython (the host's, as file://) for linux/amd64, default = its line. */
-export async function testBuildpackToml(): Promise<{ toml: string; version: string }> {
+export async function testBuildpackToml(opts: TestCpythonOptions = {}): Promise<{ toml: string; version: string }> {
   const version = hostPythonVersion();
-  const file = await localCPythonTarball();
+  const file = await localCPythonTarball(opts);
   const sha = await sha256(file);
   const real = readFileSync(REAL_BUILDPACK_TOML, "utf8");
   const blocks = real.split("[[metadata.dependencies]]");

@@ -71,4 +71,18 @@ describe("which package manager", () => {
     expect(choosePackageManager(new Set(["Pipfile"]), undefined)?.warning).toMatch(/commit Pipfile.lock/);
     expect(choosePackageManager(new Set(["Pipfile.lock", "Pipfile"]), undefined)?.warning).toBeUndefined();
   });
+
+  test("pdm.lock is not read: a PDM project installs from pyproject.toml and is told how to pin the lock", () => {
+    const pdm = { project: { dependencies: ["flask"] }, "build-system": { "build-backend": "pdm.backend" } };
+    const c = choosePackageManager(new Set(["pyproject.toml", "pdm.lock"]), pdm);
+    expect(c).toMatchObject({ name: "pip", lockfile: "pyproject.toml", pipTarget: "project" });
+    expect(c?.warning).toBe(
+      'pdm.lock is not read: pip resolves pyproject.toml\'s dependencies anew, so versions may differ from the lock; run "pdm export -o requirements.txt" and commit requirements.txt for the locked versions',
+    );
+    // An exported requirements.txt wins, and pdm.lock is only named as not used.
+    const exported = choosePackageManager(new Set(["pyproject.toml", "pdm.lock", "requirements.txt"]), pdm);
+    expect(exported).toMatchObject({ name: "pip", lockfile: "requirements.txt", ignored: ["pdm.lock"] });
+    expect(exported?.warning).toBeUndefined();
+    expect(choosePackageManager(new Set(["pdm.lock"]), undefined)).toBeUndefined();
+  });
 });

@@ -8,7 +8,8 @@
  * 621 `[project]` table → `pip install -e .`, or only its `dependencies` when it has no
  * `[build-system]` and no scripts (uv's rule: such a project is an app, not a package, and
  * setuptools' guess at one fails on a flat layout with several top-level packages); none of
- * these → no dependencies. A lockfile is the
+ * these → no dependencies. PDM's `pdm.lock` is not read: its project installs from pyproject.toml
+ * with a warning that says how to pin the locked versions. A lockfile is the
  * most exact statement of what to install, so it wins over a requirements.txt that is often
  * exported from it.
  */
@@ -48,7 +49,14 @@ export const DEPENDENCY_FILES = [
   "requirements.txt",
   "Pipfile",
   "pyproject.toml",
+  // Not run: PDM's lock is only named, so its project is told how its dependencies are installed.
+  "pdm.lock",
 ];
+
+/** The lockfiles this buildpack does not read, with what to commit instead. */
+const UNREAD_LOCKS: Readonly<Record<string, string>> = {
+  "pdm.lock": "pdm export -o requirements.txt",
+};
 
 /**
  * Chooses the package manager; undefined when the app declares no dependencies.
@@ -60,6 +68,19 @@ export function choosePackageManager(
   files: ReadonlySet<string>,
   pyproject: PyprojectShape | undefined,
 ): ManagerChoice | undefined {
+  const choice = chooseFromFiles(files, pyproject);
+  const unread = Object.keys(UNREAD_LOCKS).filter((f) => files.has(f));
+  if (!choice || unread.length === 0) return choice;
+  // A lockfile that wins tells us what to install; PDM's is then only one more file it beats.
+  if (choice.lockfile !== "pyproject.toml") return { ...choice, ignored: [...choice.ignored, ...unread] };
+  const lock = unread[0]!;
+  return {
+    ...choice,
+    warning: `${lock} is not read: pip resolves pyproject.toml's dependencies anew, so versions may differ from the lock; run "${UNREAD_LOCKS[lock]}" and commit requirements.txt for the locked versions`,
+  };
+}
+
+function chooseFromFiles(files: ReadonlySet<string>, pyproject: PyprojectShape | undefined): ManagerChoice | undefined {
   const lockfiles = ["uv.lock", "poetry.lock", "Pipfile.lock", "requirements.txt"].filter((f) => files.has(f));
   const first = lockfiles[0];
   const ignored = lockfiles.slice(1);

@@ -269,6 +269,7 @@ try {
   const section = {
     work,
     build: (output: string, cacheDir: string, appDir: string) => build(output, cacheDir, appDir),
+    lastPhases: () => phases,
     fixedMs: k,
     runs: RUNS,
     coldRuns: RUNS,

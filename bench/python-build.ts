@@ -1,6 +1,7 @@
 /**
- * bench:build's Python rows: for a pip app (examples/apps/python-hello, 8 pinned packages) and
- * a uv app (test/e2e/fixtures/python-uv-fastapi, FastAPI + uvicorn from uv.lock), the cold
+ * bench:build's Python rows: for a pip app (examples/apps/python-hello, 8 pinned packages), a
+ * uv app (test/e2e/fixtures/python-uv-fastapi, FastAPI + uvicorn from uv.lock), and a Django
+ * REST API of 45 packages (bench/fixtures/python-django-api) installed both ways, the cold
  * build, the warm no-op rebuild, and the floor: the same `pip install --compile -r
  * requirements.txt` / `uv sync --locked --no-dev --compile-bytecode` run on the host into an
  * empty venv with the same CPython (the reference builder's local one, unpacked once, untimed)
@@ -25,6 +26,8 @@ export interface PythonBenchInputs {
   cpython: LocalCpython;
   /** A timed build of `appDir` into `output` with `cacheDir` (ms). */
   build(output: string, cacheDir: string, appDir: string): Promise<number>;
+  /** The lifecycle phases of the last build (ms from each phase header to the next). */
+  lastPhases(): Readonly<Record<string, number>>;
   /** The fixed lifecycle cost (median ms of a Procfile-only cold build). */
   fixedMs: number;
   runs: number;
@@ -73,46 +76,39 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
     const tmp = join(base, "tmp");
     await mkdir(tmp, { recursive: true });
 
-    const pipApp = join(ROOT, "examples/apps/python-hello");
-    const uvApp = join(ROOT, "test/e2e/fixtures/python-uv-fastapi");
-    const floorPip: number[] = [];
-    const floorUv: number[] = [];
-    for (let i = 0; i < o.runs; i++) {
+    /** One floor run: `kind`'s install of `source` into an empty venv with empty caches (ms). */
+    let floors = 0;
+    const floorOf = async (kind: "pip" | "uv", source: string): Promise<number> => {
+      const i = floors++;
+      const app = await fixtureApp("bench-python-floor", {}, source);
+      apps.push(app);
       const venv = join(base, `floor-venv-${i}`);
       const cache = join(base, `floor-cache-${i}`);
-      floorPip.push(
-        timedSync(() => {
+      if (kind === "pip") {
+        return timedSync(() => {
           run(python, ["-m", "venv", "--without-pip", venv]);
           run(
             join(toolsBin, "pip"),
             ["--python", join(venv, "bin", "python"), "install", "--quiet", "--compile", "-r", "requirements.txt"],
-            {
-              cwd: pipApp,
-              env: { PIP_CACHE_DIR: cache, TMPDIR: tmp },
-            },
+            { cwd: app, env: { PIP_CACHE_DIR: cache, TMPDIR: tmp } },
           );
+        });
+      }
+      return timedSync(() =>
+        run(join(toolsBin, "uv"), ["sync", "--locked", "--no-dev", "--compile-bytecode", "--quiet"], {
+          cwd: app,
+          env: {
+            UV_PROJECT_ENVIRONMENT: venv,
+            UV_PYTHON: python,
+            UV_PYTHON_DOWNLOADS: "never",
+            UV_CACHE_DIR: cache,
+            UV_NATIVE_TLS: "1",
+            UV_LINK_MODE: "copy",
+            TMPDIR: tmp,
+          },
         }),
       );
-      const app = await fixtureApp("bench-uv-floor", {}, uvApp);
-      apps.push(app);
-      const uvVenv = join(base, `floor-uv-venv-${i}`);
-      floorUv.push(
-        timedSync(() =>
-          run(join(toolsBin, "uv"), ["sync", "--locked", "--no-dev", "--compile-bytecode", "--quiet"], {
-            cwd: app,
-            env: {
-              UV_PROJECT_ENVIRONMENT: uvVenv,
-              UV_PYTHON: python,
-              UV_PYTHON_DOWNLOADS: "never",
-              UV_CACHE_DIR: join(base, `floor-uv-cache-${i}`),
-              UV_NATIVE_TLS: "1",
-              UV_LINK_MODE: "copy",
-              TMPDIR: tmp,
-            },
-          }),
-        ),
-      );
-    }
+    };
 
     // CPython installed and exported, nothing else: what every Python app pays whatever its
     // dependencies (the Node rows' "fixed cost with runtime"). Cold builds of it are
@@ -123,10 +119,29 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
     });
     apps.push(runtimeOnly);
     const rows: string[][] = [];
-    for (const [name, source, floor] of [
-      ["python-hello (pip, 8 packages)", pipApp, floorPip],
-      ["python-uv-fastapi (uv, FastAPI + uvicorn)", uvApp, floorUv],
-    ] as const) {
+    const phaseRows: string[][] = [];
+    const s = (xs: readonly number[]) => `${(median([...xs]) / 1000).toFixed(2)} s`;
+    const all = (xs: readonly number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(" / ");
+    // The two small apps show the fixed costs; the Django API (45 packages, as uv.lock and as
+    // the requirements.txt uv exports from it) shows whether the rest grows with the app.
+    const djangoApi = join(ROOT, "bench/fixtures/python-django-api");
+    const djangoPip = await fixtureApp("bench-python-django-pip", {}, djangoApi);
+    apps.push(djangoPip);
+    for (const f of ["uv.lock", "pyproject.toml"]) await rm(join(djangoPip, f));
+    const benchApps: { name: string; kind: "pip" | "uv"; source: string }[] = [
+      { name: "python-hello (pip, 8 packages)", kind: "pip", source: join(ROOT, "examples/apps/python-hello") },
+      {
+        name: "python-uv-fastapi (uv, FastAPI + uvicorn)",
+        kind: "uv",
+        source: join(ROOT, "test/e2e/fixtures/python-uv-fastapi"),
+      },
+      { name: "django-api (pip, 45 packages)", kind: "pip", source: djangoPip },
+      { name: "django-api (uv, 45 packages)", kind: "uv", source: djangoApi },
+    ];
+    for (const { name, kind, source } of benchApps) {
+      o.say(`python: ${o.runs} floor installs of ${name} on the host`);
+      const floor: number[] = [];
+      for (let i = 0; i < o.runs; i++) floor.push(await floorOf(kind, source));
       o.say(
         `python: ${o.coldRuns} cold builds (each paired with one of a main.py-only app) and ${o.runs + 2} warm no-op rebuilds of ${name}`,
       );
@@ -134,13 +149,27 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
       apps.push(app);
       const cold: number[] = [];
       const fixedRuntime: number[] = [];
+      const coldPhases: Readonly<Record<string, number>>[] = [];
+      const runtimePhases: Readonly<Record<string, number>>[] = [];
       for (let i = 0; i < o.coldRuns; i++) {
         const dir = join(base, "out", `${apps.length}-${i}`);
         await mkdir(dir, { recursive: true });
         cold.push(await o.build(`oci:${join(dir, "image")}:latest`, join(dir, "cache"), app));
+        coldPhases.push(o.lastPhases());
         const rt = join(base, "out", `${apps.length}-${i}-runtime-only`);
         await mkdir(rt, { recursive: true });
         fixedRuntime.push(await o.build(`oci:${join(rt, "image")}:latest`, join(rt, "cache"), runtimeOnly));
+        runtimePhases.push(o.lastPhases());
+      }
+      // Where the app's dependencies cost their time: the buildpacks' build, or the export of
+      // what they made (the venv and the cache layers), each against the main.py-only build.
+      for (const phase of ["building", "exporting"]) {
+        const paired = coldPhases.map((p, i) => (p[phase] ?? 0) - (runtimePhases[i]?.[phase] ?? 0));
+        phaseRows.push([
+          `${name}: ${phase}, cold - main.py-only cold, paired`,
+          s(paired),
+          `${all(coldPhases.map((p) => p[phase] ?? 0))} (app) vs ${all(runtimePhases.map((p) => p[phase] ?? 0))}`,
+        ]);
       }
       const last = join(base, "out", `${apps.length}-${o.coldRuns - 1}`);
       const lastRuntime = `${last}-runtime-only`;
@@ -152,8 +181,6 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
           await o.build(`oci:${join(lastRuntime, "image")}:latest`, join(lastRuntime, "cache"), runtimeOnly),
         );
       }
-      const s = (xs: readonly number[]) => `${(median([...xs]) / 1000).toFixed(2)} s`;
-      const all = (xs: readonly number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(" / ");
       rows.push(
         [`${name}: floor, host install into an empty venv`, s(floor), all(floor)],
         [`${name}: cold build`, s(cold), all(cold)],
@@ -182,6 +209,8 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
       `\nPython app builds (CPython ${o.cpython.version}; fixed lifecycle cost ${(o.fixedMs / 1000).toFixed(2)} s)\n`,
     );
     table([["measure", "median", "runs"], ...rows]);
+    console.log("\nwhere a cold build's dependencies cost their time (lifecycle phases)\n");
+    table([["measure", "median", "runs"], ...phaseRows]);
   } finally {
     await rm(base, { recursive: true, force: true });
     for (const dir of apps) await rm(dir, { recursive: true, force: true });

@@ -14,10 +14,15 @@ import { lazyTool } from "./steps/install-tools.js";
 import { readProject } from "./steps/read-project.js";
 import { startProcess } from "./steps/start-process.js";
 import { toolEnvironment } from "./steps/tool-environment.js";
+import { checkSettings } from "./unsafe-settings.js";
 
 /** Builds a Python app. */
 export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildResult> {
   const settings = readSettings(ctx);
+  const overridden = checkSettings(settings);
+  if (overridden.length > 0) {
+    ctx.log.warn(`Not used from the build env: ${overridden.join(", ")} (the buildpack sets its own for its layers)`);
+  }
   const project = await readProject(ctx.app);
   const manager = choosePackageManager(project.files, project.pyproject);
   // Python runs at build whatever happens only for collectstatic or a later buildpack.

@@ -75,6 +75,20 @@ describe("a lone main.py", () => {
     );
   });
 
+  test("a build env that sends pip's installs elsewhere stops the build before any layer is made", async () => {
+    const build = runBuild(bp, opts({ "requirements.txt": "flask==3.1.0\n" }, { PIP_TARGET: "/tmp/elsewhere" }));
+    await expect(build).rejects.toThrow(
+      "build env: this variable breaks the install: PIP_TARGET (pip installs into another directory)",
+    );
+  });
+
+  test("a cache dir from the build env is not used, and the log says so", async () => {
+    const r = await runBuild(bp, opts({ "main.py": "" }, { UV_CACHE_DIR: "/tmp/uv-cache" }));
+    expect(text(r.stdout)).toContain(
+      "Not used from the build env: UV_CACHE_DIR (the buildpack sets its own for its layers)",
+    );
+  });
+
   test("BP_PYTHON_ENTRYPOINT overrides", async () => {
     const r = await runBuild(bp, opts({ "main.py": "" }, { BP_PYTHON_ENTRYPOINT: "python -m http.server $PORT" }));
     expect(r.processes[0]?.command).toEqual(["sh", "-c", "exec python -m http.server $PORT"]);

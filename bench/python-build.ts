@@ -103,7 +103,7 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
             UV_PYTHON_DOWNLOADS: "never",
             UV_CACHE_DIR: cache,
             UV_NATIVE_TLS: "1",
-            UV_LINK_MODE: "copy",
+            UV_LINK_MODE: "hardlink", // as the build (tool-environment.ts)
             TMPDIR: tmp,
           },
         }),

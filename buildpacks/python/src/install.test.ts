@@ -385,6 +385,14 @@ describe("uv", () => {
     expect(existsSync(join(r.layer("uv").path, "pyvenv.cfg"))).toBe(false);
     expect(out).not.toContain("Installing pip");
     expect(out).toContain("Installing uv 0.13.9");
+    // uv linked the venv's files to its cache (one file system), with no fall-back to copies, and
+    // they keep their contents once the cache's dirs are packed into caches.tar and removed.
+    expect(out).not.toMatch(/Failed to hardlink/i);
+    expect(readdirSync(r.layer("python_cache").path)).toEqual(["caches.tar"]);
+    const imported = spawnSync(join(venv.path, "bin", "python"), ["-c", "import fastapi, pydantic_core, uvicorn"], {
+      encoding: "utf8",
+    });
+    expect(imported.status, imported.stderr).toBe(0);
   }, 300_000);
 
   test("a rebuild whose venv changed reinstalls from the cache layer, which holds one file, with the uv a no-op kept", async () => {

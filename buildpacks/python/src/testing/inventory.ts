@@ -53,19 +53,17 @@ export async function localCPythonTarball(opts: TestCpythonOptions = {}): Promis
       await rm(join(root, "lib", "python3.11", extra), { recursive: true, force: true });
     }
     // Debian's own .pyc (copied above) are timestamp ones: they never go in.
-    const tar = ["czf", `${out}.${process.pid}.tmp`, "--exclude=__pycache__", "-C", work, "python"];
+    const stdlib = join(root, "lib", "python3.11");
+    await removePycache(stdlib);
     if (bytecode) {
-      const stdlib = join(root, "lib", "python3.11");
-      await removePycache(stdlib);
       const args = ["-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"];
       const c = spawnSync(join(root, "bin", "python3"), [...args, "-x", stdlibExclusions(stdlib), stdlib], {
         encoding: "utf8",
       });
       if (c.status !== 0) throw new Error(`compileall failed: ${c.stderr}${c.stdout}`);
-      tar.splice(tar.indexOf("--exclude=__pycache__"), 1);
     }
-    const tmp = tar[1]!;
-    const r = spawnSync("tar", tar, { encoding: "utf8" });
+    const tmp = `${out}.${process.pid}.tmp`;
+    const r = spawnSync("tar", ["czf", tmp, "-C", work, "python"], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
     await rename(tmp, out);
   } finally {

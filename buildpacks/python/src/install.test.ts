@@ -264,6 +264,24 @@ describe("what a rebuild reinstalls", () => {
   }, 300_000);
 });
 
+describe("a requirements.txt that includes others (cookiecutter-django's layout)", () => {
+  test("an edit of an included file rebuilds the venv, and the log names that file", async () => {
+    const app = {
+      "requirements.txt": "-r requirements/production.txt\n",
+      "requirements/production.txt": "-r base.txt\n",
+      "requirements/base.txt": "six==1.17.0\n",
+      "main.py": "print('hi')\n",
+    };
+    const first = await runBuild(bp, opts(app));
+    expect(pipList(first.layer("venv").path)).toContain("six==1.17.0");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(first.app, "requirements/base.txt"), "six==1.16.0\n");
+    const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
+    expect(text(second.stdout)).toMatch(/Rebuilding venv: requirements\/base\.txt [0-9a-f]{12}… → [0-9a-f]{12}…/);
+    expect(pipList(second.layer("venv").path)).toContain("six==1.16.0");
+  }, 300_000);
+});
+
 describe("Django with a settings package", () => {
   test("a settings module that star-imports its base: gunicorn on its WSGI app, collectstatic into its STATIC_ROOT", async () => {
     const app = {

@@ -14,6 +14,7 @@ import { installCommand } from "../install-command.js";
 import type { ManagerChoice } from "../package-manager.js";
 import { type LockSync, pipfileLockSync } from "../pipfile-hash.js";
 import { compileAll } from "../compile-all.js";
+import { requirementsClosure } from "../requirements-files.js";
 import { runTool } from "../run.js";
 import { sitePackages } from "../wheel.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
@@ -86,9 +87,13 @@ async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown
     createHash("sha256")
       .update((await ctx.app.readText(f, { optional: true })) ?? "")
       .digest("hex");
+  // The files requirements.txt includes (-r, -c) decide what pip installs as much as it does.
+  const included =
+    manager.pipTarget === "requirements" ? (await requirementsClosure(ctx.app.path, manager.lockfile)).slice(1) : [];
   return {
     // Named by the file, so a change logs as "requirements.txt 3f2a9c1b0d4e… → 9a8b7c6d5e4f…".
     [manager.lockfile]: await digest(manager.lockfile),
+    ...Object.fromEntries(await Promise.all(included.map(async (f) => [f, await digest(f)]))),
     // uv, Poetry and pip read pyproject.toml too (the project's own package, its scripts).
     ...(manager.lockfile !== "pyproject.toml" && manager.name !== "pipenv" && inputs.project.pyproject
       ? { pyproject: await digest("pyproject.toml") }

@@ -46,7 +46,7 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
     ctx.log.detail(
       project.pyproject?.project !== undefined
         ? "None declared (pyproject.toml [project] lists no dependencies)"
-        : "None declared (no requirements.txt, pyproject.toml, Pipfile or lockfile)",
+        : "None declared (no requirements.txt, pyproject.toml, setup.py, Pipfile or lockfile)",
     );
   }
   await collectStatic(ctx, settings, project, venv, env);

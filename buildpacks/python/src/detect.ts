@@ -11,8 +11,6 @@ import type { PythonMetadata } from "./steps/install-runtime.js";
 /** Files any one of which makes an app a Python app. */
 export const PYTHON_FILES = [
   ...DEPENDENCY_FILES,
-  "setup.py",
-  "setup.cfg",
   ".python-version",
   "runtime.txt",
   "main.py",

@@ -264,6 +264,27 @@ describe("what a rebuild reinstalls", () => {
   }, 300_000);
 });
 
+describe("a setuptools project with no requirements.txt", () => {
+  test("setup.py's install_requires are installed with pip install -e .; an edit of setup.cfg rebuilds the venv", async () => {
+    const app = {
+      "setup.py": "from setuptools import setup\n\nsetup()\n",
+      "setup.cfg":
+        "[metadata]\nname = hello\nversion = 0.1.0\n\n[options]\npy_modules = hello\ninstall_requires =\n    six==1.17.0\n",
+      "hello.py": "import six\n",
+      "main.py": "import hello\nprint('hi')\n",
+    };
+    const first = await runBuild(bp, opts(app));
+    expect(text(first.stdout)).toContain("Dependencies (pip, from setup.py and setup.cfg)");
+    expect(text(first.stdout)).toContain("Running python -m pip --python python install --compile -e .");
+    expect(pipList(first.layer("venv").path)).toContain("six==1.17.0");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(first.app, "setup.cfg"), app["setup.cfg"].replace("six==1.17.0", "six==1.16.0"));
+    const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
+    expect(text(second.stdout)).toMatch(/Rebuilding venv: setup\.cfg [0-9a-f]{12}… → [0-9a-f]{12}…/);
+    expect(pipList(second.layer("venv").path)).toContain("six==1.16.0");
+  }, 300_000);
+});
+
 describe("a requirements.txt that includes others (cookiecutter-django's layout)", () => {
   test("an edit of an included file rebuilds the venv, and the log names that file", async () => {
     const app = {

@@ -18,6 +18,17 @@ describe("which package manager", () => {
     ["Pipfile alone → pipenv", ["Pipfile"], undefined, "pipenv", "Pipfile", []],
     ["[tool.poetry] alone → poetry", ["pyproject.toml"], { tool: { poetry: {} } }, "poetry", "pyproject.toml", []],
     ["pyproject with neither → none", ["pyproject.toml"], { tool: {} }, undefined, undefined, []],
+    ["setup.py alone → pip install -e .", ["setup.py"], undefined, "pip", "setup.py", []],
+    ["setup.cfg alone → pip install -e .", ["setup.cfg"], undefined, "pip", "setup.cfg", []],
+    [
+      "setup.py with a pyproject of only [build-system] and tool settings → pip install -e .",
+      ["pyproject.toml", "setup.py", "setup.cfg"],
+      { "build-system": {}, tool: {} },
+      "pip",
+      "setup.py",
+      [],
+    ],
+    ["requirements.txt wins over setup.py", ["requirements.txt", "setup.py"], undefined, "pip", "requirements.txt", []],
     ["no files → none", ["main.py"], undefined, undefined, undefined, []],
     [
       "uv.lock wins over an exported requirements.txt",

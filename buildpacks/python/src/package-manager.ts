@@ -7,8 +7,8 @@
  * `[tool.poetry]` and no lock → Poetry (locks during the build), a pyproject.toml with a PEP
  * 621 `[project]` table → `pip install -e .`, or only its `dependencies` when it has no
  * `[build-system]` and no scripts (uv's rule: such a project is an app, not a package, and
- * setuptools' guess at one fails on a flat layout with several top-level packages); none of
- * these → no dependencies. PDM's `pdm.lock` is not read: its project installs from pyproject.toml
+ * setuptools' guess at one fails on a flat layout with several top-level packages); a
+ * `setup.py` or `setup.cfg` → `pip install -e .`; none of these → no dependencies. PDM's `pdm.lock` is not read: its project installs from pyproject.toml
  * with a warning that says how to pin the locked versions. A lockfile is the
  * most exact statement of what to install, so it wins over a requirements.txt that is often
  * exported from it.
@@ -49,6 +49,8 @@ export const DEPENDENCY_FILES = [
   "requirements.txt",
   "Pipfile",
   "pyproject.toml",
+  "setup.py",
+  "setup.cfg",
   // Not run: PDM's lock is only named, so its project is told how its dependencies are installed.
   "pdm.lock",
 ];
@@ -99,7 +101,7 @@ function chooseFromFiles(files: ReadonlySet<string>, pyproject: PyprojectShape |
       warning: "Pipfile has no Pipfile.lock: Pipenv locks during the build; commit Pipfile.lock for repeatable builds",
     };
   }
-  if (!files.has("pyproject.toml") || !pyproject) return undefined;
+  if (!files.has("pyproject.toml") || !pyproject) return setuptoolsProject(files, ignored);
   if (pyproject.tool?.poetry !== undefined && pyproject.project === undefined) {
     return {
       name: "poetry",
@@ -137,5 +139,16 @@ function chooseFromFiles(files: ReadonlySet<string>, pyproject: PyprojectShape |
       ignored,
     };
   }
-  return undefined;
+  return setuptoolsProject(files, ignored);
+}
+
+/**
+ * A setuptools project that declares its dependencies in setup.py or setup.cfg
+ * (`install_requires`) and has no requirements.txt: `pip install -e .`, as Heroku's classic
+ * buildpack did. Without it such an app built green with nothing installed and failed at start.
+ */
+function setuptoolsProject(files: ReadonlySet<string>, ignored: string[]): ManagerChoice | undefined {
+  const setup = ["setup.py", "setup.cfg"].filter((f) => files.has(f));
+  if (setup.length === 0) return undefined;
+  return { name: "pip", lockfile: setup[0]!, pipTarget: "project", source: setup.join(" and "), ignored };
 }

@@ -88,8 +88,13 @@ async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown
       .update((await ctx.app.readText(f, { optional: true })) ?? "")
       .digest("hex");
   // The files requirements.txt includes (-r, -c) decide what pip installs as much as it does.
+  // So do setup.py and setup.cfg for `pip install -e .` (install_requires may be in either).
   const included =
-    manager.pipTarget === "requirements" ? (await requirementsClosure(ctx.app.path, manager.lockfile)).slice(1) : [];
+    manager.pipTarget === "requirements"
+      ? (await requirementsClosure(ctx.app.path, manager.lockfile)).slice(1)
+      : manager.pipTarget === "project"
+        ? ["setup.py", "setup.cfg"].filter((f) => inputs.project.files.has(f) && f !== manager.lockfile)
+        : [];
   return {
     // Named by the file, so a change logs as "requirements.txt 3f2a9c1b0d4e… → 9a8b7c6d5e4f…".
     [manager.lockfile]: await digest(manager.lockfile),

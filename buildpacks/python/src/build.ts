@@ -7,6 +7,7 @@
  */
 import { type BuildContext, type BuildResult, readSettings, withChanges } from "@cnbkit/framework";
 import { choosePackageManager } from "./package-manager.js";
+import { pipRequirementFiles } from "./requirements-files.js";
 import { collectStatic, wantsCollectStatic } from "./steps/collect-static.js";
 import { installDependencies, type Venv } from "./steps/install-dependencies.js";
 import { installRuntime, type PythonMetadata } from "./steps/install-runtime.js";
@@ -24,7 +25,8 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
     ctx.log.warn(`Not used from the build env: ${overridden.join(", ")} (the buildpack sets its own for its layers)`);
   }
   const project = await readProject(ctx.app);
-  const manager = choosePackageManager(project.files, project.pyproject);
+  const pipRequirement = await pipRequirementFiles(ctx.app.path, settings.BP_PIP_REQUIREMENT);
+  const manager = choosePackageManager(project.files, project.pyproject, pipRequirement);
   // Python runs at build whatever happens only for collectstatic or a later buildpack.
   const atBuild = wantsCollectStatic(project, settings) || ctx.plan.resolve("cpython")?.build === true;
   const runtime = await installRuntime(ctx, settings, project, atBuild);

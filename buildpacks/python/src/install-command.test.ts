@@ -30,6 +30,15 @@ test.each<[string, CommandInputs, string, boolean]>([
     "/t/bin/python -m pip --python /v/bin/python install --compile -r requirements.txt",
     false,
   ],
+  [
+    "pip with BP_PIP_REQUIREMENT's files",
+    {
+      ...inputs(["requirements.txt"], "26.3"),
+      manager: choosePackageManager(new Set(), undefined, ["requirements/prod.txt", "constraints/extra.txt"])!,
+    },
+    "/t/bin/python -m pip --python /v/bin/python install --compile -r requirements/prod.txt -r constraints/extra.txt",
+    false,
+  ],
 ])("%s", (_name, i, command, compile) => {
   const r = installCommand(i);
   expect(r.command.join(" ")).toBe(command);

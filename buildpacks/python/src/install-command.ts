@@ -10,7 +10,8 @@
  *   no lock. Both run in the venv (VIRTUAL_ENV). Not `install --deploy`: it
  *   also aborts unless the interpreter is exactly Pipfile's `python_full_version`, which
  *   `pipenv install` sets to the developer's own patch, rarely the inventory's.
- * - pip: `pip install -r requirements.txt` or `pip install -e .`, by the pip layer's pip with
+ * - pip: `pip install -r requirements.txt` (or `-r` each of BP_PIP_REQUIREMENT's files) or
+ *   `pip install -e .`, by the pip layer's pip with
  *   `--python` pointing at the venv (so the venv needs no pip of its own). Editable, as uv
  *   and Poetry install the project itself: the venv is reused while pyproject.toml is
  *   unchanged, so a copy of the app's code in it would go stale on a source-only edit.
@@ -62,7 +63,7 @@ export function installCommand(i: CommandInputs): InstallCommand {
           ? ["-e", "."]
           : i.manager.pipTarget === "dependencies"
             ? (i.manager.requirements ?? [])
-            : ["-r", "requirements.txt"];
+            : (i.manager.requirementFiles ?? [i.manager.lockfile]).flatMap((f) => ["-r", f]);
       return { command: [...pip, ...target], compile: false };
     }
   }

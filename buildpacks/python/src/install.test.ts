@@ -301,6 +301,31 @@ describe("a requirements.txt that includes others (cookiecutter-django's layout)
     expect(text(second.stdout)).toMatch(/Rebuilding venv: requirements\/base\.txt [0-9a-f]{12}… → [0-9a-f]{12}…/);
     expect(pipList(second.layer("venv").path)).toContain("six==1.16.0");
   }, 300_000);
+
+  test("BP_PIP_REQUIREMENT installs other files than requirements.txt, and their includes key the venv too", async () => {
+    const app = {
+      "requirements.txt": "-r requirements/dev.txt\n",
+      "requirements/dev.txt": "-r base.txt\niniconfig==2.1.0\n",
+      "requirements/prod.txt": "-r base.txt\n",
+      "requirements/base.txt": "six==1.17.0\n",
+      "main.py": "print('hi')\n",
+    };
+    const env = { BP_PIP_REQUIREMENT: "requirements/prod.txt" };
+    const first = await runBuild(bp, opts(app, env));
+    const out = text(first.stdout);
+    expect(out).toContain("Dependencies (pip, from BP_PIP_REQUIREMENT=requirements/prod.txt)");
+    expect(out).toContain("Not used: requirements.txt");
+    const names = pipList(first.layer("venv").path);
+    expect(names).toContain("six==1.17.0");
+    expect(names.join(" ")).not.toContain("iniconfig");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(first.app, "requirements/base.txt"), "six==1.16.0\n");
+    const second = await runBuild(bp, { ...opts(first.app, env), restore: first.layers });
+    expect(text(second.stdout)).toMatch(/Rebuilding venv: requirements\/base\.txt [0-9a-f]{12}… → [0-9a-f]{12}…/);
+    await expect(runBuild(bp, opts(app, { BP_PIP_REQUIREMENT: "requirements/staging.txt" }))).rejects.toThrow(
+      'BP_PIP_REQUIREMENT: "requirements/staging.txt" is not a file in the app directory',
+    );
+  }, 300_000);
 });
 
 describe("Django with a settings package", () => {

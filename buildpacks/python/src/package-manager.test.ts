@@ -83,6 +83,21 @@ describe("which package manager", () => {
     expect(choosePackageManager(new Set(["Pipfile.lock", "Pipfile"]), undefined)?.warning).toBeUndefined();
   });
 
+  test("BP_PIP_REQUIREMENT's files win over every other dependency file, which are named as not used", () => {
+    const c = choosePackageManager(new Set(["uv.lock", "requirements.txt", "pyproject.toml"]), { project: {} }, [
+      "requirements/prod.txt",
+      "requirements/extra.txt",
+    ]);
+    expect(c).toEqual({
+      name: "pip",
+      lockfile: "requirements/prod.txt",
+      pipTarget: "requirements",
+      requirementFiles: ["requirements/prod.txt", "requirements/extra.txt"],
+      source: "BP_PIP_REQUIREMENT=requirements/prod.txt requirements/extra.txt",
+      ignored: ["uv.lock", "requirements.txt"],
+    });
+  });
+
   test("pdm.lock is not read: a PDM project installs from pyproject.toml and is told how to pin the lock", () => {
     const pdm = { project: { dependencies: ["flask"] }, "build-system": { "build-backend": "pdm.backend" } };
     const c = choosePackageManager(new Set(["pyproject.toml", "pdm.lock"]), pdm);

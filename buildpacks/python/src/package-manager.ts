@@ -22,8 +22,10 @@ export interface ManagerChoice {
   name: ManagerName;
   /** The file whose digest decides reuse (a lockfile, requirements.txt or pyproject.toml). */
   lockfile: string;
-  /** pip only: install `-r requirements.txt`, the project (`.`), or only its dependencies. */
+  /** pip only: install requirements files (`-r`), the project (`.`), or only its dependencies. */
   pipTarget?: "requirements" | "project" | "dependencies";
+  /** pip with `pipTarget: "requirements"`: the files, app-relative (requirements.txt, or BP_PIP_REQUIREMENT's). */
+  requirementFiles?: string[];
   /** pip with `pipTarget: "dependencies"`: pyproject.toml's `[project] dependencies`. */
   requirements?: string[];
   /** The log line: which file chose it. */
@@ -69,7 +71,21 @@ const UNREAD_LOCKS: Readonly<Record<string, string>> = {
 export function choosePackageManager(
   files: ReadonlySet<string>,
   pyproject: PyprojectShape | undefined,
+  /** BP_PIP_REQUIREMENT's files (Paketo's setting): pip installs them, whatever else the app has. */
+  pipRequirement: readonly string[] = [],
 ): ManagerChoice | undefined {
+  if (pipRequirement.length > 0) {
+    return {
+      name: "pip",
+      lockfile: pipRequirement[0]!,
+      pipTarget: "requirements",
+      requirementFiles: [...pipRequirement],
+      source: `BP_PIP_REQUIREMENT=${pipRequirement.join(" ")}`,
+      ignored: ["uv.lock", "poetry.lock", "Pipfile.lock", "requirements.txt"].filter(
+        (f) => files.has(f) && !pipRequirement.includes(f),
+      ),
+    };
+  }
   const choice = chooseFromFiles(files, pyproject);
   const unread = Object.keys(UNREAD_LOCKS).filter((f) => files.has(f));
   if (!choice || unread.length === 0) return choice;
@@ -90,7 +106,14 @@ function chooseFromFiles(files: ReadonlySet<string>, pyproject: PyprojectShape |
   if (first === "poetry.lock") return { name: "poetry", lockfile: first, source: "poetry.lock", ignored };
   if (first === "Pipfile.lock") return { name: "pipenv", lockfile: first, source: "Pipfile.lock", ignored };
   if (first === "requirements.txt") {
-    return { name: "pip", lockfile: first, pipTarget: "requirements", source: "requirements.txt", ignored };
+    return {
+      name: "pip",
+      lockfile: first,
+      pipTarget: "requirements",
+      requirementFiles: [first],
+      source: "requirements.txt",
+      ignored,
+    };
   }
   if (files.has("Pipfile")) {
     return {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { decodeRequirements, includedPaths, requirementsClosure } from "./requirements-files.js";
+import { decodeRequirements, includedPaths, pipRequirementFiles, requirementsClosure } from "./requirements-files.js";
 
 describe("the files a requirements file includes", () => {
   test.each<[string, string, string[]]>([
@@ -51,5 +51,25 @@ describe("the files a requirements file includes", () => {
       "requirements/base.txt",
       "constraints.txt",
     ]);
+  });
+});
+
+describe("BP_PIP_REQUIREMENT", () => {
+  test("files in the app, by spaces or commas, each once; unset is none; anything else is one line", async () => {
+    const app = await mkdtemp(join(tmpdir(), "cnbkit-reqs-"));
+    onTestFinished(() => rm(app, { recursive: true, force: true }));
+    await mkdir(join(app, "requirements"));
+    await writeFile(join(app, "requirements", "prod.txt"), "six\n");
+    await writeFile(join(app, "extra.txt"), "idna\n");
+    expect(await pipRequirementFiles(app, undefined)).toEqual([]);
+    expect(await pipRequirementFiles(app, " requirements/prod.txt,extra.txt ./extra.txt")).toEqual([
+      "requirements/prod.txt",
+      "extra.txt",
+    ]);
+    for (const bad of ["requirements/dev.txt", "requirements", "../etc/passwd", "/etc/passwd"]) {
+      await expect(pipRequirementFiles(app, bad)).rejects.toThrow(
+        `BP_PIP_REQUIREMENT: "${bad}" is not a file in the app directory`,
+      );
+    }
   });
 });

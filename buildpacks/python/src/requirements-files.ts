@@ -5,8 +5,9 @@
  * the one line `-r requirements/production.txt`, so a key of that file alone reused a venv
  * after the versions in requirements/base.txt changed.
  */
-import { readFile } from "node:fs/promises";
-import { dirname, join, normalize, sep } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { dirname, isAbsolute, join, normalize, sep } from "node:path";
+import { CnbError } from "@cnbkit/framework";
 
 /** Options whose value is another requirements or constraints file. */
 const FILE_OPTION = /^(?:-r|-c|--requirement|--constraint)(?:=|\s+|(?<=^-[rc]))(\S+)/;
@@ -54,4 +55,34 @@ export async function requirementsClosure(appDir: string, entry: string): Promis
   };
   await visit(normalize(entry));
   return seen;
+}
+
+/**
+ * BP_PIP_REQUIREMENT's files (Paketo's setting: requirements files other than requirements.txt,
+ * separated by spaces or commas), each checked to be a file in the app; none when unset.
+ *
+ * @throws CnbError one line naming a file that is not in the app.
+ * @example
+ * await pipRequirementFiles("/workspace", "requirements/prod.txt") // ["requirements/prod.txt"]
+ */
+export async function pipRequirementFiles(appDir: string, value: string | undefined): Promise<string[]> {
+  const files = (value ?? "").split(/[\s,]+/).filter(Boolean);
+  const out: string[] = [];
+  for (const f of files) {
+    const rel = normalize(f);
+    const inside = !isAbsolute(rel) && rel !== ".." && !rel.startsWith(`..${sep}`);
+    const isFile =
+      inside &&
+      (await stat(join(appDir, rel)).then(
+        (s) => s.isFile(),
+        () => false,
+      ));
+    if (!isFile) {
+      throw new CnbError(`BP_PIP_REQUIREMENT: "${f}" is not a file in the app directory`, {
+        hint: "Name requirements files by their path in the app (e.g. requirements/prod.txt), separated by spaces.",
+      });
+    }
+    if (!out.includes(rel)) out.push(rel);
+  }
+  return out;
 }

@@ -91,7 +91,7 @@ async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown
   // So do setup.py and setup.cfg for `pip install -e .` (install_requires may be in either).
   const included =
     manager.pipTarget === "requirements"
-      ? (await requirementsClosure(ctx.app.path, manager.lockfile)).slice(1)
+      ? await includedRequirements(ctx.app.path, manager.requirementFiles ?? [manager.lockfile])
       : manager.pipTarget === "project"
         ? ["setup.py", "setup.cfg"].filter((f) => inputs.project.files.has(f) && f !== manager.lockfile)
         : [];
@@ -112,6 +112,13 @@ async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown
       ? { setuptools: ctx.dependencies.resolve("setuptools").version }
       : {}),
   };
+}
+
+/** Every file that `files` are or pull in (-r, -c), but the first, each once. */
+async function includedRequirements(appDir: string, files: readonly string[]): Promise<string[]> {
+  const all = new Set<string>();
+  for (const f of files) for (const g of await requirementsClosure(appDir, f)) all.add(g);
+  return [...all].slice(1);
 }
 
 /** Creates the venv and runs the install; records the distributions and bin entries. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { compilerFailure, errorLine, explainFailure, unreachableIndex } from "./run.js";
+import { compilerFailure, errorLine, explainFailure, gitFailure, unreachableIndex } from "./run.js";
 
 // What pip 26 prints when setuptools finds no compiler (captured on this machine, CC pointing nowhere).
 const PIP_NO_CC = `Building wheels for collected packages: cnbkit-cext
@@ -213,5 +213,45 @@ describe("an index out of reach", () => {
     ],
   ])("unreachableIndex of %j", (output, expected) => {
     expect(unreachableIndex(output)).toEqual(expected);
+  });
+});
+
+describe("a git dependency that cannot be cloned", () => {
+  // pip's output for an outside Sanic app whose requirements.txt has git+https://…discord.py@rewrite.
+  const pipOutput = [
+    "Collecting git+https://github.com/Rapptz/discord.py@rewrite (from -r requirements.txt (line 3))",
+    "  Cloning https://github.com/Rapptz/discord.py (to revision rewrite) to /tmp/pip-req-build-fsciedlt",
+    "  Running command git clone --filter=blob:none --quiet https://github.com/Rapptz/discord.py /tmp/pip-req-build-fsciedlt",
+    "  fatal: unable to access 'https://github.com/Rapptz/discord.py/': Could not resolve host: github.com",
+    "  error: subprocess-exited-with-error",
+    "  × git clone --filter=blob:none --quiet https://github.com/Rapptz/discord.py /tmp/pip-req-build-fsciedlt did not run successfully.",
+    "  │ exit code: 128",
+    "  ╰─> No available output.",
+    "  note: This error originates from a subprocess, and is likely not a problem with pip.",
+    "ERROR: Failed to build 'git+https://github.com/Rapptz/discord.py@rewrite' when git clone --filter=blob:none --quiet https://github.com/rapptz/discord.py /tmp/pip-req-build-fsciedlt",
+  ].join("\n");
+
+  test("names the repository and git's reason, not a package 'git' that failed to compile", () => {
+    const err = explainFailure(["pip", "install", "-r", "requirements.txt"], "exit 1", pipOutput, "requirements.txt");
+    expect(err.message).toBe(
+      'requirements.txt: the git dependency https://github.com/Rapptz/discord.py/ cannot be cloned: Could not resolve host: github.com ("pip install -r requirements.txt" failed, exit 1)',
+    );
+    expect(err.hint).toMatch(/^A git dependency is cloned during the build/);
+    expect(compilerFailure(pipOutput)).toBeUndefined();
+  });
+
+  test("pip's words for a build image without git", () => {
+    const out = "ERROR: Cannot find command 'git' - do you have 'git' installed and in your PATH?";
+    expect(gitFailure(out)?.line).toBe("a git dependency needs git, which the build image lacks");
+  });
+
+  test("a failed build of a URL requirement names no package 'git'", () => {
+    const err = explainFailure(
+      ["pip", "install"],
+      "exit 1",
+      "ERROR: Failed to build 'git+https://example.com/x.git'\n",
+      "requirements.txt",
+    );
+    expect(err.message).not.toContain("git could not be built");
   });
 });

@@ -49,7 +49,7 @@ const NO_COMPILER =
 const COMPILER = /(?:^|\/)(?:[\w.-]+-)?(?:gcc|cc|clang|g\+\+|c\+\+)(?:-[\d.]+)?$/;
 /** The package whose build failed: pip's "Failed building wheel for", uv's "Failed to build `x @ …`". */
 const FAILED_PACKAGE =
-  /Failed (?:building wheel for|to build) [`']?([A-Za-z0-9][\w.-]*)|Building wheel for ([A-Za-z0-9][\w.-]*) \(/;
+  /Failed (?:building wheel for|to build) [`']?([A-Za-z0-9][\w.-]*)(?![\w.+-])|Building wheel for ([A-Za-z0-9][\w.-]*) \(/;
 
 /**
  * A C library's headers a source build did not find: gcc's "fatal error: libpq-fe.h: No such
@@ -181,6 +181,35 @@ const CHAINED =
 const FRAMING =
   /^(?:subprocess-exited-with-error|metadata-generation-failed|Ignored the following yanked versions|.* did not run successfully\.$)/;
 
+/** git's own words when it cannot fetch a repository: pip, uv, Poetry and Pipenv all run it. */
+const GIT_UNREACHABLE = /fatal: unable to access '([^']+)': (.+)/;
+/** pip's, uv's and the shell's words for a git that is not installed. */
+const NO_GIT =
+  /Cannot find command 'git'|\bgit: (?:command )?not found|No such file or directory: 'git'|Git executable not found/;
+const GIT_HINT =
+  "A git dependency is cloned during the build: let the build reach its host, or depend on a released version from the package index (a wheel) instead.";
+
+/**
+ * A VCS dependency (`git+https://…`) that could not be cloned: the line names the repository
+ * and git's reason. Before, pip's "Failed to build 'git+https://…'" was read as a package
+ * named git that failed to compile (an outside Sanic app's discord.py@rewrite).
+ *
+ * @example
+ * gitFailure("fatal: unable to access 'https://github.com/x/y/': Could not resolve host: github.com")?.line
+ * // "the git dependency https://github.com/x/y/ cannot be cloned: Could not resolve host: github.com"
+ */
+export function gitFailure(output: string): { line: string; hint: string } | undefined {
+  const unreachable = GIT_UNREACHABLE.exec(output);
+  if (unreachable) {
+    return {
+      line: `the git dependency ${unreachable[1]} cannot be cloned: ${unreachable[2]!.trim()}`,
+      hint: GIT_HINT,
+    };
+  }
+  if (NO_GIT.test(output)) return { line: "a git dependency needs git, which the build image lacks", hint: GIT_HINT };
+  return undefined;
+}
+
 /** One line (and a hint) for a failed run, from its output. */
 export function explainFailure(command: readonly string[], status: string, output: string, where?: string): CnbError {
   const prefix = where ? `${where}: ` : "";
@@ -206,9 +235,12 @@ export function explainFailure(command: readonly string[], status: string, outpu
       },
     );
   }
+  const git = gitFailure(output);
+  if (git) return new CnbError(`${prefix}${git.line} ("${command.join(" ")}" failed, ${status})`, { hint: git.hint });
   const why = errorLine(output);
   // Only pip's and uv's own failure words: "Building wheel for x (" is there when it worked too.
-  const built = /Failed (?:building wheel for|to build) [`']?([A-Za-z0-9][\w.-]*)/.exec(output)?.[1];
+  // Not "git" of 'git+https://…': a name that runs on into a "+" is a VCS URL.
+  const built = /Failed (?:building wheel for|to build) [`']?([A-Za-z0-9][\w.-]*)(?![\w.+-])/.exec(output)?.[1];
   if (built)
     return new CnbError(
       `${prefix}${built} could not be built from source ("${command.join(" ")}" failed, ${status})${why ? `: ${why}` : ""}`,

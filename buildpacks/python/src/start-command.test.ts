@@ -168,6 +168,35 @@ describe("start command", () => {
       ["sh", "-c", 'exec python -m waitress --listen="${HOST:-0.0.0.0}:$PORT" server:app'],
       "waitress",
     ],
+    [
+      "a Streamlit app.py, streamlit installed",
+      input(
+        { "app.py": "import pandas as pd\nimport streamlit as st\n\nst.title('hi')\n" },
+        { packages: pkgs("streamlit") },
+      ),
+      [
+        "sh",
+        "-c",
+        'exec streamlit run app.py --server.port "$PORT" --server.address "${HOST:-0.0.0.0}" --server.headless true',
+      ],
+    ],
+    [
+      "streamlit_app.py (Streamlit's default name) before a main.py helper",
+      input(
+        { "main.py": "def helper(): ...\n", "streamlit_app.py": "from streamlit import title\ntitle('hi')\n" },
+        { packages: pkgs("streamlit") },
+      ),
+      [
+        "sh",
+        "-c",
+        'exec streamlit run streamlit_app.py --server.port "$PORT" --server.address "${HOST:-0.0.0.0}" --server.headless true',
+      ],
+    ],
+    [
+      "a script importing streamlit that is not installed stays python <file>",
+      input({ "app.py": "import streamlit as st\n" }),
+      ["python", "app.py"],
+    ],
     ["a lone main.py", input({ "main.py": "print('hi')" }), ["python", "main.py"]],
     ["a lone server.py", input({ "server.py": "import http.server" }), ["python", "server.py"]],
   ])("%s", (_name, inputs, command, needs) => {

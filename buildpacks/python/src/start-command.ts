@@ -11,7 +11,10 @@
  * 5. Flask: `<var> = Flask(` → gunicorn when it is a dependency, else waitress (pure Python,
  *    production-grade, no C build), which the build then adds in a layer of its own and runs
  *    as `python -m waitress` (the venv's python, so the app's packages are importable).
- * 6. A lone main.py, app.py or server.py → `python <file>`.
+ * 6. Streamlit: a start file (or `streamlit_app.py`, Streamlit's own default name) that imports
+ *    streamlit, when it is installed → `streamlit run <file>` on $PORT, headless. Run as
+ *    `python <file>` it printed a warning and exited.
+ * 7. A lone main.py, app.py or server.py → `python <file>`.
  *
  * Servers bind ${HOST:-0.0.0.0}:$PORT through `sh -c`, as the launcher passes commands on without
  * expanding variables (the runtime layer defaults PORT to 8080 at launch); gunicorn and
@@ -63,6 +66,7 @@ export const SCAN_FILES = [
   "app/__init__.py",
   "src/main.py",
   "src/app.py",
+  "streamlit_app.py",
 ];
 
 /** Files whose lone presence means `python <file>`. */
@@ -114,6 +118,14 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
     const why = `Flask app factory ${factory}() in ${file}`;
     return serve(input.packages, "wsgi", `${module}:${factory}`, dir, why, { factory: true });
   }
+  const streamlit = streamlitScript(input);
+  if (streamlit) {
+    const flags = '--server.port "$PORT" --server.address "${HOST:-0.0.0.0}" --server.headless true';
+    return {
+      command: sh(`streamlit run ${streamlit} ${flags}`),
+      reason: `Streamlit app in ${streamlit}; streamlit is a dependency`,
+    };
+  }
   const lone = LONE_FILES.filter((f) => input.files.has(f));
   if (lone.length === 1) return { command: ["python", lone[0]!], reason: `the only start file, ${lone[0]}` };
   // A package run as `python -m <pkg>` (its __main__.py): the only one, and no start file.
@@ -133,6 +145,13 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
   return {
     none: `No start command${found}: add a Procfile ("web: gunicorn app:app"), set BP_PYTHON_ENTRYPOINT, or add a main.py`,
   };
+}
+
+/** A top-level script that imports streamlit, when streamlit is installed: `streamlit_app.py` first. */
+function streamlitScript(input: StartInputs): string | undefined {
+  if (!input.packages.has("streamlit")) return undefined;
+  const scripts = ["streamlit_app.py", ...LONE_FILES].filter((f) => input.files.has(f));
+  return scripts.find((f) => /^\s*(?:import streamlit\b|from streamlit\b)/m.test(input.files.get(f)!));
 }
 
 /** The project's console script named like the project, or its only one. */

@@ -138,6 +138,17 @@ describe("start command", () => {
       ["sh", "-c", 'exec uvicorn svc.main:app --app-dir src --host "${HOST:-0.0.0.0}" --port "$PORT"'],
     ],
     [
+      "FastAPI in src/app.py that imports src.x runs src.app from the app dir, src a package",
+      input(
+        {
+          "src/app.py":
+            "from fastapi import FastAPI\nfrom src.image_converter import ImageConverter\n\napp = FastAPI()\n",
+        },
+        { packages: pkgs("fastapi", "uvicorn") },
+      ),
+      ["sh", "-c", 'exec uvicorn src.app:app --host "${HOST:-0.0.0.0}" --port "$PORT"'],
+    ],
+    [
       "Flask in src/app.py with gunicorn (--pythonpath)",
       input({ "src/app.py": "app = Flask(__name__)" }, { packages: pkgs("flask", "gunicorn") }),
       ["sh", "-c", 'exec gunicorn --pythonpath src --bind "${HOST:-0.0.0.0}:$PORT" app:app'],

@@ -108,13 +108,13 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
   for (const [file, text] of input.files) {
     const app = appObject(text);
     if (!app) continue;
-    const { dir, module } = moduleOf(file);
+    const { dir, module } = moduleOf(file, text);
     return serve(input.packages, app.kind, `${module}:${app.name}`, dir, `${app.framework} app in ${file}`);
   }
   for (const [file, text] of input.files) {
     const factory = flaskFactory(text);
     if (!factory) continue;
-    const { dir, module } = moduleOf(file);
+    const { dir, module } = moduleOf(file, text);
     const why = `Flask app factory ${factory}() in ${file}`;
     return serve(input.packages, "wsgi", `${module}:${factory}`, dir, why, { factory: true });
   }
@@ -259,10 +259,13 @@ export function appObject(text: string): { name: string; framework: string; kind
 }
 
 /** `app/main.py` → module `app.main`; `src/pkg/main.py` → `pkg.main` from dir `src`. */
-function moduleOf(file: string): { dir?: string; module: string } {
+function moduleOf(file: string, text: string): { dir?: string; module: string } {
   const parts = file.replace(/\.py$/, "").split("/");
   if (parts.at(-1) === "__init__") parts.pop();
-  if (parts[0] === "src" && parts.length > 1) return { dir: "src", module: parts.slice(1).join(".") };
+  // Code that imports `src.x` runs from the app dir with src as a package (an outside FastAPI
+  // app's `from src.image_converter import …`): `--app-dir src` made that import fail at start.
+  const srcIsPackage = /^\s*(?:from|import)\s+src\./m.test(text);
+  if (parts[0] === "src" && parts.length > 1 && !srcIsPackage) return { dir: "src", module: parts.slice(1).join(".") };
   return { module: parts.join(".") };
 }
 

@@ -1,6 +1,12 @@
 import { describe, expect, test } from "vitest";
 import { satisfies } from "./pep440.js";
-import { chooseVersion, poetryToSpecifier, pythonVersionRequest, type VersionSources } from "./python-version.js";
+import {
+  chooseVersion,
+  poetryToSpecifier,
+  pythonVersionRequest,
+  requiresPythonConflict,
+  type VersionSources,
+} from "./python-version.js";
 
 const INVENTORY = ["3.10.21", "3.11.16", "3.12.14", "3.12.7", "3.13.15", "3.14.7"];
 const base: VersionSources = { defaultVersion: "3.13.x" };
@@ -169,4 +175,21 @@ test("a hint offers no version the project's requires-python rules out", () => {
     'pyproject.toml requires-python ">=3.12" rules out every CPython this builder has: build with a builder that carries one it allows.',
   );
   expect(hintOf(">=3.11")).toBe('Ask for "3.11" in .python-version, or set BP_CPYTHON_VERSION.');
+});
+
+describe("a chosen CPython that requires-python rules out", () => {
+  test.each<[string, string, string, string | undefined, boolean]>([
+    ["BP_CPYTHON_VERSION below requires-python", "BP_CPYTHON_VERSION", "3.11.2", ">=3.12", true],
+    [".python-version above an upper bound", ".python-version", "3.13.1", ">=3.10,<3.13", true],
+    ["allowed", "runtime.txt", "3.12.7", ">=3.12", false],
+    ["the request was requires-python itself", "pyproject.toml requires-python", "3.11.2", ">=3.12", false],
+    ["no requires-python", "BP_CPYTHON_VERSION", "3.11.2", undefined, false],
+    ["an unreadable requires-python is not second-guessed", "BP_CPYTHON_VERSION", "3.11.2", "python3 please", false],
+  ])("%s", (_name, source, version, rp, warns) => {
+    const w = requiresPythonConflict(version, { source, raw: version, specifier: `==${version}` }, rp);
+    if (!warns) return expect(w).toBeUndefined();
+    expect(w).toBe(
+      `${source} "${version}" chose CPython ${version}, which pyproject.toml requires-python "${rp}" rules out: uv, Poetry and pip refuse to install the project on it`,
+    );
+  });
 });

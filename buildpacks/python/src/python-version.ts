@@ -142,6 +142,25 @@ export function chooseVersion(
 }
 
 /**
+ * A warning when the chosen CPython is one pyproject.toml's requires-python rules out (the
+ * request came from elsewhere: BP_CPYTHON_VERSION, .python-version, runtime.txt), since uv,
+ * Poetry and `pip install .` then refuse it at install; undefined when it is allowed.
+ *
+ * @example
+ * requiresPythonConflict("3.11.2", { source: "BP_CPYTHON_VERSION", raw: "3.11", specifier: "==3.11.*" }, ">=3.12")
+ * // 'BP_CPYTHON_VERSION "3.11" chose CPython 3.11.2, which pyproject.toml requires-python ">=3.12" rules out: …'
+ */
+export function requiresPythonConflict(
+  version: string,
+  r: VersionRequest,
+  requiresPython: string | undefined,
+): string | undefined {
+  const rp = requiresPython?.trim();
+  if (!rp || r.source.includes("requires-python") || !parseSpecifiers(rp) || satisfies(version, rp)) return undefined;
+  return `${r.source} "${r.raw}" chose CPython ${version}, which pyproject.toml requires-python "${rp}" rules out: uv, Poetry and pip refuse to install the project on it`;
+}
+
+/**
  * The hint that asks for one of `lines` ("3.11", newest first) where the request came from,
  * written as that file writes a version: a value the build then accepts.
  */

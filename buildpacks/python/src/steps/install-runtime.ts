@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { type BuildContext, type Layer, type Settings, type EnvChange, isCnbError } from "@cnbkit/framework";
 import { compileStdlib } from "../compile-all.js";
-import { chooseVersion, describeRequest, pythonVersionRequest } from "../python-version.js";
+import { chooseVersion, describeRequest, pythonVersionRequest, requiresPythonConflict } from "../python-version.js";
 import { WEB_CONCURRENCY_EXEC_D, WEB_CONCURRENCY_SCRIPT } from "../web-concurrency.js";
 import type { Project } from "./read-project.js";
 
@@ -63,6 +63,8 @@ export async function installRuntime(
   const version = chooseVersion(request, available, `${os}/${arch}`, project.versions.requiresPython);
   const dep = ctx.dependencies.resolve("cpython", version);
   log.detail(`Selected CPython ${dep.version}`);
+  const conflict = requiresPythonConflict(dep.version, request, project.versions.requiresPython);
+  if (conflict) log.warn(conflict);
 
   log.step("CPython runtime");
   const layer = await ctx.layers.cached("cpython", {

@@ -255,3 +255,18 @@ describe("a git dependency that cannot be cloned", () => {
     expect(err.message).not.toContain("git could not be built");
   });
 });
+
+test("the app's own setup.py failing to build is named as the project, not a package called file", () => {
+  // An outside aiohttp bot's setup.py: version="rolling", which packaging rejects.
+  const out = [
+    "  Getting requirements to build editable: finished with status 'error'",
+    "  error: subprocess-exited-with-error",
+    "      packaging.version.InvalidVersion: Invalid version: 'rolling'",
+    "  ERROR: Failed to build 'file:///workspace' when getting requirements to build editable",
+  ].join("\n");
+  const err = explainFailure(["pip", "install", "-e", "."], "exit 1", out, "setup.py");
+  expect(err.message).toBe(
+    `setup.py: the app's own project could not be built ("pip install -e ." failed, exit 1): InvalidVersion: Invalid version: 'rolling'`,
+  );
+  expect(err.hint).toMatch(/^The error is in the project's own build/);
+});

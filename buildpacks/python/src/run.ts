@@ -49,7 +49,7 @@ const NO_COMPILER =
 const COMPILER = /(?:^|\/)(?:[\w.-]+-)?(?:gcc|cc|clang|g\+\+|c\+\+)(?:-[\d.]+)?$/;
 /** The package whose build failed: pip's "Failed building wheel for", uv's "Failed to build `x @ …`". */
 const FAILED_PACKAGE =
-  /Failed (?:building wheel for|to build) [`']?([A-Za-z0-9][\w.-]*)(?![\w.+-])|Building wheel for ([A-Za-z0-9][\w.-]*) \(/;
+  /Failed (?:building wheel for|to build) [`']?([A-Za-z0-9][\w.-]*)(?![\w.+:-])|Building wheel for ([A-Za-z0-9][\w.-]*) \(/;
 
 /**
  * A C library's headers a source build did not find: gcc's "fatal error: libpq-fe.h: No such
@@ -240,7 +240,15 @@ export function explainFailure(command: readonly string[], status: string, outpu
   const why = errorLine(output);
   // Only pip's and uv's own failure words: "Building wheel for x (" is there when it worked too.
   // Not "git" of 'git+https://…': a name that runs on into a "+" is a VCS URL.
-  const built = /Failed (?:building wheel for|to build) [`']?([A-Za-z0-9][\w.-]*)(?![\w.+-])/.exec(output)?.[1];
+  const built = /Failed (?:building wheel for|to build) [`']?([A-Za-z0-9][\w.-]*)(?![\w.+:-])/.exec(output)?.[1];
+  // pip names the app's own project by its URL: `pip install -e .` of a setup.py that fails.
+  if (/Failed to build 'file:\/\//.test(output))
+    return new CnbError(
+      `${prefix}the app's own project could not be built ("${command.join(" ")}" failed, ${status})${why ? `: ${why}` : ""}`,
+      {
+        hint: "The error is in the project's own build (setup.py, setup.cfg or pyproject.toml [build-system]): fix it there, or list the dependencies in requirements.txt.",
+      },
+    );
   if (built)
     return new CnbError(
       `${prefix}${built} could not be built from source ("${command.join(" ")}" failed, ${status})${why ? `: ${why}` : ""}`,

@@ -255,6 +255,28 @@ describe("start command", () => {
     });
   });
 
+  test("a framework app wins over a console script, and the reason names the script passed over", () => {
+    // saadfrhan/fastapi-poetry-helloworld's shape: start() runs uvicorn on port 8000 with reload.
+    const r = inferStartCommand(
+      input(
+        {
+          "pkg/main.py":
+            "from fastapi import FastAPI\napp = FastAPI()\n\ndef start():\n    uvicorn.run('pkg.main:app', port=8000)\n",
+        },
+        { projectName: "pkg", scripts: ["start"], packages: pkgs("fastapi", "uvicorn") },
+      ),
+    );
+    expect(r).toEqual({
+      command: ["sh", "-c", 'exec uvicorn pkg.main:app --host "${HOST:-0.0.0.0}" --port "$PORT"'],
+      reason:
+        'FastAPI app in pkg/main.py; uvicorn is a dependency; the console script "start" is passed over (BP_PYTHON_ENTRYPOINT=start runs it)',
+    });
+    // With no app found, the script runs as before.
+    expect(inferStartCommand(input({ "main.py": "" }, { projectName: "x", scripts: ["serve"] }))).toMatchObject({
+      command: ["serve"],
+    });
+  });
+
   test("the Django reason names the settings file that sets WSGI_APPLICATION, not the one manage.py names", () => {
     const start = inferStartCommand(
       input(

@@ -2,15 +2,16 @@
  * The `web` process when there is no Procfile, from what the app is (rules in order):
  *
  * 1. BP_PYTHON_ENTRYPOINT: that command.
- * 2. A console script of the project (`[project.scripts]` / `[tool.poetry.scripts]`) that the
- *    install put on PATH: the one named like the project, or the only one.
- * 3. Django: manage.py names a settings module with ASGI_APPLICATION (→ uvicorn) or
+ * 2. Django: manage.py names a settings module with ASGI_APPLICATION (→ uvicorn) or
  *    WSGI_APPLICATION (→ gunicorn).
- * 4. FastAPI / Starlette: `<var> = FastAPI(` in a known file → uvicorn, or gunicorn with
+ * 3. FastAPI / Starlette: `<var> = FastAPI(` in a known file → uvicorn, or gunicorn with
  *    uvicorn workers when gunicorn is a dependency.
- * 5. Flask: `<var> = Flask(` → gunicorn when it is a dependency, else waitress (pure Python,
+ * 4. Flask: `<var> = Flask(` → gunicorn when it is a dependency, else waitress (pure Python,
  *    production-grade, no C build), which the build then adds in a layer of its own and runs
  *    as `python -m waitress` (the venv's python, so the app's packages are importable).
+ * 5. A console script of the project (`[project.scripts]` / `[tool.poetry.scripts]`) that the
+ *    install put on PATH: the one named like the project, or the only one. After the
+ *    framework rules: three outside apps' `start` scripts ran uvicorn on a fixed port.
  * 6. Streamlit: a start file (or `streamlit_app.py`, Streamlit's own default name) that imports
  *    streamlit, when it is installed → `streamlit run <file>` on $PORT, headless. Run as
  *    `python <file>` it printed a warning and exited.
@@ -102,22 +103,14 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
   const entry = input.entrypoint?.trim();
   if (entry) return { command: sh(entry), reason: "BP_PYTHON_ENTRYPOINT" };
   const script = projectScript(input);
+  const framework = frameworkApp(input);
+  if (framework && script) {
+    // Seen in three outside apps: a "start" script that runs uvicorn on a fixed port with reload.
+    const passed = `; the console script "${script}" is passed over (BP_PYTHON_ENTRYPOINT=${script} runs it)`;
+    return { ...framework, reason: `${framework.reason}${passed}` };
+  }
+  if (framework) return framework;
   if (script) return { command: [script], reason: `the project's console script "${script}"` };
-  const django = djangoApp(input.files);
-  if (django) return serve(input.packages, django.asgi ? "asgi" : "wsgi", django.target, undefined, django.reason);
-  for (const [file, text] of input.files) {
-    const app = appObject(text);
-    if (!app) continue;
-    const { dir, module } = moduleOf(file, text);
-    return serve(input.packages, app.kind, `${module}:${app.name}`, dir, `${app.framework} app in ${file}`);
-  }
-  for (const [file, text] of input.files) {
-    const factory = flaskFactory(text);
-    if (!factory) continue;
-    const { dir, module } = moduleOf(file, text);
-    const why = `Flask app factory ${factory}() in ${file}`;
-    return serve(input.packages, "wsgi", `${module}:${factory}`, dir, why, { factory: true });
-  }
   const streamlit = streamlitScript(input);
   if (streamlit) {
     const flags = '--server.port "$PORT" --server.address "${HOST:-0.0.0.0}" --server.headless true';
@@ -145,6 +138,30 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
   return {
     none: `No start command${found}: add a Procfile ("web: gunicorn app:app"), set BP_PYTHON_ENTRYPOINT, or add a main.py`,
   };
+}
+
+/**
+ * A Django project, an ASGI or WSGI app object, or a Flask app factory, served on $PORT by a
+ * server (rules 3-5). These win over a console script: a project's script often starts a dev
+ * server on a fixed port, and one named `manage` only prints Django's help.
+ */
+function frameworkApp(input: StartInputs): StartCommand | undefined {
+  const django = djangoApp(input.files);
+  if (django) return serve(input.packages, django.asgi ? "asgi" : "wsgi", django.target, undefined, django.reason);
+  for (const [file, text] of input.files) {
+    const app = appObject(text);
+    if (!app) continue;
+    const { dir, module } = moduleOf(file, text);
+    return serve(input.packages, app.kind, `${module}:${app.name}`, dir, `${app.framework} app in ${file}`);
+  }
+  for (const [file, text] of input.files) {
+    const factory = flaskFactory(text);
+    if (!factory) continue;
+    const { dir, module } = moduleOf(file, text);
+    const why = `Flask app factory ${factory}() in ${file}`;
+    return serve(input.packages, "wsgi", `${module}:${factory}`, dir, why, { factory: true });
+  }
+  return undefined;
 }
 
 /** A top-level script that imports streamlit, when streamlit is installed: `streamlit_app.py` first. */

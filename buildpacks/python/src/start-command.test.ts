@@ -255,6 +255,17 @@ describe("start command", () => {
     });
   });
 
+  test("with no start file, one other top-level script is named in the hint (a Tornado helloworld.py)", () => {
+    const r = inferStartCommand(input({}, { topLevelPy: ["helloworld.py", "setup.py"] }));
+    expect(r).toEqual({
+      none: 'No start command: add a Procfile ("web: python helloworld.py") or set BP_PYTHON_ENTRYPOINT="python helloworld.py" if helloworld.py serves the app on $PORT',
+    });
+    // Two candidates: the general hint.
+    expect(inferStartCommand(input({}, { topLevelPy: ["a.py", "b.py"] }))).toMatchObject({
+      none: expect.stringContaining('add a Procfile ("web: gunicorn app:app")'),
+    });
+  });
+
   test("a framework app wins over a console script, and the reason names the script passed over", () => {
     // saadfrhan/fastapi-poetry-helloworld's shape: start() runs uvicorn on port 8000 with reload.
     const r = inferStartCommand(

@@ -37,6 +37,8 @@ export interface StartInputs {
    * `__init__.py` of top-level and src/ packages) that exist, by app-relative path, in that order.
    */
   files: ReadonlyMap<string, string>;
+  /** The app's top-level `.py` files, for the hint when nothing is found. */
+  topLevelPy?: readonly string[];
 }
 
 /** A chosen start command. */
@@ -69,6 +71,9 @@ export const SCAN_FILES = [
   "src/app.py",
   "streamlit_app.py",
 ];
+
+/** Top-level Python files that are tooling, not an app's entry point. */
+const NOT_START_FILES = new Set(["setup.py", "manage.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py"]);
 
 /** Files whose lone presence means `python <file>`. */
 export const LONE_FILES = ["main.py", "app.py", "server.py"];
@@ -133,6 +138,13 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
       none:
         "No start command: manage.py names no settings module with WSGI_APPLICATION or ASGI_APPLICATION that the build could find; " +
         'add a Procfile ("web: gunicorn <project>.wsgi") or set BP_PYTHON_ENTRYPOINT',
+    };
+  }
+  // One script with another name (a Tornado helloworld.py) is likely what runs the app.
+  const scripts = (input.topLevelPy ?? []).filter((f) => !NOT_START_FILES.has(f));
+  if (lone.length === 0 && scripts.length === 1) {
+    return {
+      none: `No start command: add a Procfile ("web: python ${scripts[0]}") or set BP_PYTHON_ENTRYPOINT="python ${scripts[0]}" if ${scripts[0]} serves the app on $PORT`,
     };
   }
   return {

@@ -28,6 +28,8 @@ export interface Project {
   scripts: string[];
   /** Contents of the files the start command is inferred from, by app-relative path. */
   scan: Map<string, string>;
+  /** The app's top-level `.py` files, sorted (for the hint when no start command is found). */
+  topLevelPy: string[];
 }
 
 /** Reads the project. */
@@ -51,6 +53,10 @@ export async function readProject(app: AppFiles): Promise<Project> {
     name: typeof name === "string" ? name : undefined,
     scripts: Object.keys(scripts).sort(),
     scan: await scanFiles(app),
+    topLevelPy: (await readdir(app.path, { withFileTypes: true }))
+      .filter((e) => e.isFile() && e.name.endsWith(".py"))
+      .map((e) => e.name)
+      .sort(),
   };
 }
 

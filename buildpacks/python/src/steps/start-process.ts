@@ -40,6 +40,7 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
     scripts: project.scripts.filter((s) => venv?.bin.includes(s)),
     packages: new Set((venv?.distributions ?? []).map((d) => normalizeName(d.name))),
     files: project.scan,
+    topLevelPy: project.topLevelPy,
   });
   const procfile = await ctx.app.readText("Procfile", { optional: true });
   const hasProcfile = procfile !== undefined;

@@ -38,6 +38,22 @@ function pipList(venv: string): string[] {
   return r.stdout.trim().split("\n").filter(Boolean);
 }
 
+/**
+ * Writes `content` to the built app's `file` and rebuilds with its layers: the venv must be
+ * rebuilt with the log naming `file` as what changed, and then hold `pinned` (pip list).
+ */
+async function expectVenvRebuiltOnEdit(
+  first: Awaited<ReturnType<typeof runBuild>>,
+  edit: { file: string; content: string; pinned: string },
+  platformEnv: Record<string, string> = {},
+): Promise<void> {
+  await writeFile(join(first.app, edit.file), edit.content);
+  const second = await runBuild(bp, { ...opts(first.app, platformEnv), restore: first.layers });
+  const named = edit.file.replace(/[./]/g, (c) => `\\${c}`);
+  expect(text(second.stdout)).toMatch(new RegExp(`Rebuilding venv: ${named} [0-9a-f]{12}… → [0-9a-f]{12}…`));
+  expect(pipList(second.layer("venv").path)).toContain(edit.pinned);
+}
+
 describe("pip + requirements.txt", () => {
   test("Flask with gunicorn: venv layer, SBOM of every distribution, gunicorn process, reuse on rebuild", async () => {
     // gunicorn 20 declares setuptools>=3.0 and imports pkg_resources at start.
@@ -277,11 +293,11 @@ describe("a setuptools project with no requirements.txt", () => {
     expect(text(first.stdout)).toContain("Dependencies (pip, from setup.py and setup.cfg)");
     expect(text(first.stdout)).toContain("Running python -m pip --python python install --compile -e .");
     expect(pipList(first.layer("venv").path)).toContain("six==1.17.0");
-    const { writeFileSync } = await import("node:fs");
-    writeFileSync(join(first.app, "setup.cfg"), app["setup.cfg"].replace("six==1.17.0", "six==1.16.0"));
-    const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
-    expect(text(second.stdout)).toMatch(/Rebuilding venv: setup\.cfg [0-9a-f]{12}… → [0-9a-f]{12}…/);
-    expect(pipList(second.layer("venv").path)).toContain("six==1.16.0");
+    await expectVenvRebuiltOnEdit(first, {
+      file: "setup.cfg",
+      content: app["setup.cfg"].replace("six==1.17.0", "six==1.16.0"),
+      pinned: "six==1.16.0",
+    });
   }, 300_000);
 });
 
@@ -295,11 +311,11 @@ describe("a requirements.txt that includes others (cookiecutter-django's layout)
     };
     const first = await runBuild(bp, opts(app));
     expect(pipList(first.layer("venv").path)).toContain("six==1.17.0");
-    const { writeFileSync } = await import("node:fs");
-    writeFileSync(join(first.app, "requirements/base.txt"), "six==1.16.0\n");
-    const second = await runBuild(bp, { ...opts(first.app), restore: first.layers });
-    expect(text(second.stdout)).toMatch(/Rebuilding venv: requirements\/base\.txt [0-9a-f]{12}… → [0-9a-f]{12}…/);
-    expect(pipList(second.layer("venv").path)).toContain("six==1.16.0");
+    await expectVenvRebuiltOnEdit(first, {
+      file: "requirements/base.txt",
+      content: "six==1.16.0\n",
+      pinned: "six==1.16.0",
+    });
   }, 300_000);
 
   test("BP_PIP_REQUIREMENT installs other files than requirements.txt, and their includes key the venv too", async () => {
@@ -318,10 +334,8 @@ describe("a requirements.txt that includes others (cookiecutter-django's layout)
     const names = pipList(first.layer("venv").path);
     expect(names).toContain("six==1.17.0");
     expect(names.join(" ")).not.toContain("iniconfig");
-    const { writeFileSync } = await import("node:fs");
-    writeFileSync(join(first.app, "requirements/base.txt"), "six==1.16.0\n");
-    const second = await runBuild(bp, { ...opts(first.app, env), restore: first.layers });
-    expect(text(second.stdout)).toMatch(/Rebuilding venv: requirements\/base\.txt [0-9a-f]{12}… → [0-9a-f]{12}…/);
+    const edit = { file: "requirements/base.txt", content: "six==1.16.0\n", pinned: "six==1.16.0" };
+    await expectVenvRebuiltOnEdit(first, edit, env);
     await expect(runBuild(bp, opts(app, { BP_PIP_REQUIREMENT: "requirements/staging.txt" }))).rejects.toThrow(
       'BP_PIP_REQUIREMENT: "requirements/staging.txt" is not a file in the app directory',
     );

@@ -154,7 +154,7 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
 
 /**
  * A Django project, an ASGI or WSGI app object, or a Flask app factory, served on $PORT by a
- * server (rules 3-5). These win over a console script: a project's script often starts a dev
+ * server (rules 2-4). These win over a console script: a project's script often starts a dev
  * server on a fixed port, and one named `manage` only prints Django's help.
  */
 function frameworkApp(input: StartInputs): StartCommand | undefined {

@@ -8,10 +8,10 @@
  * 621 `[project]` table → `pip install -e .`, or only its `dependencies` when it has no
  * `[build-system]` and no scripts (uv's rule: such a project is an app, not a package, and
  * setuptools' guess at one fails on a flat layout with several top-level packages); a
- * `setup.py` or `setup.cfg` → `pip install -e .`; none of these → no dependencies. PDM's `pdm.lock` is not read: its project installs from pyproject.toml
- * with a warning that says how to pin the locked versions. A lockfile is the
- * most exact statement of what to install, so it wins over a requirements.txt that is often
- * exported from it.
+ * `setup.py` or `setup.cfg` → `pip install -e .`; none of these → no dependencies. PDM's
+ * `pdm.lock` is not read: its project installs from pyproject.toml with a warning that says how
+ * to pin the locked versions. A lockfile is the most exact statement of what to install, so it
+ * wins over a requirements.txt that is often exported from it.
  */
 
 /** The package managers this buildpack runs. */
@@ -43,6 +43,9 @@ export interface PyprojectShape {
   "build-system"?: unknown;
 }
 
+/** Where a setuptools project declares its dependencies (`install_requires`). */
+export const SETUP_FILES = ["setup.py", "setup.cfg"];
+
 /** The files that can decide, in precedence order. */
 export const DEPENDENCY_FILES = [
   "uv.lock",
@@ -51,11 +54,13 @@ export const DEPENDENCY_FILES = [
   "requirements.txt",
   "Pipfile",
   "pyproject.toml",
-  "setup.py",
-  "setup.cfg",
+  ...SETUP_FILES,
   // Not run: PDM's lock is only named, so its project is told how its dependencies are installed.
   "pdm.lock",
 ];
+
+/** The files that pin what to install, in precedence order. */
+const LOCKFILES = ["uv.lock", "poetry.lock", "Pipfile.lock", "requirements.txt"];
 
 /** The lockfiles this buildpack does not read, with what to commit instead. */
 const UNREAD_LOCKS: Readonly<Record<string, string>> = {
@@ -81,9 +86,7 @@ export function choosePackageManager(
       pipTarget: "requirements",
       requirementFiles: [...pipRequirement],
       source: `BP_PIP_REQUIREMENT=${pipRequirement.join(" ")}`,
-      ignored: ["uv.lock", "poetry.lock", "Pipfile.lock", "requirements.txt"].filter(
-        (f) => files.has(f) && !pipRequirement.includes(f),
-      ),
+      ignored: LOCKFILES.filter((f) => files.has(f) && !pipRequirement.includes(f)),
     };
   }
   const choice = chooseFromFiles(files, pyproject);
@@ -99,7 +102,7 @@ export function choosePackageManager(
 }
 
 function chooseFromFiles(files: ReadonlySet<string>, pyproject: PyprojectShape | undefined): ManagerChoice | undefined {
-  const lockfiles = ["uv.lock", "poetry.lock", "Pipfile.lock", "requirements.txt"].filter((f) => files.has(f));
+  const lockfiles = LOCKFILES.filter((f) => files.has(f));
   const first = lockfiles[0];
   const ignored = lockfiles.slice(1);
   if (first === "uv.lock") return { name: "uv", lockfile: first, source: "uv.lock", ignored };
@@ -171,7 +174,7 @@ function chooseFromFiles(files: ReadonlySet<string>, pyproject: PyprojectShape |
  * buildpack did. Without it such an app built green with nothing installed and failed at start.
  */
 function setuptoolsProject(files: ReadonlySet<string>, ignored: string[]): ManagerChoice | undefined {
-  const setup = ["setup.py", "setup.cfg"].filter((f) => files.has(f));
+  const setup = SETUP_FILES.filter((f) => files.has(f));
   if (setup.length === 0) return undefined;
   return { name: "pip", lockfile: setup[0]!, pipTarget: "project", source: setup.join(" and "), ignored };
 }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { type BuildContext, type Layer, type EnvChange, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { type Distribution, distComponent, installedDistributions } from "../dist-info.js";
 import { installCommand } from "../install-command.js";
-import type { ManagerChoice } from "../package-manager.js";
+import { type ManagerChoice, SETUP_FILES } from "../package-manager.js";
 import { type LockSync, pipfileLockSync } from "../pipfile-hash.js";
 import { compileAll } from "../compile-all.js";
 import { requirementsClosure } from "../requirements-files.js";
@@ -93,7 +93,7 @@ async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown
     manager.pipTarget === "requirements"
       ? await includedRequirements(ctx.app.path, manager.requirementFiles ?? [manager.lockfile])
       : manager.pipTarget === "project"
-        ? ["setup.py", "setup.cfg"].filter((f) => inputs.project.files.has(f) && f !== manager.lockfile)
+        ? SETUP_FILES.filter((f) => inputs.project.files.has(f) && f !== manager.lockfile)
         : [];
   return {
     // Named by the file, so a change logs as "requirements.txt 3f2a9c1b0d4e… → 9a8b7c6d5e4f…".

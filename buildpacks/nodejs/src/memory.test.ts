@@ -1,16 +1,17 @@
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cachedLifecycleDir, DEFAULT_LIFECYCLE_VERSION } from "@cnbkit/builder-packager/src/builder/lifecycle.js";
 import { parseToml } from "@cnbkit/framework/cnb-files";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "./memory.js";
 
 const MiB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), "node-memory-"));
 const prog = join(dir, MEMORY_EXEC_D);
 writeFileSync(prog, MEMORY_SCRIPT, { mode: 0o755 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A fake cgroup root with a v2 `memory.max` and/or a v1 `memory/memory.limit_in_bytes`. */
 function cgroup(files: { v2?: string; v1?: string }): string {

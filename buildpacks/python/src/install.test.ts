@@ -444,7 +444,7 @@ describe("a start command that serves a module the app does not have", () => {
 
 describe("uv", () => {
   test("FastAPI with uv.lock: uv sync into the venv, no dev group, uvicorn process", async () => {
-    const r = await runBuild(bp, opts(testdata("uv-fastapi")));
+    const r = await runBuild(bp, opts(testdata("uv-fastapi"), { BP_LOG_LEVEL: "debug" }));
     const out = text(r.stdout);
     expect(out).toContain("Dependencies (uv, from uv.lock)");
     const venv = r.layer("venv");
@@ -463,6 +463,12 @@ describe("uv", () => {
     expect(existsSync(join(r.layer("uv").path, "pyvenv.cfg"))).toBe(false);
     expect(out).not.toContain("Installing pip");
     expect(out).toContain("Installing uv 0.13.9");
+    // uv's wheel unpacked beside CPython (the venv is new), but its lines are in its own step,
+    // once, and its staging dir is gone.
+    expect(out).toMatch(/CPython runtime[\s\S]*Dependencies \(uv, from uv\.lock\)[\s\S]*Downloading uv 0\.13\.9/);
+    expect(out.match(/Downloading uv /g)).toHaveLength(1);
+    expect(out).toContain("Unpacking ahead, beside CPython: uv");
+    expect(readdirSync(r.layers).filter((n) => n.startsWith("."))).toEqual([]);
     // uv linked the venv's files to its cache (one file system), with no fall-back to copies, and
     // they keep their contents once the cache's dirs are packed into caches.tar and removed.
     expect(out).not.toMatch(/Failed to hardlink/i);
@@ -478,8 +484,10 @@ describe("uv", () => {
     // The lifecycle restores a cache layer file by file before every build: one tar, not uv's ~500 files.
     expect(readdirSync(first.layer("python_cache").path)).toEqual(["caches.tar"]);
     // A no-op rebuild needs no uv, and still keeps its layer for the next build that does.
-    const noop = await runBuild(bp, { ...opts(first.app), restore: first.layers });
+    const noop = await runBuild(bp, { ...opts(first.app, { BP_LOG_LEVEL: "debug" }), restore: first.layers });
     expect(text(noop.stdout)).toContain("Nothing to install");
+    // A reused venv starts no unpack ahead.
+    expect(text(noop.stdout)).not.toContain("Unpacking ahead");
     expect(noop.layer("uv").toml?.types).toMatchObject({ build: true, cache: true });
     const { appendFileSync } = await import("node:fs");
     appendFileSync(join(first.app, "pyproject.toml"), "# edited\n");

@@ -226,6 +226,21 @@ describe("cached", () => {
     expect(await layers().keep("never", { types: cache, key: {} })).toBeUndefined();
   });
 
+  test("peek tells what cached would find, and declares and logs nothing", async () => {
+    const first = layers();
+    await first.cached("venv", { types, key: { lock: "a" }, fill: (l) => writeFile(join(l.path, "m"), "") });
+    await first.finish();
+    await stripTypes("venv");
+    const second = layers();
+    lines.length = 0;
+    expect(await second.peek("venv", { types, key: { lock: "a" } })).toEqual({ kind: "restored", key: { lock: "a" } });
+    expect(await second.peek("venv", { types, key: { lock: "b" } })).toEqual({ kind: "reset", reason: "lock a → b" });
+    expect(await second.peek("other", { types, key: {} })).toEqual({ kind: "new" });
+    expect(second.all()).toEqual([]);
+    expect(lines).toEqual([]);
+    expect(await readdir(join(dir, "venv"))).toEqual(["m"]);
+  });
+
   test("layer names are validated", async () => {
     await expect(layers().cached("launch", { types, key: {}, fill: () => {} })).rejects.toThrow(/reserved/);
     await expect(layers().fresh("a/b", { types })).rejects.toThrow(/must not contain '\/'/);

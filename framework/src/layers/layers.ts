@@ -213,6 +213,16 @@ export class Layers {
   }
 
   /**
+   * The state {@link cached} would find `name` in with these types and key, without declaring
+   * or touching it: a step can start work a rebuild will need (a download) before the layer's
+   * turn comes.
+   */
+  async peek<K extends LayerKey>(name: string, options: Pick<CachedLayerOptions<K>, "types" | "key">): Promise<LayerState> {
+    this.checkName(name);
+    return (await this.lookUp(name, options)).state;
+  }
+
+  /**
    * What the lifecycle left of `name`, against the key a build expects: the layer's state,
    * its stored metadata (the key taken out), and whether a launch-only layer came back as
    * TOML only, for the exporter to reuse from the previous image.

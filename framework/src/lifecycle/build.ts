@@ -12,7 +12,7 @@ import { basename, join } from "node:path";
 import { type ExtractOptions, extract, formatFromName } from "../dependencies/index.js";
 import { download, resolveUri } from "../dependencies/index.js";
 import { CnbError } from "../errors/index.js";
-import { commandLine } from "../log/index.js";
+import { commandLine, type Logger } from "../log/index.js";
 import { type Dependency, dependencyComponent, parseInventory, resolveDependency } from "../dependencies/index.js";
 import { type Layer, Layers, SbomCollector } from "../layers/index.js";
 import type { BuildpackDefinition } from "./main.js";
@@ -166,12 +166,13 @@ export class Dependencies {
 
   /**
    * Downloads `dep` (verified, retried, mirrored) to a file in `destDir` and returns its path.
+   * `log` takes its lines instead of the build's (see holdLines, for a download run ahead).
    */
-  async download(dep: Dependency, destDir: string, options: { cacheDir?: string } = {}): Promise<string> {
+  async download(dep: Dependency, destDir: string, options: { cacheDir?: string; log?: Logger } = {}): Promise<string> {
     return download(dep, destDir, {
       env: this.ctx.env,
       bindings: this.ctx.platform.bindings.all,
-      log: this.ctx.log,
+      log: options.log ?? this.ctx.log,
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     });
   }

@@ -14,12 +14,12 @@
  *
  * The version is the inventory's `setuptools` (81.0.0, the last release with pkg_resources).
  * Its verified wheel is pure Python, so it is unpacked into site-packages with no pip run
- * ({@link unpackWheel}), as pip's own wheel is.
+ * ({@link Wheels.unpack}), as pip's own wheel is.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { BuildContext } from "@cnbkit/framework";
-import { unpackWheel } from "../wheel.js";
+import type { Wheels } from "../wheel.js";
 import type { PythonMetadata } from "./install-runtime.js";
 
 /** Whether a venv of `manager` on CPython `minor` (e.g. "3.11") gets setuptools. */
@@ -42,12 +42,12 @@ const RUNTIME_CODE = ["pkg_resources", "_distutils_hack", "setuptools/_vendor"];
  */
 export async function addSetuptools(
   ctx: BuildContext<PythonMetadata>,
+  wheels: Wheels,
   site: string,
-  scratch: string,
   source: string,
 ): Promise<{ version: string; code: string[] }> {
   const dep = ctx.dependencies.resolve("setuptools");
-  await unpackWheel(ctx, dep, site, scratch);
+  await wheels.unpack(dep, site);
   ctx.log.detail(`Added setuptools ${dep.version} first (a venv on CPython < 3.12 has it; ${source} can leave it out)`);
   const code = RUNTIME_CODE.map((p) => join(site, p)).filter((p) => existsSync(p));
   return { version: dep.version, code };

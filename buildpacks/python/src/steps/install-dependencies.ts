@@ -8,7 +8,14 @@
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { type BuildContext, type Layer, type EnvChange, type ToolEnv, withChanges } from "@cnbkit/framework";
+import {
+  type BuildContext,
+  type CachedLayerOptions,
+  type Layer,
+  type EnvChange,
+  type ToolEnv,
+  withChanges,
+} from "@cnbkit/framework";
 import { type Distribution, distComponent, installedDistributions } from "../dist-info.js";
 import { installCommand } from "../install-command.js";
 import { type ManagerChoice, SETUP_FILES } from "../package-manager.js";
@@ -16,7 +23,7 @@ import { type LockSync, pipfileLockSync } from "../pipfile-hash.js";
 import { compileAll } from "../compile-all.js";
 import { requirementsClosure } from "../requirements-files.js";
 import { runTool } from "../run.js";
-import { sitePackages } from "../wheel.js";
+import { sitePackages, type Wheels } from "../wheel.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { LazyTool, Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
@@ -49,6 +56,22 @@ export interface DependencyInputs {
   caches: ToolCaches;
   /** The venv is needed at build time too (collectstatic, a later buildpack). */
   atBuild: boolean;
+  /** Where setuptools' verified wheel is unpacked from. */
+  wheels: Wheels;
+}
+
+/** What the venv's key is made of (known before CPython and the tool are installed). */
+export interface VenvKeyInputs {
+  ctx: BuildContext<PythonMetadata>;
+  project: Project;
+  manager: ManagerChoice;
+  python: Pick<Runtime, "version" | "minor">;
+  tool: { name: string; version: string };
+}
+
+/** The venv layer's types: launch-only unless Python runs with it at build. */
+export function venvTypes(atBuild: boolean): CachedLayerOptions<never>["types"] {
+  return atBuild ? { build: true, launch: true, cache: true } : { launch: true, cache: false };
 }
 
 /** Installs the dependencies into the `venv` layer. */
@@ -58,8 +81,8 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ven
   if (manager.warning) ctx.log.warn(manager.warning);
   if (manager.ignored.length > 0) ctx.log.detail(`Not used: ${manager.ignored.join(", ")} (${manager.lockfile} wins)`);
   const layer = await ctx.layers.cached("venv", {
-    types: inputs.atBuild ? { build: true, launch: true, cache: true } : { launch: true, cache: false },
-    key: await venvKey(inputs),
+    types: venvTypes(inputs.atBuild),
+    key: await venvKey({ ...inputs, python: runtime }),
     fill: (l) => fillVenv(inputs, l),
   });
   if (layer.state.kind === "restored") {
@@ -80,9 +103,9 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ven
   };
 }
 
-/** What decides reuse. */
-async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown>> {
-  const { ctx, manager, runtime, tool } = inputs;
+/** What decides the venv's reuse. */
+export async function venvKey(inputs: VenvKeyInputs): Promise<Record<string, unknown>> {
+  const { ctx, manager, python, tool } = inputs;
   const digest = async (f: string) =>
     createHash("sha256")
       .update((await ctx.app.readText(f, { optional: true })) ?? "")
@@ -104,11 +127,11 @@ async function venvKey(inputs: DependencyInputs): Promise<Record<string, unknown
       ? { pyproject: await digest("pyproject.toml") }
       : {}),
     ...(manager.name === "pipenv" && manager.lockfile === "Pipfile.lock" ? { pipfile: await digest("Pipfile") } : {}),
-    python: runtime.version,
+    python: python.version,
     tool: `${tool.name}@${tool.version}`,
     // A venv compiled before .pyc were hash-checked holds stale timestamp ones: install again.
     bytecode: "checked-hash",
-    ...(wantsSetuptools(manager.name, runtime.minor)
+    ...(wantsSetuptools(manager.name, python.minor)
       ? { setuptools: ctx.dependencies.resolve("setuptools").version }
       : {}),
   };
@@ -135,7 +158,7 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: app, env, log: ctx.log });
   const site = sitePackages(l.path, runtime.minor);
   if (wantsSetuptools(manager.name, runtime.minor)) {
-    const added = await addSetuptools(ctx, site, join(l.path, ".setuptools"), manager.lockfile);
+    const added = await addSetuptools(ctx, inputs.wheels, site, manager.lockfile);
     await compileAll(runtime.python, added.code, { cwd: app, env, log: ctx.log });
   }
   if (manager.name === "pipenv") {

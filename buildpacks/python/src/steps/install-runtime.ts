@@ -11,7 +11,14 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { type BuildContext, type Layer, type Settings, type EnvChange, isCnbError } from "@cnbkit/framework";
+import {
+  type BuildContext,
+  type EnvChange,
+  isCnbError,
+  type Layer,
+  type ResolvedDependency,
+  type Settings,
+} from "@cnbkit/framework";
 import { compileStdlib } from "../compile-all.js";
 import { chooseVersion, describeRequest, pythonVersionRequest, requiresPythonConflict } from "../python-version.js";
 import { WEB_CONCURRENCY_EXEC_D, WEB_CONCURRENCY_SCRIPT } from "../web-concurrency.js";
@@ -41,13 +48,17 @@ export interface Runtime {
   ensure(): Promise<void>;
 }
 
-/** Installs CPython. */
-export async function installRuntime(
-  ctx: BuildContext<PythonMetadata>,
-  settings: Settings,
-  project: Project,
-  atBuild: boolean,
-): Promise<Runtime> {
+/** The CPython version chosen for the app, before it is installed. */
+export interface RuntimeChoice {
+  dep: ResolvedDependency;
+  /** e.g. "3.13.15". */
+  version: string;
+  /** e.g. "3.13". */
+  minor: string;
+}
+
+/** Chooses the CPython version (the "Resolving CPython version" step). */
+export function chooseRuntime(ctx: BuildContext<PythonMetadata>, settings: Settings, project: Project): RuntimeChoice {
   const { log } = ctx;
   log.step("Resolving CPython version");
   const request = pythonVersionRequest({
@@ -65,7 +76,17 @@ export async function installRuntime(
   log.detail(`Selected CPython ${dep.version}`);
   const conflict = requiresPythonConflict(dep.version, request, project.versions.requiresPython);
   if (conflict) log.warn(conflict);
+  return { dep, version: dep.version, minor: minorOf(dep.version) };
+}
 
+/** Installs the chosen CPython (the "CPython runtime" step). */
+export async function installRuntime(
+  ctx: BuildContext<PythonMetadata>,
+  { dep, minor }: RuntimeChoice,
+  atBuild: boolean,
+): Promise<Runtime> {
+  const { log } = ctx;
+  const { arch } = ctx.target;
   log.step("CPython runtime");
   const layer = await ctx.layers.cached("cpython", {
     types: atBuild ? { build: true, launch: true, cache: true } : { launch: true, cache: false },
@@ -76,7 +97,7 @@ export async function installRuntime(
       log.detail(`Installing CPython ${dep.version}`);
       await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
       log.detail(`Installed in ${done()}`);
-      await compileRuntimeStdlib(ctx, l.path, minorOf(dep.version));
+      await compileRuntimeStdlib(ctx, l.path, minor);
     },
   });
   layer.env.launch.default("PYTHONUNBUFFERED", "1");
@@ -85,7 +106,6 @@ export async function installRuntime(
   layer.env.launch.default("PORT", "8080");
   layer.sbom.add(dep.component());
   await addWebConcurrency(ctx);
-  const minor = minorOf(dep.version);
   return {
     layer,
     version: dep.version,

@@ -8,7 +8,7 @@
  * installer). uv is one static binary: its verified wheel is
  * unpacked and the binary taken, with no venv and no pip (pip's own install is ~3 s of a cold
  * build, twice what `uv sync` of a FastAPI app takes). pip's wheel is pure Python: unpacked
- * into its venv's site-packages, it is installed ({@link unpackWheel}). Versions come from BP_PIP_VERSION, BP_UV_VERSION,
+ * into its venv's site-packages, it is installed ({@link Wheels.unpack}). Versions come from BP_PIP_VERSION, BP_UV_VERSION,
  * BP_POETRY_VERSION, BP_PIPENV_VERSION, else buildpack.toml's `[metadata.default-tools]`; a
  * version in the inventory installs from its verified wheel, another from PyPI by name.
  */
@@ -25,7 +25,7 @@ import {
 } from "@cnbkit/framework";
 import { compileAll } from "../compile-all.js";
 import { runTool } from "../run.js";
-import { sitePackages, unpackWheel } from "../wheel.js";
+import { sitePackages, type Wheels } from "../wheel.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { ToolCaches } from "./tool-environment.js";
 
@@ -77,11 +77,16 @@ export function lazyTool(ctx: BuildContext<PythonMetadata>, name: string, inputs
   };
 }
 
+/** What picks a tool's version and decides its layer's reuse. */
+type ToolLayerInputs = Pick<ToolInputs, "settings" | "pip" | "version" | "alongside" | "launch"> & {
+  runtime: Pick<Runtime, "version">;
+};
+
 /** The version of `name` to install, and its inventory entry when it has one. */
-function chooseTool(
+function findTool(
   ctx: BuildContext<PythonMetadata>,
   name: string,
-  inputs: ToolInputs,
+  inputs: Pick<ToolInputs, "settings" | "version">,
 ): { version: string; dep: Dependency | undefined } {
   const version =
     inputs.version ?? inputs.settings[versionSetting(name)]?.trim() ?? ctx.buildpack.metadata.defaultTools[name] ?? "";
@@ -92,6 +97,21 @@ function chooseTool(
       (!d.os || d.os === ctx.target.os) &&
       (!d.arch || d.arch === ctx.target.arch),
   );
+  return { version, dep };
+}
+
+/** The version of `name` this build installs (a setting, else buildpack.toml's default). */
+export function versionOf(ctx: BuildContext<PythonMetadata>, name: string, settings: Settings): string {
+  return findTool(ctx, name, { settings }).version;
+}
+
+/** {@link findTool}, failing at once when no pip can install a version the inventory lacks. */
+function chooseTool(
+  ctx: BuildContext<PythonMetadata>,
+  name: string,
+  inputs: ToolLayerInputs,
+): { version: string; dep: Dependency | undefined } {
+  const { version, dep } = findTool(ctx, name, inputs);
   if (!dep && !inputs.pip) {
     const known = ctx.dependencies.all.filter((d) => d.id === name).map((d) => d.version);
     throw new CnbError(
@@ -113,6 +133,8 @@ export async function installTool(
     pip?: () => Promise<Tool>;
     /** The download caches pip installs a tool with. */
     caches: ToolCaches;
+    /** Where pip's and uv's verified wheels are unpacked from (maybe ahead, see prefetchToolWheel). */
+    wheels: Wheels;
     launch?: boolean;
     version?: string;
     /** The app's venv, for a server the app runs with (see {@link ServerSite}). */
@@ -133,12 +155,12 @@ export async function installTool(
         `Installing ${name} ${version}${dep ? "" : " from PyPI (not in the inventory: no pinned checksum)"}`,
       );
       if (dep && binaries) {
-        await installWheelBinaries(ctx, dep, l.path, binaries);
+        await installWheelBinaries(inputs.wheels, dep, l.path, binaries);
         return;
       }
       if (dep && inputs.launch && SELF_CONTAINED.has(name)) {
         const site = sitePackages(l.path, runtime.minor);
-        await unpackWheel(ctx, dep, site, join(l.path, ".wheel"));
+        await inputs.wheels.unpack(dep, site);
         await compileAll(runtime.python, [site], { cwd: l.path, env, log: ctx.log });
         return;
       }
@@ -146,7 +168,7 @@ export async function installTool(
       await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: l.path, env, log: ctx.log });
       const scratch = join(l.path, ".wheel");
       if (dep && name === "pip") {
-        await unpackWheel(ctx, dep, sitePackages(l.path, runtime.minor), scratch);
+        await inputs.wheels.unpack(dep, sitePackages(l.path, runtime.minor));
         return;
       }
       // The others are installed by the pip layer's pip (pip itself is always in the inventory).
@@ -182,11 +204,33 @@ export interface ServerSite {
   digest: string;
 }
 
+/**
+ * Starts unpacking `name`'s verified wheel ahead ({@link Wheels.prefetch}) when its layer will
+ * be made in this build and is made from that wheel alone (pip, uv): call before CPython
+ * installs, once the venv is known to be rebuilt. Returns whether it started.
+ */
+export async function prefetchToolWheel(
+  ctx: BuildContext<PythonMetadata>,
+  name: string,
+  inputs: Pick<ToolInputs, "settings" | "wheels"> & { runtime: Pick<Runtime, "version"> },
+): Promise<boolean> {
+  const { dep } = findTool(ctx, name, inputs);
+  if (!dep || !madeFromWheel(name)) return false;
+  const { types, key } = await toolLayer(ctx, name, inputs);
+  if ((await ctx.layers.peek(name, { types, key })).kind === "restored") return false;
+  inputs.wheels.prefetch(dep);
+  return true;
+}
+
+/** pip and uv are made from their wheel alone; the others pull their own dependencies from PyPI. */
+function madeFromWheel(name: string): boolean {
+  return name === "pip" || WHEEL_BINARIES[name] !== undefined;
+}
+
 /** The tool's version and inventory entry, and its layer's types and the key that decides reuse. */
-async function toolLayer(ctx: BuildContext<PythonMetadata>, name: string, inputs: ToolInputs) {
+async function toolLayer(ctx: BuildContext<PythonMetadata>, name: string, inputs: ToolLayerInputs) {
   const { version, dep } = chooseTool(ctx, name, inputs);
-  // pip and uv are made from their wheel alone; the others pull their own dependencies from PyPI.
-  const wheelOnly = dep !== undefined && (name === "pip" || WHEEL_BINARIES[name] !== undefined);
+  const wheelOnly = dep !== undefined && madeFromWheel(name);
   const fromBuilder = wheelOnly && dep !== undefined && (await ctx.dependencies.onBuilder(dep));
   const types: CachedLayerOptions<never>["types"] = inputs.launch
     ? { launch: true, cache: true }
@@ -214,7 +258,7 @@ const WHEEL_BINARIES: Readonly<Record<string, readonly string[]>> = { uv: ["uv",
 
 /** Unpacks the verified wheel and moves its binaries into `<layer>/bin`. */
 async function installWheelBinaries(
-  ctx: BuildContext<PythonMetadata>,
+  wheels: Wheels,
   dep: Dependency,
   layerPath: string,
   binaries: readonly string[],
@@ -222,7 +266,7 @@ async function installWheelBinaries(
   const tmp = join(layerPath, ".wheel");
   try {
     const unpacked = join(tmp, "unpacked");
-    await unpackWheel(ctx, dep, unpacked, join(tmp, "download"));
+    await wheels.unpack(dep, unpacked);
     const data = (await readdir(unpacked)).find((n) => n.endsWith(".data"));
     if (!data) throw new CnbError(`${dep.id} ${dep.version}: its wheel has no .data directory with the binaries`);
     await mkdir(join(layerPath, "bin"), { recursive: true });

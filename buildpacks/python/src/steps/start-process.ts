@@ -15,6 +15,7 @@ import type { ToolCaches } from "./tool-environment.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import { sitePackages } from "../wheel.js";
 import { installTool, type Tool } from "./install-tools.js";
+import type { Wheels } from "../wheel.js";
 import type { Project } from "./read-project.js";
 
 /** What the step reads. */
@@ -29,6 +30,8 @@ export interface StartInputs {
   pip(): Promise<Tool>;
   /** The tools' download caches (pip installs a server with them). */
   caches: ToolCaches;
+  /** Where a self-contained server's verified wheel is unpacked from (waitress). */
+  wheels: Wheels;
 }
 
 /** The build's result: the `web` process, when one can be inferred. */

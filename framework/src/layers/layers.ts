@@ -217,7 +217,10 @@ export class Layers {
    * or touching it: a step can start work a rebuild will need (a download) before the layer's
    * turn comes.
    */
-  async peek<K extends LayerKey>(name: string, options: Pick<CachedLayerOptions<K>, "types" | "key">): Promise<LayerState> {
+  async peek<K extends LayerKey>(
+    name: string,
+    options: Pick<CachedLayerOptions<K>, "types" | "key">,
+  ): Promise<LayerState> {
     this.checkName(name);
     return (await this.lookUp(name, options)).state;
   }

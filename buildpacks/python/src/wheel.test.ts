@@ -33,7 +33,7 @@ function wheel(sha256?: string): Dependency {
   const zipped = spawnSync("python3", ["-m", "zipfile", "-c", file, "tinypkg", "tinypkg-1.0.dist-info"], { cwd: src });
   expect(zipped.status, String(zipped.stderr)).toBe(0);
   const actual = createHash("sha256").update(readFileSync(file)).digest("hex");
-  return { id: "tinypkg", version: "1.0", uri: `file://${file}`, sha256: sha256 ?? actual };
+  return { id: "tinypkg", version: "1.0", uri: `file://${file}`, sha256: sha256 ?? actual, cpes: [], licenses: [] };
 }
 
 function context() {

@@ -349,6 +349,32 @@ describe("extract refuses unsafe archives and leaves nothing behind", () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  test("a large entry, deflated or stored, streams intact; altered, it fails its CRC-32 check", async () => {
+    const src = join(dir, "src");
+    await mkdir(src);
+    // 3 MiB that deflate well (a binary's worth of repetition) and 1.5 MiB that do not.
+    const text = Buffer.from("uv binary section ".repeat(180_000));
+    const noise = Buffer.from(Array.from({ length: 1_500_000 }, (_, i) => (i * 7919) % 251));
+    await writeFile(join(src, "deflated.bin"), text);
+    await writeFile(join(src, "stored.bin"), noise);
+    const good = join(dir, "large.zip");
+    execFileSync("zip", ["-q", good, "deflated.bin"], { cwd: src });
+    execFileSync("zip", ["-q", "-0", good, "stored.bin"], { cwd: src });
+    await extract(good, join(dir, "good"));
+    expect((await readFile(join(dir, "good/deflated.bin"))).equals(text)).toBe(true);
+    expect((await readFile(join(dir, "good/stored.bin"))).equals(noise)).toBe(true);
+
+    const bytes = await readFile(good);
+    const storedAt = bytes.indexOf(Buffer.from("stored.bin")) + "stored.bin".length;
+    const altered = Buffer.from(bytes);
+    altered[storedAt + 500_000] = (altered[storedAt + 500_000]! + 1) % 256;
+    const bad = join(dir, "bad-large.zip");
+    await writeFile(bad, altered);
+    const err = await failure(extract(bad, join(dir, "out")));
+    expect(err.message).toBe(`${bad}: cannot extract zip archive: stored.bin: CRC-32 mismatch`);
+    expect(await leftovers()).toEqual([]);
+  });
+
   test("a failure leaves an existing destination untouched", async () => {
     const out = join(dir, "out");
     await mkdir(out);

@@ -170,6 +170,15 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
           s(paired),
           `${all(coldPhases.map((p) => p[phase] ?? 0))} (app) vs ${all(runtimePhases.map((p) => p[phase] ?? 0))}`,
         ]);
+        // The buildpack's own share: what its build step adds for the app's dependencies, against
+        // the floor that installs them (the export is the lifecycle's, and grows with the venv).
+        if (phase === "building") {
+          phaseRows.push([
+            `${name}: building, paired / floor`,
+            (median(paired) / median([...floor])).toFixed(2),
+            "goal <= 1.3 (the buildpack's work)",
+          ]);
+        }
       }
       const last = join(base, "out", `${apps.length}-${o.coldRuns - 1}`);
       const lastRuntime = `${last}-runtime-only`;

@@ -413,8 +413,14 @@ describe("a start command that serves a module the app does not have", () => {
   }, 300_000);
 
   test("a Procfile web line is the start command: nothing inferred, no process set here (cnbkit/procfile sets it)", async () => {
-    const r = await runBuild(bp, opts({ ...base, Procfile: "web: python server.py --port $PORT\n" }));
+    const procfile = "web: python server.py --port $PORT\nworker: pip install -r requirements.txt && python server.py\n";
+    const r = await runBuild(bp, opts({ ...base, Procfile: procfile }));
     const out = text(r.stdout);
+    // A line that installs at start gets a warning: the image's venv has no pip.
+    expect(out).toContain(
+      'Warning: Procfile worker: "pip install -r requirements.txt && python server.py" runs pip install at start, but the image\'s venv has no pip',
+    );
+    expect(out.match(/runs pip install at start/g)).toHaveLength(1);
     expect(out).toContain("web: python server.py --port $PORT");
     expect(out).toContain("(from the Procfile, which cnbkit/procfile turns into the image's processes)");
     expect(out).not.toContain("the only start file");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { modulePaths, startServer, startTarget } from "./start-module.js";
+import { installsAtStart, modulePaths, startServer, startTarget } from "./start-module.js";
 
 describe("startTarget: the module or file a start command serves", () => {
   test.each([
@@ -56,4 +56,18 @@ test.each([
   ],
 ])("the start commands the build writes for src/ layouts are read back: %j", (command, expected) => {
   expect(startTarget(command)).toEqual(expected);
+});
+
+describe("installsAtStart: a start command that runs pip install", () => {
+  test.each([
+    ["pip install -r requirements.txt && gunicorn app:app", true],
+    ["cd src && python3 -m pip install . ; python main.py", true],
+    ["exec /usr/bin/pip3.11 install flask", true],
+    ["gunicorn app:app", false],
+    ["python -m pipeline.run", false],
+    ["pipenv run gunicorn app:app", false],
+    ["echo pip install later && gunicorn app:app", false],
+  ])("%s: %s", (command, expected) => {
+    expect(installsAtStart(command)).toBe(expected);
+  });
 });

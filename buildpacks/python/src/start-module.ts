@@ -101,3 +101,14 @@ export function modulePaths(target: StartTarget): string[] {
   const base = joinDir(target.dir, target.name.replace(/\./g, "/"));
   return [`${base}.py`, base];
 }
+
+/**
+ * Whether a start command installs packages as it starts (`pip install -r requirements.txt
+ * && gunicorn app:app`, a pattern of hosts that build nothing): in an image the venv was made
+ * at build without pip, so the install fails or reaches the network at every start.
+ */
+export function installsAtStart(command: string): boolean {
+  return command
+    .split(/&&|\|\||;/)
+    .some((part) => /^\s*(?:exec\s+)?(?:(?:\S*\/)?pip3?(?:\.\d+)?|(?:\S*\/)?python3?(?:\.\d+)?\s+-m\s+pip)\s+install\b/.test(part));
+}

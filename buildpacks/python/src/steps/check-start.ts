@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { type BuildContext, CnbError } from "@cnbkit/framework";
-import { modulePaths, startServer, startTarget } from "../start-module.js";
+import { installsAtStart, modulePaths, startServer, startTarget } from "../start-module.js";
 import type { Venv } from "./install-dependencies.js";
 import type { PythonMetadata } from "./install-runtime.js";
 
@@ -75,4 +75,19 @@ function hasServer(server: { name: string; asModule: boolean }, venv: Venv | und
   const modules = venv.layer.metadata.modules;
   if (server.asModule) return !Array.isArray(modules) || modules.includes(server.name);
   return venv.bin.length === 0 || venv.bin.includes(server.name);
+}
+
+/**
+ * Warns about each command that runs `pip install` as it starts: the venv has no pip in the
+ * image (the install fails, or reaches the network at every start, into the wrong place), and
+ * this build has installed the dependencies already. A warning, not a failure: the command
+ * may be one that never runs.
+ */
+export function warnInstallsAtStart(ctx: BuildContext<PythonMetadata>, commands: readonly NamedCommand[]): void {
+  for (const { where, command } of commands) {
+    if (!installsAtStart(command)) continue;
+    ctx.log.warn(
+      `${where}: "${command}" runs pip install at start, but the image's venv has no pip; this build installed the dependencies already, so take the install out of the command`,
+    );
+  }
 }

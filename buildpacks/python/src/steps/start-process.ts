@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import type { BuildContext, BuildResult, Settings, ToolEnv } from "@cnbkit/framework";
 import { inferStartCommand, normalizeName } from "../start-command.js";
-import { checkStartModules, procfileCommands } from "./check-start.js";
+import { checkStartModules, procfileCommands, warnInstallsAtStart } from "./check-start.js";
 import type { Venv } from "./install-dependencies.js";
 import type { ToolCaches } from "./tool-environment.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
@@ -50,6 +50,7 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
   // The Procfile wins (cnbkit/procfile sets its processes), so its commands are the ones to check.
   if (procfile !== undefined) {
     const commands = procfileCommands(procfile);
+    warnInstallsAtStart(ctx, commands);
     checkStartModules(ctx, commands, venv, { servers: true });
     const web = commands.find((c) => c.where === "Procfile web");
     // Its web process replaces whatever this buildpack would infer: saying (and installing a
@@ -65,6 +66,7 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
     const where =
       start.reason === "BP_PYTHON_ENTRYPOINT" ? "BP_PYTHON_ENTRYPOINT" : `web (${start.reason.split(";")[0]})`;
     const command = start.command[0] === "sh" ? start.command.at(-1)!.replace(/\bexec /, "") : start.command.join(" ");
+    warnInstallsAtStart(ctx, [{ where, command }]);
     // The user's own command must find its server; an inferred one uses the venv's or adds one.
     checkStartModules(ctx, [{ where, command }], venv, { servers: start.reason === "BP_PYTHON_ENTRYPOINT" });
   }

@@ -413,7 +413,8 @@ describe("a start command that serves a module the app does not have", () => {
   }, 300_000);
 
   test("a Procfile web line is the start command: nothing inferred, no process set here (cnbkit/procfile sets it)", async () => {
-    const procfile = "web: python server.py --port $PORT\nworker: pip install -r requirements.txt && python server.py\n";
+    const procfile =
+      "web: python server.py --port $PORT\nworker: pip install -r requirements.txt && python server.py\n";
     const r = await runBuild(bp, opts({ ...base, Procfile: procfile }));
     const out = text(r.stdout);
     // A line that installs at start gets a warning: the image's venv has no pip.

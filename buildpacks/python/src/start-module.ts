@@ -110,5 +110,7 @@ export function modulePaths(target: StartTarget): string[] {
 export function installsAtStart(command: string): boolean {
   return command
     .split(/&&|\|\||;/)
-    .some((part) => /^\s*(?:exec\s+)?(?:(?:\S*\/)?pip3?(?:\.\d+)?|(?:\S*\/)?python3?(?:\.\d+)?\s+-m\s+pip)\s+install\b/.test(part));
+    .some((part) =>
+      /^\s*(?:exec\s+)?(?:(?:\S*\/)?pip3?(?:\.\d+)?|(?:\S*\/)?python3?(?:\.\d+)?\s+-m\s+pip)\s+install\b/.test(part),
+    );
 }

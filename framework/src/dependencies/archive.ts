@@ -537,10 +537,7 @@ function smallZipEntry(fd: number, entry: yauzl.Entry): Buffer | undefined {
   const encrypted = (entry.generalPurposeBitFlag & 1) !== 0;
   if (encrypted || (method !== 0 && method !== 8) || entry.compressedSize > FLUSH_BYTES) return undefined;
   if (entry.uncompressedSize > FLUSH_BYTES) return undefined;
-  const header = Buffer.alloc(30);
-  readFully(fd, header, entry.relativeOffsetOfLocalHeader);
-  if (header.readUInt32LE(0) !== 0x04034b50) throw new Error(`invalid local file header of ${entry.fileName}`);
-  const start = entry.relativeOffsetOfLocalHeader + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+  const start = entryDataOffset(fd, entry);
   const raw = Buffer.alloc(entry.compressedSize);
   readFully(fd, raw, start);
   const data = method === 8 ? zlib.inflateRawSync(raw) : raw;
@@ -560,10 +557,7 @@ function largeZipEntry(file: string, fd: number, entry: yauzl.Entry): Readable |
   const method = entry.compressionMethod;
   if ((entry.generalPurposeBitFlag & 1) !== 0 || (method !== 0 && method !== 8)) return undefined;
   if (entry.compressedSize === 0) return undefined;
-  const header = Buffer.alloc(30);
-  readFully(fd, header, entry.relativeOffsetOfLocalHeader);
-  if (header.readUInt32LE(0) !== 0x04034b50) throw new Error(`invalid local file header of ${entry.fileName}`);
-  const start = entry.relativeOffsetOfLocalHeader + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+  const start = entryDataOffset(fd, entry);
   const raw = createReadStream(file, { start, end: start + entry.compressedSize - 1, highWaterMark: CHUNK_BYTES });
   let crc = 0;
   let size = 0;
@@ -584,6 +578,14 @@ function largeZipEntry(file: string, fd: number, entry: yauzl.Entry): Readable |
     method === 8 ? pipeline(raw, zlib.createInflateRaw({ chunkSize: CHUNK_BYTES }), check) : pipeline(raw, check);
   piped.catch((err: unknown) => check.destroy(err as Error));
   return check;
+}
+
+/** Where a zip entry's data starts: after its local header (30 bytes), name and extra field. */
+function entryDataOffset(fd: number, entry: yauzl.Entry): number {
+  const header = Buffer.alloc(30);
+  readFully(fd, header, entry.relativeOffsetOfLocalHeader);
+  if (header.readUInt32LE(0) !== 0x04034b50) throw new Error(`invalid local file header of ${entry.fileName}`);
+  return entry.relativeOffsetOfLocalHeader + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
 }
 
 /** Fills `buf` from `fd` at `position`; a short read means the archive is truncated. */

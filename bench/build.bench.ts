@@ -76,7 +76,7 @@ try {
   let phases: Record<string, number> = {};
   const coldPhases: Record<string, number>[] = [];
   const warmPhases: Record<string, number>[] = [];
-  const build = (output: string, cacheDir: string, appDir = app) =>
+  const build = (output: string, cacheDir: string, appDir = app, env?: Record<string, string>) =>
     timed(async () => {
       const t0 = performance.now();
       const marks: [string, number][] = [["setup", t0]];
@@ -86,6 +86,7 @@ try {
         output,
         cacheDir,
         bindings,
+        ...(env ? { env } : {}),
         onOutput: (line) => {
           const m = /===> (\w+)/.exec(line.replace(/\u001b\[[0-9;]*m/g, ""));
           if (m?.[1]) marks.push([m[1].toLowerCase(), performance.now()]);
@@ -268,7 +269,8 @@ try {
   /** What the Python and Java sections share: the same builds, fixed cost and rounds. */
   const section = {
     work,
-    build: (output: string, cacheDir: string, appDir: string) => build(output, cacheDir, appDir),
+    build: (output: string, cacheDir: string, appDir: string, env?: Record<string, string>) =>
+      build(output, cacheDir, appDir, env),
     lastPhases: () => phases,
     fixedMs: k,
     runs: RUNS,

@@ -11,13 +11,17 @@
  * set against the floor that installs them while the network is as fast. The building phase's
  * share of it is the buildpack's own work; the export's grows with the venv, in the lifecycle.
  * The same main.py-only app's warm no-op rebuilds are interleaved with the app's: what any
- * Python rebuild pays (lifecycle, CPython layer reused) before the app's own layers.
+ * Python rebuild pays (lifecycle, CPython layer reused) before the app's own layers. The pip
+ * Django API is measured once more with its wheels from an index on 127.0.0.1
+ * (bench/local-index.ts) for the floor and the build alike: the buildpack's overhead with no
+ * network in either.
  */
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LocalCpython } from "../builders/reference/local-python.js";
 import { fixtureApp, ROOT } from "../test/e2e/support.js";
+import { localIndex } from "./local-index.js";
 import { median, table } from "./stats.js";
 
 /** What the Python rows need from the bench run. */
@@ -26,8 +30,8 @@ export interface PythonBenchInputs {
   work: string;
   /** The local CPython the reference builder's python buildpack carries. */
   cpython: LocalCpython;
-  /** A timed build of `appDir` into `output` with `cacheDir` (ms). */
-  build(output: string, cacheDir: string, appDir: string): Promise<number>;
+  /** A timed build of `appDir` into `output` with `cacheDir` and platform `env` (ms). */
+  build(output: string, cacheDir: string, appDir: string, env?: Record<string, string>): Promise<number>;
   /** The lifecycle phases of the last build (ms from each phase header to the next). */
   lastPhases(): Readonly<Record<string, number>>;
   /** The fixed lifecycle cost (median ms of a Procfile-only cold build). */
@@ -66,6 +70,7 @@ async function toolVersions(): Promise<{ pip: string; uv: string }> {
 export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
   const base = await mkdtemp(join(o.work, "python-"));
   const apps: string[] = [];
+  let stopIndex = async () => {};
   try {
     o.say("python: floor set-up (untimed): the builder's CPython unpacked, pip and uv at the pinned versions");
     run("tar", ["xzf", o.cpython.path, "-C", base]);
@@ -80,7 +85,7 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
 
     /** One floor run: `kind`'s install of `source` into an empty venv with empty caches (ms). */
     let floors = 0;
-    const floorOf = async (kind: "pip" | "uv", source: string): Promise<number> => {
+    const floorOf = async (kind: "pip" | "uv", source: string, env: Record<string, string> = {}): Promise<number> => {
       const i = floors++;
       const app = await fixtureApp("bench-python-floor", {}, source);
       apps.push(app);
@@ -92,7 +97,7 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
           run(
             join(toolsBin, "pip"),
             ["--python", join(venv, "bin", "python"), "install", "--quiet", "--compile", "-r", "requirements.txt"],
-            { cwd: app, env: { PIP_CACHE_DIR: cache, TMPDIR: tmp } },
+            { cwd: app, env: { PIP_CACHE_DIR: cache, TMPDIR: tmp, ...env } },
           );
         });
       }
@@ -130,7 +135,17 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
     const djangoPip = await fixtureApp("bench-python-django-pip", {}, djangoApi);
     apps.push(djangoPip);
     for (const f of ["uv.lock", "pyproject.toml"]) await rm(join(djangoPip, f));
-    const benchApps: { name: string; kind: "pip" | "uv"; source: string }[] = [
+    // The same pip app with its 45 wheels served from 127.0.0.1 to the floor and the build
+    // alike: what the buildpack adds, with no network in either.
+    o.say("python: a local index of the Django API's wheels (untimed)");
+    const index = await localIndex(join(base, "index"), join(toolsBin, "pip"), djangoPip, {
+      ...process.env,
+      PIP_CONFIG_FILE: "/dev/null",
+      SSL_CERT_FILE: CA,
+      PIP_CERT: CA,
+    });
+    stopIndex = index.stop;
+    const benchApps: { name: string; kind: "pip" | "uv"; source: string; env?: Record<string, string> }[] = [
       { name: "python-hello (pip, 8 packages)", kind: "pip", source: join(ROOT, "examples/apps/python-hello") },
       {
         name: "python-uv-fastapi (uv, FastAPI + uvicorn)",
@@ -139,8 +154,9 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
       },
       { name: "django-api (pip, 45 packages)", kind: "pip", source: djangoPip },
       { name: "django-api (uv, 45 packages)", kind: "uv", source: djangoApi },
+      { name: "django-api (pip, 45 packages, local index)", kind: "pip", source: djangoPip, env: index.env },
     ];
-    for (const { name, kind, source } of benchApps) {
+    for (const { name, kind, source, env } of benchApps) {
       // Each round: a floor install, the app's cold build, the main.py-only cold build. Both
       // download from PyPI through the proxy, whose speed drifts within minutes: a round's
       // three share it, and the ratios are taken per round.
@@ -155,10 +171,10 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
       const coldPhases: Readonly<Record<string, number>>[] = [];
       const runtimePhases: Readonly<Record<string, number>>[] = [];
       for (let i = 0; i < o.coldRuns; i++) {
-        floor.push(await floorOf(kind, source));
+        floor.push(await floorOf(kind, source, env));
         const dir = join(base, "out", `${apps.length}-${i}`);
         await mkdir(dir, { recursive: true });
-        cold.push(await o.build(`oci:${join(dir, "image")}:latest`, join(dir, "cache"), app));
+        cold.push(await o.build(`oci:${join(dir, "image")}:latest`, join(dir, "cache"), app, env));
         coldPhases.push(o.lastPhases());
         const rt = join(base, "out", `${apps.length}-${i}-runtime-only`);
         await mkdir(rt, { recursive: true });
@@ -191,7 +207,7 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
       const warm: number[] = [];
       const warmRuntime: number[] = [];
       for (let i = 0; i < o.runs + 2; i++) {
-        warm.push(await o.build(`oci:${join(last, "image")}:latest`, join(last, "cache"), app));
+        warm.push(await o.build(`oci:${join(last, "image")}:latest`, join(last, "cache"), app, env));
         warmRuntime.push(
           await o.build(`oci:${join(lastRuntime, "image")}:latest`, join(lastRuntime, "cache"), runtimeOnly),
         );
@@ -227,6 +243,7 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
     console.log("\nwhere a cold build's dependencies cost their time (lifecycle phases)\n");
     table([["measure", "median", "runs"], ...phaseRows]);
   } finally {
+    await stopIndex();
     await rm(base, { recursive: true, force: true });
     for (const dir of apps) await rm(dir, { recursive: true, force: true });
   }

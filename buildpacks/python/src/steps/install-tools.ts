@@ -1,16 +1,18 @@
 /**
- * Step: the package managers themselves, each in its own build-only layer: a venv with
- * the tool installed by pip. A tool is installed on first use ({@link lazyTool}): a rebuild
- * whose venv is reused never touches it. Its layer is cached, except when it is made only
- * from a wheel the builder carries (pip and uv in an offline buildpackage): unpacking that
- * again when needed costs less than the restore and re-hash a cached copy pays on every build. pip comes first when another tool needs it: its verified wheel
- * from the inventory is unpacked into a venv of its own (a pure-Python wheel needs no
- * installer). uv is one static binary: its verified wheel is
- * unpacked and the binary taken, with no venv and no pip (pip's own install is ~3 s of a cold
- * build, twice what `uv sync` of a FastAPI app takes). pip's wheel is pure Python: unpacked
- * into its venv's site-packages, it is installed ({@link Wheels.unpack}). Versions come from BP_PIP_VERSION, BP_UV_VERSION,
- * BP_POETRY_VERSION, BP_PIPENV_VERSION, else buildpack.toml's `[metadata.default-tools]`; a
- * version in the inventory installs from its verified wheel, another from PyPI by name.
+ * Step: the package managers themselves, each in its own build-only layer. A tool is
+ * installed on first use ({@link lazyTool}): a rebuild whose venv is reused never touches it.
+ * Its layer is cached, except when it is made only from a wheel the builder carries (pip and
+ * uv in an offline buildpackage): unpacking that again when needed costs less than the
+ * restore and re-hash a cached copy pays on every build.
+ * - pip comes first when another tool needs it. Its wheel is pure Python: unpacked into a
+ *   venv's site-packages, it is installed ({@link Wheels.unpack}), with no installer run.
+ * - uv is one static binary: its verified wheel is unpacked and the binary taken, with no venv
+ *   and no pip (pip's own install is ~3 s of a cold build, twice what `uv sync` of a FastAPI
+ *   app takes).
+ * - Poetry and Pipenv are installed by pip into a venv of their own.
+ * Versions come from BP_PIP_VERSION, BP_UV_VERSION, BP_POETRY_VERSION, BP_PIPENV_VERSION, else
+ * buildpack.toml's `[metadata.default-tools]`; a version in the inventory installs from its
+ * verified wheel, another from PyPI by name.
  */
 import { chmod, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";

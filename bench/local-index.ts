@@ -28,17 +28,29 @@ function projectOf(wheel: string): string {
 }
 
 /**
- * Downloads the wheels `requirements.txt` in `appDir` pins with `pip` (run on the host, for
- * the same CPython), writes the index under `root`, and serves it.
+ * Downloads the wheels `requirements.txt` in `appDir` pins with `pip` run for `python` (the
+ * CPython the floor and the build install for: its markers, such as `python_full_version <
+ * '3.11.3'`, decide what is pinned), writes the index under `root`, and serves it.
  */
 export async function localIndex(
   root: string,
-  pip: string,
+  pip: { bin: string; python: string },
   appDir: string,
   env: NodeJS.ProcessEnv,
 ): Promise<LocalIndex> {
   const files = join(root, "files");
-  const got = spawnSync(pip, ["download", "--quiet", "--only-binary=:all:", "-d", files, "-r", "requirements.txt"], {
+  const args = [
+    "--python",
+    pip.python,
+    "download",
+    "--quiet",
+    "--only-binary=:all:",
+    "-d",
+    files,
+    "-r",
+    "requirements.txt",
+  ];
+  const got = spawnSync(pip.bin, args, {
     cwd: appDir,
     encoding: "utf8",
     env,

@@ -138,7 +138,7 @@ export async function benchPythonBuilds(o: PythonBenchInputs): Promise<void> {
     // The same pip app with its 45 wheels served from 127.0.0.1 to the floor and the build
     // alike: what the buildpack adds, with no network in either.
     o.say("python: a local index of the Django API's wheels (untimed)");
-    const index = await localIndex(join(base, "index"), join(toolsBin, "pip"), djangoPip, {
+    const index = await localIndex(join(base, "index"), { bin: join(toolsBin, "pip"), python }, djangoPip, {
       ...process.env,
       PIP_CONFIG_FILE: "/dev/null",
       SSL_CERT_FILE: CA,

@@ -155,7 +155,11 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
     path: [join(l.path, "bin")],
     set: { VIRTUAL_ENV: l.path, UV_PROJECT_ENVIRONMENT: l.path, UV_PYTHON: runtime.python },
   });
-  await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: app, env, log: ctx.log });
+  // uv sync makes the venv itself (UV_PROJECT_ENVIRONMENT, an empty layer dir), in ~10 ms
+  // where `python -m venv` takes 50-100 ms: on a FastAPI app whose whole install is 0.35 s.
+  if (manager.name !== "uv") {
+    await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: app, env, log: ctx.log });
+  }
   const site = sitePackages(l.path, runtime.minor);
   if (wantsSetuptools(manager.name, runtime.minor)) {
     const added = await addSetuptools(ctx, inputs.wheels, site, manager.lockfile);

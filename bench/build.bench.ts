@@ -74,12 +74,19 @@ try {
   const app = await benchApp("bench-npm", {}, hello);
   /** Phase durations of the last build: time from each lifecycle header to the next, and to the end. */
   let phases: Record<string, number> = {};
+  /**
+   * The last build's package-manager run: from a buildpack's "Running <install command>" line
+   * to its next "Done in" line (cnbkit/python logs both), or undefined when it ran none.
+   */
+  let installMs: number | undefined;
   const coldPhases: Record<string, number>[] = [];
   const warmPhases: Record<string, number>[] = [];
   const build = (output: string, cacheDir: string, appDir = app, env?: Record<string, string>) =>
     timed(async () => {
       const t0 = performance.now();
       const marks: [string, number][] = [["setup", t0]];
+      let installFrom: number | undefined;
+      installMs = undefined;
       await buildApp({
         appDir,
         builder,
@@ -88,8 +95,13 @@ try {
         bindings,
         ...(env ? { env } : {}),
         onOutput: (line) => {
-          const m = /===> (\w+)/.exec(line.replace(/\u001b\[[0-9;]*m/g, ""));
+          const plain = line.replace(/\u001b\[[0-9;]*m/g, "");
+          const m = /===> (\w+)/.exec(plain);
           if (m?.[1]) marks.push([m[1].toLowerCase(), performance.now()]);
+          if (/^\s+Running (?:uv|python -m pip|poetry|pipenv) /.test(plain)) installFrom = performance.now();
+          else if (installFrom !== undefined && installMs === undefined && /^\s+Done in /.test(plain)) {
+            installMs = performance.now() - installFrom;
+          }
         },
       });
       marks.push(["end", performance.now()]);
@@ -272,6 +284,7 @@ try {
     build: (output: string, cacheDir: string, appDir: string, env?: Record<string, string>) =>
       build(output, cacheDir, appDir, env),
     lastPhases: () => phases,
+    lastInstallMs: () => installMs,
     fixedMs: k,
     runs: RUNS,
     coldRuns: RUNS,

@@ -1,6 +1,7 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBuild } from "@cnbkit/framework/testing";
@@ -52,6 +53,48 @@ async function expectVenvRebuiltOnEdit(
   const named = edit.file.replace(/[./]/g, (c) => `\\${c}`);
   expect(text(second.stdout)).toMatch(new RegExp(`Rebuilding venv: ${named} [0-9a-f]{12}… → [0-9a-f]{12}…`));
   expect(pipList(second.layer("venv").path)).toContain(edit.pinned);
+}
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts a process `command` in the app dir with its launch env on a free loopback port (as
+ * the launcher would, with WEB_CONCURRENCY=1), returns the body of its answer to GET /, and stops it.
+ */
+async function askProcess(command: string[], env: Record<string, string>, cwd: string): Promise<string> {
+  const port = await freePort();
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd,
+    env: { ...env, PATH: `${env.PATH}:/usr/bin:/bin`, PORT: String(port), HOST: "127.0.0.1", WEB_CONCURRENCY: "1" },
+    stdio: ["ignore", "ignore", "pipe"],
+    detached: true,
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  try {
+    for (let i = 0; i < 100; i++) {
+      if (child.exitCode !== null) throw new Error(`the process exited (${child.exitCode}): ${stderr}`);
+      const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
+      if (res) return await res.text();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no answer on port ${port} in 10 s: ${stderr}`);
+  } finally {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      process.kill(-child.pid!, "SIGTERM");
+      await exited;
+    }
+  }
 }
 
 describe("pip + requirements.txt", () => {
@@ -164,6 +207,22 @@ describe("pip + requirements.txt", () => {
     });
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain(join(r.layer("venv").path, "lib"));
+  }, 300_000);
+
+  // railwayapp-templates/fastapi's shape: FastAPI served by the app's own hypercorn.
+  test("FastAPI with hypercorn and no uvicorn: the web process runs hypercorn, which answers on $PORT", async () => {
+    const app =
+      "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/')\ndef root():\n    return {'hello': 'hypercorn'}\n";
+    const r = await runBuild(
+      bp,
+      opts({ "requirements.txt": "fastapi==0.115.12\nhypercorn==0.17.3\n", "main.py": app }),
+    );
+    expect(text(r.stdout)).toContain("FastAPI app in main.py; hypercorn is a dependency");
+    expect(text(r.stdout)).not.toContain("adding uvicorn");
+    expect(existsSync(join(r.layers, "uvicorn"))).toBe(false);
+    const web = r.processes.find((p) => p.type === "web")!;
+    const body = await askProcess(web.command, r.launchEnv("web"), r.app);
+    expect(JSON.parse(body)).toEqual({ hello: "hypercorn" });
   }, 300_000);
 
   test("a package that does not exist fails with one line naming requirements.txt", async () => {

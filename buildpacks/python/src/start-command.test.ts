@@ -131,6 +131,34 @@ describe("start command", () => {
       ["sh", "-c", 'exec python -m uvicorn main:app --host "${HOST:-0.0.0.0}" --port "$PORT"'],
       "uvicorn",
     ],
+    // railwayapp-templates/fastapi depends on hypercorn: no uvicorn is added beside it.
+    [
+      "FastAPI with hypercorn and no uvicorn runs hypercorn",
+      input({ "main.py": "app = FastAPI()" }, { packages: pkgs("fastapi", "hypercorn") }),
+      ["sh", "-c", 'exec hypercorn --bind "${HOST:-0.0.0.0}:$PORT" --workers "${WEB_CONCURRENCY:-1}" main:app'],
+    ],
+    [
+      "Starlette with granian runs granian's ASGI interface",
+      input({ "app.py": "app = Starlette()" }, { packages: pkgs("starlette", "granian") }),
+      [
+        "sh",
+        "-c",
+        'exec granian --interface asgi --host "${HOST:-0.0.0.0}" --port "$PORT" --workers "${WEB_CONCURRENCY:-1}" app:app',
+      ],
+    ],
+    [
+      "Django ASGI with daphne (Channels)",
+      input(
+        { "manage.py": manage, "mysite/settings.py": 'ASGI_APPLICATION = "mysite.asgi.application"\n' },
+        { packages: pkgs("django", "daphne", "channels") },
+      ),
+      ["sh", "-c", 'exec daphne --bind "${HOST:-0.0.0.0}" --port "$PORT" mysite.asgi:application'],
+    ],
+    [
+      "uvicorn wins over hypercorn when the app has both",
+      input({ "main.py": "app = FastAPI()" }, { packages: pkgs("fastapi", "hypercorn", "uvicorn") }),
+      ["sh", "-c", 'exec uvicorn main:app --host "${HOST:-0.0.0.0}" --port "$PORT"'],
+    ],
     // src/ layouts import from src but stay in the app dir, which the app may read files from.
     [
       "Starlette in src/<pkg>/main.py imports from src (uvicorn --app-dir)",

@@ -5,7 +5,8 @@
  * 2. Django: manage.py names a settings module with ASGI_APPLICATION (→ uvicorn) or
  *    WSGI_APPLICATION (→ gunicorn).
  * 3. FastAPI / Starlette: `<var> = FastAPI(` in a known file → uvicorn, or gunicorn with
- *    uvicorn workers when gunicorn is a dependency.
+ *    uvicorn workers when gunicorn is a dependency, or the app's own hypercorn, granian or
+ *    daphne when it has no uvicorn.
  * 4. Flask: `<var> = Flask(` → gunicorn when it is a dependency, else waitress (pure Python,
  *    production-grade, no C build), which the build then adds in a layer of its own and runs
  *    as `python -m waitress` (the venv's python, so the app's packages are importable).
@@ -102,6 +103,18 @@ function sh(script: string, dir?: string): string[] {
 // HOST narrows the address (e.g. 127.0.0.1 when the container shares the host's network).
 const BIND = '"${HOST:-0.0.0.0}:$PORT"';
 const UVICORN_BIND = '--host "${HOST:-0.0.0.0}" --port "$PORT"';
+/** WEB_CONCURRENCY (the exec.d sets it), for servers that do not read it themselves. */
+const WORKERS = '"${WEB_CONCURRENCY:-1}"';
+
+/**
+ * ASGI servers other than uvicorn, in the order they are looked for when the app depends on
+ * one and not on uvicorn. Daphne (Django Channels) runs one process.
+ */
+const ASGI_SERVERS: readonly { name: string; command(target: string): string }[] = [
+  { name: "hypercorn", command: (t) => `hypercorn --bind ${BIND} --workers ${WORKERS} ${t}` },
+  { name: "granian", command: (t) => `granian --interface asgi ${UVICORN_BIND} --workers ${WORKERS} ${t}` },
+  { name: "daphne", command: (t) => `daphne --bind "\${HOST:-0.0.0.0}" --port "$PORT" ${t}` },
+];
 
 /** Chooses the start command. */
 export function inferStartCommand(input: StartInputs): StartCommand | NoStartCommand {
@@ -215,6 +228,10 @@ function serve(
     }
     const cmd = sh(`uvicorn ${target} ${UVICORN_BIND}`, dir);
     if (has("uvicorn")) return { command: cmd, reason: `${why}; uvicorn is a dependency` };
+    // Another ASGI server the app chose (railway's FastAPI template: hypercorn) is used as it
+    // is: adding uvicorn beside it shipped a second server, and the log said there was none.
+    const other = ASGI_SERVERS.find((s) => has(s.name));
+    if (other) return { command: sh(other.command(target), dir), reason: `${why}; ${other.name} is a dependency` };
     return {
       command: sh(`python -m uvicorn ${target} ${UVICORN_BIND}`, dir),
       reason: `${why}; no ASGI server among the dependencies, adding uvicorn`,

@@ -17,6 +17,9 @@ describe("startTarget: the module or file a start command serves", () => {
     ['python -m waitress --listen="${HOST:-0.0.0.0}:$PORT" server:app', { kind: "module", name: "server", dir: "" }],
     ["waitress-serve --listen=0.0.0.0:8080 wsgi:application", { kind: "module", name: "wsgi", dir: "" }],
     ["python3 server.py", { kind: "file", name: "server.py", dir: "" }],
+    ['hypercorn --bind "$HOST:$PORT" --workers 2 main:app', { kind: "module", name: "main", dir: "" }],
+    ['granian --interface asgi --port "$PORT" --workers 2 api.main:app', { kind: "module", name: "api.main", dir: "" }],
+    ['daphne -b 0.0.0.0 -p "$PORT" mysite.asgi:application', { kind: "module", name: "mysite.asgi", dir: "" }],
   ])("%s", (command, expected) => {
     expect(startTarget(command)).toEqual(expected);
   });
@@ -40,6 +43,8 @@ test.each([
   ['cd src && exec uvicorn main:app --port "$PORT"', { name: "uvicorn", asModule: false }],
   ["python -m waitress --listen=*:$PORT app:app", { name: "waitress", asModule: true }],
   ["waitress-serve --port=$PORT app:app", { name: "waitress-serve", asModule: false }],
+  ["hypercorn main:app", { name: "hypercorn", asModule: false }],
+  ["python -m granian --interface asgi main:app", { name: "granian", asModule: true }],
   ["/opt/bin/gunicorn app:app", undefined],
   ["python server.py", undefined],
   ["bin/start", undefined],

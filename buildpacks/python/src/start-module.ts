@@ -1,7 +1,8 @@
 /**
  * The app module a start command serves, and whether it exists (pure). A Procfile line,
  * BP_PYTHON_ENTRYPOINT or an inferred command that names `gunicorn <module>:<var>`,
- * `uvicorn <module>:<var>`, `waitress-serve <module>:<var>` (also as `python -m <server>`) or
+ * `uvicorn <module>:<var>`, `waitress-serve <module>:<var>`, hypercorn's, granian's or daphne's
+ * (also as `python -m <server>`) or
  * `python <file>.py` is checked at build against the app's files and the venv's top-level
  * modules, so a typo fails the build instead of the first request. Commands this cannot read
  * (a script, a shell construct) pass unchecked: an import error at start is the app's.
@@ -17,10 +18,22 @@ export interface StartTarget {
   dir: string;
 }
 
-const SERVERS = new Set(["gunicorn", "uvicorn", "waitress-serve"]);
-const SERVER_MODULES = new Set(["gunicorn", "uvicorn", "waitress"]);
-/** Options whose value looks like `host:port`, not an app. */
-const ADDRESS_OPTIONS = new Set(["-b", "--bind", "--host", "--listen", "--uds", "--fd"]);
+const SERVERS = new Set(["gunicorn", "uvicorn", "waitress-serve", "hypercorn", "granian", "daphne"]);
+const SERVER_MODULES = new Set(["gunicorn", "uvicorn", "waitress", "hypercorn", "granian", "daphne"]);
+/** Options that take a value (an address, a port, a count), which is not the app. */
+const ADDRESS_OPTIONS = new Set([
+  "-b",
+  "--bind",
+  "--host",
+  "--listen",
+  "--uds",
+  "--fd",
+  "--port",
+  "-p",
+  "--workers",
+  "-w",
+  "--interface",
+]);
 const DIR_OPTIONS = new Set(["--chdir", "--app-dir", "--pythonpath"]);
 const TARGET = /^([A-Za-z_][\w.]*):[A-Za-z_][\w.]*(?:\(.*\))?$/;
 

@@ -51,6 +51,10 @@ describe("which version the app asks for", () => {
       "3.12.7",
     ],
     [".python-version uv form", { pythonVersionFile: "cpython-3.14" }, ".python-version", "3.14.7"],
+    [".python-version uv request form", { pythonVersionFile: "cpython@3.12" }, ".python-version", "3.12.14"],
+    // GCP's buildpack sample (uv python pin ">=3.10" writes the same).
+    [".python-version specifier", { pythonVersionFile: ">= 3.10\n" }, ".python-version", "3.14.7"],
+    [".python-version bounded specifier", { pythonVersionFile: ">=3.10,<3.13" }, ".python-version", "3.12.14"],
     ["runtime.txt python-X.Y.Z", { runtimeTxt: "python-3.12.7\n" }, "runtime.txt", "3.12.7"],
     ["runtime.txt python-X.Y", { runtimeTxt: "python-3.11" }, "runtime.txt", "3.11.16"],
     [
@@ -121,7 +125,7 @@ describe("which version the app asks for", () => {
     [{ runtimeTxt: "python-3.13.1" }, 'Ask for "python-3.11" in runtime.txt, or set BP_CPYTHON_VERSION.', "runtimeTxt"],
     [
       { requiresPython: ">=3.12" },
-      'Let requires-python in pyproject.toml allow "3.11", as ">=3.11" does, or set BP_CPYTHON_VERSION.',
+      'Let requires-python in pyproject.toml allow "3.11", as ">=3.11" does, or build with a builder that carries a CPython it allows.',
       "requiresPython",
     ],
     [

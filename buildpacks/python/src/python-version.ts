@@ -37,7 +37,7 @@ export interface VersionRequest {
   specifier: string;
 }
 
-const PLAIN = /^(?:cpython-|python-?)?v?(\d+(?:\.\d+){1,2})(?:\.[x*])?$/i;
+const PLAIN = /^(?:cpython[-@]|python-?)?v?(\d+(?:\.\d+){1,2})(?:\.[x*])?$/i;
 
 /**
  * A plain version ("3.12", "3.12.7", "3.12.x", "python-3.12.7", "cpython-3.12") as a
@@ -51,6 +51,11 @@ export function plainToSpecifier(text: string): string | undefined {
   if (!m) return undefined;
   const parts = m[1]!.split(".");
   return parts.length === 3 ? `==${m[1]}` : `==${m[1]}.*`;
+}
+
+/** `text` when it is a PEP 440 specifier set (`>= 3.10`, `~=3.12`). */
+function specifierOf(text: string): string | undefined {
+  return parseSpecifiers(text) ? text : undefined;
 }
 
 /** Poetry's caret and tilde ranges (`^3.11`, `~3.11`) and PEP 440 specifiers, as PEP 440. */
@@ -73,12 +78,13 @@ export function pythonVersionRequest(s: VersionSources): VersionRequest {
       .find((l) => l !== "");
   const candidates: [string, string | undefined, (t: string) => string | undefined][] = [
     ["BP_CPYTHON_VERSION", s.env?.trim() || undefined, (t) => plainToSpecifier(t) ?? poetryToSpecifier(t)],
-    [".python-version", firstLine(s.pythonVersionFile), plainToSpecifier],
+    // uv writes and reads specifiers there too (`uv python pin ">=3.10"`: GCP's buildpack sample).
+    [".python-version", firstLine(s.pythonVersionFile), (t) => plainToSpecifier(t) ?? specifierOf(t)],
     ["runtime.txt", firstLine(s.runtimeTxt), plainToSpecifier],
     [
       "pyproject.toml requires-python",
       s.requiresPython?.trim() || undefined,
-      (t) => (parseSpecifiers(t) ? t : undefined),
+      specifierOf,
     ],
     ["pyproject.toml [tool.poetry.dependencies].python", s.poetryPython?.trim() || undefined, poetryToSpecifier],
     ["Pipfile python_version", s.pipfilePython?.trim() || undefined, plainToSpecifier],
@@ -91,7 +97,7 @@ export function pythonVersionRequest(s: VersionSources): VersionRequest {
       throw new CnbError(`${source}: "${raw}" is not a Python version`, {
         hint: source.includes("requires-python")
           ? 'Use a PEP 440 specifier such as ">=3.11,<3.14" or "~=3.12".'
-          : 'Use a version such as "3.13" (its newest patch) or "3.12.7".',
+          : 'Use a version such as "3.12" (its newest patch) or "3.12.7", or a specifier such as ">=3.11".',
       });
     }
     return { source, raw, specifier };
@@ -172,8 +178,10 @@ function askHint(source: string, lines: readonly string[]): string {
   const oldest = lines.at(-1)!;
   const tail = ", or set BP_CPYTHON_VERSION.";
   if (source === "runtime.txt") return `Ask for ${ask((l) => `python-${l}`)} in runtime.txt${tail}`;
+  // Not BP_CPYTHON_VERSION here: uv, Poetry and `pip install .` refuse a CPython the project's
+  // own requires-python rules out (full-stack-fastapi-template's ">=3.14,<4.0").
   if (source === "pyproject.toml requires-python")
-    return `Let requires-python in pyproject.toml allow ${ask((l) => l)}, as ">=${oldest}" does${tail}`;
+    return `Let requires-python in pyproject.toml allow ${ask((l) => l)}, as ">=${oldest}" does, or build with a builder that carries a CPython it allows.`;
   // Poetry refuses a CPython its python constraint rules out, whatever BP_CPYTHON_VERSION
   // chose (1chooo/django-template: "3.12.*"), so the setting is no way out here.
   if (source.startsWith("pyproject.toml"))

@@ -104,6 +104,22 @@ describe("a source build that lacks a library's headers", () => {
     expect(e.message).toBe(`Pipfile.lock: ${line} ("pipenv sync" failed, exit 1)`);
     expect(e.hint).toMatch(/-dev package|libpq-dev/);
   });
+
+  test("psycopg2 from source needs libpq5 at run too; psycopg2-binary with no wheel here asks for a newer pin", () => {
+    const source =
+      "      Error: pg_config executable not found.\n      ERROR: Failed to build 'psycopg2' when getting requirements to build wheel";
+    expect(explainFailure(["pip"], "exit 1", source).hint).toBe(
+      "Use psycopg2-binary (or psycopg[binary] 3), which publish wheels; psycopg2 built from source needs libpq-dev in the build image and libpq5 in the run image.",
+    );
+    // digitalocean/sample-django pins psycopg2-binary 2.9.3, which has no CPython 3.11 wheel.
+    const binary =
+      "      Error: pg_config executable not found.\n      ERROR: Failed to build 'psycopg2-binary' when getting requirements to build wheel";
+    const e = explainFailure(["pip"], "exit 1", binary, "requirements.txt");
+    expect(e.message).toMatch(/^requirements\.txt: psycopg2-binary has no wheel for this platform/);
+    expect(e.hint).toBe(
+      "psycopg2-binary publishes wheels, but not this version for this Python and architecture (pip fell back to its source): pin a newer psycopg2-binary.",
+    );
+  });
 });
 
 describe("errorLine", () => {
@@ -174,6 +190,23 @@ ERROR: Could not find a version that satisfies the requirement uvicorn==0.12.1 (
 ERROR: No matching distribution found for uvicorn==0.12.1`;
     expect(errorLine(yanked)).toBe(
       "Could not find a version that satisfies the requirement uvicorn==0.12.1 (from versions: 0.1.0, 0.12.2)",
+    );
+  });
+
+  // heroku/python-getting-started on CPython 3.11: Django 6 needs 3.12.
+  test("versions another Python needs: the line pip could not satisfy, short, and a hint naming what they need", () => {
+    const versions = Array.from({ length: 40 }, (_, i) => `5.${Math.floor(i / 10)}.${i % 10}`).join(", ");
+    const output = [
+      "ERROR: Ignored the following versions that require a different python version: 6.0 Requires-Python >=3.12; 6.0a1 Requires-Python >=3.12; 6.0b1 Requires-Python >=3.12; 6.0rc1 Requires-Python >=3.12; 6.1a1 Requires-Python >=3.12",
+      `ERROR: Could not find a version that satisfies the requirement django<6.1,>=6.0 (from versions: ${versions})`,
+      "ERROR: No matching distribution found for django<6.1,>=6.0",
+    ].join("\n");
+    const err = explainFailure(["pip", "install"], "exit 1", output, "requirements.txt");
+    expect(err.message).toBe(
+      'requirements.txt: "pip install" failed (exit 1): Could not find a version that satisfies the requirement django<6.1,>=6.0 (from versions: 5.0.0, …, 5.3.7, 5.3.8, 5.3.9; 40 in all)',
+    );
+    expect(err.hint).toBe(
+      "The versions asked for need another Python (…; 6.0b1 needs >=3.12; 6.0rc1 needs >=3.12; 6.1a1 needs >=3.12): ask for a CPython they allow (.python-version, runtime.txt or BP_CPYTHON_VERSION) if the builder has one, or pin a version that supports this CPython.",
     );
   });
 });

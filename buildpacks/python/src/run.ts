@@ -82,9 +82,12 @@ export function compilerFailure(output: string): { line: string; hint: string } 
         : "pg_config (libpq's -dev package)";
     return {
       line: `${name} has no wheel for this platform, and building it needs ${what}, which the build image lacks`,
-      hint: lib[3]
-        ? "Use psycopg2-binary (or psycopg[binary] 3), which publish wheels, or a build image with libpq-dev."
-        : "Pin a version that publishes a wheel for this Python and architecture, or use a build image with that library's -dev package.",
+      hint: !lib[3]
+        ? "Pin a version that publishes a wheel for this Python and architecture, or use a build image with that library's -dev package."
+        : /-binary$/i.test(name)
+          ? // digitalocean/sample-django: psycopg2-binary 2.9.3 has no CPython 3.11 wheel.
+            `${name} publishes wheels, but not this version for this Python and architecture (pip fell back to its source): pin a newer ${name}.`
+          : "Use psycopg2-binary (or psycopg[binary] 3), which publish wheels; psycopg2 built from source needs libpq-dev in the build image and libpq5 in the run image.",
     };
   }
   for (const m of output.matchAll(NO_COMPILER)) {
@@ -163,9 +166,24 @@ export function errorLine(output: string): string | undefined {
   for (const l of lines) {
     const m = re.exec(l);
     const found = (m?.[1] ?? m?.[2] ?? m?.[3] ?? m?.[4])?.trim();
-    if (found && !FRAMING.test(found)) return found;
+    if (found && !FRAMING.test(found)) return shortVersionList(found);
   }
   return undefined;
+}
+
+/**
+ * pip's "(from versions: …)" with the oldest dropped when there are many: Django's lists 400
+ * and made the error line ~3,000 characters.
+ *
+ * @example
+ * shortVersionList("… (from versions: 1.0, 1.1, 1.2, 2.0, 2.1, 2.2, 3.0)") // "… (from versions: 1.0, …, 2.1, 2.2, 3.0; 7 in all)"
+ */
+function shortVersionList(line: string): string {
+  return line.replace(/\(from versions: ([^)]*)\)/, (all, list: string) => {
+    const versions = list.split(", ");
+    if (versions.length <= 6) return all;
+    return `(from versions: ${versions[0]}, …, ${versions.slice(-3).join(", ")}; ${versions.length} in all)`;
+  });
 }
 
 /** Python's words between the exceptions of a chained traceback. */
@@ -179,7 +197,7 @@ const CHAINED =
  * versions" comes before "Could not find a version that satisfies the requirement …".
  */
 const FRAMING =
-  /^(?:subprocess-exited-with-error|metadata-generation-failed|Ignored the following yanked versions|.* did not run successfully\.$)/;
+  /^(?:subprocess-exited-with-error|metadata-generation-failed|Ignored the following (?:yanked )?versions|.* did not run successfully\.$)/;
 
 /** git's own words when it cannot fetch a repository: pip, uv, Poetry and Pipenv all run it. */
 const GIT_UNREACHABLE = /fatal: unable to access '([^']+)': (.+)/;
@@ -280,6 +298,16 @@ const HINTS: readonly [RegExp, (m: RegExpExecArray) => string][] = [
       `Poetry's PyPI source lists files from https://pypi.org/pypi/${m[1]}/${m[2]}/json. Behind a mirror or proxy that ` +
       'serves only the simple index, add [[tool.poetry.source]] with url = "<index>/simple" and priority = "primary" to ' +
       `pyproject.toml, then run "poetry lock". Otherwise pin a version of ${m[1]} with a file for this platform.`,
+  ],
+  // pip leaves out the versions whose Requires-Python rules out this CPython, and says so in a
+  // line before "No matching distribution" (heroku/python-getting-started's Django 6 on 3.11).
+  [
+    /Ignored the following versions that require a different python version: (.+)/,
+    (m) => {
+      const needs = [...m[1]!.matchAll(/(\S+) Requires-Python ([^;]+)/g)].map((n) => `${n[1]} needs ${n[2]!.trim()}`);
+      const shown = needs.length > 3 ? ["…", ...needs.slice(-3)] : needs;
+      return `The versions asked for need another Python (${shown.join("; ")}): ask for a CPython they allow (.python-version, runtime.txt or BP_CPYTHON_VERSION) if the builder has one, or pin a version that supports this CPython.`;
+    },
   ],
   // Pipenv before 2018 wrote sources with no name, which Pipenv now rejects (MrGallo/django-heroku-template).
   [

@@ -11,9 +11,18 @@ import type { Venv } from "./install-dependencies.js";
 import type { PythonMetadata } from "./install-runtime.js";
 import type { Project } from "./read-project.js";
 
+/**
+ * The setting that turns collectstatic off, if one does: BP_DISABLE_COLLECTSTATIC, or Heroku's
+ * DISABLE_COLLECTSTATIC (digitalocean/sample-django's app spec sets it), which apps moving from
+ * Heroku carry.
+ */
+export function collectStaticDisabledBy(settings: Settings): string | undefined {
+  return ["BP_DISABLE_COLLECTSTATIC", "DISABLE_COLLECTSTATIC"].find((name) => isTrue(settings[name]));
+}
+
 /** Whether this build will run collectstatic (decided before the venv, which it then needs at build). */
 export function wantsCollectStatic(project: Project, settings: Settings): boolean {
-  if (isTrue(settings.BP_DISABLE_COLLECTSTATIC)) return false;
+  if (collectStaticDisabledBy(settings)) return false;
   const found = djangoSettings(project.scan);
   return found !== undefined && djangoHasStaticRoot(found.text);
 }
@@ -26,15 +35,16 @@ export async function collectStatic(
   venv: Venv | undefined,
   env: ToolEnv,
 ): Promise<void> {
-  if (isTrue(settings.BP_DISABLE_COLLECTSTATIC) && project.scan.has("manage.py")) {
-    ctx.log.detail("Skipping collectstatic (BP_DISABLE_COLLECTSTATIC)");
+  const disabledBy = collectStaticDisabledBy(settings);
+  if (disabledBy && project.scan.has("manage.py")) {
+    ctx.log.detail(`Skipping collectstatic (${disabledBy})`);
     return;
   }
   const django = djangoSettings(project.scan);
   if (django && !djangoHasStaticRoot(django.text)) {
     ctx.log.detail(`Skipping collectstatic: ${django.file} sets no STATIC_ROOT`);
   }
-  // BP_DISABLE_COLLECTSTATIC returned above, so this is wantsCollectStatic's answer.
+  // A setting that disables it returned above, so this is wantsCollectStatic's answer.
   if (!venv || !django || !djangoHasStaticRoot(django.text)) return;
   ctx.log.step("Django static files (manage.py collectstatic --noinput)");
   const done = ctx.log.timer();
@@ -45,7 +55,10 @@ export async function collectStatic(
     where: "manage.py collectstatic",
   }).catch((err: unknown) => {
     if (!isCnbError(err) || err.hint) throw err;
-    throw new CnbError(err.message, { hint: collectStaticHint(err.message, django.file, ctx.app.path), cause: err });
+    throw new CnbError(err.message, {
+      hint: collectStaticHint(err.message, { file: django.file, text: project.scan.get(django.file) }, ctx.app.path),
+      cause: err,
+    });
   });
   ctx.log.detail(`Done in ${done()}`);
 }
@@ -59,9 +72,19 @@ export async function collectStatic(
  * collectStaticHint("…ImproperlyConfigured: The SECRET_KEY setting must not be empty.", "config/settings.py")
  * // "collectstatic runs config/settings.py at build, which needs SECRET_KEY: pass it with --env SECRET_KEY=… …"
  */
-export function collectStaticHint(message: string, settingsFile: string, appDir = "/workspace"): string {
+export function collectStaticHint(
+  message: string,
+  settings: { file: string; text?: string | undefined },
+  appDir = "/workspace",
+): string {
+  const settingsFile = settings.file;
   const setting = /The (\w+) setting must not be empty/.exec(message)?.[1];
   const skip = "or set BP_DISABLE_COLLECTSTATIC=true to skip it.";
+  // render-examples/django sets STATIC_ROOT only under `if not DEBUG:`, and DEBUG is
+  // `'RENDER' not in os.environ`: at build the block never ran.
+  const condition = settings.text ? staticRootCondition(settings.text) : undefined;
+  if (condition && /without having set the STATIC_ROOT setting/.test(message))
+    return `${settingsFile} sets STATIC_ROOT only under "${condition.header}" (line ${condition.line}), which this build's environment does not meet: pass at build what it reads (--env NAME=value), ${skip}`;
   // regidf12/reshat_payment_system: STATIC_ROOT = os.path.join(BASE_DIR, '/staticfiles/'),
   // which the leading slash makes /staticfiles.
   const denied = /PermissionError: \[Errno 13\] Permission denied: '([^']+)'/.exec(message)?.[1];
@@ -70,4 +93,26 @@ export function collectStaticHint(message: string, settingsFile: string, appDir 
   if (setting)
     return `collectstatic runs ${settingsFile} at build, which needs ${setting}: pass it with --env ${setting}=… at build (build settings are not kept in the image), give it a default, ${skip}`;
   return `collectstatic runs at build because ${settingsFile} sets STATIC_ROOT: fix the error above (a variable the settings read at run time can be passed with --env NAME=value at build), ${skip}`;
+}
+
+/**
+ * The block a STATIC_ROOT assignment sits in (`if not DEBUG:`), with its 1-based line, when it
+ * is not at the top level of the settings module.
+ *
+ * @example
+ * staticRootCondition("DEBUG = False\nif not DEBUG:\n    STATIC_ROOT = BASE_DIR / 'static'\n") // { line: 2, header: "if not DEBUG:" }
+ */
+export function staticRootCondition(settings: string): { line: number; header: string } | undefined {
+  const lines = settings.split(/\r?\n/);
+  const at = lines.findIndex((l) => /^[ \t]+STATIC_ROOT\s*=/.test(l));
+  if (at < 0) return undefined;
+  const indent = (l: string) => /^[ \t]*/.exec(l)![0].length;
+  for (let i = at - 1; i >= 0; i--) {
+    const l = lines[i]!;
+    if (l.trim() === "" || l.trim().startsWith("#") || indent(l) >= indent(lines[at]!)) continue;
+    return /^(?:if|elif|else|try|except|with|for|while)\b/.test(l.trim())
+      ? { line: i + 1, header: l.trim() }
+      : undefined;
+  }
+  return undefined;
 }

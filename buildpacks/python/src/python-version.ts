@@ -81,11 +81,7 @@ export function pythonVersionRequest(s: VersionSources): VersionRequest {
     // uv writes and reads specifiers there too (`uv python pin ">=3.10"`: GCP's buildpack sample).
     [".python-version", firstLine(s.pythonVersionFile), (t) => plainToSpecifier(t) ?? specifierOf(t)],
     ["runtime.txt", firstLine(s.runtimeTxt), plainToSpecifier],
-    [
-      "pyproject.toml requires-python",
-      s.requiresPython?.trim() || undefined,
-      specifierOf,
-    ],
+    ["pyproject.toml requires-python", s.requiresPython?.trim() || undefined, specifierOf],
     ["pyproject.toml [tool.poetry.dependencies].python", s.poetryPython?.trim() || undefined, poetryToSpecifier],
     ["Pipfile python_version", s.pipfilePython?.trim() || undefined, plainToSpecifier],
     ["Pipfile python_full_version", s.pipfileFullPython?.trim() || undefined, plainToSpecifier],

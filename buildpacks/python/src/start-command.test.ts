@@ -245,7 +245,10 @@ describe("start command", () => {
   });
 
   test.each([
-    [{}, /^No start command: add a Procfile/],
+    [
+      {},
+      /^No start command: no app object \(app = Flask\(…\), FastAPI\(…\), …\) in main.py, app.py, server.py, wsgi.py or the other files looked at; add a Procfile/,
+    ],
     [{ "main.py": "", "app.py": "" }, /^No start command \(found main.py, app.py: which one\?\)/],
     [
       { "manage.py": "print(1)" },
@@ -290,7 +293,22 @@ describe("start command", () => {
     });
     // Two candidates: the general hint.
     expect(inferStartCommand(input({}, { topLevelPy: ["a.py", "b.py"] }))).toMatchObject({
-      none: expect.stringContaining('add a Procfile ("web: gunicorn app:app")'),
+      none: expect.stringContaining(
+        'add a Procfile ("web: gunicorn <module>:<app>", with gunicorn among the dependencies)',
+      ),
+    });
+  });
+
+  test("Vercel's layout: a Flask app in api/index.py is served from the app dir", () => {
+    const r = inferStartCommand(
+      input(
+        { "api/index.py": "from flask import Flask\napp = Flask(__name__)\n" },
+        { packages: pkgs("flask", "gunicorn") },
+      ),
+    );
+    expect(r).toMatchObject({
+      command: ["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" api.index:app'],
+      reason: "Flask app in api/index.py; gunicorn is a dependency",
     });
   });
 

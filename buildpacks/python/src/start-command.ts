@@ -70,6 +70,10 @@ export const SCAN_FILES = [
   "app/__init__.py",
   "src/main.py",
   "src/app.py",
+  // Vercel's Python layout (vercel/examples python/flask3): the app in api/index.py.
+  "api/index.py",
+  "api/app.py",
+  "api/main.py",
   "streamlit_app.py",
 ];
 
@@ -160,8 +164,10 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
       none: `No start command: add a Procfile ("web: python ${scripts[0]}") or set BP_PYTHON_ENTRYPOINT="python ${scripts[0]}" if ${scripts[0]} serves the app on $PORT`,
     };
   }
+  // No example module here: "gunicorn app:app" sent a user to an app.py that did not exist, with
+  // a server the app did not depend on.
   return {
-    none: `No start command${found}: add a Procfile ("web: gunicorn app:app"), set BP_PYTHON_ENTRYPOINT, or add a main.py`,
+    none: `No start command${found}: no app object (app = Flask(…), FastAPI(…), …) in ${SCAN_FILES.slice(0, 4).join(", ")} or the other files looked at; add a Procfile ("web: gunicorn <module>:<app>", with gunicorn among the dependencies), set BP_PYTHON_ENTRYPOINT, or add a main.py`,
   };
 }
 

@@ -98,7 +98,7 @@ try {
           const plain = line.replace(/\u001b\[[0-9;]*m/g, "");
           const m = /===> (\w+)/.exec(plain);
           if (m?.[1]) marks.push([m[1].toLowerCase(), performance.now()]);
-          if (/^\s+Running (?:uv|python -m pip|poetry|pipenv) /.test(plain)) installFrom = performance.now();
+          if (/^\s+Running (?:uv|pip|poetry|pipenv) /.test(plain)) installFrom = performance.now();
           else if (installFrom !== undefined && installMs === undefined && /^\s+Done in /.test(plain)) {
             installMs = performance.now() - installFrom;
           }

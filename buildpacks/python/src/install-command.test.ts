@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { type CommandInputs, installCommand } from "./install-command.js";
+import { type CommandInputs, installCommand, shownCommand } from "./install-command.js";
 import { choosePackageManager } from "./package-manager.js";
 
 const inputs = (files: string[], toolVersion: string, extra: Partial<CommandInputs> = {}): CommandInputs => ({
@@ -57,4 +57,39 @@ test("pip installs a PEP 621 project, editable (a source edit must not leave a s
 test("pip installs only the dependencies of a project with no [build-system]", () => {
   const manager = choosePackageManager(new Set(["pyproject.toml"]), { project: { dependencies: ["flask==3.1.3"] } })!;
   expect(installCommand({ ...inputs([], "26.3"), manager }).command.slice(-2)).toEqual(["--compile", "flask==3.1.3"]);
+});
+
+test.each([
+  [["/l/uv/bin/uv", "sync", "--locked"], "uv sync --locked"],
+  [
+    [
+      "/l/pip/bin/python",
+      "-m",
+      "pip",
+      "--python",
+      "/l/venv/bin/python",
+      "install",
+      "--compile",
+      "-r",
+      "requirements.txt",
+    ],
+    "pip install --compile -r requirements.txt",
+  ],
+  // vercel/examples python/flask: a [project] with no build-system, its dependencies named.
+  [
+    [
+      "/l/pip/bin/python",
+      "-m",
+      "pip",
+      "--python",
+      "/l/venv/bin/python",
+      "install",
+      "flask>=3.1,<4.0",
+      "gunicorn~=23.0.0",
+    ],
+    "pip install 'flask>=3.1,<4.0' 'gunicorn~=23.0.0'",
+  ],
+  [["/l/pipenv/bin/pipenv", "install", "it's"], "pipenv install 'it'\\''s'"],
+])("the log shows %j as %s", (command, shown) => {
+  expect(shownCommand(command)).toBe(shown);
 });

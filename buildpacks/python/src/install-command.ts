@@ -68,3 +68,20 @@ export function installCommand(i: CommandInputs): InstallCommand {
     }
   }
 }
+
+/**
+ * How the build log shows an install command: tools by name, pip as `pip install …` (the
+ * `python -m pip --python <venv>` around it is how it reaches the venv, not what the user
+ * would type), and words the shell would read otherwise quoted (`'flask>=3.1,<4.0'`).
+ *
+ * @example
+ * shownCommand(["/l/pip/bin/python", "-m", "pip", "--python", "/l/venv/bin/python", "install", "flask>=3.1"]) // "pip install 'flask>=3.1'"
+ */
+export function shownCommand(command: readonly string[]): string {
+  let words = command.map((w) => w.replace(/^\/.*\/bin\//, ""));
+  if (words[1] === "-m" && words[2] === "pip") {
+    words = words.slice(2);
+    if (words[1] === "--python") words.splice(1, 2);
+  }
+  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`)).join(" ");
+}

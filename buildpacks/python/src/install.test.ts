@@ -315,14 +315,14 @@ describe("what a rebuild reinstalls", () => {
     expect(edited.layer("venv").state.kind).toBe("restored");
     expect(edited.layer("cpython").reusedFromImage).toBe(true);
     expect(editOut).toContain("Nothing to install: requirements.txt, CPython");
-    expect(editOut).not.toContain("Running python -m pip");
+    expect(editOut).not.toContain("Running pip install");
     expect(editOut).not.toContain("Installing CPython");
 
     writeFileSync(join(first.app, "requirements.txt"), "six==1.17.0\nidna==3.10\n");
     const changed = await runBuild(bp, { ...opts(first.app), restore: edited.layers });
     const out = text(changed.stdout);
     expect(out).toMatch(/Rebuilding venv: requirements\.txt [0-9a-f]{12}… → [0-9a-f]{12}…/);
-    expect(out).toContain("Running python -m pip");
+    expect(out).toContain("Running pip install --compile -r requirements.txt");
     expect(out).toContain("Reusing cpython (key unchanged)");
     // A launch-only layer has no files at build: pip needs the interpreter, so the same
     // verified archive is unpacked again (no key change, the image keeps the same layer).

@@ -17,7 +17,7 @@ import {
   withChanges,
 } from "@cnbkit/framework";
 import { type Distribution, distComponent, installedDistributions } from "../dist-info.js";
-import { installCommand } from "../install-command.js";
+import { installCommand, shownCommand } from "../install-command.js";
 import { type ManagerChoice, SETUP_FILES } from "../package-manager.js";
 import { type LockSync, pipfileLockSync } from "../pipfile-hash.js";
 import { compileAll } from "../compile-all.js";
@@ -184,7 +184,7 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   // Pipfile whose TOML this reading might serialise differently (floats, dates).
   if (check && lock === "out-of-date")
     await runTool(check, { cwd: app, env, log: ctx.log, where: manager.lockfile, quiet: true });
-  ctx.log.detail(`Running ${command.map((c) => c.replace(/^\/.*\/bin\//, "")).join(" ")}`);
+  ctx.log.detail(`Running ${shownCommand(command)}`);
   await runTool(command, { cwd: app, env, log: ctx.log, where: manager.lockfile });
   // uv and pip compile what they install; Poetry and Pipenv do not.
   if (compile) await compileAll(runtime.python, [join(l.path, "lib")], { cwd: app, env, log: ctx.log });

@@ -350,7 +350,7 @@ describe("a setuptools project with no requirements.txt", () => {
     };
     const first = await runBuild(bp, opts(app));
     expect(text(first.stdout)).toContain("Dependencies (pip, from setup.py and setup.cfg)");
-    expect(text(first.stdout)).toContain("Running python -m pip --python python install --compile -e .");
+    expect(text(first.stdout)).toContain("Running pip install --compile -e .");
     expect(pipList(first.layer("venv").path)).toContain("six==1.17.0");
     await expectVenvRebuiltOnEdit(first, {
       file: "setup.cfg",

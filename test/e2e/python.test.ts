@@ -197,7 +197,7 @@ describe.sequential("pip + Flask + gunicorn with a Procfile (examples/apps/pytho
       console.log(`pip app: rebuild after a requirements.txt change ${r.ms} ms`);
       expect(r.text).toMatch(/Reusing cpython \(key unchanged\)/);
       expect(r.text).toMatch(/Rebuilding venv: requirements\.txt [0-9a-f]{12}… → [0-9a-f]{12}…/);
-      expect(r.text).toMatch(/Running python -m pip .* install --compile -r requirements\.txt/);
+      expect(r.text).toMatch(/Running pip install --compile -r requirements\.txt/);
       // CPython's files are unpacked again for pip to run (a launch-only layer has none at
       // build), but they are the same bytes: the exporter keeps the previous image's layer.
       expect(r.text).toMatch(/Reusing layer 'cnbkit\/python:cpython'/);
@@ -221,7 +221,7 @@ describe.sequential("pip + Flask + gunicorn with a Procfile (examples/apps/pytho
         expect(r.text).toMatch(new RegExp(`Reusing layer 'cnbkit/python:${layer}'`));
       }
       expect(r.text).toMatch(/Nothing to install: requirements\.txt, CPython 3\.11\.2 and pip \S+ unchanged/);
-      expect(r.text).not.toMatch(/Running python -m pip/);
+      expect(r.text).not.toMatch(/Running pip install/);
       expect(r.text).not.toMatch(/Installing CPython/);
       expect(await getFromImage(c.image)).toMatch(/^200 Edited python-hello on CPython 3\.11\.2 with Flask/);
     },

@@ -59,36 +59,14 @@ test("pip installs only the dependencies of a project with no [build-system]", (
   expect(installCommand({ ...inputs([], "26.3"), manager }).command.slice(-2)).toEqual(["--compile", "flask==3.1.3"]);
 });
 
+/** How install-dependencies runs pip: the pip layer's python, installing into the venv. */
+const PIP_INTO_VENV = ["/l/pip/bin/python", "-m", "pip", "--python", "/l/venv/bin/python", "install"];
+
 test.each([
   [["/l/uv/bin/uv", "sync", "--locked"], "uv sync --locked"],
-  [
-    [
-      "/l/pip/bin/python",
-      "-m",
-      "pip",
-      "--python",
-      "/l/venv/bin/python",
-      "install",
-      "--compile",
-      "-r",
-      "requirements.txt",
-    ],
-    "pip install --compile -r requirements.txt",
-  ],
+  [[...PIP_INTO_VENV, "--compile", "-r", "requirements.txt"], "pip install --compile -r requirements.txt"],
   // vercel/examples python/flask: a [project] with no build-system, its dependencies named.
-  [
-    [
-      "/l/pip/bin/python",
-      "-m",
-      "pip",
-      "--python",
-      "/l/venv/bin/python",
-      "install",
-      "flask>=3.1,<4.0",
-      "gunicorn~=23.0.0",
-    ],
-    "pip install 'flask>=3.1,<4.0' 'gunicorn~=23.0.0'",
-  ],
+  [[...PIP_INTO_VENV, "flask>=3.1,<4.0", "gunicorn~=23.0.0"], "pip install 'flask>=3.1,<4.0' 'gunicorn~=23.0.0'"],
   [["/l/pipenv/bin/pipenv", "install", "it's"], "pipenv install 'it'\\''s'"],
 ])("the log shows %j as %s", (command, shown) => {
   expect(shownCommand(command)).toBe(shown);

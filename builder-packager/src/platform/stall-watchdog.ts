@@ -94,17 +94,18 @@ export function startStallWatchdog(opts: StallWatchdogOptions): StallWatchdog {
 }
 
 /**
- * Parses a stall timeout: seconds ("300"), or with a unit ("90s", "5m", "1h"); "0" turns the
- * watchdog off (returns 0). Throws a one-line {@link CnbError} naming `where` otherwise.
+ * Parses a stall timeout (or another duration flag's value): seconds ("300"), or with a unit
+ * ("90s", "5m", "1h"); "0" turns the watchdog off (returns 0; `zero` says what it does for
+ * another flag). Throws a one-line {@link CnbError} naming `where` otherwise.
  *
  * @example
  * parseStallTimeout("5m", "--stall-timeout"); // 300000
  */
-export function parseStallTimeout(text: string, where: string): number {
+export function parseStallTimeout(text: string, where: string, zero = "turns the stall watchdog off"): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (!m) {
     throw new CnbError(`${where} "${text}" is not a duration`, {
-      hint: 'give seconds ("300") or a number with s, m or h ("90s", "5m"); 0 turns the stall watchdog off',
+      hint: `give seconds ("300") or a number with s, m or h ("90s", "5m"); 0 ${zero}`,
     });
   }
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"] ?? 1000;

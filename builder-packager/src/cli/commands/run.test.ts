@@ -34,9 +34,18 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** Runs `cnbkit run <image>` with cache `cache` and sends `signal` at the first output line matching `at`. */
-function stoppedRun(cache: string, signal: NodeJS.Signals, at: RegExp, image = images.a as string) {
-  const child = spawn(process.execPath, [cli, "run", image, "--port", "18999"], {
+/**
+ * Runs `cnbkit run <image>` with cache `cache` (and `args`) and sends `signal` at the first
+ * line matching `at`, on stdout or (with `onStderr`) on stderr.
+ */
+function stoppedRun(
+  cache: string,
+  signal: NodeJS.Signals,
+  at: RegExp,
+  image = images.a as string,
+  opts: { args?: string[]; onStderr?: boolean } = {},
+) {
+  const child = spawn(process.execPath, [cli, "run", image, "--port", "18999", ...(opts.args ?? [])], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CNBKIT_CACHE: cache, NO_COLOR: "1" },
   });
@@ -52,6 +61,10 @@ function stoppedRun(cache: string, signal: NodeJS.Signals, at: RegExp, image = i
   });
   child.stderr.setEncoding("utf8").on("data", (d: string) => {
     stderr += d;
+    if (opts.onStderr && !sent && at.test(stderr)) {
+      sent = true;
+      child.kill(signal);
+    }
   });
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: string[]; stderr: string }>((res) =>
     child.on("close", (code, sig) => res({ code, signal: sig, lines, stderr })),
@@ -87,3 +100,28 @@ test("an app that exits by itself: the run says so and exits with its status", a
   expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: 3, signal: null });
   expect(r.stderr.trim().split("\n").at(-1)).toBe("error: the app exited with status 3 (its output above says why)");
 }, 120_000);
+
+// Two outside apps (paketo's no_package_manager, digitalocean/sample-flask) bind 8080 whatever
+// $PORT says: the run went on in silence while nothing answered on the port asked for.
+test("an app that listens on nothing: a warning names the port and $PORT, and the app keeps running", async () => {
+  const cache = await mkdtemp(join(work, "cache-"));
+  const r = await stoppedRun(cache, "SIGTERM", /warning: nothing listens/, images.a as string, {
+    args: ["--listen-timeout", "2s"],
+    onStderr: true,
+  });
+  expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: 0, signal: null });
+  expect(r.stderr).toContain(
+    "warning: nothing listens on port 18999 2 s after the start: the app must listen on $PORT (18999), which the image sets",
+  );
+  expect(r.lines).toContain("up a");
+  expect(r.stderr.trim().split("\n").at(-1)).toBe("Stopped");
+}, 120_000);
+
+test("--listen-timeout that is not a duration is one line", () => {
+  const r = spawnSync(process.execPath, [cli, "run", "oci:/nonexistent", "--listen-timeout", "soon"], {
+    encoding: "utf8",
+  });
+  expect(r.status).not.toBe(0);
+  expect(r.stderr.trim()).toMatch(/^error: --listen-timeout "soon" is not a duration/);
+  expect(r.stderr).toContain("0 turns the warning off");
+});

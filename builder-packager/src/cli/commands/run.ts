@@ -1,7 +1,7 @@
 /** `cnbkit run`: start an app image under runc until interrupted. */
 import { CnbError } from "@cnbkit/framework";
 import { parseBytes } from "@cnbkit/framework/log";
-import { runApp } from "../../platform/index.js";
+import { formatStallTimeout, parseStallTimeout, runApp } from "../../platform/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { absoluteRef } from "../refs.js";
 import { parseEnvPairs } from "./build.js";
@@ -41,6 +41,11 @@ export const runCommand: Command = {
       value: "<size>",
       help: "memory limit enforced by the container's cgroup, e.g. 512m or 1g (default: none)",
     },
+    "listen-timeout": {
+      type: "string",
+      value: "<duration>",
+      help: "warn when nothing listens on the port this long after the start: 30, 90s, 2m; 0 = never (default: 30s)",
+    },
   },
   async run(inv) {
     const portText = stringOption(inv, "port") ?? "8080";
@@ -49,6 +54,9 @@ export const runCommand: Command = {
       throw new CnbError(`--port "${portText}" is not a port number`);
     const proc = stringOption(inv, "process");
     const memoryBytes = parseMemoryLimit(stringOption(inv, "memory"));
+    const listenText = stringOption(inv, "listen-timeout");
+    const listenMs =
+      listenText === undefined ? 30_000 : parseStallTimeout(listenText, "--listen-timeout", "turns the warning off");
     // A stop (Ctrl-C, SIGTERM) is taken from the start, also while the image is unpacked:
     // before, a signal then found no handler and killed the CLI (exit 130 or 143).
     // \`on\`, not \`once\`: the handler must stay registered while the command runs, so the
@@ -81,11 +89,23 @@ export const runCommand: Command = {
         throw err;
       });
       if (!app) return stopped();
+      let ended = false;
+      const listening = () => inv.err(`App listening on http://127.0.0.1:${port} (Ctrl-C to stop)`);
       app
-        .ready()
-        .then(() => inv.err(`App listening on http://127.0.0.1:${port} (Ctrl-C to stop)`))
+        .ready(listenMs === 0 ? Number.POSITIVE_INFINITY : listenMs)
+        .then(listening, () => {
+          // Exited first: the exit line below says so. Still running with no listener: a server on
+          // a fixed port (two outside apps bound 8080 whatever $PORT said), as Heroku's R10 reports.
+          if (ended || controller.signal.aborted) return;
+          inv.err(
+            `warning: nothing listens on port ${port} ${formatStallTimeout(listenMs)} after the start: the app must listen on $PORT (${port}), which the image sets; a server bound to a fixed port or to another interface is not reached (it keeps running)`,
+          );
+          // A slow start is still reported when it comes.
+          return app.ready(Number.POSITIVE_INFINITY).then(listening);
+        })
         .catch(() => undefined);
       const code = await app.exited;
+      ended = true;
       if (controller.signal.aborted) return stopped();
       // A server that ends by itself has failed, even after it listened (gunicorn's master
       // binds the port before its workers import the app, and exits 3 when they cannot).

@@ -59,7 +59,7 @@ describe("buildWheels", () => {
     expect(readdirSync(into).sort()).toEqual(["tinypkg", "tinypkg-1.0.dist-info"]);
     expect(readFileSync(join(into, "tinypkg", "__init__.py"), "utf8")).toBe("VALUE = 1\n");
     expect(lines[0]).toBe("CPython runtime");
-    expect(lines[1]).toMatch(/^Downloading tinypkg 1\.0 from file:\/\//);
+    expect(lines[1]).toMatch(/^Copying tinypkg 1\.0 from file:\/\//);
     expect(readdirSync(layers)).toEqual(["pip"]);
   });
 

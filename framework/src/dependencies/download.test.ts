@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { memoryBinding } from "../platform/index.js";
 import { type DownloadOptions, download } from "./download.js";
+import { fetchLine } from "./fetch-line.js";
 import { CnbError } from "../errors/index.js";
 import { applyMirror, mirrorEnvName, redactUri, resolveUri } from "./mirrors.js";
 
@@ -239,6 +240,19 @@ describe("download", () => {
     const file = await download(d, out(), opts({ bindings: [mapping] }));
     expect(file).toBe(join(out(), "node.tgz"));
     expect(hits.get("/mapped/anything.tgz")).toBe(1);
+  });
+
+  test("the log line: a URL is downloaded, a local file copied, a file the buildpack carries named alone", () => {
+    expect(fetchLine("node 24.11.1", "https://nodejs.org/dist/node.tgz", "https://nodejs.org/dist/node.tgz", "")).toBe(
+      "Downloading node 24.11.1 from https://nodejs.org/dist/node.tgz",
+    );
+    expect(fetchLine("node 24.11.1", "file:///mirror/node.tgz", "file:///mirror/node.tgz", " (mirror from X)")).toBe(
+      "Copying node 24.11.1 from file:///mirror/node.tgz (mirror from X)",
+    );
+    const carried = `file:///cnb/buildpacks/acme_node/1.0.0/dependencies/${"a".repeat(64)}/node-v24.11.1-linux-x64.tar.gz`;
+    expect(fetchLine("node 24.11.1", carried, carried, "")).toBe(
+      "Copying node 24.11.1 from the buildpack (node-v24.11.1-linux-x64.tar.gz)",
+    );
   });
 
   test("file:// URIs are verified too", async () => {

@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import type { Binding } from "../platform/index.js";
 import { CnbError } from "../errors/index.js";
 import { redactUri, resolveUri } from "./mirrors.js";
+import { fetchLine } from "./fetch-line.js";
 import { isFile } from "../fs/index.js";
 import { formatBytes } from "../log/index.js";
 
@@ -110,7 +111,7 @@ export async function download(dep: DownloadTarget, destDir: string, opts: Downl
   const resolved = await resolveUri({ uri: dep.uri, sha256 }, opts.env, opts.bindings ?? []);
   const shown = redactUri(resolved.uri);
   const via = resolved.via === "original" ? "" : ` (${resolved.via} from ${resolved.source})`;
-  opts.log?.detail(`Downloading ${label} from ${shown}${via}`);
+  opts.log?.detail(fetchLine(label, resolved.uri, shown, via));
 
   const tmp = join(destDir, `.${name}.part-${randomBytes(6).toString("hex")}`);
   try {

@@ -56,6 +56,7 @@ describe("Pipenv", () => {
     expect(out).toContain("Pipfile.lock matches Pipfile as hashed by Pipenv before 2026.4 (package names as written)");
     expect(out).toContain('Pipfile python_version: "3.11"');
     expect(out).toContain("Running pipenv sync");
+    expect(out).toMatch(/Done in \S+: \d+ distributions in the venv/);
     expect(names(r.sbom("venv", "cdx"))).toEqual(expect.arrayContaining(["flask", "gunicorn", "pip"]));
     expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" app:app']);
   }, 300_000);

@@ -188,8 +188,10 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   await runTool(command, { cwd: app, env, log: ctx.log, where: manager.lockfile });
   // uv and pip compile what they install; Poetry and Pipenv do not.
   if (compile) await compileAll(runtime.python, [join(l.path, "lib")], { cwd: app, env, log: ctx.log });
-  ctx.log.detail(`Done in ${done()}`);
-  l.metadata.packages = (await installedDistributions(site)).map((d) => ({ ...d }));
+  const installed = await installedDistributions(site);
+  // Pipenv and Poetry say nothing of what they installed: the count is the venv's, for all.
+  ctx.log.detail(`Done in ${done()}: ${installed.length} distributions in the venv`);
+  l.metadata.packages = installed.map((d) => ({ ...d }));
   l.metadata.bin = (await readdir(join(l.path, "bin"))).sort();
   l.metadata.modules = await topLevelModules(site);
 }

@@ -106,7 +106,8 @@ function sh(script: string, dir?: string): string[] {
 
 // HOST narrows the address (e.g. 127.0.0.1 when the container shares the host's network).
 const BIND = '"${HOST:-0.0.0.0}:$PORT"';
-const UVICORN_BIND = '--host "${HOST:-0.0.0.0}" --port "$PORT"';
+/** --host and --port, as uvicorn and granian take them. */
+const HOST_PORT_FLAGS = '--host "${HOST:-0.0.0.0}" --port "$PORT"';
 /** WEB_CONCURRENCY (the exec.d sets it), for servers that do not read it themselves. */
 const WORKERS = '"${WEB_CONCURRENCY:-1}"';
 
@@ -116,7 +117,7 @@ const WORKERS = '"${WEB_CONCURRENCY:-1}"';
  */
 const ASGI_SERVERS: readonly { name: string; command(target: string): string }[] = [
   { name: "hypercorn", command: (t) => `hypercorn --bind ${BIND} --workers ${WORKERS} ${t}` },
-  { name: "granian", command: (t) => `granian --interface asgi ${UVICORN_BIND} --workers ${WORKERS} ${t}` },
+  { name: "granian", command: (t) => `granian --interface asgi ${HOST_PORT_FLAGS} --workers ${WORKERS} ${t}` },
   { name: "daphne", command: (t) => `daphne --bind "\${HOST:-0.0.0.0}" --port "$PORT" ${t}` },
 ];
 
@@ -232,14 +233,14 @@ function serve(
         reason: `${why}; gunicorn with uvicorn workers (both are dependencies)`,
       };
     }
-    const cmd = sh(`uvicorn ${target} ${UVICORN_BIND}`, dir);
+    const cmd = sh(`uvicorn ${target} ${HOST_PORT_FLAGS}`, dir);
     if (has("uvicorn")) return { command: cmd, reason: `${why}; uvicorn is a dependency` };
     // Another ASGI server the app chose (railway's FastAPI template: hypercorn) is used as it
     // is: adding uvicorn beside it shipped a second server, and the log said there was none.
     const other = ASGI_SERVERS.find((s) => has(s.name));
     if (other) return { command: sh(other.command(target), dir), reason: `${why}; ${other.name} is a dependency` };
     return {
-      command: sh(`python -m uvicorn ${target} ${UVICORN_BIND}`, dir),
+      command: sh(`python -m uvicorn ${target} ${HOST_PORT_FLAGS}`, dir),
       reason: `${why}; no ASGI server among the dependencies, adding uvicorn`,
       needs: "uvicorn",
     };

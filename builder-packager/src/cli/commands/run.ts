@@ -20,16 +20,17 @@ export function parseMemoryLimit(text: string | undefined): number | undefined {
   return bytes;
 }
 
-/** `cnbkit run <image> [--port N] [--env K=V] [--process TYPE] [--memory SIZE]`. */
+/** `cnbkit run <image> [--port N] [--env K=V] [--process TYPE] [--memory SIZE] [--listen-timeout D]`. */
 export const runCommand: Command = {
   name: "run",
   summary: "Run an app image under runc (host network, PORT set) until interrupted",
-  usage: "cnbkit run <image> [--port N] [--env K=V] [--process TYPE] [--memory SIZE]",
+  usage: "cnbkit run <image> [--port N] [--env K=V] [--process TYPE] [--memory SIZE] [--listen-timeout D]",
   positionals: { min: 1, max: 1, names: "<image>" },
   examples: [
     "cnbkit run oci:out/app:latest --port 8080",
     "cnbkit run oci:out/app --process worker --env LOG_LEVEL=debug",
     "cnbkit run oci:out/java-app --memory 512m",
+    "cnbkit run oci:out/slow-app --listen-timeout 2m",
   ],
   options: {
     port: { type: "string", short: "p", value: "<N>", help: "port the app listens on (sets PORT; default 8080)" },

@@ -36,7 +36,7 @@ fi
 # arches: stripping the Node binaries before they become single executables. apache2-utils:
 # htpasswd for the registry auth tests. busybox: its sh runs the sh bin/detect compiled from
 # detect rules (test/detect-rules), beside dash, so the script stays POSIX.
-pkgs=(runc umoci skopeo docker-registry debootstrap curl xz-utils zstd unzip zip busybox
+pkgs=(runc umoci skopeo docker-registry debootstrap curl xz-utils zstd unzip zip busybox attr
   libcap2-bin apache2-utils binutils-x86-64-linux-gnu binutils-aarch64-linux-gnu
   libc6:arm64 libstdc++6:arm64 libatomic1:arm64)
 missing=()

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cnbkitCacheDir } from "../cache/index.js";
 import { OciLayout } from "../oci/index.js";
+import { readDpkgPackages } from "./dpkg-status.js";
 import { baseImagesKey, baseRootfsSpecs, ensureBaseImages, type ImageRef } from "./images.js";
 
 const exec = promisify(execFile);
@@ -55,7 +56,8 @@ describe("ensureBaseImages", () => {
     expect(info.Os).toBe("linux");
     expect(info.Architecture).toBe("amd64");
     expect(info.Digest).toBe(images.run.digest);
-    expect(info.Layers).toEqual([images.run.layer.digest]);
+    expect(info.Layers).toHaveLength(2); // the rootfs, then the SBOM of its Debian packages
+    expect(info.Layers[0]).toBe(images.run.layer.digest);
     expect(info.Env).toEqual(
       expect.arrayContaining([
         "CNB_USER_ID=1000",
@@ -167,4 +169,35 @@ describe("ensureBaseImages", () => {
     const { stdout } = await exec("skopeo", ["inspect", `oci:${output}:build`]);
     expect(JSON.parse(stdout).Digest).toBe(images.build.digest);
   }, 300_000);
+
+  test("each image names its SBOM layer in io.buildpacks.base.sbom: CycloneDX and SPDX of every installed Debian package", async () => {
+    for (const image of [images.run, images.build]) {
+      const { stdout } = await exec("skopeo", ["inspect", "--config", `oci:${image.layout}:${image.tag}`]);
+      const config = JSON.parse(stdout);
+      const diffIds: string[] = config.rootfs.diff_ids;
+      expect(config.config.Labels["io.buildpacks.base.sbom"]).toBe(diffIds[1]);
+      const layout = await OciLayout.open(image.layout);
+      const parsed = await layout.resolve(image.tag);
+      if (parsed.kind !== "manifest") throw new Error("not a manifest");
+      const blob = layout.blobPath(parsed.manifest.layers[1]!.digest);
+      const { stdout: listing } = await exec("tar", ["-tzf", blob]);
+      expect(listing.split("\n").filter(Boolean).sort()).toEqual([
+        "cnb/",
+        "cnb/sbom/",
+        "cnb/sbom/sbom.cdx.json",
+        "cnb/sbom/sbom.spdx.json",
+      ]);
+      const { stdout: cdx } = await exec("tar", ["-xzOf", blob, "cnb/sbom/sbom.cdx.json"], { maxBuffer: 64 << 20 });
+      const components: { name: string; purl: string }[] = JSON.parse(cdx).components;
+      const installed = await readDpkgPackages(image.rootfs ?? "");
+      expect(installed.length).toBeGreaterThan(80);
+      expect(components.map((c) => c.name).sort()).toEqual(installed.map((p) => p.name).sort());
+      const version = config.config.Labels["io.buildpacks.base.distro.version"];
+      expect(components.find((c) => c.name === "libc6")?.purl).toMatch(
+        new RegExp(`^pkg:deb/debian/libc6@[^?]+\\?arch=amd64&upstream=glibc&distro=debian-${version}$`),
+      );
+      const { stdout: spdx } = await exec("tar", ["-xzOf", blob, "cnb/sbom/sbom.spdx.json"], { maxBuffer: 64 << 20 });
+      expect(JSON.parse(spdx).packages).toHaveLength(installed.length);
+    }
+  });
 });

@@ -23,6 +23,7 @@ import {
   NORMALIZED_CREATED,
   OciLayout,
 } from "../oci/index.js";
+import { BASE_SBOM_LABEL, type BaseSbomLayer, writeBaseSbomLayer } from "./base-sbom.js";
 import { BUILD_IMAGE_PACKAGES, RUN_IMAGE_PACKAGES } from "./packages.js";
 import {
   CNB_USER,
@@ -36,7 +37,7 @@ import {
 import { type RootfsLayer, writeRootfsLayer } from "./rootfs-layer.js";
 
 /** Bump when labels, env or the layer recipe change, so cached layouts are not reused. */
-export const BASE_IMAGE_RECIPE_VERSION = "1";
+export const BASE_IMAGE_RECIPE_VERSION = "2"; // 2: a second layer, the SBOM of the image's Debian packages
 
 /** The target id of the run image (`io.buildpacks.base.id`) and the legacy stack id. */
 export const BASE_ID = "io.cnbkit.base.bookworm";
@@ -169,8 +170,9 @@ export function baseImagesKey(
 }
 
 /**
- * Writes one base image (its rootfs as a single layer) into `layout` under tag `role`.
- * Deterministic: the same rootfs gives the same manifest digest.
+ * Writes one base image (its rootfs as one layer, the SBOM of its Debian packages as a
+ * second) into `layout` under tag `role`. Deterministic: the same rootfs gives the same
+ * manifest digest.
  */
 export async function writeBaseImage(
   layout: OciLayout,
@@ -179,7 +181,24 @@ export async function writeBaseImage(
   spec: DebianRootfsSpec,
   onProgress: (line: string) => void = () => {},
 ): Promise<Descriptor> {
-  return writeBaseManifest(layout, role, spec, await writeBaseLayer(layout, role, rootfs, onProgress));
+  const layer = await writeBaseLayer(layout, role, rootfs, onProgress);
+  return writeBaseManifest(layout, role, spec, layer, await writeSbomLayer(layout, role, rootfs, spec, onProgress));
+}
+
+/** Writes the SBOM layer of the image made from `rootfs` (base-sbom.ts), with one progress line. */
+async function writeSbomLayer(
+  layout: OciLayout,
+  role: BaseImageRole,
+  rootfs: string,
+  spec: DebianRootfsSpec,
+  onProgress: (line: string) => void,
+): Promise<BaseSbomLayer> {
+  const labels = baseContainerConfig(role, spec).Labels ?? {};
+  const version = labels["io.buildpacks.base.distro.version"] ?? "";
+  const subject = `cnbkit Debian ${version} (${spec.suite}) ${role} image, linux/${spec.arch}`;
+  const sbom = await writeBaseSbomLayer(rootfs, layout.blobDir, subject, version);
+  onProgress(`  ${role} SBOM: ${sbom.packages} Debian packages (CycloneDX, SPDX)`);
+  return sbom;
 }
 
 /** Packs `rootfs` as the one layer blob of a base image in `layout`, with progress every 100 MB. */
@@ -205,30 +224,39 @@ async function writeBaseLayer(
   return layer;
 }
 
-/** Writes the config and manifest of a base image over its one layer, tagged `role`. */
+/**
+ * Writes the config and manifest of a base image over its rootfs layer and its SBOM layer,
+ * tagged `role`; the config's `io.buildpacks.base.sbom` label names the SBOM layer's diffID.
+ */
 async function writeBaseManifest(
   layout: OciLayout,
   role: BaseImageRole,
   spec: DebianRootfsSpec,
   layer: RootfsLayer,
+  sbom: BaseSbomLayer,
 ): Promise<Descriptor> {
+  const container = baseContainerConfig(role, spec);
   const config = imageConfig({
     architecture: spec.arch,
     os: "linux",
     variant: spec.arch === "arm64" ? "v8" : undefined,
-    config: baseContainerConfig(role, spec),
-    diffIds: [layer.diffId],
+    config: { ...container, Labels: { ...container.Labels, [BASE_SBOM_LABEL]: sbom.diffId } },
+    diffIds: [layer.diffId, sbom.diffId],
     history: [
       {
         created: NORMALIZED_CREATED,
         created_by: `cnbkit: debootstrap --variant=${spec.variant} ${spec.suite}`,
         comment: role,
       },
+      { created: NORMALIZED_CREATED, created_by: "cnbkit: SBOM of the Debian packages", comment: "sbom" },
     ],
   });
   return layout.writeImage({
     config,
-    layers: [{ mediaType: MEDIA_TYPES.layerGzip, digest: layer.digest, size: layer.size }],
+    layers: [
+      { mediaType: MEDIA_TYPES.layerGzip, digest: layer.digest, size: layer.size },
+      { mediaType: MEDIA_TYPES.layerGzip, digest: sbom.digest, size: sbom.size },
+    ],
     tag: role,
   });
 }
@@ -277,7 +305,8 @@ export async function ensureBaseImages(
           for (const role of ["run", "build"] as const) {
             const layer = layers.get(rootfs[role]) ?? (await writeBaseLayer(layout, role, rootfs[role], progress));
             layers.set(rootfs[role], layer);
-            await writeBaseManifest(layout, role, specs[role], layer);
+            const sbom = await writeSbomLayer(layout, role, rootfs[role], specs[role], progress);
+            await writeBaseManifest(layout, role, specs[role], layer, sbom);
           }
           await rename(tmp, target);
         } finally {

@@ -22,3 +22,5 @@ export {
 export { BASE_ARCHES, ensureMultiArchBaseImages, type MultiArchRef, parseBaseTarget } from "./multi-arch.js";
 export { cachedQemu, cachedQemuPath, MIN_QEMU_MAJOR } from "./qemu.js";
 export { CNB_USER, type DebianArch, ensureDebianRootfs, hostDebianArch } from "./rootfs.js";
+export { BASE_SBOM_DIR, BASE_SBOM_LABEL, type BaseSbomLayer, writeBaseSbomLayer } from "./base-sbom.js";
+export { type DpkgPackage, readDpkgPackages } from "./dpkg-status.js";

@@ -8,6 +8,7 @@ export { type PullPolicy, parsePullPolicy } from "./pull-policy.js";
 export { type ImageInspection, type InspectedLayer, inspectImage } from "./inspect.js";
 export { type RebaseOptions, type RebaseResult, rebaseImage } from "./rebase.js";
 export { type RunningApp, type RunOptions, runApp } from "./run.js";
+export { EXTENDED_LABEL, type ExtendOptions, type ExtendResult, extendImage } from "./extend-image.js";
 export { exportSbom } from "./sbom.js";
 export { DEFAULT_STALL_TIMEOUT_MS, formatStallTimeout, parseStallTimeout } from "./stall-watchdog.js";
 export { pruneUnpackedImages, type UnpackedImage, unpackImage } from "./unpack.js";

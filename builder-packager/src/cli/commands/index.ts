@@ -1,6 +1,7 @@
 /** Every `cnbkit` subcommand, in the order `cnbkit --help` lists them. */
 import type { Command } from "../command.js";
 import { baseCreateCommand } from "./base-create.js";
+import { baseExtendCommand } from "./base-extend.js";
 import { buildCommand } from "./build.js";
 import { buildpackInspectCommand } from "./buildpack-inspect.js";
 import { builderCreateCommand } from "./builder-create.js";
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   newCommand,
   packageCommand,
   baseCreateCommand,
+  baseExtendCommand,
   builderCreateCommand,
   builderInspectCommand,
   buildpackInspectCommand,

@@ -1,0 +1,465 @@
+/**
+ * `cnbkit base extend`: what a platform team writes a Dockerfile for (`FROM <run image>`,
+ * `USER root`, `RUN apt-get install ...`, `COPY corp-ca.pem ...`, `USER cnb`), without Docker.
+ *
+ * The image is unpacked (cached by digest) and used read-only as the lower dir of an
+ * overlayfs mount. Files to copy and CA certificates go into the merged view; apt-get and
+ * update-ca-certificates run inside runc as root on the image's own root filesystem, with
+ * the host's network; apt's lists, caches and logs are dropped. The overlay's upper dir is
+ * then exactly the change, and becomes ONE new layer (overlay-diff.ts), followed by a fresh
+ * SBOM layer of the image's Debian packages (the `io.buildpacks.base.sbom` label moves to
+ * it). Every other label, the user and the env are kept; `--env` and `--label` are added,
+ * and `io.cnbkit.base.extended` records what was added, step by step. Layers are written
+ * reproducibly, so a re-run gives the same digest whenever apt installs the same files.
+ */
+import { spawnSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
+import { chmod, cp, lstat, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join, posix } from "node:path";
+import { Readable } from "node:stream";
+import { CnbError } from "@cnbkit/framework";
+import { BASE_SBOM_LABEL, writeBaseSbomLayer } from "../base/index.js";
+import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
+import {
+  type Digest,
+  type ImageConfig,
+  jsonBlob,
+  MEDIA_TYPES,
+  NORMALIZED_CREATED,
+  openImageSink,
+  openImageSource,
+  writeLayer,
+} from "../oci/index.js";
+import { overlayDiffEntries } from "./overlay-diff.js";
+import { runContainer } from "./runc.js";
+import { unpackImage } from "./unpack.js";
+
+/** The label listing what `base extend` added to an image, oldest step first. */
+export const EXTENDED_LABEL = "io.cnbkit.base.extended";
+
+/** What to add to an image. */
+export interface ExtendOptions {
+  /** The image to extend: `oci:<dir>[:tag]` or a registry reference. */
+  image: string;
+  /** Where the extended image goes: `oci:<dir>[:tag]` or a registry reference. */
+  output: string;
+  /** Debian packages to install with apt-get (--no-install-recommends). */
+  apt?: string[];
+  /** PEM files of CA certificates to add to the system trust store. */
+  caCerts?: string[];
+  /** `K=V` pairs for the image's Env (a K already there is replaced). */
+  env?: string[];
+  /** `K=V` pairs added to the image's labels. */
+  labels?: string[];
+  /** `SRC:DEST` pairs: a host file or directory copied to the absolute DEST, owned by root. */
+  copies?: string[];
+  /** Progress lines. */
+  onProgress?: (line: string) => void;
+}
+
+/** What {@link extendImage} made. */
+export interface ExtendResult {
+  digest: Digest;
+  /** The new layer: digest, compressed size, and how many paths it adds or changes and deletes. */
+  layer: { digest: Digest; size: number; changed: number; deleted: number };
+  /** Debian packages in the image after the change (its SBOM). */
+  packages: number;
+}
+
+/** One step recorded in {@link EXTENDED_LABEL}. */
+interface ExtendStep {
+  apt?: string[];
+  caCerts?: { file: string; subject: string; sha256: string }[];
+  env?: string[];
+  copies?: { dest: string }[];
+  labels?: string[];
+}
+
+const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Splits `K=V`, with a one-line error naming the flag when it is not one. */
+function keyValue(pair: string, flag: string, name: RegExp | undefined): [string, string] {
+  const eq = pair.indexOf("=");
+  const key = eq > 0 ? pair.slice(0, eq) : "";
+  if (!key || (name && !name.test(key))) {
+    throw new CnbError(`${flag} "${pair}" is not KEY=VALUE${name ? " with KEY a variable name" : ""}`);
+  }
+  return [key, pair.slice(eq + 1)];
+}
+
+/** Reads and checks each CA certificate before anything is unpacked or written. */
+async function readCaCerts(files: string[]): Promise<{ file: string; pem: string; subject: string; sha256: string }[]> {
+  const out = [];
+  for (const file of files) {
+    const pem = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
+      throw new CnbError(`--ca-cert ${file}: cannot read it (${e.code ?? e.message})`, {
+        hint: "give the path of a PEM file with one or more CA certificates",
+      });
+    });
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) {
+      throw new CnbError(`--ca-cert ${file}: no PEM certificate in it (no -----BEGIN CERTIFICATE----- block)`, {
+        hint: "convert a DER certificate with: openssl x509 -inform der -in cert.der -out cert.pem",
+      });
+    }
+    let first: X509Certificate | undefined;
+    for (const block of blocks) {
+      try {
+        first ??= new X509Certificate(block);
+        if (!first.ca) throw new Error("not a CA certificate (basicConstraints CA:FALSE)");
+      } catch (e) {
+        throw new CnbError(`--ca-cert ${file}: ${(e as Error).message}`, {
+          hint: "give the PEM of the CA that issues your servers' certificates, not a server certificate",
+        });
+      }
+    }
+    out.push({
+      file,
+      pem: `${blocks.join("\n")}\n`,
+      subject: first?.subject ?? "",
+      sha256: first?.fingerprint256 ?? "",
+    });
+  }
+  return out;
+}
+
+/** Checks `--copy SRC:DEST` pairs: the source exists, the destination is absolute. */
+async function checkCopies(copies: string[]): Promise<{ src: string; dest: string }[]> {
+  const out = [];
+  for (const pair of copies) {
+    const colon = pair.lastIndexOf(":");
+    const src = colon > 0 ? pair.slice(0, colon) : "";
+    const dest = colon > 0 ? pair.slice(colon + 1) : "";
+    if (!src || !dest.startsWith("/")) {
+      throw new CnbError(`--copy "${pair}" is not SRC:DEST with DEST an absolute path in the image`);
+    }
+    await lstat(src).catch(() => {
+      throw new CnbError(`--copy ${src}: no such file or directory on this machine`, {
+        hint: "paths are relative to the directory cnbkit runs in",
+      });
+    });
+    if (posix.normalize(dest).split("/").includes(".."))
+      throw new CnbError(`--copy "${pair}": DEST may not contain ..`);
+    out.push({ src, dest: posix.normalize(dest) });
+  }
+  return out;
+}
+
+/** The shell script run as root in the image: apt-get install and/or update-ca-certificates, then apt's clean-up. */
+function extendScript(apt: string[], caCerts: boolean): string {
+  const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  const lines = ["set -e", "export DEBIAN_FRONTEND=noninteractive"];
+  if (apt.length > 0) {
+    lines.push("apt-get update -qq", `apt-get install -y -qq --no-install-recommends ${apt.map(q).join(" ")}`);
+  }
+  if (caCerts) {
+    lines.push(
+      "command -v update-ca-certificates >/dev/null || { echo 'error: the image has no update-ca-certificates (install the ca-certificates package with --apt ca-certificates)' >&2; exit 3; }",
+      "update-ca-certificates",
+    );
+  }
+  lines.push("apt-get clean >/dev/null 2>&1 || true", "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin");
+  return lines.join("\n");
+}
+
+/** Host-side clean-up of the merged view: what apt and dpkg leave that is time- or run-specific. */
+async function dropRunState(merged: string): Promise<void> {
+  for (const path of [
+    "var/lib/dpkg/status-old",
+    "var/lib/dpkg/diversions-old",
+    "var/cache/debconf/config.dat-old",
+    "var/cache/debconf/templates.dat-old",
+    "var/cache/ldconfig/aux-cache",
+  ]) {
+    await rm(join(merged, path), { force: true });
+  }
+  for (const log of [
+    "var/log/apt/history.log",
+    "var/log/apt/term.log",
+    "var/log/apt/eipp.log.xz",
+    "var/log/dpkg.log",
+    "var/log/alternatives.log",
+  ]) {
+    if (existsSync(join(merged, log))) await truncate(join(merged, log), 0);
+  }
+}
+
+/** The checked inputs of one extend step. */
+interface Inputs {
+  apt: string[];
+  env: [string, string][];
+  labels: [string, string][];
+  certs: Awaited<ReturnType<typeof readCaCerts>>;
+  copies: { src: string; dest: string }[];
+}
+
+/** Checks every flag before anything is unpacked or written: bad input gets one line. */
+async function checkInputs(opts: ExtendOptions): Promise<Inputs> {
+  const apt = opts.apt ?? [];
+  for (const p of apt) {
+    if (!DEBIAN_PACKAGE.test(p)) throw new CnbError(`--apt "${p}" is not a Debian package name (name or name=version)`);
+  }
+  const inputs: Inputs = {
+    apt,
+    env: (opts.env ?? []).map((e) => keyValue(e, "--env", ENV_NAME)),
+    labels: (opts.labels ?? []).map((l) => keyValue(l, "--label", undefined)),
+    certs: await readCaCerts(opts.caCerts ?? []),
+    copies: await checkCopies(opts.copies ?? []),
+  };
+  const { env, labels, certs, copies } = inputs;
+  if (apt.length + certs.length + copies.length + env.length + labels.length === 0) {
+    throw new CnbError("base extend: nothing to add", { hint: "give --apt, --ca-cert, --copy, --env or --label" });
+  }
+  if (process.getuid?.() !== 0) {
+    throw new CnbError("base extend runs apt-get as root inside the image and needs root here (overlayfs, runc)");
+  }
+  return inputs;
+}
+
+/** An overlay over an unpacked image: write to `merged`, read the change from `upper`. */
+interface OverlayView {
+  upper: string;
+  merged: string;
+  unmount(): void;
+  remove(): Promise<void>;
+}
+
+async function mountOverlay(lower: string): Promise<OverlayView> {
+  const work = await mkdtemp(join(tmpdir(), ownedPrefix(STALE_PREFIXES.view)));
+  const [upper, overlayWork, merged] = ["upper", "work", "merged"].map((d) => join(work, d)) as [
+    string,
+    string,
+    string,
+  ];
+  let mounted = false;
+  const view: OverlayView = {
+    upper,
+    merged,
+    unmount() {
+      if (mounted) spawnSync("umount", [merged]);
+      mounted = false;
+    },
+    async remove() {
+      view.unmount();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+  await chmod(work, 0o755);
+  await Promise.all([mkdir(upper), mkdir(overlayWork), mkdir(merged)]);
+  const mount = spawnSync(
+    "mount",
+    ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${upper},workdir=${overlayWork}`, merged],
+    { encoding: "utf8" },
+  );
+  if (mount.status !== 0) {
+    await view.remove();
+    throw new CnbError(
+      `base extend: cannot mount an overlay over the image: ${(mount.stderr || "").trim().split("\n")[0]}`,
+    );
+  }
+  mounted = true;
+  return view;
+}
+
+/** Copies files and CA certificates into the view, then runs apt-get / update-ca-certificates in it. */
+async function applyChanges(
+  merged: string,
+  inputs: Inputs,
+  image: string,
+  progress: (l: string) => void,
+): Promise<void> {
+  const { apt, certs, copies } = inputs;
+  for (const c of copies) {
+    const dest = join(merged, c.dest);
+    await mkdir(join(dest, ".."), { recursive: true });
+    await cp(c.src, dest, { recursive: true, preserveTimestamps: false });
+    spawnSync("chown", ["-R", "0:0", dest]);
+    progress(`  Copied ${c.src} to ${c.dest}`);
+  }
+  const certDir = join(merged, "usr/local/share/ca-certificates");
+  if (certs.length > 0) await mkdir(certDir, { recursive: true, mode: 0o755 });
+  for (const [i, cert] of certs.entries()) {
+    const stem = basename(cert.file)
+      .replace(/\.[^.]*$/, "")
+      .replace(/[^A-Za-z0-9._-]/g, "_");
+    const name = `cnbkit-${i + 1}-${stem}.crt`;
+    await writeFile(join(certDir, name), cert.pem, { mode: 0o644 });
+    progress(`  CA certificate ${cert.subject.replace(/\n/g, ", ")} -> /usr/local/share/ca-certificates/${name}`);
+  }
+  if (apt.length === 0 && certs.length === 0) return;
+  const what = apt.length > 0 ? "apt-get install" : "update-ca-certificates";
+  progress(apt.length > 0 ? `  apt-get install ${apt.join(" ")}` : "  update-ca-certificates");
+  const errors: string[] = [];
+  const status = await runContainer({
+    rootfs: merged,
+    args: ["/bin/sh", "-c", extendScript(apt, certs.length > 0)],
+    env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"],
+    user: { uid: 0, gid: 0 },
+    network: "host",
+    onStdout: (l) => progress(`    ${l}`),
+    onStderr: (l) => {
+      errors.push(l);
+      progress(`    ${l}`);
+    },
+  });
+  if (status === 0) return;
+  const cause = errors.filter((l) => /^E: |^error: /.test(l)).pop() ?? errors.pop() ?? `exit status ${status}`;
+  throw new CnbError(`base extend: ${what} failed in ${image}: ${cause}`, {
+    hint: /Unable to locate package/.test(cause)
+      ? "check each --apt name against the image's Debian release (apt-cache search <word> on such a machine)"
+      : "the lines above are apt's output",
+  });
+}
+
+/** The extended image's config: env and labels added, the step recorded, the two new layers on top. */
+function extendedConfig(
+  base: ImageConfig,
+  inputs: Inputs,
+  layer: { diffId: Digest },
+  sbom: { diffId: Digest },
+): ImageConfig {
+  const { apt, certs, copies, env, labels } = inputs;
+  const step: ExtendStep = {
+    ...(apt.length ? { apt } : {}),
+    ...(certs.length
+      ? { caCerts: certs.map((c) => ({ file: basename(c.file), subject: c.subject, sha256: c.sha256 })) }
+      : {}),
+    ...(copies.length ? { copies: copies.map((c) => ({ dest: c.dest })) } : {}),
+    ...(env.length ? { env: env.map(([k]) => k) } : {}),
+    ...(labels.length ? { labels: labels.map(([k]) => k) } : {}),
+  };
+  const labelsBefore = base.config?.Labels ?? {};
+  const envList = (base.config?.Env ?? []).filter((e) => !env.some(([k]) => e.startsWith(`${k}=`)));
+  return {
+    ...base,
+    config: {
+      ...base.config,
+      Env: [...envList, ...env.map(([k, v]) => `${k}=${v}`)],
+      Labels: {
+        ...labelsBefore,
+        ...Object.fromEntries(labels),
+        [EXTENDED_LABEL]: JSON.stringify([...parseSteps(labelsBefore[EXTENDED_LABEL]), step]),
+        [BASE_SBOM_LABEL]: sbom.diffId,
+      },
+    },
+    rootfs: { type: "layers", diff_ids: [...base.rootfs.diff_ids, layer.diffId, sbom.diffId] },
+    history: [
+      ...(base.history ?? []),
+      { created: NORMALIZED_CREATED, created_by: `cnbkit base extend ${describeStep(step)}`, comment: "extend" },
+      { created: NORMALIZED_CREATED, created_by: "cnbkit: SBOM of the Debian packages", comment: "sbom" },
+    ],
+  };
+}
+
+/**
+ * Extends `opts.image` as a Dockerfile would and writes the result to `opts.output`.
+ * Nothing is written to the output unless every step succeeded.
+ *
+ * @example
+ * await extendImage({ image: "oci:out/base:run", output: "oci:out/base-ext:run", apt: ["fontconfig"], caCerts: ["corp.pem"] });
+ */
+export async function extendImage(opts: ExtendOptions): Promise<ExtendResult> {
+  const progress = opts.onProgress ?? (() => {});
+  const inputs = await checkInputs(opts);
+  const source = await openImageSource(opts.image);
+  const base = await source.image();
+  if (base.config.os !== "linux") {
+    throw new CnbError(`${opts.image}: a ${base.config.os} image; base extend makes Linux images`);
+  }
+  progress(`Extending ${opts.image} (${base.manifest.manifest.layers.length} layers)`);
+  const unpacked = await unpackImage(source, { onProgress: progress });
+  const blobs = await mkdtemp(join(tmpdir(), "cnbkit-extend-blobs-"));
+  let view: OverlayView | undefined;
+  try {
+    view = await mountOverlay(unpacked.rootfs);
+    await applyChanges(view.merged, inputs, opts.image, progress);
+    await dropRunState(view.merged);
+    // The SBOM reads the final tree, so it is made before the view is unmounted.
+    const distro = base.config.config?.Labels?.["io.buildpacks.base.distro.version"] ?? "";
+    const sbom = await writeBaseSbomLayer(view.merged, blobs, `${opts.image} extended`, distro);
+    view.unmount();
+    const diff = await overlayDiffEntries(view.upper, unpacked.rootfs);
+    const layer = await writeLayer(diff.entries, blobs);
+    const mb = (layer.size / 1024 / 1024).toFixed(1);
+    progress(
+      `  New layer: ${diff.changed} paths added or changed, ${diff.deleted} deleted, ${mb} MB gzip; SBOM: ${sbom.packages} Debian packages`,
+    );
+    const config = extendedConfig(base.config, inputs, layer, sbom);
+    const digest = await writeExtended(
+      source,
+      base.manifest.manifest.layers,
+      [layer, sbom],
+      config,
+      blobs,
+      opts.output,
+    );
+    return {
+      digest,
+      layer: { digest: layer.digest, size: layer.size, changed: diff.changed, deleted: diff.deleted },
+      packages: sbom.packages,
+    };
+  } finally {
+    await view?.remove();
+    await rm(blobs, { recursive: true, force: true });
+    await unpacked.release();
+  }
+}
+
+function parseSteps(label: string | undefined): ExtendStep[] {
+  if (!label) return [];
+  try {
+    const parsed = JSON.parse(label);
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return [];
+  }
+}
+
+function describeStep(step: ExtendStep): string {
+  const parts = [];
+  if (step.apt) parts.push(`--apt ${step.apt.join(",")}`);
+  for (const c of step.caCerts ?? []) parts.push(`--ca-cert ${c.file}`);
+  for (const c of step.copies ?? []) parts.push(`--copy …:${c.dest}`);
+  for (const e of step.env ?? []) parts.push(`--env ${e}=…`);
+  for (const l of step.labels ?? []) parts.push(`--label ${l}=…`);
+  return parts.join(" ");
+}
+
+/** Writes the base image's blobs, the new layers, config and manifest to `output`. */
+async function writeExtended(
+  source: Awaited<ReturnType<typeof openImageSource>>,
+  baseLayers: readonly { mediaType: string; digest: Digest; size: number }[],
+  added: readonly { digest: Digest; size: number }[],
+  config: ImageConfig,
+  blobDir: string,
+  output: string,
+): Promise<Digest> {
+  const sink = await openImageSink(output);
+  const mountFrom = source.ref.kind === "registry" ? source.ref : undefined;
+  // A layout writes Docker-typed layers as OCI (skopeo and umoci read only OCI types there).
+  const layerType = (t: string) => (sink.ociOnly && t === MEDIA_TYPES.dockerLayerGzip ? MEDIA_TYPES.layerGzip : t);
+  const layers = [
+    ...baseLayers.map((l) => ({ mediaType: layerType(l.mediaType), digest: l.digest, size: l.size })),
+    ...added.map((l) => ({ mediaType: MEDIA_TYPES.layerGzip, digest: l.digest, size: l.size })),
+  ];
+  for (const l of baseLayers) {
+    if (await sink.hasBlob(l.digest)) continue;
+    const linkFrom = await source.blobFile?.(l.digest);
+    await sink.putBlob(l, () => source.blob(l.digest), { mountFrom, ...(linkFrom ? { linkFrom } : {}) });
+  }
+  for (const l of added) {
+    const path = join(blobDir, l.digest.slice("sha256:".length));
+    const desc = { mediaType: MEDIA_TYPES.layerGzip, digest: l.digest, size: l.size };
+    if (!(await sink.hasBlob(l.digest)))
+      await sink.putBlob(desc, async () => createReadStream(path), { linkFrom: path });
+  }
+  const configBlob = jsonBlob(config, MEDIA_TYPES.config);
+  await sink.putBlob(configBlob.descriptor, async () => Readable.from([configBlob.bytes]));
+  const manifest = { schemaVersion: 2, mediaType: MEDIA_TYPES.manifest, config: configBlob.descriptor, layers };
+  const tag = sink.ref.kind === "layout" ? (sink.ref.tag ?? "latest") : sink.ref.tag;
+  const desc = await sink.putManifest(Buffer.from(JSON.stringify(manifest)), MEDIA_TYPES.manifest, tag);
+  return desc.digest;
+}

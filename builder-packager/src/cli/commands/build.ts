@@ -5,7 +5,7 @@ import { CnbError } from "@cnbkit/framework";
 import { type Binding, type BuildOptions, buildApp, parsePullPolicy, parseStallTimeout } from "../../platform/index.js";
 import { parseTarget } from "../../package/index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
-import { absoluteRef } from "../refs.js";
+import { absoluteRef, imageRef } from "../refs.js";
 
 /**
  * Parses `K=V` pairs (from --env or an env file); a bad one is a one-line error naming where.
@@ -268,14 +268,14 @@ export const buildCommand: Command = {
     try {
       const result = await buildApp({
         appDir,
-        ...(builder ? { builder: builder.startsWith("oci:") ? absoluteRef(builder) : builder } : {}),
+        ...(builder ? { builder: imageRef(builder, { rootfs: true }) } : {}),
         output: absoluteRef(output),
         env: { ...fileEnv, ...parseEnvPairs(listOption(inv, "env"), "--env", process.env) },
         bindings: [
           ...listOption(inv, "volume").map((v) => parseBinding(v, "volume")),
           ...listOption(inv, "binding").map((b) => parseBinding(b, "binding")),
         ],
-        ...(runImage ? { runImage: absoluteRef(runImage) } : {}),
+        ...(runImage ? { runImage: imageRef(runImage) } : {}),
         ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
         ...(stallTimeoutMs !== undefined ? { stallTimeoutMs } : {}),
         ...(platform ? { platform } : {}),

@@ -5,6 +5,8 @@ import { CnbError } from "@cnbkit/framework";
 import { type Binding, type BuildOptions, buildApp, parsePullPolicy, parseStallTimeout } from "../../platform/index.js";
 import { parseTarget } from "../../package/index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
+import { buildTimes } from "../build-times.js";
+import { wantsColor } from "../color.js";
 import { absoluteRef, imageRef } from "../refs.js";
 
 /**
@@ -283,7 +285,9 @@ export const buildCommand: Command = {
         onOutput: (line) => inv.out(line),
         signal: controller.signal,
         ...(inv.verbose ? { logLevel: "debug" as const } : {}),
+        color: wantsColor(process.stdout, process.env),
       });
+      for (const line of buildTimes(result.phases, result.totalMs)) inv.out(line);
       inv.out(`Successfully built ${result.image} (${result.digest})`);
       return 0;
     } finally {

@@ -277,6 +277,7 @@ async function writeBuilderImage(
     baseDir: input.baseDir,
     workDir: input.work,
     file,
+    say: input.progress,
   });
   input.progress(`Adding lifecycle ${lifecycle.version}`);
   layers.push(await writeLayer(await lifecycleEntries(lifecycle), layout.blobDir, { cache: input.layerCache }));

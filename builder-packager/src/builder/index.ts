@@ -22,9 +22,17 @@ export {
   cachedLifecycleDir,
   DEFAULT_LIFECYCLE_VERSION,
   type Lifecycle,
+  type LifecycleContext,
   LIFECYCLE_BINARIES,
   loadLifecycle,
 } from "./lifecycle.js";
+export {
+  fetchLifecycleRelease,
+  LIFECYCLE_RELEASES,
+  type LifecycleReleases,
+  releaseAsset,
+  releaseUri,
+} from "./lifecycle-release.js";
 export {
   BUILDER_METADATA_LABEL,
   BUILDER_ORDER_LABEL,

@@ -5,7 +5,7 @@
  * does (every phase binary present, lifecycle.toml with [apis] and [lifecycle] version),
  * plus a check that the binaries are built for the builder's arch.
  */
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { copyFile, lstat, mkdir, open, readdir, readFile, readlink, stat, symlink } from "node:fs/promises";
 import { join, posix, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -17,6 +17,7 @@ import { download } from "@cnbkit/framework/dependencies";
 import { cnbkitCacheDir } from "../cache/index.js";
 import { elfMachine } from "../compile/index.js";
 import { hostPlatform } from "../oci/index.js";
+import { fetchLifecycleRelease, type LifecycleReleases } from "./lifecycle-release.js";
 
 /** The lifecycle version used when builder.toml has no `[lifecycle]`. */
 export const DEFAULT_LIFECYCLE_VERSION = "0.21.17";
@@ -65,25 +66,33 @@ export interface LifecycleConfig {
   sha256?: string | Record<string, string>;
 }
 
+/** Where {@link loadLifecycle} works and what it may use. */
+export interface LifecycleContext {
+  baseDir: string;
+  workDir: string;
+  /** builder.toml, for error messages. */
+  file: string;
+  /** The environment (CNBKIT_CACHE, CNBKIT_LIFECYCLE_MIRROR); default process.env. */
+  env?: Record<string, string | undefined>;
+  /** The release sha256 table (default: the one cnbkit carries); tests inject theirs. */
+  releases?: LifecycleReleases;
+  say?: (line: string) => void;
+}
+
 /**
  * Resolves `[lifecycle]` for one arch: `uri` (a directory, a tarball, a `file://` path, or
  * an https URL with `sha256`; relative to builder.toml; `{arch}` in it is replaced by
- * amd64/arm64) or `version` (looked up in the cnbkit cache, since downloads from GitHub
- * are not available everywhere). Directories and tarballs may have either shape: the
- * binaries and lifecycle.toml side by side, or a release's `lifecycle.toml` beside a
- * `lifecycle/` folder of binaries.
+ * amd64/arm64) or `version`: the Go-built lifecycle in the cnbkit cache when there is one
+ * (scripts/setup.sh makes it; builds and tests stay offline), else the official release
+ * tarball (see {@link fetchLifecycleRelease}). Directories and tarballs may have either
+ * shape: the binaries and lifecycle.toml side by side, or a release's `lifecycle.toml`
+ * beside a `lifecycle/` folder of binaries.
  */
-export async function loadLifecycle(
-  config: LifecycleConfig,
-  arch: string,
-  ctx: { baseDir: string; workDir: string; file: string },
-): Promise<Lifecycle> {
+export async function loadLifecycle(config: LifecycleConfig, arch: string, ctx: LifecycleContext): Promise<Lifecycle> {
   const { path, field } = await locateLifecycle(config, arch, ctx);
   const st = await stat(path).catch(() => undefined);
   if (!st) {
-    throw new CnbError(`${ctx.file}: ${field}: ${path} does not exist`, {
-      hint: config.uri ? undefined : "run `npm run setup` to build the lifecycle, or set [lifecycle] uri",
-    });
+    throw new CnbError(`${ctx.file}: ${field}: ${path} does not exist`);
   }
   const dir = st.isDirectory()
     ? await releaseDirAsFlat(path, join(ctx.workDir, `lifecycle-dir-${arch}`))
@@ -113,11 +122,21 @@ export async function loadLifecycle(
 async function locateLifecycle(
   config: LifecycleConfig,
   arch: string,
-  ctx: { baseDir: string; workDir: string; file: string },
+  ctx: LifecycleContext,
 ): Promise<{ path: string; field: string }> {
   if (!config.uri) {
     const version = config.version ?? DEFAULT_LIFECYCLE_VERSION;
-    return { path: cachedLifecycleDir(version, arch), field: `[lifecycle].version "${version}"` };
+    const field = `[lifecycle].version "${version}"`;
+    const built = cachedLifecycleDir(version, arch, ctx.env ?? process.env);
+    if (existsSync(built)) return { path: built, field };
+    const path = await fetchLifecycleRelease(version, arch, {
+      workDir: ctx.workDir,
+      where: `${ctx.file}: ${field}`,
+      ...(ctx.env ? { env: ctx.env } : {}),
+      ...(ctx.releases ? { releases: ctx.releases } : {}),
+      ...(ctx.say ? { say: ctx.say } : {}),
+    });
+    return { path, field };
   }
   const field = `[lifecycle].uri "${config.uri}"`;
   const uri = config.uri.replaceAll("{arch}", arch);

@@ -76,3 +76,29 @@ describe("suggestions", () => {
     expect((await cli(["frobnicate"])).err).not.toMatch(/did you mean/);
   });
 });
+
+describe("command groups", () => {
+  test.each(["base", "builder", "buildpack"])(
+    "cnbkit %s --help lists its subcommands with their summaries",
+    async (group) => {
+      const members = commands.filter((c) => c.name.startsWith(`${group} `));
+      expect(members.length).toBeGreaterThan(0);
+      const r = await cli([group, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`Usage: cnbkit ${group} <command> [options]`);
+      for (const c of members)
+        expect(r.out).toMatch(new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
+      const bare = await cli([group]);
+      expect(bare.out).toBe(r.out);
+      expect(bare.code).toBe(2);
+    },
+  );
+
+  test("an unknown subcommand of a group names the group's help", async () => {
+    const r = await cli(["builder", "craete", "builder.toml"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `error: unknown command "builder craete" (did you mean 'builder create'?); run 'cnbkit builder --help' for the list`,
+    );
+  });
+});

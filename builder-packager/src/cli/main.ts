@@ -25,6 +25,24 @@ function topHelp(list: Command[]): string {
   ].join("\n");
 }
 
+/** The subcommands of a command group ("base", "builder"), empty when `name` is no group. */
+function groupOf(name: string, list: Command[]): Command[] {
+  return list.filter((c) => c.name.startsWith(`${name} `));
+}
+
+/** `cnbkit <group> --help`: the group's subcommands with their summaries. */
+function groupHelp(group: string, members: Command[]): string {
+  const width = Math.max(...members.map((c) => c.name.length)) + 2;
+  return [
+    `Usage: cnbkit ${group} <command> [options]`,
+    "",
+    "Commands:",
+    ...members.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    "",
+    `Run 'cnbkit ${group} <command> --help' for a command's options.`,
+  ].join("\n");
+}
+
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code.
  * Exported so tests can run commands in-process.
@@ -49,6 +67,11 @@ export async function main(
   const twoWord = rest[0] && commands.find((c) => c.name === `${name} ${rest[0]}`);
   const cmd = twoWord || commands.find((c) => c.name === name);
   const args = twoWord ? rest.slice(1) : rest;
+  const members = groupOf(name, commands);
+  if (!twoWord && members.length > 0 && (!rest[0] || rest[0] === "--help" || rest[0] === "-h")) {
+    io.out(groupHelp(name, members));
+    return rest[0] ? 0 : 2;
+  }
   if (!cmd) {
     const typed = rest[0] && !rest[0].startsWith("-") ? `${name} ${rest[0]}` : name;
     const near =
@@ -61,7 +84,10 @@ export async function main(
         commands.map((c) => c.name),
       );
     const suggestion = near ? ` (did you mean '${near}'?)` : "";
-    io.err(formatError(new Error(`unknown command "${name}"${suggestion}; run 'cnbkit --help' for the list`)));
+    // Within a group, the unknown word is the subcommand, and the group's help is the list.
+    const shown = members.length > 0 ? typed : name;
+    const list = members.length > 0 ? `cnbkit ${name} --help` : "cnbkit --help";
+    io.err(formatError(new Error(`unknown command "${shown}"${suggestion}; run '${list}' for the list`)));
     return 2;
   }
   const verbose = args.includes("--verbose") || args.includes("-v") || process.env.BP_LOG_LEVEL === "debug";

@@ -15,6 +15,7 @@ import {
   type Descriptor,
   type Digest,
   exportLayoutTar,
+  hostPlatform,
   imageConfig,
   LayerBlobCache,
   type LayerBlobStore,
@@ -37,7 +38,7 @@ import {
 import { writeBuildpackLayer } from "./module-layer.js";
 import { type PackageConfig, readPackageToml } from "./package-toml.js";
 import { buildpackKind, stageBuildpack } from "./stage.js";
-import { parseTarget, resolveTargets, targetsBuiltFor } from "./targets.js";
+import { defaultTargetsNote, parseTarget, resolveTargets, targetsBuiltFor } from "./targets.js";
 
 /** Where a buildpackage goes. */
 export type PackageFormat = "dir" | "file" | "oci" | "image";
@@ -118,6 +119,8 @@ export async function packageBuildpack(options: PackageOptions): Promise<Package
   const kind = await buildpackKind(bpDir, descriptor);
   const where = join(bpDir, "buildpack.toml");
   const targets = resolveTargets(options.targets, descriptor.targets, kind.kind === "compiled", where);
+  const leftOut = defaultTargetsNote(options.targets, descriptor.targets, targets, hostPlatform());
+  if (leftOut) progress(leftOut);
   if (kind.kind === "composite" && !pkg) {
     throw new CnbError(`${where}: a composite buildpack needs a package.toml beside it with [[dependencies]]`);
   }

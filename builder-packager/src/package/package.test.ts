@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CnbError } from "@cnbkit/framework";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
-import { copyImage, exportLayoutTar, OciLayout, openImageSink, openImageSource } from "../oci/index.js";
+import { copyImage, exportLayoutTar, hostPlatform, OciLayout, openImageSink, openImageSource } from "../oci/index.js";
 import { BUILDPACK_LAYERS_LABEL, BUILDPACKAGE_METADATA_LABEL, openComponent, packageBuildpack } from "./index.js";
 import {
   skopeoConfig,
@@ -123,6 +123,36 @@ describe("packageBuildpack: one prebuilt buildpack", () => {
     ]);
     const arm = await skopeoConfig(`oci:${out}:latest`, ["--override-arch", "arm64"]);
     expect(arm.architecture).toBe("arm64");
+  });
+
+  test("without --target, one line names the declared targets left out and the flag that packages them", async () => {
+    const bp = await writeShellBuildpack(join(root, "lo", "bp"), {
+      id: "acme/left-out",
+      version: "1.0.0",
+      extraToml: '\n[[targets]]\nos = "linux"\narch = "arm64"\n',
+    });
+    const lines: string[] = [];
+    const result = await packageBuildpack({
+      dir: bp,
+      format: "oci",
+      output: join(root, "lo", "out"),
+      onProgress: (l) => lines.push(l),
+    });
+    const host = `linux/${hostPlatform().architecture}`;
+    const other = host === "linux/amd64" ? "linux/arm64" : "linux/amd64";
+    expect(result.targets).toEqual([host]);
+    expect(lines.filter((l) => l.includes("[[targets]]"))).toEqual([
+      `Packaging ${host} only (this machine's); [[targets]] also lists ${other}: add --target ${other}, or --target ${host},${other} for all`,
+    ]);
+    const asked: string[] = [];
+    await packageBuildpack({
+      dir: bp,
+      format: "oci",
+      output: join(root, "lo", "out2"),
+      targets: [host],
+      onProgress: (l) => asked.push(l),
+    });
+    expect(asked.filter((l) => l.includes("[[targets]]"))).toEqual([]);
   });
 });
 

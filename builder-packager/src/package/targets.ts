@@ -106,3 +106,31 @@ export function targetsBuiltFor(declared: Target[], p: Platform): Target[] {
   }
   return out;
 }
+
+/**
+ * One line saying why a default packaging (no `--target`) left out targets the buildpack
+ * declares, and how to get them; undefined when nothing was left out or targets were asked
+ * for. Packaging one arch of several silently read as if the buildpack had only that one.
+ *
+ * @example
+ * defaultTargetsNote(undefined, [{ os: "linux", arch: "amd64" }, { os: "linux", arch: "arm64" }], ["linux/amd64"], { os: "linux", architecture: "amd64" })
+ * // "Packaging linux/amd64 only (this machine's); [[targets]] also lists linux/arm64: add --target linux/arm64, or --target linux/amd64,linux/arm64 for all"
+ */
+export function defaultTargetsNote(
+  requested: string[] | undefined,
+  declared: Target[],
+  chosen: TargetString[],
+  host: Platform,
+): string | undefined {
+  if (requested && requested.length > 0) return undefined;
+  const declaredTargets = declared
+    .filter((d) => (d.os ?? "linux") === "linux" && d.arch)
+    .map((d) => targetString({ os: "linux", architecture: d.arch!, ...(d.variant ? { variant: d.variant } : {}) }));
+  const left = [...new Set(declaredTargets)].filter((t) => !chosen.includes(t));
+  if (left.length === 0) return undefined;
+  const why = chosen.includes(targetString(host))
+    ? "this machine's"
+    : `the first of [[targets]]; this machine's ${targetString(host)} is not among them`;
+  const all = [...chosen, ...left].join(",");
+  return `Packaging ${chosen.join(", ")} only (${why}); [[targets]] also lists ${left.join(", ")}: add --target ${left.join(",")}, or --target ${all} for all`;
+}

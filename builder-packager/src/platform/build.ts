@@ -50,7 +50,7 @@ import { type BuildBuilder, type BuildRunImage, openRunImage, resolveBuilder, ru
 import { checkRunnable } from "./foreign-arch.js";
 import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
 import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
-import { LAYOUT_REPO_MOUNT, LifecycleOutput } from "./lifecycle-output.js";
+import { LAYOUT_REPO_MOUNT, LifecycleOutput, type PhaseTime } from "./lifecycle-output.js";
 import type { PullPolicy } from "./pull-policy.js";
 import { openRootfsView, type RootfsView } from "./rootfs-view.js";
 import { type BindMount, runContainer } from "./runc.js";
@@ -111,6 +111,11 @@ export interface BuildOptions {
   /** Lifecycle log level (default info). */
   logLevel?: "debug" | "info" | "warn" | "error";
   /**
+   * Let the lifecycle colour its output (phase headers, `ERROR:`). Off by default: the
+   * lifecycle colours even into a pipe, so the caller decides (the CLI: a terminal and no NO_COLOR).
+   */
+  color?: boolean;
+  /**
    * The platform to build for (default: this machine's): picks that image from a multi-arch
    * builder's index (and from a multi-arch run image); another arch runs under qemu.
    */
@@ -158,6 +163,10 @@ export interface BuildResult {
   reusedLayers: string[];
   /** The build cache dir used. */
   cacheDir: string;
+  /** Each lifecycle phase the creator ran (`analyze`, `detect`, ...) and how long it took, in order. */
+  phases: PhaseTime[];
+  /** The whole build, from the call to the written image, in ms. */
+  totalMs: number;
 }
 
 /** What the steps of one build share. */
@@ -199,6 +208,7 @@ async function buildWithBuilder(
   appDir: string,
   project: ProjectDescriptor,
 ): Promise<BuildResult> {
+  const started = performance.now();
   const say = (line: string) => opts.onOutput?.(line, "stdout");
   const outRef = parseReference(opts.output);
   checkBuildFlags(opts);
@@ -242,7 +252,14 @@ async function buildWithBuilder(
       const output = await runCreator(build, view.path, repo, mounts, { stallTimeoutMs, execution });
       const written = await writeAppImage(build, repo);
       await copyBuildOutputs(join(view.path, "layers"), opts, written);
-      return { image: opts.output, digest: written.digest, reusedLayers: output.reused, cacheDir: buildCache.dir };
+      return {
+        image: opts.output,
+        digest: written.digest,
+        reusedLayers: output.reused,
+        cacheDir: buildCache.dir,
+        phases: output.phaseTimes(),
+        totalMs: performance.now() - started,
+      };
     } finally {
       // The view (unmounted first) is inside the work dir.
       await view?.release();
@@ -452,6 +469,7 @@ async function runCreator(
   const failure =
     code === LIFECYCLE_EXIT.failedBuild && !opts.signal?.aborted && !stalled ? output.failure() : undefined;
   output.flush();
+  output.end();
   if (opts.signal?.aborted) throw new CnbError("build aborted; the output image was not changed");
   if (stalled) throw stallError(stalled.phase, stallTimeoutMs, execution, opts.output);
   if (code !== 0) {
@@ -502,6 +520,7 @@ function creatorArgs(opts: BuildOptions, repo: LayoutRepo): string[] {
     LAYOUT_REPO_MOUNT,
     "-log-level",
     opts.logLevel ?? "info",
+    ...(opts.color ? [] : ["-no-color"]),
     "-report",
     "/layers/report.toml",
     ...(opts.clearCache ? ["-skip-restore"] : []),

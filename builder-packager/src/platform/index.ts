@@ -4,6 +4,7 @@
  */
 export { LABELS, type LifecycleMetadata } from "./app-image.js";
 export { type Binding, type BuildOptions, type BuildResult, buildApp, PLATFORM_API } from "./build.js";
+export type { PhaseTime } from "./lifecycle-output.js";
 export { type PullPolicy, parsePullPolicy } from "./pull-policy.js";
 export { type ImageInspection, type InspectedLayer, inspectImage } from "./inspect.js";
 export { type RebaseOptions, type RebaseResult, rebaseImage } from "./rebase.js";

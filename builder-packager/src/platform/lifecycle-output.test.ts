@@ -52,3 +52,31 @@ test("at debug level every line is shown as the lifecycle printed it", async () 
   const { shown } = await follow(true);
   expect(shown).toEqual(EXPORT);
 });
+
+test("each phase is timed from its header to the next, the last to the creator's exit", async () => {
+  const rootfs = await mkdtemp(join(tmpdir(), "cnbkit-lifecycle-output-"));
+  onTestFinished(() => rm(rootfs, { recursive: true, force: true }));
+  let clock = 1000;
+  const out = new LifecycleOutput({ builderRootfs: rootfs, names: [], raw: false, show: () => {}, now: () => clock });
+  const at = (ms: number, line: string) => {
+    clock = ms;
+    out.line(line, "stdout");
+  };
+  at(1000, "\u001b[36m===> ANALYZING\u001b[0m");
+  at(1300, "===> DETECTING");
+  at(2400, "test/server 0.0.1");
+  at(2400, "===> RESTORING");
+  at(2600, "===> BUILDING");
+  at(9000, "Test server buildpack");
+  at(37_600, "===> EXPORTING");
+  clock = 42_200;
+  out.end();
+  clock = 99_000; // later reads do not move the end
+  expect(out.phaseTimes()).toEqual([
+    { phase: "analyze", ms: 300 },
+    { phase: "detect", ms: 1100 },
+    { phase: "restore", ms: 200 },
+    { phase: "build", ms: 35_000 },
+    { phase: "export", ms: 4600 },
+  ]);
+});

@@ -26,7 +26,26 @@ export interface LifecycleOutputOptions {
   raw: boolean;
   /** Prints one line the user sees. */
   show: (line: string, stream: "stdout" | "stderr") => void;
+  /** The clock phases are timed with, in ms (default `performance.now`). */
+  now?: () => number;
 }
+
+/** One lifecycle phase and how long it ran. */
+export interface PhaseTime {
+  /** The phase as a verb: `analyze`, `detect`, `restore`, `extend`, `build`, `export`. */
+  phase: string;
+  ms: number;
+}
+
+/** The creator's phase headers (`===> DETECTING`) as the verbs users know from pack. */
+const PHASE_VERBS: Record<string, string> = {
+  ANALYZING: "analyze",
+  DETECTING: "detect",
+  RESTORING: "restore",
+  EXTENDING: "extend",
+  BUILDING: "build",
+  EXPORTING: "export",
+};
 
 /**
  * Follows one creator run's output.
@@ -48,6 +67,9 @@ export class LifecycleOutput {
   private building: BuildFailureTracker | undefined;
   /** True while the lines under `*** Images (...)` (indented image names) follow. */
   private inImages = false;
+  /** Each header seen and when; {@link end} closes the last one. */
+  private readonly starts: { phase: string; at: number }[] = [];
+  private endedAt: number | undefined;
 
   constructor(private readonly opts: LifecycleOutputOptions) {}
 
@@ -67,6 +89,7 @@ export class LifecycleOutput {
     if (header?.[1]) {
       this.building?.flush();
       this.phase = header[1];
+      this.starts.push({ phase: header[1], at: this.now() });
       if (this.phase === "BUILDING") {
         this.building = new BuildFailureTracker(groupBuildpacks(this.opts.builderRootfs, this.group));
       }
@@ -87,6 +110,28 @@ export class LifecycleOutput {
    */
   failure(): ReturnType<BuildFailureTracker["failure"]> {
     return this.building?.failure();
+  }
+
+  /** The creator has exited: the last phase ends now. */
+  end(): void {
+    this.endedAt ??= this.now();
+  }
+
+  /**
+   * Each phase's time, from its header to the next one (the last to {@link end}), in the
+   * order the creator ran them. The creator prints no end of a phase, so the pause between
+   * two phases counts to the earlier one.
+   */
+  phaseTimes(): PhaseTime[] {
+    const end = this.endedAt ?? this.now();
+    return this.starts.map(({ phase, at }, i) => ({
+      phase: PHASE_VERBS[phase] ?? phase.toLowerCase(),
+      ms: (this.starts[i + 1]?.at ?? end) - at,
+    }));
+  }
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : performance.now();
   }
 
   /** Shows what the failure tracker holds back: the build went on or ended otherwise. */

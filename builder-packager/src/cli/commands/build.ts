@@ -5,7 +5,9 @@ import { CnbError } from "@cnbkit/framework";
 import { type Binding, type BuildOptions, buildApp, parsePullPolicy, parseStallTimeout } from "../../platform/index.js";
 import { parseTarget } from "../../package/index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
-import { absoluteRef } from "../refs.js";
+import { buildTimes } from "../build-times.js";
+import { wantsColor } from "../color.js";
+import { absoluteRef, imageRef } from "../refs.js";
 
 /**
  * Parses `K=V` pairs (from --env or an env file); a bad one is a one-line error naming where.
@@ -268,14 +270,14 @@ export const buildCommand: Command = {
     try {
       const result = await buildApp({
         appDir,
-        ...(builder ? { builder: builder.startsWith("oci:") ? absoluteRef(builder) : builder } : {}),
+        ...(builder ? { builder: imageRef(builder, { rootfs: true }) } : {}),
         output: absoluteRef(output),
         env: { ...fileEnv, ...parseEnvPairs(listOption(inv, "env"), "--env", process.env) },
         bindings: [
           ...listOption(inv, "volume").map((v) => parseBinding(v, "volume")),
           ...listOption(inv, "binding").map((b) => parseBinding(b, "binding")),
         ],
-        ...(runImage ? { runImage: absoluteRef(runImage) } : {}),
+        ...(runImage ? { runImage: imageRef(runImage) } : {}),
         ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
         ...(stallTimeoutMs !== undefined ? { stallTimeoutMs } : {}),
         ...(platform ? { platform } : {}),
@@ -283,7 +285,9 @@ export const buildCommand: Command = {
         onOutput: (line) => inv.out(line),
         signal: controller.signal,
         ...(inv.verbose ? { logLevel: "debug" as const } : {}),
+        color: wantsColor(process.stdout, process.env),
       });
+      for (const line of buildTimes(result.phases, result.totalMs)) inv.out(line);
       inv.out(`Successfully built ${result.image} (${result.digest})`);
       return 0;
     } finally {

@@ -2,7 +2,7 @@
 import { type BuilderInfo, inspectBuilder } from "../../builder/index.js";
 import type { Command } from "../command.js";
 import { orderTree } from "../order-tree.js";
-import { absoluteRef } from "../refs.js";
+import { imageRef } from "../refs.js";
 import { buildpacksTable, depthOption, INSPECT_OPTIONS, platformOption } from "./inspect-format.js";
 
 /** `cnbkit builder inspect <ref|oci:dir[:tag]> [--json] [--depth n] [--platform os/arch]`. */
@@ -20,7 +20,7 @@ export const builderInspectCommand: Command = {
   ],
   async run(inv) {
     const ref = inv.positionals[0]!;
-    const info = await inspectBuilder(absoluteRef(ref), {
+    const info = await inspectBuilder(imageRef(ref), {
       depth: depthOption(inv),
       platform: platformOption(inv),
       store: { insecure: inv.values["insecure-registry"] === true },

@@ -3,7 +3,7 @@ import { commandLine } from "@cnbkit/framework/log";
 import { formatBytes } from "../progress.js";
 import { inspectImage } from "../../platform/index.js";
 import type { Command } from "../command.js";
-import { absoluteRef } from "../refs.js";
+import { imageRef } from "../refs.js";
 
 /** `cnbkit inspect <image> [--json]`. */
 export const inspectCommand: Command = {
@@ -14,7 +14,7 @@ export const inspectCommand: Command = {
   examples: ["cnbkit inspect oci:out/app:latest", "cnbkit inspect registry.example.com/acme/app:1 --json"],
   options: { json: { type: "boolean", help: "print the result as JSON" } },
   async run(inv) {
-    const info = await inspectImage(absoluteRef(inv.positionals[0]!));
+    const info = await inspectImage(imageRef(inv.positionals[0]!));
     if (inv.values.json) {
       inv.out(JSON.stringify(info, null, 2));
       return 0;

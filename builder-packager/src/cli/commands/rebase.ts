@@ -1,7 +1,7 @@
 /** `cnbkit rebase`: swap an app image's run-image layers by rewriting config and manifest only. */
 import { rebaseImage } from "../../platform/index.js";
 import { type Command, stringOption } from "../command.js";
-import { absoluteRef } from "../refs.js";
+import { absoluteRef, imageRef } from "../refs.js";
 
 /** `cnbkit rebase <image> --run-image <ref> [--output <ref>] [--force]`. */
 export const rebaseCommand: Command = {
@@ -27,8 +27,8 @@ export const rebaseCommand: Command = {
     const runImage = stringOption(inv, "run-image");
     const output = stringOption(inv, "output");
     const result = await rebaseImage({
-      image: absoluteRef(inv.positionals[0]!),
-      ...(runImage ? { runImage: absoluteRef(runImage) } : {}),
+      image: imageRef(inv.positionals[0]!),
+      ...(runImage ? { runImage: imageRef(runImage) } : {}),
       ...(output ? { output: absoluteRef(output) } : {}),
       force: inv.values.force === true,
       onOutput: inv.err,

@@ -3,7 +3,7 @@ import { CnbError } from "@cnbkit/framework";
 import { parseBytes } from "@cnbkit/framework/log";
 import { formatStallTimeout, parseStallTimeout, runApp } from "../../platform/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
-import { absoluteRef } from "../refs.js";
+import { imageRef } from "../refs.js";
 import { parseEnvPairs } from "./build.js";
 
 /** Docker's floor for `--memory`: below it a container cannot even start its init. */
@@ -78,7 +78,7 @@ export const runCommand: Command = {
     };
     try {
       const app = await runApp({
-        image: absoluteRef(inv.positionals[0]!),
+        image: imageRef(inv.positionals[0]!),
         port,
         env: parseEnvPairs(listOption(inv, "env"), "--env"),
         ...(proc ? { process: proc } : {}),

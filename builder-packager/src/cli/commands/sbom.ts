@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { exportSbom } from "../../platform/index.js";
 import { type Command, stringOption } from "../command.js";
-import { absoluteRef } from "../refs.js";
+import { imageRef } from "../refs.js";
 
 /** `cnbkit sbom <image> --output <dir>`. */
 export const sbomCommand: Command = {
@@ -14,7 +14,7 @@ export const sbomCommand: Command = {
   options: { output: { type: "string", short: "o", value: "<dir>", help: "directory to write the SBOM files to" } },
   async run(inv) {
     const out = resolve(stringOption(inv, "output", true));
-    const files = await exportSbom(absoluteRef(inv.positionals[0]!), out);
+    const files = await exportSbom(imageRef(inv.positionals[0]!), out);
     for (const f of files) inv.out(f);
     inv.err(`${files.length} SBOM files written to ${out}`);
     return 0;

@@ -23,6 +23,8 @@ describe("parseImageLabels", () => {
     [`a=x\\ y`, { a: "x y" }],
     [`a=pre'mid dle'post`, { a: "premid dlepost" }],
     ["a=1 a=2", { a: "2" }],
+    // As sh joins them (Paketo refuses characters after a closing quote).
+    [`"a"b=1`, { ab: "1" }],
     ["", {}],
   ])("%s", (text, expected) => {
     expect(pairs(text)).toEqual(expected);
@@ -34,6 +36,8 @@ describe("parseImageLabels", () => {
     [`a=b lonely`, /^BP_IMAGE_LABELS: "lonely" is not key=value at character 5 /],
     [`""=bar`, /^BP_IMAGE_LABELS: empty label key at character 3 /],
     [`=bar`, /^BP_IMAGE_LABELS: empty label key at character 1 /],
+    // Unquoted spaces split words, in keys too (Paketo reads "my key" as one key).
+    [`my key=1`, /^BP_IMAGE_LABELS: "my" is not key=value at character 1 /],
   ])("%s fails with one line", (text, message) => {
     let err: Error | undefined;
     try {

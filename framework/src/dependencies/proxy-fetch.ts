@@ -59,7 +59,7 @@ type Fetch = typeof fetch;
  * @example
  * const res = await envProxyFetch()("https://registry.npmjs.org/semver");
  */
-export function envProxyFetch(env: Readonly<Record<string, string | undefined>> = process.env): Fetch {
+export function envProxyFetch(env: Readonly<Record<string, string | undefined>> = process.env): typeof fetch {
   const settings = proxySettings(env);
   if (!settings) return fetch;
   let ready: Promise<Fetch> | undefined;

@@ -4,7 +4,7 @@
 #
 # What it installs, and where:
 #   - npm workspaces (npm ci)                       -> node_modules/
-#   - Debian packages: runc umoci skopeo docker-registry debootstrap ...
+#   - Debian packages: runc umoci skopeo docker-registry debootstrap tinyproxy ...
 #   - qemu >= 8 for the other arch (scripts/fetch-qemu.sh)  -> ~/.cache/cnbkit/qemu/<version>/
 #   - the CNB lifecycle built with Go              -> ~/.cache/cnbkit/lifecycle/<version>/ (this
 #     machine's arch) and <version>-<arch> (the other of amd64/arm64, cross-compiled)
@@ -35,8 +35,10 @@ fi
 # Go programs hang: scripts/fetch-qemu.sh fetches a newer qemu below. binutils for both
 # arches: stripping the Node binaries before they become single executables. apache2-utils:
 # htpasswd for the registry auth tests. busybox: its sh runs the sh bin/detect compiled from
-# detect rules (test/detect-rules), beside dash, so the script stays POSIX.
-pkgs=(runc umoci skopeo docker-registry debootstrap curl xz-utils zstd unzip zip busybox attr
+# detect rules (test/detect-rules), beside dash, so the script stays POSIX. tinyproxy: the
+# real HTTP proxy the proxy tests (test/proxy) route downloads through. attr: getfattr, which
+# reads overlayfs's opaque-directory marks when `base extend` turns an upper dir into a layer.
+pkgs=(runc umoci skopeo docker-registry debootstrap curl xz-utils zstd unzip zip busybox tinyproxy attr
   libcap2-bin apache2-utils binutils-x86-64-linux-gnu binutils-aarch64-linux-gnu
   libc6:arm64 libstdc++6:arm64 libatomic1:arm64)
 missing=()

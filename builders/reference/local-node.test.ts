@@ -74,7 +74,8 @@ test.each([
     const doc = parseToml(text, "generated");
     const uris = (doc.buildpacks as TomlTable[]).map((b) => b.uri);
     const groups = (doc.order as TomlTable[]).map((o) => (o.group as TomlTable[]).map((g) => g.id).join(","));
-    const javaGroup = "cnbkit/ca-certificates,cnbkit/java,cnbkit/procfile";
+    const javaGroup =
+      "cnbkit/ca-certificates,cnbkit/java,cnbkit/procfile,cnbkit/environment-variables,cnbkit/image-labels";
     if (javaPackage) {
       expect(uris).toContain("java.cnb");
       expect(groups).toContain(javaGroup);

@@ -160,6 +160,8 @@ export async function sourcesDigest(root = REPO_ROOT): Promise<string> {
   const dirs = [
     "framework/src",
     "buildpacks/ca-certificates",
+    "buildpacks/environment-variables",
+    "buildpacks/image-labels",
     "buildpacks/nodejs",
     "buildpacks/procfile",
     "buildpacks/python",

@@ -18,6 +18,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { describeDetectRules, detectScript, shQuote } from "../../builder-packager/src/compile/index.js";
 import { bundleBuildpack } from "../../builder-packager/src/compile/bundle.js";
 import caCerts from "../../buildpacks/ca-certificates/src/index.js";
+import envVars from "../../buildpacks/environment-variables/src/index.js";
+import imageLabels from "../../buildpacks/image-labels/src/index.js";
 import java from "../../buildpacks/java/src/index.js";
 import nodejs from "../../buildpacks/nodejs/src/index.js";
 import procfile from "../../buildpacks/procfile/src/index.js";
@@ -34,6 +36,8 @@ interface AppCase {
   files: Record<string, Entry>;
   env?: Record<string, string>;
   platformEnv?: Record<string, string>;
+  /** Directories made in `<platform>/env` once the harness has run (it skips them). */
+  platformDirs?: string[];
   /** Buildpacks whose sh detect hands this app to Node. */
   node?: string[];
 }
@@ -79,6 +83,19 @@ const APPS: AppCase[] = [
   { name: "pom.xml", files: { "pom.xml": "<project/>" }, node: ["java"] },
   { name: "a tmp name with quotes", files: { "x it's $x.tmp": "", ".tmp": "" } },
   { name: "TRICKY_MODE file", files: { Procfile: "" }, platformEnv: { TRICKY_MODE: "code" }, node: ["tricky"] },
+  { name: "BPE_GREETING", files: {}, env: { BPE_GREETING: "hi" } },
+  { name: "BPE_DEFAULT_X in <platform>/env", files: {}, platformEnv: { BPE_DEFAULT_X: "\n" } },
+  { name: "only empty BPE_*", files: {}, env: { BPE_A: "", XBPE_B: "1", BPE: "1" }, platformEnv: { BPE_C: "" } },
+  {
+    name: "a value that looks like an export line",
+    files: {},
+    env: { NOTE: "x\nexport BPE_FAKE=1\nexport BPE_Q='1'", BPE_FAKE: "" },
+  },
+  { name: "BPE_ in a quoted multi-line value", files: {}, env: { BPE_ML: "it's\n'*' $x" } },
+  // readPlatformEnv skips a dir, so the process env's value counts; sh must not fall back.
+  { name: "BPE_D a dir in <platform>/env", files: {}, env: { BPE_D: "1" }, platformDirs: ["BPE_D"] },
+  { name: "BP_OCI_SOURCE", files: {}, env: { BP_OCI_SOURCE: "https://example.com" } },
+  { name: "BP_IMAGE_LABELS in <platform>/env", files: {}, platformEnv: { BP_IMAGE_LABELS: "a=b c='d e'" } },
 ];
 
 interface Compiled {
@@ -94,6 +111,8 @@ const BUILDPACKS: [string, Buildpack<never>, string][] = [
   ["nodejs", nodejs as Buildpack<never>, "buildpacks/nodejs"],
   ["java", java as Buildpack<never>, "buildpacks/java"],
   ["tricky", tricky as Buildpack<never>, "test/detect-rules"],
+  ["environment-variables", envVars as Buildpack<never>, "buildpacks/environment-variables"],
+  ["image-labels", imageLabels as Buildpack<never>, "buildpacks/image-labels"],
 ];
 
 let work: string;
@@ -212,6 +231,7 @@ describe.each(BUILDPACKS.map(([name]) => name))("%s: sh detect equals the TypeSc
       }
       return;
     }
+    for (const d of app.platformDirs ?? []) await mkdir(join(ts.platform, "env", d), { recursive: true });
     for (const shell of SHELLS) {
       const sh = viaScript(c, app, { app: ts.app, platform: ts.platform }, shell);
       expect({ shell: shell.join(" "), ...sh.answer }).toEqual({ shell: shell.join(" "), ...ts.answer });

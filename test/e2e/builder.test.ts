@@ -33,6 +33,8 @@ test("skopeo reads the builder: pack's labels, the reference order, lifecycle 0.
   expect(meta.lifecycle.version).toBe("0.21.17");
   expect(meta.buildpacks.map((b: { id: string }) => b.id).sort()).toEqual([
     "cnbkit/ca-certificates",
+    "cnbkit/environment-variables",
+    "cnbkit/image-labels",
     "cnbkit/java",
     "cnbkit/node-runtime",
     "cnbkit/nodejs",
@@ -46,20 +48,28 @@ test("skopeo reads the builder: pack's labels, the reference order, lifecycle 0.
       { id: "cnbkit/nodejs", version: "0.1.0" },
       { id: "cnbkit/python", version: "0.1.0", optional: true },
       { id: "cnbkit/procfile", version: "0.1.0", optional: true },
+      { id: "cnbkit/environment-variables", version: "0.1.0", optional: true },
+      { id: "cnbkit/image-labels", version: "0.1.0", optional: true },
     ],
     [
       { id: "cnbkit/ca-certificates", version: "0.1.0", optional: true },
       { id: "cnbkit/python", version: "0.1.0" },
       { id: "cnbkit/procfile", version: "0.1.0", optional: true },
+      { id: "cnbkit/environment-variables", version: "0.1.0", optional: true },
+      { id: "cnbkit/image-labels", version: "0.1.0", optional: true },
     ],
     [
       { id: "cnbkit/ca-certificates", version: "0.1.0", optional: true },
       { id: "cnbkit/java", version: "0.1.0" },
       { id: "cnbkit/procfile", version: "0.1.0", optional: true },
+      { id: "cnbkit/environment-variables", version: "0.1.0", optional: true },
+      { id: "cnbkit/image-labels", version: "0.1.0", optional: true },
     ],
     [
       { id: "cnbkit/ca-certificates", version: "0.1.0", optional: true },
       { id: "cnbkit/procfile", version: "0.1.0" },
+      { id: "cnbkit/environment-variables", version: "0.1.0", optional: true },
+      { id: "cnbkit/image-labels", version: "0.1.0", optional: true },
     ],
   ]);
   // The run image is the base layout's run tag, by absolute path so the builder works anywhere.
@@ -94,7 +104,7 @@ test("the nodejs buildpack in it carries the local Node.js tarballs offline, in 
   expect(official).toMatch(/https:\/\/nodejs\.org\/dist\/v24\./);
 });
 
-test("the builder holds one Node.js runtime layer, shared by every cnbkit buildpack; procfile's and ca-certificates' own layers are < 1 MB", () => {
+test("the builder holds one Node.js runtime layer, shared by every cnbkit buildpack; the small buildpacks' own layers are < 1 MB", () => {
   const info = skopeo(["inspect", builder]) as { Labels: Record<string, string> };
   const manifest = skopeo(["inspect", "--raw", builder]) as { layers: { size: number }[] };
   const config = skopeo(["inspect", "--config", builder]) as { rootfs: { diff_ids: string[] } };
@@ -113,5 +123,6 @@ test("the builder holds one Node.js runtime layer, shared by every cnbkit buildp
   const runtimeDiff = Object.values(runtime)[0]?.layerDiffID;
   expect(config.rootfs.diff_ids.filter((d) => d === runtimeDiff)).toHaveLength(1);
   expect(sizeOf("cnbkit/node-runtime")).toBeGreaterThan(30 * 1024 * 1024);
-  for (const id of ["cnbkit/procfile", "cnbkit/ca-certificates"]) expect(sizeOf(id)).toBeLessThan(1024 * 1024);
+  for (const id of ["cnbkit/procfile", "cnbkit/ca-certificates", "cnbkit/environment-variables", "cnbkit/image-labels"])
+    expect(sizeOf(id)).toBeLessThan(1024 * 1024);
 });

@@ -79,13 +79,18 @@ function checkCondition(c: DetectCondition | undefined, where: string, bad: (wha
     }
     return;
   }
+  if ("envPrefix" in c) {
+    if (!ENV_NAME.test(String(c.envPrefix)))
+      bad(`${where}: envPrefix ${JSON.stringify(c.envPrefix)} is not a name start`);
+    return;
+  }
   if ("suffix" in c) {
     if (typeof c.suffix !== "string" || /^\.*$|[/\0]/.test(c.suffix)) bad(`${where}: suffix is not a name ending`);
     return;
   }
   const paths = "file" in c ? [c.file] : "anyFile" in c ? c.anyFile : "allFiles" in c ? c.allFiles : undefined;
   if (!Array.isArray(paths) || paths.length === 0 || !paths.every(PATH_OK)) {
-    bad(`${where}: not a file, anyFile, allFiles, suffix, env or not condition with relative paths`);
+    bad(`${where}: not a file, anyFile, allFiles, suffix, env, envPrefix or not condition with relative paths`);
   }
 }
 

@@ -13,6 +13,9 @@
  * detect too: a missing platform dir or plan path (so the error is worded as always), a
  * `<platform>/env/NAME` that is neither a file nor a dir nor absent, and an `equals`
  * condition whose variable has a platform env file (comparing its bytes needs a read).
+ *
+ * An `envPrefix` condition is the one place that costs a fork (no exec): the process env's
+ * names come from `$(export -p)`, as no builtin lists them otherwise.
  */
 import type { DetectCondition, DetectOutcomeJson, DetectRulesJson } from "@cnbkit/framework";
 
@@ -38,10 +41,11 @@ export function detectScript(rules: DetectRulesJson, options: DetectScriptOption
     ...PATHS,
     `if [ -z "$cnb_p" ] || [ -z "$cnb_plan" ]; then ${fallback}; fi`,
     ...envProbes(rules, fallback),
+    ...prefixProbes(rules, fallback),
   ];
   if (conditions(rules).some((c) => "suffix" in c)) lines.push(HAS);
   for (const rule of rules.rules) {
-    lines.push(`if ${condition(rule.when)}; then`, `  ${outcome(rule.outcome, fallback)}`, "fi");
+    lines.push(`if ${condition(rule.when, rules)}; then`, `  ${outcome(rule.outcome, fallback)}`, "fi");
   }
   lines.push(outcome(rules.otherwise, fallback), "");
   return lines.join("\n");
@@ -88,6 +92,54 @@ function envProbes(rules: DetectRulesJson, fallback: string): string[] {
   return out;
 }
 
+/** The distinct `envPrefix` values of the rules, in order; the index names the probe's variable. */
+function prefixes(rules: DetectRulesJson): string[] {
+  const out: string[] = [];
+  for (const c of conditions(rules)) if ("envPrefix" in c && !out.includes(c.envPrefix)) out.push(c.envPrefix);
+  return out;
+}
+
+/**
+ * For each prefix: `cnb_x<i>=y` when some setting named `<prefix>…` is non-empty, by the
+ * `env` condition's reading. The platform env files of that prefix are globbed first (a
+ * non-empty file holds; a dir or no match is skipped; anything else goes to Node); then the
+ * process env's names, from `export -p`, each checked by expansion, so a line of some
+ * value's text that looks like `export <prefix>…` cannot count, and a name with a platform
+ * env file is left to that file. Prefixes are variable-name starts, so they need no quoting
+ * inside `${…}`, but are quoted as words anyway.
+ */
+function prefixProbes(rules: DetectRulesJson, fallback: string): string[] {
+  return prefixes(rules).flatMap((prefix, i) => {
+    const v = `cnb_x${i}`;
+    const q = shQuote(prefix);
+    return [
+      `${v}=`,
+      `for cnb_f in "$cnb_p/env/"${q}*; do`,
+      `  if [ -f "$cnb_f" ]; then if [ -s "$cnb_f" ]; then ${v}=y; fi`,
+      `  elif [ -d "$cnb_f" ] || ! { [ -e "$cnb_f" ] || [ -L "$cnb_f" ]; }; then :`,
+      `  else ${fallback}; fi`,
+      "done",
+      `if [ -z "$${v}" ]; then`,
+      "  cnb_l=$(export -p)",
+      "  set -f; cnb_ifs=$IFS; IFS='",
+      "'",
+      "  for cnb_n in $cnb_l; do",
+      `    case $cnb_n in "export "${q}*) ;; *) continue ;; esac`,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion
+      "    cnb_n=${cnb_n#export }; cnb_n=${cnb_n%%=*}",
+      "    case $cnb_n in *[!A-Za-z0-9_]*) continue ;; esac",
+      '    if [ -f "$cnb_p/env/$cnb_n" ]; then continue; fi',
+      // The name is checked above, so eval expands exactly that variable.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion
+      '    eval "cnb_v=\\${$cnb_n:-}"',
+      `    if [ -n "$cnb_v" ]; then ${v}=y; break; fi`,
+      "  done",
+      "  IFS=$cnb_ifs; set +f",
+      "fi",
+    ];
+  });
+}
+
 /** Every condition of the rules, those under `not` included. */
 function conditions(rules: DetectRulesJson): DetectCondition[] {
   const out: DetectCondition[] = [];
@@ -99,8 +151,9 @@ function conditions(rules: DetectRulesJson): DetectCondition[] {
   return out;
 }
 
-function condition(c: DetectCondition): string {
-  if ("not" in c) return `! { ${condition(c.not)}; }`;
+function condition(c: DetectCondition, rules: DetectRulesJson): string {
+  if ("not" in c) return `! { ${condition(c.not, rules)}; }`;
+  if ("envPrefix" in c) return `[ -n "$cnb_x${prefixes(rules).indexOf(c.envPrefix)}" ]`;
   if ("env" in c) {
     if (c.equals !== undefined) return `{ [ "\${${c.env}+x}" = x ] && [ "$${c.env}" = ${shQuote(c.equals)} ]; }`;
     return `{ if [ -n "$cnb_e_${c.env}" ]; then [ -s "$cnb_p/env/${c.env}" ]; else [ -n "\${${c.env}:-}" ]; fi; }`;

@@ -11,7 +11,8 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { pipeline, Readable, Transform, type TransformCallback } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CnbError } from "@cnbkit/framework";
+import { CnbError, isCnbError } from "@cnbkit/framework";
+import { envProxyFetch } from "@cnbkit/framework/dependencies";
 import { basicAuth, type Credentials, loadCredentials, parseChallenge } from "./auth.js";
 import { type Digest, isDigest, sha256 } from "./digest.js";
 import { MANIFEST_ACCEPT, type ParsedManifest, parseManifest } from "./image.js";
@@ -142,6 +143,8 @@ export class RegistryClient {
    * push to another repository of this registry mounts it instead of uploading it again.
    */
   private readonly blobHomes = new Map<string, string>();
+  /** Through HTTP_PROXY/HTTPS_PROXY unless NO_PROXY names the registry (the global fetch ignores them). */
+  private readonly fetch = envProxyFetch();
 
   constructor(registry: string, options: RegistryOptions = {}) {
     this.registry = registry;
@@ -206,7 +209,7 @@ export class RegistryClient {
     let res: Response | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        res = await fetch(url, { headers: creds ? { authorization: basicAuth(creds) } : {} });
+        res = await this.fetch(url, { headers: creds ? { authorization: basicAuth(creds) } : {} });
         if ((res.status >= 500 || res.status === 429) && attempt < this.opts.attempts) {
           await res.body?.cancel();
           await sleep(this.opts.backoffMs * 2 ** (attempt - 1));
@@ -214,6 +217,7 @@ export class RegistryClient {
         }
         break;
       } catch (err) {
+        if (isCnbError(err)) throw err; // the proxy, named by envProxyFetch
         if (attempt >= this.opts.attempts || !RETRYABLE_NET.has(netCode(err) ?? "")) {
           throw new CnbError(
             `cannot reach token service ${url.host}: ${FATAL_NET[netCode(err) ?? ""] ?? errorMessage(err)}`,
@@ -251,7 +255,7 @@ export class RegistryClient {
       this.stats.requests++;
       let res: Response;
       try {
-        res = await fetch(url, {
+        res = await this.fetch(url, {
           method: o.method,
           headers,
           body: body instanceof Readable ? (Readable.toWeb(body) as ReadableStream) : body,
@@ -260,6 +264,7 @@ export class RegistryClient {
         } as RequestInit);
       } catch (err) {
         if (body instanceof Readable) body.destroy();
+        if (isCnbError(err)) throw err; // the proxy, named by envProxyFetch
         const code = netCode(err) ?? "";
         if (FATAL_NET[code]) throw new CnbError(`cannot reach registry ${this.registry}: ${FATAL_NET[code]}`);
         if (!RETRYABLE_NET.has(code) && !/other side closed|terminated|socket/i.test(errorMessage(err))) {

@@ -19,9 +19,10 @@ import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import type { Binding } from "../platform/index.js";
-import { CnbError } from "../errors/index.js";
+import { CnbError, isCnbError } from "../errors/index.js";
 import { redactUri, resolveUri } from "./mirrors.js";
 import { fetchLine } from "./fetch-line.js";
+import { envProxyFetch } from "./proxy-fetch.js";
 import { isFile } from "../fs/index.js";
 import { formatBytes } from "../log/index.js";
 
@@ -53,7 +54,7 @@ export interface DownloadOptions {
   progressIntervalMs?: number;
   /** The file name inside destDir (default: the last segment of the original URI's path). */
   fileName?: string;
-  /** Injected for tests; defaults to the global fetch. */
+  /** Injected for tests; defaults to the global fetch through HTTP(S)_PROXY when set ({@link envProxyFetch}). */
   fetch?: typeof fetch;
   /** Injected for tests; defaults to setTimeout. */
   sleep?: (ms: number) => Promise<void>;
@@ -232,7 +233,7 @@ interface FetchPolicy {
 
 function fetchPolicy(opts: DownloadOptions): FetchPolicy {
   return {
-    fetch: opts.fetch ?? fetch,
+    fetch: opts.fetch ?? envProxyFetch({ ...process.env, ...opts.env }),
     sleep: opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
     retries: opts.retries ?? 4,
     minBackoffMs: opts.minBackoffMs ?? 1000,
@@ -306,6 +307,8 @@ async function fetchOnce(job: FetchJob, policy: FetchPolicy): Promise<string> {
       res = await policy.fetch(job.uri, { signal: abort.signal, headers: { "user-agent": "cnbkit" } });
     } catch (err) {
       if (abort.signal.aborted) throw abort.signal.reason;
+      // An unreachable proxy is a setting to fix, said in one line, not a network blip to retry.
+      if (isCnbError(err)) throw err;
       throw new RetryableError(`cannot reach ${job.host} (${networkReason(err)})`);
     }
     const body = await checkResponse(job, res);

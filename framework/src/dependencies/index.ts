@@ -6,3 +6,4 @@ export * from "./archive.js";
 export * from "./download.js";
 export * from "./inventory.js";
 export * from "./mirrors.js";
+export * from "./proxy-fetch.js";

@@ -18,7 +18,9 @@ test("bad rules are refused where they are declared, naming the rule", () => {
   expect(bad({ file: "../up" })).toThrow(/^detect rule 1: path "..\/up" must be relative to the app dir/);
   expect(bad({ anyFile: ["ok", "/abs"] })).toThrow(/path "\/abs" must be relative/);
   expect(bad({ allFiles: ["a//b"] })).toThrow(/empty segments/);
-  expect(bad({ anyFile: [] })).toThrow(/must be one of file, anyFile, allFiles, suffix, env, not/);
+  expect(bad({ anyFile: [] })).toThrow(/must be one of file, anyFile, allFiles, suffix, env, envPrefix, not/);
+  expect(bad({ envPrefix: "" })).toThrow(/^detect rule 1: envPrefix "" is not the start of a variable name/);
+  expect(bad({ envPrefix: "BPE-" })).toThrow(/envPrefix "BPE-"/);
   expect(bad({ suffix: ".." })).toThrow(/^detect rule 1: suffix ".." must be a name ending/);
   expect(bad({ suffix: "a/b" })).toThrow(/suffix "a\/b"/);
   expect(bad({ not: { env: "A-B" } })).toThrow(/^detect rule 1: not: env "A-B" is not a variable name/);
@@ -55,6 +57,19 @@ test("rules decide in order; env reads <platform>/env over the process env, verb
   // A platform env file is read verbatim: "code\n" is not "code".
   expect((await runDetect(bp, { platformEnv: { MODE: "code\n", ON: "" }, env: { ON: "1" } })).passed).toBe(false);
   expect((await runDetect(bp, { env: { ON: "1" } })).passed).toBe(true);
+});
+
+test("envPrefix holds when some setting of that prefix is non-empty, a platform env file over the process env", async () => {
+  const detect = detectRules({
+    rules: [{ when: { envPrefix: "BPE_" }, outcome: pass }],
+    otherwise: { fail: "no BPE_*" },
+  });
+  const bp = buildpack({ detect, build: () => undefined });
+  expect((await runDetect(bp, { env: { BPE_X: "1" } })).passed).toBe(true);
+  expect((await runDetect(bp, { platformEnv: { BPE_DEFAULT_Y: "\n" } })).passed).toBe(true);
+  expect((await runDetect(bp, { env: { BPE: "1", XBPE_Y: "1", BPE_Z: "" } })).passed).toBe(false);
+  // The empty file is the setting, whatever the process env says.
+  expect((await runDetect(bp, { platformEnv: { BPE_X: "" }, env: { BPE_X: "1" } })).passed).toBe(false);
 });
 
 test("the packager's view carries each pass plan as the TOML detect writes", () => {

@@ -20,6 +20,8 @@
  *   exists, else the process env. Without `equals` the condition holds when the value is
  *   non-empty; with `equals` when it is exactly that string (a platform env file is read
  *   verbatim, trailing newline included).
+ * - `envPrefix`: some setting whose name starts with the prefix has a non-empty value, by
+ *   the same reading as `env` (for buildpacks driven by a family of variables, BPE_*).
  * - Rules are tried in order; the first whose `when` holds decides, else `otherwise`.
  */
 import { readdir } from "../fs/promised.js";
@@ -36,6 +38,7 @@ export type DetectCondition =
   | { allFiles: readonly string[] }
   | { suffix: string }
   | { env: string; equals?: string }
+  | { envPrefix: string }
   | { not: DetectCondition };
 
 /** What a rule decides: pass with a plan (and `[[or]]` alternatives), fail, or run `code`. */
@@ -153,6 +156,7 @@ async function holds<M>(
 ): Promise<boolean> {
   if ("not" in c) return !(await holds(c.not, ctx, settings));
   if ("env" in c) return c.equals === undefined ? (settings[c.env] ?? "") !== "" : settings[c.env] === c.equals;
+  if ("envPrefix" in c) return Object.entries(settings).some(([k, v]) => k.startsWith(c.envPrefix) && (v ?? "") !== "");
   if ("file" in c) return ctx.app.exists(c.file);
   if ("suffix" in c) {
     const names = await readdir(ctx.app.path).catch(() => [] as string[]);
@@ -171,7 +175,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Checks a condition at declaration time, so a bad rule fails where it is written. */
 function checkCondition(c: DetectCondition, where: string): void {
   if (typeof c !== "object" || c === null || Object.keys(c).length === 0) {
-    throw new CnbError(`${where}: "when" must be one of file, anyFile, allFiles, suffix, env, not`);
+    throw new CnbError(`${where}: "when" must be one of file, anyFile, allFiles, suffix, env, envPrefix, not`);
   }
   if ("not" in c) {
     checkCondition(c.not, `${where}: not`);
@@ -186,6 +190,12 @@ function checkCondition(c: DetectCondition, where: string): void {
     }
     return;
   }
+  if ("envPrefix" in c) {
+    if (typeof c.envPrefix !== "string" || !ENV_NAME.test(c.envPrefix)) {
+      throw new CnbError(`${where}: envPrefix ${JSON.stringify(c.envPrefix)} is not the start of a variable name`);
+    }
+    return;
+  }
   if ("suffix" in c) {
     if (typeof c.suffix !== "string" || /^\.*$|[/\0]/.test(c.suffix)) {
       throw new CnbError(
@@ -196,7 +206,9 @@ function checkCondition(c: DetectCondition, where: string): void {
   }
   const paths = "file" in c ? [c.file] : "anyFile" in c ? c.anyFile : "allFiles" in c ? c.allFiles : undefined;
   if (!Array.isArray(paths) || paths.length === 0) {
-    throw new CnbError(`${where}: "when" must be one of file, anyFile, allFiles, suffix, env, not (with a path list)`);
+    throw new CnbError(
+      `${where}: "when" must be one of file, anyFile, allFiles, suffix, env, envPrefix, not (with a path list)`,
+    );
   }
   for (const p of paths) checkPath(p, where);
 }

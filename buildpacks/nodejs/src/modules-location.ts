@@ -14,7 +14,13 @@
 import { parseYamlFile } from "./yaml-file.js";
 
 /** The decision and why. */
-export type ModulesLocation = { kind: "layer" } | { kind: "app"; reason: string };
+export type ModulesLocation =
+  | { kind: "layer" }
+  | {
+      kind: "app";
+      reason: string /** Plug'n'Play: packages (and their bins) resolve through `.pnp.cjs`. */;
+      pnp?: true;
+    };
 
 /** What {@link modulesLocation} reads. */
 export interface ModulesLocationInputs {
@@ -41,10 +47,10 @@ export interface ModulesLocationInputs {
  */
 export function modulesLocation(inputs: ModulesLocationInputs): ModulesLocation {
   if (inputs.manager === "yarn" && inputs.berry && inputs.yarnLinker === "pnp") {
-    return { kind: "app", reason: "Yarn Plug'n'Play (nodeLinker: pnp) resolves packages inside the app" };
+    return { kind: "app", reason: "Yarn Plug'n'Play (nodeLinker: pnp) resolves packages inside the app", pnp: true };
   }
   if (inputs.manager === "pnpm" && pnpmLinker(inputs.npmrc, inputs.pnpmWorkspace) === "pnp") {
-    return { kind: "app", reason: "pnpm's node-linker=pnp resolves packages inside the app" };
+    return { kind: "app", reason: "pnpm's node-linker=pnp resolves packages inside the app", pnp: true };
   }
   if (inputs.packages.some((p) => dependsOn(p, "next"))) {
     return { kind: "app", reason: "Next.js (Turbopack) needs a real node_modules directory in the app" };

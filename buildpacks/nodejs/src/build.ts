@@ -34,7 +34,7 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
     // Tools run without the launch NODE_ENV: NODE_ENV=production makes npm leave out dev dependencies.
     const base = withChanges({ ...settings, NODE_ENV: undefined }, runtime.env, tools.env);
     const startsWithManager = typeof (project.project.pkg?.scripts as Record<string, unknown>)?.start === "string";
-    const manager = await installPackageManager(ctx, project, pm, runtime, base, startsWithManager);
+    const manager = await installPackageManager(ctx, project, pm, runtime, base, startsWithManager, plan.yarnLinker);
     const env = withChanges(base, manager.env);
     const prune = prunePolicy({
       env: settings,

@@ -13,6 +13,10 @@ import { fixtureApp, getFromImage } from "./support.js";
 /** One fixture app of the Node.js e2e tables: how to build it and what must come out. */
 export type AppCase = {
   fixture: string;
+  /** Files written over (or, when no such fixture dir exists, instead of) the fixture's. */
+  files?: Record<string, string>;
+  /** Runs on the copy before the build (e.g. a real tool making what the user would commit). */
+  prepare?: (dir: string) => Promise<void>;
   /** Build env (`--env`). */
   env?: Record<string, string>;
   /** Lines the build output must have. */
@@ -28,9 +32,10 @@ export type AppCase = {
  * as expected. Prints the build time; removes the app copy, image and build cache it made.
  */
 export async function buildAndAsk(c: AppCase, builder: string, bindings: Binding[]): Promise<void> {
-  const app = await fixtureApp(c.fixture);
+  const app = await fixtureApp(c.fixture, c.files);
   const work = await mkdtemp(join(tmpdir(), `cnbkit-e2e-${c.fixture}-out-`));
   try {
+    await c.prepare?.(app);
     const lines: string[] = [];
     const image = `oci:${join(work, "image")}:latest`;
     const t0 = Date.now();

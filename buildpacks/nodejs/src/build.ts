@@ -6,13 +6,14 @@
  */
 import { type BuildContext, type BuildResult, readSettings, withChanges } from "@cnbkit/framework";
 import { prunePolicy } from "./prune-policy.js";
-import { installDependencies, pruneDependencies } from "./steps/install-dependencies.js";
+import { startMayNeedDev, startPlan, type StartPlan } from "./start-tools.js";
+import { installDependencies, keepDependencies, pruneDependencies } from "./steps/install-dependencies.js";
 import { installPackageManager } from "./steps/install-package-manager.js";
 import { installRuntime, type NodejsMetadata } from "./steps/install-runtime.js";
 import { planBuild } from "./steps/plan-build.js";
 import { readProject } from "./steps/read-project.js";
 import { runBuildScripts } from "./steps/run-build-scripts.js";
-import { startProcess } from "./steps/start-process.js";
+import { directBins, startProcess } from "./steps/start-process.js";
 import { toolEnvironment } from "./steps/tool-environment.js";
 
 /** Builds a Node.js app. */
@@ -25,14 +26,15 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
   const runsNode = ctx.plan.resolve("node")?.build === true || runsScripts || pm?.vendored === true;
   const runtime = await installRuntime(ctx, settings, project.project, runsNode);
   if (!pm || (!plan.hasDependencies && !runsScripts && pm.name === "npm" && !pm.version)) {
-    return startProcess(ctx, project.project, pm?.name ?? "npm");
+    const path = withChanges(settings, runtime.env).PATH;
+    return startProcess(ctx, project.project, pm?.name ?? "npm", { check: { path, project, pnp: false } });
   }
   const tools = await toolEnvironment(ctx, plan, pm);
   try {
     // Tools run without the launch NODE_ENV: NODE_ENV=production makes npm leave out dev dependencies.
     const base = withChanges({ ...settings, NODE_ENV: undefined }, runtime.env, tools.env);
     const startsWithManager = typeof (project.project.pkg?.scripts as Record<string, unknown>)?.start === "string";
-    const manager = await installPackageManager(ctx, project, pm, runtime, base, startsWithManager);
+    const manager = await installPackageManager(ctx, project, pm, runtime, base, startsWithManager, plan.yarnLinker);
     const env = withChanges(base, manager.env);
     const prune = prunePolicy({
       env: settings,
@@ -43,11 +45,17 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
       managerVersion: manager.version,
       yarnrc: plan.config.yarnrc,
     });
-    const inputs = { ctx, project, plan, manager, runtime, env, prune };
+    const pnp = plan.modules.kind === "app" && plan.modules.pnp === true;
+    const startNeedsCheck = prune.prune && !pnp && startMayNeedDev(project.project.pkg ?? {});
+    const inputs = { ctx, project, plan, manager, runtime, env, prune, startNeedsCheck };
     const deps = await installDependencies(inputs);
     await runBuildScripts(ctx, project.project, plan.scripts, withChanges(env, deps.env));
-    await pruneDependencies(inputs, deps);
-    return startProcess(ctx, project.project, pm.name);
+    // Before the prune, while every dependency's bins can be read: does the start need one it removes?
+    const start: StartPlan =
+      deps.prunePending && !pnp ? startPlan(project.project.pkg ?? {}, await directBins(project)) : { kind: "start" };
+    if (start.kind === "keep-dev") await keepDependencies(inputs, deps, start.reason);
+    else await pruneDependencies(inputs, deps);
+    return startProcess(ctx, project.project, pm.name, { plan: start, check: { path: env.PATH, project, pnp } });
   } finally {
     await tools.dispose();
   }

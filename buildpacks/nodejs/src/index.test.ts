@@ -346,6 +346,8 @@ describe("yarn and pnpm", () => {
     expect(r.layer("package_manager").toml?.types).toEqual({ build: true, launch: true, cache: true });
     expect(r.processes[0]?.command).toEqual([tool.startsWith("pnpm") ? "pnpm" : "yarn", "start"]);
     expect(r2purls(r.sbom("launch_modules", "cdx"))).toContain("pkg:npm/%40types/ms@0.7.34");
+    // The launched yarn reads the install with the linker it was made with (yarn's own default is PnP).
+    expect(r.launchEnv("web").YARN_NODE_LINKER).toBe(tool.includes("cli-dist") ? "node-modules" : undefined);
   });
 });
 

@@ -18,11 +18,13 @@ test.each<[string, Partial<ModulesLocationInputs>, "layer" | "app", RegExp?]>([
   if (reason && loc.kind === "app") expect(loc.reason).toMatch(reason);
 });
 
-test.each<[string, Record<string, string>, string | undefined, string]>([
+test.each<[string, Record<string, string>, string | undefined, string, boolean?]>([
   ["no setting: node-modules (not yarn's own PnP default)", {}, undefined, "node-modules"],
   [".yarnrc.yml nodeLinker", {}, "nodeLinker: pnp\n", "pnp"],
   ["YARN_NODE_LINKER beats .yarnrc.yml", { YARN_NODE_LINKER: "pnp" }, "nodeLinker: node-modules\n", "pnp"],
   [".yarnrc.yml without nodeLinker", {}, "enableTelemetry: false\n", "node-modules"],
-])("berryLinker: %s", (_name, settings, yarnrc, want) => {
-  expect(berryLinker(settings, yarnrc)).toBe(want);
+  ["a shipped .pnp.cjs (zero-installs) with no nodeLinker: PnP, as it was installed", {}, undefined, "pnp", true],
+  ["a shipped .pnp.cjs, .yarnrc.yml says node-modules", {}, "nodeLinker: node-modules\n", "node-modules", true],
+])("berryLinker: %s", (_name, settings, yarnrc, want, shipsPnp) => {
+  expect(berryLinker(settings, yarnrc, shipsPnp)).toBe(want);
 });

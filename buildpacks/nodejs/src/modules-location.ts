@@ -14,7 +14,13 @@
 import { parseYamlFile } from "./yaml-file.js";
 
 /** The decision and why. */
-export type ModulesLocation = { kind: "layer" } | { kind: "app"; reason: string };
+export type ModulesLocation =
+  | { kind: "layer" }
+  | {
+      kind: "app";
+      reason: string /** Plug'n'Play: packages (and their bins) resolve through `.pnp.cjs`. */;
+      pnp?: true;
+    };
 
 /** What {@link modulesLocation} reads. */
 export interface ModulesLocationInputs {
@@ -41,10 +47,10 @@ export interface ModulesLocationInputs {
  */
 export function modulesLocation(inputs: ModulesLocationInputs): ModulesLocation {
   if (inputs.manager === "yarn" && inputs.berry && inputs.yarnLinker === "pnp") {
-    return { kind: "app", reason: "Yarn Plug'n'Play (nodeLinker: pnp) resolves packages inside the app" };
+    return { kind: "app", reason: "Yarn Plug'n'Play (nodeLinker: pnp) resolves packages inside the app", pnp: true };
   }
   if (inputs.manager === "pnpm" && pnpmLinker(inputs.npmrc, inputs.pnpmWorkspace) === "pnp") {
-    return { kind: "app", reason: "pnpm's node-linker=pnp resolves packages inside the app" };
+    return { kind: "app", reason: "pnpm's node-linker=pnp resolves packages inside the app", pnp: true };
   }
   if (inputs.packages.some((p) => dependsOn(p, "next"))) {
     return { kind: "app", reason: "Next.js (Turbopack) needs a real node_modules directory in the app" };
@@ -54,20 +60,27 @@ export function modulesLocation(inputs: ModulesLocationInputs): ModulesLocation 
 
 /**
  * The linker yarn berry runs with in this build: YARN_NODE_LINKER, else `.yarnrc.yml`'s
- * `nodeLinker`, else `node-modules`. Yarn's own default is Plug'n'Play; this buildpack
- * keeps PnP only when the app asks for it, since most apps are written for node_modules.
+ * `nodeLinker`, else `pnp` when the source ships a `.pnp.cjs` (or yarn 2's `.pnp.js`), else
+ * `node-modules`. Yarn's own default is Plug'n'Play; this buildpack keeps PnP only when the
+ * app asks for it or was installed with it (zero-installs commit `.pnp.cjs` and `.yarn/cache`
+ * and need not name the default), since most apps are written for node_modules. The launch
+ * env gets the same value, so `yarn start` reads the install as it was made (yarn 2 with
+ * PnP, its default, says "doesn't seem to have been installed" of a node_modules install).
  *
  * @example
  * berryLinker({}, "nodeLinker: pnp\n") // "pnp"
+ * berryLinker({}, undefined, true) // "pnp"
  */
 export function berryLinker(
   settings: Readonly<Record<string, string | undefined>>,
   yarnrc: string | undefined,
+  shipsPnp = false,
 ): string {
   const fromEnv = settings.YARN_NODE_LINKER?.trim();
   if (fromEnv) return fromEnv;
   const v = yarnrc ? parseYamlFile(yarnrc, ".yarnrc.yml").nodeLinker : undefined;
-  return typeof v === "string" && v.trim() ? v.trim() : "node-modules";
+  if (typeof v === "string" && v.trim()) return v.trim();
+  return shipsPnp ? "pnp" : "node-modules";
 }
 
 function pnpmLinker(npmrc: string | undefined, workspaceYaml: string | undefined): string | undefined {

@@ -84,7 +84,11 @@ describe("toolPackage", () => {
 describe("pruneCommand", () => {
   test.each([
     ["pnpm", "9.15.9", ["pnpm", "prune", "--prod", "--ignore-scripts"]],
-    ["pnpm", "7.33.0", ["pnpm", "prune", "--prod"]],
+    ["pnpm", "10.34.9", ["pnpm", "prune", "--prod", "--ignore-scripts"]],
+    ["pnpm", "8.15.6", ["pnpm", "prune", "--prod", "--ignore-scripts"]],
+    ["pnpm", "8.15.5", ["pnpm", "prune", "--prod", "--config.ignore-scripts=true"]],
+    ["pnpm", "8.6.0", ["pnpm", "prune", "--prod", "--config.ignore-scripts=true"]],
+    ["pnpm", "7.33.7", ["pnpm", "prune", "--prod", "--config.ignore-scripts=true"]],
     ["npm", "11.6.2", ["npm", "prune", "--omit=dev"]],
   ] as const)("%s %s", (name, version, want) => {
     const choice = choosePackageManager({

@@ -232,14 +232,24 @@ export async function bundledNpmVersion(nodeHome: string): Promise<string | unde
 
 /**
  * The command that removes dev dependencies, for the version of the tool that runs it. pnpm
- * 8+ gets `--ignore-scripts`: `pnpm prune` runs the project's `postinstall` again, and that
- * often needs a dev tool that is gone by then (`nuxt prepare` → "nuxt: not found"); pnpm 7
- * has no such flag.
+ * must not run scripts there: `pnpm prune` runs the project's `postinstall` again, and that
+ * often needs a dev tool that is gone by then (`nuxt prepare` → "nuxt: not found"). Its
+ * `--ignore-scripts` flag came to `prune` only in pnpm 8.15.6 (7.33.7 and 8.15.5 answer
+ * `Unknown option: 'ignore-scripts'`, checked with `pnpm prune --help` of each release);
+ * the versions before take the same setting as `--config.ignore-scripts=true`.
  *
  * @example
  * pruneCommand({ name: "pnpm", prune: ["pnpm", "prune", "--prod"] }, "9.15.9") // ["pnpm", "prune", "--prod", "--ignore-scripts"]
+ * pruneCommand({ name: "pnpm", prune: ["pnpm", "prune", "--prod"] }, "8.6.0") // ["pnpm", "prune", "--prod", "--config.ignore-scripts=true"]
  */
 export function pruneCommand(choice: Pick<PackageManagerChoice, "name" | "prune">, version: string): string[] {
-  const major = semver.coerce(version)?.major ?? 0;
-  return choice.name === "pnpm" && major >= 8 ? [...choice.prune, "--ignore-scripts"] : [...choice.prune];
+  if (choice.name !== "pnpm") return [...choice.prune];
+  const v = semver.coerce(version) ?? new semver.SemVer("0.0.0");
+  return [
+    ...choice.prune,
+    semver.gte(v, PNPM_PRUNE_IGNORE_SCRIPTS) ? "--ignore-scripts" : "--config.ignore-scripts=true",
+  ];
 }
+
+/** The first pnpm whose `prune` accepts `--ignore-scripts`. */
+const PNPM_PRUNE_IGNORE_SCRIPTS = "8.15.6";

@@ -33,6 +33,11 @@ export interface DependencyInputs {
   /** The tool environment so far. */
   env: ToolEnv;
   prune: PrunePolicy;
+  /**
+   * True when the start script may run a dev dependency's bin (`startMayNeedDev` in start-tools.ts): the
+   * tree is installed whole, so the prune step can tell which package provides it.
+   */
+  startNeedsCheck: boolean;
 }
 
 /** The installed tree. */
@@ -56,7 +61,7 @@ const LOCKFILE_OUT_OF_SYNC =
 export async function installDependencies(inputs: DependencyInputs): Promise<InstalledDependencies> {
   const { ctx, plan, manager, prune } = inputs;
   const pm = manager.choice;
-  const withDev = plan.scripts.scripts.length > 0 || !prune.prune;
+  const withDev = plan.scripts.scripts.length > 0 || !prune.prune || inputs.startNeedsCheck;
   const command = withDev || !pm.installProd ? pm.install : pm.installProd;
   // Vendored modules are rebuilt as they are, not pruned.
   const prunePending = prune.prune && !pm.vendored && command !== pm.installProd;
@@ -122,6 +127,28 @@ export async function pruneDependencies(inputs: DependencyInputs, installed: Ins
   await finishModulesLayer(inputs, layer, installed.components);
 }
 
+/**
+ * Keeps the dev dependencies {@link installDependencies} installed for the build scripts in
+ * what is launched, as the start command needs one of them (`reason`, said in one line).
+ */
+export async function keepDependencies(
+  inputs: DependencyInputs,
+  installed: InstalledDependencies,
+  reason: string,
+): Promise<void> {
+  if (!installed.prunePending) return;
+  const { ctx } = inputs;
+  ctx.log.step(`Keeping dev dependencies: ${reason}`);
+  if (!installed.layer) return;
+  const seed = installed.layer.path;
+  const layer = await ctx.layers.cached("launch_modules", {
+    types: modulesTypes(ctx),
+    key: { ...installed.key, production: false },
+    fill: (l) => installInto(inputs, l, undefined, seed),
+  });
+  await finishModulesLayer(inputs, layer, installed.components);
+}
+
 /** Launch-only, unless a later buildpack asks for node_modules at build time. */
 function modulesTypes(ctx: BuildContext<NodejsMetadata>) {
   return ctx.plan.resolve("node_modules")?.build === true
@@ -146,11 +173,14 @@ async function finishModulesLayer(
   if (layer.types.launch) layer.env.launch.prepend("PATH", join(layer.path, "node_modules", ".bin"), ":");
 }
 
-/** Runs `command` on a real node_modules (seeded from `seedLayer`), then moves the tree into `layer`. */
-async function installInto(inputs: DependencyInputs, layer: Layer, command: string[], seedLayer?: string) {
+/**
+ * Runs `command` (if any) on a real node_modules (seeded from `seedLayer`), then moves the
+ * tree into `layer`.
+ */
+async function installInto(inputs: DependencyInputs, layer: Layer, command: string[] | undefined, seedLayer?: string) {
   const tree = modulesTree(inputs.project);
   await prepareTree(tree, seedLayer);
-  await runInstall(inputs, command);
+  if (command) await runInstall(inputs, command);
   const members = await moveTree(tree, layer.path);
   if (members.length > 0) layer.metadata[MEMBERS_FIELD] = members;
   else delete layer.metadata[MEMBERS_FIELD];

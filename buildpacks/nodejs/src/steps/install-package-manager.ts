@@ -29,7 +29,8 @@ export interface PackageManager {
 
 /**
  * Installs the package manager. `env` is the tool environment so far; `atLaunch` keeps it in
- * the image (the start command runs it).
+ * the image (the start command runs it), with `yarnLinker` (berry's linker in this build) as
+ * the launch default of YARN_NODE_LINKER, so the launched yarn reads the install as made.
  */
 export async function installPackageManager(
   ctx: BuildContext<NodejsMetadata>,
@@ -38,6 +39,7 @@ export async function installPackageManager(
   runtime: Runtime,
   env: ToolEnv,
   atLaunch: boolean,
+  yarnLinker?: string,
 ): Promise<PackageManager> {
   const { log } = ctx;
   log.step("Package manager");
@@ -75,6 +77,7 @@ export async function installPackageManager(
       await runTool(args, { cwd: l.path, env, log });
     },
   });
+  if (atLaunch && choice.berry && yarnLinker) layer.env.launch.default("YARN_NODE_LINKER", yarnLinker);
   const change: EnvChange = { path: [join(layer.path, "bin")] };
   const version = await probe(layer, "version", withChanges(env, change));
   log.detail(`Using ${choice.name} ${version}`);

@@ -60,7 +60,8 @@ export async function planBuild(app: AppFiles, project: Project, settings: Setti
   const packages = [install.pkg, ...(project.project.pkg && project.project !== install ? [project.project.pkg] : [])];
   const hasDependencies = project.members.length > 0 || packages.some(declaresDependencies);
   if (!hasDependencies && manager.warning?.startsWith("No lockfile")) delete manager.warning;
-  const yarnLinker = manager.berry ? berryLinker(settings, config.yarnrc) : undefined;
+  const shipsPnp = files.has(".pnp.cjs") || files.has(".pnp.js");
+  const yarnLinker = manager.berry ? berryLinker(settings, config.yarnrc, shipsPnp) : undefined;
   return {
     manager,
     scripts: selectBuildScripts(project.project.pkg ?? {}, manager, settings),

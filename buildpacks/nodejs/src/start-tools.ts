@@ -1,0 +1,155 @@
+/**
+ * What the start script runs, and whether the dev-dependency prune would take it away.
+ *
+ * A NestJS starter has `"start": "nest start"` with @nestjs/cli a devDependency, and
+ * `"start:prod": "node dist/main"` beside it: pruned, its image exited 127 (`sh: 1: nest: not
+ * found`). So the commands a start script runs (the first word of each `&&`, `||`, `;` and `|`
+ * part, following `npm run x`, `yarn x` and `pnpm x` into the scripts they name) are looked
+ * up among the bins of the app's direct dependencies. When one comes only from a
+ * devDependency, the app's own production script (`start:prod`, `start:production`) starts
+ * the app if it runs without dev dependencies; else the dev dependencies are kept.
+ */
+
+/** Builtins of a POSIX sh: found without any PATH lookup. */
+export const SHELL_BUILTINS: ReadonlySet<string> = new Set(
+  "cd exec export set test [ true false echo printf exit . source wait trap ulimit umask eval unset :".split(" "),
+);
+
+/** Commands that are never a package's bin: the runtime, the package managers, a shell and its builtins. */
+const NOT_PACKAGE_BINS: ReadonlySet<string> = new Set([
+  ..."node npm npx yarn pnpm corepack env sh bash sleep cat mkdir rm cp mv ls".split(" "),
+  ...SHELL_BUILTINS,
+]);
+
+/** Production start scripts, preferred in this order when `start` needs a dev dependency. */
+export const PRODUCTION_SCRIPTS = ["start:prod", "start:production"] as const;
+
+type Scripts = Record<string, unknown>;
+
+/** The `scripts` object of a package.json ({} when absent). */
+export function scriptsOf(pkg: Record<string, unknown> | undefined): Scripts {
+  const s = pkg?.scripts;
+  return typeof s === "object" && s !== null && !Array.isArray(s) ? (s as Scripts) : {};
+}
+
+/**
+ * The commands script `name` runs: the first word of each part of it, with `VAR=value`
+ * prefixes, `exec` and `env` skipped, and `npm run x`, `yarn [run] x`, `pnpm [run] x` and
+ * `npx x` followed (x's commands, or x itself for npx). Words a shell would expand (`$X`,
+ * quotes, subshells) are left out: nothing can be said about them.
+ *
+ * @example
+ * scriptCommands({ start: "NODE_ENV=production nest start", }, "start") // ["nest"]
+ * scriptCommands({ start: "npm run migrate && node dist/main", migrate: "prisma migrate deploy" }, "start") // ["prisma", "node"]
+ */
+export function scriptCommands(scripts: Scripts, name: string, seen: ReadonlySet<string> = new Set()): string[] {
+  const text = scripts[name];
+  if (typeof text !== "string" || seen.has(name)) return [];
+  const inner = new Set([...seen, name]);
+  const out: string[] = [];
+  for (const part of text.split(/&&|\|\||;|\|/)) {
+    const words = part.trim().split(/\s+/).filter(Boolean);
+    while (words.length > 0 && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]!) || ["exec", "env"].includes(words[0]!))) {
+      words.shift();
+    }
+    const [first, second, third] = words;
+    if (!first || /[$"'`()\\{}]/.test(first)) continue;
+    const runs = runScript(scripts, first, second, third);
+    if (runs !== undefined) out.push(...scriptCommands(scripts, runs, inner));
+    else if (first === "npx" && second && !second.startsWith("-")) out.push(second);
+    else out.push(first);
+  }
+  return [...new Set(out)];
+}
+
+/** The script a package-manager call runs (`npm run x`, `npm start`, `yarn x`, `pnpm run x`), if any. */
+function runScript(scripts: Scripts, tool: string, a?: string, b?: string): string | undefined {
+  if (!["npm", "yarn", "pnpm"].includes(tool) || !a) return undefined;
+  if (a === "run" || a === "run-script") return b;
+  if (a === "start" || a === "test") return a;
+  return tool !== "npm" && typeof scripts[a] === "string" ? a : undefined;
+}
+
+/** The bins each direct dependency provides, by package name (read from the installed tree). */
+export type BinsByPackage = ReadonlyMap<string, readonly string[]>;
+
+/** What {@link startPlan} decided. */
+export type StartPlan =
+  | { kind: "start" }
+  | { kind: "script"; script: string; reason: string }
+  | { kind: "keep-dev"; reason: string };
+
+/**
+ * Decides how the app starts when dev dependencies are pruned: its `start` script, unless
+ * that runs a bin only a devDependency provides; then a production script that needs none,
+ * else `start` with the dev dependencies kept.
+ *
+ * @example
+ * startPlan(
+ *   { scripts: { start: "nest start", "start:prod": "node dist/main" }, devDependencies: { "@nestjs/cli": "^10" } },
+ *   new Map([["@nestjs/cli", ["nest"]]]),
+ * )
+ * // { kind: "script", script: "start:prod", reason: 'scripts.start runs nest, from @nestjs/cli, a devDependency the prune removes' }
+ */
+export function startPlan(pkg: Record<string, unknown>, bins: BinsByPackage): StartPlan {
+  const scripts = scriptsOf(pkg);
+  const needs = devOnlyCommand(pkg, bins, scriptCommands(scripts, "start"));
+  if (!needs) return { kind: "start" };
+  const why = `scripts.start runs ${needs.bin}, from ${needs.pkg}, a devDependency the prune removes`;
+  for (const script of PRODUCTION_SCRIPTS) {
+    if (typeof scripts[script] !== "string") continue;
+    if (!devOnlyCommand(pkg, bins, scriptCommands(scripts, script))) return { kind: "script", script, reason: why };
+  }
+  return {
+    kind: "keep-dev",
+    reason: `scripts.start runs ${needs.bin}, which only ${needs.pkg} (a devDependency) provides; add a "start:prod" script that runs without it to prune them`,
+  };
+}
+
+/**
+ * True when the start script may run a package's bin and the tree must be installed with dev
+ * dependencies to find out which package provides it (a prune then follows).
+ *
+ * @example
+ * startMayNeedDev({ scripts: { start: "node server.js" }, devDependencies: { tsx: "4" } }) // false
+ */
+export function startMayNeedDev(pkg: Record<string, unknown>): boolean {
+  const dev = pkg.devDependencies;
+  if (typeof dev !== "object" || dev === null || Object.keys(dev).length === 0) return false;
+  return scriptCommands(scriptsOf(pkg), "start").some((c) => !NOT_PACKAGE_BINS.has(c) && !c.includes("/"));
+}
+
+/** The first of `commands` that only a devDependency provides, with that package. */
+function devOnlyCommand(
+  pkg: Record<string, unknown>,
+  bins: BinsByPackage,
+  commands: readonly string[],
+): { bin: string; pkg: string } | undefined {
+  const names = (field: string) => {
+    const d = pkg[field];
+    return typeof d === "object" && d !== null ? Object.keys(d) : [];
+  };
+  const prod = new Set([...names("dependencies"), ...names("optionalDependencies")]);
+  const dev = names("devDependencies").filter((n) => !prod.has(n));
+  for (const bin of commands) {
+    if (NOT_PACKAGE_BINS.has(bin)) continue;
+    if ([...prod].some((n) => bins.get(n)?.includes(bin))) continue;
+    const from = dev.find((n) => bins.get(n)?.includes(bin));
+    if (from) return { bin, pkg: from };
+  }
+  return undefined;
+}
+
+/**
+ * The bin names a package.json declares (`bin` as a string is named after the package,
+ * without its scope).
+ *
+ * @example
+ * binNames({ name: "@nestjs/cli", bin: { nest: "bin/nest.js" } }) // ["nest"]
+ */
+export function binNames(manifest: Record<string, unknown>): string[] {
+  const bin = manifest.bin;
+  if (typeof bin === "string" && typeof manifest.name === "string") return [manifest.name.replace(/^@[^/]+\//, "")];
+  if (typeof bin === "object" && bin !== null) return Object.keys(bin);
+  return [];
+}

@@ -1,0 +1,105 @@
+/**
+ * Classes of outside Node.js apps that built but did not start, or did not build (issue 36),
+ * each as a small app shaped like the one that tripped, built with `buildApp` (what `cnbkit
+ * build` runs), run under runc and asked over HTTP:
+ * - a start script that runs a dev dependency's bin (a NestJS starter's "nest start"), with
+ *   and without a start:prod beside it;
+ * - pnpm 8 (lockfile 6.x), whose early releases refuse `pnpm prune --ignore-scripts`;
+ * - yarn 2 Plug'n'Play with zero-installs (.pnp.js and .yarn/cache committed, no nodeLinker).
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { beforeAll, test } from "vitest";
+import type { Binding } from "../../builder-packager/src/platform/build.js";
+import { type AppCase, buildAndAsk } from "./app-case.js";
+import { caBindings, FIXTURES, referenceBuilder, ROOT } from "./support.js";
+
+let builder = "";
+let bindings: Binding[] = [];
+
+beforeAll(async () => {
+  builder = await referenceBuilder();
+  bindings = await caBindings();
+});
+
+const fixtureJson = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name, "package.json"), "utf8"));
+
+/** A plain http server answering `<name>: <what>`, `what` a JS expression (CommonJS, as compiled output is). */
+const server = (name: string, what: string) =>
+  [
+    "const http = require('node:http');",
+    "const port = Number(process.env.PORT ?? 8080);",
+    `http.createServer((_q, res) => res.end('${name}: ' + ${what} + '\\n')).listen(port, process.env.HOST ?? '0.0.0.0');`,
+    "",
+  ].join("\n");
+
+const cases: Record<string, AppCase> = {
+  // dev-start-tool (package-lock.json by npm 11.19.1; tsx and @types/node dev, 31 packages)
+  // shaped as a NestJS starter: start runs the dev tool, start:prod the compiled output.
+  "start runs a dev tool, start:prod beside it (NestJS starter)": {
+    fixture: "dev-start-tool",
+    files: {
+      "package.json": JSON.stringify({
+        ...fixtureJson("dev-start-tool"),
+        type: "commonjs",
+        scripts: { start: "tsx server.ts", "start:prod": "node dist/main.js" },
+      }),
+      "dist/main.js": server("nest-like", "'dist/main.js run by node ' + process.version + ', tsx pruned'"),
+    },
+    output: [
+      /npm prune --omit=dev/,
+      /npm run start:prod \(from package\.json scripts\.start:prod, since scripts\.start runs tsx, from tsx, a devDependency the prune removes\)/,
+    ],
+    answer: /^200 nest-like: dist\/main\.js run by node v24\.\d+\.\d+, tsx pruned\n$/,
+  },
+  // The same app with no start:prod, built for production: tsx stays in the image.
+  "start runs a dev tool, no production script": {
+    fixture: "dev-start-tool",
+    output: [/Keeping dev dependencies: scripts\.start runs tsx, which only tsx \(a devDependency\) provides/],
+    answer: /^200 dev-start-tool: server\.ts run by tsx 4\.23\.15\n$/,
+  },
+  // pnpm-lock.yaml (6.1) by pnpm 8.6.0: debug (with ms), dev is-odd (with is-number); the
+  // build script and the postinstall need is-odd, so a prune that runs them again fails.
+  "pnpm 8.6.0 (lockfile 6.1) prunes": {
+    fixture: "pnpm8-prune",
+    files: {
+      "package.json": JSON.stringify({
+        name: "pnpm8-prune",
+        version: "1.0.0",
+        private: true,
+        packageManager: "pnpm@8.6.0",
+        scripts: {
+          build: `node -e "require('is-odd')"`,
+          postinstall: `node -e "require('is-odd')"`,
+          start: "node server.js",
+        },
+        dependencies: { debug: "4.4.3" },
+        devDependencies: { "is-odd": "3.0.1" },
+      }),
+      "pnpm-lock.yaml": readFileSync(join(ROOT, "buildpacks/nodejs/testdata/pnpm-prune/pnpm-lock.v6.1.yaml"), "utf8"),
+      "server.js": server("pnpm8-prune", "'debug says ' + require('debug').humanize(120000)"),
+    },
+    output: [/Using pnpm 8\.6\.0/, /pnpm prune --prod --config\.ignore-scripts=true/],
+    answer: /^200 pnpm8-prune: debug says 2m\n$/,
+  },
+  // yarn2-pnp (koa 2, yarn.lock by yarn 2.4.2) as a zero-install app: no .yarnrc.yml (PnP is
+  // yarn's default), .pnp.js and .yarn/cache written by the real yarn 2.4.2 as the user
+  // committed them, and .yarn/install-state.gz left out as yarn's .gitignore leaves it out.
+  "yarn 2 Plug'n'Play with zero-installs": {
+    fixture: "yarn2-pnp",
+    async prepare(dir) {
+      await rm(join(dir, ".yarnrc.yml"), { force: true });
+      const env: NodeJS.ProcessEnv = { ...process.env, YARN_ENABLE_TELEMETRY: "0", YARN_ENABLE_GLOBAL_CACHE: "false" };
+      delete env.YARN_NODE_LINKER;
+      execFileSync("npx", ["-y", "-p", "@yarnpkg/cli-dist@2.4.2", "yarn", "install"], { cwd: dir, env, stdio: "pipe" });
+      await rm(join(dir, ".yarn", "install-state.gz"), { force: true });
+    },
+    output: [/Using yarn 2\.4\.2/, /node_modules stays in the app directory: Yarn Plug'n'Play/],
+    answer: /^200 yarn2-pnp: koa 2\.16\.4, http-errors 1\.8\.1\n$/,
+  },
+};
+
+// Two builds at a time: each waits on npm, runc and the disk more than on a CPU (see vitest.config.ts).
+test.concurrent.each(Object.entries(cases))("%s", (_name, c) => buildAndAsk(c, builder, bindings), 900_000);

@@ -40,8 +40,8 @@ interface AppCase {
 
 const APPS: AppCase[] = [
   { name: "empty", files: {} },
-  { name: "Procfile", files: { Procfile: "web: x\n" }, node: ["tricky"] },
-  { name: "a dir named Procfile", files: { "Procfile/x": "" }, node: ["tricky"] },
+  { name: "Procfile", files: { Procfile: "web: x\n" }, node: ["tricky", "procfile"] },
+  { name: "a dir named Procfile", files: { "Procfile/x": "" }, node: ["tricky", "procfile"] },
   { name: "requirements.txt", files: { "requirements.txt": "flask\n" } },
   { name: "pyproject.toml", files: { "pyproject.toml": '[project]\nname = "x"\n' }, node: ["python"] },
   { name: "broken pyproject.toml", files: { "pyproject.toml": "[project\n" }, node: ["python"] },
@@ -64,7 +64,7 @@ const APPS: AppCase[] = [
     node: ["nodejs"],
   },
   { name: "quotes, spaces and $", files: { "it's here.txt": "", "with space/$HOME.json": "", 'a"b': "" } },
-  { name: "only one of allFiles", files: { "it's here.txt": "", Procfile: "" }, node: ["tricky"] },
+  { name: "only one of allFiles", files: { "it's here.txt": "", Procfile: "" }, node: ["tricky", "procfile"] },
   { name: "a file named -n", files: { "-n": "", "manage.py": "" } },
   { name: "TRICKY_ON empty", files: { "index.js": "" }, env: { TRICKY_ON: "" } },
   { name: "TRICKY_ON in <platform>/env", files: { "app.py": "" }, platformEnv: { TRICKY_ON: "1" } },
@@ -78,7 +78,12 @@ const APPS: AppCase[] = [
   { name: "a dir named system.properties", files: { "system.properties": { dir: true } }, node: ["java"] },
   { name: "pom.xml", files: { "pom.xml": "<project/>" }, node: ["java"] },
   { name: "a tmp name with quotes", files: { "x it's $x.tmp": "", ".tmp": "" } },
-  { name: "TRICKY_MODE file", files: { Procfile: "" }, platformEnv: { TRICKY_MODE: "code" }, node: ["tricky"] },
+  {
+    name: "TRICKY_MODE file",
+    files: { Procfile: "" },
+    platformEnv: { TRICKY_MODE: "code" },
+    node: ["tricky", "procfile"],
+  },
 ];
 
 interface Compiled {

@@ -44,8 +44,8 @@ interface AppCase {
 
 const APPS: AppCase[] = [
   { name: "empty", files: {} },
-  { name: "Procfile", files: { Procfile: "web: x\n" }, node: ["tricky"] },
-  { name: "a dir named Procfile", files: { "Procfile/x": "" }, node: ["tricky"] },
+  { name: "Procfile", files: { Procfile: "web: x\n" }, node: ["tricky", "procfile"] },
+  { name: "a dir named Procfile", files: { "Procfile/x": "" }, node: ["tricky", "procfile"] },
   { name: "requirements.txt", files: { "requirements.txt": "flask\n" } },
   { name: "pyproject.toml", files: { "pyproject.toml": '[project]\nname = "x"\n' }, node: ["python"] },
   { name: "broken pyproject.toml", files: { "pyproject.toml": "[project\n" }, node: ["python"] },
@@ -68,7 +68,7 @@ const APPS: AppCase[] = [
     node: ["nodejs"],
   },
   { name: "quotes, spaces and $", files: { "it's here.txt": "", "with space/$HOME.json": "", 'a"b': "" } },
-  { name: "only one of allFiles", files: { "it's here.txt": "", Procfile: "" }, node: ["tricky"] },
+  { name: "only one of allFiles", files: { "it's here.txt": "", Procfile: "" }, node: ["tricky", "procfile"] },
   { name: "a file named -n", files: { "-n": "", "manage.py": "" } },
   { name: "TRICKY_ON empty", files: { "index.js": "" }, env: { TRICKY_ON: "" } },
   { name: "TRICKY_ON in <platform>/env", files: { "app.py": "" }, platformEnv: { TRICKY_ON: "1" } },
@@ -82,7 +82,12 @@ const APPS: AppCase[] = [
   { name: "a dir named system.properties", files: { "system.properties": { dir: true } }, node: ["java"] },
   { name: "pom.xml", files: { "pom.xml": "<project/>" }, node: ["java"] },
   { name: "a tmp name with quotes", files: { "x it's $x.tmp": "", ".tmp": "" } },
-  { name: "TRICKY_MODE file", files: { Procfile: "" }, platformEnv: { TRICKY_MODE: "code" }, node: ["tricky"] },
+  {
+    name: "TRICKY_MODE file",
+    files: { Procfile: "" },
+    platformEnv: { TRICKY_MODE: "code" },
+    node: ["tricky", "procfile"],
+  },
   { name: "BPE_GREETING", files: {}, env: { BPE_GREETING: "hi" } },
   { name: "BPE_DEFAULT_X in <platform>/env", files: {}, platformEnv: { BPE_DEFAULT_X: "\n" } },
   { name: "only empty BPE_*", files: {}, env: { BPE_A: "", XBPE_B: "1", BPE: "1" }, platformEnv: { BPE_C: "" } },

@@ -1,8 +1,9 @@
 /**
  * The sh bin/detect compiled from the reference buildpacks' detect rules, run by the real
  * lifecycle detector (as the CNB user): a Python app with a Procfile groups python and
- * procfile without starting Node, and a package.json app hands nodejs over to its Node
- * detect through the fallback. Assertions read the detector's group.toml and plan.toml.
+ * procfile, python's and nodejs's detects without starting Node (procfile's reads the Procfile
+ * into the plan in Node), and a package.json app hands nodejs over to its Node detect through
+ * the fallback. Assertions read the detector's group.toml and plan.toml.
  */
 import { chmod, copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -73,7 +74,7 @@ beforeEach(async () => {
 const groupIds = async () =>
   (((await readLifecycleToml(join(ws.layers, "group.toml")))?.group ?? []) as { id: string }[]).map((b) => b.id);
 
-test("a Python app with a Procfile: python and procfile pass in sh, nodejs fails in sh", async () => {
+test("a Python app with a Procfile: python passes in sh, nodejs fails in sh, procfile's Node detect puts the processes in the plan", async () => {
   await writeFile(join(ws.app, "requirements.txt"), "flask\n");
   await writeFile(join(ws.app, "Procfile"), "web: gunicorn app:app\n");
   const r = await detect(ws);
@@ -85,8 +86,14 @@ test("a Python app with a Procfile: python and procfile pass in sh, nodejs fails
       providers: [{ id: ids.python!.id, version: ids.python!.version }],
       requires: [{ name: "cpython", metadata: { launch: true } }],
     },
+    {
+      providers: [{ id: ids.procfile!.id, version: ids.procfile!.version }],
+      requires: [{ name: "procfile", metadata: { processes: [{ type: "web", command: "gunicorn app:app" }] } }],
+    },
   ]);
-  for (const name of NAMES) expect(await exists(join(ws.root, `node-ran-${name}`)), name).toBe(false);
+  for (const name of NAMES) {
+    expect(await exists(join(ws.root, `node-ran-${name}`)), name).toBe(name === "procfile");
+  }
 });
 
 test("a package.json app: nodejs's sh detect hands over to its Node detect", async () => {

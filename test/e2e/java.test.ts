@@ -4,7 +4,8 @@
  * lifecycle under runc: a prebuilt executable jar (no JDK at all, a JVM sized by the memory
  * calculator) and the main job's Spring Boot example, examples/apps/java-hello, built with its
  * Maven wrapper (one image layer per layers.idx slice; a one-file edit changes only the
- * application slice and downloads nothing).
+ * application slice and downloads nothing), and a Heroku-style Procfile app whose line runs the
+ * jar its Gradle build left in build/libs/ (cnbkit/procfile after cnbkit/java).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -20,6 +21,7 @@ import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
 import { prepareLocalJavaBuilder } from "../../builders/reference/local-java-builder.js";
 import { calculateMemory, MIB } from "../../buildpacks/java/src/memory-calculator.js";
 import { layersToSlices, parseLayersIndex } from "../../buildpacks/java/src/spring-boot-layers.js";
+import { FAKE_GRADLE } from "../../buildpacks/java/src/testing/fake-gradle.js";
 import { BASE_LAYOUT, caBindings, E2E_DIR, getFromImage, ROOT } from "./support.js";
 
 const TIMEOUT = 1_200_000;
@@ -285,6 +287,67 @@ describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
       expect(added).toContain(APPLICATION_SLICE);
       expect(added.filter((n) => n !== APPLICATION_SLICE)).toEqual([]);
       expect(await getFromImage(image)).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 17\./);
+    },
+    TIMEOUT,
+  );
+});
+
+describe.sequential("a Heroku-style Procfile app (Gradle wrapper)", () => {
+  test(
+    "cnbkit/procfile runs `java $JAVA_OPTS -Dserver.port=$PORT -jar build/libs/*.jar` after cnbkit/java exploded the app; the memory calculator's options reach it; a rebuild that skips Gradle still serves",
+    async () => {
+      const app = join(work, "procfile-app");
+      await mkdir(join(app, "src/main/java/demo"), { recursive: true });
+      // The wrapper is the test's stand-in for Gradle (services.gradle.org is unreachable here):
+      // it compiles with the build's JDK and writes build/libs/demo.jar and demo-plain.jar.
+      await writeFile(join(app, "gradlew"), FAKE_GRADLE, { mode: 0o755 });
+      await writeFile(
+        join(app, "build.gradle"),
+        "plugins { id 'java' }\njava { toolchain { languageVersion = JavaLanguageVersion.of(17) } }\n",
+      );
+      await writeFile(join(app, "settings.gradle"), "rootProject.name = 'demo'\n");
+      await writeFile(join(app, "Procfile"), "web: java $JAVA_OPTS -Dserver.port=$PORT -jar build/libs/*.jar\n");
+      await writeFile(
+        join(app, "src/main/java/demo/App.java"),
+        `package demo;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+public class App {
+  public static void main(String[] args) throws Exception {
+    String host = System.getenv().getOrDefault("HOST", "0.0.0.0");
+    int port = Integer.parseInt(System.getProperty("server.port"));
+    HttpServer s = HttpServer.create(new InetSocketAddress(host, port), 0);
+    s.createContext("/", ex -> {
+      byte[] body = ("procfile app, server.port=" + System.getProperty("server.port") + " JAVA_OPTS=" + System.getenv("JAVA_OPTS")
+          + " JAVA_TOOL_OPTIONS=" + System.getenv("JAVA_TOOL_OPTIONS") + " maxMemory=" + Runtime.getRuntime().maxMemory() + "\\n").getBytes();
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    s.start();
+  }
+}
+`,
+      );
+      const out = join(work, "procfile-out");
+      await mkdir(out, { recursive: true });
+      const image = `oci:${join(out, "image")}:latest`;
+      const cold = await build(app, image, join(out, "cache"));
+      console.log(`procfile app: cold build ${cold.ms} ms`);
+      expect(cold.text).toMatch(/^cnbkit\/procfile\s+\S+$/m);
+      expect(cold.text).toContain("Kept for the Procfile: Procfile, build/libs/demo.jar");
+      expect(cold.text).toContain("Processes read from the Procfile at detect");
+      const body = await getFromImage(image);
+      console.log(`procfile app answers: ${body.trim()}`);
+      // server.port is only set by the Procfile's line (cnbkit/java's own process sets SERVER_PORT).
+      expect(body).toMatch(/^200 procfile app, server\.port=\d+ JAVA_OPTS=null JAVA_TOOL_OPTIONS=.*-Xmx\d+[KMG]? /);
+      const withOpts = await getFromImage(image, { JAVA_OPTS: "-Dfrom.user=1 -Xss512k" });
+      expect(withOpts).toMatch(/JAVA_OPTS=-Dfrom\.user=1 -Xss512k /);
+
+      const warm = await build(app, image, join(out, "cache"));
+      console.log(`procfile app: no-op rebuild ${warm.ms} ms`);
+      expect(warm.text).toContain("Source tree unchanged: reusing the previous build's artifact");
+      expect(await getFromImage(image)).toMatch(/^200 procfile app, server\.port=\d+ /);
     },
     TIMEOUT,
   );

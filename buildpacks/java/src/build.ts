@@ -1,7 +1,7 @@
 /**
  * The build, as its steps: read the app, resolve the Java version, build it with Maven or
  * Gradle (the JDK is installed only when the tool runs: an unchanged tree skips both), explode
- * the jar into the app dir, install the JRE (or jlink one from the JDK: BP_JVM_JLINK_ENABLED),
+ * the jar into the app dir (keeping what a Procfile names), install the JRE (or jlink one from the JDK: BP_JVM_JLINK_ENABLED),
  * scan the app's classes and jars, add the memory calculator and the launch helpers (JDWP, CA
  * truststore), write the app's SBOM, and choose the processes (and Spring Boot's layer slices). Each step is a module in steps/ that returns what it decided.
  */
@@ -15,6 +15,7 @@ import { buildWithMaven } from "./steps/build-with-maven.js";
 import { explodeApp } from "./steps/explode-app.js";
 import { buildJdk } from "./steps/install-jdk.js";
 import { installJre } from "./steps/install-jre.js";
+import { keepProcfilePaths } from "./steps/keep-procfile-paths.js";
 import { jlinkRuntime } from "./steps/jlink-runtime.js";
 import { launchApp } from "./steps/launch-app.js";
 import { readApp } from "./steps/read-app.js";
@@ -44,7 +45,9 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
         : await buildWithGradle(ctx, settings, tool, jdk);
     jar = built.artifact;
   }
+  const restoreProcfilePaths = await keepProcfilePaths(ctx, jar);
   const { manifest, jarSha256 } = await explodeApp(ctx, jar);
+  await restoreProcfilePaths();
   if (jlink && jdk && jvm.jdk) await jlinkRuntime(ctx, settings, jdk, jvm.jdk);
   else await installJre(ctx, jvm.jre);
   const scan = await scanApp(ctx, jarSha256);

@@ -6,10 +6,15 @@ import bp from "./index.js";
 const buildpackDir = fileURLToPath(new URL("..", import.meta.url));
 
 describe("procfile buildpack", () => {
-  test("detect passes with an empty plan when there is a Procfile, fails otherwise", async () => {
+  test("detect passes with the Procfile's processes in the plan when there is one, fails otherwise", async () => {
     const pass = await runDetect(bp, { buildpackDir, app: { Procfile: "web: node server.js\n" } });
     expect(pass.passed).toBe(true);
-    expect(pass.plans).toEqual([{ provides: [], requires: [] }]);
+    expect(pass.plans).toEqual([
+      {
+        provides: [{ name: "procfile" }],
+        requires: [{ name: "procfile", metadata: { processes: [{ type: "web", command: "node server.js" }] } }],
+      },
+    ]);
     const fail = await runDetect(bp, { buildpackDir, app: { "server.js": "" } });
     expect(fail.result).toEqual({ kind: "fail", reason: "no Procfile" });
   });
@@ -23,7 +28,21 @@ describe("procfile buildpack", () => {
       { type: "worker", command: ["bash", "-c", "node jobs.js"], default: false },
     ]);
   });
-  test("a bad line fails the build naming Procfile:line", async () => {
+  test("build takes the processes detect read, though an earlier buildpack removed the Procfile", async () => {
+    const detected = await runDetect(bp, { buildpackDir, app: { Procfile: "web: java -jar target/app.jar\n" } });
+    const plan = detected.plans[0]?.requires.map((r) => ({ name: r.name, metadata: r.metadata ?? {} })) ?? [];
+    const r = await runBuild(bp, { buildpackDir, app: { "Main.class": "" }, plan });
+    expect(r.stdout.join("\n")).toContain("Processes read from the Procfile at detect");
+    expect(r.processes).toEqual([{ type: "web", command: ["bash", "-c", "java -jar target/app.jar"], default: true }]);
+  });
+  test("with neither a plan entry nor a Procfile, build says which buildpack's doing it may be", async () => {
+    await expect(runBuild(bp, { buildpackDir, app: {}, plan: [] })).rejects.toThrow(
+      /^Procfile: not found in the app directory, and the build plan carries no processes$/,
+    );
+  });
+  test("a bad line passes detect with an empty plan and fails the build naming Procfile:line", async () => {
+    const detected = await runDetect(bp, { buildpackDir, app: { Procfile: "web: a\n\nnope\n" } });
+    expect(detected.plans).toEqual([{ provides: [], requires: [] }]);
     await expect(runBuild(bp, { buildpackDir, app: { Procfile: "web: a\n\nnope\n" } })).rejects.toThrow(
       /^Procfile:3: expected "<type>: <command>"/,
     );

@@ -3,6 +3,7 @@
  * skipped. A bad line is one error naming `Procfile:<line>`.
  */
 import { CnbError } from "@cnbkit/framework";
+import type { BuildpackPlanEntry } from "@cnbkit/framework/cnb-files";
 
 /** One Procfile entry. */
 export interface ProcfileEntry {
@@ -56,4 +57,24 @@ export function procfileProcesses(
       ? entries[0]!.type
       : undefined;
   return entries.map((e) => ({ type: e.type, command: ["bash", "-c", e.command], default: e.type === defaultType }));
+}
+
+/**
+ * The entries detect put in the build plan (`metadata.processes`, a list of `{ type, command }`),
+ * or undefined when no plan entry carries them (a plan written before detect read the Procfile,
+ * or a Procfile that did not parse at detect).
+ */
+export function entriesFromPlan(plan: readonly BuildpackPlanEntry[]): ProcfileEntry[] | undefined {
+  for (const entry of plan) {
+    const processes = entry.metadata.processes;
+    if (!Array.isArray(processes)) continue;
+    return processes.map((p, i) => {
+      const { type, command } = (p ?? {}) as { type?: unknown; command?: unknown };
+      if (typeof type !== "string" || typeof command !== "string") {
+        throw new CnbError(`build plan: procfile processes[${i}] needs string "type" and "command"`);
+      }
+      return { type, command, line: i + 1 };
+    });
+  }
+  return undefined;
 }

@@ -24,6 +24,7 @@ import { GRADLE_ARTIFACTS, gradleArguments, gradleArtifactPattern } from "../gra
 import { chooseBuiltArtifact } from "../maven-args.js";
 import { gradleErrorLine, runTool } from "../run-tool.js";
 import { buildTrust } from "./build-trust.js";
+import { mirrorWrapperDistribution, wrapperErrorLine, wrapperFailure } from "./gradle-distribution.js";
 import type { BuildJdk } from "./install-jdk.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 import { listFiles, sourceDigest } from "./source-tree.js";
@@ -68,13 +69,21 @@ export async function buildWithGradle(
       const command = [gradle ? join(gradle.home, "bin", "gradle") : join(ctx.app.path, "gradlew"), ...args];
       const done = ctx.log.timer();
       ctx.log.detail(`Running ${[tool.wrapper ? "./gradlew" : "gradle", ...args].join(" ")}`);
-      await runTool(command, {
-        cwd: ctx.app.path,
-        env,
-        log: ctx.log,
-        what: "Gradle build",
-        errorLine: gradleErrorLine,
-      });
+      // The wrapper's distributionUrl follows the dependency mirrors (steps/gradle-distribution.ts).
+      const dist = tool.wrapper ? await mirrorWrapperDistribution(ctx, settings) : undefined;
+      try {
+        await runTool(command, {
+          cwd: ctx.app.path,
+          env,
+          log: ctx.log,
+          what: "Gradle build",
+          errorLine: dist ? wrapperErrorLine : gradleErrorLine,
+        });
+      } catch (err) {
+        throw (dist && wrapperFailure(err, dist)) ?? err;
+      } finally {
+        await dist?.restore();
+      }
       ran = true;
       ctx.log.detail(`Built in ${done()}`);
       const files = await listFiles(ctx.app.path);

@@ -1,10 +1,13 @@
 /**
  * Step: which Java version this build uses, and the inventory entries for it. The request
- * comes from {@link resolveJavaVersion}; a version the inventory lacks is one line naming
- * where it was asked for and listing the versions the inventory has for this platform.
+ * comes from {@link resolveJavaVersion}. A version only the jar's manifest names that the
+ * inventory lacks becomes the nearest newer LTS it has, with a warning; any other version it
+ * lacks is one line naming where it was asked for and listing the versions the inventory has
+ * for this platform, with a hint saying what to change there.
  */
 import { type BuildContext, CnbError, type ResolvedDependency, type Settings } from "@cnbkit/framework";
 import { describeJavaVersionRequest, type JavaVersionRequest, resolveJavaVersion } from "../java-version.js";
+import { javaMajor, nearestNewerLts } from "../lts-fallback.js";
 import type { AppInfo } from "./read-app.js";
 
 /** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */
@@ -37,8 +40,11 @@ export function resolveJvm(
   });
   ctx.log.detail(describeJavaVersionRequest(request));
   const hasJre = ctx.dependencies.all.some((d) => d.id === "jre");
-  const jre = resolveOne(ctx, hasJre ? "jre" : "jdk", request);
-  const jdk = use.build || use.jlink ? resolveOne(ctx, "jdk", request) : undefined;
+  const runtimeId = hasJre ? "jre" : "jdk";
+  const needJdk = use.build || use.jlink;
+  const chosen = manifestFallback(ctx, request, [...new Set(needJdk ? [runtimeId, "jdk"] : [runtimeId])]);
+  const jre = resolveOne(ctx, runtimeId, chosen);
+  const jdk = needJdk ? resolveOne(ctx, "jdk", chosen) : undefined;
   // What each part is for: with jlink, the inventory's JRE is not used at all.
   const purpose = use.jlink
     ? `JDK to ${use.build ? "build and to " : ""}jlink the runtime`
@@ -47,19 +53,81 @@ export function resolveJvm(
   return { request, jre, jdk };
 }
 
+/** The versions the inventory has of `id` for this build's platform. */
+function inventoryVersions(ctx: BuildContext<JavaMetadata>, id: string): string[] {
+  const { os, arch } = ctx.target;
+  return ctx.dependencies.all
+    .filter((d) => d.id === id && (d.os ?? os) === os && (d.arch ?? arch) === arch)
+    .map((d) => d.version);
+}
+
+/**
+ * A version only the jar's manifest names (`Build-Jdk-Spec: 11`) that the inventory lacks
+ * becomes the nearest newer LTS it has ({@link nearestNewerLts}), with a warning; any other
+ * request is returned as it is.
+ */
+function manifestFallback(
+  ctx: BuildContext<JavaMetadata>,
+  request: JavaVersionRequest,
+  ids: readonly string[],
+): JavaVersionRequest {
+  if (request.source !== "MANIFEST.MF Build-Jdk-Spec") return request;
+  const missing = ids.filter((id) => {
+    try {
+      ctx.dependencies.resolve(id, request.range);
+      return false;
+    } catch (err) {
+      if (err instanceof CnbError) return true;
+      throw err;
+    }
+  });
+  const major = javaMajor(request.raw);
+  if (missing.length === 0 || major === undefined) return request;
+  const lts = nearestNewerLts(
+    major,
+    ids.map((id) => inventoryVersions(ctx, id)),
+  );
+  if (lts === undefined) return request;
+  ctx.log.warn(
+    `${request.source} "${request.raw}" matches no ${missing.map((id) => id.toUpperCase()).join(" or ")} in the inventory: using Java ${lts}, the nearest newer LTS it has (a jar built for ${major} runs on it); set BP_JVM_VERSION to choose another`,
+  );
+  return { ...request, range: `${lts}.x` };
+}
+
+/** Where a request came from, as a user would look for it. */
+const WHERE: Record<JavaVersionRequest["source"], string> = {
+  BP_JVM_VERSION: "BP_JVM_VERSION",
+  "system.properties": "system.properties java.runtime.version",
+  ".sdkmanrc": ".sdkmanrc java",
+  "pom.xml": "pom.xml",
+  "build.gradle": "build.gradle",
+  "MANIFEST.MF Build-Jdk-Spec": "MANIFEST.MF Build-Jdk-Spec",
+  default: "the default Java version",
+};
+
+/** What to change, by where the version came from; `example` is a major the inventory has. */
+function hint(source: JavaVersionRequest["source"], example: string): string {
+  switch (source) {
+    case "system.properties":
+      return `Set java.runtime.version=${example} in system.properties (BP_JVM_VERSION overrides it)`;
+    case ".sdkmanrc":
+      return `Set java=${example} in .sdkmanrc (BP_JVM_VERSION overrides it)`;
+    default:
+      return `Set BP_JVM_VERSION to one of those major versions, e.g. BP_JVM_VERSION=${example}`;
+  }
+}
+
 function resolveOne(ctx: BuildContext<JavaMetadata>, id: string, request: JavaVersionRequest): ResolvedDependency {
   try {
     return ctx.dependencies.resolve(id, request.range);
   } catch (err) {
     if (!(err instanceof CnbError)) throw err;
     const { os, arch } = ctx.target;
-    const have = ctx.dependencies.all
-      .filter((d) => d.id === id && (d.os ?? os) === os && (d.arch ?? arch) === arch)
-      .map((d) => d.version);
-    const where = request.source === "default" ? "the default Java version" : request.source;
+    const have = inventoryVersions(ctx, id);
+    const majors = [...new Set(have.map(javaMajor))].filter((m) => m !== undefined).sort((a, b) => b - a);
     throw new CnbError(
-      `${where} "${request.raw}" matches no ${id.toUpperCase()} in the inventory for ${os}/${arch} (it has: ${have.join(", ") || "none"})`,
-      { hint: "Set BP_JVM_VERSION to one of those major versions" },
+      `${WHERE[request.source]} "${request.raw}" matches no ${id.toUpperCase()} in the inventory for ${os}/${arch} (it has: ${have.join(", ") || "none"})`,
+      { hint: hint(request.source, String(majors[0] ?? ctx.buildpack.metadata.defaultVersions.java)) },
     );
   }
 }

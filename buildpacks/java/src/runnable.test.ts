@@ -135,3 +135,12 @@ test.each([
 ])("runnableCommand %#", (r, command) => {
   expect(runnableCommand(r, "/layers/w/webapp-runner.jar")).toEqual(command);
 });
+
+test("quarkus-app's own contents at the app root: all of it is kept (the runner reads app/ and quarkus/)", () => {
+  const files = ["quarkus-run.jar", "lib/boot/r.jar", "app/demo.jar", "quarkus/quarkus-application.dat"];
+  expect(chooseRunnable({ ...inputs(files), dir: "." })).toEqual({
+    kind: "jar",
+    jar: "quarkus-run.jar",
+    keep: ["app", "lib", "quarkus", "quarkus-run.jar"],
+  });
+});

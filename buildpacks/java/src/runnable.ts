@@ -86,6 +86,12 @@ export function chooseRunnable(inputs: RunnableInputs): Runnable | undefined {
   const prefix = dir === "." ? "" : `${dir}/`;
   const quarkus = `${prefix}quarkus-app/quarkus-run.jar`;
   if (files.includes(quarkus)) return { kind: "jar", jar: quarkus, keep: [`${prefix}quarkus-app`] };
+  // quarkus-app's contents themselves: the runner reads app/ and quarkus/, which its
+  // Class-Path (lib/boot/ only) does not name, so the whole dir is kept.
+  if (files.includes(`${prefix}quarkus-run.jar`)) {
+    const keep = dir === "." ? [...new Set(files.map((f) => f.split("/")[0] as string))].sort() : [dir];
+    return { kind: "jar", jar: `${prefix}quarkus-run.jar`, keep };
+  }
   const all = new Set(files);
   const executable = filesIn(dir, files, ".jar").filter((j) => inputs.manifests.get(j)?.mainClass);
   if (executable.length > 0) {

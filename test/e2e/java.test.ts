@@ -310,7 +310,8 @@ describe.sequential("apps as frameworks lay them out", () => {
     async () => {
       const app = await layoutApp("quarkus-app", quarkusFastJar);
       const image = `oci:${join(work, "quarkus-out", "image")}:latest`;
-      const built = await build(app, image, join(work, "quarkus-out", "cache"));
+      // The local builder's only JDK is 17 (the default 21 is a JRE there).
+      const built = await build(app, image, join(work, "quarkus-out", "cache"), { BP_JVM_VERSION: "17" });
       console.log(`quarkus fast-jar: cold build ${built.ms} ms`);
       expect(built.text).toContain("Runs the Quarkus fast-jar target/quarkus-app/quarkus-run.jar");
       expect(await getFromImage(image)).toBe("200 quarkus layout=true");
@@ -323,7 +324,7 @@ describe.sequential("apps as frameworks lay them out", () => {
     async () => {
       const app = await layoutApp("war-app", staticWar);
       const image = `oci:${join(work, "war-out", "image")}:latest`;
-      const built = await build(app, image, join(work, "war-out", "cache"));
+      const built = await build(app, image, join(work, "war-out", "cache"), { BP_JVM_VERSION: "17" });
       console.log(`war: cold build ${built.ms} ms`);
       expect(built.text).toMatch(/Adding layer 'cnbkit\/java:webapp_runner'/);
       expect(await getFromImage(image)).toBe("200 war on tomcat\n");

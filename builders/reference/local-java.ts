@@ -128,6 +128,8 @@ export interface LocalJavaInventory {
   mavenTarball?: string;
   /** Replaces the `gradle` entry (a Gradle distribution zip, or a stand-in for one); without it the entry is dropped. */
   gradleZip?: { path: string; sha256: string; version: string };
+  /** Replaces the `webapp-runner` entry's uri (same version and sha256) when given. */
+  webappRunnerJar?: string;
 }
 
 /**
@@ -143,6 +145,8 @@ export function localJavaBuildpackToml(realToml: string, local: LocalJavaInvento
   if (local.mavenTarball) {
     deps = deps.map((d) => (d.id === "maven" ? { ...d, uri: `file://${local.mavenTarball}` } : d));
   }
+  const runner = local.webappRunnerJar;
+  if (runner) deps = deps.map((d) => (d.id === "webapp-runner" ? { ...d, uri: `file://${runner}` } : d));
   const gradle = local.gradleZip;
   // services.gradle.org is unreachable here, so an offline package could not carry the real
   // entry: without a local zip, this variant has no Gradle (apps bring their gradlew).
@@ -218,6 +222,33 @@ export async function localMavenTarball(version: string): Promise<string> {
   if (got !== want) {
     await rm(tmp, { force: true });
     throw new Error(`${url}: sha512 ${got} is not Maven Central's ${want}`);
+  }
+  await rename(tmp, out);
+  return out;
+}
+
+/**
+ * Heroku's webapp-runner jar from Maven Central (the inventory's version), checked against
+ * Central's .sha1; cached in ~/.cache/cnbkit/test-mirror/java.
+ */
+export async function localWebappRunnerJar(version = "9.0.89.0"): Promise<string> {
+  const cache = join(homedir(), ".cache", "cnbkit", "test-mirror", "java");
+  const file = `webapp-runner-${version}.jar`;
+  const out = join(cache, file);
+  if (existsSync(out)) return out;
+  await mkdir(cache, { recursive: true });
+  const url = `https://repo.maven.apache.org/maven2/com/heroku/webapp-runner/${version}/${file}`;
+  const tmp = `${out}.${process.pid}.tmp`;
+  run("curl", ["-sSfL", "--retry", "3", "-o", tmp, url], cache);
+  const want = spawnSync("curl", ["-sSfL", `${url}.sha1`], { encoding: "utf8" })
+    .stdout.trim()
+    .split(/\s+/)[0];
+  const h = createHash("sha1");
+  await pipeline(createReadStream(tmp), h);
+  const got = h.digest("hex");
+  if (got !== want) {
+    await rm(tmp, { force: true });
+    throw new Error(`${url}: sha1 ${got} is not Maven Central's ${want}`);
   }
   await rename(tmp, out);
   return out;
@@ -396,8 +427,9 @@ export async function localJavaDescriptor(
   }
   const jdk = await localDebianJdkTarball();
   const mavenTarball = await localMavenTarball("3.9.16");
+  const webappRunnerJar = await localWebappRunnerJar();
   const real = await readFile(join(repoRoot, "buildpacks/java/buildpack.toml"), "utf8");
-  const bpToml = localJavaBuildpackToml(real, { jres, jdk, mavenTarball }, arch);
+  const bpToml = localJavaBuildpackToml(real, { jres, jdk, mavenTarball, webappRunnerJar }, arch);
   const entry = relative(bpDir, join(repoRoot, "buildpacks/java/src/index.ts"));
   return { bpToml: `${bpToml}\n[metadata.cnbkit]\nentry = ${JSON.stringify(entry)}\n`, jdk };
 }

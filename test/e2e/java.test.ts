@@ -20,6 +20,7 @@ import { type Binding, buildApp } from "../../builder-packager/src/platform/buil
 import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
 import { prepareLocalJavaBuilder } from "../../builders/reference/local-java-builder.js";
 import { calculateMemory, MIB } from "../../buildpacks/java/src/memory-calculator.js";
+import { explodedMicronaut, quarkusFastJar, staticWar } from "../../buildpacks/java/src/testing/app-layouts.js";
 import { layersToSlices, parseLayersIndex } from "../../buildpacks/java/src/spring-boot-layers.js";
 import { FAKE_GRADLE } from "../../buildpacks/java/src/testing/fake-gradle.js";
 import { BASE_LAYOUT, caBindings, E2E_DIR, getFromImage, ROOT } from "./support.js";
@@ -348,6 +349,61 @@ public class App {
       console.log(`procfile app: no-op rebuild ${warm.ms} ms`);
       expect(warm.text).toContain("Source tree unchanged: reusing the previous build's artifact");
       expect(await getFromImage(image)).toMatch(/^200 procfile app, server\.port=\d+ /);
+    },
+    TIMEOUT,
+  );
+});
+
+/** A Maven app whose stand-in mvnw "builds" by copying the prebuilt target/ that `make` lays out (which output runs is what is tested). */
+async function layoutApp(name: string, make: (target: string) => Promise<void>): Promise<string> {
+  const app = join(work, name);
+  await mkdir(app, { recursive: true });
+  await writeFile(
+    join(app, "pom.xml"),
+    "<project><modelVersion>4.0.0</modelVersion><groupId>e</groupId><artifactId>d</artifactId><version>1</version></project>\n",
+  );
+  await writeFile(join(app, "mvnw"), "#!/bin/sh\nset -e\ncp -R .fixture/. .\n", { mode: 0o755 });
+  await make(join(app, ".fixture", "target"));
+  return app;
+}
+
+describe.sequential("apps as frameworks lay them out", () => {
+  test(
+    "Quarkus fast-jar: java -jar target/quarkus-app/quarkus-run.jar with the tree intact, QUARKUS_HTTP_PORT from $PORT",
+    async () => {
+      const app = await layoutApp("quarkus-app", quarkusFastJar);
+      const image = `oci:${join(work, "quarkus-out", "image")}:latest`;
+      // The local builder's only JDK is 17 (the default 21 is a JRE there).
+      const built = await build(app, image, join(work, "quarkus-out", "cache"), { BP_JVM_VERSION: "17" });
+      console.log(`quarkus fast-jar: cold build ${built.ms} ms`);
+      expect(built.text).toContain("Runs the Quarkus fast-jar target/quarkus-app/quarkus-run.jar");
+      expect(await getFromImage(image)).toBe("200 quarkus layout=true");
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "a WAR runs in webapp-runner (Tomcat 9) from the inventory on $PORT",
+    async () => {
+      const app = await layoutApp("war-app", staticWar);
+      const image = `oci:${join(work, "war-out", "image")}:latest`;
+      const built = await build(app, image, join(work, "war-out", "cache"), { BP_JVM_VERSION: "17" });
+      console.log(`war: cold build ${built.ms} ms`);
+      expect(built.text).toMatch(/Adding layer 'cnbkit\/java:webapp_runner'/);
+      expect(await getFromImage(image)).toBe("200 war on tomcat\n");
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "an exploded Micronaut jar (no JDK) gets MICRONAUT_SERVER_PORT from $PORT",
+    async () => {
+      const app = join(work, "micronaut-app");
+      await explodedMicronaut(app);
+      const image = `oci:${join(work, "micronaut-out", "image")}:latest`;
+      const built = await build(app, image, join(work, "micronaut-out", "cache"));
+      expect(built.text).not.toMatch(/cnbkit\/java:jdk/);
+      expect(await getFromImage(image)).toBe("200 micronaut");
     },
     TIMEOUT,
   );

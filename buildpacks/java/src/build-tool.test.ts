@@ -40,6 +40,12 @@ test.each([
     false,
   ],
   ["an exploded jar", app(["META-INF/MANIFEST.MF"]), { kind: "exploded" }, false],
+  [
+    "polyglot Maven: a pom.yaml that .mvn/extensions.xml enables, no pom.xml",
+    { ...app([".mvn/extensions.xml"]), polyglotPom: "pom.yaml" },
+    { kind: "maven", wrapper: false, dir: "." },
+    true,
+  ],
 ])("%s", (_name, inputs, tool, jdk) => {
   const chosen = chooseBuildTool(inputs);
   expect(chosen).toEqual(tool);

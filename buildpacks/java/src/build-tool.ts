@@ -19,6 +19,8 @@ export interface BuildToolInputs {
   has: (file: string) => boolean;
   /** Jars at the app root with their manifest's Main-Class (undefined: not executable). */
   jars: readonly { path: string; mainClass?: string | undefined }[];
+  /** A polyglot Maven pom (pom.yaml, pom.groovy, ...) that .mvn/extensions.xml enables (polyglot-maven.ts). */
+  polyglotPom?: string | undefined;
 }
 
 /** Files whose presence makes this a Java app (detect passes on any). */
@@ -31,6 +33,7 @@ export const JAVA_MARKERS: readonly string[] = [
   "settings.gradle.kts",
   "gradlew",
   "META-INF/MANIFEST.MF",
+  ".mvn/extensions.xml",
 ];
 
 /** Files that make this a Gradle project (Maven's win when both are there). */
@@ -44,7 +47,7 @@ const GRADLE_MARKERS = ["gradlew", "build.gradle", "build.gradle.kts", "settings
  */
 export function chooseBuildTool(inputs: BuildToolInputs): BuildTool | undefined {
   const { has } = inputs;
-  if (has("mvnw") || has("pom.xml")) return { kind: "maven", wrapper: has("mvnw"), dir: "." };
+  if (has("mvnw") || has("pom.xml") || inputs.polyglotPom) return { kind: "maven", wrapper: has("mvnw"), dir: "." };
   if (GRADLE_MARKERS.some(has)) return { kind: "gradle", wrapper: has("gradlew"), dir: "." };
   const executable = inputs.jars.filter((j) => j.mainClass !== undefined);
   if (executable.length > 1) {

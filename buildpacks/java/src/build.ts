@@ -7,12 +7,17 @@
  */
 import { type BuildContext, type BuildResult, CnbError, readSettings } from "@cnbkit/framework";
 import { needsJdk } from "./build-tool.js";
+import { detectJvmFramework } from "./jvm-framework.js";
+import type { Runnable } from "./runnable.js";
+import { runnableCommand } from "./runnable-command.js";
 import { addLaunchHelpers } from "./steps/add-launch-helpers.js";
 import { addMemoryCalculator } from "./steps/add-memory-calculator.js";
 import { appSbom } from "./steps/app-sbom.js";
 import { buildWithGradle } from "./steps/build-with-gradle.js";
 import { buildWithMaven } from "./steps/build-with-maven.js";
+import { addWebappRunner } from "./steps/add-webapp-runner.js";
 import { explodeApp } from "./steps/explode-app.js";
+import { runnableIn } from "./steps/find-runnable.js";
 import { buildJdk } from "./steps/install-jdk.js";
 import { installJre } from "./steps/install-jre.js";
 import { keepProcfilePaths } from "./steps/keep-procfile-paths.js";
@@ -20,7 +25,11 @@ import { jlinkRuntime } from "./steps/jlink-runtime.js";
 import { launchApp } from "./steps/launch-app.js";
 import { readApp } from "./steps/read-app.js";
 import { scanApp } from "./steps/scan-app.js";
+import { listFiles } from "./steps/source-tree.js";
+import { stageApp } from "./steps/stage-app.js";
 import { type JavaMetadata, resolveJvm } from "./steps/resolve-jvm.js";
+
+type KeptRunnable = Exclude<Runnable, { kind: "exploded" }>;
 
 /** Builds a Java app. */
 export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResult> {
@@ -37,13 +46,20 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   // Installed only when something runs it: Maven or Gradle on a changed tree, or jlink.
   const jdk = jvm.jdk ? buildJdk(ctx, jvm.jdk) : undefined;
   let jar: string | undefined;
-  if (tool.kind === "jar") jar = `${ctx.app.path}/${tool.jar}`;
-  else if (jdk && (tool.kind === "maven" || tool.kind === "gradle")) {
-    const built =
-      tool.kind === "maven"
-        ? await buildWithMaven(ctx, settings, tool, jdk)
-        : await buildWithGradle(ctx, settings, tool, jdk);
-    jar = built.artifact;
+  let kept: { runnable: KeptRunnable; root: string } | undefined;
+  if (tool.kind === "jar") {
+    // A root jar whose Class-Path names files beside it (quarkus-run.jar with lib/) is kept.
+    const r = await runnableIn(ctx.app.path, ".", await listFiles(ctx.app.path));
+    if (r?.kind === "jar" && r.jar === tool.jar) kept = { runnable: r, root: ctx.app.path };
+    else jar = `${ctx.app.path}/${tool.jar}`;
+  } else if (jdk && tool.kind === "maven") {
+    const built = await buildWithMaven(ctx, settings, tool, jdk);
+    if (built.runnable.kind === "exploded") jar = `${built.root}/${built.runnable.jar}`;
+    else kept = { runnable: built.runnable, root: built.root };
+  } else if (jdk && tool.kind === "gradle") jar = (await buildWithGradle(ctx, settings, tool, jdk)).artifact;
+  if (kept) {
+    ctx.log.step("Application");
+    await stageApp(ctx, kept.runnable, kept.root);
   }
   const restoreProcfilePaths = await keepProcfilePaths(ctx, jar);
   const { manifest, jarSha256 } = await explodeApp(ctx, jar);
@@ -52,7 +68,10 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   else await installJre(ctx, jvm.jre);
   const scan = await scanApp(ctx, jarSha256);
   await addMemoryCalculator(ctx, scan.classes);
-  await addLaunchHelpers(ctx);
+  const framework = detectJvmFramework(await listFiles(ctx.app.path));
+  await addLaunchHelpers(ctx, framework);
   appSbom(ctx, scan.libraries);
-  return launchApp(ctx, manifest);
+  if (!kept) return launchApp(ctx, manifest);
+  const runner = kept.runnable.kind === "war" ? await addWebappRunner(ctx) : undefined;
+  return launchApp(ctx, manifest, runnableCommand(kept.runnable, runner));
 }

@@ -8,16 +8,19 @@
 import { createHash } from "node:crypto";
 import type { BuildContext } from "@cnbkit/framework";
 import { DEBUG_AGENT_EXEC_D, DEBUG_AGENT_SCRIPT } from "../debug-agent.js";
-import { SERVER_PORT_EXEC_D, SERVER_PORT_SCRIPT } from "../server-port.js";
+import { FRAMEWORK_NAMES, type JvmFramework, portVariables } from "../jvm-framework.js";
+import { SERVER_PORT_EXEC_D, serverPortScript } from "../server-port.js";
 import { TRUST_STORE_EXEC_D, TRUST_STORE_SCRIPT } from "../trust-store.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
-/** Adds the helpers. */
-export async function addLaunchHelpers(ctx: BuildContext<JavaMetadata>): Promise<void> {
+/** Adds the helpers; `framework` decides which variables carry $PORT (jvm-framework.ts). */
+export async function addLaunchHelpers(ctx: BuildContext<JavaMetadata>, framework?: JvmFramework): Promise<void> {
+  const portVars = portVariables(framework);
+  const portScript = serverPortScript(portVars);
   const scripts = createHash("sha256")
     .update(DEBUG_AGENT_SCRIPT)
     .update(TRUST_STORE_SCRIPT)
-    .update(SERVER_PORT_SCRIPT)
+    .update(portScript)
     .digest("hex");
   await ctx.layers.cached("jvm_helpers", {
     types: { launch: true, cache: false },
@@ -25,8 +28,10 @@ export async function addLaunchHelpers(ctx: BuildContext<JavaMetadata>): Promise
     async fill(l) {
       await l.execD.addScript(DEBUG_AGENT_EXEC_D, DEBUG_AGENT_SCRIPT);
       await l.execD.addScript(TRUST_STORE_EXEC_D, TRUST_STORE_SCRIPT);
-      await l.execD.addScript(SERVER_PORT_EXEC_D, SERVER_PORT_SCRIPT);
+      await l.execD.addScript(SERVER_PORT_EXEC_D, portScript);
     },
   });
-  ctx.log.detail("JDWP agent (BPL_DEBUG_ENABLED), CA truststore (SSL_CERT_FILE) and SERVER_PORT from $PORT at launch");
+  ctx.log.detail(
+    `JDWP agent (BPL_DEBUG_ENABLED), CA truststore (SSL_CERT_FILE) and ${portVars.join(", ")} from $PORT at launch${framework ? ` (${FRAMEWORK_NAMES[framework]})` : ""}`,
+  );
 }

@@ -6,8 +6,8 @@
  * unchanged tree skips Maven entirely (as Paketo's maven buildpack does), and installs
  * neither the JDK nor Maven.
  */
-import { chmod, copyFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { chmod, copyFile, mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import {
   type BuildContext,
   type EnvChange,
@@ -16,19 +16,28 @@ import {
   withChanges,
 } from "@cnbkit/framework";
 import type { BuildTool } from "../build-tool.js";
-import { builtArtifactPattern, chooseBuiltArtifact, mavenArguments } from "../maven-args.js";
+import { mavenArguments } from "../maven-args.js";
+import { describeRunnable, type Runnable } from "../runnable.js";
 import { runTool } from "../run-tool.js";
 import { buildTrust } from "./build-trust.js";
 import type { BuildJdk } from "./install-jdk.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
+import { findRunnable } from "./find-runnable.js";
 import { listFiles, sourceDigest } from "./source-tree.js";
+import { saveKept } from "./stage-app.js";
 
-/** Where the built artifact is (in the `maven_build` layer). */
+/** What the build made (kept in the `maven_build` layer). */
 export interface MavenBuild {
-  artifact: string;
+  /** What runs; its paths are relative to `root`. */
+  runnable: Runnable;
+  /** The `maven_build` layer's path, which holds the runnable's files at their app-relative paths. */
+  root: string;
   /** Whether Maven ran (false: the source tree was unchanged). */
   ran: boolean;
 }
+
+/** Bump when what `maven_build` holds changes, so an old layer is not misread. */
+const BUILD_LAYOUT = 2;
 
 /** Builds with Maven (or reuses the previous build's artifact). */
 export async function buildWithMaven(
@@ -38,7 +47,6 @@ export async function buildWithMaven(
   jdk: BuildJdk,
 ): Promise<MavenBuild> {
   const args = mavenArguments(settings);
-  const pattern = builtArtifactPattern(settings);
   const mavenDep = tool.wrapper ? undefined : ctx.dependencies.resolve("maven");
   // The header first: the cache layer's "Reusing maven_m2" line belongs under it.
   ctx.log.step(`Maven (${mavenDep ? `Maven ${mavenDep.version}` : "mvnw"})`);
@@ -55,7 +63,13 @@ export async function buildWithMaven(
   let ran = false;
   const out = await ctx.layers.cached("maven_build", {
     types: { cache: true },
-    key: { sources, args: [...args, ...extra].join(" "), jdk: jdk.version, maven: mavenDep?.version ?? "mvnw" },
+    key: {
+      sources,
+      args: [...args, ...extra].join(" "),
+      jdk: jdk.version,
+      maven: mavenDep?.version ?? "mvnw",
+      layout: BUILD_LAYOUT,
+    },
     async fill(l) {
       // The JDK and Maven are installed only now: an unchanged tree needs neither.
       const java = await jdk.get();
@@ -76,14 +90,19 @@ export async function buildWithMaven(
       await runTool(command, { cwd: ctx.app.path, env, log: ctx.log, what: "Maven build" });
       ran = true;
       ctx.log.detail(`Built in ${done()}`);
-      const files = await listFiles(ctx.app.path);
-      const artifact = chooseBuiltArtifact(pattern, files, Boolean(settings.BP_MAVEN_BUILT_ARTIFACT?.trim()));
-      await copyFile(join(ctx.app.path, artifact), join(l.path, basename(artifact)));
-      l.metadata.artifact = basename(artifact);
+      const found = await findRunnable(ctx.app.path, await listFiles(ctx.app.path), settings);
+      if (found.module !== ".") ctx.log.detail(`Module ${found.module} is the one to run`);
+      ctx.log.detail(`Runs the ${describeRunnable(found.runnable)}`);
+      const r = found.runnable;
+      if (r.kind === "exploded") {
+        await mkdir(join(l.path, dirname(r.jar)), { recursive: true });
+        await copyFile(join(ctx.app.path, r.jar), join(l.path, r.jar));
+      } else await saveKept(ctx.app.path, r, l.path);
+      l.metadata.runnable = JSON.stringify(r);
     },
   });
   if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
-  return { artifact: join(out.path, String(out.metadata.artifact)), ran };
+  return { runnable: JSON.parse(String(out.metadata.runnable)) as Runnable, root: out.path, ran };
 }
 
 /** Maven from the inventory, in a build layer (cached unless the builder carries it). */

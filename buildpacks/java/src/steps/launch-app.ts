@@ -9,9 +9,15 @@ import { layersToSlices, parseLayersIndex } from "../spring-boot-layers.js";
 import { PROCESS_TYPES, startCommand } from "../start-command.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
-/** The BuildResult: processes, and for Spring Boot slices and a label. */
-export async function launchApp(ctx: BuildContext<JavaMetadata>, manifest: JarManifest): Promise<BuildResult> {
-  const command = startCommand(manifest, "META-INF/MANIFEST.MF");
+/**
+ * The BuildResult: processes, and for Spring Boot slices and a label. `command` is given for
+ * an app that is not an exploded jar (runnable-command.ts).
+ */
+export async function launchApp(
+  ctx: BuildContext<JavaMetadata>,
+  manifest: JarManifest,
+  command: string[] = startCommand(manifest, "META-INF/MANIFEST.MF"),
+): Promise<BuildResult> {
   const result: BuildResult = {
     processes: PROCESS_TYPES.map((type) => ({ type, command, default: type === "web" })),
   };

@@ -9,6 +9,7 @@ import type { AppFiles } from "@cnbkit/framework";
 import { type BuildTool, chooseBuildTool, JAVA_MARKERS } from "../build-tool.js";
 import { readJarText } from "../jar-files.js";
 import { type JarManifest, parseJarManifest } from "../jar-manifest.js";
+import { polyglotPom } from "../polyglot-maven.js";
 
 /** What the app dir holds, as far as this buildpack cares. */
 export interface AppInfo {
@@ -36,7 +37,10 @@ export async function readApp(app: AppFiles): Promise<AppInfo> {
     const manifest = text === undefined ? undefined : parseJarManifest(text);
     jars.push({ path: name, mainClass: manifest?.mainClass, ...(manifest ? { manifest } : {}) });
   }
-  const tool = chooseBuildTool({ has: (f) => present.has(f), jars });
+  const extensions = present.has(".mvn/extensions.xml") ? await app.readText(".mvn/extensions.xml") : undefined;
+  const poms = new Set(names);
+  const polyglot = polyglotPom(extensions, (f) => poms.has(f));
+  const tool = chooseBuildTool({ has: (f) => present.has(f), jars, polyglotPom: polyglot });
   let manifest: JarManifest | undefined;
   if (tool?.kind === "jar") manifest = jars.find((j) => j.path === tool.jar)?.manifest;
   if (tool?.kind === "exploded") manifest = parseJarManifest((await app.readText("META-INF/MANIFEST.MF")) ?? "");

@@ -4,7 +4,10 @@
  * command is no warning then, and a Procfile `web` line is the start command: nothing is
  * inferred or installed for it. A server the app lacks (waitress, uvicorn) is installed into a
  * launch layer of its own, with only what the app's venv lacks, and reaches the venv's python
- * through PYTHONPATH.
+ * through PYTHONPATH. The project's other console scripts are processes named after them.
+ * With no start command and nothing else to give one (no Procfile, no package.json for
+ * cnbkit/nodejs, no other buildpack asking for cpython), the build fails: an image with no
+ * process built green and started nothing.
  */
 import { createHash } from "node:crypto";
 import { type BuildContext, type BuildResult, CnbError, type Settings, type ToolEnv } from "@cnbkit/framework";

@@ -301,7 +301,7 @@ describe.sequential("Poetry + Django + WhiteNoise with no Procfile (fixtures/pyt
   let c = { app: "", image: "", cacheDir: "" };
 
   test(
-    "poetry sync from the lockfile, collectstatic at build, gunicorn inferred; the page and a static file are served",
+    "the lock installed by hash from its export (no poetry sync), collectstatic at build, gunicorn inferred; the page and a static file are served",
     async () => {
       c = await appCase("python-poetry-django", join(ROOT, "test/e2e/fixtures/python-poetry-django"));
       const cold = await build(c);
@@ -325,7 +325,7 @@ describe.sequential("Poetry + Django + WhiteNoise with no Procfile (fixtures/pyt
     expect(sbom).toEqual(pip);
   });
 
-  test("the venv compileall compiled after poetry sync is used as it is in the image", async () => {
+  test("the .pyc uv compiled from the lock's export are used as they are in the image", async () => {
     const { used, stale } = await bytecodeUse(c.image, ["django.core.wsgi", "whitenoise", "gunicorn.app.wsgiapp"]);
     expect(stale).toEqual([]);
     expect(used).toBeGreaterThan(50);

@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
 import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
+import { POETRY_BOTTLE } from "../../buildpacks/python/src/testing/poetry-bottle.js";
 import { caBindings, fixtureApp, freePort, getFromImage, referenceBuilder, ROOT } from "./support.js";
 
 const TIMEOUT = 900_000;
@@ -49,8 +50,12 @@ afterAll(async () => {
 });
 
 /** A copy of an app and a work dir (image, cache) for it, removed after the file's tests. */
-async function appCase(name: string, from: string): Promise<{ app: string; image: string; cacheDir: string }> {
-  const app = await fixtureApp(name, {}, from);
+async function appCase(
+  name: string,
+  from?: string,
+  files: Readonly<Record<string, string>> = {},
+): Promise<{ app: string; image: string; cacheDir: string }> {
+  const app = await fixtureApp(name, { ...files }, from);
   const work = await mkdtemp(join(tmpdir(), `cnbkit-e2e-${name}-out-`));
   dirs.push(app, work);
   return { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
@@ -296,12 +301,13 @@ describe.sequential("Poetry + Django + WhiteNoise with no Procfile (fixtures/pyt
   let c = { app: "", image: "", cacheDir: "" };
 
   test(
-    "poetry sync from the lockfile, collectstatic at build, gunicorn inferred; the page and a static file are served",
+    "the lock installed by hash from its export (no poetry sync), collectstatic at build, gunicorn inferred; the page and a static file are served",
     async () => {
       c = await appCase("python-poetry-django", join(ROOT, "test/e2e/fixtures/python-poetry-django"));
       const cold = await build(c);
       console.log(`poetry + django app: cold build ${cold.ms} ms`);
-      expect(cold.text).toMatch(/Running poetry sync --only main --no-root/);
+      // Exported from the lock and installed by hash: no Poetry resolver, no JSON API.
+      expect(cold.text).toMatch(/Running uv pip install --require-hashes --no-deps --compile-bytecode -r <the export>/);
       expect(cold.text).toMatch(/Django static files \(manage\.py collectstatic --noinput\)/);
       expect(cold.text).toMatch(/static files? copied to '\/workspace\/staticfiles'/);
       expect(cold.text).toMatch(/web: sh -c 'exec gunicorn .* mysite\.wsgi:application'/);
@@ -319,7 +325,7 @@ describe.sequential("Poetry + Django + WhiteNoise with no Procfile (fixtures/pyt
     expect(sbom).toEqual(pip);
   });
 
-  test("the venv compileall compiled after poetry sync is used as it is in the image", async () => {
+  test("the .pyc uv compiled from the lock's export are used as they are in the image", async () => {
     const { used, stale } = await bytecodeUse(c.image, ["django.core.wsgi", "whitenoise", "gunicorn.app.wsgiapp"]);
     expect(stale).toEqual([]);
     expect(used).toBeGreaterThan(50);
@@ -413,6 +419,91 @@ describe.sequential("a Flask app in a package's own app.py, re-exported by its _
       const cold = await build(c);
       expect(cold.text).toMatch(/web: from Flask app in page_analyzer\/app\.py; gunicorn is a dependency/);
       expect(await getPaths(c.image, ["/"])).toEqual(["200 page analyzer"]);
+    },
+    TIMEOUT,
+  );
+});
+
+describe.sequential("Poetry from PyPI, whose JSON API this machine's proxy does not serve (POETRY_BOTTLE)", () => {
+  let c = { app: "", image: "", cacheDir: "" };
+
+  test(
+    "the lock's main group installs by hash, the project editable; its start script's Bottle app is served on $PORT",
+    async () => {
+      c = await appCase("python-poetry-bottle", undefined, POETRY_BOTTLE);
+      const cold = await build(c);
+      console.log(`poetry + bottle app: cold build ${cold.ms} ms`);
+      expect(cold.text).not.toMatch(/Unable to find installation candidates/);
+      expect(cold.text).toMatch(/Exported poetry\.lock's main dependencies .*: 3 distributions/);
+      expect(cold.text).toMatch(/web: from Bottle app hello\.server:app, the console script "start"/);
+      expect(cold.text).toMatch(/migrate: the console script "migrate"/);
+      expect(await getPaths(c.image, ["/"])).toEqual(["200 hello from bottle 0.13.2"]);
+    },
+    TIMEOUT,
+  );
+
+  test("the venv SBOM lists exactly what pip list finds: the main group and the project, no dev group", async () => {
+    const { sbom, pip } = await sbomAndPipList(c.image);
+    expect(pip).toEqual(["bottle", "gunicorn", "hello", "packaging"]);
+    expect(sbom).toEqual(pip);
+  });
+});
+
+describe.sequential("a WSGI function in main.py with no framework and no requirements file (made by the test)", () => {
+  test(
+    "waitress is added and serves main:app on $PORT (python main.py returned at once)",
+    async () => {
+      const main = [
+        "import sys",
+        "",
+        "",
+        "def app(environ, start_response):",
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])",
+        "    return [f'plain WSGI on {sys.version.split()[0]}'.encode()]",
+        "",
+      ].join("\n");
+      const c = await appCase("python-plain-wsgi", undefined, { "main.py": main });
+      const cold = await build(c);
+      expect(cold.text).toMatch(
+        /web: from WSGI app in main\.py; no WSGI server among the dependencies, adding waitress/,
+      );
+      expect(await getPaths(c.image, ["/"])).toEqual(["200 plain WSGI on 3.11.2"]);
+    },
+    TIMEOUT,
+  );
+});
+
+describe.sequential("builds that must fail (made by the test)", () => {
+  async function failure(name: string, files: Record<string, string>): Promise<Error | undefined> {
+    const c = await appCase(name, undefined, files);
+    return build(c).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+  }
+
+  test(
+    "a .python-version holding no version: non-zero exit, one line, no stack trace",
+    async () => {
+      const err = await failure("python-empty-version", { ".python-version": "# pinned later\n\n", "main.py": "" });
+      expect(err?.message).toMatch(/\.python-version: the file holds no version \(only comments or blank lines\)/);
+      expect(err?.message.match(/the file holds no version/g)).toHaveLength(1);
+      expect(err?.message).not.toMatch(/\n\s+at \S+ \(/);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "no entry point at all (no Procfile, start file, app object or script): non-zero exit, one line, no stack trace",
+    async () => {
+      const err = await failure("python-no-entry", {
+        "requirements.txt": "six==1.17.0\n",
+        "lib/__init__.py": "",
+        "lib/util.py": "X = 1\n",
+      });
+      expect(err?.message).toMatch(/No start command: no app object/);
+      expect(err?.message.match(/No start command/g)).toHaveLength(1);
+      expect(err?.message).not.toMatch(/\n\s+at \S+ \(/);
     },
     TIMEOUT,
   );

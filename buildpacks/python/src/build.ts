@@ -49,7 +49,11 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
     if (manager) {
       const tool = manager.name === "pip" ? pipTool : lazyTool(ctx, manager.name, { ...toolInputs, pip });
       if (tool !== pipTool) tools.push(tool);
-      venv = await installDependencies({ ctx, project, manager, runtime, tool, pip, env, caches, atBuild, wheels });
+      // uv installs a poetry.lock's export (see install-poetry-lock.ts).
+      const uvTool = manager.name === "uv" ? tool : lazyTool(ctx, "uv", { ...toolInputs, pip });
+      if (manager.name === "poetry") tools.push(uvTool);
+      const uv = uvTool.get;
+      venv = await installDependencies({ ctx, project, manager, runtime, tool, uv, pip, env, caches, atBuild, wheels });
     } else {
       ctx.log.step("Dependencies");
       ctx.log.detail(

@@ -42,6 +42,44 @@ describe("detect", () => {
   });
 });
 
+describe("builds that must fail", () => {
+  test("a .python-version holding only comments and blank lines: one line and a hint", async () => {
+    const err = await runBuild(bp, opts({ ".python-version": "# pyenv\n\n", "main.py": "" })).catch((e) => e);
+    expect(err.message).toBe(".python-version: the file holds no version (only comments or blank lines)");
+    expect(err.hint).toBe('Write a version such as "3.13" on its first line, or delete the file.');
+  }, 300_000);
+
+  test("no entry point at all fails with one line; a Procfile or a package.json (cnbkit/nodejs) lets it pass", async () => {
+    const app = { "pyproject.toml": '[project]\nname = "lib"\nversion = "1.0"\n', "lib/util.py": "X = 1\n" };
+    const err = await runBuild(bp, opts(app)).catch((e) => e);
+    expect(err.message).toMatch(
+      /^No start command: no app object \(app = Flask\(…\), FastAPI\(…\), …\) in main\.py, app\.py/,
+    );
+    expect(err.message).not.toContain("\n");
+    expect(err.hint).toMatch(/^Add a Procfile \("web: gunicorn <module>:<app>"/);
+    const procfile = await runBuild(bp, opts({ ...app, Procfile: "worker: python -m lib.util\n" }));
+    expect(procfile.processes).toEqual([]);
+    const node = await runBuild(bp, opts({ ...app, "package.json": "{}" }));
+    expect(text(node.stdout)).toContain("Warning: No start command");
+  }, 300_000);
+});
+
+describe("a module exposing a WSGI app with no framework and no requirements", () => {
+  test("is served by waitress on $PORT, not run as python main.py", async () => {
+    const main = "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'hi']\n";
+    const r = await runBuild(bp, opts({ "main.py": main }));
+    expect(text(r.stdout)).toContain(
+      "web: from WSGI app in main.py; no WSGI server among the dependencies, adding waitress",
+    );
+    expect(r.processes[0]?.command).toEqual([
+      "sh",
+      "-c",
+      'exec python -m waitress --listen="${HOST:-0.0.0.0}:$PORT" main:app',
+    ]);
+    expect(r.layer("waitress").toml?.types).toMatchObject({ launch: true });
+  }, 300_000);
+});
+
 describe("a lone main.py", () => {
   test("gets CPython, launch env, the web process, exec.d and an SBOM", async () => {
     const r = await runBuild(bp, opts({ "main.py": "print('hi')\n" }));

@@ -12,6 +12,7 @@
  * made it would have, and refuses one that matches neither.
  */
 import { createHash } from "node:crypto";
+import { pythonJson } from "./python-json.js";
 
 /** Pipfile sections that are not package categories. */
 const NOT_PACKAGES = new Set(["source", "packages", "dev-packages", "requires", "scripts", "pipfile", "pipenv"]);
@@ -52,28 +53,12 @@ function hashWith(pipfile: Record<string, unknown>, name: (n: string) => string)
     if (NOT_PACKAGES.has(key) || key === "default" || key === "develop") continue;
     data[key] = section(key);
   }
-  return createHash("sha256").update(pythonJson(data), "utf8").digest("hex");
+  return createHash("sha256")
+    .update(pythonJson(data, { compact: true }), "utf8")
+    .digest("hex");
 }
 
 function renameKeys(section: unknown, name: (n: string) => string): Record<string, unknown> {
   if (!section || typeof section !== "object") return {};
   return Object.fromEntries(Object.entries(section).map(([k, v]) => [name(k), v]));
-}
-
-/**
- * `json.dumps(value, sort_keys=True, separators=(",", ":"))` as Python writes it: keys
- * sorted, and every character outside printable ASCII escaped as `\uXXXX` (Python's
- * ensure_ascii), which JSON.stringify leaves as it is.
- */
-function pythonJson(value: unknown): string {
-  const write = (v: unknown): string => {
-    if (Array.isArray(v)) return `[${v.map(write).join(",")}]`;
-    if (v && typeof v === "object" && !(v instanceof Date)) {
-      // Keys in code-unit order, written by hand: a JS object would put "10" before "9".
-      const entries = Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${write(x)}`).join(",")}}`;
-    }
-    return JSON.stringify(v);
-  };
-  return write(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -76,16 +76,20 @@ describe("which version the app asks for", () => {
     ],
     ["Pipfile python_full_version alone", { pipfileFullPython: "3.12.14" }, "Pipfile python_full_version", "3.12.14"],
     ["default", {}, "default", "3.13.15"],
-    [
-      "an empty .python-version falls through",
-      { pythonVersionFile: "\n\n", runtimeTxt: "python-3.10" },
-      "runtime.txt",
-      "3.10.21",
-    ],
   ])("%s", (_name, sources, source, version) => {
     const r = pythonVersionRequest({ ...base, ...sources });
     expect(r.source).toBe(source);
     expect(chooseVersion(r, INVENTORY, "linux/amd64")).toBe(version);
+  });
+
+  test("a .python-version holding no version fails, though runtime.txt has one; BP_CPYTHON_VERSION still wins", () => {
+    for (const text of ["", "\n\n", "# pinned by pyenv\n   \n"]) {
+      expect(() => pythonVersionRequest({ ...base, pythonVersionFile: text, runtimeTxt: "python-3.10" })).toThrow(
+        ".python-version: the file holds no version (only comments or blank lines)",
+      );
+    }
+    const r = pythonVersionRequest({ ...base, pythonVersionFile: "# none\n", env: "3.12" });
+    expect(r.source).toBe("BP_CPYTHON_VERSION");
   });
 
   test("a version nothing in the inventory meets lists the newest of each line", () => {

@@ -86,6 +86,13 @@ export function pythonVersionRequest(s: VersionSources): VersionRequest {
     ["Pipfile python_version", s.pipfilePython?.trim() || undefined, plainToSpecifier],
     ["Pipfile python_full_version", s.pipfileFullPython?.trim() || undefined, plainToSpecifier],
   ];
+  // A .python-version with nothing but comments or blank lines asks for no version: failing
+  // says so, where falling through built on another source's version unnoticed.
+  if (!s.env?.trim() && s.pythonVersionFile !== undefined && firstLine(s.pythonVersionFile) === undefined) {
+    throw new CnbError(".python-version: the file holds no version (only comments or blank lines)", {
+      hint: 'Write a version such as "3.13" on its first line, or delete the file.',
+    });
+  }
   for (const [source, raw, convert] of candidates) {
     if (raw === undefined) continue;
     const specifier = convert(raw);

@@ -312,7 +312,7 @@ describe("start command", () => {
     });
   });
 
-  test("a framework app wins over a console script, and the reason names the script passed over", () => {
+  test("a framework app wins over a console script, which becomes a process named after it", () => {
     // saadfrhan/fastapi-poetry-helloworld's shape: start() runs uvicorn on port 8000 with reload.
     const r = inferStartCommand(
       input(
@@ -326,12 +326,73 @@ describe("start command", () => {
     expect(r).toEqual({
       command: ["sh", "-c", 'exec uvicorn pkg.main:app --host "${HOST:-0.0.0.0}" --port "$PORT"'],
       reason:
-        'FastAPI app in pkg/main.py; uvicorn is a dependency; the console script "start" is passed over (BP_PYTHON_ENTRYPOINT=start runs it)',
+        'FastAPI app in pkg/main.py; uvicorn is a dependency; the console script "start" is process "start", not web',
+      others: [{ type: "start", command: ["start"] }],
     });
     // With no app found, the script runs as before.
     expect(inferStartCommand(input({ "main.py": "" }, { projectName: "x", scripts: ["serve"] }))).toMatchObject({
       command: ["serve"],
     });
+  });
+
+  test.each<[string, Record<string, string>, string[], string, string | undefined]>([
+    [
+      "a Bottle object in the package, gunicorn a dependency",
+      { "hello/server.py": "import bottle\napp = bottle.Bottle()\n" },
+      ["bottle", "gunicorn"],
+      'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" hello.server:app',
+      undefined,
+    ],
+    [
+      "a FastAPI object under src/, no server: uvicorn added",
+      { "src/hello/server.py": "from fastapi import FastAPI\napp = FastAPI()\n" },
+      ["fastapi"],
+      'exec python -m uvicorn hello.server:app --app-dir src --host "${HOST:-0.0.0.0}" --port "$PORT"',
+      "uvicorn",
+    ],
+  ])("a console script whose target is an app object is served: %s", (_name, files, packages, command, needs) => {
+    const r = inferStartCommand(
+      input(files, {
+        projectName: "hello",
+        scripts: ["migrate", "start"],
+        scriptTargets: new Map([
+          ["start", "hello.server:app"],
+          ["migrate", "hello.db:migrate"],
+        ]),
+        packages: pkgs(...packages),
+      }),
+    );
+    expect(r).toMatchObject({ command: ["sh", "-c", command], others: [{ type: "migrate", command: ["migrate"] }] });
+    expect("reason" in r && r.reason).toMatch(/app hello\.server:app, the console script "start"/);
+    expect("needs" in r ? r.needs : undefined).toBe(needs);
+  });
+
+  test("a script whose target is a function, the only entry point, is web; its module is not an app", () => {
+    const r = inferStartCommand(
+      input(
+        { "hello/cli.py": "def main():\n    serve()\n" },
+        { projectName: "hello", scripts: ["hello"], scriptTargets: new Map([["hello", "hello.cli:main"]]) },
+      ),
+    );
+    expect(r).toEqual({ command: ["hello"], reason: 'the project\'s console script "hello"' });
+  });
+
+  test.each<[string, string, string, string | undefined]>([
+    [
+      "a plain WSGI function: waitress added",
+      "def application(environ, start_response):\n    start_response('200 OK', [])\n    return [b'hi']\n",
+      'exec python -m waitress --listen="${HOST:-0.0.0.0}:$PORT" main:application',
+      "waitress",
+    ],
+    [
+      "a plain ASGI function: uvicorn added",
+      "async def app(scope, receive, send):\n    pass\n",
+      'exec python -m uvicorn main:app --host "${HOST:-0.0.0.0}" --port "$PORT"',
+      "uvicorn",
+    ],
+  ])("a module exposing an app with no framework is served, not run: %s", (_name, main, command, needs) => {
+    const r = inferStartCommand(input({ "main.py": main }));
+    expect(r).toMatchObject({ command: ["sh", "-c", command], needs });
   });
 
   test("the Django reason names the settings file that sets WSGI_APPLICATION, not the one manage.py names", () => {

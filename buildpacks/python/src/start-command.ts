@@ -7,12 +7,16 @@
  * 3. FastAPI / Starlette: `<var> = FastAPI(` in a known file → uvicorn, or gunicorn with
  *    uvicorn workers when gunicorn is a dependency, or the app's own hypercorn, granian or
  *    daphne when it has no uvicorn.
- * 4. Flask: `<var> = Flask(` → gunicorn when it is a dependency, else waitress (pure Python,
+ * 4. Flask: `<var> = Flask(` (or a plain `def app(environ, start_response)`; an
+ *    `async def app(scope, receive, send)` counts as ASGI, rule 3) → gunicorn when it is a dependency, else waitress (pure Python,
  *    production-grade, no C build), which the build then adds in a layer of its own and runs
  *    as `python -m waitress` (the venv's python, so the app's packages are importable).
  * 5. A console script of the project (`[project.scripts]` / `[tool.poetry.scripts]`) that the
  *    install put on PATH: the one named like the project, or the only one. After the
- *    framework rules: three outside apps' `start` scripts ran uvicorn on a fixed port.
+ *    framework rules: three outside apps' `start` scripts ran uvicorn on a fixed port. But a
+ *    script whose target is a WSGI or ASGI app object (`start = "pkg.server:app"`) comes
+ *    first: that object is served (rules 3-4), as Paketo's poetry-run and GCP serve it.
+ *    Every console script that is not `web` becomes a process named after it.
  * 6. Streamlit: a start file (or `streamlit_app.py`, Streamlit's own default name) that imports
  *    streamlit, when it is installed → `streamlit run <file>` on $PORT, headless. Run as
  *    `python <file>` it printed a warning and exited.
@@ -40,6 +44,14 @@ export interface StartInputs {
   files: ReadonlyMap<string, string>;
   /** The app's top-level `.py` files, for the hint when nothing is found. */
   topLevelPy?: readonly string[];
+  /** What each console script runs (`pkg.server:app`), by script name; its module's file is in {@link files}. */
+  scriptTargets?: ReadonlyMap<string, string>;
+}
+
+/** A process other than `web`: a console script, named after it. */
+export interface NamedProcess {
+  type: string;
+  command: string[];
 }
 
 /** A chosen start command. */
@@ -49,6 +61,8 @@ export interface StartCommand {
   reason: string;
   /** A server to add to the venv because the app does not depend on one. */
   needs?: "waitress" | "uvicorn" | "gunicorn";
+  /** The project's other console scripts, each a process named after it. */
+  others?: NamedProcess[];
 }
 
 /** No command, with the message that says how to set one. */
@@ -124,16 +138,29 @@ const ASGI_SERVERS: readonly { name: string; command(target: string): string }[]
 /** Chooses the start command. */
 export function inferStartCommand(input: StartInputs): StartCommand | NoStartCommand {
   const entry = input.entrypoint?.trim();
-  if (entry) return { command: sh(entry), reason: "BP_PYTHON_ENTRYPOINT" };
+  const web = entry ? { command: sh(entry), reason: "BP_PYTHON_ENTRYPOINT" } : inferWeb(input);
+  if ("none" in web) return web;
+  // Every console script the web process does not run is a process of its own, named after it.
+  const others = input.scripts
+    .filter((s) => s !== web.script && /^[A-Za-z0-9_.-]+$/.test(s) && s !== "web")
+    .map((s) => ({ type: s, command: [s] }));
+  const { script: _, ...chosen } = web;
+  return others.length > 0 ? { ...chosen, others } : chosen;
+}
+
+/** The `web` command inferred from the app (rules 2-7), and the console script it runs, if any. */
+function inferWeb(input: StartInputs): (StartCommand & { script?: string }) | NoStartCommand {
+  const served = scriptApp(input);
+  if (served) return served;
   const script = projectScript(input);
   const framework = frameworkApp(input);
   if (framework && script) {
     // Seen in three outside apps: a "start" script that runs uvicorn on a fixed port with reload.
-    const passed = `; the console script "${script}" is passed over (BP_PYTHON_ENTRYPOINT=${script} runs it)`;
+    const passed = `; the console script "${script}" is process "${script}", not web`;
     return { ...framework, reason: `${framework.reason}${passed}` };
   }
   if (framework) return framework;
-  if (script) return { command: [script], reason: `the project's console script "${script}"` };
+  if (script) return { command: [script], reason: `the project's console script "${script}"`, script };
   const streamlit = streamlitScript(input);
   if (streamlit) {
     const flags = '--server.port "$PORT" --server.address "${HOST:-0.0.0.0}" --server.headless true';
@@ -170,6 +197,37 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
   return {
     none: `No start command${found}: no app object (app = Flask(…), FastAPI(…), …) in ${SCAN_FILES.slice(0, 4).join(", ")} or the other files looked at; add a Procfile ("web: gunicorn <module>:<app>", with gunicorn among the dependencies), set BP_PYTHON_ENTRYPOINT, or add a main.py`,
   };
+}
+
+/**
+ * A console script whose target is a WSGI or ASGI app (`start = "pkg.server:app"`, where
+ * pkg/server.py makes `app = Flask(…)`), served by a server as Paketo's poetry-run and GCP
+ * serve it: run as a script, the app object is called with no arguments and the process dies.
+ * The project's named script is looked at first, then the others in order.
+ */
+function scriptApp(input: StartInputs): (StartCommand & { script: string }) | undefined {
+  const first = projectScript(input);
+  const order = first ? [first, ...input.scripts.filter((s) => s !== first)] : input.scripts;
+  for (const script of order) {
+    const target = input.scriptTargets?.get(script);
+    const m = target ? /^\s*([A-Za-z_][\w.]*)\s*:\s*([A-Za-z_]\w*)\s*$/.exec(target) : null;
+    if (!m) continue;
+    const file = scriptModuleFiles(m[1]!).find((f) => input.files.has(f));
+    if (!file) continue;
+    const text = input.files.get(file)!;
+    const app = appObject(text);
+    if (!app || app.name !== m[2]) continue;
+    const { dir, module } = moduleOf(file, text);
+    const why = `${app.framework} app ${module}:${app.name}, the console script "${script}"`;
+    return { ...serve(input.packages, app.kind, `${module}:${app.name}`, dir, why), script };
+  }
+  return undefined;
+}
+
+/** The files a console script's module may be in, at the top or under src/. */
+export function scriptModuleFiles(module: string): string[] {
+  const base = module.replace(/\./g, "/");
+  return [`${base}.py`, `${base}/__init__.py`, `src/${base}.py`, `src/${base}/__init__.py`];
 }
 
 /**
@@ -302,13 +360,29 @@ const APP_OBJECT =
  */
 export function appObject(text: string): { name: string; framework: string; kind: "wsgi" | "asgi" } | undefined {
   const m = APP_OBJECT.exec(text);
-  if (!m) return undefined;
+  if (!m) return callableApp(text);
   const qualified = m[2]!;
   const framework = FRAMEWORKS[qualified] ?? FRAMEWORKS[qualified.split(".").pop()!];
   if (!framework) return undefined;
   if (framework.name !== "Dash") return { name: m[1]!, framework: framework.name, kind: framework.kind };
   const server = new RegExp(`^([A-Za-z_]\\w*)\\s*=\\s*${m[1]}\\.server\\b`, "m").exec(text);
   return server ? { name: server[1]!, framework: "Dash", kind: "wsgi" } : undefined;
+}
+
+/**
+ * A WSGI or ASGI app written with no framework: a top-level `def app(environ, start_response):`
+ * or `async def app(scope, receive, send):`. Run as `python main.py`, such a module defines
+ * the function and exits at once.
+ *
+ * @example
+ * callableApp("def application(environ, start_response):\n") // { name: "application", framework: "WSGI", kind: "wsgi" }
+ */
+export function callableApp(text: string): { name: string; framework: string; kind: "wsgi" | "asgi" } | undefined {
+  const wsgi = /^def\s+([A-Za-z_]\w*)\s*\(\s*environ\s*,\s*start_response\s*\)/m.exec(text);
+  if (wsgi) return { name: wsgi[1]!, framework: "WSGI", kind: "wsgi" };
+  const asgi = /^async\s+def\s+([A-Za-z_]\w*)\s*\(\s*scope\s*,\s*receive\s*,\s*send\s*\)/m.exec(text);
+  if (asgi) return { name: asgi[1]!, framework: "ASGI", kind: "asgi" };
+  return undefined;
 }
 
 /** `app/main.py` → module `app.main`; `src/pkg/main.py` → `pkg.main` from dir `src`. */

@@ -28,6 +28,7 @@ import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { LazyTool, Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
 import { addSetuptools, wantsSetuptools } from "./add-setuptools.js";
+import { installPoetryLock } from "./install-poetry-lock.js";
 import type { ToolCaches } from "./tool-environment.js";
 
 /** The installed venv. */
@@ -49,6 +50,8 @@ export interface DependencyInputs {
   runtime: Runtime;
   /** The package manager, installed only when the venv is (re)built. */
   tool: LazyTool;
+  /** uv, installed on first use: it installs a poetry.lock's export. */
+  uv(): Promise<Tool>;
   /** pip, installed on first use (Pipenv's venv needs it; uv and Poetry do not). */
   pip(): Promise<Tool>;
   env: ToolEnv;
@@ -148,7 +151,9 @@ async function includedRequirements(appDir: string, files: readonly string[]): P
 async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   const { ctx, manager, runtime, pip } = inputs;
   const lock = manager.name === "pipenv" && manager.lockfile === "Pipfile.lock" ? await pipenvLock(ctx) : undefined;
-  const tool = await inputs.tool.get();
+  // A poetry.lock is installed by uv from its export; Poetry only for what uv cannot install.
+  const poetryLock = manager.name === "poetry" && manager.lockfile === "poetry.lock";
+  let tool = poetryLock ? undefined : await inputs.tool.get();
   await runtime.ensure();
   const app = ctx.app.path;
   const env = withChanges(inputs.env, {
@@ -171,6 +176,21 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
     const pipInVenv = [join(bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"];
     await runTool([...pipInVenv, "--quiet", `pip==${version}`], { cwd: app, env, log: ctx.log });
   }
+  if (poetryLock) {
+    const done = ctx.log.timer();
+    const installed = await installPoetryLock({
+      ctx,
+      project: inputs.project,
+      runtime,
+      venv: l.path,
+      env,
+      caches: inputs.caches,
+      uv: inputs.uv,
+      poetry: inputs.tool.get,
+    });
+    if (installed) return recordVenv(ctx, l, site, done);
+  }
+  tool ??= await inputs.tool.get();
   const { check, command, compile } = installCommand({
     manager,
     toolVersion: tool.version,
@@ -188,6 +208,16 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   await runTool(command, { cwd: app, env, log: ctx.log, where: manager.lockfile });
   // uv and pip compile what they install; Poetry and Pipenv do not.
   if (compile) await compileAll(runtime.python, [join(l.path, "lib")], { cwd: app, env, log: ctx.log });
+  await recordVenv(ctx, l, site, done);
+}
+
+/** Logs the venv's distribution count and keeps its distributions, bin entries and modules in its metadata. */
+async function recordVenv(
+  ctx: BuildContext<PythonMetadata>,
+  l: Layer,
+  site: string,
+  done: () => string,
+): Promise<void> {
   const installed = await installedDistributions(site);
   // Pipenv and Poetry say nothing of what they installed: the count is the venv's, for all.
   ctx.log.detail(`Done in ${done()}: ${installed.length} distributions in the venv`);

@@ -2,7 +2,7 @@
  * Step, before CPython installs: when the venv will be (re)built, start unpacking the verified
  * wheels its install needs, so that they unpack beside CPython instead of after it: the
  * package manager's own when its layer is made from its wheel (uv, pip; also pip for Poetry
- * and Pipenv, which pip installs), and setuptools for a pip or Pipenv venv on CPython < 3.12.
+ * and Pipenv, which pip installs; uv for a poetry.lock, which it installs), and setuptools for a pip or Pipenv venv on CPython < 3.12.
  * A reused venv needs none of them, and nothing starts. Their log lines appear in the step
  * that takes them, as if they had run there ({@link Wheels}).
  */
@@ -35,7 +35,9 @@ export async function prefetchWheels(inputs: PrefetchInputs): Promise<string[]> 
   if ((await ctx.layers.peek("venv", { types: venvTypes(inputs.atBuild), key })).kind === "restored") return [];
   const started: string[] = [];
   const runtime = { version: python.version };
-  for (const name of new Set([manager.name === "uv" ? "uv" : "pip", manager.name])) {
+  // uv installs a poetry.lock's export; pip installs the other tools and pip apps.
+  const installer = manager.name === "uv" || manager.lockfile === "poetry.lock" ? "uv" : "pip";
+  for (const name of new Set([installer, manager.name])) {
     if (await prefetchToolWheel(ctx, name, { settings, runtime, wheels })) started.push(name);
   }
   if (wantsSetuptools(manager.name, python.minor)) {

@@ -8,7 +8,13 @@ import { join } from "node:path";
 import type { AppFiles } from "@cnbkit/framework";
 import { DEPENDENCY_FILES, type PyprojectShape } from "../package-manager.js";
 import type { VersionSources } from "../python-version.js";
-import { djangoSettingsCandidates, SCAN_FILES, settingsFiles, starImports } from "../start-command.js";
+import {
+  djangoSettingsCandidates,
+  SCAN_FILES,
+  scriptModuleFiles,
+  settingsFiles,
+  starImports,
+} from "../start-command.js";
 
 /** pyproject.toml, as far as this buildpack reads it. */
 export interface Pyproject extends PyprojectShape {
@@ -26,6 +32,8 @@ export interface Project {
   /** The project's name and its declared console scripts. */
   name: string | undefined;
   scripts: string[];
+  /** What each console script runs (`pkg.server:app`), by name. */
+  scriptTargets: Map<string, string>;
   /** Contents of the files the start command is inferred from, by app-relative path. */
   scan: Map<string, string>;
   /** The app's top-level `.py` files, sorted (for the hint when no start command is found). */
@@ -40,6 +48,12 @@ export async function readProject(app: AppFiles): Promise<Project> {
   const poetry = pyproject?.tool?.poetry;
   const scripts = { ...(poetry?.scripts ?? {}), ...(pyproject?.project?.scripts ?? {}) };
   const name = pyproject?.project?.name ?? poetry?.name;
+  // Poetry also writes `start = { reference = "pkg.server:app", type = "console" }`.
+  const scriptTargets = new Map<string, string>();
+  for (const [script, target] of Object.entries(scripts)) {
+    const ref = typeof target === "string" ? target : (target as { reference?: unknown } | null)?.reference;
+    if (typeof ref === "string") scriptTargets.set(script, ref);
+  }
   return {
     files,
     pyproject,
@@ -52,7 +66,8 @@ export async function readProject(app: AppFiles): Promise<Project> {
     },
     name: typeof name === "string" ? name : undefined,
     scripts: Object.keys(scripts).sort(),
-    scan: await scanFiles(app),
+    scriptTargets,
+    scan: await scanFiles(app, [...scriptTargets.values()]),
     topLevelPy: (await readdir(app.path, { withFileTypes: true }))
       .filter((e) => e.isFile() && e.name.endsWith(".py"))
       .map((e) => e.name)
@@ -89,7 +104,7 @@ async function pipfilePython(
 const NOT_APP_PACKAGES = new Set(["tests", "test", "docs", "node_modules", "venv", "env", "migrations", "scripts"]);
 
 /** The start-command files that exist: {@link SCAN_FILES}, src/<pkg>/…, <pkg>/{main,app}.py, packages' __init__.py, manage.py and Django's settings. */
-async function scanFiles(app: AppFiles): Promise<Map<string, string>> {
+async function scanFiles(app: AppFiles, scriptTargets: readonly string[]): Promise<Map<string, string>> {
   const candidates = [...SCAN_FILES];
   const dirs = async (path: string) =>
     (await readdir(join(app.path, path), { withFileTypes: true }).catch(() => []))
@@ -130,5 +145,7 @@ async function scanFiles(app: AppFiles): Promise<Map<string, string>> {
     }
   }
   await read(candidates);
+  // The modules console scripts run, which may be the app's (`start = "pkg.server:app"`).
+  await read(scriptTargets.flatMap((t) => scriptModuleFiles(t.split(":")[0]!.trim())));
   return out;
 }

@@ -4,10 +4,13 @@
  * command is no warning then, and a Procfile `web` line is the start command: nothing is
  * inferred or installed for it. A server the app lacks (waitress, uvicorn) is installed into a
  * launch layer of its own, with only what the app's venv lacks, and reaches the venv's python
- * through PYTHONPATH.
+ * through PYTHONPATH. The project's other console scripts are processes named after them.
+ * With no start command and nothing else to give one (no Procfile, no package.json for
+ * cnbkit/nodejs, no other buildpack asking for cpython), the build fails: an image with no
+ * process built green and started nothing.
  */
 import { createHash } from "node:crypto";
-import type { BuildContext, BuildResult, Settings, ToolEnv } from "@cnbkit/framework";
+import { type BuildContext, type BuildResult, CnbError, type Settings, type ToolEnv } from "@cnbkit/framework";
 import { inferStartCommand, normalizeName } from "../start-command.js";
 import { checkStartModules, procfileCommands, warnInstallsAtStart } from "./check-start.js";
 import type { Venv } from "./install-dependencies.js";
@@ -44,6 +47,7 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
     packages: new Set((venv?.distributions ?? []).map((d) => normalizeName(d.name))),
     files: project.scan,
     topLevelPy: project.topLevelPy,
+    scriptTargets: project.scriptTargets,
   });
   const procfile = await ctx.app.readText("Procfile", { optional: true });
   const hasProcfile = procfile !== undefined;
@@ -71,8 +75,21 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
     checkStartModules(ctx, [{ where, command }], venv, { servers: start.reason === "BP_PYTHON_ENTRYPOINT" });
   }
   if ("none" in start) {
-    if (!hasProcfile) ctx.log.warn(start.none);
-    return {};
+    if (hasProcfile) return {};
+    // An image with no process starts nothing. Another buildpack of the group may still give
+    // one: cnbkit/nodejs (before this one in the reference builder's Node.js group) for an
+    // app with package.json, or one that asks for cpython (a plan entry besides ours).
+    const others = ctx.plan.entries.filter((e) => e.name === "cpython").length > 1;
+    if (others || (await ctx.app.exists("package.json"))) {
+      ctx.log.warn(start.none);
+      return {};
+    }
+    const [line, fix] = start.none.split(/; (?=add a Procfile)/);
+    throw new CnbError(line!, {
+      hint: fix
+        ? `${fix[0]!.toUpperCase()}${fix.slice(1)}.`
+        : "Add a Procfile with a web line, or set BP_PYTHON_ENTRYPOINT to the command that serves the app.",
+    });
   }
   ctx.log.step("Start command");
   if (start.needs) {
@@ -99,5 +116,7 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
   }
   // The command itself is in the framework's "Process types" list that follows.
   ctx.log.detail(`web: from ${start.reason}`);
-  return { processes: [{ type: "web", command: start.command, default: true }] };
+  for (const p of start.others ?? []) ctx.log.detail(`${p.type}: the console script "${p.type}"`);
+  const others = (start.others ?? []).map((p) => ({ ...p, default: false }));
+  return { processes: [{ type: "web", command: start.command, default: true }, ...others] };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ensureBaseImages } from "../base/index.js";
-import { main } from "../cli/main.js";
+import { main } from "../cli/index.js";
 import { testBuilderRootfs } from "./test-fixtures.js";
 
 let work = "";

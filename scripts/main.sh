@@ -56,7 +56,7 @@ t0=$(now)
 say "setup (npm workspaces, Debian packages, lifecycle, bundled CLI)"
 bash scripts/setup.sh
 
-say "base images (debootstrap; minutes the first time, cached after)"
+say "base images (Debian 13 trixie, debootstrap; minutes the first time, cached after)"
 t=$(now)
 cnbkit base create --output "oci:$base" ${arch:+--arch "$arch"}
 echo "  $(since "$t")"

@@ -28,6 +28,7 @@ stop_warm() {
 trap stop_warm EXIT
 if [ "$#" -eq 0 ]; then
   warm host
+  warm bookworm --debian 12 --flavor slim # images.test.ts checks that Debian 12 still works
   case "$(dpkg --print-architecture)" in
     amd64) warm arm64 --arch arm64 --flavor slim ;;
     arm64) warm amd64 --arch amd64 --flavor slim ;;

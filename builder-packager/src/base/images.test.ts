@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cnbkitCacheDir } from "../cache/index.js";
 import { OciLayout } from "../oci/index.js";
+import { main } from "../cli/index.js";
 import { readDpkgPackages } from "./dpkg-status.js";
 import { baseImagesKey, baseRootfsSpecs, ensureBaseImages, type ImageRef } from "./images.js";
 
@@ -245,4 +246,31 @@ describe("ensureBaseImages", () => {
       expect(JSON.parse(spdx).packages).toHaveLength(installed.length);
     }
   });
+
+  test("base create --debian 12 still makes bookworm images, labelled 12 and io.cnbkit.base.bookworm", async () => {
+    // Slim: one debootstrap of bookworm's run set (cached on a machine that made 12 before).
+    const output = join(work, "bookworm");
+    const out: string[] = [];
+    const err: string[] = [];
+    const argv = ["base", "create", "--debian", "12", "--flavor", "slim", "--output", `oci:${output}`];
+    const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    expect(code, err.join("\n")).toBe(0);
+    expect(out[1]).toMatch(new RegExp(`^run image +oci:${output}:run +sha256:`));
+    const { stdout } = await exec("skopeo", ["inspect", `oci:${output}:run`]);
+    const info = JSON.parse(stdout);
+    expect(info.Architecture).toBe("amd64");
+    expect(info.Labels).toMatchObject({
+      "io.buildpacks.base.id": "io.cnbkit.base.bookworm",
+      "io.buildpacks.base.distro.version": "12",
+      "io.buildpacks.stack.distro.version": "12",
+    });
+    expect(JSON.parse(info.Labels["io.buildpacks.base.metadata"]).packages).toContain("libssl3");
+    const twelve = { ...images.run, layout: output };
+    const dir = await bundle(twelve, "bookworm-run", ["/bin/sh", "-c", "cat /etc/os-release"]);
+    try {
+      expect(await runc(dir)).toContain("VERSION_CODENAME=bookworm");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 1_800_000);
 });

@@ -37,7 +37,7 @@ export async function writeTestBaseImage(layoutDir: string, tag: string, opts: T
       Labels: {
         "io.buildpacks.base.id": "test.base",
         "io.buildpacks.base.distro.name": "debian",
-        "io.buildpacks.base.distro.version": "12",
+        "io.buildpacks.base.distro.version": "13",
       },
     },
   });

@@ -118,7 +118,7 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
     ]);
     expect(info.buildpacks).toEqual([{ id: "test/server", version: "0.0.1" }]);
     expect(info.runImage.topLayer).toMatch(/^sha256:/);
-    expect(info.baseLabels["io.buildpacks.base.id"]).toBe("io.cnbkit.base.bookworm");
+    expect(info.baseLabels["io.buildpacks.base.id"]).toBe("io.cnbkit.base.trixie");
     expect(info.layers[0]?.origin).toBe("run image");
     expect(info.layers.map((l) => l.origin)).toEqual(
       expect.arrayContaining(["test/server:server", "app", "sbom", "launcher", "config", "process-types"]),

@@ -10,6 +10,31 @@ import { baseImagesKey, baseRootfsSpecs, ensureBaseImages, type ImageRef } from 
 
 const exec = promisify(execFile);
 
+/** What the run image's libraries must answer to: CPython 3.11's extension modules, the JDK's, Node's. */
+const RUN_SONAMES = [
+  "libssl.so.3",
+  "libcrypto.so.3",
+  "libz.so.1",
+  "libsqlite3.so.0",
+  "libffi.so.8",
+  "libexpat.so.1",
+  "libncursesw.so.6",
+  "libtinfo.so.6",
+  "libreadline.so.8",
+  "libbz2.so.1.0",
+  "liblzma.so.5",
+  "libuuid.so.1",
+  "libdb-5.3.so",
+  "libcrypt.so.1",
+  "libnsl.so.2",
+  "libtirpc.so.3",
+  "libjpeg.so.62",
+  "liblcms2.so.2",
+  "libstdc++.so.6",
+  "libgcc_s.so.1",
+  "libatomic.so.1",
+];
+
 let images: { build: ImageRef; run: ImageRef };
 let work: string;
 
@@ -64,11 +89,12 @@ describe("ensureBaseImages", () => {
       ]),
     );
     expect(info.Labels).toMatchObject({
-      "io.buildpacks.base.id": "io.cnbkit.base.bookworm",
+      "io.buildpacks.base.id": "io.cnbkit.base.trixie",
       "io.buildpacks.base.distro.name": "debian",
-      "io.buildpacks.base.distro.version": "12",
+      "io.buildpacks.base.distro.version": "13",
       "io.buildpacks.base.maintainer": "cnbkit",
-      "io.buildpacks.stack.id": "io.cnbkit.base.bookworm",
+      "io.buildpacks.stack.distro.version": "13",
+      "io.buildpacks.stack.id": "io.cnbkit.base.trixie",
     });
     const { stdout: raw } = await exec("skopeo", ["inspect", "--config", `oci:${images.run.layout}:run`]);
     expect(JSON.parse(raw).config.User).toBe("1000:1000");
@@ -79,14 +105,14 @@ describe("ensureBaseImages", () => {
     const config = JSON.parse(stdout).config;
     expect(config.User).toBe("1000:1000");
     expect(config.Env).toEqual(
-      expect.arrayContaining(["CNB_USER_ID=1000", "CNB_GROUP_ID=1000", "CNB_STACK_ID=io.cnbkit.base.bookworm"]),
+      expect.arrayContaining(["CNB_USER_ID=1000", "CNB_GROUP_ID=1000", "CNB_STACK_ID=io.cnbkit.base.trixie"]),
     );
-    expect(config.Labels["io.buildpacks.base.distro.version"]).toBe("12");
+    expect(config.Labels["io.buildpacks.base.distro.version"]).toBe("13");
     expect(images.build.digest).not.toBe(images.run.digest);
   });
 
   test("umoci unpacks the run image to a rootfs with the cnb user, its home and CA certificates; runc runs it as uid 1000", async () => {
-    const dir = await bundle(images.run, "run", ["/bin/sh", "-c", "id -u; cat /etc/os-release"]);
+    const dir = await bundle(images.run, "run", ["/bin/sh", "-c", "id -u; cat /etc/os-release; /sbin/ldconfig -p"]);
     try {
       const rootfs = join(dir, "rootfs");
       expect(await readFile(join(rootfs, "etc/passwd"), "utf8")).toContain("cnb:x:1000:1000:");
@@ -99,7 +125,12 @@ describe("ensureBaseImages", () => {
 
       const out = await runc(dir);
       expect(out.split("\n")[0]).toBe("1000");
-      expect(out).toContain("VERSION_CODENAME=bookworm");
+      expect(out).toContain("VERSION_CODENAME=trixie");
+      expect(out).toContain('VERSION_ID="13"');
+      // The sonames a CPython 3.11 built on Debian 12 (the local builder's) and trixie's OpenJDK
+      // link: trixie renamed some packages (t64), not these files.
+      const sonames = [...out.matchAll(/^\s+(\S+) \(libc6,x86-64\)/gm)].map((m) => m[1]);
+      for (const lib of RUN_SONAMES) expect(sonames, lib).toContain(lib);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -124,6 +155,20 @@ describe("ensureBaseImages", () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  test("every package of both sets is installed (trixie's real names: debootstrap resolves no virtual ones)", async () => {
+    for (const role of ["run", "build"] as const) {
+      const status = await readFile(join(images[role].rootfs ?? "", "var/lib/dpkg/status"), "utf8");
+      const installed = new Set(
+        status
+          .split("\n\n")
+          .filter((s) => /^Status: install ok installed$/m.test(s))
+          .map((s) => /^Package: (\S+)$/m.exec(s)?.[1]),
+      );
+      const missing = baseRootfsSpecs("amd64")[role].packages.filter((p) => !installed.has(p));
+      expect(missing, role).toEqual([]);
+    }
+  });
 
   test("a second call reuses the cache (no debootstrap) and gives the same digests", async () => {
     const lines: string[] = [];
@@ -154,7 +199,7 @@ describe("ensureBaseImages", () => {
     expect(slim.run.digest).toBe(images.run.digest);
     const { stdout } = await exec("skopeo", ["inspect", `oci:${slim.build.layout}:build`]);
     const info = JSON.parse(stdout);
-    expect(info.Env).toContain("CNB_STACK_ID=io.cnbkit.base.bookworm");
+    expect(info.Env).toContain("CNB_STACK_ID=io.cnbkit.base.trixie");
     expect(JSON.parse(info.Labels["io.buildpacks.base.metadata"]).packages).toEqual([...specs.run.packages].sort());
   }, 300_000);
 

@@ -1,6 +1,7 @@
 /**
- * cnbkit's own CNB base images: a Debian bookworm build image and run image, made from
- * debootstrapped rootfs trees and written to one cached OCI layout.
+ * cnbkit's own CNB base images: a Debian build image and run image (Debian 13 by default,
+ * 12 on request; see release.ts), made from debootstrapped rootfs trees and written to one
+ * cached OCI layout.
  *
  * The layout `<cache>/base/<key>/` holds two tags, `build` and `run` (skopeo:
  * `oci:<dir>:build`, umoci: `--image <dir>:run`). The key hashes both rootfs recipes and
@@ -23,7 +24,7 @@ import {
   NORMALIZED_CREATED,
   OciLayout,
 } from "../oci/index.js";
-import { BUILD_IMAGE_PACKAGES, RUN_IMAGE_PACKAGES } from "./packages.js";
+import { DEFAULT_DEBIAN_RELEASE, type DebianRelease } from "./release.js";
 import {
   CNB_USER,
   DEFAULT_DEBIAN_MIRROR,
@@ -37,9 +38,6 @@ import { type RootfsLayer, writeRootfsLayer } from "./rootfs-layer.js";
 
 /** Bump when labels, env or the layer recipe change, so cached layouts are not reused. */
 export const BASE_IMAGE_RECIPE_VERSION = "1";
-
-/** The target id of the run image (`io.buildpacks.base.id`) and the legacy stack id. */
-export const BASE_ID = "io.cnbkit.base.bookworm";
 
 /** Which of the two base images. */
 export type BaseImageRole = "build" | "run";
@@ -60,6 +58,8 @@ export interface ImageRef {
   role: BaseImageRole;
   /** Debian arch of the image ("amd64" or "arm64"; the config says the same, arm64 with variant v8). */
   arch: DebianArch;
+  /** The Debian release it is of. */
+  release: DebianRelease;
   /** Absolute path of the OCI layout holding it. */
   layout: string;
   /** Its tag in the layout's index.json ("build" or "run"). */
@@ -96,18 +96,33 @@ export interface EnsureBaseImagesOptions {
   arch?: DebianArch;
   /** What the build image carries (default `standard`); each flavour gets its own layout. */
   flavor?: BaseFlavor;
+  /** Which Debian (default {@link DEFAULT_DEBIAN_RELEASE}, 13); each release gets its own layout. */
+  release?: DebianRelease;
 }
 
-/** The rootfs recipes of the two images for `arch` (default: this machine's) and `flavor` (default standard). */
+/** A base image's rootfs recipe and the release it is of (which decides its labels). */
+export interface BaseImageSpec extends DebianRootfsSpec {
+  release: DebianRelease;
+}
+
+/**
+ * The rootfs recipes of the two images for `arch` (default: this machine's), `flavor`
+ * (default standard) and `release` (default Debian 13).
+ */
 export function baseRootfsSpecs(
   arch: DebianArch = defaultArch(),
   flavor: BaseFlavor = "standard",
-): Record<BaseImageRole, DebianRootfsSpec> {
-  const build = flavor === "slim" ? RUN_IMAGE_PACKAGES : BUILD_IMAGE_PACKAGES;
-  return {
-    build: { suite: "bookworm", variant: "minbase", packages: [...build], arch },
-    run: { suite: "bookworm", variant: "minbase", packages: [...RUN_IMAGE_PACKAGES], arch },
-  };
+  release: DebianRelease = DEFAULT_DEBIAN_RELEASE,
+): Record<BaseImageRole, BaseImageSpec> {
+  const { run, build } = release.packages;
+  const spec = (packages: readonly string[]): BaseImageSpec => ({
+    suite: release.codename,
+    variant: "minbase",
+    packages: [...packages],
+    arch,
+    release,
+  });
+  return { build: spec(flavor === "slim" ? run : build), run: spec(run) };
 }
 
 function defaultArch(): DebianArch {
@@ -121,29 +136,30 @@ function defaultArch(): DebianArch {
  * `io.buildpacks.base.*` labels (plus `io.buildpacks.stack.*` and, on the build image,
  * `CNB_STACK_ID`, for older platforms and buildpacks).
  */
-export function baseContainerConfig(role: BaseImageRole, spec: DebianRootfsSpec): ContainerConfig {
+export function baseContainerConfig(role: BaseImageRole, spec: BaseImageSpec): ContainerConfig {
+  const { baseId, version, codename } = spec.release;
   const env = [
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     `CNB_USER_ID=${CNB_USER.uid}`,
     `CNB_GROUP_ID=${CNB_USER.gid}`,
   ];
-  if (role === "build") env.push(`CNB_STACK_ID=${BASE_ID}`);
+  if (role === "build") env.push(`CNB_STACK_ID=${baseId}`);
   const maintainer = "cnbkit";
   const labels: Record<string, string> = {
-    "io.buildpacks.base.id": BASE_ID,
+    "io.buildpacks.base.id": baseId,
     "io.buildpacks.base.distro.name": "debian",
-    "io.buildpacks.base.distro.version": "12",
+    "io.buildpacks.base.distro.version": version,
     "io.buildpacks.base.maintainer": maintainer,
-    "io.buildpacks.base.description": `Debian ${spec.suite} ${role} image for Cloud Native Buildpacks, made by cnbkit with debootstrap`,
+    "io.buildpacks.base.description": `Debian ${version} (${codename}) ${role} image for Cloud Native Buildpacks, made by cnbkit with debootstrap`,
     "io.buildpacks.base.metadata": JSON.stringify({
-      suite: spec.suite,
+      suite: codename,
       variant: spec.variant,
       packages: [...spec.packages].sort(),
     }),
-    "io.buildpacks.stack.id": BASE_ID,
+    "io.buildpacks.stack.id": baseId,
     "io.buildpacks.stack.maintainer": maintainer,
     "io.buildpacks.stack.distro.name": "debian",
-    "io.buildpacks.stack.distro.version": "12",
+    "io.buildpacks.stack.distro.version": version,
   };
   return {
     User: `${CNB_USER.uid}:${CNB_USER.gid}`,
@@ -157,8 +173,9 @@ export function baseImagesKey(
   mirror = DEFAULT_DEBIAN_MIRROR,
   arch: DebianArch = defaultArch(),
   flavor: BaseFlavor = "standard",
+  release: DebianRelease = DEFAULT_DEBIAN_RELEASE,
 ): string {
-  const specs = baseRootfsSpecs(arch, flavor);
+  const specs = baseRootfsSpecs(arch, flavor, release);
   const recipe = JSON.stringify({
     recipe: BASE_IMAGE_RECIPE_VERSION,
     build: rootfsKey(specs.build, mirror),
@@ -176,7 +193,7 @@ export async function writeBaseImage(
   layout: OciLayout,
   role: BaseImageRole,
   rootfs: string,
-  spec: DebianRootfsSpec,
+  spec: BaseImageSpec,
   onProgress: (line: string) => void = () => {},
 ): Promise<Descriptor> {
   return writeBaseManifest(layout, role, spec, await writeBaseLayer(layout, role, rootfs, onProgress));
@@ -209,7 +226,7 @@ async function writeBaseLayer(
 async function writeBaseManifest(
   layout: OciLayout,
   role: BaseImageRole,
-  spec: DebianRootfsSpec,
+  spec: BaseImageSpec,
   layer: RootfsLayer,
 ): Promise<Descriptor> {
   const config = imageConfig({
@@ -250,9 +267,10 @@ export async function ensureBaseImages(
   const cacheDir = options.cacheDir ?? cnbkitCacheDir();
   const arch = options.arch ?? defaultArch();
   const flavor = options.flavor ?? "standard";
-  const specs = baseRootfsSpecs(arch, flavor);
+  const release = options.release ?? DEFAULT_DEBIAN_RELEASE;
+  const specs = baseRootfsSpecs(arch, flavor, release);
   const root = join(cacheDir, "base");
-  const key = baseImagesKey(mirror, arch, flavor);
+  const key = baseImagesKey(mirror, arch, flavor, release);
   const target = join(root, key);
 
   if (!existsSync(join(target, "index.json"))) {
@@ -300,6 +318,7 @@ export async function ensureBaseImages(
     return {
       role,
       arch,
+      release,
       layout: layout.dir,
       tag: role,
       ref: `oci:${layout.dir}:${role}`,

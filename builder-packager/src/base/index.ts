@@ -1,6 +1,6 @@
 /**
  * The base stage's public surface: Debian build and run base images made with debootstrap
- * (single- and multi-arch), and the qemu/binfmt_misc set-up that runs a foreign arch here.
+ * (single- and multi-arch, Debian 13 or 12), and the qemu/binfmt_misc set-up that runs a foreign arch here.
  */
 export {
   type BinfmtPlaces,
@@ -11,14 +11,22 @@ export {
 } from "./binfmt.js";
 export {
   BASE_FLAVORS,
-  BASE_ID,
   type BaseFlavor,
   type BaseImageRole,
+  type BaseImageSpec,
   type EnsureBaseImagesOptions,
   ensureBaseImages,
   type ImageRef,
   writeBaseImage,
 } from "./images.js";
 export { BASE_ARCHES, ensureMultiArchBaseImages, type MultiArchRef, parseBaseTarget } from "./multi-arch.js";
+export {
+  DEBIAN_RELEASES,
+  type DebianCodename,
+  type DebianRelease,
+  type DebianVersion,
+  DEFAULT_DEBIAN_RELEASE,
+  parseDebianRelease,
+} from "./release.js";
 export { cachedQemu, cachedQemuPath, MIN_QEMU_MAJOR } from "./qemu.js";
 export { CNB_USER, type DebianArch, ensureDebianRootfs, hostDebianArch } from "./rootfs.js";

@@ -1,5 +1,5 @@
 /**
- * The Debian package sets of cnbkit's base images.
+ * The Debian package sets of cnbkit's base images, one pair (run, build) per release.
  *
  * The run image carries only what a launched app needs at run time (TLS roots, libssl,
  * zlib, /etc/services and protocols, time zones, the libraries CPython's extension modules
@@ -9,12 +9,39 @@
  * need to compile and unpack dependencies: a C/C++ toolchain and headers (native Node,
  * Python and Ruby extensions), git, python3 (node-gyp) and the archive tools. No curl:
  * buildpacks download with Node's fetch.
+ *
+ * Names are real binary packages of each release: debootstrap resolves no virtual
+ * packages, so a name trixie renamed (the 64-bit time_t transition added `t64` to libssl3,
+ * libreadline8, libdb5.3 and libtirpc3; the sonames stayed) fails the whole debootstrap.
+ * The rootfs cache key is the package set: a changed set costs a fresh debootstrap on every
+ * machine (arm64: minutes under qemu), so change them only for a reason.
  */
 
+/** The run and build packages of one Debian release, on top of debootstrap's minbase. */
+export interface ReleasePackages {
+  /** The run image's (also the slim build image's). */
+  run: readonly string[];
+  /** The standard build image's. */
+  build: readonly string[];
+}
+
+/** Build tools both releases' build images add (same names in 12 and 13). */
+const BUILD_TOOLS: readonly string[] = [
+  "git",
+  "build-essential",
+  "pkg-config",
+  "python3",
+  "libssl-dev",
+  "zlib1g-dev",
+  "xz-utils",
+  "zstd",
+  "unzip",
+];
+
 /**
- * The shared libraries CPython's extension modules link: _ssl (libssl3), _sqlite3, _ctypes
- * (libffi8), pyexpat, _curses (libncursesw6), readline, _bz2, _lzma, zlib, _uuid, _dbm
- * (libdb5.3) and _crypt/nis (libcrypt1, libnsl2 with libtirpc3).
+ * Debian 12's shared libraries CPython's extension modules link: _ssl (libssl3), _sqlite3,
+ * _ctypes (libffi8), pyexpat, _curses (libncursesw6), readline, _bz2, _lzma, zlib, _uuid,
+ * _dbm (libdb5.3) and _crypt/nis (libcrypt1, libnsl2 with libtirpc3).
  */
 export const PYTHON_RUNTIME_LIBRARIES: readonly string[] = [
   "libsqlite3-0",
@@ -31,42 +58,67 @@ export const PYTHON_RUNTIME_LIBRARIES: readonly string[] = [
   "libtirpc3",
 ];
 
-/** Packages of the run image, on top of debootstrap's minbase. */
-export const RUN_IMAGE_PACKAGES: readonly string[] = [
-  "ca-certificates",
-  "libssl3",
-  "zlib1g",
-  "netbase",
-  "tzdata",
-  "libatomic1",
-  // The libraries a CPython's extension modules link (ldd over lib-dynload/*.so of the
-  // Debian-made CPython in builders/reference/local-python.ts, which is also what
-  // python-build-standalone's _ssl, _sqlite3, _ctypes and readline expect of the system).
-  // Some are in minbase already; listing them says why they must stay.
-  ...PYTHON_RUNTIME_LIBRARIES,
-];
+/** Debian 12 (bookworm): unchanged since before Debian 13, so its cached rootfs trees stay valid. */
+export const BOOKWORM_PACKAGES: ReleasePackages = {
+  run: [
+    "ca-certificates",
+    "libssl3",
+    "zlib1g",
+    "netbase",
+    "tzdata",
+    "libatomic1",
+    // The libraries a CPython's extension modules link (ldd over lib-dynload/*.so of the
+    // Debian-made CPython in builders/reference/local-python.ts, which is also what
+    // python-build-standalone's _ssl, _sqlite3, _ctypes and readline expect of the system).
+    // Some are in minbase already; listing them says why they must stay.
+    ...PYTHON_RUNTIME_LIBRARIES,
+  ],
+  // The run set as it was before the Python libraries, written out (python3 depends on them
+  // anyway): an unchanged list keeps the cached build rootfs.
+  build: ["ca-certificates", "libssl3", "zlib1g", "netbase", "tzdata", "libatomic1", ...BUILD_TOOLS],
+};
 
 /**
- * Packages of the build image: the run set (without the Python libraries, which python3
- * pulls in) plus build tools.
+ * Debian 13's packages with the same sonames as {@link PYTHON_RUNTIME_LIBRARIES}: a CPython
+ * built on 12 (the local 3.11) and trixie's own 3.13 both load them. Four were renamed by
+ * the 64-bit time_t transition; the rest kept their names.
  */
-export const BUILD_IMAGE_PACKAGES: readonly string[] = [
-  // The run set as it was before the Python libraries, written out: the rootfs cache key is
-  // the package set, and a changed build set costs ~11 min of emulated debootstrap for arm64
-  // on every fresh machine. The build image has them anyway: python3 depends on them.
-  "ca-certificates",
-  "libssl3",
-  "zlib1g",
-  "netbase",
-  "tzdata",
-  "libatomic1",
-  "git",
-  "build-essential",
-  "pkg-config",
-  "python3",
-  "libssl-dev",
-  "zlib1g-dev",
-  "xz-utils",
-  "zstd",
-  "unzip",
-];
+export const TRIXIE_PYTHON_RUNTIME_LIBRARIES: readonly string[] = PYTHON_RUNTIME_LIBRARIES.map((name) =>
+  ["libreadline8", "libdb5.3", "libtirpc3"].includes(name) ? `${name}t64` : name,
+);
+
+/**
+ * What trixie's OpenJDK 21 and 25 (openjdk-NN-jre-headless) load at run time beyond minbase
+ * (which has libc6, libgcc-s1, libstdc++6 and zlib1g): libjavajpeg links libjpeg.so.62 and
+ * liblcms links liblcms2.so.2 (java.awt.image/ImageIO, color conversion). The rest of its
+ * Depends stay out on purpose: libnss3 and libpcsclite1 are dlopened only by the PKCS#11 and
+ * smartcard providers, ca-certificates-java and java-common are install-time helpers.
+ */
+export const JDK_RUNTIME_LIBRARIES: readonly string[] = ["libjpeg62-turbo", "liblcms2-2"];
+
+/** Debian 13 (trixie): the run set in trixie's names plus the JDK's libraries. */
+export const TRIXIE_PACKAGES: ReleasePackages = {
+  run: [
+    "ca-certificates",
+    "libssl3t64",
+    "zlib1g",
+    "netbase",
+    "tzdata",
+    "libatomic1",
+    ...TRIXIE_PYTHON_RUNTIME_LIBRARIES,
+    ...JDK_RUNTIME_LIBRARIES,
+  ],
+  // The whole run set, so that anything that runs in the run image also runs during the
+  // build (a JDK's jlink or a test step, a CPython's extension modules), plus the tools.
+  build: [
+    "ca-certificates",
+    "libssl3t64",
+    "zlib1g",
+    "netbase",
+    "tzdata",
+    "libatomic1",
+    ...TRIXIE_PYTHON_RUNTIME_LIBRARIES,
+    ...JDK_RUNTIME_LIBRARIES,
+    ...BUILD_TOOLS,
+  ],
+};

@@ -4,15 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { withDirLock } from "../cache/index.js";
-import { RUN_IMAGE_PACKAGES } from "./packages.js";
+import { baseRootfsSpecs } from "./images.js";
 import { type DebianRootfsSpec, ensureDebianRootfs, rootfsKey } from "./rootfs.js";
 
-const runSpec: DebianRootfsSpec = {
-  suite: "bookworm",
-  variant: "minbase",
-  packages: [...RUN_IMAGE_PACKAGES],
-  arch: "amd64",
-};
+// The default run image's recipe (Debian 13), so this test and images.test.ts share one debootstrap.
+const runSpec: DebianRootfsSpec = baseRootfsSpecs("amd64").run;
 
 describe("rootfsKey", () => {
   test("ignores package order and duplicates but not the package set, arch or mirror", () => {
@@ -97,7 +93,7 @@ describe("withDirLock", () => {
 });
 
 describe("ensureDebianRootfs", () => {
-  test("the run rootfs is a clean bookworm with the cnb user, built once for concurrent callers", {
+  test("the run rootfs is a clean trixie with the cnb user, built once for concurrent callers", {
     timeout: 1_200_000,
   }, async () => {
     const lines: string[] = [];
@@ -109,7 +105,7 @@ describe("ensureDebianRootfs", () => {
     expect(a).toBe(b);
     expect(lines.filter((l) => l.startsWith("Building rootfs")).length).toBeLessThanOrEqual(1);
 
-    expect(await readFile(join(a, "etc/os-release"), "utf8")).toContain("VERSION_CODENAME=bookworm");
+    expect(await readFile(join(a, "etc/os-release"), "utf8")).toContain("VERSION_CODENAME=trixie");
     expect(await readFile(join(a, "etc/passwd"), "utf8")).toMatch(/^cnb:x:1000:1000::\/home\/cnb:\/bin\/bash$/m);
     expect(await readFile(join(a, "etc/group"), "utf8")).toMatch(/^cnb:x:1000:$/m);
     const home = await stat(join(a, "home/cnb"));

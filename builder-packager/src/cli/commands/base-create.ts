@@ -1,21 +1,24 @@
-/** `cnbkit base create`: Debian bookworm build and run images made with debootstrap. */
+/** `cnbkit base create`: Debian build and run images (13 by default, 12 with --debian 12) made with debootstrap. */
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import {
   BASE_FLAVORS,
   type BaseFlavor,
   ensureBaseImages,
+  DEBIAN_RELEASES,
+  DEFAULT_DEBIAN_RELEASE,
   ensureMultiArchBaseImages,
   parseBaseTarget,
+  parseDebianRelease,
 } from "../../base/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
 
-/** `cnbkit base create [--output oci:<dir>] [--arch amd64|arm64 | --target <os/arch>...] [--flavor standard|slim]`. */
+/** `cnbkit base create [--output oci:<dir>] [--arch amd64|arm64 | --target <os/arch>...] [--flavor standard|slim] [--debian 13|12]`. */
 export const baseCreateCommand: Command = {
   name: "base create",
-  summary: "Make the CNB build and run base images from Debian bookworm (debootstrap, cached)",
+  summary: "Make the CNB build and run base images from Debian 13 trixie, or 12 (debootstrap, cached)",
   usage:
-    "cnbkit base create [--output oci:<dir>] [--arch amd64|arm64] [--flavor standard|slim] | --output oci:<dir> --target linux/amd64 --target linux/arm64",
+    "cnbkit base create [--output oci:<dir>] [--arch amd64|arm64] [--flavor standard|slim] [--debian 13|12] | --output oci:<dir> --target linux/amd64 --target linux/arm64",
   description: [
     "The images carry user cnb (1000:1000), CNB_USER_ID/CNB_GROUP_ID and io.buildpacks.base.* labels.",
     "They are cached under ~/.cache/cnbkit/base (CNBKIT_CACHE moves it); the first run takes a few minutes.",
@@ -24,6 +27,8 @@ export const baseCreateCommand: Command = {
     "under qemu: ~20 minutes the first time; as root cnbkit registers qemu in binfmt_misc itself).",
     "--flavor slim gives the build image the run image's packages only (no compilers, git or python3):",
     "for apps that compile nothing natively; one debootstrap per arch instead of two (arm64: ~7 minutes).",
+    "--debian 12 makes Debian 12 (bookworm) images instead of 13 (trixie), labelled io.cnbkit.base.bookworm:",
+    "trixie's OpenJDK 21/25 and CPython 3.13 need its glibc and do not run on them.",
   ].join("\n"),
   positionals: { min: 0, max: 0, names: "" },
   examples: [
@@ -31,6 +36,7 @@ export const baseCreateCommand: Command = {
     "cnbkit base create --output oci:out/base --arch arm64",
     "cnbkit base create --output oci:out/base --target linux/amd64 --target linux/arm64",
     "cnbkit base create --output oci:out/base-slim --target linux/amd64 --target linux/arm64 --flavor slim",
+    "cnbkit base create --output oci:out/base-12 --debian 12",
   ],
   options: {
     output: { type: "string", short: "o", value: "oci:<dir>", help: "also write both images to this OCI layout" },
@@ -46,6 +52,11 @@ export const baseCreateCommand: Command = {
       value: "<flavor>",
       help: "standard (build tools in the build image; the default) or slim (the run image's packages only)",
     },
+    debian: {
+      type: "string",
+      value: "<version>",
+      help: `the Debian release: ${DEBIAN_RELEASES.map((r) => `${r.version} (${r.codename})`).join(" or ")}; default ${DEFAULT_DEBIAN_RELEASE.version}`,
+    },
   },
   async run(inv) {
     const output = stringOption(inv, "output");
@@ -58,6 +69,8 @@ export const baseCreateCommand: Command = {
     if (!BASE_FLAVORS.includes(flavor as BaseFlavor)) {
       throw new CnbError(`--flavor "${flavor}" is not ${BASE_FLAVORS.join(" or ")}`);
     }
+    const debian = stringOption(inv, "debian");
+    const release = debian === undefined ? DEFAULT_DEBIAN_RELEASE : parseDebianRelease(debian, "--debian");
     const targets = listOption(inv, "target").map((t) => parseBaseTarget(t, "--target"));
     if (targets.length > 0 && arch !== undefined) throw new CnbError("give --arch or --target, not both");
     if (targets.length > 1) {
@@ -66,6 +79,7 @@ export const baseCreateCommand: Command = {
         arches: targets,
         output: resolve(output.slice(4)),
         flavor: flavor as BaseFlavor,
+        release,
         onProgress: inv.err,
       });
       for (const r of [build, run]) {
@@ -78,6 +92,7 @@ export const baseCreateCommand: Command = {
       ...(output ? { output: resolve(output.slice(4)) } : {}),
       ...(one ? { arch: one } : {}),
       flavor: flavor as BaseFlavor,
+      release,
       onProgress: inv.err,
     });
     inv.out(`build image  ${build.ref}  ${build.digest}`);

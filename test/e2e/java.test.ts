@@ -358,7 +358,7 @@ public class Server {
       in.readUnsignedShort();
       major = in.readUnsignedShort();
     }
-    String body = "hello on Java " + System.getProperty("java.version") + " (class file " + major + ")\n";
+    String body = "hello on Java " + System.getProperty("java.version") + " (class file " + major + ")\\n";
     String host = System.getenv().getOrDefault("HOST", "0.0.0.0");
     int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
     HttpServer s = HttpServer.create(new InetSocketAddress(host, port), 0);

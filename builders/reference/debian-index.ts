@@ -1,12 +1,19 @@
 /**
- * Debian bookworm's binary package index, read for a handful of packages: which version of
- * each the archive serves (bookworm, bookworm-updates and bookworm-security), its pool URL
- * and its sha256. The local CPython (local-python.ts) is made from what this returns.
+ * Debian's binary package indexes (bookworm's and trixie's), read for a handful of packages:
+ * which version of each the archive serves (the release, its -updates and its -security
+ * suite), its pool URL and its sha256; and those .debs downloaded (sha256-checked) and
+ * unpacked. The local CPythons (local-python.ts) and JDKs (local-java.ts) are made from them,
+ * so they need neither the host's apt nor its release: trixie's .debs are fetched on a
+ * bookworm machine.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { download } from "@cnbkit/framework/dependencies";
+import { writeAtomic } from "@cnbkit/framework/fs";
 
 /** A Debian archive suite: where its dists/ and pool/ live. */
 export interface DebianSuite {
@@ -22,6 +29,27 @@ export const BOOKWORM_SUITES: readonly DebianSuite[] = [
   { archive: "https://deb.debian.org/debian", dist: "bookworm-updates" },
   { archive: "https://deb.debian.org/debian-security", dist: "bookworm-security" },
 ];
+
+/** The suites of Debian 13 (trixie), read the same way: its packages need glibc 2.38+, so run only on trixie or newer. */
+export const TRIXIE_SUITES: readonly DebianSuite[] = [
+  { archive: "https://deb.debian.org/debian", dist: "trixie" },
+  { archive: "https://deb.debian.org/debian", dist: "trixie-updates" },
+  { archive: "https://deb.debian.org/debian-security", dist: "trixie-security" },
+];
+
+/** A Debian release the local runtimes are made from: its suites and its purl `distro` qualifier. */
+export interface DebianRelease {
+  /** The codename, e.g. `trixie` (names cache files). */
+  codename: string;
+  /** The purl qualifier, e.g. `debian-13`. */
+  distro: string;
+  suites: readonly DebianSuite[];
+}
+
+/** Debian 12. */
+export const BOOKWORM: DebianRelease = { codename: "bookworm", distro: "debian-12", suites: BOOKWORM_SUITES };
+/** Debian 13. */
+export const TRIXIE: DebianRelease = { codename: "trixie", distro: "debian-13", suites: TRIXIE_SUITES };
 
 /** One binary package as a Packages index lists it. */
 export interface DebianPackage {
@@ -140,4 +168,67 @@ export async function newestPackageSet(
   }
   const set = byVersion.get(best) as Map<string, DebianPackage>;
   return names.map((n) => set.get(n) as DebianPackage);
+}
+
+/** One day: how long a resolved package set is trusted before the indexes are read again. */
+const INDEX_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+interface ResolvedIndex {
+  checkedAt: number;
+  packages: DebianPackage[];
+}
+
+/**
+ * {@link newestPackageSet} remembered in `cacheFile` (JSON): read from the indexes at most once
+ * a day (each is ~10 MB to fetch), and used as it was when they cannot be reached.
+ *
+ * @throws Error as newestPackageSet does, when nothing is cached for these names
+ */
+export async function cachedNewestPackageSet(
+  names: readonly string[],
+  arch: string,
+  release: DebianRelease,
+  cacheFile: string,
+  progress: (line: string) => void = () => {},
+): Promise<DebianPackage[]> {
+  const cached = await readFile(cacheFile, "utf8")
+    .then((t) => JSON.parse(t) as ResolvedIndex)
+    .catch(() => undefined);
+  const fresh = cached && Date.now() - cached.checkedAt < INDEX_MAX_AGE_MS;
+  const sameNames = cached?.packages.map((p) => p.name).join() === names.join();
+  if (cached && fresh && sameNames) return cached.packages;
+  try {
+    const packages = await newestPackageSet(names, arch, release.suites);
+    await writeAtomic(cacheFile, `${JSON.stringify({ checkedAt: Date.now(), packages }, null, 2)}\n`, {
+      mkdirs: true,
+    });
+    return packages;
+  } catch (err) {
+    if (!cached || !sameNames) throw err;
+    progress(
+      `warning: ${(err as Error).message}; using the package set resolved before (${cached.packages[0]?.version})`,
+    );
+    return cached.packages;
+  }
+}
+
+/**
+ * Downloads `packages` into `<work>/debs` (each checked against its index sha256) and
+ * unpacks them with `dpkg -x` into `<work>/root`, in order; returns that root.
+ *
+ * @throws Error naming the .deb when a download does not verify or dpkg -x fails
+ */
+export async function unpackDebs(packages: readonly DebianPackage[], work: string): Promise<string> {
+  const debs = join(work, "debs");
+  const tree = join(work, "root");
+  await mkdir(debs, { recursive: true });
+  for (const p of packages) {
+    const file = await download({ id: p.name, version: p.version, uri: p.url, sha256: p.sha256 }, debs, {
+      env: {},
+      fileName: `${p.name}_${p.version}.deb`,
+    });
+    const r = spawnSync("dpkg", ["-x", file, tree], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`dpkg -x ${file} failed: ${(r.stderr || String(r.error)).trim()}`);
+  }
+  return tree;
 }

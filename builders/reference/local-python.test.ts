@@ -6,6 +6,7 @@ import { expect, onTestFinished, test } from "vitest";
 import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { parseInventory, resolveDependency } from "@cnbkit/framework/dependencies";
 import { debianVersionNewer } from "./debian-index.js";
+import { withTrixieRoot } from "./debian-chroot.js";
 import { localCpythonTarball, localPythonBuildpackToml, pythonCacheDir, upstreamVersion } from "./local-python.js";
 
 const TIMEOUT = 300_000;
@@ -91,7 +92,10 @@ test(
 
     // Made again from the same .debs into another cache: byte for byte the same tarball.
     const cache = await tempDir("pyrt-cache");
-    await copyFile(join(pythonCacheDir(), "bookworm-amd64.json"), join(cache, "bookworm-amd64.json"));
+    await copyFile(
+      join(pythonCacheDir(), "bookworm-python3.11-amd64.json"),
+      join(cache, "bookworm-python3.11-amd64.json"),
+    );
     const again = await localCpythonTarball("amd64", { cacheDir: cache });
     expect(again.sha256).toBe(made.sha256);
   },
@@ -143,24 +147,63 @@ const SHIPPED = `api = "0.12"
 `;
 
 test.each(["amd64", "arm64"] as const)(
-  "on %s the local python buildpack.toml resolves the default and 3.11 to the local CPython only",
+  "on %s the local python buildpack.toml resolves the default and each line to the local CPythons only",
   (arch) => {
-    const cpython = {
-      path: "/cache/py.tar.gz",
-      sha256: "a".repeat(64),
-      version: "3.11.2",
-      debianVersion: "3.11.2-6+deb12u9",
-    };
-    const doc = parseToml(localPythonBuildpackToml(SHIPPED, cpython, arch, "../src/index.ts"), "generated");
+    const cpythons = [
+      { path: "/cache/py311.tar.gz", sha256: "a".repeat(64), version: "3.11.2", debianVersion: "3.11.2-6+deb12u9" },
+      { path: "/cache/py313.tar.gz", sha256: "c".repeat(64), version: "3.13.5", debianVersion: "3.13.5-2+deb13u5" },
+    ];
+    const doc = parseToml(localPythonBuildpackToml(SHIPPED, cpythons, arch, "../src/index.ts", "3.13"), "generated");
     expect(doc.targets).toEqual([{ os: "linux", arch }]);
     const metadata = doc.metadata as TomlTable;
     expect((metadata["default-tools"] as TomlTable).pip).toBe("26.3");
     expect(metadata.cnbkit).toEqual({ entry: "../src/index.ts" });
     const inventory = parseInventory(metadata);
-    expect(inventory.map((d) => [d.version, d.arch, d.uri])).toEqual([["3.11.2", arch, "file:///cache/py.tar.gz"]]);
+    expect(inventory.map((d) => [d.version, d.arch, d.uri, d.purl])).toEqual([
+      [
+        "3.11.2",
+        arch,
+        "file:///cache/py311.tar.gz",
+        `pkg:deb/debian/python3.11@3.11.2-6%2Bdeb12u9?arch=${arch}&distro=debian-12`,
+      ],
+      [
+        "3.13.5",
+        arch,
+        "file:///cache/py313.tar.gz",
+        `pkg:deb/debian/python3.13@3.13.5-2%2Bdeb13u5?arch=${arch}&distro=debian-13`,
+      ],
+    ]);
     const range = (metadata["default-versions"] as TomlTable).cpython as string;
     const pick = (version: string) => resolveDependency(inventory, { id: "cpython", version, os: "linux", arch });
-    expect([range, pick(range).version, pick("3.11").version]).toEqual(["3.11.x", "3.11.2", "3.11.2"]);
-    expect(() => pick("3.13.x")).toThrow(/3\.11\.2/);
+    expect([range, pick(range).version, pick("3.11").version]).toEqual(["3.13.x", "3.13.5", "3.11.2"]);
+    expect(() => pick("3.12.x")).toThrow(/newest: 3\.13\.5/);
+    expect(() => localPythonBuildpackToml(SHIPPED, cpythons, arch, "../src/index.ts", "3.12")).toThrow(
+      /default line 3\.12 is not among 3\.11\.2, 3\.13\.5/,
+    );
   },
+);
+
+test(
+  "the 3.13 tarball from Debian 13 runs in a trixie root: byte-compiled stdlib, extension modules, venvs",
+  async () => {
+    const made = await localCpythonTarball("amd64", { minor: "3.13" });
+    expect(made.version).toMatch(/^3\.13\.\d+$/);
+    expect(made.packages.map((p) => p.name)).toContain("libpython3.13-dev");
+    const listing = sh("tar", ["-tzf", made.path]);
+    expect(listing).toContain("python/include/python3.13/Python.h");
+    expect(listing).toMatch(/python\/lib\/python3\.13\/__pycache__\/os\.cpython-313\.pyc/);
+    expect(listing).not.toContain("EXTERNALLY-MANAGED");
+    const out = await withTrixieRoot(async (root) => {
+      sh("tar", ["-xzf", made.path, "-C", join(root.dir, "opt")]);
+      const check =
+        "import sys, ssl, sqlite3, ctypes, venv, json, zlib, bz2, lzma, uuid, decimal, readline, os, email.parser as p; print(sys.prefix, sys.version.split()[0], p.__cached__, os.path.exists(p.__cached__))";
+      const seen = root.run("/opt/python/bin/python3", ["-c", check]).trim();
+      root.run("/opt/python/bin/python3", ["-m", "venv", "--without-pip", "/tmp/v"]);
+      return `${seen} ${root.run("/tmp/v/bin/python", ["-c", "import sys; print(sys.base_prefix)"]).trim()}`;
+    });
+    expect(out).toBe(
+      `/opt/python ${made.version} /opt/python/lib/python3.13/email/__pycache__/parser.cpython-313.pyc True /opt/python`,
+    );
+  },
+  TIMEOUT,
 );

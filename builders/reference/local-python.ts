@@ -1,55 +1,89 @@
 /**
- * A CPython the reference builder's LOCAL variant can carry, for machines that cannot reach
+ * The CPythons the reference builder's LOCAL variant carries, for machines that cannot reach
  * python-build-standalone's GitHub releases (this repo's development and CI machines).
  *
- * It is made from Debian bookworm's python3.11 .debs (python3.11-minimal,
- * libpython3.11-minimal, libpython3.11-stdlib, python3.11), the newest version that
- * bookworm, bookworm-updates or bookworm-security serves, each checked against the sha256
- * of the Packages index, unpacked with `dpkg -x` and laid out as python-build-standalone's
- * `install_only` builds are: `python/bin/python3.11` (+ relative `python3` and `python`
- * links) and `python/lib/python3.11/` with `lib-dynload/`. Debian links libpython into the
- * executable, so there is no libpython3.11.so, and the interpreter finds its prefix from its
- * own location: the tree is relocatable. Its extension modules link the system's libssl3,
- * libsqlite3-0, libffi8, libexpat1, libncursesw6, libreadline8, libbz2-1.0, liblzma5,
- * zlib1g, libuuid1, libdb5.3 and libnsl2, which cnbkit's run image carries
- * (builder-packager/src/base/packages.ts).
+ * Each line is made from one Debian release's python3.X .debs (python3.X-minimal,
+ * libpython3.X-minimal, libpython3.X-stdlib, python3.X, libpython3.X-dev): 3.11 from Debian 12
+ * (bookworm), 3.13 from Debian 13 (trixie). The newest version the release's suites serve
+ * (release, -updates, -security) is taken, each .deb checked against the sha256 of the
+ * Packages index (debian-index.ts), unpacked with `dpkg -x` and laid out as
+ * python-build-standalone's `install_only` builds are: `python/bin/python3.X` (+ relative
+ * `python3` and `python` links) and `python/lib/python3.X/` with `lib-dynload/`. Debian links
+ * libpython into the executable, so there is no libpython3.X.so, and the interpreter finds its
+ * prefix from its own location: the tree is relocatable. Its extension modules link the
+ * system's libssl, libsqlite3-0, libffi8, libexpat1, libncursesw6, libreadline8, libbz2-1.0,
+ * liblzma5, zlib1g, libuuid1, libdb5.3, libnsl2 (and 3.13 libmpdec4), which cnbkit's run image
+ * carries (builder-packager/src/base/packages.ts).
+ *
+ * Trixie's binaries need glibc 2.38+, so the 3.13 interpreter runs only on Debian 13 images;
+ * on a Debian 12 host its stdlib is byte-compiled and its smoke test run in a trixie chroot
+ * (debian-chroot.ts, root). The harness tests on the host use 3.11.
  *
  * Why Debian's binaries and not CPython built from source: they take seconds to make, where
  * a source build takes ~16 min on 2 cores, and the main job and CI pay that on a fresh
  * machine. Debian strips ensurepip, so `python -m venv` needs `--without-pip` and pip comes
  * from its PyPI wheel (which is what the python buildpack does anyway).
  *
- * Tarballs are cached in `~/.cache/cnbkit/python/<debian-version>-<arch>/`; the resolved
- * package set in `~/.cache/cnbkit/python/bookworm-<arch>.json`, re-read from the index once
- * a day and used as is when the index cannot be reached.
+ * Tarballs are cached in `~/.cache/cnbkit/python/<debian-version>-<arch>-with-headers/`; the
+ * resolved package set in `~/.cache/cnbkit/python/<codename>-python3.X-<arch>.json`, re-read
+ * from the index once a day and used as is when the index cannot be reached.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink } from "node:fs/promises";
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
-import { download } from "@cnbkit/framework/dependencies";
 import { writeAtomic } from "@cnbkit/framework/fs";
+import { withTrixieRoot } from "./debian-chroot.js";
+import {
+  BOOKWORM,
+  cachedNewestPackageSet,
+  type DebianPackage,
+  type DebianRelease,
+  TRIXIE,
+  unpackDebs,
+} from "./debian-index.js";
 import { writeDeterministicTarGz } from "./reproducible-tarball.js";
-import { type DebianPackage, newestPackageSet } from "./debian-index.js";
 
-/** The Debian packages a local CPython is made from, in the order they are unpacked. */
-export const DEBIAN_PYTHON_PACKAGES: readonly string[] = [
-  "libpython3.11-minimal",
-  "python3.11-minimal",
-  "libpython3.11-stdlib",
-  "python3.11",
-  // include/python3.11 only (its libpython3.11.a is dropped): an sdist with a C extension
-  // then compiles where the build image has gcc, as on python-build-standalone's builds.
-  "libpython3.11-dev",
+/** A CPython line of the local inventory: the Debian release whose python3.X .debs make it. */
+export interface LocalCpythonLine {
+  /** `3.11`, `3.13`. */
+  minor: string;
+  release: DebianRelease;
+  /** The line's end of life (PEP 664, PEP 719): the inventory's deprecation-date. */
+  endOfLife: string;
+}
+
+/**
+ * The local CPython lines: 3.11 from Debian 12 (runs on 12 and 13) and 3.13 from Debian 13
+ * (needs its glibc 2.38: runs only on trixie images).
+ */
+export const LOCAL_CPYTHON_LINES: readonly LocalCpythonLine[] = [
+  { minor: "3.11", release: BOOKWORM, endOfLife: "2027-10-31" },
+  { minor: "3.13", release: TRIXIE, endOfLife: "2029-10-31" },
 ];
 
-/** The Python minor version Debian bookworm ships. */
-const MINOR = "3.11";
+/** The Debian packages a local CPython of `minor` is made from, in the order they are unpacked. */
+export function debianPythonPackages(minor: string): string[] {
+  return [
+    `libpython${minor}-minimal`,
+    `python${minor}-minimal`,
+    `libpython${minor}-stdlib`,
+    `python${minor}`,
+    // include/python3.X only (its libpython3.X.a is dropped): an sdist with a C extension
+    // then compiles where the build image has gcc, as on python-build-standalone's builds.
+    `libpython${minor}-dev`,
+  ];
+}
 
-/** One day: how long a resolved package set is trusted before the index is read again. */
-const INDEX_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+function cpythonLine(minor: string): LocalCpythonLine {
+  const line = LOCAL_CPYTHON_LINES.find((l) => l.minor === minor);
+  if (!line) {
+    throw new Error(`local CPython: no ${minor} line; there are ${LOCAL_CPYTHON_LINES.map((l) => l.minor).join(", ")}`);
+  }
+  return line;
+}
 
 /** A local CPython tarball. */
 export interface LocalCpython {
@@ -66,6 +100,8 @@ export interface LocalCpython {
 
 /** Options of {@link localCpythonTarball}. */
 export interface LocalCpythonOptions {
+  /** The CPython line (a key of {@link LOCAL_CPYTHON_LINES}); default `3.11`, the one this Debian 12 host runs. */
+  minor?: string;
   /** The cache root; default `~/.cache/cnbkit/python`. */
   cacheDir?: string;
   /** Progress lines. */
@@ -88,12 +124,14 @@ export function upstreamVersion(debianVersion: string): string {
 }
 
 /**
- * A relocatable CPython 3.11 for linux/`arch` made from Debian bookworm's .debs (see the
- * file comment), cached by Debian version. Made once per version in a few seconds; later
- * calls return the cached tarball.
+ * A relocatable CPython (3.11 from Debian 12's .debs, or 3.13 from Debian 13's) for
+ * linux/`arch` (see the file comment), cached by Debian version. Made once per version in
+ * under a minute; later calls return the cached tarball. 3.13 is byte-compiled and
+ * smoke-tested in a trixie chroot (debian-chroot.ts), so making it needs root.
  *
  * @example
  * const { path, sha256, version } = await localCpythonTarball("amd64"); // version "3.11.2"
+ * const py313 = await localCpythonTarball("amd64", { minor: "3.13" }); // version "3.13.5"
  * @throws Error one line when the Debian index or a .deb cannot be fetched or does not verify,
  * or when the laid-out interpreter does not run
  */
@@ -103,7 +141,10 @@ export async function localCpythonTarball(
 ): Promise<LocalCpython> {
   const progress = opts.onProgress ?? (() => {});
   const root = opts.cacheDir ?? pythonCacheDir();
-  const packages = await resolvePackages(arch, root, progress);
+  const line = cpythonLine(opts.minor ?? "3.11");
+  const names = debianPythonPackages(line.minor);
+  const indexFile = join(root, `${line.release.codename}-python${line.minor}-${arch}.json`);
+  const packages = await cachedNewestPackageSet(names, arch, line.release, indexFile, progress);
   const debianVersion = (packages[0] as DebianPackage).version;
   const version = upstreamVersion(debianVersion);
   // Named by what is in it too: a tarball made before the headers were added is not this one.
@@ -121,9 +162,11 @@ export async function localCpythonTarball(
   const work = await mkdtemp(join(root, `.make-${arch}-`));
   try {
     const tree = await unpackDebs(packages, work);
-    await layOut(tree, join(work, "out", "python"));
-    await compileStdlib(join(work, "out", "python"), arch);
-    if (arch === hostArch()) await smokeTest(join(work, "out", "python"), work);
+    await layOut(tree, join(work, "out", "python"), line.minor);
+    if (line.release === BOOKWORM) {
+      await compileStdlib(join(work, "out", "python"), arch, line.minor);
+      if (arch === hostArch()) await smokeTest(join(work, "out", "python"), work);
+    } else await compileAndTestInTrixie(join(work, "out", "python"), arch, line.minor, progress);
     await mkdir(join(work, "final"));
     const tarball = join(work, "final", relative(dir, path));
     const sha256 = await writeDeterministicTarGz(join(work, "out"), "python", tarball);
@@ -142,64 +185,22 @@ function hostArch(): string {
   return process.arch === "x64" ? "amd64" : process.arch;
 }
 
-interface ResolvedIndex {
-  checkedAt: number;
-  packages: DebianPackage[];
-}
-
-/** The package set: from the cache when checked within a day, else from the index (the cache when that fails). */
-async function resolvePackages(arch: string, root: string, progress: (l: string) => void): Promise<DebianPackage[]> {
-  const file = join(root, `bookworm-${arch}.json`);
-  const cached = await readFile(file, "utf8")
-    .then((t) => JSON.parse(t) as ResolvedIndex)
-    .catch(() => undefined);
-  const fresh = cached && Date.now() - cached.checkedAt < INDEX_MAX_AGE_MS;
-  const sameNames = cached?.packages.map((p) => p.name).join() === DEBIAN_PYTHON_PACKAGES.join();
-  if (cached && fresh && sameNames) return cached.packages;
-  try {
-    const packages = await newestPackageSet(DEBIAN_PYTHON_PACKAGES, arch);
-    await writeAtomic(file, `${JSON.stringify({ checkedAt: Date.now(), packages }, null, 2)}\n`, { mkdirs: true });
-    return packages;
-  } catch (err) {
-    if (!cached || !sameNames) throw err;
-    progress(
-      `warning: ${(err as Error).message}; using the package set resolved before (${cached.packages[0]?.version})`,
-    );
-    return cached.packages;
-  }
-}
-
-/** Downloads (sha256-checked) and `dpkg -x`es the packages into `<work>/root`; returns it. */
-async function unpackDebs(packages: readonly DebianPackage[], work: string): Promise<string> {
-  const debs = join(work, "debs");
-  const tree = join(work, "root");
-  await mkdir(debs);
-  for (const p of packages) {
-    const file = await download({ id: p.name, version: p.version, uri: p.url, sha256: p.sha256 }, debs, {
-      env: {},
-      fileName: `${p.name}_${p.version}.deb`,
-    });
-    run("dpkg", ["-x", file, tree]);
-  }
-  return tree;
-}
-
 /**
  * Lays Debian's /usr tree out as python-build-standalone's install_only does. Drops what
  * ties it to a Debian system: the PEP 668 EXTERNALLY-MANAGED marker (pip in a venv ignores
  * it, but a pip in the base interpreter must not be told "use apt") and sitecustomize.py,
  * an absolute link to /etc/python3.11 that only installs Ubuntu's apport hook.
  */
-async function layOut(tree: string, out: string): Promise<void> {
+async function layOut(tree: string, out: string, minor: string): Promise<void> {
   const usr = join(tree, "usr");
   await mkdir(join(out, "bin"), { recursive: true });
   await mkdir(join(out, "lib"));
-  await rename(join(usr, "lib", `python${MINOR}`), join(out, "lib", `python${MINOR}`));
-  await rename(join(usr, "bin", `python${MINOR}`), join(out, "bin", `python${MINOR}`));
-  await symlink(`python${MINOR}`, join(out, "bin", "python3"));
-  await symlink(`python${MINOR}`, join(out, "bin", "python"));
-  const stdlib = join(out, "lib", `python${MINOR}`);
-  await layOutHeaders(tree, out);
+  await rename(join(usr, "lib", `python${minor}`), join(out, "lib", `python${minor}`));
+  await rename(join(usr, "bin", `python${minor}`), join(out, "bin", `python${minor}`));
+  await symlink(`python${minor}`, join(out, "bin", "python3"));
+  await symlink(`python${minor}`, join(out, "bin", "python"));
+  const stdlib = join(out, "lib", `python${minor}`);
+  await layOutHeaders(tree, out, minor);
   await rm(join(stdlib, "EXTERNALLY-MANAGED"), { force: true });
   await rm(join(stdlib, "sitecustomize.py"), { force: true });
   // The licenses travel with the binaries.
@@ -217,19 +218,19 @@ async function layOut(tree: string, out: string): Promise<void> {
  * Debian's pyconfig.h there only includes `<x86_64-linux-gnu/python3.11/pyconfig.h>` from
  * /usr/include, which a build image has not got: the arch's own pyconfig.h replaces it.
  */
-async function layOutHeaders(tree: string, out: string): Promise<void> {
-  const include = join(out, "include", `python${MINOR}`);
+async function layOutHeaders(tree: string, out: string, minor: string): Promise<void> {
+  const include = join(out, "include", `python${minor}`);
   await mkdir(join(out, "include"));
-  await rename(join(tree, "usr", "include", `python${MINOR}`), include);
+  await rename(join(tree, "usr", "include", `python${minor}`), include);
   const multiarch = (await readdir(join(tree, "usr", "include"))).find((d) =>
-    existsSync(join(tree, "usr", "include", d, `python${MINOR}`, "pyconfig.h")),
+    existsSync(join(tree, "usr", "include", d, `python${minor}`, "pyconfig.h")),
   );
-  if (!multiarch) throw new Error(`local CPython: libpython${MINOR}-dev has no <arch>/python${MINOR}/pyconfig.h`);
+  if (!multiarch) throw new Error(`local CPython: libpython${minor}-dev has no <arch>/python${minor}/pyconfig.h`);
   await rm(join(include, "pyconfig.h"));
-  await copyFile(join(tree, "usr", "include", multiarch, `python${MINOR}`, "pyconfig.h"), join(include, "pyconfig.h"));
+  await copyFile(join(tree, "usr", "include", multiarch, `python${minor}`, "pyconfig.h"), join(include, "pyconfig.h"));
   // The static libpython (~25 MB) is for embedding Python in a C program, not for extensions.
-  const config = join(out, "lib", `python${MINOR}`, `config-${MINOR}-${multiarch}`);
-  for (const f of [`libpython${MINOR}.a`, `libpython${MINOR}-pic.a`, "python.o"])
+  const config = join(out, "lib", `python${minor}`, `config-${minor}-${multiarch}`);
+  for (const f of [`libpython${minor}.a`, `libpython${minor}-pic.a`, "python.o"])
     await rm(join(config, f), { force: true });
 }
 
@@ -256,26 +257,77 @@ async function assertSelfContainedLinks(dir: string, top = dir): Promise<void> {
  * .pyc files, because the tarball's mtimes are fixed and timestamp .pyc would never match.
  * .pyc are arch-independent: for another arch, this machine's python3.11 compiles them.
  */
-async function compileStdlib(python: string, arch: string): Promise<void> {
-  const own = join(python, "bin", `python${MINOR}`);
-  const runner = arch === hostArch() ? own : `/usr/bin/python${MINOR}`;
+async function compileStdlib(python: string, arch: string, minor: string): Promise<void> {
+  const own = join(python, "bin", `python${minor}`);
+  const runner = arch === hostArch() ? own : `/usr/bin/python${minor}`;
   if (!existsSync(runner)) return;
-  const stdlib = join(python, "lib", `python${MINOR}`);
+  const r = spawnSync(runner, compileallArgs(python, minor), {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", SOURCE_DATE_EPOCH: "315532801" },
+  });
+  checkCompiled(python, minor, r);
+}
+
+/**
+ * Throws unless compileall compiled the stdlib: it exits 1 both when a few of Debian's test
+ * fixtures (bad syntax on purpose) do not compile and when it could not run at all.
+ */
+function checkCompiled(python: string, minor: string, r: { status: number | null; stderr: string; stdout: string }) {
+  const os = join(python, "lib", `python${minor}`, "__pycache__", `os.cpython-${minor.replace(".", "")}.pyc`);
+  if ((r.status !== 0 && r.status !== 1) || !existsSync(os)) {
+    const why = (r.stderr || r.stdout).trim().split("\n").slice(-1)[0];
+    throw new Error(
+      `local CPython: compileall did not compile ${python}/lib/python${minor} (exit ${r.status}): ${why}`,
+    );
+  }
+}
+
+/** compileall's arguments for the stdlib of the tree at `python`. */
+function compileallArgs(python: string, minor: string): string[] {
+  const stdlib = join(python, "lib", `python${minor}`);
   // -s/-p: the embedded source path must not be this temp dir, or the tarball would differ
   // on every make (the import system replaces it with the real path when it loads a .pyc).
   const strip = ["-s", dirname(python), "-p", "/"];
   // -B: compileall's own imports must not drop timestamp .pyc into the tree first (it would
   // then skip those modules, and their .pyc would carry this temp dir's path).
-  // Exit 1 means some file did not compile (Debian ships a few test fixtures with bad syntax on purpose).
-  const r = spawnSync(
-    runner,
-    ["-B", "-m", "compileall", "-f", "-q", "-j", "0", "--invalidation-mode", "checked-hash", ...strip, stdlib],
-    {
-      encoding: "utf8",
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", SOURCE_DATE_EPOCH: "315532801" },
-    },
-  );
-  if (r.status !== 0 && r.status !== 1) throw new Error(`local CPython: compileall failed: ${r.stderr || r.stdout}`);
+  return ["-B", "-m", "compileall", "-f", "-q", "-j", "0", "--invalidation-mode", "checked-hash", ...strip, stdlib];
+}
+
+/** The checks {@link smokeTest} runs: extension modules a web app needs import, and the prefix is the tree. */
+const SMOKE_IMPORTS =
+  "import sys, ssl, sqlite3, ctypes, venv, json, zlib, bz2, lzma, uuid, decimal, readline; print(sys.prefix)";
+
+/**
+ * A trixie CPython cannot run on a Debian 12 host: its stdlib is byte-compiled by the trixie
+ * chroot's own python3.X (the same Debian version's bytecode; .pyc do not depend on the
+ * arch), and, for this machine's arch, the tree itself is smoke-tested there as
+ * {@link smokeTest} does on the host. The tree moves into the chroot and back.
+ */
+async function compileAndTestInTrixie(
+  python: string,
+  arch: string,
+  minor: string,
+  progress: (l: string) => void,
+): Promise<void> {
+  await withTrixieRoot(async (root) => {
+    const inside = join(root.dir, "opt", "cnbkit-python");
+    await mkdir(dirname(inside), { recursive: true });
+    await rename(python, inside).catch(() => cp(python, inside, { recursive: true, verbatimSymlinks: true }));
+    await rm(python, { recursive: true, force: true });
+    try {
+      const at = "/opt/cnbkit-python";
+      const r = root.spawn(`/usr/bin/python${minor}`, compileallArgs(at, minor), { SOURCE_DATE_EPOCH: "315532801" });
+      checkCompiled(inside, minor, r);
+      if (arch === hostArch()) {
+        const prefix = root.run(`${at}/bin/python3`, ["-B", "-c", SMOKE_IMPORTS]).trim();
+        if (prefix !== at) throw new Error(`local CPython: ${at}/bin/python3 reports prefix ${prefix}`);
+        root.run(`${at}/bin/python3`, ["-B", "-m", "venv", "--without-pip", "/tmp/venv"]);
+        root.run("/tmp/venv/bin/python", ["-c", "import sys; assert sys.prefix != sys.base_prefix"]);
+      }
+    } finally {
+      await rename(inside, python).catch(() => cp(inside, python, { recursive: true, verbatimSymlinks: true }));
+    }
+  }, progress);
 }
 
 /**
@@ -284,9 +336,7 @@ async function compileStdlib(python: string, arch: string): Promise<void> {
  */
 async function smokeTest(python: string, work: string): Promise<void> {
   const bin = join(python, "bin", "python3");
-  const code =
-    "import sys, ssl, sqlite3, ctypes, venv, json, zlib, bz2, lzma, uuid, decimal, readline; print(sys.prefix)";
-  const r = spawnSync(bin, ["-B", "-c", code], { cwd: "/", encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+  const r = spawnSync(bin, ["-B", "-c", SMOKE_IMPORTS], { cwd: "/", encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
   if (r.status !== 0 || r.stdout.trim() !== python) {
     throw new Error(`local CPython: ${bin} does not run from elsewhere: ${(r.stderr || r.stdout).trim()}`);
   }
@@ -302,49 +352,59 @@ function run(cmd: string, args: string[]): void {
 }
 
 /**
- * The python buildpack.toml with its CPython inventory replaced by one local tarball (of one
- * arch), its default CPython line set to that tarball's (the shipped default, 3.13.x, has no
- * local build), and its framework entry pointing back at buildpacks/python/src/index.ts.
- * Every other table (tools, servers) is the shipped one.
+ * The python buildpack.toml with its CPython inventory replaced by local tarballs (of one
+ * arch), its default CPython line set to `defaultLine` (the shipped default when the local
+ * inventory has that line), and its framework entry pointing back at
+ * buildpacks/python/src/index.ts. Every other table (tools, servers) is the shipped one.
+ *
+ * @throws Error when `defaultLine` matches none of `cpythons`
  */
 export function localPythonBuildpackToml(
   realToml: string,
-  cpython: Pick<LocalCpython, "path" | "sha256" | "version" | "debianVersion">,
+  cpythons: readonly Pick<LocalCpython, "path" | "sha256" | "version" | "debianVersion">[],
   arch: "amd64" | "arm64",
   entry: string,
+  defaultLine: string,
 ): string {
   const doc = parseToml(realToml, "buildpacks/python/buildpack.toml");
   const metadata = { ...((doc.metadata as TomlTable | undefined) ?? {}) };
   const others = ((metadata.dependencies as TomlTable[] | undefined) ?? []).filter((d) => d.id !== "cpython");
-  const [major, minor] = cpython.version.split(".");
+  const minorOf = (version: string) => version.split(".").slice(0, 2).join(".");
+  if (!cpythons.some((c) => minorOf(c.version) === defaultLine)) {
+    throw new Error(
+      `local CPython: the default line ${defaultLine} is not among ${cpythons.map((c) => c.version).join(", ")}`,
+    );
+  }
   metadata.dependencies = [
-    {
-      id: "cpython",
-      name: "CPython",
-      version: cpython.version,
-      os: "linux",
-      arch,
-      uri: `file://${cpython.path}`,
-      sha256: cpython.sha256,
-      purl: `pkg:deb/debian/python${major}.${minor}@${cpython.debianVersion}?arch=${arch}&distro=debian-12`,
-      cpes: [`cpe:2.3:a:python:python:${cpython.version}:*:*:*:*:*:*:*`],
-      licenses: ["Python-2.0"],
-      // CPython 3.11's end of life (PEP 664).
-      "deprecation-date": new Date("2027-10-31T00:00:00Z"),
-      "strip-components": 1,
-    },
+    ...cpythons.map((cpython) => {
+      const line = cpythonLine(minorOf(cpython.version));
+      return {
+        id: "cpython",
+        name: "CPython",
+        version: cpython.version,
+        os: "linux",
+        arch,
+        uri: `file://${cpython.path}`,
+        sha256: cpython.sha256,
+        purl: `pkg:deb/debian/python${line.minor}@${encodeURIComponent(cpython.debianVersion)}?arch=${arch}&distro=${line.release.distro}`,
+        cpes: [`cpe:2.3:a:python:python:${cpython.version}:*:*:*:*:*:*:*`],
+        licenses: ["Python-2.0"],
+        "deprecation-date": new Date(`${line.endOfLife}T00:00:00Z`),
+        "strip-components": 1,
+      };
+    }),
     ...others,
   ];
   metadata["default-versions"] = {
     ...((metadata["default-versions"] as TomlTable | undefined) ?? {}),
-    cpython: `${major}.${minor}.x`,
+    cpython: `${defaultLine}.x`,
   };
   metadata.cnbkit = { entry };
   const header = [
     "# GENERATED by builders/reference/local-python.ts. Do not edit.",
-    "# buildpacks/python/buildpack.toml with the CPython inventory replaced by a CPython made",
-    "# from Debian bookworm's python3.11 packages, because this machine cannot reach",
-    "# python-build-standalone's releases.",
+    "# buildpacks/python/buildpack.toml with the CPython inventory replaced by CPythons made",
+    "# from Debian's python3.X packages (3.11 from Debian 12, 3.13 from Debian 13), because",
+    "# this machine cannot reach python-build-standalone's releases.",
     "",
   ].join("\n");
   return `${header}${stringifyToml({ ...doc, targets: [{ os: "linux", arch }], metadata })}`;

@@ -2,10 +2,12 @@
  * Java apps through a small local builder (ca-certificates + cnbkit/java, packaged offline
  * with the local inventory of builders/reference/local-java.ts), built with the real
  * lifecycle under runc: a prebuilt executable jar (no JDK at all, a JVM sized by the memory
- * calculator) and the main job's Spring Boot example, examples/apps/java-hello, built with its
- * Maven wrapper (one image layer per layers.idx slice; a one-file edit changes only the
- * application slice and downloads nothing), and a Heroku-style Procfile app whose line runs the
- * jar its Gradle build left in build/libs/ (cnbkit/procfile after cnbkit/java).
+ * calculator), the main job's Spring Boot example, examples/apps/java-hello, built with its
+ * Maven wrapper on the default Java 21 (Debian 13's JDK; one image layer per layers.idx
+ * slice; a one-file edit changes only the application slice and downloads nothing), a plain
+ * Maven app that asks for Java 25 in system.properties (Debian 13's JDK 25 compiles it, the
+ * JRE 25 runs it), and a Heroku-style Procfile app whose line runs the jar its Gradle build
+ * left in build/libs/ (cnbkit/procfile after cnbkit/java).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -244,7 +246,8 @@ describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
       expect(slices.length).toBe(3);
       const body = await getFromImage(`oci:${join(out, "image")}:latest`);
       console.log(`spring maven answers: ${body.trim()}`);
-      expect(body).toMatch(/^200 Hello from Spring Boot 3\.5\.4 on Java 17\./);
+      expect(cold.text).toMatch(/JDK 21\./);
+      expect(body).toMatch(/^200 Hello from Spring Boot 3\.5\.4 on Java 21\./);
       // Under a real 512 MiB cgroup limit (cnbkit run --memory 512m) it starts and answers,
       // with the heap the calculator leaves (the answer names the JVM's max heap).
       const small: string[] = [];
@@ -287,7 +290,7 @@ describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
       expect(added).toEqual(gone);
       expect(added).toContain(APPLICATION_SLICE);
       expect(added.filter((n) => n !== APPLICATION_SLICE)).toEqual([]);
-      expect(await getFromImage(image)).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 17\./);
+      expect(await getFromImage(image)).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 21\./);
     },
     TIMEOUT,
   );
@@ -408,3 +411,83 @@ describe.sequential("apps as frameworks lay them out", () => {
     TIMEOUT,
   );
 });
+
+describe.sequential("a Maven app on Java 25 (system.properties java.runtime.version=25)", () => {
+  test(
+    "Maven compiles it with the JDK 25 and the image runs it on a Java 25 runtime",
+    async () => {
+      const app = join(work, "java25-app");
+      await mkdir(join(app, "src/main/java/hello"), { recursive: true });
+      await writeFile(join(app, "system.properties"), "java.runtime.version=25\n");
+      await writeFile(join(app, "pom.xml"), JAVA25_POM);
+      await writeFile(join(app, "src/main/java/hello/Server.java"), JAVA25_SERVER);
+      const out = join(work, "java25-out");
+      await mkdir(out, { recursive: true });
+      const image = `oci:${join(out, "image")}:latest`;
+      const cold = await build(app, image, join(out, "cache"));
+      console.log(`java 25 maven: cold build ${cold.ms} ms`);
+      expect(cold.text).toMatch(/JDK 25\./);
+      const body = await getFromImage(image);
+      console.log(`java 25 maven answers: ${body.trim()}`);
+      expect(body).toMatch(/^200 hello on Java 25\.\d+\.\d+ \(class file 69\)/);
+    },
+    TIMEOUT,
+  );
+});
+
+/** A jar with a Main-Class, compiled for release 25, nothing else (Maven's default plugins only). */
+const JAVA25_POM = `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>hello</groupId>
+  <artifactId>java25</artifactId>
+  <version>1.0</version>
+  <properties>
+    <maven.compiler.release>25</maven.compiler.release>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+  </properties>
+  <build>
+    <plugins>
+      <plugin>
+        <artifactId>maven-compiler-plugin</artifactId>
+        <version>3.14.0</version>
+      </plugin>
+      <plugin>
+        <artifactId>maven-jar-plugin</artifactId>
+        <version>3.4.2</version>
+        <configuration>
+          <archive><manifest><mainClass>hello.Server</mainClass></manifest></archive>
+        </configuration>
+      </plugin>
+    </plugins>
+  </build>
+</project>
+`;
+
+/** Answers with the runtime's version and its own class file's major version (69 is Java 25). */
+const JAVA25_SERVER = `package hello;
+import com.sun.net.httpserver.HttpServer;
+import java.io.DataInputStream;
+import java.net.InetSocketAddress;
+public class Server {
+  public static void main(String[] args) throws Exception {
+    int major;
+    try (DataInputStream in = new DataInputStream(Server.class.getResourceAsStream("Server.class"))) {
+      in.readInt();
+      in.readUnsignedShort();
+      major = in.readUnsignedShort();
+    }
+    String body = "hello on Java " + System.getProperty("java.version") + " (class file " + major + ")\\n";
+    String host = System.getenv().getOrDefault("HOST", "0.0.0.0");
+    int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
+    HttpServer s = HttpServer.create(new InetSocketAddress(host, port), 0);
+    s.createContext("/", ex -> {
+      byte[] b = body.getBytes();
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
+      ex.close();
+    });
+    s.start();
+  }
+}
+`;

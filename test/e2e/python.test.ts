@@ -1,6 +1,7 @@
 /**
  * Python apps through the reference builder (its local variant: cnbkit/python carries a
- * CPython 3.11 made from Debian bookworm's packages, builders/reference/local-python.ts):
+ * CPython 3.11 made from Debian 12's packages and the default 3.13 from Debian 13's,
+ * builders/reference/local-python.ts; the committed apps are pinned to 3.11, see appCase):
  * pip + Flask + gunicorn with a Procfile (examples/apps/python-hello) and uv + FastAPI with no
  * Procfile (fixtures/python-uv-fastapi), Poetry + Django + WhiteNoise with no Procfile
  * (fixtures/python-poetry-django), Pipenv + Flask (buildpacks/python/testdata/pipenv-flask),
@@ -15,6 +16,7 @@
  * venv, and a source-only edit reinstalls nothing.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,13 +51,19 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-/** A copy of an app and a work dir (image, cache) for it, removed after the file's tests. */
+/**
+ * A copy of an app and a work dir (image, cache) for it, removed after the file's tests. The
+ * copy asks for CPython 3.11 (`.python-version`) unless it names a version itself: these cases
+ * read the image's venv with this Debian 12 host's python (pip list, the image's own
+ * python3.11 on its .pyc), and the local builder's default line is Debian 13's 3.13.
+ */
 async function appCase(
   name: string,
   from?: string,
   files: Readonly<Record<string, string>> = {},
 ): Promise<{ app: string; image: string; cacheDir: string }> {
   const app = await fixtureApp(name, { ...files }, from);
+  if (!existsSync(join(app, ".python-version"))) await writeFile(join(app, ".python-version"), "3.11\n");
   const work = await mkdtemp(join(tmpdir(), `cnbkit-e2e-${name}-out-`));
   dirs.push(app, work);
   return { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
@@ -518,6 +526,41 @@ describe.sequential("a local sdist with a C extension (fixtures/python-cext)", (
       console.log(`python C extension app: cold build ${cold.ms} ms`);
       expect(cold.text).toMatch(/Building wheel for cnbkit-cext|Successfully installed cnbkit-cext/);
       expect(await getPaths(c.image, ["/"])).toEqual(["200 hello from C\n"]);
+    },
+    TIMEOUT,
+  );
+});
+
+describe.sequential("an app that asks for CPython 3.13 (.python-version), on the Debian 13 images", () => {
+  test(
+    "the 3.13 made from Debian 13's python3.13 is installed, and gunicorn serves the app on it",
+    async () => {
+      const app = await fixtureApp("python-313", {
+        ".python-version": "3.13\n",
+        "requirements.txt": [...FLASK_PINS, "gunicorn==27.0.1", ""].join("\n"),
+        "app.py": [
+          "import platform, ssl, sqlite3",
+          "from flask import Flask",
+          "",
+          "app = Flask(__name__)",
+          "",
+          "",
+          "@app.get('/')",
+          "def index():",
+          "    return f'CPython {platform.python_version()} with sqlite {sqlite3.sqlite_version}'",
+          "",
+        ].join("\n"),
+      });
+      const work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-python-313-out-"));
+      dirs.push(app, work);
+      const c = { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
+      const cold = await build(c);
+      console.log(`python 3.13 app: cold build ${cold.ms} ms`);
+      expect(cold.text).toMatch(/\.python-version/);
+      expect(cold.text).toMatch(/Adding layer 'cnbkit\/python:cpython'/);
+      const [answer] = await getPaths(c.image, ["/"]);
+      console.log(`python 3.13 app answers: ${answer}`);
+      expect(answer).toMatch(/^200 CPython 3\.13\.\d+ with sqlite 3\.\d+/);
     },
     TIMEOUT,
   );

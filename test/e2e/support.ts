@@ -119,7 +119,9 @@ export async function getFromImage(
     onOutput: (l) => lines.push(l),
   });
   try {
-    await app.ready(60_000).catch((e: Error) => {
+    // 180 s: java-hello's Spring Boot took 32 s to its root context and over 60 s to listen
+    // with the machine's load average at 31 (8 engineers on 2 cores).
+    await app.ready(180_000).catch((e: Error) => {
       throw new Error(`${e.message}\napp output:\n${lines.join("\n")}`);
     });
     const res = await fetch(`http://127.0.0.1:${port}/`);

@@ -34,7 +34,8 @@ export async function testBuildpackToml(o: TestInventoryOptions): Promise<string
     {
       ...o.extra,
       jres: [{ ...jre, tarball, sha256: await sha256File(tarball) }],
-      ...(o.jdk ? { jdk: await localDebianJdkTarball() } : {}),
+      // 17: the JDK this Debian 12 host runs (trixie's 21 and 25 need glibc 2.38).
+      ...(o.jdk ? { jdks: [await localDebianJdkTarball("17")] } : {}),
     },
     "amd64",
   );

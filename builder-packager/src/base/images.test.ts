@@ -35,6 +35,7 @@ const RUN_SONAMES = [
   "libstdc++.so.6",
   "libgcc_s.so.1",
   "libatomic.so.1",
+  "libmpdec.so.4",
 ];
 
 let images: { build: ImageRef; run: ImageRef };

@@ -106,6 +106,10 @@ export const TRIXIE_PACKAGES: ReleasePackages = {
     "tzdata",
     "libatomic1",
     ...TRIXIE_PYTHON_RUNTIME_LIBRARIES,
+    // trixie's own CPython 3.13 (the local builder's default line) links libmpdec.so.4 for
+    // _decimal; without it `import decimal` silently falls back to the slow _pydecimal. The
+    // build image has it already: its python3 (3.13) depends on it.
+    "libmpdec4",
     ...JDK_RUNTIME_LIBRARIES,
   ],
   // The whole run set, so that anything that runs in the run image also runs during the

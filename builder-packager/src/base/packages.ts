@@ -96,15 +96,13 @@ export const TRIXIE_PYTHON_RUNTIME_LIBRARIES: readonly string[] = PYTHON_RUNTIME
  */
 export const JDK_RUNTIME_LIBRARIES: readonly string[] = ["libjpeg62-turbo", "liblcms2-2"];
 
+/** What every Debian 13 image carries beyond minbase: TLS roots and libssl, zlib, /etc/services, time zones, libatomic. */
+const TRIXIE_CORE: readonly string[] = ["ca-certificates", "libssl3t64", "zlib1g", "netbase", "tzdata", "libatomic1"];
+
 /** Debian 13 (trixie): the run set in trixie's names plus the JDK's libraries. */
 export const TRIXIE_PACKAGES: ReleasePackages = {
   run: [
-    "ca-certificates",
-    "libssl3t64",
-    "zlib1g",
-    "netbase",
-    "tzdata",
-    "libatomic1",
+    ...TRIXIE_CORE,
     ...TRIXIE_PYTHON_RUNTIME_LIBRARIES,
     // trixie's own CPython 3.13 (the local builder's default line) links libmpdec.so.4 for
     // _decimal; without it `import decimal` silently falls back to the slow _pydecimal. The
@@ -114,15 +112,5 @@ export const TRIXIE_PACKAGES: ReleasePackages = {
   ],
   // The whole run set, so that anything that runs in the run image also runs during the
   // build (a JDK's jlink or a test step, a CPython's extension modules), plus the tools.
-  build: [
-    "ca-certificates",
-    "libssl3t64",
-    "zlib1g",
-    "netbase",
-    "tzdata",
-    "libatomic1",
-    ...TRIXIE_PYTHON_RUNTIME_LIBRARIES,
-    ...JDK_RUNTIME_LIBRARIES,
-    ...BUILD_TOOLS,
-  ],
+  build: [...TRIXIE_CORE, ...TRIXIE_PYTHON_RUNTIME_LIBRARIES, ...JDK_RUNTIME_LIBRARIES, ...BUILD_TOOLS],
 };

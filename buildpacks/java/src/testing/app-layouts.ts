@@ -6,19 +6,9 @@
  * framework reads (QUARKUS_HTTP_PORT, SERVER_PORT, ...), not from PORT, so a test that asks
  * it over HTTP shows that $PORT reached the framework's own setting.
  */
-import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-
-function run(cmd: string, args: string[], cwd: string): void {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr || r.error?.message}`);
-}
-
-async function put(root: string, rel: string, text: string): Promise<void> {
-  await mkdir(dirname(join(root, rel)), { recursive: true });
-  await writeFile(join(root, rel), text);
-}
+import { put, run } from "./java-apps.js";
 
 /**
  * The source of `<pkg>.Server`: answers every request with `<text>` plus what `check` (a Java

@@ -9,12 +9,14 @@ import { spawnSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
-function run(cmd: string, args: string[], cwd: string): void {
+/** Runs a tool (javac, jar) in `cwd`; throws with its stderr when it fails. */
+export function run(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr || r.error?.message}`);
 }
 
-async function put(root: string, rel: string, text: string): Promise<void> {
+/** Writes `text` to `<root>/<rel>`, making its parent dirs. */
+export async function put(root: string, rel: string, text: string): Promise<void> {
   await mkdir(dirname(join(root, rel)), { recursive: true });
   await writeFile(join(root, rel), text);
 }

@@ -111,6 +111,16 @@ describe("a lone server.js", () => {
     expect(text(second.stdout)).not.toContain("Installing Node.js");
   });
 
+  test("a start script that runs node passes the start check on a rebuild that reuses the node layer (node is then not on the build's PATH)", async () => {
+    const pkg = JSON.stringify({ name: "a", version: "1.0.0", scripts: { start: "node server.js" } });
+    const first = await runBuild(bp, opts({ "package.json": pkg, "server.js": "" }));
+    // As in a build container: no node on the PATH but the node layer's, which is not restored.
+    const env = { ...mirror.env, PATH: "/usr/local/sbin:/usr/sbin:/sbin" };
+    const second = await runBuild(bp, { ...opts(first.app), env, restore: first.layers });
+    expect(second.layer("node").reusedFromImage).toBe(true);
+    expect(second.processes).toEqual([{ type: "web", command: ["npm", "start"], default: true }]);
+  });
+
   test("a later buildpack asking for node at build time gets a cached build layer", async () => {
     const plan = [
       { name: "node", metadata: { launch: true } },

@@ -15,9 +15,17 @@ export const SHELL_BUILTINS: ReadonlySet<string> = new Set(
   "cd exec export set test [ true false echo printf exit . source wait trap ulimit umask eval unset :".split(" "),
 );
 
+/**
+ * The runtime and the package managers, which cnbkit/nodejs itself puts in the image's launch
+ * layers. A start check must not look for them on the build's PATH: on a rebuild that reuses
+ * a launch-only node layer, the lifecycle restores only its metadata, so `node` is not there.
+ */
+export const RUNTIME_COMMANDS: ReadonlySet<string> = new Set("node npm npx yarn pnpm corepack".split(" "));
+
 /** Commands that are never a package's bin: the runtime, the package managers, a shell and its builtins. */
 const NOT_PACKAGE_BINS: ReadonlySet<string> = new Set([
-  ..."node npm npx yarn pnpm corepack env sh bash sleep cat mkdir rm cp mv ls".split(" "),
+  ...RUNTIME_COMMANDS,
+  ..."env sh bash sleep cat mkdir rm cp mv ls".split(" "),
   ...SHELL_BUILTINS,
 ]);
 

@@ -17,6 +17,7 @@ import { inferStartCommand, type StartCommand } from "../start-command.js";
 import {
   type BinsByPackage,
   binNames,
+  RUNTIME_COMMANDS,
   SHELL_BUILTINS,
   type StartPlan,
   scriptCommands,
@@ -73,7 +74,7 @@ function checkStart(start: StartCommand, project: ProjectDir, check: StartCheck)
   const binDirs = [...new Set([project.dir, check.project.install.dir])].map((d) => join(d, "node_modules", ".bin"));
   const pathDirs = (check.path ?? "").split(delimiter).filter((d) => d && !d.endsWith(join("node_modules", ".bin")));
   for (const command of scriptCommands(scriptsOf(project.pkg), script)) {
-    if (SHELL_BUILTINS.has(command) || isAbsolute(command)) continue;
+    if (SHELL_BUILTINS.has(command) || RUNTIME_COMMANDS.has(command) || isAbsolute(command)) continue;
     if (command.includes("/")) {
       if (existsSync(join(project.dir, command))) continue;
     } else if ([...binDirs, ...pathDirs].some((d) => existsSync(join(d, command)))) {

@@ -47,6 +47,9 @@ const PHASE_VERBS: Record<string, string> = {
   EXPORTING: "export",
 };
 
+/** How many of the lifecycle's last lines a failed run keeps to explain itself. */
+const LAST_LINES = 200;
+
 /**
  * Follows one creator run's output.
  *
@@ -58,7 +61,11 @@ const PHASE_VERBS: Record<string, string> = {
 export class LifecycleOutput {
   /** Layer names the exporter reused from the previous image ("Reusing layer '...'"). */
   readonly reused: string[] = [];
-  /** The last 40 lines as the lifecycle printed them, for {@link exitMessage}. */
+  /**
+   * The last {@link LAST_LINES} lines as the lifecycle printed them, for {@link exitMessage}:
+   * enough to hold the detector's results for every group of a builder (the reference one
+   * has 4 groups of up to 6 buildpacks, plus each erroring buildpack's own output).
+   */
   readonly lastLines: string[] = [];
   /** The detected group as `id@version` entries. */
   readonly group: string[] = [];
@@ -80,7 +87,7 @@ export class LifecycleOutput {
     const m = /Reusing layer '([^']+)'/.exec(line);
     if (m?.[1]) this.reused.push(m[1]);
     this.lastLines.push(line);
-    if (this.lastLines.length > 40) this.lastLines.shift();
+    if (this.lastLines.length > LAST_LINES) this.lastLines.shift();
     const shown = this.opts.raw ? line : this.userLine(line, plain);
     const show = () => {
       if (shown !== undefined) this.opts.show(shown, stream);

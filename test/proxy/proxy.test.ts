@@ -110,7 +110,9 @@ describe("the CLI's registry client", () => {
     await expect(new RegistryClient(origin, { attempts: 1 }).ping()).rejects.toThrow(
       `cannot reach the proxy 127.0.0.1:${port} (HTTP_PROXY) for ${origin}: ECONNREFUSED`,
     );
+    // Straight to the upstream, which answers only the proxy's address: refused. The client says
+    // a 403 as "requires credentials" when ~/.docker/config.json has none for it, else with the 403.
     delete process.env.http_proxy;
-    await expect(new RegistryClient(origin, { attempts: 1 }).ping()).rejects.toThrow(/403/);
+    await expect(new RegistryClient(origin, { attempts: 1 }).ping()).rejects.toThrow(/403|requires credentials/);
   });
 });

@@ -50,7 +50,12 @@ export interface RebaseResult {
   topLayer: Digest;
 }
 
-const BASE_LABEL = /^io\.buildpacks\.(base|stack)\./;
+/**
+ * Labels that describe the run image and so move with it on a rebase: the spec's
+ * `io.buildpacks.base.*`/`stack.*` (which include `io.buildpacks.base.sbom`) and cnbkit's own
+ * `io.cnbkit.base.*` (what `base extend` added), which would otherwise describe the old one.
+ */
+const BASE_LABEL = /^io\.buildpacks\.(base|stack)\.|^io\.cnbkit\.base\./;
 
 /** Splits history into the entries of the first `n` layers and the rest (empty-layer entries ride along). */
 function splitHistory(history: HistoryEntry[] | undefined, n: number): HistoryEntry[] | undefined {

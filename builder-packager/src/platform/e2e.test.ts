@@ -285,7 +285,8 @@ describe("a build process SIGKILLed midway", () => {
 
 describe("a builder given as an OCI image", () => {
   test("is unpacked (cached by digest) and builds the app", async () => {
-    // The builder image: cnbkit's build base image plus one layer with /cnb, /workspace and /layers.
+    // The builder image: cnbkit's build base image (its rootfs and its SBOM layer) plus a layer
+    // with /cnb and one with /workspace and /layers.
     const dir = join(work, "builder-image");
     await copyImage(await openImageSource(buildRef), await openImageSink(`oci:${dir}:base`));
     const layout = await OciLayout.open(dir);
@@ -315,7 +316,7 @@ describe("a builder given as an OCI image", () => {
       onOutput: (l) => lines.push(l),
     });
     console.log(`build with a builder image, unpack included: ${Date.now() - t0} ms`);
-    expect(lines.join("\n")).toMatch(/Unpacking layer 1\/3/);
+    expect(lines.join("\n")).toContain(`Unpacking layer 1/${img.manifest.manifest.layers.length + 2}`);
     expect(skopeo(out).json.Digest).toBe(r.digest);
     const again: string[] = [];
     await buildApp({ appDir: app, builder: `oci:${dir}:builder`, output: out, onOutput: (l) => again.push(l) });

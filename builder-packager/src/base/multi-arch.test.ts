@@ -49,7 +49,10 @@ test("amd64 and arm64 base images behind one index per role, each arch read by s
       });
       const config = JSON.parse(stdout);
       expect(config.architecture).toBe(arch);
-      expect(config.rootfs.diff_ids).toEqual([image?.layer.diffId]);
+      // The rootfs, then the image's SBOM layer (io.buildpacks.base.sbom).
+      expect(config.rootfs.diff_ids).toHaveLength(2);
+      expect(config.rootfs.diff_ids[0]).toBe(image?.layer.diffId);
+      expect(config.config.Labels["io.buildpacks.base.sbom"]).toBe(config.rootfs.diff_ids[1]);
     }
   }
 }, 3_600_000);

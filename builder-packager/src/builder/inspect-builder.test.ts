@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { referenceBuilder, ROOT } from "../../../test/e2e/support.js";
-import { main } from "../cli/index.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/index.js";
 import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
 import { inspectBuilder } from "./index.js";
+import { runCli, outputSection } from "../cli/testing/in-process.js";
 
 const run = promisify(execFile);
 const PACK = join(process.env.CNBKIT_CACHE ?? join(homedir(), ".cache", "cnbkit"), "pack", "0.40.6", "pack");
@@ -53,22 +53,6 @@ async function pack(args: string[]): Promise<string> {
   return r.stdout;
 }
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
-
-/** The lines of a section ("Buildpacks:") up to the next blank line. */
-function section(text: string, title: string): string[] {
-  const lines = text.split("\n");
-  const start = lines.indexOf(title);
-  expect(start, `no "${title}" in:\n${text}`).toBeGreaterThanOrEqual(0);
-  const end = lines.findIndex((l, i) => i > start && l.trim() === "");
-  return lines.slice(start, end < 0 ? undefined : end);
-}
-
 describe("cnbkit builder inspect", () => {
   test("shows the reference builder as pack builder inspect does, field by field", async () => {
     // pack's --output json needs its daemon half too; its text's REMOTE half is read instead.
@@ -83,13 +67,13 @@ describe("cnbkit builder inspect", () => {
     expect(ours.lifecycle.version).toBe(field(/^Lifecycle:\n {2}Version: (.*)$/m));
     const apis = [...remote.matchAll(/^ {4}Supported: (.*)$/gm)].map((m) => m[1]!.split(", "));
     expect([ours.lifecycle.buildpack_apis.supported, ours.lifecycle.platform_apis.supported]).toEqual(apis);
-    expect(ours.run_images.map((r) => `  ${r.name}`)).toEqual(section(remote, "Run Images:").slice(1));
-    const rows = section(remote, "Buildpacks:")
+    expect(ours.run_images.map((r) => `  ${r.name}`)).toEqual(outputSection(remote, "Run Images:").slice(1));
+    const rows = outputSection(remote, "Buildpacks:")
       .slice(2)
       .map((l) => l.trim().split(/\s+/));
     const words = (s?: string) => (s ? s.split(" ") : ["-"]);
     expect(ours.buildpacks.map((b) => [b.id, ...words(b.name), b.version, b.homepage ?? "-"])).toEqual(rows);
-    const orderIds = section(remote, "Detection Order:")
+    const orderIds = outputSection(remote, "Detection Order:")
       .map((l) => /(\S+@\S+)/.exec(l)?.[1])
       .filter(Boolean);
     expect(ours.detection_order.flatMap((g) => (g.buildpacks ?? []).map((b) => `${b.id}@${b.version}`))).toEqual(
@@ -104,26 +88,26 @@ describe("cnbkit builder inspect", () => {
   test("prints the Buildpacks table and the Detection Order tree as pack does", async () => {
     const theirs = await pack(["builder", "inspect", published]);
     const remote = theirs.slice(theirs.indexOf("REMOTE:"));
-    const ours = await cli(["builder", "inspect", published]);
+    const ours = await runCli(["builder", "inspect", published]);
     expect(ours.err).toBe("");
     expect(ours.code).toBe(0);
-    expect(section(ours.out, "Buildpacks:")).toEqual(section(remote, "Buildpacks:"));
-    expect(section(ours.out, "Detection Order:")).toEqual(section(remote, "Detection Order:"));
-    expect(section(ours.out, "Run Images:")).toEqual(section(remote, "Run Images:"));
-    expect(section(ours.out, "Lifecycle:")).toEqual(section(remote, "Lifecycle:"));
-    const json = JSON.parse((await cli(["builder", "inspect", builder, "--json"])).out);
+    expect(outputSection(ours.out, "Buildpacks:")).toEqual(outputSection(remote, "Buildpacks:"));
+    expect(outputSection(ours.out, "Detection Order:")).toEqual(outputSection(remote, "Detection Order:"));
+    expect(outputSection(ours.out, "Run Images:")).toEqual(outputSection(remote, "Run Images:"));
+    expect(outputSection(ours.out, "Lifecycle:")).toEqual(outputSection(remote, "Lifecycle:"));
+    const json = JSON.parse((await runCli(["builder", "inspect", builder, "--json"])).out);
     expect(json.lifecycle.version).toBe("0.21.17");
   });
 
   test("bad input is one line naming it, exit non-zero", async () => {
-    const missing = await cli(["builder", "inspect", `oci:${join(root, "nothing")}`]);
+    const missing = await runCli(["builder", "inspect", `oci:${join(root, "nothing")}`]);
     expect(missing.code).not.toBe(0);
     expect(missing.err.split("\n")[0]).toMatch(/^error: .*nothing/);
     expect(missing.err).not.toMatch(/\n\s+at /);
-    const depth = await cli(["builder", "inspect", builder, "--depth", "x"]);
+    const depth = await runCli(["builder", "inspect", builder, "--depth", "x"]);
     expect(depth.code).toBe(1);
     expect(depth.err).toMatch(/^error: --depth "x" is not a whole number/);
-    const platform = await cli(["builder", "inspect", builder, "--platform", "linux/s390x"]);
+    const platform = await runCli(["builder", "inspect", builder, "--platform", "linux/s390x"]);
     expect(platform.code).toBe(1);
     expect(platform.err).toMatch(/^error: builder .* is linux\/amd64 only; linux\/s390x was asked$/m);
   });

@@ -6,15 +6,8 @@ import { describe, expect, test } from "vitest";
 import { helpText, parseInvocation } from "./command.js";
 import { commands } from "./commands/index.js";
 import { parseMemoryLimit } from "./commands/run.js";
-import { main } from "./main.js";
 import { editDistance, nearest } from "./nearest.js";
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+import { runCli } from "./testing/in-process.js";
 
 /** Shell-like words: spaces split, single quotes group. */
 function words(line: string): string[] {
@@ -46,34 +39,34 @@ describe("suggestions", () => {
   });
 
   test("an unknown flag names the nearest one, on one line, exit non-zero", async () => {
-    const r = await cli(["builder", "inspect", "oci:x", "--jsn"]);
+    const r = await runCli(["builder", "inspect", "oci:x", "--jsn"]);
     expect(r.code).toBe(1);
     expect(r.err.split("\n")[0]).toBe("error: cnbkit builder inspect: unknown flag --jsn (did you mean --json?)");
-    const cache = await cli(["build", "app", "--cache-dri", "x"]);
+    const cache = await runCli(["build", "app", "--cache-dri", "x"]);
     expect(cache.err.split("\n")[0]).toBe("error: cnbkit build: unknown flag --cache-dri (did you mean --cache-dir?)");
-    const far = await cli(["run", "img", "--zebra"]);
+    const far = await runCli(["run", "img", "--zebra"]);
     expect(far.err.split("\n")[0]).toBe("error: cnbkit run: unknown flag --zebra");
     expect(far.err).toContain("See 'cnbkit run --help'.");
   });
 
   test("a bad --memory is one line naming the value and the fix, before any image is read", async () => {
-    const word = await cli(["run", "oci:/nonexistent/app", "--memory", "lots"]);
+    const word = await runCli(["run", "oci:/nonexistent/app", "--memory", "lots"]);
     expect(word.code).toBe(1);
     expect(word.err.split("\n")[0]).toBe('error: --memory "lots" is not a size');
     expect(word.err).toContain("such as 512m or 1g");
-    const tiny = await cli(["run", "oci:/nonexistent/app", "--memory", "1m"]);
+    const tiny = await runCli(["run", "oci:/nonexistent/app", "--memory", "1m"]);
     expect(tiny.err.split("\n")[0]).toBe('error: --memory "1m" is below the 6 MiB a container needs');
     expect(parseMemoryLimit("512m")).toBe(512 * 2 ** 20);
     expect(parseMemoryLimit(undefined)).toBeUndefined();
   });
 
   test("an unknown command names the nearest one", async () => {
-    const one = await cli(["biuld", "app"]);
+    const one = await runCli(["biuld", "app"]);
     expect(one.code).toBe(2);
     expect(one.err).toBe(`error: unknown command "biuld" (did you mean 'build'?); run 'cnbkit --help' for the list`);
-    const two = await cli(["builder", "inspct", "oci:x"]);
+    const two = await runCli(["builder", "inspct", "oci:x"]);
     expect(two.err).toMatch(/did you mean 'builder inspect'\?/);
-    expect((await cli(["frobnicate"])).err).not.toMatch(/did you mean/);
+    expect((await runCli(["frobnicate"])).err).not.toMatch(/did you mean/);
   });
 });
 
@@ -83,19 +76,19 @@ describe("command groups", () => {
     async (group) => {
       const members = commands.filter((c) => c.name.startsWith(`${group} `));
       expect(members.length).toBeGreaterThan(0);
-      const r = await cli([group, "--help"]);
+      const r = await runCli([group, "--help"]);
       expect(r.code).toBe(0);
       expect(r.out).toContain(`Usage: cnbkit ${group} <command> [options]`);
       for (const c of members)
         expect(r.out).toMatch(new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
-      const bare = await cli([group]);
+      const bare = await runCli([group]);
       expect(bare.out).toBe(r.out);
       expect(bare.code).toBe(2);
     },
   );
 
   test("an unknown subcommand of a group names the group's help", async () => {
-    const r = await cli(["builder", "craete", "builder.toml"]);
+    const r = await runCli(["builder", "craete", "builder.toml"]);
     expect(r.code).toBe(2);
     expect(r.err).toBe(
       `error: unknown command "builder craete" (did you mean 'builder create'?); run 'cnbkit builder --help' for the list`,

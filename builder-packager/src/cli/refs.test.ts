@@ -6,8 +6,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { main } from "./main.js";
 import { imageRef } from "./refs.js";
+import { runCli } from "./testing/in-process.js";
 
 let work: string;
 let layout: string;
@@ -25,15 +25,9 @@ beforeAll(async () => {
 
 afterAll(() => rm(work, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; err: string }> {
-  const err: string[] = [];
-  const code = await main(args, { out: () => {}, err: (l) => err.push(l) });
-  return { code, err: err.join("\n") };
-}
-
 describe("image references on the command line", () => {
   test("an OCI layout given without oci: as the builder suggests oci:<path>", async () => {
-    const r = await cli(["build", join(work, "app"), "--builder", layout, "--output", `oci:${work}/out`]);
+    const r = await runCli(["build", join(work, "app"), "--builder", layout, "--output", `oci:${work}/out`]);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
       `error: "${layout}" is an OCI image layout, and without oci: it names a registry image\n  name it oci:${layout}`,
@@ -46,7 +40,7 @@ describe("image references on the command line", () => {
       ["run", layout],
       ["sbom", layout, "--output", join(work, "sbom")],
     ]) {
-      const r = await cli(args);
+      const r = await runCli(args);
       expect(r.code, args.join(" ")).toBe(1);
       expect(r.err.split("\n")[1], args.join(" ")).toBe(`  name it oci:${layout}`);
     }
@@ -54,17 +48,17 @@ describe("image references on the command line", () => {
 
   test("an oci: path that does not exist says so", async () => {
     const missing = join(work, "nope");
-    const r = await cli(["inspect", `oci:${missing}:v1`]);
+    const r = await runCli(["inspect", `oci:${missing}:v1`]);
     expect(r.code).toBe(1);
     expect(r.err.split("\n")[0]).toBe(`error: oci:${missing}:v1: ${missing} does not exist`);
-    const b = await cli(["build", join(work, "app"), "--builder", `oci:${missing}`, "--output", `oci:${work}/out`]);
+    const b = await runCli(["build", join(work, "app"), "--builder", `oci:${missing}`, "--output", `oci:${work}/out`]);
     expect(b.err.split("\n")[0]).toBe(`error: oci:${missing}: ${missing} does not exist`);
   });
 
   test("an oci: directory with no oci-layout file says it is no layout; for a builder, that a rootfs needs no oci:", async () => {
-    const r = await cli(["inspect", `oci:${plain}`]);
+    const r = await runCli(["inspect", `oci:${plain}`]);
     expect(r.err).toBe(`error: oci:${plain}: ${plain} is not an OCI image layout (no oci-layout file)`);
-    const b = await cli(["build", join(work, "app"), "--builder", `oci:${plain}`, "--output", `oci:${work}/out`]);
+    const b = await runCli(["build", join(work, "app"), "--builder", `oci:${plain}`, "--output", `oci:${work}/out`]);
     expect(b.err.split("\n")[1]).toBe(`  a builder's root filesystem is named without oci: (${plain})`);
   });
 

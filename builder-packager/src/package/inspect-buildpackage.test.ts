@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT } from "../../../test/e2e/support.js";
-import { main } from "../cli/index.js";
 import { inspectBuildpackage, packageBuildpack } from "./index.js";
 import { writeShellBuildpack } from "./test-fixtures.js";
+import { runCli, outputSection } from "../cli/testing/in-process.js";
 
 const run = promisify(execFile);
 const PACK = join(process.env.CNBKIT_CACHE ?? join(homedir(), ".cache", "cnbkit"), "pack", "0.40.6", "pack");
@@ -45,32 +45,17 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
-
-function section(text: string, title: string): string[] {
-  const lines = text.split("\n");
-  const start = lines.indexOf(title);
-  expect(start, `no "${title}" in:\n${text}`).toBeGreaterThanOrEqual(0);
-  const end = lines.findIndex((l, i) => i > start && l.trim() === "");
-  return lines.slice(start, end < 0 ? undefined : end);
-}
-
 describe("cnbkit buildpack inspect", () => {
   test("a composite .cnb shows the buildpacks and detection order pack shows", async () => {
     const env = { ...process.env, PACK_HOME: join(root, "pack-home"), DOCKER_HOST: `unix://${join(root, "no.sock")}` };
     const { stdout: theirs } = await run(PACK, ["buildpack", "inspect", cnb, "--no-color"], { env });
-    const ours = await cli(["buildpack", "inspect", cnb]);
+    const ours = await runCli(["buildpack", "inspect", cnb]);
     expect(ours.err).toBe("");
     expect(ours.code).toBe(0);
-    expect(section(ours.out, "Buildpacks:")).toEqual(section(theirs, "Buildpacks:"));
+    expect(outputSection(ours.out, "Buildpacks:")).toEqual(outputSection(theirs, "Buildpacks:"));
     // pack leaves the tab padding at the ends of its lines; cnbkit trims it.
-    const trimmed = section(theirs, "Detection Order:").map((l) => l.trimEnd());
-    expect(section(ours.out, "Detection Order:")).toEqual(trimmed);
+    const trimmed = outputSection(theirs, "Detection Order:").map((l) => l.trimEnd());
+    expect(outputSection(ours.out, "Detection Order:")).toEqual(trimmed);
     expect(ours.out).toContain("(optional)");
     // The .cnb was unpacked to a temp dir and that is gone.
     expect((await readdir(tmpdir())).filter((n) => n.startsWith("cnbkit-inspect-"))).toEqual([]);
@@ -90,31 +75,31 @@ describe("cnbkit buildpack inspect", () => {
       "acme/one@1.0.0",
       "acme/two@2.0.0",
     ]);
-    const json = JSON.parse((await cli(["buildpack", "inspect", join(root, "one"), "--json"])).out);
+    const json = JSON.parse((await runCli(["buildpack", "inspect", join(root, "one"), "--json"])).out);
     expect(json.targets).toEqual([{ os: "linux", arch: "amd64" }]);
     expect(json.detection_order).toEqual([{ group: [{ id: "acme/one", version: "1.0.0" }] }]);
   });
 
   test("bad input is one line naming it, exit non-zero", async () => {
-    const missing = await cli(["buildpack", "inspect", join(root, "nope.cnb")]);
+    const missing = await runCli(["buildpack", "inspect", join(root, "nope.cnb")]);
     expect(missing.code).toBe(1);
     expect(missing.err.split("\n")[0]).toBe(
       `error: ${join(root, "nope.cnb")}: no such file or directory (looked at ${join(root, "nope.cnb")})`,
     );
     await writeFile(join(root, "junk.cnb"), "not a tar");
-    const junk = await cli(["buildpack", "inspect", join(root, "junk.cnb")]);
+    const junk = await runCli(["buildpack", "inspect", join(root, "junk.cnb")]);
     expect(junk.code).toBe(1);
     expect(junk.err).toMatch(/^error: .*junk\.cnb: not a \.cnb buildpackage/);
-    const notBuilder = await cli(["builder", "inspect", `oci:${join(root, "layout")}`]);
+    const notBuilder = await runCli(["builder", "inspect", `oci:${join(root, "layout")}`]);
     expect(notBuilder.code).toBe(1);
-    const empty = await cli(["buildpack", "inspect", root]);
+    const empty = await runCli(["buildpack", "inspect", root]);
     expect(empty.err.split("\n")[0]).toBe(`error: ${root}: a directory without buildpack.toml or oci-layout`);
     for (const r of [missing, junk, notBuilder, empty]) expect(r.err).not.toMatch(/\n\s+at /);
   });
 
   test("builder inspect of a buildpackage says it is not a builder", async () => {
     await packageBuildpack({ dir: join(root, "one"), format: "oci", output: join(root, "one-layout") });
-    const r = await cli(["builder", "inspect", `oci:${join(root, "one-layout")}`]);
+    const r = await runCli(["builder", "inspect", `oci:${join(root, "one-layout")}`]);
     expect(r.code).toBe(1);
     expect(r.err.split("\n")[0]).toMatch(/has no io\.buildpacks\.builder\.metadata label; is it a builder\?$/);
   });

@@ -133,8 +133,8 @@ export class RegistryClient {
   readonly registry: string;
   /** Base URL of the API (`https://registry.corp`, `http://127.0.0.1:5000`). */
   base: string;
-  /** A loopback registry on HTTPS not yet answered: it may speak plain HTTP. */
-  private tryPlainHttp: boolean;
+  /** A loopback registry's HTTPS base until it answers on it: it may speak plain HTTP. */
+  private httpsUntilAnswered: string | undefined;
   /** Counters since construction. */
   readonly stats: RegistryStats = { requests: 0, retries: 0, blobHeads: 0, blobUploads: 0, mounts: 0 };
   private readonly opts: Required<Omit<RegistryOptions, "credentials" | "insecure">> & RegistryOptions;
@@ -153,7 +153,7 @@ export class RegistryClient {
   constructor(registry: string, options: RegistryOptions = {}) {
     this.registry = registry;
     this.base = `${options.insecure ? "http" : "https"}://${apiHost(registry)}`;
-    this.tryPlainHttp = !options.insecure && isLoopbackHost(registry);
+    if (!options.insecure && isLoopbackHost(registry)) this.httpsUntilAnswered = this.base;
     this.opts = { attempts: 5, backoffMs: 200, chunkSize: 32 * 1024 * 1024, ...options };
     if (options.credentials) this.credentials = options.credentials;
   }
@@ -269,9 +269,9 @@ export class RegistryClient {
       } catch (err) {
         if (body instanceof Readable) body.destroy();
         if (isCnbError(err)) throw err; // the proxy, named by envProxyFetch
-        if (this.tryPlainHttp && url.startsWith(this.base) && isPlainHttpServer(err)) {
-          this.base = this.base.replace(/^https:/, "http:");
-          this.tryPlainHttp = false;
+        // Also a request that went out on HTTPS beside the one that found plain HTTP.
+        if (this.httpsUntilAnswered && url.startsWith(this.httpsUntilAnswered) && isPlainHttpServer(err)) {
+          this.base = this.httpsUntilAnswered.replace(/^https:/, "http:");
           continue;
         }
         const untrusted = untrustedCertificate(this.registry, err);
@@ -288,7 +288,7 @@ export class RegistryClient {
         await this.backoff(attempt++);
         continue;
       }
-      if (url.startsWith(this.base)) this.tryPlainHttp = false; // it answered on this scheme
+      if (this.httpsUntilAnswered && url.startsWith(this.httpsUntilAnswered)) this.httpsUntilAnswered = undefined;
       if (res.status === 401) {
         await res.body?.cancel();
         if (authTried) throw this.refused(o.repo, !(await this.creds()));

@@ -29,6 +29,6 @@ export {
   parseDebianRelease,
 } from "./release.js";
 export { cachedQemu, cachedQemuPath, MIN_QEMU_MAJOR } from "./qemu.js";
-export { CNB_USER, type DebianArch, ensureDebianRootfs, hostDebianArch } from "./rootfs.js";
+export { CNB_USER, DEFAULT_DEBIAN_MIRROR, type DebianArch, ensureDebianRootfs, hostDebianArch } from "./rootfs.js";
 export { BASE_SBOM_DIR, BASE_SBOM_LABEL, type BaseSbomLayer, writeBaseSbomLayer } from "./base-sbom.js";
 export { type DpkgPackage, readDpkgPackages } from "./dpkg-status.js";

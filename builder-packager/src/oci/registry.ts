@@ -4,8 +4,9 @@
  * It handles anonymous, basic and bearer-token auth (tokens cached per scope), retries with
  * back-off on 5xx, 429 and dropped connections (bounded), checks blobs with HEAD before
  * uploading, uploads monolithically or in chunks streamed from disk, mounts blobs across
- * repositories, and verifies the digest of everything it pulls. Loopback registries default
- * to plain HTTP; others use HTTPS unless `insecure` is set.
+ * repositories, and verifies the digest of everything it pulls. Registries use HTTPS unless
+ * `insecure` is set; loopback ones fall back to plain HTTP when they do not speak TLS
+ * (registry-tls.ts).
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -17,6 +18,7 @@ import { basicAuth, type Credentials, loadCredentials, parseChallenge } from "./
 import { type Digest, isDigest, sha256 } from "./digest.js";
 import { MANIFEST_ACCEPT, type ParsedManifest, parseManifest } from "./image.js";
 import { apiHost, isLoopbackHost } from "./reference.js";
+import { isPlainHttpServer, untrustedCertificate } from "./registry-tls.js";
 
 /** Options of a {@link RegistryClient}. */
 export interface RegistryOptions {
@@ -129,8 +131,10 @@ function errorMessage(err: unknown): string {
 export class RegistryClient {
   /** The registry as named in references (`docker.io`, `127.0.0.1:5000`). */
   readonly registry: string;
-  /** Base URL of the API (`http://127.0.0.1:5000`). */
-  readonly base: string;
+  /** Base URL of the API (`https://registry.corp`, `http://127.0.0.1:5000`). */
+  base: string;
+  /** A loopback registry's HTTPS base until it answers on it: it may speak plain HTTP. */
+  private httpsUntilAnswered: string | undefined;
   /** Counters since construction. */
   readonly stats: RegistryStats = { requests: 0, retries: 0, blobHeads: 0, blobUploads: 0, mounts: 0 };
   private readonly opts: Required<Omit<RegistryOptions, "credentials" | "insecure">> & RegistryOptions;
@@ -148,8 +152,8 @@ export class RegistryClient {
 
   constructor(registry: string, options: RegistryOptions = {}) {
     this.registry = registry;
-    const scheme = isLoopbackHost(registry) || options.insecure ? "http" : "https";
-    this.base = `${scheme}://${apiHost(registry)}`;
+    this.base = `${options.insecure ? "http" : "https"}://${apiHost(registry)}`;
+    if (!options.insecure && isLoopbackHost(registry)) this.httpsUntilAnswered = this.base;
     this.opts = { attempts: 5, backoffMs: 200, chunkSize: 32 * 1024 * 1024, ...options };
     if (options.credentials) this.credentials = options.credentials;
   }
@@ -265,6 +269,13 @@ export class RegistryClient {
       } catch (err) {
         if (body instanceof Readable) body.destroy();
         if (isCnbError(err)) throw err; // the proxy, named by envProxyFetch
+        // Also a request that went out on HTTPS beside the one that found plain HTTP.
+        if (this.httpsUntilAnswered && url.startsWith(this.httpsUntilAnswered) && isPlainHttpServer(err)) {
+          this.base = this.httpsUntilAnswered.replace(/^https:/, "http:");
+          continue;
+        }
+        const untrusted = untrustedCertificate(this.registry, err);
+        if (untrusted) throw untrusted;
         const code = netCode(err) ?? "";
         if (FATAL_NET[code]) throw new CnbError(`cannot reach registry ${this.registry}: ${FATAL_NET[code]}`);
         if (!RETRYABLE_NET.has(code) && !/other side closed|terminated|socket/i.test(errorMessage(err))) {
@@ -277,6 +288,7 @@ export class RegistryClient {
         await this.backoff(attempt++);
         continue;
       }
+      if (this.httpsUntilAnswered && url.startsWith(this.httpsUntilAnswered)) this.httpsUntilAnswered = undefined;
       if (res.status === 401) {
         await res.body?.cancel();
         if (authTried) throw this.refused(o.repo, !(await this.creds()));

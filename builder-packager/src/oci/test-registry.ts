@@ -40,12 +40,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForHttp(url: string, child: ChildProcess, log: () => string): Promise<void> {
+/** Waits until `url` answers (with `tls`, until its port accepts: this process may not trust the certificate). */
+async function waitForHttp(url: string, child: ChildProcess, log: () => string, tls = false): Promise<void> {
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) throw new Error(`registry exited early: ${log()}`);
     try {
-      const r = await fetch(url);
-      await r.body?.cancel();
+      if (tls) await accepts(Number(new URL(url).port));
+      else await (await fetch(url)).body?.cancel();
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 100));
@@ -54,11 +55,25 @@ async function waitForHttp(url: string, child: ChildProcess, log: () => string):
   throw new Error(`registry did not answer on ${url}: ${log()}`);
 }
 
+function accepts(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve();
+    });
+    s.once("error", reject);
+  });
+}
+
 /**
  * Starts `docker-registry serve` on 127.0.0.1:<free port> with storage in a temp dir.
- * With `users`, it requires htpasswd (bcrypt, made with apache2-utils' `htpasswd`) basic auth.
+ * With `users`, it requires htpasswd (bcrypt, made with apache2-utils' `htpasswd`) basic auth;
+ * with `tls`, it serves HTTPS with that certificate and key (PEM files).
  */
-export async function startRegistry(options: { users?: Record<string, string> } = {}): Promise<TestRegistry> {
+export async function startRegistry(
+  options: { users?: Record<string, string>; tls?: { cert: string; key: string } } = {},
+): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), "test-registry-"));
   const port = await freePort();
   const storage = join(dir, "storage");
@@ -71,17 +86,18 @@ export async function startRegistry(options: { users?: Record<string, string> } 
     }
     auth = `auth:\n  htpasswd:\n    realm: test-registry\n    path: ${file}\n`;
   }
+  const tls = options.tls ? `  tls:\n    certificate: ${options.tls.cert}\n    key: ${options.tls.key}\n` : "";
   const config = join(dir, "config.yml");
   await writeFile(
     config,
-    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: test-secret\n${auth}`,
+    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: test-secret\n${tls}${auth}`,
   );
   const child = spawn("/usr/bin/docker-registry", ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (d) => {
     stderr = (stderr + d).slice(-2000);
   });
-  await waitForHttp(`http://127.0.0.1:${port}/v2/`, child, () => stderr);
+  await waitForHttp(`http://127.0.0.1:${port}/v2/`, child, () => stderr, options.tls !== undefined);
   return {
     host: `127.0.0.1:${port}`,
     port,

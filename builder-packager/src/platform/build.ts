@@ -54,6 +54,7 @@ import { LAYOUT_REPO_MOUNT, LifecycleOutput, type PhaseTime } from "./lifecycle-
 import type { PullPolicy } from "./pull-policy.js";
 import { openRootfsView, type RootfsView } from "./rootfs-view.js";
 import { type BindMount, runContainer } from "./runc.js";
+import { proxyEnv } from "./proxy-env.js";
 import { formatStallTimeout, stallTimeoutFromEnv } from "./stall-watchdog.js";
 import { type ProjectDescriptor, readProjectDescriptor } from "./project-descriptor.js";
 import { copyWorkspace } from "./workspace.js";
@@ -494,6 +495,8 @@ function creatorEnv(builder: BuildBuilder, opts: BuildOptions): string[] {
     `CNB_GROUP_ID=${builder.gid}`,
     "SERVICE_BINDING_ROOT=/platform/bindings",
     `HOME=/home/cnb`,
+    // As pack does: buildpacks download through the proxy this machine uses.
+    ...proxyEnv(),
     // Unset, the lifecycle dates the image 1980-01-01: the same app gives the same image.
     ...(opts.creationTime === undefined ? [] : [`SOURCE_DATE_EPOCH=${opts.creationTime}`]),
   ];

@@ -5,7 +5,8 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -77,6 +78,49 @@ describe("bad input: one line, nothing written", () => {
       /apt-get install failed in .*: E: Unable to locate package cnbkit-no-such-package/,
     );
     expect(existsSync(join(work, "never"))).toBe(false);
+  }, 600_000);
+
+  test("a certificate path that is a directory: cannot read it", async () => {
+    await expect(extendImage({ image: run.ref, output: output(), caCerts: [work] })).rejects.toThrow(
+      `--ca-cert ${work}: cannot read it (EISDIR)`,
+    );
+    expect(existsSync(join(work, "never"))).toBe(false);
+  });
+
+  test("an unreachable proxy: one line naming it, before any work, and no image", async () => {
+    const saved = process.env.http_proxy;
+    const port = await new Promise<number>((res) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => res(p));
+      });
+    });
+    process.env.http_proxy = `http://127.0.0.1:${port}`;
+    try {
+      const lines: string[] = [];
+      await expect(
+        extendImage({ image: run.ref, output: output(), apt: ["jq"], onProgress: (l) => lines.push(l) }),
+      ).rejects.toThrow(
+        `cannot reach the proxy 127.0.0.1:${port} (HTTP_PROXY) for apt-get in base extend: ECONNREFUSED`,
+      );
+      expect(lines).toEqual([]); // nothing was unpacked
+    } finally {
+      if (saved === undefined) delete process.env.http_proxy;
+      else process.env.http_proxy = saved;
+    }
+    expect(existsSync(join(work, "never"))).toBe(false);
+  });
+
+  test("a failed apt-get into an existing layout leaves it as it was", async () => {
+    const layout = join(work, "existing");
+    await exec("skopeo", ["copy", "--quiet", run.ref, `oci:${layout}:run`]);
+    const index = await readFile(join(layout, "index.json"));
+    const blobs = (await readdir(join(layout, "blobs/sha256"))).sort();
+    await expect(
+      extendImage({ image: run.ref, output: `oci:${layout}:run`, apt: ["cnbkit-no-such-package"] }),
+    ).rejects.toThrow(/Unable to locate package cnbkit-no-such-package/);
+    expect(await readFile(join(layout, "index.json"))).toEqual(index);
+    expect((await readdir(join(layout, "blobs/sha256"))).sort()).toEqual(blobs);
   }, 600_000);
 });
 

@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { basename, join, posix } from "node:path";
 import { Readable } from "node:stream";
 import { CnbError } from "@cnbkit/framework";
-import { BASE_SBOM_LABEL, writeBaseSbomLayer } from "../base/index.js";
+import { BASE_SBOM_LABEL, DEFAULT_DEBIAN_MIRROR, writeBaseSbomLayer } from "../base/index.js";
 import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
 import {
   type Digest,
@@ -33,6 +33,7 @@ import {
   writeLayer,
 } from "../oci/index.js";
 import { overlayDiffEntries } from "./overlay-diff.js";
+import { checkProxyReachable, proxyEnv } from "./proxy-env.js";
 import { runContainer } from "./runc.js";
 import { unpackImage } from "./unpack.js";
 
@@ -153,7 +154,11 @@ function extendScript(apt: string[], caCerts: boolean): string {
   const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
   const lines = ["set -e", "export DEBIAN_FRONTEND=noninteractive"];
   if (apt.length > 0) {
-    lines.push("apt-get update -qq", `apt-get install -y -qq --no-install-recommends ${apt.map(q).join(" ")}`);
+    // --error-on=any: a mirror or proxy that fails is apt's error, not a later "Unable to locate package".
+    lines.push(
+      "apt-get update -qq --error-on=any",
+      `apt-get install -y -qq --no-install-recommends ${apt.map(q).join(" ")}`,
+    );
   }
   if (caCerts) {
     lines.push(
@@ -296,7 +301,7 @@ async function applyChanges(
   const status = await runContainer({
     rootfs: merged,
     args: ["/bin/sh", "-c", extendScript(apt, certs.length > 0)],
-    env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"],
+    env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", ...proxyEnv()],
     user: { uid: 0, gid: 0 },
     network: "host",
     onStdout: (l) => progress(`    ${l}`),
@@ -306,7 +311,8 @@ async function applyChanges(
     },
   });
   if (status === 0) return;
-  const cause = errors.filter((l) => /^E: |^error: /.test(l)).pop() ?? errors.pop() ?? `exit status ${status}`;
+  // The first E: line says why (a failed fetch); apt's later ones sum up ("Some index files failed").
+  const cause = errors.find((l) => /^E: |^error: /.test(l)) ?? errors.pop() ?? `exit status ${status}`;
   throw new CnbError(`base extend: ${what} failed in ${image}: ${cause}`, {
     hint: /Unable to locate package/.test(cause)
       ? "check each --apt name against the image's Debian release (apt-cache search <word> on such a machine)"
@@ -364,6 +370,8 @@ function extendedConfig(
 export async function extendImage(opts: ExtendOptions): Promise<ExtendResult> {
   const progress = opts.onProgress ?? (() => {});
   const inputs = await checkInputs(opts);
+  // apt-get reaches the mirror only from inside the container: an unreachable proxy is named here, before any work.
+  if (inputs.apt.length > 0) await checkProxyReachable(DEFAULT_DEBIAN_MIRROR, "apt-get in base extend");
   const source = await openImageSource(opts.image);
   const base = await source.image();
   if (base.config.os !== "linux") {

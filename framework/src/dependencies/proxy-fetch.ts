@@ -1,8 +1,9 @@
 /**
  * A fetch that goes through the HTTP proxy the environment names, as curl, pip and npm do:
- * HTTP_PROXY for http:// URLs, HTTPS_PROXY for https:// ones, hosts in NO_PROXY direct (the
- * lower-case names win, as curl reads them). Node's global fetch ignores these variables,
- * so corporate networks that reach the internet only through a proxy need this one.
+ * HTTP_PROXY for http:// URLs, HTTPS_PROXY (else HTTP_PROXY, as undici's agent does) for
+ * https:// ones, hosts in NO_PROXY direct (the lower-case names win, as curl reads them).
+ * Node's global fetch ignores these variables, so corporate networks that reach the
+ * internet only through a proxy need this one.
  *
  * TLS to the origin is tunnelled (CONNECT), so the origin's certificate is checked against
  * Node's trust as always: NODE_EXTRA_CA_CERTS adds a company's CA.
@@ -87,8 +88,10 @@ export function envProxyFetch(env: Readonly<Record<string, string | undefined>> 
 /** A CnbError when `err` is a failure to reach the proxy `url` would have used. */
 function proxyError(err: unknown, input: Parameters<Fetch>[0], settings: ProxySettings): CnbError | undefined {
   const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
-  const name = url.protocol === "https:" ? "HTTPS_PROXY" : "HTTP_PROXY";
-  const proxy = url.protocol === "https:" ? settings.httpsProxy : settings.httpProxy;
+  // undici's EnvHttpProxyAgent sends https:// through HTTP_PROXY when HTTPS_PROXY is unset.
+  const viaHttps = url.protocol === "https:" && settings.httpsProxy !== undefined;
+  const name = viaHttps ? "HTTPS_PROXY" : "HTTP_PROXY";
+  const proxy = viaHttps ? settings.httpsProxy : settings.httpProxy;
   if (!proxy) return undefined;
   const p = new URL(withScheme(proxy));
   const port = Number(p.port || (p.protocol === "https:" ? 443 : 80));

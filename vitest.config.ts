@@ -10,7 +10,7 @@ export default defineConfig({
       "framework/**/*.test.ts",
       "builder-packager/**/*.test.ts",
       "buildpacks/**/*.test.ts",
-      "builders/**/*.test.ts",
+      "tools/**/*.test.ts",
       "test/**/*.test.ts",
     ],
     exclude: ["**/node_modules/**", "**/dist/**", "templates/**"],

@@ -33,7 +33,7 @@ import { join } from "node:path";
 import { buildApp } from "../builder-packager/src/platform/build.js";
 import { patchedRunImage } from "../builder-packager/src/platform/test-fixtures.js";
 import { rebaseImage } from "../builder-packager/src/platform/rebase.js";
-import { prepareLocalReferenceBuilder } from "../builders/reference/local-node.js";
+import { prepareLocalReferenceBuilder } from "../tools/local-builder/local-node.js";
 import { benchJavaBuilds } from "./java-build.js";
 import { benchPythonBuilds } from "./python-build.js";
 import { BASE_LAYOUT, caBindings, E2E_DIR, fixtureApp, referenceBuilder, ROOT } from "../test/e2e/support.js";

@@ -22,7 +22,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { LocalCpython } from "../builders/reference/local-python.js";
+import type { LocalCpython } from "../tools/local-builder/local-python.js";
 import { fixtureApp, ROOT } from "../test/e2e/support.js";
 import { localIndex } from "./local-index.js";
 import { median, table } from "./stats.js";

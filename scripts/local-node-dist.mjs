@@ -1,7 +1,7 @@
-// Writes the reference builder's LOCAL variant (builders/reference/local-node.ts): the
+// Writes the reference builder's LOCAL variant (tools/local-builder/local-node.ts): the
 // cnbkit/nodejs buildpack packaged offline with Node.js tarballs (one per line: 22, 24, 26)
 // made from npm packages, and cnbkit/python with a CPython 3.11 made from Debian bookworm's
-// packages (builders/reference/local-python.ts), for machines that reach neither nodejs.org
+// packages (tools/local-builder/local-python.ts), for machines that reach neither nodejs.org
 // nor python-build-standalone's releases. Prints the generated builder.toml's path and
 // its inputs digest (tab-separated) on stdout; progress goes to stderr.
 //
@@ -29,7 +29,7 @@ try {
   await build({
     stdin: {
       contents: [
-        `import { prepareLocalReferenceBuilder } from "./builders/reference/local-node.ts";`,
+        `import { prepareLocalReferenceBuilder } from "./tools/local-builder/local-node.ts";`,
         `const r = await prepareLocalReferenceBuilder({`,
         values.out ? `  outDir: ${JSON.stringify(resolve(values.out))},` : "",
         values.base ? `  baseLayout: ${JSON.stringify(resolve(values.base))},` : "",
@@ -45,7 +45,7 @@ try {
     outfile,
     ...nodeBundleOptions,
     // local-node.ts finds the repo from its own URL; the bundle lives elsewhere.
-    define: { "import.meta.url": JSON.stringify(pathToFileURL(join(root, "builders/reference/local-node.ts")).href) },
+    define: { "import.meta.url": JSON.stringify(pathToFileURL(join(root, "tools/local-builder/local-node.ts")).href) },
     logLevel: "warning",
   });
   await import(pathToFileURL(outfile).href);

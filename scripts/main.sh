@@ -9,7 +9,8 @@
 # reuses its cache and the previous image's layers.
 #
 # This machine reaches neither nodejs.org nor python-build-standalone's releases, so the
-# builder is the reference builder's LOCAL variant (builders/reference/README.md):
+# builder is the reference builder's LOCAL variant (builders/reference/README.md, made by
+# tools/local-builder):
 # cnbkit/nodejs carries Node.js tarballs made from npm packages, cnbkit/python CPythons 3.11
 # and 3.13 and cnbkit/java JDKs 17, 21 and 25 made from Debian's packages, instead of the official inventories. Everything
 # else is builders/reference.

@@ -38,7 +38,7 @@ fi
 
 echo "[test] typecheck (tsc --noEmit)"
 npx --no-install tsc --noEmit -p tsconfig.json
-echo "[test] lint (biome, no cycles, stages through their index.ts)"
+echo "[test] lint (biome; dependency rules: no cycles, stages through their index.ts, buildpacks use only the framework)"
 npm run -s lint
 echo "[test] vitest"
 # Every test removes the temp dirs it made: what is in /tmp now may be there after, nothing more.

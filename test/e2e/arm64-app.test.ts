@@ -13,7 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { prepareLocalReferenceBuilder } from "../../builders/reference/local-node.js";
+import { prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
 import { enableQemuBinfmt } from "../../builder-packager/src/base/binfmt.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/create-builder.js";

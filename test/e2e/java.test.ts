@@ -1,6 +1,6 @@
 /**
  * Java apps through a small local builder (ca-certificates + cnbkit/java, packaged offline
- * with the local inventory of builders/reference/local-java.ts), built with the real
+ * with the local inventory of tools/local-builder/local-java.ts), built with the real
  * lifecycle under runc: a prebuilt executable jar (no JDK at all, a JVM sized by the memory
  * calculator), the main job's Spring Boot example, examples/apps/java-hello, built with its
  * Maven wrapper on the default Java 21 (Debian 13's JDK; one image layer per layers.idx
@@ -20,7 +20,7 @@ import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
 import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
-import { prepareLocalJavaBuilder } from "../../builders/reference/local-java-builder.js";
+import { prepareLocalJavaBuilder } from "../../tools/local-builder/local-java-builder.js";
 import { calculateMemory, MIB } from "../../buildpacks/java/src/memory-calculator.js";
 import { explodedMicronaut, quarkusFastJar, staticWar } from "../../buildpacks/java/src/testing/app-layouts.js";
 import { layersToSlices, parseLayersIndex } from "../../buildpacks/java/src/spring-boot-layers.js";

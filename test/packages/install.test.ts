@@ -1,9 +1,9 @@
 /**
  * cnbkit as a new user outside this repository gets it: from an npm registry (issue 37 item 1).
  *
- * A Verdaccio on 127.0.0.1 (test/packages/verdaccio.ts; the public registry is its uplink for
- * everything but @cnbkit) gets @cnbkit/framework and @cnbkit/builder-packager by `npm publish`
- * (their prepack scripts build what is published). Then, in an empty dir with a temp global
+ * A Verdaccio on 127.0.0.1 (test/packages/verdaccio.ts: the @cnbkit scope's registry; other
+ * packages come from npm's usual one) gets @cnbkit/framework and @cnbkit/builder-packager by
+ * `npm publish` (their prepack scripts build what is published). Then, in an empty dir with a temp global
  * prefix (npm_config_prefix, so `npm i -g` never touches the machine's) first on PATH, the
  * `<!-- test: registry -->` blocks of docs/getting-started.md run word for word, in order,
  * each line in bash: install the CLI, `cnbkit new` each template, `npm install` from the
@@ -77,7 +77,7 @@ beforeAll(async () => {
   const t0 = Date.now();
   work = await mkdtemp(join(tmpdir(), "cnbkit-packages-"));
   registry = await startVerdaccio(join(work, "verdaccio"));
-  const publishEnv = { ...baseEnv, npm_config_userconfig: registry.npmrc, npm_config_registry: registry.url };
+  const publishEnv = { ...baseEnv, npm_config_userconfig: registry.npmrc };
   // The framework's prepack switches its package.json to the published form until postpack;
   // test files running meanwhile would import its dist/ instead of its sources. So it is
   // published from a copy, inside the repo so that its build finds tsc and the types in
@@ -142,6 +142,7 @@ function buildpackageLabel(cnb: string): { id: string; version: string } {
  * Node.js buildpack in a group ahead of the template's, as its toml snippet shows.
  */
 async function addAppBuildpacks(builderDir: string): Promise<void> {
+  await mkdir(E2E_DIR, { recursive: true }); // a fresh clone has no .cnbkit/e2e yet
   const local = await withDirLock(join(E2E_DIR, "builder.lock"), async () => {
     await ensureBaseImages({ output: BASE_LAYOUT });
     return prepareLocalReferenceBuilder({ outDir: join(E2E_DIR, "reference-local"), baseLayout: BASE_LAYOUT });
@@ -274,7 +275,9 @@ describe.sequential("docs/getting-started.md, run as a new user against a regist
     expect(files.some((f) => f.endsWith(".d.ts"))).toBe(true);
   });
 
-  test("each template's package script made its buildpackages, and the projects typecheck", () => {
+  test("each template's package script made its buildpackages, and the projects typecheck", {
+    timeout: 600_000,
+  }, () => {
     const packaged = {
       "hello/acme_hello.cnb": "acme/hello",
       "stack/acme_stack.cnb": "acme/stack",

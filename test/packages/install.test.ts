@@ -212,35 +212,39 @@ describe.sequential("docs/getting-started.md, run as a new user against a regist
     expect(all.at(-1)).toMatch(/^cnbkit run /);
   });
 
-  test.each(blocks.map((b, i) => ({ ...b, i })))("block $i ($title)", { timeout: 1_800_000 }, async ({ lines }) => {
-    let cwd = user; // each block starts where the reader started
-    for (const line of lines) {
-      const cd = /^cd (\S+)$/.exec(line);
-      if (cd) {
-        cwd = resolve(cwd, cd[1]!);
-        expect(existsSync(cwd), line).toBe(true);
-        continue;
+  test.each(blocks.map((b, i) => ({ ...b, n: String(i + 1) })))(
+    "block $n ($title)",
+    { timeout: 1_800_000 },
+    async ({ lines }) => {
+      let cwd = user; // each block starts where the reader started
+      for (const line of lines) {
+        const cd = /^cd (\S+)$/.exec(line);
+        if (cd) {
+          cwd = resolve(cwd, cd[1]!);
+          expect(existsSync(cwd), line).toBe(true);
+          continue;
+        }
+        if (line === "npm run builder") await addAppBuildpacks(cwd);
+        if (line.startsWith("cnbkit run ")) {
+          expect(await runAndGet(cwd, line)).toBe("200 TZ=UTC HELLO_FILE=/workspace/hello.txt\n");
+          continue;
+        }
+        const out = sh(cwd, line);
+        if (line.startsWith("cnbkit --help")) expect(out).toMatch(/^cnbkit: /);
+        if (line === "npm test") {
+          const counts = /Tests\s+(\d+) passed \((\d+)\)/.exec(out);
+          expect(counts, out).not.toBeNull();
+          expect(Number(counts![1])).toBeGreaterThan(0);
+          expect(counts![1]).toBe(counts![2]);
+        }
+        if (line.startsWith("cnbkit build ")) {
+          expect(out).toContain("Adding layer 'cnbkit/nodejs:node'");
+          expect(out).toContain("Adding layer 'acme/hello:hello'");
+          expect(out).toContain("Setting default process type 'web'");
+        }
       }
-      if (line === "npm run builder") await addAppBuildpacks(cwd);
-      if (line.startsWith("cnbkit run ")) {
-        expect(await runAndGet(cwd, line)).toBe("200 TZ=UTC HELLO_FILE=/workspace/hello.txt\n");
-        continue;
-      }
-      const out = sh(cwd, line);
-      if (line.startsWith("cnbkit --help")) expect(out).toMatch(/^cnbkit: /);
-      if (line === "npm test") {
-        const counts = /Tests\s+(\d+) passed \((\d+)\)/.exec(out);
-        expect(counts, out).not.toBeNull();
-        expect(Number(counts![1])).toBeGreaterThan(0);
-        expect(counts![1]).toBe(counts![2]);
-      }
-      if (line.startsWith("cnbkit build ")) {
-        expect(out).toContain("Adding layer 'cnbkit/nodejs:node'");
-        expect(out).toContain("Adding layer 'acme/hello:hello'");
-        expect(out).toContain("Setting default process type 'web'");
-      }
-    }
-  });
+    },
+  );
 
   test("the CLI came from the registry into the temp prefix, with its bin link and no sources", () => {
     const dir = join(prefix, "lib", "node_modules", "@cnbkit", "builder-packager");

@@ -6,6 +6,8 @@
 #   - npm workspaces (npm ci)                       -> node_modules/
 #   - Debian packages: runc umoci skopeo docker-registry debootstrap tinyproxy ...
 #   - qemu >= 8 for the other arch (scripts/fetch-qemu.sh)  -> ~/.cache/cnbkit/qemu/<version>/
+#   - Verdaccio, an npm registry for test/packages (scripts/fetch-verdaccio.sh)
+#                                                  -> ~/.cache/cnbkit/verdaccio/<version>/
 #   - the CNB lifecycle built with Go              -> ~/.cache/cnbkit/lifecycle/<version>/ (this
 #     machine's arch) and <version>-<arch> (the other of amd64/arm64, cross-compiled)
 set -euo pipefail
@@ -64,6 +66,10 @@ fi
 # A static qemu >= 8.0 from a newer Debian suite, for arm64 base images, builders and apps
 # on an amd64 machine (and the reverse); cnbkit registers it in binfmt_misc when it needs it.
 bash "$ROOT/scripts/fetch-qemu.sh"
+
+# --- Verdaccio ------------------------------------------------------------------
+# A private npm registry for test/packages (the packages published and installed as a user would).
+bash "$ROOT/scripts/fetch-verdaccio.sh"
 
 # --- CNB lifecycle ------------------------------------------------------------
 # Built with Go from the module proxy and laid out like a release tarball's lifecycle/

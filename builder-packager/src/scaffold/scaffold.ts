@@ -118,8 +118,8 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
   const rel = relative(process.cwd(), target);
   const shown = rel === "" ? "." : rel.startsWith("..") ? target : rel;
   const nextSteps = [`cd ${shown}`, "npm install", "npm test", "npm run package"];
-  if (template === "builder")
-    nextSteps.push("npm run builder   # after setting the build and run images in builder.toml");
+  // builder.toml names the base images `npm run base` (cnbkit base create) writes to out/base.
+  if (template === "builder") nextSteps.push("npm run base", "npm run builder");
   return { dir: target, template, id, name, files: [...files.keys()].sort(), nextSteps };
 }
 

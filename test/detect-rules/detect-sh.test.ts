@@ -154,7 +154,7 @@ beforeAll(async () => {
     await chmod(script, 0o755);
     compiled.push({ name, bp, dir, script });
   }
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });

@@ -58,7 +58,7 @@ beforeAll(async () => {
   ws = await createWorkspace();
   for (const name of NAMES) await install(name);
   await writeOrder(ws, [NAMES.map((n) => ({ ...ids[n]!, optional: true }))]);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await ws?.cleanup();

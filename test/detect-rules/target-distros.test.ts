@@ -34,7 +34,7 @@ beforeAll(async () => {
     ids.push({ id: buildpack.id, version: buildpack.version });
   }
   await writeOrder(ws, [ids]); // one group, none optional: a refused target fails the group
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await ws?.cleanup();

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await enableQemuBinfmt("arm64");
   work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-arm64-"));
   app = await fixtureApp("node-hello-arm64", {}, join(ROOT, "examples/apps/node-hello"));
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
   if (app) await rm(app, { recursive: true, force: true });

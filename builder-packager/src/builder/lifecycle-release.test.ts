@@ -51,7 +51,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/releases/download`;
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await new Promise((r) => server?.close(r));
   if (work) await rm(work, { recursive: true, force: true });

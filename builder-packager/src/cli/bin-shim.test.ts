@@ -58,4 +58,4 @@ test("npm links the cnbkit bin before dist/ exists; npx cnbkit names the build s
   const after = run("npx", ["--no-install", "cnbkit", "--version"], work);
   expect(after.out.trim()).toBe(`cnbkit ${VERSION}`);
   expect(after.status).toBe(0);
-}, 120_000);
+}, 300_000);

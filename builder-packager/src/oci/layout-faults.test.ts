@@ -107,7 +107,7 @@ describe("an OCI layout under faults", () => {
     expect((await write(dir, "t8", "image 8")).code).toBe(0);
     expect(await layout.tags()).toHaveLength(9);
     await expectWhole(dir);
-  }, 120_000);
+  }, 300_000);
 
   test("a flipped byte in a layer blob: reuse removes it with a warning naming it; the next write is whole", async () => {
     const good = join(work, "flip-good");
@@ -138,7 +138,7 @@ describe("an OCI layout under faults", () => {
     expect(r.uploaded).toBe(1);
     expect(sinkWarnings).toEqual([expect.stringContaining(`blob ${layer} was corrupt`)]);
     await expectWhole(dir);
-  }, 60_000);
+  }, 180_000);
 
   test("a flipped byte in a config: reading it fails naming the blob, and removes it", async () => {
     const dir = join(work, "flip-config");
@@ -168,7 +168,7 @@ describe("an OCI layout under faults", () => {
     expect(existsSync(partial)).toBe(false);
     expect(await layout.tags()).toEqual(["first", "second"]);
     await expectWhole(dir);
-  }, 60_000);
+  }, 180_000);
 
   test("a full disk: one line naming the layout, the blob and the room it needed; nothing half-written", async () => {
     const disk = await smallDisk("1m");
@@ -198,5 +198,5 @@ describe("an OCI layout under faults", () => {
     // One image: manifest, config, one layer.
     expect(blobs).toHaveLength(3);
     await expectWhole(dir);
-  }, 120_000);
+  }, 300_000);
 });

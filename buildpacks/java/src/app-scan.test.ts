@@ -43,4 +43,4 @@ test("one pass counts class files and jar entries and lists each jar, by Maven c
     },
     { name: "plain-util", version: "2.0", sha256: await sha(util), type: "library" },
   ]);
-}, 120_000);
+}, 300_000);

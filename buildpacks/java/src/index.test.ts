@@ -26,7 +26,7 @@ beforeAll(async () => {
   await mkdir(bootApp);
   await plainJar(plainApp, join(work, "plain-src"));
   await springBootShapedJar(bootApp, join(work, "boot-src"));
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   removeTempDirs();
   await rm(work, { recursive: true, force: true });

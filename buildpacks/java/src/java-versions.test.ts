@@ -20,7 +20,7 @@ let work: string;
 beforeAll(async () => {
   buildpackToml = await testBuildpackToml({ jre: "21" });
   work = await mkdtemp(join(tmpdir(), "cnbkit-java-versions-"));
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   removeTempDirs();
   await rm(work, { recursive: true, force: true });

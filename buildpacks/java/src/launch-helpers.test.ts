@@ -41,7 +41,7 @@ beforeAll(async () => {
     platformEnv: { BP_JVM_VERSION: "17" },
     env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
   });
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   removeTempDirs();
   await rm(work, { recursive: true, force: true });
@@ -164,7 +164,7 @@ test("SSL_CERT_FILE with a CA the system bundle lacks: the JRE trusts it over TL
       execFile(
         join(jre, "bin", "java"),
         ["-cp", client, "Get", url],
-        { env: { JAVA_TOOL_OPTIONS: opts }, encoding: "utf8", timeout: 60_000 },
+        { env: { JAVA_TOOL_OPTIONS: opts }, encoding: "utf8", timeout: 180_000 },
         (_err, stdout, stderr) => resolve({ stdout, stderr }),
       );
     });
@@ -190,4 +190,4 @@ test("SSL_CERT_FILE with a CA the system bundle lacks: the JRE trusts it over TL
       .filter((l) => l.includes("trustedCertEntry")).length;
   const store = (r.opts as string).split("=")[1] as string;
   expect(count(store)).toBe(count(join(jre, "lib/security/cacerts")) + 1);
-}, 120_000);
+}, 300_000);

@@ -11,7 +11,7 @@ let toml: string;
 let version: string;
 beforeAll(async () => {
   ({ toml, version } = await testBuildpackToml());
-}, 120_000);
+}, 300_000);
 
 const opts = (app: Record<string, string> | string, platformEnv: Record<string, string> = {}) => ({
   app,

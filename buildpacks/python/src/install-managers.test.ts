@@ -11,7 +11,7 @@ import { POETRY_BOTTLE } from "./testing/poetry-bottle.js";
 let toml: string;
 beforeAll(async () => {
   ({ toml } = await testBuildpackToml());
-}, 120_000);
+}, 300_000);
 
 const opts = (app: string | Record<string, string>, platformEnv: Record<string, string> = {}) => ({
   app,

@@ -13,7 +13,7 @@ import { TEST_ENV, testBuildpackToml } from "./testing/inventory.js";
 let toml: string;
 beforeAll(async () => {
   ({ toml } = await testBuildpackToml());
-}, 120_000);
+}, 300_000);
 
 const opts = (app: Record<string, string> | string, platformEnv: Record<string, string> = {}) => ({
   app,

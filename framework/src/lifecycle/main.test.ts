@@ -58,7 +58,7 @@ beforeAll(async () => {
     join(bpDir, "buildpack.toml"),
     'api = "0.12"\n[buildpack]\nid = "test/main"\nversion = "1.0.0"\nname = "Main Test"\n',
   );
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });

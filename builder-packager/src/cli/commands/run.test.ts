@@ -99,7 +99,7 @@ test("an app that exits by itself: the run says so and exits with its status", a
   expect(r.lines).toContain("up f");
   expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: 3, signal: null });
   expect(r.stderr.trim().split("\n").at(-1)).toBe("error: the app exited with status 3 (its output above says why)");
-}, 120_000);
+}, 300_000);
 
 // Two outside apps (paketo's no_package_manager, digitalocean/sample-flask) bind 8080 whatever
 // $PORT says: the run went on in silence while nothing answered on the port asked for.
@@ -115,7 +115,7 @@ test("an app that listens on nothing: a warning names the port and $PORT, and th
   );
   expect(r.lines).toContain("up a");
   expect(r.stderr.trim().split("\n").at(-1)).toBe("Stopped");
-}, 120_000);
+}, 300_000);
 
 test("--listen-timeout that is not a duration is one line", () => {
   const r = spawnSync(process.execPath, [cli, "run", "oci:/nonexistent", "--listen-timeout", "soon"], {

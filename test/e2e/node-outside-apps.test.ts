@@ -5,11 +5,13 @@
  * - a start script that runs a dev dependency's bin (a NestJS starter's "nest start"), with
  *   and without a start:prod beside it;
  * - pnpm 8 (lockfile 6.x), whose early releases refuse `pnpm prune --ignore-scripts`;
- * - yarn 2 Plug'n'Play with zero-installs (.pnp.js and .yarn/cache committed, no nodeLinker).
+ * - yarn 2 Plug'n'Play with zero-installs (.pnp.js and .yarn/cache committed, no nodeLinker);
+ * - a Vite SSR build whose bundled dependency imports an optional native package (Astro 4's
+ *   `import("sharp")`), which Rollup resolves from the dependency's real path in the layer.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, test } from "vitest";
 import type { Binding } from "../../builder-packager/src/platform/build.js";
@@ -34,6 +36,73 @@ const server = (name: string, what: string) =>
     `http.createServer((_q, res) => res.end('${name}: ' + ${what} + '\\n')).listen(port, process.env.HOST ?? '0.0.0.0');`,
     "",
   ].join("\n");
+
+/**
+ * vite-ssr-native: what an Astro 4 SSR app is to Rollup, with nothing else of Astro. The bundled
+ * dependency (img-service, ssr.noExternal as Astro's own dist is) imports sharp, an optional
+ * dependency whose native code comes in platform packages (@img/sharp-linux-x64), as Rollup's
+ * own does (@rollup/rollup-linux-x64-gnu); Rollup resolves it from img-service's real path, in
+ * a layer. `vite` names the field vite goes in. The lock is written by the real npm.
+ */
+const viteSsrNative = (vite: "dependencies" | "devDependencies", output: RegExp[]): AppCase => {
+  const deps = { "img-service": "file:vendor/img-service-1.0.0.tgz" };
+  return {
+    fixture: "vite-ssr-native",
+    files: {
+      "package.json": JSON.stringify({
+        name: "vite-ssr-native",
+        version: "1.0.0",
+        private: true,
+        type: "module",
+        scripts: {
+          build: "vite build --ssr src/entry-server.js --outDir dist/server",
+          start: "node dist/server/entry-server.js",
+        },
+        dependencies: vite === "dependencies" ? { ...deps, vite: "6.4.6" } : deps,
+        optionalDependencies: { sharp: "0.35.5" },
+        ...(vite === "devDependencies" ? { devDependencies: { vite: "6.4.6" } } : {}),
+      }),
+      "vite.config.js": 'export default { ssr: { noExternal: ["img-service"] } };\n',
+      "src/entry-server.js": [
+        "import http from 'node:http';",
+        "import { describe } from 'img-service';",
+        "const port = Number(process.env.PORT ?? 8080);",
+        "http.createServer(async (_q, res) => res.end('vite-ssr-native: ' + (await describe()) + '\\n')).listen(port, process.env.HOST ?? '0.0.0.0');",
+        "",
+      ].join("\n"),
+      "img-service/package.json": JSON.stringify({
+        name: "img-service",
+        version: "1.0.0",
+        type: "module",
+        exports: "./index.js",
+        peerDependencies: { sharp: "*" },
+      }),
+      "img-service/index.js": [
+        "export async function describe() {",
+        "  const { default: sharp } = await import('sharp');",
+        "  const png = await sharp({ create: { width: 3, height: 2, channels: 3, background: '#f00' } }).png().toBuffer();",
+        "  const meta = await sharp(png).metadata();",
+        "  return 'sharp ' + sharp.versions.sharp + ' made a ' + meta.width + 'x' + meta.height + ' ' + meta.format;",
+        "}",
+        "",
+      ].join("\n"),
+    },
+    async prepare(dir) {
+      await mkdir(join(dir, "vendor"));
+      execFileSync("npm", ["pack", "--pack-destination", "../vendor"], {
+        cwd: join(dir, "img-service"),
+        stdio: "pipe",
+      });
+      await rm(join(dir, "img-service"), { recursive: true });
+      execFileSync("npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"], {
+        cwd: dir,
+        stdio: "pipe",
+      });
+    },
+    output,
+    answer: /^200 vite-ssr-native: sharp 0\.35\.5 made a 3x2 png\n$/,
+  };
+};
 
 const cases: Record<string, AppCase> = {
   // dev-start-tool (package-lock.json by npm 11.19.1; tsx and @types/node dev, 31 packages)
@@ -99,6 +168,13 @@ const cases: Record<string, AppCase> = {
     output: [/Using yarn 2\.4\.2/, /node_modules stays in the app directory: Yarn Plug'n'Play/],
     answer: /^200 yarn2-pnp: koa 2\.16\.4, http-errors 1\.8\.1\n$/,
   },
+  // vite-ssr-native with vite a devDependency: the build runs on build_modules, then the prune.
+  "Vite SSR build: a bundled dependency imports an optional native package (Astro's sharp), vite a devDependency":
+    viteSsrNative("devDependencies", [/npm ci/, /vite build --ssr/, /npm prune --omit=dev/]),
+  // As Astro starters have it (astro in dependencies, no devDependencies): nothing to prune, so
+  // the build runs on launch_modules, the layer named in Astro 4's "Rollup failed to resolve".
+  "Vite SSR build: a bundled dependency imports an optional native package (Astro's sharp), all in dependencies":
+    viteSsrNative("dependencies", [/npm ci/, /vite build --ssr/]),
 };
 
 // Two builds at a time: each waits on npm, runc and the disk more than on a CPU (see vitest.config.ts).

@@ -10,6 +10,13 @@
  * - Yarn Plug'n'Play (`nodeLinker: pnp`) writes no node_modules at all: `.pnp.cjs` points
  *   into `.yarn/cache` and `.yarn/unplugged`, which must be in the app at launch.
  * - pnpm's `node-linker=pnp`: `.pnp.cjs` resolves into `node_modules/.pnpm` by path.
+ *
+ * Tools that resolve from a module's real path (Vite/Rollup, esbuild, webpack) stay with the
+ * layer: the whole tree moves into it as installed, so walking up from a package's real path
+ * (`/layers/…/node_modules/astro/dist/…`) reaches the same hoisted `node_modules`, optional
+ * and platform packages (sharp's `@img/sharp-linux-x64`, `@rollup/rollup-linux-x64-gnu`)
+ * included. test/e2e/node-outside-apps.test.ts builds a Vite SSR app whose bundled dependency
+ * imports sharp, both from `build_modules` (then pruned) and from `launch_modules`.
  */
 import { parseYamlFile } from "./yaml-file.js";
 

@@ -16,6 +16,15 @@ test("npm 11 gets only the form npm does not warn about", () => {
   });
 });
 
+// docker/getting-started-app (yarn 1, sqlite3 5.1.2): yarn ran the app's node-gyp 8.4.1, which read
+// no npm_package_config_node_gyp_* and went to nodejs.org for the headers.
+test("yarn or pnpm (no npm version) gets both forms, for the app's own older node-gyp", () => {
+  expect(nodeGypEnv({ nodedir: "/layers/node" }, undefined)).toEqual({
+    npm_package_config_node_gyp_nodedir: "/layers/node",
+    npm_config_nodedir: "/layers/node",
+  });
+});
+
 test("no headers, no variables", () => {
   expect(nodeGypEnv({}, undefined)).toEqual({});
 });

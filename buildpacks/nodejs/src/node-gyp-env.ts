@@ -2,8 +2,11 @@
  * Where node-gyp finds Node's C headers, as environment variables. node-gyp reads
  * `npm_config_<key>` and, since the node-gyp that npm 11 bundles, the
  * `npm_package_config_node_gyp_<key>` form that npm does not read. npm 11 warns about every
- * `npm_config_*` variable it does not know ("Unknown env config "tarball""), so with npm 11+
- * only the second form is set; older npms carry an older node-gyp that reads only the first.
+ * `npm_config_*` variable it does not know ("Unknown env config "tarball""), so when npm 11+
+ * runs the install only the second form is set; older npms carry an older node-gyp that reads
+ * only the first. Yarn and pnpm get both: they do not warn, and the node-gyp they run may be
+ * the app's own (sqlite3 5 and bcrypt 5 install node-gyp 8 beside them, which yarn 1 runs),
+ * one that reads only `npm_config_*` and otherwise downloads headers from nodejs.org.
  */
 import semver from "semver";
 
@@ -15,7 +18,8 @@ export interface HeaderLocations {
 }
 
 /**
- * The variables for `headers`, given the npm in use.
+ * The variables for `headers`, given the npm that runs the install (undefined when yarn or
+ * pnpm does).
  *
  * @example
  * nodeGypEnv({ tarball: "/l/node.tar.gz" }, "11.6.0") // { npm_package_config_node_gyp_tarball: "/l/node.tar.gz" }

@@ -29,7 +29,7 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
   }
   const project = await readProject(ctx.app);
   const pipRequirement = await pipRequirementFiles(ctx.app.path, settings.BP_PIP_REQUIREMENT);
-  const manager = choosePackageManager(project.files, project.pyproject, pipRequirement);
+  const manager = choosePackageManager(project.files, project.pyproject, pipRequirement, project.notAPackage);
   // Python runs at build whatever happens only for collectstatic or a later buildpack.
   const atBuild = wantsCollectStatic(project, settings) || ctx.plan.resolve("cpython")?.build === true;
   const python = chooseRuntime(ctx, settings, project);

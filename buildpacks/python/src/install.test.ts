@@ -360,6 +360,39 @@ describe("a setuptools project with no requirements.txt", () => {
   }, 300_000);
 });
 
+// litestar-org/litestar-hello-world's shape: pdm's template gave the flat app a hatchling
+// [build-system] and a script; hatchling found no litestar_hello_world to ship and failed the
+// `pip install -e .` before any dependency installed.
+describe("a hatchling project that is no package (a flat app.py)", () => {
+  test("only its dependencies are installed, the log says why, and the app's server serves it", async () => {
+    const app = {
+      "pyproject.toml": [
+        "[project]",
+        'name = "hello-world"',
+        'version = "0.1.0"',
+        'dependencies = ["starlette==0.46.2"]',
+        "[project.scripts]",
+        'app = "starlette.applications:Starlette"',
+        "[build-system]",
+        'requires = ["hatchling"]',
+        'build-backend = "hatchling.build"',
+        "",
+      ].join("\n"),
+      "app.py":
+        "from starlette.applications import Starlette\nfrom starlette.responses import PlainTextResponse\nfrom starlette.routing import Route\n\n" +
+        "app = Starlette(routes=[Route('/', lambda r: PlainTextResponse('flat app'))])\n",
+    };
+    const r = await runBuild(bp, opts(app));
+    expect(text(r.stdout)).toContain(
+      "hatchling, finds no hello_world package or module to ship, so the project itself is not installed",
+    );
+    expect(text(r.stdout)).toContain("Running pip install --compile starlette==0.46.2");
+    expect(pipList(r.layer("venv").path)).toContain("starlette==0.46.2");
+    const web = r.processes.find((p) => p.type === "web")!;
+    expect(await askProcess(web.command, r.launchEnv("web"), r.app)).toBe("flat app");
+  }, 300_000);
+});
+
 describe("a requirements.txt that includes others (cookiecutter-django's layout)", () => {
   test("an edit of an included file rebuilds the venv, and the log names that file", async () => {
     const app = {

@@ -78,6 +78,25 @@ describe("which package manager", () => {
     expect(choosePackageManager(new Set(["requirements.txt"]), undefined)?.pipTarget).toBe("requirements");
   });
 
+  // litestar-org/litestar-hello-world: [build-system] hatchling and [project.scripts], but only a
+  // flat app.py, so `pip install -e .` failed in hatchling before any dependency installed.
+  test("a hatchling project with nothing to ship installs only its dependencies, and says why", () => {
+    const pyproject = {
+      project: { name: "litestar-hello-world", dependencies: ["litestar[standard]>=2.4.1"], scripts: { app: "x:y" } },
+      "build-system": { "build-backend": "hatchling.build" },
+    };
+    const files = new Set(["pyproject.toml", "pdm.lock"]);
+    expect(choosePackageManager(files, pyproject, [], "litestar_hello_world")).toMatchObject({
+      pipTarget: "dependencies",
+      requirements: ["litestar[standard]>=2.4.1"],
+      source: expect.stringMatching(
+        /hatchling, finds no litestar_hello_world package or module to ship, so the project itself is not installed$/,
+      ),
+      warning: expect.stringMatching(/^pdm\.lock is not read/),
+    });
+    expect(choosePackageManager(files, pyproject)?.pipTarget).toBe("project");
+  });
+
   test("a manager that must lock at build time says so", () => {
     expect(choosePackageManager(new Set(["Pipfile"]), undefined)?.warning).toMatch(/commit Pipfile.lock/);
     expect(choosePackageManager(new Set(["Pipfile.lock", "Pipfile"]), undefined)?.warning).toBeUndefined();

@@ -7,7 +7,8 @@
  * `[tool.poetry]` and no lock → Poetry (locks during the build), a pyproject.toml with a PEP
  * 621 `[project]` table → `pip install -e .`, or only its `dependencies` when it has no
  * `[build-system]` and no scripts (uv's rule: such a project is an app, not a package, and
- * setuptools' guess at one fails on a flat layout with several top-level packages); a
+ * setuptools' guess at one fails on a flat layout with several top-level packages), and so
+ * too when its build backend is hatchling and finds no package to ship (hatch-selection.ts); a
  * `setup.py` or `setup.cfg` → `pip install -e .`; none of these → no dependencies. PDM's
  * `pdm.lock` is not read: its project installs from pyproject.toml with a warning that says how
  * to pin the locked versions. A lockfile is the most exact statement of what to install, so it
@@ -78,6 +79,8 @@ export function choosePackageManager(
   pyproject: PyprojectShape | undefined,
   /** BP_PIP_REQUIREMENT's files (Paketo's setting): pip installs them, whatever else the app has. */
   pipRequirement: readonly string[] = [],
+  /** The module hatchling looks for and does not find (hatch-selection.ts): the project is no package. */
+  notAPackage?: string,
 ): ManagerChoice | undefined {
   if (pipRequirement.length > 0) {
     return {
@@ -89,7 +92,7 @@ export function choosePackageManager(
       ignored: LOCKFILES.filter((f) => files.has(f) && !pipRequirement.includes(f)),
     };
   }
-  const choice = chooseFromFiles(files, pyproject);
+  const choice = chooseFromFiles(files, pyproject, notAPackage);
   const unread = Object.keys(UNREAD_LOCKS).filter((f) => files.has(f));
   if (!choice || unread.length === 0) return choice;
   // A lockfile that wins tells us what to install; PDM's is then only one more file it beats.
@@ -101,7 +104,11 @@ export function choosePackageManager(
   };
 }
 
-function chooseFromFiles(files: ReadonlySet<string>, pyproject: PyprojectShape | undefined): ManagerChoice | undefined {
+function chooseFromFiles(
+  files: ReadonlySet<string>,
+  pyproject: PyprojectShape | undefined,
+  notAPackage: string | undefined,
+): ManagerChoice | undefined {
   const lockfiles = LOCKFILES.filter((f) => files.has(f));
   const first = lockfiles[0];
   const ignored = lockfiles.slice(1);
@@ -142,7 +149,8 @@ function chooseFromFiles(files: ReadonlySet<string>, pyproject: PyprojectShape |
       dependencies?: unknown;
       scripts?: unknown;
     };
-    if (pyproject["build-system"] === undefined && project.scripts === undefined) {
+    const appOnly = pyproject["build-system"] === undefined && project.scripts === undefined;
+    if (appOnly || notAPackage) {
       const requirements = Array.isArray(project.dependencies)
         ? project.dependencies.filter((d): d is string => typeof d === "string")
         : [];
@@ -152,8 +160,9 @@ function chooseFromFiles(files: ReadonlySet<string>, pyproject: PyprojectShape |
         lockfile: "pyproject.toml",
         pipTarget: "dependencies",
         requirements,
-        source:
-          "pyproject.toml [project] dependencies; no [build-system], so the project itself is not installed, as uv does",
+        source: appOnly
+          ? "pyproject.toml [project] dependencies; no [build-system], so the project itself is not installed, as uv does"
+          : `pyproject.toml [project] dependencies; its build backend, hatchling, finds no ${notAPackage} package or module to ship, so the project itself is not installed`,
         ignored,
       };
     }

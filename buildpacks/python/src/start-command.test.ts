@@ -299,6 +299,20 @@ describe("start command", () => {
     });
   });
 
+  // aio-libs/aiohttp-demos demos/chat: setup.py, and aiohttpdemo_chat/main.py run as a script.
+  test("with no start file, one package module run as a script is named in the hint", () => {
+    const main =
+      "from aiohttp import web\n\ndef main():\n    web.run_app(init_app())\n\n\nif __name__ == '__main__':\n    main()\n";
+    const r = inferStartCommand(input({ "aiohttpdemo_chat/main.py": main }, { topLevelPy: ["setup.py"] }));
+    expect(r).toEqual({
+      none: 'No start command: add a Procfile ("web: python -m aiohttpdemo_chat.main") or set BP_PYTHON_ENTRYPOINT="python -m aiohttpdemo_chat.main" if aiohttpdemo_chat.main serves the app on $PORT',
+    });
+    // A module that is not run as a script: the general hint.
+    expect(inferStartCommand(input({ "pkg/main.py": "def main():\n    pass\n" }))).toMatchObject({
+      none: expect.stringContaining('add a Procfile ("web: gunicorn <module>:<app>"'),
+    });
+  });
+
   test("Vercel's layout: a Flask app in api/index.py is served from the app dir", () => {
     const r = inferStartCommand(
       input(

@@ -148,6 +148,9 @@ export function inferStartCommand(input: StartInputs): StartCommand | NoStartCom
   return others.length > 0 ? { ...chosen, others } : chosen;
 }
 
+/** A module's `if __name__ == "__main__":` block, either quote. */
+const RUNS_AS_SCRIPT = /^if\s+__name__\s*==\s*["']__main__["']\s*:/m;
+
 /** The `web` command inferred from the app (rules 2-7), and the console script it runs, if any. */
 function inferWeb(input: StartInputs): (StartCommand & { script?: string }) | NoStartCommand {
   const served = scriptApp(input);
@@ -190,6 +193,17 @@ function inferWeb(input: StartInputs): (StartCommand & { script?: string }) | No
   if (lone.length === 0 && scripts.length === 1) {
     return {
       none: `No start command: add a Procfile ("web: python ${scripts[0]}") or set BP_PYTHON_ENTRYPOINT="python ${scripts[0]}" if ${scripts[0]} serves the app on $PORT`,
+    };
+  }
+  // A package's own script (aiohttp-demos' chat: aiohttpdemo_chat/main.py ends in
+  // `if __name__ == '__main__': main()`, which calls web.run_app) is likely what runs the app.
+  const pkgScripts = [...input.files.entries()]
+    .filter(([f, text]) => /^[A-Za-z_]\w*\/(?:main|app)\.py$/.test(f) && RUNS_AS_SCRIPT.test(text))
+    .map(([f]) => f.slice(0, -3).replace("/", "."));
+  if (lone.length === 0 && scripts.length === 0 && pkgScripts.length === 1) {
+    const run = `python -m ${pkgScripts[0]}`;
+    return {
+      none: `No start command: add a Procfile ("web: ${run}") or set BP_PYTHON_ENTRYPOINT="${run}" if ${pkgScripts[0]} serves the app on $PORT`,
     };
   }
   // No example module here: "gunicorn app:app" sent a user to an app.py that did not exist, with

@@ -214,7 +214,8 @@ async function runInstall(inputs: DependencyInputs, command: string[]): Promise<
 /** Node's files on disk (a reused runtime is installed again) and where node-gyp finds its headers. */
 async function headersEnv(inputs: DependencyInputs): Promise<EnvChange> {
   const headers = await inputs.runtime.ensure();
-  const npm = inputs.manager.choice.name === "npm" ? inputs.manager.version : inputs.runtime.npmVersion;
+  // Only npm warns about npm_config_* it does not know; under yarn or pnpm both forms are set.
+  const npm = inputs.manager.choice.name === "npm" ? inputs.manager.version : undefined;
   return { set: nodeGypEnv(headers, npm) };
 }
 

@@ -6,6 +6,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { AppFiles } from "@cnbkit/framework";
+import { hatchFindsNothing } from "../hatch-selection.js";
 import { DEPENDENCY_FILES, type PyprojectShape } from "../package-manager.js";
 import type { VersionSources } from "../python-version.js";
 import {
@@ -38,6 +39,8 @@ export interface Project {
   scan: Map<string, string>;
   /** The app's top-level `.py` files, sorted (for the hint when no start command is found). */
   topLevelPy: string[];
+  /** The module hatchling (the build backend) looks for and does not find: the project is no package. */
+  notAPackage: string | undefined;
 }
 
 /** Reads the project. */
@@ -72,6 +75,7 @@ export async function readProject(app: AppFiles): Promise<Project> {
       .filter((e) => e.isFile() && e.name.endsWith(".py"))
       .map((e) => e.name)
       .sort(),
+    notAPackage: pyproject ? await hatchFindsNothing(pyproject, (p) => app.exists(p)) : undefined,
   };
 }
 

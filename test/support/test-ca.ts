@@ -29,8 +29,8 @@ export interface TestCa {
 
 const SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
-/** Makes a CA and a 127.0.0.1 server certificate (RSA 2048, 30 days). */
-export async function makeTestCa(): Promise<TestCa> {
+/** Makes a CA (named `caName`) and a 127.0.0.1 server certificate (RSA 2048, 30 days). */
+export async function makeTestCa(caName = "cnbkit test registry CA"): Promise<TestCa> {
   const dir = await mkdtemp(join(tmpdir(), "cnbkit-test-ca-"));
   const f = (name: string) => join(dir, name);
   try {
@@ -43,7 +43,7 @@ export async function makeTestCa(): Promise<TestCa> {
       "-days",
       "30",
       "-subj",
-      "/CN=cnbkit test registry CA",
+      `/CN=${caName}`,
       "-addext",
       "basicConstraints=critical,CA:TRUE",
       "-addext",

@@ -13,7 +13,7 @@ import { referenceBuilder, ROOT } from "../../../test/e2e/support.js";
 import { copyImage, openImageSink, openImageSource } from "../oci/index.js";
 import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
 import { inspectBuilder } from "./index.js";
-import { runCli, outputSection } from "../cli/testing/in-process.js";
+import { runCli, outputSection } from "../../../test/support/cli.js";
 
 const run = promisify(execFile);
 const PACK = join(process.env.CNBKIT_CACHE ?? join(homedir(), ".cache", "cnbkit"), "pack", "0.40.6", "pack");

@@ -7,7 +7,7 @@ import { helpText, parseInvocation } from "./command.js";
 import { commands } from "./commands/index.js";
 import { parseMemoryLimit } from "./commands/run.js";
 import { editDistance, nearest } from "./nearest.js";
-import { runCli } from "./testing/in-process.js";
+import { runCli } from "../../../test/support/cli.js";
 
 /** Shell-like words: spaces split, single quotes group. */
 function words(line: string): string[] {

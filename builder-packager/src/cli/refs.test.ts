@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { imageRef } from "./refs.js";
-import { runCli } from "./testing/in-process.js";
+import { runCli } from "../../../test/support/cli.js";
 
 let work: string;
 let layout: string;

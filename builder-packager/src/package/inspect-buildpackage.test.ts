@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT } from "../../../test/e2e/support.js";
 import { inspectBuildpackage, packageBuildpack } from "./index.js";
 import { writeShellBuildpack } from "./test-fixtures.js";
-import { runCli, outputSection } from "../cli/testing/in-process.js";
+import { runCli, outputSection } from "../../../test/support/cli.js";
 
 const run = promisify(execFile);
 const PACK = join(process.env.CNBKIT_CACHE ?? join(homedir(), ".cache", "cnbkit"), "pack", "0.40.6", "pack");

@@ -5,12 +5,13 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { makeTestCa, type TestCa } from "../../../test/support/test-ca.js";
 import { ensureBaseImages, type ImageRef } from "../base/index.js";
 import { EXTENDED_LABEL, extendImage } from "./extend-image.js";
 import { runContainer } from "./runc.js";
@@ -20,32 +21,20 @@ const exec = promisify(execFile);
 let work = "";
 let run: ImageRef;
 let caPem = "";
+let testCa: TestCa | undefined;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "cnbkit-extend-test-"));
   ({ run } = await ensureBaseImages({ onProgress: () => {} }));
-  await exec("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "30",
-    "-subj",
-    "/CN=cnbkit test corp CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-keyout",
-    join(work, "ca.key"),
-    "-out",
-    join(work, "corp-ca.pem"),
-  ]);
+  // The CA a corporate network puts between the build and the internet, as a user hands it over.
+  testCa = await makeTestCa("cnbkit test corp CA");
+  await copyFile(testCa.caCert, join(work, "corp-ca.pem"));
   caPem = await readFile(join(work, "corp-ca.pem"), "utf8");
   await writeFile(join(work, "policy.json"), '{"allow": true}\n');
 }, 3_600_000);
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
+  await testCa?.remove();
 });
 
 describe("bad input: one line, nothing written", () => {

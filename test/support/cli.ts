@@ -3,7 +3,7 @@
  * process, no bundle, and the exit code as a value.
  */
 import { expect } from "vitest";
-import { main } from "../main.js";
+import { main } from "../../builder-packager/src/cli/index.js";
 
 /** What one command printed, line by line joined, and its exit code. */
 export interface CliResult {

@@ -23,15 +23,21 @@ import { CnbError } from "@cnbkit/framework";
 import { BASE_SBOM_LABEL, DEFAULT_DEBIAN_MIRROR, writeBaseSbomLayer } from "../base/index.js";
 import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
 import {
+  type Descriptor,
   type Digest,
   type ImageConfig,
+  type ImageSource,
+  imageIndex,
+  isManifestType,
   jsonBlob,
   MEDIA_TYPES,
   NORMALIZED_CREATED,
   openImageSink,
   openImageSource,
+  type Platform,
   writeLayer,
 } from "../oci/index.js";
+import { checkRunnable } from "./foreign-arch.js";
 import { overlayDiffEntries } from "./overlay-diff.js";
 import { checkProxyReachable, proxyEnv } from "./proxy-env.js";
 import { runContainer } from "./runc.js";
@@ -67,6 +73,8 @@ export interface ExtendResult {
   layer: { digest: Digest; size: number; changed: number; deleted: number };
   /** Debian packages in the image after the change (its SBOM). */
   packages: number;
+  /** For an index: each arch's extended image (layer and packages above are the first arch's). */
+  platforms?: { platform: Platform; digest: Digest }[];
 }
 
 /** One step recorded in {@link EXTENDED_LABEL}. */
@@ -362,7 +370,10 @@ function extendedConfig(
 
 /**
  * Extends `opts.image` as a Dockerfile would and writes the result to `opts.output`.
- * Nothing is written to the output unless every step succeeded.
+ * An image index (a multi-arch base image) is extended arch by arch, another arch's
+ * programs under qemu as `cnbkit build` runs them, and written as an index again, so a
+ * multi-arch builder can be made from it. Nothing is written to the output unless every
+ * step succeeded for every arch.
  *
  * @example
  * await extendImage({ image: "oci:out/base:run", output: "oci:out/base-ext:run", apt: ["fontconfig"], caCerts: ["corp.pem"] });
@@ -373,21 +384,91 @@ export async function extendImage(opts: ExtendOptions): Promise<ExtendResult> {
   // apt-get reaches the mirror only from inside the container: an unreachable proxy is named here, before any work.
   if (inputs.apt.length > 0) await checkProxyReachable(DEFAULT_DEBIAN_MIRROR, "apt-get in base extend");
   const source = await openImageSource(opts.image);
-  const base = await source.image();
-  if (base.config.os !== "linux") {
-    throw new CnbError(`${opts.image}: a ${base.config.os} image; base extend makes Linux images`);
-  }
-  progress(`Extending ${opts.image} (${base.manifest.manifest.layers.length} layers)`);
-  const unpacked = await unpackImage(source, { onProgress: progress });
+  const platforms = await imagePlatforms(source);
   const blobs = await mkdtemp(join(tmpdir(), "cnbkit-extend-blobs-"));
+  try {
+    const made: Extended[] = [];
+    for (const platform of platforms) {
+      made.push(await extendOne(source, platform, inputs, opts.image, blobs, progress));
+    }
+    const sink = await openImageSink(opts.output);
+    const tag = sink.ref.kind === "layout" ? (sink.ref.tag ?? "latest") : sink.ref.tag;
+    const one = made.length === 1 ? made[0] : undefined;
+    const manifests: Descriptor[] = [];
+    for (const m of made) {
+      manifests.push(await writeExtended(source, m, blobs, sink, one ? tag : undefined));
+    }
+    let digest = manifests[0]!.digest;
+    if (!one) {
+      const index = imageIndex(manifests);
+      const desc = await sink.putManifest(Buffer.from(JSON.stringify(index)), MEDIA_TYPES.index, tag);
+      digest = desc.digest;
+      progress(`  Index of ${made.map((m) => m.platform.architecture).join(", ")}: ${digest}`);
+    }
+    const first = made[0]!;
+    return {
+      digest,
+      layer: first.layer,
+      packages: first.packages,
+      ...(one ? {} : { platforms: made.map((m, i) => ({ platform: m.platform, digest: manifests[i]!.digest })) }),
+    };
+  } finally {
+    await rm(blobs, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The platforms to extend: every Linux image of an index (a multi-arch base image has one per
+ * arch), or the one image a manifest is.
+ */
+async function imagePlatforms(source: ImageSource): Promise<(Platform | undefined)[]> {
+  const top = await source.manifest();
+  if (top.kind === "manifest") return [undefined];
+  const linux = top.index.manifests
+    .filter((m) => isManifestType(m.mediaType) && m.platform?.os === "linux")
+    .map((m) => m.platform);
+  // An index of one (or with no platforms) is extended as the image it holds, as before.
+  return linux.length > 1 ? linux : [undefined];
+}
+
+/** One arch's extended image, its blobs in the blob dir, ready to be written. */
+interface Extended {
+  platform: Platform;
+  baseLayers: readonly { mediaType: string; digest: Digest; size: number }[];
+  added: readonly { digest: Digest; size: number }[];
+  config: ImageConfig;
+  layer: ExtendResult["layer"];
+  packages: number;
+}
+
+/** Unpacks one arch's image, applies the step in an overlay, and makes its two new layers and config. */
+async function extendOne(
+  source: ImageSource,
+  platform: Platform | undefined,
+  inputs: Inputs,
+  image: string,
+  blobs: string,
+  progress: (l: string) => void,
+): Promise<Extended> {
+  const base = await source.image(platform);
+  if (base.config.os !== "linux") {
+    throw new CnbError(`${image}: a ${base.config.os} image; base extend makes Linux images`);
+  }
+  const arch = base.config.architecture;
+  progress(`Extending ${image}${platform ? ` (linux/${arch})` : ""} (${base.manifest.manifest.layers.length} layers)`);
+  // Only a step that runs programs in the image needs them to run here (another arch: qemu).
+  if (inputs.apt.length > 0 || inputs.certs.length > 0) {
+    await checkRunnable(`${image} (linux/${arch})`, base.config, { onLog: progress });
+  }
+  const unpacked = await unpackImage(source, { onProgress: progress, ...(platform ? { platform } : {}) });
   let view: OverlayView | undefined;
   try {
     view = await mountOverlay(unpacked.rootfs);
-    await applyChanges(view.merged, inputs, opts.image, progress);
+    await applyChanges(view.merged, inputs, image, progress);
     await dropRunState(view.merged);
     // The SBOM reads the final tree, so it is made before the view is unmounted.
     const distro = base.config.config?.Labels?.["io.buildpacks.base.distro.version"] ?? "";
-    const sbom = await writeBaseSbomLayer(view.merged, blobs, `${opts.image} extended`, distro);
+    const sbom = await writeBaseSbomLayer(view.merged, blobs, `${image} extended`, distro);
     view.unmount();
     const diff = await overlayDiffEntries(view.upper, unpacked.rootfs);
     const layer = await writeLayer(diff.entries, blobs);
@@ -395,23 +476,16 @@ export async function extendImage(opts: ExtendOptions): Promise<ExtendResult> {
     progress(
       `  New layer: ${diff.changed} paths added or changed, ${diff.deleted} deleted, ${mb} MB gzip; SBOM: ${sbom.packages} Debian packages`,
     );
-    const config = extendedConfig(base.config, inputs, layer, sbom);
-    const digest = await writeExtended(
-      source,
-      base.manifest.manifest.layers,
-      [layer, sbom],
-      config,
-      blobs,
-      opts.output,
-    );
     return {
-      digest,
+      platform: platform ?? { os: "linux", architecture: arch },
+      baseLayers: base.manifest.manifest.layers,
+      added: [layer, sbom],
+      config: extendedConfig(base.config, inputs, layer, sbom),
       layer: { digest: layer.digest, size: layer.size, changed: diff.changed, deleted: diff.deleted },
       packages: sbom.packages,
     };
   } finally {
     await view?.remove();
-    await rm(blobs, { recursive: true, force: true });
     await unpacked.release();
   }
 }
@@ -436,16 +510,18 @@ function describeStep(step: ExtendStep): string {
   return parts.join(" ");
 }
 
-/** Writes the base image's blobs, the new layers, config and manifest to `output`. */
+/**
+ * Writes one arch's base blobs, new layers, config and manifest to `sink`; tagged when it is
+ * the whole result, untagged when an index will name it.
+ */
 async function writeExtended(
-  source: Awaited<ReturnType<typeof openImageSource>>,
-  baseLayers: readonly { mediaType: string; digest: Digest; size: number }[],
-  added: readonly { digest: Digest; size: number }[],
-  config: ImageConfig,
+  source: ImageSource,
+  made: Extended,
   blobDir: string,
-  output: string,
-): Promise<Digest> {
-  const sink = await openImageSink(output);
+  sink: Awaited<ReturnType<typeof openImageSink>>,
+  tag: string | undefined,
+): Promise<Descriptor> {
+  const { baseLayers, added, config } = made;
   const mountFrom = source.ref.kind === "registry" ? source.ref : undefined;
   // A layout writes Docker-typed layers as OCI (skopeo and umoci read only OCI types there).
   const layerType = (t: string) => (sink.ociOnly && t === MEDIA_TYPES.dockerLayerGzip ? MEDIA_TYPES.layerGzip : t);
@@ -467,7 +543,6 @@ async function writeExtended(
   const configBlob = jsonBlob(config, MEDIA_TYPES.config);
   await sink.putBlob(configBlob.descriptor, async () => Readable.from([configBlob.bytes]));
   const manifest = { schemaVersion: 2, mediaType: MEDIA_TYPES.manifest, config: configBlob.descriptor, layers };
-  const tag = sink.ref.kind === "layout" ? (sink.ref.tag ?? "latest") : sink.ref.tag;
   const desc = await sink.putManifest(Buffer.from(JSON.stringify(manifest)), MEDIA_TYPES.manifest, tag);
-  return desc.digest;
+  return { mediaType: MEDIA_TYPES.manifest, digest: desc.digest, size: desc.size, platform: made.platform };
 }

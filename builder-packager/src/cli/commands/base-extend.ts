@@ -25,6 +25,8 @@ export const baseExtendCommand: Command = {
     "SBOM of the image's Debian packages (io.buildpacks.base.sbom). Labels, the CNB user and env are kept;",
     "io.cnbkit.base.extended records what was added. The same inputs give the same digest when apt installs the",
     "same files. Needs root (overlayfs, runc). Rebase apps onto an extended run image with cnbkit rebase --run-image.",
+    "A multi-arch image (an index, as cnbkit base create --target linux/amd64 --target linux/arm64 makes) is extended arch",
+    "by arch, another arch's apt-get under qemu, and written as an index again: the input of a multi-arch builder.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<image>" },
   examples: [
@@ -82,6 +84,7 @@ export const baseExtendCommand: Command = {
       onProgress: inv.err,
     });
     inv.out(`extended image  ${output}  ${result.digest}`);
+    for (const p of result.platforms ?? []) inv.out(`  linux/${p.platform.architecture}  ${p.digest}`);
     return 0;
   },
 };

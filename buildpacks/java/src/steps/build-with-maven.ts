@@ -6,7 +6,7 @@
  * unchanged tree skips Maven entirely (as Paketo's maven buildpack does), and installs
  * neither the JDK nor Maven.
  */
-import { chmod, copyFile, mkdir } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
   type BuildContext,
@@ -17,6 +17,7 @@ import {
 } from "@cnbkit/framework";
 import type { BuildTool } from "../build-tool.js";
 import { mavenArguments } from "../maven-args.js";
+import { argsForMaven, wrapperMavenVersion } from "../maven-wrapper-version.js";
 import { describeRunnable, type Runnable } from "../runnable.js";
 import { runTool } from "../run-tool.js";
 import { buildTrust } from "./build-trust.js";
@@ -46,8 +47,9 @@ export async function buildWithMaven(
   tool: Extract<BuildTool, { kind: "maven" }>,
   jdk: BuildJdk,
 ): Promise<MavenBuild> {
-  const args = mavenArguments(settings);
   const mavenDep = tool.wrapper ? undefined : ctx.dependencies.resolve("maven");
+  // An old wrapper's Maven (before 3.6.1) rejects --no-transfer-progress.
+  const args = argsForMaven(mavenArguments(settings), mavenDep?.version ?? (await wrapperVersion(ctx.app.path)));
   // The header first: the cache layer's "Reusing maven_m2" line belongs under it.
   ctx.log.step(`Maven (${mavenDep ? `Maven ${mavenDep.version}` : "mvnw"})`);
   const m2 = await ctx.layers.cached("maven_m2", {
@@ -103,6 +105,12 @@ export async function buildWithMaven(
   });
   if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
   return { runnable: JSON.parse(String(out.metadata.runnable)) as Runnable, root: out.path, ran };
+}
+
+/** The Maven version the app's wrapper names, or undefined when it names none we can read. */
+async function wrapperVersion(app: string): Promise<string | undefined> {
+  const text = await readFile(join(app, ".mvn", "wrapper", "maven-wrapper.properties"), "utf8").catch(() => "");
+  return wrapperMavenVersion(text);
 }
 
 /** Maven from the inventory, in a build layer (cached unless the builder carries it). */

@@ -138,3 +138,30 @@ mkdir -p target/classes && exec "$JAVA_HOME/bin/javac" -d target/classes src/mai
   );
   expect(runApp(r)).toBe("old maven\n");
 }, 600_000);
+
+test("plain classes whose pom has dependencies run with them: dependency:copy-dependencies fills target/dependency", async () => {
+  // As javalin's modern-java sample: no jar plugin configuration (the jar has no Main-Class),
+  // no shade or assembly, a library the main class needs at run time.
+  const dir = join(work, "classes-with-deps");
+  await mkdir(join(dir, "src/main/java/demo"), { recursive: true });
+  await writeFile(
+    join(dir, "pom.xml"),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId><artifactId>deps</artifactId><version>1.0</version>
+  <properties><maven.compiler.release>17</maven.compiler.release></properties>
+  <dependencies><dependency>
+    <groupId>org.apache.commons</groupId><artifactId>commons-lang3</artifactId><version>3.17.0</version>
+  </dependency></dependencies>
+</project>
+`,
+  );
+  await writeFile(
+    join(dir, "src/main/java/demo/App.java"),
+    'package demo;\npublic class App { public static void main(String[] a) { System.out.println(org.apache.commons.lang3.StringUtils.capitalize("with deps")); } }\n',
+  );
+  const r = await runBuild(bp, opts(dir));
+  expect(r.stdout.join("\n")).toContain("copying them to target/dependency");
+  expect(r.processes[0]?.command.join(" ")).toContain("target/dependency/*");
+  expect(runApp(r)).toBe("With deps\n");
+}, 600_000);

@@ -92,7 +92,23 @@ export async function buildWithMaven(
       await runTool(command, { cwd: ctx.app.path, env, log: ctx.log, what: "Maven build" });
       ran = true;
       ctx.log.detail(`Built in ${done()}`);
-      const found = await findRunnable(ctx.app.path, await listFiles(ctx.app.path), settings);
+      let found = await findRunnable(ctx.app.path, await listFiles(ctx.app.path), settings);
+      if (await needsDependencies(ctx.app.path, found.module, found.runnable)) {
+        // Plain classes (no executable jar, no copied dependencies), as `mvn exec:java` runs
+        // them: without their libraries they stop at the first NoClassDefFoundError.
+        ctx.log.detail("The classes run with their libraries: copying them to target/dependency");
+        const copy = argsForMaven(
+          ["dependency:copy-dependencies", "-DincludeScope=runtime", "--batch-mode", "--no-transfer-progress"],
+          mavenDep?.version ?? (await wrapperVersion(ctx.app.path)),
+        );
+        await runTool([command[0] as string, ...copy, ...extra], {
+          cwd: ctx.app.path,
+          env,
+          log: ctx.log,
+          what: "Maven dependency:copy-dependencies",
+        });
+        found = await findRunnable(ctx.app.path, await listFiles(ctx.app.path), settings);
+      }
       if (found.module !== ".") ctx.log.detail(`Module ${found.module} is the one to run`);
       ctx.log.detail(`Runs the ${describeRunnable(found.runnable)}`);
       const r = found.runnable;
@@ -105,6 +121,17 @@ export async function buildWithMaven(
   });
   if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
   return { runnable: JSON.parse(String(out.metadata.runnable)) as Runnable, root: out.path, ran };
+}
+
+/**
+ * Whether `runnable` is the root module's classes with no `target/dependency` while the pom
+ * declares dependencies. Only the root module: a sub-module's reactor siblings would not
+ * resolve in a second Maven run of that module alone.
+ */
+async function needsDependencies(app: string, module: string, runnable: Runnable): Promise<boolean> {
+  if (module !== "." || runnable.kind !== "classpath" || runnable.dependencies) return false;
+  const pom = await readFile(join(app, "pom.xml"), "utf8").catch(() => "");
+  return /<dependency>/.test(pom);
 }
 
 /** The Maven version the app's wrapper names, or undefined when it names none we can read. */

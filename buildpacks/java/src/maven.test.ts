@@ -111,3 +111,57 @@ test("a failing build shows Maven's error and one summary line", async () => {
     /^Maven build failed \(exit 1\): /,
   );
 }, 600_000);
+
+test("an old wrapper's Maven (3.5.2, before --no-transfer-progress) gets the logger property instead", async () => {
+  const dir = await app("old-wrapper", "old maven");
+  await mkdir(join(dir, ".mvn/wrapper"), { recursive: true });
+  await writeFile(
+    join(dir, ".mvn/wrapper/maven-wrapper.properties"),
+    "distributionUrl=https://repo.maven.apache.org/maven2/org/apache/maven/apache-maven/3.5.2/apache-maven-3.5.2-bin.zip\n",
+  );
+  // A stand-in for Maven 3.5.2's wrapper: it rejects the option as that Maven does, and else compiles.
+  await writeFile(
+    join(dir, "mvnw"),
+    `#!/bin/sh
+for a in "$@"; do
+  case "$a" in --no-transfer-progress|-ntp) echo "Unable to parse command line options: Unrecognized option: $a"; exit 1 ;; esac
+done
+echo "args: $*"
+mkdir -p target/classes && exec "$JAVA_HOME/bin/javac" -d target/classes src/main/java/demo/App.java
+`,
+    { mode: 0o755 },
+  );
+  const r = await runBuild(bp, opts(dir));
+  const log = r.stdout.join("\n");
+  expect(log).toContain(
+    "args: package -DskipTests --batch-mode -Dorg.slf4j.simpleLogger.log.org.apache.maven.cli.transfer.Slf4jMavenTransferListener=warn",
+  );
+  expect(runApp(r)).toBe("old maven\n");
+}, 600_000);
+
+test("plain classes whose pom has dependencies run with them: dependency:copy-dependencies fills target/dependency", async () => {
+  // As javalin's modern-java sample: no jar plugin configuration (the jar has no Main-Class),
+  // no shade or assembly, a library the main class needs at run time.
+  const dir = join(work, "classes-with-deps");
+  await mkdir(join(dir, "src/main/java/demo"), { recursive: true });
+  await writeFile(
+    join(dir, "pom.xml"),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId><artifactId>deps</artifactId><version>1.0</version>
+  <properties><maven.compiler.release>17</maven.compiler.release></properties>
+  <dependencies><dependency>
+    <groupId>org.apache.commons</groupId><artifactId>commons-lang3</artifactId><version>3.17.0</version>
+  </dependency></dependencies>
+</project>
+`,
+  );
+  await writeFile(
+    join(dir, "src/main/java/demo/App.java"),
+    'package demo;\npublic class App { public static void main(String[] a) { System.out.println(org.apache.commons.lang3.StringUtils.capitalize("with deps")); } }\n',
+  );
+  const r = await runBuild(bp, opts(dir));
+  expect(r.stdout.join("\n")).toContain("copying them to target/dependency");
+  expect(r.processes[0]?.command.join(" ")).toContain("target/dependency/*");
+  expect(runApp(r)).toBe("With deps\n");
+}, 600_000);

@@ -6,7 +6,7 @@
  * unchanged tree skips Maven entirely (as Paketo's maven buildpack does), and installs
  * neither the JDK nor Maven.
  */
-import { chmod, copyFile, mkdir } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
   type BuildContext,
@@ -17,6 +17,7 @@ import {
 } from "@cnbkit/framework";
 import type { BuildTool } from "../build-tool.js";
 import { mavenArguments } from "../maven-args.js";
+import { argsForMaven, wrapperMavenVersion } from "../maven-wrapper-version.js";
 import { describeRunnable, type Runnable } from "../runnable.js";
 import { runTool } from "../run-tool.js";
 import { buildTrust } from "./build-trust.js";
@@ -46,8 +47,9 @@ export async function buildWithMaven(
   tool: Extract<BuildTool, { kind: "maven" }>,
   jdk: BuildJdk,
 ): Promise<MavenBuild> {
-  const args = mavenArguments(settings);
   const mavenDep = tool.wrapper ? undefined : ctx.dependencies.resolve("maven");
+  // An old wrapper's Maven (before 3.6.1) rejects --no-transfer-progress.
+  const args = argsForMaven(mavenArguments(settings), mavenDep?.version ?? (await wrapperVersion(ctx.app.path)));
   // The header first: the cache layer's "Reusing maven_m2" line belongs under it.
   ctx.log.step(`Maven (${mavenDep ? `Maven ${mavenDep.version}` : "mvnw"})`);
   const m2 = await ctx.layers.cached("maven_m2", {
@@ -90,7 +92,23 @@ export async function buildWithMaven(
       await runTool(command, { cwd: ctx.app.path, env, log: ctx.log, what: "Maven build" });
       ran = true;
       ctx.log.detail(`Built in ${done()}`);
-      const found = await findRunnable(ctx.app.path, await listFiles(ctx.app.path), settings);
+      let found = await findRunnable(ctx.app.path, await listFiles(ctx.app.path), settings);
+      if (await needsDependencies(ctx.app.path, found.module, found.runnable)) {
+        // Plain classes (no executable jar, no copied dependencies), as `mvn exec:java` runs
+        // them: without their libraries they stop at the first NoClassDefFoundError.
+        ctx.log.detail("The classes run with their libraries: copying them to target/dependency");
+        const copy = argsForMaven(
+          ["dependency:copy-dependencies", "-DincludeScope=runtime", "--batch-mode", "--no-transfer-progress"],
+          mavenDep?.version ?? (await wrapperVersion(ctx.app.path)),
+        );
+        await runTool([command[0] as string, ...copy, ...extra], {
+          cwd: ctx.app.path,
+          env,
+          log: ctx.log,
+          what: "Maven dependency:copy-dependencies",
+        });
+        found = await findRunnable(ctx.app.path, await listFiles(ctx.app.path), settings);
+      }
       if (found.module !== ".") ctx.log.detail(`Module ${found.module} is the one to run`);
       ctx.log.detail(`Runs the ${describeRunnable(found.runnable)}`);
       const r = found.runnable;
@@ -103,6 +121,23 @@ export async function buildWithMaven(
   });
   if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
   return { runnable: JSON.parse(String(out.metadata.runnable)) as Runnable, root: out.path, ran };
+}
+
+/**
+ * Whether `runnable` is the root module's classes with no `target/dependency` while the pom
+ * declares dependencies. Only the root module: a sub-module's reactor siblings would not
+ * resolve in a second Maven run of that module alone.
+ */
+async function needsDependencies(app: string, module: string, runnable: Runnable): Promise<boolean> {
+  if (module !== "." || runnable.kind !== "classpath" || runnable.dependencies) return false;
+  const pom = await readFile(join(app, "pom.xml"), "utf8").catch(() => "");
+  return /<dependency>/.test(pom);
+}
+
+/** The Maven version the app's wrapper names, or undefined when it names none we can read. */
+async function wrapperVersion(app: string): Promise<string | undefined> {
+  const text = await readFile(join(app, ".mvn", "wrapper", "maven-wrapper.properties"), "utf8").catch(() => "");
+  return wrapperMavenVersion(text);
 }
 
 /** Maven from the inventory, in a build layer (cached unless the builder carries it). */

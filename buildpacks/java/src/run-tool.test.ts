@@ -1,0 +1,49 @@
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "@cnbkit/framework/log";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { missingCommand, runTool } from "./run-tool.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "cnbkit-java-run-tool-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test.each([
+  ["dash", "/workspace/mvnw: 13: curl: not found", "curl"],
+  ["bash", "./mvnw: line 13: wget: command not found", "wget"],
+  ["Maven's own output", "[ERROR] Plugin not found: x", undefined],
+  ["a file", "cat: pom.xml: No such file or directory", undefined],
+])("missing command from %s", (_name, line, command) => {
+  expect(missingCommand(line)).toBe(command);
+});
+
+const log = () => createLogger({ sink: () => {}, color: false });
+
+test("a wrapper script that calls a program the image lacks fails naming it, with a hint", async () => {
+  const script = join(dir, "mvnw");
+  // As micronaut-petclinic's hand-written mvnw does: curl piped into tar.
+  await writeFile(script, "#!/bin/sh\nset -e\nno-such-curl-cnbkit -fsSL https://x | tar -xzf -\n");
+  await chmod(script, 0o755);
+  const err = await runTool([script], {
+    cwd: dir,
+    env: { PATH: process.env.PATH },
+    log: log(),
+    what: "Maven build",
+  }).catch((e: unknown) => e as Error & { hint?: string });
+  expect(err?.message).toMatch(/^Maven build failed \(exit \d+\): no-such-curl-cnbkit is not in the build image$/);
+  expect(err?.hint).toContain("the official Maven and Gradle wrappers download with Java");
+});
+
+test("Maven's own [ERROR] line still wins over a missing command", async () => {
+  const script = join(dir, "mvnw2");
+  await writeFile(script, "#!/bin/sh\nno-such-tool-cnbkit\necho '[ERROR] the real error'\nexit 1\n");
+  await chmod(script, 0o755);
+  await expect(
+    runTool([script], { cwd: dir, env: { PATH: process.env.PATH }, log: log(), what: "Maven build" }),
+  ).rejects.toThrow(/^Maven build failed \(exit 1\): the real error$/);
+});

@@ -65,3 +65,5 @@ export type {
 export { type EnvChange, readSettings, type Settings, type ToolEnv, withChanges } from "./platform/tool-env.js";
 export { BUNDLE_CHUNKS_DIR, PARSED_BUILDPACK_TOML, SAVED_NODE_OPTIONS } from "./platform/launched-bundle.js";
 export type { SbomComponent } from "./sbom/index.js";
+export { metadataSchema } from "./layers/metadata.js";
+export type { LayerMetadata, MetadataOf } from "./layers/metadata.js";

@@ -15,6 +15,7 @@ import {
   type Binding,
   CnbError,
   type EnvChange,
+  metadataSchema,
   type ResolvedDependency,
   type Settings,
   withChanges,
@@ -59,6 +60,7 @@ export async function buildWithGradle(
   const out = await ctx.layers.cached("gradle_build", {
     types: { cache: true },
     key: { sources, args: args.join(" "), jdk: jdk.version, gradle: gradleDep?.version ?? "gradlew" },
+    metadata: metadataSchema({ artifact: "string" }),
     async fill(l) {
       // The JDK and Gradle are installed only now: an unchanged tree needs neither.
       const java = await jdk.get();
@@ -90,11 +92,11 @@ export async function buildWithGradle(
       const explicit = Boolean(settings.BP_GRADLE_BUILT_ARTIFACT?.trim());
       const artifact = chooseBuiltArtifact(pattern, files, explicit, GRADLE_ARTIFACTS);
       await copyFile(join(ctx.app.path, artifact), join(l.path, basename(artifact)));
-      l.metadata.artifact = basename(artifact);
+      return { artifact: basename(artifact) };
     },
   });
   if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
-  return { artifact: join(out.path, String(out.metadata.artifact)), ran };
+  return { artifact: join(out.path, out.metadata.artifact), ran };
 }
 
 /**

@@ -23,7 +23,8 @@ import {
 import type { BuildTool } from "../build-tool.js";
 import { GRADLE_ARTIFACTS, gradleArguments, gradleArtifactPattern } from "../gradle-args.js";
 import { chooseBuiltArtifact } from "../maven-args.js";
-import { gradleErrorLine, runTool } from "../run-tool.js";
+import { runTool } from "@cnbkit/framework/process";
+import { gradleErrorLine } from "../build-tool-errors.js";
 import { buildTrust } from "./build-trust.js";
 import { mirrorWrapperDistribution, wrapperErrorLine, wrapperFailure } from "./gradle-distribution.js";
 import type { BuildJdk } from "./install-jdk.js";

@@ -19,7 +19,8 @@ import {
 import type { BuildTool } from "../build-tool.js";
 import { mavenArguments } from "../maven-args.js";
 import { describeRunnable, type Runnable } from "../runnable.js";
-import { runTool } from "../run-tool.js";
+import { runTool } from "@cnbkit/framework/process";
+import { mavenErrorLine } from "../build-tool-errors.js";
 import { buildTrust } from "./build-trust.js";
 import type { BuildJdk } from "./install-jdk.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
@@ -111,7 +112,7 @@ export async function buildWithMaven(
       const command = [maven ? join(maven.home, "bin", "mvn") : join(ctx.app.path, "mvnw"), ...args, ...extra];
       const done = ctx.log.timer();
       ctx.log.detail(`Running ${[tool.wrapper ? "./mvnw" : "mvn", ...args].join(" ")}`);
-      await runTool(command, { cwd: ctx.app.path, env, log: ctx.log, what: "Maven build" });
+      await runTool(command, { cwd: ctx.app.path, env, log: ctx.log, what: "Maven build", errorLine: mavenErrorLine });
       ran = true;
       ctx.log.detail(`Built in ${done()}`);
       const found = await findRunnable(ctx.app.path, await listFiles(ctx.app.path), settings);

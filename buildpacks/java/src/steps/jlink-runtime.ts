@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { type BuildContext, CnbError, type ResolvedDependency, type Settings } from "@cnbkit/framework";
 import { jvmClassCount } from "../class-count.js";
 import { jlinkArguments } from "../jlink-args.js";
-import { runTool } from "../run-tool.js";
+import { runTool } from "@cnbkit/framework/process";
 import type { BuildJdk } from "./install-jdk.js";
 import { type Jre, launchRuntime, runtimeMetadata } from "./install-jre.js";
 import type { JavaMetadata } from "./resolve-jvm.js";

@@ -23,7 +23,8 @@ import { type ManagerChoice, SETUP_FILES } from "../package-manager.js";
 import { type LockSync, pipfileLockSync } from "../pipfile-hash.js";
 import { compileAll } from "../compile-all.js";
 import { requirementsClosure } from "../requirements-files.js";
-import { runTool } from "../run.js";
+import { runTool } from "@cnbkit/framework/process";
+import { explainPythonTool } from "../tool-errors.js";
 import { sitePackages, type Wheels } from "../wheel.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { LazyTool, Tool } from "./install-tools.js";
@@ -186,7 +187,12 @@ async function fillVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>): Promi
   // uv sync makes the venv itself (UV_PROJECT_ENVIRONMENT, an empty layer dir), in ~10 ms
   // where `python -m venv` takes 50-100 ms: on a FastAPI app whose whole install is 0.35 s.
   if (manager.name !== "uv") {
-    await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: app, env, log: ctx.log });
+    await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], {
+      explain: explainPythonTool,
+      cwd: app,
+      env,
+      log: ctx.log,
+    });
   }
   const site = sitePackages(l.path, runtime.minor);
   if (wantsSetuptools(manager.name, runtime.minor)) {
@@ -197,7 +203,12 @@ async function fillVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>): Promi
     // Pipenv installs with the venv's own pip.
     const { bin, version } = await pip();
     const pipInVenv = [join(bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"];
-    await runTool([...pipInVenv, "--quiet", `pip==${version}`], { cwd: app, env, log: ctx.log });
+    await runTool([...pipInVenv, "--quiet", `pip==${version}`], {
+      explain: explainPythonTool,
+      cwd: app,
+      env,
+      log: ctx.log,
+    });
   }
   if (poetryLock) {
     const done = ctx.log.timer();
@@ -226,9 +237,16 @@ async function fillVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>): Promi
   // Pipenv's own verify only when the lock matches neither hash: it has the last word on a
   // Pipfile whose TOML this reading might serialise differently (floats, dates).
   if (check && lock === "out-of-date")
-    await runTool(check, { cwd: app, env, log: ctx.log, where: manager.lockfile, quiet: true });
+    await runTool(check, {
+      explain: explainPythonTool,
+      cwd: app,
+      env,
+      log: ctx.log,
+      where: manager.lockfile,
+      quiet: true,
+    });
   ctx.log.detail(`Running ${shownCommand(command)}`);
-  await runTool(command, { cwd: app, env, log: ctx.log, where: manager.lockfile });
+  await runTool(command, { explain: explainPythonTool, cwd: app, env, log: ctx.log, where: manager.lockfile });
   // uv and pip compile what they install; Poetry and Pipenv do not.
   if (compile) await compileAll(runtime.python, [join(l.path, "lib")], { cwd: app, env, log: ctx.log });
   await recordVenv(ctx, l, site, done);

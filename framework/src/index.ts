@@ -26,7 +26,6 @@ export type {
   CachedLayerOptions,
   FreshLayerOptions,
   Layer,
-  LayerKey,
   LayerMetadata,
   Layers,
   LayerState,

@@ -6,6 +6,7 @@
  *
  *   node framework/scripts/api-report.mjs           # check: fail when a report would change
  *   node framework/scripts/api-report.mjs --local   # regenerate the reports
+ *   node framework/scripts/api-report.mjs --local --entry ./log   # one entry point only
  *
  * A report lists every exported name with its signature, and flags names without TSDoc
  * (ae-undocumented) and types an export uses but no entry exports (ae-forgotten-export),
@@ -22,10 +23,13 @@ const { Extractor, ExtractorConfig } = createRequire(import.meta.url)("@microsof
 const framework = join(dirname(fileURLToPath(import.meta.url)), "..");
 const reportFolder = join(framework, "..", "docs", "api-report");
 const local = process.argv.includes("--local");
+const entryArg = process.argv.indexOf("--entry");
+const only = entryArg >= 0 ? process.argv[entryArg + 1] : undefined;
 
 const pkg = JSON.parse(readFileSync(join(framework, "package.json"), "utf8"));
 let failed = 0;
 for (const [key, target] of Object.entries(pkg.exports)) {
+  if (only !== undefined && key !== only) continue;
   const sub = key === "." ? "" : key.slice(2);
   const dts = join(
     framework,

@@ -17,51 +17,48 @@
  * archives) is reached through the build context and exported as types only, so that
  * `detect`, which shares this module graph, never evaluates it.
  */
-
-export { CnbError, formatError, isCnbError } from "./errors/index.js";
+// At most 40 names here: what a buildpack's code names. The types those names' signatures
+// use besides are reachable (and importable) through the four type-only namespaces at the
+// end, and from the subpaths that own them.
+export { CnbError, isCnbError } from "./errors/index.js";
 export type { Dependency } from "./dependencies/index.js";
 export type {
   CachedLayerOptions,
   FreshLayerOptions,
   Layer,
-  LayerKey,
+  LayerMetadata,
   Layers,
   LayerState,
+  SbomCollector,
 } from "./layers/index.js";
 // Values come from the file that defines them, not a folder index: a buildpack bundle
 // imports this module, and the bundler puts whatever an index reaches into the chunks
 // every detect loads (lifecycle/detect.ts says more).
 export { buildpack } from "./lifecycle/main.js";
-export { detectRules, detectRulesJson, isRuleDetect } from "./lifecycle/detect-rules.js";
+export { detectRules } from "./lifecycle/detect-rules.js";
+export { metadataSchema } from "./layers/metadata.js";
 export type {
   AppFiles,
   Buildpack,
   BuildpackDefinition,
+  BuildpackPlan,
   BuildContext,
   BuildResult,
-  DetectCondition,
+  Dependencies,
   DetectContext,
-  DetectOutcome,
-  DetectOutcomeJson,
   DetectResult,
-  DetectRule,
-  DetectRulesDefinition,
-  DetectRulesJson,
-  RuleDetect,
   PlanInput,
   ResolvedDependency,
 } from "./lifecycle/index.js";
 export type { Logger } from "./log/index.js";
-export type {
-  Binding,
-  Bindings,
-  BuildTarget,
-  EnvScope,
-  Environment,
-  ExecDContext,
-  ExecDHandler,
-  ExecDPrograms,
-} from "./platform/index.js";
+export type { Binding, Bindings, BuildTarget, EnvDelta, Environment } from "./platform/index.js";
 export { type EnvChange, readSettings, type Settings, type ToolEnv, withChanges } from "./platform/tool-env.js";
-export { BUNDLE_CHUNKS_DIR, PARSED_BUILDPACK_TOML, SAVED_NODE_OPTIONS } from "./platform/launched-bundle.js";
 export type { SbomComponent } from "./sbom/index.js";
+/** The CNB file formats' types (launch.toml's processes, the build plan, …): also `@cnbkit/framework/cnb-files`. */
+export type * as cnbFiles from "./cnb-files/index.js";
+/** The detect and build contracts' other types (PhaseContext, detect rules, …). */
+export type * as lifecycle from "./lifecycle/index.js";
+/** The layer types not named above (LayerFill, LayerTypes, metadata schemas). */
+export type * as layers from "./layers/index.js";
+/** Environment deltas, exec.d, bindings and settings. */
+export type * as platform from "./platform/index.js";

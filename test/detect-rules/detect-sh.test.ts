@@ -12,7 +12,8 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Buildpack, detectRulesJson, isRuleDetect } from "@cnbkit/framework";
+import type { Buildpack } from "@cnbkit/framework";
+import { detectRulesJson, isRuleDetect } from "@cnbkit/framework/packaging";
 import { runDetect } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { describeDetectRules, detectScript, shQuote } from "../../builder-packager/src/compile/index.js";

@@ -3,7 +3,7 @@
  * line (plus an optional hint) and a non-zero exit. Stack traces only with --verbose or
  * BP_LOG_LEVEL=debug.
  */
-import { formatError } from "@cnbkit/framework";
+import { formatError } from "@cnbkit/framework/packaging";
 import { type Command, parseInvocation } from "./command.js";
 import { commands } from "./commands/index.js";
 import { nearest } from "./nearest.js";

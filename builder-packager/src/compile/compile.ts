@@ -26,7 +26,7 @@ import {
   useCacheEntry,
   withDirLock,
 } from "../cache/index.js";
-import { BUNDLE_CHUNKS_DIR } from "@cnbkit/framework";
+import { BUNDLE_CHUNKS_DIR } from "@cnbkit/framework/packaging";
 import { chunkLoaderScript } from "./bundle.js";
 import { cachedBundle } from "./bundle-cache.js";
 import { CODE_CACHE_SUFFIX, writeDetectPack } from "./code-cache.js";

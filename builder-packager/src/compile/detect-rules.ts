@@ -5,9 +5,10 @@
  * before {@link detectScript} turns it into sh.
  */
 import { spawn } from "node:child_process";
-import { CnbError, type DetectCondition, type DetectOutcomeJson, type DetectRulesJson } from "@cnbkit/framework";
+import { CnbError } from "@cnbkit/framework";
+import type { DetectCondition, DetectOutcomeJson, DetectRulesJson } from "@cnbkit/framework/packaging";
 
-export type { DetectRulesJson } from "@cnbkit/framework";
+export type { DetectRulesJson } from "@cnbkit/framework/packaging";
 
 /**
  * Runs `node bundleFile` with a clean env (only CNBKIT_DESCRIBE) and returns the bundle's

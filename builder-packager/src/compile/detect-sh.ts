@@ -17,7 +17,7 @@
  * An `envPrefix` condition is the one place that costs a fork (no exec): the process env's
  * names come from `$(export -p)`, as no builtin lists them otherwise.
  */
-import type { DetectCondition, DetectOutcomeJson, DetectRulesJson } from "@cnbkit/framework";
+import type { DetectCondition, DetectOutcomeJson, DetectRulesJson } from "@cnbkit/framework/packaging";
 
 /** Options of {@link detectScript}. */
 export interface DetectScriptOptions {

@@ -14,7 +14,7 @@
  * runs): an app's `--require ./tracing.js` or heap cap is for the app, not the buildpack.
  * That is what the single executable's `execArgvExtension: "none"` did.
  */
-import { SAVED_NODE_OPTIONS } from "@cnbkit/framework";
+import { SAVED_NODE_OPTIONS } from "@cnbkit/framework/packaging";
 import { buildpackDirName } from "@cnbkit/framework/cnb-files";
 import { RUNTIME_NODE_PATH } from "./runtime-module.js";
 

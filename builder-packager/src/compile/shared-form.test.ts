@@ -3,7 +3,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { BUNDLE_CHUNKS_DIR } from "@cnbkit/framework";
+import { BUNDLE_CHUNKS_DIR } from "@cnbkit/framework/packaging";
 import { cachedQemuPath } from "../base/index.js";
 import { DETECT_PACK } from "./bundle.js";
 import { CODE_CACHE_SUFFIX } from "./code-cache.js";

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PARSED_BUILDPACK_TOML } from "@cnbkit/framework";
+import { PARSED_BUILDPACK_TOML } from "@cnbkit/framework/packaging";
 import { readBuildpackToml } from "@cnbkit/framework/cnb-files";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { writeStagedToml } from "./stage.js";

@@ -12,7 +12,8 @@
 import { existsSync } from "node:fs";
 import { cp, link, mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { CnbError, PARSED_BUILDPACK_TOML } from "@cnbkit/framework";
+import { CnbError } from "@cnbkit/framework";
+import { PARSED_BUILDPACK_TOML } from "@cnbkit/framework/packaging";
 import {
   type BuildpackDescriptor,
   buildpackDirName,

@@ -7,12 +7,17 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type RunOptions, runTool } from "./run.js";
+import { type RunToolOptions, runTool } from "@cnbkit/framework/process";
+import { explainPythonTool } from "./tool-errors.js";
 
 /** Runs `python -m compileall` quietly on `paths` (nothing to do when there are none). */
-export async function compileAll(python: string, paths: readonly string[], opts: RunOptions): Promise<void> {
+export async function compileAll(python: string, paths: readonly string[], opts: RunToolOptions): Promise<void> {
   if (paths.length === 0) return;
-  await runTool([python, "-m", "compileall", "-q", "-j", "0", ...paths], { ...opts, quiet: true });
+  await runTool([python, "-m", "compileall", "-q", "-j", "0", ...paths], {
+    explain: explainPythonTool,
+    ...opts,
+    quiet: true,
+  });
 }
 
 /**
@@ -37,11 +42,15 @@ export function stdlibExclusions(stdlib: string): string {
  * hashing the source. Returns false when the stdlib already had bytecode (the reference
  * builder's local CPython is made with it).
  */
-export async function compileStdlib(prefix: string, minor: string, opts: RunOptions): Promise<boolean> {
+export async function compileStdlib(prefix: string, minor: string, opts: RunToolOptions): Promise<boolean> {
   const stdlib = join(prefix, "lib", `python${minor}`);
   if (existsSync(join(stdlib, "__pycache__"))) return false;
   const python = join(prefix, "bin", "python3");
   const args = ["-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"];
-  await runTool([python, ...args, "-x", stdlibExclusions(stdlib), stdlib], { ...opts, quiet: true });
+  await runTool([python, ...args, "-x", stdlibExclusions(stdlib), stdlib], {
+    explain: explainPythonTool,
+    ...opts,
+    quiet: true,
+  });
   return true;
 }

@@ -31,6 +31,7 @@ import type { SbomComponent } from "../sbom/index.js";
 import { type LayerTypes, parseLayerToml, stringifyLayerToml } from "../cnb-files/index.js";
 import { validateLayerName } from "../cnb-files/index.js";
 import { writeAtomic } from "../fs/index.js";
+import { type LayerMetadata, type MetadataTable, readLayerMetadata } from "./metadata.js";
 
 export type { LayerTypes } from "../cnb-files/index.js";
 
@@ -54,8 +55,11 @@ export class SbomCollector {
   }
 }
 
-/** A layer handle. Its env, SBOM, metadata and types are written when build returns. */
-export class Layer {
+/**
+ * A layer handle. Its env, SBOM, metadata and types are written when build returns. `M` is
+ * the type of its `[metadata]`, given by the {@link LayerMetadata} the layer was declared with.
+ */
+export class Layer<M extends object = MetadataTable> {
   /** Declared types; written as `[types]` at the end of the build. */
   readonly types: LayerTypes;
   /** Environment changes for later buildpacks and the app. */
@@ -64,8 +68,12 @@ export class Layer {
   readonly sbom = new SbomCollector();
   /** Programs in `<layer>/exec.d/`. */
   readonly execD: ExecDPrograms;
-  /** Extra `[metadata]` (the cache key is kept apart). Restored layers start with what was stored. */
-  metadata: Record<string, unknown> = {};
+  /**
+   * `[metadata]` (the cache key is kept apart). A restored layer starts with what was stored,
+   * validated (or migrated) by the layer's {@link LayerMetadata}; a new or reset one starts
+   * empty, and `fill` sets it (or returns it).
+   */
+  metadata: M = {} as M;
 
   constructor(
     readonly name: string,
@@ -77,7 +85,7 @@ export class Layer {
     reusedFromImage: boolean,
     self: () => Promise<string>,
     /** Fills the layer after all (see {@link ensureContents}); set by {@link Layers.cached}. */
-    private readonly refill?: (layer: Layer) => Promise<void>,
+    private readonly refill?: (layer: Layer<M>) => Promise<void>,
   ) {
     this.types = { build: types.build ?? false, launch: types.launch ?? false, cache: types.cache ?? false };
     this.execD = new ExecDPrograms(path, self, () => this.assertWritable());
@@ -122,8 +130,12 @@ export class Layer {
   }
 }
 
+/** What fills a layer: it may set `layer.metadata`, or return the metadata. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a fill that returns nothing is an async function's Promise<void>
+export type LayerFill<M extends object> = (layer: Layer<M>) => Promise<M | undefined | void> | M | undefined | void;
+
 /** Options for {@link Layers.cached}. */
-export interface CachedLayerOptions<K extends LayerKey> {
+export interface CachedLayerOptions<K extends LayerKey, M extends object = MetadataTable> {
   /**
    * `cache` defaults to true here (a cached layer is cached). Set `{ launch: true, cache: false }`
    * for a launch layer the lifecycle reuses from the previous image instead of the cache.
@@ -131,14 +143,24 @@ export interface CachedLayerOptions<K extends LayerKey> {
   types: Partial<LayerTypes>;
   /** Reuse happens only when the stored key deep-equals this one. */
   key: K;
-  /** Fills a new or reset layer (an empty directory). Not called when the layer is reused. */
-  fill(layer: Layer): Promise<void> | void;
+  /**
+   * The type of `[metadata]`, checked when a build reads it back: stored metadata it refuses
+   * (and cannot migrate) resets the layer. Without it, metadata is an untyped table.
+   */
+  metadata?: LayerMetadata<M>;
+  /**
+   * Fills a new or reset layer (an empty directory). Not called when the layer is reused.
+   * What it returns (or leaves in `layer.metadata`) is the layer's metadata.
+   */
+  fill: LayerFill<M>;
 }
 
 /** Options for {@link Layers.fresh}. */
-export interface FreshLayerOptions {
+export interface FreshLayerOptions<M extends object = MetadataTable> {
   types: Partial<LayerTypes>;
-  fill?(layer: Layer): Promise<void> | void;
+  /** The type of `[metadata]`: what `fill` leaves is checked with it. */
+  metadata?: LayerMetadata<M>;
+  fill?: LayerFill<M>;
 }
 
 /** Options for the {@link Layers} constructor. */
@@ -152,7 +174,8 @@ export interface LayersOptions {
 
 /** The layers of one build: `ctx.layers`. */
 export class Layers {
-  private readonly declared = new Map<string, Layer>();
+  // biome-ignore lint/suspicious/noExplicitAny: layers of every metadata type
+  private readonly declared = new Map<string, Layer<any>>();
   private readonly log: Logger;
   private readonly self: () => Promise<string>;
 
@@ -169,22 +192,25 @@ export class Layers {
    * A layer reused across builds while `key` is unchanged. `fill` runs only for a new or
    * reset layer; on reset the old contents are deleted first.
    */
-  async cached<K extends LayerKey>(name: string, options: CachedLayerOptions<K>): Promise<Layer> {
+  async cached<K extends LayerKey, M extends object = MetadataTable>(
+    name: string,
+    options: CachedLayerOptions<K, M>,
+  ): Promise<Layer<M>> {
     this.checkName(name);
-    const { dir, types, state, metadata, reusedFromImage } = await this.lookUp(name, options);
-    const refill = async (l: Layer) => {
+    const { dir, types, state, metadata, migrated, reusedFromImage } = await this.lookUp(name, options);
+    const refill = async (l: Layer<M>) => {
       this.log.detail(`Rebuilding ${name}: ${l.state.kind === "reset" ? l.state.reason : "needed"}`);
       await this.prepare(name);
-      await this.fill(l, options.fill);
+      await this.fill(l, options.fill, options.metadata);
     };
-    const layer = new Layer(name, dir, state, types, options.key, reusedFromImage, this.self, refill);
+    const layer = new Layer<M>(name, dir, state, types, options.key, reusedFromImage, this.self, refill);
     if (state.kind === "restored") {
-      layer.metadata = metadata;
-      this.log.detail(`Reusing ${name} (key unchanged)`);
+      layer.metadata = metadata as M;
+      this.log.detail(`Reusing ${name} (key unchanged${migrated ? ", metadata migrated from an older version" : ""})`);
     } else {
       if (state.kind === "reset") this.log.detail(`Rebuilding ${name}: ${state.reason}`);
       await this.prepare(name);
-      await this.fill(layer, options.fill);
+      await this.fill(layer, options.fill, options.metadata);
     }
     this.declared.set(name, layer);
     return layer;
@@ -197,17 +223,17 @@ export class Layers {
    * only when its stored key equals `key` and its files were restored; otherwise nothing
    * is declared and the layer goes, as undeclared layers do. Returns the kept layer.
    */
-  async keep<K extends LayerKey>(
+  async keep<K extends LayerKey, M extends object = MetadataTable>(
     name: string,
-    options: Pick<CachedLayerOptions<K>, "types" | "key">,
-  ): Promise<Layer | undefined> {
+    options: Pick<CachedLayerOptions<K, M>, "types" | "key" | "metadata">,
+  ): Promise<Layer<M> | undefined> {
     this.checkName(name);
     const declared = this.declared.get(name);
     if (declared) return declared;
     const { dir, types, state, metadata, reusedFromImage } = await this.lookUp(name, options);
     if (state.kind !== "restored" || reusedFromImage) return undefined;
-    const layer = new Layer(name, dir, state, types, options.key, false, this.self);
-    layer.metadata = metadata;
+    const layer = new Layer<M>(name, dir, state, types, options.key, false, this.self);
+    layer.metadata = metadata as M;
     this.declared.set(name, layer);
     return layer;
   }
@@ -217,9 +243,9 @@ export class Layers {
    * or touching it: a step can start work a rebuild will need (a download) before the layer's
    * turn comes.
    */
-  async peek<K extends LayerKey>(
+  async peek<K extends LayerKey, M extends object = MetadataTable>(
     name: string,
-    options: Pick<CachedLayerOptions<K>, "types" | "key">,
+    options: Pick<CachedLayerOptions<K, M>, "types" | "key" | "metadata">,
   ): Promise<LayerState> {
     this.checkName(name);
     return (await this.lookUp(name, options)).state;
@@ -227,15 +253,21 @@ export class Layers {
 
   /**
    * What the lifecycle left of `name`, against the key a build expects: the layer's state,
-   * its stored metadata (the key taken out), and whether a launch-only layer came back as
-   * TOML only, for the exporter to reuse from the previous image.
+   * its stored metadata (the key taken out, validated or migrated by `options.metadata`), and
+   * whether a launch-only layer came back as TOML only, for the exporter to reuse from the
+   * previous image. Metadata the layer's type refuses resets it.
    */
-  private async lookUp<K extends LayerKey>(name: string, options: Pick<CachedLayerOptions<K>, "types" | "key">) {
+  private async lookUp<K extends LayerKey, M extends object>(
+    name: string,
+    options: Pick<CachedLayerOptions<K, M>, "types" | "key" | "metadata">,
+  ) {
     const dir = join(this.path, name);
     const stored = await this.readStored(name);
     const types = { ...options.types, cache: options.types.cache ?? true };
     const launchOnly = !!types.launch && !types.build && !types.cache;
-    const { [CACHE_KEY_FIELD]: storedKey, ...metadata } = stored ?? {};
+    const { [CACHE_KEY_FIELD]: storedKey, ...raw } = stored ?? {};
+    let metadata: unknown = raw;
+    let migrated = false;
     let state: LayerState;
     let reusedFromImage = false;
     if (stored === undefined) {
@@ -252,21 +284,40 @@ export class Layers {
       } else {
         state = { kind: "reset", reason: "contents were not restored" };
       }
+      if (state.kind === "restored" && options.metadata) {
+        const read = readLayerMetadata(options.metadata, raw);
+        if (read.ok) {
+          metadata = read.metadata;
+          migrated = read.migrated;
+        } else {
+          state = { kind: "reset", reason: read.reason };
+          reusedFromImage = false;
+          metadata = {};
+        }
+      }
     }
-    return { dir, types, state, metadata, reusedFromImage };
+    return { dir, types, state, metadata, migrated, reusedFromImage };
   }
 
   /** A layer built from scratch on every build (old contents, if any, are deleted). */
-  async fresh(name: string, options: FreshLayerOptions): Promise<Layer> {
+  async fresh<M extends object = MetadataTable>(name: string, options: FreshLayerOptions<M>): Promise<Layer<M>> {
     this.checkName(name);
-    const layer = new Layer(name, join(this.path, name), { kind: "new" }, options.types, undefined, false, this.self);
+    const layer = new Layer<M>(
+      name,
+      join(this.path, name),
+      { kind: "new" },
+      options.types,
+      undefined,
+      false,
+      this.self,
+    );
     await this.prepare(name);
-    if (options.fill) await this.fill(layer, options.fill);
+    if (options.fill) await this.fill(layer, options.fill, options.metadata);
     this.declared.set(name, layer);
     return layer;
   }
 
-  /** A layer declared earlier in this build, if any. */
+  /** A layer declared earlier in this build, if any (its metadata untyped). */
   get(name: string): Layer | undefined {
     return this.declared.get(name);
   }
@@ -346,9 +397,22 @@ export class Layers {
     for (const f of files) if (f.startsWith(`${name}.sbom.`)) await rm(join(this.path, f), { force: true });
   }
 
-  private async fill(layer: Layer, fill: (layer: Layer) => Promise<void> | void): Promise<void> {
+  private async fill<M extends object>(layer: Layer<M>, fill: LayerFill<M>, spec?: LayerMetadata<M>): Promise<void> {
     try {
-      await fill(layer);
+      const returned = await fill(layer);
+      if (returned !== undefined) layer.metadata = returned;
+      if (spec) {
+        try {
+          layer.metadata = spec.validate(layer.metadata as MetadataTable);
+        } catch (err) {
+          throw new CnbError(
+            `layer ${layer.name}: the metadata its fill left is not valid: ${(err as Error).message}`,
+            {
+              cause: err,
+            },
+          );
+        }
+      }
     } catch (err) {
       // Leave nothing half-built for the lifecycle to export or cache.
       await this.clear(layer.name);

@@ -4,3 +4,4 @@
  * out the line that says what went wrong, and decide itself what a failure means.
  */
 export * from "./run-streaming.js";
+export * from "./run-tool.js";

@@ -6,7 +6,7 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { BuildContext } from "@cnbkit/framework";
+import { type BuildContext, CnbError, metadataSchema } from "@cnbkit/framework";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
 /** Installs webapp-runner; returns the jar's path. */
@@ -16,12 +16,15 @@ export async function addWebappRunner(ctx: BuildContext<JavaMetadata>): Promise<
   const layer = await ctx.layers.cached("webapp_runner", {
     types: { launch: true, cache: false },
     key: { version: dep.version, sha256: dep.sha256 },
+    metadata: metadataSchema({ jar: "string" }),
     async fill(l) {
       await ctx.dependencies.install(dep, l.path);
       // Named as the download was (the URI's last segment): keep it, a reused layer has no files to list.
-      l.metadata.jar = (await readdir(l.path)).find((f) => f.endsWith(".jar"));
+      const jar = (await readdir(l.path)).find((f) => f.endsWith(".jar"));
+      if (!jar) throw new CnbError(`webapp-runner ${dep.version}: its download (${dep.uri}) holds no .jar`);
+      return { jar };
     },
   });
   layer.sbom.add(dep.component());
-  return join(layer.path, String(layer.metadata.jar));
+  return join(layer.path, layer.metadata.jar);
 }

@@ -15,6 +15,7 @@ import {
   type Binding,
   CnbError,
   type EnvChange,
+  metadataSchema,
   type ResolvedDependency,
   type Settings,
   withChanges,
@@ -22,7 +23,8 @@ import {
 import type { BuildTool } from "../build-tool.js";
 import { GRADLE_ARTIFACTS, gradleArguments, gradleArtifactPattern } from "../gradle-args.js";
 import { chooseBuiltArtifact } from "../maven-args.js";
-import { gradleErrorLine, runTool } from "../run-tool.js";
+import { runTool } from "@cnbkit/framework/process";
+import { gradleErrorLine } from "../build-tool-errors.js";
 import { buildTrust } from "./build-trust.js";
 import { mirrorWrapperDistribution, wrapperErrorLine, wrapperFailure } from "./gradle-distribution.js";
 import type { BuildJdk } from "./install-jdk.js";
@@ -59,6 +61,7 @@ export async function buildWithGradle(
   const out = await ctx.layers.cached("gradle_build", {
     types: { cache: true },
     key: { sources, args: args.join(" "), jdk: jdk.version, gradle: gradleDep?.version ?? "gradlew" },
+    metadata: metadataSchema({ artifact: "string" }),
     async fill(l) {
       // The JDK and Gradle are installed only now: an unchanged tree needs neither.
       const java = await jdk.get();
@@ -90,11 +93,11 @@ export async function buildWithGradle(
       const explicit = Boolean(settings.BP_GRADLE_BUILT_ARTIFACT?.trim());
       const artifact = chooseBuiltArtifact(pattern, files, explicit, GRADLE_ARTIFACTS);
       await copyFile(join(ctx.app.path, artifact), join(l.path, basename(artifact)));
-      l.metadata.artifact = basename(artifact);
+      return { artifact: basename(artifact) };
     },
   });
   if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
-  return { artifact: join(out.path, String(out.metadata.artifact)), ran };
+  return { artifact: join(out.path, out.metadata.artifact), ran };
 }
 
 /**

@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import {
   type BuildContext,
   type EnvChange,
+  metadataSchema,
   type ResolvedDependency,
   type Settings,
   withChanges,
@@ -19,7 +20,8 @@ import type { BuildTool } from "../build-tool.js";
 import { mavenArguments } from "../maven-args.js";
 import { argsForMaven, wrapperMavenVersion } from "../maven-wrapper-version.js";
 import { describeRunnable, type Runnable } from "../runnable.js";
-import { runTool } from "../run-tool.js";
+import { runTool } from "@cnbkit/framework/process";
+import { explainMissingProgram, mavenErrorLine } from "../build-tool-errors.js";
 import { buildTrust } from "./build-trust.js";
 import type { BuildJdk } from "./install-jdk.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
@@ -39,6 +41,28 @@ export interface MavenBuild {
 
 /** Bump when what `maven_build` holds changes, so an old layer is not misread. */
 const BUILD_LAYOUT = 2;
+
+/**
+ * `maven_build`'s metadata: the runnable, as a table. Earlier versions kept it as a JSON string;
+ * such a layer is migrated rather than built again.
+ */
+const buildMetadata = metadataSchema(
+  { runnable: readRunnable },
+  { migrate: (old) => (typeof old.runnable === "string" ? { runnable: JSON.parse(old.runnable) } : undefined) },
+);
+
+/** A stored runnable: its kind and the paths that kind needs, or an Error saying what is missing. */
+function readRunnable(r: unknown, field: string): Runnable {
+  const has = (o: object, ...keys: string[]) =>
+    keys.every((k) => typeof (o as Record<string, unknown>)[k] === "string");
+  if (typeof r === "object" && r !== null) {
+    const kind = (r as { kind?: unknown }).kind;
+    if ((kind === "exploded" && has(r, "jar")) || (kind === "war" && has(r, "war"))) return r as Runnable;
+    if (kind === "jar" && has(r, "jar") && Array.isArray((r as { keep?: unknown }).keep)) return r as Runnable;
+    if (kind === "classpath" && has(r, "classes", "mainClass")) return r as Runnable;
+  }
+  throw new Error(`${field} is not a runnable this version knows`);
+}
 
 /** Builds with Maven (or reuses the previous build's artifact). */
 export async function buildWithMaven(
@@ -72,6 +96,7 @@ export async function buildWithMaven(
       maven: mavenDep?.version ?? "mvnw",
       layout: BUILD_LAYOUT,
     },
+    metadata: buildMetadata,
     async fill(l) {
       // The JDK and Maven are installed only now: an unchanged tree needs neither.
       const java = await jdk.get();
@@ -89,7 +114,14 @@ export async function buildWithMaven(
       const command = [maven ? join(maven.home, "bin", "mvn") : join(ctx.app.path, "mvnw"), ...args, ...extra];
       const done = ctx.log.timer();
       ctx.log.detail(`Running ${[tool.wrapper ? "./mvnw" : "mvn", ...args].join(" ")}`);
-      await runTool(command, { cwd: ctx.app.path, env, log: ctx.log, what: "Maven build" });
+      await runTool(command, {
+        cwd: ctx.app.path,
+        env,
+        log: ctx.log,
+        what: "Maven build",
+        errorLine: mavenErrorLine,
+        explain: explainMissingProgram("Maven build", mavenErrorLine),
+      });
       ran = true;
       ctx.log.detail(`Built in ${done()}`);
       let found = await findRunnable(ctx.app.path, await listFiles(ctx.app.path), settings);
@@ -116,11 +148,11 @@ export async function buildWithMaven(
         await mkdir(join(l.path, dirname(r.jar)), { recursive: true });
         await copyFile(join(ctx.app.path, r.jar), join(l.path, r.jar));
       } else await saveKept(ctx.app.path, r, l.path);
-      l.metadata.runnable = JSON.stringify(r);
+      return { runnable: r };
     },
   });
   if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
-  return { runnable: JSON.parse(String(out.metadata.runnable)) as Runnable, root: out.path, ran };
+  return { runnable: out.metadata.runnable, root: out.path, ran };
 }
 
 /**

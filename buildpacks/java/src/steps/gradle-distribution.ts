@@ -15,7 +15,8 @@ import { join } from "node:path";
 import { type BuildContext, CnbError, type Settings } from "@cnbkit/framework";
 import { mirrorEnvName, redactUri, resolveUri } from "@cnbkit/framework/dependencies";
 import { WRAPPER_PROPERTIES, withDistributionUrl, wrapperProperty } from "../gradle-wrapper-properties.js";
-import { type ErrorLinePicker, gradleErrorLine } from "../run-tool.js";
+import type { ErrorLinePicker } from "@cnbkit/framework/process";
+import { gradleErrorLine } from "../build-tool-errors.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 import { readFile, writeFile } from "node:fs/promises";
 

@@ -4,13 +4,19 @@
  * JVM's class count (for the memory calculator) is taken when the layer is filled and kept
  * in its metadata, since a reused layer has no files at build time.
  */
-import type { BuildContext, Layer, ResolvedDependency } from "@cnbkit/framework";
-import { jvmClassCount } from "../class-count.js";
+import { type BuildContext, type Layer, metadataSchema, type ResolvedDependency } from "@cnbkit/framework";
+import { jvmClassCount as countClasses } from "../class-count.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
+
+/** A launch runtime layer's metadata: the JVM's class count, when it could be taken. */
+export const runtimeMetadata = metadataSchema({ jvmClassCount: "number?" });
+
+/** What {@link runtimeMetadata} holds. */
+export type RuntimeMetadata = ReturnType<typeof runtimeMetadata.validate>;
 
 /** The launch runtime. */
 export interface Jre {
-  layer: Layer;
+  layer: Layer<RuntimeMetadata>;
   version: string;
 }
 
@@ -20,13 +26,14 @@ export async function installJre(ctx: BuildContext<JavaMetadata>, dep: ResolvedD
   const layer = await ctx.layers.cached("jre", {
     types: { launch: true, cache: false },
     key: { id: dep.id, version: dep.version, sha256: dep.sha256, arch: ctx.target.arch },
+    metadata: runtimeMetadata,
     async fill(l) {
       const done = ctx.log.timer();
       ctx.log.detail(`Installing ${dep.name ?? dep.id} ${dep.version}`);
       await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
-      const classes = await jvmClassCount(l.path);
-      if (classes !== undefined) l.metadata.jvmClassCount = classes;
+      const jvmClassCount = await countClasses(l.path);
       ctx.log.detail(`Installed in ${done()}`);
+      return { jvmClassCount };
     },
   });
   launchRuntime(layer);
@@ -38,7 +45,7 @@ export async function installJre(ctx: BuildContext<JavaMetadata>, dep: ResolvedD
  * What a launch runtime layer gives the app, whoever made it (the inventory's JRE or jlink):
  * JAVA_HOME, and the JVM's class count taken when it was filled (`metadata.jvmClassCount`).
  */
-export function launchRuntime(layer: Layer): void {
+export function launchRuntime(layer: Layer<RuntimeMetadata>): void {
   layer.env.launch.override("JAVA_HOME", layer.path);
   const classes = layer.metadata.jvmClassCount;
   if (typeof classes === "number") layer.env.launch.default("BPI_JVM_CLASS_COUNT", String(classes));

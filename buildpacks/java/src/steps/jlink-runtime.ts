@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { type BuildContext, CnbError, type ResolvedDependency, type Settings } from "@cnbkit/framework";
 import { jvmClassCount } from "../class-count.js";
 import { jlinkArguments } from "../jlink-args.js";
-import { runTool } from "../run-tool.js";
+import { runTool } from "@cnbkit/framework/process";
 import type { BuildJdk } from "./install-jdk.js";
-import { type Jre, launchRuntime } from "./install-jre.js";
+import { type Jre, launchRuntime, runtimeMetadata } from "./install-jre.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
 /** jlink's own error lines ("Error: Module foo not found"). */
@@ -45,6 +45,7 @@ export async function jlinkRuntime(
   const layer = await ctx.layers.cached("jre", {
     types: { launch: true, cache: false },
     key: { jlink: args.join(" "), jdk: jdk.version, sha256: jdk.sha256, arch: ctx.target.arch },
+    metadata: runtimeMetadata,
     async fill(l) {
       const done = ctx.log.timer();
       ctx.log.detail(`Running jlink ${args.join(" ")}`);
@@ -58,8 +59,8 @@ export async function jlinkRuntime(
         errorLine: jlinkErrorLine,
       });
       const classes = await jvmClassCount(l.path);
-      if (classes !== undefined) l.metadata.jvmClassCount = classes;
       ctx.log.detail(`Linked in ${done()}`);
+      return { jvmClassCount: classes };
     },
   });
   if (layer.state.kind === "restored") ctx.log.detail("Reusing the jlinked runtime (JDK and arguments unchanged)");

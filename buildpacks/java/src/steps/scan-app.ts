@@ -5,12 +5,23 @@
  * cache-only `app_scan` layer, keyed on the jar's sha256, and taken again only when the jar
  * changes. An app given exploded is scanned on every build.
  */
-import type { BuildContext, SbomComponent } from "@cnbkit/framework";
+import { type BuildContext, metadataSchema, type SbomComponent } from "@cnbkit/framework";
 import { type AppScan, scanAppDir } from "../app-scan.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
 /** Bump when what a scan records changes, so kept scans are taken again. */
 const SCAN_FORMAT = 1;
+
+/** A kept scan: its class count and the libraries, as SBOM components. */
+const scanMetadata = metadataSchema({ classes: "number", libraries: components });
+
+/** An SBOM component list read back from TOML: each a table with a string `name`. */
+function components(value: unknown, field: string): SbomComponent[] {
+  const ok = (c: unknown): c is SbomComponent =>
+    typeof c === "object" && c !== null && typeof (c as { name?: unknown }).name === "string";
+  if (!Array.isArray(value) || !value.every(ok)) throw new Error(`${field} is not a list of components`);
+  return value;
+}
 
 /** Scans the app dir, or reuses the scan of the same jar. */
 export async function scanApp(ctx: BuildContext<JavaMetadata>, jarSha256: string | undefined): Promise<AppScan> {
@@ -18,14 +29,11 @@ export async function scanApp(ctx: BuildContext<JavaMetadata>, jarSha256: string
   const layer = await ctx.layers.cached("app_scan", {
     types: { cache: true },
     key: { jar: jarSha256, format: SCAN_FORMAT },
-    async fill(l) {
+    metadata: scanMetadata,
+    async fill() {
       const scan = await scanAppDir(ctx.app.path);
-      l.metadata.classes = scan.classes;
-      l.metadata.libraries = scan.libraries;
+      return { classes: scan.classes, libraries: scan.libraries };
     },
   });
-  return {
-    classes: Number(layer.metadata.classes ?? 0),
-    libraries: (layer.metadata.libraries as SbomComponent[] | undefined) ?? [],
-  };
+  return layer.metadata;
 }

@@ -17,7 +17,8 @@ import { pruneCommand } from "../package-manager.js";
 import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "../node-modules-dir.js";
 import { nodeGypEnv } from "../node-gyp-env.js";
 import type { PrunePolicy } from "../prune-policy.js";
-import { runTool } from "../run.js";
+import { runTool } from "@cnbkit/framework/process";
+import { explainNodeTool } from "../tool-errors.js";
 import type { NodejsMetadata, Runtime } from "./install-runtime.js";
 import type { PackageManager } from "./install-package-manager.js";
 import type { BuildPlan } from "./plan-build.js";
@@ -195,6 +196,7 @@ async function runInstall(inputs: DependencyInputs, command: string[]): Promise<
   ctx.log.detail(`Running ${command.join(" ")}`);
   const where = appRelative(project.install, pm.lockfile ?? "package.json");
   await runTool(command, {
+    explain: explainNodeTool,
     cwd: project.install.dir,
     env: withChanges(inputs.env, headers),
     log: ctx.log,

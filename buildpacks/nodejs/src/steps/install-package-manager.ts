@@ -14,7 +14,8 @@ import {
   withChanges,
 } from "@cnbkit/framework";
 import { type PackageManagerChoice, toolPackage } from "../package-manager.js";
-import { runTool } from "../run.js";
+import { runTool } from "@cnbkit/framework/process";
+import { explainNodeTool } from "../tool-errors.js";
 import type { NodejsMetadata, Runtime } from "./install-runtime.js";
 import { appRelative, type Project } from "./read-project.js";
 
@@ -58,7 +59,12 @@ export async function installPackageManager(
     const known = layer.metadata[field];
     if (typeof known === "string" && known !== "") return known;
     await runtime.ensure();
-    const out = await runTool([choice.name, "--version"], { cwd: project.install.dir, env: toolEnv, log: quiet(log) });
+    const out = await runTool([choice.name, "--version"], {
+      explain: explainNodeTool,
+      cwd: project.install.dir,
+      env: toolEnv,
+      log: quiet(log),
+    });
     layer.metadata[field] = out.trim();
     return out.trim();
   };
@@ -74,7 +80,7 @@ export async function installPackageManager(
       await runtime.ensure();
       log.detail(`Installing ${spec}`);
       const args = ["npm", "install", "--global", "--no-fund", "--no-audit", "--prefix", l.path, spec];
-      await runTool(args, { cwd: l.path, env, log });
+      await runTool(args, { explain: explainNodeTool, cwd: l.path, env, log });
     },
   });
   if (atLaunch && choice.berry && yarnLinker) layer.env.launch.default("YARN_NODE_LINKER", yarnLinker);

@@ -4,7 +4,8 @@
  */
 import type { BuildContext, ToolEnv } from "@cnbkit/framework";
 import type { BuildScriptPlan } from "../build-scripts.js";
-import { runTool } from "../run.js";
+import { runTool } from "@cnbkit/framework/process";
+import { explainNodeTool } from "../tool-errors.js";
 import type { NodejsMetadata } from "./install-runtime.js";
 import { appRelative, type ProjectDir } from "./read-project.js";
 
@@ -21,7 +22,7 @@ export async function runBuildScripts(
     const done = ctx.log.timer();
     ctx.log.detail(`Running ${s.command.join(" ")}`);
     const where = `${appRelative(project, "package.json")} scripts.${s.name}`;
-    await runTool(s.command, { cwd: project.dir, env, log: ctx.log, where });
+    await runTool(s.command, { explain: explainNodeTool, cwd: project.dir, env, log: ctx.log, where });
     ctx.log.detail(`Done in ${done()}`);
   }
 }

@@ -39,7 +39,7 @@ export function checkStartModules(
   venv: Venv | undefined,
   opts: { servers?: boolean } = {},
 ): void {
-  const modules = Array.isArray(venv?.layer.metadata.modules) ? (venv.layer.metadata.modules as string[]) : undefined;
+  const modules = venv?.layer.metadata.modules;
   for (const { where, command } of commands) {
     const server = opts.servers ? startServer(command) : undefined;
     if (server && !hasServer(server, venv)) {
@@ -73,7 +73,7 @@ export function checkStartModules(
 function hasServer(server: { name: string; asModule: boolean }, venv: Venv | undefined): boolean {
   if (!venv) return false;
   const modules = venv.layer.metadata.modules;
-  if (server.asModule) return !Array.isArray(modules) || modules.includes(server.name);
+  if (server.asModule) return modules === undefined || modules.includes(server.name);
   return venv.bin.length === 0 || venv.bin.includes(server.name);
 }
 

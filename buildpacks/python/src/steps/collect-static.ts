@@ -4,7 +4,8 @@
  * source, which may change without the lockfile changing.
  */
 import { type BuildContext, CnbError, isCnbError, type Settings, type ToolEnv, withChanges } from "@cnbkit/framework";
-import { runTool } from "../run.js";
+import { runTool } from "@cnbkit/framework/process";
+import { explainPythonTool } from "../tool-errors.js";
 import { isTrue } from "../settings.js";
 import { djangoHasStaticRoot, djangoSettings } from "../start-command.js";
 import type { Venv } from "./install-dependencies.js";
@@ -49,6 +50,7 @@ export async function collectStatic(
   ctx.log.step("Django static files (manage.py collectstatic --noinput)");
   const done = ctx.log.timer();
   await runTool([`${venv.path}/bin/python`, "manage.py", "collectstatic", "--noinput"], {
+    explain: explainPythonTool,
     cwd: ctx.app.path,
     env: withChanges(env, venv.env),
     log: ctx.log,

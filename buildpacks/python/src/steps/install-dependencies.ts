@@ -13,6 +13,7 @@ import {
   type CachedLayerOptions,
   type Layer,
   type EnvChange,
+  metadataSchema,
   type ToolEnv,
   withChanges,
 } from "@cnbkit/framework";
@@ -22,7 +23,8 @@ import { type ManagerChoice, SETUP_FILES } from "../package-manager.js";
 import { type LockSync, pipfileLockSync } from "../pipfile-hash.js";
 import { compileAll } from "../compile-all.js";
 import { requirementsClosure } from "../requirements-files.js";
-import { runTool } from "../run.js";
+import { runTool } from "@cnbkit/framework/process";
+import { explainPythonTool } from "../tool-errors.js";
 import { sitePackages, type Wheels } from "../wheel.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { LazyTool, Tool } from "./install-tools.js";
@@ -31,9 +33,30 @@ import { addSetuptools, wantsSetuptools } from "./add-setuptools.js";
 import { installPoetryLock } from "./install-poetry-lock.js";
 import type { ToolCaches } from "./tool-environment.js";
 
+/**
+ * The venv layer's metadata: its distributions, bin entries and top-level modules. A layer
+ * from a build before bin and modules were kept has neither (the start checks then trust it).
+ */
+const venvMetadata = metadataSchema({ packages: distributions, bin: "string[]?", modules: "string[]?" });
+
+/** What {@link venvMetadata} holds. */
+export type VenvMetadata = ReturnType<typeof venvMetadata.validate>;
+
+/** Distributions read back from TOML: each a table with a string name and version. */
+function distributions(value: unknown, field: string): Distribution[] {
+  const ok = (d: unknown): d is Distribution =>
+    typeof d === "object" &&
+    d !== null &&
+    typeof (d as { name?: unknown }).name === "string" &&
+    typeof (d as { version?: unknown }).version === "string";
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every(ok)) throw new Error(`${field} is not a list of distributions`);
+  return value;
+}
+
 /** The installed venv. */
 export interface Venv {
-  layer: Layer;
+  layer: Layer<VenvMetadata>;
   path: string;
   distributions: Distribution[];
   /** Entries of the venv's bin dir. */
@@ -86,6 +109,7 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ven
   const layer = await ctx.layers.cached("venv", {
     types: venvTypes(inputs.atBuild),
     key: await venvKey({ ...inputs, python: runtime }),
+    metadata: venvMetadata,
     fill: (l) => fillVenv(inputs, l),
   });
   if (layer.state.kind === "restored") {
@@ -93,10 +117,10 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ven
       `Nothing to install: ${manager.lockfile}, CPython ${runtime.version} and ${tool.name} ${tool.version} unchanged`,
     );
   }
-  const distributions = (layer.metadata.packages as Distribution[] | undefined) ?? [];
+  const distributions = layer.metadata.packages;
   layer.sbom.add(...distributions.map(distComponent));
   layer.env.override("VIRTUAL_ENV", layer.path);
-  const bin = Array.isArray(layer.metadata.bin) ? (layer.metadata.bin as string[]) : [];
+  const bin = layer.metadata.bin ?? [];
   return {
     layer,
     path: layer.path,
@@ -148,7 +172,7 @@ async function includedRequirements(appDir: string, files: readonly string[]): P
 }
 
 /** Creates the venv and runs the install; records the distributions and bin entries. */
-async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
+async function fillVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>): Promise<void> {
   const { ctx, manager, runtime, pip } = inputs;
   const lock = manager.name === "pipenv" && manager.lockfile === "Pipfile.lock" ? await pipenvLock(ctx) : undefined;
   // A poetry.lock is installed by uv from its export; Poetry only for what uv cannot install.
@@ -163,7 +187,12 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   // uv sync makes the venv itself (UV_PROJECT_ENVIRONMENT, an empty layer dir), in ~10 ms
   // where `python -m venv` takes 50-100 ms: on a FastAPI app whose whole install is 0.35 s.
   if (manager.name !== "uv") {
-    await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: app, env, log: ctx.log });
+    await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], {
+      explain: explainPythonTool,
+      cwd: app,
+      env,
+      log: ctx.log,
+    });
   }
   const site = sitePackages(l.path, runtime.minor);
   if (wantsSetuptools(manager.name, runtime.minor)) {
@@ -174,7 +203,12 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
     // Pipenv installs with the venv's own pip.
     const { bin, version } = await pip();
     const pipInVenv = [join(bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"];
-    await runTool([...pipInVenv, "--quiet", `pip==${version}`], { cwd: app, env, log: ctx.log });
+    await runTool([...pipInVenv, "--quiet", `pip==${version}`], {
+      explain: explainPythonTool,
+      cwd: app,
+      env,
+      log: ctx.log,
+    });
   }
   if (poetryLock) {
     const done = ctx.log.timer();
@@ -203,9 +237,16 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
   // Pipenv's own verify only when the lock matches neither hash: it has the last word on a
   // Pipfile whose TOML this reading might serialise differently (floats, dates).
   if (check && lock === "out-of-date")
-    await runTool(check, { cwd: app, env, log: ctx.log, where: manager.lockfile, quiet: true });
+    await runTool(check, {
+      explain: explainPythonTool,
+      cwd: app,
+      env,
+      log: ctx.log,
+      where: manager.lockfile,
+      quiet: true,
+    });
   ctx.log.detail(`Running ${shownCommand(command)}`);
-  await runTool(command, { cwd: app, env, log: ctx.log, where: manager.lockfile });
+  await runTool(command, { explain: explainPythonTool, cwd: app, env, log: ctx.log, where: manager.lockfile });
   // uv and pip compile what they install; Poetry and Pipenv do not.
   if (compile) await compileAll(runtime.python, [join(l.path, "lib")], { cwd: app, env, log: ctx.log });
   await recordVenv(ctx, l, site, done);
@@ -214,16 +255,18 @@ async function fillVenv(inputs: DependencyInputs, l: Layer): Promise<void> {
 /** Logs the venv's distribution count and keeps its distributions, bin entries and modules in its metadata. */
 async function recordVenv(
   ctx: BuildContext<PythonMetadata>,
-  l: Layer,
+  l: Layer<VenvMetadata>,
   site: string,
   done: () => string,
 ): Promise<void> {
   const installed = await installedDistributions(site);
   // Pipenv and Poetry say nothing of what they installed: the count is the venv's, for all.
   ctx.log.detail(`Done in ${done()}: ${installed.length} distributions in the venv`);
-  l.metadata.packages = installed.map((d) => ({ ...d }));
-  l.metadata.bin = (await readdir(join(l.path, "bin"))).sort();
-  l.metadata.modules = await topLevelModules(site);
+  l.metadata = {
+    packages: installed.map((d) => ({ ...d })),
+    bin: (await readdir(join(l.path, "bin"))).sort(),
+    modules: await topLevelModules(site),
+  };
 }
 
 /** Whether Pipfile.lock was locked from Pipfile, by either Pipenv's hash ({@link pipfileLockSync}). */

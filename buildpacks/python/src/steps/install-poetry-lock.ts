@@ -22,7 +22,8 @@ import {
   poetryContentHashes,
   poetryInstallsRoot,
 } from "../poetry-export.js";
-import { runTool } from "../run.js";
+import { runTool } from "@cnbkit/framework/process";
+import { explainPythonTool } from "../tool-errors.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
@@ -60,6 +61,7 @@ export async function installPoetryLock(i: PoetryLockInputs): Promise<boolean> {
     ctx.log.detail("poetry.lock's content-hash differs from pyproject.toml's: asking Poetry (poetry check --lock)");
     const poetry = await i.poetry();
     await runTool([join(poetry.bin, "poetry"), "check", "--lock"], {
+      explain: explainPythonTool,
       cwd: app,
       env: i.env,
       log: ctx.log,
@@ -88,14 +90,26 @@ export async function installPoetryLock(i: PoetryLockInputs): Promise<boolean> {
     const install = ["pip", "install", "--require-hashes", "--no-deps", "--compile-bytecode"];
     ctx.log.detail(`Running uv ${install.join(" ")} -r <the export>`);
     await i.caches.open();
-    await runTool([join(uv.bin, "uv"), ...install, "-r", file], { cwd: app, env, log: ctx.log, where: "poetry.lock" });
+    await runTool([join(uv.bin, "uv"), ...install, "-r", file], {
+      explain: explainPythonTool,
+      cwd: app,
+      env,
+      log: ctx.log,
+      where: "poetry.lock",
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   if (poetryInstallsRoot(pyproject, i.project.scripts.length > 0, (p) => existsSync(join(app, p)))) {
     const root = ["pip", "install", "--no-deps", "--compile-bytecode", "-e", "."];
     ctx.log.detail(`Running uv ${root.join(" ")} (the project is a package, as poetry install installs it)`);
-    await runTool([join(uv.bin, "uv"), ...root], { cwd: app, env, log: ctx.log, where: "pyproject.toml" });
+    await runTool([join(uv.bin, "uv"), ...root], {
+      explain: explainPythonTool,
+      cwd: app,
+      env,
+      log: ctx.log,
+      where: "pyproject.toml",
+    });
   }
   return true;
 }

@@ -26,7 +26,8 @@ import {
   type ToolEnv,
 } from "@cnbkit/framework";
 import { compileAll } from "../compile-all.js";
-import { runTool } from "../run.js";
+import { runTool } from "@cnbkit/framework/process";
+import { explainPythonTool } from "../tool-errors.js";
 import { sitePackages, type Wheels } from "../wheel.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { ToolCaches } from "./tool-environment.js";
@@ -167,7 +168,12 @@ export async function installTool(
         return;
       }
       const pip = name === "pip" ? undefined : await inputs.pip?.();
-      await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], { cwd: l.path, env, log: ctx.log });
+      await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], {
+        explain: explainPythonTool,
+        cwd: l.path,
+        env,
+        log: ctx.log,
+      });
       const scratch = join(l.path, ".wheel");
       if (dep && name === "pip") {
         await inputs.wheels.unpack(dep, sitePackages(l.path, runtime.minor));
@@ -183,7 +189,12 @@ export async function installTool(
         await inputs.caches.open();
         // The app's packages on PYTHONPATH count as installed: pip adds only what they lack.
         const pipEnv = inputs.alongside ? { ...env, PYTHONPATH: inputs.alongside.site } : env;
-        await runTool([...pipCmd, "--quiet", spec], { cwd: l.path, env: pipEnv, log: ctx.log });
+        await runTool([...pipCmd, "--quiet", spec], {
+          explain: explainPythonTool,
+          cwd: l.path,
+          env: pipEnv,
+          log: ctx.log,
+        });
       } finally {
         await rm(scratch, { recursive: true, force: true });
       }

@@ -16,7 +16,8 @@ import { rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { BuildContext, EnvChange, Logger, Settings } from "@cnbkit/framework";
 import { extract } from "@cnbkit/framework/dependencies";
-import { runTool } from "../run.js";
+import { runTool } from "@cnbkit/framework/process";
+import { explainPythonTool } from "../tool-errors.js";
 import { bytecodeEnv, caEnv } from "../tool-env.js";
 import type { PythonMetadata } from "./install-runtime.js";
 
@@ -95,7 +96,13 @@ function packedCaches(layerPath: string, log: Logger): ToolCaches {
       await opened;
       if (!existsSync(dirs)) return;
       const tmp = `${archive}.tmp`;
-      await runTool(["tar", "-cf", tmp, "-C", dirs, "."], { cwd: layerPath, env: process.env, log, quiet: true });
+      await runTool(["tar", "-cf", tmp, "-C", dirs, "."], {
+        explain: explainPythonTool,
+        cwd: layerPath,
+        env: process.env,
+        log,
+        quiet: true,
+      });
       await rename(tmp, archive);
       await rm(dirs, { recursive: true, force: true });
     },

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { compilerFailure, errorLine, explainFailure, gitFailure, unreachableIndex } from "./run.js";
+import { compilerFailure, errorLine, explainFailure, gitFailure, unreachableIndex } from "./tool-errors.js";
 
 // What pip 26 prints when setuptools finds no compiler (captured on this machine, CC pointing nowhere).
 const PIP_NO_CC = `Building wheels for collected packages: cnbkit-cext

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@cnbkit/framework/log";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { missingCommand, runTool } from "./run-tool.js";
+import { runTool } from "@cnbkit/framework/process";
+import { explainMissingProgram, mavenErrorLine, missingCommand } from "./build-tool-errors.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -34,7 +35,12 @@ test("a wrapper script that calls a program the image lacks fails naming it, wit
     env: { PATH: process.env.PATH },
     log: log(),
     what: "Maven build",
-  }).catch((e: unknown) => e as Error & { hint?: string });
+    errorLine: mavenErrorLine,
+    explain: explainMissingProgram("Maven build", mavenErrorLine),
+  }).then(
+    () => undefined,
+    (e: unknown) => e as Error & { hint?: string },
+  );
   expect(err?.message).toMatch(/^Maven build failed \(exit \d+\): no-such-curl-cnbkit is not in the build image$/);
   expect(err?.hint).toContain("the official Maven and Gradle wrappers download with Java");
 });
@@ -44,6 +50,13 @@ test("Maven's own [ERROR] line still wins over a missing command", async () => {
   await writeFile(script, "#!/bin/sh\nno-such-tool-cnbkit\necho '[ERROR] the real error'\nexit 1\n");
   await chmod(script, 0o755);
   await expect(
-    runTool([script], { cwd: dir, env: { PATH: process.env.PATH }, log: log(), what: "Maven build" }),
+    runTool([script], {
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+      log: log(),
+      what: "Maven build",
+      errorLine: mavenErrorLine,
+      explain: explainMissingProgram("Maven build", mavenErrorLine),
+    }),
   ).rejects.toThrow(/^Maven build failed \(exit 1\): the real error$/);
 });

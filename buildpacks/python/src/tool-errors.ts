@@ -1,21 +1,10 @@
 /**
- * Runs a Python tool (python, pip, uv, poetry, pipenv) with its output streamed into the
- * build log, and turns a failure into one line a user can act on, with a hint when the
- * output shows a known cause (a lockfile out of sync, a package that needs a compiler).
+ * What a failed Python tool (python, pip, uv, poetry, pipenv) says went wrong: one line a
+ * user can act on, with a hint when the output shows a known cause (a lockfile out of sync,
+ * a package that needs a compiler). `runTool` of `@cnbkit/framework/process` runs the tool.
  */
-import { CnbError, type Logger } from "@cnbkit/framework";
-import { describeExit, runStreaming } from "@cnbkit/framework/process";
-
-/** Options for {@link runTool}. */
-export interface RunOptions {
-  cwd: string;
-  env: Record<string, string | undefined>;
-  log: Logger;
-  /** Prefix for the error line: the file the user should look at. */
-  where?: string;
-  /** Drop the tool's output from the log unless it fails (version probes, compileall). */
-  quiet?: boolean;
-}
+import { CnbError } from "@cnbkit/framework";
+import type { ToolFailure } from "@cnbkit/framework/process";
 
 /** Known causes: what the output says, the error line (which names the file to fix), and the hint. */
 const CAUSES: { when: RegExp; line: (m: RegExpExecArray) => string; hint: string }[] = [
@@ -317,18 +306,7 @@ const HINTS: readonly [RegExp, (m: RegExpExecArray) => string][] = [
   ],
 ];
 
-/** Runs `command` (no shell); resolves with its combined output. */
-export async function runTool(command: readonly string[], options: RunOptions): Promise<string> {
-  const lines: string[] = [];
-  const exit = await runStreaming(command, {
-    cwd: options.cwd,
-    env: options.env,
-    onLine(line) {
-      lines.push(line);
-      if (!options.quiet) options.log.subprocess(line);
-    },
-  });
-  if (exit.code === 0) return lines.join("\n");
-  if (options.quiet) for (const l of lines) options.log.subprocess(l);
-  throw explainFailure(command, describeExit(exit), lines.join("\n"), options.where);
+/** For `runTool`'s `explain`: the error (and hint) of a Python tool's failure. */
+export function explainPythonTool(failure: ToolFailure): CnbError {
+  return explainFailure(failure.command, failure.status, failure.output, failure.where);
 }

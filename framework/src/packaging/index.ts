@@ -1,0 +1,11 @@
+/**
+ * `@cnbkit/framework/packaging`: what the packager (`cnbkit package`) and a packaged
+ * buildpack agree on, and no buildpack author needs: the layout of a bundled buildpack
+ * (its chunks directory, the parsed copy of buildpack.toml), the variable its launcher saves
+ * NODE_OPTIONS in, and the JSON form of a buildpack's detect rules that its `bin/detect`
+ * shell script evaluates.
+ */
+export { BUNDLE_CHUNKS_DIR, PARSED_BUILDPACK_TOML, SAVED_NODE_OPTIONS } from "../platform/launched-bundle.js";
+export { detectRulesJson, isRuleDetect } from "../lifecycle/detect-rules.js";
+export type { DetectCondition, DetectOutcomeJson, DetectRulesJson, RuleDetect } from "../lifecycle/detect-rules.js";
+export { formatError } from "../errors/index.js";

@@ -7,3 +7,6 @@ export * from "./download.js";
 export * from "./inventory.js";
 export * from "./mirrors.js";
 export * from "./proxy-fetch.js";
+// The types this entry's signatures use, so a caller can name them from here.
+export type { Binding } from "../platform/index.js";
+export type { SbomComponent } from "../sbom/index.js";

@@ -16,7 +16,7 @@ import { buildPlanText } from "../cnb-files/build-plan-text.js";
 import { type BuildpackDescriptor, checkMetadata, readBuildpackToml } from "../cnb-files/buildpack-toml.js";
 import { CnbError } from "../errors/cnb-error.js";
 import { readFileNow as readFile, statNow as stat, writeFileNow as writeFile } from "../fs/now.js";
-import { createLogger, type Logger, type LogSink } from "../log/logger.js";
+import { createLogger, type Logger } from "../log/logger.js";
 import { Bindings } from "../platform/bindings.js";
 import {
   type BuildTarget,
@@ -179,8 +179,8 @@ export interface PhaseIO {
   script: string;
   /** The working directory: the app. */
   cwd: string;
-  /** Where log lines go (default stdout). */
-  sink?: LogSink;
+  /** Where log lines go, one at a time (default stdout). */
+  sink?: (line: string) => void;
   /** The running program, for `execD.addSelf`. */
   self?: () => Promise<string>;
 }

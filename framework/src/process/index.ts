@@ -5,3 +5,7 @@
  */
 export * from "./run-streaming.js";
 export * from "./run-tool.js";
+// The types this entry's signatures use, so a caller can name them from here.
+export type { CnbError } from "../errors/index.js";
+export type { Logger } from "../log/index.js";
+export type { ToolEnv } from "../platform/tool-env.js";

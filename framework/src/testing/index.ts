@@ -397,3 +397,7 @@ async function writeText(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, content);
 }
+
+// The types this entry's signatures use (and theirs) are the main entry's: reachable from
+// here too, as `framework.<Type>`, so a test can name them without a second import.
+export type * as framework from "../index.js";

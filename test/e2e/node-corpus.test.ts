@@ -35,7 +35,7 @@ const cases: Record<string, AppCase> = {
   // yarn.lock by yarn 1.22.22, no packageManager; 79 packages.
   "express 4 with yarn 1": {
     fixture: "express-yarn1",
-    output: [/yarn install --frozen-lockfile/, /web: /],
+    output: [/yarn install --frozen-lockfile/, /web: yarn start \(default\)/],
     answer: answer("express-yarn1", EXPRESS_4),
   },
   // pnpm-lock.yaml (v9.0) by pnpm 9.15.9; 76 packages.
@@ -79,7 +79,7 @@ const cases: Record<string, AppCase> = {
   // yarn.lock by yarn 4.18.1, .pnp.cjs; 76 packages.
   "yarn 4 with Plug'n'Play": {
     fixture: "yarn4-pnp",
-    output: [/Using yarn 4\.18\.1/, /yarn install --immutable/, /web: /],
+    output: [/Installing @yarnpkg\/cli-dist@4\.18\.1/, /Using yarn 4\.18\.1/, /yarn install --immutable/, /web: yarn start \(default\)/],
     answer: answer("yarn4-pnp", EXPRESS_5),
   },
   // pnpm-lock.yaml by pnpm 10.34.9 with node-linker=pnp in .npmrc; 56 packages. avvio is

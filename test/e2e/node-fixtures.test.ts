@@ -1,9 +1,10 @@
 /**
  * Node.js apps of every kind the reference builder promises, each built with `buildApp`
  * (what `cnbkit build` runs) and then run under runc and asked over HTTP: no package
- * manager, yarn classic, yarn berry, pnpm, TypeScript with a build script, and npm, yarn and
- * pnpm workspaces. Lockfiles in test/e2e/fixtures were written by the real tools (yarn 1.22.22,
- * yarn 4.18.1, pnpm 9.15.9, npm 11).
+ * manager, pnpm with no packageManager field, TypeScript with a build script, and npm, yarn
+ * and pnpm workspaces. Lockfiles in test/e2e/fixtures were written by the real tools (yarn
+ * 1.22.22, pnpm 9.15.9, npm 11). Yarn 1 to 4 apps, each with node_modules and Plug'n'Play,
+ * are node-corpus.test.ts's.
  */
 import { beforeAll, test } from "vitest";
 import type { Binding } from "../../builder-packager/src/platform/build.js";
@@ -23,16 +24,6 @@ const cases: Record<string, AppCase> = {
     fixture: "server-only",
     output: [/web: node server\.js \(default\)/],
     answer: /^200 server-only on v24\.21\.0\n$/,
-  },
-  "yarn classic": {
-    fixture: "yarn-classic",
-    output: [/yarn install --frozen-lockfile/, /web: yarn start \(default\)/],
-    answer: /^200 yarn-classic says 2 minutes\n$/,
-  },
-  "yarn berry (packageManager yarn@4.18.1)": {
-    fixture: "yarn-berry",
-    output: [/Installing @yarnpkg\/cli-dist@4\.18\.1/, /yarn install --immutable/, /web: yarn start \(default\)/],
-    answer: /^200 yarn-berry says 2 minutes\n$/,
   },
   pnpm: {
     fixture: "pnpm",

@@ -140,12 +140,15 @@ describe("ensureBaseImages", () => {
     }
   }, 300_000);
 
-  test("the build image compiles C as uid 1000 in its writable home, and has git and python3", async () => {
+  test("the build image compiles C as uid 1000 in its writable home, and has git, python3 with distutils (old node-gyp) and curl (hand-written wrappers)", async () => {
     const script = [
       "printf '#include <stdio.h>\\nint main(void){puts(\"hi from gcc\");return 0;}\\n' > hi.c",
       "cc -o hi hi.c && ./hi",
       "git --version",
       "python3 -c 'import sys; print(sys.version_info[0])'",
+      // node-gyp 8's gyp: `from distutils.version import StrictVersion`, gone from Python 3.12's stdlib.
+      "python3 -c 'from distutils.version import StrictVersion; print(\"distutils\", StrictVersion(\"1.2\") < StrictVersion(\"1.10\"))'",
+      "curl --version",
       "pkg-config --modversion zlib openssl",
     ].join(" && ");
     const dir = await bundle(images.build, "runc-build", ["/bin/sh", "-c", script], "/home/cnb");
@@ -154,6 +157,8 @@ describe("ensureBaseImages", () => {
       expect(out).toContain("hi from gcc");
       expect(out).toMatch(/^git version 2\./m);
       expect(out).toMatch(/^3$/m);
+      expect(out).toMatch(/^distutils True$/m);
+      expect(out).toMatch(/^curl 8\./m);
       expect(out).toMatch(/^3\.\d+\.\d+$/m); // openssl 3.x headers
     } finally {
       await rm(dir, { recursive: true, force: true });

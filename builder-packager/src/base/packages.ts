@@ -7,8 +7,10 @@
  * inside compiled buildpacks links it, and buildpacks' exec.d programs (copies of the
  * buildpack binary) run in the app container. The build image adds what buildpacks
  * need to compile and unpack dependencies: a C/C++ toolchain and headers (native Node,
- * Python and Ruby extensions), git, python3 (node-gyp) and the archive tools. No curl:
- * buildpacks download with Node's fetch.
+ * Python and Ruby extensions), git, python3 (node-gyp) and the archive tools. Buildpacks
+ * download with Node's fetch; Debian 13's build image also has curl, because the build tools
+ * users bring call it (hand-written Maven and Gradle wrappers, `curl | tar` in build scripts),
+ * as Paketo's and Heroku's build images have it.
  *
  * Names are real binary packages of each release: debootstrap resolves no virtual
  * packages, so a name trixie renamed (the 64-bit time_t transition added `t64` to libssl3,
@@ -99,6 +101,14 @@ export const JDK_RUNTIME_LIBRARIES: readonly string[] = ["libjpeg62-turbo", "lib
 /** What every Debian 13 image carries beyond minbase: TLS roots and libssl, zlib, /etc/services, time zones, libatomic. */
 const TRIXIE_CORE: readonly string[] = ["ca-certificates", "libssl3t64", "zlib1g", "netbase", "tzdata", "libatomic1"];
 
+/**
+ * What Debian 13's build image adds to the tools: curl (see the top of this file), and
+ * python3-setuptools, whose `distutils` shim lets node-gyp 8 and older (its gyp imports
+ * `distutils`, gone from Python 3.12 on) compile native addons on trixie's Python 3.13, as
+ * bookworm's 3.11 still does. Debian 12's set stays as it was, so its cached rootfs stays valid.
+ */
+const TRIXIE_BUILD_TOOLS: readonly string[] = [...BUILD_TOOLS, "curl", "python3-setuptools"];
+
 /** Debian 13 (trixie): the run set in trixie's names plus the JDK's libraries. */
 export const TRIXIE_PACKAGES: ReleasePackages = {
   run: [
@@ -112,5 +122,5 @@ export const TRIXIE_PACKAGES: ReleasePackages = {
   ],
   // The whole run set, so that anything that runs in the run image also runs during the
   // build (a JDK's jlink or a test step, a CPython's extension modules), plus the tools.
-  build: [...TRIXIE_CORE, ...TRIXIE_PYTHON_RUNTIME_LIBRARIES, ...JDK_RUNTIME_LIBRARIES, ...BUILD_TOOLS],
+  build: [...TRIXIE_CORE, ...TRIXIE_PYTHON_RUNTIME_LIBRARIES, ...JDK_RUNTIME_LIBRARIES, ...TRIXIE_BUILD_TOOLS],
 };

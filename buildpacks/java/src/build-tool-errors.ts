@@ -16,7 +16,8 @@ export const gradleErrorLine: ErrorLinePicker = (line, previous) =>
 /**
  * The program a shell could not find, from its error line (`./mvnw: 13: curl: not found` from
  * dash, `mvnw: line 13: curl: command not found` from bash), or undefined. Hand-written
- * wrapper scripts download with curl or wget, which the build image does not carry.
+ * wrapper scripts download with curl or wget: cnbkit's standard Debian 13 build image has
+ * curl, but a slim or Debian 12 one, or a builder of someone else's, may have neither.
  *
  * @example
  * missingCommand("/workspace/mvnw: 13: curl: not found") // "curl"

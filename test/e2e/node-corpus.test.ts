@@ -79,7 +79,12 @@ const cases: Record<string, AppCase> = {
   // yarn.lock by yarn 4.18.1, .pnp.cjs; 76 packages.
   "yarn 4 with Plug'n'Play": {
     fixture: "yarn4-pnp",
-    output: [/Installing @yarnpkg\/cli-dist@4\.18\.1/, /Using yarn 4\.18\.1/, /yarn install --immutable/, /web: yarn start \(default\)/],
+    output: [
+      /Installing @yarnpkg\/cli-dist@4\.18\.1/,
+      /Using yarn 4\.18\.1/,
+      /yarn install --immutable/,
+      /web: yarn start \(default\)/,
+    ],
     answer: answer("yarn4-pnp", EXPRESS_5),
   },
   // pnpm-lock.yaml by pnpm 10.34.9 with node-linker=pnp in .npmrc; 56 packages. avvio is

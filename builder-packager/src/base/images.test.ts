@@ -147,7 +147,7 @@ describe("ensureBaseImages", () => {
       "git --version",
       "python3 -c 'import sys; print(sys.version_info[0])'",
       // node-gyp 8's gyp: `from distutils.version import StrictVersion`, gone from Python 3.12's stdlib.
-      "python3 -c 'from distutils.version import StrictVersion; print(\"distutils\", StrictVersion(\"1.2\") < StrictVersion(\"1.10\"))'",
+      'python3 -c \'from distutils.version import StrictVersion; print("distutils", StrictVersion("1.2") < StrictVersion("1.10"))\'',
       "curl --version",
       "pkg-config --modversion zlib openssl",
     ].join(" && ");

@@ -81,16 +81,23 @@ test("a Python app with a Procfile: python passes in sh, nodejs fails in sh, pro
   expect(r.code, r.output).toBe(0);
   expect(await groupIds()).toEqual([ids.python!.id, ids.procfile!.id]);
   const plan = await readLifecycleToml(join(ws.layers, "plan.toml"));
-  expect(plan?.entries).toEqual([
-    {
-      providers: [{ id: ids.python!.id, version: ids.python!.version }],
-      requires: [{ name: "cpython", metadata: { launch: true } }],
-    },
-    {
-      providers: [{ id: ids.procfile!.id, version: ids.procfile!.version }],
-      requires: [{ name: "procfile", metadata: { processes: [{ type: "web", command: "gunicorn app:app" }] } }],
-    },
-  ]);
+  // The lifecycle writes plan entries in Go map order (random from one run to the next), so
+  // they are compared as a set: sorted by their first provider's id.
+  const byProvider = (a: { providers: { id: string }[] }, b: { providers: { id: string }[] }) =>
+    String(a.providers[0]?.id).localeCompare(String(b.providers[0]?.id));
+  const entries = ((plan?.entries ?? []) as { providers: { id: string }[] }[]).toSorted(byProvider);
+  expect(entries).toEqual(
+    [
+      {
+        providers: [{ id: ids.python!.id, version: ids.python!.version }],
+        requires: [{ name: "cpython", metadata: { launch: true } }],
+      },
+      {
+        providers: [{ id: ids.procfile!.id, version: ids.procfile!.version }],
+        requires: [{ name: "procfile", metadata: { processes: [{ type: "web", command: "gunicorn app:app" }] } }],
+      },
+    ].toSorted(byProvider),
+  );
   for (const name of NAMES) {
     expect(await exists(join(ws.root, `node-ran-${name}`)), name).toBe(name === "procfile");
   }

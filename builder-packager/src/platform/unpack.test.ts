@@ -79,6 +79,76 @@ test("applies layers with whiteouts, owners, modes and links, and caches by dige
   expect((await stat(join(root, key))).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
 });
 
+test("apps on one run image share its unpacked layers: unpacked once, hardlinked, and an app's layers never change them", async () => {
+  const dir = join(work, "cache-apps");
+  const layout = await OciLayout.open(layoutDir);
+  // The "run image": two layers. Each app adds one on top that deletes, replaces and adds files.
+  const run1 = await writeLayer(
+    [
+      { type: "file", path: "etc/os-release", size: 6, data: "trixie" },
+      { type: "file", path: "usr/lib/libx.so", size: 4, data: "libx" },
+      { type: "dir", path: "workspace", uid: 1000, gid: 1000, mode: 0o755 },
+    ],
+    layout.blobDir,
+  );
+  const run2 = await writeLayer([{ type: "file", path: "etc/motd", size: 5, data: "hello" }], layout.blobDir);
+  const apps: Record<string, Awaited<ReturnType<typeof writeLayer>>> = {
+    a: await writeLayer(
+      [
+        { type: "file", path: "etc/.wh.motd", size: 0, data: "" },
+        { type: "file", path: "usr/lib/libx.so", size: 6, data: "libx-a", mode: 0o600 },
+        { type: "dir", path: "workspace", uid: 1000, gid: 1000, mode: 0o700 },
+        { type: "file", path: "workspace/app.js", size: 5, data: "app a", uid: 1000, gid: 1000 },
+      ],
+      layout.blobDir,
+    ),
+    b: await writeLayer([{ type: "file", path: "workspace/app.js", size: 5, data: "app b" }], layout.blobDir),
+  };
+  for (const [tag, app] of Object.entries(apps)) {
+    const diffIds = [run1.diffId, run2.diffId, app.diffId];
+    const metadata = JSON.stringify({ runImage: { topLayer: run2.diffId, reference: "run" } });
+    const config = imageConfig({
+      architecture: "amd64",
+      diffIds,
+      config: { Labels: { "io.buildpacks.lifecycle.metadata": metadata } },
+    });
+    await layout.writeImage({ config, layers: [run1, run2, app], tag });
+  }
+
+  const lines: string[] = [];
+  const a = await unpackImage(`oci:${layoutDir}:a`, { cacheDir: dir, onProgress: (l) => lines.push(l) });
+  expect(lines.filter((l) => l.startsWith("Unpacking"))).toHaveLength(3);
+  lines.length = 0;
+  const b = await unpackImage(`oci:${layoutDir}:b`, { cacheDir: dir, onProgress: (l) => lines.push(l) });
+  // Only b's own layer: the run image's two came from the first unpack.
+  expect(lines.filter((l) => l.startsWith("Unpacking"))).toEqual([expect.stringMatching(/^Unpacking layer 3\/3 /)]);
+
+  expect(existsSync(join(a.rootfs, "etc/motd"))).toBe(false);
+  expect(await readFile(join(a.rootfs, "usr/lib/libx.so"), "utf8")).toBe("libx-a");
+  expect((await stat(join(a.rootfs, "usr/lib/libx.so"))).mode & 0o777).toBe(0o600);
+  expect(await readFile(join(a.rootfs, "workspace/app.js"), "utf8")).toBe("app a");
+  // b sees the run image as it was: a's deletion and replacement did not reach the shared files.
+  expect(await readFile(join(b.rootfs, "etc/motd"), "utf8")).toBe("hello");
+  expect(await readFile(join(b.rootfs, "usr/lib/libx.so"), "utf8")).toBe("libx");
+  expect((await stat(join(b.rootfs, "usr/lib/libx.so"))).mode & 0o777).toBe(0o644);
+  expect(await readFile(join(b.rootfs, "workspace/app.js"), "utf8")).toBe("app b");
+  // An unchanged run-image file is one inode in both trees (a hardlink, not a copy).
+  expect((await stat(join(b.rootfs, "etc/os-release"))).ino).toBe((await stat(join(a.rootfs, "etc/os-release"))).ino);
+  expect((await stat(join(a.rootfs, "workspace"))).mode & 0o777).toBe(0o700);
+
+  // The shared tree itself is the run image's, whatever the apps' layers did to their copies.
+  const root = join(dir, "rootfs-by-digest");
+  const chains = (await readdir(root)).filter((n) => n.startsWith("chain-"));
+  expect(chains).toHaveLength(1);
+  const shared = join(root, chains[0] as string, "rootfs");
+  expect(await readFile(join(shared, "etc/motd"), "utf8")).toBe("hello");
+  expect(await readFile(join(shared, "usr/lib/libx.so"), "utf8")).toBe("libx");
+  expect((await stat(join(shared, "workspace"))).mode & 0o777).toBe(0o755);
+  expect((await stat(join(shared, "workspace"))).uid).toBe(1000);
+  await a.release();
+  await b.release();
+});
+
 test("a new entry prunes the least recently used unpacked images beyond CNBKIT_CACHE_MAX_ROOTFS", async () => {
   const dir = join(work, "cache-prune");
   const root = join(dir, "rootfs-by-digest");

@@ -13,6 +13,14 @@
  * lock dir, so a crash never leaves a half-unpacked rootfs and parallel callers unpack once.
  * The cache is bounded (least recently used entries go, never one in use: `../cache/prune.ts`,
  * `CNBKIT_CACHE_MAX_ROOTFS`).
+ *
+ * An app image is its run image's layers with the app's on top, and every app built on one run
+ * image shares them. So the run image's part (up to the lifecycle label's `runImage.topLayer`)
+ * is its own cache entry, `chain-<algo>-<hex>` (the OCI chain ID of those layers), unpacked once;
+ * an app's entry starts as a hardlink copy of it (`cp -al`: new directories, shared file inodes)
+ * and only the app's layers are applied. That is safe because applying a layer never writes a
+ * file in place: whatever is in an entry's way is removed first, so a shared inode is replaced,
+ * never changed.
  */
 import { spawn, spawnSync } from "node:child_process";
 import {
@@ -29,6 +37,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { join, posix } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -122,15 +131,26 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
       if (name.startsWith(`.tmp-${key}-`)) await rm(join(root, name), { recursive: true, force: true });
     }
     const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
+    const layers = resolved.manifest.manifest.layers;
+    const shared = runImageLayerCount(resolved.config);
+    let base: { key: string; release(): Promise<void> } | undefined;
     try {
-      await mkdir(join(tmp, "rootfs"), { recursive: true });
-      await chmod(join(tmp, "rootfs"), 0o755);
-      await applyLayers(source, resolved, join(tmp, "rootfs"), options.onProgress, options.signal);
+      if (shared > 0 && shared < layers.length) {
+        base = await runImagePart(source, resolved, shared, root, options);
+        await mkdir(tmp, { recursive: true });
+        await hardlinkCopy(join(root, base.key, "rootfs"), join(tmp, "rootfs"));
+      } else {
+        await mkdir(join(tmp, "rootfs"), { recursive: true });
+        await chmod(join(tmp, "rootfs"), 0o755);
+      }
+      const from = base ? shared : 0;
+      await applyLayers(source, layers, [from, layers.length], join(tmp, "rootfs"), options.onProgress, options.signal);
       await writeAtomic(join(tmp, "config.json"), JSON.stringify(resolved.config));
       await rename(tmp, target);
       await markCacheEntryUsed(root, key);
       unpacked = true;
     } finally {
+      await base?.release();
       await rm(tmp, { recursive: true, force: true });
     }
   });
@@ -193,20 +213,89 @@ export async function pruneUnpackedImages(
   await pruneCacheKind("rootfs", root, { ...(keep ? { keep } : {}), onProgress: options.onProgress });
 }
 
+/**
+ * How many of an app image's layers are its run image's: up to and including the diffID the
+ * lifecycle's metadata label names as `runImage.topLayer`; 0 for any other image.
+ */
+export function runImageLayerCount(config: ImageConfig): number {
+  const label = config.config?.Labels?.["io.buildpacks.lifecycle.metadata"];
+  if (!label) return 0;
+  let top: unknown;
+  try {
+    top = (JSON.parse(label) as { runImage?: { topLayer?: unknown } }).runImage?.topLayer;
+  } catch {
+    return 0;
+  }
+  return typeof top === "string" ? (config.rootfs.diff_ids as readonly string[]).indexOf(top) + 1 : 0;
+}
+
+/**
+ * The OCI chain ID of the first `count` layers: the first diffID, then
+ * sha256(previous chain ID + " " + next diffID) for each layer above it.
+ */
+export function chainId(diffIds: readonly string[], count: number): string {
+  let chain = diffIds[0] ?? "";
+  for (const diffId of diffIds.slice(1, count)) {
+    chain = `sha256:${createHash("sha256").update(`${chain} ${diffId}`).digest("hex")}`;
+  }
+  return chain;
+}
+
+/**
+ * The cache entry of an app image's run-image part (its first `count` layers), unpacked now
+ * unless another app on the same run image did it before; marked in use until `release()`.
+ */
+async function runImagePart(
+  source: ImageSource,
+  image: ResolvedImage,
+  count: number,
+  root: string,
+  options: UnpackOptions,
+): Promise<{ key: string; release(): Promise<void> }> {
+  const key = `chain-${entryName(chainId(image.config.rootfs.diff_ids, count))}`;
+  const dir = join(root, key);
+  const release = () => releaseCacheEntry(root, key);
+  if (await useCacheEntry(root, key, (d) => existsSync(join(d, "rootfs")))) return { key, release };
+  await withDirLock(`${dir}.lock`, async () => {
+    if (existsSync(join(dir, "rootfs"))) return markCacheEntryUsed(root, key);
+    const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
+    try {
+      await mkdir(join(tmp, "rootfs"), { recursive: true });
+      await chmod(join(tmp, "rootfs"), 0o755);
+      const layers = image.manifest.manifest.layers;
+      await applyLayers(source, layers, [0, count], join(tmp, "rootfs"), options.onProgress, options.signal);
+      await rename(tmp, dir);
+      await markCacheEntryUsed(root, key);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+  return { key, release };
+}
+
+/** `cp -al`: the tree's directories made anew, its files hardlinked (see the top of this file). */
+async function hardlinkCopy(from: string, to: string): Promise<void> {
+  const r = spawnSync("cp", ["-a", "-l", from, to], { encoding: "utf8" });
+  if (r.status !== 0)
+    throw new CnbError(`cannot copy the unpacked run image ${from}: ${r.stderr.trim() || r.error?.message}`);
+}
+
 /** The cache entry of a manifest digest: `sha256:ab..` is `sha256-ab..`. */
 function entryName(digest: string): string {
   return `${digest.split(":")[0]}-${digestHex(digest)}`;
 }
 
+/** Applies `layers[from..to)` (bottom first) to `rootfs`; progress lines count all of `layers`. */
 async function applyLayers(
   source: ImageSource,
-  image: ResolvedImage,
+  layers: readonly Descriptor[],
+  [from, to]: [number, number],
   rootfs: string,
   onProgress?: (line: string) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  const layers = image.manifest.manifest.layers;
   for (const [i, layer] of layers.entries()) {
+    if (i < from || i >= to) continue;
     if (signal?.aborted) throw new CnbError("unpacking stopped; nothing was cached");
     onProgress?.(`Unpacking layer ${i + 1}/${layers.length} ${layer.digest.slice(7, 19)} (${mib(layer.size)})`);
     await applyLayer(await source.blob(layer.digest), layer, rootfs);

@@ -72,6 +72,25 @@ test("evicts the least recently used entries beyond the count, oldest first", as
   expect(await listing()).toEqual(["c"]);
 });
 
+test("idle one-offs go before shared entries, however recently each was used", async () => {
+  // A builder used a minute ago, a run image's layers two minutes ago; three app images since.
+  for (const [name, age] of [
+    ["builder", 60],
+    ["run-layers", 120],
+    ["app1", 30],
+    ["app2", 20],
+    ["app3", 10],
+  ] as const)
+    await entry(name, age);
+  const shared = (name: string) => !name.startsWith("app");
+  const r = await pruneCache(root, { maxEntries: 3, shared });
+  expect(r.evicted.sort()).toEqual(["app1", "app2"]);
+  expect(await listing()).toEqual(["app3", "builder", "run-layers"]);
+  // Without the hint it is plain LRU: the builder and the run image's layers would have gone.
+  const plain = await pruneCache(root, { maxEntries: 1 });
+  expect(plain.evicted.sort()).toEqual(["builder", "run-layers"]);
+});
+
 test("keeps an entry in use by a live process, counts it, and drops markers of dead ones", async () => {
   await entry("old-in-use", 100);
   await entry("old-idle", 90);

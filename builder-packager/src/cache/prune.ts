@@ -46,6 +46,11 @@ export interface CacheBounds {
 export interface PruneOptions extends CacheBounds {
   /** The entry just made or used: never removed, whatever the bounds say. */
   keep?: string;
+  /**
+   * Entries that others share (a builder, a run image's layers) rather than one-offs (an app
+   * image run once): idle one-offs go first, least recently used first, then these.
+   */
+  shared?: (name: string) => boolean;
 }
 
 /** What {@link pruneCache} removed. */
@@ -142,22 +147,25 @@ export async function pruneCache(root: string, options: PruneOptions = {}): Prom
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   const sized = options.maxBytes !== undefined;
 
-  const entries: { name: string; used: number; size: number; pinned: boolean }[] = [];
+  const entries: { name: string; used: number; size: number; pinned: boolean; shared: boolean }[] = [];
   for (const name of names) {
     if (name.startsWith(".") || name.endsWith(".lock")) continue;
     const st = await stat(join(root, name)).catch(() => undefined);
     if (!st?.isDirectory()) continue;
     const size = sized ? diskUsage(join(root, name)) : 0;
-    entries.push({ name, used: st.mtimeMs, size, pinned: name === options.keep || inUse.has(name) });
+    const pinned = name === options.keep || inUse.has(name);
+    entries.push({ name, used: st.mtimeMs, size, pinned, shared: options.shared?.(name) ?? false });
   }
-  entries.sort((a, b) => b.used - a.used || a.name.localeCompare(b.name));
+  // Kept first: shared entries, then the rest, each most recently used first.
+  entries.sort((a, b) => Number(b.shared) - Number(a.shared) || b.used - a.used || a.name.localeCompare(b.name));
   let count = 0;
   let bytes = 0;
   for (const e of entries.filter((e) => e.pinned)) {
     count++;
     bytes += e.size;
   }
-  // Strict LRU: once an entry does not fit, it and every older idle entry go.
+  // Strict LRU (within shared and one-off entries): once an entry does not fit, it and every
+  // entry after it in that order go.
   let full = false;
   const victims: string[] = [];
   for (const e of entries) {
@@ -247,11 +255,17 @@ export function cacheBounds(
 export async function pruneCacheKind(
   kind: CacheKind,
   root: string,
-  options: { keep?: string; onProgress?: (line: string) => void; env?: Record<string, string | undefined> } = {},
+  options: {
+    keep?: string;
+    shared?: (name: string) => boolean;
+    onProgress?: (line: string) => void;
+    env?: Record<string, string | undefined>;
+  } = {},
 ): Promise<PruneResult | undefined> {
   const spec = CACHE_KINDS[kind];
   try {
-    const r = await pruneCache(root, { ...cacheBounds(kind, options.env, options.onProgress), keep: options.keep });
+    const bounds = cacheBounds(kind, options.env, options.onProgress);
+    const r = await pruneCache(root, { ...bounds, keep: options.keep, shared: options.shared });
     const n = r.evicted.length;
     if (n > 0)
       options.onProgress?.(`Pruned ${n} ${n === 1 ? spec.one : spec.many} (${formatBytes(r.bytes)}) from the cache`);

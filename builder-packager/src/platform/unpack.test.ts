@@ -8,7 +8,7 @@ import { createReadStream } from "node:fs";
 import { afterAll, beforeAll, expect, onTestFinished, test } from "vitest";
 import { ensureBaseImages } from "../base/index.js";
 import { imageConfig, OciLayout, writeLayer } from "../oci/index.js";
-import { applyLayer, unpackImage } from "./unpack.js";
+import { applyLayer, pruneUnpackedImages, unpackImage } from "./unpack.js";
 
 let work = "";
 let cacheDir = "";
@@ -147,6 +147,18 @@ test("apps on one run image share its unpacked layers: unpacked once, hardlinked
   expect((await stat(join(shared, "workspace"))).uid).toBe(1000);
   await a.release();
   await b.release();
+
+  // Pruning takes the apps (one-offs) before the run image's layers they share, though the
+  // shared entry was used before them.
+  const saved = process.env.CNBKIT_CACHE_MAX_ROOTFS;
+  process.env.CNBKIT_CACHE_MAX_ROOTFS = "1";
+  try {
+    await pruneUnpackedImages({ cacheDir: dir });
+  } finally {
+    if (saved === undefined) delete process.env.CNBKIT_CACHE_MAX_ROOTFS;
+    else process.env.CNBKIT_CACHE_MAX_ROOTFS = saved;
+  }
+  expect((await readdir(root)).filter((n) => !n.startsWith("."))).toEqual(chains);
 });
 
 test("a new entry prunes the least recently used unpacked images beyond CNBKIT_CACHE_MAX_ROOTFS", async () => {

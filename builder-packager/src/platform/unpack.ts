@@ -20,7 +20,8 @@
  * an app's entry starts as a hardlink copy of it (`cp -al`: new directories, shared file inodes)
  * and only the app's layers are applied. That is safe because applying a layer never writes a
  * file in place: whatever is in an entry's way is removed first, so a shared inode is replaced,
- * never changed.
+ * never changed. Pruning takes app entries (one-offs, marked by a `run-image` file) before the
+ * builders and run-image parts that every build and app shares.
  */
 import { spawn, spawnSync } from "node:child_process";
 import {
@@ -146,6 +147,8 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
       const from = base ? shared : 0;
       await applyLayers(source, layers, [from, layers.length], join(tmp, "rootfs"), options.onProgress, options.signal);
       await writeAtomic(join(tmp, "config.json"), JSON.stringify(resolved.config));
+      // An app image: a one-off that pruning takes before the builders and run images it shares.
+      if (base) await writeAtomic(join(tmp, APP_MARK), base.key);
       await rename(tmp, target);
       await markCacheEntryUsed(root, key);
       unpacked = true;
@@ -210,7 +213,8 @@ export async function pruneUnpackedImages(
 ): Promise<void> {
   const root = join(options.cacheDir ?? cnbkitCacheDir(), "rootfs-by-digest");
   const keep = options.keep && entryName(options.keep);
-  await pruneCacheKind("rootfs", root, { ...(keep ? { keep } : {}), onProgress: options.onProgress });
+  const shared = (name: string) => !existsSync(join(root, name, APP_MARK));
+  await pruneCacheKind("rootfs", root, { ...(keep ? { keep } : {}), shared, onProgress: options.onProgress });
 }
 
 /**
@@ -279,6 +283,9 @@ async function hardlinkCopy(from: string, to: string): Promise<void> {
   if (r.status !== 0)
     throw new CnbError(`cannot copy the unpacked run image ${from}: ${r.stderr.trim() || r.error?.message}`);
 }
+
+/** The file in an app image's entry that names its run-image entry (and marks it a one-off). */
+const APP_MARK = "run-image";
 
 /** The cache entry of a manifest digest: `sha256:ab..` is `sha256-ab..`. */
 function entryName(digest: string): string {

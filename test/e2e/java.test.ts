@@ -14,7 +14,7 @@ import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { withDirLock } from "../../builder-packager/src/cache/index.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
@@ -233,7 +233,9 @@ describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
       console.log(`spring maven: layers ${[...layers.values()].join(", ")}`);
       // One layer per non-empty layers.idx slice (snapshot-dependencies has no paths), in
       // order, and the exporter's layer for whatever no slice took.
-      const { rootfs } = await unpackImage(`oci:${join(out, "image")}:latest`);
+      const unpacked = await unpackImage(`oci:${join(out, "image")}:latest`);
+      onTestFinished(() => unpacked.release());
+      const { rootfs } = unpacked;
       const idx = parseLayersIndex(await readFile(join(rootfs, "workspace/BOOT-INF/layers.idx"), "utf8"), "layers.idx");
       expect(idx.map((l) => l.name)).toEqual([
         "dependencies",

@@ -26,7 +26,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { elfMachine } from "../../builder-packager/src/compile/elf.js";
 import { NODE_VERSION } from "../../builder-packager/src/compile/node-runtime.js";
 import { type Descriptor, imageConfig } from "../../builder-packager/src/oci/image.js";
@@ -209,7 +209,9 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
       const diffIds = (fromLayout.rootfs as { diff_ids: string[] }).diff_ids;
       expect(diffIds[0]).toBe((baseConfig.rootfs as { diff_ids: string[] }).diff_ids[0]);
       // The arch's lifecycle, launcher and the one Node.js runtime every cnbkit buildpack runs on.
-      const { rootfs } = await unpackImage(builder(), { platform: { os: "linux", architecture: arch } });
+      const unpacked = await unpackImage(builder(), { platform: { os: "linux", architecture: arch } });
+      onTestFinished(() => unpacked.release());
+      const { rootfs } = unpacked;
       for (const bin of [
         "cnb/lifecycle/lifecycle",
         "cnb/lifecycle/launcher",

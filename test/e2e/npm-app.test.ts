@@ -8,7 +8,7 @@ import { existsSync, readlinkSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { openImageSource } from "../../builder-packager/src/oci/image-store.js";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
 import { patchedRunImage } from "../../builder-packager/src/platform/test-fixtures.js";
@@ -115,8 +115,9 @@ describe.sequential("examples/apps/node-hello", () => {
   });
 
   test("the image holds the web process, the launcher and our CycloneDX SBOMs", async () => {
-    const { rootfs } = await unpackImage(image);
-    await expectAppFiles(rootfs);
+    const unpacked = await unpackImage(image);
+    onTestFinished(() => unpacked.release());
+    await expectAppFiles(unpacked.rootfs);
   });
 
   test("umoci unpacks the image (an OCI manifest must not carry Docker layer media types)", async () => {

@@ -122,13 +122,20 @@ function normalize(name: string): string {
 
 /** The venv SBOM's component names and the `pip list` of the image's venv. */
 async function sbomAndPipList(image: string): Promise<{ sbom: string[]; pip: string[] }> {
-  const { rootfs } = await unpackImage(image);
-  const layer = join(rootfs, "layers/cnbkit_python/venv");
-  const cdx = JSON.parse(await readFile(join(rootfs, "layers/sbom/launch/cnbkit_python/venv/sbom.cdx.json"), "utf8"));
-  expect(cdx.bomFormat).toBe("CycloneDX");
-  const sbom = (cdx.components as { name: string; purl?: string }[]).map((c) => normalize(c.name)).sort();
-  for (const c of cdx.components as { purl?: string }[]) expect(c.purl).toMatch(/^pkg:pypi\//);
-  return { sbom, pip: pipList(join(layer, "lib/python3.11/site-packages")) };
+  const unpacked = await unpackImage(image);
+  try {
+    const { rootfs } = unpacked;
+    const layer = join(rootfs, "layers/cnbkit_python/venv");
+    const cdx = JSON.parse(await readFile(join(rootfs, "layers/sbom/launch/cnbkit_python/venv/sbom.cdx.json"), "utf8"));
+    expect(cdx.bomFormat).toBe("CycloneDX");
+    const sbom = (cdx.components as { name: string; purl?: string }[]).map((c) => normalize(c.name)).sort();
+    for (const c of cdx.components as { purl?: string }[]) expect(c.purl).toMatch(/^pkg:pypi\//);
+    return { sbom, pip: pipList(join(layer, "lib/python3.11/site-packages")) };
+  } finally {
+    // Released, so that pruning may take it: an entry this long-lived process keeps in use
+    // counts toward the cache's bound and makes room by evicting the builders others share.
+    await unpacked.release();
+  }
 }
 
 /**
@@ -137,14 +144,15 @@ async function sbomAndPipList(image: string): Promise<{ sbom: string[]; pip: str
  * `modules` from the venv with -v, which logs each .pyc it uses (" matches ") or finds stale.
  */
 async function bytecodeUse(image: string, modules: string[]): Promise<{ used: number; stale: string[] }> {
-  const { rootfs } = await unpackImage(image);
-  const python = join(rootfs, "layers/cnbkit_python/cpython/bin/python3");
-  const site = join(rootfs, "layers/cnbkit_python/venv/lib/python3.11/site-packages");
+  const unpacked = await unpackImage(image);
+  const python = join(unpacked.rootfs, "layers/cnbkit_python/cpython/bin/python3");
+  const site = join(unpacked.rootfs, "layers/cnbkit_python/venv/lib/python3.11/site-packages");
   const code = `import sys; sys.path.insert(0, ${JSON.stringify(site)}); import ${modules.join(", ")}`;
   const r = spawnSync(python, ["-v", "-c", code], {
     encoding: "utf8",
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", PYTHONDONTWRITEBYTECODE: "1" },
   });
+  await unpacked.release();
   expect(r.status, r.stderr.slice(-3000)).toBe(0);
   const lines = r.stderr.split("\n");
   return {

@@ -203,11 +203,11 @@ test("an entry is this process's until its last use is released, then a prune ma
 });
 
 test("bounds come from the environment; a bad value warns and keeps the default", () => {
-  expect(cacheBounds("rootfs", {})).toEqual({ maxEntries: 6 });
+  expect(cacheBounds("rootfs", {})).toEqual({ maxEntries: 10 });
   expect(cacheBounds("sea", {})).toEqual({ maxEntries: 12 });
   expect(cacheBounds("buildCaches", { CNBKIT_CACHE_MAX_BUILD_CACHES: "3" })).toEqual({ maxEntries: 3 });
   expect(cacheBounds("rootfs", { CNBKIT_CACHE_MAX_ROOTFS_SIZE: "1.5G" })).toEqual({
-    maxEntries: 6,
+    maxEntries: 10,
     maxBytes: 1.5 * 1024 ** 3,
   });
   expect(cacheBounds("sea", { CNBKIT_CACHE_MAX_SEA_SIZE: "500MiB" }).maxBytes).toBe(500 * 1024 ** 2);
@@ -215,7 +215,7 @@ test("bounds come from the environment; a bad value warns and keeps the default"
   const b = cacheBounds("rootfs", { CNBKIT_CACHE_MAX_ROOTFS: "six", CNBKIT_CACHE_MAX_ROOTFS_SIZE: "lots" }, (l) =>
     warnings.push(l),
   );
-  expect(b).toEqual({ maxEntries: 6 });
+  expect(b).toEqual({ maxEntries: 10 });
   expect(warnings).toHaveLength(2);
   expect(warnings[0]).toMatch(/^CNBKIT_CACHE_MAX_ROOTFS=six is not a whole number/);
 });

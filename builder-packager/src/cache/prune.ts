@@ -199,7 +199,7 @@ export async function pruneCache(root: string, options: PruneOptions = {}): Prom
 
 /** The cnbkit caches that {@link pruneCacheKind} bounds, with their env variables and defaults. */
 export const CACHE_KINDS = {
-  rootfs: { env: "CNBKIT_CACHE_MAX_ROOTFS", maxEntries: 6, one: "unpacked image", many: "unpacked images" },
+  rootfs: { env: "CNBKIT_CACHE_MAX_ROOTFS", maxEntries: 10, one: "unpacked image", many: "unpacked images" },
   sea: { env: "CNBKIT_CACHE_MAX_SEA", maxEntries: 12, one: "compiled executable", many: "compiled executables" },
   bundles: { env: "CNBKIT_CACHE_MAX_BUNDLES", maxEntries: 40, one: "bundled script", many: "bundled scripts" },
   buildCaches: { env: "CNBKIT_CACHE_MAX_BUILD_CACHES", maxEntries: 20, one: "build cache", many: "build caches" },

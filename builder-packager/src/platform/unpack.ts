@@ -23,7 +23,7 @@
  * never changed. Pruning takes app entries (one-offs, marked by a `run-image` file) before the
  * builders and run-image parts that every build and app shares.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   createWriteStream,
@@ -42,6 +42,7 @@ import { createHash } from "node:crypto";
 import { join, posix } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
@@ -101,6 +102,7 @@ export interface UnpackOptions extends StoreOptions {
   signal?: AbortSignal;
 }
 
+const execFileAsync = promisify(execFile);
 const MAX_SYMLINK_HOPS = 40;
 /** Files up to this size are written in one call rather than streamed (far fewer syscalls). */
 const SMALL_FILE = 1024 * 1024;
@@ -133,18 +135,17 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
     }
     const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
     const layers = resolved.manifest.manifest.layers;
-    const shared = runImageLayerCount(resolved.config);
+    const runLayers = runImageLayerCount(resolved.config);
     let base: { key: string; release(): Promise<void> } | undefined;
     try {
-      if (shared > 0 && shared < layers.length) {
-        base = await runImagePart(source, resolved, shared, root, options);
+      if (runLayers > 0 && runLayers < layers.length) {
+        base = await runImagePart(source, resolved, runLayers, root, options);
         await mkdir(tmp, { recursive: true });
         await hardlinkCopy(join(root, base.key, "rootfs"), join(tmp, "rootfs"));
       } else {
-        await mkdir(join(tmp, "rootfs"), { recursive: true });
-        await chmod(join(tmp, "rootfs"), 0o755);
+        await emptyRootfs(join(tmp, "rootfs"));
       }
-      const from = base ? shared : 0;
+      const from = base ? runLayers : 0;
       await applyLayers(source, layers, [from, layers.length], join(tmp, "rootfs"), options.onProgress, options.signal);
       await writeAtomic(join(tmp, "config.json"), JSON.stringify(resolved.config));
       // An app image: a one-off that pruning takes before the builders and run images it shares.
@@ -264,8 +265,7 @@ async function runImagePart(
     if (existsSync(join(dir, "rootfs"))) return markCacheEntryUsed(root, key);
     const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
     try {
-      await mkdir(join(tmp, "rootfs"), { recursive: true });
-      await chmod(join(tmp, "rootfs"), 0o755);
+      await emptyRootfs(join(tmp, "rootfs"));
       const layers = image.manifest.manifest.layers;
       await applyLayers(source, layers, [0, count], join(tmp, "rootfs"), options.onProgress, options.signal);
       await rename(tmp, dir);
@@ -277,11 +277,20 @@ async function runImagePart(
   return { key, release };
 }
 
-/** `cp -al`: the tree's directories made anew, its files hardlinked (see the top of this file). */
+/** An empty root directory for an entry, mode 0755 whatever the umask. */
+async function emptyRootfs(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await chmod(dir, 0o755);
+}
+
+/**
+ * `cp -al`: the tree's directories made anew, its files hardlinked (see the top of this file).
+ * Asynchronous, since `cnbkit run` and test workers copy while other work goes on.
+ */
 async function hardlinkCopy(from: string, to: string): Promise<void> {
-  const r = spawnSync("cp", ["-a", "-l", from, to], { encoding: "utf8" });
-  if (r.status !== 0)
-    throw new CnbError(`cannot copy the unpacked run image ${from}: ${r.stderr.trim() || r.error?.message}`);
+  await execFileAsync("cp", ["-a", "-l", from, to]).catch((err: Error & { stderr?: string }) => {
+    throw new CnbError(`cannot copy the unpacked run image ${from}: ${err.stderr?.trim() || err.message}`);
+  });
 }
 
 /** The file in an app image's entry that names its run-image entry (and marks it a one-off). */

@@ -8,6 +8,7 @@
 #   - qemu >= 8 for the other arch (scripts/fetch-qemu.sh)  -> ~/.cache/cnbkit/qemu/<version>/
 #   - Verdaccio, an npm registry for test/packages (scripts/fetch-verdaccio.sh)
 #                                                  -> ~/.cache/cnbkit/verdaccio/<version>/
+#   - pack and cosign built with Go (scripts/fetch-pack.sh, fetch-cosign.sh) -> ~/.cache/cnbkit/{pack,cosign}/<version>/
 #   - the CNB lifecycle built with Go              -> ~/.cache/cnbkit/lifecycle/<version>/ (this
 #     machine's arch) and <version>-<arch> (the other of amd64/arm64, cross-compiled)
 set -euo pipefail
@@ -92,7 +93,16 @@ if [ ! -x "$CACHE/pack/${CNBKIT_PACK_VERSION:-0.40.6}/pack" ]; then
   setsid bash "$ROOT/scripts/fetch-pack.sh" > >(sed -u '/^\[setup\]/!s/^/[pack] /') 2>&1 &
   pack_pid=$!
 fi
-stop_pack() { [ -z "$pack_pid" ] || kill -- "-$pack_pid" 2>/dev/null || true; }
+# cosign (for the supply-chain tests: ~/.cache/cnbkit/cosign/<version>/cosign) likewise.
+cosign_pid=""
+if [ ! -x "$CACHE/cosign/${CNBKIT_COSIGN_VERSION:-2.6.5}/cosign" ]; then
+  setsid bash "$ROOT/scripts/fetch-cosign.sh" > >(sed -u '/^\[setup\]/!s/^/[cosign] /') 2>&1 &
+  cosign_pid=$!
+fi
+stop_pack() {
+  [ -z "$pack_pid" ] || kill -- "-$pack_pid" 2>/dev/null || true
+  [ -z "$cosign_pid" ] || kill -- "-$cosign_pid" 2>/dev/null || true
+}
 trap stop_pack EXIT
 build_lifecycle() { # <goarch> <dir>
   local goarch="$1" lc="$2"
@@ -142,6 +152,9 @@ for other in amd64 arm64; do
 done
 if [ -n "$pack_pid" ]; then
   wait "$pack_pid" || { echo "error: building pack failed (its [pack] lines above say why); rerun scripts/setup.sh" >&2; exit 1; }
+fi
+if [ -n "$cosign_pid" ]; then
+  wait "$cosign_pid" || { echo "error: building cosign failed (its [cosign] lines above say why); rerun scripts/setup.sh" >&2; exit 1; }
 fi
 trap - EXIT
 "$lc/lifecycle" -version >/dev/null

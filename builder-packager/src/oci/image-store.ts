@@ -252,8 +252,11 @@ function slice(input: Readable, start: number, end: number): Readable {
 export interface CopyOptions {
   /** Parallel blob transfers (default 3). */
   concurrency?: number;
-  /** Tag to write at the destination (default: the sink reference's tag). */
-  tag?: string;
+  /**
+   * Tag to write at the destination (default: the sink reference's tag); `null` stores the
+   * image by digest only, for a caller that tags it later (e.g. once it is signed).
+   */
+  tag?: string | null;
   /** Called as bytes move: totals over all blobs that needed transferring or checking. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -262,6 +265,8 @@ export interface CopyOptions {
 export interface CopyResult {
   /** The top-level manifest or index as written. */
   descriptor: Descriptor;
+  /** Its bytes, to tag it later with `sink.putManifest(bytes, descriptor.mediaType, tag)`. */
+  bytes: Buffer;
   /** Blobs transferred, already present, mounted. */
   uploaded: number;
   existing: number;
@@ -300,7 +305,13 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
       [...done.values()].reduce((a, b) => a + b, 0),
       total,
     );
-  const result: CopyResult = { descriptor: undefined as unknown as Descriptor, uploaded: 0, existing: 0, mounted: 0 };
+  const result: CopyResult = {
+    descriptor: undefined as unknown as Descriptor,
+    bytes: Buffer.alloc(0),
+    uploaded: 0,
+    existing: 0,
+    mounted: 0,
+  };
   const mountFrom = source.ref.kind === "registry" ? source.ref : undefined;
   await mapLimit(list, options.concurrency ?? 3, async (d) => {
     const linkFrom = await source.blobFile?.(d.digest);
@@ -318,13 +329,15 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
     else if (how === "mounted") result.mounted++;
     else result.existing++;
   });
-  const tag = options.tag ?? sink.defaultTag;
+  const tag = options.tag === null ? undefined : (options.tag ?? sink.defaultTag);
+  const put = async (bytes: Buffer, mediaType: string) => {
+    result.bytes = bytes;
+    result.descriptor = await sink.putManifest(bytes, mediaType, tag);
+    return result;
+  };
   if (top.kind === "manifest") {
     const oci = sink.ociOnly ? dockerManifestToOci(top) : undefined;
-    result.descriptor = oci
-      ? await sink.putManifest(oci.bytes, oci.descriptor.mediaType, tag)
-      : await sink.putManifest(top.bytes, top.mediaType, tag);
-    return result;
+    return oci ? put(oci.bytes, oci.descriptor.mediaType) : put(top.bytes, top.mediaType);
   }
   // An index: write each image (converted if needed), then the index pointing at what was written.
   let changed = false;
@@ -343,11 +356,9 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
   }
   if (changed || (sink.ociOnly && top.mediaType !== MEDIA_TYPES.index)) {
     const idx = jsonBlob({ ...top.index, mediaType: MEDIA_TYPES.index, manifests: children }, MEDIA_TYPES.index);
-    result.descriptor = await sink.putManifest(idx.bytes, MEDIA_TYPES.index, tag);
-  } else {
-    result.descriptor = await sink.putManifest(top.bytes, top.mediaType, tag);
+    return put(idx.bytes, MEDIA_TYPES.index);
   }
-  return result;
+  return put(top.bytes, top.mediaType);
 }
 
 /** Uploads a blob file from a layout to a registry (for callers that push layers they just wrote). */

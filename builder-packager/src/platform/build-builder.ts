@@ -28,6 +28,8 @@ export interface BuildBuilder {
   gid: number;
   /** The rootfs dir, or the image's manifest digest: with the app dir, it names the build cache. */
   id: string;
+  /** The image's labels (none for a rootfs dir): its lifecycle and buildpack layers, for provenance. */
+  labels: Record<string, string>;
   /** The image's OCI architecture (amd64, arm64); a builder rootfs dir is taken as this machine's. */
   architecture: string;
   /** The platform built for (the builder image's, picked from its index when it has one). */
@@ -76,6 +78,7 @@ export async function resolveBuilder(
     uid: Number(get("CNB_USER_ID") ?? 1000),
     gid: Number(get("CNB_GROUP_ID") ?? 1000),
     id: unpacked.digest,
+    labels: unpacked.config.config?.Labels ?? {},
     architecture: unpacked.config.architecture,
     platform: {
       os: unpacked.config.os,
@@ -138,6 +141,7 @@ function rootfsBuilder(req: BuilderRequest, dir: string): BuildBuilder {
     uid: req.cnbUser?.uid ?? 1000,
     gid: req.cnbUser?.gid ?? 1000,
     id: dir,
+    labels: {},
     architecture: host.architecture,
     platform: host,
     release: async () => {},

@@ -33,6 +33,7 @@ import {
   canonicalOciManifest,
   copyImage,
   type Descriptor,
+  type Digest,
   type ImageConfig,
   type ImageSource,
   OciLayout,
@@ -46,6 +47,7 @@ import { type AdhocBuildpack, type AdhocOrder, applyAdhocOrder } from "./adhoc-b
 import { appMetadata } from "./app-image.js";
 import { checkBuildFlags } from "./build-flags.js";
 import { copyBuildOutputs } from "./build-outputs.js";
+import { type BuildRecord, builderFacts, builtBy, type SourceTree, treeDigest } from "./build-record.js";
 import { type BuildBuilder, type BuildRunImage, openRunImage, resolveBuilder, runImageRef } from "./build-builder.js";
 import { checkRunnable } from "./foreign-arch.js";
 import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
@@ -152,6 +154,23 @@ export interface BuildOptions {
   preBuildpacks?: string[];
   /** Buildpacks put after every group (pack's `--post-buildpack`). */
   postBuildpacks?: string[];
+  /**
+   * Called for each place the image is written (the output, then each `--tag`) once its
+   * blobs and manifest are there by digest and before its tag moves: signing and attesting
+   * happen here, so a tag only ever names an image that is sealed. A throw leaves the tag
+   * where it was.
+   */
+  seal?: (image: SealRequest) => Promise<void>;
+}
+
+/** What {@link BuildOptions.seal} gets: where the image is, its digest, and the build's record. */
+export interface SealRequest {
+  /** The reference as the user gave it (`--output` or a `--tag`). */
+  ref: string;
+  digest: Digest;
+  record: BuildRecord;
+  /** The image as written, to read its config and SBOM layers. */
+  source: ImageSource;
 }
 
 /** What {@link buildApp} produced. */
@@ -178,6 +197,10 @@ interface Build {
   run: BuildRunImage;
   /** The output's tag (`latest` when it names none). */
   outTag: string;
+  /** When the build started (for provenance). */
+  startedOn: Date;
+  /** The digest of /workspace as the lifecycle saw it; only when the image is sealed. */
+  sourceTree?: SourceTree;
 }
 
 /**
@@ -221,7 +244,7 @@ async function buildWithBuilder(
     const runRef = await runImageRef(builder, opts.builder, opts.runImage);
     // The run image must match the platform we build for.
     const run = await openRunImage(builder, opts.builder, runRef, opts.pullPolicy);
-    const build: Build = { opts, say, builder, run, outTag: outRef.tag ?? "latest" };
+    const build: Build = { opts, say, builder, run, outTag: outRef.tag ?? "latest", startedOn: new Date() };
     const stallTimeoutMs = opts.stallTimeoutMs ?? stallTimeoutFromEnv();
     // A foreign-arch builder (arm64 here) runs its lifecycle and buildpacks under qemu.
     const execution = await checkRunnable(`builder ${opts.builder}`, run.config, { onLog: say });
@@ -240,6 +263,7 @@ async function buildWithBuilder(
         work,
       );
       await prepareWorkspace(view.path, appDir, project, builder);
+      if (opts.seal) build.sourceTree = await treeDigest(join(view.path, "workspace"));
       await applyAdhocOrder(view.path, adhocOrder(opts, project), {
         baseDir: process.cwd(),
         workDir: join(work, "adhoc"),
@@ -251,7 +275,7 @@ async function buildWithBuilder(
       const repo = await prepareLayoutRepo(build, join(work, "layout-repo"));
       mounts.push({ source: repo.dir, destination: LAYOUT_REPO_MOUNT });
       const output = await runCreator(build, view.path, repo, mounts, { stallTimeoutMs, execution });
-      const written = await writeAppImage(build, repo);
+      const written = await writeAppImage(build, repo, Object.keys({ ...project.env, ...(opts.env ?? {}) }));
       await copyBuildOutputs(join(view.path, "layers"), opts, written);
       return {
         image: opts.output,
@@ -549,7 +573,8 @@ function insecureRegistryArgs(ref: string): string[] {
  * manifest is re-encoded as canonical OCI JSON first, so the same app gives the same digest
  * whether its layers were new (cold) or reused (rebuild).
  */
-async function writeAppImage({ opts, say, run, outTag }: Build, repo: LayoutRepo): Promise<Descriptor> {
+async function writeAppImage(build: Build, repo: LayoutRepo, envNames: string[]): Promise<Descriptor> {
+  const { opts, say, run, outTag } = build;
   await reclaimLayout(repo.appPath);
   const exportLayout = await OciLayout.open(repo.appPath);
   const lifecycleManifest = await exportLayout.resolve(outTag).catch(() => exportLayout.resolve());
@@ -563,13 +588,45 @@ async function writeAppImage({ opts, say, run, outTag }: Build, repo: LayoutRepo
   // where they are.
   const sources = repo.previous ? [run.source, repo.previous] : [run.source];
   const exported = withBlobsFrom(await openImageSource(exportedRef), sources);
-  say(`Writing ${opts.output}`);
-  const { descriptor } = await copyImage(exported, await openImageSink(opts.output), { tag: outTag });
-  for (const tag of opts.tags ?? []) {
-    say(`Writing ${tag}`);
-    await copyImage(exported, await openImageSink(tag), { tag: parseReference(tag).tag ?? "latest" });
-  }
+  const record =
+    opts.seal && build.sourceTree ? await buildRecord(build, build.sourceTree, exported, envNames) : undefined;
+  const write = async (ref: string, tag: string): Promise<Descriptor> => {
+    say(`Writing ${ref}`);
+    const sink = await openImageSink(ref);
+    if (!opts.seal || !record) return (await copyImage(exported, sink, { tag })).descriptor;
+    const copied = await copyImage(exported, sink, { tag: null });
+    await opts.seal({ ref, digest: copied.descriptor.digest, record, source: exported });
+    return sink.putManifest(copied.bytes, copied.descriptor.mediaType, tag);
+  };
+  const descriptor = await write(opts.output, outTag);
+  for (const tag of opts.tags ?? []) await write(tag, parseReference(tag).tag ?? "latest");
   return descriptor;
+}
+
+/** The facts of this build, for provenance (see build-record.ts). */
+async function buildRecord(
+  build: Build,
+  sourceTree: SourceTree,
+  exported: ImageSource,
+  envNames: string[],
+): Promise<BuildRecord> {
+  const { opts, builder, run } = build;
+  const { lifecycleVersion } = builderFacts(builder.labels);
+  const runDigest = await run.source
+    .image(builder.platform)
+    .then((r) => r.manifest.digest)
+    .catch(() => undefined);
+  return {
+    builder: { ref: opts.builder, ...(builder.id.startsWith("sha256:") ? { digest: builder.id } : {}) },
+    buildpacks: builtBy(await exported.config(), builder.labels),
+    runImage: { ref: run.ref, ...(runDigest ? { digest: runDigest } : {}) },
+    ...(lifecycleVersion ? { lifecycleVersion } : {}),
+    platformApi: PLATFORM_API,
+    sourceTree,
+    envNames,
+    startedOn: build.startedOn,
+    finishedOn: new Date(),
+  };
 }
 
 function hash(...parts: string[]): string {

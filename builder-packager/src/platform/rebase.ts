@@ -20,6 +20,7 @@ import {
   MEDIA_TYPES,
   openImageSink,
   openImageSource,
+  parseReference,
   type ResolvedImage,
 } from "../oci/index.js";
 import { appMetadata, LABELS, type LifecycleMetadata } from "./app-image.js";
@@ -36,6 +37,25 @@ export interface RebaseOptions {
   force?: boolean;
   /** Progress lines. */
   onOutput?: (line: string) => void;
+  /**
+   * Called once the rebased image is at the output by digest and before its tag moves (as
+   * {@link BuildOptions.seal}): signing and attesting happen here. A throw leaves the tag as it was.
+   */
+  seal?: (rebased: RebaseSealRequest) => Promise<void>;
+}
+
+/** What {@link RebaseOptions.seal} gets: the new image and what it was made from. */
+export interface RebaseSealRequest {
+  /** The output reference as given. */
+  ref: string;
+  digest: Digest;
+  /** The app image before the rebase. */
+  previous: { ref: string; digest: Digest };
+  /** The run image the app was on (the lifecycle label's reference) and its top layer. */
+  oldRunImage: { ref: string; topLayer: string };
+  newRunImage: { ref: string; digest: Digest; topLayer: Digest };
+  /** The rebased image, to read its config and SBOM layers. */
+  source: ImageSource;
 }
 
 /** What {@link rebaseImage} did. */
@@ -104,7 +124,23 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
   const inputs = await readRebaseInputs(opts);
   const rebased = rebase(inputs, opts.runImage);
   const output = opts.output ?? opts.image;
-  const { digest, moved } = await writeRebased(inputs, rebased, output, output !== opts.image);
+  const { digest, moved } = await writeRebased(inputs, rebased, output, {
+    copyAppLayers: output !== opts.image,
+    seal: opts.seal
+      ? async (digest) =>
+          opts.seal!({
+            ref: output,
+            digest,
+            previous: { ref: opts.image, digest: inputs.app.manifest.digest },
+            oldRunImage: {
+              ref: inputs.lifecycle.runImage?.reference ?? inputs.lifecycle.runImage?.image ?? "unknown",
+              topLayer: inputs.lifecycle.runImage?.topLayer ?? "",
+            },
+            newRunImage: { ref: inputs.runRef, digest: inputs.run.manifest.digest, topLayer: rebased.newTop },
+            source: await openImageSource({ ...parseReference(output), tag: undefined, digest }),
+          })
+      : undefined,
+  });
   say(
     `Rebased ${formatReference(inputs.appSrc.ref)} onto ${inputs.runRef}: ${rebased.appLayers.length} app layer(s) kept, ${moved} run layer blob(s) copied, new digest ${digest}`,
   );
@@ -217,7 +253,7 @@ async function writeRebased(
   { appSrc, runSrc, run }: RebaseInputs,
   rebased: Rebased,
   output: string,
-  copyAppLayers: boolean,
+  { copyAppLayers, seal }: { copyAppLayers: boolean; seal: ((digest: Digest) => Promise<void>) | undefined },
 ): Promise<{ digest: Digest; moved: number }> {
   const sink: ImageSink = await openImageSink(output);
   const mountFrom = runSrc.ref.kind === "registry" ? runSrc.ref : undefined;
@@ -236,6 +272,7 @@ async function writeRebased(
   const { configBlob } = rebased;
   await sink.putBlob(configBlob.descriptor, async () => Readable.from([configBlob.bytes]));
   const tag = sink.ref.kind === "layout" ? (sink.ref.tag ?? "latest") : sink.ref.tag;
+  if (seal) await seal((await sink.putManifest(rebased.manifestBytes, rebased.mediaType)).digest);
   const desc = await sink.putManifest(rebased.manifestBytes, rebased.mediaType, tag);
   return { digest: desc.digest, moved };
 }

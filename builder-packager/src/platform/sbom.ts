@@ -33,7 +33,44 @@ const SBOM_SOURCES = {
  * // ["launch/acme_node/node/sbom.cdx.json", ..., "run-image/sbom.cdx.json", "run-image/sbom.spdx.json"]
  */
 export async function exportSbom(ref: string, outDir: string): Promise<string[]> {
-  const src = await openImageSource(ref);
+  const out = resolve(outDir);
+  const files: string[] = [];
+  await eachSbomFile(await openImageSource(ref), ref, async (rel, content) => {
+    if (files.length === 0) await mkdir(out, { recursive: true });
+    const dest = join(out, rel);
+    await mkdir(dirname(dest), { recursive: true });
+    const tmp = `${dest}.tmp-${process.pid}`;
+    await pipeline(content, createWriteStream(tmp));
+    await rename(tmp, dest);
+    files.push(rel);
+  });
+  return files.sort();
+}
+
+/** One SBOM document of an image, read whole (they are small: a Debian base's is ~1 MB). */
+export interface SbomDocument {
+  /** Its path as {@link exportSbom} names it, e.g. `launch/cnbkit_nodejs/node/sbom.cdx.json`. */
+  path: string;
+  bytes: Buffer;
+}
+
+/** The SBOM documents of an image, in memory, sorted by path (for attestations). */
+export async function readSbomDocuments(src: ImageSource, ref: string): Promise<SbomDocument[]> {
+  const docs: SbomDocument[] = [];
+  await eachSbomFile(src, ref, async (path, content) => {
+    const chunks: Buffer[] = [];
+    for await (const c of content) chunks.push(c as Buffer);
+    docs.push({ path, bytes: Buffer.concat(chunks) });
+  });
+  return docs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Calls `onFile` with each SBOM file of the image (relative path, content), layer by layer. */
+async function eachSbomFile(
+  src: ImageSource,
+  ref: string,
+  onFile: (rel: string, content: AsyncIterable<unknown>) => Promise<void>,
+): Promise<void> {
   const { config } = await src.image();
   const { lifecycle, labels } = appMetadata(config, `image ${ref}`);
   const layers = [
@@ -43,25 +80,20 @@ export async function exportSbom(ref: string, outDir: string): Promise<string[]>
   if (layers.length === 0) {
     throw new CnbError(`image ${ref} has no SBOM layer (its buildpacks wrote no SBOM and its run image carries none)`);
   }
-  const out = resolve(outDir);
-  await mkdir(out, { recursive: true });
-  const files: string[] = [];
-  for (const layer of layers) files.push(...(await extractSbomLayer(src, ref, layer, out)));
-  return files.sort();
+  for (const layer of layers) await eachFileOfLayer(src, ref, layer, onFile);
 }
 
-/** Extracts the files under `prefix` of the layer with `diffId` to `<out>/<under>`. */
-async function extractSbomLayer(
+/** Calls `onFile` for each file under `prefix` of the layer with `diffId`, as `<under><rest>`. */
+async function eachFileOfLayer(
   src: ImageSource,
   ref: string,
   layer: { diffId: string; prefix: string; under: string },
-  out: string,
-): Promise<string[]> {
+  onFile: (rel: string, content: AsyncIterable<unknown>) => Promise<void>,
+): Promise<void> {
   const { manifest, config } = await src.image();
   const index = config.rootfs.diff_ids.indexOf(layer.diffId as (typeof config.rootfs.diff_ids)[number]);
   const desc = manifest.manifest.layers[index];
   if (index < 0 || !desc) throw new CnbError(`image ${ref}: SBOM layer ${layer.diffId} is not among its layers`);
-  const files: string[] = [];
   const extract = tar.extract();
   const consume = (async () => {
     for await (const entry of extract) {
@@ -74,16 +106,10 @@ async function extractSbomLayer(
       if (rel.split("/").some((p) => p === ".." || p === "")) {
         throw new CnbError(`image ${ref}: SBOM entry "${name}" is not a plain relative path`);
       }
-      const dest = join(out, rel);
-      await mkdir(dirname(dest), { recursive: true });
-      const tmp = `${dest}.tmp-${process.pid}`;
-      await pipeline(entry, createWriteStream(tmp));
-      await rename(tmp, dest);
-      files.push(rel);
+      await onFile(rel, entry);
     }
   })();
   const blob = await src.blob(desc.digest);
   const input = desc.mediaType.endsWith("gzip") ? blob.pipe(createGunzip()) : blob;
   await Promise.all([pipeline(input, extract), consume]);
-  return files;
 }

@@ -4,6 +4,8 @@ import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type Binding, type BuildOptions, buildApp, parsePullPolicy, parseStallTimeout } from "../../platform/index.js";
 import { parseTarget } from "../../package/index.js";
+import { type Digest, parseReference } from "../../oci/index.js";
+import { loadSigningKey, markSignedImage, sealBuild } from "../../supply-chain/index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { buildTimes } from "../build-times.js";
 import { wantsColor } from "../color.js";
@@ -120,6 +122,7 @@ export const buildCommand: Command = {
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --run-image oci:out/base:run --cache-dir .cache/app --stall-timeout 10m",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --clear-cache --default-process worker --tag oci:out/app:v2",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --creation-time now --sbom-output-dir sbom --report-output-dir report",
+    "COSIGN_PASSWORD=... cnbkit build my-app -B oci:out/builder -o 127.0.0.1:5000/acme/app:1 --sign-key cosign.key",
     "cnbkit build my-app -B oci:out/builder -o localhost:5000/acme/app --cache-image localhost:5000/acme/app-cache --previous-image localhost:5000/acme/app:1",
   ],
   options: {
@@ -229,6 +232,11 @@ export const buildCommand: Command = {
       value: "always|if-not-present|never",
       help: "when to fetch a registry builder (default if-not-present), e.g. --pull-policy always",
     },
+    "sign-key": {
+      type: "string",
+      value: "<file>",
+      help: "sign the image and attest its SLSA provenance and SBOMs before its tag moves, e.g. --sign-key cosign.key (password: COSIGN_PASSWORD)",
+    },
     "stall-timeout": {
       type: "string",
       value: "<duration>",
@@ -260,6 +268,9 @@ export const buildCommand: Command = {
     const stall = stringOption(inv, "stall-timeout");
     const stallTimeoutMs = stall === undefined ? undefined : parseStallTimeout(stall, "--stall-timeout");
     const flags = packBuildFlags(inv);
+    // The key is read (and its password checked) before the build, not after twenty minutes of it.
+    const signKeyFile = stringOption(inv, "sign-key");
+    const signKey = signKeyFile ? await loadSigningKey(signKeyFile, { flag: "--sign-key" }) : undefined;
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     // \`on\`, not \`once\`: the handler must stay registered while the command runs, so the
@@ -286,7 +297,21 @@ export const buildCommand: Command = {
         signal: controller.signal,
         ...(inv.verbose ? { logLevel: "debug" as const } : {}),
         color: wantsColor(process.stdout, process.env),
+        ...(signKey
+          ? {
+              seal: async (req) => {
+                const sealed = await sealBuild(req, signKey, appDir);
+                inv.out(
+                  `Signed ${req.ref} (${signKey.algorithm}) and attested its provenance and ${sealed.attestations - 1} SBOM document(s) in ${sealed.where}`,
+                );
+              },
+            }
+          : {}),
       });
+      if (signKey) {
+        for (const ref of [absoluteRef(output), ...(flags.tags ?? [])])
+          await markSignedImage(parseReference(ref), result.digest as Digest);
+      }
       for (const line of buildTimes(result.phases, result.totalMs)) inv.out(line);
       inv.out(`Successfully built ${result.image} (${result.digest})`);
       return 0;

@@ -12,6 +12,8 @@ import { packageCommand } from "./package.js";
 import { rebaseCommand } from "./rebase.js";
 import { runCommand } from "./run.js";
 import { sbomCommand } from "./sbom.js";
+import { signCommand } from "./sign.js";
+import { verifyCommand } from "./verify.js";
 
 /** Every subcommand, in the order `cnbkit --help` lists them. */
 export const commands: Command[] = [
@@ -27,4 +29,6 @@ export const commands: Command[] = [
   rebaseCommand,
   inspectCommand,
   sbomCommand,
+  signCommand,
+  verifyCommand,
 ];

@@ -1,22 +1,27 @@
 /** `cnbkit inspect`: what an app image runs and what it was built from. */
 import { commandLine } from "@cnbkit/framework/log";
 import { formatBytes } from "../progress.js";
+import { type Digest, parseReference } from "../../oci/index.js";
 import { inspectImage } from "../../platform/index.js";
+import { listArtifacts } from "../../supply-chain/index.js";
 import type { Command } from "../command.js";
 import { imageRef } from "../refs.js";
 
 /** `cnbkit inspect <image> [--json]`. */
 export const inspectCommand: Command = {
   name: "inspect",
-  summary: "Show an app image's processes, buildpacks, run image, base labels and layers",
+  summary: "Show an app image's processes, buildpacks, run image, base labels, layers, signatures and attestations",
   usage: "cnbkit inspect <image> [--json]",
   positionals: { min: 1, max: 1, names: "<image>" },
   examples: ["cnbkit inspect oci:out/app:latest", "cnbkit inspect registry.example.com/acme/app:1 --json"],
   options: { json: { type: "boolean", help: "print the result as JSON" } },
   async run(inv) {
-    const info = await inspectImage(imageRef(inv.positionals[0]!));
+    const ref = imageRef(inv.positionals[0]!);
+    const info = await inspectImage(ref);
+    // What cosign keeps beside the image (listed, not verified: `cnbkit verify` checks them).
+    const artifacts = await listArtifacts(parseReference(ref), info.digest as Digest);
     if (inv.values.json) {
-      inv.out(JSON.stringify(info, null, 2));
+      inv.out(JSON.stringify({ ...info, ...artifacts }, null, 2));
       return 0;
     }
     inv.out(`Image: ${inv.positionals[0]} (${info.digest}, ${info.os}/${info.architecture})`);
@@ -30,6 +35,9 @@ export const inspectCommand: Command = {
     for (const p of info.processes) {
       inv.out(`  ${p.type}${p.default ? " (default)" : ""}: ${commandLine([...p.command, ...p.args])}`);
     }
+    inv.out(`Signatures: ${artifacts.signatures || "none"}`);
+    inv.out(`Attestations:${Object.keys(artifacts.attestations).length ? "" : " none"}`);
+    for (const [type, n] of Object.entries(artifacts.attestations)) inv.out(`  ${type} (${n})`);
     inv.out("Layers:");
     for (const l of info.layers) inv.out(`  ${l.digest.slice(7, 19)}  ${formatBytes(l.size).padStart(8)}  ${l.origin}`);
     return 0;

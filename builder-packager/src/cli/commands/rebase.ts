@@ -1,5 +1,7 @@
 /** `cnbkit rebase`: swap an app image's run-image layers by rewriting config and manifest only. */
+import { parseReference } from "../../oci/index.js";
 import { rebaseImage } from "../../platform/index.js";
+import { loadSigningKey, markSignedImage, sealRebase } from "../../supply-chain/index.js";
 import { type Command, stringOption } from "../command.js";
 import { absoluteRef, imageRef } from "../refs.js";
 
@@ -7,11 +9,12 @@ import { absoluteRef, imageRef } from "../refs.js";
 export const rebaseCommand: Command = {
   name: "rebase",
   summary: "Rebase an app image onto a new run image (only config and manifest are rewritten)",
-  usage: "cnbkit rebase <image> [--run-image <ref>] [--output <ref>] [--force]",
+  usage: "cnbkit rebase <image> [--run-image <ref>] [--output <ref>] [--force] [--sign-key <file>]",
   positionals: { min: 1, max: 1, names: "<image>" },
   examples: [
     "cnbkit rebase oci:out/app:latest",
     "cnbkit rebase oci:out/app --run-image oci:out/base:run --output oci:out/app:rebased --force",
+    "COSIGN_PASSWORD=... cnbkit rebase 127.0.0.1:5000/acme/app:1 --run-image 127.0.0.1:5000/acme/run:2 --sign-key cosign.key",
   ],
   options: {
     "run-image": { type: "string", value: "<ref>", help: "the new run image (default: the one the image records)" },
@@ -22,17 +25,40 @@ export const rebaseCommand: Command = {
       help: "write the result here instead of moving the image's tag",
     },
     force: { type: "boolean", help: "rebase even if the image is not rebasable or the os/arch differ" },
+    "sign-key": {
+      type: "string",
+      value: "<file>",
+      help: "sign the new digest and attest provenance naming the previous image and both run images, e.g. --sign-key cosign.key",
+    },
   },
   async run(inv) {
     const runImage = stringOption(inv, "run-image");
     const output = stringOption(inv, "output");
+    const signKeyFile = stringOption(inv, "sign-key");
+    const signKey = signKeyFile ? await loadSigningKey(signKeyFile, { flag: "--sign-key" }) : undefined;
+    const startedOn = new Date();
     const result = await rebaseImage({
       image: imageRef(inv.positionals[0]!),
       ...(runImage ? { runImage: imageRef(runImage) } : {}),
       ...(output ? { output: absoluteRef(output) } : {}),
       force: inv.values.force === true,
       onOutput: inv.err,
+      ...(signKey
+        ? {
+            seal: async (r) => {
+              const sealed = await sealRebase(
+                parseReference(r.ref),
+                r.digest,
+                signKey,
+                { ...r, output: r.ref, startedOn, finishedOn: new Date() },
+                r.source,
+              );
+              inv.err(`Signed ${r.ref} (${signKey.algorithm}) and attested its provenance in ${sealed.where}`);
+            },
+          }
+        : {}),
     });
+    if (signKey) await markSignedImage(parseReference(absoluteRef(output ?? inv.positionals[0]!)), result.digest);
     inv.out(
       `Rebased ${inv.positionals[0]}: ${result.previousDigest} → ${result.digest} (${result.appLayers} app layers kept)`,
     );

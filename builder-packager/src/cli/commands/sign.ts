@@ -1,0 +1,41 @@
+/** `cnbkit sign`: sign an image (and attest its SBOMs) as cosign would, in a registry or an OCI layout. */
+import { CnbError } from "@cnbkit/framework";
+import { type Digest, parseReference } from "../../oci/index.js";
+import { loadSigningKey, markSignedImage, resolveDigest, signImage } from "../../supply-chain/index.js";
+import { type Command, stringOption } from "../command.js";
+import { imageRef } from "../refs.js";
+
+/** `cnbkit sign <image> --key <file>`. */
+export const signCommand: Command = {
+  name: "sign",
+  summary: "Sign an image's digest with a key, where cosign verify finds it (registry or OCI layout)",
+  usage: "cnbkit sign <image> --key <cosign.key|key.pem>",
+  description: [
+    "Writes a cosign signature of the image's manifest digest: the sha256-<hex>.sig image in its registry",
+    "repository, or the same beside it in an OCI layout (cosign verify --local-image reads it there).",
+    "Keys: cosign's encrypted key (cosign generate-key-pair; password in COSIGN_PASSWORD), or a PEM",
+    "ECDSA P-256, Ed25519 or RSA private key. `cnbkit build --sign-key` also attests provenance and SBOMs.",
+  ].join("\n"),
+  positionals: { min: 1, max: 1, names: "<image>" },
+  examples: [
+    "COSIGN_PASSWORD=... cnbkit sign 127.0.0.1:5000/acme/app:1 --key cosign.key",
+    "cnbkit sign oci:out/app:latest --key ed25519.pem",
+  ],
+  options: {
+    key: { type: "string", short: "k", value: "<file>", help: "the private key, e.g. --key cosign.key" },
+  },
+  async run(inv) {
+    const image = imageRef(inv.positionals[0]!);
+    const key = await loadSigningKey(stringOption(inv, "key", true), { flag: "--key" });
+    const ref = parseReference(image);
+    const digest = (await resolveDigest(ref).catch((err: unknown) => {
+      throw err instanceof CnbError ? err : new CnbError(`cannot read ${inv.positionals[0]}: ${String(err)}`);
+    })) as Digest;
+    const result = await signImage({ ref, digest, key });
+    await markSignedImage(ref, digest);
+    inv.out(
+      `Signed ${inv.positionals[0]} (${digest}) with ${key.algorithm}: ${result.signatures} signature(s) in ${result.where}`,
+    );
+    return 0;
+  },
+};

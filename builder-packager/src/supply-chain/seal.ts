@@ -1,0 +1,73 @@
+/**
+ * Sealing what cnbkit wrote: the image signed, its SLSA provenance and SBOMs attested, in one
+ * step, on the digest just written. `cnbkit build --sign-key` seals before the tag moves;
+ * `cnbkit sign` seals an image already there (with provenance only if asked to attest).
+ */
+import { CNBKIT_VERSION } from "../builder/index.js";
+import { type Digest, type ImageReference, type ImageSource, parseReference } from "../oci/index.js";
+import { readSbomDocuments, type SealRequest } from "../platform/index.js";
+import { gitSource } from "./git-source.js";
+import type { SigningKey } from "./keys.js";
+import { buildProvenance, type RebaseFacts, rebaseProvenance } from "./provenance.js";
+import { sbomAttestations } from "./sbom-attestations.js";
+import { type Attestation, dockerReference, type SignResult, signImage } from "./sign-image.js";
+import { PREDICATE_TYPES, statement } from "./statement.js";
+
+/** The SBOM attestations of the image `src` reads (none when it has no SBOM layer). */
+async function sbomsOf(src: ImageSource, where: string, name: string, digest: Digest): Promise<Attestation[]> {
+  const docs = await readSbomDocuments(src, where).catch(() => []);
+  return sbomAttestations(name, digest, docs);
+}
+
+/**
+ * Signs a freshly built image and attests its provenance and SBOMs.
+ *
+ * @param appDir the app source dir: a git checkout is named by commit and remote
+ */
+export async function sealBuild(req: SealRequest, key: SigningKey, appDir: string): Promise<SignResult> {
+  const ref = parseReference(req.ref);
+  const name = dockerReference(ref);
+  const { record } = req;
+  const git = await gitSource(appDir);
+  const provenance = buildProvenance({
+    cnbkitVersion: CNBKIT_VERSION,
+    builder: record.builder,
+    buildpacks: record.buildpacks,
+    runImage: record.runImage,
+    ...(record.lifecycleVersion ? { lifecycleVersion: record.lifecycleVersion } : {}),
+    platformApi: record.platformApi,
+    source: git ?? { kind: "tree", digest: record.sourceTree.digest, files: record.sourceTree.files },
+    envNames: record.envNames,
+    output: req.ref,
+    startedOn: record.startedOn,
+    finishedOn: record.finishedOn,
+  });
+  const attestations: Attestation[] = [
+    { statement: statement(name, req.digest, PREDICATE_TYPES.slsaProvenance, provenance) },
+    ...(await sbomsOf(req.source, req.ref, name, req.digest)),
+  ];
+  return signImage({ ref, digest: req.digest, key, attestations });
+}
+
+/** Signs a rebased image and attests provenance naming the previous image and both run images. */
+export async function sealRebase(
+  image: ImageReference,
+  digest: Digest,
+  key: SigningKey,
+  facts: Omit<RebaseFacts, "cnbkitVersion">,
+  source: ImageSource,
+): Promise<SignResult> {
+  const name = dockerReference(image);
+  const attestations: Attestation[] = [
+    {
+      statement: statement(
+        name,
+        digest,
+        PREDICATE_TYPES.slsaProvenance,
+        rebaseProvenance({ ...facts, cnbkitVersion: CNBKIT_VERSION }),
+      ),
+    },
+    ...(await sbomsOf(source, facts.output, name, digest)),
+  ];
+  return signImage({ ref: image, digest, key, attestations });
+}

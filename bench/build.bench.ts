@@ -22,7 +22,9 @@
  *   pip install / uv sync into an empty venv with the same CPython) of a pip and a uv app.
  * - Java (bench/java-build.ts): cold build, warm no-op rebuild and the floor (`./mvnw package`
  *   on the host with a warm ~/.m2) of the Spring Boot example.
- * BENCH_BUILD_ONLY=node,python,java picks the sections (the fixed cost is measured for all).
+ * - signing (bench/sign-build.ts): what `--sign-key` adds to a warm node-hello rebuild, and
+ *   the seal step (provenance, SBOM attestations, signature) alone.
+ * BENCH_BUILD_ONLY=node,python,java,sign picks the sections (the fixed cost is measured for all).
  * Medians of 3 (cold builds and warm rebuilds: 5). Peak RSS is this process's (the platform
  * code); the lifecycle runs in runc.
  */
@@ -36,6 +38,7 @@ import { rebaseImage } from "../builder-packager/src/platform/rebase.js";
 import { prepareLocalReferenceBuilder } from "../tools/local-builder/local-node.js";
 import { benchJavaBuilds } from "./java-build.js";
 import { benchPythonBuilds } from "./python-build.js";
+import { benchSigning } from "./sign-build.js";
 import { BASE_LAYOUT, caBindings, E2E_DIR, fixtureApp, referenceBuilder, ROOT } from "../test/e2e/support.js";
 import { median, peakRssMb, table } from "./stats.js";
 
@@ -52,7 +55,7 @@ const benchApp = async (...args: Parameters<typeof fixtureApp>): Promise<string>
 };
 const say = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 /** Which rows to measure: BENCH_BUILD_ONLY=java (or node, python; comma-separated), default all. */
-const only = new Set((process.env.BENCH_BUILD_ONLY || "node,python,java").split(",").map((x) => x.trim()));
+const only = new Set((process.env.BENCH_BUILD_ONLY || "node,python,java,sign").split(",").map((x) => x.trim()));
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -296,6 +299,8 @@ try {
   else if (only.has("python")) say("no Python rows: the local reference builder has no cnbkit/python");
   if (only.has("java") && javaPackage) await benchJavaBuilds(section);
   else if (only.has("java")) say("no Java rows: the local reference builder has no cnbkit/java (arm64)");
+  if (only.has("sign"))
+    await benchSigning({ work, builder, bindings, app: await benchApp("bench-sign", {}, hello), say });
   console.log(`\npeak RSS of the bench process: ${peakRssMb().toFixed(0)} MB`);
 } finally {
   await rm(work, { recursive: true, force: true });

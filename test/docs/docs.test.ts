@@ -1,8 +1,9 @@
 /**
  * Every shell command the docs show is exercised. In docs/*.md, a ```sh block preceded by
  * `<!-- test -->` is run line by line in a temp dir per page (`cd`, `mkdir -p`, `echo > file`,
- * `npm` and `cnbkit`; `oci:reference-builder` is the e2e reference builder; the
- * cnbkit commands in-process, so they are the code under test), and each `cnbkit` line of a
+ * `npm`, `cnbkit` and `cosign`, each optionally after `NAME=value` assignments;
+ * `oci:reference-builder` is the e2e reference builder; the cnbkit commands in-process, so
+ * they are the code under test; cosign is the real one), and each `cnbkit` line of a
  * block preceded by `<!-- test: syntax -->` is parsed against the command's real options.
  * The TypeDoc config is checked to build the API reference.
  */
@@ -22,6 +23,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { type Command, parseInvocation } from "../../builder-packager/src/cli/command.js";
 import { commands as registered } from "../../builder-packager/src/cli/commands/index.js";
+import { cosign } from "../../builder-packager/src/supply-chain/test-cosign.js";
 import { referenceBuilder } from "../e2e/support.js";
 
 const repo = join(import.meta.dirname, "..", "..");
@@ -82,6 +84,20 @@ async function runCnbkit(args: string[], cwd: string): Promise<string[]> {
   return lines;
 }
 
+/** Runs `fn` with `env` added to process.env (the in-process CLI reads it), then restores it. */
+async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
 /**
  * `oci:reference-builder` in a tested block is the e2e reference builder (the reference
  * builder.toml with a local Node.js inventory), linked into the block's dir.
@@ -106,6 +122,7 @@ describe("docs", () => {
       "reference-buildpacks.md",
       "kpack-and-tekton.md",
       "write-your-first-buildpack.md",
+      "supply-chain.md",
     ]) {
       expect(existsSync(join(docsDir, page)), page).toBe(true);
     }
@@ -151,7 +168,13 @@ describe("docs", () => {
     for (const b of all.filter((x) => x.page === page && x.mode === "run")) {
       let cwd = root; // each block starts where the reader started
       for (const line of b.lines) {
-        const args = words(line);
+        // Leading NAME=value words are the line's environment (e.g. COSIGN_PASSWORD=…).
+        const lineWords = words(line);
+        const assigned = lineWords.findIndex((w) => !/^[A-Z_][A-Z0-9_]*=/.test(w));
+        const lineEnv = Object.fromEntries(
+          lineWords.slice(0, assigned).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]),
+        );
+        const args = lineWords.slice(assigned);
         if (args[0] === "cd") {
           cwd = resolve(cwd, args[1]!);
           expect(existsSync(cwd), `${page}: ${line}`).toBe(true);
@@ -168,9 +191,14 @@ describe("docs", () => {
           writeFileSync(resolve(cwd, args.at(-1)!), `${args.slice(1, -2).join(" ")}\n`);
         } else if (args[0] === "cnbkit") {
           if (line.includes("oci:reference-builder")) await linkReferenceBuilder(cwd);
-          await runCnbkit(args.slice(1), cwd);
+          await withEnv(lineEnv, () => runCnbkit(args.slice(1), cwd));
+        } else if (args[0] === "cosign") {
+          const r = await cosign(args.slice(1), lineEnv, cwd);
+          expect(r.code, `${page}: ${line}\n${r.stdout}\n${r.stderr}`).toBe(0);
         } else {
-          throw new Error(`${page}: "${line}": tested blocks may use cd, mkdir -p, echo > file, npm and cnbkit only`);
+          throw new Error(
+            `${page}: "${line}": tested blocks may use cd, mkdir -p, echo > file, npm, cnbkit and cosign only`,
+          );
         }
       }
     }

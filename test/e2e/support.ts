@@ -186,18 +186,19 @@ export interface CliResult {
 /**
  * Runs the bundled CLI with `args`. `onLine` sees each stdout line (and the CLI's pid) as it
  * comes and may return "kill" to SIGKILL the process there. With `group`, the CLI runs in a
- * process group of its own, as a terminal runs it, and "kill" reaches the whole group.
+ * process group of its own, as a terminal runs it, and "kill" reaches the whole group; `env`
+ * adds to the environment it inherits.
  */
 export function runCli(
   cli: string,
   args: string[],
   onLine?: (line: string, pid: number) => "kill" | undefined,
-  opts: { group?: boolean } = {},
+  opts: { group?: boolean; env?: Record<string, string> } = {},
 ): Promise<CliResult & { pid: number }> {
   const child = spawn(process.execPath, [cli, ...args], {
     detached: opts.group === true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...opts.env },
   });
   const pid = child.pid as number;
   const kill = () => (opts.group ? process.kill(-pid, "SIGKILL") : child.kill("SIGKILL"));

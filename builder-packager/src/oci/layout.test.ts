@@ -67,6 +67,20 @@ describe("OciLayout", () => {
     expect(runtime.process.cwd).toBe("/workspace");
   });
 
+  test("with no tag, the one image is found beside cosign's signature and attestation entries", async () => {
+    const { layout, desc, ws } = await writeSample(join(work, "signed"), "latest");
+    const hex = desc.digest.slice(7);
+    const other = await layout.writeImage({
+      config: imageConfig({ architecture: "", diffIds: [ws.diffId] }),
+      layers: [ws],
+    });
+    await layout.tag(other, `sha256-${hex}.sig`);
+    await layout.tag(other, `sha256-${hex}.att`);
+    expect((await layout.descriptor()).digest).toBe(desc.digest);
+    await layout.tag(other, "v2");
+    await expect(layout.descriptor()).rejects.toThrow(/the layout holds 2 images; name one with :TAG/);
+  });
+
   test("the same input gives the same manifest digest in two layouts; tags replace, resolve finds", async () => {
     const a = await writeSample(join(work, "same-a"), "t");
     const b = await writeSample(join(work, "same-b"), "t");

@@ -522,10 +522,12 @@ export class OciLayout {
       throw new CnbError(`${this.dir}: no manifest ${tag}`);
     }
     if (!tag) {
-      if (idx.manifests.length === 1) return idx.manifests[0]!;
+      // Signatures and attestations beside an image (cosign's tags) are not images to pick.
+      const images = idx.manifests.filter((m) => !ATTACHED_TAG.test(m.annotations?.[REF_NAME_ANNOTATION] ?? ""));
+      if (images.length === 1) return images[0]!;
       const tags = await this.tags();
-      if (idx.manifests.length === 0) throw new CnbError(`${this.dir}: the layout holds no image`);
-      throw new CnbError(`${this.dir}: the layout holds ${idx.manifests.length} images; name one with :TAG`, {
+      if (images.length === 0) throw new CnbError(`${this.dir}: the layout holds no image`);
+      throw new CnbError(`${this.dir}: the layout holds ${images.length} images; name one with :TAG`, {
         hint: `tags: ${tags.join(", ") || "(none)"}`,
       });
     }
@@ -556,6 +558,12 @@ export function isIndex(p: ParsedManifest): p is Extract<ParsedManifest, { kind:
 }
 
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * The tags cosign (and the OCI referrers tag schema's fallback) give artifacts attached to
+ * another manifest: `sha256-<hex>.sig`, `.att`, `.sbom`, or the bare `sha256-<hex>`.
+ */
+export const ATTACHED_TAG = /^sha256-[0-9a-f]{64}(\.(sig|att|sbom))?$/;
 
 /** Throws a one-line error unless `tag` is a valid tag. */
 export function checkLayoutTag(tag: string, where: string): void {

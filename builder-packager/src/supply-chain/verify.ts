@@ -7,6 +7,7 @@
 import { CnbError } from "@cnbkit/framework";
 import {
   type Digest,
+  formatReference,
   type ImageReference,
   openImageSource,
   parseReference,
@@ -134,6 +135,19 @@ function normalizeGitUrl(url: string): string {
   return u.replace(/^(https?|ssh):\/\/(?:[^@/]+@)?([^/]+)/, (_m, _s, host: string) => `//${host.toLowerCase()}`);
 }
 
+/** True when two image references name the same image (`:latest` is the tag a bare name means). */
+function sameImageRef(a: string, b: string): boolean {
+  const norm = (ref: string) => {
+    try {
+      const r = parseReference(ref);
+      return formatReference({ ...r, tag: r.tag ?? (r.digest ? undefined : "latest") });
+    } catch {
+      return ref;
+    }
+  };
+  return norm(a) === norm(b);
+}
+
 function dependency(p: ProvenancePredicate, name: string): ResourceDescriptor | undefined {
   return p.buildDefinition.resolvedDependencies.find((d) => d.name === name);
 }
@@ -144,7 +158,9 @@ function checkPolicy(image: string, p: ProvenancePredicate, policy: VerifyPolicy
     const want = policy.builder;
     const wantDigest = /sha256:[0-9a-f]{64}$/.exec(want)?.[0];
     const gotDigest = builder?.digest?.sha256 ? `sha256:${builder.digest.sha256}` : undefined;
-    const ok = builder?.uri === want || (wantDigest !== undefined && wantDigest === gotDigest);
+    const ok =
+      (builder?.uri !== undefined && sameImageRef(builder.uri, want)) ||
+      (wantDigest !== undefined && wantDigest === gotDigest);
     if (!ok) {
       throw new CnbError(
         `${image} was built with builder ${builder?.uri ?? "(none recorded)"}${gotDigest ? `@${gotDigest}` : ""}, not ${want}`,

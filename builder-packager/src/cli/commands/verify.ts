@@ -1,7 +1,7 @@
 /** `cnbkit verify`: check an image's signature, attestations and provenance against a key and a policy. */
 import { loadVerifyKey, verifyImage } from "../../supply-chain/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
-import { imageRef } from "../refs.js";
+import { absoluteRef, imageRef } from "../refs.js";
 
 /** `cnbkit verify <image> --key <pub> [--builder <ref>] [--buildpack <id>]... [--source <git-url>]`. */
 export const verifyCommand: Command = {
@@ -45,7 +45,8 @@ export const verifyCommand: Command = {
     const source = stringOption(inv, "source");
     const buildpacks = listOption(inv, "buildpack");
     const report = await verifyImage(imageRef(inv.positionals[0]!), key, {
-      ...(builder ? { builder } : {}),
+      // a layout builder is recorded by its absolute path, as `cnbkit build` resolved it
+      ...(builder ? { builder: builder.startsWith("oci:") ? absoluteRef(builder) : builder } : {}),
       ...(source ? { source } : {}),
       ...(buildpacks.length ? { buildpacks } : {}),
     });

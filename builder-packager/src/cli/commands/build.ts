@@ -122,7 +122,7 @@ export const buildCommand: Command = {
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --run-image oci:out/base:run --cache-dir .cache/app --stall-timeout 10m",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --clear-cache --default-process worker --tag oci:out/app:v2",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --creation-time now --sbom-output-dir sbom --report-output-dir report",
-    "COSIGN_PASSWORD=... cnbkit build my-app -B oci:out/builder -o 127.0.0.1:5000/acme/app:1 --sign-key cosign.key",
+    "cnbkit build my-app -B oci:out/builder -o 127.0.0.1:5000/acme/app:1 --sign-key cosign.key",
     "cnbkit build my-app -B oci:out/builder -o localhost:5000/acme/app --cache-image localhost:5000/acme/app-cache --previous-image localhost:5000/acme/app:1",
   ],
   options: {

@@ -14,7 +14,7 @@ export const rebaseCommand: Command = {
   examples: [
     "cnbkit rebase oci:out/app:latest",
     "cnbkit rebase oci:out/app --run-image oci:out/base:run --output oci:out/app:rebased --force",
-    "COSIGN_PASSWORD=... cnbkit rebase 127.0.0.1:5000/acme/app:1 --run-image 127.0.0.1:5000/acme/run:2 --sign-key cosign.key",
+    "cnbkit rebase 127.0.0.1:5000/acme/app:1 --run-image 127.0.0.1:5000/acme/run:2 --sign-key cosign.key",
   ],
   options: {
     "run-image": { type: "string", value: "<ref>", help: "the new run image (default: the one the image records)" },

@@ -18,7 +18,7 @@ export const signCommand: Command = {
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<image>" },
   examples: [
-    "COSIGN_PASSWORD=... cnbkit sign 127.0.0.1:5000/acme/app:1 --key cosign.key",
+    "cnbkit sign 127.0.0.1:5000/acme/app:1 --key cosign.key",
     "cnbkit sign oci:out/app:latest --key ed25519.pem",
   ],
   options: {

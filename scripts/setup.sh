@@ -8,7 +8,8 @@
 #   - qemu >= 8 for the other arch (scripts/fetch-qemu.sh)  -> ~/.cache/cnbkit/qemu/<version>/
 #   - Verdaccio, an npm registry for test/packages (scripts/fetch-verdaccio.sh)
 #                                                  -> ~/.cache/cnbkit/verdaccio/<version>/
-#   - pack and cosign built with Go (scripts/fetch-pack.sh, fetch-cosign.sh) -> ~/.cache/cnbkit/{pack,cosign}/<version>/
+#   - pack, cosign and tools/referrers-registry built with Go (scripts/fetch-pack.sh,
+#     fetch-cosign.sh, fetch-referrers-registry.sh), for tests -> ~/.cache/cnbkit/{pack,cosign,referrers-registry}/<key>/
 #   - the CNB lifecycle built with Go              -> ~/.cache/cnbkit/lifecycle/<version>/ (this
 #     machine's arch) and <version>-<arch> (the other of amd64/arm64, cross-compiled)
 set -euo pipefail
@@ -84,26 +85,19 @@ bash "$ROOT/scripts/fetch-verdaccio.sh"
 # One build per arch: this machine's in lifecycle/<version>, the other (cross-compiled, for
 # builders of that arch; run here under qemu) in lifecycle/<version>-<arch>.
 host_arch="$(go env GOARCH)"
-# pack (for test/pack-interop: ~/.cache/cnbkit/pack/<version>/pack) builds at the same time as
-# the lifecycle: on a fresh machine each spends minutes fetching modules through the proxy, and
-# one's downloads overlap the other's compiles. Its lines are prefixed; it is waited for below.
-pack_pid=""
-if [ ! -x "$CACHE/pack/${CNBKIT_PACK_VERSION:-0.40.6}/pack" ]; then
-  # Its own process group, so a failed lifecycle build stops its go build too.
-  setsid bash "$ROOT/scripts/fetch-pack.sh" > >(sed -u '/^\[setup\]/!s/^/[pack] /') 2>&1 &
-  pack_pid=$!
-fi
-# cosign (for the supply-chain tests: ~/.cache/cnbkit/cosign/<version>/cosign) likewise.
-cosign_pid=""
-if [ ! -x "$CACHE/cosign/${CNBKIT_COSIGN_VERSION:-2.6.5}/cosign" ]; then
-  setsid bash "$ROOT/scripts/fetch-cosign.sh" > >(sed -u '/^\[setup\]/!s/^/[cosign] /') 2>&1 &
-  cosign_pid=$!
-fi
-stop_pack() {
-  [ -z "$pack_pid" ] || kill -- "-$pack_pid" 2>/dev/null || true
-  [ -z "$cosign_pid" ] || kill -- "-$cosign_pid" 2>/dev/null || true
-}
-trap stop_pack EXIT
+# pack (test/pack-interop), cosign and tools/referrers-registry (the supply-chain tests)
+# build at the same time as the lifecycle: on a fresh machine each spends
+# minutes fetching modules through the proxy, and one's downloads overlap the others'
+# compiles. Their lines are prefixed; they are waited for below. Each script is a no-op once
+# its binary is cached (~/.cache/cnbkit/<tool>/<version>/).
+tool_pids=()
+for tool in pack cosign referrers-registry; do
+  # Each in its own process group, so a failed lifecycle build stops its go build too.
+  setsid bash "$ROOT/scripts/fetch-$tool.sh" > >(sed -u "/^\[setup\]/!s/^/[$tool] /") 2>&1 &
+  tool_pids+=("$!:$tool")
+done
+stop_tools() { for p in "${tool_pids[@]}"; do kill -- "-${p%%:*}" 2>/dev/null || true; done; }
+trap stop_tools EXIT
 build_lifecycle() { # <goarch> <dir>
   local goarch="$1" lc="$2"
   if [ -x "$lc/lifecycle" ] && [ -x "$lc/launcher" ] && [ -f "$lc/lifecycle.toml" ]; then return; fi
@@ -112,7 +106,7 @@ build_lifecycle() { # <goarch> <dir>
   GOFLAGS=-mod=mod go mod download "$mod"
   mkdir -p "$CACHE/lifecycle"
   work="$(mktemp -d "$CACHE/lifecycle/.build.XXXXXX")"
-  trap 'rm -rf "$work"; stop_pack' EXIT
+  trap 'rm -rf "$work"; stop_tools' EXIT
   cp -r "$(go env GOMODCACHE)/$mod" "$work/src"
   chmod -R u+w "$work/src"
   rm -f "$work/src/internal/extend/kaniko/"*.go
@@ -143,19 +137,16 @@ TOML
   rm -rf "$lc"
   mv "$work/out" "$lc"
   rm -rf "$work"
-  trap stop_pack EXIT
+  trap stop_tools EXIT
 }
 lc="$CACHE/lifecycle/$LIFECYCLE_VERSION"
 build_lifecycle "$host_arch" "$lc"
 for other in amd64 arm64; do
   [ "$other" = "$host_arch" ] || build_lifecycle "$other" "$lc-$other"
 done
-if [ -n "$pack_pid" ]; then
-  wait "$pack_pid" || { echo "error: building pack failed (its [pack] lines above say why); rerun scripts/setup.sh" >&2; exit 1; }
-fi
-if [ -n "$cosign_pid" ]; then
-  wait "$cosign_pid" || { echo "error: building cosign failed (its [cosign] lines above say why); rerun scripts/setup.sh" >&2; exit 1; }
-fi
+for p in "${tool_pids[@]}"; do
+  wait "${p%%:*}" || { echo "error: building ${p#*:} failed (its [${p#*:}] lines above say why); rerun scripts/setup.sh" >&2; exit 1; }
+done
 trap - EXIT
 "$lc/lifecycle" -version >/dev/null
 say "ready (lifecycle $("$lc/lifecycle" -version) in $lc, other arches beside it)"

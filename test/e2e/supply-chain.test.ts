@@ -11,7 +11,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
-import http from "node:http";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
@@ -24,7 +23,12 @@ import {
   openImageSource,
   writeLayer,
 } from "../../builder-packager/src/oci/index.js";
-import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
+import {
+  startRefusingProxy,
+  startRegistry,
+  type TestRegistry,
+  type TestServer,
+} from "../../builder-packager/src/oci/test-registry.js";
 import { cosign, cosignKeyPair } from "../../builder-packager/src/supply-chain/test-cosign.js";
 import { BASE_LAYOUT, cliSession, fixtureApp, getFromImage, runCli } from "./support.js";
 
@@ -48,39 +52,24 @@ http.createServer((_q, r) => r.end("signed hello " + env)).listen(Number(process
 };
 
 let registry: TestRegistry;
-let refusing: { host: string; stop(): Promise<void> };
+let refusing: TestServer;
 let app = "";
 let keys: { key: string; pub: string };
 const VERIFY = ["--insecure-ignore-tlog", "--allow-insecure-registry"];
 
-/**
- * A proxy to the registry that refuses to store cosign's signature tags (as a registry with
- * immutable or restricted tags does) and passes everything else through.
- */
-async function refusingProxy(upstream: string): Promise<{ host: string; stop(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    if (req.method === "PUT" && /\/manifests\/sha256-[0-9a-f]{64}\.sig$/.test(req.url ?? "")) {
-      req.resume();
-      res.writeHead(403, { "content-type": "application/json" });
-      res.end(JSON.stringify({ errors: [{ code: "DENIED", message: "tags matching sha256-*.sig are not allowed" }] }));
-      return;
-    }
-    const [host, port] = upstream.split(":");
-    const out = http.request(
-      { host, port: Number(port), method: req.method, path: req.url, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    out.on("error", () => res.destroy());
-    req.pipe(out);
-  });
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  const { port } = server.address() as { port: number };
-  return {
-    host: `127.0.0.1:${port}`,
-    stop: () => new Promise((ok) => server.close(() => ok())),
+/** The provenance statement `cosign verify-attestation` verified and handed over for `ref`. */
+async function provenanceOf(ref: string) {
+  const att = await cosign(["verify-attestation", "--key", keys.pub, "--type", "slsaprovenance1", ...VERIFY, ref]);
+  expect(att.code, att.stderr).toBe(0);
+  const envelope = JSON.parse(att.stdout.trim().split("\n")[0]!) as { payload: string };
+  return JSON.parse(Buffer.from(envelope.payload, "base64").toString()) as {
+    subject: { digest: { sha256: string } }[];
+    predicate: {
+      buildDefinition: {
+        buildType: string;
+        resolvedDependencies: { name: string; uri?: string; digest?: Record<string, string> }[];
+      };
+    };
   };
 }
 
@@ -113,7 +102,12 @@ async function foundInLayers(image: string, needles: string[]): Promise<string[]
 
 beforeAll(async () => {
   registry = await startRegistry();
-  refusing = await refusingProxy(registry.host);
+  // As a registry with immutable or restricted tags: cosign's signature tags are refused.
+  refusing = await startRefusingProxy(registry.host, (req) =>
+    req.method === "PUT" && /\/manifests\/sha256-[0-9a-f]{64}\.sig$/.test(req.url ?? "")
+      ? { status: 403, code: "DENIED", message: "tags matching sha256-*.sig are not allowed" }
+      : undefined,
+  );
   keys = await cosignKeyPair(e2e.work, PASSWORD);
   app = await fixtureApp("signed-hello", FILES);
   const git = (...a: string[]) =>
@@ -166,15 +160,7 @@ describe.sequential("cnbkit build --sign-key", () => {
     }
 
     // What the provenance says, as cosign hands it over.
-    const att = await cosign(["verify-attestation", "--key", keys.pub, "--type", "slsaprovenance1", ...VERIFY, regRef]);
-    const stmt = JSON.parse(
-      Buffer.from((JSON.parse(att.stdout.trim().split("\n")[0]!) as { payload: string }).payload, "base64").toString(),
-    ) as {
-      subject: { digest: { sha256: string } }[];
-      predicate: {
-        buildDefinition: { resolvedDependencies: { name: string; uri?: string; digest?: Record<string, string> }[] };
-      };
-    };
+    const stmt = await provenanceOf(regRef);
     expect(stmt.subject[0]!.digest.sha256).toBe(digest.slice(7));
     const deps = Object.fromEntries(stmt.predicate.buildDefinition.resolvedDependencies.map((d) => [d.name, d]));
     const head = execFileSync("git", ["-C", app, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
@@ -266,7 +252,9 @@ describe.sequential("cnbkit build --sign-key", () => {
     ]);
     expect(r.code).not.toBe(0);
     const lines = r.stderr.trim().split("\n");
-    expect(lines[0]).toMatch(/^error: registry 127\.0\.0\.1:\d+ refused acme\/signed-hello:sha256-[0-9a-f]{64}\.sig/);
+    expect(lines[0]).toMatch(
+      /^error: registry 127\.0\.0\.1:\d+ refused acme\/signed-hello:sha256-[0-9a-f]{64}\.sig \(DENIED: tags matching sha256-\*\.sig are not allowed\)$/,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     const still = await (await openImageSource(regRef)).manifest();
     expect(still.digest).toBe(digest);
@@ -295,18 +283,7 @@ describe.sequential("cnbkit build --sign-key", () => {
     expect(after).not.toBe(digest);
     const sig = await cosign(["verify", "--key", keys.pub, ...VERIFY, regRef]);
     expect(sig.code, sig.stderr).toBe(0);
-    const att = await cosign(["verify-attestation", "--key", keys.pub, "--type", "slsaprovenance1", ...VERIFY, regRef]);
-    expect(att.code, att.stderr).toBe(0);
-    const stmt = JSON.parse(
-      Buffer.from((JSON.parse(att.stdout.trim().split("\n")[0]!) as { payload: string }).payload, "base64").toString(),
-    ) as {
-      predicate: {
-        buildDefinition: {
-          buildType: string;
-          resolvedDependencies: { name: string; digest?: Record<string, string> }[];
-        };
-      };
-    };
+    const stmt = await provenanceOf(regRef);
     expect(stmt.predicate.buildDefinition.buildType).toBe("urn:cnbkit:buildtype:cnb-rebase:v1");
     const names = stmt.predicate.buildDefinition.resolvedDependencies.map((d) => d.name);
     expect(names).toEqual(["previous-image", "previous-run-image", "run-image"]);

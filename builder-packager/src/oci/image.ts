@@ -50,6 +50,8 @@ export interface Descriptor {
   mediaType: string;
   digest: Digest;
   size: number;
+  /** An artifact's type (OCI 1.1), as a referrers index lists it. */
+  artifactType?: string;
   annotations?: Record<string, string>;
   platform?: Platform;
   urls?: string[];

@@ -16,7 +16,7 @@ import { CnbError, isCnbError } from "@cnbkit/framework";
 import { envProxyFetch } from "@cnbkit/framework/dependencies";
 import { basicAuth, type Credentials, loadCredentials, parseChallenge } from "./auth.js";
 import { type Digest, isDigest, sha256 } from "./digest.js";
-import { MANIFEST_ACCEPT, type ParsedManifest, parseManifest } from "./image.js";
+import { type ImageIndex, MANIFEST_ACCEPT, MEDIA_TYPES, type ParsedManifest, parseManifest } from "./image.js";
 import { apiHost, isLoopbackHost } from "./reference.js";
 import { isPlainHttpServer, untrustedCertificate } from "./registry-tls.js";
 
@@ -167,16 +167,21 @@ export class RegistryClient {
     return [repo ? `repository:${repo}:${push ? "pull,push" : "pull"}` : "", ...extra].join(" ");
   }
 
-  private refused(repo: string | undefined, anonymous: boolean): CnbError {
+  private refused(repo: string | undefined, anonymous: boolean, reason = ""): RegistryRefusal {
     const what = repo ?? "the registry";
+    const said = reason ? ` (${reason})` : "";
     return anonymous
-      ? new CnbError(
-          `registry ${this.registry} requires credentials for ${what}: none found in ~/.docker/config.json`,
+      ? new RegistryRefusal(
+          reason,
+          `registry ${this.registry} requires credentials for ${what}: none found in ~/.docker/config.json${said}`,
           {
             hint: "add them with `docker login` or to the auths of $DOCKER_CONFIG/config.json",
           },
         )
-      : new CnbError(`registry ${this.registry} refused credentials for ${what}: check ~/.docker/config.json`);
+      : new RegistryRefusal(
+          reason,
+          `registry ${this.registry} refused credentials for ${what}: check ~/.docker/config.json${said}`,
+        );
   }
 
   /** Gets an Authorization header for a scope from the last challenge (token request for bearer). */
@@ -303,8 +308,8 @@ export class RegistryClient {
         continue;
       }
       if (res.status === 403) {
-        await res.body?.cancel();
-        throw this.refused(o.repo, !(await this.creds()));
+        const reason = registryError((await res.text().catch(() => "")).slice(0, 300)).slice(2, -1);
+        throw this.refused(o.repo, !(await this.creds()), reason);
       }
       if (o.ok.includes(res.status)) return res;
       if (res.status >= 500 || res.status === 429) retried = true;
@@ -561,6 +566,26 @@ export class RegistryClient {
     return parsed;
   }
 
+  /**
+   * The OCI 1.1 referrers of `digest` (an image index), or undefined when the registry does
+   * not serve the referrers API (distribution 2.x answers 404 for the route).
+   */
+  async referrers(repo: string, digest: Digest): Promise<ImageIndex | undefined> {
+    const res = await this.request({
+      method: "GET",
+      url: `/v2/${repo}/referrers/${digest}`,
+      repo,
+      headers: { accept: MEDIA_TYPES.index },
+      ok: [200, 404, 400, 405],
+      what: `GET referrers of ${repo}@${digest}`,
+    });
+    if (res.status !== 200 || !(res.headers.get("content-type") ?? "").includes(MEDIA_TYPES.index)) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    return (await res.json()) as ImageIndex;
+  }
+
   /** True when the manifest exists (HEAD), without downloading it. */
   async hasManifest(repo: string, reference: string): Promise<boolean> {
     const res = await this.request({
@@ -601,6 +626,21 @@ export class RegistryClient {
 
 /** An upload session went stale after a lost response; {@link RegistryClient.putBlob} starts over. */
 class UploadSessionError extends CnbError {}
+
+/**
+ * The registry said no (401 after authenticating, or 403), with what it said in `reason`
+ * (its error code and message, or ""): a caller that knows the credentials work (other pushes
+ * to the repository went through) can name the registry's policy instead.
+ */
+export class RegistryRefusal extends CnbError {
+  constructor(
+    readonly reason: string,
+    message: string,
+    options?: { hint?: string },
+  ) {
+    super(message, options);
+  }
+}
 
 function withDigest(location: string, digest: string): string {
   const u = new URL(location);

@@ -67,6 +67,41 @@ function accepts(port: number): Promise<void> {
 }
 
 /**
+ * go-containerregistry's registry with the OCI 1.1 referrers API on (tools/referrers-registry,
+ * built by scripts/fetch-referrers-registry.sh if missing), on a free 127.0.0.1 port, in memory.
+ */
+export async function startReferrersRegistry(): Promise<TestServer> {
+  const root = join(import.meta.dirname, "../../..");
+  const lines = execFileSync("bash", [join(root, "scripts", "fetch-referrers-registry.sh")], { encoding: "utf8" });
+  const binary = lines.trim().split("\n").at(-1)!;
+  const child = spawn(binary, [], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
+    stderr = (stderr + d).slice(-2000);
+  });
+  const host = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d) => {
+      out += d;
+      const m = /serving on (127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`referrers-registry exited ${code}: ${stderr}`)));
+  });
+  return {
+    host,
+    port: Number(host.split(":")[1]),
+    async stop() {
+      if (child.exitCode === null && child.pid) {
+        const exited = new Promise((r) => child.once("exit", r));
+        process.kill(child.pid, "SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
+
+/**
  * Starts `docker-registry serve` on 127.0.0.1:<free port> with storage in a temp dir.
  * With `users`, it requires htpasswd (bcrypt, made with apache2-utils' `htpasswd`) basic auth;
  * with `tls`, it serves HTTPS with that certificate and key (PEM files).
@@ -92,7 +127,9 @@ export async function startRegistry(
     config,
     `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: test-secret\n${tls}${auth}`,
   );
-  const child = spawn("/usr/bin/docker-registry", ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn("/usr/bin/docker-registry", ["serve", config], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr?.on("data", (d) => {
     stderr = (stderr + d).slice(-2000);
@@ -224,6 +261,33 @@ export async function startTokenProxy(upstream: string, users: Record<string, st
     },
     stop: closer(server),
   };
+}
+
+/** A refusal a {@link startRefusingProxy} answers with instead of forwarding. */
+export interface Refusal {
+  status: number;
+  /** The distribution spec's error code and message. */
+  code: string;
+  message: string;
+}
+
+/**
+ * A proxy to `upstream` that answers the requests `refuse` picks with its refusal (as a
+ * registry with a tag policy answers them) and forwards everything else.
+ */
+export async function startRefusingProxy(
+  upstream: string,
+  refuse: (req: http.IncomingMessage) => Refusal | undefined,
+): Promise<TestServer> {
+  const server = http.createServer((req, res) => {
+    const no = refuse(req);
+    if (!no) return forward(upstream, req, res, false);
+    req.resume();
+    res.writeHead(no.status, { "content-type": "application/json" });
+    res.end(JSON.stringify({ errors: [{ code: no.code, message: no.message }] }));
+  });
+  const port = await listen(server);
+  return { host: `127.0.0.1:${port}`, port, stop: closer(server) };
 }
 
 /** Counters of a {@link startFaultProxy}. */

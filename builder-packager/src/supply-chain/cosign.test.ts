@@ -19,15 +19,16 @@ import {
   openImageSink,
   openImageSource,
   parseReference,
+  RegistryClient,
   writeLayer,
 } from "../oci/index.js";
-import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
+import { startReferrersRegistry, startRegistry, type TestRegistry } from "../oci/test-registry.js";
 import { DSSE_MEDIA_TYPE } from "./dsse.js";
 import { loadSigningKey, loadVerifyKey } from "./keys.js";
 import { buildProvenance } from "./provenance.js";
 import { type Attestation, signImage } from "./sign-image.js";
 import { PREDICATE_TYPES, statement } from "./statement.js";
-import { artifactStore, markSignedImage } from "./storage.js";
+import { artifactStore, markSignedImage, SIGNATURE_ARTIFACT_TYPE } from "./storage.js";
 import { cosign, cosignKeyPair } from "./test-cosign.js";
 import { verifyImage } from "./verify.js";
 
@@ -210,6 +211,29 @@ describe("a registry image", () => {
       /has no SLSA provenance attestation/,
     );
   });
+});
+
+describe("a registry that serves OCI 1.1 referrers", () => {
+  test("the signature is also a referrer of the image, where cosign --experimental-oci11 finds it", async () => {
+    const v3 = await startReferrersRegistry();
+    try {
+      const dir = join(work, "img3");
+      await smallImage(dir, "v1", "hello referrers");
+      const ref = `${v3.host}/acme/hello:v1`;
+      const { descriptor } = await copyImage(await openImageSource(`oci:${dir}:v1`), await openImageSink(ref));
+      const key = await loadSigningKey(keys.key, { password: PASSWORD });
+      await signImage({ ref: parseReference(ref), digest: descriptor.digest, key });
+      const referrers = await new RegistryClient(v3.host).referrers("acme/hello", descriptor.digest);
+      expect(referrers?.manifests.map((m) => m.artifactType)).toEqual([SIGNATURE_ARTIFACT_TYPE]);
+      const r = await cosign(["verify", "--experimental-oci11", "--key", keys.pub, ...VERIFY, ref]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(descriptor.digest);
+      // Debian's registry (2.8) has no referrers API: there the tag is all there is.
+      expect(await new RegistryClient(registry.host).referrers("acme/hello", descriptor.digest)).toBeUndefined();
+    } finally {
+      await v3.stop();
+    }
+  }, 300_000);
 });
 
 describe("an OCI layout", () => {

@@ -8,6 +8,7 @@
  * token, and provenance is public.
  */
 import { digestHex } from "../oci/index.js";
+import type { BuildRecord } from "../platform/index.js";
 
 /** The build type of a cnbkit build: a CNB lifecycle run by cnbkit under runc. */
 export const BUILD_TYPE = "urn:cnbkit:buildtype:cnb-build:v1";
@@ -28,25 +29,16 @@ export type SourceFacts =
   | { kind: "git"; uri: string | undefined; commit: string; dirty: boolean }
   | { kind: "tree"; digest: string; files: number };
 
-/** What a build knows of itself, for {@link buildProvenance}. */
-export interface BuildFacts {
-  /** cnbkit's own version (the builder.id's). */
+/**
+ * What a build knows of itself, for {@link buildProvenance}: the platform's record, with the
+ * source as git names it (or the tree's digest), where the image went and cnbkit's version.
+ */
+export type BuildFacts = Omit<BuildRecord, "sourceTree"> & {
   cnbkitVersion: string;
-  /** The builder as the user named it, and its manifest digest when it is an image. */
-  builder: { ref: string; digest?: string };
-  /** The buildpacks that built the image (the detected group), with their layer diffID when the builder has it. */
-  buildpacks: { id: string; version: string; digest?: string }[];
-  runImage: { ref: string; digest?: string };
-  lifecycleVersion?: string;
-  platformApi: string;
   source: SourceFacts;
-  /** Names of the build-time environment variables (values are never recorded). */
-  envNames: string[];
   /** Where the image was written. */
   output: string;
-  startedOn: Date;
-  finishedOn: Date;
-}
+};
 
 /** The SLSA v1 predicate (buildDefinition + runDetails). */
 export interface ProvenancePredicate {

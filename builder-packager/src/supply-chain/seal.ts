@@ -27,20 +27,12 @@ async function sbomsOf(src: ImageSource, where: string, name: string, digest: Di
 export async function sealBuild(req: SealRequest, key: SigningKey, appDir: string): Promise<SignResult> {
   const ref = parseReference(req.ref);
   const name = dockerReference(ref);
-  const { record } = req;
-  const git = await gitSource(appDir);
+  const { sourceTree, ...record } = req.record;
   const provenance = buildProvenance({
+    ...record,
     cnbkitVersion: CNBKIT_VERSION,
-    builder: record.builder,
-    buildpacks: record.buildpacks,
-    runImage: record.runImage,
-    ...(record.lifecycleVersion ? { lifecycleVersion: record.lifecycleVersion } : {}),
-    platformApi: record.platformApi,
-    source: git ?? { kind: "tree", digest: record.sourceTree.digest, files: record.sourceTree.files },
-    envNames: record.envNames,
+    source: (await gitSource(appDir)) ?? { kind: "tree", ...sourceTree },
     output: req.ref,
-    startedOn: record.startedOn,
-    finishedOn: record.finishedOn,
   });
   const attestations: Attestation[] = [
     { statement: statement(name, req.digest, PREDICATE_TYPES.slsaProvenance, provenance) },

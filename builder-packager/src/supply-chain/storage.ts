@@ -19,6 +19,7 @@ import {
   type Descriptor,
   type Digest,
   digestHex,
+  type ImageManifest,
   type ImageReference,
   imageManifest,
   jsonBlob,
@@ -26,6 +27,7 @@ import {
   OciLayout,
   REF_NAME_ANNOTATION,
   RegistryClient,
+  RegistryRefusal,
   sha256,
 } from "../oci/index.js";
 
@@ -133,14 +135,48 @@ function registryStore(registry: string, repo: string, clients?: Map<string, Reg
         });
       }
       const tag = artifactTag(digest, kind);
-      await reg.putManifest(repo, tag, image.manifest, MEDIA_TYPES.manifest).catch((err: Error) => {
-        throw new CnbError(`registry ${registry} refused ${repo}:${tag} (${err.message.replace(/^error: /, "")})`, {
+      await reg.putManifest(repo, tag, image.manifest, MEDIA_TYPES.manifest).catch((err: unknown) => {
+        if (!(err instanceof RegistryRefusal)) throw err;
+        // Its blobs just went up with the same credentials: this is the registry's tag policy.
+        throw new CnbError(`registry ${registry} refused ${repo}:${tag}${err.reason ? ` (${err.reason})` : ""}`, {
           hint: `cosign keeps ${kind === "sig" ? "signatures" : "attestations"} in that tag: allow pushes of sha256-*.${kind} tags to ${repo}`,
           cause: err,
         });
       });
+      // Where the registry serves OCI 1.1 referrers, the signature is also a referrer of the
+      // image, as `cosign sign --experimental-oci11` writes it (cosign verify --experimental-oci11
+      // finds it there).
+      if (kind === "sig" && (await reg.referrers(repo, digest))) {
+        const subject = await reg.getManifest(repo, digest);
+        const referrer = signatureReferrer(image.manifest, {
+          mediaType: subject.mediaType,
+          digest,
+          size: subject.bytes.length,
+        });
+        await reg.putManifest(repo, sha256(referrer), referrer, MEDIA_TYPES.manifest);
+      }
     },
   };
+}
+
+/** cosign's artifact type for a signature referrer. */
+export const SIGNATURE_ARTIFACT_TYPE = "application/vnd.dev.cosign.artifact.sig.v1+json";
+
+/**
+ * The `.sig` image's manifest as an OCI 1.1 referrer of `subject`: the same config and layer
+ * blobs, the config typed as the artifact type, with `artifactType` and `subject` set.
+ */
+export function signatureReferrer(manifest: Buffer, subject: Descriptor): Buffer {
+  const m = JSON.parse(manifest.toString("utf8")) as ImageManifest;
+  return jsonBlob(
+    {
+      ...m,
+      artifactType: SIGNATURE_ARTIFACT_TYPE,
+      config: { ...m.config, mediaType: SIGNATURE_ARTIFACT_TYPE },
+      subject,
+    },
+    MEDIA_TYPES.manifest,
+  ).bytes;
 }
 
 function layoutStore(dir: string): ArtifactStore {

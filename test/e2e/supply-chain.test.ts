@@ -153,7 +153,7 @@ describe.sequential("cnbkit build --sign-key", () => {
       const sig = await cosign(["verify", "--key", keys.pub, ...VERIFY, ...where]);
       expect(sig.code, sig.stderr).toBe(0);
       expect(sig.stdout).toContain(digest);
-      for (const type of ["slsaprovenance1", "cyclonedx"]) {
+      for (const type of ["slsaprovenance1", "cyclonedx", "spdxjson"]) {
         const att = await cosign(["verify-attestation", "--key", keys.pub, "--type", type, ...VERIFY, ...where]);
         expect(att.code, `${type} ${where.join(" ")}: ${att.stderr}`).toBe(0);
       }

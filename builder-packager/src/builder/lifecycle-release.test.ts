@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { createHash } from "node:crypto";
-import { cp, mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -27,6 +27,8 @@ let sha = "";
 let server: http.Server;
 let base = "";
 const requests: string[] = [];
+/** What each test release publishes beside the tarball, by file name. */
+const releases: Record<string, Record<string, string>> = {};
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "cnbkit-lifecycle-release-"));
@@ -41,13 +43,21 @@ beforeAll(async () => {
   sha = createHash("sha256")
     .update(await readFile(tgz))
     .digest("hex");
+  // `/<release>/releases/download/…`: each test names a release laid out as it needs (the
+  // tarball, its .sha256, the checksums file); `/releases/download/…` has the tarball alone.
   server = http.createServer((req, res) => {
     requests.push(req.url ?? "");
-    if (req.url !== `/releases/download/v${VERSION}/${encodeURIComponent(asset).replace("%2B", "+")}`) {
-      return void res.writeHead(404).end();
+    const url = decodeURIComponent(req.url ?? "");
+    const m = /^(?:\/([a-z-]+))?\/releases\/download\/v[^/]+\/(.+)$/.exec(url);
+    const release = releases[m?.[1] ?? ""] ?? {};
+    const name = m?.[2] ?? "";
+    if (name === asset) {
+      res.writeHead(200, { "content-type": "application/gzip" });
+      return void createReadStream(tgz).pipe(res);
     }
-    res.writeHead(200, { "content-type": "application/gzip" });
-    createReadStream(tgz).pipe(res);
+    const text = release[name];
+    if (text === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { "content-type": "text/plain" }).end(text);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/releases/download`;
@@ -116,16 +126,61 @@ describe("the lifecycle by version from its release", () => {
     expect((err as CnbError).hint).toBe("check CNBKIT_LIFECYCLE_MIRROR: it must serve the official release tarball");
   });
 
-  test("a release cnbkit carries no sha256 for says so and names the uri + sha256 way", async () => {
-    const err = await load("none", { CNBKIT_LIFECYCLE_MIRROR: base, CNBKIT_CACHE: join(work, "cache-none") }, {}).catch(
+  test("with no sum carried, the .sha256 published beside the tarball is checked, printed to pin, and remembered", async () => {
+    releases.sha = { [`${asset}.sha256`]: `${sha}  ${asset}\n` };
+    const mirror = base.replace("/releases/", "/sha/releases/");
+    const cache = join(work, "cache-published");
+    const said: string[] = [];
+    const lc = await loadLifecycle({ version: VERSION }, arch, {
+      baseDir: work,
+      workDir: join(work, "w", "published"),
+      file: "builder.toml",
+      releases: {},
+      env: { CNBKIT_CACHE: cache, CNBKIT_LIFECYCLE_MIRROR: mirror },
+      say: (l) => said.push(l),
+    });
+    expect(lc.version).toBe(VERSION);
+    expect(said.join("\n")).toContain(`sha256 ${sha} (published beside the tarball); pin it in builder.toml`);
+    await expect(readFile(join(cache, "lifecycle", "releases", sha))).resolves.toBeDefined();
+    // Next time: from the cache, with neither the sums file nor the tarball asked for.
+    const before = requests.length;
+    await load("published-again", { CNBKIT_LIFECYCLE_MIRROR: mirror, CNBKIT_CACHE: cache }, {});
+    expect(requests).toHaveLength(before);
+  });
+
+  test("a release's checksums file serves when there is no .sha256", async () => {
+    releases.sums = {
+      [`lifecycle-v${VERSION}-checksums.txt`]: `${"1".repeat(64)}  lifecycle-v${VERSION}+linux.other.tgz\n${sha}  ${asset}\n`,
+    };
+    const lc = await load(
+      "sums",
+      {
+        CNBKIT_LIFECYCLE_MIRROR: base.replace("/releases/", "/sums/releases/"),
+        CNBKIT_CACHE: join(work, "cache-sums"),
+      },
+      {},
+    );
+    expect(lc.version).toBe(VERSION);
+  });
+
+  test("no published checksum, or one the tarball does not match: one line, nothing cached", async () => {
+    const cache = join(work, "cache-unsafe");
+    const none = await load("none", { CNBKIT_LIFECYCLE_MIRROR: base, CNBKIT_CACHE: cache }, {}).catch(
       (e: unknown) => e,
     );
-    expect((err as Error).message).toBe(
-      `builder.toml: [lifecycle].version "${VERSION}": cnbkit carries no sha256 for the lifecycle ${VERSION} release for ${arch}`,
+    expect((none as Error).message).toBe(
+      `builder.toml: [lifecycle].version "${VERSION}": the lifecycle ${VERSION} release publishes no checksum for ${asset} at ${base}/v${VERSION}/${asset}.sha256`,
     );
-    expect((err as CnbError).hint).toContain(
-      `uri = "https://github.com/buildpacks/lifecycle/releases/download/v${VERSION}/${asset}"`,
-    );
+    expect((none as CnbError).hint).toContain("give [lifecycle] uri and sha256 in builder.toml");
+    releases.wrong = { [`${asset}.sha256`]: `${"0".repeat(64)}\n` };
+    const wrong = await load(
+      "wrong",
+      { CNBKIT_LIFECYCLE_MIRROR: base.replace("/releases/", "/wrong/releases/"), CNBKIT_CACHE: cache },
+      {},
+    ).catch((e: unknown) => e);
+    expect((wrong as Error).message).toMatch(/^builder\.toml: \[lifecycle\]\.version "[\d.]+": sha256 mismatch for /);
+    expect((wrong as Error).message).not.toContain("\n");
+    await expect(readdir(join(cache, "lifecycle", "releases")).catch(() => [])).resolves.toEqual([]);
   });
 
   test("the Go-built lifecycle in the cache is the first choice: nothing is fetched", async () => {

@@ -98,9 +98,13 @@ for tool in pack cosign referrers-registry; do
 done
 stop_tools() { for p in "${tool_pids[@]}"; do kill -- "-${p%%:*}" 2>/dev/null || true; done; }
 trap stop_tools EXIT
+# What cnbkit changes in the lifecycle's source (the two scripts/lifecycle-*.go.txt): a lifecycle
+# built from other patches is built again.
+patches_key="$(cat "$ROOT/scripts/lifecycle-"*.go.txt | sha256sum | cut -c1-16)"
 build_lifecycle() { # <goarch> <dir>
   local goarch="$1" lc="$2"
-  if [ -x "$lc/lifecycle" ] && [ -x "$lc/launcher" ] && [ -f "$lc/lifecycle.toml" ]; then return; fi
+  if [ -x "$lc/lifecycle" ] && [ -x "$lc/launcher" ] && [ -f "$lc/lifecycle.toml" ] &&
+    [ "$(cat "$lc/.cnbkit-patches" 2>/dev/null)" = "$patches_key" ]; then return; fi
   say "building lifecycle v$LIFECYCLE_VERSION for $goarch with Go (first run only; ~1 min)"
   local mod="github.com/buildpacks/lifecycle@v$LIFECYCLE_VERSION"
   GOFLAGS=-mod=mod go mod download "$mod"
@@ -112,6 +116,30 @@ build_lifecycle() { # <goarch> <dir>
   rm -f "$work/src/internal/extend/kaniko/"*.go
   cp "$ROOT/scripts/lifecycle-no-kaniko.go.txt" "$work/src/internal/extend/kaniko/dockerfile_applier.go"
   (cd "$work/src" && go mod edit -droprequire github.com/osscontainertools/kaniko)
+  # imgutil compresses each exported layer once instead of twice (lifecycle-compress-once.go.txt
+  # says why); the same bytes, so the same image digests.
+  local imgutil_version
+  imgutil_version="$(awk '$1 == "github.com/buildpacks/imgutil" { print $2 }' "$work/src/go.mod")"
+  GOFLAGS=-mod=mod go mod download "github.com/buildpacks/imgutil@$imgutil_version"
+  cp -r "$(go env GOMODCACHE)/github.com/buildpacks/imgutil@$imgutil_version" "$work/imgutil"
+  chmod -R u+w "$work/imgutil"
+  local core="$work/imgutil/cnb_image.go"
+  if [ "$(grep -c 'tarball\.' "$core")" != 1 ] || ! grep -q 'layer, err := tarball.LayerFromFile(path)' "$core"; then
+    echo "error: imgutil $imgutil_version's cnb_image.go is not the one scripts/lifecycle-compress-once.go.txt patches" >&2
+    exit 1
+  fi
+  sed -i -e 's|layer, err := tarball.LayerFromFile(path)|layer, err := layerFromTarOnce(path)|' \
+    -e '\|"github.com/google/go-containerregistry/pkg/v1/tarball"|d' "$core"
+  cp "$ROOT/scripts/lifecycle-compress-once.go.txt" "$work/imgutil/cnbkit_compress_once.go"
+  # Proof before use: the same layer bytes as go-containerregistry's own path (upstream's tests
+  # are left out: they need modules the lifecycle does not).
+  rm -f "$work/imgutil/"*_test.go
+  cp "$ROOT/scripts/lifecycle-compress-once_test.go.txt" "$work/imgutil/cnbkit_compress_once_test.go"
+  (cd "$work/imgutil" && GOFLAGS="-mod=mod -buildvcs=false" go test -count=1 -run TestCnbkitCompressOnceMatchesUpstream . >/dev/null) || {
+    echo "error: the compress-once patch does not reproduce go-containerregistry's layer bytes for imgutil $imgutil_version" >&2
+    exit 1
+  }
+  (cd "$work/src" && go mod edit -replace "github.com/buildpacks/imgutil=../imgutil")
   local ldflags="-s -w -X 'github.com/buildpacks/lifecycle/cmd.Version=$LIFECYCLE_VERSION'"
   mkdir -p "$work/out"
   for cmd in lifecycle launcher; do
@@ -134,6 +162,7 @@ build_lifecycle() { # <goarch> <dir>
 [lifecycle]
   version = "$LIFECYCLE_VERSION"
 TOML
+  echo "$patches_key" >"$work/out/.cnbkit-patches"
   rm -rf "$lc"
   mv "$work/out" "$lc"
   rm -rf "$work"

@@ -1,0 +1,2 @@
+import { referenceBuilder } from "../test/e2e/support.js";
+console.log(await referenceBuilder(() => {}));

@@ -267,6 +267,25 @@ describe("download", () => {
     expect(await readdir(join(dir, "o2"))).toEqual([]);
   });
 
+  test("inPlace: a file:// source is verified where it is and not copied; a damaged one is one line", async () => {
+    const src = join(dir, "carried", "node.tgz");
+    await mkdir(join(dir, "carried"));
+    await writeFile(src, body);
+    const dest = join(dir, "in-place");
+    const file = await download({ ...dep(""), uri: pathToFileURL(src).href }, dest, opts({ inPlace: true }));
+    expect(file).toBe(src);
+    expect(await readdir(dest)).toEqual([]);
+    await writeFile(src, "tampered");
+    const err = await failure(download({ ...dep(""), uri: pathToFileURL(src).href }, dest, opts({ inPlace: true })));
+    expect(err.message).toMatch(
+      /^node 24\.11\.1: sha256 mismatch for file:\/\/.*node\.tgz: expected [0-9a-f]{64}, got [0-9a-f]{64}$/,
+    );
+    expect(err.hint).toBe("The buildpack's copy of the dependency is damaged; package the buildpack again.");
+    // An https source is still downloaded into destDir.
+    const fetched = await download(dep("/ok/node.tgz"), join(dir, "in-place-https"), opts({ inPlace: true }));
+    expect(fetched).toBe(join(dir, "in-place-https", "node.tgz"));
+  });
+
   test("cacheDir: a verified cached file is reused without contacting the server", async () => {
     const cacheDir = join(dir, "cache");
     await download(dep("/ok/node.tgz"), join(dir, "a"), opts({ cacheDir }));

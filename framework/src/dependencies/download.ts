@@ -54,6 +54,11 @@ export interface DownloadOptions {
   progressIntervalMs?: number;
   /** The file name inside destDir (default: the last segment of the original URI's path). */
   fileName?: string;
+  /**
+   * A `file://` source (an offline buildpackage's own copy) is verified where it is and its
+   * path returned, instead of being copied into `destDir`: for a caller that only reads it.
+   */
+  inPlace?: boolean;
   /** Injected for tests; defaults to the global fetch through HTTP(S)_PROXY when set ({@link envProxyFetch}). */
   fetch?: typeof fetch;
   /** Injected for tests; defaults to setTimeout. */
@@ -113,6 +118,23 @@ export async function download(dep: DownloadTarget, destDir: string, opts: Downl
   const shown = redactUri(resolved.uri);
   const via = resolved.via === "original" ? "" : ` (${resolved.via} from ${resolved.source})`;
   opts.log?.detail(fetchLine(label, resolved.uri, shown, via));
+
+  if (opts.inPlace && resolved.uri.startsWith("file:")) {
+    const path = fileURLToPath(resolved.uri);
+    if (!(await isFile(path))) {
+      throw new CnbError(`${label}: ${path} does not exist (from ${resolved.uri})`, {
+        hint: "An offline buildpackage must carry the dependency at this path.",
+      });
+    }
+    const got = await hashFile(path);
+    if (got !== sha256) {
+      throw new CnbError(`${label}: sha256 mismatch for ${shown}: expected ${sha256}, got ${got}`, {
+        hint: "The buildpack's copy of the dependency is damaged; package the buildpack again.",
+      });
+    }
+    opts.log?.debug?.(`verified sha256 ${sha256} for ${path} (in place)`);
+    return path;
+  }
 
   const tmp = join(destDir, `.${name}.part-${randomBytes(6).toString("hex")}`);
   try {

@@ -117,7 +117,9 @@ export interface InstallOptions {
   /**
    * Keep the verified download in this directory instead of deleting it; `install` then
    * returns its path. For a tool that reads the archive again later (node-gyp takes Node's C
-   * headers from the tarball only when an addon compiles), without a second download.
+   * headers from the tarball only when an addon compiles), without a second download. A
+   * `file://` dependency (an offline buildpackage's own copy) is not copied: its own path,
+   * verified, is returned, and it stays there for the whole build.
    */
   keepDownloadIn?: string;
 }
@@ -181,7 +183,8 @@ export class Dependencies {
    * Installs `dep` into `dest` (usually a layer path): archives (tar, tar.gz/xz/zst, zip)
    * are extracted with `strip` leading components removed; other files (and jars) are
    * copied in under their own name. The download is verified before anything lands in `dest`.
-   * Returns the kept download's path when `keepDownloadIn` is given.
+   * Returns the kept download's path when `keepDownloadIn` is given (for a `file://`
+   * dependency, the buildpack's own copy, which is never copied).
    *
    * @example
    * await ctx.dependencies.install(dep, layer.path, { strip: 1, exclude: ["include"] });
@@ -189,7 +192,15 @@ export class Dependencies {
   async install(dep: Dependency, dest: string, options: InstallOptions = {}): Promise<string | undefined> {
     const tmp = options.keepDownloadIn ?? (await mkdtemp(join(tmpdir(), "cnbkit-dl-")));
     try {
-      const file = await this.download(dep, tmp, options.cacheDir ? { cacheDir: options.cacheDir } : {});
+      // A file:// dependency is read where it is: copying it first is a write (and a delete) of
+      // the whole archive for nothing (58 MB for a Node.js tarball).
+      const file = await download(dep, tmp, {
+        env: this.ctx.env,
+        bindings: this.ctx.platform.bindings.all,
+        log: this.ctx.log,
+        ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+        inPlace: true,
+      });
       await mkdir(dest, { recursive: true });
       // A .jar is installed as a file (Java tools run jars), though it is a zip.
       const format = /\.jar$/i.test(file) ? undefined : formatFromName(file);

@@ -102,6 +102,14 @@ export async function installRuntime(
   // cannot reach.
   const headers = async (): Promise<NodeHeaders> => {
     if (!lazyHeaders) return { nodedir: layer.path };
+    if (tarball !== undefined && !tarball.startsWith(`${staging}/`)) {
+      // The buildpack carries the tarball (offline): node-gyp reads it there, and only its
+      // own unpacked headers need a place (an empty build layer).
+      const inPlace = tarball;
+      const kept = await ctx.layers.fresh("node_headers", { types: { build: true }, fill: async () => {} });
+      await rm(staging, { recursive: true, force: true });
+      return { tarball: inPlace, devdir: join(kept.path, "node-gyp") };
+    }
     if (tarball === undefined || !existsSync(staging)) return {};
     const file = basename(tarball);
     const kept = await ctx.layers.fresh("node_headers", {

@@ -173,8 +173,12 @@ describe.sequential("a prebuilt executable jar", () => {
         "cnbkit/java:jvm_helpers",
         "cnbkit/java:jvm_memory",
       ]);
-      const body = await getFromImage(image);
+      // No --memory: no cgroup limit, so the JVM is sized for 1G and says so, not for the host.
+      const unlimited: string[] = [];
+      const body = await getFromImage(image, {}, { output: unlimited });
       console.log(`prebuilt jar answers: ${body.trim()}`);
+      expect(unlimited.join("\n")).toContain("Container memory limit unset. Configuring JVM for 1G container");
+      expect(unlimited.find((l) => l.includes("Calculated JVM Memory Configuration"))).toMatch(/\(Total Memory: 1G,/);
       expect(body).toMatch(/^200 jar on 21\.0\.8 JAVA_TOOL_OPTIONS=.*-Xmx(\d+)[KMG]? /);
       const xmx = /-Xmx(\d+)([KMG]?)/.exec(body);
       const max = Number(/maxMemory=(\d+)/.exec(body)?.[1]);

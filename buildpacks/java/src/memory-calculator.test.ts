@@ -61,13 +61,11 @@ test.each<[string, FakeSystem, number | undefined, Record<string, string>]>([
   ],
   ["cgroup v1 wins over v2", { v1: `${2 * GIB}`, v2: `${GIB}` }, 2 * GIB, { BPI_JVM_CLASS_COUNT: "20" }],
   ["v1 unlimited falls to v2", { v1: v1Unlimited, v2: `${768 * MIB}` }, 768 * MIB, {}],
-  [
-    "v2 max falls to /proc/meminfo",
-    { v2: "max\n", meminfo: "MemTotal: 8000000 kB\nMemAvailable:    3456789 kB\n" },
-    3456789 * 1024,
-    {},
-  ],
-  ["nothing known: 1G", {}, undefined, { BPI_JVM_CLASS_COUNT: "30000" }],
+  // No limit: 1G, not the host's free memory (the whole 24 GB of the machine, before).
+  ["v2 max (no limit): 1G", { v2: "max\n", meminfo: "MemTotal: 24000000 kB\nMemAvailable:  23000000 kB\n" }, undefined, {}],
+  ["v1 unlimited and no v2: 1G", { v1: v1Unlimited }, undefined, { BPI_JVM_CLASS_COUNT: "30000" }],
+  ["BPL_JVM_TOTAL_MEMORY sizes a container with no limit", { v2: "max\n" }, undefined, { BPL_JVM_TOTAL_MEMORY: "4G" }],
+  ["BPL_JVM_TOTAL_MEMORY wins over the limit", { v2: `${2 * GIB}` }, 2 * GIB, { BPL_JVM_TOTAL_MEMORY: "1536m" }],
   ["above 64T is capped", { v2: `${100 * 1024 ** 4}` }, 100 * 1024 ** 4, {}],
   ["head room 10%", { v2: `${GIB}` }, GIB, { BPL_JVM_HEAD_ROOM: "10", BPL_JVM_LOADED_CLASS_COUNT: "8000" }],
   ["50 threads", { v2: `${512 * MIB}` }, 512 * MIB, { BPL_JVM_THREAD_COUNT: "50", BPI_JVM_CLASS_COUNT: "25000" }],
@@ -93,6 +91,21 @@ test.each<[string, FakeSystem, number | undefined, Record<string, string>]>([
   expect(r.status, r.stderr).toBe(0);
   expect(r.fd3).toBe(toml(calculateMemory({ totalBytes: total, env }).javaToolOptions));
   expect(r.stderr).toContain("Calculated JVM Memory Configuration:");
+});
+
+test("with no memory limit, one line says the JVM is sized for 1G and how to change it", () => {
+  const r = run({ v2: "max\n", meminfo: "MemAvailable:  23000000 kB\n" }, { BPI_JVM_CLASS_COUNT: "30000" });
+  expect(r.stderr).toContain(
+    "Container memory limit unset. Configuring JVM for 1G container (set BPL_JVM_TOTAL_MEMORY, e.g. 4G, to size it for more).",
+  );
+  expect(r.stderr).toContain("Total Memory: 1G,");
+  const sized = run({ v2: "max\n" }, { BPL_JVM_TOTAL_MEMORY: "4G" });
+  expect(sized.stderr).not.toContain("Container memory limit unset");
+  expect(sized.stderr).toContain("Total Memory: 4G,");
+  const bad = run({ v2: "max\n" }, { BPL_JVM_TOTAL_MEMORY: "lots" });
+  expect(bad.status).not.toBe(0);
+  expect(bad.stderr.trim()).toBe('cnbkit/java memory calculator: BPL_JVM_TOTAL_MEMORY: "lots" is not a size such as 512m');
+  expect(bad.fd3).toBe("");
 });
 
 test("where 250 threads' stacks do not fit, 50 do: said on stderr, and the heap is what is left", () => {

@@ -5,8 +5,12 @@
  * It is Paketo's libjvm calculator (github.com/paketo-buildpacks/libjvm, package `calc`:
  * calc/calculator.go, memory_regions.go, size.go, and helper/memory_calculator.go, at commit
  * 53eac90580d25e3d886580c73e1ab7d0934179ce), restated:
- * - total = cgroup v1 `memory.limit_in_bytes`, else v2 `memory.max`, else /proc/meminfo
- *   MemAvailable, else 1 GiB; at most 64 TiB;
+ * - total = BPL_JVM_TOTAL_MEMORY (a size such as 2G), else cgroup v1 `memory.limit_in_bytes`,
+ *   else v2 `memory.max`, else 1 GiB, said in one line on stderr as Paketo says it
+ *   ("Container memory limit unset. Configuring JVM for 1G container."); at most 64 TiB.
+ *   Not the host's free memory: a container with no limit shares the host, and sizing the
+ *   heap to all of it (`-Xmx23G` on a 24 GB machine, 0% head room) invites the OOM killer;
+ *   newer libjvm releases default to 1G the same way;
  * - loaded classes = BPL_JVM_LOADED_CLASS_COUNT, else trunc((JVM classes + app classes) × 0.35),
  *   the counts coming from the build (BPI_JVM_CLASS_COUNT, BPI_APP_CLASS_COUNT);
  * - metaspace = 14,000,000 + 5,800 × loaded classes; direct memory 10M; reserved code cache
@@ -78,14 +82,14 @@ limit_in() {
   [ "\${#v}" -le 18 ] && echo "$v"
   return 0
 }
-total=$(limit_in "$root/sys/fs/cgroup/memory/memory.limit_in_bytes")
-[ -n "$total" ] || total=$(limit_in "$root/sys/fs/cgroup/memory.max")
-if [ -z "$total" ] && [ -r "$root/proc/meminfo" ]; then
-  kb=$(sed -n 's/^MemAvailable:[[:space:]]*\\([0-9][0-9]*\\) kB.*/\\1/p' "$root/proc/meminfo")
-  [ -z "$kb" ] || total=$((kb * 1024))
+if [ -n "\${BPL_JVM_TOTAL_MEMORY:-}" ]; then
+  total=$(size "$BPL_JVM_TOTAL_MEMORY" BPL_JVM_TOTAL_MEMORY)
+else
+  total=$(limit_in "$root/sys/fs/cgroup/memory/memory.limit_in_bytes")
+  [ -n "$total" ] || total=$(limit_in "$root/sys/fs/cgroup/memory.max")
 fi
 if [ -z "$total" ]; then
-  echo "cnbkit/java memory calculator: no memory limit found; sizing the JVM for 1G" >&2
+  echo "Container memory limit unset. Configuring JVM for 1G container (set BPL_JVM_TOTAL_MEMORY, e.g. 4G, to size it for more)." >&2
   total=1073741824
 fi
 [ "$total" -le ${MAX_JVM_SIZE} ] || total=${MAX_JVM_SIZE}
@@ -150,7 +154,7 @@ printf 'JAVA_TOOL_OPTIONS = "%s"\\n' "$escaped" >&3
 
 /** The calculator's inputs, as the script reads them from files and the environment. */
 export interface MemoryInputs {
-  /** The container's memory in bytes; undefined when nothing says (then 1 GiB). */
+  /** The container's memory limit in bytes; undefined when it has none (then 1 GiB). BPL_JVM_TOTAL_MEMORY wins. */
   totalBytes?: number | undefined;
   env: Record<string, string | undefined>;
 }
@@ -186,7 +190,8 @@ export function calculateMemory(inputs: MemoryInputs): {
   threadCount: number;
 } {
   const { env } = inputs;
-  const total = Math.min(inputs.totalBytes ?? GIB, MAX_JVM_SIZE);
+  const given = env.BPL_JVM_TOTAL_MEMORY ? parseSize(env.BPL_JVM_TOTAL_MEMORY, "BPL_JVM_TOTAL_MEMORY") : undefined;
+  const total = Math.min(given ?? inputs.totalBytes ?? GIB, MAX_JVM_SIZE);
   const headRoom = Number(env.BPL_JVM_HEAD_ROOM || 0);
   let threads = Number(env.BPL_JVM_THREAD_COUNT || DEFAULT_THREAD_COUNT);
   const loadedClasses = env.BPL_JVM_LOADED_CLASS_COUNT

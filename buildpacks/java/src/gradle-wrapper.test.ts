@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import bp from "./index.js";
+import { wrapperHasDistribution } from "./steps/gradle-distribution.js";
 import { realGradleWrapper, sha256Hex, wrapperDistribution } from "./testing/gradle-wrapper.js";
 import { testBuildpackToml } from "./testing/local-inventory.js";
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
   const bad = await readFile(await wrapperDistribution(work, VERSION, "tampered"));
   goodSha = await sha256Hex(goodZip);
   server = createServer((req, res) => {
-    served.push(req.url ?? "");
+    served.push(`${req.method} ${req.url ?? ""}`);
     // The mirror keeps upstream's path (optionally under /<originalHost>); /bad/ serves another zip.
     const body = req.url?.endsWith(`/distributions/gradle-${VERSION}-bin.zip`)
       ? req.url.startsWith("/bad/")
@@ -114,7 +115,16 @@ test("BP_DEPENDENCY_MIRROR_SERVICES_GRADLE_ORG: the wrapper downloads from the m
   );
   expect(log).toContain(`Downloading ${url}`); // the wrapper's own line
   expect(log).toContain("distribution: from the mirror");
-  expect(served).toEqual([`/distributions/gradle-${VERSION}-bin.zip`]);
+  // cnbkit's preflight HEAD, then the wrapper's download.
+  expect(served).toEqual([
+    `HEAD /distributions/gradle-${VERSION}-bin.zip`,
+    `GET /distributions/gradle-${VERSION}-bin.zip`,
+  ]);
+  // The real wrapper left the distribution where wrapperHasDistribution looks for it, so a
+  // build that runs the wrapper again needs no preflight.
+  const home = r.layer("gradle_home").path;
+  expect(await wrapperHasDistribution(home, url)).toBe(true);
+  expect(await wrapperHasDistribution(home, UPSTREAM)).toBe(false);
   const env = r.launchEnv("web");
   const run = spawnSync(join(env.JAVA_HOME as string, "bin", "java"), ["-cp", ".", "demo.App"], {
     cwd: r.app,
@@ -134,7 +144,10 @@ test("a dependency-mirror binding's default entry, with {originalHost}", async (
     bindings: { "air-gap": { type: "dependency-mirror", entries: { default: `${mirror}/{originalHost}` } } },
   });
   expect(r.stdout.join("\n")).toContain("(mirror from binding air-gap (default))");
-  expect(served).toEqual([`/services.gradle.org/distributions/gradle-${VERSION}-bin.zip`]);
+  expect(served).toEqual([
+    `HEAD /services.gradle.org/distributions/gradle-${VERSION}-bin.zip`,
+    `GET /services.gradle.org/distributions/gradle-${VERSION}-bin.zip`,
+  ]);
 }, 600_000);
 
 test("a mirror serving another zip fails in one line: the sha256 check is kept", async () => {
@@ -155,11 +168,24 @@ test("an unreachable distribution fails in one line naming the URL and the setti
       `^gradle/wrapper/gradle-wrapper\\.properties: the Gradle distribution ${UPSTREAM.replace(/\./g, "\\.")} could not be downloaded \\(\\w+(: [^)]*)?\\); set BP_DEPENDENCY_MIRROR_SERVICES_GRADLE_ORG \\(or BP_DEPENDENCY_MIRROR, or a dependency-mirror binding\\) to a mirror that has it$`,
     ),
   );
-  // A mirror that is down names the mirror's setting instead.
-  const closed = `http://127.0.0.1:1`;
-  const down = await buildError(opts(dir, { BP_DEPENDENCY_MIRROR_SERVICES_GRADLE_ORG: closed }));
-  console.log(`mirror down: ${down}`);
-  expect(down).toMatch(
-    /^gradle\/wrapper\/gradle-wrapper\.properties: the Gradle distribution http:\/\/127\.0\.0\.1:1\/distributions\/gradle-9\.4\.1-bin\.zip could not be downloaded \(ConnectException[^)]*\); check that the mirror set by BP_DEPENDENCY_MIRROR_SERVICES_GRADLE_ORG is up and has \/distributions\/gradle-9\.4\.1-bin\.zip$/,
-  );
+  // A mirror that is down names the mirror's setting instead: found by the preflight (a port
+  // nothing listens on), and by the wrapper itself where fetch may not ask (port 1).
+  const closedPort = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+  for (const [closed, reason] of [
+    [`http://127.0.0.1:${closedPort}`, "ECONNREFUSED"],
+    ["http://127.0.0.1:1", "ConnectException[^)]*"],
+  ] as const) {
+    const down = await buildError(opts(dir, { BP_DEPENDENCY_MIRROR_SERVICES_GRADLE_ORG: closed }));
+    console.log(`mirror down: ${down}`);
+    expect(down).toMatch(
+      new RegExp(
+        `^gradle/wrapper/gradle-wrapper\\.properties: the Gradle distribution ${closed.replace(/\./g, "\\.")}/distributions/gradle-9\\.4\\.1-bin\\.zip could not be downloaded \\(${reason}\\); check that the mirror set by BP_DEPENDENCY_MIRROR_SERVICES_GRADLE_ORG is up and has /distributions/gradle-9\\.4\\.1-bin\\.zip$`,
+      ),
+    );
+  }
 }, 600_000);

@@ -62,7 +62,12 @@ test.each<[string, FakeSystem, number | undefined, Record<string, string>]>([
   ["cgroup v1 wins over v2", { v1: `${2 * GIB}`, v2: `${GIB}` }, 2 * GIB, { BPI_JVM_CLASS_COUNT: "20" }],
   ["v1 unlimited falls to v2", { v1: v1Unlimited, v2: `${768 * MIB}` }, 768 * MIB, {}],
   // No limit: 1G, not the host's free memory (the whole 24 GB of the machine, before).
-  ["v2 max (no limit): 1G", { v2: "max\n", meminfo: "MemTotal: 24000000 kB\nMemAvailable:  23000000 kB\n" }, undefined, {}],
+  [
+    "v2 max (no limit): 1G",
+    { v2: "max\n", meminfo: "MemTotal: 24000000 kB\nMemAvailable:  23000000 kB\n" },
+    undefined,
+    {},
+  ],
   ["v1 unlimited and no v2: 1G", { v1: v1Unlimited }, undefined, { BPI_JVM_CLASS_COUNT: "30000" }],
   ["BPL_JVM_TOTAL_MEMORY sizes a container with no limit", { v2: "max\n" }, undefined, { BPL_JVM_TOTAL_MEMORY: "4G" }],
   ["BPL_JVM_TOTAL_MEMORY wins over the limit", { v2: `${2 * GIB}` }, 2 * GIB, { BPL_JVM_TOTAL_MEMORY: "1536m" }],
@@ -104,7 +109,9 @@ test("with no memory limit, one line says the JVM is sized for 1G and how to cha
   expect(sized.stderr).toContain("Total Memory: 4G,");
   const bad = run({ v2: "max\n" }, { BPL_JVM_TOTAL_MEMORY: "lots" });
   expect(bad.status).not.toBe(0);
-  expect(bad.stderr.trim()).toBe('cnbkit/java memory calculator: BPL_JVM_TOTAL_MEMORY: "lots" is not a size such as 512m');
+  expect(bad.stderr.trim()).toBe(
+    'cnbkit/java memory calculator: BPL_JVM_TOTAL_MEMORY: "lots" is not a size such as 512m',
+  );
   expect(bad.fd3).toBe("");
 });
 

@@ -26,7 +26,12 @@ import { chooseBuiltArtifact } from "../maven-args.js";
 import { runTool } from "@cnbkit/framework/process";
 import { gradleErrorLine } from "../build-tool-errors.js";
 import { buildTrust } from "./build-trust.js";
-import { mirrorWrapperDistribution, wrapperErrorLine, wrapperFailure } from "./gradle-distribution.js";
+import {
+  checkDistributionReachable,
+  mirrorWrapperDistribution,
+  wrapperErrorLine,
+  wrapperFailure,
+} from "./gradle-distribution.js";
 import type { BuildJdk } from "./install-jdk.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 import { listFiles, sourceDigest } from "./source-tree.js";
@@ -75,6 +80,7 @@ export async function buildWithGradle(
       // The wrapper's distributionUrl follows the dependency mirrors (steps/gradle-distribution.ts).
       const dist = tool.wrapper ? await mirrorWrapperDistribution(ctx, settings) : undefined;
       try {
+        if (dist) await checkDistributionReachable(dist, home.path, settings);
         await runTool(command, {
           cwd: ctx.app.path,
           env,

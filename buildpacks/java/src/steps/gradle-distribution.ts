@@ -9,16 +9,19 @@
  * still verifies what the mirror served.
  *
  * When the wrapper cannot download or verify the distribution, the failure is one line naming
- * the URL and the setting to use, instead of the wrapper's Java stack trace.
+ * the URL and the setting to use, instead of the wrapper's Java stack trace; an unreachable
+ * host is found by a HEAD request before the wrapper runs, in seconds rather than the
+ * wrapper's minutes of retries.
  */
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { basename, join } from "node:path";
 import { type BuildContext, CnbError, type Settings } from "@cnbkit/framework";
-import { mirrorEnvName, redactUri, resolveUri } from "@cnbkit/framework/dependencies";
+import { envProxyFetch, mirrorEnvName, redactUri, resolveUri } from "@cnbkit/framework/dependencies";
 import { WRAPPER_PROPERTIES, withDistributionUrl, wrapperProperty } from "../gradle-wrapper-properties.js";
 import type { ErrorLinePicker } from "@cnbkit/framework/process";
 import { gradleErrorLine } from "../build-tool-errors.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
-import { readFile, writeFile } from "node:fs/promises";
+import { access, readFile, writeFile } from "node:fs/promises";
 
 /** The distribution the wrapper will fetch, and how to undo the rewrite. */
 export interface WrapperDistribution {
@@ -84,8 +87,75 @@ export function wrapperFailure(err: unknown, dist: WrapperDistribution): CnbErro
       `${WRAPPER_PROPERTIES}: the Gradle distribution ${shown} could not be downloaded (${why}); check that the mirror set by ${dist.source} is up and has ${new URL(dist.original).pathname}`,
     );
   }
+  return unreachable(dist, why);
+}
+
+/** The one line for a distribution that cannot be fetched: it names the URL and the setting to use. */
+function unreachable(dist: WrapperDistribution, why: string): CnbError {
+  const shown = redactUri(dist.url);
+  if (dist.source) {
+    return new CnbError(
+      `${WRAPPER_PROPERTIES}: the Gradle distribution ${shown} could not be downloaded (${why}); check that the mirror set by ${dist.source} is up and has ${new URL(dist.original).pathname}`,
+    );
+  }
   const host = new URL(dist.original).hostname;
   return new CnbError(
     `${WRAPPER_PROPERTIES}: the Gradle distribution ${shown} could not be downloaded (${why}); set ${mirrorEnvName(host)} (or BP_DEPENDENCY_MIRROR, or a dependency-mirror binding) to a mirror that has it`,
+  );
+}
+
+/** How long the preflight waits for the distribution's host to answer. */
+export const PREFLIGHT_TIMEOUT_MS = 10_000;
+
+/**
+ * Fails in one line, within seconds, when the distribution the wrapper is about to download
+ * cannot be reached: a HEAD request through the build's proxies. Gradle 9's wrapper retries
+ * an unreachable host for over five minutes before it gives up. Skipped when GRADLE_USER_HOME
+ * already holds the distribution (the wrapper then needs no network) and for non-http URLs.
+ */
+export async function checkDistributionReachable(
+  dist: WrapperDistribution,
+  gradleUserHome: string,
+  env: Settings,
+  timeoutMs = PREFLIGHT_TIMEOUT_MS,
+): Promise<void> {
+  if (!/^https?:\/\//.test(dist.url) || (await wrapperHasDistribution(gradleUserHome, dist.url))) return;
+  let why: string | undefined;
+  try {
+    const res = await envProxyFetch(env)(dist.url, {
+      method: "HEAD",
+      redirect: "follow",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.body?.cancel();
+    // A server that does not do HEAD (405, 501) still answered: the wrapper's GET may work.
+    if (res.status >= 400 && res.status !== 405 && res.status !== 501) why = `HTTP ${res.status}`;
+  } catch (err) {
+    // fetch refuses some ports outright (its "bad ports"): it could not ask, so the wrapper will.
+    if (/bad port/i.test((err as Error).cause ? String((err as { cause?: unknown }).cause) : String(err))) return;
+    why = networkReason(err, timeoutMs);
+  }
+  if (why) throw unreachable(dist, why);
+}
+
+/** A fetch failure in a few words: the system's code, a timeout, or the proxy's answer. */
+function networkReason(err: unknown, timeoutMs: number): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === "TimeoutError" || e.name === "AbortError") return `no answer in ${timeoutMs / 1000} s`;
+  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+}
+
+/**
+ * True when GRADLE_USER_HOME holds the distribution from `url`, unpacked and marked complete,
+ * where Gradle's wrapper looks: wrapper/dists/<zip name without .zip>/<base-36 MD5 of the
+ * URL>/<zip name>.ok (its PathAssembler and Install).
+ */
+export async function wrapperHasDistribution(gradleUserHome: string, url: string): Promise<boolean> {
+  const zip = basename(new URL(url).pathname);
+  const hash = BigInt(`0x${createHash("md5").update(url, "utf8").digest("hex")}`).toString(36);
+  const marker = join(gradleUserHome, "wrapper", "dists", zip.replace(/\.zip$/, ""), hash, `${zip}.ok`);
+  return access(marker).then(
+    () => true,
+    () => false,
   );
 }

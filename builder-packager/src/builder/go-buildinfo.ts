@@ -10,6 +10,8 @@ import { CnbError } from "@cnbkit/framework";
 export interface GoModule {
   path: string;
   version: string;
+  /** The local directory the binary was built from instead (a `=> ../dir` replacement): a patched copy. */
+  localCopy?: string;
   sum: string;
 }
 
@@ -21,7 +23,10 @@ export interface GoBuildInfo {
   path: string;
   /** The main module (`(devel)` as its version when built from a source tree). */
   main: GoModule;
-  /** Dependencies as linked: a `=>` replacement takes the place of the module it replaces. */
+  /**
+   * Dependencies as linked: a `=>` replacement by another module takes the place of the module
+   * it replaces; one by a local directory keeps the module's identity and names the directory.
+   */
   deps: GoModule[];
 }
 
@@ -102,7 +107,12 @@ export function parseModInfo(goVersion: string, text: string): GoBuildInfo {
     if (kind === "path") info.path = path;
     else if (kind === "mod") info.main = { path, version, sum };
     else if (kind === "dep") info.deps.push({ path, version, sum });
-    else if (kind === "=>" && info.deps.length) info.deps[info.deps.length - 1] = { path, version, sum };
+    else if (kind === "=>" && info.deps.length) {
+      const replaced = info.deps[info.deps.length - 1]!;
+      // A local directory stands in for the module (a patched copy, as cnbkit's lifecycle build
+      // uses for imgutil): the module is still that one at that version, with local changes.
+      info.deps[info.deps.length - 1] = /^[./]/.test(path) ? { ...replaced, localCopy: path } : { path, version, sum };
+    }
   }
   return info;
 }

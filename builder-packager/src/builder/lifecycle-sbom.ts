@@ -20,6 +20,12 @@ export const LIFECYCLE_SBOM_COMPONENTS = ["lifecycle", "launcher"] as const;
 export const LIFECYCLE_SBOM_EXTENSIONS = ["sbom.cdx.json", "sbom.spdx.json", "sbom.syft.json"] as const;
 
 /**
+ * What the memo key says of how the documents are made: change it when makeSboms or
+ * go-buildinfo.ts change what they write, or builders keep the old documents.
+ */
+const SBOM_MEMO_VERSION = "2 (a local-copy replacement keeps its module's name and version)";
+
+/**
  * The SBOM files `dir` lacks, by file name, made from its binaries' Go build info. A
  * release tarball's own SBOMs are kept: nothing is made for a component that has any.
  *
@@ -31,7 +37,7 @@ export async function lifecycleSboms(dir: string, version: string): Promise<Reco
   const names = new Set(await readdir(dir));
   // Made once per lifecycle build: the CycloneDX library alone takes ~100 ms to load, which
   // an unchanged `builder create` paid every time. Keyed by the binaries' identity.
-  const key = createHash("sha256").update(version);
+  const key = createHash("sha256").update(`${SBOM_MEMO_VERSION}\0${version}`);
   for (const component of LIFECYCLE_SBOM_COMPONENTS) {
     const st = await stat(join(dir, component)).catch(() => undefined);
     key.update(`\0${component} ${st?.ino} ${st?.size} ${st?.mtimeMs} ${[...names].sort().join(",")}`);
@@ -74,7 +80,13 @@ function goComponents(info: GoBuildInfo, version: string): SbomComponent[] {
 }
 
 function goComponent(m: GoModule, type: SbomComponent["type"]): SbomComponent {
-  return { name: m.path, version: m.version, purl: `pkg:golang/${m.path}@${m.version}`, type };
+  return {
+    name: m.path,
+    version: m.version,
+    purl: `pkg:golang/${m.path}@${m.version}`,
+    type,
+    ...(m.localCopy ? { description: `built from a patched local copy (${m.localCopy})` } : {}),
+  };
 }
 
 /**

@@ -188,8 +188,15 @@ describe.sequential("cnbkit build --sign-key", () => {
     expect(wrongSource.code).not.toBe(0);
     expect(wrongSource.stderr.trim().split("\n")[0]).toMatch(/^error: .* was built from https:\/\/github\.com\/acme/);
 
+    // `cnbkit sign` adds a signature to what the image has (a second key's, a re-sign).
+    const signed = await cli(["sign", regRef, "--key", keys.key]);
+    expect(signed.code, signed.stderr).toBe(0);
+    expect(signed.stdout).toContain(
+      `Signed ${regRef} (${digest}) with ecdsa-p256: 2 signature(s) in ${registry.host}/acme/signed-hello`,
+    );
+    expect((await cosign(["verify", "--key", keys.pub, ...VERIFY, regRef])).code).toBe(0);
     const inspected = await cli(["inspect", regRef]);
-    expect(inspected.stdout).toMatch(/^Signatures: 1$/m);
+    expect(inspected.stdout).toMatch(/^Signatures: 2$/m);
     expect(inspected.stdout).toMatch(/^ {2}https:\/\/slsa\.dev\/provenance\/v1 \(1\)$/m);
 
     const answer = await getFromImage(`oci:${layoutDir}:latest`);

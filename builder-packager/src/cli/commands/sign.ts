@@ -1,6 +1,6 @@
 /** `cnbkit sign`: sign an image (and attest its SBOMs) as cosign would, in a registry or an OCI layout. */
 import { CnbError } from "@cnbkit/framework";
-import { type Digest, parseReference } from "../../oci/index.js";
+import { parseReference } from "../../oci/index.js";
 import { loadSigningKey, markSignedImage, resolveDigest, signImage } from "../../supply-chain/index.js";
 import { type Command, stringOption } from "../command.js";
 import { imageRef } from "../refs.js";
@@ -28,9 +28,9 @@ export const signCommand: Command = {
     const image = imageRef(inv.positionals[0]!);
     const key = await loadSigningKey(stringOption(inv, "key", true), { flag: "--key" });
     const ref = parseReference(image);
-    const digest = (await resolveDigest(ref).catch((err: unknown) => {
+    const digest = await resolveDigest(ref).catch((err: unknown) => {
       throw err instanceof CnbError ? err : new CnbError(`cannot read ${inv.positionals[0]}: ${String(err)}`);
-    })) as Digest;
+    });
     const result = await signImage({ ref, digest, key });
     await markSignedImage(ref, digest);
     inv.out(

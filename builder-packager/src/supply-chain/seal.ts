@@ -1,7 +1,8 @@
 /**
  * Sealing what cnbkit wrote: the image signed, its SLSA provenance and SBOMs attested, in one
- * step, on the digest just written. `cnbkit build --sign-key` seals before the tag moves;
- * `cnbkit sign` seals an image already there (with provenance only if asked to attest).
+ * step, on the digest just written, before the tag moves (`cnbkit build --sign-key`,
+ * `cnbkit rebase --sign-key`). `cnbkit sign` only signs (sign-image.ts): it did not see the
+ * image being made, so it has no provenance to attest.
  */
 import { CNBKIT_VERSION } from "../builder/index.js";
 import { type Digest, type ImageReference, type ImageSource, parseReference } from "../oci/index.js";

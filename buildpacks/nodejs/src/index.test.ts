@@ -265,9 +265,31 @@ describe("npm", () => {
   test("with nothing to infer and no Procfile, a warning that leaves room for a later buildpack's process", async () => {
     const r = await runBuild(bp, opts({ "package.json": '{"name":"frontend","scripts":{"build":"true"}}' }));
     expect(text(r.stdout)).toContain(
-      'No Node.js start command (no "start" script, server.js or index.js): add one or a Procfile, unless a later buildpack sets the process',
+      'No Node.js start command (no "start" script, "main", server.js or index.js, and no framework server output such as build/index.js or .output/server/index.mjs): add a "start" script or a Procfile, unless a later buildpack sets the process',
     );
     expect(r.processes).toEqual([]);
+  });
+
+  test("with no start script, the server an Astro build wrote is started, with HOST for the web process", async () => {
+    // @astrojs/node from a local directory: the rule reads package.json and the built file.
+    const pkg = {
+      name: "astro-like",
+      version: "1.0.0",
+      scripts: { build: "mkdir -p dist/server && echo > dist/server/entry.mjs" },
+      dependencies: { "@astrojs/node": "file:astro-node" },
+    };
+    const r = await runBuild(
+      bp,
+      opts({
+        "package.json": JSON.stringify(pkg),
+        "astro-node/package.json": '{"name":"@astrojs/node","version":"0.0.0"}',
+      }),
+    );
+    expect(text(r.stdout)).toContain(
+      "node dist/server/entry.mjs (Astro's @astrojs/node standalone output; package.json has no start script)",
+    );
+    expect(r.processes).toEqual([{ type: "web", command: ["node", "dist/server/entry.mjs"], default: true }]);
+    expect(r.launchEnv("web").HOST).toBe("0.0.0.0");
   });
 
   test("with a Procfile and nothing to infer, no start-command warning", async () => {

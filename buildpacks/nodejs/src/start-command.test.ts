@@ -34,3 +34,23 @@ describe("inferStartCommand", () => {
     expect(inferStartCommand({}, "npm", has("README.md"))).toBeUndefined();
   });
 });
+
+describe("inferStartCommand and framework output", () => {
+  const svelte = { devDependencies: { "@sveltejs/adapter-node": "6.0.1" } };
+  test("with no start script, the server a framework's build wrote, named as such", () => {
+    expect(inferStartCommand(svelte, "npm", has("build/index.js"))).toEqual({
+      command: ["node", "build/index.js"],
+      source: "build/index.js",
+      framework: "SvelteKit's adapter-node output",
+    });
+  });
+  test("a start script, main or server.js the app has beats the framework's output", () => {
+    expect(
+      inferStartCommand({ ...svelte, scripts: { start: "node x.js" } }, "npm", has("build/index.js"))?.source,
+    ).toBe("package.json scripts.start");
+    expect(inferStartCommand({ ...svelte, main: "app.js" }, "npm", has("build/index.js", "app.js"))?.source).toBe(
+      "package.json main",
+    );
+    expect(inferStartCommand(svelte, "npm", has("build/index.js", "server.js"))?.source).toBe("server.js");
+  });
+});

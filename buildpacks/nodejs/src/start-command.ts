@@ -2,8 +2,11 @@
  * The command that starts the app, inferred the way Google's Node.js buildpack does it.
  *
  * A `start` script wins (`npm start`, `yarn start`, `pnpm start`); then the package.json
- * `main` field; then the first of server.js, index.js, app.js (`node <file>`).
+ * `main` field; then the first of server.js, index.js, app.js (`node <file>`); then the
+ * server a framework's build wrote (framework-start.ts), which comes last so that a file the
+ * app names itself is never passed over.
  */
+import { type FrameworkInputs, frameworkStart } from "./framework-start.js";
 import type { PackageManagerName } from "./package-manager.js";
 
 /** The files tried, in order, when there is no start script and no `main`. */
@@ -14,11 +17,16 @@ export interface StartCommand {
   command: string[];
   /** E.g. `package.json scripts.start` or `server.js`. */
   source: string;
+  /** Set when the command runs a framework's build output: what that output is. */
+  framework?: string;
+  /** Launch env defaults the command needs (framework-start.ts). */
+  env?: Record<string, string>;
 }
 
 /**
  * Infers the start command; undefined when nothing says how to start the app.
- * `exists` answers whether a file (relative to the project) exists.
+ * `exists` answers whether a file (relative to the project) exists; `read` returns a text
+ * file of the project (for framework config), undefined when absent.
  *
  * @example
  * inferStartCommand({ scripts: { start: "node app.js" } }, "pnpm", () => false)
@@ -28,6 +36,7 @@ export function inferStartCommand(
   pkg: Record<string, unknown> | undefined,
   pm: PackageManagerName,
   exists: (file: string) => boolean,
+  read: FrameworkInputs["read"] = () => undefined,
 ): StartCommand | undefined {
   const scripts =
     pkg && typeof pkg.scripts === "object" && pkg.scripts !== null ? (pkg.scripts as Record<string, unknown>) : {};
@@ -42,5 +51,13 @@ export function inferStartCommand(
     if (found) return { command: ["node", found], source: "package.json main" };
   }
   for (const f of START_FILES) if (exists(f)) return { command: ["node", f], source: f };
-  return undefined;
+  const framework = frameworkStart({ pkg: pkg ?? {}, exists, read });
+  if (!framework) return undefined;
+  const file = framework.command.find((a) => a.includes("/")) ?? framework.command.join(" ");
+  return {
+    command: framework.command,
+    source: file,
+    framework: framework.framework,
+    ...(framework.env ? { env: framework.env } : {}),
+  };
 }

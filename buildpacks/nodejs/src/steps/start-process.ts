@@ -8,7 +8,7 @@
  * (Node's, the package manager's, the system's). An image whose start command cannot be
  * found is not shipped: the build fails and names the command.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { delimiter, isAbsolute, join } from "node:path";
 import { type BuildContext, type BuildResult, CnbError } from "@cnbkit/framework";
@@ -43,16 +43,35 @@ export async function startProcess(
   manager: PackageManagerName,
   opts: { plan?: StartPlan; check?: StartCheck } = {},
 ): Promise<BuildResult> {
-  let start = inferStartCommand(project.pkg, manager, (f) => existsSync(join(project.dir, f)));
+  let start = inferStartCommand(
+    project.pkg,
+    manager,
+    (f) => existsSync(join(project.dir, f)),
+    (f) => readText(join(project.dir, f)),
+  );
   if (!start) {
     if (!existsSync(join(ctx.app.path, "Procfile"))) {
       // Said as Node's own finding: in a repo whose Node.js part only builds a frontend, a later
       // buildpack (cnbkit/python: tylerlwsmith/vite-with-flask-backend) sets the process.
       ctx.log.warn(
-        'No Node.js start command (no "start" script, server.js or index.js): add one or a Procfile, unless a later buildpack sets the process',
+        'No Node.js start command (no "start" script, "main", server.js or index.js, and no framework server output such as build/index.js or .output/server/index.mjs): add a "start" script or a Procfile, unless a later buildpack sets the process',
       );
     }
     return {};
+  }
+  if (start.framework) {
+    ctx.log.step("Start command");
+    ctx.log.detail(`${start.command.join(" ")} (${start.framework}; package.json has no start script)`);
+    if (start.env) {
+      // A layer of its own, made fresh each build: a reused runtime layer would keep the env
+      // of the build that made it.
+      const layer = await ctx.layers.fresh("web_env", { types: { launch: true } });
+      for (const [name, value] of Object.entries(start.env)) {
+        layer.env.process("web").default(name, value);
+        ctx.log.detail(`${name}=${value} for web (default), so the server listens outside the container`);
+      }
+    }
+    return { processes: [{ type: "web", command: start.command, default: true, ...workingDirOf(project) }] };
   }
   let why = "";
   if (opts.plan?.kind === "script" && start.source === "package.json scripts.start") {
@@ -63,8 +82,21 @@ export async function startProcess(
   ctx.log.detail(`${start.command.join(" ")} (from ${start.source}${why})`);
   if (opts.check && !opts.check.pnp && !existsSync(join(ctx.app.path, "Procfile")))
     checkStart(start, project, opts.check);
-  const workingDir = project.path !== "." ? { workingDir: project.dir } : {};
-  return { processes: [{ type: "web", command: start.command, default: true, ...workingDir }] };
+  return { processes: [{ type: "web", command: start.command, default: true, ...workingDirOf(project) }] };
+}
+
+/** A workspace member's process runs in its own directory. */
+function workingDirOf(project: ProjectDir): { workingDir?: string } {
+  return project.path !== "." ? { workingDir: project.dir } : {};
+}
+
+/** A text file's content, undefined when it cannot be read. */
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 /** Fails the build when a command the start script runs will not be found in the image. */

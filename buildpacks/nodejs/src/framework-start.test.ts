@@ -1,0 +1,109 @@
+import { describe, expect, test } from "vitest";
+import { frameworkStart, sveltekitOut } from "./framework-start.js";
+
+const app = (pkg: Record<string, unknown>, files: string[], texts: Record<string, string> = {}) => ({
+  pkg,
+  exists: (f: string) => files.includes(f),
+  read: (f: string) => texts[f],
+});
+const dev = (...names: string[]) => ({ devDependencies: Object.fromEntries(names.map((n) => [n, "1.0.0"])) });
+const deps = (...names: string[]) => ({ dependencies: Object.fromEntries(names.map((n) => [n, "1.0.0"])) });
+
+describe("frameworkStart", () => {
+  test.each([
+    [
+      "SvelteKit adapter-node",
+      dev("@sveltejs/kit", "@sveltejs/adapter-node"),
+      ["build/index.js"],
+      ["node", "build/index.js"],
+      "SvelteKit's adapter-node output",
+    ],
+    [
+      "Nuxt",
+      deps("nuxt"),
+      [".output/server/index.mjs"],
+      ["node", ".output/server/index.mjs"],
+      "Nuxt's node-server output",
+    ],
+    [
+      "plain Nitro",
+      dev("nitropack"),
+      [".output/server/index.mjs"],
+      ["node", ".output/server/index.mjs"],
+      "Nitro's node-server output",
+    ],
+    [
+      "Astro standalone",
+      deps("astro", "@astrojs/node"),
+      ["dist/server/entry.mjs"],
+      ["node", "dist/server/entry.mjs"],
+      "Astro's @astrojs/node standalone output",
+    ],
+    [
+      "React Router 7",
+      deps("react-router", "@react-router/serve"),
+      ["build/server/index.js"],
+      ["react-router-serve", "build/server/index.js"],
+      "React Router's server build",
+    ],
+    [
+      "Remix with Vite",
+      deps("@remix-run/serve"),
+      ["build/server/index.js", "build/index.js"],
+      ["remix-serve", "build/server/index.js"],
+      "Remix's server build",
+    ],
+    [
+      "classic Remix",
+      deps("@remix-run/serve"),
+      ["build/index.js"],
+      ["remix-serve", "build/index.js"],
+      "Remix's server build",
+    ],
+    [
+      "Next.js",
+      deps("next"),
+      [".next/BUILD_ID", "node_modules/next/dist/bin/next"],
+      ["node", "node_modules/next/dist/bin/next", "start"],
+      "Next.js's build (next start)",
+    ],
+  ])("%s", (_name, pkg, files, command, framework) => {
+    expect(frameworkStart(app(pkg, files))).toMatchObject({ command, framework });
+  });
+
+  test("only Astro gets a HOST default: it alone binds to localhost without one", () => {
+    expect(frameworkStart(app(deps("@astrojs/node"), ["dist/server/entry.mjs"]))?.env).toEqual({ HOST: "0.0.0.0" });
+    expect(frameworkStart(app(dev("@sveltejs/adapter-node"), ["build/index.js"]))?.env).toBeUndefined();
+  });
+
+  test.each([
+    ["the package without its build output", dev("@sveltejs/adapter-node"), [".output/server/index.mjs"]],
+    ["the build output without the package", dev("@sveltejs/adapter-static"), ["build/index.js"]],
+    ["a serve package only in devDependencies, which the prune removes", dev("@remix-run/serve"), ["build/index.js"]],
+    ["next only in devDependencies", dev("next"), [".next/BUILD_ID", "node_modules/next/dist/bin/next"]],
+    ["next with no build", deps("next"), ["node_modules/next/dist/bin/next"]],
+  ])("nothing for %s", (_name, pkg, files) => {
+    expect(frameworkStart(app(pkg, files))).toBeUndefined();
+  });
+
+  test("adapter-node's configured out directory", () => {
+    const config = { "svelte.config.js": 'export default { kit: { adapter: adapter({ out: "./server/" }) } };' };
+    expect(frameworkStart(app(dev("@sveltejs/adapter-node"), ["server/index.js"], config))?.command).toEqual([
+      "node",
+      "server/index.js",
+    ]);
+    expect(frameworkStart(app(dev("@sveltejs/adapter-node"), ["build/index.js"], config))).toBeUndefined();
+  });
+});
+
+describe("sveltekitOut", () => {
+  test.each([
+    ["no config", {}, "build"],
+    ["adapter() with no options", { "svelte.config.js": "adapter()" }, "build"],
+    ["out in single quotes", { "svelte.config.js": "adapter({ out: 'out' })" }, "out"],
+    ["svelte.config.ts", { "svelte.config.ts": "adapter({out:`dist/node`})" }, "dist/node"],
+    ["a computed out keeps the default", { "svelte.config.js": 'adapter({ out: dir + "/x" })' }, "build"],
+  ])("%s", (_name, texts: Record<string, string>, out) => {
+    expect(sveltekitOut((f) => texts[f])).toBe(out);
+  });
+});

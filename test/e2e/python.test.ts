@@ -489,6 +489,75 @@ describe.sequential("a WSGI function in main.py with no framework and no require
   );
 });
 
+describe.sequential("Django with gunicorn 20, which imports pkg_resources, on the default CPython (made by the test)", () => {
+  test(
+    "pip's newest setuptools (no pkg_resources) is replaced by the inventory's 81.0.0 with one line; gunicorn starts and serves Django",
+    async () => {
+      // No .python-version: the default line (3.13), where venvs have no setuptools of their own.
+      const app = await fixtureApp("python-gunicorn20", {
+        "requirements.txt": ["django==5.2.1", "asgiref==3.13.0", "sqlparse==0.6.1", "gunicorn==20.1.0", ""].join("\n"),
+        "manage.py": [
+          "import os",
+          "import sys",
+          "",
+          'if __name__ == "__main__":',
+          '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")',
+          "    from django.core.management import execute_from_command_line",
+          "",
+          "    execute_from_command_line(sys.argv)",
+          "",
+        ].join("\n"),
+        "mysite/__init__.py": "",
+        "mysite/settings.py": [
+          'SECRET_KEY = "test-only-not-secret"',
+          "DEBUG = False",
+          'ALLOWED_HOSTS = ["*"]',
+          "INSTALLED_APPS = []",
+          'ROOT_URLCONF = "mysite.urls"',
+          'WSGI_APPLICATION = "mysite.wsgi.application"',
+          "",
+        ].join("\n"),
+        "mysite/urls.py": [
+          "import platform",
+          "",
+          "import gunicorn",
+          "from django.http import HttpResponse",
+          "from django.urls import path",
+          "",
+          "",
+          "def index(request):",
+          '    return HttpResponse(f"django behind gunicorn {gunicorn.__version__} on CPython {platform.python_version()}")',
+          "",
+          "",
+          'urlpatterns = [path("", index)]',
+          "",
+        ].join("\n"),
+        "mysite/wsgi.py": [
+          "import os",
+          "",
+          "from django.core.wsgi import get_wsgi_application",
+          "",
+          'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")',
+          "application = get_wsgi_application()",
+          "",
+        ].join("\n"),
+      });
+      const work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-python-gunicorn20-out-"));
+      dirs.push(app, work);
+      const c = { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
+      const cold = await build(c);
+      console.log(`gunicorn 20 + Django app: cold build ${cold.ms} ms`);
+      expect(cold.text).toMatch(
+        /gunicorn 20\.1\.0 requires setuptools>=3\.0 for pkg_resources, which setuptools 82 removed: installed setuptools 81\.0\.0 in place of \d+\.\d+\.\d+/,
+      );
+      expect(cold.text).toMatch(/web: .*gunicorn/);
+      const [answer] = await getPaths(c.image, ["/"]);
+      expect(answer).toMatch(/^200 django behind gunicorn 20\.1\.0 on CPython 3\.13\.\d+$/);
+    },
+    TIMEOUT,
+  );
+});
+
 describe.sequential("builds that must fail (made by the test)", () => {
   async function failure(name: string, files: Record<string, string>): Promise<Error | undefined> {
     const c = await appCase(name, undefined, files);

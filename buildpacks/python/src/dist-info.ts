@@ -46,6 +46,17 @@ export function parseDistMetadata(text: string): Distribution | undefined {
   return license ? { name, version, license } : { name, version };
 }
 
+/**
+ * The Requires-Dist entries of a METADATA, as written (`setuptools (>=3.0)`,
+ * `eventlet>=0.24.1; extra == "eventlet"`).
+ *
+ * @example
+ * requiresDist("Name: gunicorn\nRequires-Dist: setuptools (>=3.0)\n") // ["setuptools (>=3.0)"]
+ */
+export function requiresDist(text: string): string[] {
+  return headers(text).get("requires-dist") ?? [];
+}
+
 function shortLicense(text: string | undefined): string | undefined {
   const t = text?.trim();
   return t && t.length <= 60 && t.toUpperCase() !== "UNKNOWN" ? t : undefined;

@@ -137,6 +137,18 @@ describe("pip + requirements.txt", () => {
     expect(second.processes).toEqual(first.processes);
   }, 300_000);
 
+  test("gunicorn 20 with the user's own setuptools>=82 pin: one line naming gunicorn, the pin and the fix, no image that crashes at start", async () => {
+    const app = { "requirements.txt": "flask==3.1.0\ngunicorn==20.1.0\nsetuptools>=82\n", "app.py": flaskApp };
+    const err = await runBuild(bp, opts(app)).then(
+      () => undefined,
+      (e: Error & { hint?: string }) => e,
+    );
+    expect(err?.message).toMatch(
+      /^requirements\.txt: gunicorn 20\.1\.0 imports pkg_resources, which setuptools 82 removed, and "setuptools>=82" installed setuptools \d+\.\d+\.\d+$/,
+    );
+    expect(err?.hint).toMatch(/^Pin setuptools<82 in requirements\.txt/);
+  }, 300_000);
+
   test("a rebuild that lost its build cache but has the image installs pip on the image's CPython only when the venv changes", async () => {
     const first = await runBuild(bp, opts({ "requirements.txt": "flask==3.1.0\n", "app.py": flaskApp }));
     // As after a builder change or on CI without a cache: the launch layers' metadata comes

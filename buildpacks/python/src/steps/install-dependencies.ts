@@ -29,7 +29,7 @@ import { sitePackages, type Wheels } from "../wheel.js";
 import type { PythonMetadata, Runtime } from "./install-runtime.js";
 import type { LazyTool, Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
-import { addSetuptools, wantsSetuptools } from "./add-setuptools.js";
+import { addSetuptools, keepPkgResources, wantsSetuptools } from "./add-setuptools.js";
 import { installPoetryLock } from "./install-poetry-lock.js";
 import type { ToolCaches } from "./tool-environment.js";
 
@@ -158,7 +158,10 @@ export async function venvKey(inputs: VenvKeyInputs): Promise<Record<string, unk
     tool: `${tool.name}@${tool.version}`,
     // A venv compiled before .pyc were hash-checked holds stale timestamp ones: install again.
     bytecode: "checked-hash",
-    ...(wantsSetuptools(manager.name, python.minor)
+    // pip and Pipenv venvs may get the inventory's setuptools, put in first (< 3.12) or in place
+    // of one without pkg_resources (add-setuptools.ts): on every CPython, so a venv built before
+    // that replacement existed is built again and gets it.
+    ...(manager.name === "pip" || manager.name === "pipenv"
       ? { setuptools: ctx.dependencies.resolve("setuptools").version }
       : {}),
   };
@@ -222,7 +225,10 @@ async function fillVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>): Promi
       uv: inputs.uv,
       poetry: inputs.tool.get,
     });
-    if (installed) return recordVenv(ctx, l, site, done);
+    if (installed) {
+      await keepPkgResources({ ctx, project: inputs.project, manager, runtime, site, wheels: inputs.wheels, env });
+      return recordVenv(ctx, l, site, done);
+    }
   }
   tool ??= await inputs.tool.get();
   const { check, command, compile } = installCommand({
@@ -249,6 +255,7 @@ async function fillVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>): Promi
   await runTool(command, { explain: explainPythonTool, cwd: app, env, log: ctx.log, where: manager.lockfile });
   // uv and pip compile what they install; Poetry and Pipenv do not.
   if (compile) await compileAll(runtime.python, [join(l.path, "lib")], { cwd: app, env, log: ctx.log });
+  await keepPkgResources({ ctx, project: inputs.project, manager, runtime, site, wheels: inputs.wheels, env });
   await recordVenv(ctx, l, site, done);
 }
 

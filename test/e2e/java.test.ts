@@ -22,7 +22,8 @@ import { type Binding, buildApp } from "../../builder-packager/src/platform/buil
 import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
 import { prepareLocalJavaBuilder } from "../../tools/local-builder/local-java-builder.js";
 import { calculateMemory, MIB } from "../../buildpacks/java/src/memory-calculator.js";
-import { explodedMicronaut, quarkusFastJar, staticWar } from "../../buildpacks/java/src/testing/app-layouts.js";
+import { explodedMicronaut, quarkusFastJar } from "../../buildpacks/java/src/testing/app-layouts.js";
+import { servletWar } from "../../buildpacks/java/src/testing/servlet-war.js";
 import { layersToSlices, parseLayersIndex } from "../../buildpacks/java/src/spring-boot-layers.js";
 import { FAKE_GRADLE } from "../../buildpacks/java/src/testing/fake-gradle.js";
 import { BASE_LAYOUT, caBindings, E2E_DIR, getFromImage, ROOT } from "./support.js";
@@ -392,14 +393,17 @@ describe.sequential("apps as frameworks lay them out", () => {
   );
 
   test(
-    "a WAR runs in webapp-runner (Tomcat 9) from the inventory on $PORT",
+    "a Jakarta servlet WAR runs in Tomcat 10.1 from the inventory on $PORT, started with no shell",
     async () => {
-      const app = await layoutApp("war-app", staticWar);
+      const app = await layoutApp("war-app", (target) => servletWar(target, "jakarta"));
       const image = `oci:${join(work, "war-out", "image")}:latest`;
       const built = await build(app, image, join(work, "war-out", "cache"), { BP_JVM_VERSION: "17" });
       console.log(`war: cold build ${built.ms} ms`);
-      expect(built.text).toMatch(/Adding layer 'cnbkit\/java:webapp_runner'/);
-      expect(await getFromImage(image)).toBe("200 war on tomcat\n");
+      expect(built.text).toContain(
+        "Apache Tomcat 10.1.59 for the WAR (jakarta.servlet: WEB-INF/classes/demo/Hello.class)",
+      );
+      expect(built.text).toMatch(/Adding layer 'cnbkit\/java:tomcat'/);
+      expect(await getFromImage(image)).toBe("200 jakarta servlet on Apache Tomcat/10.1.59");
     },
     TIMEOUT,
   );

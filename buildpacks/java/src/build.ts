@@ -1,10 +1,13 @@
 /**
  * The build, as its steps: read the app, resolve the Java version, build it with Maven or
  * Gradle (the JDK is installed only when the tool runs: an unchanged tree skips both), explode
- * the jar into the app dir (keeping what a Procfile names), install the JRE (or jlink one from the JDK: BP_JVM_JLINK_ENABLED),
- * scan the app's classes and jars, add the memory calculator and the launch helpers (JDWP, CA
- * truststore), write the app's SBOM, and choose the processes (and Spring Boot's layer slices). Each step is a module in steps/ that returns what it decided.
+ * the jar into the app dir (keeping what a Procfile names), install the JRE (or jlink one from
+ * the JDK: BP_JVM_JLINK_ENABLED), scan the app's classes and jars, add the memory calculator
+ * and the launch helpers (JDWP, CA truststore), write the app's SBOM, add Tomcat for a WAR,
+ * and choose the processes (and Spring Boot's layer slices). Each step is a module in steps/
+ * that returns what it decided.
  */
+import { join } from "node:path";
 import { type BuildContext, type BuildResult, CnbError, readSettings } from "@cnbkit/framework";
 import { needsJdk } from "./build-tool.js";
 import { detectJvmFramework } from "./jvm-framework.js";
@@ -12,10 +15,10 @@ import type { Runnable } from "./runnable.js";
 import { runnableCommand } from "./runnable-command.js";
 import { addLaunchHelpers } from "./steps/add-launch-helpers.js";
 import { addMemoryCalculator } from "./steps/add-memory-calculator.js";
+import { addTomcat } from "./steps/add-tomcat.js";
 import { appSbom } from "./steps/app-sbom.js";
 import { buildWithGradle } from "./steps/build-with-gradle.js";
 import { buildWithMaven } from "./steps/build-with-maven.js";
-import { addWebappRunner } from "./steps/add-webapp-runner.js";
 import { explodeApp } from "./steps/explode-app.js";
 import { runnableIn } from "./steps/find-runnable.js";
 import { buildJdk } from "./steps/install-jdk.js";
@@ -72,6 +75,13 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   await addLaunchHelpers(ctx, framework);
   appSbom(ctx, scan.libraries);
   if (!kept) return launchApp(ctx, manifest);
-  const runner = kept.runnable.kind === "war" ? await addWebappRunner(ctx) : undefined;
-  return launchApp(ctx, manifest, runnableCommand(kept.runnable, runner));
+  const r = kept.runnable;
+  const war =
+    r.kind === "war"
+      ? {
+          tomcat: await addTomcat(ctx, join(ctx.app.path, r.war), jvm.jre.version, settings.BP_TOMCAT_VERSION),
+          appDir: ctx.app.path,
+        }
+      : undefined;
+  return launchApp(ctx, manifest, runnableCommand(r, war));
 }

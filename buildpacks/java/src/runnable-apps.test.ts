@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeTempDirs, runBuild, runDetect } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { localWebappRunnerJar } from "../../../tools/local-builder/local-java.js";
+import { localTomcatTarballs } from "../../../tools/local-builder/local-java.js";
 import bp from "./index.js";
 import {
   assemblyPair,
@@ -16,6 +16,7 @@ import {
   staticWar,
 } from "./testing/app-layouts.js";
 import { askBuiltApp } from "./testing/launch.js";
+import { servletWar } from "./testing/servlet-war.js";
 import { testBuildpackToml } from "./testing/local-inventory.js";
 
 // Apps laid out as Quarkus, Helidon, the assembly plugin, dependency:copy-dependencies and
@@ -34,7 +35,7 @@ beforeAll(async () => {
   buildpackToml = await testBuildpackToml({
     jre: "17",
     jdk: true,
-    extra: { webappRunnerJar: await localWebappRunnerJar() },
+    extra: { tomcatTarballs: await localTomcatTarballs() },
   });
   work = await mkdtemp(join(tmpdir(), "cnbkit-java-runnable-"));
   const make = async (name: string, f: (dir: string) => Promise<void>) => {
@@ -47,6 +48,8 @@ beforeAll(async () => {
   await make("classpath", classpathApp);
   await make("library", libraryModule);
   await make("war", staticWar);
+  await make("jakarta-war", (d) => servletWar(d, "jakarta"));
+  await make("javax-war", (d) => servletWar(d, "javax"));
   await make("micronaut", explodedMicronaut);
 }, 600_000);
 afterAll(async () => {
@@ -138,15 +141,43 @@ describe("Maven outputs", () => {
     expect((await askBuiltApp(r)).body).toBe("assembly+dep");
   }, 300_000);
 
-  test("a WAR runs in webapp-runner (Tomcat) on $PORT", async () => {
+  test("a static WAR with a javaee web.xml runs in Tomcat 9 on $PORT, exec'd with no shell", async () => {
     const r = await runBuild(bp, opts(await mavenApp("war", { ".": "war" })));
     expect(log(r)).toContain("Runs the WAR target/demo.war");
-    expect(r.layer("webapp_runner").toml?.types).toEqual({ launch: true, build: false, cache: false });
-    const cdx = r.sbom("webapp_runner", "cdx") as { components: { purl?: string }[] };
-    expect(cdx.components.map((c) => c.purl)).toContain("pkg:maven/com.heroku/webapp-runner@9.0.89.0");
-    expect(r.processes[0]?.command.slice(0, 2)).toEqual(["sh", "-c"]);
+    expect(log(r)).toContain("Apache Tomcat 9.0.117 for the WAR (javax.servlet: WEB-INF/web.xml's namespace)");
+    expect(r.layer("tomcat").toml?.types).toEqual({ launch: true, build: false, cache: false });
+    const cdx = r.sbom("tomcat", "cdx") as { components: { purl?: string }[] };
+    expect(cdx.components.map((c) => c.purl)).toContain("pkg:maven/org.apache.tomcat/tomcat@9.0.117?type=tar.gz");
+    // Tomcat's bundled manager and examples are not in the image.
+    expect(readdirSync(join(r.layer("tomcat").path, "webapps"))).toEqual([]);
+    expect(r.processes[0]?.command[0]).toBe("java");
     const answer = await askBuiltApp(r, { seconds: 90, path: "/index.html" });
     expect(answer).toMatchObject({ status: 200, body: "war on tomcat\n" });
+  }, 300_000);
+
+  test.each([
+    ["jakarta", "10.1.59"],
+    ["javax", "9.0.117"],
+  ] as const)(
+    "a %s servlet WAR (no web.xml) gets the Tomcat that loads it: %s",
+    async (api, version) => {
+      const r = await runBuild(bp, opts(await mavenApp(`${api}-war`, { ".": `${api}-war` })));
+      expect(log(r)).toContain(
+        `Apache Tomcat ${version} for the WAR (${api}.servlet: WEB-INF/classes/demo/Hello.class)`,
+      );
+      const answer = await askBuiltApp(r, { seconds: 90 });
+      expect(answer).toMatchObject({ status: 200, body: `${api} servlet on Apache Tomcat/${version}` });
+    },
+    300_000,
+  );
+
+  test("BP_TOMCAT_VERSION wins, with a warning when its Tomcat cannot load the WAR's servlets", async () => {
+    const app = await mavenApp("jakarta-on-9", { ".": "jakarta-war" });
+    const r = await runBuild(bp, { ...opts(app), platformEnv: { BP_JVM_VERSION: "17", BP_TOMCAT_VERSION: "9" } });
+    expect(log(r)).toContain("Apache Tomcat 9.0.117 for the WAR (BP_TOMCAT_VERSION)");
+    expect(log(r)).toMatch(/Tomcat 9\.0\.117 does not serve jakarta\.servlet, which the WAR uses/);
+    const bad = { ...opts(app), platformEnv: { BP_JVM_VERSION: "17", BP_TOMCAT_VERSION: "8.5" } };
+    await expect(runBuild(bp, bad)).rejects.toThrow("BP_TOMCAT_VERSION=8.5 matches no Tomcat in the inventory");
   }, 300_000);
 });
 

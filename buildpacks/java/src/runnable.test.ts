@@ -130,10 +130,18 @@ test.each([
   ],
   [
     { kind: "war", war: "target/my app.war" } as const,
-    ["sh", "-c", `exec java -jar /layers/w/webapp-runner.jar --port "\${PORT:-8080}" 'target/my app.war'`],
+    [
+      "java",
+      "-Dcatalina.home=/layers/j/tomcat",
+      "-Dcnbkit.war=/workspace/target/my app.war",
+      "-cp",
+      "/layers/j/tomcat/bin/bootstrap.jar:/layers/j/tomcat/bin/tomcat-juli.jar",
+      "org.apache.catalina.startup.Bootstrap",
+      "start",
+    ],
   ],
-])("runnableCommand %#", (r, command) => {
-  expect(runnableCommand(r, "/layers/w/webapp-runner.jar")).toEqual(command);
+])("runnableCommand %#: exec'd directly, no shell", (r, command) => {
+  expect(runnableCommand(r, { tomcat: "/layers/j/tomcat", appDir: "/workspace" })).toEqual(command);
 });
 
 test("quarkus-app's own contents at the app root: all of it is kept (the runner reads app/ and quarkus/)", () => {

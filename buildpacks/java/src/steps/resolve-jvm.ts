@@ -7,6 +7,7 @@
  */
 import { type BuildContext, CnbError, type ResolvedDependency, type Settings } from "@cnbkit/framework";
 import { describeJavaVersionRequest, type JavaVersionRequest, resolveJavaVersion } from "../java-version.js";
+import { inventoryVersions } from "../inventory-versions.js";
 import { javaMajor, nearestNewerLts } from "../lts-fallback.js";
 import type { AppInfo } from "./read-app.js";
 
@@ -51,14 +52,6 @@ export function resolveJvm(
     : `JDK to build, ${hasJre ? "JRE" : "JDK"} ${jre.version} to run`;
   ctx.log.detail(`Selected Java ${(jdk ?? jre).version}${jdk ? ` (${purpose})` : ""}`);
   return { request, jre, jdk };
-}
-
-/** The versions the inventory has of `id` for this build's platform. */
-function inventoryVersions(ctx: BuildContext<JavaMetadata>, id: string): string[] {
-  const { os, arch } = ctx.target;
-  return ctx.dependencies.all
-    .filter((d) => d.id === id && (d.os ?? os) === os && (d.arch ?? arch) === arch)
-    .map((d) => d.version);
 }
 
 /**

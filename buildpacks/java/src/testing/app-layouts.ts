@@ -35,11 +35,14 @@ public class Server {
 `;
 }
 
-/** Compiles `sources` (path → text) and jars the classes (plus `resources`) into `jarPath`. */
-async function makeJar(
+/**
+ * Compiles `sources` (path → text) and jars the classes (plus `resources`) into `jarPath`;
+ * `classesIn` puts the classes under that dir of the archive (a WAR's `WEB-INF/classes`).
+ */
+export async function makeJar(
   jarPath: string,
   sources: Record<string, string>,
-  o: { manifest?: string; classPath?: string; resources?: Record<string, string> } = {},
+  o: { manifest?: string; classPath?: string; resources?: Record<string, string>; classesIn?: string } = {},
 ): Promise<void> {
   await mkdir(dirname(jarPath), { recursive: true });
   const work = await mkdtemp(join(dirname(jarPath), ".jar-src-"));
@@ -49,7 +52,8 @@ async function makeJar(
     await mkdir(join(work, "classes"), { recursive: true });
     const files = Object.keys(sources).map((s) => `src/${s}`);
     if (files.length > 0) {
-      run("javac", ["--release", "17", ...(o.classPath ? ["-cp", o.classPath] : []), "-d", "classes", ...files], work);
+      const out = o.classesIn ? `classes/${o.classesIn}` : "classes";
+      run("javac", ["--release", "17", ...(o.classPath ? ["-cp", o.classPath] : []), "-d", out, ...files], work);
     }
     const manifest = o.manifest ? ["--manifest", join(work, "MANIFEST.MF")] : [];
     if (o.manifest) await writeFile(join(work, "MANIFEST.MF"), `Manifest-Version: 1.0\n${o.manifest}`);

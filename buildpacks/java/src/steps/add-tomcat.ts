@@ -1,0 +1,88 @@
+/**
+ * Step: Apache Tomcat in a launch layer, for an app that is a WAR, as Paketo's Apache Tomcat
+ * buildpack runs WARs. The line follows the WAR's servlet API ({@link chooseTomcat}); the
+ * distribution is the inventory's `tomcat` entry (Maven Central's tarball), verified against
+ * its sha256, and the layer is reused while the version and checksum are unchanged.
+ *
+ * The layer is Tomcat's home and base at once, trimmed to what runs: bin/'s two jars, lib/,
+ * conf/. The bundled webapps (docs, examples, manager) are removed, as Paketo removes them: an
+ * image should not serve Tomcat's manager. Its conf/server.xml is cnbkit's own:
+ * - the HTTP port is `${PORT:-8080}`: catalina.properties makes environment variables
+ *   property sources (Tomcat's EnvironmentPropertySource), so the launcher runs Tomcat itself,
+ *   with no `sh -c` to expand $PORT (an image with no shell runs it too);
+ * - the WAR is the ROOT context, named by the `cnbkit.war` system property on the command
+ *   line, served from the WAR file (no unpacking into a read-only image), with its work dir
+ *   under $TMPDIR (/tmp when unset), not in the image;
+ * - no shutdown port, no access log file, no AJP: logs go to stdout/stderr.
+ */
+import { createHash } from "node:crypto";
+import { appendFile, mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { BuildContext } from "@cnbkit/framework";
+import { inventoryVersions } from "../inventory-versions.js";
+import { javaMajor } from "../lts-fallback.js";
+import { readWarFacts, servletApiOf } from "../servlet-api.js";
+import { chooseTomcat, tomcatServesApi } from "../tomcat-version.js";
+import type { JavaMetadata } from "./resolve-jvm.js";
+
+/** Tomcat's server.xml for one WAR on $PORT (see the file's doc). */
+export const SERVER_XML = `<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by cnbkit/java: the WAR (system property cnbkit.war) as the ROOT context on $PORT. -->
+<Server port="-1" shutdown="SHUTDOWN">
+  <Listener className="org.apache.catalina.core.JreMemoryLeakPreventionListener" />
+  <Listener className="org.apache.catalina.core.ThreadLocalLeakPreventionListener" />
+  <Service name="Catalina">
+    <Connector port="\${PORT:-8080}" protocol="HTTP/1.1" connectionTimeout="20000" />
+    <Engine name="Catalina" defaultHost="localhost">
+      <Host name="localhost" appBase="webapps" unpackWARs="false" autoDeploy="false" deployOnStartup="false">
+        <Context path="" docBase="\${cnbkit.war}" workDir="\${TMPDIR:-/tmp}/tomcat-work" />
+      </Host>
+    </Engine>
+  </Service>
+</Server>
+`;
+
+/** Appended to conf/catalina.properties: environment variables become server.xml properties. */
+const ENV_PROPERTY_SOURCE =
+  "\n# cnbkit/java: server.xml reads PORT (and any variable) from the environment\norg.apache.tomcat.util.digester.PROPERTY_SOURCE=org.apache.tomcat.util.digester.EnvironmentPropertySource\n";
+
+/** What of the layer cnbkit writes, so a change to it makes a new layer. */
+const CONF_DIGEST = createHash("sha256").update(SERVER_XML).update(ENV_PROPERTY_SOURCE).digest("hex");
+
+/**
+ * Installs the Tomcat the WAR at `war` needs on Java `jvmVersion` (`requested`: the user's
+ * BP_TOMCAT_VERSION); returns Tomcat's home (the layer's path).
+ */
+export async function addTomcat(
+  ctx: BuildContext<JavaMetadata>,
+  war: string,
+  jvmVersion: string,
+  requested: string | undefined,
+): Promise<string> {
+  const api = servletApiOf(await readWarFacts(war));
+  const choice = chooseTomcat(inventoryVersions(ctx, "tomcat"), api, requested, javaMajor(jvmVersion) ?? 17);
+  const dep = ctx.dependencies.resolve("tomcat", choice.version);
+  ctx.log.step(`Apache Tomcat ${dep.version} for the WAR (${choice.reason})`);
+  if (api && !tomcatServesApi(dep.version, api.api)) {
+    ctx.log.warn(
+      `Tomcat ${dep.version} does not serve ${api.api}.servlet, which the WAR uses (${api.evidence}): its servlets will not load. Unset BP_TOMCAT_VERSION to choose by the WAR.`,
+    );
+  }
+  const layer = await ctx.layers.cached("tomcat", {
+    types: { launch: true, cache: false },
+    key: { version: dep.version, sha256: dep.sha256, conf: CONF_DIGEST },
+    async fill(l) {
+      await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
+      await rm(join(l.path, "webapps"), { recursive: true, force: true });
+      await mkdir(join(l.path, "webapps"));
+      for (const f of await readdir(join(l.path, "bin"))) {
+        if (!f.endsWith(".jar")) await rm(join(l.path, "bin", f), { force: true });
+      }
+      await writeFile(join(l.path, "conf", "server.xml"), SERVER_XML);
+      await appendFile(join(l.path, "conf", "catalina.properties"), ENV_PROPERTY_SOURCE);
+      return {};
+    },
+  });
+  layer.sbom.add(dep.component());
+  return layer.path;
+}

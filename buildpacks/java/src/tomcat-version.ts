@@ -1,0 +1,72 @@
+/**
+ * Which Tomcat runs a WAR, as Paketo's Apache Tomcat buildpack chooses it: `BP_TOMCAT_VERSION`
+ * when set (`10.1`, `10.1.*`, `9`, an exact version), else the line the WAR's servlet API
+ * needs: javax → 9.0, Jakarta → 10.1 (Servlet 6.0, what Spring Boot 3 is built against; Paketo's
+ * default line too). A WAR that names neither gets 10.1, unless the JVM is older than 11, which
+ * Tomcat 10.1 needs. Tomcat 11 (Servlet 6.1) runs only when asked for. Pure.
+ */
+import { CnbError } from "@cnbkit/framework";
+import type { ServletApi } from "./servlet-api.js";
+
+/** The chosen version and why, in words for the log. */
+export interface TomcatChoice {
+  version: string;
+  reason: string;
+}
+
+/** Version strings compared by their numbers. */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The newest of `available` on `line` ("10.1", "9", "10.1.59"), or undefined. */
+function newestOn(available: readonly string[], line: string): string | undefined {
+  const prefix = line.replace(/(\.[*x])+$/, "");
+  return available
+    .filter((v) => v === prefix || v.startsWith(`${prefix}.`))
+    .sort(compareVersions)
+    .at(-1);
+}
+
+/**
+ * Chooses among the inventory's `available` Tomcat versions.
+ *
+ * @example
+ * chooseTomcat(["9.0.117", "10.1.59"], { api: "javax", evidence: "WEB-INF/web.xml's namespace" }, undefined, 17)
+ * // { version: "9.0.117", reason: "javax.servlet: WEB-INF/web.xml's namespace" }
+ */
+export function chooseTomcat(
+  available: readonly string[],
+  api: ServletApi | undefined,
+  requested: string | undefined,
+  jvmMajor: number,
+): TomcatChoice {
+  const asked = requested?.trim();
+  if (asked) {
+    const version = newestOn(available, asked);
+    if (!version) {
+      throw new CnbError(`BP_TOMCAT_VERSION=${asked} matches no Tomcat in the inventory (${available.join(", ")})`, {
+        hint: "Set BP_TOMCAT_VERSION to one of those lines (9.0, 10.1, 11.0) or unset it to choose by the WAR's servlet API.",
+      });
+    }
+    return { version, reason: "BP_TOMCAT_VERSION" };
+  }
+  const line = api?.api === "javax" || (!api && jvmMajor < 11) ? "9.0" : "10.1";
+  const version = newestOn(available, line);
+  if (!version) throw new CnbError(`the inventory has no Tomcat ${line} (it has ${available.join(", ") || "none"})`);
+  const reason = api
+    ? `${api.api}.servlet: ${api.evidence}`
+    : `the WAR names no servlet API${jvmMajor < 11 ? `, and Java ${jvmMajor} is older than Tomcat 10.1 needs` : ""}`;
+  return { version, reason };
+}
+
+/** Whether Tomcat `version` serves `api`: 9 serves javax, 10 and later Jakarta. */
+export function tomcatServesApi(version: string, api: ServletApi["api"]): boolean {
+  return Number(version.split(".")[0]) >= 10 === (api === "jakarta");
+}

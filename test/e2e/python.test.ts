@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
 import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
-import { POETRY_BOTTLE } from "../../buildpacks/python/src/testing/poetry-bottle.js";
+import { POETRY_BOTTLE, POETRY_BOTTLE_NO_PACKAGE } from "../../buildpacks/python/src/testing/poetry-bottle.js";
 import { caBindings, fixtureApp, freePort, getFromImage, referenceBuilder, ROOT } from "./support.js";
 
 const TIMEOUT = 900_000;
@@ -463,6 +463,22 @@ describe.sequential("Poetry from PyPI, whose JSON API this machine's proxy does 
     expect(pip).toEqual(["bottle", "gunicorn", "hello", "packaging"]);
     expect(sbom).toEqual(pip);
   });
+});
+
+describe.sequential("Poetry with package-mode = false, started by its script (POETRY_BOTTLE_NO_PACKAGE)", () => {
+  test(
+    "Poetry installs no scripts there: serve runs its entry point with python -c and Bottle answers on $PORT",
+    async () => {
+      const c = await appCase("python-poetry-no-package", undefined, POETRY_BOTTLE_NO_PACKAGE);
+      const cold = await build(c);
+      console.log(`poetry package-mode = false app: cold build ${cold.ms} ms`);
+      expect(cold.text).toMatch(
+        /web: from the project's console script "serve" \(hello\.cli:run, run by python -c: Poetry installs no scripts with package-mode = false\)/,
+      );
+      expect(await getPaths(c.image, ["/"])).toEqual(["200 hello from a script, bottle 0.13.2"]);
+    },
+    TIMEOUT,
+  );
 });
 
 describe.sequential("a WSGI function in main.py with no framework and no requirements file (made by the test)", () => {

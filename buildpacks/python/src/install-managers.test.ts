@@ -1,10 +1,11 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runBuild } from "@cnbkit/framework/testing";
 import { beforeAll, describe, expect, test } from "vitest";
 import bp from "./index.js";
 import { TEST_ENV, testBuildpackToml } from "./testing/inventory.js";
-import { POETRY_BOTTLE } from "./testing/poetry-bottle.js";
+import { POETRY_BOTTLE, POETRY_BOTTLE_NO_PACKAGE } from "./testing/poetry-bottle.js";
 
 // Poetry and Pipenv, each installed from its verified PyPI wheel into a tool layer, installing
 // real packages into the venv layer on the host's python3.11 (as a file:// CPython).
@@ -96,6 +97,37 @@ describe("Poetry from PyPI behind a simple-index-only proxy (POETRY_BOTTLE)", ()
       /^poetry\.lock is out of sync with pyproject\.toml \(".*\/poetry check --lock" failed, exit 1\)$/,
     );
     expect((err as { hint?: string }).hint).toBe('Run "poetry lock" and commit poetry.lock.');
+  }, 300_000);
+});
+
+describe("Poetry with package-mode = false (POETRY_BOTTLE_NO_PACKAGE)", () => {
+  test("the scripts Poetry does not install run their entry points: serve is web, migrate a process that runs", async () => {
+    const r = await runBuild(bp, opts({ ...POETRY_BOTTLE_NO_PACKAGE }));
+    const out = r.stdout.join("\n");
+    expect(out).not.toContain("Running uv pip install --no-deps --compile-bytecode -e .");
+    expect(names(r.sbom("venv", "cdx")).sort()).toEqual(["bottle", "gunicorn", "packaging"]);
+    const why = "run by python -c: Poetry installs no scripts with package-mode = false";
+    expect(out).toContain(`web: from the project's console script "serve" (hello.cli:run, ${why})`);
+    expect(out).toContain(`migrate: the console script "migrate" (hello.db:migrate, ${why})`);
+    const run = (target: string, fn: string) => [
+      "python",
+      "-c",
+      `import sys; from ${target} import ${fn}; sys.exit(${fn}())`,
+    ];
+    expect(r.processes).toEqual([
+      { type: "web", command: run("hello.cli", "run"), default: true },
+      { type: "migrate", command: run("hello.db", "migrate"), default: false },
+    ]);
+    // As the launcher runs it: the venv's python, from the app dir.
+    const env = r.launchEnv("migrate");
+    const [cmd, ...args] = r.processes[1]!.command;
+    const ran = spawnSync(cmd!, args, {
+      cwd: r.app,
+      env: { ...env, PATH: `${env.PATH}:/usr/bin:/bin` },
+      encoding: "utf8",
+    });
+    expect(ran.stderr).toBe("");
+    expect(ran.stdout).toBe("nothing to migrate\n");
   }, 300_000);
 });
 

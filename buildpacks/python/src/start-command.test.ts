@@ -381,6 +381,85 @@ describe("start command", () => {
     expect("needs" in r ? r.needs : undefined).toBe(needs);
   });
 
+  describe("scripts the install did not put on PATH (Poetry package-mode = false)", () => {
+    const why = "Poetry installs no scripts with package-mode = false";
+    const run = (target: string) => [
+      "python",
+      "-c",
+      `import sys; from ${target.replace(":", " import ")}; sys.exit(${target.split(":")[1]}())`,
+    ];
+
+    test("the only script runs its entry point with python -c, as web, the reason naming it and why", () => {
+      const r = inferStartCommand(
+        input(
+          { "app/main.py": "def run():\n    serve()\n" },
+          {
+            projectName: "svc",
+            scriptTargets: new Map([["serve", "app.main:run"]]),
+            uninstalled: { scripts: ["serve"], why },
+          },
+        ),
+      );
+      expect(r).toEqual({
+        command: run("app.main:run"),
+        reason: `the project's console script "serve" (app.main:run, run by python -c: ${why})`,
+      });
+    });
+
+    test("of several, the one named start is web; the others are processes running their entry points", () => {
+      const r = inferStartCommand(
+        input(
+          { "svc/cli.py": "def main():\n    pass\n", "svc/db.py": "def migrate():\n    pass\n" },
+          {
+            projectName: "svc",
+            scriptTargets: new Map([
+              ["start", "svc.cli:main"],
+              ["migrate", "svc.db:migrate"],
+            ]),
+            uninstalled: { scripts: ["migrate", "start"], why },
+          },
+        ),
+      );
+      expect(r).toMatchObject({
+        command: run("svc.cli:main"),
+        others: [
+          { type: "migrate", command: run("svc.db:migrate"), reason: `svc.db:migrate, run by python -c: ${why}` },
+        ],
+      });
+    });
+
+    test("a target that is an app object is served, as an installed script's is", () => {
+      const r = inferStartCommand(
+        input(
+          { "pkg/server.py": "from flask import Flask\napp = Flask(__name__)\n" },
+          {
+            packages: pkgs("flask", "gunicorn"),
+            scriptTargets: new Map([["start", "pkg.server:app"]]),
+            uninstalled: { scripts: ["start"], why },
+          },
+        ),
+      );
+      expect(r).toMatchObject({
+        command: ["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" pkg.server:app'],
+      });
+    });
+
+    test("a script whose module is not in the app is left out: no start command from it", () => {
+      const r = inferStartCommand(
+        input(
+          {},
+          { scriptTargets: new Map([["serve", "elsewhere.main:run"]]), uninstalled: { scripts: ["serve"], why } },
+        ),
+      );
+      expect(r).toHaveProperty("none");
+    });
+  });
+
+  test("of several installed scripts none named like the project, start is web", () => {
+    const r = inferStartCommand(input({}, { projectName: "x", scripts: ["migrate", "serve", "start"] }));
+    expect(r).toMatchObject({ command: ["start"], others: [{ type: "migrate" }, { type: "serve" }] });
+  });
+
   test("a script whose target is a function, the only entry point, is web; its module is not an app", () => {
     const r = inferStartCommand(
       input(

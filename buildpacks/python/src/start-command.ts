@@ -12,7 +12,9 @@
  *    production-grade, no C build), which the build then adds in a layer of its own and runs
  *    as `python -m waitress` (the venv's python, so the app's packages are importable).
  * 5. A console script of the project (`[project.scripts]` / `[tool.poetry.scripts]`) that the
- *    install put on PATH: the one named like the project, or the only one. After the
+ *    install put on PATH: the one named like the project, the only one, or the one named
+ *    start, serve, web or server (in that order). One the install did not put there (Poetry's
+ *    package-mode = false) runs its entry point with `python -c` (script-command.ts). After the
  *    framework rules: three outside apps' `start` scripts ran uvicorn on a fixed port. But a
  *    script whose target is a WSGI or ASGI app object (`start = "pkg.server:app"`) comes
  *    first: that object is served (rules 3-4), as Paketo's poetry-run and GCP serve it.
@@ -26,6 +28,7 @@
  * expanding variables (the runtime layer defaults PORT to 8080 at launch); gunicorn and
  * uvicorn take their worker count from WEB_CONCURRENCY themselves.
  */
+import { entryPointCommand, entryPointModule } from "./script-command.js";
 
 /** What the decision reads: settings, the project's scripts, installed packages and file contents. */
 export interface StartInputs {
@@ -46,12 +49,19 @@ export interface StartInputs {
   topLevelPy?: readonly string[];
   /** What each console script runs (`pkg.server:app`), by script name; its module's file is in {@link files}. */
   scriptTargets?: ReadonlyMap<string, string>;
+  /**
+   * Console scripts the project declares that the install did not put on PATH, and why (for
+   * the log): each whose module is in the app runs from its entry point (script-command.ts).
+   */
+  uninstalled?: { scripts: readonly string[]; why: string };
 }
 
 /** A process other than `web`: a console script, named after it. */
 export interface NamedProcess {
   type: string;
   command: string[];
+  /** Why it runs this way, when not as the installed script. */
+  reason?: string;
 }
 
 /** A chosen start command. */
@@ -136,23 +146,46 @@ const ASGI_SERVERS: readonly { name: string; command(target: string): string }[]
 ];
 
 /** Chooses the start command. */
-export function inferStartCommand(input: StartInputs): StartCommand | NoStartCommand {
+export function inferStartCommand(given: StartInputs): StartCommand | NoStartCommand {
+  const direct = entryPointScripts(given);
+  const input = direct.size > 0 ? { ...given, scripts: [...given.scripts, ...direct.keys()].sort() } : given;
+  const run = (s: string) => direct.get(s) ?? { command: [s] };
   const entry = input.entrypoint?.trim();
-  const web = entry ? { command: sh(entry), reason: "BP_PYTHON_ENTRYPOINT" } : inferWeb(input);
+  const web = entry ? { command: sh(entry), reason: "BP_PYTHON_ENTRYPOINT" } : inferWeb(input, run);
   if ("none" in web) return web;
   // Every console script the web process does not run is a process of its own, named after it.
   const others = input.scripts
     .filter((s) => s !== web.script && /^[A-Za-z0-9_.-]+$/.test(s) && s !== "web")
-    .map((s) => ({ type: s, command: [s] }));
+    .map((s) => ({ type: s, ...run(s) }));
   const { script: _, ...chosen } = web;
   return others.length > 0 ? { ...chosen, others } : chosen;
+}
+
+/**
+ * The uninstalled console scripts whose module is in the app, each with the command that runs
+ * its entry point and why it runs that way.
+ */
+function entryPointScripts(input: StartInputs): Map<string, { command: string[]; reason: string }> {
+  const out = new Map<string, { command: string[]; reason: string }>();
+  for (const script of input.uninstalled?.scripts ?? []) {
+    const target = input.scriptTargets?.get(script);
+    const module = target && entryPointModule(target);
+    const file = module && scriptModuleFiles(module).find((f) => input.files.has(f));
+    const command = file ? entryPointCommand(target, file.startsWith("src/") ? "src" : undefined) : undefined;
+    if (!command) continue;
+    out.set(script, { command, reason: `${target}, run by python -c: ${input.uninstalled?.why}` });
+  }
+  return out;
 }
 
 /** A module's `if __name__ == "__main__":` block, either quote. */
 const RUNS_AS_SCRIPT = /^if\s+__name__\s*==\s*["']__main__["']\s*:/m;
 
 /** The `web` command inferred from the app (rules 2-7), and the console script it runs, if any. */
-function inferWeb(input: StartInputs): (StartCommand & { script?: string }) | NoStartCommand {
+function inferWeb(
+  input: StartInputs,
+  run: (script: string) => { command: string[]; reason?: string },
+): (StartCommand & { script?: string }) | NoStartCommand {
   const served = scriptApp(input);
   if (served) return served;
   const script = projectScript(input);
@@ -163,7 +196,10 @@ function inferWeb(input: StartInputs): (StartCommand & { script?: string }) | No
     return { ...framework, reason: `${framework.reason}${passed}` };
   }
   if (framework) return framework;
-  if (script) return { command: [script], reason: `the project's console script "${script}"`, script };
+  if (script) {
+    const { command, reason } = run(script);
+    return { command, reason: `the project's console script "${script}"${reason ? ` (${reason})` : ""}`, script };
+  }
   const streamlit = streamlitScript(input);
   if (streamlit) {
     const flags = '--server.port "$PORT" --server.address "${HOST:-0.0.0.0}" --server.headless true';
@@ -275,12 +311,16 @@ function streamlitScript(input: StartInputs): string | undefined {
   return scripts.find((f) => /^\s*(?:import streamlit\b|from streamlit\b)/m.test(input.files.get(f)!));
 }
 
-/** The project's console script named like the project, or its only one. */
+/** Script names that say they start the app, in the order they are preferred. */
+const START_SCRIPTS = ["start", "serve", "web", "server"];
+
+/** The project's console script named like the project, its only one, or one named {@link START_SCRIPTS}. */
 function projectScript(input: StartInputs): string | undefined {
   if (input.scripts.length === 0) return undefined;
   const named = input.projectName && input.scripts.find((s) => normalizeName(s) === normalizeName(input.projectName!));
   if (named) return named;
-  return input.scripts.length === 1 ? input.scripts[0] : undefined;
+  if (input.scripts.length === 1) return input.scripts[0];
+  return START_SCRIPTS.find((s) => input.scripts.includes(s));
 }
 
 /**

@@ -40,10 +40,16 @@ export interface StartInputs {
 /** The build's result: the `web` process, when one can be inferred. */
 export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
   const { ctx, project, venv } = inputs;
+  const installed = project.scripts.filter((s) => venv?.bin.includes(s));
+  // A venv layer from a build before its bin entries were kept lists none: its scripts are
+  // not known to be missing.
+  const known = venv === undefined || venv.bin.length > 0;
+  const uninstalled = known ? project.scripts.filter((s) => !installed.includes(s)) : [];
   const start = inferStartCommand({
     entrypoint: inputs.settings.BP_PYTHON_ENTRYPOINT,
     projectName: project.name,
-    scripts: project.scripts.filter((s) => venv?.bin.includes(s)),
+    scripts: installed,
+    uninstalled: { scripts: uninstalled, why: whyNotInstalled(project) },
     packages: new Set((venv?.distributions ?? []).map((d) => normalizeName(d.name))),
     files: project.scan,
     topLevelPy: project.topLevelPy,
@@ -116,7 +122,16 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
   }
   // The command itself is in the framework's "Process types" list that follows.
   ctx.log.detail(`web: from ${start.reason}`);
-  for (const p of start.others ?? []) ctx.log.detail(`${p.type}: the console script "${p.type}"`);
-  const others = (start.others ?? []).map((p) => ({ ...p, default: false }));
+  for (const p of start.others ?? []) {
+    ctx.log.detail(`${p.type}: the console script "${p.type}"${p.reason ? ` (${p.reason})` : ""}`);
+  }
+  const others = (start.others ?? []).map((p) => ({ type: p.type, command: p.command, default: false }));
   return { processes: [{ type: "web", command: start.command, default: true }, ...others] };
+}
+
+/** Why the project's console scripts are not on PATH, for the log. */
+function whyNotInstalled(project: Project): string {
+  const poetry = project.pyproject?.tool?.poetry as { "package-mode"?: unknown } | undefined;
+  if (poetry?.["package-mode"] === false) return "Poetry installs no scripts with package-mode = false";
+  return "the project itself is not installed, so neither are its scripts";
 }

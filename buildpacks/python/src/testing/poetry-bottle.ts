@@ -111,3 +111,33 @@ def index():
     print("nothing to migrate")
 `,
 };
+
+/**
+ * {@link POETRY_BOTTLE} as a Poetry app that is no package (`package-mode = false`, no
+ * `[build-system]`): the same dependencies and lock (the content-hash covers neither
+ * package-mode nor scripts), and scripts Poetry does not install: `serve` runs a function that
+ * starts Bottle's server on $PORT, `migrate` prints. The Bottle app is in hello/routes.py, which
+ * the start command's scan does not read, so only the script can start it.
+ */
+export const POETRY_BOTTLE_NO_PACKAGE: Readonly<Record<string, string>> = {
+  "pyproject.toml": POETRY_BOTTLE["pyproject.toml"]!.replace(
+    'authors = ["cnbkit <cnbkit@example.com>"]\n',
+    'authors = ["cnbkit <cnbkit@example.com>"]\npackage-mode = false\n',
+  )
+    .replace('start = "hello.server:app"', 'serve = "hello.cli:run"')
+    .replace(/\n\[build-system\][\s\S]*$/, "\n"),
+  "poetry.lock": POETRY_BOTTLE["poetry.lock"]!,
+  "hello/__init__.py": "",
+  "hello/routes.py": POETRY_BOTTLE["hello/server.py"]!.replace('"hello from bottle', '"hello from a script, bottle'),
+  "hello/cli.py": `import os
+
+import bottle
+
+from hello.routes import app
+
+
+def run():
+    bottle.run(app, server="wsgiref", host=os.environ.get("HOST", "0.0.0.0"), port=int(os.environ["PORT"]), quiet=True)
+`,
+  "hello/db.py": POETRY_BOTTLE["hello/db.py"]!,
+};

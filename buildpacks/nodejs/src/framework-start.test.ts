@@ -102,6 +102,7 @@ describe("sveltekitOut", () => {
     ["adapter() with no options", { "svelte.config.js": "adapter()" }, "build"],
     ["out in single quotes", { "svelte.config.js": "adapter({ out: 'out' })" }, "out"],
     ["svelte.config.ts", { "svelte.config.ts": "adapter({out:`dist/node`})" }, "dist/node"],
+    ["SvelteKit 3's vite.config.js", { "vite.config.js": "sveltekit({ adapter: adapter({ out: 'srv' }) })" }, "srv"],
     ["a computed out keeps the default", { "svelte.config.js": 'adapter({ out: dir + "/x" })' }, "build"],
   ])("%s", (_name, texts: Record<string, string>, out) => {
     expect(sveltekitOut((f) => texts[f])).toBe(out);

@@ -37,8 +37,19 @@ function depends(pkg: Record<string, unknown>, name: string, runtimeOnly = false
   });
 }
 
-/** The svelte.config.* files SvelteKit loads, in its order. */
-const SVELTE_CONFIGS = ["svelte.config.js", "svelte.config.mjs", "svelte.config.ts"];
+/**
+ * Where SvelteKit's config is: svelte.config.* up to SvelteKit 2, the `sveltekit({...})`
+ * plugin in vite.config.* from SvelteKit 3 (which refuses a svelte.config.js).
+ */
+const SVELTEKIT_CONFIGS = [
+  "svelte.config.js",
+  "svelte.config.mjs",
+  "svelte.config.ts",
+  "vite.config.js",
+  "vite.config.mjs",
+  "vite.config.ts",
+  "vite.config.mts",
+];
 
 /**
  * adapter-node's `out` as the config writes it (`adapter({ out: "dist" })`), else its default
@@ -46,11 +57,9 @@ const SVELTE_CONFIGS = ["svelte.config.js", "svelte.config.mjs", "svelte.config.
  * the rule starts nothing unless build/index.js exists.
  */
 export function sveltekitOut(read: FrameworkInputs["read"]): string {
-  for (const file of SVELTE_CONFIGS) {
-    const text = read(file);
-    if (text === undefined) continue;
-    const m = /\bout\s*:\s*(["'`])([^"'`$]+)\1/.exec(text);
-    return m ? m[2]!.replace(/^\.\//, "").replace(/\/+$/, "") : "build";
+  for (const file of SVELTEKIT_CONFIGS) {
+    const m = /\bout\s*:\s*(["'`])([^"'`$]+)\1/.exec(read(file) ?? "");
+    if (m) return m[2]!.replace(/^\.\//, "").replace(/\/+$/, "");
   }
   return "build";
 }

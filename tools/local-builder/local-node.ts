@@ -390,8 +390,8 @@ async function localPythonPackage(
 }
 
 /**
- * The offline cnbkit/java buildpackage with the local JDK/JREs/Maven (local-java.ts), when the
- * reference builder lists buildpacks/java and the arch has a local JDK (amd64 only).
+ * The offline cnbkit/java buildpackage with the local JDKs/JREs/Maven/Tomcat (local-java.ts),
+ * when the reference builder lists buildpacks/java (amd64 and arm64: Debian builds OpenJDK for both).
  */
 async function localJavaPackage(
   referenceToml: string,
@@ -402,10 +402,10 @@ async function localJavaPackage(
 ): Promise<{ file: string; key: string } | undefined> {
   const doc = parseToml(referenceToml, "builders/reference/builder.toml");
   const listed = ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) => JAVA_URI.test(String(bp.uri ?? "")));
-  if (!listed || arch !== "amd64") return undefined;
+  if (!listed) return undefined;
   const { bpToml, jdks } = await localJavaDescriptor(join(outDir, "java"), arch, REPO_ROOT, progress);
   progress(
-    `JDKs ${jdks.map((j) => `${j.version} (${j.distro})`).join(", ")} (linux/${arch}) made from Debian's openjdk .debs`,
+    `JDKs and JREs ${jdks.map((j) => `${j.version} (${j.distro})`).join(", ")} (linux/${arch}) made from Debian's openjdk .debs`,
   );
   return packageLocalBuildpack(outDir, "java", bpToml, sources, arch, progress);
 }

@@ -1,10 +1,11 @@
 /**
  * Node.js apps of every kind the reference builder promises, each built with `buildApp`
  * (what `cnbkit build` runs) and then run under runc and asked over HTTP: no package
- * manager, pnpm with no packageManager field, TypeScript with a build script, and npm, yarn
- * and pnpm workspaces. Lockfiles in test/e2e/fixtures were written by the real tools (yarn
- * 1.22.22, pnpm 9.15.9, npm 11). Yarn 1 to 4 apps, each with node_modules and Plug'n'Play,
- * are node-corpus.test.ts's.
+ * manager, pnpm with no packageManager field, TypeScript with a build script, SvelteKit with
+ * no start script, npm 12 skipping an unapproved install script, and npm, yarn and pnpm
+ * workspaces. Lockfiles in test/e2e/fixtures were written by the real tools (yarn 1.22.22,
+ * pnpm 9.15.9, npm 11 and 12). Yarn 1 to 4 apps, each with node_modules and Plug'n'Play, are
+ * node-corpus.test.ts's.
  */
 import { beforeAll, test } from "vitest";
 import type { Binding } from "../../builder-packager/src/platform/build.js";
@@ -34,6 +35,28 @@ const cases: Record<string, AppCase> = {
     fixture: "typescript",
     output: [/tsc -p \./, /web: npm start \(default\)/],
     answer: /^200 typescript compiled by tsc, running on v24\.21\.0\n$/,
+  },
+  // package-lock.json by npm 11.19.1 for @sveltejs/kit 3.2.0 with adapter-node 6.0.1, all dev
+  // dependencies as SvelteKit's template has them; no start script: the web process is the
+  // server adapter-node wrote, found after the build and run after the prune.
+  "SvelteKit with adapter-node, no start script": {
+    fixture: "sveltekit-node",
+    output: [
+      /vite build/,
+      /node build\/index\.js \(SvelteKit's adapter-node output; package\.json has no start script\)/,
+    ],
+    answer: /^200 sveltekit-node: adapter-node output on v24\.\d+\.\d+\n$/,
+  },
+  // package-lock.json by npm 12.2.1; engines.npm pins it. es5-ext's postinstall is not in
+  // allowScripts, so npm 12 skips it and exits 0: the build must say so, naming it.
+  "npm 12 skipping an install script that allowScripts does not approve": {
+    fixture: "npm12-install-scripts",
+    output: [
+      /Using npm 12\.2\.1/,
+      /Warning: npm skipped the install scripts of 1 dependency that package\.json "allowScripts" does not approve: es5-ext@0\.10\.64 \(postinstall\)/,
+      /run "npm approve-scripts es5-ext"/,
+    ],
+    answer: /^200 npm12-install-scripts: es5-ext 0\.10\.64\n$/,
   },
   "npm workspace, one member built (BP_NODE_PROJECT_PATH)": {
     fixture: "workspace",

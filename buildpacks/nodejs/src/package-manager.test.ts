@@ -33,6 +33,19 @@ describe("choosePackageManager", () => {
     const c = choosePackageManager({ pkg: { engines: { npm: ">=10" } }, files: files("pnpm-lock.yaml") });
     expect(c.name).toBe("pnpm");
   });
+  test("engines.npm that admits npm 12 stays below it without allowScripts, and says why", () => {
+    const lock = files("package-lock.json");
+    const c = choosePackageManager({ pkg: { engines: { npm: ">=10" } }, files: lock });
+    expect(c).toMatchObject({ name: "npm", version: ">=10.0.0 <12.0.0-0", source: 'package.json engines.npm ">=10"' });
+    expect(toolPackage(c)).toBe("npm@>=10.0.0 <12.0.0-0");
+    expect(c.note).toBe(
+      'npm ">=10.0.0 <12.0.0-0": engines.npm ">=10" admits npm 12, which skips dependency install scripts that "allowScripts" does not approve, and package.json has no "allowScripts" (the lockfile cannot say which npm wrote it)',
+    );
+    const approved = choosePackageManager({ pkg: { engines: { npm: ">=10" }, allowScripts: {} }, files: lock });
+    expect(approved).toMatchObject({ version: ">=10" });
+    expect(approved.note).toBeUndefined();
+    expect(choosePackageManager({ pkg: { engines: { npm: "^12.1.0" } }, files: lock }).version).toBe("^12.1.0");
+  });
   test("package-lock.json and npm-shrinkwrap.json → npm ci", () => {
     expect(choosePackageManager({ pkg: {}, files: files("package-lock.json") }).install).toEqual(["npm", "ci"]);
     const s = choosePackageManager({ pkg: {}, files: files("npm-shrinkwrap.json") });

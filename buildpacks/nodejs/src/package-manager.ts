@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import semver from "semver";
+import { narrowNpmRange, SCRIPT_POLICY_MAJOR } from "./npm-install-scripts.js";
 
 /** The package managers this buildpack drives. */
 export type PackageManagerName = "npm" | "yarn" | "pnpm";
@@ -35,6 +36,8 @@ export interface PackageManagerChoice {
   prune: string[];
   /** Set when nothing pins the install (no lockfile) or vendored modules are rebuilt. */
   warning?: string;
+  /** Why the version differs from what the source says (an engines.npm range kept below npm 12). */
+  note?: string;
   /** True when `node_modules` is vendored in the app and only rebuilt. */
   vendored: boolean;
 }
@@ -70,6 +73,7 @@ export function choosePackageManager(inputs: PackageManagerInputs): PackageManag
     vendored: false,
   };
   if (tool.version !== undefined) choice.version = tool.version;
+  if (tool.note !== undefined) choice.note = tool.note;
   if (lockfile) choice.lockfile = lockfile;
 
   const others = lockfiles.filter((l) => l !== lockfile);
@@ -85,6 +89,7 @@ interface ToolSource {
   name: PackageManagerName;
   version?: string;
   source: string;
+  note?: string;
 }
 
 /** corepack's `packageManager: "<name>@<exact version>[+<hash>]"`, when set. */
@@ -116,7 +121,11 @@ function fromEngines(pkg: Record<string, unknown>, lockfiles: readonly string[])
     // engines.npm alone only pins npm's version; a yarn or pnpm lockfile still decides the tool.
     if (candidate === "npm" && lockfiles.some((l) => l === "yarn.lock" || l === "pnpm-lock.yaml")) continue;
     const version = range.trim();
-    return { name: candidate, version, source: `package.json engines.${candidate} "${version}"` };
+    const source = `package.json engines.${candidate} "${version}"`;
+    const narrowed = candidate === "npm" ? narrowNpmRange(version, pkg) : undefined;
+    if (narrowed === undefined) return { name: candidate, version, source };
+    const note = `npm "${narrowed}": engines.npm "${version}" admits npm ${SCRIPT_POLICY_MAJOR}, which skips dependency install scripts that "allowScripts" does not approve, and package.json has no "allowScripts" (the lockfile cannot say which npm wrote it)`;
+    return { name: candidate, version: narrowed, source, note };
   }
   return undefined;
 }

@@ -16,6 +16,7 @@ import { lockfileComponents } from "../lockfile-sbom.js";
 import { pruneCommand } from "../package-manager.js";
 import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "../node-modules-dir.js";
 import { nodeGypEnv } from "../node-gyp-env.js";
+import { scriptPolicyReport, scriptPolicyWarning } from "../npm-install-scripts.js";
 import type { PrunePolicy } from "../prune-policy.js";
 import { runTool } from "@cnbkit/framework/process";
 import { explainNodeTool } from "../tool-errors.js";
@@ -195,7 +196,7 @@ async function runInstall(inputs: DependencyInputs, command: string[]): Promise<
   const done = ctx.log.timer();
   ctx.log.detail(`Running ${command.join(" ")}`);
   const where = appRelative(project.install, pm.lockfile ?? "package.json");
-  await runTool(command, {
+  const output = await runTool(command, {
     explain: explainNodeTool,
     cwd: project.install.dir,
     env: withChanges(inputs.env, headers),
@@ -210,6 +211,14 @@ async function runInstall(inputs: DependencyInputs, command: string[]): Promise<
     fold: /YN0013:/,
   });
   ctx.log.detail(`Done in ${done()}`);
+  // npm exits 0 when its allowScripts policy skipped a dependency's install scripts: say so
+  // once, where it cannot scroll by, with the fix.
+  const report = pm.name === "npm" ? scriptPolicyReport(output) : undefined;
+  if (report) {
+    const warning = scriptPolicyWarning(report, appRelative(project.install, "package.json"));
+    ctx.log.warn(warning.line);
+    ctx.log.detail(warning.hint);
+  }
   return headers;
 }
 

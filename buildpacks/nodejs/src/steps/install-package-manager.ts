@@ -47,6 +47,7 @@ export async function installPackageManager(
   log.detail(
     `${choice.name}${choice.berry ? " (berry)" : ""}${choice.version ? ` ${choice.version}` : ""}, from ${choice.source}`,
   );
+  if (choice.note) log.detail(choice.note);
   if (choice.warning) log.warn(choice.warning);
   const lockVersion =
     choice.lockfile === "pnpm-lock.yaml"

@@ -86,6 +86,17 @@ describe("frameworkStart", () => {
     expect(frameworkStart(app(pkg, files))).toBeUndefined();
   });
 
+  test("Next.js: standalone output still gets next start; a static export gets nothing", () => {
+    const built = [".next/BUILD_ID", "node_modules/next/dist/bin/next", ".next/standalone/server.js"];
+    const config = (output: string) => ({ "next.config.mjs": `export default { output: "${output}" };` });
+    expect(frameworkStart(app(deps("next"), built, config("standalone")))?.command).toEqual([
+      "node",
+      "node_modules/next/dist/bin/next",
+      "start",
+    ]);
+    expect(frameworkStart(app(deps("next"), built, config("export")))).toBeUndefined();
+  });
+
   test("adapter-node's configured out directory", () => {
     const config = { "svelte.config.js": 'export default { kit: { adapter: adapter({ out: "./server/" }) } };' };
     expect(frameworkStart(app(dev("@sveltejs/adapter-node"), ["server/index.js"], config))?.command).toEqual([

@@ -64,6 +64,9 @@ export function sveltekitOut(read: FrameworkInputs["read"]): string {
   return "build";
 }
 
+/** The next.config.* files Next.js loads. */
+const NEXT_CONFIGS = ["next.config.js", "next.config.mjs", "next.config.ts", "next.config.mts"];
+
 /** One framework: whether the app uses it, and the entry its build wrote. */
 type Rule = (app: FrameworkInputs) => FrameworkStart | undefined;
 
@@ -105,11 +108,13 @@ const RULES: Rule[] = [
     if (!entry) return undefined;
     return { command: ["remix-serve", entry], framework: "Remix's server build" };
   },
-  ({ pkg, exists }) => {
-    // `next start`, also for output: "standalone": .next/standalone/server.js serves no
-    // .next/static or public unless they are copied next to it (Next.js's docs), and it binds
-    // to $HOSTNAME, which a container sets to its own name.
+  ({ pkg, exists, read }) => {
+    // `next start`, also for output: "standalone" (it only warns then): .next/standalone/server.js
+    // serves no .next/static or public unless they are copied next to it (Next.js's docs), and
+    // it binds to $HOSTNAME, which a container sets to its own name. output: "export" is a
+    // static site, which `next start` refuses to serve.
     if (!depends(pkg, "next", true) || !exists(".next/BUILD_ID")) return undefined;
+    if (NEXT_CONFIGS.some((f) => /\boutput\s*:\s*["'`]export["'`]/.test(read(f) ?? ""))) return undefined;
     const bin = "node_modules/next/dist/bin/next";
     if (!exists(bin)) return undefined;
     return { command: ["node", bin, "start"], framework: "Next.js's build (next start)" };

@@ -292,6 +292,25 @@ describe("npm", () => {
     expect(r.launchEnv("web").HOST).toBe("0.0.0.0");
   });
 
+  test("npm 11's allowScripts list comes back as one note naming the package and the fix, no warning", async () => {
+    // This machine's npm (11.19) ran dep's postinstall and listed it as not covered by allowScripts.
+    const pkg = { name: "scripts", version: "1.0.0", dependencies: { dep: "file:dep" } };
+    const r = await runBuild(
+      bp,
+      opts({
+        "package.json": JSON.stringify(pkg),
+        "dep/package.json": '{"name":"dep","version":"1.0.0","scripts":{"postinstall":"node -e 0"}}',
+        Procfile: "web: node x.js\n",
+      }),
+    );
+    const out = text(r.stdout);
+    expect(out).toContain(
+      '    npm 12 will skip the install scripts of 1 dependency that package.json "allowScripts" does not approve: dep@1.0.0 (postinstall)\n',
+    );
+    expect(out).toContain('run "npm approve-scripts dep" (npm 11.16 or later) and commit package.json');
+    expect(out).not.toMatch(/Warning: npm/);
+  });
+
   test("with a Procfile and nothing to infer, no start-command warning", async () => {
     const r = await runBuild(bp, opts({ "package.json": "{}", Procfile: "web: node x.js\n" }));
     expect(text(r.stdout)).not.toContain("No Node.js start command");

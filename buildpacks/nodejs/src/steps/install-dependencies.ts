@@ -211,12 +211,13 @@ async function runInstall(inputs: DependencyInputs, command: string[]): Promise<
     fold: /YN0013:/,
   });
   ctx.log.detail(`Done in ${done()}`);
-  // npm exits 0 when its allowScripts policy skipped a dependency's install scripts: say so
-  // once, where it cannot scroll by, with the fix.
+  // npm 12 exits 0 when its allowScripts policy skipped a dependency's install scripts: say
+  // so once, where it cannot scroll by, with the fix. npm 11.16+ ran them: a note, no warning.
   const report = pm.name === "npm" ? scriptPolicyReport(output) : undefined;
   if (report) {
     const warning = scriptPolicyWarning(report, appRelative(project.install, "package.json"));
-    ctx.log.warn(warning.line);
+    if (report.skipped) ctx.log.warn(warning.line);
+    else ctx.log.detail(warning.line);
     ctx.log.detail(warning.hint);
   }
   return headers;

@@ -83,5 +83,5 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
           appDir: ctx.app.path,
         }
       : undefined;
-  return launchApp(ctx, manifest, runnableCommand(r, war));
+  return launchApp(ctx, manifest, runnableCommand(r, war), war ? ["web", "tomcat"] : undefined);
 }

@@ -150,7 +150,10 @@ describe("Maven outputs", () => {
     expect(cdx.components.map((c) => c.purl)).toContain("pkg:maven/org.apache.tomcat/tomcat@9.0.117?type=tar.gz");
     // Tomcat's bundled manager and examples are not in the image.
     expect(readdirSync(join(r.layer("tomcat").path, "webapps"))).toEqual([]);
-    expect(r.processes[0]?.command[0]).toBe("java");
+    expect(r.processes.map((p) => [p.type, p.command[0]])).toEqual([
+      ["web", "java"],
+      ["tomcat", "java"],
+    ]);
     const answer = await askBuiltApp(r, { seconds: 90, path: "/index.html" });
     expect(answer).toMatchObject({ status: 200, body: "war on tomcat\n" });
   }, 300_000);

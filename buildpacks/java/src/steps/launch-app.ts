@@ -11,15 +11,17 @@ import type { JavaMetadata } from "./resolve-jvm.js";
 
 /**
  * The BuildResult: processes, and for Spring Boot slices and a label. `command` is given for
- * an app that is not an exploded jar (runnable-command.ts).
+ * an app that is not an exploded jar (runnable-command.ts); `types` names its processes (a
+ * WAR's are `web` and `tomcat`, as Paketo's Tomcat buildpack names them).
  */
 export async function launchApp(
   ctx: BuildContext<JavaMetadata>,
   manifest: JarManifest,
   command: string[] = startCommand(manifest, "META-INF/MANIFEST.MF"),
+  types: readonly string[] = PROCESS_TYPES,
 ): Promise<BuildResult> {
   const result: BuildResult = {
-    processes: PROCESS_TYPES.map((type) => ({ type, command, default: type === "web" })),
+    processes: types.map((type) => ({ type, command, default: type === "web" })),
   };
   if (manifest.springBootVersion) {
     ctx.log.step(`Spring Boot ${manifest.springBootVersion}`);

@@ -8,6 +8,7 @@
  */
 import { type BuildContext, type BuildResult, readSettings, withChanges } from "@cnbkit/framework";
 import { choosePackageManager } from "./package-manager.js";
+import { requiresPoetry } from "./poetry-version.js";
 import { pipRequirementFiles } from "./requirements-files.js";
 import { collectStatic, wantsCollectStatic } from "./steps/collect-static.js";
 import { installDependencies, type Venv } from "./steps/install-dependencies.js";
@@ -47,7 +48,9 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
     const tools = [pipTool];
     let venv: Venv | undefined;
     if (manager) {
-      const tool = manager.name === "pip" ? pipTool : lazyTool(ctx, manager.name, { ...toolInputs, pip });
+      // Poetry's version answers the project's requires-poetry (poetry-version.ts).
+      const requires = manager.name === "poetry" ? requiresPoetry(project.pyproject) : undefined;
+      const tool = manager.name === "pip" ? pipTool : lazyTool(ctx, manager.name, { ...toolInputs, pip, requires });
       if (tool !== pipTool) tools.push(tool);
       // uv installs a poetry.lock's export (see install-poetry-lock.ts).
       const uvTool = manager.name === "uv" ? tool : lazyTool(ctx, "uv", { ...toolInputs, pip });

@@ -100,6 +100,26 @@ describe("Poetry from PyPI behind a simple-index-only proxy (POETRY_BOTTLE)", ()
   }, 300_000);
 });
 
+describe("Poetry's requires-poetry picks the Poetry that runs (POETRY_BOTTLE)", () => {
+  test("no inventory Poetry is <=2.0.0: the newest the index has is installed, and it (not 2.5.1) runs check --lock", async () => {
+    // A constraint edited after locking makes the build ask Poetry (poetry check --lock); Poetry
+    // 2.5.1 would refuse to run at all ("This project requires Poetry <=2.0.0").
+    const app = { ...POETRY_BOTTLE };
+    app["pyproject.toml"] = app["pyproject.toml"]!.replace(
+      'authors = ["cnbkit <cnbkit@example.com>"]\n',
+      'authors = ["cnbkit <cnbkit@example.com>"]\nrequires-poetry = "<=2.0.0"\n',
+    ).replace('bottle = "0.13.2"', 'bottle = "^0.13"');
+    const r = await runBuild(bp, opts(app)).then(
+      () => undefined,
+      (e: Error & { hint?: string }) => e,
+    );
+    expect(r?.message).toMatch(
+      /^poetry\.lock is out of sync with pyproject\.toml \(".*\/poetry check --lock" failed, exit 1\)$/,
+    );
+    expect(r?.message).not.toMatch(/requires Poetry/);
+  }, 600_000);
+});
+
 describe("Poetry with package-mode = false (POETRY_BOTTLE_NO_PACKAGE)", () => {
   test("the scripts Poetry does not install run their entry points: serve is web, migrate a process that runs", async () => {
     const r = await runBuild(bp, opts({ ...POETRY_BOTTLE_NO_PACKAGE }));

@@ -82,6 +82,15 @@ Please change python executable via "env use" command.`;
   expect(e.hint).toBe("Let python allow this CPython, or build with a builder that carries one it allows.");
 });
 
+test("Poetry refusing a project's requires-poetry names the constraint and the version", () => {
+  const out = "\nThis project requires Poetry <=2.0.0, but you are using Poetry 2.5.1\n";
+  const e = explainFailure(["poetry", "check", "--lock"], "exit 1", out, "poetry.lock");
+  expect(e.message).toBe(
+    'pyproject.toml: Poetry 2.5.1 refuses to run: [tool.poetry] requires-poetry is "<=2.0.0" ("poetry check --lock" failed, exit 1)',
+  );
+  expect(e.hint).toMatch(/^Set BP_POETRY_VERSION to a Poetry in that range/);
+});
+
 describe("a source build that lacks a library's headers", () => {
   test.each([
     [

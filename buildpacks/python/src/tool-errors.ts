@@ -26,6 +26,13 @@ const CAUSES: { when: RegExp; line: (m: RegExpExecArray) => string; hint: string
     hint: "Let python allow this CPython, or build with a builder that carries one it allows.",
   },
   {
+    // Poetry 2 refuses a project whose [tool.poetry] requires-poetry excludes it: the build
+    // picks a Poetry in range (poetry-version.ts), so this is a BP_POETRY_VERSION range outside it.
+    when: /This project requires Poetry (\S+(?:,\s*\S+)*), but you are using Poetry (\S+)/,
+    line: (m) => `pyproject.toml: Poetry ${m[2]} refuses to run: [tool.poetry] requires-poetry is "${m[1]}"`,
+    hint: "Set BP_POETRY_VERSION to a Poetry in that range, or unset it to let requires-poetry choose.",
+  },
+  {
     when: /Pipfile\.lock \(\w+\) out of date|Pipfile\.lock is out-of-date/i,
     line: () => "Pipfile.lock is out of date with Pipfile",
     hint: 'Run "pipenv lock" and commit Pipfile.lock.',

@@ -26,6 +26,7 @@ import {
   type ToolEnv,
 } from "@cnbkit/framework";
 import { compileAll } from "../compile-all.js";
+import { choosePoetryVersion, isRange, type PoetryVersion } from "../poetry-version.js";
 import { runTool } from "@cnbkit/framework/process";
 import { explainPythonTool } from "../tool-errors.js";
 import { sitePackages, type Wheels } from "../wheel.js";
@@ -81,18 +82,36 @@ export function lazyTool(ctx: BuildContext<PythonMetadata>, name: string, inputs
 }
 
 /** What picks a tool's version and decides its layer's reuse. */
-type ToolLayerInputs = Pick<ToolInputs, "settings" | "pip" | "version" | "alongside" | "launch"> & {
+type ToolLayerInputs = Pick<ToolInputs, "settings" | "pip" | "version" | "requires" | "alongside" | "launch"> & {
   runtime: Pick<Runtime, "version">;
 };
 
-/** The version of `name` to install, and its inventory entry when it has one. */
+/**
+ * The version of `name` to install, and its inventory entry when it has one. Poetry's also
+ * answers the project's requires-poetry (poetry-version.ts): it may be a range (`<=2.0.0`)
+ * for the index to resolve, with `why` for the log.
+ */
 function findTool(
   ctx: BuildContext<PythonMetadata>,
   name: string,
-  inputs: Pick<ToolInputs, "settings" | "version">,
-): { version: string; dep: Dependency | undefined } {
-  const version =
-    inputs.version ?? inputs.settings[versionSetting(name)]?.trim() ?? ctx.buildpack.metadata.defaultTools[name] ?? "";
+  inputs: Pick<ToolInputs, "settings" | "version" | "requires">,
+): { version: string; dep: Dependency | undefined; why?: string | undefined } {
+  const setting = inputs.settings[versionSetting(name)]?.trim();
+  const fallback = ctx.buildpack.metadata.defaultTools[name] ?? "";
+  const ours = (d: Dependency) =>
+    d.id === name && (!d.os || d.os === ctx.target.os) && (!d.arch || d.arch === ctx.target.arch);
+  const chosen: PoetryVersion =
+    inputs.version !== undefined
+      ? { version: inputs.version }
+      : name === "poetry"
+        ? choosePoetryVersion({
+            requires: inputs.requires,
+            setting,
+            defaultVersion: fallback,
+            inventory: ctx.dependencies.all.filter(ours).map((d) => d.version),
+          })
+        : { version: setting ?? fallback };
+  const { version, why } = chosen;
   const dep = ctx.dependencies.all.find(
     (d) =>
       d.id === name &&
@@ -100,12 +119,17 @@ function findTool(
       (!d.os || d.os === ctx.target.os) &&
       (!d.arch || d.arch === ctx.target.arch),
   );
-  return { version, dep };
+  return { version, dep, why };
 }
 
-/** The version of `name` this build installs (a setting, else buildpack.toml's default). */
-export function versionOf(ctx: BuildContext<PythonMetadata>, name: string, settings: Settings): string {
-  return findTool(ctx, name, { settings }).version;
+/** The version of `name` this build installs (a setting, else buildpack.toml's default; Poetry's as requires-poetry allows). */
+export function versionOf(
+  ctx: BuildContext<PythonMetadata>,
+  name: string,
+  settings: Settings,
+  requires?: string,
+): string {
+  return findTool(ctx, name, { settings, requires }).version;
 }
 
 /** {@link findTool}, failing at once when no pip can install a version the inventory lacks. */
@@ -113,15 +137,15 @@ function chooseTool(
   ctx: BuildContext<PythonMetadata>,
   name: string,
   inputs: ToolLayerInputs,
-): { version: string; dep: Dependency | undefined } {
-  const { version, dep } = findTool(ctx, name, inputs);
+): { version: string; dep: Dependency | undefined; why?: string | undefined } {
+  const { version, dep, why } = findTool(ctx, name, inputs);
   if (!dep && !inputs.pip) {
     const known = ctx.dependencies.all.filter((d) => d.id === name).map((d) => d.version);
     throw new CnbError(
       `${versionSetting(name)}: ${name} "${version}" is not in the inventory (available: ${known.join(", ")})`,
     );
   }
-  return { version, dep };
+  return { version, dep, why };
 }
 
 /** Installs `name` (pip, uv, poetry, pipenv, or a server) into a venv layer. */
@@ -142,10 +166,12 @@ export async function installTool(
     version?: string;
     /** The app's venv, for a server the app runs with (see {@link ServerSite}). */
     alongside?: ServerSite;
+    /** The project's own requirement on the tool's version (Poetry's requires-poetry). */
+    requires?: string | undefined;
   },
 ): Promise<Tool> {
   const { runtime, env } = inputs;
-  const { version, dep, types, key } = await toolLayer(ctx, name, inputs);
+  const { version, dep, why, types, key } = await toolLayer(ctx, name, inputs);
   const layer = await ctx.layers.cached(name, {
     types,
     key,
@@ -154,9 +180,9 @@ export async function installTool(
       // CPython may be a launch layer reused from the image (no files here) while this
       // build-only layer is not: a lost build cache (another builder, CI without one).
       if (!binaries) await runtime.ensure();
-      ctx.log.detail(
-        `Installing ${name} ${version}${dep ? "" : " from PyPI (not in the inventory: no pinned checksum)"}`,
-      );
+      if (why) ctx.log.detail(why);
+      const what = isRange(version) ? `${name}${version}` : `${name} ${version}`;
+      ctx.log.detail(`Installing ${what}${dep ? "" : " from PyPI (not in the inventory: no pinned checksum)"}`);
       if (dep && binaries) {
         await installWheelBinaries(inputs.wheels, dep, l.path, binaries);
         return;
@@ -184,7 +210,9 @@ export async function installTool(
       try {
         const spec = dep
           ? ((await ctx.dependencies.download(dep, scratch)) as string)
-          : `${name}${version ? `==${version}` : ""}`;
+          : isRange(version)
+            ? `${name}${version}`
+            : `${name}${version ? `==${version}` : ""}`;
         const pipCmd = [join(pip.bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"];
         await inputs.caches.open();
         // The app's packages on PYTHONPATH count as installed: pip adds only what they lack.
@@ -203,7 +231,18 @@ export async function installTool(
       if (inputs.launch) await rm(join(l.path, "bin"), { recursive: true, force: true });
     },
   });
-  return { name, version, bin: join(layer.path, "bin"), layer };
+  // A range was resolved by the index: the tool's own version is what its dist-info says.
+  const installed = isRange(version) ? await distVersion(sitePackages(layer.path, runtime.minor), name) : undefined;
+  return { name, version: installed ?? version, bin: join(layer.path, "bin"), layer };
+}
+
+/** The version of distribution `name` installed in `site`, from its dist-info's name. */
+async function distVersion(site: string, name: string): Promise<string | undefined> {
+  const prefix = `${name.toLowerCase().replace(/-/g, "_")}-`;
+  const info = (await readdir(site).catch(() => [] as string[])).find(
+    (e) => e.toLowerCase().startsWith(prefix) && e.endsWith(".dist-info"),
+  );
+  return info?.slice(prefix.length, -".dist-info".length);
 }
 
 /**
@@ -242,7 +281,7 @@ function madeFromWheel(name: string): boolean {
 
 /** The tool's version and inventory entry, and its layer's types and the key that decides reuse. */
 async function toolLayer(ctx: BuildContext<PythonMetadata>, name: string, inputs: ToolLayerInputs) {
-  const { version, dep } = chooseTool(ctx, name, inputs);
+  const { version, dep, why } = chooseTool(ctx, name, inputs);
   const wheelOnly = dep !== undefined && madeFromWheel(name);
   const fromBuilder = wheelOnly && dep !== undefined && (await ctx.dependencies.onBuilder(dep));
   const types: CachedLayerOptions<never>["types"] = inputs.launch
@@ -256,7 +295,7 @@ async function toolLayer(ctx: BuildContext<PythonMetadata>, name: string, inputs
     // What pip leaves out depends on the venv; an unpacked self-contained wheel does not.
     ...(inputs.alongside && !SELF_CONTAINED.has(name) ? { venv: inputs.alongside.digest } : {}),
   };
-  return { version, dep, types, key };
+  return { version, dep, why, types, key };
 }
 
 /**

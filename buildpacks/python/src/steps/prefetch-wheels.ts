@@ -8,6 +8,7 @@
  */
 import type { BuildContext, Settings } from "@cnbkit/framework";
 import type { ManagerChoice } from "../package-manager.js";
+import { requiresPoetry } from "../poetry-version.js";
 import type { Wheels } from "../wheel.js";
 import { wantsSetuptools } from "./add-setuptools.js";
 import { venvKey, venvTypes } from "./install-dependencies.js";
@@ -30,7 +31,8 @@ export interface PrefetchInputs {
 /** Starts the unpacks a venv rebuild needs; returns the ids of the wheels started. */
 export async function prefetchWheels(inputs: PrefetchInputs): Promise<string[]> {
   const { ctx, settings, manager, python, wheels } = inputs;
-  const tool = { name: manager.name, version: versionOf(ctx, manager.name, settings) };
+  const requires = manager.name === "poetry" ? requiresPoetry(inputs.project.pyproject) : undefined;
+  const tool = { name: manager.name, version: versionOf(ctx, manager.name, settings, requires) };
   const key = await venvKey({ ...inputs, tool });
   if ((await ctx.layers.peek("venv", { types: venvTypes(inputs.atBuild), key })).kind === "restored") return [];
   const started: string[] = [];

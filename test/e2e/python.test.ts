@@ -7,7 +7,9 @@
  * (fixtures/python-poetry-django), Pipenv + Flask (buildpacks/python/testdata/pipenv-flask),
  * a Flask app factory with no WSGI server (waitress added), a Flask app in a package's own
  * app.py (Hexlet's page_analyzer layout), and a local sdist with a C extension compiled at
- * build against the local CPython's headers (fixtures/python-cext; the build image has gcc).
+ * build against the local CPython's headers (fixtures/python-cext; the build image has gcc),
+ * Django behind gunicorn 20 (which imports pkg_resources) on the default CPython 3.13, and a
+ * Poetry app with package-mode = false started by its console script.
  * Each is built with the real lifecycle under runc, answers HTTP from the built image, has a
  * venv SBOM that lists exactly what `pip list` finds in the image's venv, and .pyc that the
  * image's python uses as they are (the lifecycle dates every file 1980); a second cold build

@@ -554,6 +554,63 @@ describe("a start command that serves a module the app does not have", () => {
 });
 
 describe("uv", () => {
+  test("a lock whose setuptools has no pkg_resources for gunicorn 20: one line naming both and the fix, not an image that crashes", async () => {
+    // As \`uv lock\` (0.13.9) wrote it on 2026-11-26: gunicorn 20.1.0's setuptools>=3.0 locked at 84.2.1.
+    const app = {
+      "pyproject.toml": `[project]
+name = "hello"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["gunicorn==20.1.0"]
+`,
+      "uv.lock": `version = 1
+revision = 5
+requires-python = ">=3.11"
+
+[[package]]
+name = "gunicorn"
+version = "20.1.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "setuptools" },
+]
+sdist = { url = "https://files.pythonhosted.org/packages/28/5b/0d1f0296485a6af03366604142ea8f19f0833894db3512a40ed07b2a56dd/gunicorn-20.1.0.tar.gz", hash = "sha256:e0a968b5ba15f8a328fdfd7ab1fcb5af4470c28aaf7e55df02a99bc13138e6e8", size = 370601, upload-time = "2021-03-27T01:54:37.202Z" }
+wheels = [
+    { url = "https://files.pythonhosted.org/packages/e4/dd/5b190393e6066286773a67dfcc2f9492058e9b57c4867a95f1ba5caf0a83/gunicorn-20.1.0-py3-none-any.whl", hash = "sha256:9dcc4547dbb1cb284accfb15ab5667a0e5d1881cc443e0677b4882a4067a807e", size = 79531, upload-time = "2021-04-27T12:16:23.375Z" },
+]
+
+[[package]]
+name = "hello"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "gunicorn" },
+]
+
+[package.metadata]
+requires-dist = [{ name = "gunicorn", specifier = "==20.1.0" }]
+
+[[package]]
+name = "setuptools"
+version = "84.2.1"
+source = { registry = "https://pypi.org/simple" }
+sdist = { url = "https://files.pythonhosted.org/packages/70/b3/c19426f783614d625699a4b247faf628ea9ab1db228674491767b417f9e1/setuptools-84.2.1.tar.gz", hash = "sha256:3ff8b3b5492a0aa66960f4419365a86b84e013070d4313e4d4a6894f5d64d6bc", size = 1230289, upload-time = "2026-10-20T19:01:37.742Z" }
+wheels = [
+    { url = "https://files.pythonhosted.org/packages/ef/55/6dc6d6bb953bdfc52519a0059592c52b6e3b8ad51cf8256dffceb55b0610/setuptools-84.2.1-py3-none-any.whl", hash = "sha256:ca140b45d5325a9478f880e351484f62fef15f336462e449ca0c03c873d589c2", size = 876263, upload-time = "2026-10-20T19:01:35.678Z" },
+]
+`,
+      "app.py": flaskApp,
+    };
+    const err = await runBuild(bp, opts(app)).then(
+      () => undefined,
+      (e: Error & { hint?: string }) => e,
+    );
+    expect(err?.message).toBe(
+      "uv.lock: gunicorn 20.1.0 imports pkg_resources, which setuptools 82 removed, and the lock installs setuptools 84.2.1",
+    );
+    expect(err?.hint).toMatch(/^Pin setuptools<82 \(uv add "setuptools<82"\) and commit uv\.lock/);
+  }, 300_000);
+
   test("FastAPI with uv.lock: uv sync into the venv, no dev group, uvicorn process", async () => {
     const r = await runBuild(bp, opts(testdata("uv-fastapi"), { BP_LOG_LEVEL: "debug" }));
     const out = text(r.stdout);
@@ -608,6 +665,62 @@ describe("uv", () => {
     expect(text(again.stdout)).toContain("Reusing uv (key unchanged)");
     expect(pipList(again.layer("venv").path)).toEqual(pipList(first.layer("venv").path));
     expect(readdirSync(again.layer("python_cache").path)).toEqual(["caches.tar"]);
+  }, 300_000);
+
+  test("a virtual project (no [build-system]) has no scripts installed: serve runs its entry point as web, report runs", async () => {
+    // As \`uv lock\` (0.13.9) wrote it: uv installs no project with no [build-system], nor its scripts.
+    const app = {
+      "pyproject.toml": `[project]
+name = "svc"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["six==1.17.0"]
+
+[project.scripts]
+serve = "svc.cli:main"
+report = "svc.cli:report"
+`,
+      "uv.lock": `version = 1
+revision = 5
+requires-python = ">=3.11"
+
+[[package]]
+name = "six"
+version = "1.17.0"
+source = { registry = "https://pypi.org/simple" }
+sdist = { url = "https://files.pythonhosted.org/packages/94/e7/b2c673351809dca68a0e064b6af791aa332cf192da575fd474ed7d6f16a2/six-1.17.0.tar.gz", hash = "sha256:ff70335d468e7eb6ec65b95b99d3a2836546063f63acc5171de367e834932a81", size = 34031, upload-time = "2024-12-04T17:35:28.174Z" }
+wheels = [
+    { url = "https://files.pythonhosted.org/packages/b7/ce/149a00dd41f10bc29e5921b496af8b574d8413afcd5e30dfa0ed46c2cc5e/six-1.17.0-py2.py3-none-any.whl", hash = "sha256:4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274", size = 11050, upload-time = "2024-12-04T17:35:26.475Z" },
+]
+
+[[package]]
+name = "svc"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "six" },
+]
+
+[package.metadata]
+requires-dist = [{ name = "six", specifier = "==1.17.0" }]
+`,
+      "svc/__init__.py": "",
+      "svc/cli.py":
+        "import six\n\n\ndef main():\n    return 0\n\n\ndef report():\n    print(f'six {six.__version__}')\n",
+    };
+    const r = await runBuild(bp, opts(app));
+    const why = "run by python -c: the project itself is not installed, so neither are its scripts";
+    expect(text(r.stdout)).toContain(`web: from the project's console script "serve" (svc.cli:main, ${why})`);
+    expect(r.processes.map((p) => p.type)).toEqual(["web", "report"]);
+    const [cmd, ...args] = r.processes[1]!.command;
+    const env = r.launchEnv("report");
+    const ran = spawnSync(cmd!, args, {
+      cwd: r.app,
+      env: { ...env, PATH: `${env.PATH}:/usr/bin:/bin` },
+      encoding: "utf8",
+    });
+    expect(ran.stderr).toBe("");
+    expect(ran.stdout).toBe("six 1.17.0\n");
   }, 300_000);
 
   test("a uv.lock out of sync with pyproject.toml is one clear line", async () => {

@@ -12,7 +12,8 @@
  * - Poetry and Pipenv are installed by pip into a venv of their own.
  * Versions come from BP_PIP_VERSION, BP_UV_VERSION, BP_POETRY_VERSION, BP_PIPENV_VERSION, else
  * buildpack.toml's `[metadata.default-tools]`; a version in the inventory installs from its
- * verified wheel, another from PyPI by name.
+ * verified wheel, another from PyPI by name. Poetry's also answers the project's
+ * requires-poetry (poetry-version.ts), which may leave a range for the index to resolve.
  */
 import { chmod, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";

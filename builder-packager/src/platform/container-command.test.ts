@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { containerCommand } from "./container-command.js";
+import { containerCommand, startHint } from "./container-command.js";
 
 let root = "";
 beforeAll(async () => {
@@ -33,11 +33,37 @@ test("the default process is the image's Entrypoint", async () => {
   ]);
 });
 
-test("an image with no process at all: one line, and the hint says how to give it one", async () => {
-  const dir = await rootfs("none", []);
-  const err = await containerCommand({ image: "oci:x" }, dir, launcherOnly).catch((e: Error & { hint?: string }) => e);
+/** The label the lifecycle writes, as a Node.js build by the cnbkit builder has it. */
+function builtBy(...ids: string[]): Record<string, string> {
+  const buildpacks = ids.map((id) => ({ id, version: "1.0.0" }));
+  return { "io.buildpacks.build.metadata": JSON.stringify({ buildpacks, processes: [], launcher: {} }) };
+}
+
+test("a Node.js image with no process: the hint names Node.js's way to start, not Python's", async () => {
+  const dir = await rootfs("none-node", []);
+  const cfg = { ...launcherOnly, Labels: builtBy("cnbkit/ca-certificates", "cnbkit/nodejs", "cnbkit/procfile") };
+  const err = await containerCommand({ image: "oci:x" }, dir, cfg).catch((e: Error & { hint?: string }) => e);
   expect((err as Error).message).toBe("image oci:x has no default process: its build found no start command");
-  expect((err as { hint?: string }).hint).toMatch(/^Add a Procfile with a web: line .*BP_PYTHON_ENTRYPOINT/);
+  expect((err as { hint?: string }).hint).toBe(
+    'Add a "start" script to package.json (cnbkit/nodejs), or add a Procfile with a web: line, and build again.',
+  );
+});
+
+test("each cnbkit language buildpack gets its own hint; an unknown or missing label a Procfile one", async () => {
+  expect(startHint(["cnbkit/python", "cnbkit/procfile"])).toBe(
+    "Set BP_PYTHON_ENTRYPOINT (cnbkit/python), or add a Procfile with a web: line, and build again.",
+  );
+  expect(startHint(["cnbkit/java"])).toMatch(/^Build an executable jar .*\(cnbkit\/java\), or add a Procfile/);
+  expect(startHint(["cnbkit/nodejs", "cnbkit/python"])).toMatch(/package\.json \(cnbkit\/nodejs\), or set BP_PYTHON/);
+  expect(startHint(["acme/ruby"])).toBe("Add a Procfile with a web: line and build again.");
+  const labels: Record<string, string>[] = [{}, { "io.buildpacks.build.metadata": "{not json" }];
+  for (const Labels of labels) {
+    const dir = await rootfs(`none-${Object.keys(Labels).length}`, []);
+    const err = await containerCommand({ image: "oci:x" }, dir, { ...launcherOnly, Labels }).catch(
+      (e: { hint?: string }) => e,
+    );
+    expect((err as { hint?: string }).hint).toBe("Add a Procfile with a web: line and build again.");
+  }
 });
 
 test("an image with process types but no default one: the hint lists them", async () => {

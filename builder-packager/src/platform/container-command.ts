@@ -7,6 +7,7 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
+import { type BuildMetadata, LABELS } from "./app-image.js";
 
 /** The lifecycle's launcher, the Entrypoint of an image with no default process. */
 const LAUNCHER = "/cnb/lifecycle/launcher";
@@ -15,7 +16,7 @@ const LAUNCHER = "/cnb/lifecycle/launcher";
 export async function containerCommand(
   opts: { image: string; process?: string; args?: string[] },
   rootfs: string,
-  cfg: { Entrypoint?: string[]; Cmd?: string[] },
+  cfg: { Entrypoint?: string[]; Cmd?: string[]; Labels?: Record<string, string> },
 ): Promise<string[]> {
   if (opts.process) {
     if (!/^[A-Za-z0-9_.-]+$/.test(opts.process)) throw new CnbError(`process type "${opts.process}" is not valid`);
@@ -38,10 +39,49 @@ export async function containerCommand(
       hint:
         types.length > 0
           ? `Pick one of its process types with --process (${types.join(", ")}).`
-          : "Add a Procfile with a web: line (or set the buildpack's entrypoint, such as BP_PYTHON_ENTRYPOINT) and build again.",
+          : startHint(builtBy(cfg.Labels ?? {})),
     });
   }
   return args;
+}
+
+/**
+ * How each buildpack that can set a default process is told what to start. Keyed by buildpack
+ * id, so an image built by cnbkit/nodejs is not sent to a Python setting.
+ */
+const START_SETTINGS: Readonly<Record<string, string>> = {
+  "cnbkit/nodejs": 'add a "start" script to package.json',
+  "cnbkit/python": "set BP_PYTHON_ENTRYPOINT",
+  "cnbkit/java": "build an executable jar (Main-Class in its manifest)",
+};
+
+/**
+ * What to do about an image with no default process, naming the settings of the buildpacks
+ * that built it (`buildpacks`, in build order); a Procfile works with every builder that has
+ * a Procfile buildpack, so it is always offered.
+ *
+ * @example
+ * startHint(["cnbkit/nodejs"])
+ * // 'Add a "start" script to package.json (cnbkit/nodejs), or add a Procfile with a web: line, and build again.'
+ */
+export function startHint(buildpacks: readonly string[]): string {
+  const ways = buildpacks.flatMap((id) => (START_SETTINGS[id] ? [`${START_SETTINGS[id]} (${id})`] : []));
+  if (ways.length === 0) return "Add a Procfile with a web: line and build again.";
+  const first = ways.join(", or ");
+  return `${first.charAt(0).toUpperCase()}${first.slice(1)}, or add a Procfile with a web: line, and build again.`;
+}
+
+/**
+ * The ids of the buildpacks that built the image, from its `io.buildpacks.build.metadata`
+ * label. Only a hint hangs on it, so a missing or broken label means "unknown", not an error.
+ */
+function builtBy(labels: Record<string, string>): string[] {
+  try {
+    const meta = JSON.parse(labels[LABELS.build] ?? "{}") as BuildMetadata;
+    return (meta.buildpacks ?? []).map((b) => b.id).filter((id): id is string => typeof id === "string");
+  } catch {
+    return [];
+  }
 }
 
 /** The image's process types: the links under /cnb/process. */

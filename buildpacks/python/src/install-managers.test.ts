@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseToml } from "@cnbkit/framework/cnb-files";
 import { runBuild } from "@cnbkit/framework/testing";
 import { beforeAll, describe, expect, test } from "vitest";
 import bp from "./index.js";
+import { pipfileHashes } from "./pipfile-hash.js";
 import { TEST_ENV, testBuildpackToml } from "./testing/inventory.js";
 import { POETRY_BOTTLE, POETRY_BOTTLE_NO_PACKAGE } from "./testing/poetry-bottle.js";
 
@@ -163,6 +165,71 @@ describe("Pipenv", () => {
     expect(out).toMatch(/Done in \S+: \d+ distributions in the venv/);
     expect(names(r.sbom("venv", "cdx"))).toEqual(expect.arrayContaining(["flask", "gunicorn", "pip"]));
     expect(r.processes[0]?.command).toEqual(["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" app:app']);
+  }, 300_000);
+
+  // 3.11: setuptools 81.0.0 is put in first, then pipenv sync installs the lock's 84.2.1 over it.
+  test("a Pipfile.lock with gunicorn 20 and setuptools 84 (no pkg_resources): 81.0.0 back in its place, with one line", async () => {
+    const pipfile = [
+      "[[source]]",
+      'url = "https://pypi.org/simple"',
+      "verify_ssl = true",
+      'name = "pypi"',
+      "",
+      "[packages]",
+      'gunicorn = "==20.1.0"',
+      "",
+      "[requires]",
+      'python_version = "3.11"',
+      "",
+    ].join("\n");
+    // gunicorn's Requires-Dist setuptools>=3.0 locked at the newest, as `pipenv lock` did after
+    // setuptools 82; the hashes are PyPI's for each file.
+    const lock = {
+      _meta: {
+        hash: { sha256: pipfileHashes(parseToml(pipfile, "Pipfile")).current },
+        "pipfile-spec": 6,
+        requires: { python_version: "3.11" },
+        sources: [{ name: "pypi", url: "https://pypi.org/simple", verify_ssl: true }],
+      },
+      default: {
+        gunicorn: {
+          hashes: [
+            "sha256:9dcc4547dbb1cb284accfb15ab5667a0e5d1881cc443e0677b4882a4067a807e",
+            "sha256:e0a968b5ba15f8a328fdfd7ab1fcb5af4470c28aaf7e55df02a99bc13138e6e8",
+          ],
+          index: "pypi",
+          version: "==20.1.0",
+        },
+        setuptools: {
+          hashes: [
+            "sha256:3ff8b3b5492a0aa66960f4419365a86b84e013070d4313e4d4a6894f5d64d6bc",
+            "sha256:ca140b45d5325a9478f880e351484f62fef15f336462e449ca0c03c873d589c2",
+          ],
+          version: "==84.2.1",
+        },
+      },
+      develop: {},
+    };
+    const app = {
+      Pipfile: pipfile,
+      "Pipfile.lock": JSON.stringify(lock, null, 4),
+      "app.py": "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'hi']\n",
+    };
+    const r = await runBuild(bp, opts(app));
+    expect(r.stdout.join("\n")).toContain(
+      "gunicorn 20.1.0 requires setuptools>=3.0 for pkg_resources, which setuptools 82 removed: installed setuptools 81.0.0 in place of 84.2.1",
+    );
+    const venv = r.layer("venv").path;
+    const site = join(venv, "lib", "python3.11", "site-packages");
+    expect(existsSync(join(site, "setuptools-84.2.1.dist-info"))).toBe(false);
+    expect(existsSync(join(site, "pkg_resources", "__init__.py"))).toBe(true);
+    const purls = (r.sbom("venv", "cdx") as { components: { purl: string }[] }).components.map((c) => c.purl);
+    expect(purls).toContain("pkg:pypi/setuptools@81.0.0");
+    // gunicorn's own start path: its util imports pkg_resources.
+    const imported = spawnSync(join(venv, "bin", "python"), ["-W", "ignore", "-c", "import gunicorn.util"], {
+      encoding: "utf8",
+    });
+    expect(imported.status, imported.stderr).toBe(0);
   }, 300_000);
 
   // What `pipenv install` writes on a developer's machine: python_full_version of their own

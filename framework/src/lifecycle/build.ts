@@ -14,7 +14,8 @@ import { download, resolveUri } from "../dependencies/index.js";
 import { CnbError } from "../errors/index.js";
 import { commandLine, type Logger } from "../log/index.js";
 import { type Dependency, dependencyComponent, parseInventory, resolveDependency } from "../dependencies/index.js";
-import { type Layer, Layers, SbomCollector } from "../layers/index.js";
+import { type Layer, Layers, type MetadataTable, SbomCollector } from "../layers/index.js";
+import { type DependencyLayerOptions, dependencyLayer } from "./dependency-layer.js";
 import type { BuildpackDefinition } from "./main.js";
 import { type PhaseContext, type PhaseIO, phaseContext } from "./detect.js";
 import type { BuildTarget, Environment } from "../platform/index.js";
@@ -136,9 +137,42 @@ export class Dependencies {
       env: Environment;
       platform: PhaseContext<unknown>["platform"];
       log: PhaseContext<unknown>["log"];
+      /** The build's layers, for {@link Dependencies.layer}. */
+      layers?: Layers;
     },
   ) {
     this.all = inventory;
+  }
+
+  /**
+   * `dep`, verified and installed into the cached layer `name`, with its SBOM component:
+   * keyed on the dependency (id, version, sha256, arch), cached unless launch-only or carried
+   * by the builder (lifecycle/dependency-layer.ts says why). `afterInstall` trims or configures
+   * a new layer and returns its metadata.
+   *
+   * @example
+   * const jdk = await ctx.dependencies.layer("jdk", ctx.dependencies.resolve("jdk", "21"), { types: { build: true } });
+   * jdk.env.build.override("JAVA_HOME", jdk.path);
+   */
+  async layer<M extends object = MetadataTable>(
+    name: string,
+    dep: ResolvedDependency,
+    options: DependencyLayerOptions<M>,
+  ): Promise<Layer<M>> {
+    const layers = this.ctx.layers;
+    if (!layers) throw new Error("ctx.dependencies.layer needs the build's layers");
+    return dependencyLayer(
+      {
+        layers,
+        log: this.ctx.log,
+        arch: this.ctx.target.arch,
+        onBuilder: (d) => this.onBuilder(d),
+        install: (d, dest, o) => this.install(d, dest, o),
+      },
+      name,
+      dep,
+      options,
+    );
   }
 
   /**
@@ -271,7 +305,7 @@ export async function runBuildPhase<M>(def: BuildpackDefinition<M>, io: PhaseIO)
     ...base,
     plan,
     layers,
-    dependencies: new Dependencies(inventory, base),
+    dependencies: new Dependencies(inventory, { ...base, layers }),
     sbom: { launch: new SbomCollector(), build: new SbomCollector() },
     store: await readStore(join(paths.layers, "store.toml")),
   };

@@ -7,6 +7,7 @@
  * graph, never evaluates it.
  */
 export type * from "./build.js";
+export type { DependencyLayerOptions } from "./dependency-layer.js";
 export * from "./detect.js";
 export * from "./detect-rules.js";
 export * from "./main.js";

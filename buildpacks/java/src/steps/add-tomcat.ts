@@ -68,11 +68,11 @@ export async function addTomcat(
       `Tomcat ${dep.version} does not serve ${api.api}.servlet, which the WAR uses (${api.evidence}): its servlets will not load. Unset BP_TOMCAT_VERSION to choose by the WAR.`,
     );
   }
-  const layer = await ctx.layers.cached("tomcat", {
-    types: { launch: true, cache: false },
-    key: { version: dep.version, sha256: dep.sha256, conf: CONF_DIGEST },
-    async fill(l) {
-      await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
+  const layer = await ctx.dependencies.layer("tomcat", dep, {
+    types: { launch: true },
+    key: { conf: CONF_DIGEST },
+    strip: dep.stripComponents ?? 1,
+    async afterInstall(l) {
       await rm(join(l.path, "webapps"), { recursive: true, force: true });
       await mkdir(join(l.path, "webapps"));
       for (const f of await readdir(join(l.path, "bin"))) {
@@ -80,9 +80,7 @@ export async function addTomcat(
       }
       await writeFile(join(l.path, "conf", "server.xml"), SERVER_XML);
       await appendFile(join(l.path, "conf", "catalina.properties"), ENV_PROPERTY_SOURCE);
-      return {};
     },
   });
-  layer.sbom.add(dep.component());
   return layer.path;
 }

@@ -137,14 +137,10 @@ async function installGradle(
   ctx: BuildContext<JavaMetadata>,
   dep: ResolvedDependency,
 ): Promise<{ home: string; version: string; env: EnvChange }> {
-  const layer = await ctx.layers.cached("gradle", {
-    types: { build: true, cache: !(await ctx.dependencies.onBuilder(dep)) },
-    key: { version: dep.version, sha256: dep.sha256 },
-    async fill(l) {
-      await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
-      await chmod(join(l.path, "bin", "gradle"), 0o755);
-    },
+  const layer = await ctx.dependencies.layer("gradle", dep, {
+    types: { build: true },
+    strip: dep.stripComponents ?? 1,
+    afterInstall: (l) => chmod(join(l.path, "bin", "gradle"), 0o755),
   });
-  layer.sbom.add(dep.component());
   return { home: layer.path, version: dep.version, env: { path: [join(layer.path, "bin")] } };
 }

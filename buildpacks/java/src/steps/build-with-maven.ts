@@ -177,13 +177,6 @@ async function installMaven(
   ctx: BuildContext<JavaMetadata>,
   dep: ResolvedDependency,
 ): Promise<{ home: string; version: string; env: EnvChange }> {
-  const layer = await ctx.layers.cached("maven", {
-    types: { build: true, cache: !(await ctx.dependencies.onBuilder(dep)) },
-    key: { version: dep.version, sha256: dep.sha256 },
-    async fill(l) {
-      await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
-    },
-  });
-  layer.sbom.add(dep.component());
+  const layer = await ctx.dependencies.layer("maven", dep, { types: { build: true }, strip: dep.stripComponents ?? 1 });
   return { home: layer.path, version: dep.version, env: { path: [join(layer.path, "bin")] } };
 }

@@ -42,18 +42,12 @@ export function buildJdk(ctx: BuildContext<JavaMetadata>, dep: ResolvedDependenc
 
 /** Installs the JDK from the inventory (reused while version, checksum and arch are unchanged). */
 async function installJdk(ctx: BuildContext<JavaMetadata>, dep: ResolvedDependency): Promise<Jdk> {
-  const layer = await ctx.layers.cached("jdk", {
-    types: { build: true, cache: !(await ctx.dependencies.onBuilder(dep)) },
-    key: { version: dep.version, sha256: dep.sha256, arch: ctx.target.arch },
-    async fill(l) {
-      const done = ctx.log.timer();
-      ctx.log.detail(`Installing ${dep.name ?? "JDK"} ${dep.version} (build only)`);
-      await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
-      ctx.log.detail(`Installed in ${done()}`);
-    },
+  const layer = await ctx.dependencies.layer("jdk", dep, {
+    types: { build: true },
+    strip: dep.stripComponents ?? 1,
+    note: "(build only)",
   });
   layer.env.build.override("JAVA_HOME", layer.path);
-  layer.sbom.add(dep.component());
   return {
     layer,
     version: dep.version,

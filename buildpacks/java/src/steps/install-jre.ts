@@ -23,21 +23,13 @@ export interface Jre {
 /** Installs the JRE; sets JAVA_HOME and BPI_JVM_CLASS_COUNT for launch. */
 export async function installJre(ctx: BuildContext<JavaMetadata>, dep: ResolvedDependency): Promise<Jre> {
   ctx.log.step(`${dep.id === "jre" ? "JRE" : "JDK"} (launch)`);
-  const layer = await ctx.layers.cached("jre", {
-    types: { launch: true, cache: false },
-    key: { id: dep.id, version: dep.version, sha256: dep.sha256, arch: ctx.target.arch },
+  const layer = await ctx.dependencies.layer("jre", dep, {
+    types: { launch: true },
+    strip: dep.stripComponents ?? 1,
     metadata: runtimeMetadata,
-    async fill(l) {
-      const done = ctx.log.timer();
-      ctx.log.detail(`Installing ${dep.name ?? dep.id} ${dep.version}`);
-      await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
-      const jvmClassCount = await countClasses(l.path);
-      ctx.log.detail(`Installed in ${done()}`);
-      return { jvmClassCount };
-    },
+    afterInstall: async (l) => ({ jvmClassCount: await countClasses(l.path) }),
   });
   launchRuntime(layer);
-  layer.sbom.add(dep.component());
   return { layer, version: dep.version };
 }
 

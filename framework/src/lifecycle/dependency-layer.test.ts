@@ -1,0 +1,106 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { metadataSchema } from "../layers/metadata.js";
+import { runBuild } from "../testing/index.js";
+import { buildpack } from "./main.js";
+
+// ctx.dependencies.layer through the in-process harness: a JDK-like build layer and a
+// Tomcat-like launch layer from file:// tarballs (so "on the builder": not cached).
+let dir = "";
+let buildpackToml = "";
+
+/** Makes <name>-<version>.tar.gz (one top dir holding bin/tool) and returns its inventory entry. */
+async function entry(id: string, version: string): Promise<string> {
+  const top = join(dir, `${id}-${version}`);
+  await mkdir(join(top, "bin"), { recursive: true });
+  await writeFile(join(top, "bin", "tool"), `#!/bin/sh\necho ${id} ${version}\n`, { mode: 0o755 });
+  await writeFile(join(top, "README"), "trimmed by afterInstall\n");
+  const file = join(dir, `${id}-${version}.tar.gz`);
+  execFileSync("tar", ["-czf", file, "-C", dir, `${id}-${version}`]);
+  const sha256 = createHash("sha256")
+    .update(await readFile(file))
+    .digest("hex");
+  return `
+[[metadata.dependencies]]
+id = "${id}"
+name = "Test ${id}"
+version = "${version}"
+uri = "${pathToFileURL(file).href}"
+sha256 = "${sha256}"
+strip-components = 1
+purl = "pkg:generic/${id}@${version}"
+`;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "cnbkit-deplayer-"));
+  buildpackToml = `api = "0.12"
+[buildpack]
+id = "test/deps"
+name = "Test deps"
+version = "0.1.0"
+sbom-formats = ["application/vnd.cyclonedx+json"]
+${await entry("jdk", "1.0.0")}${await entry("server", "2.0.0")}${await entry("server", "2.1.0")}`;
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const bp = buildpack({
+  async detect(ctx) {
+    return ctx.pass();
+  },
+  async build(ctx) {
+    await ctx.dependencies.layer("jdk", ctx.dependencies.resolve("jdk"), {
+      types: { build: true },
+      note: "(build only)",
+    });
+    const server = ctx.dependencies.resolve("server", process.env.TEST_SERVER_VERSION ?? "*");
+    const layer = await ctx.dependencies.layer("server", server, {
+      types: { launch: true },
+      key: { conf: "v1" },
+      metadata: metadataSchema({ files: "number" }),
+      async afterInstall(l) {
+        await rm(join(l.path, "README"));
+        return { files: 1 };
+      },
+    });
+    ctx.log.detail(`server metadata files=${layer.metadata.files}`);
+    return {};
+  },
+});
+
+test("a dependency in a layer: installed, stripped, keyed, typed, cached by its kind, with its SBOM", async () => {
+  const first = await runBuild(bp, { app: {}, buildpackToml });
+  expect(first.layer("jdk").files).toEqual(["README", "bin/tool"]);
+  // A build layer carried by the builder (file://) is not cached; a launch-only one never is.
+  expect(first.layer("jdk").toml?.types).toEqual({ build: true, launch: false, cache: false });
+  expect(first.layer("server").toml?.types).toEqual({ build: false, launch: true, cache: false });
+  expect(first.layer("server").files).toEqual(["bin/tool"]);
+  expect(first.stdout).toContain("    Installing Test jdk 1.0.0 (build only)");
+  expect(first.stdout).toContain("    Installing Test server 2.1.0");
+  expect(first.stdout).toContain("    server metadata files=1");
+  const cdx = first.sbom("server", "cdx") as { components: { purl?: string }[] };
+  expect(cdx.components.map((c) => c.purl)).toEqual(["pkg:generic/server@2.1.0"]);
+
+  // The launch layer comes back from the image (no files, metadata kept, SBOM still there).
+  const second = await runBuild(bp, { app: first.app, restore: first.layers, buildpackToml });
+  expect(second.layer("server").state.kind).toBe("restored");
+  expect(second.stdout).toContain("    server metadata files=1");
+  expect(second.stdout).not.toContain("    Installing Test server 2.1.0");
+  expect((second.sbom("server", "cdx") as { components: unknown[] }).components).toHaveLength(1);
+
+  // Another version of the dependency is another layer, and the log says what changed.
+  process.env.TEST_SERVER_VERSION = "2.0.0";
+  try {
+    const third = await runBuild(bp, { app: second.app, restore: second.layers, buildpackToml });
+    expect(third.layer("server").state.kind).toBe("reset");
+    expect(third.stdout.join("\n")).toMatch(/Rebuilding server: .*version/);
+    expect(third.stdout).toContain("    Installing Test server 2.0.0");
+  } finally {
+    delete process.env.TEST_SERVER_VERSION;
+  }
+});

@@ -7,6 +7,7 @@ import { buildpackInspectCommand } from "./buildpack-inspect.js";
 import { builderCreateCommand } from "./builder-create.js";
 import { builderInspectCommand } from "./builder-inspect.js";
 import { inspectCommand } from "./inspect.js";
+import { lifecycleImageCommand } from "./lifecycle-image.js";
 import { newCommand } from "./new.js";
 import { packageCommand } from "./package.js";
 import { rebaseCommand } from "./rebase.js";
@@ -23,6 +24,7 @@ export const commands: Command[] = [
   baseExtendCommand,
   builderCreateCommand,
   builderInspectCommand,
+  lifecycleImageCommand,
   buildpackInspectCommand,
   buildCommand,
   runCommand,

@@ -301,6 +301,25 @@ describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
     },
     TIMEOUT,
   );
+
+  test(
+    "BP_JVM_CDS_ENABLED: a training run writes a CDS archive the image's JVM maps (-Xshare:on starts, not refuses)",
+    async () => {
+      const image = `oci:${join(out, "cds-image")}:latest`;
+      const built = await build(app, image, join(out, "cache"), { BP_JVM_CDS_ENABLED: "true" });
+      console.log(`spring maven: rebuild with a CDS training run ${built.ms} ms`);
+      expect(built.text).toMatch(/Training run: com\.example\.demo\.DemoApplication until its context refreshes/);
+      expect(built.text).toMatch(/Wrote application\.jsa \(\d+\.\d MB, \d+ jars\)/);
+      expect(built.text).toMatch(/web: java -XX:SharedArchiveFile=\/layers\/cnbkit_java\/cds\/application\.jsa -cp /);
+      // -Xshare:on makes a JVM that cannot map the archive (another JVM, a jar whose size or
+      // mtime differs from the training run's) exit instead of starting without it.
+      const output: string[] = [];
+      const answer = await getFromImage(image, { JDK_JAVA_OPTIONS: "-Xshare:on" }, { output });
+      expect(answer, output.join("\n")).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 21\./);
+      console.log(`spring maven, CDS: ${output.find((l) => l.includes("Started DemoApplication")) ?? ""}`);
+    },
+    TIMEOUT,
+  );
 });
 
 describe.sequential("a Heroku-style Procfile app (Gradle wrapper)", () => {

@@ -3,9 +3,9 @@
  * Gradle (the JDK is installed only when the tool runs: an unchanged tree skips both), explode
  * the jar into the app dir (keeping what a Procfile names), install the JRE (or jlink one from
  * the JDK: BP_JVM_JLINK_ENABLED), scan the app's classes and jars, add the memory calculator
- * and the launch helpers (JDWP, CA truststore), write the app's SBOM, add Tomcat for a WAR,
- * and choose the processes (and Spring Boot's layer slices). Each step is a module in steps/
- * that returns what it decided.
+ * and the launch helpers (JDWP, CA truststore), write the app's SBOM, add Tomcat for a WAR or
+ * train a CDS archive for Spring Boot (BP_JVM_CDS_ENABLED), and choose the processes (and
+ * Spring Boot's layer slices). Each step is a module in steps/ that returns what it decided.
  */
 import { join } from "node:path";
 import { type BuildContext, type BuildResult, CnbError, readSettings } from "@cnbkit/framework";
@@ -30,6 +30,7 @@ import { readApp } from "./steps/read-app.js";
 import { scanApp } from "./steps/scan-app.js";
 import { listFiles } from "./steps/source-tree.js";
 import { stageApp } from "./steps/stage-app.js";
+import { trainCds } from "./steps/train-cds.js";
 import { type JavaMetadata, resolveJvm } from "./steps/resolve-jvm.js";
 
 type KeptRunnable = Exclude<Runnable, { kind: "exploded" }>;
@@ -67,14 +68,14 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   const restoreProcfilePaths = await keepProcfilePaths(ctx, jar);
   const { manifest, jarSha256 } = await explodeApp(ctx, jar);
   await restoreProcfilePaths();
-  if (jlink && jdk && jvm.jdk) await jlinkRuntime(ctx, settings, jdk, jvm.jdk);
-  else await installJre(ctx, jvm.jre);
+  const runtime =
+    jlink && jdk && jvm.jdk ? await jlinkRuntime(ctx, settings, jdk, jvm.jdk) : await installJre(ctx, jvm.jre);
   const scan = await scanApp(ctx, jarSha256);
   await addMemoryCalculator(ctx, scan.classes);
   const framework = detectJvmFramework(await listFiles(ctx.app.path));
   await addLaunchHelpers(ctx, framework);
   appSbom(ctx, scan.libraries);
-  if (!kept) return launchApp(ctx, manifest);
+  if (!kept) return launchApp(ctx, manifest, await trainCds(ctx, settings, manifest, runtime));
   const r = kept.runnable;
   const war =
     r.kind === "war"

@@ -1,0 +1,151 @@
+/**
+ * Step: with BP_JVM_CDS_ENABLED=true, a Spring Boot app starts from a Class Data Sharing
+ * archive, as Paketo's Spring Boot buildpack and `spring-boot:build-image` make one: a
+ * training run at build starts the app until its context has refreshed
+ * (`-Dspring.context.exit=onRefresh`, Spring Boot 3.2+) and the JVM writes every class it
+ * loaded into `application.jsa` (`-XX:ArchiveClassesAtExit`); at launch
+ * `-XX:SharedArchiveFile` maps them instead of loading, verifying and linking them again.
+ *
+ * What CDS needs, and how the exploded app gives it:
+ * - classes from jars only (a non-empty directory on the class path stops the dump): the app's
+ *   own BOOT-INF/classes are jarred into the `cds` layer as `application.jar`, and the
+ *   libraries are BOOT-INF/lib's jars in classpath.idx order, on a flat class path with
+ *   Start-Class as the main class (no JarLauncher: its nested-jar class loader is one CDS
+ *   does not archive);
+ * - the same jars at launch: the JVM checks each jar's size and mtime, and the lifecycle
+ *   dates every file 1980-01-01T00:00:01Z when it exports, so the jars get that mtime before
+ *   the training run;
+ * - the same JVM: the run uses the launch JRE's own `java` (its layer is filled for it when it
+ *   was reused from the image), and the layer's key names that JRE. Should the archive still
+ *   not match at launch (a JRE swapped by a rebase, say), the JVM prints one warning and starts
+ *   without it: CDS never stops an app from starting.
+ * A training run that fails (the app needs a database at startup, say) is a warning, and the
+ * app starts as before.
+ */
+import { createHash } from "node:crypto";
+import { createWriteStream, existsSync } from "node:fs";
+import { readdir, readFile, stat, utimes } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { type BuildContext, metadataSchema, type Settings } from "@cnbkit/framework";
+import { runStreaming } from "@cnbkit/framework/process";
+import yazl from "yazl";
+import type { JarManifest } from "../jar-manifest.js";
+import type { Jre } from "./install-jre.js";
+import type { JavaMetadata } from "./resolve-jvm.js";
+
+/** The lifecycle's fixed file time, which every exported file has at launch. */
+const EXPORT_MTIME = new Date("1980-01-01T00:00:01Z");
+
+/** Lines of a failed training run's output shown in the warning. */
+const TAIL_LINES = 8;
+
+/** The `cds` layer's metadata: whether the training run wrote an archive. */
+const cdsMetadata = metadataSchema({ archive: "boolean" });
+
+/** The Spring Boot version (major.minor) from which `spring.context.exit=onRefresh` works. */
+function supportsContextExit(version: string): boolean {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  return major > 3 || (major === 3 && minor >= 2);
+}
+
+/** BOOT-INF/lib's jars, in classpath.idx's order when the jar has one (Spring Boot 2.5+). */
+async function libraryJars(appDir: string): Promise<string[]> {
+  const idx = await readFile(join(appDir, "BOOT-INF", "classpath.idx"), "utf8").catch(() => undefined);
+  const listed = idx
+    ?.split("\n")
+    .map((l) => /^- "(.+)"$/.exec(l.trim())?.[1])
+    .filter((p): p is string => p !== undefined);
+  if (listed && listed.length > 0) return listed.map((p) => join(appDir, p));
+  const dir = join(appDir, "BOOT-INF", "lib");
+  const names = existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith(".jar")).sort() : [];
+  return names.map((n) => join(dir, n));
+}
+
+/**
+ * Writes `dir` into the jar `out` (sorted, dated 1980: the same classes give the same jar).
+ * Directory entries too: Spring's component scan lists a package through the class loader's
+ * resources, and a jar without `com/example/` entries has none, so no controller is found.
+ */
+async function jarDirectory(dir: string, out: string): Promise<void> {
+  const zip = new yazl.ZipFile();
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const rel = (e: { parentPath: string; name: string }) => join(e.parentPath, e.name).slice(dir.length + 1);
+  const paths = entries
+    .filter((e) => e.isFile() || e.isDirectory())
+    .map((e) => ({ path: rel(e), dir: e.isDirectory() }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const p of paths) {
+    if (p.dir) zip.addEmptyDirectory(p.path, { mtime: EXPORT_MTIME, mode: 0o755 });
+    else zip.addFile(join(dir, p.path), p.path, { mtime: EXPORT_MTIME, mode: 0o644 });
+  }
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(out));
+}
+
+/**
+ * Trains the archive when BP_JVM_CDS_ENABLED is true and the app is a Spring Boot 3.2+ app;
+ * returns the start command that uses it, or undefined (start as before).
+ */
+export async function trainCds(
+  ctx: BuildContext<JavaMetadata>,
+  settings: Settings,
+  manifest: JarManifest,
+  jre: Jre,
+): Promise<string[] | undefined> {
+  if (settings.BP_JVM_CDS_ENABLED?.trim().toLowerCase() !== "true") return undefined;
+  const boot = manifest.springBootVersion;
+  const main = manifest.startClass;
+  if (!boot || !main || !supportsContextExit(boot)) {
+    ctx.log.warn(
+      `BP_JVM_CDS_ENABLED: the training run needs a Spring Boot 3.2+ app (spring.context.exit); this one is ${boot ? `Spring Boot ${boot}` : "not a Spring Boot app"}, so it starts without a CDS archive`,
+    );
+    return undefined;
+  }
+  ctx.log.step("CDS archive (BP_JVM_CDS_ENABLED)");
+  const appDir = ctx.app.path;
+  const libs = await libraryJars(appDir);
+  const listing = createHash("sha256");
+  for (const jar of libs) listing.update(`${jar} ${(await stat(jar)).size}\n`);
+  const classes = join(appDir, "BOOT-INF", "classes");
+  const classFiles = existsSync(classes) ? await readdir(classes, { recursive: true }) : [];
+  for (const f of classFiles.sort()) listing.update(`${f}\n`);
+  const layer = await ctx.layers.cached("cds", {
+    types: { launch: true, cache: false },
+    key: { jre: jre.version, jreKey: JSON.stringify(jre.layer.key ?? {}), app: listing.digest("hex"), main },
+    metadata: cdsMetadata,
+    async fill(l) {
+      await jre.layer.ensureContents();
+      await jarDirectory(classes, join(l.path, "application.jar"));
+      const classPath = [join(l.path, "application.jar"), ...libs];
+      for (const jar of classPath) await utimes(jar, EXPORT_MTIME, EXPORT_MTIME);
+      const archive = join(l.path, "application.jsa");
+      const command = [
+        join(jre.layer.path, "bin", "java"),
+        `-XX:ArchiveClassesAtExit=${archive}`,
+        "-Dspring.context.exit=onRefresh",
+        "-cp",
+        classPath.join(":"),
+        main,
+      ];
+      ctx.log.detail(`Training run: ${main} until its context refreshes (-XX:ArchiveClassesAtExit)`);
+      const done = ctx.log.timer();
+      const lines: string[] = [];
+      const env = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR };
+      const exit = await runStreaming(command, { cwd: appDir, env, onLine: (line) => lines.push(line) });
+      if (exit.code !== 0 || !existsSync(archive)) {
+        ctx.log.warn(
+          `BP_JVM_CDS_ENABLED: the training run failed (exit ${exit.code ?? exit.signal}), so the app starts without a CDS archive; its last lines:`,
+        );
+        for (const line of lines.slice(-TAIL_LINES)) ctx.log.subprocess(line);
+        return { archive: false };
+      }
+      const mb = ((await stat(archive)).size / 1048576).toFixed(1);
+      ctx.log.detail(`Wrote application.jsa (${mb} MB, ${classPath.length} jars) in ${done()}`);
+      return { archive: true };
+    },
+  });
+  if (!layer.metadata.archive) return undefined;
+  const classPath = [join(layer.path, "application.jar"), ...libs].join(":");
+  return ["java", `-XX:SharedArchiveFile=${join(layer.path, "application.jsa")}`, "-cp", classPath, main];
+}

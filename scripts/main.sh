@@ -185,12 +185,13 @@ tmp="${TMPDIR:-/tmp}"
 build_and_ask node-hello "$app"
 build_and_ask python-hello "$python_app"
 # java-hello builds and runs on Java 21 (pom.xml java.version; Debian 13's JDK 21 builds it and
-# the same package's JRE runs it). The arm64 local builder carries cnbkit/java with Debian's
-# arm64 JDKs and JREs too, but a Maven build of java-hello under qemu has not been run yet.
+# the same package's JRE runs it). The arm64 local builder has no cnbkit/java yet: Debian's
+# arm64 JDKs and JREs can be made (tools/local-builder/local-java.ts), but a Maven build under
+# qemu has not been run (builders/reference/README.md).
 if [ -z "$arch" ]; then
   build_and_ask java-hello "$java_app"
 else
-  say "java-hello: not built for $arch yet (its Maven build under qemu is untried; the $arch builder has cnbkit/java)"
+  say "java-hello: not built for $arch (the $arch local builder has no cnbkit/java yet: builders/reference/README.md)"
 fi
 
 say "done in $(since "$t0")"

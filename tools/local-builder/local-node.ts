@@ -374,7 +374,10 @@ async function localPythonPackage(
   const listed = ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) =>
     /(^|\/)buildpacks\/python\/?$/.test(String(bp.uri ?? "")),
   );
-  if (!listed) return undefined;
+  // amd64 only for now: arm64's Debian JDKs and JREs are made the same way
+  // (localJavaDescriptor takes the arch), but an arm64 Java build under qemu has not been run,
+  // and the multi-arch test joins each arch's buildpackages, which needs java on both.
+  if (!listed || arch !== "amd64") return undefined;
   const cpythons: LocalCpython[] = [];
   for (const line of LOCAL_CPYTHON_LINES) {
     const cpython = await localCpythonTarball(arch, { minor: line.minor, onProgress: progress });
@@ -391,7 +394,7 @@ async function localPythonPackage(
 
 /**
  * The offline cnbkit/java buildpackage with the local JDKs/JREs/Maven/Tomcat (local-java.ts),
- * when the reference builder lists buildpacks/java (amd64 and arm64: Debian builds OpenJDK for both).
+ * when the reference builder lists buildpacks/java and the arch is amd64.
  */
 async function localJavaPackage(
   referenceToml: string,
@@ -402,7 +405,10 @@ async function localJavaPackage(
 ): Promise<{ file: string; key: string } | undefined> {
   const doc = parseToml(referenceToml, "builders/reference/builder.toml");
   const listed = ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) => JAVA_URI.test(String(bp.uri ?? "")));
-  if (!listed) return undefined;
+  // amd64 only for now: arm64's Debian JDKs and JREs are made the same way
+  // (localJavaDescriptor takes the arch), but an arm64 Java build under qemu has not been run,
+  // and the multi-arch test joins each arch's buildpackages, which needs java on both.
+  if (!listed || arch !== "amd64") return undefined;
   const { bpToml, jdks } = await localJavaDescriptor(join(outDir, "java"), arch, REPO_ROOT, progress);
   progress(
     `JDKs and JREs ${jdks.map((j) => `${j.version} (${j.distro})`).join(", ")} (linux/${arch}) made from Debian's openjdk .debs`,

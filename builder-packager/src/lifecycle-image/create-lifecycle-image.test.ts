@@ -13,7 +13,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { CnbError } from "@cnbkit/framework";
 import { cachedLifecycleDir, releaseAsset } from "../builder/index.js";
 import { main } from "../cli/index.js";
@@ -76,7 +76,7 @@ afterAll(async () => {
 });
 
 /** Makes the image from the release named `release` (good, bad) into `oci:<work>/<name>`. */
-function make(release: string, name: string, extra: { caBundle?: string } = {}) {
+function make(release: string, name: string, extra: { caBundle?: string; onProgress?: (l: string) => void } = {}) {
   return createLifecycleImage({
     version: VERSION,
     output: `oci:${join(work, name)}:${VERSION}`,
@@ -97,7 +97,11 @@ describe("cnbkit lifecycle image", () => {
   test("makes buildpacksio/lifecycle's two-arch index: labels, WorkingDir, /cnb/lifecycle, reproducibly", async () => {
     const caBundle = join(work, "ca.pem");
     await writeFile(caBundle, await readFile("/etc/ssl/certs/ca-certificates.crt"));
-    const first = await make("good", "first", { caBundle });
+    const said: string[] = [];
+    const first = await make("good", "first", { caBundle, onProgress: (l) => said.push(l) });
+    // The sum the release publishes is shown, without builder.toml's advice to pin it.
+    const amd64Sum = sums.good!.split("\n")[0]!.split(" ")[0];
+    expect(said).toContain(`  sha256 ${amd64Sum} (published beside the tarball)`);
     const dir = join(work, "first");
     const ref = `oci:${dir}:${VERSION}`;
 
@@ -167,9 +171,24 @@ describe("cnbkit lifecycle image", () => {
     const version = execFileSync(join(rootfs, "cnb/lifecycle/lifecycle"), ["-version"], { encoding: "utf8" });
     expect(version.trim()).toBe(VERSION);
 
-    // Same inputs, same bytes: a second run (the tarballs now from the cache) gives the same index.
-    const second = await make("good", "second", { caBundle });
-    expect(second.digest).toBe(first.digest);
+    // Same inputs, same bytes: a second run, through the CLI (the tarballs now from the cache),
+    // gives the same index, and says what it made.
+    vi.stubEnv("CNBKIT_CACHE", join(work, "cache-good"));
+    vi.stubEnv("CNBKIT_LIFECYCLE_MIRROR", `${base}/good/releases/download`);
+    const out: string[] = [];
+    const err: string[] = [];
+    const second = `oci:${join(work, "second")}:${VERSION}`;
+    const args = ["--version", VERSION, "--output", second, "--target", "linux/amd64", "--target", "linux/arm64"];
+    const code = await main(["lifecycle", "image", ...args, "--ca-bundle", caBundle], {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+    });
+    vi.unstubAllEnvs();
+    expect(code, err.join("\n")).toBe(0);
+    expect(out[0]).toMatch(new RegExp(`^Made lifecycle ${VERSION} image for linux/amd64, linux/arm64 in [\\d.]+s$`));
+    expect(out[1]).toBe(`  ${second} (${first.digest})`);
+    expect(err).toContain("Making the lifecycle image for linux/arm64");
+    expect(err).toContain(`Writing ${second}`);
     expect(await readFile(join(work, "second", "index.json"), "utf8")).toBe(
       await readFile(join(dir, "index.json"), "utf8"),
     );

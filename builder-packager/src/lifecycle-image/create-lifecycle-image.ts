@@ -134,7 +134,8 @@ async function lifecycleManifest(input: ManifestInput): Promise<Descriptor> {
     where,
     ...(input.env ? { env: input.env } : {}),
     ...(input.releases ? { releases: input.releases } : {}),
-    say: progress,
+    // Its advice to pin the sum in builder.toml is for builders; here the sum is only shown.
+    say: (line) => progress(line.replace(/; pin it in builder\.toml: .*$/, "")),
   });
   progress(`Making the lifecycle image for ${targetString(platform)}`);
   const release = await releaseLayer(tgz, join(dir, "files"), `${where}: ${releaseAsset(version, arch)}`);

@@ -31,7 +31,7 @@ export const lifecycleImageCommand: Command = {
       type: "string",
       short: "o",
       value: "<ref|oci:dir[:tag]>",
-      help: "where to write the image: a registry reference or an OCI layout",
+      help: "where to write the image: a registry reference (tagged <version> when it names no tag) or an OCI layout",
     },
     target: {
       type: "string",

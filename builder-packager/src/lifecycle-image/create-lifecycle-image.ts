@@ -34,7 +34,7 @@ import { releaseLayer } from "./release-layer.js";
 /** The targets of the official image on Linux, made when none are asked for. */
 export const DEFAULT_LIFECYCLE_TARGETS = ["linux/amd64", "linux/arm64"];
 
-/** Where the CA bundle comes from when none is given: the machine's own (Debian, Ubuntu, Alpine, Fedora's link). */
+/** Where the CA bundle comes from when none is given: the machine's own (Debian, Ubuntu and Alpine keep it here). */
 export const DEFAULT_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 /** Options of {@link createLifecycleImage}. */
@@ -51,7 +51,9 @@ export interface CreateLifecycleImageOptions {
   env?: Record<string, string | undefined>;
   /** The release sha256 table (default: cnbkit's); tests inject theirs. */
   releases?: LifecycleReleases;
+  /** Registry access for a registry `output` (plain HTTP, credentials). */
   store?: StoreOptions;
+  /** Where progress lines go (the CLI: stderr). */
   onProgress?: (line: string) => void;
 }
 

@@ -2,8 +2,8 @@
  * Node.js apps of every kind the reference builder promises, each built with `buildApp`
  * (what `cnbkit build` runs) and then run under runc and asked over HTTP: no package
  * manager, pnpm with no packageManager field, TypeScript with a build script, SvelteKit with
- * no start script, npm 12 skipping an unapproved install script, and npm, yarn and pnpm
- * workspaces. Lockfiles in test/e2e/fixtures were written by the real tools (yarn 1.22.22,
+ * no start script, npm 12 skipping an unapproved install script, a Yarn 4 native addon whose
+ * compile fails (the compiler's lines must show), and npm, yarn and pnpm workspaces. Lockfiles in test/e2e/fixtures were written by the real tools (yarn 1.22.22,
  * pnpm 9.15.9, npm 11 and 12). Yarn 1 to 4 apps, each with node_modules and Plug'n'Play, are
  * node-corpus.test.ts's.
  */
@@ -57,6 +57,20 @@ const cases: Record<string, AppCase> = {
       /run "npm approve-scripts es5-ext"/,
     ],
     answer: /^200 npm12-install-scripts: es5-ext 0\.10\.64\n$/,
+  },
+  // yarn.lock by Yarn 4.9.2 (which runs dependency build scripts; 4.1x do not by default).
+  // hello-native is file:./native, an N-API addon whose C does not compile: Yarn says only
+  // "couldn't be built", with the compiler's output in a log file inside the build
+  // container; the build must show that file's error lines and say which package failed.
+  "Yarn 4 with a native addon that does not compile": {
+    fixture: "yarn4-native-build-failure",
+    output: [
+      /hello-native@file:\.\/native: its build's error lines \(from \/tmp\/xfs-[0-9a-f]+\/build\.log\)/,
+      /\.\.\/hello\.c:12:12: error: too few arguments to function .napi_create_double./,
+      /make: \*\*\* \[hello_native\.target\.mk/,
+    ],
+    expectFailure:
+      /hello-native@file:\.\/native could not be built: its C\/C\+\+ sources do not compile against Node\.js 24\.21\.0/,
   },
   "npm workspace, one member built (BP_NODE_PROJECT_PATH)": {
     fixture: "workspace",

@@ -311,6 +311,24 @@ describe("npm", () => {
     expect(out).not.toMatch(/Warning: npm/);
   });
 
+  test("a dependency whose C does not compile under npm: the error names it and why, not npm's `path` line", async () => {
+    // broken's install script runs this machine's C compiler on C it rejects.
+    const pkg = { name: "addon-app", version: "1.0.0", dependencies: { broken: "file:broken" } };
+    const err = await runBuild(
+      bp,
+      opts({
+        "package.json": JSON.stringify(pkg),
+        "broken/package.json": '{"name":"broken","version":"1.0.0","scripts":{"install":"cc -c broken.c -o broken.o"}}',
+        "broken/broken.c": "int answer(void) { return undeclared_value; }\n",
+        Procfile: "web: node x.js\n",
+      }),
+    ).catch((e: Error & { stdout?: string[] }) => e);
+    expect((err as Error).message).toBe(
+      "package.json: broken could not be built: its C/C++ sources do not compile against Node.js 24.11.1",
+    );
+    expect((err as { hint?: string }).hint).toMatch(/^Pick a Node\.js version broken supports/);
+  });
+
   test("with a Procfile and nothing to infer, no start-command warning", async () => {
     const r = await runBuild(bp, opts({ "package.json": "{}", Procfile: "web: node x.js\n" }));
     expect(text(r.stdout)).not.toContain("No Node.js start command");

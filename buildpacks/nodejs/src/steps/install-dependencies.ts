@@ -10,12 +10,13 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { rm } from "node:fs/promises";
-import { type BuildContext, type Layer, type EnvChange, type ToolEnv, withChanges } from "@cnbkit/framework";
+import { readFile, rm } from "node:fs/promises";
+import { type BuildContext, CnbError, type Layer, type EnvChange, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { lockfileComponents } from "../lockfile-sbom.js";
 import { pruneCommand } from "../package-manager.js";
 import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "../node-modules-dir.js";
 import { nodeGypEnv } from "../node-gyp-env.js";
+import { buildFailures, errorLines, explainFailure } from "../native-build-failure.js";
 import { scriptPolicyReport, scriptPolicyWarning } from "../npm-install-scripts.js";
 import type { PrunePolicy } from "../prune-policy.js";
 import { runTool } from "@cnbkit/framework/process";
@@ -196,8 +197,12 @@ async function runInstall(inputs: DependencyInputs, command: string[]): Promise<
   const done = ctx.log.timer();
   ctx.log.detail(`Running ${command.join(" ")}`);
   const where = appRelative(project.install, pm.lockfile ?? "package.json");
+  let failedOutput: string | undefined;
   const output = await runTool(command, {
-    explain: explainNodeTool,
+    explain(failure) {
+      failedOutput = failure.output;
+      return explainNodeTool(failure);
+    },
     cwd: project.install.dir,
     env: withChanges(inputs.env, headers),
     log: ctx.log,
@@ -209,6 +214,8 @@ async function runInstall(inputs: DependencyInputs, command: string[]): Promise<
         }
       : {}),
     fold: /YN0013:/,
+  }).catch(async (err: unknown) => {
+    throw (failedOutput !== undefined && (await dependencyBuildError(inputs, failedOutput, where))) || err;
   });
   ctx.log.detail(`Done in ${done()}`);
   // npm 12 exits 0 when its allowScripts policy skipped a dependency's install scripts: say
@@ -221,6 +228,50 @@ async function runInstall(inputs: DependencyInputs, command: string[]): Promise<
     ctx.log.detail(warning.hint);
   }
   return headers;
+}
+
+/**
+ * The error for an install that failed because a dependency's build (a native addon's
+ * compile) did, or undefined for any other failure. Yarn 2+ writes that build's output to a
+ * file in the build container's /tmp and names it; the file is read now, as it goes with the
+ * container, and its error lines are shown: without them the log says only "couldn't be
+ * built". npm has printed the script's output itself, just above.
+ */
+async function dependencyBuildError(
+  inputs: DependencyInputs,
+  output: string,
+  where: string,
+): Promise<CnbError | undefined> {
+  const { ctx, runtime } = inputs;
+  const failures = buildFailures(output);
+  const first = failures[0];
+  if (!first) return undefined;
+  let firstLog = output;
+  for (const failure of failures.slice(0, 3)) {
+    if (!failure.logPath) continue;
+    const log = await readFile(failure.logPath, "utf8").catch(() => undefined);
+    if (log === undefined) {
+      ctx.log.detail(`${failure.pkg}'s build log ${failure.logPath} could not be read`);
+      continue;
+    }
+    if (failure === first) firstLog = log;
+    const lines = errorLines(log);
+    ctx.log.step(`${failure.pkg}: its build's error lines (from ${failure.logPath})`);
+    for (const l of lines.length > 0 ? lines : ["(none found; the log's last lines:)", ...lastLines(log, 10)]) {
+      ctx.log.subprocess(l);
+    }
+  }
+  const { line, hint } = explainFailure(first, firstLog, runtime.version);
+  const more = failures.length > 1 ? ` (and ${failures.length - 1} more package${failures.length > 2 ? "s" : ""})` : "";
+  return new CnbError(`${where}: ${line}${more}`, { hint });
+}
+
+/** The last `n` lines of a text that say something. */
+function lastLines(text: string, n: number): string[] {
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .slice(-n);
 }
 
 /** Node's files on disk (a reused runtime is installed again) and where node-gyp finds its headers. */

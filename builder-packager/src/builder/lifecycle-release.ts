@@ -146,6 +146,8 @@ export async function fetchLifecycleRelease(
     /** The sha256 table (default {@link LIFECYCLE_RELEASES}; tests inject theirs). */
     releases?: LifecycleReleases;
     say?: (line: string) => void;
+    /** How to pin a sum read from beside the tarball (default: builder.toml's `[lifecycle]`); null says nothing. */
+    pinAdvice?: string | null;
   },
 ): Promise<string> {
   const env = opts.env ?? process.env;
@@ -165,9 +167,11 @@ export async function fetchLifecycleRelease(
   if (!carried) {
     // A checksum read from beside the tarball proves it arrived whole, not who made it: say
     // what to pin so the next build trusts this one.
-    opts.say?.(
-      `  sha256 ${sha256} (published beside the tarball); pin it in builder.toml: [lifecycle] uri = "${LIFECYCLE_RELEASES_URL}/v${version}/${releaseAsset(version, arch)}", sha256 = "${sha256}"`,
-    );
+    const pin =
+      opts.pinAdvice === undefined
+        ? `pin it in builder.toml: [lifecycle] uri = "${LIFECYCLE_RELEASES_URL}/v${version}/${releaseAsset(version, arch)}", sha256 = "${sha256}"`
+        : opts.pinAdvice;
+    opts.say?.(`  sha256 ${sha256} (published beside the tarball)${pin ? `; ${pin}` : ""}`);
   }
   const file = await download(
     { id: "lifecycle", version, uri, sha256 },

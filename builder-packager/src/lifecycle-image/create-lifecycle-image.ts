@@ -137,7 +137,8 @@ async function lifecycleManifest(input: ManifestInput): Promise<Descriptor> {
     ...(input.env ? { env: input.env } : {}),
     ...(input.releases ? { releases: input.releases } : {}),
     // Its advice to pin the sum in builder.toml is for builders; here the sum is only shown.
-    say: (line) => progress(line.replace(/; pin it in builder\.toml: .*$/, "")),
+    say: progress,
+    pinAdvice: null,
   });
   progress(`Making the lifecycle image for ${targetString(platform)}`);
   const release = await releaseLayer(tgz, join(dir, "files"), `${where}: ${releaseAsset(version, arch)}`);

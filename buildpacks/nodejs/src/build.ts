@@ -49,7 +49,7 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
     const startNeedsCheck = prune.prune && !pnp && startMayNeedDev(project.project.pkg ?? {});
     const inputs = { ctx, project, plan, manager, runtime, env, prune, startNeedsCheck };
     const deps = await installDependencies(inputs);
-    await runBuildScripts(ctx, project.project, plan.scripts, withChanges(env, deps.env));
+    await runBuildScripts(ctx, project.project, plan.scripts, withChanges(env, deps.env), project.install.dir);
     // Before the prune, while every dependency's bins can be read: does the start need one it removes?
     const start: StartPlan =
       deps.prunePending && !pnp ? startPlan(project.project.pkg ?? {}, await directBins(project)) : { kind: "start" };

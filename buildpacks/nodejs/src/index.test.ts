@@ -329,6 +329,22 @@ describe("npm", () => {
     expect((err as { hint?: string }).hint).toMatch(/^Pick a Node\.js version broken supports/);
   });
 
+  test("a build script that cannot import sharp fails with one line saying sharp is not installed", async () => {
+    const pkg = { name: "needs-sharp", version: "1.0.0", scripts: { build: "node build.mjs" } };
+    const err = await runBuild(
+      bp,
+      opts({
+        "package.json": JSON.stringify(pkg),
+        "build.mjs": 'await import("sharp");\n',
+        Procfile: "web: node x.js\n",
+      }),
+    ).catch((e: Error) => e);
+    expect((err as Error).message).toBe(
+      "package.json scripts.build failed (exit 1): sharp is not installed, and the build imports it",
+    );
+    expect((err as { hint?: string }).hint).toMatch(/^Add "sharp" to dependencies/);
+  });
+
   test("with a Procfile and nothing to infer, no start-command warning", async () => {
     const r = await runBuild(bp, opts({ "package.json": "{}", Procfile: "web: node x.js\n" }));
     expect(text(r.stdout)).not.toContain("No Node.js start command");

@@ -96,3 +96,16 @@ test("better-sqlite3 11.7.0 on Node.js 26: no prebuilt binary from GitHub, and V
     hint: "Pick a Node.js version better-sqlite3@11.7.0 supports (engines.node or BP_NODE_VERSION), or a release of better-sqlite3 made for Node.js 26.",
   });
 });
+
+test("sharp 0.32 as a direct dependency: its libvips download from GitHub is named", () => {
+  // npm 11.19.1 installing sharp 0.32.6 on Node.js 24.21.0 where github.com does not resolve.
+  const out = captured("npm11-sharp-0.32.6.out");
+  expect(buildFailures(out)).toEqual([{ pkg: "sharp" }]);
+  expect(errorLines(out)).toEqual([
+    "sharp: Downloading https://github.com/lovell/sharp-libvips/releases/download/v8.14.5/libvips-8.14.5-linux-x64.tar.br",
+    "sharp: Installation error: getaddrinfo ENOTFOUND github.com",
+  ]);
+  expect(explainFailure({ pkg: "sharp" }, out, "24.21.0").line).toBe(
+    "sharp could not be built: no prebuilt binary could be downloaded (github.com: ENOTFOUND), and its install script failed",
+  );
+});

@@ -81,6 +81,7 @@ const TELLING = [
   /make(?:\[\d+\])?: \*\*\*/,
   /\b(?:not found|No such file or directory)\b.*\b(?:python3?|make|g\+\+|cc|gcc)\b/,
   /prebuild-install (?:warn|WARN|ERR!)/,
+  /^sharp: (?:Installation error|Downloading)/,
   /node-pre-gyp (?:WARN|ERR!)/,
 ];
 
@@ -105,9 +106,12 @@ export function errorLines(log: string, max = MAX_ERROR_LINES): string[] {
   return [...picked.slice(0, max), `… ${picked.length - max} more error lines`];
 }
 
-/** A prebuilt-binary downloader's failure: `prebuild-install warn install getaddrinfo ENOTFOUND github.com`. */
+/**
+ * A prebuilt-binary download that failed: `prebuild-install warn install getaddrinfo ENOTFOUND
+ * github.com`, or sharp 0.32's libvips (`sharp: Installation error: getaddrinfo ENOTFOUND github.com`).
+ */
 const DOWNLOAD_FAILED =
-  /(?:prebuild-install|node-pre-gyp) (?:warn|WARN|ERR!) .*?\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET)\b ?([\w.-]*)/;
+  /(?:prebuild-install (?:warn|WARN|ERR!)|node-pre-gyp (?:WARN|ERR!)|sharp: Installation error:) .*?\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET)\b ?([\w.-]*)/;
 
 /**
  * The one line of what went wrong with `failure`'s build and the hint with the likely fix, read

@@ -2,9 +2,12 @@
  * Step: the build scripts (`build`, or BP_NODE_RUN_SCRIPTS), run in the project directory
  * with dev dependencies installed and node_modules/.bin on PATH.
  */
-import type { BuildContext, ToolEnv } from "@cnbkit/framework";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type BuildContext, CnbError, type ToolEnv } from "@cnbkit/framework";
 import type { BuildScriptPlan } from "../build-scripts.js";
-import { runTool } from "@cnbkit/framework/process";
+import { runTool, type ToolFailure } from "@cnbkit/framework/process";
+import { lockedSharpVersion, sharpMissingError, sharpNotFound } from "../sharp-missing.js";
 import { explainNodeTool } from "../tool-errors.js";
 import type { NodejsMetadata } from "./install-runtime.js";
 import { appRelative, type ProjectDir } from "./read-project.js";
@@ -15,14 +18,39 @@ export async function runBuildScripts(
   project: ProjectDir,
   plan: BuildScriptPlan,
   env: ToolEnv,
+  installDir: string = project.dir,
 ): Promise<void> {
   if (plan.scripts.length === 0) return;
   ctx.log.step(`Build scripts (${plan.source})`);
+  // Read before the scripts run: `explain` is synchronous, and only a failure uses it.
+  const sharp = await lockedSharp(lockfiles(project, installDir));
   for (const s of plan.scripts) {
     const done = ctx.log.timer();
     ctx.log.detail(`Running ${s.command.join(" ")}`);
     const where = `${appRelative(project, "package.json")} scripts.${s.name}`;
-    await runTool(s.command, { explain: explainNodeTool, cwd: project.dir, env, log: ctx.log, where });
+    const explain = (failure: ToolFailure) => {
+      if (!sharpNotFound(failure.output)) return explainNodeTool(failure);
+      const { line, hint } = sharpMissingError(sharp);
+      return new CnbError(`${where} failed (${failure.status}): ${line}`, { hint });
+    };
+    await runTool(s.command, { explain, cwd: project.dir, env, log: ctx.log, where });
     ctx.log.detail(`Done in ${done()}`);
   }
+}
+
+/** The lockfiles that may pin sharp: the project's, then the install root's (a workspace). */
+function lockfiles(project: ProjectDir, installDir: string): string[] {
+  const names = ["package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"];
+  const dirs = installDir === project.dir ? [project.dir] : [project.dir, installDir];
+  return dirs.flatMap((d) => names.map((n) => join(d, n)));
+}
+
+/** The sharp version the first lockfile that has one pins. */
+async function lockedSharp(paths: string[]): Promise<string | undefined> {
+  for (const p of paths) {
+    const text = await readFile(p, "utf8").catch(() => undefined);
+    const version = text === undefined ? undefined : lockedSharpVersion(p.slice(p.lastIndexOf("/") + 1), text);
+    if (version) return version;
+  }
+  return undefined;
 }

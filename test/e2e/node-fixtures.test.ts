@@ -58,7 +58,7 @@ const cases: Record<string, AppCase> = {
     ],
     answer: /^200 npm12-install-scripts: es5-ext 0\.10\.64\n$/,
   },
-  // yarn.lock by Yarn 4.9.2 (which runs dependency build scripts; 4.1x do not by default).
+  // yarn.lock by Yarn 4.9.2 (which runs dependency build scripts; 4.14+ do not by default).
   // hello-native is file:./native, an N-API addon whose C does not compile: Yarn says only
   // "couldn't be built", with the compiler's output in a log file inside the build
   // container; the build must show that file's error lines and say which package failed.

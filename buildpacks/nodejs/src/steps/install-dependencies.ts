@@ -18,6 +18,7 @@ import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "..
 import { nodeGypEnv } from "../node-gyp-env.js";
 import { buildFailures, errorLines, explainFailure } from "../native-build-failure.js";
 import { scriptPolicyReport, scriptPolicyWarning } from "../npm-install-scripts.js";
+import { yarnSkippedBuilds, yarnSkippedBuildsWarning } from "../yarn-skipped-builds.js";
 import type { PrunePolicy } from "../prune-policy.js";
 import { runTool } from "@cnbkit/framework/process";
 import { explainNodeTool } from "../tool-errors.js";
@@ -225,6 +226,13 @@ async function runInstall(inputs: DependencyInputs, command: string[]): Promise<
     const warning = scriptPolicyWarning(report, appRelative(project.install, "package.json"));
     if (report.skipped) ctx.log.warn(warning.line);
     else ctx.log.detail(warning.line);
+    ctx.log.detail(warning.hint);
+  }
+  // Yarn 4.14+ skips dependency builds by default and exits 0: the same, for Yarn.
+  const skipped = pm.name === "yarn" && pm.berry ? yarnSkippedBuilds(output) : [];
+  if (skipped.length > 0) {
+    const warning = yarnSkippedBuildsWarning(skipped, appRelative(project.install, "package.json"));
+    ctx.log.warn(warning.line);
     ctx.log.detail(warning.hint);
   }
   return headers;

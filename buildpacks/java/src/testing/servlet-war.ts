@@ -8,9 +8,8 @@
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, rename, rm } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
-import { LOCAL_TOMCATS, localTomcatTarball } from "../../../../tools/local-builder/local-java.js";
+import { javaCacheDir, LOCAL_TOMCATS, localTomcatTarball } from "../../../../tools/local-builder/local-java.js";
 import { makeJar } from "./app-layouts.js";
 import { run } from "./java-apps.js";
 
@@ -24,7 +23,7 @@ function tomcatFor(api: "jakarta" | "javax"): string {
 /** `lib/servlet-api.jar` of the local Tomcat serving `api`, extracted once into the test mirror. */
 export async function servletApiJar(api: "jakarta" | "javax"): Promise<string> {
   const version = tomcatFor(api);
-  const cache = join(homedir(), ".cache", "cnbkit", "test-mirror", "java");
+  const cache = javaCacheDir();
   const out = join(cache, `servlet-api-tomcat-${version}.jar`);
   if (existsSync(out)) return out;
   const tarball = await localTomcatTarball(version);

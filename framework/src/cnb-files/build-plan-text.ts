@@ -3,7 +3,7 @@
  * passing detect takes (build-plan.ts's stringifyBuildPlan is the general writer, and the
  * one that names a bad field).
  */
-import type { BuildPlan } from "./build-plan.js";
+import type { BuildPlan } from "./build-plan-types.js";
 import { inlineTomlValue } from "./toml-inline.js";
 
 /**

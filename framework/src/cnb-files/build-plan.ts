@@ -5,23 +5,9 @@
 import { fail, metadataTable, reqStr, tableArray } from "./fields.js";
 import { buildPlanText } from "./build-plan-text.js";
 import { parseToml, stringifyToml, type TomlTable } from "./toml.js";
+import type { BuildPlan, Require } from "./build-plan-types.js";
 
-/** `[[provides]]`. */
-export interface Provide {
-  name: string;
-}
-
-/** `[[requires]]`; `metadata` reaches the providing buildpack's build. */
-export interface Require {
-  name: string;
-  metadata?: Record<string, unknown>;
-}
-
-/** One alternative of a build plan. */
-export interface BuildPlan {
-  provides: Provide[];
-  requires: Require[];
-}
+export type { BuildPlan, Provide, Require } from "./build-plan-types.js";
 
 /**
  * Writes detect's plan: the first alternative is the top-level `[[provides]]`/`[[requires]]`,

@@ -1,14 +1,20 @@
 /**
  * The lifecycle's view of a buildpack: `buildpack({ detect, build })`, the bin/detect and
- * bin/build entry point, and the detect and build contexts and results.
+ * bin/build entry point, the contract (contract.ts: the definition, the detect and build
+ * contexts and results) and the phase runners.
  *
- * build.ts (layers, SBOMs, downloads, archives) is exported as types only, and
- * {@link runBuildPhase} loads it on first call, so that detect, which shares this module
- * graph, never evaluates it.
+ * The build side (build.ts, build-dependencies.ts: layers, SBOMs, downloads, archives) is
+ * exported as types only, and {@link runBuildPhase} loads it on first call, so that detect,
+ * which shares this module graph, never evaluates it.
  */
+export * from "./app-files.js";
 export type * from "./build.js";
+export type * from "./build-dependencies.js";
+export type * from "./buildpack-plan.js";
+export type * from "./contract.js";
 export type { DependencyLayerOptions } from "./dependency-layer.js";
 export * from "./detect.js";
 export * from "./detect-rules.js";
 export * from "./main.js";
+export * from "./phase-context.js";
 export { runBuildPhase } from "./run-build-phase.js";

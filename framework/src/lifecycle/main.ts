@@ -14,27 +14,10 @@
  * Detect stays cheap: build.ts (layers, SBOM, downloads) is imported only for build.
  */
 import { basename } from "node:path";
-import type { BuildContext, BuildResult } from "./build.js";
-import type { DetectContext, DetectResult, PhaseIO } from "./detect.js";
 import { formatError } from "../errors/index.js";
-import type { ExecDHandler } from "../platform/index.js";
-import { SAVED_NODE_OPTIONS } from "../platform/launched-bundle.js";
+import { SAVED_NODE_OPTIONS } from "../packaging/launched-bundle.js";
 import { createLogger, isDebugLevel } from "../log/index.js";
-
-/** What a buildpack author writes. `M` is the type of buildpack.toml `[metadata]`. */
-export interface BuildpackDefinition<M = Record<string, unknown>> {
-  /** Decides whether the buildpack applies; returns `ctx.pass(plan)` or `ctx.fail(reason)`. */
-  detect(ctx: DetectContext<M>): DetectResult | Promise<DetectResult>;
-  /** Builds: declares layers and returns processes, labels, slices, unmet entries, store. */
-  build(ctx: BuildContext<M>): BuildResult | undefined | Promise<BuildResult | undefined>;
-  /** exec.d handlers by program name (see `layer.execD.addSelf`). */
-  execD?: Record<string, ExecDHandler>;
-  /** Checks `[metadata]` of buildpack.toml and returns it typed; throw to reject it. */
-  metadata?: (raw: unknown) => M;
-}
-
-/** A declared buildpack: the definition, runnable in-process by the test harness. */
-export type Buildpack<M = Record<string, unknown>> = Readonly<BuildpackDefinition<M>>;
+import type { Buildpack, BuildpackDefinition, PhaseIO } from "./contract.js";
 
 /** The role the program was invoked in. */
 export type Phase = { kind: "detect" } | { kind: "build" } | { kind: "exec.d"; name: string };

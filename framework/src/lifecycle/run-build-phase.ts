@@ -3,8 +3,7 @@
  * run build without making build.ts part of detect's static module graph.
  */
 import type { BuildOutcome } from "./build.js";
-import type { PhaseIO } from "./detect.js";
-import type { BuildpackDefinition } from "./main.js";
+import type { BuildpackDefinition, PhaseIO } from "./contract.js";
 
 /** Runs the build phase of `def` against `io` (see build.ts); loads the build machinery on first call. */
 export async function runBuildPhase<M>(def: BuildpackDefinition<M>, io: PhaseIO): Promise<BuildOutcome> {

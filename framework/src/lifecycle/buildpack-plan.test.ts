@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { BuildpackPlan } from "./build.js";
+import { BuildpackPlan } from "./buildpack-plan.js";
 
 describe("BuildpackPlan", () => {
   const plan = new BuildpackPlan([

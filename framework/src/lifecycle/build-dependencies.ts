@@ -1,0 +1,173 @@
+/**
+ * `ctx.dependencies`: the dependency inventory of buildpack.toml `[metadata].dependencies`,
+ * resolved for the build's target, downloaded through mirrors and bindings, verified, and
+ * installed (into a layer of its own with {@link Dependencies.layer}).
+ */
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { type ExtractOptions, extract, formatFromName } from "../dependencies/index.js";
+import { download, resolveUri } from "../dependencies/index.js";
+import { type Dependency, dependencyComponent, resolveDependency } from "../dependencies/index.js";
+import type { Layer, Layers, MetadataTable } from "../layers/index.js";
+import type { Logger } from "../log/index.js";
+import type { Bindings } from "../platform/bindings.js";
+import type { BuildTarget, Environment } from "../platform/index.js";
+import type { SbomComponent } from "../sbom/index.js";
+import { type DependencyLayerOptions, dependencyLayer } from "./dependency-layer.js";
+
+/** A dependency from the inventory, with its SBOM entry at hand. */
+export type ResolvedDependency = Dependency & {
+  /** The SBOM component for this dependency (purl, CPEs, licenses, sha256). */
+  component(): SbomComponent;
+};
+
+/** Options for {@link Dependencies.install}. */
+export interface InstallOptions {
+  /** Leading path components to drop from archive entries (default: the inventory's strip-components, else 0). */
+  strip?: number;
+  /**
+   * A directory (e.g. a cache layer's path) that keeps verified downloads by sha256: a later
+   * build installs from it without downloading again.
+   */
+  cacheDir?: string;
+  /** Archive paths (after strip) not to install, with everything under them: see {@link ExtractOptions.exclude}. */
+  exclude?: string[];
+  /**
+   * Keep the verified download in this directory instead of deleting it; `install` then
+   * returns its path. For a tool that reads the archive again later (node-gyp takes Node's C
+   * headers from the tarball only when an addon compiles), without a second download. A
+   * `file://` dependency (an offline buildpackage's own copy) is not copied: its own path,
+   * verified, is returned, and it stays there for the whole build.
+   */
+  keepDownloadIn?: string;
+}
+
+/** The inventory in `[metadata].dependencies`: `ctx.dependencies`. */
+export class Dependencies {
+  /** Every inventory entry. */
+  readonly all: readonly Dependency[];
+
+  constructor(
+    inventory: readonly Dependency[],
+    private readonly ctx: {
+      target: BuildTarget;
+      env: Environment;
+      platform: { bindings: Bindings };
+      log: Logger;
+      /** The build's layers, for {@link Dependencies.layer}. */
+      layers?: Layers;
+    },
+  ) {
+    this.all = inventory;
+  }
+
+  /**
+   * `dep`, verified and installed into the cached layer `name`, with its SBOM component:
+   * keyed on the dependency (id, version, sha256, arch), cached unless launch-only or carried
+   * by the builder (lifecycle/dependency-layer.ts says why). `afterInstall` trims or configures
+   * a new layer and returns its metadata.
+   *
+   * @example
+   * const jdk = await ctx.dependencies.layer("jdk", ctx.dependencies.resolve("jdk", "21"), { types: { build: true } });
+   * jdk.env.build.override("JAVA_HOME", jdk.path);
+   */
+  async layer<M extends object = MetadataTable>(
+    name: string,
+    dep: ResolvedDependency,
+    options: DependencyLayerOptions<M>,
+  ): Promise<Layer<M>> {
+    const layers = this.ctx.layers;
+    if (!layers) throw new Error("ctx.dependencies.layer needs the build's layers");
+    return dependencyLayer(
+      {
+        layers,
+        log: this.ctx.log,
+        arch: this.ctx.target.arch,
+        onBuilder: (d) => this.onBuilder(d),
+        install: (d, dest, o) => this.install(d, dest, o),
+      },
+      name,
+      dep,
+      options,
+    );
+  }
+
+  /**
+   * The newest version of `id` satisfying `version` (a semver range; newest when omitted)
+   * for the build's target OS and architecture.
+   */
+  resolve(id: string, version?: string): ResolvedDependency {
+    const query = { id, os: this.ctx.target.os, arch: this.ctx.target.arch, ...(version ? { version } : {}) };
+    const dep = resolveDependency(this.all, query, this.ctx.log);
+    return { ...dep, component: () => dependencyComponent(dep) };
+  }
+
+  /**
+   * Whether `dep` comes from the builder itself: a `file://` URI, as in an offline buildpackage,
+   * or a dependency-mapping binding to one. A layer made only from such a dependency is not
+   * worth caching: the lifecycle restores and re-hashes a cached layer on every build, needed
+   * or not (~1 s per 200 MB), while installing it again from the builder when it is needed
+   * costs about what the restore would.
+   *
+   * @example
+   * const layer = await ctx.layers.cached("jdk", { types: { build: true, cache: !(await ctx.dependencies.onBuilder(dep)) }, key, fill });
+   */
+  async onBuilder(dep: Dependency): Promise<boolean> {
+    const { uri } = await resolveUri(dep, this.ctx.env, this.ctx.platform.bindings.all);
+    return uri.startsWith("file:");
+  }
+
+  /**
+   * Downloads `dep` (verified, retried, mirrored) to a file in `destDir` and returns its path.
+   * `log` takes its lines instead of the build's (see holdLines, for a download run ahead).
+   */
+  async download(dep: Dependency, destDir: string, options: { cacheDir?: string; log?: Logger } = {}): Promise<string> {
+    return download(dep, destDir, {
+      env: this.ctx.env,
+      bindings: this.ctx.platform.bindings.all,
+      log: options.log ?? this.ctx.log,
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    });
+  }
+
+  /**
+   * Installs `dep` into `dest` (usually a layer path): archives (tar, tar.gz/xz/zst, zip)
+   * are extracted with `strip` leading components removed; other files (and jars) are
+   * copied in under their own name. The download is verified before anything lands in `dest`.
+   * Returns the kept download's path when `keepDownloadIn` is given (for a `file://`
+   * dependency, the buildpack's own copy, which is never copied).
+   *
+   * @example
+   * await ctx.dependencies.install(dep, layer.path, { strip: 1, exclude: ["include"] });
+   */
+  async install(dep: Dependency, dest: string, options: InstallOptions = {}): Promise<string | undefined> {
+    const tmp = options.keepDownloadIn ?? (await mkdtemp(join(tmpdir(), "cnbkit-dl-")));
+    try {
+      // A file:// dependency is read where it is: copying it first is a write (and a delete) of
+      // the whole archive for nothing (58 MB for a Node.js tarball).
+      const file = await download(dep, tmp, {
+        env: this.ctx.env,
+        bindings: this.ctx.platform.bindings.all,
+        log: this.ctx.log,
+        ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+        inPlace: true,
+      });
+      await mkdir(dest, { recursive: true });
+      // A .jar is installed as a file (Java tools run jars), though it is a zip.
+      const format = /\.jar$/i.test(file) ? undefined : formatFromName(file);
+      if (format) {
+        await extract(file, dest, {
+          strip: options.strip ?? dep.stripComponents ?? 0,
+          format,
+          ...(options.exclude ? { exclude: options.exclude } : {}),
+        });
+      } else {
+        await copyFile(file, join(dest, basename(file)));
+      }
+      return options.keepDownloadIn ? file : undefined;
+    } finally {
+      if (!options.keepDownloadIn) await rm(tmp, { recursive: true, force: true });
+    }
+  }
+}

@@ -34,6 +34,7 @@ test("a BP_TOMCAT_VERSION nothing matches is one line listing what there is", ()
   expect(() => chooseTomcat(HAVE, undefined, "8.5", 17)).toThrow(
     "BP_TOMCAT_VERSION=8.5 matches no Tomcat in the inventory (9.0.117, 10.1.59, 10.1.58, 11.0.24)",
   );
+  expect(() => chooseTomcat(HAVE, undefined, "latest", 17)).toThrow("BP_TOMCAT_VERSION=latest matches no Tomcat");
   expect(() => chooseTomcat(["9.0.117"], jakarta, undefined, 17)).toThrow("the inventory has no Tomcat 10.1");
 });
 

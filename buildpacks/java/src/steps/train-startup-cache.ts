@@ -1,12 +1,15 @@
 /**
  * Step: with BP_JVM_CDS_ENABLED=true, a Spring Boot app starts from a Class Data Sharing
- * archive, as Paketo's Spring Boot buildpack and `spring-boot:build-image` make one: a
- * training run at build starts the app until its context has refreshed
- * (`-Dspring.context.exit=onRefresh`, Spring Boot 3.2+) and the JVM writes every class it
- * loaded into `application.jsa` (`-XX:ArchiveClassesAtExit`); at launch
- * `-XX:SharedArchiveFile` maps them instead of loading, verifying and linking them again.
+ * archive, and with BP_JVM_AOTCACHE_ENABLED=true on Java 25+ from an AOT cache (JEP 483/514,
+ * CDS's successor: linked classes and heap objects too), as Paketo's Spring Boot buildpack
+ * and `spring-boot:build-image` make them; which one, and the fallback to CDS below Java 25,
+ * is {@link chooseStartupCache}. A training run at build starts the app until its context
+ * has refreshed (`-Dspring.context.exit=onRefresh`, Spring Boot 3.2+) and the JVM writes every
+ * class it loaded into `application.jsa` (`-XX:ArchiveClassesAtExit`) or `application.aot`
+ * (`-XX:AOTCacheOutput`); at launch `-XX:SharedArchiveFile` / `-XX:AOTCache` maps them instead
+ * of loading, verifying and linking them again.
  *
- * What CDS needs, and how the exploded app gives it:
+ * What both need, and how the exploded app gives it:
  * - classes from jars only (a non-empty directory on the class path stops the dump): the app's
  *   own BOOT-INF/classes are jarred into the `cds` layer as `application.jar`, and the
  *   libraries are BOOT-INF/lib's jars in classpath.idx order, on a flat class path with
@@ -16,9 +19,9 @@
  *   dates every file 1980-01-01T00:00:01Z when it exports, so the jars get that mtime before
  *   the training run;
  * - the same JVM: the run uses the launch JRE's own `java` (its layer is filled for it when it
- *   was reused from the image), and the layer's key names that JRE. Should the archive still
- *   not match at launch (a JRE swapped by a rebase, say), the JVM prints one warning and starts
- *   without it: CDS never stops an app from starting.
+ *   was reused from the image), and the layer's key names that JRE. Should the cache still
+ *   not match at launch (a JRE swapped under the image, say), the JVM warns and starts
+ *   without it: the launch flag never forces the cache (startup-cache.ts says why).
  * A training run that fails (the app needs a database at startup, say) is a warning, and the
  * app starts as before.
  */
@@ -31,6 +34,7 @@ import { type BuildContext, metadataSchema, type Settings } from "@cnbkit/framew
 import { runStreaming } from "@cnbkit/framework/process";
 import yazl from "yazl";
 import type { JarManifest } from "../jar-manifest.js";
+import { chooseStartupCache, STARTUP_CACHE_FORMATS } from "../startup-cache.js";
 import type { Jre } from "./install-jre.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
@@ -40,7 +44,7 @@ const EXPORT_MTIME = new Date("1980-01-01T00:00:01Z");
 /** Lines of a failed training run's output shown in the warning. */
 const TAIL_LINES = 8;
 
-/** The `cds` layer's metadata: whether the training run wrote an archive. */
+/** The `cds` layer's metadata: whether the training run wrote its cache. */
 const cdsMetadata = metadataSchema({ archive: "boolean" });
 
 /** The Spring Boot version (major.minor) from which `spring.context.exit=onRefresh` works. */
@@ -84,25 +88,30 @@ async function jarDirectory(dir: string, out: string): Promise<void> {
 }
 
 /**
- * Trains the archive when BP_JVM_CDS_ENABLED is true and the app is a Spring Boot 3.2+ app;
- * returns the start command that uses it, or undefined (start as before).
+ * Trains a CDS archive or an AOT cache when BP_JVM_CDS_ENABLED or BP_JVM_AOTCACHE_ENABLED is
+ * true and the app is a Spring Boot 3.2+ app; returns the start command that maps it, or
+ * undefined (start as before).
  */
-export async function trainCds(
+export async function trainStartupCache(
   ctx: BuildContext<JavaMetadata>,
   settings: Settings,
   manifest: JarManifest,
   jre: Jre,
 ): Promise<string[] | undefined> {
-  if (settings.BP_JVM_CDS_ENABLED?.trim().toLowerCase() !== "true") return undefined;
+  const choice = chooseStartupCache(settings, jre.version);
+  if (choice.kind === "none") return undefined;
+  const format = STARTUP_CACHE_FORMATS[choice.kind];
+  const without = `starts without ${choice.kind === "aot" ? "an" : "a"} ${format.label}`;
   const boot = manifest.springBootVersion;
   const main = manifest.startClass;
   if (!boot || !main || !supportsContextExit(boot)) {
     ctx.log.warn(
-      `BP_JVM_CDS_ENABLED: the training run needs a Spring Boot 3.2+ app (spring.context.exit); this one is ${boot ? `Spring Boot ${boot}` : "not a Spring Boot app"}, so it starts without a CDS archive`,
+      `${choice.setting}: the training run needs a Spring Boot 3.2+ app (spring.context.exit); this one is ${boot ? `Spring Boot ${boot}` : "not a Spring Boot app"}, so it ${without}`,
     );
     return undefined;
   }
-  ctx.log.step("CDS archive (BP_JVM_CDS_ENABLED)");
+  ctx.log.step(`${format.label} (${choice.setting})`);
+  if (choice.note) ctx.log.warn(choice.note);
   const appDir = ctx.app.path;
   const libs = await libraryJars(appDir);
   const listing = createHash("sha256");
@@ -112,40 +121,47 @@ export async function trainCds(
   for (const f of classFiles.sort()) listing.update(`${f}\n`);
   const layer = await ctx.layers.cached("cds", {
     types: { launch: true, cache: false },
-    key: { jre: jre.version, jreKey: JSON.stringify(jre.layer.key ?? {}), app: listing.digest("hex"), main },
+    key: {
+      kind: choice.kind,
+      jre: jre.version,
+      jreKey: JSON.stringify(jre.layer.key ?? {}),
+      app: listing.digest("hex"),
+      main,
+    },
     metadata: cdsMetadata,
     async fill(l) {
       await jre.layer.ensureContents();
       await jarDirectory(classes, join(l.path, "application.jar"));
       const classPath = [join(l.path, "application.jar"), ...libs];
       for (const jar of classPath) await utimes(jar, EXPORT_MTIME, EXPORT_MTIME);
-      const archive = join(l.path, "application.jsa");
+      const cache = join(l.path, format.file);
+      const trainFlag = format.trainFlag(cache);
       const command = [
         join(jre.layer.path, "bin", "java"),
-        `-XX:ArchiveClassesAtExit=${archive}`,
+        trainFlag,
         "-Dspring.context.exit=onRefresh",
         "-cp",
         classPath.join(":"),
         main,
       ];
-      ctx.log.detail(`Training run: ${main} until its context refreshes (-XX:ArchiveClassesAtExit)`);
+      ctx.log.detail(`Training run: ${main} until its context refreshes (${trainFlag.split("=")[0]})`);
       const done = ctx.log.timer();
       const lines: string[] = [];
       const env = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR };
       const exit = await runStreaming(command, { cwd: appDir, env, onLine: (line) => lines.push(line) });
-      if (exit.code !== 0 || !existsSync(archive)) {
+      if (exit.code !== 0 || !existsSync(cache)) {
         ctx.log.warn(
-          `BP_JVM_CDS_ENABLED: the training run failed (exit ${exit.code ?? exit.signal}), so the app starts without a CDS archive; its last lines:`,
+          `${choice.setting}: the training run failed (exit ${exit.code ?? exit.signal}), so the app ${without}; its last lines:`,
         );
         for (const line of lines.slice(-TAIL_LINES)) ctx.log.subprocess(line);
         return { archive: false };
       }
-      const mb = ((await stat(archive)).size / 1048576).toFixed(1);
-      ctx.log.detail(`Wrote application.jsa (${mb} MB, ${classPath.length} jars) in ${done()}`);
+      const mb = ((await stat(cache)).size / 1048576).toFixed(1);
+      ctx.log.detail(`Wrote ${format.file} (${mb} MB, ${classPath.length} jars) in ${done()}`);
       return { archive: true };
     },
   });
   if (!layer.metadata.archive) return undefined;
   const classPath = [join(layer.path, "application.jar"), ...libs].join(":");
-  return ["java", `-XX:SharedArchiveFile=${join(layer.path, "application.jsa")}`, "-cp", classPath, main];
+  return ["java", format.launchFlag(join(layer.path, format.file)), "-cp", classPath, main];
 }

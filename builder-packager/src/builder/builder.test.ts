@@ -21,7 +21,7 @@ import {
   writeCompiledBuildpack,
   writeShellBuildpack,
 } from "../package/test-fixtures.js";
-import { BUILDER_METADATA_LABEL, BUILDER_ORDER_LABEL, createBuilder } from "./index.js";
+import { BUILDER_METADATA_LABEL, BUILDER_ORDER_LABEL, BUILDER_SYSTEM_LABEL, createBuilder } from "./index.js";
 import { writeTestBaseImage } from "./test-fixtures.js";
 
 let root: string;
@@ -294,6 +294,48 @@ describe("createBuilder", () => {
     }
   });
 
+  test("[system]: /cnb/system.toml and its label as pack writes them; the lifecycle's detect puts them around each group", async () => {
+    const system =
+      '\n[[system.post.buildpacks]]\nid = "acme/shell-a"\n\n[[system.pre.buildpacks]]\nid = "acme/shell-b"\nversion = "2.0.0"\n';
+    const cfg = join(root, "cfg", "system.toml");
+    await writeFile(cfg, prepackagedToml() + system);
+    const sysOut = join(root, "system-builder");
+    await createBuilder({ config: cfg, output: `oci:${sysOut}:latest` });
+    const info = await skopeoInspect(`oci:${sysOut}:latest`);
+    // As builder.toml gave it (pack labels the config, not the resolved refs).
+    expect(JSON.parse(info.Labels[BUILDER_SYSTEM_LABEL] ?? "{}")).toEqual({
+      pre: { buildpacks: [{ id: "acme/shell-b", version: "2.0.0" }] },
+      post: { buildpacks: [{ id: "acme/shell-a" }] },
+    });
+    const sysRootfs = await umociUnpack(sysOut, "latest", join(root, "system-bundle"));
+    const systemToml = await readFile(join(sysRootfs, "cnb/system.toml"), "utf8");
+    expect(parseToml(systemToml, "system.toml")).toEqual({
+      system: {
+        pre: { buildpacks: [{ id: "acme/shell-b", version: "2.0.0" }] },
+        post: { buildpacks: [{ id: "acme/shell-a", version: "1.0.0" }] },
+      },
+    });
+    // The builder without [system] has neither.
+    expect((await skopeoInspect(`oci:${out}:latest`)).Labels[BUILDER_SYSTEM_LABEL]).toBeUndefined();
+    await expect(stat(join(rootfs, "cnb/system.toml"))).rejects.toThrow();
+
+    const ws = await createWorkspace();
+    try {
+      await rm(ws.buildpacks, { recursive: true });
+      await cp(join(sysRootfs, "cnb/buildpacks"), ws.buildpacks, { recursive: true, verbatimSymlinks: true });
+      await cp(join(sysRootfs, "cnb/order.toml"), ws.orderPath);
+      await cp(join(sysRootfs, "cnb/system.toml"), join(ws.root, "system.toml"));
+      // No hello.txt: the first group fails, the second runs with the pre and post system buildpacks.
+      const d = await detect(ws, { CNB_SYSTEM_PATH: join(ws.root, "system.toml") });
+      expect(d.code, d.output).toBe(0);
+      const group = (await readLifecycleToml(join(ws.layers, "group.toml"))) as { group: { id: string }[] };
+      // acme/shell-b is that group's own already: the lifecycle adds it once.
+      expect(group.group.map((g) => g.id)).toEqual(["acme/shell-b", "acme/shell-a"]);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
   test("creating it again gives the same digest", async () => {
     const again = await createBuilder({ config: builderToml, output: `oci:${join(root, "again")}:v1` });
     expect(again.digest).toBe(digest);
@@ -458,6 +500,26 @@ describe("createBuilder: bad input", () => {
           extra: '\n[[targets]]\nos = "linux"\narch = "sparc"\n',
         }),
       message: /builder\.toml: \[\[targets\]\]\[0\]: target "linux\/sparc": unknown arch "sparc"$/,
+    },
+    {
+      name: "a [system] buildpack not among [[buildpacks]]",
+      toml: async () =>
+        builderTomlText({
+          base: "oci:base:build",
+          pushed: pushed(),
+          extra: '\n[[system.pre.buildpacks]]\nid = "acme/nope"\n',
+        }),
+      message: /builder\.toml: \[\[system\.pre\.buildpacks\]\]\[0\] id "acme\/nope" is not among \[\[buildpacks\]\]$/,
+    },
+    {
+      name: "an unknown key in [system]",
+      toml: async () =>
+        builderTomlText({
+          base: "oci:base:build",
+          pushed: pushed(),
+          extra: '\n[[system.before.buildpacks]]\nid = "acme/shell-a"\n',
+        }),
+      message: /builder\.toml: \[system\] has unknown key "before"; it takes pre and post$/,
     },
     {
       name: "malformed TOML",

@@ -1,6 +1,7 @@
 /**
  * builder.toml, pack's builder config: `[[buildpacks]]`, `[[order]]`, `[build]` with
- * `[[build.env]]`, `[run] [[run.images]]`, `[lifecycle]`, `[[targets]]`, and the
+ * `[[build.env]]`, `[run] [[run.images]]`, `[lifecycle]`, `[[targets]]`, `[system]` (pack
+ * 0.36+: `[[system.pre.buildpacks]]` and `[[system.post.buildpacks]]`), and the
  * deprecated `[stack]` (merged into build/run the way pack does, with a warning).
  * Every problem is one line naming the file and field.
  */
@@ -42,11 +43,22 @@ export interface RunImage {
   mirrors: string[];
 }
 
+/**
+ * `[system]`: buildpacks the lifecycle (Platform API 0.15) puts before (`pre`) and after
+ * (`post`) every group of the order at detect, unless the group has them already.
+ */
+export interface BuilderSystem {
+  pre: BuilderOrderEntry[];
+  post: BuilderOrderEntry[];
+}
+
 /** builder.toml, typed and checked. */
 export interface BuilderConfig {
   description: string;
   buildpacks: BuilderBuildpack[];
   order: { group: BuilderOrderEntry[] }[];
+  /** Empty lists when builder.toml has no `[system]`. */
+  system: BuilderSystem;
   build: { image: string; env: BuildEnv[] };
   run: { images: RunImage[] };
   lifecycle: LifecycleConfig;
@@ -58,8 +70,18 @@ export interface BuilderConfig {
   warnings: string[];
 }
 
-const TOP_KEYS = new Set(["description", "buildpacks", "order", "build", "run", "lifecycle", "targets", "stack"]);
-const UNSUPPORTED = new Set(["extensions", "order-extensions", "system"]);
+const TOP_KEYS = new Set([
+  "description",
+  "buildpacks",
+  "order",
+  "system",
+  "build",
+  "run",
+  "lifecycle",
+  "targets",
+  "stack",
+]);
+const UNSUPPORTED = new Set(["extensions", "order-extensions"]);
 const SUFFIXES = new Set(["", "default", "override", "append", "prepend"]);
 
 function table(v: unknown, file: string, where: string): TomlTable | undefined {
@@ -110,6 +132,7 @@ export function parseBuilderToml(text: string, file: string): BuilderConfig {
     description,
     buildpacks: parseBuildpacks(doc, file),
     order: parseOrder(doc, file),
+    system: parseSystem(doc, file, warnings),
     build: { image: buildImage, env },
     run: { images },
     lifecycle: parseLifecycle(doc, file),
@@ -132,25 +155,54 @@ function parseBuildpacks(doc: TomlTable, file: string): BuilderBuildpack[] {
   });
 }
 
+/** One buildpack reference of a group or of `[system]`: `id`, optional `version` and `optional`. */
+function orderEntry(e: TomlTable, file: string, where: string): BuilderOrderEntry {
+  const id = str(e, "id", file, where, true) as string;
+  const entry: BuilderOrderEntry = { id };
+  const version = str(e, "version", file, where);
+  if (version) entry.version = version;
+  if (e.optional !== undefined) {
+    if (typeof e.optional !== "boolean") throw new CnbError(`${file}: ${where}.optional must be true or false`);
+    if (e.optional) entry.optional = true;
+  }
+  return entry;
+}
+
 function parseOrder(doc: TomlTable, file: string): { group: BuilderOrderEntry[] }[] {
   const order = tables(doc.order, file, "[[order]]").map((o, i) => {
-    const group = tables(o.group, file, `[[order]][${i}].group`).map((e, j) => {
-      const where = `[[order]][${i}].group[${j}]`;
-      const id = str(e, "id", file, where, true) as string;
-      const entry: BuilderOrderEntry = { id };
-      const version = str(e, "version", file, where);
-      if (version) entry.version = version;
-      if (e.optional !== undefined) {
-        if (typeof e.optional !== "boolean") throw new CnbError(`${file}: ${where}.optional must be true or false`);
-        if (e.optional) entry.optional = true;
-      }
-      return entry;
-    });
+    const group = tables(o.group, file, `[[order]][${i}].group`).map((e, j) =>
+      orderEntry(e, file, `[[order]][${i}].group[${j}]`),
+    );
     if (group.length === 0) throw new CnbError(`${file}: [[order]][${i}] has no [[order.group]] entries`);
     return { group };
   });
   if (order.length === 0) throw new CnbError(`${file}: [[order]] is required (at least one group)`);
   return order;
+}
+
+/** `[system]`: `[[system.pre.buildpacks]]` and `[[system.post.buildpacks]]`, as pack reads them. */
+function parseSystem(doc: TomlTable, file: string, warnings: string[]): BuilderSystem {
+  const system = table(doc.system, file, "[system]") ?? {};
+  for (const k of Object.keys(system)) {
+    if (k !== "pre" && k !== "post")
+      throw new CnbError(`${file}: [system] has unknown key "${k}"; it takes pre and post`);
+  }
+  const list = (side: "pre" | "post"): BuilderOrderEntry[] => {
+    const t = table(system[side], file, `[system.${side}]`) ?? {};
+    for (const k of Object.keys(t)) {
+      if (k !== "buildpacks")
+        throw new CnbError(`${file}: [system.${side}] has unknown key "${k}"; it takes buildpacks`);
+    }
+    return tables(t.buildpacks, file, `[[system.${side}.buildpacks]]`).map((e, i) => {
+      const where = `[[system.${side}.buildpacks]][${i}]`;
+      const entry = orderEntry(e, file, where);
+      // Lifecycle 0.21 reads only id and version of system.toml: every system buildpack must pass detect.
+      if (entry.optional)
+        warnings.push(`${file}: ${where}.optional is ignored by the lifecycle: ${entry.id} must pass detect`);
+      return entry;
+    });
+  };
+  return { pre: list("pre"), post: list("post") };
 }
 
 function parseBuildEnv(build: TomlTable, file: string, warnings: string[]): BuildEnv[] {

@@ -5,7 +5,8 @@
  * base layers · dirs (/workspace and /layers owned by CNB_USER_ID:CNB_GROUP_ID; /cnb,
  * /cnb/buildpacks, /platform/env, /cnb/build-config/env) · /cnb/lifecycle · one layer per
  * buildpack (the buildpackages' own blobs, reused by diffID) · /cnb/order.toml ·
- * /cnb/stack.toml · /cnb/run.toml · /cnb/build-config/env (when [[build.env]] is given).
+ * /cnb/stack.toml · /cnb/run.toml · /cnb/build-config/env (when [[build.env]] is given) ·
+ * /cnb/system.toml (when [system] names buildpacks).
  *
  * The config keeps the base image's env and labels, adds the builder labels, sets User
  * to the CNB user and WorkingDir to /layers. Every layer is reproducible, so creating the
@@ -52,18 +53,28 @@ import {
   stringifyModuleLayers,
   targetString,
 } from "../package/index.js";
-import { type BuilderConfig, type BuilderOrderEntry, type RunImage, readBuilderToml } from "./config.js";
+import {
+  type BuilderConfig,
+  type BuilderOrderEntry,
+  type BuilderSystem,
+  type RunImage,
+  readBuilderToml,
+} from "./config.js";
 import { type Lifecycle, loadLifecycle } from "./lifecycle.js";
 import { lifecycleSboms } from "./lifecycle-sbom.js";
 import { publishRunImages } from "./run-images.js";
 import {
   BUILDER_METADATA_LABEL,
   BUILDER_ORDER_LABEL,
+  BUILDER_SYSTEM_LABEL,
   builderMetadata,
+  hasSystem,
   orderLabel,
   orderToml,
   runToml,
   stackToml,
+  systemLabel,
+  systemToml,
 } from "./metadata.js";
 
 /** The cnbkit version written to `createdBy`. */
@@ -283,8 +294,9 @@ async function writeBuilderImage(
   layers.push(await writeLayer(await lifecycleEntries(lifecycle), layout.blobDir, { cache: input.layerCache }));
   const modules = await collectModules(input);
   const order = resolveOrder(cfg.order, modules, file);
+  const system = resolveSystem(cfg.system, modules, file);
   const bp = await buildpackLayers(input, modules);
-  layers.push(...bp.layers, ...(await configFileLayers(input, order)));
+  layers.push(...bp.layers, ...(await configFileLayers(input, order, system)));
   const config = imageConfig({
     architecture: platform.architecture,
     os: platform.os,
@@ -396,12 +408,13 @@ async function buildpackLayers(
 }
 
 /**
- * /cnb/order.toml, /cnb/stack.toml, /cnb/run.toml and /cnb/build-config/env, one layer each
- * (as pack), so a changed order leaves the others' digests.
+ * /cnb/order.toml, /cnb/stack.toml, /cnb/run.toml, /cnb/build-config/env and /cnb/system.toml,
+ * one layer each (as pack), so a changed order leaves the others' digests.
  */
 async function configFileLayers(
   input: BuilderImageInput,
   order: { group: BuilderOrderEntry[] }[],
+  system: BuilderSystem,
 ): Promise<LayerDescriptor[]> {
   const { cfg, layout } = input;
   const fileLayer = (path: string, text: string) =>
@@ -412,6 +425,7 @@ async function configFileLayers(
     await fileLayer("cnb/run.toml", runToml(cfg.run.images)),
   ];
   if (cfg.build.env.length) layers.push(await writeLayer(buildEnvEntries(input), layout.blobDir));
+  if (hasSystem(system)) layers.push(await fileLayer("cnb/system.toml", systemToml(system)));
   return layers;
 }
 
@@ -473,6 +487,7 @@ function builderContainerConfig(
       [BUILDER_METADATA_LABEL]: goJson(metadata),
       [BUILDER_ORDER_LABEL]: orderLabel(parts.order),
       [BUILDPACK_LAYERS_LABEL]: stringifyModuleLayers(parts.layersLabel),
+      ...(hasSystem(cfg.system) ? { [BUILDER_SYSTEM_LABEL]: systemLabel(cfg.system) } : {}),
       ...(cfg.stackId ? { "io.buildpacks.stack.id": cfg.stackId } : {}),
     },
   };
@@ -509,21 +524,30 @@ function resolveOrder(
   file: string,
 ): { group: BuilderOrderEntry[] }[] {
   return order.map((o, i) => ({
-    group: o.group.map((e, j) => {
-      const at = `${file}: [[order]][${i}].group[${j}]`;
-      const versions = modules.filter((m) => m.id === e.id).map((m) => m.version);
-      if (versions.length === 0) throw new CnbError(`${at} id "${e.id}" is not among [[buildpacks]]`);
-      if (e.version && !versions.includes(e.version)) {
-        throw new CnbError(
-          `${at} ${e.id} version "${e.version}" is not among [[buildpacks]] (have ${versions.join(", ")})`,
-        );
-      }
-      if (!e.version && versions.length > 1) {
-        throw new CnbError(`${at} ${e.id} has several versions (${versions.join(", ")}); give a version`);
-      }
-      return { id: e.id, version: e.version ?? (versions[0] as string), ...(e.optional ? { optional: true } : {}) };
-    }),
+    group: o.group.map((e, j) => resolveEntry(e, modules, `${file}: [[order]][${i}].group[${j}]`)),
   }));
+}
+
+/** `[system]`'s buildpacks checked and versioned as the order's are (pack's `processSystem`). */
+function resolveSystem(system: BuilderSystem, modules: BuildpackModule[], file: string): BuilderSystem {
+  const side = (name: "pre" | "post") =>
+    system[name].map((e, i) => resolveEntry(e, modules, `${file}: [[system.${name}.buildpacks]][${i}]`));
+  return { pre: side("pre"), post: side("post") };
+}
+
+/** One reference: its id must be among the buildpacks, its version too (or the only one there). */
+function resolveEntry(e: BuilderOrderEntry, modules: BuildpackModule[], at: string): BuilderOrderEntry {
+  const versions = modules.filter((m) => m.id === e.id).map((m) => m.version);
+  if (versions.length === 0) throw new CnbError(`${at} id "${e.id}" is not among [[buildpacks]]`);
+  if (e.version && !versions.includes(e.version)) {
+    throw new CnbError(
+      `${at} ${e.id} version "${e.version}" is not among [[buildpacks]] (have ${versions.join(", ")})`,
+    );
+  }
+  if (!e.version && versions.length > 1) {
+    throw new CnbError(`${at} ${e.id} has several versions (${versions.join(", ")}); give a version`);
+  }
+  return { id: e.id, version: e.version ?? (versions[0] as string), ...(e.optional ? { optional: true } : {}) };
 }
 
 /**

@@ -6,6 +6,7 @@ export {
   type BuilderBuildpack,
   type BuilderConfig,
   type BuilderOrderEntry,
+  type BuilderSystem,
   type EnvSuffix,
   parseBuilderToml,
   readBuilderToml,
@@ -36,6 +37,7 @@ export {
 export {
   BUILDER_METADATA_LABEL,
   BUILDER_ORDER_LABEL,
+  BUILDER_SYSTEM_LABEL,
   type BuilderMetadata,
   builderMetadata,
   CREATOR_NAME,

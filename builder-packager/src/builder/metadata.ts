@@ -2,17 +2,21 @@
  * The builder's labels and /cnb files in pack's shapes: `io.buildpacks.builder.metadata`
  * (pack internal/builder/metadata.go `Metadata`: description, buildpacks, extensions,
  * stack, lifecycle {version, api, apis}, createdBy, images), `io.buildpacks.buildpack.order`,
- * and the TOML of /cnb/order.toml, /cnb/run.toml and /cnb/stack.toml.
+ * `io.buildpacks.buildpack.system`, and the TOML of /cnb/order.toml, /cnb/system.toml,
+ * /cnb/run.toml and /cnb/stack.toml.
  */
-import { stringifyToml } from "@cnbkit/framework/cnb-files";
+import { stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { goJson, type ModuleInfoJson } from "../package/index.js";
-import type { BuilderOrderEntry, RunImage } from "./config.js";
+import type { BuilderOrderEntry, BuilderSystem, RunImage } from "./config.js";
 import type { ApiVersions, Lifecycle } from "./lifecycle.js";
 
 /** The builder metadata label. */
 export const BUILDER_METADATA_LABEL = "io.buildpacks.builder.metadata";
 /** The builder's order label. */
 export const BUILDER_ORDER_LABEL = "io.buildpacks.buildpack.order";
+
+/** The builder's system buildpacks label (pack internal/builder/metadata.go `SystemLabel`). */
+export const BUILDER_SYSTEM_LABEL = "io.buildpacks.buildpack.system";
 
 /** The creator name written in `createdBy`. */
 export const CREATOR_NAME = "cnbkit";
@@ -87,6 +91,38 @@ export function orderToml(order: { group: BuilderOrderEntry[] }[]): string {
       group: o.group.map((e) => ({ id: e.id, version: e.version, optional: e.optional || undefined })),
     })),
   });
+}
+
+/** A group entry in pack's TOML/JSON shape (`dist.ModuleRef`): `optional` only when true. */
+interface RefShape {
+  id: string;
+  version?: string;
+  optional?: boolean;
+}
+
+function refShape(e: BuilderOrderEntry): RefShape {
+  return { id: e.id, version: e.version, optional: e.optional || undefined };
+}
+
+/** True when `[system]` names any buildpack (pack then writes /cnb/system.toml and its label). */
+export function hasSystem(system: BuilderSystem): boolean {
+  return system.pre.length > 0 || system.post.length > 0;
+}
+
+/** pack's `dist.System`: `pre` and `post`, each `{ buildpacks }`, an empty side left out. */
+function systemShape(system: BuilderSystem): { pre?: { buildpacks: RefShape[] }; post?: { buildpacks: RefShape[] } } {
+  const side = (list: BuilderOrderEntry[]) => (list.length ? { buildpacks: list.map(refShape) } : undefined);
+  return { pre: side(system.pre), post: side(system.post) };
+}
+
+/** The system label as pack writes it: builder.toml's `[system]` as given (versions as written). */
+export function systemLabel(system: BuilderSystem): string {
+  return goJson(systemShape(system));
+}
+
+/** /cnb/system.toml, which the lifecycle reads at Platform API 0.15: `[system]` with versions resolved. */
+export function systemToml(system: BuilderSystem): string {
+  return stringifyToml({ system: systemShape(system) as TomlTable });
 }
 
 /** /cnb/run.toml: `[[images]] image, mirrors`. */

@@ -3,13 +3,14 @@
  * CPython 3.11 made from Debian 12's packages and the default 3.13 from Debian 13's,
  * tools/local-builder/local-python.ts; the committed apps are pinned to 3.11, see appCase):
  * pip + Flask + gunicorn with a Procfile (examples/apps/python-hello) and uv + FastAPI with no
- * Procfile (fixtures/python-uv-fastapi), Poetry + Django + WhiteNoise with no Procfile
+ * Procfile and no version file (fixtures/python-uv-fastapi: its lock's orjson 3.10.4 has no
+ * cp313 wheel, so its wheels choose 3.11), Poetry + Django + WhiteNoise with no Procfile
  * (fixtures/python-poetry-django), Pipenv + Flask (buildpacks/python/testdata/pipenv-flask),
  * a Flask app factory with no WSGI server (waitress added), a Flask app in a package's own
  * app.py (Hexlet's page_analyzer layout), and a local sdist with a C extension compiled at
  * build against the local CPython's headers (fixtures/python-cext; the build image has gcc),
  * Django behind gunicorn 20 (which imports pkg_resources) on the default CPython 3.13, and a
- * Poetry app with package-mode = false started by its console script.
+ * Poetry app with package-mode = false and no poetry.lock started by its console script.
  * Each is built with the real lifecycle under runc, answers HTTP from the built image, has a
  * venv SBOM that lists exactly what `pip list` finds in the image's venv, and .pyc that the
  * image's python uses as they are (the lifecycle dates every file 1980); a second cold build
@@ -63,9 +64,10 @@ async function appCase(
   name: string,
   from?: string,
   files: Readonly<Record<string, string>> = {},
+  { pin = true }: { pin?: boolean } = {},
 ): Promise<{ app: string; image: string; cacheDir: string }> {
   const app = await fixtureApp(name, { ...files }, from);
-  if (!existsSync(join(app, ".python-version"))) await writeFile(join(app, ".python-version"), "3.11\n");
+  if (pin && !existsSync(join(app, ".python-version"))) await writeFile(join(app, ".python-version"), "3.11\n");
   const work = await mkdtemp(join(tmpdir(), `cnbkit-e2e-${name}-out-`));
   dirs.push(app, work);
   return { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
@@ -275,16 +277,25 @@ describe.sequential("uv + FastAPI with no Procfile (fixtures/python-uv-fastapi)"
   let c = { app: "", image: "", cacheDir: "" };
   let cold = { text: "", ms: 0, digest: "" };
 
+  // No .python-version: requires-python ">=3.11" allows the default 3.13 too, but the lock's
+  // orjson 3.10.4 has wheels up to cp312 only (its sdist needs Rust), so the lock's wheels choose 3.11.
+  const pyFree = { pin: false };
+
   test(
-    "a cold build runs uv sync from the lockfile, infers uvicorn, and the app answers",
+    "a cold build picks CPython 3.11 for the lock's orjson wheels, runs uv sync from the lockfile, infers uvicorn, and the app answers",
     async () => {
-      c = await appCase("python-uv-fastapi", join(ROOT, "test/e2e/fixtures/python-uv-fastapi"));
+      c = await appCase("python-uv-fastapi", join(ROOT, "test/e2e/fixtures/python-uv-fastapi"), {}, pyFree);
       cold = await build(c);
       console.log(`uv app: cold build ${cold.ms} ms`);
+      expect(cold.text).toMatch(
+        /Selected CPython 3\.11\.2: orjson 3\.10\.4 publishes no wheel for 3\.13 \(uv\.lock\); pin a version to override/,
+      );
       expect(cold.text).toMatch(/uv sync/);
       expect(cold.text).not.toMatch(/^cnbkit\/procfile/m);
       expect(cold.text).toMatch(/Adding layer 'cnbkit\/python:venv'/);
-      expect(await getFromImage(c.image)).toMatch(/^200 Hello from FastAPI on CPython 3\.11\.2\n$/);
+      expect(await getFromImage(c.image)).toMatch(
+        /^200 Hello from FastAPI on CPython 3\.11\.2 with orjson 3\.10\.4\n$/,
+      );
     },
     TIMEOUT,
   );
@@ -306,7 +317,12 @@ describe.sequential("uv + FastAPI with no Procfile (fixtures/python-uv-fastapi)"
   test(
     "a second cold build, with an empty cache and another output, gives the same image digest",
     async () => {
-      const again = await appCase("python-uv-fastapi-again", join(ROOT, "test/e2e/fixtures/python-uv-fastapi"));
+      const again = await appCase(
+        "python-uv-fastapi-again",
+        join(ROOT, "test/e2e/fixtures/python-uv-fastapi"),
+        {},
+        pyFree,
+      );
       const r = await build(again);
       expect(r.text).toMatch(/Running uv sync/);
       expect(r.digest).toBe(cold.digest);
@@ -467,17 +483,35 @@ describe.sequential("Poetry from PyPI, whose JSON API this machine's proxy does 
   });
 });
 
-describe.sequential("Poetry with package-mode = false, started by its script (POETRY_BOTTLE_NO_PACKAGE)", () => {
+describe.sequential("Poetry with package-mode = false and no poetry.lock, started by its script (POETRY_BOTTLE_NO_PACKAGE)", () => {
   test(
-    "Poetry installs no scripts there: serve runs its entry point with python -c and Bottle answers on $PORT",
+    "Poetry locks through the simple index, the lock installs by hash, serve runs its entry point with python -c and Bottle answers on $PORT; the image has the app's own files",
     async () => {
-      const c = await appCase("python-poetry-no-package", undefined, POETRY_BOTTLE_NO_PACKAGE);
+      // No poetry.lock: Poetry's PyPI source (the JSON API, which this machine's proxy lacks)
+      // stopped the lock with "Package bottle (0.13.2) not found".
+      const { "poetry.lock": _, ...unlocked } = POETRY_BOTTLE_NO_PACKAGE;
+      const c = await appCase("python-poetry-no-package", undefined, unlocked);
       const cold = await build(c);
-      console.log(`poetry package-mode = false app: cold build ${cold.ms} ms`);
+      console.log(`poetry package-mode = false app, no lock: cold build ${cold.ms} ms`);
+      expect(cold.text).toContain(
+        'pyproject.toml uses Poetry but has no poetry.lock: Poetry locks during the build, so versions can change between builds; run "poetry lock" and commit poetry.lock',
+      );
+      expect(cold.text).toMatch(/Locking with Poetry through https:\/\/pypi\.org\/simple\/ \(PyPI's simple index\)/);
+      expect(cold.text).toMatch(
+        /Exported poetry\.lock's main dependencies .*: 3 distributions, each with its files' hashes/,
+      );
       expect(cold.text).toMatch(
         /web: from the project's console script "serve" \(hello\.cli:run, run by python -c: Poetry installs no scripts with package-mode = false\)/,
       );
       expect(await getPaths(c.image, ["/"])).toEqual(["200 hello from a script, bottle 0.13.2"]);
+      const unpacked = await unpackImage(c.image);
+      try {
+        const workspace = join(unpacked.rootfs, "workspace");
+        expect(await readFile(join(workspace, "pyproject.toml"), "utf8")).toBe(unlocked["pyproject.toml"]);
+        expect(existsSync(join(workspace, "poetry.lock"))).toBe(false);
+      } finally {
+        await unpacked.release();
+      }
     },
     TIMEOUT,
   );

@@ -33,7 +33,7 @@ export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildRes
   const manager = choosePackageManager(project.files, project.pyproject, pipRequirement, project.notAPackage);
   // Python runs at build whatever happens only for collectstatic or a later buildpack.
   const atBuild = wantsCollectStatic(project, settings) || ctx.plan.resolve("cpython")?.build === true;
-  const python = chooseRuntime(ctx, settings, project);
+  const python = await chooseRuntime(ctx, settings, project, manager);
   const wheels = buildWheels(ctx);
   try {
     if (manager) await prefetchWheels({ ctx, settings, project, manager, python, atBuild, wheels });

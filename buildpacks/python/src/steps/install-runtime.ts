@@ -1,6 +1,7 @@
 /**
  * Step: CPython. Resolves the version (BP_CPYTHON_VERSION > .python-version > runtime.txt >
- * requires-python > Pipfile > default), installs the inventory's python-build-standalone
+ * requires-python > Pipfile > default; within a range or the default, the newest line the
+ * lock's wheels install on: wheel-lines.ts), installs the inventory's python-build-standalone
  * archive into the `cpython` layer (reused while version and sha256 are unchanged), sets the
  * launch defaults, and adds the WEB_CONCURRENCY exec.d.
  *
@@ -19,9 +20,12 @@ import {
   type ResolvedDependency,
   type Settings,
 } from "@cnbkit/framework";
+import { envProxyFetch } from "@cnbkit/framework/dependencies";
 import { compileStdlib } from "../compile-all.js";
+import type { ManagerChoice } from "../package-manager.js";
 import { chooseVersion, describeRequest, pythonVersionRequest, requiresPythonConflict } from "../python-version.js";
 import { WEB_CONCURRENCY_EXEC_D, WEB_CONCURRENCY_SCRIPT } from "../web-concurrency.js";
+import { chooseLine, describeLine, lineCandidates, lockedWheels } from "../wheel-lines.js";
 import type { Project } from "./read-project.js";
 
 /** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */
@@ -57,8 +61,17 @@ export interface RuntimeChoice {
   minor: string;
 }
 
-/** Chooses the CPython version (the "Resolving CPython version" step). */
-export function chooseRuntime(ctx: BuildContext<PythonMetadata>, settings: Settings, project: Project): RuntimeChoice {
+/**
+ * Chooses the CPython version (the "Resolving CPython version" step): the newest the request
+ * allows, or, when the app names no exact version, the newest line its lock's wheels install on
+ * (wheel-lines.ts).
+ */
+export async function chooseRuntime(
+  ctx: BuildContext<PythonMetadata>,
+  settings: Settings,
+  project: Project,
+  manager?: ManagerChoice,
+): Promise<RuntimeChoice> {
   const { log } = ctx;
   log.step("Resolving CPython version");
   const request = pythonVersionRequest({
@@ -71,9 +84,26 @@ export function chooseRuntime(ctx: BuildContext<PythonMetadata>, settings: Setti
   const available = ctx.dependencies.all
     .filter((d) => d.id === "cpython" && (!d.os || d.os === os) && (!d.arch || d.arch === arch))
     .map((d) => d.version);
-  const version = chooseVersion(request, available, `${os}/${arch}`, project.versions.requiresPython);
+  let version = chooseVersion(request, available, `${os}/${arch}`, project.versions.requiresPython);
+  let selected: string | undefined;
+  const lines = lineCandidates(request, available, version);
+  // One line to choose from needs no lock read and no index asked.
+  if (manager && lines.length > 1) {
+    const locked = await lockedWheels({
+      app: ctx.app,
+      lockfile: manager.lockfile,
+      settings,
+      log,
+      fetch: () => envProxyFetch(settings),
+    });
+    const choice = locked && chooseLine(lines, locked.packages, arch);
+    if (locked && choice && choice.skipped.length > 0) {
+      version = choice.version;
+      selected = describeLine(version, choice, locked.lockfile);
+    }
+  }
   const dep = ctx.dependencies.resolve("cpython", version);
-  log.detail(`Selected CPython ${dep.version}`);
+  log.detail(selected ?? `Selected CPython ${dep.version}`);
   const conflict = requiresPythonConflict(dep.version, request, project.versions.requiresPython);
   if (conflict) log.warn(conflict);
   return { dep, version: dep.version, minor: minorOf(dep.version) };

@@ -36,6 +36,8 @@ import {
   rootfsKey,
 } from "./rootfs.js";
 import { type RootfsLayer, writeRootfsLayer } from "./rootfs-layer.js";
+import { TINY_RUN_PACKAGES } from "./packages.js";
+import { ensureTinyRootfs, tinyRootfsKey } from "./tiny-rootfs.js";
 
 /** Bump when labels, env or the layer recipe change, so cached layouts are not reused. */
 export const BASE_IMAGE_RECIPE_VERSION = "2"; // 2: a second layer, the SBOM of the image's Debian packages
@@ -47,12 +49,14 @@ export type BaseImageRole = "build" | "run";
  * What the build image carries. `standard`: the run set plus compilers, headers, git and
  * python3 (native extensions build). `slim`: the run set only, for apps that compile nothing
  * natively; both images then come from one rootfs, so one debootstrap per arch instead of
- * two (on amd64 ~1 min instead of ~3, on arm64 under qemu ~7 min instead of ~18).
+ * two (on amd64 ~1 min instead of ~3, on arm64 under qemu ~7 min instead of ~18). `tiny`:
+ * the standard build image, and a run image with no shell, coreutils, apt or dpkg, cut from
+ * the run rootfs (tiny-rootfs.ts), as Paketo pairs its tiny run image with its base build image.
  */
-export type BaseFlavor = "standard" | "slim";
+export type BaseFlavor = "standard" | "slim" | "tiny";
 
 /** The flavours `--flavor` takes, the default first. */
-export const BASE_FLAVORS: readonly BaseFlavor[] = ["standard", "slim"];
+export const BASE_FLAVORS: readonly BaseFlavor[] = ["standard", "slim", "tiny"];
 
 /** Where one base image is and what it is. */
 export interface ImageRef {
@@ -104,6 +108,11 @@ export interface EnsureBaseImagesOptions {
 /** A base image's rootfs recipe and the release it is of (which decides its labels). */
 export interface BaseImageSpec extends DebianRootfsSpec {
   release: DebianRelease;
+  /**
+   * Set for a tiny run image: the packages whose files it keeps of the rootfs `packages`
+   * makes (tiny-rootfs.ts); its labels and SBOM list these.
+   */
+  tiny?: readonly string[];
 }
 
 /**
@@ -123,7 +132,25 @@ export function baseRootfsSpecs(
     arch,
     release,
   });
-  return { build: spec(flavor === "slim" ? run : build), run: spec(run) };
+  const runSpec = spec(run);
+  if (flavor === "tiny") runSpec.tiny = [...TINY_RUN_PACKAGES];
+  return { build: spec(flavor === "slim" ? run : build), run: runSpec };
+}
+
+/** The cache key of the rootfs an image is made of: the debootstrapped one, or the tiny cut of it. */
+export function imageRootfsKey(spec: BaseImageSpec, mirror = DEFAULT_DEBIAN_MIRROR): string {
+  const key = rootfsKey(spec, mirror);
+  return spec.tiny ? tinyRootfsKey(key, spec.tiny) : key;
+}
+
+/** The cached rootfs an image is made of, made on first use (debootstrap, then the tiny cut when `spec.tiny`). */
+export async function ensureImageRootfs(
+  spec: BaseImageSpec,
+  options: { cacheDir: string; mirror: string; onProgress: (line: string) => void },
+): Promise<string> {
+  const rootfs = await ensureDebianRootfs(spec, options);
+  if (!spec.tiny) return rootfs;
+  return ensureTinyRootfs(rootfs, rootfsKey(spec, options.mirror), spec.tiny, options);
 }
 
 function defaultArch(): DebianArch {
@@ -151,11 +178,13 @@ export function baseContainerConfig(role: BaseImageRole, spec: BaseImageSpec): C
     "io.buildpacks.base.distro.name": "debian",
     "io.buildpacks.base.distro.version": version,
     "io.buildpacks.base.maintainer": maintainer,
-    "io.buildpacks.base.description": `Debian ${version} (${codename}) ${role} image for Cloud Native Buildpacks, made by cnbkit with debootstrap`,
+    "io.buildpacks.base.description": `Debian ${version} (${codename}) ${spec.tiny ? "tiny run image (no shell) " : `${role} image `}for Cloud Native Buildpacks, made by cnbkit with debootstrap`,
+    // A tiny image names its kept packages and says so; the others' labels stay as they were (same digests).
     "io.buildpacks.base.metadata": JSON.stringify({
       suite: codename,
       variant: spec.variant,
-      packages: [...spec.packages].sort(),
+      packages: [...(spec.tiny ?? spec.packages)].sort(),
+      ...(spec.tiny ? { flavor: "tiny" } : {}),
     }),
     "io.buildpacks.stack.id": baseId,
     "io.buildpacks.stack.maintainer": maintainer,
@@ -180,7 +209,7 @@ export function baseImagesKey(
   const recipe = JSON.stringify({
     recipe: BASE_IMAGE_RECIPE_VERSION,
     build: rootfsKey(specs.build, mirror),
-    run: rootfsKey(specs.run, mirror),
+    run: imageRootfsKey(specs.run, mirror),
     config: { build: baseContainerConfig("build", specs.build), run: baseContainerConfig("run", specs.run) },
   });
   return createHash("sha256").update(recipe).digest("hex").slice(0, 24);
@@ -211,7 +240,7 @@ async function writeSbomLayer(
   onProgress: (line: string) => void,
 ): Promise<BaseSbomLayer> {
   const { version, codename } = spec.release;
-  const subject = `cnbkit Debian ${version} (${codename}) ${role} image, linux/${spec.arch}`;
+  const subject = `cnbkit Debian ${version} (${codename}) ${spec.tiny ? "tiny " : ""}${role} image, linux/${spec.arch}`;
   const sbom = await writeBaseSbomLayer(rootfs, layout.blobDir, subject, version);
   onProgress(`  ${role} SBOM: ${sbom.packages} Debian packages (CycloneDX, SPDX)`);
   return sbom;
@@ -261,7 +290,7 @@ async function writeBaseManifest(
     history: [
       {
         created: NORMALIZED_CREATED,
-        created_by: `cnbkit: debootstrap --variant=${spec.variant} ${spec.suite}`,
+        created_by: `cnbkit: debootstrap --variant=${spec.variant} ${spec.suite}${spec.tiny ? `, tiny: the files of ${spec.tiny.length} packages` : ""}`,
         comment: role,
       },
       { created: NORMALIZED_CREATED, created_by: "cnbkit: SBOM of the Debian packages", comment: "sbom" },
@@ -310,7 +339,7 @@ export async function ensureBaseImages(
           if (name.startsWith(`.tmp-${key}-`)) await rm(join(root, name), { recursive: true, force: true });
         }
         const rootfs = {
-          run: await ensureDebianRootfs(specs.run, { cacheDir, mirror, onProgress: progress }),
+          run: await ensureImageRootfs(specs.run, { cacheDir, mirror, onProgress: progress }),
           build: await ensureDebianRootfs(specs.build, { cacheDir, mirror, onProgress: progress }),
         };
         const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
@@ -342,7 +371,7 @@ export async function ensureBaseImages(
     if (parsed.kind !== "manifest") throw new Error(`${layout.dir}: tag ${role} is not an image manifest`);
     const l = parsed.manifest.layers[0];
     const config = await layout.readConfig(parsed.manifest.config.digest);
-    const rootfsDir = join(cacheDir, "rootfs", rootfsKey(specs[role], mirror));
+    const rootfsDir = join(cacheDir, "rootfs", imageRootfsKey(specs[role], mirror));
     return {
       role,
       arch,

@@ -124,3 +124,24 @@ export const TRIXIE_PACKAGES: ReleasePackages = {
   // build (a JDK's jlink or a test step, a CPython's extension modules), plus the tools.
   build: [...TRIXIE_CORE, ...TRIXIE_PYTHON_RUNTIME_LIBRARIES, ...JDK_RUNTIME_LIBRARIES, ...TRIXIE_BUILD_TOOLS],
 };
+
+/**
+ * What the tiny run image keeps of the run rootfs (tiny-rootfs.ts), the same names in 12 and
+ * 13: base-files (os-release, the usrmerge links), glibc, libgcc-s1 and libstdc++6 (the JRE's
+ * libjvm and libjli link both), zlib1g (libzip and the JRE's libjava), the CA certificates,
+ * time zones and /etc/services. `readelf -d` over every ELF file of the local builder's
+ * Debian JRE 21 names only these beyond the JRE's own libraries; the ones it links for
+ * ImageIO, fonts, sound and smartcards (libjpeg, lcms2, freetype, harfbuzz, alsa, pcsclite)
+ * stay out, as on Paketo's tiny. No shell, coreutils, apt or dpkg: those are Essential in
+ * debootstrap, which is why tiny is cut from the run rootfs rather than debootstrapped.
+ */
+export const TINY_RUN_PACKAGES: readonly string[] = [
+  "base-files",
+  "libc6",
+  "libgcc-s1",
+  "libstdc++6",
+  "zlib1g",
+  "ca-certificates",
+  "tzdata",
+  "netbase",
+];

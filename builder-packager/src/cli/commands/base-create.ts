@@ -13,12 +13,12 @@ import {
 } from "../../base/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
 
-/** `cnbkit base create [--output oci:<dir>] [--arch amd64|arm64 | --target <os/arch>...] [--flavor standard|slim] [--debian 13|12]`. */
+/** `cnbkit base create [--output oci:<dir>] [--arch amd64|arm64 | --target <os/arch>...] [--flavor standard|slim|tiny] [--debian 13|12]`. */
 export const baseCreateCommand: Command = {
   name: "base create",
   summary: "Make the CNB build and run base images from Debian 13 trixie, or 12 (debootstrap, cached)",
   usage:
-    "cnbkit base create [--output oci:<dir>] [--arch amd64|arm64] [--flavor standard|slim] [--debian 13|12] | --output oci:<dir> --target linux/amd64 --target linux/arm64",
+    "cnbkit base create [--output oci:<dir>] [--arch amd64|arm64] [--flavor standard|slim|tiny] [--debian 13|12] | --output oci:<dir> --target linux/amd64 --target linux/arm64",
   description: [
     "The images carry user cnb (1000:1000), CNB_USER_ID/CNB_GROUP_ID and io.buildpacks.base.* labels.",
     "They are cached under ~/.cache/cnbkit/base (CNBKIT_CACHE moves it); the first run takes a few minutes.",
@@ -27,6 +27,9 @@ export const baseCreateCommand: Command = {
     "under qemu: ~20 minutes the first time; as root cnbkit registers qemu in binfmt_misc itself).",
     "--flavor slim gives the build image the run image's packages only (no compilers, git or python3):",
     "for apps that compile nothing natively; one debootstrap per arch instead of two (arm64: ~7 minutes).",
+    "--flavor tiny keeps the standard build image and makes a run image with no shell, coreutils, apt or dpkg:",
+    "glibc, libstdc++, zlib, CA certificates and time zones only; apps whose processes start with no shell",
+    "(the Java buildpack's do; build with --env BP_RUN_IMAGE_SHELL=false so it leaves out its sh exec.d helpers).",
     "--debian 12 makes Debian 12 (bookworm) images instead of 13 (trixie), labelled io.cnbkit.base.bookworm:",
     "trixie's OpenJDK 21/25 and CPython 3.13 need its glibc and do not run on them.",
   ].join("\n"),
@@ -50,7 +53,7 @@ export const baseCreateCommand: Command = {
     flavor: {
       type: "string",
       value: "<flavor>",
-      help: "standard (build tools in the build image; the default) or slim (the run image's packages only)",
+      help: "standard (build tools in the build image; the default), slim (the run image's packages only) or tiny (a run image with no shell)",
     },
     debian: {
       type: "string",
@@ -67,7 +70,9 @@ export const baseCreateCommand: Command = {
     }
     const flavor = stringOption(inv, "flavor") ?? "standard";
     if (!BASE_FLAVORS.includes(flavor as BaseFlavor)) {
-      throw new CnbError(`--flavor "${flavor}" is not ${BASE_FLAVORS.join(" or ")}`);
+      throw new CnbError(
+        `--flavor "${flavor}" is not ${BASE_FLAVORS.slice(0, -1).join(", ")} or ${BASE_FLAVORS.at(-1)}`,
+      );
     }
     const debian = stringOption(inv, "debian");
     const release = debian === undefined ? DEFAULT_DEBIAN_RELEASE : parseDebianRelease(debian, "--debian");

@@ -14,3 +14,4 @@ export * from "./layout-archive.js";
 export * from "./reference.js";
 export * from "./remembered-diff-id.js";
 export * from "./registry.js";
+export { basicAuth, type Credentials, loadCredentials } from "./auth.js";

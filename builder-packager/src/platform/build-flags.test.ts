@@ -41,6 +41,16 @@ test.each<[string, Partial<BuildOptions>, RegExp]>([
     /^--default-process "web server" is not a process type \(letters, digits, '\.', '_', '-'\)$/,
   ],
   ["a negative creation time", { creationTime: -1 }, /^creation time -1 is not whole seconds since the epoch$/],
+  [
+    "--phases with --trust-builder",
+    { phases: true, trustBuilder: true },
+    /^--phases and --trust-builder ask for opposite things/,
+  ],
+  [
+    "--platform-api for a trusted builder's creator",
+    { platformApi: "0.13", trustBuilder: true },
+    /^--platform-api applies to phase-by-phase builds, and this one runs the creator \(trusted builder\); add --phases$/,
+  ],
 ])("%s is one line, and nothing is written", async (_name, flags, message) => {
   const output = `oci:${join(work, "out")}:latest`;
   const tags = flags.tags?.map((t) => (t === "OUT" ? output : t));

@@ -30,12 +30,14 @@ import {
   useCacheEntry,
 } from "../cache/index.js";
 import {
+  basicAuth,
   canonicalOciManifest,
   copyImage,
   type Descriptor,
   type Digest,
   type ImageConfig,
   type ImageSource,
+  loadCredentials,
   OciLayout,
   openImageSink,
   openImageSource,
@@ -60,6 +62,20 @@ import { proxyEnv } from "./proxy-env.js";
 import { formatStallTimeout, stallTimeoutFromEnv } from "./stall-watchdog.js";
 import { type ProjectDescriptor, readProjectDescriptor } from "./project-descriptor.js";
 import { copyWorkspace } from "./workspace.js";
+import {
+  checkPlatformApi,
+  defaultPlatformApi,
+  type FlagSetName,
+  type LifecycleMode,
+  lifecycleMode,
+  modeLine,
+  type PhaseInputs,
+  phaseCommands,
+  phaseEnv,
+  phaseMounts,
+  registryAuthJson,
+  runPhases,
+} from "./phases/index.js";
 
 /** The platform API cnbkit speaks to the lifecycle (lifecycle 0.21 supports 0.7–0.15). */
 export const PLATFORM_API = "0.14";
@@ -161,6 +177,21 @@ export interface BuildOptions {
    * where it was.
    */
   seal?: (image: SealRequest) => Promise<void>;
+  /**
+   * Run the analyzer, detector, restorer, builder and exporter each in a container of its
+   * own (pack's untrusted-builder flow) instead of the creator, whatever the builder.
+   */
+  phases?: boolean;
+  /**
+   * Trust the builder: true runs the creator, false runs phases. Default (pack's rule, see
+   * phases/trust.ts): a builder on this machine or one of pack's known builders is trusted,
+   * any other registry builder is not.
+   */
+  trustBuilder?: boolean;
+  /** Whose flags the phases get (default `cnbkit`): `kpack`'s build pod or Tekton's buildpacks-phases task. */
+  phaseFlags?: FlagSetName;
+  /** The Platform API the phases run at (default: the flag set's; checked against the builder's lifecycle). */
+  platformApi?: string;
 }
 
 /** What {@link BuildOptions.seal} gets: where the image is, its digest, and the build's record. */
@@ -201,6 +232,10 @@ interface Build {
   startedOn: Date;
   /** The digest of /workspace as the lifecycle saw it; only when the image is sealed. */
   sourceTree?: SourceTree;
+  /** Creator or phases (phases/trust.ts). */
+  mode: LifecycleMode;
+  /** The Platform API the lifecycle runs at. */
+  platformApi: string;
 }
 
 /**
@@ -236,6 +271,16 @@ async function buildWithBuilder(
   const say = (line: string) => opts.onOutput?.(line, "stdout");
   const outRef = parseReference(opts.output);
   checkBuildFlags(opts);
+  const mode = lifecycleMode({
+    builder: opts.builder,
+    ...(opts.trustBuilder !== undefined ? { trustBuilder: opts.trustBuilder } : {}),
+    ...(opts.phases ? { phases: true } : {}),
+  });
+  if (mode.kind === "creator" && (opts.phaseFlags !== undefined || opts.platformApi !== undefined)) {
+    throw new CnbError(
+      `${opts.phaseFlags !== undefined ? "--phase-flags" : "--platform-api"} applies to phase-by-phase builds, and this one runs the creator (trusted builder); add --phases`,
+    );
+  }
   // An unreachable output registry is found out before a build, not after it.
   if (outRef.kind === "registry") await new RegistryClient(outRef.registry).ping();
   const cache = opts.cnbkitCache ?? cnbkitCacheDir();
@@ -244,7 +289,19 @@ async function buildWithBuilder(
     const runRef = await runImageRef(builder, opts.builder, opts.runImage);
     // The run image must match the platform we build for.
     const run = await openRunImage(builder, opts.builder, runRef, opts.pullPolicy);
-    const build: Build = { opts, say, builder, run, outTag: outRef.tag ?? "latest", startedOn: new Date() };
+    const platformApi = lifecyclePlatformApi(opts, mode, builder);
+    const build: Build = {
+      opts,
+      say,
+      builder,
+      run,
+      outTag: outRef.tag ?? "latest",
+      startedOn: new Date(),
+      mode,
+      platformApi,
+    };
+    const line = modeLine(mode, opts.builder);
+    if (line) say(opts.platformApi || opts.phaseFlags ? `${line}, Platform API ${platformApi}` : line);
     const stallTimeoutMs = opts.stallTimeoutMs ?? stallTimeoutFromEnv();
     // A foreign-arch builder (arm64 here) runs its lifecycle and buildpacks under qemu.
     const execution = await checkRunnable(`builder ${opts.builder}`, run.config, { onLog: say });
@@ -271,10 +328,19 @@ async function buildWithBuilder(
         say,
       });
       const mounts = await preparePlatform(work, { ...project.env, ...(opts.env ?? {}) }, opts.bindings ?? []);
-      mounts.push({ source: buildCache.dir, destination: "/cache" });
       const repo = await prepareLayoutRepo(build, join(work, "layout-repo"));
-      mounts.push({ source: repo.dir, destination: LAYOUT_REPO_MOUNT });
-      const output = await runCreator(build, view.path, repo, mounts, { stallTimeoutMs, execution });
+      // The cache and the images: the creator's, or only the analyzer's, restorer's and exporter's.
+      const state: BindMount[] = [
+        { source: buildCache.dir, destination: "/cache" },
+        { source: repo.dir, destination: LAYOUT_REPO_MOUNT },
+      ];
+      const output = await runLifecycle(
+        build,
+        view.path,
+        repo,
+        { shared: mounts, state },
+        { stallTimeoutMs, execution },
+      );
       const written = await writeAppImage(build, repo, Object.keys({ ...project.env, ...(opts.env ?? {}) }));
       await copyBuildOutputs(join(view.path, "layers"), opts, written);
       return {
@@ -448,19 +514,43 @@ async function prepareLayoutRepo({ opts, say, builder, run, outTag }: Build, dir
 }
 
 /**
- * Runs the lifecycle's creator in the container and follows its output. Throws the one-line
- * error of a failed, stalled or aborted build.
+ * The Platform API of a build: cnbkit's for the creator; for phases the one asked for or the
+ * flag set's, checked against the flag set and the builder's lifecycle (one line if neither fits).
  */
-async function runCreator(
-  { opts, builder, run }: Build,
+function lifecyclePlatformApi(opts: BuildOptions, mode: LifecycleMode, builder: BuildBuilder): string {
+  if (mode.kind === "creator") return PLATFORM_API;
+  const set = opts.phaseFlags ?? "cnbkit";
+  const api = opts.platformApi ?? defaultPlatformApi(set);
+  let lifecycle: { version?: string; apis?: { platform?: { supported?: unknown } } } | undefined;
+  try {
+    lifecycle = JSON.parse(builder.labels["io.buildpacks.builder.metadata"] ?? "{}")?.lifecycle;
+  } catch {
+    lifecycle = undefined;
+  }
+  const supported = lifecycle?.apis?.platform?.supported;
+  checkPlatformApi(
+    set,
+    api,
+    Array.isArray(supported) ? { version: lifecycle?.version ?? "", apis: supported.map(String) } : undefined,
+  );
+  return api;
+}
+
+/**
+ * Runs the lifecycle in the builder's view: the creator in one container, or each phase in
+ * its own (the same user, rootfs and network; the cache and layout repository, `mounts.state`,
+ * and registry credentials only where phases/phase-container.ts puts them). Follows the
+ * output and throws the one-line error of a failed, stalled or aborted build.
+ */
+async function runLifecycle(
+  build: Build,
   rootfs: string,
   repo: LayoutRepo,
-  mounts: BindMount[],
+  mounts: { shared: BindMount[]; state: BindMount[] },
   { stallTimeoutMs, execution }: { stallTimeoutMs: number; execution: string },
 ): Promise<LifecycleOutput> {
+  const { opts, builder, run } = build;
   const { uid, gid } = builder;
-  const env = creatorEnv(builder, opts);
-  const args = creatorArgs(opts, repo);
   const output = new LifecycleOutput({
     // The view: ad-hoc buildpacks are there, not in the cached builder.
     builderRootfs: rootfs,
@@ -472,24 +562,53 @@ async function runCreator(
     show: (line, stream) => opts.onOutput?.(line, stream),
   });
   let stalled: { phase: string; idleMs: number } | undefined;
-  const code = await runContainer({
-    rootfs,
-    args,
-    env,
-    cwd: "/workspace",
-    user: { uid, gid },
-    mounts,
-    ...(opts.network === "none" ? { network: "none" as const } : { hostNetwork: true as const }),
-    onStdout: (line) => output.line(line, "stdout"),
-    onStderr: (line) => output.line(line, "stderr"),
-    signal: opts.signal,
-    stall: {
-      timeoutMs: stallTimeoutMs,
-      onStall: (idleMs) => {
-        stalled = { phase: output.phase, idleMs };
+  const inContainer = (args: string[], env: string[], containerMounts: BindMount[]) =>
+    runContainer({
+      rootfs,
+      args,
+      env,
+      cwd: "/workspace",
+      user: { uid, gid },
+      mounts: containerMounts,
+      ...(opts.network === "none" ? { network: "none" as const } : { hostNetwork: true as const }),
+      onStdout: (line) => output.line(line, "stdout"),
+      onStderr: (line) => output.line(line, "stderr"),
+      signal: opts.signal,
+      stall: {
+        timeoutMs: stallTimeoutMs,
+        onStall: (idleMs) => {
+          stalled = { phase: output.phase, idleMs };
+        },
       },
-    },
-  });
+    });
+  // A trusted builder's creator gets the credentials as pack gives them; phases, only the
+  // analyzer, restorer and exporter.
+  const registryAuth = await cacheRegistryAuth(opts);
+  const base = creatorEnv(builder, opts);
+  let code: number;
+  if (build.mode.kind === "creator") {
+    const env = registryAuth ? [...base, `CNB_REGISTRY_AUTH=${registryAuth}`] : base;
+    code = await inContainer(creatorArgs(opts, repo), env, [...mounts.shared, ...mounts.state]);
+  } else {
+    const commands = phaseCommands(opts.phaseFlags ?? "cnbkit", phaseInputs(build, repo));
+    const result = await runPhases(
+      commands,
+      builder,
+      ({ phase, args }) =>
+        inContainer(
+          args,
+          phaseEnv(phase, {
+            base,
+            platformApi: build.platformApi,
+            layoutDir: LAYOUT_REPO_MOUNT,
+            ...(registryAuth ? { registryAuth } : {}),
+          }),
+          phaseMounts(phase, mounts.shared, mounts.state),
+        ),
+      (header) => output.line(header, "stdout"),
+    );
+    code = result.code;
+  }
   // A failed build's last error line (and hint) goes into the one final line, not twice.
   const failure =
     code === LIFECYCLE_EXIT.failedBuild && !opts.signal?.aborted && !stalled ? output.failure() : undefined;
@@ -505,6 +624,36 @@ async function runCreator(
     );
   }
   return output;
+}
+
+/** What the phases' command lines are made of (phases/flag-sets.ts). */
+function phaseInputs({ opts, builder, platformApi }: Build, repo: LayoutRepo): PhaseInputs {
+  return {
+    platformApi,
+    appName: repo.appName,
+    runName: repo.runName,
+    cache: opts.cacheImage ? { image: opts.cacheImage } : { dir: "/cache" },
+    insecureRegistries: opts.cacheImage ? insecureRegistries(opts.cacheImage) : [],
+    uid: builder.uid,
+    gid: builder.gid,
+    logLevel: opts.logLevel ?? "info",
+    color: opts.color === true,
+    skipLayers: opts.clearCache === true,
+    ...(opts.defaultProcess ? { processType: opts.defaultProcess } : {}),
+  };
+}
+
+/**
+ * CNB_REGISTRY_AUTH for the phases that talk to a registry: the user's credentials for the
+ * `--cache-image` registry (the only registry the lifecycle reaches; images go through the
+ * layout repository), or none.
+ */
+async function cacheRegistryAuth(opts: BuildOptions): Promise<string | undefined> {
+  if (!opts.cacheImage) return undefined;
+  const ref = parseReference(opts.cacheImage);
+  if (ref.kind !== "registry") return undefined;
+  const creds = await loadCredentials(ref.registry);
+  return registryAuthJson(creds ? { [ref.registry]: basicAuth(creds) } : {});
 }
 
 /** The creator's environment: the builder's, and what cnbkit sets for the platform. */
@@ -558,12 +707,15 @@ function creatorArgs(opts: BuildOptions, repo: LayoutRepo): string[] {
 
 /** A registry on this machine speaks plain HTTP: the lifecycle is told so, as cnbkit's own client knows. */
 function insecureRegistryArgs(ref: string): string[] {
+  return insecureRegistries(ref).flatMap((r) => ["-insecure-registry", r]);
+}
+
+/** `ref`'s registry when it is one on this machine (plain HTTP), else none. */
+function insecureRegistries(ref: string): string[] {
   const parsed = parseReference(ref);
   if (parsed.kind !== "registry") return [];
   const host = parsed.registry.replace(/:\d+$/, "");
-  return host === "localhost" || host === "127.0.0.1" || host === "[::1]"
-    ? ["-insecure-registry", parsed.registry]
-    : [];
+  return host === "localhost" || host === "127.0.0.1" || host === "[::1]" ? [parsed.registry] : [];
 }
 
 /**
@@ -621,7 +773,7 @@ async function buildRecord(
     buildpacks: builtBy(await exported.config(), builder.labels),
     runImage: { ref: run.ref, ...(runDigest ? { digest: runDigest } : {}) },
     ...(lifecycleVersion ? { lifecycleVersion } : {}),
-    platformApi: PLATFORM_API,
+    platformApi: build.platformApi,
     sourceTree,
     envNames,
     startedOn: build.startedOn,

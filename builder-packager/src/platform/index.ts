@@ -13,6 +13,7 @@ export {
 } from "./build.js";
 export type { BuildRecord, SourceTree } from "./build-record.js";
 export type { PhaseTime } from "./lifecycle-output.js";
+export { FLAG_SET_NAMES, type FlagSetName, KNOWN_TRUSTED_BUILDERS, parseFlagSet } from "./phases/index.js";
 export { type PullPolicy, parsePullPolicy } from "./pull-policy.js";
 export { type ImageInspection, type InspectedLayer, inspectImage } from "./inspect.js";
 export { type RebaseOptions, type RebaseResult, type RebaseSealRequest, rebaseImage } from "./rebase.js";

@@ -2,7 +2,14 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { type Binding, type BuildOptions, buildApp, parsePullPolicy, parseStallTimeout } from "../../platform/index.js";
+import {
+  type Binding,
+  type BuildOptions,
+  buildApp,
+  parseFlagSet,
+  parsePullPolicy,
+  parseStallTimeout,
+} from "../../platform/index.js";
 import { parseTarget } from "../../package/index.js";
 import { type Digest, parseReference } from "../../oci/index.js";
 import { loadSigningKey, markSignedImage, sealBuild } from "../../supply-chain/index.js";
@@ -55,6 +62,8 @@ export function packBuildFlags(inv: Invocation): Partial<BuildOptions> {
   const network = opt("network");
   const pullPolicy = opt("pull-policy");
   const descriptor = opt("descriptor");
+  const phaseFlags = opt("phase-flags");
+  const platformApi = opt("platform-api");
   const adhoc = (name: string) => listOption(inv, name).map((b) => (b.startsWith("oci:") ? absoluteRef(b) : b));
   return {
     ...(adhoc("buildpack").length ? { buildpacks: adhoc("buildpack") } : {}),
@@ -71,6 +80,10 @@ export function packBuildFlags(inv: Invocation): Partial<BuildOptions> {
     ...(reportDir !== undefined ? { reportOutputDir: resolve(reportDir) } : {}),
     ...(cacheImage !== undefined ? { cacheImage } : {}),
     ...(previous !== undefined ? { previousImage: absoluteRef(previous) } : {}),
+    ...(inv.values["trust-builder"] === true ? { trustBuilder: true } : {}),
+    ...(inv.values.phases === true ? { phases: true } : {}),
+    ...(phaseFlags !== undefined ? { phaseFlags: parseFlagSet(phaseFlags) } : {}),
+    ...(platformApi !== undefined ? { platformApi } : {}),
   };
 }
 
@@ -109,6 +122,9 @@ export const buildCommand: Command = {
     "A builder of another architecture (arm64 on amd64) runs under qemu >= 8 (scripts/fetch-qemu.sh); as root,",
     "cnbkit registers it in binfmt_misc when it is missing. A phase with no output and no CPU time for",
     "--stall-timeout is stopped, with a line naming it; the output image is then left as it was.",
+    "An untrusted builder (a registry builder that is not one of pack's known ones, or any builder with --phases)",
+    "runs as five containers, analyze, detect, restore, build, export: registry credentials, the cache and the",
+    "images reach only analyze, restore and export, never the buildpacks. A local builder (oci:, a dir) is trusted.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<app-dir>" },
   examples: [
@@ -124,6 +140,8 @@ export const buildCommand: Command = {
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --creation-time now --sbom-output-dir sbom --report-output-dir report",
     "cnbkit build my-app -B oci:out/builder -o 127.0.0.1:5000/acme/app:1 --sign-key cosign.key",
     "cnbkit build my-app -B oci:out/builder -o localhost:5000/acme/app --cache-image localhost:5000/acme/app-cache --previous-image localhost:5000/acme/app:1",
+    "cnbkit build my-app -B oci:out/builder -o oci:out/app --phases --phase-flags kpack --platform-api 0.9",
+    "cnbkit build my-app -B registry.example.com/acme/builder:1 -o oci:out/app --trust-builder",
   ],
   options: {
     builder: {
@@ -236,6 +254,24 @@ export const buildCommand: Command = {
       type: "string",
       value: "<file>",
       help: "sign the image and attest its SLSA provenance and SBOMs before its tag moves, e.g. --sign-key cosign.key (password: COSIGN_PASSWORD)",
+    },
+    phases: {
+      type: "boolean",
+      help: "run analyze, detect, restore, build and export each in its own container (pack's untrusted flow), e.g. --phases",
+    },
+    "trust-builder": {
+      type: "boolean",
+      help: "run the creator in one container even for a registry builder pack does not know, e.g. --trust-builder",
+    },
+    "phase-flags": {
+      type: "string",
+      value: "cnbkit|kpack|tekton",
+      help: "pass the phases the flags this platform's build passes (default cnbkit), e.g. --phase-flags tekton",
+    },
+    "platform-api": {
+      type: "string",
+      value: "<x.y>",
+      help: "the Platform API the phases run at (default: the flag set's: cnbkit 0.14, kpack 0.9, tekton 0.13), e.g. --platform-api 0.13",
     },
     "stall-timeout": {
       type: "string",

@@ -16,6 +16,7 @@ import type { Runnable } from "./runnable.js";
 import { runnableCommand } from "./runnable-command.js";
 import { addLaunchHelpers } from "./steps/add-launch-helpers.js";
 import { addMemoryCalculator } from "./steps/add-memory-calculator.js";
+import { addShellFreeLaunch, runImageHasShell } from "./steps/add-shell-free-launch.js";
 import { addTomcat } from "./steps/add-tomcat.js";
 import { appSbom } from "./steps/app-sbom.js";
 import { buildWithGradle } from "./steps/build-with-gradle.js";
@@ -72,9 +73,11 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   const runtime =
     jlink && jdk && jvm.jdk ? await jlinkRuntime(ctx, settings, jdk, jvm.jdk) : await installJre(ctx, jvm.jre);
   const scan = await scanApp(ctx, jarSha256);
-  await addMemoryCalculator(ctx, scan.classes);
   const framework = detectJvmFramework(await listFiles(ctx.app.path));
-  await addLaunchHelpers(ctx, framework);
+  if (runImageHasShell(settings)) {
+    await addMemoryCalculator(ctx, scan.classes);
+    await addLaunchHelpers(ctx, framework);
+  } else await addShellFreeLaunch(ctx, framework);
   appSbom(ctx, scan.libraries);
   if (!kept) return launchApp(ctx, manifest, await trainStartupCache(ctx, settings, manifest, runtime));
   const r = kept.runnable;

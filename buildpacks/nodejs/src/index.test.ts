@@ -83,6 +83,17 @@ describe("Node.js version", () => {
     await expect(runBuild(bp, opts({ "package.json": JSON.stringify({ engines: { node: ">=99" } }) }))).rejects.toThrow(
       'package.json: engines.node ">=99" matches no Node.js version in the inventory for linux/amd64 (newest: 24.11.1)',
     );
+    // The hint says what to change, not only what there is.
+    await expect(
+      runBuild(bp, opts({ "package.json": JSON.stringify({ engines: { node: "18.x" } }) })),
+    ).rejects.toMatchObject({
+      hint: expect.stringContaining(
+        "Change engines.node in package.json to one of 24.x, or build with BP_NODE_VERSION=24.",
+      ),
+    });
+    await expect(
+      runBuild(bp, opts({ "server.js": "" }, { platformEnv: { BP_NODE_VERSION: "18" } })),
+    ).rejects.toMatchObject({ hint: expect.stringMatching(/Set BP_NODE_VERSION to one of 24\.$/) });
   });
 });
 

@@ -178,9 +178,26 @@ function resolveNode(
         ? `${appRelative(project, "package.json")}: engines.node`
         : request.source;
     const newest = /\(newest: ([^)]+)\)/.exec(err.message)?.[1];
+    const lines = [
+      ...new Set(
+        (newest ?? "")
+          .split(", ")
+          .map((v) => v.split(".")[0])
+          .filter(Boolean),
+      ),
+    ];
+    // What to change, not only what there is: the request's own source, or BP_NODE_VERSION,
+    // which wins over every file.
+    const fix =
+      lines.length === 0
+        ? undefined
+        : request.source === "BP_NODE_VERSION"
+          ? `Set BP_NODE_VERSION to one of ${lines.join(", ")}.`
+          : `Change ${where.replace(/^(.*): engines\.node$/, "engines.node in $1")} to one of ${lines.map((l) => `${l}.x`).join(", ")}, or build with BP_NODE_VERSION=${lines[0]}.`;
+    const hint = [err.hint?.replace(/\.?$/, "."), fix].filter(Boolean).join(" ");
     throw new CnbError(
       `${where} "${request.raw}" matches no Node.js version in the inventory for ${ctx.target.os}/${ctx.target.arch}${newest ? ` (newest: ${newest})` : ""}`,
-      err.hint ? { hint: err.hint } : {},
+      hint ? { hint } : {},
     );
   }
 }

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
+import { type Binding, type BuildOptions, buildApp } from "../../builder-packager/src/platform/build.js";
 import { fixtureApp, getFromImage } from "./support.js";
 
 /** One fixture app of the Node.js e2e tables: how to build it and what must come out. */
@@ -19,6 +19,8 @@ export type AppCase = {
   prepare?: (dir: string) => Promise<void>;
   /** Build env (`--env`). */
   env?: Record<string, string>;
+  /** More build options (e.g. `phases` and `phaseFlags`). */
+  build?: Partial<BuildOptions>;
   /** Lines the build output must have. */
   output: RegExp[];
 } & (
@@ -46,6 +48,7 @@ export async function buildAndAsk(c: AppCase, builder: string, bindings: Binding
       cacheDir: join(work, "cache"),
       bindings,
       env: c.env ?? {},
+      ...c.build,
       onOutput: (l) => lines.push(l),
     });
     const error = await built.then(

@@ -20,7 +20,14 @@ describe("scriptPolicyReport", () => {
   test("npm 12 skipped them", () => {
     expect(scriptPolicyReport(NPM12)).toEqual({
       skipped: true,
-      packages: [{ name: "es5-ext", version: "0.10.64", events: ["postinstall"] }],
+      packages: [
+        {
+          name: "es5-ext",
+          version: "0.10.64",
+          events: ["postinstall"],
+          commands: { postinstall: `node -e "try{require('./_postinstall')}catch(e){}" || exit 0` },
+        },
+      ],
     });
   });
   test("npm 11.16+ ran them and warned", () => {
@@ -30,14 +37,19 @@ describe("scriptPolicyReport", () => {
   test("scoped names, several events, colours, and only lines inside the list", () => {
     const out = [
       "\x1b[33mnpm warn install-scripts\x1b[0m 2 packages had install scripts blocked because they are not covered by allowScripts:",
-      "npm warn install-scripts   @img/sharp@0.34.5 (install: node install/check.js; postinstall: node x.js)",
+      "npm warn install-scripts   @img/sharp@0.34.5 (install: node install/check.js; postinstall: node x.js; node y.js)",
       "npm warn install-scripts   bcrypt@6.0.0 (install: node-gyp-build)",
       "npm warn install-scripts",
       "npm warn install-scripts   not-a-package@1.0.0 (install: x)",
     ].join("\n");
     expect(scriptPolicyReport(out)?.packages).toEqual([
-      { name: "@img/sharp", version: "0.34.5", events: ["install", "postinstall"] },
-      { name: "bcrypt", version: "6.0.0", events: ["install"] },
+      {
+        name: "@img/sharp",
+        version: "0.34.5",
+        events: ["install", "postinstall"],
+        commands: { install: "node install/check.js", postinstall: "node x.js; node y.js" },
+      },
+      { name: "bcrypt", version: "6.0.0", events: ["install"], commands: { install: "node-gyp-build" } },
     ]);
   });
   test("no list, no report", () => {

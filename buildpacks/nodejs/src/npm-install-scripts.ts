@@ -8,7 +8,7 @@
  * with the build green. Both lists are npm `warn` lines that scroll by in the install's
  * output; this module reads them back so the build can say them once, as a warning with the
  * fix, and keeps an engines.npm range from moving an app onto npm 12 that nothing says it
- * was made for.
+ * was made for. A skipped native addon build is more than a warning: see unbuilt-addons.ts.
  */
 import semver from "semver";
 
@@ -22,6 +22,8 @@ export interface UnapprovedScripts {
   version?: string;
   /** The lifecycle events, e.g. `["postinstall"]`. */
   events: string[];
+  /** Each event's command as npm printed it, e.g. `{ install: "node-gyp rebuild" }`. */
+  commands: Record<string, string>;
 }
 
 /** What an npm install said about install scripts `allowScripts` does not cover. */
@@ -34,6 +36,8 @@ export interface ScriptPolicyReport {
 const HEADER =
   /^npm warn install-scripts \d+ packages? (had install scripts blocked|ha(?:s|ve) install scripts not yet covered)/;
 const ENTRY = /^npm warn install-scripts {3}(@?[^@\s]+)(?:@(\S+))? \((.*)\)\s*$/;
+const EVENT =
+  /(?:^|; )(preinstall|install|postinstall|prepare): (.*?)(?=; (?:preinstall|install|postinstall|prepare): |$)/g;
 
 /**
  * Reads npm's allowScripts list out of an install's output; undefined when there is none.
@@ -43,7 +47,7 @@ const ENTRY = /^npm warn install-scripts {3}(@?[^@\s]+)(?:@(\S+))? \((.*)\)\s*$/
  *   "npm warn install-scripts 1 package had install scripts blocked because they are not covered by allowScripts:",
  *   "npm warn install-scripts   es5-ext@0.10.64 (postinstall: node -e \"…\")",
  * ].join("\n"))
- * // { skipped: true, packages: [{ name: "es5-ext", version: "0.10.64", events: ["postinstall"] }] }
+ * // { skipped: true, packages: [{ name: "es5-ext", version: "0.10.64", events: ["postinstall"], commands: { postinstall: 'node -e "…"' } }] }
  */
 export function scriptPolicyReport(output: string): ScriptPolicyReport | undefined {
   let report: ScriptPolicyReport | undefined;
@@ -62,9 +66,12 @@ export function scriptPolicyReport(output: string): ScriptPolicyReport | undefin
       inList = false;
       continue;
     }
-    // "postinstall: node x.js; install: node-gyp rebuild": each event is a word before ": ".
-    const events = [...entry[3]!.matchAll(/(?:^|; )(preinstall|install|postinstall|prepare): /g)].map((m) => m[1]!);
-    const pkg: UnapprovedScripts = { name: entry[1]!, events };
+    // "postinstall: node x.js; install: node-gyp rebuild": each event is a word before ": ",
+    // and its command runs to the next event (a command may have "; " of its own).
+    const scripts = [...entry[3]!.matchAll(EVENT)];
+    const events = scripts.map((m) => m[1]!);
+    const commands = Object.fromEntries(scripts.map((m) => [m[1]!, m[2]!.trim()]));
+    const pkg: UnapprovedScripts = { name: entry[1]!, events, commands };
     if (entry[2]) pkg.version = entry[2];
     if (!report!.packages.some((p) => p.name === pkg.name && p.version === pkg.version)) report!.packages.push(pkg);
   }
@@ -76,7 +83,7 @@ export function scriptPolicyReport(output: string): ScriptPolicyReport | undefin
  * fix as a hint line.
  *
  * @example
- * scriptPolicyWarning({ skipped: true, packages: [{ name: "es5-ext", version: "0.10.64", events: ["postinstall"] }] }, "package.json")
+ * scriptPolicyWarning({ skipped: true, packages: [{ name: "es5-ext", version: "0.10.64", events: ["postinstall"], commands: {} }] }, "package.json")
  * // { line: 'npm skipped the install scripts of 1 dependency that package.json "allowScripts" does not approve: es5-ext@0.10.64 (postinstall)', hint: … }
  */
 export function scriptPolicyWarning(report: ScriptPolicyReport, where: string): { line: string; hint: string } {

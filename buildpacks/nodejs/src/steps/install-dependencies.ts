@@ -18,6 +18,7 @@ import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "..
 import { nodeGypEnv } from "../node-gyp-env.js";
 import { buildFailures, errorLines, explainFailure } from "../native-build-failure.js";
 import { scriptPolicyReport, scriptPolicyWarning } from "../npm-install-scripts.js";
+import { unbuiltAddons, unbuiltAddonsError } from "../unbuilt-addons.js";
 import { yarnSkippedBuilds, yarnSkippedBuildsWarning } from "../yarn-skipped-builds.js";
 import type { PrunePolicy } from "../prune-policy.js";
 import { runTool } from "@cnbkit/framework/process";
@@ -223,10 +224,17 @@ async function runInstall(inputs: DependencyInputs, command: string[]): Promise<
   // so once, where it cannot scroll by, with the fix. npm 11.16+ ran them: a note, no warning.
   const report = pm.name === "npm" ? scriptPolicyReport(output) : undefined;
   if (report) {
-    const warning = scriptPolicyWarning(report, appRelative(project.install, "package.json"));
+    const pkgJson = appRelative(project.install, "package.json");
+    const warning = scriptPolicyWarning(report, pkgJson);
     if (report.skipped) ctx.log.warn(warning.line);
     else ctx.log.detail(warning.line);
     ctx.log.detail(warning.hint);
+    // A skipped native addon build is no warning: the image would crash at its first require.
+    const unbuilt = report.skipped ? await unbuiltAddons(project.install.dir, report.packages) : [];
+    if (unbuilt.length > 0) {
+      const error = unbuiltAddonsError(unbuilt, inputs.manager.version, pkgJson);
+      throw new CnbError(error.line, { hint: error.hint });
+    }
   }
   // Yarn 4.14+ skips dependency builds by default and exits 0: the same, for Yarn.
   const skipped = pm.name === "yarn" && pm.berry ? yarnSkippedBuilds(output) : [];

@@ -17,6 +17,30 @@ describe("which package manager", () => {
     ],
     ["Pipfile alone → pipenv", ["Pipfile"], undefined, "pipenv", "Pipfile", []],
     ["[tool.poetry] alone → poetry", ["pyproject.toml"], { tool: { poetry: {} } }, "poetry", "pyproject.toml", []],
+    [
+      "Poetry 2 ([project] built by poetry-core), no lock → poetry",
+      ["pyproject.toml"],
+      { project: {}, tool: { poetry: {} }, "build-system": { "build-backend": "poetry.core.masonry.api" } },
+      "poetry",
+      "pyproject.toml",
+      [],
+    ],
+    [
+      "Poetry 2 in non-package mode, no lock → poetry",
+      ["pyproject.toml"],
+      { project: { dependencies: ["fastapi"] }, tool: { poetry: { "package-mode": false } } },
+      "poetry",
+      "pyproject.toml",
+      [],
+    ],
+    [
+      "[project] with only Poetry settings, built by setuptools → pip install .",
+      ["pyproject.toml"],
+      { project: {}, tool: { poetry: {} }, "build-system": { "build-backend": "setuptools.build_meta" } },
+      "pip",
+      "pyproject.toml",
+      [],
+    ],
     ["pyproject with neither → none", ["pyproject.toml"], { tool: {} }, undefined, undefined, []],
     ["setup.py alone → pip install -e .", ["setup.py"], undefined, "pip", "setup.py", []],
     ["setup.cfg alone → pip install -e .", ["setup.cfg"], undefined, "pip", "setup.cfg", []],
@@ -100,6 +124,9 @@ describe("which package manager", () => {
   test("a manager that must lock at build time says so", () => {
     expect(choosePackageManager(new Set(["Pipfile"]), undefined)?.warning).toMatch(/commit Pipfile.lock/);
     expect(choosePackageManager(new Set(["Pipfile.lock", "Pipfile"]), undefined)?.warning).toBeUndefined();
+    expect(choosePackageManager(new Set(["pyproject.toml"]), { tool: { poetry: {} } })?.warning).toMatch(
+      /no poetry\.lock: .*; run "poetry lock" and commit poetry\.lock$/,
+    );
   });
 
   test("BP_PIP_REQUIREMENT's files win over every other dependency file, which are named as not used", () => {

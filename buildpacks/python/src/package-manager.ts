@@ -4,7 +4,8 @@
  * Precedence (the first that is present wins; the others are named in the log):
  * `uv.lock` → uv, `poetry.lock` → Poetry, `Pipfile.lock` → Pipenv, `requirements.txt` → pip,
  * a `Pipfile` with no lock → Pipenv (locks during the build), a pyproject.toml with
- * `[tool.poetry]` and no lock → Poetry (locks during the build), a pyproject.toml with a PEP
+ * `[tool.poetry]` and no lock → Poetry (locks during the build; with a PEP 621 `[project]` too,
+ * when poetry-core builds it or it is in non-package mode), a pyproject.toml with a PEP
  * 621 `[project]` table → `pip install -e .`, or only its `dependencies` when it has no
  * `[build-system]` and no scripts (uv's rule: such a project is an app, not a package, and
  * setuptools' guess at one fails on a flat layout with several top-level packages), and so
@@ -135,13 +136,14 @@ function chooseFromFiles(
     };
   }
   if (!files.has("pyproject.toml") || !pyproject) return setuptoolsProject(files, ignored);
-  if (pyproject.tool?.poetry !== undefined && pyproject.project === undefined) {
+  if (pyproject.tool?.poetry !== undefined && (pyproject.project === undefined || poetryBuilt(pyproject))) {
     return {
       name: "poetry",
       lockfile: "pyproject.toml",
       source: "pyproject.toml [tool.poetry] (no poetry.lock)",
       ignored,
-      warning: "pyproject.toml uses Poetry but has no poetry.lock: Poetry locks during the build; commit poetry.lock",
+      warning:
+        'pyproject.toml uses Poetry but has no poetry.lock: Poetry locks during the build, so versions can change between builds; run "poetry lock" and commit poetry.lock',
     };
   }
   if (pyproject.project !== undefined) {
@@ -175,6 +177,18 @@ function chooseFromFiles(
     };
   }
   return setuptoolsProject(files, ignored);
+}
+
+/**
+ * Whether a PEP 621 project is Poetry 2's: built by poetry-core, or in Poetry's non-package
+ * mode, which no other tool reads (`pip install -e .` fails there: "Building a package is not
+ * possible in non-package mode").
+ */
+function poetryBuilt(pyproject: PyprojectShape): boolean {
+  const poetry = pyproject.tool?.poetry as { "package-mode"?: unknown } | undefined;
+  if (poetry?.["package-mode"] === false) return true;
+  const backend = (pyproject["build-system"] as { "build-backend"?: unknown } | undefined)?.["build-backend"];
+  return typeof backend === "string" && backend.startsWith("poetry.core");
 }
 
 /**

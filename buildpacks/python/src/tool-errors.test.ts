@@ -312,3 +312,20 @@ test("the app's own setup.py failing to build is named as the project, not a pac
   );
   expect(err.hint).toMatch(/^The error is in the project's own build/);
 });
+
+describe("Poetry locking during the build (no poetry.lock)", () => {
+  test("the solver's reason is the line, with the fix as the hint", () => {
+    // What Poetry 2.5.1 prints for a version PyPI does not have (captured on this machine).
+    const out = `Updating dependencies
+Resolving dependencies...
+
+Because hello depends on bottle (0.0.404) which doesn't match any versions, version solving failed.`;
+    const e = explainFailure(["poetry", "lock"], "exit 1", out, "pyproject.toml");
+    expect(e.message).toBe(
+      `pyproject.toml: Poetry cannot lock the dependencies: Because hello depends on bottle (0.0.404) which doesn't match any versions ("poetry lock" failed, exit 1)`,
+    );
+    expect(e.hint).toBe(
+      'Change the version constraints in pyproject.toml until "poetry lock" succeeds, and commit poetry.lock.',
+    );
+  });
+});

@@ -33,6 +33,13 @@ const CAUSES: { when: RegExp; line: (m: RegExpExecArray) => string; hint: string
     hint: "Set BP_POETRY_VERSION to a Poetry in that range, or unset it to let requires-poetry choose.",
   },
   {
+    // Poetry's solver when it locks during the build (no poetry.lock): its reason is the line
+    // to act on, e.g. "Because hello depends on bottle (0.0.404) which doesn't match any versions".
+    when: /(Because [\s\S]*?), version solving failed\./,
+    line: (m) => `pyproject.toml: Poetry cannot lock the dependencies: ${m[1]!.replace(/\s+/g, " ")}`,
+    hint: 'Change the version constraints in pyproject.toml until "poetry lock" succeeds, and commit poetry.lock.',
+  },
+  {
     when: /Pipfile\.lock \(\w+\) out of date|Pipfile\.lock is out-of-date/i,
     line: () => "Pipfile.lock is out of date with Pipfile",
     hint: 'Run "pipenv lock" and commit Pipfile.lock.',

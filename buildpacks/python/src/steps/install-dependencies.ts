@@ -20,6 +20,7 @@ import {
 import { type Distribution, distComponent, installedDistributions } from "../dist-info.js";
 import { installCommand, shownCommand } from "../install-command.js";
 import { type ManagerChoice, SETUP_FILES } from "../package-manager.js";
+import type { PoetryLock } from "../poetry-export.js";
 import { type LockSync, pipfileLockSync } from "../pipfile-hash.js";
 import { compileAll } from "../compile-all.js";
 import { requirementsClosure } from "../requirements-files.js";
@@ -31,6 +32,7 @@ import type { LazyTool, Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
 import { addSetuptools, keepPkgResources, wantsSetuptools } from "./add-setuptools.js";
 import { installPoetryLock } from "./install-poetry-lock.js";
+import { lockPoetry, type PoetryLockRun } from "./lock-poetry.js";
 import type { ToolCaches } from "./tool-environment.js";
 
 /**
@@ -180,7 +182,7 @@ async function fillVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>): Promi
   const lock = manager.name === "pipenv" && manager.lockfile === "Pipfile.lock" ? await pipenvLock(ctx) : undefined;
   // A poetry.lock is installed by uv from its export; Poetry only for what uv cannot install.
   const poetryLock = manager.name === "poetry" && manager.lockfile === "poetry.lock";
-  let tool = poetryLock ? undefined : await inputs.tool.get();
+  const tool = poetryLock ? undefined : await inputs.tool.get();
   await runtime.ensure();
   const app = ctx.app.path;
   const env = withChanges(inputs.env, {
@@ -213,7 +215,46 @@ async function fillVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>): Promi
       log: ctx.log,
     });
   }
-  if (poetryLock) {
+  // No poetry.lock: Poetry locks through the build's index, and the lock installs as a committed one.
+  let locked: PoetryLockRun | undefined;
+  if (manager.name === "poetry" && manager.lockfile === "pyproject.toml") {
+    await inputs.caches.open();
+    locked = await lockPoetry({ ctx, env, poetry: tool ?? (await inputs.tool.get()) });
+  }
+  try {
+    await installVenv(inputs, l, {
+      env: locked?.env ?? env,
+      site,
+      pipenv: lock,
+      generated: locked?.lock,
+      poetryLock,
+      tool,
+    });
+  } finally {
+    await locked?.restore();
+  }
+}
+
+/** What {@link installVenv} is handed by {@link fillVenv}. */
+interface VenvInstall {
+  env: ToolEnv;
+  site: string;
+  /** Whether Pipfile.lock is in sync with Pipfile (Pipenv with a lock only). */
+  pipenv: LockSync | undefined;
+  /** A poetry.lock made in this build (no committed one). */
+  generated: PoetryLock | undefined;
+  /** The app has a poetry.lock (installed by uv from its export). */
+  poetryLock: boolean;
+  tool: Tool | undefined;
+}
+
+/** Installs the dependencies into the made venv; records the distributions and bin entries. */
+async function installVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>, v: VenvInstall): Promise<void> {
+  const { ctx, manager, runtime } = inputs;
+  const { env, site, generated } = v;
+  const app = ctx.app.path;
+  let tool = v.tool;
+  if (v.poetryLock || generated) {
     const done = ctx.log.timer();
     const installed = await installPoetryLock({
       ctx,
@@ -224,6 +265,7 @@ async function fillVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>): Promi
       caches: inputs.caches,
       uv: inputs.uv,
       poetry: inputs.tool.get,
+      lock: generated,
     });
     if (installed) {
       await keepPkgResources({ ctx, project: inputs.project, manager, runtime, site, wheels: inputs.wheels, env });
@@ -242,7 +284,7 @@ async function fillVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>): Promi
   const done = ctx.log.timer();
   // Pipenv's own verify only when the lock matches neither hash: it has the last word on a
   // Pipfile whose TOML this reading might serialise differently (floats, dates).
-  if (check && lock === "out-of-date")
+  if (check && v.pipenv === "out-of-date")
     await runTool(check, {
       explain: explainPythonTool,
       cwd: app,

@@ -43,12 +43,14 @@ export interface PoetryLockInputs {
   uv(): Promise<Tool>;
   /** Poetry, installed only when the content-hash differs (its check has the last word). */
   poetry(): Promise<Tool>;
+  /** A lock Poetry made in this build (lock-poetry.ts): in sync by construction, so not checked. */
+  lock?: PoetryLock;
 }
 
 /** Installs poetry.lock by hash; false when it holds a dependency only Poetry can install. */
 export async function installPoetryLock(i: PoetryLockInputs): Promise<boolean> {
   const { ctx, runtime } = i;
-  const lock = await ctx.app.readToml<PoetryLock>("poetry.lock");
+  const lock = i.lock ?? (await ctx.app.readToml<PoetryLock>("poetry.lock"));
   const pyproject = (i.project.pyproject ?? {}) as PoetryPyproject;
   const exported = exportPoetryLock(lock, pyproject, linuxCpython(runtime.version, ctx.target.arch));
   if ("unsupported" in exported) {
@@ -57,7 +59,7 @@ export async function installPoetryLock(i: PoetryLockInputs): Promise<boolean> {
   }
   const app = ctx.app.path;
   const recorded = lock.metadata?.["content-hash"];
-  if (recorded && !poetryContentHashes(pyproject).includes(recorded)) {
+  if (!i.lock && recorded && !poetryContentHashes(pyproject).includes(recorded)) {
     ctx.log.detail("poetry.lock's content-hash differs from pyproject.toml's: asking Poetry (poetry check --lock)");
     const poetry = await i.poetry();
     await runTool([join(poetry.bin, "poetry"), "check", "--lock"], {

@@ -25,7 +25,13 @@ export type AppCase = {
   output: RegExp[];
 } & (
   | { /** The HTTP status and body of GET /. */ answer: RegExp; expectFailure?: undefined }
-  | { /** The build must fail with an error message that matches. */ expectFailure: RegExp; answer?: undefined }
+  | {
+      /** The build must fail with an error message that matches. */
+      expectFailure: RegExp;
+      /** And with a hint (the line under the error, e.g. the fix) that matches. */
+      expectHint?: RegExp;
+      answer?: undefined;
+    }
 );
 
 /**
@@ -60,6 +66,7 @@ export async function buildAndAsk(c: AppCase, builder: string, bindings: Binding
       console.log(`${c.fixture}: build ${error ? "failed" : "passed"} in ${Date.now() - t0} ms: ${error?.message}`);
       expect(error, `the build should fail\n${tail}`).toBeInstanceOf(Error);
       expect(error?.message).toMatch(c.expectFailure);
+      if (c.expectHint) expect((error as Error & { hint?: string }).hint).toMatch(c.expectHint);
     } else if (error) {
       throw new Error(`${error.message}\n${tail}`);
     } else {

@@ -77,6 +77,8 @@ const cases: Record<string, AppCase> = {
     ],
     expectFailure:
       /hello-native@1\.0\.0 has no compiled addon: npm 12\.\d+\.\d+ skipped its install script \(node-gyp rebuild\), which package\.json "allowScripts" does not approve/,
+    expectHint:
+      /^Run "npm approve-scripts hello-native" and commit package\.json; if the app never loads it, "npm deny-scripts hello-native" says so and the build goes on$/,
   },
 };
 

@@ -515,12 +515,12 @@ async function prepareLayoutRepo({ opts, say, builder, run, outTag }: Build, dir
 
 /**
  * The Platform API of a build: cnbkit's for the creator; for phases the one asked for or the
- * flag set's, checked against the flag set and the builder's lifecycle (one line if neither fits).
+ * highest the flag set and the builder's lifecycle share, checked against both (one line if
+ * they do not fit).
  */
 function lifecyclePlatformApi(opts: BuildOptions, mode: LifecycleMode, builder: BuildBuilder): string {
   if (mode.kind === "creator") return PLATFORM_API;
   const set = opts.phaseFlags ?? "cnbkit";
-  const api = opts.platformApi ?? defaultPlatformApi(set);
   let lifecycle: { version?: string; apis?: { platform?: { supported?: unknown } } } | undefined;
   try {
     lifecycle = JSON.parse(builder.labels["io.buildpacks.builder.metadata"] ?? "{}")?.lifecycle;
@@ -528,11 +528,11 @@ function lifecyclePlatformApi(opts: BuildOptions, mode: LifecycleMode, builder: 
     lifecycle = undefined;
   }
   const supported = lifecycle?.apis?.platform?.supported;
-  checkPlatformApi(
-    set,
-    api,
-    Array.isArray(supported) ? { version: lifecycle?.version ?? "", apis: supported.map(String) } : undefined,
-  );
+  const known = Array.isArray(supported)
+    ? { version: lifecycle?.version ?? "", apis: supported.map(String) }
+    : undefined;
+  const api = opts.platformApi ?? defaultPlatformApi(set, known?.apis);
+  checkPlatformApi(set, api, known);
   return api;
 }
 

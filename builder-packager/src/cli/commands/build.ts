@@ -271,7 +271,7 @@ export const buildCommand: Command = {
     "platform-api": {
       type: "string",
       value: "<x.y>",
-      help: "the Platform API the phases run at (default: the flag set's: cnbkit 0.14, kpack 0.9, tekton 0.13), e.g. --platform-api 0.13",
+      help: "the Platform API the phases run at (default: the highest the flag set and the builder share: cnbkit 0.12-0.15, kpack 0.7-0.9, tekton 0.13), e.g. --platform-api 0.13",
     },
     "stall-timeout": {
       type: "string",

@@ -75,9 +75,20 @@ describe("Platform API checks", () => {
   test("each flag set's default is one it is written for", () => {
     expect(defaultPlatformApi("kpack")).toBe("0.9");
     expect(defaultPlatformApi("tekton")).toBe("0.13");
+    expect(defaultPlatformApi("cnbkit")).toBe("0.14");
     for (const set of ["cnbkit", "kpack", "tekton"] as const) {
       expect(() => checkPlatformApi(set, defaultPlatformApi(set), lifecycle)).not.toThrow();
     }
+  });
+
+  test("by default, the highest API the flag set and the builder's lifecycle share", () => {
+    expect(defaultPlatformApi("cnbkit", lifecycle.apis)).toBe("0.15");
+    expect(defaultPlatformApi("cnbkit", ["0.12", "0.13", "0.14"])).toBe("0.14");
+    expect(defaultPlatformApi("kpack", lifecycle.apis)).toBe("0.9");
+    expect(defaultPlatformApi("kpack", ["0.7", "0.8"])).toBe("0.8");
+    expect(defaultPlatformApi("tekton", lifecycle.apis)).toBe("0.13");
+    // None shared: the set's own, which checkPlatformApi then refuses in one line.
+    expect(defaultPlatformApi("cnbkit", ["0.7", "0.8"])).toBe("0.14");
   });
 
   test("an API the builder's lifecycle does not support is one line naming the ones it does", () => {

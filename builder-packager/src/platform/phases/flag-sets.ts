@@ -54,7 +54,7 @@ export interface PhaseCommand {
 
 /** A flag set: the Platform APIs it is written for and each phase's flags. */
 interface FlagSet {
-  /** The API used when none is asked for. */
+  /** The API used when none is asked for and the builder's lifecycle does not say what it supports. */
   defaultApi: string;
   /** The lowest and highest API these flags are valid at. */
   apis: [string, string];
@@ -230,9 +230,23 @@ export function phaseCommands(set: FlagSetName, inputs: PhaseInputs): PhaseComma
   return PHASE_ORDER.map((phase) => ({ phase, args: [PHASES[phase].binary, ...SETS[set].flags(phase, inputs)] }));
 }
 
-/** The Platform API flag set `set` runs at when none is asked for. */
-export function defaultPlatformApi(set: FlagSetName): string {
-  return SETS[set].defaultApi;
+/**
+ * The Platform API flag set `set` runs at when none is asked for: the highest it is written
+ * for that the builder's lifecycle supports (`lifecycleApis`), as kpack picks the highest its
+ * build pod and the builder share and as cnbkit's creator takes 0.15 when there is one; the
+ * set's own default when the lifecycle does not say or shares none (checkPlatformApi then
+ * says so).
+ *
+ * @example
+ * defaultPlatformApi("kpack", ["0.7", "0.8", "0.9", "0.10"]) // "0.9"
+ */
+export function defaultPlatformApi(set: FlagSetName, lifecycleApis?: string[]): string {
+  const [low, high] = SETS[set].apis;
+  const shared = (lifecycleApis ?? []).filter((a) => /^\d+\.\d+$/.test(a) && atLeast(a, low) && atLeast(high, a));
+  return (
+    shared.reduce<string | undefined>((best, a) => (best && atLeast(best, a) ? best : a), undefined) ??
+    SETS[set].defaultApi
+  );
 }
 
 /** `--phase-flags <name>` → the flag set; anything else is one line naming the known ones. */

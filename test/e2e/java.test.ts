@@ -11,12 +11,17 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, lstat, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { withDirLock } from "../../builder-packager/src/cache/index.js";
-import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
+import { baseRootfsSpecs, ensureBaseImages, writeBaseImage } from "../../builder-packager/src/base/images.js";
+import { JDK_RUNTIME_LIBRARIES, TINY_RUN_PACKAGES } from "../../builder-packager/src/base/packages.js";
+import { ensureDebianRootfs, rootfsKey } from "../../builder-packager/src/base/rootfs.js";
+import { ensureTinyRootfs } from "../../builder-packager/src/base/tiny-rootfs.js";
+import { OciLayout } from "../../builder-packager/src/oci/index.js";
+import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
 import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
@@ -77,10 +82,25 @@ interface Built {
   digest: string;
 }
 
-async function build(app: string, image: string, cacheDir: string, env: Record<string, string> = {}): Promise<Built> {
+async function build(
+  app: string,
+  image: string,
+  cacheDir: string,
+  env: Record<string, string> = {},
+  runImage?: string,
+): Promise<Built> {
   const lines: string[] = [];
   const t0 = Date.now();
-  const opts = { appDir: app, builder, output: image, cacheDir, bindings, env, onOutput: (l: string) => lines.push(l) };
+  const opts = {
+    appDir: app,
+    builder,
+    output: image,
+    cacheDir,
+    bindings,
+    env,
+    ...(runImage ? { runImage } : {}),
+    onOutput: (l: string) => lines.push(l),
+  };
   const r = await buildApp(opts).catch((e: Error) => {
     throw new Error(`${e.message}\n${lines.slice(-80).join("\n")}`);
   });
@@ -301,6 +321,46 @@ describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
       expect(added).toContain(APPLICATION_SLICE);
       expect(added.filter((n) => n !== APPLICATION_SLICE)).toEqual([]);
       expect(await getFromImage(image)).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 21\./);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "on the tiny run image (no shell): built with --run-image and BP_RUN_IMAGE_SHELL=false it answers, has no /bin/sh, and rebased onto a tiny image with more packages still answers",
+    async () => {
+      // The tiny run image (cached under ~/.cache/cnbkit/base like the others) beside the builder's standard one.
+      const tiny = await withDirLock(join(E2E_DIR, "builder.lock"), () => ensureBaseImages({ flavor: "tiny" }));
+      const image = `oci:${join(out, "tiny-image")}:latest`;
+      const env = { BP_RUN_IMAGE_SHELL: "false", BP_MAVEN_ADDITIONAL_BUILD_ARGUMENTS: "--offline" };
+      const built = await build(app, image, join(out, "cache"), env, tiny.run.ref);
+      console.log(`spring maven: warm rebuild onto the tiny run image ${built.ms} ms`);
+      expect(built.text).toMatch(/BP_RUN_IMAGE_SHELL=false: no exec\.d helpers/);
+      const unpacked = await unpackImage(image);
+      onTestFinished(() => unpacked.release());
+      for (const shell of ["bin/sh", "usr/bin/sh", "usr/bin/bash", "usr/bin/dash"]) {
+        await expect(lstat(join(unpacked.rootfs, shell)), shell).rejects.toThrow(/ENOENT/);
+      }
+      const output: string[] = [];
+      const answer = await getFromImage(image, {}, { output });
+      expect(answer, output.join("\n")).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 21\./);
+
+      // Rebase onto another tiny image of the same release: the same cut plus the JDK's ImageIO libraries.
+      const spec = baseRootfsSpecs(undefined, "tiny").run;
+      const packages = [...TINY_RUN_PACKAGES, ...JDK_RUNTIME_LIBRARIES];
+      const runRootfs = await ensureDebianRootfs(spec, { onProgress: () => {} });
+      const wider = await ensureTinyRootfs(runRootfs, rootfsKey(spec), packages, { onProgress: () => {} });
+      const layout = await OciLayout.create(join(out, "tiny-wider"));
+      const desc = await writeBaseImage(layout, "run", wider, { ...spec, tiny: packages });
+      expect(desc.digest).not.toBe(tiny.run.digest);
+      const rebased = await rebaseImage({ image, runImage: `oci:${layout.dir}:run` });
+      expect(rebased.digest).not.toBe(rebased.previousDigest);
+      const again = await unpackImage(image);
+      onTestFinished(() => again.release());
+      expect(existsSync(join(again.rootfs, "usr/lib/x86_64-linux-gnu/libjpeg.so.62"))).toBe(true);
+      await expect(lstat(join(again.rootfs, "bin/sh"))).rejects.toThrow(/ENOENT/);
+      const rebasedAnswer = await getFromImage(image);
+      console.log(`spring maven on tiny, rebased: ${rebasedAnswer.trim()}`);
+      expect(rebasedAnswer).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 21\./);
     },
     TIMEOUT,
   );

@@ -348,6 +348,12 @@ export async function ensureBaseImages(
           progress("Writing base images (one layer each)");
           // A slim build image is the run rootfs again: its layer is the same blob, packed once.
           const layers = new Map<string, RootfsLayer>();
+          // A tiny layout's build image is the standard one: its layer is copied when that layout is cached.
+          if (flavor === "tiny") {
+            const standard = join(root, baseImagesKey(mirror, arch, "standard", release));
+            const reused = await copyBuildLayer(standard, layout);
+            if (reused) layers.set(rootfs.build, reused);
+          }
           for (const role of ["run", "build"] as const) {
             const layer = layers.get(rootfs[role]) ?? (await writeBaseLayer(layout, role, rootfs[role], progress));
             layers.set(rootfs[role], layer);
@@ -386,6 +392,31 @@ export async function ensureBaseImages(
     };
   };
   return { build: await ref("build"), run: await ref("run") };
+}
+
+/**
+ * Copies the rootfs layer blob of the `build` image of the cached layout `from` (when there is
+ * one) into `to`, instead of packing the same rootfs again (a minute or more for the build
+ * rootfs); undefined when `from` is not cached.
+ */
+async function copyBuildLayer(from: string, to: OciLayout): Promise<RootfsLayer | undefined> {
+  if (!existsSync(join(from, "index.json"))) return undefined;
+  const source = await OciLayout.open(from);
+  const parsed = await source.resolve("build");
+  const blob = parsed.kind === "manifest" ? parsed.manifest.layers[0] : undefined;
+  if (parsed.kind !== "manifest" || !blob) return undefined;
+  const config = await source.readConfig(parsed.manifest.config.digest);
+  const diffId = config.rootfs.diff_ids[0] as Digest | undefined;
+  if (!diffId) return undefined;
+  await to.putBlob({ path: source.blobPath(blob.digest) }, { mediaType: blob.mediaType, digest: blob.digest });
+  return {
+    mediaType: MEDIA_TYPES.layerGzip,
+    digest: blob.digest as Digest,
+    size: blob.size,
+    diffId,
+    tarSize: 0,
+    entries: 0,
+  };
 }
 
 /** Copies both tagged images (manifest, config, layer blobs) into the layout at `dir`. */

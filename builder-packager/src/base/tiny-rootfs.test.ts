@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { lstat, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { cnbkitCacheDir } from "../cache/index.js";
 import { main } from "../cli/index.js";
 import { readDpkgPackages } from "./dpkg-status.js";
 import { OciLayout } from "../oci/index.js";
@@ -123,6 +124,20 @@ describe("the tiny flavour", () => {
     const layout = await OciLayout.create(join(work, "again"));
     const desc = await writeBaseImage(layout, "run", tiny.run.rootfs ?? "", baseRootfsSpecs("amd64", "tiny").run);
     expect(desc.digest).toBe(tiny.run.digest);
+  }, 300_000);
+
+  test("a new tiny layout copies the cached standard build layer instead of packing the build rootfs again", async () => {
+    // A cache of its own that shares the rootfs trees and the standard layout, not the tiny one.
+    const cacheDir = join(work, "copy-cache");
+    await mkdir(join(cacheDir, "base"), { recursive: true });
+    await symlink(join(cnbkitCacheDir(), "rootfs"), join(cacheDir, "rootfs"));
+    await symlink(standard.build.layout, join(cacheDir, "base", basename(standard.build.layout)));
+    const lines: string[] = [];
+    const fresh = await ensureBaseImages({ flavor: "tiny", cacheDir, onProgress: (l) => lines.push(l) });
+    expect(lines.filter((l) => /debootstrap|Cutting the tiny|build layer:/.test(l))).toEqual([]);
+    expect(lines.filter((l) => /run layer:/.test(l))).toHaveLength(1);
+    expect(fresh.build.digest).toBe(standard.build.digest);
+    expect(fresh.run.digest).toBe(tiny.run.digest);
   }, 300_000);
 
   test("base create --flavor tinny is one line naming the flavours", async () => {

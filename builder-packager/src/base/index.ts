@@ -1,6 +1,6 @@
 /**
  * The base stage's public surface: Debian build and run base images made with debootstrap
- * (single- and multi-arch, Debian 13 or 12), and the qemu/binfmt_misc set-up that runs a foreign arch here.
+ * (single- and multi-arch, Debian 13 or 12, standard, slim or tiny), and the qemu/binfmt_misc set-up that runs a foreign arch here.
  */
 export {
   type BinfmtPlaces,
@@ -32,3 +32,5 @@ export { cachedQemu, cachedQemuPath, MIN_QEMU_MAJOR } from "./qemu.js";
 export { CNB_USER, DEFAULT_DEBIAN_MIRROR, type DebianArch, ensureDebianRootfs, hostDebianArch } from "./rootfs.js";
 export { BASE_SBOM_DIR, BASE_SBOM_LABEL, type BaseSbomLayer, writeBaseSbomLayer } from "./base-sbom.js";
 export { type DpkgPackage, readDpkgPackages } from "./dpkg-status.js";
+export { TINY_RUN_PACKAGES } from "./packages.js";
+export { ensureTinyRootfs, type EnsureTinyRootfsOptions } from "./tiny-rootfs.js";

@@ -14,9 +14,10 @@
  * denied (`npm deny-scripts`) is not listed by npm, so a deliberate "no" still builds.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { UnapprovedScripts } from "./npm-install-scripts.js";
+import { lockfilePackages } from "./npm-lockfile-packages.js";
 
 /** A dependency whose skipped install script was its native addon's build, and where it is. */
 export interface UnbuiltAddon {
@@ -98,39 +99,6 @@ export function unbuiltAddonsError(
     line,
     hint: `Run "npm approve-scripts ${names}" and commit ${where}; if the app never loads ${addons.length === 1 ? "it" : "them"}, "npm deny-scripts ${names}" says so and the build goes on`,
   };
-}
-
-/** A package of an npm lockfile: its path from the install root, name, version, and the names npm may print it by. */
-interface LockedPackage {
-  path: string;
-  name: string;
-  version?: string;
-  printedAs: string[];
-}
-
-/** Each package of an npm lockfile. */
-async function lockfilePackages(installDir: string): Promise<LockedPackage[]> {
-  for (const file of ["package-lock.json", "npm-shrinkwrap.json", join("node_modules", ".package-lock.json")]) {
-    const text = await readFile(join(installDir, file), "utf8").catch(() => undefined);
-    if (text === undefined) continue;
-    const packages: unknown = (JSON.parse(text) as { packages?: unknown }).packages;
-    if (typeof packages !== "object" || packages === null) continue;
-    return Object.entries(packages as Record<string, Record<string, unknown>>).flatMap(([path, entry]) => {
-      // A link ("node_modules/x": { link: true, resolved: "x" }) has its target as an entry of its own.
-      if (path === "" || entry.link === true) return [];
-      // npm writes "name" only where the path does not say it (a file: dependency's folder).
-      const at = path.lastIndexOf("node_modules/");
-      const name =
-        typeof entry.name === "string"
-          ? entry.name
-          : at >= 0
-            ? path.slice(at + "node_modules/".length)
-            : basename(path);
-      const printedAs = at >= 0 ? [name] : [name, basename(path)];
-      return [{ path, name, printedAs, ...(typeof entry.version === "string" ? { version: entry.version } : {}) }];
-    });
-  }
-  return [];
 }
 
 /** Whether `dir` holds a `.node` file (build/Release, prebuilds/…, lib/binding/…), its node_modules aside. */

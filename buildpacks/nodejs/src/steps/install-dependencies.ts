@@ -16,6 +16,7 @@ import { lockfileComponents } from "../lockfile-sbom.js";
 import { pruneCommand } from "../package-manager.js";
 import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "../node-modules-dir.js";
 import { nodeGypEnv } from "../node-gyp-env.js";
+import { lockfilePackages } from "../npm-lockfile-packages.js";
 import { buildFailures, errorLines, explainFailure } from "../native-build-failure.js";
 import { scriptPolicyReport, scriptPolicyWarning } from "../npm-install-scripts.js";
 import { unbuiltAddons, unbuiltAddonsError } from "../unbuilt-addons.js";
@@ -295,7 +296,12 @@ async function headersEnv(inputs: DependencyInputs): Promise<EnvChange> {
   const headers = await inputs.runtime.ensure();
   // Only npm warns about npm_config_* it does not know; under yarn or pnpm both forms are set.
   const npm = inputs.manager.choice.name === "npm" ? inputs.manager.version : undefined;
-  return { set: nodeGypEnv(headers, npm) };
+  const lockedNodeGyps = npm
+    ? (await lockfilePackages(inputs.project.install.dir)).flatMap((p) =>
+        p.name === "node-gyp" && p.version ? [p.version] : [],
+      )
+    : [];
+  return { set: nodeGypEnv(headers, npm, lockedNodeGyps) };
 }
 
 /** What decides whether an installed tree can be reused. */

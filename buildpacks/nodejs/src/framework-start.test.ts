@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { frameworkStart, sveltekitOut } from "./framework-start.js";
+import { frameworkStart, frameworkWithoutServer, sveltekitOut } from "./framework-start.js";
 
 const app = (pkg: Record<string, unknown>, files: string[], texts: Record<string, string> = {}) => ({
   pkg,
@@ -118,4 +118,20 @@ describe("sveltekitOut", () => {
   ])("%s", (_name, texts: Record<string, string>, out) => {
     expect(sveltekitOut((f) => texts[f])).toBe(out);
   });
+});
+
+// lucia-auth/example-sveltekit-email-password-2fa (round 3): adapter-auto, so no build/index.js.
+test("an adapter that writes no Node.js server is named, with the one that does", () => {
+  expect(
+    frameworkWithoutServer({ devDependencies: { "@sveltejs/kit": "2.5.0", "@sveltejs/adapter-auto": "3.2.0" } }),
+  ).toMatch(/^SvelteKit's @sveltejs\/adapter-auto writes no Node.js server: add @sveltejs\/adapter-node/);
+  expect(
+    frameworkWithoutServer({
+      devDependencies: { "@sveltejs/kit": "2.5.0", "@sveltejs/adapter-auto": "3.2.0", "@sveltejs/adapter-node": "5" },
+    }),
+  ).toBeUndefined();
+  expect(frameworkWithoutServer({ dependencies: { astro: "4.0.0", "@astrojs/vercel": "7.0.0" } })).toContain(
+    "@astrojs/node",
+  );
+  expect(frameworkWithoutServer({ dependencies: { express: "4" } })).toBeUndefined();
 });

@@ -135,3 +135,29 @@ export function frameworkStart(app: FrameworkInputs): FrameworkStart | undefined
   }
   return undefined;
 }
+
+/**
+ * Why a framework app has no server to start, when its package.json says which adapter it
+ * chose: SvelteKit's adapter-auto (and adapter-static, adapter-vercel and the rest) write
+ * output for a hosting platform, not a Node server, and the build ends with "Could not detect
+ * a supported production environment" or a static site. Said instead of the generic "no start
+ * command", with the adapter that makes one. Undefined when nothing names a cause.
+ *
+ * @example
+ * frameworkWithoutServer({ devDependencies: { "@sveltejs/kit": "2.5.0", "@sveltejs/adapter-auto": "3.0.0" } })
+ * // "SvelteKit's @sveltejs/adapter-auto writes no Node.js server: …"
+ */
+export function frameworkWithoutServer(pkg: Record<string, unknown>): string | undefined {
+  if (depends(pkg, "@sveltejs/kit") && !depends(pkg, "@sveltejs/adapter-node")) {
+    const adapter = ["@sveltejs/adapter-auto", "@sveltejs/adapter-static", "@sveltejs/adapter-vercel"].find((a) =>
+      depends(pkg, a),
+    );
+    if (adapter) {
+      return `SvelteKit's ${adapter} writes no Node.js server: add @sveltejs/adapter-node ("npm i -D @sveltejs/adapter-node") and use it in svelte.config.js, and its build/index.js becomes the web process`;
+    }
+  }
+  if (depends(pkg, "astro") && !depends(pkg, "@astrojs/node") && depends(pkg, "@astrojs/vercel")) {
+    return `Astro's @astrojs/vercel adapter writes no Node.js server: use @astrojs/node in mode "standalone", and its dist/server/entry.mjs becomes the web process`;
+  }
+  return undefined;
+}

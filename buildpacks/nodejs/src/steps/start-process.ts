@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { delimiter, isAbsolute, join } from "node:path";
 import { type BuildContext, type BuildResult, CnbError } from "@cnbkit/framework";
+import { frameworkWithoutServer } from "../framework-start.js";
 import type { PackageManagerName } from "../package-manager.js";
 import { inferStartCommand, type StartCommand } from "../start-command.js";
 import {
@@ -54,7 +55,8 @@ export async function startProcess(
       // Said as Node's own finding: in a repo whose Node.js part only builds a frontend, a later
       // buildpack (cnbkit/python: tylerlwsmith/vite-with-flask-backend) sets the process.
       ctx.log.warn(
-        'No Node.js start command (no "start" script, "main", server.js or index.js, and no framework server output such as build/index.js or .output/server/index.mjs): add a "start" script or a Procfile, unless a later buildpack sets the process',
+        frameworkWithoutServer(project.pkg ?? {}) ??
+          'No Node.js start command (no "start" script, "main", server.js or index.js, and no framework server output such as build/index.js or .output/server/index.mjs): add a "start" script or a Procfile, unless a later buildpack sets the process',
       );
     }
     return {};

@@ -133,6 +133,13 @@ export function explainFailure(
   const noPrebuilt = download
     ? `no prebuilt binary could be downloaded (${download[2] || "its download site"}: ${download[1]}), and `
     : "";
+  // sharp before 0.33 fetches libvips from GitHub at install; 0.33+ gets it from the npm registry.
+  if (name === "sharp" && download && /sharp: (?:Installation error|Downloading)/.test(text)) {
+    return {
+      line: `${pkg} could not be installed: its install script downloads libvips from ${download[2] || "github.com"}, which failed (${download[1]})`,
+      hint: 'Depend on sharp >= 0.33 (its libvips comes from the npm registry: "sharp": "^0.33.5"), or point npm_config_sharp_libvips_binary_host at a mirror of the sharp-libvips releases.',
+    };
+  }
   if (/gyp ERR! find Python|python3?: (?:command )?not found|Could not find any Python/.test(text)) {
     return {
       line: `${pkg} could not be built: ${noPrebuilt}node-gyp found no Python to compile it with`,

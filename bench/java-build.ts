@@ -3,22 +3,26 @@
  * 3.5, Maven wrapper, Java 21): the cold build, the warm no-op rebuild (an unchanged source
  * tree skips Maven), the floor the issue names: the same `./mvnw package` run directly on the
  * host in the same run, with an empty local repository (as the cold build has) and with a warm
- * one, and the app image's size against Paketo's published figure.
+ * one, the app image's size against Paketo's published figure, and the image's time to its
+ * first HTTP answer without and with a CDS archive (Java 21) and an AOT cache (Java 25)
+ * (bench/java-startup.ts).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../test/e2e/support.js";
 import { imageLayerSizes } from "./image-size.js";
+import { measureStartups, type StartupImage, startupRows } from "./java-startup.js";
 import { median, table } from "./stats.js";
 
 /** What the Java rows need from the bench run. */
 export interface JavaBenchInputs {
   /** A scratch dir of the run (removed by the caller). */
   work: string;
-  /** A timed build of `appDir` into `output` with `cacheDir` (ms). */
-  build(output: string, cacheDir: string, appDir: string): Promise<number>;
+  /** A timed build of `appDir` into `output` with `cacheDir` and platform `env` (ms). */
+  build(output: string, cacheDir: string, appDir: string, env?: Record<string, string>): Promise<number>;
   /** The fixed lifecycle cost (median ms of a Procfile-only cold build). */
   fixedMs: number;
   runs: number;
@@ -28,6 +32,9 @@ export interface JavaBenchInputs {
 
 /** The Maven arguments cnbkit/java runs by default (BP_MAVEN_BUILD_ARGUMENTS). */
 const MAVEN_ARGS = ["package", "-DskipTests", "--batch-mode", "--no-transfer-progress", "--quiet"];
+
+/** Starts of each image for the startup rows (the issue asks for a median of 5). */
+const STARTUP_RUNS = 5;
 
 /** The Java release java-hello asks for (pom.xml `java.version`). */
 const APP_JAVA = 21;
@@ -97,6 +104,27 @@ export async function benchJavaBuilds(o: JavaBenchInputs): Promise<void> {
     for (let i = 0; i < o.runs + 2; i++) {
       warm.push(await o.build(`oci:${join(last, "image")}:latest`, join(last, "cache"), app));
     }
+    o.say("java: java-hello with a CDS archive (Java 21), and on Java 25 without and with an AOT cache");
+    // The warm builds' cache: Maven's repository is there, and the images differ only in what
+    // these settings add.
+    const variant = async (name: string, env: Record<string, string>): Promise<StartupImage> => {
+      const image = `oci:${join(base, "out", name, "image")}:latest`;
+      const ms = await o.build(image, join(last, "cache"), app, env);
+      o.say(`java: ${name} image built in ${(ms / 1000).toFixed(1)} s`);
+      return { name, image };
+    };
+    const startups: StartupImage[] = [
+      { name: "Java 21, no cache", image: `oci:${join(last, "image")}:latest` },
+      await variant("Java 21, CDS archive (BP_JVM_CDS_ENABLED)", { BP_JVM_CDS_ENABLED: "true" }),
+      await variant("Java 25, AOT cache (BP_JVM_AOTCACHE_ENABLED)", {
+        BP_JVM_VERSION: "25",
+        BP_JVM_AOTCACHE_ENABLED: "true",
+      }),
+      await variant("Java 25, no cache", { BP_JVM_VERSION: "25" }),
+    ];
+    o.say(`java: ${STARTUP_RUNS} starts of each image, interleaved (load average ${loadAverage()})`);
+    const startupFigures = await measureStartups(startups, STARTUP_RUNS);
+    const loadAfter = loadAverage();
     const layers = await imageLayerSizes(`oci:${join(last, "image")}:latest`);
     const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
     const sum = (pick: (l: (typeof layers)[number]) => boolean, key: "compressed" | "uncompressed" = "uncompressed") =>
@@ -146,7 +174,21 @@ export async function benchJavaBuilds(o: JavaBenchInputs): Promise<void> {
         mb(sum((l) => l.origin !== "run image" && !l.origin.endsWith(":jre"), "compressed")),
       ],
     ]);
+    console.log(
+      `\n${name}: time to the first HTTP answer, from the container's start (cnbkit run's runc), median of ${STARTUP_RUNS}; load average after: ${loadAfter}\n`,
+    );
+    table([
+      ["image", "first answer", "Spring's process running for", "first answer, runs"],
+      ...startupRows(startups, startupFigures),
+    ]);
   } finally {
     await rm(base, { recursive: true, force: true });
   }
+}
+
+/** The 1, 5 and 15 minute load averages, as `uptime` prints them. */
+function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
 }

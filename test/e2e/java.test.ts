@@ -366,20 +366,28 @@ describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
   );
 
   test(
-    "BP_JVM_CDS_ENABLED: a training run writes a CDS archive the image's JVM maps (-Xshare:on starts, not refuses)",
+    "BP_JVM_AOTCACHE_ENABLED on Java 25: a training run writes an AOT cache the image's JVM maps (-XX:AOTMode=on starts, not refuses)",
     async () => {
+      // One rebuild for both caches: BP_JVM_CDS_ENABLED's CDS archive is the same training run
+      // with another flag (and the fallback below Java 25, harness-tested on Debian's JRE 17).
       const image = `oci:${join(out, "cds-image")}:latest`;
-      const built = await build(app, image, join(out, "cache"), { BP_JVM_CDS_ENABLED: "true" });
-      console.log(`spring maven: rebuild with a CDS training run ${built.ms} ms`);
-      expect(built.text).toMatch(/Training run: com\.example\.demo\.DemoApplication until its context refreshes/);
-      expect(built.text).toMatch(/Wrote application\.jsa \(\d+\.\d MB, \d+ jars\)/);
-      expect(built.text).toMatch(/web: java -XX:SharedArchiveFile=\/layers\/cnbkit_java\/cds\/application\.jsa -cp /);
-      // -Xshare:on makes a JVM that cannot map the archive (another JVM, a jar whose size or
-      // mtime differs from the training run's) exit instead of starting without it.
+      const env = { BP_JVM_VERSION: "25", BP_JVM_AOTCACHE_ENABLED: "true", BP_JVM_CDS_ENABLED: "true" };
+      const built = await build(app, image, join(out, "cache"), env);
+      console.log(`spring maven: rebuild on Java 25 with an AOT cache training run ${built.ms} ms`);
+      expect(built.text).toMatch(/AOT cache \(BP_JVM_AOTCACHE_ENABLED\)/);
+      expect(built.text).toMatch(
+        /Training run: com\.example\.demo\.DemoApplication until its context refreshes \(-XX:AOTCacheOutput\)/,
+      );
+      expect(built.text).toMatch(/Wrote application\.aot \(\d+\.\d MB, \d+ jars\)/);
+      expect(built.text).toMatch(/web: java -XX:AOTCache=\/layers\/cnbkit_java\/cds\/application\.aot -cp /);
+      // -XX:AOTMode=on makes a JVM that cannot use the cache (another JVM build, a jar whose
+      // size or mtime differs from the training run's) exit instead of starting without it;
+      // -Xlog:aot says which file it opened. Both ride on the memory calculator's options.
       const output: string[] = [];
-      const answer = await getFromImage(image, { JDK_JAVA_OPTIONS: "-Xshare:on" }, { output });
-      expect(answer, output.join("\n")).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 21\./);
-      console.log(`spring maven, CDS: ${output.find((l) => l.includes("Started DemoApplication")) ?? ""}`);
+      const answer = await getFromImage(image, { JDK_JAVA_OPTIONS: "-XX:AOTMode=on -Xlog:aot" }, { output });
+      expect(answer, output.join("\n")).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 25\./);
+      expect(output.join("\n")).toMatch(/\[aot\] Opened AOT cache \/layers\/cnbkit_java\/cds\/application\.aot\./);
+      console.log(`spring maven, AOT cache: ${output.find((l) => l.includes("Started DemoApplication")) ?? ""}`);
     },
     TIMEOUT,
   );

@@ -17,6 +17,7 @@ import {
   parseReference,
 } from "../oci/index.js";
 import { builderPlatform, pinPlatform } from "./builder-platform.js";
+import { supportedPlatformApis } from "./exec-env.js";
 import { type PullPolicy, pulledDigest, recordPull } from "./pull-policy.js";
 import { openUnpacked, type UnpackedImage, unpackImage } from "./unpack.js";
 
@@ -34,6 +35,8 @@ export interface BuildBuilder {
   architecture: string;
   /** The platform built for (the builder image's, picked from its index when it has one). */
   platform: Platform;
+  /** The Platform APIs its lifecycle supports (label, else lifecycle.toml); undefined when neither says. */
+  platformApis?: string[];
   /** Ends this build's use of the unpacked builder, so a later prune may take it again. */
   release(): Promise<void>;
 }
@@ -72,13 +75,16 @@ export async function resolveBuilder(
     await unpacked.release();
     throw new CnbError(`builder ${req.builder}: image has no /cnb/lifecycle/creator; is it a builder?`);
   }
+  const labels = unpacked.config.config?.Labels ?? {};
+  const platformApis = await supportedPlatformApis(labels, unpacked.rootfs);
   return {
     rootfs: unpacked.rootfs,
     env,
     uid: Number(get("CNB_USER_ID") ?? 1000),
     gid: Number(get("CNB_GROUP_ID") ?? 1000),
     id: unpacked.digest,
-    labels: unpacked.config.config?.Labels ?? {},
+    labels,
+    ...(platformApis ? { platformApis } : {}),
     architecture: unpacked.config.architecture,
     platform: {
       os: unpacked.config.os,
@@ -125,7 +131,7 @@ async function unpackBuilder(req: BuilderRequest, cache: string, say: (line: str
 }
 
 /** A builder given as a root filesystem of this machine. */
-function rootfsBuilder(req: BuilderRequest, dir: string): BuildBuilder {
+async function rootfsBuilder(req: BuilderRequest, dir: string): Promise<BuildBuilder> {
   if (!existsSync(join(dir, "cnb/lifecycle/creator"))) {
     throw new CnbError(`builder ${req.builder}: no /cnb/lifecycle/creator in this root filesystem`);
   }
@@ -135,6 +141,7 @@ function rootfsBuilder(req: BuilderRequest, dir: string): BuildBuilder {
       `builder ${req.builder} is a root filesystem of this machine (${host.os}/${host.architecture}); --platform ${req.platform.os}/${req.platform.architecture} needs a builder image of that platform`,
     );
   }
+  const platformApis = await supportedPlatformApis({}, dir);
   return {
     rootfs: dir,
     env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
@@ -142,6 +149,7 @@ function rootfsBuilder(req: BuilderRequest, dir: string): BuildBuilder {
     gid: req.cnbUser?.gid ?? 1000,
     id: dir,
     labels: {},
+    ...(platformApis ? { platformApis } : {}),
     architecture: host.architecture,
     platform: host,
     release: async () => {},

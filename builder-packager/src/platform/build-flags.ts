@@ -4,6 +4,7 @@
  */
 import { CnbError } from "@cnbkit/framework";
 import { parseReference } from "../oci/index.js";
+import { parseExecEnv } from "./exec-env.js";
 
 /** The options {@link checkBuildFlags} looks at (a part of build.ts's BuildOptions). */
 export interface BuildFlags {
@@ -13,6 +14,7 @@ export interface BuildFlags {
   tags?: string[];
   defaultProcess?: string;
   creationTime?: number;
+  execEnv?: string;
 }
 
 /** A process type as the lifecycle accepts it in launch.toml. */
@@ -42,4 +44,5 @@ export function checkBuildFlags(opts: BuildFlags): void {
   if (opts.creationTime !== undefined && !(Number.isSafeInteger(opts.creationTime) && opts.creationTime >= 0)) {
     throw new CnbError(`creation time ${opts.creationTime} is not whole seconds since the epoch`);
   }
+  if (opts.execEnv !== undefined) parseExecEnv(opts.execEnv);
 }

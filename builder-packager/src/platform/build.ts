@@ -53,6 +53,7 @@ import { type BuildRecord, builderFacts, builtBy, type SourceTree, treeDigest } 
 import { type BuildBuilder, type BuildRunImage, openRunImage, resolveBuilder, runImageRef } from "./build-builder.js";
 import { checkRunnable } from "./foreign-arch.js";
 import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
+import { creatorPlatformApi, DEFAULT_EXEC_ENV, execEnvVars } from "./exec-env.js";
 import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
 import { LAYOUT_REPO_MOUNT, LifecycleOutput, type PhaseTime } from "./lifecycle-output.js";
 import type { PullPolicy } from "./pull-policy.js";
@@ -77,7 +78,10 @@ import {
   runPhases,
 } from "./phases/index.js";
 
-/** The platform API cnbkit speaks to the lifecycle (lifecycle 0.21 supports 0.7–0.15). */
+/**
+ * The Platform API of the creator when the builder's lifecycle lacks 0.15; with 0.15 (lifecycle
+ * 0.21 supports 0.7–0.15) it speaks that, for exec-env and /cnb/system.toml (exec-env.ts).
+ */
 export const PLATFORM_API = "0.14";
 
 /** Names the app and run images carry inside the lifecycle's layout repository. */
@@ -148,6 +152,11 @@ export interface BuildOptions {
   clearCache?: boolean;
   /** The process type the image starts by default (the creator's `-process-type`). */
   defaultProcess?: string;
+  /**
+   * The execution environment (pack's `--exec-env`, default `production`): buildpacks whose
+   * buildpack.toml `exec-env` leaves it out do not take part. Needs Platform API 0.15.
+   */
+  execEnv?: string;
   /** More references the app image is also written to (pack's `--tag`). */
   tags?: string[];
   /** The image's creation time, seconds since the epoch (`SOURCE_DATE_EPOCH`); default: reproducible. */
@@ -519,7 +528,7 @@ async function prepareLayoutRepo({ opts, say, builder, run, outTag }: Build, dir
  * they do not fit).
  */
 function lifecyclePlatformApi(opts: BuildOptions, mode: LifecycleMode, builder: BuildBuilder): string {
-  if (mode.kind === "creator") return PLATFORM_API;
+  if (mode.kind === "creator") return creatorPlatformApi(builder.platformApis);
   const set = opts.phaseFlags ?? "cnbkit";
   let lifecycle: { version?: string; apis?: { platform?: { supported?: unknown } } } | undefined;
   try {
@@ -658,9 +667,11 @@ async function cacheRegistryAuth(opts: BuildOptions): Promise<string | undefined
 
 /** The creator's environment: the builder's, and what cnbkit sets for the platform. */
 function creatorEnv(builder: BuildBuilder, opts: BuildOptions): string[] {
+  const api = creatorPlatformApi(builder.platformApis);
   return [
-    ...builder.env.filter((e) => !e.startsWith("CNB_PLATFORM_API=")),
-    `CNB_PLATFORM_API=${PLATFORM_API}`,
+    ...builder.env.filter((e) => !e.startsWith("CNB_PLATFORM_API=") && !e.startsWith("CNB_EXEC_ENV=")),
+    `CNB_PLATFORM_API=${api}`,
+    ...execEnvVars(opts.execEnv ?? DEFAULT_EXEC_ENV, api, opts.builder ?? ""),
     // We ask for the layout export on purpose: no "experimental feature" warning each build.
     // (Lifecycle 0.21 knows warn, quiet and error; "silent" would fall back to a warning.)
     "CNB_EXPERIMENTAL_MODE=quiet",

@@ -77,6 +77,13 @@ test("--buildpack, --pre/--post-buildpack, --descriptor, --network and --pull-po
   );
 });
 
+test("--exec-env becomes the build's execution environment; a name with other than letters, digits, '.', '-' is one line", () => {
+  expect(packBuildFlags(parse("--exec-env", "test"))).toEqual({ execEnv: "test" });
+  expect(() => packBuildFlags(parse("--exec-env", "dev/local"))).toThrow(
+    /^--exec-env "dev\/local" is not an execution environment name \(letters, digits, '\.' and '-'\), e\.g\. production, test or development$/,
+  );
+});
+
 test("--creation-time takes now or epoch seconds, and names the accepted forms otherwise", () => {
   expect(parseCreationTime("now", () => 1_700_000_000_999)).toBe(1_700_000_000);
   expect(parseCreationTime("0")).toBe(0);
@@ -119,6 +126,7 @@ test("--help lists each pack flag with an example", () => {
     "descriptor",
     "network",
     "pull-policy",
+    "exec-env",
   ]) {
     expect(help).toMatch(new RegExp(`--${flag}\\b.*e\\.g\\. --${flag}`));
   }

@@ -11,6 +11,7 @@ import {
   parseStallTimeout,
 } from "../../platform/index.js";
 import { parseTarget } from "../../package/index.js";
+import { parseExecEnv } from "../../platform/index.js";
 import { type Digest, parseReference } from "../../oci/index.js";
 import { loadSigningKey, markSignedImage, sealBuild } from "../../supply-chain/index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
@@ -58,6 +59,7 @@ export function packBuildFlags(inv: Invocation): Partial<BuildOptions> {
   const sbomDir = opt("sbom-output-dir");
   const reportDir = opt("report-output-dir");
   const defaultProcess = opt("default-process");
+  const execEnv = opt("exec-env");
   const tags = listOption(inv, "tag");
   const network = opt("network");
   const pullPolicy = opt("pull-policy");
@@ -74,6 +76,7 @@ export function packBuildFlags(inv: Invocation): Partial<BuildOptions> {
     ...(pullPolicy !== undefined ? { pullPolicy: parsePullPolicy(pullPolicy) } : {}),
     ...(inv.values["clear-cache"] === true ? { clearCache: true } : {}),
     ...(defaultProcess !== undefined ? { defaultProcess } : {}),
+    ...(execEnv !== undefined ? { execEnv: parseExecEnv(execEnv) } : {}),
     ...(tags.length ? { tags: tags.map(absoluteRef) } : {}),
     ...(creation !== undefined ? { creationTime: parseCreationTime(creation) } : {}),
     ...(sbomDir !== undefined ? { sbomOutputDir: resolve(sbomDir) } : {}),
@@ -112,11 +115,13 @@ export const buildCommand: Command = {
   name: "build",
   summary: "Build an app image from source with a builder, using the real lifecycle under runc",
   usage:
-    "cnbkit build <app-dir> --builder <ref|oci:dir[:tag]> --output <oci:dir[:tag]|ref> [--buildpack <dir|.cnb|oci:dir|ref|id@version>]... [--env K=V|NAME] [--env-file F] [--volume D:/platform/bindings/N] [--tag <ref>] [--default-process <type>] [--clear-cache]",
+    "cnbkit build <app-dir> --builder <ref|oci:dir[:tag]> --output <oci:dir[:tag]|ref> [--buildpack <dir|.cnb|oci:dir|ref|id@version>]... [--env K=V|NAME] [--env-file F] [--volume D:/platform/bindings/N] [--tag <ref>] [--default-process <type>] [--exec-env <name>] [--clear-cache]",
   description: [
     "--buildpack (repeatable) replaces the builder's order with the given buildpacks, as one group, in order:",
     "a source dir is compiled on the fly (an unchanged one comes from the cache). project.toml in the app",
     "(or --descriptor) gives the builder, include/exclude, build env and groups; flags win over it.",
+    "--exec-env (default production) is the execution environment: with a lifecycle of Platform API 0.15, a",
+    "buildpack whose buildpack.toml exec-env leaves it out does not run, and the builder's system buildpacks do.",
     "No Docker daemon: the builder's root filesystem is unpacked once per digest, and the lifecycle's",
     "creator runs in it under runc as the builder's CNB user. The build cache is kept per app and builder.",
     "A builder of another architecture (arm64 on amd64) runs under qemu >= 8 (scripts/fetch-qemu.sh); as root,",
@@ -137,6 +142,7 @@ export const buildCommand: Command = {
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --volume ./ca:/platform/bindings/ca --binding ca=./ca",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --run-image oci:out/base:run --cache-dir .cache/app --stall-timeout 10m",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --clear-cache --default-process worker --tag oci:out/app:v2",
+    "cnbkit build my-app -B oci:out/builder -o oci:out/test-app --exec-env test",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --creation-time now --sbom-output-dir sbom --report-output-dir report",
     "cnbkit build my-app -B oci:out/builder -o 127.0.0.1:5000/acme/app:1 --sign-key cosign.key",
     "cnbkit build my-app -B oci:out/builder -o localhost:5000/acme/app --cache-image localhost:5000/acme/app-cache --previous-image localhost:5000/acme/app:1",
@@ -183,6 +189,11 @@ export const buildCommand: Command = {
       type: "string",
       value: "<type>",
       help: "the process the image starts by default, e.g. --default-process worker",
+    },
+    "exec-env": {
+      type: "string",
+      value: "<name>",
+      help: "the execution environment buildpacks build for (default production; Platform API 0.15), e.g. --exec-env test",
     },
     tag: {
       type: "string",

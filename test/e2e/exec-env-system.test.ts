@@ -1,0 +1,122 @@
+/**
+ * Platform API 0.15 with the real lifecycle: one small builder (the local cnbkit/nodejs and
+ * two shell buildpacks) whose builder.toml has `[system]` with a post buildpack, and whose
+ * order has a buildpack that declares `exec-env = ["test"]`. A lone server.js is built with
+ * `--exec-env test` and with the default (production); the running image shows what each
+ * buildpack put in its launch env: the test-only one only in the test image, the system one
+ * in both. The exporter's io.buildpacks.exec-env label names the env of each build.
+ */
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
+import { createBuilder } from "../../builder-packager/src/builder/index.js";
+import { openImageSource } from "../../builder-packager/src/oci/index.js";
+import { type BuildOptions, buildApp } from "../../builder-packager/src/platform/build.js";
+import { BASE_LAYOUT, E2E_DIR, fixtureApp, getFromImage, referenceBuilder } from "./support.js";
+
+const SERVER = `require("node:http").createServer((_q, r) => {
+  r.end("TEST_TOOLS=" + process.env.TEST_TOOLS + " SYSTEM_POST=" + process.env.SYSTEM_POST + "\\n");
+}).listen(Number(process.env.PORT || 8080), process.env.HOST || "0.0.0.0");
+`;
+
+let work = "";
+let app = "";
+let builder = "";
+
+/**
+ * A shell buildpack (Buildpack API 0.12) that always detects and writes one launch layer
+ * setting `name`=`value`; `toml` goes into its [buildpack] table.
+ */
+async function shellBuildpack(dir: string, id: string, toml: string, name: string, value: string): Promise<string> {
+  await mkdir(join(dir, "bin"), { recursive: true });
+  await writeFile(
+    join(dir, "buildpack.toml"),
+    `api = "0.12"\n[buildpack]\nid = "${id}"\nversion = "1.0.0"\n${toml}\n[[targets]]\nos = "linux"\narch = "amd64"\n`,
+  );
+  await writeFile(join(dir, "bin/detect"), "#!/bin/sh\nexit 0\n");
+  await writeFile(
+    join(dir, "bin/build"),
+    `#!/bin/sh\nset -e\nmkdir -p "$CNB_LAYERS_DIR/stamp/env.launch"\nprintf '%s' '${value}' > "$CNB_LAYERS_DIR/stamp/env.launch/${name}.default"\nprintf '[types]\\nlaunch = true\\n' > "$CNB_LAYERS_DIR/stamp.toml"\necho "${id}: ${name}=${value} (CNB_EXEC_ENV=$CNB_EXEC_ENV)"\n`,
+  );
+  await chmod(join(dir, "bin/detect"), 0o755);
+  await chmod(join(dir, "bin/build"), 0o755);
+  return dir;
+}
+
+beforeAll(async () => {
+  await referenceBuilder();
+  work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-exec-env-"));
+  app = await fixtureApp("exec-env", { "server.js": SERVER });
+  const local = join(E2E_DIR, "reference-local");
+  const reference = parseToml(await readFile(join(local, "builder.toml"), "utf8"), "builder.toml");
+  const testTools = await shellBuildpack(
+    join(work, "test-tools"),
+    "acme/test-tools",
+    'exec-env = ["test"]',
+    "TEST_TOOLS",
+    "present",
+  );
+  const systemPost = await shellBuildpack(join(work, "system-post"), "acme/system-post", "", "SYSTEM_POST", "applied");
+  const config: TomlTable = {
+    description: "exec-env and [system] e2e builder",
+    buildpacks: [{ uri: join(local, "nodejs.cnb") }, { uri: testTools }, { uri: systemPost }],
+    order: [{ group: [{ id: "cnbkit/nodejs" }, { id: "acme/test-tools", optional: true }] }],
+    system: { post: { buildpacks: [{ id: "acme/system-post" }] } },
+    build: { image: `oci:${BASE_LAYOUT}:build` },
+    run: { images: [{ image: `oci:${BASE_LAYOUT}:run` }] },
+    lifecycle: reference.lifecycle as TomlTable,
+  };
+  await writeFile(join(work, "builder.toml"), stringifyToml(config));
+  builder = `oci:${join(work, "builder")}:latest`;
+  const t0 = Date.now();
+  await createBuilder({ config: join(work, "builder.toml"), output: builder });
+  console.log(`exec-env/system builder created in ${Date.now() - t0} ms`);
+}, 900_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+  if (app) await rm(app, { recursive: true, force: true });
+});
+
+async function build(opts: Partial<BuildOptions> & { output: string }): Promise<string> {
+  const lines: string[] = [];
+  const t0 = Date.now();
+  await buildApp({ appDir: app, builder, cacheDir: join(work, "cache"), onOutput: (l) => lines.push(l), ...opts });
+  console.log(`exec-env ${opts.execEnv ?? "(default)"} build: ${Date.now() - t0} ms`);
+  return lines.join("\n");
+}
+
+async function execEnvLabel(image: string): Promise<string | undefined> {
+  const { config } = await (await openImageSource(image)).image();
+  return config.config?.Labels?.["io.buildpacks.exec-env"];
+}
+
+describe.sequential("Platform API 0.15: --exec-env and builder.toml [system]", () => {
+  test("--exec-env test: the test-only buildpack takes part, the system post buildpack runs after the group", async () => {
+    const output = `oci:${join(work, "test-app")}:latest`;
+    const text = await build({ output, execEnv: "test" });
+    expect(text).toMatch(/acme\/test-tools: TEST_TOOLS=present \(CNB_EXEC_ENV=test\)/);
+    expect(text).toMatch(/acme\/system-post: SYSTEM_POST=applied \(CNB_EXEC_ENV=test\)/);
+    expect(await execEnvLabel(output)).toBe("test");
+    expect(await getFromImage(output)).toBe("200 TEST_TOOLS=present SYSTEM_POST=applied\n");
+  }, 600_000);
+
+  test("the default (production): the test-only buildpack is left out at detect, the system one is not", async () => {
+    const output = `oci:${join(work, "prod-app")}:latest`;
+    const text = await build({ output });
+    expect(text).not.toMatch(/acme\/test-tools/);
+    expect(text).toMatch(/acme\/system-post: SYSTEM_POST=applied \(CNB_EXEC_ENV=production\)/);
+    expect(await execEnvLabel(output)).toBe("production");
+    expect(await getFromImage(output)).toBe("200 TEST_TOOLS=undefined SYSTEM_POST=applied\n");
+  }, 600_000);
+
+  test("an exec env that is no name: one line, before anything is built", async () => {
+    const output = `oci:${join(work, "bad-app")}:latest`;
+    await expect(build({ output, execEnv: "dev/local" })).rejects.toThrow(
+      /^--exec-env "dev\/local" is not an execution environment name \(letters, digits, '\.' and '-'\), e\.g\. production, test or development$/,
+    );
+    await expect(openImageSource(output).then((s) => s.manifest())).rejects.toThrow();
+  });
+});

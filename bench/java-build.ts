@@ -1,5 +1,5 @@
 /**
- * bench:build's Java rows, for the Spring Boot example (examples/apps/java-hello: Spring Boot
+ * bench:build's Java rows (BENCH_JAVA_STARTUP_ONLY=1: only the startup rows), for the Spring Boot example (examples/apps/java-hello: Spring Boot
  * 3.5, Maven wrapper, Java 21): the cold build, the warm no-op rebuild (an unchanged source
  * tree skips Maven), the floor the issue names: the same `./mvnw package` run directly on the
  * host in the same run, with an empty local repository (as the cold build has) and with a warm
@@ -73,6 +73,16 @@ export async function benchJavaBuilds(o: JavaBenchInputs): Promise<void> {
   const base = await mkdtemp(join(o.work, "java-"));
   try {
     const source = join(ROOT, "examples/apps/java-hello");
+    if (process.env.BENCH_JAVA_STARTUP_ONLY === "1") {
+      // Just the startup rows: one cold build to start from, no floor and no build rounds.
+      const app = join(base, "app");
+      await cp(source, app, { recursive: true });
+      const last = join(base, "out", "0");
+      await mkdir(last, { recursive: true });
+      await o.build(`oci:${join(last, "image")}:latest`, join(last, "cache"), app);
+      await benchJavaStartup(o, base, app, last);
+      return;
+    }
     const floorApp = join(base, "floor-app");
     await cp(source, floorApp, { recursive: true });
     const repo = join(base, "m2-repository");
@@ -104,27 +114,6 @@ export async function benchJavaBuilds(o: JavaBenchInputs): Promise<void> {
     for (let i = 0; i < o.runs + 2; i++) {
       warm.push(await o.build(`oci:${join(last, "image")}:latest`, join(last, "cache"), app));
     }
-    o.say("java: java-hello with a CDS archive (Java 21), and on Java 25 without and with an AOT cache");
-    // The warm builds' cache: Maven's repository is there, and the images differ only in what
-    // these settings add.
-    const variant = async (name: string, env: Record<string, string>): Promise<StartupImage> => {
-      const image = `oci:${join(base, "out", name, "image")}:latest`;
-      const ms = await o.build(image, join(last, "cache"), app, env);
-      o.say(`java: ${name} image built in ${(ms / 1000).toFixed(1)} s`);
-      return { name, image };
-    };
-    const startups: StartupImage[] = [
-      { name: "Java 21, no cache", image: `oci:${join(last, "image")}:latest` },
-      await variant("Java 21, CDS archive (BP_JVM_CDS_ENABLED)", { BP_JVM_CDS_ENABLED: "true" }),
-      await variant("Java 25, AOT cache (BP_JVM_AOTCACHE_ENABLED)", {
-        BP_JVM_VERSION: "25",
-        BP_JVM_AOTCACHE_ENABLED: "true",
-      }),
-      await variant("Java 25, no cache", { BP_JVM_VERSION: "25" }),
-    ];
-    o.say(`java: ${STARTUP_RUNS} starts of each image, interleaved (load average ${loadAverage()})`);
-    const startupFigures = await measureStartups(startups, STARTUP_RUNS);
-    const loadAfter = loadAverage();
     const layers = await imageLayerSizes(`oci:${join(last, "image")}:latest`);
     const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
     const sum = (pick: (l: (typeof layers)[number]) => boolean, key: "compressed" | "uncompressed" = "uncompressed") =>
@@ -174,16 +163,45 @@ export async function benchJavaBuilds(o: JavaBenchInputs): Promise<void> {
         mb(sum((l) => l.origin !== "run image" && !l.origin.endsWith(":jre"), "compressed")),
       ],
     ]);
-    console.log(
-      `\n${name}: time to the first HTTP answer, from the container's start (cnbkit run's runc), median of ${STARTUP_RUNS}; load average after: ${loadAfter}\n`,
-    );
-    table([
-      ["image", "first answer", "Spring's process running for", "first answer, runs"],
-      ...startupRows(startups, startupFigures),
-    ]);
+    await benchJavaStartup(o, base, app, last);
   } finally {
     await rm(base, { recursive: true, force: true });
   }
+}
+
+/**
+ * The startup rows: java-hello built from `last`'s image and cache with a CDS archive (Java
+ * 21), and on Java 25 with and without an AOT cache, then {@link STARTUP_RUNS} starts of each.
+ */
+async function benchJavaStartup(o: JavaBenchInputs, base: string, app: string, last: string): Promise<void> {
+  o.say("java: java-hello with a CDS archive (Java 21), and on Java 25 without and with an AOT cache");
+  // The earlier builds' cache: Maven's repository is there, and the images differ only in
+  // what these settings add.
+  const variant = async (name: string, env: Record<string, string>): Promise<StartupImage> => {
+    const image = `oci:${join(base, "out", name.replace(/\W+/g, "-"), "image")}:latest`;
+    const ms = await o.build(image, join(last, "cache"), app, env);
+    o.say(`java: ${name} image built in ${(ms / 1000).toFixed(1)} s`);
+    return { name, image };
+  };
+  const startups: StartupImage[] = [
+    { name: "Java 21, no cache", image: `oci:${join(last, "image")}:latest` },
+    await variant("Java 21, CDS archive (BP_JVM_CDS_ENABLED)", { BP_JVM_CDS_ENABLED: "true" }),
+    await variant("Java 25, AOT cache (BP_JVM_AOTCACHE_ENABLED)", {
+      BP_JVM_VERSION: "25",
+      BP_JVM_AOTCACHE_ENABLED: "true",
+    }),
+    await variant("Java 25, no cache", { BP_JVM_VERSION: "25" }),
+  ];
+  const loadBefore = loadAverage();
+  o.say(`java: ${STARTUP_RUNS} starts of each image, interleaved (load average ${loadBefore})`);
+  const figures = await measureStartups(startups, STARTUP_RUNS);
+  console.log(
+    `\njava-hello (Spring Boot, mvnw): time to the first HTTP answer from the container's start (cnbkit run's runc), median of ${STARTUP_RUNS}; load average before ${loadBefore}, after ${loadAverage()}\n`,
+  );
+  table([
+    ["image", "first answer", "Spring's process running for", "first answer, runs"],
+    ...startupRows(startups, figures),
+  ]);
 }
 
 /** The 1, 5 and 15 minute load averages, as `uptime` prints them. */

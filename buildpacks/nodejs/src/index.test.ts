@@ -88,12 +88,12 @@ describe("Node.js version", () => {
       runBuild(bp, opts({ "package.json": JSON.stringify({ engines: { node: "18.x" } }) })),
     ).rejects.toMatchObject({
       hint: expect.stringContaining(
-        "Change engines.node in package.json to one of 24.x, or build with BP_NODE_VERSION=24.",
+        "Change engines.node in package.json to one of 24.x, 22.x, or build with BP_NODE_VERSION=24.",
       ),
     });
     await expect(
       runBuild(bp, opts({ "server.js": "" }, { platformEnv: { BP_NODE_VERSION: "18" } })),
-    ).rejects.toMatchObject({ hint: expect.stringMatching(/Set BP_NODE_VERSION to one of 24\.$/) });
+    ).rejects.toMatchObject({ hint: expect.stringMatching(/Set BP_NODE_VERSION to one of 24, 22\.$/) });
   });
 });
 

@@ -178,12 +178,14 @@ function resolveNode(
         ? `${appRelative(project, "package.json")}: engines.node`
         : request.source;
     const newest = /\(newest: ([^)]+)\)/.exec(err.message)?.[1];
+    // The lines to offer: every version the hint lists ("Available for …: a, b, c"), else the newest.
+    const listed = /Available for [^:]+: (.+?)\.?$/.exec(err.hint ?? "")?.[1] ?? newest ?? "";
     const lines = [
       ...new Set(
-        (newest ?? "")
+        listed
           .split(", ")
-          .map((v) => v.split(".")[0])
-          .filter(Boolean),
+          .map((v) => v.trim().split(".")[0] ?? "")
+          .filter((v) => /^\d+$/.test(v)),
       ),
     ];
     // What to change, not only what there is: the request's own source, or BP_NODE_VERSION,

@@ -8,7 +8,7 @@ import {
   type PoetryLock,
   type PoetryPyproject,
   poetryContentHashes,
-  poetryInstallsRoot,
+  poetryRoot,
 } from "./poetry-export.js";
 
 const env = linuxCpython("3.13.5", "amd64");
@@ -144,11 +144,29 @@ describe("poetry.lock exported with hashes", () => {
   test("the project itself is installed when it is a package", () => {
     const has = (files: string[]) => (p: string) => files.includes(p);
     const named = { tool: { poetry: { name: "my-app" } } } as PoetryPyproject;
-    expect(poetryInstallsRoot(named, false, has(["my_app/__init__.py"]))).toBe(true);
-    expect(poetryInstallsRoot(named, false, has(["src/my_app/__init__.py"]))).toBe(true);
-    expect(poetryInstallsRoot(named, false, has(["main.py"]))).toBe(false);
-    expect(poetryInstallsRoot(named, true, has([]))).toBe(true);
+    expect(poetryRoot(named, false, has(["my_app/__init__.py"]))).toEqual({ install: true });
+    expect(poetryRoot(named, false, has(["src/my_app/__init__.py"]))).toEqual({ install: true });
+    expect(poetryRoot(named, false, has(["main.py"]))).toEqual({ install: false, reason: "not a package" });
+    expect(poetryRoot(named, true, has([]))).toEqual({ install: true });
     const app = { tool: { poetry: { name: "my-app", "package-mode": false } } } as PoetryPyproject;
-    expect(poetryInstallsRoot(app, true, has(["my_app/__init__.py"]))).toBe(false);
+    expect(poetryRoot(app, true, has(["my_app/__init__.py"]))).toEqual({ install: false, reason: "package-mode" });
+  });
+
+  test("declared packages that are not there leave the project uninstalled, as Poetry 1 did", () => {
+    const has = (files: string[]) => (p: string) => files.includes(p);
+    const declared = (packages: unknown[]) =>
+      ({ tool: { poetry: { name: "fastapi-demo", packages } } }) as PoetryPyproject;
+    // webmasterdevlin/fastapi-demo: packages names fastapi_demo, the code is in app/.
+    expect(poetryRoot(declared([{ include: "fastapi_demo" }]), false, has(["app/main.py"]))).toEqual({
+      install: false,
+      reason: "missing",
+      missing: ["fastapi_demo"],
+    });
+    expect(poetryRoot(declared([{ include: "demo", from: "src" }]), true, has(["src/demo"]))).toEqual({
+      install: true,
+    });
+    // One of two is enough for Poetry to build something; a glob is Poetry's to expand.
+    expect(poetryRoot(declared([{ include: "a" }, { include: "b" }]), false, has(["b"]))).toEqual({ install: true });
+    expect(poetryRoot(declared([{ include: "pkg_*" }]), false, has([]))).toEqual({ install: true });
   });
 });

@@ -253,20 +253,44 @@ export function poetryContentHashes(pyproject: PoetryPyproject): string[] {
 }
 
 /**
- * Whether `poetry install` would install the project itself: not in non-package mode
- * (`package-mode = false`), and when it declares its packages, has scripts, or has a package
- * or module named like the project (Poetry's default), at the top or under src/.
+ * What `poetry install` does with the project itself: installs it, or not, and why not.
+ * `missing` is Poetry 1.x's case of a `packages` list that names no file or folder that exists:
+ * Poetry 1 warned "The current project could not be installed" and went on (Poetry 2 fails),
+ * so apps written for it (webmasterdevlin/fastapi-demo) declare a package they never had.
  */
-export function poetryInstallsRoot(
+export type PoetryRoot =
+  | { install: true }
+  | { install: false; reason: "package-mode" | "not a package" }
+  | { install: false; reason: "missing"; missing: string[] };
+
+/**
+ * Whether `poetry install` would install the project itself: not in non-package mode
+ * (`package-mode = false`), and when it declares packages that exist, has scripts, or has a
+ * package or module named like the project (Poetry's default), at the top or under src/.
+ */
+export function poetryRoot(
   pyproject: PoetryPyproject,
   hasScripts: boolean,
   exists: (path: string) => boolean,
-): boolean {
+): PoetryRoot {
   const poetry = pyproject.tool?.poetry ?? {};
-  if (poetry["package-mode"] === false) return false;
-  if (hasScripts || Array.isArray(poetry.packages)) return true;
+  if (poetry["package-mode"] === false) return { install: false, reason: "package-mode" };
+  if (Array.isArray(poetry.packages)) {
+    const declared = poetry.packages.flatMap((p: unknown) => {
+      const entry = p as { include?: unknown; from?: unknown };
+      if (typeof entry?.include !== "string") return [];
+      return [typeof entry.from === "string" ? `${entry.from}/${entry.include}` : entry.include];
+    });
+    // A glob is Poetry's to expand: only plain names are checked.
+    const missing = declared.filter((path) => !/[*?[]/.test(path) && !exists(path));
+    if (declared.length > 0 && missing.length === declared.length)
+      return { install: false, reason: "missing", missing };
+    return { install: true };
+  }
+  if (hasScripts) return { install: true };
   const name = pyproject.project?.name ?? poetry.name;
-  if (typeof name !== "string") return false;
+  if (typeof name !== "string") return { install: false, reason: "not a package" };
   const module = normalize(name).replace(/-/g, "_");
-  return [`${module}/__init__.py`, `${module}.py`, `src/${module}/__init__.py`, `src/${module}.py`].some(exists);
+  const found = [`${module}/__init__.py`, `${module}.py`, `src/${module}/__init__.py`, `src/${module}.py`].some(exists);
+  return found ? { install: true } : { install: false, reason: "not a package" };
 }

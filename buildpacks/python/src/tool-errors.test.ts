@@ -313,6 +313,24 @@ test("the app's own setup.py failing to build is named as the project, not a pac
   expect(err.hint).toMatch(/^The error is in the project's own build/);
 });
 
+test("uv failing to build the app's own project names the project and the backend's exception", () => {
+  // webmasterdevlin/fastapi-demo under uv 0.9: poetry-core cannot find a declared package.
+  const out = [
+    "  error: Failed to build `fastapi-demo @ file:///workspace`",
+    "    cause: Call to `poetry.core.masonry.api.build_editable` failed (exit status: 1)",
+    "           [stderr]",
+    "           Traceback (most recent call last):",
+    "               raise ValueError(",
+    "           ValueError: /workspace/fastapi_demo does not contain any element",
+    "    hint: Build failures usually indicate a problem with the package or the build environment",
+  ].join("\n");
+  const err = explainFailure(["uv", "pip", "install", "-e", "."], "exit 1", out, "pyproject.toml");
+  expect(err.message).toBe(
+    `pyproject.toml: the app's own project could not be built ("uv pip install -e ." failed, exit 1): ValueError: /workspace/fastapi_demo does not contain any element`,
+  );
+  expect(err.hint).toMatch(/^The error is in the project's own build/);
+});
+
 describe("Poetry locking during the build (no poetry.lock)", () => {
   test("the solver's reason is the line, with the fix as the hint", () => {
     // What Poetry 2.5.1 prints for a version PyPI does not have (captured on this machine).

@@ -262,14 +262,18 @@ export function explainFailure(command: readonly string[], status: string, outpu
   // Only pip's and uv's own failure words: "Building wheel for x (" is there when it worked too.
   // Not "git" of 'git+https://…': a name that runs on into a "+" is a VCS URL.
   const built = /Failed (?:building wheel for|to build) [`']?([A-Za-z0-9][\w.-]*)(?![\w.+:-])/.exec(output)?.[1];
-  // pip names the app's own project by its URL: `pip install -e .` of a setup.py that fails.
-  if (/Failed to build 'file:\/\//.test(output))
+  // pip and uv name the app's own project by its URL, `pip install -e .` of a setup.py or a
+  // pyproject.toml that fails: pip's "Failed to build 'file:///…'", uv's "Failed to build `x @ file:///…`".
+  if (/Failed to build (?:'|`[^`\s]+ @ )file:\/\//.test(output)) {
+    // uv's first error line is its own "Failed to build" frame: the backend's exception says why.
+    const raised = [...output.matchAll(/^\s*(?:[a-z_]\w*\.)*([A-Z]\w*(?:Error|Exception): .+)$/gm)].at(-1)?.[1] ?? why;
     return new CnbError(
-      `${prefix}the app's own project could not be built ("${command.join(" ")}" failed, ${status})${why ? `: ${why}` : ""}`,
+      `${prefix}the app's own project could not be built ("${command.join(" ")}" failed, ${status})${raised ? `: ${raised.trim()}` : ""}`,
       {
         hint: "The error is in the project's own build (setup.py, setup.cfg or pyproject.toml [build-system]): fix it there, or list the dependencies in requirements.txt.",
       },
     );
+  }
   if (built)
     return new CnbError(
       `${prefix}${built} could not be built from source ("${command.join(" ")}" failed, ${status})${why ? `: ${why}` : ""}`,

@@ -20,7 +20,7 @@ import {
   type PoetryLock,
   type PoetryPyproject,
   poetryContentHashes,
-  poetryInstallsRoot,
+  poetryRoot,
 } from "../poetry-export.js";
 import { runTool } from "@cnbkit/framework/process";
 import { explainPythonTool } from "../tool-errors.js";
@@ -102,10 +102,16 @@ export async function installPoetryLock(i: PoetryLockInputs): Promise<boolean> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  if (poetryInstallsRoot(pyproject, i.project.scripts.length > 0, (p) => existsSync(join(app, p)))) {
-    const root = ["pip", "install", "--no-deps", "--compile-bytecode", "-e", "."];
-    ctx.log.detail(`Running uv ${root.join(" ")} (the project is a package, as poetry install installs it)`);
-    await runTool([join(uv.bin, "uv"), ...root], {
+  const root = poetryRoot(pyproject, i.project.scripts.length > 0, (p) => existsSync(join(app, p)));
+  if (!root.install && root.reason === "missing") {
+    ctx.log.warn(
+      `pyproject.toml [tool.poetry] packages names ${root.missing.join(", ")}, which the app does not have: the project itself is not installed, as Poetry 1 did (Poetry 2 fails). Set package-mode = false if the app is not a package, or fix packages.`,
+    );
+  }
+  if (root.install) {
+    const editable = ["pip", "install", "--no-deps", "--compile-bytecode", "-e", "."];
+    ctx.log.detail(`Running uv ${editable.join(" ")} (the project is a package, as poetry install installs it)`);
+    await runTool([join(uv.bin, "uv"), ...editable], {
       explain: explainPythonTool,
       cwd: app,
       env,

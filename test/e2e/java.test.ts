@@ -326,14 +326,17 @@ describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
   );
 
   test(
-    "on the tiny run image (no shell): built with --run-image and BP_RUN_IMAGE_SHELL=false it answers, has no /bin/sh, and rebased onto a tiny image with more packages still answers",
+    "on the tiny run image (no shell): built with --run-image (cnbkit sets BP_RUN_IMAGE_SHELL=false from its label) it answers, has no /bin/sh, and rebased onto a tiny image with more packages still answers",
     async () => {
       // The tiny run image (cached under ~/.cache/cnbkit/base like the others) beside the builder's standard one.
       const tiny = await withDirLock(join(E2E_DIR, "builder.lock"), () => ensureBaseImages({ flavor: "tiny" }));
       const image = `oci:${join(out, "tiny-image")}:latest`;
-      const env = { BP_RUN_IMAGE_SHELL: "false", BP_MAVEN_ADDITIONAL_BUILD_ARGUMENTS: "--offline" };
+      const env = { BP_MAVEN_ADDITIONAL_BUILD_ARGUMENTS: "--offline" };
       const built = await build(app, image, join(out, "cache"), env, tiny.run.ref);
       console.log(`spring maven: warm rebuild onto the tiny run image ${built.ms} ms`);
+      expect(built.text).toMatch(
+        /Run image has no shell \(its base metadata says flavor tiny\): building with BP_RUN_IMAGE_SHELL=false/,
+      );
       expect(built.text).toMatch(/BP_RUN_IMAGE_SHELL=false: no exec\.d helpers/);
       const unpacked = await unpackImage(image);
       onTestFinished(() => unpacked.release());

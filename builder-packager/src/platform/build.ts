@@ -51,6 +51,7 @@ import { checkBuildFlags } from "./build-flags.js";
 import { copyBuildOutputs } from "./build-outputs.js";
 import { type BuildRecord, builderFacts, builtBy, type SourceTree, treeDigest } from "./build-record.js";
 import { type BuildBuilder, type BuildRunImage, openRunImage, resolveBuilder, runImageRef } from "./build-builder.js";
+import { runImageShellEnv } from "./run-image-shell.js";
 import { checkRunnable } from "./foreign-arch.js";
 import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
 import { creatorPlatformApi, DEFAULT_EXEC_ENV, execEnvVars } from "./exec-env.js";
@@ -336,7 +337,11 @@ async function buildWithBuilder(
         platform: builder.platform,
         say,
       });
-      const mounts = await preparePlatform(work, { ...project.env, ...(opts.env ?? {}) }, opts.bindings ?? []);
+      const userEnv = { ...project.env, ...(opts.env ?? {}) };
+      const shell = runImageShellEnv(run.config, userEnv);
+      if (shell.line) say(shell.line);
+      const buildEnv = { ...shell.env, ...userEnv };
+      const mounts = await preparePlatform(work, buildEnv, opts.bindings ?? []);
       const repo = await prepareLayoutRepo(build, join(work, "layout-repo"));
       // The cache and the images: the creator's, or only the analyzer's, restorer's and exporter's.
       const state: BindMount[] = [
@@ -350,7 +355,7 @@ async function buildWithBuilder(
         { shared: mounts, state },
         { stallTimeoutMs, execution },
       );
-      const written = await writeAppImage(build, repo, Object.keys({ ...project.env, ...(opts.env ?? {}) }));
+      const written = await writeAppImage(build, repo, Object.keys(buildEnv));
       await copyBuildOutputs(join(view.path, "layers"), opts, written);
       return {
         image: opts.output,

@@ -29,7 +29,7 @@ export const baseCreateCommand: Command = {
     "for apps that compile nothing natively; one debootstrap per arch instead of two (arm64: ~7 minutes).",
     "--flavor tiny keeps the standard build image and makes a run image with no shell, coreutils, apt or dpkg:",
     "glibc, libstdc++, zlib, CA certificates and time zones only; apps whose processes start with no shell",
-    "(the Java buildpack's do; build with --env BP_RUN_IMAGE_SHELL=false so it leaves out its sh exec.d helpers).",
+    "(the Java buildpack's do; cnbkit build reads the image's label and sets BP_RUN_IMAGE_SHELL=false, so it leaves out its sh exec.d helpers).",
     "--debian 12 makes Debian 12 (bookworm) images instead of 13 (trixie), labelled io.cnbkit.base.bookworm:",
     "trixie's OpenJDK 21/25 and CPython 3.13 need its glibc and do not run on them.",
   ].join("\n"),

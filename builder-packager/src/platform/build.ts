@@ -337,10 +337,7 @@ async function buildWithBuilder(
         platform: builder.platform,
         say,
       });
-      const userEnv = { ...project.env, ...(opts.env ?? {}) };
-      const shell = runImageShellEnv(run.config, userEnv);
-      if (shell.line) say(shell.line);
-      const buildEnv = { ...shell.env, ...userEnv };
+      const buildEnv = buildEnvFor(build, project.env);
       const mounts = await preparePlatform(work, buildEnv, opts.bindings ?? []);
       const repo = await prepareLayoutRepo(build, join(work, "layout-repo"));
       // The cache and the images: the creator's, or only the analyzer's, restorer's and exporter's.
@@ -374,6 +371,17 @@ async function buildWithBuilder(
   } finally {
     await builder.release();
   }
+}
+
+/**
+ * The build-time env: project.toml's, then the user's `--env` (theirs win), over what the
+ * platform adds for the run image (`BP_RUN_IMAGE_SHELL=false` for one with no shell).
+ */
+function buildEnvFor(build: Build, projectEnv: Record<string, string>): Record<string, string> {
+  const userEnv = { ...projectEnv, ...(build.opts.env ?? {}) };
+  const shell = runImageShellEnv(build.run.config, userEnv);
+  if (shell.line) build.say(shell.line);
+  return { ...shell.env, ...userEnv };
 }
 
 /** The build cache of a build: the user's `--cache-dir`, or ours per app and builder. */

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { CnbError } from "../errors/index.js";
 import { type Dependency, dependencyComponent, parseInventory, resolveDependency } from "./inventory.js";
+import { NoMatchingVersionError } from "./no-matching-version.js";
 import { parseToml } from "../cnb-files/index.js";
 
 const sha = (c: string) => c.repeat(64);
@@ -157,6 +158,16 @@ describe("resolveDependency", () => {
     expect(err).toBeInstanceOf(CnbError);
     expect(err.message).toBe('no node version matches "99" for linux/arm64 in the inventory (newest: 25.0.0-rc.1)');
     expect(err.hint).toBe("Available for linux/arm64: 25.0.0-rc.1, 24.11.1, 24.10.0, 22.21.0");
+    // The facts, for a buildpack's own line, without reading the text.
+    expect(err).toBeInstanceOf(NoMatchingVersionError);
+    expect((err as NoMatchingVersionError).miss).toEqual({
+      id: "node",
+      range: "99",
+      platform: "linux/arm64",
+      available: ["25.0.0-rc.1", "24.11.1", "24.10.0", "22.21.0"],
+      newest: "25.0.0-rc.1",
+      otherPlatforms: ["linux/amd64", "linux/arm64", "any/any"],
+    });
     expect(() => resolveDependency(inventory, { id: "python" })).toThrow(
       'no dependency with id "python" in the inventory',
     );

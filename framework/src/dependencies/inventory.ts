@@ -20,6 +20,7 @@
 import semver from "semver";
 import { CnbError } from "../errors/index.js";
 import type { SbomComponent } from "../sbom/index.js";
+import { NoMatchingVersionError } from "./no-matching-version.js";
 
 /** One downloadable artifact from the inventory. Keys are camelCase versions of the TOML keys. */
 export interface Dependency {
@@ -256,18 +257,14 @@ export function resolveDependency(
         hint: `Known ids: ${[...new Set(inventory.map((d) => d.id))].sort().join(", ") || "(none)"}`,
       });
     }
-    const newest = available[0] ?? [...ofId].sort(byVersionDesc)[0]?.version;
-    throw new CnbError(
-      `no ${query.id} version matches "${range}" for ${platform} in the inventory (newest: ${newest ?? "none"})`,
-      {
-        hint:
-          available.length > 0
-            ? `Available for ${platform}: ${available.join(", ")}`
-            : `No ${query.id} builds for ${platform}; there are some for ${[
-                ...new Set(ofId.map((d) => `${d.os ?? "any"}/${d.arch ?? "any"}`)),
-              ].join(", ")}`,
-      },
-    );
+    throw new NoMatchingVersionError({
+      id: query.id,
+      range,
+      platform,
+      available,
+      newest: available[0] ?? [...ofId].sort(byVersionDesc)[0]?.version,
+      otherPlatforms: [...new Set(ofId.map((d) => `${d.os ?? "any"}/${d.arch ?? "any"}`))],
+    });
   }
   const dd = chosen.deprecationDate;
   if (dd && log) {

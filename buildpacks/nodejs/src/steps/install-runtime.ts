@@ -14,6 +14,7 @@ import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { type BuildContext, CnbError, type Layer, type Settings, type EnvChange } from "@cnbkit/framework";
+import { NoMatchingVersionError } from "@cnbkit/framework/dependencies";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "../memory.js";
 import { describeNodeVersionRequest, resolveNodeVersion } from "../node-version.js";
 import { bundledNpmVersion } from "../package-manager.js";
@@ -172,22 +173,16 @@ function resolveNode(
   try {
     return ctx.dependencies.resolve("node", request.range);
   } catch (err) {
-    if (!(err instanceof CnbError)) throw err;
+    if (!(err instanceof NoMatchingVersionError)) throw err;
     const where =
       request.source === "package.json engines.node"
         ? `${appRelative(project, "package.json")}: engines.node`
         : request.source;
-    const newest = /\(newest: ([^)]+)\)/.exec(err.message)?.[1];
-    // The lines to offer: every version the hint lists ("Available for …: a, b, c"), else the newest.
-    const listed = /Available for [^:]+: (.+?)\.?$/.exec(err.hint ?? "")?.[1] ?? newest ?? "";
+    const { available, newest } = err.miss;
+    // The lines to offer: every major the inventory has for this platform, else the newest's.
     const lines = [
-      ...new Set(
-        listed
-          .split(", ")
-          .map((v) => v.trim().split(".")[0] ?? "")
-          .filter((v) => /^\d+$/.test(v)),
-      ),
-    ];
+      ...new Set((available.length > 0 ? available : newest ? [newest] : []).map((v) => v.split(".")[0] ?? "")),
+    ].filter((v) => /^\d+$/.test(v));
     // What to change, not only what there is: the request's own source, or BP_NODE_VERSION,
     // which wins over every file.
     const fix =

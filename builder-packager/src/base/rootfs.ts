@@ -11,11 +11,11 @@
  */
 import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { mkdir, readFile, readdir, rename, rm, truncate, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { formatDuration } from "@cnbkit/framework/log";
-import { cnbkitCacheDir, withDirLock } from "../cache/index.js";
+import { cnbkitCacheDir, fillCacheEntry, withDirLock } from "../cache/index.js";
 import { ensureQemuBinfmt, qemuArch } from "./binfmt.js";
 import { runCommand } from "./run-command.js";
 
@@ -89,18 +89,8 @@ export async function ensureDebianRootfs(spec: DebianRootfsSpec, options: Ensure
     async () => {
       if (existsSync(target)) return target; // built by the caller we waited for
       await checkCanBuild(spec, progress);
-      // Holding the lock, any temp dir of this key was left by a build that crashed.
-      for (const name of await readdir(root)) {
-        if (name.startsWith(`.tmp-${key}-`)) await removeTree(join(root, name));
-      }
-      const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
-      try {
-        await buildRootfs(tmp, spec, mirror, progress);
-        await rename(tmp, target);
-      } finally {
-        await removeTree(tmp);
-      }
-      return target;
+      // A temp dir may hold a crashed debootstrap's mounts: removeTree unmounts them first.
+      return fillCacheEntry(root, key, (tmp) => buildRootfs(tmp, spec, mirror, progress), removeTree);
     },
     { onWait: (pid) => progress(`Waiting for another cnbkit (pid ${pid ?? "?"}) building rootfs ${key}`) },
   );

@@ -14,10 +14,10 @@
  */
 import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { lstat, mkdir, readdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { cnbkitCacheDir, withDirLock } from "../cache/index.js";
+import { cnbkitCacheDir, fillCacheEntry, withDirLock } from "../cache/index.js";
 import { runCommand } from "./run-command.js";
 
 /** Bump when the steps below change, so cached tiny trees are not reused. */
@@ -98,17 +98,7 @@ export async function ensureTinyRootfs(
     `${target}.lock`,
     async () => {
       if (existsSync(target)) return target;
-      for (const name of await readdir(root)) {
-        if (name.startsWith(`.tmp-${key}-`)) await rm(join(root, name), { recursive: true, force: true });
-      }
-      const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
-      try {
-        await cutTinyRootfs(from, tmp, [...new Set(packages)].sort(), progress);
-        await rename(tmp, target);
-      } finally {
-        await rm(tmp, { recursive: true, force: true });
-      }
-      return target;
+      return fillCacheEntry(root, key, (tmp) => cutTinyRootfs(from, tmp, [...new Set(packages)].sort(), progress));
     },
     { onWait: (pid) => progress(`Waiting for another cnbkit (pid ${pid ?? "?"}) cutting tiny rootfs ${key}`) },
   );

@@ -6,6 +6,7 @@
 export { lockBuildCache } from "./build-cache-lock.js";
 export { type ContentMemoOptions, memoByContent, stringRecord } from "./content-memo.js";
 export { cnbkitCacheDir } from "./dir.js";
+export { fillCacheEntry, type RemoveDir } from "./fill-entry.js";
 export { acquireDirLock, type DirLockOptions, type HeldDirLock, withDirLock } from "./dir-lock.js";
 export { isProcessAlive, processIdentity } from "./pid.js";
 export {

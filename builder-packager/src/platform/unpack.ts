@@ -37,7 +37,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, readlink, rm } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join, posix } from "node:path";
 import type { Readable } from "node:stream";
@@ -49,6 +49,7 @@ import { CnbError } from "@cnbkit/framework";
 import { writeAtomic } from "@cnbkit/framework/fs";
 import {
   cnbkitCacheDir,
+  fillCacheEntry,
   markCacheEntryUsed,
   pruneCacheKind,
   releaseCacheEntry,
@@ -130,32 +131,35 @@ export async function unpackImage(image: string | ImageSource, options: UnpackOp
   let unpacked = false;
   await withDirLock(`${target}.lock`, async () => {
     if (existsSync(join(target, "config.json"))) return markCacheEntryUsed(root, key);
-    for (const name of await readdir(root)) {
-      if (name.startsWith(`.tmp-${key}-`)) await rm(join(root, name), { recursive: true, force: true });
-    }
-    const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
     const layers = resolved.manifest.manifest.layers;
     const runLayers = runImageLayerCount(resolved.config);
     let base: { key: string; release(): Promise<void> } | undefined;
     try {
-      if (runLayers > 0 && runLayers < layers.length) {
-        base = await runImagePart(source, resolved, runLayers, root, options);
-        await mkdir(tmp, { recursive: true });
-        await hardlinkCopy(join(root, base.key, "rootfs"), join(tmp, "rootfs"));
-      } else {
-        await emptyRootfs(join(tmp, "rootfs"));
-      }
-      const from = base ? runLayers : 0;
-      await applyLayers(source, layers, [from, layers.length], join(tmp, "rootfs"), options.onProgress, options.signal);
-      await writeAtomic(join(tmp, "config.json"), JSON.stringify(resolved.config));
-      // An app image: a one-off that pruning takes before the builders and run images it shares.
-      if (base) await writeAtomic(join(tmp, APP_MARK), base.key);
-      await rename(tmp, target);
+      await fillCacheEntry(root, key, async (tmp) => {
+        if (runLayers > 0 && runLayers < layers.length) {
+          base = await runImagePart(source, resolved, runLayers, root, options);
+          await mkdir(tmp, { recursive: true });
+          await hardlinkCopy(join(root, base.key, "rootfs"), join(tmp, "rootfs"));
+        } else {
+          await emptyRootfs(join(tmp, "rootfs"));
+        }
+        const from = base ? runLayers : 0;
+        await applyLayers(
+          source,
+          layers,
+          [from, layers.length],
+          join(tmp, "rootfs"),
+          options.onProgress,
+          options.signal,
+        );
+        await writeAtomic(join(tmp, "config.json"), JSON.stringify(resolved.config));
+        // An app image: a one-off that pruning takes before the builders and run images it shares.
+        if (base) await writeAtomic(join(tmp, APP_MARK), base.key);
+      });
       await markCacheEntryUsed(root, key);
       unpacked = true;
     } finally {
       await base?.release();
-      await rm(tmp, { recursive: true, force: true });
     }
   });
   if (unpacked && options.prune !== false) {
@@ -263,16 +267,12 @@ async function runImagePart(
   if (await useCacheEntry(root, key, (d) => existsSync(join(d, "rootfs")))) return { key, release };
   await withDirLock(`${dir}.lock`, async () => {
     if (existsSync(join(dir, "rootfs"))) return markCacheEntryUsed(root, key);
-    const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
-    try {
+    await fillCacheEntry(root, key, async (tmp) => {
       await emptyRootfs(join(tmp, "rootfs"));
       const layers = image.manifest.manifest.layers;
       await applyLayers(source, layers, [0, count], join(tmp, "rootfs"), options.onProgress, options.signal);
-      await rename(tmp, dir);
-      await markCacheEntryUsed(root, key);
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
+    });
+    await markCacheEntryUsed(root, key);
   });
   return { key, release };
 }

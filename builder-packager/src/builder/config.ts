@@ -2,7 +2,8 @@
  * builder.toml, pack's builder config: `[[buildpacks]]`, `[[order]]`, `[build]` with
  * `[[build.env]]`, `[run] [[run.images]]`, `[lifecycle]`, `[[targets]]`, `[system]` (pack
  * 0.36+: `[[system.pre.buildpacks]]` and `[[system.post.buildpacks]]`), and the
- * deprecated `[stack]` (merged into build/run the way pack does, with a warning).
+ * deprecated `[stack]` (merged into build/run the way pack does, with a warning), and the
+ * image extensions: `[[extensions]]` (id, version, uri) and `[[order-extensions]]`.
  * Every problem is one line naming the file and field.
  */
 import { readFile } from "node:fs/promises";
@@ -17,6 +18,13 @@ export interface BuilderBuildpack {
   version?: string;
   uri?: string;
   image?: string;
+}
+
+/** One `[[extensions]]` entry: an extension directory (extension.toml, bin/detect, bin/generate). */
+export interface BuilderExtension {
+  id?: string;
+  version?: string;
+  uri: string;
 }
 
 /** One `[[order.group]]` entry. */
@@ -57,6 +65,10 @@ export interface BuilderConfig {
   description: string;
   buildpacks: BuilderBuildpack[];
   order: { group: BuilderOrderEntry[] }[];
+  /** Empty when builder.toml has no `[[extensions]]`. */
+  extensions: BuilderExtension[];
+  /** Empty when builder.toml has no `[[order-extensions]]`. */
+  orderExtensions: { group: BuilderOrderEntry[] }[];
   /** Empty lists when builder.toml has no `[system]`. */
   system: BuilderSystem;
   build: { image: string; env: BuildEnv[] };
@@ -80,8 +92,9 @@ const TOP_KEYS = new Set([
   "lifecycle",
   "targets",
   "stack",
+  "extensions",
+  "order-extensions",
 ]);
-const UNSUPPORTED = new Set(["extensions", "order-extensions"]);
 const SUFFIXES = new Set(["", "default", "override", "append", "prepend"]);
 
 function table(v: unknown, file: string, where: string): TomlTable | undefined {
@@ -121,7 +134,6 @@ export function parseBuilderToml(text: string, file: string): BuilderConfig {
   const doc = parseToml(text, file);
   const warnings: string[] = [];
   for (const k of Object.keys(doc)) {
-    if (UNSUPPORTED.has(k)) throw new CnbError(`${file}: [${k}] is not supported by cnbkit yet`);
     if (!TOP_KEYS.has(k)) throw new CnbError(`${file}: unknown key "${k}"`);
   }
   const description = doc.description === undefined ? "" : (str(doc, "description", file, "") ?? "");
@@ -132,6 +144,7 @@ export function parseBuilderToml(text: string, file: string): BuilderConfig {
     description,
     buildpacks: parseBuildpacks(doc, file),
     order: parseOrder(doc, file),
+    ...parseExtensions(doc, file),
     system: parseSystem(doc, file, warnings),
     build: { image: buildImage, env },
     run: { images },
@@ -178,6 +191,40 @@ function parseOrder(doc: TomlTable, file: string): { group: BuilderOrderEntry[] 
   });
   if (order.length === 0) throw new CnbError(`${file}: [[order]] is required (at least one group)`);
   return order;
+}
+
+/**
+ * `[[extensions]]` and `[[order-extensions]]`: both or neither, as the lifecycle's detector
+ * needs an order to run extensions and an order needs the extensions it names.
+ */
+function parseExtensions(
+  doc: TomlTable,
+  file: string,
+): { extensions: BuilderExtension[]; orderExtensions: { group: BuilderOrderEntry[] }[] } {
+  const extensions = tables(doc.extensions, file, "[[extensions]]").map((t, i) => {
+    const where = `[[extensions]][${i}]`;
+    if (t.image !== undefined)
+      throw new CnbError(`${file}: ${where}.image is not supported; give a uri (an extension directory)`);
+    const ext: BuilderExtension = { uri: str(t, "uri", file, where, true) as string };
+    const id = str(t, "id", file, where);
+    if (id !== undefined) ext.id = validateBuildpackId(id, `${file}: ${where}.id`);
+    const version = str(t, "version", file, where);
+    if (version !== undefined) ext.version = version;
+    return ext;
+  });
+  const orderExtensions = tables(doc["order-extensions"], file, "[[order-extensions]]").map((o, i) => {
+    const group = tables(o.group, file, `[[order-extensions]][${i}].group`).map((e, j) =>
+      orderEntry(e, file, `[[order-extensions]][${i}].group[${j}]`),
+    );
+    if (group.length === 0)
+      throw new CnbError(`${file}: [[order-extensions]][${i}] has no [[order-extensions.group]] entries`);
+    return { group };
+  });
+  if (extensions.length && !orderExtensions.length)
+    throw new CnbError(`${file}: [[extensions]] are given but no [[order-extensions]]; add one naming them`);
+  if (orderExtensions.length && !extensions.length)
+    throw new CnbError(`${file}: [[order-extensions]] is given but no [[extensions]]; add the extensions it names`);
+  return { extensions, orderExtensions };
 }
 
 /** `[system]`: `[[system.pre.buildpacks]]` and `[[system.post.buildpacks]]`, as pack reads them. */

@@ -6,7 +6,9 @@
  * /cnb/buildpacks, /platform/env, /cnb/build-config/env) · /cnb/lifecycle · one layer per
  * buildpack (the buildpackages' own blobs, reused by diffID) · /cnb/order.toml ·
  * /cnb/stack.toml · /cnb/run.toml · /cnb/build-config/env (when [[build.env]] is given) ·
- * /cnb/system.toml (when [system] names buildpacks).
+ * /cnb/system.toml (when [system] names buildpacks); with image extensions, one layer per
+ * extension at /cnb/extensions/<id>/<version> (extensions.ts) and `[[order-extensions]]` in
+ * /cnb/order.toml.
  *
  * The config keeps the base image's env and labels, adds the builder labels, sets User
  * to the CNB user and WorkingDir to /layers. Every layer is reproducible, so creating the
@@ -63,8 +65,10 @@ import {
 import { type Lifecycle, loadLifecycle } from "./lifecycle.js";
 import { lifecycleSboms } from "./lifecycle-sbom.js";
 import { publishRunImages } from "./run-images.js";
+import { EXTENSION_LAYERS_LABEL, type ExtensionModule, extensionLayers, writeExtensionLayers } from "./extensions.js";
 import {
   BUILDER_METADATA_LABEL,
+  BUILDER_ORDER_EXTENSIONS_LABEL,
   BUILDER_ORDER_LABEL,
   BUILDER_SYSTEM_LABEL,
   builderMetadata,
@@ -115,6 +119,8 @@ export interface CreateBuilderResult {
   targets: string[];
   /** Every buildpack in the builder. */
   buildpacks: { id: string; version: string }[];
+  /** Every image extension in the builder (empty without any). */
+  extensions: { id: string; version: string }[];
   /** For registry output: blobs uploaded vs. already there (or mounted from another repository). */
   uploaded?: number;
   existing?: number;
@@ -177,12 +183,14 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
     const layout = await OciLayout.create(join(work, "layout"));
     const manifests: Descriptor[] = [];
     let all: BuildpackModule[] = [];
+    let allExtensions: ExtensionModule[] = [];
     for (const platform of platforms) {
       progress(`Creating builder for ${targetString(platform)}`);
       const input = { cfg, file, baseDir, work, platform, base, components, layout, progress, layerCache };
       const r = await writeBuilderImage(input);
       manifests.push(r.descriptor);
       all = r.modules;
+      allExtensions = r.extensions;
     }
     const top = manifests.length === 1 ? (manifests[0] as Descriptor) : await layout.writeIndex(manifests);
     const buildpacks = all.map((m) => ({ id: m.id, version: m.version }));
@@ -200,6 +208,7 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
       digest: top.digest,
       targets,
       buildpacks,
+      extensions: allExtensions.map((m) => ({ id: m.id, version: m.version })),
       uploaded: copied.uploaded,
       existing: copied.existing + copied.mounted,
       runImages: cfg.run.images,
@@ -272,7 +281,7 @@ interface BuilderImageInput {
 /** One platform's builder image, step by step; returns its manifest and the buildpacks in it. */
 async function writeBuilderImage(
   input: BuilderImageInput,
-): Promise<{ descriptor: Descriptor; modules: BuildpackModule[] }> {
+): Promise<{ descriptor: Descriptor; modules: BuildpackModule[]; extensions: ExtensionModule[] }> {
   const { cfg, file, platform, layout } = input;
   const where = `${file}: [build].image "${cfg.build.image}"`;
   const { manifest, config: baseConfig } = await input.base.image(platform);
@@ -296,7 +305,18 @@ async function writeBuilderImage(
   const order = resolveOrder(cfg.order, modules, file);
   const system = resolveSystem(cfg.system, modules, file);
   const bp = await buildpackLayers(input, modules);
-  layers.push(...bp.layers, ...(await configFileLayers(input, order, system)));
+  const extensions = await writeExtensionLayers(cfg.extensions, {
+    baseDir: input.baseDir,
+    file,
+    blobDir: layout.blobDir,
+    cache: input.layerCache,
+  });
+  const orderExtensions = resolveOrderExtensions(cfg.orderExtensions, extensions, file);
+  layers.push(
+    ...bp.layers,
+    ...extensions.map((e) => e.layer),
+    ...(await configFileLayers(input, order, system, orderExtensions)),
+  );
   const config = imageConfig({
     architecture: platform.architecture,
     os: platform.os,
@@ -307,10 +327,12 @@ async function writeBuilderImage(
       order,
       lifecycle,
       layersLabel: bp.label,
+      extensions,
+      orderExtensions,
     }),
   });
   const descriptor = await layout.writeImage({ config, layers });
-  return { descriptor, modules };
+  return { descriptor, modules, extensions };
 }
 
 /** The base image's layers, as they are (blobs brought into the scratch layout once). */
@@ -415,12 +437,13 @@ async function configFileLayers(
   input: BuilderImageInput,
   order: { group: BuilderOrderEntry[] }[],
   system: BuilderSystem,
+  orderExtensions: { group: BuilderOrderEntry[] }[],
 ): Promise<LayerDescriptor[]> {
   const { cfg, layout } = input;
   const fileLayer = (path: string, text: string) =>
     writeLayer([{ type: "file", path, size: Buffer.byteLength(text), data: text, mode: 0o644 }], layout.blobDir);
   const layers = [
-    await fileLayer("cnb/order.toml", orderToml(order)),
+    await fileLayer("cnb/order.toml", orderToml(order, orderExtensions)),
     await fileLayer("cnb/stack.toml", stackToml(cfg.run.images)),
     await fileLayer("cnb/run.toml", runToml(cfg.run.images)),
   ];
@@ -461,6 +484,8 @@ function builderContainerConfig(
     order: { group: BuilderOrderEntry[] }[];
     lifecycle: Lifecycle;
     layersLabel: ModuleLayers;
+    extensions: ExtensionModule[];
+    orderExtensions: { group: BuilderOrderEntry[] }[];
   },
 ): ContainerConfig {
   const { cfg } = input;
@@ -473,6 +498,12 @@ function builderContainerConfig(
   const metadata = builderMetadata({
     description: cfg.description,
     buildpacks,
+    extensions: parts.extensions.map((m) => ({
+      id: m.id,
+      name: m.info.name || undefined,
+      version: m.version,
+      homepage: m.info.homepage || undefined,
+    })),
     runImages: cfg.run.images,
     lifecycle: parts.lifecycle,
     creatorVersion: CNBKIT_VERSION,
@@ -487,6 +518,12 @@ function builderContainerConfig(
       [BUILDER_METADATA_LABEL]: goJson(metadata),
       [BUILDER_ORDER_LABEL]: orderLabel(parts.order),
       [BUILDPACK_LAYERS_LABEL]: stringifyModuleLayers(parts.layersLabel),
+      ...(parts.extensions.length
+        ? {
+            [EXTENSION_LAYERS_LABEL]: stringifyModuleLayers(extensionLayers(parts.extensions)),
+            [BUILDER_ORDER_EXTENSIONS_LABEL]: orderLabel(parts.orderExtensions),
+          }
+        : {}),
       ...(hasSystem(cfg.system) ? { [BUILDER_SYSTEM_LABEL]: systemLabel(cfg.system) } : {}),
       ...(cfg.stackId ? { "io.buildpacks.stack.id": cfg.stackId } : {}),
     },
@@ -535,14 +572,30 @@ function resolveSystem(system: BuilderSystem, modules: BuildpackModule[], file: 
   return { pre: side("pre"), post: side("post") };
 }
 
-/** One reference: its id must be among the buildpacks, its version too (or the only one there). */
-function resolveEntry(e: BuilderOrderEntry, modules: BuildpackModule[], at: string): BuilderOrderEntry {
+/** `[[order-extensions]]` checked and versioned against the extensions, as the order is against the buildpacks. */
+function resolveOrderExtensions(
+  order: { group: BuilderOrderEntry[] }[],
+  modules: ExtensionModule[],
+  file: string,
+): { group: BuilderOrderEntry[] }[] {
+  return order.map((o, i) => ({
+    group: o.group.map((e, j) =>
+      resolveEntry(e, modules, `${file}: [[order-extensions]][${i}].group[${j}]`, "[[extensions]]"),
+    ),
+  }));
+}
+
+/** One reference: its id must be among the modules, its version too (or the only one there). */
+function resolveEntry(
+  e: BuilderOrderEntry,
+  modules: { id: string; version: string }[],
+  at: string,
+  among = "[[buildpacks]]",
+): BuilderOrderEntry {
   const versions = modules.filter((m) => m.id === e.id).map((m) => m.version);
-  if (versions.length === 0) throw new CnbError(`${at} id "${e.id}" is not among [[buildpacks]]`);
+  if (versions.length === 0) throw new CnbError(`${at} id "${e.id}" is not among ${among}`);
   if (e.version && !versions.includes(e.version)) {
-    throw new CnbError(
-      `${at} ${e.id} version "${e.version}" is not among [[buildpacks]] (have ${versions.join(", ")})`,
-    );
+    throw new CnbError(`${at} ${e.id} version "${e.version}" is not among ${among} (have ${versions.join(", ")})`);
   }
   if (!e.version && versions.length > 1) {
     throw new CnbError(`${at} ${e.id} has several versions (${versions.join(", ")}); give a version`);

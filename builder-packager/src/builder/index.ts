@@ -5,6 +5,7 @@ export {
   type BuildEnv,
   type BuilderBuildpack,
   type BuilderConfig,
+  type BuilderExtension,
   type BuilderOrderEntry,
   type BuilderSystem,
   type EnvSuffix,
@@ -18,6 +19,13 @@ export {
   type CreateBuilderResult,
   createBuilder,
 } from "./create-builder.js";
+export {
+  EXTENSION_LAYERS_LABEL,
+  type ExtensionModule,
+  extensionLayerPrefix,
+  extensionLayers,
+  writeExtensionLayers,
+} from "./extensions.js";
 export { type BuilderInfo, type InspectBuilderOptions, inspectBuilder } from "./inspect-builder.js";
 export {
   cachedLifecycleDir,
@@ -36,6 +44,7 @@ export {
 } from "./lifecycle-release.js";
 export {
   BUILDER_METADATA_LABEL,
+  BUILDER_ORDER_EXTENSIONS_LABEL,
   BUILDER_ORDER_LABEL,
   BUILDER_SYSTEM_LABEL,
   type BuilderMetadata,

@@ -15,6 +15,9 @@ export const BUILDER_METADATA_LABEL = "io.buildpacks.builder.metadata";
 /** The builder's order label. */
 export const BUILDER_ORDER_LABEL = "io.buildpacks.buildpack.order";
 
+/** The builder's extension order label (pack internal/builder `OrderExtensionsLabel`). */
+export const BUILDER_ORDER_EXTENSIONS_LABEL = "io.buildpacks.buildpack.order-extensions";
+
 /** The builder's system buildpacks label (pack internal/builder/metadata.go `SystemLabel`). */
 export const BUILDER_SYSTEM_LABEL = "io.buildpacks.buildpack.system";
 
@@ -51,6 +54,8 @@ export function earliestApi(v: ApiVersions): string {
 export function builderMetadata(input: {
   description: string;
   buildpacks: ModuleInfoJson[];
+  /** The image extensions (pack's `extensions` list); empty without any. */
+  extensions?: ModuleInfoJson[];
   runImages: RunImage[];
   lifecycle: Lifecycle;
   creatorVersion: string;
@@ -60,7 +65,7 @@ export function builderMetadata(input: {
   return {
     description: input.description,
     buildpacks: input.buildpacks,
-    extensions: [],
+    extensions: input.extensions ?? [],
     stack: { runImage: { image: run.image, mirrors: run.mirrors } },
     lifecycle: {
       version: input.lifecycle.version,
@@ -84,12 +89,18 @@ export function orderLabel(order: { group: BuilderOrderEntry[] }[]): string {
   );
 }
 
-/** /cnb/order.toml. */
-export function orderToml(order: { group: BuilderOrderEntry[] }[]): string {
-  return stringifyToml({
-    order: order.map((o) => ({
+/** /cnb/order.toml: `[[order]]`, and `[[order-extensions]]` when the builder has extensions. */
+export function orderToml(
+  order: { group: BuilderOrderEntry[] }[],
+  orderExtensions: { group: BuilderOrderEntry[] }[] = [],
+): string {
+  const groups = (list: { group: BuilderOrderEntry[] }[]) =>
+    list.map((o) => ({
       group: o.group.map((e) => ({ id: e.id, version: e.version, optional: e.optional || undefined })),
-    })),
+    }));
+  return stringifyToml({
+    order: groups(order),
+    ...(orderExtensions.length ? { "order-extensions": groups(orderExtensions) } : {}),
   });
 }
 

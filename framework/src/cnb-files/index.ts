@@ -10,6 +10,7 @@ export * from "./build-toml.js";
 export * from "./buildpack-plan.js";
 export * from "./buildpack-toml.js";
 export * from "./buildpack-toml-text.js";
+export * from "./extension-toml.js";
 export * from "./launch-toml.js";
 export * from "./layer-toml.js";
 export * from "./names.js";

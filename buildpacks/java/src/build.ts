@@ -71,7 +71,9 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   const { manifest, jarSha256 } = await explodeApp(ctx, jar);
   await restoreProcfilePaths();
   const runtime =
-    jlink && jdk && jvm.jdk ? await jlinkRuntime(ctx, settings, jdk, jvm.jdk) : await installJre(ctx, jvm.jre);
+    jlink && jdk && jvm.jdk
+      ? await jlinkRuntime(ctx, settings, jdk, jvm.jdk, jarSha256)
+      : await installJre(ctx, jvm.jre);
   const scan = await scanApp(ctx, jarSha256);
   const framework = detectJvmFramework(await listFiles(ctx.app.path));
   if (runImageHasShell(settings)) {

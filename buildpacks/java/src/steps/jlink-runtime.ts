@@ -9,6 +9,7 @@ import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type BuildContext, CnbError, type ResolvedDependency, type Settings } from "@cnbkit/framework";
 import { jvmClassCount } from "../class-count.js";
+import { jdepsArguments, jdepsInputs, jdepsModules } from "../jdeps-modules.js";
 import { jlinkArguments } from "../jlink-args.js";
 import { runTool } from "@cnbkit/framework/process";
 import type { BuildJdk } from "./install-jdk.js";
@@ -18,12 +19,18 @@ import type { JavaMetadata } from "./resolve-jvm.js";
 /** jlink's own error lines ("Error: Module foo not found"). */
 const jlinkErrorLine = (line: string) => (/^Error: /.test(line) ? line : undefined);
 
-/** Links the launch runtime from `jdk` into the `jre` layer. */
+/**
+ * Links the launch runtime from `jdk` into the `jre` layer. With no `--add-modules` in
+ * BP_JVM_JLINK_ARGS, the modules are the ones jdeps finds in the app (the JDK's java.* ones when
+ * jdeps cannot tell); an app unpacked from a jar (`jarSha256`) runs jdeps only when the jar
+ * changed, an app given exploded on every build.
+ */
 export async function jlinkRuntime(
   ctx: BuildContext<JavaMetadata>,
   settings: Settings,
   buildJdk: BuildJdk,
   jdkDep: ResolvedDependency,
+  jarSha256: string | undefined,
 ): Promise<Jre> {
   ctx.log.step("JRE (launch, jlinked from the JDK: BP_JVM_JLINK_ENABLED)");
   // The module list (the default arguments) comes from the JDK's jmods, so jlink always installs it.
@@ -37,16 +44,22 @@ export async function jlinkRuntime(
       hint: "Use a JDK that ships jmods, or unset BP_JVM_JLINK_ENABLED to run on the inventory's JRE.",
     });
   }
-  const { args, droppedOutput, addedModules } = jlinkArguments(settings, modules);
+  const { args: given, droppedOutput, addedModules } = jlinkArguments(settings, modules);
   if (droppedOutput)
     ctx.log.warn("BP_JVM_JLINK_ARGS: its --output is ignored (the runtime goes into the image's layer)");
-  if (addedModules && settings.BP_JVM_JLINK_ARGS?.trim())
-    ctx.log.warn("BP_JVM_JLINK_ARGS names no --add-modules: every java.* module of the JDK is added");
+  // Without the user's --add-modules, the last two arguments are the java.* default.
+  const base = addedModules ? given.slice(0, -2) : given;
+  const release = Number.parseInt(jdk.version, 10);
+  const appModules = () => modulesFromJdeps(ctx, jdk.layer.path, release, modules, given.at(-1) ?? "");
+  // An app from a jar: its sha256 stands for the modules, and jdeps runs only when it changed.
+  const early = addedModules && jarSha256 === undefined ? await appModules() : undefined;
+  const keyed = !addedModules ? given : early ? [...base, "--add-modules", early] : [...base, `jdeps:${jarSha256}`];
   const layer = await ctx.layers.cached("jre", {
     types: { launch: true, cache: false },
-    key: { jlink: args.join(" "), jdk: jdk.version, sha256: jdk.sha256, arch: ctx.target.arch },
+    key: { jlink: keyed.join(" "), jdk: jdk.version, sha256: jdk.sha256, arch: ctx.target.arch },
     metadata: runtimeMetadata,
     async fill(l) {
+      const args = addedModules ? [...base, "--add-modules", early ?? (await appModules())] : given;
       const done = ctx.log.timer();
       ctx.log.detail(`Running jlink ${args.join(" ")}`);
       // jlink refuses an existing --output.
@@ -63,8 +76,44 @@ export async function jlinkRuntime(
       return { jvmClassCount: classes };
     },
   });
-  if (layer.state.kind === "restored") ctx.log.detail("Reusing the jlinked runtime (JDK and arguments unchanged)");
+  if (layer.state.kind === "restored") ctx.log.detail("Reusing the jlinked runtime (JDK, app and arguments unchanged)");
   launchRuntime(layer);
   layer.sbom.add(jdkDep.component());
   return { layer, version: jdk.version };
+}
+
+/**
+ * The modules for jlink's `--add-modules`: what jdeps finds in the app, or `fallback` (the
+ * JDK's java.* modules) with one warning when it cannot tell.
+ */
+async function modulesFromJdeps(
+  ctx: BuildContext<JavaMetadata>,
+  jdkHome: string,
+  release: number,
+  jdkModules: readonly string[],
+  fallback: string,
+): Promise<string> {
+  const inputs = await jdepsInputs(ctx.app.path);
+  if (inputs.kind === "skip") {
+    ctx.log.detail(`Modules: every java.* module of the JDK (${inputs.why})`);
+    return fallback;
+  }
+  const done = ctx.log.timer();
+  const output = await runTool([join(jdkHome, "bin", "jdeps"), ...jdepsArguments(inputs, release)], {
+    cwd: ctx.app.path,
+    env: { PATH: process.env.PATH },
+    log: ctx.log,
+    what: "jdeps",
+    quiet: true,
+  }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  const found = typeof output === "string" ? jdepsModules(output, jdkModules) : undefined;
+  if (!found) {
+    const why = output instanceof Error ? output.message : "it named no modules";
+    ctx.log.warn(
+      `jdeps could not tell the app's modules (${why}): every java.* module of the JDK is linked; name them with BP_JVM_JLINK_ARGS --add-modules`,
+    );
+    return fallback;
+  }
+  ctx.log.detail(`Modules the app uses (jdeps, ${done()}): ${found.join(", ")}`);
+  return found.join(",");
 }

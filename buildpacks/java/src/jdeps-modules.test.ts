@@ -1,0 +1,78 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { jdepsArguments, jdepsInputs, jdepsModules } from "./jdeps-modules.js";
+
+let app: string;
+beforeEach(async () => {
+  app = await mkdtemp(join(tmpdir(), "cnbkit-jdeps-"));
+});
+afterEach(async () => {
+  await rm(app, { recursive: true, force: true });
+});
+
+const put = async (path: string) => {
+  await mkdir(join(app, path, ".."), { recursive: true });
+  await writeFile(join(app, path), "");
+};
+
+describe("what jdeps reads of an exploded app", () => {
+  test("Spring Boot: its classes, with its libraries on the class path", async () => {
+    await put("BOOT-INF/classes/com/example/App.class");
+    await put("BOOT-INF/lib/spring-core-6.2.0.jar");
+    await put("BOOT-INF/lib/tomcat-embed-core-10.1.0.jar");
+    await put("org/springframework/boot/loader/launch/JarLauncher.class");
+    expect(await jdepsInputs(app)).toEqual({
+      kind: "read",
+      inputs: ["BOOT-INF/classes"],
+      classPath: ["BOOT-INF/lib/spring-core-6.2.0.jar", "BOOT-INF/lib/tomcat-embed-core-10.1.0.jar"],
+    });
+  });
+
+  test("a plain or Quarkus app: its classes and every jar; a WAR or an app with nothing is skipped", async () => {
+    await put("hello/Main.class");
+    await put("lib/main/io.quarkus.quarkus-core-3.0.jar");
+    expect(await jdepsInputs(app)).toEqual({
+      kind: "read",
+      inputs: [".", "lib/main/io.quarkus.quarkus-core-3.0.jar"],
+      classPath: [],
+    });
+    await put("WEB-INF/web.xml");
+    expect(await jdepsInputs(app)).toEqual({ kind: "skip", why: "a WAR runs in Tomcat" });
+    const empty = await mkdtemp(join(tmpdir(), "cnbkit-jdeps-"));
+    expect(await jdepsInputs(empty)).toEqual({ kind: "skip", why: "the app has no classes or jars" });
+    await rm(empty, { recursive: true });
+  });
+});
+
+test("jdeps' arguments: module names only, missing references ignored, read as the JDK's release", () => {
+  expect(
+    jdepsArguments({ inputs: ["BOOT-INF/classes"], classPath: ["BOOT-INF/lib/a.jar", "BOOT-INF/lib/b.jar"] }, 21),
+  ).toEqual([
+    "--print-module-deps",
+    "--ignore-missing-deps",
+    "-q",
+    "--recursive",
+    "--multi-release",
+    "21",
+    "--class-path",
+    "BOOT-INF/lib/a.jar:BOOT-INF/lib/b.jar",
+    "BOOT-INF/classes",
+  ]);
+});
+
+test("the modules of jdeps' last line, with those loaded by name the JDK has; nothing from other output", () => {
+  const jdk17 = ["java.base", "java.logging", "java.sql", "jdk.crypto.ec", "jdk.zipfs"];
+  expect(jdepsModules("java.base,java.sql,java.logging\n", jdk17)).toEqual([
+    "java.base",
+    "java.logging",
+    "java.sql",
+    "jdk.crypto.ec",
+    "jdk.zipfs",
+  ]);
+  // JDK 22+ folded jdk.crypto.ec into java.base: it is not asked for when the JDK lacks it.
+  expect(jdepsModules("java.base", ["java.base", "jdk.zipfs"])).toEqual(["java.base", "jdk.zipfs"]);
+  expect(jdepsModules("Error: split package: org.x in a.jar and b.jar\n", jdk17)).toBeUndefined();
+  expect(jdepsModules("", jdk17)).toBeUndefined();
+});

@@ -1,0 +1,87 @@
+/**
+ * The JDK modules an app needs, as jdeps reads them from its classes and jars, for a jlinked
+ * runtime (BP_JVM_JLINK_ENABLED) that holds those and no more: a plain jar needs java.base
+ * alone, where every java.* module (Paketo's default) is ~3 times its size. jdeps cannot see
+ * what code loads by name, so modules loaded that way are added here ({@link ALWAYS}), and
+ * `BP_JVM_JLINK_ARGS --add-modules` stays the way to name more.
+ */
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { join, relative } from "node:path";
+
+/**
+ * Modules added to what jdeps finds when the JDK has them: the elliptic-curve TLS provider
+ * (a separate module up to JDK 21, loaded by the security framework by name, so jdeps never
+ * sees it, and most HTTPS servers need it), and the zip file system Spring Boot's nested jars
+ * and many libraries open through the FileSystemProvider service.
+ */
+export const ALWAYS = ["jdk.crypto.ec", "jdk.zipfs"] as const;
+
+/** What jdeps reads: the classes and jars of an exploded app, and why it reads no other. */
+export type JdepsInputs = { kind: "read"; inputs: string[]; classPath: string[] } | { kind: "skip"; why: string };
+
+/**
+ * The inputs of jdeps for the exploded app at `appDir` (paths relative to it): a Spring Boot
+ * jar's BOOT-INF/classes with its BOOT-INF/lib jars; otherwise the app's own classes and every
+ * jar under it (a Quarkus lib/, a plain jar's Class-Path). A WAR is skipped: it runs inside
+ * Tomcat, whose needs jdeps would not read from the app.
+ */
+export async function jdepsInputs(appDir: string): Promise<JdepsInputs> {
+  if (existsSync(join(appDir, "WEB-INF"))) return { kind: "skip", why: "a WAR runs in Tomcat" };
+  if (existsSync(join(appDir, "BOOT-INF", "classes"))) {
+    const libs = await jarsUnder(appDir, join(appDir, "BOOT-INF", "lib"));
+    return { kind: "read", inputs: ["BOOT-INF/classes"], classPath: libs };
+  }
+  const jars = await jarsUnder(appDir, appDir);
+  const hasClasses = (await readdir(appDir, { recursive: true })).some((f) => f.endsWith(".class"));
+  const inputs = [...(hasClasses ? ["."] : []), ...jars];
+  if (inputs.length === 0) return { kind: "skip", why: "the app has no classes or jars" };
+  return { kind: "read", inputs, classPath: [] };
+}
+
+/** The jars under `dir`, relative to `appDir`, sorted. */
+async function jarsUnder(appDir: string, dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const files = await readdir(dir, { recursive: true });
+  return files
+    .filter((f) => f.endsWith(".jar"))
+    .map((f) => relative(appDir, join(dir, f)))
+    .sort();
+}
+
+/**
+ * jdeps' arguments for {@link JdepsInputs}: module names only (`--print-module-deps`),
+ * unresolvable references ignored (optional dependencies of libraries), multi-release jars
+ * read as the JDK's release.
+ *
+ * @example
+ * jdepsArguments({ kind: "read", inputs: ["BOOT-INF/classes"], classPath: ["BOOT-INF/lib/a.jar"] }, 21)
+ * // ["--print-module-deps", "--ignore-missing-deps", "-q", "--recursive", "--multi-release", "21", "--class-path", "BOOT-INF/lib/a.jar", "BOOT-INF/classes"]
+ */
+export function jdepsArguments(inputs: { inputs: string[]; classPath: string[] }, release: number): string[] {
+  return [
+    "--print-module-deps",
+    "--ignore-missing-deps",
+    "-q",
+    "--recursive",
+    "--multi-release",
+    String(release),
+    ...(inputs.classPath.length > 0 ? ["--class-path", inputs.classPath.join(":")] : []),
+    ...inputs.inputs,
+  ];
+}
+
+/**
+ * The modules of jdeps' `--print-module-deps` output (its last line, comma-separated), with
+ * {@link ALWAYS} added where the JDK has them, sorted; undefined when the output names none.
+ *
+ * @example
+ * jdepsModules("java.base,java.logging\n", ["java.base", "java.logging", "jdk.zipfs"]) // ["java.base", "java.logging", "jdk.zipfs"]
+ */
+export function jdepsModules(output: string, jdkModules: readonly string[]): string[] | undefined {
+  const last = output.trim().split(/\r?\n/).at(-1)?.trim() ?? "";
+  if (!/^[\w.]+(,[\w.]+)*$/.test(last)) return undefined;
+  const found = last.split(",");
+  const extra = ALWAYS.filter((m) => jdkModules.includes(m));
+  return [...new Set([...found, ...extra])].sort();
+}

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { compilerFailure, errorLine, explainFailure, gitFailure, unreachableIndex } from "./tool-errors.js";
+import {
+  compilerFailure,
+  errorLine,
+  explainFailure,
+  gitFailure,
+  invalidMetadata,
+  unreachableIndex,
+} from "./tool-errors.js";
 
 // What pip 26 prints when setuptools finds no compiler (captured on this machine, CC pointing nowhere).
 const PIP_NO_CC = `Building wheels for collected packages: cnbkit-cext
@@ -344,6 +351,66 @@ Because hello depends on bottle (0.0.404) which doesn't match any versions, vers
     );
     expect(e.hint).toBe(
       'Change the version constraints in pyproject.toml until "poetry lock" succeeds, and commit poetry.lock.',
+    );
+  });
+});
+
+// debjava/python-fastapi-pipenv: Pipenv's pip 26 on uvicorn 0.12.1, whose metadata says
+// "python-dotenv (>=0.13.*)" (Pipenv wraps pip's lines at its console's width).
+describe("a pin whose metadata pip 24.1 and later reject", () => {
+  const pipenv = [
+    "      Collecting uvicorn==0.12.1 (from -r /tmp/pipenv-59txx34v-requirements/pipenv-nexg272w-hashed-reqs.txt (line 15))",
+    "        Downloading uvicorn-0.12.1-py3-none-any.whl (44 kB)",
+    "      WARNING: Ignoring version 0.12.1 of uvicorn since it has invalid metadata:",
+    "      Requested uvicorn==0.12.1 from https://files.pythonhosted.org/packages/10/80/911aee39965ef349dbd20d9ffb85ff7bad0a7fd04880c1e19cd34acca4c4/uvicorn-0.12.1-py3-none-any.whl (from -r /tmp/pipenv-59txx34v-requirements/pipenv-nexg272w-hashed-reqs.txt (line",
+    "      15)) has invalid metadata: .* suffix can only be used with `==` or `!=` operators",
+    "          python-dotenv (>=0.13.*) ; extra == 'standard'",
+    "                         ~~~~~~~^",
+    "      Please use pip<24.1 if you need to use this version.",
+    "      ERROR: Ignored the following yanked versions: 0.17.0",
+    "      ERROR: Ignored the following versions that require a different python version: 1.9.5 Requires-Python !=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*,>=2.7,<3.7",
+    "      ERROR: Could not find a version that satisfies the requirement uvicorn==0.12.1 (from versions: 0.0.1, 0.0.2, 0.0.3, 0.0.4, 0.0.5, 0.0.6, 0.0.7, 0.0.8,",
+    "      0.12.0, 0.12.1, 0.12.2, 0.54.0)",
+    "      ERROR: No matching distribution found for uvicorn==0.12.1",
+  ].join("\n");
+
+  test("names the package, pip's reason and the requirement it rejects, not another Python", () => {
+    const err = explainFailure(["/layers/p/pipenv/bin/pipenv", "sync"], "exit 1", pipenv, "Pipfile.lock");
+    expect(err.message).toBe(
+      "Pipfile.lock: uvicorn 0.12.1 has metadata that pip 24.1 and later reject (.* suffix can only be used with `==` or `!=` operators: python-dotenv (>=0.13.*) ; extra == 'standard'), so pip found no uvicorn 0.12.1 to install (\"/layers/p/pipenv/bin/pipenv sync\" failed, exit 1)",
+    );
+    expect(err.hint).toBe(
+      'Pin a later uvicorn release, whose metadata is valid, then run "pipenv lock" and commit Pipfile.lock.',
+    );
+  });
+
+  test("under pip itself, the hint offers the last pip that installs it", () => {
+    const err = explainFailure(["pip", "install"], "exit 1", pipenv, "requirements.txt");
+    expect(err.hint).toContain("BP_PIP_VERSION=24.0");
+  });
+
+  test("of several passed over, the one the failing requirement pins", () => {
+    const two = `WARNING: Ignoring version 1.0 of other since it has invalid metadata:\nRequested other==1.0 from https://x has invalid metadata: bad\n  x (>=1.*)\n${pipenv}`;
+    expect(invalidMetadata(two)).toMatchObject({ name: "uvicorn", version: "0.12.1" });
+    expect(invalidMetadata("ERROR: No matching distribution found for uvicorn==0.12.1")).toBeUndefined();
+  });
+});
+
+describe("the hint that versions need another Python", () => {
+  test("is not given for an exact pin whose version is not among those pip passed over for their Python", () => {
+    const output = [
+      "ERROR: Ignored the following versions that require a different python version: 1.9.5 Requires-Python <3.7",
+      "ERROR: Could not find a version that satisfies the requirement flask==9.9 (from versions: 1.0, 2.0)",
+    ].join("\n");
+    expect(explainFailure(["pip", "install"], "exit 1", output).hint).toBeUndefined();
+    const needs = output.replace("1.9.5", "9.9");
+    expect(explainFailure(["pip", "install"], "exit 1", needs).hint).toContain("9.9 needs <3.7");
+  });
+
+  test("a version list Pipenv wrapped onto the next line is cut to its start", () => {
+    const wrapped = `ERROR: Could not find a version that satisfies the requirement x==1 (from versions: 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7,\n0.8)`;
+    expect(errorLine(wrapped)).toBe(
+      "Could not find a version that satisfies the requirement x==1 (from versions: 0.1, 0.2, 0.3, …)",
     );
   });
 });

@@ -182,9 +182,12 @@ export function errorLine(output: string): string | undefined {
  * shortVersionList("… (from versions: 1.0, 1.1, 1.2, 2.0, 2.1, 2.2, 3.0)") // "… (from versions: 1.0, …, 2.1, 2.2, 3.0; 7 in all)"
  */
 function shortVersionList(line: string): string {
-  return line.replace(/\(from versions: ([^)]*)\)/, (all, list: string) => {
-    const versions = list.split(", ");
+  return line.replace(/\(from versions: ([^)]*)(\)|$)/, (all, list: string, closed: string) => {
+    const versions = list.split(/,\s*/).filter((v) => v !== "");
     if (versions.length <= 6) return all;
+    // Pipenv wraps pip's lines at its console's width: the list then runs on, unclosed, and
+    // the newest versions are on lines this one does not have.
+    if (!closed) return `(from versions: ${versions.slice(0, 3).join(", ")}, …)`;
     return `(from versions: ${versions[0]}, …, ${versions.slice(-3).join(", ")}; ${versions.length} in all)`;
   });
 }
@@ -231,6 +234,34 @@ export function gitFailure(output: string): { line: string; hint: string } | und
   return undefined;
 }
 
+/**
+ * A pinned version pip passed over for its invalid metadata, which pip 24.1 and later reject
+ * (PEP 440/508 enforced): pip then says only "Could not find a version that satisfies the
+ * requirement uvicorn==0.12.1", a version PyPI lists (debjava/python-fastapi-pipenv: uvicorn
+ * 0.12.1 declares "python-dotenv (>=0.13.*)"). The package named is the failing requirement's
+ * when pip passed over several.
+ *
+ * @example
+ * invalidMetadata("WARNING: Ignoring version 0.12.1 of uvicorn since it has invalid metadata:\nRequested uvicorn==0.12.1 from https://… has invalid metadata: .* suffix can only be used with `==` or `!=` operators\n    python-dotenv (>=0.13.*) ; extra == 'standard'")
+ * // { name: "uvicorn", version: "0.12.1", why: ".* suffix can only be used with `==` or `!=` operators: python-dotenv (>=0.13.*) ; extra == 'standard'" }
+ */
+export function invalidMetadata(output: string): { name: string; version: string; why: string } | undefined {
+  const ignored = [...output.matchAll(/Ignoring version (\S+) of ([A-Za-z0-9][\w.-]*) since it has invalid metadata/g)];
+  if (ignored.length === 0) return undefined;
+  const wanted = /satisfies the requirement ([A-Za-z0-9][\w.-]*)==([^\s;,)]+)/.exec(output);
+  const hit =
+    ignored.find((m) => wanted && m[2]!.toLowerCase() === wanted[1]!.toLowerCase() && m[1] === wanted[2]) ??
+    ignored[0]!;
+  const [, version, name] = hit;
+  // pip's reason, then the offending requirement on the next line (under it, a "~~~^" marker).
+  const lines = output.slice(hit.index).split(/\r?\n/);
+  const at = lines.findIndex((l) => /has invalid metadata: /.test(l));
+  const reason = at >= 0 ? lines[at]!.replace(/.*has invalid metadata: /, "").trim() : "";
+  const offending = at >= 0 ? lines[at + 1]?.trim() : undefined;
+  const why = [reason, offending && !/^[~^\s]*$/.test(offending) ? offending : undefined].filter(Boolean).join(": ");
+  return { name: name!, version: version!, why };
+}
+
 /** One line (and a hint) for a failed run, from its output. */
 export function explainFailure(command: readonly string[], status: string, output: string, where?: string): CnbError {
   const prefix = where ? `${where}: ` : "";
@@ -243,6 +274,19 @@ export function explainFailure(command: readonly string[], status: string, outpu
     const m = c.when.exec(output);
     // These lines name their file already: a prefix would say it twice ("uv.lock: uv.lock is …").
     if (m) return new CnbError(`${c.line(m)} ("${command.join(" ")}" failed, ${status})`, { hint: c.hint });
+  }
+  const metadata = invalidMetadata(output);
+  if (metadata) {
+    const { name, version, why } = metadata;
+    return new CnbError(
+      `${prefix}${name} ${version} has metadata that pip 24.1 and later reject${why ? ` (${why})` : ""}, so pip found no ${name} ${version} to install ("${command.join(" ")}" failed, ${status})`,
+      {
+        // Pipenv runs the pip it vendors: BP_PIP_VERSION does not reach it.
+        hint: command.some((c) => /pipenv$/.test(c))
+          ? `Pin a later ${name} release, whose metadata is valid, then run "pipenv lock" and commit Pipfile.lock.`
+          : `Pin a later ${name} release, whose metadata is valid (then re-lock, if a lock pins it), or set BP_PIP_VERSION=24.0, the last pip that installs it.`,
+      },
+    );
   }
   const index = unreachableIndex(output);
   if (index) {
@@ -283,7 +327,7 @@ export function explainFailure(command: readonly string[], status: string, outpu
     );
   const hint = HINTS.map(([re, say]) => {
     const m = re.exec(output);
-    return m ? say(m) : undefined;
+    return m ? say(m, output) : undefined;
   }).find((h) => h !== undefined);
   return new CnbError(
     `${prefix}"${command.join(" ")}" failed (${status})${why ? `: ${why}` : ""}`,
@@ -295,7 +339,7 @@ export function explainFailure(command: readonly string[], status: string, outpu
  * Hints for failures whose line the tool's own words already give, where those words alone
  * send the user the wrong way: what they mean here, from outside apps that hit them.
  */
-const HINTS: readonly [RegExp, (m: RegExpExecArray) => string][] = [
+const HINTS: readonly [RegExp, (m: RegExpExecArray, output: string) => string | undefined][] = [
   // Poetry's PyPI source lists a version's files from PyPI's JSON API, which a mirror or proxy
   // that serves only the simple index answers with 404 (four outside apps): the lock is fine,
   // and Poetry's own advice, to regenerate it, does not help.
@@ -310,8 +354,13 @@ const HINTS: readonly [RegExp, (m: RegExpExecArray) => string][] = [
   // line before "No matching distribution" (heroku/python-getting-started's Django 6 on 3.11).
   [
     /Ignored the following versions that require a different python version: (.+)/,
-    (m) => {
-      const needs = [...m[1]!.matchAll(/(\S+) Requires-Python ([^;]+)/g)].map((n) => `${n[1]} needs ${n[2]!.trim()}`);
+    (m, output) => {
+      const ignored = [...m[1]!.matchAll(/(\S+) Requires-Python ([^;]+)/g)];
+      // pip lists what it passed over for every package it looked up: an exact pin missing
+      // from the list failed for another reason, which the error line gives.
+      const pinned = /satisfies the requirement [A-Za-z0-9][\w.-]*==([^\s;,)]+)/.exec(output)?.[1];
+      if (pinned && !ignored.some((n) => n[1] === pinned)) return undefined;
+      const needs = ignored.map((n) => `${n[1]} needs ${n[2]!.trim()}`);
       const shown = needs.length > 3 ? ["…", ...needs.slice(-3)] : needs;
       return `The versions asked for need another Python (${shown.join("; ")}): ask for a CPython they allow (.python-version, runtime.txt or BP_CPYTHON_VERSION) if the builder has one, or pin a version that supports this CPython.`;
     },

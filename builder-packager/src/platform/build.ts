@@ -56,6 +56,7 @@ import { checkRunnable } from "./foreign-arch.js";
 import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
 import { creatorPlatformApi, DEFAULT_EXEC_ENV, execEnvVars } from "./exec-env.js";
 import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
+import { applyBuildExtensions } from "./extensions/apply-build.js";
 import { LAYOUT_REPO_MOUNT, LifecycleOutput, type PhaseTime } from "./lifecycle-output.js";
 import type { PullPolicy } from "./pull-policy.js";
 import { openRootfsView, type RootfsView } from "./rootfs-view.js";
@@ -71,6 +72,7 @@ import {
   type LifecycleMode,
   lifecycleMode,
   modeLine,
+  withExtensions,
   type PhaseInputs,
   phaseCommands,
   phaseEnv,
@@ -281,12 +283,12 @@ async function buildWithBuilder(
   const say = (line: string) => opts.onOutput?.(line, "stdout");
   const outRef = parseReference(opts.output);
   checkBuildFlags(opts);
-  const mode = lifecycleMode({
+  const asked = lifecycleMode({
     builder: opts.builder,
     ...(opts.trustBuilder !== undefined ? { trustBuilder: opts.trustBuilder } : {}),
     ...(opts.phases ? { phases: true } : {}),
   });
-  if (mode.kind === "creator" && (opts.phaseFlags !== undefined || opts.platformApi !== undefined)) {
+  if (asked.kind === "creator" && (opts.phaseFlags !== undefined || opts.platformApi !== undefined)) {
     throw new CnbError(
       `${opts.phaseFlags !== undefined ? "--phase-flags" : "--platform-api"} applies to phase-by-phase builds, and this one runs the creator (trusted builder); add --phases`,
     );
@@ -296,6 +298,7 @@ async function buildWithBuilder(
   const cache = opts.cnbkitCache ?? cnbkitCacheDir();
   const builder = await resolveBuilder(opts, cache, say);
   try {
+    const mode = withExtensions(asked, builder.labels);
     const runRef = await runImageRef(builder, opts.builder, opts.runImage);
     // The run image must match the platform we build for.
     const run = await openRunImage(builder, opts.builder, runRef, opts.pullPolicy);
@@ -628,6 +631,18 @@ async function runLifecycle(
           phaseMounts(phase, mounts.shared, mounts.state),
         ),
       (header) => output.line(header, "stdout"),
+      async (phase) => {
+        if (phase !== "detect") return;
+        await applyBuildExtensions({
+          rootfs,
+          builderRef: opts.builder ?? "",
+          uid,
+          gid,
+          say: (line) => output.line(line, "stdout"),
+          network: opts.network === "none" ? "none" : "host",
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+      },
     );
     code = result.code;
   }

@@ -11,8 +11,9 @@
  * CNB_USE_LAYOUT/CNB_LAYOUT_DIR in the environment (see phaseEnv), not by flags, since the
  * `-layout` flags exist only from Platform API 0.12 and the variables at every API; images
  * are the repository's names; report.toml goes to /layers (cnbkit copies it out from there);
- * Tekton's restorer `-build-image` is left out (it pulls the builder from a registry, for
- * image extensions, which cnbkit's phases do not run: this lifecycle has no kaniko).
+ * Tekton's restorer `-build-image` is left out (it pulls the builder from a registry for
+ * the lifecycle's kaniko extender; this lifecycle has no kaniko, and cnbkit applies the
+ * extensions' build.Dockerfiles itself after the detector: ../extensions/apply-build.ts).
  */
 import { CnbError } from "@cnbkit/framework";
 import { PHASE_ORDER, PHASES, type Phase } from "./phase.js";

@@ -24,4 +24,5 @@ export {
   lifecycleMode,
   modeLine,
   type TrustRequest,
+  withExtensions,
 } from "./trust.js";

@@ -55,3 +55,20 @@ test("a root CNB user is one line before any phase runs (the detector and builde
   ).rejects.toThrow(/CNB_USER_ID=0\): the lifecycle's detector and builder refuse to run as root/);
   expect(ran).toBe(0);
 });
+
+test("after runs once a phase has passed, before the next phase's header (where cnbkit extends the build image)", async () => {
+  const seen: string[] = [];
+  await runPhases(
+    commands,
+    { uid: 1000 },
+    async (c) => {
+      seen.push(c.phase);
+      return 0;
+    },
+    (h) => seen.push(h),
+    async (phase) => {
+      if (phase === "detect") seen.push("after detect");
+    },
+  );
+  expect(seen.slice(2, 6)).toEqual(["===> DETECTING", "detect", "after detect", "===> RESTORING"]);
+});

@@ -21,12 +21,17 @@ export interface PhasesResult {
  *
  * @example
  * const r = await runPhases(phaseCommands("kpack", inputs), { uid: 1000 }, (c) => runContainer(...), out.line);
+ *
+ * `after` runs once a phase has passed, before the next one starts: cnbkit applies the
+ * extensions' build.Dockerfiles there after the detector (it is the extender, see
+ * ../extensions/apply-build.ts).
  */
 export async function runPhases(
   commands: PhaseCommand[],
   user: { uid: number },
   run: (command: PhaseCommand) => Promise<number>,
   header: (line: string) => void,
+  after?: (phase: Phase) => Promise<void>,
 ): Promise<PhasesResult> {
   if (user.uid === 0) {
     throw new CnbError(
@@ -37,6 +42,7 @@ export async function runPhases(
     header(`===> ${PHASES[command.phase].header}`);
     const code = await run(command);
     if (code !== 0) return { code, failed: command.phase };
+    await after?.(command.phase);
   }
   return { code: 0 };
 }

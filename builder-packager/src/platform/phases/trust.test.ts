@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { lifecycleMode, modeLine } from "./trust.js";
+import { lifecycleMode, modeLine, withExtensions } from "./trust.js";
 
 const noDirs = () => false;
 
@@ -33,5 +33,18 @@ describe("lifecycleMode", () => {
       /^Builder r\.example\/b:1 is not a trusted builder: .*--trust-builder/,
     );
     expect(modeLine(lifecycleMode({ builder: "oci:b" }, noDirs), "oci:b")).toBeUndefined();
+  });
+});
+
+describe("withExtensions", () => {
+  const ext = { "io.buildpacks.extension.layers": '{"acme/apt":{"1.0.0":{"api":"0.10","layerDiffID":"sha256:00"}}}' };
+  test("a builder with extensions builds phase by phase even when trusted; one without keeps its mode", () => {
+    const local = lifecycleMode({ builder: "oci:out/builder:latest" }, noDirs);
+    expect(withExtensions(local, ext)).toEqual({ kind: "phases", why: "extensions" });
+    expect(modeLine(withExtensions(local, ext), "oci:b")).toMatch(/^Builder oci:b has image extensions: running each/);
+    expect(withExtensions(local, {})).toBe(local);
+    expect(withExtensions(local, { "io.buildpacks.extension.layers": "{}" })).toBe(local);
+    const untrusted = lifecycleMode({ builder: "r.example.com/b:1" }, noDirs);
+    expect(withExtensions(untrusted, ext)).toBe(untrusted);
   });
 });

@@ -36,7 +36,7 @@ export const KNOWN_TRUSTED_BUILDERS: readonly string[] = [
 /** How the lifecycle runs, and why. */
 export type LifecycleMode =
   | { kind: "creator"; why: "trusted-flag" | "local" | "known" }
-  | { kind: "phases"; why: "phases-flag" | "untrusted-flag" | "unknown-registry-builder" };
+  | { kind: "phases"; why: "phases-flag" | "untrusted-flag" | "unknown-registry-builder" | "extensions" };
 
 /** What decides the mode: the builder as the user named it and the two flags. */
 export interface TrustRequest {
@@ -69,9 +69,21 @@ export function lifecycleMode(req: TrustRequest, isDir: (path: string) => boolea
   return { kind: "phases", why: "unknown-registry-builder" };
 }
 
+/**
+ * A builder with image extensions always builds phase by phase, as pack does: cnbkit applies
+ * the generated Dockerfiles between the detector and the builder (the creator has no gap).
+ */
+export function withExtensions(mode: LifecycleMode, labels: Record<string, string>): LifecycleMode {
+  const layers = labels["io.buildpacks.extension.layers"];
+  if (mode.kind === "phases" || !layers || layers === "{}") return mode;
+  return { kind: "phases", why: "extensions" };
+}
+
 /** The line a build prints about its mode, when it runs phases (the creator is the quiet default). */
 export function modeLine(mode: LifecycleMode, builder: string): string | undefined {
   switch (mode.why) {
+    case "extensions":
+      return `Builder ${builder} has image extensions: running each lifecycle phase in its own container, cnbkit applying the extensions' Dockerfiles`;
     case "phases-flag":
       return "Running each lifecycle phase in its own container (--phases)";
     case "untrusted-flag":

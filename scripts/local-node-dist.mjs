@@ -1,8 +1,10 @@
 // Writes the reference builder's LOCAL variant (tools/local-builder/local-node.ts): the
 // cnbkit/nodejs buildpack packaged offline with Node.js tarballs (one per line: 22, 24, 26)
-// made from npm packages, and cnbkit/python with a CPython 3.11 made from Debian bookworm's
-// packages (tools/local-builder/local-python.ts), for machines that reach neither nodejs.org
-// nor python-build-standalone's releases. Prints the generated builder.toml's path and
+// made from npm packages, cnbkit/python with CPythons 3.11 and 3.13 made from Debian's
+// packages (tools/local-builder/local-python.ts) and cnbkit/java with JDKs and JREs 17, 21
+// and 25 made from Debian's openjdk packages (tools/local-builder/local-java.ts), on amd64
+// and arm64 alike, for machines that reach neither nodejs.org, python-build-standalone's
+// releases nor a JDK vendor. Prints the generated builder.toml's path and
 // its inputs digest (tab-separated) on stdout; progress goes to stderr.
 //
 // Usage: node scripts/local-node-dist.mjs [--out <dir>] [--base <oci layout dir>] [--arch amd64|arm64]
@@ -34,6 +36,8 @@ try {
         values.out ? `  outDir: ${JSON.stringify(resolve(values.out))},` : "",
         values.base ? `  baseLayout: ${JSON.stringify(resolve(values.base))},` : "",
         values.arch ? `  arch: ${JSON.stringify(values.arch)},` : "",
+        // cnbkit/java on every arch, arm64 too (the library's default leaves it out there).
+        `  java: true,`,
         `  onProgress: (l) => process.stderr.write("[local-node] " + l + "\\n"),`,
         `});`,
         `process.stdout.write(r.builderToml + "\\t" + r.inputsDigest + "\\n");`,

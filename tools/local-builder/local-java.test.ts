@@ -188,3 +188,30 @@ test.each(LOCAL_JDK_LINES.filter((l) => l.major !== "17").map((l) => l.major))(
   },
   900_000,
 );
+
+test("the arm64 Debian JRE 21 is an AArch64 runtime, self-contained, cached under its version and arch, with a truststore this host reads", async () => {
+  const jre = await localDebianJreTarball("21", "arm64");
+  expect([jre.arch, jre.distro, jre.version.split(".")[0]]).toEqual(["arm64", "debian-13", "21"]);
+  expect(jre.debs.map((d) => d.name)).toEqual(["openjdk-21-jre-headless"]);
+  // Keyed by the .deb's version and the arch, so an amd64 make never serves an arm64 builder.
+  expect(jre.tarball.endsWith(`debian-openjdk-jre-${jre.debs[0]?.version}-linux-arm64.v1.tar.gz`)).toBe(true);
+  expect(await sha256File(jre.tarball)).toBe(jre.sha256);
+  const dir = await mkdtemp(join(tmpdir(), "cnbkit-arm64-jre-test-"));
+  try {
+    expect(spawnSync("tar", ["xzf", jre.tarball, "-C", dir]).status).toBe(0);
+    expect(spawnSync("find", [join(dir, "jre"), "-type", "l"], { encoding: "utf8" }).stdout).toBe("");
+    // ELF e_machine (bytes 18-19, little-endian): 183 is AArch64, 62 would be x86-64.
+    for (const elf of ["bin/java", "lib/server/libjvm.so"]) {
+      expect((await readFile(join(dir, "jre", elf))).readUInt16LE(18)).toBe(183);
+    }
+    expect(await readFile(join(dir, "jre", "release"), "utf8")).toContain('OS_ARCH="aarch64"');
+    // Written by this host's java, not the arm64 one (which runs only under qemu in trixie).
+    const list = spawnSync("keytool", ["-list", "-keystore", join(dir, "jre", "lib", "security", "cacerts")], {
+      encoding: "utf8",
+      input: "\n",
+    });
+    expect(Number(/contains (\d+) entries/.exec(list.stdout)?.[1])).toBeGreaterThan(100);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 300_000);

@@ -3,7 +3,8 @@
  * development and CI machines).
  *
  * JDKs and JREs made from Debian's openjdk-N-jdk-headless and openjdk-N-jre-headless .debs,
- * for amd64 and arm64 (the arm64 ones are not yet in a builder: local-node.ts): 17 from Debian 12 (bookworm; it runs on 12 and 13), 21 and 25 from
+ * for amd64 and arm64 (the arm64 local builder carries them when asked: local-node.ts'
+ * `java` option, which scripts/local-node-dist.mjs sets): 17 from Debian 12 (bookworm; it runs on 12 and 13), 21 and 25 from
  * Debian 13 (trixie; glibc 2.38+, so they run only on trixie images, not on a Debian 12 host).
  * The .debs are the newest any of the release's suites serves, checked against the sha256 of
  * its Packages index (debian-index.ts), unpacked with `dpkg -x` and made relocatable: the

@@ -55,9 +55,10 @@ test.each(["amd64", "arm64"] as const)(
 
 test.each([
   ["amd64", "/out/java.cnb"],
+  ["arm64", "/out/java.cnb"],
   ["arm64", undefined],
 ] as const)(
-  "the local builder.toml on %s: java swapped for its offline package, or left out with its group",
+  "the local builder.toml on %s with java package %s: java swapped for it, or left out with its group",
   async (arch, javaPackage) => {
     const referenceDir = join(REPO_ROOT, "builders/reference");
     const reference = await readFile(join(referenceDir, "builder.toml"), "utf8");

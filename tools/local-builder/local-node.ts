@@ -109,6 +109,15 @@ export interface LocalReferenceOptions {
    * lifecycle and a base layout of arm64 images (`cnbkit base create --arch arm64`).
    */
   arch?: "amd64" | "arm64";
+  /**
+   * Carry cnbkit/java with the local Debian JDKs and JREs of `arch` (local-java.ts). Default:
+   * true on amd64; on arm64 only when asked (scripts/local-node-dist.mjs asks, for
+   * `scripts/main.sh --arch arm64`), because the multi-arch e2e test joins only the nodejs and
+   * python buildpackages of both arches, and an arm64-only java.cnb would leave its two-arch
+   * builder without an amd64 java; making the six arm64 JDK/JRE tarballs also costs it
+   * downloads it does not use. Without java, the builder leaves cnbkit/java and its group out.
+   */
+  java?: boolean;
   /** Progress lines (packaging, downloads). */
   onProgress?: (line: string) => void;
 }
@@ -134,7 +143,7 @@ export interface LocalReferenceBuilder {
   pythonPackage?: string;
   /** The local CPythons its inventory lists (3.11, 3.13), when the builder has cnbkit/python. */
   cpythons?: LocalCpython[];
-  /** The offline buildpackage of cnbkit/java with the local JDK, when the builder has it (amd64 only). */
+  /** The offline buildpackage of cnbkit/java with the local JDKs and JREs, when the builder has it. */
   javaPackage?: string;
   /** The Node.js tarballs its inventory lists, oldest first. */
   nodes: LocalNode[];
@@ -374,10 +383,7 @@ async function localPythonPackage(
   const listed = ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) =>
     /(^|\/)buildpacks\/python\/?$/.test(String(bp.uri ?? "")),
   );
-  // amd64 only for now: arm64's Debian JDKs and JREs are made the same way
-  // (localJavaDescriptor takes the arch), but an arm64 Java build under qemu has not been run,
-  // and the multi-arch test joins each arch's buildpackages, which needs java on both.
-  if (!listed || arch !== "amd64") return undefined;
+  if (!listed) return undefined;
   const cpythons: LocalCpython[] = [];
   for (const line of LOCAL_CPYTHON_LINES) {
     const cpython = await localCpythonTarball(arch, { minor: line.minor, onProgress: progress });
@@ -394,21 +400,20 @@ async function localPythonPackage(
 
 /**
  * The offline cnbkit/java buildpackage with the local JDKs/JREs/Maven/Tomcat (local-java.ts),
- * when the reference builder lists buildpacks/java and the arch is amd64.
+ * when the reference builder lists buildpacks/java and `wanted` (see
+ * {@link LocalReferenceOptions.java}).
  */
 async function localJavaPackage(
   referenceToml: string,
   outDir: string,
   sources: string,
   arch: "amd64" | "arm64",
+  wanted: boolean,
   progress: (line: string) => void,
 ): Promise<{ file: string; key: string } | undefined> {
   const doc = parseToml(referenceToml, "builders/reference/builder.toml");
   const listed = ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) => JAVA_URI.test(String(bp.uri ?? "")));
-  // amd64 only for now: arm64's Debian JDKs and JREs are made the same way
-  // (localJavaDescriptor takes the arch), but an arm64 Java build under qemu has not been run,
-  // and the multi-arch test joins each arch's buildpackages, which needs java on both.
-  if (!listed || arch !== "amd64") return undefined;
+  if (!listed || !wanted) return undefined;
   const { bpToml, jdks } = await localJavaDescriptor(join(outDir, "java"), arch, REPO_ROOT, progress);
   progress(
     `JDKs and JREs ${jdks.map((j) => `${j.version} (${j.distro})`).join(", ")} (linux/${arch}) made from Debian's openjdk .debs`,
@@ -456,7 +461,7 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
   const referenceDir = join(REPO_ROOT, "builders/reference");
   const referenceToml = await readFile(join(referenceDir, "builder.toml"), "utf8");
   const python = await localPythonPackage(referenceToml, outDir, sources, arch, progress);
-  const java = await localJavaPackage(referenceToml, outDir, sources, arch, progress);
+  const java = await localJavaPackage(referenceToml, outDir, sources, arch, opts.java ?? arch === "amd64", progress);
   const builderText = localBuilderToml(
     referenceToml,
     referenceDir,

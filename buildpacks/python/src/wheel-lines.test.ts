@@ -9,7 +9,14 @@ import { parse } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { LockedPackage } from "./lock-wheels.js";
 import type { VersionRequest } from "./python-version.js";
-import { chooseLine, describeLine, type LockInputs, lineCandidates, lockedWheels } from "./wheel-lines.js";
+import {
+  chooseLine,
+  describeLine,
+  describeUnmet,
+  type LockInputs,
+  lineCandidates,
+  lockedWheels,
+} from "./wheel-lines.js";
 
 const wheel = (name: string, version: string, tag: string) =>
   `${name}-${version}-${tag}-${tag}-manylinux_2_17_x86_64.manylinux2014_x86_64.whl`;
@@ -73,9 +80,25 @@ describe("chooseLine", () => {
     expect(chooseLine(["3.13.5", "3.11.2"], [unreadable], "amd64").version).toBe("3.11.2");
   });
 
-  test("the newest line stays when no line has every wheel", () => {
+  test("the newest line stays when no line has every wheel, with what it lacks", () => {
     const cp39: LockedPackage = { name: "old", version: "1", files: [wheel("old", "1", "cp39")] };
-    expect(chooseLine(["3.13.5", "3.11.2"], [cp39], "amd64")).toEqual({ version: "3.13.5", skipped: [] });
+    expect(chooseLine(["3.13.5", "3.11.2"], [cp39, FLASK], "amd64")).toEqual({
+      version: "3.13.5",
+      skipped: [],
+      unmet: ["old 1"],
+    });
+  });
+
+  // astral-sh/uv-fastapi-example: requires-python ">=3.12" leaves one line of 3.13 and 3.11,
+  // and its uv.lock has cp312 wheels only for httptools 0.6.1 and uvloop 0.20.0.
+  test("one line to choose from that lacks wheels is named in a warning", () => {
+    const uvloop: LockedPackage = { name: "uvloop", version: "0.20.0", files: [wheel("uvloop", "0.20.0", "cp312")] };
+    const choice = chooseLine(["3.13.5"], [HTTPTOOLS, uvloop, FLASK], "amd64");
+    expect(choice).toEqual({ version: "3.13.5", skipped: [], unmet: ["httptools 0.6.1", "uvloop 0.20.0"] });
+    expect(describeUnmet(choice.version, choice.unmet!, "uv.lock")).toBe(
+      "httptools 0.6.1 and uvloop 0.20.0 publish no wheel for CPython 3.13 (uv.lock), and no other line the project allows and this builder carries has a wheel for each: their sources will be built, which an old pin's often no longer does on a newer CPython",
+    );
+    expect(chooseLine(["3.13.5"], [FLASK], "amd64").unmet).toBeUndefined();
   });
 
   test("more than three packages are counted", () => {

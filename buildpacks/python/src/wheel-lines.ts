@@ -45,6 +45,8 @@ export interface SkippedLine {
 export interface LineChoice {
   version: string;
   skipped: SkippedLine[];
+  /** When no line has every wheel: the packages with none for `version`, whose sources the install builds. */
+  unmet?: string[];
 }
 
 /** "3.13" of "3.13.5". */
@@ -103,8 +105,8 @@ function markerHolds(marker: string, env: ReturnType<typeof linuxCpython>): bool
 
 /**
  * The first of `candidates` (one version per line, newest first) that every package allows,
- * with the lines passed over before it; the newest when none is allowed by all (the sdists'
- * builds then say what is missing, as before).
+ * with the lines passed over before it; the newest when none is allowed by all, with the
+ * packages that have no wheel for it (their sdists' builds then say what is missing).
  *
  * @example
  * chooseLine(["3.13.5", "3.11.2"], [{ name: "orjson", version: "3.10.4", files: ["orjson-3.10.4-cp311-cp311-manylinux_2_17_x86_64.whl"] }], "amd64")
@@ -121,7 +123,21 @@ export function chooseLine(
     if (missing.length === 0) return { version, skipped };
     skipped.push({ line: lineOf(version), missing });
   }
-  return { version: candidates[0]!, skipped: [] };
+  return { version: candidates[0]!, skipped: [], unmet: skipped[0]?.missing };
+}
+
+/**
+ * The warning for a choice no line satisfies: said at version resolution, it explains a
+ * source build that fails minutes later (astral-sh/uv-fastapi-example: requires-python
+ * ">=3.12" on a builder with 3.13 and 3.11, httptools 0.6.1 with cp312 wheels only).
+ *
+ * @example
+ * describeUnmet("3.13.5", ["httptools 0.6.1", "uvloop 0.20.0"], "uv.lock")
+ * // "httptools 0.6.1 and uvloop 0.20.0 publish no wheel for CPython 3.13 (uv.lock), and no other line the project allows and this builder carries has a wheel for each: their sources will be built, which an old pin's often no longer does on a newer CPython"
+ */
+export function describeUnmet(version: string, unmet: readonly string[], lockfile: string): string {
+  const verb = unmet.length === 1 ? "publishes" : "publish";
+  return `${names(unmet)} ${verb} no wheel for CPython ${lineOf(version)} (${lockfile}), and no other line the project allows and this builder carries has a wheel for each: their sources will be built, which an old pin's often no longer does on a newer CPython`;
 }
 
 /** "a", "a and b", "a, b and 2 more". */

@@ -25,7 +25,7 @@ import { compileStdlib } from "../compile-all.js";
 import type { ManagerChoice } from "../package-manager.js";
 import { chooseVersion, describeRequest, pythonVersionRequest, requiresPythonConflict } from "../python-version.js";
 import { WEB_CONCURRENCY_EXEC_D, WEB_CONCURRENCY_SCRIPT } from "../web-concurrency.js";
-import { chooseLine, describeLine, lineCandidates, lockedWheels } from "../wheel-lines.js";
+import { chooseLine, describeLine, describeUnmet, lineCandidates, lockedWheels } from "../wheel-lines.js";
 import type { Project } from "./read-project.js";
 
 /** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */
@@ -86,9 +86,12 @@ export async function chooseRuntime(
     .map((d) => d.version);
   let version = chooseVersion(request, available, `${os}/${arch}`, project.versions.requiresPython);
   let selected: string | undefined;
+  let unmet: string | undefined;
   const lines = lineCandidates(request, available, version);
-  // One line to choose from needs no lock read and no index asked.
-  if (manager && lines.length > 1) {
+  // One line to choose from needs no index asked; a uv.lock or poetry.lock, read from the app,
+  // still says whether that line has every wheel.
+  const localLock = manager?.lockfile === "uv.lock" || manager?.lockfile === "poetry.lock";
+  if (manager && (lines.length > 1 || (lines.length === 1 && localLock))) {
     const locked = await lockedWheels({
       app: ctx.app,
       lockfile: manager.lockfile,
@@ -101,9 +104,11 @@ export async function chooseRuntime(
       version = choice.version;
       selected = describeLine(version, choice, locked.lockfile);
     }
+    if (locked && choice?.unmet?.length) unmet = describeUnmet(choice.version, choice.unmet, locked.lockfile);
   }
   const dep = ctx.dependencies.resolve("cpython", version);
   log.detail(selected ?? `Selected CPython ${dep.version}`);
+  if (unmet) log.warn(unmet);
   const conflict = requiresPythonConflict(dep.version, request, project.versions.requiresPython);
   if (conflict) log.warn(conflict);
   return { dep, version: dep.version, minor: minorOf(dep.version) };

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { createWorkspace, lifecycleDir, readLifecycleToml, runPhase } from "../../../test/support/lifecycle.js";
 import { skopeoInspect, umociUnpack, writeShellBuildpack } from "../package/test-fixtures.js";
-import { BUILDER_METADATA_LABEL, createBuilder } from "./index.js";
+import { BUILDER_METADATA_LABEL, createBuilder, inspectBuilder } from "./index.js";
 import { BUILDER_ORDER_EXTENSIONS_LABEL } from "./metadata.js";
 import { EXTENSION_LAYERS_LABEL } from "./extensions.js";
 import { writeTestBaseImage } from "./test-fixtures.js";
@@ -89,6 +89,12 @@ describe("builder with image extensions", () => {
     expect(JSON.parse(info.Labels[BUILDER_ORDER_EXTENSIONS_LABEL] ?? "[]")).toEqual([
       { group: [{ id: "acme/apt", version: "1.0.0" }] },
     ]);
+  });
+
+  test("builder inspect lists the extensions and their order", async () => {
+    const info = await inspectBuilder(`oci:${out}:latest`);
+    expect(info.extensions).toEqual([{ id: "acme/apt", name: "Apt", version: "1.0.0" }]);
+    expect(info.order_extensions).toEqual([{ group: [{ id: "acme/apt", version: "1.0.0" }] }]);
   });
 
   test("/cnb/extensions/<id>/<version> holds it with pack's modes; /cnb/order.toml has [[order-extensions]]", async () => {

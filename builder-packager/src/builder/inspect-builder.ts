@@ -15,7 +15,12 @@ import {
   parseModuleLayers,
 } from "../package/index.js";
 import type { ApiVersions } from "./lifecycle.js";
-import { BUILDER_METADATA_LABEL, BUILDER_ORDER_LABEL, type BuilderMetadata } from "./metadata.js";
+import {
+  BUILDER_METADATA_LABEL,
+  BUILDER_ORDER_EXTENSIONS_LABEL,
+  BUILDER_ORDER_LABEL,
+  type BuilderMetadata,
+} from "./metadata.js";
 
 /** What `cnbkit builder inspect` prints (pack's `BuilderInfo` JSON keys, plus the image's own facts). */
 export interface BuilderInfo {
@@ -28,6 +33,8 @@ export interface BuilderInfo {
   buildpacks: ModuleInfoJson[];
   detection_order: DetectionOrderEntry[];
   extensions?: ModuleInfoJson[];
+  /** The extension order (pack's `order_extensions`), when the builder has extensions. */
+  order_extensions?: OrderJson[];
 }
 
 /** Options of {@link inspectBuilder}. */
@@ -62,6 +69,7 @@ export async function inspectBuilder(ref: string, options: InspectBuilderOptions
   const where = `builder ${ref}`;
   const meta = parseLabel<BuilderMetadata>(labels, BUILDER_METADATA_LABEL, where);
   const order = parseLabel<OrderJson[]>(labels, BUILDER_ORDER_LABEL, where, []);
+  const orderExtensions = parseLabel<OrderJson[]>(labels, BUILDER_ORDER_EXTENSIONS_LABEL, where, []);
   const layers = labels[BUILDPACK_LAYERS_LABEL] ? parseModuleLayers(labels[BUILDPACK_LAYERS_LABEL], where) : {};
   const stack = labels["io.buildpacks.stack.id"];
   return {
@@ -83,6 +91,7 @@ export async function inspectBuilder(ref: string, options: InspectBuilderOptions
     buildpacks: uniqueSorted(meta.buildpacks ?? []),
     detection_order: detectionOrder(order, layers, options.depth ?? -1),
     extensions: meta.extensions?.length ? meta.extensions : undefined,
+    order_extensions: orderExtensions.length ? orderExtensions : undefined,
   };
 }
 

@@ -57,6 +57,7 @@ import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom
 import { creatorPlatformApi, DEFAULT_EXEC_ENV, execEnvVars } from "./exec-env.js";
 import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
 import { applyBuildExtensions } from "./extensions/apply-build.js";
+import { pinSwitchedRunImage, switchedRunImage } from "./extensions/switch-run-image.js";
 import { LAYOUT_REPO_MOUNT, LifecycleOutput, type PhaseTime } from "./lifecycle-output.js";
 import type { PullPolicy } from "./pull-policy.js";
 import { openRootfsView, type RootfsView } from "./rootfs-view.js";
@@ -616,6 +617,7 @@ async function runLifecycle(
     code = await inContainer(creatorArgs(opts, repo), env, [...mounts.shared, ...mounts.state]);
   } else {
     const commands = phaseCommands(opts.phaseFlags ?? "cnbkit", phaseInputs(build, repo));
+    let switched: string | undefined;
     const result = await runPhases(
       commands,
       builder,
@@ -632,7 +634,12 @@ async function runLifecycle(
         ),
       (header) => output.line(header, "stdout"),
       async (phase) => {
+        if (phase === "restore" && switched) {
+          await pinSwitchedRunImage(join(rootfs, "layers"), repo.dir, LAYOUT_REPO_MOUNT);
+          await chownLayoutDirs(repo.dir, uid, gid);
+        }
         if (phase !== "detect") return;
+        switched = await placeSwitchedRunImage(build, rootfs, repo);
         await applyBuildExtensions({
           rootfs,
           builderRef: opts.builder ?? "",
@@ -661,6 +668,26 @@ async function runLifecycle(
     );
   }
   return output;
+}
+
+/**
+ * An extension's run.Dockerfile switched the run image (extensions/switch-run-image.ts): the
+ * new one is opened as the run image is and placed in the layout repository (config only,
+ * as the first; the exporter's layers come from it when the app image is written).
+ */
+async function placeSwitchedRunImage(build: Build, rootfs: string, repo: LayoutRepo): Promise<string | undefined> {
+  const name = await switchedRunImage(join(rootfs, "layers"), repo.runName);
+  if (!name) return undefined;
+  build.say(`Run image switched by an extension to ${name}`);
+  build.run = await openRunImage(build.builder, build.opts.builder, name, build.opts.pullPolicy);
+  await placeImage(
+    build.run.source,
+    join(repo.dir, layoutPathOf(name)),
+    name.slice(name.lastIndexOf(":") + 1),
+    () => false,
+  );
+  await chownLayoutDirs(repo.dir, build.builder.uid, build.builder.gid);
+  return name;
 }
 
 /** What the phases' command lines are made of (phases/flag-sets.ts). */

@@ -185,13 +185,13 @@ tmp="${TMPDIR:-/tmp}"
 build_and_ask node-hello "$app"
 build_and_ask python-hello "$python_app"
 # java-hello builds and runs on Java 21 (pom.xml java.version; Debian 13's JDK 21 builds it and
-# the same package's JRE runs it). The arm64 local builder has no cnbkit/java yet: Debian's
-# arm64 JDKs and JREs can be made (tools/local-builder/local-java.ts), but a Maven build under
-# qemu has not been run (builders/reference/README.md).
+# the same package's JRE runs it). The arm64 local builder carries cnbkit/java with Debian's
+# arm64 JDKs and JREs, but an emulated java-hello build has not yet been seen through
+# (builders/reference/README.md, linux/arm64), so it is not built here yet.
 if [ -z "$arch" ]; then
   build_and_ask java-hello "$java_app"
 else
-  say "java-hello: not built for $arch (the $arch local builder has no cnbkit/java yet: builders/reference/README.md)"
+  say "java-hello: not built for $arch (an emulated Maven build is not yet proven: builders/reference/README.md)"
 fi
 
 say "done in $(since "$t0")"

@@ -12,6 +12,7 @@ export type * from "./build.js";
 export type * from "./build-dependencies.js";
 export type * from "./buildpack-plan.js";
 export type * from "./contract.js";
+export * from "./extension-contract.js";
 export type { DependencyLayerOptions } from "./dependency-layer.js";
 export * from "./detect.js";
 export * from "./detect-rules.js";

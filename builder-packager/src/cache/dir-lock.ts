@@ -52,7 +52,7 @@ export async function acquireDirLock(lockDir: string, options: DirLockOptions = 
     }
     const owner = await lockOwner(lockDir);
     if (owner.stale) {
-      await rm(lockDir, { recursive: true, force: true });
+      await takeOver(lockDir, owner.pid);
       continue;
     }
     if (!announced) {
@@ -92,6 +92,30 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opti
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Removes the stale lock of `deadPid` (undefined: a pidless one), and only that lock. Between
+ * our look and the removal its owner's successor may have taken the name: several waiters
+ * that judged the same dead owner at once each removing "the" lock would delete the new
+ * holder's lock, or fail in rmdir on its pid file (ENOTEMPTY, seen with 8 writers on a loaded
+ * machine). So the lock is renamed aside, which only one waiter can do, and removed only when
+ * the renamed one is the dead owner's; a live lock moved by mistake is put back.
+ */
+async function takeOver(lockDir: string, deadPid: number | undefined): Promise<void> {
+  const aside = `${lockDir}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    await rename(lockDir, aside);
+  } catch {
+    return; // another waiter moved it, or its owner released it: try mkdir again
+  }
+  const moved = await lockOwner(aside);
+  if (moved.pid === deadPid || (moved.pid === undefined && moved.stale)) {
+    await rm(aside, { recursive: true, force: true });
+    return;
+  }
+  // A live holder's lock: put it back unless a new one took the name meanwhile.
+  await rename(aside, lockDir).catch(() => rm(aside, { recursive: true, force: true }));
 }
 
 async function lockOwner(lockDir: string): Promise<{ pid: number | undefined; stale: boolean }> {

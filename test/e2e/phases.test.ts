@@ -110,7 +110,7 @@ describe.sequential("cnbkit build --phases", () => {
     expect(await getFromImage(image)).toMatch(/^200 server-only on v24\.21\.0\n$/);
   }, 600_000);
 
-  test("a Platform API the builder's lifecycle does not support is one line, and nothing is built", async () => {
+  test("a Platform API the builder's lifecycle does not support, or an exec env the phases' API cannot carry, is one line, and nothing is built", async () => {
     const image = join(s.work, "unsupported");
     const app = await fixtureApp("server-only");
     apps.push(app);
@@ -131,6 +131,26 @@ describe.sequential("cnbkit build --phases", () => {
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).not.toMatch(/===>/);
+    expect(existsSync(image)).toBe(false);
+    // kpack's flags run at 0.9, which has no exec env: a test build is refused, not made for production.
+    const kpack = await runCli(s.cli, [
+      "build",
+      app,
+      "--builder",
+      s.builder,
+      "--output",
+      `oci:${image}:latest`,
+      "--phases",
+      "--phase-flags",
+      "kpack",
+      "--exec-env",
+      "test",
+    ]);
+    expect(kpack.code).not.toBe(0);
+    expect(kpack.stderr.trim().split("\n")[0]).toMatch(
+      /^error: --exec-env test needs Platform API 0\.15, and this build runs builder .*'s lifecycle at 0\.9;/,
+    );
+    expect(kpack.stdout).not.toMatch(/===>/);
     expect(existsSync(image)).toBe(false);
   }, 300_000);
 });

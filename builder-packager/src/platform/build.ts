@@ -303,7 +303,7 @@ async function buildWithBuilder(
     const runRef = await runImageRef(builder, opts.builder, opts.runImage);
     // The run image must match the platform we build for.
     const run = await openRunImage(builder, opts.builder, runRef, opts.pullPolicy);
-    const platformApi = lifecyclePlatformApi(opts, mode, builder);
+    const platformApi = checkedPlatformApi(opts, mode, builder);
     const build: Build = {
       opts,
       say,
@@ -540,6 +540,20 @@ async function prepareLayoutRepo({ opts, say, builder, run, outTag }: Build, dir
 }
 
 /**
+ * The build's Platform API ({@link lifecyclePlatformApi}), with an exec env it cannot carry
+ * found out before any work (phases at kpack's 0.9 and `--exec-env test`).
+ */
+function checkedPlatformApi(
+  opts: BuildOptions & { builder: string },
+  mode: LifecycleMode,
+  builder: BuildBuilder,
+): string {
+  const api = lifecyclePlatformApi(opts, mode, builder);
+  execEnvVars(opts.execEnv ?? DEFAULT_EXEC_ENV, api, opts.builder);
+  return api;
+}
+
+/**
  * The Platform API of a build: cnbkit's for the creator; for phases the one asked for or the
  * highest the flag set and the builder's lifecycle share, checked against both (one line if
  * they do not fit).
@@ -610,7 +624,7 @@ async function runLifecycle(
   // A trusted builder's creator gets the credentials as pack gives them; phases, only the
   // analyzer, restorer and exporter.
   const registryAuth = await cacheRegistryAuth(opts);
-  const base = creatorEnv(builder, opts);
+  const base = lifecycleEnv(build);
   let code: number;
   if (build.mode.kind === "creator") {
     const env = registryAuth ? [...base, `CNB_REGISTRY_AUTH=${registryAuth}`] : base;
@@ -720,9 +734,12 @@ async function cacheRegistryAuth(opts: BuildOptions): Promise<string | undefined
   return registryAuthJson(creds ? { [ref.registry]: basicAuth(creds) } : {});
 }
 
-/** The creator's environment: the builder's, and what cnbkit sets for the platform. */
-function creatorEnv(builder: BuildBuilder, opts: BuildOptions): string[] {
-  const api = creatorPlatformApi(builder.platformApis);
+/**
+ * The lifecycle's environment, the creator's or each phase's: the builder's, and what cnbkit
+ * sets for the platform at the build's Platform API (the phases' may be below 0.15, where a
+ * non-production exec env is one line, not ignored).
+ */
+function lifecycleEnv({ builder, opts, platformApi: api }: Build): string[] {
   return [
     ...builder.env.filter((e) => !e.startsWith("CNB_PLATFORM_API=") && !e.startsWith("CNB_EXEC_ENV=")),
     `CNB_PLATFORM_API=${api}`,

@@ -311,7 +311,7 @@ async function writeBuilderImage(
     blobDir: layout.blobDir,
     cache: input.layerCache,
   });
-  const orderExtensions = resolveOrderExtensions(cfg.orderExtensions, extensions, file);
+  const orderExtensions = resolveOrder(cfg.orderExtensions, extensions, file, "[[order-extensions]]", "[[extensions]]");
   layers.push(
     ...bp.layers,
     ...extensions.map((e) => e.layer),
@@ -554,14 +554,20 @@ function cnbUser(config: ContainerConfig, where: string): { uid: number; gid: nu
   return { uid, gid };
 }
 
-/** Checks every group entry against the buildpacks present and fills in versions (pack's `resolveRef`). */
+/**
+ * Checks every group entry of an order against the modules present and fills in versions
+ * (pack's `resolveRef`): `[[order]]` against the buildpacks, `[[order-extensions]]` against
+ * the extensions (`table` names it in the error lines, `among` what it is checked against).
+ */
 function resolveOrder(
   order: { group: BuilderOrderEntry[] }[],
-  modules: BuildpackModule[],
+  modules: { id: string; version: string }[],
   file: string,
+  table = "[[order]]",
+  among = "[[buildpacks]]",
 ): { group: BuilderOrderEntry[] }[] {
   return order.map((o, i) => ({
-    group: o.group.map((e, j) => resolveEntry(e, modules, `${file}: [[order]][${i}].group[${j}]`)),
+    group: o.group.map((e, j) => resolveEntry(e, modules, `${file}: ${table}[${i}].group[${j}]`, among)),
   }));
 }
 
@@ -570,19 +576,6 @@ function resolveSystem(system: BuilderSystem, modules: BuildpackModule[], file: 
   const side = (name: "pre" | "post") =>
     system[name].map((e, i) => resolveEntry(e, modules, `${file}: [[system.${name}.buildpacks]][${i}]`));
   return { pre: side("pre"), post: side("post") };
-}
-
-/** `[[order-extensions]]` checked and versioned against the extensions, as the order is against the buildpacks. */
-function resolveOrderExtensions(
-  order: { group: BuilderOrderEntry[] }[],
-  modules: ExtensionModule[],
-  file: string,
-): { group: BuilderOrderEntry[] }[] {
-  return order.map((o, i) => ({
-    group: o.group.map((e, j) =>
-      resolveEntry(e, modules, `${file}: [[order-extensions]][${i}].group[${j}]`, "[[extensions]]"),
-    ),
-  }));
 }
 
 /** One reference: its id must be among the modules, its version too (or the only one there). */

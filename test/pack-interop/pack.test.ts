@@ -5,7 +5,7 @@
  * loopback distribution registry.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -108,6 +108,40 @@ describe("pack reads cnbkit's output", () => {
     expect(remote).toMatch(new RegExp(`Run Images:\\s+${runRef.replaceAll(".", "\\.")}`));
     expect(r.stdout).not.toContain("oci:");
     expect((await skopeoInspect(`docker://${runRef}`, ["--tls-verify=false"])).Architecture).toBe("amd64");
+  });
+
+  test("pack builder inspect reads a cnbkit builder with an image extension and its order (and a system buildpack among its buildpacks)", async () => {
+    await referenceBuilder(); // for the local lifecycle its builder.toml names
+    const reference = await readFile(join(E2E_DIR, "reference-local", "builder.toml"), "utf8");
+    const lifecycle = /^\[lifecycle\][\s\S]*?(?=^\[|(?![\s\S]))/m.exec(reference)?.[0] ?? "";
+    expect(lifecycle).toMatch(/^\[lifecycle\]/);
+    const app = await writeShellBuildpack(join(root, "ext-app"), { id: "acme/app", version: "1.0.0" });
+    const post = await writeShellBuildpack(join(root, "ext-post"), { id: "acme/post", version: "1.0.0" });
+    const ext = join(root, "ext-apt");
+    await mkdir(join(ext, "bin"), { recursive: true });
+    await writeFile(join(ext, "extension.toml"), 'api = "0.10"\n[extension]\nid = "acme/apt"\nversion = "2.0.0"\n');
+    for (const bin of ["detect", "generate"])
+      await writeFile(join(ext, "bin", bin), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const base = await writeTestBaseImage(join(root, "ext-base"), "build");
+    await copyImage(await openImageSource(base), await openImageSink(`${registry.host}/acme/ext-base:build`));
+    const config = join(root, "ext-builder.toml");
+    await writeFile(
+      config,
+      `[[buildpacks]]\nuri = "${app}"\n[[buildpacks]]\nuri = "${post}"\n[[extensions]]\nid = "acme/apt"\nuri = "${ext}"\n` +
+        `[[order]]\n[[order.group]]\nid = "acme/app"\n[[order-extensions]]\n[[order-extensions.group]]\nid = "acme/apt"\n` +
+        `[system]\n[[system.post.buildpacks]]\nid = "acme/post"\n` +
+        `[build]\nimage = "${registry.host}/acme/ext-base:build"\n[run]\n[[run.images]]\nimage = "${registry.host}/acme/ext-base:build"\n\n${lifecycle}`,
+    );
+    const ref = `${registry.host}/acme/ext-builder:1`;
+    await createBuilder({ config, output: ref });
+    const r = await pack(["builder", "inspect", ref]);
+    const remote = r.stdout.slice(r.stdout.indexOf("REMOTE:"));
+    // pack lists the extension and its detection order beside the buildpacks'.
+    expect(remote).toMatch(/Extensions:\s+ID\s+NAME\s+VERSION\s+HOMEPAGE\s+acme\/apt\s+-\s+2\.0\.0/);
+    expect(remote).toMatch(/Detection Order \(Extensions\):\s+└ acme\/apt@2\.0\.0/);
+    expect(remote).toMatch(/acme\/app@1\.0\.0/);
+    // pack 0.40.6's inspect has no section for [system]: the system buildpack is listed as a buildpack.
+    expect(remote).toMatch(/acme\/post\s+acme\/post shell\s+1\.0\.0/);
   });
 
   test("pack builder create --publish takes cnbkit's buildpackages (a .cnb per target and a registry image)", async () => {

@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from "node:child_process";
-import { readFileSync, realpathSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -190,4 +190,14 @@ test("SSL_CERT_FILE with a CA the system bundle lacks: the JRE trusts it over TL
       .filter((l) => l.includes("trustedCertEntry")).length;
   const store = (r.opts as string).split("=")[1] as string;
   expect(count(store)).toBe(count(join(jre, "lib/security/cacerts")) + 1);
+
+  // With a JDK (the build's truststore) the certificates go in through one JVM, not keytool:
+  // the same store, and the same TLS answer.
+  const jdk = dirname(dirname(realpathSync("/usr/bin/javac")));
+  const withJdk = execD(TRUST_STORE_EXEC_D, { JAVA_HOME: jdk, SSL_CERT_FILE: join(dir, "bundle.crt") });
+  expect(withJdk.stderr).toContain(`Added 1 CA certificate(s) from ${join(dir, "bundle.crt")} to the JRE's truststore`);
+  const jdkStore = (withJdk.opts as string).split("=")[1] as string;
+  expect(count(jdkStore)).toBe(count(join(jdk, "lib/security/cacerts")) + 1);
+  expect(readdirSync(dirname(jdkStore))).toEqual(["cacerts"]);
+  expect((await get(withJdk.opts as string)).stdout).toBe("trusted\n");
 }, 300_000);

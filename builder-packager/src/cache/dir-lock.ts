@@ -110,7 +110,10 @@ async function takeOver(lockDir: string, deadPid: number | undefined): Promise<v
     return; // another waiter moved it, or its owner released it: try mkdir again
   }
   const moved = await lockOwner(aside);
-  if (moved.pid === deadPid || (moved.pid === undefined && moved.stale)) {
+  // A pidless lock is the dead owner's only while it is still stale: a fresh one is an owner
+  // between mkdir and writing its pid.
+  const isDeadOwners = deadPid !== undefined ? moved.pid === deadPid : moved.pid === undefined && moved.stale;
+  if (isDeadOwners) {
     await rm(aside, { recursive: true, force: true });
     return;
   }

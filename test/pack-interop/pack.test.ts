@@ -16,6 +16,7 @@ import { copyImage, openImageSink, openImageSource } from "../../builder-package
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
 import { packageBuildpack } from "../../builder-packager/src/package/index.js";
 import { skopeoInspect, writeShellBuildpack } from "../../builder-packager/src/package/test-fixtures.js";
+import { outputSection, runCli } from "../support/cli.js";
 import { lifecycleDir } from "../support/lifecycle.js";
 import { E2E_DIR, referenceBuilder, ROOT } from "../e2e/support.js";
 
@@ -142,6 +143,12 @@ describe("pack reads cnbkit's output", () => {
     expect(remote).toMatch(/acme\/app@1\.0\.0/);
     // pack 0.40.6's inspect has no section for [system]: the system buildpack is listed as a buildpack.
     expect(remote).toMatch(/acme\/post\s+acme\/post shell\s+1\.0\.0/);
+    // cnbkit's inspect draws the extension sections as pack does, and shows [system] in a section of its own.
+    const ours = await runCli(["builder", "inspect", ref, "--insecure-registry"]);
+    expect(ours.code, ours.err).toBe(0);
+    for (const section of ["Extensions:", "Detection Order (Extensions):"])
+      expect(outputSection(ours.out, section)).toEqual(outputSection(remote, section));
+    expect(outputSection(ours.out, "System Buildpacks:")).toEqual(["System Buildpacks:", "  Post:", "    acme/post"]);
   });
 
   test("pack builder create --publish takes cnbkit's buildpackages (a .cnb per target and a registry image)", async () => {

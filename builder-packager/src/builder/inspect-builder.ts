@@ -2,7 +2,8 @@
  * Reads a builder image's labels back into what `pack builder inspect` shows, in the shape
  * of its `--output json` `remote_info` (so the two compare field by field): description,
  * creator, stack, lifecycle and its APIs, run images with mirrors, buildpacks (unique,
- * sorted by id) and the detection order with composites expanded.
+ * sorted by id), the detection order with composites expanded, extensions and their order, and
+ * the system buildpacks (`[system]`, Platform API 0.15).
  */
 import { CnbError } from "@cnbkit/framework";
 import { type ImageSource, openImageSource, type Platform, type StoreOptions } from "../oci/index.js";
@@ -19,8 +20,14 @@ import {
   BUILDER_METADATA_LABEL,
   BUILDER_ORDER_EXTENSIONS_LABEL,
   BUILDER_ORDER_LABEL,
+  BUILDER_SYSTEM_LABEL,
   type BuilderMetadata,
 } from "./metadata.js";
+
+/** A `[system]` side as pack's label carries it: each buildpack's id, and its version when given. */
+export interface SystemBuildpacksJson {
+  buildpacks: { id: string; version?: string; optional?: boolean }[];
+}
 
 /** What `cnbkit builder inspect` prints (pack's `BuilderInfo` JSON keys, plus the image's own facts). */
 export interface BuilderInfo {
@@ -35,6 +42,12 @@ export interface BuilderInfo {
   extensions?: ModuleInfoJson[];
   /** The extension order (pack's `order_extensions`), when the builder has extensions. */
   order_extensions?: OrderJson[];
+  /**
+   * The system buildpacks the lifecycle puts before and after every group, as builder.toml's
+   * `[system]` gave them (the `io.buildpacks.buildpack.system` label); absent when none.
+   * pack 0.40's inspect has no section for them, so the name follows the label's own.
+   */
+  system?: { pre?: SystemBuildpacksJson; post?: SystemBuildpacksJson };
 }
 
 /** Options of {@link inspectBuilder}. */
@@ -70,6 +83,7 @@ export async function inspectBuilder(ref: string, options: InspectBuilderOptions
   const meta = parseLabel<BuilderMetadata>(labels, BUILDER_METADATA_LABEL, where);
   const order = parseLabel<OrderJson[]>(labels, BUILDER_ORDER_LABEL, where, []);
   const orderExtensions = parseLabel<OrderJson[]>(labels, BUILDER_ORDER_EXTENSIONS_LABEL, where, []);
+  const system = parseLabel<BuilderInfo["system"]>(labels, BUILDER_SYSTEM_LABEL, where, {});
   const layers = labels[BUILDPACK_LAYERS_LABEL] ? parseModuleLayers(labels[BUILDPACK_LAYERS_LABEL], where) : {};
   const stack = labels["io.buildpacks.stack.id"];
   return {
@@ -92,6 +106,7 @@ export async function inspectBuilder(ref: string, options: InspectBuilderOptions
     detection_order: detectionOrder(order, layers, options.depth ?? -1),
     extensions: meta.extensions?.length ? meta.extensions : undefined,
     order_extensions: orderExtensions.length ? orderExtensions : undefined,
+    system: system?.pre?.buildpacks?.length || system?.post?.buildpacks?.length ? system : undefined,
   };
 }
 

@@ -1,4 +1,7 @@
-/** `cnbkit builder inspect`: a builder's lifecycle, run images, buildpacks and detection order. */
+/**
+ * `cnbkit builder inspect`: a builder's lifecycle, run images, buildpacks and detection order,
+ * and its extensions and system buildpacks when it has them.
+ */
 import { type BuilderInfo, inspectBuilder } from "../../builder/index.js";
 import type { Command } from "../command.js";
 import { orderTree } from "../order-tree.js";
@@ -63,5 +66,31 @@ function builderLines(ref: string, info: BuilderInfo): string[] {
     "Detection Order:",
     ...orderTree(info.detection_order),
     ...(info.extensions ? ["", "Extensions:", ...buildpacksTable(info.extensions)] : []),
+    ...(info.order_extensions ? ["", "Detection Order (Extensions):", ...extensionOrder(info.order_extensions)] : []),
+    ...(info.system ? ["", "System Buildpacks:", ...systemLines(info.system)] : []),
   ];
+}
+
+/**
+ * The extension order drawn as pack draws it: a group of one extension (the usual case) as that
+ * extension's row. pack keeps only the last extension of each group (internal/builder/inspect.go
+ * orderExttoPubbldrDetectionOrderExt), so a larger group is drawn as a group instead of losing
+ * extensions.
+ */
+function extensionOrder(order: NonNullable<BuilderInfo["order_extensions"]>): string[] {
+  return orderTree(order.map((o) => (o.group.length === 1 ? { ...o.group[0]! } : { buildpacks: o.group })));
+}
+
+/** The pre and post system buildpacks, one per line, in the order the lifecycle runs them. */
+function systemLines(system: NonNullable<BuilderInfo["system"]>): string[] {
+  const side = (name: string, s: (typeof system)["pre"]) =>
+    s?.buildpacks.length
+      ? [
+          `  ${name}:`,
+          ...s.buildpacks.map(
+            (b) => `    ${b.id}${b.version ? `@${b.version}` : ""}${b.optional ? " (optional)" : ""}`,
+          ),
+        ]
+      : [];
+  return [...side("Pre", system.pre), ...side("Post", system.post)];
 }

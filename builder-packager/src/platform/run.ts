@@ -16,6 +16,7 @@ import { formatBytes } from "@cnbkit/framework/log";
 import { cnbkitCacheDir, sweepStale } from "../cache/index.js";
 import { containerCommand } from "./container-command.js";
 import { checkRunnable } from "./foreign-arch.js";
+import { launchExecEnv } from "./launch-exec-env.js";
 import { openRootfsView } from "./rootfs-view.js";
 import { runContainer, uniqueContainerId } from "./runc.js";
 import { pruneUnpackedImages, unpackImage } from "./unpack.js";
@@ -123,7 +124,9 @@ export async function runApp(opts: RunOptions): Promise<RunningApp> {
     const cfg = unpacked.config.config ?? {};
     const args = await containerCommand(opts, unpacked.rootfs, cfg);
     const user = await resolveUser(unpacked.rootfs, cfg.User);
-    const env = containerEnv(cfg.Env ?? [], port, opts.env ?? {});
+    const execEnv = launchExecEnv(cfg.Labels ?? {}, cfg.Env ?? [], opts.env ?? {});
+    if (execEnv) log(`Starting in the execution environment the image was built for: CNB_EXEC_ENV=${execEnv}`);
+    const env = containerEnv(cfg.Env ?? [], port, { ...(execEnv ? { CNB_EXEC_ENV: execEnv } : {}), ...opts.env });
     view = await openRootfsView(unpacked.rootfs);
     if (opts.signal?.aborted) throw stopped();
     opts.signal?.addEventListener("abort", onOuterAbort, { once: true });

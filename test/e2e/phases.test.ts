@@ -114,17 +114,9 @@ describe.sequential("cnbkit build --phases", () => {
     const image = join(s.work, "unsupported");
     const app = await fixtureApp("server-only");
     apps.push(app);
-    const r = await runCli(s.cli, [
-      "build",
-      app,
-      "--builder",
-      s.builder,
-      "--output",
-      `oci:${image}:latest`,
-      "--phases",
-      "--platform-api",
-      "0.16",
-    ]);
+    const refused = (...flags: string[]) =>
+      runCli(s.cli, ["build", app, "--builder", s.builder, "--output", `oci:${image}:latest`, "--phases", ...flags]);
+    const r = await refused("--platform-api", "0.16");
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split("\n")[0]).toMatch(
       /^error: --platform-api 0\.16: the builder's lifecycle 0\.21\.\d+ supports Platform API 0\.7, .*0\.15; give one of those/,
@@ -133,19 +125,7 @@ describe.sequential("cnbkit build --phases", () => {
     expect(r.stdout).not.toMatch(/===>/);
     expect(existsSync(image)).toBe(false);
     // kpack's flags run at 0.9, which has no exec env: a test build is refused, not made for production.
-    const kpack = await runCli(s.cli, [
-      "build",
-      app,
-      "--builder",
-      s.builder,
-      "--output",
-      `oci:${image}:latest`,
-      "--phases",
-      "--phase-flags",
-      "kpack",
-      "--exec-env",
-      "test",
-    ]);
+    const kpack = await refused("--phase-flags", "kpack", "--exec-env", "test");
     expect(kpack.code).not.toBe(0);
     expect(kpack.stderr.trim().split("\n")[0]).toMatch(
       /^error: --exec-env test needs Platform API 0\.15, and this build runs builder .*'s lifecycle at 0\.9;/,

@@ -192,10 +192,18 @@ test("SSL_CERT_FILE with a CA the system bundle lacks: the JRE trusts it over TL
   expect(count(store)).toBe(count(join(jre, "lib/security/cacerts")) + 1);
 
   // With a JDK (the build's truststore) the certificates go in through one JVM, not keytool:
-  // the same store, and the same TLS answer.
+  // the same store, and the same TLS answer. That JVM runs without the app's JAVA_TOOL_OPTIONS,
+  // and says nothing of them (set but empty, it printed "Picked up JAVA_TOOL_OPTIONS: ").
   const jdk = dirname(dirname(realpathSync("/usr/bin/javac")));
-  const withJdk = execD(TRUST_STORE_EXEC_D, { JAVA_HOME: jdk, SSL_CERT_FILE: join(dir, "bundle.crt") });
-  expect(withJdk.stderr).toContain(`Added 1 CA certificate(s) from ${join(dir, "bundle.crt")} to the JRE's truststore`);
+  const withJdk = execD(TRUST_STORE_EXEC_D, {
+    JAVA_HOME: jdk,
+    SSL_CERT_FILE: join(dir, "bundle.crt"),
+    JAVA_TOOL_OPTIONS: "-Xmx64m",
+  });
+  expect(withJdk.stderr.trim().split("\n")).toEqual([
+    `Added 1 CA certificate(s) from ${join(dir, "bundle.crt")} to the JRE's truststore`,
+  ]);
+  expect(withJdk.opts).toMatch(/^-Xmx64m -Djavax\.net\.ssl\.trustStore=/);
   const jdkStore = (withJdk.opts as string).split("=")[1] as string;
   expect(count(jdkStore)).toBe(count(join(jdk, "lib/security/cacerts")) + 1);
   expect(readdirSync(dirname(jdkStore))).toEqual(["cacerts"]);

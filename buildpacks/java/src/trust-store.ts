@@ -69,16 +69,17 @@ public class ImportCerts {
   }
 }
 JAVA
-  # JAVA_TOOL_OPTIONS emptied: the tool must not start a debug agent or take the app's heap size.
-  JAVA_TOOL_OPTIONS= "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \\
-    "$out/ImportCerts.java" "$out/cacerts" "$@" "$bundle" >/dev/null
+  # JAVA_TOOL_OPTIONS unset (in a subshell): the tool must not start a debug agent or take the
+  # app's heap size, and set but empty, the JVM would still print "Picked up JAVA_TOOL_OPTIONS: ".
+  (unset JAVA_TOOL_OPTIONS; exec "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \\
+    "$out/ImportCerts.java" "$out/cacerts" "$@" "$bundle" >/dev/null)
   rm -f "$out/ImportCerts.java" "$@"
 else
   i=0
   for pem in "$@"; do
     i=$((i + 1))
-    JAVA_TOOL_OPTIONS= "$JAVA_HOME/bin/keytool" -importcert -noprompt -alias "cnbkit-ca-$i" -file "$pem" \\
-      -keystore "$out/cacerts" -storepass changeit >/dev/null 2>&1 ||
+    (unset JAVA_TOOL_OPTIONS; exec "$JAVA_HOME/bin/keytool" -importcert -noprompt -alias "cnbkit-ca-$i" \\
+      -file "$pem" -keystore "$out/cacerts" -storepass changeit >/dev/null 2>&1) ||
       echo "cnbkit/java: could not add certificate $i of $bundle to the JRE's truststore; skipped" >&2
     rm -f "$pem"
   done

@@ -4,26 +4,37 @@
  * an extension generating a build.Dockerfile that installs Debian's `hello` as root. The
  * lifecycle's detector runs the extension's detect and generate; cnbkit applies the
  * Dockerfile to the build image before the builder phase; the next buildpack runs `hello`
- * and puts what it said into the launch env, and the running image answers with it. For an
- * app with a `switch-run-image` file the extension instead writes a run.Dockerfile that is
- * only `FROM <that image>` (the e2e run image with RUN_FLAVOR=two in its env, in a registry
- * on 127.0.0.1): the app image is built on it and its process sees RUN_FLAVOR.
+ * and puts what it said into the launch env, and the running image answers with it. The same
+ * extension's run.Dockerfile installs `hello` into the run image (cnbkit applies its RUN lines
+ * and the exporter puts the layer on top of the run image's): the app runs it per request, the
+ * app image is labelled io.buildpacks.rebasable=false, and `cnbkit rebase` refuses it. For an
+ * app with a `switch-run-image` file the extension instead writes a run.Dockerfile that
+ * switches to `FROM <that image>` (the e2e run image with RUN_FLAVOR=two in its env, in a
+ * registry on 127.0.0.1) and RUNs a step on it: the app image is built on the switched image
+ * with that step's file, and its process sees RUN_FLAVOR.
  * Two builds (CI time): the Dockerfile parser's refusals are unit-tested beside it.
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
-import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import { openImageSource } from "../../builder-packager/src/oci/index.js";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
 import { buildApp } from "../../builder-packager/src/platform/build.js";
 import { extendImage } from "../../builder-packager/src/platform/extend-image.js";
-import { BASE_LAYOUT, E2E_DIR, fixtureApp, getFromImage, referenceBuilder } from "./support.js";
+import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
+import { executable, smallBuilder } from "./small-builder.js";
+import { BASE_LAYOUT, fixtureApp, getFromImage } from "./support.js";
 
-const SERVER = `require("node:http").createServer((_q, r) => {
-  r.end("HELLO_SAID=" + process.env.HELLO_SAID + " RUN_FLAVOR=" + process.env.RUN_FLAVOR + "\\n");
+// RUN_HELLO: Debian's hello, run per request from the run image; RUN_EXT: a run.Dockerfile's file.
+const SERVER = `const { execFileSync } = require("node:child_process");
+const { readFileSync } = require("node:fs");
+const tryOr = (f) => { try { return f().trim(); } catch { return "none"; } };
+require("node:http").createServer((_q, r) => {
+  const hello = tryOr(() => execFileSync("hello", { encoding: "utf8" }));
+  const ext = tryOr(() => readFileSync("/etc/cnbkit-run-ext", "utf8"));
+  r.end("HELLO_SAID=" + process.env.HELLO_SAID + " RUN_FLAVOR=" + process.env.RUN_FLAVOR + " RUN_HELLO=" + hello + " RUN_EXT=" + ext + "\\n");
 }).listen(Number(process.env.PORT || 8080), process.env.HOST || "0.0.0.0");
 `;
 
@@ -36,6 +47,24 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends hello &
 USER \${user_id}
 `;
 
+const RUN_DOCKERFILE = `ARG base_image
+FROM \${base_image}
+ARG user_id
+ARG group_id
+USER root
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends hello && rm -rf /var/lib/apt/lists/*
+USER \${user_id}:\${group_id}
+`;
+
+// Switches the run image and extends the switched one (%s: the image).
+const SWITCH_DOCKERFILE = `FROM %s
+ARG user_id
+ARG group_id
+USER root
+RUN echo "made on the switched image as uid $(id -u)" > /etc/cnbkit-run-ext
+USER \${user_id}:\${group_id}
+`;
+
 let work = "";
 let app = "";
 let switchApp = "";
@@ -43,13 +72,7 @@ let builder = "";
 let registry: TestRegistry | undefined;
 let runTwo = "";
 
-async function script(path: string, text: string): Promise<void> {
-  await writeFile(path, text);
-  await chmod(path, 0o755);
-}
-
 beforeAll(async () => {
-  await referenceBuilder();
   work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-extensions-"));
   app = await fixtureApp("extensions", { "server.js": SERVER });
   const ext = join(work, "ext-hello");
@@ -58,11 +81,11 @@ beforeAll(async () => {
     join(ext, "extension.toml"),
     'api = "0.10"\n[extension]\nid = "acme/hello-ext"\nversion = "1.0.0"\nname = "Installs hello"\n',
   );
-  await script(join(ext, "bin/detect"), "#!/bin/sh\nexit 0\n");
-  await script(
+  await executable(join(ext, "bin/detect"), "#!/bin/sh\nexit 0\n");
+  await executable(
     join(ext, "bin/generate"),
     // The working dir of generate is the app: a switch-run-image file there names the image.
-    `#!/bin/sh\nset -e\nif [ -f switch-run-image ]; then\n  printf 'FROM %s\\n' "$(cat switch-run-image)" > "$CNB_OUTPUT_DIR/run.Dockerfile"\n  exit 0\nfi\ncat > "$CNB_OUTPUT_DIR/build.Dockerfile" <<'EOF'\n${BUILD_DOCKERFILE}EOF\n`,
+    `#!/bin/sh\nset -e\nif [ -f switch-run-image ]; then\n  sed "s|%s|$(cat switch-run-image)|" > "$CNB_OUTPUT_DIR/run.Dockerfile" <<'EOF'\n${SWITCH_DOCKERFILE}EOF\n  exit 0\nfi\ncat > "$CNB_OUTPUT_DIR/build.Dockerfile" <<'EOF'\n${BUILD_DOCKERFILE}EOF\ncat > "$CNB_OUTPUT_DIR/run.Dockerfile" <<'EOF'\n${RUN_DOCKERFILE}EOF\n`,
   );
   const bp = join(work, "uses-hello");
   await mkdir(join(bp, "bin"), { recursive: true });
@@ -70,32 +93,20 @@ beforeAll(async () => {
     join(bp, "buildpack.toml"),
     'api = "0.10"\n[buildpack]\nid = "acme/uses-hello"\nversion = "1.0.0"\n[[targets]]\nos = "linux"\narch = "amd64"\n',
   );
-  await script(join(bp, "bin/detect"), "#!/bin/sh\nexit 0\n");
-  await script(
+  await executable(join(bp, "bin/detect"), "#!/bin/sh\nexit 0\n");
+  await executable(
     join(bp, "bin/build"),
     `#!/bin/sh\nset -e\nsaid="$(hello 2>/dev/null || echo no hello)"\necho "acme/uses-hello: hello said: $said"\nmkdir -p "$CNB_LAYERS_DIR/said/env.launch"\nprintf '%s' "$said" > "$CNB_LAYERS_DIR/said/env.launch/HELLO_SAID.default"\nprintf '[types]\\nlaunch = true\\n' > "$CNB_LAYERS_DIR/said.toml"\n`,
   );
   registry = await startRegistry();
   runTwo = `${registry.host}/acme/run-two:latest`;
-  await extendImage({ image: `oci:${BASE_LAYOUT}:run`, output: runTwo, env: ["RUN_FLAVOR=two"] });
-  switchApp = await fixtureApp("extensions-switch", { "server.js": SERVER, "switch-run-image": runTwo });
-  const local = join(E2E_DIR, "reference-local");
-  const reference = parseToml(await readFile(join(local, "builder.toml"), "utf8"), "builder.toml");
-  const config: TomlTable = {
-    description: "image extensions e2e builder",
-    buildpacks: [{ uri: join(local, "nodejs.cnb") }, { uri: bp }],
+  builder = await smallBuilder(work, "image extensions e2e builder", [bp], {
     order: [{ group: [{ id: "cnbkit/nodejs" }, { id: "acme/uses-hello" }] }],
     extensions: [{ id: "acme/hello-ext", uri: ext }],
     "order-extensions": [{ group: [{ id: "acme/hello-ext" }] }],
-    build: { image: `oci:${BASE_LAYOUT}:build` },
-    run: { images: [{ image: `oci:${BASE_LAYOUT}:run` }] },
-    lifecycle: reference.lifecycle as TomlTable,
-  };
-  await writeFile(join(work, "builder.toml"), stringifyToml(config));
-  builder = `oci:${join(work, "builder")}:latest`;
-  const t0 = Date.now();
-  await createBuilder({ config: join(work, "builder.toml"), output: builder });
-  console.log(`extensions builder created in ${Date.now() - t0} ms`);
+  });
+  await extendImage({ image: `oci:${BASE_LAYOUT}:run`, output: runTwo, env: ["RUN_FLAVOR=two"] });
+  switchApp = await fixtureApp("extensions-switch", { "server.js": SERVER, "switch-run-image": runTwo });
 }, 900_000);
 
 afterAll(async () => {
@@ -113,6 +124,17 @@ async function build(appDir: string, output: string): Promise<string> {
   return lines.join("\n");
 }
 
+/** The image's config as skopeo reads it (a reader other than cnbkit's). */
+function skopeoConfig(image: string): {
+  config: { Labels: Record<string, string> };
+  rootfs: { diff_ids: string[] };
+  history: { created_by?: string; empty_layer?: boolean }[];
+} {
+  const r = spawnSync("skopeo", ["inspect", "--config", image], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`skopeo inspect --config ${image}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
 describe.sequential("image extensions, cnbkit applying the generated Dockerfiles", () => {
   test("a build.Dockerfile installs a Debian package as root before the buildpacks build; the next buildpack runs it", async () => {
     const output = `oci:${join(work, "app-image")}:latest`;
@@ -123,17 +145,46 @@ describe.sequential("image extensions, cnbkit applying the generated Dockerfiles
     // The spec's build args reach RUN; RUN ran as root after USER root.
     expect(text).toMatch(/installed hello, build_id=[0-9a-f-]{36} user_id=\d+ uid=0/);
     expect(text).toMatch(/acme\/uses-hello: hello said: Hello, world!/);
-    expect(await getFromImage(output)).toBe("200 HELLO_SAID=Hello, world! RUN_FLAVOR=undefined\n");
+    // The run.Dockerfile's RUN lines: applied over the run image, one layer on top of its layers.
+    expect(text).toMatch(/Extending the run image with acme\/hello-ext/);
+    expect(text).toMatch(/Run image layer: \d+ paths added or changed/);
+    expect(await getFromImage(output)).toBe(
+      "200 HELLO_SAID=Hello, world! RUN_FLAVOR=undefined RUN_HELLO=Hello, world! RUN_EXT=none\n",
+    );
+    const dir = join(work, "app-image");
+    const config = skopeoConfig(`oci:${dir}:latest`);
+    expect(config.config.Labels["io.buildpacks.rebasable"]).toBe("false");
+    // The extension layer sits right on the run image's top layer, with the lifecycle's history line.
+    const top = JSON.parse(config.config.Labels["io.buildpacks.lifecycle.metadata"] ?? "{}").runImage.topLayer;
+    const at = config.rootfs.diff_ids.indexOf(top);
+    const run = await (await openImageSource(`oci:${BASE_LAYOUT}:run`)).image();
+    expect(at).toBe(run.config.rootfs.diff_ids.length - 1);
+    const history = config.history.filter((h) => !h.empty_layer);
+    expect(history[at + 1]?.created_by).toMatch(
+      /^Layer: 'RUN apt-get update .*', Created by extension: acme\/hello-ext$/,
+    );
+    // cnbkit rebase refuses it in one line and writes nothing.
+    const before = await readFile(join(dir, "index.json"), "utf8");
+    const refusal = await rebaseImage({ image: `oci:${dir}:latest`, runImage: `oci:${BASE_LAYOUT}:run` }).catch(
+      (e: Error) => e.message,
+    );
+    expect(refusal).toBe(
+      `image oci:${dir}:latest is labelled io.buildpacks.rebasable=false: image extensions added layers to its run image, which a new run image would not have; rebuild it with cnbkit build`,
+    );
+    expect(await readFile(join(dir, "index.json"), "utf8")).toBe(before);
   }, 900_000);
 
-  test("a run.Dockerfile that is only FROM <image> switches the run image; the app image is built on it", async () => {
+  test("a run.Dockerfile FROM <image> switches the run image, and its RUN lines extend the switched one", async () => {
     const output = `oci:${join(work, "switched-image")}:latest`;
     const text = await build(switchApp, output);
     expect(text).toContain(`Run image switched by an extension to ${runTwo}`);
     expect(text).not.toMatch(/Extending the build image/);
+    expect(text).toMatch(/Extending the run image with acme\/hello-ext/);
     const { config } = await (await openImageSource(output)).image();
     const meta = JSON.parse(config.config?.Labels?.["io.buildpacks.lifecycle.metadata"] ?? "{}");
     expect(meta.runImage.reference).toContain("acme/run-two");
-    expect(await getFromImage(output)).toBe("200 HELLO_SAID=no hello RUN_FLAVOR=two\n");
+    expect(await getFromImage(output)).toBe(
+      "200 HELLO_SAID=no hello RUN_FLAVOR=two RUN_HELLO=none RUN_EXT=made on the switched image as uid 0\n",
+    );
   }, 900_000);
 });

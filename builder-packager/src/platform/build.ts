@@ -36,8 +36,11 @@ import {
   type Descriptor,
   type Digest,
   type ImageConfig,
+  type ImageManifest,
   type ImageSource,
+  jsonBlob,
   loadCredentials,
+  MEDIA_TYPES,
   OciLayout,
   openImageSink,
   openImageSource,
@@ -57,6 +60,8 @@ import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom
 import { creatorPlatformApi, DEFAULT_EXEC_ENV, execEnvVars } from "./exec-env.js";
 import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
 import { applyBuildExtensions } from "./extensions/apply-build.js";
+import { type AppliedRun, applyRunExtensions } from "./extensions/apply-run.js";
+import { markNotRebasable } from "./extensions/extended-run-layout.js";
 import { pinSwitchedRunImage, switchedRunImage } from "./extensions/switch-run-image.js";
 import { LAYOUT_REPO_MOUNT, LifecycleOutput, type PhaseTime } from "./lifecycle-output.js";
 import type { PullPolicy } from "./pull-policy.js";
@@ -249,6 +254,8 @@ interface Build {
   mode: LifecycleMode;
   /** The Platform API the lifecycle runs at. */
   platformApi: string;
+  /** The run image layer the extensions' run.Dockerfiles made (extensions/apply-run.ts), if any. */
+  extendedRun?: AppliedRun;
 }
 
 /**
@@ -652,17 +659,7 @@ async function runLifecycle(
           await pinSwitchedRunImage(join(rootfs, "layers"), repo.dir, LAYOUT_REPO_MOUNT);
           await chownLayoutDirs(repo.dir, uid, gid);
         }
-        if (phase !== "detect") return;
-        switched = await placeSwitchedRunImage(build, rootfs, repo);
-        await applyBuildExtensions({
-          rootfs,
-          builderRef: opts.builder ?? "",
-          uid,
-          gid,
-          say: (line) => output.line(line, "stdout"),
-          network: opts.network === "none" ? "none" : "host",
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        });
+        if (phase === "detect") switched = await applyExtensions(build, rootfs, repo, (l) => output.line(l, "stdout"));
       },
     );
     code = result.code;
@@ -682,6 +679,37 @@ async function runLifecycle(
     );
   }
   return output;
+}
+
+/**
+ * After the detector, cnbkit is the extender (extensions/): the run image a run.Dockerfile
+ * switches to is placed, the build.Dockerfiles extend the build image, and the run.Dockerfiles'
+ * RUN lines make the extended run image the exporter reads. Returns the switched image's name.
+ */
+async function applyExtensions(
+  build: Build,
+  rootfs: string,
+  repo: LayoutRepo,
+  say: (line: string) => void,
+): Promise<string | undefined> {
+  const { opts, builder } = build;
+  const switched = await placeSwitchedRunImage(build, rootfs, repo);
+  const common = {
+    uid: builder.uid,
+    gid: builder.gid,
+    say,
+    network: opts.network === "none" ? ("none" as const) : ("host" as const),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
+  await applyBuildExtensions({ rootfs, builderRef: opts.builder ?? "", ...common });
+  build.extendedRun = await applyRunExtensions({
+    layersDir: join(rootfs, "layers"),
+    runImage: build.run,
+    platform: builder.platform,
+    ...(opts.cnbkitCache ? { cacheDir: opts.cnbkitCache } : {}),
+    ...common,
+  });
+  return switched;
 }
 
 /**
@@ -815,7 +843,15 @@ async function writeAppImage(build: Build, repo: LayoutRepo, envNames: string[])
   const lifecycleManifest = await exportLayout.resolve(outTag).catch(() => exportLayout.resolve());
   let exportedRef = `oci:${repo.appPath}@${lifecycleManifest.digest}`;
   if (lifecycleManifest.kind === "manifest") {
-    const canonical = canonicalOciManifest(lifecycleManifest);
+    let canonical = canonicalOciManifest(lifecycleManifest);
+    // The exporter added the extension layers but, in layout mode, not the extended config's label.
+    if (build.extendedRun) {
+      const labelled = await markNotRebasable(
+        exportLayout,
+        JSON.parse(canonical.bytes.toString("utf8")) as ImageManifest,
+      );
+      canonical = jsonBlob(labelled, MEDIA_TYPES.manifest);
+    }
     await exportLayout.putBlob(canonical.bytes, { mediaType: canonical.descriptor.mediaType });
     exportedRef = `oci:${repo.appPath}@${canonical.descriptor.digest}`;
   }

@@ -178,8 +178,11 @@ function extendScript(apt: string[], caCerts: boolean): string {
   return lines.join("\n");
 }
 
-/** Host-side clean-up of the merged view: what apt and dpkg leave that is time- or run-specific. */
-async function dropRunState(merged: string): Promise<void> {
+/**
+ * Host-side clean-up of the merged view: what apt and dpkg leave that is time- or run-specific
+ * (also run after an extension's run.Dockerfile, extensions/apply-run.ts).
+ */
+export async function dropRunState(merged: string): Promise<void> {
   for (const path of [
     "var/lib/dpkg/status-old",
     "var/lib/dpkg/diversions-old",
@@ -233,14 +236,15 @@ async function checkInputs(opts: ExtendOptions): Promise<Inputs> {
 }
 
 /** An overlay over an unpacked image: write to `merged`, read the change from `upper`. */
-interface OverlayView {
+export interface OverlayView {
   upper: string;
   merged: string;
   unmount(): void;
   remove(): Promise<void>;
 }
 
-async function mountOverlay(lower: string): Promise<OverlayView> {
+/** Mounts an overlay over `lower` in a temp dir; `remove()` (in a finally) unmounts and deletes it. */
+export async function mountOverlay(lower: string): Promise<OverlayView> {
   const work = await mkdtemp(join(tmpdir(), ownedPrefix(STALE_PREFIXES.view)));
   const [upper, overlayWork, merged] = ["upper", "work", "merged"].map((d) => join(work, d)) as [
     string,

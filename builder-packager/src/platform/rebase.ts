@@ -152,16 +152,33 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
   };
 }
 
+/**
+ * The one line for an image labelled `io.buildpacks.rebasable=false`, or undefined. When image
+ * extensions extended its run image (history lines "Created by extension", as the lifecycle's
+ * exporter writes them), it says so: those layers were made on the old run image, so the fix is
+ * a rebuild.
+ */
+export function notRebasable(image: string, config: ImageConfig): CnbError | undefined {
+  if (config.config?.Labels?.[LABELS.rebasable] !== "false") return undefined;
+  const extended = (config.history ?? []).some((h) => /Created by extension: /.test(h.created_by ?? ""));
+  if (extended) {
+    return new CnbError(
+      `image ${image} is labelled ${LABELS.rebasable}=false: image extensions added layers to its run image, which a new run image would not have; rebuild it with cnbkit build`,
+      { hint: "--force rebases anyway, keeping the extension layers on the new run image" },
+    );
+  }
+  return new CnbError(`image ${image} is labelled ${LABELS.rebasable}=false`, {
+    hint: "a buildpack said its layers depend on the run image; rebuild, or pass --force",
+  });
+}
+
 /** Opens the app image and the run image and checks that the one can go onto the other. */
 async function readRebaseInputs(opts: RebaseOptions): Promise<RebaseInputs> {
   const appSrc = await openImageSource(opts.image);
   const app: ResolvedImage = await appSrc.image();
   const { lifecycle, labels } = appMetadata(app.config, `image ${opts.image}`);
-  if (labels[LABELS.rebasable] === "false" && !opts.force) {
-    throw new CnbError(`image ${opts.image} is labelled ${LABELS.rebasable}=false`, {
-      hint: "a buildpack said its layers depend on the run image; rebuild, or pass --force",
-    });
-  }
+  const refusal = opts.force ? undefined : notRebasable(opts.image, app.config);
+  if (refusal) throw refusal;
   const oldTop = lifecycle.runImage?.topLayer as Digest | undefined;
   if (!oldTop) throw new CnbError(`image ${opts.image}: ${LABELS.lifecycle} has no runImage.topLayer`);
   const runRef = opts.runImage ?? lifecycle.runImage?.image ?? lifecycle.stack?.runImage?.image;

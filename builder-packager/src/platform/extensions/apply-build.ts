@@ -109,29 +109,63 @@ export async function applyBuildExtensions(o: ApplyBuildOptions): Promise<string
       ...(await extendConfigArgs(layers, ext.id, "build")),
     };
     o.say(`Extending the build image with ${ext.id}`);
-    for (const [i, step] of dockerfile.steps.entries()) {
-      if (step.kind !== "run") continue;
-      o.say(`  RUN ${step.command}`);
-      const env = Object.entries(runStepEnv(dockerfile, i, args)).map(([k, v]) => `${k}=${v}`);
-      let last = "";
-      const status = await runContainer({
-        rootfs: o.rootfs,
-        args: ["/bin/sh", "-c", step.command],
-        env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", ...proxyEnv(), ...env],
-        user: stepUser(step.user, args, { uid: o.uid, gid: o.gid }, where),
-        network: o.network ?? "host",
-        onStdout: (l) => o.say(`    ${l}`),
-        onStderr: (l) => {
-          last = l;
-          o.say(`    ${l}`);
-        },
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-      if (status !== 0) {
-        throw new CnbError(`${where}: RUN ${step.command} failed (exit status ${status})${last ? `: ${last}` : ""}`);
-      }
-    }
+    await runDockerfileSteps({
+      rootfs: o.rootfs,
+      dockerfile,
+      args,
+      cnb: { uid: o.uid, gid: o.gid },
+      where,
+      say: o.say,
+      network: o.network ?? "host",
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
     applied.push(ext.id);
   }
   return applied;
+}
+
+/** What {@link runDockerfileSteps} runs: one Dockerfile's RUN lines over `rootfs`. */
+export interface DockerfileRun {
+  rootfs: string;
+  dockerfile: ExtensionDockerfile;
+  /** The ARG values the platform gives (spec build args and extend-config.toml's). */
+  args: Record<string, string>;
+  /** Who a RUN with no USER before it runs as. */
+  cnb: { uid: number; gid: number };
+  /** Names the Dockerfile in messages (`extension acme/apt: run.Dockerfile`). */
+  where: string;
+  say: (line: string) => void;
+  network: "host" | "none";
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs a Dockerfile's RUN lines in order, each in a runc container over `rootfs` as its USER,
+ * with the ARGs in force as its environment and the host's proxy settings (the Debian mirror
+ * is reached as `cnbkit base extend` reaches it). A RUN that fails is one line naming the
+ * Dockerfile, the command and its last error line. Shared by the build and run image extenders.
+ */
+export async function runDockerfileSteps(r: DockerfileRun): Promise<void> {
+  for (const [i, step] of r.dockerfile.steps.entries()) {
+    if (step.kind !== "run") continue;
+    r.say(`  RUN ${step.command}`);
+    const env = Object.entries(runStepEnv(r.dockerfile, i, r.args)).map(([k, v]) => `${k}=${v}`);
+    let last = "";
+    const status = await runContainer({
+      rootfs: r.rootfs,
+      args: ["/bin/sh", "-c", step.command],
+      env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", ...proxyEnv(), ...env],
+      user: stepUser(step.user, r.args, r.cnb, r.where),
+      network: r.network,
+      onStdout: (l) => r.say(`    ${l}`),
+      onStderr: (l) => {
+        last = l;
+        r.say(`    ${l}`);
+      },
+      ...(r.signal ? { signal: r.signal } : {}),
+    });
+    if (status !== 0) {
+      throw new CnbError(`${r.where}: RUN ${step.command} failed (exit status ${status})${last ? `: ${last}` : ""}`);
+    }
+  }
 }

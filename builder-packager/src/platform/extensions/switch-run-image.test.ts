@@ -47,13 +47,6 @@ test("the last run.Dockerfile FROM <image> switches the run image; the current o
   expect(await switchedRunImage(layers, "example.com/run:3")).toBeUndefined();
 });
 
-test("a run.Dockerfile with RUN lines is one line: cnbkit does not extend the run image yet", async () => {
-  await generated("acme_b", "run.Dockerfile", "ARG base_image\nFROM $base_image\nRUN apt-get install -y jq\n");
-  await expect(switchedRunImage(layers, "example.com/run:1")).rejects.toThrow(
-    /^extension acme\/b: run\.Dockerfile has RUN lines; cnbkit applies run\.Dockerfiles that only switch the run image/,
-  );
-});
-
 test("after the restorer, a switched image's layout path with a registry port is copied to one the exporter can parse", async () => {
   const repo = join(layers, "repo");
   await mkdir(join(repo, "127.0.0.1:5000/acme/run/latest"), { recursive: true });

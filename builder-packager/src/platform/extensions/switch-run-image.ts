@@ -2,30 +2,22 @@
  * A run.Dockerfile that is only `FROM <image>` switches the run image: the lifecycle's
  * generator writes the new name into analyzed.toml (`[run-image] image`, `reference`), and
  * the restorer and exporter then read that image from the layout repository, where only
- * cnbkit can put it (build.ts places it after the detector). RUN lines in a run.Dockerfile extend the run image (`extend = true`), which
- * cnbkit does not apply yet: that is one line, before the exporter would miss the layers.
+ * cnbkit can put it (build.ts places it after the detector). RUN lines in a run.Dockerfile
+ * (the same one or a later one) then extend that image (apply-run.ts).
  */
 import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CnbError } from "@cnbkit/framework";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { generatedDockerfile, groupExtensions } from "./apply-build.js";
 
 /**
  * The run image the detected group's run.Dockerfiles switch to (the last `FROM <image>`, as
  * the lifecycle's generator takes it), or undefined when none does or it is `current`.
- * Throws the one line for a run.Dockerfile with RUN lines.
  */
 export async function switchedRunImage(layersDir: string, current: string): Promise<string | undefined> {
   let name: string | undefined;
   for (const ext of await groupExtensions(layersDir)) {
     const run = await generatedDockerfile(layersDir, ext.id, "run");
-    if (run?.steps.some((s) => s.kind === "run")) {
-      throw new CnbError(
-        `extension ${ext.id}: run.Dockerfile has RUN lines; cnbkit applies run.Dockerfiles that only switch the run image (FROM <image>) so far`,
-        { hint: "extend the run image beforehand with cnbkit base extend and switch to it with FROM" },
-      );
-    }
     if (run?.from !== undefined) name = run.from;
   }
   return name && name !== current ? name : undefined;

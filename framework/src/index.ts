@@ -35,6 +35,7 @@ export type {
 // imports this module, and the bundler puts whatever an index reaches into the chunks
 // every detect loads (lifecycle/detect.ts says more).
 export { buildpack } from "./lifecycle/main.js";
+export { extension } from "./lifecycle/extension-main.js";
 export { detectRules } from "./lifecycle/detect-rules.js";
 export { metadataSchema } from "./layers/metadata.js";
 export type {
@@ -47,6 +48,9 @@ export type {
   Dependencies,
   DetectContext,
   DetectResult,
+  ExtensionDefinition,
+  GenerateContext,
+  GenerateResult,
   PlanInput,
   ResolvedDependency,
 } from "./lifecycle/index.js";

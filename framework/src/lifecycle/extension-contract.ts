@@ -1,14 +1,79 @@
 /**
  * The image extension contract as an author sees it (spec image_extension.md), typed like
- * the buildpack's: detect (optional: an extension without one passes) and generate, which
- * returns the Dockerfiles' contents and build args instead of layers. Types and the one
- * writer of generate's output ({@link writeGenerateResult}); no phase runner yet.
+ * the buildpack's (contract.ts): detect (optional: an extension without one passes) and
+ * generate, which returns the Dockerfiles' contents and build args instead of layers. Types,
+ * and the one writer of generate's output ({@link writeGenerateResult}); the phase runners
+ * are in extension-phases.ts, the entry point in extension-main.ts.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CnbError } from "../errors/index.js";
+import type { Provide } from "../cnb-files/build-plan-types.js";
+import type { ExtensionDescriptor } from "../cnb-files/extension-toml.js";
+import { CnbError } from "../errors/cnb-error.js";
 import { stringifyToml } from "../cnb-files/toml.js";
-import type { DetectContext, DetectResult } from "./contract.js";
+import type { Logger } from "../log/logger.js";
+import type { BuildTarget, Environment } from "../platform/platform.js";
+import type { AppFiles } from "./app-files.js";
+import type { BuildpackPlan } from "./buildpack-plan.js";
+import type { PlatformInput } from "./contract.js";
+
+/** The extension itself: `ctx.extension`. */
+export interface ExtensionSelf {
+  /** The extension directory (CNB_EXTENSION_DIR). */
+  dir: string;
+  /** extension.toml, parsed and validated. */
+  descriptor: ExtensionDescriptor;
+  /** Shorthand for descriptor.extension.id. */
+  id: string;
+  /** Shorthand for descriptor.extension.version. */
+  version: string;
+}
+
+/** What an extension's detect and generate both get (a buildpack's PhaseContext, with `extension`). */
+export interface ExtensionContext {
+  /** The app, read-only: generate must not write to it (the spec says so). */
+  app: AppFiles;
+  /** The extension's directory and extension.toml. */
+  extension: ExtensionSelf;
+  /** Platform input: `<platform>/env/` and bindings. */
+  platform: PlatformInput;
+  /** The run image's target (CNB_TARGET_*). */
+  target: BuildTarget;
+  /** CNB_EXEC_ENV: "production" unless the platform says otherwise. */
+  execEnv: string;
+  /** The process environment the phase runs with (BP_* variables live here). */
+  env: Environment;
+  /** Build-log output, as a buildpack's. */
+  log: Logger;
+}
+
+/**
+ * A plan alternative as an extension's detect writes it: provides only. The spec forbids an
+ * extension's `requires`, so the type has no place for them.
+ */
+export interface ExtensionPlanInput {
+  /** What this extension can install; a buildpack's `requires` of the same name selects it. */
+  provides?: Provide[];
+}
+
+/** What an extension's detect returns: provide these (with alternatives), or not apply. */
+export type ExtensionDetectResult =
+  | { kind: "pass"; plans: { provides: Provide[] }[] }
+  | { kind: "fail"; reason?: string };
+
+/** The extension's detect context: the shared context plus the two results. */
+export interface ExtensionDetectContext extends ExtensionContext {
+  /** Passes, providing entries; further arguments are `[[or]]` alternatives. */
+  pass(plan?: ExtensionPlanInput, ...or: ExtensionPlanInput[]): ExtensionDetectResult;
+  /** Does not apply to this app (exit 100); the reason is logged. */
+  fail(reason?: string): ExtensionDetectResult;
+}
+
+/** The generate context: the shared context plus the plan entries buildpacks required of this extension. */
+export interface GenerateContext extends ExtensionContext {
+  /** Entries some buildpack required under a name this extension provided (CNB_BP_PLAN_PATH). */
+  plan: BuildpackPlan;
+}
 
 /** A build arg for a Dockerfile (extend-config.toml `[[build.args]]` / `[[run.args]]`). */
 export interface DockerfileArg {
@@ -34,13 +99,16 @@ export interface GenerateResult {
   runArgs?: DockerfileArg[];
 }
 
-/** What an extension author writes. `M` is the context's metadata type, as for buildpacks. */
-export interface ExtensionDefinition<M = Record<string, unknown>> {
-  /** Decides whether the extension applies; extensions may only provide, never require. */
-  detect?(ctx: DetectContext<M>): DetectResult | Promise<DetectResult>;
+/** What an extension author writes: `extension({ detect, generate })`. */
+export interface ExtensionDefinition {
+  /** Decides whether the extension applies; without it the extension passes, providing nothing. */
+  detect?(ctx: ExtensionDetectContext): ExtensionDetectResult | Promise<ExtensionDetectResult>;
   /** Says which Dockerfiles to apply for this app (it may return nothing). */
-  generate(ctx: DetectContext<M>): GenerateResult | undefined | Promise<GenerateResult | undefined>;
+  generate(ctx: GenerateContext): GenerateResult | undefined | Promise<GenerateResult | undefined>;
 }
+
+/** A declared extension: the definition, runnable in-process by the test harness. */
+export type Extension = Readonly<ExtensionDefinition>;
 
 /**
  * Writes generate's output into `outputDir` (CNB_OUTPUT_DIR) as the lifecycle reads it:

@@ -39,9 +39,10 @@ export function phaseOf(argv: readonly string[], argv0: string, execD: readonly 
 
 /**
  * The launchers move the caller's NODE_OPTIONS aside (the buildpack's own Node must not take
- * an app's `--require` or heap cap); the tools the buildpack runs get it back.
+ * an app's `--require` or heap cap); the tools the buildpack runs get it back. Exported for
+ * the extension entry point (extension-main.ts), whose launchers do the same.
  */
-function restoreNodeOptions(env: NodeJS.ProcessEnv): void {
+export function restoreNodeOptions(env: NodeJS.ProcessEnv): void {
   const saved = env[SAVED_NODE_OPTIONS];
   if (saved === undefined) return;
   env.NODE_OPTIONS = saved;

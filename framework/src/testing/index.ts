@@ -17,10 +17,9 @@
  * the run's own temporary directory.
  * Temporary directories are removed when the process exits, or by {@link removeTempDirs}.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { type BuildOutcome, runBuildPhase } from "../lifecycle/index.js";
 import { type DetectResult, type PhaseIO, runDetectPhase } from "../lifecycle/index.js";
 import { applyEnv, type EnvLayer } from "../platform/index.js";
@@ -34,6 +33,10 @@ import { type Label, type LaunchToml, parseLaunchToml, type Process } from "../c
 import { type LayerToml, parseLayerToml } from "../cnb-files/index.js";
 import { parseStoreToml } from "../cnb-files/index.js";
 import { stringifyToml } from "../cnb-files/index.js";
+import { tempDir, writeText } from "./temp-dirs.js";
+
+export { removeTempDirs } from "./temp-dirs.js";
+export * from "./extension.js";
 
 /** App source: a map of relative path → content, or an existing directory (copied). */
 export type AppInput = Record<string, string> | string;
@@ -128,29 +131,6 @@ id = "cnbkit/test"
 version = "0.0.0"
 sbom-formats = ["application/vnd.cyclonedx+json", "application/spdx+json"]
 `;
-
-const created: string[] = [];
-let hooked = false;
-
-/**
- * Removes every temporary directory that {@link runDetect} and {@link runBuild} made in this
- * process so far. They are also removed when the process exits, but test runners that end
- * their workers with a signal (vitest's forks) never get there: call this after each test
- * file, e.g. `afterAll(removeTempDirs)` in a vitest setup file.
- */
-export function removeTempDirs(): void {
-  for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true });
-}
-
-async function tempDir(prefix: string): Promise<string> {
-  if (!hooked) {
-    hooked = true;
-    process.on("exit", removeTempDirs);
-  }
-  const d = await mkdtemp(join(tmpdir(), `cnbkit-${prefix}-`));
-  created.push(d);
-  return d;
-}
 
 /** Where a reused launch layer's contents really are, by layers dir and layer name. */
 const imageLayers = new Map<string, Map<string, string>>();
@@ -391,11 +371,6 @@ async function listFiles(dir: string): Promise<string[]> {
     .filter((e) => !e.isDirectory())
     .map((e) => relative(dir, join(e.parentPath, e.name)))
     .sort();
-}
-
-async function writeText(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content);
 }
 
 // The types this entry's signatures use (and theirs) are the main entry's: reachable from

@@ -6,15 +6,14 @@
  * buildpack put in its launch env: the test-only one only in the test image, the system one
  * in both. The exporter's io.buildpacks.exec-env label names the env of each build.
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
-import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import { openImageSource } from "../../builder-packager/src/oci/index.js";
 import { type BuildOptions, buildApp } from "../../builder-packager/src/platform/build.js";
-import { BASE_LAYOUT, E2E_DIR, fixtureApp, getFromImage, referenceBuilder } from "./support.js";
+import { executable, smallBuilder } from "./small-builder.js";
+import { fixtureApp, getFromImage } from "./support.js";
 
 const SERVER = `require("node:http").createServer((_q, r) => {
   r.end("TEST_TOOLS=" + process.env.TEST_TOOLS + " SYSTEM_POST=" + process.env.SYSTEM_POST + "\\n");
@@ -35,22 +34,17 @@ async function shellBuildpack(dir: string, id: string, toml: string, name: strin
     join(dir, "buildpack.toml"),
     `api = "0.12"\n[buildpack]\nid = "${id}"\nversion = "1.0.0"\n${toml}\n[[targets]]\nos = "linux"\narch = "amd64"\n`,
   );
-  await writeFile(join(dir, "bin/detect"), "#!/bin/sh\nexit 0\n");
-  await writeFile(
+  await executable(join(dir, "bin/detect"), "#!/bin/sh\nexit 0\n");
+  await executable(
     join(dir, "bin/build"),
     `#!/bin/sh\nset -e\nmkdir -p "$CNB_LAYERS_DIR/stamp/env.launch"\nprintf '%s' '${value}' > "$CNB_LAYERS_DIR/stamp/env.launch/${name}.default"\nprintf '[types]\\nlaunch = true\\n' > "$CNB_LAYERS_DIR/stamp.toml"\necho "${id}: ${name}=${value} (CNB_EXEC_ENV=$CNB_EXEC_ENV)"\n`,
   );
-  await chmod(join(dir, "bin/detect"), 0o755);
-  await chmod(join(dir, "bin/build"), 0o755);
   return dir;
 }
 
 beforeAll(async () => {
-  await referenceBuilder();
   work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-exec-env-"));
   app = await fixtureApp("exec-env", { "server.js": SERVER });
-  const local = join(E2E_DIR, "reference-local");
-  const reference = parseToml(await readFile(join(local, "builder.toml"), "utf8"), "builder.toml");
   const testTools = await shellBuildpack(
     join(work, "test-tools"),
     "acme/test-tools",
@@ -59,20 +53,10 @@ beforeAll(async () => {
     "present",
   );
   const systemPost = await shellBuildpack(join(work, "system-post"), "acme/system-post", "", "SYSTEM_POST", "applied");
-  const config: TomlTable = {
-    description: "exec-env and [system] e2e builder",
-    buildpacks: [{ uri: join(local, "nodejs.cnb") }, { uri: testTools }, { uri: systemPost }],
+  builder = await smallBuilder(work, "exec-env and [system] e2e builder", [testTools, systemPost], {
     order: [{ group: [{ id: "cnbkit/nodejs" }, { id: "acme/test-tools", optional: true }] }],
     system: { post: { buildpacks: [{ id: "acme/system-post" }] } },
-    build: { image: `oci:${BASE_LAYOUT}:build` },
-    run: { images: [{ image: `oci:${BASE_LAYOUT}:run` }] },
-    lifecycle: reference.lifecycle as TomlTable,
-  };
-  await writeFile(join(work, "builder.toml"), stringifyToml(config));
-  builder = `oci:${join(work, "builder")}:latest`;
-  const t0 = Date.now();
-  await createBuilder({ config: join(work, "builder.toml"), output: builder });
-  console.log(`exec-env/system builder created in ${Date.now() - t0} ms`);
+  });
 }, 900_000);
 
 afterAll(async () => {

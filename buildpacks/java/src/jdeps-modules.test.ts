@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { jdepsArguments, jdepsInputs, jdepsModules } from "./jdeps-modules.js";
+import { jdepsArguments, jdepsInputs, jdepsModules, modulesToLink } from "./jdeps-modules.js";
 
 let app: string;
 beforeEach(async () => {
@@ -18,15 +18,15 @@ const put = async (path: string) => {
 };
 
 describe("what jdeps reads of an exploded app", () => {
-  test("Spring Boot: its classes, with its libraries on the class path", async () => {
+  test("Spring Boot: its classes, and its libraries apart", async () => {
     await put("BOOT-INF/classes/com/example/App.class");
     await put("BOOT-INF/lib/spring-core-6.2.0.jar");
     await put("BOOT-INF/lib/tomcat-embed-core-10.1.0.jar");
     await put("org/springframework/boot/loader/launch/JarLauncher.class");
     expect(await jdepsInputs(app)).toEqual({
       kind: "read",
-      inputs: ["BOOT-INF/classes"],
-      classPath: ["BOOT-INF/lib/spring-core-6.2.0.jar", "BOOT-INF/lib/tomcat-embed-core-10.1.0.jar"],
+      classes: ["BOOT-INF/classes"],
+      libs: ["BOOT-INF/lib/spring-core-6.2.0.jar", "BOOT-INF/lib/tomcat-embed-core-10.1.0.jar"],
     });
   });
 
@@ -35,8 +35,8 @@ describe("what jdeps reads of an exploded app", () => {
     await put("lib/main/io.quarkus.quarkus-core-3.0.jar");
     expect(await jdepsInputs(app)).toEqual({
       kind: "read",
-      inputs: [".", "lib/main/io.quarkus.quarkus-core-3.0.jar"],
-      classPath: [],
+      classes: ["."],
+      libs: ["lib/main/io.quarkus.quarkus-core-3.0.jar"],
     });
     await put("WEB-INF/web.xml");
     expect(await jdepsInputs(app)).toEqual({ kind: "skip", why: "a WAR runs in Tomcat" });
@@ -46,33 +46,36 @@ describe("what jdeps reads of an exploded app", () => {
   });
 });
 
-test("jdeps' arguments: module names only, missing references ignored, read as the JDK's release", () => {
-  expect(
-    jdepsArguments({ inputs: ["BOOT-INF/classes"], classPath: ["BOOT-INF/lib/a.jar", "BOOT-INF/lib/b.jar"] }, 21),
-  ).toEqual([
+test("jdeps' arguments: module names only, missing references ignored, read as the JDK's release, not followed", () => {
+  expect(jdepsArguments(["BOOT-INF/lib/a.jar", "BOOT-INF/lib/b.jar"], 21)).toEqual([
     "--print-module-deps",
     "--ignore-missing-deps",
     "-q",
-    "--recursive",
+    "--no-recursive",
     "--multi-release",
     "21",
-    "--class-path",
-    "BOOT-INF/lib/a.jar:BOOT-INF/lib/b.jar",
-    "BOOT-INF/classes",
+    "BOOT-INF/lib/a.jar",
+    "BOOT-INF/lib/b.jar",
   ]);
 });
 
-test("the modules of jdeps' last line, with those loaded by name the JDK has; nothing from other output", () => {
+test("the modules of jdeps' last line; nothing from other output", () => {
+  expect(jdepsModules("java.base,java.sql,java.logging\n")).toEqual(["java.base", "java.sql", "java.logging"]);
+  expect(jdepsModules("Error: split package: org.x in a.jar and b.jar\n")).toBeUndefined();
+  expect(jdepsModules("")).toBeUndefined();
+});
+
+test("jlink gets both parts' modules once each, with those loaded by name the JDK has, sorted", () => {
   const jdk17 = ["java.base", "java.logging", "java.sql", "jdk.crypto.ec", "jdk.zipfs"];
-  expect(jdepsModules("java.base,java.sql,java.logging\n", jdk17)).toEqual([
-    "java.base",
-    "java.logging",
-    "java.sql",
-    "jdk.crypto.ec",
-    "jdk.zipfs",
-  ]);
+  expect(
+    modulesToLink(
+      [
+        ["java.base", "java.logging"],
+        ["java.sql", "java.base"],
+      ],
+      jdk17,
+    ),
+  ).toEqual(["java.base", "java.logging", "java.sql", "jdk.crypto.ec", "jdk.zipfs"]);
   // JDK 22+ folded jdk.crypto.ec into java.base: it is not asked for when the JDK lacks it.
-  expect(jdepsModules("java.base", ["java.base", "jdk.zipfs"])).toEqual(["java.base", "jdk.zipfs"]);
-  expect(jdepsModules("Error: split package: org.x in a.jar and b.jar\n", jdk17)).toBeUndefined();
-  expect(jdepsModules("", jdk17)).toBeUndefined();
+  expect(modulesToLink([["java.base"], []], ["java.base", "jdk.zipfs"])).toEqual(["java.base", "jdk.zipfs"]);
 });

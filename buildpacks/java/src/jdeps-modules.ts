@@ -17,26 +17,33 @@ import { join, relative } from "node:path";
  */
 export const ALWAYS = ["jdk.crypto.ec", "jdk.zipfs"] as const;
 
-/** What jdeps reads: the classes and jars of an exploded app, and why it reads no other. */
-export type JdepsInputs = { kind: "read"; inputs: string[]; classPath: string[] } | { kind: "skip"; why: string };
+/**
+ * What jdeps reads, in two parts: the app's own classes (`classes`, directories), which change
+ * with every build of the app, and its libraries (`libs`, jars), which seldom do. Each part is
+ * read on its own, so the libraries' modules can be kept while only the classes are read again;
+ * or why jdeps reads nothing.
+ */
+export type JdepsInputs = { kind: "read"; classes: string[]; libs: string[] } | { kind: "skip"; why: string };
 
 /**
  * The inputs of jdeps for the exploded app at `appDir` (paths relative to it): a Spring Boot
- * jar's BOOT-INF/classes with its BOOT-INF/lib jars; otherwise the app's own classes and every
+ * jar's BOOT-INF/classes and its BOOT-INF/lib jars; otherwise the app's own classes and every
  * jar under it (a Quarkus lib/, a plain jar's Class-Path). A WAR is skipped: it runs inside
  * Tomcat, whose needs jdeps would not read from the app.
  */
 export async function jdepsInputs(appDir: string): Promise<JdepsInputs> {
   if (existsSync(join(appDir, "WEB-INF"))) return { kind: "skip", why: "a WAR runs in Tomcat" };
   if (existsSync(join(appDir, "BOOT-INF", "classes"))) {
-    const libs = await jarsUnder(appDir, join(appDir, "BOOT-INF", "lib"));
-    return { kind: "read", inputs: ["BOOT-INF/classes"], classPath: libs };
+    return {
+      kind: "read",
+      classes: ["BOOT-INF/classes"],
+      libs: await jarsUnder(appDir, join(appDir, "BOOT-INF", "lib")),
+    };
   }
-  const jars = await jarsUnder(appDir, appDir);
+  const libs = await jarsUnder(appDir, appDir);
   const hasClasses = (await readdir(appDir, { recursive: true })).some((f) => f.endsWith(".class"));
-  const inputs = [...(hasClasses ? ["."] : []), ...jars];
-  if (inputs.length === 0) return { kind: "skip", why: "the app has no classes or jars" };
-  return { kind: "read", inputs, classPath: [] };
+  if (!hasClasses && libs.length === 0) return { kind: "skip", why: "the app has no classes or jars" };
+  return { kind: "read", classes: hasClasses ? ["."] : [], libs };
 }
 
 /** The jars under `dir`, relative to `appDir`, sorted. */
@@ -50,38 +57,51 @@ async function jarsUnder(appDir: string, dir: string): Promise<string[]> {
 }
 
 /**
- * jdeps' arguments for {@link JdepsInputs}: module names only (`--print-module-deps`),
- * unresolvable references ignored (optional dependencies of libraries), multi-release jars
- * read as the JDK's release.
+ * jdeps' arguments for one part of {@link JdepsInputs}: module names only
+ * (`--print-module-deps`), unresolvable references ignored (optional dependencies of
+ * libraries), multi-release jars read as the JDK's release. `--no-recursive`: every input is
+ * read anyway, and jdeps must not follow the classes into the libraries (it does by default
+ * when it can find them), which are read, and kept, apart; what the classes reach through a
+ * library is what the library itself needs.
  *
  * @example
- * jdepsArguments({ kind: "read", inputs: ["BOOT-INF/classes"], classPath: ["BOOT-INF/lib/a.jar"] }, 21)
- * // ["--print-module-deps", "--ignore-missing-deps", "-q", "--recursive", "--multi-release", "21", "--class-path", "BOOT-INF/lib/a.jar", "BOOT-INF/classes"]
+ * jdepsArguments(["BOOT-INF/lib/a.jar", "BOOT-INF/lib/b.jar"], 21)
+ * // ["--print-module-deps", "--ignore-missing-deps", "-q", "--no-recursive", "--multi-release", "21", "BOOT-INF/lib/a.jar", "BOOT-INF/lib/b.jar"]
  */
-export function jdepsArguments(inputs: { inputs: string[]; classPath: string[] }, release: number): string[] {
+export function jdepsArguments(paths: readonly string[], release: number): string[] {
   return [
     "--print-module-deps",
     "--ignore-missing-deps",
     "-q",
-    "--recursive",
+    "--no-recursive",
     "--multi-release",
     String(release),
-    ...(inputs.classPath.length > 0 ? ["--class-path", inputs.classPath.join(":")] : []),
-    ...inputs.inputs,
+    ...paths,
   ];
 }
 
 /**
- * The modules of jdeps' `--print-module-deps` output (its last line, comma-separated), with
- * {@link ALWAYS} added where the JDK has them, sorted; undefined when the output names none.
+ * The modules of jdeps' `--print-module-deps` output (its last line, comma-separated);
+ * undefined when the output names none.
  *
  * @example
- * jdepsModules("java.base,java.logging\n", ["java.base", "java.logging", "jdk.zipfs"]) // ["java.base", "java.logging", "jdk.zipfs"]
+ * jdepsModules("java.base,java.logging\n") // ["java.base", "java.logging"]
  */
-export function jdepsModules(output: string, jdkModules: readonly string[]): string[] | undefined {
+export function jdepsModules(output: string): string[] | undefined {
   const last = output.trim().split(/\r?\n/).at(-1)?.trim() ?? "";
   if (!/^[\w.]+(,[\w.]+)*$/.test(last)) return undefined;
-  const found = last.split(",");
+  return last.split(",");
+}
+
+/**
+ * The modules jlink gets: those of each part jdeps read (the classes', the libraries'), with
+ * {@link ALWAYS} added where the JDK has them, once each, sorted.
+ *
+ * @example
+ * modulesToLink([["java.base"], ["java.base", "java.sql"]], ["java.base", "java.sql", "jdk.zipfs"])
+ * // ["java.base", "java.sql", "jdk.zipfs"]
+ */
+export function modulesToLink(parts: readonly (readonly string[])[], jdkModules: readonly string[]): string[] {
   const extra = ALWAYS.filter((m) => jdkModules.includes(m));
-  return [...new Set([...found, ...extra])].sort();
+  return [...new Set([...parts.flat(), ...extra])].sort();
 }

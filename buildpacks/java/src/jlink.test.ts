@@ -4,13 +4,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import bp from "./index.js";
-import { plainJar } from "./testing/java-apps.js";
+import { plainJar, put, run } from "./testing/java-apps.js";
 import { testBuildpackToml } from "./testing/local-inventory.js";
 
 let buildpackToml = "";
@@ -43,7 +43,8 @@ test("the launch runtime is jlinked from the JDK with the modules jdeps finds, r
   // The inventory's JRE is not named as the runtime: it is not used.
   expect(out).toMatch(/Selected Java 17\.\S+ \(JDK to (build and to )?jlink the runtime\)/);
   // The plain jar uses java.lang alone: java.base, and the two modules loaded by name.
-  expect(out).toMatch(/Modules the app uses \(jdeps, [^)]+\): java\.base, jdk\.crypto\.ec, jdk\.zipfs/);
+  expect(out).toMatch(/jdeps over the app's classes \([^)]+\): java\.base\n/);
+  expect(out).toContain("Modules to link: java.base, jdk.crypto.ec, jdk.zipfs");
   expect(out).toContain(
     "Running jlink --no-man-pages --no-header-files --strip-debug --compress=1 --add-modules java.base,jdk.crypto.ec,jdk.zipfs",
   );
@@ -66,9 +67,112 @@ test("the launch runtime is jlinked from the JDK with the modules jdeps finds, r
   expect(run.stdout, run.stderr).toMatch(/^hello from a plain jar/);
 
   const again = await runBuild(bp, { ...opts({ BP_JVM_JLINK_ENABLED: "true" }), restore: r.layers });
-  expect(again.stdout.join("\n")).toContain("Reusing the jlinked runtime (JDK, app and arguments unchanged)");
-  expect(again.stdout.join("\n")).not.toContain("Modules the app uses");
+  expect(again.stdout.join("\n")).toContain("Reusing the jlinked runtime (JDK, modules and arguments unchanged)");
+  expect(again.stdout.join("\n")).not.toContain("jdeps over");
   expect(again.stdout.join("\n")).not.toContain("Running jlink");
+}, 600_000);
+
+/**
+ * Writes `<dir>/demo.jar` in Spring Boot's layout around `lib` (copied as it is, so its bytes
+ * stay the same across versions of the app) with `main` as com.example.Demo's main body.
+ */
+async function bootJar(dir: string, src: string, lib: string, main: string): Promise<void> {
+  await put(
+    src,
+    "app/com/example/Demo.java",
+    `package com.example;\npublic class Demo { public static void main(String[] a) { ${main} } }\n`,
+  );
+  await put(
+    src,
+    "loader/org/springframework/boot/loader/launch/JarLauncher.java",
+    `package org.springframework.boot.loader.launch;
+public class JarLauncher {
+  public static void main(String[] args) throws Exception {
+    java.net.URL[] urls = { new java.io.File("BOOT-INF/classes/").toURI().toURL(), new java.io.File("BOOT-INF/lib/greeting.jar").toURI().toURL() };
+    try (var cl = new java.net.URLClassLoader(urls, JarLauncher.class.getClassLoader())) {
+      cl.loadClass("com.example.Demo").getMethod("main", String[].class).invoke(null, (Object) args);
+    }
+  }
+}
+`,
+  );
+  await mkdir(join(src, "boot/BOOT-INF/lib"), { recursive: true });
+  await cp(lib, join(src, "boot/BOOT-INF/lib/greeting.jar"));
+  run("javac", ["--release", "17", "-cp", lib, "-d", "boot/BOOT-INF/classes", "app/com/example/Demo.java"], src);
+  run(
+    "javac",
+    ["--release", "17", "-d", "boot", "loader/org/springframework/boot/loader/launch/JarLauncher.java"],
+    src,
+  );
+  await put(
+    src,
+    "MANIFEST.MF",
+    "Main-Class: org.springframework.boot.loader.launch.JarLauncher\nStart-Class: com.example.Demo\n",
+  );
+  await mkdir(dir, { recursive: true });
+  run("jar", ["--create", "--file", join(dir, "demo.jar"), "--manifest", "MANIFEST.MF", "-C", "boot", "."], src);
+}
+
+test("a new build of the app with the same libraries runs jdeps over its classes only, and jlink only for a new module", async () => {
+  // The library needs java.sql (java.sql.Timestamp), which only jdeps over the library finds.
+  const libSrc = join(work, "boot-lib");
+  await put(
+    libSrc,
+    "greet/Greeting.java",
+    'package greet;\npublic class Greeting { public static String text() { return "hello at " + new java.sql.Timestamp(0).getTime(); } }\n',
+  );
+  run("javac", ["--release", "17", "-d", "classes", "greet/Greeting.java"], libSrc);
+  const lib = join(libSrc, "greeting.jar");
+  run("jar", ["--create", "--file", lib, "-C", "classes", "."], libSrc);
+  const version = async (n: number, main: string) => {
+    await bootJar(join(work, `boot-${n}`), join(work, `boot-src-${n}`), lib, main);
+    return { ...opts({ BP_JVM_JLINK_ENABLED: "true" }), app: join(work, `boot-${n}`) };
+  };
+  // A runtime reused from the image has its files where the build that made it left them.
+  const launch = (r: Awaited<ReturnType<typeof runBuild>>, jre = r.layer("jre").path) => {
+    const [java, ...args] = r.processes[0]?.command ?? [];
+    const ran = spawnSync(join(jre, "bin", java as string), args, { cwd: r.app, encoding: "utf8" });
+    return `${ran.stdout}${ran.stderr}`;
+  };
+
+  const first = await runBuild(bp, await version(1, 'System.out.println("boot says: " + greet.Greeting.text());'));
+  const firstOut = first.stdout.join("\n");
+  expect(firstOut).toMatch(/jdeps over the libraries \(1 jar, [^)]+\): java\.base, java\.sql\n/);
+  expect(firstOut).toMatch(/jdeps over the app's classes \([^)]+\): java\.base\n/);
+  expect(firstOut).toContain("Modules to link: java.base, java.sql, jdk.crypto.ec, jdk.zipfs");
+  expect(launch(first)).toBe("boot says: hello at 0\n");
+
+  // New classes, the same library, no new module: the library's modules are kept, and so is the runtime.
+  const second = await runBuild(bp, {
+    ...(await version(2, 'System.out.println("boot now says: " + greet.Greeting.text());')),
+    restore: first.layers,
+  });
+  const secondOut = second.stdout.join("\n");
+  expect(secondOut).not.toContain("jdeps over the libraries");
+  expect(secondOut).toContain("The libraries' modules, kept (1 jar unchanged): java.base, java.sql");
+  expect(secondOut).toMatch(/jdeps over the app's classes \([^)]+\): java\.base\n/);
+  expect(secondOut).toContain("Reusing the jlinked runtime (JDK, modules and arguments unchanged)");
+  expect(secondOut).not.toContain("Running jlink");
+  expect(second.layer("jre").reusedFromImage).toBe(true);
+  expect(launch(second, first.layer("jre").path)).toBe("boot now says: hello at 0\n");
+
+  // Classes that need java.logging: still no jdeps over the library, and jlink links it in.
+  const third = await runBuild(bp, {
+    ...(await version(
+      3,
+      'java.util.logging.Logger.getLogger("demo").severe("logged"); System.out.println("boot says: " + greet.Greeting.text());',
+    )),
+    restore: second.layers,
+  });
+  const thirdOut = third.stdout.join("\n");
+  expect(thirdOut).not.toContain("jdeps over the libraries");
+  expect(thirdOut).toMatch(/jdeps over the app's classes \([^)]+\): java\.base, java\.logging\n/);
+  expect(thirdOut).toContain(
+    "Running jlink --no-man-pages --no-header-files --strip-debug --compress=1 --add-modules java.base,java.logging,java.sql,jdk.crypto.ec,jdk.zipfs",
+  );
+  const thirdRan = launch(third);
+  expect(thirdRan).toContain("boot says: hello at 0\n");
+  expect(thirdRan).toContain("SEVERE: logged\n");
 }, 600_000);
 
 test("a module jlink cannot find is one line from jlink itself", async () => {

@@ -1,17 +1,19 @@
 /**
  * Step: with BP_JVM_JLINK_ENABLED=true, the launch runtime is made by jlink from the build's
  * JDK instead of taken from the inventory's JRE (as Paketo's libjvm does): a smaller image,
- * with only the modules asked for ({@link jlinkArguments}). The layer is the same launch-only
- * `jre` layer the JRE would be, keyed on the JDK and the arguments, so a rebuild with both
- * unchanged reuses it from the image without running jlink.
+ * with only the modules asked for ({@link jlinkArguments}), by default those jdeps finds in the
+ * app (steps/app-modules.ts). The layer is the same launch-only `jre` layer the JRE would be,
+ * keyed on the JDK and the arguments with the modules in them, so a rebuild with both
+ * unchanged (a new build of the app whose classes need no other module, too) reuses it from
+ * the image without running jlink.
  */
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type BuildContext, CnbError, type ResolvedDependency, type Settings } from "@cnbkit/framework";
 import { jvmClassCount } from "../class-count.js";
-import { jdepsArguments, jdepsInputs, jdepsModules } from "../jdeps-modules.js";
 import { jlinkArguments } from "../jlink-args.js";
 import { runTool } from "@cnbkit/framework/process";
+import { appModules } from "./app-modules.js";
 import type { BuildJdk } from "./install-jdk.js";
 import { type Jre, launchRuntime, runtimeMetadata } from "./install-jre.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
@@ -22,8 +24,8 @@ const jlinkErrorLine = (line: string) => (/^Error: /.test(line) ? line : undefin
 /**
  * Links the launch runtime from `jdk` into the `jre` layer. With no `--add-modules` in
  * BP_JVM_JLINK_ARGS, the modules are the ones jdeps finds in the app (the JDK's java.* ones when
- * jdeps cannot tell); an app unpacked from a jar (`jarSha256`) runs jdeps only when the jar
- * changed, an app given exploded on every build.
+ * jdeps cannot tell); `jarSha256`, the jar the app was unpacked from, lets an unchanged app
+ * skip jdeps.
  */
 export async function jlinkRuntime(
   ctx: BuildContext<JavaMetadata>,
@@ -49,17 +51,23 @@ export async function jlinkRuntime(
     ctx.log.warn("BP_JVM_JLINK_ARGS: its --output is ignored (the runtime goes into the image's layer)");
   // Without the user's --add-modules, the last two arguments are the java.* default.
   const base = addedModules ? given.slice(0, -2) : given;
-  const release = Number.parseInt(jdk.version, 10);
-  const appModules = () => modulesFromJdeps(ctx, jdk.layer.path, release, modules, given.at(-1) ?? "");
-  // An app from a jar: its sha256 stands for the modules, and jdeps runs only when it changed.
-  const early = addedModules && jarSha256 === undefined ? await appModules() : undefined;
-  const keyed = !addedModules ? given : early ? [...base, "--add-modules", early] : [...base, `jdeps:${jarSha256}`];
+  let args = given;
+  if (addedModules) {
+    const found = await appModules(
+      ctx,
+      { home: jdk.layer.path, version: jdk.version, sha256: jdk.sha256, modules },
+      jarSha256,
+    );
+    if (found) {
+      args = [...base, "--add-modules", found.join(",")];
+      ctx.log.detail(`Modules to link: ${found.join(", ")}`);
+    }
+  }
   const layer = await ctx.layers.cached("jre", {
     types: { launch: true, cache: false },
-    key: { jlink: keyed.join(" "), jdk: jdk.version, sha256: jdk.sha256, arch: ctx.target.arch },
+    key: { jlink: args.join(" "), jdk: jdk.version, sha256: jdk.sha256, arch: ctx.target.arch },
     metadata: runtimeMetadata,
     async fill(l) {
-      const args = addedModules ? [...base, "--add-modules", early ?? (await appModules())] : given;
       const done = ctx.log.timer();
       ctx.log.detail(`Running jlink ${args.join(" ")}`);
       // jlink refuses an existing --output.
@@ -76,44 +84,9 @@ export async function jlinkRuntime(
       return { jvmClassCount: classes };
     },
   });
-  if (layer.state.kind === "restored") ctx.log.detail("Reusing the jlinked runtime (JDK, app and arguments unchanged)");
+  if (layer.state.kind === "restored")
+    ctx.log.detail("Reusing the jlinked runtime (JDK, modules and arguments unchanged)");
   launchRuntime(layer);
   layer.sbom.add(jdkDep.component());
   return { layer, version: jdk.version };
-}
-
-/**
- * The modules for jlink's `--add-modules`: what jdeps finds in the app, or `fallback` (the
- * JDK's java.* modules) with one warning when it cannot tell.
- */
-async function modulesFromJdeps(
-  ctx: BuildContext<JavaMetadata>,
-  jdkHome: string,
-  release: number,
-  jdkModules: readonly string[],
-  fallback: string,
-): Promise<string> {
-  const inputs = await jdepsInputs(ctx.app.path);
-  if (inputs.kind === "skip") {
-    ctx.log.detail(`Modules: every java.* module of the JDK (${inputs.why})`);
-    return fallback;
-  }
-  const done = ctx.log.timer();
-  const output = await runTool([join(jdkHome, "bin", "jdeps"), ...jdepsArguments(inputs, release)], {
-    cwd: ctx.app.path,
-    env: { PATH: process.env.PATH },
-    log: ctx.log,
-    what: "jdeps",
-    quiet: true,
-  }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-  const found = typeof output === "string" ? jdepsModules(output, jdkModules) : undefined;
-  if (!found) {
-    const why = output instanceof Error ? output.message : "it named no modules";
-    ctx.log.warn(
-      `jdeps could not tell the app's modules (${why}): every java.* module of the JDK is linked; name them with BP_JVM_JLINK_ARGS --add-modules`,
-    );
-    return fallback;
-  }
-  ctx.log.detail(`Modules the app uses (jdeps, ${done()}): ${found.join(", ")}`);
-  return found.join(",");
 }

@@ -310,6 +310,8 @@ async function writeBuilderImage(
     file,
     blobDir: layout.blobDir,
     cache: input.layerCache,
+    platform,
+    workDir: join(input.work, "extensions"),
   });
   const orderExtensions = resolveOrder(cfg.orderExtensions, extensions, file, "[[order-extensions]]", "[[extensions]]");
   layers.push(

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { createWorkspace, lifecycleDir, readLifecycleToml, runPhase } from "../../../test/support/lifecycle.js";
+import { packageExtension } from "../package/index.js";
 import { skopeoInspect, umociUnpack, writeShellBuildpack } from "../package/test-fixtures.js";
 import { BUILDER_METADATA_LABEL, createBuilder, inspectBuilder } from "./index.js";
 import { BUILDER_ORDER_EXTENSIONS_LABEL } from "./metadata.js";
@@ -130,6 +131,26 @@ describe("builder with image extensions", () => {
     } finally {
       await ws.cleanup();
     }
+  });
+
+  test("[[extensions]] uri may be a packaged extension (.cnb): its layer goes into the builder as it is", async () => {
+    const cnb = join(root, "cfg", "apt.cnb");
+    await packageExtension({ dir: join(root, "cfg", "ext"), format: "file", output: cnb });
+    const cfg = join(root, "cfg", "from-cnb.toml");
+    await writeFile(cfg, builderToml(EXTENSIONS.replace('uri = "./ext"', 'uri = "./apt.cnb"\nversion = "1.0.0"')));
+    const fromCnb = join(root, "from-cnb");
+    const r = await createBuilder({ config: cfg, output: `oci:${fromCnb}:latest` });
+    expect(r.extensions).toEqual([{ id: "acme/apt", version: "1.0.0" }]);
+    const packaged = JSON.parse((await skopeoInspect(`oci:${out}:latest`)).Labels[EXTENSION_LAYERS_LABEL] ?? "{}");
+    const layers = JSON.parse((await skopeoInspect(`oci:${fromCnb}:latest`)).Labels[EXTENSION_LAYERS_LABEL] ?? "{}");
+    // The same directory, laid out the same way: the same layer whether given as a dir or a .cnb.
+    expect(layers["acme/apt"]["1.0.0"].layerDiffID).toBe(packaged["acme/apt"]["1.0.0"].layerDiffID);
+    const unpacked = await umociUnpack(fromCnb, "latest", join(root, "bundle-cnb"));
+    expect((await stat(join(unpacked, "cnb/extensions/acme_apt/1.0.0/bin/generate"))).mode & 0o777).toBe(0o755);
+    await writeFile(cfg, builderToml(EXTENSIONS.replace('uri = "./ext"', 'uri = "./apt.cnb"\nversion = "9.9.9"')));
+    await expect(createBuilder({ config: cfg, output: `oci:${join(root, "bad")}:latest` })).rejects.toThrow(
+      /\[\[extensions\]\]\[0\]\.version "9\.9\.9" does not match the package's io\.buildpacks\.extension\.layers label, which is 1\.0\.0/,
+    );
   });
 
   test("bad builder.toml: extensions without an order, or an order naming a missing extension, is one line", async () => {

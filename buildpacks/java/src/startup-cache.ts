@@ -37,6 +37,12 @@ export interface StartupCacheFormat {
   trainFlag(path: string): string;
   /** The launch flag that maps `path`; the JVM's auto mode, so a mismatch only warns. */
   launchFlag(path: string): string;
+  /**
+   * The flag that, read before {@link launchFlag} (in JAVA_TOOL_OPTIONS), makes the JVM start
+   * without the cache and without a word (startup-cache-check.ts). Not `-Xshare:off` for the
+   * AOT cache: beside `-XX:AOTCache` it stops the JVM.
+   */
+  offFlag: string;
 }
 
 /** The first Java with one-step AOT cache training (JEP 514). */
@@ -49,12 +55,14 @@ export const STARTUP_CACHE_FORMATS: Readonly<Record<StartupCacheKind, StartupCac
     file: "application.jsa",
     trainFlag: (p) => `-XX:ArchiveClassesAtExit=${p}`,
     launchFlag: (p) => `-XX:SharedArchiveFile=${p}`,
+    offFlag: "-Xshare:off",
   },
   aot: {
     label: "AOT cache",
     file: "application.aot",
     trainFlag: (p) => `-XX:AOTCacheOutput=${p}`,
     launchFlag: (p) => `-XX:AOTCache=${p}`,
+    offFlag: "-XX:AOTMode=off",
   },
 };
 

@@ -20,11 +20,14 @@
  *   the training run;
  * - the same JVM: the run uses the launch JRE's own `java` (its layer is filled for it when it
  *   was reused from the image), and the layer's key names that JRE. Should the cache still
- *   not match at launch (a JRE swapped under the image, say), the JVM warns and starts
- *   without it: the launch flag never forces the cache (startup-cache.ts says why).
+ *   not match at launch (a JRE swapped under the image, say), an exec.d check in the layer
+ *   (startup-cache-check.ts) says so in one line and the JVM starts plainly; without a shell
+ *   in the run image, the JVM itself warns and starts without it: the launch flag never
+ *   forces the cache (startup-cache.ts says why).
  * A training run that fails (the app needs a database at startup, say) is a warning, and the
  * app starts as before.
  */
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
 import { readdir, readFile, stat, utimes } from "node:fs/promises";
@@ -35,6 +38,12 @@ import { runStreaming } from "@cnbkit/framework/process";
 import yazl from "yazl";
 import type { JarManifest } from "../jar-manifest.js";
 import { chooseStartupCache, STARTUP_CACHE_FORMATS } from "../startup-cache.js";
+import {
+  STARTUP_CACHE_CHECK_EXEC_D,
+  STARTUP_CACHE_CHECK_FORMAT,
+  startupCacheCheckScript,
+} from "../startup-cache-check.js";
+import { runImageHasShell } from "./add-shell-free-launch.js";
 import type { Jre } from "./install-jre.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
@@ -88,6 +97,18 @@ async function jarDirectory(dir: string, out: string): Promise<void> {
 }
 
 /**
+ * The JVM build of `java` (`-Xinternalversion`: what a cache's header records), or undefined
+ * when it will not say. Without the app's JAVA_TOOL_OPTIONS, which it would announce.
+ */
+function jvmBuild(java: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(java, ["-Xinternalversion"], { env: { PATH: process.env.PATH }, encoding: "utf8" }, (err, stdout) =>
+      resolve(err || !stdout.trim() ? undefined : stdout.trim()),
+    );
+  });
+}
+
+/**
  * Trains a CDS archive or an AOT cache when BP_JVM_CDS_ENABLED or BP_JVM_AOTCACHE_ENABLED is
  * true and the app is a Spring Boot 3.2+ app; returns the start command that maps it, or
  * undefined (start as before).
@@ -119,10 +140,13 @@ export async function trainStartupCache(
   const classes = join(appDir, "BOOT-INF", "classes");
   const classFiles = existsSync(classes) ? await readdir(classes, { recursive: true }) : [];
   for (const f of classFiles.sort()) listing.update(`${f}\n`);
+  // The launch check is an sh exec.d program: a run image without a shell gets none.
+  const check = runImageHasShell(settings);
   const layer = await ctx.layers.cached("cds", {
     types: { launch: true, cache: false },
     key: {
       kind: choice.kind,
+      check: check ? STARTUP_CACHE_CHECK_FORMAT : "none",
       jre: jre.version,
       jreKey: JSON.stringify(jre.layer.key ?? {}),
       app: listing.digest("hex"),
@@ -158,6 +182,11 @@ export async function trainStartupCache(
       }
       const mb = ((await stat(cache)).size / 1048576).toFixed(1);
       ctx.log.detail(`Wrote ${format.file} (${mb} MB, ${classPath.length} jars) in ${done()}`);
+      const jvm = check ? await jvmBuild(join(jre.layer.path, "bin", "java")) : undefined;
+      if (jvm) {
+        const script = startupCacheCheckScript({ label: format.label, jvm, off: format.offFlag });
+        await l.execD.addScript(STARTUP_CACHE_CHECK_EXEC_D, script);
+      }
       return { archive: true };
     },
   });

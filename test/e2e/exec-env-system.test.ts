@@ -4,7 +4,8 @@
  * order has a buildpack that declares `exec-env = ["test"]`. A lone server.js is built with
  * `--exec-env test` and with the default (production); the running image shows what each
  * buildpack put in its launch env: the test-only one only in the test image, the system one
- * in both. The exporter's io.buildpacks.exec-env label names the env of each build.
+ * in both. The exporter's io.buildpacks.exec-env label names the env of each build, and
+ * `cnbkit run` starts each image in the env it names (CNB_EXEC_ENV, which the launcher reads).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +17,8 @@ import { executable, smallBuilder } from "./small-builder.js";
 import { fixtureApp, getFromImage } from "./support.js";
 
 const SERVER = `require("node:http").createServer((_q, r) => {
-  r.end("TEST_TOOLS=" + process.env.TEST_TOOLS + " SYSTEM_POST=" + process.env.SYSTEM_POST + "\\n");
+  const e = process.env;
+  r.end("TEST_TOOLS=" + e.TEST_TOOLS + " SYSTEM_POST=" + e.SYSTEM_POST + " CNB_EXEC_ENV=" + e.CNB_EXEC_ENV + "\\n");
 }).listen(Number(process.env.PORT || 8080), process.env.HOST || "0.0.0.0");
 `;
 
@@ -84,7 +86,11 @@ describe.sequential("Platform API 0.15: --exec-env and builder.toml [system]", (
     expect(text).toMatch(/acme\/test-tools: TEST_TOOLS=present \(CNB_EXEC_ENV=test\)/);
     expect(text).toMatch(/acme\/system-post: SYSTEM_POST=applied \(CNB_EXEC_ENV=test\)/);
     expect(await execEnvLabel(output)).toBe("test");
-    expect(await getFromImage(output)).toBe("200 TEST_TOOLS=present SYSTEM_POST=applied\n");
+    const lines: string[] = [];
+    expect(await getFromImage(output, {}, { output: lines })).toBe(
+      "200 TEST_TOOLS=present SYSTEM_POST=applied CNB_EXEC_ENV=test\n",
+    );
+    expect(lines).toContain("Starting in the execution environment the image was built for: CNB_EXEC_ENV=test");
   }, 600_000);
 
   test("the default (production): the test-only buildpack is left out at detect, the system one is not", async () => {
@@ -93,7 +99,8 @@ describe.sequential("Platform API 0.15: --exec-env and builder.toml [system]", (
     expect(text).not.toMatch(/acme\/test-tools/);
     expect(text).toMatch(/acme\/system-post: SYSTEM_POST=applied \(CNB_EXEC_ENV=production\)/);
     expect(await execEnvLabel(output)).toBe("production");
-    expect(await getFromImage(output)).toBe("200 TEST_TOOLS=undefined SYSTEM_POST=applied\n");
+    // Production is the launcher's own default: cnbkit run adds nothing.
+    expect(await getFromImage(output)).toBe("200 TEST_TOOLS=undefined SYSTEM_POST=applied CNB_EXEC_ENV=undefined\n");
   }, 600_000);
 
   test("an exec env that is no name: one line, before anything is built", async () => {

@@ -39,6 +39,8 @@ const cases: { template: TemplateName; id: string; packaged: Record<string, stri
     packaged: { "out/ca-certificates.cnb": "acme/ca-certificates", "out/org-defaults.cnb": "acme/org-defaults" },
     tests: 18,
   },
+  // An image extension: its package carries the same buildpackage metadata label (pack's finalizeExtensionImage).
+  { template: "extension", id: "acme/apt", packaged: { "acme_apt.cnb": "acme/apt" }, tests: 3 },
 ];
 
 describe.each(cases)("template $template", ({ template, id, packaged, tests }) => {

@@ -55,6 +55,25 @@ describe("scaffold", () => {
     expect(pkg.scripts.package).toBe("cnbkit package . --format file --output acme_hello.cnb");
   });
 
+  test("extension: id and name land in extension.toml, written with the framework's extension()", async () => {
+    const dir = join(tmp(), "apt");
+    const r = await scaffold({ template: "extension", dir, id: "acme/apt", name: "Acme Apt" });
+    expect(r.files).not.toContain("buildpack.toml");
+    const toml = parseToml(readFileSync(join(dir, "extension.toml"), "utf8"), "extension.toml") as {
+      api: string;
+      extension: { id: string; name: string; version: string };
+    };
+    expect([toml.api, toml.extension.id, toml.extension.name, toml.extension.version]).toEqual([
+      "0.10",
+      "acme/apt",
+      "Acme Apt",
+      "0.1.0",
+    ]);
+    expect(readFileSync(join(dir, "src", "index.ts"), "utf8")).toContain("export default extension({");
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    expect(pkg.scripts.package).toBe("cnbkit package . --format file --output acme_apt.cnb");
+  });
+
   test("defaults: id example/<dir>, name from the dir, published versions outside a checkout", async () => {
     const sources = { ...locateSources() };
     delete sources.framework;
@@ -143,7 +162,7 @@ describe("scaffold", () => {
       /^--name .* must be non-empty without quotes/,
     );
     await expect(scaffold({ template: "website" as never, dir })).rejects.toThrow(
-      '--template "website" is not one of buildpack, composite, builder',
+      '--template "website" is not one of buildpack, composite, builder, extension',
     );
     expect(readdirSync(root)).toEqual([]);
   });

@@ -1,5 +1,5 @@
 /**
- * `cnbkit new`: a new buildpack, composite or builder project from a template, written
+ * `cnbkit new`: a new buildpack, composite, builder or image extension project from a template, written
  * whole or not at all (into a temp directory beside the target, then renamed).
  */
 import { existsSync } from "node:fs";
@@ -12,7 +12,7 @@ import { fillPlaceholders, npmPackageName, type PlaceholderValues } from "./plac
 import { PUBLISHED_CLI_SPEC, PUBLISHED_FRAMEWORK_SPEC } from "./published.js";
 
 /** The templates `cnbkit new` offers. */
-export const TEMPLATES = ["buildpack", "composite", "builder"] as const;
+export const TEMPLATES = ["buildpack", "composite", "builder", "extension"] as const;
 
 /** One of {@link TEMPLATES}. */
 export type TemplateName = (typeof TEMPLATES)[number];

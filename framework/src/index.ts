@@ -19,7 +19,8 @@
  */
 // At most 40 names here: what a buildpack's code names. The types those names' signatures
 // use besides are reachable (and importable) through the four type-only namespaces at the
-// end, and from the subpaths that own them.
+// end, and from the subpaths that own them. `extension`, buildpack()'s counterpart for
+// image extensions, is the one name past 40; its types are in the lifecycle namespace.
 export { CnbError, isCnbError } from "./errors/index.js";
 export type { Dependency } from "./dependencies/index.js";
 export type {
@@ -48,9 +49,6 @@ export type {
   Dependencies,
   DetectContext,
   DetectResult,
-  ExtensionDefinition,
-  GenerateContext,
-  GenerateResult,
   PlanInput,
   ResolvedDependency,
 } from "./lifecycle/index.js";
@@ -60,7 +58,7 @@ export { type EnvChange, readSettings, type Settings, type ToolEnv, withChanges 
 export type { SbomComponent } from "./sbom/index.js";
 /** The CNB file formats' types (launch.toml's processes, the build plan, …): also `@cnbkit/framework/cnb-files`. */
 export type * as cnbFiles from "./cnb-files/index.js";
-/** The detect and build contracts' other types (PhaseContext, detect rules, …). */
+/** The detect and build contracts' other types (PhaseContext, detect rules, …), and the extension contract's (ExtensionDefinition, GenerateContext, GenerateResult). */
 export type * as lifecycle from "./lifecycle/index.js";
 /** The layer types not named above (LayerFill, LayerTypes, metadata schemas). */
 export type * as layers from "./layers/index.js";

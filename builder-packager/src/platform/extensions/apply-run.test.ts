@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import type { ImageConfig } from "../../oci/index.js";
-import { checkFinalRunUser, runDockerfilesToApply, runImageUser } from "./apply-run.js";
+import { checkFinalRunUser, dropAptCaches, runDockerfilesToApply, runImageUser } from "./apply-run.js";
 import { parseExtensionDockerfile } from "./dockerfile.js";
 
 let layers: string;
@@ -64,4 +64,15 @@ test("a run image left as root is one line naming the extension, as the lifecycl
   expect(() => checkFinalRunUser(list("FROM $base_image\nUSER root\nRUN true\n"), args, user)).toThrow(
     /^extension acme\/a: run\.Dockerfile: ends as USER root, so the app would run as root; end it with USER \$\{user_id\}:\$\{group_id\}$/,
   );
+});
+
+test("apt's per-run caches go (binary caches, downloaded .debs); the rest of /var/cache/apt stays", async () => {
+  const apt = join(layers, "var/cache/apt");
+  await mkdir(join(apt, "archives/partial"), { recursive: true });
+  for (const f of ["pkgcache.bin", "srcpkgcache.bin", "archives/hello_2.10-5_amd64.deb", "archives/lock", "keep.conf"])
+    await writeFile(join(apt, f), "x");
+  await dropAptCaches(layers);
+  expect((await readdir(apt)).sort()).toEqual(["archives", "keep.conf"]);
+  expect((await readdir(join(apt, "archives"))).sort()).toEqual(["lock", "partial"]);
+  await dropAptCaches(join(layers, "no-such-root"));
 });

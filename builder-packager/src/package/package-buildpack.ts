@@ -333,7 +333,7 @@ async function writeDirFormat(
  * output name with `-<os>-<arch>` before its extension, each a layout with that target's
  * manifest only. All are written to `scratch` first and renamed into place together.
  */
-async function writeFilePerTarget(
+export async function writeFilePerTarget(
   layout: OciLayout,
   manifests: Descriptor[],
   targets: string[],

@@ -52,6 +52,21 @@ test("a prebuilt extension packages into a .cnb with pack's labels and one layer
   expect((await stat(join(rootfs, "cnb/extensions/acme_curl/2.1.0/extension.toml"))).isFile()).toBe(true);
 });
 
+test("several targets as --format file: one .cnb per target, named as pack names them, each for its arch", async () => {
+  const r = await packageExtension({
+    dir: ext,
+    format: "file",
+    output: join(root, "multi", "curl.cnb"),
+    targets: ["linux/amd64", "linux/arm64"],
+  });
+  expect(r.files).toEqual([join(root, "multi", "curl-linux-amd64.cnb"), join(root, "multi", "curl-linux-arm64.cnb")]);
+  const arm = join(root, "arm-layout");
+  await importLayoutTar(r.files?.[1] as string, arm);
+  const info = await skopeoInspect(`oci:${arm}:latest`);
+  expect(info.Architecture).toBe("arm64");
+  expect(Object.keys(JSON.parse(info.Labels[EXTENSION_LAYERS_LABEL] ?? ""))).toEqual(["acme/curl"]);
+});
+
 test("an extension dir without bin/generate or src/index.ts is one line", async () => {
   const bare = join(root, "bare");
   await mkdir(bare);

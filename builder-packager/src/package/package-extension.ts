@@ -35,6 +35,7 @@ import {
 } from "../oci/index.js";
 import { BUILDPACKAGE_METADATA_LABEL, goJson, type ModuleLayers, stringifyModuleLayers } from "./labels.js";
 import { packFileMode } from "./module-layer.js";
+import { writeFilePerTarget } from "./package-buildpack.js";
 import { parseTarget, resolveTargets } from "./targets.js";
 
 /** The label listing an extension package's (or a builder's) extensions and their layers (pack's `dist.ExtensionLayersLabel`). */
@@ -88,8 +89,10 @@ export interface ExtensionPackageResult {
   format: ExtensionPackageOptions["format"];
   output: string;
   targets: string[];
-  /** The manifest (one target) or index (several) digest. */
-  digest: string;
+  /** The manifest (one target) or index (several) digest; undefined for a `file` of several targets. */
+  digest?: string;
+  /** `file` with several targets: one `.cnb` per target (`<name>-<os>-<arch>.cnb` beside `output`). */
+  files?: string[];
   id: string;
   version: string;
 }
@@ -156,6 +159,12 @@ export async function packageExtension(options: ExtensionPackageOptions): Promis
         },
       });
       manifests.push(await layout.writeImage({ config, layers: [layer] }));
+    }
+    if (options.format === "file" && manifests.length > 1) {
+      // One .cnb per target, named as pack names them, as for buildpacks (package-buildpack.ts).
+      const files = await writeFilePerTarget(layout, manifests, targets, output, join(work, "files"));
+      progress(`Wrote extension ${id} ${version} to ${files.join(", ")}`);
+      return { format: "file", output, files, targets, id, version };
     }
     const top = manifests.length === 1 ? manifests[0]! : await layout.writeIndex(manifests);
     await layout.tag(top, "latest");

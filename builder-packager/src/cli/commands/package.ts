@@ -72,8 +72,9 @@ export const packageCommand: Command = {
         onProgress: inv.err,
         store: { insecure: inv.values["insecure-registry"] === true },
       });
+      const written = ext.files?.join(", ") ?? ext.output;
       inv.out(
-        `Packaged extension ${ext.id}@${ext.version} for ${ext.targets.join(", ")} → ${ext.output} (${ext.digest})`,
+        `Packaged extension ${ext.id}@${ext.version} for ${ext.targets.join(", ")} → ${written}${ext.digest ? ` (${ext.digest})` : ""}`,
       );
       return 0;
     }

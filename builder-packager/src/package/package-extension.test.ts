@@ -1,10 +1,13 @@
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { createWorkspace, runPhase } from "../../../test/support/lifecycle.js";
 import { importLayoutTar } from "../oci/index.js";
 import { BUILDPACKAGE_METADATA_LABEL, EXTENSION_LAYERS_LABEL, packageExtension } from "./index.js";
-import { skopeoInspect, umociUnpack } from "./test-fixtures.js";
+import { skopeoInspect, umociUnpack, writeShellBuildpack } from "./test-fixtures.js";
 
 let root: string;
 let ext: string;
@@ -74,4 +77,69 @@ test("an extension dir without bin/generate or src/index.ts is one line", async 
   await expect(
     packageExtension({ dir: bare, format: "file", output: join(root, "bare.cnb"), targets: ["linux/amd64"] }),
   ).rejects.toThrow(`${bare}: an extension needs bin/generate, or src/index.ts that calls extension({ generate })`);
+});
+
+test("a framework extension, packaged, runs under the lifecycle's detector: its [[or]] alternative lets it run with nothing required, and its Dockerfile lands in generated/", async () => {
+  // Bundled as one CJS file on the host's node (quick), not compiled standalone (a ~115 MB
+  // executable): what is under test is the framework's contract with the lifecycle.
+  const dir = join(root, "fw-ext");
+  await mkdir(join(dir, "bin"), { recursive: true });
+  const index = fileURLToPath(new URL("../../../framework/src/index.ts", import.meta.url));
+  await writeFile(
+    join(root, "fw-entry.ts"),
+    `import { extension } from ${JSON.stringify(index)};
+export default extension({
+  detect: (ctx) => (ctx.env.BP_WANT ? ctx.pass({ provides: [{ name: "tool" }] }, {}) : ctx.fail("BP_WANT unset")),
+  generate: (ctx) => ({
+    buildDockerfile: "ARG base_image\\nFROM \${base_image}\\nUSER root\\nRUN apt-get install -y " + ctx.env.BP_WANT + "\\n",
+  }),
+});
+`,
+  );
+  await build({
+    entryPoints: [join(root, "fw-entry.ts")],
+    outfile: join(dir, "bin", "main"),
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    logLevel: "silent",
+    external: ["ajv-formats-draft2019", "xmlbuilder2", "libxmljs2"],
+    banner: { js: '#!/usr/bin/env node\nconst __importMetaUrl = require("url").pathToFileURL(__filename).href;' },
+    define: { "import.meta.url": "__importMetaUrl" },
+  });
+  await chmod(join(dir, "bin", "main"), 0o755);
+  await symlink("main", join(dir, "bin", "detect"));
+  await symlink("main", join(dir, "bin", "generate"));
+  await writeFile(join(dir, "extension.toml"), 'api = "0.10"\n[extension]\nid = "acme/tool"\nversion = "1.0.0"\n');
+  const layout = join(root, "fw-layout");
+  await packageExtension({ dir, format: "oci", output: layout });
+  const rootfs = await umociUnpack(layout, "latest", join(root, "fw-bundle"));
+
+  const ws = await createWorkspace();
+  try {
+    await writeShellBuildpack(join(ws.buildpacks, "acme_shell", "1.0.0"), { id: "acme/shell", version: "1.0.0" });
+    await cp(join(rootfs, "cnb", "extensions"), join(ws.root, "extensions"), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
+    await writeFile(
+      ws.orderPath,
+      '[[order]]\n[[order.group]]\nid = "acme/shell"\nversion = "1.0.0"\n\n[[order-extensions]]\n[[order-extensions.group]]\nid = "acme/tool"\nversion = "1.0.0"\n',
+    );
+    await writeFile(join(ws.root, "run.toml"), '[[images]]\nimage = "example.com/acme/run:latest"\n');
+    await writeFile(join(ws.layers, "analyzed.toml"), '[run-image]\n  reference = "example.com/acme/run:latest"\n');
+    await writeFile(join(ws.platform, "env", "BP_WANT"), "jq");
+    const d = await runPhase(ws, "detect", [
+      ...["-app", ws.app, "-buildpacks", ws.buildpacks, "-extensions", join(ws.root, "extensions")],
+      ...["-order", ws.orderPath, "-layers", ws.layers, "-platform", ws.platform],
+      ...["-run", join(ws.root, "run.toml"), "-generated", join(ws.layers, "generated")],
+    ]);
+    expect(d.code, d.output).toBe(0);
+    expect(d.output).toContain("acme/tool 1.0.0");
+    const dockerfile = await readFile(join(ws.layers, "generated", "acme_tool", "build.Dockerfile"), "utf8");
+    expect(dockerfile).toContain("RUN apt-get install -y jq\n");
+  } finally {
+    await ws.cleanup();
+  }
 });

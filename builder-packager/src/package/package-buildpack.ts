@@ -360,7 +360,7 @@ export async function writeFilePerTarget(
 }
 
 /** Puts `src` at `dest`, replacing what was there, with no moment of a half-written dest. */
-async function replaceDir(src: string, dest: string): Promise<void> {
+export async function replaceDir(src: string, dest: string): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   const old = `${dest}.old-${process.pid}-${Date.now()}`;
   const had = await stat(dest).then(

@@ -35,7 +35,7 @@ import {
 } from "../oci/index.js";
 import { BUILDPACKAGE_METADATA_LABEL, goJson, type ModuleLayers, stringifyModuleLayers } from "./labels.js";
 import { packFileMode } from "./module-layer.js";
-import { writeFilePerTarget } from "./package-buildpack.js";
+import { replaceDir, writeFilePerTarget } from "./package-buildpack.js";
 import { parseTarget, resolveTargets } from "./targets.js";
 
 /** The label listing an extension package's (or a builder's) extensions and their layers (pack's `dist.ExtensionLayersLabel`). */
@@ -169,8 +169,7 @@ export async function packageExtension(options: ExtensionPackageOptions): Promis
     const top = manifests.length === 1 ? manifests[0]! : await layout.writeIndex(manifests);
     await layout.tag(top, "latest");
     if (options.format === "oci") {
-      await rm(output, { recursive: true, force: true });
-      await cp(layout.dir, output, { recursive: true });
+      await replaceDir(layout.dir, output);
     } else if (options.format === "file") {
       await exportLayoutTar(layout.dir, output);
     } else {

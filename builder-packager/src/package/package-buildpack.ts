@@ -4,24 +4,20 @@
  * buildpack and the labels pack writes. Everything is reproducible: the same input gives
  * the same digests from any path at any time. Output appears only when complete.
  */
-import { cp, mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, extname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type BuildpackDescriptor, readBuildpackToml } from "@cnbkit/framework/cnb-files";
 import type { CompileTarget, RuntimeModule } from "../compile/index.js";
 import {
-  copyImage,
   type Descriptor,
   type Digest,
-  exportLayoutTar,
   hostPlatform,
   imageConfig,
   LayerBlobCache,
   type LayerBlobStore,
   OciLayout,
-  openImageSink,
-  openImageSource,
   rememberDiffId,
   type StoreOptions,
 } from "../oci/index.js";
@@ -38,6 +34,7 @@ import {
 import { writeBuildpackLayer } from "./module-layer.js";
 import { type PackageConfig, readPackageToml } from "./package-toml.js";
 import { buildpackKind, stageBuildpack } from "./stage.js";
+import { replaceDir, writePackage } from "./write-package.js";
 import { defaultTargetsNote, parseTarget, resolveTargets, targetsBuiltFor } from "./targets.js";
 
 /** Where a buildpackage goes. */
@@ -171,28 +168,21 @@ export async function packageBuildpack(options: PackageOptions): Promise<Package
       };
       manifests.push(await writePackageImage(input));
     }
-    if (options.format === "file" && manifests.length > 1) {
-      const files = await writeFilePerTarget(layout, manifests, targets, output, join(work, "files"));
-      progress(`Wrote ${id} ${version} to ${files.join(", ")}`);
-      return { format: "file", output, files, targets, id, version };
-    }
-    const top = manifests.length === 1 ? manifests[0]! : await layout.writeIndex(manifests);
-    await layout.tag(top, "latest");
-    if (options.format === "oci") {
-      await replaceDir(layout.dir, output);
-    } else if (options.format === "file") {
-      await exportLayoutTar(layout.dir, output);
-    } else if (options.format === "image") {
-      progress(`Pushing ${output}`);
-      await copyImage(
-        await openImageSource(`oci:${layout.dir}:latest`),
-        await openImageSink(output, options.store ?? {}),
-      );
-    } else {
+    if (options.format !== "file" && options.format !== "oci" && options.format !== "image") {
       throw new CnbError(`package: format "${String(options.format)}" is not one of dir, file, oci, image`);
     }
-    progress(`Wrote ${id} ${version} (${targets.join(", ")}) to ${output}: ${top.digest}`);
-    return { format: options.format, output, targets, digest: top.digest, id, version };
+    const written = await writePackage({
+      layout,
+      manifests,
+      targets,
+      format: options.format,
+      output,
+      scratch: work,
+      store: options.store,
+      what: `${id} ${version}`,
+      progress,
+    });
+    return { format: options.format, output, targets, ...written, id, version };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -326,53 +316,4 @@ async function writeDirFormat(
   if (targets.length === 1) await copy(stageOf(targets[0] as string), join(tmp, "bp"));
   else for (const t of targets) await copy(stageOf(t), join(tmp, "bp", t.replaceAll("/", "-")));
   await replaceDir(join(tmp, "bp"), output);
-}
-
-/**
- * The `.cnb` file of each target, as pack's `--format file` writes several targets: the
- * output name with `-<os>-<arch>` before its extension, each a layout with that target's
- * manifest only. All are written to `scratch` first and renamed into place together.
- */
-export async function writeFilePerTarget(
-  layout: OciLayout,
-  manifests: Descriptor[],
-  targets: string[],
-  output: string,
-  scratch: string,
-): Promise<string[]> {
-  const ext = extname(output);
-  const stem = output.slice(0, output.length - ext.length);
-  const staged: [string, string][] = [];
-  for (const [i, manifest] of manifests.entries()) {
-    const [os, arch] = (targets[i] as string).split("/");
-    const file = `${stem}-${os}-${arch}${ext}`;
-    const one = await OciLayout.create(join(scratch, String(i)));
-    await copyImage(
-      await openImageSource(`oci:${layout.dir}@${manifest.digest}`),
-      await openImageSink(`oci:${one.dir}:latest`),
-    );
-    const tmp = join(scratch, `${i}.cnb`);
-    await exportLayoutTar(one.dir, tmp);
-    staged.push([tmp, file]);
-  }
-  for (const [tmp, file] of staged) await rename(tmp, file);
-  return staged.map(([, file]) => file);
-}
-
-/** Puts `src` at `dest`, replacing what was there, with no moment of a half-written dest. */
-export async function replaceDir(src: string, dest: string): Promise<void> {
-  await mkdir(dirname(dest), { recursive: true });
-  const old = `${dest}.old-${process.pid}-${Date.now()}`;
-  const had = await stat(dest).then(
-    () => true,
-    () => false,
-  );
-  if (had) await rename(dest, old);
-  try {
-    await rename(src, dest);
-  } catch (err) {
-    if (had) await rename(old, dest);
-    throw err;
-  }
-  if (had) await rm(old, { recursive: true, force: true });
 }

@@ -20,22 +20,18 @@ import { buildpackDirName, type ExtensionDescriptor, readExtensionToml } from "@
 import { isFile } from "@cnbkit/framework/fs";
 import { type CompileTarget, compileBuildpack } from "../compile/index.js";
 import {
-  copyImage,
   type Descriptor,
-  exportLayoutTar,
   imageConfig,
   LayerBlobCache,
   type LayerBlobStore,
   type LayerDescriptor,
   layerFromDir,
   OciLayout,
-  openImageSink,
-  openImageSource,
   type StoreOptions,
 } from "../oci/index.js";
 import { BUILDPACKAGE_METADATA_LABEL, goJson, type ModuleLayers, stringifyModuleLayers } from "./labels.js";
 import { packFileMode } from "./module-layer.js";
-import { replaceDir, writeFilePerTarget } from "./package-buildpack.js";
+import { writePackage } from "./write-package.js";
 import { parseTarget, resolveTargets } from "./targets.js";
 
 /** The label listing an extension package's (or a builder's) extensions and their layers (pack's `dist.ExtensionLayersLabel`). */
@@ -160,27 +156,18 @@ export async function packageExtension(options: ExtensionPackageOptions): Promis
       });
       manifests.push(await layout.writeImage({ config, layers: [layer] }));
     }
-    if (options.format === "file" && manifests.length > 1) {
-      // One .cnb per target, named as pack names them, as for buildpacks (package-buildpack.ts).
-      const files = await writeFilePerTarget(layout, manifests, targets, output, join(work, "files"));
-      progress(`Wrote extension ${id} ${version} to ${files.join(", ")}`);
-      return { format: "file", output, files, targets, id, version };
-    }
-    const top = manifests.length === 1 ? manifests[0]! : await layout.writeIndex(manifests);
-    await layout.tag(top, "latest");
-    if (options.format === "oci") {
-      await replaceDir(layout.dir, output);
-    } else if (options.format === "file") {
-      await exportLayoutTar(layout.dir, output);
-    } else {
-      progress(`Pushing ${output}`);
-      await copyImage(
-        await openImageSource(`oci:${layout.dir}:latest`),
-        await openImageSink(output, options.store ?? {}),
-      );
-    }
-    progress(`Wrote extension ${id} ${version} (${targets.join(", ")}) to ${output}: ${top.digest}`);
-    return { format: options.format, output, targets, digest: top.digest, id, version };
+    const written = await writePackage({
+      layout,
+      manifests,
+      targets,
+      format: options.format,
+      output,
+      scratch: work,
+      store: options.store,
+      what: `extension ${id} ${version}`,
+      progress,
+    });
+    return { format: options.format, output, targets, ...written, id, version };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -9,7 +9,7 @@
  * ```
  */
 import { existsSync } from "node:fs";
-import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Require } from "../cnb-files/build-plan-types.js";
 import { type BuildpackPlanEntry, stringifyBuildpackPlan } from "../cnb-files/buildpack-plan.js";
@@ -17,7 +17,7 @@ import { parseToml } from "../cnb-files/toml.js";
 import type { PhaseIO } from "../lifecycle/contract.js";
 import type { ExtensionDefinition, ExtensionDetectResult, GenerateResult } from "../lifecycle/extension-contract.js";
 import { runExtensionDetectPhase, runGeneratePhase } from "../lifecycle/extension-phases.js";
-import { tempDir, writeText } from "./temp-dirs.js";
+import { tempDir, writeAppAndPlatform, writeText } from "./temp-dirs.js";
 
 /** Options of {@link runExtensionDetect} and {@link runGenerate}. */
 export interface ExtensionRunOptions {
@@ -87,14 +87,7 @@ interface Prepared {
 
 async function prepare(options: ExtensionRunOptions): Promise<Prepared> {
   const root = await tempDir("ext");
-  const app = join(root, "app");
-  const platform = join(root, "platform");
-  await mkdir(app, { recursive: true });
-  if (typeof options.app === "string") await cp(options.app, app, { recursive: true });
-  else for (const [rel, content] of Object.entries(options.app ?? {})) await writeText(join(app, rel), content);
-  await mkdir(join(platform, "env"), { recursive: true });
-  for (const [name, value] of Object.entries(options.platformEnv ?? {}))
-    await writeFile(join(platform, "env", name), value);
+  const { app, platform } = await writeAppAndPlatform(root, options);
   let dir = options.extensionDir;
   if (dir === undefined) {
     dir = join(root, "extension");

@@ -33,7 +33,7 @@ import { type Label, type LaunchToml, parseLaunchToml, type Process } from "../c
 import { type LayerToml, parseLayerToml } from "../cnb-files/index.js";
 import { parseStoreToml } from "../cnb-files/index.js";
 import { stringifyToml } from "../cnb-files/index.js";
-import { tempDir, writeText } from "./temp-dirs.js";
+import { tempDir, writeAppAndPlatform, writeText } from "./temp-dirs.js";
 
 export { removeTempDirs } from "./temp-dirs.js";
 export * from "./extension.js";
@@ -146,14 +146,7 @@ interface Prepared {
 
 async function prepare(options: RunOptions): Promise<Prepared> {
   const root = await tempDir("run");
-  const app = join(root, "app");
-  const platform = join(root, "platform");
-  await mkdir(app, { recursive: true });
-  if (typeof options.app === "string") await cp(options.app, app, { recursive: true });
-  else for (const [rel, content] of Object.entries(options.app ?? {})) await writeText(join(app, rel), content);
-  await mkdir(join(platform, "env"), { recursive: true });
-  for (const [name, value] of Object.entries(options.platformEnv ?? {}))
-    await writeFile(join(platform, "env", name), value);
+  const { app, platform } = await writeAppAndPlatform(root, options);
   for (const [name, b] of Object.entries(options.bindings ?? {})) {
     const dir = join(platform, "bindings", name);
     await writeText(join(dir, "type"), b.type);

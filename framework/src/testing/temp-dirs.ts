@@ -3,7 +3,7 @@
  * or when {@link removeTempDirs} is called. Shared by the buildpack and extension harnesses.
  */
 import { rmSync } from "node:fs";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -35,4 +35,23 @@ export async function tempDir(prefix: string): Promise<string> {
 export async function writeText(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, content);
+}
+
+/**
+ * Lays out a run's app and platform dirs under `root`: the app copied from a directory or
+ * written from `{ path: content }`, and each platform env var as `platform/env/<NAME>`.
+ */
+export async function writeAppAndPlatform(
+  root: string,
+  options: { app?: Record<string, string> | string; platformEnv?: Record<string, string> },
+): Promise<{ app: string; platform: string }> {
+  const app = join(root, "app");
+  const platform = join(root, "platform");
+  await mkdir(app, { recursive: true });
+  if (typeof options.app === "string") await cp(options.app, app, { recursive: true });
+  else for (const [rel, content] of Object.entries(options.app ?? {})) await writeText(join(app, rel), content);
+  await mkdir(join(platform, "env"), { recursive: true });
+  for (const [name, value] of Object.entries(options.platformEnv ?? {}))
+    await writeFile(join(platform, "env", name), value);
+  return { app, platform };
 }

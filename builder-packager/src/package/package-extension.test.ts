@@ -1,9 +1,9 @@
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { bundleEntry } from "../../../framework/src/lifecycle/test-bundle-entry.js";
 import { createWorkspace, runPhase } from "../../../test/support/lifecycle.js";
 import { importLayoutTar } from "../oci/index.js";
 import { BUILDPACKAGE_METADATA_LABEL, EXTENSION_LAYERS_LABEL, packageExtension } from "./index.js";
@@ -96,21 +96,7 @@ export default extension({
 });
 `,
   );
-  await build({
-    entryPoints: [join(root, "fw-entry.ts")],
-    outfile: join(dir, "bin", "main"),
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    logLevel: "silent",
-    external: ["ajv-formats-draft2019", "xmlbuilder2", "libxmljs2"],
-    banner: { js: '#!/usr/bin/env node\nconst __importMetaUrl = require("url").pathToFileURL(__filename).href;' },
-    define: { "import.meta.url": "__importMetaUrl" },
-  });
-  await chmod(join(dir, "bin", "main"), 0o755);
-  await symlink("main", join(dir, "bin", "detect"));
-  await symlink("main", join(dir, "bin", "generate"));
+  await bundleEntry(join(root, "fw-entry.ts"), dir, ["detect", "generate"]);
   await writeFile(join(dir, "extension.toml"), 'api = "0.10"\n[extension]\nid = "acme/tool"\nversion = "1.0.0"\n');
   const layout = join(root, "fw-layout");
   await packageExtension({ dir, format: "oci", output: layout });

@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, expect, test } from "vitest";
+import { bundleEntry } from "./test-bundle-entry.js";
 import { removeTempDirs, runExtensionDetect, runGenerate } from "../testing/index.js";
 import type { ExtensionPlanInput } from "./extension-contract.js";
 import { extension, extensionPhaseOf } from "./extension-main.js";
@@ -91,21 +91,7 @@ export default extension({
 });
 `,
     );
-    await build({
-      entryPoints: [join(root, "entry.ts")],
-      outfile: join(dir, "bin", "main"),
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      target: "node20",
-      logLevel: "silent",
-      external: ["ajv-formats-draft2019", "xmlbuilder2", "libxmljs2"],
-      banner: { js: '#!/usr/bin/env node\nconst __importMetaUrl = require("url").pathToFileURL(__filename).href;' },
-      define: { "import.meta.url": "__importMetaUrl" },
-    });
-    await chmod(join(dir, "bin", "main"), 0o755);
-    await symlink("main", join(dir, "bin", "detect"));
-    await symlink("main", join(dir, "bin", "generate"));
+    await bundleEntry(join(root, "entry.ts"), dir, ["detect", "generate"]);
     await writeFile(join(dir, "extension.toml"), 'api = "0.10"\n[extension]\nid = "test/curl"\nversion = "1.0.0"\n');
     const app = join(root, "app");
     const platform = join(root, "platform");

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { bundleEntry } from "./test-bundle-entry.js";
 import { phaseOf } from "./main.js";
 
 const index = fileURLToPath(new URL("../index.ts", import.meta.url));
@@ -37,23 +37,7 @@ beforeAll(async () => {
   bpDir = join(root, "bp");
   await mkdir(join(bpDir, "bin"), { recursive: true });
   await writeFile(join(root, "entry.ts"), source);
-  await build({
-    entryPoints: [join(root, "entry.ts")],
-    outfile: join(bpDir, "bin", "main"),
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    logLevel: "silent",
-    // Optional CycloneDX plugins the library loads lazily inside try/catch; not installed.
-    external: ["ajv-formats-draft2019", "xmlbuilder2", "libxmljs2"],
-    banner: { js: '#!/usr/bin/env node\nconst __importMetaUrl = require("url").pathToFileURL(__filename).href;' },
-    define: { "import.meta.url": "__importMetaUrl" },
-  });
-  await chmod(join(bpDir, "bin", "main"), 0o755);
-  // As packaged: bin/detect and bin/build are links to one program.
-  await symlink("main", join(bpDir, "bin", "detect"));
-  await symlink("main", join(bpDir, "bin", "build"));
+  await bundleEntry(join(root, "entry.ts"), bpDir, ["detect", "build"]);
   await writeFile(
     join(bpDir, "buildpack.toml"),
     'api = "0.12"\n[buildpack]\nid = "test/main"\nversion = "1.0.0"\nname = "Main Test"\n',

@@ -11,8 +11,9 @@
  * app with a `switch-run-image` file the extension instead writes a run.Dockerfile that
  * switches to `FROM <that image>` (the e2e run image with RUN_FLAVOR=two in its env, in a
  * registry on 127.0.0.1) and RUNs a step on it: the app image is built on the switched image
- * with that step's file, and its process sees RUN_FLAVOR.
- * Two builds (CI time): the Dockerfile parser's refusals are unit-tested beside it.
+ * with that step's file, and its process sees RUN_FLAVOR. A switch to an image that cannot be
+ * reached stops the build after the detector, in one line naming the extension.
+ * Two full builds (CI time): the Dockerfile parser's refusals are unit-tested beside it.
  */
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -182,7 +183,7 @@ describe.sequential("image extensions, cnbkit applying the generated Dockerfiles
   test("a run.Dockerfile FROM <image> switches the run image, and its RUN lines extend the switched one", async () => {
     const output = `oci:${join(work, "switched-image")}:latest`;
     const text = await build(switchApp, output);
-    expect(text).toContain(`Run image switched by an extension to ${runTwo}`);
+    expect(text).toContain(`Run image switched by extension acme/hello-ext to ${runTwo}`);
     expect(text).not.toMatch(/Extending the build image/);
     expect(text).toMatch(/Extending the run image with acme\/hello-ext/);
     const { config } = await (await openImageSource(output)).image();
@@ -191,5 +192,23 @@ describe.sequential("image extensions, cnbkit applying the generated Dockerfiles
     expect(await getFromImage(output)).toBe(
       "200 HELLO_SAID=no hello RUN_FLAVOR=two RUN_HELLO=none RUN_EXT=made on the switched image as uid 0\n",
     );
+  }, 900_000);
+
+  test("a run.Dockerfile FROM an image that cannot be reached is one line naming the extension, and nothing is written", async () => {
+    const nowhere = "127.0.0.1:1/acme/nowhere:latest";
+    const badApp = await fixtureApp("extensions-nowhere", { "server.js": SERVER, "switch-run-image": nowhere });
+    const dir = join(work, "nowhere-image");
+    try {
+      const err = await build(badApp, `oci:${dir}:latest`).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).toBe(
+        `extension acme/hello-ext: run.Dockerfile FROM ${nowhere}: cannot reach registry 127.0.0.1:1: bad port`,
+      );
+      await expect(readFile(join(dir, "index.json"))).rejects.toThrow();
+    } finally {
+      await rm(badApp, { recursive: true, force: true });
+    }
   }, 900_000);
 });

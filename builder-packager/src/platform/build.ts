@@ -718,10 +718,23 @@ async function applyExtensions(
  * as the first; the exporter's layers come from it when the app image is written).
  */
 async function placeSwitchedRunImage(build: Build, rootfs: string, repo: LayoutRepo): Promise<string | undefined> {
-  const name = await switchedRunImage(join(rootfs, "layers"), repo.runName);
-  if (!name) return undefined;
-  build.say(`Run image switched by an extension to ${name}`);
-  build.run = await openRunImage(build.builder, build.opts.builder, name, build.opts.pullPolicy);
+  const switched = await switchedRunImage(join(rootfs, "layers"), repo.runName);
+  if (!switched) return undefined;
+  const name = switched.image;
+  build.say(`Run image switched by extension ${switched.extension} to ${name}`);
+  // The image is the extension's choice, not the user's: an unreachable or wrong one is
+  // named with the extension and its run.Dockerfile, where the fix is.
+  build.run = await openRunImage(build.builder, build.opts.builder, name, build.opts.pullPolicy).catch(
+    (err: unknown) => {
+      throw new CnbError(
+        `extension ${switched.extension}: run.Dockerfile FROM ${name}: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+          hint: "fix the image the extension's run.Dockerfile names, or make its registry reachable from here",
+        },
+      );
+    },
+  );
   await placeImage(
     build.run.source,
     join(repo.dir, layoutPathOf(name)),

@@ -43,7 +43,10 @@ test("the last run.Dockerfile FROM <image> switches the run image; the current o
   expect(await switchedRunImage(layers, "example.com/run:1")).toBeUndefined();
   await generated("acme_a", "run.Dockerfile", "FROM example.com/run:2\n");
   await generated("acme_b", "run.Dockerfile", "FROM example.com/run:3\n");
-  expect(await switchedRunImage(layers, "example.com/run:1")).toBe("example.com/run:3");
+  expect(await switchedRunImage(layers, "example.com/run:1")).toEqual({
+    image: "example.com/run:3",
+    extension: "acme/b",
+  });
   expect(await switchedRunImage(layers, "example.com/run:3")).toBeUndefined();
 });
 

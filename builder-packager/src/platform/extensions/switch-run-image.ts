@@ -10,17 +10,23 @@ import { join } from "node:path";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { generatedDockerfile, groupExtensions } from "./apply-build.js";
 
+/** A run image switch: the image a run.Dockerfile's `FROM` names, and the extension that wrote it. */
+export interface RunImageSwitch {
+  image: string;
+  extension: string;
+}
+
 /**
  * The run image the detected group's run.Dockerfiles switch to (the last `FROM <image>`, as
  * the lifecycle's generator takes it), or undefined when none does or it is `current`.
  */
-export async function switchedRunImage(layersDir: string, current: string): Promise<string | undefined> {
-  let name: string | undefined;
+export async function switchedRunImage(layersDir: string, current: string): Promise<RunImageSwitch | undefined> {
+  let last: RunImageSwitch | undefined;
   for (const ext of await groupExtensions(layersDir)) {
     const run = await generatedDockerfile(layersDir, ext.id, "run");
-    if (run?.from !== undefined) name = run.from;
+    if (run?.from !== undefined) last = { image: run.from, extension: ext.id };
   }
-  return name && name !== current ? name : undefined;
+  return last && last.image !== current ? last : undefined;
 }
 
 /**

@@ -269,6 +269,15 @@ function parseBuildEnv(build: TomlTable, file: string, warnings: string[]): Buil
     if ((suffix === "append" || suffix === "prepend") && !delim) {
       throw new CnbError(`${file}: ${where} (${name}) with suffix "${suffix}" needs a delim`);
     }
+    // pack's builder.toml takes exec-env here and drops it (pack 0.40.6 BuildConfigEnv.ExecEnv is
+    // read and never used): /cnb/build-config/env has no place for it, and the lifecycle applies
+    // those files in every execution environment. Said, rather than dropped without a word.
+    const execEnv = strList(e, "exec-env", file, where);
+    if (execEnv.length && !execEnv.includes("*")) {
+      warnings.push(
+        `${file}: ${where} (${name}) exec-env ${JSON.stringify(execEnv)} is not applied: the lifecycle sets /cnb/build-config/env in every execution environment; use --env or project.toml's [[io.buildpacks.build.env]] per build`,
+      );
+    }
     return { name, value, suffix, ...(delim ? { delim } : {}) };
   });
 }

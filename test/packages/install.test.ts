@@ -11,17 +11,27 @@
  * and `cnbkit run`, which must answer HTTP. Two things the guide says in prose are done here:
  * builder.toml gets the hello buildpack and a Node.js buildpack (the reference one, packaged
  * offline by the e2e helpers) before `npm run builder`, and `cnbkit run` gets a free port.
+ * Then the same user, with no lifecycle in the cache, makes the builder again with
+ * CNBKIT_LIFECYCLE_MIRROR naming a loopback server laid out like the GitHub release: the
+ * template's builder.toml has no sha256, so the tarball is checked against the .sha256 the
+ * release publishes beside it (issue 44).
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { homedir, tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { withDirLock } from "../../builder-packager/src/cache/index.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
+import { cachedLifecycleDir } from "../../builder-packager/src/builder/lifecycle.js";
+import { releaseAsset } from "../../builder-packager/src/builder/lifecycle-release.js";
 import { prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
 import { BASE_LAYOUT, E2E_DIR, freePort, ROOT } from "../e2e/support.js";
+import { LIFECYCLE_VERSION } from "../support/lifecycle.js";
 import { startVerdaccio, type Verdaccio } from "./verdaccio.js";
 
 /** A ```sh block of the guide marked `<!-- test: registry -->`. */
@@ -62,6 +72,24 @@ let user = "";
 let prefix = "";
 let env: NodeJS.ProcessEnv = {};
 const times: string[] = [];
+
+/**
+ * {@link sh} without blocking this process: for commands that talk to a server the test runs
+ * in-process (spawnSync would stop its event loop, and the server could not answer).
+ */
+async function shAsync(cwd: string, line: string, extraEnv: NodeJS.ProcessEnv): Promise<string> {
+  const t0 = Date.now();
+  const child = spawn("bash", ["-c", line], { cwd, env: extraEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const chunks: Buffer[] = [];
+  for (const s of [child.stdout, child.stderr]) s.on("data", (b: Buffer) => chunks.push(b));
+  const code = await new Promise<number | null>((r) => child.once("close", r));
+  const out = Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\x1b\[[0-9;]*m/g, "");
+  times.push(`${((Date.now() - t0) / 1000).toFixed(1)} s  ${line.slice(0, 90)}`);
+  if (code !== 0) throw new Error(`${line} (in ${cwd}) exited ${code}:\n${out}`);
+  return out;
+}
 
 /** Runs `line` with bash in `cwd` as the user; returns stdout + stderr without colours, or throws with them. */
 function sh(cwd: string, line: string, extraEnv: NodeJS.ProcessEnv = env): string {
@@ -245,6 +273,79 @@ describe.sequential("docs/getting-started.md, run as a new user against a regist
       }
     },
   );
+
+  test("with no lifecycle in its cache, builder create on the template's builder.toml (no sha256) fetches the release from CNBKIT_LIFECYCLE_MIRROR and checks it against the published .sha256", {
+    timeout: 600_000,
+  }, async () => {
+    // A release server laid out like GitHub's (…/releases/download/v<V>/<asset> and <asset>.sha256),
+    // serving a tarball shaped like the release, made from the Go-built lifecycle.
+    const version = LIFECYCLE_VERSION;
+    const realCache = env.CNBKIT_CACHE ?? join(homedir(), ".cache", "cnbkit");
+    const asset = releaseAsset(version, "amd64");
+    const rel = join(work, "release");
+    const built = cachedLifecycleDir(version, "amd64", { CNBKIT_CACHE: realCache });
+    await cp(built, join(rel, "lifecycle"), { recursive: true, verbatimSymlinks: true });
+    await rm(join(rel, "lifecycle", "lifecycle.toml"));
+    await cp(join(built, "lifecycle.toml"), join(rel, "lifecycle.toml"));
+    const tgz = join(work, asset);
+    execFileSync("tar", ["-czf", tgz, "-C", rel, "lifecycle.toml", "lifecycle"]);
+    const sha = createHash("sha256")
+      .update(await readFile(tgz))
+      .digest("hex");
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push(req.url ?? "");
+      if (req.url === `/releases/download/v${version}/${asset}`) {
+        res.writeHead(200, { "content-type": "application/gzip" });
+        return void createReadStream(tgz).pipe(res);
+      }
+      if (req.url === `/releases/download/v${version}/${asset}.sha256`) return void res.end(`${sha}  ${asset}\n`);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    // The user's cache, minus its lifecycle: everything else (the Node.js runtime the
+    // template's buildpacks compile onto) is there, as after any earlier cnbkit use.
+    const cache = join(work, "cache-without-lifecycle");
+    await mkdir(cache);
+    for (const entry of readdirSync(realCache)) {
+      if (entry !== "lifecycle") await symlink(join(realCache, entry), join(cache, entry));
+    }
+    try {
+      const mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/releases/download`;
+      const builderDir = join(user, "acme-builder");
+      const out = await shAsync(
+        builderDir,
+        `cnbkit builder create builder.toml --output oci:${join(work, "mirror-builder")}`,
+        {
+          ...env,
+          CNBKIT_CACHE: cache,
+          CNBKIT_LIFECYCLE_MIRROR: mirror,
+        },
+      );
+      expect(out).toContain(`Fetching lifecycle ${version} for amd64 from ${mirror}/v${version}/${asset}`);
+      expect(out).toContain(`sha256 ${sha} (published beside the tarball)`);
+      expect(requests).toEqual([
+        `/releases/download/v${version}/${asset}.sha256`,
+        `/releases/download/v${version}/${asset}`,
+      ]);
+      const meta = JSON.parse(
+        JSON.parse(sh(ROOT, `skopeo inspect oci:${join(work, "mirror-builder")}`)).Labels[
+          "io.buildpacks.builder.metadata"
+        ],
+      );
+      expect(meta.lifecycle.version).toBe(version);
+      // Verified once: the tarball and its sum are cached by sha256, and a second create asks nothing.
+      requests.length = 0;
+      await shAsync(builderDir, `cnbkit builder create builder.toml --output oci:${join(work, "mirror-builder-2")}`, {
+        ...env,
+        CNBKIT_CACHE: cache,
+        CNBKIT_LIFECYCLE_MIRROR: mirror,
+      });
+      expect(requests).toEqual([]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
 
   test("the CLI came from the registry into the temp prefix, with its bin link and no sources", () => {
     const dir = join(prefix, "lib", "node_modules", "@cnbkit", "builder-packager");

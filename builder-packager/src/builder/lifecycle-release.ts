@@ -113,7 +113,9 @@ async function readSums(url: string, env: Record<string, string | undefined>): P
     res = await envProxyFetch(env)(url, { redirect: "follow", signal: AbortSignal.timeout(30_000) });
   } catch (err) {
     throw new CnbError(`cannot read ${url}: ${(err as Error).message}`, {
-      hint: "without GitHub, set CNBKIT_LIFECYCLE_MIRROR to a mirror URL, a directory of release tarballs, or the tarball",
+      hint: env.CNBKIT_LIFECYCLE_MIRROR
+        ? "check CNBKIT_LIFECYCLE_MIRROR: it must serve the release's files (the tarball and its .sha256)"
+        : "without GitHub, set CNBKIT_LIFECYCLE_MIRROR to a mirror URL, a directory of release tarballs, or the tarball",
     });
   }
   if (res.status === 404) {

@@ -34,5 +34,8 @@ describe("{{id}}", () => {
     await expect(runGenerate(ext, { extensionDir, env: { BP_APT_PACKAGES: "jq; rm -rf /" } })).rejects.toThrow(
       'BP_APT_PACKAGES: "jq;" is not a Debian package name',
     );
+    await expect(
+      runGenerate(ext, { extensionDir, requires: [{ name: "apt", metadata: { packages: ["$(id)"] } }] }),
+    ).rejects.toThrow(`a buildpack's apt requirement: "$(id)" is not a Debian package name`);
   });
 });

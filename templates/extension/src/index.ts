@@ -22,22 +22,25 @@ export default extension({
   },
 
   generate(ctx) {
-    const wanted = new Set((ctx.env.BP_APT_PACKAGES ?? "").split(/[\s,]+/).filter(Boolean));
+    // Each package with where it was asked for, so a bad name is blamed on the right place.
+    const wanted = new Map<string, string>();
+    for (const p of (ctx.env.BP_APT_PACKAGES ?? "").split(/[\s,]+/).filter(Boolean)) wanted.set(p, "BP_APT_PACKAGES");
     for (const entry of ctx.plan.all("apt")) {
       const packages = entry.metadata.packages;
-      if (Array.isArray(packages)) for (const p of packages) wanted.add(String(p));
+      if (Array.isArray(packages))
+        for (const p of packages) if (!wanted.has(String(p))) wanted.set(String(p), "a buildpack's apt requirement");
     }
-    for (const p of wanted) {
+    for (const [p, from] of wanted) {
       if (!PACKAGE.test(p))
-        throw new CnbError(`BP_APT_PACKAGES: "${p}" is not a Debian package name`, {
-          hint: 'give names separated by spaces, e.g. BP_APT_PACKAGES="jq zstd"',
+        throw new CnbError(`${from}: "${p}" is not a Debian package name`, {
+          hint: 'give names separated by spaces, e.g. BP_APT_PACKAGES="jq zstd", or requires apt with metadata.packages = ["jq"]',
         });
     }
     if (wanted.size === 0) {
       ctx.log.step("No packages asked for");
       return undefined;
     }
-    const list = [...wanted].sort().join(" ");
+    const list = [...wanted.keys()].sort().join(" ");
     ctx.log.step(`Installing ${list} into the build image`);
     return {
       // `${base_image}` and `${user_id}` are build args the lifecycle gives every Dockerfile:

@@ -1,0 +1,3 @@
+module github.com/cnbkit/cnbkit/buildpacks/java/helper
+
+go 1.22

@@ -2,12 +2,13 @@
  * One pass over the exploded app's files and jars for the two things the build learns from
  * them: the class count (the memory calculator's metaspace estimate; see class-count.ts) and
  * the libraries (the app's SBOM: a pkg:maven component from each jar's pom.properties, else
- * one by its file name). Each jar's entries are read once, for both.
+ * one by its file name). Each jar's entries are read once, for both. A jar that is the app's
+ * own code is not a library ({@link isOwnJar}); its classes still count.
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { SbomComponent } from "@cnbkit/framework";
 import { isClass } from "./class-count.js";
@@ -19,8 +20,30 @@ import { jarComponent } from "./maven-sbom.js";
 export interface AppScan {
   /** Class files in the app dir plus class entries in its jars. */
   classes: number;
-  /** One component per jar, in path order. */
+  /** One component per library jar (every jar but the app's own), in path order. */
   libraries: SbomComponent[];
+}
+
+/** The file that marks a Quarkus fast-jar's root (`quarkus-app/`, or the app dir itself). */
+const QUARKUS_RUNNER = "quarkus-run.jar";
+
+/**
+ * Whether `jar` (a path relative to the app dir, `/`-separated) is the app's own and not a
+ * library: in a Quarkus fast-jar (a dir `root` of `quarkusRoots`, which holds quarkus-run.jar),
+ * only lib/ (boot/ and main/) holds dependencies; the runner jar, app/ (the app's code) and
+ * quarkus/ (generated-bytecode.jar, transformed-bytecode.jar: what Quarkus' build made of the
+ * app) are the app. Other layouts keep their own code out of jars (Spring Boot's
+ * BOOT-INF/classes, a classpath app's classes/) or are exploded from it.
+ *
+ * @example
+ * isOwnJar("target/quarkus-app/app/demo-1.0.jar", ["target/quarkus-app"]) // true
+ * isOwnJar("target/quarkus-app/lib/main/io.quarkus.quarkus-core-3.15.1.jar", ["target/quarkus-app"]) // false
+ */
+export function isOwnJar(jar: string, quarkusRoots: readonly string[]): boolean {
+  return quarkusRoots.some((root) => {
+    const prefix = root === "." ? "" : `${root}/`;
+    return jar.startsWith(prefix) && !jar.slice(prefix.length).startsWith("lib/");
+  });
 }
 
 const POM_PROPERTIES = /^META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/;
@@ -29,10 +52,12 @@ const POM_PROPERTIES = /^META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/;
 export async function scanAppDir(dir: string): Promise<AppScan> {
   let classes = 0;
   const jars: string[] = [];
+  const quarkusRoots: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
     if (!e.isFile()) continue;
     if (isClass(e.name)) classes++;
     else if (e.name.endsWith(".jar")) jars.push(join(e.parentPath, e.name));
+    if (e.name === QUARKUS_RUNNER) quarkusRoots.push(relative(dir, e.parentPath) || ".");
   }
   const libraries: SbomComponent[] = [];
   for (const jar of jars.sort()) {
@@ -49,6 +74,7 @@ export async function scanAppDir(dir: string): Promise<AppScan> {
         else poms.push({ path, text });
       },
     );
+    if (isOwnJar(relative(dir, jar), quarkusRoots)) continue;
     const hash = createHash("sha256");
     await pipeline(createReadStream(jar), hash);
     libraries.push(jarComponent(jar.split("/").pop() as string, poms, hash.digest("hex"), manifestVersion));

@@ -10,7 +10,7 @@ import { type AppScan, scanAppDir } from "../app-scan.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
 /** Bump when what a scan records changes, so kept scans are taken again. */
-const SCAN_FORMAT = 1;
+const SCAN_FORMAT = 2;
 
 /** A kept scan: its class count and the libraries, as SBOM components. */
 const scanMetadata = metadataSchema({ classes: "number", libraries: components });

@@ -20,10 +20,11 @@
  *   the training run;
  * - the same JVM: the run uses the launch JRE's own `java` (its layer is filled for it when it
  *   was reused from the image), and the layer's key names that JRE. Should the cache still
- *   not match at launch (a JRE swapped under the image, say), an exec.d check in the layer
- *   (startup-cache-check.ts) says so in one line and the JVM starts plainly; without a shell
- *   in the run image, the JVM itself warns and starts without it: the launch flag never
- *   forces the cache (startup-cache.ts says why).
+ *   not match at launch (a JRE swapped under the image, say, or a cache file of another size
+ *   than the training run wrote), an exec.d check in the layer (startup-cache-check.ts) says
+ *   so in one line and the JVM starts plainly; without a shell in the run image, the JVM
+ *   itself warns and starts without it: the launch flag never forces the cache
+ *   (startup-cache.ts says why).
  * A training run that fails (the app needs a database at startup, say) is a warning, and the
  * app starts as before.
  */
@@ -180,11 +181,12 @@ export async function trainStartupCache(
         for (const line of lines.slice(-TAIL_LINES)) ctx.log.subprocess(line);
         return { archive: false };
       }
-      const mb = ((await stat(cache)).size / 1048576).toFixed(1);
-      ctx.log.detail(`Wrote ${format.file} (${mb} MB, ${classPath.length} jars) in ${done()}`);
+      const { size } = await stat(cache);
+      ctx.log.detail(`Wrote ${format.file} (${(size / 1048576).toFixed(1)} MB, ${classPath.length} jars) in ${done()}`);
       const jvm = check ? await jvmBuild(join(jre.layer.path, "bin", "java")) : undefined;
       if (jvm) {
-        const script = startupCacheCheckScript({ label: format.label, jvm, off: format.offFlag });
+        // The size too: a cache cut short or changed since is turned off with one line as well.
+        const script = startupCacheCheckScript({ label: format.label, jvm, cache, size, off: format.offFlag });
         await l.execD.addScript(STARTUP_CACHE_CHECK_EXEC_D, script);
       }
       return { archive: true };

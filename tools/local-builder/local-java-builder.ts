@@ -103,7 +103,7 @@ function javaBuilderToml(outDir: string, javaPackage: string, baseLayout: string
  */
 async function javaSources(): Promise<string> {
   const h = createHash("sha256");
-  for (const dir of ["buildpacks/java/src", "buildpacks/procfile/src", "framework/src"]) {
+  for (const dir of ["buildpacks/java/src", "buildpacks/java/helper", "buildpacks/procfile/src", "framework/src"]) {
     const files = (await readdir(join(REPO_ROOT, dir), { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile() && !e.name.endsWith(".test.ts"))
       .map((e) => join(e.parentPath, e.name))

@@ -153,6 +153,8 @@ export interface LocalJavaInventory {
 export function localJavaBuildpackToml(realToml: string, local: LocalJavaInventory, arch: "amd64" | "arm64"): string {
   const doc = parseToml(realToml, "buildpacks/java/buildpack.toml");
   const metadata = { ...((doc.metadata as TomlTable | undefined) ?? {}) };
+  // Its paths are relative to buildpacks/java; localJavaDescriptor points them back from where it writes the file.
+  delete metadata.cnbkit;
   let deps = ((metadata.dependencies as TomlTable[] | undefined) ?? []).filter(
     (d) => d.id !== "jre" && !(local.jdks && d.id === "jdk"),
   );
@@ -519,8 +521,8 @@ export interface LocalJavaDescriptor {
  * The buildpack.toml of an offline cnbkit/java for `arch`, to be written to `bpDir`: the Debian
  * JDKs and JREs 17, 21 and 25 of that arch (each JRE the JDK's own jre-headless .deb, so the
  * same patch), and Maven 3.9.16 and Tomcat 9.0 and 10.1 from Central, each downloaded once into
- * ~/.cache/cnbkit/test-mirror. The bundle compiles from buildpacks/java itself
- * (`[metadata.cnbkit] entry`), so no source is copied.
+ * ~/.cache/cnbkit/test-mirror. The bundle and the static helpers compile from buildpacks/java
+ * itself (`[metadata.cnbkit] entry` and `helpers`), so no source is copied.
  */
 export async function localJavaDescriptor(
   bpDir: string,
@@ -542,6 +544,16 @@ export async function localJavaDescriptor(
   const tomcatTarballs = await localTomcatTarballs();
   const real = await readFile(join(repoRoot, "buildpacks/java/buildpack.toml"), "utf8");
   const bpToml = localJavaBuildpackToml(real, { jres: [], debianJres, jdks, mavenTarball, tomcatTarballs }, arch);
-  const entry = relative(bpDir, join(repoRoot, "buildpacks/java/src/index.ts"));
-  return { bpToml: `${bpToml}\n[metadata.cnbkit]\nentry = ${JSON.stringify(entry)}\n`, jdks, jres: debianJres };
+  const javaDir = join(repoRoot, "buildpacks/java");
+  const own = ((parseToml(real, "buildpacks/java/buildpack.toml").metadata as TomlTable | undefined)?.cnbkit ??
+    {}) as TomlTable;
+  // The static helpers (jvm-helper) too, so the package built from here carries them as the real one does.
+  const helpers = Object.entries((own.helpers as Record<string, string> | undefined) ?? {}).map(
+    ([name, dir]) => [name, relative(bpDir, join(javaDir, dir))] as const,
+  );
+  const cnbkit = {
+    entry: relative(bpDir, join(javaDir, "src/index.ts")),
+    ...(helpers.length > 0 ? { helpers: Object.fromEntries(helpers) } : {}),
+  };
+  return { bpToml: `${bpToml}\n${stringifyToml({ metadata: { cnbkit } })}`, jdks, jres: debianJres };
 }

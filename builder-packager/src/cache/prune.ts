@@ -202,6 +202,12 @@ export const CACHE_KINDS = {
   rootfs: { env: "CNBKIT_CACHE_MAX_ROOTFS", maxEntries: 10, one: "unpacked image", many: "unpacked images" },
   sea: { env: "CNBKIT_CACHE_MAX_SEA", maxEntries: 12, one: "compiled executable", many: "compiled executables" },
   bundles: { env: "CNBKIT_CACHE_MAX_BUNDLES", maxEntries: 40, one: "bundled script", many: "bundled scripts" },
+  goHelpers: {
+    env: "CNBKIT_CACHE_MAX_GO_HELPERS",
+    maxEntries: 40,
+    one: "Go helper binary",
+    many: "Go helper binaries",
+  },
   buildCaches: { env: "CNBKIT_CACHE_MAX_BUILD_CACHES", maxEntries: 20, one: "build cache", many: "build caches" },
   layerBlobs: {
     env: "CNBKIT_CACHE_MAX_LAYER_BLOBS",

@@ -7,7 +7,8 @@
  * `bin/build` linking to it; only buildpack.toml and bin/ are staged (sources,
  * node_modules and package.json stay behind). A directory with no entry but a
  * `bin/detect` is a prebuilt buildpack (shell scripts, Go binaries) and is staged whole,
- * as pack would package it.
+ * as pack would package it. Either way, the static Go helpers `[metadata.cnbkit] helpers`
+ * declares (helpers.ts) are built per target into bin/.
  */
 import { existsSync } from "node:fs";
 import { cp, link, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -25,6 +26,7 @@ import {
 import { download, parseInventory } from "@cnbkit/framework/dependencies";
 import { isFile } from "@cnbkit/framework/fs";
 import { type CompileForm, compileBuildpack, type CompileTarget, type RuntimeModule } from "../compile/index.js";
+import { declaredHelpers, stageHelpers } from "./helpers.js";
 import { targetAdmits } from "./targets.js";
 
 /** How the buildpack's bin/ is produced. */
@@ -82,6 +84,7 @@ export async function stageBuildpack(options: StageOptions): Promise<StagedBuild
   const { dir, descriptor, targets, workDir } = options;
   const progress = options.onProgress ?? (() => {});
   const kind = await buildpackKind(dir, descriptor);
+  const helpers = declaredHelpers(dir, descriptor);
   const stages: Record<string, string> = {};
   const runtimes: Record<string, RuntimeModule> = {};
   if (kind.kind === "compiled") {
@@ -110,6 +113,9 @@ export async function stageBuildpack(options: StageOptions): Promise<StagedBuild
       stages[t] = stage;
     }
   }
+  await stageHelpers(helpers, stages, `${descriptor.buildpack.id} ${descriptor.buildpack.version}`, {
+    onProgress: progress,
+  });
   let tomlText = await readFile(join(dir, "buildpack.toml"), "utf8");
   const tomlPath = join(dir, "buildpack.toml");
   // A compiled bin/main runs on its target only, so its buildpack.toml claims that one.

@@ -1,15 +1,21 @@
 /**
  * Step: with `BP_RUN_IMAGE_SHELL=false` (the run image has no /bin/sh, as cnbkit's tiny run
- * image: `cnbkit base create --flavor tiny`), the exec.d helpers stay out, because they are
- * POSIX sh scripts and the launcher stops the app when an exec.d program cannot run. What
- * they did is left to the JVM or given statically, with one warning:
- * - the memory calculator: the JVM's own container ergonomics size the heap (a quarter of
- *   the cgroup limit); `JAVA_TOOL_OPTIONS` still takes -Xmx and friends;
+ * image: `cnbkit base create --flavor tiny`), the sh exec.d helpers stay out, because the
+ * launcher stops the app when an exec.d program cannot run. In their place:
+ * - the memory calculator and the JDWP agent (BPL_DEBUG_*): `jvm-helper`, a static Go program
+ *   the packager builds into the buildpack's bin/ (../../helper, `[metadata.cnbkit] helpers`),
+ *   copied into the `jvm_memory` launch layer's exec.d; it reads the same settings and says
+ *   the same lines as the scripts. A buildpack run from source (not packaged) has no binary:
+ *   then the JVM's own container ergonomics size the heap and BPL_DEBUG_* is not applied;
  * - $PORT: each port variable of the framework (jvm-framework.ts) defaults to
  *   `${PORT:8080}`, a placeholder Spring Boot, Quarkus and Micronaut resolve themselves;
- * - BPL_DEBUG_* and SSL_CERT_FILE's extra certificates: not applied.
+ * - SSL_CERT_FILE's extra certificates: not applied (the truststore helper needs keytool's
+ *   logic; one warning says so).
  * The processes need no shell either way: they are exec'd directly (runnable-command.ts).
  */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { BuildContext, Settings } from "@cnbkit/framework";
 import { FRAMEWORK_NAMES, type JvmFramework, portVariables } from "../jvm-framework.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
@@ -22,8 +28,19 @@ export function runImageHasShell(settings: Settings): boolean {
   return settings[RUN_IMAGE_SHELL_SETTING]?.trim().toLowerCase() !== "false";
 }
 
-/** Sets the port variables to `${PORT:8080}` in a launch layer of their own (`jvm_port`) and warns once. */
-export async function addShellFreeLaunch(ctx: BuildContext<JavaMetadata>, framework?: JvmFramework): Promise<void> {
+/** The helper binary's name, in the buildpack's bin/ and in the layer's exec.d. */
+export const JVM_HELPER = "jvm-helper";
+
+/**
+ * Sets the port variables to `${PORT:8080}` in a launch layer of their own (`jvm_port`), adds
+ * the jvm-helper exec.d program for an app of `classes` classes when the packaged buildpack
+ * carries it, and warns once about what is still not applied.
+ */
+export async function addShellFreeLaunch(
+  ctx: BuildContext<JavaMetadata>,
+  framework?: JvmFramework,
+  classes?: number,
+): Promise<void> {
   const vars = portVariables(framework);
   const layer = await ctx.layers.cached("jvm_port", {
     types: { launch: true, cache: false },
@@ -32,9 +49,29 @@ export async function addShellFreeLaunch(ctx: BuildContext<JavaMetadata>, framew
   });
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the app resolves this placeholder at start, not JavaScript
   for (const name of vars) layer.env.launch.default(name, "${PORT:8080}");
-  ctx.log.warn(
-    `${RUN_IMAGE_SHELL_SETTING}=false: no exec.d helpers (sh scripts): the JVM sizes its heap itself instead of the memory calculator, BPL_DEBUG_* and SSL_CERT_FILE's extra certificates are not applied`,
-  );
+  const helper = join(ctx.buildpack.dir, "bin", JVM_HELPER);
+  const binary = await readFile(helper).catch(() => undefined);
+  if (binary) {
+    const memory = await ctx.layers.cached("jvm_memory", {
+      types: { launch: true, cache: false },
+      // As the sh calculator's layer: rewritten only when the program or the app's class count changes.
+      key: { helper: createHash("sha256").update(binary).digest("hex"), appClasses: classes ?? null },
+      async fill(l) {
+        await l.execD.add(JVM_HELPER, helper);
+      },
+    });
+    if (classes !== undefined) memory.env.launch.default("BPI_APP_CLASS_COUNT", String(classes));
+    ctx.log.warn(
+      `${RUN_IMAGE_SHELL_SETTING}=false: SSL_CERT_FILE's extra certificates are not added to the JVM's truststore (that exec.d helper is a sh script)`,
+    );
+    ctx.log.detail(
+      `Memory calculator and JDWP agent (BPL_DEBUG_*) at launch: ${JVM_HELPER}, static, ${(binary.length / 1024 / 1024).toFixed(1)} MB${classes === undefined ? "" : ` (${classes} app classes)`}`,
+    );
+  } else {
+    ctx.log.warn(
+      `${RUN_IMAGE_SHELL_SETTING}=false: no exec.d helpers (no bin/${JVM_HELPER} in ${ctx.buildpack.dir}: a buildpack not packaged by cnbkit): the JVM sizes its heap itself instead of the memory calculator, BPL_DEBUG_* and SSL_CERT_FILE's extra certificates are not applied`,
+    );
+  }
   ctx.log.detail(
     `${vars.join(", ")}=\${PORT:8080}, resolved by the app${framework ? ` (${FRAMEWORK_NAMES[framework]})` : ""}`,
   );

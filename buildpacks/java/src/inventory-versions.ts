@@ -5,7 +5,7 @@
 import type { BuildContext } from "@cnbkit/framework";
 
 /** The versions the inventory has of `id` for this build's platform. */
-export function inventoryVersions<M>(ctx: BuildContext<M>, id: string): string[] {
+export function inventoryVersions<M>(ctx: Pick<BuildContext<M>, "dependencies" | "target">, id: string): string[] {
   const { os, arch } = ctx.target;
   return ctx.dependencies.all
     .filter((d) => d.id === id && (d.os ?? os) === os && (d.arch ?? arch) === arch)

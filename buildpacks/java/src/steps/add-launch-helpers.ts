@@ -6,15 +6,14 @@
  * a script changes.
  */
 import { createHash } from "node:crypto";
-import type { BuildContext } from "@cnbkit/framework";
 import { DEBUG_AGENT_EXEC_D, DEBUG_AGENT_SCRIPT } from "../debug-agent.js";
 import { FRAMEWORK_NAMES, type JvmFramework, portVariables } from "../jvm-framework.js";
 import { SERVER_PORT_EXEC_D, serverPortScript } from "../server-port.js";
 import { TRUST_STORE_EXEC_D, TRUST_STORE_SCRIPT } from "../trust-store.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { StepContext } from "./step-context.js";
 
 /** Adds the helpers; `framework` decides which variables carry $PORT (jvm-framework.ts). */
-export async function addLaunchHelpers(ctx: BuildContext<JavaMetadata>, framework?: JvmFramework): Promise<void> {
+export async function addLaunchHelpers(ctx: StepContext<"layers" | "log">, framework?: JvmFramework): Promise<void> {
   const portVars = portVariables(framework);
   const portScript = serverPortScript(portVars);
   const scripts = createHash("sha256")

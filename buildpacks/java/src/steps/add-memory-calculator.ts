@@ -4,12 +4,11 @@
  * are in the layer's key, so it is rewritten only when either changes.
  */
 import { createHash } from "node:crypto";
-import type { BuildContext } from "@cnbkit/framework";
 import { MEMORY_CALCULATOR_EXEC_D, MEMORY_CALCULATOR_SCRIPT } from "../memory-calculator.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { StepContext } from "./step-context.js";
 
 /** Adds the calculator for an app of `classes` classes. */
-export async function addMemoryCalculator(ctx: BuildContext<JavaMetadata>, classes: number): Promise<void> {
+export async function addMemoryCalculator(ctx: StepContext<"layers" | "log">, classes: number): Promise<void> {
   const layer = await ctx.layers.cached("jvm_memory", {
     types: { launch: true, cache: false },
     key: { script: createHash("sha256").update(MEMORY_CALCULATOR_SCRIPT).digest("hex"), appClasses: classes },

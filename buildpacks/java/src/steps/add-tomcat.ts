@@ -18,12 +18,11 @@
 import { createHash } from "node:crypto";
 import { appendFile, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { BuildContext } from "@cnbkit/framework";
 import { inventoryVersions } from "../inventory-versions.js";
 import { javaMajor } from "../lts-fallback.js";
 import { readWarFacts, servletApiOf } from "../servlet-api.js";
 import { chooseTomcat, tomcatServesApi } from "../tomcat-version.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { StepContext } from "./step-context.js";
 
 /** Tomcat's server.xml for one WAR on $PORT (see the file's doc). */
 export const SERVER_XML = `<?xml version="1.0" encoding="UTF-8"?>
@@ -54,7 +53,7 @@ const CONF_DIGEST = createHash("sha256").update(SERVER_XML).update(ENV_PROPERTY_
  * BP_TOMCAT_VERSION); returns Tomcat's home (the layer's path).
  */
 export async function addTomcat(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"dependencies" | "log" | "target">,
   war: string,
   jvmVersion: string,
   requested: string | undefined,

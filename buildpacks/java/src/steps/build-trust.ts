@@ -9,14 +9,14 @@
 import { spawn } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type BuildContext, CnbError, type EnvChange, type Settings } from "@cnbkit/framework";
+import { CnbError, type EnvChange, type Settings } from "@cnbkit/framework";
 import { TRUST_STORE_SCRIPT } from "../trust-store.js";
 import type { Jdk } from "./install-jdk.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { StepContext } from "./step-context.js";
 
 /** JAVA_TOOL_OPTIONS for the build tools when SSL_CERT_FILE adds CAs, else undefined. */
 export async function buildTrust(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"layers" | "log">,
   settings: Settings,
   jdk: Jdk,
 ): Promise<EnvChange | undefined> {

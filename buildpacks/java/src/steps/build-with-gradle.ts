@@ -11,7 +11,6 @@
 import { chmod, copyFile, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import {
-  type BuildContext,
   type Binding,
   CnbError,
   type EnvChange,
@@ -33,20 +32,24 @@ import {
   wrapperFailure,
 } from "./gradle-distribution.js";
 import type { BuildJdk } from "./install-jdk.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { SourceApp } from "./read-app.js";
 import { listFiles, sourceDigest } from "./source-tree.js";
+import type { StepContext } from "./step-context.js";
 
 /** Where the built artifact is (in the `gradle_build` layer). */
 export interface GradleBuild {
   artifact: string;
   /** Whether Gradle ran (false: the source tree was unchanged). */
   ran: boolean;
+  /** App-relative paths of the app dir's files as the build left them (the source tree when Gradle did not run). */
+  files: readonly string[];
 }
 
 /** Builds with Gradle (or reuses the previous build's artifact). */
 export async function buildWithGradle(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"layers" | "log" | "dependencies" | "platform">,
   settings: Settings,
+  app: SourceApp,
   tool: Extract<BuildTool, { kind: "gradle" }>,
   jdk: BuildJdk,
 ): Promise<GradleBuild> {
@@ -61,8 +64,9 @@ export async function buildWithGradle(
   });
   const initScripts = await applyBinding(ctx.platform.bindings.one("gradle"), home.path);
   const args = [...gradleArguments(settings), ...initScripts.flatMap((s) => ["--init-script", s])];
-  const sources = await sourceDigest(ctx.app.path, ["build", ".gradle"]);
+  const sources = await sourceDigest(app.dir, app.files, ["build", ".gradle"]);
   let ran = false;
+  let files = app.files;
   const out = await ctx.layers.cached("gradle_build", {
     types: { cache: true },
     key: { sources, args: args.join(" "), jdk: jdk.version, gradle: gradleDep?.version ?? "gradlew" },
@@ -71,18 +75,18 @@ export async function buildWithGradle(
       // The JDK and Gradle are installed only now: an unchanged tree needs neither.
       const java = await jdk.get();
       const gradle = gradleDep ? await installGradle(ctx, gradleDep) : undefined;
-      if (tool.wrapper) await chmod(join(ctx.app.path, "gradlew"), 0o755);
+      if (tool.wrapper) await chmod(join(app.dir, "gradlew"), 0o755);
       const trust = await buildTrust(ctx, settings, java);
       const env = withChanges(settings, java.env, gradle?.env, trust, { set: { GRADLE_USER_HOME: home.path } });
-      const command = [gradle ? join(gradle.home, "bin", "gradle") : join(ctx.app.path, "gradlew"), ...args];
+      const command = [gradle ? join(gradle.home, "bin", "gradle") : join(app.dir, "gradlew"), ...args];
       const done = ctx.log.timer();
       ctx.log.detail(`Running ${[tool.wrapper ? "./gradlew" : "gradle", ...args].join(" ")}`);
       // The wrapper's distributionUrl follows the dependency mirrors (steps/gradle-distribution.ts).
-      const dist = tool.wrapper ? await mirrorWrapperDistribution(ctx, settings) : undefined;
+      const dist = tool.wrapper ? await mirrorWrapperDistribution(ctx, app.dir, settings) : undefined;
       try {
         if (dist) await checkDistributionReachable(dist, home.path, settings);
         await runTool(command, {
-          cwd: ctx.app.path,
+          cwd: app.dir,
           env,
           log: ctx.log,
           what: "Gradle build",
@@ -95,15 +99,15 @@ export async function buildWithGradle(
       }
       ran = true;
       ctx.log.detail(`Built in ${done()}`);
-      const files = await listFiles(ctx.app.path);
+      files = await listFiles(app.dir);
       const explicit = Boolean(settings.BP_GRADLE_BUILT_ARTIFACT?.trim());
       const artifact = chooseBuiltArtifact(pattern, files, explicit, GRADLE_ARTIFACTS);
-      await copyFile(join(ctx.app.path, artifact), join(l.path, basename(artifact)));
+      await copyFile(join(app.dir, artifact), join(l.path, basename(artifact)));
       return { artifact: basename(artifact) };
     },
   });
   if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
-  return { artifact: join(out.path, out.metadata.artifact), ran };
+  return { artifact: join(out.path, out.metadata.artifact), ran, files };
 }
 
 /**
@@ -123,7 +127,7 @@ async function applyBinding(binding: Binding | undefined, gradleHome: string): P
 }
 
 /** Gradle from the inventory; a clear error when the buildpack carries none. */
-function gradleDependency(ctx: BuildContext<JavaMetadata>): ResolvedDependency {
+function gradleDependency(ctx: StepContext<"dependencies">): ResolvedDependency {
   if (!ctx.dependencies.all.some((d) => d.id === "gradle")) {
     throw new CnbError("build.gradle: the app has no Gradle wrapper (gradlew) and this buildpack carries no Gradle", {
       hint: "Run `gradle wrapper` in the project and commit gradlew and gradle/wrapper/",
@@ -134,7 +138,7 @@ function gradleDependency(ctx: BuildContext<JavaMetadata>): ResolvedDependency {
 
 /** Gradle in a build layer (cached unless the builder carries it). */
 async function installGradle(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"dependencies">,
   dep: ResolvedDependency,
 ): Promise<{ home: string; version: string; env: EnvChange }> {
   const layer = await ctx.dependencies.layer("gradle", dep, {

@@ -8,14 +8,7 @@
  */
 import { chmod, copyFile, mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import {
-  type BuildContext,
-  type EnvChange,
-  metadataSchema,
-  type ResolvedDependency,
-  type Settings,
-  withChanges,
-} from "@cnbkit/framework";
+import { type EnvChange, metadataSchema, type ResolvedDependency, type Settings, withChanges } from "@cnbkit/framework";
 import type { BuildTool } from "../build-tool.js";
 import { mavenArguments } from "../maven-args.js";
 import { argsForMaven, wrapperMavenVersion } from "../maven-wrapper-version.js";
@@ -24,10 +17,11 @@ import { runTool } from "@cnbkit/framework/process";
 import { explainMissingProgram, mavenErrorLine } from "../build-tool-errors.js";
 import { buildTrust } from "./build-trust.js";
 import type { BuildJdk } from "./install-jdk.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
 import { findRunnable } from "./find-runnable.js";
+import type { SourceApp } from "./read-app.js";
 import { listFiles, sourceDigest } from "./source-tree.js";
 import { saveKept } from "./stage-app.js";
+import type { StepContext } from "./step-context.js";
 
 /** What the build made (kept in the `maven_build` layer). */
 export interface MavenBuild {
@@ -37,6 +31,8 @@ export interface MavenBuild {
   root: string;
   /** Whether Maven ran (false: the source tree was unchanged). */
   ran: boolean;
+  /** App-relative paths of the app dir's files as the build left them (the source tree when Maven did not run). */
+  files: readonly string[];
 }
 
 /** Bump when what `maven_build` holds changes, so an old layer is not misread. */
@@ -66,14 +62,16 @@ function readRunnable(r: unknown, field: string): Runnable {
 
 /** Builds with Maven (or reuses the previous build's artifact). */
 export async function buildWithMaven(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"layers" | "log" | "dependencies" | "platform">,
   settings: Settings,
+  app: SourceApp,
   tool: Extract<BuildTool, { kind: "maven" }>,
   jdk: BuildJdk,
 ): Promise<MavenBuild> {
   const mavenDep = tool.wrapper ? undefined : ctx.dependencies.resolve("maven");
   // An old wrapper's Maven (before 3.6.1) rejects --no-transfer-progress.
-  const args = argsForMaven(mavenArguments(settings), mavenDep?.version ?? (await wrapperVersion(ctx.app.path)));
+  const mavenVersion = mavenDep?.version ?? (await wrapperVersion(app.dir));
+  const args = argsForMaven(mavenArguments(settings), mavenVersion);
   // The header first: the cache layer's "Reusing maven_m2" line belongs under it.
   ctx.log.step(`Maven (${mavenDep ? `Maven ${mavenDep.version}` : "mvnw"})`);
   const m2 = await ctx.layers.cached("maven_m2", {
@@ -85,8 +83,9 @@ export async function buildWithMaven(
   const extra = settingsXml?.entries.includes("settings.xml")
     ? ["--settings", join(settingsXml.path, "settings.xml")]
     : [];
-  const sources = await sourceDigest(ctx.app.path, ["target"]);
+  const sources = await sourceDigest(app.dir, app.files, ["target"]);
   let ran = false;
+  let files = app.files;
   const out = await ctx.layers.cached("maven_build", {
     types: { cache: true },
     key: {
@@ -101,7 +100,7 @@ export async function buildWithMaven(
       // The JDK and Maven are installed only now: an unchanged tree needs neither.
       const java = await jdk.get();
       const maven = mavenDep ? await installMaven(ctx, mavenDep) : undefined;
-      if (tool.wrapper) await chmod(join(ctx.app.path, "mvnw"), 0o755);
+      if (tool.wrapper) await chmod(join(app.dir, "mvnw"), 0o755);
       const trust = await buildTrust(ctx, settings, java);
       const env = withChanges(settings, java.env, maven?.env, trust, {
         set: {
@@ -111,11 +110,11 @@ export async function buildWithMaven(
             .join(" "),
         },
       });
-      const command = [maven ? join(maven.home, "bin", "mvn") : join(ctx.app.path, "mvnw"), ...args, ...extra];
+      const command = [maven ? join(maven.home, "bin", "mvn") : join(app.dir, "mvnw"), ...args, ...extra];
       const done = ctx.log.timer();
       ctx.log.detail(`Running ${[tool.wrapper ? "./mvnw" : "mvn", ...args].join(" ")}`);
       await runTool(command, {
-        cwd: ctx.app.path,
+        cwd: app.dir,
         env,
         log: ctx.log,
         what: "Maven build",
@@ -124,35 +123,48 @@ export async function buildWithMaven(
       });
       ran = true;
       ctx.log.detail(`Built in ${done()}`);
-      let found = await findRunnable(ctx.app.path, await listFiles(ctx.app.path), settings);
-      if (await needsDependencies(ctx.app.path, found.module, found.runnable)) {
+      // The tree Maven left: listed once here, and extended by what copy-dependencies adds.
+      files = await listFiles(app.dir);
+      let found = await findRunnable(app.dir, files, settings);
+      if (needsDependencies(app, found.module, found.runnable)) {
         // Plain classes (no executable jar, no copied dependencies), as `mvn exec:java` runs
         // them: without their libraries they stop at the first NoClassDefFoundError.
         ctx.log.detail("The classes run with their libraries: copying them to target/dependency");
         const copy = argsForMaven(
           ["dependency:copy-dependencies", "-DincludeScope=runtime", "--batch-mode", "--no-transfer-progress"],
-          mavenDep?.version ?? (await wrapperVersion(ctx.app.path)),
+          mavenVersion,
         );
         await runTool([command[0] as string, ...copy, ...extra], {
-          cwd: ctx.app.path,
+          cwd: app.dir,
           env,
           log: ctx.log,
           what: "Maven dependency:copy-dependencies",
         });
-        found = await findRunnable(ctx.app.path, await listFiles(ctx.app.path), settings);
+        files = await withCopiedDependencies(app.dir, files);
+        found = await findRunnable(app.dir, files, settings);
       }
       if (found.module !== ".") ctx.log.detail(`Module ${found.module} is the one to run`);
       ctx.log.detail(`Runs the ${describeRunnable(found.runnable)}`);
       const r = found.runnable;
       if (r.kind === "exploded") {
         await mkdir(join(l.path, dirname(r.jar)), { recursive: true });
-        await copyFile(join(ctx.app.path, r.jar), join(l.path, r.jar));
-      } else await saveKept(ctx.app.path, r, l.path);
+        await copyFile(join(app.dir, r.jar), join(l.path, r.jar));
+      } else await saveKept(app.dir, r, l.path);
       return { runnable: r };
     },
   });
   if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
-  return { runnable: out.metadata.runnable, root: out.path, ran };
+  return { runnable: out.metadata.runnable, root: out.path, ran, files };
+}
+
+/** Where `mvn dependency:copy-dependencies` puts the root module's libraries. */
+const DEPENDENCY_DIR = "target/dependency";
+
+/** `files` with target/dependency listed again, after copy-dependencies wrote it. */
+async function withCopiedDependencies(appDir: string, files: readonly string[]): Promise<string[]> {
+  const copied = await listFiles(join(appDir, DEPENDENCY_DIR)).catch(() => []);
+  const rest = files.filter((f) => !f.startsWith(`${DEPENDENCY_DIR}/`));
+  return [...rest, ...copied.map((f) => `${DEPENDENCY_DIR}/${f}`)];
 }
 
 /**
@@ -160,10 +172,9 @@ export async function buildWithMaven(
  * declares dependencies. Only the root module: a sub-module's reactor siblings would not
  * resolve in a second Maven run of that module alone.
  */
-async function needsDependencies(app: string, module: string, runnable: Runnable): Promise<boolean> {
+function needsDependencies(app: SourceApp, module: string, runnable: Runnable): boolean {
   if (module !== "." || runnable.kind !== "classpath" || runnable.dependencies) return false;
-  const pom = await readFile(join(app, "pom.xml"), "utf8").catch(() => "");
-  return /<dependency>/.test(pom);
+  return /<dependency>/.test(app.versionFiles.pom ?? "");
 }
 
 /** The Maven version the app's wrapper names, or undefined when it names none we can read. */
@@ -174,7 +185,7 @@ async function wrapperVersion(app: string): Promise<string | undefined> {
 
 /** Maven from the inventory, in a build layer (cached unless the builder carries it). */
 async function installMaven(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"dependencies">,
   dep: ResolvedDependency,
 ): Promise<{ home: string; version: string; env: EnvChange }> {
   const layer = await ctx.dependencies.layer("maven", dep, { types: { build: true }, strip: dep.stripComponents ?? 1 });

@@ -11,10 +11,9 @@ import { mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { BuildContext } from "@cnbkit/framework";
 import { extract } from "@cnbkit/framework/dependencies";
 import { type JarManifest, parseJarManifest } from "../jar-manifest.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { StepContext } from "./step-context.js";
 
 /** The exploded app. */
 export interface ExplodedApp {
@@ -24,7 +23,7 @@ export interface ExplodedApp {
 }
 
 /** Unpacks `jar` (absolute; may lie inside the app dir) into the app dir; undefined leaves the app as it is. */
-export async function explodeApp(ctx: BuildContext<JavaMetadata>, jar: string | undefined): Promise<ExplodedApp> {
+export async function explodeApp(ctx: StepContext<"app" | "log">, jar: string | undefined): Promise<ExplodedApp> {
   const appDir = ctx.app.path;
   let jarSha256: string | undefined;
   if (jar !== undefined) {

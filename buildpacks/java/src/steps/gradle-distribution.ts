@@ -15,13 +15,13 @@
  */
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
-import { type BuildContext, CnbError, type Settings } from "@cnbkit/framework";
+import { CnbError, type Settings } from "@cnbkit/framework";
 import { envProxyFetch, mirrorEnvName, redactUri, resolveUri } from "@cnbkit/framework/dependencies";
 import { WRAPPER_PROPERTIES, withDistributionUrl, wrapperProperty } from "../gradle-wrapper-properties.js";
 import type { ErrorLinePicker } from "@cnbkit/framework/process";
 import { gradleErrorLine } from "../build-tool-errors.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
 import { access, readFile, writeFile } from "node:fs/promises";
+import type { StepContext } from "./step-context.js";
 
 /** The distribution the wrapper will fetch, and how to undo the rewrite. */
 export interface WrapperDistribution {
@@ -41,10 +41,11 @@ export const wrapperErrorLine: ErrorLinePicker = (line, previous) =>
 
 /** Points the wrapper at a mirror when one applies; undefined when the app has no wrapper properties or URL. */
 export async function mirrorWrapperDistribution(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"log" | "platform">,
+  appDir: string,
   settings: Settings,
 ): Promise<WrapperDistribution | undefined> {
-  const file = join(ctx.app.path, WRAPPER_PROPERTIES);
+  const file = join(appDir, WRAPPER_PROPERTIES);
   const text = await readFile(file, "utf8").catch(() => undefined);
   const original = text === undefined ? undefined : wrapperProperty(text, "distributionUrl");
   if (text === undefined || !original) return undefined;

@@ -6,8 +6,8 @@
  * buildpackage) is ~270 MB the lifecycle would otherwise restore and re-hash on every build.
  */
 import { join } from "node:path";
-import type { BuildContext, Layer, ResolvedDependency, EnvChange } from "@cnbkit/framework";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { Layer, ResolvedDependency, EnvChange } from "@cnbkit/framework";
+import type { StepContext } from "./step-context.js";
 
 /** The installed JDK. */
 export interface Jdk {
@@ -28,7 +28,7 @@ export interface BuildJdk {
 }
 
 /** The JDK of `dep`, installed when first asked for. */
-export function buildJdk(ctx: BuildContext<JavaMetadata>, dep: ResolvedDependency): BuildJdk {
+export function buildJdk(ctx: StepContext<"dependencies">, dep: ResolvedDependency): BuildJdk {
   let installed: Promise<Jdk> | undefined;
   return {
     version: dep.version,
@@ -41,7 +41,7 @@ export function buildJdk(ctx: BuildContext<JavaMetadata>, dep: ResolvedDependenc
 }
 
 /** Installs the JDK from the inventory (reused while version, checksum and arch are unchanged). */
-async function installJdk(ctx: BuildContext<JavaMetadata>, dep: ResolvedDependency): Promise<Jdk> {
+async function installJdk(ctx: StepContext<"dependencies">, dep: ResolvedDependency): Promise<Jdk> {
   const layer = await ctx.dependencies.layer("jdk", dep, {
     types: { build: true },
     strip: dep.stripComponents ?? 1,

@@ -4,9 +4,9 @@
  * JVM's class count (for the memory calculator) is taken when the layer is filled and kept
  * in its metadata, since a reused layer has no files at build time.
  */
-import { type BuildContext, type Layer, metadataSchema, type ResolvedDependency } from "@cnbkit/framework";
+import { type Layer, metadataSchema, type ResolvedDependency } from "@cnbkit/framework";
 import { jvmClassCount as countClasses } from "../class-count.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { StepContext } from "./step-context.js";
 
 /** A launch runtime layer's metadata: the JVM's class count, when it could be taken. */
 export const runtimeMetadata = metadataSchema({ jvmClassCount: "number?" });
@@ -21,7 +21,7 @@ export interface Jre {
 }
 
 /** Installs the JRE; sets JAVA_HOME and BPI_JVM_CLASS_COUNT for launch. */
-export async function installJre(ctx: BuildContext<JavaMetadata>, dep: ResolvedDependency): Promise<Jre> {
+export async function installJre(ctx: StepContext<"dependencies" | "log">, dep: ResolvedDependency): Promise<Jre> {
   ctx.log.step(`${dep.id === "jre" ? "JRE" : "JDK"} (launch)`);
   const layer = await ctx.dependencies.layer("jre", dep, {
     types: { launch: true },

@@ -12,39 +12,37 @@
 import { copyFile, cp, lstat, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, posix } from "node:path";
-import type { BuildContext } from "@cnbkit/framework";
 import { globToRegExp } from "../maven-args.js";
 import { procfilePaths } from "../procfile-paths.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
-import { listFiles } from "./source-tree.js";
+import type { BuiltApp } from "./build-app.js";
+import type { SourceApp } from "./read-app.js";
+import type { StepContext } from "./step-context.js";
 
 /** Puts back what {@link keepProcfilePaths} set aside; call it after the explode. */
 export type RestoreProcfilePaths = () => Promise<void>;
 
 /**
- * Sets aside the Procfile and the paths it names (for `jar`, the jar about to be exploded:
- * absolute, from the app dir or a build's cache layer). Nothing to do when there is no
- * Procfile or nothing will be exploded.
+ * Sets aside the app's Procfile and the paths it names, as `built` left the app dir (its
+ * jar, about to be exploded, is absolute: in the app dir or a build's cache layer). Nothing
+ * to do when there is no Procfile or nothing will be exploded.
  */
 export async function keepProcfilePaths(
-  ctx: BuildContext<JavaMetadata>,
-  jar: string | undefined,
+  ctx: StepContext<"log">,
+  app: Pick<SourceApp, "dir" | "procfile">,
+  built: BuiltApp,
 ): Promise<RestoreProcfilePaths> {
-  const text = await ctx.app.readText("Procfile", { optional: true });
+  const text = app.procfile;
+  const jar = built.kind === "explode" ? built.jar : undefined;
   if (text === undefined || jar === undefined) return async () => {};
-  const appDir = ctx.app.path;
+  const appDir = app.dir;
   const keep = new Set<string>(["Procfile"]);
   const builtJarAt = new Set<string>();
-  let files: string[] | undefined;
   for (const { path, glob } of procfilePaths(text)) {
     const re = globToRegExp(path);
     const place = posix.join(posix.dirname(path), basename(jar));
     if (re.test(place)) builtJarAt.add(place);
     else if (!glob && (await exists(join(appDir, path)))) keep.add(path);
-    else if (glob) {
-      files ??= await listFiles(appDir);
-      for (const f of files) if (re.test(f)) keep.add(f);
-    }
+    else if (glob) for (const f of built.files) if (re.test(f)) keep.add(f);
   }
   const aside = await mkdtemp(join(tmpdir(), "cnbkit-java-procfile-"));
   try {

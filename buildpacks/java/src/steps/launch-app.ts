@@ -3,11 +3,11 @@
  * Spring Boot app, one launch slice per layer of BOOT-INF/layers.idx (so a code change
  * leaves the dependency layers' digests unchanged) and its version as an image label.
  */
-import type { BuildContext, BuildResult } from "@cnbkit/framework";
+import type { BuildResult } from "@cnbkit/framework";
 import type { JarManifest } from "../jar-manifest.js";
 import { layersToSlices, parseLayersIndex } from "../spring-boot-layers.js";
 import { PROCESS_TYPES, startCommand } from "../start-command.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { StepContext } from "./step-context.js";
 
 /**
  * The BuildResult: processes, and for Spring Boot slices and a label. `command` is given for
@@ -15,7 +15,7 @@ import type { JavaMetadata } from "./resolve-jvm.js";
  * WAR's are `web` and `tomcat`, as Paketo's Tomcat buildpack names them).
  */
 export async function launchApp(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"app" | "log">,
   manifest: JarManifest,
   command: string[] = startCommand(manifest, "META-INF/MANIFEST.MF"),
   types: readonly string[] = PROCESS_TYPES,

@@ -5,11 +5,12 @@
  * lacks is one line naming where it was asked for and listing the versions the inventory has
  * for this platform, with a hint saying what to change there.
  */
-import { type BuildContext, CnbError, type ResolvedDependency, type Settings } from "@cnbkit/framework";
+import { CnbError, type ResolvedDependency, type Settings } from "@cnbkit/framework";
 import { describeJavaVersionRequest, type JavaVersionRequest, resolveJavaVersion } from "../java-version.js";
 import { inventoryVersions } from "../inventory-versions.js";
 import { javaMajor, nearestNewerLts } from "../lts-fallback.js";
 import type { AppInfo } from "./read-app.js";
+import type { StepContext } from "./step-context.js";
 
 /** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */
 export interface JavaMetadata {
@@ -27,7 +28,7 @@ export interface JvmChoice {
 
 /** Resolves the version and the entries; `use.build` when the build compiles, `use.jlink` when the JDK makes the runtime. */
 export function resolveJvm(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"buildpack" | "dependencies" | "log" | "target">,
   settings: Settings,
   app: AppInfo,
   use: { build: boolean; jlink: boolean },
@@ -60,7 +61,7 @@ export function resolveJvm(
  * request is returned as it is.
  */
 function manifestFallback(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"dependencies" | "log" | "target">,
   request: JavaVersionRequest,
   ids: readonly string[],
 ): JavaVersionRequest {
@@ -110,7 +111,11 @@ function hint(source: JavaVersionRequest["source"], example: string): string {
   }
 }
 
-function resolveOne(ctx: BuildContext<JavaMetadata>, id: string, request: JavaVersionRequest): ResolvedDependency {
+function resolveOne(
+  ctx: StepContext<"buildpack" | "dependencies" | "target">,
+  id: string,
+  request: JavaVersionRequest,
+): ResolvedDependency {
   try {
     return ctx.dependencies.resolve(id, request.range);
   } catch (err) {

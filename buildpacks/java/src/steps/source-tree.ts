@@ -19,14 +19,14 @@ export async function listFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * sha256 over the source tree's paths and contents; `outputs` are the tool's own top-level
- * output dirs (Maven's `target`, Gradle's `build` and `.gradle`), left out with VCS and IDE dirs.
+ * sha256 over the source tree's paths and contents; `files` lists the tree (readSourceApp),
+ * `outputs` are the tool's own top-level output dirs (Maven's `target`, Gradle's `build` and
+ * `.gradle`), left out with VCS and IDE dirs.
  */
-export async function sourceDigest(dir: string, outputs: readonly string[]): Promise<string> {
+export async function sourceDigest(dir: string, files: readonly string[], outputs: readonly string[]): Promise<string> {
   const skip = new Set([...NEVER_SOURCES, ...outputs]);
   const h = createHash("sha256");
-  const files = (await listFiles(dir)).filter((f) => !skip.has(f.split("/")[0] as string)).sort();
-  for (const f of files) {
+  for (const f of files.filter((f) => !skip.has(f.split("/")[0] as string)).sort()) {
     const fileHash = createHash("sha256");
     await pipeline(createReadStream(join(dir, f)), fileHash);
     h.update(`${f}\0${fileHash.digest("hex")}\n`);

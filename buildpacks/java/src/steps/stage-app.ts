@@ -7,9 +7,8 @@
 import { cp, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { mkdir } from "node:fs/promises";
-import type { BuildContext } from "@cnbkit/framework";
 import type { Runnable } from "../runnable.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { StepContext } from "./step-context.js";
 
 /** The app-relative paths a non-exploded runnable needs. */
 export function keptPaths(r: Exclude<Runnable, { kind: "exploded" }>): string[] {
@@ -23,7 +22,7 @@ export function keptPaths(r: Exclude<Runnable, { kind: "exploded" }>): string[] 
  * holds them at the same relative paths) or, when `root` is the app dir, moved aside first.
  */
 export async function stageApp(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"app" | "log">,
   r: Exclude<Runnable, { kind: "exploded" }>,
   root: string,
 ): Promise<void> {

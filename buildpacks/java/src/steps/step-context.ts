@@ -1,0 +1,10 @@
+/**
+ * What a step may use of the build context. Each step names the parts it needs
+ * (`StepContext<"layers" | "log">`), so its signature says what it touches: the app's facts
+ * come in as values (read once, steps/read-app.ts), not as `ctx.app` to be read again.
+ */
+import type { BuildContext } from "@cnbkit/framework";
+import type { JavaMetadata } from "./resolve-jvm.js";
+
+/** The parts `K` of this buildpack's build context. */
+export type StepContext<K extends keyof BuildContext<JavaMetadata>> = Pick<BuildContext<JavaMetadata>, K>;

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { jdepsArguments, jdepsInputs, jdepsModules, modulesToLink } from "./jdeps-modules.js";
+import { jdepsArguments, jdepsErrorLine, jdepsInputs, jdepsModules, modulesToLink } from "./jdeps-modules.js";
 
 let app: string;
 beforeEach(async () => {
@@ -78,4 +78,20 @@ test("jlink gets both parts' modules once each, with those loaded by name the JD
   ).toEqual(["java.base", "java.logging", "java.sql", "jdk.crypto.ec", "jdk.zipfs"]);
   // JDK 22+ folded jdk.crypto.ec into java.base: it is not asked for when the JDK lacks it.
   expect(modulesToLink([["java.base"], []], ["java.base", "jdk.zipfs"])).toEqual(["java.base", "jdk.zipfs"]);
+});
+
+test.each([
+  [
+    'Exception in thread "main" java.lang.module.FindException: Module com.missing.dep not found, required by com.acme.lib',
+    "Module com.missing.dep not found, required by com.acme.lib",
+  ],
+  ['Exception in thread "main" java.lang.NullPointerException', "java.lang.NullPointerException"],
+  [
+    "Error: a.jar is a multi-release jar file but --multi-release option is not set",
+    "a.jar is a multi-release jar file but --multi-release option is not set",
+  ],
+  ["\tat java.base/java.lang.module.Resolver.findFail(Resolver.java:893)", undefined],
+  ["java.base,java.sql", undefined],
+])("jdeps' error in %j: %j", (line, error) => {
+  expect(jdepsErrorLine(line)).toBe(error);
 });

@@ -81,6 +81,23 @@ export function jdepsArguments(paths: readonly string[], release: number): strin
 }
 
 /**
+ * The error of one line of a failed jdeps' output, for the warning: its own `Error: ...` lines
+ * (a multi-release jar it will not read, a split package), or the message of the exception it
+ * died of (a modular library that requires a module the app does not ship:
+ * `java.lang.module.FindException`, printed with a stack trace); undefined for other lines.
+ *
+ * @example
+ * jdepsErrorLine('Exception in thread "main" java.lang.module.FindException: Module a not found, required by b')
+ * // "Module a not found, required by b"
+ */
+export function jdepsErrorLine(line: string): string | undefined {
+  const own = /^Error: (.+)$/.exec(line.trim());
+  if (own) return own[1];
+  const died = /^Exception in thread "[^"]*" ([\w.$]+)(?:: (.+))?$/.exec(line.trim());
+  return died ? (died[2] ?? died[1]) : undefined;
+}
+
+/**
  * The modules of jdeps' `--print-module-deps` output (its last line, comma-separated);
  * undefined when the output names none.
  *

@@ -1,10 +1,11 @@
 /**
  * BP_JVM_JLINK_ENABLED with the framework harness: a prebuilt jar whose launch runtime is
- * jlinked from the local Debian JDK 17 (which ships jmods) instead of the inventory's JRE.
+ * jlinked from the local Debian JDK 17 (which ships jmods) instead of the inventory's JRE; an
+ * app jdeps cannot read falls back to every java.* module with one warning.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
@@ -173,6 +174,73 @@ test("a new build of the app with the same libraries runs jdeps over its classes
   const thirdRan = launch(third);
   expect(thirdRan).toContain("boot says: hello at 0\n");
   expect(thirdRan).toContain("SEVERE: logged\n");
+}, 600_000);
+
+test("a library jdeps cannot read: one warning, every java.* module of the JDK linked, and the app runs", async () => {
+  // A modular library whose module-info requires a module the app does not ship (it was
+  // compiled against a stub): jdeps dies resolving modules (FindException, with a stack
+  // trace). On the class path at run time the descriptor plays no part, and the app runs.
+  const src = join(work, "modular-lib");
+  await put(src, "stub/module-info.java", "module com.example.missing { exports missing; }\n");
+  await put(src, "stub/missing/Stub.java", "package missing;\npublic class Stub {}\n");
+  await put(src, "lib/module-info.java", "module greet { requires com.example.missing; exports greet; }\n");
+  await put(
+    src,
+    "lib/greet/Greeting.java",
+    'package greet;\npublic class Greeting { public static String text() { return "hello from a modular library"; } }\n',
+  );
+  run("javac", ["--release", "17", "-d", "stub-classes", "stub/module-info.java", "stub/missing/Stub.java"], src);
+  run(
+    "javac",
+    [
+      "--release",
+      "17",
+      "--module-path",
+      "stub-classes",
+      "-d",
+      "lib-classes",
+      "lib/module-info.java",
+      "lib/greet/Greeting.java",
+    ],
+    src,
+  );
+  const lib = join(src, "greet.jar");
+  run("jar", ["--create", "--file", lib, "-C", "lib-classes", "."], src);
+  const appDir = join(work, "boot-modular");
+  await bootJar(
+    appDir,
+    join(work, "boot-modular-src"),
+    lib,
+    'System.out.println("boot says: " + greet.Greeting.text());',
+  );
+
+  // No --strip-debug or --compress: jlink over every java.* module takes ~3 s, not ~13 s. With
+  // no --add-modules named, jdeps still picks the modules.
+  const jlinkArgs = "--no-man-pages --no-header-files";
+  const r = await runBuild(bp, {
+    ...opts({ BP_JVM_JLINK_ENABLED: "true", BP_JVM_JLINK_ARGS: jlinkArgs }),
+    app: appDir,
+  });
+  // The one line names what jdeps said, not the last line of its stack trace, which stays out of the log.
+  expect(r.stdout.filter((l) => /jdeps|Warning|Exception|\tat /.test(l))).toEqual([
+    "  Warning: jdeps could not tell the app's modules (jdeps failed (exit 1): Module com.example.missing not found, required by greet): every java.* module of the JDK is linked; name them with BP_JVM_JLINK_ARGS --add-modules",
+  ]);
+  const out = r.stdout.join("\n");
+  expect(out).not.toContain("Modules to link");
+  const jmods = await readdir(join(r.layer("jdk").path, "jmods"));
+  const java = jmods
+    .filter((f) => f.startsWith("java.") && f.endsWith(".jmod"))
+    .map((f) => f.slice(0, -".jmod".length))
+    .sort();
+  expect(java).toContain("java.desktop");
+  expect(out).toContain(`Running jlink ${jlinkArgs} --add-modules ${java.join(",")}`);
+  const jre = r.layer("jre");
+  const release = readFileSync(join(jre.path, "release"), "utf8");
+  const modules = /^MODULES="(.*)"$/m.exec(release)?.[1]?.split(" ") ?? [];
+  expect(modules).toEqual(expect.arrayContaining(java));
+  const [cmd, ...args] = r.processes[0]?.command ?? [];
+  const ran = spawnSync(join(jre.path, "bin", cmd as string), args, { cwd: r.app, encoding: "utf8" });
+  expect(ran.stdout, ran.stderr).toBe("boot says: hello from a modular library\n");
 }, 600_000);
 
 test("a module jlink cannot find is one line from jlink itself", async () => {

@@ -12,7 +12,7 @@ import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { type BuildContext, metadataSchema } from "@cnbkit/framework";
 import { runTool } from "@cnbkit/framework/process";
-import { jdepsArguments, jdepsInputs, jdepsModules, modulesToLink } from "../jdeps-modules.js";
+import { jdepsArguments, jdepsErrorLine, jdepsInputs, jdepsModules, modulesToLink } from "../jdeps-modules.js";
 import type { JavaMetadata } from "./resolve-jvm.js";
 
 /** Bump when what the layer records changes, so kept answers are read again. */
@@ -105,9 +105,12 @@ async function runJdeps(
   const output = await runTool([join(jdkHome, "bin", "jdeps"), ...jdepsArguments(paths, release)], {
     cwd: ctx.app.path,
     env: { PATH: process.env.PATH },
-    log: ctx.log,
+    // A failed jdeps prints a Java stack trace: the warning carries its error line, and only
+    // BP_LOG_LEVEL=debug shows the rest.
+    log: { ...ctx.log, subprocess: (line) => ctx.log.debug(line) },
     what: "jdeps",
     quiet: true,
+    errorLine: jdepsErrorLine,
   }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
   if (output instanceof Error) return output.message;
   return jdepsModules(output) ?? "it named no modules";

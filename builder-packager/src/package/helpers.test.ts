@@ -125,7 +125,8 @@ test.each([
   ['{ "Hello World" = "hello" }', 'helper name "Hello World" may only contain lowercase letters'],
   ['{ build = "hello" }', `helper name "build" is the buildpack's own bin/build`],
   ['{ hello = "missing" }', 'helpers.hello: directory "missing" does not exist in'],
-  ['{ hello = "../elsewhere" }', '"../elsewhere" must be a directory inside the buildpack'],
+  ['{ hello = "/usr/src/hello" }', '"/usr/src/hello" must be a directory relative to the buildpack, not absolute'],
+  ['{ hello = "../elsewhere" }', 'helpers.hello: directory "../elsewhere" does not exist in'],
   ["{ hello = 1 }", "helpers.hello must be a directory relative to the buildpack"],
   ['"hello"', 'helpers must be a table of name = "directory"'],
 ])("helpers = %s is one line naming buildpack.toml", async (helpers, message) => {

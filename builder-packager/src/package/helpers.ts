@@ -14,7 +14,7 @@
  */
 import { statSync } from "node:fs";
 import { chmod, copyFile, mkdir, rename } from "node:fs/promises";
-import { isAbsolute, join, resolve, sep } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import type { BuildpackDescriptor } from "@cnbkit/framework/cnb-files";
 import { buildGoHelper, type CompileTarget, type GoArch } from "../compile/index.js";
@@ -36,7 +36,7 @@ const RESERVED = new Set(["detect", "build", "generate", "main"]);
 
 /**
  * The helpers `[metadata.cnbkit] helpers` declares, checked: names are file names that are
- * not the buildpack's own bin/ entries, and each directory exists inside the buildpack.
+ * not the buildpack's own bin/ entries, and each directory, relative to the buildpack, exists.
  *
  * @example
  * declaredHelpers("buildpacks/java", descriptor); // [{ name: "jvm-helper", dir: "/…/buildpacks/java/helper", declared: "helper" }]
@@ -60,10 +60,11 @@ export function declaredHelpers(dir: string, descriptor: BuildpackDescriptor<unk
     if (typeof value !== "string" || value === "") {
       throw new CnbError(`${where}.${name} must be a directory relative to the buildpack, such as "helper"`);
     }
-    const src = resolve(root, value);
-    if (isAbsolute(value) || (src !== root && !src.startsWith(`${root}${sep}`))) {
-      throw new CnbError(`${where}.${name}: "${value}" must be a directory inside the buildpack, given relative to it`);
+    // Relative, as `entry` is: a descriptor generated elsewhere (a local builder's) points back with ../.
+    if (isAbsolute(value)) {
+      throw new CnbError(`${where}.${name}: "${value}" must be a directory relative to the buildpack, not absolute`);
     }
+    const src = resolve(root, value);
     if (!statSync(src, { throwIfNoEntry: false })?.isDirectory()) {
       throw new CnbError(`${where}.${name}: directory "${value}" does not exist in ${root}`);
     }

@@ -8,6 +8,7 @@ import { pipeline } from "node:stream/promises";
 import { afterAll, expect, test } from "vitest";
 import yazl from "yazl";
 import { isOwnJar, scanAppDir } from "./app-scan.js";
+import { listFiles } from "./steps/source-tree.js";
 import { plainJar, put, springBootShapedJar } from "./testing/java-apps.js";
 
 const dirs: string[] = [];
@@ -29,7 +30,7 @@ test("one pass counts class files and jar entries and lists each jar, by Maven c
   const util = join(app, "BOOT-INF", "lib", "plain-util-2.0.jar");
   await copyFile(await plainJar(work, await temp()), util);
 
-  const scan = await scanAppDir(app);
+  const scan = await scanAppDir(app, await listFiles(app));
   // Demo.class and JarLauncher.class exploded, Greeting.class and hello/Main.class in the jars.
   expect(scan.classes).toBe(4);
   const sha = async (f: string) =>
@@ -91,7 +92,7 @@ test.each([
     await zipOf(join(q, "quarkus/generated-bytecode.jar"), { "io/quarkus/runner/ApplicationImpl.class": "" });
     await put(q, "quarkus/quarkus-application.dat", "dat\n");
 
-    const scan = await scanAppDir(app);
+    const scan = await scanAppDir(app, await listFiles(app));
     expect(scan.classes).toBe(5);
     expect(scan.libraries).toEqual([
       {

@@ -7,8 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readdir } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, posix } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { SbomComponent } from "@cnbkit/framework";
 import { isClass } from "./class-count.js";
@@ -48,19 +47,28 @@ export function isOwnJar(jar: string, quarkusRoots: readonly string[]): boolean 
 
 const POM_PROPERTIES = /^META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/;
 
-/** Scans `dir` (recursively). */
-export async function scanAppDir(dir: string): Promise<AppScan> {
+/**
+ * Scans the app in `dir`, whose files (app-relative) are `files`. `ownJars` are jars the build
+ * made of the app itself (the runnable jar of a thin jar with its libs/): their classes count,
+ * but they are not libraries.
+ */
+export async function scanAppDir(
+  dir: string,
+  files: readonly string[],
+  ownJars: readonly string[] = [],
+): Promise<AppScan> {
   let classes = 0;
   const jars: string[] = [];
   const quarkusRoots: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    if (isClass(e.name)) classes++;
-    else if (e.name.endsWith(".jar")) jars.push(join(e.parentPath, e.name));
-    if (e.name === QUARKUS_RUNNER) quarkusRoots.push(relative(dir, e.parentPath) || ".");
+  for (const f of files) {
+    if (isClass(f)) classes++;
+    else if (f.endsWith(".jar")) jars.push(f);
+    if (posix.basename(f) === QUARKUS_RUNNER) quarkusRoots.push(posix.dirname(f));
   }
+  const own = new Set(ownJars);
   const libraries: SbomComponent[] = [];
-  for (const jar of jars.sort()) {
+  for (const rel of jars.sort()) {
+    const jar = join(dir, rel);
     const poms: { path: string; text: string }[] = [];
     let manifestVersion: string | undefined;
     await readJarEntries(
@@ -74,7 +82,7 @@ export async function scanAppDir(dir: string): Promise<AppScan> {
         else poms.push({ path, text });
       },
     );
-    if (isOwnJar(relative(dir, jar), quarkusRoots)) continue;
+    if (own.has(rel) || isOwnJar(rel, quarkusRoots)) continue;
     const hash = createHash("sha256");
     await pipeline(createReadStream(jar), hash);
     libraries.push(jarComponent(jar.split("/").pop() as string, poms, hash.digest("hex"), manifestVersion));

@@ -11,7 +11,8 @@
  *
  * The app's facts are worked out once per state of the app dir and handed on as values: the
  * source app (tool, manifest, version files, Procfile, files), the built app (what runs, and
- * the files the build left), and the launch tree (the files the image gets). Each step is a
+ * the files the build left), and the launch tree (steps/launch-tree.ts: the files the image
+ * gets, which the scan, jdeps and the framework's signs read). Each step is a
  * module in steps/ that takes the parts of the context it names (steps/step-context.ts) and
  * returns what it decided.
  */
@@ -32,9 +33,9 @@ import { installJre } from "./steps/install-jre.js";
 import { keepProcfilePaths } from "./steps/keep-procfile-paths.js";
 import { jlinkRuntime } from "./steps/jlink-runtime.js";
 import { launchApp } from "./steps/launch-app.js";
+import { readLaunchTree } from "./steps/launch-tree.js";
 import { readSourceApp } from "./steps/read-app.js";
 import { scanApp } from "./steps/scan-app.js";
-import { listFiles } from "./steps/source-tree.js";
 import { stageApp } from "./steps/stage-app.js";
 import { trainStartupCache } from "./steps/train-startup-cache.js";
 import { type JavaMetadata, resolveJvm } from "./steps/resolve-jvm.js";
@@ -55,14 +56,11 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   const restoreProcfilePaths = await keepProcfilePaths(ctx, app, built);
   const { manifest, jarSha256 } = await explodeApp(ctx, built.kind === "explode" ? built.jar : undefined);
   await restoreProcfilePaths();
-  // The tree the image gets, listed once.
-  const launchFiles = await listFiles(app.dir);
+  const tree = await readLaunchTree(app.dir, built, jarSha256);
   const runtime =
-    jlink && jdk && jvm.jdk
-      ? await jlinkRuntime(ctx, settings, jdk, jvm.jdk, jarSha256)
-      : await installJre(ctx, jvm.jre);
-  const scan = await scanApp(ctx, jarSha256);
-  const framework = detectJvmFramework(launchFiles);
+    jlink && jdk && jvm.jdk ? await jlinkRuntime(ctx, settings, jdk, jvm.jdk, tree) : await installJre(ctx, jvm.jre);
+  const scan = await scanApp(ctx, tree);
+  const framework = detectJvmFramework(tree.files);
   if (runImageHasShell(settings)) {
     await addMemoryCalculator(ctx, scan.classes);
     await addLaunchHelpers(ctx, framework);

@@ -1,48 +1,30 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { jdepsArguments, jdepsErrorLine, jdepsInputs, jdepsModules, modulesToLink } from "./jdeps-modules.js";
 
-let app: string;
-beforeEach(async () => {
-  app = await mkdtemp(join(tmpdir(), "cnbkit-jdeps-"));
-});
-afterEach(async () => {
-  await rm(app, { recursive: true, force: true });
-});
-
-const put = async (path: string) => {
-  await mkdir(join(app, path, ".."), { recursive: true });
-  await writeFile(join(app, path), "");
-};
-
-describe("what jdeps reads of an exploded app", () => {
-  test("Spring Boot: its classes, and its libraries apart", async () => {
-    await put("BOOT-INF/classes/com/example/App.class");
-    await put("BOOT-INF/lib/spring-core-6.2.0.jar");
-    await put("BOOT-INF/lib/tomcat-embed-core-10.1.0.jar");
-    await put("org/springframework/boot/loader/launch/JarLauncher.class");
-    expect(await jdepsInputs(app)).toEqual({
+describe("what jdeps reads of an exploded app, from its files", () => {
+  test("Spring Boot: its classes, and its libraries apart", () => {
+    const files = [
+      "BOOT-INF/lib/tomcat-embed-core-10.1.0.jar",
+      "BOOT-INF/classes/com/example/App.class",
+      "BOOT-INF/lib/spring-core-6.2.0.jar",
+      "org/springframework/boot/loader/launch/JarLauncher.class",
+    ];
+    expect(jdepsInputs(files)).toEqual({
       kind: "read",
       classes: ["BOOT-INF/classes"],
       libs: ["BOOT-INF/lib/spring-core-6.2.0.jar", "BOOT-INF/lib/tomcat-embed-core-10.1.0.jar"],
     });
   });
 
-  test("a plain or Quarkus app: its classes and every jar; a WAR or an app with nothing is skipped", async () => {
-    await put("hello/Main.class");
-    await put("lib/main/io.quarkus.quarkus-core-3.0.jar");
-    expect(await jdepsInputs(app)).toEqual({
+  test("a plain or Quarkus app: its classes and every jar; a WAR or an app with nothing is skipped", () => {
+    const files = ["hello/Main.class", "lib/main/io.quarkus.quarkus-core-3.0.jar"];
+    expect(jdepsInputs(files)).toEqual({
       kind: "read",
       classes: ["."],
       libs: ["lib/main/io.quarkus.quarkus-core-3.0.jar"],
     });
-    await put("WEB-INF/web.xml");
-    expect(await jdepsInputs(app)).toEqual({ kind: "skip", why: "a WAR runs in Tomcat" });
-    const empty = await mkdtemp(join(tmpdir(), "cnbkit-jdeps-"));
-    expect(await jdepsInputs(empty)).toEqual({ kind: "skip", why: "the app has no classes or jars" });
-    await rm(empty, { recursive: true });
+    expect(jdepsInputs([...files, "WEB-INF/web.xml"])).toEqual({ kind: "skip", why: "a WAR runs in Tomcat" });
+    expect(jdepsInputs(["Procfile"])).toEqual({ kind: "skip", why: "the app has no classes or jars" });
   });
 });
 

@@ -5,9 +5,6 @@
  * what code loads by name, so modules loaded that way are added here ({@link ALWAYS}), and
  * `BP_JVM_JLINK_ARGS --add-modules` stays the way to name more.
  */
-import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
-import { join, relative } from "node:path";
 
 /**
  * Modules added to what jdeps finds when the JDK has them: the elliptic-curve TLS provider
@@ -26,34 +23,22 @@ export const ALWAYS = ["jdk.crypto.ec", "jdk.zipfs"] as const;
 export type JdepsInputs = { kind: "read"; classes: string[]; libs: string[] } | { kind: "skip"; why: string };
 
 /**
- * The inputs of jdeps for the exploded app at `appDir` (paths relative to it): a Spring Boot
+ * The inputs of jdeps for the exploded app whose files (app-relative) are `files`: a Spring Boot
  * jar's BOOT-INF/classes and its BOOT-INF/lib jars; otherwise the app's own classes and every
  * jar under it (a Quarkus lib/, a plain jar's Class-Path). A WAR is skipped: it runs inside
  * Tomcat, whose needs jdeps would not read from the app.
  */
-export async function jdepsInputs(appDir: string): Promise<JdepsInputs> {
-  if (existsSync(join(appDir, "WEB-INF"))) return { kind: "skip", why: "a WAR runs in Tomcat" };
-  if (existsSync(join(appDir, "BOOT-INF", "classes"))) {
-    return {
-      kind: "read",
-      classes: ["BOOT-INF/classes"],
-      libs: await jarsUnder(appDir, join(appDir, "BOOT-INF", "lib")),
-    };
+export function jdepsInputs(files: readonly string[]): JdepsInputs {
+  const under = (dir: string) => files.filter((f) => f.startsWith(dir));
+  if (under("WEB-INF/").length > 0) return { kind: "skip", why: "a WAR runs in Tomcat" };
+  const jars = (list: readonly string[]) => list.filter((f) => f.endsWith(".jar")).sort();
+  if (under("BOOT-INF/classes/").length > 0) {
+    return { kind: "read", classes: ["BOOT-INF/classes"], libs: jars(under("BOOT-INF/lib/")) };
   }
-  const libs = await jarsUnder(appDir, appDir);
-  const hasClasses = (await readdir(appDir, { recursive: true })).some((f) => f.endsWith(".class"));
+  const libs = jars(files);
+  const hasClasses = files.some((f) => f.endsWith(".class"));
   if (!hasClasses && libs.length === 0) return { kind: "skip", why: "the app has no classes or jars" };
   return { kind: "read", classes: hasClasses ? ["."] : [], libs };
-}
-
-/** The jars under `dir`, relative to `appDir`, sorted. */
-async function jarsUnder(appDir: string, dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return [];
-  const files = await readdir(dir, { recursive: true });
-  return files
-    .filter((f) => f.endsWith(".jar"))
-    .map((f) => relative(appDir, join(dir, f)))
-    .sort();
 }
 
 /**

@@ -110,6 +110,9 @@ describe("Maven outputs", () => {
     expect(log(r)).toContain("Runs the jar target/demo.jar with its Class-Path (target/libs)");
     expect(log(r)).toContain("SERVER_PORT from $PORT at launch (Helidon)");
     expect(r.processes[0]?.command).toEqual(["java", "-jar", "target/demo.jar"]);
+    // The thin jar is the app's own code: its classes count, but the SBOM lists only its libs/.
+    const cdx = r.sbom("launch", "cdx") as { components: { name: string }[] };
+    expect(cdx.components.map((c) => c.name)).toEqual(["helidon-webserver"]);
     expect((await askBuiltApp(r)).body).toBe("helidon");
   }, 300_000);
 

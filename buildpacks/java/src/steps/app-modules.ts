@@ -10,10 +10,11 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
-import { type BuildContext, metadataSchema } from "@cnbkit/framework";
+import { metadataSchema } from "@cnbkit/framework";
 import { runTool } from "@cnbkit/framework/process";
 import { jdepsArguments, jdepsErrorLine, jdepsInputs, jdepsModules, modulesToLink } from "../jdeps-modules.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { LaunchTree } from "./launch-tree.js";
+import type { StepContext } from "./step-context.js";
 
 /** Bump when what the layer records changes, so kept answers are read again. */
 const FORMAT = 1;
@@ -38,16 +39,18 @@ export interface JdepsJdk {
 }
 
 /**
- * The modules jlink should link for the app in `ctx.app.path`, sorted; undefined when jdeps
- * cannot tell (a WAR, an app with no classes, a jdeps failure: said in one line), for the
- * caller's fallback. `jarSha256` is the jar the app was unpacked from, if it was.
+ * The modules jlink should link for the app in `tree`, sorted; undefined when jdeps cannot
+ * tell (a WAR, an app with no classes, a jdeps failure: said in one line), for the caller's
+ * fallback. The tree's `jarSha256` (the jar the app was unpacked from, if it was) keys the
+ * classes' answer.
  */
 export async function appModules(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"layers" | "log">,
   jdk: JdepsJdk,
-  jarSha256: string | undefined,
+  tree: LaunchTree,
 ): Promise<string[] | undefined> {
-  const inputs = await jdepsInputs(ctx.app.path);
+  const { dir, jarSha256 } = tree;
+  const inputs = jdepsInputs(tree.files);
   if (inputs.kind === "skip") {
     ctx.log.detail(`Modules: every java.* module of the JDK (${inputs.why})`);
     return undefined;
@@ -57,13 +60,13 @@ export async function appModules(
   let libsFailed: string | undefined;
   const kept = await ctx.layers.cached("jdeps", {
     types: { cache: true },
-    key: { jdk: jdk.version, sha256: jdk.sha256, libs: await digestOf(ctx.app.path, inputs.libs), format: FORMAT },
+    key: { jdk: jdk.version, sha256: jdk.sha256, libs: await digestOf(dir, inputs.libs), format: FORMAT },
     metadata: keptModules,
     async fill(): Promise<KeptModules> {
       const none = { jar: undefined, classes: undefined };
       if (inputs.libs.length === 0) return { libs: [], ...none };
       const done = ctx.log.timer();
-      const read = await runJdeps(ctx, jdk.home, inputs.libs, release);
+      const read = await runJdeps(ctx, dir, jdk.home, inputs.libs, release);
       if (typeof read === "string") {
         libsFailed = read;
         return { libs: [], ...none };
@@ -85,7 +88,7 @@ export async function appModules(
     if (inputs.classes.length === 0) classes = [];
     else {
       const done = ctx.log.timer();
-      const read = await runJdeps(ctx, jdk.home, inputs.classes, release);
+      const read = await runJdeps(ctx, dir, jdk.home, inputs.classes, release);
       if (typeof read === "string") return cannotTell(ctx, read);
       ctx.log.detail(`jdeps over the app's classes (${done()}): ${read.join(", ")}`);
       classes = read;
@@ -97,13 +100,14 @@ export async function appModules(
 
 /** jdeps' modules for `paths`, or why it named none. */
 async function runJdeps(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"log">,
+  appDir: string,
   jdkHome: string,
   paths: readonly string[],
   release: number,
 ): Promise<string[] | string> {
   const output = await runTool([join(jdkHome, "bin", "jdeps"), ...jdepsArguments(paths, release)], {
-    cwd: ctx.app.path,
+    cwd: appDir,
     env: { PATH: process.env.PATH },
     // A failed jdeps prints a Java stack trace: the warning carries its error line, and only
     // BP_LOG_LEVEL=debug shows the rest.
@@ -117,7 +121,7 @@ async function runJdeps(
 }
 
 /** The one warning when jdeps cannot tell; undefined, for the caller's fallback. */
-function cannotTell(ctx: BuildContext<JavaMetadata>, why: string): undefined {
+function cannotTell(ctx: StepContext<"log">, why: string): undefined {
   ctx.log.warn(
     `jdeps could not tell the app's modules (${why}): every java.* module of the JDK is linked; name them with BP_JVM_JLINK_ARGS --add-modules`,
   );

@@ -9,14 +9,15 @@
  */
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type BuildContext, CnbError, type ResolvedDependency, type Settings } from "@cnbkit/framework";
+import { CnbError, type ResolvedDependency, type Settings } from "@cnbkit/framework";
 import { jvmClassCount } from "../class-count.js";
 import { jlinkArguments } from "../jlink-args.js";
 import { runTool } from "@cnbkit/framework/process";
 import { appModules } from "./app-modules.js";
 import type { BuildJdk } from "./install-jdk.js";
 import { type Jre, launchRuntime, runtimeMetadata } from "./install-jre.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { LaunchTree } from "./launch-tree.js";
+import type { StepContext } from "./step-context.js";
 
 /** jlink's own error lines ("Error: Module foo not found"). */
 const jlinkErrorLine = (line: string) => (/^Error: /.test(line) ? line : undefined);
@@ -24,15 +25,15 @@ const jlinkErrorLine = (line: string) => (/^Error: /.test(line) ? line : undefin
 /**
  * Links the launch runtime from `jdk` into the `jre` layer. With no `--add-modules` in
  * BP_JVM_JLINK_ARGS, the modules are the ones jdeps finds in the app (the JDK's java.* ones when
- * jdeps cannot tell); `jarSha256`, the jar the app was unpacked from, lets an unchanged app
- * skip jdeps.
+ * jdeps cannot tell) in the app's launch `tree`, whose `jarSha256` (the jar the app was
+ * unpacked from) lets an unchanged app skip jdeps.
  */
 export async function jlinkRuntime(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"layers" | "log" | "target">,
   settings: Settings,
   buildJdk: BuildJdk,
   jdkDep: ResolvedDependency,
-  jarSha256: string | undefined,
+  tree: LaunchTree,
 ): Promise<Jre> {
   ctx.log.step("JRE (launch, jlinked from the JDK: BP_JVM_JLINK_ENABLED)");
   // The module list (the default arguments) comes from the JDK's jmods, so jlink always installs it.
@@ -56,7 +57,7 @@ export async function jlinkRuntime(
     const found = await appModules(
       ctx,
       { home: jdk.layer.path, version: jdk.version, sha256: jdk.sha256, modules },
-      jarSha256,
+      tree,
     );
     if (found) {
       args = [...base, "--add-modules", found.join(",")];
@@ -73,7 +74,7 @@ export async function jlinkRuntime(
       // jlink refuses an existing --output.
       await rm(l.path, { recursive: true, force: true });
       await runTool([join(jdk.layer.path, "bin", "jlink"), ...args, "--output", l.path], {
-        cwd: ctx.app.path,
+        cwd: tree.dir,
         env: { PATH: process.env.PATH },
         log: ctx.log,
         what: "jlink",

@@ -5,9 +5,10 @@
  * cache-only `app_scan` layer, keyed on the jar's sha256, and taken again only when the jar
  * changes. An app given exploded is scanned on every build.
  */
-import { type BuildContext, metadataSchema, type SbomComponent } from "@cnbkit/framework";
+import { metadataSchema, type SbomComponent } from "@cnbkit/framework";
 import { type AppScan, scanAppDir } from "../app-scan.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { LaunchTree } from "./launch-tree.js";
+import type { StepContext } from "./step-context.js";
 
 /** Bump when what a scan records changes, so kept scans are taken again. */
 const SCAN_FORMAT = 2;
@@ -24,15 +25,16 @@ function components(value: unknown, field: string): SbomComponent[] {
 }
 
 /** Scans the app dir, or reuses the scan of the same jar. */
-export async function scanApp(ctx: BuildContext<JavaMetadata>, jarSha256: string | undefined): Promise<AppScan> {
-  if (jarSha256 === undefined) return scanAppDir(ctx.app.path);
+export async function scanApp(ctx: StepContext<"layers">, tree: LaunchTree): Promise<AppScan> {
+  const scan = () => scanAppDir(tree.dir, tree.files, tree.ownJars);
+  if (tree.jarSha256 === undefined) return scan();
   const layer = await ctx.layers.cached("app_scan", {
     types: { cache: true },
-    key: { jar: jarSha256, format: SCAN_FORMAT },
+    key: { jar: tree.jarSha256, format: SCAN_FORMAT },
     metadata: scanMetadata,
     async fill() {
-      const scan = await scanAppDir(ctx.app.path);
-      return { classes: scan.classes, libraries: scan.libraries };
+      const { classes, libraries } = await scan();
+      return { classes, libraries };
     },
   });
   return layer.metadata;

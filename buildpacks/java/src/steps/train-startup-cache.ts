@@ -34,7 +34,7 @@ import { createWriteStream, existsSync } from "node:fs";
 import { readdir, readFile, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { type BuildContext, metadataSchema, type Settings } from "@cnbkit/framework";
+import { metadataSchema, type Settings } from "@cnbkit/framework";
 import { runStreaming } from "@cnbkit/framework/process";
 import yazl from "yazl";
 import type { JarManifest } from "../jar-manifest.js";
@@ -46,7 +46,7 @@ import {
 } from "../startup-cache-check.js";
 import { runImageHasShell } from "./add-shell-free-launch.js";
 import type { Jre } from "./install-jre.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { StepContext } from "./step-context.js";
 
 /** The lifecycle's fixed file time, which every exported file has at launch. */
 const EXPORT_MTIME = new Date("1980-01-01T00:00:01Z");
@@ -115,7 +115,7 @@ function jvmBuild(java: string): Promise<string | undefined> {
  * undefined (start as before).
  */
 export async function trainStartupCache(
-  ctx: BuildContext<JavaMetadata>,
+  ctx: StepContext<"app" | "layers" | "log">,
   settings: Settings,
   manifest: JarManifest,
   jre: Jre,

@@ -326,7 +326,7 @@ describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
   );
 
   test(
-    "on the tiny run image (no shell): built with --run-image (cnbkit sets BP_RUN_IMAGE_SHELL=false from its label) it answers, has no /bin/sh, and rebased onto a tiny image with more packages still answers",
+    "on the tiny run image (no shell): built with --run-image (cnbkit sets BP_RUN_IMAGE_SHELL=false from its label) it answers, has no /bin/sh, its static jvm-helper sizes the JVM (1G with no limit, 50 threads under --memory 512m), and rebased onto a tiny image with more packages still answers",
     async () => {
       // The tiny run image (cached under ~/.cache/cnbkit/base like the others) beside the builder's standard one.
       const tiny = await withDirLock(join(E2E_DIR, "builder.lock"), () => ensureBaseImages({ flavor: "tiny" }));
@@ -337,15 +337,32 @@ describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
       expect(built.text).toMatch(
         /Run image has no shell \(its base metadata says flavor tiny\): building with BP_RUN_IMAGE_SHELL=false/,
       );
-      expect(built.text).toMatch(/BP_RUN_IMAGE_SHELL=false: no exec\.d helpers/);
+      // The packaged buildpack carries bin/jvm-helper (static Go): only the truststore is left out.
+      expect(built.text).toMatch(/BP_RUN_IMAGE_SHELL=false: SSL_CERT_FILE's extra certificates are not added/);
+      expect(built.text).toMatch(/Memory calculator and JDWP agent \(BPL_DEBUG_\*\) at launch: jvm-helper, static/);
       const unpacked = await unpackImage(image);
       onTestFinished(() => unpacked.release());
       for (const shell of ["bin/sh", "usr/bin/sh", "usr/bin/bash", "usr/bin/dash"]) {
         await expect(lstat(join(unpacked.rootfs, shell)), shell).rejects.toThrow(/ENOENT/);
       }
+      expect(existsSync(join(unpacked.rootfs, "layers/cnbkit_java/jvm_memory/exec.d/jvm-helper"))).toBe(true);
       const output: string[] = [];
+      const t0 = Date.now();
       const answer = await getFromImage(image, {}, { output });
+      console.log(`spring maven on tiny: first answer ${Date.now() - t0} ms after run`);
       expect(answer, output.join("\n")).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 21\./);
+      // No cgroup limit: the helper sizes the JVM for 1G and says so; the JVM's max heap is about its -Xmx.
+      const text = output.join("\n");
+      expect(text).toContain("Container memory limit unset. Configuring JVM for 1G container");
+      const calculated =
+        /Calculated JVM Memory Configuration: .*-Xmx(\d+)K .*\(Total Memory: 1G, Thread Count: 250,/.exec(text);
+      expect(calculated, text).not.toBeNull();
+      const xmx = Number(calculated?.[1]) * 1024;
+      const heap = Number(/max heap (\d+)/.exec(answer)?.[1]);
+      console.log(`spring maven on tiny: -Xmx ${xmx}, max heap ${heap}`);
+      expect(xmx).toBeLessThan(GIB);
+      expect(heap).toBeLessThanOrEqual(xmx + 4 * MIB); // G1 rounds the heap up to whole regions
+      expect(heap).toBeGreaterThan(0.8 * xmx);
 
       // Rebase onto another tiny image of the same release: the same cut plus the JDK's ImageIO libraries.
       const spec = baseRootfsSpecs(undefined, "tiny").run;
@@ -361,9 +378,15 @@ describe.sequential("Spring Boot with mvnw (examples/apps/java-hello)", () => {
       onTestFinished(() => again.release());
       expect(existsSync(join(again.rootfs, "usr/lib/x86_64-linux-gnu/libjpeg.so.62"))).toBe(true);
       await expect(lstat(join(again.rootfs, "bin/sh"))).rejects.toThrow(/ENOENT/);
-      const rebasedAnswer = await getFromImage(image);
-      console.log(`spring maven on tiny, rebased: ${rebasedAnswer.trim()}`);
-      expect(rebasedAnswer).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 21\./);
+      // Under a real 512 MiB limit (cnbkit run --memory) the helper reads the cgroup: 50 threads' stacks fit, 250 do not.
+      const small: string[] = [];
+      const rebasedAnswer = await getFromImage(image, {}, { memoryBytes: 512 * MIB, output: small });
+      console.log(`spring maven on tiny, rebased, --memory 512m: ${rebasedAnswer.trim()}`);
+      expect(rebasedAnswer, small.join("\n")).toMatch(/^200 Hi from Spring Boot 3\.5\.4 on Java 21\./);
+      expect(small.join("\n")).toMatch(
+        /Calculated JVM Memory Configuration: .*\(Total Memory: 512M, Thread Count: 50,/,
+      );
+      expect(Number(/max heap (\d+)/.exec(rebasedAnswer)?.[1])).toBeLessThan(512 * MIB);
     },
     TIMEOUT,
   );

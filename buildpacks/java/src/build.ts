@@ -38,7 +38,8 @@ import { readSourceApp } from "./steps/read-app.js";
 import { scanApp } from "./steps/scan-app.js";
 import { stageApp } from "./steps/stage-app.js";
 import { trainStartupCache } from "./steps/train-startup-cache.js";
-import { type JavaMetadata, resolveJvm } from "./steps/resolve-jvm.js";
+import type { JavaMetadata } from "./java-metadata.js";
+import { resolveJvm } from "./steps/resolve-jvm.js";
 
 /** Builds a Java app. */
 export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResult> {
@@ -64,7 +65,7 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   if (runImageHasShell(settings)) {
     await addMemoryCalculator(ctx, scan.classes);
     await addLaunchHelpers(ctx, framework);
-  } else await addShellFreeLaunch(ctx, framework);
+  } else await addShellFreeLaunch(ctx, framework, scan.classes);
   appSbom(ctx, scan.libraries);
   if (built.kind === "explode") {
     return launchApp(ctx, manifest, await trainStartupCache(ctx, settings, manifest, runtime));

@@ -7,7 +7,7 @@
 import { CnbError, type DetectContext, type DetectResult, detectRules } from "@cnbkit/framework";
 import { JAVA_MARKERS } from "./build-tool.js";
 import { readApp } from "./steps/read-app.js";
-import type { JavaMetadata } from "./steps/resolve-jvm.js";
+import type { JavaMetadata } from "./java-metadata.js";
 
 const FAIL = "no pom.xml, mvnw, build.gradle(.kts), gradlew, executable jar or META-INF/MANIFEST.MF in the app";
 

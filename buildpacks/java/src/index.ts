@@ -11,10 +11,10 @@
  */
 import { buildpack, CnbError } from "@cnbkit/framework";
 import { detect } from "./detect.js";
-import type { JavaMetadata } from "./steps/resolve-jvm.js";
+import type { JavaMetadata } from "./java-metadata.js";
 
 export { calculateMemory, MEMORY_CALCULATOR_SCRIPT } from "./memory-calculator.js";
-export type { JavaMetadata } from "./steps/resolve-jvm.js";
+export type { JavaMetadata } from "./java-metadata.js";
 
 /** Checks `[metadata]`: a `default-versions.java` major version is required. */
 export function parseMetadata(raw: unknown): JavaMetadata {

@@ -25,8 +25,10 @@
  * as Paketo's do (whole KiB, then the largest unit that divides them). The script also adds
  * -XX:+ExitOnOutOfMemoryError unless JAVA_TOOL_OPTIONS says otherwise.
  *
- * {@link calculateMemory} is the same formula in TypeScript; the tests run the script with
- * `sh` over fake cgroup files and compare the two.
+ * {@link calculateMemory} is the same formula in TypeScript. On a run image without a shell
+ * the same calculator runs as the static Go program buildpacks/java/helper (`jvm-helper`,
+ * steps/add-shell-free-launch.ts). The tests run the script with `sh`, and the Go program,
+ * over fake cgroup files and compare all three.
  */
 import { CnbError } from "@cnbkit/framework";
 

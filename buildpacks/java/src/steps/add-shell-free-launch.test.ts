@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -100,6 +101,12 @@ test("packaged: the static jvm-helper is the one exec.d program, in jvm_memory; 
   expect(dirs.filter((d) => d.split("/").slice(0, -1).includes("exec.d"))).toEqual([`jvm_memory/exec.d/${JVM_HELPER}`]);
   const execD = join(memory.path, "exec.d", JVM_HELPER);
   expect(helper.equals(readFileSync(execD))).toBe(true);
+  // The binary is in the image, so its layer's SBOM names it, by its sha256.
+  const cdx = packaged.sbom("jvm_memory", "cdx") as { components: { name: string; hashes?: { content: string }[] }[] };
+  expect(cdx.components.map((c) => c.name)).toEqual([`cnbkit/java/${JVM_HELPER}`]);
+  expect(cdx.components[0]?.hashes?.[0]?.content).toBe(createHash("sha256").update(helper).digest("hex"));
+  // The app's class count reaches the calculator, as on an image with a shell.
+  expect(Number(packaged.launchEnv("web").BPI_APP_CLASS_COUNT)).toBeGreaterThan(0);
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder the app resolves
   expect(packaged.launchEnv().SERVER_PORT).toBe("${PORT:8080}");
   const warnings = packaged.stdout.filter((l) => l.includes("BP_RUN_IMAGE_SHELL=false"));

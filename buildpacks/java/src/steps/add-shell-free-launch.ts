@@ -16,9 +16,9 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { BuildContext, Settings } from "@cnbkit/framework";
+import type { Settings } from "@cnbkit/framework";
 import { FRAMEWORK_NAMES, type JvmFramework, portVariables } from "../jvm-framework.js";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { StepContext } from "./step-context.js";
 
 /** The setting that says the run image has no shell. */
 export const RUN_IMAGE_SHELL_SETTING = "BP_RUN_IMAGE_SHELL";
@@ -37,9 +37,9 @@ export const JVM_HELPER = "jvm-helper";
  * carries it, and warns once about what is still not applied.
  */
 export async function addShellFreeLaunch(
-  ctx: BuildContext<JavaMetadata>,
-  framework?: JvmFramework,
-  classes?: number,
+  ctx: StepContext<"buildpack" | "layers" | "log">,
+  framework: JvmFramework | undefined,
+  classes: number,
 ): Promise<void> {
   const vars = portVariables(framework);
   const layer = await ctx.layers.cached("jvm_port", {
@@ -52,20 +52,28 @@ export async function addShellFreeLaunch(
   const helper = join(ctx.buildpack.dir, "bin", JVM_HELPER);
   const binary = await readFile(helper).catch(() => undefined);
   if (binary) {
+    const sha256 = createHash("sha256").update(binary).digest("hex");
     const memory = await ctx.layers.cached("jvm_memory", {
       types: { launch: true, cache: false },
       // As the sh calculator's layer: rewritten only when the program or the app's class count changes.
-      key: { helper: createHash("sha256").update(binary).digest("hex"), appClasses: classes ?? null },
+      key: { helper: sha256, appClasses: classes },
       async fill(l) {
         await l.execD.add(JVM_HELPER, helper);
       },
     });
-    if (classes !== undefined) memory.env.launch.default("BPI_APP_CLASS_COUNT", String(classes));
+    memory.env.launch.default("BPI_APP_CLASS_COUNT", String(classes));
+    // A binary in the image, so the image's SBOM names it (the sh scripts are this buildpack's text).
+    memory.sbom.add({
+      name: `${ctx.buildpack.id}/${JVM_HELPER}`,
+      version: ctx.buildpack.version,
+      sha256,
+      type: "application",
+    });
     ctx.log.warn(
       `${RUN_IMAGE_SHELL_SETTING}=false: SSL_CERT_FILE's extra certificates are not added to the JVM's truststore (that exec.d helper is a sh script)`,
     );
     ctx.log.detail(
-      `Memory calculator and JDWP agent (BPL_DEBUG_*) at launch: ${JVM_HELPER}, static, ${(binary.length / 1024 / 1024).toFixed(1)} MB${classes === undefined ? "" : ` (${classes} app classes)`}`,
+      `Memory calculator and JDWP agent (BPL_DEBUG_*) at launch: ${JVM_HELPER}, static, ${(binary.length / 1024 / 1024).toFixed(1)} MB (${classes} app classes)`,
     );
   } else {
     ctx.log.warn(

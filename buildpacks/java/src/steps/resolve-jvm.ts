@@ -12,11 +12,6 @@ import { javaMajor, nearestNewerLts } from "../lts-fallback.js";
 import type { AppInfo } from "./read-app.js";
 import type { StepContext } from "./step-context.js";
 
-/** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */
-export interface JavaMetadata {
-  defaultVersions: { java: string };
-}
-
 /** The chosen version: the request and the JDK/JRE entries for it. */
 export interface JvmChoice {
   request: JavaVersionRequest;

@@ -4,7 +4,7 @@
  * come in as values (read once, steps/read-app.ts), not as `ctx.app` to be read again.
  */
 import type { BuildContext } from "@cnbkit/framework";
-import type { JavaMetadata } from "./resolve-jvm.js";
+import type { JavaMetadata } from "../java-metadata.js";
 
 /** The parts `K` of this buildpack's build context. */
 export type StepContext<K extends keyof BuildContext<JavaMetadata>> = Pick<BuildContext<JavaMetadata>, K>;

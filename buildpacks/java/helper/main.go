@@ -2,7 +2,9 @@
 // (BP_RUN_IMAGE_SHELL=false, cnbkit's tiny run image): the launcher runs it before the app
 // and reads JAVA_TOOL_OPTIONS back as TOML on fd 3, as it does the POSIX sh helpers it
 // stands in for there. It does what two of them do, in the order the launcher runs them
-// (their layers, jvm_helpers then jvm_memory, sort that way):
+// (their layers, cds, jvm_helpers then jvm_memory, sort that way):
+//   - the startup cache check (src/startup-cache-check.ts's script), when the cds layer
+//     names a cache in BPI_JVM_STARTUP_CACHE_*;
 //   - the JDWP agent for BPL_DEBUG_* (src/debug-agent.ts's DEBUG_AGENT_SCRIPT);
 //   - the memory calculator (src/memory-calculator.ts's MEMORY_CALCULATOR_SCRIPT, Paketo
 //     libjvm's formula).
@@ -19,7 +21,8 @@ import (
 )
 
 func main() {
-	opts := os.Getenv("JAVA_TOOL_OPTIONS")
+	// The startup cache check first: in the sh images its layer (cds) runs before the others.
+	opts := startupCacheCheck(os.Getenv("JAVA_TOOL_OPTIONS"))
 	opts, err := debugAgent(opts)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cnbkit/java: %v\n", err)

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { DEBUG_AGENT_SCRIPT } from "./debug-agent.js";
+import { buildJvmHelper } from "./testing/jvm-helper.js";
 import { calculateMemory, formatSize, MEMORY_CALCULATOR_SCRIPT } from "./memory-calculator.js";
 
 const dir = mkdtempSync(join(tmpdir(), "cnbkit-java-memory-"));
@@ -16,13 +17,7 @@ writeFileSync(debugScript, DEBUG_AGENT_SCRIPT, { mode: 0o755 });
 // The same calculator twice: the sh script (run images with a shell) and the static Go
 // jvm-helper that stands in for it on shell-less ones (../helper, which the packager builds
 // the same way; here with the host's go, ~0.3 s with a warm build cache).
-const helper = join(dir, "jvm-helper");
-const go = spawnSync("go", ["build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", helper, "."], {
-  cwd: new URL("../helper", import.meta.url).pathname,
-  env: { ...process.env, CGO_ENABLED: "0" },
-  encoding: "utf8",
-});
-if (go.status !== 0) throw new Error(`go build of buildpacks/java/helper failed: ${go.stderr}`);
+const helper = buildJvmHelper(join(dir, "jvm-helper"));
 const PROGRAMS = { "sh script": ["sh", script], "Go jvm-helper": [helper] } as const;
 type Program = keyof typeof PROGRAMS;
 

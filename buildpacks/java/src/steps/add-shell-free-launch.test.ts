@@ -11,6 +11,7 @@ import { sha256File } from "../../../../tools/local-builder/reproducible-tarball
 import bp from "../index.js";
 import { calculateMemory } from "../memory-calculator.js";
 import { plainJar } from "../testing/java-apps.js";
+import { buildJvmHelper } from "../testing/jvm-helper.js";
 import { JVM_HELPER, runImageHasShell } from "./add-shell-free-launch.js";
 
 // A prebuilt jar built for a run image with no shell (BP_RUN_IMAGE_SHELL=false), twice: by the
@@ -46,17 +47,7 @@ beforeAll(async () => {
   const bpDir = join(work, "buildpack");
   await mkdir(join(bpDir, "bin"), { recursive: true });
   await writeFile(join(bpDir, "buildpack.toml"), buildpackToml);
-  const go = spawnSync(
-    "go",
-    ["build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", join(bpDir, "bin", JVM_HELPER), "."],
-    {
-      cwd: new URL("../../helper", import.meta.url).pathname,
-      env: { ...process.env, CGO_ENABLED: "0", GOOS: "linux", GOARCH: "amd64" },
-      encoding: "utf8",
-    },
-  );
-  if (go.status !== 0) throw new Error(`go build of buildpacks/java/helper failed: ${go.stderr}`);
-  helper = await readFile(join(bpDir, "bin", JVM_HELPER));
+  helper = await readFile(buildJvmHelper(join(bpDir, "bin", JVM_HELPER)));
   packaged = await runBuild(bp, {
     app: join(work, "app"),
     buildpackDir: bpDir,

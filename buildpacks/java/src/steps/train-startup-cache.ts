@@ -44,7 +44,7 @@ import {
   STARTUP_CACHE_CHECK_FORMAT,
   startupCacheCheckScript,
 } from "../startup-cache-check.js";
-import { runImageHasShell } from "./add-shell-free-launch.js";
+import { JVM_HELPER, runImageHasShell } from "./add-shell-free-launch.js";
 import type { Jre } from "./install-jre.js";
 import type { StepContext } from "./step-context.js";
 
@@ -55,7 +55,7 @@ const EXPORT_MTIME = new Date("1980-01-01T00:00:01Z");
 const TAIL_LINES = 8;
 
 /** The `cds` layer's metadata: whether the training run wrote its cache. */
-const cdsMetadata = metadataSchema({ archive: "boolean" });
+const cdsMetadata = metadataSchema({ archive: "boolean", jvm: "string?", size: "number?" });
 
 /** The Spring Boot version (major.minor) from which `spring.context.exit=onRefresh` works. */
 function supportsContextExit(version: string): boolean {
@@ -141,13 +141,15 @@ export async function trainStartupCache(
   const classes = join(appDir, "BOOT-INF", "classes");
   const classFiles = existsSync(classes) ? await readdir(classes, { recursive: true }) : [];
   for (const f of classFiles.sort()) listing.update(`${f}\n`);
-  // The launch check is an sh exec.d program: a run image without a shell gets none.
+  // The launch check is an sh exec.d program in this layer; a run image without a shell gets
+  // the same check from the static jvm-helper (steps/add-shell-free-launch.ts), which reads
+  // what it needs from this layer's BPI_JVM_STARTUP_CACHE_* at launch.
   const check = runImageHasShell(settings);
   const layer = await ctx.layers.cached("cds", {
     types: { launch: true, cache: false },
     key: {
       kind: choice.kind,
-      check: check ? STARTUP_CACHE_CHECK_FORMAT : "none",
+      check: check ? STARTUP_CACHE_CHECK_FORMAT : `${JVM_HELPER}-${STARTUP_CACHE_CHECK_FORMAT}`,
       jre: jre.version,
       jreKey: JSON.stringify(jre.layer.key ?? {}),
       app: listing.digest("hex"),
@@ -179,20 +181,27 @@ export async function trainStartupCache(
           `${choice.setting}: the training run failed (exit ${exit.code ?? exit.signal}), so the app ${without}; its last lines:`,
         );
         for (const line of lines.slice(-TAIL_LINES)) ctx.log.subprocess(line);
-        return { archive: false };
+        return { archive: false, jvm: undefined, size: undefined };
       }
       const { size } = await stat(cache);
       ctx.log.detail(`Wrote ${format.file} (${(size / 1048576).toFixed(1)} MB, ${classPath.length} jars) in ${done()}`);
-      const jvm = check ? await jvmBuild(join(jre.layer.path, "bin", "java")) : undefined;
-      if (jvm) {
+      const jvm = await jvmBuild(join(jre.layer.path, "bin", "java"));
+      if (jvm && check) {
         // The size too: a cache cut short or changed since is turned off with one line as well.
         const script = startupCacheCheckScript({ label: format.label, jvm, cache, size, off: format.offFlag });
         await l.execD.addScript(STARTUP_CACHE_CHECK_EXEC_D, script);
       }
-      return { archive: true };
+      return { archive: true, jvm, size };
     },
   });
   if (!layer.metadata.archive) return undefined;
+  const { jvm, size } = layer.metadata;
+  if (!check && jvm !== undefined && size !== undefined) {
+    const cache = join(layer.path, format.file);
+    const describe = { "": cache, SIZE: String(size), JVM: jvm, LABEL: format.label, OFF: format.offFlag };
+    for (const [part, value] of Object.entries(describe))
+      layer.env.launch.default(`BPI_JVM_STARTUP_CACHE${part ? `_${part}` : ""}`, value);
+  }
   const classPath = [join(layer.path, "application.jar"), ...libs].join(":");
   return ["java", format.launchFlag(join(layer.path, format.file)), "-cp", classPath, main];
 }

@@ -21,5 +21,7 @@ export interface LaunchTree {
 /** Lists the app dir `dir` as `built` and the explode (`jarSha256`) left it. */
 export async function readLaunchTree(dir: string, built: BuiltApp, jarSha256: string | undefined): Promise<LaunchTree> {
   const ownJars = built.kind === "keep" && built.runnable.kind === "jar" ? [built.runnable.jar] : [];
-  return { dir, files: await listFiles(dir), jarSha256, ownJars };
+  // An app given exploded is left as it was read: its listing is still the source one.
+  const unchanged = built.kind === "explode" && built.jar === undefined;
+  return { dir, files: unchanged ? built.files : await listFiles(dir), jarSha256, ownJars };
 }

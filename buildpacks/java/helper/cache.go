@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 )
@@ -53,18 +52,7 @@ func startupCacheCheck(opts string) string {
 // records), run without the app's tool options, which the JVM would otherwise apply and
 // announce; empty when it cannot be run.
 func jvmBuild() string {
-	java := "java"
-	if home := os.Getenv("JAVA_HOME"); home != "" {
-		java = home + "/bin/java"
-	}
-	cmd := exec.Command(java, "-Xinternalversion")
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if name != "JAVA_TOOL_OPTIONS" && name != "JDK_JAVA_OPTIONS" && name != "_JAVA_OPTIONS" {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	out, err := cmd.Output()
+	out, err := jvmTool(os.Getenv("JAVA_HOME"), "java", "-Xinternalversion").Output()
 	if err != nil {
 		return ""
 	}

@@ -11,9 +11,11 @@ import { LOCAL_JRES, localJavaBuildpackToml, localJreTarball } from "../../../to
 import { sha256File } from "../../../tools/local-builder/reproducible-tarball.js";
 import { DEBUG_AGENT_EXEC_D } from "./debug-agent.js";
 import bp from "./index.js";
-import { plainJar } from "./testing/java-apps.js";
-import { makeTestCa, openssl } from "./testing/test-ca.js";
 import { SERVER_PORT_EXEC_D } from "./server-port.js";
+import { JVM_HELPER } from "./steps/add-shell-free-launch.js";
+import { plainJar } from "./testing/java-apps.js";
+import { buildJvmHelper } from "./testing/jvm-helper.js";
+import { makeTestCa, openssl } from "./testing/test-ca.js";
 import { TRUST_STORE_EXEC_D } from "./trust-store.js";
 
 // The launch helpers as the launcher runs them: each exec.d script with the image's launch
@@ -208,4 +210,67 @@ test("SSL_CERT_FILE with a CA the system bundle lacks: the JRE trusts it over TL
   expect(count(jdkStore)).toBe(count(join(jdk, "lib/security/cacerts")) + 1);
   expect(readdirSync(dirname(jdkStore))).toEqual(["cacerts"]);
   expect((await get(withJdk.opts as string)).stdout).toBe("trusted\n");
+
+  // The static jvm-helper (shell-less run images) does it too, between the startup-cache check
+  // and the memory calculator, so its fd-3 options hold the memory flags as well. Its bundle
+  // adds a block keytool refuses (valid PEM, not a certificate): that one is skipped in a line
+  // of its own, as in the script, and the CA still gets in.
+  const helper = buildJvmHelper(join(work, JVM_HELPER));
+  const jvmHelper = (env: Record<string, string>) => {
+    const r = spawnSync(helper, [], {
+      // As the launcher runs it: the image's launch env; no cgroup limit (an empty fake root).
+      env: { ...built.launchEnv("web"), CNB_JAVA_SYSTEM_ROOT: join(work, "no-cgroup"), TMPDIR: work, ...env },
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+      encoding: "utf8",
+    });
+    const opts = /^JAVA_TOOL_OPTIONS = "(.*)"$/m.exec(String(r.output[3]))?.[1];
+    return { status: r.status, trust: r.stderr.split("\n").filter((l) => /truststore/.test(l)), opts };
+  };
+  const withBad = join(dir, "bundle-and-a-bad-block.crt");
+  await writeFile(
+    withBad,
+    `${readFileSync(join(dir, "bundle.crt"), "utf8")}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`,
+  );
+  const go = jvmHelper({ SSL_CERT_FILE: withBad, JAVA_TOOL_OPTIONS: "-Xmx64m" });
+  expect(go.status).toBe(0);
+  expect(go.trust).toEqual([
+    `cnbkit/java: could not add certificate 2 of ${withBad} to the JRE's truststore; skipped`,
+    `Added 2 CA certificate(s) from ${withBad} to the JRE's truststore`,
+  ]);
+  const goStore = /^-Xmx64m -Djavax\.net\.ssl\.trustStore=(\S+\/cnbkit-java-trust\.\w+\/cacerts) -XX:/.exec(
+    go.opts ?? "",
+  )?.[1] as string;
+  expect(goStore, go.opts).toBeDefined();
+  expect(count(goStore)).toBe(count(join(jre, "lib/security/cacerts")) + 1);
+  expect(readdirSync(dirname(goStore))).toEqual(["cacerts"]);
+  // The JVM as the launcher starts it: with all of the helper's options, memory flags included.
+  const goGet = await get(go.opts as string);
+  expect(goGet.stderr).not.toContain("PKIX");
+  expect(goGet.stdout).toBe("trusted\n");
+  // Nothing to add: no SSL_CERT_FILE, or a bundle whose certificates the system bundle has, even
+  // with CRLF line ends (the helper compares certificates, not their text), or a truststore the
+  // user chose.
+  const crlf = join(dir, "system-crlf.crt");
+  await writeFile(crlf, readFileSync(system, "utf8").replace(/\n/g, "\r\n"));
+  const nothingToAdd: Record<string, string>[] = [
+    {},
+    { SSL_CERT_FILE: crlf },
+    { SSL_CERT_FILE: withBad, JAVA_TOOL_OPTIONS: "-Djavax.net.ssl.trustStore=/x" },
+  ];
+  for (const env of nothingToAdd) {
+    const none = jvmHelper(env);
+    expect(none.status).toBe(0);
+    expect(none.trust, JSON.stringify(env)).toEqual([]);
+    expect(none.opts, JSON.stringify(env)).not.toMatch(/cnbkit-java-trust/);
+  }
+  // A runtime with no cacerts to copy: one line, a non-zero exit (the launcher then stops, as
+  // for the script), and no temp dir left behind.
+  const trustDirs = () => readdirSync(work).filter((d) => d.startsWith("cnbkit-java-trust.")).length;
+  const before = trustDirs();
+  const noStore = jvmHelper({ SSL_CERT_FILE: withBad, JAVA_HOME: join(work, "no-jre") });
+  expect(noStore.status).toBe(1);
+  expect(noStore.trust).toEqual([
+    `cnbkit/java: the JRE's truststore cannot be copied (open ${join(work, "no-jre/lib/security/cacerts")}: no such file or directory), so the CA certificates of SSL_CERT_FILE ${withBad} cannot join it; unset SSL_CERT_FILE to start without them`,
+  ]);
+  expect(trustDirs()).toBe(before);
 }, 300_000);

@@ -12,6 +12,10 @@
  * build's truststore, steps/build-trust.ts) they are imported in one JVM instead, a
  * source-file program, which a JRE cannot run (it has no compiler).
  * `CNB_JAVA_SYSTEM_BUNDLE` (for tests) replaces /etc/ssl/certs/ca-certificates.crt.
+ * A run image without a shell (BP_RUN_IMAGE_SHELL=false) gets none of this script: the static
+ * jvm-helper does the same there (../helper/trust.go), with the same inputs and stderr lines
+ * (a failure is a non-zero exit in both); it compares certificates by their DER bytes where
+ * this compares PEM text, and being meant for a JRE, it always imports with keytool.
  */
 
 /** The exec.d program's name. Sorts before `memory-calculator`, whose sums it doesn't touch. */

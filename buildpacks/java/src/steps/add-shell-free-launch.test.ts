@@ -17,7 +17,7 @@ import { JVM_HELPER, runImageHasShell } from "./add-shell-free-launch.js";
 // A prebuilt jar built for a run image with no shell (BP_RUN_IMAGE_SHELL=false), twice: by the
 // buildpack as packaged (bin/jvm-helper beside it: the static helper is the one exec.d
 // program) and as run from source (no binary: no exec.d program at all). Both have a port
-// placeholder and one warning.
+// placeholder; only the one from source warns (the helper applies everything else).
 let work: string;
 let built: Awaited<ReturnType<typeof runBuild>>;
 let packaged: Awaited<ReturnType<typeof runBuild>>;
@@ -79,6 +79,7 @@ test("from source (no bin/jvm-helper): no exec.d program in any layer; the port 
   const warnings = built.stdout.filter((l) => l.includes("BP_RUN_IMAGE_SHELL=false"));
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toMatch(/no exec\.d helpers \(no bin\/jvm-helper in /);
+  expect(warnings[0]).toMatch(/BPL_DEBUG_\* and SSL_CERT_FILE's extra certificates are not applied/);
   // The processes are exec'd directly: a command array whose first word is java, no sh -c.
   for (const p of built.processes) expect(p.command[0], p.type).not.toMatch(/^(\/bin\/)?(ba)?sh$/);
   expect(built.processes.length).toBeGreaterThan(0);
@@ -100,10 +101,11 @@ test("packaged: the static jvm-helper is the one exec.d program, in jvm_memory; 
   expect(Number(packaged.launchEnv("web").BPI_APP_CLASS_COUNT)).toBeGreaterThan(0);
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder the app resolves
   expect(packaged.launchEnv().SERVER_PORT).toBe("${PORT:8080}");
-  const warnings = packaged.stdout.filter((l) => l.includes("BP_RUN_IMAGE_SHELL=false"));
-  expect(warnings).toHaveLength(1);
-  expect(warnings[0]).toMatch(/SSL_CERT_FILE's extra certificates are not added/);
-  expect(warnings[0]).not.toMatch(/memory calculator|BPL_DEBUG/);
+  // Nothing is left unapplied, so no warning; the log says the helper does the truststore.
+  expect(packaged.stdout.filter((l) => l.includes("BP_RUN_IMAGE_SHELL=false"))).toEqual([]);
+  expect(packaged.stdout.filter((l) => /SSL_CERT_FILE/.test(l))).toEqual([
+    expect.stringMatching(/jvm-helper, static, .*adds SSL_CERT_FILE's extra CA certificates to the JVM's truststore$/),
+  ]);
 
   // As the launcher runs it: the image's launch env, no cgroup limit (an empty fake root), fd 3.
   const env: Record<string, string> = { ...packaged.launchEnv("web"), CNB_JAVA_SYSTEM_ROOT: join(work, "no-cgroup") };

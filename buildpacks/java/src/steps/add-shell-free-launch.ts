@@ -2,15 +2,16 @@
  * Step: with `BP_RUN_IMAGE_SHELL=false` (the run image has no /bin/sh, as cnbkit's tiny run
  * image: `cnbkit base create --flavor tiny`), the sh exec.d helpers stay out, because the
  * launcher stops the app when an exec.d program cannot run. In their place:
- * - the memory calculator and the JDWP agent (BPL_DEBUG_*): `jvm-helper`, a static Go program
+ * - the startup-cache check, SSL_CERT_FILE's extra CA certificates in the JVM's truststore,
+ *   the JDWP agent (BPL_DEBUG_*) and the memory calculator: `jvm-helper`, a static Go program
  *   the packager builds into the buildpack's bin/ (../../helper, `[metadata.cnbkit] helpers`),
  *   copied into the `jvm_memory` launch layer's exec.d; it reads the same settings and says
- *   the same lines as the scripts. A buildpack run from source (not packaged) has no binary:
- *   then the JVM's own container ergonomics size the heap and BPL_DEBUG_* is not applied;
+ *   the same lines as the scripts, and runs the JRE's keytool itself. A buildpack run from
+ *   source (not packaged) has no binary: then the JVM's own container ergonomics size the
+ *   heap, and BPL_DEBUG_* and SSL_CERT_FILE's extra certificates are not applied (one warning
+ *   says so);
  * - $PORT: each port variable of the framework (jvm-framework.ts) defaults to
- *   `${PORT:8080}`, a placeholder Spring Boot, Quarkus and Micronaut resolve themselves;
- * - SSL_CERT_FILE's extra certificates: not applied (the truststore helper needs keytool's
- *   logic; one warning says so).
+ *   `${PORT:8080}`, a placeholder Spring Boot, Quarkus and Micronaut resolve themselves.
  * The processes need no shell either way: they are exec'd directly (runnable-command.ts).
  */
 import { createHash } from "node:crypto";
@@ -34,7 +35,7 @@ export const JVM_HELPER = "jvm-helper";
 /**
  * Sets the port variables to `${PORT:8080}` in a launch layer of their own (`jvm_port`), adds
  * the jvm-helper exec.d program for an app of `classes` classes when the packaged buildpack
- * carries it, and warns once about what is still not applied.
+ * carries it; without it, warns once about what is not applied.
  */
 export async function addShellFreeLaunch(
   ctx: StepContext<"buildpack" | "layers" | "log">,
@@ -69,11 +70,8 @@ export async function addShellFreeLaunch(
       sha256,
       type: "application",
     });
-    ctx.log.warn(
-      `${RUN_IMAGE_SHELL_SETTING}=false: SSL_CERT_FILE's extra certificates are not added to the JVM's truststore (that exec.d helper is a sh script)`,
-    );
     ctx.log.detail(
-      `Memory calculator and JDWP agent (BPL_DEBUG_*) at launch: ${JVM_HELPER}, static, ${(binary.length / 1024 / 1024).toFixed(1)} MB (${classes} app classes)`,
+      `Memory calculator and JDWP agent (BPL_DEBUG_*) at launch: ${JVM_HELPER}, static, ${(binary.length / 1024 / 1024).toFixed(1)} MB (${classes} app classes); it also adds SSL_CERT_FILE's extra CA certificates to the JVM's truststore`,
     );
   } else {
     ctx.log.warn(

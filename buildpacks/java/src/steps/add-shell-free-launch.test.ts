@@ -79,7 +79,9 @@ test("from source (no bin/jvm-helper): no exec.d program in any layer; the port 
   const warnings = built.stdout.filter((l) => l.includes("BP_RUN_IMAGE_SHELL=false"));
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toMatch(/no exec\.d helpers \(no bin\/jvm-helper in /);
-  expect(warnings[0]).toMatch(/BPL_DEBUG_\* and SSL_CERT_FILE's extra certificates are not applied/);
+  expect(warnings[0]).toMatch(
+    /BPL_DEBUG_\*, SSL_CERT_FILE's extra certificates and the startup-cache check are not applied$/,
+  );
   // The processes are exec'd directly: a command array whose first word is java, no sh -c.
   for (const p of built.processes) expect(p.command[0], p.type).not.toMatch(/^(\/bin\/)?(ba)?sh$/);
   expect(built.processes.length).toBeGreaterThan(0);
@@ -104,7 +106,9 @@ test("packaged: the static jvm-helper is the one exec.d program, in jvm_memory; 
   // Nothing is left unapplied, so no warning; the log says the helper does the truststore.
   expect(packaged.stdout.filter((l) => l.includes("BP_RUN_IMAGE_SHELL=false"))).toEqual([]);
   expect(packaged.stdout.filter((l) => /SSL_CERT_FILE/.test(l))).toEqual([
-    expect.stringMatching(/jvm-helper, static, .*adds SSL_CERT_FILE's extra CA certificates to the JVM's truststore$/),
+    expect.stringMatching(
+      /Launch helpers in jvm-helper \(static, [\d.]+ MB\): startup-cache check, SSL_CERT_FILE's CA certificates in the truststore, JDWP agent \(BPL_DEBUG_\*\), memory calculator \(\d+ app classes\)$/,
+    ),
   ]);
 
   // As the launcher runs it: the image's launch env, no cgroup limit (an empty fake root), fd 3.

@@ -71,11 +71,11 @@ export async function addShellFreeLaunch(
       type: "application",
     });
     ctx.log.detail(
-      `Memory calculator and JDWP agent (BPL_DEBUG_*) at launch: ${JVM_HELPER}, static, ${(binary.length / 1024 / 1024).toFixed(1)} MB (${classes} app classes); it also adds SSL_CERT_FILE's extra CA certificates to the JVM's truststore`,
+      `Launch helpers in ${JVM_HELPER} (static, ${(binary.length / 1024 / 1024).toFixed(1)} MB): startup-cache check, SSL_CERT_FILE's CA certificates in the truststore, JDWP agent (BPL_DEBUG_*), memory calculator (${classes} app classes)`,
     );
   } else {
     ctx.log.warn(
-      `${RUN_IMAGE_SHELL_SETTING}=false: no exec.d helpers (no bin/${JVM_HELPER} in ${ctx.buildpack.dir}: a buildpack not packaged by cnbkit): the JVM sizes its heap itself instead of the memory calculator, BPL_DEBUG_* and SSL_CERT_FILE's extra certificates are not applied`,
+      `${RUN_IMAGE_SHELL_SETTING}=false: no exec.d helpers (no bin/${JVM_HELPER} in ${ctx.buildpack.dir}: a buildpack not packaged by cnbkit): the JVM sizes its heap itself instead of the memory calculator; BPL_DEBUG_*, SSL_CERT_FILE's extra certificates and the startup-cache check are not applied`,
     );
   }
   ctx.log.detail(

@@ -7,7 +7,7 @@
  * Every command is exec'd by the launcher directly, so none needs a shell in the run image. Pure.
  */
 import { posix } from "node:path";
-import type { Runnable } from "./runnable.js";
+import type { KeptRunnable } from "./runnable.js";
 
 /**
  * The command; `tomcat` is Tomcat's home and `appDir` the app's dir, needed for a WAR.
@@ -16,10 +16,7 @@ import type { Runnable } from "./runnable.js";
  * runnableCommand({ kind: "jar", jar: "target/quarkus-app/quarkus-run.jar", keep: ["target/quarkus-app"] })
  * // ["java", "-jar", "target/quarkus-app/quarkus-run.jar"]
  */
-export function runnableCommand(
-  r: Exclude<Runnable, { kind: "exploded" }>,
-  war?: { tomcat: string; appDir: string },
-): string[] {
+export function runnableCommand(r: KeptRunnable, war?: { tomcat: string; appDir: string }): string[] {
   switch (r.kind) {
     case "jar":
       return ["java", "-jar", r.jar];

@@ -24,6 +24,9 @@ export type Runnable =
   | { kind: "war"; war: string }
   | { kind: "classpath"; classes: string; dependencies?: string; mainClass: string };
 
+/** A runnable that is not exploded into the app dir: its files are kept as the build laid them out. */
+export type KeptRunnable = Exclude<Runnable, { kind: "exploded" }>;
+
 /** What {@link chooseRunnable} looks at, for one output dir (e.g. `target`, `module/target`, `.`). */
 export interface RunnableInputs {
   /** The output dir, relative to the app root (`.` for the root). */

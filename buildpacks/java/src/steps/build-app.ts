@@ -10,16 +10,13 @@
  * change to the tree, so no later step lists them again.
  */
 import type { Settings } from "@cnbkit/framework";
-import type { Runnable } from "../runnable.js";
+import type { KeptRunnable } from "../runnable.js";
 import { buildWithGradle } from "./build-with-gradle.js";
 import { buildWithMaven } from "./build-with-maven.js";
 import { runnableIn } from "./find-runnable.js";
 import type { BuildJdk } from "./install-jdk.js";
 import type { SourceApp } from "./read-app.js";
 import type { StepContext } from "./step-context.js";
-
-/** A runnable that is not exploded into the app dir. */
-export type KeptRunnable = Exclude<Runnable, { kind: "exploded" }>;
 
 /** What the build left to run. */
 export type BuiltApp =

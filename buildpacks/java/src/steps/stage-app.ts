@@ -7,11 +7,11 @@
 import { cp, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { mkdir } from "node:fs/promises";
-import type { Runnable } from "../runnable.js";
+import type { KeptRunnable } from "../runnable.js";
 import type { StepContext } from "./step-context.js";
 
 /** The app-relative paths a non-exploded runnable needs. */
-export function keptPaths(r: Exclude<Runnable, { kind: "exploded" }>): string[] {
+export function keptPaths(r: KeptRunnable): string[] {
   if (r.kind === "jar") return r.keep.includes(r.jar) ? [...r.keep] : [r.jar, ...r.keep];
   if (r.kind === "war") return [r.war];
   return r.dependencies ? [r.classes, r.dependencies] : [r.classes];
@@ -21,11 +21,7 @@ export function keptPaths(r: Exclude<Runnable, { kind: "exploded" }>): string[] 
  * Leaves only the kept paths of `r` in the app dir, copied from `root` (a build layer that
  * holds them at the same relative paths) or, when `root` is the app dir, moved aside first.
  */
-export async function stageApp(
-  ctx: StepContext<"app" | "log">,
-  r: Exclude<Runnable, { kind: "exploded" }>,
-  root: string,
-): Promise<void> {
+export async function stageApp(ctx: StepContext<"app" | "log">, r: KeptRunnable, root: string): Promise<void> {
   const appDir = ctx.app.path;
   const keep = keptPaths(r);
   const aside = join(appDir, ".cnbkit-kept");
@@ -51,11 +47,7 @@ export async function stageApp(
 }
 
 /** Copies the kept paths of `r` from `appDir` into `dest` (a cache layer) at the same relative paths. */
-export async function saveKept(
-  appDir: string,
-  r: Exclude<Runnable, { kind: "exploded" }>,
-  dest: string,
-): Promise<void> {
+export async function saveKept(appDir: string, r: KeptRunnable, dest: string): Promise<void> {
   for (const p of keptPaths(r)) {
     await mkdir(dirname(join(dest, p)), { recursive: true });
     await cp(join(appDir, p), join(dest, p), { recursive: true, preserveTimestamps: true });

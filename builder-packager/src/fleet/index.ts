@@ -1,0 +1,7 @@
+/**
+ * The fleet stage: what runs across many app images, read from their manifests, configs,
+ * SBOMs and signatures alone (`cnbkit fleet scan`), questions over that inventory
+ * (`fleet query`) and rebasing every image whose run image is behind (`fleet rebase`).
+ */
+export * from "./inventory.js";
+export * from "./versions/index.js";

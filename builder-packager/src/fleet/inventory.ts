@@ -11,21 +11,14 @@ import { readFile } from "node:fs/promises";
 import { CnbError } from "@cnbkit/framework";
 import { writeAtomic } from "@cnbkit/framework/fs";
 import type { Digest } from "../oci/index.js";
+import type { ProofState } from "../supply-chain/index.js";
 import type { Ecosystem } from "./versions/index.js";
 
 /** The schema this cnbkit writes and reads; another one is refused in one line. */
 export const INVENTORY_SCHEMA = "cnbkit.fleet.inventory/v1";
 
-/** What a signature or an attestation of an image was found to be. */
-export type ProofState =
-  /** No `.sig` (or no provenance in the `.att`) for the image's digest. */
-  | "none"
-  /** There, but not checked: the scan had no key. */
-  | "present"
-  /** Checked against the scan's key, over this digest. */
-  | "verified"
-  /** There, but not by the scan's key or not over this digest. */
-  | "invalid";
+/** What a signature or an attestation of an image was found to be (see supply-chain). */
+export type { ProofState };
 
 /** Where an image's package list came from. */
 export type SbomSource =

@@ -7,7 +7,7 @@
 import { CnbError } from "@cnbkit/framework";
 import { BASE_SBOM_DIR, BASE_SBOM_LABEL } from "../base/index.js";
 import { type Digest, type ImageConfig, NORMALIZED_CREATED, type ParsedManifest, parseConfig } from "../oci/index.js";
-import { appMetadata, type BuildMetadata, notRebasable } from "../platform/index.js";
+import { appMetadata, type BuildMetadata, LABELS, notRebasable } from "../platform/index.js";
 import {
   type ArtifactLayer,
   artifactTag,
@@ -52,11 +52,14 @@ export async function scanManifest(at: ManifestAtHand, ctx: ScanContext): Promis
   const config = await memo(ctx.configs, configDigest, async () =>
     parseConfig(await repo.blob(configDigest, "configs"), `${repo.name}@${configDigest}`),
   );
+  if (config.config?.Labels?.[LABELS.lifecycle] === undefined) {
+    return { ...base, why: `not a CNB app image (no ${LABELS.lifecycle} label)` };
+  }
   let meta: ReturnType<typeof appMetadata>;
   try {
     meta = appMetadata(config, `${repo.name}@${digest}`);
   } catch (err) {
-    if (err instanceof CnbError) return { ...base, why: err.message.replace(`${repo.name}@${digest} `, "") };
+    if (err instanceof CnbError) return { ...base, why: err.message };
     throw err;
   }
   const { lifecycle, build, labels } = meta;

@@ -124,6 +124,7 @@ export function barChart(bars: Bar[], o: BarChartOptions): string {
   const tail =
     o.tail ??
     Math.max(
+      0,
       ...bars.map(
         (b) => 16 + (fmtCount(b.value).length + pctOf(b).length) * CHAR_PX + (b.badge ? 8 + b.badge.length * 9 : 0),
       ),

@@ -198,6 +198,22 @@ describe("the page", () => {
     expect(page).toContain(`content="default-src 'none'; style-src 'unsafe-inline'"`);
   });
 
+  test("an empty fleet, or a query that matched nothing, is a page that says so", () => {
+    const empty = { ...fleet([]), others: [], errors: [] };
+    const page = text(htmlReport(empty, { query: { description: "--unsigned", hits: [] }, now: NOW }));
+    expect(page).toContain("0 of 0 images behind the newest run image of their name");
+    expect(page).toContain("0 of 0 images match --unsigned No image matched.");
+    expect(page).toContain("No buildpacks recorded.");
+    expect(page).not.toMatch(/NaN|Infinity|undefined/);
+  });
+
+  test("a run image's newest digest, when given, is what the page compares against", () => {
+    const patched = `sha256:${"9".repeat(64)}`;
+    const page = text(htmlReport(inventory, { latestRunImages: { [RUN]: patched }, now: NOW }));
+    expect(page).toContain("40 of 40 behind · newest: what the name points at now");
+    expect(page).toContain("sha256:999999999999 0 (0%)newest");
+  });
+
   test("is one self-contained page: no script, nothing fetched", () => {
     expect(html).not.toMatch(/<script|<link|<img|<iframe|<object|@import|url\((?!#clip-)|https?:/i);
   });

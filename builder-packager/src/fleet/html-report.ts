@@ -299,10 +299,10 @@ function othersAndErrors(inv: FleetInventory): string {
     : "";
 }
 
-/** `sha256:0123456789ab` (12 hex digits, as `docker images` shows them). */
+/** `sha256:0123456789ab` (12 hex digits, as `docker images` shows them); a bare hex digest the same way. */
 function short(digest: string): string {
-  const m = /^(sha256|sha512):([0-9a-f]{12})[0-9a-f]*$/.exec(digest);
-  return m ? `${m[1]}:${m[2]}` : digest;
+  const m = /^(?:(sha256|sha512):)?([0-9a-f]{12})[0-9a-f]{20,}$/.exec(digest);
+  return m ? `${m[1] ? `${m[1]}:` : ""}${m[2]}` : digest;
 }
 
 /** The stylesheet: tones as CSS variables, a second set for `prefers-color-scheme: dark`. */

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { inflateSync } from "node:zlib";
 import { afterAll, describe, expect, test } from "vitest";
-import { HIT_ROWS, htmlReport, type QueryHit } from "./html-report.js";
+import { HIT_ROWS, htmlReport } from "./html-report.js";
+import type { QueryHit } from "./query.js";
 import { type FleetInventory, type ImageRecord, INVENTORY_SCHEMA, type ProofState } from "./inventory.js";
 import { fleetFigures, UNKNOWN } from "./report-figures.js";
 

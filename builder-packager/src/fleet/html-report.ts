@@ -13,14 +13,9 @@
  */
 import type { Bar } from "./html-charts.js";
 import { barChart, esc, fmtAgo, fmtCount, fmtPercent, fmtTime, plural, stackedBar } from "./html-charts.js";
-import { type FleetInventory, type ImageRecord, recordRef } from "./inventory.js";
+import { type FleetInventory, recordRef } from "./inventory.js";
+import type { QueryHit } from "./query.js";
 import { type FleetFigures, fleetFigures, UNKNOWN } from "./report-figures.js";
-
-/** One image a query matched, and why (one line per reason: `openssl 3.0.11-1~deb12u2 << 3.0.15`). */
-export interface QueryHit {
-  record: ImageRecord;
-  why: string[];
-}
 
 /** Options of {@link htmlReport}. */
 export interface HtmlReportOptions {

@@ -1,7 +1,8 @@
 /** `cnbkit fleet query`: which images of a fleet match, and why, as a table, JSON or CSV. */
+import { writeFile } from "node:fs/promises";
 import { CnbError } from "@cnbkit/framework";
-import { type QueryHit, queryFleet, recordRef, runImageNow } from "../../fleet/index.js";
-import type { Command, Invocation } from "../command.js";
+import { htmlReport, type QueryHit, queryFleet, recordRef, runImageNow } from "../../fleet/index.js";
+import { type Command, type Invocation, stringOption } from "../command.js";
 import { alignColumns } from "../columns.js";
 import { filters, inventoryFor, QUERY_OPTIONS, querySpec, TARGET_OPTIONS } from "./fleet-input.js";
 
@@ -27,6 +28,11 @@ export const fleetQueryCommand: Command = {
     ...QUERY_OPTIONS,
     json: { type: "boolean", help: "print the hits as JSON (records and reasons)" },
     csv: { type: "boolean", help: "print the hits as CSV" },
+    html: {
+      type: "string",
+      value: "<file>",
+      help: "also write one self-contained page: the fleet at a glance as charts, and the hits",
+    },
     ...TARGET_OPTIONS,
   },
   examples: [
@@ -34,13 +40,21 @@ export const fleetQueryCommand: Command = {
     "cnbkit fleet query -i fleet.json --package lodash@'<4.17.21' --package requests@'<2.32' --csv",
     "cnbkit fleet query -i fleet.json --run-image registry.example.com/base/run:latest --behind --json",
     "cnbkit fleet query 127.0.0.1:5000/team-a/ --unsigned --no-provenance --not-rebasable --built-before 2026-06-01",
-    "cnbkit fleet query -i fleet.json --buildpack cnbkit/nodejs@'<1.4.0'",
+    "cnbkit fleet query -i fleet.json --buildpack cnbkit/nodejs@'<1.4.0' --html fleet.html",
   ],
   async run(inv) {
     if (inv.values.json && inv.values.csv) throw new CnbError("give --json or --csv, not both");
     const spec = querySpec(inv);
     const inventory = await inventoryFor(inv);
-    const hits = await queryFleet(inventory, spec, runImageNow());
+    const now = runImageNow();
+    const hits = await queryFleet(inventory, spec, now);
+    const html = stringOption(inv, "html");
+    if (html) {
+      const description = queryText(inv.values);
+      const page = htmlReport(inventory, filters(spec) ? { query: { description, hits } } : {});
+      await writeFile(html, page);
+      inv.err(`Wrote ${html}`);
+    }
     if (inv.values.json) inv.out(JSON.stringify({ matched: hits.length, of: inventory.images.length, hits }, null, 2));
     else if (inv.values.csv) for (const line of csvLines(hits)) inv.out(line);
     else printTable(inv, hits, inventory.images.length, filters(spec));
@@ -77,4 +91,15 @@ export function csvLines(hits: QueryHit[]): string[] {
         .join(","),
     ),
   ];
+}
+
+/** The query's flags as typed, for the page's headline (`--package openssl@<3 --unsigned`). */
+function queryText(values: Invocation["values"]): string {
+  const parts: string[] = [];
+  for (const name of Object.keys(QUERY_OPTIONS)) {
+    const v = values[name];
+    if (v === true) parts.push(`--${name}`);
+    else for (const one of Array.isArray(v) ? v : typeof v === "string" ? [v] : []) parts.push(`--${name} ${one}`);
+  }
+  return parts.join(" ");
 }

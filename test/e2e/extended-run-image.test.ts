@@ -14,7 +14,7 @@ import { type Binding, buildApp } from "../../builder-packager/src/platform/buil
 import { EXTENDED_LABEL, extendImage } from "../../builder-packager/src/platform/extend-image.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
 import { exportSbom } from "../../builder-packager/src/platform/sbom.js";
-import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
+import { unpackImage } from "../../builder-packager/src/container/unpack.js";
 import { BASE_LAYOUT, caBindings, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";
 
 const TIMEOUT = 1_200_000;

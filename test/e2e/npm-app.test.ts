@@ -13,7 +13,7 @@ import { openImageSource } from "../../builder-packager/src/oci/image-store.js";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
 import { patchedRunImage } from "../../builder-packager/src/platform/test-fixtures.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
-import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
+import { unpackImage } from "../../builder-packager/src/container/unpack.js";
 import { BASE_LAYOUT, caBindings, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";
 
 // "up 1 second" once the first answer takes a second (a loaded machine): ms() words it so.

@@ -26,7 +26,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
-import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
+import { unpackImage } from "../../builder-packager/src/container/unpack.js";
 import { POETRY_BOTTLE, POETRY_BOTTLE_NO_PACKAGE } from "../../buildpacks/python/src/testing/poetry-bottle.js";
 import { caBindings, fixtureApp, freePort, getFromImage, referenceBuilder, ROOT } from "./support.js";
 

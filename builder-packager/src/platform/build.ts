@@ -55,7 +55,16 @@ import { copyBuildOutputs } from "./build-outputs.js";
 import { type BuildRecord, builderFacts, builtBy, type SourceTree, treeDigest } from "./build-record.js";
 import { type BuildBuilder, type BuildRunImage, openRunImage, resolveBuilder, runImageRef } from "./build-builder.js";
 import { runImageShellEnv } from "./run-image-shell.js";
-import { checkRunnable } from "./foreign-arch.js";
+import {
+  type BindMount,
+  checkRunnable,
+  formatStallTimeout,
+  openRootfsView,
+  proxyEnv,
+  type RootfsView,
+  runContainer,
+  stallTimeoutFromEnv,
+} from "../container/index.js";
 import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
 import { creatorPlatformApi, DEFAULT_EXEC_ENV, execEnvVars } from "./exec-env.js";
 import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
@@ -65,10 +74,6 @@ import { markNotRebasable } from "./extensions/extended-run-layout.js";
 import { pinSwitchedRunImage, switchedRunImage } from "./extensions/switch-run-image.js";
 import { LAYOUT_REPO_MOUNT, LifecycleOutput, type PhaseTime } from "./lifecycle-output.js";
 import type { PullPolicy } from "./pull-policy.js";
-import { openRootfsView, type RootfsView } from "./rootfs-view.js";
-import { type BindMount, runContainer } from "./runc.js";
-import { proxyEnv } from "./proxy-env.js";
-import { formatStallTimeout, stallTimeoutFromEnv } from "./stall-watchdog.js";
 import { type ProjectDescriptor, readProjectDescriptor } from "./project-descriptor.js";
 import { copyWorkspace } from "./workspace.js";
 import {

@@ -153,7 +153,7 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
       await web.stop();
     }
     await expect(runApp({ image: output, port, process: "worker" })).rejects.toThrow(/has no process type "worker"/);
-    const { rootfs } = await import("./unpack.js").then((m) => m.unpackImage(output));
+    const { rootfs } = await import("../container/index.js").then((m) => m.unpackImage(output));
     expect(existsSync(join(rootfs, "workspace/index.html"))).toBe(true);
     expect(existsSync(join(rootfs, "workspace/secret.key"))).toBe(false);
   });

@@ -37,11 +37,14 @@ import {
   type Platform,
   writeLayer,
 } from "../oci/index.js";
-import { checkRunnable } from "./foreign-arch.js";
-import { overlayDiffEntries } from "./overlay-diff.js";
-import { checkProxyReachable, proxyEnv } from "./proxy-env.js";
-import { runContainer } from "./runc.js";
-import { unpackImage } from "./unpack.js";
+import {
+  checkProxyReachable,
+  checkRunnable,
+  overlayDiffEntries,
+  proxyEnv,
+  runContainer,
+  unpackImage,
+} from "../container/index.js";
 
 /** The label listing what `base extend` added to an image, oldest step first. */
 export const EXTENDED_LABEL = "io.cnbkit.base.extended";

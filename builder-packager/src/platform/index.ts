@@ -20,6 +20,4 @@ export { type RebaseOptions, type RebaseResult, type RebaseSealRequest, rebaseIm
 export { type RunningApp, type RunOptions, runApp } from "./run.js";
 export { EXTENDED_LABEL, type ExtendOptions, type ExtendResult, extendImage } from "./extend-image.js";
 export { exportSbom, readSbomDocuments, type SbomDocument } from "./sbom.js";
-export { DEFAULT_STALL_TIMEOUT_MS, formatStallTimeout, parseStallTimeout } from "./stall-watchdog.js";
 export { DEFAULT_EXEC_ENV, parseExecEnv } from "./exec-env.js";
-export { pruneUnpackedImages, type UnpackedImage, unpackImage } from "./unpack.js";

@@ -2,14 +2,8 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import {
-  type Binding,
-  type BuildOptions,
-  buildApp,
-  parseFlagSet,
-  parsePullPolicy,
-  parseStallTimeout,
-} from "../../platform/index.js";
+import { type Binding, type BuildOptions, buildApp, parseFlagSet, parsePullPolicy } from "../../platform/index.js";
+import { parseStallTimeout } from "../../container/index.js";
 import { parseTarget } from "../../package/index.js";
 import { parseExecEnv } from "../../platform/index.js";
 import { type Digest, parseReference } from "../../oci/index.js";

@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openImageSource } from "../../builder-packager/src/oci/index.js";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
 import { buildApp } from "../../builder-packager/src/platform/build.js";
-import { extendImage } from "../../builder-packager/src/platform/extend-image.js";
+import { extendImage } from "../../builder-packager/src/extensions/extend-image.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
 import { executable, smallBuilder } from "./small-builder.js";
 import { BASE_LAYOUT, fixtureApp, getFromImage } from "./support.js";

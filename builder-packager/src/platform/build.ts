@@ -68,10 +68,14 @@ import {
 import { chownLayoutDirs, layoutPathOf, placeImage, reclaimLayout, withBlobsFrom } from "./layout-repo.js";
 import { creatorPlatformApi, DEFAULT_EXEC_ENV, execEnvVars } from "./exec-env.js";
 import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
-import { applyBuildExtensions } from "./extensions/apply-build.js";
-import { type AppliedRun, applyRunExtensions } from "./extensions/apply-run.js";
-import { markNotRebasable } from "./extensions/extended-run-layout.js";
-import { pinSwitchedRunImage, switchedRunImage } from "./extensions/switch-run-image.js";
+import {
+  type AppliedRun,
+  applyBuildExtensions,
+  applyRunExtensions,
+  markNotRebasable,
+  pinSwitchedRunImage,
+  switchedRunImage,
+} from "../extensions/index.js";
 import { LAYOUT_REPO_MOUNT, LifecycleOutput, type PhaseTime } from "./lifecycle-output.js";
 import type { PullPolicy } from "./pull-policy.js";
 import { type ProjectDescriptor, readProjectDescriptor } from "./project-descriptor.js";

@@ -18,6 +18,5 @@ export { type PullPolicy, parsePullPolicy } from "./pull-policy.js";
 export { type ImageInspection, type InspectedLayer, inspectImage } from "./inspect.js";
 export { type RebaseOptions, type RebaseResult, type RebaseSealRequest, rebaseImage } from "./rebase.js";
 export { type RunningApp, type RunOptions, runApp } from "./run.js";
-export { EXTENDED_LABEL, type ExtendOptions, type ExtendResult, extendImage } from "./extend-image.js";
 export { exportSbom, readSbomDocuments, type SbomDocument } from "./sbom.js";
 export { DEFAULT_EXEC_ENV, parseExecEnv } from "./exec-env.js";

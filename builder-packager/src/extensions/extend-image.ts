@@ -6,7 +6,7 @@
  * overlayfs mount. Files to copy and CA certificates go into the merged view; apt-get and
  * update-ca-certificates run inside runc as root on the image's own root filesystem, with
  * the host's network; apt's lists, caches and logs are dropped. The overlay's upper dir is
- * then exactly the change, and becomes ONE new layer (overlay-diff.ts), followed by a fresh
+ * then exactly the change, and becomes ONE new layer (../container/overlay-diff.ts), followed by a fresh
  * SBOM layer of the image's Debian packages (the `io.buildpacks.base.sbom` label moves to
  * it). Every other label, the user and the env are kept; `--env` and `--label` are added,
  * and `io.cnbkit.base.extended` records what was added, step by step. Layers are written

@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openImageSource } from "../../builder-packager/src/oci/index.js";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
-import { buildApp } from "../../builder-packager/src/platform/build.js";
+import { buildApp } from "../../builder-packager/src/platform/index.js";
 import { extendImage } from "../../builder-packager/src/extensions/extend-image.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
 import { executable, smallBuilder } from "./small-builder.js";

@@ -6,7 +6,7 @@ import { CnbError } from "@cnbkit/framework";
 import { parseReference } from "../oci/index.js";
 import { parseExecEnv } from "./exec-env.js";
 
-/** The options {@link checkBuildFlags} looks at (a part of build.ts's BuildOptions). */
+/** The options {@link checkBuildFlags} looks at (a part of build/options.ts's BuildOptions). */
 export interface BuildFlags {
   output: string;
   cacheDir?: string;

@@ -22,7 +22,7 @@ import {
 } from "../oci/index.js";
 import { startRegistry } from "../oci/test-registry.js";
 import { sweepStale } from "../cache/index.js";
-import { buildApp } from "./build.js";
+import { buildApp } from "./index.js";
 import { inspectImage } from "./inspect.js";
 import { patchedRunImage } from "./test-fixtures.js";
 import { rebaseImage } from "./rebase.js";

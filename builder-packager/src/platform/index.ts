@@ -3,14 +3,8 @@
  * under runc), `run`, `rebase`, `inspect` and `sbom` of app images, all without a daemon.
  */
 export { LABELS, type LifecycleMetadata } from "./app-image.js";
-export {
-  type Binding,
-  type BuildOptions,
-  type BuildResult,
-  buildApp,
-  PLATFORM_API,
-  type SealRequest,
-} from "./build.js";
+export { buildApp } from "./build/build-app.js";
+export type { Binding, BuildOptions, BuildResult, SealRequest } from "./build/options.js";
 export type { BuildRecord, SourceTree } from "./build-record.js";
 export type { PhaseTime } from "./lifecycle-output.js";
 export { FLAG_SET_NAMES, type FlagSetName, KNOWN_TRUSTED_BUILDERS, parseFlagSet } from "./phases/index.js";

@@ -4,6 +4,7 @@
  */
 export { LABELS, type LifecycleMetadata } from "./app-image.js";
 export { buildApp } from "./build/build-app.js";
+export type { Destination } from "./build/destination.js";
 export type { Binding, BuildOptions, BuildResult, SealRequest } from "./build/options.js";
 export type { BuildRecord, SourceTree } from "./build-record.js";
 export type { PhaseTime } from "./lifecycle-output.js";

@@ -108,15 +108,16 @@ async function buildInView(
       { source: buildCache.dir, destination: "/cache" },
       { source: repo.dir, destination: LAYOUT_REPO_MOUNT },
     ];
-    const output = await runLifecycle(build, view.path, repo, { shared: inputs.mounts, state });
-    const written = await writeAppImage(build, repo, inputs.envNames);
+    const lifecycle = await runLifecycle(build, view.path, repo, { shared: inputs.mounts, state });
+    const written = await writeAppImage(build, repo, inputs, lifecycle);
     await copyBuildOutputs(join(view.path, "layers"), opts, written);
     return {
       image: opts.output,
       digest: written.digest,
-      reusedLayers: output.reused,
+      destinations: build.destinations,
+      reusedLayers: lifecycle.output.reused,
       cacheDir: buildCache.dir,
-      phases: output.phaseTimes(),
+      phases: lifecycle.output.phaseTimes(),
     };
   } finally {
     // The view (unmounted first) is inside the work dir.

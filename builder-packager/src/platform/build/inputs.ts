@@ -18,17 +18,26 @@ import {
 import type { BindMount } from "../../container/index.js";
 import { type AdhocBuildpack, type AdhocOrder, applyAdhocOrder } from "../adhoc-buildpacks.js";
 import type { BuildBuilder } from "../build-builder.js";
-import { treeDigest } from "../build-record.js";
+import { type SourceTree, treeDigest } from "../build-record.js";
 import type { ProjectDescriptor } from "../project-descriptor.js";
 import { runImageShellEnv } from "../run-image-shell.js";
 import { copyWorkspace } from "../workspace.js";
 import type { Binding, BuildOptions } from "./options.js";
 import type { Build } from "./prepare.js";
 
+/** What {@link prepareInputs} laid out, for the lifecycle and the image's provenance. */
+export interface BuildInputs {
+  /** /platform and each binding, read-only. */
+  mounts: BindMount[];
+  /** The build env's names (provenance records names, never values). */
+  envNames: string[];
+  /** The digest of /workspace as the lifecycle saw it; only when the image is sealed. */
+  sourceTree?: SourceTree;
+}
+
 /**
  * Fills the view at `root` and the work dir with what the lifecycle reads: /workspace (and,
  * when the image is sealed, its digest), the ad-hoc order, the build env and /platform.
- * Returns the mounts of /platform and the bindings, and the build env's names.
  */
 export async function prepareInputs(
   build: Build,
@@ -36,10 +45,10 @@ export async function prepareInputs(
   work: string,
   appDir: string,
   project: ProjectDescriptor,
-): Promise<{ mounts: BindMount[]; envNames: string[] }> {
+): Promise<BuildInputs> {
   const { opts, builder, say } = build;
   await prepareWorkspace(root, appDir, project, builder);
-  if (opts.seal) build.sourceTree = await treeDigest(join(root, "workspace"));
+  const sourceTree = opts.seal ? await treeDigest(join(root, "workspace")) : undefined;
   await applyAdhocOrder(root, adhocOrder(opts, project), {
     baseDir: process.cwd(),
     workDir: join(work, "adhoc"),
@@ -48,7 +57,7 @@ export async function prepareInputs(
   });
   const buildEnv = buildEnvFor(build, project.env);
   const mounts = await preparePlatform(work, buildEnv, opts.bindings ?? []);
-  return { mounts, envNames: Object.keys(buildEnv) };
+  return { mounts, envNames: Object.keys(buildEnv), ...(sourceTree ? { sourceTree } : {}) };
 }
 
 /**

@@ -8,6 +8,7 @@ import type { BuildRecord } from "../build-record.js";
 import type { PhaseTime } from "../lifecycle-output.js";
 import type { FlagSetName } from "../phases/index.js";
 import type { PullPolicy } from "../pull-policy.js";
+import type { Destination } from "./destination.js";
 
 /** A service binding: `dir` (servicebinding.io layout: `type`, `provider`, secrets) mounted as `name`. */
 export interface Binding {
@@ -126,8 +127,8 @@ export interface BuildOptions {
 
 /** What {@link BuildOptions.seal} gets: where the image is, its digest, and the build's record. */
 export interface SealRequest {
-  /** The reference as the user gave it (`--output` or a `--tag`). */
-  ref: string;
+  /** Where the image was written: the reference as given and parsed, and the tag still to move. */
+  destination: Destination;
   digest: Digest;
   record: BuildRecord;
   /** The image as written, to read its config and SBOM layers. */
@@ -140,6 +141,8 @@ export interface BuildResult {
   image: string;
   /** Manifest digest of the app image. */
   digest: string;
+  /** Where the image was written, the output first, then each `--tag` (destination.ts). */
+  destinations: Destination[];
   /** Layer names the exporter reused from the previous image ("Reusing layer '...'"). */
   reusedLayers: string[];
   /** The build cache dir used. */

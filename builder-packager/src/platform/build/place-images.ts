@@ -34,7 +34,11 @@ export interface LayoutRepo {
  * in it. Both go in sparse (see placeImage): the run image without layers, the previous image
  * with only its SBOM layer, which the analyzer reads to restore launch SBOMs.
  */
-export async function prepareLayoutRepo({ opts, say, builder, run, outTag }: Build, dir: string): Promise<LayoutRepo> {
+export async function prepareLayoutRepo(
+  { opts, say, builder, run, destinations }: Build,
+  dir: string,
+): Promise<LayoutRepo> {
+  const output = destinations[0]!;
   await chownTree(dir, builder.uid, builder.gid);
   // A registry run image keeps its name, so the app image records it (rebase finds it
   // again); a layout run image has no registry name and goes by a local one.
@@ -43,7 +47,7 @@ export async function prepareLayoutRepo({ opts, say, builder, run, outTag }: Bui
     runParsed.kind === "registry" && !runParsed.digest
       ? `${runParsed.registry}/${runParsed.repository}:${runParsed.tag ?? "latest"}`
       : `${RUN_NAME}:latest`;
-  const appName = `${APP_NAME}:${outTag}`;
+  const appName = `${APP_NAME}:${output.tag}`;
   say(`Placing run image ${run.ref}`);
   await placeImage(
     run.source,
@@ -52,12 +56,11 @@ export async function prepareLayoutRepo({ opts, say, builder, run, outTag }: Bui
     () => false,
   );
   const appPath = join(dir, layoutPathOf(appName));
-  const previousRef = opts.previousImage ?? opts.output;
-  let previous = await openImageSource(previousRef).catch(() => undefined);
+  let previous = await openImageSource(opts.previousImage ?? output.ref).catch(() => undefined);
   if (previous && (await previous.manifest().catch(() => undefined))) {
-    say(`Previous image ${previousRef}`);
+    say(`Previous image ${opts.previousImage ?? output.given}`);
     const sbom = previousSbomLayer(await previous.config());
-    await placeImage(previous, appPath, outTag, (_, diffId) => diffId === sbom);
+    await placeImage(previous, appPath, output.tag, (_, diffId) => diffId === sbom);
   } else if (opts.previousImage) {
     throw new CnbError(
       `--previous-image ${opts.previousImage}: cannot read it; give an image that exists or leave it out`,

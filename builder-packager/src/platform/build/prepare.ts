@@ -6,12 +6,10 @@
  */
 import { CnbError } from "@cnbkit/framework";
 import { checkRunnable, stallTimeoutFromEnv } from "../../container/index.js";
-import { type ImageReference, parseReference, RegistryClient } from "../../oci/index.js";
+import { RegistryClient } from "../../oci/index.js";
 import { checkBuildFlags } from "../build-flags.js";
 import { type BuildBuilder, type BuildRunImage, openRunImage, runImageRef } from "../build-builder.js";
-import type { SourceTree } from "../build-record.js";
 import { creatorPlatformApi, DEFAULT_EXEC_ENV, execEnvVars } from "../exec-env.js";
-import type { AppliedRun } from "../../extensions/index.js";
 import {
   checkPlatformApi,
   defaultPlatformApi,
@@ -20,6 +18,7 @@ import {
   modeLine,
   withExtensions,
 } from "../phases/index.js";
+import { type Destination, imageDestinations } from "./destination.js";
 import type { BuildOptions } from "./options.js";
 
 /** What the steps of one build share. */
@@ -27,13 +26,15 @@ export interface Build {
   opts: BuildOptions & { builder: string };
   say: (line: string) => void;
   builder: BuildBuilder;
+  /**
+   * The run image `--run-image` or the builder names. An extension may switch it after
+   * detect: then the image is built on the one apply-extensions.ts returns.
+   */
   run: BuildRunImage;
-  /** The output's tag (`latest` when it names none). */
-  outTag: string;
+  /** Where the image goes: the output first, then each `--tag`, parsed once (destination.ts). */
+  destinations: Destination[];
   /** When the build started (for provenance). */
   startedOn: Date;
-  /** The digest of /workspace as the lifecycle saw it; only when the image is sealed. */
-  sourceTree?: SourceTree;
   /** Creator or phases (phases/trust.ts). */
   mode: LifecycleMode;
   /** The Platform API the lifecycle runs at. */
@@ -42,18 +43,22 @@ export interface Build {
   execution: "native" | "emulated";
   /** The stall watchdog's timeout, in ms (0: off). */
   stallTimeoutMs: number;
-  /** The run image layer the extensions' run.Dockerfiles made (../../extensions/apply-run.ts), if any. */
-  extendedRun?: AppliedRun;
+}
+
+/** What {@link checkRequest} found out, for {@link prepareBuild}. */
+export interface CheckedRequest {
+  destinations: Destination[];
+  /** The lifecycle mode the options and the builder's reference ask for (before its labels are read). */
+  asked: LifecycleMode;
 }
 
 /**
- * What can be checked before the builder is unpacked: the output reference (parsed here),
+ * What can be checked before the builder is unpacked: the destinations (parsed here, once),
  * the flags that conflict, the lifecycle mode asked for, and that an output registry answers.
  */
-export async function checkRequest(
-  opts: BuildOptions & { builder: string },
-): Promise<{ outRef: ImageReference; asked: LifecycleMode }> {
-  const outRef = parseReference(opts.output);
+export async function checkRequest(opts: BuildOptions & { builder: string }): Promise<CheckedRequest> {
+  const destinations = imageDestinations(opts.output, opts.tags);
+  const outRef = destinations[0]!.ref;
   checkBuildFlags(opts);
   const asked = lifecycleMode({
     builder: opts.builder,
@@ -67,7 +72,7 @@ export async function checkRequest(
   }
   // An unreachable output registry is found out before a build, not after it.
   if (outRef.kind === "registry") await new RegistryClient(outRef.registry).ping();
-  return { outRef, asked };
+  return { destinations, asked };
 }
 
 /**
@@ -78,7 +83,7 @@ export async function prepareBuild(
   opts: BuildOptions & { builder: string },
   say: (line: string) => void,
   builder: BuildBuilder,
-  { outRef, asked }: { outRef: ImageReference; asked: LifecycleMode },
+  { destinations, asked }: CheckedRequest,
 ): Promise<Build> {
   const mode = withExtensions(asked, builder.labels);
   const runRef = await runImageRef(builder, opts.builder, opts.runImage);
@@ -98,7 +103,7 @@ export async function prepareBuild(
     say,
     builder,
     run,
-    outTag: outRef.tag ?? "latest",
+    destinations,
     startedOn: new Date(),
     mode,
     platformApi,

@@ -21,10 +21,19 @@ import {
   registryAuthJson,
   runPhases,
 } from "../phases/index.js";
-import { applyExtensions } from "./apply-extensions.js";
+import { applyExtensions, type ExtendedRun } from "./apply-extensions.js";
 import type { BuildOptions } from "./options.js";
 import type { LayoutRepo } from "./place-images.js";
 import type { Build } from "./prepare.js";
+
+/** What a lifecycle run that exited 0 leaves for the export. */
+export interface LifecycleRun extends ExtendedRun {
+  /** The output follower: reused layers and phase times. */
+  output: LifecycleOutput;
+}
+
+/** Runs one lifecycle process (the creator or a phase) in the view; its exit code. */
+type InContainer = (args: string[], env: string[], mounts: BindMount[]) => Promise<number>;
 
 /**
  * Runs the lifecycle in the builder's view: the creator in one container, or each phase in
@@ -37,27 +46,26 @@ export async function runLifecycle(
   rootfs: string,
   repo: LayoutRepo,
   mounts: { shared: BindMount[]; state: BindMount[] },
-): Promise<LifecycleOutput> {
+): Promise<LifecycleRun> {
   const { opts, builder, run, stallTimeoutMs, execution } = build;
-  const { uid, gid } = builder;
   const output = new LifecycleOutput({
     // The view: ad-hoc buildpacks are there, not in the cached builder.
     builderRootfs: rootfs,
     names: [
-      { path: layoutPathOf(repo.appName), ref: opts.output },
+      { path: layoutPathOf(repo.appName), ref: build.destinations[0]!.given },
       { path: layoutPathOf(repo.runName), ref: run.ref },
     ],
     raw: opts.logLevel === "debug",
     show: (line, stream) => opts.onOutput?.(line, stream),
   });
   let stalled: { phase: string; idleMs: number } | undefined;
-  const inContainer = (args: string[], env: string[], containerMounts: BindMount[]) =>
+  const inContainer: InContainer = (args, env, containerMounts) =>
     runContainer({
       rootfs,
       args,
       env,
       cwd: "/workspace",
-      user: { uid, gid },
+      user: { uid: builder.uid, gid: builder.gid },
       mounts: containerMounts,
       ...(opts.network === "none" ? { network: "none" as const } : { hostNetwork: true as const }),
       onStdout: (line) => output.line(line, "stdout"),
@@ -73,54 +81,83 @@ export async function runLifecycle(
   // A trusted builder's creator gets the credentials as pack gives them; phases, only the
   // analyzer, restorer and exporter.
   const registryAuth = await cacheRegistryAuth(opts);
-  const base = lifecycleEnv(build);
-  let code: number;
-  if (build.mode.kind === "creator") {
-    const env = registryAuth ? [...base, `CNB_REGISTRY_AUTH=${registryAuth}`] : base;
-    code = await inContainer(creatorArgs(opts, repo), env, [...mounts.shared, ...mounts.state]);
-  } else {
-    const commands = phaseCommands(opts.phaseFlags ?? "cnbkit", phaseInputs(build, repo));
-    let switched: string | undefined;
-    const result = await runPhases(
-      commands,
-      builder,
-      ({ phase, args }) =>
-        inContainer(
-          args,
-          phaseEnv(phase, {
-            base,
-            platformApi: build.platformApi,
-            layoutDir: LAYOUT_REPO_MOUNT,
-            ...(registryAuth ? { registryAuth } : {}),
-          }),
-          phaseMounts(phase, mounts.shared, mounts.state),
-        ),
-      (header) => output.line(header, "stdout"),
-      async (phase) => {
-        if (phase === "restore" && switched) {
-          await pinSwitchedRunImage(join(rootfs, "layers"), repo.dir, LAYOUT_REPO_MOUNT);
-          await chownLayoutDirs(repo.dir, uid, gid);
-        }
-        if (phase === "detect") switched = await applyExtensions(build, rootfs, repo, (l) => output.line(l, "stdout"));
-      },
-    );
-    code = result.code;
-  }
+  const ran =
+    build.mode.kind === "creator"
+      ? await runCreator(build, repo, mounts, inContainer, registryAuth)
+      : await runEachPhase(build, rootfs, repo, mounts, inContainer, output, registryAuth);
   // A failed build's last error line (and hint) goes into the one final line, not twice.
   const failure =
-    code === LIFECYCLE_EXIT.failedBuild && !opts.signal?.aborted && !stalled ? output.failure() : undefined;
+    ran.code === LIFECYCLE_EXIT.failedBuild && !opts.signal?.aborted && !stalled ? output.failure() : undefined;
   output.flush();
   output.end();
   if (opts.signal?.aborted) throw new CnbError("build aborted; the output image was not changed");
-  if (stalled) throw stallError(stalled.phase, stallTimeoutMs, execution, opts.output);
-  if (code !== 0) {
+  if (stalled) throw stallError(stalled.phase, stallTimeoutMs, execution, build.destinations[0]!.given);
+  if (ran.code !== 0) {
     const hint = failure?.error === undefined ? undefined : failure.hint;
     throw new CnbError(
-      exitMessage(code, output.lastLines, output.group, failure),
+      exitMessage(ran.code, output.lastLines, output.group, failure),
       hint === undefined ? undefined : { hint },
     );
   }
-  return output;
+  return { ...ran.extended, output };
+}
+
+/** The creator, in one container with every mount; no extensions (they force phases). */
+async function runCreator(
+  build: Build,
+  repo: LayoutRepo,
+  mounts: { shared: BindMount[]; state: BindMount[] },
+  inContainer: InContainer,
+  registryAuth: string | undefined,
+): Promise<{ code: number; extended: ExtendedRun }> {
+  const base = lifecycleEnv(build);
+  const env = registryAuth ? [...base, `CNB_REGISTRY_AUTH=${registryAuth}`] : base;
+  const code = await inContainer(creatorArgs(build.opts, repo), env, [...mounts.shared, ...mounts.state]);
+  return { code, extended: { run: build.run } };
+}
+
+/**
+ * The phases, each in its own container with the env and mounts phases/phase-container.ts
+ * gives it, and cnbkit as the extender after detect (a switched run image pinned for the
+ * restorer).
+ */
+async function runEachPhase(
+  build: Build,
+  rootfs: string,
+  repo: LayoutRepo,
+  mounts: { shared: BindMount[]; state: BindMount[] },
+  inContainer: InContainer,
+  output: LifecycleOutput,
+  registryAuth: string | undefined,
+): Promise<{ code: number; extended: ExtendedRun }> {
+  const { opts, builder } = build;
+  const base = lifecycleEnv(build);
+  const commands = phaseCommands(opts.phaseFlags ?? "cnbkit", phaseInputs(build, repo));
+  let extended: ExtendedRun = { run: build.run };
+  const result = await runPhases(
+    commands,
+    builder,
+    ({ phase, args }) =>
+      inContainer(
+        args,
+        phaseEnv(phase, {
+          base,
+          platformApi: build.platformApi,
+          layoutDir: LAYOUT_REPO_MOUNT,
+          ...(registryAuth ? { registryAuth } : {}),
+        }),
+        phaseMounts(phase, mounts.shared, mounts.state),
+      ),
+    (header) => output.line(header, "stdout"),
+    async (phase) => {
+      if (phase === "restore" && extended.switchedName) {
+        await pinSwitchedRunImage(join(rootfs, "layers"), repo.dir, LAYOUT_REPO_MOUNT);
+        await chownLayoutDirs(repo.dir, builder.uid, builder.gid);
+      }
+      if (phase === "detect") extended = await applyExtensions(build, rootfs, repo, (l) => output.line(l, "stdout"));
+    },
+  );
+  return { code: result.code, extended };
 }
 
 /** What the phases' command lines are made of (phases/flag-sets.ts). */

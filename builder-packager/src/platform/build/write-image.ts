@@ -14,31 +14,64 @@ import {
   OciLayout,
   openImageSink,
   openImageSource,
-  parseReference,
 } from "../../oci/index.js";
 import { markNotRebasable } from "../../extensions/index.js";
 import { type BuildRecord, builderFacts, builtBy, type SourceTree } from "../build-record.js";
 import { reclaimLayout, withBlobsFrom } from "../layout-repo.js";
+import type { BuildRunImage } from "../build-builder.js";
+import type { ExtendedRun } from "./apply-extensions.js";
+import type { Destination } from "./destination.js";
+import type { BuildInputs } from "./inputs.js";
 import type { LayoutRepo } from "./place-images.js";
 import type { Build } from "./prepare.js";
 
 /**
- * Copies the exported image out to the output and returns its digest; only now does the
- * output change. The digest is that of what was written: copying into an OCI layout
- * normalises the lifecycle's Docker media types, which changes the manifest. The lifecycle's
- * manifest is re-encoded as canonical OCI JSON first, so the same app gives the same digest
- * whether its layers were new (cold) or reused (rebuild).
+ * Copies the exported image out to each destination and returns the output's descriptor;
+ * only now does the output change. The digest is that of what was written: copying into an
+ * OCI layout normalises the lifecycle's Docker media types, which changes the manifest. The
+ * lifecycle's manifest is re-encoded as canonical OCI JSON first, so the same app gives the
+ * same digest whether its layers were new (cold) or reused (rebuild).
  */
-export async function writeAppImage(build: Build, repo: LayoutRepo, envNames: string[]): Promise<Descriptor> {
-  const { opts, say, run, outTag } = build;
+export async function writeAppImage(
+  build: Build,
+  repo: LayoutRepo,
+  inputs: BuildInputs,
+  lifecycle: ExtendedRun,
+): Promise<Descriptor> {
+  const { opts, say, destinations } = build;
+  const exported = await exportedImage(repo, destinations[0]!.tag, lifecycle);
+  const record =
+    opts.seal && inputs.sourceTree
+      ? await buildRecord(build, lifecycle.run, inputs.sourceTree, exported, inputs.envNames)
+      : undefined;
+  const write = async (destination: Destination): Promise<Descriptor> => {
+    say(`Writing ${destination.given}`);
+    const sink = await openImageSink(destination.ref);
+    if (!opts.seal || !record) return (await copyImage(exported, sink, { tag: destination.tag })).descriptor;
+    const copied = await copyImage(exported, sink, { tag: null });
+    await opts.seal({ destination, digest: copied.descriptor.digest, record, source: exported });
+    return sink.putManifest(copied.bytes, copied.descriptor.mediaType, destination.tag);
+  };
+  const [output, ...tags] = destinations;
+  const descriptor = await write(output!);
+  for (const tag of tags) await write(tag);
+  return descriptor;
+}
+
+/**
+ * The image the exporter wrote into the layout repository, its manifest canonical (and
+ * labelled not rebasable when extensions extended the run image), reading the blobs the
+ * sparse repository lacks from the run image and the previous image.
+ */
+async function exportedImage(repo: LayoutRepo, tag: string, lifecycle: ExtendedRun): Promise<ImageSource> {
   await reclaimLayout(repo.appPath);
   const exportLayout = await OciLayout.open(repo.appPath);
-  const lifecycleManifest = await exportLayout.resolve(outTag).catch(() => exportLayout.resolve());
+  const lifecycleManifest = await exportLayout.resolve(tag).catch(() => exportLayout.resolve());
   let exportedRef = `oci:${repo.appPath}@${lifecycleManifest.digest}`;
   if (lifecycleManifest.kind === "manifest") {
     let canonical = canonicalOciManifest(lifecycleManifest);
     // The exporter added the extension layers but, in layout mode, not the extended config's label.
-    if (build.extendedRun) {
+    if (lifecycle.layer) {
       const labelled = await markNotRebasable(
         exportLayout,
         JSON.parse(canonical.bytes.toString("utf8")) as ImageManifest,
@@ -50,31 +83,19 @@ export async function writeAppImage(build: Build, repo: LayoutRepo, envNames: st
   }
   // The run image's layers and the reused app layers were never placed: they come from
   // where they are.
-  const sources = repo.previous ? [run.source, repo.previous] : [run.source];
-  const exported = withBlobsFrom(await openImageSource(exportedRef), sources);
-  const record =
-    opts.seal && build.sourceTree ? await buildRecord(build, build.sourceTree, exported, envNames) : undefined;
-  const write = async (ref: string, tag: string): Promise<Descriptor> => {
-    say(`Writing ${ref}`);
-    const sink = await openImageSink(ref);
-    if (!opts.seal || !record) return (await copyImage(exported, sink, { tag })).descriptor;
-    const copied = await copyImage(exported, sink, { tag: null });
-    await opts.seal({ ref, digest: copied.descriptor.digest, record, source: exported });
-    return sink.putManifest(copied.bytes, copied.descriptor.mediaType, tag);
-  };
-  const descriptor = await write(opts.output, outTag);
-  for (const tag of opts.tags ?? []) await write(tag, parseReference(tag).tag ?? "latest");
-  return descriptor;
+  const sources = repo.previous ? [lifecycle.run.source, repo.previous] : [lifecycle.run.source];
+  return withBlobsFrom(await openImageSource(exportedRef), sources);
 }
 
-/** The facts of this build, for provenance (see build-record.ts). */
+/** The facts of this build, for provenance (see ../build-record.ts). */
 async function buildRecord(
   build: Build,
+  run: BuildRunImage,
   sourceTree: SourceTree,
   exported: ImageSource,
   envNames: string[],
 ): Promise<BuildRecord> {
-  const { opts, builder, run } = build;
+  const { opts, builder } = build;
   const { lifecycleVersion } = builderFacts(builder.labels);
   const runDigest = await run.source
     .image(builder.platform)

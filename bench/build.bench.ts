@@ -32,7 +32,7 @@ import { spawnSync } from "node:child_process";
 import { appendFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildApp } from "../builder-packager/src/platform/build.js";
+import { buildApp } from "../builder-packager/src/platform/index.js";
 import { patchedRunImage } from "../builder-packager/src/platform/test-fixtures.js";
 import { rebaseImage } from "../builder-packager/src/platform/rebase.js";
 import { prepareLocalReferenceBuilder } from "../tools/local-builder/local-node.js";

@@ -8,8 +8,8 @@
 import { generateKeyPairSync } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { buildApp } from "../builder-packager/src/platform/build.js";
-import type { Binding } from "../builder-packager/src/platform/build.js";
+import { buildApp } from "../builder-packager/src/platform/index.js";
+import type { Binding } from "../builder-packager/src/platform/index.js";
 import { loadSigningKey, sealBuild } from "../builder-packager/src/supply-chain/index.js";
 import { median, table } from "./stats.js";
 

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBaseImages } from "../builder-packager/src/base/index.js";
 import { imageConfig, type LayerEntry, OciLayout, writeLayer } from "../builder-packager/src/oci/index.js";
-import { unpackImage } from "../builder-packager/src/platform/unpack.js";
+import { unpackImage } from "../builder-packager/src/container/unpack.js";
 import { median, ms, peakRssMb, table } from "./stats.js";
 
 const runs = Number(process.argv[3] ?? 5);

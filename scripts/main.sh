@@ -19,7 +19,8 @@
 # arm64 base images (~20 min of emulated debootstrap the first time), the arm64 lifecycle and
 # Node.js, CPython and JDKs, an arm64 builder and app images, run and asked over HTTP. Its images get
 # their own names (base-arm64, builder-arm64, app-arm64, python-app-arm64, java-app-arm64). The qemu is the one >= 8.0 that setup.sh
-# fetches; cnbkit registers it in binfmt_misc (one line saying so) when it is not, e.g. on a
+# fetches (`setup.sh --arch arm64`, which main.sh runs: only this job needs qemu and the other
+# arch's lifecycle, so the plain main job does not install them); cnbkit registers it in binfmt_misc (one line saying so) when it is not, e.g. on a
 # fresh machine where binfmt_misc is not even mounted.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,8 +55,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 t0=$(now)
-say "setup (npm workspaces, Debian packages, lifecycle, bundled CLI)"
-bash scripts/setup.sh
+say "setup (npm workspaces, Debian packages, lifecycle, bundled CLI; only what the main job uses)"
+bash scripts/setup.sh ${arch:+--arch "$arch"}
 
 say "base images (Debian 13 trixie, debootstrap; minutes the first time, cached after)"
 t=$(now)

@@ -1,23 +1,53 @@
 #!/usr/bin/env bash
-# Installs everything cnbkit's main job and tests need, idempotently.
-# Quick when everything is already there: each step checks before it acts.
+# Installs what cnbkit needs, idempotently; quick when everything is already there (each step
+# checks before it acts). What it installs depends on who asks:
 #
-# What it installs, and where:
-#   - npm workspaces (npm ci)                       -> node_modules/
-#   - Debian packages: runc umoci skopeo docker-registry debootstrap tinyproxy ...
-#   - qemu >= 8 for the other arch (scripts/fetch-qemu.sh)  -> ~/.cache/cnbkit/qemu/<version>/
-#   - Verdaccio, an npm registry for test/packages (scripts/fetch-verdaccio.sh)
-#                                                  -> ~/.cache/cnbkit/verdaccio/<version>/
-#   - pack, cosign and tools/referrers-registry built with Go (scripts/fetch-pack.sh,
-#     fetch-cosign.sh, fetch-referrers-registry.sh), for tests -> ~/.cache/cnbkit/{pack,cosign,referrers-registry}/<key>/
+#   scripts/setup.sh                 the main job (`npm run main`, `npm run setup`): this machine's arch
+#   scripts/setup.sh --arch arm64    the main job for the other of amd64/arm64 (`main.sh --arch arm64`)
+#   scripts/setup.sh --tests         everything `npm run test:all` uses (scripts/test.sh)
+#
+# What, and where:
+#   - npm workspaces (npm ci)                       -> node_modules/          [always]
+#   - Debian packages: runc umoci skopeo debootstrap ... (the main job's)    [always]
+#     + the tests' (docker-registry tinyproxy busybox apache2-utils attr ...) [--tests]
+#     + the other arch's cross binutils and arm64 libraries                  [--arch, --tests]
 #   - the CNB lifecycle built with Go              -> ~/.cache/cnbkit/lifecycle/<version>/ (this
-#     machine's arch) and <version>-<arch> (the other of amd64/arm64, cross-compiled)
+#     machine's arch)                                                         [always]
+#     and <version>-<arch> (the other of amd64/arm64, cross-compiled)         [--arch, --tests]
+#   - qemu >= 8 for the other arch (scripts/fetch-qemu.sh) -> ~/.cache/cnbkit/qemu/<version>/
+#                                                                             [--arch, --tests]
+#   - Verdaccio, an npm registry for test/packages (scripts/fetch-verdaccio.sh)
+#                                                  -> ~/.cache/cnbkit/verdaccio/<version>/ [--tests]
+#   - pack, cosign and tools/referrers-registry built with Go (scripts/fetch-pack.sh,
+#     fetch-cosign.sh, fetch-referrers-registry.sh) -> ~/.cache/cnbkit/{pack,cosign,referrers-registry}/<key>/
+#                                                                             [--tests]
+#     (the tests that use them also run these scripts themselves on first need)
 set -euo pipefail
 
 LIFECYCLE_VERSION="${CNBKIT_LIFECYCLE_VERSION:-0.21.17}"
 CACHE="${CNBKIT_CACHE:-$HOME/.cache/cnbkit}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 say() { printf '[setup] %s\n' "$*"; }
+
+tests=false
+other_arch=""
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --tests) tests=true ;;
+    --arch)
+      case "${2:-}" in amd64 | arm64) other_arch="$2" ;; *) echo "error: --arch takes amd64 or arm64" >&2; exit 2 ;; esac
+      shift
+      ;;
+    *) echo "error: unknown argument $1 (usage: scripts/setup.sh [--arch amd64|arm64] [--tests])" >&2; exit 2 ;;
+  esac
+  shift
+done
+host_arch="$(dpkg --print-architecture)"
+[ "$other_arch" != "$host_arch" ] || other_arch=""
+# The tests build and run for both arches.
+if $tests; then
+  case "$host_arch" in amd64) other_arch=arm64 ;; arm64) other_arch=amd64 ;; esac
+fi
 
 # --- npm --------------------------------------------------------------------
 # Re-run npm ci only when the lockfile changed since the last install.
@@ -33,18 +63,29 @@ fi
 (cd "$ROOT" && node scripts/build-cli.mjs)
 
 # --- Debian packages --------------------------------------------------------
-# runc/umoci/skopeo/docker-registry: the real container parts the platform and tests use.
-# debootstrap: the Debian base images. The arm64 libraries: running arm64 Node binaries
-# (compiled buildpacks) here under qemu. Not Debian 12's qemu-user-static (7.2), under which
-# Go programs hang: scripts/fetch-qemu.sh fetches a newer qemu below. binutils for both
-# arches: stripping the Node binaries before they become single executables. apache2-utils:
-# htpasswd for the registry auth tests. busybox: its sh runs the sh bin/detect compiled from
-# detect rules (test/detect-rules), beside dash, so the script stays POSIX. tinyproxy: the
-# real HTTP proxy the proxy tests (test/proxy) route downloads through. attr: getfattr, which
-# reads overlayfs's opaque-directory marks when `base extend` turns an upper dir into a layer.
-pkgs=(runc umoci skopeo docker-registry debootstrap curl xz-utils zstd unzip zip busybox tinyproxy attr chromium
-  libcap2-bin apache2-utils binutils-x86-64-linux-gnu binutils-aarch64-linux-gnu
-  libc6:arm64 libstdc++6:arm64 libatomic1:arm64)
+# The main job's: runc/umoci/skopeo, the real container parts the platform uses; debootstrap,
+# the Debian base images; curl, xz, zstd, unzip and zip, the tarballs and archives the base
+# images and the local builder's inventories are made from; binutils for this arch: readelf
+# and strip (the Node binaries are stripped before they go into a builder).
+binutils_of() { case "$1" in amd64) echo binutils-x86-64-linux-gnu ;; arm64) echo binutils-aarch64-linux-gnu ;; esac; }
+pkgs=(runc umoci skopeo debootstrap curl xz-utils zstd unzip zip "$(binutils_of "$host_arch")")
+# The other arch's (main.sh --arch, and the tests): its binutils, and the arm64 libraries that
+# run arm64 Node binaries (compiled buildpacks) here under qemu. Not Debian 12's
+# qemu-user-static (7.2), under which Go programs hang: scripts/fetch-qemu.sh fetches a newer
+# qemu below.
+if [ -n "$other_arch" ]; then
+  pkgs+=("$(binutils_of "$other_arch")")
+  [ "$host_arch" != amd64 ] || pkgs+=(libc6:arm64 libstdc++6:arm64 libatomic1:arm64)
+fi
+# The tests': docker-registry, the registry they push to; apache2-utils: htpasswd for the
+# registry auth tests. busybox: its sh runs the sh bin/detect compiled from detect rules
+# (test/detect-rules), beside dash, so the script stays POSIX. tinyproxy: the real HTTP proxy
+# the proxy tests (test/proxy) route downloads through. attr: getfattr, which reads
+# overlayfs's opaque-directory marks when `base extend` turns an upper dir into a layer.
+# libcap2-bin: in this list since the first setup; no test names its tools (capsh, setcap)
+# today, so it stays on the tests' side. chromium: the headless browser the fleet HTML
+# report's test renders the page in (a screenshot and the DOM it made).
+! $tests || pkgs+=(docker-registry busybox tinyproxy attr libcap2-bin apache2-utils chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -56,7 +97,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   say "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+  if printf '%s\n' "${missing[@]}" | grep -q ':arm64$'; then
+    dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The distribution registry's Debian package starts a system service on :5000; tests
@@ -67,11 +110,11 @@ fi
 # --- qemu for the other arch ---------------------------------------------------
 # A static qemu >= 8.0 from a newer Debian suite, for arm64 base images, builders and apps
 # on an amd64 machine (and the reverse); cnbkit registers it in binfmt_misc when it needs it.
-bash "$ROOT/scripts/fetch-qemu.sh"
+[ -z "$other_arch" ] || bash "$ROOT/scripts/fetch-qemu.sh"
 
 # --- Verdaccio ------------------------------------------------------------------
 # A private npm registry for test/packages (the packages published and installed as a user would).
-bash "$ROOT/scripts/fetch-verdaccio.sh"
+! $tests || bash "$ROOT/scripts/fetch-verdaccio.sh"
 
 # --- CNB lifecycle ------------------------------------------------------------
 # Built with Go from the module proxy and laid out like a release tarball's lifecycle/
@@ -84,14 +127,16 @@ bash "$ROOT/scripts/fetch-verdaccio.sh"
 # Everything cnbkit uses (analyze, detect, restore, build, export, rebase, launch) is untouched.
 # One build per arch: this machine's in lifecycle/<version>, the other (cross-compiled, for
 # builders of that arch; run here under qemu) in lifecycle/<version>-<arch>.
-host_arch="$(go env GOARCH)"
 # pack (test/pack-interop), cosign and tools/referrers-registry (the supply-chain tests)
 # build at the same time as the lifecycle: on a fresh machine each spends
 # minutes fetching modules through the proxy, and one's downloads overlap the others'
 # compiles. Their lines are prefixed; they are waited for below. Each script is a no-op once
-# its binary is cached (~/.cache/cnbkit/<tool>/<version>/).
+# its binary is cached (~/.cache/cnbkit/<tool>/<version>/). Only for the tests: the main job
+# uses none of them.
 tool_pids=()
-for tool in pack cosign referrers-registry; do
+test_tools=()
+! $tests || test_tools=(pack cosign referrers-registry)
+for tool in "${test_tools[@]}"; do
   # Each in its own process group, so a failed lifecycle build stops its go build too.
   setsid bash "$ROOT/scripts/fetch-$tool.sh" > >(sed -u "/^\[setup\]/!s/^/[$tool] /") 2>&1 &
   tool_pids+=("$!:$tool")
@@ -170,12 +215,13 @@ TOML
 }
 lc="$CACHE/lifecycle/$LIFECYCLE_VERSION"
 build_lifecycle "$host_arch" "$lc"
-for other in amd64 arm64; do
-  [ "$other" = "$host_arch" ] || build_lifecycle "$other" "$lc-$other"
-done
+[ -z "$other_arch" ] || build_lifecycle "$other_arch" "$lc-$other_arch"
 for p in "${tool_pids[@]}"; do
   wait "${p%%:*}" || { echo "error: building ${p#*:} failed (its [${p#*:}] lines above say why); rerun scripts/setup.sh" >&2; exit 1; }
 done
 trap - EXIT
 "$lc/lifecycle" -version >/dev/null
-say "ready (lifecycle $("$lc/lifecycle" -version) in $lc, other arches beside it)"
+extra=""
+[ -z "$other_arch" ] || extra=", the $other_arch one in $lc-$other_arch"
+! $tests || extra+="; pack, cosign, Verdaccio and the referrers registry for the tests"
+say "ready (lifecycle $("$lc/lifecycle" -version) in $lc$extra)"

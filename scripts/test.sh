@@ -3,7 +3,9 @@
 # (unit tests beside the code, cross-package and end-to-end tests in test/).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/setup.sh
+# --tests: the main job's setup plus what only the tests use (pack, cosign, Verdaccio, the
+# referrers registry, qemu and the other arch's lifecycle, the test Debian packages).
+bash scripts/setup.sh --tests
 
 # The base images the tests need, made in the background while typecheck, lint and the test
 # files that need none run (vitest runs those first: test/support/base-images-last-sequencer.ts).
@@ -38,7 +40,7 @@ fi
 
 echo "[test] typecheck (tsc --noEmit)"
 npx --no-install tsc --noEmit -p tsconfig.json
-echo "[test] lint (biome; dependency rules: no cycles, stages through their index.ts, buildpacks use only the framework)"
+echo "[test] lint (biome; dependency rules: no cycles, stages through their index.ts, buildpacks use only the framework; the architecture doc's stage table against the imports)"
 npm run -s lint
 echo "[test] vitest"
 # Every test removes the temp dirs it made: what is in /tmp now may be there after, nothing more.

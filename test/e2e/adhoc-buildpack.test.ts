@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type BuildOptions, buildApp } from "../../builder-packager/src/platform/build.js";
+import { type BuildOptions, buildApp } from "../../builder-packager/src/platform/index.js";
 import { scaffold } from "../../builder-packager/src/scaffold/index.js";
 import { fixtureApp, getFromImage, referenceBuilder } from "./support.js";
 

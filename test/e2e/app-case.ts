@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { type Binding, type BuildOptions, buildApp } from "../../builder-packager/src/platform/build.js";
+import { type Binding, type BuildOptions, buildApp } from "../../builder-packager/src/platform/index.js";
 import { fixtureApp, getFromImage } from "./support.js";
 
 /** One fixture app of the Node.js e2e tables: how to build it and what must come out. */

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
-import { type Binding, type BuildOptions, buildApp } from "../../builder-packager/src/platform/build.js";
+import { type Binding, type BuildOptions, buildApp } from "../../builder-packager/src/platform/index.js";
 import { caBindings, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";
 
 const HELLO = /^200 Hello from node-hello on Node v24\.21\.0/;

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildApp } from "../../builder-packager/src/platform/build.js";
+import { buildApp } from "../../builder-packager/src/platform/index.js";
 import { referenceBuilder } from "./support.js";
 
 const PROJECT_TOML = `[_]

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openImageSource } from "../../builder-packager/src/oci/index.js";
-import { type BuildOptions, buildApp } from "../../builder-packager/src/platform/build.js";
+import { type BuildOptions, buildApp } from "../../builder-packager/src/platform/index.js";
 import { executable, smallBuilder } from "./small-builder.js";
 import { fixtureApp, getFromImage } from "./support.js";
 

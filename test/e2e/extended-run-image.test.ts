@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openImageSource } from "../../builder-packager/src/oci/image-store.js";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
-import { EXTENDED_LABEL, extendImage } from "../../builder-packager/src/platform/extend-image.js";
+import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
+import { EXTENDED_LABEL, extendImage } from "../../builder-packager/src/extensions/extend-image.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
 import { exportSbom } from "../../builder-packager/src/platform/sbom.js";
-import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
+import { unpackImage } from "../../builder-packager/src/container/unpack.js";
 import { BASE_LAYOUT, caBindings, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";
 
 const TIMEOUT = 1_200_000;

@@ -23,8 +23,8 @@ import { ensureTinyRootfs } from "../../builder-packager/src/base/tiny-rootfs.js
 import { OciLayout } from "../../builder-packager/src/oci/index.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
-import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
+import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
+import { unpackImage } from "../../builder-packager/src/container/unpack.js";
 import { prepareLocalJavaBuilder } from "../../tools/local-builder/local-java-builder.js";
 import { calculateMemory, MIB } from "../../buildpacks/java/src/memory-calculator.js";
 import { explodedMicronaut, quarkusFastJar } from "../../buildpacks/java/src/testing/app-layouts.js";

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildApp } from "../../builder-packager/src/platform/build.js";
+import { buildApp } from "../../builder-packager/src/platform/index.js";
 import { exportSbom } from "../../builder-packager/src/platform/sbom.js";
 import { lifecycleDir } from "../support/lifecycle.js";
 import { caBindings, referenceBuilder } from "./support.js";

@@ -33,7 +33,7 @@ import { type Descriptor, imageConfig } from "../../builder-packager/src/oci/ima
 import { importLayoutTar } from "../../builder-packager/src/oci/layout-archive.js";
 import { OciLayout } from "../../builder-packager/src/oci/layout.js";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
-import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
+import { unpackImage } from "../../builder-packager/src/container/unpack.js";
 import { type LocalReferenceBuilder, prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
 import { bundleCli, caBindingArgs, E2E_DIR, fixtureApp, getFromImage, ROOT, runCli } from "./support.js";
 

@@ -9,7 +9,7 @@
  * Answers pin the versions the lockfiles pin, so a wrong or half install shows up here.
  */
 import { beforeAll, test } from "vitest";
-import type { Binding } from "../../builder-packager/src/platform/build.js";
+import type { Binding } from "../../builder-packager/src/platform/index.js";
 import { type AppCase, buildAndAsk } from "./app-case.js";
 import { caBindings, referenceBuilder } from "./support.js";
 

@@ -8,7 +8,7 @@
  * node-corpus.test.ts's.
  */
 import { beforeAll, test } from "vitest";
-import type { Binding } from "../../builder-packager/src/platform/build.js";
+import type { Binding } from "../../builder-packager/src/platform/index.js";
 import { type AppCase, buildAndAsk } from "./app-case.js";
 import { caBindings, referenceBuilder } from "./support.js";
 

@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, test } from "vitest";
-import type { Binding } from "../../builder-packager/src/platform/build.js";
+import type { Binding } from "../../builder-packager/src/platform/index.js";
 import { type AppCase, buildAndAsk } from "./app-case.js";
 import { caBindings, FIXTURES, referenceBuilder, ROOT } from "./support.js";
 

@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { openImageSource } from "../../builder-packager/src/oci/image-store.js";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
+import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
 import { patchedRunImage } from "../../builder-packager/src/platform/test-fixtures.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
-import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
+import { unpackImage } from "../../builder-packager/src/container/unpack.js";
 import { BASE_LAYOUT, caBindings, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";
 
 // "up 1 second" once the first answer takes a second (a loaded machine): ms() words it so.

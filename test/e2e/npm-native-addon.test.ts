@@ -12,7 +12,7 @@
  * and neither engines nor allowScripts is in it.
  */
 import { beforeAll, test } from "vitest";
-import type { Binding } from "../../builder-packager/src/platform/build.js";
+import type { Binding } from "../../builder-packager/src/platform/index.js";
 import { type AppCase, buildAndAsk } from "./app-case.js";
 import { caBindings, referenceBuilder } from "./support.js";
 

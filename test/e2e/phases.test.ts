@@ -13,7 +13,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
-import type { Binding } from "../../builder-packager/src/platform/build.js";
+import type { Binding } from "../../builder-packager/src/platform/index.js";
 import { buildAndAsk } from "./app-case.js";
 import { caBindings, cliSession, fixtureApp, getFromImage, runCli } from "./support.js";
 

@@ -24,9 +24,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
+import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
-import { unpackImage } from "../../builder-packager/src/platform/unpack.js";
+import { unpackImage } from "../../builder-packager/src/container/unpack.js";
 import { POETRY_BOTTLE, POETRY_BOTTLE_NO_PACKAGE } from "../../buildpacks/python/src/testing/poetry-bottle.js";
 import { caBindings, fixtureApp, freePort, getFromImage, referenceBuilder, ROOT } from "./support.js";
 

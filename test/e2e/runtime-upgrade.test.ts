@@ -13,7 +13,7 @@ import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import { openImageSource } from "../../builder-packager/src/oci/image-store.js";
 import { packageBuildpack } from "../../builder-packager/src/package/index.js";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
+import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
 import { patchedRunImage } from "../../builder-packager/src/platform/test-fixtures.js";
 import { BASE_LAYOUT, caBindings, E2E_DIR, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";

@@ -14,7 +14,7 @@ import { afterAll, beforeAll } from "vitest";
 import { withDirLock } from "../../builder-packager/src/cache/index.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
-import type { Binding } from "../../builder-packager/src/platform/build.js";
+import type { Binding } from "../../builder-packager/src/platform/index.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
 import { prepareLocalReferenceBuilder, REPO_ROOT } from "../../tools/local-builder/local-node.js";
 

@@ -15,7 +15,7 @@ import { stringifyToml } from "@cnbkit/framework/cnb-files";
 import { withDirLock } from "../../builder-packager/src/cache/index.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/build.js";
+import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
 import { scaffold } from "../../builder-packager/src/scaffold/index.js";
 import { prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";

@@ -14,7 +14,7 @@ import { buildpackDirName, parseToml, stringifyToml, type TomlTable } from "@cnb
 import { RUNTIME_MODULE_ID } from "../compile/index.js";
 import type { Platform } from "../oci/index.js";
 import { type Component, openComponent, packageDirAsOci } from "../package/index.js";
-import { applyLayer } from "./unpack.js";
+import { applyLayer } from "../container/index.js";
 
 /** A buildpack script written inline in project.toml (`[io.buildpacks.group.script]`). */
 export interface InlineBuildpack {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { copyImage, imageConfig, OciLayout, openImageSink, openImageSource, writeLayer } from "../oci/index.js";
 import { startRegistry } from "../oci/test-registry.js";
 import { openRunImage, resolveBuilder, runImageRef } from "./build-builder.js";
-import { pruneUnpackedImages, unpackImage } from "./unpack.js";
+import { pruneUnpackedImages, unpackImage } from "../container/index.js";
 
 let work = "";
 let layoutDir = "";

@@ -19,7 +19,7 @@ import {
 import { builderPlatform, pinPlatform } from "./builder-platform.js";
 import { supportedPlatformApis } from "./exec-env.js";
 import { type PullPolicy, pulledDigest, recordPull } from "./pull-policy.js";
-import { openUnpacked, type UnpackedImage, unpackImage } from "./unpack.js";
+import { openUnpacked, type UnpackedImage, unpackImage } from "../container/index.js";
 
 /** The builder a build runs in. */
 export interface BuildBuilder {

@@ -6,12 +6,13 @@ import { CnbError } from "@cnbkit/framework";
 import { parseReference } from "../oci/index.js";
 import { parseExecEnv } from "./exec-env.js";
 
-/** The options {@link checkBuildFlags} looks at (a part of build.ts's BuildOptions). */
+/**
+ * The options {@link checkBuildFlags} looks at (a part of build/options.ts's BuildOptions);
+ * `--output` and `--tag` are checked where they are parsed, build/destination.ts.
+ */
 export interface BuildFlags {
-  output: string;
   cacheDir?: string;
   cacheImage?: string;
-  tags?: string[];
   defaultProcess?: string;
   creationTime?: number;
   execEnv?: string;
@@ -31,10 +32,6 @@ export function checkBuildFlags(opts: BuildFlags): void {
         `--cache-image ${opts.cacheImage}: the lifecycle keeps its cache in a registry; give a registry reference, e.g. registry.example.com/app-cache`,
       );
     }
-  }
-  for (const tag of opts.tags ?? []) {
-    parseReference(tag);
-    if (tag === opts.output) throw new CnbError(`--tag ${tag} is the --output already; give another reference`);
   }
   if (opts.defaultProcess !== undefined && !PROCESS_TYPE.test(opts.defaultProcess)) {
     throw new CnbError(

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import type { Descriptor } from "../oci/index.js";
 
-/** Where the outputs go (a part of build.ts's BuildOptions). */
+/** Where the outputs go (a part of build/options.ts's BuildOptions). */
 export interface BuildOutputDirs {
   /** The image as written, and its extra tags: what report.toml names. */
   output: string;

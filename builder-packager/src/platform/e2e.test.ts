@@ -22,7 +22,7 @@ import {
 } from "../oci/index.js";
 import { startRegistry } from "../oci/test-registry.js";
 import { sweepStale } from "../cache/index.js";
-import { buildApp } from "./build.js";
+import { buildApp } from "./index.js";
 import { inspectImage } from "./inspect.js";
 import { patchedRunImage } from "./test-fixtures.js";
 import { rebaseImage } from "./rebase.js";
@@ -153,7 +153,7 @@ describe.sequential("an app through build, run, rebuild and rebase", () => {
       await web.stop();
     }
     await expect(runApp({ image: output, port, process: "worker" })).rejects.toThrow(/has no process type "worker"/);
-    const { rootfs } = await import("./unpack.js").then((m) => m.unpackImage(output));
+    const { rootfs } = await import("../container/index.js").then((m) => m.unpackImage(output));
     expect(existsSync(join(rootfs, "workspace/index.html"))).toBe(true);
     expect(existsSync(join(rootfs, "workspace/secret.key"))).toBe(false);
   });

@@ -15,11 +15,15 @@ import { CnbError } from "@cnbkit/framework";
 import { formatBytes } from "@cnbkit/framework/log";
 import { cnbkitCacheDir, sweepStale } from "../cache/index.js";
 import { containerCommand } from "./container-command.js";
-import { checkRunnable } from "./foreign-arch.js";
+import {
+  checkRunnable,
+  openRootfsView,
+  pruneUnpackedImages,
+  runContainer,
+  uniqueContainerId,
+  unpackImage,
+} from "../container/index.js";
 import { launchExecEnv } from "./launch-exec-env.js";
-import { openRootfsView } from "./rootfs-view.js";
-import { runContainer, uniqueContainerId } from "./runc.js";
-import { pruneUnpackedImages, unpackImage } from "./unpack.js";
 
 /** Options of {@link runApp}. */
 export interface RunOptions {

@@ -2,7 +2,7 @@
  * A child process for tests that must SIGKILL a build: bundled with esbuild and run with
  * node, it runs {@link buildApp} with the JSON options in argv[2] and prints its output.
  */
-import { buildApp } from "./build.js";
+import { buildApp } from "./index.js";
 
 const opts = JSON.parse(process.argv[2] ?? "{}");
 buildApp({ ...opts, onOutput: (l: string) => process.stdout.write(`${l}\n`) }).then(

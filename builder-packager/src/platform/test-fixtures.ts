@@ -15,7 +15,7 @@ import {
   type ResolvedImage,
   writeLayer,
 } from "../oci/index.js";
-import type { BindMount } from "./runc.js";
+import type { BindMount } from "../container/index.js";
 
 /**
  * A tiny root filesystem that borrows the host's /usr through a read-only bind mount, so

@@ -5,7 +5,7 @@
  * image being made, so it has no provenance to attest.
  */
 import { CNBKIT_VERSION } from "../builder/index.js";
-import { type Digest, type ImageReference, type ImageSource, parseReference } from "../oci/index.js";
+import type { Digest, ImageReference, ImageSource } from "../oci/index.js";
 import { readSbomDocuments, type SealRequest } from "../platform/index.js";
 import { gitSource } from "./git-source.js";
 import type { SigningKey } from "./keys.js";
@@ -26,18 +26,18 @@ async function sbomsOf(src: ImageSource, where: string, name: string, digest: Di
  * @param appDir the app source dir: a git checkout is named by commit and remote
  */
 export async function sealBuild(req: SealRequest, key: SigningKey, appDir: string): Promise<SignResult> {
-  const ref = parseReference(req.ref);
+  const { ref, given } = req.destination;
   const name = dockerReference(ref);
   const { sourceTree, ...record } = req.record;
   const provenance = buildProvenance({
     ...record,
     cnbkitVersion: CNBKIT_VERSION,
     source: (await gitSource(appDir)) ?? { kind: "tree", ...sourceTree },
-    output: req.ref,
+    output: given,
   });
   const attestations: Attestation[] = [
     { statement: statement(name, req.digest, PREDICATE_TYPES.slsaProvenance, provenance) },
-    ...(await sbomsOf(req.source, req.ref, name, req.digest)),
+    ...(await sbomsOf(req.source, given, name, req.digest)),
   ];
   return signImage({ ref, digest: req.digest, key, attestations });
 }

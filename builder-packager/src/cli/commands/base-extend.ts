@@ -1,6 +1,6 @@
 /** `cnbkit base extend`: a Dockerfile's apt-get / COPY / ENV / LABEL on a base image, without Docker. */
 import { CnbError } from "@cnbkit/framework";
-import { extendImage } from "../../platform/index.js";
+import { extendImage } from "../../extensions/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { absoluteRef } from "../refs.js";
 

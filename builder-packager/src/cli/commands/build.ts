@@ -2,17 +2,11 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import {
-  type Binding,
-  type BuildOptions,
-  buildApp,
-  parseFlagSet,
-  parsePullPolicy,
-  parseStallTimeout,
-} from "../../platform/index.js";
+import { type Binding, type BuildOptions, buildApp, parseFlagSet, parsePullPolicy } from "../../platform/index.js";
+import { parseStallTimeout } from "../../container/index.js";
 import { parseTarget } from "../../package/index.js";
 import { parseExecEnv } from "../../platform/index.js";
-import { type Digest, parseReference } from "../../oci/index.js";
+import type { Digest } from "../../oci/index.js";
 import { loadSigningKey, markSignedImage, sealBuild } from "../../supply-chain/index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { buildTimes } from "../build-times.js";
@@ -349,15 +343,14 @@ export const buildCommand: Command = {
               seal: async (req) => {
                 const sealed = await sealBuild(req, signKey, appDir);
                 inv.out(
-                  `Signed ${req.ref} (${signKey.algorithm}) and attested its provenance and ${sealed.attestations - 1} SBOM document(s) in ${sealed.where}`,
+                  `Signed ${req.destination.given} (${signKey.algorithm}) and attested its provenance and ${sealed.attestations - 1} SBOM document(s) in ${sealed.where}`,
                 );
               },
             }
           : {}),
       });
       if (signKey) {
-        for (const ref of [absoluteRef(output), ...(flags.tags ?? [])])
-          await markSignedImage(parseReference(ref), result.digest as Digest);
+        for (const d of result.destinations) await markSignedImage(d.ref, result.digest as Digest);
       }
       for (const line of buildTimes(result.phases, result.totalMs)) inv.out(line);
       inv.out(`Successfully built ${result.image} (${result.digest})`);

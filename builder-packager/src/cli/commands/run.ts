@@ -1,7 +1,8 @@
 /** `cnbkit run`: start an app image under runc until interrupted. */
 import { CnbError } from "@cnbkit/framework";
 import { parseBytes } from "@cnbkit/framework/log";
-import { formatStallTimeout, parseStallTimeout, runApp } from "../../platform/index.js";
+import { formatStallTimeout, parseStallTimeout } from "../../container/index.js";
+import { runApp } from "../../platform/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { imageRef } from "../refs.js";
 import { parseEnvPairs } from "./build.js";

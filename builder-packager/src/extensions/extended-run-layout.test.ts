@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
-import { type ImageConfig, type ImageManifest, MEDIA_TYPES, OciLayout, writeLayer } from "../../oci/index.js";
+import { type ImageConfig, type ImageManifest, MEDIA_TYPES, OciLayout, writeLayer } from "../oci/index.js";
 import {
   extendedRunBlobDir,
   extendedRunImage,

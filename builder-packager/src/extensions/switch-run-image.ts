@@ -2,7 +2,7 @@
  * A run.Dockerfile that is only `FROM <image>` switches the run image: the lifecycle's
  * generator writes the new name into analyzed.toml (`[run-image] image`, `reference`), and
  * the restorer and exporter then read that image from the layout repository, where only
- * cnbkit can put it (build.ts places it after the detector). RUN lines in a run.Dockerfile
+ * cnbkit can put it (../platform/build/apply-extensions.ts places it after the detector). RUN lines in a run.Dockerfile
  * (the same one or a later one) then extend that image (apply-run.ts).
  */
 import { cp, readFile, writeFile } from "node:fs/promises";

@@ -11,7 +11,7 @@
  * In layout mode (cnbkit's export) the exporter adds those layers but does not take the
  * extended config (exporter.go `supportsRunImageExtension` is false with -layout), so the
  * `io.buildpacks.rebasable=false` label the config carries here is put on the app image by
- * cnbkit too (../build.ts).
+ * cnbkit too (../platform/build/write-image.ts).
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -24,7 +24,7 @@ import {
   type ImageManifest,
   MEDIA_TYPES,
   NORMALIZED_CREATED,
-} from "../../oci/index.js";
+} from "../oci/index.js";
 
 /** The label the spec uses for "the run image may be swapped under the app layers". */
 export const REBASABLE_LABEL = "io.buildpacks.rebasable";

@@ -7,7 +7,7 @@ import * as esbuild from "esbuild";
 import { afterAll, beforeAll, expect, onTestFinished, test } from "vitest";
 import { isProcessAlive } from "../cache/index.js";
 import { runContainer, uniqueContainerId } from "./runc.js";
-import { hostUsrRootfs } from "./test-fixtures.js";
+import { hostUsrRootfs } from "../platform/test-fixtures.js";
 import type { BindMount } from "./runc.js";
 
 let rootfs = "";

@@ -13,8 +13,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { makeTestCa, type TestCa } from "../../../test/support/test-ca.js";
 import { ensureMultiArchBaseImages } from "../base/index.js";
 import { EXTENDED_LABEL, extendImage } from "./extend-image.js";
-import { runContainer } from "./runc.js";
-import { unpackImage } from "./unpack.js";
+import { runContainer, unpackImage } from "../container/index.js";
 
 const exec = promisify(execFile);
 let work = "";

@@ -6,7 +6,7 @@
  * overlayfs mount. Files to copy and CA certificates go into the merged view; apt-get and
  * update-ca-certificates run inside runc as root on the image's own root filesystem, with
  * the host's network; apt's lists, caches and logs are dropped. The overlay's upper dir is
- * then exactly the change, and becomes ONE new layer (overlay-diff.ts), followed by a fresh
+ * then exactly the change, and becomes ONE new layer (../container/overlay-diff.ts), followed by a fresh
  * SBOM layer of the image's Debian packages (the `io.buildpacks.base.sbom` label moves to
  * it). Every other label, the user and the env are kept; `--env` and `--label` are added,
  * and `io.cnbkit.base.extended` records what was added, step by step. Layers are written
@@ -37,11 +37,14 @@ import {
   type Platform,
   writeLayer,
 } from "../oci/index.js";
-import { checkRunnable } from "./foreign-arch.js";
-import { overlayDiffEntries } from "./overlay-diff.js";
-import { checkProxyReachable, proxyEnv } from "./proxy-env.js";
-import { runContainer } from "./runc.js";
-import { unpackImage } from "./unpack.js";
+import {
+  checkProxyReachable,
+  checkRunnable,
+  overlayDiffEntries,
+  proxyEnv,
+  runContainer,
+  unpackImage,
+} from "../container/index.js";
 
 /** The label listing what `base extend` added to an image, oldest step first. */
 export const EXTENDED_LABEL = "io.cnbkit.base.extended";

@@ -12,8 +12,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { buildpackDirName, parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
-import { proxyEnv } from "../proxy-env.js";
-import { runContainer } from "../runc.js";
+import { proxyEnv, runContainer } from "../container/index.js";
 import { type ExtensionDockerfile, parseExtensionDockerfile, runStepEnv } from "./dockerfile.js";
 
 /** Where the build runs and who the CNB user is. */

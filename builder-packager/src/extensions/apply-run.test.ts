@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
-import type { ImageConfig } from "../../oci/index.js";
+import type { ImageConfig } from "../oci/index.js";
 import { checkFinalRunUser, dropAptCaches, runDockerfilesToApply, runImageUser } from "./apply-run.js";
 import { parseExtensionDockerfile } from "./dockerfile.js";
 

@@ -1,0 +1,128 @@
+/**
+ * `cnbkit build`: turns app source into an OCI image by running the real CNB lifecycle
+ * inside the builder's root filesystem with runc, with no Docker daemon.
+ *
+ * One container runs the lifecycle's `creator` (analyze, detect, restore, build, export in
+ * one process): fewer moving parts than five containers, one place for output and exit
+ * codes, and the phases share no state through the host. The lifecycle always exports to
+ * an OCI layout "repository" (experimental `-layout` mode): the run image and the previous
+ * app image are placed there first, the exported app image is copied out afterwards to the
+ * requested OCI layout or registry. So registry and layout outputs take one path, the run
+ * image may itself be an OCI layout, and the output is only written once the build
+ * succeeded (nothing half-written on failure). The build cache is a directory per app and
+ * builder; the previous image (for "Reusing layer") is the current output image.
+ *
+ * The steps, each a file of this folder, in the order a build takes them: prepare.ts (the
+ * builder, run image and mode), inputs.ts (cache, workspace, platform dir), place-images.ts
+ * (the layout repository), run-lifecycle.ts (with apply-extensions.ts between detect and
+ * build), write-image.ts (the image to its destinations, sealed before its tag moves).
+ *
+ * The unpacked builder is in use (never pruned) from its unpack until the build ends, and
+ * released then. What the user sees of the lifecycle's output, and what is read from it,
+ * is lifecycle-output.ts's business; cnbkit prints one digest, that of the image written.
+ */
+import { rm, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { CnbError } from "@cnbkit/framework";
+import { cnbkitCacheDir } from "../../cache/index.js";
+import { type BindMount, openRootfsView, type RootfsView } from "../../container/index.js";
+import { resolveBuilder } from "../build-builder.js";
+import { copyBuildOutputs } from "../build-outputs.js";
+import { LAYOUT_REPO_MOUNT } from "../lifecycle-output.js";
+import { type ProjectDescriptor, readProjectDescriptor } from "../project-descriptor.js";
+import { makeWorkDir, prepareInputs, useBuildCache } from "./inputs.js";
+import type { BuildOptions, BuildResult } from "./options.js";
+import { prepareLayoutRepo } from "./place-images.js";
+import { type Build, checkRequest, prepareBuild } from "./prepare.js";
+import { runLifecycle } from "./run-lifecycle.js";
+import { writeAppImage } from "./write-image.js";
+
+/**
+ * Builds `appDir` with the builder's buildpacks and writes the app image to `output`.
+ * Throws a one-line {@link CnbError} for anything the user can fix (missing app dir or
+ * builder, no buildpack detected, a failed buildpack).
+ *
+ * @example
+ * const r = await buildApp({ appDir: "my-app", builder: "oci:out/builder", output: "oci:out/app:latest",
+ *   onOutput: (l) => console.log(l) });
+ */
+export async function buildApp(options: BuildOptions): Promise<BuildResult> {
+  const appDir = resolve(options.appDir);
+  if (!(await stat(appDir).catch(() => undefined))?.isDirectory()) {
+    throw new CnbError(`app directory ${options.appDir} does not exist`);
+  }
+  const project = await readProjectDescriptor(appDir, options.descriptor);
+  const builder = options.builder ?? project.builder;
+  if (!builder) {
+    throw new CnbError("no builder given: pass --builder <ref>, or set builder in project.toml's [io.buildpacks]");
+  }
+  if (!options.builder) options.onOutput?.(`Using builder ${builder} (from ${project.file})`, "stdout");
+  return buildWithBuilder({ ...options, builder }, appDir, project);
+}
+
+/** {@link buildApp} once the builder is known. */
+async function buildWithBuilder(
+  opts: BuildOptions & { builder: string },
+  appDir: string,
+  project: ProjectDescriptor,
+): Promise<BuildResult> {
+  const started = performance.now();
+  const say = (line: string) => opts.onOutput?.(line, "stdout");
+  const request = await checkRequest(opts);
+  const cache = opts.cnbkitCache ?? cnbkitCacheDir();
+  const builder = await resolveBuilder(opts, cache, say);
+  try {
+    const build = await prepareBuild(opts, say, builder, request);
+    return { ...(await buildInView(build, cache, appDir, project)), totalMs: performance.now() - started };
+  } finally {
+    await builder.release();
+  }
+}
+
+/**
+ * The steps that need the per-build dir and the builder's view: the inputs, the layout
+ * repository, the lifecycle, the image written out (and the SBOM and report copies).
+ */
+async function buildInView(
+  build: Build,
+  cache: string,
+  appDir: string,
+  project: ProjectDescriptor,
+): Promise<Omit<BuildResult, "totalMs">> {
+  const { opts, builder, say } = build;
+  const buildCache = await useBuildCache(opts, cache, appDir, builder, say);
+  const work = await makeWorkDir(cache);
+  let view: RootfsView | undefined;
+  try {
+    view = await openRootfsView(
+      builder.rootfs,
+      (l) => {
+        if (opts.logLevel === "debug") say(l);
+      },
+      work,
+    );
+    const inputs = await prepareInputs(build, view.path, work, appDir, project);
+    const repo = await prepareLayoutRepo(build, join(work, "layout-repo"));
+    // The cache and the images: the creator's, or only the analyzer's, restorer's and exporter's.
+    const state: BindMount[] = [
+      { source: buildCache.dir, destination: "/cache" },
+      { source: repo.dir, destination: LAYOUT_REPO_MOUNT },
+    ];
+    const lifecycle = await runLifecycle(build, view.path, repo, { shared: inputs.mounts, state });
+    const written = await writeAppImage(build, repo, inputs, lifecycle);
+    await copyBuildOutputs(join(view.path, "layers"), opts, written);
+    return {
+      image: opts.output,
+      digest: written.digest,
+      destinations: build.destinations,
+      reusedLayers: lifecycle.output.reused,
+      cacheDir: buildCache.dir,
+      phases: lifecycle.output.phaseTimes(),
+    };
+  } finally {
+    // The view (unmounted first) is inside the work dir.
+    await view?.release();
+    await rm(work, { recursive: true, force: true });
+    await buildCache.done();
+  }
+}

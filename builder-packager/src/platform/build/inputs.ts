@@ -1,0 +1,181 @@
+/**
+ * The build's inputs, laid out for the lifecycle in the per-build dir: the build cache (ours
+ * per app and builder, or `--cache-dir`), the work dir, /workspace and /layers in the
+ * builder's view, ad-hoc buildpacks, and /platform (env files and service bindings).
+ */
+import { createHash } from "node:crypto";
+import { chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { CnbError } from "@cnbkit/framework";
+import {
+  lockBuildCache,
+  ownedPrefix,
+  pruneCacheKind,
+  STALE_PREFIXES,
+  sweepStale,
+  useCacheEntry,
+} from "../../cache/index.js";
+import type { BindMount } from "../../container/index.js";
+import { type AdhocBuildpack, type AdhocOrder, applyAdhocOrder } from "../adhoc-buildpacks.js";
+import type { BuildBuilder } from "../build-builder.js";
+import { type SourceTree, treeDigest } from "../build-record.js";
+import type { ProjectDescriptor } from "../project-descriptor.js";
+import { runImageShellEnv } from "../run-image-shell.js";
+import { copyWorkspace } from "../workspace.js";
+import type { Binding, BuildOptions } from "./options.js";
+import type { Build } from "./prepare.js";
+
+/** What {@link prepareInputs} laid out, for the lifecycle and the image's provenance. */
+export interface BuildInputs {
+  /** /platform and each binding, read-only. */
+  mounts: BindMount[];
+  /** The build env's names (provenance records names, never values). */
+  envNames: string[];
+  /** The digest of /workspace as the lifecycle saw it; only when the image is sealed. */
+  sourceTree?: SourceTree;
+}
+
+/**
+ * Fills the view at `root` and the work dir with what the lifecycle reads: /workspace (and,
+ * when the image is sealed, its digest), the ad-hoc order, the build env and /platform.
+ */
+export async function prepareInputs(
+  build: Build,
+  root: string,
+  work: string,
+  appDir: string,
+  project: ProjectDescriptor,
+): Promise<BuildInputs> {
+  const { opts, builder, say } = build;
+  await prepareWorkspace(root, appDir, project, builder);
+  const sourceTree = opts.seal ? await treeDigest(join(root, "workspace")) : undefined;
+  await applyAdhocOrder(root, adhocOrder(opts, project), {
+    baseDir: process.cwd(),
+    workDir: join(work, "adhoc"),
+    platform: builder.platform,
+    say,
+  });
+  const buildEnv = buildEnvFor(build, project.env);
+  const mounts = await preparePlatform(work, buildEnv, opts.bindings ?? []);
+  return { mounts, envNames: Object.keys(buildEnv), ...(sourceTree ? { sourceTree } : {}) };
+}
+
+/**
+ * The build-time env: project.toml's, then the user's `--env` (theirs win), over what the
+ * platform adds for the run image (`BP_RUN_IMAGE_SHELL=false` for one with no shell).
+ */
+function buildEnvFor(build: Build, projectEnv: Record<string, string>): Record<string, string> {
+  const userEnv = { ...projectEnv, ...(build.opts.env ?? {}) };
+  const shell = runImageShellEnv(build.run.config, userEnv);
+  if (shell.line) build.say(shell.line);
+  return { ...shell.env, ...userEnv };
+}
+
+/** The build cache of a build: the user's `--cache-dir`, or ours per app and builder. */
+export async function useBuildCache(
+  opts: BuildOptions,
+  cache: string,
+  appDir: string,
+  builder: BuildBuilder,
+  say: (line: string) => void,
+): Promise<{ dir: string; done: () => Promise<void> }> {
+  const cacheName = hash(appDir, builder.id);
+  const buildCaches = opts.cacheDir ? undefined : resolve(cache, "build-cache"); // ours to bound; a --cache-dir is the user's
+  const dir = resolve(opts.cacheDir ?? join(cache, "build-cache", cacheName));
+  if (buildCaches) await useCacheEntry(buildCaches, cacheName);
+  // One build at a time per cache.
+  const lock = await lockBuildCache(dir, say).catch((err: Error) => {
+    throw new CnbError(err.message, { hint: "Give --cache-dir a path in a folder you can write to.", cause: err });
+  });
+  try {
+    if (opts.clearCache) {
+      say("Clearing the build cache (--clear-cache): every layer is built afresh");
+      await rm(dir, { recursive: true, force: true });
+    }
+    await chownTree(dir, builder.uid, builder.gid);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+  return {
+    dir,
+    done: async () => {
+      await lock.release();
+      if (buildCaches) await pruneCacheKind("buildCaches", buildCaches, { keep: cacheName, onProgress: say });
+    },
+  };
+}
+
+/** The ad-hoc order of a build: the command line's buildpacks win over project.toml's groups. */
+function adhocOrder(opts: BuildOptions, project: ProjectDescriptor): AdhocOrder {
+  const flag = (refs: string[] | undefined, where: string): AdhocBuildpack[] | undefined =>
+    refs?.length ? refs.map((ref) => ({ ref, where })) : undefined;
+  return {
+    group: flag(opts.buildpacks, "--buildpack") ?? project.group,
+    pre: flag(opts.preBuildpacks, "--pre-buildpack") ?? project.pre,
+    post: flag(opts.postBuildpacks, "--post-buildpack") ?? project.post,
+  };
+}
+
+/** A fresh work dir under `<cache>/tmp`, after sweeping those of dead builds. */
+export async function makeWorkDir(cache: string): Promise<string> {
+  const tmpRoot = join(cache, "tmp");
+  await mkdir(tmpRoot, { recursive: true });
+  await sweepStale(tmpRoot);
+  return mkdtemp(join(tmpRoot, ownedPrefix(STALE_PREFIXES.build)));
+}
+
+/**
+ * Fills /workspace (the app, as project.toml selects it) and an empty /layers in the
+ * container's root. They are directories of the per-build view, not bind mounts: on one
+ * mount, a buildpack's move from the app into a layer (node_modules) is a rename; across two
+ * mounts it was a copy of every file (EXDEV). Made afresh, so nothing the builder image has
+ * there shows through.
+ */
+async function prepareWorkspace(
+  root: string,
+  appDir: string,
+  project: ProjectDescriptor,
+  { uid, gid }: BuildBuilder,
+): Promise<void> {
+  const workspace = join(root, "workspace");
+  const layers = join(root, "layers");
+  await Promise.all([workspace, layers].map((d) => rm(d, { recursive: true, force: true })));
+  await copyWorkspace(appDir, workspace, project, { uid, gid });
+  await chownTree(layers, uid, gid);
+}
+
+/**
+ * Writes `<work>/platform` (env files) and returns the mounts of it and of each service
+ * binding (read-only under /platform/bindings/<name>).
+ */
+async function preparePlatform(work: string, env: Record<string, string>, bindings: Binding[]): Promise<BindMount[]> {
+  const platform = join(work, "platform");
+  await mkdir(join(platform, "env"), { recursive: true });
+  await mkdir(join(platform, "bindings"), { recursive: true });
+  for (const [k, v] of Object.entries(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new CnbError(`--env ${k}: not a valid environment variable name`);
+    await writeFile(join(platform, "env", k), v);
+  }
+  const mounts: BindMount[] = [{ source: platform, destination: "/platform", readonly: true }];
+  for (const b of bindings) {
+    if (!(await stat(b.dir).catch(() => undefined))?.isDirectory()) {
+      throw new CnbError(`binding ${b.name}: ${b.dir} is not a directory`);
+    }
+    if (!/^[A-Za-z0-9_.-]+$/.test(b.name)) throw new CnbError(`binding name "${b.name}" is not a valid directory name`);
+    await mkdir(join(platform, "bindings", b.name));
+    mounts.push({ source: resolve(b.dir), destination: `/platform/bindings/${b.name}`, readonly: true });
+  }
+  return mounts;
+}
+
+/** A short hex digest of `parts` (the build cache's name). */
+function hash(...parts: string[]): string {
+  return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 24);
+}
+
+/** Makes `dir` (and its parents) and gives it to the CNB user. */
+export async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await chown(dir, uid, gid);
+}

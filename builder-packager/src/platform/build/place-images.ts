@@ -1,0 +1,82 @@
+/**
+ * The lifecycle's layout repository of one build: the run image and the previous app image
+ * placed there, sparse (manifest and config; the previous image's SBOM layer), for the
+ * analyzer and the exporter to read.
+ */
+import { join } from "node:path";
+import { CnbError } from "@cnbkit/framework";
+import { type ImageConfig, type ImageSource, openImageSource, parseReference } from "../../oci/index.js";
+import { appMetadata } from "../app-image.js";
+import { chownLayoutDirs, layoutPathOf, placeImage } from "../layout-repo.js";
+import { chownTree } from "./inputs.js";
+import type { Build } from "./prepare.js";
+
+/** Names the app and run images carry inside the lifecycle's layout repository. */
+const APP_NAME = "cnbkit.local/app";
+
+const RUN_NAME = "cnbkit.local/run";
+
+/** The lifecycle's layout repository of one build, with the images placed in it. */
+export interface LayoutRepo {
+  dir: string;
+  /** The run image's name in the repository. */
+  runName: string;
+  /** The app image's name in the repository (exported there). */
+  appName: string;
+  /** The app image's layout dir. */
+  appPath: string;
+  /** The previous app image (the current output), when there is one. */
+  previous: ImageSource | undefined;
+}
+
+/**
+ * Makes the layout repository at `dir` and places the run image and the previous app image
+ * in it. Both go in sparse (see placeImage): the run image without layers, the previous image
+ * with only its SBOM layer, which the analyzer reads to restore launch SBOMs.
+ */
+export async function prepareLayoutRepo(
+  { opts, say, builder, run, destinations }: Build,
+  dir: string,
+): Promise<LayoutRepo> {
+  const output = destinations[0]!;
+  await chownTree(dir, builder.uid, builder.gid);
+  // A registry run image keeps its name, so the app image records it (rebase finds it
+  // again); a layout run image has no registry name and goes by a local one.
+  const runParsed = parseReference(run.ref);
+  const runName =
+    runParsed.kind === "registry" && !runParsed.digest
+      ? `${runParsed.registry}/${runParsed.repository}:${runParsed.tag ?? "latest"}`
+      : `${RUN_NAME}:latest`;
+  const appName = `${APP_NAME}:${output.tag}`;
+  say(`Placing run image ${run.ref}`);
+  await placeImage(
+    run.source,
+    join(dir, layoutPathOf(runName)),
+    runName.slice(runName.lastIndexOf(":") + 1),
+    () => false,
+  );
+  const appPath = join(dir, layoutPathOf(appName));
+  let previous = await openImageSource(opts.previousImage ?? output.ref).catch(() => undefined);
+  if (previous && (await previous.manifest().catch(() => undefined))) {
+    say(`Previous image ${opts.previousImage ?? output.given}`);
+    const sbom = previousSbomLayer(await previous.config());
+    await placeImage(previous, appPath, output.tag, (_, diffId) => diffId === sbom);
+  } else if (opts.previousImage) {
+    throw new CnbError(
+      `--previous-image ${opts.previousImage}: cannot read it; give an image that exists or leave it out`,
+    );
+  } else {
+    previous = undefined;
+  }
+  await chownLayoutDirs(dir, builder.uid, builder.gid);
+  return { dir, runName, appName, appPath, previous };
+}
+
+/** The diffID of the previous image's launch-SBOM layer, if it is an app image with one. */
+function previousSbomLayer(config: ImageConfig): string | undefined {
+  try {
+    return appMetadata(config, "previous image").lifecycle.sbom?.sha;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Runs the lifecycle in the builder's view: the creator in one container, or each phase in
+ * its own (phases/), with cnbkit as the extender between detect and build
+ * (apply-extensions.ts). Its output is followed (lifecycle-output.ts) and a failed, stalled
+ * or aborted build becomes one line.
+ */
+import { join } from "node:path";
+import { CnbError } from "@cnbkit/framework";
+import { type BindMount, formatStallTimeout, proxyEnv, runContainer } from "../../container/index.js";
+import { pinSwitchedRunImage } from "../../extensions/index.js";
+import { basicAuth, loadCredentials, parseReference } from "../../oci/index.js";
+import { DEFAULT_EXEC_ENV, execEnvVars } from "../exec-env.js";
+import { chownLayoutDirs, layoutPathOf } from "../layout-repo.js";
+import { exitMessage, LIFECYCLE_EXIT } from "../lifecycle-exit.js";
+import { LAYOUT_REPO_MOUNT, LifecycleOutput } from "../lifecycle-output.js";
+import {
+  type PhaseInputs,
+  phaseCommands,
+  phaseEnv,
+  phaseMounts,
+  registryAuthJson,
+  runPhases,
+} from "../phases/index.js";
+import { applyExtensions, type ExtendedRun } from "./apply-extensions.js";
+import type { BuildOptions } from "./options.js";
+import type { LayoutRepo } from "./place-images.js";
+import type { Build } from "./prepare.js";
+
+/** What a lifecycle run that exited 0 leaves for the export. */
+export interface LifecycleRun extends ExtendedRun {
+  /** The output follower: reused layers and phase times. */
+  output: LifecycleOutput;
+}
+
+/** Runs one lifecycle process (the creator or a phase) in the view; its exit code. */
+type InContainer = (args: string[], env: string[], mounts: BindMount[]) => Promise<number>;
+
+/**
+ * Runs the lifecycle in the builder's view: the creator in one container, or each phase in
+ * its own (the same user, rootfs and network; the cache and layout repository, `mounts.state`,
+ * and registry credentials only where phases/phase-container.ts puts them). Follows the
+ * output and throws the one-line error of a failed, stalled or aborted build.
+ */
+export async function runLifecycle(
+  build: Build,
+  rootfs: string,
+  repo: LayoutRepo,
+  mounts: { shared: BindMount[]; state: BindMount[] },
+): Promise<LifecycleRun> {
+  const { opts, builder, run, stallTimeoutMs, execution } = build;
+  const output = new LifecycleOutput({
+    // The view: ad-hoc buildpacks are there, not in the cached builder.
+    builderRootfs: rootfs,
+    names: [
+      { path: layoutPathOf(repo.appName), ref: build.destinations[0]!.given },
+      { path: layoutPathOf(repo.runName), ref: run.ref },
+    ],
+    raw: opts.logLevel === "debug",
+    show: (line, stream) => opts.onOutput?.(line, stream),
+  });
+  let stalled: { phase: string; idleMs: number } | undefined;
+  const inContainer: InContainer = (args, env, containerMounts) =>
+    runContainer({
+      rootfs,
+      args,
+      env,
+      cwd: "/workspace",
+      user: { uid: builder.uid, gid: builder.gid },
+      mounts: containerMounts,
+      ...(opts.network === "none" ? { network: "none" as const } : { hostNetwork: true as const }),
+      onStdout: (line) => output.line(line, "stdout"),
+      onStderr: (line) => output.line(line, "stderr"),
+      signal: opts.signal,
+      stall: {
+        timeoutMs: stallTimeoutMs,
+        onStall: (idleMs) => {
+          stalled = { phase: output.phase, idleMs };
+        },
+      },
+    });
+  // A trusted builder's creator gets the credentials as pack gives them; phases, only the
+  // analyzer, restorer and exporter.
+  const registryAuth = await cacheRegistryAuth(opts);
+  const ran =
+    build.mode.kind === "creator"
+      ? await runCreator(build, repo, mounts, inContainer, registryAuth)
+      : await runEachPhase(build, rootfs, repo, mounts, inContainer, output, registryAuth);
+  // A failed build's last error line (and hint) goes into the one final line, not twice.
+  const failure =
+    ran.code === LIFECYCLE_EXIT.failedBuild && !opts.signal?.aborted && !stalled ? output.failure() : undefined;
+  output.flush();
+  output.end();
+  if (opts.signal?.aborted) throw new CnbError("build aborted; the output image was not changed");
+  if (stalled) throw stallError(stalled.phase, stallTimeoutMs, execution, build.destinations[0]!.given);
+  if (ran.code !== 0) {
+    const hint = failure?.error === undefined ? undefined : failure.hint;
+    throw new CnbError(
+      exitMessage(ran.code, output.lastLines, output.group, failure),
+      hint === undefined ? undefined : { hint },
+    );
+  }
+  return { ...ran.extended, output };
+}
+
+/** The creator, in one container with every mount; no extensions (they force phases). */
+async function runCreator(
+  build: Build,
+  repo: LayoutRepo,
+  mounts: { shared: BindMount[]; state: BindMount[] },
+  inContainer: InContainer,
+  registryAuth: string | undefined,
+): Promise<{ code: number; extended: ExtendedRun }> {
+  const base = lifecycleEnv(build);
+  const env = registryAuth ? [...base, `CNB_REGISTRY_AUTH=${registryAuth}`] : base;
+  const code = await inContainer(creatorArgs(build.opts, repo), env, [...mounts.shared, ...mounts.state]);
+  return { code, extended: { run: build.run } };
+}
+
+/**
+ * The phases, each in its own container with the env and mounts phases/phase-container.ts
+ * gives it, and cnbkit as the extender after detect (a switched run image pinned for the
+ * restorer).
+ */
+async function runEachPhase(
+  build: Build,
+  rootfs: string,
+  repo: LayoutRepo,
+  mounts: { shared: BindMount[]; state: BindMount[] },
+  inContainer: InContainer,
+  output: LifecycleOutput,
+  registryAuth: string | undefined,
+): Promise<{ code: number; extended: ExtendedRun }> {
+  const { opts, builder } = build;
+  const base = lifecycleEnv(build);
+  const commands = phaseCommands(opts.phaseFlags ?? "cnbkit", phaseInputs(build, repo));
+  let extended: ExtendedRun = { run: build.run };
+  const result = await runPhases(
+    commands,
+    builder,
+    ({ phase, args }) =>
+      inContainer(
+        args,
+        phaseEnv(phase, {
+          base,
+          platformApi: build.platformApi,
+          layoutDir: LAYOUT_REPO_MOUNT,
+          ...(registryAuth ? { registryAuth } : {}),
+        }),
+        phaseMounts(phase, mounts.shared, mounts.state),
+      ),
+    (header) => output.line(header, "stdout"),
+    async (phase) => {
+      if (phase === "restore" && extended.switchedName) {
+        await pinSwitchedRunImage(join(rootfs, "layers"), repo.dir, LAYOUT_REPO_MOUNT);
+        await chownLayoutDirs(repo.dir, builder.uid, builder.gid);
+      }
+      if (phase === "detect") extended = await applyExtensions(build, rootfs, repo, (l) => output.line(l, "stdout"));
+    },
+  );
+  return { code: result.code, extended };
+}
+
+/** What the phases' command lines are made of (phases/flag-sets.ts). */
+function phaseInputs({ opts, builder, platformApi }: Build, repo: LayoutRepo): PhaseInputs {
+  return {
+    platformApi,
+    appName: repo.appName,
+    runName: repo.runName,
+    cache: opts.cacheImage ? { image: opts.cacheImage } : { dir: "/cache" },
+    insecureRegistries: opts.cacheImage ? insecureRegistries(opts.cacheImage) : [],
+    uid: builder.uid,
+    gid: builder.gid,
+    logLevel: opts.logLevel ?? "info",
+    color: opts.color === true,
+    skipLayers: opts.clearCache === true,
+    ...(opts.defaultProcess ? { processType: opts.defaultProcess } : {}),
+  };
+}
+
+/**
+ * CNB_REGISTRY_AUTH for the phases that talk to a registry: the user's credentials for the
+ * `--cache-image` registry (the only registry the lifecycle reaches; images go through the
+ * layout repository), or none.
+ */
+async function cacheRegistryAuth(opts: BuildOptions): Promise<string | undefined> {
+  if (!opts.cacheImage) return undefined;
+  const ref = parseReference(opts.cacheImage);
+  if (ref.kind !== "registry") return undefined;
+  const creds = await loadCredentials(ref.registry);
+  return registryAuthJson(creds ? { [ref.registry]: basicAuth(creds) } : {});
+}
+
+/**
+ * The lifecycle's environment, the creator's or each phase's: the builder's, and what cnbkit
+ * sets for the platform at the build's Platform API (the phases' may be below 0.15, where a
+ * non-production exec env is one line, not ignored).
+ */
+function lifecycleEnv({ builder, opts, platformApi: api }: Build): string[] {
+  return [
+    ...builder.env.filter((e) => !e.startsWith("CNB_PLATFORM_API=") && !e.startsWith("CNB_EXEC_ENV=")),
+    `CNB_PLATFORM_API=${api}`,
+    ...execEnvVars(opts.execEnv ?? DEFAULT_EXEC_ENV, api, opts.builder ?? ""),
+    // We ask for the layout export on purpose: no "experimental feature" warning each build.
+    // (Lifecycle 0.21 knows warn, quiet and error; "silent" would fall back to a warning.)
+    "CNB_EXPERIMENTAL_MODE=quiet",
+    `CNB_USER_ID=${builder.uid}`,
+    `CNB_GROUP_ID=${builder.gid}`,
+    "SERVICE_BINDING_ROOT=/platform/bindings",
+    `HOME=/home/cnb`,
+    // As pack does: buildpacks download through the proxy this machine uses.
+    ...proxyEnv(),
+    // Unset, the lifecycle dates the image 1980-01-01: the same app gives the same image.
+    ...(opts.creationTime === undefined ? [] : [`SOURCE_DATE_EPOCH=${opts.creationTime}`]),
+  ];
+}
+
+/** The creator's command line; the flags pack users know map onto its own flags. */
+function creatorArgs(opts: BuildOptions, repo: LayoutRepo): string[] {
+  const cache = opts.cacheImage
+    ? ["-cache-image", opts.cacheImage, ...insecureRegistryArgs(opts.cacheImage)]
+    : ["-cache-dir", "/cache"];
+  return [
+    "/cnb/lifecycle/creator",
+    "-app",
+    "/workspace",
+    "-layers",
+    "/layers",
+    "-platform",
+    "/platform",
+    ...cache,
+    "-run-image",
+    repo.runName,
+    "-layout",
+    "-layout-dir",
+    LAYOUT_REPO_MOUNT,
+    "-log-level",
+    opts.logLevel ?? "info",
+    ...(opts.color ? [] : ["-no-color"]),
+    "-report",
+    "/layers/report.toml",
+    ...(opts.clearCache ? ["-skip-restore"] : []),
+    ...(opts.defaultProcess ? ["-process-type", opts.defaultProcess] : []),
+    repo.appName,
+  ];
+}
+
+/** A registry on this machine speaks plain HTTP: the lifecycle is told so, as cnbkit's own client knows. */
+function insecureRegistryArgs(ref: string): string[] {
+  return insecureRegistries(ref).flatMap((r) => ["-insecure-registry", r]);
+}
+
+/** `ref`'s registry when it is one on this machine (plain HTTP), else none. */
+function insecureRegistries(ref: string): string[] {
+  const parsed = parseReference(ref);
+  if (parsed.kind !== "registry") return [];
+  const host = parsed.registry.replace(/:\d+$/, "");
+  return host === "localhost" || host === "127.0.0.1" || host === "[::1]" ? [parsed.registry] : [];
+}
+
+/** The one line (and hint) for a build the stall watchdog stopped in `phase`. */
+function stallError(phase: string, timeoutMs: number, execution: string, output: string): CnbError {
+  const where = phase ? `phase ${phase}` : "the lifecycle's start (before ANALYZING)";
+  const waits =
+    phase === "DETECTING" || phase === "BUILDING"
+      ? `a buildpack's ${phase === "DETECTING" ? "detect" : "build"} is waiting on something (a lock, a prompt, the network)`
+      : "the lifecycle is waiting on something (a registry, the disk)";
+  const qemu =
+    execution === "emulated"
+      ? "under emulation a qemu older than 8.0 hangs Go programs: check the interpreter in /proc/sys/fs/binfmt_misc (cnbkit registers qemu >= 8 as root); otherwise "
+      : "";
+  return new CnbError(
+    `build stalled in ${where}: no output and no CPU time for ${formatStallTimeout(timeoutMs)}; stopped the build container, ${output} is unchanged`,
+    {
+      hint: `${qemu}${waits}: rerun with --verbose to see the last step, or raise --stall-timeout (CNBKIT_STALL_TIMEOUT; 0 turns the watchdog off)`,
+    },
+  );
+}

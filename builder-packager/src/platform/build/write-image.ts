@@ -1,0 +1,115 @@
+/**
+ * The last step: the image the lifecycle exported into the layout repository is copied out
+ * to each destination (the output, then each `--tag`), sealed there by digest before its tag
+ * moves when the caller signs. Only now does the output change.
+ */
+import {
+  canonicalOciManifest,
+  copyImage,
+  type Descriptor,
+  type ImageManifest,
+  type ImageSource,
+  jsonBlob,
+  MEDIA_TYPES,
+  OciLayout,
+  openImageSink,
+  openImageSource,
+} from "../../oci/index.js";
+import { markNotRebasable } from "../../extensions/index.js";
+import { type BuildRecord, builderFacts, builtBy, type SourceTree } from "../build-record.js";
+import { reclaimLayout, withBlobsFrom } from "../layout-repo.js";
+import type { BuildRunImage } from "../build-builder.js";
+import type { ExtendedRun } from "./apply-extensions.js";
+import type { Destination } from "./destination.js";
+import type { BuildInputs } from "./inputs.js";
+import type { LayoutRepo } from "./place-images.js";
+import type { Build } from "./prepare.js";
+
+/**
+ * Copies the exported image out to each destination and returns the output's descriptor;
+ * only now does the output change. The digest is that of what was written: copying into an
+ * OCI layout normalises the lifecycle's Docker media types, which changes the manifest. The
+ * lifecycle's manifest is re-encoded as canonical OCI JSON first, so the same app gives the
+ * same digest whether its layers were new (cold) or reused (rebuild).
+ */
+export async function writeAppImage(
+  build: Build,
+  repo: LayoutRepo,
+  inputs: BuildInputs,
+  lifecycle: ExtendedRun,
+): Promise<Descriptor> {
+  const { opts, say, destinations } = build;
+  const exported = await exportedImage(repo, destinations[0]!.tag, lifecycle);
+  const record =
+    opts.seal && inputs.sourceTree
+      ? await buildRecord(build, lifecycle.run, inputs.sourceTree, exported, inputs.envNames)
+      : undefined;
+  const write = async (destination: Destination): Promise<Descriptor> => {
+    say(`Writing ${destination.given}`);
+    const sink = await openImageSink(destination.ref);
+    if (!opts.seal || !record) return (await copyImage(exported, sink, { tag: destination.tag })).descriptor;
+    const copied = await copyImage(exported, sink, { tag: null });
+    await opts.seal({ destination, digest: copied.descriptor.digest, record, source: exported });
+    return sink.putManifest(copied.bytes, copied.descriptor.mediaType, destination.tag);
+  };
+  const [output, ...tags] = destinations;
+  const descriptor = await write(output!);
+  for (const tag of tags) await write(tag);
+  return descriptor;
+}
+
+/**
+ * The image the exporter wrote into the layout repository, its manifest canonical (and
+ * labelled not rebasable when extensions extended the run image), reading the blobs the
+ * sparse repository lacks from the run image and the previous image.
+ */
+async function exportedImage(repo: LayoutRepo, tag: string, lifecycle: ExtendedRun): Promise<ImageSource> {
+  await reclaimLayout(repo.appPath);
+  const exportLayout = await OciLayout.open(repo.appPath);
+  const lifecycleManifest = await exportLayout.resolve(tag).catch(() => exportLayout.resolve());
+  let exportedRef = `oci:${repo.appPath}@${lifecycleManifest.digest}`;
+  if (lifecycleManifest.kind === "manifest") {
+    let canonical = canonicalOciManifest(lifecycleManifest);
+    // The exporter added the extension layers but, in layout mode, not the extended config's label.
+    if (lifecycle.layer) {
+      const labelled = await markNotRebasable(
+        exportLayout,
+        JSON.parse(canonical.bytes.toString("utf8")) as ImageManifest,
+      );
+      canonical = jsonBlob(labelled, MEDIA_TYPES.manifest);
+    }
+    await exportLayout.putBlob(canonical.bytes, { mediaType: canonical.descriptor.mediaType });
+    exportedRef = `oci:${repo.appPath}@${canonical.descriptor.digest}`;
+  }
+  // The run image's layers and the reused app layers were never placed: they come from
+  // where they are.
+  const sources = repo.previous ? [lifecycle.run.source, repo.previous] : [lifecycle.run.source];
+  return withBlobsFrom(await openImageSource(exportedRef), sources);
+}
+
+/** The facts of this build, for provenance (see ../build-record.ts). */
+async function buildRecord(
+  build: Build,
+  run: BuildRunImage,
+  sourceTree: SourceTree,
+  exported: ImageSource,
+  envNames: string[],
+): Promise<BuildRecord> {
+  const { opts, builder } = build;
+  const { lifecycleVersion } = builderFacts(builder.labels);
+  const runDigest = await run.source
+    .image(builder.platform)
+    .then((r) => r.manifest.digest)
+    .catch(() => undefined);
+  return {
+    builder: { ref: opts.builder, ...(builder.id.startsWith("sha256:") ? { digest: builder.id } : {}) },
+    buildpacks: builtBy(await exported.config(), builder.labels),
+    runImage: { ref: run.ref, ...(runDigest ? { digest: runDigest } : {}) },
+    ...(lifecycleVersion ? { lifecycleVersion } : {}),
+    platformApi: build.platformApi,
+    sourceTree,
+    envNames,
+    startedOn: build.startedOn,
+    finishedOn: new Date(),
+  };
+}

@@ -260,7 +260,18 @@ export class RegistryClient {
       await res.body?.cancel();
       throw new CnbError(`registry ${this.registry}: token service ${url.host} answered ${res.status}`);
     }
-    const body = (await res.json()) as { token?: string; access_token?: string };
+    let body: { token?: string; access_token?: string };
+    try {
+      body = (await res.json()) as typeof body;
+    } catch (err) {
+      // a cut answer or not JSON: one line, not undici's "terminated"
+      throw new CnbError(
+        `registry ${this.registry}: token service ${url.host} sent no readable token (${errorMessage(err)})`,
+        {
+          hint: "run the command again",
+        },
+      );
+    }
     const token = body.token ?? body.access_token;
     if (!token) throw new CnbError(`registry ${this.registry}: token service ${url.host} returned no token`);
     return `Bearer ${token}`;

@@ -235,3 +235,24 @@ describe("a push through faults gets the whole image to the registry", () => {
     expect(await skopeoDigest(`docker://${reg.host}/${repo}:v1`)).toBe(imageDigest);
   });
 });
+
+describe("a push that gives up", () => {
+  test("says so in one line with the blob and its size, and moves no tag", async () => {
+    proxy.setPlan((r) => (bigUpload(r) ? { kind: "reset" } : undefined));
+    const err = await copyImage(
+      await openImageSource(`oci:${join(work, "src")}:v1`),
+      await openImageSink(`${proxy.host}/acme/push-gives-up:v1`, { clients: new Map([[proxy.host, client()]]) }),
+    ).then(
+      () => undefined,
+      (e: Error & { hint?: string }) => e,
+    );
+    expect(err?.message).toMatch(
+      new RegExp(
+        `^registry ${proxy.host}: gave up uploading blob ${big.digest} \\(2\\.0 MiB\\) to acme/push-gives-up: .* failed after 5 attempts \\(connection reset ×5\\)$`,
+      ),
+    );
+    expect(err?.hint).toBe("the tag was not moved; run the command again");
+    const tags = await fetch(`http://${reg.host}/v2/acme/push-gives-up/tags/list`);
+    expect(tags.status === 404 || !((await tags.json()) as { tags?: string[] }).tags?.includes("v1")).toBe(true);
+  });
+});

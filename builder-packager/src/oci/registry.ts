@@ -13,6 +13,7 @@ import { Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CnbError, isCnbError } from "@cnbkit/framework";
 import { envProxyFetch } from "@cnbkit/framework/dependencies";
+import { formatBytes } from "../cache/index.js";
 import { basicAuth, type Credentials, loadCredentials, parseChallenge } from "./auth.js";
 import { downloadBlob, RetriesExhausted, summarizeProblems } from "./blob-download.js";
 import { type Digest, isDigest, sha256 } from "./digest.js";
@@ -474,6 +475,13 @@ export class RegistryClient {
         this.noteBlob(repo, blob.digest);
         return how;
       } catch (err) {
+        if (err instanceof RetriesExhausted) {
+          // the blob and its size, beside what failed: the one line a push gives up with
+          throw new CnbError(
+            `registry ${this.registry}: gave up uploading blob ${blob.digest} (${formatBytes(blob.size)}) to ${repo}: ${err.message.replace(`registry ${this.registry}: `, "")}`,
+            { hint: "the tag was not moved; run the command again" },
+          );
+        }
         if (!(err instanceof UploadSessionError) || attempt >= this.opts.attempts) throw err;
         this.stats.retries++;
       }

@@ -300,7 +300,8 @@ export class RegistryClient {
         hint: this.base.startsWith("https") ? "for a plain-HTTP registry, pass insecure" : undefined,
       });
     }
-    return code === "ECONNRESET" || /other side closed|socket/i.test(message) ? "connection reset" : code || message;
+    const reset = ["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"].includes(code);
+    return reset || /other side closed|socket/i.test(message) ? "connection reset" : code || message;
   }
 
   /** One request with auth and bounded retries; returns a response whose status is in `ok`. */

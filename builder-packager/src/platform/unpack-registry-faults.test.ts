@@ -75,6 +75,17 @@ afterAll(async () => {
 
 beforeEach(() => proxy.setPlan(() => undefined));
 
+let cliPath = "";
+/** The CLI bundled as users get it (once per file). */
+async function bundledCli(): Promise<string> {
+  if (cliPath) return cliPath;
+  const path = join(work, "cnbkit.mjs");
+  const b = spawnSync(process.execPath, [join(ROOT, "scripts/build-cli.mjs"), path], { encoding: "utf8" });
+  expect(b.status, b.stderr).toBe(0);
+  cliPath = path;
+  return path;
+}
+
 /** Unpacks the image with no faults and checks the big file arrived whole. */
 async function unpackWhole(cacheDir: string): Promise<void> {
   proxy.setPlan(() => undefined);
@@ -101,7 +112,7 @@ test("a download that gives up leaves no entry; the next unpack makes a whole on
   const err = await unpackImage(image(), { cacheDir, prune: false, attempts: 3, backoffMs: 10 }).catch((e: Error) => e);
   expect((err as Error).message).toMatch(
     new RegExp(
-      `^registry ${proxy.host}: gave up downloading blob ${bigDigest} \\(3\\.0 MiB\\) of acme/unpack at 1\\.5 MiB`,
+      `^registry ${proxy.host}: gave up downloading blob ${bigDigest} \\(3\\.0 MiB\\) of acme/unpack at 1\\.\\d MiB \\(4\\d%\\)`,
     ),
   );
   expect(await entries(cacheDir)).toEqual([]);
@@ -124,9 +135,7 @@ test("a full disk while filling the cache: one line, no entry left on it", async
 
 test("a cnbkit SIGKILLed in the middle of a layer leaves no entry; the next unpack makes a whole one", async () => {
   const cacheDir = await mkdtemp(join(work, "cache-"));
-  const cli = join(work, "cnbkit.mjs");
-  const b = spawnSync(process.execPath, [join(ROOT, "scripts/build-cli.mjs"), cli], { encoding: "utf8" });
-  expect(b.status, b.stderr).toBe(0);
+  const cli = await bundledCli();
   // the big layer stalls halfway, and cnbkit is killed while it waits for the rest
   proxy.setPlan((r) => (bigGet(r) ? { kind: "stall", at: 0.5 } : undefined));
   const child = spawn(process.execPath, [cli, "run", image(), "--port", "1"], {
@@ -154,3 +163,40 @@ test("a cnbkit SIGKILLed in the middle of a layer leaves no entry; the next unpa
   expect((await entries(cacheDir)).filter((n) => n.startsWith(".tmp-"))).toEqual([]);
   expect(existsSync(join(cacheDir, "rootfs-by-digest"))).toBe(true);
 }, 120_000);
+
+test("cnbkit run, when a download gives up: one error line and its hint, exit 1, no entry", async () => {
+  const cacheDir = await mkdtemp(join(work, "cache-"));
+  const cli = await bundledCli();
+  let first = true;
+  proxy.setPlan((r) => {
+    if (!bigGet(r)) return undefined;
+    if (first) {
+      first = false;
+      return { kind: "cut", at: 0.5 };
+    }
+    return { kind: "status", status: 503, retryAfter: "0" };
+  });
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [cli, "run", image(), "--port", "1"], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, CNBKIT_CACHE: cacheDir },
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+  const lines = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^(Pulling|Unpacking)/.test(l));
+  expect(r.code).toBe(1);
+  expect(lines).toEqual([
+    expect.stringMatching(
+      new RegExp(
+        `^error: registry ${proxy.host}: gave up downloading blob ${bigDigest} \\(3\\.0 MiB\\) of acme/unpack at 1\\.\\d MiB \\(4\\d%\\) after 6 failed tries \\(connection cut, HTTP 503 ×5\\); resumed 1 time with Range requests$`,
+      ),
+    ),
+    "  nothing partial was kept; run the command again (CNBKIT_REGISTRY_STALL_TIMEOUT sets how long a silent download is waited for)",
+  ]);
+  expect(r.stderr).not.toMatch(/terminated|\n\s+at /);
+  expect(await entries(cacheDir)).toEqual([]);
+}, 60_000);

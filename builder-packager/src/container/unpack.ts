@@ -314,7 +314,7 @@ async function applyLayers(
     if (i < from || i >= to) continue;
     if (signal?.aborted) throw new CnbError("unpacking stopped; nothing was cached");
     onProgress?.(`Unpacking layer ${i + 1}/${layers.length} ${layer.digest.slice(7, 19)} (${mib(layer.size)})`);
-    await applyLayer(await source.blob(layer.digest), layer, rootfs);
+    await applyLayer(await source.blob(layer.digest, layer.size), layer, rootfs);
   }
 }
 

@@ -40,8 +40,11 @@ export interface ImageSource {
   image(platform?: Platform): Promise<ResolvedImage>;
   /** The config of {@link image}(). */
   config(platform?: Platform): Promise<ImageConfig>;
-  /** A verified stream of a blob. */
-  blob(digest: Digest): Promise<Readable>;
+  /**
+   * A verified stream of a blob; `size` (the descriptor's) lets a registry download tell a
+   * short body from a whole one. From a registry, drops and stalls are resumed underneath.
+   */
+  blob(digest: Digest, size?: number): Promise<Readable>;
   /**
    * The local file holding a blob, when the source is an OCI layout on this machine: a
    * layout sink can hardlink it instead of copying (blobs are content-addressed and never
@@ -110,7 +113,7 @@ async function resolveImage(src: ImageSource, top: ParsedManifest, platform?: Pl
       throw new CnbError(`image ${describe(src.ref)}: nested index ${desc.digest} is not supported`);
   }
   const chunks: Buffer[] = [];
-  for await (const c of await src.blob(m.manifest.config.digest)) chunks.push(c as Buffer);
+  for await (const c of await src.blob(m.manifest.config.digest, m.manifest.config.size)) chunks.push(c as Buffer);
   return { manifest: m, config: parseConfig(Buffer.concat(chunks), `${describe(src.ref)} config`) };
 }
 
@@ -158,7 +161,7 @@ export async function openImageSource(ref: string | ImageReference, options: Sto
     manifestByDigest: (digest) => reg.getManifest(r.repository, digest),
     image: async (platform) => resolveImage(src, await src.manifest(), platform),
     config: async (platform) => (await src.image(platform)).config,
-    blob: (digest) => reg.getBlob(r.repository, digest),
+    blob: (digest, size) => reg.getBlob(r.repository, digest, size),
   };
   return src;
 }
@@ -315,7 +318,7 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
   const mountFrom = source.ref.kind === "registry" ? source.ref : undefined;
   await mapLimit(list, options.concurrency ?? 3, async (d) => {
     const linkFrom = await source.blobFile?.(d.digest);
-    const how = await sink.putBlob(d, () => source.blob(d.digest), {
+    const how = await sink.putBlob(d, () => source.blob(d.digest, d.size), {
       mountFrom,
       ...(linkFrom ? { linkFrom } : {}),
       onProgress: (n) => {

@@ -8,16 +8,18 @@
  * `insecure` is set; loopback ones fall back to plain HTTP when they do not speak TLS
  * (registry-tls.ts).
  */
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { pipeline, Readable, Transform, type TransformCallback } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CnbError, isCnbError } from "@cnbkit/framework";
 import { envProxyFetch } from "@cnbkit/framework/dependencies";
+import { formatBytes } from "../cache/index.js";
 import { basicAuth, type Credentials, loadCredentials, parseChallenge } from "./auth.js";
+import { downloadBlob, RetriesExhausted, summarizeProblems } from "./blob-download.js";
 import { type Digest, isDigest, sha256 } from "./digest.js";
 import { type ImageIndex, MANIFEST_ACCEPT, MEDIA_TYPES, type ParsedManifest, parseManifest } from "./image.js";
 import { apiHost, isLoopbackHost } from "./reference.js";
+import { formatWait, registryStallTimeoutMs, StallWatch } from "./registry-stall.js";
 import { isPlainHttpServer, untrustedCertificate } from "./registry-tls.js";
 
 /** Options of a {@link RegistryClient}. */
@@ -32,6 +34,11 @@ export interface RegistryOptions {
   backoffMs?: number;
   /** Blobs larger than this are uploaded in chunks of this size (default 32 MiB). */
   chunkSize?: number;
+  /**
+   * A request or download that moves no byte for this long counts as dropped and is retried
+   * or resumed (default: `CNBKIT_REGISTRY_STALL_TIMEOUT`, else 60 s; 0: wait forever).
+   */
+  stallTimeoutMs?: number;
 }
 
 /** A blob to upload: its digest and size, and a way to (re)open a byte range of it. */
@@ -78,6 +85,11 @@ interface RequestOptions {
   /** A request on an upload session (PATCH/PUT to a Location): a 4xx after a retry restarts the blob. */
   uploadSession?: boolean;
   what: string;
+  /**
+   * The stall timer of a caller that reads the body itself (it keeps running after the answer,
+   * the caller pauses it); without one the timer covers the request until its answer.
+   */
+  watch?: StallWatch;
 }
 
 const RETRYABLE_NET = new Set([
@@ -154,7 +166,13 @@ export class RegistryClient {
     this.registry = registry;
     this.base = `${options.insecure ? "http" : "https"}://${apiHost(registry)}`;
     if (!options.insecure && isLoopbackHost(registry)) this.httpsUntilAnswered = this.base;
-    this.opts = { attempts: 5, backoffMs: 200, chunkSize: 32 * 1024 * 1024, ...options };
+    this.opts = {
+      attempts: 5,
+      backoffMs: 200,
+      chunkSize: 32 * 1024 * 1024,
+      ...options,
+      stallTimeoutMs: options.stallTimeoutMs ?? registryStallTimeoutMs(),
+    };
     if (options.credentials) this.credentials = options.credentials;
   }
 
@@ -243,10 +261,47 @@ export class RegistryClient {
       await res.body?.cancel();
       throw new CnbError(`registry ${this.registry}: token service ${url.host} answered ${res.status}`);
     }
-    const body = (await res.json()) as { token?: string; access_token?: string };
+    let body: { token?: string; access_token?: string };
+    try {
+      body = (await res.json()) as typeof body;
+    } catch (err) {
+      // a cut answer or not JSON: one line, not undici's "terminated"
+      throw new CnbError(
+        `registry ${this.registry}: token service ${url.host} sent no readable token (${errorMessage(err)})`,
+        {
+          hint: "run the command again",
+        },
+      );
+    }
     const token = body.token ?? body.access_token;
     if (!token) throw new CnbError(`registry ${this.registry}: token service ${url.host} returned no token`);
     return `Bearer ${token}`;
+  }
+
+  /**
+   * A request that got no answer: what to record before retrying it, or undefined when the
+   * registry turned out to speak plain HTTP (retry at once); throws when retrying is useless.
+   */
+  private failedSend(err: unknown, url: string, watch: StallWatch): string | undefined {
+    if (watch.stalled) return `no answer for ${formatWait(watch.ms)}`;
+    if (isCnbError(err)) throw err; // the proxy, named by envProxyFetch
+    // Also a request that went out on HTTPS beside the one that found plain HTTP.
+    if (this.httpsUntilAnswered && url.startsWith(this.httpsUntilAnswered) && isPlainHttpServer(err)) {
+      this.base = this.httpsUntilAnswered.replace(/^https:/, "http:");
+      return undefined;
+    }
+    const untrusted = untrustedCertificate(this.registry, err);
+    if (untrusted) throw untrusted;
+    const code = netCode(err) ?? "";
+    if (FATAL_NET[code]) throw new CnbError(`cannot reach registry ${this.registry}: ${FATAL_NET[code]}`);
+    const message = errorMessage(err);
+    if (!RETRYABLE_NET.has(code) && !/other side closed|terminated|socket/i.test(message)) {
+      throw new CnbError(`cannot reach registry ${this.registry}: ${message}`, {
+        hint: this.base.startsWith("https") ? "for a plain-HTTP registry, pass insecure" : undefined,
+      });
+    }
+    const reset = ["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"].includes(code);
+    return reset || /other side closed|socket/i.test(message) ? "connection reset" : code || message;
   }
 
   /** One request with auth and bounded retries; returns a response whose status is in `ok`. */
@@ -254,13 +309,17 @@ export class RegistryClient {
     const scopeKey = this.scopeKey(o.repo, o.push ?? false, o.extraScopes);
     let authTried = false;
     let auth = this.challenge ? await this.authorize(scopeKey, o.repo) : undefined;
-    let lastProblem = "";
+    const problems: string[] = [];
     let retried = false;
+    const watch = o.watch ?? new StallWatch(this.opts.stallTimeoutMs);
     for (let attempt = 1; attempt <= this.opts.attempts; ) {
       const url = o.url.startsWith("http") ? o.url : `${this.base}${o.url}`;
       const headers: Record<string, string> = { ...(o.headers ?? {}) };
       if (auth) headers.authorization = auth;
-      const body = o.body ? await o.body() : undefined;
+      const signal = watch.arm();
+      const opened = o.body ? await o.body() : undefined;
+      // an upload moving bytes is not stalled: the clock restarts with every chunk sent
+      const body = opened instanceof Readable ? touching(opened, watch) : opened;
       this.stats.requests++;
       let res: Response;
       try {
@@ -269,30 +328,20 @@ export class RegistryClient {
           headers,
           body: body instanceof Readable ? (Readable.toWeb(body) as ReadableStream) : body,
           redirect: "follow",
+          signal,
           ...(body instanceof Readable ? { duplex: "half" } : {}),
         } as RequestInit);
       } catch (err) {
+        watch.pause();
         if (body instanceof Readable) body.destroy();
-        if (isCnbError(err)) throw err; // the proxy, named by envProxyFetch
-        // Also a request that went out on HTTPS beside the one that found plain HTTP.
-        if (this.httpsUntilAnswered && url.startsWith(this.httpsUntilAnswered) && isPlainHttpServer(err)) {
-          this.base = this.httpsUntilAnswered.replace(/^https:/, "http:");
-          continue;
-        }
-        const untrusted = untrustedCertificate(this.registry, err);
-        if (untrusted) throw untrusted;
-        const code = netCode(err) ?? "";
-        if (FATAL_NET[code]) throw new CnbError(`cannot reach registry ${this.registry}: ${FATAL_NET[code]}`);
-        if (!RETRYABLE_NET.has(code) && !/other side closed|terminated|socket/i.test(errorMessage(err))) {
-          throw new CnbError(`cannot reach registry ${this.registry}: ${errorMessage(err)}`, {
-            hint: this.base.startsWith("https") ? "for a plain-HTTP registry, pass insecure" : undefined,
-          });
-        }
-        lastProblem = code || errorMessage(err);
+        const problem = this.failedSend(err, url, watch);
+        if (problem === undefined) continue; // plain HTTP found: not an attempt
+        problems.push(problem);
         retried = true;
         await this.backoff(attempt++);
         continue;
       }
+      if (!o.watch) watch.pause();
       if (this.httpsUntilAnswered && url.startsWith(this.httpsUntilAnswered)) this.httpsUntilAnswered = undefined;
       if (res.status === 401) {
         await res.body?.cancel();
@@ -314,10 +363,10 @@ export class RegistryClient {
       if (o.ok.includes(res.status)) return res;
       if (res.status >= 500 || res.status === 429) retried = true;
       if (res.status >= 500 || res.status === 429) {
-        const retryAfter = Number(res.headers.get("retry-after"));
-        await res.body?.cancel();
-        lastProblem = `HTTP ${res.status}`;
-        await this.backoff(attempt++, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+        const wait = retryAfterMs(res.headers.get("retry-after"));
+        await res.body?.cancel().catch(() => {});
+        problems.push(`HTTP ${res.status}`);
+        await this.backoff(attempt++, wait);
         continue;
       }
       const text = (await res.text().catch(() => "")).slice(0, 300);
@@ -327,15 +376,57 @@ export class RegistryClient {
       }
       throw new CnbError(message);
     }
-    throw new CnbError(
-      `registry ${this.registry}: ${o.what} failed after ${this.opts.attempts} attempts (${lastProblem})`,
+    watch.pause();
+    throw new RetriesExhausted(
+      `registry ${this.registry}: ${o.what} failed after ${this.opts.attempts} attempts (${summarizeProblems(problems)})`,
+      problems,
     );
   }
 
-  private async backoff(attempt: number, atLeast?: number): Promise<void> {
+  /**
+   * A request whose whole (small) body is read too: a drop while reading it is retried like a
+   * drop before the answer, within the same bounded attempts.
+   */
+  private async requestBytes(o: RequestOptions): Promise<{ res: Response; bytes: Buffer }> {
+    const problems: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const watch = new StallWatch(this.opts.stallTimeoutMs);
+      const res = await this.request({ ...o, watch });
+      try {
+        const chunks: Buffer[] = [];
+        const reader = (res.body as ReadableStream<Uint8Array> | null)?.getReader();
+        for (;;) {
+          if (!reader) break;
+          watch.touch();
+          const { value, done } = await reader.read();
+          if (done) break;
+          chunks.push(Buffer.from(value));
+        }
+        watch.pause();
+        return { res, bytes: Buffer.concat(chunks) };
+      } catch (err) {
+        watch.pause();
+        await res.body?.cancel().catch(() => {});
+        const problem = watch.stalled ? `no bytes for ${formatWait(watch.ms)}` : "connection cut";
+        if (!watch.stalled && !/terminated|other side closed|socket|aborted/i.test(errorMessage(err))) throw err;
+        problems.push(problem);
+        if (attempt >= this.opts.attempts) {
+          throw new RetriesExhausted(
+            `registry ${this.registry}: ${o.what} failed after ${attempt} attempts (${summarizeProblems(problems)})`,
+            problems,
+          );
+        }
+        await this.backoff(attempt);
+      }
+    }
+  }
+
+  private async backoff(attempt: number, retryAfter?: number): Promise<void> {
     if (attempt >= this.opts.attempts) return;
     this.stats.retries++;
-    await sleep(Math.min(Math.max(this.opts.backoffMs * 2 ** (attempt - 1), atLeast ?? 0), 10_000));
+    // Retry-After is what the registry asked for (up to a minute); our own back-off doubles up to 10 s.
+    const own = Math.min(this.opts.backoffMs * 2 ** (attempt - 1), 10_000);
+    await sleep(Math.max(own, Math.min(retryAfter ?? 0, 60_000)));
   }
 
   /** Checks that the registry speaks the v2 API (and learns its auth challenge). */
@@ -385,6 +476,13 @@ export class RegistryClient {
         this.noteBlob(repo, blob.digest);
         return how;
       } catch (err) {
+        if (err instanceof RetriesExhausted) {
+          // the blob and its size, beside what failed: the one line a push gives up with
+          throw new CnbError(
+            `registry ${this.registry}: gave up uploading blob ${blob.digest} (${formatBytes(blob.size)}) to ${repo}: ${err.message.replace(`registry ${this.registry}: `, "")}`,
+            { hint: "the tag was not moved; run the command again" },
+          );
+        }
         if (!(err instanceof UploadSessionError) || attempt >= this.opts.attempts) throw err;
         this.stats.retries++;
       }
@@ -483,41 +581,33 @@ export class RegistryClient {
     return new URL(loc, `${this.base}/`).toString();
   }
 
-  /** Streams a blob, failing at the end if its content does not match `digest`. */
-  async getBlob(repo: string, digest: Digest): Promise<Readable> {
-    const res = await this.request({
-      method: "GET",
-      url: `/v2/${repo}/blobs/${digest}`,
+  /**
+   * Streams a blob, failing at the end if its content does not match `digest`. A download
+   * that drops or stalls midway is resumed with a Range request (blob-download.ts); `size`
+   * (from the descriptor) lets a short body be told from a whole one.
+   */
+  async getBlob(repo: string, digest: Digest, size?: number): Promise<Readable> {
+    const watch = new StallWatch(this.opts.stallTimeoutMs);
+    return downloadBlob({
+      registry: this.registry,
       repo,
-      ok: [200, 404],
-      what: `GET blob ${digest} of ${repo}`,
+      digest,
+      ...(size !== undefined ? { size } : {}),
+      attempts: this.opts.attempts,
+      backoffMs: this.opts.backoffMs,
+      watch,
+      onRetry: () => this.stats.retries++,
+      open: (offset) =>
+        this.request({
+          method: "GET",
+          url: `/v2/${repo}/blobs/${digest}`,
+          repo,
+          headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+          ok: [200, 206, 404, 416],
+          what: `GET blob ${digest} of ${repo}`,
+          watch,
+        }),
     });
-    if (res.status === 404 || !res.body) {
-      await res.body?.cancel();
-      throw new CnbError(`registry ${this.registry}: blob ${digest} not found in ${repo}`);
-    }
-    const hash = createHash(digest.startsWith("sha512:") ? "sha512" : "sha256");
-    const prefix = digest.slice(0, digest.indexOf(":") + 1);
-    const registry = this.registry;
-    const verify = new Transform({
-      transform(chunk: Buffer, _e, cb: TransformCallback) {
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-      flush(cb) {
-        const actual = `${prefix}${hash.digest("hex")}`;
-        if (actual !== digest)
-          cb(new CnbError(`registry ${registry}: blob ${digest} of ${repo} has content with digest ${actual}`));
-        else cb();
-      },
-    });
-    const body = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream);
-    // pipeline destroys both on any error; the error reaches whoever reads `verify`.
-    pipeline(body, verify, () => {});
-    // A small blob can fail verification before the caller attaches a listener; the error
-    // stays recorded on the stream (pipeline and async iteration still see it).
-    verify.on("error", () => {});
-    return verify;
   }
 
   /** Reads a whole small blob (a config) and verifies it. */
@@ -532,7 +622,7 @@ export class RegistryClient {
    * its digest: against the reference when it is one, else against Docker-Content-Digest.
    */
   async getManifest(repo: string, reference: string): Promise<ParsedManifest> {
-    const res = await this.request({
+    const { res, bytes } = await this.requestBytes({
       method: "GET",
       url: `/v2/${repo}/manifests/${reference}`,
       repo,
@@ -541,12 +631,10 @@ export class RegistryClient {
       what: `GET manifest ${repo}:${reference}`,
     });
     if (res.status === 404) {
-      await res.body?.cancel();
       throw new CnbError(
         `${this.registry}/${repo}${isDigest(reference) ? "@" : ":"}${reference}: not found in the registry`,
       );
     }
-    const bytes = Buffer.from(await res.arrayBuffer());
     const actual = sha256(bytes);
     const expected = isDigest(reference) ? reference : res.headers.get("docker-content-digest");
     if (expected?.startsWith("sha256:") && expected !== actual) {
@@ -571,7 +659,7 @@ export class RegistryClient {
    * not serve the referrers API (distribution 2.x answers 404 for the route).
    */
   async referrers(repo: string, digest: Digest): Promise<ImageIndex | undefined> {
-    const res = await this.request({
+    const { res, bytes } = await this.requestBytes({
       method: "GET",
       url: `/v2/${repo}/referrers/${digest}`,
       repo,
@@ -579,11 +667,12 @@ export class RegistryClient {
       ok: [200, 404, 400, 405],
       what: `GET referrers of ${repo}@${digest}`,
     });
-    if (res.status !== 200 || !(res.headers.get("content-type") ?? "").includes(MEDIA_TYPES.index)) {
-      await res.body?.cancel();
-      return undefined;
+    if (res.status !== 200 || !(res.headers.get("content-type") ?? "").includes(MEDIA_TYPES.index)) return undefined;
+    try {
+      return JSON.parse(bytes.toString("utf8")) as ImageIndex;
+    } catch {
+      throw new CnbError(`registry ${this.registry}: referrers of ${repo}@${digest} are not JSON`);
     }
-    return (await res.json()) as ImageIndex;
   }
 
   /** True when the manifest exists (HEAD), without downloading it. */
@@ -745,6 +834,27 @@ function registryError(text: string): string {
     // not JSON
   }
   return text ? ` (${text.split("\n")[0]})` : "";
+}
+
+/** The wait a Retry-After header asks for (seconds or an HTTP date), in ms; undefined if none. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds > 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(header);
+  return Number.isFinite(at) && at > Date.now() ? at - Date.now() : undefined;
+}
+
+/** `stream`, touching `watch` with every chunk that goes out. */
+function touching(stream: Readable, watch: StallWatch): Readable {
+  const t = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      watch.touch();
+      cb(null, chunk);
+    },
+  });
+  stream.on("error", (e) => t.destroy(e));
+  return stream.pipe(t);
 }
 
 function counted(stream: Readable, offset: number, progress: (done: number) => void): Readable {

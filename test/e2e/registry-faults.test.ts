@@ -1,0 +1,249 @@
+/**
+ * The bundled CLI against a registry as CI meets it (issue #58): the real distribution registry
+ * behind our fault proxy, which cuts, stalls, resets, refuses (5xx, 429 with and without
+ * Retry-After) and ignores Range on a fixed rotation of the requests of each kind. Through it:
+ * `builder create --publish` (the builder and its run image pushed), `build` (that builder and
+ * run image pulled, the app pushed), `run` of the pushed app, and `rebase` onto a patched run
+ * image. Every step succeeds, and skopeo, reading the registry itself, finds each image whole.
+ */
+import { execFile } from "node:child_process";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  copyImage,
+  imageConfig,
+  OciLayout,
+  openImageSink,
+  openImageSource,
+  writeLayer,
+} from "../../builder-packager/src/oci/index.js";
+import {
+  type Fault,
+  type FaultPlanProxy,
+  type PlannedRequest,
+  startFaultPlanProxy,
+} from "../../builder-packager/src/oci/test-fault-proxy.js";
+import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
+import { BASE_LAYOUT, cliSession, E2E_DIR, fixtureApp, getFromImage, ROOT, runCli } from "./support.js";
+
+const execFileAsync = promisify(execFile);
+const e2e = cliSession("registry-faults");
+const STALL = "5s";
+let reg: TestRegistry;
+let proxy: FaultPlanProxy;
+let app = "";
+
+/**
+ * The faults each kind of request meets: `[period, {position: fault}]`, the n-th request of the
+ * kind meeting the fault at n % period (others go through). Faults are two clean requests
+ * apart, so a retry can always get through: 5 faults in a row would be a give-up, as it should.
+ */
+const ROTATION: Record<string, [number, Record<number, Fault>]> = {
+  blobGet: [
+    20,
+    { 2: { kind: "cut", at: 0.5 }, 5: { kind: "stall", at: 0.4 }, 8: { kind: "reset" }, 12: { kind: "cut", at: 0.3 } },
+  ],
+  // resumes: every 3rd meets a registry that ignores Range
+  blobResume: [3, { 2: { kind: "ignore-range" } }],
+  manifestGet: [
+    9,
+    {
+      2: { kind: "status", status: 503 },
+      5: { kind: "status", status: 429, retryAfter: "1" },
+      8: { kind: "cut", at: 0.5 },
+    },
+  ],
+  head: [6, { 3: { kind: "status", status: 429 } }],
+  upload: [
+    16,
+    {
+      2: { kind: "reset" },
+      6: { kind: "cut", at: 0.5 },
+      10: { kind: "status", status: 500 },
+      14: { kind: "stall", at: 1 },
+    },
+  ],
+  manifestPut: [3, { 2: { kind: "status", status: 429, retryAfter: "1" } }],
+};
+
+function kindOf(r: PlannedRequest): string | undefined {
+  if (r.method === "HEAD") return "head";
+  if (r.method === "GET" && /\/blobs\/sha256:/.test(r.path)) return r.range ? "blobResume" : "blobGet";
+  if (r.method === "GET" && /\/manifests\//.test(r.path)) return "manifestGet";
+  if ((r.method === "PATCH" || r.method === "PUT") && /\/blobs\/uploads\//.test(r.path)) return "upload";
+  if (r.method === "PUT" && /\/manifests\//.test(r.path)) return "manifestPut";
+  return undefined;
+}
+
+/** Faults injected so far, by "<kind of request> <fault>". */
+const injected = new Map<string, number>();
+
+function chaos(): (r: PlannedRequest) => Fault | undefined {
+  const seen = new Map<string, number>();
+  return (r) => {
+    const kind = kindOf(r);
+    if (!kind) return undefined;
+    const n = (seen.get(kind) ?? 0) + 1;
+    seen.set(kind, n);
+    const [period, faults] = ROTATION[kind] ?? [1, {}];
+    const fault = faults[n % period];
+    if (fault) {
+      const key = `${kind} ${fault.kind}${fault.kind === "status" ? ` ${fault.status}${fault.retryAfter ? "+Retry-After" : ""}` : ""}`;
+      injected.set(key, (injected.get(key) ?? 0) + 1);
+    }
+    return fault;
+  };
+}
+
+function cli(args: string[]) {
+  return runCli(e2e.cli, [...args, ...(args[0] === "build" ? e2e.ca : [])], undefined, {
+    env: { CNBKIT_REGISTRY_STALL_TIMEOUT: STALL },
+  });
+}
+
+/** The digest of an image as skopeo reads it from the registry itself (not through the proxy). */
+async function registryDigest(repoTag: string): Promise<string> {
+  const { stdout } = await execFileAsync("skopeo", [
+    "inspect",
+    "--tls-verify=false",
+    `docker://${reg.host}/${repoTag}`,
+  ]);
+  return JSON.parse(stdout).Digest as string;
+}
+
+/** Copies every layer of a registry image to a layout with skopeo: it verifies each blob's digest. */
+async function skopeoCopies(repoTag: string, name: string): Promise<void> {
+  const dir = join(e2e.work, `skopeo-${name}`);
+  await execFileAsync("skopeo", ["copy", "--src-tls-verify=false", `docker://${reg.host}/${repoTag}`, `oci:${dir}:x`]);
+  await rm(dir, { recursive: true, force: true });
+}
+
+beforeAll(async () => {
+  reg = await startRegistry();
+  proxy = await startFaultPlanProxy(reg.host, chaos());
+  app = await fixtureApp("hello-registry-faults", {}, join(ROOT, "examples/apps/node-hello"));
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await reg?.stop();
+  if (app) await rm(app, { recursive: true, force: true });
+});
+
+describe.sequential("builder create --publish, build, run and rebase through a faulty registry", () => {
+  let builderRef = "";
+  let appDigest = "";
+
+  test("builder create --publish pushes the builder and its run image whole", async () => {
+    // the e2e builder's parts: the local nodejs buildpack, the base images, the lifecycle
+    const local = join(E2E_DIR, "reference-local");
+    const reference = parseToml(await readFile(join(local, "builder.toml"), "utf8"), "builder.toml");
+    const config: TomlTable = {
+      description: "registry faults",
+      // ca-certificates: npm in the build reaches the npm registry through this machine's TLS proxy
+      buildpacks: [{ uri: join(ROOT, "buildpacks/ca-certificates") }, { uri: join(local, "nodejs.cnb") }],
+      order: [{ group: [{ id: "cnbkit/ca-certificates", optional: true }, { id: "cnbkit/nodejs" }] }],
+      build: { image: `oci:${BASE_LAYOUT}:build` },
+      run: { images: [{ image: `oci:${BASE_LAYOUT}:run` }] },
+      lifecycle: reference.lifecycle as TomlTable,
+    };
+    const toml = join(e2e.work, "builder.toml");
+    await writeFile(toml, stringifyToml(config));
+    builderRef = `${proxy.host}/acme/builder:1`;
+    const t0 = Date.now();
+    const r = await cli(["builder", "create", toml, "--publish", builderRef]);
+    console.log(`builder create --publish: ${Date.now() - t0} ms`);
+    if (r.code !== 0) console.log(proxy.log.filter((e) => e.method !== "HEAD").slice(-12));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/^error/m);
+    const digest = /\((sha256:[0-9a-f]{64})\)/.exec(r.stdout)?.[1];
+    expect(await registryDigest("acme/builder:1")).toBe(digest);
+    await skopeoCopies("acme/builder:1", "builder");
+  }, 600_000);
+
+  test("build pulls that builder and run image, and pushes the app", async () => {
+    const out = `${proxy.host}/acme/app:1`;
+    const t0 = Date.now();
+    const r = await cli([
+      "build",
+      app,
+      "--builder",
+      builderRef,
+      "--output",
+      out,
+      "--cache-dir",
+      join(e2e.work, "cache"),
+    ]);
+    console.log(`build: ${Date.now() - t0} ms`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    appDigest = /Successfully built .* \((sha256:[0-9a-f]{64})\)/.exec(r.stdout)?.[1] ?? "";
+    expect(await registryDigest("acme/app:1")).toBe(appDigest);
+    await skopeoCopies("acme/app:1", "app");
+  }, 600_000);
+
+  test("run pulls the app and answers", async () => {
+    const saved = process.env.CNBKIT_REGISTRY_STALL_TIMEOUT;
+    process.env.CNBKIT_REGISTRY_STALL_TIMEOUT = STALL;
+    try {
+      expect(await getFromImage(`${proxy.host}/acme/app:1`)).toMatch(/^200 Hello from node-hello on Node v24\.21\.0/);
+    } finally {
+      if (saved === undefined) delete process.env.CNBKIT_REGISTRY_STALL_TIMEOUT;
+      else process.env.CNBKIT_REGISTRY_STALL_TIMEOUT = saved;
+    }
+  }, 300_000);
+
+  test("rebase onto a patched run image moves the tag to a whole image", async () => {
+    // the patched run image: the builder's run image with one more layer, in the registry
+    const run = await (await openImageSource(`${reg.host}/acme/builder-run:1`)).image();
+    const patched = await OciLayout.create(join(e2e.work, "run-patched"));
+    await copyImage(
+      await openImageSource(`${reg.host}/acme/builder-run:1`),
+      await openImageSink(`oci:${patched.dir}:run`),
+    );
+    const data = Buffer.from("patched\n");
+    const extra = await writeLayer([{ type: "file", path: "etc/patched", size: data.length, data }], patched.blobDir);
+    await patched.writeImage({
+      config: imageConfig({
+        architecture: run.config.architecture,
+        config: run.config.config ?? {},
+        diffIds: [...run.config.rootfs.diff_ids, extra.diffId],
+      }),
+      layers: [...run.manifest.manifest.layers, extra],
+      tag: "run",
+    });
+    await copyImage(
+      await openImageSource(`oci:${patched.dir}:run`),
+      await openImageSink(`${reg.host}/acme/run:patched`),
+    );
+    const r = await cli(["rebase", `${proxy.host}/acme/app:1`, "--run-image", `${proxy.host}/acme/run:patched`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    const after = /→ (sha256:[0-9a-f]{64})/.exec(r.stdout)?.[1];
+    expect(after).not.toBe(appDigest);
+    expect(await registryDigest("acme/app:1")).toBe(after);
+    await skopeoCopies("acme/app:1", "rebased");
+  }, 300_000);
+
+  test("every kind of fault was met on the way", () => {
+    console.log(`faults injected: ${[...injected].map(([k, n]) => `${k} ×${n}`).join(", ")}`);
+    for (const key of [
+      "blobGet cut",
+      "blobGet stall",
+      "blobGet reset",
+      "blobResume ignore-range",
+      "manifestGet status 503",
+      "manifestGet status 429+Retry-After",
+      "head status 429",
+      "upload reset",
+      "upload cut",
+      "upload status 500",
+      "upload stall",
+      "manifestPut status 429+Retry-After",
+    ]) {
+      expect(injected.get(key), key).toBeGreaterThan(0);
+    }
+  });
+});

@@ -3,8 +3,10 @@ import {
   type AddonEngines,
   chooseForAddons,
   describeAddonChoice,
+  enginesAfterInstall,
   npmLockAddons,
   pnpmLockAddons,
+  yarnBuiltPackages,
 } from "./addon-engines.js";
 import { parseYamlFile } from "./yaml-file.js";
 
@@ -122,5 +124,38 @@ describe("the addons a lock names", () => {
       { name: "bcrypt", version: "5.1.1", node: ">= 10.0.0" },
     ]);
     expect(pnpmLockAddons(doc, []).map((a) => a.name)).toEqual(["bcrypt"]);
+  });
+});
+
+describe("yarn berry: engines read after the install", () => {
+  const open = { versions: INVENTORY, range: ">=20", asked: 'engines.node ">=20"' };
+
+  test("an addon that rules out the installed line fails in one line naming the line the build would have chosen", () => {
+    expect(enginesAfterInstall(open, "26.10.0", [SQLITE12], "yarn.lock")).toEqual({
+      line: 'better-sqlite3@12.9.0 declares engines.node "20.x || 22.x || 23.x || 24.x || 25.x", which Node.js 26.10.0 is not: yarn.lock carries no engines to choose by; with them this build would have chosen Node.js 24.21.0',
+      hint: 'Set engines.node to "24.x" in package.json (engines.node ">=20" allows it), or build with BP_NODE_VERSION=24',
+    });
+  });
+
+  test.each<[string, string, AddonEngines[], typeof open]>([
+    ["addons that allow the installed line", "26.10.0", [BCRYPT], open],
+    ["no addons", "26.10.0", [], open],
+    ["no line the range and the addons both allow", "26.10.0", [SQLITE12], { ...open, range: ">=26" }],
+  ])("nothing to say: %s", (_name, runtime, addons, o) => {
+    expect(enginesAfterInstall(o, runtime, addons, "yarn.lock")).toBeUndefined();
+  });
+
+  test("the packages Yarn built or failed to build, once each, scoped ones too", () => {
+    const output = [
+      "➤ YN0000: ┌ Link step",
+      "➤ YN0007: │ better-sqlite3@npm:12.9.0 must be built because it never has been before or the last one failed",
+      "➤ YN0007: │ @scope/native@npm:2.0.0 must be built because it never has been before or the last one failed",
+      "➤ YN0009: │ better-sqlite3@npm:12.9.0 couldn't be built successfully (exit code 1, logs can be found here: /tmp/xfs-1/build.log)",
+      "➤ YN0000: └ Completed",
+    ].join("\n");
+    expect(yarnBuiltPackages(output)).toEqual([
+      { name: "better-sqlite3", version: "12.9.0" },
+      { name: "@scope/native", version: "2.0.0" },
+    ]);
   });
 });

@@ -55,7 +55,8 @@ export function npmLockAddons(text: string): AddonEngines[] {
     const node = (entry.engines as Record<string, unknown> | undefined)?.node;
     if (typeof node !== "string" || !validRange(node)) return [];
     const at = path.lastIndexOf("node_modules/");
-    const name = typeof entry.name === "string" ? entry.name : path.slice(at + "node_modules/".length);
+    // npm writes "name" only where the path does not say it (a file: dependency's folder).
+    const name = typeof entry.name === "string" ? entry.name : at >= 0 ? path.slice(at + "node_modules/".length) : path;
     return [{ name, version: typeof entry.version === "string" ? entry.version : undefined, node }];
   });
 }
@@ -133,4 +134,51 @@ export function describeAddonChoice(choice: AddonChoice, request: string, why: s
     return `No Node.js in the inventory satisfies ${request} and the lock's native addons (${who}): using ${choice.newest}, on which they may not build`;
   }
   return `Node.js ${choice.version}, not ${choice.newest}: the lock's ${who} (${why})`;
+}
+
+/**
+ * For a lock that carries no engines (yarn berry's): the one-line failure when installed
+ * addons declare an `engines.node` that rules out `runtime` while the app's open request
+ * allows a line they all accept; undefined when they accept `runtime` or no line fits.
+ * The build could not choose by them before installing, so it says what it would have chosen.
+ *
+ * @example
+ * enginesAfterInstall({ versions: ["24.21.0", "26.10.0"], range: ">=20", asked: 'engines.node ">=20"' }, "26.10.0", [better-sqlite3 12.9.0], "yarn.lock")
+ * // { line: 'better-sqlite3@12.9.0 declares engines.node "20.x || … 25.x", which Node.js 26.10.0 is not: yarn.lock carries no engines to choose by; with them this build would have chosen Node.js 24.21.0', hint: 'Set engines.node to "24.x" in package.json, or build with BP_NODE_VERSION=24' }
+ */
+export function enginesAfterInstall(
+  open: { versions: readonly string[]; range: string; asked: string },
+  runtime: string,
+  addons: readonly AddonEngines[],
+  lockfile: string,
+): { line: string; hint: string } | undefined {
+  const choice = chooseForAddons(open.versions, open.range, addons, runtime);
+  if (!choice?.version || choice.version === runtime) return undefined;
+  const who = choice.narrowedBy.map((a) => `${addonLabel(a)} declares engines.node "${a.node}"`).join(", ");
+  const major = semver.major(choice.version);
+  return {
+    line: `${who}, which Node.js ${runtime} is not: ${lockfile} carries no engines to choose by; with them this build would have chosen Node.js ${choice.version}`,
+    hint: `Set engines.node to "${major}.x" in package.json (${open.asked} allows it), or build with BP_NODE_VERSION=${major}`,
+  };
+}
+
+// `➤ YN0007: │ better-sqlite3@npm:12.9.0 must be built because it never has been before or the last one failed`
+// `➤ YN0009: │ better-sqlite3@npm:12.9.0 couldn't be built successfully (exit code 1, …)`
+const YARN_BUILT = /YN000[79]: [│|]? *((?:@[^@/\s]+\/)?[^@\s]+)@npm:([^\s:#]+).*(?:must be built|couldn't be built)/;
+
+/**
+ * The packages (name, version) Yarn 2+ built or tried to build in an install's output: the
+ * native addons of a lock that names none as such.
+ *
+ * @example
+ * yarnBuiltPackages("➤ YN0007: │ better-sqlite3@npm:12.9.0 must be built because it never has been before or the last one failed")
+ * // [{ name: "better-sqlite3", version: "12.9.0" }]
+ */
+export function yarnBuiltPackages(output: string): { name: string; version: string }[] {
+  const found = new Map<string, { name: string; version: string }>();
+  for (const l of output.replace(/\u001b\[[0-9;]*m/g, "").split(/\r?\n/)) {
+    const m = YARN_BUILT.exec(l);
+    if (m) found.set(`${m[1]}@${m[2]}`, { name: m[1] as string, version: m[2] as string });
+  }
+  return [...found.values()];
 }

@@ -13,7 +13,14 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { type BuildContext, CnbError, type Layer, type Settings, type EnvChange } from "@cnbkit/framework";
+import {
+  type BuildContext,
+  CnbError,
+  type EnvChange,
+  type Layer,
+  type ResolvedDependency,
+  type Settings,
+} from "@cnbkit/framework";
 import { NoMatchingVersionError } from "@cnbkit/framework/dependencies";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "../memory.js";
 import semver from "semver";
@@ -54,6 +61,23 @@ export interface Runtime {
   env: EnvChange;
   /** Puts Node's files on disk when the layer was reused from the image; returns where its headers are. */
   ensure(): Promise<NodeHeaders>;
+  /**
+   * When the app left its line open: what the lock's addons may choose within (for a lock that
+   * carries no engines, yarn berry's, the check after the install). Undefined for a pin.
+   */
+  open?: OpenLine | undefined;
+}
+
+/** An open request, as {@link chooseForAddons} takes it, and how the log names it. */
+export interface OpenLine {
+  /** The inventory's versions for this platform. */
+  versions: string[];
+  /** The range to choose within (`*` for no request). */
+  range: string;
+  /** The default line's choice, when there was no request. */
+  preferred?: string | undefined;
+  /** What the app asked for, e.g. `engines.node ">=20"`. */
+  asked: string;
 }
 
 /** Installs the runtime. `runsNode` says whether this build runs Node whatever else happens. */
@@ -66,7 +90,13 @@ export async function installRuntime(
 ): Promise<Runtime> {
   const { log } = ctx;
   log.step("Resolving Node.js version");
-  const dep = resolveNode(ctx, settings, project, await versionFiles(ctx, project), await lockAddons(ctx, install));
+  const { dep, open } = resolveNode(
+    ctx,
+    settings,
+    project,
+    await versionFiles(ctx, project),
+    await lockAddons(ctx, install),
+  );
   log.detail(`Selected Node.js ${dep.version}`);
 
   log.step("Node.js runtime");
@@ -139,6 +169,7 @@ export async function installRuntime(
     version: dep.version,
     major: Number.parseInt(dep.version, 10),
     npmVersion: typeof npm === "string" ? npm : undefined,
+    open,
     env: { path: [join(layer.path, "bin")], set: { NODE_HOME: layer.path } },
     async ensure() {
       await layer.ensureContents();
@@ -197,7 +228,7 @@ function resolveNode(
   project: ProjectDir,
   files: { nvmrc: string | undefined; nodeVersionFile: string | undefined },
   addons: readonly AddonEngines[],
-) {
+): { dep: ResolvedDependency; open?: OpenLine } {
   const defaultRange = ctx.buildpack.metadata.defaultVersions.node;
   const request = resolveNodeVersion({
     env: settings,
@@ -209,29 +240,28 @@ function resolveNode(
   ctx.log.detail(describeNodeVersionRequest(request));
   try {
     const dep = ctx.dependencies.resolve("node", request.range);
-    if (addons.length === 0 || !openRequest(request)) return dep;
+    if (!openRequest(request)) return { dep };
     const { os, arch } = ctx.target;
-    const versions = ctx.dependencies.all
-      .filter((d) => d.id === "node" && (!d.os || d.os === os) && (!d.arch || d.arch === arch))
-      .map((d) => d.version);
     // No request: the default line is preferred, and any line the addons allow may replace it.
     const isDefault = request.source === "default";
-    const choice = chooseForAddons(
-      versions,
-      isDefault ? "*" : request.range,
-      addons,
-      isDefault ? dep.version : undefined,
-    );
-    if (!choice) return dep;
-    const asked = isDefault ? "no version" : `engines.node "${request.raw}"`;
+    const open: OpenLine = {
+      versions: ctx.dependencies.all
+        .filter((d) => d.id === "node" && (!d.os || d.os === os) && (!d.arch || d.arch === arch))
+        .map((d) => d.version),
+      range: isDefault ? "*" : request.range,
+      preferred: isDefault ? dep.version : undefined,
+      asked: isDefault ? "no version" : `engines.node "${request.raw}"`,
+    };
+    const choice = chooseForAddons(open.versions, open.range, addons, open.preferred);
+    if (!choice) return { dep, open };
     const why = isDefault ? "the app asks for no version" : `engines.node "${request.raw}" allows both`;
-    const line = describeAddonChoice(choice, asked, why);
+    const line = describeAddonChoice(choice, open.asked, why);
     if (choice.version === undefined) {
       ctx.log.warn(line);
-      return dep;
+      return { dep, open };
     }
     ctx.log.detail(line);
-    return ctx.dependencies.resolve("node", choice.version);
+    return { dep: ctx.dependencies.resolve("node", choice.version), open };
   } catch (err) {
     if (!(err instanceof NoMatchingVersionError)) throw err;
     const where =

@@ -1,6 +1,6 @@
 // Writes the reference builder's LOCAL variant (tools/local-builder/local-node.ts): the
 // cnbkit/nodejs buildpack packaged offline with Node.js tarballs (one per line: 22, 24, 26)
-// made from npm packages, cnbkit/python with CPythons 3.11 and 3.13 made from Debian's
+// made from npm packages, cnbkit/python with CPythons 3.11, 3.13, 3.14 and 3.15 made from Debian's
 // packages (tools/local-builder/local-python.ts) and cnbkit/java with JDKs and JREs 17, 21
 // and 25 made from Debian's openjdk packages (tools/local-builder/local-java.ts), on amd64
 // and arm64 alike, for machines that reach neither nodejs.org, python-build-standalone's

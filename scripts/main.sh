@@ -11,8 +11,8 @@
 # This machine reaches neither nodejs.org nor python-build-standalone's releases, so the
 # builder is the reference builder's LOCAL variant (builders/reference/README.md, made by
 # tools/local-builder):
-# cnbkit/nodejs carries Node.js tarballs made from npm packages, cnbkit/python CPythons 3.11
-# and 3.13 and cnbkit/java JDKs 17, 21 and 25 made from Debian's packages, instead of the official inventories. Everything
+# cnbkit/nodejs carries Node.js tarballs made from npm packages, cnbkit/python CPythons 3.11,
+# 3.13, 3.14 and 3.15 (the last two from Debian unstable) and cnbkit/java JDKs 17, 21 and 25 made from Debian's packages, instead of the official inventories. Everything
 # else is builders/reference.
 #
 # `scripts/main.sh --arch arm64` does the same for linux/arm64 on an amd64 machine, under qemu:

@@ -8,13 +8,19 @@
  * one line that names the addon and the fix, rather than passing with an image that would
  * crash at its first require (see unbuilt-addons.ts in the Node.js buildpack for why).
  *
+ * One more case leaves the Node.js line open (`engines.node ">=20"`) while the addon declares
+ * `engines.node` "20.x || 22.x || 24.x" in the lock: it builds and runs on Node.js 24, not the
+ * inventory's newest 26, and the log names the addon that narrowed the choice.
+ *
  * The lockfile (npm 11.19.1) is the same for all four: npm 10 to 12 all read lockfileVersion 3,
  * and neither engines nor allowScripts is in it.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, test } from "vitest";
 import type { Binding } from "../../builder-packager/src/platform/index.js";
 import { type AppCase, buildAndAsk } from "./app-case.js";
-import { caBindings, referenceBuilder } from "./support.js";
+import { caBindings, FIXTURES, referenceBuilder } from "./support.js";
 
 let builder = "";
 let bindings: Binding[] = [];
@@ -40,7 +46,44 @@ function packageJson(npm: string, allowScripts?: Record<string, boolean>): Recor
 
 const ANSWER = /^200 native-addon: 6 \* 7 = 42 computed by the hello-native addon\n$/;
 
+/**
+ * The fixture as an app that leaves its Node.js line open (`engines.node ">=20"`) while its
+ * addon declares `engines.node` "20.x || 22.x || 24.x" (better-sqlite3 12's shape: no 26),
+ * in its own package.json and, as npm writes it, in the lock. The server says which Node.js
+ * it runs on.
+ */
+function addonEnginesApp(): Record<string, string> {
+  const dir = join(FIXTURES, "native-addon");
+  const pkg = { ...JSON.parse(readFileSync(join(dir, "package.json"), "utf8")), engines: { node: ">=20" } };
+  const native = JSON.parse(readFileSync(join(dir, "native/package.json"), "utf8"));
+  const lock = JSON.parse(readFileSync(join(dir, "package-lock.json"), "utf8"));
+  lock.packages.native.engines = { node: "20.x || 22.x || 24.x" };
+  const server = readFileSync(join(dir, "server.js"), "utf8").replace(
+    "computed by the hello-native addon",
+    // ${…} is evaluated by the server, in its own template literal.
+    `computed by the hello-native addon on Node.js $\{process.version}`,
+  );
+  if (!server.includes("process.version")) throw new Error("native-addon/server.js changed: update addonEnginesApp");
+  const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+  return {
+    "package.json": json(pkg),
+    "native/package.json": json({ ...native, engines: { node: "20.x || 22.x || 24.x" } }),
+    "package-lock.json": json(lock),
+    "server.js": server,
+  };
+}
+
 const cases: Record<string, AppCase> = {
+  // The inventory's newest line (26) is what ">=20" alone gets; the addon's engines keep it on 24.
+  'engines.node ">=20" with an addon whose engines stop at 24 builds and runs on Node.js 24': {
+    fixture: "native-addon",
+    files: addonEnginesApp(),
+    output: [
+      /Node\.js 24\.\d+\.\d+, not 26\.\d+\.\d+: the lock's hello-native@1\.0\.0 declares engines\.node "20\.x \|\| 22\.x \|\| 24\.x" \(engines\.node ">=20" allows both\)/,
+      /Selected Node\.js 24\.\d+\.\d+/,
+    ],
+    answer: /^200 native-addon: 6 \* 7 = 42 computed by the hello-native addon on Node\.js v24\.\d+\.\d+\n$/,
+  },
   "npm 10 runs the addon's node-gyp build": {
     fixture: "native-addon",
     files: packageJson("10.x"),

@@ -8,7 +8,8 @@
  * (fixtures/python-poetry-django), Pipenv + Flask (buildpacks/python/testdata/pipenv-flask),
  * a Flask app factory with no WSGI server (waitress added), a Flask app in a package's own
  * app.py (Hexlet's page_analyzer layout), and a local sdist with a C extension compiled at
- * build against the local CPython's headers (fixtures/python-cext; the build image has gcc),
+ * build against the headers and sysconfig of the local CPython 3.14, made from Debian unstable's
+ * python3.14 (fixtures/python-cext with .python-version 3.14; the build image has gcc),
  * Django behind gunicorn 20 (which imports pkg_resources) on the default CPython 3.13, and a
  * Poetry app with package-mode = false and no poetry.lock started by its console script.
  * Each is built with the real lifecycle under runc, answers HTTP from the built image, has a
@@ -646,15 +647,23 @@ describe.sequential("builds that must fail (made by the test)", () => {
   );
 });
 
-describe.sequential("a local sdist with a C extension (fixtures/python-cext)", () => {
+describe.sequential("a local sdist with a C extension on CPython 3.14 (fixtures/python-cext, .python-version 3.14)", () => {
   test(
-    "gcc in the build image compiles it against the local CPython's headers; the image serves its answer",
+    "the 3.14 made from Debian unstable's python3.14 is installed; gcc compiles the extension against its headers and sysconfig; the image serves its answer",
     async () => {
-      const c = await appCase("python-cext", join(ROOT, "test/e2e/fixtures/python-cext"));
+      const c = await appCase("python-cext", join(ROOT, "test/e2e/fixtures/python-cext"), {
+        ".python-version": "3.14\n",
+      });
       const cold = await build(c);
-      console.log(`python C extension app: cold build ${cold.ms} ms`);
+      console.log(`python 3.14 C extension app: cold build ${cold.ms} ms`);
+      expect(cold.text).toMatch(/Selected CPython 3\.14\.\d+/);
       expect(cold.text).toMatch(/Building wheel for cnbkit-cext|Successfully installed cnbkit-cext/);
-      expect(await getPaths(c.image, ["/"])).toEqual(["200 hello from C\n"]);
+      // The extension's own file name carries 3.14's ABI tag: built by and for the layer's CPython.
+      expect(await getPaths(c.image, ["/"])).toEqual([
+        expect.stringMatching(
+          /^200 hello from C on CPython 3\.14\.\d+ \(cnbkit_cext\.cpython-314-x86_64-linux-gnu\.so\)\n$/,
+        ),
+      ]);
     },
     TIMEOUT,
   );

@@ -37,6 +37,14 @@ export const TRIXIE_SUITES: readonly DebianSuite[] = [
   { archive: "https://deb.debian.org/debian-security", dist: "trixie-security" },
 ];
 
+/**
+ * Debian unstable (sid): the only suite this machine reaches that carries CPython 3.14 and 3.15
+ * (python3.14 3.14.10, python3.15 3.15.2 when written). It has no -updates or -security
+ * suite: fixes land in it directly. Its interpreters need glibc 2.38 and their stdlib's
+ * termios module 2.42 (see local-python.ts), so they run on trixie images, not bookworm's.
+ */
+export const SID_SUITES: readonly DebianSuite[] = [{ archive: "https://deb.debian.org/debian", dist: "sid" }];
+
 /** A Debian release the local runtimes are made from: its suites and its purl `distro` qualifier. */
 export interface DebianRelease {
   /** The codename, e.g. `trixie` (names cache files). */
@@ -50,6 +58,8 @@ export interface DebianRelease {
 export const BOOKWORM: DebianRelease = { codename: "bookworm", distro: "debian-12", suites: BOOKWORM_SUITES };
 /** Debian 13. */
 export const TRIXIE: DebianRelease = { codename: "trixie", distro: "debian-13", suites: TRIXIE_SUITES };
+/** Debian unstable. */
+export const SID: DebianRelease = { codename: "sid", distro: "debian-sid", suites: SID_SUITES };
 
 /** One binary package as a Packages index lists it. */
 export interface DebianPackage {

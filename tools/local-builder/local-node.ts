@@ -141,7 +141,7 @@ export interface LocalReferenceBuilder {
   nodejsPackage: string;
   /** The offline buildpackage of cnbkit/python with the local CPython, when the builder has it. */
   pythonPackage?: string;
-  /** The local CPythons its inventory lists (3.11, 3.13), when the builder has cnbkit/python. */
+  /** The local CPythons its inventory lists (3.11, 3.13, 3.14, 3.15), when the builder has cnbkit/python. */
   cpythons?: LocalCpython[];
   /** The offline buildpackage of cnbkit/java with the local JDKs and JREs, when the builder has it. */
   javaPackage?: string;

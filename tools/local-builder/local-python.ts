@@ -4,8 +4,9 @@
  *
  * Each line is made from one Debian release's python3.X .debs (python3.X-minimal,
  * libpython3.X-minimal, libpython3.X-stdlib, python3.X, libpython3.X-dev): 3.11 from Debian 12
- * (bookworm), 3.13 from Debian 13 (trixie). The newest version the release's suites serve
- * (release, -updates, -security) is taken, each .deb checked against the sha256 of the
+ * (bookworm), 3.13 from Debian 13 (trixie), 3.14 and 3.15 from Debian unstable (sid), the only
+ * suite this machine reaches that has them. The newest version the release's suites serve
+ * (release, -updates, -security; sid alone) is taken, each .deb checked against the sha256 of the
  * Packages index (debian-index.ts), unpacked with `dpkg -x` and laid out as
  * python-build-standalone's `install_only` builds are: `python/bin/python3.X` (+ relative
  * `python3` and `python` links) and `python/lib/python3.X/` with `lib-dynload/`. Debian links
@@ -15,9 +16,16 @@
  * liblzma5, zlib1g, libuuid1, libdb5.3, libnsl2 (and 3.13 libmpdec4), which cnbkit's run image
  * carries (builder-packager/src/base/packages.ts).
  *
- * Trixie's binaries need glibc 2.38+, so the 3.13 interpreter runs only on Debian 13 images;
- * on a Debian 12 host its stdlib is byte-compiled and its smoke test run in a trixie chroot
- * (debian-chroot.ts, root). The harness tests on the host use 3.11.
+ * Trixie's and sid's binaries need glibc 2.38+, so 3.13, 3.14 and 3.15 run only on Debian 13
+ * images (the inventory says so with `distros`, and cnbkit/python refuses them on a Debian 12
+ * run image in one line); on a Debian 12 host their stdlib is byte-compiled and their smoke
+ * test run in a trixie chroot (debian-chroot.ts, root). The harness tests on the host use 3.11.
+ *
+ * Sid's 3.14 and 3.15 run on trixie's glibc (2.41) but for one stdlib module: termios (and
+ * so tty and pty) was built against 2.42's new cfsetispeed/cfgetospeed symbols, and importing
+ * it on Debian 13 raises ImportError naming GLIBC_2.42 (getpass catches that and still
+ * works). Rebuilding it from source is not possible here: the mirror serves sid's .debs but
+ * not its source packages (HTTP 404). Nothing else in the stdlib needs more than 2.38.
  *
  * Why Debian's binaries and not CPython built from source: they take seconds to make, where
  * a source build takes ~16 min on 2 cores, and the main job and CI pay that on a fresh
@@ -41,6 +49,7 @@ import {
   cachedNewestPackageSet,
   type DebianPackage,
   type DebianRelease,
+  SID,
   TRIXIE,
   unpackDebs,
 } from "./debian-index.js";
@@ -51,17 +60,23 @@ export interface LocalCpythonLine {
   /** `3.11`, `3.13`. */
   minor: string;
   release: DebianRelease;
-  /** The line's end of life (PEP 664, PEP 719): the inventory's deprecation-date. */
+  /** The line's end of life (PEP 664, PEP 719, PEP 745, PEP 790): the inventory's deprecation-date. */
   endOfLife: string;
+  /** The Debian versions whose images run it (their glibc is new enough): the inventory's `distros`. */
+  runsOn: readonly string[];
 }
 
 /**
- * The local CPython lines: 3.11 from Debian 12 (runs on 12 and 13) and 3.13 from Debian 13
- * (needs its glibc 2.38: runs only on trixie images).
+ * The local CPython lines: 3.11 from Debian 12 (runs on 12 and 13), 3.13 from Debian 13, 3.14
+ * and 3.15 from Debian unstable (all three need glibc 2.38: they run only on trixie images).
+ * 3.12 is in none of the suites this machine reaches (bookworm has 3.11, trixie 3.13, sid
+ * 3.13-3.15; no backports or experimental carry it), and PyPI has no CPython build of it.
  */
 export const LOCAL_CPYTHON_LINES: readonly LocalCpythonLine[] = [
-  { minor: "3.11", release: BOOKWORM, endOfLife: "2027-10-31" },
-  { minor: "3.13", release: TRIXIE, endOfLife: "2029-10-31" },
+  { minor: "3.11", release: BOOKWORM, endOfLife: "2027-10-31", runsOn: ["12", "13"] },
+  { minor: "3.13", release: TRIXIE, endOfLife: "2029-10-31", runsOn: ["13"] },
+  { minor: "3.14", release: SID, endOfLife: "2030-10-31", runsOn: ["13"] },
+  { minor: "3.15", release: SID, endOfLife: "2031-10-31", runsOn: ["13"] },
 ];
 
 /** The Debian packages a local CPython of `minor` is made from, in the order they are unpacked. */
@@ -166,7 +181,13 @@ export async function localCpythonTarball(
     if (line.release === BOOKWORM) {
       await compileStdlib(join(work, "out", "python"), arch, line.minor);
       if (arch === hostArch()) await smokeTest(join(work, "out", "python"), work);
-    } else await compileAndTestInTrixie(join(work, "out", "python"), arch, line.minor, progress);
+    } else if (line.release === TRIXIE || arch === hostArch()) {
+      // Sid has no python3.14 for the trixie root: the tree's own interpreter compiles its stdlib.
+      const compiler = line.release === TRIXIE ? `/usr/bin/python${line.minor}` : undefined;
+      await compileAndTestInTrixie(join(work, "out", "python"), arch, line.minor, compiler, progress);
+    }
+    // else: another arch's sid CPython has no interpreter here to compile its stdlib with;
+    // cnbkit/python compiles it at build when an archive carries no bytecode (compile-all.ts).
     await mkdir(join(work, "final"));
     const tarball = join(work, "final", relative(dir, path));
     const sha256 = await writeDeterministicTarGz(join(work, "out"), "python", tarball);
@@ -298,15 +319,18 @@ const SMOKE_IMPORTS =
   "import sys, ssl, sqlite3, ctypes, venv, json, zlib, bz2, lzma, uuid, decimal, readline; print(sys.prefix)";
 
 /**
- * A trixie CPython cannot run on a Debian 12 host: its stdlib is byte-compiled by the trixie
- * chroot's own python3.X (the same Debian version's bytecode; .pyc do not depend on the
- * arch), and, for this machine's arch, the tree itself is smoke-tested there as
- * {@link smokeTest} does on the host. The tree moves into the chroot and back.
+ * A trixie or sid CPython cannot run on a Debian 12 host: its stdlib is byte-compiled in a
+ * trixie chroot by `compiler` (trixie's own python3.13, the same Debian version's bytecode;
+ * .pyc do not depend on the arch) or, when undefined, by the tree's own interpreter (sid's
+ * 3.14 and 3.15, which trixie does not carry; then only for this machine's arch), and, for
+ * this machine's arch, the tree itself is smoke-tested there as {@link smokeTest} does on
+ * the host. The tree moves into the chroot and back.
  */
 async function compileAndTestInTrixie(
   python: string,
   arch: string,
   minor: string,
+  compiler: string | undefined,
   progress: (l: string) => void,
 ): Promise<void> {
   await withTrixieRoot(async (root) => {
@@ -316,7 +340,9 @@ async function compileAndTestInTrixie(
     await rm(python, { recursive: true, force: true });
     try {
       const at = "/opt/cnbkit-python";
-      const r = root.spawn(`/usr/bin/python${minor}`, compileallArgs(at, minor), { SOURCE_DATE_EPOCH: "315532801" });
+      const r = root.spawn(compiler ?? `${at}/bin/python${minor}`, compileallArgs(at, minor), {
+        SOURCE_DATE_EPOCH: "315532801",
+      });
       checkCompiled(inside, minor, r);
       if (arch === hostArch()) {
         const prefix = root.run(`${at}/bin/python3`, ["-B", "-c", SMOKE_IMPORTS]).trim();
@@ -391,6 +417,8 @@ export function localPythonBuildpackToml(
         licenses: ["Python-2.0"],
         "deprecation-date": new Date(`${line.endOfLife}T00:00:00Z`),
         "strip-components": 1,
+        // Where its glibc is: 3.13-3.15 need 2.38+, which a Debian 12 run image lacks.
+        distros: line.runsOn.map((version) => ({ name: "debian", version })),
       };
     }),
     ...others,
@@ -403,8 +431,9 @@ export function localPythonBuildpackToml(
   const header = [
     "# GENERATED by tools/local-builder/local-python.ts. Do not edit.",
     "# buildpacks/python/buildpack.toml with the CPython inventory replaced by CPythons made",
-    "# from Debian's python3.X packages (3.11 from Debian 12, 3.13 from Debian 13), because",
-    "# this machine cannot reach python-build-standalone's releases.",
+    "# from Debian's python3.X packages (3.11 from Debian 12, 3.13 from Debian 13, 3.14 and",
+    "# 3.15 from Debian unstable), because this machine cannot reach python-build-standalone's",
+    "# releases. `distros` names the run images each runs on (3.13-3.15 need glibc 2.38+).",
     "",
   ].join("\n");
   return `${header}${stringifyToml({ ...doc, targets: [{ os: "linux", arch }], metadata })}`;

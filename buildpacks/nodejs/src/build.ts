@@ -24,7 +24,7 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
   const pm = plan.manager;
   const runsScripts = plan.scripts.scripts.length > 0;
   const runsNode = ctx.plan.resolve("node")?.build === true || runsScripts || pm?.vendored === true;
-  const runtime = await installRuntime(ctx, settings, project.project, runsNode);
+  const runtime = await installRuntime(ctx, settings, project.project, runsNode, project.install);
   if (!pm || (!plan.hasDependencies && !runsScripts && pm.name === "npm" && !pm.version)) {
     const path = withChanges(settings, runtime.env).PATH;
     return startProcess(ctx, project.project, pm?.name ?? "npm", { check: { path, project, pnp: false } });

@@ -136,6 +136,26 @@ describe("resolveDependency", () => {
     expect(resolveDependency(inventory, { id: "node", version: "22", arch: "riscv64" }).version).toBe("22.21.0");
   });
 
+  test("distros: an entry that names them matches only their run images; one without runs anywhere", () => {
+    const inv = parseInventory(
+      parseToml(
+        `${entry("3.11.2")}${entry("3.14.10", 'distros = [{ name = "debian", version = "13" }]')}`,
+        "buildpack.toml",
+      ).metadata,
+    );
+    expect(inv[1]?.distros).toEqual([{ name: "debian", version: "13" }]);
+    const pick = (distro?: { name: string; version: string }) =>
+      resolveDependency(inv, { id: "node", ...(distro ? { distro } : {}) }).version;
+    expect([pick({ name: "debian", version: "13" }), pick({ name: "debian", version: "12" }), pick()]).toEqual([
+      "3.14.10",
+      "3.11.2",
+      "3.14.10",
+    ]);
+    expect(() =>
+      parseInventory(parseToml(entry("3.14.10", 'distros = ["debian-13"]'), "buildpack.toml").metadata),
+    ).toThrow(/\.distros\[0\] must be a \{ name, version \} table of strings, got "debian-13"/);
+  });
+
   test("warns when the chosen version is deprecated or will be within 30 days", () => {
     warnings.length = 0;
     resolveDependency(inventory, { id: "node", version: "24.10" }, log, now);

@@ -15,6 +15,7 @@
  * licenses = ["MIT"]                      # or [{ type = "MIT", uri = "…" }]
  * deprecation-date = 2028-04-30T00:00:00Z
  * strip-components = 1
+ * distros = [{ name = "debian", version = "13" }]  # optional: the run images it runs on
  * ```
  */
 import semver from "semver";
@@ -39,6 +40,18 @@ export interface Dependency {
   licenses: string[];
   deprecationDate?: Date;
   stripComponents?: number;
+  /**
+   * The distros (run images' `io.buildpacks.base.distro.*`) the artifact runs on, when it
+   * does not run on every one the buildpack targets, e.g. a binary that needs a newer glibc.
+   * Undefined: any. Paketo's libpak reads the same key.
+   */
+  distros?: DependencyDistro[];
+}
+
+/** A distro an inventory entry runs on: `{ name = "debian", version = "13" }`. */
+export interface DependencyDistro {
+  name: string;
+  version: string;
 }
 
 /** What a buildpack asks {@link resolveDependency} for. */
@@ -48,6 +61,8 @@ export interface DependencyQuery {
   version?: string;
   os?: string;
   arch?: string;
+  /** The run image's distro: entries whose `distros` leave it out do not match. Undefined: any. */
+  distro?: DependencyDistro;
 }
 
 /** The one method resolution needs from a logger. */
@@ -129,7 +144,35 @@ function parseEntry(entry: unknown, where: string): Dependency {
   if (purl !== undefined) dep.purl = purl;
   if (deprecationDate !== undefined) dep.deprecationDate = deprecationDate;
   if (stripComponents !== undefined) dep.stripComponents = stripComponents;
+  const distros = parseDistros(e, where);
+  if (distros !== undefined) dep.distros = distros;
   return dep;
+}
+
+/** `distros`: an array of `{ name, version }` tables. */
+function parseDistros(e: Record<string, unknown>, where: string): DependencyDistro[] | undefined {
+  if (e.distros === undefined) return undefined;
+  if (!Array.isArray(e.distros))
+    throw new CnbError(`${where}.distros must be an array of tables, got ${show(e.distros)}`);
+  return e.distros.map((d, j) => {
+    const t = d as Record<string, unknown> | null;
+    if (!t || typeof t !== "object" || typeof t.name !== "string" || typeof t.version !== "string") {
+      throw new CnbError(`${where}.distros[${j}] must be a { name, version } table of strings, got ${show(d)}`);
+    }
+    return { name: t.name, version: t.version };
+  });
+}
+
+/**
+ * Whether `dep` runs on `distro`: true when either is undefined (an entry with no `distros`
+ * runs anywhere the buildpack does; a build with no distro label cannot tell).
+ *
+ * @example
+ * runsOnDistro({ ...dep, distros: [{ name: "debian", version: "13" }] }, { name: "debian", version: "12" }); // false
+ */
+export function runsOnDistro(dep: Pick<Dependency, "distros">, distro: DependencyDistro | undefined): boolean {
+  if (distro === undefined || dep.distros === undefined) return true;
+  return dep.distros.some((d) => d.name === distro.name && d.version === distro.version);
 }
 
 /** `cpes` (an array), else the older single `cpe`; empty when neither is set. */
@@ -229,7 +272,8 @@ export function resolveDependency(
   const candidates = ofId.filter(
     (d) =>
       (query.os === undefined || d.os === undefined || d.os === query.os) &&
-      (query.arch === undefined || d.arch === undefined || d.arch === query.arch),
+      (query.arch === undefined || d.arch === undefined || d.arch === query.arch) &&
+      runsOnDistro(d, query.distro),
   );
   const byVersionDesc = (a: Dependency, b: Dependency) => {
     const va = toSemver(a.version);

@@ -95,10 +95,12 @@ export class Dependencies {
 
   /**
    * The newest version of `id` satisfying `version` (a semver range; newest when omitted)
-   * for the build's target OS and architecture.
+   * for the build's target OS, architecture and distro (an entry whose `distros` leave out the
+   * run image's is skipped).
    */
   resolve(id: string, version?: string): ResolvedDependency {
-    const query = { id, os: this.ctx.target.os, arch: this.ctx.target.arch, ...(version ? { version } : {}) };
+    const { os, arch, distro } = this.ctx.target;
+    const query = { id, os, arch, ...(distro ? { distro } : {}), ...(version ? { version } : {}) };
     const dep = resolveDependency(this.all, query, this.ctx.log);
     return { ...dep, component: () => dependencyComponent(dep) };
   }

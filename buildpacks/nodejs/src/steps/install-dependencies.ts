@@ -10,8 +10,10 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { readFile, rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
+import semver from "semver";
 import { type BuildContext, CnbError, type Layer, type EnvChange, type ToolEnv, withChanges } from "@cnbkit/framework";
+import { type AddonEngines, enginesAfterInstall, yarnBuiltPackages } from "../addon-engines.js";
 import { lockfileComponents } from "../lockfile-sbom.js";
 import { pruneCommand } from "../package-manager.js";
 import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "../node-modules-dir.js";
@@ -218,8 +220,10 @@ async function runInstall(inputs: DependencyInputs, command: string[]): Promise<
       : {}),
     fold: /YN0013:/,
   }).catch(async (err: unknown) => {
+    if (failedOutput !== undefined) await checkInstalledEngines(inputs, failedOutput);
     throw (failedOutput !== undefined && (await dependencyBuildError(inputs, failedOutput, where))) || err;
   });
+  await checkInstalledEngines(inputs, output);
   ctx.log.detail(`Done in ${done()}`);
   // npm 12 exits 0 when its allowScripts policy skipped a dependency's install scripts: say
   // so once, where it cannot scroll by, with the fix. npm 11.16+ ran them: a note, no warning.
@@ -281,6 +285,52 @@ async function dependencyBuildError(
   const { line, hint } = explainFailure(first, firstLog, runtime.version);
   const more = failures.length > 1 ? ` (and ${failures.length - 1} more package${failures.length > 2 ? "s" : ""})` : "";
   return new CnbError(`${where}: ${line}${more}`, { hint });
+}
+
+/**
+ * Yarn 2+'s lock carries no engines, so the Node.js line could not be chosen for its native
+ * addons before the install (addon-engines.ts): read them from the packages Yarn built, and
+ * fail in one line with the line the build would have chosen when they rule this one out.
+ */
+async function checkInstalledEngines(inputs: DependencyInputs, output: string): Promise<void> {
+  const { project, manager, runtime } = inputs;
+  if (manager.choice.name !== "yarn" || !manager.choice.berry || !runtime.open) return;
+  const built = yarnBuiltPackages(output);
+  if (built.length === 0) return;
+  const addons: AddonEngines[] = [];
+  for (const { name, version } of built) {
+    const pkg = await installedPackageJson(project.install.dir, name, version);
+    const node = (pkg?.engines as Record<string, unknown> | undefined)?.node;
+    if (typeof node === "string" && semver.validRange(node, { loose: true })) addons.push({ name, version, node });
+  }
+  const lockfile = appRelative(project.install, manager.choice.lockfile ?? "yarn.lock");
+  const failure = enginesAfterInstall(runtime.open, runtime.version, addons, lockfile);
+  if (failure) throw new CnbError(failure.line, { hint: failure.hint });
+}
+
+/**
+ * The package.json of an installed `name@version`: node_modules' (the node-modules linker),
+ * else Yarn's unplugged copy (Plug'n'Play unpacks the packages it builds there).
+ */
+async function installedPackageJson(
+  installDir: string,
+  name: string,
+  version: string,
+): Promise<Record<string, unknown> | undefined> {
+  const read = (file: string) =>
+    readFile(file, "utf8")
+      .then((t) => JSON.parse(t) as Record<string, unknown>)
+      .catch(() => undefined);
+  const linked = await read(join(installDir, "node_modules", name, "package.json"));
+  if (linked?.version === version) return linked;
+  const unplugged = join(installDir, ".yarn", "unplugged");
+  const prefix = `${name.replace("/", "-")}-npm-${version}-`;
+  const dirs = await readdir(unplugged).catch(() => [] as string[]);
+  for (const d of dirs.filter((x) => x.startsWith(prefix))) {
+    const pkg = await read(join(unplugged, d, "node_modules", name, "package.json"));
+    if (pkg) return pkg;
+  }
+  return linked;
 }
 
 /** The last `n` lines of a text that say something. */

@@ -13,10 +13,26 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { type BuildContext, CnbError, type Layer, type Settings, type EnvChange } from "@cnbkit/framework";
+import {
+  type BuildContext,
+  CnbError,
+  type EnvChange,
+  type Layer,
+  type ResolvedDependency,
+  type Settings,
+} from "@cnbkit/framework";
 import { NoMatchingVersionError } from "@cnbkit/framework/dependencies";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "../memory.js";
-import { describeNodeVersionRequest, resolveNodeVersion } from "../node-version.js";
+import semver from "semver";
+import {
+  type AddonEngines,
+  chooseForAddons,
+  describeAddonChoice,
+  npmLockAddons,
+  pnpmLockAddons,
+} from "../addon-engines.js";
+import { describeNodeVersionRequest, type NodeVersionRequest, resolveNodeVersion } from "../node-version.js";
+import { parseYamlFile } from "../yaml-file.js";
 import { bundledNpmVersion } from "../package-manager.js";
 import { appRelative, type ProjectDir } from "./read-project.js";
 
@@ -45,6 +61,23 @@ export interface Runtime {
   env: EnvChange;
   /** Puts Node's files on disk when the layer was reused from the image; returns where its headers are. */
   ensure(): Promise<NodeHeaders>;
+  /**
+   * When the app left its line open: what the lock's addons may choose within (for a lock that
+   * carries no engines, yarn berry's, the check after the install). Undefined for a pin.
+   */
+  open?: OpenLine | undefined;
+}
+
+/** An open request, as {@link chooseForAddons} takes it, and how the log names it. */
+export interface OpenLine {
+  /** The inventory's versions for this platform. */
+  versions: string[];
+  /** The range to choose within (`*` for no request). */
+  range: string;
+  /** The default line's choice, when there was no request. */
+  preferred?: string | undefined;
+  /** What the app asked for, e.g. `engines.node ">=20"`. */
+  asked: string;
 }
 
 /** Installs the runtime. `runsNode` says whether this build runs Node whatever else happens. */
@@ -53,10 +86,17 @@ export async function installRuntime(
   settings: Settings,
   project: ProjectDir,
   runsNode: boolean,
+  install: ProjectDir = project,
 ): Promise<Runtime> {
   const { log } = ctx;
   log.step("Resolving Node.js version");
-  const dep = resolveNode(ctx, settings, project, await versionFiles(ctx, project));
+  const { dep, open } = resolveNode(
+    ctx,
+    settings,
+    project,
+    await versionFiles(ctx, project),
+    await lockAddons(ctx, install),
+  );
   log.detail(`Selected Node.js ${dep.version}`);
 
   log.step("Node.js runtime");
@@ -129,6 +169,7 @@ export async function installRuntime(
     version: dep.version,
     major: Number.parseInt(dep.version, 10),
     npmVersion: typeof npm === "string" ? npm : undefined,
+    open,
     env: { path: [join(layer.path, "bin")], set: { NODE_HOME: layer.path } },
     async ensure() {
       await layer.ensureContents();
@@ -154,13 +195,40 @@ async function versionFiles(ctx: BuildContext<NodejsMetadata>, project: ProjectD
   };
 }
 
+/**
+ * The packages of the install root's npm or pnpm lock that run an install script and declare
+ * engines.node (addon-engines.ts); [] when there is no such lock.
+ */
+async function lockAddons(ctx: BuildContext<NodejsMetadata>, install: ProjectDir): Promise<AddonEngines[]> {
+  for (const file of ["npm-shrinkwrap.json", "package-lock.json"]) {
+    const text = await ctx.app.readText(appRelative(install, file), { optional: true });
+    if (text !== undefined) return npmLockAddons(text);
+  }
+  const pnpm = await ctx.app.readText(appRelative(install, "pnpm-lock.yaml"), { optional: true });
+  if (pnpm === undefined) return [];
+  const built = (install.pkg?.pnpm as Record<string, unknown> | undefined)?.onlyBuiltDependencies;
+  const names = Array.isArray(built) ? built.filter((n): n is string => typeof n === "string") : [];
+  return pnpmLockAddons(parseYamlFile(pnpm, appRelative(install, "pnpm-lock.yaml")), names);
+}
+
+/**
+ * Whether the app left its line open, so the lock's addons may choose within it: engines.node
+ * as a range (not one exact version), or no request at all. BP_NODE_VERSION, .nvmrc and
+ * .node-version are pins the user wrote for this purpose, and win as they are.
+ */
+function openRequest(request: NodeVersionRequest): boolean {
+  if (request.source === "default") return true;
+  return request.source === "package.json engines.node" && semver.valid(request.range, { loose: true }) === null;
+}
+
 /** The inventory entry for the requested version, or one line naming the request's source. */
 function resolveNode(
   ctx: BuildContext<NodejsMetadata>,
   settings: Settings,
   project: ProjectDir,
   files: { nvmrc: string | undefined; nodeVersionFile: string | undefined },
-) {
+  addons: readonly AddonEngines[],
+): { dep: ResolvedDependency; open?: OpenLine } {
   const defaultRange = ctx.buildpack.metadata.defaultVersions.node;
   const request = resolveNodeVersion({
     env: settings,
@@ -171,7 +239,29 @@ function resolveNode(
   });
   ctx.log.detail(describeNodeVersionRequest(request));
   try {
-    return ctx.dependencies.resolve("node", request.range);
+    const dep = ctx.dependencies.resolve("node", request.range);
+    if (!openRequest(request)) return { dep };
+    const { os, arch } = ctx.target;
+    // No request: the default line is preferred, and any line the addons allow may replace it.
+    const isDefault = request.source === "default";
+    const open: OpenLine = {
+      versions: ctx.dependencies.all
+        .filter((d) => d.id === "node" && (!d.os || d.os === os) && (!d.arch || d.arch === arch))
+        .map((d) => d.version),
+      range: isDefault ? "*" : request.range,
+      preferred: isDefault ? dep.version : undefined,
+      asked: isDefault ? "no version" : `engines.node "${request.raw}"`,
+    };
+    const choice = chooseForAddons(open.versions, open.range, addons, open.preferred);
+    if (!choice) return { dep, open };
+    const why = isDefault ? "the app asks for no version" : `engines.node "${request.raw}" allows both`;
+    const line = describeAddonChoice(choice, open.asked, why);
+    if (choice.version === undefined) {
+      ctx.log.warn(line);
+      return { dep, open };
+    }
+    ctx.log.detail(line);
+    return { dep: ctx.dependencies.resolve("node", choice.version), open };
   } catch (err) {
     if (!(err instanceof NoMatchingVersionError)) throw err;
     const where =

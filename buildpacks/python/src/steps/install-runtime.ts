@@ -20,7 +20,8 @@ import {
   type ResolvedDependency,
   type Settings,
 } from "@cnbkit/framework";
-import { envProxyFetch } from "@cnbkit/framework/dependencies";
+import { envProxyFetch, runsOnDistro } from "@cnbkit/framework/dependencies";
+import { distroDefault, distroMismatch } from "../cpython-distro.js";
 import { compileStdlib } from "../compile-all.js";
 import type { ManagerChoice } from "../package-manager.js";
 import { chooseVersion, describeRequest, pythonVersionRequest, requiresPythonConflict } from "../python-version.js";
@@ -74,16 +75,26 @@ export async function chooseRuntime(
 ): Promise<RuntimeChoice> {
   const { log } = ctx;
   log.step("Resolving CPython version");
-  const request = pythonVersionRequest({
+  let request = pythonVersionRequest({
     ...project.versions,
     env: settings.BP_CPYTHON_VERSION,
     defaultVersion: ctx.buildpack.metadata.defaultVersions.cpython,
   });
   log.detail(describeRequest(request));
-  const { os, arch } = ctx.target;
-  const available = ctx.dependencies.all
-    .filter((d) => d.id === "cpython" && (!d.os || d.os === os) && (!d.arch || d.arch === arch))
-    .map((d) => d.version);
+  const { os, arch, distro } = ctx.target;
+  const ofPlatform = ctx.dependencies.all.filter(
+    (d) => d.id === "cpython" && (!d.os || d.os === os) && (!d.arch || d.arch === arch),
+  );
+  // A CPython built for a newer glibc than the run image's is left out: the default moves to
+  // a line that runs here, and a request only such a one meets gets one line (cpython-distro.ts).
+  const moved = distroDefault(request, ofPlatform, distro);
+  if (moved) {
+    request = moved.request;
+    log.detail(moved.note);
+  }
+  const mismatch = distroMismatch(request, ofPlatform, distro);
+  if (mismatch) throw mismatch;
+  const available = ofPlatform.filter((d) => runsOnDistro(d, distro)).map((d) => d.version);
   let version = chooseVersion(request, available, `${os}/${arch}`, project.versions.requiresPython);
   let selected: string | undefined;
   let unmet: string | undefined;

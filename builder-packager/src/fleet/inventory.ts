@@ -154,3 +154,12 @@ export async function writeInventory(path: string, inventory: FleetInventory): P
 export function recordRef(r: { repository: string; tags: string[]; digest: Digest }): string {
   return r.tags.length ? `${r.repository}:${r.tags[0]}` : `${r.repository}@${r.digest}`;
 }
+
+/** The order records are kept in: by repository, then digest (the same fleet gives the same file). */
+export function byRepositoryAndDigest(
+  a: { repository: string; digest: string },
+  b: { repository: string; digest: string },
+): number {
+  if (a.repository !== b.repository) return a.repository < b.repository ? -1 : 1;
+  return a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0;
+}

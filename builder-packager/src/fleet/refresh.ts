@@ -4,7 +4,7 @@
  * (their app SBOM layers are already known; the new run image's SBOM is read once).
  */
 import type { VerifyKey } from "../supply-chain/index.js";
-import type { FleetInventory } from "./inventory.js";
+import { byRepositoryAndDigest, type FleetInventory } from "./inventory.js";
 import type { FleetRebaseReport } from "./rebase-fleet.js";
 import { scanFleet } from "./scan.js";
 import { parseTarget } from "./targets.js";
@@ -33,14 +33,14 @@ export async function refreshInventory(
   });
   const touched = new Set(repos);
   const keep = <T extends { repository: string }>(list: T[]) => list.filter((r) => !touched.has(r.repository));
-  const images = [...keep(inventory.images), ...fresh.images].sort(byRepoDigest);
+  const images = [...keep(inventory.images), ...fresh.images].sort(byRepositoryAndDigest);
   const sboms = { ...inventory.sboms, ...fresh.sboms };
   const used = new Set(images.flatMap((r) => r.sbom.ids));
   return {
     ...inventory,
     scannedAt: fresh.scannedAt,
     images,
-    others: [...keep(inventory.others), ...fresh.others].sort(byRepoDigest),
+    others: [...keep(inventory.others), ...fresh.others].sort(byRepositoryAndDigest),
     errors: [...inventory.errors.filter((e) => !touched.has(repositoryOf(e.ref))), ...fresh.errors],
     sboms: Object.fromEntries(
       Object.entries(sboms)
@@ -48,16 +48,4 @@ export async function refreshInventory(
         .sort(([a], [b]) => (a < b ? -1 : 1)),
     ),
   };
-}
-
-function byRepoDigest(a: { repository: string; digest: string }, b: { repository: string; digest: string }): number {
-  return a.repository < b.repository
-    ? -1
-    : a.repository > b.repository
-      ? 1
-      : a.digest < b.digest
-        ? -1
-        : a.digest > b.digest
-          ? 1
-          : 0;
 }

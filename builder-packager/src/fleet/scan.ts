@@ -16,6 +16,7 @@ import { CnbError } from "@cnbkit/framework";
 import { type Digest, type ParsedManifest, RegistryClient } from "../oci/index.js";
 import { artifactTag, type VerifyKey } from "../supply-chain/index.js";
 import {
+  byRepositoryAndDigest,
   type FleetInventory,
   INVENTORY_SCHEMA,
   type ImageRecord,
@@ -340,18 +341,8 @@ async function assemble(
   errors: ScanError[],
   ctx: ScanContext,
 ): Promise<FleetInventory> {
-  const order = (a: { repository: string; digest: string }, b: { repository: string; digest: string }) =>
-    a.repository < b.repository
-      ? -1
-      : a.repository > b.repository
-        ? 1
-        : a.digest < b.digest
-          ? -1
-          : a.digest > b.digest
-            ? 1
-            : 0;
-  images.sort(order);
-  others.sort(order);
+  images.sort(byRepositoryAndDigest);
+  others.sort(byRepositoryAndDigest);
   errors.sort((a, b) => (a.ref < b.ref ? -1 : 1));
   const sboms: Record<string, InventorySbom> = {};
   for (const id of [...new Set(images.flatMap((r) => r.sbom.ids))].sort()) {

@@ -677,6 +677,11 @@ export class RegistryClient {
 
   /** True when the manifest exists (HEAD), without downloading it. */
   async hasManifest(repo: string, reference: string): Promise<boolean> {
+    return (await this.manifestHeaders(repo, reference)) !== undefined;
+  }
+
+  /** The headers of a HEAD of a manifest; undefined when there is none. */
+  private async manifestHeaders(repo: string, reference: string): Promise<Headers | undefined> {
     const res = await this.request({
       method: "HEAD",
       url: `/v2/${repo}/manifests/${reference}`,
@@ -686,7 +691,7 @@ export class RegistryClient {
       what: `HEAD manifest ${repo}:${reference}`,
     });
     await res.body?.cancel();
-    return res.status === 200;
+    return res.status === 200 ? res.headers : undefined;
   }
 
   /**
@@ -698,24 +703,16 @@ export class RegistryClient {
     repo: string,
     reference: string,
   ): Promise<{ digest: Digest; mediaType: string; size: number } | undefined> {
-    const res = await this.request({
-      method: "HEAD",
-      url: `/v2/${repo}/manifests/${reference}`,
-      repo,
-      headers: { accept: MANIFEST_ACCEPT },
-      ok: [200, 404],
-      what: `HEAD manifest ${repo}:${reference}`,
-    });
-    await res.body?.cancel();
-    if (res.status === 404) return undefined;
-    const digest = res.headers.get("docker-content-digest") ?? (isDigest(reference) ? reference : undefined);
+    const headers = await this.manifestHeaders(repo, reference);
+    if (!headers) return undefined;
+    const digest = headers.get("docker-content-digest") ?? (isDigest(reference) ? reference : undefined);
     if (!digest || !isDigest(digest)) {
       throw new CnbError(`registry ${this.registry}: HEAD manifest ${repo}:${reference} gave no Docker-Content-Digest`);
     }
     return {
       digest,
-      mediaType: res.headers.get("content-type") ?? "",
-      size: Number(res.headers.get("content-length") ?? 0),
+      mediaType: headers.get("content-type") ?? "",
+      size: Number(headers.get("content-length") ?? 0),
     };
   }
 

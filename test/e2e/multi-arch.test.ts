@@ -4,7 +4,7 @@
  * and with --publish to a loopback registry) write image indexes whose per-arch builders
  * carry that arch's lifecycle, buildpack binaries and base images; skopeo reads each arch;
  * `cnbkit build --platform` builds node-hello from the one index for each arch (arm64 under
- * qemu: the arm64 lifecycle scripts/setup.sh cross-compiles, cnbkit/nodejs with the arm64
+ * qemu: the arm64 lifecycle scripts/setup.sh --tests cross-compiles, cnbkit/nodejs with the arm64
  * Node.js from npm), and both images answer HTTP and are read as their arch by skopeo. This is
  * the test command's arm64 app: `bash scripts/main.sh --arch arm64` runs the same path. Then the bad inputs: a platform the index lacks, and an
  * index whose per-arch builders disagree on their buildpacks.

@@ -130,7 +130,7 @@ export async function enableQemuBinfmt(debianArch: string, places: BinfmtPlaces 
   const qemu = await cachedQemu(debianArch, cache);
   if (!qemu) {
     throw new CnbError(`no qemu >= ${MIN_QEMU_MAJOR}.0 for linux/${debianArch} in ${join(cache, "qemu")}`, {
-      hint: "run bash scripts/fetch-qemu.sh (scripts/setup.sh runs it); Debian 12's own qemu-user-static 7.2 hangs Go programs such as the lifecycle",
+      hint: "run bash scripts/fetch-qemu.sh (scripts/setup.sh --arch arm64 runs it); Debian 12's own qemu-user-static 7.2 hangs Go programs such as the lifecycle",
     });
   }
   const q = qemuArch(debianArch);

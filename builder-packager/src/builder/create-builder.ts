@@ -129,6 +129,17 @@ export interface CreateBuilderResult {
 }
 
 /**
+ * A run image in a local OCI layout is named by an absolute path in /cnb/run.toml, so the
+ * builder works from any directory (registry references pass through unchanged).
+ */
+function absoluteRunImages(images: { image: string; mirrors: string[] }[], baseDir: string): void {
+  for (const run of images) {
+    run.image = absoluteLayoutRef(run.image, baseDir);
+    run.mirrors = run.mirrors.map((m) => absoluteLayoutRef(m, baseDir));
+  }
+}
+
+/**
  * Creates a builder image from builder.toml.
  *
  * @example
@@ -141,12 +152,7 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
   const baseDir = dirname(file);
   const cfg = await readBuilderToml(file);
   for (const w of cfg.warnings) progress(`warning: ${w}`);
-  // A run image in a local OCI layout is named by an absolute path in /cnb/run.toml, so the
-  // builder works from any directory (registry references pass through unchanged).
-  for (const run of cfg.run.images) {
-    run.image = absoluteLayoutRef(run.image, baseDir);
-    run.mirrors = run.mirrors.map((m) => absoluteLayoutRef(m, baseDir));
-  }
+  absoluteRunImages(cfg.run.images, baseDir);
   const platforms = builderPlatforms(options.targets, cfg, file);
   const targets = [...new Set(platforms.map(targetString))];
   const out = parseReference(options.output);

@@ -85,17 +85,8 @@ export interface CompiledTarget {
   runtime?: RuntimeModule;
 }
 
-/**
- * Bundles `entry` once and writes the buildpack's bin/ (and lib/) per target.
- * The same entry and Node version give byte-identical files.
- *
- * @example
- * const out = await compileBuildpack({ entry: "src/index.ts", outDir: "dist", targets: ["linux/amd64", "linux/arm64"] });
- * out["linux/arm64"].main; // <abs>/dist/linux-arm64/lib/main.cjs, run by bin/detect and bin/build
- * out["linux/arm64"].runtime?.dir; // the runtime buildpack to package beside it
- */
-export async function compileBuildpack(options: CompileOptions): Promise<Record<string, CompiledTarget>> {
-  const targets = [...new Set(options.targets)];
+/** Checks the targets (some, each supported) and returns this machine's Node arch, which compiles them. */
+function checkCompileTargets(targets: CompileTarget[]): NodeArch {
   if (targets.length === 0)
     throw new CnbError("compile: no targets given", { hint: `use ${COMPILE_TARGETS.join(" or ")}` });
   for (const t of targets) {
@@ -111,6 +102,21 @@ export async function compileBuildpack(options: CompileOptions): Promise<Record<
       hint: "compile on linux/amd64 or linux/arm64",
     });
   }
+  return host;
+}
+
+/**
+ * Bundles `entry` once and writes the buildpack's bin/ (and lib/) per target.
+ * The same entry and Node version give byte-identical files.
+ *
+ * @example
+ * const out = await compileBuildpack({ entry: "src/index.ts", outDir: "dist", targets: ["linux/amd64", "linux/arm64"] });
+ * out["linux/arm64"].main; // <abs>/dist/linux-arm64/lib/main.cjs, run by bin/detect and bin/build
+ * out["linux/arm64"].runtime?.dir; // the runtime buildpack to package beside it
+ */
+export async function compileBuildpack(options: CompileOptions): Promise<Record<string, CompiledTarget>> {
+  const targets = [...new Set(options.targets)];
+  const host = checkCompileTargets(targets);
   const progress = options.onProgress ?? (() => {});
   const runtimeOpts = (target?: CompileTarget) => ({
     cacheDir: options.cacheDir,

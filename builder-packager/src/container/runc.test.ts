@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, onTestFinished, test } from "vitest";
 import { isProcessAlive } from "../cache/index.js";
 import { runContainer, uniqueContainerId } from "./runc.js";
 import { hostUsrRootfs } from "../platform/test-fixtures.js";
-import type { BindMount } from "./runc.js";
+import type { BindMount } from "./runtime-config.js";
 
 let rootfs = "";
 let mounts: BindMount[] = [];

@@ -20,90 +20,16 @@
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { constants as osConstants, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { CnbError } from "@cnbkit/framework";
 import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
+import { type RunContainerOptions, runtimeConfig } from "./runtime-config.js";
 import { type StallWatchdog, startStallWatchdog } from "./stall-watchdog.js";
-
-/** A bind mount from the host into the container. */
-export interface BindMount {
-  /** Absolute host path (file or directory). */
-  source: string;
-  /** Absolute path inside the container; runc creates it when missing. */
-  destination: string;
-  /** Mount read-only (default: read-write). */
-  readonly?: boolean;
-}
-
-/** What {@link runContainer} runs and how. */
-export interface RunContainerOptions {
-  /** Container id; a unique one is made when omitted. Must be unique among live containers. */
-  id?: string;
-  /** The root filesystem directory (writable: runc creates mount points in it). */
-  rootfs: string;
-  /** argv of the process; `args[0]` is looked up on PATH inside the container. */
-  args: string[];
-  /** Environment as `K=V` pairs or a record. */
-  env: Record<string, string> | string[];
-  /** Working directory inside the container (default `/`). */
-  cwd?: string;
-  /** User and group the process runs as. */
-  user: { uid: number; gid: number; additionalGids?: number[] };
-  /** Extra bind mounts (applied after /proc, /dev, /sys, resolv.conf and hosts). */
-  mounts?: BindMount[];
-  /** Share the host's network namespace. Only host networking is supported. */
-  hostNetwork?: true;
-  /**
-   * `none`: a fresh network namespace with only a loopback device that is down (pack's
-   * `--network none`); default: the host's network.
-   */
-  network?: "host" | "none";
-  /** Called with each line the process writes to stdout (without the newline). */
-  onStdout?: (line: string) => void;
-  /** Called with each line the process writes to stderr (without the newline). */
-  onStderr?: (line: string) => void;
-  /** Aborting kills the container; the promise then resolves with the kill's exit status. */
-  signal?: AbortSignal;
-  /**
-   * A memory limit in bytes, enforced by the container's memory cgroup (swap included, so
-   * the limit is what the app gets, as `docker run --memory` with no `--memory-swap`). The
-   * container then also gets its own cgroup namespace and a read-only cgroup mount at
-   * /sys/fs/cgroup, so programs that size themselves to the container (a JVM memory
-   * calculator, WEB_CONCURRENCY helpers) read this limit, not the host's.
-   */
-  memoryBytes?: number;
-  /** Container hostname (default `cnbkit`). */
-  hostname?: string;
-  /**
-   * Stop the container when it makes no progress (no output, no CPU time) for `timeoutMs`
-   * (see stall-watchdog.ts): `onStall` is called first, then the container is killed and the
-   * promise resolves with the kill's exit status.
-   */
-  stall?: { timeoutMs: number; onStall: (idleMs: number) => void };
-}
-
-/** Capabilities a root process in the container gets (Docker's default set). */
-const ROOT_CAPS = [
-  "CAP_CHOWN",
-  "CAP_DAC_OVERRIDE",
-  "CAP_FSETID",
-  "CAP_FOWNER",
-  "CAP_MKNOD",
-  "CAP_NET_RAW",
-  "CAP_SETGID",
-  "CAP_SETUID",
-  "CAP_SETFCAP",
-  "CAP_SETPCAP",
-  "CAP_NET_BIND_SERVICE",
-  "CAP_SYS_CHROOT",
-  "CAP_KILL",
-  "CAP_AUDIT_WRITE",
-];
 
 /** Containers started by this process and not yet deleted: killed on SIGINT/SIGTERM. */
 const live = new Map<string, string>(); // id -> runc --root
@@ -172,129 +98,6 @@ function guardContainer(stateRoot: string, id: string): { done(): void } {
 /** A container id that is unique across parallel callers and processes. */
 export function uniqueContainerId(prefix = "cnbkit"): string {
   return `${prefix}-${process.pid}-${randomBytes(6).toString("hex")}`;
-}
-
-/**
- * Builds the OCI runtime config (config.json) for one process. Exported so tests and
- * `--verbose` output can show exactly what runc gets.
- */
-export function runtimeConfig(opts: RunContainerOptions): Record<string, unknown> {
-  const env = Array.isArray(opts.env) ? opts.env : Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
-  const caps = opts.user.uid === 0 ? ROOT_CAPS : [];
-  const limited = opts.memoryBytes !== undefined;
-  const mounts: Record<string, unknown>[] = [
-    { destination: "/proc", type: "proc", source: "proc" },
-    {
-      destination: "/dev",
-      type: "tmpfs",
-      source: "tmpfs",
-      options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
-    },
-    {
-      destination: "/dev/pts",
-      type: "devpts",
-      source: "devpts",
-      options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"],
-    },
-    {
-      destination: "/dev/shm",
-      type: "tmpfs",
-      source: "shm",
-      options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
-    },
-    { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
-    // With the host's network namespace a fresh sysfs mount is refused, so bind the host's.
-    // Not recursively when the container gets a cgroup mount of its own: the host's cgroup
-    // mounts would stay in /proc/self/mountinfo under it, and the JDK's container code picks
-    // those (with roots outside the namespace), reads nothing and throws (seen: Spring
-    // Actuator's ProcessorMetrics failing the app's start).
-    {
-      destination: "/sys",
-      type: "bind",
-      source: "/sys",
-      options: [limited ? "bind" : "rbind", "nosuid", "noexec", "nodev", "ro"],
-    },
-  ];
-  if (limited) {
-    mounts.push({
-      destination: "/sys/fs/cgroup",
-      type: "cgroup",
-      source: "cgroup",
-      options: ["nosuid", "noexec", "nodev", "relatime", "ro"],
-    });
-  }
-  for (const file of ["/etc/resolv.conf", "/etc/hosts"]) {
-    if (existsSync(file)) {
-      mounts.push({ destination: file, type: "bind", source: file, options: ["bind", "ro", "nosuid", "nodev"] });
-    }
-  }
-  for (const m of opts.mounts ?? []) {
-    mounts.push({
-      destination: m.destination,
-      type: "bind",
-      source: resolve(m.source),
-      options: ["rbind", m.readonly ? "ro" : "rw", "nosuid", "nodev"],
-    });
-  }
-  return {
-    ociVersion: "1.0.2",
-    process: {
-      terminal: false,
-      user: { uid: opts.user.uid, gid: opts.user.gid, additionalGids: opts.user.additionalGids ?? [] },
-      args: opts.args,
-      env,
-      cwd: opts.cwd ?? "/",
-      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
-      rlimits: [rlimit("RLIMIT_NOFILE", "Max open files", 65536), rlimit("RLIMIT_NPROC", "Max processes", 65536)],
-      noNewPrivileges: true,
-    },
-    root: { path: resolve(opts.rootfs), readonly: false },
-    hostname: opts.hostname ?? "cnbkit",
-    mounts,
-    linux: {
-      namespaces: [
-        { type: "pid" },
-        { type: "ipc" },
-        { type: "uts" },
-        { type: "mount" },
-        ...(opts.network === "none" ? [{ type: "network" }] : []),
-        ...(limited ? [{ type: "cgroup" }] : []),
-      ],
-      ...(limited ? { resources: { memory: { limit: opts.memoryBytes, swap: opts.memoryBytes } } } : {}),
-      maskedPaths: [
-        "/proc/acpi",
-        "/proc/asound",
-        "/proc/kcore",
-        "/proc/keys",
-        "/proc/latency_stats",
-        "/proc/timer_list",
-        "/proc/timer_stats",
-        "/proc/sched_debug",
-        "/sys/firmware",
-        "/proc/scsi",
-      ],
-      readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
-    },
-  };
-}
-
-/**
- * An rlimit capped at this process's own hard limit: without CAP_SYS_RESOURCE (common in
- * CI sandboxes) runc cannot raise a hard limit, and the container would fail to start.
- */
-function rlimit(type: string, procName: string, want: number): { type: string; hard: number; soft: number } {
-  let hard = want;
-  try {
-    const line = readFileSync("/proc/self/limits", "utf8")
-      .split("\n")
-      .find((l) => l.startsWith(procName));
-    const fields = line?.slice(procName.length).trim().split(/\s+/);
-    const h = fields?.[1];
-    if (h && h !== "unlimited") hard = Math.min(want, Number(h));
-  } catch {
-    // no /proc: keep the wanted value
-  }
-  return { type, hard, soft: hard };
 }
 
 function streamLines(stream: Readable, sink: ((line: string) => void) | undefined): Promise<void> {

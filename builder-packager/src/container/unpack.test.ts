@@ -8,7 +8,8 @@ import { createReadStream } from "node:fs";
 import { afterAll, beforeAll, expect, onTestFinished, test } from "vitest";
 import { ensureBaseImages } from "../base/index.js";
 import { imageConfig, OciLayout, writeLayer } from "../oci/index.js";
-import { applyLayer, pruneUnpackedImages, unpackImage } from "./unpack.js";
+import { applyLayer } from "./apply-layer.js";
+import { pruneUnpackedImages, unpackImage } from "./unpack.js";
 
 let work = "";
 let cacheDir = "";

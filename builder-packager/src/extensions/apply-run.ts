@@ -16,7 +16,7 @@ import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type ImageConfig, type ImageSource, type Platform, writeLayer } from "../oci/index.js";
-import { dropRunState, mountOverlay, type OverlayView } from "./extend-image.js";
+import { dropRunState, mountOverlay, type OverlayView } from "./overlay-view.js";
 import { overlayDiffEntries, unpackImage } from "../container/index.js";
 import { extendConfigArgs, generatedDockerfile, groupExtensions, runDockerfileSteps, stepUser } from "./apply-build.js";
 import type { ExtensionDockerfile } from "./dockerfile.js";

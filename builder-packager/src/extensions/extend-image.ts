@@ -13,15 +13,13 @@
  * reproducibly, so a re-run gives the same digest whenever apt installs the same files.
  */
 import { spawnSync } from "node:child_process";
-import { X509Certificate } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
-import { chmod, cp, lstat, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join, posix } from "node:path";
+import { basename, join } from "node:path";
 import { Readable } from "node:stream";
 import { CnbError } from "@cnbkit/framework";
 import { BASE_SBOM_LABEL, DEFAULT_DEBIAN_MIRROR, writeBaseSbomLayer } from "../base/index.js";
-import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
 import {
   type Descriptor,
   type Digest,
@@ -45,29 +43,9 @@ import {
   runContainer,
   unpackImage,
 } from "../container/index.js";
-
-/** The label listing what `base extend` added to an image, oldest step first. */
-export const EXTENDED_LABEL = "io.cnbkit.base.extended";
-
-/** What to add to an image. */
-export interface ExtendOptions {
-  /** The image to extend: `oci:<dir>[:tag]` or a registry reference. */
-  image: string;
-  /** Where the extended image goes: `oci:<dir>[:tag]` or a registry reference. */
-  output: string;
-  /** Debian packages to install with apt-get (--no-install-recommends). */
-  apt?: string[];
-  /** PEM files of CA certificates to add to the system trust store. */
-  caCerts?: string[];
-  /** `K=V` pairs for the image's Env (a K already there is replaced). */
-  env?: string[];
-  /** `K=V` pairs added to the image's labels. */
-  labels?: string[];
-  /** `SRC:DEST` pairs: a host file or directory copied to the absolute DEST, owned by root. */
-  copies?: string[];
-  /** Progress lines. */
-  onProgress?: (line: string) => void;
-}
+import { checkInputs, type ExtendOptions, type Inputs } from "./extend-inputs.js";
+import { describeStep, EXTENDED_LABEL, type ExtendStep, parseSteps } from "./extend-record.js";
+import { dropRunState, mountOverlay, type OverlayView } from "./overlay-view.js";
 
 /** What {@link extendImage} made. */
 export interface ExtendResult {
@@ -78,86 +56,6 @@ export interface ExtendResult {
   packages: number;
   /** For an index: each arch's extended image (layer and packages above are the first arch's). */
   platforms?: { platform: Platform; digest: Digest }[];
-}
-
-/** One step recorded in {@link EXTENDED_LABEL}. */
-interface ExtendStep {
-  apt?: string[];
-  caCerts?: { file: string; subject: string; sha256: string }[];
-  env?: string[];
-  copies?: { dest: string }[];
-  labels?: string[];
-}
-
-const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Splits `K=V`, with a one-line error naming the flag when it is not one. */
-function keyValue(pair: string, flag: string, name: RegExp | undefined): [string, string] {
-  const eq = pair.indexOf("=");
-  const key = eq > 0 ? pair.slice(0, eq) : "";
-  if (!key || (name && !name.test(key))) {
-    throw new CnbError(`${flag} "${pair}" is not KEY=VALUE${name ? " with KEY a variable name" : ""}`);
-  }
-  return [key, pair.slice(eq + 1)];
-}
-
-/** Reads and checks each CA certificate before anything is unpacked or written. */
-async function readCaCerts(files: string[]): Promise<{ file: string; pem: string; subject: string; sha256: string }[]> {
-  const out = [];
-  for (const file of files) {
-    const pem = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
-      throw new CnbError(`--ca-cert ${file}: cannot read it (${e.code ?? e.message})`, {
-        hint: "give the path of a PEM file with one or more CA certificates",
-      });
-    });
-    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-    if (blocks.length === 0) {
-      throw new CnbError(`--ca-cert ${file}: no PEM certificate in it (no -----BEGIN CERTIFICATE----- block)`, {
-        hint: "convert a DER certificate with: openssl x509 -inform der -in cert.der -out cert.pem",
-      });
-    }
-    let first: X509Certificate | undefined;
-    for (const block of blocks) {
-      try {
-        first ??= new X509Certificate(block);
-        if (!first.ca) throw new Error("not a CA certificate (basicConstraints CA:FALSE)");
-      } catch (e) {
-        throw new CnbError(`--ca-cert ${file}: ${(e as Error).message}`, {
-          hint: "give the PEM of the CA that issues your servers' certificates, not a server certificate",
-        });
-      }
-    }
-    out.push({
-      file,
-      pem: `${blocks.join("\n")}\n`,
-      subject: first?.subject ?? "",
-      sha256: first?.fingerprint256 ?? "",
-    });
-  }
-  return out;
-}
-
-/** Checks `--copy SRC:DEST` pairs: the source exists, the destination is absolute. */
-async function checkCopies(copies: string[]): Promise<{ src: string; dest: string }[]> {
-  const out = [];
-  for (const pair of copies) {
-    const colon = pair.lastIndexOf(":");
-    const src = colon > 0 ? pair.slice(0, colon) : "";
-    const dest = colon > 0 ? pair.slice(colon + 1) : "";
-    if (!src || !dest.startsWith("/")) {
-      throw new CnbError(`--copy "${pair}" is not SRC:DEST with DEST an absolute path in the image`);
-    }
-    await lstat(src).catch(() => {
-      throw new CnbError(`--copy ${src}: no such file or directory on this machine`, {
-        hint: "paths are relative to the directory cnbkit runs in",
-      });
-    });
-    if (posix.normalize(dest).split("/").includes(".."))
-      throw new CnbError(`--copy "${pair}": DEST may not contain ..`);
-    out.push({ src, dest: posix.normalize(dest) });
-  }
-  return out;
 }
 
 /** The shell script run as root in the image: apt-get install and/or update-ca-certificates, then apt's clean-up. */
@@ -179,109 +77,6 @@ function extendScript(apt: string[], caCerts: boolean): string {
   }
   lines.push("apt-get clean >/dev/null 2>&1 || true", "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin");
   return lines.join("\n");
-}
-
-/**
- * Host-side clean-up of the merged view: what apt and dpkg leave that is time- or run-specific
- * (also run after an extension's run.Dockerfile, extensions/apply-run.ts).
- */
-export async function dropRunState(merged: string): Promise<void> {
-  for (const path of [
-    "var/lib/dpkg/status-old",
-    "var/lib/dpkg/diversions-old",
-    "var/cache/debconf/config.dat-old",
-    "var/cache/debconf/templates.dat-old",
-    "var/cache/ldconfig/aux-cache",
-  ]) {
-    await rm(join(merged, path), { force: true });
-  }
-  for (const log of [
-    "var/log/apt/history.log",
-    "var/log/apt/term.log",
-    "var/log/apt/eipp.log.xz",
-    "var/log/dpkg.log",
-    "var/log/alternatives.log",
-  ]) {
-    if (existsSync(join(merged, log))) await truncate(join(merged, log), 0);
-  }
-}
-
-/** The checked inputs of one extend step. */
-interface Inputs {
-  apt: string[];
-  env: [string, string][];
-  labels: [string, string][];
-  certs: Awaited<ReturnType<typeof readCaCerts>>;
-  copies: { src: string; dest: string }[];
-}
-
-/** Checks every flag before anything is unpacked or written: bad input gets one line. */
-async function checkInputs(opts: ExtendOptions): Promise<Inputs> {
-  const apt = opts.apt ?? [];
-  for (const p of apt) {
-    if (!DEBIAN_PACKAGE.test(p)) throw new CnbError(`--apt "${p}" is not a Debian package name (name or name=version)`);
-  }
-  const inputs: Inputs = {
-    apt,
-    env: (opts.env ?? []).map((e) => keyValue(e, "--env", ENV_NAME)),
-    labels: (opts.labels ?? []).map((l) => keyValue(l, "--label", undefined)),
-    certs: await readCaCerts(opts.caCerts ?? []),
-    copies: await checkCopies(opts.copies ?? []),
-  };
-  const { env, labels, certs, copies } = inputs;
-  if (apt.length + certs.length + copies.length + env.length + labels.length === 0) {
-    throw new CnbError("base extend: nothing to add", { hint: "give --apt, --ca-cert, --copy, --env or --label" });
-  }
-  if (process.getuid?.() !== 0) {
-    throw new CnbError("base extend runs apt-get as root inside the image and needs root here (overlayfs, runc)");
-  }
-  return inputs;
-}
-
-/** An overlay over an unpacked image: write to `merged`, read the change from `upper`. */
-export interface OverlayView {
-  upper: string;
-  merged: string;
-  unmount(): void;
-  remove(): Promise<void>;
-}
-
-/** Mounts an overlay over `lower` in a temp dir; `remove()` (in a finally) unmounts and deletes it. */
-export async function mountOverlay(lower: string): Promise<OverlayView> {
-  const work = await mkdtemp(join(tmpdir(), ownedPrefix(STALE_PREFIXES.view)));
-  const [upper, overlayWork, merged] = ["upper", "work", "merged"].map((d) => join(work, d)) as [
-    string,
-    string,
-    string,
-  ];
-  let mounted = false;
-  const view: OverlayView = {
-    upper,
-    merged,
-    unmount() {
-      if (mounted) spawnSync("umount", [merged]);
-      mounted = false;
-    },
-    async remove() {
-      view.unmount();
-      await rm(work, { recursive: true, force: true });
-    },
-  };
-  await chmod(work, 0o755);
-  await Promise.all([mkdir(upper), mkdir(overlayWork), mkdir(merged)]);
-  const mount = spawnSync(
-    "mount",
-    ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${upper},workdir=${overlayWork}`, merged],
-    { encoding: "utf8" },
-  );
-  if (mount.status !== 0) {
-    await view.remove();
-    throw new CnbError(
-      `base extend: cannot mount an overlay over the image: ${(mount.stderr || "").trim().split("\n")[0]}`,
-    );
-  }
-  mounted = true;
-  return view;
 }
 
 /** Copies files and CA certificates into the view, then runs apt-get / update-ca-certificates in it. */
@@ -495,26 +290,6 @@ async function extendOne(
     await view?.remove();
     await unpacked.release();
   }
-}
-
-function parseSteps(label: string | undefined): ExtendStep[] {
-  if (!label) return [];
-  try {
-    const parsed = JSON.parse(label);
-    return Array.isArray(parsed) ? parsed : [];
-  } catch {
-    return [];
-  }
-}
-
-function describeStep(step: ExtendStep): string {
-  const parts = [];
-  if (step.apt) parts.push(`--apt ${step.apt.join(",")}`);
-  for (const c of step.caCerts ?? []) parts.push(`--ca-cert ${c.file}`);
-  for (const c of step.copies ?? []) parts.push(`--copy …:${c.dest}`);
-  for (const e of step.env ?? []) parts.push(`--env ${e}=…`);
-  for (const l of step.labels ?? []) parts.push(`--label ${l}=…`);
-  return parts.join(" ");
 }
 
 /**

@@ -12,7 +12,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { makeTestCa, type TestCa } from "../../../test/support/test-ca.js";
 import { ensureMultiArchBaseImages } from "../base/index.js";
-import { EXTENDED_LABEL, extendImage } from "./extend-image.js";
+import { extendImage } from "./extend-image.js";
+import { EXTENDED_LABEL } from "./extend-record.js";
 import { runContainer, unpackImage } from "../container/index.js";
 
 const exec = promisify(execFile);

@@ -6,6 +6,8 @@
  */
 export { applyBuildExtensions } from "./apply-build.js";
 export { type AppliedRun, applyRunExtensions } from "./apply-run.js";
-export { EXTENDED_LABEL, type ExtendOptions, type ExtendResult, extendImage } from "./extend-image.js";
+export { type ExtendResult, extendImage } from "./extend-image.js";
+export type { ExtendOptions } from "./extend-inputs.js";
+export { EXTENDED_LABEL } from "./extend-record.js";
 export { markNotRebasable } from "./extended-run-layout.js";
 export { pinSwitchedRunImage, switchedRunImage } from "./switch-run-image.js";

@@ -100,15 +100,8 @@ export function packageDirAsOci(options: Pick<PackageOptions, "onProgress" | "st
   };
 }
 
-/**
- * Packages a buildpack or composite.
- *
- * @example
- * await packageBuildpack({ dir: "buildpacks/nodejs", format: "file", output: "out/nodejs.cnb", targets: ["linux/amd64", "linux/arm64"] });
- */
-export async function packageBuildpack(options: PackageOptions): Promise<PackageResult> {
-  const progress = options.onProgress ?? (() => {});
-  const layerCache = options.layerCache ?? new LayerBlobCache({ onProgress: progress });
+/** What `options.dir` packages: its package.toml (if any), buildpack.toml, kind and targets. */
+async function packageInput(options: PackageOptions, progress: (line: string) => void) {
   const dir = resolve(options.dir);
   const pkg = await readPackageToml(dir);
   const bpDir = resolve(dir, pkg?.buildpack.uri ?? ".");
@@ -121,6 +114,19 @@ export async function packageBuildpack(options: PackageOptions): Promise<Package
   if (kind.kind === "composite" && !pkg) {
     throw new CnbError(`${where}: a composite buildpack needs a package.toml beside it with [[dependencies]]`);
   }
+  return { dir, pkg, bpDir, descriptor, kind, where, targets };
+}
+
+/**
+ * Packages a buildpack or composite.
+ *
+ * @example
+ * await packageBuildpack({ dir: "buildpacks/nodejs", format: "file", output: "out/nodejs.cnb", targets: ["linux/amd64", "linux/arm64"] });
+ */
+export async function packageBuildpack(options: PackageOptions): Promise<PackageResult> {
+  const progress = options.onProgress ?? (() => {});
+  const layerCache = options.layerCache ?? new LayerBlobCache({ onProgress: progress });
+  const { dir, pkg, bpDir, descriptor, kind, where, targets } = await packageInput(options, progress);
   const output = options.format === "image" ? options.output : resolve(options.output);
   const scratchParent = options.format === "image" ? tmpdir() : dirname(output);
   await mkdir(scratchParent, { recursive: true });

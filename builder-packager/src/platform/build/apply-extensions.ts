@@ -6,8 +6,8 @@
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type AppliedRun, applyBuildExtensions, applyRunExtensions, switchedRunImage } from "../../extensions/index.js";
-import { type BuildRunImage, openRunImage } from "../build-builder.js";
-import { chownLayoutDirs, layoutPathOf, placeImage } from "../layout-repo.js";
+import { type BuildRunImage, openRunImage } from "./builder.js";
+import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
 import type { LayoutRepo } from "./place-images.js";
 import type { Build } from "./prepare.js";
 

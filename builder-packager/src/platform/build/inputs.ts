@@ -16,12 +16,12 @@ import {
   useCacheEntry,
 } from "../../cache/index.js";
 import type { BindMount } from "../../container/index.js";
-import { type AdhocBuildpack, type AdhocOrder, applyAdhocOrder } from "../adhoc-buildpacks.js";
-import type { BuildBuilder } from "../build-builder.js";
-import { type SourceTree, treeDigest } from "../build-record.js";
-import type { ProjectDescriptor } from "../project-descriptor.js";
-import { runImageShellEnv } from "../run-image-shell.js";
-import { copyWorkspace } from "../workspace.js";
+import { type AdhocBuildpack, type AdhocOrder, applyAdhocOrder } from "./adhoc-buildpacks.js";
+import type { BuildBuilder } from "./builder.js";
+import { type SourceTree, treeDigest } from "./record.js";
+import type { ProjectDescriptor } from "./project-descriptor.js";
+import { runImageShellEnv } from "./run-image-shell.js";
+import { copyWorkspace } from "./workspace.js";
 import type { Binding, BuildOptions } from "./options.js";
 import type { Build } from "./prepare.js";
 

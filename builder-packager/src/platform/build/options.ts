@@ -4,10 +4,10 @@
  * mode), inputs.ts (cache, workspace, platform dir), run-lifecycle.ts, write-image.ts.
  */
 import type { Digest, ImageSource, Platform } from "../../oci/index.js";
-import type { BuildRecord } from "../build-record.js";
-import type { PhaseTime } from "../lifecycle-output.js";
-import type { FlagSetName } from "../phases/index.js";
-import type { PullPolicy } from "../pull-policy.js";
+import type { BuildRecord } from "./record.js";
+import type { PhaseTime } from "./lifecycle-output.js";
+import type { FlagSetName } from "./phases/index.js";
+import type { PullPolicy } from "./pull-policy.js";
 import type { Destination } from "./destination.js";
 
 /** A service binding: `dir` (servicebinding.io layout: `type`, `provider`, secrets) mounted as `name`. */

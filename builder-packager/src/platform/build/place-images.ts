@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type ImageConfig, type ImageSource, openImageSource, parseReference } from "../../oci/index.js";
 import { appMetadata } from "../app-image.js";
-import { chownLayoutDirs, layoutPathOf, placeImage } from "../layout-repo.js";
+import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
 import { chownTree } from "./inputs.js";
 import type { Build } from "./prepare.js";
 

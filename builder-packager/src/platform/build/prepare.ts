@@ -7,8 +7,8 @@
 import { CnbError } from "@cnbkit/framework";
 import { checkRunnable, stallTimeoutFromEnv } from "../../container/index.js";
 import { RegistryClient } from "../../oci/index.js";
-import { checkBuildFlags } from "../build-flags.js";
-import { type BuildBuilder, type BuildRunImage, openRunImage, runImageRef } from "../build-builder.js";
+import { checkBuildFlags } from "./flags.js";
+import { type BuildBuilder, type BuildRunImage, openRunImage, runImageRef } from "./builder.js";
 import { creatorPlatformApi, DEFAULT_EXEC_ENV, execEnvVars } from "../exec-env.js";
 import {
   checkPlatformApi,
@@ -17,7 +17,7 @@ import {
   lifecycleMode,
   modeLine,
   withExtensions,
-} from "../phases/index.js";
+} from "./phases/index.js";
 import { type Destination, imageDestinations } from "./destination.js";
 import type { BuildOptions } from "./options.js";
 

@@ -10,17 +10,10 @@ import { type BindMount, formatStallTimeout, proxyEnv, runContainer } from "../.
 import { pinSwitchedRunImage } from "../../extensions/index.js";
 import { basicAuth, loadCredentials, parseReference } from "../../oci/index.js";
 import { DEFAULT_EXEC_ENV, execEnvVars } from "../exec-env.js";
-import { chownLayoutDirs, layoutPathOf } from "../layout-repo.js";
-import { exitMessage, LIFECYCLE_EXIT } from "../lifecycle-exit.js";
-import { LAYOUT_REPO_MOUNT, LifecycleOutput } from "../lifecycle-output.js";
-import {
-  type PhaseInputs,
-  phaseCommands,
-  phaseEnv,
-  phaseMounts,
-  registryAuthJson,
-  runPhases,
-} from "../phases/index.js";
+import { chownLayoutDirs, layoutPathOf } from "./layout-repo.js";
+import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
+import { LAYOUT_REPO_MOUNT, LifecycleOutput } from "./lifecycle-output.js";
+import { type PhaseInputs, phaseCommands, phaseEnv, phaseMounts, registryAuthJson, runPhases } from "./phases/index.js";
 import { applyExtensions, type ExtendedRun } from "./apply-extensions.js";
 import type { BuildOptions } from "./options.js";
 import type { LayoutRepo } from "./place-images.js";

@@ -16,9 +16,9 @@ import {
   openImageSource,
 } from "../../oci/index.js";
 import { markNotRebasable } from "../../extensions/index.js";
-import { type BuildRecord, builderFacts, builtBy, type SourceTree } from "../build-record.js";
-import { reclaimLayout, withBlobsFrom } from "../layout-repo.js";
-import type { BuildRunImage } from "../build-builder.js";
+import { type BuildRecord, builderFacts, builtBy, type SourceTree } from "./record.js";
+import { reclaimLayout, withBlobsFrom } from "./layout-repo.js";
+import type { BuildRunImage } from "./builder.js";
 import type { ExtendedRun } from "./apply-extensions.js";
 import type { Destination } from "./destination.js";
 import type { BuildInputs } from "./inputs.js";
@@ -87,7 +87,7 @@ async function exportedImage(repo: LayoutRepo, tag: string, lifecycle: ExtendedR
   return withBlobsFrom(await openImageSource(exportedRef), sources);
 }
 
-/** The facts of this build, for provenance (see ../build-record.ts). */
+/** The facts of this build, for provenance (see record.ts). */
 async function buildRecord(
   build: Build,
   run: BuildRunImage,

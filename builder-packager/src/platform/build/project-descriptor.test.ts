@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, onTestFinished, test } from "vitest";
-import { buildApp } from "./index.js";
+import { buildApp } from "../index.js";
 import { patternProblem, readProjectDescriptor } from "./project-descriptor.js";
 import { copyWorkspace, gitignoreMatcher } from "./workspace.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { hostPlatform, imageConfig, OciLayout, openImageSource } from "../oci/index.js";
+import { hostPlatform, imageConfig, OciLayout, openImageSource } from "../../oci/index.js";
 import { builderPlatform, pinPlatform } from "./builder-platform.js";
 
 // Builder images as indexes of per-arch images with no layers: what is checked is the index

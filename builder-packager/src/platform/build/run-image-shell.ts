@@ -3,7 +3,7 @@
  * none (the Java buildpack's) leave out their sh exec.d helpers without the user having to
  * say `BP_RUN_IMAGE_SHELL=false` for an image the platform already knows about.
  */
-import type { ImageConfig } from "../oci/index.js";
+import type { ImageConfig } from "../../oci/index.js";
 
 /** The build setting that tells buildpacks the run image has no /bin/sh. */
 export const RUN_IMAGE_SHELL = "BP_RUN_IMAGE_SHELL";

@@ -3,8 +3,8 @@
  * unpacked or written: a bad combination is one line naming the flags, and no output changes.
  */
 import { CnbError } from "@cnbkit/framework";
-import { parseReference } from "../oci/index.js";
-import { parseExecEnv } from "./exec-env.js";
+import { parseReference } from "../../oci/index.js";
+import { parseExecEnv } from "../exec-env.js";
 
 /**
  * The options {@link checkBuildFlags} looks at (a part of build/options.ts's BuildOptions);

@@ -11,10 +11,10 @@ import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "no
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { buildpackDirName, parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
-import { RUNTIME_MODULE_ID } from "../compile/index.js";
-import type { Platform } from "../oci/index.js";
-import { type Component, openComponent, packageDirAsOci } from "../package/index.js";
-import { applyLayer } from "../container/index.js";
+import { RUNTIME_MODULE_ID } from "../../compile/index.js";
+import type { Platform } from "../../oci/index.js";
+import { type Component, openComponent, packageDirAsOci } from "../../package/index.js";
+import { applyLayer } from "../../container/index.js";
 
 /** A buildpack script written inline in project.toml (`[io.buildpacks.group.script]`). */
 export interface InlineBuildpack {

@@ -4,7 +4,7 @@
  * their buildpacks (ids and versions), so an app builds with the same buildpacks on any arch.
  */
 import { CnbError } from "@cnbkit/framework";
-import { hostPlatform, type ImageSource, isManifestType, type Platform } from "../oci/index.js";
+import { hostPlatform, type ImageSource, isManifestType, type Platform } from "../../oci/index.js";
 
 /** The builder label that lists its buildpacks (pack's `io.buildpacks.builder.metadata`). */
 const BUILDER_METADATA = "io.buildpacks.builder.metadata";

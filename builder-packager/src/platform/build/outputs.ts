@@ -6,7 +6,7 @@
 import { cp, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
-import type { Descriptor } from "../oci/index.js";
+import type { Descriptor } from "../../oci/index.js";
 
 /** Where the outputs go (a part of build/options.ts's BuildOptions). */
 export interface BuildOutputDirs {

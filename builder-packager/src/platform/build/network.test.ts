@@ -5,8 +5,8 @@
 import { readlinkSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type BindMount, runContainer } from "../container/index.js";
-import { hostUsrRootfs } from "./test-fixtures.js";
+import { type BindMount, runContainer } from "../../container/index.js";
+import { hostUsrRootfs } from "../test-fixtures.js";
 
 let rootfs = "";
 let mounts: BindMount[] = [];

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import type { BindMount } from "../../container/index.js";
+import type { BindMount } from "../../../container/index.js";
 import { PHASE_ORDER } from "./phase.js";
 import { phaseEnv, phaseMounts, registryAuthJson } from "./phase-container.js";
 

@@ -9,7 +9,7 @@
 import { chmod, lchown, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { type Descriptor, type ImageSource, OciLayout } from "../oci/index.js";
+import { type Descriptor, type ImageSource, OciLayout } from "../../oci/index.js";
 
 /**
  * The path (relative to the layout dir) where the lifecycle reads or writes `name`.

@@ -7,8 +7,8 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { Digest, ImageConfig } from "../oci/index.js";
-import { appMetadata } from "./app-image.js";
+import type { Digest, ImageConfig } from "../../oci/index.js";
+import { appMetadata } from "../app-image.js";
 
 /** The builder metadata label (pack's), for the lifecycle's version. */
 const BUILDER_METADATA = "io.buildpacks.builder.metadata";

@@ -7,9 +7,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ensureBaseImages } from "../base/index.js";
-import { main } from "../cli/index.js";
-import { testBuilderRootfs } from "./test-fixtures.js";
+import { ensureBaseImages } from "../../base/index.js";
+import { main } from "../../cli/index.js";
+import { testBuilderRootfs } from "../test-fixtures.js";
 
 let work = "";
 let builder = "";

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type BuildOptions, buildApp } from "./index.js";
+import { type BuildOptions, buildApp } from "../index.js";
 
 let work = "";
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { copyImage, imageConfig, OciLayout, openImageSink, openImageSource, writeLayer } from "../oci/index.js";
+import { copyImage, imageConfig, OciLayout, openImageSink, openImageSource, writeLayer } from "../../oci/index.js";
 import { placeImage, withBlobsFrom } from "./layout-repo.js";
 
 let work = "";

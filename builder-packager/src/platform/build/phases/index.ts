@@ -2,7 +2,7 @@
  * Phase-by-phase builds: the lifecycle's analyzer, detector, restorer, builder and exporter,
  * each in a container of its own, for builders that are not trusted (pack's untrusted flow)
  * and to run the flags kpack's and Tekton's builds pass. The containers themselves are set
- * up by ../build.ts, as it sets up the creator's.
+ * up by ../run-lifecycle.ts, as it sets up the creator's.
  */
 export {
   atLeast,

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, onTestFinished, test } from "vitest";
 import { parseToml } from "@cnbkit/framework/cnb-files";
-import { packageBuildpack } from "../package/index.js";
-import { writeShellBuildpack } from "../package/test-fixtures.js";
+import { packageBuildpack } from "../../package/index.js";
+import { writeShellBuildpack } from "../../package/test-fixtures.js";
 import { type AdhocBuildpack, applyAdhocOrder } from "./adhoc-buildpacks.js";
 
 const platform = { os: "linux", architecture: "amd64" };

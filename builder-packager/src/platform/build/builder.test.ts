@@ -7,10 +7,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { copyImage, imageConfig, OciLayout, openImageSink, openImageSource, writeLayer } from "../oci/index.js";
-import { startRegistry } from "../oci/test-registry.js";
-import { openRunImage, resolveBuilder, runImageRef } from "./build-builder.js";
-import { pruneUnpackedImages, unpackImage } from "../container/index.js";
+import { copyImage, imageConfig, OciLayout, openImageSink, openImageSource, writeLayer } from "../../oci/index.js";
+import { startRegistry } from "../../oci/test-registry.js";
+import { openRunImage, resolveBuilder, runImageRef } from "./builder.js";
+import { pruneUnpackedImages, unpackImage } from "../../container/index.js";
 
 let work = "";
 let layoutDir = "";

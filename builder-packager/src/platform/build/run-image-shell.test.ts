@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import type { ImageConfig } from "../oci/index.js";
+import type { ImageConfig } from "../../oci/index.js";
 import { noShellReason, runImageShellEnv } from "./run-image-shell.js";
 
 const config = (labels: Record<string, string>): ImageConfig => ({

@@ -10,10 +10,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ensureBaseImages } from "../base/index.js";
-import { testBuilderRootfs } from "./test-fixtures.js";
+import { ensureBaseImages } from "../../base/index.js";
+import { testBuilderRootfs } from "../test-fixtures.js";
 
-const ROOT = join(import.meta.dirname, "../../..");
+const ROOT = join(import.meta.dirname, "../../../..");
 // A sleep no other process on this machine runs, so the test can see that it is gone.
 const SLEEP_SECONDS = 3471;
 const DETECT = `#!/bin/sh

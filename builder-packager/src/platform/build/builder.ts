@@ -15,11 +15,11 @@ import {
   openImageSource,
   type Platform,
   parseReference,
-} from "../oci/index.js";
+} from "../../oci/index.js";
 import { builderPlatform, pinPlatform } from "./builder-platform.js";
-import { supportedPlatformApis } from "./exec-env.js";
+import { supportedPlatformApis } from "../exec-env.js";
 import { type PullPolicy, pulledDigest, recordPull } from "./pull-policy.js";
-import { openUnpacked, type UnpackedImage, unpackImage } from "../container/index.js";
+import { openUnpacked, type UnpackedImage, unpackImage } from "../../container/index.js";
 
 /** The builder a build runs in. */
 export interface BuildBuilder {

@@ -4,7 +4,7 @@
  * get registry credentials, the build cache and the layout repository; the detector and
  * builder, where the builder's buildpacks run, get the platform dir and the app only.
  */
-import type { BindMount } from "../../container/index.js";
+import type { BindMount } from "../../../container/index.js";
 import { PHASES, type Phase } from "./phase.js";
 
 /** The parts a phase's environment is made of. */

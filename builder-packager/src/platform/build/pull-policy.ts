@@ -8,7 +8,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { writeAtomic } from "@cnbkit/framework/fs";
-import type { Platform } from "../oci/index.js";
+import type { Platform } from "../../oci/index.js";
 
 /** When a registry image is fetched: every build, only when it is not here, or never. */
 export type PullPolicy = "always" | "if-not-present" | "never";

@@ -4,10 +4,12 @@ import {
   chooseForAddons,
   describeAddonChoice,
   enginesAfterInstall,
+  leavesLineOpen,
   npmLockAddons,
   pnpmLockAddons,
   yarnBuiltPackages,
 } from "./addon-engines.js";
+import type { NodeVersionSource } from "./node-version.js";
 import { parseYamlFile } from "./yaml-file.js";
 
 const INVENTORY = ["22.23.3", "24.21.0", "26.10.0"];
@@ -73,6 +75,20 @@ describe("the line chosen for the lock's addons", () => {
     expect(none && describeAddonChoice(none, 'engines.node ">=25"', "")).toMatch(
       /^No Node\.js in the inventory satisfies engines\.node ">=25" and the lock's native addons \(better-sqlite3@12\.9\.0 declares .*\): using 26\.10\.0/,
     );
+  });
+});
+
+describe("which requests leave the line open to the addons", () => {
+  test.each<[NodeVersionSource, string, boolean]>([
+    ["package.json engines.node", ">=20", true],
+    ["package.json engines.node", "24.x", true],
+    ["package.json engines.node", "24.21.0", false],
+    ["default", "26.x", true],
+    ["BP_NODE_VERSION", ">=20", false],
+    [".nvmrc", "26", false],
+    [".node-version", "*", false],
+  ])("%s %s: %s", (source, range, open) => {
+    expect(leavesLineOpen({ source, range })).toBe(open);
   });
 });
 

@@ -14,6 +14,7 @@
  * Pure: the lock's packages and the inventory's versions are passed in.
  */
 import semver from "semver";
+import type { NodeVersionRequest } from "./node-version.js";
 import type { YamlValue } from "./yaml-file.js";
 
 /** A locked package with an install script (a native addon, mostly) and its declared `engines.node`. */
@@ -82,6 +83,20 @@ export function pnpmLockAddons(doc: { [key: string]: YamlValue }, builtNames: re
     if (typeof node !== "string" || !validRange(node)) return [];
     return [{ name, version, node }];
   });
+}
+
+/**
+ * Whether the app left its line open, so the lock's addons may choose within it: engines.node
+ * as a range (not one exact version), or no request at all. BP_NODE_VERSION, .nvmrc and
+ * .node-version are pins the user wrote for this purpose, and win as they are.
+ *
+ * @example
+ * leavesLineOpen({ source: "package.json engines.node", range: ">=20", raw: ">=20" }); // true
+ * leavesLineOpen({ source: ".nvmrc", range: "26", raw: "26" }); // false
+ */
+export function leavesLineOpen(request: Pick<NodeVersionRequest, "source" | "range">): boolean {
+  if (request.source === "default") return true;
+  return request.source === "package.json engines.node" && semver.valid(request.range, { loose: true }) === null;
 }
 
 /** What {@link chooseForAddons} decided. */

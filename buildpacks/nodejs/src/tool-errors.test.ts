@@ -26,3 +26,26 @@ test("runTool with explainNodeTool names npm's error, not its last line", async 
   }).catch((e: Error) => e);
   expect((err as Error).message).toBe(`"sh -c ${script}" failed (exit 1): 404 Not Found - GET x`);
 });
+
+test("next build that cannot fetch a Google font: the line names the font and the fix, not Turbopack's count", () => {
+  // As next 16's Turbopack prints it (vercel/next-app-router-playground, next/font/google's Geist).
+  const output = [
+    "> next build",
+    "   ▲ Next.js 16.2.1-canary.34 (Turbopack)",
+    "   Creating an optimized production build ...",
+    "Error: Turbopack build failed with 2 errors:",
+    "[next]/internal/font/google/geist_a71539c9.module.css",
+    "next/font: error:",
+    "Failed to fetch `Geist` from Google Fonts.",
+    "[next]/internal/font/google/geist_mono_8d43a2aa.module.css",
+    "next/font: error:",
+    "Failed to fetch `Geist Mono` from Google Fonts.",
+    " ELIFECYCLE  Command failed with exit code 1.",
+  ].join("\n");
+  expect(explainNodeTool({ command: ["pnpm", "run", "build"], status: "exit 1", output })).toBe(
+    "next/font/google could not fetch `Geist` from Google Fonts during the build (the build cannot reach fonts.googleapis.com): self-host the font with next/font/local, or build where Google Fonts is reachable",
+  );
+  expect(explainNodeTool({ command: ["pnpm", "run", "build"], status: "exit 1", output: "Error: boom\n" })).toBe(
+    "Error: boom",
+  );
+});

@@ -25,7 +25,24 @@ export function errorLine(output: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Causes a tool names a few lines below its own error line, which say more than it: Next.js's
+ * `next/font/google` downloads each font from Google Fonts during `next build`, and on a
+ * network that cannot reach it Turbopack's line is only "build failed with 2 errors".
+ */
+const KNOWN_CAUSES: readonly [RegExp, (m: RegExpExecArray) => string][] = [
+  [
+    /Failed to fetch `([^`]+)` from Google Fonts/,
+    (m) =>
+      `next/font/google could not fetch \`${m[1]}\` from Google Fonts during the build (the build cannot reach fonts.googleapis.com): self-host the font with next/font/local, or build where Google Fonts is reachable`,
+  ],
+];
+
 /** For `runTool`'s `explain`: the error line of a Node.js tool's failure. */
 export function explainNodeTool(failure: ToolFailure): string | undefined {
+  for (const [re, say] of KNOWN_CAUSES) {
+    const m = re.exec(failure.output);
+    if (m) return say(m);
+  }
   return errorLine(failure.output);
 }

@@ -28,10 +28,11 @@ import {
   type AddonEngines,
   chooseForAddons,
   describeAddonChoice,
+  leavesLineOpen,
   npmLockAddons,
   pnpmLockAddons,
 } from "../addon-engines.js";
-import { describeNodeVersionRequest, type NodeVersionRequest, resolveNodeVersion } from "../node-version.js";
+import { describeNodeVersionRequest, resolveNodeVersion } from "../node-version.js";
 import { parseYamlFile } from "../yaml-file.js";
 import { bundledNpmVersion } from "../package-manager.js";
 import { appRelative, type ProjectDir } from "./read-project.js";
@@ -211,16 +212,6 @@ async function lockAddons(ctx: BuildContext<NodejsMetadata>, install: ProjectDir
   return pnpmLockAddons(parseYamlFile(pnpm, appRelative(install, "pnpm-lock.yaml")), names);
 }
 
-/**
- * Whether the app left its line open, so the lock's addons may choose within it: engines.node
- * as a range (not one exact version), or no request at all. BP_NODE_VERSION, .nvmrc and
- * .node-version are pins the user wrote for this purpose, and win as they are.
- */
-function openRequest(request: NodeVersionRequest): boolean {
-  if (request.source === "default") return true;
-  return request.source === "package.json engines.node" && semver.valid(request.range, { loose: true }) === null;
-}
-
 /** The inventory entry for the requested version, or one line naming the request's source. */
 function resolveNode(
   ctx: BuildContext<NodejsMetadata>,
@@ -240,7 +231,7 @@ function resolveNode(
   ctx.log.detail(describeNodeVersionRequest(request));
   try {
     const dep = ctx.dependencies.resolve("node", request.range);
-    if (!openRequest(request)) return { dep };
+    if (!leavesLineOpen(request)) return { dep };
     const { os, arch } = ctx.target;
     // No request: the default line is preferred, and any line the addons allow may replace it.
     const isDefault = request.source === "default";

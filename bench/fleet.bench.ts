@@ -82,8 +82,9 @@ try {
       others: 5,
     });
     made += fleet.images.length;
-    fleetRun ||= fleet.runRepository;
-    if (i === 0) patch = fleet.patchAgain;
+    // The rebase runs over the largest fleet made (the last), which shares one run image.
+    fleetRun = fleet.runRepository;
+    patch = fleet.patchAgain;
     console.log(
       `made ${fleet.images.length} images (${made} in all) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
     );
@@ -92,8 +93,8 @@ try {
     if (cold.code !== 0) throw new Error(`scan failed: ${cold.stderr}`);
     const inventory = JSON.parse(await readFile(inv, "utf8")) as FleetInventory;
     const images = inventory.images.length + inventory.others.length;
-    const perImage = Number(/([\d.]+) (B|KB|MB) per image beyond SBOMs/.exec(cold.stdout)?.[1] ?? Number.NaN);
-    const unit = /[\d.]+ (B|KB|MB) per image beyond SBOMs/.exec(cold.stdout)?.[1];
+    const perImage = Number(/([\d.]+) (B|KiB|MiB) per image beyond SBOMs/.exec(cold.stdout)?.[1] ?? Number.NaN);
+    const unit = /[\d.]+ (B|KiB|MiB) per image beyond SBOMs/.exec(cold.stdout)?.[1];
     console.log(cold.stdout);
     rows.push([
       "scan (cold)",
@@ -176,6 +177,13 @@ try {
     "--concurrency",
     "16",
   ]);
+  console.log(
+    signed.stdout
+      .split("\n")
+      .filter((l) => !l.startsWith("  cannot"))
+      .join("\n"),
+    signed.stderr.slice(-2000),
+  );
   const srate = /Rebased (\d+) tags in ([\d.]+)s \(([\d.]+)\/s\)/.exec(signed.stdout);
   rows.push(["rebase (signed, node apps)", srate?.[1] ?? "?", `${srate?.[3]}/s (${srate?.[2]} s)`, ""]);
   table(rows);

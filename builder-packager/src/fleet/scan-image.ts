@@ -27,8 +27,8 @@ import { cycloneDxPackages, layerPackages, sortPackages } from "./sbom-packages.
 /** What every image of one scan shares: the key, and what was read already. */
 export interface ScanContext {
   key?: VerifyKey;
-  /** Parsed configs by digest (a promise, so concurrent readers of one blob share the read). */
-  configs: Map<string, Promise<ImageConfig>>;
+  /** What each config says, by digest (a promise, so concurrent readers of one blob share the read). */
+  configs: Map<string, Promise<ConfigFacts>>;
   /** SBOMs by id; seeded with the previous inventory's, which are never read again. */
   sboms: Map<string, Promise<InventorySbom>>;
 }
@@ -43,51 +43,48 @@ export interface ManifestAtHand {
   artifactTags: Set<string>;
 }
 
-/** Describes one manifest: a record for an app image, or why it is not one. */
-export async function scanManifest(at: ManifestAtHand, ctx: ScanContext): Promise<ImageRecord | OtherImage> {
-  const { repo, manifest, tags } = at;
-  const digest = manifest.digest as Digest;
-  const base = { repository: repo.name, tags, digest };
-  const configDigest = manifest.manifest.config.digest;
-  const config = await memo(ctx.configs, configDigest, async () =>
-    parseConfig(await repo.blob(configDigest, "configs"), `${repo.name}@${configDigest}`),
-  );
+/**
+ * What a scan keeps of a config: only what records are made of (a parsed config with its
+ * labels is tens of KB; ten thousand of them would be the scan's memory), and for the SBOM
+ * layers, their positions among the image's layers.
+ */
+export type ConfigFacts =
+  | { why: string }
+  | {
+      platform: string;
+      created?: string;
+      buildpacks: ImageRecord["buildpacks"];
+      processes: ImageRecord["processes"];
+      runImage: ImageRecord["runImage"];
+      rebasable: ImageRecord["rebasable"];
+      /** The buildpacks' SBOM layer and the run image's, by diffID and index among the layers. */
+      sbomLayers: { app?: { diffId: string; index: number }; run?: { diffId: string; index: number } };
+    };
+
+/** The {@link ConfigFacts} of one config. */
+function configFacts(config: ImageConfig, where: string): ConfigFacts {
   if (config.config?.Labels?.[LABELS.lifecycle] === undefined) {
-    return { ...base, why: `not a CNB app image (no ${LABELS.lifecycle} label)` };
+    return { why: `not a CNB app image (no ${LABELS.lifecycle} label)` };
   }
   let meta: ReturnType<typeof appMetadata>;
   try {
-    meta = appMetadata(config, `${repo.name}@${digest}`);
+    meta = appMetadata(config, where);
   } catch (err) {
-    if (err instanceof CnbError) return { ...base, why: err.message };
+    if (err instanceof CnbError) return { why: err.message };
     throw err;
   }
   const { lifecycle, build, labels } = meta;
-  const proofs = await readProofs(at, ctx);
-  const provenance = proofs.provenance?.predicate;
-  const sbomIds = await sboms(at, ctx, lifecycle.sbom?.sha, labels[BASE_SBOM_LABEL], proofs.sbom);
-  const built = provenance?.runDetails?.metadata?.finishedOn
-    ? { at: provenance.runDetails.metadata.finishedOn, from: "provenance" as const }
-    : config.created && config.created !== NORMALIZED_CREATED
-      ? { at: config.created, from: "config" as const }
-      : undefined;
-  const builderDep = provenance?.buildDefinition?.resolvedDependencies?.find((d) => d.name === "builder");
-  const refusal = notRebasable(`${repo.name}@${digest}`, config);
+  const refusal = notRebasable(where, config);
   const extended = (config.history ?? []).some((h) => /Created by extension: /.test(h.created_by ?? ""));
-  const record: ImageRecord = {
-    ...base,
-    ...(at.index ? { index: at.index } : {}),
+  const at = (diffId: string | undefined) => {
+    const index = diffId ? config.rootfs.diff_ids.indexOf(diffId as Digest) : -1;
+    return diffId && index >= 0 ? { diffId, index } : undefined;
+  };
+  const app = at(lifecycle.sbom?.sha);
+  const run = at(labels[BASE_SBOM_LABEL]);
+  return {
     platform: [config.os, config.architecture, config.variant].filter(Boolean).join("/"),
-    config: configDigest,
-    ...(built ? { built } : {}),
-    ...(builderDep?.uri
-      ? {
-          builder: {
-            ref: builderDep.uri,
-            ...(builderDep.digest?.sha256 ? { digest: `sha256:${builderDep.digest.sha256}` } : {}),
-          },
-        }
-      : {}),
+    ...(config.created && config.created !== NORMALIZED_CREATED ? { created: config.created } : {}),
     buildpacks: (build.buildpacks ?? []).map((b) => ({ id: b.id, version: b.version })),
     processes: processes(build, config),
     runImage: {
@@ -103,6 +100,50 @@ export async function scanManifest(at: ManifestAtHand, ctx: ScanContext): Promis
       : lifecycle.runImage?.topLayer
         ? { ok: true }
         : { ok: false, why: "no run image top layer recorded" },
+    sbomLayers: { ...(app ? { app } : {}), ...(run ? { run } : {}) },
+  };
+}
+
+/** Describes one manifest: a record for an app image, or why it is not one. */
+export async function scanManifest(at: ManifestAtHand, ctx: ScanContext): Promise<ImageRecord | OtherImage> {
+  const { repo, manifest, tags } = at;
+  const digest = manifest.digest as Digest;
+  const base = { repository: repo.name, tags, digest };
+  const configDigest = manifest.manifest.config.digest;
+  const facts = await memo(ctx.configs, configDigest, async () =>
+    configFacts(
+      parseConfig(await repo.blob(configDigest, "configs"), `${repo.name}@${configDigest}`),
+      `${repo.name}@${digest}`,
+    ),
+  );
+  if ("why" in facts) return { ...base, why: facts.why };
+  const proofs = await readProofs(at, ctx);
+  const provenance = proofs.provenance?.predicate;
+  const sbomIds = await sboms(at, ctx, facts.sbomLayers, proofs.sbom);
+  const built = provenance?.runDetails?.metadata?.finishedOn
+    ? { at: provenance.runDetails.metadata.finishedOn, from: "provenance" as const }
+    : facts.created
+      ? { at: facts.created, from: "config" as const }
+      : undefined;
+  const builderDep = provenance?.buildDefinition?.resolvedDependencies?.find((d) => d.name === "builder");
+  return {
+    ...base,
+    ...(at.index ? { index: at.index } : {}),
+    platform: facts.platform,
+    config: configDigest,
+    ...(built ? { built } : {}),
+    ...(builderDep?.uri
+      ? {
+          builder: {
+            ref: builderDep.uri,
+            ...(builderDep.digest?.sha256 ? { digest: `sha256:${builderDep.digest.sha256}` } : {}),
+          },
+        }
+      : {}),
+    buildpacks: facts.buildpacks,
+    processes: facts.processes,
+    runImage: facts.runImage,
+    rebasable: facts.rebasable,
     sbom: sbomIds,
     signature: proofs.signature,
     provenance: proofs.provenance?.state ?? "none",
@@ -115,7 +156,6 @@ export async function scanManifest(at: ManifestAtHand, ctx: ScanContext): Promis
         }
       : {}),
   };
-  return record;
 }
 
 function processes(build: BuildMetadata, config: ImageConfig): ImageRecord["processes"] {
@@ -199,8 +239,7 @@ async function artifactLayers(repo: FleetRepository, m: ParsedManifest): Promise
 async function sboms(
   at: ManifestAtHand,
   ctx: ScanContext,
-  appLayer: string | undefined,
-  runLayer: string | undefined,
+  layers: Extract<ConfigFacts, { platform: string }>["sbomLayers"],
   attested: InventorySbom | undefined,
 ): Promise<ImageRecord["sbom"]> {
   const ids: string[] = [];
@@ -209,12 +248,12 @@ async function sboms(
     ctx.sboms.set(attested.id, Promise.resolve(attested));
     ids.push(attested.id);
     source = "attestation";
-  } else if (appLayer) {
-    ids.push(await layerSbom(at, ctx, appLayer, "app", "layers/sbom/launch/"));
+  } else if (layers.app) {
+    ids.push(await layerSbom(at, ctx, layers.app, "app", "layers/sbom/launch/"));
     source = "layer";
   }
-  if (runLayer) {
-    ids.push(await layerSbom(at, ctx, runLayer, "run-image", `${BASE_SBOM_DIR}/`));
+  if (layers.run) {
+    ids.push(await layerSbom(at, ctx, layers.run, "run-image", `${BASE_SBOM_DIR}/`));
     if (source === "none") source = "layer";
   }
   return { source, ids };
@@ -223,17 +262,16 @@ async function sboms(
 async function layerSbom(
   at: ManifestAtHand,
   ctx: ScanContext,
-  diffId: string,
+  layer: { diffId: string; index: number },
   part: InventorySbom["part"],
   prefix: string,
 ): Promise<string> {
-  const id = `layer:${diffId}`;
+  const id = `layer:${layer.diffId}`;
   await memo(ctx.sboms, id, async () => {
-    const config = await ctx.configs.get(at.manifest.manifest.config.digest);
-    const index = config?.rootfs.diff_ids.indexOf(diffId as Digest) ?? -1;
-    const desc = at.manifest.manifest.layers[index];
-    if (!desc)
-      throw new CnbError(`${at.repo.name}@${at.manifest.digest}: SBOM layer ${diffId} is not among its layers`);
+    const desc = at.manifest.manifest.layers[layer.index];
+    if (!desc) {
+      throw new CnbError(`${at.repo.name}@${at.manifest.digest}: SBOM layer ${layer.diffId} is not among its layers`);
+    }
     const stream = await at.repo.blobStream(desc.digest, "sboms");
     return { id, part, packages: await layerPackages(stream, desc.mediaType.endsWith("gzip"), prefix) };
   });

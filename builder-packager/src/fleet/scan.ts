@@ -150,7 +150,10 @@ export async function scanFleet(opts: ScanOptions): Promise<{ inventory: FleetIn
     ),
   );
   s.progress.total = jobs.reduce((n, job, i) => n + imageTags(job, tagLists[i]!).length, 0);
-  await Promise.all(jobs.map((job, i) => scanRepository(s, job, tagLists[i]!)));
+  // A bounded number of repositories at a time, so what is held between a tag's manifest and
+  // its record stays a few hundred images, not the fleet.
+  const repos = limiter(Math.max(4, Math.ceil((opts.concurrency ?? 16) / 2)));
+  await Promise.all(jobs.map((job, i) => repos(() => scanRepository(s, job, tagLists[i]!))));
   const removed = new Set(
     [...(previous?.images ?? []), ...(previous?.others ?? [])].map((r) => `${r.repository}@${r.digest}`),
   );

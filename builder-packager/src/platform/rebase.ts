@@ -24,6 +24,7 @@ import {
   parseReference,
   type RegistryClient,
   type ResolvedImage,
+  sha256,
 } from "../oci/index.js";
 import { appMetadata, LABELS, type LifecycleMetadata } from "./app-image.js";
 
@@ -58,6 +59,11 @@ export interface RebaseOptions {
    * narrows the window to one request.
    */
   tagGuard?: (newDigest: Digest) => Promise<"move" | "already">;
+  /**
+   * `repository@digest` of blobs known to be at their repository already (a fleet rebase puts
+   * ten images of one repository onto one run image: its layers are checked once, not ten times).
+   */
+  knownBlobs?: Set<string>;
 }
 
 /** What {@link RebaseOptions.seal} gets: the new image and what it was made from. */
@@ -144,6 +150,7 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
     copyAppLayers: !sameRepository(parseReference(output), inputs.appSrc.ref),
     clients: opts.clients,
     tagGuard: opts.tagGuard,
+    knownBlobs: opts.knownBlobs,
     seal: opts.seal
       ? async (digest) =>
           opts.seal!({
@@ -308,20 +315,26 @@ async function writeRebased(
     seal,
     clients,
     tagGuard,
+    knownBlobs,
   }: {
     copyAppLayers: boolean;
     seal: ((digest: Digest) => Promise<void>) | undefined;
     clients: Map<string, RegistryClient> | undefined;
     tagGuard: RebaseOptions["tagGuard"];
+    knownBlobs: Set<string> | undefined;
   },
 ): Promise<{ digest: Digest; moved: number }> {
   const sink: ImageSink = await openImageSink(output, clients ? { clients } : {});
   const mountFrom = runSrc.ref.kind === "registry" ? runSrc.ref : undefined;
   let moved = 0;
+  const home = sink.ref.kind === "registry" ? `${sink.ref.registry}/${sink.ref.repository}` : sink.ref.path;
   for (const l of run.manifest.manifest.layers) {
-    if (await sink.hasBlob(l.digest)) continue;
-    await sink.putBlob(l, () => runSrc.blob(l.digest), { mountFrom });
-    moved++;
+    if (knownBlobs?.has(`${home}@${l.digest}`)) continue;
+    if (!(await sink.hasBlob(l.digest))) {
+      await sink.putBlob(l, () => runSrc.blob(l.digest), { mountFrom });
+      moved++;
+    }
+    knownBlobs?.add(`${home}@${l.digest}`);
   }
   if (copyAppLayers) {
     const appMount = appSrc.ref.kind === "registry" ? appSrc.ref : undefined;
@@ -333,10 +346,12 @@ async function writeRebased(
   await sink.putBlob(configBlob.descriptor, async () => Readable.from([configBlob.bytes]));
   const tag = sink.ref.kind === "layout" ? (sink.ref.tag ?? "latest") : sink.ref.tag;
   if (seal || tagGuard) {
-    const { digest } = await sink.putManifest(rebased.manifestBytes, rebased.mediaType);
+    const digest = sha256(rebased.manifestBytes);
     // A tag already at the new digest was sealed before it moved (a re-run): nothing to do.
     if (tagGuard && (await tagGuard(digest)) === "already") return { digest, moved };
     if (seal) {
+      // Signed by digest before any tag names it.
+      await sink.putManifest(rebased.manifestBytes, rebased.mediaType);
       await seal(digest);
       // Signing takes a moment: look again right before the tag moves.
       if (tagGuard && (await tagGuard(digest)) === "already") return { digest, moved };

@@ -42,7 +42,7 @@ fi
 # detect rules (test/detect-rules), beside dash, so the script stays POSIX. tinyproxy: the
 # real HTTP proxy the proxy tests (test/proxy) route downloads through. attr: getfattr, which
 # reads overlayfs's opaque-directory marks when `base extend` turns an upper dir into a layer.
-pkgs=(runc umoci skopeo docker-registry debootstrap curl xz-utils zstd unzip zip busybox tinyproxy attr
+pkgs=(runc umoci skopeo docker-registry debootstrap curl xz-utils zstd unzip zip busybox tinyproxy attr chromium
   libcap2-bin apache2-utils binutils-x86-64-linux-gnu binutils-aarch64-linux-gnu
   libc6:arm64 libstdc++6:arm64 libatomic1:arm64)
 missing=()

@@ -689,6 +689,94 @@ export class RegistryClient {
     return res.status === 200;
   }
 
+  /**
+   * The digest, media type and size of the manifest a tag or digest names (HEAD), without
+   * downloading it; undefined when there is none. A fleet re-scan compares these to what it
+   * saw before and reads nothing more of an unchanged image.
+   */
+  async headManifest(
+    repo: string,
+    reference: string,
+  ): Promise<{ digest: Digest; mediaType: string; size: number } | undefined> {
+    const res = await this.request({
+      method: "HEAD",
+      url: `/v2/${repo}/manifests/${reference}`,
+      repo,
+      headers: { accept: MANIFEST_ACCEPT },
+      ok: [200, 404],
+      what: `HEAD manifest ${repo}:${reference}`,
+    });
+    await res.body?.cancel();
+    if (res.status === 404) return undefined;
+    const digest = res.headers.get("docker-content-digest") ?? (isDigest(reference) ? reference : undefined);
+    if (!digest || !isDigest(digest)) {
+      throw new CnbError(`registry ${this.registry}: HEAD manifest ${repo}:${reference} gave no Docker-Content-Digest`);
+    }
+    return {
+      digest,
+      mediaType: res.headers.get("content-type") ?? "",
+      size: Number(res.headers.get("content-length") ?? 0),
+    };
+  }
+
+  /**
+   * The registry's repositories (`/v2/_catalog`), a page at a time, following its `Link`
+   * headers. A registry that serves no catalog (404, or a refusal) is one line that says how
+   * else to name the images.
+   */
+  async *repositories(pageSize = 1000): AsyncGenerator<string[]> {
+    yield* this.pages(`/v2/_catalog?n=${pageSize}`, undefined, ["registry:catalog:*"], "repositories", "catalog");
+  }
+
+  /** A repository's tags (`/v2/<repo>/tags/list`), a page at a time; none for a repository that is gone. */
+  async *tags(repo: string, pageSize = 1000): AsyncGenerator<string[]> {
+    yield* this.pages(`/v2/${repo}/tags/list?n=${pageSize}`, repo, [], "tags", `tags of ${repo}`);
+  }
+
+  private async *pages(
+    first: string,
+    repo: string | undefined,
+    extraScopes: string[],
+    field: "repositories" | "tags",
+    what: string,
+  ): AsyncGenerator<string[]> {
+    let url: string | undefined = first;
+    for (let page = 0; url && page < 100_000; page++) {
+      const res: Response = await this.request({
+        method: "GET",
+        url,
+        repo,
+        extraScopes,
+        ok: [200, 404],
+        what: `list ${what}`,
+      }).catch((err: unknown) => {
+        if (field === "repositories" && err instanceof RegistryRefusal) {
+          throw new CnbError(`registry ${this.registry} refused its catalog (${err.message})`, {
+            hint: "name repositories instead (host/team/app), or list images in a file for --images-from",
+          });
+        }
+        throw err;
+      });
+      if (res.status === 404) {
+        await res.body?.cancel();
+        if (field === "repositories") {
+          throw new CnbError(`registry ${this.registry} serves no catalog (/v2/_catalog: HTTP 404)`, {
+            hint: "name repositories instead (host/team/app), or list images in a file for --images-from",
+          });
+        }
+        return;
+      }
+      const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      const items = body[field];
+      if (items !== null && items !== undefined && !Array.isArray(items)) {
+        throw new CnbError(`registry ${this.registry}: the ${what} list is not a list of names`);
+      }
+      yield (items ?? []) as string[];
+      const next: string | undefined = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.get("link") ?? "")?.[1];
+      url = next ? new URL(next, `${this.base}/`).toString() : undefined;
+    }
+  }
+
   /** Puts manifest or index bytes under a tag or their digest; returns the digest. */
   async putManifest(repo: string, reference: string, bytes: Buffer, mediaType: string): Promise<Digest> {
     const digest = sha256(bytes);

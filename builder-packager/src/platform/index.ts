@@ -2,7 +2,7 @@
  * The platform stage's public surface: `build` (source → app image with the real lifecycle
  * under runc), `run`, `rebase`, `inspect` and `sbom` of app images, all without a daemon.
  */
-export { LABELS, type LifecycleMetadata } from "./app-image.js";
+export { appMetadata, type BuildMetadata, LABELS, type LifecycleMetadata } from "./app-image.js";
 export {
   type Binding,
   type BuildOptions,
@@ -16,7 +16,7 @@ export type { PhaseTime } from "./lifecycle-output.js";
 export { FLAG_SET_NAMES, type FlagSetName, KNOWN_TRUSTED_BUILDERS, parseFlagSet } from "./phases/index.js";
 export { type PullPolicy, parsePullPolicy } from "./pull-policy.js";
 export { type ImageInspection, type InspectedLayer, inspectImage } from "./inspect.js";
-export { type RebaseOptions, type RebaseResult, type RebaseSealRequest, rebaseImage } from "./rebase.js";
+export { notRebasable, type RebaseOptions, type RebaseResult, type RebaseSealRequest, rebaseImage } from "./rebase.js";
 export { type RunningApp, type RunOptions, runApp } from "./run.js";
 export { EXTENDED_LABEL, type ExtendOptions, type ExtendResult, extendImage } from "./extend-image.js";
 export { exportSbom, readSbomDocuments, type SbomDocument } from "./sbom.js";

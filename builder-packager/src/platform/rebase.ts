@@ -16,11 +16,13 @@ import {
   type ImageConfig,
   type ImageSink,
   type ImageSource,
+  type ImageReference,
   jsonBlob,
   MEDIA_TYPES,
   openImageSink,
   openImageSource,
   parseReference,
+  type RegistryClient,
   type ResolvedImage,
 } from "../oci/index.js";
 import { appMetadata, LABELS, type LifecycleMetadata } from "./app-image.js";
@@ -42,6 +44,20 @@ export interface RebaseOptions {
    * {@link BuildOptions.seal}): signing and attesting happen here. A throw leaves the tag as it was.
    */
   seal?: (rebased: RebaseSealRequest) => Promise<void>;
+  /** One client per registry, shared with the caller (a fleet rebase: one token cache, one pool). */
+  clients?: Map<string, RegistryClient>;
+  /**
+   * The run images already read, by reference and platform: a fleet rebase onto one run image
+   * reads its manifest and config once, not once per app image.
+   */
+  runImages?: Map<string, Promise<{ runSrc: ImageSource; run: ResolvedImage }>>;
+  /**
+   * Asked right before the tag moves, with the new digest: "move" moves it, "already" leaves
+   * it (it names the new digest already: a re-run), and a throw leaves it and fails the rebase
+   * (it moved since the caller last looked). The registry API has no compare-and-swap; this
+   * narrows the window to one request.
+   */
+  tagGuard?: (newDigest: Digest) => Promise<"move" | "already">;
 }
 
 /** What {@link RebaseOptions.seal} gets: the new image and what it was made from. */
@@ -125,7 +141,9 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
   const rebased = rebase(inputs, opts.runImage);
   const output = opts.output ?? opts.image;
   const { digest, moved } = await writeRebased(inputs, rebased, output, {
-    copyAppLayers: output !== opts.image,
+    copyAppLayers: !sameRepository(parseReference(output), inputs.appSrc.ref),
+    clients: opts.clients,
+    tagGuard: opts.tagGuard,
     seal: opts.seal
       ? async (digest) =>
           opts.seal!({
@@ -137,7 +155,10 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
               topLayer: inputs.lifecycle.runImage?.topLayer ?? "",
             },
             newRunImage: { ref: inputs.runRef, digest: inputs.run.manifest.digest, topLayer: rebased.newTop },
-            source: await openImageSource({ ...parseReference(output), tag: undefined, digest }),
+            source: await openImageSource(
+              { ...parseReference(output), tag: undefined, digest },
+              opts.clients ? { clients: opts.clients } : {},
+            ),
           })
       : undefined,
   });
@@ -174,7 +195,8 @@ export function notRebasable(image: string, config: ImageConfig): CnbError | und
 
 /** Opens the app image and the run image and checks that the one can go onto the other. */
 async function readRebaseInputs(opts: RebaseOptions): Promise<RebaseInputs> {
-  const appSrc = await openImageSource(opts.image);
+  const store = opts.clients ? { clients: opts.clients } : {};
+  const appSrc = await openImageSource(opts.image, store);
   const app: ResolvedImage = await appSrc.image();
   const { lifecycle, labels } = appMetadata(app.config, `image ${opts.image}`);
   const refusal = opts.force ? undefined : notRebasable(opts.image, app.config);
@@ -183,10 +205,21 @@ async function readRebaseInputs(opts: RebaseOptions): Promise<RebaseInputs> {
   if (!oldTop) throw new CnbError(`image ${opts.image}: ${LABELS.lifecycle} has no runImage.topLayer`);
   const runRef = opts.runImage ?? lifecycle.runImage?.image ?? lifecycle.stack?.runImage?.image;
   if (!runRef) throw new CnbError(`image ${opts.image} records no run image; pass the new run image`);
-  const runSrc = await openImageSource(runRef).catch((err) => {
-    throw new CnbError(`run image ${runRef} not found: ${err instanceof Error ? err.message : err}`, { cause: err });
-  });
-  const run = await runSrc.image({ os: app.config.os, architecture: app.config.architecture });
+  const platform = { os: app.config.os, architecture: app.config.architecture };
+  const readRun = async () => {
+    const runSrc = await openImageSource(runRef, store).catch((err) => {
+      throw new CnbError(`run image ${runRef} not found: ${err instanceof Error ? err.message : err}`, { cause: err });
+    });
+    return { runSrc, run: await runSrc.image(platform) };
+  };
+  const key = `${runRef} ${platform.os}/${platform.architecture}`;
+  let pending = opts.runImages?.get(key);
+  if (!pending) {
+    pending = readRun();
+    opts.runImages?.set(key, pending);
+    pending.catch(() => opts.runImages?.delete(key));
+  }
+  const { runSrc, run } = await pending;
   if ((run.config.os !== app.config.os || run.config.architecture !== app.config.architecture) && !opts.force) {
     throw new CnbError(
       `run image ${runRef} is ${run.config.os}/${run.config.architecture}, but image ${opts.image} is ${app.config.os}/${app.config.architecture}`,
@@ -270,9 +303,19 @@ async function writeRebased(
   { appSrc, runSrc, run }: RebaseInputs,
   rebased: Rebased,
   output: string,
-  { copyAppLayers, seal }: { copyAppLayers: boolean; seal: ((digest: Digest) => Promise<void>) | undefined },
+  {
+    copyAppLayers,
+    seal,
+    clients,
+    tagGuard,
+  }: {
+    copyAppLayers: boolean;
+    seal: ((digest: Digest) => Promise<void>) | undefined;
+    clients: Map<string, RegistryClient> | undefined;
+    tagGuard: RebaseOptions["tagGuard"];
+  },
 ): Promise<{ digest: Digest; moved: number }> {
-  const sink: ImageSink = await openImageSink(output);
+  const sink: ImageSink = await openImageSink(output, clients ? { clients } : {});
   const mountFrom = runSrc.ref.kind === "registry" ? runSrc.ref : undefined;
   let moved = 0;
   for (const l of run.manifest.manifest.layers) {
@@ -289,7 +332,24 @@ async function writeRebased(
   const { configBlob } = rebased;
   await sink.putBlob(configBlob.descriptor, async () => Readable.from([configBlob.bytes]));
   const tag = sink.ref.kind === "layout" ? (sink.ref.tag ?? "latest") : sink.ref.tag;
-  if (seal) await seal((await sink.putManifest(rebased.manifestBytes, rebased.mediaType)).digest);
+  if (seal || tagGuard) {
+    const { digest } = await sink.putManifest(rebased.manifestBytes, rebased.mediaType);
+    // A tag already at the new digest was sealed before it moved (a re-run): nothing to do.
+    if (tagGuard && (await tagGuard(digest)) === "already") return { digest, moved };
+    if (seal) {
+      await seal(digest);
+      // Signing takes a moment: look again right before the tag moves.
+      if (tagGuard && (await tagGuard(digest)) === "already") return { digest, moved };
+    }
+  }
   const desc = await sink.putManifest(rebased.manifestBytes, rebased.mediaType, tag);
   return { digest: desc.digest, moved };
+}
+
+/** True when two references name the same repository (or layout): its blobs are already there. */
+function sameRepository(a: ImageReference, b: ImageReference): boolean {
+  if (a.kind === "layout" || b.kind === "layout") {
+    return a.kind === "layout" && b.kind === "layout" && a.path === b.path;
+  }
+  return a.registry === b.registry && a.repository === b.repository;
 }

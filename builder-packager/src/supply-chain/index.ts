@@ -7,9 +7,11 @@
  */
 export { type ArtifactSummary, listArtifacts } from "./list-artifacts.js";
 export { type KeyAlgorithm, loadSigningKey, loadVerifyKey, type SigningKey, type VerifyKey } from "./keys.js";
+export { attestationState, type ProofState, signatureState } from "./proof-state.js";
 export { BUILD_TYPE, type ProvenancePredicate, REBASE_TYPE } from "./provenance.js";
+export { SBOM_PATH_ANNOTATION } from "./sbom-attestations.js";
 export { sealBuild, sealRebase } from "./seal.js";
-export { type SignResult, signImage } from "./sign-image.js";
+export { PREDICATE_TYPE_ANNOTATION, type SignResult, signImage } from "./sign-image.js";
 export { PREDICATE_TYPES } from "./statement.js";
-export { artifactTag, markSignedImage } from "./storage.js";
+export { type ArtifactLayer, artifactTag, markSignedImage } from "./storage.js";
 export { resolveDigest, type VerifyPolicy, type VerifyReport, verifyImage } from "./verify.js";

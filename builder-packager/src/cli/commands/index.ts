@@ -6,6 +6,9 @@ import { buildCommand } from "./build.js";
 import { buildpackInspectCommand } from "./buildpack-inspect.js";
 import { builderCreateCommand } from "./builder-create.js";
 import { builderInspectCommand } from "./builder-inspect.js";
+import { fleetQueryCommand } from "./fleet-query.js";
+import { fleetRebaseCommand } from "./fleet-rebase.js";
+import { fleetScanCommand } from "./fleet-scan.js";
 import { inspectCommand } from "./inspect.js";
 import { lifecycleImageCommand } from "./lifecycle-image.js";
 import { newCommand } from "./new.js";
@@ -33,4 +36,7 @@ export const commands: Command[] = [
   sbomCommand,
   signCommand,
   verifyCommand,
+  fleetScanCommand,
+  fleetQueryCommand,
+  fleetRebaseCommand,
 ];

@@ -1,0 +1,185 @@
+/**
+ * Fleets at an operations team's scale: a loopback docker-registry filled with app images made
+ * from the main job's real builds (node-hello, python-hello and java-hello), across many
+ * repositories and tags, on two run-image versions, some signed with provenance and SBOM
+ * attestations, some marked by image extensions. Then, each through the bundled CLI (so peak
+ * RSS is the command's own, from /usr/bin/time):
+ * - `fleet scan` cold, and again on the unchanged fleet (the re-scan), at each size;
+ * - `fleet rebase` of every image onto a patched run image, unsigned, and signed for a sample;
+ * - the floor, in the same run: a loop of `skopeo inspect --config` over a sample of the images.
+ *
+ * Usage: npm run bench:fleet [-- 1000,10000]   (sizes; needs `npm run main` first)
+ */
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { FleetInventory } from "../builder-packager/src/fleet/index.js";
+import { makeFleet } from "../builder-packager/src/fleet/test-fleet.js";
+import { openImageSource } from "../builder-packager/src/oci/index.js";
+import { startRegistry } from "../builder-packager/src/oci/test-registry.js";
+import { loadSigningKey } from "../builder-packager/src/supply-chain/index.js";
+import { cosignKeyPair } from "../builder-packager/src/supply-chain/test-cosign.js";
+import { table } from "./stats.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const CLI = join(ROOT, "builder-packager/dist/cnbkit.mjs");
+const sizes = (process.argv[3] ?? "1000,10000").split(",").map(Number);
+const APPS = ["app", "python-app", "java-app"].map((n) => `oci:${join(ROOT, ".cnbkit/images", n)}:latest`);
+for (const a of APPS) {
+  if (!existsSync(a.slice(4, a.lastIndexOf(":")))) throw new Error(`${a} is missing: run \`npm run main\` first`);
+}
+if (!existsSync(CLI)) throw new Error("the CLI is not built: run `npm run setup` first");
+
+/** Runs the CLI under /usr/bin/time; returns its wall time, peak RSS and output. */
+async function cli(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ seconds: number; rssMb: number; stdout: string; stderr: string; code: number }>((res) => {
+    const t0 = performance.now();
+    const child = spawn("/usr/bin/time", ["-f", "MAXRSS %M", process.execPath, CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.on("close", (code) => {
+      const rss = Number(/MAXRSS (\d+)/.exec(stderr)?.[1] ?? 0) / 1024;
+      res({ seconds: (performance.now() - t0) / 1000, rssMb: rss, stdout, stderr, code: code ?? 1 });
+    });
+  });
+}
+
+const work = await mkdtemp(join(tmpdir(), "cnbkit-bench-fleet-"));
+const registry = await startRegistry();
+const rows: (string | number)[][] = [["measure", "size", "value", "goal"]];
+try {
+  const password = "bench";
+  const keys = await cosignKeyPair(work, password);
+  const key = await loadSigningKey(keys.key, { password });
+  const runImage = JSON.parse(
+    (await (await openImageSource(APPS[0]!)).config()).config?.Labels?.["io.buildpacks.lifecycle.metadata"] ?? "{}",
+  ).runImage?.image as string;
+  let made = 0;
+  let fleetRun = "";
+  let patch: () => Promise<unknown> = async () => {};
+  for (const [i, size] of sizes.entries()) {
+    const t0 = performance.now();
+    const fleet = await makeFleet({
+      registry: registry.host,
+      prefix: `f${i}/`,
+      apps: APPS,
+      runImage,
+      repositories: Math.ceil((size - made) / 10),
+      tagsPerRepository: 10,
+      sign: { key, every: 50 },
+      extendedEvery: 25,
+      others: 5,
+    });
+    made += fleet.images.length;
+    fleetRun ||= fleet.runRepository;
+    if (i === 0) patch = fleet.patchAgain;
+    console.log(
+      `made ${fleet.images.length} images (${made} in all) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
+    const inv = join(work, `fleet-${size}.json`);
+    const cold = await cli(["fleet", "scan", registry.host, "--key", keys.pub, "-o", inv]);
+    if (cold.code !== 0) throw new Error(`scan failed: ${cold.stderr}`);
+    const inventory = JSON.parse(await readFile(inv, "utf8")) as FleetInventory;
+    const images = inventory.images.length + inventory.others.length;
+    const perImage = Number(/([\d.]+) (B|KB|MB) per image beyond SBOMs/.exec(cold.stdout)?.[1] ?? Number.NaN);
+    const unit = /[\d.]+ (B|KB|MB) per image beyond SBOMs/.exec(cold.stdout)?.[1];
+    console.log(cold.stdout);
+    rows.push([
+      "scan (cold)",
+      images,
+      `${(images / cold.seconds).toFixed(0)} images/s (${cold.seconds.toFixed(1)} s)`,
+      "≥ 200/s",
+    ]);
+    rows.push(["read per image beyond SBOMs", images, `${perImage} ${unit}`, "≤ 64 KB"]);
+    rows.push(["scan peak RSS", images, `${cold.rssMb.toFixed(0)} MB`, "≤ 300 MB"]);
+    const again = await cli(["fleet", "scan", registry.host, "--key", keys.pub, "-o", inv]);
+    console.log(again.stdout);
+    rows.push(["re-scan (unchanged)", images, `${again.seconds.toFixed(1)} s`, "≤ 30 s at 10,000"]);
+    rows.push(["re-scan peak RSS", images, `${again.rssMb.toFixed(0)} MB`, "≤ 300 MB"]);
+  }
+  // The floor: skopeo inspect --config, one process per image, as a shell loop would.
+  const inventory = JSON.parse(await readFile(join(work, `fleet-${sizes.at(-1)}.json`), "utf8")) as FleetInventory;
+  const sample = inventory.images.slice(0, 100);
+  const t0 = performance.now();
+  for (const r of sample) {
+    await promisify(execFile)("skopeo", [
+      "inspect",
+      "--config",
+      "--tls-verify=false",
+      `docker://${r.repository}@${r.digest}`,
+    ]);
+  }
+  const skopeoRate = sample.length / ((performance.now() - t0) / 1000);
+  rows.push(["floor: skopeo inspect --config loop", sample.length, `${skopeoRate.toFixed(1)} images/s`, ""]);
+  const scanRate = Number(
+    /^scan \(cold\).*?(\d+) images\/s/m.exec(
+      rows
+        .map((r) => r.join(" "))
+        .reverse()
+        .find((l) => l.startsWith("scan (cold)")) ?? "",
+    )?.[1],
+  );
+  rows.push(["scan / skopeo loop", "", `${(scanRate / skopeoRate).toFixed(0)}×`, "≥ 20×"]);
+  // Rebase everything onto a patched run image: unsigned, then a signed sample.
+  await patch();
+  const all = join(work, `fleet-${sizes.at(-1)}.json`);
+  const rebase = await cli([
+    "fleet",
+    "rebase",
+    "-i",
+    all,
+    "--key",
+    keys.pub,
+    "--run-image",
+    `${fleetRun}:latest`,
+    "--concurrency",
+    "16",
+  ]);
+  console.log(
+    rebase.stdout
+      .split("\n")
+      .filter((l) => !l.startsWith("  cannot"))
+      .join("\n"),
+  );
+  const rate = /Rebased (\d+) tags in ([\d.]+)s \(([\d.]+)\/s\)/.exec(rebase.stdout);
+  rows.push([
+    "rebase (unsigned)",
+    rate?.[1] ?? "?",
+    `${rate?.[3]}/s (${rate?.[2]} s), peak RSS ${rebase.rssMb.toFixed(0)} MB`,
+    "≥ 50/s",
+  ]);
+  await patch();
+  const signed = await cli(
+    [
+      "fleet",
+      "rebase",
+      "-i",
+      all,
+      "--key",
+      keys.pub,
+      "--run-image",
+      `${fleetRun}:latest`,
+      "--buildpack",
+      "cnbkit/nodejs",
+      "--sign-key",
+      keys.key,
+      "--concurrency",
+      "16",
+    ],
+    { COSIGN_PASSWORD: password },
+  );
+  const srate = /Rebased (\d+) tags in ([\d.]+)s \(([\d.]+)\/s\)/.exec(signed.stdout);
+  rows.push(["rebase (signed, node apps)", srate?.[1] ?? "?", `${srate?.[3]}/s (${srate?.[2]} s)`, ""]);
+  table(rows);
+} finally {
+  await registry.stop();
+  await rm(work, { recursive: true, force: true });
+}

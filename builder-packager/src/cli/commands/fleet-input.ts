@@ -1,0 +1,194 @@
+/**
+ * What the three `cnbkit fleet` commands share: where the inventory comes from (a file, or a
+ * scan of targets named on the command line), the query flags, and a scan's progress and
+ * summary lines.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { CnbError } from "@cnbkit/framework";
+import {
+  type FleetInventory,
+  parseBuildpackFilter,
+  parsePackageFilter,
+  parseTarget,
+  type QuerySpec,
+  readInventory,
+  type ScanSummary,
+  type ScanTarget,
+  scanFleet,
+  targetsFromFile,
+} from "../../fleet/index.js";
+import { loadVerifyKey } from "../../supply-chain/index.js";
+import { type Invocation, listOption, type OptionSpec, stringOption } from "../command.js";
+import { formatBytes } from "../progress.js";
+
+/** Options naming what to scan, shared by scan, query and rebase. */
+export const TARGET_OPTIONS: Record<string, OptionSpec> = {
+  "images-from": { type: "string", value: "<file>", help: "also scan the images listed in this file, one a line" },
+  key: {
+    type: "string",
+    value: "<cosign.pub>",
+    help: "check signatures and attestations against this public key (else they are only found)",
+  },
+  concurrency: { type: "string", value: "<n>", help: "requests in flight at once (default 16)" },
+  "insecure-registry": { type: "boolean", help: "plain HTTP for registries that are not on loopback" },
+};
+
+/** The query flags, shared by query and rebase. */
+export const QUERY_OPTIONS: Record<string, OptionSpec> = {
+  package: {
+    type: "string",
+    multiple: true,
+    value: "<[eco:]name[@range]>",
+    help: "images with this package (npm, pypi, maven, deb ranges in their own syntax), e.g. deb:libssl3t64@'<< 3.5.4'",
+  },
+  buildpack: { type: "string", multiple: true, value: "<id[@range]>", help: "images built by this buildpack" },
+  "run-image": { type: "string", value: "<ref>", help: "images on this run image (its repository)" },
+  behind: { type: "boolean", help: "images whose run image has a newer top layer now" },
+  unsigned: { type: "boolean", help: "images with no (valid) signature" },
+  "no-provenance": { type: "boolean", help: "images with no (valid) SLSA provenance" },
+  "not-rebasable": { type: "boolean", help: "images that cannot be rebased (extensions, labels)" },
+  "built-before": { type: "string", value: "<date>", help: "images built before this date (YYYY-MM-DD)" },
+};
+
+/** A positive whole number option, or one line naming it. */
+export function countOption(inv: Invocation, name: string, fallback: number): number {
+  const v = stringOption(inv, name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1024)
+    throw new CnbError(`--${name} ${v}: expected a whole number from 1 to 1024`);
+  return n;
+}
+
+/** The parsed targets of an invocation: positionals and `--images-from`. */
+export async function scanTargets(inv: Invocation): Promise<{ targets: ScanTarget[]; sources: string[] }> {
+  const sources = [...inv.positionals];
+  const targets = inv.positionals.map(parseTarget);
+  const file = stringOption(inv, "images-from");
+  if (file) {
+    targets.push(...(await targetsFromFile(file)));
+    sources.push(`@${file}`);
+  }
+  return { targets, sources };
+}
+
+/** The verify key of `--key` and its id (the sha256 of the file), or undefined. */
+export async function scanKey(
+  inv: Invocation,
+): Promise<{ verify: Awaited<ReturnType<typeof loadVerifyKey>>; id: string } | undefined> {
+  const path = stringOption(inv, "key");
+  if (!path) return undefined;
+  const verify = await loadVerifyKey(path, { flag: "--key" });
+  const id = `sha256:${createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex")}`;
+  return { verify, id };
+}
+
+/**
+ * Scans with progress on stderr (redrawn on a terminal, a line every few seconds otherwise)
+ * and returns the inventory and summary.
+ */
+export async function scanWithProgress(
+  inv: Invocation,
+  previous: FleetInventory | undefined,
+): Promise<{ inventory: FleetInventory; summary: ScanSummary }> {
+  const { targets, sources } = await scanTargets(inv);
+  if (targets.length === 0) {
+    throw new CnbError("nothing to scan: name a registry, a repository prefix, a repository, an image or oci:<dir>", {
+      hint: "as in `cnbkit fleet scan 127.0.0.1:5000`, or --images-from images.txt",
+    });
+  }
+  const tty = process.stderr.isTTY === true;
+  let lastLine = 0;
+  const key = await scanKey(inv);
+  return scanFleet({
+    targets,
+    sources,
+    ...(previous ? { previous } : {}),
+    ...(key ? { key } : {}),
+    concurrency: countOption(inv, "concurrency", 16),
+    insecure: inv.values["insecure-registry"] === true,
+    onProgress: (phase, done, total) => {
+      const text = `${phase === "listing" ? "Listing tags of" : "Reading"} ${done}/${total} ${phase === "listing" ? "repositories" : "tags"}`;
+      if (tty) process.stderr.write(`\r\u001b[2K${text}${done === total ? "\n" : ""}`);
+      else if (done === total || Date.now() - lastLine > 5000) {
+        lastLine = Date.now();
+        inv.err(text);
+      }
+    },
+  });
+}
+
+/** The summary lines of a scan. */
+export function summaryLines(inventory: FleetInventory, s: ScanSummary): string[] {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const read = inventory.images.length + inventory.others.length;
+  const perImage = read ? (s.stats.bytes.manifests + s.stats.bytes.configs + s.stats.bytes.proofs) / read : 0;
+  const lines = [
+    `Scanned ${n(s.tags)} tags in ${n(s.repositories)} repositories in ${s.seconds.toFixed(1)}s (${n(Math.round(read / Math.max(s.seconds, 0.001)))} images/s)`,
+    `  ${n(inventory.images.length)} CNB app images, ${n(inventory.others.length)} other images, ${n(inventory.errors.length)} unreadable`,
+    `  ${n(s.unchanged)} unchanged since the last scan, ${n(s.changed)} changed, ${n(s.added)} new, ${n(s.removed)} gone`,
+    `  read ${formatBytes(Object.values(s.stats.bytes).reduce((a, b) => a + b, 0))} in ${n(s.stats.requests)} requests: ${formatBytes(perImage)} per image beyond SBOMs, ${formatBytes(s.stats.bytes.sboms)} of SBOMs`,
+  ];
+  for (const o of inventory.others.slice(0, 5))
+    lines.push(`  other: ${o.repository}:${o.tags[0] ?? o.digest}: ${o.why}`);
+  if (inventory.others.length > 5)
+    lines.push(`  other: ... and ${n(inventory.others.length - 5)} more (in the inventory)`);
+  for (const e of inventory.errors.slice(0, 10)) lines.push(`  unreadable: ${e.ref}: ${e.error}`);
+  if (inventory.errors.length > 10)
+    lines.push(`  unreadable: ... and ${n(inventory.errors.length - 10)} more (in the inventory)`);
+  return lines;
+}
+
+/** The inventory an invocation names: `--inventory FILE`, else a scan of its targets. */
+export async function inventoryFor(inv: Invocation): Promise<FleetInventory> {
+  const file = stringOption(inv, "inventory");
+  if (file) {
+    if (inv.positionals.length || stringOption(inv, "images-from")) {
+      throw new CnbError("give either --inventory or targets to scan, not both");
+    }
+    return readInventory(file);
+  }
+  const { inventory, summary } = await scanWithProgress(inv, undefined);
+  for (const line of summaryLines(inventory, summary)) inv.err(line);
+  return inventory;
+}
+
+/** The query an invocation asks, parsed and checked (one line for a bad range or date). */
+export function querySpec(inv: Invocation): QuerySpec {
+  const before = stringOption(inv, "built-before");
+  let builtBefore: Date | undefined;
+  if (before !== undefined) {
+    builtBefore = new Date(before);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(before) || Number.isNaN(builtBefore.getTime())) {
+      throw new CnbError(`--built-before ${before}: expected a date as YYYY-MM-DD (or an ISO 8601 time)`);
+    }
+  }
+  const runImage = stringOption(inv, "run-image");
+  return {
+    packages: listOption(inv, "package").map(parsePackageFilter),
+    buildpacks: listOption(inv, "buildpack").map(parseBuildpackFilter),
+    ...(runImage ? { runImage } : {}),
+    behind: inv.values.behind === true,
+    unsigned: inv.values.unsigned === true,
+    noProvenance: inv.values["no-provenance"] === true,
+    notRebasable: inv.values["not-rebasable"] === true,
+    ...(builtBefore ? { builtBefore } : {}),
+  };
+}
+
+/** True when the spec filters anything (else every image is a hit). */
+export function filters(spec: QuerySpec): boolean {
+  return Boolean(
+    spec.packages?.length ||
+      spec.buildpacks?.length ||
+      spec.runImage ||
+      spec.behind ||
+      spec.unsigned ||
+      spec.noProvenance ||
+      spec.notRebasable ||
+      spec.builtBefore,
+  );
+}

@@ -1,0 +1,105 @@
+/** `cnbkit fleet query`: which images of a fleet match, and why, as a table, JSON or CSV. */
+import { writeFile } from "node:fs/promises";
+import { CnbError } from "@cnbkit/framework";
+import { htmlReport, type QueryHit, queryFleet, recordRef, runImageNow } from "../../fleet/index.js";
+import { type Command, type Invocation, stringOption } from "../command.js";
+import { alignColumns } from "../columns.js";
+import { filters, inventoryFor, QUERY_OPTIONS, querySpec, TARGET_OPTIONS } from "./fleet-input.js";
+
+/** `cnbkit fleet query [--inventory fleet.json | <target>...] [filters] [--json|--csv]`. */
+export const fleetQueryCommand: Command = {
+  name: "fleet query",
+  summary: "Find the images of a fleet by package, buildpack, run image, signature, provenance or age",
+  usage:
+    "cnbkit fleet query [--inventory <fleet.json> | <target>...] [--package <p>]... [--buildpack <b>]... [--run-image <ref> --behind] [--unsigned] [--no-provenance] [--not-rebasable] [--built-before <date>] [--json | --csv]",
+  description: [
+    "Flags of one kind are alternatives (two --package: either); flags of different kinds must all hold.",
+    "Package ranges are read in their ecosystem's syntax: npm semver, PEP 440, Maven ranges, Debian",
+    "relations. A name without eco: matches in every ecosystem.",
+  ].join("\n"),
+  positionals: { min: 0, max: 1000, names: "<target>..." },
+  options: {
+    inventory: {
+      type: "string",
+      short: "i",
+      value: "<file>",
+      help: "the inventory to query (else the targets are scanned first)",
+    },
+    ...QUERY_OPTIONS,
+    json: { type: "boolean", help: "print the hits as JSON (records and reasons)" },
+    csv: { type: "boolean", help: "print the hits as CSV" },
+    html: {
+      type: "string",
+      value: "<file>",
+      help: "also write one self-contained page: the fleet at a glance as charts, and the hits",
+    },
+    ...TARGET_OPTIONS,
+  },
+  examples: [
+    "cnbkit fleet query -i fleet.json --package deb:libssl3t64@'<< 3.5.4-1'",
+    "cnbkit fleet query -i fleet.json --package lodash@'<4.17.21' --package requests@'<2.32' --csv",
+    "cnbkit fleet query -i fleet.json --run-image registry.example.com/base/run:latest --behind --json",
+    "cnbkit fleet query 127.0.0.1:5000/team-a/ --unsigned --no-provenance --not-rebasable --built-before 2026-06-01",
+    "cnbkit fleet query -i fleet.json --buildpack cnbkit/nodejs@'<1.4.0' --html fleet.html",
+  ],
+  async run(inv) {
+    if (inv.values.json && inv.values.csv) throw new CnbError("give --json or --csv, not both");
+    const spec = querySpec(inv);
+    const inventory = await inventoryFor(inv);
+    const now = runImageNow();
+    const hits = await queryFleet(inventory, spec, now);
+    const html = stringOption(inv, "html");
+    if (html) {
+      const description = queryText(inv.values);
+      const page = htmlReport(inventory, filters(spec) ? { query: { description, hits } } : {});
+      await writeFile(html, page);
+      inv.err(`Wrote ${html}`);
+    }
+    if (inv.values.json) inv.out(JSON.stringify({ matched: hits.length, of: inventory.images.length, hits }, null, 2));
+    else if (inv.values.csv) for (const line of csvLines(hits)) inv.out(line);
+    else printTable(inv, hits, inventory.images.length, filters(spec));
+    return 0;
+  },
+};
+
+function printTable(inv: Invocation, hits: QueryHit[], of: number, filtered: boolean): void {
+  const rows = hits.map((h) => [recordRef(h.record), h.record.platform, h.why.join("; ") || "-"]);
+  if (rows.length)
+    for (const line of alignColumns([["IMAGE", "PLATFORM", filtered ? "WHY" : ""], ...rows], 2)) inv.out(line);
+  inv.out(`${hits.length.toLocaleString("en-US")} of ${of.toLocaleString("en-US")} images match`);
+}
+
+/** RFC 4180 CSV: one row per hit, every field quoted when it needs to be. */
+export function csvLines(hits: QueryHit[]): string[] {
+  const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const header = ["image", "digest", "platform", "run_image", "signature", "provenance", "rebasable", "built", "why"];
+  return [
+    header.join(","),
+    ...hits.map((h) =>
+      [
+        recordRef(h.record),
+        h.record.digest,
+        h.record.platform,
+        h.record.runImage.reference ?? h.record.runImage.image ?? "",
+        h.record.signature,
+        h.record.provenance,
+        h.record.rebasable.ok ? "yes" : `no: ${h.record.rebasable.why}`,
+        h.record.built?.at ?? "",
+        h.why.join("; "),
+      ]
+        .map(q)
+        .join(","),
+    ),
+  ];
+}
+
+/** The query's flags as typed, for the page's headline (`--package openssl@<3 --unsigned`). */
+function queryText(values: Invocation["values"]): string {
+  const parts: string[] = [];
+  for (const name of Object.keys(QUERY_OPTIONS)) {
+    const v = values[name];
+    if (v === true) parts.push(`--${name}`);
+    else for (const one of Array.isArray(v) ? v : typeof v === "string" ? [v] : []) parts.push(`--${name} ${one}`);
+  }
+  return parts.join(" ");
+}

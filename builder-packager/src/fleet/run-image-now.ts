@@ -1,0 +1,41 @@
+/**
+ * What a run image is now: its current digest and top layer for one platform, asked once per
+ * name and platform however many images of a fleet sit on it. "Behind" means an image's
+ * recorded top layer is not this one.
+ */
+import { CnbError } from "@cnbkit/framework";
+import { type Digest, openImageSource, type RegistryClient } from "../oci/index.js";
+
+/** A run image's current manifest digest and top layer diffID. */
+export interface RunImageState {
+  digest: Digest;
+  topLayer: Digest;
+}
+
+/** Answers, with a cache, what a run image is now. */
+export interface RunImageNow {
+  topLayer(ref: string, platform: string): Promise<RunImageState>;
+}
+
+/** A {@link RunImageNow} reading through `clients` (shared with the rest of the command). */
+export function runImageNow(clients: Map<string, RegistryClient> = new Map()): RunImageNow {
+  const cache = new Map<string, Promise<RunImageState>>();
+  return {
+    topLayer(ref, platform) {
+      const key = `${ref} ${platform}`;
+      let hit = cache.get(key);
+      if (!hit) {
+        hit = (async () => {
+          const [os = "linux", architecture = "amd64", variant] = platform.split("/");
+          const src = await openImageSource(ref, { clients });
+          const { manifest, config } = await src.image({ os, architecture, ...(variant ? { variant } : {}) });
+          const top = config.rootfs.diff_ids.at(-1);
+          if (!top) throw new CnbError(`run image ${ref} has no layers`);
+          return { digest: manifest.digest as Digest, topLayer: top };
+        })();
+        cache.set(key, hit);
+      }
+      return hit;
+    },
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * What one app image is, from its manifest, config, SBOMs and cosign artifacts alone: the
+ * record a fleet inventory keeps. Everything content-addressed is read once per scan (a
+ * config or SBOM layer shared by a thousand images is one read), and a signature is only
+ * downloaded when there is a key to check it with: without one, its tag says enough.
+ */
+import { CnbError } from "@cnbkit/framework";
+import { BASE_SBOM_DIR, BASE_SBOM_LABEL } from "../base/index.js";
+import { type Digest, type ImageConfig, NORMALIZED_CREATED, type ParsedManifest, parseConfig } from "../oci/index.js";
+import { appMetadata, type BuildMetadata, LABELS, notRebasable } from "../platform/index.js";
+import {
+  type ArtifactLayer,
+  artifactTag,
+  attestationState,
+  PREDICATE_TYPE_ANNOTATION,
+  PREDICATE_TYPES,
+  type ProofState,
+  type ProvenancePredicate,
+  SBOM_PATH_ANNOTATION,
+  signatureState,
+  type VerifyKey,
+} from "../supply-chain/index.js";
+import type { ImageRecord, InventorySbom, OtherImage } from "./inventory.js";
+import type { FleetRepository } from "./repository.js";
+import { cycloneDxPackages, layerPackages, sortPackages } from "./sbom-packages.js";
+
+/** What every image of one scan shares: the key, and what was read already. */
+export interface ScanContext {
+  key?: VerifyKey;
+  /** Parsed configs by digest (a promise, so concurrent readers of one blob share the read). */
+  configs: Map<string, Promise<ImageConfig>>;
+  /** SBOMs by id; seeded with the previous inventory's, which are never read again. */
+  sboms: Map<string, Promise<InventorySbom>>;
+}
+
+/** One manifest to describe: where it is, which tags name it, which index it belongs to. */
+export interface ManifestAtHand {
+  repo: FleetRepository;
+  manifest: Extract<ParsedManifest, { kind: "manifest" }>;
+  tags: string[];
+  index?: Digest;
+  /** The repository's tags, to find cosign's `sha256-<hex>.sig`/`.att` without a request. */
+  artifactTags: Set<string>;
+}
+
+/** Describes one manifest: a record for an app image, or why it is not one. */
+export async function scanManifest(at: ManifestAtHand, ctx: ScanContext): Promise<ImageRecord | OtherImage> {
+  const { repo, manifest, tags } = at;
+  const digest = manifest.digest as Digest;
+  const base = { repository: repo.name, tags, digest };
+  const configDigest = manifest.manifest.config.digest;
+  const config = await memo(ctx.configs, configDigest, async () =>
+    parseConfig(await repo.blob(configDigest, "configs"), `${repo.name}@${configDigest}`),
+  );
+  if (config.config?.Labels?.[LABELS.lifecycle] === undefined) {
+    return { ...base, why: `not a CNB app image (no ${LABELS.lifecycle} label)` };
+  }
+  let meta: ReturnType<typeof appMetadata>;
+  try {
+    meta = appMetadata(config, `${repo.name}@${digest}`);
+  } catch (err) {
+    if (err instanceof CnbError) return { ...base, why: err.message };
+    throw err;
+  }
+  const { lifecycle, build, labels } = meta;
+  const proofs = await readProofs(at, ctx);
+  const provenance = proofs.provenance?.predicate;
+  const sbomIds = await sboms(at, ctx, lifecycle.sbom?.sha, labels[BASE_SBOM_LABEL], proofs.sbom);
+  const built = provenance?.runDetails?.metadata?.finishedOn
+    ? { at: provenance.runDetails.metadata.finishedOn, from: "provenance" as const }
+    : config.created && config.created !== NORMALIZED_CREATED
+      ? { at: config.created, from: "config" as const }
+      : undefined;
+  const builderDep = provenance?.buildDefinition?.resolvedDependencies?.find((d) => d.name === "builder");
+  const refusal = notRebasable(`${repo.name}@${digest}`, config);
+  const extended = (config.history ?? []).some((h) => /Created by extension: /.test(h.created_by ?? ""));
+  const record: ImageRecord = {
+    ...base,
+    ...(at.index ? { index: at.index } : {}),
+    platform: [config.os, config.architecture, config.variant].filter(Boolean).join("/"),
+    config: configDigest,
+    ...(built ? { built } : {}),
+    ...(builderDep?.uri
+      ? {
+          builder: {
+            ref: builderDep.uri,
+            ...(builderDep.digest?.sha256 ? { digest: `sha256:${builderDep.digest.sha256}` } : {}),
+          },
+        }
+      : {}),
+    buildpacks: (build.buildpacks ?? []).map((b) => ({ id: b.id, version: b.version })),
+    processes: processes(build, config),
+    runImage: {
+      ...(lifecycle.runImage?.image ? { image: lifecycle.runImage.image } : {}),
+      ...(lifecycle.runImage?.reference ? { reference: lifecycle.runImage.reference } : {}),
+      ...(lifecycle.runImage?.topLayer ? { topLayer: lifecycle.runImage.topLayer } : {}),
+    },
+    rebasable: refusal
+      ? {
+          ok: false,
+          why: extended ? "image extensions extended its run image" : "labelled io.buildpacks.rebasable=false",
+        }
+      : lifecycle.runImage?.topLayer
+        ? { ok: true }
+        : { ok: false, why: "no run image top layer recorded" },
+    sbom: sbomIds,
+    signature: proofs.signature,
+    provenance: proofs.provenance?.state ?? "none",
+    ...(proofs.sigDigest || proofs.attDigest
+      ? {
+          proofs: {
+            ...(proofs.sigDigest ? { sig: proofs.sigDigest } : {}),
+            ...(proofs.attDigest ? { att: proofs.attDigest } : {}),
+          },
+        }
+      : {}),
+  };
+  return record;
+}
+
+function processes(build: BuildMetadata, config: ImageConfig): ImageRecord["processes"] {
+  const defaultType = (config.config?.Entrypoint ?? [])[0]?.match(/^\/cnb\/process\/(.+)$/)?.[1];
+  return (build.processes ?? []).map((p) => ({
+    type: p.type,
+    command: [...(Array.isArray(p.command) ? p.command : [p.command]), ...(p.args ?? [])],
+    default: p.type === defaultType,
+  }));
+}
+
+/** What the `.sig` and `.att` images beside a digest say. */
+interface Proofs {
+  signature: ProofState;
+  sigDigest?: Digest;
+  attDigest?: Digest;
+  provenance?: { state: ProofState; predicate?: ProvenancePredicate };
+  /** The app's packages from its CycloneDX attestations, when they could be used. */
+  sbom?: InventorySbom;
+}
+
+async function readProofs(at: ManifestAtHand, ctx: ScanContext): Promise<Proofs> {
+  const digest = at.manifest.digest as Digest;
+  const sigTag = artifactTag(digest, "sig");
+  const attTag = artifactTag(digest, "att");
+  const proofs: Proofs = { signature: "none" };
+  if (at.artifactTags.has(sigTag)) {
+    if (ctx.key) {
+      const sig = await at.repo.manifest(sigTag, "proofs");
+      proofs.sigDigest = sig.digest as Digest;
+      proofs.signature = signatureState(await artifactLayers(at.repo, sig), digest, ctx.key);
+    } else {
+      proofs.signature = "present";
+    }
+  }
+  if (!at.artifactTags.has(attTag)) return proofs;
+  const att = await at.repo.manifest(attTag, "proofs");
+  proofs.attDigest = att.digest as Digest;
+  if (att.kind !== "manifest") return proofs;
+  const layers = att.manifest.layers;
+  const provenanceLayer = layers.find(
+    (l) => l.annotations?.[PREDICATE_TYPE_ANNOTATION] === PREDICATE_TYPES.slsaProvenance,
+  );
+  if (provenanceLayer) {
+    const { state, statement } = attestationState(
+      await at.repo.blob(provenanceLayer.digest, "proofs"),
+      digest,
+      ctx.key,
+    );
+    proofs.provenance = { state, ...(statement ? { predicate: statement.predicate as ProvenancePredicate } : {}) };
+  }
+  // The run image's SBOM is read from its layer, which the whole fleet shares, not once per image.
+  const appDocs = layers.filter(
+    (l) =>
+      l.annotations?.[PREDICATE_TYPE_ANNOTATION] === PREDICATE_TYPES.cyclonedx &&
+      !(l.annotations?.[SBOM_PATH_ANNOTATION] ?? "").startsWith("run-image/"),
+  );
+  if (appDocs.length === 0) return proofs;
+  const packages = [];
+  for (const l of appDocs) {
+    const { statement } = attestationState(await at.repo.blob(l.digest, "sboms"), digest, ctx.key);
+    if (!statement) return proofs; // not by the key: the SBOM layer is read instead
+    packages.push(...cycloneDxPackages(statement.predicate));
+  }
+  proofs.sbom = { id: `attestation:${digest}`, part: "app", packages: sortPackages(packages) };
+  return proofs;
+}
+
+async function artifactLayers(repo: FleetRepository, m: ParsedManifest): Promise<ArtifactLayer[]> {
+  if (m.kind !== "manifest") return [];
+  return Promise.all(
+    m.manifest.layers.map(async (l) => ({
+      mediaType: l.mediaType,
+      annotations: l.annotations ?? {},
+      bytes: await repo.blob(l.digest, "proofs"),
+    })),
+  );
+}
+
+/** The SBOM ids of an image: its app SBOM (attestation or layer) and its run image's SBOM layer. */
+async function sboms(
+  at: ManifestAtHand,
+  ctx: ScanContext,
+  appLayer: string | undefined,
+  runLayer: string | undefined,
+  attested: InventorySbom | undefined,
+): Promise<ImageRecord["sbom"]> {
+  const ids: string[] = [];
+  let source: ImageRecord["sbom"]["source"] = "none";
+  if (attested) {
+    ctx.sboms.set(attested.id, Promise.resolve(attested));
+    ids.push(attested.id);
+    source = "attestation";
+  } else if (appLayer) {
+    ids.push(await layerSbom(at, ctx, appLayer, "app", "layers/sbom/launch/"));
+    source = "layer";
+  }
+  if (runLayer) {
+    ids.push(await layerSbom(at, ctx, runLayer, "run-image", `${BASE_SBOM_DIR}/`));
+    if (source === "none") source = "layer";
+  }
+  return { source, ids };
+}
+
+async function layerSbom(
+  at: ManifestAtHand,
+  ctx: ScanContext,
+  diffId: string,
+  part: InventorySbom["part"],
+  prefix: string,
+): Promise<string> {
+  const id = `layer:${diffId}`;
+  await memo(ctx.sboms, id, async () => {
+    const config = await ctx.configs.get(at.manifest.manifest.config.digest);
+    const index = config?.rootfs.diff_ids.indexOf(diffId as Digest) ?? -1;
+    const desc = at.manifest.manifest.layers[index];
+    if (!desc)
+      throw new CnbError(`${at.repo.name}@${at.manifest.digest}: SBOM layer ${diffId} is not among its layers`);
+    const stream = await at.repo.blobStream(desc.digest, "sboms");
+    return { id, part, packages: await layerPackages(stream, desc.mediaType.endsWith("gzip"), prefix) };
+  });
+  return id;
+}
+
+/** The value of `key` in `map`, made once by `make`; a failed make is forgotten so a re-run tries again. */
+export function memo<T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  const hit = map.get(key);
+  if (hit) return hit;
+  const made = make();
+  map.set(key, made);
+  made.catch(() => map.delete(key));
+  return made;
+}

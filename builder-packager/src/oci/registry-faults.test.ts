@@ -256,3 +256,11 @@ describe("a push that gives up", () => {
     expect(tags.status === 404 || !((await tags.json()) as { tags?: string[] }).tags?.includes("v1")).toBe(true);
   });
 });
+
+test("a tag list cut midway is asked again, never read as empty", async () => {
+  proxy.setPlan(once((r) => r.method === "GET" && r.path.includes("/tags/list"), { kind: "cut", at: 0.5 }));
+  const tags: string[] = [];
+  for await (const page of client().tags("acme/faults")) tags.push(...page);
+  expect(tags).toEqual(["v1"]);
+  expect(proxy.log.filter((e) => e.path.includes("/tags/list")).map((e) => e.fault)).toEqual(["cut", undefined]);
+});

@@ -742,7 +742,8 @@ export class RegistryClient {
   ): AsyncGenerator<string[]> {
     let url: string | undefined = first;
     for (let page = 0; url && page < 100_000; page++) {
-      const res: Response = await this.request({
+      // the page is read within the retries: a page cut midway is asked again, never read as empty
+      const { res, bytes }: { res: Response; bytes: Buffer } = await this.requestBytes({
         method: "GET",
         url,
         repo,
@@ -758,7 +759,6 @@ export class RegistryClient {
         throw err;
       });
       if (res.status === 404) {
-        await res.body?.cancel();
         if (field === "repositories") {
           throw new CnbError(`registry ${this.registry} serves no catalog (/v2/_catalog: HTTP 404)`, {
             hint: "name repositories instead (host/team/app), or list images in a file for --images-from",
@@ -766,7 +766,12 @@ export class RegistryClient {
         }
         return;
       }
-      const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
+      } catch {
+        throw new CnbError(`registry ${this.registry}: the ${what} list is not JSON`);
+      }
       const items = body[field];
       if (items !== null && items !== undefined && !Array.isArray(items)) {
         throw new CnbError(`registry ${this.registry}: the ${what} list is not a list of names`);

@@ -248,7 +248,7 @@ describe("a push that gives up", () => {
     );
     expect(err?.message, err?.message).toMatch(
       new RegExp(
-        `^registry ${proxy.host}: gave up uploading blob (sha256:[0-9a-f]{64}) \\([\\d.]+ (B|KiB|MiB)\\) to acme/push-gives-up: (start upload of|upload of|finish upload of) \\1 to acme/push-gives-up( \\(bytes \\d+-\\d+\\))? failed after 5 attempts \\(connection reset ×5\\)$`,
+        `^registry ${proxy.host}: gave up uploading blob (sha256:[0-9a-f]{64}) \\([\\d.]+ (B|KiB|MiB)\\) to acme/push-gives-up: (start upload of|upload of|finish upload of) \\1 to acme/push-gives-up( \\(bytes \\d+-\\d+\\))? failed (after 5 attempts \\(connection reset ×5\\)|\\(connection reset, connection reset\\))$`,
       ),
     );
     expect(err?.hint).toBe("the tag was not moved; run the command again");

@@ -336,6 +336,14 @@ export class RegistryClient {
         if (body instanceof Readable) body.destroy();
         const problem = this.failedSend(err, url, watch);
         if (problem === undefined) continue; // plain HTTP found: not an attempt
+        // A chunk cut on its way leaves the session at an offset we do not know (the registry
+        // then refuses the same PATCH, a large one by closing the connection): after a second
+        // drop on the session, start the blob over.
+        if (o.uploadSession && retried) {
+          throw new UploadSessionError(
+            `registry ${this.registry}: ${o.what} failed (${problems.concat(problem).join(", ")})`,
+          );
+        }
         problems.push(problem);
         retried = true;
         await this.backoff(attempt++);
@@ -476,7 +484,7 @@ export class RegistryClient {
         this.noteBlob(repo, blob.digest);
         return how;
       } catch (err) {
-        if (err instanceof RetriesExhausted) {
+        if (err instanceof RetriesExhausted || (err instanceof UploadSessionError && attempt >= this.opts.attempts)) {
           // the blob and its size, beside what failed: the one line a push gives up with
           throw new CnbError(
             `registry ${this.registry}: gave up uploading blob ${blob.digest} (${formatBytes(blob.size)}) to ${repo}: ${err.message.replace(`registry ${this.registry}: `, "")}`,

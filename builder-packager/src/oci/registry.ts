@@ -336,6 +336,14 @@ export class RegistryClient {
         if (body instanceof Readable) body.destroy();
         const problem = this.failedSend(err, url, watch);
         if (problem === undefined) continue; // plain HTTP found: not an attempt
+        // A chunk cut on its way leaves the session at an offset we do not know (the registry
+        // then refuses the same PATCH, a large one by closing the connection): after a second
+        // drop on the session, start the blob over.
+        if (o.uploadSession && retried) {
+          throw new UploadSessionError(
+            `registry ${this.registry}: ${o.what} failed (${problems.concat(problem).join(", ")})`,
+          );
+        }
         problems.push(problem);
         retried = true;
         await this.backoff(attempt++);
@@ -476,7 +484,7 @@ export class RegistryClient {
         this.noteBlob(repo, blob.digest);
         return how;
       } catch (err) {
-        if (err instanceof RetriesExhausted) {
+        if (err instanceof RetriesExhausted || (err instanceof UploadSessionError && attempt >= this.opts.attempts)) {
           // the blob and its size, beside what failed: the one line a push gives up with
           throw new CnbError(
             `registry ${this.registry}: gave up uploading blob ${blob.digest} (${formatBytes(blob.size)}) to ${repo}: ${err.message.replace(`registry ${this.registry}: `, "")}`,
@@ -739,7 +747,8 @@ export class RegistryClient {
   ): AsyncGenerator<string[]> {
     let url: string | undefined = first;
     for (let page = 0; url && page < 100_000; page++) {
-      const res: Response = await this.request({
+      // the page is read within the retries: a page cut midway is asked again, never read as empty
+      const { res, bytes }: { res: Response; bytes: Buffer } = await this.requestBytes({
         method: "GET",
         url,
         repo,
@@ -755,7 +764,6 @@ export class RegistryClient {
         throw err;
       });
       if (res.status === 404) {
-        await res.body?.cancel();
         if (field === "repositories") {
           throw new CnbError(`registry ${this.registry} serves no catalog (/v2/_catalog: HTTP 404)`, {
             hint: "name repositories instead (host/team/app), or list images in a file for --images-from",
@@ -763,7 +771,12 @@ export class RegistryClient {
         }
         return;
       }
-      const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
+      } catch {
+        throw new CnbError(`registry ${this.registry}: the ${what} list is not JSON`);
+      }
       const items = body[field];
       if (items !== null && items !== undefined && !Array.isArray(items)) {
         throw new CnbError(`registry ${this.registry}: the ${what} list is not a list of names`);

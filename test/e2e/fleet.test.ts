@@ -7,7 +7,7 @@
  * signed images, skopeo reads them, and a rebased image runs and answers.
  */
 import { execFile } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -41,6 +41,7 @@ beforeAll(async () => {
   const app = await fixtureApp("express-npm");
   const image = `oci:${join(e2e.work, "app")}:latest`;
   const built = await runCli(e2e.cli, ["build", app, "--builder", e2e.builder, "--output", image, ...e2e.ca]);
+  await rm(app, { recursive: true, force: true });
   expect(built.code, built.stderr).toBe(0);
   fleet = await makeFleet({
     registry: registry.host,

@@ -40,6 +40,7 @@ export const fleetQueryCommand: Command = {
     "cnbkit fleet query -i fleet.json --package lodash@'<4.17.21' --package requests@'<2.32' --csv",
     "cnbkit fleet query -i fleet.json --run-image registry.example.com/base/run:latest --behind --json",
     "cnbkit fleet query 127.0.0.1:5000/team-a/ --unsigned --no-provenance --not-rebasable --built-before 2026-06-01",
+    "cnbkit fleet query 10.0.0.5:5000/apps/ --images-from images.txt --key cosign.pub --concurrency 32 --insecure-registry --unsigned",
     "cnbkit fleet query -i fleet.json --buildpack cnbkit/nodejs@'<1.4.0' --html fleet.html",
   ],
   async run(inv) {

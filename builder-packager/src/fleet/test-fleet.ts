@@ -57,7 +57,7 @@ export interface Fleet {
   runV2: Digest;
   /** Every app image made, as `host/repo:tag`, with whether it is on v1 (behind). */
   images: { ref: string; behind: boolean; signed: boolean; extended: boolean }[];
-  /** Pushes a v3 of the run image (another patch layer) as `latest`; returns its digest. */
+  /** Pushes another version of the run image (one more patch layer) as `latest`; returns its digest. */
   patchAgain(): Promise<Digest>;
 }
 
@@ -260,11 +260,14 @@ export async function makeFleet(spec: FleetSpec): Promise<Fleet> {
     );
   }
   images.sort((a, b) => (a.ref < b.ref ? -1 : 1));
+  let patches = 0;
   return {
     runRepository,
     runV1,
     runV2,
     images,
-    patchAgain: () => pushPatchedRun(`${runRepository}:latest`, `${runRepository}:latest`, "openssl 3.5.5-1~deb13u1"),
+    // Each patch is a layer of its own: the same text twice would give the same image, a no-op.
+    patchAgain: () =>
+      pushPatchedRun(`${runRepository}:latest`, `${runRepository}:latest`, `openssl 3.5.5-${++patches}~deb13u1`),
   };
 }

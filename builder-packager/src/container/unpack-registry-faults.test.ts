@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, onTestFinished, test } from "vitest";
 import { copyImage, imageConfig, OciLayout, openImageSink, openImageSource, writeLayer } from "../oci/index.js";
 import { type FaultPlanProxy, type PlannedRequest, startFaultPlanProxy } from "../oci/test-fault-proxy.js";
-import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
+import { startRegistry, type TestRegistry, noise } from "../oci/test-registry.js";
 import { unpackImage } from "./unpack.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
@@ -23,19 +23,6 @@ let proxy: FaultPlanProxy;
 let bigDigest = "";
 let bigSha = "";
 const savedDockerConfig = process.env.DOCKER_CONFIG;
-
-/** Deterministic incompressible bytes. */
-function noise(size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size);
-  let s = seed | 1;
-  for (let i = 0; i < size; i += 4) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    b.writeInt32LE(s | 0, i);
-  }
-  return b;
-}
 
 const bigGet = (r: PlannedRequest) => r.method === "GET" && r.path.endsWith(`/blobs/${bigDigest}`);
 const image = () => `${proxy.host}/acme/unpack:v1`;

@@ -16,7 +16,7 @@ import { type LayerDescriptor, writeLayer } from "./layer.js";
 import { OciLayout } from "./layout.js";
 import { RegistryClient } from "./registry.js";
 import { type Fault, type FaultPlanProxy, type PlannedRequest, startFaultPlanProxy } from "./test-fault-proxy.js";
-import { startRegistry, type TestRegistry } from "./test-registry.js";
+import { startRegistry, type TestRegistry, noise } from "./test-registry.js";
 
 const execFileAsync = promisify(execFile);
 const STALL_MS = 400;
@@ -27,19 +27,6 @@ let proxy: FaultPlanProxy;
 let big: LayerDescriptor;
 let imageDigest: string;
 const savedDockerConfig = process.env.DOCKER_CONFIG;
-
-/** Deterministic incompressible bytes. */
-function noise(size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size);
-  let s = seed | 1;
-  for (let i = 0; i < size; i += 4) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    b.writeInt32LE(s | 0, i);
-  }
-  return b;
-}
 
 function client(): RegistryClient {
   return new RegistryClient(proxy.host, { backoffMs: 20, stallTimeoutMs: STALL_MS, chunkSize: 768 * 1024 });

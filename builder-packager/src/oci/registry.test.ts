@@ -17,6 +17,7 @@ import {
   startTokenProxy,
   type TestRegistry,
   type TokenProxy,
+  noise,
 } from "./test-registry.js";
 
 let work: string;
@@ -35,19 +36,6 @@ afterAll(async () => {
 
 async function dockerConfig(cfg: unknown): Promise<void> {
   await writeFile(join(process.env.DOCKER_CONFIG!, "config.json"), JSON.stringify(cfg));
-}
-
-/** Deterministic pseudo-random bytes (incompressible, so the layer is big enough to chunk). */
-function noise(size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size);
-  let s = seed | 1;
-  for (let i = 0; i < size; i += 4) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    b.writeInt32LE(s | 0, i);
-  }
-  return b;
 }
 
 /** A layout with a 3-layer image tagged `tag` (one layer ~600 KB, to exercise chunking). */

@@ -340,3 +340,16 @@ export async function startFaultProxy(
     stop: closer(server),
   };
 }
+
+/** Deterministic incompressible bytes (xorshift32): test layers big enough to chunk or cut, the same every run. */
+export function noise(size: number, seed: number): Buffer {
+  const b = Buffer.alloc(size);
+  let s = seed | 1;
+  for (let i = 0; i < size; i += 4) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    b.writeInt32LE(s | 0, i);
+  }
+  return b;
+}

@@ -7,6 +7,7 @@
  * page's stylesheet alone decides light and dark. Output depends only on the arguments: no
  * clock, no locale, no random ids, so the same inventory gives the same bytes.
  */
+import { fmtCount } from "./format-count.js";
 
 /** What a shape means, which the page's stylesheet turns into a colour for light and dark. */
 export type Tone =
@@ -34,11 +35,6 @@ const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;"
 /** `1 image`, `2 images`: a count with its noun, `s` added when it is not one. */
 export function plural(n: number, noun: string): string {
   return `${fmtCount(n)} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-/** `12345` as `12,345`: written out, because `toLocaleString` follows the machine's locale. */
-export function fmtCount(n: number): string {
-  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 /** `part` of `whole` as a whole percent, `<1%` for a sliver that rounding would call 0%. */

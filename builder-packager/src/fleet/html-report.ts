@@ -12,7 +12,8 @@
  * lists images, up to {@link HIT_ROWS} of them.
  */
 import type { Bar } from "./html-charts.js";
-import { barChart, esc, fmtAgo, fmtCount, fmtPercent, fmtTime, plural, stackedBar } from "./html-charts.js";
+import { fmtCount } from "./format-count.js";
+import { barChart, esc, fmtAgo, fmtPercent, fmtTime, plural, stackedBar } from "./html-charts.js";
 import { type FleetInventory, recordRef } from "./inventory.js";
 import type { QueryHit } from "./query.js";
 import { type FleetFigures, fleetFigures, UNKNOWN } from "./report-figures.js";

@@ -5,6 +5,7 @@
  * It builds on oci (registries, layouts), platform (app-image labels, rebase) and
  * supply-chain (signature and attestation checks).
  */
+export { fmtCount } from "./format-count.js";
 export { HIT_ROWS, type HtmlReportOptions, htmlReport } from "./html-report.js";
 export * from "./inventory.js";
 export {

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { CnbError } from "@cnbkit/framework";
 import {
   type FleetInventory,
+  fmtCount,
   parseBuildpackFilter,
   parsePackageFilter,
   parseTarget,
@@ -123,7 +124,7 @@ export async function scanWithProgress(
 
 /** The summary lines of a scan. */
 export function summaryLines(inventory: FleetInventory, s: ScanSummary): string[] {
-  const n = (x: number) => x.toLocaleString("en-US");
+  const n = fmtCount;
   const read = inventory.images.length + inventory.others.length;
   const perImage = read ? (s.stats.bytes.manifests + s.stats.bytes.configs + s.stats.bytes.proofs) / read : 0;
   const lines = [

@@ -1,7 +1,7 @@
 /** `cnbkit fleet query`: which images of a fleet match, and why, as a table, JSON or CSV. */
 import { writeFile } from "node:fs/promises";
 import { CnbError } from "@cnbkit/framework";
-import { htmlReport, type QueryHit, queryFleet, recordRef, runImageNow } from "../../fleet/index.js";
+import { fmtCount, htmlReport, type QueryHit, queryFleet, recordRef, runImageNow } from "../../fleet/index.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { alignColumns } from "../columns.js";
 import { filters, inventoryFor, QUERY_OPTIONS, querySpec, TARGET_OPTIONS } from "./fleet-input.js";
@@ -67,7 +67,7 @@ function printTable(inv: Invocation, hits: QueryHit[], of: number, filtered: boo
   const rows = hits.map((h) => [recordRef(h.record), h.record.platform, h.why.join("; ") || "-"]);
   if (rows.length)
     for (const line of alignColumns([["IMAGE", "PLATFORM", filtered ? "WHY" : ""], ...rows], 2)) inv.out(line);
-  inv.out(`${hits.length.toLocaleString("en-US")} of ${of.toLocaleString("en-US")} images match`);
+  inv.out(`${fmtCount(hits.length)} of ${fmtCount(of)} images match`);
 }
 
 /** RFC 4180 CSV: one row per hit, every field quoted when it needs to be. */

@@ -3,10 +3,13 @@
  * behind our fault proxy, which cuts, stalls, resets, refuses (5xx, 429 with and without
  * Retry-After) and ignores Range on a fixed rotation of the requests of each kind. Through it:
  * `builder create --publish` (the builder and its run image pushed), `build` (that builder and
- * run image pulled by a host with a port, the app pushed), `run` of the pushed app, and `rebase` onto a patched run
- * image. Every step succeeds, and skopeo, reading the registry itself, finds each image whole.
+ * run image pulled by a host with a port, the app pushed and signed), `inspect`, `sbom` and
+ * `verify` of it (each blob read cut halfway once), `run` of it, and `rebase` onto a patched
+ * run image. Every step succeeds, and skopeo, reading the registry itself, finds each image whole.
  */
 import { execFile } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -57,13 +60,17 @@ const ROTATION: Record<string, [number, Record<number, Fault>]> = {
     },
   ],
   head: [6, { 3: { kind: "status", status: 429 } }],
+  // a stall costs STALL each time: one per 32 uploads (twice a run), the other faults twice as often
   upload: [
-    16,
+    32,
     {
       2: { kind: "reset" },
       6: { kind: "cut", at: 0.5 },
       10: { kind: "status", status: 500 },
       14: { kind: "stall", at: 1 },
+      18: { kind: "reset" },
+      22: { kind: "cut", at: 0.5 },
+      26: { kind: "status", status: 500 },
     },
   ],
   manifestPut: [3, { 2: { kind: "status", status: 429, retryAfter: "1" } }],
@@ -81,10 +88,21 @@ function kindOf(r: PlannedRequest): string | undefined {
 /** Faults injected so far, by "<kind of request> <fault>". */
 const injected = new Map<string, number>();
 
+/**
+ * While set (inspect, sbom and verify), the rotation is off and the first GET of each blob
+ * in the set's command is cut halfway instead: each command's reads must resume.
+ */
+let cutEachBlobOnce: Set<string> | undefined;
+
 function chaos(): (r: PlannedRequest) => Fault | undefined {
   const seen = new Map<string, number>();
   return (r) => {
     const kind = kindOf(r);
+    if (cutEachBlobOnce) {
+      if (kind !== "blobGet" || cutEachBlobOnce.has(r.path)) return undefined;
+      cutEachBlobOnce.add(r.path);
+      return { kind: "cut", at: 0.5 };
+    }
     if (!kind) return undefined;
     const n = (seen.get(kind) ?? 0) + 1;
     seen.set(kind, n);
@@ -102,6 +120,15 @@ function cli(args: string[], env: Record<string, string> = {}) {
   return runCli(e2e.cli, [...args, ...(args[0] === "build" ? e2e.ca : [])], undefined, {
     env: { CNBKIT_REGISTRY_STALL_TIMEOUT: STALL, ...env },
   });
+}
+
+/** An Ed25519 key pair in the work dir (`sign.pem`, `sign.pub`): the build signs with it, verify checks. */
+async function signingKey(): Promise<string> {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  await writeFile(join(e2e.work, "sign.pub"), publicKey.export({ type: "spki", format: "pem" }));
+  const key = join(e2e.work, "sign.pem");
+  await writeFile(key, privateKey.export({ type: "pkcs8", format: "pem" }));
+  return key;
 }
 
 /** The digest of an image as skopeo reads it from the registry itself (not through the proxy). */
@@ -170,7 +197,18 @@ describe.sequential("builder create --publish, build, run and rebase through a f
     // with a port, which the lifecycle's exporter could not parse in its layout repository.
     // A cnbkit cache of its own: the builder is pulled (through the faults) every run.
     const r = await cli(
-      ["build", app, "--builder", builderRef, "--output", out, "--cache-dir", join(e2e.work, "cache")],
+      [
+        "build",
+        app,
+        "--builder",
+        builderRef,
+        "--output",
+        out,
+        "--cache-dir",
+        join(e2e.work, "cache"),
+        "--sign-key",
+        await signingKey(),
+      ],
       { CNBKIT_CACHE: join(e2e.work, "cnbkit-cache") },
     );
     console.log(`build: ${Date.now() - t0} ms`);
@@ -186,6 +224,34 @@ describe.sequential("builder create --publish, build, run and rebase through a f
     expect(meta.runImage.image).toBe(`${proxy.host}/acme/builder-run:latest`);
     expect(meta.runImage.reference).toBe(`${proxy.host}/acme/builder-run@${runDigest}`);
   }, 600_000);
+
+  test("inspect, sbom and verify read the app through blob downloads cut halfway", async () => {
+    const image = `${proxy.host}/acme/app:1`;
+    const commands: [string, string[], RegExp][] = [
+      ["inspect", [image], /Run image: .*acme\/builder-run:latest/],
+      ["sbom", [image, "--output", join(e2e.work, "sbom")], /\.json$/m],
+      ["verify", [image, "--key", join(e2e.work, "sign.pub")], /^Verified .*\n {2}signatures: [1-9]/],
+    ];
+    for (const [command, args, says] of commands) {
+      const from = proxy.log.length;
+      cutEachBlobOnce = new Set();
+      const r = await cli([command, ...args]).finally(() => {
+        cutEachBlobOnce = undefined;
+      });
+      expect(r.code, `${command}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(says);
+      // every blob it read was cut once and then resumed from where the cut left it
+      const reads = proxy.log.slice(from).filter((e) => e.method === "GET" && /\/blobs\/sha256:/.test(e.path));
+      const cut = reads.filter((e) => e.fault === "cut");
+      expect(cut.length, command).toBeGreaterThan(0);
+      for (const c of cut)
+        expect(
+          reads.some((e) => e.path === c.path && e.range?.startsWith("bytes=")),
+          c.path,
+        ).toBe(true);
+    }
+    expect(existsSync(join(e2e.work, "sbom"))).toBe(true);
+  }, 120_000);
 
   test("run pulls the app and answers", async () => {
     const saved = process.env.CNBKIT_REGISTRY_STALL_TIMEOUT;

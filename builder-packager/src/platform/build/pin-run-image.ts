@@ -69,7 +69,11 @@ export interface RunImageName {
  * {@link registryRunReference}'s, or undefined when there is nothing to replace. Only that
  * string changes in the label: it is the lifecycle's JSON, kept byte for byte otherwise.
  */
-export function withRegistryRunReference(config: ImageConfig, run: RunImageName, mount: string): ImageConfig | undefined {
+export function withRegistryRunReference(
+  config: ImageConfig,
+  run: RunImageName,
+  mount: string,
+): ImageConfig | undefined {
   const labels = config.config?.Labels ?? {};
   const label = labels[LIFECYCLE_LABEL];
   if (!label) return undefined;

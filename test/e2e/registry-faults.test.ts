@@ -254,14 +254,22 @@ describe.sequential("builder create --publish, build, run and rebase through a f
   }, 120_000);
 
   test("run pulls the app and answers", async () => {
-    const saved = process.env.CNBKIT_REGISTRY_STALL_TIMEOUT;
-    process.env.CNBKIT_REGISTRY_STALL_TIMEOUT = STALL;
+    // A cnbkit cache of its own: in the shared one, an app unpacked by an earlier run of this
+    // file (the same digest: builds are reproducible) would be taken without a download.
+    const env = { CNBKIT_REGISTRY_STALL_TIMEOUT: STALL, CNBKIT_CACHE: join(e2e.work, "run-cache") };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    const from = proxy.log.length;
     try {
       expect(await getFromImage(`${proxy.host}/acme/app:1`)).toMatch(/^200 Hello from node-hello on Node v24\.21\.0/);
     } finally {
-      if (saved === undefined) delete process.env.CNBKIT_REGISTRY_STALL_TIMEOUT;
-      else process.env.CNBKIT_REGISTRY_STALL_TIMEOUT = saved;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
+    const layers = proxy.log.slice(from).filter((e) => e.method === "GET" && /\/blobs\/sha256:/.test(e.path));
+    expect(layers.length).toBeGreaterThan(3);
   }, 300_000);
 
   test("rebase onto a patched run image moves the tag to a whole image", async () => {

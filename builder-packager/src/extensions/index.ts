@@ -10,4 +10,4 @@ export { type ExtendResult, extendImage } from "./extend-image.js";
 export type { ExtendOptions } from "./extend-inputs.js";
 export { EXTENDED_LABEL } from "./extend-record.js";
 export { markNotRebasable } from "./extended-run-layout.js";
-export { pinSwitchedRunImage, switchedRunImage } from "./switch-run-image.js";
+export { switchedRunImage } from "./switch-run-image.js";

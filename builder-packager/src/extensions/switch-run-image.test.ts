@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { extendConfigArgs, generatedDockerfile, groupExtensions } from "./apply-build.js";
-import { parseToml } from "@cnbkit/framework/cnb-files";
-import { pinSwitchedRunImage, switchedRunImage } from "./switch-run-image.js";
+import { switchedRunImage } from "./switch-run-image.js";
 
 let layers: string;
 
@@ -48,22 +47,4 @@ test("the last run.Dockerfile FROM <image> switches the run image; the current o
     extension: "acme/b",
   });
   expect(await switchedRunImage(layers, "example.com/run:3")).toBeUndefined();
-});
-
-test("after the restorer, a switched image's layout path with a registry port is copied to one the exporter can parse", async () => {
-  const repo = join(layers, "repo");
-  await mkdir(join(repo, "127.0.0.1:5000/acme/run/latest"), { recursive: true });
-  await writeFile(join(repo, "127.0.0.1:5000/acme/run/latest/index.json"), "{}");
-  const digest = `sha256:${"a".repeat(64)}`;
-  await writeFile(
-    join(layers, "analyzed.toml"),
-    `[run-image]\n  reference = "/layout-repo/127.0.0.1:5000/acme/run/latest@${digest}"\n  image = "127.0.0.1:5000/acme/run:latest"\n`,
-  );
-  await pinSwitchedRunImage(layers, repo, "/layout-repo");
-  const doc = parseToml(await readFile(join(layers, "analyzed.toml"), "utf8"), "analyzed.toml");
-  expect(doc["run-image"]).toEqual({
-    reference: `/layout-repo/127.0.0.1_5000/acme/run/latest@${digest}`,
-    image: "127.0.0.1:5000/acme/run:latest",
-  });
-  expect(await readFile(join(repo, "127.0.0.1_5000/acme/run/latest/index.json"), "utf8")).toBe("{}");
 });

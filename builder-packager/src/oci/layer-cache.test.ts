@@ -1,11 +1,11 @@
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { digestHex } from "./digest.js";
 import { type LayerDescriptor, type LayerEntry, writeLayer } from "./layer.js";
 import { noise, noiseStream, peakRssGrowth } from "./test-memory.js";
@@ -224,6 +224,32 @@ console.log(JSON.stringify({ layer, stats: cache.stats }));
     expect(await writeLayer(entries(), await fresh("out"), { cache })).toEqual(plain.layer);
     expect(cache.stats.stored).toBe(1);
     expect((await readdir(root)).sort()).toEqual([".in-use", key]);
+  });
+
+  test("a full disk under the cache (a small tmpfs): no entry left there, the layer written whole without it; cached once there is room", async () => {
+    const root = await fresh("disk");
+    const m = spawnSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", root], { encoding: "utf8" });
+    expect(m.status, m.stderr).toBe(0);
+    onTestFinished(() => {
+      spawnSync("umount", [root]);
+    });
+    const size = 1024 * 1024; // noise: gzip cannot make it fit
+    const big: LayerEntry[] = [{ type: "file", path: "big.bin", size, data: noise(size, 7) }];
+    const plain = await writeLayer(big, await fresh("out"));
+    const out = await fresh("out");
+    const { cache, lines } = cacheAt(root);
+    expect(await writeLayer(big, out, { cache })).toEqual(plain);
+    expect(await sha256(join(out, digestHex(plain.digest)))).toBe(plain.digest);
+    expect(lines).toEqual([
+      `warning: no space left for the layer cache in ${root}; writing layer ${digestHex(plain.diffId).slice(0, 12)} without it (free space there, or set CNBKIT_CACHE_MAX_LAYER_BLOBS=0)`,
+    ]);
+    expect(cache.stats.stored).toBe(0);
+    expect((await readdir(root)).filter((x) => x !== ".in-use")).toEqual([]);
+    spawnSync("mount", ["-o", "remount,size=4m", root]);
+    const { cache: roomy } = cacheAt(root);
+    expect(await writeLayer(big, await fresh("out"), { cache: roomy })).toEqual(plain);
+    expect(roomy.stats.stored).toBe(1);
+    expect((await readdir(root)).sort()).toEqual([".in-use", digestHex(plain.diffId)]);
   });
 
   test("a new entry prunes the least recently used ones beyond CNBKIT_CACHE_MAX_LAYER_BLOBS", async () => {

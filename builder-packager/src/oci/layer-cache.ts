@@ -12,7 +12,8 @@
  * filesystems); a miss is compressed once, under the entry's lock, into a `.tmp-*` dir that
  * is renamed into place. A broken entry (wrong size or digest, missing file, another
  * compression) is discarded and made again. The cache is bounded like cnbkit's other caches
- * (`../cache/prune.ts`, `CNBKIT_CACHE_MAX_LAYER_BLOBS`, default 40; 0 turns it off).
+ * (`../cache/prune.ts`, `CNBKIT_CACHE_MAX_LAYER_BLOBS`, default 40; 0 turns it off). A full
+ * disk under the cache leaves no entry and the layer is written without it, with a warning.
  */
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -114,8 +115,19 @@ export class LayerBlobCache implements LayerBlobStore {
         return this.reused(found.layer);
       }
     }
-    await mkdir(this.root, { recursive: true });
-    const made = await withDirLock(cacheEntryLock(this.root, key), () => this.fill(source, diffId, outDir));
+    let made: Awaited<ReturnType<LayerBlobCache["fill"]>>;
+    try {
+      await mkdir(this.root, { recursive: true });
+      made = await withDirLock(cacheEntryLock(this.root, key), () => this.fill(source, diffId, outDir));
+    } catch (err) {
+      // The cache only saves time: its disk being full must not stop the layer. fill() left
+      // no entry (its .tmp dir is gone), so nothing half-written is trusted later.
+      if (!isDiskFull(err)) throw err;
+      this.say(
+        `warning: no space left for the layer cache in ${this.root}; writing layer ${key.slice(0, 12)} without it (free space there, or set CNBKIT_CACHE_MAX_LAYER_BLOBS=0)`,
+      );
+      return source.write(outDir);
+    }
     if (made.placed) return made.layer;
     await placeBlob(join(dir, BLOB), made.layer.digest, outDir);
     if (!made.stored) return this.reused(made.layer); // another writer made it while we waited
@@ -196,6 +208,12 @@ export class LayerBlobCache implements LayerBlobStore {
     );
     return layer;
   }
+}
+
+/** A write that failed for want of room (a full disk or a quota). */
+function isDiskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
 }
 
 /** The entry at `dir` for `diffId` when `layer.json` describes it and the blob has its size. */

@@ -7,12 +7,12 @@
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type BindMount, formatStallTimeout, proxyEnv, runContainer } from "../../container/index.js";
-import { pinSwitchedRunImage } from "../../extensions/index.js";
 import { basicAuth, loadCredentials, parseReference } from "../../oci/index.js";
 import { DEFAULT_EXEC_ENV, execEnvVars } from "../exec-env.js";
 import { chownLayoutDirs, layoutPathOf } from "./layout-repo.js";
 import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
 import { LAYOUT_REPO_MOUNT, LifecycleOutput } from "./lifecycle-output.js";
+import { pinRunImageReference } from "./pin-run-image.js";
 import { type PhaseInputs, phaseCommands, phaseEnv, phaseMounts, registryAuthJson, runPhases } from "./phases/index.js";
 import { applyExtensions, type ExtendedRun } from "./apply-extensions.js";
 import type { BuildOptions } from "./options.js";
@@ -143,8 +143,9 @@ async function runEachPhase(
       ),
     (header) => output.line(header, "stdout"),
     async (phase) => {
-      if (phase === "restore" && extended.switchedName) {
-        await pinSwitchedRunImage(join(rootfs, "layers"), repo.dir, LAYOUT_REPO_MOUNT);
+      // The exporter parses the run image's layout path, which a registry port makes unparsable.
+      if (phase === "restore") {
+        await pinRunImageReference(join(rootfs, "layers"), repo.dir, LAYOUT_REPO_MOUNT);
         await chownLayoutDirs(repo.dir, builder.uid, builder.gid);
       }
       if (phase === "detect") extended = await applyExtensions(build, rootfs, repo, (l) => output.line(l, "stdout"));

@@ -7,6 +7,7 @@ import {
   canonicalOciManifest,
   copyImage,
   type Descriptor,
+  type ImageConfig,
   type ImageManifest,
   type ImageSource,
   jsonBlob,
@@ -14,10 +15,14 @@ import {
   OciLayout,
   openImageSink,
   openImageSource,
+  parseReference,
+  type Platform,
 } from "../../oci/index.js";
 import { markNotRebasable } from "../../extensions/index.js";
 import { type BuildRecord, builderFacts, builtBy, type SourceTree } from "./record.js";
 import { reclaimLayout, withBlobsFrom } from "./layout-repo.js";
+import { LAYOUT_REPO_MOUNT } from "./lifecycle-output.js";
+import { withRegistryRunReference } from "./pin-run-image.js";
 import type { BuildRunImage } from "./builder.js";
 import type { ExtendedRun } from "./apply-extensions.js";
 import type { Destination } from "./destination.js";
@@ -39,7 +44,7 @@ export async function writeAppImage(
   lifecycle: ExtendedRun,
 ): Promise<Descriptor> {
   const { opts, say, destinations } = build;
-  const exported = await exportedImage(repo, destinations[0]!.tag, lifecycle);
+  const exported = await exportedImage(repo, destinations[0]!.tag, lifecycle, build.builder.platform);
   const record =
     opts.seal && inputs.sourceTree
       ? await buildRecord(build, lifecycle.run, inputs.sourceTree, exported, inputs.envNames)
@@ -63,7 +68,12 @@ export async function writeAppImage(
  * labelled not rebasable when extensions extended the run image), reading the blobs the
  * sparse repository lacks from the run image and the previous image.
  */
-async function exportedImage(repo: LayoutRepo, tag: string, lifecycle: ExtendedRun): Promise<ImageSource> {
+async function exportedImage(
+  repo: LayoutRepo,
+  tag: string,
+  lifecycle: ExtendedRun,
+  platform: Platform,
+): Promise<ImageSource> {
   await reclaimLayout(repo.appPath);
   const exportLayout = await OciLayout.open(repo.appPath);
   const lifecycleManifest = await exportLayout.resolve(tag).catch(() => exportLayout.resolve());
@@ -78,6 +88,7 @@ async function exportedImage(repo: LayoutRepo, tag: string, lifecycle: ExtendedR
       );
       canonical = jsonBlob(labelled, MEDIA_TYPES.manifest);
     }
+    canonical = await withRunReference(exportLayout, canonical, lifecycle.run, platform);
     await exportLayout.putBlob(canonical.bytes, { mediaType: canonical.descriptor.mediaType });
     exportedRef = `oci:${repo.appPath}@${canonical.descriptor.digest}`;
   }
@@ -85,6 +96,27 @@ async function exportedImage(repo: LayoutRepo, tag: string, lifecycle: ExtendedR
   // where they are.
   const sources = repo.previous ? [lifecycle.run.source, repo.previous] : [lifecycle.run.source];
   return withBlobsFrom(await openImageSource(exportedRef), sources);
+}
+
+/**
+ * `manifest` with its config's `runImage.reference` naming the registry run image `runRef` by
+ * digest instead of by the lifecycle's layout path (pin-run-image.ts); unchanged otherwise.
+ */
+async function withRunReference(
+  layout: OciLayout,
+  manifest: ReturnType<typeof jsonBlob>,
+  run: BuildRunImage,
+  platform: Platform,
+): Promise<ReturnType<typeof jsonBlob>> {
+  if (parseReference(run.ref).kind !== "registry") return manifest;
+  const parsed = JSON.parse(manifest.bytes.toString("utf8")) as ImageManifest;
+  const config = JSON.parse((await layout.readBlob(parsed.config.digest)).toString("utf8")) as ImageConfig;
+  const digest = (await run.source.image(platform)).manifest.digest;
+  const relabelled = withRegistryRunReference(config, { ref: run.ref, digest }, LAYOUT_REPO_MOUNT);
+  if (!relabelled) return manifest;
+  const blob = jsonBlob(relabelled, parsed.config.mediaType);
+  await layout.putBlob(blob.bytes, { mediaType: parsed.config.mediaType });
+  return jsonBlob({ ...parsed, config: blob.descriptor }, MEDIA_TYPES.manifest);
 }
 
 /** The facts of this build, for provenance (see record.ts). */

@@ -1,0 +1,86 @@
+/**
+ * The builder image as it is being made: the blobs `builder create` wrote (or hardlinked
+ * from a local layout) sit in a scratch OCI layout; blobs it only reuses stay where they are
+ * (a registry base image's layers, a `.cnb` file's layer blobs) until the output is written,
+ * when they are mounted, streamed, or skipped because the output has them already. A
+ * registry base image was downloaded in full (~200 MB) on every create only to be mounted
+ * back into the same registry.
+ */
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import {
+  type Descriptor,
+  type Digest,
+  type ImageConfig,
+  type ImageSource,
+  imageManifest,
+  type LayerDescriptor,
+  MEDIA_TYPES,
+  type OciLayout,
+  type ParsedManifest,
+  parseConfig,
+  parseManifest,
+  type Platform,
+} from "../oci/index.js";
+
+/** A scratch layout plus the blobs that stay in their source images, by digest. */
+export class ScratchImage {
+  private readonly elsewhere = new Map<string, ImageSource>();
+
+  constructor(readonly layout: OciLayout) {}
+
+  /**
+   * Makes `desc` part of the image: hardlinked when the source is a local layout, otherwise
+   * left in `source` and read from there only if the output lacks it.
+   */
+  async bring(source: ImageSource, desc: Descriptor): Promise<void> {
+    if (this.elsewhere.has(desc.digest) || (await this.layout.hasBlob(desc.digest))) return;
+    const file = await source.blobFile?.(desc.digest);
+    if (file && (await this.layout.linkBlob(file, desc))) return;
+    this.elsewhere.set(desc.digest, source);
+  }
+
+  /**
+   * Writes the config and the manifest (the layers are in the layout or left in their
+   * sources); returns the manifest's descriptor with its platform.
+   */
+  async writeImage(config: ImageConfig, layers: LayerDescriptor[]): Promise<Descriptor> {
+    const configDesc = await this.layout.putJson(config, MEDIA_TYPES.config);
+    const manifest = await this.layout.putJson(imageManifest(configDesc, layers), MEDIA_TYPES.manifest);
+    const platform: Platform = { architecture: config.architecture, os: config.os };
+    if (config.variant) platform.variant = config.variant;
+    return { ...manifest, platform };
+  }
+
+  /**
+   * The image as a source to copy out, whose top is `top`. Blobs in the layout were written
+   * or linked by this process just now, so they are read without hashing them again (the
+   * sink checks digests as it stores them); the others come from their sources.
+   */
+  source(top: Descriptor): ImageSource {
+    const { layout, elsewhere } = this;
+    const manifestByDigest = async (digest: Digest, mediaType?: string): Promise<ParsedManifest> =>
+      parseManifest(await layout.readBlob(digest), mediaType, `${layout.dir}: ${digest}`);
+    const src: ImageSource = {
+      ref: { kind: "layout", path: layout.dir },
+      manifest: () => manifestByDigest(top.digest, top.mediaType),
+      manifestByDigest,
+      async image() {
+        const m = await src.manifest();
+        if (m.kind !== "manifest") throw new Error(`${layout.dir}: ${top.digest} is an index`);
+        const config = parseConfig(await layout.readBlob(m.manifest.config.digest), `${layout.dir}: config`);
+        return { manifest: m, config };
+      },
+      config: async () => (await src.image()).config,
+      async blob(digest: Digest, size?: number): Promise<Readable> {
+        const other = elsewhere.get(digest);
+        return other ? other.blob(digest, size) : createReadStream(layout.blobPath(digest));
+      },
+      async blobFile(digest: Digest) {
+        const other = elsewhere.get(digest);
+        return other ? other.blobFile?.(digest) : layout.blobPath(digest);
+      },
+    };
+    return src;
+  }
+}

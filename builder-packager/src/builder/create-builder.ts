@@ -163,9 +163,12 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
   const layerCache = cacheFor(progress);
   const work = await mkdtemp(join(tmpdir(), "cnbkit-builder-"));
   let lifecycles: LifecycleLayers | undefined;
+  let scratch: ScratchImage | undefined;
   try {
-    // Built in scratch space and copied out when complete, so a failure leaves no output.
-    const scratch = new ScratchImage(await OciLayout.create(join(work, "layout")));
+    // Built in scratch space and copied out when complete, so a failure leaves no output;
+    // a registry gets the blobs as they come (its tag moves only at the end).
+    scratch = new ScratchImage(await OciLayout.create(join(work, "layout")));
+    if (out.kind === "registry") scratch.pushTo(await openImageSink(out, store));
     // The lifecycle layer (unpack, tar, gzip: the one layer compressed on a cold run from
     // .cnb files) is made while run images are pushed and buildpackages are read.
     lifecycles = startLifecycleLayers(cfg.lifecycle, platforms, {
@@ -214,6 +217,7 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
     progress(`Writing ${options.output}`);
     const sink = await openImageSink(out, store);
     const copied = await copyImage(scratch.source(top), sink, {
+      pushed: scratch.pushed,
       tag: sink.defaultTag ?? "latest",
     });
     progress(
@@ -231,6 +235,7 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
     };
   } finally {
     await lifecycles?.settled();
+    await scratch?.settled();
     await rm(work, { recursive: true, force: true });
   }
 }
@@ -312,12 +317,14 @@ async function writeBuilderImage(
   const user = cnbUser(baseConfig.config ?? {}, where);
   const layers = await baseLayers(input, manifest.manifest.layers, baseConfig.rootfs.diff_ids as Digest[]);
   layers.push(await writeLayer(defaultDirs(user), layout.blobDir));
-  const { lifecycle, layer: lifecycleLayer } = await input.lifecycles.take(platform.architecture, input.progress);
-  layers.push(lifecycleLayer);
+  // The buildpack layers are brought (and pushed) before waiting for the lifecycle layer.
   const modules = await collectModules(input);
+  const bp = await buildpackLayers(input, modules);
+  const { lifecycle, layer: lifecycleLayer } = await input.lifecycles.take(platform.architecture, input.progress);
+  input.scratch.added(lifecycleLayer);
+  layers.push(lifecycleLayer);
   const order = resolveOrder(cfg.order, modules, file);
   const system = resolveSystem(cfg.system, modules, file);
-  const bp = await buildpackLayers(input, modules);
   const extensions = await writeExtensionLayers(cfg.extensions, {
     baseDir: input.baseDir,
     file,

@@ -5,9 +5,12 @@
  * images. What it would have said is held and said when the builder image takes the
  * layer, so the log reads in the order it always did, and an error surfaces at that point.
  */
+import { createHash } from "node:crypto";
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  FAST_GZIP_LEVEL,
+  rememberDiffId,
   type LayerBlobStore,
   type LayerDescriptor,
   type LayerEntry,
@@ -57,8 +60,14 @@ export function startLifecycleLayers(
     const lines = { before: [] as string[], after: [] as string[] };
     const made = (async (): Promise<Made> => {
       const lifecycle = await loadLifecycle(config, arch, { ...ctx, say: (l) => lines.before.push(l) });
-      const cache = ctx.cache((l) => lines.after.push(l));
-      const layer = await writeLayer(await lifecycleEntries(lifecycle), ctx.blobDir, { cache });
+      const entries = await lifecycleEntries(lifecycle);
+      const store = ctx.cache((l) => lines.after.push(l));
+      // An unpacked tarball never changes, so its tar's diffId is remembered beside it, keyed
+      // by the entries (names, sizes, modes, generated SBOM text) and the compression.
+      const cache = lifecycle.immutable
+        ? rememberDiffId(store, `${lifecycle.dir}.diffid-${entriesKey(entries)}`)
+        : store;
+      const layer = await writeLayer(entries, ctx.blobDir, { cache, level: FAST_GZIP_LEVEL });
       return { lifecycle, layer, ...lines };
     })();
     made.catch(() => {}); // taken (and thrown) by take(), or only waited for by settled()
@@ -111,4 +120,14 @@ async function lifecycleEntries(lifecycle: Lifecycle): Promise<LayerEntry[]> {
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   entries.push({ type: "symlink", path: "lifecycle", target: "/cnb/lifecycle" });
   return entries;
+}
+
+/** A short key of what a layer of `entries` holds, for files that never change in place. */
+function entriesKey(entries: LayerEntry[]): string {
+  const hash = createHash("sha256");
+  for (const e of entries) {
+    const data = e.type === "file" && "data" in e ? createHash("sha256").update(e.data).digest("hex") : "";
+    hash.update(`${JSON.stringify({ ...e, data: undefined })}${data}\n`);
+  }
+  return hash.digest("hex").slice(0, 16);
 }

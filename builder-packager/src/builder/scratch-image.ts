@@ -12,6 +12,7 @@ import {
   type Descriptor,
   type Digest,
   type ImageConfig,
+  type ImageSink,
   type ImageSource,
   imageManifest,
   type LayerDescriptor,
@@ -21,23 +22,71 @@ import {
   parseConfig,
   parseManifest,
   type Platform,
+  type PutBlobResult,
 } from "../oci/index.js";
 
 /** A scratch layout plus the blobs that stay in their source images, by digest. */
 export class ScratchImage {
   private readonly elsewhere = new Map<string, ImageSource>();
+  /** Blobs already being stored in the output registry, by digest (see {@link pushTo}). */
+  readonly pushed = new Map<string, Promise<PutBlobResult>>();
+  private sink: ImageSink | undefined;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(readonly layout: OciLayout) {}
+
+  /**
+   * Stores every blob in `sink` (a registry) as soon as it is part of the image, three at a
+   * time, so buildpack layers and base-layer mounts go while the lifecycle layer is still
+   * compressed; the final copy then only waits for them (see `CopyOptions.pushed`).
+   */
+  pushTo(sink: ImageSink): void {
+    this.sink = sink;
+  }
+
+  /** Marks a blob this process wrote into the layout as part of the image (it may be pushed now). */
+  added(desc: Descriptor): void {
+    this.pushEarly(desc);
+  }
+
+  /** Resolves when no early push is running any more (before the scratch dir is removed). */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.pushed.values());
+  }
+
+  private pushEarly(desc: Descriptor): void {
+    const sink = this.sink;
+    if (!sink || this.pushed.has(desc.digest)) return;
+    const run = async (): Promise<PutBlobResult> => {
+      if (this.running >= 3) await new Promise<void>((go) => this.waiting.push(go));
+      this.running++;
+      try {
+        return await sink.putBlob(desc, () => this.open(desc.digest, desc.size));
+      } finally {
+        this.running--;
+        this.waiting.shift()?.();
+      }
+    };
+    const p = run();
+    p.catch(() => {}); // thrown where the copy waits for it
+    this.pushed.set(desc.digest, p);
+  }
+
+  private open(digest: Digest, size?: number): Promise<Readable> {
+    const other = this.elsewhere.get(digest);
+    return other ? other.blob(digest, size) : Promise.resolve(createReadStream(this.layout.blobPath(digest)));
+  }
 
   /**
    * Makes `desc` part of the image: hardlinked when the source is a local layout, otherwise
    * left in `source` and read from there only if the output lacks it.
    */
   async bring(source: ImageSource, desc: Descriptor): Promise<void> {
-    if (this.elsewhere.has(desc.digest) || (await this.layout.hasBlob(desc.digest))) return;
+    if (this.elsewhere.has(desc.digest) || (await this.layout.hasBlob(desc.digest))) return this.pushEarly(desc);
     const file = await source.blobFile?.(desc.digest);
-    if (file && (await this.layout.linkBlob(file, desc))) return;
-    this.elsewhere.set(desc.digest, source);
+    if (!(file && (await this.layout.linkBlob(file, desc)))) this.elsewhere.set(desc.digest, source);
+    this.pushEarly(desc);
   }
 
   /**
@@ -72,10 +121,7 @@ export class ScratchImage {
         return { manifest: m, config };
       },
       config: async () => (await src.image()).config,
-      async blob(digest: Digest, size?: number): Promise<Readable> {
-        const other = elsewhere.get(digest);
-        return other ? other.blob(digest, size) : createReadStream(layout.blobPath(digest));
-      },
+      blob: (digest: Digest, size?: number) => this.open(digest, size),
       async blobFile(digest: Digest) {
         const other = elsewhere.get(digest);
         return other ? other.blobFile?.(digest) : layout.blobPath(digest);

@@ -138,6 +138,7 @@ export async function openLayoutArchive(tarFile: string, scratchDir: string): Pr
   const fh = await open(tarFile, "r");
   try {
     for (const [path, where] of files) {
+      if (path.startsWith(".")) continue; // another tool's temp files, cnbkit's lock and bookkeeping
       const m = /^blobs\/(sha256|sha512)\/([a-f0-9]+)$/.exec(path);
       if (m && where.size > SMALL_BLOB) {
         large.set(`${m[1]}:${m[2]}`, where);

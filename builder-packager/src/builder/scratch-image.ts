@@ -75,7 +75,9 @@ export class ScratchImage {
 
   private open(digest: Digest, size?: number): Promise<Readable> {
     const other = this.elsewhere.get(digest);
-    return other ? other.blob(digest, size) : Promise.resolve(createReadStream(this.layout.blobPath(digest)));
+    return other
+      ? other.blob(digest, size)
+      : Promise.resolve(createReadStream(this.layout.blobPath(digest), { highWaterMark: 1 << 20 }));
   }
 
   /**

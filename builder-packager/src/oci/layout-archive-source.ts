@@ -160,7 +160,12 @@ export async function openLayoutArchive(tarFile: string, scratchDir: string): Pr
     async blob(digest: Digest, size?: number): Promise<Readable> {
       const where = large.get(digest);
       if (!where || !isDigest(digest)) return small.blob(digest, size);
-      const raw = createReadStream(tarFile, { start: where.offset, end: where.offset + where.size - 1 });
+      // 1 MiB reads: at the default 64 KiB, reads and socket writes of ~50 MB were ~1.4 s of CPU
+      const raw = createReadStream(tarFile, {
+        start: where.offset,
+        end: where.offset + where.size - 1,
+        highWaterMark: 1 << 20,
+      });
       return checkedStream(raw, digest, `${tarFile}: blob ${digest}`);
     },
   };

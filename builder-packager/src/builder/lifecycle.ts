@@ -15,7 +15,7 @@ import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { download } from "@cnbkit/framework/dependencies";
-import { cnbkitCacheDir } from "../cache/index.js";
+import { cnbkitCacheDir, markCacheEntryUsed, pruneCacheKind, useCacheEntry } from "../cache/index.js";
 import { elfMachine } from "../compile/index.js";
 import { hostPlatform } from "../oci/index.js";
 import { fetchLifecycleRelease, type LifecycleReleases } from "./lifecycle-release.js";
@@ -125,9 +125,10 @@ export async function loadLifecycle(config: LifecycleConfig, arch: string, ctx: 
 }
 
 /**
- * A lifecycle tarball unpacked once into the cnbkit cache (`lifecycle/tarballs/<sha256>`,
- * via a temp dir renamed into place), so an unchanged builder create does not gunzip and
- * write ~25 MB again; the sha256 of the ~9 MB tarball costs a few ms.
+ * A lifecycle tarball unpacked once into the cnbkit cache (`lifecycle/tarballs/<sha256>/lifecycle`,
+ * via a temp dir renamed into place; at most CNBKIT_CACHE_MAX_LIFECYCLE_TARBALLS entries, 4 by
+ * default), so an unchanged builder create does not gunzip and write ~25 MB again; the
+ * sha256 of the ~9 MB tarball costs a few ms. The entry is marked in use until this process ends.
  */
 async function unpackedTarball(file: string, ctx: LifecycleContext, field: string): Promise<string> {
   const hash = createHash("sha256");
@@ -136,9 +137,12 @@ async function unpackedTarball(file: string, ctx: LifecycleContext, field: strin
   } catch {
     throw new CnbError(`${ctx.file}: ${field}: ${file} cannot be read`);
   }
-  const root = join(cnbkitCacheDir(ctx.env ?? process.env), "lifecycle", "tarballs");
-  const dest = join(root, hash.digest("hex"));
-  if (existsSync(dest)) return dest; // only ever renamed into place whole
+  const env = ctx.env ?? process.env;
+  const root = join(cnbkitCacheDir(env), "lifecycle", "tarballs");
+  const key = hash.digest("hex");
+  const dest = join(root, key, "lifecycle");
+  if (await useCacheEntry(root, key, () => existsSync(dest))) return dest; // only ever renamed into place whole
+  await mkdir(join(root, key), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}-${Date.now()}`;
   try {
     await extractLifecycle(file, tmp, ctx.file, field);
@@ -146,10 +150,12 @@ async function unpackedTarball(file: string, ctx: LifecycleContext, field: strin
       // another process unpacked the same tarball first: use theirs
       if (err.code !== "ENOTEMPTY" && err.code !== "EEXIST") throw err;
     });
-    return dest;
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+  await markCacheEntryUsed(root, key);
+  await pruneCacheKind("lifecycleTarballs", root, { keep: key, onProgress: ctx.say, env });
+  return dest;
 }
 
 /** Where `[lifecycle]` points for `arch`: a local path (an https uri is downloaded first). */

@@ -14,7 +14,7 @@
  * to the CNB user and WorkingDir to /layers. Every layer is reproducible, so creating the
  * same builder twice gives the same digest, and pushing it again uploads nothing.
  */
-import { lstat, mkdtemp, readdir, readlink, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
@@ -31,7 +31,6 @@ import {
   type LayerBlobStore,
   type LayerDescriptor,
   type LayerEntry,
-  normalizedMode,
   OciLayout,
   openImageSink,
   openImageSource,
@@ -62,9 +61,10 @@ import {
   type RunImage,
   readBuilderToml,
 } from "./config.js";
-import { type Lifecycle, loadLifecycle } from "./lifecycle.js";
-import { lifecycleSboms } from "./lifecycle-sbom.js";
+import type { Lifecycle } from "./lifecycle.js";
+import { type LifecycleLayers, startLifecycleLayers } from "./lifecycle-layer.js";
 import { publishRunImages } from "./run-images.js";
+import { ScratchImage } from "./scratch-image.js";
 import { EXTENSION_LAYERS_LABEL, type ExtensionModule, extensionLayers, writeExtensionLayers } from "./extensions.js";
 import {
   BUILDER_METADATA_LABEL,
@@ -159,9 +159,25 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
   // One client per registry for the whole run, so blobs pushed with the run images are
   // mounted, not uploaded again, into the builder's repository.
   const store = { clients: new Map(), ...(options.store ?? {}) };
-  const layerCache = options.layerCache ?? new LayerBlobCache({ onProgress: progress });
+  const cacheFor = (say: (line: string) => void) => options.layerCache ?? new LayerBlobCache({ onProgress: say });
+  const layerCache = cacheFor(progress);
   const work = await mkdtemp(join(tmpdir(), "cnbkit-builder-"));
+  let lifecycles: LifecycleLayers | undefined;
+  let scratch: ScratchImage | undefined;
   try {
+    // Built in scratch space and copied out when complete, so a failure leaves no output;
+    // a registry gets the blobs as they come (its tag moves only at the end).
+    scratch = new ScratchImage(await OciLayout.create(join(work, "layout")));
+    if (out.kind === "registry") scratch.pushTo(await openImageSink(out, store));
+    // The lifecycle layer (unpack, tar, gzip: the one layer compressed on a cold run from
+    // .cnb files) is made while run images are pushed and buildpackages are read.
+    lifecycles = startLifecycleLayers(cfg.lifecycle, platforms, {
+      baseDir,
+      workDir: work,
+      file,
+      blobDir: scratch.layout.blobDir,
+      cache: cacheFor,
+    });
     if (out.kind === "registry") {
       cfg.run.images = await publishRunImages(cfg.run.images, {
         builder: out,
@@ -185,25 +201,23 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
       },
       progress,
     );
-    // Built in scratch space and copied out when complete, so a failure leaves no output.
-    const layout = await OciLayout.create(join(work, "layout"));
     const manifests: Descriptor[] = [];
     let all: BuildpackModule[] = [];
     let allExtensions: ExtensionModule[] = [];
     for (const platform of platforms) {
       progress(`Creating builder for ${targetString(platform)}`);
-      const input = { cfg, file, baseDir, work, platform, base, components, layout, progress, layerCache };
+      const input = { cfg, file, baseDir, work, platform, base, components, scratch, progress, layerCache, lifecycles };
       const r = await writeBuilderImage(input);
       manifests.push(r.descriptor);
       all = r.modules;
       allExtensions = r.extensions;
     }
-    const top = manifests.length === 1 ? (manifests[0] as Descriptor) : await layout.writeIndex(manifests);
+    const top = manifests.length === 1 ? (manifests[0] as Descriptor) : await scratch.layout.writeIndex(manifests);
     const buildpacks = all.map((m) => ({ id: m.id, version: m.version }));
-    await layout.tag(top, "latest");
     progress(`Writing ${options.output}`);
     const sink = await openImageSink(out, store);
-    const copied = await copyImage(await openImageSource(`oci:${layout.dir}:latest`), sink, {
+    const copied = await copyImage(scratch.source(top), sink, {
+      pushed: scratch.pushed,
       tag: sink.defaultTag ?? "latest",
     });
     progress(
@@ -220,6 +234,8 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
       runImages: cfg.run.images,
     };
   } finally {
+    await lifecycles?.settled();
+    await scratch?.settled();
     await rm(work, { recursive: true, force: true });
   }
 }
@@ -279,16 +295,18 @@ interface BuilderImageInput {
   platform: Platform;
   base: ImageSource;
   components: Component[];
-  layout: OciLayout;
+  scratch: ScratchImage;
   progress: (line: string) => void;
   layerCache: LayerBlobStore;
+  lifecycles: LifecycleLayers;
 }
 
 /** One platform's builder image, step by step; returns its manifest and the buildpacks in it. */
 async function writeBuilderImage(
   input: BuilderImageInput,
 ): Promise<{ descriptor: Descriptor; modules: BuildpackModule[]; extensions: ExtensionModule[] }> {
-  const { cfg, file, platform, layout } = input;
+  const { cfg, file, platform } = input;
+  const { layout } = input.scratch;
   const where = `${file}: [build].image "${cfg.build.image}"`;
   const { manifest, config: baseConfig } = await input.base.image(platform);
   if (baseConfig.os !== platform.os || baseConfig.architecture !== platform.architecture) {
@@ -299,18 +317,14 @@ async function writeBuilderImage(
   const user = cnbUser(baseConfig.config ?? {}, where);
   const layers = await baseLayers(input, manifest.manifest.layers, baseConfig.rootfs.diff_ids as Digest[]);
   layers.push(await writeLayer(defaultDirs(user), layout.blobDir));
-  const lifecycle = await loadLifecycle(cfg.lifecycle, platform.architecture, {
-    baseDir: input.baseDir,
-    workDir: input.work,
-    file,
-    say: input.progress,
-  });
-  input.progress(`Adding lifecycle ${lifecycle.version}`);
-  layers.push(await writeLayer(await lifecycleEntries(lifecycle), layout.blobDir, { cache: input.layerCache }));
+  // The buildpack layers are brought (and pushed) before waiting for the lifecycle layer.
   const modules = await collectModules(input);
+  const bp = await buildpackLayers(input, modules);
+  const { lifecycle, layer: lifecycleLayer } = await input.lifecycles.take(platform.architecture, input.progress);
+  input.scratch.added(lifecycleLayer);
+  layers.push(lifecycleLayer);
   const order = resolveOrder(cfg.order, modules, file);
   const system = resolveSystem(cfg.system, modules, file);
-  const bp = await buildpackLayers(input, modules);
   const extensions = await writeExtensionLayers(cfg.extensions, {
     baseDir: input.baseDir,
     file,
@@ -339,7 +353,7 @@ async function writeBuilderImage(
       orderExtensions,
     }),
   });
-  const descriptor = await layout.writeImage({ config, layers });
+  const descriptor = await input.scratch.writeImage(config, layers);
   return { descriptor, modules, extensions };
 }
 
@@ -349,19 +363,8 @@ async function baseLayers(
   blobs: Descriptor[],
   diffIds: Digest[],
 ): Promise<LayerDescriptor[]> {
-  for (const l of blobs) await bringBlob(input.layout, input.base, l);
+  for (const l of blobs) await input.scratch.bring(input.base, l);
   return blobs.map((l, i) => ({ ...l, diffId: diffIds[i] as Digest }) as LayerDescriptor);
-}
-
-/**
- * Puts a source's blob into the scratch layout unless it is there: hardlinked when the
- * source is a local layout (a 204 MB base layer is not copied on every create), else streamed.
- */
-async function bringBlob(layout: OciLayout, source: ImageSource, desc: Descriptor): Promise<void> {
-  if (await layout.hasBlob(desc.digest)) return;
-  const file = await source.blobFile?.(desc.digest);
-  if (file && (await layout.linkBlob(file, desc))) return;
-  await layout.putBlob(await source.blob(desc.digest), { digest: desc.digest, mediaType: desc.mediaType });
 }
 
 /** /workspace and /layers owned by the CNB user; /cnb, /platform and their usual subdirs owned by root. */
@@ -418,7 +421,6 @@ async function buildpackLayers(
   input: BuilderImageInput,
   modules: BuildpackModule[],
 ): Promise<{ layers: LayerDescriptor[]; label: ModuleLayers }> {
-  const { layout } = input;
   const label: ModuleLayers = {};
   const layers: LayerDescriptor[] = [];
   const seen = new Set<string>();
@@ -426,7 +428,7 @@ async function buildpackLayers(
     label[m.id] = { ...(label[m.id] ?? {}), [m.version]: m.info };
     if (seen.has(m.info.layerDiffID)) continue;
     seen.add(m.info.layerDiffID);
-    await bringBlob(layout, m.source, m.layer);
+    await input.scratch.bring(m.source, m.layer);
     layers.push({
       mediaType: m.layer.mediaType,
       digest: m.layer.digest,
@@ -447,7 +449,8 @@ async function configFileLayers(
   system: BuilderSystem,
   orderExtensions: { group: BuilderOrderEntry[] }[],
 ): Promise<LayerDescriptor[]> {
-  const { cfg, layout } = input;
+  const { cfg } = input;
+  const { layout } = input.scratch;
   const fileLayer = (path: string, text: string) =>
     writeLayer([{ type: "file", path, size: Buffer.byteLength(text), data: text, mode: 0o644 }], layout.blobDir);
   const layers = [
@@ -602,32 +605,4 @@ function resolveEntry(
     throw new CnbError(`${at} ${e.id} has several versions (${versions.join(", ")}); give a version`);
   }
   return { id: e.id, version: e.version ?? (versions[0] as string), ...(e.optional ? { optional: true } : {}) };
-}
-
-/**
- * /cnb/lifecycle/* from the lifecycle dir, the SBOMs a release carries when the dir has none
- * (made from the binaries' Go build info), and pack's compat link /lifecycle -> /cnb/lifecycle.
- */
-async function lifecycleEntries(lifecycle: Lifecycle): Promise<LayerEntry[]> {
-  const entries: LayerEntry[] = [{ type: "dir", path: "cnb/lifecycle", mode: 0o755 }];
-  for (const name of (await readdir(lifecycle.dir)).sort()) {
-    const abs = join(lifecycle.dir, name);
-    const st = await lstat(abs);
-    const path = `cnb/lifecycle/${name}`;
-    if (st.isSymbolicLink()) entries.push({ type: "symlink", path, target: await readlink(abs) });
-    else if (st.isFile())
-      entries.push({ type: "file", path, size: st.size, sourcePath: abs, mode: normalizedMode(st) });
-  }
-  for (const [name, text] of Object.entries(await lifecycleSboms(lifecycle.dir, lifecycle.version))) {
-    entries.push({
-      type: "file",
-      path: `cnb/lifecycle/${name}`,
-      size: Buffer.byteLength(text),
-      data: text,
-      mode: 0o644,
-    });
-  }
-  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  entries.push({ type: "symlink", path: "lifecycle", target: "/cnb/lifecycle" });
-  return entries;
 }

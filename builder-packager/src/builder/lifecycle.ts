@@ -6,7 +6,8 @@
  * plus a check that the binaries are built for the builder's arch.
  */
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
-import { copyFile, lstat, mkdir, open, readdir, readFile, readlink, stat, symlink } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink } from "node:fs/promises";
 import { join, posix, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
@@ -14,7 +15,7 @@ import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { download } from "@cnbkit/framework/dependencies";
-import { cnbkitCacheDir } from "../cache/index.js";
+import { cnbkitCacheDir, markCacheEntryUsed, pruneCacheKind, useCacheEntry } from "../cache/index.js";
 import { elfMachine } from "../compile/index.js";
 import { hostPlatform } from "../oci/index.js";
 import { fetchLifecycleRelease, type LifecycleReleases } from "./lifecycle-release.js";
@@ -37,6 +38,11 @@ export interface Lifecycle {
   dir: string;
   version: string;
   apis: { buildpack: ApiVersions; platform: ApiVersions };
+  /**
+   * True when `dir` never changes once written (a tarball unpacked into the cnbkit cache,
+   * keyed by the tarball's sha256), so what is derived from its files may be remembered.
+   */
+  immutable?: boolean;
 }
 
 /**
@@ -96,7 +102,7 @@ export async function loadLifecycle(config: LifecycleConfig, arch: string, ctx: 
   }
   const dir = st.isDirectory()
     ? await releaseDirAsFlat(path, join(ctx.workDir, `lifecycle-dir-${arch}`))
-    : await extractLifecycle(path, join(ctx.workDir, `lifecycle-${arch}`), ctx.file, field);
+    : await unpackedTarball(path, ctx, field);
   const names = new Set(await readdir(dir));
   for (const bin of LIFECYCLE_BINARIES) {
     if (!names.has(bin)) throw new CnbError(`${ctx.file}: ${field}: ${dir} lacks ${bin}`);
@@ -115,7 +121,41 @@ export async function loadLifecycle(config: LifecycleConfig, arch: string, ctx: 
       hint: "release tarballs carry one; write [apis.buildpack], [apis.platform] and [lifecycle] version for a Go-built lifecycle",
     });
   }
-  return readLifecycleToml(dir);
+  return { ...(await readLifecycleToml(dir)), ...(st.isDirectory() ? {} : { immutable: true }) };
+}
+
+/**
+ * A lifecycle tarball unpacked once into the cnbkit cache (`lifecycle/tarballs/<sha256>/lifecycle`,
+ * via a temp dir renamed into place; at most CNBKIT_CACHE_MAX_LIFECYCLE_TARBALLS entries, 4 by
+ * default), so an unchanged builder create does not gunzip and write ~25 MB again; the
+ * sha256 of the ~9 MB tarball costs a few ms. The entry is marked in use until this process ends.
+ */
+async function unpackedTarball(file: string, ctx: LifecycleContext, field: string): Promise<string> {
+  const hash = createHash("sha256");
+  try {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  } catch {
+    throw new CnbError(`${ctx.file}: ${field}: ${file} cannot be read`);
+  }
+  const env = ctx.env ?? process.env;
+  const root = join(cnbkitCacheDir(env), "lifecycle", "tarballs");
+  const key = hash.digest("hex");
+  const dest = join(root, key, "lifecycle");
+  if (await useCacheEntry(root, key, () => existsSync(dest))) return dest; // only ever renamed into place whole
+  await mkdir(join(root, key), { recursive: true });
+  const tmp = `${dest}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await extractLifecycle(file, tmp, ctx.file, field);
+    await rename(tmp, dest).catch((err: NodeJS.ErrnoException) => {
+      // another process unpacked the same tarball first: use theirs
+      if (err.code !== "ENOTEMPTY" && err.code !== "EEXIST") throw err;
+    });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  await markCacheEntryUsed(root, key);
+  await pruneCacheKind("lifecycleTarballs", root, { keep: key, onProgress: ctx.say, env });
+  return dest;
 }
 
 /** Where `[lifecycle]` points for `arch`: a local path (an https uri is downloaded first). */

@@ -209,6 +209,12 @@ export const CACHE_KINDS = {
     many: "Go helper binaries",
   },
   buildCaches: { env: "CNBKIT_CACHE_MAX_BUILD_CACHES", maxEntries: 20, one: "build cache", many: "build caches" },
+  lifecycleTarballs: {
+    env: "CNBKIT_CACHE_MAX_LIFECYCLE_TARBALLS",
+    maxEntries: 4,
+    one: "unpacked lifecycle tarball",
+    many: "unpacked lifecycle tarballs",
+  },
   layerBlobs: {
     env: "CNBKIT_CACHE_MAX_LAYER_BLOBS",
     maxEntries: 40,

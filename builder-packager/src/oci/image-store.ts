@@ -262,6 +262,11 @@ export interface CopyOptions {
   tag?: string | null;
   /** Called as bytes move: totals over all blobs that needed transferring or checking. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Blobs the caller is already storing in this sink, by digest: waited for and counted as
+   * they end, not stored again (a builder pushes its layers while it is still making others).
+   */
+  pushed?: ReadonlyMap<string, Promise<PutBlobResult>>;
 }
 
 /** What {@link copyImage} did. */
@@ -317,15 +322,18 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
   };
   const mountFrom = source.ref.kind === "registry" ? source.ref : undefined;
   await mapLimit(list, options.concurrency ?? 3, async (d) => {
-    const linkFrom = await source.blobFile?.(d.digest);
-    const how = await sink.putBlob(d, () => source.blob(d.digest, d.size), {
-      mountFrom,
-      ...(linkFrom ? { linkFrom } : {}),
-      onProgress: (n) => {
-        done.set(d.digest, n);
-        report();
-      },
-    });
+    const early = options.pushed?.get(d.digest);
+    const linkFrom = early ? undefined : await source.blobFile?.(d.digest);
+    const how = early
+      ? await early
+      : await sink.putBlob(d, () => source.blob(d.digest, d.size), {
+          mountFrom,
+          ...(linkFrom ? { linkFrom } : {}),
+          onProgress: (n) => {
+            done.set(d.digest, n);
+            report();
+          },
+        });
     done.set(d.digest, d.size);
     report();
     if (how === "uploaded") result.uploaded++;

@@ -11,6 +11,7 @@ export * from "./layer.js";
 export * from "./layer-cache.js";
 export * from "./layout.js";
 export * from "./layout-archive.js";
+export * from "./layout-archive-source.js";
 export * from "./reference.js";
 export * from "./remembered-diff-id.js";
 export * from "./registry.js";

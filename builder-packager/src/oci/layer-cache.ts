@@ -30,12 +30,12 @@ import {
 import { checkBlobFile } from "./blob-check.js";
 import { type Digest, digestHex, isDigest } from "./digest.js";
 import { MEDIA_TYPES } from "./image.js";
-import { GZIP_LEVEL, type LayerBlobStore, type LayerDescriptor, type LayerSource, tempPath } from "./layer.js";
+import { gzipCompression, type LayerBlobStore, type LayerDescriptor, type LayerSource, tempPath } from "./layer.js";
 
 const BLOB = "blob";
 const META = "layer.json";
-/** How `layer.ts` compresses; an entry made another way is a miss (and is replaced). */
-const COMPRESSION = `gzip level ${GZIP_LEVEL}, no name, mtime 0, OS 255`;
+/** How `layer.ts` compresses by default; an entry made another way is a miss (and is replaced). */
+const COMPRESSION = gzipCompression();
 
 /** Options of {@link LayerBlobCache}. */
 export interface LayerBlobCacheOptions {
@@ -106,7 +106,7 @@ export class LayerBlobCache implements LayerBlobStore {
     // this process ends; its digest is checked before it is placed.
     let found: Entry = {};
     const whole = async (d: string) => {
-      found = await readEntry(d, diffId);
+      found = await readEntry(d, diffId, source.compression ?? COMPRESSION);
       return found.layer !== undefined;
     };
     if ((await useCacheEntry(this.root, key, whole)) && found.layer) {
@@ -148,7 +148,7 @@ export class LayerBlobCache implements LayerBlobStore {
   ): Promise<{ layer: LayerDescriptor; stored: boolean; placed?: boolean }> {
     const key = digestHex(diffId);
     const dir = join(this.root, key);
-    const e = await readEntry(dir, diffId);
+    const e = await readEntry(dir, diffId, source.compression ?? COMPRESSION);
     if (e.layer) {
       if ((await checkBlobFile(dir, join(dir, BLOB), e.layer.digest)) === "ok") {
         await markCacheEntryUsed(this.root, key);
@@ -173,7 +173,7 @@ export class LayerBlobCache implements LayerBlobStore {
       }
       await rename(blob, join(tmp, BLOB));
       const meta = {
-        compression: COMPRESSION,
+        compression: source.compression ?? COMPRESSION,
         mediaType: layer.mediaType,
         digest: layer.digest,
         size: layer.size,
@@ -217,7 +217,7 @@ function isDiskFull(err: unknown): boolean {
 }
 
 /** The entry at `dir` for `diffId` when `layer.json` describes it and the blob has its size. */
-async function readEntry(dir: string, diffId: Digest): Promise<Entry> {
+async function readEntry(dir: string, diffId: Digest, compression: string): Promise<Entry> {
   let text: string;
   try {
     text = await readFile(join(dir, META), "utf8");
@@ -236,7 +236,7 @@ async function readEntry(dir: string, diffId: Digest): Promise<Entry> {
   }
   const { digest, size } = meta;
   if (
-    meta.compression !== COMPRESSION ||
+    meta.compression !== compression ||
     meta.mediaType !== MEDIA_TYPES.layerGzip ||
     meta.diffId !== diffId ||
     typeof digest !== "string" ||

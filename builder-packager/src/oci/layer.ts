@@ -24,8 +24,20 @@ import { type LayerEntry, normalizeTarPath, type ParentDir, prepareEntries, tarS
 
 export type { FileContent, LayerEntry, ParentDir } from "./tar.js";
 
-/** The gzip level every layer uses. Changing it changes every digest, so it is fixed. */
+/** The gzip level every layer uses unless told. Changing it changes every digest, so it is fixed. */
 export const GZIP_LEVEL = 6;
+
+/**
+ * The gzip level of the layers `builder create` compresses from a lifecycle (~25 MB of Go
+ * binaries): 0.4 s of CPU instead of 0.9 s at level 6, for a blob 9% larger (9.4 MiB
+ * against 8.6 MiB). Fixed like {@link GZIP_LEVEL}: the same files give the same digest.
+ */
+export const FAST_GZIP_LEVEL = 1;
+
+/** How a layer at `level` is compressed, as the layer cache records it (another way is a miss). */
+export function gzipCompression(level: number = GZIP_LEVEL): string {
+  return `gzip level ${level}, no name, mtime 0, OS 255`;
+}
 
 /** What a written layer is: its blob descriptor plus the diffId that goes in the image config. */
 export interface LayerDescriptor {
@@ -50,6 +62,8 @@ export interface WriteLayerOptions {
    * `stream()` entry must give the same bytes on every call.
    */
   cache?: LayerBlobStore;
+  /** The gzip level (default {@link GZIP_LEVEL}); each level gives its own, fixed, digest. */
+  level?: number;
 }
 
 /**
@@ -59,6 +73,8 @@ export interface WriteLayerOptions {
 export interface LayerSource {
   /** Bytes of file content in the tar, known before reading any (a store may skip small layers). */
   readonly contentSize: number;
+  /** How {@link write} compresses ({@link gzipCompression}); a store keeps blobs made another way apart. */
+  readonly compression?: string;
   /** sha256 of the uncompressed tar, computed without compressing (reads every entry once). */
   diffId(): Promise<Digest>;
   /** Compresses the tar into `dir` as `<dir>/<digest hex>` (via a temp name) and describes it. */
@@ -128,12 +144,13 @@ export async function writeLayer(
   const sorted = prepareEntries(list, options.parents);
   const source: LayerSource = {
     contentSize: sorted.reduce((n, e) => n + (e.type === "file" ? e.size : 0), 0),
+    compression: gzipCompression(options.level),
     async diffId() {
       const hash = createHash("sha256");
       for await (const chunk of tarStream(sorted)) hash.update(chunk);
       return `sha256:${hash.digest("hex")}`;
     },
-    write: (dir) => gzipLayer(sorted, dir, options.onProgress),
+    write: (dir) => gzipLayer(sorted, dir, options.onProgress, options.level),
   };
   return options.cache ? options.cache.layer(source, outDir) : source.write(outDir);
 }
@@ -143,6 +160,7 @@ async function gzipLayer(
   sorted: LayerEntry[],
   outDir: string,
   onProgress?: (bytes: number) => void,
+  level = GZIP_LEVEL,
 ): Promise<LayerDescriptor> {
   await mkdir(outDir, { recursive: true });
   const tmp = tempPath(outDir);
@@ -153,7 +171,7 @@ async function gzipLayer(
       Readable.from(tarStream(sorted), { objectMode: false }),
       new Counter(onProgress),
       tarHash,
-      createGzip({ level: GZIP_LEVEL, memLevel: 8, strategy: zc.Z_DEFAULT_STRATEGY }),
+      createGzip({ level, memLevel: 8, strategy: zc.Z_DEFAULT_STRATEGY }),
       new GzipHeaderFix(),
       gzHash,
       createWriteStream(tmp),

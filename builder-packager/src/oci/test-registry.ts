@@ -107,7 +107,12 @@ export async function startReferrersRegistry(): Promise<TestServer> {
  * with `tls`, it serves HTTPS with that certificate and key (PEM files).
  */
 export async function startRegistry(
-  options: { users?: Record<string, string>; tls?: { cert: string; key: string } } = {},
+  options: {
+    users?: Record<string, string>;
+    tls?: { cert: string; key: string };
+    /** Turns the registry's access log on and hands it each line (benchmarks count requests by kind). */
+    onAccessLog?: (line: string) => void;
+  } = {},
 ): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), "test-registry-"));
   const port = await freePort();
@@ -125,14 +130,21 @@ export async function startRegistry(
   const config = join(dir, "config.yml");
   await writeFile(
     config,
-    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: test-secret\n${tls}${auth}`,
+    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: ${options.onAccessLog ? "false" : "true"}\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: test-secret\n${tls}${auth}`,
   );
   const child = spawn("/usr/bin/docker-registry", ["serve", config], {
-    stdio: ["ignore", "ignore", "pipe"],
+    // The access log (combined log format) goes to stdout.
+    stdio: ["ignore", options.onAccessLog ? "pipe" : "ignore", "pipe"],
   });
   let stderr = "";
   child.stderr?.on("data", (d) => {
     stderr = (stderr + d).slice(-2000);
+  });
+  let partial = "";
+  child.stdout?.on("data", (d) => {
+    const lines = (partial + d).split("\n");
+    partial = lines.pop() ?? "";
+    for (const l of lines) options.onAccessLog?.(l);
   });
   await waitForHttp(`http://127.0.0.1:${port}/v2/`, child, () => stderr, options.tls !== undefined);
   return {

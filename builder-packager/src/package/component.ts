@@ -12,8 +12,8 @@ import {
   type Digest,
   type ImageConfig,
   type ImageSource,
-  importLayoutTar,
   openImageSource,
+  openLayoutArchive,
   type Platform,
   type StoreOptions,
 } from "../oci/index.js";
@@ -113,16 +113,23 @@ export async function openComponent(
   return imageComponent(await importCnb(path, uri, where, options), uri, store, options.layersLabel);
 }
 
-/** Unpacks a `.cnb` into the scratch dir; returns its `oci:` reference. */
-async function importCnb(path: string, uri: string, where: string, options: OpenComponentOptions): Promise<string> {
+/**
+ * Opens a `.cnb` in place: its manifests and configs go to the scratch dir, its layer blobs
+ * are read from the file when they are pushed or copied (never unpacked).
+ */
+async function importCnb(
+  path: string,
+  uri: string,
+  where: string,
+  options: OpenComponentOptions,
+): Promise<ImageSource> {
   const layoutDir = join(options.workDir, `component-${++counter}`);
   try {
-    await importLayoutTar(path, layoutDir);
+    return await openLayoutArchive(path, layoutDir);
   } catch (err) {
     if (err instanceof CnbError) throw new CnbError(`${where}: uri "${uri}": ${err.message}`);
     throw new CnbError(`${where}: uri "${uri}" is neither a directory nor a .cnb file (a tar of an OCI layout)`);
   }
-  return `oci:${layoutDir}`;
 }
 
 /**
@@ -178,12 +185,12 @@ function looksLikeImageRef(uri: string): boolean {
 }
 
 async function imageComponent(
-  ref: string,
+  ref: string | ImageSource,
   display: string,
   store: StoreOptions,
   layersLabel = BUILDPACK_LAYERS_LABEL,
 ): Promise<Component> {
-  const source = await openImageSource(ref, store);
+  const source = typeof ref === "string" ? await openImageSource(ref, store) : ref;
   return {
     display,
     async forPlatform(platform) {

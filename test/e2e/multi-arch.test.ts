@@ -255,6 +255,64 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
     }
   }, 3_600_000);
 
+  test("build --platform x2: one index of two app images; skopeo reads it, amd64 answers, arm64 is on the arm64 run image", async () => {
+    const out = join(work, "app-multi");
+    const image = `oci:${out}:latest`;
+    const t0 = Date.now();
+    // The caches are the single builds' above (same app, same per-arch builders), unless
+    // CNBKIT_MULTI_COLD=1 asks for the cold figure.
+    const cold = process.env.CNBKIT_MULTI_COLD === "1" ? ["--clear-cache"] : [];
+    const r = await cnbkit([
+      "build",
+      app,
+      "--builder",
+      builder(),
+      "--platform",
+      "linux/amd64,linux/arm64",
+      "--output",
+      image,
+      "--tag",
+      `oci:${out}:v1`,
+      ...cold,
+      ...ca,
+    ]);
+    console.log(`build node-hello for linux/amd64 + linux/arm64${cold.length ? " (cold)" : ""}: ${Date.now() - t0} ms`);
+    expect(r.code).toBe(0);
+    const index =
+      /^Successfully built .* \((sha256:[0-9a-f]{64})\), an image index of linux\/amd64, linux\/arm64$/m.exec(
+        r.stdout,
+      )?.[1];
+    expect(index).toBeDefined();
+    // skopeo reads one OCI index, one manifest per platform; both tags name it.
+    for (const tag of ["latest", "v1"]) {
+      const raw = JSON.parse((await exec("skopeo", ["inspect", "--raw", `oci:${out}:${tag}`])).stdout);
+      expect(raw.mediaType).toBe("application/vnd.oci.image.index.v1+json");
+      expect(raw.manifests.map((m: Descriptor) => m.platform?.architecture)).toEqual(["amd64", "arm64"]);
+    }
+    const layoutIndex = JSON.parse(await readFile(join(out, "index.json"), "utf8")) as { manifests: Descriptor[] };
+    expect(layoutIndex.manifests.map((m) => m.digest)).toEqual([index, index]);
+    for (const arch of ARCHES) {
+      // Each is a whole CNB app image of its arch, on its arch's run image, with its own SBOM layer.
+      const config = await skopeoConfig(image, arch);
+      const run = await skopeoConfig(`oci:${join(work, "base")}:run`, arch);
+      expect(config.architecture).toBe(arch);
+      const meta = JSON.parse(labelsOf(config)["io.buildpacks.lifecycle.metadata"] ?? "{}");
+      const diffIds = (config.rootfs as { diff_ids: string[] }).diff_ids;
+      const runIds = (run.rootfs as { diff_ids: string[] }).diff_ids;
+      expect(diffIds.slice(0, runIds.length)).toEqual(runIds);
+      expect(meta.runImage.topLayer).toBe(runIds.at(-1));
+      expect(diffIds).toContain(meta.sbom.sha);
+    }
+    const inspected = await cnbkit(["inspect", image]);
+    expect(inspected.stdout).toMatch(/^Image index: .* \(sha256:[0-9a-f]{64}\): linux\/amd64, linux\/arm64$/m);
+    expect(inspected.stdout.match(/^Image: linux\/(amd64|arm64) /gm)).toEqual([
+      "Image: linux/amd64 ",
+      "Image: linux/arm64 ",
+    ]);
+    // This machine's platform (amd64) runs from the index.
+    expect(await getFromImage(image)).toMatch(/^200 Hello from node-hello on Node v24\.21\.0, up \d+ (ms|seconds?)\n$/);
+  }, 3_600_000);
+
   test("a platform the index lacks is one line listing what it has; nothing is written", async () => {
     const out = join(work, "app-s390x");
     const r = await runCli(cli.path, [
@@ -271,6 +329,23 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
     expect(r.stderr.split("\n")[0]).toMatch(
       /^error: builder oci:.*:latest has no linux\/s390x image; its index has linux\/amd64, linux\/arm64(\/v8)?$/,
     );
+    expect(existsSync(out)).toBe(false);
+    // The same with several platforms, before any build.
+    const multi = await runCli(cli.path, [
+      "build",
+      app,
+      "--builder",
+      builder(),
+      "--platform",
+      "linux/amd64,linux/s390x",
+      "--output",
+      `oci:${out}`,
+    ]);
+    expect(multi.code).toBe(1);
+    expect(multi.stderr.split("\n")[0]).toMatch(
+      /^error: builder oci:.*:latest has no linux\/s390x image; its index has/,
+    );
+    expect(multi.stdout).not.toMatch(/===>/);
     expect(existsSync(out)).toBe(false);
   });
 

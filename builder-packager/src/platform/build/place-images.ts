@@ -9,6 +9,7 @@ import { type ImageConfig, type ImageSource, openImageSource, parseReference } f
 import { appMetadata } from "../app-image.js";
 import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
 import { chownTree } from "./inputs.js";
+import { pinPlatform } from "./builder-platform.js";
 import type { Build } from "./prepare.js";
 
 /** Names the app and run images carry inside the lifecycle's layout repository. */
@@ -56,7 +57,10 @@ export async function prepareLayoutRepo(
     () => false,
   );
   const appPath = join(dir, layoutPathOf(appName));
-  let previous = await openImageSource(opts.previousImage ?? output.ref).catch(() => undefined);
+  // An index (a multi-platform app image) is read as its image of the platform built for.
+  let previous = await openImageSource(opts.previousImage ?? output.ref)
+    .then((source) => pinPlatform(source, builder.platform))
+    .catch(() => undefined);
   if (previous && (await previous.manifest().catch(() => undefined))) {
     say(`Previous image ${opts.previousImage ?? output.given}`);
     const sbom = previousSbomLayer(await previous.config());

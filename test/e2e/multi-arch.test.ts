@@ -34,6 +34,7 @@ import { importLayoutTar } from "../../builder-packager/src/oci/layout-archive.j
 import { OciLayout } from "../../builder-packager/src/oci/layout.js";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
 import { unpackImage } from "../../builder-packager/src/container/unpack.js";
+import { cosign, cosignKeyPair } from "../../builder-packager/src/supply-chain/test-cosign.js";
 import { type LocalReferenceBuilder, prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
 import { bundleCli, caBindingArgs, E2E_DIR, fixtureApp, getFromImage, ROOT, runCli } from "./support.js";
 
@@ -309,8 +310,66 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
       "Image: linux/amd64 ",
       "Image: linux/arm64 ",
     ]);
+    // sbom --platform: that platform's SBOM layer (the run image's packages are of its arch).
+    for (const arch of ARCHES) {
+      const dir = join(work, `sbom-${arch}`);
+      const sbom = await cnbkit(["sbom", image, "--platform", `linux/${arch}`, "--output", dir]);
+      expect(sbom.code).toBe(0);
+      const runSbom = await readFile(join(dir, "run-image", "sbom.cdx.json"), "utf8");
+      expect(runSbom).toContain(`arch=${arch}`);
+      expect(runSbom).not.toContain(`arch=${arch === "amd64" ? "arm64" : "amd64"}`);
+    }
     // This machine's platform (amd64) runs from the index.
     expect(await getFromImage(image)).toMatch(/^200 Hello from node-hello on Node v24\.21\.0, up \d+ (ms|seconds?)\n$/);
+  }, 3_600_000);
+
+  test("build --platform x2 --sign-key to a registry: cosign and cnbkit verify the index and each platform's image", async () => {
+    // Warm: the caches of the builds above. What is checked is the sealing of an index.
+    const password = "multi-arch-signing";
+    const keys = await cosignKeyPair(work, password);
+    const ref = `${registry.host}/acme/multi-hello:1`;
+    const t0 = Date.now();
+    const r = await runCli(
+      cli.path,
+      [
+        "build",
+        app,
+        "-B",
+        builder(),
+        "-o",
+        ref,
+        "--platform",
+        "linux/amd64,linux/arm64",
+        "--sign-key",
+        keys.key,
+        ...ca,
+      ],
+      undefined,
+      { env: { COSIGN_PASSWORD: password } },
+    );
+    console.log(`signed build for linux/amd64 + linux/arm64 to a registry (warm): ${Date.now() - t0} ms`);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^Signed .* image index \(ecdsa-p256\) and attested its provenance/m);
+    expect(r.stdout.match(/^Signed \S+ linux\/(amd64|arm64) /gm)).toHaveLength(2);
+    const index = /^Successfully built .* \((sha256:[0-9a-f]{64})\), an image index/m.exec(r.stdout)![1]!;
+    const VERIFY = ["--insecure-ignore-tlog", "--allow-insecure-registry"];
+    const sig = await cosign(["verify", "--key", keys.pub, ...VERIFY, ref]);
+    expect(sig.code, sig.stderr).toBe(0);
+    expect(sig.stdout).toContain(index);
+    const att = await cosign(["verify-attestation", "--key", keys.pub, "--type", "slsaprovenance1", ...VERIFY, ref]);
+    expect(att.code, att.stderr).toBe(0);
+    const raw = JSON.parse(
+      (await exec("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${ref}`])).stdout,
+    );
+    for (const m of raw.manifests as Descriptor[]) {
+      const one = `${registry.host}/acme/multi-hello@${m.digest}`;
+      for (const type of ["slsaprovenance1", "cyclonedx"]) {
+        const a = await cosign(["verify-attestation", "--key", keys.pub, "--type", type, ...VERIFY, one]);
+        expect(a.code, `${m.platform?.architecture} ${type}: ${a.stderr}`).toBe(0);
+      }
+    }
+    const verified = await cnbkit(["verify", ref, "--key", keys.pub, "--builder", builder()]);
+    expect(verified.code).toBe(0);
   }, 3_600_000);
 
   test("a platform the index lacks is one line listing what it has; nothing is written", async () => {

@@ -67,7 +67,9 @@ test("a foreign platform with no qemu for it is one line before any build; nothi
       linux("amd64"),
       linux("riscv64"),
     ]).catch((e: Error) => e);
-    expect(String(err)).toMatch(/^CnbError: --platform linux\/riscv64(:| is linux\/riscv64 and this machine \w+:) .*no qemu/);
+    expect(String(err)).toMatch(
+      /^CnbError: --platform linux\/riscv64(:| is linux\/riscv64 and this machine \w+:) .*no qemu/,
+    );
   } finally {
     if (before === undefined) delete process.env.CNBKIT_CACHE;
     else process.env.CNBKIT_CACHE = before;
@@ -81,4 +83,15 @@ test("a builder root filesystem (not an image) is one line", async () => {
     linux("arm64"),
   ]).catch((e: Error) => e);
   expect(String(err)).toMatch(/^CnbError: builder .*rootfs: cannot read it as an image/);
+});
+
+test("--cache-image with several platforms is one line (one cache image cannot hold two platforms)", async () => {
+  const builder = await fakeBuilder("builder-cache", ["amd64", "arm64"]);
+  const err = await buildPlatforms(
+    { appDir: app, builder, output: `oci:${join(work, "o2")}`, cacheImage: "127.0.0.1:5000/app-cache" },
+    [linux("amd64"), linux("arm64")],
+  ).catch((e: Error) => e);
+  expect(String(err)).toMatch(
+    /^CnbError: --cache-image 127\.0\.0\.1:5000\/app-cache holds one platform's cache; with several --platform use --cache-dir/,
+  );
 });

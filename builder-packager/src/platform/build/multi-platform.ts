@@ -79,6 +79,12 @@ async function checkPlatforms(
   say: (line: string) => void,
 ): Promise<void> {
   await checkRequest(opts);
+  if (opts.cacheImage) {
+    // One cache image would hold two platforms' layers under one tag, each build restoring the other's.
+    throw new CnbError(
+      `--cache-image ${opts.cacheImage} holds one platform's cache; with several --platform use --cache-dir (a subdir per platform) or build each platform on its own`,
+    );
+  }
   const source = await openImageSource(opts.builder).catch((err: Error) => {
     throw new CnbError(`builder ${opts.builder}: cannot read it as an image (${err.message})`, {
       hint: "a multi-platform build needs a builder image (oci:<dir> or a registry ref), not a root filesystem",

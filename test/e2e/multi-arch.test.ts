@@ -324,7 +324,7 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
   }, 3_600_000);
 
   test("build --platform x2 --sign-key to a registry: cosign and cnbkit verify the index and each platform's image", async () => {
-    // Warm: the caches of the builds above. What is checked is the sealing of an index.
+    // Warm: the caches and the index of the builds above. What is checked is the sealing of an index.
     const password = "multi-arch-signing";
     const keys = await cosignKeyPair(work, password);
     const ref = `${registry.host}/acme/multi-hello:1`;
@@ -340,6 +340,8 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
         ref,
         "--platform",
         "linux/amd64,linux/arm64",
+        "--previous-image",
+        `oci:${join(work, "app-multi")}:latest`,
         "--sign-key",
         keys.key,
         ...ca,
@@ -347,8 +349,11 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
       undefined,
       { env: { COSIGN_PASSWORD: password } },
     );
-    console.log(`signed build for linux/amd64 + linux/arm64 to a registry (warm): ${Date.now() - t0} ms`);
+    console.log(`signed build for linux/amd64 + linux/arm64 to a registry: ${Date.now() - t0} ms`);
     expect(r.code, r.stderr + r.stdout).toBe(0);
+    // The previous image is the index above: each platform reuses its own platform's layers.
+    expect(r.stdout.match(/^Previous image oci:.*app-multi:latest$/gm)).toHaveLength(2);
+    expect(r.stdout).toMatch(/Reusing layer 'cnbkit\/nodejs:/);
     expect(r.stdout).toMatch(/^Signed .* image index \(ecdsa-p256\) and attested its provenance/m);
     expect(r.stdout.match(/^Signed \S+ linux\/(amd64|arm64) /gm)).toHaveLength(2);
     const index = /^Successfully built .* \((sha256:[0-9a-f]{64})\), an image index/m.exec(r.stdout)![1]!;

@@ -34,6 +34,7 @@ import { importLayoutTar } from "../../builder-packager/src/oci/layout-archive.j
 import { OciLayout } from "../../builder-packager/src/oci/layout.js";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
 import { unpackImage } from "../../builder-packager/src/container/unpack.js";
+import { cosign, cosignKeyPair } from "../../builder-packager/src/supply-chain/test-cosign.js";
 import { type LocalReferenceBuilder, prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
 import { bundleCli, caBindingArgs, E2E_DIR, fixtureApp, getFromImage, ROOT, runCli } from "./support.js";
 
@@ -255,6 +256,128 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
     }
   }, 3_600_000);
 
+  test("build --platform x2: one index of two app images; skopeo reads it, amd64 answers, arm64 is on the arm64 run image", async () => {
+    const out = join(work, "app-multi");
+    const image = `oci:${out}:latest`;
+    const t0 = Date.now();
+    // The build caches are the single builds' above (same app, same per-arch builders), but the
+    // output is new, so the launch layers (node_modules) are made again: close to a cold build.
+    // CNBKIT_MULTI_COLD=1 clears the caches too, for the cold figure.
+    const cold = process.env.CNBKIT_MULTI_COLD === "1" ? ["--clear-cache"] : [];
+    const r = await cnbkit([
+      "build",
+      app,
+      "--builder",
+      builder(),
+      "--platform",
+      "linux/amd64,linux/arm64",
+      "--output",
+      image,
+      "--tag",
+      `oci:${out}:v1`,
+      ...cold,
+      ...ca,
+    ]);
+    console.log(`build node-hello for linux/amd64 + linux/arm64${cold.length ? " (cold)" : ""}: ${Date.now() - t0} ms`);
+    expect(r.code).toBe(0);
+    const index =
+      /^Successfully built .* \((sha256:[0-9a-f]{64})\), an image index of linux\/amd64, linux\/arm64$/m.exec(
+        r.stdout,
+      )?.[1];
+    expect(index).toBeDefined();
+    // skopeo reads one OCI index, one manifest per platform; both tags name it.
+    for (const tag of ["latest", "v1"]) {
+      const raw = JSON.parse((await exec("skopeo", ["inspect", "--raw", `oci:${out}:${tag}`])).stdout);
+      expect(raw.mediaType).toBe("application/vnd.oci.image.index.v1+json");
+      expect(raw.manifests.map((m: Descriptor) => m.platform?.architecture)).toEqual(["amd64", "arm64"]);
+    }
+    const layoutIndex = JSON.parse(await readFile(join(out, "index.json"), "utf8")) as { manifests: Descriptor[] };
+    expect(layoutIndex.manifests.map((m) => m.digest)).toEqual([index, index]);
+    for (const arch of ARCHES) {
+      // Each is a whole CNB app image of its arch, on its arch's run image, with its own SBOM layer.
+      const config = await skopeoConfig(image, arch);
+      const run = await skopeoConfig(`oci:${join(work, "base")}:run`, arch);
+      expect(config.architecture).toBe(arch);
+      const meta = JSON.parse(labelsOf(config)["io.buildpacks.lifecycle.metadata"] ?? "{}");
+      const diffIds = (config.rootfs as { diff_ids: string[] }).diff_ids;
+      const runIds = (run.rootfs as { diff_ids: string[] }).diff_ids;
+      expect(diffIds.slice(0, runIds.length)).toEqual(runIds);
+      expect(meta.runImage.topLayer).toBe(runIds.at(-1));
+      expect(diffIds).toContain(meta.sbom.sha);
+    }
+    const inspected = await cnbkit(["inspect", image]);
+    expect(inspected.stdout).toMatch(/^Image index: .* \(sha256:[0-9a-f]{64}\): linux\/amd64, linux\/arm64$/m);
+    expect(inspected.stdout.match(/^Image: linux\/(amd64|arm64) /gm)).toEqual([
+      "Image: linux/amd64 ",
+      "Image: linux/arm64 ",
+    ]);
+    // sbom --platform: that platform's SBOM layer (the run image's packages are of its arch).
+    for (const arch of ARCHES) {
+      const dir = join(work, `sbom-${arch}`);
+      const sbom = await cnbkit(["sbom", image, "--platform", `linux/${arch}`, "--output", dir]);
+      expect(sbom.code).toBe(0);
+      const runSbom = await readFile(join(dir, "run-image", "sbom.cdx.json"), "utf8");
+      expect(runSbom).toContain(`arch=${arch}`);
+      expect(runSbom).not.toContain(`arch=${arch === "amd64" ? "arm64" : "amd64"}`);
+    }
+    // This machine's platform (amd64) runs from the index.
+    expect(await getFromImage(image)).toMatch(/^200 Hello from node-hello on Node v24\.21\.0, up \d+ (ms|seconds?)\n$/);
+  }, 3_600_000);
+
+  test("build --platform x2 --sign-key to a registry: cosign and cnbkit verify the index and each platform's image", async () => {
+    // Warm: the caches and the index of the builds above. What is checked is the sealing of an index.
+    const password = "multi-arch-signing";
+    const keys = await cosignKeyPair(work, password);
+    const ref = `${registry.host}/acme/multi-hello:1`;
+    const t0 = Date.now();
+    const r = await runCli(
+      cli.path,
+      [
+        "build",
+        app,
+        "-B",
+        builder(),
+        "-o",
+        ref,
+        "--platform",
+        "linux/amd64,linux/arm64",
+        "--previous-image",
+        `oci:${join(work, "app-multi")}:latest`,
+        "--sign-key",
+        keys.key,
+        ...ca,
+      ],
+      undefined,
+      { env: { COSIGN_PASSWORD: password } },
+    );
+    console.log(`signed build for linux/amd64 + linux/arm64 to a registry: ${Date.now() - t0} ms`);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    // The previous image is the index above: each platform reuses its own platform's layers.
+    expect(r.stdout.match(/^Previous image oci:.*app-multi:latest$/gm)).toHaveLength(2);
+    expect(r.stdout).toMatch(/Reusing layer 'cnbkit\/nodejs:/);
+    expect(r.stdout).toMatch(/^Signed .* image index \(ecdsa-p256\) and attested its provenance/m);
+    expect(r.stdout.match(/^Signed \S+ linux\/(amd64|arm64) /gm)).toHaveLength(2);
+    const index = /^Successfully built .* \((sha256:[0-9a-f]{64})\), an image index/m.exec(r.stdout)![1]!;
+    const VERIFY = ["--insecure-ignore-tlog", "--allow-insecure-registry"];
+    const sig = await cosign(["verify", "--key", keys.pub, ...VERIFY, ref]);
+    expect(sig.code, sig.stderr).toBe(0);
+    expect(sig.stdout).toContain(index);
+    const att = await cosign(["verify-attestation", "--key", keys.pub, "--type", "slsaprovenance1", ...VERIFY, ref]);
+    expect(att.code, att.stderr).toBe(0);
+    const raw = JSON.parse(
+      (await exec("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${ref}`])).stdout,
+    );
+    for (const m of raw.manifests as Descriptor[]) {
+      const one = `${registry.host}/acme/multi-hello@${m.digest}`;
+      for (const type of ["slsaprovenance1", "cyclonedx"]) {
+        const a = await cosign(["verify-attestation", "--key", keys.pub, "--type", type, ...VERIFY, one]);
+        expect(a.code, `${m.platform?.architecture} ${type}: ${a.stderr}`).toBe(0);
+      }
+    }
+    const verified = await cnbkit(["verify", ref, "--key", keys.pub, "--builder", builder()]);
+    expect(verified.code).toBe(0);
+  }, 3_600_000);
+
   test("a platform the index lacks is one line listing what it has; nothing is written", async () => {
     const out = join(work, "app-s390x");
     const r = await runCli(cli.path, [
@@ -271,6 +394,23 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
     expect(r.stderr.split("\n")[0]).toMatch(
       /^error: builder oci:.*:latest has no linux\/s390x image; its index has linux\/amd64, linux\/arm64(\/v8)?$/,
     );
+    expect(existsSync(out)).toBe(false);
+    // The same with several platforms, before any build.
+    const multi = await runCli(cli.path, [
+      "build",
+      app,
+      "--builder",
+      builder(),
+      "--platform",
+      "linux/amd64,linux/s390x",
+      "--output",
+      `oci:${out}`,
+    ]);
+    expect(multi.code).toBe(1);
+    expect(multi.stderr.split("\n")[0]).toMatch(
+      /^error: builder oci:.*:latest has no linux\/s390x image; its index has/,
+    );
+    expect(multi.stdout).not.toMatch(/===>/);
     expect(existsSync(out)).toBe(false);
   });
 

@@ -4,14 +4,31 @@
  */
 export { appMetadata, type BuildMetadata, LABELS, type LifecycleMetadata } from "./app-image.js";
 export { buildApp } from "./build/build-app.js";
+export { buildPlatforms, type MultiBuildResult } from "./build/multi-platform.js";
+export { parsePlatforms, platformSlug } from "./build/platform-list.js";
 export type { Destination } from "./build/destination.js";
-export type { Binding, BuildOptions, BuildResult, SealRequest } from "./build/options.js";
+export type {
+  Binding,
+  BuildOptions,
+  BuildResult,
+  IndexSealRequest,
+  MultiBuildOptions,
+  PlatformImage,
+  SealRequest,
+} from "./build/options.js";
 export type { BuildRecord, SourceTree } from "./build/record.js";
 export type { PhaseTime } from "./build/lifecycle-output.js";
 export { FLAG_SET_NAMES, type FlagSetName, KNOWN_TRUSTED_BUILDERS, parseFlagSet } from "./build/phases/index.js";
 export { type PullPolicy, parsePullPolicy } from "./build/pull-policy.js";
-export { type ImageInspection, type InspectedLayer, inspectImage } from "./inspect.js";
+export {
+  type ImageInspection,
+  type IndexInspection,
+  type InspectedLayer,
+  inspectImage,
+  inspectIndex,
+} from "./inspect.js";
 export { notRebasable, type RebaseOptions, type RebaseResult, type RebaseSealRequest, rebaseImage } from "./rebase.js";
+export { type IndexRebaseResult, rebaseIndex } from "./rebase-index.js";
 export { type RunningApp, type RunOptions, runApp } from "./run.js";
 export { exportSbom, readSbomDocuments, type SbomDocument } from "./sbom.js";
 export { DEFAULT_EXEC_ENV, parseExecEnv } from "./exec-env.js";

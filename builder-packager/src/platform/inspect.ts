@@ -2,7 +2,7 @@
  * `cnbkit inspect`: what an app image is made of, from its labels and manifest alone
  * (no layer is downloaded): processes, buildpacks, run image, base labels and layers.
  */
-import { type Digest, openImageSource } from "../oci/index.js";
+import { type Digest, isManifestType, openImageSource, type Platform } from "../oci/index.js";
 import { appMetadata, type BuildMetadata } from "./app-image.js";
 
 /** One layer of an inspected image, bottom first. */
@@ -32,15 +32,16 @@ export interface ImageInspection {
 }
 
 /**
- * Reads an app image's metadata; a one-line error when it is not an app image.
+ * Reads an app image's metadata (its `platform` image of an index; default this machine's);
+ * a one-line error when it is not an app image.
  *
  * @example
  * const info = await inspectImage("oci:out/app:latest");
  * console.log(info.processes.map((p) => p.type));
  */
-export async function inspectImage(ref: string): Promise<ImageInspection> {
+export async function inspectImage(ref: string, platform?: Platform): Promise<ImageInspection> {
   const src = await openImageSource(ref);
-  const { manifest, config } = await src.image();
+  const { manifest, config } = await src.image(platform);
   const { lifecycle, build, labels } = appMetadata(config, `image ${ref}`);
   const defaultType = (config.config?.Entrypoint ?? [])[0]?.match(/^\/cnb\/process\/(.+)$/)?.[1];
   const processes = (build.processes ?? []).map((p: NonNullable<BuildMetadata["processes"]>[number]) => ({
@@ -93,4 +94,30 @@ export async function inspectImage(ref: string): Promise<ImageInspection> {
     layers,
     rebasable: labels["io.buildpacks.rebasable"] !== "false",
   };
+}
+
+/** What {@link inspectIndex} reports of an image index: its digest and each platform's image. */
+export interface IndexInspection {
+  reference: string;
+  digest: Digest;
+  platforms: ImageInspection[];
+}
+
+/**
+ * Reads every platform's app image of an image index (a multi-platform build), in the index's
+ * order; undefined when `ref` names a single image.
+ *
+ * @example
+ * const index = await inspectIndex("oci:out/app:latest");
+ * console.log(index?.platforms.map((p) => p.architecture)); // ["amd64", "arm64"]
+ */
+export async function inspectIndex(ref: string): Promise<IndexInspection | undefined> {
+  const top = await (await openImageSource(ref)).manifest();
+  if (top.kind !== "index") return undefined;
+  const platforms: ImageInspection[] = [];
+  for (const d of top.index.manifests) {
+    if (!isManifestType(d.mediaType) || !d.platform) continue;
+    platforms.push(await inspectImage(ref, d.platform));
+  }
+  return { reference: ref, digest: top.digest as Digest, platforms };
 }

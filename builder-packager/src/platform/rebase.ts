@@ -64,6 +64,8 @@ export interface RebaseOptions {
    * ten images of one repository onto one run image: its layers are checked once, not ten times).
    */
   knownBlobs?: Set<string>;
+  /** Write the rebased image by digest only, moving no tag (one platform of an index: rebase-index.ts tags the index). */
+  untagged?: boolean;
 }
 
 /** What {@link RebaseOptions.seal} gets: the new image and what it was made from. */
@@ -90,6 +92,9 @@ export interface RebaseResult {
   appLayers: number;
   /** The new run image's top layer diffID. */
   topLayer: Digest;
+  /** The new manifest's size and media type (for an index that points at it). */
+  size: number;
+  mediaType: string;
 }
 
 /**
@@ -151,6 +156,7 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
     clients: opts.clients,
     tagGuard: opts.tagGuard,
     knownBlobs: opts.knownBlobs,
+    untagged: opts.untagged === true,
     seal: opts.seal
       ? async (digest) =>
           opts.seal!({
@@ -177,6 +183,8 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
     previousDigest: inputs.app.manifest.digest,
     appLayers: rebased.appLayers.length,
     topLayer: rebased.newTop,
+    size: rebased.manifestBytes.length,
+    mediaType: rebased.mediaType,
   };
 }
 
@@ -316,7 +324,9 @@ async function writeRebased(
     clients,
     tagGuard,
     knownBlobs,
+    untagged,
   }: {
+    untagged: boolean;
     copyAppLayers: boolean;
     seal: ((digest: Digest) => Promise<void>) | undefined;
     clients: Map<string, RegistryClient> | undefined;
@@ -344,7 +354,7 @@ async function writeRebased(
   }
   const { configBlob } = rebased;
   await sink.putBlob(configBlob.descriptor, async () => Readable.from([configBlob.bytes]));
-  const tag = sink.ref.kind === "layout" ? (sink.ref.tag ?? "latest") : sink.ref.tag;
+  const tag = untagged ? undefined : sink.ref.kind === "layout" ? (sink.ref.tag ?? "latest") : sink.ref.tag;
   if (seal || tagGuard) {
     const digest = sha256(rebased.manifestBytes);
     // A tag already at the new digest was sealed before it moved (a re-run): nothing to do.

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { formatBytes } from "@cnbkit/framework/log";
 import { cnbkitCacheDir, sweepStale } from "../cache/index.js";
+import type { Platform } from "../oci/index.js";
 import { containerCommand } from "./container-command.js";
 import {
   checkRunnable,
@@ -51,6 +52,8 @@ export interface RunOptions {
   onOutput?: (line: string, stream: "stdout" | "stderr") => void;
   /** cnbkit's cache root. */
   cnbkitCache?: string;
+  /** The image of an image index to run (default: this machine's platform); another arch runs under qemu. */
+  platform?: Platform;
 }
 
 /** A running app. */
@@ -114,7 +117,13 @@ export async function runApp(opts: RunOptions): Promise<RunningApp> {
   const stopped = () => new CnbError("run stopped before the app started");
   await sweepStale();
   if (opts.signal?.aborted) throw stopped();
-  const unpacked = await unpackImage(opts.image, { cacheDir, onProgress: log, prune: false, signal: opts.signal });
+  const unpacked = await unpackImage(opts.image, {
+    cacheDir,
+    onProgress: log,
+    prune: false,
+    signal: opts.signal,
+    ...(opts.platform ? { platform: opts.platform } : {}),
+  });
   let view: Awaited<ReturnType<typeof openRootfsView>> | undefined;
   let exited: Promise<number>;
   let pruned: Promise<void> = Promise.resolve();

@@ -15,7 +15,8 @@ import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
 import { BASE_SBOM_DIR, BASE_SBOM_LABEL } from "../base/index.js";
-import { type ImageSource, openImageSource } from "../oci/index.js";
+import { type ImageSource, openImageSource, type Platform } from "../oci/index.js";
+import { pinPlatform } from "./build/builder-platform.js";
 import { appMetadata } from "./app-image.js";
 
 /** Where each SBOM layer keeps its files, and where they go under the output dir. */
@@ -25,17 +26,19 @@ const SBOM_SOURCES = {
 } as const;
 
 /**
- * Writes the SBOM files of `ref` under `outDir` and returns their relative paths: the
+ * Writes the SBOM files of `ref` (its `platform` image when it is an index; default this
+ * machine's) under `outDir` and returns their relative paths: the
  * buildpacks' and, when the run image carries one, the run image's under `run-image/`.
  *
  * @example
  * const files = await exportSbom("oci:out/app:latest", "sbom");
  * // ["launch/acme_node/node/sbom.cdx.json", ..., "run-image/sbom.cdx.json", "run-image/sbom.spdx.json"]
  */
-export async function exportSbom(ref: string, outDir: string): Promise<string[]> {
+export async function exportSbom(ref: string, outDir: string, platform?: Platform): Promise<string[]> {
   const out = resolve(outDir);
   const files: string[] = [];
-  await eachSbomFile(await openImageSource(ref), ref, async (rel, content) => {
+  const source = await openImageSource(ref);
+  await eachSbomFile(platform ? pinPlatform(source, platform) : source, ref, async (rel, content) => {
     if (files.length === 0) await mkdir(out, { recursive: true });
     const dest = join(out, rel);
     await mkdir(dirname(dest), { recursive: true });

@@ -6,7 +6,7 @@
  */
 import { CNBKIT_VERSION } from "../builder/index.js";
 import type { Digest, ImageReference, ImageSource } from "../oci/index.js";
-import { readSbomDocuments, type SealRequest } from "../platform/index.js";
+import { type IndexSealRequest, readSbomDocuments, type SealRequest } from "../platform/index.js";
 import { gitSource } from "./git-source.js";
 import type { SigningKey } from "./keys.js";
 import { buildProvenance, type RebaseFacts, rebaseProvenance } from "./provenance.js";
@@ -63,4 +63,49 @@ export async function sealRebase(
     ...(await sbomsOf(source, facts.output, name, digest)),
   ];
   return signImage({ ref: image, digest, key, attestations });
+}
+
+/**
+ * Signs a multi-platform build's image index and attests its provenance: each platform's
+ * image is sealed with {@link sealBuild} first; the index's provenance names the source
+ * once and every platform's builder, buildpacks and run image as resolved dependencies.
+ */
+export async function sealIndex(req: IndexSealRequest, key: SigningKey, appDir: string): Promise<SignResult> {
+  const { ref, given } = req.destination;
+  const name = dockerReference(ref);
+  const git = await gitSource(appDir);
+  const provenances = req.images.flatMap(({ record }) => {
+    if (!record) return [];
+    const { sourceTree, ...facts } = record;
+    return [
+      buildProvenance({
+        ...facts,
+        cnbkitVersion: CNBKIT_VERSION,
+        source: git ?? { kind: "tree", ...sourceTree },
+        output: given,
+      }),
+    ];
+  });
+  const first = provenances[0];
+  if (!first) throw new Error(`sealIndex ${given}: no platform's build record`);
+  const deps = [
+    ...new Map(
+      provenances.flatMap((p) => p.buildDefinition.resolvedDependencies).map((d) => [JSON.stringify(d), d]),
+    ).values(),
+  ];
+  const predicate = {
+    ...first,
+    buildDefinition: {
+      ...first.buildDefinition,
+      externalParameters: {
+        ...first.buildDefinition.externalParameters,
+        platforms: req.images.map(({ platform: p }) => `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ""}`),
+      },
+      resolvedDependencies: deps,
+    },
+  };
+  const attestations: Attestation[] = [
+    { statement: statement(name, req.digest, PREDICATE_TYPES.slsaProvenance, predicate) },
+  ];
+  return signImage({ ref, digest: req.digest, key, attestations });
 }

@@ -131,3 +131,14 @@ test("--help lists each pack flag with an example", () => {
     expect(help).toMatch(new RegExp(`--${flag}\\b.*e\\.g\\. --${flag}`));
   }
 });
+
+test("bad --platform values stop the build before anything is read: a repeat, an unknown arch", async () => {
+  // The app dir, builder and output do not exist: the platforms are checked first.
+  for (const [argv, line] of [
+    [["--platform", "linux/amd64", "--platform", "linux/amd64"], "--platform linux/amd64 is given twice"],
+    [["--platform", "linux/amd64,linux/amd64/"], "--platform linux/amd64 is given twice"],
+    [["--platform", "linux/amd64,linux/sparc"], 'unknown arch "sparc"'],
+  ] as const) {
+    await expect(buildCommand.run(parse(...argv))).rejects.toThrow(line);
+  }
+});

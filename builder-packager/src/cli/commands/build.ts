@@ -2,12 +2,19 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { type Binding, type BuildOptions, buildApp, parseFlagSet, parsePullPolicy } from "../../platform/index.js";
+import {
+  type Binding,
+  type BuildOptions,
+  buildApp,
+  parseFlagSet,
+  parsePlatforms,
+  parsePullPolicy,
+} from "../../platform/index.js";
 import { parseStallTimeout } from "../../container/index.js";
-import { parseTarget } from "../../package/index.js";
 import { parseExecEnv } from "../../platform/index.js";
 import type { Digest } from "../../oci/index.js";
-import { loadSigningKey, markSignedImage, sealBuild } from "../../supply-chain/index.js";
+import { loadSigningKey, markSignedImage } from "../../supply-chain/index.js";
+import { buildIndex, sealWith } from "./build-platforms.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { buildTimes } from "../build-times.js";
 import { wantsColor } from "../color.js";
@@ -109,7 +116,7 @@ export const buildCommand: Command = {
   name: "build",
   summary: "Build an app image from source with a builder, using the real lifecycle under runc",
   usage:
-    "cnbkit build <app-dir> --builder <ref|oci:dir[:tag]> --output <oci:dir[:tag]|ref> [--buildpack <dir|.cnb|oci:dir|ref|id@version>]... [--env K=V|NAME] [--env-file F] [--volume D:/platform/bindings/N] [--tag <ref>] [--default-process <type>] [--exec-env <name>] [--clear-cache]",
+    "cnbkit build <app-dir> --builder <ref|oci:dir[:tag]> --output <oci:dir[:tag]|ref> [--platform <os/arch>]... [--buildpack <dir|.cnb|oci:dir|ref|id@version>]... [--env K=V|NAME] [--env-file F] [--volume D:/platform/bindings/N] [--tag <ref>] [--default-process <type>] [--exec-env <name>] [--clear-cache]",
   description: [
     "--buildpack (repeatable) replaces the builder's order with the given buildpacks, as one group, in order:",
     "a source dir is compiled on the fly (an unchanged one comes from the cache). project.toml in the app",
@@ -124,6 +131,11 @@ export const buildCommand: Command = {
     "An untrusted builder (a registry builder that is not one of pack's known ones, or any builder with --phases)",
     "runs as five containers, analyze, detect, restore, build, export: registry credentials, the cache and the",
     "images reach only analyze, restore and export, never the buildpacks. A local builder (oci:, a dir) is trusted.",
+    "Several --platform values build the app once per platform, one after another (a foreign one under qemu), and",
+    "write ONE image index to --output and each --tag: one app image per platform. The tags move once, when every",
+    "platform has built; a failure names the platform and leaves the output as it was. A --cache-dir,",
+    "--sbom-output-dir and --report-output-dir get a subdir per platform (linux-amd64, linux-arm64); --sign-key",
+    "seals each platform's image and the index.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<app-dir>" },
   examples: [
@@ -132,6 +144,8 @@ export const buildCommand: Command = {
     "cnbkit build my-app -B oci:out/builder -o oci:out/app -b cnbkit/nodejs -b ./my-buildpack --pre-buildpack cnbkit/ca-certificates --post-buildpack out/extra.cnb",
     "cnbkit build my-app -o oci:out/app --descriptor ci/project.toml --network none --pull-policy never",
     "cnbkit build my-app -B registry.example.com/acme/builder:1 -o registry.example.com/acme/app:1 --platform linux/arm64",
+    "cnbkit build my-app -B oci:out/builder-multi -o oci:out/app:latest --platform linux/amd64 --platform linux/arm64",
+    "cnbkit build my-app -B oci:out/builder-multi -o 127.0.0.1:5000/acme/app:1 --platform linux/amd64,linux/arm64 --sign-key cosign.key",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --env NODE_ENV=production --env BP_NODE_VERSION --env-file build.env",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --volume ./ca:/platform/bindings/ca --binding ca=./ca",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --run-image oci:out/base:run --cache-dir .cache/app --stall-timeout 10m",
@@ -175,8 +189,9 @@ export const buildCommand: Command = {
     "cache-dir": { type: "string", value: "<dir>", help: "build cache directory (default: one per app and builder)" },
     platform: {
       type: "string",
-      value: "<os/arch>",
-      help: "build for this platform, e.g. linux/arm64: its image of a multi-arch builder (default: this machine's)",
+      multiple: true,
+      value: "<os/arch>[,<os/arch>]",
+      help: "build for this platform, e.g. linux/arm64: its image of a multi-arch builder (default: this machine's); several (repeated or a comma list) make one image index",
     },
     "clear-cache": { type: "boolean", help: "empty the build cache first and restore no layers, e.g. --clear-cache" },
     "default-process": {
@@ -286,29 +301,9 @@ export const buildCommand: Command = {
   },
   async run(inv) {
     const appDir = resolve(inv.positionals[0]!);
-    const builder = stringOption(inv, "builder");
-    const output = stringOption(inv, "output", true);
-    const envFile = stringOption(inv, "env-file");
-    const fileEnv = envFile
-      ? parseEnvPairs(
-          (
-            await readFile(envFile, "utf8").catch(() => {
-              throw new CnbError(`--env-file ${envFile}: cannot read it`);
-            })
-          )
-            .split("\n")
-            .map((l) => l.trim())
-            .filter((l) => l && !l.startsWith("#")),
-          `${envFile}:`,
-        )
-      : {};
-    const runImage = stringOption(inv, "run-image");
-    const cacheDir = stringOption(inv, "cache-dir");
-    const platformText = stringOption(inv, "platform");
-    const platform = platformText === undefined ? undefined : parseTarget(platformText, "--platform");
-    const stall = stringOption(inv, "stall-timeout");
-    const stallTimeoutMs = stall === undefined ? undefined : parseStallTimeout(stall, "--stall-timeout");
-    const flags = packBuildFlags(inv);
+    // Bad platforms are one line before anything is read.
+    const platforms = parsePlatforms(listOption(inv, "platform"));
+    const options = await buildOptions(inv, appDir);
     // The key is read (and its password checked) before the build, not after twenty minutes of it.
     const signKeyFile = stringOption(inv, "sign-key");
     const signKey = signKeyFile ? await loadSigningKey(signKeyFile, { flag: "--sign-key" }) : undefined;
@@ -320,34 +315,12 @@ export const buildCommand: Command = {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     try {
+      const common = { ...options, signal: controller.signal };
+      if (platforms.length > 1) return await buildIndex(inv, common, platforms, signKey);
       const result = await buildApp({
-        appDir,
-        ...(builder ? { builder: imageRef(builder, { rootfs: true }) } : {}),
-        output: absoluteRef(output),
-        env: { ...fileEnv, ...parseEnvPairs(listOption(inv, "env"), "--env", process.env) },
-        bindings: [
-          ...listOption(inv, "volume").map((v) => parseBinding(v, "volume")),
-          ...listOption(inv, "binding").map((b) => parseBinding(b, "binding")),
-        ],
-        ...(runImage ? { runImage: imageRef(runImage) } : {}),
-        ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
-        ...(stallTimeoutMs !== undefined ? { stallTimeoutMs } : {}),
-        ...(platform ? { platform } : {}),
-        ...flags,
-        onOutput: (line) => inv.out(line),
-        signal: controller.signal,
-        ...(inv.verbose ? { logLevel: "debug" as const } : {}),
-        color: wantsColor(process.stdout, process.env),
-        ...(signKey
-          ? {
-              seal: async (req) => {
-                const sealed = await sealBuild(req, signKey, appDir);
-                inv.out(
-                  `Signed ${req.destination.given} (${signKey.algorithm}) and attested its provenance and ${sealed.attestations - 1} SBOM document(s) in ${sealed.where}`,
-                );
-              },
-            }
-          : {}),
+        ...common,
+        ...(platforms[0] ? { platform: platforms[0] } : {}),
+        ...(signKey ? { seal: sealWith(inv, signKey, appDir) } : {}),
       });
       if (signKey) {
         for (const d of result.destinations) await markSignedImage(d.ref, result.digest as Digest);
@@ -361,3 +334,44 @@ export const buildCommand: Command = {
     }
   },
 };
+
+/** The options of {@link buildApp} the flags give, for one platform or several. */
+async function buildOptions(inv: Invocation, appDir: string): Promise<BuildOptions> {
+  const builder = stringOption(inv, "builder");
+  const output = stringOption(inv, "output", true);
+  const envFile = stringOption(inv, "env-file");
+  const fileEnv = envFile
+    ? parseEnvPairs(
+        (
+          await readFile(envFile, "utf8").catch(() => {
+            throw new CnbError(`--env-file ${envFile}: cannot read it`);
+          })
+        )
+          .split("\n")
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith("#")),
+        `${envFile}:`,
+      )
+    : {};
+  const runImage = stringOption(inv, "run-image");
+  const cacheDir = stringOption(inv, "cache-dir");
+  const stall = stringOption(inv, "stall-timeout");
+  const stallTimeoutMs = stall === undefined ? undefined : parseStallTimeout(stall, "--stall-timeout");
+  return {
+    appDir,
+    ...(builder ? { builder: imageRef(builder, { rootfs: true }) } : {}),
+    output: absoluteRef(output),
+    env: { ...fileEnv, ...parseEnvPairs(listOption(inv, "env"), "--env", process.env) },
+    bindings: [
+      ...listOption(inv, "volume").map((v) => parseBinding(v, "volume")),
+      ...listOption(inv, "binding").map((b) => parseBinding(b, "binding")),
+    ],
+    ...(runImage ? { runImage: imageRef(runImage) } : {}),
+    ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
+    ...(stallTimeoutMs !== undefined ? { stallTimeoutMs } : {}),
+    ...packBuildFlags(inv),
+    onOutput: (line) => inv.out(line),
+    ...(inv.verbose ? { logLevel: "debug" as const } : {}),
+    color: wantsColor(process.stdout, process.env),
+  };
+}

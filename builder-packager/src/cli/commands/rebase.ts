@@ -1,6 +1,6 @@
 /** `cnbkit rebase`: swap an app image's run-image layers by rewriting config and manifest only. */
 import { parseReference } from "../../oci/index.js";
-import { rebaseImage } from "../../platform/index.js";
+import { type RebaseOptions, rebaseImage, rebaseIndex } from "../../platform/index.js";
 import { loadSigningKey, markSignedImage, sealRebase } from "../../supply-chain/index.js";
 import { type Command, stringOption } from "../command.js";
 import { absoluteRef, imageRef } from "../refs.js";
@@ -8,7 +8,8 @@ import { absoluteRef, imageRef } from "../refs.js";
 /** `cnbkit rebase <image> --run-image <ref> [--output <ref>] [--force]`. */
 export const rebaseCommand: Command = {
   name: "rebase",
-  summary: "Rebase an app image onto a new run image (only config and manifest are rewritten)",
+  summary:
+    "Rebase an app image (or each platform of an image index) onto a new run image (only config and manifest are rewritten)",
   usage: "cnbkit rebase <image> [--run-image <ref>] [--output <ref>] [--force] [--sign-key <file>]",
   positionals: { min: 1, max: 1, names: "<image>" },
   examples: [
@@ -37,7 +38,7 @@ export const rebaseCommand: Command = {
     const signKeyFile = stringOption(inv, "sign-key");
     const signKey = signKeyFile ? await loadSigningKey(signKeyFile, { flag: "--sign-key" }) : undefined;
     const startedOn = new Date();
-    const result = await rebaseImage({
+    const options: RebaseOptions = {
       image: imageRef(inv.positionals[0]!),
       ...(runImage ? { runImage: imageRef(runImage) } : {}),
       ...(output ? { output: absoluteRef(output) } : {}),
@@ -57,7 +58,19 @@ export const rebaseCommand: Command = {
             },
           }
         : {}),
-    });
+    };
+    // An image index (a multi-platform build): each platform onto the same platform of the run image.
+    const index = await rebaseIndex(options);
+    if (index) {
+      for (const p of index.platforms) {
+        inv.out(
+          `  ${p.platform.os}/${p.platform.architecture}: ${p.previousDigest} → ${p.digest} (${p.appLayers} app layers kept)`,
+        );
+      }
+      inv.out(`Rebased ${inv.positionals[0]} (image index): ${index.previousDigest} → ${index.digest}`);
+      return 0;
+    }
+    const result = await rebaseImage(options);
     if (signKey) await markSignedImage(parseReference(absoluteRef(output ?? inv.positionals[0]!)), result.digest);
     inv.out(
       `Rebased ${inv.positionals[0]}: ${result.previousDigest} → ${result.digest} (${result.appLayers} app layers kept)`,

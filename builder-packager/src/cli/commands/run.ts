@@ -2,7 +2,7 @@
 import { CnbError } from "@cnbkit/framework";
 import { parseBytes } from "@cnbkit/framework/log";
 import { formatStallTimeout, parseStallTimeout } from "../../container/index.js";
-import { runApp } from "../../platform/index.js";
+import { parsePlatforms, runApp } from "../../platform/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { imageRef } from "../refs.js";
 import { parseEnvPairs } from "./build.js";
@@ -21,17 +21,19 @@ export function parseMemoryLimit(text: string | undefined): number | undefined {
   return bytes;
 }
 
-/** `cnbkit run <image> [--port N] [--env K=V] [--process TYPE] [--memory SIZE] [--listen-timeout D]`. */
+/** `cnbkit run <image> [--port N] [--env K=V] [--process TYPE] [--memory SIZE] [--platform OS/ARCH] [--listen-timeout D]`. */
 export const runCommand: Command = {
   name: "run",
   summary: "Run an app image under runc (host network, PORT set) until interrupted",
-  usage: "cnbkit run <image> [--port N] [--env K=V] [--process TYPE] [--memory SIZE] [--listen-timeout D]",
+  usage:
+    "cnbkit run <image> [--port N] [--env K=V] [--process TYPE] [--memory SIZE] [--platform OS/ARCH] [--listen-timeout D]",
   positionals: { min: 1, max: 1, names: "<image>" },
   examples: [
     "cnbkit run oci:out/app:latest --port 8080",
     "cnbkit run oci:out/app --process worker --env LOG_LEVEL=debug",
     "cnbkit run oci:out/java-app --memory 512m",
     "cnbkit run oci:out/slow-app --listen-timeout 2m",
+    "cnbkit run oci:out/multi-app --platform linux/arm64",
   ],
   options: {
     port: { type: "string", short: "p", value: "<N>", help: "port the app listens on (sets PORT; default 8080)" },
@@ -42,6 +44,11 @@ export const runCommand: Command = {
       short: "m",
       value: "<size>",
       help: "memory limit enforced by the container's cgroup, e.g. 512m or 1g (default: none)",
+    },
+    platform: {
+      type: "string",
+      value: "<os/arch>",
+      help: "which image of an image index to run, e.g. linux/arm64 (default: this machine's; another arch runs under qemu)",
     },
     "listen-timeout": {
       type: "string",
@@ -55,6 +62,8 @@ export const runCommand: Command = {
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw new CnbError(`--port "${portText}" is not a port number`);
     const proc = stringOption(inv, "process");
+    const platforms = parsePlatforms(listOption(inv, "platform"));
+    if (platforms.length > 1) throw new CnbError("--platform: run one platform at a time; give one os/arch");
     const memoryBytes = parseMemoryLimit(stringOption(inv, "memory"));
     const listenText = stringOption(inv, "listen-timeout");
     const listenMs =
@@ -83,6 +92,7 @@ export const runCommand: Command = {
         port,
         env: parseEnvPairs(listOption(inv, "env"), "--env"),
         ...(proc ? { process: proc } : {}),
+        ...(platforms[0] ? { platform: platforms[0] } : {}),
         ...(memoryBytes !== undefined ? { memoryBytes } : {}),
         signal: controller.signal,
         onOutput: (line) => inv.out(line),

@@ -47,17 +47,36 @@ import { writeAppImage } from "./write-image.js";
  *   onOutput: (l) => console.log(l) });
  */
 export async function buildApp(options: BuildOptions): Promise<BuildResult> {
+  const appDir = await checkAppDir(options);
+  const project = await readProjectDescriptor(appDir, options.descriptor);
+  const builder = builderFrom(options, project);
+  return buildWithBuilder({ ...options, builder }, appDir, project);
+}
+
+/**
+ * The builder a build uses: `options.builder`, else project.toml's (said in one line); none
+ * at all, or no app dir, is one line.
+ */
+export async function builderOf(options: BuildOptions): Promise<string> {
+  const appDir = await checkAppDir(options);
+  return builderFrom(options, await readProjectDescriptor(appDir, options.descriptor));
+}
+
+async function checkAppDir(options: BuildOptions): Promise<string> {
   const appDir = resolve(options.appDir);
   if (!(await stat(appDir).catch(() => undefined))?.isDirectory()) {
     throw new CnbError(`app directory ${options.appDir} does not exist`);
   }
-  const project = await readProjectDescriptor(appDir, options.descriptor);
+  return appDir;
+}
+
+function builderFrom(options: BuildOptions, project: ProjectDescriptor): string {
   const builder = options.builder ?? project.builder;
   if (!builder) {
     throw new CnbError("no builder given: pass --builder <ref>, or set builder in project.toml's [io.buildpacks]");
   }
   if (!options.builder) options.onOutput?.(`Using builder ${builder} (from ${project.file})`, "stdout");
-  return buildWithBuilder({ ...options, builder }, appDir, project);
+  return builder;
 }
 
 /** {@link buildApp} once the builder is known. */

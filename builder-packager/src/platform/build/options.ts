@@ -135,6 +135,36 @@ export interface SealRequest {
   source: ImageSource;
 }
 
+/** {@link BuildOptions} of a multi-platform build: also how the index is sealed. */
+export interface MultiBuildOptions extends BuildOptions {
+  /**
+   * Called for each destination once the index and its images are there by digest (each image
+   * already sealed through {@link BuildOptions.seal}) and before its tag moves.
+   */
+  sealIndex?: (req: IndexSealRequest) => Promise<void>;
+}
+
+/** One platform's image of a multi-platform build, as staged. */
+export interface PlatformImage {
+  platform: Platform;
+  /** Its manifest digest (the same in the staging layout and at every destination). */
+  digest: Digest;
+  /** The single-platform build's result (phases, times, reused layers). */
+  result: BuildResult;
+  /** The build's record, for provenance; only when the build is sealed. */
+  record?: BuildRecord;
+}
+
+/** What {@link MultiBuildOptions.sealIndex} gets: where the index is, its digest, and each platform's image. */
+export interface IndexSealRequest {
+  /** Where the index was written, and the tag still to move. */
+  destination: Destination;
+  /** The index's digest. */
+  digest: Digest;
+  /** Each platform's image (already sealed), with its build's record. */
+  images: PlatformImage[];
+}
+
 /** What `buildApp` (build-app.ts) produced. */
 export interface BuildResult {
   /** The output reference as given. */

@@ -5,10 +5,12 @@
  */
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { type ImageConfig, type ImageSource, openImageSource, parseReference } from "../../oci/index.js";
+import { type ImageConfig, type ImageSource, openImageSource, type Platform, parseReference } from "../../oci/index.js";
+import type { Destination } from "./destination.js";
 import { appMetadata } from "../app-image.js";
 import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
 import { chownTree } from "./inputs.js";
+import { pinPlatform } from "./builder-platform.js";
 import type { Build } from "./prepare.js";
 
 /** Names the app and run images carry inside the lifecycle's layout repository. */
@@ -56,20 +58,40 @@ export async function prepareLayoutRepo(
     () => false,
   );
   const appPath = join(dir, layoutPathOf(appName));
-  let previous = await openImageSource(opts.previousImage ?? output.ref).catch(() => undefined);
-  if (previous && (await previous.manifest().catch(() => undefined))) {
+  const previous = await previousImage(opts.previousImage, output, builder.platform);
+  if (previous) {
     say(`Previous image ${opts.previousImage ?? output.given}`);
     const sbom = previousSbomLayer(await previous.config());
     await placeImage(previous, appPath, output.tag, (_, diffId) => diffId === sbom);
-  } else if (opts.previousImage) {
-    throw new CnbError(
-      `--previous-image ${opts.previousImage}: cannot read it; give an image that exists or leave it out`,
-    );
-  } else {
-    previous = undefined;
   }
   await chownLayoutDirs(dir, builder.uid, builder.gid);
   return { dir, runName, appName, appPath, previous };
+}
+
+/**
+ * The image whose layers the exporter may reuse: `--previous-image`, else the output as it is.
+ * An index (a multi-platform app image) is read as its image of the platform built for; an
+ * image of another arch is no previous image (its layers are of the wrong arch), and one given
+ * with `--previous-image` that cannot be read or is of another arch is one line.
+ */
+async function previousImage(
+  given: string | undefined,
+  output: Destination,
+  platform: Platform,
+): Promise<ImageSource | undefined> {
+  const source = await openImageSource(given ?? output.ref)
+    .then((s) => pinPlatform(s, platform))
+    .catch(() => undefined);
+  const config = await source?.config().catch(() => undefined);
+  if (config && config.architecture === platform.architecture) return source;
+  if (!given) return undefined;
+  if (config) {
+    throw new CnbError(
+      `--previous-image ${given} is ${config.os}/${config.architecture}; this build is for ${platform.os}/${platform.architecture}`,
+      { hint: "give an image of the platform built for (or an index that has it), or leave it out" },
+    );
+  }
+  throw new CnbError(`--previous-image ${given}: cannot read it; give an image that exists or leave it out`);
 }
 
 /** The diffID of the previous image's launch-SBOM layer, if it is an app image with one. */

@@ -135,3 +135,25 @@ test("an adapter that writes no Node.js server is named, with the one that does"
   );
   expect(frameworkWithoutServer({ dependencies: { express: "4" } })).toBeUndefined();
 });
+
+describe("React Router's custom server entry (sahibibadov/react-router-7-react-19-ssr-react-compiler)", () => {
+  // vite.config.ts gives the SSR build `input: "./server/app.ts"`, an Express handler for Vercel:
+  // build/server/index.js then re-exports it, and the server build sits in a chunk.
+  const custom =
+    'import { b, g } from "./assets/app-DXJGiktm.js";\nexport {\n  b as default,\n  g as getPostsServer\n};\n';
+  const real = 'const assetsBuildDirectory = "build/client";\nexport { assetsBuildDirectory, routes };\n';
+  const pkg = deps("react-router", "@react-router/serve", "@react-router/express");
+  const files = (text: string) => app(pkg, ["build/server/index.js"], { "build/server/index.js": text });
+
+  test("is not started with react-router-serve, which crashes on it", () => {
+    expect(frameworkStart(files(custom))).toBeUndefined();
+    expect(frameworkStart(files(real))?.command).toEqual(["react-router-serve", "build/server/index.js"]);
+  });
+
+  test("gets one line that says why there is no start command, and what to add", () => {
+    expect(frameworkWithoutServer(pkg, files(custom))).toMatch(
+      /^React Router's build\/server\/index.js is a custom server entry .* add a "start" script that serves it on \$PORT/,
+    );
+    expect(frameworkWithoutServer(pkg, files(real))).toBeUndefined();
+  });
+});

@@ -95,10 +95,10 @@ const RULES: Rule[] = [
       env: { HOST: "0.0.0.0" },
     };
   },
-  ({ pkg, exists }) => {
+  ({ pkg, exists, read }) => {
     if (!depends(pkg, "@react-router/serve", true)) return undefined;
-    const entry = "build/server/index.js";
-    if (!exists(entry)) return undefined;
+    const entry = REACT_ROUTER_ENTRY;
+    if (!exists(entry) || customReactRouterServer(read)) return undefined;
     return { command: ["react-router-serve", entry], framework: "React Router's server build" };
   },
   ({ pkg, exists }) => {
@@ -120,6 +120,22 @@ const RULES: Rule[] = [
     return { command: ["node", bin, "start"], framework: "Next.js's build (next start)" };
   },
 ];
+
+/** Where React Router 7 (and Remix with Vite) write the server build. */
+const REACT_ROUTER_ENTRY = "build/server/index.js";
+
+/**
+ * True when build/server/index.js is not React Router's server build: every server build
+ * exports `assetsBuildDirectory`, which react-router-serve reads (and crashes on, with
+ * `The "path" argument must be of type string`, when it is missing). A vite.config whose SSR
+ * build has its own `input` (an Express app for Vercel's functions:
+ * sahibibadov/react-router-7-react-19-ssr-react-compiler) writes that file as a handler that
+ * imports the real build from a chunk. Unknown text (unreadable) counts as a server build.
+ */
+function customReactRouterServer(read: FrameworkInputs["read"]): boolean {
+  const text = read(REACT_ROUTER_ENTRY);
+  return text !== undefined && !text.includes("assetsBuildDirectory");
+}
 
 /**
  * The first framework whose package the app uses and whose server entry the build wrote.
@@ -147,7 +163,15 @@ export function frameworkStart(app: FrameworkInputs): FrameworkStart | undefined
  * frameworkWithoutServer({ devDependencies: { "@sveltejs/kit": "2.5.0", "@sveltejs/adapter-auto": "3.0.0" } })
  * // "SvelteKit's @sveltejs/adapter-auto writes no Node.js server: …"
  */
-export function frameworkWithoutServer(pkg: Record<string, unknown>): string | undefined {
+export function frameworkWithoutServer(
+  pkg: Record<string, unknown>,
+  files?: Pick<FrameworkInputs, "exists" | "read">,
+): string | undefined {
+  if (files && depends(pkg, "@react-router/serve", true) && files.exists(REACT_ROUTER_ENTRY)) {
+    if (customReactRouterServer(files.read)) {
+      return `React Router's ${REACT_ROUTER_ENTRY} is a custom server entry (vite.config's SSR input), not a server build, so react-router-serve cannot run it: add a "start" script that serves it on $PORT (e.g. "node server.js" calling app.listen), or a Procfile`;
+    }
+  }
   if (depends(pkg, "@sveltejs/kit") && !depends(pkg, "@sveltejs/adapter-node")) {
     const adapter = ["@sveltejs/adapter-auto", "@sveltejs/adapter-static", "@sveltejs/adapter-vercel"].find((a) =>
       depends(pkg, a),

@@ -407,6 +407,21 @@ describe("npm", () => {
     expect((err as { hint?: string }).hint).toMatch(/Commit a lockfile of npm, yarn or pnpm/);
   });
 
+  test("a Bun workspace root beside a uv workspace (full-stack-fastapi-template) names the Python member", async () => {
+    const app = {
+      "package.json": JSON.stringify({ name: "root", private: true, workspaces: ["frontend", "packages/*"] }),
+      "bun.lock": "{}",
+      "frontend/package.json": depsPkg,
+      "pyproject.toml": '[tool.uv.workspace]\nmembers = ["backend"]\n',
+      "uv.lock": "version = 1\n",
+    };
+    const err = await runBuild(bp, opts(app)).catch((e: Error) => e);
+    expect((err as Error).message).toBe(
+      "bun.lock: Bun projects are not supported by cnbkit/nodejs, and this root is a uv workspace whose app is backend",
+    );
+    expect((err as { hint?: string }).hint).toMatch(/cnbkit build backend$/);
+  });
+
   test("a failing build script gets no lockfile hint", async () => {
     const pkg = { ...JSON.parse(depsPkg), scripts: { build: "exit 3" } };
     const lock = fixture("package-lock.v3.json");

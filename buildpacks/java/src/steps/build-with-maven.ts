@@ -15,6 +15,7 @@ import { argsForMaven, wrapperMavenVersion } from "../maven-wrapper-version.js";
 import { describeRunnable, type Runnable } from "../runnable.js";
 import { runTool } from "@cnbkit/framework/process";
 import { explainMissingProgram, mavenErrorLine } from "../build-tool-errors.js";
+import { explainMissingArtifacts } from "../missing-artifacts.js";
 import { buildTrust } from "./build-trust.js";
 import type { BuildJdk } from "./install-jdk.js";
 import { findRunnable } from "./find-runnable.js";
@@ -119,7 +120,9 @@ export async function buildWithMaven(
         log: ctx.log,
         what: "Maven build",
         errorLine: mavenErrorLine,
-        explain: explainMissingProgram("Maven build", mavenErrorLine),
+        explain: (failure) =>
+          explainMissingArtifacts("Maven build")(failure) ??
+          explainMissingProgram("Maven build", mavenErrorLine)(failure),
       });
       ran = true;
       ctx.log.detail(`Built in ${done()}`);

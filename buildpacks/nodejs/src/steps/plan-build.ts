@@ -4,7 +4,8 @@
  * build. Only reads files; every decision is one of the pure modules beside this folder.
  */
 import { readdir } from "node:fs/promises";
-import { type AppFiles, CnbError, type Settings } from "@cnbkit/framework";
+import type { AppFiles, Settings } from "@cnbkit/framework";
+import { bunRefusal } from "../bun-refusal.js";
 import { type BuildScriptPlan, selectBuildScripts } from "../build-scripts.js";
 import { berryLinker, type ModulesLocation, modulesLocation } from "../modules-location.js";
 import { choosePackageManager, type PackageManagerChoice } from "../package-manager.js";
@@ -48,9 +49,10 @@ export async function planBuild(app: AppFiles, project: Project, settings: Setti
   });
   const bun = BUN_LOCKFILES.find((f) => files.has(f));
   if (bun && manager.lockfile === undefined && install.pkg.packageManager === undefined) {
-    throw new CnbError(`${appRelative(install, bun)}: Bun projects are not supported by cnbkit/nodejs`, {
-      hint: 'Commit a lockfile of npm, yarn or pnpm (e.g. run "npm install" and commit package-lock.json), or build with a Bun buildpack',
-    });
+    const pyproject = files.has("pyproject.toml")
+      ? await app.readToml(appRelative(install, "pyproject.toml")).catch(() => undefined)
+      : undefined;
+    throw bunRefusal({ lockfile: appRelative(install, bun), pyproject });
   }
   const config = {
     yarnrc: await read(".yarnrc.yml"),

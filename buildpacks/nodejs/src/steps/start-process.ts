@@ -55,7 +55,10 @@ export async function startProcess(
       // Said as Node's own finding: in a repo whose Node.js part only builds a frontend, a later
       // buildpack (cnbkit/python: tylerlwsmith/vite-with-flask-backend) sets the process.
       ctx.log.warn(
-        frameworkWithoutServer(project.pkg ?? {}) ??
+        frameworkWithoutServer(project.pkg ?? {}, {
+          exists: (f) => existsSync(join(project.dir, f)),
+          read: (f) => readText(join(project.dir, f)),
+        }) ??
           'No Node.js start command (no "start" script, "main", server.js or index.js, and no framework server output such as build/index.js or .output/server/index.mjs): add a "start" script or a Procfile, unless a later buildpack sets the process',
       );
     }

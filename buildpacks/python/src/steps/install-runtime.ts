@@ -22,6 +22,7 @@ import {
 } from "@cnbkit/framework";
 import { envProxyFetch, runsOnDistro } from "@cnbkit/framework/dependencies";
 import { distroDefault, distroMismatch } from "../cpython-distro.js";
+import { describeCap, orderForDefaultLine, preferDefaultLine } from "../default-line.js";
 import { compileStdlib } from "../compile-all.js";
 import type { ManagerChoice } from "../package-manager.js";
 import { chooseVersion, describeRequest, pythonVersionRequest, requiresPythonConflict } from "../python-version.js";
@@ -95,10 +96,12 @@ export async function chooseRuntime(
   const mismatch = distroMismatch(request, ofPlatform, distro);
   if (mismatch) throw mismatch;
   const available = ofPlatform.filter((d) => runsOnDistro(d, distro)).map((d) => d.version);
-  let version = chooseVersion(request, available, `${os}/${arch}`, project.versions.requiresPython);
+  const preferred = preferDefaultLine(request, available, ctx.buildpack.metadata.defaultVersions.cpython);
+  let version = chooseVersion(request, preferred.available, `${os}/${arch}`, project.versions.requiresPython);
+  if (preferred.capped) log.detail(describeCap(request, preferred.capped, available));
   let selected: string | undefined;
   let unmet: string | undefined;
-  const lines = lineCandidates(request, available, version);
+  const lines = orderForDefaultLine(lineCandidates(request, available, version), preferred.capped);
   // One line to choose from needs no index asked; a uv.lock or poetry.lock, read from the app,
   // still says whether that line has every wheel.
   const localLock = manager?.lockfile === "uv.lock" || manager?.lockfile === "poetry.lock";

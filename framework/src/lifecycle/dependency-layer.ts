@@ -64,7 +64,10 @@ export interface DependencyLayerOptions<M extends object = MetadataTable> extend
    * metadata. It runs again when a layer reused from the image is filled after all
    * (`layer.ensureContents()`).
    */
-  afterInstall?: (layer: Layer<M>, download: string | undefined) => Promise<M | undefined | void> | M | undefined | void;
+  afterInstall?: (
+    layer: Layer<M>,
+    download: string | undefined,
+  ) => Promise<M | undefined | void> | M | undefined | void;
 }
 
 /** What {@link dependencyLayer} needs of the build: its layers, log, and the dependencies' own install. */

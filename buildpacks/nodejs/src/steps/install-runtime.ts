@@ -23,7 +23,6 @@ import {
 } from "@cnbkit/framework";
 import { NoMatchingVersionError } from "@cnbkit/framework/dependencies";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "../memory.js";
-import semver from "semver";
 import {
   type AddonEngines,
   chooseForAddons,

@@ -130,12 +130,7 @@ function findTool(
 }
 
 /** The version of `name` this build installs (a setting, else buildpack.toml's default; Poetry's as requires-poetry allows). */
-export function versionOf(
-  ctx: ToolChoiceContext,
-  name: string,
-  settings: Settings,
-  requires?: string,
-): string {
+export function versionOf(ctx: ToolChoiceContext, name: string, settings: Settings, requires?: string): string {
   return findTool(ctx, name, { settings, requires }).version;
 }
 

@@ -58,7 +58,10 @@ export interface ToolEnvironment {
 }
 
 /** Sets up the tool environment. */
-export async function toolEnvironment(ctx: StepContext<"layers" | "log">, settings: Settings): Promise<ToolEnvironment> {
+export async function toolEnvironment(
+  ctx: StepContext<"layers" | "log">,
+  settings: Settings,
+): Promise<ToolEnvironment> {
   // layout 2: one caches.tar (layout 1 kept the cache dirs themselves).
   const cache = await ctx.layers.cached("python_cache", { types: { cache: true }, key: { layout: 2 }, fill() {} });
   const dirs = join(cache.path, "dirs");

@@ -19,13 +19,13 @@
  */
 // At most 40 names here: what a buildpack's code names. The types those names' signatures
 // use besides are reachable (and importable) through the four type-only namespaces at the
-// end, and from the subpaths that own them. `extension`, buildpack()'s counterpart for
-// image extensions, is the one name past 40; its types are in the lifecycle namespace.
+// end, and from the subpaths that own them (FreshLayerOptions and PlanInput moved there to
+// make room for StepContext, the type every step names). `extension`, buildpack()'s
+// counterpart for image extensions, is among the 40; its types are in the lifecycle namespace.
 export { CnbError, isCnbError } from "./errors/index.js";
 export type { Dependency } from "./dependencies/index.js";
 export type {
   CachedLayerOptions,
-  FreshLayerOptions,
   Layer,
   LayerMetadata,
   Layers,
@@ -49,8 +49,8 @@ export type {
   Dependencies,
   DetectContext,
   DetectResult,
-  PlanInput,
   ResolvedDependency,
+  StepContext,
 } from "./lifecycle/index.js";
 export type { Logger } from "./log/index.js";
 export type { Binding, Bindings, BuildTarget, EnvDelta, Environment } from "./platform/index.js";
@@ -58,9 +58,9 @@ export { type EnvChange, readSettings, type Settings, type ToolEnv, withChanges 
 export type { SbomComponent } from "./sbom/index.js";
 /** The CNB file formats' types (launch.toml's processes, the build plan, …): also `@cnbkit/framework/cnb-files`. */
 export type * as cnbFiles from "./cnb-files/index.js";
-/** The detect and build contracts' other types (PhaseContext, detect rules, …), and the extension contract's (ExtensionDefinition, GenerateContext, GenerateResult). */
+/** The detect and build contracts' other types (PhaseContext, PlanInput, detect rules, DependencyLayerOptions, …), and the extension contract's (ExtensionDefinition, GenerateContext, GenerateResult). */
 export type * as lifecycle from "./lifecycle/index.js";
-/** The layer types not named above (LayerFill, LayerTypes, metadata schemas). */
+/** The layer types not named above (FreshLayerOptions, LayerFill, LayerTypes, metadata schemas). */
 export type * as layers from "./layers/index.js";
 /** Environment deltas, exec.d, bindings and settings. */
 export type * as platform from "./platform/index.js";

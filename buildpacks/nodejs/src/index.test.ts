@@ -77,6 +77,13 @@ describe("Node.js version", () => {
     expect(out).toContain(logLine);
     expect(out).toContain(`Selected Node.js ${version}`);
     expect(r.layer("node").toml?.metadata?.["cache-key"]).toMatchObject({ version, arch: "amd64" });
+    // The key earlier builds stored (no id): a different one would drop every cached and exported Node.js.
+    expect(Object.keys(r.layer("node").toml?.metadata?.["cache-key"] ?? {})).toEqual([
+      "version",
+      "sha256",
+      "arch",
+      "nodeEnv",
+    ]);
   });
 
   test("an engines range no inventory version satisfies is one clear error", async () => {

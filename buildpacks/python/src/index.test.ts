@@ -89,6 +89,8 @@ describe("a lone main.py", () => {
     expect(r.processes).toEqual([{ type: "web", command: ["python", "main.py"], default: true }]);
     const cpython = r.layer("cpython");
     expect(cpython.toml?.metadata?.["cache-key"]).toMatchObject({ version, arch: "amd64" });
+    // The key earlier builds stored (no id): a different one would drop every cached and exported CPython.
+    expect(Object.keys(cpython.toml?.metadata?.["cache-key"] ?? {})).toEqual(["version", "sha256", "arch", "bytecode"]);
     expect(existsSync(join(cpython.path, "bin", "python3"))).toBe(true);
     // Launch-only: nothing runs Python at build time after this buildpack.
     expect(cpython.toml?.types).toEqual({ build: false, launch: true, cache: false });

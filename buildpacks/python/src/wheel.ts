@@ -10,7 +10,7 @@
  */
 import { mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { BuildContext, Dependency } from "@cnbkit/framework";
+import type { StepContext, Dependency } from "@cnbkit/framework";
 import { holdLines } from "@cnbkit/framework/log";
 import { extract } from "@cnbkit/framework/dependencies";
 
@@ -33,7 +33,7 @@ export interface Wheels {
 }
 
 /** What the wheels of a build need of its context. */
-type WheelContext = Pick<BuildContext<unknown>, "dependencies" | "log" | "layers">;
+type WheelContext = StepContext<"dependencies" | "layers" | "log">;
 
 /** A wheel being unpacked ahead: its staging dir, the unpack, and its held log lines. */
 interface Staged {

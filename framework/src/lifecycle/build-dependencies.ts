@@ -6,7 +6,7 @@
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { type ExtractOptions, extract, formatFromName } from "../dependencies/index.js";
+import { extract, formatFromName } from "../dependencies/index.js";
 import { download, resolveUri } from "../dependencies/index.js";
 import { type Dependency, dependencyComponent, resolveDependency } from "../dependencies/index.js";
 import type { Layer, Layers, MetadataTable } from "../layers/index.js";
@@ -14,34 +14,13 @@ import type { Logger } from "../log/index.js";
 import type { Bindings } from "../platform/bindings.js";
 import type { BuildTarget, Environment } from "../platform/index.js";
 import type { SbomComponent } from "../sbom/index.js";
-import { type DependencyLayerOptions, dependencyLayer } from "./dependency-layer.js";
+import { type DependencyLayerOptions, dependencyLayer, type InstallOptions } from "./dependency-layer.js";
 
 /** A dependency from the inventory, with its SBOM entry at hand. */
 export type ResolvedDependency = Dependency & {
   /** The SBOM component for this dependency (purl, CPEs, licenses, sha256). */
   component(): SbomComponent;
 };
-
-/** Options for {@link Dependencies.install}. */
-export interface InstallOptions {
-  /** Leading path components to drop from archive entries (default: the inventory's strip-components, else 0). */
-  strip?: number;
-  /**
-   * A directory (e.g. a cache layer's path) that keeps verified downloads by sha256: a later
-   * build installs from it without downloading again.
-   */
-  cacheDir?: string;
-  /** Archive paths (after strip) not to install, with everything under them: see {@link ExtractOptions.exclude}. */
-  exclude?: string[];
-  /**
-   * Keep the verified download in this directory instead of deleting it; `install` then
-   * returns its path. For a tool that reads the archive again later (node-gyp takes Node's C
-   * headers from the tarball only when an addon compiles), without a second download. A
-   * `file://` dependency (an offline buildpackage's own copy) is not copied: its own path,
-   * verified, is returned, and it stays there for the whole build.
-   */
-  keepDownloadIn?: string;
-}
 
 /** The inventory in `[metadata].dependencies`: `ctx.dependencies`. */
 export class Dependencies {

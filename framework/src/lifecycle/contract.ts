@@ -119,6 +119,20 @@ export interface BuildContext<M> extends PhaseContext<M> {
   store: Record<string, unknown>;
 }
 
+/**
+ * The parts `K` of the build context that a build step uses. A step takes
+ * `StepContext<"layers" | "log">` rather than the whole context, so its signature says what it
+ * touches, and a test hands it just those parts. `M` is the type of buildpack.toml
+ * `[metadata]`, for a step that reads `ctx.buildpack.metadata`.
+ *
+ * @example
+ * async function addMemoryDefaults(ctx: StepContext<"layers" | "log">): Promise<void> {
+ *   ctx.log.step("Memory");
+ *   await ctx.layers.cached("exec_d", { types: { launch: true }, key: { v: 1 }, fill: async (l) => {} });
+ * }
+ */
+export type StepContext<K extends keyof BuildContext<M>, M = Record<string, unknown>> = Pick<BuildContext<M>, K>;
+
 /** What build returns; the framework writes launch.toml, build.toml and store.toml from it. */
 export interface BuildResult {
   processes?: Process[];

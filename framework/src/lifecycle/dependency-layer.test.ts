@@ -104,3 +104,40 @@ test("a dependency in a layer: installed, stripped, keyed, typed, cached by its 
     delete process.env.TEST_SERVER_VERSION;
   }
 });
+
+test("a runtime's own choices: its cache type, a key without the id, excluded paths, the kept download", async () => {
+  const kept = join(dir, "kept");
+  let download: string | undefined;
+  const runtime = buildpack({
+    async detect(ctx) {
+      return ctx.pass();
+    },
+    async build(ctx) {
+      await ctx.dependencies.layer("runtime", ctx.dependencies.resolve("server", "2.0.0"), {
+        types: { build: true, launch: true, cache: true },
+        idInKey: false,
+        key: { env: "production" },
+        exclude: ["README"],
+        keepDownloadIn: kept,
+        afterInstall(_layer, d) {
+          download = d;
+          ctx.log.detail("after install");
+        },
+      });
+      return {};
+    },
+  });
+  const first = await runBuild(runtime, { app: {}, buildpackToml });
+  const layer = first.layer("runtime");
+  // Cached although the builder carries it (file://): the caller said so.
+  expect(layer.toml?.types).toEqual({ build: true, launch: true, cache: true });
+  expect(Object.keys(layer.toml?.metadata?.["cache-key"] ?? {})).toEqual(["version", "sha256", "arch", "env"]);
+  expect(layer.files).toEqual(["bin/tool"]);
+  // A file:// download is kept where it is, and afterInstall is told where.
+  expect(download).toBe(join(dir, "server-2.0.0.tar.gz"));
+  // "Installed in" times the install; what afterInstall does and says comes after it.
+  const lines = first.stdout.map((l) => l.trim());
+  const installed = lines.findIndex((l) => l.startsWith("Installed in"));
+  expect(installed).toBeGreaterThan(lines.indexOf("Installing Test server 2.0.0"));
+  expect(lines.indexOf("after install")).toBe(installed + 1);
+});

@@ -7,7 +7,8 @@
  *   a new layer and the log says why;
  * - caching: a launch-only layer is reused from the previous image, not the cache; a build
  *   layer is cached unless the builder carries the dependency (`file://`), where installing
- *   it again costs about what restoring and re-hashing the cache would;
+ *   it again costs about what restoring and re-hashing the cache would (a caller that knows
+ *   better, such as a runtime whose build and launch use varies, says `types.cache` itself);
  * - the SBOM: the dependency's component on the layer, on every build, reused or not.
  */
 import type { Dependency } from "../dependencies/index.js";
@@ -16,23 +17,57 @@ import type { Layer, LayerMetadata, Layers, MetadataTable } from "../layers/inde
 import type { Logger } from "../log/index.js";
 import type { SbomComponent } from "../sbom/index.js";
 
-/** Options of {@link Dependencies.layer}. */
-export interface DependencyLayerOptions<M extends object = MetadataTable> {
-  /** Where the layer is used: at build, at launch, or both. */
-  types: Partial<Pick<LayerTypes, "build" | "launch">>;
+/** Options for {@link Dependencies.install}. */
+export interface InstallOptions {
+  /** Leading path components to drop from archive entries (default: the inventory's strip-components, else 0). */
+  strip?: number;
+  /**
+   * A directory (e.g. a cache layer's path) that keeps verified downloads by sha256: a later
+   * build installs from it without downloading again.
+   */
+  cacheDir?: string;
+  /** Archive paths (after strip) not to install, with everything under them: see `ExtractOptions.exclude`. */
+  exclude?: string[];
+  /**
+   * Keep the verified download in this directory instead of deleting it; `install` then
+   * returns its path. For a tool that reads the archive again later (node-gyp takes Node's C
+   * headers from the tarball only when an addon compiles), without a second download. A
+   * `file://` dependency (an offline buildpackage's own copy) is not copied: its own path,
+   * verified, is returned, and it stays there for the whole build.
+   */
+  keepDownloadIn?: string;
+}
+
+/** Options of {@link Dependencies.layer}: the layer's, and how the dependency is installed in it. */
+export interface DependencyLayerOptions<M extends object = MetadataTable> extends InstallOptions {
+  /**
+   * Where the layer is used: at build, at launch, or both. `cache`, when given, is the
+   * caller's choice and wins over the rule in this file's doc.
+   */
+  types: Partial<Pick<LayerTypes, "build" | "launch" | "cache">>;
   /** More of the key than the dependency itself: a digest of the files `afterInstall` writes, say. */
   key?: Readonly<Record<string, string | number | boolean>>;
-  /** Leading path components dropped from an archive (default: the entry's `strip-components`). */
-  strip?: number;
+  /**
+   * Whether the dependency's id is part of the key (default true). A layer whose key had no id
+   * before it was made here (the Node.js and Python runtimes') says false, so the layers that
+   * earlier builds cached or exported still match and are reused.
+   */
+  idInKey?: boolean;
   /** Said after "Installing <name> <version>" (e.g. "(build only)"). */
   note?: string;
   /** The type of `[metadata]`, for what `afterInstall` returns. */
   metadata?: LayerMetadata<M>;
   /**
-   * Runs in a new layer once the dependency is installed: trim it, write its config, take
-   * facts a reused layer will not have files for. What it returns is the layer's metadata.
+   * Runs in a new layer once the dependency is installed (and "Installed in" said): trim it,
+   * write its config, take facts a reused layer will not have files for. `download` is the
+   * kept download's path when `keepDownloadIn` was given. What it returns is the layer's
+   * metadata. It runs again when a layer reused from the image is filled after all
+   * (`layer.ensureContents()`).
    */
-  afterInstall?: (layer: Layer<M>) => Promise<M | undefined | void> | M | undefined | void;
+  afterInstall?: (
+    layer: Layer<M>,
+    download: string | undefined,
+  ) => Promise<M | undefined | void> | M | undefined | void;
 }
 
 /** What {@link dependencyLayer} needs of the build: its layers, log, and the dependencies' own install. */
@@ -45,8 +80,8 @@ export interface DependencyLayerHost {
   arch: string;
   /** Whether the builder carries `dep` ({@link Dependencies.onBuilder}). */
   onBuilder(dep: Dependency): Promise<boolean>;
-  /** Verified download and install ({@link Dependencies.install}). */
-  install(dep: Dependency, dest: string, options: { strip?: number }): Promise<unknown>;
+  /** Verified download and install ({@link Dependencies.install}); the kept download's path, if kept. */
+  install(dep: Dependency, dest: string, options: InstallOptions): Promise<string | undefined>;
 }
 
 /** Installs `dep` into the cached layer `name` (see the file's doc), and returns the layer. */
@@ -57,20 +92,31 @@ export async function dependencyLayer<M extends object = MetadataTable>(
   options: DependencyLayerOptions<M>,
 ): Promise<Layer<M>> {
   const { build = false, launch = false } = options.types;
-  const cache = launch && !build ? false : !(await host.onBuilder(dep));
+  const cache = options.types.cache ?? (launch && !build ? false : !(await host.onBuilder(dep)));
+  const id = options.idInKey === false ? {} : { id: dep.id };
   const layer = await host.layers.cached<Record<string, unknown>, M>(name, {
     types: { build, launch, cache },
-    key: { id: dep.id, version: dep.version, sha256: dep.sha256, arch: host.arch, ...options.key },
+    key: { ...id, version: dep.version, sha256: dep.sha256, arch: host.arch, ...options.key },
     ...(options.metadata ? { metadata: options.metadata } : {}),
     async fill(l) {
       const done = host.log.timer();
       host.log.detail(`Installing ${dep.name ?? dep.id} ${dep.version}${options.note ? ` ${options.note}` : ""}`);
-      await host.install(dep, l.path, options.strip === undefined ? {} : { strip: options.strip });
-      const metadata = await options.afterInstall?.(l);
+      const download = await host.install(dep, l.path, installOptions(options));
       host.log.detail(`Installed in ${done()}`);
-      return metadata;
+      return options.afterInstall?.(l, download);
     },
   });
   layer.sbom.add(dep.component());
   return layer;
+}
+
+/** The install options among `options`, without the ones left out (exactOptionalPropertyTypes). */
+function installOptions(options: InstallOptions): InstallOptions {
+  const { strip, cacheDir, exclude, keepDownloadIn } = options;
+  return {
+    ...(strip === undefined ? {} : { strip }),
+    ...(cacheDir === undefined ? {} : { cacheDir }),
+    ...(exclude === undefined ? {} : { exclude }),
+    ...(keepDownloadIn === undefined ? {} : { keepDownloadIn }),
+  };
 }

@@ -16,7 +16,7 @@ export * from "./extension-contract.js";
 export * from "./extension-main.js";
 export type * from "./extension-phases.js";
 export { runExtensionDetectPhase, runGeneratePhase } from "./extension-phases.js";
-export type { DependencyLayerOptions } from "./dependency-layer.js";
+export type { DependencyLayerOptions, InstallOptions } from "./dependency-layer.js";
 export * from "./detect.js";
 export * from "./detect-rules.js";
 export * from "./main.js";

@@ -8,7 +8,7 @@
  * `buildpack({ execD: { name: fn } })`; when the launcher runs it, the entry point sees that
  * name as argv[0] and calls `fn`, whose returned env is written to fd 3.
  */
-import { chmod, copyFile, mkdir, realpath, rename, rm, symlink, writeFile } from "../fs/index.js";
+import { chmod, copyFile, mkdir, realpath, rename, rm, symlink, writeFile } from "../fs/promised.js";
 import { cp as cpCallback, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CnbError } from "../errors/index.js";

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { readdir, readFile, rm } from "node:fs/promises";
 import semver from "semver";
-import { type BuildContext, CnbError, type Layer, type EnvChange, type ToolEnv, withChanges } from "@cnbkit/framework";
+import { CnbError, type EnvChange, type Layer, type StepContext, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { type AddonEngines, enginesAfterInstall, yarnBuiltPackages } from "../addon-engines.js";
 import { lockfileComponents } from "../lockfile-sbom.js";
 import { pruneCommand } from "../package-manager.js";
@@ -26,14 +26,14 @@ import { yarnSkippedBuilds, yarnSkippedBuildsWarning } from "../yarn-skipped-bui
 import type { PrunePolicy } from "../prune-policy.js";
 import { runTool } from "@cnbkit/framework/process";
 import { explainNodeTool } from "../tool-errors.js";
-import type { NodejsMetadata, Runtime } from "./install-runtime.js";
+import type { Runtime } from "./install-runtime.js";
 import type { PackageManager } from "./install-package-manager.js";
 import type { BuildPlan } from "./plan-build.js";
 import { appRelative, type Project } from "./read-project.js";
 
 /** Everything the dependency steps read. */
 export interface DependencyInputs {
-  ctx: BuildContext<NodejsMetadata>;
+  ctx: StepContext<"app" | "layers" | "log" | "plan" | "sbom">;
   project: Project;
   plan: BuildPlan;
   manager: PackageManager;
@@ -158,7 +158,7 @@ export async function keepDependencies(
 }
 
 /** Launch-only, unless a later buildpack asks for node_modules at build time. */
-function modulesTypes(ctx: BuildContext<NodejsMetadata>) {
+function modulesTypes(ctx: StepContext<"plan">) {
   return ctx.plan.resolve("node_modules")?.build === true
     ? { build: true, launch: true, cache: true }
     : { launch: true, cache: false };

@@ -6,17 +6,17 @@
  */
 import { join } from "node:path";
 import {
-  type BuildContext,
   type Layer,
   type Logger,
   type EnvChange,
+  type StepContext,
   type ToolEnv,
   withChanges,
 } from "@cnbkit/framework";
 import { type PackageManagerChoice, toolPackage } from "../package-manager.js";
 import { runTool } from "@cnbkit/framework/process";
 import { explainNodeTool } from "../tool-errors.js";
-import type { NodejsMetadata, Runtime } from "./install-runtime.js";
+import type { Runtime } from "./install-runtime.js";
 import { appRelative, type Project } from "./read-project.js";
 
 /** The package manager ready to run. */
@@ -34,7 +34,7 @@ export interface PackageManager {
  * the launch default of YARN_NODE_LINKER, so the launched yarn reads the install as made.
  */
 export async function installPackageManager(
-  ctx: BuildContext<NodejsMetadata>,
+  ctx: StepContext<"app" | "layers" | "log">,
   project: Project,
   choice: PackageManagerChoice,
   runtime: Runtime,

@@ -14,16 +14,15 @@ import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import {
-  type BuildContext,
   CnbError,
   type EnvChange,
   type Layer,
   type ResolvedDependency,
   type Settings,
+  type StepContext,
 } from "@cnbkit/framework";
 import { NoMatchingVersionError } from "@cnbkit/framework/dependencies";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "../memory.js";
-import semver from "semver";
 import {
   type AddonEngines,
   chooseForAddons,
@@ -83,7 +82,7 @@ export interface OpenLine {
 
 /** Installs the runtime. `runsNode` says whether this build runs Node whatever else happens. */
 export async function installRuntime(
-  ctx: BuildContext<NodejsMetadata>,
+  ctx: StepContext<"app" | "buildpack" | "dependencies" | "layers" | "log" | "target", NodejsMetadata>,
   settings: Settings,
   project: ProjectDir,
   runsNode: boolean,
@@ -114,20 +113,20 @@ export async function installRuntime(
     lazyHeaders && !dep.uri.startsWith("file:")
       ? await ctx.layers.cached("node_dist", { types: { cache: true }, key: { sha256: dep.sha256 }, fill() {} })
       : undefined;
-  const layer = await ctx.layers.cached("node", {
+  // Nothing staged by an earlier try is this install's download.
+  if (lazyHeaders) await rm(staging, { recursive: true, force: true });
+  const layer = await ctx.dependencies.layer("node", dep, {
+    // The runtime's own choice, not the file:// rule: a build layer is cached, a launch-only one is reused from the image.
     types: runsNode ? { build: true, launch: true, cache: true } : { launch: true, cache: false },
+    // The key this layer had before ctx.dependencies.layer made it (no id), so caches restore.
+    idInKey: false,
     // NODE_ENV is in the key because a layer reused from the image keeps its old env files.
-    key: { version: dep.version, sha256: dep.sha256, arch: ctx.target.arch, nodeEnv: launchNodeEnv(settings) },
-    async fill(l) {
-      const done = log.timer();
-      log.detail(`Installing Node.js ${dep.version}`);
-      if (lazyHeaders) await rm(staging, { recursive: true, force: true });
-      tarball = await ctx.dependencies.install(dep, l.path, {
-        strip: dep.stripComponents ?? 1,
-        ...(distCache ? { cacheDir: distCache.path } : {}),
-        ...(lazyHeaders ? { exclude: ["include"], keepDownloadIn: staging } : {}),
-      });
-      log.detail(`Installed in ${done()}`);
+    key: { nodeEnv: launchNodeEnv(settings) },
+    strip: dep.stripComponents ?? 1,
+    ...(distCache ? { cacheDir: distCache.path } : {}),
+    ...(lazyHeaders ? { exclude: ["include"], keepDownloadIn: staging } : {}),
+    async afterInstall(l, download) {
+      tarball = download;
       // Kept with the layer so a rebuild knows npm's version without running Node.
       const npm = await bundledNpmVersion(l.path);
       if (npm) l.metadata.npm = npm;
@@ -136,7 +135,6 @@ export async function installRuntime(
   layer.env.override("NODE_HOME", layer.path);
   layer.env.launch.default("NODE_ENV", launchNodeEnv(settings));
   layer.env.launch.default("NODE_VERBOSE", "false");
-  layer.sbom.add(dep.component());
   await addMemoryDefaults(ctx);
 
   // node-gyp takes headers from a runtime with include/, or unpacks them from the kept
@@ -189,7 +187,7 @@ export function launchNodeEnv(settings: Settings): string {
   return settings.NODE_ENV?.trim() || "production";
 }
 
-async function versionFiles(ctx: BuildContext<NodejsMetadata>, project: ProjectDir) {
+async function versionFiles(ctx: StepContext<"app">, project: ProjectDir) {
   return {
     nvmrc: await ctx.app.readText(appRelative(project, ".nvmrc"), { optional: true }),
     nodeVersionFile: await ctx.app.readText(appRelative(project, ".node-version"), { optional: true }),
@@ -200,7 +198,7 @@ async function versionFiles(ctx: BuildContext<NodejsMetadata>, project: ProjectD
  * The packages of the install root's npm or pnpm lock that run an install script and declare
  * engines.node (addon-engines.ts); [] when there is no such lock.
  */
-async function lockAddons(ctx: BuildContext<NodejsMetadata>, install: ProjectDir): Promise<AddonEngines[]> {
+async function lockAddons(ctx: StepContext<"app">, install: ProjectDir): Promise<AddonEngines[]> {
   for (const file of ["npm-shrinkwrap.json", "package-lock.json"]) {
     const text = await ctx.app.readText(appRelative(install, file), { optional: true });
     if (text !== undefined) return npmLockAddons(text);
@@ -214,7 +212,7 @@ async function lockAddons(ctx: BuildContext<NodejsMetadata>, install: ProjectDir
 
 /** The inventory entry for the requested version, or one line naming the request's source. */
 function resolveNode(
-  ctx: BuildContext<NodejsMetadata>,
+  ctx: StepContext<"buildpack" | "dependencies" | "log" | "target", NodejsMetadata>,
   settings: Settings,
   project: ProjectDir,
   files: { nvmrc: string | undefined; nodeVersionFile: string | undefined },
@@ -284,7 +282,7 @@ function resolveNode(
  * exec.d: a small sh script, run by the launcher, sets --max-old-space-size and
  * WEB_CONCURRENCY (not this binary: that would put ~110 MB into every app image).
  */
-async function addMemoryDefaults(ctx: BuildContext<NodejsMetadata>): Promise<void> {
+async function addMemoryDefaults(ctx: StepContext<"layers">): Promise<void> {
   await ctx.layers.cached("node_exec_d", {
     types: { launch: true },
     key: { program: MEMORY_EXEC_D, script: createHash("sha256").update(MEMORY_SCRIPT).digest("hex") },

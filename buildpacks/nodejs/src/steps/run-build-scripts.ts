@@ -4,17 +4,16 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type BuildContext, CnbError, type ToolEnv } from "@cnbkit/framework";
+import { CnbError, type StepContext, type ToolEnv } from "@cnbkit/framework";
 import type { BuildScriptPlan } from "../build-scripts.js";
 import { runTool, type ToolFailure } from "@cnbkit/framework/process";
 import { lockedSharpVersion, sharpMissingError, sharpNotFound } from "../sharp-missing.js";
 import { explainNodeTool } from "../tool-errors.js";
-import type { NodejsMetadata } from "./install-runtime.js";
 import { appRelative, type ProjectDir } from "./read-project.js";
 
 /** Runs each planned script in order; the first failure stops the build, naming the script. */
 export async function runBuildScripts(
-  ctx: BuildContext<NodejsMetadata>,
+  ctx: StepContext<"log">,
   project: ProjectDir,
   plan: BuildScriptPlan,
   env: ToolEnv,

@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { delimiter, isAbsolute, join } from "node:path";
-import { type BuildContext, type BuildResult, CnbError } from "@cnbkit/framework";
+import { type BuildResult, CnbError, type StepContext } from "@cnbkit/framework";
 import { frameworkWithoutServer } from "../framework-start.js";
 import type { PackageManagerName } from "../package-manager.js";
 import { inferStartCommand, type StartCommand } from "../start-command.js";
@@ -24,7 +24,6 @@ import {
   scriptCommands,
   scriptsOf,
 } from "../start-tools.js";
-import type { NodejsMetadata } from "./install-runtime.js";
 import type { Project, ProjectDir } from "./read-project.js";
 
 /** How the start command is checked: the PATH of the launched image, and whether bins are files at all. */
@@ -39,7 +38,7 @@ export interface StartCheck {
 
 /** The build's result: the `web` process, when one can be inferred. */
 export async function startProcess(
-  ctx: BuildContext<NodejsMetadata>,
+  ctx: StepContext<"app" | "layers" | "log">,
   project: ProjectDir,
   manager: PackageManagerName,
   opts: { plan?: StartPlan; check?: StartCheck } = {},

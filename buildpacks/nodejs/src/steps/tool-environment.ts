@@ -5,11 +5,10 @@
  * downloads survive lockfile changes.
  */
 import { join } from "node:path";
-import type { BuildContext, EnvChange } from "@cnbkit/framework";
+import type { EnvChange, StepContext } from "@cnbkit/framework";
 import type { PackageManagerChoice } from "../package-manager.js";
 import { registryConfig } from "../registry-config.js";
 import type { BuildPlan } from "./plan-build.js";
-import type { NodejsMetadata } from "./install-runtime.js";
 
 /** The tool environment, and what to undo when the build ends. */
 export interface ToolEnvironment {
@@ -35,7 +34,7 @@ const QUIET: Readonly<Record<string, string>> = {
 
 /** Prepares the tool environment for `manager`. */
 export async function toolEnvironment(
-  ctx: BuildContext<NodejsMetadata>,
+  ctx: StepContext<"layers" | "log" | "platform">,
   plan: BuildPlan,
   manager: PackageManagerChoice,
 ): Promise<ToolEnvironment> {

@@ -29,7 +29,7 @@
 import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { AppFiles, BuildContext, ToolEnv } from "@cnbkit/framework";
+import type { AppFiles, StepContext, ToolEnv } from "@cnbkit/framework";
 import { compileAll } from "../compile-all.js";
 import { linuxCpython } from "../markers.js";
 import type { ManagerChoice } from "../package-manager.js";
@@ -43,7 +43,7 @@ import {
 import { requirementsClosure } from "../requirements-files.js";
 import { normalizeName } from "../start-command.js";
 import type { Wheels } from "../wheel.js";
-import type { PythonMetadata, Runtime } from "./install-runtime.js";
+import type { Runtime } from "./install-runtime.js";
 import type { Project } from "./read-project.js";
 
 /** Whether a venv of `manager` on CPython `minor` (e.g. "3.11") gets setuptools. */
@@ -65,7 +65,7 @@ const RUNTIME_CODE = ["pkg_resources", "_distutils_hack", "setuptools/_vendor"];
  * runs from it (for compileall).
  */
 export async function addSetuptools(
-  ctx: BuildContext<PythonMetadata>,
+  ctx: StepContext<"dependencies" | "log">,
   wheels: Wheels,
   site: string,
   source: string,
@@ -79,7 +79,7 @@ export async function addSetuptools(
 
 /** What {@link keepPkgResources} reads. */
 export interface PkgResourcesInputs {
-  ctx: BuildContext<PythonMetadata>;
+  ctx: StepContext<"app" | "dependencies" | "log" | "target">;
   project: Project;
   manager: ManagerChoice;
   runtime: Pick<Runtime, "version" | "python">;

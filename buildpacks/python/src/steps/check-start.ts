@@ -6,10 +6,9 @@
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
-import { type BuildContext, CnbError } from "@cnbkit/framework";
+import { type StepContext, CnbError } from "@cnbkit/framework";
 import { installsAtStart, modulePaths, startServer, startTarget } from "../start-module.js";
 import type { Venv } from "./install-dependencies.js";
-import type { PythonMetadata } from "./install-runtime.js";
 
 /** A command and where it came from ("Procfile web", "BP_PYTHON_ENTRYPOINT"). */
 export interface NamedCommand {
@@ -34,7 +33,7 @@ export function procfileCommands(text: string): NamedCommand[] {
  * found".
  */
 export function checkStartModules(
-  ctx: BuildContext<PythonMetadata>,
+  ctx: StepContext<"app" | "log">,
   commands: readonly NamedCommand[],
   venv: Venv | undefined,
   opts: { servers?: boolean } = {},
@@ -83,7 +82,7 @@ function hasServer(server: { name: string; asModule: boolean }, venv: Venv | und
  * this build has installed the dependencies already. A warning, not a failure: the command
  * may be one that never runs.
  */
-export function warnInstallsAtStart(ctx: BuildContext<PythonMetadata>, commands: readonly NamedCommand[]): void {
+export function warnInstallsAtStart(ctx: StepContext<"app" | "log">, commands: readonly NamedCommand[]): void {
   for (const { where, command } of commands) {
     if (!installsAtStart(command)) continue;
     ctx.log.warn(

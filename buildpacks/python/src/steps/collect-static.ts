@@ -3,13 +3,12 @@
  * BP_DISABLE_COLLECTSTATIC is not true. It runs on every build: static files come from the
  * source, which may change without the lockfile changing.
  */
-import { type BuildContext, CnbError, isCnbError, type Settings, type ToolEnv, withChanges } from "@cnbkit/framework";
+import { type StepContext, CnbError, isCnbError, type Settings, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { runTool } from "@cnbkit/framework/process";
 import { explainPythonTool } from "../tool-errors.js";
 import { isTrue } from "../settings.js";
 import { djangoHasStaticRoot, djangoSettings } from "../start-command.js";
 import type { Venv } from "./install-dependencies.js";
-import type { PythonMetadata } from "./install-runtime.js";
 import type { Project } from "./read-project.js";
 
 /**
@@ -30,7 +29,7 @@ export function wantsCollectStatic(project: Project, settings: Settings): boolea
 
 /** Runs collectstatic with the venv's python. */
 export async function collectStatic(
-  ctx: BuildContext<PythonMetadata>,
+  ctx: StepContext<"app" | "log">,
   settings: Settings,
   project: Project,
   venv: Venv | undefined,

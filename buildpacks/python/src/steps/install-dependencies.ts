@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  type BuildContext,
+  type StepContext,
   type CachedLayerOptions,
   type Layer,
   type EnvChange,
@@ -27,7 +27,7 @@ import { requirementsClosure } from "../requirements-files.js";
 import { runTool } from "@cnbkit/framework/process";
 import { explainPythonTool } from "../tool-errors.js";
 import { sitePackages, type Wheels } from "../wheel.js";
-import type { PythonMetadata, Runtime } from "./install-runtime.js";
+import type { Runtime } from "./install-runtime.js";
 import type { LazyTool, Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
 import { addSetuptools, keepPkgResources, wantsSetuptools } from "./add-setuptools.js";
@@ -69,7 +69,7 @@ export interface Venv {
 
 /** What the step reads. */
 export interface DependencyInputs {
-  ctx: BuildContext<PythonMetadata>;
+  ctx: StepContext<"app" | "dependencies" | "layers" | "log" | "target">;
   project: Project;
   manager: ManagerChoice;
   runtime: Runtime;
@@ -90,7 +90,7 @@ export interface DependencyInputs {
 
 /** What the venv's key is made of (known before CPython and the tool are installed). */
 export interface VenvKeyInputs {
-  ctx: BuildContext<PythonMetadata>;
+  ctx: StepContext<"app" | "dependencies">;
   project: Project;
   manager: ManagerChoice;
   python: Pick<Runtime, "version" | "minor">;
@@ -303,7 +303,7 @@ async function installVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>, v: 
 
 /** Logs the venv's distribution count and keeps its distributions, bin entries and modules in its metadata. */
 async function recordVenv(
-  ctx: BuildContext<PythonMetadata>,
+  ctx: StepContext<"log">,
   l: Layer<VenvMetadata>,
   site: string,
   done: () => string,
@@ -319,7 +319,7 @@ async function recordVenv(
 }
 
 /** Whether Pipfile.lock was locked from Pipfile, by either Pipenv's hash ({@link pipfileLockSync}). */
-async function pipenvLock(ctx: BuildContext<PythonMetadata>): Promise<LockSync> {
+async function pipenvLock(ctx: StepContext<"app" | "log">): Promise<LockSync> {
   const sync = pipfileLockSync(await ctx.app.readToml("Pipfile"), await ctx.app.readJson("Pipfile.lock"));
   if (sync === "legacy") {
     ctx.log.detail("Pipfile.lock matches Pipfile as hashed by Pipenv before 2026.4 (package names as written)");

@@ -13,7 +13,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BuildContext, type ToolEnv, withChanges } from "@cnbkit/framework";
+import { type StepContext, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { linuxCpython } from "../markers.js";
 import {
   exportPoetryLock,
@@ -24,14 +24,14 @@ import {
 } from "../poetry-export.js";
 import { runTool } from "@cnbkit/framework/process";
 import { explainPythonTool } from "../tool-errors.js";
-import type { PythonMetadata, Runtime } from "./install-runtime.js";
+import type { Runtime } from "./install-runtime.js";
 import type { Tool } from "./install-tools.js";
 import type { Project } from "./read-project.js";
 import type { ToolCaches } from "./tool-environment.js";
 
 /** What the install reads. */
 export interface PoetryLockInputs {
-  ctx: BuildContext<PythonMetadata>;
+  ctx: StepContext<"app" | "log" | "target">;
   project: Project;
   runtime: Runtime;
   /** The venv being filled. */

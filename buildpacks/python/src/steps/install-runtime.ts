@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
-  type BuildContext,
+  type StepContext,
   type EnvChange,
   isCnbError,
   type Layer,
@@ -69,7 +69,7 @@ export interface RuntimeChoice {
  * (wheel-lines.ts).
  */
 export async function chooseRuntime(
-  ctx: BuildContext<PythonMetadata>,
+  ctx: StepContext<"app" | "buildpack" | "dependencies" | "log" | "target", PythonMetadata>,
   settings: Settings,
   project: Project,
   manager?: ManagerChoice,
@@ -130,30 +130,25 @@ export async function chooseRuntime(
 
 /** Installs the chosen CPython (the "CPython runtime" step). */
 export async function installRuntime(
-  ctx: BuildContext<PythonMetadata>,
+  ctx: StepContext<"dependencies" | "layers" | "log">,
   { dep, minor }: RuntimeChoice,
   atBuild: boolean,
 ): Promise<Runtime> {
-  const { log } = ctx;
-  const { arch } = ctx.target;
-  log.step("CPython runtime");
-  const layer = await ctx.layers.cached("cpython", {
+  ctx.log.step("CPython runtime");
+  const layer = await ctx.dependencies.layer("cpython", dep, {
+    // The runtime's own choice, not the file:// rule: a build layer is cached, a launch-only one is reused from the image.
     types: atBuild ? { build: true, launch: true, cache: true } : { launch: true, cache: false },
+    // The key this layer had before ctx.dependencies.layer made it (no id), so caches restore.
+    idInKey: false,
     // bytecode: a layer made before the stdlib was compiled here has none (see compileStdlib).
-    key: { version: dep.version, sha256: dep.sha256, arch, bytecode: "stdlib" },
-    async fill(l) {
-      const done = log.timer();
-      log.detail(`Installing CPython ${dep.version}`);
-      await ctx.dependencies.install(dep, l.path, { strip: dep.stripComponents ?? 1 });
-      log.detail(`Installed in ${done()}`);
-      await compileRuntimeStdlib(ctx, l.path, minor);
-    },
+    key: { bytecode: "stdlib" },
+    strip: dep.stripComponents ?? 1,
+    afterInstall: (l) => compileRuntimeStdlib(ctx, l.path, minor),
   });
   layer.env.launch.default("PYTHONUNBUFFERED", "1");
   layer.env.launch.default("LANG", "C.UTF-8");
   // The start commands bind 0.0.0.0:$PORT; a platform that sets PORT wins over this default.
   layer.env.launch.default("PORT", "8080");
-  layer.sbom.add(dep.component());
   await addWebConcurrency(ctx);
   return {
     layer,
@@ -184,7 +179,7 @@ function minorOf(version: string): string {
  * The standard library's bytecode, when the archive has none (python-build-standalone's).
  * A failure is a warning: the app still runs, compiling what it imports at each start.
  */
-async function compileRuntimeStdlib(ctx: BuildContext<PythonMetadata>, prefix: string, minor: string): Promise<void> {
+async function compileRuntimeStdlib(ctx: StepContext<"log">, prefix: string, minor: string): Promise<void> {
   const done = ctx.log.timer();
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8" };
   try {
@@ -200,7 +195,7 @@ async function compileRuntimeStdlib(ctx: BuildContext<PythonMetadata>, prefix: s
 }
 
 /** The WEB_CONCURRENCY exec.d script in its own small launch layer. */
-async function addWebConcurrency(ctx: BuildContext<PythonMetadata>): Promise<void> {
+async function addWebConcurrency(ctx: StepContext<"layers">): Promise<void> {
   await ctx.layers.cached("python_exec_d", {
     // Reused from the image while the script is unchanged: caching it would restore it too.
     types: { launch: true, cache: false },

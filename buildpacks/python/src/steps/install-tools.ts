@@ -18,7 +18,7 @@
 import { chmod, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  type BuildContext,
+  type StepContext,
   CnbError,
   type Dependency,
   type Layer,
@@ -60,11 +60,17 @@ export interface LazyTool {
   keep(): Promise<void>;
 }
 
+/** What installing a tool uses of the build context. */
+export type ToolContext = StepContext<"buildpack" | "dependencies" | "layers" | "log" | "target", PythonMetadata>;
+
+/** What choosing a tool's version (and its layer's key) uses of the build context. */
+type ToolChoiceContext = StepContext<"buildpack" | "dependencies" | "target", PythonMetadata>;
+
 /** Settings that pick a tool, and what installing it needs. */
 type ToolInputs = Parameters<typeof installTool>[2];
 
 /** `name` at its chosen version (an unknown version fails here, at once), installed when first asked for. */
-export function lazyTool(ctx: BuildContext<PythonMetadata>, name: string, inputs: ToolInputs): LazyTool {
+export function lazyTool(ctx: ToolContext, name: string, inputs: ToolInputs): LazyTool {
   const { version } = chooseTool(ctx, name, inputs);
   let installed: Promise<Tool> | undefined;
   return {
@@ -93,7 +99,7 @@ type ToolLayerInputs = Pick<ToolInputs, "settings" | "pip" | "version" | "requir
  * for the index to resolve, with `why` for the log.
  */
 function findTool(
-  ctx: BuildContext<PythonMetadata>,
+  ctx: ToolChoiceContext,
   name: string,
   inputs: Pick<ToolInputs, "settings" | "version" | "requires">,
 ): { version: string; dep: Dependency | undefined; why?: string | undefined } {
@@ -124,18 +130,13 @@ function findTool(
 }
 
 /** The version of `name` this build installs (a setting, else buildpack.toml's default; Poetry's as requires-poetry allows). */
-export function versionOf(
-  ctx: BuildContext<PythonMetadata>,
-  name: string,
-  settings: Settings,
-  requires?: string,
-): string {
+export function versionOf(ctx: ToolChoiceContext, name: string, settings: Settings, requires?: string): string {
   return findTool(ctx, name, { settings, requires }).version;
 }
 
 /** {@link findTool}, failing at once when no pip can install a version the inventory lacks. */
 function chooseTool(
-  ctx: BuildContext<PythonMetadata>,
+  ctx: ToolChoiceContext,
   name: string,
   inputs: ToolLayerInputs,
 ): { version: string; dep: Dependency | undefined; why?: string | undefined } {
@@ -151,7 +152,7 @@ function chooseTool(
 
 /** Installs `name` (pip, uv, poetry, pipenv, or a server) into a venv layer. */
 export async function installTool(
-  ctx: BuildContext<PythonMetadata>,
+  ctx: ToolContext,
   name: string,
   inputs: {
     settings: Settings;
@@ -263,7 +264,7 @@ export interface ServerSite {
  * installs, once the venv is known to be rebuilt. Returns whether it started.
  */
 export async function prefetchToolWheel(
-  ctx: BuildContext<PythonMetadata>,
+  ctx: ToolContext,
   name: string,
   inputs: Pick<ToolInputs, "settings" | "wheels"> & { runtime: Pick<Runtime, "version"> },
 ): Promise<boolean> {
@@ -281,7 +282,7 @@ function madeFromWheel(name: string): boolean {
 }
 
 /** The tool's version and inventory entry, and its layer's types and the key that decides reuse. */
-async function toolLayer(ctx: BuildContext<PythonMetadata>, name: string, inputs: ToolLayerInputs) {
+async function toolLayer(ctx: ToolChoiceContext, name: string, inputs: ToolLayerInputs) {
   const { version, dep, why } = chooseTool(ctx, name, inputs);
   const wheelOnly = dep !== undefined && madeFromWheel(name);
   const fromBuilder = wheelOnly && dep !== undefined && (await ctx.dependencies.onBuilder(dep));

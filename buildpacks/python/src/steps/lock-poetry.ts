@@ -12,18 +12,17 @@
  */
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type BuildContext, type ToolEnv, withChanges } from "@cnbkit/framework";
+import { type StepContext, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { runTool } from "@cnbkit/framework/process";
 import type { PoetryLock } from "../poetry-export.js";
 import { lockSource, type SourcePyproject } from "../poetry-source.js";
 import { explainPythonTool } from "../tool-errors.js";
-import type { PythonMetadata } from "./install-runtime.js";
 import type { Tool } from "./install-tools.js";
 
 /** What the lock reads. */
 export interface LockPoetryInputs {
-  ctx: BuildContext<PythonMetadata>;
+  ctx: StepContext<"app" | "log">;
   /** The tools' environment. */
   env: ToolEnv;
   poetry: Tool;

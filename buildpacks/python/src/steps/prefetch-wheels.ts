@@ -6,19 +6,19 @@
  * A reused venv needs none of them, and nothing starts. Their log lines appear in the step
  * that takes them, as if they had run there ({@link Wheels}).
  */
-import type { BuildContext, Settings } from "@cnbkit/framework";
+import type { Settings, StepContext } from "@cnbkit/framework";
 import type { ManagerChoice } from "../package-manager.js";
 import { requiresPoetry } from "../poetry-version.js";
 import type { Wheels } from "../wheel.js";
 import { wantsSetuptools } from "./add-setuptools.js";
 import { venvKey, venvTypes } from "./install-dependencies.js";
-import type { PythonMetadata, RuntimeChoice } from "./install-runtime.js";
-import { prefetchToolWheel, versionOf } from "./install-tools.js";
+import type { RuntimeChoice } from "./install-runtime.js";
+import { prefetchToolWheel, type ToolContext, versionOf } from "./install-tools.js";
 import type { Project } from "./read-project.js";
 
 /** What the step reads. */
 export interface PrefetchInputs {
-  ctx: BuildContext<PythonMetadata>;
+  ctx: ToolContext & StepContext<"app">;
   settings: Settings;
   project: Project;
   manager: ManagerChoice;

@@ -10,7 +10,7 @@
  * process built green and started nothing.
  */
 import { createHash } from "node:crypto";
-import { type BuildContext, type BuildResult, CnbError, type Settings, type ToolEnv } from "@cnbkit/framework";
+import { type StepContext, type BuildResult, CnbError, type Settings, type ToolEnv } from "@cnbkit/framework";
 import { inferStartCommand, normalizeName } from "../start-command.js";
 import { checkStartModules, procfileCommands, warnInstallsAtStart } from "./check-start.js";
 import type { Venv } from "./install-dependencies.js";
@@ -23,7 +23,7 @@ import type { Project } from "./read-project.js";
 
 /** What the step reads. */
 export interface StartInputs {
-  ctx: BuildContext<PythonMetadata>;
+  ctx: StepContext<"app" | "buildpack" | "dependencies" | "layers" | "log" | "plan" | "target", PythonMetadata>;
   settings: Settings;
   project: Project;
   runtime: Runtime;

@@ -14,12 +14,11 @@
 import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { BuildContext, EnvChange, Logger, Settings } from "@cnbkit/framework";
+import type { StepContext, EnvChange, Logger, Settings } from "@cnbkit/framework";
 import { extract } from "@cnbkit/framework/dependencies";
 import { runTool } from "@cnbkit/framework/process";
 import { explainPythonTool } from "../tool-errors.js";
 import { bytecodeEnv, caEnv } from "../tool-env.js";
-import type { PythonMetadata } from "./install-runtime.js";
 
 /** Variables every tool run gets. */
 const QUIET: Readonly<Record<string, string>> = {
@@ -59,7 +58,10 @@ export interface ToolEnvironment {
 }
 
 /** Sets up the tool environment. */
-export async function toolEnvironment(ctx: BuildContext<PythonMetadata>, settings: Settings): Promise<ToolEnvironment> {
+export async function toolEnvironment(
+  ctx: StepContext<"layers" | "log">,
+  settings: Settings,
+): Promise<ToolEnvironment> {
   // layout 2: one caches.tar (layout 1 kept the cache dirs themselves).
   const cache = await ctx.layers.cached("python_cache", { types: { cache: true }, key: { layout: 2 }, fill() {} });
   const dirs = join(cache.path, "dirs");

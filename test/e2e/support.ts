@@ -14,6 +14,7 @@ import { afterAll, beforeAll } from "vitest";
 import { withDirLock } from "../../builder-packager/src/cache/index.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
+import type { Platform } from "../../builder-packager/src/oci/index.js";
 import type { Binding } from "../../builder-packager/src/platform/index.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
 import { prepareLocalReferenceBuilder, REPO_ROOT } from "../../tools/local-builder/local-node.js";
@@ -107,7 +108,7 @@ export async function freePort(): Promise<number> {
 export async function getFromImage(
   image: string,
   env: Record<string, string> = {},
-  opts: { memoryBytes?: number; output?: string[] } = {},
+  opts: { memoryBytes?: number; output?: string[]; platform?: Platform } = {},
 ): Promise<string> {
   const port = await freePort();
   const lines = opts.output ?? [];
@@ -116,6 +117,7 @@ export async function getFromImage(
     port,
     env: { HOST: "127.0.0.1", ...env },
     ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
+    ...(opts.platform ? { platform: opts.platform } : {}),
     onOutput: (l) => lines.push(l),
   });
   try {

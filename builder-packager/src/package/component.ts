@@ -127,7 +127,10 @@ async function importCnb(
   try {
     return await openLayoutArchive(path, layoutDir);
   } catch (err) {
-    if (err instanceof CnbError) throw new CnbError(`${where}: uri "${uri}": ${err.message}`);
+    // A file with no oci-layout entry (a text file, another archive) is simply not a .cnb:
+    // say what the uri may be rather than what the tar lacked.
+    const notLayout = err instanceof CnbError && err.message.endsWith("(no oci-layout file)");
+    if (err instanceof CnbError && !notLayout) throw new CnbError(`${where}: uri "${uri}": ${err.message}`);
     throw new CnbError(`${where}: uri "${uri}" is neither a directory nor a .cnb file (a tar of an OCI layout)`);
   }
 }

@@ -6,7 +6,7 @@
  * first caller gets the lock and the others wait. A lock left by a process that died is
  * taken over, so a crash never blocks later builds.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isProcessAlive } from "./pid.js";
 
@@ -43,19 +43,11 @@ export interface HeldDirLock extends AsyncDisposable {
 export async function acquireDirLock(lockDir: string, options: DirLockOptions = {}): Promise<HeldDirLock> {
   let announced = false;
   let wait = 5;
-  for (;;) {
-    try {
-      await mkdir(lockDir);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
+  while (!(await tryCreate(lockDir))) {
     const owner = await lockOwner(lockDir);
-    if (owner.stale) {
-      await takeOver(lockDir, owner.pid);
-      continue;
-    }
-    if (!announced) {
+    // After our own takeover try the name at once; while another waiter takes over, wait.
+    if (owner.stale && (await takeOver(lockDir, owner.pid))) continue;
+    if (!owner.stale && !announced) {
       announced = true;
       options.onWait?.(owner.pid);
     }
@@ -66,17 +58,30 @@ export async function acquireDirLock(lockDir: string, options: DirLockOptions = 
   const release = async () => {
     if (!held) return;
     held = false;
-    await rm(lockDir, { recursive: true, force: true });
+    await removeLock(lockDir);
   };
-  try {
-    // Written aside and renamed in, so a waiter never reads a half-written pid.
-    await writeFile(join(lockDir, `pid.${process.pid}`), `${process.pid}\n`);
-    await rename(join(lockDir, `pid.${process.pid}`), join(lockDir, "pid"));
-  } catch (err) {
-    await release();
-    throw err;
-  }
   return { path: lockDir, release, [Symbol.asyncDispose]: release };
+}
+
+/**
+ * Creates the lock with its pid already inside: the directory is made aside and renamed in,
+ * which fails while any lock (never empty) holds the name. A lock born without its pid let a
+ * waiter that judged an older owner dead move the new holder's directory away while the holder
+ * was still writing into it (an ENOENT seen in CI with 8 waiters).
+ */
+async function tryCreate(lockDir: string): Promise<boolean> {
+  const draft = await mkdtemp(`${lockDir}.new-`);
+  try {
+    await writeFile(join(draft, "pid"), `${process.pid}\n`);
+    await rename(draft, lockDir);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EEXIST" && code !== "ENOTEMPTY") throw err;
+    return false;
+  } finally {
+    await rm(draft, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -95,39 +100,75 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opti
 }
 
 /**
- * Removes the stale lock of `deadPid` (undefined: a pidless one), and only that lock. Between
- * our look and the removal its owner's successor may have taken the name: several waiters
- * that judged the same dead owner at once each removing "the" lock would delete the new
- * holder's lock, or fail in rmdir on its pid file (ENOTEMPTY, seen with 8 writers on a loaded
- * machine). So the lock is renamed aside, which only one waiter can do, and removed only when
- * the renamed one is the dead owner's; a live lock moved by mistake is put back.
+ * Removes a lock by first renaming it aside. Removed in place, it would be empty for a moment
+ * between unlinking its pid and rmdir, and renaming a new lock onto an empty directory
+ * succeeds: the new holder's lock would then fail our rmdir (ENOTEMPTY) or vanish.
  */
-async function takeOver(lockDir: string, deadPid: number | undefined): Promise<void> {
-  const aside = `${lockDir}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
+async function removeLock(lockDir: string): Promise<void> {
+  const aside = `${lockDir}.old-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     await rename(lockDir, aside);
-  } catch {
-    return; // another waiter moved it, or its owner released it: try mkdir again
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
   }
-  const moved = await lockOwner(aside);
-  // A pidless lock is the dead owner's only while it is still stale: a fresh one is an owner
-  // between mkdir and writing its pid.
-  const isDeadOwners = deadPid !== undefined ? moved.pid === deadPid : moved.pid === undefined && moved.stale;
-  if (isDeadOwners) {
+  await rm(aside, { recursive: true, force: true });
+}
+
+/** A takeover mutex older than this belongs to a waiter that died inside its few-ms hold. */
+const TAKEOVER_GRACE_MS = 10_000;
+
+/**
+ * Removes the stale lock of `deadPid` (undefined: a pidless one), and only that lock. Several
+ * waiters judge the same dead owner at once, and between one's look and its removal another
+ * may already have removed it and a new holder taken the name. So removal happens under a
+ * second, short-lived mutex (`<lock>.takeover`), and the owner is read again inside it: a live
+ * holder's lock is never touched, not even moved for a moment. False while another waiter
+ * holds the mutex.
+ */
+async function takeOver(lockDir: string, deadPid: number | undefined): Promise<boolean> {
+  const mutex = `${lockDir}.takeover`;
+  try {
+    await mkdir(mutex);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    await clearDeadMutex(mutex);
+    return false;
+  }
+  try {
+    const owner = await lockOwner(lockDir);
+    const stillDead = owner.stale && owner.pid === deadPid;
+    if (stillDead) await removeLock(lockDir);
+    return true;
+  } finally {
+    await rm(mutex, { recursive: true, force: true });
+  }
+}
+
+/** Removes a takeover mutex left by a waiter that died holding it (renamed aside first, so only one waiter removes it). */
+async function clearDeadMutex(mutex: string): Promise<void> {
+  const age = await stat(mutex).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => 0,
+  );
+  if (age <= TAKEOVER_GRACE_MS) return;
+  const aside = `${mutex}.dead-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  if (
+    await rename(mutex, aside).then(
+      () => true,
+      () => false,
+    )
+  )
     await rm(aside, { recursive: true, force: true });
-    return;
-  }
-  // A live holder's lock: put it back unless a new one took the name meanwhile.
-  await rename(aside, lockDir).catch(() => rm(aside, { recursive: true, force: true }));
 }
 
 async function lockOwner(lockDir: string): Promise<{ pid: number | undefined; stale: boolean }> {
   const text = await readFile(join(lockDir, "pid"), "utf8").catch(() => "");
   const pid = Number.parseInt(text.trim(), 10);
   if (Number.isInteger(pid) && pid > 0) return { pid, stale: !isProcessAlive(pid) };
-  // No pid (yet): the owner is between mkdir and writing it, or died there. Taking the lock
-  // over at once would let two callers in (one of them then deletes the other's temp files),
-  // so only a lock that has stayed pidless for the grace period counts as abandoned.
+  // No pid: a lock made by an older cnbkit, which wrote its pid after mkdir, by an owner that
+  // may still be between the two. Only one that has stayed pidless for the grace period counts
+  // as abandoned.
   try {
     const age = Date.now() - (await stat(lockDir)).mtimeMs;
     return { pid: undefined, stale: age > PIDLESS_GRACE_MS };

@@ -20,7 +20,9 @@ export default defineConfig({
       "tools/**/*.test.ts",
       "test/**/*.test.ts",
     ],
-    exclude: ["**/node_modules/**", "**/dist/**", "templates/**"],
+    // test/long/ is the long suite (vitest.long.config.ts, `npm run test:long`), kept out of
+    // CI's 40 minutes: cases whose code path a CI test already takes.
+    exclude: ["**/node_modules/**", "**/dist/**", "templates/**", "test/long/**"],
     // Safety nets only: with two files at a time on two cores a build can take twice as long.
     testTimeout: 300_000,
     hookTimeout: 600_000,

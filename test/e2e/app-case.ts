@@ -10,6 +10,14 @@ import { expect } from "vitest";
 import { type Binding, type BuildOptions, buildApp } from "../../builder-packager/src/platform/index.js";
 import { fixtureApp, getFromImage } from "./support.js";
 
+/**
+ * The answer a corpus fixture's server gives: `200 <fixture>: <says>` (`says` is a regex source).
+ *
+ * @example
+ * answer: fixtureAnswer("express-npm", "express 4\\.22\\.3")
+ */
+export const fixtureAnswer = (fixture: string, says: string): RegExp => new RegExp(`^200 ${fixture}: ${says}\\n$`);
+
 /** One fixture app of the Node.js e2e tables: how to build it and what must come out. */
 export type AppCase = {
   fixture: string;

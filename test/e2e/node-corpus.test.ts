@@ -1,16 +1,17 @@
 /**
  * A corpus of Node.js apps as users write them, each built with `buildApp` (what `cnbkit build`
- * runs), then run under runc and asked over HTTP: Express with npm, yarn 1 and pnpm; yarn 2, 3
- * and 4 with node_modules and with Plug'n'Play; pnpm with PnP; engines.node 22.x and 26.x; a
- * TypeScript build that emits the server.js the start falls back to; Next.js 16 with npm and
- * pnpm; a start command that needs a dev dependency; a native addon compiled by node-gyp; and a
- * bun app the buildpack refuses. Every lockfile in test/e2e/fixtures was written by the tool
- * named in its case, with real dependency trees (express alone brings some 70 packages).
- * Answers pin the versions the lockfiles pin, so a wrong or half install shows up here.
+ * runs), then run under runc and asked over HTTP: Express with npm, yarn 1 and pnpm; yarn 4 with
+ * node_modules and with Plug'n'Play; pnpm with PnP; engines.node 22.x and 26.x; a TypeScript
+ * build that emits the server.js the start falls back to; Next.js 16 with pnpm; a start command
+ * that needs a dev dependency; and a bun app the buildpack refuses. yarn 2 and 3, Next.js with
+ * npm and node-gyp under the default npm are in the long suite (test/long/node-corpus.test.ts).
+ * Every lockfile in test/e2e/fixtures was written by the tool named in its case, with real
+ * dependency trees (express alone brings some 70 packages). Answers pin the versions the
+ * lockfiles pin, so a wrong or half install shows up here.
  */
 import { beforeAll, test } from "vitest";
 import type { Binding } from "../../builder-packager/src/platform/index.js";
-import { type AppCase, buildAndAsk } from "./app-case.js";
+import { type AppCase, buildAndAsk, fixtureAnswer } from "./app-case.js";
 import { caBindings, referenceBuilder } from "./support.js";
 
 let builder = "";
@@ -23,7 +24,7 @@ beforeAll(async () => {
 
 const EXPRESS_4 = "express 4\\.22\\.3, body-parser 1\\.20\\.9";
 const EXPRESS_5 = "express 5\\.3\\.0, body-parser 2\\.4\\.0";
-const answer = (fixture: string, says: string) => new RegExp(`^200 ${fixture}: ${says}\\n$`);
+const answer = fixtureAnswer;
 
 const cases: Record<string, AppCase> = {
   // package-lock.json by npm 11.19.1; 79 packages (8 of them dev: cross-env).
@@ -43,32 +44,6 @@ const cases: Record<string, AppCase> = {
     fixture: "express-pnpm",
     output: [/Using pnpm 9\.15\.9/, /pnpm install --frozen-lockfile/, /web: /],
     answer: answer("express-pnpm", EXPRESS_5),
-  },
-  // yarn.lock (__metadata 4) by yarn 2.4.2; koa 3, as yarn 2 cannot parse express's
-  // "1.0.0beta" version; 44 packages.
-  "yarn 2 with node_modules": {
-    fixture: "yarn2-node-modules",
-    output: [/Using yarn 2\.4\.2/, /yarn install --immutable/, /web: /],
-    answer: answer("yarn2-node-modules", "koa 3\\.3\\.0, http-errors 2\\.0\\.1"),
-  },
-  // yarn.lock by yarn 2.4.2, .pnp.js (not .cjs); koa 2, as yarn 2's PnP runtime rejects
-  // node:-prefixed requires (koa 3 has them); 67 packages.
-  "yarn 2 with Plug'n'Play": {
-    fixture: "yarn2-pnp",
-    output: [/Using yarn 2\.4\.2/, /yarn install --immutable/, /web: /],
-    answer: answer("yarn2-pnp", "koa 2\\.16\\.4, http-errors 1\\.8\\.1"),
-  },
-  // yarn.lock (__metadata 6) by yarn 3.8.7; 76 packages.
-  "yarn 3 with node_modules": {
-    fixture: "yarn3-node-modules",
-    output: [/Using yarn 3\.8\.7/, /yarn install --immutable/, /web: /],
-    answer: answer("yarn3-node-modules", EXPRESS_5),
-  },
-  // yarn.lock by yarn 3.8.7, .pnp.cjs; 76 packages.
-  "yarn 3 with Plug'n'Play": {
-    fixture: "yarn3-pnp",
-    output: [/Using yarn 3\.8\.7/, /yarn install --immutable/, /web: /],
-    answer: answer("yarn3-pnp", EXPRESS_5),
   },
   // yarn.lock (__metadata 10) by yarn 4.18.1; 76 packages.
   "yarn 4 with node_modules": {
@@ -114,13 +89,6 @@ const cases: Record<string, AppCase> = {
     output: [/\btsc\b/, /web: node server\.js/],
     answer: /^200 ts-build-server: server\.js built by tsc, running on v24\.\d+\.\d+\n$/,
   },
-  // package-lock.json by npm 11.19.1 for next 16.4.5 (the newest whose swc binaries for every
-  // platform this registry has), react 19.3.1; 50 packages, 35 of them per-platform optional.
-  "Next.js 16 with npm (Turbopack build)": {
-    fixture: "next-npm",
-    output: [/npm ci/, /next build/, /web: /],
-    answer: /^200 <!DOCTYPE html>[\s\S]*next-npm on Next\.js/,
-  },
   // pnpm-lock.yaml by pnpm 10.34.9 for the same app; 50 packages.
   "Next.js 16 with pnpm 10 (Turbopack build)": {
     fixture: "next-pnpm",
@@ -134,14 +102,6 @@ const cases: Record<string, AppCase> = {
     env: { NODE_ENV: "development" },
     output: [/npm ci/, /Keeping dev dependencies/, /web: /],
     answer: answer("dev-start-tool", "server\\.ts run by tsx 4\\.23\\.15"),
-  },
-  // package-lock.json by npm 11.19.1; hello-native is file:./native, an N-API addon in C
-  // whose install script is node-gyp rebuild (no prebuilt binary, headers only from the
-  // runtime); debug and ms from the registry.
-  "native addon compiled by node-gyp": {
-    fixture: "native-addon",
-    output: [/npm ci/, /web: /],
-    answer: answer("native-addon", "6 \\* 7 = 42 computed by the hello-native addon"),
   },
   // bun.lock (text, lockfileVersion 2) by bun 1.4.5, no other lockfile: refused in one line.
   "bun app is refused": {

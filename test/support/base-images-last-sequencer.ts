@@ -16,7 +16,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 export const EMULATED_ROOTFS_FILES: readonly string[] = [
   "builder-packager/src/base/arm64.test.ts",
   "builder-packager/src/base/multi-arch.test.ts",
-  "builder-packager/src/extensions/extend-multi-arch.test.ts",
+  "test/long/extend-multi-arch.test.ts",
   "test/e2e/multi-arch.test.ts",
 ];
 

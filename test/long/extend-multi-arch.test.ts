@@ -3,6 +3,9 @@
  * `base create --target ... --target ...` makes): each arch is extended, arm64's
  * update-ca-certificates under qemu, and the result is an index again, which skopeo reads
  * per arch and whose arm64 image runs (emulated) with the CA trusted.
+ *
+ * In the long suite (`npm run test:long`): ~80 s under qemu, and CI's test/e2e/multi-arch
+ * already runs an arm64 image under qemu; extend-image's per-arch walk is unit-tested beside it.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -10,11 +13,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { makeTestCa, type TestCa } from "../../../test/support/test-ca.js";
-import { ensureMultiArchBaseImages } from "../base/index.js";
-import { extendImage } from "./extend-image.js";
-import { EXTENDED_LABEL } from "./extend-record.js";
-import { runContainer, unpackImage } from "../container/index.js";
+import { makeTestCa, type TestCa } from "../support/test-ca.js";
+import { ensureMultiArchBaseImages } from "../../builder-packager/src/base/index.js";
+import { EXTENDED_LABEL, extendImage } from "../../builder-packager/src/extensions/index.js";
+import { runContainer, unpackImage } from "../../builder-packager/src/container/index.js";
 
 const exec = promisify(execFile);
 let work = "";

@@ -7,7 +7,11 @@
 // releases nor a JDK vendor. Prints the generated builder.toml's path and
 // its inputs digest (tab-separated) on stdout; progress goes to stderr.
 //
-// Usage: node scripts/local-node-dist.mjs [--out <dir>] [--base <oci layout dir>] [--arch amd64|arm64]
+// With --multi-arch, both arches' variants and one builder.toml whose cnbkit/nodejs, cnbkit/python
+// and cnbkit/java are multi-arch buildpackages (tools/local-builder/multi-arch.ts), for
+// `cnbkit builder create --target linux/amd64 --target linux/arm64`; --out is then required.
+//
+// Usage: node scripts/local-node-dist.mjs [--out <dir>] [--base <oci layout dir>] [--arch amd64|arm64 | --multi-arch]
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -16,8 +20,18 @@ import { build } from "esbuild";
 import { nodeBundleOptions } from "./esbuild-node.mjs";
 
 const { values } = parseArgs({
-  options: { out: { type: "string" }, base: { type: "string" }, arch: { type: "string" } },
+  options: {
+    out: { type: "string" },
+    base: { type: "string" },
+    arch: { type: "string" },
+    "multi-arch": { type: "boolean" },
+  },
 });
+const multiArch = values["multi-arch"] === true;
+if (multiArch && (values.arch !== undefined || values.out === undefined)) {
+  process.stderr.write("error: --multi-arch takes --out <dir> and no --arch\n");
+  process.exit(2);
+}
 if (values.arch !== undefined && values.arch !== "amd64" && values.arch !== "arm64") {
   process.stderr.write(`error: --arch "${values.arch}" is not amd64 or arm64\n`);
   process.exit(2);
@@ -31,8 +45,10 @@ try {
   await build({
     stdin: {
       contents: [
-        `import { prepareLocalReferenceBuilder } from "./tools/local-builder/local-node.ts";`,
-        `const r = await prepareLocalReferenceBuilder({`,
+        multiArch
+          ? `import { prepareMultiArchReferenceBuilder as prepare } from "./tools/local-builder/multi-arch.ts";`
+          : `import { prepareLocalReferenceBuilder as prepare } from "./tools/local-builder/local-node.ts";`,
+        `const r = await prepare({`,
         values.out ? `  outDir: ${JSON.stringify(resolve(values.out))},` : "",
         values.base ? `  baseLayout: ${JSON.stringify(resolve(values.base))},` : "",
         values.arch ? `  arch: ${JSON.stringify(values.arch)},` : "",

@@ -22,6 +22,14 @@
 # fetches (`setup.sh --arch arm64`, which main.sh runs: only this job needs qemu and the other
 # arch's lifecycle, so the plain main job does not install them); cnbkit registers it in binfmt_misc (one line saying so) when it is not, e.g. on a
 # fresh machine where binfmt_misc is not even mounted.
+#
+# `scripts/main.sh --multi-arch` makes the reference builder for linux/amd64 AND linux/arm64 as one
+# image index, .cnbkit/images/builder-multi (base images of both arches behind one index per role,
+# each arch's local Node.js, CPython and JDK buildpackages joined into multi-arch buildpackages:
+# tools/local-builder/multi-arch.ts), then builds each example app once for both platforms
+# (`cnbkit build --platform linux/amd64,linux/arm64`) into one app index (app-multi,
+# python-app-multi, java-app-multi) and runs and asks each platform's image, the other arch's
+# under qemu.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -31,18 +39,25 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
 cnbkit() { node "$ROOT/builder-packager/dist/cnbkit.mjs" "$@"; }
 
 arch=""
+multi=""
 case "${1:-}" in
   "") ;;
   --arch)
     [ "${2:-}" = arm64 ] || [ "${2:-}" = amd64 ] || { echo "error: --arch takes amd64 or arm64" >&2; exit 2; }
     arch="$2"
     ;;
-  *) echo "error: unknown argument $1 (usage: scripts/main.sh [--arch amd64|arm64])" >&2; exit 2 ;;
+  --multi-arch) multi=1 ;;
+  *) echo "error: unknown argument $1 (usage: scripts/main.sh [--arch amd64|arm64 | --multi-arch])" >&2; exit 2 ;;
 esac
 host_arch="$(node -p 'process.arch === "x64" ? "amd64" : process.arch')"
 [ "$arch" != "$host_arch" ] || arch=""
+# --multi-arch: the other arch's tools (qemu, its lifecycle) are set up as for --arch.
+other_arch="$([ "$host_arch" = amd64 ] && echo arm64 || echo amd64)"
+setup_arch="${arch:-${multi:+$other_arch}}"
+# The arches each app image is asked on: this machine's, or the one --arch names, or both.
+if [ -n "$multi" ]; then run_arches=(amd64 arm64); else run_arches=("${arch:-$host_arch}"); fi
 # Image names: the host arch keeps the plain ones.
-sfx="${arch:+-$arch}"
+sfx="${arch:+-$arch}${multi:+-multi}"
 base=".cnbkit/images/base$sfx"
 builder=".cnbkit/images/builder$sfx"
 app=".cnbkit/images/app$sfx"
@@ -56,23 +71,33 @@ fi
 
 t0=$(now)
 say "setup (npm workspaces, Debian packages, lifecycle, bundled CLI; only what the main job uses)"
-bash scripts/setup.sh ${arch:+--arch "$arch"}
+bash scripts/setup.sh ${setup_arch:+--arch "$setup_arch"}
 
 say "base images (Debian 13 trixie, debootstrap; minutes the first time, cached after)"
 t=$(now)
-cnbkit base create --output "oci:$base" ${arch:+--arch "$arch"}
+if [ -n "$multi" ]; then
+  cnbkit base create --output "oci:$base" --target linux/amd64 --target linux/arm64
+else
+  cnbkit base create --output "oci:$base" ${arch:+--arch "$arch"}
+fi
 echo "  $(since "$t")"
 
 say "reference builder, local variant (Node.js from npm packages, CPython from Debian's: their upstreams are unreachable here)"
 t=$(now)
-IFS=$'\t' read -r builder_toml inputs < <(node scripts/local-node-dist.mjs --base "$base" \
-  ${arch:+--arch "$arch" --out ".cnbkit/builders/reference-local-$arch"})
+if [ -n "$multi" ]; then
+  local_args=(--multi-arch --out .cnbkit/builders/reference-local-multi)
+  targets=(--target linux/amd64 --target linux/arm64)
+else
+  local_args=(${arch:+--arch "$arch" --out ".cnbkit/builders/reference-local-$arch"})
+  targets=()
+fi
+IFS=$'\t' read -r builder_toml inputs < <(node scripts/local-node-dist.mjs --base "$base" "${local_args[@]}")
 stamp="$builder.inputs"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ] && skopeo inspect "oci:$builder:latest" >/dev/null 2>&1; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ] && skopeo inspect --raw "oci:$builder:latest" >/dev/null 2>&1; then
   echo "  builder unchanged (inputs $inputs), not recreated"
 else
   rm -f "$stamp"
-  cnbkit builder create "$builder_toml" --output "oci:$builder:latest"
+  cnbkit builder create "$builder_toml" "${targets[@]}" --output "oci:$builder:latest"
   echo "$inputs" >"$stamp"
 fi
 echo "  $(since "$t")"
@@ -100,16 +125,37 @@ build_and_ask() {
   say "build examples/apps/$name"
   t=$(now)
   cnbkit build "examples/apps/$name" --builder "oci:$builder:latest" \
-    --output "oci:$image:latest" "${bindings[@]}" "${envs[@]}"
+    --output "oci:$image:latest" ${multi:+--platform linux/amd64,linux/arm64} "${bindings[@]}" "${envs[@]}"
   echo "  $(since "$t")"
+  local run_arch
+  for run_arch in "${run_arches[@]}"; do
+    ask_image "$name" "$image" "$wait" "$run_arch" "${envs[@]}"
+  done
 
-  say "run the $name image and ask it something"
+  say "cnbkit inspect oci:$image:latest"
+  cnbkit inspect "oci:$image:latest"
+}
+
+# Runs oci:<image>:latest's image for linux/<arch> (an index's entry, or the one image) under runc on
+# a free loopback port, prints its answer, stops it and checks that nothing is left, then prints
+# skopeo's reading of its architecture. Further arguments are `--env NAME=VALUE` pairs.
+ask_image() {
+  local name="$1" image="$2" wait="$3" want="$4" t
+  local -a envs=("${@:5}")
+  # An index is run and read per platform; a plain image as it is (it has one).
+  local -a platform=() override=()
+  if [ -n "$multi" ]; then
+    platform=(--platform "linux/$want")
+    override=(--override-arch "$want")
+  fi
+
+  say "run the $name image (linux/$want) and ask it something"
   port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
   log=$(mktemp "$tmp/cnbkit-main-run.XXXXXX")
   # Started directly, not through the cnbkit() function: a backgrounded function is a subshell,
   # and $! would be the subshell's PID, not the CLI's, so stopping it would leak the app.
   # HOST=127.0.0.1: the example apps listen on loopback only when asked to.
-  node "$ROOT/builder-packager/dist/cnbkit.mjs" run "oci:$image:latest" --port "$port" \
+  node "$ROOT/builder-packager/dist/cnbkit.mjs" run "oci:$image:latest" "${platform[@]}" --port "$port" \
     --env HOST=127.0.0.1 "${envs[@]}" >"$log" 2>&1 &
   run_pid=$!
   trap 'stop_app; rm -f "$log"' EXIT
@@ -137,12 +183,10 @@ build_and_ask() {
   check_stopped "$name"
   rm -f "$log"
 
-  say "cnbkit inspect oci:$image:latest"
-  cnbkit inspect "oci:$image:latest"
   # skopeo's reading of the image, not only ours.
-  got="$(skopeo inspect --raw "oci:$image:latest" >/dev/null && skopeo inspect --config "oci:$image:latest" | node -p 'JSON.parse(require("fs").readFileSync(0)).architecture')"
-  if [ "$got" != "${arch:-$host_arch}" ]; then
-    echo "error: skopeo reads the $name image as $got, expected ${arch:-$host_arch}" >&2
+  got="$(skopeo inspect --raw "oci:$image:latest" >/dev/null && skopeo "${override[@]}" inspect --config "oci:$image:latest" | node -p 'JSON.parse(require("fs").readFileSync(0)).architecture')"
+  if [ "$got" != "$want" ]; then
+    echo "error: skopeo reads the $name image as $got, expected $want" >&2
     exit 1
   fi
   echo "  skopeo: linux/$got"
@@ -195,7 +239,7 @@ build_and_ask python-hello "$python_app"
 # the JIT's C2 compiles cost more than they save: both get -XX:TieredStopAtLevel=1 (the
 # JVM's C1 only; the app's first answer 190 s against 426 s by default), and Spring Boot gets
 # minutes, not seconds, to answer (builders/reference/README.md).
-if [ -z "$arch" ]; then
+if [ -z "$arch" ] && [ -z "$multi" ]; then
   build_and_ask java-hello "$java_app"
 else
   build_and_ask java-hello "$java_app" 900 \

@@ -22,21 +22,20 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
-import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
+import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { elfMachine } from "../../builder-packager/src/compile/elf.js";
 import { NODE_VERSION } from "../../builder-packager/src/compile/node-runtime.js";
 import { type Descriptor, imageConfig } from "../../builder-packager/src/oci/image.js";
-import { importLayoutTar } from "../../builder-packager/src/oci/layout-archive.js";
 import { OciLayout } from "../../builder-packager/src/oci/layout.js";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
 import { unpackImage } from "../../builder-packager/src/container/unpack.js";
 import { cosign, cosignKeyPair } from "../../builder-packager/src/supply-chain/test-cosign.js";
-import { type LocalReferenceBuilder, prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
+import { prepareMultiArchReferenceBuilder } from "../../tools/local-builder/multi-arch.js";
 import { bundleCli, caBindingArgs, E2E_DIR, fixtureApp, getFromImage, ROOT, runCli } from "./support.js";
 
 const exec = promisify(execFile);
@@ -97,25 +96,6 @@ function withoutRunImage(config: Record<string, unknown>): Record<string, unknow
   };
 }
 
-/** The per-arch .cnb buildpackages joined into one OCI layout whose index has both. */
-async function joinBuildpackages(cnbs: string[], dir: string): Promise<string> {
-  const out = await OciLayout.create(dir);
-  const manifests: Descriptor[] = [];
-  for (const [i, cnb] of cnbs.entries()) {
-    const layout = await importLayoutTar(cnb, `${dir}-cnb-${i}`);
-    const top = await layout.resolve();
-    if (top.kind !== "manifest") throw new Error(`${cnb}: expected one image`);
-    for (const d of [top.manifest.config, ...top.manifest.layers]) {
-      await out.putBlob({ path: layout.blobPath(d.digest) }, { digest: d.digest, mediaType: d.mediaType });
-    }
-    const desc = await out.putManifest(top.bytes, top.mediaType);
-    const config = await layout.readConfig(top.manifest.config.digest);
-    manifests.push({ ...desc, platform: { os: config.os, architecture: config.architecture } });
-  }
-  await out.writeIndex(manifests, "latest");
-  return `oci:${dir}:latest`;
-}
-
 describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
   test("base create --target x2 writes one index per role; skopeo reads each arch", async () => {
     const t0 = Date.now();
@@ -150,37 +130,18 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
   }, 3_600_000);
 
   test("builder create --target x2 to a layout and to a registry: per-arch builders with that arch's parts", async () => {
-    // The local variant's nodejs buildpackage for each arch, joined into one multi-arch one.
-    const locals: LocalReferenceBuilder[] = [];
-    for (const arch of ARCHES) {
-      locals.push(
-        await prepareLocalReferenceBuilder({
-          arch,
-          outDir: join(E2E_DIR, "multi-arch", `reference-local-${arch}`),
-          baseLayout: join(work, "base"),
-        }),
-      );
-    }
-    // The same for cnbkit/python, whose local variant carries a CPython per arch too.
-    const joined = new Map<string, string>();
-    for (const pick of [(l: LocalReferenceBuilder) => l.nodejsPackage, (l: LocalReferenceBuilder) => l.pythonPackage]) {
-      const files = locals.map(pick).filter((f): f is string => f !== undefined);
-      if (files.length !== locals.length) continue;
-      const name = basename(files[0] as string);
-      joined.set(name, await joinBuildpackages(files, join(work, name.replace(/\.cnb$/, ""))));
-    }
-    expect([...joined.keys()]).toContain("nodejs.cnb");
-    // The arm64 variant's builder.toml: it leaves out cnbkit/java (no local arm64 JDK), so
-    // every buildpack it lists has both arches once joined.
-    const generated = locals[ARCHES.indexOf("arm64")]?.builderToml as string;
-    const doc = parseToml(await readFile(generated, "utf8"), generated);
-    const buildpacks = (doc.buildpacks as TomlTable[]).map((bp) => {
-      const multi = joined.get(basename(String(bp.uri)));
-      return multi ? { ...bp, uri: multi } : bp;
+    // The local variant of each arch, its nodejs and python buildpackages joined into one
+    // multi-arch buildpackage each (what `scripts/main.sh --multi-arch` does, java included).
+    // No java here: the arm64 JDKs are six downloads this test does not use.
+    const multi = await prepareMultiArchReferenceBuilder({
+      outDir: join(E2E_DIR, "multi-arch", "reference-local"),
+      baseLayout: join(work, "base"),
+      java: false,
     });
-    delete doc.targets;
-    const toml = join(dirname(generated), "builder-multi.toml");
-    await writeFile(toml, stringifyToml({ ...doc, buildpacks }));
+    const toml = multi.builderToml;
+    const uris = (parseToml(await readFile(toml, "utf8"), toml).buildpacks as TomlTable[]).map((bp) => String(bp.uri));
+    const joined = uris.map((u) => /\/joined\/([^/:]+):latest$/.exec(u)?.[1]).filter((n) => n !== undefined);
+    expect(joined).toEqual(["nodejs", "python"]);
 
     const targets = ["--target", "linux/amd64", "--target", "linux/arm64"];
     const t0 = Date.now();

@@ -31,6 +31,8 @@ import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vit
 import { elfMachine } from "../../builder-packager/src/compile/elf.js";
 import { NODE_VERSION } from "../../builder-packager/src/compile/node-runtime.js";
 import { type Descriptor, imageConfig } from "../../builder-packager/src/oci/image.js";
+import { copyImage, openImageSink, openImageSource } from "../../builder-packager/src/oci/image-store.js";
+import { writeLayer } from "../../builder-packager/src/oci/layer.js";
 import { OciLayout } from "../../builder-packager/src/oci/layout.js";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
 import { unpackImage } from "../../builder-packager/src/container/unpack.js";
@@ -65,6 +67,31 @@ async function cnbkit(args: string[]) {
   const r = await runCli(cli.path, args);
   if (r.code !== 0) console.log(`cnbkit ${args.join(" ")}\n${r.stdout}\n${r.stderr}`);
   return r;
+}
+
+/**
+ * The run image index `from` copied into the layout `dir`, and beside it (tag `patched`) an
+ * index of each arch's run image with one more layer (/etc/patched): a security patch to rebase onto.
+ */
+async function patchedRunIndex(from: string, dir: string): Promise<string> {
+  const source = await openImageSource(from);
+  await copyImage(source, await openImageSink(`oci:${dir}:base`));
+  const layout = await OciLayout.open(dir);
+  const manifests: Descriptor[] = [];
+  for (const architecture of ARCHES) {
+    const base = await source.image({ os: "linux", architecture });
+    const data = `patched ${architecture}\n`;
+    const patch = await writeLayer([{ type: "file", path: "etc/patched", size: data.length, data }], layout.blobDir);
+    const config = imageConfig({
+      architecture,
+      config: base.config.config,
+      diffIds: [...base.config.rootfs.diff_ids, patch.diffId],
+    });
+    const written = await layout.writeImage({ config, layers: [...base.manifest.manifest.layers, patch] });
+    manifests.push({ ...written, platform: { os: "linux", architecture } });
+  }
+  await layout.writeIndex(manifests, "patched");
+  return `oci:${dir}:patched`;
 }
 
 async function skopeoConfig(ref: string, arch: string): Promise<Record<string, unknown>> {
@@ -313,6 +340,37 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
     }
     const verified = await cnbkit(["verify", ref, "--key", keys.pub, "--builder", builder()]);
     expect(verified.code).toBe(0);
+
+    // rebase --sign-key of the index onto a patched run index: each platform rebased and sealed,
+    // then the new index signed, before the tag moves.
+    const runs = await patchedRunIndex(`oci:${join(work, "base")}:run`, join(work, "run-patched"));
+    const rebased = await runCli(cli.path, ["rebase", ref, "--run-image", runs, "--sign-key", keys.key], undefined, {
+      env: { COSIGN_PASSWORD: password },
+    });
+    expect(rebased.code, rebased.stderr + rebased.stdout).toBe(0);
+    expect(rebased.stdout.match(/^ {2}linux\/(amd64|arm64): sha256:\S+ → sha256:\S+/gm)).toHaveLength(2);
+    expect(rebased.stdout).toMatch(/^Signed the index \S+ \(ecdsa-p256\) and attested its provenance/m);
+    const newIndex = /\(image index\): sha256:[0-9a-f]{64} → (sha256:[0-9a-f]{64})$/m.exec(rebased.stdout)?.[1];
+    expect(newIndex).toBeDefined();
+    expect(newIndex).not.toBe(index);
+    const resig = await cosign(["verify", "--key", keys.pub, ...VERIFY, ref]);
+    expect(resig.code, resig.stderr).toBe(0);
+    expect(resig.stdout).toContain(newIndex);
+    const reatt = await cosign(["verify-attestation", "--key", keys.pub, "--type", "slsaprovenance1", ...VERIFY, ref]);
+    expect(reatt.code, reatt.stderr).toBe(0);
+    const statement = JSON.parse(
+      Buffer.from(JSON.parse(reatt.stdout.trim().split("\n")[0]!).payload, "base64").toString("utf8"),
+    );
+    expect(statement.predicate.buildDefinition.buildType).toMatch(/cnb-rebase/);
+    expect(statement.predicate.buildDefinition.externalParameters.platforms).toEqual(["linux/amd64", "linux/arm64"]);
+    const reRaw = JSON.parse(
+      (await exec("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${ref}`])).stdout,
+    );
+    for (const m of reRaw.manifests as Descriptor[]) {
+      const one = `${registry.host}/acme/multi-hello@${m.digest}`;
+      const a = await cosign(["verify-attestation", "--key", keys.pub, "--type", "slsaprovenance1", ...VERIFY, one]);
+      expect(a.code, `${m.platform?.architecture}: ${a.stderr}`).toBe(0);
+    }
   }, 3_600_000);
 
   test("a platform the index lacks is one line listing what it has; nothing is written", async () => {

@@ -28,7 +28,12 @@ export {
   inspectIndex,
 } from "./inspect.js";
 export { notRebasable, type RebaseOptions, type RebaseResult, type RebaseSealRequest, rebaseImage } from "./rebase.js";
-export { type IndexRebaseResult, rebaseIndex } from "./rebase-index.js";
+export {
+  type IndexRebaseOptions,
+  type IndexRebaseResult,
+  type IndexRebaseSealRequest,
+  rebaseIndex,
+} from "./rebase-index.js";
 export { type RunningApp, type RunOptions, runApp } from "./run.js";
 export { exportSbom, readSbomDocuments, type SbomDocument } from "./sbom.js";
 export { DEFAULT_EXEC_ENV, parseExecEnv } from "./exec-env.js";

@@ -98,3 +98,41 @@ test("a single image is not an index: undefined, for rebaseImage to take", async
   expect(one.digest).toMatch(/^sha256:/);
   expect(await rebaseIndex({ image: ref("single") })).toBeUndefined();
 });
+
+test("signed: each platform sealed by digest, then the index by digest, and only then the tag moves; a failed index seal leaves the tag", async () => {
+  await rebaseIndex({ image: ref("app"), runImage: ref("run-1"), output: ref("signed") });
+  const before = await layout.descriptor("signed");
+  const events: string[] = [];
+  const tagNow = async () =>
+    (await layout.descriptor("signed")).digest === before.digest ? "tag unmoved" : "tag moved";
+  const r = await rebaseIndex({
+    image: ref("signed"),
+    runImage: ref("run-2"),
+    seal: async (p) => {
+      // Readable by digest at sealing time, the tag not yet moved.
+      await openImageSource(`oci:${layout.dir}@${p.digest}`).then((s) => s.manifest());
+      events.push(`platform ${p.digest.slice(7, 15)}, ${await tagNow()}`);
+    },
+    sealIndex: async (i) => {
+      expect(i.previous.digest).toBe(before.digest);
+      expect(i.platforms.map((p) => p.platform.architecture)).toEqual(["amd64", "arm64"]);
+      const top = await (await openImageSource(`oci:${layout.dir}@${i.digest}`)).manifest();
+      expect(top.kind).toBe("index");
+      events.push(`index, ${await tagNow()}`);
+    },
+  });
+  const platforms = r?.platforms.map((p) => `platform ${p.digest.slice(7, 15)}, tag unmoved`) ?? [];
+  expect(events).toEqual([...platforms, "index, tag unmoved"]);
+  expect((await layout.descriptor("signed")).digest).toBe(r?.digest);
+
+  const failed = await rebaseIndex({
+    image: ref("signed"),
+    runImage: ref("run-1"),
+    seal: async () => {},
+    sealIndex: async () => {
+      throw new Error("signing failed");
+    },
+  }).catch((e: Error) => e);
+  expect(String(failed)).toMatch(/signing failed/);
+  expect((await layout.descriptor("signed")).digest).toBe(r?.digest);
+});

@@ -17,6 +17,25 @@ import {
 } from "../oci/index.js";
 import { type RebaseOptions, type RebaseResult, rebaseImage } from "./rebase.js";
 
+/**
+ * What {@link IndexRebaseOptions.sealIndex} gets: the new index, by digest and before its tag
+ * moves, and what each platform's rebase did (each already sealed by `seal`).
+ */
+export interface IndexRebaseSealRequest {
+  /** The output reference as given. */
+  ref: string;
+  digest: Digest;
+  /** The index before the rebase. */
+  previous: { ref: string; digest: Digest };
+  platforms: (RebaseResult & { platform: Platform })[];
+}
+
+/** {@link RebaseOptions} for an index: `seal` seals each platform's image, `sealIndex` the index. */
+export interface IndexRebaseOptions extends RebaseOptions {
+  /** Signs and attests the new index by digest; a throw leaves the tag where it was. */
+  sealIndex?: (req: IndexRebaseSealRequest) => Promise<void>;
+}
+
 /** What {@link rebaseIndex} did: the index's digests, and each platform's. */
 export interface IndexRebaseResult {
   digest: Digest;
@@ -33,19 +52,22 @@ function atDigest(ref: ImageReference, digest: Digest): string {
  * Rebases every platform of the index `opts.image` names and writes the new index to
  * `opts.output` (default: moves the image's tag); undefined when it names a single image.
  * A platform the new run image lacks fails the rebase with a line naming it, tag unmoved.
+ * With `seal`, each platform's image is sealed by digest, then the index by `sealIndex`, and
+ * only then does the tag move, as a signed multi-platform build does.
  *
  * @example
  * const r = await rebaseIndex({ image: "oci:out/app:latest", runImage: "oci:out/base:run" });
  * // r?.platforms.map((p) => p.platform.architecture) → ["amd64", "arm64"]
  */
-export async function rebaseIndex(opts: RebaseOptions): Promise<IndexRebaseResult | undefined> {
+export async function rebaseIndex(opts: IndexRebaseOptions): Promise<IndexRebaseResult | undefined> {
   const store = opts.clients ? { clients: opts.clients } : {};
   const source = await openImageSource(opts.image, store);
   const top = await source.manifest();
   if (top.kind !== "index") return undefined;
-  if (opts.seal || opts.tagGuard) {
-    throw new CnbError(`image ${opts.image} is an image index; signing a rebased index is not supported yet`, {
-      hint: "rebase it without --sign-key, then sign it with cnbkit sign",
+  if (opts.tagGuard) {
+    // A fleet rebase guards each tag against a concurrent move; its inventory holds images, not indexes.
+    throw new CnbError(`image ${opts.image} is an image index; a fleet rebase takes single images`, {
+      hint: `rebase it on its own: cnbkit rebase ${opts.image}`,
     });
   }
   const output = opts.output ?? opts.image;
@@ -58,8 +80,9 @@ export async function rebaseIndex(opts: RebaseOptions): Promise<IndexRebaseResul
     }
     const platform = entry.platform;
     const name = `${platform.os}/${platform.architecture}`;
+    const { sealIndex: _sealIndex, ...single } = opts;
     const result = await rebaseImage({
-      ...opts,
+      ...single,
       image: atDigest(source.ref, entry.digest as Digest),
       output,
       untagged: true,
@@ -72,6 +95,12 @@ export async function rebaseIndex(opts: RebaseOptions): Promise<IndexRebaseResul
   const index = jsonBlob({ ...top.index, manifests }, top.mediaType);
   const sink = await openImageSink(output, store);
   const tag = sink.ref.kind === "layout" ? (sink.ref.tag ?? "latest") : sink.ref.tag;
+  const previous = { ref: opts.image, digest: top.digest as Digest };
+  if (opts.sealIndex) {
+    // Signed by digest before any tag names it.
+    const byDigest = await sink.putManifest(index.bytes, top.mediaType);
+    await opts.sealIndex({ ref: output, digest: byDigest.digest as Digest, previous, platforms });
+  }
   const written = await sink.putManifest(index.bytes, top.mediaType, tag);
-  return { digest: written.digest as Digest, previousDigest: top.digest as Digest, platforms };
+  return { digest: written.digest as Digest, previousDigest: previous.digest, platforms };
 }

@@ -10,7 +10,7 @@ export { type KeyAlgorithm, loadSigningKey, loadVerifyKey, type SigningKey, type
 export { attestationState, type ProofState, signatureState } from "./proof-state.js";
 export { BUILD_TYPE, type ProvenancePredicate, REBASE_TYPE } from "./provenance.js";
 export { SBOM_PATH_ANNOTATION } from "./sbom-attestations.js";
-export { sealBuild, sealIndex, sealRebase } from "./seal.js";
+export { sealBuild, sealIndex, sealRebase, sealRebasedIndex } from "./seal.js";
 export { PREDICATE_TYPE_ANNOTATION, type SignResult, signImage } from "./sign-image.js";
 export { PREDICATE_TYPES } from "./statement.js";
 export { type ArtifactLayer, artifactTag, markSignedImage } from "./storage.js";

@@ -130,6 +130,51 @@ export interface RebaseFacts {
   finishedOn: Date;
 }
 
+/** What {@link rebasedIndexProvenance} records: the index before, and each platform's new image. */
+export interface IndexRebaseFacts {
+  cnbkitVersion: string;
+  previous: { ref: string; digest: string };
+  /** The run image given (`--run-image`), or undefined when each image's recorded one was used. */
+  runImage: string | undefined;
+  platforms: { platform: string; digest: string; previousDigest: string; topLayer: string }[];
+  output: string;
+  startedOn: Date;
+  finishedOn: Date;
+}
+
+/**
+ * The provenance predicate of a rebased image index: it names the previous index and, per
+ * platform, the image it was and the image it is now with its new run image's top layer (each
+ * platform's own attestation names that platform's run images in full).
+ */
+export function rebasedIndexProvenance(f: IndexRebaseFacts): ProvenancePredicate {
+  return {
+    buildDefinition: {
+      buildType: REBASE_TYPE,
+      externalParameters: {
+        image: f.previous.ref,
+        ...(f.runImage ? { runImage: f.runImage } : {}),
+        output: f.output,
+        platforms: f.platforms.map((p) => p.platform),
+      },
+      resolvedDependencies: [
+        resource("previous-image", f.previous.ref, digestSet(f.previous.digest)),
+        ...f.platforms.flatMap((p) => [
+          { ...resource(`previous-image/${p.platform}`, f.previous.ref, digestSet(p.previousDigest)) },
+          {
+            ...resource(`image/${p.platform}`, f.output, digestSet(p.digest)),
+            annotations: { topLayer: p.topLayer },
+          },
+        ]),
+      ],
+    },
+    runDetails: {
+      builder: cnbkitBuilder(f.cnbkitVersion),
+      metadata: { startedOn: f.startedOn.toISOString(), finishedOn: f.finishedOn.toISOString() },
+    },
+  };
+}
+
 /** The provenance predicate of a rebase: it names the previous image and both run images. */
 export function rebaseProvenance(f: RebaseFacts): ProvenancePredicate {
   const previousRun: ResourceDescriptor = {

@@ -9,7 +9,13 @@ import type { Digest, ImageReference, ImageSource } from "../oci/index.js";
 import { type IndexSealRequest, readSbomDocuments, type SealRequest } from "../platform/index.js";
 import { gitSource } from "./git-source.js";
 import type { SigningKey } from "./keys.js";
-import { buildProvenance, type RebaseFacts, rebaseProvenance } from "./provenance.js";
+import {
+  buildProvenance,
+  type IndexRebaseFacts,
+  type RebaseFacts,
+  rebasedIndexProvenance,
+  rebaseProvenance,
+} from "./provenance.js";
 import { sbomAttestations } from "./sbom-attestations.js";
 import { type Attestation, dockerReference, type SignResult, signImage } from "./sign-image.js";
 import { PREDICATE_TYPES, statement } from "./statement.js";
@@ -108,4 +114,23 @@ export async function sealIndex(req: IndexSealRequest, key: SigningKey, appDir: 
     { statement: statement(name, req.digest, PREDICATE_TYPES.slsaProvenance, predicate) },
   ];
   return signImage({ ref, digest: req.digest, key, attestations });
+}
+
+/**
+ * Signs a rebased image index and attests its provenance (the previous index, and each
+ * platform's image before and after); each platform's image was sealed with {@link sealRebase}
+ * first, as `cnbkit build --platform ... --sign-key` seals a new index.
+ */
+export async function sealRebasedIndex(
+  image: ImageReference,
+  digest: Digest,
+  key: SigningKey,
+  facts: Omit<IndexRebaseFacts, "cnbkitVersion">,
+): Promise<SignResult> {
+  const name = dockerReference(image);
+  const predicate = rebasedIndexProvenance({ ...facts, cnbkitVersion: CNBKIT_VERSION });
+  const attestations: Attestation[] = [
+    { statement: statement(name, digest, PREDICATE_TYPES.slsaProvenance, predicate) },
+  ];
+  return signImage({ ref: image, digest, key, attestations });
 }

@@ -1,7 +1,7 @@
 /** `cnbkit rebase`: swap an app image's run-image layers by rewriting config and manifest only. */
 import { parseReference } from "../../oci/index.js";
-import { type RebaseOptions, rebaseImage, rebaseIndex } from "../../platform/index.js";
-import { loadSigningKey, markSignedImage, sealRebase } from "../../supply-chain/index.js";
+import { type IndexRebaseOptions, rebaseImage, rebaseIndex } from "../../platform/index.js";
+import { loadSigningKey, markSignedImage, sealRebase, sealRebasedIndex } from "../../supply-chain/index.js";
 import { type Command, stringOption } from "../command.js";
 import { absoluteRef, imageRef } from "../refs.js";
 
@@ -29,7 +29,7 @@ export const rebaseCommand: Command = {
     "sign-key": {
       type: "string",
       value: "<file>",
-      help: "sign the new digest and attest provenance naming the previous image and both run images, e.g. --sign-key cosign.key",
+      help: "sign the new digest and attest provenance naming the previous image and both run images (an index: each platform, then the index), e.g. --sign-key cosign.key",
     },
   },
   async run(inv) {
@@ -38,7 +38,7 @@ export const rebaseCommand: Command = {
     const signKeyFile = stringOption(inv, "sign-key");
     const signKey = signKeyFile ? await loadSigningKey(signKeyFile, { flag: "--sign-key" }) : undefined;
     const startedOn = new Date();
-    const options: RebaseOptions = {
+    const options: IndexRebaseOptions = {
       image: imageRef(inv.positionals[0]!),
       ...(runImage ? { runImage: imageRef(runImage) } : {}),
       ...(output ? { output: absoluteRef(output) } : {}),
@@ -56,6 +56,25 @@ export const rebaseCommand: Command = {
               );
               inv.err(`Signed ${r.ref} (${signKey.algorithm}) and attested its provenance in ${sealed.where}`);
             },
+            // An index: each platform is sealed above, then the index itself.
+            sealIndex: async (r) => {
+              const sealed = await sealRebasedIndex(parseReference(r.ref), r.digest, signKey, {
+                previous: r.previous,
+                runImage,
+                platforms: r.platforms.map((p) => ({
+                  platform: `${p.platform.os}/${p.platform.architecture}`,
+                  digest: p.digest,
+                  previousDigest: p.previousDigest,
+                  topLayer: p.topLayer,
+                })),
+                output: r.ref,
+                startedOn,
+                finishedOn: new Date(),
+              });
+              inv.err(
+                `Signed the index ${r.ref} (${signKey.algorithm}) and attested its provenance in ${sealed.where}`,
+              );
+            },
           }
         : {}),
     };
@@ -67,6 +86,7 @@ export const rebaseCommand: Command = {
           `  ${p.platform.os}/${p.platform.architecture}: ${p.previousDigest} → ${p.digest} (${p.appLayers} app layers kept)`,
         );
       }
+      if (signKey) await markSignedImage(parseReference(absoluteRef(output ?? inv.positionals[0]!)), index.digest);
       inv.out(`Rebased ${inv.positionals[0]} (image index): ${index.previousDigest} → ${index.digest}`);
       return 0;
     }

@@ -174,7 +174,7 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
     const t0 = Date.now();
     const made = await cnbkit(["builder", "create", toml, ...targets, "--output", builder()]);
     console.log(`builder create (2 arches): ${Date.now() - t0} ms`);
-    expect(made.code).toBe(0);
+    expect(made.code, made.stderr).toBe(0);
     expect(made.stdout).toMatch(/for linux\/amd64, linux\/arm64$/m);
     const published = `${registry.host}/cnbkit/builder:multi`;
     const pushed = await cnbkit(["builder", "create", toml, ...targets, "--publish", published]);

@@ -35,7 +35,7 @@ export interface MultiArchReferenceBuilder {
 /**
  * Makes both arches' local variants under `<outDir>/<arch>`, joins their per-arch
  * buildpackages (nodejs, python, java) into one OCI-index buildpackage each under
- * `<outDir>/joined/`, and writes `<outDir>/builder.toml`. Joined packages are reused while
+ * `<outDir>/joined/`, and writes `<outDir>/amd64/builder-multi.toml`. Joined packages are reused while
  * their inputs digest is unchanged. cnbkit/java is carried on both arches unless `java: false`.
  *
  * @example
@@ -46,7 +46,9 @@ export async function prepareMultiArchReferenceBuilder(
 ): Promise<MultiArchReferenceBuilder> {
   const variants: LocalReferenceBuilder[] = [];
   for (const arch of MULTI_ARCHES) {
-    variants.push(await prepareLocalReferenceBuilder({ ...opts, arch, outDir: join(opts.outDir, arch), java: opts.java ?? true }));
+    variants.push(
+      await prepareLocalReferenceBuilder({ ...opts, arch, outDir: join(opts.outDir, arch), java: opts.java ?? true }),
+    );
   }
   const inputsDigest = createHash("sha256")
     .update(variants.map((v) => v.inputsDigest).join("\n"))
@@ -69,7 +71,8 @@ export async function prepareMultiArchReferenceBuilder(
   });
   // The targets come from `--target` on the command line, one per arch.
   delete doc.targets;
-  const builderToml = join(opts.outDir, "builder.toml");
+  // Beside it: its relative paths (the buildpacks from source, the base layout) stay right.
+  const builderToml = join(dirname(generated), "builder-multi.toml");
   const text = stringifyToml({ ...doc, buildpacks });
   if ((await readFile(builderToml, "utf8").catch(() => "")) !== text) {
     await writeAtomic(builderToml, text, { mkdirs: true });

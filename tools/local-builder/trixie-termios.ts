@@ -17,8 +17,10 @@
  * absent, as they are from trixie's own python3.13, and the TCGETA family 2.42 dropped is
  * there. Before it replaces sid's module, every tc* function sid's names is checked for.
  *
- * Only this machine's arch: the host's gcc compiles it; another arch keeps sid's module, and its
- * measured glibc need keeps that CPython off Debian 13 run images (local-python.ts).
+ * The host's gcc compiles it for this machine's arch, and `<triple>-gcc` for the other one when
+ * it is installed (gcc-aarch64-linux-gnu; setup.sh does not install it, for CI's time). Without
+ * one, that arch keeps sid's module, and its measured glibc need keeps that CPython off Debian 13
+ * run images with one line at build (local-python.ts, cnbkit/python's cpython-distro.ts).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -43,8 +45,8 @@ function triple(arch: string): string {
 
 /**
  * Replaces the termios module of the CPython tree at `python` (of `minor`, for `arch`) with one
- * compiled against trixie's glibc; returns a one-line account, or undefined when `arch` is not
- * this machine's (the tree is left as it is).
+ * compiled against trixie's glibc; returns a one-line account, or undefined when there is no
+ * compiler for `arch` here (the tree is left as it is).
  *
  * @throws Error one line when a download does not verify, gcc fails, or the new module lacks a
  * function sid's has or still needs a newer glibc than trixie's
@@ -55,7 +57,8 @@ export async function rebuildTermiosForTrixie(
   arch: "amd64" | "arm64",
   opts: { cacheDir: string; work: string; progress: (l: string) => void },
 ): Promise<string | undefined> {
-  if (arch !== (process.arch === "x64" ? "amd64" : process.arch)) return undefined;
+  const gcc = arch === (process.arch === "x64" ? "amd64" : process.arch) ? "gcc" : `${triple(arch)}-gcc`;
+  if (spawnSync(gcc, ["--version"]).status !== 0) return undefined;
   const dynload = join(python, "lib", `python${minor}`, "lib-dynload");
   const name = (await readdir(dynload)).find((f) => f.startsWith("termios.cpython-") && f.endsWith(".so"));
   if (!name) throw new Error(`local CPython: ${dynload} has no termios module to rebuild`);
@@ -63,7 +66,7 @@ export async function rebuildTermiosForTrixie(
   const sysroot = await trixieSysroot(arch, opts);
   const out = join(opts.work, name);
   const cc = spawnSync(
-    "gcc",
+    gcc,
     [
       `--sysroot=${sysroot}`,
       ...["-isystem", join(sysroot, "usr", "include", triple(arch)), "-isystem", join(sysroot, "usr", "include")],

@@ -55,7 +55,7 @@ import {
 } from "./debian-index.js";
 import { debianReleasesFor, type GlibcNeed, glibcNeed } from "./glibc-need.js";
 import { writeDeterministicTarGz } from "./reproducible-tarball.js";
-import { rebuildTermiosForTrixie } from "./trixie-termios.js";
+import { rebuildTermiosForTrixie, termiosCompiler } from "./trixie-termios.js";
 
 /** A CPython line of the local inventory: the Debian release whose python3.X .debs make it. */
 export interface LocalCpythonLine {
@@ -164,9 +164,11 @@ export async function localCpythonTarball(
   const packages = await cachedNewestPackageSet(names, arch, line.release, indexFile, progress);
   const debianVersion = (packages[0] as DebianPackage).version;
   const version = upstreamVersion(debianVersion);
-  // Named by what is in it too: a tarball made before the headers were added (or, for sid's,
-  // before termios was rebuilt for trixie) is not this one.
-  const made = line.release === SID ? "with-headers-trixie-termios" : "with-headers";
+  // Named by what is in it too: a tarball made before the headers were added is not this one,
+  // nor, for sid's, one whose termios was (not) compiled again for trixie on a machine that had
+  // (no) gcc for the arch (installing one makes it again).
+  const termios = termiosCompiler(arch) ? "trixie-termios" : "sid-termios";
+  const made = line.release === SID ? `with-headers-${termios}` : "with-headers";
   const dir = join(root, `${debianVersion}-${arch}-${made}`);
   const path = join(dir, `python-${debianVersion}-linux-${arch}-install_only.tar.gz`);
   const sumFile = `${path}.sha256`;

@@ -44,6 +44,15 @@ function triple(arch: string): string {
 }
 
 /**
+ * The gcc that compiles for `arch` here: `gcc` for this machine's arch, `<triple>-gcc` for the
+ * other one; undefined when it is not installed (then sid's termios is kept).
+ */
+export function termiosCompiler(arch: "amd64" | "arm64"): string | undefined {
+  const gcc = arch === (process.arch === "x64" ? "amd64" : process.arch) ? "gcc" : `${triple(arch)}-gcc`;
+  return spawnSync(gcc, ["--version"]).status === 0 ? gcc : undefined;
+}
+
+/**
  * Replaces the termios module of the CPython tree at `python` (of `minor`, for `arch`) with one
  * compiled against trixie's glibc; returns a one-line account, or undefined when there is no
  * compiler for `arch` here (the tree is left as it is).
@@ -57,8 +66,8 @@ export async function rebuildTermiosForTrixie(
   arch: "amd64" | "arm64",
   opts: { cacheDir: string; work: string; progress: (l: string) => void },
 ): Promise<string | undefined> {
-  const gcc = arch === (process.arch === "x64" ? "amd64" : process.arch) ? "gcc" : `${triple(arch)}-gcc`;
-  if (spawnSync(gcc, ["--version"]).status !== 0) return undefined;
+  const gcc = termiosCompiler(arch);
+  if (!gcc) return undefined;
   const dynload = join(python, "lib", `python${minor}`, "lib-dynload");
   const name = (await readdir(dynload)).find((f) => f.startsWith("termios.cpython-") && f.endsWith(".so"));
   if (!name) throw new Error(`local CPython: ${dynload} has no termios module to rebuild`);
@@ -86,7 +95,8 @@ export async function rebuildTermiosForTrixie(
 /** Throws unless `rebuilt` has every tc* function of `original` and needs no newer glibc than trixie's. */
 async function checkReplacement(original: string, rebuilt: string, work: string): Promise<void> {
   const functions = async (f: string) =>
-    new Set((await readFile(f, "latin1")).match(/\0tc[a-z]+\0/g)?.map((s) => s.slice(1, -1)) ?? []);
+    // Lookarounds: two names side by side share the NUL between them.
+    new Set((await readFile(f, "latin1")).match(/(?<=\0)tc[a-z]+(?=\0)/g) ?? []);
   const have = await functions(rebuilt);
   const missing = [...(await functions(original))].filter((f) => !have.has(f));
   if (missing.length > 0) {

@@ -654,7 +654,7 @@ describe.sequential("builds that must fail (made by the test)", () => {
 
 describe.sequential("a local sdist with a C extension on CPython 3.14 (fixtures/python-cext, .python-version 3.14)", () => {
   test(
-    "the 3.14 made from Debian unstable's python3.14 is installed; gcc compiles the extension against its headers and sysconfig; the image serves its answer",
+    "the 3.14 made from Debian unstable's python3.14 is installed; gcc compiles the extension against its headers and sysconfig; the image imports termios, curses, ssl, sqlite3, ctypes, readline and serves its answer",
     async () => {
       const c = await appCase("python-cext", join(ROOT, "test/e2e/fixtures/python-cext"), {
         ".python-version": "3.14\n",
@@ -666,7 +666,7 @@ describe.sequential("a local sdist with a C extension on CPython 3.14 (fixtures/
       // The extension's own file name carries 3.14's ABI tag: built by and for the layer's CPython.
       expect(await getPaths(c.image, ["/"])).toEqual([
         expect.stringMatching(
-          /^200 hello from C on CPython 3\.14\.\d+ \(cnbkit_cext\.cpython-314-x86_64-linux-gnu\.so\)\n$/,
+          /^200 hello from C on CPython 3\.14\.\d+ \(cnbkit_cext\.cpython-314-x86_64-linux-gnu\.so\); imported ctypes curses pty readline sqlite3 ssl termios tty\n$/,
         ),
       ]);
     },

@@ -41,7 +41,8 @@ export const TRIXIE_SUITES: readonly DebianSuite[] = [
  * Debian unstable (sid): the only suite this machine reaches that carries CPython 3.14 and 3.15
  * (python3.14 3.14.10, python3.15 3.15.2 when written). It has no -updates or -security
  * suite: fixes land in it directly. Its interpreters need glibc 2.38 and their stdlib's
- * termios module 2.42 (see local-python.ts), so they run on trixie images, not bookworm's.
+ * termios module 2.42, which is compiled again for trixie (trixie-termios.ts), so they run on
+ * trixie images, not bookworm's.
  */
 export const SID_SUITES: readonly DebianSuite[] = [{ archive: "https://deb.debian.org/debian", dist: "sid" }];
 

@@ -21,11 +21,11 @@
  * run image in one line); on a Debian 12 host their stdlib is byte-compiled and their smoke
  * test run in a trixie chroot (debian-chroot.ts, root). The harness tests on the host use 3.11.
  *
- * Sid's 3.14 and 3.15 run on trixie's glibc (2.41) but for one stdlib module: termios (and
- * so tty and pty) was built against 2.42's new cfsetispeed/cfgetospeed symbols, and importing
- * it on Debian 13 raises ImportError naming GLIBC_2.42 (getpass catches that and still
- * works). Rebuilding it from source is not possible here: the mirror serves sid's .debs but
- * not its source packages (HTTP 404). Nothing else in the stdlib needs more than 2.38.
+ * Sid's 3.14 and 3.15 run on trixie's glibc (2.41) but for one stdlib module, termios, built
+ * against 2.42's new cfsetispeed/cfgetospeed symbol versions: it is compiled again against
+ * trixie's glibc (trixie-termios.ts). The newest glibc each tree's ELF files need is measured
+ * when it is made (glibc-need.ts) and the inventory's `distros` follow from it, so a tree that
+ * still needs more than a run image has is refused at build, not installed to die at import.
  *
  * Why Debian's binaries and not CPython built from source: they take seconds to make, where
  * a source build takes ~16 min on 2 cores, and the main job and CI pay that on a fresh
@@ -53,7 +53,9 @@ import {
   TRIXIE,
   unpackDebs,
 } from "./debian-index.js";
+import { debianReleasesFor, type GlibcNeed, glibcNeed } from "./glibc-need.js";
 import { writeDeterministicTarGz } from "./reproducible-tarball.js";
+import { rebuildTermiosForTrixie, termiosCompiler } from "./trixie-termios.js";
 
 /** A CPython line of the local inventory: the Debian release whose python3.X .debs make it. */
 export interface LocalCpythonLine {
@@ -62,8 +64,6 @@ export interface LocalCpythonLine {
   release: DebianRelease;
   /** The line's end of life (PEP 664, PEP 719, PEP 745, PEP 790): the inventory's deprecation-date. */
   endOfLife: string;
-  /** The Debian versions whose images run it (their glibc is new enough): the inventory's `distros`. */
-  runsOn: readonly string[];
 }
 
 /**
@@ -73,10 +73,10 @@ export interface LocalCpythonLine {
  * 3.13-3.15; no backports or experimental carry it), and PyPI has no CPython build of it.
  */
 export const LOCAL_CPYTHON_LINES: readonly LocalCpythonLine[] = [
-  { minor: "3.11", release: BOOKWORM, endOfLife: "2027-10-31", runsOn: ["12", "13"] },
-  { minor: "3.13", release: TRIXIE, endOfLife: "2029-10-31", runsOn: ["13"] },
-  { minor: "3.14", release: SID, endOfLife: "2030-10-31", runsOn: ["13"] },
-  { minor: "3.15", release: SID, endOfLife: "2031-10-31", runsOn: ["13"] },
+  { minor: "3.11", release: BOOKWORM, endOfLife: "2027-10-31" },
+  { minor: "3.13", release: TRIXIE, endOfLife: "2029-10-31" },
+  { minor: "3.14", release: SID, endOfLife: "2030-10-31" },
+  { minor: "3.15", release: SID, endOfLife: "2031-10-31" },
 ];
 
 /** The Debian packages a local CPython of `minor` is made from, in the order they are unpacked. */
@@ -111,6 +111,8 @@ export interface LocalCpython {
   debianVersion: string;
   /** The .debs it was made from, with their URLs and sha256s (for an SBOM or a purl). */
   packages: DebianPackage[];
+  /** The newest glibc its ELF files need, measured when it was made: the inventory's `distros` follow from it. */
+  glibc: GlibcNeed | undefined;
 }
 
 /** Options of {@link localCpythonTarball}. */
@@ -162,13 +164,17 @@ export async function localCpythonTarball(
   const packages = await cachedNewestPackageSet(names, arch, line.release, indexFile, progress);
   const debianVersion = (packages[0] as DebianPackage).version;
   const version = upstreamVersion(debianVersion);
-  // Named by what is in it too: a tarball made before the headers were added is not this one.
-  const dir = join(root, `${debianVersion}-${arch}-with-headers`);
+  // Named by what is in it too: a tarball made before the headers were added is not this one,
+  // nor, for sid's, one whose termios was (not) compiled again for trixie on a machine that had
+  // (no) gcc for the arch (installing one makes it again).
+  const termios = termiosCompiler(arch) ? "trixie-termios" : "sid-termios";
+  const made = line.release === SID ? `with-headers-${termios}` : "with-headers";
+  const dir = join(root, `${debianVersion}-${arch}-${made}`);
   const path = join(dir, `python-${debianVersion}-linux-${arch}-install_only.tar.gz`);
   const sumFile = `${path}.sha256`;
   if (existsSync(path) && existsSync(sumFile)) {
     const sha256 = (await readFile(sumFile, "utf8")).trim();
-    return { path, sha256, version, debianVersion, packages };
+    return { path, sha256, version, debianVersion, packages, glibc: await cachedGlibcNeed(path, root) };
   }
   progress(
     `CPython ${version} (Debian ${debianVersion}, linux/${arch}) from ${packages.map((p) => p.name).join(", ")}`,
@@ -177,25 +183,67 @@ export async function localCpythonTarball(
   const work = await mkdtemp(join(root, `.make-${arch}-`));
   try {
     const tree = await unpackDebs(packages, work);
-    await layOut(tree, join(work, "out", "python"), line.minor);
-    if (line.release === BOOKWORM) {
-      await compileStdlib(join(work, "out", "python"), arch, line.minor);
-      if (arch === hostArch()) await smokeTest(join(work, "out", "python"), work);
-    } else if (line.release === TRIXIE || arch === hostArch()) {
-      // Sid has no python3.14 for the trixie root: the tree's own interpreter compiles its stdlib.
-      const compiler = line.release === TRIXIE ? `/usr/bin/python${line.minor}` : undefined;
-      await compileAndTestInTrixie(join(work, "out", "python"), arch, line.minor, compiler, progress);
+    const python = join(work, "out", "python");
+    await layOut(tree, python, line.minor);
+    if (line.release === SID) {
+      const rebuilt = await rebuildTermiosForTrixie(python, line.minor, arch, {
+        cacheDir: root,
+        work: join(work, "termios"),
+        progress,
+      });
+      progress(`  ${rebuilt ?? `termios kept as sid built it (no compiler for linux/${arch} here)`}`);
     }
-    // else: another arch's sid CPython has no interpreter here to compile its stdlib with;
-    // cnbkit/python compiles it at build when an archive carries no bytecode (compile-all.ts).
+    await compileAndTest(python, line, arch, progress);
+    const glibc = await glibcNeed(python);
     await mkdir(join(work, "final"));
     const tarball = join(work, "final", relative(dir, path));
     const sha256 = await writeDeterministicTarGz(join(work, "out"), "python", tarball);
     await writeAtomic(`${tarball}.sha256`, `${sha256}\n`);
+    await writeAtomic(`${tarball}.glibc.json`, `${JSON.stringify(glibc ?? null)}\n`);
     await rm(dir, { recursive: true, force: true });
     await rename(join(work, "final"), dir);
-    progress(`  ${relative(process.cwd(), path) || path} (sha256 ${sha256.slice(0, 12)}…)`);
-    return { path, sha256, version, debianVersion, packages };
+    progress(
+      `  ${relative(process.cwd(), path) || path} (sha256 ${sha256.slice(0, 12)}…, needs glibc ${glibc?.version})`,
+    );
+    return { path, sha256, version, debianVersion, packages, glibc };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Byte-compiles the stdlib of the laid-out tree and smoke-tests it where this machine can run it. */
+async function compileAndTest(
+  python: string,
+  line: LocalCpythonLine,
+  arch: "amd64" | "arm64",
+  progress: (l: string) => void,
+): Promise<void> {
+  if (line.release === BOOKWORM) {
+    await compileStdlib(python, arch, line.minor);
+    if (arch === hostArch()) await smokeTest(python, dirname(python));
+  } else if (line.release === TRIXIE || arch === hostArch()) {
+    // Sid has no python3.14 for the trixie root: the tree's own interpreter compiles its stdlib.
+    const compiler = line.release === TRIXIE ? `/usr/bin/python${line.minor}` : undefined;
+    await compileAndTestInTrixie(python, arch, line.minor, compiler, progress);
+  }
+  // else: another arch's sid CPython has no interpreter here to compile its stdlib with;
+  // cnbkit/python compiles it at build when an archive carries no bytecode (compile-all.ts).
+}
+
+/**
+ * The glibc need recorded beside a cached tarball; measured from the tarball (and recorded) when
+ * it was made before needs were recorded.
+ */
+async function cachedGlibcNeed(path: string, root: string): Promise<GlibcNeed | undefined> {
+  const file = `${path}.glibc.json`;
+  const recorded = await readFile(file, "utf8").catch(() => undefined);
+  if (recorded !== undefined) return (JSON.parse(recorded) as GlibcNeed | null) ?? undefined;
+  const work = await mkdtemp(join(root, ".glibc-"));
+  try {
+    run("tar", ["-xzf", path, "-C", work]);
+    const glibc = await glibcNeed(join(work, "python"));
+    await writeAtomic(file, `${JSON.stringify(glibc ?? null)}\n`);
+    return glibc;
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -316,7 +364,7 @@ function compileallArgs(python: string, minor: string): string[] {
 
 /** The checks {@link smokeTest} runs: extension modules a web app needs import, and the prefix is the tree. */
 const SMOKE_IMPORTS =
-  "import sys, ssl, sqlite3, ctypes, venv, json, zlib, bz2, lzma, uuid, decimal, readline; print(sys.prefix)";
+  "import sys, ssl, sqlite3, ctypes, venv, json, zlib, bz2, lzma, uuid, decimal, readline, termios, tty, pty; print(sys.prefix)";
 
 /**
  * A trixie or sid CPython cannot run on a Debian 12 host: its stdlib is byte-compiled in a
@@ -387,7 +435,7 @@ function run(cmd: string, args: string[]): void {
  */
 export function localPythonBuildpackToml(
   realToml: string,
-  cpythons: readonly Pick<LocalCpython, "path" | "sha256" | "version" | "debianVersion">[],
+  cpythons: readonly Pick<LocalCpython, "path" | "sha256" | "version" | "debianVersion" | "glibc">[],
   arch: "amd64" | "arm64",
   entry: string,
   defaultLine: string,
@@ -417,8 +465,9 @@ export function localPythonBuildpackToml(
         licenses: ["Python-2.0"],
         "deprecation-date": new Date(`${line.endOfLife}T00:00:00Z`),
         "strip-components": 1,
-        // Where its glibc is: 3.13-3.15 need 2.38+, which a Debian 12 run image lacks.
-        distros: line.runsOn.map((version) => ({ name: "debian", version })),
+        // The Debian releases whose glibc meets what its ELF files need (measured when it was
+        // made): 3.13-3.15 need 2.38+, which Debian 12 lacks. None: cnbkit/python refuses it.
+        distros: debianReleasesFor(cpython.glibc?.version ?? "0.0").map((version) => ({ name: "debian", version })),
       };
     }),
     ...others,

@@ -3,7 +3,8 @@
  *
  * An inventory entry may say which run images it runs on (`distros`): the local builder's
  * 3.13, 3.14 and 3.15 are Debian 13 and sid binaries that need glibc 2.38, which Debian 12's
- * 2.36 lacks. Leaving them out silently would let the request fall to "matches no CPython",
+ * 2.36 lacks (it measures what each one's ELF files need when it makes them; an entry with
+ * `distros = []` runs on none it knows). Leaving them out silently would let the request fall to "matches no CPython",
  * which tells a user who can see 3.14 in the inventory nothing; installing them would build
  * an image that dies at start with `GLIBC_2.38 not found`. This says which distro would run it.
  */
@@ -56,6 +57,14 @@ export function distroMismatch(
     here.length > 0
       ? `, or ask for ${here.join(" or ")}, which ${here.length === 1 ? "runs" : "run"} on ${describeDistro(distro)}`
       : "";
+  if (!where) {
+    // `distros = []`: its binaries need a newer glibc than any run image the builder knows
+    // (the local builder measures that when it makes the CPython).
+    return new CnbError(
+      `${request.source} "${request.raw}" asks for CPython ${newest}, whose binaries need a newer glibc than ${describeDistro(distro)}'s (or any run image's this builder knows): it would fail at start or import`,
+      { hint: `Use a builder whose CPython ${newest} is built for ${describeDistro(distro)}${alternative}.` },
+    );
+  }
   return new CnbError(
     `${request.source} "${request.raw}" asks for CPython ${newest}, which this builder has only for ${where} run images (it needs their newer glibc); this run image is ${describeDistro(distro)}`,
     { hint: `Build with a ${where} base (the run image's distro)${alternative}.` },

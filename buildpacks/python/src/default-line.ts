@@ -4,8 +4,8 @@
  * Why: a range (`requires-python = ">=3.10"`, Poetry's `^3.11`, a Pipfile's) says which lines
  * the app can run on, not that it wants the newest one a builder happens to carry. The lines
  * newer than the default are the least proven: the local builder's 3.14 and 3.15 come from
- * Debian unstable, whose `termios` needs glibc 2.42 (so `tty`, and with them Gradio's
- * huggingface_hub, fail to import on a Debian 13 run image). Heroku's Python buildpack also
+ * Debian unstable (whose `termios` needed glibc 2.42 until the local builder compiled it again
+ * for trixie: trixie-termios.ts). Heroku's Python buildpack also
  * takes its default unless `.python-version` names a line. A newer line is still taken when the
  * range rules out the default line (`>=3.14`), when the app names the line, or when the lock's
  * wheels need it (the newer lines are tried after the default's older ones).

@@ -20,7 +20,9 @@ export default defineConfig({
       "tools/**/*.test.ts",
       "test/**/*.test.ts",
     ],
-    exclude: ["**/node_modules/**", "**/dist/**", "templates/**"],
+    // test/cluster/ brings up a Kubernetes cluster: its own run, `npm run test:cluster`
+    // (vitest.cluster.config.ts), never part of test:all.
+    exclude: ["**/node_modules/**", "**/dist/**", "templates/**", "test/cluster/**"],
     // Safety nets only: with two files at a time on two cores a build can take twice as long.
     testTimeout: 300_000,
     hookTimeout: 600_000,

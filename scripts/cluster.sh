@@ -31,6 +31,7 @@ BIN="$CACHE/kubernetes/v$K8S_VERSION/bin"
 # Not under /tmp: the state outlives any one test, and other runs sweep /tmp/cnbkit-* dirs.
 STATE="${CNBKIT_CLUSTER_DIR:-/var/tmp/cnbkit-cluster}"
 ETCD_PORT="${CNBKIT_CLUSTER_ETCD_PORT:-23790}"
+ETCD_PEER_PORT="${CNBKIT_CLUSTER_ETCD_PEER_PORT:-$((ETCD_PORT + 1))}"
 API_PORT="${CNBKIT_CLUSTER_API_PORT:-16443}"
 REGISTRY_PORT="${CNBKIT_CLUSTER_REGISTRY_PORT:-15000}"
 KUBELET_PORT="${CNBKIT_CLUSTER_KUBELET_PORT:-10250}"
@@ -170,9 +171,9 @@ start_control_plane() {
   local pki="$STATE/pki"
   start etcd etcd --name cnbkit --data-dir "$STATE/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
-    --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
-    --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
-    --initial-cluster "cnbkit=http://127.0.0.1:$((ETCD_PORT + 1))"
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "cnbkit=http://127.0.0.1:$ETCD_PEER_PORT"
   wait_for etcd 30 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
   say "etcd up"
   start kube-apiserver "$BIN/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \

@@ -42,7 +42,7 @@ REGISTRY="127.0.0.1:$REGISTRY_PORT"
 PAUSE_IMAGE="$REGISTRY/pause:3.10"
 # Debian's names; `up` installs the missing ones (apt-get, as root, as everywhere on this machine).
 PACKAGES=(etcd-server containerd runc containernetworking-plugins docker-registry skopeo openssl gcc libc6-dev)
-# In the order `up` starts them; `down` stops them in reverse.
+# In the order `up` starts them (and `status` lists them).
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler registry containerd kubelet)
 
 say() { printf '[cluster] %s\n' "$*" >&2; }
@@ -339,57 +339,63 @@ status() {
   kc get nodes -o wide 2>&1 || true
 }
 
-# stop NAME: SIGTERM by PID, then SIGKILL after 15 s.
+any_alive() {
+  local p
+  for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done
+  return 1
+}
+
+# stop NAME...: SIGTERM to each by PID, all at once; SIGKILL to any still alive after 15 s.
 stop() {
-  local f pid i
-  f="$(pidfile "$1")"
-  [ -f "$f" ] || return 0
-  pid="$(cat "$f")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for ((i = 0; i < 60; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$f"
+  local pids=() f n i
+  for n in "$@"; do
+    f="$(pidfile "$n")"
+    [ -f "$f" ] || continue
+    pids+=("$(cat "$f")")
+    rm -f "$f"
+  done
+  [ ${#pids[@]} -eq 0 ] && return 0
+  kill "${pids[@]}" 2>/dev/null || true
+  for ((i = 0; i < 60; i++)); do
+    any_alive "${pids[@]}" || break
+    sleep 0.25
+  done
+  kill -9 "${pids[@]}" 2>/dev/null || true
 }
 
 # The containers' shims outlive containerd; they are ours when their -address is our socket.
 shim_pids() {
-  local sock="$STATE/containerd/containerd.sock" p
-  for p in /proc/[0-9]*; do
-    { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q -- "containerd-shim-runc-v2 .*-address $sock" && echo "${p#/proc/}"
+  local sock="$STATE/containerd/containerd.sock" f
+  for f in $(grep -lsF -- "$sock" /proc/[0-9]*/cmdline); do
+    { tr '\0' ' ' <"$f"; } 2>/dev/null | grep -q -- "containerd-shim-runc-v2 .*-address $sock" && basename "$(dirname "$f")"
   done
   return 0
 }
 
+# Stops every container: the kubelet first (it would restart them), then each containerd task
+# killed and deleted. No pod is deleted through the API: the cluster goes away whole, and each pod's
+# network namespace goes with the mounts under the state dir.
 stop_pods() {
-  local ctr=(ctr --address "$STATE/containerd/containerd.sock" -n k8s.io) i
-  if alive kube-apiserver && alive kubelet; then
-    kc delete pods,jobs --all --all-namespaces --grace-period 0 --force --wait=false >/dev/null 2>&1 || true
-    # The kubelet stops each sandbox (and tears down its network namespace) once its pod is gone.
-    for ((i = 0; i < 120; i++)); do
-      [ -z "$("${ctr[@]}" tasks ls -q 2>/dev/null)" ] && break
-      sleep 0.25
-    done
-  fi
+  local ctr=(ctr --address "$STATE/containerd/containerd.sock" -n k8s.io) t i
   stop kubelet
-  if alive containerd; then
-    local t
-    for t in $("${ctr[@]}" tasks ls -q 2>/dev/null); do "${ctr[@]}" tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true; done
-    sleep 1
-    for t in $("${ctr[@]}" tasks ls -q 2>/dev/null); do "${ctr[@]}" tasks delete -f "$t" >/dev/null 2>&1 || true; done
-  fi
+  alive containerd || return 0
+  for t in $("${ctr[@]}" tasks ls -q 2>/dev/null); do "${ctr[@]}" tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true; done
+  for ((i = 0; i < 40; i++)); do
+    "${ctr[@]}" tasks ls 2>/dev/null | grep -q RUNNING || break
+    sleep 0.25
+  done
+  for t in $("${ctr[@]}" tasks ls -q 2>/dev/null); do "${ctr[@]}" tasks delete -f "$t" >/dev/null 2>&1 || true; done
 }
 
 down() {
   [ -d "$STATE" ] || { say "nothing to take down ($STATE does not exist)"; return 0; }
   mkdir -p "$STATE/pids"
   stop_pods
-  local c p i
-  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
-    c="${COMPONENTS[$i]}"
-    [ "$c" = kubelet ] || stop "$c"
-  done
+  local c p
+  stop containerd
+  # The control plane and the registry together, etcd last (the apiserver may still write).
+  stop registry kube-scheduler kube-controller-manager kube-apiserver
+  stop etcd
   for p in $(shim_pids); do kill -9 "$p" 2>/dev/null || true; done
   # Mounts the kubelet (volumes) and containerd (rootfs, shm, snapshots) made under the state dir,
   # deepest first.

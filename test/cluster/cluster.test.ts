@@ -39,10 +39,19 @@ function c(): Cluster {
   return cluster;
 }
 
-/** Waits for pod `name` to be Ready (its readiness probe answered) and returns how long it took. */
+/**
+ * Waits for pod `name` to be Ready (its readiness probe answered) and returns how long it took;
+ * when it is not, fails with the reason the kubelet gives (ErrImagePull and its message, say).
+ */
 function podReadyMs(name: string): number {
   const t0 = Date.now();
-  kubectl(c(), ["wait", "--for=condition=Ready", `pod/${name}`, "--timeout=300s"]);
+  try {
+    kubectl(c(), ["wait", "--for=condition=Ready", `pod/${name}`, "--timeout=300s"]);
+  } catch (e) {
+    const waiting = "{range .status.containerStatuses[*]}{.state.waiting.reason}: {.state.waiting.message}{end}";
+    const why = kubectl(c(), ["get", "pod", name, "-o", `jsonpath=${waiting}`]);
+    throw new Error(`pod ${name} not Ready: ${why || (e as Error).message}`);
+  }
   return Date.now() - t0;
 }
 

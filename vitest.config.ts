@@ -20,9 +20,11 @@ export default defineConfig({
       "tools/**/*.test.ts",
       "test/**/*.test.ts",
     ],
-    // test/long/ is the long suite (vitest.long.config.ts, `npm run test:long`), kept out of
-    // CI's 40 minutes: cases whose code path a CI test already takes.
-    exclude: ["**/node_modules/**", "**/dist/**", "templates/**", "test/long/**"],
+    // Two suites of their own, never part of test:all: test/long/ (vitest.long.config.ts, `npm
+    // run test:long`), cases whose code path a CI test already takes, kept out of CI's 40
+    // minutes; test/cluster/ (vitest.cluster.config.ts, `npm run test:cluster`), which brings up
+    // a Kubernetes cluster.
+    exclude: ["**/node_modules/**", "**/dist/**", "templates/**", "test/long/**", "test/cluster/**"],
     // Safety nets only: with two files at a time on two cores a build can take twice as long.
     testTimeout: 300_000,
     hookTimeout: 600_000,

@@ -349,7 +349,7 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
     });
     expect(rebased.code, rebased.stderr + rebased.stdout).toBe(0);
     expect(rebased.stdout.match(/^ {2}linux\/(amd64|arm64): sha256:\S+ → sha256:\S+/gm)).toHaveLength(2);
-    expect(rebased.stdout).toMatch(/^Signed the index \S+ \(ecdsa-p256\) and attested its provenance/m);
+    expect(rebased.stderr).toMatch(/^Signed the index \S+ \(ecdsa-p256\) and attested its provenance/m);
     const newIndex = /\(image index\): sha256:[0-9a-f]{64} → (sha256:[0-9a-f]{64})$/m.exec(rebased.stdout)?.[1];
     expect(newIndex).toBeDefined();
     expect(newIndex).not.toBe(index);

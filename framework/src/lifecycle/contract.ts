@@ -59,17 +59,30 @@ export interface PlatformInput {
   bindings: Bindings;
 }
 
-/** What detect and build both get. */
-export interface PhaseContext<M> {
+/**
+ * What every phase gets, a buildpack's (detect, build) and an image extension's (detect,
+ * generate) alike: the app, platform input, target, exec env, environment and logger.
+ * {@link PhaseContext} adds `buildpack`, an extension's context adds `extension`.
+ */
+export interface BaseContext {
+  /** The app directory (a buildpack may write to it during build; an extension must not). */
   app: AppFiles;
-  buildpack: BuildpackSelf<M>;
+  /** Platform input: `<platform>/env/` and bindings. */
   platform: PlatformInput;
+  /** The target the image is for (CNB_TARGET_*). */
   target: BuildTarget;
   /** CNB_EXEC_ENV: "production" unless the platform says otherwise. */
   execEnv: string;
   /** The process environment the phase runs with (BP_* variables live here). */
   env: Environment;
+  /** Build-log output. */
   log: Logger;
+}
+
+/** What detect and build both get: the {@link BaseContext} and the buildpack itself. */
+export interface PhaseContext<M> extends BaseContext {
+  /** The buildpack's directory and buildpack.toml. */
+  buildpack: BuildpackSelf<M>;
 }
 
 /** A plan alternative as detect writes it; omitted lists are empty. */

@@ -19,6 +19,8 @@ export { runExtensionDetectPhase, runGeneratePhase } from "./extension-phases.js
 export type { DependencyLayerOptions, InstallOptions } from "./dependency-layer.js";
 export * from "./detect.js";
 export * from "./detect-rules.js";
-export * from "./main.js";
+// The entry point's shared machinery (invokedAs, exitCodeOf, startPhase) serves the two entry
+// points only, so it is not exported.
+export { buildpack, main, type Phase, phaseOf, restoreNodeOptions, runPhase } from "./main.js";
 export * from "./phase-context.js";
 export { runBuildPhase } from "./run-build-phase.js";

@@ -15,7 +15,7 @@
  */
 import { basename } from "node:path";
 import { formatError } from "../errors/index.js";
-import { SAVED_NODE_OPTIONS } from "../packaging/launched-bundle.js";
+import { SAVED_NODE_OPTIONS } from "../bundle/launched-bundle.js";
 import { createLogger, isDebugLevel } from "../log/index.js";
 import type { Environment } from "../platform/platform.js";
 import type { Buildpack, BuildpackDefinition, PhaseIO } from "./contract.js";

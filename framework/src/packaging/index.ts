@@ -5,7 +5,7 @@
  * NODE_OPTIONS in, and the JSON form of a buildpack's detect rules that its `bin/detect`
  * shell script evaluates.
  */
-export { BUNDLE_CHUNKS_DIR, PARSED_BUILDPACK_TOML, SAVED_NODE_OPTIONS } from "./launched-bundle.js";
+export { BUNDLE_CHUNKS_DIR, PARSED_BUILDPACK_TOML, SAVED_NODE_OPTIONS } from "../bundle/launched-bundle.js";
 export { detectRulesJson, isRuleDetect } from "../lifecycle/detect-rules.js";
 export type { DetectCondition, DetectOutcomeJson, DetectRulesJson, RuleDetect } from "../lifecycle/detect-rules.js";
 export { formatError } from "../errors/index.js";

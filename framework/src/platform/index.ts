@@ -5,6 +5,6 @@
 export * from "./bindings.js";
 export * from "./env.js";
 export * from "./exec-d.js";
-export * from "../packaging/launched-bundle.js";
+export * from "../bundle/launched-bundle.js";
 export * from "./platform.js";
 export * from "./tool-env.js";

@@ -3,7 +3,7 @@
  * builder-packager, buildpacks, tools, test, bench, scripts). See docs/architecture.md.
  *
  * - No import cycles, type-only ones included: the framework's buildpack contract has a module
- *   of its own (framework/src/lifecycle/contract.ts) that the phase runners depend on.
+ *   of its own (framework/src/contract/contract.ts) that the phase runners depend on.
  * - A builder-packager stage (a folder of src/: oci, compile, package, builder, base,
  *   platform, cli, ...) uses another stage only through that stage's index.ts; tests and
  *   test support (`*.test.ts`, `test-*.ts`) may also use another stage's test support.
@@ -30,9 +30,9 @@ const TOOLS = ["^tools/", "^scripts/"];
 const FRAMEWORK_FLOORS = [
   ["errors", "fs", "log", "bundle"],
   ["cnb-files", "sbom"],
-  ["platform"],
+  ["environment"],
   ["dependencies", "layers", "process"],
-  ["lifecycle"],
+  ["contract"],
   ["packaging", "testing"],
 ];
 /** `^framework/src/(a|b|...)/` for the given folders. */

@@ -3,16 +3,16 @@
  * ({@link BuildpackDefinition}), the contexts detect and build receive, what each returns,
  * and how a phase is run ({@link PhaseIO}). Types only: the phase runners (detect.ts,
  * build.ts), the entry point (main.ts) and the detect rules depend on this module, and it
- * depends on none of them, so the lifecycle folder has no import cycle.
+ * depends on none of them, so the contract folder has no import cycle.
  */
 import type { BuildPlan, Provide, Require } from "../cnb-files/build-plan-types.js";
 import type { BuildpackDescriptor } from "../cnb-files/buildpack-toml.js";
 import type { Label, Process, Slice } from "../cnb-files/launch-toml.js";
 import type { Layers, SbomCollector } from "../layers/index.js";
 import type { Logger } from "../log/logger.js";
-import type { Bindings } from "../platform/bindings.js";
-import type { ExecDHandler } from "../platform/exec-d.js";
-import type { BuildTarget, Environment } from "../platform/platform.js";
+import type { Bindings } from "../environment/bindings.js";
+import type { ExecDHandler } from "../environment/exec-d.js";
+import type { BuildTarget, Environment } from "../environment/platform.js";
 import type { AppFiles } from "./app-files.js";
 import type { Dependencies } from "./build-dependencies.js";
 import type { BuildpackPlan } from "./buildpack-plan.js";

@@ -6,8 +6,8 @@
  * On detect's hot path: each import names its file, not a folder's index (detect.ts says why).
  */
 import { createLogger } from "../log/logger.js";
-import { Bindings } from "../platform/bindings.js";
-import { readExecEnv, readPlatformEnv, readTarget } from "../platform/platform.js";
+import { Bindings } from "../environment/bindings.js";
+import { readExecEnv, readPlatformEnv, readTarget } from "../environment/platform.js";
 import { AppFiles } from "./app-files.js";
 import type { BaseContext, PhaseIO } from "./contract.js";
 

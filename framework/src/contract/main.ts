@@ -17,7 +17,7 @@ import { basename } from "node:path";
 import { formatError } from "../errors/index.js";
 import { SAVED_NODE_OPTIONS } from "../bundle/launched-bundle.js";
 import { createLogger, isDebugLevel } from "../log/index.js";
-import type { Environment } from "../platform/platform.js";
+import type { Environment } from "../environment/platform.js";
 import type { Buildpack, BuildpackDefinition, PhaseIO } from "./contract.js";
 
 /** The role the program was invoked in. */
@@ -95,7 +95,7 @@ export async function runPhase<M>(bp: BuildpackDefinition<M>, phase: Phase, io: 
     }
     const handler = bp.execD?.[phase.name];
     if (!handler) throw new Error(`no exec.d handler named ${phase.name}`);
-    const { execDOutput } = await import("../platform/index.js");
+    const { execDOutput } = await import("../environment/index.js");
     const log = createLogger({ env: io.env, ...(io.sink ? { sink: io.sink } : {}) });
     await execDOutput(await handler({ env: io.env, log }));
     return 0;

@@ -3,12 +3,13 @@
  * builder-packager, buildpacks, tools, test, bench, scripts). See docs/architecture.md.
  *
  * - No import cycles, type-only ones included: the framework's buildpack contract has a module
- *   of its own (framework/src/lifecycle/contract.ts) that the phase runners depend on.
+ *   of its own (framework/src/contract/contract.ts) that the phase runners depend on.
  * - A builder-packager stage (a folder of src/: oci, compile, package, builder, base,
  *   platform, cli, ...) uses another stage only through that stage's index.ts; tests and
  *   test support (`*.test.ts`, `test-*.ts`) may also use another stage's test support.
  * - A buildpack's sources import only `@cnbkit/framework` (its public entries), node:
  *   builtins, their own npm dependencies and their own files.
+ * - The framework's folders stand on floors (FRAMEWORK_FLOORS): each imports only lower ones.
  * - Only tests and tools import a `testing/` folder.
  * - The framework imports nothing else of the repo; the packager no buildpack, tool or test;
  *   tools no buildpack (buildpacks' test support uses tools, so the reverse would be a cycle);
@@ -20,6 +21,30 @@ const TEST_FILE = "(\\.test\\.ts|/test-[^/]+\\.ts)$";
 const TESTS = [TEST_FILE, "/testing/", "^test/", "^bench/"];
 /** Repo tooling that may use test support: the local builder and the scripts. */
 const TOOLS = ["^tools/", "^scripts/"];
+/**
+ * The framework's folders by floor, lowest first: a folder's product code imports only
+ * folders on floors below its own (docs/architecture.md, "The framework's folders"), so no
+ * arrow points back up and a folder can be read knowing only the floors under it. A folder
+ * of framework/src that is on no floor fails lint (`framework-folder-on-a-floor`).
+ */
+const FRAMEWORK_FLOORS = [
+  ["errors", "fs", "log", "bundle"],
+  ["cnb-files", "sbom"],
+  ["environment"],
+  ["dependencies", "layers", "process"],
+  ["contract"],
+  ["packaging", "testing"],
+];
+/** `^framework/src/(a|b|...)/` for the given folders. */
+const frameworkFolders = (folders) => `^framework/src/(${folders.join("|")})/`;
+/** One rule per floor: its folders import nothing on their own floor or above, except themselves. */
+const frameworkFloorRules = FRAMEWORK_FLOORS.map((floor, i) => ({
+  name: "framework-no-arrow-up",
+  severity: "error",
+  comment: `A framework folder imports only folders on lower floors (${floor.join(", ")} are on floor ${i}).`,
+  from: { path: frameworkFolders(floor), pathNot: TEST_FILE },
+  to: { path: frameworkFolders(FRAMEWORK_FLOORS.slice(i).flat()), pathNot: "^framework/src/$1/" },
+}));
 /** Every top folder of the repo that holds code. */
 const REPO_CODE = "^(framework|builder-packager|buildpacks|tools|builders|test|bench|scripts|templates)/";
 
@@ -104,6 +129,15 @@ module.exports = {
         "Buildpacks' tests use tools/ (the local inventories), so tools/ importing a buildpack would close a folder cycle; read a buildpack's files at run time instead.",
       from: { path: "^tools/" },
       to: { path: "^buildpacks/" },
+    },
+    ...frameworkFloorRules,
+    {
+      name: "framework-folder-on-a-floor",
+      severity: "error",
+      comment:
+        "Each folder of framework/src has a floor in FRAMEWORK_FLOORS (.dependency-cruiser.cjs): add the new one.",
+      from: { path: "^framework/src/[^/]+/", pathNot: frameworkFolders(FRAMEWORK_FLOORS.flat()) },
+      to: {},
     },
     {
       name: "builders-hold-no-code",

@@ -34,10 +34,10 @@ export type {
 } from "./layers/index.js";
 // Values come from the file that defines them, not a folder index: a buildpack bundle
 // imports this module, and the bundler puts whatever an index reaches into the chunks
-// every detect loads (lifecycle/detect.ts says more).
-export { buildpack } from "./lifecycle/main.js";
-export { extension } from "./lifecycle/extension-main.js";
-export { detectRules } from "./lifecycle/detect-rules.js";
+// every detect loads (contract/detect.ts says more).
+export { buildpack } from "./contract/main.js";
+export { extension } from "./contract/extension-main.js";
+export { detectRules } from "./contract/detect-rules.js";
 export { metadataSchema } from "./layers/metadata.js";
 export type {
   AppFiles,
@@ -51,16 +51,16 @@ export type {
   DetectResult,
   ResolvedDependency,
   StepContext,
-} from "./lifecycle/index.js";
+} from "./contract/index.js";
 export type { Logger } from "./log/index.js";
-export type { Binding, Bindings, BuildTarget, EnvDelta, Environment } from "./platform/index.js";
-export { type EnvChange, readSettings, type Settings, type ToolEnv, withChanges } from "./platform/tool-env.js";
+export type { Binding, Bindings, BuildTarget, EnvDelta, Environment } from "./environment/index.js";
+export { type EnvChange, readSettings, type Settings, type ToolEnv, withChanges } from "./environment/tool-env.js";
 export type { SbomComponent } from "./sbom/index.js";
 /** The CNB file formats' types (launch.toml's processes, the build plan, …): also `@cnbkit/framework/cnb-files`. */
 export type * as cnbFiles from "./cnb-files/index.js";
 /** The detect and build contracts' other types (PhaseContext, PlanInput, detect rules, DependencyLayerOptions, …), and the extension contract's (ExtensionDefinition, GenerateContext, GenerateResult). */
-export type * as lifecycle from "./lifecycle/index.js";
+export type * as lifecycle from "./contract/index.js";
 /** The layer types not named above (FreshLayerOptions, LayerFill, LayerTypes, metadata schemas). */
 export type * as layers from "./layers/index.js";
 /** Environment deltas, exec.d, bindings and settings. */
-export type * as platform from "./platform/index.js";
+export type * as platform from "./environment/index.js";

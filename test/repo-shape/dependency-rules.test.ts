@@ -2,7 +2,8 @@
  * The repository's dependency rules (.dependency-cruiser.cjs, `npm run lint:cycles`) on small
  * made-up trees: one with an import each rule forbids, which must fail naming every rule, and
  * one with the imports the rules allow (tests and tools using testing/ folders and tools/),
- * which must pass. Guards the rules against a regex that silently matches nothing.
+ * which must pass (a framework folder importing lower floors, its test the harness above it).
+ * Guards the rules against a regex that silently matches nothing.
  */
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -47,6 +48,10 @@ test("each rule fails on an import it forbids", async () => {
     "buildpacks/b/src/index.ts": ["./testing/fake.js"],
     "buildpacks/b/src/testing/fake.ts": [],
     "framework/src/log/index.ts": ["../../../builder-packager/src/cli/index.js"],
+    "framework/src/cnb-files/read.ts": ["../packaging/index.js", "../sbom/index.js"],
+    "framework/src/packaging/index.ts": [],
+    "framework/src/sbom/index.ts": [],
+    "framework/src/newcomer/index.ts": ["../log/index.js"],
     "builder-packager/src/cli/index.ts": ["../../../tools/x/y.js", "../oci/inner.js"],
     "builder-packager/src/oci/inner.ts": [],
     "tools/x/y.ts": ["../../buildpacks/b/src/testing/fake.js"],
@@ -62,6 +67,9 @@ test("each rule fails on an import it forbids", async () => {
       "buildpack-uses-only-framework: buildpacks/a/src/index.ts -> buildpacks/b/src/index.ts",
       "builders-hold-no-code: scripts/z.mjs -> builders/r/thing.mjs",
       "framework-stands-alone: framework/src/log/index.ts -> builder-packager/src/cli/index.ts",
+      "framework-no-arrow-up: framework/src/cnb-files/read.ts -> framework/src/packaging/index.ts",
+      "framework-no-arrow-up: framework/src/cnb-files/read.ts -> framework/src/sbom/index.ts",
+      "framework-folder-on-a-floor: framework/src/newcomer/index.ts -> framework/src/log/index.ts",
       "no-circular: tools/x/cycle-a.ts -> tools/x/cycle-b.ts",
       "packager-uses-no-buildpack-or-tool: builder-packager/src/cli/index.ts -> tools/x/y.ts",
       "stage-through-index: builder-packager/src/cli/index.ts -> builder-packager/src/oci/inner.ts",
@@ -79,6 +87,11 @@ test("tests, test support and tools may use testing/ folders and tools/", async 
     "buildpacks/a/src/testing/fake.ts": ["../../../../tools/x/y.js", "../util.js"],
     "tools/x/y.ts": ["../../builder-packager/src/oci/index.js"],
     "builder-packager/src/oci/index.ts": [],
+    "framework/src/contract/main.ts": ["../log/index.js", "../bundle/index.js"],
+    "framework/src/contract/main.test.ts": ["../testing/index.js", "./main.js"],
+    "framework/src/testing/index.ts": ["../contract/main.js"],
+    "framework/src/log/index.ts": [],
+    "framework/src/bundle/index.ts": [],
     "test/e2e/app.test.ts": ["../../buildpacks/a/src/testing/fake.js", "../../tools/x/y.js"],
     "bench/b.ts": ["../buildpacks/a/src/testing/fake.js"],
   });

@@ -11,11 +11,14 @@ import { chown, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
+// The file, not the platform stage's index: it imports only the framework, so the suites that
+// run the lifecycle do not load the whole stage to learn one constant.
+import { LATEST_PLATFORM_API } from "../../builder-packager/src/platform/exec-env.js";
 
 /** The lifecycle version the tests use (scripts/setup.sh builds it). */
 export const LIFECYCLE_VERSION = process.env.CNBKIT_LIFECYCLE_VERSION ?? "0.21.17";
-/** The newest platform API lifecycle 0.21.17 supports. */
-export const PLATFORM_API = "0.15";
+/** The Platform API the tests run the lifecycle at: the newest cnbkit speaks (lifecycle 0.21.17 supports it). */
+export const PLATFORM_API = LATEST_PLATFORM_API;
 /** The uid/gid the lifecycle runs as. */
 export const CNB_UID = 1000;
 export const CNB_GID = 1000;

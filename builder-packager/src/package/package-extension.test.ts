@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { bundleEntry } from "../../../framework/src/lifecycle/test-bundle-entry.js";
+import { bundleEntry } from "../../../framework/src/contract/test-bundle-entry.js";
 import { createWorkspace, runPhase } from "../../../test/support/lifecycle.js";
 import { importLayoutTar } from "../oci/index.js";
 import { BUILDPACKAGE_METADATA_LABEL, EXTENSION_LAYERS_LABEL, packageExtension } from "./index.js";

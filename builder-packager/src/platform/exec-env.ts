@@ -18,10 +18,14 @@ import { apiAtLeast, parseToml, type TomlTable } from "@cnbkit/framework/cnb-fil
 /** The execution environment a build has unless asked otherwise (the spec's and pack's default). */
 export const DEFAULT_EXEC_ENV = "production";
 
-/** The newest Platform API cnbkit speaks: the first with exec-env and /cnb/system.toml. */
+/**
+ * The newest Platform API cnbkit speaks: the first with exec-env and /cnb/system.toml, and the
+ * newest lifecycle 0.21 (the one cnbkit's builders carry) supports. The one place it is
+ * written: the phases' flag set and the tests that run the lifecycle (test/support) read it here.
+ */
 export const LATEST_PLATFORM_API = "0.15";
 
-/** The Platform API of a lifecycle that lacks {@link LATEST_PLATFORM_API}. */
+/** The Platform API of a lifecycle that lacks {@link LATEST_PLATFORM_API}, or does not say what it supports. */
 export const FALLBACK_PLATFORM_API = "0.14";
 
 /** An exec env name as pack accepts it; '/' is reserved for namespaces by the RFC. */

@@ -1,13 +1,7 @@
 import { describe, expect, test } from "vitest";
-import {
-  appObject,
-  djangoHasStaticRoot,
-  djangoSettingsCandidates,
-  flaskFactory,
-  inferStartCommand,
-  type StartInputs,
-  starImports,
-} from "./start-command.js";
+import { appObject, flaskFactory } from "./app-objects.js";
+import { djangoHasStaticRoot, djangoSettingsCandidates, starImports } from "./django-settings.js";
+import { inferStartCommand, type StartInputs } from "./start-command.js";
 
 const manage = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n';
 const input = (files: Record<string, string>, extra: Partial<StartInputs> = {}): StartInputs => ({

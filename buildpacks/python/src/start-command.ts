@@ -29,6 +29,8 @@
  * uvicorn take their worker count from WEB_CONCURRENCY themselves.
  */
 import { entryPointCommand, entryPointModule } from "./script-command.js";
+import { appObject, flaskFactory } from "./app-objects.js";
+import { djangoApp } from "./django-settings.js";
 
 /** What the decision reads: settings, the project's scripts, installed packages and file contents. */
 export interface StartInputs {
@@ -371,74 +373,6 @@ function serve(
   };
 }
 
-/**
- * The Flask application factory a file defines (`def create_app(test_config=None):` that
- * builds a `Flask(` app, as the Flask tutorial does), if it can be called with no arguments.
- *
- * @example
- * flaskFactory("def create_app(test_config=None):\n    app = Flask(__name__)\n") // "create_app"
- */
-export function flaskFactory(text: string): string | undefined {
-  if (!/\bFlask\s*\(/.test(text)) return undefined;
-  const m = /^def\s+(create_app|make_app)\s*\(([^)]*)\)/m.exec(text);
-  if (!m) return undefined;
-  const params = m[2]!
-    .split(",")
-    .map((p) => p.trim())
-    .filter((p) => p !== "");
-  return params.every((p) => p.includes("=") || p.startsWith("*")) ? m[1] : undefined;
-}
-
-/** The web frameworks whose app object a start command can serve, and the interface it speaks. */
-const FRAMEWORKS: Readonly<Record<string, { name: string; kind: "wsgi" | "asgi" }>> = {
-  FastAPI: { name: "FastAPI", kind: "asgi" },
-  Starlette: { name: "Starlette", kind: "asgi" },
-  Litestar: { name: "Litestar", kind: "asgi" },
-  Quart: { name: "Quart", kind: "asgi" },
-  Flask: { name: "Flask", kind: "wsgi" },
-  Bottle: { name: "Bottle", kind: "wsgi" },
-  Dash: { name: "Dash", kind: "wsgi" },
-  "falcon.App": { name: "Falcon", kind: "wsgi" },
-  "falcon.API": { name: "Falcon", kind: "wsgi" },
-  "falcon.asgi.App": { name: "Falcon", kind: "asgi" },
-};
-
-/** `<var> = <framework>(` at the top level; the class may be qualified (`flask.Flask(`, `falcon.asgi.App(`). */
-const APP_OBJECT =
-  /^([A-Za-z_]\w*)\s*(?::\s*[\w.]+\s*)?=\s*(falcon\.asgi\.App|falcon\.App|falcon\.API|(?:\w+\.)*(?:FastAPI|Starlette|Litestar|Quart|Flask|Bottle|Dash))\s*\(/m;
-
-/**
- * The module-level app object a file creates, if any. A Dash app is served through the Flask
- * server it wraps, which the file must name at the top level (`server = app.server`, as
- * Dash's deployment guide has it): `object` is then that name.
- */
-export function appObject(text: string): { name: string; framework: string; kind: "wsgi" | "asgi" } | undefined {
-  const m = APP_OBJECT.exec(text);
-  if (!m) return callableApp(text);
-  const qualified = m[2]!;
-  const framework = FRAMEWORKS[qualified] ?? FRAMEWORKS[qualified.split(".").pop()!];
-  if (!framework) return undefined;
-  if (framework.name !== "Dash") return { name: m[1]!, framework: framework.name, kind: framework.kind };
-  const server = new RegExp(`^([A-Za-z_]\\w*)\\s*=\\s*${m[1]}\\.server\\b`, "m").exec(text);
-  return server ? { name: server[1]!, framework: "Dash", kind: "wsgi" } : undefined;
-}
-
-/**
- * A WSGI or ASGI app written with no framework: a top-level `def app(environ, start_response):`
- * or `async def app(scope, receive, send):`. Run as `python main.py`, such a module defines
- * the function and exits at once.
- *
- * @example
- * callableApp("def application(environ, start_response):\n") // { name: "application", framework: "WSGI", kind: "wsgi" }
- */
-export function callableApp(text: string): { name: string; framework: string; kind: "wsgi" | "asgi" } | undefined {
-  const wsgi = /^def\s+([A-Za-z_]\w*)\s*\(\s*environ\s*,\s*start_response\s*\)/m.exec(text);
-  if (wsgi) return { name: wsgi[1]!, framework: "WSGI", kind: "wsgi" };
-  const asgi = /^async\s+def\s+([A-Za-z_]\w*)\s*\(\s*scope\s*,\s*receive\s*,\s*send\s*\)/m.exec(text);
-  if (asgi) return { name: asgi[1]!, framework: "ASGI", kind: "asgi" };
-  return undefined;
-}
-
 /** `app/main.py` → module `app.main`; `src/pkg/main.py` → `pkg.main` from dir `src`. */
 function moduleOf(file: string, text: string): { dir?: string; module: string } {
   const parts = file.replace(/\.py$/, "").split("/");
@@ -448,110 +382,4 @@ function moduleOf(file: string, text: string): { dir?: string; module: string } 
   const srcIsPackage = /^\s*(?:from|import)\s+src\./m.test(text);
   if (parts[0] === "src" && parts.length > 1 && !srcIsPackage) return { dir: "src", module: parts.slice(1).join(".") };
   return { module: parts.join(".") };
-}
-
-/**
- * The Django settings modules manage.py may name, most likely first: the literal it gives
- * setdefault("DJANGO_SETTINGS_MODULE", …); else every dotted name it quotes, `.settings`
- * ones first. manage.py may choose by environment (Azure's Django quickstart:
- * `'proj.production' if 'WEBSITE_HOSTNAME' in os.environ else 'proj.settings'`).
- *
- * @example
- * djangoSettingsCandidates("os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')") // ["mysite.settings"]
- */
-export function djangoSettingsCandidates(manage: string): string[] {
-  const literal = /["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/.exec(manage)?.[1];
-  if (literal) return [literal];
-  if (!/DJANGO_SETTINGS_MODULE/.test(manage)) return [];
-  const quoted = [...manage.matchAll(/["']([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)["']/g)].map((m) => m[1]!);
-  const unique = [...new Set(quoted)].filter((q) => !q.startsWith("django."));
-  return [...unique.filter((q) => q.endsWith(".settings")), ...unique.filter((q) => !q.endsWith(".settings"))];
-}
-
-/**
- * The settings module manage.py names whose file `files` hold (see
- * {@link djangoSettingsCandidates}). Its `text` includes what it star-imports, two levels
- * deep, as the settings packages of wagtail's bakerydemo do (`settings/dev.py`:
- * `from .base import *`, where WSGI_APPLICATION and STATIC_ROOT are set).
- */
-export function djangoSettings(
-  files: ReadonlyMap<string, string>,
-): { module: string; file: string; text: string; files: string[] } | undefined {
-  const manage = files.get("manage.py");
-  if (manage === undefined) return undefined;
-  for (const module of djangoSettingsCandidates(manage)) {
-    const file = settingsFiles(module).find((f) => files.has(f));
-    if (!file) continue;
-    const texts = [files.get(file)!];
-    const read = [file];
-    let level = [{ module, file }];
-    for (let depth = 0; depth < 2; depth++) {
-      level = level.flatMap((m) =>
-        starImports(m.module, m.file, files.get(m.file)!).flatMap((imported) => {
-          const f = settingsFiles(imported).find((x) => files.has(x));
-          return f ? [{ module: imported, file: f }] : [];
-        }),
-      );
-      texts.push(...level.map((m) => files.get(m.file)!));
-      read.push(...level.map((m) => m.file));
-    }
-    return { module, file, text: texts.join("\n"), files: read };
-  }
-  return undefined;
-}
-
-/**
- * The modules a settings file star-imports, as dotted names: `from .base import *` in
- * `proj/settings/dev.py` is `proj.settings.base`; `from proj.common import *` is itself.
- *
- * @example
- * starImports("proj.settings.dev", "proj/settings/dev.py", "from .base import *") // ["proj.settings.base"]
- */
-export function starImports(module: string, file: string, text: string): string[] {
-  // A package's __init__.py is the package itself; a module's package is its parent.
-  const pkg = file.endsWith("__init__.py") ? module.split(".") : module.split(".").slice(0, -1);
-  const out: string[] = [];
-  for (const m of text.matchAll(/^from\s+(\.*)([\w.]*)\s+import\s+\*/gm)) {
-    const dots = m[1]!.length;
-    const name = m[2]!;
-    if (dots === 0) out.push(name);
-    else if (dots - 1 <= pkg.length)
-      out.push([...pkg.slice(0, pkg.length - (dots - 1)), ...(name ? [name] : [])].join("."));
-  }
-  return out.filter((n) => n !== "" && !n.startsWith("django."));
-}
-
-/** The files a settings module may live in. */
-export function settingsFiles(module: string): string[] {
-  const base = module.replace(/\./g, "/");
-  return [`${base}.py`, `${base}/__init__.py`];
-}
-
-/** Django's WSGI or ASGI application, from manage.py and its settings (both in `files`). */
-function djangoApp(files: ReadonlyMap<string, string>): { target: string; asgi: boolean; reason: string } | undefined {
-  const found = djangoSettings(files);
-  if (!found) return undefined;
-  const { text: settings } = found;
-  const pattern = (name: string) => new RegExp(`^${name}\\s*=\\s*["']([\\w.]+)["']`, "m");
-  const setting = (name: string) => pattern(name).exec(settings)?.[1];
-  const asgi = setting("ASGI_APPLICATION");
-  const wsgi = setting("WSGI_APPLICATION");
-  const chosen = asgi ?? wsgi;
-  if (!chosen) return undefined;
-  const dot = chosen.lastIndexOf(".");
-  const target = `${chosen.slice(0, dot)}:${chosen.slice(dot + 1)}`;
-  const name = asgi ? "ASGI_APPLICATION" : "WSGI_APPLICATION";
-  // Named by the file that sets it: a settings module that star-imports its base
-  // (config/settings/production.py, `from .base import *`) does not.
-  const where = found.files.find((f) => pattern(name).test(files.get(f) ?? "")) ?? found.file;
-  return { target, asgi: asgi !== undefined, reason: `Django project (${where} ${name})` };
-}
-
-/**
- * STATIC_ROOT is set in Django's settings (so collectstatic has somewhere to write), also
- * inside a block: Render's Django tutorial sets it under `if not DEBUG:`, and an app that
- * does so serves its pages with a manifest storage that fails without collectstatic's output.
- */
-export function djangoHasStaticRoot(settings: string): boolean {
-  return /^[ \t]*STATIC_ROOT\s*=\s*(?!None\b)\S/m.test(settings);
 }

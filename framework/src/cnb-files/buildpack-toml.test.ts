@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { CnbError } from "../errors/index.js";
-import { PARSED_BUILDPACK_TOML } from "../packaging/launched-bundle.js";
+import { PARSED_BUILDPACK_TOML } from "../bundle/launched-bundle.js";
 import { type BuildpackDescriptor, buildpackDirName, readBuildpackToml } from "./buildpack-toml.js";
 import { parseBuildpackToml, stringifyBuildpackToml } from "./buildpack-toml-text.js";
 

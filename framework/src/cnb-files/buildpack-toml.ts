@@ -26,7 +26,7 @@ import {
   tableArray,
 } from "./fields.js";
 import { validateBuildpackId } from "./names.js";
-import { PARSED_BUILDPACK_TOML } from "../packaging/launched-bundle.js";
+import { PARSED_BUILDPACK_TOML } from "../bundle/launched-bundle.js";
 import type { TomlTable } from "./toml.js";
 
 /** A license entry of `[[buildpack.licenses]]`. */

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { memoryBinding } from "../platform/index.js";
+import { memoryBinding } from "../environment/index.js";
 import { type DownloadOptions, download } from "./download.js";
 import { fetchLine } from "./fetch-line.js";
 import { CnbError } from "../errors/index.js";

@@ -18,7 +18,7 @@ import { basename, join } from "node:path";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
-import type { Binding } from "../platform/index.js";
+import type { Binding } from "../environment/index.js";
 import { CnbError, isCnbError } from "../errors/index.js";
 import { redactUri, resolveUri } from "./mirrors.js";
 import { fetchLine } from "./fetch-line.js";

@@ -9,6 +9,6 @@ export * from "./mirrors.js";
 export * from "./no-matching-version.js";
 export * from "./proxy-fetch.js";
 // The types this entry's signatures use, so a caller can name them from here.
-export type { Binding } from "../platform/index.js";
+export type { Binding } from "../environment/index.js";
 export type { SbomComponent } from "../sbom/index.js";
 export type { CnbError } from "../errors/index.js";

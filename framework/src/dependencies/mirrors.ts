@@ -22,7 +22,7 @@
  * Mirror URIs must be https:// or file:// (as in Paketo); http:// is accepted only for
  * loopback hosts (local mirrors and tests). The sha256 check makes any mirror safe to use.
  */
-import type { Binding } from "../platform/index.js";
+import type { Binding } from "../environment/index.js";
 import { CnbError } from "../errors/index.js";
 
 /** The URI a download will use and why. */

@@ -14,7 +14,7 @@ import { gzipSync } from "node:zlib";
 import * as tar from "tar-stream";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { extract } from "./archive.js";
-import { memoryBinding, readBindings } from "../platform/index.js";
+import { memoryBinding, readBindings } from "../environment/index.js";
 import { type DownloadOptions, download } from "./download.js";
 import { CnbError } from "../errors/index.js";
 import { parseInventory, resolveDependency } from "./inventory.js";

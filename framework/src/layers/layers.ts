@@ -23,9 +23,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { EnvDelta, writeEnvDelta } from "../platform/index.js";
+import { EnvDelta, writeEnvDelta } from "../environment/index.js";
 import { CnbError } from "../errors/index.js";
-import { ExecDPrograms, selfProgram } from "../platform/index.js";
+import { ExecDPrograms, selfProgram } from "../environment/index.js";
 import type { Logger } from "../log/index.js";
 import type { SbomComponent } from "../sbom/index.js";
 import { type LayerTypes, parseLayerToml, stringifyLayerToml } from "../cnb-files/index.js";

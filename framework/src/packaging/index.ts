@@ -5,9 +5,9 @@
  * NODE_OPTIONS in, and the JSON form of a buildpack's detect rules that its `bin/detect`
  * shell script evaluates.
  */
-export { BUNDLE_CHUNKS_DIR, PARSED_BUILDPACK_TOML, SAVED_NODE_OPTIONS } from "./launched-bundle.js";
-export { detectRulesJson, isRuleDetect } from "../lifecycle/detect-rules.js";
-export type { DetectCondition, DetectOutcomeJson, DetectRulesJson, RuleDetect } from "../lifecycle/detect-rules.js";
+export { BUNDLE_CHUNKS_DIR, PARSED_BUILDPACK_TOML, SAVED_NODE_OPTIONS } from "../bundle/launched-bundle.js";
+export { detectRulesJson, isRuleDetect } from "../contract/detect-rules.js";
+export type { DetectCondition, DetectOutcomeJson, DetectRulesJson, RuleDetect } from "../contract/detect-rules.js";
 export { formatError } from "../errors/index.js";
 // The types this entry's signatures use (and theirs) are the main entry's: reachable from
 // here too, as `framework.<Type>`, so the packager can name them without a second import.

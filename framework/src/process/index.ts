@@ -8,4 +8,4 @@ export * from "./run-tool.js";
 // The types this entry's signatures use, so a caller can name them from here.
 export type { CnbError } from "../errors/index.js";
 export type { Logger } from "../log/index.js";
-export type { ToolEnv } from "../platform/tool-env.js";
+export type { ToolEnv } from "../environment/tool-env.js";

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import type { Readable } from "node:stream";
 import { CnbError } from "../errors/index.js";
-import type { ToolEnv } from "../platform/tool-env.js";
+import type { ToolEnv } from "../environment/tool-env.js";
 
 /** How a process ended: its exit code, or the signal that killed it. */
 export interface ProcessExit {

@@ -7,7 +7,7 @@
  */
 import { CnbError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
-import type { ToolEnv } from "../platform/tool-env.js";
+import type { ToolEnv } from "../environment/tool-env.js";
 import { describeExit, runStreaming } from "./run-streaming.js";
 
 /** Picks the error text out of one output line (`previous` is the line before it), or undefined. */

@@ -14,9 +14,9 @@ import { join } from "node:path";
 import type { Require } from "../cnb-files/build-plan-types.js";
 import { type BuildpackPlanEntry, stringifyBuildpackPlan } from "../cnb-files/buildpack-plan.js";
 import { parseToml } from "../cnb-files/toml.js";
-import type { PhaseIO } from "../lifecycle/contract.js";
-import type { ExtensionDefinition, ExtensionDetectResult, GenerateResult } from "../lifecycle/extension-contract.js";
-import { runExtensionDetectPhase, runGeneratePhase } from "../lifecycle/extension-phases.js";
+import type { PhaseIO } from "../contract/contract.js";
+import type { ExtensionDefinition, ExtensionDetectResult, GenerateResult } from "../contract/extension-contract.js";
+import { runExtensionDetectPhase, runGeneratePhase } from "../contract/extension-phases.js";
 import { tempDir, writeAppAndPlatform, writeText } from "./temp-dirs.js";
 
 /** Options of {@link runExtensionDetect} and {@link runGenerate}. */

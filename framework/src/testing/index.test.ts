@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { buildpack } from "../lifecycle/index.js";
+import { buildpack } from "../contract/index.js";
 import { runBuild, runDetect } from "./index.js";
 
 /** A tiny Node.js-like buildpack written the way STYLE.md shows. */

@@ -20,11 +20,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { type BuildOutcome, runBuildPhase } from "../lifecycle/index.js";
-import { type DetectResult, type PhaseIO, runDetectPhase } from "../lifecycle/index.js";
-import { applyEnv, type EnvLayer } from "../platform/index.js";
+import { type BuildOutcome, runBuildPhase } from "../contract/index.js";
+import { type DetectResult, type PhaseIO, runDetectPhase } from "../contract/index.js";
+import { applyEnv, type EnvLayer } from "../environment/index.js";
 import type { LayerState } from "../layers/index.js";
-import type { BuildpackDefinition } from "../lifecycle/index.js";
+import type { BuildpackDefinition } from "../contract/index.js";
 import type { BuildPlan } from "../cnb-files/index.js";
 import { parseBuildToml } from "../cnb-files/index.js";
 import { parseBuildpackToml } from "../cnb-files/index.js";

@@ -7,7 +7,7 @@ import { type StepContext, CnbError, isCnbError, type Settings, type ToolEnv, wi
 import { runTool } from "@cnbkit/framework/process";
 import { explainPythonTool } from "../tool-errors.js";
 import { isTrue } from "../settings.js";
-import { djangoHasStaticRoot, djangoSettings } from "../start-command.js";
+import { djangoHasStaticRoot, djangoSettings } from "../django-settings.js";
 import type { Venv } from "./install-dependencies.js";
 import type { Project } from "./read-project.js";
 

@@ -9,13 +9,8 @@ import type { AppFiles } from "@cnbkit/framework";
 import { hatchFindsNothing } from "../hatch-selection.js";
 import { DEPENDENCY_FILES, type PyprojectShape } from "../package-manager.js";
 import type { VersionSources } from "../python-version.js";
-import {
-  djangoSettingsCandidates,
-  SCAN_FILES,
-  scriptModuleFiles,
-  settingsFiles,
-  starImports,
-} from "../start-command.js";
+import { djangoSettingsCandidates, settingsFiles, starImports } from "../django-settings.js";
+import { SCAN_FILES, scriptModuleFiles } from "../start-command.js";
 
 /** pyproject.toml, as far as this buildpack reads it. */
 export interface Pyproject extends PyprojectShape {

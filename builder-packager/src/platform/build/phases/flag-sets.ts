@@ -16,6 +16,7 @@
  * extensions' build.Dockerfiles itself after the detector: ../extensions/apply-build.ts).
  */
 import { CnbError } from "@cnbkit/framework";
+import { FALLBACK_PLATFORM_API, LATEST_PLATFORM_API } from "../../exec-env.js";
 import { PHASE_ORDER, PHASES, type Phase } from "./phase.js";
 
 /** A platform whose phase flags cnbkit can pass. */
@@ -69,9 +70,11 @@ const ANALYZED = "/layers/analyzed.toml";
 const REPORT = "/layers/report.toml";
 
 const SETS: Record<FlagSetName, FlagSet> = {
+  // The creator's Platform APIs (exec-env.ts, their one source): the newest cnbkit speaks, and
+  // the one it falls back to; the flags are the creator's, which -layout needs 0.12 for.
   cnbkit: {
-    defaultApi: "0.14",
-    apis: ["0.12", "0.15"],
+    defaultApi: FALLBACK_PLATFORM_API,
+    apis: ["0.12", LATEST_PLATFORM_API],
     flags(phase, i) {
       const common = [`-log-level=${i.logLevel}`, ...(i.color ? [] : ["-no-color"])];
       const owner = [`-uid=${i.uid}`, `-gid=${i.gid}`];

@@ -13,7 +13,7 @@ import { cp as cpCallback, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CnbError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
-import { BUNDLE_CHUNKS_DIR } from "../packaging/launched-bundle.js";
+import { BUNDLE_CHUNKS_DIR } from "../bundle/launched-bundle.js";
 import type { Environment } from "./platform.js";
 import { validateEnvName, validateProcessType } from "../cnb-files/index.js";
 import { stringifyToml } from "../cnb-files/index.js";

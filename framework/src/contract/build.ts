@@ -12,7 +12,7 @@ import { CnbError } from "../errors/index.js";
 import { commandLine } from "../log/index.js";
 import { parseInventory } from "../dependencies/index.js";
 import { type Layer, Layers, SbomCollector } from "../layers/index.js";
-import { buildPaths } from "../platform/index.js";
+import { buildPaths } from "../environment/index.js";
 import { stringifyBuildToml } from "../cnb-files/index.js";
 import { parseBuildpackPlan } from "../cnb-files/index.js";
 import { stringifyLaunchToml, validateProcesses } from "../cnb-files/index.js";

@@ -15,10 +15,7 @@ import { parseBuildpackPlan } from "../cnb-files/buildpack-plan.js";
 import { readExtensionToml } from "../cnb-files/extension-toml.js";
 import { stringifyBuildPlan } from "../cnb-files/build-plan.js";
 import { CnbError } from "../errors/cnb-error.js";
-import { createLogger } from "../log/logger.js";
-import { Bindings } from "../platform/bindings.js";
-import { readExecEnv, readPlatformEnv, readTarget } from "../platform/platform.js";
-import { AppFiles } from "./app-files.js";
+import { baseContext } from "./base-context.js";
 import { BuildpackPlan } from "./buildpack-plan.js";
 import type { PhaseIO } from "./contract.js";
 import {
@@ -91,21 +88,13 @@ function toPlan(p: ExtensionPlanInput, id: string): { provides: Provide[] } {
   return { provides: p.provides ?? [] };
 }
 
+/** The extension's context: the {@link BaseContext} a buildpack's phases get, and the extension itself. */
 async function extensionContext(io: PhaseIO, platform: string): Promise<ExtensionContext> {
   const dir = nonEmpty(io.env.CNB_EXTENSION_DIR) ?? dirname(dirname(resolve(io.script)));
   const descriptor = await readExtensionToml(dir);
   return {
-    app: new AppFiles(io.cwd),
+    ...(await baseContext(io, { app: io.cwd, platform })),
     extension: { dir, descriptor, id: descriptor.extension.id, version: descriptor.extension.version },
-    platform: {
-      dir: platform,
-      env: await readPlatformEnv(platform),
-      bindings: await Bindings.load(io.env, platform),
-    },
-    target: readTarget(io.env),
-    execEnv: readExecEnv(io.env),
-    env: io.env,
-    log: createLogger({ env: io.env, ...(io.sink ? { sink: io.sink, color: false } : {}) }),
   };
 }
 

@@ -11,11 +11,8 @@ import type { Provide } from "../cnb-files/build-plan-types.js";
 import type { ExtensionDescriptor } from "../cnb-files/extension-toml.js";
 import { CnbError } from "../errors/cnb-error.js";
 import { stringifyToml } from "../cnb-files/toml.js";
-import type { Logger } from "../log/logger.js";
-import type { BuildTarget, Environment } from "../platform/platform.js";
-import type { AppFiles } from "./app-files.js";
 import type { BuildpackPlan } from "./buildpack-plan.js";
-import type { PlatformInput } from "./contract.js";
+import type { BaseContext } from "./contract.js";
 
 /** The extension itself: `ctx.extension`. */
 export interface ExtensionSelf {
@@ -29,22 +26,10 @@ export interface ExtensionSelf {
   version: string;
 }
 
-/** What an extension's detect and generate both get (a buildpack's PhaseContext, with `extension`). */
-export interface ExtensionContext {
-  /** The app, read-only: generate must not write to it (the spec says so). */
-  app: AppFiles;
+/** What an extension's detect and generate both get: the {@link BaseContext} a buildpack's phases get, with `extension`. */
+export interface ExtensionContext extends BaseContext {
   /** The extension's directory and extension.toml. */
   extension: ExtensionSelf;
-  /** Platform input: `<platform>/env/` and bindings. */
-  platform: PlatformInput;
-  /** The run image's target (CNB_TARGET_*). */
-  target: BuildTarget;
-  /** CNB_EXEC_ENV: "production" unless the platform says otherwise. */
-  execEnv: string;
-  /** The process environment the phase runs with (BP_* variables live here). */
-  env: Environment;
-  /** Build-log output, as a buildpack's. */
-  log: Logger;
 }
 
 /**

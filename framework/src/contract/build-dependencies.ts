@@ -11,8 +11,8 @@ import { download, resolveUri } from "../dependencies/index.js";
 import { type Dependency, dependencyComponent, resolveDependency } from "../dependencies/index.js";
 import type { Layer, Layers, MetadataTable } from "../layers/index.js";
 import type { Logger } from "../log/index.js";
-import type { Bindings } from "../platform/bindings.js";
-import type { BuildTarget, Environment } from "../platform/index.js";
+import type { Bindings } from "../environment/bindings.js";
+import type { BuildTarget, Environment } from "../environment/index.js";
 import type { SbomComponent } from "../sbom/index.js";
 import { type DependencyLayerOptions, dependencyLayer, type InstallOptions } from "./dependency-layer.js";
 
@@ -44,7 +44,7 @@ export class Dependencies {
   /**
    * `dep`, verified and installed into the cached layer `name`, with its SBOM component:
    * keyed on the dependency (id, version, sha256, arch), cached unless launch-only or carried
-   * by the builder (lifecycle/dependency-layer.ts says why). `afterInstall` trims or configures
+   * by the builder (contract/dependency-layer.ts says why). `afterInstall` trims or configures
    * a new layer and returns its metadata.
    *
    * @example

@@ -15,7 +15,7 @@ import type { BuildPlan } from "../cnb-files/build-plan-types.js";
 import { buildPlanText } from "../cnb-files/build-plan-text.js";
 import { CnbError } from "../errors/cnb-error.js";
 import { writeFileNow as writeFile } from "../fs/now.js";
-import { detectPaths } from "../platform/platform.js";
+import { detectPaths } from "../environment/platform.js";
 import type { BuildpackDefinition, DetectContext, DetectResult, PhaseIO, PlanInput } from "./contract.js";
 import { phaseContext } from "./phase-context.js";
 

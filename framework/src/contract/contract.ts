@@ -3,16 +3,16 @@
  * ({@link BuildpackDefinition}), the contexts detect and build receive, what each returns,
  * and how a phase is run ({@link PhaseIO}). Types only: the phase runners (detect.ts,
  * build.ts), the entry point (main.ts) and the detect rules depend on this module, and it
- * depends on none of them, so the lifecycle folder has no import cycle.
+ * depends on none of them, so the contract folder has no import cycle.
  */
 import type { BuildPlan, Provide, Require } from "../cnb-files/build-plan-types.js";
 import type { BuildpackDescriptor } from "../cnb-files/buildpack-toml.js";
 import type { Label, Process, Slice } from "../cnb-files/launch-toml.js";
 import type { Layers, SbomCollector } from "../layers/index.js";
 import type { Logger } from "../log/logger.js";
-import type { Bindings } from "../platform/bindings.js";
-import type { ExecDHandler } from "../platform/exec-d.js";
-import type { BuildTarget, Environment } from "../platform/platform.js";
+import type { Bindings } from "../environment/bindings.js";
+import type { ExecDHandler } from "../environment/exec-d.js";
+import type { BuildTarget, Environment } from "../environment/platform.js";
 import type { AppFiles } from "./app-files.js";
 import type { Dependencies } from "./build-dependencies.js";
 import type { BuildpackPlan } from "./buildpack-plan.js";
@@ -59,17 +59,30 @@ export interface PlatformInput {
   bindings: Bindings;
 }
 
-/** What detect and build both get. */
-export interface PhaseContext<M> {
+/**
+ * What every phase gets, a buildpack's (detect, build) and an image extension's (detect,
+ * generate) alike: the app, platform input, target, exec env, environment and logger.
+ * {@link PhaseContext} adds `buildpack`, an extension's context adds `extension`.
+ */
+export interface BaseContext {
+  /** The app directory (a buildpack may write to it during build; an extension must not). */
   app: AppFiles;
-  buildpack: BuildpackSelf<M>;
+  /** Platform input: `<platform>/env/` and bindings. */
   platform: PlatformInput;
+  /** The target the image is for (CNB_TARGET_*). */
   target: BuildTarget;
   /** CNB_EXEC_ENV: "production" unless the platform says otherwise. */
   execEnv: string;
   /** The process environment the phase runs with (BP_* variables live here). */
   env: Environment;
+  /** Build-log output. */
   log: Logger;
+}
+
+/** What detect and build both get: the {@link BaseContext} and the buildpack itself. */
+export interface PhaseContext<M> extends BaseContext {
+  /** The buildpack's directory and buildpack.toml. */
+  buildpack: BuildpackSelf<M>;
 }
 
 /** A plan alternative as detect writes it; omitted lists are empty. */

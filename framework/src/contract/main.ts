@@ -15,32 +15,47 @@
  */
 import { basename } from "node:path";
 import { formatError } from "../errors/index.js";
-import { SAVED_NODE_OPTIONS } from "../packaging/launched-bundle.js";
+import { SAVED_NODE_OPTIONS } from "../bundle/launched-bundle.js";
 import { createLogger, isDebugLevel } from "../log/index.js";
+import type { Environment } from "../environment/platform.js";
 import type { Buildpack, BuildpackDefinition, PhaseIO } from "./contract.js";
 
 /** The role the program was invoked in. */
 export type Phase = { kind: "detect" } | { kind: "build" } | { kind: "exec.d"; name: string };
 
 /**
- * Finds the phase from how the program was invoked: the basename of `argv[1]` (script or
- * SEA executable path), else of `argv0`. Undefined when it is neither detect, build nor a
- * registered exec.d name (e.g. when a test imports the buildpack).
+ * The name among `names` the program was invoked as: the basename of `argv[1]` (script or
+ * SEA executable path), else of `argv0`. Undefined when neither is one of them (e.g. when a
+ * test imports the program). A buildpack's and an extension's entry points both dispatch on it.
  */
-export function phaseOf(argv: readonly string[], argv0: string, execD: readonly string[] = []): Phase | undefined {
+export function invokedAs<N extends string>(
+  argv: readonly string[],
+  argv0: string,
+  names: readonly N[],
+): N | undefined {
   for (const path of [argv[1], argv0]) {
     if (!path) continue;
     const name = basename(path);
-    if (name === "detect" || name === "build") return { kind: name };
-    if (execD.includes(name)) return { kind: "exec.d", name };
+    if ((names as readonly string[]).includes(name)) return name as N;
   }
   return undefined;
 }
 
 /**
+ * Finds the phase from how the program was invoked ({@link invokedAs}). Undefined when it is
+ * neither detect, build nor a registered exec.d name (e.g. when a test imports the buildpack).
+ */
+export function phaseOf(argv: readonly string[], argv0: string, execD: readonly string[] = []): Phase | undefined {
+  const name = invokedAs(argv, argv0, ["detect", "build", ...execD]);
+  if (name === undefined) return undefined;
+  return name === "detect" || name === "build" ? { kind: name } : { kind: "exec.d", name };
+}
+
+/**
  * The launchers move the caller's NODE_OPTIONS aside (the buildpack's own Node must not take
  * an app's `--require` or heap cap); the tools the buildpack runs get it back. Exported for
- * the extension entry point (extension-main.ts), whose launchers do the same.
+ * the extension entry point (extension-main.ts, through {@link startPhase}), whose launchers
+ * do the same.
  */
 export function restoreNodeOptions(env: NodeJS.ProcessEnv): void {
   const saved = env[SAVED_NODE_OPTIONS];
@@ -50,12 +65,25 @@ export function restoreNodeOptions(env: NodeJS.ProcessEnv): void {
 }
 
 /**
+ * Runs `run` and returns its exit code, printing an error as the spec's entry points must
+ * (one line on stderr, the stack only at BP_LOG_LEVEL=debug), as exit code 1. Never throws.
+ * A buildpack's and an extension's phases both run through it.
+ */
+export async function exitCodeOf(env: Environment, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (err) {
+    process.stderr.write(`${formatError(err, isDebugLevel(env))}\n`);
+    return 1;
+  }
+}
+
+/**
  * Runs one phase and returns its exit code, printing errors as the spec's entry points
  * must (one line on stderr, stack only at debug). Never throws.
  */
 export async function runPhase<M>(bp: BuildpackDefinition<M>, phase: Phase, io: PhaseIO): Promise<number> {
-  const debug = isDebugLevel(io.env);
-  try {
+  return exitCodeOf(io.env, async () => {
     if (phase.kind === "detect") {
       const { runDetectPhase } = await import("./detect.js");
       return (await runDetectPhase(bp, io)).kind === "pass" ? 0 : 100;
@@ -67,14 +95,11 @@ export async function runPhase<M>(bp: BuildpackDefinition<M>, phase: Phase, io: 
     }
     const handler = bp.execD?.[phase.name];
     if (!handler) throw new Error(`no exec.d handler named ${phase.name}`);
-    const { execDOutput } = await import("../platform/index.js");
+    const { execDOutput } = await import("../environment/index.js");
     const log = createLogger({ env: io.env, ...(io.sink ? { sink: io.sink } : {}) });
     await execDOutput(await handler({ env: io.env, log }));
     return 0;
-  } catch (err) {
-    process.stderr.write(`${formatError(err, debug)}\n`);
-    return 1;
-  }
+  });
 }
 
 /**
@@ -99,10 +124,7 @@ export function buildpack<M = Record<string, unknown>>(definition: BuildpackDefi
     return bp;
   }
   const phase = phaseOf(process.argv, process.argv0, Object.keys(bp.execD ?? {}));
-  if (phase) {
-    restoreNodeOptions(process.env);
-    setImmediate(() => void main(bp, phase));
-  }
+  if (phase) startPhase((io) => runPhase(bp, phase, io));
   return bp;
 }
 
@@ -127,9 +149,25 @@ async function loadDetect(): Promise<never> {
   process.exit(0);
 }
 
+/**
+ * Starts a phase the program was invoked as: the caller's NODE_OPTIONS back in place, then,
+ * on the next tick (so the module that declared the buildpack or extension finishes loading),
+ * `run` with the real process's environment and arguments, and exit with its code. The one
+ * way `buildpack()` and `extension()` start a phase.
+ */
+export function startPhase(run: (io: PhaseIO) => Promise<number>): void {
+  restoreNodeOptions(process.env);
+  setImmediate(() => void exitWith(run));
+}
+
 /** Runs `phase` with the real process's environment and arguments, then exits. */
 export async function main<M>(bp: BuildpackDefinition<M>, phase: Phase): Promise<never> {
-  const code = await runPhase(bp, phase, {
+  return exitWith((io) => runPhase(bp, phase, io));
+}
+
+/** Runs `run` with the real process's environment and arguments, then exits with its code. */
+async function exitWith(run: (io: PhaseIO) => Promise<number>): Promise<never> {
+  const code = await run({
     env: process.env,
     args: process.argv.slice(2),
     script: process.argv[1] ?? process.execPath,

@@ -28,7 +28,7 @@ import { readdir } from "../fs/promised.js";
 import type { BuildPlan } from "../cnb-files/build-plan-types.js";
 import { buildPlanText } from "../cnb-files/build-plan-text.js";
 import { CnbError } from "../errors/index.js";
-import { readSettings } from "../platform/tool-env.js";
+import { readSettings } from "../environment/tool-env.js";
 import type { DetectContext, DetectResult, PlanInput } from "./contract.js";
 
 /** A condition on the app dir or the settings. */

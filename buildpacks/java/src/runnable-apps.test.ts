@@ -188,6 +188,11 @@ describe("Maven outputs", () => {
     expect(readdirSync(r.app).sort()).toEqual(["META-INF", "WEB-INF"]);
     const answer = await askBuiltApp(r, { seconds: 90 });
     expect(answer).toMatchObject({ status: 200, body: "jakarta servlet on Apache Tomcat/11.0.24" });
+    const app = await mavenApp("servlet-61-on-10", { ".": "servlet-61-war" });
+    const on10 = await runBuild(bp, { ...opts(app), platformEnv: { BP_JVM_VERSION: "17", BP_TOMCAT_VERSION: "10.1" } });
+    expect(log(on10)).toContain(
+      "Tomcat 10.1.59 does not serve jakarta.servlet 6.1, which the WAR uses (WEB-INF/web.xml's version): what it uses of 6.1 will fail.",
+    );
   }, 300_000);
 
   test("BP_TOMCAT_VERSION wins, with a warning when its Tomcat cannot load the WAR's servlets", async () => {

@@ -66,8 +66,12 @@ export async function addTomcat(
   ctx.log.step(`Apache Tomcat ${dep.version} for the WAR (${choice.reason})`);
   const missing = api && tomcatMissingApi(dep.version, api);
   if (missing) {
+    // An older servlet package is fatal; an older 6.x only to what the app uses of 6.1
+    // (spring-framework-petclinic's pages serve on 10.1 once exploded).
+    const effect =
+      missing.api === "jakarta.servlet 6.1" ? "what it uses of 6.1 will fail" : "its servlets will not load";
     ctx.log.warn(
-      `Tomcat ${dep.version} does not serve ${missing.api}, which the WAR uses (${missing.evidence}): its servlets will not load. Unset BP_TOMCAT_VERSION to choose by the WAR.`,
+      `Tomcat ${dep.version} does not serve ${missing.api}, which the WAR uses (${missing.evidence}): ${effect}. Unset BP_TOMCAT_VERSION to choose by the WAR.`,
     );
   }
   const layer = await ctx.dependencies.layer("tomcat", dep, {

@@ -231,11 +231,11 @@ export function localMavenTarball(version: string): Promise<string> {
 }
 
 /**
- * The Tomcat lines the local builder carries (9.0 for javax WARs, 10.1 for Jakarta ones and
- * the default): the inventory's versions, so the sha256s there hold. 11.0 stays in the real
- * inventory only (BP_TOMCAT_VERSION=11 asks for it), to keep 14 MB out of every local builder.
+ * The Tomcat lines the local builder carries, each the inventory's version so the sha256s there
+ * hold: 9.0 for javax WARs, 10.1 for Jakarta ones and the default, 11.0 for Servlet 6.1 ones
+ * (Spring Framework 7, Spring Boot 4: spring-framework-petclinic does not start on 10.1).
  */
-export const LOCAL_TOMCATS: readonly string[] = ["9.0.117", "10.1.59"];
+export const LOCAL_TOMCATS: readonly string[] = ["9.0.117", "10.1.59", "11.0.24"];
 
 /**
  * Apache Tomcat's tarball from Maven Central, checked against Central's .sha512; cached in
@@ -520,7 +520,7 @@ export interface LocalJavaDescriptor {
 /**
  * The buildpack.toml of an offline cnbkit/java for `arch`, to be written to `bpDir`: the Debian
  * JDKs and JREs 17, 21 and 25 of that arch (each JRE the JDK's own jre-headless .deb, so the
- * same patch), and Maven 3.9.16 and Tomcat 9.0 and 10.1 from Central, each downloaded once into
+ * same patch), and Maven 3.9.16 and Tomcat 9.0, 10.1 and 11.0 from Central, each downloaded once into
  * ~/.cache/cnbkit/test-mirror. The bundle and the static helpers compile from buildpacks/java
  * itself (`[metadata.cnbkit] entry` and `helpers`), so no source is copied.
  */

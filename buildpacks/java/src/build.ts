@@ -3,7 +3,7 @@
  * resolve the Java version, build it with Maven or Gradle or take it prebuilt
  * (steps/build-app.ts: the JDK is installed only when a tool runs, and an unchanged tree skips
  * both), explode the jar into the app dir (keeping what a Procfile names) or keep what the
- * build laid out, install the JRE (or jlink one from the JDK: BP_JVM_JLINK_ENABLED), scan the
+ * build laid out (a WAR is then exploded into the app dir, which Tomcat serves), install the JRE (or jlink one from the JDK: BP_JVM_JLINK_ENABLED), scan the
  * app's classes and jars, add the memory calculator and the launch helpers (JDWP, CA
  * truststore), write the app's SBOM, add Tomcat for a WAR or train a CDS archive or AOT cache
  * for Spring Boot (BP_JVM_CDS_ENABLED, BP_JVM_AOTCACHE_ENABLED), and choose the processes (and
@@ -16,7 +16,6 @@
  * module in steps/ that takes the parts of the context it names (steps/step-context.ts) and
  * returns what it decided.
  */
-import { join } from "node:path";
 import { type BuildContext, type BuildResult, readSettings } from "@cnbkit/framework";
 import { needsJdk } from "./build-tool.js";
 import { detectJvmFramework } from "./jvm-framework.js";
@@ -28,6 +27,7 @@ import { addTomcat } from "./steps/add-tomcat.js";
 import { appSbom } from "./steps/app-sbom.js";
 import { buildApp } from "./steps/build-app.js";
 import { explodeApp } from "./steps/explode-app.js";
+import { explodeWar } from "./steps/explode-war.js";
 import { buildJdk } from "./steps/install-jdk.js";
 import { installJre } from "./steps/install-jre.js";
 import { keepProcfilePaths } from "./steps/keep-procfile-paths.js";
@@ -57,7 +57,9 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   const restoreProcfilePaths = await keepProcfilePaths(ctx, app, built);
   const { manifest, jarSha256 } = await explodeApp(ctx, built.kind === "explode" ? built.jar : undefined);
   await restoreProcfilePaths();
-  const tree = await readLaunchTree(app.dir, built, jarSha256);
+  const exploded =
+    built.kind === "keep" && built.runnable.kind === "war" ? await explodeWar(ctx, built.runnable.war) : undefined;
+  const tree = await readLaunchTree(app.dir, built, jarSha256 ?? exploded?.sha256);
   const runtime =
     jlink && jdk && jvm.jdk ? await jlinkRuntime(ctx, settings, jdk, jvm.jdk, tree) : await installJre(ctx, jvm.jre);
   const scan = await scanApp(ctx, tree);
@@ -71,12 +73,8 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
     return launchApp(ctx, manifest, await trainStartupCache(ctx, settings, manifest, runtime));
   }
   const r = built.runnable;
-  const war =
-    r.kind === "war"
-      ? {
-          tomcat: await addTomcat(ctx, join(app.dir, r.war), jvm.jre.version, settings.BP_TOMCAT_VERSION),
-          appDir: app.dir,
-        }
-      : undefined;
+  const war = exploded
+    ? { tomcat: await addTomcat(ctx, exploded.facts, jvm.jre.version, settings.BP_TOMCAT_VERSION), appDir: app.dir }
+    : undefined;
   return launchApp(ctx, manifest, runnableCommand(r, war), war ? ["web", "tomcat"] : undefined);
 }

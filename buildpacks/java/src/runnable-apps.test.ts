@@ -50,12 +50,16 @@ beforeAll(async () => {
   await make("war", staticWar);
   await make("jakarta-war", (d) => servletWar(d, "jakarta"));
   await make("javax-war", (d) => servletWar(d, "javax"));
+  await make("servlet-61-war", (d) => servletWar(d, "jakarta", SERVLET_61_WEB_XML));
   await make("micronaut", explodedMicronaut);
 }, 600_000);
 afterAll(async () => {
   removeTempDirs();
   await rm(work, { recursive: true, force: true });
 });
+
+/** A Servlet 6.1 deployment descriptor that leaves the servlets to their annotations. */
+const SERVLET_61_WEB_XML = '<web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.1"/>\n';
 
 const POM = `<project><modelVersion>4.0.0</modelVersion><groupId>com.example</groupId><artifactId>demo</artifactId><version>1.0</version></project>\n`;
 
@@ -176,6 +180,20 @@ describe("Maven outputs", () => {
     },
     300_000,
   );
+
+  test("a WAR whose web.xml is Servlet 6.1 (as Spring Framework 7 needs) runs exploded on Tomcat 11", async () => {
+    const r = await runBuild(bp, opts(await mavenApp("servlet-61-war", { ".": "servlet-61-war" })));
+    expect(log(r)).toContain("Apache Tomcat 11.0.24 for the WAR (jakarta.servlet 6.1: WEB-INF/web.xml's version)");
+    expect(log(r)).toContain("Exploded target/demo.war into the app directory (3 files), Tomcat's docBase");
+    expect(readdirSync(r.app).sort()).toEqual(["META-INF", "WEB-INF"]);
+    const answer = await askBuiltApp(r, { seconds: 90 });
+    expect(answer).toMatchObject({ status: 200, body: "jakarta servlet on Apache Tomcat/11.0.24" });
+    const app = await mavenApp("servlet-61-on-10", { ".": "servlet-61-war" });
+    const on10 = await runBuild(bp, { ...opts(app), platformEnv: { BP_JVM_VERSION: "17", BP_TOMCAT_VERSION: "10.1" } });
+    expect(log(on10)).toContain(
+      "Tomcat 10.1.59 does not serve jakarta.servlet 6.1, which the WAR uses (WEB-INF/web.xml's version): what it uses of 6.1 will fail.",
+    );
+  }, 300_000);
 
   test("BP_TOMCAT_VERSION wins, with a warning when its Tomcat cannot load the WAR's servlets", async () => {
     const app = await mavenApp("jakarta-on-9", { ".": "jakarta-war" });

@@ -2,15 +2,14 @@
  * The start command of a runnable that is not an exploded jar (those start from their
  * manifest: start-command.ts). A kept jar runs with `java -jar` from the app dir, so its
  * Class-Path (Quarkus' lib/, Helidon's libs/) resolves beside it; a WAR runs in Apache Tomcat
- * (steps/add-tomcat.ts), started as catalina.sh starts it but with no shell: Tomcat's own
- * server.xml reads $PORT; classes run with `java -cp` (the JVM expands `dependency/*` itself).
+ * (steps/add-tomcat.ts), started as catalina.sh starts it but with no shell, serving the app dir
+ * (the WAR exploded into it, steps/explode-war.ts): Tomcat's own server.xml reads $PORT; classes run with `java -cp` (the JVM expands `dependency/*` itself).
  * Every command is exec'd by the launcher directly, so none needs a shell in the run image. Pure.
  */
-import { posix } from "node:path";
 import type { KeptRunnable } from "./runnable.js";
 
 /**
- * The command; `tomcat` is Tomcat's home and `appDir` the app's dir, needed for a WAR.
+ * The command; `tomcat` is Tomcat's home and `appDir` the app's dir (the exploded WAR), needed for a WAR.
  *
  * @example
  * runnableCommand({ kind: "jar", jar: "target/quarkus-app/quarkus-run.jar", keep: ["target/quarkus-app"] })
@@ -26,7 +25,7 @@ export function runnableCommand(r: KeptRunnable, war?: { tomcat: string; appDir:
       return [
         "java",
         `-Dcatalina.home=${tomcat}`,
-        `-Dcnbkit.war=${posix.join(appDir, r.war)}`,
+        `-Dcnbkit.docbase=${appDir}`,
         "-cp",
         `${tomcat}/bin/bootstrap.jar:${tomcat}/bin/tomcat-juli.jar`,
         "org.apache.catalina.startup.Bootstrap",

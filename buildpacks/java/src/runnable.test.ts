@@ -133,7 +133,7 @@ test.each([
     [
       "java",
       "-Dcatalina.home=/layers/j/tomcat",
-      "-Dcnbkit.war=/workspace/target/my app.war",
+      "-Dcnbkit.docbase=/workspace",
       "-cp",
       "/layers/j/tomcat/bin/bootstrap.jar:/layers/j/tomcat/bin/tomcat-juli.jar",
       "org.apache.catalina.startup.Bootstrap",

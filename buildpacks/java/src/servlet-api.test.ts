@@ -40,6 +40,26 @@ describe("servletApiOf", () => {
     expect(servletApiOf(facts({ entries: ["WEB-INF/lib/spring-webmvc-5.3.39.jar"] }))?.api).toBe("javax");
   });
 
+  test("a Jakarta WAR that needs Servlet 6.1 says so: web.xml's version, or Spring 7, Boot 4, the 6.1 API", () => {
+    const xml61 = '<web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.1"/>';
+    expect(servletApiOf(facts({ webXml: xml61 }))?.servlet61).toBe("WEB-INF/web.xml's version");
+    const petclinic = ["WEB-INF/lib/spring-core-7.0.8.jar", "WEB-INF/lib/spring-webmvc-7.0.8.jar"];
+    const classes = new Map([["WEB-INF/classes/petclinic/Web.class", "jakarta" as const]]);
+    expect(servletApiOf(facts({ entries: petclinic, classApis: classes }))).toEqual({
+      api: "jakarta",
+      evidence: "WEB-INF/classes/petclinic/Web.class",
+      servlet61: "WEB-INF/lib/spring-webmvc-7.0.8.jar",
+    });
+    for (const lib of ["spring-boot-4.0.1.jar", "jakarta.servlet-api-6.1.0.jar", "tomcat-embed-core-11.0.18.jar"]) {
+      expect(servletApiOf(facts({ entries: [`WEB-INF/lib/${lib}`] }))?.servlet61).toBe(`WEB-INF/lib/${lib}`);
+    }
+    // Servlet 6.0 apps (Spring 6, Boot 3, the 6.0 API, a 6.0 web.xml) stay on 10.1.
+    const sixO = ["WEB-INF/lib/spring-web-6.2.1.jar", "WEB-INF/lib/jakarta.servlet-api-6.0.0.jar"];
+    expect(servletApiOf(facts({ entries: sixO }))?.servlet61).toBeUndefined();
+    const xml60 = '<web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0"/>';
+    expect(servletApiOf(facts({ webXml: xml60 }))).toEqual({ api: "jakarta", evidence: "WEB-INF/web.xml's namespace" });
+  });
+
   test("a WAR that names neither (static files, unrelated jars) is undefined", () => {
     expect(servletApiOf(facts({ entries: ["index.html", "WEB-INF/lib/commons-lang3-3.14.0.jar"] }))).toBeUndefined();
     // A jar elsewhere in the WAR is not a library the webapp loads.

@@ -10,6 +10,11 @@
  * the libraries in WEB-INF/lib (and Spring Boot's WEB-INF/lib-provided) by name: the servlet API
  * jar itself, or a framework whose major version fixes the API (Spring 6, Spring Boot 3, Jersey
  * 3, Tomcat 10 are Jakarta). A WAR with none of these (static files only) runs on either.
+ *
+ * Within Jakarta, Servlet 6.1 (Jakarta EE 11) is a line of its own: Tomcat 11 is the first to
+ * serve it, and Spring Framework 7 (Spring Boot 4) is built against it, so its apps fail on
+ * Tomcat 10.1 (Servlet 6.0). The evidence, read the same way: web.xml's `version="6.1"`, then
+ * the libraries (the 6.1 API jar, Spring 7, Spring Boot 4, embedded Tomcat 11).
  */
 import { posix } from "node:path";
 import { readJarEntries } from "./jar-files.js";
@@ -19,6 +24,8 @@ export interface ServletApi {
   api: "jakarta" | "javax";
   /** e.g. `WEB-INF/lib/spring-web-6.2.1.jar`, `WEB-INF/web.xml's namespace`. */
   evidence: string;
+  /** For a Jakarta WAR that needs Servlet 6.1 (Tomcat 11): what says so, e.g. `WEB-INF/lib/spring-webmvc-7.0.8.jar`. */
+  servlet61?: string;
 }
 
 /** What {@link servletApiOf} reads of a WAR: entry names, the web.xml, and the API each class names. */
@@ -51,22 +58,52 @@ const LIBRARIES: readonly [RegExp, ServletApi["api"]][] = [
   [/^jersey-container-servlet(-core)?-2\./, "javax"],
 ];
 
+/** Library jars whose version needs Servlet 6.1 (Jakarta EE 11): Tomcat 11 or later. */
+const SERVLET_61_LIBRARIES: readonly RegExp[] = [
+  /^jakarta\.servlet-api-(6\.[1-9]|[7-9]\.)/,
+  /^spring-(web|webmvc)-([7-9]|\d\d)\./,
+  /^spring-boot-([4-9]|\d\d)\./,
+  /^tomcat-embed-core-(1[1-9])\./,
+];
+
+/** A web.xml of Servlet 6.1 or later: its `version` attribute or schema names it. */
+const SERVLET_61_WEB_XML = /<web-app[^>]*\sversion\s*=\s*["'](6\.[1-9]|[7-9]\.\d)["']|web-app_(6_[1-9]|[7-9]_\d)\.xsd/;
+
 /** Where WAR libraries live: WEB-INF/lib, and Spring Boot's WEB-INF/lib-provided. */
 const LIB_DIR = /^WEB-INF\/lib(-provided)?\/[^/]+\.jar$/;
 
 /** The API the facts show, or undefined when nothing in the WAR names one. Pure. */
 export function servletApiOf(facts: WarFacts): ServletApi | undefined {
+  const found = apiOf(facts);
+  if (found?.api !== "jakarta") return found;
+  const servlet61 = servlet61Evidence(facts);
+  return servlet61 ? { ...found, servlet61 } : found;
+}
+
+/** The API alone (see {@link servletApiOf}). */
+function apiOf(facts: WarFacts): ServletApi | undefined {
   for (const [pattern, api] of WEB_XML) {
     if (facts.webXml && pattern.test(facts.webXml)) return { api, evidence: "WEB-INF/web.xml's namespace" };
   }
   const classes = [...facts.classApis].sort(([a], [b]) => a.localeCompare(b));
   const [cls] = classes;
   if (cls) return { api: cls[1], evidence: cls[0] };
-  for (const entry of [...facts.entries].filter((e) => LIB_DIR.test(e)).sort()) {
+  for (const entry of libraries(facts)) {
     const found = LIBRARIES.find(([pattern]) => pattern.test(posix.basename(entry)));
     if (found) return { api: found[1], evidence: entry };
   }
   return undefined;
+}
+
+/** What says a Jakarta WAR needs Servlet 6.1, or undefined when nothing does. */
+function servlet61Evidence(facts: WarFacts): string | undefined {
+  if (facts.webXml && SERVLET_61_WEB_XML.test(facts.webXml)) return "WEB-INF/web.xml's version";
+  return libraries(facts).find((entry) => SERVLET_61_LIBRARIES.some((p) => p.test(posix.basename(entry))));
+}
+
+/** The WAR's library jars, sorted (so the evidence named is the same on every build). */
+function libraries(facts: WarFacts): string[] {
+  return [...facts.entries].filter((e) => LIB_DIR.test(e)).sort();
 }
 
 /** Which servlet package a class file's text (its constant pool, decoded as text: the names are ASCII) names. */

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { chooseTomcat, tomcatServesApi } from "./tomcat-version.js";
+import { chooseTomcat, tomcatMissingApi } from "./tomcat-version.js";
 
 const HAVE = ["9.0.117", "10.1.59", "10.1.58", "11.0.24"];
 const jakarta = { api: "jakarta" as const, evidence: "WEB-INF/lib/spring-web-6.2.1.jar" };
@@ -38,9 +38,25 @@ test("a BP_TOMCAT_VERSION nothing matches is one line listing what there is", ()
   expect(() => chooseTomcat(["9.0.117"], jakarta, undefined, 17)).toThrow("the inventory has no Tomcat 10.1");
 });
 
-test("tomcatServesApi: 9 is javax, 10 and later Jakarta", () => {
-  expect(tomcatServesApi("9.0.117", "javax")).toBe(true);
-  expect(tomcatServesApi("9.0.117", "jakarta")).toBe(false);
-  expect(tomcatServesApi("11.0.24", "jakarta")).toBe(true);
-  expect(tomcatServesApi("10.1.59", "javax")).toBe(false);
+test("a Jakarta WAR that needs Servlet 6.1 (Spring Framework 7) gets 11.0, and says why", () => {
+  const spring7 = { ...jakarta, servlet61: "WEB-INF/lib/spring-webmvc-7.0.8.jar" };
+  expect(chooseTomcat(HAVE, spring7, undefined, 17)).toEqual({
+    version: "11.0.24",
+    reason: "jakarta.servlet 6.1: WEB-INF/lib/spring-webmvc-7.0.8.jar",
+  });
+  expect(chooseTomcat(HAVE, spring7, "10.1", 17).version).toBe("10.1.59");
+  expect(() => chooseTomcat(["10.1.59"], spring7, undefined, 17)).toThrow("the inventory has no Tomcat 11.0");
+});
+
+test("tomcatMissingApi: 9 is javax, 10 and later Jakarta, 11 and later Servlet 6.1", () => {
+  expect(tomcatMissingApi("9.0.117", javax)).toBeUndefined();
+  expect(tomcatMissingApi("9.0.117", jakarta)).toEqual({ api: "jakarta.servlet", evidence: jakarta.evidence });
+  expect(tomcatMissingApi("11.0.24", jakarta)).toBeUndefined();
+  expect(tomcatMissingApi("10.1.59", javax)).toEqual({ api: "javax.servlet", evidence: javax.evidence });
+  const spring7 = { ...jakarta, servlet61: "WEB-INF/lib/spring-web-7.0.8.jar" };
+  expect(tomcatMissingApi("10.1.59", spring7)).toEqual({
+    api: "jakarta.servlet 6.1",
+    evidence: "WEB-INF/lib/spring-web-7.0.8.jar",
+  });
+  expect(tomcatMissingApi("11.0.24", spring7)).toBeUndefined();
 });

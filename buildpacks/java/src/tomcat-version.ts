@@ -2,8 +2,8 @@
  * Which Tomcat runs a WAR, as Paketo's Apache Tomcat buildpack chooses it: `BP_TOMCAT_VERSION`
  * when set (`10.1`, `10.1.*`, `9`, an exact version), else the line the WAR's servlet API
  * needs: javax → 9.0, Jakarta → 10.1 (Servlet 6.0, what Spring Boot 3 is built against; Paketo's
- * default line too). A WAR that names neither gets 10.1, unless the JVM is older than 11, which
- * Tomcat 10.1 needs. Tomcat 11 (Servlet 6.1) runs only when asked for. Pure.
+ * default line too), Jakarta Servlet 6.1 (Spring Framework 7, Spring Boot 4) → 11.0. A WAR that
+ * names neither gets 10.1, unless the JVM is older than 11, which Tomcat 10.1 needs. Pure.
  */
 import { CnbError } from "@cnbkit/framework";
 import semver from "semver";
@@ -47,16 +47,25 @@ export function chooseTomcat(
     }
     return { version, reason: "BP_TOMCAT_VERSION" };
   }
-  const line = api?.api === "javax" || (!api && jvmMajor < 11) ? "9.0" : "10.1";
+  const line = api?.servlet61 ? "11.0" : api?.api === "javax" || (!api && jvmMajor < 11) ? "9.0" : "10.1";
   const version = newestOn(available, line);
   if (!version) throw new CnbError(`the inventory has no Tomcat ${line} (it has ${available.join(", ") || "none"})`);
-  const reason = api
-    ? `${api.api}.servlet: ${api.evidence}`
-    : `the WAR names no servlet API${jvmMajor < 11 ? `, and Java ${jvmMajor} is older than Tomcat 10.1 needs` : ""}`;
+  const reason = api?.servlet61
+    ? `jakarta.servlet 6.1: ${api.servlet61}`
+    : api
+      ? `${api.api}.servlet: ${api.evidence}`
+      : `the WAR names no servlet API${jvmMajor < 11 ? `, and Java ${jvmMajor} is older than Tomcat 10.1 needs` : ""}`;
   return { version, reason };
 }
 
-/** Whether Tomcat `version` serves `api`: 9 serves javax, 10 and later Jakarta. */
-export function tomcatServesApi(version: string, api: ServletApi["api"]): boolean {
-  return Number(version.split(".")[0]) >= 10 === (api === "jakarta");
+/**
+ * What of `api` Tomcat `version` does not serve, in words (`jakarta.servlet`, `jakarta.servlet
+ * 6.1`) with the evidence that the WAR needs it, or undefined when it serves it all: 9 serves
+ * javax, 10 and later Jakarta, 11 and later Servlet 6.1.
+ */
+export function tomcatMissingApi(version: string, api: ServletApi): { api: string; evidence: string } | undefined {
+  const major = Number(version.split(".")[0]);
+  if (major >= 10 !== (api.api === "jakarta")) return { api: `${api.api}.servlet`, evidence: api.evidence };
+  if (api.servlet61 && major < 11) return { api: "jakarta.servlet 6.1", evidence: api.servlet61 };
+  return undefined;
 }

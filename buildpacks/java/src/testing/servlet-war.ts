@@ -37,8 +37,11 @@ export async function servletApiJar(api: "jakarta" | "javax"): Promise<string> {
   return out;
 }
 
-/** `<target>/demo.war` with `demo.Hello`, a `<api>.servlet` HttpServlet serving every path (`/`). */
-export async function servletWar(target: string, api: "jakarta" | "javax"): Promise<void> {
+/**
+ * `<target>/demo.war` with `demo.Hello`, a `<api>.servlet` HttpServlet serving every path (`/`),
+ * and `webXml` as its WEB-INF/web.xml when given.
+ */
+export async function servletWar(target: string, api: "jakarta" | "javax", webXml?: string): Promise<void> {
   const source = `package demo;
 import ${api}.servlet.annotation.WebServlet;
 import ${api}.servlet.http.HttpServlet;
@@ -57,6 +60,10 @@ public class Hello extends HttpServlet {
   await makeJar(
     join(target, "demo.war"),
     { "demo/Hello.java": source },
-    { classPath: await servletApiJar(api), classesIn: "WEB-INF/classes" },
+    {
+      classPath: await servletApiJar(api),
+      classesIn: "WEB-INF/classes",
+      ...(webXml === undefined ? {} : { resources: { "WEB-INF/web.xml": webXml } }),
+    },
   );
 }

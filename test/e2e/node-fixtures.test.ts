@@ -3,9 +3,10 @@
  * (what `cnbkit build` runs) and then run under runc and asked over HTTP: no package
  * manager, pnpm with no packageManager field, TypeScript with a build script, SvelteKit with
  * no start script, npm 12 skipping an unapproved install script, a Yarn 4 native addon whose
- * compile fails (the compiler's lines must show), and npm, yarn and pnpm workspaces. Lockfiles in test/e2e/fixtures were written by the real tools (yarn 1.22.22,
- * pnpm 9.15.9, npm 11 and 12). Yarn 1 to 4 apps, each with node_modules and Plug'n'Play, are
- * node-corpus.test.ts's.
+ * compile fails (the compiler's lines must show), and npm and pnpm workspaces (yarn classic's is
+ * in the long suite, test/long/node-corpus.test.ts). Lockfiles in test/e2e/fixtures were written
+ * by the real tools (yarn 1.22.22, pnpm 9.15.9, npm 11 and 12). Yarn 1 to 4 apps, each with
+ * node_modules and Plug'n'Play, are node-corpus.test.ts's.
  */
 import { beforeAll, test } from "vitest";
 import type { Binding } from "../../builder-packager/src/platform/index.js";
@@ -77,12 +78,6 @@ const cases: Record<string, AppCase> = {
     env: { BP_NODE_PROJECT_PATH: "packages/web" },
     output: [/npm ci/],
     answer: /^200 hello web from a workspace package, 3 seconds\n$/,
-  },
-  "yarn classic workspace, one member built (BP_NODE_PROJECT_PATH)": {
-    fixture: "yarn-workspace",
-    env: { BP_NODE_PROJECT_PATH: "packages/web" },
-    output: [/yarn install --frozen-lockfile/, /web: yarn start \(default\)/],
-    answer: /^200 hello web from a yarn workspace, 3 seconds\n$/,
   },
   "pnpm workspace, one member built (BP_NODE_PROJECT_PATH)": {
     fixture: "pnpm-workspace",

@@ -6,7 +6,8 @@
  *   and PnP start as yarn 4's two CI cases, on the older lockfile and .pnp.js layouts;
  * - Next.js 16 with npm: CI builds the same app with pnpm (npm's `npm ci` is in every npm case);
  * - the node-gyp addon under the default npm: CI's npm-native-addon builds that fixture under
- *   npm 10, 11 and 12.
+ *   npm 10, 11 and 12;
+ * - a yarn classic workspace: CI builds npm's and pnpm's.
  * Together ~250 s of builds, which kept `.ci/run` over its 40 minutes.
  */
 import { beforeAll, test } from "vitest";
@@ -26,6 +27,14 @@ const EXPRESS_5 = "express 5\\.3\\.0, body-parser 2\\.4\\.0";
 const answer = fixtureAnswer;
 
 const cases: Record<string, AppCase> = {
+  // From node-fixtures: CI builds the npm and pnpm workspaces (BP_NODE_PROJECT_PATH) and yarn 1's
+  // install (express-yarn1); workspace-install.test.ts covers yarn's member selection in process.
+  "yarn classic workspace, one member built (BP_NODE_PROJECT_PATH)": {
+    fixture: "yarn-workspace",
+    env: { BP_NODE_PROJECT_PATH: "packages/web" },
+    output: [/yarn install --frozen-lockfile/, /web: yarn start \(default\)/],
+    answer: /^200 hello web from a yarn workspace, 3 seconds\n$/,
+  },
   // yarn.lock (__metadata 4) by yarn 2.4.2; koa 3, as yarn 2 cannot parse express's
   // "1.0.0beta" version; 44 packages.
   "yarn 2 with node_modules": {

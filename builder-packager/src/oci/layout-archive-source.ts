@@ -122,6 +122,18 @@ export async function tarIndex(tarFile: string): Promise<Map<string, TarFile>> {
 }
 
 /**
+ * The file is readable but not a tar of an OCI image layout (no `oci-layout` entry): a text
+ * file, another archive. Its own class, so a caller that accepts other kinds of file (a
+ * builder.toml uri may be a directory or a .cnb) can tell it from a broken .cnb.
+ */
+export class NotLayoutArchiveError extends CnbError {
+  constructor(tarFile: string) {
+    super(`${tarFile}: not a tar of an OCI image layout (no oci-layout file)`);
+    this.name = "NotLayoutArchiveError";
+  }
+}
+
+/**
  * Opens a layout tar (`.cnb`) as an image source without unpacking its large blobs: the
  * small files go to `scratchDir` (which must not exist yet), large blobs stream from the tar.
  *
@@ -131,9 +143,7 @@ export async function tarIndex(tarFile: string): Promise<Map<string, TarFile>> {
  */
 export async function openLayoutArchive(tarFile: string, scratchDir: string): Promise<ImageSource> {
   const files = await tarIndex(tarFile);
-  if (!files.has("oci-layout")) {
-    throw new CnbError(`${tarFile}: not a tar of an OCI image layout (no oci-layout file)`);
-  }
+  if (!files.has("oci-layout")) throw new NotLayoutArchiveError(tarFile);
   const large = new Map<string, TarFile>();
   const fh = await open(tarFile, "r");
   try {

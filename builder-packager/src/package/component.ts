@@ -13,6 +13,7 @@ import {
   type ImageConfig,
   type ImageSource,
   openImageSource,
+  NotLayoutArchiveError,
   openLayoutArchive,
   type Platform,
   type StoreOptions,
@@ -129,7 +130,7 @@ async function importCnb(
   } catch (err) {
     // A file with no oci-layout entry (a text file, another archive) is simply not a .cnb:
     // say what the uri may be rather than what the tar lacked.
-    const notLayout = err instanceof CnbError && err.message.endsWith("(no oci-layout file)");
+    const notLayout = err instanceof NotLayoutArchiveError;
     if (err instanceof CnbError && !notLayout) throw new CnbError(`${where}: uri "${uri}": ${err.message}`);
     throw new CnbError(`${where}: uri "${uri}" is neither a directory nor a .cnb file (a tar of an OCI layout)`);
   }

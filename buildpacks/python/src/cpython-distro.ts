@@ -12,6 +12,7 @@ import { CnbError } from "@cnbkit/framework";
 import type { DependencyDistro } from "@cnbkit/framework/dependencies";
 import { newestFirst, satisfies } from "./pep440.js";
 import type { VersionRequest } from "./python-version.js";
+import { pythonLine } from "./python-line.js";
 
 /** One inventory CPython of this os/arch: its version and the distros it runs on (undefined: any). */
 export interface CpythonEntry {
@@ -51,7 +52,7 @@ export function distroMismatch(
   const newest = newestFirst(matching.map((e) => e.version))[0] as string;
   const where = [...new Set(matching.flatMap((e) => (e.distros ?? []).map(describeDistro)))].join(" or ");
   const here = newestFirst(entries.filter((e) => runsOn(e, distro)).map((e) => e.version))
-    .map((v) => v.split(".").slice(0, 2).join("."))
+    .map(pythonLine)
     .filter((l, i, all) => all.indexOf(l) === i);
   const alternative =
     here.length > 0
@@ -92,7 +93,7 @@ export function distroDefault(
   if (here.length === 0 || here.some((e) => satisfies(e.version, request.specifier))) return undefined;
   const elsewhere = entries.filter((e) => satisfies(e.version, request.specifier));
   if (elsewhere.length === 0) return undefined;
-  const line = (newestFirst(here.map((e) => e.version))[0] as string).split(".").slice(0, 2).join(".");
+  const line = pythonLine(newestFirst(here.map((e) => e.version))[0] as string);
   const where = [...new Set(elsewhere.flatMap((e) => (e.distros ?? []).map(describeDistro)))].join(" or ");
   return {
     request: { source: "default", raw: `${line}.x`, specifier: `==${line}.*` },

@@ -12,18 +12,7 @@
  */
 import { satisfies } from "./pep440.js";
 import type { VersionRequest } from "./python-version.js";
-
-/** "3.13" of "3.13.5" or "3.13.x". */
-function lineOf(version: string): string {
-  return version.split(".").slice(0, 2).join(".");
-}
-
-/** Compares two lines ("3.9" < "3.13"). */
-function compareLines(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split(".").map(Number);
-  const [bm = 0, bn = 0] = b.split(".").map(Number);
-  return am - bm || an - bn;
-}
+import { compareLines, pythonLine as lineOf } from "./python-line.js";
 
 /** What {@link preferDefaultLine} decided. */
 export interface DefaultLinePreference {

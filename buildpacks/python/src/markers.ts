@@ -5,6 +5,7 @@
  * strings. `extra` matches any of the extras asked for, names normalized (PEP 685).
  */
 import { satisfies } from "./pep440.js";
+import { pythonLine } from "./python-line.js";
 
 /** The marker variables of the target environment. */
 export interface MarkerEnv {
@@ -24,7 +25,7 @@ export interface MarkerEnv {
 /** Linux CPython `version` (e.g. "3.13.5") on `arch` ("amd64" or "arm64"), as a build image runs it. */
 export function linuxCpython(version: string, arch: string): MarkerEnv {
   return {
-    python_version: version.split(".").slice(0, 2).join("."),
+    python_version: pythonLine(version),
     python_full_version: version,
     sys_platform: "linux",
     platform_system: "Linux",

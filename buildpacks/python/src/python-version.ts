@@ -6,6 +6,7 @@
  */
 import { CnbError } from "@cnbkit/framework";
 import { newestFirst, parseSpecifiers, satisfies } from "./pep440.js";
+import { pythonLine } from "./python-line.js";
 
 /** The inputs, as read from the app and the settings (undefined = absent). */
 export interface VersionSources {
@@ -137,7 +138,7 @@ export function chooseVersion(
   // Python requirement").
   const other = requiresPython && !r.source.includes("requires-python") ? requiresPython : undefined;
   const allowed = other && parseSpecifiers(other) ? newest.filter((v) => satisfies(v, other)) : newest;
-  const lines = allowed.map((v) => v.split(".").slice(0, 2).join("."));
+  const lines = allowed.map(pythonLine);
   const hint =
     newest.length === 0
       ? `This builder has no CPython for ${platform}: build with one that does.`
@@ -197,7 +198,7 @@ function askHint(source: string, lines: readonly string[]): string {
 function newestPerLine(sorted: readonly string[]): string[] {
   const seen = new Set<string>();
   return sorted.filter((v) => {
-    const line = v.split(".").slice(0, 2).join(".");
+    const line = pythonLine(v);
     if (seen.has(line)) return false;
     seen.add(line);
     return true;

@@ -27,6 +27,7 @@ import { newestFirst, satisfies } from "./pep440.js";
 import type { PoetryLock } from "./poetry-export.js";
 import type { VersionRequest } from "./python-version.js";
 import { allows, linuxMachine, wheelCoverage } from "./wheel-coverage.js";
+import { pythonLine as lineOf } from "./python-line.js";
 
 /** The locked packages and the file they were read from. */
 export interface LockedWheels {
@@ -48,9 +49,6 @@ export interface LineChoice {
   /** When no line has every wheel: the packages with none for `version`, whose sources the install builds. */
   unmet?: string[];
 }
-
-/** "3.13" of "3.13.5". */
-const lineOf = (version: string) => version.split(".").slice(0, 2).join(".");
 
 /** Requests that name the version: the app's choice stands, whatever the wheels say. */
 const EXACT = new Set(["BP_CPYTHON_VERSION", ".python-version", "runtime.txt"]);

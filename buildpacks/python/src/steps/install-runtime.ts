@@ -29,6 +29,7 @@ import { chooseVersion, describeRequest, pythonVersionRequest, requiresPythonCon
 import { WEB_CONCURRENCY_EXEC_D, WEB_CONCURRENCY_SCRIPT } from "../web-concurrency.js";
 import { chooseLine, describeLine, describeUnmet, lineCandidates, lockedWheels } from "../wheel-lines.js";
 import type { Project } from "./read-project.js";
+import { pythonLine } from "../python-line.js";
 
 /** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */
 export interface PythonMetadata {
@@ -125,7 +126,7 @@ export async function chooseRuntime(
   if (unmet) log.warn(unmet);
   const conflict = requiresPythonConflict(dep.version, request, project.versions.requiresPython);
   if (conflict) log.warn(conflict);
-  return { dep, version: dep.version, minor: minorOf(dep.version) };
+  return { dep, version: dep.version, minor: pythonLine(dep.version) };
 }
 
 /** Installs the chosen CPython (the "CPython runtime" step). */
@@ -168,11 +169,6 @@ export async function installRuntime(
       if (!atBuild) layer.types.build = false;
     },
   };
-}
-
-/** "3.13" of "3.13.15": the lib/python<minor> directory name. */
-function minorOf(version: string): string {
-  return version.split(".").slice(0, 2).join(".");
 }
 
 /**

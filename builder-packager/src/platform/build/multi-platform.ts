@@ -123,6 +123,7 @@ async function buildOne(
       ...rest,
       platform,
       output: `oci:${join(staging, "images")}:${slug}`,
+      outputLabel: `the ${targetString(platform)} image (staged: the index is written once every platform is built)`,
       ...(previous ? { previousImage: previous } : {}),
       ...(cacheDir ? { cacheDir } : {}),
       ...(sbomOutputDir ? { sbomOutputDir } : {}),

@@ -37,6 +37,12 @@ export interface BuildOptions {
   pullPolicy?: PullPolicy;
   /** Where the app image goes: `oci:<dir>[:tag]` or a registry reference. */
   output: string;
+  /**
+   * How the progress line names `output` when it is written (default: `output` as given). A
+   * multi-platform build stages each platform's image in a temp layout, whose path means
+   * nothing to the user: it names the platform instead.
+   */
+  outputLabel?: string;
   /** Run image reference; default: the first image in the builder's /cnb/run.toml. */
   runImage?: string;
   /** Build-time env for buildpacks, written as /platform/env/<K> files. */

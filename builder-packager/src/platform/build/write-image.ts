@@ -50,7 +50,7 @@ export async function writeAppImage(
       ? await buildRecord(build, lifecycle.run, inputs.sourceTree, exported, inputs.envNames)
       : undefined;
   const write = async (destination: Destination): Promise<Descriptor> => {
-    say(`Writing ${destination.given}`);
+    say(`Writing ${destination === destinations[0] ? (opts.outputLabel ?? destination.given) : destination.given}`);
     const sink = await openImageSink(destination.ref);
     if (!opts.seal || !record) return (await copyImage(exported, sink, { tag: destination.tag })).descriptor;
     const copied = await copyImage(exported, sink, { tag: null });

@@ -58,7 +58,7 @@ export { type EnvChange, readSettings, type Settings, type ToolEnv, withChanges 
 export type { SbomComponent } from "./sbom/index.js";
 /** The CNB file formats' types (launch.toml's processes, the build plan, …): also `@cnbkit/framework/cnb-files`. */
 export type * as cnbFiles from "./cnb-files/index.js";
-/** The detect and build contracts' other types (PhaseContext, PlanInput, detect rules, DependencyLayerOptions, …), and the extension contract's (ExtensionDefinition, GenerateContext, GenerateResult). */
+/** The detect and build contracts' other types (PhaseContext, PlanInput, detect rules, DependencyLayerOptions, …), the extension contract's (ExtensionDefinition, GenerateContext, GenerateResult), and the phase runners'. Its detect-rules JSON names are deprecated: they are `@cnbkit/framework/packaging`'s. */
 export type * as lifecycle from "./contract/index.js";
 /** The layer types not named above (FreshLayerOptions, LayerFill, LayerTypes, metadata schemas). */
 export type * as layers from "./layers/index.js";

@@ -18,7 +18,7 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
-import { cachedLifecycleDir } from "../../builder-packager/src/builder/lifecycle.js";
+import { cachedLifecycleDir } from "../../builder-packager/src/builder/lifecycle-binary.js";
 import { packageBuildpack } from "../../builder-packager/src/package/index.js";
 import { writeAtomic } from "@cnbkit/framework/fs";
 import { localJavaDescriptor } from "./local-java.js";

@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { CnbError } from "@cnbkit/framework";
 import { type Target, validateBuildpackId, parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { moduleRef } from "../package/index.js";
-import type { LifecycleConfig } from "./lifecycle.js";
+import type { LifecycleConfig } from "./lifecycle-binary.js";
 
 /** One `[[buildpacks]]` entry. */
 export interface BuilderBuildpack {

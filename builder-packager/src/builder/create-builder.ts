@@ -61,8 +61,8 @@ import {
   type RunImage,
   readBuilderToml,
 } from "./config.js";
-import type { Lifecycle } from "./lifecycle.js";
-import { type LifecycleLayers, startLifecycleLayers } from "./lifecycle-layer.js";
+import type { Lifecycle } from "./lifecycle-binary.js";
+import { type LifecycleLayers, startLifecycleLayers } from "./lifecycle-binary-layer.js";
 import { publishRunImages } from "./run-images.js";
 import { ScratchImage } from "./scratch-image.js";
 import { EXTENSION_LAYERS_LABEL, type ExtensionModule, extensionLayers, writeExtensionLayers } from "./extensions.js";

@@ -34,14 +34,14 @@ export {
   type LifecycleContext,
   LIFECYCLE_BINARIES,
   loadLifecycle,
-} from "./lifecycle.js";
+} from "./lifecycle-binary.js";
 export {
   fetchLifecycleRelease,
   LIFECYCLE_RELEASES,
   type LifecycleReleases,
   releaseAsset,
   releaseUri,
-} from "./lifecycle-release.js";
+} from "./lifecycle-tarball.js";
 export {
   BUILDER_METADATA_LABEL,
   BUILDER_ORDER_EXTENSIONS_LABEL,

@@ -15,7 +15,7 @@ import {
   type OrderJson,
   parseModuleLayers,
 } from "../package/index.js";
-import type { ApiVersions } from "./lifecycle.js";
+import type { ApiVersions } from "./lifecycle-binary.js";
 import {
   BUILDER_METADATA_LABEL,
   BUILDER_ORDER_EXTENSIONS_LABEL,

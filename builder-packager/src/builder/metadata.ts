@@ -8,7 +8,7 @@
 import { stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { goJson, type ModuleInfoJson } from "../package/index.js";
 import type { BuilderOrderEntry, BuilderSystem, RunImage } from "./config.js";
-import type { ApiVersions, Lifecycle } from "./lifecycle.js";
+import type { ApiVersions, Lifecycle } from "./lifecycle-binary.js";
 
 /** The builder metadata label. */
 export const BUILDER_METADATA_LABEL = "io.buildpacks.builder.metadata";

@@ -2,7 +2,10 @@ import { spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cachedLifecycleDir, DEFAULT_LIFECYCLE_VERSION } from "@cnbkit/builder-packager/src/builder/lifecycle.js";
+import {
+  cachedLifecycleDir,
+  DEFAULT_LIFECYCLE_VERSION,
+} from "@cnbkit/builder-packager/src/builder/lifecycle-binary.js";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { afterAll, describe, expect, test } from "vitest";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "./memory.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createLogger } from "../log/index.js";
-import { keyChanges, Layers } from "./layers.js";
+import { Layers } from "./layers.js";
 import { parseLayerToml } from "../cnb-files/index.js";
 
 let dir: string;
@@ -297,13 +297,4 @@ describe("fresh, remove, env, sbom, exec.d", () => {
     await expect(layer.execD.add("x", join(dir, "missing"))).rejects.toThrow(/program .*missing not found/);
     expect(await readdir(join(layer.path, "exec.d"))).toEqual(["web"]);
   });
-});
-
-test("keyChanges names each changed, added and removed field", () => {
-  expect(keyChanges({ version: "1", sha256: "a" }, { version: "2", sha256: "a", os: "linux" })).toEqual([
-    "version 1 → 2",
-    "os (none) → linux",
-  ]);
-  expect(keyChanges({ a: { b: 1 } }, { a: { b: 2 } })).toEqual(["a.b 1 → 2"]);
-  expect(keyChanges({ gone: true }, {})).toEqual(["gone true → (none)"]);
 });

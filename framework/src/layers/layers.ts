@@ -23,116 +23,18 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { EnvDelta, writeEnvDelta } from "../environment/index.js";
+import { writeEnvDelta } from "../environment/index.js";
 import { CnbError } from "../errors/index.js";
-import { ExecDPrograms, selfProgram } from "../environment/index.js";
+import { selfProgram } from "../environment/index.js";
 import type { Logger } from "../log/index.js";
-import type { SbomComponent } from "../sbom/index.js";
 import { type LayerTypes, parseLayerToml, stringifyLayerToml } from "../cnb-files/index.js";
 import { validateLayerName } from "../cnb-files/index.js";
 import { writeAtomic } from "../fs/index.js";
 import { type LayerMetadata, type MetadataTable, readLayerMetadata } from "./metadata.js";
+import { CACHE_KEY_FIELD, isTable, keyChanges, type LayerKey } from "./cache-key.js";
+import { Layer, type LayerFill, type LayerState } from "./layer.js";
 
 export type { LayerTypes } from "../cnb-files/index.js";
-
-/** A cache key: TOML-compatible data (strings, numbers, booleans, dates, arrays, tables). */
-export type LayerKey = Record<string, unknown>;
-
-/** Why a layer's contents are what they are. */
-export type LayerState = { kind: "new" } | { kind: "restored"; key: LayerKey } | { kind: "reset"; reason: string };
-
-/** The metadata key under which the cache key is stored in `<layer>.toml`. */
-export const CACHE_KEY_FIELD = "cache-key";
-
-/** SBOM components collected for one layer (or for launch/build as a whole). */
-export class SbomCollector {
-  readonly components: SbomComponent[] = [];
-
-  /** Adds components; they are written in every format of `sbom-formats` at the end of build. */
-  add(...components: SbomComponent[]): this {
-    this.components.push(...components);
-    return this;
-  }
-}
-
-/**
- * A layer handle. Its env, SBOM, metadata and types are written when build returns. `M` is
- * the type of its `[metadata]`, given by the {@link LayerMetadata} the layer was declared with.
- */
-export class Layer<M extends object = MetadataTable> {
-  /** Declared types; written as `[types]` at the end of the build. */
-  readonly types: LayerTypes;
-  /** Environment changes for later buildpacks and the app. */
-  readonly env = new EnvDelta();
-  /** Components written as `<layers>/<name>.sbom.<ext>`. */
-  readonly sbom = new SbomCollector();
-  /** Programs in `<layer>/exec.d/`. */
-  readonly execD: ExecDPrograms;
-  /**
-   * `[metadata]` (the cache key is kept apart). A restored layer starts with what was stored,
-   * validated (or migrated) by the layer's {@link LayerMetadata}; a new or reset one starts
-   * empty, and `fill` sets it (or returns it).
-   */
-  metadata: M = {} as M;
-
-  constructor(
-    readonly name: string,
-    readonly path: string,
-    public state: LayerState,
-    types: Partial<LayerTypes>,
-    /** The key stored with the layer (cached layers only). */
-    readonly key: LayerKey | undefined,
-    reusedFromImage: boolean,
-    self: () => Promise<string>,
-    /** Fills the layer after all (see {@link ensureContents}); set by {@link Layers.cached}. */
-    private readonly refill?: (layer: Layer<M>) => Promise<void>,
-  ) {
-    this.types = { build: types.build ?? false, launch: types.launch ?? false, cache: types.cache ?? false };
-    this.execD = new ExecDPrograms(path, self, () => this.assertWritable());
-    this.#reusedFromImage = reusedFromImage;
-  }
-
-  #reusedFromImage: boolean;
-
-  /** True when the lifecycle will reuse the previous image's layer: the directory must not exist. */
-  get reusedFromImage(): boolean {
-    return this.#reusedFromImage;
-  }
-
-  /**
-   * Makes the layer's files exist in this build. A launch-only layer reused from the previous
-   * image has none here (the lifecycle restores only its TOML); when the build needs its
-   * files after all (say, to run the Node.js it holds because the dependencies changed), this
-   * fills it again and `build` becomes true, so later buildpacks see it too. Otherwise a no-op.
-   *
-   * Why not cache the layer instead: a cached layer is restored (untarred) and exported
-   * (tarred and hashed) on every build, hundreds of MB for a runtime, even when nothing runs.
-   *
-   * @example
-   * const node = await ctx.layers.cached("node", { types: { launch: true, cache: false }, key, fill });
-   * if (mustInstallDependencies) await node.ensureContents(); // now node/bin/npm exists
-   */
-  async ensureContents(): Promise<void> {
-    if (!this.#reusedFromImage) return;
-    if (!this.refill) throw new CnbError(`layer ${this.name}: cannot be filled again here`);
-    this.#reusedFromImage = false;
-    this.state = { kind: "reset", reason: "its files are needed in this build" };
-    this.types.build = true;
-    await this.refill(this);
-  }
-
-  private assertWritable(): void {
-    if (this.reusedFromImage) {
-      throw new CnbError(`layer ${this.name}: reused from the previous image, so its contents cannot change`, {
-        hint: "change the layer's key to rebuild it",
-      });
-    }
-  }
-}
-
-/** What fills a layer: it may set `layer.metadata`, or return the metadata. */
-// biome-ignore lint/suspicious/noConfusingVoidType: a fill that returns nothing is an async function's Promise<void>
-export type LayerFill<M extends object> = (layer: Layer<M>) => Promise<M | undefined | void> | M | undefined | void;
 
 /** Options for {@link Layers.cached}. */
 export interface CachedLayerOptions<K extends LayerKey, M extends object = MetadataTable> {
@@ -421,57 +323,7 @@ export class Layers {
   }
 }
 
-/**
- * Compares a stored key with the expected one and names each difference
- * ("version 24.10.0 → 24.11.1"). TOML round trips are tolerated: dates compare by instant,
- * bigints as numbers, and table key order does not matter.
- */
-export function keyChanges(stored: LayerKey, expected: LayerKey): string[] {
-  const a = flatten(normalize(stored));
-  const b = flatten(normalize(expected));
-  const changes: string[] = [];
-  for (const field of [...new Set([...Object.keys(b), ...Object.keys(a)])]) {
-    const before = a[field];
-    const after = b[field];
-    if (before === after) continue;
-    changes.push(`${field} ${show(before)} → ${show(after)}`);
-  }
-  return changes;
-}
-
-function normalize(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === "bigint") return Number(value);
-  if (Array.isArray(value)) return value.map(normalize);
-  if (isTable(value)) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) if (value[k] !== undefined) out[k] = normalize(value[k]);
-    return out;
-  }
-  return value;
-}
-
-/** Flattens tables to dotted paths with JSON-encoded leaves, so comparison is by string. */
-function flatten(value: unknown, prefix = "", out: Record<string, string> = {}): Record<string, string> {
-  if (isTable(value) && (Object.keys(value).length > 0 || prefix === "")) {
-    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else {
-    out[prefix] = JSON.stringify(value);
-  }
-  return out;
-}
-
-function show(json: string | undefined): string {
-  if (json === undefined) return "(none)";
-  const v: unknown = JSON.parse(json);
-  const s = typeof v === "string" ? v : json;
-  return s.length > 40 ? `${s.slice(0, 12)}…` : s;
-}
-
-function isTable(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-
+/** The table without its undefined values, at any depth: TOML has no null. */
 function dropUndefined(table: Record<string, unknown>): Record<string, unknown> {
   return normalizeForToml(table) as Record<string, unknown>;
 }

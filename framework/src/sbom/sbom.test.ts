@@ -15,7 +15,7 @@ import {
   spdxJson,
   spdxLicenseId,
   writeSbomFiles,
-} from "./sbom.js";
+} from "./index.js";
 
 const require = createRequire(import.meta.url);
 

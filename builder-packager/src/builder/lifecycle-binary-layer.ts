@@ -17,8 +17,8 @@ import {
   normalizedMode,
   writeLayer,
 } from "../oci/index.js";
-import { type Lifecycle, type LifecycleConfig, type LifecycleContext, loadLifecycle } from "./lifecycle.js";
-import { lifecycleSboms } from "./lifecycle-sbom.js";
+import { type Lifecycle, type LifecycleConfig, type LifecycleContext, loadLifecycle } from "./lifecycle-binary.js";
+import { lifecycleSboms } from "./lifecycle-binary-sbom.js";
 
 /** The lifecycle layers being made, by arch. */
 export interface LifecycleLayers {

@@ -18,7 +18,7 @@ import { download } from "@cnbkit/framework/dependencies";
 import { cnbkitCacheDir, markCacheEntryUsed, pruneCacheKind, useCacheEntry } from "../cache/index.js";
 import { elfMachine } from "../compile/index.js";
 import { hostPlatform } from "../oci/index.js";
-import { fetchLifecycleRelease, type LifecycleReleases } from "./lifecycle-release.js";
+import { fetchLifecycleRelease, type LifecycleReleases } from "./lifecycle-tarball.js";
 
 /** The lifecycle version used when builder.toml has no `[lifecycle]`. */
 export const DEFAULT_LIFECYCLE_VERSION = "0.21.17";

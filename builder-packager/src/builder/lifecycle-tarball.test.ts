@@ -15,8 +15,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CnbError } from "@cnbkit/framework";
 import { hostPlatform } from "../oci/index.js";
-import { cachedLifecycleDir, loadLifecycle } from "./lifecycle.js";
-import { type LifecycleReleases, releaseAsset, releaseUri } from "./lifecycle-release.js";
+import { cachedLifecycleDir, loadLifecycle } from "./lifecycle-binary.js";
+import { type LifecycleReleases, releaseAsset, releaseUri } from "./lifecycle-tarball.js";
 
 const VERSION = "0.21.17";
 const arch = hostPlatform().architecture;

@@ -5,6 +5,9 @@
  * `oci:reference-builder` is the e2e reference builder; the cnbkit commands in-process, so
  * they are the code under test; cosign is the real one), and each `cnbkit` line of a
  * block preceded by `<!-- test: syntax -->` is parsed against the command's real options.
+ * A block preceded by `<!-- test: cluster -->` is what the cluster suite
+ * (test/cluster/cluster.test.ts, `npm run test:cluster`, outside test:all) runs against a real
+ * Kubernetes; here only its cnbkit lines are parsed.
  * The TypeDoc config is checked to build the API reference.
  */
 import { spawnSync } from "node:child_process";
@@ -33,8 +36,11 @@ const commands: Command[] = registered;
 
 interface Block {
   page: string;
-  /** registry: run by test/packages/install.test.ts against a registry; syntax-checked here. */
-  mode: "run" | "syntax" | "registry";
+  /**
+   * registry: run by test/packages/install.test.ts against a registry; cluster: by
+   * test/cluster against a one-node Kubernetes; both syntax-checked here.
+   */
+  mode: "run" | "syntax" | "registry" | "cluster";
   lines: string[];
 }
 
@@ -44,7 +50,7 @@ function blocks(): Block[] {
     .filter((f) => f.endsWith(".md"))
     .sort()) {
     const text = readFileSync(join(docsDir, page), "utf8");
-    for (const m of text.matchAll(/<!-- test(?:: (syntax|registry))? -->\s*\n```sh\n([\s\S]*?)```/g)) {
+    for (const m of text.matchAll(/<!-- test(?:: (syntax|registry|cluster))? -->\s*\n```sh\n([\s\S]*?)```/g)) {
       const lines = m[2]!
         .split("\n")
         .map((l) => l.trim())
@@ -135,10 +141,10 @@ describe("docs", () => {
     for (const page of readdirSync(docsDir).filter((f) => f.endsWith(".md"))) {
       const text = readFileSync(join(docsDir, page), "utf8");
       const shBlocks = text.match(/```sh\n/g)?.length ?? 0;
-      const marked = text.match(/<!-- test(: syntax|: registry)? -->\s*\n```sh\n/g)?.length ?? 0;
+      const marked = text.match(/<!-- test(: syntax|: registry|: cluster)? -->\s*\n```sh\n/g)?.length ?? 0;
       expect(
         marked,
-        `${page}: every sh block needs <!-- test -->, <!-- test: syntax --> or <!-- test: registry -->`,
+        `${page}: every sh block needs <!-- test -->, <!-- test: syntax -->, <!-- test: registry --> or <!-- test: cluster -->`,
       ).toBe(shBlocks);
     }
   });

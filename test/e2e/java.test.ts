@@ -4,9 +4,8 @@
  * lifecycle under runc: a prebuilt executable jar (no JDK at all, a JVM sized by the memory
  * calculator), the main job's Spring Boot example, examples/apps/java-hello, built with its
  * Maven wrapper on the default Java 21 (Debian 13's JDK; one image layer per layers.idx
- * slice; a one-file edit changes only the application slice and downloads nothing), a plain
- * Maven app that asks for Java 25 in system.properties (Debian 13's JDK 25 compiles it, the
- * JRE 25 runs it), and a Heroku-style Procfile app whose line runs the jar its Gradle build
+ * slice; a one-file edit changes only the application slice and downloads nothing; rebuilt on
+ * Java 25 with an AOT cache), and a Heroku-style Procfile app whose line runs the jar its Gradle build
  * left in build/libs/ (cnbkit/procfile after cnbkit/java).
  */
 import { spawnSync } from "node:child_process";
@@ -22,16 +21,15 @@ import { ensureDebianRootfs, rootfsKey } from "../../builder-packager/src/base/r
 import { ensureTinyRootfs } from "../../builder-packager/src/base/tiny-rootfs.js";
 import { OciLayout } from "../../builder-packager/src/oci/index.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
-import { createBuilder } from "../../builder-packager/src/builder/index.js";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
+import type { Binding } from "../../builder-packager/src/platform/index.js";
 import { unpackImage } from "../../builder-packager/src/container/unpack.js";
-import { prepareLocalJavaBuilder } from "../../tools/local-builder/local-java-builder.js";
 import { calculateMemory, MIB } from "../../buildpacks/java/src/memory-calculator.js";
 import { explodedMicronaut, quarkusFastJar } from "../../buildpacks/java/src/testing/app-layouts.js";
 import { servletWar } from "../../buildpacks/java/src/testing/servlet-war.js";
 import { layersToSlices, parseLayersIndex } from "../../buildpacks/java/src/spring-boot-layers.js";
 import { FAKE_GRADLE } from "../../buildpacks/java/src/testing/fake-gradle.js";
-import { BASE_LAYOUT, caBindings, E2E_DIR, getFromImage, ROOT } from "./support.js";
+import { type Built, buildJava, javaBuilder } from "./java-builder.js";
+import { caBindings, E2E_DIR, getFromImage, ROOT } from "./support.js";
 
 const TIMEOUT = 1_200_000;
 const GIB = 1024 ** 3;
@@ -52,60 +50,9 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/**
- * The local Java builder as `oci:<dir>:latest`, kept in .cnbkit/e2e/java (gitignored) like the
- * reference builder and made again only when its builder.toml or cnbkit/java's package changed.
- */
-async function javaBuilder(): Promise<string> {
-  await mkdir(E2E_DIR, { recursive: true });
-  const dir = join(E2E_DIR, "java");
-  return withDirLock(join(E2E_DIR, "java.lock"), async () => {
-    await withDirLock(join(E2E_DIR, "builder.lock"), () => ensureBaseImages({ output: BASE_LAYOUT }));
-    const t0 = Date.now();
-    const local = await prepareLocalJavaBuilder({ outDir: join(dir, "src"), baseLayout: BASE_LAYOUT });
-    const key = `${await readFile(local.builderToml, "utf8")}${await readFile(`${local.javaPackage}.inputs`, "utf8")}`;
-    const stamp = join(dir, "builder.inputs");
-    const image = join(dir, "builder");
-    if ((await readFile(stamp, "utf8").catch(() => "")) !== key || !existsSync(join(image, "index.json"))) {
-      await rm(stamp, { force: true });
-      await createBuilder({ config: local.builderToml, output: `oci:${image}:latest` });
-      await writeFile(stamp, key);
-    }
-    console.log(`java builder: ready in ${Date.now() - t0} ms`);
-    return `oci:${image}:latest`;
-  });
-}
-
-interface Built {
-  text: string;
-  ms: number;
-  digest: string;
-}
-
-async function build(
-  app: string,
-  image: string,
-  cacheDir: string,
-  env: Record<string, string> = {},
-  runImage?: string,
-): Promise<Built> {
-  const lines: string[] = [];
-  const t0 = Date.now();
-  const opts = {
-    appDir: app,
-    builder,
-    output: image,
-    cacheDir,
-    bindings,
-    env,
-    ...(runImage ? { runImage } : {}),
-    onOutput: (l: string) => lines.push(l),
-  };
-  const r = await buildApp(opts).catch((e: Error) => {
-    throw new Error(`${e.message}\n${lines.slice(-80).join("\n")}`);
-  });
-  return { text: lines.join("\n"), ms: Date.now() - t0, digest: r.digest };
-}
+/** A build of `app` with the local Java builder (see java-builder.ts). */
+const build = (app: string, image: string, cacheDir: string, env: Record<string, string> = {}, runImage?: string) =>
+  buildJava({ builder, bindings, app, image, cacheDir, env, runImage });
 
 function run(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
@@ -558,87 +505,3 @@ describe.sequential("apps as frameworks lay them out", () => {
     TIMEOUT,
   );
 });
-
-describe.sequential("a Maven app on Java 25 (system.properties java.runtime.version=25)", () => {
-  test(
-    "Maven compiles it with the JDK 25 and the image runs it on a Java 25 runtime",
-    async () => {
-      const app = join(work, "java25-app");
-      await mkdir(join(app, "src/main/java/hello"), { recursive: true });
-      await writeFile(join(app, "system.properties"), "java.runtime.version=25\n");
-      await writeFile(join(app, "pom.xml"), JAVA25_POM);
-      await writeFile(join(app, "src/main/java/hello/Server.java"), JAVA25_SERVER);
-      const out = join(work, "java25-out");
-      await mkdir(out, { recursive: true });
-      const image = `oci:${join(out, "image")}:latest`;
-      const cold = await build(app, image, join(out, "cache"));
-      console.log(`java 25 maven: cold build ${cold.ms} ms`);
-      expect(cold.text).toMatch(/JDK 25\./);
-      const body = await getFromImage(image);
-      console.log(`java 25 maven answers: ${body.trim()}`);
-      expect(body).toMatch(/^200 hello on Java 25\.\d+\.\d+(\.\d+)? \(class file 69\)/);
-      // The JRE it runs on is the JDK's own patch (both from one Debian openjdk-25 package set).
-      const [, jdk, jre] = /Selected Java (\S+) \(JDK to build, JRE (\S+) to run\)/.exec(cold.text) ?? [];
-      expect(jre).toBe(jdk);
-      expect(body.startsWith(`200 hello on Java ${jdk}`), body).toBe(true);
-    },
-    TIMEOUT,
-  );
-});
-
-/** A jar with a Main-Class, compiled for release 25, nothing else (Maven's default plugins only). */
-const JAVA25_POM = `<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>hello</groupId>
-  <artifactId>java25</artifactId>
-  <version>1.0</version>
-  <properties>
-    <maven.compiler.release>25</maven.compiler.release>
-    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
-  </properties>
-  <build>
-    <plugins>
-      <plugin>
-        <artifactId>maven-compiler-plugin</artifactId>
-        <version>3.14.0</version>
-      </plugin>
-      <plugin>
-        <artifactId>maven-jar-plugin</artifactId>
-        <version>3.4.2</version>
-        <configuration>
-          <archive><manifest><mainClass>hello.Server</mainClass></manifest></archive>
-        </configuration>
-      </plugin>
-    </plugins>
-  </build>
-</project>
-`;
-
-/** Answers with the runtime's version and its own class file's major version (69 is Java 25). */
-const JAVA25_SERVER = `package hello;
-import com.sun.net.httpserver.HttpServer;
-import java.io.DataInputStream;
-import java.net.InetSocketAddress;
-public class Server {
-  public static void main(String[] args) throws Exception {
-    int major;
-    try (DataInputStream in = new DataInputStream(Server.class.getResourceAsStream("Server.class"))) {
-      in.readInt();
-      in.readUnsignedShort();
-      major = in.readUnsignedShort();
-    }
-    String body = "hello on Java " + System.getProperty("java.version") + " (class file " + major + ")\\n";
-    String host = System.getenv().getOrDefault("HOST", "0.0.0.0");
-    int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
-    HttpServer s = HttpServer.create(new InetSocketAddress(host, port), 0);
-    s.createContext("/", ex -> {
-      byte[] b = body.getBytes();
-      ex.sendResponseHeaders(200, b.length);
-      ex.getResponseBody().write(b);
-      ex.close();
-    });
-    s.start();
-  }
-}
-`;

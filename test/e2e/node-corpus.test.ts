@@ -1,10 +1,11 @@
 /**
  * A corpus of Node.js apps as users write them, each built with `buildApp` (what `cnbkit build`
  * runs), then run under runc and asked over HTTP: Express with npm, yarn 1 and pnpm; yarn 4 with
- * node_modules and with Plug'n'Play; pnpm with PnP; engines.node 22.x and 26.x; a TypeScript
- * build that emits the server.js the start falls back to; Next.js 16 with pnpm; a start command
- * that needs a dev dependency; and a bun app the buildpack refuses. yarn 2 and 3, Next.js with
- * npm and node-gyp under the default npm are in the long suite (test/long/node-corpus.test.ts).
+ * node_modules and with Plug'n'Play; pnpm with PnP; engines.node 22.x; a TypeScript build that
+ * emits the server.js the start falls back to; Next.js 16 with pnpm; and a bun app the buildpack
+ * refuses. yarn 2 and 3, Next.js with npm, node-gyp under the default npm, engines.node 26.x and
+ * a dev-dependency start under NODE_ENV=development are in the long suite
+ * (test/long/node-corpus.test.ts).
  * Every lockfile in test/e2e/fixtures was written by the tool named in its case, with real
  * dependency trees (express alone brings some 70 packages). Answers pin the versions the
  * lockfiles pin, so a wrong or half install shows up here.
@@ -75,12 +76,6 @@ const cases: Record<string, AppCase> = {
     output: [/Selected Node\.js 22\.23\.3/, /npm ci/, /web: /],
     answer: /^200 engines-22 on v22\.23\.3, debug says 2 minutes\n$/,
   },
-  // As engines-22, with "26.x".
-  "engines.node 26.x": {
-    fixture: "engines-26",
-    output: [/Selected Node\.js 26\.10\.0/, /npm ci/, /web: /],
-    answer: /^200 engines-26 on v26\.10\.0, debug says 2 minutes\n$/,
-  },
   // package-lock.json by npm 11.19.1: typescript 7 (its compiler is a per-platform optional
   // package) and @types/node, all dev. No start script and no main: only the build makes the
   // server.js that the start command falls back to.
@@ -94,14 +89,6 @@ const cases: Record<string, AppCase> = {
     fixture: "next-pnpm",
     output: [/Using pnpm 10\.34\.9/, /pnpm install --frozen-lockfile/, /next build/, /web: /],
     answer: /^200 <!DOCTYPE html>[\s\S]*next-pnpm on Next\.js/,
-  },
-  // package-lock.json by npm 11.19.1; start is "tsx server.ts" with tsx a dev dependency, and
-  // server.ts has an enum, which Node's own type stripping refuses; 31 packages, all dev.
-  "start command that runs a dev dependency (NODE_ENV=development)": {
-    fixture: "dev-start-tool",
-    env: { NODE_ENV: "development" },
-    output: [/npm ci/, /Keeping dev dependencies/, /web: /],
-    answer: answer("dev-start-tool", "server\\.ts run by tsx 4\\.23\\.15"),
   },
   // bun.lock (text, lockfileVersion 2) by bun 1.4.5, no other lockfile: refused in one line.
   "bun app is refused": {

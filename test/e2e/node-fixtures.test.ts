@@ -1,12 +1,12 @@
 /**
  * Node.js apps of every kind the reference builder promises, each built with `buildApp`
- * (what `cnbkit build` runs) and then run under runc and asked over HTTP: no package
- * manager, pnpm with no packageManager field, TypeScript with a build script, SvelteKit with
- * no start script, npm 12 skipping an unapproved install script, a Yarn 4 native addon whose
- * compile fails (the compiler's lines must show), and npm and pnpm workspaces (yarn classic's is
- * in the long suite, test/long/node-corpus.test.ts). Lockfiles in test/e2e/fixtures were written
- * by the real tools (yarn 1.22.22, pnpm 9.15.9, npm 11 and 12). Yarn 1 to 4 apps, each with
- * node_modules and Plug'n'Play, are node-corpus.test.ts's.
+ * (what `cnbkit build` runs) and then run under runc and asked over HTTP: no package manager,
+ * pnpm with no packageManager field, SvelteKit with no start script, npm 12 skipping an
+ * unapproved install script, a Yarn 4 native addon whose compile fails (the compiler's lines
+ * must show), and npm and pnpm workspaces. Yarn classic's workspace and TypeScript with a build
+ * script are in the long suite (test/long/node-corpus.test.ts). Lockfiles in test/e2e/fixtures
+ * were written by the real tools (yarn 1.22.22, pnpm 9.15.9, npm 11 and 12). Yarn 1 to 4 apps,
+ * each with node_modules and Plug'n'Play, are node-corpus.test.ts's.
  */
 import { beforeAll, test } from "vitest";
 import type { Binding } from "../../builder-packager/src/platform/index.js";
@@ -31,11 +31,6 @@ const cases: Record<string, AppCase> = {
     fixture: "pnpm",
     output: [/pnpm install --frozen-lockfile/, /web: pnpm start \(default\)/],
     answer: /^200 pnpm says 2 minutes\n$/,
-  },
-  "TypeScript with a build script": {
-    fixture: "typescript",
-    output: [/tsc -p \./, /web: npm start \(default\)/],
-    answer: /^200 typescript compiled by tsc, running on v24\.21\.0\n$/,
   },
   // package-lock.json by npm 11.19.1 for @sveltejs/kit 3.2.0 with adapter-node 6.0.1, all dev
   // dependencies as SvelteKit's template has them; no start script: the web process is the

@@ -1,8 +1,8 @@
 /**
  * One app with a native addon compiled by node-gyp at install (fixture native-addon:
  * hello-native is file:./native, an N-API addon in C with `install: node-gyp rebuild`, no
- * prebuilt binary), built under npm 10, 11 and 12 as engines.npm picks them, then run under
- * runc and asked over HTTP: the answer's 42 comes from the compiled addon, whose JS has no
+ * prebuilt binary), built under npm 11 and 12 as engines.npm picks them (npm 10 is in the long
+ * suite, test/long/node-corpus.test.ts), then run under runc and asked over HTTP: the answer's 42 comes from the compiled addon, whose JS has no
  * fallback. npm 12 skips a dependency's install scripts unless package.json `allowScripts`
  * approves them: approved, the addon is built and serves; not approved, the build fails in
  * one line that names the addon and the fix, rather than passing with an image that would
@@ -12,7 +12,7 @@
  * `engines.node` "20.x || 22.x || 24.x" in the lock: it builds and runs on Node.js 24, not the
  * inventory's newest 26, and the log names the addon that narrowed the choice.
  *
- * The lockfile (npm 11.19.1) is the same for all four: npm 10 to 12 all read lockfileVersion 3,
+ * The lockfile (npm 11.19.1) is the same for every case: npm 10 to 12 all read lockfileVersion 3,
  * and neither engines nor allowScripts is in it.
  */
 import { readFileSync } from "node:fs";
@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { beforeAll, test } from "vitest";
 import type { Binding } from "../../builder-packager/src/platform/index.js";
 import { type AppCase, buildAndAsk } from "./app-case.js";
+import { nativeAddonPackageJson } from "./node-app-shapes.js";
 import { caBindings, FIXTURES, referenceBuilder } from "./support.js";
 
 let builder = "";
@@ -29,20 +30,6 @@ beforeAll(async () => {
   builder = await referenceBuilder();
   bindings = await caBindings();
 });
-
-/** The fixture's package.json with `engines.npm` and, when given, `allowScripts`. */
-function packageJson(npm: string, allowScripts?: Record<string, boolean>): Record<string, string> {
-  const pkg = {
-    name: "native-addon",
-    version: "1.0.0",
-    private: true,
-    engines: { npm },
-    scripts: { start: "node server.js" },
-    dependencies: { debug: "^4.4.3", "hello-native": "file:./native" },
-    ...(allowScripts ? { allowScripts } : {}),
-  };
-  return { "package.json": `${JSON.stringify(pkg, null, 2)}\n` };
-}
 
 const ANSWER = /^200 native-addon: 6 \* 7 = 42 computed by the hello-native addon\n$/;
 
@@ -84,17 +71,11 @@ const cases: Record<string, AppCase> = {
     ],
     answer: /^200 native-addon: 6 \* 7 = 42 computed by the hello-native addon on Node\.js v24\.\d+\.\d+\n$/,
   },
-  "npm 10 runs the addon's node-gyp build": {
-    fixture: "native-addon",
-    files: packageJson("10.x"),
-    output: [/Using npm 10\.\d+\.\d+/],
-    answer: ANSWER,
-  },
   // ">=10" admits npm 12, and package.json has no allowScripts: the buildpack keeps the app on
   // npm 11, whose (11.16+) install still runs the script and names it as one npm 12 would skip.
   'npm 11 chosen for engines.npm ">=10" without allowScripts': {
     fixture: "native-addon",
-    files: packageJson(">=10"),
+    files: nativeAddonPackageJson(">=10"),
     output: [
       /npm ">=10\.0\.0 <12\.0\.0-0": engines\.npm ">=10" admits npm 12/,
       /Using npm 11\.\d+\.\d+/,
@@ -106,13 +87,13 @@ const cases: Record<string, AppCase> = {
   // names it by its folder, "native@1.0.0", in its allowScripts list; approve-scripts takes either.)
   "npm 12 with allowScripts approving the addon": {
     fixture: "native-addon",
-    files: packageJson("12.x", { "file:../native": true }),
+    files: nativeAddonPackageJson("12.x", { "file:../native": true }),
     output: [/Using npm 12\.\d+\.\d+/],
     answer: ANSWER,
   },
   "npm 12 without approval fails, naming the addon and the fix": {
     fixture: "native-addon",
-    files: packageJson("12.x"),
+    files: nativeAddonPackageJson("12.x"),
     output: [
       /Using npm 12\.\d+\.\d+/,
       /Warning: npm skipped the install scripts of 1 dependency that package\.json "allowScripts" does not approve: native@1\.0\.0 \(install\)/,

@@ -7,13 +7,25 @@
  * - Next.js 16 with npm: CI builds the same app with pnpm (npm's `npm ci` is in every npm case);
  * - the node-gyp addon under the default npm: CI's npm-native-addon builds that fixture under
  *   npm 10, 11 and 12;
- * - a yarn classic workspace: CI builds npm's and pnpm's.
- * Together ~250 s of builds, which kept `.ci/run` over its 40 minutes.
+ * - a yarn classic workspace: CI builds npm's and pnpm's;
+ * - npm 10 building the node-gyp addon: CI builds it under npm 11 and 12 (npm-native-addon);
+ * - engines.node 26.x: CI selects 22.x from the same kind of app (node-corpus);
+ * - a start command that needs a dev dependency under NODE_ENV=development: CI keeps the dev
+ *   dependencies for the same app without it (node-outside-apps);
+ * - TypeScript with a build script: CI's TypeScript app runs tsc in its build script too
+ *   (node-corpus);
+ * - pnpm 8.6.0 (lockfile 6.1) pruning: CI's pnpm 9 and 10 apps prune, and pnpm-prune.test.ts
+ *   reads the 6.1 lockfile;
+ * - the Vite SSR app with everything in dependencies: CI builds it with vite a devDependency.
+ * Together ~550 s of builds, which kept `.ci/run` over its 40 minutes.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, test } from "vitest";
 import type { Binding } from "../../builder-packager/src/platform/index.js";
 import { type AppCase, buildAndAsk, fixtureAnswer } from "../e2e/app-case.js";
-import { caBindings, referenceBuilder } from "../e2e/support.js";
+import { nativeAddonPackageJson, server, viteSsrNative } from "../e2e/node-app-shapes.js";
+import { caBindings, referenceBuilder, ROOT } from "../e2e/support.js";
 
 let builder = "";
 let bindings: Binding[] = [];
@@ -76,6 +88,60 @@ const cases: Record<string, AppCase> = {
     output: [/npm ci/, /web: /],
     answer: answer("native-addon", "6 \\* 7 = 42 computed by the hello-native addon"),
   },
+  "npm 10 runs the addon's node-gyp build": {
+    fixture: "native-addon",
+    files: nativeAddonPackageJson("10.x"),
+    output: [/Using npm 10\.\d+\.\d+/],
+    answer: answer("native-addon", "6 \\* 7 = 42 computed by the hello-native addon"),
+  },
+  // As engines-22, with "26.x".
+  "engines.node 26.x": {
+    fixture: "engines-26",
+    output: [/Selected Node\.js 26\.10\.0/, /npm ci/, /web: /],
+    answer: /^200 engines-26 on v26\.10\.0, debug says 2 minutes\n$/,
+  },
+  // package-lock.json by npm 11.19.1; start is "tsx server.ts" with tsx a dev dependency, and
+  // server.ts has an enum, which Node's own type stripping refuses; 31 packages, all dev.
+  "start command that runs a dev dependency (NODE_ENV=development)": {
+    fixture: "dev-start-tool",
+    env: { NODE_ENV: "development" },
+    output: [/npm ci/, /Keeping dev dependencies/, /web: /],
+    answer: answer("dev-start-tool", "server\\.ts run by tsx 4\\.23\\.15"),
+  },
+  // The typescript fixture: tsc -p . in its build script, npm start running the output.
+  "TypeScript with a build script": {
+    fixture: "typescript",
+    output: [/tsc -p \./, /web: npm start \(default\)/],
+    answer: /^200 typescript compiled by tsc, running on v24\.21\.0\n$/,
+  },
+  // pnpm-lock.yaml (6.1) by pnpm 8.6.0: debug (with ms), dev is-odd (with is-number); the
+  // build script and the postinstall need is-odd, so a prune that runs them again fails.
+  "pnpm 8.6.0 (lockfile 6.1) prunes": {
+    fixture: "pnpm8-prune",
+    files: {
+      "package.json": JSON.stringify({
+        name: "pnpm8-prune",
+        version: "1.0.0",
+        private: true,
+        packageManager: "pnpm@8.6.0",
+        scripts: {
+          build: `node -e "require('is-odd')"`,
+          postinstall: `node -e "require('is-odd')"`,
+          start: "node server.js",
+        },
+        dependencies: { debug: "4.4.3" },
+        devDependencies: { "is-odd": "3.0.1" },
+      }),
+      "pnpm-lock.yaml": readFileSync(join(ROOT, "buildpacks/nodejs/testdata/pnpm-prune/pnpm-lock.v6.1.yaml"), "utf8"),
+      "server.js": server("pnpm8-prune", "'debug says ' + require('debug').humanize(120000)"),
+    },
+    output: [/Using pnpm 8\.6\.0/, /pnpm prune --prod --config\.ignore-scripts=true/],
+    answer: /^200 pnpm8-prune: debug says 2m\n$/,
+  },
+  // As Astro starters have it (astro in dependencies, no devDependencies): nothing to prune, so
+  // the build runs on launch_modules, the layer named in Astro 4's "Rollup failed to resolve".
+  "Vite SSR build: a bundled dependency imports an optional native package (Astro's sharp), all in dependencies":
+    viteSsrNative("dependencies", [/npm ci/, /vite build --ssr/]),
 };
 
 // Two builds at a time, as in the CI part.

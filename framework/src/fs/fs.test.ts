@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
@@ -40,6 +40,18 @@ test("writeAtomic replaces content and leaves no temp file, even when it fails",
   await expect(writeAtomic(join(dir, "new", "b"), "x")).rejects.toThrow(/ENOENT/);
   await writeAtomic(join(dir, "new", "b"), "x", { mkdirs: true });
   expect(await readFile(join(dir, "new", "b"), "utf8")).toBe("x");
+});
+
+test("writeAtomic's mode is the file's mode whatever the umask (an SBOM's mode is part of its layer's digest)", async () => {
+  const before = process.umask(0o077);
+  try {
+    await writeAtomic(join(dir, "sbom.json"), "{}", { mode: 0o644 });
+    await writeAtomic(join(dir, "plain"), "x");
+  } finally {
+    process.umask(before);
+  }
+  expect((await stat(join(dir, "sbom.json"))).mode & 0o777).toBe(0o644);
+  expect((await stat(join(dir, "plain"))).mode & 0o777).toBe(0o600);
 });
 
 test("the calls done at once keep the promised calls' contract: a value, or a rejection with the errno code", async () => {

@@ -3,12 +3,18 @@
  * run) sees the old content or the new, never half a file.
  */
 import { dirname } from "node:path";
-import { mkdir, rename, rm, writeFile } from "./promised.js";
+import { chmod, mkdir, rename, rm, writeFile } from "./promised.js";
 
 /** Options for {@link writeAtomic}. */
 export interface WriteAtomicOptions {
   /** Create the parent directory first (default false: a missing parent is an error). */
   mkdirs?: boolean;
+  /**
+   * The new file's mode, whatever the umask (default: 0o666 less the umask, as writeFile
+   * does). Files that end up in image layers pass one, so their bytes and modes are the same
+   * on every machine.
+   */
+  mode?: number;
 }
 
 /**
@@ -23,7 +29,9 @@ export async function writeAtomic(
   if (options.mkdirs) await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   try {
-    await writeFile(tmp, content);
+    await writeFile(tmp, content, options.mode === undefined ? {} : { mode: options.mode });
+    // writeFile's mode goes through the umask; chmod does not.
+    if (options.mode !== undefined) await chmod(tmp, options.mode);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -13,10 +13,9 @@
  * parentheses) is kept as SPDX; anything else becomes a CycloneDX license name and an SPDX
  * `LicenseRef-`; no license at all is NOASSERTION.
  */
-import { randomBytes } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { CnbError } from "../errors/index.js";
+import { writeAtomic } from "../fs/index.js";
 import type { SbomComponent } from "./component.js";
 import { cycloneDxJson } from "./cyclonedx.js";
 import { spdxJson } from "./spdx.js";
@@ -70,18 +69,6 @@ export async function writeSbomFiles(
             ...(opts.version === undefined ? {} : { version: opts.version }),
             ...(opts.timestamp === undefined ? {} : { timestamp: opts.timestamp }),
           });
-    await writeFileAtomic(`${basePath}.${SBOM_FORMATS[f]}`, text);
-  }
-}
-
-/** Writes `text` to a temp file beside `path`, then renames it over `path`. */
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${randomBytes(6).toString("hex")}`;
-  try {
-    await writeFile(tmp, text, { mode: 0o644 });
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+    await writeAtomic(`${basePath}.${SBOM_FORMATS[f]}`, text, { mode: 0o644 });
   }
 }

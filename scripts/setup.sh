@@ -25,6 +25,8 @@
 set -euo pipefail
 
 LIFECYCLE_VERSION="${CNBKIT_LIFECYCLE_VERSION:-0.21.17}"
+# The parallel gzip the patched lifecycle compresses layers with (lifecycle-compress-once.go.txt).
+PGZIP_VERSION=v1.2.6
 CACHE="${CNBKIT_CACHE:-$HOME/.cache/cnbkit}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 say() { printf '[setup] %s\n' "$*"; }
@@ -145,7 +147,7 @@ stop_tools() { for p in "${tool_pids[@]}"; do kill -- "-${p%%:*}" 2>/dev/null ||
 trap stop_tools EXIT
 # What cnbkit changes in the lifecycle's source (the two scripts/lifecycle-*.go.txt): a lifecycle
 # built from other patches is built again.
-patches_key="$(cat "$ROOT/scripts/lifecycle-"*.go.txt | sha256sum | cut -c1-16)"
+patches_key="$( (cat "$ROOT/scripts/lifecycle-"*.go.txt; echo "pgzip $PGZIP_VERSION") | sha256sum | cut -c1-16)"
 build_lifecycle() { # <goarch> <dir>
   local goarch="$1" lc="$2"
   if [ -x "$lc/lifecycle" ] && [ -x "$lc/launcher" ] && [ -f "$lc/lifecycle.toml" ] &&
@@ -161,8 +163,8 @@ build_lifecycle() { # <goarch> <dir>
   rm -f "$work/src/internal/extend/kaniko/"*.go
   cp "$ROOT/scripts/lifecycle-no-kaniko.go.txt" "$work/src/internal/extend/kaniko/dockerfile_applier.go"
   (cd "$work/src" && go mod edit -droprequire github.com/osscontainertools/kaniko)
-  # imgutil compresses each exported layer once instead of twice (lifecycle-compress-once.go.txt
-  # says why); the same bytes, so the same image digests.
+  # imgutil compresses each exported layer once instead of twice, on every core
+  # (lifecycle-compress-once.go.txt says why, and why its bytes depend on nothing but the tar).
   local imgutil_version
   imgutil_version="$(awk '$1 == "github.com/buildpacks/imgutil" { print $2 }' "$work/src/go.mod")"
   GOFLAGS=-mod=mod go mod download "github.com/buildpacks/imgutil@$imgutil_version"
@@ -176,15 +178,21 @@ build_lifecycle() { # <goarch> <dir>
   sed -i -e 's|layer, err := tarball.LayerFromFile(path)|layer, err := layerFromTarOnce(path)|' \
     -e '\|"github.com/google/go-containerregistry/pkg/v1/tarball"|d' "$core"
   cp "$ROOT/scripts/lifecycle-compress-once.go.txt" "$work/imgutil/cnbkit_compress_once.go"
-  # Proof before use: the same layer bytes as go-containerregistry's own path (upstream's tests
-  # are left out: they need modules the lifecycle does not).
+  # Proof before use: the same tar as go-containerregistry's own path, a blob named truly, the
+  # same bytes on any number of cores (upstream's tests are left out: they need modules the
+  # lifecycle does not).
   rm -f "$work/imgutil/"*_test.go
   cp "$ROOT/scripts/lifecycle-compress-once_test.go.txt" "$work/imgutil/cnbkit_compress_once_test.go"
-  (cd "$work/imgutil" && GOFLAGS="-mod=mod -buildvcs=false" go test -count=1 -run TestCnbkitCompressOnceMatchesUpstream . >/dev/null) || {
-    echo "error: the compress-once patch does not reproduce go-containerregistry's layer bytes for imgutil $imgutil_version" >&2
+  # The lifecycle's module requires pgzip (parallel gzip; it has no requirements of its own and
+  # compresses with the klauspost/compress the lifecycle already has), and the test runs from
+  # there: run from imgutil's own module, Go would resolve imgutil's whole module graph, which
+  # names versions the module proxy no longer serves.
+  (cd "$work/src" && go mod edit -replace "github.com/buildpacks/imgutil=../imgutil" \
+    -require "github.com/klauspost/pgzip@$PGZIP_VERSION")
+  (cd "$work/src" && GOFLAGS="-mod=mod -buildvcs=false" go test -count=1 -run TestCnbkitCompressOnce github.com/buildpacks/imgutil >/dev/null) || {
+    echo "error: the compress-once patch fails its test for imgutil $imgutil_version (run it: scripts/lifecycle-compress-once_test.go.txt)" >&2
     exit 1
   }
-  (cd "$work/src" && go mod edit -replace "github.com/buildpacks/imgutil=../imgutil")
   local ldflags="-s -w -X 'github.com/buildpacks/lifecycle/cmd.Version=$LIFECYCLE_VERSION'"
   mkdir -p "$work/out"
   for cmd in lifecycle launcher; do

@@ -25,10 +25,11 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, writeFile } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join, posix, relative, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
+import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
 import { BOOKWORM, cachedNewestPackageSet, type DebianRelease, TRIXIE, unpackDebs } from "./debian-index.js";
 import { sha256File, writeDeterministicTarGzAtomic } from "./reproducible-tarball.js";
 
@@ -379,9 +380,9 @@ export async function writeTruststore(java: string, pemBundle: string, out: stri
   }
 }
 
-/** The cache of local Java artifacts (~/.cache/cnbkit/test-mirror/java). */
+/** The cache of local Java artifacts (`<cnbkit cache>/test-mirror/java`: $CNBKIT_CACHE moves it). */
 export function javaCacheDir(): string {
-  return join(homedir(), ".cache", "cnbkit", "test-mirror", "java");
+  return join(cnbkitCacheDir(), "test-mirror", "java");
 }
 
 /**

@@ -39,7 +39,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink } from "node:fs/promises";
-import { homedir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { writeAtomic } from "@cnbkit/framework/fs";
@@ -56,6 +55,7 @@ import {
 import { debianReleasesFor, type GlibcNeed, glibcNeed } from "./glibc-need.js";
 import { writeDeterministicTarGz } from "./reproducible-tarball.js";
 import { rebuildTermiosForTrixie, termiosCompiler } from "./trixie-termios.js";
+import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
 
 /** A CPython line of the local inventory: the Debian release whose python3.X .debs make it. */
 export interface LocalCpythonLine {
@@ -125,9 +125,9 @@ export interface LocalCpythonOptions {
   onProgress?: (line: string) => void;
 }
 
-/** The cache root of local CPython tarballs. */
+/** The cache root of local CPython tarballs (`<cnbkit cache>/python`: $CNBKIT_CACHE moves it). */
 export function pythonCacheDir(): string {
-  return join(homedir(), ".cache", "cnbkit", "python");
+  return join(cnbkitCacheDir(), "python");
 }
 
 /**

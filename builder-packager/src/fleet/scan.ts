@@ -114,8 +114,11 @@ export async function scanFleet(opts: ScanOptions): Promise<{ inventory: FleetIn
   const started = performance.now();
   const stats = readStats();
   const clients = new Map<string, RegistryClient>();
+  // Every request goes through `run`: a pool of that many sockets (with room for the listing
+  // beside it) never queues a request behind another, and never opens a socket it does not use.
+  const maxSockets = 2 * (opts.concurrency ?? 16);
   const client = (registry: string) => {
-    const c = clients.get(registry) ?? new RegistryClient(registry, { insecure: opts.insecure });
+    const c = clients.get(registry) ?? new RegistryClient(registry, { insecure: opts.insecure, maxSockets });
     clients.set(registry, c);
     return c;
   };

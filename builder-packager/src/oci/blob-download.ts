@@ -58,6 +58,26 @@ export class RetriesExhausted extends CnbError {
  * await pipeline(stream, createWriteStream(tmp));
  */
 export async function downloadBlob(d: BlobDownload): Promise<Readable> {
+  const stream = Readable.from(await start(d), { objectMode: false, highWaterMark: 1 << 20 });
+  // A small blob can fail before the caller listens; the error stays recorded on the stream
+  // (pipeline and async iteration still see it).
+  stream.on("error", () => {});
+  return stream;
+}
+
+/**
+ * A whole small blob (a config, a signature) as bytes, downloaded as {@link downloadBlob}
+ * does it (resumed where a cut left it, verified), without a stream in between: a fleet scan
+ * or rebase reads thousands of them.
+ */
+export async function downloadBlobBytes(d: BlobDownload): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of await start(d)) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/** Sends the first request (a missing blob or an unreachable registry throws here); the body follows. */
+async function start(d: BlobDownload): Promise<AsyncGenerator<Buffer>> {
   const state: DownloadState = { offset: 0, total: d.size, problems: [], resumes: 0, rangeIgnored: 0 };
   let first: Response;
   try {
@@ -66,11 +86,7 @@ export async function downloadBlob(d: BlobDownload): Promise<Readable> {
     throw err instanceof RetriesExhausted ? giveUp(d, state, err.problems) : err;
   }
   notFound(d, first);
-  const stream = Readable.from(body(d, state, first), { objectMode: false, highWaterMark: 1 << 20 });
-  // A small blob can fail before the caller listens; the error stays recorded on the stream
-  // (pipeline and async iteration still see it).
-  stream.on("error", () => {});
-  return stream;
+  return body(d, state, first);
 }
 
 interface DownloadState {

@@ -66,6 +66,11 @@ export interface ImageSink {
       /** A local file with the blob (see {@link ImageSource.blobFile}). */
       linkFrom?: string;
       onProgress?: (done: number, total: number) => void;
+      /**
+       * The blob was just made (a rebased image's config): it is all but never there, so a
+       * registry is not asked first; uploading one that is costs its bytes, nothing more.
+       */
+      justMade?: boolean;
     },
   ): Promise<PutBlobResult>;
   /** Stores manifest/index bytes as-is; `tag` names it (else it is stored by digest only). */
@@ -92,7 +97,12 @@ function client(registry: string, o: StoreOptions): RegistryClient {
   return c;
 }
 
-async function resolveImage(src: ImageSource, top: ParsedManifest, platform?: Platform): Promise<ResolvedImage> {
+async function resolveImage(
+  src: ImageSource,
+  top: ParsedManifest,
+  platform?: Platform,
+  configBytes?: (desc: Descriptor) => Promise<Buffer>,
+): Promise<ResolvedImage> {
   let m = top;
   if (m.kind === "index") {
     const want = platform ?? hostPlatform();
@@ -112,9 +122,15 @@ async function resolveImage(src: ImageSource, top: ParsedManifest, platform?: Pl
     if (m.kind !== "manifest")
       throw new CnbError(`image ${describe(src.ref)}: nested index ${desc.digest} is not supported`);
   }
-  const chunks: Buffer[] = [];
-  for await (const c of await src.blob(m.manifest.config.digest, m.manifest.config.size)) chunks.push(c as Buffer);
-  return { manifest: m, config: parseConfig(Buffer.concat(chunks), `${describe(src.ref)} config`) };
+  let bytes: Buffer;
+  if (configBytes) {
+    bytes = await configBytes(m.manifest.config);
+  } else {
+    const chunks: Buffer[] = [];
+    for await (const c of await src.blob(m.manifest.config.digest, m.manifest.config.size)) chunks.push(c as Buffer);
+    bytes = Buffer.concat(chunks);
+  }
+  return { manifest: m, config: parseConfig(bytes, `${describe(src.ref)} config`) };
 }
 
 function describe(ref: ImageReference): string {
@@ -159,7 +175,9 @@ export async function openImageSource(ref: string | ImageReference, options: Sto
     ref: r,
     manifest: () => reg.getManifest(r.repository, reference),
     manifestByDigest: (digest) => reg.getManifest(r.repository, digest),
-    image: async (platform) => resolveImage(src, await src.manifest(), platform),
+    // a config is read whole, without a stream between (a fleet rebase reads thousands)
+    image: async (platform) =>
+      resolveImage(src, await src.manifest(), platform, (d) => reg.getBlobBytes(r.repository, d.digest, d.size)),
     config: async (platform) => (await src.image(platform)).config,
     blob: (digest, size) => reg.getBlob(r.repository, digest, size),
   };
@@ -220,7 +238,7 @@ export async function openImageSink(ref: string | ImageReference, options: Store
             return slice(await open(), start, end);
           },
         },
-        { mountFrom, onProgress: opts?.onProgress },
+        { mountFrom, onProgress: opts?.onProgress, justMade: opts?.justMade },
       );
     },
     async putManifest(bytes, mediaType, tag) {

@@ -1,5 +1,6 @@
 /**
- * A client for the OCI distribution API (registry v2), on Node's fetch.
+ * A client for the OCI distribution API (registry v2), on node:http with a keep-alive pool
+ * (registry-http.ts; through the proxy-aware fetch where HTTP(S)_PROXY applies).
  *
  * It handles anonymous, basic and bearer-token auth (tokens cached per scope), retries with
  * back-off on 5xx, 429 and dropped connections (bounded), checks blobs with HEAD before
@@ -12,14 +13,20 @@ import { createReadStream } from "node:fs";
 import { Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CnbError, isCnbError } from "@cnbkit/framework";
-import { envProxyFetch } from "@cnbkit/framework/dependencies";
 import { formatBytes } from "../cache/index.js";
 import { basicAuth, type Credentials, loadCredentials, parseChallenge } from "./auth.js";
-import { downloadBlob, RetriesExhausted, summarizeProblems } from "./blob-download.js";
+import {
+  type BlobDownload,
+  downloadBlob,
+  downloadBlobBytes,
+  RetriesExhausted,
+  summarizeProblems,
+} from "./blob-download.js";
 import { type Digest, isDigest, sha256 } from "./digest.js";
 import { type ImageIndex, MANIFEST_ACCEPT, MEDIA_TYPES, type ParsedManifest, parseManifest } from "./image.js";
 import { apiHost, isLoopbackHost } from "./reference.js";
 import { formatWait, registryStallTimeoutMs, StallWatch } from "./registry-stall.js";
+import { type HttpSend, registryHttp } from "./registry-http.js";
 import { isPlainHttpServer, untrustedCertificate } from "./registry-tls.js";
 
 /** Options of a {@link RegistryClient}. */
@@ -39,6 +46,11 @@ export interface RegistryOptions {
    * or resumed (default: `CNBKIT_REGISTRY_STALL_TIMEOUT`, else 60 s; 0: wait forever).
    */
   stallTimeoutMs?: number;
+  /**
+   * Connections to a host at most (default: unbounded). A caller that bounds its requests in
+   * flight (a fleet scan) passes that bound: the pool then never opens more than it uses.
+   */
+  maxSockets?: number;
 }
 
 /** A blob to upload: its digest and size, and a way to (re)open a byte range of it. */
@@ -149,7 +161,7 @@ export class RegistryClient {
   private httpsUntilAnswered: string | undefined;
   /** Counters since construction. */
   readonly stats: RegistryStats = { requests: 0, retries: 0, blobHeads: 0, blobUploads: 0, mounts: 0 };
-  private readonly opts: Required<Omit<RegistryOptions, "credentials" | "insecure">> & RegistryOptions;
+  private readonly opts: Required<Omit<RegistryOptions, "credentials" | "insecure" | "maxSockets">> & RegistryOptions;
   private credentials: Credentials | undefined | null = null;
   /** Last challenge seen, so new scopes authenticate without a 401 round trip. */
   private challenge: { scheme: string; params: Record<string, string> } | undefined;
@@ -159,8 +171,8 @@ export class RegistryClient {
    * push to another repository of this registry mounts it instead of uploading it again.
    */
   private readonly blobHomes = new Map<string, string>();
-  /** Through HTTP_PROXY/HTTPS_PROXY unless NO_PROXY names the registry (the global fetch ignores them). */
-  private readonly fetch = envProxyFetch();
+  /** Keep-alive node:http, or through HTTP_PROXY/HTTPS_PROXY unless NO_PROXY names the host. */
+  private readonly send: HttpSend;
 
   constructor(registry: string, options: RegistryOptions = {}) {
     this.registry = registry;
@@ -174,6 +186,7 @@ export class RegistryClient {
       stallTimeoutMs: options.stallTimeoutMs ?? registryStallTimeoutMs(),
     };
     if (options.credentials) this.credentials = options.credentials;
+    this.send = registryHttp(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {});
   }
 
   private async creds(): Promise<Credentials | undefined> {
@@ -236,7 +249,10 @@ export class RegistryClient {
     let res: Response | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        res = await this.fetch(url, { headers: creds ? { authorization: basicAuth(creds) } : {} });
+        res = await this.send(url.toString(), {
+          method: "GET",
+          headers: creds ? { authorization: basicAuth(creds) } : {},
+        });
         if ((res.status >= 500 || res.status === 429) && attempt < this.opts.attempts) {
           await res.body?.cancel();
           await sleep(this.opts.backoffMs * 2 ** (attempt - 1));
@@ -323,14 +339,7 @@ export class RegistryClient {
       this.stats.requests++;
       let res: Response;
       try {
-        res = await this.fetch(url, {
-          method: o.method,
-          headers,
-          body: body instanceof Readable ? (Readable.toWeb(body) as ReadableStream) : body,
-          redirect: "follow",
-          signal,
-          ...(body instanceof Readable ? { duplex: "half" } : {}),
-        } as RequestInit);
+        res = await this.send(url, { method: o.method, headers, ...(body ? { body } : {}), signal });
       } catch (err) {
         watch.pause();
         if (body instanceof Readable) body.destroy();
@@ -472,7 +481,12 @@ export class RegistryClient {
   async putBlob(
     repo: string,
     blob: BlobUpload,
-    options: { mountFrom?: string; onProgress?: (done: number, total: number) => void } = {},
+    options: {
+      mountFrom?: string;
+      onProgress?: (done: number, total: number) => void;
+      /** A blob just made (a rebased config): upload it without asking first whether it is there. */
+      justMade?: boolean;
+    } = {},
   ): Promise<PutBlobResult> {
     // A request whose response was lost may have been applied (a chunk stored, an upload
     // committed); its retry then fails with 4xx on a stale upload session. Start the blob over
@@ -480,7 +494,9 @@ export class RegistryClient {
     const mountFrom = options.mountFrom ?? this.blobHomes.get(blob.digest);
     for (let attempt = 1; ; attempt++) {
       try {
-        const how = await this.putBlobOnce(repo, blob, { ...options, mountFrom });
+        // a retry of a blob just made asks first: the lost answer may have been a commit
+        const justMade = options.justMade === true && attempt === 1;
+        const how = await this.putBlobOnce(repo, blob, { ...options, mountFrom, justMade });
         this.noteBlob(repo, blob.digest);
         return how;
       } catch (err) {
@@ -500,9 +516,9 @@ export class RegistryClient {
   private async putBlobOnce(
     repo: string,
     blob: BlobUpload,
-    options: { mountFrom?: string; onProgress?: (done: number, total: number) => void },
+    options: { mountFrom?: string; onProgress?: (done: number, total: number) => void; justMade?: boolean },
   ): Promise<PutBlobResult> {
-    if (await this.hasBlob(repo, blob.digest, true)) {
+    if (!options.justMade && (await this.hasBlob(repo, blob.digest, true))) {
       options.onProgress?.(blob.size, blob.size);
       return "exists";
     }
@@ -595,8 +611,13 @@ export class RegistryClient {
    * (from the descriptor) lets a short body be told from a whole one.
    */
   async getBlob(repo: string, digest: Digest, size?: number): Promise<Readable> {
+    return downloadBlob(this.blobDownload(repo, digest, size));
+  }
+
+  /** What {@link downloadBlob} needs to fetch one blob of `repo` through this client. */
+  private blobDownload(repo: string, digest: Digest, size?: number): BlobDownload {
     const watch = new StallWatch(this.opts.stallTimeoutMs);
-    return downloadBlob({
+    return {
       registry: this.registry,
       repo,
       digest,
@@ -615,14 +636,12 @@ export class RegistryClient {
           what: `GET blob ${digest} of ${repo}`,
           watch,
         }),
-    });
+    };
   }
 
-  /** Reads a whole small blob (a config) and verifies it. */
-  async getBlobBytes(repo: string, digest: Digest): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const c of await this.getBlob(repo, digest)) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
+  /** Reads a whole small blob (a config) and verifies it (resumed as {@link getBlob} is). */
+  async getBlobBytes(repo: string, digest: Digest, size?: number): Promise<Buffer> {
+    return downloadBlobBytes(this.blobDownload(repo, digest, size));
   }
 
   /**

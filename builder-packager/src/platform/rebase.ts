@@ -353,7 +353,9 @@ async function writeRebased(
     }
   }
   const { configBlob } = rebased;
-  await sink.putBlob(configBlob.descriptor, async () => Readable.from([configBlob.bytes]));
+  // The config is new (it names the new run image): a HEAD asking for it would be one request
+  // in seven of every rebase, answered 404 (a re-run re-sends 10 KB instead).
+  await sink.putBlob(configBlob.descriptor, async () => Readable.from([configBlob.bytes]), { justMade: true });
   const tag = untagged ? undefined : sink.ref.kind === "layout" ? (sink.ref.tag ?? "latest") : sink.ref.tag;
   if (seal || tagGuard) {
     const digest = sha256(rebased.manifestBytes);

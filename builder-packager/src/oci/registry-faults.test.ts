@@ -34,6 +34,9 @@ let big: LayerDescriptor;
 let imageDigest: string;
 const savedDockerConfig = process.env.DOCKER_CONFIG;
 
+/** The short stall timeout for a stall fault, the calm one for any other. */
+const stallTimeoutFor = (fault: Fault) => (fault.kind === "stall" ? STALL_MS : CALM_STALL_MS);
+
 function client(stallTimeoutMs = CALM_STALL_MS): RegistryClient {
   return new RegistryClient(proxy.host, { backoffMs: 20, stallTimeoutMs, chunkSize: 768 * 1024 });
 }
@@ -115,7 +118,7 @@ describe("a pull through faults gets the whole image", () => {
   ];
   test.each(cases)("%s", async (name, pick, fault) => {
     proxy.setPlan(once(pick, fault));
-    const r = await pull(`pull-${name.replace(/\W+/g, "-")}`);
+    const r = await pull(`pull-${name.replace(/\W+/g, "-")}`, stallTimeoutFor(fault));
     expect(r.digest).toBe(imageDigest);
     expect(proxy.log.filter((e) => e.fault)).toHaveLength(1);
   });
@@ -221,7 +224,9 @@ describe("a push through faults gets the whole image to the registry", () => {
     const repo = `acme/push-${name.replace(/\W+/g, "-").replace(/-$/, "").toLowerCase()}`;
     const res = await copyImage(
       await openImageSource(`oci:${join(work, "src")}:v1`),
-      await openImageSink(`${proxy.host}/${repo}:v1`, { clients: new Map([[proxy.host, client()]]) }),
+      await openImageSink(`${proxy.host}/${repo}:v1`, {
+        clients: new Map([[proxy.host, client(stallTimeoutFor(fault))]]),
+      }),
     );
     expect(res.descriptor.digest).toBe(imageDigest);
     expect(proxy.log.filter((e) => e.fault)).toHaveLength(1);

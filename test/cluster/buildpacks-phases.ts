@@ -15,6 +15,9 @@
  * - No step has a `script`: Tekton writes scripts with its shell image (cgr.dev's busybox), out
  *   of reach here; `command: [/bin/sh, -c, …]` runs the same shell in the builder image.
  * - No extender step (the reference builder has no extensions) and no cache workspace or image.
+ * - An optional `ca-binding` workspace (a ConfigMap holding a `ca-certificates` binding) is
+ *   mounted at /platform/bindings/ca: this machine reaches npm through a TLS proxy whose CA the
+ *   build must trust; the catalog task has no such workspace.
  *
  * Registry credentials: none anywhere. The loopback registry takes pushes without them, the
  * service account has no secrets (so Tekton's creds-init has nothing to copy), and the TaskRun's

@@ -168,7 +168,7 @@ describe("Tekton Pipelines in the one-node cluster", () => {
     );
     const run = await waitForTaskRun("node-hello", 900_000);
     const pod = kubectl(c(), ["get", "taskrun", "node-hello", "-o", "jsonpath={.status.podName}"]);
-    console.log(`[tekton] TaskRun (builder pull + six steps + push) in ${Date.now() - t0} ms: ${run.why}`);
+    console.log(`[tekton] TaskRun (builder pull, seven steps, push) in ${Date.now() - t0} ms: ${run.why}`);
     expect(run.ok, `${run.why}\n${pod ? podLogs(pod) : "(no pod)"}`).toBe(true);
 
     // The digest the exporter reported is the one in the registry.

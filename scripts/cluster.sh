@@ -19,6 +19,10 @@
 # program built here and cached under ~/.cache/cnbkit/kubernetes/pause/<key>/: registry.k8s.io is out
 # of reach.
 #
+# Services: no kube-proxy, so a Service's ClusterIP leads nowhere. The apiserver calls admission
+# and conversion webhooks (Tekton's) at the Service's endpoint instead (--enable-aggregator-routing),
+# and pods that talk to the apiserver run on the host network with KUBERNETES_SERVICE_HOST=127.0.0.1.
+#
 # Networking: only loopback reaches anything here, so pods that serve or push use hostNetwork. A
 # bridge + host-local CNI config is installed so the runtime reports its network ready (the node is
 # Ready only then) and so pods without hostNetwork still start in a network namespace of their own.
@@ -183,7 +187,7 @@ start_control_plane() {
     --service-account-issuer https://kubernetes.default.svc --service-cluster-ip-range 10.96.0.0/24 \
     --authorization-mode Node,RBAC --allow-privileged=true \
     --kubelet-client-certificate "$pki/admin.crt" --kubelet-client-key "$pki/admin.key" \
-    --kubelet-preferred-address-types Hostname
+    --kubelet-preferred-address-types Hostname --enable-aggregator-routing=true
   wait_for kube-apiserver 120 kc get --raw /readyz
   say "kube-apiserver up"
   start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig "$STATE/admin.kubeconfig" \

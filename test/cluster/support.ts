@@ -67,6 +67,8 @@ export function kubectl(c: Cluster, args: string[], input?: string): string {
     input,
     encoding: "utf8",
     timeout: 600_000,
+    // CRDs (Tekton's) make outputs of megabytes; spawnSync's default cap is 1 MiB.
+    maxBuffer: 256 * 1024 * 1024,
   });
   if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   return r.stdout;

@@ -6,7 +6,7 @@
  * they are the code under test; cosign is the real one), and each `cnbkit` line of a
  * block preceded by `<!-- test: syntax -->` is parsed against the command's real options.
  * A block preceded by `<!-- test: cluster -->` is what the cluster suite
- * (test/cluster/cluster.test.ts, `npm run test:cluster`, outside test:all) runs against a real
+ * (test/cluster/, `npm run test:cluster`, outside test:all) runs against a real
  * Kubernetes; here only its cnbkit lines are parsed.
  * The TypeDoc config is checked to build the API reference.
  */

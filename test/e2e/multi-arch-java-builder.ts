@@ -5,7 +5,7 @@
  * multi-arch e2e builds its own, without java (whose arm64 JDKs it does not use).
  */
 import { existsSync } from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureMultiArchBaseImages } from "../../builder-packager/src/base/index.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
@@ -19,6 +19,7 @@ import { E2E_DIR } from "./support.js";
  */
 export async function multiArchJavaBuilder(onProgress: (line: string) => void = () => {}): Promise<string> {
   const dir = join(E2E_DIR, "multi-arch-java");
+  await mkdir(E2E_DIR, { recursive: true });
   return withDirLock(join(E2E_DIR, "multi-arch-java.lock"), async () => {
     const base = join(dir, "base");
     await ensureMultiArchBaseImages({ arches: ["amd64", "arm64"], output: base, onProgress });

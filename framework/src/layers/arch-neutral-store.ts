@@ -49,6 +49,7 @@ export class ArchNeutralStore {
   private constructor(
     /** `<binding>/outputs/<buildpack>`. */
     private readonly dir: string,
+    /** What this build does with the store: `produce` stores, `reuse` restores. */
     readonly role: ArchNeutralRole,
     private readonly buildpack: { id: string; version: string },
     private readonly arch: string,

@@ -66,7 +66,7 @@ export async function buildPlatforms(options: MultiBuildOptions, platforms: Plat
     if (share) {
       const rest = order.slice(1).map(targetString).join(", ");
       say(
-        `Arch-neutral layers: ${targetString(order[0] as Platform)} builds them first, ${rest} reuse them when their keys match`,
+        `Arch-neutral layers: built by ${targetString(order[0] as Platform)} first, reused by ${rest} when their keys match`,
       );
     }
     for (const [i, platform] of order.entries()) {

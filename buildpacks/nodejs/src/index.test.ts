@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBuild, runDetect } from "@cnbkit/framework/testing";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import bp from "./index.js";
 import { type NodeMirror, startNodeMirror } from "./testing/mirror.js";
 
@@ -187,6 +188,20 @@ describe("npm", () => {
     expect(changed.layer("node_dist").toml?.types).toEqual({ build: false, launch: false, cache: true });
     expect(changed.layer("node").toml?.types).toEqual({ build: true, launch: true, cache: false });
     expect(changed.layer("launch_modules").files).toContain("node_modules/debug/package.json");
+  });
+
+  test("a multi-platform build: the emulated platform reuses the native build's pure-JS node_modules, without npm", async () => {
+    const store = mkdtempSync(join(tmpdir(), "cnbkit-node-neutral-"));
+    onTestFinished(() => rmSync(store, { recursive: true, force: true }));
+    const native = await runBuild(bp, { ...opts(app), archNeutral: { dir: store, role: "produce" } });
+    expect(text(native.stdout)).toContain("Shared launch_modules with the other platforms' builds");
+    const emulated = await runBuild(bp, { ...opts(app), archNeutral: { dir: store, role: "reuse" } });
+    expect(text(emulated.stdout)).toMatch(/Reusing launch_modules from the \w+ build \(arch-neutral, key unchanged\)/);
+    expect(text(emulated.stdout)).not.toContain("Running npm ci");
+    expect(emulated.layer("launch_modules").files).toEqual(native.layer("launch_modules").files);
+    expect(readlinkSync(join(emulated.app, "node_modules"))).toBe(
+      join(emulated.layer("launch_modules").path, "node_modules"),
+    );
   });
 
   test("a lockfile out of sync with package.json fails with npm's reason in one line", async () => {

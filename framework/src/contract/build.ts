@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { CnbError } from "../errors/index.js";
 import { commandLine } from "../log/index.js";
 import { parseInventory } from "../dependencies/index.js";
-import { type Layer, Layers, SbomCollector } from "../layers/index.js";
+import { ArchNeutralStore, type Layer, Layers, SbomCollector } from "../layers/index.js";
 import { buildPaths } from "../environment/index.js";
 import { stringifyBuildToml } from "../cnb-files/index.js";
 import { parseBuildpackPlan } from "../cnb-files/index.js";
@@ -40,10 +40,17 @@ export async function runBuildPhase<M>(def: BuildpackDefinition<M>, io: PhaseIO)
   log.header(`${info.name ?? info.id} ${info.version}`);
   const plan = new BuildpackPlan(parseBuildpackPlan(await readFile(paths.plan, "utf8"), paths.plan));
   const inventory = parseInventory(base.buildpack.rawMetadata, join(paths.buildpack, "buildpack.toml"));
+  const archNeutral = await ArchNeutralStore.open(
+    base.platform.bindings,
+    { id: info.id, version: info.version },
+    base.target.arch,
+    log,
+  );
   const layers = new Layers(paths.layers, {
     log,
     sbomFormats: info.sbomFormats ?? [],
     ...(io.self ? { self: io.self } : {}),
+    ...(archNeutral ? { archNeutral } : {}),
   });
   const ctx: BuildContext<M> = {
     ...base,

@@ -1,4 +1,11 @@
 /** Layers: handles with explicit state (new / restored / reset), cache-reuse decisions, their env, exec.d and SBOMs. */
+export {
+  ARCH_NEUTRAL_BINDING_TYPE,
+  ARCH_NEUTRAL_OUTPUTS_DIR,
+  type ArchNeutralRole,
+  writeArchNeutralBinding,
+} from "./arch-neutral-binding.js";
+export { ArchNeutralStore, type RestoreResult } from "./arch-neutral-store.js";
 export { CACHE_KEY_FIELD, keyChanges, type LayerKey } from "./cache-key.js";
 export * from "./layer.js";
 export * from "./layers.js";

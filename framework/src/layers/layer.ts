@@ -9,8 +9,15 @@ import type { LayerTypes } from "../cnb-files/index.js";
 import type { LayerKey } from "./cache-key.js";
 import type { LayerMetadata, MetadataTable } from "./metadata.js";
 
-/** Why a layer's contents are what they are. */
-export type LayerState = { kind: "new" } | { kind: "restored"; key: LayerKey } | { kind: "reset"; reason: string };
+/**
+ * Why a layer's contents are what they are. A restored layer with `fromArch` was restored
+ * from the arch-neutral store, as that architecture's build stored it (arch-neutral-store.ts);
+ * without it, the lifecycle restored it from this platform's cache or previous image.
+ */
+export type LayerState =
+  | { kind: "new" }
+  | { kind: "restored"; key: LayerKey; fromArch?: string }
+  | { kind: "reset"; reason: string };
 
 /** SBOM components collected for one layer (or for launch/build as a whole). */
 export class SbomCollector {

@@ -19,6 +19,9 @@
  * A launch-only layer (launch, not build, not cache) comes back as TOML only: when its key
  * matches, the directory is not recreated, and the lifecycle reuses the previous image's
  * layer. `[types]` is always rewritten at the end of the build.
+ *
+ * A cached layer declared `archNeutral` is also shared between the platforms of one
+ * multi-platform build, through the store the platform binds (arch-neutral-store.ts).
  */
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
@@ -33,6 +36,7 @@ import { writeAtomic } from "../fs/index.js";
 import { type LayerMetadata, type MetadataTable, readLayerMetadata } from "./metadata.js";
 import { CACHE_KEY_FIELD, isTable, keyChanges, type LayerKey } from "./cache-key.js";
 import { Layer, type LayerFill, type LayerState } from "./layer.js";
+import type { ArchNeutralStore } from "./arch-neutral-store.js";
 
 export type { LayerTypes } from "../cnb-files/index.js";
 
@@ -50,6 +54,15 @@ export interface CachedLayerOptions<K extends LayerKey, M extends object = Metad
    * (and cannot migrate) resets the layer. Without it, metadata is an untyped table.
    */
   metadata?: LayerMetadata<M>;
+  /**
+   * The layer's files and metadata do not depend on the CPU and `key` names everything they
+   * do depend on (the source digest, the tool versions): in a multi-platform build the native
+   * build shares the layer, and an emulated build restores it instead of calling `fill`
+   * (arch-neutral-store.ts). Say it only when it is true: never for a layer with native code.
+   * A layer holding an ELF file is not shared, whatever this says. `{ not: reason }` is false,
+   * with the reason said in an emulated build (which then builds the layer, as without it).
+   */
+  archNeutral?: boolean | { not: string };
   /**
    * Fills a new or reset layer (an empty directory). Not called when the layer is reused.
    * What it returns (or leaves in `layer.metadata`) is the layer's metadata.
@@ -72,12 +85,16 @@ export interface LayersOptions {
   sbomFormats?: readonly string[];
   /** The running buildpack program, for `execD.addSelf` (default: {@link selfProgram}). */
   self?: () => Promise<string>;
+  /** The arch-neutral store the platform bound, if any: where `archNeutral` layers are shared. */
+  archNeutral?: ArchNeutralStore;
 }
 
 /** The layers of one build: `ctx.layers`. */
 export class Layers {
   // biome-ignore lint/suspicious/noExplicitAny: layers of every metadata type
   private readonly declared = new Map<string, Layer<any>>();
+  /** The declared layers that are arch-neutral: the native build shares them at {@link finish}. */
+  private readonly neutral = new Set<string>();
   private readonly log: Logger;
   private readonly self: () => Promise<string>;
 
@@ -109,13 +126,47 @@ export class Layers {
     if (state.kind === "restored") {
       layer.metadata = metadata as M;
       this.log.detail(`Reusing ${name} (key unchanged${migrated ? ", metadata migrated from an older version" : ""})`);
-    } else {
+    } else if (!(await this.restoreNeutral(layer, options))) {
       if (state.kind === "reset") this.log.detail(`Rebuilding ${name}: ${state.reason}`);
       await this.prepare(name);
       await this.fill(layer, options.fill, options.metadata);
     }
     this.declared.set(name, layer);
+    if (options.archNeutral === true) this.neutral.add(name);
+    else this.neutral.delete(name);
     return layer;
+  }
+
+  /**
+   * In an emulated build (the store's role is `reuse`): restores `layer` from the arch-neutral
+   * store when the native build stored it with the same key, and says so; otherwise one line
+   * says why it is built here. True when restored.
+   */
+  private async restoreNeutral<K extends LayerKey, M extends object>(
+    layer: Layer<M>,
+    options: CachedLayerOptions<K, M>,
+  ): Promise<boolean> {
+    const store = this.options.archNeutral;
+    if (store?.role !== "reuse" || !options.archNeutral) return false;
+    if (options.archNeutral !== true) {
+      this.log.detail(`Building ${layer.name} here: ${options.archNeutral.not}`);
+      return false;
+    }
+    await this.prepare(layer.name);
+    const got = await store.restore(layer.name, options.key, layer.path);
+    let reason = got.ok ? undefined : got.reason;
+    if (got.ok) {
+      const read = options.metadata ? readLayerMetadata(options.metadata, got.metadata) : undefined;
+      if (read && !read.ok) reason = `its stored metadata is refused: ${read.reason}`;
+      else {
+        layer.metadata = (read?.ok ? read.metadata : got.metadata) as M;
+        layer.state = { kind: "restored", key: options.key, fromArch: got.producer };
+        this.log.detail(`Reusing ${layer.name} from the ${got.producer} build (arch-neutral, key unchanged)`);
+        return true;
+      }
+    }
+    this.log.detail(`Building ${layer.name} here: ${reason}`);
+    return false;
   }
 
   /**
@@ -233,6 +284,7 @@ export class Layers {
   async remove(name: string): Promise<void> {
     this.checkName(name);
     this.declared.delete(name);
+    this.neutral.delete(name);
     await this.clear(name);
   }
 
@@ -241,6 +293,7 @@ export class Layers {
    * key and metadata in `[metadata]`). The build entry point calls this once build returns.
    */
   async finish(): Promise<void> {
+    await this.shareNeutral();
     const formats = this.supportedSbomFormats();
     for (const layer of this.declared.values()) {
       if (!layer.reusedFromImage && !layer.env.isEmpty) await writeEnvDelta(layer.path, layer.env);
@@ -254,6 +307,21 @@ export class Layers {
       if (layer.key !== undefined) metadata[CACHE_KEY_FIELD] = layer.key;
       const text = stringifyLayerToml({ types: layer.types, metadata: dropUndefined(metadata) });
       await writeAtomic(join(this.path, `${layer.name}.toml`), text);
+    }
+  }
+
+  /**
+   * In the native build (the store's role is `produce`): stores each arch-neutral layer for
+   * the other platforms' builds, once the build has returned and the layer is final, and
+   * before its env files are written (each build writes its own).
+   */
+  private async shareNeutral(): Promise<void> {
+    const store = this.options.archNeutral;
+    if (store?.role !== "produce") return;
+    for (const name of this.neutral) {
+      const layer = this.declared.get(name);
+      if (!layer || layer.reusedFromImage || layer.key === undefined || !existsSync(layer.path)) continue;
+      await store.save(name, layer.key, dropUndefined({ ...layer.metadata }), layer.path);
     }
   }
 

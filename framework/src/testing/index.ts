@@ -13,17 +13,19 @@
  * directory, TOML (without `[types]`) and SBOMs; launch-only layers come back as TOML and
  * SBOMs only, and if the build reuses them, their contents are taken from the previous
  * build (as the exporter takes them from the previous image). store.toml is restored too.
+ * `archNeutral` plays a multi-platform build's platforms: one run stores the layers it
+ * declares `archNeutral`, a later one (another CNB_TARGET_ARCH) restores them.
  * The build's environment has PATH and HOME from this process, `env`, and a TMPDIR inside
  * the run's own temporary directory.
  * Temporary directories are removed when the process exits, or by {@link removeTempDirs}.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { type BuildOutcome, runBuildPhase } from "../contract/index.js";
 import { type DetectResult, type PhaseIO, runDetectPhase } from "../contract/index.js";
 import { applyEnv, type EnvLayer } from "../environment/index.js";
-import type { LayerState } from "../layers/index.js";
+import { type ArchNeutralRole, type LayerState, writeArchNeutralBinding } from "../layers/index.js";
 import type { BuildpackDefinition } from "../contract/index.js";
 import type { BuildPlan } from "../cnb-files/index.js";
 import { parseBuildToml } from "../cnb-files/index.js";
@@ -84,6 +86,13 @@ export interface BuildRunOptions extends RunOptions {
   plan?: BuildpackPlanEntry[];
   /** The `layers` directory of a previous run, restored as the lifecycle would. */
   restore?: string;
+  /**
+   * An arch-neutral store shared by several runs, as a multi-platform build binds it: `dir`
+   * (made if missing) becomes the binding `arch-neutral`, with `role` `produce` (the native
+   * build, which stores) or `reuse` (an emulated one, which restores). Set `env.CNB_TARGET_ARCH`
+   * to play the platforms.
+   */
+  archNeutral?: { dir: string; role: ArchNeutralRole };
 }
 
 /** One layer after a build. */
@@ -226,6 +235,11 @@ export async function runBuild<M>(bp: BuildpackDefinition<M>, options: BuildRunO
     plan = planFromDetect(detected.plans);
   }
   const p = await prepare(options);
+  if (options.archNeutral) {
+    await writeArchNeutralBinding(options.archNeutral.dir, options.archNeutral.role);
+    await mkdir(join(p.platform, "bindings"), { recursive: true });
+    await symlink(options.archNeutral.dir, join(p.platform, "bindings", "arch-neutral"));
+  }
   const layers = join(p.root, "layers");
   await mkdir(layers, { recursive: true });
   const reused = options.restore ? await restore(options.restore, layers) : new Map<string, string>();

@@ -1,5 +1,5 @@
 /** `cnbkit build` for several platforms: one image index, sealed, and what the user is told. */
-import { type BuildOptions, buildPlatforms, type SealRequest } from "../../platform/index.js";
+import { buildPlatforms, type MultiBuildOptions, type SealRequest } from "../../platform/index.js";
 import { markSignedImage, type SigningKey, sealBuild, sealIndex } from "../../supply-chain/index.js";
 import type { Platform } from "../../oci/index.js";
 import type { Invocation } from "../command.js";
@@ -11,7 +11,7 @@ import { buildTimes } from "../build-times.js";
  */
 export async function buildIndex(
   inv: Invocation,
-  options: BuildOptions,
+  options: MultiBuildOptions,
   platforms: Platform[],
   signKey: SigningKey | undefined,
 ): Promise<number> {

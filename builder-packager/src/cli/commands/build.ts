@@ -135,7 +135,9 @@ export const buildCommand: Command = {
     "write ONE image index to --output and each --tag: one app image per platform. The tags move once, when every",
     "platform has built; a failure names the platform and leaves the output as it was. A --cache-dir,",
     "--sbom-output-dir and --report-output-dir get a subdir per platform (linux-amd64, linux-arm64); --sign-key",
-    "seals each platform's image and the index.",
+    "seals each platform's image and the index. This machine's platform builds first, and the emulated ones",
+    "restore what its buildpacks declare arch-neutral (a Maven-built jar, for one) instead of building it under",
+    "qemu, when its key (the source digest, the tool versions) matches; --no-arch-neutral-reuse turns that off.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<app-dir>" },
   examples: [
@@ -146,6 +148,7 @@ export const buildCommand: Command = {
     "cnbkit build my-app -B registry.example.com/acme/builder:1 -o registry.example.com/acme/app:1 --platform linux/arm64",
     "cnbkit build my-app -B oci:out/builder-multi -o oci:out/app:latest --platform linux/amd64 --platform linux/arm64",
     "cnbkit build my-app -B oci:out/builder-multi -o 127.0.0.1:5000/acme/app:1 --platform linux/amd64,linux/arm64 --sign-key cosign.key",
+    "cnbkit build my-app -B oci:out/builder-multi -o oci:out/app-full:latest --platform linux/amd64,linux/arm64 --no-arch-neutral-reuse",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --env NODE_ENV=production --env BP_NODE_VERSION --env-file build.env",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --volume ./ca:/platform/bindings/ca --binding ca=./ca",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --run-image oci:out/base:run --cache-dir .cache/app --stall-timeout 10m",
@@ -194,6 +197,10 @@ export const buildCommand: Command = {
       help: "build for this platform, e.g. linux/arm64: its image of a multi-arch builder (default: this machine's); several (repeated or a comma list) make one image index",
     },
     "clear-cache": { type: "boolean", help: "empty the build cache first and restore no layers, e.g. --clear-cache" },
+    "no-arch-neutral-reuse": {
+      type: "boolean",
+      help: "with several --platform: build each platform in full, reusing no arch-neutral layer of the native build",
+    },
     "default-process": {
       type: "string",
       value: "<type>",
@@ -316,7 +323,10 @@ export const buildCommand: Command = {
     process.on("SIGTERM", onSignal);
     try {
       const common = { ...options, signal: controller.signal };
-      if (platforms.length > 1) return await buildIndex(inv, common, platforms, signKey);
+      if (platforms.length > 1) {
+        const share = inv.values["no-arch-neutral-reuse"] !== true;
+        return await buildIndex(inv, { ...common, shareArchNeutral: share }, platforms, signKey);
+      }
       const result = await buildApp({
         ...common,
         ...(platforms[0] ? { platform: platforms[0] } : {}),

@@ -1,12 +1,15 @@
 /**
  * The build's inputs, laid out for the lifecycle in the per-build dir: the build cache (ours
  * per app and builder, or `--cache-dir`), the work dir, /workspace and /layers in the
- * builder's view, ad-hoc buildpacks, and /platform (env files and service bindings).
+ * builder's view, ad-hoc buildpacks, and /platform (env files, service bindings, and a
+ * multi-platform build's arch-neutral store).
  */
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
+import { type ArchNeutralRole, writeArchNeutralBinding } from "@cnbkit/framework/packaging";
 import {
   lockBuildCache,
   ownedPrefix,
@@ -57,6 +60,7 @@ export async function prepareInputs(
   });
   const buildEnv = buildEnvFor(build, project.env);
   const mounts = await preparePlatform(work, buildEnv, opts.bindings ?? []);
+  if (opts.archNeutral) mounts.push(await archNeutralMount(work, opts.archNeutral, builder));
   return { mounts, envNames: Object.keys(buildEnv), ...(sourceTree ? { sourceTree } : {}) };
 }
 
@@ -168,6 +172,37 @@ async function preparePlatform(work: string, env: Record<string, string>, bindin
   }
   return mounts;
 }
+
+/**
+ * The arch-neutral store's mount (`@cnbkit/framework/packaging`'s binding, its role written
+ * for this build): writable by the CNB user for the build that produces, read-only for the
+ * ones that reuse, so an emulated build cannot change what the next one restores.
+ */
+async function archNeutralMount(
+  work: string,
+  store: { dir: string; role: ArchNeutralRole },
+  { uid, gid }: BuildBuilder,
+): Promise<BindMount> {
+  if (existsSync(join(work, "platform", "bindings", ARCH_NEUTRAL_BINDING_NAME))) {
+    throw new CnbError(
+      `binding ${ARCH_NEUTRAL_BINDING_NAME}: the name is the multi-platform build's own; give yours another`,
+    );
+  }
+  const outputs = await writeArchNeutralBinding(store.dir, store.role);
+  if (store.role === "produce") {
+    await chown(store.dir, uid, gid);
+    await chown(outputs, uid, gid);
+  }
+  await mkdir(join(work, "platform", "bindings", ARCH_NEUTRAL_BINDING_NAME));
+  return {
+    source: store.dir,
+    destination: `/platform/bindings/${ARCH_NEUTRAL_BINDING_NAME}`,
+    readonly: store.role === "reuse",
+  };
+}
+
+/** The arch-neutral store's binding name in the build container. */
+export const ARCH_NEUTRAL_BINDING_NAME = "arch-neutral";
 
 /** A short hex digest of `parts` (the build cache's name). */
 function hash(...parts: string[]): string {

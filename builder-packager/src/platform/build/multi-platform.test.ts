@@ -95,3 +95,13 @@ test("--cache-image with several platforms is one line (one cache image cannot h
     /^CnbError: --cache-image 127\.0\.0\.1:5000\/app-cache holds one platform's cache; with several --platform use --cache-dir/,
   );
 });
+
+test("buildOrder: this machine's platform first (it produces the arch-neutral layers), then the rest as asked", async () => {
+  const { buildOrder } = await import("./multi-platform.js");
+  const p = (architecture: string) => ({ os: "linux", architecture });
+  const host = p("amd64");
+  expect(buildOrder([p("arm64"), p("amd64")], host)).toEqual([p("amd64"), p("arm64")]);
+  expect(buildOrder([p("amd64"), p("arm64")], host)).toEqual([p("amd64"), p("arm64")]);
+  // No native one: the order asked, the first of which produces.
+  expect(buildOrder([p("arm64"), p("riscv64")], host)).toEqual([p("arm64"), p("riscv64")]);
+});

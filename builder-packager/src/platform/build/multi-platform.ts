@@ -7,13 +7,17 @@
  *
  * One after another, not concurrently: the emulated build is qemu-bound and takes both cores
  * of a small machine by itself, and two lifecycles at once would interleave their output.
+ * This machine's platform goes first, with the arch-neutral store (`@cnbkit/framework/packaging`)
+ * bound writable; the emulated ones get it read-only and restore what its buildpacks declared
+ * arch-neutral (a Maven-built jar, say) instead of building it again under qemu. The store
+ * lives in the staging dir: it is this command's, and goes with it.
  */
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../../cache/index.js";
 import { checkRunnable } from "../../container/index.js";
-import { type Digest, openImageSource, type Platform } from "../../oci/index.js";
+import { type Digest, hostPlatform, openImageSource, type Platform } from "../../oci/index.js";
 import { targetString } from "../../package/index.js";
 import { builderOf, buildApp } from "./build-app.js";
 import { builderPlatform } from "./builder-platform.js";
@@ -56,17 +60,46 @@ export async function buildPlatforms(options: MultiBuildOptions, platforms: Plat
   const cache = options.cnbkitCache ?? cnbkitCacheDir();
   const staging = await makeWorkDir(cache);
   try {
-    const images: PlatformImage[] = [];
-    for (const [i, platform] of platforms.entries()) {
-      say(`===> ${targetString(platform)} (${i + 1} of ${platforms.length})`);
-      images.push(await buildOne({ ...options, builder }, platform, staging));
+    const built = new Map<Platform, PlatformImage>();
+    const order = buildOrder(platforms);
+    const share = options.shareArchNeutral !== false && platforms.length > 1;
+    if (share) {
+      const rest = order.slice(1).map(targetString).join(", ");
+      say(
+        `Arch-neutral layers: built by ${targetString(order[0] as Platform)} first, reused by ${rest} when their keys match`,
+      );
     }
+    for (const [i, platform] of order.entries()) {
+      say(`===> ${targetString(platform)} (${i + 1} of ${platforms.length})`);
+      const archNeutral = share
+        ? { dir: join(staging, "arch-neutral"), role: i === 0 ? ("produce" as const) : ("reuse" as const) }
+        : undefined;
+      built.set(
+        platform,
+        await buildOne({ ...options, builder, ...(archNeutral ? { archNeutral } : {}) }, platform, staging),
+      );
+    }
+    // The index lists the platforms in the order asked, whatever order they were built in.
+    const images = platforms.map((p) => built.get(p) as PlatformImage);
     const digest = await writeImageIndex({ ...options, builder }, images, staging, say);
     const destinations = imageDestinations(options.output, options.tags);
     return { image: options.output, digest, destinations, images, totalMs: performance.now() - started };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * The order the platforms are built in: this machine's first (it runs natively, and it is the
+ * build that stores the arch-neutral layers the emulated ones reuse), then the others in the
+ * order asked. With no native one, the first asked produces: the others still skip its work.
+ *
+ * @example
+ * buildOrder([{ os: "linux", architecture: "arm64" }, { os: "linux", architecture: "amd64" }]); // amd64 first, on amd64
+ */
+export function buildOrder(platforms: readonly Platform[], host: Platform = hostPlatform()): Platform[] {
+  const native = platforms.filter((p) => p.os === host.os && p.architecture === host.architecture);
+  return [...native, ...platforms.filter((p) => !native.includes(p))];
 }
 
 /**

@@ -3,6 +3,7 @@
  * back. The options are read in the order a build uses them: prepare.ts (builder, run image,
  * mode), inputs.ts (cache, workspace, platform dir), run-lifecycle.ts, write-image.ts.
  */
+import type { ArchNeutralRole } from "@cnbkit/framework/packaging";
 import type { Digest, ImageSource, Platform } from "../../oci/index.js";
 import type { BuildRecord } from "./record.js";
 import type { PhaseTime } from "./lifecycle-output.js";
@@ -129,6 +130,12 @@ export interface BuildOptions {
   phaseFlags?: FlagSetName;
   /** The Platform API the phases run at (default: the flag set's; checked against the builder's lifecycle). */
   platformApi?: string;
+  /**
+   * The arch-neutral store of a multi-platform build (multi-platform.ts sets it for each
+   * platform): `dir` is bound at /platform/bindings/arch-neutral, writable when `role` is
+   * `produce` (the native build), read-only when `reuse`.
+   */
+  archNeutral?: { dir: string; role: ArchNeutralRole };
 }
 
 /** What {@link BuildOptions.seal} gets: where the image is, its digest, and the build's record. */
@@ -143,6 +150,12 @@ export interface SealRequest {
 
 /** {@link BuildOptions} of a multi-platform build: also how the index is sealed. */
 export interface MultiBuildOptions extends BuildOptions {
+  /**
+   * Share arch-neutral layers between the platforms (default true): the native platform is
+   * built first and the others restore what its buildpacks declared arch-neutral instead of
+   * building it again under emulation. False builds every platform in full.
+   */
+  shareArchNeutral?: boolean;
   /**
    * Called for each destination once the index and its images are there by digest (each image
    * already sealed through {@link BuildOptions.seal}) and before its tag moves.

@@ -4,7 +4,8 @@
  * distributions and the dependency cache) lives in a cache-only layer; the built artifact
  * is kept in a cache-only layer keyed on a digest of the source tree, the arguments and the
  * JDK, so an unchanged tree skips Gradle entirely (as Paketo's gradle buildpack does) and
- * installs neither the JDK nor Gradle.
+ * installs neither the JDK nor Gradle. The artifact's layer is arch-neutral (unless a build
+ * file asks for the CPU): the emulated platforms of a multi-platform build reuse the native one's.
  * A `gradle` binding supplies `gradle.properties` (copied into GRADLE_USER_HOME) and
  * `init.gradle` / `init.gradle.kts` (passed with `--init-script`), as Paketo's does.
  */
@@ -31,6 +32,7 @@ import {
   wrapperErrorLine,
   wrapperFailure,
 } from "./gradle-distribution.js";
+import { archNeutrality } from "./arch-neutrality.js";
 import type { BuildJdk } from "./install-jdk.js";
 import type { SourceApp } from "./read-app.js";
 import { listFiles, sourceDigest } from "./source-tree.js";
@@ -71,6 +73,8 @@ export async function buildWithGradle(
     types: { cache: true },
     key: { sources, args: args.join(" "), jdk: jdk.version, gradle: gradleDep?.version ?? "gradlew" },
     metadata: metadataSchema({ artifact: "string" }),
+    // Not gradle_home: it holds Gradle's native-platform libraries (ELF), which the framework never shares.
+    archNeutral: await archNeutrality(app),
     async fill(l) {
       // The JDK and Gradle are installed only now: an unchanged tree needs neither.
       const java = await jdk.get();
@@ -106,7 +110,9 @@ export async function buildWithGradle(
       return { artifact: basename(artifact) };
     },
   });
-  if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
+  if (!ran && !(out.state.kind === "restored" && out.state.fromArch)) {
+    ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
+  }
   return { artifact: join(out.path, out.metadata.artifact), ran, files };
 }
 

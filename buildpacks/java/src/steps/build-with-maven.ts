@@ -4,11 +4,21 @@
  * layer, so a rebuild downloads nothing it already has; the built artifact is kept in a
  * cache-only layer keyed on a digest of the source tree, the arguments and the JDK, so an
  * unchanged tree skips Maven entirely (as Paketo's maven buildpack does), and installs
- * neither the JDK nor Maven.
+ * neither the JDK nor Maven. Both layers are arch-neutral (unless a build file asks for the
+ * CPU): in a multi-platform build the emulated platforms reuse the native build's artifact,
+ * and skip Maven, the JDK and the repository too.
  */
 import { chmod, copyFile, mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { type EnvChange, metadataSchema, type ResolvedDependency, type Settings, withChanges } from "@cnbkit/framework";
+import {
+  type EnvChange,
+  type Layer,
+  type layers,
+  metadataSchema,
+  type ResolvedDependency,
+  type Settings,
+  withChanges,
+} from "@cnbkit/framework";
 import type { BuildTool } from "../build-tool.js";
 import { mavenArguments } from "../maven-args.js";
 import { argsForMaven, wrapperMavenVersion } from "../maven-wrapper-version.js";
@@ -16,6 +26,7 @@ import { describeRunnable, type Runnable } from "../runnable.js";
 import { runTool } from "@cnbkit/framework/process";
 import { explainMissingProgram, mavenErrorLine } from "../build-tool-errors.js";
 import { explainMissingArtifacts } from "../missing-artifacts.js";
+import { archNeutrality } from "./arch-neutrality.js";
 import { buildTrust } from "./build-trust.js";
 import type { BuildJdk } from "./install-jdk.js";
 import { findRunnable } from "./find-runnable.js";
@@ -75,11 +86,8 @@ export async function buildWithMaven(
   const args = argsForMaven(mavenArguments(settings), mavenVersion);
   // The header first: the cache layer's "Reusing maven_m2" line belongs under it.
   ctx.log.step(`Maven (${mavenDep ? `Maven ${mavenDep.version}` : "mvnw"})`);
-  const m2 = await ctx.layers.cached("maven_m2", {
-    types: { cache: true },
-    key: { kind: "maven-local-repository" },
-    fill() {},
-  });
+  const neutral = await archNeutrality(app);
+  const m2 = localRepository(ctx, neutral);
   const settingsXml = ctx.platform.bindings.one("maven");
   const extra = settingsXml?.entries.includes("settings.xml")
     ? ["--settings", join(settingsXml.path, "settings.xml")]
@@ -97,16 +105,18 @@ export async function buildWithMaven(
       layout: BUILD_LAYOUT,
     },
     metadata: buildMetadata,
+    archNeutral: neutral,
     async fill(l) {
       // The JDK and Maven are installed only now: an unchanged tree needs neither.
+      const repo = await m2.get();
       const java = await jdk.get();
       const maven = mavenDep ? await installMaven(ctx, mavenDep) : undefined;
       if (tool.wrapper) await chmod(join(app.dir, "mvnw"), 0o755);
       const trust = await buildTrust(ctx, settings, java);
       const env = withChanges(settings, java.env, maven?.env, trust, {
         set: {
-          MAVEN_USER_HOME: join(m2.path, "wrapper"),
-          MAVEN_OPTS: [settings.MAVEN_OPTS, `-Dmaven.repo.local=${join(m2.path, "repository")}`]
+          MAVEN_USER_HOME: join(repo.path, "wrapper"),
+          MAVEN_OPTS: [settings.MAVEN_OPTS, `-Dmaven.repo.local=${join(repo.path, "repository")}`]
             .filter(Boolean)
             .join(" "),
         },
@@ -156,8 +166,39 @@ export async function buildWithMaven(
       return { runnable: r };
     },
   });
-  if (!ran) ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
+  await m2.keepIfUnused();
+  if (!ran && !(out.state.kind === "restored" && out.state.fromArch)) ctx.log.detail(UNCHANGED);
   return { runnable: out.metadata.runnable, root: out.path, ran, files };
+}
+
+type MetadataTable = layers.MetadataTable;
+
+/** Said when an unchanged tree skips Maven (restored from the native build's copy, the framework has said so). */
+const UNCHANGED = "Source tree unchanged: reusing the previous build's artifact";
+
+/** The local repository's key: a cache of released artifacts, valid for any build. */
+const M2_KEY = { kind: "maven-local-repository" };
+
+/**
+ * The local repository (~/.m2) in the cache-only `maven_m2` layer, declared only when Maven
+ * runs (`get`): in an emulated build whose artifact the native build shared, Maven does not
+ * run, so the native build's repository is not copied in for nothing. A build that did not
+ * run Maven keeps the cached one as it is for a later build (`keepIfUnused`).
+ */
+function localRepository(ctx: StepContext<"layers">, neutral: true | { not: string }) {
+  let m2: Layer<MetadataTable> | undefined;
+  return {
+    get: async () =>
+      (m2 ??= await ctx.layers.cached<typeof M2_KEY, MetadataTable>("maven_m2", {
+        types: { cache: true },
+        key: M2_KEY,
+        archNeutral: neutral,
+        fill() {},
+      })),
+    keepIfUnused: async () => {
+      if (!m2) await ctx.layers.keep("maven_m2", { types: { cache: true }, key: M2_KEY });
+    },
+  };
 }
 
 /** Where `mvn dependency:copy-dependencies` puts the root module's libraries. */

@@ -6,7 +6,10 @@
  * scripts and pruning, there are two: `build_modules` (everything, for the scripts; cached)
  * and `launch_modules` (production only, made from a copy of the first). In the app
  * directory (see modules-location.ts), the tree is installed and pruned in place, and the
- * package manager's cache is what makes the next build fast.
+ * package manager's cache is what makes the next build fast. The modules layers are
+ * arch-neutral when npm's lockfile shows no install script and no per-CPU package
+ * (arch-neutral-modules.ts): the emulated platforms of a multi-platform build reuse the
+ * native build's tree instead of installing under qemu.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -14,6 +17,7 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import semver from "semver";
 import { CnbError, type EnvChange, type Layer, type StepContext, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { type AddonEngines, enginesAfterInstall, yarnBuiltPackages } from "../addon-engines.js";
+import { modulesArchNeutrality } from "../arch-neutral-modules.js";
 import { lockfileComponents } from "../lockfile-sbom.js";
 import { pruneCommand } from "../package-manager.js";
 import { isRealDir, linkTree, type ModulesTree, moveTree, prepareTree } from "../node-modules-dir.js";
@@ -58,6 +62,8 @@ export interface InstalledDependencies {
   prunePending: boolean;
   /** The reuse key and SBOM components, read once here and used again by the prune step. */
   key: Record<string, unknown>;
+  /** Whether the modules layers may be shared between platforms (arch-neutral-modules.ts). */
+  archNeutral: true | { not: string };
   components: ReturnType<typeof lockfileComponents>;
 }
 
@@ -87,17 +93,25 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ins
   }
   const components = await sbomComponents(inputs);
   const key = await baseKey(inputs);
+  const archNeutral = await neutrality(inputs);
   if (plan.modules.kind === "app" || pm.vendored) {
     if (plan.modules.kind === "app") ctx.log.detail(`node_modules stays in the app directory: ${plan.modules.reason}`);
     const env = await runInstall(inputs, command);
     ctx.sbom.launch.add(...components);
-    return { env: { ...env, path: [join(tree.root, "node_modules", ".bin")] }, prunePending, key, components };
+    return {
+      env: { ...env, path: [join(tree.root, "node_modules", ".bin")] },
+      prunePending,
+      key,
+      archNeutral,
+      components,
+    };
   }
   // Two layers when the scripts need dev dependencies and launch does not.
   const name = withDev && prunePending ? "build_modules" : "launch_modules";
   const layer = await ctx.layers.cached(name, {
     types: name === "build_modules" ? { build: true, cache: true } : modulesTypes(ctx),
     key: { ...key, production: !withDev },
+    archNeutral,
     async fill(l) {
       await installInto(inputs, l, command);
       if (name === "launch_modules" && prunePending)
@@ -112,8 +126,21 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ins
     layer,
     prunePending: name === "build_modules",
     key,
+    archNeutral,
     components,
   };
+}
+
+/** Whether the modules layers are arch-neutral, from the lockfile and package.json (arch-neutral-modules.ts). */
+async function neutrality(inputs: DependencyInputs): Promise<true | { not: string }> {
+  const { ctx, project, manager } = inputs;
+  const pm = manager.choice;
+  const lock = pm.lockfile ? await ctx.app.readText(appRelative(project.install, pm.lockfile)) : undefined;
+  const pkg = JSON.parse(await ctx.app.readText(appRelative(project.install, "package.json"))) as Record<
+    string,
+    unknown
+  >;
+  return modulesArchNeutrality(pm.name, pm.lockfile, lock, pkg);
 }
 
 /** Removes dev dependencies after the build scripts, when {@link installDependencies} left them for these. */
@@ -130,6 +157,7 @@ export async function pruneDependencies(inputs: DependencyInputs, installed: Ins
   const layer = await ctx.layers.cached("launch_modules", {
     types: modulesTypes(ctx),
     key: { ...installed.key, production: true },
+    archNeutral: installed.archNeutral,
     fill: (l) => installInto(inputs, l, prune, seed),
   });
   await finishModulesLayer(inputs, layer, installed.components);
@@ -152,6 +180,7 @@ export async function keepDependencies(
   const layer = await ctx.layers.cached("launch_modules", {
     types: modulesTypes(ctx),
     key: { ...installed.key, production: false },
+    archNeutral: installed.archNeutral,
     fill: (l) => installInto(inputs, l, undefined, seed),
   });
   await finishModulesLayer(inputs, layer, installed.components);
@@ -171,7 +200,7 @@ async function finishModulesLayer(
   components: ReturnType<typeof lockfileComponents>,
 ) {
   const { ctx, manager, runtime } = inputs;
-  if (layer.state.kind === "restored") {
+  if (layer.state.kind === "restored" && !layer.state.fromArch) {
     ctx.log.detail(
       `Nothing to install: lockfile, package.json, Node.js ${runtime.major} and ${manager.choice.name} ${manager.version} unchanged`,
     );

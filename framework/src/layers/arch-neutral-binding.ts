@@ -1,0 +1,55 @@
+/**
+ * The place a platform gives a build for architecture-neutral layers: a service binding of
+ * type {@link ARCH_NEUTRAL_BINDING_TYPE}. A multi-platform build (`cnbkit build --platform
+ * linux/amd64,linux/arm64`) builds the native platform first with the binding writable and
+ * its `role` entry `produce`, then each emulated platform with the same directory read-only
+ * and `role` `reuse`.
+ *
+ * A binding, not an env var and a bare mount: a binding is the CNB platform's one spec'd way
+ * to hand a build a directory (servicebinding.io, `<platform>/bindings` or
+ * SERVICE_BINDING_ROOT), the framework reads bindings already, and kpack and Tekton can mount
+ * one from a volume or workspace without knowing cnbkit. The `role` entry says what the
+ * build may do with it, so a store mounted writable by mistake is still only read by a build
+ * told to reuse.
+ *
+ * ```
+ * <binding>/
+ * ├── type        arch-neutral-outputs
+ * ├── provider    cnbkit
+ * ├── role        produce | reuse
+ * └── outputs/    one dir per buildpack and layer (arch-neutral-store.ts)
+ * ```
+ *
+ * No imports beyond node:fs: the packager writes this layout too.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** The binding type of the arch-neutral store. */
+export const ARCH_NEUTRAL_BINDING_TYPE = "arch-neutral-outputs";
+
+/** The binding's subdirectory that holds the stored layers. */
+export const ARCH_NEUTRAL_OUTPUTS_DIR = "outputs";
+
+/**
+ * What a build does with the store: `produce` (the native build) stores each arch-neutral
+ * layer it declares; `reuse` (an emulated build) restores one instead of filling it, when its
+ * key matches.
+ */
+export type ArchNeutralRole = "produce" | "reuse";
+
+/**
+ * Writes (or rewrites) the binding's `type`, `provider` and `role` entries in `dir` and makes
+ * its outputs dir; returns the outputs dir. The platform calls it before each platform's build.
+ *
+ * @example
+ * await writeArchNeutralBinding("/tmp/build/arch-neutral", "produce"); // then mount it at /platform/bindings/arch-neutral
+ */
+export async function writeArchNeutralBinding(dir: string, role: ArchNeutralRole): Promise<string> {
+  const outputs = join(dir, ARCH_NEUTRAL_OUTPUTS_DIR);
+  await mkdir(outputs, { recursive: true });
+  await writeFile(join(dir, "type"), ARCH_NEUTRAL_BINDING_TYPE);
+  await writeFile(join(dir, "provider"), "cnbkit");
+  await writeFile(join(dir, "role"), role);
+  return outputs;
+}

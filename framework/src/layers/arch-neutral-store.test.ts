@@ -1,0 +1,177 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { buildpack } from "../contract/main.js";
+import { runBuild } from "../testing/index.js";
+
+let store: string;
+beforeEach(async () => {
+  store = await mkdtemp(join(tmpdir(), "cnbkit-neutral-"));
+});
+afterEach(async () => {
+  await rm(store, { recursive: true, force: true });
+});
+
+/** A buildpack whose one cached layer "built" is arch-neutral, keyed on the app's source.txt; it counts its fills. */
+function compiler(opts: { neutral?: boolean | { not: string }; elf?: boolean } = {}) {
+  const calls = { fill: 0 };
+  const bp = buildpack({
+    detect: (ctx) => ctx.pass(),
+    async build(ctx) {
+      const source = await ctx.app.readText("source.txt");
+      const layer = await ctx.layers.cached("built", {
+        types: { cache: true },
+        key: { source },
+        archNeutral: opts.neutral ?? true,
+        async fill(l) {
+          calls.fill++;
+          await writeFile(join(l.path, "app.jar"), `compiled ${source}`);
+          if (opts.elf) await writeFile(join(l.path, "addon.node"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1]));
+          return { artifact: "app.jar" };
+        },
+      });
+      ctx.log.detail(`state ${layer.state.kind}${layer.state.kind === "restored" ? ` ${layer.state.fromArch}` : ""}`);
+      return {};
+    },
+  });
+  return { bp, calls };
+}
+
+const amd64 = { CNB_TARGET_ARCH: "amd64" };
+const arm64 = { CNB_TARGET_ARCH: "arm64" };
+
+describe("arch-neutral layers in a multi-platform build", () => {
+  test("the native build shares the layer; the emulated build restores it instead of filling it", async () => {
+    const native = compiler();
+    const first = await runBuild(native.bp, {
+      app: { "source.txt": "v1" },
+      env: amd64,
+      archNeutral: { dir: store, role: "produce" },
+    });
+    expect(native.calls.fill).toBe(1);
+    expect(first.stdout.join("\n")).toMatch(/Shared built with the other platforms' builds/);
+
+    const emulated = compiler();
+    const second = await runBuild(emulated.bp, {
+      app: { "source.txt": "v1" },
+      env: arm64,
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    expect(emulated.calls.fill).toBe(0);
+    expect(second.layer("built").state).toEqual({ kind: "restored", key: { source: "v1" }, fromArch: "amd64" });
+    expect(second.stdout.join("\n")).toMatch(/Reusing built from the amd64 build \(arch-neutral, key unchanged\)/);
+    expect(second.layer("built").files).toEqual(["app.jar"]);
+    expect(await readFile(join(second.layer("built").path, "app.jar"), "utf8")).toBe("compiled v1");
+    // Its metadata and key are written as if it had been filled here.
+    expect(second.layer("built").toml?.metadata).toEqual({ artifact: "app.jar", "cache-key": { source: "v1" } });
+  });
+
+  test("a different key builds the layer here, with one line saying why", async () => {
+    await runBuild(compiler().bp, {
+      app: { "source.txt": "v1" },
+      env: amd64,
+      archNeutral: { dir: store, role: "produce" },
+    });
+    const emulated = compiler();
+    const run = await runBuild(emulated.bp, {
+      app: { "source.txt": "v2" },
+      env: arm64,
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    expect(emulated.calls.fill).toBe(1);
+    expect(run.layer("built").state.kind).toBe("new");
+    const why = run.stdout.filter((l) => l.includes("Building built here"));
+    expect(why).toHaveLength(1);
+    expect(why[0]).toMatch(/the amd64 build's copy has source v1 → v2/);
+  });
+
+  test("nothing stored: the emulated build fills the layer and says so", async () => {
+    const emulated = compiler();
+    const run = await runBuild(emulated.bp, {
+      app: { "source.txt": "v1" },
+      env: arm64,
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    expect(emulated.calls.fill).toBe(1);
+    expect(run.stdout.join("\n")).toMatch(/Building built here: the native build stored no copy/);
+  });
+
+  test("a reusing build never writes the store; a layer not declared arch-neutral is never shared", async () => {
+    await runBuild(compiler({ neutral: false }).bp, {
+      app: { "source.txt": "v1" },
+      env: amd64,
+      archNeutral: { dir: store, role: "produce" },
+    });
+    await runBuild(compiler().bp, {
+      app: { "source.txt": "v1" },
+      env: arm64,
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    expect(await readdir(join(store, "outputs"))).toEqual([]);
+  });
+
+  test("archNeutral { not: reason }: not shared, and the emulated build says the reason", async () => {
+    const not = { not: "its output may depend on the CPU: pom.xml reads os.arch" };
+    await runBuild(compiler({ neutral: not }).bp, {
+      app: { "source.txt": "v1" },
+      env: amd64,
+      archNeutral: { dir: store, role: "produce" },
+    });
+    expect(await readdir(join(store, "outputs"))).toEqual([]);
+    const emulated = compiler({ neutral: not });
+    const run = await runBuild(emulated.bp, {
+      app: { "source.txt": "v1" },
+      env: arm64,
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    expect(emulated.calls.fill).toBe(1);
+    expect(run.stdout.filter((l) => l.includes("Building built here"))).toEqual([
+      expect.stringContaining("Building built here: its output may depend on the CPU: pom.xml reads os.arch"),
+    ]);
+  });
+
+  test("a layer with an ELF file in it (a native addon) is not shared, whatever its buildpack says", async () => {
+    const first = await runBuild(compiler({ elf: true }).bp, {
+      app: { "source.txt": "v1" },
+      env: amd64,
+      archNeutral: { dir: store, role: "produce" },
+    });
+    expect(first.stdout.join("\n")).toMatch(
+      /Not sharing built with the other platforms' builds: addon.node is a native \(ELF\) binary/,
+    );
+    const emulated = compiler({ elf: true });
+    await runBuild(emulated.bp, {
+      app: { "source.txt": "v1" },
+      env: arm64,
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    expect(emulated.calls.fill).toBe(1);
+  });
+
+  test("another buildpack version's copy is not reused", async () => {
+    const toml = (v: string) => `api = "0.12"\n[buildpack]\nid = "cnbkit/test"\nversion = "${v}"\n`;
+    await runBuild(compiler().bp, {
+      app: { "source.txt": "v1" },
+      env: amd64,
+      buildpackToml: toml("1.0.0"),
+      archNeutral: { dir: store, role: "produce" },
+    });
+    const emulated = compiler();
+    const run = await runBuild(emulated.bp, {
+      app: { "source.txt": "v1" },
+      env: arm64,
+      buildpackToml: toml("1.1.0"),
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    expect(emulated.calls.fill).toBe(1);
+    expect(run.stdout.join("\n")).toMatch(/copy is from cnbkit\/test 1\.0\.0, this is 1\.1\.0/);
+  });
+
+  test("without the binding nothing is shared or looked up", async () => {
+    const run = await runBuild(compiler().bp, { app: { "source.txt": "v1" }, env: amd64 });
+    expect(run.stdout.join("\n")).not.toMatch(/Shared|Building built here/);
+    expect(existsSync(join(store, "outputs"))).toBe(false);
+  });
+});

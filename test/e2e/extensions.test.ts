@@ -204,7 +204,7 @@ describe.sequential("image extensions, cnbkit applying the generated Dockerfiles
         (e: Error) => e,
       );
       expect(err?.message).toBe(
-        `extension acme/hello-ext: run.Dockerfile FROM ${nowhere}: cannot reach registry 127.0.0.1:1: bad port`,
+        `extension acme/hello-ext: run.Dockerfile FROM ${nowhere}: cannot reach registry 127.0.0.1:1: connection refused`,
       );
       await expect(readFile(join(dir, "index.json"))).rejects.toThrow();
     } finally {

@@ -73,9 +73,10 @@ function section(stdout: string, arch: string): string {
   return stdout.slice(start, next < 0 ? undefined : next);
 }
 
-test("java-hello for amd64+arm64: the arm64 build reuses the native jar, and its image holds what a full emulated build's does", async () => {
+test("java-hello for amd64+arm64: the arm64 build reuses the native jar and runs the lifecycle natively, and its image holds what a full emulated build's does", async () => {
   const reused = await buildBoth("reused");
-  const full = await buildBoth("full", ["--no-arch-neutral-reuse"]);
+  // Everything of arm64 under qemu: Maven, the JDK, and the lifecycle itself.
+  const full = await buildBoth("full", ["--no-arch-neutral-reuse", "--no-native-lifecycle"]);
   console.log(
     `java-hello cold, linux/amd64+linux/arm64: with arch-neutral reuse ${(reused.ms / 1000).toFixed(1)} s, without ${(full.ms / 1000).toFixed(1)} s`,
   );
@@ -88,6 +89,9 @@ test("java-hello for amd64+arm64: the arm64 build reuses the native jar, and its
   expect(arm64).toContain("Reusing maven_build from the amd64 build (arch-neutral, key unchanged)");
   expect(arm64).not.toMatch(/Running \.\/mvnw|\(build only\)/);
   expect(section(full.stdout, "arm64")).toMatch(/Running \.\/mvnw/);
+  expect(arm64).toMatch(/Running lifecycle [\d.]+ natively/);
+  expect(section(reused.stdout, "amd64")).not.toMatch(/Running lifecycle [\d.]+ natively/);
+  expect(section(full.stdout, "arm64")).not.toMatch(/Running lifecycle [\d.]+ natively/);
 
   // The two arm64 images: the same run image, and every layer above it with the same files.
   const a = await appLayers(await openImageSource(reused.ref));

@@ -16,3 +16,4 @@ export * from "./reference.js";
 export * from "./remembered-diff-id.js";
 export * from "./registry.js";
 export { basicAuth, type Credentials, loadCredentials } from "./auth.js";
+export { sha256OfFile } from "./blob-check.js";

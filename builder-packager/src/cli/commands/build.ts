@@ -138,6 +138,9 @@ export const buildCommand: Command = {
     "seals each platform's image and the index. This machine's platform builds first, and the emulated ones",
     "restore what its buildpacks declare arch-neutral (a Maven-built jar, for one) instead of building it under",
     "qemu, when its key (the source digest, the tool versions) matches; --no-arch-neutral-reuse turns that off.",
+    "A foreign platform's build runs this machine's build of the builder's lifecycle (analyze, export: the layout",
+    "and gzip work) when cnbkit made that lifecycle for both arches; only the buildpacks run under qemu.",
+    "--no-native-lifecycle runs the builder's own lifecycle under qemu too.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<app-dir>" },
   examples: [
@@ -200,6 +203,10 @@ export const buildCommand: Command = {
     "no-arch-neutral-reuse": {
       type: "boolean",
       help: "with several --platform: build each platform in full, reusing no arch-neutral layer of the native build",
+    },
+    "no-native-lifecycle": {
+      type: "boolean",
+      help: "for a foreign platform: run the builder's lifecycle under qemu, not this machine's build of it",
     },
     "default-process": {
       type: "string",
@@ -322,7 +329,11 @@ export const buildCommand: Command = {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     try {
-      const common = { ...options, signal: controller.signal };
+      const common = {
+        ...options,
+        signal: controller.signal,
+        ...(inv.values["no-native-lifecycle"] === true ? { nativeLifecycle: false } : {}),
+      };
       if (platforms.length > 1) {
         const share = inv.values["no-arch-neutral-reuse"] !== true;
         return await buildIndex(inv, { ...common, shareArchNeutral: share }, platforms, signKey);

@@ -36,6 +36,7 @@ import { prepareLayoutRepo } from "./place-images.js";
 import { type Build, checkRequest, prepareBuild } from "./prepare.js";
 import { runLifecycle } from "./run-lifecycle.js";
 import { writeAppImage } from "./write-image.js";
+import { BUILDER_LIFECYCLE, type LifecycleBinaries, nativeLifecycle } from "./native-lifecycle.js";
 
 /**
  * Builds `appDir` with the builder's buildpacks and writes the app image to `output`.
@@ -127,7 +128,8 @@ async function buildInView(
       { source: buildCache.dir, destination: "/cache" },
       { source: repo.dir, destination: LAYOUT_REPO_MOUNT },
     ];
-    const lifecycle = await runLifecycle(build, view.path, repo, { shared: inputs.mounts, state });
+    const binaries = await lifecycleBinaries(build, view.path);
+    const lifecycle = await runLifecycle(build, view.path, repo, { shared: inputs.mounts, state }, binaries);
     const written = await writeAppImage(build, repo, inputs, lifecycle);
     await copyBuildOutputs(join(view.path, "layers"), opts, written);
     return {
@@ -144,4 +146,19 @@ async function buildInView(
     await rm(work, { recursive: true, force: true });
     await buildCache.done();
   }
+}
+
+/**
+ * The lifecycle a build runs: the builder's own, or under emulation this machine's build of
+ * it when cnbkit holds one (native-lifecycle.ts), said in one line either way.
+ */
+async function lifecycleBinaries(build: Build, rootfs: string): Promise<LifecycleBinaries> {
+  if (build.execution !== "emulated" || build.opts.nativeLifecycle === false) return BUILDER_LIFECYCLE;
+  const native = await nativeLifecycle(rootfs, build.builder.architecture);
+  if (native.ok) {
+    build.say(native.line);
+    return native.binaries;
+  }
+  build.say(`Running the builder's lifecycle under qemu too: ${native.reason}`);
+  return BUILDER_LIFECYCLE;
 }

@@ -136,6 +136,12 @@ export interface BuildOptions {
    * `produce` (the native build), read-only when `reuse`.
    */
   archNeutral?: { dir: string; role: ArchNeutralRole };
+  /**
+   * For a build under emulation: run this machine's build of the builder's lifecycle instead
+   * of the builder's under qemu, when cnbkit holds one (native-lifecycle.ts; default true).
+   * The buildpacks run under qemu either way.
+   */
+  nativeLifecycle?: boolean;
 }
 
 /** What {@link BuildOptions.seal} gets: where the image is, its digest, and the build's record. */

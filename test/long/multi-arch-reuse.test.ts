@@ -90,6 +90,7 @@ test("java-hello for amd64+arm64: the arm64 build reuses the native jar and runs
   expect(arm64).not.toMatch(/Running \.\/mvnw|\(build only\)/);
   expect(section(full.stdout, "arm64")).toMatch(/Running \.\/mvnw/);
   expect(arm64).toMatch(/Running lifecycle [\d.]+ natively/);
+  expect(arm64).toMatch(/Running the buildpacks on this machine's Node\.js/);
   expect(section(reused.stdout, "amd64")).not.toMatch(/Running lifecycle [\d.]+ natively/);
   expect(section(full.stdout, "arm64")).not.toMatch(/Running lifecycle [\d.]+ natively/);
 

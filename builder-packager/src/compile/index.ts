@@ -22,6 +22,7 @@ export { BUNDLE_PATH, launcherScript } from "./launcher.js";
 export {
   ensureRuntimeModule,
   RUNTIME_MODULE_ID,
+  RUNTIME_NODE_PATH,
   type RuntimeModule,
   runtimeBuildpackToml,
   runtimeModuleVersion,

@@ -23,3 +23,13 @@ export const SAVED_NODE_OPTIONS = "CNBKIT_SAVED_NODE_OPTIONS";
  * (so an edited buildpack.toml is still read as written).
  */
 export const PARSED_BUILDPACK_TOML = "lib/buildpack.toml.json";
+
+/**
+ * Appended to the shared runtime's `bin/node` path, the target arch's Node when another one
+ * runs the buildpack. A platform may run an emulated build's buildpacks on this machine's
+ * Node (their code does not depend on the CPU; `CNB_TARGET_ARCH` says what they build for),
+ * and then mounts the runtime's own Node here: exec.d's `addSelf` copies this one into the
+ * layer, never the Node that happens to run it. Its presence in a bundle also tells the
+ * platform that the bundle's framework knows this (an older one copied `process.execPath`).
+ */
+export const TARGET_NODE_SUFFIX = ".cnbkit-target-node";

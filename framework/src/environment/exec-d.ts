@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { CnbError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
 import { BUNDLE_CHUNKS_DIR } from "../bundle/launched-bundle.js";
+import { targetNode } from "./target-node.js";
 import type { Environment } from "./platform.js";
 import { validateEnvName, validateProcessType } from "../cnb-files/index.js";
 import { stringifyToml } from "../cnb-files/index.js";
@@ -139,7 +140,7 @@ export class ExecDPrograms {
     this.writable();
     const own = join(this.layerPath, EXEC_D_RUNTIME_DIR);
     await mkdir(own, { recursive: true });
-    await copyFile(process.execPath, join(own, "node"));
+    await copyFile(targetNode(), join(own, "node"));
     await chmod(join(own, "node"), 0o755);
     const bundle = await realpath(self);
     await copyFile(bundle, join(own, EXEC_D_SCRIPT));

@@ -6,7 +6,12 @@
  * shell script evaluates; and the binding through which a multi-platform build shares
  * arch-neutral layers between its platforms' builds.
  */
-export { BUNDLE_CHUNKS_DIR, PARSED_BUILDPACK_TOML, SAVED_NODE_OPTIONS } from "../bundle/launched-bundle.js";
+export {
+  BUNDLE_CHUNKS_DIR,
+  PARSED_BUILDPACK_TOML,
+  SAVED_NODE_OPTIONS,
+  TARGET_NODE_SUFFIX,
+} from "../bundle/launched-bundle.js";
 export { detectRulesJson, isRuleDetect } from "../contract/detect-rules.js";
 export type { DetectCondition, DetectOutcomeJson, DetectRulesJson, RuleDetect } from "../contract/detect-rules.js";
 export { formatError } from "../errors/index.js";

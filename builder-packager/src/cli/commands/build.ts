@@ -139,8 +139,8 @@ export const buildCommand: Command = {
     "restore what its buildpacks declare arch-neutral (a Maven-built jar, for one) instead of building it under",
     "qemu, when its key (the source digest, the tool versions) matches; --no-arch-neutral-reuse turns that off.",
     "A foreign platform's build runs this machine's build of the builder's lifecycle (analyze, export: the layout",
-    "and gzip work) when cnbkit made that lifecycle for both arches; only the buildpacks run under qemu.",
-    "--no-native-lifecycle runs the builder's own lifecycle under qemu too.",
+    "and gzip work) and of cnbkit buildpacks' Node.js runtime when cnbkit made them for both arches; the tools the",
+    "buildpacks start (the app's Node.js, npm, pip, Maven) run under qemu. --no-native-lifecycle runs all under qemu.",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<app-dir>" },
   examples: [
@@ -206,7 +206,7 @@ export const buildCommand: Command = {
     },
     "no-native-lifecycle": {
       type: "boolean",
-      help: "for a foreign platform: run the builder's lifecycle under qemu, not this machine's build of it",
+      help: "for a foreign platform: run the builder's lifecycle and the buildpacks' Node.js under qemu too, not this machine's builds of them",
     },
     "default-process": {
       type: "string",

@@ -37,6 +37,7 @@ import { type Build, checkRequest, prepareBuild } from "./prepare.js";
 import { runLifecycle } from "./run-lifecycle.js";
 import { writeAppImage } from "./write-image.js";
 import { BUILDER_LIFECYCLE, type LifecycleBinaries, nativeLifecycle } from "./native-lifecycle.js";
+import { nativeNodeRuntime } from "./native-node-runtime.js";
 
 /**
  * Builds `appDir` with the builder's buildpacks and writes the app image to `output`.
@@ -149,16 +150,21 @@ async function buildInView(
 }
 
 /**
- * The lifecycle a build runs: the builder's own, or under emulation this machine's build of
- * it when cnbkit holds one (native-lifecycle.ts), said in one line either way.
+ * The lifecycle a build runs, and what else of it runs natively: the builder's own, or
+ * under emulation this machine's build of the lifecycle (native-lifecycle.ts) and of the
+ * buildpacks' Node.js runtime (native-node-runtime.ts) when cnbkit holds them, each said in
+ * one line either way.
  */
 async function lifecycleBinaries(build: Build, rootfs: string): Promise<LifecycleBinaries> {
   if (build.execution !== "emulated" || build.opts.nativeLifecycle === false) return BUILDER_LIFECYCLE;
-  const native = await nativeLifecycle(rootfs, build.builder.architecture);
-  if (native.ok) {
-    build.say(native.line);
-    return native.binaries;
+  const lifecycle = await nativeLifecycle(rootfs, build.builder.architecture);
+  build.say(lifecycle.ok ? lifecycle.line : `Running the builder's lifecycle under qemu too: ${lifecycle.reason}`);
+  const binaries = lifecycle.ok ? lifecycle.binaries : BUILDER_LIFECYCLE;
+  const node = await nativeNodeRuntime(rootfs, build.builder.labels, build.builder.architecture);
+  if (!node.ok) {
+    build.say(`Running the buildpacks' Node.js under qemu too: ${node.reason}`);
+    return binaries;
   }
-  build.say(`Running the builder's lifecycle under qemu too: ${native.reason}`);
-  return BUILDER_LIFECYCLE;
+  build.say(node.line);
+  return { ...binaries, mounts: [...binaries.mounts, ...node.mounts] };
 }

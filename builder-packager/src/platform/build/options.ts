@@ -137,9 +137,10 @@ export interface BuildOptions {
    */
   archNeutral?: { dir: string; role: ArchNeutralRole };
   /**
-   * For a build under emulation: run this machine's build of the builder's lifecycle instead
-   * of the builder's under qemu, when cnbkit holds one (native-lifecycle.ts; default true).
-   * The buildpacks run under qemu either way.
+   * For a build under emulation: run this machine's builds of the builder's lifecycle and of
+   * cnbkit buildpacks' Node.js runtime instead of the builder's under qemu, when cnbkit holds
+   * them (native-lifecycle.ts, native-node-runtime.ts; default true). The tools the
+   * buildpacks start run under qemu either way.
    */
   nativeLifecycle?: boolean;
 }

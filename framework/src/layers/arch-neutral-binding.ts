@@ -18,7 +18,14 @@
  * ├── provider    cnbkit
  * ├── role        produce | reuse
  * └── outputs/    one dir per buildpack and layer (arch-neutral-store.ts)
+ *     └── .producing   present while the producing build runs beside this one
  * ```
+ *
+ * The platform may run the builds at the same time. Then it gives each its own binding dir
+ * (its own `role`) over one shared `outputs/`, and keeps `outputs/.producing` there until the
+ * producing build has ended: a reusing build that finds no entry yet waits for it, or for the
+ * marker to go. Without the marker, a missing entry is final, as when the builds run one after
+ * another.
  *
  * No imports beyond node:fs: the packager writes this layout too.
  */
@@ -30,6 +37,9 @@ export const ARCH_NEUTRAL_BINDING_TYPE = "arch-neutral-outputs";
 
 /** The binding's subdirectory that holds the stored layers. */
 export const ARCH_NEUTRAL_OUTPUTS_DIR = "outputs";
+
+/** The marker in `outputs/` while the producing build still runs (see the file's doc). */
+export const ARCH_NEUTRAL_PRODUCING = ".producing";
 
 /**
  * What a build does with the store: `produce` (the native build) stores each arch-neutral

@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { buildpack } from "../contract/main.js";
 import { runBuild } from "../testing/index.js";
+import { ARCH_NEUTRAL_PRODUCING } from "./arch-neutral-binding.js";
 
 let store: string;
 beforeEach(async () => {
@@ -173,5 +174,46 @@ describe("arch-neutral layers in a multi-platform build", () => {
     const run = await runBuild(compiler().bp, { app: { "source.txt": "v1" }, env: amd64 });
     expect(run.stdout.join("\n")).not.toMatch(/Shared|Building built here/);
     expect(existsSync(join(store, "outputs"))).toBe(false);
+  });
+});
+
+describe("builds of the platforms at the same time", () => {
+  test("a reusing build waits for the layer the producing one has not stored yet, then restores it", async () => {
+    await mkdir(join(store, "outputs"), { recursive: true });
+    await writeFile(join(store, "outputs", ARCH_NEUTRAL_PRODUCING), "");
+    const native = compiler();
+    const emulated = compiler();
+    // The emulated build starts first and finds nothing; the native one stores its layer 300 ms later.
+    const reusing = runBuild(emulated.bp, {
+      app: { "source.txt": "v1" },
+      env: arm64,
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await runBuild(native.bp, {
+      app: { "source.txt": "v1" },
+      env: amd64,
+      archNeutral: { dir: store, role: "produce" },
+    });
+    await rm(join(store, "outputs", ARCH_NEUTRAL_PRODUCING));
+    const out = (await reusing).stdout.join("\n");
+    expect(out).toContain("Waiting for built from the build of the other platform (it runs at the same time)");
+    expect(out).toContain("state restored amd64");
+    expect(emulated.calls.fill).toBe(0);
+  });
+
+  test("when the producing build ends without the layer, the reusing one builds it", async () => {
+    await mkdir(join(store, "outputs"), { recursive: true });
+    await writeFile(join(store, "outputs", ARCH_NEUTRAL_PRODUCING), "");
+    const emulated = compiler();
+    const reusing = runBuild(emulated.bp, {
+      app: { "source.txt": "v1" },
+      env: arm64,
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await rm(join(store, "outputs", ARCH_NEUTRAL_PRODUCING));
+    expect((await reusing).stdout.join("\n")).toContain("Building built here: the native build stored no copy");
+    expect(emulated.calls.fill).toBe(1);
   });
 });

@@ -18,12 +18,25 @@
  * outputs/<buildpack id, / as _>/<layer>/files/       the layer's files
  * ```
  */
+import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Bindings } from "../environment/bindings.js";
 import type { Logger } from "../log/index.js";
-import { ARCH_NEUTRAL_BINDING_TYPE, ARCH_NEUTRAL_OUTPUTS_DIR, type ArchNeutralRole } from "./arch-neutral-binding.js";
+import {
+  ARCH_NEUTRAL_BINDING_TYPE,
+  ARCH_NEUTRAL_OUTPUTS_DIR,
+  ARCH_NEUTRAL_PRODUCING,
+  type ArchNeutralRole,
+} from "./arch-neutral-binding.js";
 import { isTable, keyChanges, type LayerKey } from "./cache-key.js";
+
+/**
+ * How long a reusing build waits for a layer the producing build (running beside it) has not
+ * stored yet. Past it, the layer is built here: a slow native build costs time, never a wrong
+ * image.
+ */
+const WAIT_FOR_PRODUCER_MS = 15 * 60_000;
 
 /** Bump when entry.json or the files' layout changes: an entry of another format is not read. */
 const FORMAT = 1;
@@ -85,6 +98,7 @@ export class ArchNeutralStore {
    * otherwise says why not, in words for one log line.
    */
   async restore(name: string, key: LayerKey, into: string): Promise<RestoreResult> {
+    await this.producerStored(name);
     const entry = await this.read(name);
     if (typeof entry === "string") return { ok: false, reason: entry };
     if (entry.buildpack.version !== this.buildpack.version) {
@@ -130,6 +144,22 @@ export class ArchNeutralStore {
       throw err;
     }
     this.log.detail(`Shared ${name} with the other platforms' builds (arch-neutral)`);
+  }
+
+  /**
+   * While the producing build runs beside this one (its marker is there), waits until it has
+   * stored `name` or ended, saying so once.
+   */
+  private async producerStored(name: string): Promise<void> {
+    const marker = join(this.dir, "..", ARCH_NEUTRAL_PRODUCING);
+    const entry = join(this.dir, name, "entry.json");
+    const deadline = Date.now() + WAIT_FOR_PRODUCER_MS;
+    let said = false;
+    while (existsSync(marker) && !existsSync(entry) && Date.now() < deadline) {
+      if (!said) this.log.detail(`Waiting for ${name} from the build of the other platform (it runs at the same time)`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /** The stored entry of `name`, or why there is none to use. */

@@ -2,6 +2,7 @@
 export {
   ARCH_NEUTRAL_BINDING_TYPE,
   ARCH_NEUTRAL_OUTPUTS_DIR,
+  ARCH_NEUTRAL_PRODUCING,
   type ArchNeutralRole,
   writeArchNeutralBinding,
 } from "./arch-neutral-binding.js";

@@ -17,6 +17,8 @@ export type { DetectCondition, DetectOutcomeJson, DetectRulesJson, RuleDetect } 
 export { formatError } from "../errors/index.js";
 export {
   ARCH_NEUTRAL_BINDING_TYPE,
+  ARCH_NEUTRAL_OUTPUTS_DIR,
+  ARCH_NEUTRAL_PRODUCING,
   type ArchNeutralRole,
   writeArchNeutralBinding,
 } from "../layers/arch-neutral-binding.js";

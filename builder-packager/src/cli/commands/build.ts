@@ -131,7 +131,7 @@ export const buildCommand: Command = {
     "An untrusted builder (a registry builder that is not one of pack's known ones, or any builder with --phases)",
     "runs as five containers, analyze, detect, restore, build, export: registry credentials, the cache and the",
     "images reach only analyze, restore and export, never the buildpacks. A local builder (oci:, a dir) is trusted.",
-    "Several --platform values build the app once per platform, one after another (a foreign one under qemu), and",
+    "Several --platform values build the app once per platform, all at once (a foreign one under qemu), and",
     "write ONE image index to --output and each --tag: one app image per platform. The tags move once, when every",
     "platform has built; a failure names the platform and leaves the output as it was. A --cache-dir,",
     "--sbom-output-dir and --report-output-dir get a subdir per platform (linux-amd64, linux-arm64); --sign-key",

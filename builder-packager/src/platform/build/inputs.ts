@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { type ArchNeutralRole, writeArchNeutralBinding } from "@cnbkit/framework/packaging";
+import { ARCH_NEUTRAL_OUTPUTS_DIR, type ArchNeutralRole, writeArchNeutralBinding } from "@cnbkit/framework/packaging";
 import {
   lockBuildCache,
   ownedPrefix,
@@ -60,7 +60,7 @@ export async function prepareInputs(
   });
   const buildEnv = buildEnvFor(build, project.env);
   const mounts = await preparePlatform(work, buildEnv, opts.bindings ?? []);
-  if (opts.archNeutral) mounts.push(await archNeutralMount(work, opts.archNeutral, builder));
+  if (opts.archNeutral) mounts.push(...(await archNeutralMounts(work, opts.archNeutral, builder)));
   return { mounts, envNames: Object.keys(buildEnv), ...(sourceTree ? { sourceTree } : {}) };
 }
 
@@ -174,31 +174,33 @@ async function preparePlatform(work: string, env: Record<string, string>, bindin
 }
 
 /**
- * The arch-neutral store's mount (`@cnbkit/framework/packaging`'s binding, its role written
- * for this build): writable by the CNB user for the build that produces, read-only for the
- * ones that reuse, so an emulated build cannot change what the next one restores.
+ * The arch-neutral store's mounts (`@cnbkit/framework/packaging`'s binding): this build's own
+ * binding dir (its `role`), with the store's shared `outputs/` over it, writable by the CNB
+ * user for the build that produces, read-only for the ones that reuse, so an emulated build
+ * cannot change what another restores. Own binding dirs, because the platforms' builds may
+ * run at the same time, each with its own role.
  */
-async function archNeutralMount(
+async function archNeutralMounts(
   work: string,
   store: { dir: string; role: ArchNeutralRole },
   { uid, gid }: BuildBuilder,
-): Promise<BindMount> {
+): Promise<BindMount[]> {
   if (existsSync(join(work, "platform", "bindings", ARCH_NEUTRAL_BINDING_NAME))) {
     throw new CnbError(
       `binding ${ARCH_NEUTRAL_BINDING_NAME}: the name is the multi-platform build's own; give yours another`,
     );
   }
-  const outputs = await writeArchNeutralBinding(store.dir, store.role);
-  if (store.role === "produce") {
-    await chown(store.dir, uid, gid);
-    await chown(outputs, uid, gid);
-  }
+  const binding = join(work, "arch-neutral-binding");
+  await writeArchNeutralBinding(binding, store.role);
+  const outputs = join(store.dir, ARCH_NEUTRAL_OUTPUTS_DIR);
+  await mkdir(outputs, { recursive: true });
+  if (store.role === "produce") await chown(outputs, uid, gid);
   await mkdir(join(work, "platform", "bindings", ARCH_NEUTRAL_BINDING_NAME));
-  return {
-    source: store.dir,
-    destination: `/platform/bindings/${ARCH_NEUTRAL_BINDING_NAME}`,
-    readonly: store.role === "reuse",
-  };
+  const destination = `/platform/bindings/${ARCH_NEUTRAL_BINDING_NAME}`;
+  return [
+    { source: binding, destination, readonly: true },
+    { source: outputs, destination: `${destination}/${ARCH_NEUTRAL_OUTPUTS_DIR}`, readonly: store.role === "reuse" },
+  ];
 }
 
 /** The arch-neutral store's binding name in the build container. */

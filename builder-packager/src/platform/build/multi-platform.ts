@@ -1,20 +1,23 @@
 /**
  * `cnbkit build --platform linux/amd64 --platform linux/arm64`: one image index from one
- * command. It is a thin loop over the single-platform build (build-app.ts): every platform is
- * built, one after another, into a staging OCI layout; then index-writer.ts joins them into
- * one index and writes it to each destination, sealed, and the tags move once, at the end.
+ * command. It runs the single-platform build (build-app.ts) once per platform, all at once,
+ * into a staging OCI layout; then index-writer.ts joins them into one index and writes it to
+ * each destination, sealed, and the tags move once, at the end.
  * A failure on one platform names it, and the output and its tags are left as they were.
  *
- * One after another, not concurrently: the emulated build is qemu-bound and takes both cores
- * of a small machine by itself, and two lifecycles at once would interleave their output.
- * This machine's platform goes first, with the arch-neutral store (`@cnbkit/framework/packaging`)
- * bound writable; the emulated ones get it read-only and restore what its buildpacks declared
- * arch-neutral (a Maven-built jar, say) instead of building it again under qemu. The store
- * lives in the staging dir: it is this command's, and goes with it.
+ * All at once: an emulated build runs its lifecycle and cnbkit buildpacks natively
+ * (native-lifecycle.ts, native-node-runtime.ts), so most of it is ordinary work that a second
+ * core does beside the native build. This machine's platform is the first, with the
+ * arch-neutral store (`@cnbkit/framework/packaging`) bound writable; the emulated ones get it
+ * read-only and restore what its buildpacks declared arch-neutral (a Maven-built jar, say)
+ * instead of building it again under qemu, waiting for it while the native build runs. Each
+ * platform's output is shown in one piece, in that order. The store lives in the staging
+ * dir: it is this command's, and goes with it.
  */
-import { rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
+import { ARCH_NEUTRAL_OUTPUTS_DIR, ARCH_NEUTRAL_PRODUCING } from "@cnbkit/framework/packaging";
 import { cnbkitCacheDir } from "../../cache/index.js";
 import { checkRunnable } from "../../container/index.js";
 import { type Digest, hostPlatform, openImageSource, type Platform } from "../../oci/index.js";
@@ -26,6 +29,7 @@ import { type Destination, imageDestinations } from "./destination.js";
 import { makeWorkDir } from "./inputs.js";
 import type { BuildOptions, MultiBuildOptions, PlatformImage, SealRequest } from "./options.js";
 import { platformSlug } from "./platform-list.js";
+import { HeldOutput } from "./held-output.js";
 import { checkRequest } from "./prepare.js";
 import type { BuildRecord } from "./record.js";
 
@@ -60,7 +64,6 @@ export async function buildPlatforms(options: MultiBuildOptions, platforms: Plat
   const cache = options.cnbkitCache ?? cnbkitCacheDir();
   const staging = await makeWorkDir(cache);
   try {
-    const built = new Map<Platform, PlatformImage>();
     const order = buildOrder(platforms);
     const share = options.shareArchNeutral !== false && platforms.length > 1;
     if (share) {
@@ -69,16 +72,7 @@ export async function buildPlatforms(options: MultiBuildOptions, platforms: Plat
         `Arch-neutral layers: built by ${targetString(order[0] as Platform)} first, reused by ${rest} when their keys match`,
       );
     }
-    for (const [i, platform] of order.entries()) {
-      say(`===> ${targetString(platform)} (${i + 1} of ${platforms.length})`);
-      const archNeutral = share
-        ? { dir: join(staging, "arch-neutral"), role: i === 0 ? ("produce" as const) : ("reuse" as const) }
-        : undefined;
-      built.set(
-        platform,
-        await buildOne({ ...options, builder, ...(archNeutral ? { archNeutral } : {}) }, platform, staging),
-      );
-    }
+    const built = await buildAll({ ...options, builder }, order, staging, share);
     // The index lists the platforms in the order asked, whatever order they were built in.
     const images = platforms.map((p) => built.get(p) as PlatformImage);
     const digest = await writeImageIndex({ ...options, builder }, images, staging, say);
@@ -87,6 +81,58 @@ export async function buildPlatforms(options: MultiBuildOptions, platforms: Plat
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * Builds every platform at once: the first of `order` (this machine's, natively) with the
+ * arch-neutral store writable, the others reading it. While the first runs, the store holds
+ * the producing marker, so a reusing build waits for a layer it has not stored yet instead of
+ * building it under qemu; the marker goes when it ends, whatever the outcome. Each platform's
+ * output is held back until the ones before it have ended, so each shows in one piece. The
+ * first failure stops the rest and is the one thrown.
+ */
+async function buildAll(
+  opts: MultiBuildOptions & { builder: string },
+  order: Platform[],
+  staging: string,
+  share: boolean,
+): Promise<Map<Platform, PlatformImage>> {
+  const store = join(staging, "arch-neutral");
+  const producing = join(store, ARCH_NEUTRAL_OUTPUTS_DIR, ARCH_NEUTRAL_PRODUCING);
+  if (share) {
+    await mkdir(join(store, ARCH_NEUTRAL_OUTPUTS_DIR), { recursive: true });
+    await writeFile(producing, "");
+  }
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  const held = order.map((_, i) => (i === 0 ? undefined : new HeldOutput(opts.onOutput)));
+  const ended = order.map(() => false);
+  let failure: unknown;
+  const runs = order.map(async (platform, i) => {
+    const say = held[i]?.take ?? opts.onOutput;
+    say?.(`===> ${targetString(platform)} (${i + 1} of ${order.length})`, "stdout");
+    const archNeutral = share ? { dir: store, role: i === 0 ? ("produce" as const) : ("reuse" as const) } : undefined;
+    try {
+      return await buildOne(
+        { ...opts, signal, ...(say ? { onOutput: say } : {}), ...(archNeutral ? { archNeutral } : {}) },
+        platform,
+        staging,
+      );
+    } catch (err) {
+      failure ??= err;
+      stop.abort();
+      throw err;
+    } finally {
+      if (i === 0 && share) await rm(producing, { force: true });
+      ended[i] = true;
+      // The next platform's output shows once every one before it has ended.
+      for (let k = 1; k < order.length && ended[k - 1]; k++) held[k]?.release();
+    }
+  });
+  const results = await Promise.allSettled(runs);
+  for (const h of held) h?.release();
+  if (failure !== undefined) throw failure;
+  return new Map(order.map((p, i) => [p, (results[i] as PromiseFulfilledResult<PlatformImage>).value]));
 }
 
 /**

@@ -56,8 +56,10 @@ else
   commit="$(git --git-dir "$KPACK_GIT" rev-parse "refs/tags/$tag^{commit}")"
   rm -rf "$dir/src"
   mkdir -p "$work/src"
-  # docs/ is left out: the build needs none of it, and a snapshot may lack its large images.
-  git --git-dir "$KPACK_GIT" archive "$commit" -- . ':(exclude)docs' | tar -x -C "$work/src"
+  # docs/ is left out: the build needs none of it, and a snapshot may lack its large images
+  # (named one by one, the other top-level entries keep git archive from reading docs/ at all).
+  mapfile -t top < <(git --git-dir "$KPACK_GIT" ls-tree --name-only "$commit" | grep -vx docs)
+  git --git-dir "$KPACK_GIT" archive "$commit" -- "${top[@]}" | tar -x -C "$work/src"
   mv "$work/src" "$dir/src"
   echo "$commit" >"$dir/src.commit"
 fi

@@ -49,7 +49,7 @@ export async function kpackManifests(
   work: string,
   images: Record<KpackCommand, string>,
   lifecycle: string,
-): Promise<K8sObject[]> {
+): Promise<KpackConfig> {
   const values: Record<string, string> = { "lifecycle.image": lifecycle, kpack_version: KPACK_VERSION };
   for (const name of KPACK_COMMANDS) values[`${IMAGE_KEYS[name]}.image`] = images[name];
   const files = (await readdir(configDir)).filter((f) => f.endsWith(".yaml") && f !== "schema.yaml").sort();
@@ -66,15 +66,30 @@ export async function kpackManifests(
     if (left) throw new Error(`config/${f}: a ytt expression this suite does not evaluate: ${left.trim()}`);
     texts.push([f, text]);
   }
-  // 100-namespace.yaml sorts first; kubectl takes the CRDs before the objects of their kinds
-  // only across separate applies, so installKpack applies the CRDs first.
-  return objectsOf(c, join(work, "kpack-config"), texts);
+  // kubectl reads an object of a kpack kind only once its CRD is installed: those files wait.
+  const isCustom = ([, text]: [string, string]) => /^apiVersion: kpack\.io\//m.test(text);
+  return {
+    objects: await objectsOf(
+      c,
+      join(work, "kpack-config"),
+      texts.filter((t) => !isCustom(t)),
+    ),
+    custom: texts.filter(isCustom).map(([, text]) => text),
+  };
+}
+
+/** kpack's config/, substituted: the objects kubectl could read, and the YAML of kpack's own kinds. */
+export interface KpackConfig {
+  /** Everything but objects of kpack's kinds, in config/'s order (the namespace first). */
+  readonly objects: K8sObject[];
+  /** The files of objects of kpack's kinds (the default ClusterLifecycle), applied last. */
+  readonly custom: string[];
 }
 
 /** Changes kpack's Deployments, the webhook's Service and the namespace as the module comment says. */
-export async function adaptToCluster(c: Cluster, objects: K8sObject[]): Promise<void> {
+export async function adaptToCluster(c: Cluster, config: KpackConfig): Promise<void> {
   const webhookPort = await freePort();
-  for (const o of objects) {
+  for (const o of config.objects) {
     if (o.kind === "Namespace" && o.metadata.name === KPACK_NAMESPACE) {
       o.metadata.labels = { ...o.metadata.labels, "pod-security.kubernetes.io/enforce": "privileged" };
     }
@@ -146,21 +161,16 @@ export interface KpackInstall {
 }
 
 /**
- * Applies kpack's objects (the CRDs first, so the objects of their kinds find them) and the
- * build-pod policy, waits for the Deployments, then until the apiserver can call the webhook: a
- * server-side dry run of an Image is defaulted by it (its tagging strategy is set only there).
+ * Applies kpack's objects (config/'s order: the namespace, RBAC and CRDs first) and the
+ * build-pod policy, waits for the CRDs and the Deployments, then until the apiserver can call the
+ * webhook (a server-side dry run of an Image is defaulted by it: its tagging strategy is set only
+ * there), then applies the objects of kpack's kinds.
  */
-export async function installKpack(c: Cluster, objects: K8sObject[]): Promise<KpackInstall> {
+export async function installKpack(c: Cluster, config: KpackConfig): Promise<KpackInstall> {
   const t0 = Date.now();
-  const crds = objects.filter((o) => o.kind === "CustomResourceDefinition");
-  applyAll(c, [...objects.filter((o) => o.kind === "Namespace"), ...crds]);
-  kubectl(c, ["wait", "--for=condition=Established", "crd", ...crds.map((o) => o.metadata.name), "--timeout=60s"]);
-  // The default ClusterLifecycle waits for the webhook (its kind is validated by it).
-  const later = objects.filter((o) => o.kind === "ClusterLifecycle");
-  applyAll(c, [
-    ...objects.filter((o) => o.kind !== "CustomResourceDefinition" && !later.includes(o)),
-    ...buildPodsOnHostNetwork(),
-  ]);
+  applyAll(c, [...config.objects, ...buildPodsOnHostNetwork()]);
+  const crds = config.objects.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name);
+  kubectl(c, ["wait", "--for=condition=Established", "crd", ...crds, "--timeout=60s"]);
   kubectl(c, ["-n", KPACK_NAMESPACE, "wait", "--for=condition=Available", "deployment", "--all", "--timeout=300s"]);
   const t1 = Date.now();
   const probe = {
@@ -187,6 +197,7 @@ export async function installKpack(c: Cluster, objects: K8sObject[]): Promise<Kp
     say(r.status === 0 ? "accepted, but not defaulted: the mutating webhook was not called" : r.stderr.trim());
     return undefined;
   });
-  applyAll(c, later);
+  // The default ClusterLifecycle, once the webhook that defaults and validates it answers.
+  for (const text of config.custom) kubectl(c, ["apply", "-f", "-"], text);
   return { availableMs: t1 - t0, webhookMs: Date.now() - t1 };
 }

@@ -16,7 +16,21 @@ function get(c: Cluster, args: string[], jsonpath: string): string {
   return r.status === 0 ? r.stdout.trim() : "";
 }
 
-/** The Ready condition of a kpack resource: its status ("True", "False", "Unknown" or "") and one line. */
+/** One condition of a kpack resource's status. */
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+/**
+ * The state of a kpack resource in one line, read in one call: `<kind>/<name>: <Type>=<Status>
+ * <Reason>: <message>` of the condition that names the cause. That is the first condition other
+ * than `type` that is False (kpack puts a failed reconcile's error on UpToDate, and only a generic
+ * "Builder has no latestImage" on Ready), else `type` itself. `status` is `type`'s status ("" while
+ * the resource has none).
+ */
 export function conditionLine(
   c: Cluster,
   kind: string,
@@ -24,15 +38,14 @@ export function conditionLine(
   ns?: string,
   type = "Ready",
 ): { status: string; text: string } {
-  const args = [...(ns ? ["-n", ns] : []), kind, name];
-  const cond = (f: string) => get(c, args, `{.status.conditions[?(@.type=="${type}")].${f}}`);
-  const status = cond("status");
-  const reason = cond("reason");
-  const message = cond("message").replaceAll("\n", " ");
-  return {
-    status,
-    text: `${kind}/${name}: ${type}=${status || "?"}${reason ? ` ${reason}` : ""}${message ? `: ${message}` : ""}`,
-  };
+  const json = get(c, [...(ns ? ["-n", ns] : []), kind, name], "{.status.conditions}");
+  const conditions = (json ? JSON.parse(json) : []) as Condition[];
+  const main = conditions.find((x) => x.type === type);
+  const cause = conditions.find((x) => x.type !== type && x.status === "False") ?? main;
+  const text = cause
+    ? `${cause.type}=${cause.status}${cause.reason ? ` ${cause.reason}` : ""}${cause.message ? `: ${cause.message.replaceAll("\n", " ")}` : ""}`
+    : `no ${type} condition yet`;
+  return { status: main?.status ?? "", text: `${kind}/${name}: ${text}` };
 }
 
 /**

@@ -506,7 +506,8 @@ describe("kpack's failures, each as one line from the Kubernetes status", () => 
     const line = await pollFor("the missing secret's line", 300_000, (say) => {
       const l = kpackBuildLine(c(), "missing-secret-build-1");
       say(l);
-      return l.includes("not found") ? l : undefined;
+      // Both halves settled: kpack's condition on the build, the kubelet's event on its pod.
+      return l.includes("Succeeded=") && l.includes("not found") ? l : undefined;
     });
     console.log(`[kpack] ${line}`);
     expect(line).toMatch(

@@ -91,7 +91,12 @@ beforeAll(async () => {
   await ensureBaseImages({ output: BASE_LAYOUT, onProgress: () => {} });
   await prepareLocalReferenceBuilder({ outDir: KPACK_LOCAL, baseLayout: BASE_LAYOUT, java: false });
   cli = await bundleCli();
-  cliEnv = { CNBKIT_LIFECYCLE_MIRROR: await lifecycleMirror(join(work, "lifecycle-mirror")) };
+  // `cnbkit lifecycle image` keeps a release's tarball and sum in its cache: a cache of this
+  // file's own, so the stand-in release is not taken for GitHub's by later runs on this machine.
+  cliEnv = {
+    CNBKIT_LIFECYCLE_MIRROR: await lifecycleMirror(join(work, "lifecycle-mirror")),
+    CNBKIT_CACHE: join(work, "lifecycle-cache"),
+  };
   kpack = buildKpack();
   console.log(`[kpack] scripts/fetch-kpack.sh in ${kpack.ms} ms (${kpack.dir})`);
   cluster = await clusterUp(join(work, "state"));
@@ -124,7 +129,9 @@ async function runShBlock(i: number): Promise<void> {
   for (const [cmd, ...args] of shCommands(block)) {
     if (cmd === "cnbkit") {
       if (!cli) throw new Error("no CLI bundle");
-      const r = await runCli(cli.path, args, undefined, { env: cliEnv });
+      // Only `lifecycle image` gets the stand-in release and its own cache; the rest use the usual.
+      const env = args[0] === "lifecycle" ? cliEnv : {};
+      const r = await runCli(cli.path, args, undefined, { env });
       if (r.code !== 0) throw new Error(`cnbkit ${args.join(" ")} failed (${r.code}): ${r.stderr.slice(-3000)}`);
     } else if (cmd === "kubectl") {
       kubectl(c(), args);

@@ -23,6 +23,10 @@
 # and conversion webhooks (Tekton's) at the Service's endpoint instead (--enable-aggregator-routing),
 # and pods that talk to the apiserver run on the host network with KUBERNETES_SERVICE_HOST=127.0.0.1.
 #
+# Mutating admission policies (beta in 1.34, off by default) are on: the kpack suite puts kpack's
+# build pods, which it cannot ask for hostNetwork, on the host network with one
+# (test/cluster/kpack-install.ts).
+#
 # Networking: only loopback reaches anything here, so pods that serve or push use hostNetwork. A
 # bridge + host-local CNI config is installed so the runtime reports its network ready (the node is
 # Ready only then) and so pods without hostNetwork still start in a network namespace of their own.
@@ -187,7 +191,8 @@ start_control_plane() {
     --service-account-issuer https://kubernetes.default.svc --service-cluster-ip-range 10.96.0.0/24 \
     --authorization-mode Node,RBAC --allow-privileged=true \
     --kubelet-client-certificate "$pki/admin.crt" --kubelet-client-key "$pki/admin.key" \
-    --kubelet-preferred-address-types Hostname --enable-aggregator-routing=true
+    --kubelet-preferred-address-types Hostname --enable-aggregator-routing=true \
+    --feature-gates MutatingAdmissionPolicy=true --runtime-config admissionregistration.k8s.io/v1beta1=true
   wait_for kube-apiserver 120 kc get --raw /readyz
   say "kube-apiserver up"
   start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig "$STATE/admin.kubeconfig" \

@@ -19,9 +19,10 @@
  * resolution), which a TaskRun of a Task in the cluster does not use.
  */
 import { spawnSync } from "node:child_process";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { freePort } from "../e2e/support.js";
+import { applyAll, type Container, type K8sObject, objectsOf, setEnv } from "./manifests.js";
 import { type Cluster, kubectl } from "./support.js";
 import { TEKTON_COMMANDS, TEKTON_VERSION, type TektonCommand } from "./tekton-images.js";
 
@@ -30,23 +31,6 @@ export const TEKTON_NAMESPACE = "tekton-pipelines";
 
 /** The config/ files not installed (see the module comment). */
 const LEFT_OUT = [/^events\.yaml$/, /^resolvers\//];
-
-/** The part of a Kubernetes object this module reads or changes (the rest passes through as it is). */
-export interface K8sObject {
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string> };
-  spec?: { template?: { spec: PodSpec } };
-}
-/** The part of a pod spec {@link adaptToCluster} changes. */
-interface PodSpec {
-  hostNetwork?: boolean;
-  dnsPolicy?: string;
-  containers: {
-    name: string;
-    env?: { name: string; value?: string }[];
-    ports?: { name?: string; containerPort: number }[];
-  }[];
-}
 
 /**
  * Tekton's config/ YAML with the images and version substituted, as the objects kubectl reads
@@ -58,53 +42,26 @@ export async function tektonManifests(
   work: string,
   images: Record<TektonCommand, string>,
 ): Promise<K8sObject[]> {
-  const out = join(work, "tekton-config");
-  await mkdir(out, { recursive: true });
   const files = (await readdir(configDir, { recursive: true }))
     .filter((f) => f.endsWith(".yaml"))
     .filter((f) => !LEFT_OUT.some((re) => re.test(f)))
     .sort();
-  for (const [i, f] of files.entries()) {
+  const texts: [string, string][] = [];
+  for (const f of files) {
     let text = await readFile(join(configDir, f), "utf8");
     for (const name of TEKTON_COMMANDS) {
       text = text.replaceAll(`ko://github.com/tektoncd/pipeline/cmd/${name}`, images[name]);
     }
     if (text.includes("ko://")) throw new Error(`${f}: a ko:// reference this suite builds no image for`);
     text = text.replaceAll('"devel"', `"v${TEKTON_VERSION}"`);
-    // Flat, in config/'s order: the namespace (100-) and CRDs (300-) before what uses them.
-    await writeFile(join(out, `${String(i).padStart(3, "0")}-${f.replaceAll("/", "-")}`), text);
+    texts.push([f, text]);
   }
-  return jsonStream(kubectl(c, ["create", "--dry-run=client", "-o", "json", "-f", out])) as K8sObject[];
-}
-
-/** The JSON values of a stream of them (kubectl prints one object after another, not a List). */
-function jsonStream(text: string): unknown[] {
-  const out: unknown[] = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (inString) {
-      if (ch === "\\") i++;
-      else if (ch === '"') inString = false;
-    } else if (ch === '"') inString = true;
-    else if (ch === "{") {
-      if (depth++ === 0) start = i;
-    } else if (ch === "}" && --depth === 0) {
-      out.push(JSON.parse(text.slice(start, i + 1)));
-    }
-  }
-  return out;
-}
-
-/** The env var `name` of a container set to `value`, added or replaced. */
-function setEnv(container: PodSpec["containers"][number], name: string, value: string): void {
-  container.env = [...(container.env ?? []).filter((e) => e.name !== name), { name, value }];
+  // Flat, in config/'s order: the namespace (100-) and CRDs (300-) before what uses them.
+  return objectsOf(c, join(work, "tekton-config"), texts);
 }
 
 /** Moves a container's named port (and the server behind it, by `envName`) to `port`. */
-function movePort(container: PodSpec["containers"][number], portName: string, envName: string, port: number): void {
+function movePort(container: Container, portName: string, envName: string, port: number): void {
   const p = container.ports?.find((x) => x.name === portName);
   if (!p) throw new Error(`container ${container.name} has no port named ${portName}`);
   p.containerPort = port;
@@ -156,7 +113,7 @@ export async function installTekton(c: Cluster, objects: K8sObject[]): Promise<T
   // the CRDs, the webhook configurations (no rules until the webhook fills them in), the
   // ConfigMaps, the Deployments.
   // Server-side: Tekton's larger CRDs do not fit client-side apply's last-applied annotation (256 KiB).
-  kubectl(c, ["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
+  applyAll(c, objects);
   kubectl(c, ["-n", TEKTON_NAMESPACE, "wait", "--for=condition=Available", "deployment", "--all", "--timeout=300s"]);
   const t1 = Date.now();
   const probe = {

@@ -30,7 +30,7 @@ import { buildKpack, KPACK_COMMANDS, type KpackCommand, pushKpackImages, writeKp
 import { adaptToCluster, installKpack, KPACK_NAMESPACE, kpackManifests } from "./kpack-install.js";
 import { conditionLine, kpackBuildLine, podWaitingLine } from "./kpack-status.js";
 import { applyAll, pollFor } from "./manifests.js";
-import { apply, appPod, type Cluster, clusterDown, clusterUp, kubectl, push } from "./support.js";
+import { apply, appPod, type Cluster, clusterDown, clusterUp, kubectl, podImages, push } from "./support.js";
 
 const HELLO = /^Hello from python-hello on CPython 3\.\d+\.\d+ with Flask 3\.1\.3, up \d+\.\d s\n$/;
 const LIFECYCLE_VERSION = "0.21.17";
@@ -314,14 +314,7 @@ describe("kpack in the one-node cluster", () => {
     console.log(
       `[kpack] controller and webhook Available in ${t.availableMs} ms; webhook answering ${t.webhookMs} ms later`,
     );
-    const running = kubectl(c(), [
-      "-n",
-      KPACK_NAMESPACE,
-      "get",
-      "pods",
-      "-o",
-      "jsonpath={.items[*].spec.containers[0].image}",
-    ]);
+    const running = podImages(c(), KPACK_NAMESPACE);
     expect(running).toContain(images.controller);
     expect(running).toContain(images.webhook);
     await waitReady("clusterlifecycle", "default-lifecycle", 120_000);

@@ -74,6 +74,11 @@ export function kubectl(c: Cluster, args: string[], input?: string): string {
   return r.stdout;
 }
 
+/** The first container's image of every pod in `namespace`, space-separated (what a controller install runs). */
+export function podImages(c: Cluster, namespace: string): string {
+  return kubectl(c, ["-n", namespace, "get", "pods", "-o", "jsonpath={.items[*].spec.containers[0].image}"]);
+}
+
 /** Applies one manifest (an object, sent as JSON). */
 export function apply(c: Cluster, manifest: object): void {
   kubectl(c, ["apply", "-f", "-"], JSON.stringify(manifest));

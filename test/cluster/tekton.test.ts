@@ -21,7 +21,7 @@ import {
   caBindingConfigMap,
   sourceVolume,
 } from "./buildpacks-phases.js";
-import { apply, appPod, type Cluster, clusterDown, clusterUp, kubectl, push } from "./support.js";
+import { apply, appPod, type Cluster, clusterDown, clusterUp, kubectl, podImages, push } from "./support.js";
 import {
   buildTekton,
   pushTektonImages,
@@ -132,14 +132,7 @@ describe("Tekton Pipelines in the one-node cluster", () => {
     console.log(
       `[tekton] controller and webhook Available in ${t.availableMs} ms; webhook answering ${t.webhookMs} ms later`,
     );
-    const running = kubectl(c(), [
-      "-n",
-      TEKTON_NAMESPACE,
-      "get",
-      "pods",
-      "-o",
-      "jsonpath={.items[*].spec.containers[0].image}",
-    ]);
+    const running = podImages(c(), TEKTON_NAMESPACE);
     expect(running).toContain(images.controller);
     expect(running).toContain(images.webhook);
   }, 600_000);

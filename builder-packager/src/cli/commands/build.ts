@@ -152,6 +152,7 @@ export const buildCommand: Command = {
     "cnbkit build my-app -B oci:out/builder-multi -o oci:out/app:latest --platform linux/amd64 --platform linux/arm64",
     "cnbkit build my-app -B oci:out/builder-multi -o 127.0.0.1:5000/acme/app:1 --platform linux/amd64,linux/arm64 --sign-key cosign.key",
     "cnbkit build my-app -B oci:out/builder-multi -o oci:out/app-full:latest --platform linux/amd64,linux/arm64 --no-arch-neutral-reuse",
+    "cnbkit build my-app -B oci:out/builder-multi -o oci:out/app-arm64:latest --platform linux/arm64 --no-native-lifecycle",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --env NODE_ENV=production --env BP_NODE_VERSION --env-file build.env",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --volume ./ca:/platform/bindings/ca --binding ca=./ca",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --run-image oci:out/base:run --cache-dir .cache/app --stall-timeout 10m",

@@ -33,3 +33,10 @@ export const PARSED_BUILDPACK_TOML = "lib/buildpack.toml.json";
  * platform that the bundle's framework knows this (an older one copied `process.execPath`).
  */
 export const TARGET_NODE_SUFFIX = ".cnbkit-target-node";
+
+/**
+ * The directory exec.d's `addSelf` puts in a layer for a buildpack on the shared runtime: a
+ * copy of its Node and its bundle. A bundle that names it may copy its Node into a layer,
+ * which is what the platform looks for before running a bundle on another arch's Node.
+ */
+export const EXEC_D_RUNTIME_DIR = ".cnbkit-exec-d";

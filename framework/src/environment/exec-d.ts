@@ -13,7 +13,7 @@ import { cp as cpCallback, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CnbError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
-import { BUNDLE_CHUNKS_DIR } from "../bundle/launched-bundle.js";
+import { BUNDLE_CHUNKS_DIR, EXEC_D_RUNTIME_DIR } from "../bundle/launched-bundle.js";
 import { targetNode } from "./target-node.js";
 import type { Environment } from "./platform.js";
 import { validateEnvName, validateProcessType } from "../cnb-files/index.js";
@@ -173,9 +173,6 @@ async function isSea(): Promise<boolean> {
     return false; // node:sea is missing on older Node versions: not a SEA.
   }
 }
-
-/** Where `addSelf` puts a layer's own Node and bundle when the buildpack runs on the shared runtime. */
-const EXEC_D_RUNTIME_DIR = ".cnbkit-exec-d";
 
 /**
  * The running buildpack program: the executable itself inside a Node single executable

@@ -178,9 +178,14 @@ describe("arch-neutral layers in a multi-platform build", () => {
 });
 
 describe("builds of the platforms at the same time", () => {
-  test("a reusing build waits for the layer the producing one has not stored yet, then restores it", async () => {
+  /** What the platform does while the producing build runs: the marker in the shared outputs dir. */
+  const markProducing = async () => {
     await mkdir(join(store, "outputs"), { recursive: true });
     await writeFile(join(store, "outputs", ARCH_NEUTRAL_PRODUCING), "");
+  };
+
+  test("a reusing build waits for the layer the producing one has not stored yet, then restores it", async () => {
+    await markProducing();
     const native = compiler();
     const emulated = compiler();
     // The emulated build starts first and finds nothing; the native one stores its layer 300 ms later.
@@ -203,8 +208,7 @@ describe("builds of the platforms at the same time", () => {
   });
 
   test("when the producing build ends without the layer, the reusing one builds it", async () => {
-    await mkdir(join(store, "outputs"), { recursive: true });
-    await writeFile(join(store, "outputs", ARCH_NEUTRAL_PRODUCING), "");
+    await markProducing();
     const emulated = compiler();
     const reusing = runBuild(emulated.bp, {
       app: { "source.txt": "v1" },

@@ -130,7 +130,6 @@ async function buildAll(
     }
   });
   const results = await Promise.allSettled(runs);
-  for (const h of held) h?.release();
   if (failure !== undefined) throw failure;
   return new Map(order.map((p, i) => [p, (results[i] as PromiseFulfilledResult<PlatformImage>).value]));
 }

@@ -16,14 +16,14 @@
  *   builder's `io.buildpacks.buildpack.layers` is the one cnbkit recorded when it packaged
  *   that runtime), and cnbkit has the same version for this machine's arch;
  * - every bundle in the builder that can copy its Node into a layer (it names
- *   `.cnbkit-exec-d`) knows TARGET_NODE_SUFFIX: an older framework copied `process.execPath`,
+ *   EXEC_D_RUNTIME_DIR) knows TARGET_NODE_SUFFIX: an older framework copied `process.execPath`,
  *   which would put this machine's Node into the target's image.
  * Otherwise the runtime runs under qemu, as before.
  */
 import { readdir, readFile, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { buildpackDirName } from "@cnbkit/framework/cnb-files";
-import { BUNDLE_CHUNKS_DIR, TARGET_NODE_SUFFIX } from "@cnbkit/framework/packaging";
+import { BUNDLE_CHUNKS_DIR, EXEC_D_RUNTIME_DIR, TARGET_NODE_SUFFIX } from "@cnbkit/framework/packaging";
 import { isFile } from "@cnbkit/framework/fs";
 import { cnbkitCacheDir } from "../../cache/index.js";
 import { BUNDLE_PATH, RUNTIME_MODULE_ID, RUNTIME_NODE_PATH } from "../../compile/index.js";
@@ -32,9 +32,6 @@ import { hostPlatform } from "../../oci/index.js";
 
 /** Where the builder's buildpacks are. */
 const BUILDPACKS_DIR = "/cnb/buildpacks";
-
-/** The name `addSelf`'s exec.d runtime dir has in a bundle (environment/exec-d.ts's EXEC_D_RUNTIME_DIR). */
-const COPIES_ITS_NODE = ".cnbkit-exec-d";
 
 /** This machine's loader and libraries per arch, at the paths its Node asks for. */
 const HOST_LIBS: Record<string, { loader: string; libs: string }> = {
@@ -120,7 +117,7 @@ async function bundleWithoutTargetNode(rootfs: string): Promise<string | undefin
       let knows = false;
       for (const file of files) {
         const text = await readFile(join(lib, file), "utf8").catch(() => "");
-        copies ||= text.includes(COPIES_ITS_NODE);
+        copies ||= text.includes(EXEC_D_RUNTIME_DIR);
         knows ||= text.includes(TARGET_NODE_SUFFIX);
       }
       if (copies && !knows) return `${id} ${version}`;

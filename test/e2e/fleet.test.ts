@@ -23,6 +23,8 @@ const run = promisify(execFile);
 const e2e = cliSession("fleet");
 const PASSWORD = "fleet-signing-password";
 let registry: TestRegistry;
+/** The registry's access log (combined log format), for counting requests by kind. */
+const accessLog: string[] = [];
 let fleet: Fleet;
 let keys: { key: string; pub: string };
 let inventoryFile = "";
@@ -36,7 +38,7 @@ async function inventory(): Promise<FleetInventory> {
 }
 
 beforeAll(async () => {
-  registry = await startRegistry();
+  registry = await startRegistry({ onAccessLog: (line) => accessLog.push(line) });
   keys = await cosignKeyPair(e2e.work, PASSWORD);
   const app = await fixtureApp("express-npm");
   const image = `oci:${join(e2e.work, "app")}:latest`;
@@ -201,6 +203,7 @@ describe("fleet rebase", () => {
     );
 
     const reportFile = join(e2e.work, "rebase.json");
+    accessLog.length = 0;
     const rebase = await cli([
       "fleet",
       "rebase",
@@ -222,6 +225,16 @@ describe("fleet rebase", () => {
     expect(kinds("already")).toEqual([behind[1]!.ref]);
     expect(kinds("rebased")).toHaveLength(behind.length - 1);
     expect(kinds("failed")).toEqual([]);
+    // Each run-image layer is checked (and mounted) in a repository once, however many of its
+    // tags are rebased at once: a second mount rewrites the link a concurrent manifest PUT reads.
+    const runLayers = (await (await openImageSource(`${fleet.runRepository}:latest`)).image()).manifest.manifest.layers;
+    const placements = accessLog.flatMap((line) => {
+      const m = /"(HEAD|POST) \/v2\/(\S+)\/blobs\/(?:uploads\/\?mount=)?(sha256(?::|%3A)[0-9a-f]{64})/i.exec(line);
+      const digest = m?.[3]?.replace(/%3A/i, ":");
+      return m && runLayers.some((l) => l.digest === digest) ? [`${m[1]} ${m[2]} ${digest}`] : [];
+    });
+    expect(placements.length).toBeGreaterThan(0);
+    expect(placements.length).toBe(new Set(placements).size);
     expect(report.plan.cannot.every((c) => c.why === "image extensions extended its run image")).toBe(true);
     // The pushed tag still names what was pushed.
     const { stdout } = await run("skopeo", ["inspect", "--tls-verify=false", `docker://${pushed}`]);

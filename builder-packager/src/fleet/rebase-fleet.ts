@@ -134,7 +134,7 @@ export async function rebaseFleet(plan: PlanStep[], opts: FleetRebaseOptions): P
   if (opts.dryRun) return report;
   const clients = new Map<string, RegistryClient>();
   const runImages = new Map();
-  const knownBlobs = new Set<string>();
+  const knownBlobs = new Map<string, Promise<void>>();
   const total = todo.reduce((n, s) => n + s.record.tags.length, 0);
   const add = (o: RebaseOutcome) => {
     report.outcomes.push(o);

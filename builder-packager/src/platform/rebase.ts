@@ -60,10 +60,14 @@ export interface RebaseOptions {
    */
   tagGuard?: (newDigest: Digest) => Promise<"move" | "already">;
   /**
-   * `repository@digest` of blobs known to be at their repository already (a fleet rebase puts
-   * ten images of one repository onto one run image: its layers are checked once, not ten times).
+   * Run-image blobs placed in their repository, by `repository@digest`, each as the one check
+   * (and mount) that placed it. A fleet rebase puts ten images of one repository onto one run
+   * image: its layers are checked once, not ten times. Concurrent rebases wait on that one
+   * placement rather than mounting the blob again: distribution's filesystem store rewrites a
+   * repository's blob link in place, and a manifest PUT that reads it mid-write fails with
+   * DIGEST_INVALID (seen in one of 966 tags of a fleet rebase).
    */
-  knownBlobs?: Set<string>;
+  knownBlobs?: Map<string, Promise<void>>;
   /** Write the rebased image by digest only, moving no tag (one platform of an index: rebase-index.ts tags the index). */
   untagged?: boolean;
 }
@@ -331,7 +335,7 @@ async function writeRebased(
     seal: ((digest: Digest) => Promise<void>) | undefined;
     clients: Map<string, RegistryClient> | undefined;
     tagGuard: RebaseOptions["tagGuard"];
-    knownBlobs: Set<string> | undefined;
+    knownBlobs: RebaseOptions["knownBlobs"];
   },
 ): Promise<{ digest: Digest; moved: number }> {
   const sink: ImageSink = await openImageSink(output, clients ? { clients } : {});
@@ -339,12 +343,19 @@ async function writeRebased(
   let moved = 0;
   const home = sink.ref.kind === "registry" ? `${sink.ref.registry}/${sink.ref.repository}` : sink.ref.path;
   for (const l of run.manifest.manifest.layers) {
-    if (knownBlobs?.has(`${home}@${l.digest}`)) continue;
-    if (!(await sink.hasBlob(l.digest))) {
-      await sink.putBlob(l, () => runSrc.blob(l.digest), { mountFrom });
-      moved++;
+    const key = `${home}@${l.digest}`;
+    let placed = knownBlobs?.get(key);
+    if (!placed) {
+      placed = (async () => {
+        if (await sink.hasBlob(l.digest)) return;
+        await sink.putBlob(l, () => runSrc.blob(l.digest), { mountFrom });
+        moved++;
+      })();
+      knownBlobs?.set(key, placed);
+      // A failed placement is tried again by the next image, not remembered.
+      placed.catch(() => knownBlobs?.delete(key));
     }
-    knownBlobs?.add(`${home}@${l.digest}`);
+    await placed;
   }
   if (copyAppLayers) {
     const appMount = appSrc.ref.kind === "registry" ? appSrc.ref : undefined;

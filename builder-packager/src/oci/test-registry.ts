@@ -102,7 +102,9 @@ export async function startReferrersRegistry(): Promise<TestServer> {
 }
 
 /**
- * Starts `docker-registry serve` on 127.0.0.1:<free port> with storage in a temp dir.
+ * Starts `docker-registry serve` on 127.0.0.1:<free port> with storage in a temp dir and the
+ * in-memory blob descriptor cache that Debian's /etc/docker/registry/config.yml turns on (without
+ * it, every blob HEAD and manifest PUT re-reads link files: a fleet rebase ran 46.5/s, 49.4/s with it).
  * With `users`, it requires htpasswd (bcrypt, made with apache2-utils' `htpasswd`) basic auth;
  * with `tls`, it serves HTTPS with that certificate and key (PEM files).
  */
@@ -130,7 +132,7 @@ export async function startRegistry(
   const config = join(dir, "config.yml");
   await writeFile(
     config,
-    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: ${options.onAccessLog ? "false" : "true"}\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: test-secret\n${tls}${auth}`,
+    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: ${options.onAccessLog ? "false" : "true"}\nstorage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: test-secret\n${tls}${auth}`,
   );
   const child = spawn("/usr/bin/docker-registry", ["serve", config], {
     // The access log (combined log format) goes to stdout.

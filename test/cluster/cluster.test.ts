@@ -8,12 +8,13 @@
  * Not in the default suite (vitest.config.ts excludes test/cluster/): `npm run test:cluster`.
  */
 import { existsSync } from "node:fs";
-import { chown, cp, mkdtemp, readdir, rm } from "node:fs/promises";
+import { chown, cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildApp } from "../../builder-packager/src/platform/index.js";
-import { BASE_LAYOUT, caBindings, freePort, referenceBuilder, ROOT } from "../e2e/support.js";
+import type { FleetInventory } from "../../builder-packager/src/fleet/index.js";
+import { BASE_LAYOUT, bundleCli, caBindings, freePort, referenceBuilder, ROOT, runCli } from "../e2e/support.js";
 import {
   apply,
   appPod,
@@ -136,6 +137,41 @@ describe("a one-node cluster from scripts/cluster.sh", () => {
     apply(c(), appPod("node-hello-job", output, port, true));
     podReadyMs("node-hello-job");
     expect((await get(port)).body).toMatch(HELLO);
+  });
+
+  test("fleet scan --kubernetes names each image the pods run by the kubelet's digest, with its pods", async () => {
+    const cli = await bundleCli();
+    try {
+      const file = join(work, "cluster-fleet.json");
+      const env = { env: { KUBECONFIG: c().kubeconfig } };
+      const scan = await runCli(cli.path, ["fleet", "scan", "--kubernetes", "-o", file], undefined, env);
+      expect(scan.code, scan.stderr).toBe(0);
+      const inv = JSON.parse(await readFile(file, "utf8")) as FleetInventory;
+      for (const pod of ["node-hello", "node-hello-bridge", "node-hello-job"]) {
+        // The digest the kubelet reports, as kubectl reads it.
+        const imageID = kubectl(c(), ["get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].imageID}"]);
+        const record = inv.images.find((r) => `${r.repository}@${r.digest}` === imageID);
+        expect(record, `${pod} runs ${imageID}`).toBeDefined();
+        expect(record?.running).toContainEqual({ namespace: "default", pod, container: "web" });
+        expect(record?.buildpacks.map((b) => b.id)).toContain("cnbkit/nodejs");
+      }
+      expect(inv.cluster?.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const query = await runCli(cli.path, [
+        "fleet",
+        "query",
+        "-i",
+        file,
+        "--running",
+        "--buildpack",
+        "cnbkit/nodejs",
+        "--csv",
+      ]);
+      expect(query.code, query.stderr).toBe(0);
+      expect(query.stdout).toMatch(/default\/node-hello-bridge\/web/);
+      expect(query.stdout).toMatch(/default\/node-hello-job\/web/);
+    } finally {
+      await cli.remove();
+    }
   });
 });
 

@@ -8,6 +8,8 @@
  */
 import { execFile } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -149,7 +151,7 @@ describe("fleet query", () => {
     expect(none.stdout.trim()).toBe("0 of 26 images match");
     const unsigned = await cli(["fleet", "query", "-i", inventoryFile, "--unsigned", "--not-rebasable", "--csv"]);
     const rows = unsigned.stdout.trim().split("\n");
-    expect(rows[0]).toBe("image,digest,platform,run_image,signature,provenance,rebasable,built,why");
+    expect(rows[0]).toBe("image,digest,platform,run_image,signature,provenance,rebasable,built,why,running");
     const expected = fleet.images.filter((i) => !i.signed && i.extended).length;
     expect(rows.slice(1)).toHaveLength(expected);
     expect(
@@ -293,4 +295,74 @@ describe("fleet rebase", () => {
       report.outcomes.length + fleet.images.filter((i) => !i.behind).length + 1,
     );
   }, 180_000);
+
+  test("--kubernetes: the digests pods run, one no tag names any more; a query names the pods still behind", async () => {
+    const rebased = report.outcomes.find((o) => o.kind === "rebased")!;
+    if (rebased.kind !== "rebased") throw new Error("no rebased image");
+    const repository = rebased.ref.slice(0, rebased.ref.lastIndexOf(":"));
+    // The API server's pod list as a kubelet fills it: one pod still runs the digest from
+    // before the rebase (its tag names the new one now), one runs the new one, one runs an
+    // image loaded onto the node.
+    const pods = {
+      items: [
+        { name: "web-old", imageID: `${repository}@${rebased.from}` },
+        { name: "web-new", imageID: `${repository}@${rebased.to}` },
+        { name: "debug", imageID: `sha256:${"0".repeat(64)}` },
+      ].map((p) => ({
+        metadata: { namespace: "shop", name: p.name },
+        status: { containerStatuses: [{ name: "web", image: rebased.ref, imageID: p.imageID }] },
+      })),
+    };
+    const api = http.createServer((req, res) => {
+      const ok = req.headers.authorization === "Bearer fleet-token" && req.url === "/api/v1/pods?limit=500";
+      res.writeHead(ok ? 200 : 403, { "content-type": "application/json" });
+      res.end(JSON.stringify(ok ? pods : { message: `unexpected ${req.url}` }));
+    });
+    await new Promise<void>((r) => api.listen(0, "127.0.0.1", r));
+    try {
+      const server = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+      const kubeconfig = join(e2e.work, "kubeconfig");
+      await writeFile(
+        kubeconfig,
+        `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "${server}"}\nusers:\n- name: u\n  user: {token: fleet-token}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n`,
+      );
+      const file = join(e2e.work, "cluster.json");
+      const env = { env: { KUBECONFIG: kubeconfig, COSIGN_PASSWORD: PASSWORD } };
+      const scan = await runCli(e2e.cli, ["fleet", "scan", "--kubernetes", "-o", file], undefined, env);
+      expect(scan.code, scan.stderr).toBe(0);
+      expect(scan.stderr).toContain(
+        `Cluster ${server}: 3 pods run 2 image digests, 1 containers without a repository digest (not scanned)`,
+      );
+      const inv = JSON.parse(await readFile(file, "utf8")) as FleetInventory;
+      expect(inv.cluster).toMatchObject({ server, pods: 3, images: 2, unresolved: [{ pod: "debug" }] });
+      const byDigest = new Map(inv.images.map((r) => [r.digest, r]));
+      expect(byDigest.get(rebased.from)).toMatchObject({
+        tags: [],
+        running: [{ namespace: "shop", pod: "web-old", container: "web" }],
+      });
+      expect(byDigest.get(rebased.to)?.running).toEqual([{ namespace: "shop", pod: "web-new", container: "web" }]);
+
+      const query = await cli([
+        "fleet",
+        "query",
+        "-i",
+        file,
+        "--running",
+        "--run-image",
+        `${fleet.runRepository}:latest`,
+        "--behind",
+      ]);
+      expect(query.code, query.stderr).toBe(0);
+      expect(query.stdout).toMatch(
+        new RegExp(
+          `^${repository}@${rebased.from}\\s.*\\sshop/web-old\\s+run image behind: .*; run by shop/web-old$`,
+          "m",
+        ),
+      );
+      expect(query.stdout).toMatch(/^1 of 2 images match$/m);
+    } finally {
+      api.closeAllConnections();
+      await new Promise((r) => api.close(r));
+    }
+  }, 120_000);
 });

@@ -8,6 +8,7 @@
 export { fmtCount } from "./format-count.js";
 export { HIT_ROWS, type HtmlReportOptions, htmlReport } from "./html-report.js";
 export * from "./inventory.js";
+export { type KubeConnection, kubeConnection } from "./kube-connection.js";
 export {
   type BuildpackFilter,
   type PackageFilter,
@@ -17,6 +18,7 @@ export {
   type QuerySpec,
   queryFleet,
   repositoryOf,
+  runningText,
 } from "./query.js";
 export {
   type FleetRebaseOptions,
@@ -29,6 +31,14 @@ export {
 export { refreshInventory } from "./refresh.js";
 export type { ReadStats } from "./repository.js";
 export { type RunImageNow, type RunImageState, runImageNow } from "./run-image-now.js";
+export {
+  type ClusterImages,
+  type RunningContainer,
+  type RunningImage,
+  repositoryDigest,
+  runningImages,
+  type UnresolvedContainer,
+} from "./running-images.js";
 export { ARTIFACT_TAG, type ScanOptions, type ScanSummary, scanFleet } from "./scan.js";
 export { parseTarget, type ScanTarget, targetsFromFile } from "./targets.js";
 export * from "./versions/index.js";

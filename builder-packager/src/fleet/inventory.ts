@@ -12,6 +12,7 @@ import { CnbError } from "@cnbkit/framework";
 import { writeAtomic } from "@cnbkit/framework/fs";
 import type { Digest } from "../oci/index.js";
 import type { ProofState } from "../supply-chain/index.js";
+import type { RunningContainer, UnresolvedContainer } from "./running-images.js";
 import type { Ecosystem } from "./versions/index.js";
 
 /** The schema this cnbkit writes and reads; another one is refused in one line. */
@@ -85,6 +86,8 @@ export interface ImageRecord {
   provenance: ProofState;
   /** The digests of the `.sig` and `.att` manifests read, so a re-scan re-reads them only when they change. */
   proofs?: { sig?: Digest; att?: Digest };
+  /** The cluster's containers that run this image when scanned with `--kubernetes` (absent: none, or not asked). */
+  running?: RunningContainer[];
 }
 
 /** Something the scan met that is not a CNB app image (counted and named, never an error). */
@@ -94,6 +97,8 @@ export interface OtherImage {
   digest: Digest;
   /** Why it is not in {@link FleetInventory.images}. */
   why: string;
+  /** As {@link ImageRecord.running}. */
+  running?: RunningContainer[];
 }
 
 /** An image the scan could not read, with the one-line reason. */
@@ -111,6 +116,16 @@ export interface FleetInventory {
   sources: string[];
   /** The sha256 of the public key signatures were checked against, when one was given. */
   key?: string;
+  /** What the cluster ran, when scanned with `--kubernetes`. */
+  cluster?: {
+    /** The API server asked. */
+    server: string;
+    pods: number;
+    /** Distinct image digests its containers run. */
+    images: number;
+    /** Containers whose image the kubelet names by no repository digest (not scanned). */
+    unresolved: UnresolvedContainer[];
+  };
   images: ImageRecord[];
   others: OtherImage[];
   errors: ScanError[];

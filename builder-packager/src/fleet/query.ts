@@ -6,6 +6,7 @@
  */
 import { CnbError } from "@cnbkit/framework";
 import type { FleetInventory, ImageRecord, InventoryPackage } from "./inventory.js";
+import type { RunningContainer } from "./running-images.js";
 import type { RunImageNow } from "./run-image-now.js";
 import { type Ecosystem, type VersionTest, versionTest } from "./versions/index.js";
 
@@ -35,6 +36,8 @@ export interface QuerySpec {
   noProvenance?: boolean;
   notRebasable?: boolean;
   builtBefore?: Date;
+  /** Only images that pods of the scanned cluster run. */
+  running?: boolean;
 }
 
 /** One image a query matched, with the reasons in words. */
@@ -186,7 +189,30 @@ export async function queryFleet(inventory: FleetInventory, spec: QuerySpec, now
       if (!r.built || new Date(r.built.at) >= spec.builtBefore) continue;
       why.push(`built ${r.built.at.slice(0, 10)}`);
     }
+    if (spec.running) {
+      if (!inventory.cluster) {
+        throw new CnbError(
+          "--running asks which images pods run, and this inventory was not scanned with --kubernetes",
+          {
+            hint: "scan with `cnbkit fleet scan ... --kubernetes`",
+          },
+        );
+      }
+      if (!r.running?.length) continue;
+      why.push(`run by ${runningText(r.running)}`);
+    }
     hits.push({ record: r, why });
   }
   return hits;
+}
+
+/** Containers as people name them: `ns/pod` (with the container when a pod runs several), the first three and a count. */
+export function runningText(running: RunningContainer[]): string {
+  const pods = new Map<string, string[]>();
+  for (const c of running)
+    pods.set(`${c.namespace}/${c.pod}`, [...(pods.get(`${c.namespace}/${c.pod}`) ?? []), c.container]);
+  const names = [...pods].map(([pod, containers]) =>
+    containers.length > 1 ? `${pod} (${containers.join(", ")})` : pod,
+  );
+  return names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more pods` : names.join(", ");
 }

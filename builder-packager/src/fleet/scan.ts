@@ -26,6 +26,7 @@ import {
 } from "./inventory.js";
 import { type FleetRepository, layoutRepository, type ReadStats, readStats, registryRepository } from "./repository.js";
 import { type ManifestAtHand, type ScanContext, scanManifest } from "./scan-image.js";
+import type { ClusterImages } from "./running-images.js";
 import type { ScanTarget } from "./targets.js";
 
 /** Options of {@link scanFleet}. */
@@ -43,6 +44,8 @@ export interface ScanOptions {
   insecure?: boolean;
   /** Called as tags are listed and images read. */
   onProgress?: (phase: "listing" | "reading", done: number, total: number) => void;
+  /** What a cluster runs (`--kubernetes`): its images are scanned, and each record says which pods run it. */
+  cluster?: ClusterImages;
 }
 
 /** What a scan did, for its summary line and the bench. */
@@ -80,10 +83,14 @@ function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
   };
 }
 
-/** One repository and the tags of it to read (all of them, or the ones named). */
+/**
+ * One repository and what of it to read: every tag (`whole`), and the tags and digests named
+ * (a digest is read even when no tag names it any more: a pod may still run it).
+ */
 interface RepoJob {
   repo: FleetRepository;
-  named?: Set<string>;
+  whole: boolean;
+  named: Set<string>;
 }
 
 /** The state of one scan: what it found so far, and what it reads through. */
@@ -161,6 +168,7 @@ export async function scanFleet(opts: ScanOptions): Promise<{ inventory: FleetIn
     [...(previous?.images ?? []), ...(previous?.others ?? [])].map((r) => `${r.repository}@${r.digest}`),
   );
   for (const k of s.seen) removed.delete(k);
+  if (opts.cluster) attachRunning(opts.cluster, s.images, s.others);
   const inventory = await assemble(opts, s.images, s.others, s.errors, s.ctx);
   const { unchanged, changed, added, tags } = s.counts;
   const seconds = (performance.now() - started) / 1000;
@@ -219,7 +227,8 @@ async function scanDigest(
 ): Promise<void> {
   const key = `${repo.name}@${digest}`;
   s.seen.add(key);
-  const tags = entry.tags.sort();
+  // A digest named as a target is not a tag: a record named by digest alone has no tags.
+  const tags = entry.tags.filter((t) => !t.startsWith("sha256:")).sort();
   try {
     const prev = s.prevImages.get(key);
     const prevOther = s.prevOthers.get(key);
@@ -241,13 +250,14 @@ async function scanDigest(
   } catch (err) {
     s.errors.push({ ref: `${repo.name}:${tags[0] ?? digest}`, error: oneLine(err) });
   }
-  s.progress.done += tags.length;
+  s.progress.done += entry.tags.length;
   s.opts.onProgress?.("reading", Math.min(s.progress.done, s.progress.total), s.progress.total);
 }
 
-/** The tags of a job that name images: the named ones, or every tag but cosign's. */
+/** The tags (and digests) of a job that name images: every tag but cosign's when whole, and the named ones. */
 function imageTags(job: RepoJob, all: string[]): string[] {
-  return job.named ? [...job.named] : all.filter((t) => !ARTIFACT_TAG.test(t));
+  const listed = job.whole ? all.filter((t) => !ARTIFACT_TAG.test(t)) : [];
+  return [...new Set([...listed, ...job.named])];
 }
 
 /** The repositories the targets name, each once (a catalog is listed page by page). */
@@ -258,10 +268,10 @@ async function listRepositories(
 ): Promise<RepoJob[]> {
   const jobs = new Map<string, RepoJob>();
   const add = (repo: FleetRepository, named?: string) => {
-    const job = jobs.get(repo.name);
-    if (!job) jobs.set(repo.name, { repo, ...(named ? { named: new Set([named]) } : {}) });
-    else if (named && job.named) job.named.add(named);
-    else if (!named) delete job.named;
+    const job = jobs.get(repo.name) ?? { repo, whole: false, named: new Set<string>() };
+    jobs.set(repo.name, job);
+    if (named) job.named.add(named);
+    else job.whole = true;
   };
   for (const t of targets) {
     if (t.kind === "layout") {
@@ -339,6 +349,23 @@ async function readImage(
   );
 }
 
+/**
+ * Says on each record which of the cluster's containers run it (by its digest, or its index's:
+ * the kubelet names a multi-platform image by the index), and nothing on the others: what a
+ * previous scan saw running is not carried over.
+ */
+function attachRunning(cluster: ClusterImages, images: ImageRecord[], others: OtherImage[]): void {
+  const byRef = new Map(cluster.images.map((i) => [`${i.repository}@${i.digest}`, i.containers]));
+  for (const r of [...images, ...others]) {
+    const running = [
+      ...(byRef.get(`${r.repository}@${r.digest}`) ?? []),
+      ...("index" in r && r.index ? (byRef.get(`${r.repository}@${r.index}`) ?? []) : []),
+    ];
+    if (running.length) r.running = running;
+    else delete r.running;
+  }
+}
+
 /** The inventory, sorted so the same fleet gives the same file; only the SBOMs records name. */
 async function assemble(
   opts: ScanOptions,
@@ -360,6 +387,16 @@ async function assemble(
     scannedAt: new Date().toISOString(),
     sources: opts.sources,
     ...(opts.key ? { key: opts.key.id } : {}),
+    ...(opts.cluster
+      ? {
+          cluster: {
+            server: opts.cluster.server,
+            pods: opts.cluster.pods,
+            images: opts.cluster.images.length,
+            unresolved: opts.cluster.unresolved,
+          },
+        }
+      : {}),
     images,
     others,
     errors,

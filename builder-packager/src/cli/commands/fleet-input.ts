@@ -15,6 +15,9 @@ import {
   type QuerySpec,
   readInventory,
   type ScanSummary,
+  type ClusterImages,
+  kubeConnection,
+  runningImages,
   type ScanTarget,
   scanFleet,
   targetsFromFile,
@@ -33,6 +36,20 @@ export const TARGET_OPTIONS: Record<string, OptionSpec> = {
   },
   concurrency: { type: "string", value: "<n>", help: "requests in flight at once (default 16)" },
   "insecure-registry": { type: "boolean", help: "plain HTTP for registries that are not on loopback" },
+  kubernetes: {
+    type: "boolean",
+    help: "also scan what the cluster's pods run (by the digests the kubelet reports), and say which pods run each image; the cluster is KUBECONFIG's, else ~/.kube/config's, else the pod's own",
+  },
+  "kube-context": {
+    type: "string",
+    value: "<name>",
+    help: "with --kubernetes: this kubeconfig context, not the current one",
+  },
+  "kube-namespace": {
+    type: "string",
+    value: "<ns>",
+    help: "with --kubernetes: only this namespace's pods (else every namespace)",
+  },
 };
 
 /** The query flags, shared by query and rebase. */
@@ -49,6 +66,7 @@ export const QUERY_OPTIONS: Record<string, OptionSpec> = {
   unsigned: { type: "boolean", help: "images with no (valid) signature" },
   "no-provenance": { type: "boolean", help: "images with no (valid) SLSA provenance" },
   "not-rebasable": { type: "boolean", help: "images that cannot be rebased (extensions, labels)" },
+  running: { type: "boolean", help: "images that pods of the scanned cluster run (scanned with --kubernetes)" },
   "built-before": { type: "string", value: "<date>", help: "images built before this date (YYYY-MM-DD)" },
 };
 
@@ -62,8 +80,10 @@ export function countOption(inv: Invocation, name: string, fallback: number): nu
   return n;
 }
 
-/** The parsed targets of an invocation: positionals and `--images-from`. */
-export async function scanTargets(inv: Invocation): Promise<{ targets: ScanTarget[]; sources: string[] }> {
+/** The parsed targets of an invocation: positionals, `--images-from`, and with `--kubernetes`, what the cluster runs. */
+export async function scanTargets(
+  inv: Invocation,
+): Promise<{ targets: ScanTarget[]; sources: string[]; cluster?: ClusterImages }> {
   const sources = [...inv.positionals];
   const targets = inv.positionals.map(parseTarget);
   const file = stringOption(inv, "images-from");
@@ -71,7 +91,20 @@ export async function scanTargets(inv: Invocation): Promise<{ targets: ScanTarge
     targets.push(...(await targetsFromFile(file)));
     sources.push(`@${file}`);
   }
-  return { targets, sources };
+  const context = stringOption(inv, "kube-context");
+  const namespace = stringOption(inv, "kube-namespace");
+  if (!inv.values.kubernetes) {
+    if (context || namespace) throw new CnbError(`--${context ? "kube-context" : "kube-namespace"} needs --kubernetes`);
+    return { targets, sources };
+  }
+  const conn = await kubeConnection({ env: process.env, ...(context ? { context } : {}) });
+  const cluster = await runningImages(conn, namespace ? { namespace } : {});
+  inv.err(
+    `Cluster ${conn.server}: ${fmtCount(cluster.pods)} pods run ${fmtCount(cluster.images.length)} image digests${cluster.unresolved.length ? `, ${fmtCount(cluster.unresolved.length)} containers without a repository digest (not scanned)` : ""}`,
+  );
+  for (const i of cluster.images) targets.push(parseTarget(`${i.repository}@${i.digest}`));
+  sources.push(`kubernetes:${conn.server}${namespace ? `/namespaces/${namespace}` : ""}`);
+  return { targets, sources, cluster };
 }
 
 /** The verify key of `--key` and its id (the sha256 of the file), or undefined. */
@@ -95,7 +128,10 @@ export async function scanWithProgress(
   inv: Invocation,
   previous: FleetInventory | undefined,
 ): Promise<{ inventory: FleetInventory; summary: ScanSummary }> {
-  const { targets, sources } = await scanTargets(inv);
+  const { targets, sources, cluster } = await scanTargets(inv);
+  if (targets.length === 0 && cluster) {
+    throw new CnbError(`the cluster at ${cluster.server} runs no image pulled from a registry: nothing to scan`);
+  }
   if (targets.length === 0) {
     throw new CnbError("nothing to scan: name a registry, a repository prefix, a repository, an image or oci:<dir>", {
       hint: "as in `cnbkit fleet scan 127.0.0.1:5000`, or --images-from images.txt",
@@ -109,6 +145,7 @@ export async function scanWithProgress(
     sources,
     ...(previous ? { previous } : {}),
     ...(key ? { key } : {}),
+    ...(cluster ? { cluster } : {}),
     concurrency: countOption(inv, "concurrency", 16),
     insecure: inv.values["insecure-registry"] === true,
     onProgress: (phase, done, total) => {
@@ -147,7 +184,7 @@ export function summaryLines(inventory: FleetInventory, s: ScanSummary): string[
 export async function inventoryFor(inv: Invocation): Promise<FleetInventory> {
   const file = stringOption(inv, "inventory");
   if (file) {
-    if (inv.positionals.length || stringOption(inv, "images-from")) {
+    if (inv.positionals.length || stringOption(inv, "images-from") || inv.values.kubernetes) {
       throw new CnbError("give either --inventory or targets to scan, not both");
     }
     return readInventory(file);
@@ -176,6 +213,7 @@ export function querySpec(inv: Invocation): QuerySpec {
     unsigned: inv.values.unsigned === true,
     noProvenance: inv.values["no-provenance"] === true,
     notRebasable: inv.values["not-rebasable"] === true,
+    running: inv.values.running === true,
     ...(builtBefore ? { builtBefore } : {}),
   };
 }
@@ -190,6 +228,7 @@ export function filters(spec: QuerySpec): boolean {
       spec.unsigned ||
       spec.noProvenance ||
       spec.notRebasable ||
+      spec.running ||
       spec.builtBefore,
   );
 }

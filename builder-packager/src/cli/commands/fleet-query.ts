@@ -1,7 +1,16 @@
 /** `cnbkit fleet query`: which images of a fleet match, and why, as a table, JSON or CSV. */
 import { writeFile } from "node:fs/promises";
 import { CnbError } from "@cnbkit/framework";
-import { fmtCount, htmlReport, type QueryHit, queryFleet, recordRef, runImageNow } from "../../fleet/index.js";
+import {
+  type FleetInventory,
+  fmtCount,
+  htmlReport,
+  type QueryHit,
+  queryFleet,
+  recordRef,
+  runImageNow,
+  runningText,
+} from "../../fleet/index.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { alignColumns } from "../columns.js";
 import { filters, inventoryFor, QUERY_OPTIONS, querySpec, TARGET_OPTIONS } from "./fleet-input.js";
@@ -11,7 +20,7 @@ export const fleetQueryCommand: Command = {
   name: "fleet query",
   summary: "Find the images of a fleet by package, buildpack, run image, signature, provenance or age",
   usage:
-    "cnbkit fleet query [--inventory <fleet.json> | <target>...] [--package <p>]... [--buildpack <b>]... [--run-image <ref> --behind] [--unsigned] [--no-provenance] [--not-rebasable] [--built-before <date>] [--json | --csv]",
+    "cnbkit fleet query [--inventory <fleet.json> | <target>...] [--package <p>]... [--buildpack <b>]... [--run-image <ref> --behind] [--unsigned] [--no-provenance] [--not-rebasable] [--built-before <date>] [--running] [--kubernetes] [--json | --csv]",
   description: [
     "Flags of one kind are alternatives (two --package: either); flags of different kinds must all hold.",
     "Package ranges are read in their ecosystem's syntax: npm semver, PEP 440, Maven ranges, Debian",
@@ -42,6 +51,7 @@ export const fleetQueryCommand: Command = {
     "cnbkit fleet query 127.0.0.1:5000/team-a/ --unsigned --no-provenance --not-rebasable --built-before 2026-06-01",
     "cnbkit fleet query 10.0.0.5:5000/apps/ --images-from images.txt --key cosign.pub --concurrency 32 --insecure-registry --unsigned",
     "cnbkit fleet query -i fleet.json --buildpack cnbkit/nodejs@'<1.4.0' --html fleet.html",
+    "cnbkit fleet query 127.0.0.1:5000/apps/ --kubernetes --kube-context prod --kube-namespace shop --running --run-image 127.0.0.1:5000/base/run:latest --behind",
   ],
   async run(inv) {
     if (inv.values.json && inv.values.csv) throw new CnbError("give --json or --csv, not both");
@@ -58,22 +68,41 @@ export const fleetQueryCommand: Command = {
     }
     if (inv.values.json) inv.out(JSON.stringify({ matched: hits.length, of: inventory.images.length, hits }, null, 2));
     else if (inv.values.csv) for (const line of csvLines(hits)) inv.out(line);
-    else printTable(inv, hits, inventory.images.length, filters(spec));
+    else printTable(inv, hits, inventory, filters(spec));
     return 0;
   },
 };
 
-function printTable(inv: Invocation, hits: QueryHit[], of: number, filtered: boolean): void {
-  const rows = hits.map((h) => [recordRef(h.record), h.record.platform, h.why.join("; ") || "-"]);
-  if (rows.length)
-    for (const line of alignColumns([["IMAGE", "PLATFORM", filtered ? "WHY" : ""], ...rows], 2)) inv.out(line);
-  inv.out(`${fmtCount(hits.length)} of ${fmtCount(of)} images match`);
+function printTable(inv: Invocation, hits: QueryHit[], inventory: FleetInventory, filtered: boolean): void {
+  // Scanned with --kubernetes: which pods run each hit is what the question is about.
+  const pods = inventory.cluster !== undefined;
+  const rows = hits.map((h) => [
+    recordRef(h.record),
+    h.record.platform,
+    ...(pods ? [h.record.running?.length ? runningText(h.record.running) : "-"] : []),
+    h.why.join("; ") || "-",
+  ]);
+  const header = ["IMAGE", "PLATFORM", ...(pods ? ["RUN BY"] : []), filtered ? "WHY" : ""];
+  if (rows.length) for (const line of alignColumns([header, ...rows], 2)) inv.out(line);
+  inv.out(`${fmtCount(hits.length)} of ${fmtCount(inventory.images.length)} images match`);
 }
 
 /** RFC 4180 CSV: one row per hit, every field quoted when it needs to be. */
 export function csvLines(hits: QueryHit[]): string[] {
   const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const header = ["image", "digest", "platform", "run_image", "signature", "provenance", "rebasable", "built", "why"];
+  const header = [
+    "image",
+    "digest",
+    "platform",
+    "run_image",
+    "signature",
+    "provenance",
+    "rebasable",
+    "built",
+    "why",
+    // Last, so scripts that read the columns before it by position keep working.
+    "running",
+  ];
   return [
     header.join(","),
     ...hits.map((h) =>
@@ -87,6 +116,7 @@ export function csvLines(hits: QueryHit[]): string[] {
         h.record.rebasable.ok ? "yes" : `no: ${h.record.rebasable.why}`,
         h.record.built?.at ?? "",
         h.why.join("; "),
+        (h.record.running ?? []).map((c) => `${c.namespace}/${c.pod}/${c.container}`).join(" "),
       ]
         .map(q)
         .join(","),

@@ -29,6 +29,7 @@ export const fleetScanCommand: Command = {
     "cnbkit fleet scan registry.example.com/team-a/ registry.example.com/team-b/app --key cosign.pub -o fleet.json",
     "cnbkit fleet scan --images-from images.txt oci:out/app --concurrency 32 --previous yesterday.json",
     "cnbkit fleet scan 10.0.0.5:5000/apps/ --insecure-registry",
+    "cnbkit fleet scan 127.0.0.1:5000/apps/ --kubernetes --kube-context prod --kube-namespace shop -o fleet.json",
   ],
   async run(inv) {
     const output = stringOption(inv, "output") ?? "fleet.json";

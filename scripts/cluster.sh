@@ -13,15 +13,21 @@
 #   docker-registry                                                (the loopback registry pods pull from)
 #   containerd (its own root, state and socket; CRI on; runc)      (the runtime)
 #   kubelet (cgroupfs, like this host's cgroup v1; swap allowed)   (the node)
+#   kube-proxy (iptables mode)                                     (Services' ClusterIPs)
 # The Kubernetes binaries come from scripts/fetch-kubernetes.sh (built from the Go module, cached
 # under ~/.cache/cnbkit/kubernetes/<version>/), etcd, containerd, runc, the CNI plugins and the
 # registry from Debian's packages, which `up` installs when missing. The pause image is a static C
 # program built here and cached under ~/.cache/cnbkit/kubernetes/pause/<key>/: registry.k8s.io is out
 # of reach.
 #
-# Services: no kube-proxy, so a Service's ClusterIP leads nowhere. The apiserver calls admission
-# and conversion webhooks (Tekton's) at the Service's endpoint instead (--enable-aggregator-routing),
-# and pods that talk to the apiserver run on the host network with KUBERNETES_SERVICE_HOST=127.0.0.1.
+# Services: kube-proxy in iptables mode makes each ClusterIP (10.96.0.0/24) lead to its pods, from
+# the host and from pods on the bridge (this kernel has br_netfilter on). It masquerades every
+# Service connection (--masquerade-all): a pod calling a Service whose pod sits on the same bridge
+# gets its answer back through the host, where the DNAT is undone. `down` removes its rules
+# (kube-proxy --cleanup). The apiserver still calls admission and conversion webhooks (Tekton's) at
+# the Service's endpoint (--enable-aggregator-routing), and pods that talk to the apiserver run on
+# the host network with KUBERNETES_SERVICE_HOST=127.0.0.1: the apiserver's own Service leads to
+# 127.0.0.1, which is the pod's own loopback off the host network.
 #
 # Mutating admission policies (beta in 1.34, off by default) are on: the kpack suite puts kpack's
 # build pods, which it cannot ask for hostNetwork, on the host network with one
@@ -43,6 +49,8 @@ ETCD_PEER_PORT="${CNBKIT_CLUSTER_ETCD_PEER_PORT:-$((ETCD_PORT + 1))}"
 API_PORT="${CNBKIT_CLUSTER_API_PORT:-16443}"
 REGISTRY_PORT="${CNBKIT_CLUSTER_REGISTRY_PORT:-15000}"
 KUBELET_PORT="${CNBKIT_CLUSTER_KUBELET_PORT:-10250}"
+PROXY_HEALTH_PORT="${CNBKIT_CLUSTER_PROXY_HEALTH_PORT:-10256}"
+PROXY_METRICS_PORT="${CNBKIT_CLUSTER_PROXY_METRICS_PORT:-10249}"
 # The kubelet refuses a loopback node IP, so the node's address the apiserver dials (for logs and
 # exec) is its name: "localhost", which resolves to the loopback address the kubelet listens on.
 NODE_NAME=localhost
@@ -51,7 +59,7 @@ PAUSE_IMAGE="$REGISTRY/pause:3.10"
 # Debian's names; `up` installs the missing ones (apt-get, as root, as everywhere on this machine).
 PACKAGES=(etcd-server containerd runc containernetworking-plugins docker-registry skopeo openssl gcc libc6-dev)
 # In the order `up` starts them (and `status` lists them).
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler registry containerd kubelet)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler registry containerd kubelet kube-proxy)
 
 say() { printf '[cluster] %s\n' "$*" >&2; }
 die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
@@ -265,7 +273,8 @@ EOF
   "name": "cnbkit",
   "plugins": [
     {"type": "bridge", "bridge": "cnbkit0", "isGateway": true, "ipMasq": false,
-     "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.0.0/24"}]], "dataDir": "$STATE/cni/ipam"}},
+     "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.0.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}],
+              "dataDir": "$STATE/cni/ipam"}},
     {"type": "portmap", "capabilities": {"portMappings": true}}
   ]
 }
@@ -330,6 +339,12 @@ up() {
   wait_for kubelet 120 kc wait --for=condition=Ready "node/$NODE_NAME" --timeout 1s
   # Pods need the default service account, which the controller-manager makes.
   wait_for kube-controller-manager 60 kc get serviceaccount default
+  start kube-proxy "$BIN/kube-proxy" --kubeconfig "$STATE/admin.kubeconfig" --proxy-mode iptables \
+    --hostname-override "$NODE_NAME" --cluster-cidr 10.244.0.0/24 --masquerade-all \
+    --conntrack-max-per-core 0 --healthz-bind-address "127.0.0.1:$PROXY_HEALTH_PORT" \
+    --metrics-bind-address "127.0.0.1:$PROXY_METRICS_PORT" --v 1
+  # Healthy once it has written the rules for what the apiserver holds.
+  wait_for kube-proxy 60 curl -fsS "http://127.0.0.1:$PROXY_HEALTH_PORT/healthz"
   say "node $NODE_NAME Ready in $((SECONDS - t0))s"
   env_lines
 }
@@ -401,7 +416,9 @@ down() {
   mkdir -p "$STATE/pids"
   stop_pods
   local c p
-  stop containerd
+  stop containerd kube-proxy
+  # Its KUBE-* chains and rules, which outlive it.
+  [ -x "$BIN/kube-proxy" ] && "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
   # The control plane and the registry together, etcd last (the apiserver may still write).
   stop registry kube-scheduler kube-controller-manager kube-apiserver
   stop etcd

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds Kubernetes' node and control-plane binaries (kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubelet, kubectl) from the k8s.io/kubernetes Go module into
+# kube-scheduler, kubelet, kube-proxy, kubectl) from the k8s.io/kubernetes Go module into
 # ~/.cache/cnbkit/kubernetes/<version>/, for a single-node cluster on this machine (issue 56:
 # cnbkit's builders under Tekton and kpack). Only the cluster tests use them; nothing in the main
 # job or `npm run test:all` does.
@@ -18,14 +18,14 @@ set -euo pipefail
 K8S_VERSION="${CNBKIT_KUBERNETES_VERSION:-1.34.4}"
 CACHE="${CNBKIT_CACHE:-$HOME/.cache/cnbkit}"
 dir="$CACHE/kubernetes/v$K8S_VERSION"
-BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
+BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 
-have_all() {
-  for b in "${BINARIES[@]}"; do [ -x "$dir/bin/$b" ] || return 1; done
-}
-have_all && exit 0
+# Only what is missing is built: a cache made before a binary joined the list gains just that one.
+missing=()
+for b in "${BINARIES[@]}"; do [ -x "$dir/bin/$b" ] || missing+=("$b"); done
+[ "${#missing[@]}" -eq 0 ] && exit 0
 
-printf '[cluster] building Kubernetes v%s from its Go module (first run only: ~15-55 min on 2 cores)\n' "$K8S_VERSION"
+printf '[cluster] building %s of Kubernetes v%s from its Go module (first run only: ~15-55 min on 2 cores)\n' "${missing[*]}" "$K8S_VERSION"
 mod="k8s.io/kubernetes@v$K8S_VERSION"
 GOFLAGS=-mod=mod go mod download "$mod"
 staging="v0.${K8S_VERSION#1.}"
@@ -45,7 +45,7 @@ if grep -q '=> ./staging' go.mod; then
   exit 1
 fi
 pkgs=()
-for b in "${BINARIES[@]}"; do pkgs+=("./cmd/$b"); done
+for b in "${missing[@]}"; do pkgs+=("./cmd/$b"); done
 mkdir -p "$work/bin"
 # The version the binaries report (hack/lib/version.sh sets these from git, which the zip lacks):
 # without it the apiserver says v0.0.0-master, and controllers that check the server's version
@@ -59,9 +59,9 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
 GOWORK=off CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false" go build -trimpath -ldflags "$ldflags" -o "$work/bin/" "${pkgs[@]}"
-for b in "${BINARIES[@]}"; do
+mkdir -p "$dir/bin"
+for b in "${missing[@]}"; do
   [ -x "$work/bin/$b" ] || { echo "error: go build made no $b" >&2; exit 1; }
+  mv "$work/bin/$b" "$dir/bin/$b"
 done
-rm -rf "$dir/bin"
-mv "$work/bin" "$dir/bin"
 printf '[cluster] Kubernetes v%s binaries in %s\n' "$K8S_VERSION" "$dir/bin"

@@ -119,6 +119,79 @@ describe("a one-node cluster from scripts/cluster.sh", () => {
     );
   });
 
+  test("a Service's ClusterIP leads to node-hello's pod, from the host and from another pod (kube-proxy)", async () => {
+    apply(c(), {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "node-hello" },
+      spec: { selector: { app: "node-hello-bridge" }, ports: [{ port: 80, targetPort: 8080 }] },
+    });
+    const ip = kubectl(c(), ["get", "service", "node-hello", "-o", "jsonpath={.spec.clusterIP}"]);
+    expect(ip).toMatch(/^10\.96\.0\.\d+$/);
+    // kube-proxy writes the Service's rules once it sees the Service and its endpoints.
+    let fromHost = "";
+    for (let i = 0; i < 60 && !HELLO.test(fromHost); i++) {
+      fromHost = await fetch(`http://${ip}/`, { signal: AbortSignal.timeout(2000) })
+        .then((r) => r.text())
+        .catch(() => "");
+      if (!HELLO.test(fromHost)) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(fromHost).toMatch(HELLO);
+    // From a pod on the bridge: the launcher runs node with the app image's own environment.
+    const call = `fetch("http://${ip}/").then((r) => r.text()).then((t) => { console.log(t); process.exit(0); }, (e) => { console.error(String(e)); process.exit(1); })`;
+    apply(c(), {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: "call-node-hello" },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          spec: {
+            restartPolicy: "Never",
+            automountServiceAccountToken: false,
+            containers: [
+              {
+                name: "call",
+                image: `${c().registry}/node-hello:latest`,
+                // One argument: the launcher runs a command it is given through bash -c, with the app's env.
+                command: ["/cnb/lifecycle/launcher", `node -e '${call}'`],
+              },
+            ],
+          },
+        },
+      },
+    });
+    const job = await waitForJob(c(), "call-node-hello", 120_000);
+    expect(job.ok, job.log).toBe(true);
+    expect(job.log).toMatch(HELLO);
+  });
+
+  test("java-hello in a pod with a 512Mi limit: the memory calculator sizes the JVM to it", async () => {
+    const out = join(work, "java-hello");
+    await buildApp({
+      appDir: join(ROOT, "examples/apps/java-hello"),
+      builder,
+      output: `oci:${out}:latest`,
+      bindings: await caBindings(),
+    });
+    const image = push(c(), `oci:${out}:latest`, "java-hello:latest");
+    const port = await freePort();
+    const pod = appPod("java-hello", image, port, true) as {
+      spec: { containers: { resources?: object }[] };
+    };
+    pod.spec.containers[0]!.resources = { limits: { memory: "512Mi" }, requests: { memory: "512Mi" } };
+    apply(c(), pod);
+    console.log(`[cluster] java-hello pod pulled and Ready in ${podReadyMs("java-hello")} ms`);
+    const log = kubectl(c(), ["logs", "java-hello"]);
+    expect(log).toMatch(/Calculated JVM Memory Configuration: .*-Xmx\d+[KMG].* \(Total Memory: 512M,/);
+    const res = await get(port);
+    expect(res.status).toBe(200);
+    const maxHeap = Number(/max heap (\d+)/.exec(res.body)?.[1]);
+    // The heap is what the calculator left of the pod's limit, not a share of the node's memory.
+    expect(maxHeap).toBeGreaterThan(64 * 2 ** 20);
+    expect(maxHeap).toBeLessThan(512 * 2 ** 20);
+  });
+
   test("a Job running the builder's creator builds node-hello in the cluster, and the image runs", async () => {
     const appDir = join(work, "job-app");
     await cp(join(ROOT, "examples/apps/node-hello"), appDir, { recursive: true });
@@ -146,6 +219,7 @@ describe("a one-node cluster from scripts/cluster.sh", () => {
       const env = { env: { KUBECONFIG: c().kubeconfig } };
       const scan = await runCli(cli.path, ["fleet", "scan", "--kubernetes", "-o", file], undefined, env);
       expect(scan.code, scan.stderr).toBe(0);
+      console.log(`[cluster] ${scan.stderr.trim().split("\n").join("\n[cluster] ")}`);
       const inv = JSON.parse(await readFile(file, "utf8")) as FleetInventory;
       for (const pod of ["node-hello", "node-hello-bridge", "node-hello-job"]) {
         // The digest the kubelet reports, as kubectl reads it.

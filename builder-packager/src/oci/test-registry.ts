@@ -26,6 +26,8 @@ export interface TestServer {
 export interface TestRegistry extends TestServer {
   /** Its storage root (docker/registry/v2/...). */
   storage: string;
+  /** The registry's process id (benchmarks read its CPU time from /proc). */
+  pid: number;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -153,6 +155,7 @@ export async function startRegistry(
     host: `127.0.0.1:${port}`,
     port,
     storage,
+    pid: child.pid ?? 0,
     async stop() {
       if (child.exitCode === null && child.pid) {
         const exited = new Promise((r) => child.once("exit", r));

@@ -1,9 +1,12 @@
 /**
  * The cluster suite's first slice (issue 56): scripts/cluster.sh brings up a one-node Kubernetes
  * on this machine; node-hello, built by cnbkit with the reference builder, runs in a pod and
- * answers HTTP; the same builder builds node-hello inside the cluster as a Job running the
- * lifecycle's creator (the shape of Tekton's buildpacks task and of kpack), and that image runs
- * too; then the cluster goes down, leaving no process, mount or state dir.
+ * answers HTTP; node-hello, python-hello and java-hello run as Deployments behind Services that a
+ * pod calls by ClusterIP (kube-proxy), java-hello under a memory limit its JVM is sized to; the
+ * same builder builds node-hello inside the cluster as a Job running the lifecycle's creator (the
+ * shape of Tekton's buildpacks task and of kpack), and that image runs too; `fleet scan
+ * --kubernetes` names what the pods run; then the cluster goes down, leaving no process, mount or
+ * state dir.
  *
  * Not in the default suite (vitest.config.ts excludes test/cluster/): `npm run test:cluster`.
  */
@@ -119,30 +122,47 @@ describe("a one-node cluster from scripts/cluster.sh", () => {
     );
   });
 
-  test("a Service's ClusterIP leads to node-hello's pod, from the host and from another pod (kube-proxy)", async () => {
-    apply(c(), {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: "node-hello" },
-      spec: { selector: { app: "node-hello-bridge" }, ports: [{ port: 80, targetPort: 8080 }] },
-    });
-    const ip = kubectl(c(), ["get", "service", "node-hello", "-o", "jsonpath={.spec.clusterIP}"]);
-    expect(ip).toMatch(/^10\.96\.0\.\d+$/);
-    // kube-proxy writes the Service's rules once it sees the Service and its endpoints.
-    let fromHost = "";
-    for (let i = 0; i < 60 && !HELLO.test(fromHost); i++) {
-      fromHost = await fetch(`http://${ip}/`, { signal: AbortSignal.timeout(2000) })
-        .then((r) => r.text())
-        .catch(() => "");
-      if (!HELLO.test(fromHost)) await new Promise((r) => setTimeout(r, 500));
+  test("node-hello, python-hello and java-hello as Deployments behind Services answer a pod's calls; java's heap fits its 512Mi limit", async () => {
+    const images: Record<string, string> = { "node-hello": `${c().registry}/node-hello:latest` };
+    for (const app of ["python-hello", "java-hello"]) {
+      const out = join(work, app);
+      await buildApp({
+        appDir: join(ROOT, "examples/apps", app),
+        builder,
+        output: `oci:${out}:latest`,
+        bindings: await caBindings(),
+      });
+      images[app] = push(c(), `oci:${out}:latest`, `${app}:latest`);
     }
+    for (const [app, image] of Object.entries(images)) {
+      apply(c(), appDeployment(app, image, app === "java-hello" ? "512Mi" : undefined));
+      apply(c(), {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: app },
+        spec: { selector: { app: `${app}-svc` }, ports: [{ port: 80, targetPort: 8080 }] },
+      });
+    }
+    const t0 = Date.now();
+    for (const app of Object.keys(images)) kubectl(c(), ["rollout", "status", `deployment/${app}`, "--timeout=300s"]);
+    console.log(`[cluster] three Deployments available in ${Date.now() - t0} ms`);
+    const ips = Object.fromEntries(
+      Object.keys(images).map((app) => [
+        app,
+        kubectl(c(), ["get", "service", app, "-o", "jsonpath={.spec.clusterIP}"]),
+      ]),
+    );
+    // From the host: kube-proxy's rules for locally made connections.
+    const fromHost = await fetch(`http://${ips["node-hello"]}/`, { signal: AbortSignal.timeout(5000) }).then((r) =>
+      r.text(),
+    );
     expect(fromHost).toMatch(HELLO);
-    // From a pod on the bridge: the launcher runs node with the app image's own environment.
-    const call = `fetch("http://${ip}/").then((r) => r.text()).then((t) => { console.log(t); process.exit(0); }, (e) => { console.error(String(e)); process.exit(1); })`;
+    // From a pod on the bridge: the launcher runs node with the node-hello image's environment.
+    const call = `(async () => { for (const [app, ip] of ${JSON.stringify(Object.entries(ips))}) console.log(app + ": " + (await (await fetch("http://" + ip + "/")).text()).trim()); })().catch((e) => { console.error(String(e.cause ?? e)); process.exit(1); })`;
     apply(c(), {
       apiVersion: "batch/v1",
       kind: "Job",
-      metadata: { name: "call-node-hello" },
+      metadata: { name: "call-services" },
       spec: {
         backoffLimit: 0,
         template: {
@@ -152,7 +172,7 @@ describe("a one-node cluster from scripts/cluster.sh", () => {
             containers: [
               {
                 name: "call",
-                image: `${c().registry}/node-hello:latest`,
+                image: images["node-hello"],
                 // One argument: the launcher runs a command it is given through bash -c, with the app's env.
                 command: ["/cnb/lifecycle/launcher", `node -e '${call}'`],
               },
@@ -161,35 +181,19 @@ describe("a one-node cluster from scripts/cluster.sh", () => {
         },
       },
     });
-    const job = await waitForJob(c(), "call-node-hello", 120_000);
+    const job = await waitForJob(c(), "call-services", 120_000);
     expect(job.ok, job.log).toBe(true);
-    expect(job.log).toMatch(HELLO);
-  });
-
-  test("java-hello in a pod with a 512Mi limit: the memory calculator sizes the JVM to it", async () => {
-    const out = join(work, "java-hello");
-    await buildApp({
-      appDir: join(ROOT, "examples/apps/java-hello"),
-      builder,
-      output: `oci:${out}:latest`,
-      bindings: await caBindings(),
-    });
-    const image = push(c(), `oci:${out}:latest`, "java-hello:latest");
-    const port = await freePort();
-    const pod = appPod("java-hello", image, port, true) as {
-      spec: { containers: { resources?: object }[] };
-    };
-    pod.spec.containers[0]!.resources = { limits: { memory: "512Mi" }, requests: { memory: "512Mi" } };
-    apply(c(), pod);
-    console.log(`[cluster] java-hello pod pulled and Ready in ${podReadyMs("java-hello")} ms`);
-    const log = kubectl(c(), ["logs", "java-hello"]);
-    expect(log).toMatch(/Calculated JVM Memory Configuration: .*-Xmx\d+[KMG].* \(Total Memory: 512M,/);
-    const res = await get(port);
-    expect(res.status).toBe(200);
-    const maxHeap = Number(/max heap (\d+)/.exec(res.body)?.[1]);
-    // The heap is what the calculator left of the pod's limit, not a share of the node's memory.
-    expect(maxHeap).toBeGreaterThan(64 * 2 ** 20);
-    expect(maxHeap).toBeLessThan(512 * 2 ** 20);
+    console.log(`[cluster] a pod called each Service:\n[cluster] ${job.log.trim().split("\n").join("\n[cluster] ")}`);
+    expect(job.log).toMatch(/^node-hello: Hello from node-hello on Node v24\./m);
+    expect(job.log).toMatch(/^python-hello: Hello from python-hello on CPython 3\./m);
+    const java = /^java-hello: Hello from Spring Boot .* max heap (\d+)$/m.exec(job.log);
+    expect(java, job.log).not.toBeNull();
+    // The heap is what the memory calculator left of the pod's limit, not a share of the node's memory.
+    expect(Number(java![1])).toBeGreaterThan(64 * 2 ** 20);
+    expect(Number(java![1])).toBeLessThan(512 * 2 ** 20);
+    expect(kubectl(c(), ["logs", "deployment/java-hello"])).toMatch(
+      /Calculated JVM Memory Configuration: .*-Xmx\d+[KMG].* \(Total Memory: 512M,/,
+    );
   });
 
   test("a Job running the builder's creator builds node-hello in the cluster, and the image runs", async () => {
@@ -257,4 +261,33 @@ async function chownTree(dir: string, id: number): Promise<void> {
     if (e.isDirectory()) await chownTree(p, id);
     else await chown(p, id, id);
   }
+}
+
+/** A one-replica Deployment of an app on the cluster's bridge, listening on 8080, with a memory limit when given. */
+function appDeployment(app: string, image: string, memory?: string): object {
+  const labels = { app: `${app}-svc` };
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: app },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: "web",
+              image,
+              env: [{ name: "PORT", value: "8080" }],
+              readinessProbe: { httpGet: { port: 8080, path: "/" }, periodSeconds: 1 },
+              ...(memory ? { resources: { limits: { memory }, requests: { memory } } } : {}),
+            },
+          ],
+        },
+      },
+    },
+  };
 }

@@ -423,6 +423,49 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  test("one platform failing mid-build fails the build in one line naming it; its buildpack's output shows, and nothing is written", async () => {
+    // A post buildpack of the app's own that refuses arm64, as a native dependency with no arm64
+    // build would: amd64 builds, arm64 fails in its build phase, under qemu.
+    const failing = await fixtureApp(
+      "node-hello-no-arm64",
+      {
+        "project.toml": `[_]
+schema-version = "0.2"
+
+[[io.buildpacks.post.group]]
+id = "acme/arch-check"
+  [io.buildpacks.post.group.script]
+  api = "0.10"
+  inline = """
+if [ "$(uname -m)" = aarch64 ]; then echo "acme/arch-check: libacme has no arm64 build" >&2; exit 1; fi
+echo "acme/arch-check: $(uname -m) is fine"
+"""
+`,
+      },
+      join(ROOT, "examples/apps/node-hello"),
+    );
+    onTestFinished(() => rm(failing, { recursive: true, force: true }));
+    const out = join(work, "app-no-arm64");
+    const r = await runCli(cli.path, [
+      "build",
+      failing,
+      "--builder",
+      builder(),
+      "--platform",
+      "linux/amd64,linux/arm64",
+      "--output",
+      `oci:${out}:latest`,
+      ...ca,
+    ]);
+    console.log(`a two-platform build whose arm64 side fails: ${r.stderr.split("\n")[0]}`);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n")[0]).toMatch(/^error: linux\/arm64: /);
+    expect(`${r.stdout}${r.stderr}`).toContain("acme/arch-check: libacme has no arm64 build");
+    expect(r.stdout).not.toMatch(/^Successfully built/m);
+    // No index, no per-platform image: the output does not exist.
+    expect(existsSync(out)).toBe(false);
+  });
+
   test("an index whose per-arch builders disagree on buildpack versions is refused", async () => {
     // The arm64 builder's config says cnbkit/nodejs 0.1.1: same layers, another label.
     const layout = await OciLayout.open(join(work, "builder"));

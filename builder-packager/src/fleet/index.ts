@@ -33,11 +33,9 @@ export type { ReadStats } from "./repository.js";
 export { type RunImageNow, type RunImageState, runImageNow } from "./run-image-now.js";
 export {
   type ClusterImages,
-  type RunningContainer,
   type RunningImage,
   repositoryDigest,
   runningImages,
-  type UnresolvedContainer,
 } from "./running-images.js";
 export { ARTIFACT_TAG, type ScanOptions, type ScanSummary, scanFleet } from "./scan.js";
 export { parseTarget, type ScanTarget, targetsFromFile } from "./targets.js";

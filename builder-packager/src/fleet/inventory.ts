@@ -12,7 +12,6 @@ import { CnbError } from "@cnbkit/framework";
 import { writeAtomic } from "@cnbkit/framework/fs";
 import type { Digest } from "../oci/index.js";
 import type { ProofState } from "../supply-chain/index.js";
-import type { RunningContainer, UnresolvedContainer } from "./running-images.js";
 import type { Ecosystem } from "./versions/index.js";
 
 /** The schema this cnbkit writes and reads; another one is refused in one line. */
@@ -47,6 +46,20 @@ export interface InventorySbom {
   /** What it describes: `run-image` (the base's OS packages) or `app` (what the buildpacks installed). */
   part: "run-image" | "app";
   packages: InventoryPackage[];
+}
+
+/** One container of one pod. */
+export interface RunningContainer {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+/** A container whose image the kubelet names by no repository digest (an image loaded onto the node, not pulled). */
+export interface UnresolvedContainer extends RunningContainer {
+  /** The image as the pod's spec names it. */
+  image: string;
+  why: string;
 }
 
 /** A CNB app image: one manifest (one platform) of one repository, with every tag naming it. */

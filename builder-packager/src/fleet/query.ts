@@ -5,8 +5,7 @@
  * hits can be read without opening the inventory.
  */
 import { CnbError } from "@cnbkit/framework";
-import type { FleetInventory, ImageRecord, InventoryPackage } from "./inventory.js";
-import type { RunningContainer } from "./running-images.js";
+import type { FleetInventory, ImageRecord, InventoryPackage, RunningContainer } from "./inventory.js";
 import type { RunImageNow } from "./run-image-now.js";
 import { type Ecosystem, type VersionTest, versionTest } from "./versions/index.js";
 

@@ -10,14 +10,8 @@ import http from "node:http";
 import https from "node:https";
 import { CnbError } from "@cnbkit/framework";
 import type { Digest } from "../oci/index.js";
+import { byRepositoryAndDigest, type RunningContainer, type UnresolvedContainer } from "./inventory.js";
 import type { KubeConnection } from "./kube-connection.js";
-
-/** One container of one pod. */
-export interface RunningContainer {
-  namespace: string;
-  pod: string;
-  container: string;
-}
 
 /** One image digest that pods run, with every container running it. */
 export interface RunningImage {
@@ -25,13 +19,6 @@ export interface RunningImage {
   repository: string;
   digest: Digest;
   containers: RunningContainer[];
-}
-
-/** A container whose image the kubelet names by no repository digest (an image loaded onto the node, not pulled). */
-export interface UnresolvedContainer extends RunningContainer {
-  /** The image as the pod's spec names it. */
-  image: string;
-  why: string;
 }
 
 /** What {@link runningImages} found. */
@@ -99,9 +86,7 @@ export async function runningImages(conn: KubeConnection, opts: { namespace?: st
     }
     next = page.metadata?.continue || undefined;
   } while (next);
-  const images = [...byImage.values()].sort((a, b) =>
-    a.repository === b.repository ? (a.digest < b.digest ? -1 : 1) : a.repository < b.repository ? -1 : 1,
-  );
+  const images = [...byImage.values()].sort(byRepositoryAndDigest);
   return { server: conn.server, pods, images, unresolved };
 }
 

@@ -17,6 +17,8 @@
  * ├── type        arch-neutral-outputs
  * ├── provider    cnbkit
  * ├── role        produce | reuse
+ * ├── reusers     the architectures of the builds that reuse (one a line; the producer's
+ * │               buildpacks may store a variant of a layer for each: arch-neutral-store.ts)
  * └── outputs/    one dir per buildpack and layer (arch-neutral-store.ts)
  *     └── .producing   present while the producing build runs beside this one
  * ```
@@ -38,6 +40,9 @@ export const ARCH_NEUTRAL_BINDING_TYPE = "arch-neutral-outputs";
 /** The binding's subdirectory that holds the stored layers. */
 export const ARCH_NEUTRAL_OUTPUTS_DIR = "outputs";
 
+/** The binding's entry naming the reusing builds' architectures (`arm64`), one a line. */
+export const ARCH_NEUTRAL_REUSERS = "reusers";
+
 /** The marker in `outputs/` while the producing build still runs (see the file's doc). */
 export const ARCH_NEUTRAL_PRODUCING = ".producing";
 
@@ -49,17 +54,24 @@ export const ARCH_NEUTRAL_PRODUCING = ".producing";
 export type ArchNeutralRole = "produce" | "reuse";
 
 /**
- * Writes (or rewrites) the binding's `type`, `provider` and `role` entries in `dir` and makes
- * its outputs dir; returns the outputs dir. The platform calls it before each platform's build.
+ * Writes (or rewrites) the binding's `type`, `provider`, `role` and `reusers` entries in `dir`
+ * and makes its outputs dir; returns the outputs dir. The platform calls it before each
+ * platform's build; `reusers` are the architectures of the builds that will reuse (the
+ * producer's buildpacks may store a variant of a layer for each).
  *
  * @example
- * await writeArchNeutralBinding("/tmp/build/arch-neutral", "produce"); // then mount it at /platform/bindings/arch-neutral
+ * await writeArchNeutralBinding("/tmp/build/arch-neutral", "produce", ["arm64"]); // then mount it at /platform/bindings/arch-neutral
  */
-export async function writeArchNeutralBinding(dir: string, role: ArchNeutralRole): Promise<string> {
+export async function writeArchNeutralBinding(
+  dir: string,
+  role: ArchNeutralRole,
+  reusers: readonly string[] = [],
+): Promise<string> {
   const outputs = join(dir, ARCH_NEUTRAL_OUTPUTS_DIR);
   await mkdir(outputs, { recursive: true });
   await writeFile(join(dir, "type"), ARCH_NEUTRAL_BINDING_TYPE);
   await writeFile(join(dir, "provider"), "cnbkit");
   await writeFile(join(dir, "role"), role);
+  await writeFile(join(dir, ARCH_NEUTRAL_REUSERS), reusers.map((a) => `${a}\n`).join(""));
   return outputs;
 }

@@ -221,3 +221,113 @@ describe("builds of the platforms at the same time", () => {
     expect(emulated.calls.fill).toBe(1);
   });
 });
+
+/** An ELF header of `machine` (0x3e x86-64, 0xb7 aarch64): enough for the store's check. */
+function elf(machine: number): Buffer {
+  const b = Buffer.alloc(64);
+  b.writeUInt32BE(0x7f454c46, 0);
+  b[4] = 2;
+  b[5] = 1;
+  b.writeUInt16LE(machine, 18);
+  return b;
+}
+
+/**
+ * A buildpack whose layer "lib" holds a native file of its arch: the native build makes each
+ * reusing arch's variant (its file swapped for that arch's, `variantMachine`), as the Python
+ * buildpack does with a venv's native wheels.
+ */
+function nativeLib(variantMachine = 0xb7) {
+  const calls = { fill: 0 };
+  const bp = buildpack({
+    detect: (ctx) => ctx.pass(),
+    async build(ctx) {
+      const source = await ctx.app.readText("source.txt");
+      const key = { source };
+      const layer = await ctx.layers.cached("lib", {
+        types: { launch: true },
+        key,
+        archVariants: true,
+        async fill(l) {
+          calls.fill++;
+          await writeFile(join(l.path, "speedups.so"), elf(ctx.target.arch === "arm64" ? 0xb7 : 0x3e));
+          const variants = ctx.layers.variants;
+          for (const arch of variants?.reusers ?? []) {
+            const dir = await mkdtemp(join(tmpdir(), "cnbkit-variant-"));
+            await writeFile(join(dir, "speedups.so"), elf(variantMachine));
+            await variants?.saveVariant(arch, "lib", key, { made: "natively" }, dir);
+            await rm(dir, { recursive: true });
+          }
+          return { made: "here" };
+        },
+      });
+      ctx.log.detail(`made ${String((layer.metadata as { made?: string }).made)}`);
+      return {};
+    },
+  });
+  return { bp, calls };
+}
+
+describe("a layer's variants, made by the native build for each reusing arch", () => {
+  test("the emulated build restores its own variant, native files and all", async () => {
+    const native = nativeLib();
+    const first = await runBuild(native.bp, {
+      app: { "source.txt": "v1" },
+      env: amd64,
+      archNeutral: { dir: store, role: "produce", reusers: ["arm64"] },
+    });
+    expect(first.stdout.join("\n")).toContain("Made lib for the linux/arm64 build here");
+    // The native build's own layer is not shared (it holds an amd64 binary): only the variant is.
+    const [bp] = await readdir(join(store, "outputs"));
+    expect(await readdir(join(store, "outputs", bp ?? ""))).toEqual(["lib@arm64"]);
+
+    const emulated = nativeLib();
+    const second = await runBuild(emulated.bp, {
+      app: { "source.txt": "v1" },
+      env: arm64,
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    const out = second.stdout.join("\n");
+    expect(out).toContain("Reusing lib from the amd64 build (made for arm64 there, key unchanged)");
+    expect(out).toContain("made natively");
+    expect(emulated.calls.fill).toBe(0);
+    const so = await readFile(join(second.layer("lib").path, "speedups.so"));
+    expect(so.readUInt16LE(18)).toBe(0xb7);
+  });
+
+  test("a variant with another arch's binary in it is refused, and the emulated build says why and builds", async () => {
+    const native = nativeLib(0x3e);
+    const first = await runBuild(native.bp, {
+      app: { "source.txt": "v1" },
+      env: amd64,
+      archNeutral: { dir: store, role: "produce", reusers: ["arm64"] },
+    });
+    expect(first.stdout.join("\n")).toContain("Not making lib for the linux/arm64 build: speedups.so is not a linux/arm64 binary");
+    const emulated = nativeLib();
+    const second = await runBuild(emulated.bp, {
+      app: { "source.txt": "v1" },
+      env: arm64,
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    expect(second.stdout.join("\n")).toContain(
+      "Building lib here: the amd64 build did not make one: speedups.so is not a linux/arm64 binary",
+    );
+    expect(emulated.calls.fill).toBe(1);
+  });
+
+  test("a key that changed since the variant was made builds the layer", async () => {
+    await runBuild(nativeLib().bp, {
+      app: { "source.txt": "v1" },
+      env: amd64,
+      archNeutral: { dir: store, role: "produce", reusers: ["arm64"] },
+    });
+    const emulated = nativeLib();
+    const second = await runBuild(emulated.bp, {
+      app: { "source.txt": "v2" },
+      env: arm64,
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    expect(second.stdout.join("\n")).toMatch(/Building lib here: the amd64 build's copy has source/);
+    expect(emulated.calls.fill).toBe(1);
+  });
+});

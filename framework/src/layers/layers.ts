@@ -64,6 +64,13 @@ export interface CachedLayerOptions<K extends LayerKey, M extends object = Metad
    */
   archNeutral?: boolean | { not: string };
   /**
+   * The layer's files depend on the CPU, and the native build's buildpack makes this
+   * architecture's copy of it (with {@link Layers.variants}'s `saveVariant`, e.g. a venv with
+   * its one native wheel swapped for the target's): an emulated build restores that copy
+   * instead of calling `fill`, when its key matches; otherwise it fills the layer, saying why.
+   */
+  archVariants?: boolean;
+  /**
    * Fills a new or reset layer (an empty directory). Not called when the layer is reused.
    * What it returns (or leaves in `layer.metadata`) is the layer's metadata.
    */
@@ -147,9 +154,10 @@ export class Layers {
     options: CachedLayerOptions<K, M>,
   ): Promise<boolean> {
     const store = this.options.archNeutral;
-    if (store?.role !== "reuse" || !options.archNeutral) return false;
-    if (options.archNeutral !== true) {
-      this.log.detail(`Building ${layer.name} here: ${options.archNeutral.not}`);
+    if (store?.role !== "reuse" || !(options.archNeutral || options.archVariants)) return false;
+    const declared = options.archNeutral;
+    if (typeof declared === "object" && !options.archVariants) {
+      this.log.detail(`Building ${layer.name} here: ${declared.not}`);
       return false;
     }
     await this.prepare(layer.name);
@@ -161,12 +169,23 @@ export class Layers {
       else {
         layer.metadata = (read?.ok ? read.metadata : got.metadata) as M;
         layer.state = { kind: "restored", key: options.key, fromArch: got.producer };
-        this.log.detail(`Reusing ${layer.name} from the ${got.producer} build (arch-neutral, key unchanged)`);
+        const made = options.archVariants && declared !== true ? `made for ${store.arch} there` : "arch-neutral";
+        this.log.detail(`Reusing ${layer.name} from the ${got.producer} build (${made}, key unchanged)`);
         return true;
       }
     }
     this.log.detail(`Building ${layer.name} here: ${reason}`);
     return false;
+  }
+
+  /**
+   * The arch-neutral store when this is the native build of a multi-platform build and other
+   * architectures will reuse (`reusers`): where a buildpack stores each one's variant of a
+   * layer declared `archVariants`. Undefined otherwise.
+   */
+  get variants(): Pick<ArchNeutralStore, "reusers" | "saveVariant" | "declineVariant"> | undefined {
+    const store = this.options.archNeutral;
+    return store?.role === "produce" && store.reusers.length > 0 ? store : undefined;
   }
 
   /**

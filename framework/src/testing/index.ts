@@ -90,9 +90,9 @@ export interface BuildRunOptions extends RunOptions {
    * An arch-neutral store shared by several runs, as a multi-platform build binds it: `dir`
    * (made if missing) becomes the binding `arch-neutral`, with `role` `produce` (the native
    * build, which stores) or `reuse` (an emulated one, which restores). Set `env.CNB_TARGET_ARCH`
-   * to play the platforms.
+   * to play the platforms. `reusers` (produce only) are the architectures that will reuse.
    */
-  archNeutral?: { dir: string; role: ArchNeutralRole };
+  archNeutral?: { dir: string; role: ArchNeutralRole; reusers?: readonly string[] };
 }
 
 /** One layer after a build. */
@@ -236,7 +236,7 @@ export async function runBuild<M>(bp: BuildpackDefinition<M>, options: BuildRunO
   }
   const p = await prepare(options);
   if (options.archNeutral) {
-    await writeArchNeutralBinding(options.archNeutral.dir, options.archNeutral.role);
+    await writeArchNeutralBinding(options.archNeutral.dir, options.archNeutral.role, options.archNeutral.reusers);
     await mkdir(join(p.platform, "bindings"), { recursive: true });
     await symlink(options.archNeutral.dir, join(p.platform, "bindings", "arch-neutral"));
   }

@@ -182,7 +182,7 @@ async function preparePlatform(work: string, env: Record<string, string>, bindin
  */
 async function archNeutralMounts(
   work: string,
-  store: { dir: string; role: ArchNeutralRole },
+  store: { dir: string; role: ArchNeutralRole; reusers?: readonly string[] },
   { uid, gid }: BuildBuilder,
 ): Promise<BindMount[]> {
   if (existsSync(join(work, "platform", "bindings", ARCH_NEUTRAL_BINDING_NAME))) {
@@ -191,7 +191,7 @@ async function archNeutralMounts(
     );
   }
   const binding = join(work, "arch-neutral-binding");
-  await writeArchNeutralBinding(binding, store.role);
+  await writeArchNeutralBinding(binding, store.role, store.reusers);
   const outputs = join(store.dir, ARCH_NEUTRAL_OUTPUTS_DIR);
   await mkdir(outputs, { recursive: true });
   if (store.role === "produce") await chown(outputs, uid, gid);

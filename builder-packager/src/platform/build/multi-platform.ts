@@ -111,7 +111,13 @@ async function buildAll(
   const runs = order.map(async (platform, i) => {
     const say = held[i]?.take ?? opts.onOutput;
     say?.(`===> ${targetString(platform)} (${i + 1} of ${order.length})`, "stdout");
-    const archNeutral = share ? { dir: store, role: i === 0 ? ("produce" as const) : ("reuse" as const) } : undefined;
+    // The producer is told who reuses, so its buildpacks can make their variants of a layer.
+    const reusers = order.slice(1).map((p) => p.architecture);
+    const archNeutral = share
+      ? i === 0
+        ? { dir: store, role: "produce" as const, reusers }
+        : { dir: store, role: "reuse" as const }
+      : undefined;
     try {
       return await buildOne(
         { ...opts, signal, ...(say ? { onOutput: say } : {}), ...(archNeutral ? { archNeutral } : {}) },

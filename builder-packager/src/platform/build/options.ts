@@ -133,9 +133,10 @@ export interface BuildOptions {
   /**
    * The arch-neutral store of a multi-platform build (multi-platform.ts sets it for each
    * platform): `dir` is bound at /platform/bindings/arch-neutral, writable when `role` is
-   * `produce` (the native build), read-only when `reuse`.
+   * `produce` (the native build), read-only when `reuse`; `reusers` are the architectures
+   * of the builds that reuse (the producer's buildpacks may make a variant for each).
    */
-  archNeutral?: { dir: string; role: ArchNeutralRole };
+  archNeutral?: { dir: string; role: ArchNeutralRole; reusers?: readonly string[] };
   /**
    * For a build under emulation: run this machine's builds of the builder's lifecycle and of
    * cnbkit buildpacks' Node.js runtime instead of the builder's under qemu, when cnbkit holds

@@ -302,7 +302,9 @@ describe("a layer's variants, made by the native build for each reusing arch", (
       env: amd64,
       archNeutral: { dir: store, role: "produce", reusers: ["arm64"] },
     });
-    expect(first.stdout.join("\n")).toContain("Not making lib for the linux/arm64 build: speedups.so is not a linux/arm64 binary");
+    expect(first.stdout.join("\n")).toContain(
+      "Not making lib for the linux/arm64 build: speedups.so is not a linux/arm64 binary",
+    );
     const emulated = nativeLib();
     const second = await runBuild(emulated.bp, {
       app: { "source.txt": "v1" },

@@ -70,7 +70,7 @@ interface Declined {
 }
 
 /** ELF e_machine values of the architectures cnbkit builds for. */
-const ELF_MACHINES: Record<number, string> = { 0x3e: "amd64", 0xb7: "arm64" };
+const ELF_MACHINES: Record<number, string> = { 62: "amd64", 183: "arm64" }; // EM_X86_64, EM_AARCH64
 
 /** What {@link ArchNeutralStore.restore} found. */
 export type RestoreResult =
@@ -114,7 +114,14 @@ export class ArchNeutralStore {
     }
     const dir = join(binding.path, ARCH_NEUTRAL_OUTPUTS_DIR, buildpack.id.replaceAll("/", "_"));
     const reusers = role === "produce" ? ((await binding.read(ARCH_NEUTRAL_REUSERS)) ?? "").split(/\s+/) : [];
-    return new ArchNeutralStore(dir, role, buildpack, arch, log, reusers.filter((a) => a !== "" && a !== arch));
+    return new ArchNeutralStore(
+      dir,
+      role,
+      buildpack,
+      arch,
+      log,
+      reusers.filter((a) => a !== "" && a !== arch),
+    );
   }
 
   /**
@@ -241,7 +248,8 @@ export class ArchNeutralStore {
       return "its stored copy is unreadable";
     }
     const declined = (entry as Partial<Declined>).declined;
-    if (entry.format === FORMAT && typeof declined === "string") return `the ${entry.producer} build did not make one: ${declined}`;
+    if (entry.format === FORMAT && typeof declined === "string")
+      return `the ${entry.producer} build did not make one: ${declined}`;
     if (entry.format !== FORMAT || !isTable(entry.key) || !entry.buildpack || typeof entry.producer !== "string") {
       return `its stored copy is of another format (${String(entry.format)}, this reads ${FORMAT})`;
     }

@@ -4,7 +4,9 @@
  * build restores the jar the native Maven build made: no Maven, no JDK under qemu), then the
  * same with `--no-arch-neutral-reuse` (arm64's Maven under qemu, a full emulated build). The
  * two arm64 images must hold the same files: every layer above the run image is compared by
- * its file list with each file's sha256, mode and link target.
+ * its file list with each file's sha256, mode and link target. Then python-hello the same way:
+ * the native build makes the arm64 venv (its markupsafe wheel swapped for the aarch64 one) and
+ * the arm64 build restores it instead of running pip under qemu.
  *
  * In the long suite (`npm run test:long`): the full emulated Maven build alone takes minutes
  * (~4.5x native), and the multi-arch Java builder needs the arm64 JDKs and JREs. The builder
@@ -26,6 +28,7 @@ const ARM64 = { os: "linux", architecture: "arm64" };
 let cli: Awaited<ReturnType<typeof bundleCli>>;
 let work = "";
 let app = "";
+let pythonApp = "";
 let builder = "";
 let ca: string[] = [];
 
@@ -33,6 +36,7 @@ beforeAll(async () => {
   cli = await bundleCli();
   work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-neutral-"));
   app = await fixtureApp("java-hello-neutral", {}, join(ROOT, "examples/apps/java-hello"));
+  pythonApp = await fixtureApp("python-hello-neutral", {}, join(ROOT, "examples/apps/python-hello"));
   ca = await caBindingArgs();
   builder = await multiArchJavaBuilder();
 }, 3_600_000);
@@ -40,15 +44,20 @@ afterAll(async () => {
   await cli?.remove();
   if (work) await rm(work, { recursive: true, force: true });
   if (app) await rm(app, { recursive: true, force: true });
+  if (pythonApp) await rm(pythonApp, { recursive: true, force: true });
 });
 
-/** A cold two-platform build of java-hello to `oci:<work>/<name>`; its output and time. */
-async function buildBoth(name: string, extra: string[] = []): Promise<{ stdout: string; ms: number; ref: string }> {
+/** A cold two-platform build of `dir` (java-hello by default) to `oci:<work>/<name>`; its output and time. */
+async function buildBoth(
+  name: string,
+  extra: string[] = [],
+  dir = app,
+): Promise<{ stdout: string; ms: number; ref: string }> {
   const ref = `oci:${join(work, name)}:latest`;
   const t0 = Date.now();
   const r = await runCli(cli.path, [
     "build",
-    app,
+    dir,
     "--builder",
     builder,
     "--output",
@@ -94,9 +103,30 @@ test("java-hello for amd64+arm64: the arm64 build reuses the native jar and runs
   expect(section(reused.stdout, "amd64")).not.toMatch(/Running lifecycle [\d.]+ natively/);
   expect(section(full.stdout, "arm64")).not.toMatch(/Running lifecycle [\d.]+ natively/);
 
-  // The two arm64 images: the same run image, and every layer above it with the same files.
-  const a = await appLayers(await openImageSource(reused.ref));
-  const b = await appLayers(await openImageSource(full.ref));
+  await expectSameArm64Files(reused.ref, full.ref);
+}, 3_600_000);
+
+test("python-hello for amd64+arm64: the native build makes the arm64 venv, and the arm64 image holds what pip under qemu gives", async () => {
+  const reused = await buildBoth("py-reused", [], pythonApp);
+  const full = await buildBoth("py-full", ["--no-arch-neutral-reuse", "--no-native-lifecycle"], pythonApp);
+  console.log(
+    `python-hello cold, linux/amd64+linux/arm64: with the made venv ${(reused.ms / 1000).toFixed(1)} s, without ${(full.ms / 1000).toFixed(1)} s`,
+  );
+  const amd64 = section(reused.stdout, "amd64");
+  expect(amd64).toContain("Running pip install");
+  expect(amd64).toMatch(/markupsafe 3\.0\.4: markupsafe-3\.0\.4-cp\d+-cp\d+-.*aarch64.*\.whl for linux\/arm64/);
+  expect(amd64).toContain("Made venv for the linux/arm64 build here");
+  const arm64 = section(reused.stdout, "arm64");
+  expect(arm64).toContain("Reusing venv from the amd64 build (made for arm64 there, key unchanged)");
+  expect(arm64).not.toContain("Running pip install");
+  expect(section(full.stdout, "arm64")).toContain("Running pip install");
+  await expectSameArm64Files(reused.ref, full.ref);
+}, 3_600_000);
+
+/** The two images' arm64 manifests: the same run image, and every layer above it with the same files. */
+async function expectSameArm64Files(reusedRef: string, fullRef: string): Promise<void> {
+  const a = await appLayers(await openImageSource(reusedRef));
+  const b = await appLayers(await openImageSource(fullRef));
   expect(a.runImageLayers).toEqual(b.runImageLayers);
   expect(a.layers.map((l) => l.files.length)).toEqual(b.layers.map((l) => l.files.length));
   let identical = 0;
@@ -108,7 +138,7 @@ test("java-hello for amd64+arm64: the arm64 build reuses the native jar and runs
   console.log(
     `arm64 images: ${a.layers.length} layers above the run image, ${identical} byte-identical, all with equal files`,
   );
-}, 3_600_000);
+}
 
 /** The arm64 image's layers above its run image, each with its diffID and its files. */
 async function appLayers(

@@ -6,7 +6,8 @@
  * metadata with its bin entries, so a reused layer needs no files to describe itself.
  */
 import { createHash } from "node:crypto";
-import { readdir } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type StepContext,
@@ -33,6 +34,7 @@ import type { Project } from "./read-project.js";
 import { addSetuptools, keepPkgResources, wantsSetuptools } from "./add-setuptools.js";
 import { installPoetryLock } from "./install-poetry-lock.js";
 import { lockPoetry, type PoetryLockRun } from "./lock-poetry.js";
+import { makeVenvVariants } from "./make-venv-variants.js";
 import type { ToolCaches } from "./tool-environment.js";
 
 /**
@@ -90,7 +92,7 @@ export interface DependencyInputs {
 
 /** What the venv's key is made of (known before CPython and the tool are installed). */
 export interface VenvKeyInputs {
-  ctx: StepContext<"app" | "dependencies">;
+  ctx: StepContext<"app" | "dependencies" | "target">;
   project: Project;
   manager: ManagerChoice;
   python: Pick<Runtime, "version" | "minor">;
@@ -112,9 +114,12 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ven
     types: venvTypes(inputs.atBuild),
     key: await venvKey({ ...inputs, python: runtime }),
     metadata: venvMetadata,
+    // The native build of a multi-platform build makes this venv for the other CPUs when it
+    // can (make-venv-variants.ts): their builds restore it instead of running pip under qemu.
+    archVariants: true,
     fill: (l) => fillVenv(inputs, l),
   });
-  if (layer.state.kind === "restored") {
+  if (layer.state.kind === "restored" && layer.state.fromArch === undefined) {
     ctx.log.detail(
       `Nothing to install: ${manager.lockfile}, CPython ${runtime.version} and ${tool.name} ${tool.version} unchanged`,
     );
@@ -157,6 +162,8 @@ export async function venvKey(inputs: VenvKeyInputs): Promise<Record<string, unk
       : {}),
     ...(manager.name === "pipenv" && manager.lockfile === "Pipfile.lock" ? { pipfile: await digest("Pipfile") } : {}),
     python: python.version,
+    // The distro's glibc decides which manylinux wheels pip takes, and what they link against.
+    distro: ctx.target.distro ? `${ctx.target.distro.name} ${ctx.target.distro.version}` : "unknown",
     tool: `${tool.name}@${tool.version}`,
     // A venv compiled before .pyc were hash-checked holds stale timestamp ones: install again.
     bytecode: "checked-hash",
@@ -269,7 +276,8 @@ async function installVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>, v: 
     });
     if (installed) {
       await keepPkgResources({ ctx, project: inputs.project, manager, runtime, site, wheels: inputs.wheels, env });
-      return recordVenv(ctx, l, site, done);
+      await recordVenv(ctx, l, site, done);
+      return otherVenvs(inputs, l, env, undefined);
     }
   }
   tool ??= await inputs.tool.get();
@@ -281,6 +289,9 @@ async function installVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>, v: 
     hasScripts: inputs.project.scripts.length > 0,
   });
   await inputs.caches.open();
+  // pip's report says whether the other platforms of a multi-platform build resolve the same.
+  const report =
+    manager.name === "pip" && ctx.layers.variants ? await mkdtemp(join(tmpdir(), "cnbkit-pip-")) : undefined;
   const done = ctx.log.timer();
   // Pipenv's own verify only when the lock matches neither hash: it has the last word on a
   // Pipfile whose TOML this reading might serialise differently (floats, dates).
@@ -294,11 +305,47 @@ async function installVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>, v: 
       quiet: true,
     });
   ctx.log.detail(`Running ${shownCommand(command)}`);
-  await runTool(command, { explain: explainPythonTool, cwd: app, env, log: ctx.log, where: manager.lockfile });
-  // uv and pip compile what they install; Poetry and Pipenv do not.
-  if (compile) await compileAll(runtime.python, [join(l.path, "lib")], { cwd: app, env, log: ctx.log });
-  await keepPkgResources({ ctx, project: inputs.project, manager, runtime, site, wheels: inputs.wheels, env });
-  await recordVenv(ctx, l, site, done);
+  try {
+    const reporting = report ? [...command, "--report", join(report, "report.json")] : command;
+    await runTool(reporting, { explain: explainPythonTool, cwd: app, env, log: ctx.log, where: manager.lockfile });
+    // uv and pip compile what they install; Poetry and Pipenv do not.
+    if (compile) await compileAll(runtime.python, [join(l.path, "lib")], { cwd: app, env, log: ctx.log });
+    await keepPkgResources({ ctx, project: inputs.project, manager, runtime, site, wheels: inputs.wheels, env });
+    await recordVenv(ctx, l, site, done);
+    await otherVenvs(inputs, l, env, report ? { tool, report: join(report, "report.json") } : undefined);
+  } finally {
+    if (report) await rm(report, { recursive: true, force: true });
+  }
+}
+
+/**
+ * In the native build of a multi-platform build: the venv for each other platform
+ * (make-venv-variants.ts), from pip's report of this install; declined with the reason for
+ * the other package managers, whose installs this does not read.
+ */
+async function otherVenvs(
+  inputs: DependencyInputs,
+  l: Layer<VenvMetadata>,
+  env: ToolEnv,
+  pip: { tool: Tool; report: string } | undefined,
+): Promise<void> {
+  const { ctx, manager, runtime } = inputs;
+  if (!ctx.layers.variants) return;
+  const files = new Set<string>();
+  if (manager.pipTarget === "requirements") {
+    for (const f of manager.requirementFiles ?? [manager.lockfile])
+      for (const g of await requirementsClosure(ctx.app.path, f)) files.add(g);
+  }
+  await makeVenvVariants({
+    ctx,
+    venv: l,
+    runtime,
+    env,
+    requirementFiles: [...files],
+    report: pip
+      ? { path: pip.report, pip: pip.tool }
+      : { not: `only a pip install is made for another CPU here (this one is ${manager.name}'s)` },
+  });
 }
 
 /** Logs the venv's distribution count and keeps its distributions, bin entries and modules in its metadata. */

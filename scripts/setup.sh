@@ -9,7 +9,7 @@
 # What, and where:
 #   - npm workspaces (npm ci)                       -> node_modules/          [always]
 #   - Debian packages: runc umoci skopeo debootstrap ... (the main job's)    [always]
-#     + the tests' (docker-registry tinyproxy busybox apache2-utils attr ...) [--tests]
+#     + the tests' (docker-registry tinyproxy busybox apache2-utils attr docker.io ...) [--tests]
 #     + the other arch's cross binutils and arm64 libraries                  [--arch, --tests]
 #   - the CNB lifecycle built with Go              -> ~/.cache/cnbkit/lifecycle/<version>/ (this
 #     machine's arch)                                                         [always]
@@ -88,8 +88,10 @@ fi
 # overlayfs's opaque-directory marks when `base extend` turns an upper dir into a layer.
 # libcap2-bin: in this list since the first setup; no test names its tools (capsh, setcap)
 # today, so it stays on the tests' side. chromium: the headless browser the fleet HTML
-# report's test renders the page in (a screenshot and the DOM it made).
-! $tests || pkgs+=(docker-registry busybox tinyproxy attr libcap2-bin apache2-utils chromium)
+# report's test renders the page in (a screenshot and the DOM it made). docker.io: dockerd and
+# its CLI, which the long suite's index-readers test starts on a socket of its own to show that
+# Docker pulls and runs a multi-arch app index; cnbkit itself never needs a daemon.
+! $tests || pkgs+=(docker-registry busybox tinyproxy attr libcap2-bin apache2-utils chromium docker.io)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -109,6 +111,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   # The distribution registry's Debian package starts a system service on :5000; tests
   # start their own registries on free loopback ports, so stop the packaged one.
   (systemctl disable --now docker-registry >/dev/null 2>&1 || service docker-registry stop >/dev/null 2>&1 || true)
+  # docker.io's package starts a system dockerd (with its bridge and iptables rules) where an
+  # init system lets it; the test starts its own on a socket in a temp dir, so stop that one.
+  if printf '%s\n' "${missing[@]}" | grep -qx docker.io; then
+    (systemctl disable --now docker.service docker.socket >/dev/null 2>&1 || service docker stop >/dev/null 2>&1 || true)
+  fi
 fi
 
 # --- qemu for the other arch ---------------------------------------------------

@@ -4,11 +4,10 @@
  * runs with no Docker daemon: it reads files and registries, and writes with --publish, to a
  * loopback distribution registry.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import { writeTestBaseImage } from "../../builder-packager/src/builder/test-fixtures.js";
@@ -18,30 +17,19 @@ import { packageBuildpack } from "../../builder-packager/src/package/index.js";
 import { skopeoInspect, writeShellBuildpack } from "../../builder-packager/src/package/test-fixtures.js";
 import { outputSection, runCli } from "../support/cli.js";
 import { lifecycleDir } from "../support/lifecycle.js";
-import { E2E_DIR, referenceBuilder, ROOT } from "../e2e/support.js";
-
-const run = promisify(execFile);
-const PACK_VERSION = "0.40.6";
-const PACK = join(process.env.CNBKIT_CACHE ?? join(homedir(), ".cache", "cnbkit"), "pack", PACK_VERSION, "pack");
+import { ensurePack, packEnv, runPack } from "../support/pack.js";
+import { E2E_DIR, referenceBuilder } from "../e2e/support.js";
 
 let root: string;
 let registry: TestRegistry;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  // Builds pack from its Go module the first time (minutes), then finds it cached.
-  execFileSync("bash", [join(ROOT, "scripts", "fetch-pack.sh")], { stdio: "inherit" });
+  ensurePack();
   root = await mkdtemp(join(tmpdir(), "cnbkit-pack-interop-"));
   registry = await startRegistry();
-  await mkdir(join(root, "docker"));
-  await mkdir(join(root, "pack-home"));
   // No daemon: pack must do everything from files and the registry.
-  env = {
-    ...process.env,
-    DOCKER_CONFIG: join(root, "docker"),
-    PACK_HOME: join(root, "pack-home"),
-    DOCKER_HOST: `unix://${join(root, "no-docker.sock")}`,
-  };
+  env = await packEnv(root);
 });
 
 afterAll(async () => {
@@ -49,16 +37,8 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-/** Runs pack; its exit code, stdout and stderr. */
-async function pack(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(PACK, [...args, "--no-color"], { env, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+/** Runs pack with no daemon; its exit code, stdout and stderr. */
+const pack = (args: string[]) => runPack(args, env);
 
 /** The lifecycle as its release tarball lays it out: lifecycle.toml at the top, binaries in lifecycle/. */
 async function lifecycleReleaseTarball(): Promise<string> {

@@ -29,9 +29,9 @@
 # the host network with KUBERNETES_SERVICE_HOST=127.0.0.1: the apiserver's own Service leads to
 # 127.0.0.1, which is the pod's own loopback off the host network.
 #
-# Mutating admission policies (beta in 1.34, off by default) are on: the kpack suite puts kpack's
-# build pods, which it cannot ask for hostNetwork, on the host network with one
-# (test/cluster/kpack-install.ts).
+# Mutating admission policies (beta in 1.34, off by default) are on: the kpack and Tekton suites put
+# kpack's build pods, which they cannot ask for hostNetwork, and the TaskRun pods of the docs'
+# PipelineRun on the host network with one each (podsOnHostNetwork in test/cluster/manifests.ts).
 #
 # Networking: only loopback reaches anything here, so pods that serve or push use hostNetwork. A
 # bridge + host-local CNI config is installed so the runtime reports its network ready (the node is

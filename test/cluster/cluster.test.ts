@@ -1,7 +1,8 @@
 /**
  * The cluster suite's first slice (issue 56): scripts/cluster.sh brings up a one-node Kubernetes
- * on this machine; node-hello, built by cnbkit with the reference builder, runs in a pod and
- * answers HTTP; node-hello, python-hello and java-hello run as Deployments behind Services that a
+ * on this machine, and docs/kubernetes.md's blocks run against it as they are (up, env, get nodes
+ * and status; node-hello, built by cnbkit with the reference builder, copied to the registry, run
+ * with `kubectl run` and asked over HTTP; at the end, down); node-hello, python-hello and java-hello run as Deployments behind Services that a
  * pod calls by ClusterIP (kube-proxy), java-hello under a memory limit its JVM is sized to; the
  * same builder builds node-hello inside the cluster as a Job running the lifecycle's creator (the
  * shape of Tekton's buildpacks task and of kpack), and that image runs too; `fleet scan
@@ -18,6 +19,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildApp } from "../../builder-packager/src/platform/index.js";
 import type { FleetInventory } from "../../builder-packager/src/fleet/index.js";
 import { BASE_LAYOUT, bundleCli, caBindings, freePort, referenceBuilder, ROOT, runCli } from "../e2e/support.js";
+import { clusterBlocks, type DocsBlock } from "./docs-blocks.js";
+import { runInBash } from "./docs-commands.js";
 import {
   apply,
   appPod,
@@ -37,6 +40,11 @@ const CNB_USER = 1000;
 let work = "";
 let cluster: Cluster | undefined;
 let builder = "";
+/** docs/kubernetes.md's "Up and down" blocks (up, then down) and its "Running an image" block. */
+let upDown: DocsBlock[] = [];
+let runImage: DocsBlock | undefined;
+/** The port node-hello serves on in the docs' `kubectl run` (18080 on the page). */
+let docsPort = 0;
 
 function c(): Cluster {
   if (!cluster) throw new Error("the cluster is not up");
@@ -69,12 +77,21 @@ beforeAll(async () => {
   builder = await referenceBuilder();
   cluster = await clusterUp(join(work, "state"));
   console.log(`[cluster] up in ${cluster.upMs} ms`);
+  upDown = await clusterBlocks("kubernetes.md", "Up and down", {});
+  docsPort = await freePort();
+  [runImage] = await clusterBlocks("kubernetes.md", "Running an image built by cnbkit", {
+    "oci:.cnbkit/images/app:latest": `oci:${join(work, "node-hello")}:latest`,
+    "18080": String(docsPort),
+  });
 });
 
 afterAll(async () => {
   try {
     if (cluster) {
-      clusterDown(cluster);
+      // The docs' down, as a reader runs it; clusterDown (the same script) if the page was not read.
+      const down = upDown[1];
+      if (down) runInBash(cluster, down, ROOT);
+      else clusterDown(cluster);
       // down removed everything the cluster wrote: its state dir, and with it every mount under it.
       expect(existsSync(cluster.stateDir)).toBe(false);
     }
@@ -84,7 +101,13 @@ afterAll(async () => {
 });
 
 describe("a one-node cluster from scripts/cluster.sh", () => {
-  test("the node is Ready", () => {
+  test("the docs' up, env, get nodes and status: the node is Ready", () => {
+    const up = upDown[0];
+    if (!up) throw new Error('docs/kubernetes.md: no "Up and down" block');
+    // up again is the docs' idempotent up: the running cluster is left as it is.
+    const out = runInBash(c(), up, ROOT);
+    console.log(`[cluster] the docs' up block printed:\n${out.trimEnd()}`);
+    expect(out).toMatch(/^localhost\s+Ready\s/m);
     const ready = kubectl(c(), [
       "get",
       "node",
@@ -95,21 +118,21 @@ describe("a one-node cluster from scripts/cluster.sh", () => {
     expect(ready).toBe("True");
   });
 
-  test("node-hello built by cnbkit runs in a pod and answers HTTP", async () => {
-    const out = join(work, "node-hello");
+  test("the docs' block runs node-hello, built by cnbkit, in a pod, and it answers HTTP", async () => {
+    if (!runImage) throw new Error('docs/kubernetes.md: no "Running an image built by cnbkit" block');
     await buildApp({
       appDir: join(ROOT, "examples/apps/node-hello"),
       builder,
-      output: `oci:${out}:latest`,
+      output: `oci:${join(work, "node-hello")}:latest`,
       bindings: await caBindings(),
     });
-    const image = push(c(), `oci:${out}:latest`, "node-hello:latest");
-    const port = await freePort();
-    apply(c(), appPod("node-hello", image, port, true));
-    console.log(`[cluster] node-hello pod pulled and Ready in ${podReadyMs("node-hello")} ms`);
-    const res = await get(port);
-    expect(res.status).toBe(200);
-    expect(res.body).toMatch(HELLO);
+    const t0 = Date.now();
+    const out = runInBash(c(), runImage, ROOT);
+    console.log(
+      `[cluster] the docs' block (copy, kubectl run, wait, curl) in ${Date.now() - t0} ms: ${out.trim().split("\n").at(-1)}`,
+    );
+    expect(out).toMatch(/^Hello from node-hello on Node v24\.\d+\.\d+, up /m);
+    expect(kubectl(c(), ["get", "pod", "node-hello", "-o", "jsonpath={.spec.hostNetwork}"])).toBe("true");
   });
 
   test("a pod off the host network gets an address on the cluster's bridge", async () => {
@@ -230,7 +253,9 @@ describe("a one-node cluster from scripts/cluster.sh", () => {
         const imageID = kubectl(c(), ["get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].imageID}"]);
         const record = inv.images.find((r) => `${r.repository}@${r.digest}` === imageID);
         expect(record, `${pod} runs ${imageID}`).toBeDefined();
-        expect(record?.running).toContainEqual({ namespace: "default", pod, container: "web" });
+        // `kubectl run` (the docs') names its container after the pod; appPod names it web.
+        const container = pod === "node-hello" ? "node-hello" : "web";
+        expect(record?.running).toContainEqual({ namespace: "default", pod, container });
         expect(record?.buildpacks.map((b) => b.id)).toContain("cnbkit/nodejs");
       }
       expect(inv.cluster?.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);

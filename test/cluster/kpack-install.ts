@@ -13,7 +13,7 @@
  * - The kpack namespace enforces the "privileged" Pod Security level instead of "restricted",
  *   which refuses host-network pods.
  * - Build and rebase pods (labelled kpack.io/build) are put on the host network by a
- *   MutatingAdmissionPolicy: kpack has no setting for it, and only there do they reach the
+ *   MutatingAdmissionPolicy (manifests.ts): kpack has no setting for it, and only there do they reach the
  *   loopback registry and the git server. Their containers keep kpack's security context
  *   (non-root, no privilege escalation, all capabilities dropped).
  */
@@ -22,7 +22,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { freePort } from "../e2e/support.js";
 import { KPACK_COMMANDS, KPACK_VERSION, type KpackCommand } from "./kpack-images.js";
-import { applyAll, type K8sObject, objectsOf, onHostNetwork, pollFor, setEnv } from "./manifests.js";
+import { applyAll, type K8sObject, objectsOf, onHostNetwork, podsOnHostNetwork, pollFor, setEnv } from "./manifests.js";
 import { type Cluster, kubectl } from "./support.js";
 
 /** kpack's namespace, as its config/ names it. */
@@ -109,49 +109,6 @@ export async function adaptToCluster(c: Cluster, config: KpackConfig): Promise<v
   }
 }
 
-/**
- * The MutatingAdmissionPolicy (and its binding) that puts kpack's build and rebase pods on the
- * host network (see the module comment). Needs the MutatingAdmissionPolicy feature gate and
- * admissionregistration.k8s.io/v1beta1, which scripts/cluster.sh turns on.
- */
-export function buildPodsOnHostNetwork(): object[] {
-  const name = "kpack-build-pods-on-host-network";
-  return [
-    {
-      apiVersion: "admissionregistration.k8s.io/v1beta1",
-      kind: "MutatingAdmissionPolicy",
-      metadata: { name },
-      spec: {
-        matchConstraints: {
-          resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }],
-        },
-        matchConditions: [
-          {
-            name: "kpack-build",
-            expression: "has(object.metadata.labels) && 'kpack.io/build' in object.metadata.labels",
-          },
-        ],
-        failurePolicy: "Fail",
-        reinvocationPolicy: "Never",
-        mutations: [
-          {
-            patchType: "ApplyConfiguration",
-            applyConfiguration: {
-              expression: 'Object{spec: Object.spec{hostNetwork: true, dnsPolicy: "Default"}}',
-            },
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: "admissionregistration.k8s.io/v1beta1",
-      kind: "MutatingAdmissionPolicyBinding",
-      metadata: { name },
-      spec: { policyName: name },
-    },
-  ];
-}
-
 /** How long each part of {@link installKpack} took, in ms. */
 export interface KpackInstall {
   /** From the first `kubectl apply` until the controller and the webhook are Available. */
@@ -168,7 +125,7 @@ export interface KpackInstall {
  */
 export async function installKpack(c: Cluster, config: KpackConfig): Promise<KpackInstall> {
   const t0 = Date.now();
-  applyAll(c, [...config.objects, ...buildPodsOnHostNetwork()]);
+  applyAll(c, [...config.objects, ...podsOnHostNetwork("kpack-build-pods-on-host-network", "kpack.io/build")]);
   const crds = config.objects.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name);
   kubectl(c, ["wait", "--for=condition=Established", "crd", ...crds, "--timeout=60s"]);
   kubectl(c, ["-n", KPACK_NAMESPACE, "wait", "--for=condition=Available", "deployment", "--all", "--timeout=300s"]);

@@ -14,7 +14,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -23,8 +23,10 @@ import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { LIFECYCLE_APIS_LABEL } from "../../builder-packager/src/lifecycle-image/index.js";
 import { OciLayout } from "../../builder-packager/src/oci/index.js";
 import { prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
-import { BASE_LAYOUT, bundleCli, E2E_DIR, freePort, ROOT, runCli } from "../e2e/support.js";
-import { clusterBlocks, type DocsBlock, shCommands } from "./docs-blocks.js";
+import { BASE_LAYOUT, bundleCli, E2E_DIR, freePort, runCli } from "../e2e/support.js";
+import { clusterBlocks, type DocsBlock } from "./docs-blocks.js";
+import { runCommands } from "./docs-commands.js";
+import { gitRepository, gitServerPod } from "./git-server.js";
 import type { GoBuild } from "./ko-images.js";
 import { buildKpack, KPACK_COMMANDS, type KpackCommand, pushKpackImages, writeKpackImages } from "./kpack-images.js";
 import { adaptToCluster, installKpack, KPACK_NAMESPACE, kpackManifests } from "./kpack-install.js";
@@ -126,20 +128,15 @@ afterAll(async () => {
 async function runShBlock(i: number): Promise<void> {
   const block = blocks.filter((b) => b.lang === "sh")[i];
   if (!block) throw new Error(`the kpack section has no sh block ${i}`);
-  for (const [cmd, ...args] of shCommands(block)) {
-    if (cmd === "cnbkit") {
+  await runCommands(c(), block, {
+    async cnbkit(args) {
       if (!cli) throw new Error("no CLI bundle");
       // Only `lifecycle image` gets the stand-in release and its own cache; the rest use the usual.
       const env = args[0] === "lifecycle" ? cliEnv : {};
       const r = await runCli(cli.path, args, undefined, { env });
       if (r.code !== 0) throw new Error(`cnbkit ${args.join(" ")} failed (${r.code}): ${r.stderr.slice(-3000)}`);
-    } else if (cmd === "kubectl") {
-      kubectl(c(), args);
-    } else if (cmd === "skopeo") {
-      const r = spawnSync("skopeo", args, { encoding: "utf8", timeout: 600_000 });
-      if (r.status !== 0) throw new Error(`skopeo ${args.join(" ")} failed: ${r.stderr}`);
-    } else throw new Error(`the docs' sh block runs ${cmd}, which this test does not`);
-  }
+    },
+  });
 }
 
 /** The docs' yaml block number `i` (of the kpack section), applied. */
@@ -200,65 +197,6 @@ async function runImageOf(ref: string): Promise<{ topLayer: string; reference: s
   const label = (await registryImage(ref)).config.config.Labels?.[LIFECYCLE_LABEL];
   if (!label) throw new Error(`${ref} has no ${LIFECYCLE_LABEL} label`);
   return (JSON.parse(label) as { runImage: { topLayer: string; reference: string } }).runImage;
-}
-
-/** A bare git repository of python-hello (branch main) under the work dir; returns its parent dir. */
-async function gitRepository(): Promise<string> {
-  const src = join(work, "python-hello");
-  const served = join(work, "git");
-  await cp(join(ROOT, "examples/apps/python-hello"), src, { recursive: true });
-  await mkdir(served, { recursive: true });
-  const git = (cwd: string, ...args: string[]) => {
-    const r = spawnSync("git", ["-c", "user.name=cnbkit", "-c", "user.email=cnbkit@example.com", ...args], {
-      cwd,
-      encoding: "utf8",
-    });
-    if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
-  };
-  git(src, "init", "-q", "-b", "main");
-  git(src, "add", ".");
-  git(src, "commit", "-q", "-m", "python-hello");
-  git(work, "clone", "-q", "--bare", src, join(served, "python-hello.git"));
-  spawnSync("chmod", ["-R", "a+rX", served]);
-  return served;
-}
-
-/**
- * A pod serving `dir`'s repositories with `git daemon` (git://) on 127.0.0.1:`port`, on the host
- * network: the build image (it has git) as the image, the directory from the node.
- */
-function gitServerPod(image: string, dir: string, port: number): object {
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: "git-server", labels: { app: "git-server" } },
-    spec: {
-      hostNetwork: true,
-      dnsPolicy: "Default",
-      automountServiceAccountToken: false,
-      containers: [
-        {
-          name: "git-daemon",
-          image,
-          command: ["git", "daemon", "--reuseaddr", "--export-all", "--base-path=/srv/git", "--listen=127.0.0.1"],
-          args: [`--port=${port}`, "/srv/git"],
-          env: [
-            { name: "GIT_CONFIG_COUNT", value: "2" },
-            // The repositories belong to root on the node; the daemon runs as the image's user (1000).
-            { name: "GIT_CONFIG_KEY_0", value: "safe.directory" },
-            { name: "GIT_CONFIG_VALUE_0", value: "*" },
-            // kpack's build-init fetches the commit kpack resolved, by its SHA; without this git
-            // answers "server does not support exact SHA1 refspec" (GitHub and GitLab allow it).
-            { name: "GIT_CONFIG_KEY_1", value: "uploadpack.allowAnySHA1InWant" },
-            { name: "GIT_CONFIG_VALUE_1", value: "true" },
-          ],
-          readinessProbe: { tcpSocket: { host: "127.0.0.1", port }, periodSeconds: 1 },
-          volumeMounts: [{ name: "git", mountPath: "/srv/git", readOnly: true }],
-        },
-      ],
-      volumes: [{ name: "git", hostPath: { path: dir, type: "Directory" } }],
-    },
-  };
 }
 
 /** Polls Image `name` until its latest build is done; returns the build's name and whether it succeeded. */
@@ -341,7 +279,7 @@ describe("kpack in the one-node cluster", () => {
   }, 900_000);
 
   test("an Image builds python-hello from a git repository served in the cluster; it runs and answers HTTP", async () => {
-    const repos = await gitRepository();
+    const repos = await gitRepository(work, "python-hello");
     apply(c(), gitServerPod(`${c().registry}/acme/build:trixie`, repos, gitPort));
     kubectl(c(), ["wait", "--for=condition=Ready", "pod/git-server", "--timeout=300s"]);
     await runShBlock(1); // the CA binding's Secret

@@ -94,6 +94,48 @@ export async function onHostNetwork(c: Cluster, pod: PodSpec): Promise<Container
 }
 
 /**
+ * A MutatingAdmissionPolicy (and its binding), named `name`, that puts every pod created with
+ * label `label` on the host network: the only network that reaches the loopback registry and the
+ * git server here, for pods whose controller has no setting for it (kpack's build pods) or whose
+ * manifests come from the docs, which should not carry this cluster's quirk (Tekton's TaskRun
+ * pods). Needs the MutatingAdmissionPolicy feature gate and admissionregistration.k8s.io/v1beta1,
+ * which scripts/cluster.sh turns on.
+ */
+export function podsOnHostNetwork(name: string, label: string): object[] {
+  return [
+    {
+      apiVersion: "admissionregistration.k8s.io/v1beta1",
+      kind: "MutatingAdmissionPolicy",
+      metadata: { name },
+      spec: {
+        matchConstraints: {
+          resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }],
+        },
+        matchConditions: [
+          { name: "labelled", expression: `has(object.metadata.labels) && '${label}' in object.metadata.labels` },
+        ],
+        failurePolicy: "Fail",
+        reinvocationPolicy: "Never",
+        mutations: [
+          {
+            patchType: "ApplyConfiguration",
+            applyConfiguration: {
+              expression: 'Object{spec: Object.spec{hostNetwork: true, dnsPolicy: "Default"}}',
+            },
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: "admissionregistration.k8s.io/v1beta1",
+      kind: "MutatingAdmissionPolicyBinding",
+      metadata: { name },
+      spec: { policyName: name },
+    },
+  ];
+}
+
+/**
  * Applies `objects` as one List, in their order (kubectl applies it item by item), server-side:
  * the larger CRDs (Tekton's) do not fit client-side apply's last-applied annotation (256 KiB).
  */

@@ -14,6 +14,9 @@
  *   knative read; metrics listen on 127.0.0.1.
  * - The namespace enforces the "privileged" Pod Security level instead of "restricted", which
  *   refuses host-network pods.
+ * - TaskRun pods (labelled tekton.dev/taskRun) are put on the host network by a
+ *   MutatingAdmissionPolicy (manifests.ts), where the loopback registry and the git server are:
+ *   the docs' PipelineRun runs as a user writes it, without a pod template for this cluster.
  *
  * Left out: config/events.yaml (the CloudEvents controller) and config/resolvers/ (remote
  * resolution), which a TaskRun of a Task in the cluster does not use.
@@ -22,7 +25,7 @@ import { spawnSync } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { freePort } from "../e2e/support.js";
-import { applyAll, type Container, type K8sObject, objectsOf, setEnv } from "./manifests.js";
+import { applyAll, type Container, type K8sObject, objectsOf, podsOnHostNetwork, setEnv } from "./manifests.js";
 import { type Cluster, kubectl } from "./support.js";
 import { TEKTON_COMMANDS, TEKTON_VERSION, type TektonCommand } from "./tekton-images.js";
 
@@ -111,9 +114,9 @@ export async function installTekton(c: Cluster, objects: K8sObject[]): Promise<T
   const t0 = Date.now();
   // One List, in config/'s order (kubectl applies it item by item): the namespace, the RBAC,
   // the CRDs, the webhook configurations (no rules until the webhook fills them in), the
-  // ConfigMaps, the Deployments.
+  // ConfigMaps, the Deployments; then the TaskRun pods' host-network policy.
   // Server-side: Tekton's larger CRDs do not fit client-side apply's last-applied annotation (256 KiB).
-  applyAll(c, objects);
+  applyAll(c, [...objects, ...podsOnHostNetwork("tekton-taskrun-pods-on-host-network", "tekton.dev/taskRun")]);
   kubectl(c, ["-n", TEKTON_NAMESPACE, "wait", "--for=condition=Available", "deployment", "--all", "--timeout=300s"]);
   const t1 = Date.now();
   const probe = {

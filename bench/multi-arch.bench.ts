@@ -1,11 +1,12 @@
 /**
  * `npm run bench:multi-arch`: what a cold two-platform build (linux/amd64 + linux/arm64 into
  * one image index, arm64 under qemu) costs against one native build, in the same run (issue
- * 57 item 4), for examples/apps/java-hello and node-hello:
+ * 57 item 4), for examples/apps/java-hello, node-hello and python-hello:
  * - native: `--platform linux/amd64` alone (this machine's), the floor the goals are set by;
  * - both, reusing: the two platforms with the arch-neutral store (the default): the arm64
  *   build restores what the native one declared arch-neutral (the Maven-built jar, pure-JS
- *   node_modules) instead of building it under qemu;
+ *   node_modules) or made for it (a venv, its native wheels swapped for arm64's) instead of
+ *   building it under qemu;
  * - both, full: the same with `--no-arch-neutral-reuse`: each platform built in full (the
  *   arm64 build's lifecycle and buildpacks' Node.js still run natively: native-lifecycle.ts);
  * - both, all under qemu (BENCH_EMULATED=1): full, and with `--no-native-lifecycle` too: the
@@ -13,8 +14,8 @@
  * Each build is cold: a fresh cache dir and a fresh output (no previous image). The rounds
  * are interleaved (native, reusing, full, then again), so a change in the machine's load
  * lands on every row, and each row is a median with its ratio to the native median. The
- * issue's goals: both ≤ 1.5x native for node-hello, ≤ 2x for java-hello.
- * BENCH_RUNS (default 3) sets the rounds, BENCH_APPS=java,node the apps. Peak RSS is this
+ * issue's goals: ≤ 1.5x native for node-hello and python-hello, ≤ 2x for java-hello.
+ * BENCH_RUNS (default 3) sets the rounds, BENCH_APPS=java,node,python the apps. Peak RSS is this
  * process's (the platform code); the lifecycle runs in runc. The builder is the local
  * reference builder for both arches with cnbkit/java (test/e2e/multi-arch-java-builder.ts, cached by its inputs).
  */
@@ -27,7 +28,7 @@ import { multiArchJavaBuilder } from "../test/e2e/multi-arch-java-builder.js";
 import { median, peakRssMb, table } from "./stats.js";
 
 const RUNS = Number(process.env.BENCH_RUNS || 3);
-const APPS = (process.env.BENCH_APPS || "java,node").split(",").map((a) => a.trim());
+const APPS = (process.env.BENCH_APPS || "java,node,python").split(",").map((a) => a.trim());
 /** BENCH_EMULATED=1 adds a row with nothing native in the arm64 build (`--no-native-lifecycle`, no reuse): the plain native + emulated sum. */
 const EMULATED = process.env.BENCH_EMULATED === "1";
 const AMD64 = { os: "linux", architecture: "amd64" };

@@ -6,7 +6,9 @@
  * two arm64 images must hold the same files: every layer above the run image is compared by
  * its file list with each file's sha256, mode and link target. Then python-hello the same way:
  * the native build makes the arm64 venv (its markupsafe wheel swapped for the aarch64 one) and
- * the arm64 build restores it instead of running pip under qemu.
+ * the arm64 build restores it instead of running pip under qemu. Then a TypeScript app
+ * (`tsc -p .` as its build script, pure-JS dev dependencies): the arm64 build restores the
+ * native build's node_modules and replays what tsc wrote (dist/) instead of running it.
  *
  * In the long suite (`npm run test:long`): the full emulated Maven build alone takes minutes
  * (~4.5x native), and the multi-arch Java builder needs the arm64 JDKs and JREs. The builder
@@ -29,6 +31,7 @@ let cli: Awaited<ReturnType<typeof bundleCli>>;
 let work = "";
 let app = "";
 let pythonApp = "";
+let tsApp = "";
 let builder = "";
 let ca: string[] = [];
 
@@ -37,6 +40,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-neutral-"));
   app = await fixtureApp("java-hello-neutral", {}, join(ROOT, "examples/apps/java-hello"));
   pythonApp = await fixtureApp("python-hello-neutral", {}, join(ROOT, "examples/apps/python-hello"));
+  tsApp = await fixtureApp("typescript-neutral", {}, join(ROOT, "test/e2e/fixtures/typescript"));
   ca = await caBindingArgs();
   builder = await multiArchJavaBuilder();
 }, 3_600_000);
@@ -45,6 +49,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
   if (app) await rm(app, { recursive: true, force: true });
   if (pythonApp) await rm(pythonApp, { recursive: true, force: true });
+  if (tsApp) await rm(tsApp, { recursive: true, force: true });
 });
 
 /** A cold two-platform build of `dir` (java-hello by default) to `oci:<work>/<name>`; its output and time. */
@@ -120,6 +125,23 @@ test("python-hello for amd64+arm64: the native build makes the arm64 venv, and t
   expect(arm64).toContain("Reusing venv from the amd64 build (made for arm64 there, key unchanged)");
   expect(arm64).not.toContain("Running pip install");
   expect(section(full.stdout, "arm64")).toContain("Running pip install");
+  await expectSameArm64Files(reused.ref, full.ref);
+}, 3_600_000);
+
+test("a TypeScript app for amd64+arm64: tsc runs once, natively, and the arm64 image holds what tsc under qemu gives", async () => {
+  const reused = await buildBoth("ts-reused", [], tsApp);
+  const full = await buildBoth("ts-full", ["--no-arch-neutral-reuse", "--no-native-lifecycle"], tsApp);
+  console.log(
+    `typescript cold, linux/amd64+linux/arm64: with the replayed build output ${(reused.ms / 1000).toFixed(1)} s, without ${(full.ms / 1000).toFixed(1)} s`,
+  );
+  const amd64 = section(reused.stdout, "amd64");
+  expect(amd64).toContain("Running npm run build");
+  expect(amd64).toContain("Shared build_output with the other platforms' builds");
+  const arm64 = section(reused.stdout, "arm64");
+  expect(arm64).toContain("Reusing build_modules from the amd64 build (arch-neutral, key unchanged)");
+  expect(arm64).toContain("Reusing build_output from the amd64 build (arch-neutral, key unchanged)");
+  expect(arm64).not.toContain("Running npm run build");
+  expect(section(full.stdout, "arm64")).toContain("Running npm run build");
   await expectSameArm64Files(reused.ref, full.ref);
 }, 3_600_000);
 

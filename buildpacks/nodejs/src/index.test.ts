@@ -26,6 +26,33 @@ const opts = (app: Record<string, string> | string, extra: { platformEnv?: Recor
 const text = (lines: string[]) => lines.join("\n");
 const depsPkg = fixture("package.json");
 
+/** An app whose build script needs its dev dependency (ms) and writes built.txt. */
+const scriptLock = {
+  name: "app",
+  version: "1.0.0",
+  lockfileVersion: 3,
+  requires: true,
+  packages: {
+    "": { name: "app", version: "1.0.0", devDependencies: { ms: "2.1.3" } },
+    "node_modules/ms": {
+      version: "2.1.3",
+      resolved: "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz",
+      integrity: "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==",
+      dev: true,
+      license: "MIT",
+    },
+  },
+};
+const scriptPkg = {
+  name: "app",
+  version: "1.0.0",
+  scripts: {
+    build: "node -e \"require('fs').writeFileSync('built.txt', String(require('ms')('1m')))\"",
+    start: "node x.js",
+  },
+  devDependencies: { ms: "2.1.3" },
+};
+
 describe("detect", () => {
   test("package.json passes, providing and requiring node and node_modules", async () => {
     const r = await runDetect(bp, opts({ "package.json": "{}" }));
@@ -216,34 +243,9 @@ describe("npm", () => {
   });
 
   test("build scripts run with dev deps; launch gets them pruned; npm start is the web process", async () => {
-    const lock = {
-      name: "app",
-      version: "1.0.0",
-      lockfileVersion: 3,
-      requires: true,
-      packages: {
-        "": { name: "app", version: "1.0.0", devDependencies: { ms: "2.1.3" } },
-        "node_modules/ms": {
-          version: "2.1.3",
-          resolved: "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz",
-          integrity: "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==",
-          dev: true,
-          license: "MIT",
-        },
-      },
-    };
-    const pkg = {
-      name: "app",
-      version: "1.0.0",
-      scripts: {
-        build: "node -e \"require('fs').writeFileSync('built.txt', String(require('ms')('1m')))\"",
-        start: "node x.js",
-      },
-      devDependencies: { ms: "2.1.3" },
-    };
     const r = await runBuild(
       bp,
-      opts({ "package.json": JSON.stringify(pkg), "package-lock.json": JSON.stringify(lock) }),
+      opts({ "package.json": JSON.stringify(scriptPkg), "package-lock.json": JSON.stringify(scriptLock) }),
     );
     expect(readFileSync(join(r.app, "built.txt"), "utf8")).toBe("60000");
     expect(r.layer("build_modules").files).toContain("node_modules/ms/package.json");
@@ -258,12 +260,28 @@ describe("npm", () => {
     const kept = await runBuild(
       bp,
       opts(
-        { "package.json": JSON.stringify(pkg), "package-lock.json": JSON.stringify(lock) },
+        { "package.json": JSON.stringify(scriptPkg), "package-lock.json": JSON.stringify(scriptLock) },
         { platformEnv: { BP_NODE_PRUNE_DEV_DEPENDENCIES: "false" } },
       ),
     );
     expect(kept.layer("launch_modules").files).toContain("node_modules/ms/package.json");
     expect(() => kept.layer("build_modules")).toThrow();
+  });
+
+  test("a multi-platform build: the emulated platform replays the native build scripts' output, running no script", async () => {
+    const store = mkdtempSync(join(tmpdir(), "cnbkit-node-neutral-"));
+    onTestFinished(() => rmSync(store, { recursive: true, force: true }));
+    const files = { "package.json": JSON.stringify(scriptPkg), "package-lock.json": JSON.stringify(scriptLock) };
+    const native = await runBuild(bp, { ...opts(files), archNeutral: { dir: store, role: "produce" } });
+    expect(text(native.stdout)).toContain("Shared build_output with the other platforms' builds");
+    const emulated = await runBuild(bp, { ...opts(files), archNeutral: { dir: store, role: "reuse" } });
+    const out = text(emulated.stdout);
+    expect(out).toMatch(/Reusing build_output from the \w+ build \(arch-neutral, key unchanged\)/);
+    expect(out).not.toContain("Running npm run build");
+    expect(readFileSync(join(emulated.app, "built.txt"), "utf8")).toBe("60000");
+    // The prune still runs on the reused dev tree: launch gets what a full build gives.
+    expect(emulated.layer("launch_modules").files).toEqual(native.layer("launch_modules").files);
+    expect(emulated.processes).toEqual(native.processes);
   });
 
   test("NODE_ENV=development at build keeps dev dependencies and is the launch default", async () => {

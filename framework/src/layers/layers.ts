@@ -77,6 +77,23 @@ export interface CachedLayerOptions<K extends LayerKey, M extends object = Metad
   fill: LayerFill<M>;
 }
 
+/** Options for {@link Layers.appOutput}. */
+export interface AppOutputOptions<K extends LayerKey> {
+  /** The tree the step writes into (the app directory, or the part of it the step owns). */
+  dir: string;
+  /**
+   * What the output depends on besides the files under `dir` (the tool versions, the
+   * commands): the key also gets the digest of `dir`'s files as they are before the step.
+   */
+  key: K;
+  /** Entry names left out of that digest at any depth: what is installed, not written (`node_modules`). */
+  ignore?: readonly string[];
+  /** As for {@link CachedLayerOptions.archNeutral}: only `true` shares the output. */
+  archNeutral: boolean | { not: string };
+  /** The step: runs in every build but an emulated one that replays the native build's changes. */
+  run: () => Promise<void>;
+}
+
 /** Options for {@link Layers.fresh}. */
 export interface FreshLayerOptions<M extends object = MetadataTable> {
   types: Partial<LayerTypes>;
@@ -186,6 +203,43 @@ export class Layers {
   get variants(): Pick<ArchNeutralStore, "reusers" | "saveVariant" | "declineVariant"> | undefined {
     const store = this.options.archNeutral;
     return store?.role === "produce" && store.reusers.length > 0 ? store : undefined;
+  }
+
+  /**
+   * Runs `run`, a step that writes into the app (a build script writing dist/), once per
+   * multi-platform build when its output is arch-neutral: the native build keeps what `run`
+   * changed under `dir` in the scratch layer `name` (not exported, not cached), shared with
+   * the other platforms' builds as an `archNeutral` layer is, and an emulated build whose key
+   * matches replays those changes onto `dir` instead of running `run` under qemu. Outside a
+   * multi-platform build it only runs `run`: nothing is snapshotted or copied. Returns the
+   * layer's state (`restored` with `fromArch` when replayed), or undefined when no store is bound.
+   */
+  async appOutput<K extends LayerKey>(name: string, options: AppOutputOptions<K>): Promise<LayerState | undefined> {
+    const store = this.options.archNeutral;
+    const shares = store?.role === "reuse" || (store?.role === "produce" && options.archNeutral === true);
+    if (!shares) {
+      await options.run();
+      return undefined;
+    }
+    const { keepChanges, replayChanges, snapshotTree, treeDigest } = await import("./tree-changes.js");
+    const sources = await treeDigest(options.dir, options.ignore ?? []);
+    const layer = await this.cached(name, {
+      types: { cache: false },
+      key: { ...options.key, sources },
+      archNeutral: options.archNeutral,
+      async fill(l) {
+        if (store?.role !== "produce") return options.run();
+        const before = await snapshotTree(options.dir);
+        await options.run();
+        const { removed } = await keepChanges(options.dir, before, l.path);
+        return { removed };
+      },
+    });
+    if (layer.state.kind === "restored") {
+      const removed = layer.metadata.removed;
+      await replayChanges(layer.path, options.dir, Array.isArray(removed) ? removed.map(String) : []);
+    }
+    return layer.state;
   }
 
   /**

@@ -1,6 +1,12 @@
 /**
  * Step: the build scripts (`build`, or BP_NODE_RUN_SCRIPTS), run in the project directory
  * with dev dependencies installed and node_modules/.bin on PATH.
+ *
+ * In a multi-platform build their output is arch-neutral when node_modules is (pure-JS
+ * packages, no install scripts: arch-neutral-modules.ts): the scripts then run once, in the
+ * native build, and the emulated build replays what they wrote into the app (the
+ * framework's `appOutput`, keyed on the app's files, Node.js, the package manager and the
+ * commands) instead of running a bundler under qemu.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -11,16 +17,45 @@ import { lockedSharpVersion, sharpMissingError, sharpNotFound } from "../sharp-m
 import { explainNodeTool } from "../tool-errors.js";
 import { appRelative, type ProjectDir } from "./read-project.js";
 
+/** What the scripts' output depends on besides the app's files, and whether the other CPUs may reuse it. */
+export interface ScriptOutputSharing {
+  /** The app root: what the scripts may write into, and whose files key the output. */
+  appDir: string;
+  /** Node.js's full version and the package manager's (`npm@10.9.4`). */
+  key: { node: string; packageManager: string };
+  /** node_modules' arch-neutrality: the scripts run with it. */
+  archNeutral: true | { not: string };
+}
+
 /** Runs each planned script in order; the first failure stops the build, naming the script. */
 export async function runBuildScripts(
-  ctx: StepContext<"log">,
+  ctx: StepContext<"log" | "layers">,
   project: ProjectDir,
   plan: BuildScriptPlan,
   env: ToolEnv,
   installDir: string = project.dir,
+  sharing?: ScriptOutputSharing,
 ): Promise<void> {
   if (plan.scripts.length === 0) return;
   ctx.log.step(`Build scripts (${plan.source})`);
+  const run = () => runScripts(ctx, project, plan, env, installDir);
+  if (!sharing) return run();
+  await ctx.layers.appOutput("build_output", {
+    dir: sharing.appDir,
+    key: { ...sharing.key, scripts: plan.scripts.map((s) => s.command.join(" ")).join("\n") },
+    ignore: ["node_modules", ".git"],
+    archNeutral: sharing.archNeutral,
+    run,
+  });
+}
+
+async function runScripts(
+  ctx: StepContext<"log">,
+  project: ProjectDir,
+  plan: BuildScriptPlan,
+  env: ToolEnv,
+  installDir: string,
+): Promise<void> {
   // Read before the scripts run: `explain` is synchronous, and only a failure uses it.
   const sharp = await lockedSharp(lockfiles(project, installDir));
   for (const s of plan.scripts) {

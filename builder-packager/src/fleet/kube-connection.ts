@@ -21,7 +21,10 @@ export interface KubeConnection {
   server: string;
   /** Where this came from, for messages: `kubeconfig <path>, context <name>` or `the pod's service account`. */
   origin: string;
-  /** The namespace the context names (used only when asked to list one namespace). */
+  /**
+   * The namespace the context (or the pod's service account) names. The scan still reads
+   * every namespace, as an inventory should; a refusal suggests this one.
+   */
   namespace?: string;
   ca?: Buffer;
   cert?: Buffer;

@@ -120,6 +120,13 @@ test("a refusal is one line with the API's message and what permission is missin
     `the Kubernetes API at ${url} (kubeconfig k, context c) refused to list pods: HTTP 403 (pods is forbidden: User "scanner" cannot list resource "pods")`,
   );
   expect((err as { hint?: string }).hint).toMatch(/pods: list/);
+  // A service account bound to its own namespace is told how to scan just that one.
+  const scoped = await runningImages({ server: url, origin: "the pod's service account", namespace: "shop" }).catch(
+    (e: Error) => e,
+  );
+  expect((scoped as { hint?: string }).hint).toMatch(
+    /bound to it\), or scan the namespace it names: --kube-namespace shop$/,
+  );
 });
 
 test("an API server that does not answer is one line naming it", async () => {

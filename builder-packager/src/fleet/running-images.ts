@@ -54,12 +54,17 @@ export async function runningImages(conn: KubeConnection, opts: { namespace?: st
   const byImage = new Map<string, RunningImage>();
   const unresolved: UnresolvedContainer[] = [];
   const path = opts.namespace ? `/api/v1/namespaces/${encodeURIComponent(opts.namespace)}/pods` : "/api/v1/pods";
+  // A service account bound by a Role (not a ClusterRole) may list its own namespace only.
+  const refusedHint =
+    "the identity needs to list pods (a ClusterRole with pods: list, bound to it)" +
+    (!opts.namespace && conn.namespace ? `, or scan the namespace it names: --kube-namespace ${conn.namespace}` : "");
   let pods = 0;
   let next: string | undefined;
   do {
     const page = (await getJson(
       conn,
       `${path}?limit=500${next ? `&continue=${encodeURIComponent(next)}` : ""}`,
+      refusedHint,
     )) as PodList;
     for (const pod of page.items ?? []) {
       pods++;
@@ -106,8 +111,8 @@ export function repositoryDigest(imageID: string): { repository: string; digest:
   return { repository, digest: m[2] as Digest };
 }
 
-/** GETs `path` from the API server as JSON; one line for every way it fails. */
-async function getJson(conn: KubeConnection, path: string): Promise<unknown> {
+/** GETs `path` from the API server as JSON; one line for every way it fails (`refusedHint` for 401 and 403). */
+async function getJson(conn: KubeConnection, path: string, refusedHint: string): Promise<unknown> {
   const url = new URL(path, `${conn.server}/`);
   const client = url.protocol === "http:" ? http : https;
   const what = `the Kubernetes API at ${conn.server} (${conn.origin})`;
@@ -144,10 +149,7 @@ async function getJson(conn: KubeConnection, path: string): Promise<unknown> {
               return body.slice(0, 200);
             }
           })();
-          const hint =
-            res.statusCode === 401 || res.statusCode === 403
-              ? "the identity needs to list pods (a ClusterRole with pods: list, bound to it)"
-              : undefined;
+          const hint = res.statusCode === 401 || res.statusCode === 403 ? refusedHint : undefined;
           reject(
             new CnbError(`${what} refused to list pods: HTTP ${res.statusCode}${message ? ` (${message})` : ""}`, {
               ...(hint ? { hint } : {}),

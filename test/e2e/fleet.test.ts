@@ -360,6 +360,23 @@ describe("fleet rebase", () => {
         ),
       );
       expect(query.stdout).toMatch(/^1 of 2 images match$/m);
+
+      // With the repository as a target too, the digest web-new runs is the one its tag
+      // names: it is read once, by the tag, never again by digest.
+      accessLog.length = 0;
+      const bothFile = join(e2e.work, "cluster-and-repository.json");
+      const both = await runCli(e2e.cli, ["fleet", "scan", "--kubernetes", repository, "-o", bothFile], undefined, env);
+      expect(both.code, both.stderr).toBe(0);
+      const name = repository.slice(repository.indexOf("/") + 1);
+      const manifestReads = (ref: string) =>
+        accessLog.filter((l) => / "(GET|HEAD) /.test(l) && l.includes(` /v2/${name}/manifests/${ref} `)).length;
+      expect(manifestReads(rebased.to)).toBe(0);
+      expect(manifestReads(rebased.from)).toBe(1);
+      const again = new Map(
+        (JSON.parse(await readFile(bothFile, "utf8")) as FleetInventory).images.map((r) => [r.digest, r]),
+      );
+      expect(again.get(rebased.to)?.tags).toContain(rebased.ref.slice(repository.length + 1));
+      expect(again.get(rebased.to)?.running).toEqual([{ namespace: "shop", pod: "web-new", container: "web" }]);
     } finally {
       api.closeAllConnections();
       await new Promise((r) => api.close(r));

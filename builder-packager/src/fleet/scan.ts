@@ -185,7 +185,17 @@ async function scanRepository(s: ScanRun, job: RepoJob, all: string[]): Promise<
   s.counts.tags += tags.length;
   const byDigest = new Map<Digest, { tags: string[]; manifest?: ParsedManifest }>();
   // Each tag's digest: HEAD when a previous inventory may already know it, else the manifest itself.
-  const heads = await Promise.all(tags.map((tag) => s.run(() => tagDigest(job.repo, tag, Boolean(s.opts.previous)))));
+  const read = (names: string[]) =>
+    Promise.all(names.map((tag) => s.run(() => tagDigest(job.repo, tag, Boolean(s.opts.previous)))));
+  const heads = await read(tags.filter((t) => !t.startsWith("sha256:")));
+  // Then the digests named alone (pods run them), but only those no tag resolved to: the
+  // digest a pod runs is usually the one its tag still names.
+  const resolved = new Set<string>(heads.flatMap((h) => ("digest" in h ? [h.digest] : [])));
+  const digests = tags.filter((t) => t.startsWith("sha256:"));
+  heads.push(
+    ...digests.filter((d) => resolved.has(d)).map((d) => ({ tag: d, digest: d as Digest })),
+    ...(await read(digests.filter((d) => !resolved.has(d)))),
+  );
   for (const h of heads) {
     if ("error" in h) {
       s.errors.push({ ref: `${job.repo.name}:${h.tag}`, error: h.error });

@@ -14,7 +14,6 @@ import {
   type CachedLayerOptions,
   type Layer,
   type EnvChange,
-  metadataSchema,
   type ToolEnv,
   withChanges,
 } from "@cnbkit/framework";
@@ -35,28 +34,8 @@ import { addSetuptools, keepPkgResources, wantsSetuptools } from "./add-setuptoo
 import { installPoetryLock } from "./install-poetry-lock.js";
 import { lockPoetry, type PoetryLockRun } from "./lock-poetry.js";
 import { makeVenvVariants } from "./make-venv-variants.js";
+import { type VenvMetadata, venvMetadata } from "../venv-metadata.js";
 import type { ToolCaches } from "./tool-environment.js";
-
-/**
- * The venv layer's metadata: its distributions, bin entries and top-level modules. A layer
- * from a build before bin and modules were kept has neither (the start checks then trust it).
- */
-const venvMetadata = metadataSchema({ packages: distributions, bin: "string[]?", modules: "string[]?" });
-
-/** What {@link venvMetadata} holds. */
-export type VenvMetadata = ReturnType<typeof venvMetadata.validate>;
-
-/** Distributions read back from TOML: each a table with a string name and version. */
-function distributions(value: unknown, field: string): Distribution[] {
-  const ok = (d: unknown): d is Distribution =>
-    typeof d === "object" &&
-    d !== null &&
-    typeof (d as { name?: unknown }).name === "string" &&
-    typeof (d as { version?: unknown }).version === "string";
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every(ok)) throw new Error(`${field} is not a list of distributions`);
-  return value;
-}
 
 /** The installed venv. */
 export interface Venv {

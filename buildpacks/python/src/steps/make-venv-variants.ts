@@ -23,7 +23,7 @@ import { sitePackages } from "../wheel.js";
 import { platformTags, swapWheel } from "../wheel-swap.js";
 import type { Runtime } from "./install-runtime.js";
 import type { Tool } from "./install-tools.js";
-import type { VenvMetadata } from "./install-dependencies.js";
+import type { VenvMetadata } from "../venv-metadata.js";
 
 /** What the step reads. */
 export interface VariantInputs {

@@ -12,7 +12,7 @@
  * Not in the default suite (vitest.config.ts excludes test/cluster/): `npm run test:cluster`.
  */
 import { existsSync } from "node:fs";
-import { chown, cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { chown, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -21,17 +21,7 @@ import type { FleetInventory } from "../../builder-packager/src/fleet/index.js";
 import { BASE_LAYOUT, bundleCli, caBindings, freePort, referenceBuilder, ROOT, runCli } from "../e2e/support.js";
 import { clusterBlocks, type DocsBlock } from "./docs-blocks.js";
 import { runInBash } from "./docs-commands.js";
-import {
-  apply,
-  appPod,
-  type Cluster,
-  clusterDown,
-  clusterUp,
-  creatorJob,
-  kubectl,
-  push,
-  waitForJob,
-} from "./support.js";
+import { apply, appPod, type Cluster, clusterDown, clusterUp, kubectl, push, waitForJob } from "./support.js";
 
 const HELLO = /^Hello from node-hello on Node v24\.\d+\.\d+, up /;
 // The builder's user (CNB_USER_ID and CNB_GROUP_ID of the reference builder).
@@ -223,12 +213,22 @@ describe("a one-node cluster from scripts/cluster.sh", () => {
     const appDir = join(work, "job-app");
     await cp(join(ROOT, "examples/apps/node-hello"), appDir, { recursive: true });
     await chownTree(appDir, CNB_USER);
-    const builderImage = push(c(), builder, "builder:latest");
-    const runImage = push(c(), `oci:${BASE_LAYOUT}:run`, "run:latest");
+    push(c(), builder, "builder:latest");
+    push(c(), `oci:${BASE_LAYOUT}:run`, "run:latest");
     const output = `${c().registry}/node-hello-job:latest`;
+    // The page's CA binding: this machine's proxy CA where there is one, else the system bundle.
+    const ca = join(work, "ca-binding");
+    await mkdir(ca);
+    await writeFile(join(ca, "type"), "ca-certificates");
+    await cp(process.env.NODE_EXTRA_CA_CERTS || "/etc/ssl/certs/ca-certificates.crt", join(ca, "ca.pem"));
+    const [manifest] = await clusterBlocks("kubernetes.md", "Building in the cluster", {
+      "registry.example.com": c().registry,
+      "/srv/apps/node-hello": appDir,
+      "/srv/bindings/ca": ca,
+    });
+    if (!manifest) throw new Error("docs/kubernetes.md's Building in the cluster has no Job block");
     const t0 = Date.now();
-    const bindings = await caBindings();
-    apply(c(), creatorJob({ name: "build-node-hello", builder: builderImage, runImage, output, appDir, bindings }));
+    kubectl(c(), ["apply", "-f", "-"], manifest.text);
     const job = await waitForJob(c(), "build-node-hello", 600_000);
     console.log(`[cluster] creator Job (builder pull + build + push) in ${Date.now() - t0} ms`);
     expect(job.ok, job.log).toBe(true);

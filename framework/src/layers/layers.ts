@@ -211,8 +211,9 @@ export class Layers {
    * changed under `dir` in the scratch layer `name` (not exported, not cached), shared with
    * the other platforms' builds as an `archNeutral` layer is, and an emulated build whose key
    * matches replays those changes onto `dir` instead of running `run` under qemu. Outside a
-   * multi-platform build it only runs `run`: nothing is snapshotted or copied. Returns the
-   * layer's state (`restored` with `fromArch` when replayed), or undefined when no store is bound.
+   * multi-platform build, and in a native build whose output is not arch-neutral, it only
+   * runs `run`: nothing is snapshotted or copied. Returns the layer's state (`restored` with
+   * `fromArch` when replayed), or undefined when nothing is shared.
    */
   async appOutput<K extends LayerKey>(name: string, options: AppOutputOptions<K>): Promise<LayerState | undefined> {
     const store = this.options.archNeutral;

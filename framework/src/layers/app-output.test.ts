@@ -92,6 +92,9 @@ describe("appOutput: a step's changes to the app, run once per multi-platform bu
     const run = await runBuild(emulated.bp, { app, env: arm64, archNeutral: { dir: store, role: "reuse" } });
     expect(emulated.calls.run).toBe(1);
     expect(run.stdout.join("\n")).toMatch(/Building build_output here: node_modules has an addon/);
+    // Run as outside a multi-platform build: the app's files are not hashed for a key no copy can match.
+    expect(run.stdout.join("\n")).toMatch(/state none/);
+    expect(existsSync(join(run.layers, "build_output"))).toBe(false);
   });
 
   test("without a multi-platform build the step only runs: no layer, no snapshot", async () => {

@@ -211,14 +211,21 @@ export class Layers {
    * changed under `dir` in the scratch layer `name` (not exported, not cached), shared with
    * the other platforms' builds as an `archNeutral` layer is, and an emulated build whose key
    * matches replays those changes onto `dir` instead of running `run` under qemu. Outside a
-   * multi-platform build, and in a native build whose output is not arch-neutral, it only
-   * runs `run`: nothing is snapshotted or copied. Returns the layer's state (`restored` with
+   * multi-platform build, and in any build of one whose output is not arch-neutral, it only
+   * runs `run`: nothing is hashed, snapshotted or copied (an emulated build says why first). Returns the layer's state (`restored` with
    * `fromArch` when replayed), or undefined when nothing is shared.
    */
   async appOutput<K extends LayerKey>(name: string, options: AppOutputOptions<K>): Promise<LayerState | undefined> {
     const store = this.options.archNeutral;
     const shares = store?.role === "reuse" || (store?.role === "produce" && options.archNeutral === true);
     if (!shares) {
+      await options.run();
+      return undefined;
+    }
+    // An emulated build told the output is not arch-neutral runs the step without keying it:
+    // hashing the app's files would only find that no copy can be used.
+    if (store?.role === "reuse" && typeof options.archNeutral === "object") {
+      this.log.detail(`Building ${name} here: ${options.archNeutral.not}`);
       await options.run();
       return undefined;
     }

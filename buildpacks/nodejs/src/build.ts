@@ -49,10 +49,16 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
     const startNeedsCheck = prune.prune && !pnp && startMayNeedDev(project.project.pkg ?? {});
     const inputs = { ctx, project, plan, manager, runtime, env, prune, startNeedsCheck };
     const deps = await installDependencies(inputs);
-    await runBuildScripts(ctx, project.project, plan.scripts, withChanges(env, deps.env), project.install.dir, {
-      appDir: ctx.app.path,
-      key: { node: runtime.version, packageManager: `${pm.name}@${manager.version}` },
-      archNeutral: deps.archNeutral,
+    await runBuildScripts(ctx, {
+      project: project.project,
+      plan: plan.scripts,
+      env: withChanges(env, deps.env),
+      installDir: project.install.dir,
+      sharing: {
+        appDir: ctx.app.path,
+        key: { node: runtime.version, packageManager: `${pm.name}@${manager.version}` },
+        archNeutral: deps.archNeutral,
+      },
     });
     // Before the prune, while every dependency's bins can be read: does the start need one it removes?
     const start: StartPlan =

@@ -27,15 +27,21 @@ export interface ScriptOutputSharing {
   archNeutral: true | { not: string };
 }
 
+/** What {@link runBuildScripts} runs, and where. */
+export interface BuildScriptsRun {
+  project: ProjectDir;
+  plan: BuildScriptPlan;
+  /** The build env with dev dependencies' bins on PATH. */
+  env: ToolEnv;
+  /** Where dependencies were installed: the workspace root of a member app, else the project. */
+  installDir?: string;
+  /** Set in a multi-platform build: the output may then be built once for every platform. */
+  sharing?: ScriptOutputSharing;
+}
+
 /** Runs each planned script in order; the first failure stops the build, naming the script. */
-export async function runBuildScripts(
-  ctx: StepContext<"log" | "layers">,
-  project: ProjectDir,
-  plan: BuildScriptPlan,
-  env: ToolEnv,
-  installDir: string = project.dir,
-  sharing?: ScriptOutputSharing,
-): Promise<void> {
+export async function runBuildScripts(ctx: StepContext<"log" | "layers">, r: BuildScriptsRun): Promise<void> {
+  const { project, plan, env, installDir = r.project.dir, sharing } = r;
   if (plan.scripts.length === 0) return;
   ctx.log.step(`Build scripts (${plan.source})`);
   const run = () => runScripts(ctx, project, plan, env, installDir);

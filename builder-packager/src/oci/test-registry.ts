@@ -116,6 +116,11 @@ export async function startRegistry(
     tls?: { cert: string; key: string };
     /** Turns the registry's access log on and hands it each line (benchmarks count requests by kind). */
     onAccessLog?: (line: string) => void;
+    /**
+     * Another build of the distribution registry to run (the fleet bench's v3, from
+     * scripts/fetch-distribution.sh); the same configuration works for both.
+     */
+    binary?: string;
   } = {},
 ): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), "test-registry-"));
@@ -136,7 +141,7 @@ export async function startRegistry(
     config,
     `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: ${options.onAccessLog ? "false" : "true"}\nstorage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: test-secret\n${tls}${auth}`,
   );
-  const child = spawn("/usr/bin/docker-registry", ["serve", config], {
+  const child = spawn(options.binary ?? "/usr/bin/docker-registry", ["serve", config], {
     // The access log (combined log format) goes to stdout.
     stdio: ["ignore", options.onAccessLog ? "pipe" : "ignore", "pipe"],
   });

@@ -36,7 +36,7 @@ import { promisify } from "node:util";
 import type { FleetInventory } from "../builder-packager/src/fleet/index.js";
 import { makeFleet } from "../builder-packager/src/fleet/test-fleet.js";
 import { openImageSource } from "../builder-packager/src/oci/index.js";
-import { startRegistry } from "../builder-packager/src/oci/test-registry.js";
+import { startRegistry, type TestRegistry } from "../builder-packager/src/oci/test-registry.js";
 import { loadSigningKey } from "../builder-packager/src/supply-chain/index.js";
 import { table } from "./stats.js";
 
@@ -100,13 +100,15 @@ async function cli(args: string[], env: Record<string, string> = {}, bin = CLI) 
   });
 }
 
-const work = await mkdtemp(join(tmpdir(), "cnbkit-bench-fleet-"));
 /**
  * GETs each image's manifest (by its first tag, as a scan resolves it) and config, 16 at once on
  * one keep-alive pool, and nothing else (no parsing, no digest check): the rate the registry
  * allows any client on this machine.
  */
-async function twoRequestsEach(records: FleetInventory["images"]): Promise<{ rate: number; registryMs: number }> {
+async function twoRequestsEach(
+  registry: TestRegistry,
+  records: FleetInventory["images"],
+): Promise<{ rate: number; registryMs: number }> {
   const agent = new HttpAgent({ keepAlive: true, maxSockets: 32 });
   const get = (path: string, accept?: string) =>
     new Promise<void>((resolve, reject) => {
@@ -141,6 +143,7 @@ async function twoRequestsEach(records: FleetInventory["images"]): Promise<{ rat
   return { rate: records.length / seconds, registryMs: ((cpuSeconds(registry.pid) - cpu0) / records.length) * 1000 };
 }
 
+const work = await mkdtemp(join(tmpdir(), "cnbkit-bench-fleet-"));
 const registryKind = process.env.BENCH_FLEET_REGISTRY ?? "v3";
 const registry = await startRegistry(
   registryKind === "debian"
@@ -240,7 +243,7 @@ try {
     // The other floor: what the registry serves of the two requests an image needs (its
     // manifest by tag, and its config), asked by a client that does nothing else. No scan
     // can beat it, and no client can be more than that many times the skopeo loop.
-    const bare = await twoRequestsEach(inventory.images);
+    const bare = await twoRequestsEach(registry, inventory.images);
     rows.push([
       "floor: manifest + config GETs alone (node:http, 16 at once)",
       inventory.images.length,

@@ -212,20 +212,18 @@ export class Layers {
    * the other platforms' builds as an `archNeutral` layer is, and an emulated build whose key
    * matches replays those changes onto `dir` instead of running `run` under qemu. Outside a
    * multi-platform build, and in any build of one whose output is not arch-neutral, it only
-   * runs `run`: nothing is hashed, snapshotted or copied (an emulated build says why first). Returns the layer's state (`restored` with
-   * `fromArch` when replayed), or undefined when nothing is shared.
+   * runs `run`: nothing is hashed, snapshotted or copied (an emulated build says why first).
+   * Returns the layer's state (`restored` with `fromArch` when replayed), or undefined when
+   * nothing is shared.
    */
   async appOutput<K extends LayerKey>(name: string, options: AppOutputOptions<K>): Promise<LayerState | undefined> {
     const store = this.options.archNeutral;
-    const shares = store?.role === "reuse" || (store?.role === "produce" && options.archNeutral === true);
-    if (!shares) {
-      await options.run();
-      return undefined;
-    }
-    // An emulated build told the output is not arch-neutral runs the step without keying it:
-    // hashing the app's files would only find that no copy can be used.
-    if (store?.role === "reuse" && typeof options.archNeutral === "object") {
-      this.log.detail(`Building ${name} here: ${options.archNeutral.not}`);
+    // Output that is not arch-neutral is neither kept nor looked for: hashing the app's files
+    // would only find that no copy can be used. An emulated build says why it runs the step.
+    if (!store || options.archNeutral !== true) {
+      if (store?.role === "reuse" && typeof options.archNeutral === "object") {
+        this.log.detail(`Building ${name} here: ${options.archNeutral.not}`);
+      }
       await options.run();
       return undefined;
     }

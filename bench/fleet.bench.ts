@@ -36,6 +36,7 @@ import { promisify } from "node:util";
 import type { FleetInventory } from "../builder-packager/src/fleet/index.js";
 import { makeFleet } from "../builder-packager/src/fleet/test-fleet.js";
 import { openImageSource } from "../builder-packager/src/oci/index.js";
+import { mapLimit } from "../builder-packager/src/oci/registry.js";
 import { startRegistry, type TestRegistry } from "../builder-packager/src/oci/test-registry.js";
 import { loadSigningKey } from "../builder-packager/src/supply-chain/index.js";
 import { table } from "./stats.js";
@@ -124,39 +125,29 @@ async function twoRequestsEach(
     });
   const cpu0 = cpuSeconds(registry.pid);
   const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < records.length) {
-        const r = records[next++]!;
-        const repo = r.repository.slice(r.repository.indexOf("/") + 1);
-        await get(
-          `/v2/${repo}/manifests/${r.tags[0] ?? r.digest}`,
-          "application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json",
-        );
-        await get(`/v2/${repo}/blobs/${r.config}`);
-      }
-    }),
-  );
+  await mapLimit(records, 16, async (r) => {
+    const repo = r.repository.slice(r.repository.indexOf("/") + 1);
+    await get(
+      `/v2/${repo}/manifests/${r.tags[0] ?? r.digest}`,
+      "application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json",
+    );
+    await get(`/v2/${repo}/blobs/${r.config}`);
+  });
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
   return { rate: records.length / seconds, registryMs: ((cpuSeconds(registry.pid) - cpu0) / records.length) * 1000 };
 }
 
 const work = await mkdtemp(join(tmpdir(), "cnbkit-bench-fleet-"));
-const registryKind = process.env.BENCH_FLEET_REGISTRY ?? "v3";
+const debian = process.env.BENCH_FLEET_REGISTRY === "debian";
 const registry = await startRegistry(
-  registryKind === "debian"
+  debian
     ? {}
-    : {
-        binary: execFileSync("bash", [join(ROOT, "scripts/fetch-distribution.sh")], {
-          encoding: "utf8",
-        }).trim(),
-      },
+    : { binary: execFileSync("bash", [join(ROOT, "scripts/fetch-distribution.sh")], { encoding: "utf8" }).trim() },
 );
 const rows: (string | number)[][] = [["measure", "size", "value", "goal"]];
 console.log(
-  `registry: ${registryKind === "debian" ? "Debian's docker-registry 2.8.2" : "distribution v3.0.0"}; load average at the start: ${load()}`,
+  `registry: ${debian ? "Debian's docker-registry 2.8.2" : `distribution v${process.env.CNBKIT_DISTRIBUTION_VERSION ?? "3.0.0"}`}; load average at the start: ${load()}`,
 );
 const scanRates: [number, number][] = [];
 try {

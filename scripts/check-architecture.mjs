@@ -7,12 +7,16 @@
  * that the stage's product code (not its tests or test support) imports, type-only imports
  * included. A parenthesis after a stage's name says why and is not read; `—` is none.
  *
+ * The README's stage list (the "- `stage`: ..." items of its "## Layout" section) names
+ * exactly the folders of builder-packager/src too, so a newcomer's first page lists every stage.
+ *
  * Why a check and not a generated table: the table's "owns" column and the notes in "uses"
  * are prose a person writes; what can drift (the arrows) is what the check reads.
  *
- * Usage: node scripts/check-architecture.mjs [--doc <file>] [--graph <file.json>]
+ * Usage: node scripts/check-architecture.mjs [--doc <file>] [--graph <file.json>] [--readme <file>]
  * `--graph` reads `{ "<stage>": ["<used stage>", ...] }` instead of running dependency-cruiser
- * (test/repo-shape/architecture-doc.test.ts gives it made-up graphs and docs).
+ * (test/repo-shape/architecture-doc.test.ts gives it made-up graphs and docs); its stages are
+ * then the folders, and the README is checked only when `--readme` names one.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -114,8 +118,42 @@ export function tableProblems(doc, graph, folders) {
   return problems;
 }
 
+/**
+ * The stages the README's "## Layout" section lists, one "- `stage`: what it owns" item each.
+ * @param {string} readme
+ * @returns {string[]}
+ */
+export function readmeStages(readme) {
+  const section = readme.split(/^## /m).find((s) => s.startsWith("Layout"));
+  if (!section) throw new Error('no "## Layout" section');
+  return [...section.matchAll(/^- `([^`]+)`/gm)].map((m) => m[1] ?? "");
+}
+
+/**
+ * What is false in the README's stage list against the stage folders there are: one line each.
+ * @param {string} readme
+ * @param {string[]} folders the folders of builder-packager/src
+ * @returns {string[]}
+ */
+export function readmeProblems(readme, folders) {
+  const listed = readmeStages(readme);
+  const problems = [];
+  for (const folder of folders) {
+    if (!listed.includes(folder))
+      problems.push(`stage ${folder} (${SRC}/${folder}/) is not in the Layout's stage list`);
+  }
+  for (const [i, stage] of listed.entries()) {
+    if (!folders.includes(stage))
+      problems.push(`the Layout's stage list names ${stage}, and there is no ${SRC}/${stage}/`);
+    else if (listed.indexOf(stage) !== i) problems.push(`the Layout's stage list names ${stage} twice`);
+  }
+  return problems;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { doc: { type: "string" }, graph: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { doc: { type: "string" }, graph: { type: "string" }, readme: { type: "string" } },
+  });
   const docPath = values.doc ?? join(ROOT, "docs/architecture.md");
   const graph = values.graph ? JSON.parse(readFileSync(values.graph, "utf8")) : cruisedGraph();
   const folders = values.graph
@@ -129,6 +167,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.stderr.write(
       "  the stage table must say what dependency-cruiser finds: fix the row (or the import), then rerun npm run lint\n",
     );
-    process.exit(1);
   }
+  // Made-up graphs come with made-up folders, so the real README is read only against the real tree.
+  const readmePath = values.readme ?? (values.graph ? undefined : join(ROOT, "README.md"));
+  const readme = readmePath ? readmeProblems(readFileSync(readmePath, "utf8"), folders) : [];
+  if (readme.length) {
+    for (const p of readme) process.stderr.write(`error: README.md: ${p}\n`);
+    process.stderr.write(`  list each folder of ${SRC} once, as "- \`stage\`: what it owns", under ## Layout\n`);
+  }
+  if (problems.length || readme.length) process.exit(1);
 }

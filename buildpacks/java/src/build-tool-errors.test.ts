@@ -52,3 +52,30 @@ test("Maven's own [ERROR] line still wins over a missing command", async () => {
   const err = await runWrapper("mvnw2", "no-such-tool-cnbkit\necho '[ERROR] the real error'\nexit 1\n");
   expect(err?.message).toBe("Maven build failed (exit 1): the real error");
 });
+
+test("Maven's first cause, not the COMPILATION ERROR header above it (an old app's source 1.7 on JDK 21)", async () => {
+  const output = [
+    "[INFO] Compiling 3 source files to /workspace/target/classes",
+    "[INFO] -------------------------------------------------------------",
+    "[ERROR] COMPILATION ERROR : ",
+    "[INFO] -------------------------------------------------------------",
+    "[ERROR] Source option 7 is no longer supported. Use 8 or later.",
+    "[ERROR] Target option 7 is no longer supported. Use 8 or later.",
+    "[INFO] 2 errors ",
+  ];
+  const err = await runWrapper("mvnw3", `cat <<'OUT'\n${output.join("\n")}\nOUT\nexit 1\n`);
+  expect(err?.message).toBe("Maven build failed (exit 1): Source option 7 is no longer supported. Use 8 or later.");
+});
+
+test.each([
+  ["[ERROR] COMPILATION ERROR : ", undefined],
+  ["[ERROR] ", undefined],
+  ["[INFO] BUILD FAILURE", undefined],
+  [
+    "[ERROR] /workspace/src/main/java/A.java:[3,8] cannot find symbol",
+    "/workspace/src/main/java/A.java:[3,8] cannot find symbol",
+  ],
+  ["[ERROR] Failed to execute goal x: Compilation failure:", "Failed to execute goal x: Compilation failure:"],
+])("mavenErrorLine(%j)", (line, picked) => {
+  expect(mavenErrorLine(line, "")).toBe(picked);
+});

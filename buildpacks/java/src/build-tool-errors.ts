@@ -5,9 +5,18 @@
 import { CnbError } from "@cnbkit/framework";
 import type { ErrorLinePicker, ToolFailure } from "@cnbkit/framework/process";
 
-/** Maven's errors: the text of its `[ERROR] ...` lines. */
-export const mavenErrorLine: ErrorLinePicker = (line) =>
-  line.startsWith("[ERROR]") && line.trim().length > 8 ? line.slice(8) : undefined;
+/**
+ * Maven's errors: the text of its `[ERROR] ...` lines that name a cause. Headers
+ * (`COMPILATION ERROR :`, all capitals ending in a colon) are skipped, so the one line under
+ * the output says `Source option 7 is no longer supported. Use 8 or later.`, not the header
+ * above it.
+ */
+export const mavenErrorLine: ErrorLinePicker = (line) => {
+  if (!line.startsWith("[ERROR]")) return undefined;
+  const text = line.slice(8);
+  if (!text.trim() || /^[A-Z][A-Z ]*:\s*$/.test(text.trim())) return undefined;
+  return text;
+};
 
 /** Gradle's errors: the line under `* What went wrong:`, or a compiler's `error:` line. */
 export const gradleErrorLine: ErrorLinePicker = (line, previous) =>

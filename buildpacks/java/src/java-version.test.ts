@@ -1,6 +1,7 @@
 import { expect, test } from "vitest";
 import { describeJavaVersionRequest, javaRange, resolveJavaVersion } from "./java-version.js";
 
+const compiler = "<groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId>";
 const pomWith = (props: string, plugin = "") =>
   `<project><properties>${props}</properties><build><plugins><plugin>${plugin}</plugin></plugins></build></project>`;
 
@@ -33,8 +34,68 @@ test.each([
   ["pom.xml java.version (Spring Boot's)", { pom: pomWith("<java.version>17</java.version>") }, "17.x", "pom.xml"],
   [
     "pom.xml <release> through a property",
-    { pom: pomWith("<jdk>21</jdk>", `<configuration><release>${"$"}{jdk}</release></configuration>`) },
+    { pom: pomWith("<jdk>21</jdk>", `${compiler}<configuration><release>${"$"}{jdk}</release></configuration>`) },
     "21.x",
+    "pom.xml",
+  ],
+  [
+    "Micronaut's jdk.version and release.version (its parent POM reads them)",
+    { pom: pomWith("<jdk.version>25</jdk.version><release.version>25</release.version>") },
+    "25.x",
+    "pom.xml",
+  ],
+  [
+    "maven.compiler.source/target 1.7",
+    {
+      pom: pomWith(
+        "<maven.compiler.source>1.7</maven.compiler.source><maven.compiler.target>1.7</maven.compiler.target>",
+      ),
+    },
+    "7.x",
+    "pom.xml",
+  ],
+  [
+    "maven.compiler.release through a chain of properties",
+    {
+      pom: pomWith(
+        `<maven.compiler.release>${"$"}{java.version}</maven.compiler.release><java.version>${"$"}{v}</java.version><v>17</v>`,
+      ),
+    },
+    "17.x",
+    "pom.xml",
+  ],
+  [
+    "a java.version reference with no such property is the build JVM's, not a request",
+    { pom: pomWith(`<maven.compiler.source>${"$"}{java.version}</maven.compiler.source>`) },
+    "21.x",
+    "default",
+  ],
+  [
+    "the compiler plugin's <source>",
+    { pom: pomWith("", `${compiler}<configuration><source>1.8</source><target>1.8</target></configuration>`) },
+    "8.x",
+    "pom.xml",
+  ],
+  [
+    "a <source> of another plugin is a folder, not a version",
+    {
+      pom: pomWith(
+        "",
+        "<artifactId>build-helper-maven-plugin</artifactId><configuration><source>11</source></configuration>",
+      ),
+    },
+    "21.x",
+    "default",
+  ],
+  [
+    "release wins over source",
+    {
+      pom: pomWith(
+        "<maven.compiler.source>1.8</maven.compiler.source>",
+        `${compiler}<configuration><release>17</release></configuration>`,
+      ),
+    },
+    "17.x",
     "pom.xml",
   ],
   [
@@ -54,6 +115,45 @@ test.each([
     { gradle: 'java { toolchain { languageVersion.set(JavaLanguageVersion.of("25")) } }' },
     "25.x",
     "build.gradle",
+  ],
+  ["Gradle Kotlin jvmToolchain", { gradle: "kotlin { jvmToolchain(17) }" }, "17.x", "build.gradle"],
+  [
+    "Gradle sourceCompatibility = '1.7'",
+    { gradle: "sourceCompatibility = '1.7'\ntargetCompatibility = '1.7'" },
+    "7.x",
+    "build.gradle",
+  ],
+  [
+    "Gradle JavaVersion.VERSION_1_8",
+    { gradle: "java {\n  sourceCompatibility = JavaVersion.VERSION_1_8\n}" },
+    "8.x",
+    "build.gradle",
+  ],
+  [
+    "Gradle JavaVersion.VERSION_17",
+    { gradle: "java.sourceCompatibility = JavaVersion.VERSION_17" },
+    "17.x",
+    "build.gradle",
+  ],
+  ["Gradle bare 11", { gradle: "sourceCompatibility = 11" }, "11.x", "build.gradle"],
+  [
+    "a Gradle toolchain wins over sourceCompatibility",
+    { gradle: "sourceCompatibility = 1.8\njava { toolchain { languageVersion = JavaLanguageVersion.of(21) } }" },
+    "21.x",
+    "build.gradle",
+  ],
+  ["a commented-out Gradle line is ignored", { gradle: "// sourceCompatibility = 1.8" }, "21.x", "default"],
+  [
+    "BP_JVM_VERSION wins over the pom",
+    { env: { BP_JVM_VERSION: "25" }, pom: pomWith("<java.version>17</java.version>") },
+    "25.x",
+    "BP_JVM_VERSION",
+  ],
+  [
+    "system.properties wins over the pom",
+    { systemProperties: "java.runtime.version=11", pom: pomWith("<java.version>17</java.version>") },
+    "11.x",
+    "system.properties",
   ],
   ["manifest Build-Jdk-Spec", { buildJdkSpec: "17" }, "17.x", "MANIFEST.MF Build-Jdk-Spec"],
   ["default", {}, "21.x", "default"],

@@ -3,9 +3,9 @@
  *
  * Order (first found wins, as Paketo's libjvm and Heroku's jvm buildpack read them):
  * BP_JVM_VERSION, `system.properties` java.runtime.version, `.sdkmanrc` java=, pom.xml
- * (`maven.compiler.release`, `java.version`, a compiler plugin's `<release>`), build.gradle(.kts)
- * toolchain `languageVersion`, the jar manifest's `Build-Jdk-Spec`, then the default line.
- * File contents are passed in; nothing is read here.
+ * (see {@link POM_VERSION_TAGS}), build.gradle(.kts) (toolchain `languageVersion`,
+ * `jvmToolchain(N)`, then `sourceCompatibility`/`targetCompatibility`), the jar manifest's
+ * `Build-Jdk-Spec`, then the default line. File contents are passed in; nothing is read here.
  */
 import { CnbError } from "@cnbkit/framework";
 
@@ -53,7 +53,7 @@ export function resolveJavaVersion(inputs: JavaVersionInputs): JavaVersionReques
     ["system.properties", property(inputs.systemProperties, "java.runtime.version")],
     [".sdkmanrc", sdkmanJava(inputs.sdkmanrc)],
     ["pom.xml", pomJava(inputs.pom)],
-    ["build.gradle", gradleToolchain(inputs.gradle)],
+    ["build.gradle", gradleJava(inputs.gradle)],
     ["MANIFEST.MF Build-Jdk-Spec", inputs.buildJdkSpec?.trim()],
   ];
   for (const [source, raw] of candidates) {
@@ -88,24 +88,79 @@ function sdkmanJava(text: string | undefined): string | undefined {
   return v?.replace(/-[A-Za-z].*$/, "").replace(/\.r\d+$/, "");
 }
 
-/** pom.xml's release, resolving one `${property}` indirection against its `<properties>`. */
+/**
+ * The pom.xml tags that state the Java version, most specific first: what javac is told
+ * (`release`, then `source`/`target`), then the properties a parent POM turns into those
+ * (Spring Boot's `java.version`, Micronaut's `jdk.version` and `release.version`). A
+ * `<release>`, `<source>` or `<target>` counts only inside the maven-compiler-plugin, where
+ * Maven reads it (`<source>` also names source folders in other plugins).
+ */
+export const POM_VERSION_TAGS = [
+  "maven.compiler.release",
+  "plugin:release",
+  "java.version",
+  "jdk.version",
+  "release.version",
+  "maven.compiler.source",
+  "maven.compiler.target",
+  "plugin:source",
+  "plugin:target",
+] as const;
+
+/** The text of the first `<name>` element in `xml`, trimmed. */
+function xmlTag(xml: string, name: string): string | undefined {
+  return new RegExp(`<${name.replace(/\./g, "\\.")}>\\s*([^<]*?)\\s*</`).exec(xml)?.[1];
+}
+
+/** `value` with every `${property}` replaced from the pom's own tags, or undefined if one is not there. */
+function expandProperties(xml: string, value: string, depth = 0): string | undefined {
+  if (depth > 5) return undefined;
+  let unresolved = false;
+  const out = value.replace(/\$\{([^}]+)\}/g, (_m, name: string) => {
+    const v = xmlTag(xml, name);
+    const expanded = v === undefined ? undefined : expandProperties(xml, v, depth + 1);
+    if (expanded === undefined) unresolved = true;
+    return expanded ?? "";
+  });
+  return unresolved ? undefined : out;
+}
+
+/** pom.xml's Java version from {@link POM_VERSION_TAGS}, with `${property}` references resolved. */
 function pomJava(text: string | undefined): string | undefined {
   if (!text) return undefined;
   const xml = text.replace(/<!--[\s\S]*?-->/g, "");
-  const tag = (name: string) => new RegExp(`<${name.replace(/\./g, "\\.")}>\\s*([^<]*?)\\s*</`).exec(xml)?.[1];
-  for (const name of ["maven.compiler.release", "java.version", "release"]) {
-    const value = tag(name);
-    if (!value) continue;
-    const ref = /^\$\{([^}]+)\}$/.exec(value);
-    const resolved = ref ? tag(ref[1] as string) : value;
-    if (resolved && !resolved.startsWith("${")) return resolved;
+  const compiler = [...xml.matchAll(/<plugin>([\s\S]*?)<\/plugin>/g)]
+    .map((m) => m[1] as string)
+    .filter((p) => /<artifactId>\s*maven-compiler-plugin\s*</.test(p))
+    .join("\n");
+  for (const name of POM_VERSION_TAGS) {
+    const value = name.startsWith("plugin:") ? xmlTag(compiler, name.slice(7)) : xmlTag(xml, name);
+    const resolved = value === undefined ? undefined : expandProperties(xml, value);
+    // Only a version: `${java.version}` with no such property is the running JVM's, not a request.
+    if (resolved && /^\d+(\.\d+)*$/.test(resolved)) return resolved;
   }
   return undefined;
 }
 
-/** build.gradle(.kts)'s `languageVersion = JavaLanguageVersion.of(17)` (Groovy or Kotlin DSL). */
-function gradleToolchain(text: string | undefined): string | undefined {
-  return /languageVersion(?:\s*=\s*|\.set\(\s*)JavaLanguageVersion\.of\(\s*["']?(\d+)["']?\s*\)/.exec(text ?? "")?.[1];
+/**
+ * build.gradle(.kts)'s version: the toolchain (`languageVersion = JavaLanguageVersion.of(17)`,
+ * `languageVersion.set(...)`, Kotlin's `jvmToolchain(17)`), else `sourceCompatibility` then
+ * `targetCompatibility` (`= 1.8`, `= '11'`, `= JavaVersion.VERSION_1_7`, `= JavaVersion.VERSION_17`).
+ */
+function gradleJava(text: string | undefined): string | undefined {
+  const t = (text ?? "").replace(/^\s*\/\/.*$/gm, "");
+  const toolchain =
+    /languageVersion(?:\s*=\s*|\.set\(\s*)JavaLanguageVersion\.of\(\s*["']?(\d+)["']?\s*\)/.exec(t)?.[1] ??
+    /jvmToolchain\(\s*(\d+)\s*\)/.exec(t)?.[1];
+  if (toolchain) return toolchain;
+  for (const key of ["sourceCompatibility", "targetCompatibility"]) {
+    const m = new RegExp(
+      `\\b${key}\\s*=\\s*(?:JavaVersion\\.VERSION_(\\d+(?:_\\d+)?)|["']?(\\d+(?:\\.\\d+)?)["']?)`,
+    ).exec(t);
+    const v = m?.[1]?.replace("_", ".") ?? m?.[2];
+    if (v) return v;
+  }
+  return undefined;
 }
 
 /** The log line for a request, e.g. `pom.xml: "17" → "17.x" (BP_JVM_VERSION unset)`. */

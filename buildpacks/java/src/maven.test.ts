@@ -138,6 +138,26 @@ test("a failing build shows Maven's error and one summary line", async () => {
   );
 }, 600_000);
 
+test("an old app's maven.compiler.source/target 1.7 builds on a JDK that compiles 7 (17 here), with one line saying why", async () => {
+  // As the outside app did: no release, only source/target 1.7. Before, the pom's source was
+  // not read: the default 21 was asked for (which refuses 7). Which JDK when the inventory has
+  // 21 and 25 too (the newest that compiles 7) is lts-fallback.test.ts's table.
+  const dir = await app("source-1.7", "old source level");
+  const old = pom.replace(
+    "<maven.compiler.release>17</maven.compiler.release>",
+    "<maven.compiler.source>1.7</maven.compiler.source><maven.compiler.target>1.7</maven.compiler.target>",
+  );
+  await writeFile(join(dir, "pom.xml"), old);
+  const r = await runBuild(bp, opts(dir));
+  const why = r.stdout.filter((l) => l.includes('pom.xml "1.7"'));
+  expect(why).toHaveLength(1);
+  expect(why[0]).toMatch(/using Java 17, .* compiles source level 7; set BP_JVM_VERSION to choose another$/);
+  const [java, ...args] = r.processes[0]?.command ?? [];
+  const env = r.launchEnv("web");
+  const run = spawnSync(join(env.JAVA_HOME as string, "bin", java as string), args, { cwd: r.app, encoding: "utf8" });
+  expect(run.stdout).toContain("old source level");
+}, 600_000);
+
 test("an old wrapper's Maven (3.5.2, before --no-transfer-progress) gets the logger property instead", async () => {
   const dir = await app("old-wrapper", "old maven");
   await mkdir(join(dir, ".mvn/wrapper"), { recursive: true });

@@ -1,14 +1,16 @@
 /**
  * Step: which Java version this build uses, and the inventory entries for it. The request
  * comes from {@link resolveJavaVersion}. A version only the jar's manifest names that the
- * inventory lacks becomes the nearest newer LTS it has, with a warning; any other version it
+ * inventory lacks becomes the nearest newer LTS it has, with a warning; a source level pom.xml
+ * or build.gradle targets that it lacks becomes a JDK that compiles it
+ * ({@link sourceLevelFallback}), with a warning; any other version it
  * lacks is one line naming where it was asked for and listing the versions the inventory has
  * for this platform, with a hint saying what to change there.
  */
 import { CnbError, type ResolvedDependency, type Settings } from "@cnbkit/framework";
 import { describeJavaVersionRequest, type JavaVersionRequest, resolveJavaVersion } from "../java-version.js";
 import { inventoryVersions } from "../inventory-versions.js";
-import { javaMajor, nearestNewerLts } from "../lts-fallback.js";
+import { javaMajor, nearestNewerLts, sourceLevelFallback } from "../lts-fallback.js";
 import type { AppInfo } from "./read-app.js";
 import type { StepContext } from "./step-context.js";
 
@@ -52,15 +54,17 @@ export function resolveJvm(
 
 /**
  * A version only the jar's manifest names (`Build-Jdk-Spec: 11`) that the inventory lacks
- * becomes the nearest newer LTS it has ({@link nearestNewerLts}), with a warning; any other
- * request is returned as it is.
+ * becomes the nearest newer LTS it has ({@link nearestNewerLts}), with a warning; a source level
+ * from pom.xml or build.gradle it lacks becomes a JDK that compiles it ({@link sourceLevelFallback}),
+ * with a warning; any other request (one the user chose) is returned as it is.
  */
 function manifestFallback(
   ctx: StepContext<"dependencies" | "log" | "target">,
   request: JavaVersionRequest,
   ids: readonly string[],
 ): JavaVersionRequest {
-  if (request.source !== "MANIFEST.MF Build-Jdk-Spec") return request;
+  const buildTarget = request.source === "pom.xml" || request.source === "build.gradle";
+  if (request.source !== "MANIFEST.MF Build-Jdk-Spec" && !buildTarget) return request;
   const missing = ids.filter((id) => {
     try {
       ctx.dependencies.resolve(id, request.range);
@@ -72,6 +76,16 @@ function manifestFallback(
   });
   const major = javaMajor(request.raw);
   if (missing.length === 0 || major === undefined) return request;
+  if (buildTarget) {
+    // The build's source level, not a runtime the user chose: a newer javac compiles it.
+    const choice = sourceLevelFallback(
+      major,
+      ids.map((id) => inventoryVersions(ctx, id)),
+    );
+    if (choice === undefined) return request;
+    ctx.log.warn(`${request.source} "${request.raw}": ${choice.why}; set BP_JVM_VERSION to choose another`);
+    return { ...request, range: `${choice.major}.x` };
+  }
   const lts = nearestNewerLts(
     major,
     ids.map((id) => inventoryVersions(ctx, id)),

@@ -8,7 +8,8 @@
  *   module; Spring Boot's `-plain.jar` is never chosen over the real one).
  * Pure: the caller lists the files.
  */
-import { type ArtifactSource, shellWords } from "./maven-args.js";
+import { shellWords } from "@cnbkit/framework/process";
+import type { ArtifactSource } from "./maven-args.js";
 
 /** Gradle's default tasks and flags: no daemon outliving the build, no tests. */
 export const DEFAULT_GRADLE_ARGUMENTS = "--no-daemon assemble -x test";

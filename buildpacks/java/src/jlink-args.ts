@@ -4,7 +4,7 @@
  * name no `--add-modules`, every `java.*` module of the JDK is added; an `--output` in them
  * is dropped (the layer is the output). Pure.
  */
-import { shellWords } from "./maven-args.js";
+import { shellWords } from "@cnbkit/framework/process";
 
 /** Paketo's default BP_JVM_JLINK_ARGS. */
 export const DEFAULT_JLINK_ARGS = "--no-man-pages --no-header-files --strip-debug --compress=1";

@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
-import { builtArtifactPattern, chooseBuiltArtifact, mavenArguments, shellWords } from "./maven-args.js";
+import { shellWords } from "@cnbkit/framework/process";
+import { builtArtifactPattern, chooseBuiltArtifact, mavenArguments } from "./maven-args.js";
 
 test.each([
   ["defaults", {}, ["package", "-DskipTests", "--batch-mode", "--no-transfer-progress"]],

@@ -8,42 +8,11 @@
  * Pure: the caller lists the files.
  */
 import { CnbError } from "@cnbkit/framework";
+import { globToRegExp } from "@cnbkit/framework/fs";
+import { shellWords } from "@cnbkit/framework/process";
 
 /** Maven's default goals and flags. */
 export const DEFAULT_MAVEN_ARGUMENTS = "package -DskipTests --batch-mode --no-transfer-progress";
-
-/**
- * Splits a command line as a POSIX shell would for words and quotes (no expansions).
- *
- * @example
- * shellWords(`-Dx="a b" package`) // ["-Dx=a b", "package"]
- */
-export function shellWords(text: string, where: string): string[] {
-  const words: string[] = [];
-  let word: string | undefined;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === "\\" && quote === '"' && i + 1 < text.length) word = (word ?? "") + text[++i];
-      else word = (word ?? "") + c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      word ??= "";
-    } else if (/\s/.test(c)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else if (c === "\\" && i + 1 < text.length) {
-      word = (word ?? "") + text[++i];
-    } else {
-      word = (word ?? "") + c;
-    }
-  }
-  if (quote) throw new CnbError(`${where}: unterminated ${quote} quote in ${JSON.stringify(text)}`);
-  if (word !== undefined) words.push(word);
-  return words;
-}
 
 /** Maven's arguments for this build. */
 export function mavenArguments(env: Record<string, string | undefined>): string[] {
@@ -62,28 +31,6 @@ export function builtArtifactPattern(env: Record<string, string | undefined>): s
   if (explicit) return explicit;
   const module = env.BP_MAVEN_BUILT_MODULE?.trim().replace(/\/+$/, "");
   return `${module ? `${module}/` : ""}target/*.[ejw]ar`;
-}
-
-/** A glob (`*`, `?`, `[...]`; `*` stays within one path segment) as a RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else if (c === "[") {
-      const end = glob.indexOf("]", i + 1);
-      if (end < 0) re += "\\[";
-      else {
-        re += `[${glob
-          .slice(i + 1, end)
-          .replace(/^!/, "^")
-          .replace(/\\/g, "\\\\")}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
 }
 
 /** Which build tool made the artifacts, for {@link chooseBuiltArtifact}'s messages. */

@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
-import { DEFAULT_MAVEN_ARGUMENTS, shellWords } from "./maven-args.js";
+import { shellWords } from "@cnbkit/framework/process";
+import { DEFAULT_MAVEN_ARGUMENTS } from "./maven-args.js";
 import {
   argsForMaven,
   knowsNoTransferProgress,

@@ -8,6 +8,7 @@
  * The framework's own modules import the file that defines a call (promised.ts, now.ts),
  * not this index: the detect path's reads done at once (now.ts) stay internal.
  */
+export { globToRegExp } from "./glob.js";
 export { isFile } from "./is-file.js";
 export { mkdir, readFile, writeFile } from "./promised.js";
 export { type WriteAtomicOptions, writeAtomic } from "./write-atomic.js";

@@ -5,6 +5,7 @@
  */
 export * from "./run-streaming.js";
 export * from "./run-tool.js";
+export { shellWords } from "./shell-words.js";
 // The types this entry's signatures use, so a caller can name them from here.
 export type { CnbError } from "../errors/index.js";
 export type { Logger } from "../log/index.js";

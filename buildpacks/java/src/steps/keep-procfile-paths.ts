@@ -12,7 +12,7 @@
 import { copyFile, cp, lstat, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, posix } from "node:path";
-import { globToRegExp } from "../maven-args.js";
+import { globToRegExp } from "@cnbkit/framework/fs";
 import { procfilePaths } from "../procfile-paths.js";
 import type { BuiltApp } from "./build-app.js";
 import type { SourceApp } from "./read-app.js";

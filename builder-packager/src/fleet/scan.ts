@@ -249,7 +249,7 @@ async function scanDigest(
       for (const r of prev) s.images.push({ ...r, tags });
       s.counts.unchanged++;
     } else {
-      const found = await readImage(repo, digest, entry.manifest, tags, artifactTags, s.ctx, s.run);
+      const found = await readImage({ repo, digest, known: entry.manifest, tags, artifactTags }, s.ctx, s.run);
       for (const f of found) {
         if ("why" in f) s.others.push(f);
         else s.images.push(f);
@@ -329,13 +329,19 @@ async function proofsUnchanged(
   return true;
 }
 
+/** One digest to read: where it is, its manifest if the listing already fetched it, and its tags. */
+interface DigestToRead {
+  repo: FleetRepository;
+  digest: Digest;
+  known: ParsedManifest | undefined;
+  tags: string[];
+  /** The repository's tags, to find cosign's artifacts without a request. */
+  artifactTags: Set<string>;
+}
+
 /** Reads one digest: a manifest, or each platform of an index. */
 async function readImage(
-  repo: FleetRepository,
-  digest: Digest,
-  known: ParsedManifest | undefined,
-  tags: string[],
-  artifactTags: Set<string>,
+  { repo, digest, known, tags, artifactTags }: DigestToRead,
   ctx: ScanContext,
   run: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Promise<(ImageRecord | OtherImage)[]> {

@@ -156,7 +156,7 @@ export async function packageBuildpack(options: PackageOptions): Promise<Package
     }
 
     const layout = await OciLayout.create(join(work, "layout"));
-    const components = await openDependencies(pkg, dir, work, targets, progress, options.store, layerCache);
+    const components = await openDependencies(pkg, { dir, work, targets, progress, store: options.store, layerCache });
     const manifests: Descriptor[] = [];
     for (const t of targets) {
       const compiled = kind.kind === "compiled";
@@ -194,14 +194,22 @@ export async function packageBuildpack(options: PackageOptions): Promise<Package
   }
 }
 
+/** Where package.toml's dependencies are read from and into, and what reading them reports to. */
+interface DependencyReading {
+  /** The buildpack's directory, which package.toml's relative URIs start from. */
+  dir: string;
+  /** The packaging's work directory; each dependency unpacks under its `deps/`. */
+  work: string;
+  targets: string[];
+  progress: (line: string) => void;
+  store: StoreOptions | undefined;
+  layerCache: LayerBlobStore;
+}
+
+/** Opens each of package.toml's `[[dependencies]]` as a component, in order. */
 async function openDependencies(
   pkg: PackageConfig | undefined,
-  dir: string,
-  work: string,
-  targets: string[],
-  progress: (line: string) => void,
-  store: StoreOptions | undefined,
-  layerCache: LayerBlobStore,
+  { dir, work, targets, progress, store, layerCache }: DependencyReading,
 ): Promise<Component[]> {
   const out: Component[] = [];
   const file = join(dir, "package.toml");

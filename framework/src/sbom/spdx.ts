@@ -54,47 +54,7 @@ export function spdxJson(components: readonly SbomComponent[], opts: SpdxOptions
     let id = `SPDXRef-Package-${spdxIdPart(c.name)}-${sha256Hex(JSON.stringify(canonicalComponent(c))).slice(0, 16)}`;
     while (usedIds.has(id)) id += "-1";
     usedIds.add(id);
-    const licenses = c.licenses ?? [];
-    let declared = "NOASSERTION";
-    if (licenses.length > 0) {
-      declared =
-        combinedExpression(licenses) ??
-        [...new Set(licenses)]
-          .map((l) => {
-            const expr = spdxExpression(l);
-            if (expr === undefined) return licenseRef(l);
-            return isCompound(expr) ? `(${expr})` : expr;
-          })
-          .join(" AND ");
-    }
-    const externalRefs: { referenceCategory: string; referenceType: string; referenceLocator: string }[] = [];
-    if (c.purl !== undefined) {
-      externalRefs.push({ referenceCategory: "PACKAGE-MANAGER", referenceType: "purl", referenceLocator: c.purl });
-    }
-    for (const cpe of c.cpes ?? []) {
-      externalRefs.push({
-        referenceCategory: "SECURITY",
-        referenceType: cpe.startsWith("cpe:/") ? "cpe22Type" : "cpe23Type",
-        referenceLocator: cpe,
-      });
-    }
-    return {
-      name: c.name,
-      SPDXID: id,
-      ...(c.version === undefined ? {} : { versionInfo: c.version }),
-      supplier: c.supplier === undefined ? "NOASSERTION" : `Organization: ${c.supplier}`,
-      downloadLocation: "NOASSERTION",
-      filesAnalyzed: false,
-      ...(c.sha256 !== undefined && SHA256_HEX.test(c.sha256)
-        ? { checksums: [{ algorithm: "SHA256", checksumValue: c.sha256 }] }
-        : {}),
-      licenseConcluded: "NOASSERTION",
-      licenseDeclared: declared,
-      copyrightText: "NOASSERTION",
-      ...(c.description === undefined ? {} : { description: c.description }),
-      ...(externalRefs.length > 0 ? { externalRefs } : {}),
-      primaryPackagePurpose: SPDX_PURPOSE[c.type ?? "library"],
-    };
+    return spdxPackage(c, id, licenseRef);
   });
   const body = {
     packages,
@@ -124,4 +84,63 @@ export function spdxJson(components: readonly SbomComponent[], opts: SpdxOptions
     ...body,
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/**
+ * One SPDX package for `c`, named `id`; `licenseRef` turns a license text that is no SPDX
+ * expression into a LicenseRef the document then lists. Keys in a fixed order: the output is
+ * compared byte for byte.
+ */
+function spdxPackage(c: SbomComponent, id: string, licenseRef: (text: string) => string) {
+  const externalRefs = spdxExternalRefs(c);
+  return {
+    name: c.name,
+    SPDXID: id,
+    ...(c.version === undefined ? {} : { versionInfo: c.version }),
+    supplier: c.supplier === undefined ? "NOASSERTION" : `Organization: ${c.supplier}`,
+    downloadLocation: "NOASSERTION",
+    filesAnalyzed: false,
+    ...(c.sha256 !== undefined && SHA256_HEX.test(c.sha256)
+      ? { checksums: [{ algorithm: "SHA256", checksumValue: c.sha256 }] }
+      : {}),
+    licenseConcluded: "NOASSERTION",
+    licenseDeclared: declaredLicense(c.licenses ?? [], licenseRef),
+    copyrightText: "NOASSERTION",
+    ...(c.description === undefined ? {} : { description: c.description }),
+    ...(externalRefs.length > 0 ? { externalRefs } : {}),
+    primaryPackagePurpose: SPDX_PURPOSE[c.type ?? "library"],
+  };
+}
+
+/** licenseDeclared: one expression for all of `licenses`, each as SPDX has it or as a LicenseRef. */
+function declaredLicense(licenses: string[], licenseRef: (text: string) => string): string {
+  if (licenses.length === 0) return "NOASSERTION";
+  return (
+    combinedExpression(licenses) ??
+    [...new Set(licenses)]
+      .map((l) => {
+        const expr = spdxExpression(l);
+        if (expr === undefined) return licenseRef(l);
+        return isCompound(expr) ? `(${expr})` : expr;
+      })
+      .join(" AND ")
+  );
+}
+
+/** The purl and CPEs of `c` as SPDX external references (a CPE 2.2 by its `cpe:/` form). */
+function spdxExternalRefs(
+  c: SbomComponent,
+): { referenceCategory: string; referenceType: string; referenceLocator: string }[] {
+  const refs: { referenceCategory: string; referenceType: string; referenceLocator: string }[] = [];
+  if (c.purl !== undefined) {
+    refs.push({ referenceCategory: "PACKAGE-MANAGER", referenceType: "purl", referenceLocator: c.purl });
+  }
+  for (const cpe of c.cpes ?? []) {
+    refs.push({
+      referenceCategory: "SECURITY",
+      referenceType: cpe.startsWith("cpe:/") ? "cpe22Type" : "cpe23Type",
+      referenceLocator: cpe,
+    });
+  }
+  return refs;
 }

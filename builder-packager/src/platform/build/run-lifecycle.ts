@@ -76,10 +76,8 @@ export async function runLifecycle(
   // A trusted builder's creator gets the credentials as pack gives them; phases, only the
   // analyzer, restorer and exporter.
   const registryAuth = await cacheRegistryAuth(opts);
-  const ran =
-    build.mode.kind === "creator"
-      ? await runCreator(build, repo, mounts, inContainer, registryAuth)
-      : await runEachPhase(build, rootfs, repo, mounts, inContainer, output, registryAuth);
+  const at: LifecycleSite = { rootfs, repo, mounts, inContainer, output, registryAuth };
+  const ran = build.mode.kind === "creator" ? await runCreator(build, at) : await runEachPhase(build, at);
   // A failed build's last error line (and hint) goes into the one final line, not twice.
   const failure =
     ran.code === LIFECYCLE_EXIT.failedBuild && !opts.signal?.aborted && !stalled ? output.failure() : undefined;
@@ -97,13 +95,21 @@ export async function runLifecycle(
   return { ...ran.extended, output };
 }
 
+/** Where the creator or the phases run, and what they run with: the same for either path. */
+interface LifecycleSite {
+  rootfs: string;
+  repo: LayoutRepo;
+  mounts: { shared: BindMount[]; state: BindMount[] };
+  inContainer: InContainer;
+  output: LifecycleOutput;
+  /** CNB_REGISTRY_AUTH, for the containers that may hold credentials. */
+  registryAuth: string | undefined;
+}
+
 /** The creator, in one container with every mount; no extensions (they force phases). */
 async function runCreator(
   build: Build,
-  repo: LayoutRepo,
-  mounts: { shared: BindMount[]; state: BindMount[] },
-  inContainer: InContainer,
-  registryAuth: string | undefined,
+  { repo, mounts, inContainer, registryAuth }: LifecycleSite,
 ): Promise<{ code: number; extended: ExtendedRun }> {
   const base = lifecycleEnv(build);
   const env = registryAuth ? [...base, `CNB_REGISTRY_AUTH=${registryAuth}`] : base;
@@ -118,12 +124,7 @@ async function runCreator(
  */
 async function runEachPhase(
   build: Build,
-  rootfs: string,
-  repo: LayoutRepo,
-  mounts: { shared: BindMount[]; state: BindMount[] },
-  inContainer: InContainer,
-  output: LifecycleOutput,
-  registryAuth: string | undefined,
+  { rootfs, repo, mounts, inContainer, output, registryAuth }: LifecycleSite,
 ): Promise<{ code: number; extended: ExtendedRun }> {
   const { opts, builder } = build;
   const base = lifecycleEnv(build);

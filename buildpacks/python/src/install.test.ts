@@ -490,6 +490,70 @@ describe("Django with a settings package", () => {
   }, 300_000);
 });
 
+describe("an app object in another top-level module", () => {
+  // The outside app: app = Flask(__name__) in hello_world.py, run by its Makefile as
+  // `gunicorn hello_world:app`. Before: "no app object in main.py, app.py, server.py, wsgi.py".
+  test("hello_world.py's Flask app is served with gunicorn, as its Makefile runs it", async () => {
+    const app = {
+      "requirements.txt": "flask==3.1.0\ngunicorn==23.0.0\n",
+      Makefile: "run:\n\tgunicorn hello_world:app\n",
+      "hello_world.py": flaskApp,
+    };
+    const r = await runBuild(bp, opts(app));
+    expect(r.processes[0]?.command).toEqual([
+      "sh",
+      "-c",
+      'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" hello_world:app',
+    ]);
+    expect(text(r.stdout)).toContain("web: from Flask app in hello_world.py; gunicorn is a dependency");
+  }, 300_000);
+});
+
+describe("Django without STATIC_ROOT", () => {
+  // An outside app: collectstatic raised ImproperlyConfigured and the build failed (Heroku's does
+  // too), though the app serves its pages. Here STATIC_ROOT reads a variable the build lacks.
+  test("collectstatic that finds STATIC_ROOT unset is skipped with one warning, and the build goes on", async () => {
+    const settings = [
+      "import os",
+      "SECRET_KEY = 'not-secret'",
+      "INSTALLED_APPS = ['django.contrib.staticfiles']",
+      "ROOT_URLCONF = 'site1.urls'",
+      "WSGI_APPLICATION = 'site1.wsgi.application'",
+      "STATIC_URL = 'static/'",
+      "STATIC_ROOT = os.environ.get('STATIC_ROOT')",
+      "STATICFILES_DIRS = [os.path.join(os.path.dirname(os.path.dirname(__file__)), 'assets')]",
+      "",
+    ].join("\n");
+    const app = {
+      "requirements.txt": "django==5.2\ngunicorn==23.0.0\n",
+      "manage.py": [
+        "import os, sys",
+        "if __name__ == '__main__':",
+        "    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site1.settings')",
+        "    from django.core.management import execute_from_command_line",
+        "    execute_from_command_line(sys.argv)",
+        "",
+      ].join("\n"),
+      "site1/__init__.py": "",
+      "site1/urls.py": "urlpatterns = []\n",
+      "site1/wsgi.py": "from django.core.wsgi import get_wsgi_application\n\napplication = get_wsgi_application()\n",
+      "site1/settings.py": settings,
+      "assets/site.css": "body { color: green; }\n",
+    };
+    const r = await runBuild(bp, opts(app));
+    const warnings = r.stdout.filter((l) => l.includes("Skipping collectstatic"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(
+      "site1/settings.py leaves STATIC_ROOT unset at build, so the image has no collected static files",
+    );
+    expect(r.processes[0]?.command).toEqual([
+      "sh",
+      "-c",
+      'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" site1.wsgi:application',
+    ]);
+  }, 300_000);
+});
+
 describe("a start command that serves a module the app does not have", () => {
   const base = {
     "requirements.txt": "six==1.17.0\ngunicorn==23.0.0\nuvicorn==0.34.2\n",

@@ -560,3 +560,64 @@ test.each([
 ])("star imports of %s (%s)", (module, file, text, expected) => {
   expect(starImports(module, file, text)).toEqual(expected);
 });
+
+describe("an app object in another top-level module", () => {
+  const flask = "from flask import Flask\napp = Flask(__name__)\n";
+  const gunicorn = (target: string) => ["sh", "-c", `exec gunicorn --bind "\${HOST:-0.0.0.0}:$PORT" ${target}`];
+  const modules = (files: Record<string, string>) => new Map(Object.entries(files));
+  const hint = (source: string, text: string) => [{ source, text }];
+  test.each<[string, Partial<Omit<StartInputs, "files">> & { files?: Record<string, string> }, string[] | string]>([
+    ["the only one", { modules: modules({ "hello_world.py": flask }) }, gunicorn("hello_world:app")],
+    [
+      "several: the one the Makefile runs",
+      {
+        modules: modules({ "a.py": flask, "hello_world.py": flask }),
+        hints: hint("Makefile", "run:\n\tgunicorn hello_world:app -w 2\n"),
+      },
+      gunicorn("hello_world:app"),
+    ],
+    [
+      "several: the one a Dockerfile CMD runs with python",
+      { modules: modules({ "a.py": flask, "b.py": flask }), hints: hint("Dockerfile", 'CMD ["python", "b.py"]\n') },
+      gunicorn("b:app"),
+    ],
+    [
+      "several: the one a README's FLASK_APP names",
+      { modules: modules({ "a.py": flask, "b.py": flask }), hints: hint("README.md", "FLASK_APP=b flask run\n") },
+      gunicorn("b:app"),
+    ],
+    [
+      "several: the module of a console script's target",
+      { modules: modules({ "a.py": flask, "b.py": flask }), hints: hint("console scripts", "a:main") },
+      gunicorn("a:app"),
+    ],
+    [
+      "a name that only starts like the module does not count (ab.py is not a.py)",
+      { modules: modules({ "a.py": flask, "b.py": flask }), hints: hint("README.md", "python ab.py, gunicorn xa:app") },
+      "app objects in several modules (a:app, b:app)",
+    ],
+    [
+      "a known file's app still comes first when nothing names another",
+      { files: { "app.py": flask }, modules: modules({ "hello_world.py": flask }) },
+      gunicorn("app:app"),
+    ],
+    [
+      "what the Makefile runs wins over a known file's app",
+      {
+        files: { "app.py": flask },
+        modules: modules({ "hello_world.py": flask }),
+        hints: hint("Makefile", "gunicorn hello_world:app"),
+      },
+      gunicorn("hello_world:app"),
+    ],
+    [
+      "several and none named, but a console script: the script",
+      { modules: modules({ "a.py": flask, "b.py": flask }), scripts: ["serve"] },
+      ["serve"],
+    ],
+  ])("%s", (_name, { files = {}, ...extra }, expected) => {
+    const r = inferStartCommand(input(files, { packages: pkgs("flask", "gunicorn"), ...extra }));
+    if (typeof expected === "string") expect(r).toEqual({ none: expect.stringContaining(expected) });
+    else expect(r).toMatchObject({ command: expected });
+  });
+});

@@ -7,6 +7,10 @@
  * 3. FastAPI / Starlette: `<var> = FastAPI(` in a known file → uvicorn, or gunicorn with
  *    uvicorn workers when gunicorn is a dependency, or the app's own hypercorn, granian or
  *    daphne when it has no uvicorn.
+ *    An app object in another top-level module (`hello_world.py`) is served when no file
+ *    above makes one: the only such module, or the one the app's Makefile, Dockerfile, README
+ *    or console scripts name (`gunicorn hello_world:app`); several and none named is an error
+ *    listing them. That naming also picks among the files above.
  * 4. Flask: `<var> = Flask(` (or a plain `def app(environ, start_response)`; an
  *    `async def app(scope, receive, send)` counts as ASGI, rule 3) → gunicorn when it is a dependency, else waitress (pure Python,
  *    production-grade, no C build), which the build then adds in a layer of its own and runs
@@ -49,6 +53,16 @@ export interface StartInputs {
   files: ReadonlyMap<string, string>;
   /** The app's top-level `.py` files, for the hint when nothing is found. */
   topLevelPy?: readonly string[];
+  /**
+   * Contents of the app's other top-level modules (`hello_world.py`), by file name: an app object
+   * there is served when no file of {@link files} makes one.
+   */
+  modules?: ReadonlyMap<string, string>;
+  /**
+   * Texts that say how the app is started (its Makefile, Dockerfile, README, the console scripts'
+   * targets): when several modules make an app object, the one these name is served.
+   */
+  hints?: readonly StartHint[];
   /** What each console script runs (`pkg.server:app`), by script name; its module's file is in {@link files}. */
   scriptTargets?: ReadonlyMap<string, string>;
   /**
@@ -56,6 +70,12 @@ export interface StartInputs {
    * the log): each whose module is in the app runs from its entry point (script-command.ts).
    */
   uninstalled?: { scripts: readonly string[]; why: string };
+}
+
+/** A text that may say how the app starts, and where it is from (`Makefile`, `README.md`, `[project.scripts]`). */
+export interface StartHint {
+  source: string;
+  text: string;
 }
 
 /** A process other than `web`: a console script, named after it. */
@@ -104,7 +124,14 @@ export const SCAN_FILES = [
 ];
 
 /** Top-level Python files that are tooling, not an app's entry point. */
-const NOT_START_FILES = new Set(["setup.py", "manage.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py"]);
+export const NOT_START_FILES: ReadonlySet<string> = new Set([
+  "setup.py",
+  "manage.py",
+  "conftest.py",
+  "noxfile.py",
+  "fabfile.py",
+  "tasks.py",
+]);
 
 /** Files whose lone presence means `python <file>`. */
 export const LONE_FILES = ["main.py", "app.py", "server.py"];
@@ -191,7 +218,10 @@ function inferWeb(
   const served = scriptApp(input);
   if (served) return served;
   const script = projectScript(input);
-  const framework = frameworkApp(input);
+  const apps = frameworkApp(input);
+  // Several modules' app objects and nothing naming one: a console script still starts the app.
+  if (apps && "none" in apps && !script) return apps;
+  const framework = apps && !("none" in apps) ? apps : undefined;
   if (framework && script) {
     // Seen in three outside apps: a "start" script that runs uvicorn on a fixed port with reload.
     const passed = `; the console script "${script}" is process "${script}", not web`;
@@ -287,14 +317,25 @@ export function scriptModuleFiles(module: string): string[] {
  * server (rules 2-4). These win over a console script: a project's script often starts a dev
  * server on a fixed port, and one named `manage` only prints Django's help.
  */
-function frameworkApp(input: StartInputs): StartCommand | undefined {
+function frameworkApp(input: StartInputs): StartCommand | NoStartCommand | undefined {
   const django = djangoApp(input.files);
   if (django) return serve(input.packages, django.asgi ? "asgi" : "wsgi", django.target, undefined, django.reason);
-  for (const [file, text] of input.files) {
-    const app = appObject(text);
-    if (!app) continue;
-    const { dir, module } = moduleOf(file, text);
-    return serve(input.packages, app.kind, `${module}:${app.name}`, dir, `${app.framework} app in ${file}`);
+  const apps = appObjects(input.files);
+  const others = appObjects(input.modules ?? new Map());
+  const all = [...apps, ...others];
+  const named = all.length > 1 ? namedApps(all, input.hints ?? []) : [];
+  // What the app's own Makefile, Dockerfile or README runs wins; else the known files in order,
+  // else the one other module that makes an app (hello_world.py, as its Makefile runs it).
+  const pick = named.length === 1 ? named[0] : (apps[0] ?? (others.length === 1 ? others[0] : undefined));
+  if (pick) {
+    const why = `${pick.app.framework} app in ${pick.file}${named.length === 1 ? ` (${pick.target}, as the app's ${pick.namedBy} names it)` : ""}`;
+    return serve(input.packages, pick.app.kind, pick.target, pick.dir, why);
+  }
+  if (others.length > 1) {
+    const list = others.map((o) => o.target).join(", ");
+    return {
+      none: `No start command: app objects in several modules (${list}) and no Makefile, Dockerfile, README or console script names one; add a Procfile ("web: gunicorn ${others[0]!.target}", with the one to serve) or set BP_PYTHON_ENTRYPOINT`,
+    };
   }
   for (const [file, text] of input.files) {
     const factory = flaskFactory(text);
@@ -304,6 +345,47 @@ function frameworkApp(input: StartInputs): StartCommand | undefined {
     return serve(input.packages, "wsgi", `${module}:${factory}`, dir, why, { factory: true });
   }
   return undefined;
+}
+
+/** An app object a module makes, and the `module:name` a server is given. */
+interface FoundApp {
+  file: string;
+  app: NonNullable<ReturnType<typeof appObject>>;
+  target: string;
+  dir: string | undefined;
+  /** What names it, once {@link namedApps} found it named. */
+  namedBy?: string;
+}
+
+/** The app objects `files` make, in order. */
+function appObjects(files: ReadonlyMap<string, string>): FoundApp[] {
+  const out: FoundApp[] = [];
+  for (const [file, text] of files) {
+    const app = appObject(text);
+    if (!app) continue;
+    const { dir, module } = moduleOf(file, text);
+    out.push({ file, app, target: `${module}:${app.name}`, dir });
+  }
+  return out;
+}
+
+/**
+ * The apps `hints` name, each with the hint's source: `hello_world:app` (gunicorn, uvicorn),
+ * `hello_world.py` (`python hello_world.py`), `--app hello_world` or `FLASK_APP=hello_world`,
+ * or a console script's target in that module (`hello_world:main`).
+ */
+function namedApps(apps: readonly FoundApp[], hints: readonly StartHint[]): FoundApp[] {
+  const out: FoundApp[] = [];
+  for (const found of apps) {
+    const module = found.target.slice(0, found.target.lastIndexOf(":")).replace(/\./g, "\\.");
+    const file = found.file.replace(/\./g, "\\.");
+    const named = new RegExp(
+      `(?<![\\w./-])(?:${module}:[A-Za-z_]|${file}\\b)|(?:--app[= ]|FLASK_APP=)["']?${module}\\b(?![.\\w])`,
+    );
+    const hint = hints.find((h) => named.test(h.text));
+    if (hint) out.push({ ...found, namedBy: hint.source });
+  }
+  return out;
 }
 
 /** A top-level script that imports streamlit, when streamlit is installed: `streamlit_app.py` first. */

@@ -1,5 +1,10 @@
 import { expect, test } from "vitest";
-import { collectStaticDisabledBy, collectStaticHint, staticRootCondition } from "./collect-static.js";
+import {
+  collectStaticDisabledBy,
+  collectStaticHint,
+  noStaticRootWarning,
+  staticRootCondition,
+} from "./collect-static.js";
 
 test("a setting Django finds empty at build is named, with the --env that supplies it", () => {
   const message =
@@ -55,4 +60,13 @@ test("Heroku's DISABLE_COLLECTSTATIC turns collectstatic off too", () => {
     "BP_DISABLE_COLLECTSTATIC",
   );
   expect(collectStaticDisabledBy({ DISABLE_COLLECTSTATIC: "0" })).toBeUndefined();
+});
+
+test("settings with no STATIC_ROOT: one warning that says what skipping means and how to set it", () => {
+  const line = noStaticRootWarning("mysite/settings.py", "sets no STATIC_ROOT");
+  expect(line).toMatch(
+    /^Skipping collectstatic: mysite\/settings\.py sets no STATIC_ROOT, so the image has no collected static files/,
+  );
+  expect(line).toContain('set STATIC_ROOT = BASE_DIR / "staticfiles" in mysite/settings.py');
+  expect(line).not.toContain("\n");
 });

@@ -1,7 +1,8 @@
 /**
  * Step: Django's `collectstatic --noinput`, when manage.py's settings set STATIC_ROOT and
  * BP_DISABLE_COLLECTSTATIC is not true. It runs on every build: static files come from the
- * source, which may change without the lockfile changing.
+ * source, which may change without the lockfile changing. Settings with no STATIC_ROOT (or one
+ * that is None at build) skip it with a warning that says what that means and how to set it.
  */
 import { type StepContext, CnbError, isCnbError, type Settings, type ToolEnv, withChanges } from "@cnbkit/framework";
 import { runTool } from "@cnbkit/framework/process";
@@ -41,9 +42,8 @@ export async function collectStatic(
     return;
   }
   const django = djangoSettings(project.scan);
-  if (django && !djangoHasStaticRoot(django.text)) {
-    ctx.log.detail(`Skipping collectstatic: ${django.file} sets no STATIC_ROOT`);
-  }
+  if (django && !djangoHasStaticRoot(django.text))
+    ctx.log.warn(noStaticRootWarning(django.file, "sets no STATIC_ROOT"));
   // A setting that disables it returned above, so this is wantsCollectStatic's answer.
   if (!venv || !django || !djangoHasStaticRoot(django.text)) return;
   ctx.log.step("Django static files (manage.py collectstatic --noinput)");
@@ -54,14 +54,41 @@ export async function collectStatic(
     env: withChanges(env, venv.env),
     log: ctx.log,
     where: "manage.py collectstatic",
-  }).catch((err: unknown) => {
-    if (!isCnbError(err) || err.hint) throw err;
-    throw new CnbError(err.message, {
-      hint: collectStaticHint(err.message, { file: django.file, text: project.scan.get(django.file) }, ctx.app.path),
-      cause: err,
-    });
-  });
-  ctx.log.detail(`Done in ${done()}`);
+  }).then(
+    () => ctx.log.detail(`Done in ${done()}`),
+    (err: unknown) => {
+      if (!isCnbError(err)) throw err;
+      // STATIC_ROOT is in the file but None at build (`os.environ.get("STATIC_ROOT")`): as with no
+      // STATIC_ROOT at all, the app serves its pages; a condition the build did not meet keeps
+      // the error, whose hint names it.
+      if (NO_STATIC_ROOT.test(err.message) && !staticRootCondition(django.text)) {
+        ctx.log.warn(noStaticRootWarning(django.file, "leaves STATIC_ROOT unset at build"));
+        return;
+      }
+      if (err.hint) throw err;
+      const text = project.scan.get(django.file);
+      throw new CnbError(err.message, {
+        hint: collectStaticHint(err.message, { file: django.file, text }, ctx.app.path),
+        cause: err,
+      });
+    },
+  );
+}
+
+/** Django's ImproperlyConfigured when collectstatic finds no STATIC_ROOT. */
+const NO_STATIC_ROOT = /without having set the STATIC_ROOT setting/;
+
+/**
+ * The one line for a Django app whose settings give collectstatic nowhere to write: what
+ * skipping it means, and how to set STATIC_ROOT. Heroku's build fails here; the app serves its
+ * pages without it, so the build goes on.
+ *
+ * @example
+ * noStaticRootWarning("mysite/settings.py", "sets no STATIC_ROOT")
+ * // "Skipping collectstatic: mysite/settings.py sets no STATIC_ROOT, so the image has no collected static files …"
+ */
+export function noStaticRootWarning(settingsFile: string, why: string): string {
+  return `Skipping collectstatic: ${settingsFile} ${why}, so the image has no collected static files (with DEBUG off, the admin's CSS and the apps' static/ files are 404 unless something else serves them); to collect them at build, set STATIC_ROOT = BASE_DIR / "staticfiles" in ${settingsFile} (and serve it, e.g. with WhiteNoise)`;
 }
 
 /**

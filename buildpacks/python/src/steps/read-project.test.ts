@@ -41,3 +41,53 @@ test("a top-level main.py still comes before a package's", async () => {
   });
   expect([...p.scan.keys()]).toEqual(["main.py", "svc/main.py"]);
 });
+
+// The outside Flask app: app = Flask(__name__) in hello_world.py, which its Makefile runs as
+// `gunicorn hello_world:app`. Before, only main.py, app.py, server.py, wsgi.py, ... were read:
+// "no app object in main.py, app.py, server.py, wsgi.py or the other files looked at".
+test("an app object in any top-level module is served: hello_world.py, as its Makefile runs it", async () => {
+  const p = await project({
+    "requirements.txt": "flask\ngunicorn\n",
+    Makefile: "run:\n\tgunicorn hello_world:app\n",
+    "hello_world.py": "from flask import Flask\napp = Flask(__name__)\n\n@app.route('/')\ndef hi():\n    return 'hi'\n",
+    "test_hello_world.py": "from flask import Flask\nclient_app = Flask(__name__)\n",
+    "setup.py": "from setuptools import setup\nsetup()\n",
+  });
+  expect([...p.modules.keys()]).toEqual(["hello_world.py"]);
+  expect(p.hints.map((h) => h.source)).toEqual(["Makefile"]);
+  const start = inferStartCommand({
+    scripts: [],
+    packages: new Set(["flask", "gunicorn"]),
+    files: p.scan,
+    modules: p.modules,
+    hints: p.hints,
+  });
+  expect(start).toMatchObject({
+    command: ["sh", "-c", 'exec gunicorn --bind "${HOST:-0.0.0.0}:$PORT" hello_world:app'],
+    reason: "Flask app in hello_world.py; gunicorn is a dependency",
+  });
+});
+
+test("two modules with app objects: the one the README names, else an error listing both", async () => {
+  const files = {
+    "requirements.txt": "fastapi\nuvicorn\n",
+    "api_v1.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+    "api_v2.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+  };
+  const start = (p: Project) =>
+    inferStartCommand({
+      scripts: [],
+      packages: new Set(["fastapi", "uvicorn"]),
+      files: p.scan,
+      modules: p.modules,
+      hints: p.hints,
+    });
+  const named = await project({ ...files, "README.md": "# API\n\nRun `uvicorn api_v2:app --reload`.\n" });
+  expect(start(named)).toMatchObject({
+    command: ["sh", "-c", 'exec uvicorn api_v2:app --host "${HOST:-0.0.0.0}" --port "$PORT"'],
+    reason: "FastAPI app in api_v2.py (api_v2:app, as the app's README.md names it); uvicorn is a dependency",
+  });
+  expect(start(await project(files))).toEqual({
+    none: 'No start command: app objects in several modules (api_v1:app, api_v2:app) and no Makefile, Dockerfile, README or console script names one; add a Procfile ("web: gunicorn api_v1:app", with the one to serve) or set BP_PYTHON_ENTRYPOINT',
+  });
+});

@@ -10,7 +10,7 @@ import { hatchFindsNothing } from "../hatch-selection.js";
 import { DEPENDENCY_FILES, type PyprojectShape } from "../package-manager.js";
 import type { VersionSources } from "../python-version.js";
 import { djangoSettingsCandidates, settingsFiles, starImports } from "../django-settings.js";
-import { SCAN_FILES, scriptModuleFiles } from "../start-command.js";
+import { NOT_START_FILES, SCAN_FILES, type StartHint, scriptModuleFiles } from "../start-command.js";
 
 /** pyproject.toml, as far as this buildpack reads it. */
 export interface Pyproject extends PyprojectShape {
@@ -34,6 +34,10 @@ export interface Project {
   scan: Map<string, string>;
   /** The app's top-level `.py` files, sorted (for the hint when no start command is found). */
   topLevelPy: string[];
+  /** The other top-level modules' contents (not in {@link scan}, not tooling), by file name. */
+  modules: Map<string, string>;
+  /** The Makefile, Dockerfile, README and console script targets, which may name the module to serve. */
+  hints: StartHint[];
   /** The module hatchling (the build backend) looks for and does not find: the project is no package. */
   notAPackage: string | undefined;
 }
@@ -52,6 +56,11 @@ export async function readProject(app: AppFiles): Promise<Project> {
     const ref = typeof target === "string" ? target : (target as { reference?: unknown } | null)?.reference;
     if (typeof ref === "string") scriptTargets.set(script, ref);
   }
+  const scan = await scanFiles(app, [...scriptTargets.values()]);
+  const topLevelPy = (await readdir(app.path, { withFileTypes: true }))
+    .filter((e) => e.isFile() && e.name.endsWith(".py"))
+    .map((e) => e.name)
+    .sort();
   return {
     files,
     pyproject,
@@ -65,13 +74,58 @@ export async function readProject(app: AppFiles): Promise<Project> {
     name: typeof name === "string" ? name : undefined,
     scripts: Object.keys(scripts).sort(),
     scriptTargets,
-    scan: await scanFiles(app, [...scriptTargets.values()]),
-    topLevelPy: (await readdir(app.path, { withFileTypes: true }))
-      .filter((e) => e.isFile() && e.name.endsWith(".py"))
-      .map((e) => e.name)
-      .sort(),
+    scan,
+    topLevelPy,
+    modules: await otherModules(app, topLevelPy, scan),
+    hints: await startHints(app, scriptTargets),
     notAPackage: pyproject ? await hatchFindsNothing(pyproject, (p) => app.exists(p)) : undefined,
   };
+}
+
+/** Top-level modules read for an app object at most (an app's own modules are a handful). */
+const MAX_MODULES = 40;
+/** Bytes of a module or hint file read at most: an app object is made near the top. */
+const MAX_READ = 256 * 1024;
+
+/** The top-level modules not already scanned and not tooling (setup.py, manage.py, ...), by name. */
+async function otherModules(
+  app: AppFiles,
+  topLevelPy: readonly string[],
+  scan: ReadonlyMap<string, string>,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  // Tests make app objects of their own (test_app.py); they are never what is served.
+  const names = topLevelPy.filter(
+    (f) => !scan.has(f) && !NOT_START_FILES.has(f) && /^[A-Za-z_]\w*\.py$/.test(f) && !/^test_|_test\.py$/.test(f),
+  );
+  for (const f of names.slice(0, MAX_MODULES)) {
+    const text = await app.readText(f, { optional: true });
+    if (text !== undefined) out.set(f, text.slice(0, MAX_READ));
+  }
+  return out;
+}
+
+/** Files that often say how an app is started, as its author runs it. */
+const HINT_FILES = [
+  "Makefile",
+  "makefile",
+  "GNUmakefile",
+  "Dockerfile",
+  "README.md",
+  "README.rst",
+  "README.txt",
+  "README",
+];
+
+/** The texts that may name the module to serve: {@link HINT_FILES} and the console scripts' targets. */
+async function startHints(app: AppFiles, scriptTargets: ReadonlyMap<string, string>): Promise<StartHint[]> {
+  const out: StartHint[] = [];
+  for (const f of HINT_FILES) {
+    const text = await app.readText(f, { optional: true });
+    if (text !== undefined) out.push({ source: f, text: text.slice(0, MAX_READ) });
+  }
+  if (scriptTargets.size > 0) out.push({ source: "console scripts", text: [...scriptTargets.values()].join("\n") });
+  return out;
 }
 
 function stringOr(v: unknown): string | undefined {

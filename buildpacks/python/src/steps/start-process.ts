@@ -53,6 +53,8 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
     packages: new Set((venv?.distributions ?? []).map((d) => normalizeName(d.name))),
     files: project.scan,
     topLevelPy: project.topLevelPy,
+    modules: project.modules,
+    hints: project.hints,
     scriptTargets: project.scriptTargets,
   });
   const procfile = await ctx.app.readText("Procfile", { optional: true });

@@ -201,34 +201,15 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
       },
       progress,
     );
-    const manifests: Descriptor[] = [];
-    let all: BuildpackModule[] = [];
-    let allExtensions: ExtensionModule[] = [];
-    for (const platform of platforms) {
-      progress(`Creating builder for ${targetString(platform)}`);
-      const input = { cfg, file, baseDir, work, platform, base, components, scratch, progress, layerCache, lifecycles };
-      const r = await writeBuilderImage(input);
-      manifests.push(r.descriptor);
-      all = r.modules;
-      allExtensions = r.extensions;
-    }
-    const top = manifests.length === 1 ? (manifests[0] as Descriptor) : await scratch.layout.writeIndex(manifests);
-    const buildpacks = all.map((m) => ({ id: m.id, version: m.version }));
-    progress(`Writing ${options.output}`);
-    const sink = await openImageSink(out, store);
-    const copied = await copyImage(scratch.source(top), sink, {
-      pushed: scratch.pushed,
-      tag: sink.defaultTag ?? "latest",
-    });
-    progress(
-      `Wrote ${options.output}: ${top.digest} (${copied.uploaded} blobs written, ${copied.mounted} mounted, ${copied.existing} already there)`,
-    );
+    const input = { cfg, file, baseDir, work, base, components, scratch, progress, layerCache, lifecycles };
+    const { top, modules, extensions } = await writePlatformImages(platforms, input);
+    const copied = await copyOut(scratch, top, { out, output: options.output, store, progress });
     return {
       output: options.output,
       digest: top.digest,
       targets,
-      buildpacks,
-      extensions: allExtensions.map((m) => ({ id: m.id, version: m.version })),
+      buildpacks: modules.map((m) => ({ id: m.id, version: m.version })),
+      extensions: extensions.map((m) => ({ id: m.id, version: m.version })),
       uploaded: copied.uploaded,
       existing: copied.existing + copied.mounted,
       runImages: cfg.run.images,
@@ -238,6 +219,49 @@ export async function createBuilder(options: CreateBuilderOptions): Promise<Crea
     await scratch?.settled();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * One builder image per platform, and the index over them when there are several. The
+ * buildpacks and extensions are the last platform's: every platform has the same order.
+ */
+async function writePlatformImages(
+  platforms: Platform[],
+  input: Omit<BuilderImageInput, "platform">,
+): Promise<{ top: Descriptor; modules: BuildpackModule[]; extensions: ExtensionModule[] }> {
+  const manifests: Descriptor[] = [];
+  let modules: BuildpackModule[] = [];
+  let extensions: ExtensionModule[] = [];
+  for (const platform of platforms) {
+    input.progress(`Creating builder for ${targetString(platform)}`);
+    const r = await writeBuilderImage({ ...input, platform });
+    manifests.push(r.descriptor);
+    modules = r.modules;
+    extensions = r.extensions;
+  }
+  const top = manifests.length === 1 ? (manifests[0] as Descriptor) : await input.scratch.layout.writeIndex(manifests);
+  return { top, modules, extensions };
+}
+
+/**
+ * Copies the finished builder from scratch space to where it goes (its tag moves last); the
+ * blobs a registry already got while it was built count as already there.
+ */
+async function copyOut(
+  scratch: ScratchImage,
+  top: Descriptor,
+  to: { out: ImageReference; output: string; store: StoreOptions; progress: (line: string) => void },
+): Promise<{ uploaded: number; mounted: number; existing: number }> {
+  to.progress(`Writing ${to.output}`);
+  const sink = await openImageSink(to.out, to.store);
+  const copied = await copyImage(scratch.source(top), sink, {
+    pushed: scratch.pushed,
+    tag: sink.defaultTag ?? "latest",
+  });
+  to.progress(
+    `Wrote ${to.output}: ${top.digest} (${copied.uploaded} blobs written, ${copied.mounted} mounted, ${copied.existing} already there)`,
+  );
+  return copied;
 }
 
 /**

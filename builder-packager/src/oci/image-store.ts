@@ -310,59 +310,12 @@ export interface CopyResult {
  */
 export async function copyImage(source: ImageSource, sink: ImageSink, options: CopyOptions = {}): Promise<CopyResult> {
   const top = await source.manifest();
-  const images: Extract<ParsedManifest, { kind: "manifest" }>[] = [];
-  if (top.kind === "index") {
-    for (const d of top.index.manifests) {
-      const m = await source.manifestByDigest(d.digest, d.mediaType);
-      if (m.kind !== "manifest")
-        throw new CnbError(`image ${describe(source.ref)}: nested index ${d.digest} is not supported`);
-      images.push(m);
-    }
-  } else {
-    images.push(top);
-  }
-  const blobs = new Map<string, Descriptor>();
-  for (const m of images) for (const d of [m.manifest.config, ...m.manifest.layers]) blobs.set(d.digest, d);
-  const list = [...blobs.values()];
-  const total = list.reduce((n, d) => n + d.size, 0);
-  const done = new Map<string, number>();
-  const report = () =>
-    options.onProgress?.(
-      [...done.values()].reduce((a, b) => a + b, 0),
-      total,
-    );
-  const result: CopyResult = {
-    descriptor: undefined as unknown as Descriptor,
-    bytes: Buffer.alloc(0),
-    uploaded: 0,
-    existing: 0,
-    mounted: 0,
-  };
-  const mountFrom = source.ref.kind === "registry" ? source.ref : undefined;
-  await mapLimit(list, options.concurrency ?? 3, async (d) => {
-    const early = options.pushed?.get(d.digest);
-    const linkFrom = early ? undefined : await source.blobFile?.(d.digest);
-    const how = early
-      ? await early
-      : await sink.putBlob(d, () => source.blob(d.digest, d.size), {
-          mountFrom,
-          ...(linkFrom ? { linkFrom } : {}),
-          onProgress: (n) => {
-            done.set(d.digest, n);
-            report();
-          },
-        });
-    done.set(d.digest, d.size);
-    report();
-    if (how === "uploaded") result.uploaded++;
-    else if (how === "mounted") result.mounted++;
-    else result.existing++;
-  });
+  const images = await imagesOf(source, top);
+  const counts = await copyBlobs(source, sink, images, options);
   const tag = options.tag === null ? undefined : (options.tag ?? sink.defaultTag);
-  const put = async (bytes: Buffer, mediaType: string) => {
-    result.bytes = bytes;
-    result.descriptor = await sink.putManifest(bytes, mediaType, tag);
-    return result;
+  const put = async (bytes: Buffer, mediaType: string): Promise<CopyResult> => {
+    const descriptor = await sink.putManifest(bytes, mediaType, tag);
+    return { descriptor, bytes, ...counts };
   };
   if (top.kind === "manifest") {
     const oci = sink.ociOnly ? dockerManifestToOci(top) : undefined;
@@ -388,6 +341,66 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
     return put(idx.bytes, MEDIA_TYPES.index);
   }
   return put(top.bytes, top.mediaType);
+}
+
+type ImageManifest = Extract<ParsedManifest, { kind: "manifest" }>;
+
+/** The images `top` names: itself, or each of an index's (a nested index is refused). */
+async function imagesOf(source: ImageSource, top: ParsedManifest): Promise<ImageManifest[]> {
+  if (top.kind !== "index") return [top];
+  const images: ImageManifest[] = [];
+  for (const d of top.index.manifests) {
+    const m = await source.manifestByDigest(d.digest, d.mediaType);
+    if (m.kind !== "manifest")
+      throw new CnbError(`image ${describe(source.ref)}: nested index ${d.digest} is not supported`);
+    images.push(m);
+  }
+  return images;
+}
+
+/**
+ * Every config and layer blob of `images` into the sink, each once, a few at a time: linked
+ * from a layout file or mounted from the source's repository where the sink can, and waited
+ * for where the caller is already pushing it. Counts how each one got there.
+ */
+async function copyBlobs(
+  source: ImageSource,
+  sink: ImageSink,
+  images: ImageManifest[],
+  options: CopyOptions,
+): Promise<{ uploaded: number; existing: number; mounted: number }> {
+  const blobs = new Map<string, Descriptor>();
+  for (const m of images) for (const d of [m.manifest.config, ...m.manifest.layers]) blobs.set(d.digest, d);
+  const list = [...blobs.values()];
+  const total = list.reduce((n, d) => n + d.size, 0);
+  const done = new Map<string, number>();
+  const report = () =>
+    options.onProgress?.(
+      [...done.values()].reduce((a, b) => a + b, 0),
+      total,
+    );
+  const counts = { uploaded: 0, existing: 0, mounted: 0 };
+  const mountFrom = source.ref.kind === "registry" ? source.ref : undefined;
+  await mapLimit(list, options.concurrency ?? 3, async (d) => {
+    const early = options.pushed?.get(d.digest);
+    const linkFrom = early ? undefined : await source.blobFile?.(d.digest);
+    const how = early
+      ? await early
+      : await sink.putBlob(d, () => source.blob(d.digest, d.size), {
+          mountFrom,
+          ...(linkFrom ? { linkFrom } : {}),
+          onProgress: (n) => {
+            done.set(d.digest, n);
+            report();
+          },
+        });
+    done.set(d.digest, d.size);
+    report();
+    if (how === "uploaded") counts.uploaded++;
+    else if (how === "mounted") counts.mounted++;
+    else counts.existing++;
+  });
+  return counts;
 }
 
 /** Uploads a blob file from a layout to a registry (for callers that push layers they just wrote). */

@@ -544,7 +544,7 @@ export class RegistryClient {
       options.onProgress?.(blob.size, blob.size);
       return "mounted";
     }
-    let location = this.location(start, repo);
+    const location = this.location(start, repo);
     const progress = (done: number) => options.onProgress?.(done, blob.size);
     this.stats.blobUploads++;
     if (blob.size <= this.opts.chunkSize) {
@@ -562,6 +562,21 @@ export class RegistryClient {
       await res.body?.cancel();
       return "uploaded";
     }
+    await this.uploadChunks(repo, blob, location, progress);
+    return "uploaded";
+  }
+
+  /**
+   * A blob over the chunk size, as PATCHes of one chunk each (each retried alone by
+   * `request`), then the PUT that commits it; each response may move the session's location.
+   */
+  private async uploadChunks(
+    repo: string,
+    blob: BlobUpload,
+    session: string,
+    progress: (done: number) => void,
+  ): Promise<void> {
+    let location = session;
     for (let offset = 0; offset < blob.size; offset += this.opts.chunkSize) {
       const end = Math.min(blob.size, offset + this.opts.chunkSize);
       const res = await this.request({
@@ -593,7 +608,6 @@ export class RegistryClient {
       what: `finish upload of ${blob.digest} to ${repo}`,
     });
     await done.body?.cancel();
-    return "uploaded";
   }
 
   private location(res: Response, repo: string, previous?: string): string {

@@ -4,7 +4,8 @@
  * The body streams through sha256 into a temp file in the destination directory; the file
  * is renamed to its final name only once the checksum matches, so a failed or interrupted
  * download leaves nothing behind. Network errors, 5xx and 429 are retried with exponential
- * back-off (Retry-After is honoured, up to a cap; http-fetch.ts); other 4xx fail at once. `file://` URIs
+ * back-off (Retry-After is honoured, up to a cap; http-fetch.ts); other 4xx and certificate
+ * errors (tls-trust.ts: they never heal on retry) fail at once. `file://` URIs
  * (offline buildpackages) go through the same verification. dependency-mapping bindings and
  * mirrors (see mirrors.ts) decide the URI, and `cacheDir` keeps verified files by sha256.
  *
@@ -32,7 +33,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
  * Downloads `dep` into `destDir` and returns the verified file's path.
  *
  * @throws CnbError one line naming the dependency and URI: checksum mismatch, 404 and other
- * 4xx, unreachable host, retries exhausted, missing file:// source.
+ * 4xx, an untrusted or invalid TLS certificate (not retried; the hint names the
+ * ca-certificates binding), unreachable host, retries exhausted, missing file:// source.
  */
 export async function download(dep: DownloadTarget, destDir: string, opts: DownloadOptions): Promise<string> {
   const label = [dep.id, dep.version].filter(Boolean).join(" ") || basename(safePath(dep.uri)) || dep.uri;

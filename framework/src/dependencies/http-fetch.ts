@@ -1,7 +1,7 @@
 /**
  * One dependency fetched over HTTP(S) into a temp file through sha256, retrying network
  * errors, 5xx, 429 and stalled or short bodies with exponential back-off (or the server's
- * Retry-After); other 4xx fail at once with a hint. download.ts verifies and places the file.
+ * Retry-After); other 4xx and TLS certificate errors (tls-trust.ts) fail at once with a hint. download.ts verifies and places the file.
  */
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
@@ -13,6 +13,7 @@ import { formatBytes } from "../log/index.js";
 import type { DownloadLog, DownloadOptions } from "./download-options.js";
 import { redactUri } from "./mirrors.js";
 import { envProxyFetch } from "./proxy-fetch.js";
+import { tlsCertCode, tlsTrustError } from "./tls-trust.js";
 
 /** A failure worth another attempt (network error, 5xx, 429, stalled body). */
 class RetryableError extends Error {
@@ -145,6 +146,9 @@ async function fetchOnce(job: FetchJob, policy: FetchPolicy): Promise<string> {
       if (abort.signal.aborted) throw abort.signal.reason;
       // An unreachable proxy is a setting to fix, said in one line, not a network blip to retry.
       if (isCnbError(err)) throw err;
+      // Neither does a certificate the build does not trust: every retry fails the same way.
+      const cert = tlsCertCode(err);
+      if (cert) throw tlsTrustError(job.label, job.host, job.shown, cert, err);
       throw new RetryableError(`cannot reach ${job.host} (${networkReason(err)})`);
     }
     const body = await checkResponse(job, res);

@@ -5,6 +5,7 @@
  * decided; the tool environment grows only by the changes the steps return.
  */
 import { type BuildContext, type BuildResult, readSettings, withChanges } from "@cnbkit/framework";
+import { buildOnly } from "./build-only.js";
 import { prunePolicy } from "./prune-policy.js";
 import { startMayNeedDev, startPlan, type StartPlan } from "./start-tools.js";
 import { installDependencies, keepDependencies, pruneDependencies } from "./steps/install-dependencies.js";
@@ -23,9 +24,11 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
   const plan = await planBuild(ctx.app, project, settings);
   const pm = plan.manager;
   const runsScripts = plan.scripts.scripts.length > 0;
-  const runsNode = ctx.plan.resolve("node")?.build === true || runsScripts || pm?.vendored === true;
+  const served = buildOnly(ctx.plan);
+  const runsNode = ctx.plan.resolve("node")?.build === true || runsScripts || pm?.vendored === true || served;
   const runtime = await installRuntime(ctx, settings, project.project, runsNode, project.install);
   if (!pm || (!plan.hasDependencies && !runsScripts && pm.name === "npm" && !pm.version)) {
+    if (served) return servedLater(ctx);
     const path = withChanges(settings, runtime.env).PATH;
     return startProcess(ctx, project.project, pm?.name ?? "npm", { check: { path, project, pnp: false } });
   }
@@ -60,6 +63,8 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
         archNeutral: deps.archNeutral,
       },
     });
+    // Nothing of node_modules is launched: no prune, no start command.
+    if (served) return servedLater(ctx);
     // Before the prune, while every dependency's bins can be read: does the start need one it removes?
     const start: StartPlan =
       deps.prunePending && !pnp ? startPlan(project.project.pkg ?? {}, await directBins(project)) : { kind: "start" };
@@ -69,4 +74,13 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
   } finally {
     await tools.dispose();
   }
+}
+
+/** The result when a later buildpack serves the build's output (build-only.ts): no process of Node's. */
+function servedLater(ctx: BuildContext<NodejsMetadata>): BuildResult {
+  ctx.log.step("Start command");
+  ctx.log.detail(
+    "None: a later buildpack (cnbkit/web) serves what the build wrote; Node.js and node_modules stay out of the image",
+  );
+  return {};
 }

@@ -3,6 +3,7 @@
  * lone server.js / index.js / app.js (`node` only), in BP_NODE_PROJECT_PATH when it is set.
  */
 import { type DetectContext, type DetectResult, detectRules, readSettings } from "@cnbkit/framework";
+import { NODE_BUILD } from "./build-only.js";
 import { START_FILES } from "./start-command.js";
 import type { NodejsMetadata } from "./steps/install-runtime.js";
 import { projectPath } from "./project-path.js";
@@ -34,10 +35,13 @@ async function detectCode(ctx: DetectContext<NodejsMetadata>): Promise<DetectRes
   const node = { name: "node", metadata: { launch: true } };
   if (await ctx.app.exists(rel("package.json"))) {
     await ctx.app.readJson(rel("package.json"));
-    return ctx.pass({
+    const plan = {
       provides: [{ name: "node" }, { name: "node_modules" }],
       requires: [node, { name: "node_modules", metadata: { launch: true } }],
-    });
+    };
+    // The alternative the lifecycle takes when a later buildpack (cnbkit/web) requires only
+    // the build (build-only.ts); alone, the first plan is taken.
+    return ctx.pass(plan, { ...plan, provides: [...plan.provides, { name: NODE_BUILD }] });
   }
   for (const f of START_FILES) {
     if (await ctx.app.exists(rel(f))) return ctx.pass({ provides: [{ name: "node" }], requires: [node] });

@@ -60,6 +60,10 @@ describe("detect", () => {
     expect(r.plans[0]?.provides.map((p) => p.name)).toEqual(["node", "node_modules"]);
     expect(r.plans[0]?.requires.map((p) => p.name)).toEqual(["node", "node_modules"]);
   });
+  test("package.json also offers the build alone (node_build), for cnbkit/web after it", async () => {
+    const r = await runDetect(bp, opts({ "package.json": "{}" }));
+    expect(r.plans[1]?.provides.map((p) => p.name)).toEqual(["node", "node_modules", "node_build"]);
+  });
   test("a lone server.js passes with node only", async () => {
     const r = await runDetect(bp, opts({ "server.js": "" }));
     expect(r.passed).toBe(true);
@@ -533,3 +537,23 @@ describe("yarn and pnpm", () => {
 function r2purls(doc: unknown): string[] {
   return ((doc as { components: { purl: string }[] }).components ?? []).map((c) => c.purl).sort();
 }
+
+describe("build only (cnbkit/web serves the output)", () => {
+  test("node and node_modules are build layers, the build runs, and there is no start command", async () => {
+    const pkg = {
+      name: "spa",
+      version: "1.0.0",
+      scripts: { build: "node -e \"fs.mkdirSync('dist');fs.writeFileSync('dist/index.html','<p>hi')\"" },
+    };
+    const plan = [
+      { name: "node", metadata: { launch: true } },
+      { name: "node_modules", metadata: { launch: true } },
+      { name: "node_build", metadata: {} },
+    ];
+    const r = await runBuild(bp, { ...opts({ "package.json": JSON.stringify(pkg) }), plan });
+    expect(readFileSync(join(r.app, "dist/index.html"), "utf8")).toBe("<p>hi");
+    expect(r.layer("node").toml?.types).toMatchObject({ build: true, launch: false });
+    expect(r.processes).toEqual([]);
+    expect(text(r.stdout)).toContain("None: a later buildpack (cnbkit/web) serves what the build wrote");
+  }, 120_000);
+});

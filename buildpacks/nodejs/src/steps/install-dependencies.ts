@@ -11,6 +11,7 @@
  * (arch-neutral-modules.ts): the emulated platforms of a multi-platform build reuse the
  * native build's tree instead of installing under qemu.
  */
+import { buildOnly } from "../build-only.js";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { readdir, readFile, rm } from "node:fs/promises";
@@ -186,8 +187,12 @@ export async function keepDependencies(
   await finishModulesLayer(inputs, layer, installed.components);
 }
 
-/** Launch-only, unless a later buildpack asks for node_modules at build time. */
+/**
+ * Launch-only, unless a later buildpack asks for node_modules at build time; build-only when
+ * a later buildpack serves the build's output (build-only.ts).
+ */
 function modulesTypes(ctx: StepContext<"plan">) {
+  if (buildOnly(ctx.plan)) return { build: true, cache: true };
   return ctx.plan.resolve("node_modules")?.build === true
     ? { build: true, launch: true, cache: true }
     : { launch: true, cache: false };

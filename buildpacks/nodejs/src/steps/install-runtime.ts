@@ -22,6 +22,7 @@ import {
   type StepContext,
 } from "@cnbkit/framework";
 import { NoMatchingVersionError } from "@cnbkit/framework/dependencies";
+import { buildOnly } from "../build-only.js";
 import { MEMORY_EXEC_D, MEMORY_SCRIPT } from "../memory.js";
 import {
   type AddonEngines,
@@ -82,7 +83,7 @@ export interface OpenLine {
 
 /** Installs the runtime. `runsNode` says whether this build runs Node whatever else happens. */
 export async function installRuntime(
-  ctx: StepContext<"app" | "buildpack" | "dependencies" | "layers" | "log" | "target", NodejsMetadata>,
+  ctx: StepContext<"app" | "buildpack" | "dependencies" | "layers" | "log" | "plan" | "target", NodejsMetadata>,
   settings: Settings,
   project: ProjectDir,
   runsNode: boolean,
@@ -116,8 +117,7 @@ export async function installRuntime(
   // Nothing staged by an earlier try is this install's download.
   if (lazyHeaders) await rm(staging, { recursive: true, force: true });
   const layer = await ctx.dependencies.layer("node", dep, {
-    // The runtime's own choice, not the file:// rule: a build layer is cached, a launch-only one is reused from the image.
-    types: runsNode ? { build: true, launch: true, cache: true } : { launch: true, cache: false },
+    types: runtimeTypes(ctx, runsNode),
     // The key this layer had before ctx.dependencies.layer made it (no id), so caches restore.
     idInKey: false,
     // NODE_ENV is in the key because a layer reused from the image keeps its old env files.
@@ -135,7 +135,7 @@ export async function installRuntime(
   layer.env.override("NODE_HOME", layer.path);
   layer.env.launch.default("NODE_ENV", launchNodeEnv(settings));
   layer.env.launch.default("NODE_VERBOSE", "false");
-  await addMemoryDefaults(ctx);
+  if (!buildOnly(ctx.plan)) await addMemoryDefaults(ctx);
 
   // node-gyp takes headers from a runtime with include/, or unpacks them from the kept
   // tarball; with neither it downloads them from nodejs.org, which restricted networks
@@ -276,6 +276,16 @@ function resolveNode(
       hint ? { hint } : {},
     );
   }
+}
+
+/**
+ * The runtime layer's types: the runtime's own choice, not the file:// rule (a build layer is
+ * cached, a launch-only one is reused from the image); build-only when a later buildpack
+ * serves the build's output without Node (build-only.ts).
+ */
+function runtimeTypes(ctx: StepContext<"plan">, runsNode: boolean) {
+  if (buildOnly(ctx.plan)) return { build: true, cache: true };
+  return runsNode ? { build: true, launch: true, cache: true } : { launch: true, cache: false };
 }
 
 /**

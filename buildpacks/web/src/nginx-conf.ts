@@ -1,0 +1,116 @@
+/**
+ * The nginx.conf cnbkit/web writes when the app brings none, as a template: `${PORT}` is
+ * filled in at launch (launch-script.ts). Paths without a leading "/" (pid, temp dirs,
+ * mime.types) are relative to the directory the launcher runs nginx in, under $TMPDIR, so
+ * nginx runs as the CNB user on a read-only app and layers.
+ */
+
+/** What the generated configuration serves and how. */
+export interface ConfOptions {
+  /** The absolute directory served. */
+  root: string;
+  /** Unknown paths without a file extension answer index.html (client-side routes). */
+  pushState: boolean;
+  /** Requests that came to the proxy over plain http (`X-Forwarded-Proto: http`) get a 301 to https. */
+  forceHttps: boolean;
+  /** The root's own 404 page (`/404.html`), when it has one. */
+  notFoundPage?: string | undefined;
+}
+
+/** The health path: answered by nginx itself, never logged, never a file of the site. */
+export const HEALTH_PATH = "/cnbkit/health";
+
+/**
+ * Names of files a bundler fingerprinted: a `.` or `-` then 8+ letters/digits (with at least
+ * one digit, so `my-component.js` is not taken for `index-B7rSxW1M.js`) before the extension,
+ * or anything under the immutable directories of Next.js, SvelteKit and Astro.
+ */
+export const FINGERPRINTED =
+  "(^/(_next/static|_app/immutable|_astro)/)|([.-](?=[A-Za-z_-]*[0-9])[A-Za-z0-9_]{8,}\\.(js|mjs|css|map|woff2?|ttf|otf|eot|svg|png|jpe?g|gif|webp|avif|ico|wasm)$)";
+
+/** The MIME types compressed on the fly (text that is not already compressed). */
+const GZIP_TYPES =
+  "text/plain text/css text/xml text/javascript application/javascript application/json application/xml application/manifest+json application/wasm image/svg+xml font/ttf font/otf";
+
+/**
+ * The generated nginx.conf template.
+ *
+ * @example
+ * nginxConf({ root: "/workspace/dist", pushState: true, forceHttps: false });
+ */
+export function nginxConf(o: ConfOptions): string {
+  const fallback = o.pushState ? "/index.html" : "=404";
+  const lines = [
+    "# Written by cnbkit/web. ${PORT} is filled in at launch.",
+    "worker_processes auto;",
+    "pid nginx.pid;",
+    "error_log stderr;",
+    "events {",
+    "  worker_connections 1024;",
+    "}",
+    "http {",
+    "  include mime.types;",
+    "  default_type application/octet-stream;",
+    "  access_log /dev/stdout;",
+    "  server_tokens off;",
+    "  sendfile on;",
+    "  tcp_nopush on;",
+    "  keepalive_timeout 65;",
+    "  client_body_temp_path client_body;",
+    "  proxy_temp_path proxy;",
+    "  fastcgi_temp_path fastcgi;",
+    "  uwsgi_temp_path uwsgi;",
+    "  scgi_temp_path scgi;",
+    "  gzip on;",
+    "  gzip_static on;",
+    "  gzip_vary on;",
+    "  gzip_min_length 256;",
+    "  gzip_proxied any;",
+    `  gzip_types ${GZIP_TYPES};`,
+    "  server {",
+    "    listen ${PORT};",
+    `    root ${quote(o.root)};`,
+    "    index index.html;",
+    // The container's port is not the one the browser used: redirects keep the request's host.
+    "    absolute_redirect off;",
+    ...(o.forceHttps
+      ? ['    if ($http_x_forwarded_proto = "http") {', "      return 301 https://$host$request_uri;", "    }"]
+      : []),
+    ...(o.notFoundPage ? [`    error_page 404 ${o.notFoundPage};`] : []),
+    `    location = ${HEALTH_PATH} {`,
+    "      access_log off;",
+    "      default_type text/plain;",
+    '      return 200 "ok\\n";',
+    "    }",
+    `    location ~* "${FINGERPRINTED}" {`,
+    '      add_header Cache-Control "public, max-age=31536000, immutable";',
+    "      try_files $uri =404;",
+    "    }",
+    // HTML must be revalidated, or a deploy is not seen until the cache expires.
+    "    location ~* \\.html?$ {",
+    '      add_header Cache-Control "no-cache";',
+    "      try_files $uri =404;",
+    "    }",
+    ...(o.pushState
+      ? [
+          // A missing asset is a 404, not the app's HTML: only paths without an extension are routes.
+          "    location ~ \\.[A-Za-z0-9]+$ {",
+          "      try_files $uri =404;",
+          "    }",
+        ]
+      : []),
+    "    location / {",
+    '      add_header Cache-Control "no-cache";',
+    `      try_files $uri $uri/ ${fallback};`,
+    "    }",
+    "  }",
+    "}",
+    "",
+  ];
+  return lines.join("\n");
+}
+
+/** A path quoted for nginx when it needs it. */
+function quote(path: string): string {
+  return /^[A-Za-z0-9_./-]+$/.test(path) ? path : `"${path.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+}

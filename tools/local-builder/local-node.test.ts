@@ -84,7 +84,7 @@ test.each([
       expect(uris.filter((u) => /(buildpacks\/java|java\.cnb)$/.test(String(u)))).toEqual([]);
       expect(groups.filter((g) => g.includes("java"))).toEqual([]);
     }
-    // Node.js, Python and Procfile-only groups stay either way.
-    expect(groups.length).toBe(javaPackage ? 4 : 3);
+    // Node.js + web, static web, Node.js, Python and Procfile-only groups stay either way.
+    expect(groups.length).toBe(javaPackage ? 6 : 5);
   },
 );

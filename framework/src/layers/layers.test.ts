@@ -157,6 +157,28 @@ describe("cached", () => {
     expect(toml.metadata["cache-key"]).toEqual({ version: "24" });
   });
 
+  test("cache left out defaults to true, and the build says so where it fills the layer; written, it is silent", async () => {
+    const fill = (l: { path: string }) => writeFile(join(l.path, "m"), "");
+    const ls = layers();
+    await ls.cached("server", { types: { launch: true }, key: { v: 1 }, fill });
+    await ls.cached("tools", { types: { build: true, cache: true }, key: { v: 1 }, fill });
+    await ls.cached("bin", { types: { launch: true, cache: false }, key: { v: 1 }, fill });
+    await ls.finish();
+    expect(parseLayerToml(await readFile(join(dir, "server.toml"), "utf8"), "x").types).toEqual({
+      build: false,
+      launch: true,
+      cache: true,
+    });
+    expect(lines.filter((l) => l.includes("Caching"))).toEqual([
+      "    Caching server for the next build too: layers.cached() defaults types.cache to true (write it, or cache: false)",
+    ]);
+    // A reuse is not a decision about types: nothing more is said.
+    await stripTypes("server");
+    lines.length = 0;
+    await layers().cached("server", { types: { launch: true }, key: { v: 1 }, fill });
+    expect(lines).toEqual(["    Reusing server (key unchanged)"]);
+  });
+
   test("a build or cache layer whose directory was not restored is rebuilt", async () => {
     await writeFile(join(dir, "jdk.toml"), '[metadata.cache-key]\nversion = "21"\n');
     const layer = await layers().cached("jdk", { types: { build: true }, key: { version: "21" }, fill: () => {} });

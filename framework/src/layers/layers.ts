@@ -43,8 +43,12 @@ export type { LayerTypes } from "../cnb-files/index.js";
 /** Options for {@link Layers.cached}. */
 export interface CachedLayerOptions<K extends LayerKey, M extends object = MetadataTable> {
   /**
-   * `cache` defaults to true here (a cached layer is cached). Set `{ launch: true, cache: false }`
+   * `cache` defaults to true here (a cached layer is cached, as libcnb.rs's `cached_layer`);
+   * `build` and `launch` default to false. When `cache` is left out the build says so when it
+   * fills the layer ("Caching node for the next build too: ..."), since a launch layer that is
+   * also cached is stored twice, in the image and the cache. Set `{ launch: true, cache: false }`
    * for a launch layer the lifecycle reuses from the previous image instead of the cache.
+   * docs/concepts.md has the defaults of every kind of layer in one table.
    */
   types: Partial<LayerTypes>;
   /** Reuse happens only when the stored key deep-equals this one. */
@@ -96,14 +100,20 @@ export interface AppOutputOptions<K extends LayerKey> {
 
 /** Options for {@link Layers.fresh}. */
 export interface FreshLayerOptions<M extends object = MetadataTable> {
+  /**
+   * Every type left out is false: a fresh layer is rebuilt on each build, so caching it
+   * would only cost a tar and a hash (docs/concepts.md has every kind's defaults).
+   */
   types: Partial<LayerTypes>;
   /** The type of `[metadata]`: what `fill` leaves is checked with it. */
   metadata?: LayerMetadata<M>;
+  /** Writes the layer's files (and returns its metadata); runs on every build. */
   fill?: LayerFill<M>;
 }
 
 /** Options for the {@link Layers} constructor. */
 export interface LayersOptions {
+  /** Where the reuse decisions ("Reusing", "Rebuilding", "Caching") are said. */
   log: Logger;
   /** Media types from buildpack.toml `sbom-formats`. */
   sbomFormats?: readonly string[];
@@ -152,6 +162,13 @@ export class Layers {
       this.log.detail(`Reusing ${name} (key unchanged${migrated ? ", metadata migrated from an older version" : ""})`);
     } else if (!(await this.restoreNeutral(layer, options))) {
       if (state.kind === "reset") this.log.detail(`Rebuilding ${name}: ${state.reason}`);
+      // The default the author did not write, said where it takes effect (issue 72: a launch
+      // layer was cached too, and only the exporter's "Adding cache layer" showed it).
+      if (options.types.cache === undefined) {
+        this.log.detail(
+          `Caching ${name} for the next build too: layers.cached() defaults types.cache to true (write it, or cache: false)`,
+        );
+      }
       await this.prepare(name);
       await this.fill(layer, options.fill, options.metadata);
     }

@@ -26,7 +26,7 @@ export default buildpack({
     // A cached layer: filled on the first build, reused while the key is unchanged.
     // build: later buildpacks see it; launch: it is in the app image; cache: kept between builds.
     const hello = await ctx.layers.cached("hello", {
-      types: { build: true, launch: true },
+      types: { build: true, launch: true, cache: true },
       key: { sha256 },
       async fill(layer) {
         await mkdir(join(layer.path, "bin"), { recursive: true });

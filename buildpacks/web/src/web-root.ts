@@ -20,6 +20,8 @@ export interface RootInputs {
   /** Angular's output candidates from angular.json, most specific first (see {@link angularOutputs}). */
   angular?: readonly string[] | undefined;
   exists(path: string): boolean;
+  /** True when a Node.js build ran before (cnbkit/nodejs in the group). */
+  built?: boolean | undefined;
 }
 
 /** Where builds and plain sites commonly put index.html, tried when nothing names a root. */
@@ -55,8 +57,10 @@ export function chooseRoot(input: RootInputs): WebRoot {
       hint: "check the build script's output directory, or set BP_WEB_SERVER_ROOT to it",
     });
   }
-  if (withIndex(".")) return { dir: ".", why: "index.html is at the app root" };
+  // After a build, an index.html at the root is the source (Vite's): the output comes first.
   const common = COMMON_DIRS.find(withIndex);
+  if (input.built && common) return { dir: common, why: `the build wrote ${common}/index.html` };
+  if (withIndex(".")) return { dir: ".", why: "index.html is at the app root" };
   if (common) return { dir: common, why: `${common}/index.html is the only site in the app` };
   return { dir: ".", why: "no index.html found: serving the app root (set BP_WEB_SERVER_ROOT to choose)" };
 }

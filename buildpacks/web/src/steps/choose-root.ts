@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { StepContext } from "@cnbkit/framework";
-import { readFacts } from "../detect.js";
+import { NODE_BUILD, readFacts } from "../detect.js";
 import type { WebSettings } from "../settings.js";
 import { clientRouter, staticFramework } from "../static-app.js";
 import { angularOutputs, chooseRoot, type WebRoot } from "../web-root.js";
@@ -21,7 +21,7 @@ export interface Served {
 }
 
 /** Chooses the root and push state, after any earlier buildpack's build wrote the site. */
-export async function chooseServed(ctx: StepContext<"app" | "log">, settings: WebSettings): Promise<Served> {
+export async function chooseServed(ctx: StepContext<"app" | "log" | "plan">, settings: WebSettings): Promise<Served> {
   const app = ctx.app.path;
   const facts = await readFacts(app);
   const fw = facts.pkg ? staticFramework(facts.pkg, facts.configs) : undefined;
@@ -30,7 +30,13 @@ export async function chooseServed(ctx: StepContext<"app" | "log">, settings: We
     framework?.name === "Angular"
       ? angularOutputs(await readFile(join(app, "angular.json"), "utf8").then(JSON.parse, () => undefined))
       : undefined;
-  const root = chooseRoot({ setting: settings.root, framework, angular, exists: (p) => existsSync(join(app, p)) });
+  const root = chooseRoot({
+    setting: settings.root,
+    framework,
+    angular,
+    built: ctx.plan.has(NODE_BUILD),
+    exists: (p) => existsSync(join(app, p)),
+  });
   ctx.log.step("Site");
   ctx.log.detail(`Serving ${root.dir === "." ? "the app root" : `${root.dir}/`} (${root.why})`);
   const router = clientRouter(facts.pkg);

@@ -212,7 +212,7 @@ test(
       (e: Error & { lines?: string[] }) => e,
     )) as (Error & { lines?: string[] }) | undefined;
     expect(err).toBeDefined();
-    const lines = err?.lines ?? [];
+    const lines = [...(err?.lines ?? []), ...(err?.message.split("\n") ?? [])];
     const line = lines.find((l) => l.includes("nginx -t"));
     expect(line).toMatch(/nginx\.conf:3: nginx -t: \[emerg\] unknown directive "bogus_directive"$/);
     expect(lines.filter((l) => /^\s+at /.test(l))).toEqual([]);

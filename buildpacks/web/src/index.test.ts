@@ -61,10 +61,12 @@ describe("build", () => {
     const r = await runBuild(bp, {
       buildpackToml,
       app: { "package.json": vite, "index.html": "src", "dist/index.html": "built" },
-      plan: [{ name: "node_build", metadata: {} }],
+      // As the lifecycle gives it: node_build is nodejs's to provide, so web's own plan is empty.
+      plan: [],
     });
     const out = r.stdout.join("\n");
     expect(out).toContain("Serving dist/ (Vite builds into dist/)");
+    expect(out).not.toContain("Serving the app root");
     expect(out).toContain("Push state on: unknown paths answer index.html (the app uses react-router-dom");
     expect(await readFile(`${r.layer("web_config").path}/nginx.conf.template`, "utf8")).toContain(
       "try_files $uri $uri/ /index.html;",

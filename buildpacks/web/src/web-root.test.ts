@@ -52,6 +52,12 @@ test.each([
     "Angular builds into dist/app/",
   ],
   [
+    "a Node.js build's dist/ over the source index.html",
+    { built: true, exists: has("index.html", "dist/index.html") },
+    "dist",
+    "the build wrote dist/index.html",
+  ],
+  [
     "a plain site at the root",
     { exists: has("index.html", "public/index.html") },
     ".",

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { StepContext } from "@cnbkit/framework";
-import { NODE_BUILD, readFacts } from "../detect.js";
+import { readFacts } from "../detect.js";
 import type { WebSettings } from "../settings.js";
 import { clientRouter, staticFramework } from "../static-app.js";
 import { angularOutputs, chooseRoot, type WebRoot } from "../web-root.js";
@@ -21,7 +21,7 @@ export interface Served {
 }
 
 /** Chooses the root and push state, after any earlier buildpack's build wrote the site. */
-export async function chooseServed(ctx: StepContext<"app" | "log" | "plan">, settings: WebSettings): Promise<Served> {
+export async function chooseServed(ctx: StepContext<"app" | "log">, settings: WebSettings): Promise<Served> {
   const app = ctx.app.path;
   const facts = await readFacts(app);
   const fw = facts.pkg ? staticFramework(facts.pkg, facts.configs) : undefined;
@@ -34,7 +34,9 @@ export async function chooseServed(ctx: StepContext<"app" | "log" | "plan">, set
     setting: settings.root,
     framework,
     angular,
-    built: ctx.plan.has(NODE_BUILD),
+    // With a package.json, web passes only after cnbkit/nodejs (it requires node_build), whose
+    // build has run. (node_build is in nodejs's buildpack plan, not in this one's.)
+    built: facts.pkg !== undefined,
     exists: (p) => existsSync(join(app, p)),
   });
   ctx.log.step("Site");

@@ -1,0 +1,261 @@
+/**
+ * Step: the binaries, in the launch layer `app` (bin/<name>), keyed on everything they are made
+ * from: the sources' digest, the Go version, the flags, the targets and the cgo setting. With
+ * the key unchanged the layer is reused from the previous image and no go command runs (the
+ * toolchain is not even installed). Otherwise the toolchain and the module and build caches
+ * are set up, cgo is decided (cgo.ts), one `go build` compiles every target, and `go version -m`
+ * reads what each binary links, for the SBOM (kept in the layer's metadata, so a reused layer
+ * has it too).
+ *
+ * In the native build of a multi-platform build, the other architectures' binaries are
+ * cross-compiled here (GOARCH=arm64: the same sources, no qemu) and handed to their builds as
+ * this layer's variants, which they restore instead of compiling under emulation.
+ */
+import { access, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import {
+  type Layer,
+  metadataSchema,
+  type SbomComponent,
+  type Settings,
+  type StepContext,
+  type ToolEnv,
+  withChanges,
+} from "@cnbkit/framework";
+import { runTool } from "@cnbkit/framework/process";
+import { type BuildInfo, buildInfoComponents, parseBuildInfo } from "../build-info.js";
+import { flagsKey } from "../build-flags.js";
+import { decideCgo } from "../cgo.js";
+import { explainGo, goErrorLine } from "../go-errors.js";
+import type { Target } from "../targets.js";
+import { goCaches, keepGoCaches } from "./go-caches.js";
+import type { GoApp } from "./read-app.js";
+import type { LazyToolchain, Toolchain } from "./toolchain.js";
+
+/** The `app` layer's metadata: the binaries' names, cgo, and their SBOM components. */
+export const BINARIES = metadataSchema({ binaries: "string[]", cgo: "boolean", sbom: "table[]" });
+
+/** What the step reads. */
+export interface CompileInputs {
+  ctx: StepContext<"layers" | "log" | "target" | "app">;
+  settings: Settings;
+  app: GoApp;
+  targets: readonly Target[];
+  /** `go build`'s flags (build-flags.ts). */
+  flags: readonly string[];
+  toolchain: LazyToolchain;
+  /** The environment the go command runs in (settings, credentials). */
+  env: ToolEnv;
+  /** Runs before the first go command (writes go.work for BP_GO_WORK_USE). */
+  prepare?: (go: Toolchain, env: ToolEnv) => Promise<void>;
+}
+
+/** The binaries, where they are. */
+export interface Compiled {
+  layer: Layer<{ binaries: string[]; cgo: boolean; sbom: Record<string, unknown>[] }>;
+  binaries: Array<{ name: string; path: string }>;
+}
+
+/** Builds (or reuses) the binaries. */
+export async function compile(i: CompileInputs): Promise<Compiled> {
+  const { ctx } = i;
+  let session: GoSession | undefined;
+  const open = async () => {
+    session ??= await goSession(i);
+    return session;
+  };
+  const key = {
+    sources: i.app.digest,
+    go: i.toolchain.version,
+    flags: flagsKey(i.flags),
+    targets: i.targets.map((t) => `${t.pkg}=${t.name}`).join(":"),
+    cgo: i.settings.CGO_ENABLED?.trim() ?? "auto",
+    workUse: i.settings.BP_GO_WORK_USE?.trim() ?? "",
+  };
+  const layer = await ctx.layers.cached("app", {
+    // Launch only: a rebuild reuses the binaries from the previous image, and one without it
+    // (a new tag) compiles from the cached GOCACHE in seconds; caching them too would store
+    // every binary twice.
+    types: { launch: true, cache: false },
+    key,
+    metadata: BINARIES,
+    archVariants: true,
+    fill: async (l) => {
+      const s = await open();
+      const cgo = await chooseCgo(i, s);
+      const infos = await goBuild(i, s, join(l.path, "bin"), { CGO_ENABLED: cgo ? "1" : "0" });
+      return { binaries: i.targets.map((t) => t.name), cgo, sbom: toTables(buildInfoComponents(infos)) };
+    },
+  });
+  const variants = ctx.layers.variants;
+  if (variants) {
+    const s = await open();
+    for (const arch of variants.reusers) await crossCompile(i, s, layer, arch);
+  }
+  if (!session) {
+    await keepGoCaches(ctx, i.toolchain.version);
+    await i.toolchain.keep();
+  }
+  layer.sbom.add(...(layer.metadata.sbom as unknown as SbomComponent[]));
+  return {
+    layer,
+    binaries: layer.metadata.binaries.map((name) => ({ name, path: join(layer.path, "bin", name) })),
+  };
+}
+
+/** The toolchain installed, the caches declared, and the env the go command runs with. */
+interface GoSession {
+  go: string;
+  env: ToolEnv;
+}
+
+async function goSession(i: CompileInputs): Promise<GoSession> {
+  i.ctx.log.step("Go toolchain");
+  const toolchain = await i.toolchain.get();
+  const caches = await goCaches(i.ctx, i.toolchain.version, i.settings.GOFLAGS);
+  const env = withChanges(i.env, toolchain.env, caches);
+  await i.prepare?.(toolchain, env);
+  return { go: toolchain.go, env };
+}
+
+/** Whether to build with cgo: asks go list which linked packages have cgo files. */
+async function chooseCgo(i: CompileInputs, s: GoSession): Promise<boolean> {
+  const { ctx } = i;
+  ctx.log.step("cgo");
+  const format = "{{if and .CgoFiles (not .Standard)}}cgo:{{.ImportPath}}{{end}}";
+  const setting = i.settings.CGO_ENABLED?.trim();
+  const cgoPackages =
+    setting === "0" || setting === "1"
+      ? []
+      : (
+          await runTool([s.go, "list", "-deps", ...i.flags, "-f", format, ...i.targets.map((t) => t.pkg)], {
+            cwd: i.app.dir,
+            env: { ...s.env, CGO_ENABLED: "1" },
+            log: ctx.log,
+            quiet: true,
+            errorLine: goErrorLine,
+            explain: explainGo,
+          })
+        )
+          .split("\n")
+          .filter((l) => l.startsWith("cgo:"))
+          .map((l) => l.slice(4).trim());
+  const decision = decideCgo({
+    ...(setting !== undefined ? { setting } : {}),
+    cgoPackages,
+    compiler: await hasCompiler(s.env),
+  });
+  ctx.log.detail(decision.reason);
+  if (decision.warning) ctx.log.warn(decision.warning);
+  return decision.enabled;
+}
+
+/** Whether $CC or gcc is on the build's PATH. */
+async function hasCompiler(env: ToolEnv): Promise<boolean> {
+  const cc = env.CC?.trim().split(/\s+/)[0] || "gcc";
+  if (cc.includes("/"))
+    return access(cc).then(
+      () => true,
+      () => false,
+    );
+  for (const dir of (env.PATH ?? "").split(delimiter).filter((d) => d)) {
+    if (
+      await access(join(dir, cc)).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Compiles every target into `out` (one go command when each binary has go's own name for it,
+ * so shared packages compile once and in parallel) and reads their build infos.
+ */
+async function goBuild(
+  i: CompileInputs,
+  s: GoSession,
+  out: string,
+  extra: Record<string, string>,
+): Promise<BuildInfo[]> {
+  const { ctx } = i;
+  ctx.log.step(`Compiling ${i.targets.map((t) => t.pkg).join(" ")}${extra.GOARCH ? ` for linux/${extra.GOARCH}` : ""}`);
+  await mkdir(out, { recursive: true });
+  const env = { ...s.env, ...extra };
+  const run = (args: string[]) =>
+    runTool([s.go, "build", ...i.flags, ...args], {
+      cwd: i.app.dir,
+      env,
+      log: ctx.log,
+      errorLine: goErrorLine,
+      explain: explainGo,
+    });
+  const timer = ctx.log.timer();
+  if (i.targets.every((t) => t.name === defaultName(t, i.app))) {
+    await run(["-o", `${out}/`, ...i.targets.map((t) => t.pkg)]);
+  } else {
+    for (const t of i.targets) await run(["-o", join(out, t.name), t.pkg]);
+  }
+  ctx.log.detail(`Built ${i.targets.map((t) => t.name).join(", ")} in ${timer()}`);
+  const files = i.targets.map((t) => join(out, t.name));
+  const text = await runTool([s.go, "version", "-m", ...files], { cwd: i.app.dir, env, log: ctx.log, quiet: true });
+  return splitBlocks(text).map(parseBuildInfo);
+}
+
+/** The name `go build -o dir/` gives target `t`: the module path's last element at a module root, else the dir's. */
+function defaultName(t: Target, app: GoApp): string {
+  const dir = t.pkg === "." ? "." : t.pkg.slice(2);
+  const module = app.modules[dir];
+  if (module === undefined) return dir.split("/").pop() ?? "";
+  const parts = module.split("/");
+  const last = parts.pop() ?? "";
+  return /^v\d+$/.test(last) && parts.length > 0 ? (parts.pop() ?? "") : last;
+}
+
+/** `go version -m a b` prints one block per binary, each starting with an unindented line. */
+function splitBlocks(text: string): string[] {
+  const blocks: string[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    if (!/^\s/.test(line)) blocks.push(line);
+    else if (blocks.length > 0) blocks[blocks.length - 1] += `\n${line}`;
+  }
+  return blocks;
+}
+
+/**
+ * Cross-compiles the binaries for `arch` and stores them as the `app` layer's variant for that
+ * architecture's build; declines, saying why, when cgo is on (no C cross-compiler here).
+ */
+async function crossCompile(
+  i: CompileInputs,
+  s: GoSession,
+  layer: Layer<{ binaries: string[]; cgo: boolean; sbom: Record<string, unknown>[] }>,
+  arch: string,
+): Promise<void> {
+  const variants = i.ctx.layers.variants;
+  if (!variants || layer.key === undefined) return;
+  if (layer.metadata.cgo) {
+    await variants.declineVariant(arch, "app", "the binaries use cgo, and the build image has no C cross-compiler");
+    return;
+  }
+  const work = await mkdtemp(join(tmpdir(), "cnbkit-go-cross-"));
+  try {
+    const infos = await goBuild(i, s, join(work, "bin"), { CGO_ENABLED: "0", GOARCH: arch });
+    const metadata = { ...layer.metadata, sbom: toTables(buildInfoComponents(infos)) };
+    await variants.saveVariant(arch, "app", layer.key, metadata, work);
+  } catch (err) {
+    // A variant only saves time: the other build compiles for itself instead.
+    await variants.declineVariant(arch, "app", err instanceof Error ? (err.message.split("\n")[0] ?? "") : String(err));
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** SBOM components as TOML tables (no undefined values: TOML has none). */
+function toTables(components: readonly SbomComponent[]): Record<string, unknown>[] {
+  return components.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)));
+}

@@ -1,0 +1,113 @@
+/**
+ * Go toolchains for the local reference builder and the Go buildpack's tests. The real
+ * inventory (buildpacks/go/buildpack.toml) already names the Go module proxy's toolchain zips,
+ * which this machine reaches, so the local variant differs only in where they are: each zip is
+ * downloaded once into ~/.cache/cnbkit/go-toolchains, checked against the inventory's sha256,
+ * and named by file:// so the buildpackage carries it (packaged offline, builds download no
+ * toolchain). Only the lines in {@link LOCAL_GO_VERSIONS} go in, to keep the builder small.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import { createWriteStream } from "node:fs";
+import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
+import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
+
+/**
+ * The toolchains of the local inventory: the newest patch of each supported line (the real
+ * inventory also lists 1.25, past its end of life, which only an app pinning it would use).
+ */
+export const LOCAL_GO_VERSIONS: readonly string[] = ["1.26.11", "1.27.4"];
+
+/** The real buildpack.toml of cnbkit/go. */
+export const GO_BUILDPACK_TOML = new URL("../../buildpacks/go/buildpack.toml", import.meta.url);
+
+/** One inventory entry as buildpack.toml has it. */
+interface Entry extends TomlTable {
+  id: string;
+  version: string;
+  arch: string;
+  uri: string;
+  sha256: string;
+}
+
+/** The real inventory's Go entries for `arch` and `versions`. */
+async function entries(arch: string, versions: readonly string[]): Promise<Entry[]> {
+  const doc = parseToml(await readFile(GO_BUILDPACK_TOML, "utf8"), "buildpacks/go/buildpack.toml");
+  const deps = ((doc.metadata as TomlTable).dependencies ?? []) as Entry[];
+  const out = versions.map((v) => deps.find((d) => d.id === "go" && d.version === v && d.arch === arch));
+  const missing = versions.filter((_, n) => !out[n]);
+  if (missing.length > 0) throw new Error(`buildpacks/go/buildpack.toml has no Go ${missing.join(", ")} for ${arch}`);
+  return out as Entry[];
+}
+
+async function sha256File(file: string): Promise<string> {
+  const h = createHash("sha256");
+  await pipeline(createReadStream(file), h);
+  return h.digest("hex");
+}
+
+/**
+ * The toolchain zip of one inventory entry in the cache (downloaded on first use, verified
+ * against the entry's sha256 before it is kept).
+ */
+async function cachedZip(entry: Entry, progress: (line: string) => void): Promise<string> {
+  const dir = join(cnbkitCacheDir(), "go-toolchains");
+  const file = join(dir, `go${entry.version}.linux-${entry.arch}.zip`);
+  if (existsSync(file)) return file;
+  await mkdir(dir, { recursive: true });
+  progress(`Go ${entry.version} (linux/${entry.arch}) from the Go module proxy`);
+  const part = `${file}.${process.pid}.part`;
+  try {
+    const res = await fetch(entry.uri);
+    if (!res.ok || !res.body) throw new Error(`${entry.uri}: HTTP ${res.status}`);
+    await pipeline(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), createWriteStream(part));
+    const sha = await sha256File(part);
+    if (sha !== entry.sha256) throw new Error(`${entry.uri}: sha256 ${sha}, the inventory says ${entry.sha256}`);
+    await rename(part, file);
+  } finally {
+    await rm(part, { force: true });
+  }
+  return file;
+}
+
+/** The local toolchains of `arch`: each version's zip, verified. */
+export async function localGoToolchains(
+  arch: "amd64" | "arm64",
+  versions: readonly string[] = LOCAL_GO_VERSIONS,
+  progress: (line: string) => void = () => {},
+): Promise<Array<{ version: string; file: string; sha256: string }>> {
+  const out = [];
+  for (const e of await entries(arch, versions))
+    out.push({ version: e.version, file: await cachedZip(e, progress), sha256: e.sha256 });
+  return out;
+}
+
+/**
+ * cnbkit/go's buildpack.toml with its inventory cut to `versions` of `arch`, each named by its
+ * cached zip (file://), one target, and the framework entry pointing back at the sources.
+ */
+export async function localGoBuildpackToml(
+  arch: "amd64" | "arm64",
+  entry: string | undefined,
+  versions: readonly string[] = LOCAL_GO_VERSIONS,
+  progress: (line: string) => void = () => {},
+): Promise<string> {
+  const doc = parseToml(await readFile(GO_BUILDPACK_TOML, "utf8"), "buildpacks/go/buildpack.toml");
+  const zips = await localGoToolchains(arch, versions, progress);
+  const real = await entries(arch, versions);
+  const metadata = { ...(doc.metadata as TomlTable) };
+  metadata.dependencies = real.map((e, n) => ({ ...e, uri: `file://${zips[n]?.file}` }));
+  if (entry) metadata.cnbkit = { entry };
+  const targets = ((doc.targets as TomlTable[]) ?? []).filter((t) => t.arch === arch);
+  const header = [
+    "# GENERATED by tools/local-builder/local-go.ts. Do not edit.",
+    "# buildpacks/go/buildpack.toml with the inventory's toolchain zips (the Go module proxy's)",
+    `# cached here and named by file://, for linux/${arch} only.`,
+    "",
+  ].join("\n");
+  return `${header}${stringifyToml({ ...doc, targets, metadata })}`;
+}

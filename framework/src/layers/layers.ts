@@ -90,7 +90,7 @@ export interface AppOutputOptions<K extends LayerKey> {
    * commands): the key also gets the digest of `dir`'s files as they are before the step.
    */
   key: K;
-  /** Entry names left out of that digest at any depth: what is installed, not written (`node_modules`). */
+  /** Left out of that digest, as `treeDigest`'s `ignore` (`@cnbkit/framework/fs`) says: what is installed, not written (`node_modules`). */
   ignore?: readonly string[];
   /** As for {@link CachedLayerOptions.archNeutral}: only `true` shares the output. */
   archNeutral: boolean | { not: string };
@@ -245,7 +245,7 @@ export class Layers {
       return undefined;
     }
     const { keepChanges, replayChanges, snapshotTree, treeDigest } = await import("./tree-changes.js");
-    const sources = await treeDigest(options.dir, options.ignore ?? []);
+    const sources = await treeDigest(options.dir, { ignore: options.ignore ?? [] });
     const layer = await this.cached(name, {
       types: { cache: false },
       key: { ...options.key, sources },

@@ -10,11 +10,8 @@
  * large tree costs one stat per entry and no reads; symbolic links are kept as links, never
  * followed (a node_modules linked to a layer is not walked).
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { chmod, copyFile, cp, lstat, mkdir, readdir, readlink, rm, symlink } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
-import { pipeline } from "node:stream/promises";
 
 /** One entry's state, as far as telling a change goes. */
 interface EntryState {
@@ -106,28 +103,10 @@ export async function replayChanges(from: string, dir: string, removed: readonly
 }
 
 /**
- * sha256 over the files under `dir` (paths and contents, streamed; links by their target),
- * leaving out every entry named in `ignore`, at any depth (`node_modules`, `.git`).
+ * The digest appOutput keys on: fs/tree-digest.ts's, the one the framework exports, so an
+ * author's key and the framework's agree on what "the same sources" means.
  */
-export async function treeDigest(dir: string, ignore: readonly string[]): Promise<string> {
-  const skip = new Set(ignore);
-  const h = createHash("sha256");
-  const paths = (await readdir(dir, { recursive: true }))
-    .map((e) => e.split("\\").join("/"))
-    .filter((p) => !p.split("/").some((part) => skip.has(part)))
-    .sort();
-  for (const path of paths) {
-    const full = join(dir, path);
-    const s = await lstat(full);
-    if (s.isSymbolicLink()) h.update(`${path}\0-> ${await readlink(full)}\n`);
-    else if (s.isFile()) {
-      const file = createHash("sha256");
-      await pipeline(createReadStream(full), file);
-      h.update(`${path}\0${(s.mode & 0o111) !== 0 ? "x" : "-"}${file.digest("hex")}\n`);
-    }
-  }
-  return h.digest("hex");
-}
+export { treeDigest } from "../fs/tree-digest.js";
 
 /** A directory changes by its kind or mode; its new children are kept one by one. */
 function differs(a: EntryState, b: EntryState): boolean {

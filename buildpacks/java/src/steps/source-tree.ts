@@ -22,6 +22,14 @@ export async function listFiles(dir: string): Promise<string[]> {
  * sha256 over the source tree's paths and contents; `files` lists the tree (readSourceApp),
  * `outputs` are the tool's own top-level output dirs (Maven's `target`, Gradle's `build` and
  * `.gradle`), left out with VCS and IDE dirs.
+ *
+ * Not the framework's `treeDigest` (`@cnbkit/framework/fs`), on purpose: that one also hashes
+ * each file's executable bit and symbolic links, and leaves a bare name (`node_modules`) out
+ * at any depth where this leaves it out at the top only, so its digest of the same tree
+ * differs from this one. Switching would change the
+ * key of every cached and arch-neutral `maven_build`/`gradle_build` layer, and each app's
+ * first build after a buildpack upgrade would run Maven or Gradle again for nothing. Move
+ * to it with the next change that has to re-key these layers anyway.
  */
 export async function sourceDigest(dir: string, files: readonly string[], outputs: readonly string[]): Promise<string> {
   const skip = new Set([...NEVER_SOURCES, ...outputs]);

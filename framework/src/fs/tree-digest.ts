@@ -1,0 +1,72 @@
+/**
+ * One digest of a directory tree, for the cache keys that depend on an app's sources (a
+ * compiled binary, a bundle, a build tool's output): authors wrote their own 25-line walk,
+ * each hashing a little differently; this is the one the framework itself keys on.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { lstat, readdir, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+
+/** Options of {@link treeDigest}. */
+export interface TreeDigestOptions {
+  /**
+   * Entries to leave out, with everything under them. A bare name (`node_modules`, `.git`)
+   * is left out at any depth; a name with a slash is a path from `dir` (`/target` or
+   * `build/tmp`), left out only there, for a tool's output directory whose name a source
+   * directory may also have.
+   */
+  ignore?: readonly string[];
+}
+
+/**
+ * sha256 (hex) over the files under `dir`: each file's relative path, whether it is
+ * executable and its contents (streamed); a symbolic link by its target, never followed.
+ * Directories count only through what they hold, and mtimes not at all, so a fresh checkout
+ * of the same sources gives the same digest.
+ *
+ * @example
+ * const sources = await treeDigest(ctx.app.dir, { ignore: ["/target", ".git", "node_modules"] });
+ * const out = await ctx.layers.cached("bin", { types: { launch: true, cache: true }, key: { sources, go: dep.version }, fill });
+ */
+export async function treeDigest(dir: string, options: TreeDigestOptions = {}): Promise<string> {
+  const names = new Set<string>();
+  const paths: string[] = [];
+  for (const entry of options.ignore ?? []) {
+    const path = entry.replace(/^\/+|\/+$/g, "");
+    if (entry.includes("/")) paths.push(path);
+    else names.add(entry);
+  }
+  const skipped = (p: string) =>
+    p.split("/").some((part) => names.has(part)) || paths.some((q) => p === q || p.startsWith(`${q}/`));
+  const h = createHash("sha256");
+  const all = (await walk(dir, "", skipped)).sort();
+  for (const path of all) {
+    const full = join(dir, path);
+    const s = await lstat(full);
+    if (s.isSymbolicLink()) h.update(`${path}\0-> ${await readlink(full)}\n`);
+    else if (s.isFile()) {
+      const file = createHash("sha256");
+      await pipeline(createReadStream(full), file);
+      h.update(`${path}\0${(s.mode & 0o111) !== 0 ? "x" : "-"}${file.digest("hex")}\n`);
+    }
+  }
+  return h.digest("hex");
+}
+
+/**
+ * Every entry's relative path under `dir`/`rel`, not descending into skipped entries or
+ * links. Node 20's `readdir({ recursive: true })` follows links to directories (a link to
+ * `/usr` walked all of it, and a link loop threw ELOOP), so the walk is done here.
+ */
+async function walk(dir: string, rel: string, skipped: (p: string) => boolean): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
+    const path = rel ? `${rel}/${e.name}` : e.name;
+    if (skipped(path)) continue;
+    out.push(path);
+    if (e.isDirectory()) out.push(...(await walk(dir, path, skipped)));
+  }
+  return out;
+}

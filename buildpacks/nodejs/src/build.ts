@@ -7,7 +7,9 @@
 import { type BuildContext, type BuildResult, readSettings, withChanges } from "@cnbkit/framework";
 import { buildOnly } from "./build-only.js";
 import { prunePolicy } from "./prune-policy.js";
-import { startMayNeedDev, startPlan, type StartPlan } from "./start-tools.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { startingScript, startMayNeedDev, startPlan, type StartPlan } from "./start-tools.js";
 import { installDependencies, keepDependencies, pruneDependencies } from "./steps/install-dependencies.js";
 import { installPackageManager } from "./steps/install-package-manager.js";
 import { installRuntime, type NodejsMetadata } from "./steps/install-runtime.js";
@@ -36,7 +38,7 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
   try {
     // Tools run without the launch NODE_ENV: NODE_ENV=production makes npm leave out dev dependencies.
     const base = withChanges({ ...settings, NODE_ENV: undefined }, runtime.env, tools.env);
-    const startsWithManager = typeof (project.project.pkg?.scripts as Record<string, unknown>)?.start === "string";
+    const startsWithManager = startingScript(project.project.pkg ?? {}) !== undefined;
     const manager = await installPackageManager(ctx, project, pm, runtime, base, startsWithManager, plan.yarnLinker);
     const env = withChanges(base, manager.env);
     const prune = prunePolicy({
@@ -49,7 +51,8 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
       yarnrc: plan.config.yarnrc,
     });
     const pnp = plan.modules.kind === "app" && plan.modules.pnp === true;
-    const startNeedsCheck = prune.prune && !pnp && startMayNeedDev(project.project.pkg ?? {});
+    const inProject = (f: string) => existsSync(join(project.project.dir, f));
+    const startNeedsCheck = prune.prune && !pnp && startMayNeedDev(project.project.pkg ?? {}, inProject);
     const inputs = { ctx, project, plan, manager, runtime, env, prune, startNeedsCheck };
     const deps = await installDependencies(inputs);
     await runBuildScripts(ctx, {
@@ -67,9 +70,15 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
     if (served) return servedLater(ctx);
     // Before the prune, while every dependency's bins can be read: does the start need one it removes?
     const start: StartPlan =
-      deps.prunePending && !pnp ? startPlan(project.project.pkg ?? {}, await directBins(project)) : { kind: "start" };
+      deps.prunePending && !pnp
+        ? startPlan(project.project.pkg ?? {}, await directBins(project), {
+            exists: inProject,
+            // pnpm's packages live in its store behind symlinks: one cannot be kept alone.
+            hoisted: pm.name !== "pnpm" && plan.yarnLinker !== "pnpm",
+          })
+        : { kind: "start" };
     if (start.kind === "keep-dev") await keepDependencies(inputs, deps, start.reason);
-    else await pruneDependencies(inputs, deps);
+    else await pruneDependencies(inputs, deps, start.keep);
     return startProcess(ctx, project.project, pm.name, { plan: start, check: { path: env.PATH, project, pnp } });
   } finally {
     await tools.dispose();

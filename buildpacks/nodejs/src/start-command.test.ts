@@ -54,3 +54,18 @@ describe("inferStartCommand and framework output", () => {
     expect(inferStartCommand(svelte, "npm", has("build/index.js", "server.js"))?.source).toBe("server.js");
   });
 });
+
+describe("no start script: a production start script, then serve", () => {
+  // NestJS's starters: "start": "nest start" is often renamed or dropped; "start:prod": "node dist/main" is what runs.
+  test.each([
+    [{ "start:prod": "node dist/main", "start:production": "node x" }, has("index.js"), ["npm", "run", "start:prod"]],
+    [{ "start:production": "node dist/main" }, has("index.js"), ["npm", "run", "start:production"]],
+    [{ serve: "node dist/server.js" }, has(), ["npm", "run", "serve"]],
+    // serve comes after a file the app has: it is often a dev server (vue-cli-service serve).
+    [{ serve: "vue-cli-service serve" }, has("server.js"), ["node", "server.js"]],
+  ])("%j", (scripts, exists, command) => {
+    const start = inferStartCommand({ scripts }, "npm", exists);
+    expect(start?.command).toEqual(command);
+    if (command[0] === "npm") expect(start?.note).toBe('package.json has no "start" script');
+  });
+});

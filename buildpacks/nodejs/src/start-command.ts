@@ -1,10 +1,11 @@
 /**
  * The command that starts the app, inferred the way Google's Node.js buildpack does it.
  *
- * A `start` script wins (`npm start`, `yarn start`, `pnpm start`); then the package.json
- * `main` field; then the first of server.js, index.js, app.js (`node <file>`); then the
- * server a framework's build wrote (framework-start.ts), which comes last so that a file the
- * app names itself is never passed over.
+ * A `start` script wins (`npm start`, `yarn start`, `pnpm start`); with none, a production
+ * start script (`start:prod`, then `start:production`, as NestJS's starters have: `npm run
+ * start:prod`); then the package.json `main` field; then the first of server.js, index.js,
+ * app.js (`node <file>`); then the server a framework's build wrote (framework-start.ts), so
+ * that a file the app names itself is never passed over; then a `serve` script.
  */
 import { type FrameworkInputs, frameworkStart } from "./framework-start.js";
 import type { PackageManagerName } from "./package-manager.js";
@@ -21,6 +22,17 @@ export interface StartCommand {
   framework?: string;
   /** Launch env defaults the command needs (framework-start.ts). */
   env?: Record<string, string>;
+  /** Why this source, when it is not the obvious one (`package.json has no "start" script`). */
+  note?: string;
+}
+
+/** A script run by the package manager in place of a missing `start`, with the line that says so. */
+function scriptInstead(pm: PackageManagerName, script: string): StartCommand {
+  return {
+    command: [pm, "run", script],
+    source: `package.json scripts.${script}`,
+    note: 'package.json has no "start" script',
+  };
 }
 
 /**
@@ -43,6 +55,10 @@ export function inferStartCommand(
   if (typeof scripts.start === "string" && scripts.start.trim()) {
     return { command: [pm, "start"], source: "package.json scripts.start" };
   }
+  const production = ["start:prod", "start:production"].find(
+    (s) => typeof scripts[s] === "string" && (scripts[s] as string).trim(),
+  );
+  if (production) return scriptInstead(pm, production);
   const main = pkg?.main;
   if (typeof main === "string" && main.trim()) {
     const file = main.trim().replace(/^\.\//, "");
@@ -52,7 +68,9 @@ export function inferStartCommand(
   }
   for (const f of START_FILES) if (exists(f)) return { command: ["node", f], source: f };
   const framework = frameworkStart({ pkg: pkg ?? {}, exists, read });
-  if (!framework) return undefined;
+  if (!framework) {
+    return typeof scripts.serve === "string" && scripts.serve.trim() ? scriptInstead(pm, "serve") : undefined;
+  }
   const file = framework.command.find((a) => a.includes("/")) ?? framework.command.join(" ");
   return {
     command: framework.command,

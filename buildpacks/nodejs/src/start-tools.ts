@@ -81,16 +81,62 @@ function runScript(scripts: Scripts, tool: string, a?: string, b?: string): stri
 /** The bins each direct dependency provides, by package name (read from the installed tree). */
 export type BinsByPackage = ReadonlyMap<string, readonly string[]>;
 
-/** What {@link startPlan} decided. */
+/** devDependencies the start needs, kept through the prune (steps/keep-packages.ts), and why. */
+export interface KeptPackages {
+  packages: string[];
+  reason: string;
+}
+
+/** What {@link startPlan} decided; `keep` names the devDependencies the prune must leave. */
 export type StartPlan =
-  | { kind: "start" }
-  | { kind: "script"; script: string; reason: string }
+  | { kind: "start"; keep?: KeptPackages }
+  | { kind: "script"; script: string; reason: string; keep?: KeptPackages }
   | { kind: "keep-dev"; reason: string };
 
+/** Scripts that start the app when there is no `start`, in order (NestJS starters have only `start:prod`). */
+export const NO_START_SCRIPTS = ["start:prod", "start:production", "serve"] as const;
+
+/** The script that starts the app: `start`, else the first of {@link NO_START_SCRIPTS} it has. */
+export function startingScript(pkg: Record<string, unknown>): string | undefined {
+  const scripts = scriptsOf(pkg);
+  return ["start", ...NO_START_SCRIPTS].find((s) => typeof scripts[s] === "string" && (scripts[s] as string).trim());
+}
+
 /**
- * Decides how the app starts when dev dependencies are pruned: its `start` script, unless
- * that runs a bin only a devDependency provides; then a production script that needs none,
- * else `start` with the dev dependencies kept.
+ * What a framework loads at start that only a devDependency provides: Next.js 15+ loads a
+ * next.config.ts or .mts with `typescript` at `next start`; pruned, it tries to install it
+ * (with pnpm, over the network) and the app exits.
+ *
+ * @example
+ * startLoads({ dependencies: { next: "15" }, devDependencies: { typescript: "5" } }, (f) => f === "next.config.ts")
+ * // { pkg: "typescript", why: "next start loads next.config.ts with typescript" }
+ */
+export function startLoads(
+  pkg: Record<string, unknown>,
+  exists: (file: string) => boolean,
+): { pkg: string; why: string } | undefined {
+  const { prod, dev } = dependencyNames(pkg);
+  if (!prod.has("next") || !dev.includes("typescript")) return undefined;
+  const config = ["next.config.ts", "next.config.mts"].find(exists);
+  return config ? { pkg: "typescript", why: `next start loads ${config} with typescript` } : undefined;
+}
+
+/** The app's production dependency names, and the devDependencies that are not among them. */
+function dependencyNames(pkg: Record<string, unknown>): { prod: Set<string>; dev: string[] } {
+  const names = (field: string) => {
+    const d = pkg[field];
+    return typeof d === "object" && d !== null ? Object.keys(d) : [];
+  };
+  const prod = new Set([...names("dependencies"), ...names("optionalDependencies")]);
+  return { prod, dev: names("devDependencies").filter((n) => !prod.has(n)) };
+}
+
+/**
+ * Decides how the app starts when dev dependencies are pruned: its starting script
+ * ({@link startingScript}), unless that runs a bin only a devDependency provides; then a
+ * production script that needs none, else that devDependency is kept through the prune (with
+ * a hoisted node_modules; with pnpm's, every dev dependency is kept). What a framework loads
+ * at start ({@link startLoads}) is kept too.
  *
  * @example
  * startPlan(
@@ -99,19 +145,42 @@ export type StartPlan =
  * )
  * // { kind: "script", script: "start:prod", reason: 'scripts.start runs nest, from @nestjs/cli, a devDependency the prune removes' }
  */
-export function startPlan(pkg: Record<string, unknown>, bins: BinsByPackage): StartPlan {
+export function startPlan(
+  pkg: Record<string, unknown>,
+  bins: BinsByPackage,
+  opts: { exists?: (file: string) => boolean; hoisted?: boolean } = {},
+): StartPlan {
   const scripts = scriptsOf(pkg);
-  const needs = devOnlyCommand(pkg, bins, scriptCommands(scripts, "start"));
-  if (!needs) return { kind: "start" };
-  const why = `scripts.start runs ${needs.bin}, from ${needs.pkg}, a devDependency the prune removes`;
-  for (const script of PRODUCTION_SCRIPTS) {
-    if (typeof scripts[script] !== "string") continue;
-    if (!devOnlyCommand(pkg, bins, scriptCommands(scripts, script))) return { kind: "script", script, reason: why };
+  const script = startingScript(pkg) ?? "start";
+  const loads = startLoads(pkg, opts.exists ?? (() => false));
+  const needs = devOnlyCommand(pkg, bins, scriptCommands(scripts, script));
+  const hoisted = opts.hoisted ?? true;
+  const loaded = loads && { packages: [loads.pkg], reason: `${loads.why}, a devDependency: kept through the prune` };
+  // pnpm's node_modules cannot keep one package alone: all of them stay.
+  const pnpmReason = loads && `${loads.why}, a devDependency, which pnpm's node_modules cannot keep alone`;
+  if (!needs) {
+    if (!loaded) return { kind: "start" };
+    return hoisted ? { kind: "start", keep: loaded } : { kind: "keep-dev", reason: pnpmReason as string };
   }
-  return {
-    kind: "keep-dev",
-    reason: `scripts.start runs ${needs.bin}, which only ${needs.pkg} (a devDependency) provides; add a "start:prod" script that runs without it to prune them`,
-  };
+  const why = `scripts.${script} runs ${needs.bin}, from ${needs.pkg}, a devDependency the prune removes`;
+  if (script === "start") {
+    for (const prod of PRODUCTION_SCRIPTS) {
+      if (typeof scripts[prod] !== "string") continue;
+      if (devOnlyCommand(pkg, bins, scriptCommands(scripts, prod))) continue;
+      if (!loaded) return { kind: "script", script: prod, reason: why };
+      if (!hoisted) return { kind: "keep-dev", reason: pnpmReason as string };
+      return { kind: "script", script: prod, reason: why, keep: loaded };
+    }
+  }
+  if (!hoisted) {
+    return {
+      kind: "keep-dev",
+      reason: `scripts.${script} runs ${needs.bin}, which only ${needs.pkg} (a devDependency) provides; add a "start:prod" script that runs without it to prune them`,
+    };
+  }
+  const packages = [...new Set([needs.pkg, ...(loaded ? loaded.packages : [])])];
+  const reason = `scripts.${script} runs ${needs.bin}, which only ${needs.pkg} (a devDependency) provides: kept through the prune${loaded ? `; ${loaded.reason}` : ""}`;
+  return { kind: "start", keep: { packages, reason } };
 }
 
 /**
@@ -121,10 +190,15 @@ export function startPlan(pkg: Record<string, unknown>, bins: BinsByPackage): St
  * @example
  * startMayNeedDev({ scripts: { start: "node server.js" }, devDependencies: { tsx: "4" } }) // false
  */
-export function startMayNeedDev(pkg: Record<string, unknown>): boolean {
+export function startMayNeedDev(
+  pkg: Record<string, unknown>,
+  exists: (file: string) => boolean = () => false,
+): boolean {
   const dev = pkg.devDependencies;
   if (typeof dev !== "object" || dev === null || Object.keys(dev).length === 0) return false;
-  return scriptCommands(scriptsOf(pkg), "start").some((c) => !NOT_PACKAGE_BINS.has(c) && !c.includes("/"));
+  if (startLoads(pkg, exists)) return true;
+  const script = startingScript(pkg) ?? "start";
+  return scriptCommands(scriptsOf(pkg), script).some((c) => !NOT_PACKAGE_BINS.has(c) && !c.includes("/"));
 }
 
 /** The first of `commands` that only a devDependency provides, with that package. */
@@ -133,12 +207,7 @@ function devOnlyCommand(
   bins: BinsByPackage,
   commands: readonly string[],
 ): { bin: string; pkg: string } | undefined {
-  const names = (field: string) => {
-    const d = pkg[field];
-    return typeof d === "object" && d !== null ? Object.keys(d) : [];
-  };
-  const prod = new Set([...names("dependencies"), ...names("optionalDependencies")]);
-  const dev = names("devDependencies").filter((n) => !prod.has(n));
+  const { prod, dev } = dependencyNames(pkg);
   for (const bin of commands) {
     if (NOT_PACKAGE_BINS.has(bin)) continue;
     if ([...prod].some((n) => bins.get(n)?.includes(bin))) continue;

@@ -35,6 +35,8 @@ import type { Runtime } from "./install-runtime.js";
 import type { PackageManager } from "./install-package-manager.js";
 import type { BuildPlan } from "./plan-build.js";
 import { appRelative, type Project } from "./read-project.js";
+import type { KeptPackages } from "../start-tools.js";
+import { pruneKeeping } from "./keep-packages.js";
 
 /** Everything the dependency steps read. */
 export interface DependencyInputs {
@@ -144,22 +146,33 @@ async function neutrality(inputs: DependencyInputs): Promise<true | { not: strin
   return modulesArchNeutrality(pm.name, pm.lockfile, lock, pkg);
 }
 
-/** Removes dev dependencies after the build scripts, when {@link installDependencies} left them for these. */
-export async function pruneDependencies(inputs: DependencyInputs, installed: InstalledDependencies): Promise<void> {
+/**
+ * Removes dev dependencies after the build scripts, when {@link installDependencies} left them
+ * for these; `keep` names devDependencies the start needs, which stay (steps/keep-packages.ts).
+ */
+export async function pruneDependencies(
+  inputs: DependencyInputs,
+  installed: InstalledDependencies,
+  keep?: KeptPackages,
+): Promise<void> {
   if (!installed.prunePending) return;
   const { ctx, manager } = inputs;
   const prune = pruneCommand(manager.choice, manager.version);
   ctx.log.step(`Production dependencies (${prune.join(" ")})`);
+  if (keep) ctx.log.detail(`Keeping ${keep.packages.join(", ")}: ${keep.reason}`);
+  const kept = keep?.packages ?? [];
+  const nodeModules = join(inputs.project.install.dir, "node_modules");
   if (!installed.layer) {
-    await runInstall(inputs, prune);
+    await pruneKeeping(nodeModules, kept, () => runInstall(inputs, prune));
     return;
   }
   const seed = installed.layer.path;
   const layer = await ctx.layers.cached("launch_modules", {
     types: modulesTypes(ctx),
-    key: { ...installed.key, production: true },
+    // What is kept is in the key: a layer pruned without it must not be reused.
+    key: { ...installed.key, production: true, ...(kept.length > 0 ? { kept: kept.join(",") } : {}) },
     archNeutral: installed.archNeutral,
-    fill: (l) => installInto(inputs, l, prune, seed),
+    fill: (l) => installInto(inputs, l, prune, seed, kept),
   });
   await finishModulesLayer(inputs, layer, installed.components);
 }
@@ -219,10 +232,16 @@ async function finishModulesLayer(
  * Runs `command` (if any) on a real node_modules (seeded from `seedLayer`), then moves the
  * tree into `layer`.
  */
-async function installInto(inputs: DependencyInputs, layer: Layer, command: string[] | undefined, seedLayer?: string) {
+async function installInto(
+  inputs: DependencyInputs,
+  layer: Layer,
+  command: string[] | undefined,
+  seedLayer?: string,
+  keep: readonly string[] = [],
+) {
   const tree = modulesTree(inputs.project);
   await prepareTree(tree, seedLayer);
-  if (command) await runInstall(inputs, command);
+  if (command) await pruneKeeping(join(tree.root, "node_modules"), keep, () => runInstall(inputs, command));
   const members = await moveTree(tree, layer.path);
   if (members.length > 0) layer.metadata[MEMBERS_FIELD] = members;
   else delete layer.metadata[MEMBERS_FIELD];

@@ -83,7 +83,7 @@ export async function startProcess(
     why = `, since ${opts.plan.reason}`;
   }
   ctx.log.step("Start command");
-  ctx.log.detail(`${start.command.join(" ")} (from ${start.source}${why})`);
+  ctx.log.detail(`${start.command.join(" ")} (from ${start.source}${start.note ? `, as ${start.note}` : ""}${why})`);
   if (opts.check && !opts.check.pnp && !existsSync(join(ctx.app.path, "Procfile")))
     checkStart(start, project, opts.check);
   return { processes: [{ type: "web", command: start.command, default: true, ...workingDirOf(project) }] };

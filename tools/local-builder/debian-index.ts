@@ -1,5 +1,5 @@
 /**
- * Debian's binary package indexes (bookworm's and trixie's), read for a handful of packages:
+ * Debian's binary package indexes (bullseye's, bookworm's and trixie's), read for a handful of packages:
  * which version of each the archive serves (the release, its -updates and its -security
  * suite), its pool URL and its sha256; and those .debs downloaded (sha256-checked) and
  * unpacked. The local CPythons (local-python.ts) and JDKs (local-java.ts) are made from them,
@@ -30,6 +30,17 @@ export const BOOKWORM_SUITES: readonly DebianSuite[] = [
   { archive: "https://deb.debian.org/debian-security", dist: "bookworm-security" },
 ];
 
+/**
+ * The suites of Debian 11 (bullseye), read the same way: the newest release that packages
+ * OpenJDK 11 (openjdk-11, with security updates). Its packages need glibc 2.31, which Debian 12
+ * and 13 have, so they run on both run images and on a Debian 12 host.
+ */
+export const BULLSEYE_SUITES: readonly DebianSuite[] = [
+  { archive: "https://deb.debian.org/debian", dist: "bullseye" },
+  { archive: "https://deb.debian.org/debian", dist: "bullseye-updates" },
+  { archive: "https://deb.debian.org/debian-security", dist: "bullseye-security" },
+];
+
 /** The suites of Debian 13 (trixie), read the same way: its packages need glibc 2.38+, so run only on trixie or newer. */
 export const TRIXIE_SUITES: readonly DebianSuite[] = [
   { archive: "https://deb.debian.org/debian", dist: "trixie" },
@@ -57,6 +68,8 @@ export interface DebianRelease {
 
 /** Debian 12. */
 export const BOOKWORM: DebianRelease = { codename: "bookworm", distro: "debian-12", suites: BOOKWORM_SUITES };
+/** Debian 11. */
+export const BULLSEYE: DebianRelease = { codename: "bullseye", distro: "debian-11", suites: BULLSEYE_SUITES };
 /** Debian 13. */
 export const TRIXIE: DebianRelease = { codename: "trixie", distro: "debian-13", suites: TRIXIE_SUITES };
 /** Debian unstable. */

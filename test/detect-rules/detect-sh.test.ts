@@ -25,6 +25,7 @@ import java from "../../buildpacks/java/src/index.js";
 import nodejs from "../../buildpacks/nodejs/src/index.js";
 import procfile from "../../buildpacks/procfile/src/index.js";
 import python from "../../buildpacks/python/src/index.js";
+import web from "../../buildpacks/web/src/index.js";
 import tricky from "./tricky-buildpack.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
@@ -50,8 +51,15 @@ const APPS: AppCase[] = [
   { name: "requirements.txt", files: { "requirements.txt": "flask\n" } },
   { name: "pyproject.toml", files: { "pyproject.toml": '[project]\nname = "x"\n' }, node: ["python"] },
   { name: "broken pyproject.toml", files: { "pyproject.toml": "[project\n" }, node: ["python"] },
-  { name: "package.json", files: { "package.json": '{"name":"x"}' }, node: ["nodejs", "tricky"] },
-  { name: "broken package.json", files: { "package.json": "{" }, node: ["nodejs", "tricky"] },
+  { name: "package.json", files: { "package.json": '{"name":"x"}' }, node: ["nodejs", "tricky", "web"] },
+  { name: "broken package.json", files: { "package.json": "{" }, node: ["nodejs", "tricky", "web"] },
+  { name: "index.html", files: { "index.html": "<h1>hi</h1>" }, node: ["web"] },
+  {
+    name: "public/index.html beside requirements.txt",
+    files: { "public/index.html": "", "requirements.txt": "" },
+    node: ["web"],
+  },
+  { name: "BP_WEB_SERVER=nginx", files: {}, env: { BP_WEB_SERVER: "nginx" }, node: ["web"] },
   { name: "server.js", files: { "server.js": "" } },
   { name: "app.js symlink", files: { "real.js": "", "app.js": { symlink: "real.js" } } },
   { name: "dangling index.js", files: { "index.js": { symlink: "missing.js" } } },
@@ -119,6 +127,7 @@ const BUILDPACKS: [string, Buildpack<never>, string][] = [
   ["tricky", tricky as Buildpack<never>, "test/detect-rules"],
   ["environment-variables", envVars as Buildpack<never>, "buildpacks/environment-variables"],
   ["image-labels", imageLabels as Buildpack<never>, "buildpacks/image-labels"],
+  ["web", web as Buildpack<never>, "buildpacks/web"],
 ];
 
 let work: string;

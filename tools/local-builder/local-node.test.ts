@@ -62,16 +62,14 @@ test.each([
   async (arch, javaPackage) => {
     const referenceDir = join(REPO_ROOT, "builders/reference");
     const reference = await readFile(join(referenceDir, "builder.toml"), "utf8");
-    const text = localBuilderToml(
-      reference,
+    const text = localBuilderToml({
+      referenceToml: reference,
       referenceDir,
-      "/out",
-      "/out/nodejs.cnb",
-      "/base",
+      outDir: "/out",
+      packages: { nodejs: "/out/nodejs.cnb", python: "/out/python.cnb", ...(javaPackage ? { java: javaPackage } : {}) },
+      baseLayout: "/base",
       arch,
-      "/out/python.cnb",
-      javaPackage,
-    );
+    });
     const doc = parseToml(text, "generated");
     const uris = (doc.buildpacks as TomlTable[]).map((b) => b.uri);
     const groups = (doc.order as TomlTable[]).map((o) => (o.group as TomlTable[]).map((g) => g.id).join(","));

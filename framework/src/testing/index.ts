@@ -36,6 +36,7 @@ import { type LayerToml, parseLayerToml } from "../cnb-files/index.js";
 import { parseStoreToml } from "../cnb-files/index.js";
 import { stringifyToml } from "../cnb-files/index.js";
 import { tempDir, writeAppAndPlatform, writeText } from "./temp-dirs.js";
+import { linkTree } from "./link-tree.js";
 
 export { removeTempDirs } from "./temp-dirs.js";
 export * from "./extension.js";
@@ -84,8 +85,16 @@ export interface DetectRun {
 export interface BuildRunOptions extends RunOptions {
   /** Buildpack plan entries; by default detect runs and the plan is what it requires and provides. */
   plan?: BuildpackPlanEntry[];
-  /** The `layers` directory of a previous run, restored as the lifecycle would. */
+  /**
+   * The `layers` directory of a previous run, restored as the lifecycle would. Cache layers'
+   * files come back as hard links to that run's (a large toolchain restores in a second, not
+   * a copy's minutes); a build that rewrites a restored file in place therefore changes the
+   * previous run's file too. Set {@link BuildRunOptions.restoreBy} to `"copy"` when a test
+   * reads the previous run's files after such a build.
+   */
   restore?: string;
+  /** How `restore` recreates cache layers' files: `"link"` (default, hard links) or `"copy"`. */
+  restoreBy?: "link" | "copy";
   /**
    * An arch-neutral store shared by several runs, as a multi-platform build binds it: `dir`
    * (made if missing) becomes the binding `arch-neutral`, with `role` `produce` (the native
@@ -242,7 +251,9 @@ export async function runBuild<M>(bp: BuildpackDefinition<M>, options: BuildRunO
   }
   const layers = join(p.root, "layers");
   await mkdir(layers, { recursive: true });
-  const reused = options.restore ? await restore(options.restore, layers) : new Map<string, string>();
+  const reused = options.restore
+    ? await restore(options.restore, layers, options.restoreBy === "copy")
+    : new Map<string, string>();
   const planPath = join(p.root, "plan.toml");
   await writeFile(planPath, stringifyBuildpackPlan(plan));
   const outcome = await runBuildPhase(bp, io(p, { CNB_LAYERS_DIR: layers, CNB_BP_PLAN_PATH: planPath }));
@@ -340,15 +351,18 @@ async function buildRun(
   };
 }
 
-/** Copies what the lifecycle restores before a rebuild; returns where reusable launch layers' contents are. */
-async function restore(previous: string, layers: string): Promise<Map<string, string>> {
+/**
+ * Recreates what the lifecycle restores before a rebuild (cache layers' files through
+ * link-tree.ts: hard-linked unless `copy`); returns where reusable launch layers' contents are.
+ */
+async function restore(previous: string, layers: string, copy: boolean): Promise<Map<string, string>> {
   const reused = new Map<string, string>();
   const previousOrigins = imageLayers.get(previous) ?? new Map<string, string>();
   const files = await readdir(previous);
   for (const [name, t] of await readLayerTomls(previous)) {
     if (!t.types.cache && !t.types.launch) continue;
     if (t.types.cache && existsSync(join(previous, name))) {
-      await cp(join(previous, name), join(layers, name), { recursive: true, verbatimSymlinks: true });
+      await linkTree(join(previous, name), join(layers, name), copy);
     }
     await writeFile(join(layers, `${name}.toml`), stringifyToml({ metadata: t.metadata }));
     for (const f of files) if (f.startsWith(`${name}.sbom.`)) await cp(join(previous, f), join(layers, f));

@@ -5,7 +5,9 @@ import { removeTempDirs, runBuild, runDetect } from "@cnbkit/framework/testing";
 import { afterAll, describe, expect, test } from "vitest";
 import bp from "./index.js";
 
-// The harness's temp dirs (app, layers, platform) go when this file's tests are done.
+// The harness's temp dirs (app, layers, platform) go when this file's tests are done. With
+// real layers (a toolchain of thousands of files in each run) that takes seconds: package.json's
+// `npm test` gives hooks the same 120 s as tests, not vitest's default 10 s.
 afterAll(removeTempDirs);
 
 // Use this buildpack's own buildpack.toml (id, version, sbom-formats).

@@ -68,17 +68,18 @@ export async function build(ctx: BuildContext<GoMetadata>): Promise<BuildResult>
       flags,
       toolchain: lazyToolchain(ctx, dep),
       env: { ...settings, ...credentials.env },
-      // BP_GO_WORK_USE without a go.work: write one (the go command's own, `go work init`),
-      // which leaves the image with the other sources.
+      // BP_GO_WORK_USE: the go command's own `go work init` (no go.work) or `go work use`
+      // writes the workspace; go.work then leaves the image with the other sources.
       prepare: async (go, env) => {
         const use = settings.BP_GO_WORK_USE?.trim();
-        if (!use || app.files.includes("go.work")) return;
+        if (!use) return;
         const dirs = use
           .split(":")
           .filter((d) => d.trim() !== "")
           .map((d) => `./${d.trim().replace(/^\.\//, "")}`);
-        await runTool([go.go, "work", "init", ...dirs], { cwd: app.dir, env, log: ctx.log, explain: explainGo });
-        app.files.push("go.work");
+        const verb = app.files.includes("go.work") ? "use" : "init";
+        await runTool([go.go, "work", verb, ...dirs], { cwd: app.dir, env, log: ctx.log, explain: explainGo });
+        if (verb === "init") app.files.push("go.work");
       },
     });
     ctx.log.step("Launch");

@@ -73,6 +73,8 @@ export async function readFacts(app: string): Promise<AppFacts> {
           next: await first(["next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs"]),
           svelte: await first(["svelte.config.js", "svelte.config.mjs", "svelte.config.ts"]),
           astro: await first(["astro.config.mjs", "astro.config.ts", "astro.config.js"]),
+          vite: await first(["vite.config.js", "vite.config.ts", "vite.config.mjs", "vite.config.mts"]),
+          docusaurus: await first(["docusaurus.config.js", "docusaurus.config.ts", "docusaurus.config.mjs"]),
         }
       : {},
   };

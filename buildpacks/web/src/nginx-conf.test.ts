@@ -4,7 +4,7 @@
  * and a proxy see. The end-to-end test (test/e2e/web.test.ts) checks the same in an image.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -146,6 +146,28 @@ describe("the generated configuration, served by nginx", () => {
     await rm(big);
   }, 30_000);
 });
+
+test("a site built for a base path: / redirects to it, its routes and assets answer under it", async () => {
+  const based = join(work, "based");
+  await mkdir(join(based, "site"), { recursive: true });
+  await mkdir(join(work, "site-b", "assets"), { recursive: true });
+  await writeFile(join(work, "site-b", "index.html"), "based app");
+  await writeFile(join(work, "site-b", "assets", "app-3f2a9c1b.js"), "x");
+  await symlink(join(work, "site-b"), join(based, "site", "repo"));
+  const conf = nginxConf({ root: join(based, "site"), base: "/repo", pushState: true, forceHttps: false });
+  const { child, get } = await serve("based", conf);
+  try {
+    const root = await get("/");
+    expect(root.status).toBe(302);
+    expect(root.headers.get("location")).toBe("/repo/");
+    expect(await get("/repo/settings/profile").then((r) => r.text())).toBe("based app");
+    const asset = await get("/repo/assets/app-3f2a9c1b.js");
+    expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect((await get("/assets/app-3f2a9c1b.js")).status).toBe(404);
+  } finally {
+    await stop(child);
+  }
+}, 30_000);
 
 test("an app's own nginx.conf gets $PORT and {{env}} at launch, and writable paths", async () => {
   const own = [

@@ -15,6 +15,11 @@ export interface ConfOptions {
   forceHttps: boolean;
   /** The root's own 404 page (`/404.html`), when it has one. */
   notFoundPage?: string | undefined;
+  /**
+   * The URL path the site was built for (`/repo`, base-path.ts): the root holds it as a link
+   * to the site, `/` redirects to it, and the fallbacks are under it.
+   */
+  base?: string | undefined;
 }
 
 /** The health path: answered by nginx itself, never logged, never a file of the site. */
@@ -26,7 +31,7 @@ export const HEALTH_PATH = "/cnbkit/health";
  * or anything under the immutable directories of Next.js, SvelteKit and Astro.
  */
 export const FINGERPRINTED =
-  "(^/(_next/static|_app/immutable|_astro)/)|([.-](?=[A-Za-z_-]*[0-9])[A-Za-z0-9_]{8,}\\.(js|mjs|css|map|woff2?|ttf|otf|eot|svg|png|jpe?g|gif|webp|avif|ico|wasm)$)";
+  "(/(_next/static|_app/immutable|_astro)/)|([.-](?=[A-Za-z_-]*[0-9])[A-Za-z0-9_]{8,}\\.(js|mjs|css|map|woff2?|ttf|otf|eot|svg|png|jpe?g|gif|webp|avif|ico|wasm)$)";
 
 /** The MIME types compressed on the fly (text that is not already compressed). */
 const GZIP_TYPES =
@@ -39,7 +44,8 @@ const GZIP_TYPES =
  * nginxConf({ root: "/workspace/dist", pushState: true, forceHttps: false });
  */
 export function nginxConf(o: ConfOptions): string {
-  const fallback = o.pushState ? "/index.html" : "=404";
+  const base = o.base ?? "";
+  const fallback = o.pushState ? `${base}/index.html` : "=404";
   const lines = [
     "# Written by cnbkit/web. ${PORT} is filled in at launch.",
     "worker_processes auto;",
@@ -76,7 +82,8 @@ export function nginxConf(o: ConfOptions): string {
     ...(o.forceHttps
       ? ['    if ($http_x_forwarded_proto = "http") {', "      return 301 https://$host$request_uri;", "    }"]
       : []),
-    ...(o.notFoundPage ? [`    error_page 404 ${o.notFoundPage};`] : []),
+    ...(o.notFoundPage ? [`    error_page 404 ${base}${o.notFoundPage};`] : []),
+    ...(base ? [`    location = / {`, `      return 302 ${base}/;`, "    }"] : []),
     `    location = ${HEALTH_PATH} {`,
     "      access_log off;",
     "      default_type text/plain;",

@@ -12,7 +12,7 @@ export interface AppFacts {
   /** package.json, parsed; undefined when there is none. */
   pkg?: Record<string, unknown> | undefined;
   /** next.config.{js,mjs,ts}, svelte.config.js, astro.config.{mjs,ts} texts, when present. */
-  configs?: { next?: string | undefined; svelte?: string | undefined; astro?: string | undefined };
+  configs?: Partial<Record<"next" | "svelte" | "astro" | "vite" | "docusaurus", string | undefined>>;
 }
 
 /** A static-site generator or SPA toolchain, and the directory its build writes. */

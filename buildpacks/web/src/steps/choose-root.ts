@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { StepContext } from "@cnbkit/framework";
+import { type BasePath, basePath } from "../base-path.js";
 import { readFacts } from "../detect.js";
 import type { WebSettings } from "../settings.js";
 import { clientRouter, staticFramework } from "../static-app.js";
@@ -18,6 +19,8 @@ export interface Served {
   /** Absolute path of the root. */
   path: string;
   pushState: boolean;
+  /** The URL path the build expects to be served under (base-path.ts), when it names one. */
+  base?: BasePath | undefined;
 }
 
 /** Chooses the root and push state, after any earlier buildpack's build wrote the site. */
@@ -50,5 +53,7 @@ export async function chooseServed(ctx: StepContext<"app" | "log">, settings: We
         ? `Push state on: unknown paths answer index.html (the app uses ${router}; BP_WEB_SERVER_ENABLE_PUSH_STATE=false turns it off)`
         : "Push state off: unknown paths are 404 (BP_WEB_SERVER_ENABLE_PUSH_STATE=true for a client-routed app)",
   );
-  return { root, path: root.dir === "." ? app : join(app, root.dir), pushState };
+  const base = facts.pkg ? basePath({ configs: facts.configs ?? {}, pkg: facts.pkg }) : undefined;
+  if (base) ctx.log.detail(`Served under ${base.path}/ (${base.source}); / redirects there`);
+  return { root, path: root.dir === "." ? app : join(app, root.dir), pushState, base };
 }

@@ -32,6 +32,9 @@ export async function writeConfig(
   served: Served,
 ): Promise<WebConfig> {
   const own = existsSync(join(ctx.app.path, "nginx.conf"));
+  // Made first: a base path's link lives in it, and the generated config names it.
+  const layer = await ctx.layers.fresh("web_config", { types: { launch: true } });
+  const layerPath = layer.path;
   let template: string;
   ctx.log.step("Configuration");
   if (own) {
@@ -45,7 +48,8 @@ export async function writeConfig(
   } else {
     const notFoundPage = existsSync(join(served.path, "404.html")) ? "/404.html" : undefined;
     template = nginxConf({
-      root: served.path,
+      root: served.base ? join(layerPath, "site") : served.path,
+      base: served.base?.path,
       pushState: served.pushState,
       forceHttps: settings.forceHttps,
       notFoundPage,
@@ -54,8 +58,13 @@ export async function writeConfig(
       `Generated: gzip, cache headers, /cnbkit/health${settings.forceHttps ? ", https redirect (X-Forwarded-Proto)" : ""}${notFoundPage ? ", 404.html" : ""}`,
     );
   }
-  const layer = await ctx.layers.fresh("web_config", { types: { launch: true } });
-  const { writeFile, mkdir, chmod } = await import("node:fs/promises");
+  const { writeFile, mkdir, chmod, symlink } = await import("node:fs/promises");
+  if (served.base && !own) {
+    // The root is a directory whose only entry, at the base path, links to the site.
+    const link = join(layer.path, "site", served.base.path);
+    await mkdir(join(link, ".."), { recursive: true });
+    await symlink(served.path, link);
+  }
   await mkdir(join(layer.path, "bin"), { recursive: true });
   await writeFile(join(layer.path, "nginx.conf.template"), template);
   const launcher = join(layer.path, "bin", "start-nginx");

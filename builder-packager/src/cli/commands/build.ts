@@ -116,10 +116,11 @@ export const buildCommand: Command = {
   name: "build",
   summary: "Build an app image from source with a builder, using the real lifecycle under runc",
   usage:
-    "cnbkit build <app-dir> --builder <ref|oci:dir[:tag]> --output <oci:dir[:tag]|ref> [--platform <os/arch>]... [--buildpack <dir|.cnb|oci:dir|ref|id@version>]... [--env K=V|NAME] [--env-file F] [--volume D:/platform/bindings/N] [--tag <ref>] [--default-process <type>] [--exec-env <name>] [--clear-cache]",
+    "cnbkit build <app-dir> --builder <ref|oci:dir[:tag]> --output <oci:dir[:tag]|ref> [--platform <os/arch>]... [--buildpack <dir|.cnb|oci:dir|ref|id@version|from=builder>]... [--env K=V|NAME] [--env-file F] [--volume D:/platform/bindings/N] [--tag <ref>] [--default-process <type>] [--exec-env <name>] [--clear-cache]",
   description: [
     "--buildpack (repeatable) replaces the builder's order with the given buildpacks, as one group, in order:",
-    "a source dir is compiled on the fly (an unchanged one comes from the cache). project.toml in the app",
+    "a source dir is compiled on the fly (an unchanged one comes from the cache). --buildpack from=builder (as pack)",
+    "keeps the builder's order there: the buildpacks before and after it go around each of its groups. project.toml in the app",
     "(or --descriptor) gives the builder, include/exclude, build env and groups; flags win over it.",
     "--exec-env (default production) is the execution environment: with a lifecycle of Platform API 0.15, a",
     "buildpack whose buildpack.toml exec-env leaves it out does not run, and the builder's system buildpacks do.",
@@ -146,6 +147,7 @@ export const buildCommand: Command = {
   examples: [
     "cnbkit build my-app --builder oci:out/builder:latest --output oci:out/app:latest",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --buildpack ./my-buildpack",
+    "cnbkit build my-app -B oci:out/builder -o oci:out/app --buildpack from=builder --buildpack ./my-buildpack",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app -b cnbkit/nodejs -b ./my-buildpack --pre-buildpack cnbkit/ca-certificates --post-buildpack out/extra.cnb",
     "cnbkit build my-app -o oci:out/app --descriptor ci/project.toml --network none --pull-policy never",
     "cnbkit build my-app -B registry.example.com/acme/builder:1 -o registry.example.com/acme/app:1 --platform linux/arm64",
@@ -254,8 +256,8 @@ export const buildCommand: Command = {
       type: "string",
       short: "b",
       multiple: true,
-      value: "<dir|.cnb|oci:dir|ref|id@version>",
-      help: "use these buildpacks, in order, instead of the builder's order, e.g. --buildpack ./my-buildpack --buildpack cnbkit/nodejs@1.0.0",
+      value: "<dir|.cnb|oci:dir|ref|id@version|from=builder>",
+      help: "use these buildpacks, in order, instead of the builder's order (from=builder splices that order in), e.g. --buildpack ./my-buildpack --buildpack from=builder",
     },
     "pre-buildpack": {
       type: "string",

@@ -93,6 +93,40 @@ test("--pre-buildpack and --post-buildpack go around each of the builder's group
   ]);
 });
 
+test("--buildpack from=builder splices the builder's order: the ones before and after it go around each group, as pack does", async () => {
+  const root = await builderView();
+  const lines: string[] = [];
+  const group = refs("--buildpack", "./dir-bp", "from=builder", "acme.cnb");
+  await applyAdhocOrder(root, { group, post: refs("--post-buildpack", `oci:${join(work, "oci-layout")}`) }, ctx(lines));
+  const dir = { id: "acme/dir", version: "1.0.0" };
+  const cnb = { id: "acme/cnb", version: "2.0.0" };
+  const oci = { id: "acme/oci", version: "3.0.0" };
+  expect(await order(root)).toEqual([
+    { group: [dir, { id: "cnbkit/base", version: "0.1.0" }, cnb, oci] },
+    { group: [dir, { id: "cnbkit/base", optional: true }, cnb, oci] },
+  ]);
+  expect(lines.at(-1)).toBe(
+    "Using the builder's order (from=builder) with acme/dir@1.0.0 before and acme/cnb@2.0.0, acme/oci@3.0.0 after every group",
+  );
+
+  // Alone, it keeps the builder's order; from=builder:<id> names one of its buildpacks.
+  const alone = await builderView();
+  const said: string[] = [];
+  await applyAdhocOrder(alone, { group: refs("--buildpack", "from=builder") }, ctx(said));
+  expect(await order(alone)).toEqual([
+    { group: [{ id: "cnbkit/base", version: "0.1.0" }] },
+    { group: [{ id: "cnbkit/base", optional: true }] },
+  ]);
+  expect(said).toEqual(["Using the builder's order (--buildpack from=builder)"]);
+  const one = await builderView();
+  await applyAdhocOrder(one, { group: refs("--buildpack", "./dir-bp", "from=builder:cnbkit/base") }, ctx([]));
+  expect(await order(one)).toEqual([{ group: [dir, { id: "cnbkit/base", version: "0.1.0" }] }]);
+
+  await expect(
+    applyAdhocOrder(await builderView(), { group: refs("--buildpack", "from=builder", "from=builder") }, ctx([])),
+  ).rejects.toThrow("--buildpack from=builder is given 2 times; the builder's order goes in once");
+});
+
 test("a dir that is no buildpack, an id@version the builder lacks, a file that is no .cnb: one line each", async () => {
   const root = await builderView();
   await mkdir(join(work, "plain"), { recursive: true });

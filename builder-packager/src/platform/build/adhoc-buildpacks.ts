@@ -3,7 +3,9 @@
  * project.toml's groups), put into the build's writable view of the builder as pack puts them
  * into its ephemeral builder: each buildpack's layer is applied under /cnb/buildpacks and
  * /cnb/order.toml is rewritten. Given buildpacks replace the builder's order as one group, in
- * the given order; pre and post buildpacks go around every group. The cached builder is never
+ * the given order, unless one of them is `from=builder` (pack's name for the builder's
+ * order): then those before it and after it go around each of the builder's groups. Pre and
+ * post buildpacks go around every group. The cached builder is never
  * touched: only the per-build view changes, and a file is replaced, never written in place
  * (the view may be a hardlink copy).
  */
@@ -78,18 +80,44 @@ export async function applyAdhocOrder(root: string, order: AdhocOrder, ctx: Adho
     for (const bp of list ?? []) out.push(await installAdhoc(root, bp, have, ctx));
     return out;
   };
+  const splice = spliceAt(order.group);
   const pre = await resolveAll(order.pre);
-  const group = order.group?.length ? await resolveAll(order.group) : undefined;
+  // `from=builder` among the given buildpacks: the ones before it and after it go around each
+  // of the builder's groups, as pack splices them (a CA buildpack need not be named again).
+  const before = splice === undefined ? [] : await resolveAll(order.group?.slice(0, splice));
+  const after = splice === undefined ? [] : await resolveAll(order.group?.slice(splice + 1));
+  const group = splice === undefined && order.group?.length ? await resolveAll(order.group) : undefined;
   const post = await resolveAll(order.post);
   const groups = group ? [group] : await builderOrder(root);
   const toml = stringifyToml({
-    order: groups.map((g) => ({ group: [...pre, ...g, ...post].map(orderEntry) })),
+    order: groups.map((g) => ({ group: [...pre, ...before, ...g, ...after, ...post].map(orderEntry) })),
   });
   await replaceFile(join(root, "cnb/order.toml"), toml);
   const names = (g: GroupEntry[]) => g.map((e) => `${e.id}@${e.version}`).join(", ");
+  const around = (a: GroupEntry[], b: GroupEntry[]) =>
+    `${names(a)}${a.length ? " before" : ""}${a.length && b.length ? " and " : ""}${names(b)}${b.length ? " after" : ""}`;
   if (group) ctx.say(`Using buildpacks ${names([...pre, ...group, ...post])} instead of the builder's order`);
+  else if (splice !== undefined && !pre.length && !before.length && !after.length && !post.length)
+    ctx.say("Using the builder's order (--buildpack from=builder)");
+  else if (splice !== undefined)
+    ctx.say(
+      `Using the builder's order (from=builder) with ${around([...pre, ...before], [...after, ...post])} every group`,
+    );
   else
     ctx.say(`Adding ${names(pre)}${pre.length && post.length ? " before and " : ""}${names(post)} around every group`);
+}
+
+/** pack's name for the builder's whole order among `--buildpack`s. */
+const FROM_BUILDER = "from=builder";
+
+/** Where `from=builder` is among the given buildpacks (undefined: absent); only once, as pack allows. */
+function spliceAt(group: AdhocBuildpack[] | undefined): number | undefined {
+  const at = (group ?? []).flatMap((bp, i) => ("ref" in bp && bp.ref === FROM_BUILDER ? [i] : []));
+  if (at.length > 1) {
+    const where = (group?.[at[0] as number] as AdhocBuildpack).where;
+    throw new CnbError(`${where} ${FROM_BUILDER} is given ${at.length} times; the builder's order goes in once`);
+  }
+  return at[0];
 }
 
 function orderEntry(e: GroupEntry): TomlTable {
@@ -126,10 +154,14 @@ async function installAdhoc(
   return { id: image.main.id, version: image.main.version };
 }
 
-/** A reference that names a buildpack of the builder (`id`, `id@version`, `urn:cnb:builder:id[@version]`). */
+/**
+ * A reference that names a buildpack of the builder (`id`, `id@version`,
+ * `urn:cnb:builder:id[@version]`, or pack's `from=builder:id[@version]`).
+ */
 function builderRef(ref: string, have: GroupEntry[], where: string): GroupEntry | undefined {
-  const urn = ref.startsWith("urn:cnb:builder:");
-  const text = urn ? ref.slice("urn:cnb:builder:".length) : ref;
+  const prefix = ["urn:cnb:builder:", `${FROM_BUILDER}:`].find((p) => ref.startsWith(p));
+  const urn = prefix !== undefined;
+  const text = prefix ? ref.slice(prefix.length) : ref;
   const at = text.lastIndexOf("@");
   // `repo@sha256:...` is a registry reference by digest, not an id@version.
   const isIdVersion = at > 0 && !text.slice(at + 1).includes(":");

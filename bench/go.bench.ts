@@ -1,0 +1,150 @@
+/**
+ * `npm run bench:go`: what a Go app's build costs with the reference builder (local variant,
+ * cnbkit/go with Go 1.27.4 from the module proxy) against `go build` run by hand on this
+ * machine in the same run, for examples/apps/go-hello (gin, 88 go.sum lines):
+ * - cold build: fresh build cache, no previous image;
+ * - warm no-op rebuild: same app, cache and previous image (the binary is reused: no go
+ *   command runs, the toolchain is not installed);
+ * - rebuild after a one-line edit of main.go (the everyday rebuild);
+ * - hand floor, cold: the same toolchain zip unpacked with `unzip`, `go mod download` into an
+ *   empty module cache, `go build` with an empty build cache and the buildpack's flags, and
+ *   the binary packed with `tar czf` (the launch layer): what any cold build must do;
+ * - hand floor, edit: `go build` after the same edit, its build cache warm;
+ * - the image's size on the standard run image and on the tiny one (no shell, no libc
+ *   packages beyond what a static binary never needs).
+ * Goals (issue 70): cold ≤ 1.3x the hand floor; edit rebuild ≤ the hand edit + 2 s.
+ * Medians of BENCH_RUNS (default 3). Peak RSS is this process's (the platform code); the
+ * lifecycle runs in runc.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureBaseImages } from "../builder-packager/src/base/images.js";
+import { buildApp } from "../builder-packager/src/platform/index.js";
+import { localGoToolchains } from "../tools/local-builder/local-go.js";
+import { caBindings, fixtureApp, referenceBuilder, ROOT } from "../test/e2e/support.js";
+import { imageLayerSizes } from "./image-size.js";
+import { median, peakRssMb, table } from "./stats.js";
+
+const RUNS = Number(process.env.BENCH_RUNS || 3);
+const say = (l: string) => process.stderr.write(`[bench] ${l}\n`);
+const work = await mkdtemp(join(tmpdir(), "cnbkit-bench-go-"));
+const FLAGS = ["-trimpath", "-buildvcs=false", "-ldflags=-s -w"];
+/** The app copies this run made (fixtureApp's temp dirs), removed at the end. */
+const apps: string[] = [];
+
+async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** Runs a command on the host; throws with its output when it fails. */
+function sh(command: string[], cwd: string, env: Record<string, string> = {}): void {
+  const r = spawnSync(command[0]!, command.slice(1), { cwd, env: { ...process.env, ...env }, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${command.join(" ")} failed: ${r.stderr}${r.stdout}`);
+}
+
+/** Edits main.go's greeting to a new one, as a developer's one-line change. */
+async function edit(app: string, n: number): Promise<void> {
+  const file = join(app, "main.go");
+  const text = await readFile(file, "utf8");
+  await writeFile(
+    file,
+    text.replace(/Hello from Go and gin on cnbkit!( \(edit \d+\))?/, `Hello from Go and gin on cnbkit! (edit ${n})`),
+  );
+}
+
+try {
+  say("reference builder (cached by its inputs)");
+  const builder = await referenceBuilder();
+  const bindings = await caBindings();
+  const source = join(ROOT, "examples/apps/go-hello");
+  let n = 0;
+  const fresh = () => {
+    n++;
+    return { output: `oci:${join(work, `out-${n}`)}:latest`, cacheDir: join(work, `cache-${n}`) };
+  };
+  const build = (app: string, o: { output: string; cacheDir: string }, runImage?: string) =>
+    buildApp({ appDir: app, builder, bindings, ...o, ...(runImage ? { runImage } : {}), onOutput: () => {} });
+
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const edited: number[] = [];
+  const handCold: number[] = [];
+  const handEdit: number[] = [];
+  const [zip] = await localGoToolchains("amd64", ["1.27.4"], say);
+  // Each build gets its own copy: the build removes the Go sources from the app dir it is given.
+  const copy = async () => {
+    const dir = await fixtureApp("bench-go", {}, source);
+    apps.push(dir);
+    return dir;
+  };
+  let last = fresh();
+  for (let round = 1; round <= RUNS; round++) {
+    say(`round ${round} of ${RUNS} (load average ${loadavg()[0]!.toFixed(1)})`);
+    last = fresh();
+    const app = await copy();
+    cold.push(await timed(() => build(app, last)));
+    warm.push(await timed(async () => build(await copy(), last)));
+    const changed = await copy();
+    await edit(changed, round);
+    edited.push(await timed(() => build(changed, last)));
+
+    // The hand floor: the same steps a cold build can't skip, with nothing of cnbkit's.
+    const hand = await mkdtemp(join(work, "hand-"));
+    const src = await copy();
+    const env = {
+      GOMODCACHE: join(hand, "mod"),
+      GOCACHE: join(hand, "cache"),
+      GOFLAGS: "-modcacherw",
+      GOTOOLCHAIN: "local",
+      CGO_ENABLED: "0",
+    };
+    const go = join(hand, "go", "golang.org", `toolchain@v0.0.1-go1.27.4.linux-amd64`, "bin", "go");
+    handCold.push(
+      await timed(() => {
+        sh(["unzip", "-q", zip!.file, "-d", join(hand, "go"), "-x", "*/src/cmd/*"], hand);
+        sh([go, "mod", "download"], src, env);
+        sh([go, "build", ...FLAGS, "-o", join(hand, "bin", "go-hello"), "."], src, env);
+        sh(["tar", "czf", join(hand, "layer.tgz"), "-C", join(hand, "bin"), "."], hand);
+      }),
+    );
+    await edit(src, round);
+    handEdit.push(await timed(() => sh([go, "build", ...FLAGS, "-o", join(hand, "bin", "go-hello"), "."], src, env)));
+    await rm(hand, { recursive: true, force: true });
+  }
+
+  say("the same app on the tiny run image");
+  const tiny = await ensureBaseImages({ flavor: "tiny", onProgress: say });
+  const onTiny = fresh();
+  await build(await copy(), onTiny, tiny.run.ref);
+  const size = async (ref: string) => {
+    const layers = await imageLayerSizes(ref);
+    const sum = (k: "compressed" | "uncompressed") => layers.reduce((a, l) => a + l[k], 0);
+    const app = layers.filter((l) => l.origin.startsWith("cnbkit/go")).reduce((a, l) => a + l.compressed, 0);
+    return `${(sum("compressed") / 1e6).toFixed(1)} MB compressed, ${(sum("uncompressed") / 1e6).toFixed(1)} MB unpacked (cnbkit/go's layers ${(app / 1e6).toFixed(1)} MB)`;
+  };
+
+  const s = (x: number) => `${(x / 1000).toFixed(1)} s`;
+  const floor = median(handCold);
+  table([
+    ["go-hello (gin)", "median", "vs", "runs"],
+    ["cold build", s(median(cold)), `${(median(cold) / floor).toFixed(2)}x the hand floor`, cold.map(s).join(" ")],
+    ["hand floor: unzip + go mod download + go build + tar", s(floor), "", handCold.map(s).join(" ")],
+    ["warm no-op rebuild", s(median(warm)), "", warm.map(s).join(" ")],
+    [
+      "rebuild after a one-line edit",
+      s(median(edited)),
+      `hand edit + ${s(median(edited) - median(handEdit))}`,
+      edited.map(s).join(" "),
+    ],
+    ["hand: go build after the edit", s(median(handEdit)), "", handEdit.map(s).join(" ")],
+  ]);
+  console.log(`image, standard run image: ${await size(last.output)}`);
+  console.log(`image, tiny run image: ${await size(onTiny.output)}`);
+  console.log(`peak RSS (platform process): ${peakRssMb()} MB`);
+} finally {
+  for (const dir of [work, ...apps]) await rm(dir, { recursive: true, force: true });
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's main job, from a fresh clone (as root): build the reference builder (every
-# reference buildpack), build the example apps (examples/apps/node-hello, python-hello and
-# java-hello) into OCI images with it, run each under runc, show it answering
+# reference buildpack), build the example apps (examples/apps/node-hello, python-hello,
+# java-hello and go-hello) into OCI images with it, run each under runc, show it answering
 # HTTP, stop it, and print `cnbkit inspect` of the image.
 #
 # Idempotent and quick when cached: base images, the Node.js and CPython tarballs, the offline nodejs and python
@@ -63,6 +63,7 @@ builder=".cnbkit/images/builder$sfx"
 app=".cnbkit/images/app$sfx"
 python_app=".cnbkit/images/python-app$sfx"
 java_app=".cnbkit/images/java-app$sfx"
+go_app=".cnbkit/images/go-app$sfx"
 
 if [ "$(id -u)" != 0 ]; then
   echo "error: scripts/main.sh runs builds under runc and must run as root" >&2
@@ -250,6 +251,8 @@ check_stopped() {
 tmp="${TMPDIR:-/tmp}"
 build_and_ask node-hello "$app"
 build_and_ask python-hello "$python_app"
+# go-hello's arm64 binary is cross-compiled by the amd64 build in a --multi-arch run (no qemu).
+build_and_ask go-hello "$go_app"
 # java-hello builds and runs on Java 21 (pom.xml java.version; Debian 13's JDK 21 builds it and
 # the same package's JRE runs it). On arm64 under qemu, Maven and the app run emulated, where
 # the JIT's C2 compiles cost more than they save: both get -XX:TieredStopAtLevel=1 (the

@@ -15,6 +15,7 @@ import { Readable } from "node:stream";
 import { createWriteStream } from "node:fs";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
+import { REPO_ROOT } from "./repo-root.js";
 
 /**
  * The toolchains of the local inventory: the newest patch of each supported line (the real
@@ -23,7 +24,7 @@ import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
 export const LOCAL_GO_VERSIONS: readonly string[] = ["1.26.11", "1.27.4"];
 
 /** The real buildpack.toml of cnbkit/go. */
-export const GO_BUILDPACK_TOML = new URL("../../buildpacks/go/buildpack.toml", import.meta.url);
+export const GO_BUILDPACK_TOML = join(REPO_ROOT, "buildpacks/go/buildpack.toml");
 
 /** One inventory entry as buildpack.toml has it. */
 interface Entry extends TomlTable {

@@ -15,14 +15,14 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile, rm } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { cachedLifecycleDir } from "../../builder-packager/src/builder/lifecycle-binary.js";
 import { packageBuildpack } from "../../builder-packager/src/package/index.js";
 import { writeAtomic } from "@cnbkit/framework/fs";
 import { localJavaDescriptor } from "./local-java.js";
 import { LOCAL_GO_VERSIONS, localGoBuildpackToml } from "./local-go.js";
+import { REPO_ROOT } from "./repo-root.js";
 import { localNginxes, localWebBuildpackToml } from "./local-nginx.js";
 import {
   LOCAL_CPYTHON_LINES,
@@ -74,23 +74,8 @@ export function localNpmVersion(nodeVersion: string): string {
   return npm;
 }
 
-/**
- * The repository root: the nearest directory above this file (or, when this file was bundled
- * elsewhere, above the working directory) that holds builders/reference/builder.toml.
- */
-export const REPO_ROOT = findRepoRoot();
-
-function findRepoRoot(): string {
-  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
-    for (let d = start; ; d = dirname(d)) {
-      if (existsSync(join(d, "builders/reference/builder.toml"))) return d;
-      if (dirname(d) === d) break;
-    }
-  }
-  throw new Error(
-    "cannot find the cnbkit repository (builders/reference/builder.toml) above this file or the working directory",
-  );
-}
+// Re-exported: the tests, benches and scripts that make the local builder take it from here.
+export { REPO_ROOT };
 
 /** Options of {@link prepareLocalReferenceBuilder}. */
 export interface LocalReferenceOptions {

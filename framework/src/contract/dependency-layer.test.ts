@@ -141,3 +141,56 @@ test("a runtime's own choices: its cache type, a key without the id, excluded pa
   expect(installed).toBeGreaterThan(lines.indexOf("Installing Test server 2.0.0"));
   expect(lines.indexOf("after install")).toBe(installed + 1);
 });
+
+test("lazyLayer: kept from the cache by its key without installing; installed only when a step asks", async () => {
+  let installs = 0;
+  const toolchain = buildpack({
+    async detect(ctx) {
+      return ctx.pass();
+    },
+    async build(ctx) {
+      const jdk = await ctx.dependencies.lazyLayer("jdk", ctx.dependencies.resolve("jdk"), {
+        // Cached: the toolchain is what a rebuild would otherwise download again.
+        types: { build: true, cache: true },
+        afterInstall: () => void installs++,
+      });
+      ctx.log.detail(`jdk ${jdk.state.kind}${jdk.kept ? " kept" : ""}`);
+      if (ctx.platform.env.COMPILE) {
+        const layer = await jdk.get();
+        expect(await jdk.get()).toBe(layer);
+        ctx.log.detail(`compiled with ${layer.path}`);
+      }
+      return {};
+    },
+  });
+  // Nothing needs it and nothing is cached: no install, no layer.
+  const idle = await runBuild(toolchain, { app: {}, buildpackToml });
+  expect(installs).toBe(0);
+  expect(idle.stdout).toContain("    Not installing Test jdk 1.0.0 yet: only a step that needs it will");
+  expect(() => idle.layer("jdk").toml).toThrow();
+
+  // A step needs it: installed, as ctx.dependencies.layer would.
+  const first = await runBuild(toolchain, { app: {}, buildpackToml, platformEnv: { COMPILE: "1" } });
+  expect(installs).toBe(1);
+  expect(first.layer("jdk").toml?.types).toEqual({ build: true, launch: false, cache: true });
+  expect(first.layer("jdk").files).toEqual(["README", "bin/tool"]);
+
+  // The app is unchanged: the cached toolchain is kept as it is, not installed, SBOM and all.
+  const second = await runBuild(toolchain, { app: first.app, restore: first.layers, buildpackToml });
+  expect(installs).toBe(1);
+  expect(second.stdout).toContain("    Reusing jdk (key unchanged; kept without installing)");
+  expect(second.stdout).toContain("    jdk restored kept");
+  expect(second.layer("jdk").toml?.types).toEqual({ build: true, launch: false, cache: true });
+  expect((second.sbom("jdk", "cdx") as { components: unknown[] }).components).toHaveLength(1);
+
+  // So the build after that, which compiles, still finds it in the cache.
+  const third = await runBuild(toolchain, {
+    app: second.app,
+    restore: second.layers,
+    buildpackToml,
+    platformEnv: { COMPILE: "1" },
+  });
+  expect(installs).toBe(1);
+  expect(third.layer("jdk").state.kind).toBe("restored");
+  expect(third.layer("jdk").files).toEqual(["README", "bin/tool"]);
+});

@@ -13,7 +13,7 @@
  */
 import type { Dependency } from "../dependencies/index.js";
 import type { LayerTypes } from "../cnb-files/index.js";
-import type { Layer, LayerMetadata, Layers, MetadataTable } from "../layers/index.js";
+import type { Layer, LayerMetadata, Layers, LayerState, MetadataTable } from "../layers/index.js";
 import type { Logger } from "../log/index.js";
 import type { SbomComponent } from "../sbom/index.js";
 
@@ -84,6 +84,72 @@ export interface DependencyLayerHost {
   install(dep: Dependency, dest: string, options: InstallOptions): Promise<string | undefined>;
 }
 
+/** The types and key `dep`'s layer is declared with (the rules in the file's doc). */
+async function declaration<M extends object>(
+  host: DependencyLayerHost,
+  dep: Dependency,
+  options: DependencyLayerOptions<M>,
+): Promise<{ types: LayerTypes; key: Record<string, string | number | boolean> }> {
+  const { build = false, launch = false } = options.types;
+  const cache = options.types.cache ?? (launch && !build ? false : !(await host.onBuilder(dep)));
+  const id: Record<string, string> = options.idInKey === false ? {} : { id: dep.id };
+  return {
+    types: { build, launch, cache },
+    key: { ...id, version: dep.version, sha256: dep.sha256, arch: host.arch, ...options.key },
+  };
+}
+
+/**
+ * A dependency layer a build may not need (a toolchain, when the app's output is reused), from
+ * {@link Dependencies.lazyLayer}. A cached layer whose key matches is kept as it is, with no
+ * install, so the next build that needs it still finds it; otherwise nothing is installed or
+ * declared until a step calls {@link LazyDependencyLayer.get}.
+ */
+export interface LazyDependencyLayer<M extends object = MetadataTable> {
+  /** What the cache held for this key: `restored` (then {@link kept} is set), `reset` (why) or `new`. */
+  readonly state: LayerState;
+  /** The layer kept from the cache by its key, declared and with its SBOM; undefined when not restored. */
+  readonly kept: Layer<M> | undefined;
+  /** The layer with the dependency in it: the kept one, else installed now (once; later calls share it). */
+  get(): Promise<Layer<M>>;
+}
+
+/**
+ * {@link LazyDependencyLayer}: keeps `name` when the cache holds it under the key
+ * {@link dependencyLayer} would use, else defers the install to `get()`. A launch layer is
+ * installed at once (the image needs it whether a step does or not).
+ */
+export async function lazyDependencyLayer<M extends object = MetadataTable>(
+  host: DependencyLayerHost,
+  name: string,
+  dep: Dependency & { component(): SbomComponent },
+  options: DependencyLayerOptions<M>,
+): Promise<LazyDependencyLayer<M>> {
+  const { types, key } = await declaration(host, dep, options);
+  let installed: Promise<Layer<M>> | undefined;
+  const get = () => {
+    installed ??= dependencyLayer(host, name, dep, options);
+    return installed;
+  };
+  if (types.launch) {
+    const layer = await get();
+    return { state: layer.state, kept: layer, get };
+  }
+  const metadata = options.metadata ? { metadata: options.metadata } : {};
+  const kept = await host.layers.keep<Record<string, unknown>, M>(name, { types, key, ...metadata });
+  if (kept) {
+    host.log.detail(`Reusing ${name} (key unchanged; kept without installing)`);
+    kept.sbom.add(dep.component());
+    installed = Promise.resolve(kept);
+    return { state: kept.state, kept, get };
+  }
+  const state = await host.layers.peek<Record<string, unknown>, M>(name, { types, key, ...metadata });
+  host.log.detail(
+    `Not installing ${dep.name ?? dep.id} ${dep.version} yet: ${state.kind === "reset" ? `${state.reason}; ` : ""}only a step that needs it will`,
+  );
+  return { state, kept: undefined, get };
+}
+
 /** Installs `dep` into the cached layer `name` (see the file's doc), and returns the layer. */
 export async function dependencyLayer<M extends object = MetadataTable>(
   host: DependencyLayerHost,
@@ -91,12 +157,10 @@ export async function dependencyLayer<M extends object = MetadataTable>(
   dep: Dependency & { component(): SbomComponent },
   options: DependencyLayerOptions<M>,
 ): Promise<Layer<M>> {
-  const { build = false, launch = false } = options.types;
-  const cache = options.types.cache ?? (launch && !build ? false : !(await host.onBuilder(dep)));
-  const id = options.idInKey === false ? {} : { id: dep.id };
+  const { types, key } = await declaration(host, dep, options);
   const layer = await host.layers.cached<Record<string, unknown>, M>(name, {
-    types: { build, launch, cache },
-    key: { ...id, version: dep.version, sha256: dep.sha256, arch: host.arch, ...options.key },
+    types,
+    key,
     ...(options.metadata ? { metadata: options.metadata } : {}),
     async fill(l) {
       const done = host.log.timer();

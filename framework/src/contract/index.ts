@@ -44,7 +44,7 @@ export type {
   GenerateContext,
   GenerateResult,
 } from "./extension-contract.js";
-export type { DependencyLayerOptions, InstallOptions } from "./dependency-layer.js";
+export type { DependencyLayerOptions, InstallOptions, LazyDependencyLayer } from "./dependency-layer.js";
 export {
   type DetectCondition,
   type DetectOutcome,

@@ -4,12 +4,10 @@
  * whose package is main, and whether it is vendored. No go command runs here, so a rebuild
  * whose sources are unchanged decides everything without the toolchain.
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { lstat, open, readdir, readFile, readlink } from "node:fs/promises";
-import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
+import { open, readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import type { StepContext } from "@cnbkit/framework";
+import { treeDigest } from "@cnbkit/framework/fs";
 import { type GoMod, type GoWork, parseGoMod, parseGoWork } from "../go-mod.js";
 import { packageClause } from "../package-clause.js";
 
@@ -18,7 +16,7 @@ export interface GoApp {
   dir: string;
   /** Every file and link (no dirs), app-relative, sorted ("/" separated; .git and node_modules left out: no Go input). */
   files: string[];
-  /** sha256 over every file's path, mode and contents: what the binaries are built from. */
+  /** The framework's treeDigest of the app (.git and node_modules left out): what the binaries are built from. */
   digest: string;
   mod?: GoMod;
   work?: GoWork;
@@ -29,6 +27,9 @@ export interface GoApp {
   /** vendor/modules.txt is there (a vendored app builds with -mod=vendor, offline). */
   vendored: boolean;
 }
+
+/** Never Go inputs, and large: left out of the digest and the file list at any depth. */
+const IGNORED = [".git", "node_modules"];
 
 /** Dirs no build compiles, at any depth: the go command skips testdata, and dot and underscore dirs. */
 function skippedByGo(name: string): boolean {
@@ -41,29 +42,19 @@ function skippedByGo(name: string): boolean {
  */
 export async function readApp(ctx: StepContext<"app">, workUse?: string): Promise<GoApp> {
   const dir = ctx.app.path;
-  const paths = (await readdir(dir, { recursive: true }))
-    .map((p) => p.split("\\").join("/"))
-    .filter((p) => !p.split("/").some((part) => part === ".git" || part === "node_modules"))
-    .sort();
   const files: string[] = [];
-  const digest = createHash("sha256");
   const mainDirs = new Set<string>();
-  for (const path of paths) {
-    const full = join(dir, path);
-    const s = await lstat(full);
-    if (s.isSymbolicLink()) {
-      files.push(path);
-      digest.update(`${path}\0-> ${await readlink(full)}\n`);
-    }
-    if (!s.isFile()) continue;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+    const path = relative(dir, join(entry.parentPath, entry.name)).split("\\").join("/");
+    if (path.split("/").some((part) => IGNORED.includes(part))) continue;
     files.push(path);
-    const file = createHash("sha256");
-    await pipeline(createReadStream(full), file);
-    digest.update(`${path}\0${(s.mode & 0o111) !== 0 ? "x" : "-"}${file.digest("hex")}\n`);
-    if (isPackageFile(path) && (await headPackage(full)) === "main") {
+    if (entry.isFile() && isPackageFile(path) && (await headPackage(join(dir, path))) === "main") {
       mainDirs.add(path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".");
     }
   }
+  files.sort();
+  const digest = await treeDigest(dir, { ignore: IGNORED });
   const mod = files.includes("go.mod") ? parseGoMod(await readFile(join(dir, "go.mod"), "utf8")) : undefined;
   const use = (workUse ?? "")
     .split(":")
@@ -86,7 +77,7 @@ export async function readApp(ctx: StepContext<"app">, workUse?: string): Promis
   return {
     dir,
     files,
-    digest: digest.digest("hex"),
+    digest,
     ...(mod ? { mod } : {}),
     ...(work ? { work } : {}),
     modules,

@@ -240,6 +240,25 @@ test("pruneCacheKind says what it pruned in one line", async () => {
   expect(lines).toEqual([]);
 });
 
+test("a build cache used in the last hour is never pruned, even beyond the bound; older ones are", async () => {
+  await entry("hour-old", 61 * 60);
+  await entry("day-old", 24 * 3600);
+  await entry("used-5-min-ago", 5 * 60);
+  await entry("used-59-min-ago", 59 * 60);
+  await entry("this-build", 1);
+  const lines: string[] = [];
+  const r = await pruneCacheKind("buildCaches", root, {
+    keep: "this-build",
+    env: { CNBKIT_CACHE_MAX_BUILD_CACHES: "1" },
+    onProgress: (l) => lines.push(l),
+  });
+  expect(r?.evicted).toEqual(["day-old", "hour-old"]);
+  expect(await listing()).toEqual(["this-build", "used-59-min-ago", "used-5-min-ago"].sort());
+  // Other kinds keep their strict bound.
+  await pruneCacheKind("rootfs", root, { keep: "this-build", env: { CNBKIT_CACHE_MAX_ROOTFS: "1" } });
+  expect(await listing()).toEqual(["this-build"]);
+});
+
 test("formatBytes", () => {
   expect(formatBytes(10)).toBe("10 B");
   expect(formatBytes(12 * 1024)).toBe("12 KiB");

@@ -51,6 +51,12 @@ export interface PruneOptions extends CacheBounds {
    * image run once): idle one-offs go first, least recently used first, then these.
    */
   shared?: (name: string) => boolean;
+  /**
+   * Entries used this recently (ms) are never removed, whatever the bounds say (they still
+   * count toward them): a build cache a build of the last hour used is an author's loop,
+   * not an idle entry, even when other apps' builds filled the pool since.
+   */
+  keepUsedWithinMs?: number;
 }
 
 /** What {@link pruneCache} removed. */
@@ -153,7 +159,8 @@ export async function pruneCache(root: string, options: PruneOptions = {}): Prom
     const st = await stat(join(root, name)).catch(() => undefined);
     if (!st?.isDirectory()) continue;
     const size = sized ? diskUsage(join(root, name)) : 0;
-    const pinned = name === options.keep || inUse.has(name);
+    const recent = options.keepUsedWithinMs !== undefined && Date.now() - st.mtimeMs < options.keepUsedWithinMs;
+    const pinned = name === options.keep || inUse.has(name) || recent;
     entries.push({ name, used: st.mtimeMs, size, pinned, shared: options.shared?.(name) ?? false });
   }
   // Kept first: shared entries, then the rest, each most recently used first.
@@ -208,7 +215,14 @@ export const CACHE_KINDS = {
     one: "Go helper binary",
     many: "Go helper binaries",
   },
-  buildCaches: { env: "CNBKIT_CACHE_MAX_BUILD_CACHES", maxEntries: 20, one: "build cache", many: "build caches" },
+  buildCaches: {
+    env: "CNBKIT_CACHE_MAX_BUILD_CACHES",
+    maxEntries: 20,
+    one: "build cache",
+    many: "build caches",
+    // A busy machine's other builds pruned an author's 612 MiB cache right after it was used.
+    keepUsedWithinMs: 60 * 60_000,
+  },
   lifecycleTarballs: {
     env: "CNBKIT_CACHE_MAX_LIFECYCLE_TARBALLS",
     maxEntries: 4,
@@ -277,7 +291,8 @@ export async function pruneCacheKind(
   const spec = CACHE_KINDS[kind];
   try {
     const bounds = cacheBounds(kind, options.env, options.onProgress);
-    const r = await pruneCache(root, { ...bounds, keep: options.keep, shared: options.shared });
+    const recent = "keepUsedWithinMs" in spec ? { keepUsedWithinMs: spec.keepUsedWithinMs } : {};
+    const r = await pruneCache(root, { ...bounds, keep: options.keep, shared: options.shared, ...recent });
     const n = r.evicted.length;
     if (n > 0)
       options.onProgress?.(`Pruned ${n} ${n === 1 ? spec.one : spec.many} (${formatBytes(r.bytes)}) from the cache`);

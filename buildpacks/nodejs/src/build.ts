@@ -38,7 +38,8 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
   try {
     // Tools run without the launch NODE_ENV: NODE_ENV=production makes npm leave out dev dependencies.
     const base = withChanges({ ...settings, NODE_ENV: undefined }, runtime.env, tools.env);
-    const startsWithManager = startingScript(project.project.pkg ?? {}) !== undefined;
+    // Built for cnbkit/web, the start script (a dev server such as `ng serve`) never runs.
+    const startsWithManager = !served && startingScript(project.project.pkg ?? {}) !== undefined;
     const manager = await installPackageManager(ctx, project, pm, runtime, base, startsWithManager, plan.yarnLinker);
     const env = withChanges(base, manager.env);
     const prune = prunePolicy({

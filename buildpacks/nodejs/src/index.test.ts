@@ -543,7 +543,11 @@ describe("build only (cnbkit/web serves the output)", () => {
     const pkg = {
       name: "spa",
       version: "1.0.0",
-      scripts: { build: "node -e \"fs.mkdirSync('dist');fs.writeFileSync('dist/index.html','<p>hi')\"" },
+      // A dev server's start script, which a build for cnbkit/web neither runs nor checks.
+      scripts: {
+        build: "node -e \"fs.mkdirSync('dist');fs.writeFileSync('dist/index.html','<p>hi')\"",
+        start: "vite",
+      },
     };
     const plan = [
       { name: "node", metadata: { launch: true } },

@@ -125,7 +125,7 @@ export const buildCommand: Command = {
     "--exec-env (default production) is the execution environment: with a lifecycle of Platform API 0.15, a",
     "buildpack whose buildpack.toml exec-env leaves it out does not run, and the builder's system buildpacks do.",
     "No Docker daemon: the builder's root filesystem is unpacked once per digest, and the lifecycle's",
-    "creator runs in it under runc as the builder's CNB user. The build cache is kept per app and builder.",
+    "creator runs in it under runc as the builder's CNB user. The build cache is kept per app, output image and platform.",
     "A builder of another architecture (arm64 on amd64) runs under qemu >= 8 (scripts/fetch-qemu.sh); as root,",
     "cnbkit registers it in binfmt_misc when it is missing. A phase with no output and no CPU time for",
     "--stall-timeout is stopped, with a line naming it; the output image is then left as it was.",
@@ -195,7 +195,11 @@ export const buildCommand: Command = {
     },
     binding: { type: "string", multiple: true, value: "<name>=<dir>", help: "mount a service binding" },
     "run-image": { type: "string", value: "<ref>", help: "override the builder's run image" },
-    "cache-dir": { type: "string", value: "<dir>", help: "build cache directory (default: one per app and builder)" },
+    "cache-dir": {
+      type: "string",
+      value: "<dir>",
+      help: "build cache directory (default: one per app, output image and platform, as pack keys it)",
+    },
     platform: {
       type: "string",
       multiple: true,

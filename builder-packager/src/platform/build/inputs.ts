@@ -1,10 +1,9 @@
 /**
  * The build's inputs, laid out for the lifecycle in the per-build dir: the build cache (ours
- * per app and builder, or `--cache-dir`), the work dir, /workspace and /layers in the
+ * per app, output image and platform (build-cache-key.ts), or `--cache-dir`), the work dir, /workspace and /layers in the
  * builder's view, ad-hoc buildpacks, and /platform (env files, service bindings, and a
  * multi-platform build's arch-neutral store).
  */
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -21,6 +20,7 @@ import {
 import type { BindMount } from "../../container/index.js";
 import { type AdhocBuildpack, type AdhocOrder, applyAdhocOrder } from "./adhoc-buildpacks.js";
 import type { BuildBuilder } from "./builder.js";
+import { type BuildCacheInputs, buildCacheName, newCacheReason, recordBuildCache } from "./build-cache-key.js";
 import { type SourceTree, treeDigest } from "./record.js";
 import type { ProjectDescriptor } from "./project-descriptor.js";
 import { runImageShellEnv } from "./run-image-shell.js";
@@ -75,7 +75,7 @@ function buildEnvFor(build: Build, projectEnv: Record<string, string>): Record<s
   return { ...shell.env, ...userEnv };
 }
 
-/** The build cache of a build: the user's `--cache-dir`, or ours per app and builder. */
+/** The build cache of a build: the user's `--cache-dir`, or ours per app, output image and platform. */
 export async function useBuildCache(
   opts: BuildOptions,
   cache: string,
@@ -83,10 +83,25 @@ export async function useBuildCache(
   builder: BuildBuilder,
   say: (line: string) => void,
 ): Promise<{ dir: string; done: () => Promise<void> }> {
-  const cacheName = hash(appDir, builder.id);
+  const { os, architecture, variant } = builder.platform;
+  const keyed: BuildCacheInputs = {
+    appDir,
+    image: opts.cacheImageName ?? opts.output,
+    platform: [os, architecture, variant].filter(Boolean).join("/"),
+    builder: builder.id,
+  };
+  const cacheName = buildCacheName(keyed);
   const buildCaches = opts.cacheDir ? undefined : resolve(cache, "build-cache"); // ours to bound; a --cache-dir is the user's
   const dir = resolve(opts.cacheDir ?? join(cache, "build-cache", cacheName));
-  if (buildCaches) await useCacheEntry(buildCaches, cacheName);
+  if (buildCaches) {
+    if (!existsSync(dir) && !opts.clearCache) {
+      say(
+        `New build cache for this app and ${keyed.image} (${keyed.platform}): ${await newCacheReason(buildCaches, keyed)}`,
+      );
+    }
+    await useCacheEntry(buildCaches, cacheName);
+    await recordBuildCache(buildCaches, keyed).catch(() => {}); // only feeds the next build's reason
+  }
   // One build at a time per cache.
   const lock = await lockBuildCache(dir, say).catch((err: Error) => {
     throw new CnbError(err.message, { hint: "Give --cache-dir a path in a folder you can write to.", cause: err });
@@ -205,11 +220,6 @@ async function archNeutralMounts(
 
 /** The arch-neutral store's binding name in the build container. */
 export const ARCH_NEUTRAL_BINDING_NAME = "arch-neutral";
-
-/** A short hex digest of `parts` (the build cache's name). */
-function hash(...parts: string[]): string {
-  return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 24);
-}
 
 /** Makes `dir` (and its parents) and gives it to the CNB user. */
 export async function chownTree(dir: string, uid: number, gid: number): Promise<void> {

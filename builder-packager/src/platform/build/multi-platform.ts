@@ -207,6 +207,8 @@ async function buildOne(
       ...rest,
       platform,
       output: `oci:${join(staging, "images")}:${slug}`,
+      // The staging dir is new on every build: the cache is keyed on what the user named.
+      cacheImageName: opts.cacheImageName ?? opts.output,
       outputLabel: `the ${targetString(platform)} image (staged: the index is written once every platform is built)`,
       ...(previous ? { previousImage: previous } : {}),
       ...(cacheDir ? { cacheDir } : {}),

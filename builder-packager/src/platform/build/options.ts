@@ -50,8 +50,13 @@ export interface BuildOptions {
   env?: Record<string, string>;
   /** Service bindings, mounted read-only at /platform/bindings/<name>. */
   bindings?: Binding[];
-  /** Build cache dir; default `<cache>/build-cache/<hash of app dir and builder>`. */
+  /** Build cache dir; default `<cache>/build-cache/<hash of app dir, output image and platform>` (build-cache-key.ts). */
   cacheDir?: string;
+  /**
+   * The image name the default build cache is keyed on (default: `output`): a multi-platform
+   * build stages each platform's image elsewhere but keys its caches on the user's output.
+   */
+  cacheImageName?: string;
   /** cnbkit's cache root (default `$CNBKIT_CACHE` or ~/.cache/cnbkit). */
   cnbkitCache?: string;
   /** CNB user when `builder` is a directory (an image's CNB_USER_ID/CNB_GROUP_ID win). */

@@ -57,10 +57,10 @@ export async function treeDigest(dir: string, options: TreeDigestOptions = {}): 
 
 /**
  * Every entry's relative path under `dir`/`rel`, not descending into skipped entries or
- * links. Node 20's `readdir({ recursive: true })` follows links to directories (a link to
+ * links (layers' tree-changes.ts walks with it too; not in the fs index). Node 20's `readdir({ recursive: true })` follows links to directories (a link to
  * `/usr` walked all of it, and a link loop threw ELOOP), so the walk is done here.
  */
-async function walk(dir: string, rel: string, skipped: (p: string) => boolean): Promise<string[]> {
+export async function walk(dir: string, rel = "", skipped: (p: string) => boolean = () => false): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
     const path = rel ? `${rel}/${e.name}` : e.name;

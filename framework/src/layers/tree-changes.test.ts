@@ -71,6 +71,17 @@ describe("tree changes", () => {
     expect(await treeDigest(other)).toBe(await treeDigest(native));
   });
 
+  test("a link to a directory is one entry, never walked (Node 20's recursive readdir followed it)", async () => {
+    const dir = join(root, "app");
+    await app(dir);
+    await mkdir(join(root, "layer", "node_modules", "left-pad"), { recursive: true });
+    await writeFile(join(root, "layer", "node_modules", "left-pad", "index.js"), "x\n");
+    await symlink(join(root, "layer", "node_modules"), join(dir, "node_modules"));
+    const snap = await snapshotTree(dir);
+    expect(snap.get("node_modules")?.kind).toBe("link");
+    expect([...snap.keys()].filter((p) => p.startsWith("node_modules/"))).toEqual([]);
+  });
+
   test("a removed path outside the tree is refused", async () => {
     await mkdir(join(root, "kept"));
     await expect(replayChanges(join(root, "kept"), join(root, "app"), ["../etc"])).rejects.toThrow(/not a path inside/);

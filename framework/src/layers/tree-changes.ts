@@ -10,8 +10,9 @@
  * large tree costs one stat per entry and no reads; symbolic links are kept as links, never
  * followed (a node_modules linked to a layer is not walked).
  */
-import { chmod, copyFile, cp, lstat, mkdir, readdir, readlink, rm, symlink } from "node:fs/promises";
+import { chmod, copyFile, cp, lstat, mkdir, readlink, rm, symlink } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
+import { walk } from "../fs/tree-digest.js";
 
 /** One entry's state, as far as telling a change goes. */
 interface EntryState {
@@ -35,8 +36,9 @@ export interface TreeChanges {
 
 /** Reads every entry under `dir` (not following links), for {@link keepChanges} to compare with. */
 export async function snapshotTree(dir: string): Promise<TreeSnapshot> {
-  const entries = await readdir(dir, { recursive: true });
-  const paths = entries.map((e) => e.split("\\").join("/"));
+  // Not readdir's `recursive`: Node 20's follows links to directories, so a node_modules
+  // linked to a layer was walked after all.
+  const paths = await walk(dir);
   const states = new Map<string, EntryState>();
   // Bounded parallel lstat: a node_modules of 30,000 entries must not open 30,000 requests at once.
   for (let i = 0; i < paths.length; i += 256) {

@@ -78,6 +78,7 @@ export async function build(ctx: BuildContext<GoMetadata>): Promise<BuildResult>
           .filter((d) => d.trim() !== "")
           .map((d) => `./${d.trim().replace(/^\.\//, "")}`);
         const verb = app.files.includes("go.work") ? "use" : "init";
+        ctx.log.detail(`go work ${verb} ${dirs.join(" ")} (BP_GO_WORK_USE)`);
         await runTool([go.go, "work", verb, ...dirs], { cwd: app.dir, env, log: ctx.log, explain: explainGo });
         if (verb === "init") app.files.push("go.work");
       },

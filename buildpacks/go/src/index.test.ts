@@ -89,7 +89,10 @@ describe("detect", () => {
   });
   test("no go.mod fails with the reason", async () => {
     const r = await runDetect(bp, opts({ "main.go": "package main\n" }));
-    expect(r.result).toEqual({ kind: "fail", reason: "no go.mod or go.work in the app" });
+    expect(r.result).toEqual({
+      kind: "fail",
+      reason: "no go.mod or go.work in the app (or BP_GO_WORK_USE naming its modules)",
+    });
   });
 });
 
@@ -177,7 +180,7 @@ describe("app shapes", () => {
     expect(existsSync(join(r.app, "vendor"))).toBe(false);
   }, 300_000);
 
-  test("a go.work workspace builds its main module against the local library module", async () => {
+  test("a go.work workspace, or BP_GO_WORK_USE, builds its main module against the local library module", async () => {
     const app = {
       "go.work": "go 1.26\n\nuse (\n\t./api\n\t./lib\n)\n",
       "api/go.mod": "module example.com/ws/api\n\ngo 1.26\n",
@@ -190,6 +193,14 @@ describe("app shapes", () => {
     const r = await runBuild(bp, warmed(app));
     expect(text(r.stdout)).toContain("go.work's go line 1.26");
     expect(execFileSync(join(r.layer("app").path, "bin", "api"), { encoding: "utf8" })).toBe("from the workspace\n");
+    // The same modules without a go.work: BP_GO_WORK_USE makes the workspace (go work init).
+    const { "go.work": _, ...modules } = app;
+    const named = await runBuild(bp, warmed(modules, { BP_GO_WORK_USE: "./api:./lib", BP_GO_VERSION: "1.26" }));
+    expect(text(named.stdout)).toContain("go work init ./api ./lib");
+    expect(execFileSync(join(named.layer("app").path, "bin", "api"), { encoding: "utf8" })).toBe(
+      "from the workspace\n",
+    );
+    expect(existsSync(join(named.app, "go.work"))).toBe(false);
   }, 300_000);
 
   test("BP_GO_TARGETS, BP_GO_BUILD_LDFLAGS and BP_KEEP_FILES", async () => {

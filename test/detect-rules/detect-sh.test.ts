@@ -20,6 +20,7 @@ import { describeDetectRules, detectScript, shQuote } from "../../builder-packag
 import { bundleBuildpack } from "../../builder-packager/src/compile/bundle.js";
 import caCerts from "../../buildpacks/ca-certificates/src/index.js";
 import envVars from "../../buildpacks/environment-variables/src/index.js";
+import go from "../../buildpacks/go/src/index.js";
 import imageLabels from "../../buildpacks/image-labels/src/index.js";
 import java from "../../buildpacks/java/src/index.js";
 import nodejs from "../../buildpacks/nodejs/src/index.js";
@@ -60,6 +61,13 @@ const APPS: AppCase[] = [
     node: ["web"],
   },
   { name: "BP_WEB_SERVER=nginx", files: {}, env: { BP_WEB_SERVER: "nginx" }, node: ["web"] },
+  { name: "go.mod", files: { "go.mod": "module x\n" } },
+  { name: "go.work", files: { "go.work": "go 1.26\n" } },
+  {
+    name: "BP_GO_WORK_USE in <platform>/env",
+    files: { "api/go.mod": "module x\n" },
+    platformEnv: { BP_GO_WORK_USE: "./api" },
+  },
   { name: "server.js", files: { "server.js": "" } },
   { name: "app.js symlink", files: { "real.js": "", "app.js": { symlink: "real.js" } } },
   { name: "dangling index.js", files: { "index.js": { symlink: "missing.js" } } },
@@ -128,6 +136,7 @@ const BUILDPACKS: [string, Buildpack<never>, string][] = [
   ["environment-variables", envVars as Buildpack<never>, "buildpacks/environment-variables"],
   ["image-labels", imageLabels as Buildpack<never>, "buildpacks/image-labels"],
   ["web", web as Buildpack<never>, "buildpacks/web"],
+  ["go", go as Buildpack<never>, "buildpacks/go"],
 ];
 
 let work: string;

@@ -106,6 +106,20 @@ describe.sequential("ad-hoc buildpacks", () => {
     );
   });
 
+  test("--buildpack from=builder --buildpack <source dir>: the builder's order, the author's buildpack after each group", {
+    timeout: 900_000,
+  }, async () => {
+    const bpDir = join(work, "hello-buildpack");
+    if (!existsSync(bpDir)) await scaffold({ template: "buildpack", dir: bpDir, id: "acme/hello" });
+    const app = await fixtureApp("adhoc-from-builder", { "hello.txt": `${GREETING}\n`, "server.js": HELLO_SERVER });
+    apps.push(app);
+    const output = `oci:${join(work, "from-builder")}:latest`;
+    const r = await build({ appDir: app, output, buildpacks: ["from=builder", bpDir] });
+    expect(r.text).toMatch(/Using the builder's order \(from=builder\) with acme\/hello@0\.1\.0 after every group/);
+    // The builder's Node.js group ran (no --buildpack named it), and so did the author's buildpack.
+    expect(await getFromImage(output)).toBe(`200 HELLO_FILE=/workspace/hello.txt hello=${GREETING}\n`);
+  });
+
   test("project.toml: exclude keeps a file out of the image, build env reaches an inline buildpack", {
     timeout: 600_000,
   }, async () => {

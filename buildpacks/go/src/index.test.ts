@@ -284,22 +284,26 @@ describe("a multi-platform build", () => {
   test("the native build cross-compiles the arm64 binaries; the arm64 build restores them and installs no Go", async () => {
     const store = await mkdtemp(join(tmpdir(), "cnbkit-go-store-"));
     onTestFinished(() => rm(store, { recursive: true, force: true }));
+    // The vendored app: a small standard library to cross-compile (fmt, not net/http).
     const native = await runBuild(bp, {
-      ...warmed(CHI_APP),
+      ...warmed(VENDORED, { GOPROXY: "off" }),
       archNeutral: { dir: store, role: "produce", reusers: ["arm64"] },
     });
-    expect(text(native.stdout)).toContain("Compiling . for linux/arm64");
+    expect(text(native.stdout)).toContain("Compiling ./cmd/api ./cmd/worker for linux/arm64");
     const arm = await runBuild(bp, {
-      ...opts(CHI_APP),
+      ...opts(VENDORED, { GOPROXY: "off" }),
       env: { ...TEST_ENV, CNB_TARGET_ARCH: "arm64" },
       archNeutral: { dir: store, role: "reuse" },
     });
     const out = text(arm.stdout);
     expect(out).not.toContain("Installing Go");
     expect(arm.layer("app").state).toMatchObject({ kind: "restored" });
-    const elf = await readFile(join(arm.layer("app").path, "bin", "chiapp"));
-    expect(elf.readUInt16LE(18)).toBe(183); // EM_AARCH64
+    for (const name of ["api", "worker"]) {
+      const elf = await readFile(join(arm.layer("app").path, "bin", name));
+      expect(elf.readUInt16LE(18)).toBe(183); // EM_AARCH64
+    }
     const purls = (arm.sbom("app", "cdx") as { components: Array<{ purl?: string }> }).components.map((c) => c.purl);
-    expect(purls).toContain("pkg:golang/github.com/go-chi/chi/v5@v5.2.3");
+    expect(purls).toContain("pkg:golang/example.com/greet@v1.0.0");
+    expect(purls).toContain("pkg:golang/stdlib@1.26.11");
   }, 300_000);
 });

@@ -111,10 +111,10 @@ export async function applyAdhocOrder(root: string, order: AdhocOrder, ctx: Adho
 const FROM_BUILDER = "from=builder";
 
 /** Where `from=builder` is among the given buildpacks (undefined: absent); only once, as pack allows. */
-function spliceAt(group: AdhocBuildpack[] | undefined): number | undefined {
-  const at = (group ?? []).flatMap((bp, i) => ("ref" in bp && bp.ref === FROM_BUILDER ? [i] : []));
+function spliceAt(group: AdhocBuildpack[] = []): number | undefined {
+  const at = group.flatMap((bp, i) => ("ref" in bp && bp.ref === FROM_BUILDER ? [i] : []));
   if (at.length > 1) {
-    const where = (group?.[at[0] as number] as AdhocBuildpack).where;
+    const where = group[at[0] as number]?.where ?? "--buildpack";
     throw new CnbError(`${where} ${FROM_BUILDER} is given ${at.length} times; the builder's order goes in once`);
   }
   return at[0];

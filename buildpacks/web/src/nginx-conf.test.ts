@@ -191,6 +191,8 @@ test("an app's own nginx.conf gets $PORT and {{env}} at launch, and writable pat
 test.each([
   ["/assets/index-B7rSxW1M.js", true],
   ["/static/js/main.8f3b2c1a.js", true],
+  ["/static/js/2.979b18b4.chunk.js", true],
+  ["/static/css/main.b360d300.chunk.css", true],
   ["/main-5NSOGNN3.css", true],
   ["/_next/static/chunks/app.js", true],
   ["/_astro/page.css", true],

@@ -31,7 +31,7 @@ export const HEALTH_PATH = "/cnbkit/health";
  * or anything under the immutable directories of Next.js, SvelteKit and Astro.
  */
 export const FINGERPRINTED =
-  "(/(_next/static|_app/immutable|_astro)/)|([.-](?=[A-Za-z_-]*[0-9])[A-Za-z0-9_]{8,}\\.(js|mjs|css|map|woff2?|ttf|otf|eot|svg|png|jpe?g|gif|webp|avif|ico|wasm)$)";
+  "(/(_next/static|_app/immutable|_astro)/)|([.-](?=[A-Za-z_-]*[0-9])[A-Za-z0-9_]{8,}(\\.chunk)?\\.(js|mjs|css|map|woff2?|ttf|otf|eot|svg|png|jpe?g|gif|webp|avif|ico|wasm)$)";
 
 /** The MIME types compressed on the fly (text that is not already compressed). */
 const GZIP_TYPES =

@@ -66,7 +66,7 @@ export async function build(ctx: BuildContext<GoMetadata>): Promise<BuildResult>
       app,
       targets,
       flags,
-      toolchain: lazyToolchain(ctx, dep),
+      toolchain: await lazyToolchain(ctx, dep),
       env: { ...settings, ...credentials.env },
       // BP_GO_WORK_USE: the go command's own `go work init` (no go.work) or `go work use`
       // writes the workspace; go.work then leaves the image with the other sources.

@@ -93,10 +93,7 @@ export async function compile(i: CompileInputs): Promise<Compiled> {
     const s = await open();
     for (const arch of variants.reusers) await crossCompile(i, s, layer, arch);
   }
-  if (!session) {
-    await keepGoCaches(ctx, i.toolchain.version);
-    await i.toolchain.keep();
-  }
+  if (!session) await keepGoCaches(ctx, i.toolchain.version);
   layer.sbom.add(...(layer.metadata.sbom as unknown as SbomComponent[]));
   return {
     layer,

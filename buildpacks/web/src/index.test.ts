@@ -69,7 +69,7 @@ describe("build", () => {
     expect(out).not.toContain("Serving the app root");
     expect(out).toContain("Push state on: unknown paths answer index.html (the app uses react-router-dom");
     expect(await readFile(`${r.layer("web_config").path}/nginx.conf.template`, "utf8")).toContain(
-      "try_files $uri $uri/ /index.html;",
+      "try_files $uri $uri.html $uri/ /index.html;",
     );
   }, 60_000);
 

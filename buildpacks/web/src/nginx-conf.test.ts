@@ -83,6 +83,7 @@ describe("the generated configuration, served by nginx", () => {
     await mkdir(join(site, "assets"), { recursive: true });
     await writeFile(join(site, "index.html"), "<!doctype html><div id=app></div>");
     await writeFile(join(site, "404.html"), "not here");
+    await writeFile(join(site, "about.html"), "about page");
     await writeFile(join(site, "assets", "app-3f2a9c1b.js"), "console.log(1)".repeat(100));
     await writeFile(join(site, "assets", "big.css"), "body{color:red}\n".repeat(200));
     await writeFile(join(site, "assets", "pre.js"), "x".repeat(1000));
@@ -121,6 +122,8 @@ describe("the generated configuration, served by nginx", () => {
       nginxConf({ root: site, pushState: false, forceHttps: true, notFoundPage: "/404.html" }),
     );
     try {
+      // A static export's pages (Next.js writes about.html for /about) answer without the extension.
+      expect(await get("/about").then((r) => r.text())).toBe("about page");
       const missing = await get("/settings/profile");
       expect(missing.status).toBe(404);
       expect(await missing.text()).toBe("not here");

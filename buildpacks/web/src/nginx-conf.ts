@@ -110,7 +110,7 @@ export function nginxConf(o: ConfOptions): string {
       : []),
     "    location / {",
     '      add_header Cache-Control "no-cache";',
-    `      try_files $uri $uri/ ${fallback};`,
+    `      try_files $uri $uri.html $uri/ ${fallback};`,
     "    }",
     "  }",
     "}",

@@ -11,6 +11,8 @@ export interface ConfOptions {
   root: string;
   /** Unknown paths without a file extension answer index.html (client-side routes). */
   pushState: boolean;
+  /** The page push state answers (default `/index.html`). */
+  fallbackPage?: string | undefined;
   /** Requests that came to the proxy over plain http (`X-Forwarded-Proto: http`) get a 301 to https. */
   forceHttps: boolean;
   /** The root's own 404 page (`/404.html`), when it has one. */
@@ -45,7 +47,7 @@ const GZIP_TYPES =
  */
 export function nginxConf(o: ConfOptions): string {
   const base = o.base ?? "";
-  const fallback = o.pushState ? `${base}/index.html` : "=404";
+  const fallback = o.pushState ? `${base}${o.fallbackPage ?? "/index.html"}` : "=404";
   const lines = [
     "# Written by cnbkit/web. ${PORT} is filled in at launch.",
     "worker_processes auto;",

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { type AppFacts, clientRouter, decideWeb } from "./static-app.js";
+import { type AppFacts, clientRouter, decideWeb, spaFallback } from "./static-app.js";
 
 /** Facts for a table row: files that exist, a package.json, config texts. */
 function facts(files: string[], pkg?: Record<string, unknown>, configs: AppFacts["configs"] = {}): AppFacts {
@@ -151,6 +151,22 @@ describe("decideWeb", () => {
       "requirements.txt makes it another kind of app (set BP_WEB_SERVER=nginx to serve it)",
     );
   });
+});
+
+test.each([
+  [
+    { devDependencies: { "@sveltejs/adapter-static": "3" } },
+    "export default { kit: { adapter: adapter({ fallback: '200.html' }) } }",
+    "/200.html",
+  ],
+  [
+    { devDependencies: { "@sveltejs/adapter-static": "3" } },
+    "export default { kit: { adapter: adapter() } }",
+    undefined,
+  ],
+  [{ dependencies: { "vue-router": "4" } }, undefined, "/index.html"],
+])("spaFallback(%j, %s) = %s", (pkg, svelte, page) => {
+  expect(spaFallback(pkg, { svelte })?.page).toBe(page);
 });
 
 test.each([

@@ -216,6 +216,32 @@ const CLIENT_ROUTERS = [
   "@reach/router",
 ];
 
+/** The page unknown paths answer by default, and why: a SPA's entry, or undefined for none. */
+export interface SpaFallback {
+  /** `/index.html`, or SvelteKit adapter-static's `fallback` page (`/200.html`). */
+  page: string;
+  why: string;
+}
+
+/**
+ * The default push-state fallback: SvelteKit adapter-static's `fallback` page when
+ * svelte.config names one (its SPA mode), else index.html for an app with a client-side router.
+ *
+ * @example
+ * spaFallback({ dependencies: { "vue-router": "4" } }, {}); // { page: "/index.html", why: "the app uses vue-router" }
+ */
+export function spaFallback(
+  pkg: Record<string, unknown> | undefined,
+  configs: AppFacts["configs"] = {},
+): SpaFallback | undefined {
+  const svelte = /fallback\s*:\s*["'`]([^"'`/]+\.html)["'`]/.exec(configs.svelte ?? "")?.[1];
+  if (svelte && pkg && "@sveltejs/adapter-static" in { ...record(pkg.dependencies), ...record(pkg.devDependencies) }) {
+    return { page: `/${svelte}`, why: `adapter-static's fallback is ${svelte}` };
+  }
+  const router = clientRouter(pkg);
+  return router ? { page: "/index.html", why: `the app uses ${router}` } : undefined;
+}
+
 /** The client-side router the app depends on, if any (push state is then on by default). */
 export function clientRouter(pkg: Record<string, unknown> | undefined): string | undefined {
   if (!pkg) return undefined;

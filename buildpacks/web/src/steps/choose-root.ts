@@ -10,7 +10,7 @@ import type { StepContext } from "@cnbkit/framework";
 import { type BasePath, basePath } from "../base-path.js";
 import { readFacts } from "../detect.js";
 import type { WebSettings } from "../settings.js";
-import { clientRouter, staticFramework } from "../static-app.js";
+import { spaFallback, staticFramework } from "../static-app.js";
 import { angularOutputs, chooseRoot, type WebRoot } from "../web-root.js";
 
 /** What is served and how unknown paths answer. */
@@ -19,6 +19,8 @@ export interface Served {
   /** Absolute path of the root. */
   path: string;
   pushState: boolean;
+  /** The page push state falls back to: `/index.html`, or SvelteKit's `fallback`. */
+  fallbackPage: string;
   /** The URL path the build expects to be served under (base-path.ts), when it names one. */
   base?: BasePath | undefined;
 }
@@ -44,16 +46,17 @@ export async function chooseServed(ctx: StepContext<"app" | "log">, settings: We
   });
   ctx.log.step("Site");
   ctx.log.detail(`Serving ${root.dir === "." ? "the app root" : `${root.dir}/`} (${root.why})`);
-  const router = clientRouter(facts.pkg);
-  const pushState = settings.pushState ?? router !== undefined;
+  const spa = spaFallback(facts.pkg, facts.configs);
+  const pushState = settings.pushState ?? spa !== undefined;
+  const page = spa?.page ?? "/index.html";
   ctx.log.detail(
     settings.pushState !== undefined
       ? `Push state ${pushState ? "on" : "off"} (BP_WEB_SERVER_ENABLE_PUSH_STATE)`
       : pushState
-        ? `Push state on: unknown paths answer index.html (the app uses ${router}; BP_WEB_SERVER_ENABLE_PUSH_STATE=false turns it off)`
+        ? `Push state on: unknown paths answer ${page.slice(1)} (${spa?.why}; BP_WEB_SERVER_ENABLE_PUSH_STATE=false turns it off)`
         : "Push state off: unknown paths are 404 (BP_WEB_SERVER_ENABLE_PUSH_STATE=true for a client-routed app)",
   );
   const base = facts.pkg ? basePath({ configs: facts.configs ?? {}, pkg: facts.pkg }) : undefined;
   if (base) ctx.log.detail(`Served under ${base.path}/ (${base.source}); / redirects there`);
-  return { root, path: root.dir === "." ? app : join(app, root.dir), pushState, base };
+  return { root, path: root.dir === "." ? app : join(app, root.dir), pushState, fallbackPage: page, base };
 }

@@ -51,6 +51,7 @@ export async function writeConfig(
       root: served.base ? join(layerPath, "site") : served.path,
       base: served.base?.path,
       pushState: served.pushState,
+      fallbackPage: served.fallbackPage,
       forceHttps: settings.forceHttps,
       notFoundPage,
     });

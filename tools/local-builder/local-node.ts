@@ -304,8 +304,13 @@ export function localBuilderToml(o: LocalBuilderTomlOptions): string {
 }
 
 const JAVA_URI = /(^|\/)buildpacks\/java\/?$/;
-const WEB_URI = /(^|\/)buildpacks\/web\/?$/;
-const GO_URI = /(^|\/)buildpacks\/go\/?$/;
+
+/** Whether the reference builder.toml lists `buildpacks/<name>` among its [[buildpacks]]. */
+function lists(referenceToml: string, name: string): boolean {
+  const doc = parseToml(referenceToml, "builders/reference/builder.toml");
+  const uri = new RegExp(`(^|/)buildpacks/${name}/?$`);
+  return ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) => uri.test(String(bp.uri ?? "")));
+}
 
 /**
  * The offline cnbkit/web buildpackage with nginx made from Debian's .debs (local-nginx.ts),
@@ -318,9 +323,7 @@ async function localWebPackage(
   arch: "amd64" | "arm64",
   progress: (line: string) => void,
 ): Promise<{ file: string; key: string } | undefined> {
-  const doc = parseToml(referenceToml, "builders/reference/builder.toml");
-  const listed = ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) => WEB_URI.test(String(bp.uri ?? "")));
-  if (!listed) return undefined;
+  if (!lists(referenceToml, "web")) return undefined;
   const nginxes = await localNginxes(arch, progress);
   const entry = relative(join(outDir, "web"), join(REPO_ROOT, "buildpacks/web/src/index.ts"));
   const real = await readFile(join(REPO_ROOT, "buildpacks/web/buildpack.toml"), "utf8");
@@ -345,9 +348,7 @@ async function localGoPackage(
   arch: "amd64" | "arm64",
   progress: (line: string) => void,
 ): Promise<{ file: string; key: string } | undefined> {
-  const doc = parseToml(referenceToml, "builders/reference/builder.toml");
-  const listed = ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) => GO_URI.test(String(bp.uri ?? "")));
-  if (!listed) return undefined;
+  if (!lists(referenceToml, "go")) return undefined;
   const entry = relative(join(outDir, "go"), join(REPO_ROOT, "buildpacks/go/src/index.ts"));
   // The newest line only: an app whose go line is older builds with it (go lines are minimums),
   // and each toolchain is ~70 MB of builder.
@@ -432,11 +433,7 @@ async function localPythonPackage(
   arch: "amd64" | "arm64",
   progress: (line: string) => void,
 ): Promise<{ file: string; key: string; cpythons: LocalCpython[] } | undefined> {
-  const doc = parseToml(referenceToml, "builders/reference/builder.toml");
-  const listed = ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) =>
-    /(^|\/)buildpacks\/python\/?$/.test(String(bp.uri ?? "")),
-  );
-  if (!listed) return undefined;
+  if (!lists(referenceToml, "python")) return undefined;
   const cpythons: LocalCpython[] = [];
   for (const line of LOCAL_CPYTHON_LINES) {
     const cpython = await localCpythonTarball(arch, { minor: line.minor, onProgress: progress });
@@ -464,9 +461,7 @@ async function localJavaPackage(
   wanted: boolean,
   progress: (line: string) => void,
 ): Promise<{ file: string; key: string } | undefined> {
-  const doc = parseToml(referenceToml, "builders/reference/builder.toml");
-  const listed = ((doc.buildpacks as TomlTable[] | undefined) ?? []).some((bp) => JAVA_URI.test(String(bp.uri ?? "")));
-  if (!listed || !wanted) return undefined;
+  if (!lists(referenceToml, "java") || !wanted) return undefined;
   const { bpToml, jdks } = await localJavaDescriptor(join(outDir, "java"), arch, REPO_ROOT, progress);
   progress(
     `JDKs and JREs ${jdks.map((j) => `${j.version} (${j.distro})`).join(", ")} (linux/${arch}) made from Debian's openjdk .debs`,

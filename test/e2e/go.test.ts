@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { unpackImage } from "../../builder-packager/src/container/unpack.js";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
+import { CHI_GO_SUM, chiGoMod } from "../../buildpacks/go/src/testing/apps.js";
 import { caBindings, fixtureApp, getFromImage, referenceBuilder } from "./support.js";
 
 let builder = "";
@@ -29,12 +30,8 @@ afterAll(async () => {
 });
 
 const APP: Record<string, string> = {
-  "go.mod": "module github.com/acme/greeter\n\ngo 1.26\n\nrequire github.com/go-chi/chi/v5 v5.2.3\n",
-  "go.sum": [
-    "github.com/go-chi/chi/v5 v5.2.3 h1:WQIt9uxdsAbgIYgid+BpYc+liqQZGMHRaUwp0JUcvdE=",
-    "github.com/go-chi/chi/v5 v5.2.3/go.mod h1:L2yAIGWB3H+phAw1NxKwWM+7eUH/lU8pOMm5hHcoops=",
-    "",
-  ].join("\n"),
+  "go.mod": chiGoMod("github.com/acme/greeter"),
+  "go.sum": CHI_GO_SUM,
   "main.go": `package main
 
 import (

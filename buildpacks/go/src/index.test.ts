@@ -2,11 +2,12 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { runBuild, runDetect } from "@cnbkit/framework/testing";
 import { beforeAll, describe, expect, onTestFinished, test } from "vitest";
+import { freePort } from "../../../test/e2e/support.js";
 import bp from "./index.js";
+import { CHI_GO_SUM, chiGoMod } from "./testing/apps.js";
 import { TEST_ENV, testBuildpackToml } from "./testing/inventory.js";
 
 // The real go command from the toolchain zips of the inventory (cached, file://); modules come
@@ -26,12 +27,8 @@ const text = (lines: string[]) => lines.join("\n");
 
 /** A chi app as users write one: a router, PORT from the env. */
 const CHI_APP: Record<string, string> = {
-  "go.mod": "module example.com/chiapp\n\ngo 1.26\n\nrequire github.com/go-chi/chi/v5 v5.2.3\n",
-  "go.sum": [
-    "github.com/go-chi/chi/v5 v5.2.3 h1:WQIt9uxdsAbgIYgid+BpYc+liqQZGMHRaUwp0JUcvdE=",
-    "github.com/go-chi/chi/v5 v5.2.3/go.mod h1:L2yAIGWB3H+phAw1NxKwWM+7eUH/lU8pOMm5hHcoops=",
-    "",
-  ].join("\n"),
+  "go.mod": chiGoMod("example.com/chiapp"),
+  "go.sum": CHI_GO_SUM,
   "main.go": `package main
 
 import (
@@ -53,17 +50,6 @@ func main() {
 `,
   "templates/index.html": "<h1>kept</h1>\n",
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** Starts `binary` with PORT set, GETs / once it answers, stops it, returns the body. */
 async function ask(binary: string): Promise<string> {

@@ -15,19 +15,9 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { unpackImage } from "../../builder-packager/src/container/unpack.js";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
 import { CHI_GO_SUM, chiGoMod } from "../../buildpacks/go/src/testing/apps.js";
-import { caBindings, fixtureApp, getFromImage, referenceBuilder } from "./support.js";
+import { getFromImage, referenceApps } from "./support.js";
 
-let builder = "";
-let bindings: Binding[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  builder = await referenceBuilder();
-  bindings = await caBindings();
-}, 1_800_000);
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const { appCase, build } = referenceApps();
 
 const APP: Record<string, string> = {
   "go.mod": chiGoMod("github.com/acme/greeter"),
@@ -62,27 +52,10 @@ func main() {
 };
 
 test("a chi app builds static on the reference builder, serves as the CNB user, and a rebuild runs no go command", async () => {
-  const app = await fixtureApp("go-chi", APP);
-  const work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-go-out-"));
-  dirs.push(app, work);
-  const image = `oci:${join(work, "image")}:latest`;
-  const build = async () => {
-    const lines: string[] = [];
-    await buildApp({
-      appDir: app,
-      builder,
-      output: image,
-      cacheDir: join(work, "cache"),
-      bindings,
-      env: { BPE_GREETING: "hello" },
-      onOutput: (l) => lines.push(l),
-    }).catch((e: Error) => {
-      throw new Error(`${e.message}\n${lines.slice(-40).join("\n")}`);
-    });
-    return lines.join("\n");
-  };
-
-  const first = await build();
+  const c = await appCase("go-chi", APP);
+  const image = c.image;
+  const env = { BPE_GREETING: "hello" };
+  const first = (await build(c, env)).text;
   expect(first).toContain("cnbkit Go");
   expect(first).toMatch(/Selected Go 1\.27\.\d+/);
   expect(first).toContain("go.mod's go line 1.26 is a minimum and the inventory has no 1.26 release");
@@ -104,7 +77,7 @@ test("a chi app builds static on the reference builder, serves as the CNB user, 
     await unpacked.release();
   }
 
-  const second = await build();
+  const second = (await build(c, env)).text;
   expect(second).toContain("Reusing app (key unchanged)");
   expect(second).not.toContain("Installing Go");
   expect(await getFromImage(image)).toBe("200 hello from a Go binary\n");

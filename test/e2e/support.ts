@@ -15,7 +15,7 @@ import { withDirLock } from "../../builder-packager/src/cache/index.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import { createBuilder } from "../../builder-packager/src/builder/index.js";
 import type { Platform } from "../../builder-packager/src/oci/index.js";
-import type { Binding } from "../../builder-packager/src/platform/index.js";
+import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
 import { prepareLocalReferenceBuilder, REPO_ROOT } from "../../tools/local-builder/local-node.js";
 
@@ -218,4 +218,64 @@ export function runCli(
     stderr += chunk;
   });
   return new Promise((res) => child.on("close", (code, signal) => res({ code, signal, stdout, stderr, pid })));
+}
+
+/** One app of an e2e file that builds with the reference builder: its copy, output dir and image. */
+export interface ReferenceApp {
+  app: string;
+  work: string;
+  /** `oci:<work>/image:latest`. */
+  image: string;
+}
+
+/** What {@link referenceApps} gives a test file. */
+export interface ReferenceApps {
+  /** A copy of fixture `name` with `files` over it, a dir for its outputs and an image ref; removed after the file. */
+  appCase(name: string, files: Record<string, string>): Promise<ReferenceApp>;
+  /**
+   * Builds `c` with the reference builder and the CA binding (its cache in `<work>/cache`, so a
+   * second call is a rebuild); a failure carries the build's last 40 lines (and all of them as `lines`).
+   */
+  build(c: ReferenceApp, env?: Record<string, string>): Promise<{ text: string; ms: number }>;
+}
+
+/**
+ * Registers the file's beforeAll/afterAll for apps built with the reference builder: makes the
+ * builder and reads the CA binding before, removes every app and output dir after.
+ */
+export function referenceApps(): ReferenceApps {
+  let builder = "";
+  let bindings: Binding[] = [];
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    builder = await referenceBuilder();
+    bindings = await caBindings();
+  }, 1_800_000);
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+  return {
+    async appCase(name, files) {
+      const app = await fixtureApp(name, files);
+      const work = await mkdtemp(join(tmpdir(), `cnbkit-e2e-${name}-out-`));
+      dirs.push(app, work);
+      return { app, work, image: `oci:${join(work, "image")}:latest` };
+    },
+    async build(c, env = {}) {
+      const lines: string[] = [];
+      const t0 = Date.now();
+      await buildApp({
+        appDir: c.app,
+        builder,
+        output: c.image,
+        cacheDir: join(c.work, "cache"),
+        bindings,
+        env,
+        onOutput: (l) => lines.push(l),
+      }).catch((e: Error) => {
+        throw Object.assign(new Error(`${e.message}\n${lines.slice(-40).join("\n")}`), { lines });
+      });
+      return { text: lines.join("\n"), ms: Date.now() - t0 };
+    },
+  };
 }

@@ -16,47 +16,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { unpackImage } from "../../builder-packager/src/container/unpack.js";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
-import { caBindings, fixtureApp, freePort, getFromImage, referenceBuilder } from "./support.js";
+import { freePort, getFromImage, referenceApps } from "./support.js";
 
 const TIMEOUT = 600_000;
-let builder = "";
-let bindings: Binding[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  builder = await referenceBuilder();
-  bindings = await caBindings();
-}, 1_800_000);
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-/** A fixture app made of `files`, and an image path for it; both removed after the file. */
-async function appCase(name: string, files: Record<string, string>) {
-  const app = await fixtureApp(name, files);
-  const work = await mkdtemp(join(tmpdir(), `cnbkit-e2e-${name}-out-`));
-  dirs.push(app, work);
-  return { app, work, image: `oci:${join(work, "image")}:latest` };
-}
-
-async function build(c: { app: string; work: string; image: string }, env: Record<string, string> = {}) {
-  const lines: string[] = [];
-  const t0 = Date.now();
-  await buildApp({
-    appDir: c.app,
-    builder,
-    output: c.image,
-    cacheDir: join(c.work, "cache"),
-    bindings,
-    env,
-    onOutput: (l) => lines.push(l),
-  }).catch((e: Error) => {
-    throw Object.assign(new Error(`${e.message}\n${lines.slice(-40).join("\n")}`), { lines });
-  });
-  return { text: lines.join("\n"), ms: Date.now() - t0 };
-}
+const { appCase, build } = referenceApps();
 
 /** Runs the image once and fetches each path: status, headers and body. */
 async function fetchAll(image: string, paths: string[], env: Record<string, string> = {}) {

@@ -36,6 +36,12 @@ import type { LazyToolchain, Toolchain } from "./toolchain.js";
 /** The `app` layer's metadata: the binaries' names, cgo, and their SBOM components. */
 export const BINARIES = metadataSchema({ binaries: "string[]", cgo: "boolean", sbom: "table[]" });
 
+/** What {@link BINARIES} checks: the `app` layer's metadata, typed. */
+type Binaries = { binaries: string[]; cgo: boolean; sbom: Record<string, unknown>[] };
+
+/** Build env settings that change what the compiler writes, so the binaries are keyed on them. */
+const OUTPUT_SETTINGS = ["GOFLAGS", "GOAMD64", "GOARM64", "GOEXPERIMENT", "CGO_CFLAGS", "CGO_LDFLAGS"] as const;
+
 /** What the step reads. */
 export interface CompileInputs {
   ctx: StepContext<"layers" | "log" | "target" | "app">;
@@ -53,7 +59,7 @@ export interface CompileInputs {
 
 /** The binaries, where they are. */
 export interface Compiled {
-  layer: Layer<{ binaries: string[]; cgo: boolean; sbom: Record<string, unknown>[] }>;
+  layer: Layer<Binaries>;
   binaries: Array<{ name: string; path: string }>;
 }
 
@@ -72,6 +78,7 @@ export async function compile(i: CompileInputs): Promise<Compiled> {
     targets: i.targets.map((t) => `${t.pkg}=${t.name}`).join(":"),
     cgo: i.settings.CGO_ENABLED?.trim() ?? "auto",
     workUse: i.settings.BP_GO_WORK_USE?.trim() ?? "",
+    env: OUTPUT_SETTINGS.map((k) => `${k}=${i.settings[k] ?? ""}`).join(" "),
   };
   const layer = await ctx.layers.cached("app", {
     // Launch only: a rebuild reuses the binaries from the previous image, and one without it
@@ -227,12 +234,7 @@ function splitBlocks(text: string): string[] {
  * Cross-compiles the binaries for `arch` and stores them as the `app` layer's variant for that
  * architecture's build; declines, saying why, when cgo is on (no C cross-compiler here).
  */
-async function crossCompile(
-  i: CompileInputs,
-  s: GoSession,
-  layer: Layer<{ binaries: string[]; cgo: boolean; sbom: Record<string, unknown>[] }>,
-  arch: string,
-): Promise<void> {
+async function crossCompile(i: CompileInputs, s: GoSession, layer: Layer<Binaries>, arch: string): Promise<void> {
   const variants = i.ctx.layers.variants;
   if (!variants || layer.key === undefined) return;
   if (layer.metadata.cgo) {

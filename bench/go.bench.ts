@@ -12,7 +12,13 @@
  * - hand floor, edit: `go build` after the same edit, its build cache warm;
  * - the image's size on the standard run image and on the tiny one (no shell, no libc
  *   packages beyond what a static binary never needs).
- * Goals (issue 70): cold ≤ 1.3x the hand floor; edit rebuild ≤ the hand edit + 2 s.
+ * - with BENCH_GO_MULTI=1 (or =only, for these rows alone), a cold two-platform build (linux/amd64 + linux/arm64 into one
+ *   index) against a cold native build with the same builder, in alternating rounds: the
+ *   amd64 build cross-compiles the arm64 binary and the arm64 build (under qemu) restores it.
+ *   Its builder is the local reference builder for both arches on the slim base images (Go
+ *   builds need no C toolchain), made once and cached under .cnbkit/e2e/multi-arch-slim.
+ * Goals (issue 70): cold ≤ 1.3x the hand floor; edit rebuild ≤ the hand edit + 2 s; two
+ * platforms ≤ 1.2x one native build.
  * Medians of BENCH_RUNS (default 3). Peak RSS is this process's (the platform code); the
  * lifecycle runs in runc.
  */
@@ -21,9 +27,12 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBaseImages } from "../builder-packager/src/base/images.js";
-import { buildApp } from "../builder-packager/src/platform/index.js";
+import { ensureMultiArchBaseImages } from "../builder-packager/src/base/index.js";
+import { createBuilder } from "../builder-packager/src/builder/index.js";
+import { type Binding, buildApp, buildPlatforms } from "../builder-packager/src/platform/index.js";
+import { prepareMultiArchReferenceBuilder } from "../tools/local-builder/multi-arch.js";
 import { localGoToolchains } from "../tools/local-builder/local-go.js";
-import { caBindings, fixtureApp, referenceBuilder, ROOT } from "../test/e2e/support.js";
+import { caBindings, E2E_DIR, fixtureApp, getFromImage, referenceBuilder, ROOT } from "../test/e2e/support.js";
 import { imageLayerSizes } from "./image-size.js";
 import { median, peakRssMb, table } from "./stats.js";
 
@@ -56,6 +65,69 @@ async function edit(app: string, n: number): Promise<void> {
   );
 }
 
+/**
+ * The two-platform rows: a cold native build and a cold amd64+arm64 build of go-hello with the
+ * multi-arch local builder on slim base images, alternating, medians with the ratio.
+ */
+async function twoPlatforms(copy: () => Promise<string>, bindings: Binding[]): Promise<void> {
+  const dir = join(E2E_DIR, "multi-arch-slim");
+  const base = join(dir, "base");
+  await ensureMultiArchBaseImages({ arches: ["amd64", "arm64"], flavor: "slim", output: base, onProgress: say });
+  const multi = await prepareMultiArchReferenceBuilder({
+    outDir: join(dir, "src"),
+    baseLayout: base,
+    java: false,
+    onProgress: say,
+  });
+  const builder = `oci:${join(dir, "builder")}:latest`;
+  const stamp = join(dir, "builder.inputs");
+  if ((await readFile(stamp, "utf8").catch(() => "")) !== multi.inputsDigest) {
+    await createBuilder({
+      config: multi.builderToml,
+      output: builder,
+      targets: ["linux/amd64", "linux/arm64"],
+      onProgress: say,
+    });
+    await writeFile(stamp, multi.inputsDigest);
+  }
+  const amd64 = { os: "linux", architecture: "amd64" };
+  const arm64 = { os: "linux", architecture: "arm64" };
+  const native: number[] = [];
+  const both: number[] = [];
+  let n = 0;
+  const fresh = () => {
+    n++;
+    return { output: `oci:${join(work, `multi-${n}`)}:latest`, cacheDir: join(work, `multi-cache-${n}`) };
+  };
+  let index = "";
+  for (let round = 1; round <= RUNS; round++) {
+    say(`two platforms, round ${round} of ${RUNS} (load average ${loadavg()[0]!.toFixed(1)})`);
+    const app = await copy();
+    native.push(
+      await timed(() => buildApp({ appDir: app, builder, bindings, platform: amd64, ...fresh(), onOutput: () => {} })),
+    );
+    const o = fresh();
+    index = o.output;
+    both.push(
+      await timed(() => buildPlatforms({ appDir: app, builder, bindings, ...o, onOutput: () => {} }, [amd64, arm64])),
+    );
+  }
+  const s = (x: number) => `${(x / 1000).toFixed(1)} s`;
+  table([
+    ["go-hello, cold", "median", "x native", "runs"],
+    ["native (amd64)", s(median(native)), "1.00x", native.map(s).join(" ")],
+    [
+      "amd64+arm64 (arm64 cross-compiled)",
+      s(median(both)),
+      `${(median(both) / median(native)).toFixed(2)}x`,
+      both.map(s).join(" "),
+    ],
+  ]);
+  // Both platforms' images serve: arm64's under qemu.
+  for (const platform of [amd64, arm64])
+    console.log(`${platform.architecture}: ${await getFromImage(index, {}, { platform })}`);
+}
+
 try {
   say("reference builder (cached by its inputs)");
   const builder = await referenceBuilder();
@@ -69,81 +141,86 @@ try {
   const build = (app: string, o: { output: string; cacheDir: string }, runImage?: string) =>
     buildApp({ appDir: app, builder, bindings, ...o, ...(runImage ? { runImage } : {}), onOutput: () => {} });
 
-  const cold: number[] = [];
-  const warm: number[] = [];
-  const edited: number[] = [];
-  const handCold: number[] = [];
-  const handEdit: number[] = [];
-  const [zip] = await localGoToolchains("amd64", ["1.27.4"], say);
-  // Each build gets its own copy: the build removes the Go sources from the app dir it is given.
+  // Each build gets its own copy of the app, as a user's checkout.
   const copy = async () => {
     const dir = await fixtureApp("bench-go", {}, source);
     apps.push(dir);
     return dir;
   };
-  let last = fresh();
-  for (let round = 1; round <= RUNS; round++) {
-    say(`round ${round} of ${RUNS} (load average ${loadavg()[0]!.toFixed(1)})`);
-    last = fresh();
-    const app = await copy();
-    cold.push(await timed(() => build(app, last)));
-    warm.push(await timed(async () => build(await copy(), last)));
-    const changed = await copy();
-    await edit(changed, round);
-    edited.push(await timed(() => build(changed, last)));
+  // BENCH_GO_MULTI=only: the two-platform rows alone.
+  if (process.env.BENCH_GO_MULTI !== "only") {
+    const cold: number[] = [];
+    const warm: number[] = [];
+    const edited: number[] = [];
+    const handCold: number[] = [];
+    const handEdit: number[] = [];
+    const [zip] = await localGoToolchains("amd64", ["1.27.4"], say);
 
-    // The hand floor: the same steps a cold build can't skip, with nothing of cnbkit's.
-    const hand = await mkdtemp(join(work, "hand-"));
-    const src = await copy();
-    const env = {
-      GOMODCACHE: join(hand, "mod"),
-      GOCACHE: join(hand, "cache"),
-      GOFLAGS: "-modcacherw",
-      GOTOOLCHAIN: "local",
-      CGO_ENABLED: "0",
+    let last = fresh();
+    for (let round = 1; round <= RUNS; round++) {
+      say(`round ${round} of ${RUNS} (load average ${loadavg()[0]!.toFixed(1)})`);
+      last = fresh();
+      const app = await copy();
+      cold.push(await timed(() => build(app, last)));
+      warm.push(await timed(async () => build(await copy(), last)));
+      const changed = await copy();
+      await edit(changed, round);
+      edited.push(await timed(() => build(changed, last)));
+
+      // The hand floor: the same steps a cold build can't skip, with nothing of cnbkit's.
+      const hand = await mkdtemp(join(work, "hand-"));
+      const src = await copy();
+      const env = {
+        GOMODCACHE: join(hand, "mod"),
+        GOCACHE: join(hand, "cache"),
+        GOFLAGS: "-modcacherw",
+        GOTOOLCHAIN: "local",
+        CGO_ENABLED: "0",
+      };
+      const go = join(hand, "go", "golang.org", `toolchain@v0.0.1-go1.27.4.linux-amd64`, "bin", "go");
+      handCold.push(
+        await timed(() => {
+          sh(["unzip", "-q", zip!.file, "-d", join(hand, "go"), "-x", "*/src/cmd/*"], hand);
+          sh([go, "mod", "download"], src, env);
+          sh([go, "build", ...FLAGS, "-o", join(hand, "bin", "go-hello"), "."], src, env);
+          sh(["tar", "czf", join(hand, "layer.tgz"), "-C", join(hand, "bin"), "."], hand);
+        }),
+      );
+      await edit(src, round);
+      handEdit.push(await timed(() => sh([go, "build", ...FLAGS, "-o", join(hand, "bin", "go-hello"), "."], src, env)));
+      await rm(hand, { recursive: true, force: true });
+    }
+
+    say("the same app on the tiny run image");
+    const tiny = await ensureBaseImages({ flavor: "tiny", onProgress: say });
+    const onTiny = fresh();
+    await build(await copy(), onTiny, tiny.run.ref);
+    const size = async (ref: string) => {
+      const layers = await imageLayerSizes(ref);
+      const sum = (k: "compressed" | "uncompressed") => layers.reduce((a, l) => a + l[k], 0);
+      const app = layers.filter((l) => l.origin.startsWith("cnbkit/go")).reduce((a, l) => a + l.compressed, 0);
+      return `${(sum("compressed") / 1e6).toFixed(1)} MB compressed, ${(sum("uncompressed") / 1e6).toFixed(1)} MB unpacked (cnbkit/go's layers ${(app / 1e6).toFixed(1)} MB)`;
     };
-    const go = join(hand, "go", "golang.org", `toolchain@v0.0.1-go1.27.4.linux-amd64`, "bin", "go");
-    handCold.push(
-      await timed(() => {
-        sh(["unzip", "-q", zip!.file, "-d", join(hand, "go"), "-x", "*/src/cmd/*"], hand);
-        sh([go, "mod", "download"], src, env);
-        sh([go, "build", ...FLAGS, "-o", join(hand, "bin", "go-hello"), "."], src, env);
-        sh(["tar", "czf", join(hand, "layer.tgz"), "-C", join(hand, "bin"), "."], hand);
-      }),
-    );
-    await edit(src, round);
-    handEdit.push(await timed(() => sh([go, "build", ...FLAGS, "-o", join(hand, "bin", "go-hello"), "."], src, env)));
-    await rm(hand, { recursive: true, force: true });
+
+    const s = (x: number) => `${(x / 1000).toFixed(1)} s`;
+    const floor = median(handCold);
+    table([
+      ["go-hello (gin)", "median", "vs", "runs"],
+      ["cold build", s(median(cold)), `${(median(cold) / floor).toFixed(2)}x the hand floor`, cold.map(s).join(" ")],
+      ["hand floor: unzip + go mod download + go build + tar", s(floor), "", handCold.map(s).join(" ")],
+      ["warm no-op rebuild", s(median(warm)), "", warm.map(s).join(" ")],
+      [
+        "rebuild after a one-line edit",
+        s(median(edited)),
+        `hand edit + ${s(median(edited) - median(handEdit))}`,
+        edited.map(s).join(" "),
+      ],
+      ["hand: go build after the edit", s(median(handEdit)), "", handEdit.map(s).join(" ")],
+    ]);
+    console.log(`image, standard run image: ${await size(last.output)}`);
+    console.log(`image, tiny run image: ${await size(onTiny.output)}`);
   }
-
-  say("the same app on the tiny run image");
-  const tiny = await ensureBaseImages({ flavor: "tiny", onProgress: say });
-  const onTiny = fresh();
-  await build(await copy(), onTiny, tiny.run.ref);
-  const size = async (ref: string) => {
-    const layers = await imageLayerSizes(ref);
-    const sum = (k: "compressed" | "uncompressed") => layers.reduce((a, l) => a + l[k], 0);
-    const app = layers.filter((l) => l.origin.startsWith("cnbkit/go")).reduce((a, l) => a + l.compressed, 0);
-    return `${(sum("compressed") / 1e6).toFixed(1)} MB compressed, ${(sum("uncompressed") / 1e6).toFixed(1)} MB unpacked (cnbkit/go's layers ${(app / 1e6).toFixed(1)} MB)`;
-  };
-
-  const s = (x: number) => `${(x / 1000).toFixed(1)} s`;
-  const floor = median(handCold);
-  table([
-    ["go-hello (gin)", "median", "vs", "runs"],
-    ["cold build", s(median(cold)), `${(median(cold) / floor).toFixed(2)}x the hand floor`, cold.map(s).join(" ")],
-    ["hand floor: unzip + go mod download + go build + tar", s(floor), "", handCold.map(s).join(" ")],
-    ["warm no-op rebuild", s(median(warm)), "", warm.map(s).join(" ")],
-    [
-      "rebuild after a one-line edit",
-      s(median(edited)),
-      `hand edit + ${s(median(edited) - median(handEdit))}`,
-      edited.map(s).join(" "),
-    ],
-    ["hand: go build after the edit", s(median(handEdit)), "", handEdit.map(s).join(" ")],
-  ]);
-  console.log(`image, standard run image: ${await size(last.output)}`);
-  console.log(`image, tiny run image: ${await size(onTiny.output)}`);
+  if (process.env.BENCH_GO_MULTI) await twoPlatforms(copy, bindings);
   console.log(`peak RSS (platform process): ${peakRssMb()} MB`);
 } finally {
   for (const dir of [work, ...apps]) await rm(dir, { recursive: true, force: true });

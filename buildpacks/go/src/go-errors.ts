@@ -11,7 +11,9 @@ export function goErrorLine(line: string): string | undefined {
   const l = line.trim();
   if (/^go: (downloading|finding|extracting|found) /.test(l)) return undefined;
   if (/^\S+\.go:\d+(:\d+)?: /.test(l) || /^go: /.test(l) || /^(package|cannot find|no required module) /.test(l)) {
-    return l;
+    // "missing go.sum entry ...; to add:" ends where go's suggested command starts, on the next
+    // line: the hint says what to run instead, so the line stops at the cause.
+    return l.replace(/;\s*to add( it)?:$/, "");
   }
   return undefined;
 }
@@ -25,8 +27,14 @@ const HINTS: Array<[RegExp, string]> = [
   ],
   [/requires go >= |toolchain not available/, "Set BP_GO_VERSION to a newer Go, or lower the go line in go.mod"],
   [
-    /terminal prompts disabled|could not read Username|410 Gone|reading .*: 40[134]/,
+    /terminal prompts disabled|could not read Username/,
     "A private module: set GOPRIVATE (cnbkit build --env GOPRIVATE=…) and give credentials with a binding of type netrc",
+  ],
+  // The proxy answers 403, 404 or 410 alike for a private module and for a public version it
+  // does not serve (an unpublished pseudo-version, a deleted tag): the hint names both.
+  [
+    /410 Gone|reading .*: 40[134]/,
+    "The module proxy does not serve that version: if the module is private, set GOPRIVATE (cnbkit build --env GOPRIVATE=…) and give credentials with a binding of type netrc; if it is public, require a version the proxy has (go list -m -versions <module>)",
   ],
 ];
 

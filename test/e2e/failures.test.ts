@@ -85,8 +85,10 @@ describe("failure fixtures give one line", () => {
   test("no buildpack detects", async () => {
     const app = await fixtureApp("nothing", { "README.md": "no code here\n" });
     await failingBuild(app, {
+      // Every language's buildpack ran, in the order their groups first name them (the web and
+      // Go groups come before the Node.js one, so procfile is named before python).
       stderr:
-        /^error: no buildpack group passed detection \(ran: .*cnbkit\/nodejs@0\.1\.0.*cnbkit\/python@0\.1\.0.*cnbkit\/procfile@0\.1\.0.*cnbkit\/java@0\.1\.0\)$/,
+        /^error: no buildpack group passed detection \(ran: (?=.*cnbkit\/nodejs@0\.1\.0)(?=.*cnbkit\/python@0\.1\.0)(?=.*cnbkit\/java@0\.1\.0)(?=.*cnbkit\/go@0\.1\.0)(?=.*cnbkit\/web@0\.1\.0).*cnbkit\/procfile@0\.1\.0.*\)$/,
       outputLine: /^fail: cnbkit\/procfile@0\.1\.0$/,
     });
   });

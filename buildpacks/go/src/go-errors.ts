@@ -25,6 +25,10 @@ const HINTS: Array<[RegExp, string]> = [
     /inconsistent vendoring|vendor\/modules\.txt/,
     "Run `go mod vendor` and commit vendor/, or delete vendor/ to download modules instead",
   ],
+  [
+    /pattern .*: no matching files found/,
+    "A file a //go:embed line names is not in the app: commit it (a generated file, such as one `go generate` writes, is often in .gitignore)",
+  ],
   [/requires go >= |toolchain not available/, "Set BP_GO_VERSION to a newer Go, or lower the go line in go.mod"],
   [
     /terminal prompts disabled|could not read Username/,

@@ -100,3 +100,29 @@ func main() {
     expect(err.hint).toContain("if it is public, require a version the proxy has");
   }, 120_000);
 });
+
+describe("a //go:embed of a generated file that is not committed", () => {
+  // xmlking/go-workspace: a go.work of the root module, cmd/app1 and lib; internal/version
+  // embeds version.txt and branch.txt, which `go generate` writes from git and .gitignore keeps
+  // out of the repository. go's line names the pattern; the hint says where such a file went.
+  test("one line naming the pattern, and a hint to commit the file", async () => {
+    const err = await build({
+      "go.work": "go 1.18\n\nuse (\n\t.\n\t./cmd/app1\n\t./lib\n)\n",
+      "go.mod": "module github.com/example/go-workspace\n\ngo 1.18\n",
+      "main.go":
+        'package main\n\nimport (\n\t"fmt"\n\n\t"github.com/example/go-workspace/internal/version"\n)\n\nfunc main() { fmt.Println(version.Tag) }\n',
+      "internal/version/version.go":
+        'package version\n\nimport _ "embed"\n\n//go:generate sh -c "git describe --tags --always > version.txt"\n\n// Tag is the git tag this was built from.\n//\n//go:embed version.txt\nvar Tag string\n',
+      "cmd/app1/go.mod": "module github.com/example/go-workspace/cmd/app1\n\ngo 1.18\n",
+      "cmd/app1/main.go":
+        'package main\n\nimport (\n\t"fmt"\n\n\t"github.com/example/go-workspace/lib/filter"\n)\n\nfunc main() { fmt.Println(filter.Small([]int{1, 5})) }\n',
+      "lib/go.mod": "module github.com/example/go-workspace/lib\n\ngo 1.18\n",
+      "lib/filter/filter.go":
+        "package filter\n\n// Small keeps the values under 4.\nfunc Small(v []int) []int {\n\tvar out []int\n\tfor _, x := range v {\n\t\tif x < 4 {\n\t\t\tout = append(out, x)\n\t\t}\n\t}\n\treturn out\n}\n",
+    });
+    expect(err.message).toBe(
+      "go list failed (exit 1): internal/version/version.go:9:12: pattern version.txt: no matching files found",
+    );
+    expect(err.hint).toMatch(/^A file a \/\/go:embed line names is not in the app: commit it/);
+  }, 120_000);
+});

@@ -85,6 +85,8 @@ const PER_ARCH_PACKAGES: ((v: LocalReferenceBuilder) => string | undefined)[] = 
   (v) => v.nodejsPackage,
   (v) => v.pythonPackage,
   (v) => v.javaPackage,
+  (v) => v.webPackage,
+  (v) => v.goPackage,
 ];
 
 /**

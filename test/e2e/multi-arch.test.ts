@@ -157,8 +157,9 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
   }, 3_600_000);
 
   test("builder create --target x2 to a layout and to a registry: per-arch builders with that arch's parts", async () => {
-    // The local variant of each arch, its nodejs and python buildpackages joined into one
-    // multi-arch buildpackage each (what `scripts/main.sh --multi-arch` does, java included).
+    // The local variant of each arch, its nodejs, python, web and go buildpackages (each with
+    // its arch's runtime) joined into one multi-arch buildpackage each (what
+    // `scripts/main.sh --multi-arch` does, java included).
     // No java here: the arm64 JDKs are six downloads this test does not use.
     const multi = await prepareMultiArchReferenceBuilder({
       outDir: join(E2E_DIR, "multi-arch", "reference-local"),
@@ -168,7 +169,7 @@ describe.sequential("a linux/amd64 + linux/arm64 builder", () => {
     const toml = multi.builderToml;
     const uris = (parseToml(await readFile(toml, "utf8"), toml).buildpacks as TomlTable[]).map((bp) => String(bp.uri));
     const joined = uris.map((u) => /\/joined\/([^/:]+):latest$/.exec(u)?.[1]).filter((n) => n !== undefined);
-    expect(joined).toEqual(["nodejs", "python"]);
+    expect(joined).toEqual(["nodejs", "python", "web", "go"]);
 
     const targets = ["--target", "linux/amd64", "--target", "linux/arm64"];
     const t0 = Date.now();

@@ -44,6 +44,8 @@ export async function build(ctx: BuildContext<GoMetadata>): Promise<BuildResult>
   ctx.log.detail(choice.reason);
   const dep = ctx.dependencies.resolve("go", choice.version);
   ctx.log.detail(`Selected Go ${dep.version}`);
+  // Declared here, under its version, and installed only if a step compiles.
+  const toolchain = await lazyToolchain(ctx, dep);
 
   ctx.log.step("Targets");
   const { targets, reason } = chooseTargets({
@@ -66,7 +68,7 @@ export async function build(ctx: BuildContext<GoMetadata>): Promise<BuildResult>
       app,
       targets,
       flags,
-      toolchain: await lazyToolchain(ctx, dep),
+      toolchain,
       env: { ...settings, ...credentials.env },
       // BP_GO_WORK_USE: the go command's own `go work init` (no go.work) or `go work use`
       // writes the workspace; go.work then leaves the image with the other sources.

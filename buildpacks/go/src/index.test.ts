@@ -194,6 +194,8 @@ describe("app shapes", () => {
       "go.mod": "module example.com/tools\n\ngo 1.26\n",
       "server/main.go": 'package main\n\nimport "fmt"\n\nvar version = "dev"\n\nfunc main() { fmt.Println(version) }\n',
       "other/main.go": "package main\n\nfunc main() {}\n",
+      // A file named bin: no bin/<name> links then, and the build goes on.
+      bin: "notes, not a directory\n",
     };
     const err = await runBuild(bp, warmed(app)).catch((e) => e);
     expect(err.message).toBe("several main packages and none at the root or under cmd/: ./other, ./server");
@@ -208,6 +210,7 @@ describe("app shapes", () => {
     expect(execFileSync(join(r.layer("app").path, "bin", "server"), { encoding: "utf8" })).toBe("1.2.3\n");
     expect(existsSync(join(r.app, "server/main.go"))).toBe(true);
     expect(existsSync(join(r.app, "other/main.go"))).toBe(false);
+    expect(await readFile(join(r.app, "bin"), "utf8")).toBe("notes, not a directory\n");
   }, 300_000);
 
   test("a package with cgo turns cgo on, saying why; the binary links glibc", async () => {

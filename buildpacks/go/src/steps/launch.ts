@@ -32,7 +32,12 @@ export async function linkBinaries(ctx: StepContext<"app" | "log">, binaries: Co
   for (const b of binaries) {
     const at = join(ctx.app.path, "bin", b.name);
     if (existsSync(at)) continue;
-    await mkdir(dirname(at), { recursive: true });
+    // An app whose `bin` is a file (not a dir) gets no links: its processes still run by path.
+    const made = await mkdir(dirname(at), { recursive: true }).then(
+      () => true,
+      () => false,
+    );
+    if (!made) continue;
     await symlink(b.path, at);
     linked.push(`bin/${b.name}`);
   }

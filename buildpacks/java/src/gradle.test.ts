@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { sha256File } from "../../../tools/local-builder/reproducible-tarball.js";
 import bp from "./index.js";
 import { FAKE_GRADLE, fakeGradleDistribution } from "./testing/fake-gradle.js";
+import { runJavaProcess } from "./testing/launch.js";
 import { testBuildpackToml } from "./testing/local-inventory.js";
 import { makeTestCa } from "./testing/test-ca.js";
 
@@ -57,11 +58,8 @@ const opts = (dir: string, platformEnv: Record<string, string> = {}, toml = buil
   env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
 });
 
-function runApp(r: Awaited<ReturnType<typeof runBuild>>): string {
-  const env = r.launchEnv("web");
-  const [java, ...args] = r.processes[0]?.command ?? [];
-  return spawnSync(join(env.JAVA_HOME as string, "bin", java as string), args, { cwd: r.app, encoding: "utf8" }).stdout;
-}
+/** What the built app printed (its first process, run once). */
+const runApp = (r: Awaited<ReturnType<typeof runBuild>>): string => runJavaProcess(r).stdout;
 
 test("gradlew builds the jar with a build-only JDK; an unchanged tree skips Gradle; a change runs it with the restored ~/.gradle", async () => {
   const dir = await app("wrapper", "built by gradle", true);

@@ -12,6 +12,7 @@ import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import bp from "./index.js";
 import { localMavenTarball } from "../../../tools/local-builder/local-java.js";
+import { runJavaProcess } from "./testing/launch.js";
 import { testBuildpackToml } from "./testing/local-inventory.js";
 
 let work: string;
@@ -49,9 +50,7 @@ test("system.properties java.runtime.version=11: a jar built for 11 runs on JRE 
   const log = r.stdout.join("\n");
   expect(log).toContain('system.properties: "11" → "11.x"');
   expect(log).toMatch(/Selected Java 11\.0\.\d+/);
-  const [java, ...args] = r.processes[0]?.command ?? [];
-  const env = r.launchEnv("web");
-  const out = spawnSync(join(env.JAVA_HOME as string, "bin", java as string), args, { cwd: r.app, encoding: "utf8" });
+  const out = runJavaProcess(r);
   expect(out.stdout.trim(), out.stderr).toBe("hello from 11");
 }, 300_000);
 
@@ -91,8 +90,6 @@ test("a pom that states 11 (maven.compiler.release through java.version) builds 
   expect(r.stdout.join("\n")).toMatch(
     /pom\.xml: "11" → "11\.x"[\s\S]*Selected Java 11\.0\.\d+ \(JDK to build, JRE 11\.0\.13 to run\)/,
   );
-  const [java, ...args] = r.processes[0]?.command ?? [];
-  const env = r.launchEnv("web");
-  const out = spawnSync(join(env.JAVA_HOME as string, "bin", java as string), args, { cwd: r.app, encoding: "utf8" });
+  const out = runJavaProcess(r);
   expect(out.stdout.trim(), out.stderr).toBe("maven built for 11");
 }, 600_000);

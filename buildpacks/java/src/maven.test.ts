@@ -7,6 +7,7 @@ import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { localMavenTarball } from "../../../tools/local-builder/local-java.js";
 import bp from "./index.js";
+import { runJavaProcess } from "./testing/launch.js";
 import { testBuildpackToml } from "./testing/local-inventory.js";
 
 // A real Maven build: Debian's JDK 17 (file://), Apache Maven 3.9.16 from Maven Central
@@ -59,11 +60,8 @@ const opts = (dir: string, platformEnv: Record<string, string> = {}) => ({
   env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
 });
 
-function runApp(r: Awaited<ReturnType<typeof runBuild>>): string {
-  const env = r.launchEnv("web");
-  const [java, ...args] = r.processes[0]?.command ?? [];
-  return spawnSync(join(env.JAVA_HOME as string, "bin", java as string), args, { cwd: r.app, encoding: "utf8" }).stdout;
-}
+/** What the built app printed (its first process, run once). */
+const runApp = (r: Awaited<ReturnType<typeof runBuild>>): string => runJavaProcess(r).stdout;
 
 test("Maven builds the jar with a build-only JDK; an unchanged tree skips Maven; a change builds offline from the cached ~/.m2", async () => {
   const dir = await app("v1", "built by maven");

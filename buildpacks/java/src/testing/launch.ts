@@ -24,6 +24,18 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * Runs a harness build's first process (a `java …` command) once with the JRE the launch env
+ * names, in the app dir, and returns what it printed: for apps that print and exit rather
+ * than serve.
+ */
+export function runJavaProcess(r: BuildRun): { stdout: string; stderr: string } {
+  const env = r.launchEnv("web");
+  const [java, ...args] = r.processes[0]?.command ?? [];
+  const out = spawnSync(join(env.JAVA_HOME as string, "bin", java as string), args, { cwd: r.app, encoding: "utf8" });
+  return { stdout: out.stdout, stderr: out.stderr };
+}
+
+/**
  * The environment after the exec.d programs of `layers` (names) ran, in order. A layer the
  * build reused from the previous image has no directory of its own: `earlier` (the builds
  * before, newest first) holds it, as the image would.

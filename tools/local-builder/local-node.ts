@@ -316,44 +316,27 @@ function lists(referenceToml: string, name: string): boolean {
  * The offline cnbkit/web buildpackage with nginx made from Debian's .debs (local-nginx.ts),
  * when the reference builder lists buildpacks/web.
  */
-async function localWebPackage(
-  referenceToml: string,
-  outDir: string,
-  sources: string,
-  arch: "amd64" | "arm64",
-  progress: (line: string) => void,
-): Promise<{ file: string; key: string } | undefined> {
+async function localWebPackage(p: Packaging): Promise<{ file: string; key: string } | undefined> {
+  const { referenceToml, outDir, arch, progress } = p;
   if (!lists(referenceToml, "web")) return undefined;
   const nginxes = await localNginxes(arch, progress);
   const entry = relative(join(outDir, "web"), join(REPO_ROOT, "buildpacks/web/src/index.ts"));
   const real = await readFile(join(REPO_ROOT, "buildpacks/web/buildpack.toml"), "utf8");
-  return packageLocalBuildpack(
-    outDir,
-    "web",
-    localWebBuildpackToml(real, nginxes, arch, entry),
-    sources,
-    arch,
-    progress,
-  );
+  return packageLocalBuildpack(p, "web", localWebBuildpackToml(real, nginxes, arch, entry));
 }
 
 /**
  * The offline cnbkit/go buildpackage with the real inventory's toolchain zips cached here
  * (local-go.ts), when the reference builder lists buildpacks/go.
  */
-async function localGoPackage(
-  referenceToml: string,
-  outDir: string,
-  sources: string,
-  arch: "amd64" | "arm64",
-  progress: (line: string) => void,
-): Promise<{ file: string; key: string } | undefined> {
+async function localGoPackage(p: Packaging): Promise<{ file: string; key: string } | undefined> {
+  const { referenceToml, outDir, arch, progress } = p;
   if (!lists(referenceToml, "go")) return undefined;
   const entry = relative(join(outDir, "go"), join(REPO_ROOT, "buildpacks/go/src/index.ts"));
   // The newest line only: an app whose go line is older builds with it (go lines are minimums),
   // and each toolchain is ~70 MB of builder.
   const bpToml = await localGoBuildpackToml(arch, entry, LOCAL_GO_VERSIONS.slice(-1), progress);
-  return packageLocalBuildpack(outDir, "go", bpToml, sources, arch, progress);
+  return packageLocalBuildpack(p, "go", bpToml);
 }
 
 /** The order without cnbkit/java: groups that require it go, optional entries are dropped. */
@@ -367,19 +350,29 @@ async function readOr(file: string): Promise<string | undefined> {
   return readFile(file, "utf8").catch(() => undefined);
 }
 
+/** What every local buildpackage is made from and where it goes: the same for each language. */
+interface Packaging {
+  /** The reference builder.toml's text (whether it lists a buildpack). */
+  referenceToml: string;
+  /** Where the generated buildpack dirs and .cnb files go. */
+  outDir: string;
+  /** {@link sourcesDigest}: part of each package's key. */
+  sources: string;
+  arch: "amd64" | "arm64";
+  progress: (line: string) => void;
+}
+
 /**
  * Writes `bpToml` as `<outDir>/<name>/buildpack.toml` and packages that buildpack offline to
  * `<outDir>/<name>.cnb`, only when the sources or the descriptor changed since the last time.
  * Returns the .cnb's path and the key it was made from.
  */
 async function packageLocalBuildpack(
-  outDir: string,
+  p: Packaging,
   name: string,
   bpToml: string,
-  sources: string,
-  arch: "amd64" | "arm64",
-  progress: (line: string) => void,
 ): Promise<{ file: string; key: string }> {
+  const { outDir, sources, arch, progress } = p;
   const bpDir = join(outDir, name);
   if ((await readOr(join(bpDir, "buildpack.toml"))) !== bpToml)
     await writeAtomic(join(bpDir, "buildpack.toml"), bpToml, { mkdirs: true });
@@ -427,12 +420,9 @@ async function localNodes(
  * reference builder lists buildpacks/python; undefined when it does not.
  */
 async function localPythonPackage(
-  referenceToml: string,
-  outDir: string,
-  sources: string,
-  arch: "amd64" | "arm64",
-  progress: (line: string) => void,
+  p: Packaging,
 ): Promise<{ file: string; key: string; cpythons: LocalCpython[] } | undefined> {
+  const { referenceToml, outDir, arch, progress } = p;
   if (!lists(referenceToml, "python")) return undefined;
   const cpythons: LocalCpython[] = [];
   for (const line of LOCAL_CPYTHON_LINES) {
@@ -445,7 +435,7 @@ async function localPythonPackage(
   const entry = relative(join(outDir, "python"), join(REPO_ROOT, "buildpacks/python/src/index.ts"));
   const real = await readFile(join(REPO_ROOT, "buildpacks/python/buildpack.toml"), "utf8");
   const bpToml = localPythonBuildpackToml(real, cpythons, arch, entry, LOCAL_CPYTHON_DEFAULT);
-  return { ...(await packageLocalBuildpack(outDir, "python", bpToml, sources, arch, progress)), cpythons };
+  return { ...(await packageLocalBuildpack(p, "python", bpToml)), cpythons };
 }
 
 /**
@@ -453,20 +443,14 @@ async function localPythonPackage(
  * when the reference builder lists buildpacks/java and `wanted` (see
  * {@link LocalReferenceOptions.java}).
  */
-async function localJavaPackage(
-  referenceToml: string,
-  outDir: string,
-  sources: string,
-  arch: "amd64" | "arm64",
-  wanted: boolean,
-  progress: (line: string) => void,
-): Promise<{ file: string; key: string } | undefined> {
+async function localJavaPackage(p: Packaging, wanted: boolean): Promise<{ file: string; key: string } | undefined> {
+  const { referenceToml, outDir, arch, progress } = p;
   if (!lists(referenceToml, "java") || !wanted) return undefined;
   const { bpToml, jdks } = await localJavaDescriptor(join(outDir, "java"), arch, REPO_ROOT, progress);
   progress(
     `JDKs and JREs ${jdks.map((j) => `${j.version} (${j.distro})`).join(", ")} (linux/${arch}) made from Debian's openjdk .debs`,
   );
-  return packageLocalBuildpack(outDir, "java", bpToml, sources, arch, progress);
+  return packageLocalBuildpack(p, "java", bpToml);
 }
 
 /** sha256 over the base layout's index, the lifecycle and the packaged inputs: one builder per digest. */
@@ -498,9 +482,10 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
   const sources = await sourcesDigest();
   const referenceDir = join(REPO_ROOT, "builders/reference");
   const referenceToml = await readFile(join(referenceDir, "builder.toml"), "utf8");
-  // The three languages at once: each is mostly downloads and unpacking (npm, Debian, PyPI),
-  // so on a fresh machine one's network waits overlap another's CPU. Their progress lines
-  // interleave; each names its language.
+  const packaging: Packaging = { referenceToml, outDir, sources, arch, progress };
+  // The languages at once: each is mostly downloads and unpacking (npm, Debian, PyPI, the Go
+  // proxy), so on a fresh machine one's network waits overlap another's CPU. Their progress
+  // lines interleave; each names its language.
   const [node, python, java, web, go] = await Promise.all([
     (async () => {
       const nodes = await localNodes(opts.nodeVersions ?? LOCAL_NODE_VERSIONS, arch, progress);
@@ -511,12 +496,12 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
         arch,
         entry,
       );
-      return { ...(await packageLocalBuildpack(outDir, "nodejs", nodeToml, sources, arch, progress)), nodes };
+      return { ...(await packageLocalBuildpack(packaging, "nodejs", nodeToml)), nodes };
     })(),
-    localPythonPackage(referenceToml, outDir, sources, arch, progress),
-    localJavaPackage(referenceToml, outDir, sources, arch, opts.java ?? arch === "amd64", progress),
-    localWebPackage(referenceToml, outDir, sources, arch, progress),
-    localGoPackage(referenceToml, outDir, sources, arch, progress),
+    localPythonPackage(packaging),
+    localJavaPackage(packaging, opts.java ?? arch === "amd64"),
+    localWebPackage(packaging),
+    localGoPackage(packaging),
   ]);
   const packages: LocalPackages = { nodejs: node.file };
   if (python) packages.python = python.file;

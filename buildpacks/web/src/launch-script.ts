@@ -127,11 +127,11 @@ export function launcherScript({ template, nginxHome }: LauncherInputs): string 
     // SIGTERM (docker stop, Kubernetes) becomes SIGQUIT: nginx finishes the requests in flight.
     "trap 'kill -QUIT \"$pid\" 2>/dev/null || true' TERM INT QUIT",
     "set +e",
+    // A trapped signal ends `wait` early (status 128+n): wait again until nginx has really
+    // stopped, then once more for its own status, which dash and bash both keep for a
+    // reaped child; nginx may exit between the early return and `kill -0`.
+    'while kill -0 "$pid" 2>/dev/null; do wait "$pid"; done',
     'wait "$pid"',
-    "status=$?",
-    // A trapped signal ends `wait` early: wait again until nginx has really stopped.
-    'while kill -0 "$pid" 2>/dev/null; do wait "$pid"; status=$?; done',
-    'exit "$status"',
     "",
   ].join("\n");
 }

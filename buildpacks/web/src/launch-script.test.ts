@@ -1,6 +1,17 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, test } from "vitest";
-import { hereDocBody, placeholderNames, renderTemplate, setsDirective, userConfFixes } from "./launch-script.js";
+import {
+  hereDocBody,
+  launcherScript,
+  placeholderNames,
+  renderTemplate,
+  setsDirective,
+  userConfFixes,
+} from "./launch-script.js";
 
 /** What sh makes of a here-document body, with `env`. */
 function sh(body: string, env: Record<string, string>): string {
@@ -40,3 +51,37 @@ test("an app's nginx.conf gains what nginx would write as root, unless it sets i
   expect(setsDirective("# daemon on;\nevents {}", "daemon")).toBe(false);
   expect(setsDirective("daemon off;\nevents {}", "daemon")).toBe(true);
 });
+
+test("SIGTERM: the launcher exits with nginx's own status, even when nginx quits at once", async () => {
+  // A stand-in nginx that quits the moment SIGQUIT comes (status 0), or 7 when it ends on its own.
+  // The real one on an idle server can quit before the launcher's re-check, which once left the
+  // interrupted wait's 143 as the status (a race this test makes likely, not certain).
+  const home = await mkdtemp(join(tmpdir(), "cnbkit-web-launcher-"));
+  try {
+    await mkdir(join(home, "sbin"));
+    await mkdir(join(home, "conf"));
+    await writeFile(join(home, "conf", "mime.types"), "");
+    // Node, not sh: sh starts `nginx &` with SIGQUIT ignored, which a sh trap can't undo.
+    const fake = [
+      `#!${process.execPath}`,
+      'require("node:fs").writeFileSync(`${process.env.TMPDIR}/up`, "");',
+      'process.on("SIGQUIT", () => process.exit(0));',
+      "setTimeout(() => process.exit(7), 30_000);",
+    ];
+    await writeFile(join(home, "sbin", "nginx"), `${fake.join("\n")}\n`, { mode: 0o755 });
+    const launcher = join(home, "start");
+    await writeFile(launcher, launcherScript({ template: "events {}\n", nginxHome: home }), { mode: 0o755 });
+    for (let round = 0; round < 5; round++) {
+      await rm(join(home, "up"), { force: true });
+      const child = spawn(launcher, [], { env: { PATH: "/usr/bin:/bin", TMPDIR: home }, stdio: "ignore" });
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      while (!existsSync(join(home, "up"))) await new Promise((r) => setTimeout(r, 10));
+      // The launcher sets its trap right after starting nginx; give it that moment.
+      await new Promise((r) => setTimeout(r, 50));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}, 30_000);

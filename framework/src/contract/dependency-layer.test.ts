@@ -119,6 +119,7 @@ test("a runtime's own choices: its cache type, a key without the id, excluded pa
         key: { env: "production" },
         exclude: ["README"],
         keepDownloadIn: kept,
+        patch: { same: "major", why: "the ABI is fixed within a major" },
         afterInstall(_layer, d) {
           download = d;
           ctx.log.detail("after install");
@@ -133,6 +134,13 @@ test("a runtime's own choices: its cache type, a key without the id, excluded pa
   expect(layer.toml?.types).toEqual({ build: true, launch: true, cache: true });
   expect(Object.keys(layer.toml?.metadata?.["cache-key"] ?? {})).toEqual(["version", "sha256", "arch", "env"]);
   expect(layer.files).toEqual(["bin/tool"]);
+  // The patch rule and the exact dependency, for cnbkit fleet patch to read from the image.
+  expect(layer.toml?.metadata?.patch).toMatchObject({
+    dependency: "server",
+    version: "2.0.0",
+    line: "2",
+    same: "major",
+  });
   // A file:// download is kept where it is, and afterInstall is told where.
   expect(download).toBe(join(dir, "server-2.0.0.tar.gz"));
   // "Installed in" times the install; what afterInstall does and says comes after it.

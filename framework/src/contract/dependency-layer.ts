@@ -12,6 +12,7 @@
  * - the SBOM: the dependency's component on the layer, on every build, reused or not.
  */
 import type { Dependency } from "../dependencies/index.js";
+import { PATCH_METADATA_KEY, type PatchRule, patchRecord } from "../dependencies/patch-rule.js";
 import type { LayerTypes } from "../cnb-files/index.js";
 import type { Layer, LayerMetadata, Layers, LayerState, MetadataTable } from "../layers/index.js";
 import type { Logger } from "../log/index.js";
@@ -57,6 +58,13 @@ export interface DependencyLayerOptions<M extends object = MetadataTable> extend
   note?: string;
   /** The type of `[metadata]`, for what `afterInstall` returns. */
   metadata?: LayerMetadata<M>;
+  /**
+   * This layer may be patched in an image without a rebuild, within this rule's release line
+   * (`cnbkit fleet patch`). The rule and the exact dependency are recorded in the layer's
+   * `[metadata]` under `patch`, so the decision needs only the image. Leave it out for a layer
+   * that holds more than the dependency (a compiled config, app-specific files).
+   */
+  patch?: PatchRule;
   /**
    * Runs in a new layer once the dependency is installed (and "Installed in" said): trim it,
    * write its config, take facts a reused layer will not have files for. `download` is the
@@ -171,6 +179,9 @@ export async function dependencyLayer<M extends object = MetadataTable>(
     },
   });
   layer.sbom.add(dep.component());
+  // Written on every build, reused layer or new, so the image always says what it holds.
+  if (options.patch)
+    (layer.metadata as Record<string, unknown>)[PATCH_METADATA_KEY] = patchRecord(dep, host.arch, options.patch);
   return layer;
 }
 

@@ -7,6 +7,7 @@ export * from "./download.js";
 export * from "./inventory.js";
 export * from "./mirrors.js";
 export * from "./no-matching-version.js";
+export * from "./patch-rule.js";
 export * from "./proxy-fetch.js";
 // The types this entry's signatures use, so a caller can name them from here.
 export type { Binding } from "../environment/index.js";

@@ -33,6 +33,7 @@ import {
   pnpmLockAddons,
 } from "../addon-engines.js";
 import { describeNodeVersionRequest, resolveNodeVersion } from "../node-version.js";
+import { NODE_PATCH_RULE } from "../patch-rule.js";
 import { parseYamlFile } from "../yaml-file.js";
 import { bundledNpmVersion } from "../package-manager.js";
 import { appRelative, type ProjectDir } from "./read-project.js";
@@ -123,6 +124,7 @@ export async function installRuntime(
     // NODE_ENV is in the key because a layer reused from the image keeps its old env files.
     key: { nodeEnv: launchNodeEnv(settings) },
     strip: dep.stripComponents ?? 1,
+    patch: NODE_PATCH_RULE,
     ...(distCache ? { cacheDir: distCache.path } : {}),
     ...(lazyHeaders ? { exclude: ["include"], keepDownloadIn: staging } : {}),
     async afterInstall(l, download) {

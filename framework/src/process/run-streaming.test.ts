@@ -21,6 +21,16 @@ describe("runStreaming", () => {
     expect(describeExit(exit)).toBe("exit 3");
   });
 
+  test("each line says which stream it came from", async () => {
+    const seen: string[] = [];
+    await runStreaming([process.execPath, "-e", "console.log('value'); console.error('warning')"], {
+      cwd: "/",
+      env,
+      onLine: (line, stream) => seen.push(`${stream}:${line}`),
+    });
+    expect(seen.sort()).toEqual(["stderr:warning", "stdout:value"]);
+  });
+
   test("a line half on stdout, half on stderr is not glued into one", async () => {
     const { lines } = await node(
       "process.stdout.write('out-'); setTimeout(() => { process.stderr.write('err\\n'); setTimeout(() => process.stdout.write('line\\n'), 20) }, 20)",

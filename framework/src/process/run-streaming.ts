@@ -15,13 +15,19 @@ export interface ProcessExit {
   signal: NodeJS.Signals | null;
 }
 
+/** Which stream a line came from. */
+export type OutputStream = "stdout" | "stderr";
+
 /** Options for {@link runStreaming}. */
 export interface RunStreamingOptions {
   cwd: string;
   /** The whole environment of the process (undefined = unset). */
   env: ToolEnv;
-  /** Called with each line of stdout and stderr, without its line ending, in the order printed. */
-  onLine(line: string): void;
+  /**
+   * Called with each line of stdout and stderr, without its line ending, in the order printed,
+   * and the stream it came from (a value a tool prints goes to stdout, its chatter to stderr).
+   */
+  onLine(line: string, stream: OutputStream): void;
 }
 
 /**
@@ -39,7 +45,10 @@ export function runStreaming(command: readonly string[], options: RunStreamingOp
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    const flush = [child.stdout, child.stderr].map((s) => splitLines(s, options.onLine));
+    const flush = [
+      splitLines(child.stdout, (line) => options.onLine(line, "stdout")),
+      splitLines(child.stderr, (line) => options.onLine(line, "stderr")),
+    ];
     child.on("error", (err: NodeJS.ErrnoException) =>
       reject(
         new CnbError(

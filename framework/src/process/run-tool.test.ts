@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { CnbError, isCnbError } from "../errors/index.js";
 import { createLogger } from "../log/index.js";
-import { runTool } from "./run-tool.js";
+import { runTool, runToolOutput } from "./run-tool.js";
 
 const env = { PATH: process.env.PATH };
 
@@ -143,5 +143,69 @@ describe("runTool", () => {
     expect((bare as Error).message).toBe('"no-such-tool-xyz" was not found on PATH');
     const named = await runTool(["no-such-tool-xyz"], { cwd: "/", env, log, what: "jlink" }).catch((e: Error) => e);
     expect((named as Error).message).toBe('jlink: "no-such-tool-xyz" was not found on PATH');
+  });
+
+  test("runToolOutput keeps stdout apart from stderr, and the log still shows both as printed", async () => {
+    const { lines, log } = logged();
+    const out = await runToolOutput(sh("echo 'go: downloading x' >&2; echo go1.25.4; echo 'warning: y' >&2"), {
+      cwd: "/",
+      env,
+      log,
+    });
+    expect(out.stdout).toBe("go1.25.4");
+    expect(out.stderr).toBe("go: downloading x\nwarning: y");
+    expect(out.output.split("\n").sort()).toEqual(["go1.25.4", "go: downloading x", "warning: y"]);
+    expect(lines.map((l) => l.trim()).sort()).toEqual(["go1.25.4", "go: downloading x", "warning: y"]);
+  });
+
+  test('quiet: "stdout" keeps the value out of the log and streams stderr; a failure shows the value too', async () => {
+    const ok = logged();
+    const out = await runToolOutput(sh("echo 3.12.1; echo progress >&2"), {
+      cwd: "/",
+      env,
+      log: ok.log,
+      quiet: "stdout",
+    });
+    expect(out.stdout).toBe("3.12.1");
+    expect(ok.lines.map((l) => l.trim())).toEqual(["progress"]);
+    const failed = logged();
+    await runToolOutput(sh("echo partial; echo why >&2; exit 1"), {
+      cwd: "/",
+      env,
+      log: failed.log,
+      quiet: "stdout",
+    }).catch(() => {});
+    expect(failed.lines.map((l) => l.trim())).toEqual(["why", "partial"]);
+  });
+
+  test("explain sees stdout and stderr apart", async () => {
+    const { log } = logged();
+    const err = await runTool(sh("echo '{\"ok\":false}'; echo 'fatal: no module' >&2; exit 1"), {
+      cwd: "/",
+      env,
+      log,
+      explain: (f) => `${f.stderr} (stdout ${f.stdout})`,
+    }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/failed \(exit 1\): fatal: no module \(stdout \{"ok":false\}\)$/);
+  });
+
+  test("file names the file to look at in front of the error line; the deprecated where still does the same", async () => {
+    const { log } = logged();
+    const byFile = await runTool(sh("echo 'missing go.sum entry'; exit 1"), {
+      cwd: "/",
+      env,
+      log,
+      file: "go.mod",
+      what: "go build",
+    }).then(unexpected, (e: CnbError) => e);
+    expect(byFile.message).toBe("go.mod: go build failed (exit 1): missing go.sum entry");
+    const byWhere = await runTool(sh("echo 'missing go.sum entry'; exit 1"), {
+      cwd: "/",
+      env,
+      log,
+      where: "go.mod",
+      what: "go build",
+    }).then(unexpected, (e: CnbError) => e);
+    expect(byWhere.message).toBe(byFile.message);
   });
 });

@@ -14,3 +14,9 @@ export type { BindMount } from "./runtime-config.js";
 export { formatStallTimeout, parseStallTimeout, stallTimeoutFromEnv } from "./stall-watchdog.js";
 export { applyLayer } from "./apply-layer.js";
 export { openUnpacked, pruneUnpackedImages, type UnpackedImage, unpackImage } from "./unpack.js";
+export {
+  BLOCKED_RANGES,
+  type ContainerNetwork,
+  loopbackPortsOf,
+  openIsolatedNetwork,
+} from "./network-namespace.js";

@@ -14,9 +14,11 @@
  * read end of a pipe from this process: when this process dies the pipe closes and the
  * guard kills and deletes the container; when the run ends normally it is told "done".
  *
- * The container shares the host's network (no network namespace: the lifecycle reaches
- * registries and `cnbkit run` serves on the host's ports) but has its own pid, ipc, uts and
- * mount namespaces, no new privileges, and for a non-root user no capabilities at all.
+ * The container shares the host's network by default, or has none, or an isolated network
+ * of its own (network-namespace.ts: outbound access through pasta, the host's loopback and
+ * addresses out of reach), opened before runc starts and closed after it ends. It has its own
+ * pid, ipc, uts and mount namespaces, no new privileges, and for a non-root user no
+ * capabilities at all.
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -28,6 +30,7 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { CnbError } from "@cnbkit/framework";
 import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
+import { type IsolatedNetwork, openIsolatedNetwork } from "./network-namespace.js";
 import { type RunContainerOptions, runtimeConfig } from "./runtime-config.js";
 import { type StallWatchdog, startStallWatchdog } from "./stall-watchdog.js";
 
@@ -132,8 +135,16 @@ export async function runContainer(opts: RunContainerOptions): Promise<number> {
   let onAbort: (() => void) | undefined;
   let watchdog: StallWatchdog | undefined;
   let guard: { done(): void } | undefined;
+  let net: IsolatedNetwork | undefined;
   try {
-    await writeFile(join(bundle, "config.json"), JSON.stringify(runtimeConfig(opts), null, 2));
+    if (opts.network === "isolated") {
+      net = await openIsolatedNetwork({
+        dir: bundle,
+        ...(opts.loopbackPorts ? { loopbackPorts: opts.loopbackPorts } : {}),
+        ...(opts.publish ? { publish: opts.publish } : {}),
+      });
+    }
+    await writeFile(join(bundle, "config.json"), JSON.stringify(runtimeConfig(opts, net?.path), null, 2));
     live.set(id, stateRoot);
     installSignalHandlers();
     guard = guardContainer(stateRoot, id);
@@ -182,6 +193,7 @@ export async function runContainer(opts: RunContainerOptions): Promise<number> {
     if (onAbort) opts.signal?.removeEventListener("abort", onAbort);
     runc(["delete", "-f", id]);
     guard?.done();
+    await net?.close();
     live.delete(id);
     if (live.size === 0) uninstallSignalHandlers();
     await rm(bundle, { recursive: true, force: true });

@@ -2,11 +2,13 @@
  * What runc is asked to run: the options of one container ({@link RunContainerOptions}) and
  * the OCI runtime config (config.json) made from them. runc's default spec where it has one
  * (namespaces, masked and read-only paths), Docker's default capabilities for root, and
- * what cnbkit adds: the host's network and /sys, resolv.conf and hosts, the caller's bind
+ * what cnbkit adds: the network (the host's, none, or an isolated namespace that
+ * network-namespace.ts sets up), the host's /sys, resolv.conf and hosts, the caller's bind
  * mounts, a memory limit with a cgroup of its own.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { ContainerNetwork } from "./network-namespace.js";
 
 /** A bind mount from the host into the container. */
 export interface BindMount {
@@ -34,13 +36,19 @@ export interface RunContainerOptions {
   user: { uid: number; gid: number; additionalGids?: number[] };
   /** Extra bind mounts (applied after /proc, /dev, /sys, resolv.conf and hosts). */
   mounts?: BindMount[];
-  /** Share the host's network namespace. Only host networking is supported. */
+  /** Share the host's network namespace (the same as `network: "host"`). */
   hostNetwork?: true;
   /**
    * `none`: a fresh network namespace with only a loopback device that is down (pack's
-   * `--network none`); default: the host's network.
+   * `--network none`); `isolated`: a fresh namespace with outbound access through pasta, where
+   * the host's loopback, its addresses and the metadata ranges are out of reach
+   * (network-namespace.ts); default: the host's network.
    */
-  network?: "host" | "none";
+  network?: ContainerNetwork;
+  /** `isolated` only: host-loopback ports the container reaches at its own 127.0.0.1 (the proxy, a local registry). */
+  loopbackPorts?: number[];
+  /** `isolated` only: ports of the host's 127.0.0.1 forwarded to the container (the app `cnbkit run` serves). */
+  publish?: number[];
   /** Called with each line the process writes to stdout (without the newline). */
   onStdout?: (line: string) => void;
   /** Called with each line the process writes to stderr (without the newline). */
@@ -162,13 +170,27 @@ function containerMounts(opts: RunContainerOptions, limited: boolean): Record<st
   return mounts;
 }
 
+/** The network namespace entry: none for the host's, a fresh one, or the isolated one at `netnsPath`. */
+function networkNamespace(opts: RunContainerOptions, netnsPath: string | undefined): Record<string, string>[] {
+  if (opts.network === "none") return [{ type: "network" }];
+  if (opts.network === "isolated") {
+    if (!netnsPath) throw new Error("runtimeConfig: an isolated network needs the namespace's path");
+    return [{ type: "network", path: netnsPath }];
+  }
+  return [];
+}
+
 /**
  * Builds the OCI runtime config (config.json) for one process. Exported so tests and
- * `--verbose` output can show exactly what runc gets.
+ * `--verbose` output can show exactly what runc gets. `netnsPath` is the isolated network's
+ * namespace (network-namespace.ts) when `opts.network` is `isolated`.
  */
-export function runtimeConfig(opts: RunContainerOptions): Record<string, unknown> {
+export function runtimeConfig(opts: RunContainerOptions, netnsPath?: string): Record<string, unknown> {
   const env = Array.isArray(opts.env) ? opts.env : Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
-  const caps = opts.user.uid === 0 ? ROOT_CAPS : [];
+  // In an isolated network a raw packet socket (CAP_NET_RAW) would hand pasta frames that
+  // skip the namespace's routes, the host-address block among them: root goes without it.
+  const rootCaps = opts.network === "isolated" ? ROOT_CAPS.filter((c) => c !== "CAP_NET_RAW") : ROOT_CAPS;
+  const caps = opts.user.uid === 0 ? rootCaps : [];
   const limited = opts.memoryBytes !== undefined;
   const mounts = containerMounts(opts, limited);
   return {
@@ -192,7 +214,7 @@ export function runtimeConfig(opts: RunContainerOptions): Record<string, unknown
         { type: "ipc" },
         { type: "uts" },
         { type: "mount" },
-        ...(opts.network === "none" ? [{ type: "network" }] : []),
+        ...networkNamespace(opts, netnsPath),
         ...(limited ? [{ type: "cgroup" }] : []),
       ],
       ...(limited ? { resources: { memory: { limit: opts.memoryBytes, swap: opts.memoryBytes } } } : {}),

@@ -30,7 +30,7 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { CnbError } from "@cnbkit/framework";
 import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
-import { type IsolatedNetwork, openIsolatedNetwork } from "./network-namespace.js";
+import { type IsolatedNetwork, loopbackPortsOf, openIsolatedNetwork } from "./network-namespace.js";
 import { type RunContainerOptions, runtimeConfig } from "./runtime-config.js";
 import { type StallWatchdog, startStallWatchdog } from "./stall-watchdog.js";
 
@@ -140,7 +140,8 @@ export async function runContainer(opts: RunContainerOptions): Promise<number> {
     if (opts.network === "isolated") {
       net = await openIsolatedNetwork({
         dir: bundle,
-        ...(opts.loopbackPorts ? { loopbackPorts: opts.loopbackPorts } : {}),
+        // The proxy the container's env names, when it listens on this machine's loopback.
+        loopbackPorts: [...(opts.loopbackPorts ?? []), ...loopbackPortsOf(envRecord(opts.env))],
         ...(opts.publish ? { publish: opts.publish } : {}),
       });
     }
@@ -217,6 +218,12 @@ export function containerCpuNs(stateRoot: string, id: string): Promise<number | 
       }
     });
   });
+}
+
+/** A container env (`K=V` lines or a record) as a record. */
+function envRecord(env: RunContainerOptions["env"]): Record<string, string> {
+  if (!Array.isArray(env)) return env;
+  return Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 }
 
 function signalNumber(sig: NodeJS.Signals): number {

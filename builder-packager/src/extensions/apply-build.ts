@@ -12,7 +12,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { buildpackDirName, parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
-import { proxyEnv, runContainer } from "../container/index.js";
+import { type ContainerNetwork, proxyEnv, runContainer } from "../container/index.js";
 import { type ExtensionDockerfile, parseExtensionDockerfile, runStepEnv } from "./dockerfile.js";
 
 /** Where the build runs and who the CNB user is. */
@@ -24,7 +24,7 @@ export interface ApplyBuildOptions {
   uid: number;
   gid: number;
   say: (line: string) => void;
-  network?: "host" | "none";
+  network?: ContainerNetwork;
   signal?: AbortSignal;
 }
 
@@ -134,7 +134,7 @@ export interface DockerfileRun {
   /** Names the Dockerfile in messages (`extension acme/apt: run.Dockerfile`). */
   where: string;
   say: (line: string) => void;
-  network: "host" | "none";
+  network: ContainerNetwork;
   signal?: AbortSignal;
 }
 

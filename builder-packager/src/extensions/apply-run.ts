@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type ImageConfig, type ImageSource, type Platform, writeLayer } from "../oci/index.js";
 import { dropRunState, mountOverlay, type OverlayView } from "./overlay-view.js";
-import { overlayDiffEntries, unpackImage } from "../container/index.js";
+import { type ContainerNetwork, overlayDiffEntries, unpackImage } from "../container/index.js";
 import { extendConfigArgs, generatedDockerfile, groupExtensions, runDockerfileSteps, stepUser } from "./apply-build.js";
 import type { ExtensionDockerfile } from "./dockerfile.js";
 import { extendedRunBlobDir, extendedRunImage, writeExtendedRunLayout } from "./extended-run-layout.js";
@@ -97,7 +97,7 @@ export interface ApplyRunOptions {
   uid: number;
   gid: number;
   say: (line: string) => void;
-  network?: "host" | "none";
+  network?: ContainerNetwork;
   signal?: AbortSignal;
 }
 

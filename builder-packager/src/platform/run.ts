@@ -1,5 +1,6 @@
 /**
- * `cnbkit run`: starts an app image under runc with the host's network, as the image's
+ * `cnbkit run`: starts an app image under runc with the host's network (or an isolated one,
+ * `network`, that reaches the outside and serves the app's port on 127.0.0.1), as the image's
  * user, through the CNB launcher (the image's Entrypoint), so it behaves as it would in
  * Kubernetes. The image is unpacked once per digest; each run gets a writable overlay view.
  *
@@ -17,6 +18,7 @@ import { cnbkitCacheDir, sweepStale } from "../cache/index.js";
 import type { Platform } from "../oci/index.js";
 import { containerCommand } from "./container-command.js";
 import {
+  type ContainerNetwork,
   checkRunnable,
   openRootfsView,
   pruneUnpackedImages,
@@ -54,6 +56,13 @@ export interface RunOptions {
   cnbkitCache?: string;
   /** The image of an image index to run (default: this machine's platform); another arch runs under qemu. */
   platform?: Platform;
+  /**
+   * The app's network (`cnbkit run --network`): `host` (default: {@link RunningApp.ready}
+   * probes the host's port, which an isolated network's forward holds open before the app
+   * listens), `isolated` (the build's default: the port forwarded from 127.0.0.1, this
+   * machine's loopback and the metadata address out of reach), or `none`.
+   */
+  network?: ContainerNetwork;
 }
 
 /** A running app. */
@@ -151,7 +160,8 @@ export async function runApp(opts: RunOptions): Promise<RunningApp> {
       env,
       cwd: cfg.WorkingDir || "/workspace",
       user,
-      hostNetwork: true,
+      network: opts.network ?? "host",
+      ...(opts.network === "isolated" ? { publish: [port] } : {}),
       ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
       signal: ac.signal,
       onStdout: (l) => opts.onOutput?.(l, "stdout"),

@@ -71,7 +71,9 @@ test("--buildpack, --pre/--post-buildpack, --descriptor, --network and --pull-po
     network: "none",
     pullPolicy: "never",
   });
-  expect(() => packBuildFlags(parse("--network", "bridge"))).toThrow(/^--network "bridge" is not host or none/);
+  expect(() => packBuildFlags(parse("--network", "bridge"))).toThrow(
+    /^--network "bridge" is not isolated, host or none/,
+  );
   expect(() => packBuildFlags(parse("--pull-policy", "sometimes"))).toThrow(
     /^--pull-policy "sometimes" is not one of always, if-not-present, never$/,
   );

@@ -5,7 +5,7 @@ import { formatStallTimeout, parseStallTimeout } from "../../container/index.js"
 import { parsePlatforms, runApp } from "../../platform/index.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { imageRef } from "../refs.js";
-import { parseEnvPairs } from "./build.js";
+import { parseEnvPairs, parseNetwork } from "./build.js";
 
 /** Docker's floor for `--memory`: below it a container cannot even start its init. */
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -50,6 +50,11 @@ export const runCommand: Command = {
       value: "<os/arch>",
       help: "which image of an image index to run, e.g. linux/arm64 (default: this machine's; another arch runs under qemu)",
     },
+    network: {
+      type: "string",
+      value: "host|isolated|none",
+      help: "the app's network: this machine's (default), isolated (its port on 127.0.0.1, this machine's loopback and the metadata address out of reach), or none",
+    },
     "listen-timeout": {
       type: "string",
       value: "<duration>",
@@ -65,6 +70,7 @@ export const runCommand: Command = {
     const platforms = parsePlatforms(listOption(inv, "platform"));
     if (platforms.length > 1) throw new CnbError("--platform: run one platform at a time; give one os/arch");
     const memoryBytes = parseMemoryLimit(stringOption(inv, "memory"));
+    const networkText = stringOption(inv, "network");
     const listenText = stringOption(inv, "listen-timeout");
     const listenMs =
       listenText === undefined ? 30_000 : parseStallTimeout(listenText, "--listen-timeout", "turns the warning off");
@@ -94,6 +100,7 @@ export const runCommand: Command = {
         ...(proc ? { process: proc } : {}),
         ...(platforms[0] ? { platform: platforms[0] } : {}),
         ...(memoryBytes !== undefined ? { memoryBytes } : {}),
+        ...(networkText !== undefined ? { network: parseNetwork(networkText) } : {}),
         signal: controller.signal,
         onOutput: (line) => inv.out(line),
       }).catch((err: unknown) => {

@@ -39,7 +39,7 @@ export async function applyExtensions(
     uid: builder.uid,
     gid: builder.gid,
     say,
-    network: opts.network === "none" ? ("none" as const) : ("host" as const),
+    network: opts.network ?? ("isolated" as const),
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
   await applyBuildExtensions({ rootfs, builderRef: opts.builder ?? "", ...common });

@@ -4,12 +4,14 @@
  * mode), inputs.ts (cache, workspace, platform dir), run-lifecycle.ts, write-image.ts.
  */
 import type { ArchNeutralRole } from "@cnbkit/framework/packaging";
+import type { ContainerNetwork } from "../../container/index.js";
 import type { Digest, ImageSource, Platform } from "../../oci/index.js";
 import type { BuildRecord } from "./record.js";
 import type { PhaseTime } from "./lifecycle-output.js";
 import type { FlagSetName } from "./phases/index.js";
 import type { PullPolicy } from "./pull-policy.js";
 import type { Destination } from "./destination.js";
+import type { SecretFlag } from "./layer-guard/index.js";
 
 /** A service binding: `dir` (servicebinding.io layout: `type`, `provider`, secrets) mounted as `name`. */
 export interface Binding {
@@ -28,8 +30,13 @@ export interface BuildOptions {
   builder?: string;
   /** The project descriptor (default `<appDir>/project.toml`); flags win over what it says. */
   descriptor?: string;
-  /** The build container's network: the host's (default) or none at all (pack's `--network`). */
-  network?: "host" | "none";
+  /**
+   * The build containers' network (`--network`): `isolated` (default), a namespace of each
+   * container's own that reaches the outside (registries, mirrors, the proxy, DNS) but not
+   * this machine's loopback, its addresses or the metadata ranges; `host`, this machine's
+   * network as it is; `none`, no network at all.
+   */
+  network?: ContainerNetwork;
   /**
    * When a registry builder or run image is fetched (pack's `--pull-policy`): `if-not-present`
    * (default) uses what is unpacked or cached, `always` asks the registry for the tag's digest
@@ -50,6 +57,11 @@ export interface BuildOptions {
   env?: Record<string, string>;
   /** Service bindings, mounted read-only at /platform/bindings/<name>. */
   bindings?: Binding[];
+  /**
+   * `--secret`s: bindings of this build only, each made from one file (layer-guard/secret-flag.ts).
+   * Their values, like every binding's, must not be in a new layer (layer-guard/).
+   */
+  secrets?: SecretFlag[];
   /** Build cache dir; default `<cache>/build-cache/<hash of app dir, output image and platform>` (build-cache-key.ts). */
   cacheDir?: string;
   /**

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { type BindMount, formatStallTimeout, proxyEnv, runContainer } from "../../container/index.js";
+import { type BindMount, formatStallTimeout, loopbackPortsOf, proxyEnv, runContainer } from "../../container/index.js";
 import { basicAuth, loadCredentials, parseReference } from "../../oci/index.js";
 import { DEFAULT_EXEC_ENV, execEnvVars } from "../exec-env.js";
 import { chownLayoutDirs, layoutPathOf } from "./layout-repo.js";
@@ -62,7 +62,11 @@ export async function runLifecycle(
       cwd: "/workspace",
       user: { uid: builder.uid, gid: builder.gid },
       mounts: [...containerMounts, ...binaries.mounts],
-      ...(opts.network === "none" ? { network: "none" as const } : { hostNetwork: true as const }),
+      // Isolated by default: buildpack code must not reach this machine's loopback or the
+      // metadata address. A --cache-image registry on this machine stays reachable (the proxy
+      // on loopback does too: runContainer forwards the port its env names).
+      network: opts.network ?? "isolated",
+      loopbackPorts: loopbackPortsOf({}, opts.cacheImage ? registriesOf(opts.cacheImage) : []),
       onStdout: (line) => output.line(line, "stdout"),
       onStderr: (line) => output.line(line, "stderr"),
       signal: opts.signal,
@@ -244,6 +248,12 @@ function creatorArgs(opts: BuildOptions, repo: LayoutRepo): string[] {
 /** A registry on this machine speaks plain HTTP: the lifecycle is told so, as cnbkit's own client knows. */
 function insecureRegistryArgs(ref: string): string[] {
   return insecureRegistries(ref).flatMap((r) => ["-insecure-registry", r]);
+}
+
+/** `ref`'s registry (host:port), when it names one. */
+function registriesOf(ref: string): string[] {
+  const parsed = parseReference(ref);
+  return parsed.kind === "registry" ? [parsed.registry] : [];
 }
 
 /** `ref`'s registry when it is one on this machine (plain HTTP), else none. */

@@ -10,7 +10,6 @@ import { rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type BindMount, loopbackPortsOf, runContainer } from "../../container/index.js";
-import type { RunContainerOptions } from "../../container/runtime-config.js";
 import { hostUsrRootfs } from "../test-fixtures.js";
 
 let rootfs = "";
@@ -34,7 +33,10 @@ afterAll(async () => {
 });
 
 /** Runs `script` in the tiny rootfs as uid 1000 with `extra`; exit code and stdout+stderr lines. */
-async function sh(script: string, extra: Partial<RunContainerOptions>): Promise<{ code: number; out: string[] }> {
+async function sh(
+  script: string,
+  extra: Partial<Parameters<typeof runContainer>[0]>,
+): Promise<{ code: number; out: string[] }> {
   const out: string[] = [];
   const code = await runContainer({
     rootfs,

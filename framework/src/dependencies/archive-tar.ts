@@ -15,9 +15,25 @@ import { CHUNK_BYTES, type Sink } from "./archive-sink.js";
 /** The tar formats: archive.ts's ArchiveFormat but zip (a type of its own to keep the files acyclic). */
 type TarFormat = "tar" | "tar.gz" | "tar.xz" | "tar.zst";
 
-/** A process whose stdout is the decompressed stream; rejects `done` on a non-zero exit. */
-function tool(cmd: string, file: string): { out: Readable; done: Promise<void> } {
-  const child = spawn(cmd, ["-dc", "--", file], { stdio: ["ignore", "pipe", "pipe"] });
+/** A byte range of the file (`end` inclusive) that holds the tar: a .deb's data member (archive-deb.ts). */
+export interface TarRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * A process whose stdout is the decompressed stream; rejects `done` on a non-zero exit. With a
+ * range, that range is piped to the tool's stdin instead of the tool reading the whole file.
+ */
+function tool(cmd: string, file: string, range?: TarRange): { out: Readable; done: Promise<void> } {
+  const child = spawn(cmd, range ? ["-dc"] : ["-dc", "--", file], { stdio: ["pipe", "pipe", "pipe"] });
+  // The tool may exit early on bad data: its closed stdin is not the error to report.
+  child.stdin.on("error", () => {});
+  if (range) {
+    createReadStream(file, { ...range, highWaterMark: CHUNK_BYTES })
+      .on("error", (err) => child.stdin.destroy(err))
+      .pipe(child.stdin);
+  } else child.stdin.end();
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => {
     if (stderr.length < 4096) stderr += d;
@@ -44,11 +60,14 @@ function tool(cmd: string, file: string): { out: Readable; done: Promise<void> }
   return { out: child.stdout, done };
 }
 
-/** Extracts a tar, plain or compressed, through `sink`; an entry's write error wins over the parse error it causes. */
-export async function extractTar(file: string, format: TarFormat, sink: Sink): Promise<void> {
+/**
+ * Extracts a tar, plain or compressed, through `sink`; an entry's write error wins over the
+ * parse error it causes. `range` reads only those bytes of the file (a .deb's data member).
+ */
+export async function extractTar(file: string, format: TarFormat, sink: Sink, range?: TarRange): Promise<void> {
   let writeError: unknown; // a failed write (ENOSPC) reaches pipeline() only as "Premature close"
   try {
-    await extractTarStream(file, format, sink, (err) => {
+    await extractTarStream(file, format, sink, range, (err) => {
       writeError ??= err;
     });
   } catch (err) {
@@ -60,6 +79,7 @@ async function extractTarStream(
   file: string,
   format: TarFormat,
   sink: Sink,
+  range: TarRange | undefined,
   onEntryError: (err: unknown) => void,
 ): Promise<void> {
   const extractor = tar.extract();
@@ -82,7 +102,7 @@ async function extractTarStream(
   const zstd = (zlib as { createZstdDecompress?: (o: { chunkSize: number }) => NodeJS.ReadWriteStream })
     .createZstdDecompress;
   if (format === "tar.xz" || (format === "tar.zst" && !zstd)) {
-    const t = tool(format === "tar.xz" ? "xz" : "zstd", file);
+    const t = tool(format === "tar.xz" ? "xz" : "zstd", file, range);
     const toolDone = t.done.catch((e) => e as Error);
     let parseError: unknown;
     try {
@@ -97,7 +117,7 @@ async function extractTarStream(
     if (parseError) throw parseError;
     return;
   }
-  const src = createReadStream(file, { highWaterMark: CHUNK_BYTES });
+  const src = createReadStream(file, { ...range, highWaterMark: CHUNK_BYTES });
   const decompress =
     format === "tar.gz"
       ? zlib.createGunzip({ chunkSize: CHUNK_BYTES })

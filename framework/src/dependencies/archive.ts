@@ -1,5 +1,6 @@
 /**
- * Safe, streaming extraction of dependency archives: tar, tar.gz, tar.xz, tar.zst and zip.
+ * Safe, streaming extraction of dependency archives: tar, tar.gz, tar.xz, tar.zst, zip and a
+ * Debian package's files (.deb: its data tar, read in place; archive-deb.ts).
  *
  * Every entry is checked before it touches the disk. Refused, with a {@link CnbError} naming
  * the archive and the entry: absolute paths, `..` path components, symlinks whose target
@@ -36,12 +37,13 @@
 import { lstat, mkdir, mkdtemp, open, readdir, rename, rm, stat, statfs } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { CnbError } from "../errors/index.js";
+import { AR_MAGIC, debData } from "./archive-deb.js";
 import { Sink } from "./archive-sink.js";
 import { extractTar } from "./archive-tar.js";
 import { extractZip } from "./archive-zip.js";
 
-/** Archive formats {@link extract} understands. */
-export type ArchiveFormat = "tar" | "tar.gz" | "tar.xz" | "tar.zst" | "zip";
+/** Archive formats {@link extract} understands; `deb` is a Debian package's data tar (archive-deb.ts). */
+export type ArchiveFormat = "tar" | "tar.gz" | "tar.xz" | "tar.zst" | "zip" | "deb";
 
 /** Options for {@link extract}. */
 export interface ExtractOptions {
@@ -65,6 +67,7 @@ export function formatFromName(file: string): ArchiveFormat | undefined {
   if (f.endsWith(".tar.zst") || f.endsWith(".tzst") || f.endsWith(".tar.zstd")) return "tar.zst";
   if (f.endsWith(".tar")) return "tar";
   if (f.endsWith(".zip") || f.endsWith(".jar")) return "zip";
+  if (f.endsWith(".deb")) return "deb";
   return undefined;
 }
 
@@ -72,9 +75,10 @@ export function formatFromName(file: string): ArchiveFormat | undefined {
 export async function sniffFormat(file: string): Promise<ArchiveFormat> {
   const fh = await open(file, "r");
   try {
-    const buf = Buffer.alloc(6);
-    const { bytesRead } = await fh.read(buf, 0, 6, 0);
+    const buf = Buffer.alloc(8);
+    const { bytesRead } = await fh.read(buf, 0, 8, 0);
     const b = buf.subarray(0, bytesRead);
+    if (b.equals(AR_MAGIC)) return "deb";
     if (b[0] === 0x1f && b[1] === 0x8b) return "tar.gz";
     if (b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return "tar.xz";
     if (b.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return "tar.zst";
@@ -104,7 +108,10 @@ export async function extract(file: string, dest: string, opts: ExtractOptions =
     );
     try {
       if (format === "zip") await extractZip(file, sink);
-      else await extractTar(file, format, sink);
+      else if (format === "deb") {
+        const data = await debData(file);
+        await extractTar(file, data.format, sink, data);
+      } else await extractTar(file, format, sink);
     } catch (err) {
       if (err instanceof CnbError) throw err;
       if ((err as NodeJS.ErrnoException | undefined)?.code === "ENOSPC") throw await diskFull(file, dest, err);

@@ -1,42 +1,38 @@
 /**
- * The nginx the reference builder's LOCAL variant carries in cnbkit/web's inventory, made from
- * Debian's .debs because this machine reaches neither nginx.org nor any other binary nginx.
+ * The nginx of cnbkit/web's inventory: Debian's own `nginx` and `nginx-common` .debs, as
+ * deb.debian.org serves them. The real buildpack.toml names their pool URLs and the sha256 of
+ * the Packages index; the reference builder's LOCAL variant carries the same .debs (file://,
+ * same sha256), so both install through one path: the framework extracts a .deb's data tar
+ * itself (framework/src/dependencies/archive-deb.ts) and the buildpack takes `usr/sbin/nginx`
+ * from `nginx` and `etc/nginx/mime.types` from `nginx-common` (buildpacks/web, install-nginx.ts).
  *
- * One line: trixie's `nginx` (1.26, Debian 13's, cnbkit's standard run image); its binary needs
- * glibc 2.34 at most, so it runs on Debian 12 run images too. It is the
- * newest version the release's suites serve (release, -updates, -security), every .deb checked
- * against the sha256 of the Packages index (debian-index.ts), unpacked with `dpkg -x` and laid
- * out as:
+ * One line: trixie's `nginx` (1.26, Debian 13's, cnbkit's standard run image), the newest
+ * version the release's suites serve (release, -updates, -security). Before the .debs are
+ * offered they are checked once (the result cached beside them):
  *
- *   nginx/sbin/nginx            the binary (Debian builds gzip_static, realip, ssl, http2 in)
- *   nginx/conf/mime.types       from nginx-common
- *   nginx/lib/                  shared libraries the run image lacks (none today, see below)
- *   nginx/share/doc/copyright   Debian's copyright file (nginx is BSD-2-Clause)
+ * - the binary links only libraries both run images carry ({@link RUN_IMAGE_SONAMES}): libc,
+ *   libcrypt1, libpcre2-8-0 (grep, in debootstrap's minbase), libssl3 (with CPython's, see
+ *   builder-packager/src/base/packages.ts) and zlib1g; anything else fails here, naming it;
+ * - the newest glibc it needs (glibc-need.ts) becomes the entries' `distros` (trixie's needs
+ *   2.34 at most, so it runs on Debian 12 run images too);
+ * - `nginx -V` runs from the unpacked tree when this machine can run it.
  *
- * The binary links libc, libcrypt1, libpcre2-8-0, libssl3 and zlib1g. The run images carry all
- * of them: libpcre2-8-0 comes with grep (Essential, in debootstrap's minbase), libcrypt1 and
- * libssl3 with the CPython libraries (builder-packager/src/base/packages.ts). So lib/ stays
- * empty unless {@link RUN_IMAGE_SONAMES} misses a library `readelf -d` names: then its .deb is
- * fetched and the .so copied in (the buildpack puts lib/ on LD_LIBRARY_PATH for nginx only).
- *
- * The newest glibc the binary needs is measured (glibc-need.ts) and becomes the inventory's
- * `distros`, so trixie's build is offered only to Debian 13 run images.
- *
- * Tarballs are cached in `~/.cache/cnbkit/nginx/`; they are reproducible (the same .debs give
- * the same bytes), so their sha256 can be named in an inventory before anyone publishes them.
+ * `node tools/local-builder/local-nginx.ts [amd64|arm64]` prints the real inventory's entries,
+ * to paste into buildpacks/web/buildpack.toml when Debian ships a new nginx (a superseded
+ * security update leaves deb.debian.org, so the pinned URL must follow it).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
+import { download } from "@cnbkit/framework/dependencies";
 import { writeAtomic } from "@cnbkit/framework/fs";
 import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
 import { cachedNewestPackageSet, type DebianPackage, type DebianRelease, TRIXIE, unpackDebs } from "./debian-index.js";
 import { debianReleasesFor, glibcNeed } from "./glibc-need.js";
-import { writeDeterministicTarGz } from "./reproducible-tarball.js";
 
-/** An nginx line of the local inventory: the Debian release whose `nginx` .deb makes it. */
+/** An nginx line of the inventory: the Debian release whose `nginx` .deb makes it. */
 export interface LocalNginxLine {
   release: DebianRelease;
 }
@@ -47,7 +43,7 @@ export interface LocalNginxLine {
  */
 export const LOCAL_NGINX_LINES: readonly LocalNginxLine[] = [{ release: TRIXIE }];
 
-/** Sonames both run images carry (minbase + packages.ts), which the tarball need not bring. */
+/** Sonames both run images carry (minbase + packages.ts), which the layer need not bring. */
 export const RUN_IMAGE_SONAMES: readonly string[] = [
   "libc.so.6",
   "ld-linux-x86-64.so.2",
@@ -59,18 +55,29 @@ export const RUN_IMAGE_SONAMES: readonly string[] = [
   "libz.so.1",
 ];
 
-/** One made nginx tarball. */
-export interface LocalNginx {
-  path: string;
+/** One .deb of an nginx line, downloaded here and checked against its index sha256. */
+export interface NginxDeb {
+  /** `nginx` or `nginx-common`. */
+  name: string;
+  /** Its pool URL on deb.debian.org. */
+  url: string;
   sha256: string;
+  /** The verified copy under `~/.cache/cnbkit/nginx/debs/`. */
+  path: string;
+}
+
+/** One nginx line's .debs and what they were found to need. */
+export interface LocalNginx {
   /** Upstream version, `1.26.3`. */
   version: string;
-  /** Debian's, `1.26.3-3+deb13u1`. */
+  /** Debian's, `1.26.3-3+deb13u11`. */
   debianVersion: string;
+  /** The Debian release's distro, `debian-13`. */
+  distro: string;
   /** The Debian versions (`12`, `13`) whose glibc runs it. */
   distros: string[];
-  /** The .debs it was made from. */
-  packages: DebianPackage[];
+  /** `nginx` (the binary, for `arch`) then `nginx-common` (mime.types, arch all). */
+  debs: NginxDeb[];
 }
 
 /** `~/.cache/cnbkit/nginx`. */
@@ -79,20 +86,20 @@ export function nginxCacheDir(): string {
 }
 
 /**
- * Makes (or reuses) the nginx tarball of one Debian release for `arch`.
+ * The .debs of one Debian release's nginx for `arch`, downloaded (verified) and checked once.
  *
  * @example
- * const { path, sha256, version } = await localNginxTarball("amd64", TRIXIE); // version "1.26.3"
+ * const { version, debs } = await localNginxDebs("amd64", TRIXIE); // version "1.26.3", debs[0].name "nginx"
+ * @throws Error naming the .deb when it does not verify, or the library the run images lack
  */
-export async function localNginxTarball(
+export async function localNginxDebs(
   arch: "amd64" | "arm64",
   release: DebianRelease,
   progress: (line: string) => void = () => {},
 ): Promise<LocalNginx> {
   const dir = nginxCacheDir();
-  const names = ["nginx", "nginx-common"];
   const packages = await cachedNewestPackageSet(
-    names,
+    ["nginx", "nginx-common"],
     arch,
     release,
     join(dir, `${release.codename}-nginx-${arch}.json`),
@@ -101,41 +108,51 @@ export async function localNginxTarball(
   const nginx = packages[0] as DebianPackage;
   const debianVersion = nginx.version;
   const version = debianVersion.replace(/^\d+:/, "").replace(/-[^-]*$/, "");
-  const path = join(dir, `nginx-${debianVersion.replaceAll(/[:+~]/g, "_")}-${release.distro}-${arch}.tar.gz`);
-  const meta = `${path}.json`;
-  if (existsSync(path) && existsSync(meta)) {
-    const m = JSON.parse(await readFile(meta, "utf8")) as { sha256: string; distros: string[] };
-    return { path, sha256: m.sha256, version, debianVersion, distros: m.distros, packages };
+  const debs: NginxDeb[] = [];
+  for (const p of packages) debs.push(await cachedDeb(p, join(dir, "debs")));
+  const meta = join(dir, "debs", `${basename(nginx.url)}.checked.json`);
+  let distros: string[];
+  if (existsSync(meta)) distros = (JSON.parse(await readFile(meta, "utf8")) as { distros: string[] }).distros;
+  else {
+    progress(`nginx ${debianVersion} (linux/${arch}): checking Debian ${release.codename}'s .debs`);
+    distros = await checkDebs(packages, arch);
+    await writeAtomic(meta, `${JSON.stringify({ distros }, null, 2)}\n`);
   }
-  progress(`nginx ${debianVersion} (linux/${arch}) from Debian ${release.codename}'s .debs`);
-  await mkdir(dir, { recursive: true });
-  const work = await mkdtemp(join(dir, "work-"));
+  return { version, debianVersion, distro: release.distro, distros, debs };
+}
+
+/** `p` in `dir` under its pool name, downloaded and verified unless a verified copy is there. */
+async function cachedDeb(p: DebianPackage, dir: string): Promise<NginxDeb> {
+  const path = join(dir, basename(p.url));
+  const ok = `${path}.sha256`;
+  const known = existsSync(path) && existsSync(ok) && (await readFile(ok, "utf8")).trim() === p.sha256;
+  if (!known) {
+    await mkdir(dir, { recursive: true });
+    await download({ id: p.name, version: p.version, uri: p.url, sha256: p.sha256 }, dir, {
+      env: {},
+      fileName: basename(p.url),
+    });
+    await writeAtomic(ok, `${p.sha256}\n`);
+  }
+  return { name: p.name, url: p.url, sha256: p.sha256, path };
+}
+
+/** Unpacks the .debs once (`dpkg -x`): the libraries, the glibc need and `nginx -V`. Returns the distros. */
+async function checkDebs(packages: readonly DebianPackage[], arch: string): Promise<string[]> {
+  const work = await mkdtemp(join(nginxCacheDir(), "work-"));
   try {
     const tree = await unpackDebs(packages, work);
-    const out = join(work, "out", "nginx");
-    await mkdir(join(out, "sbin"), { recursive: true });
-    await mkdir(join(out, "conf"), { recursive: true });
-    await mkdir(join(out, "lib"), { recursive: true });
-    await mkdir(join(out, "share", "doc"), { recursive: true });
-    await copyFile(join(tree, "usr", "sbin", "nginx"), join(out, "sbin", "nginx"));
-    await copyFile(join(tree, "etc", "nginx", "mime.types"), join(out, "conf", "mime.types"));
-    const copyright = join(tree, "usr", "share", "doc", "nginx", "copyright");
-    if (existsSync(copyright)) await copyFile(copyright, join(out, "share", "doc", "copyright"));
-    const missing = neededSonames(join(out, "sbin", "nginx")).filter((s) => !RUN_IMAGE_SONAMES.includes(s));
+    const binary = join(tree, "usr", "sbin", "nginx");
+    const missing = neededSonames(binary).filter((s) => !RUN_IMAGE_SONAMES.includes(s));
     if (missing.length > 0) {
       throw new Error(
-        `local nginx: ${nginx.url} links ${missing.join(", ")}, which the run images lack; add its package to local-nginx.ts`,
+        `local nginx: ${packages[0]?.url} links ${missing.join(", ")}, which the run images lack; bring its package in local-nginx.ts and install-nginx.ts`,
       );
     }
-    const need = await glibcNeed(join(work, "out"));
+    const need = await glibcNeed(join(tree, "usr", "sbin"));
     const distros = need ? debianReleasesFor(need.version) : ["12", "13"];
-    if (arch === hostArch() && distros.includes(hostDebian())) smokeTest(join(out, "sbin", "nginx"));
-    const sha256 = await writeDeterministicTarGz(join(work, "out"), "nginx", path);
-    await writeAtomic(meta, `${JSON.stringify({ sha256, distros, debs: packages.map((p) => p.url) }, null, 2)}\n`);
-    progress(
-      `  ${relative(process.cwd(), path) || path} (sha256 ${sha256.slice(0, 12)}…, runs on Debian ${distros.join(", ")})`,
-    );
-    return { path, sha256, version, debianVersion, distros, packages };
+    if (arch === hostArch() && distros.includes(hostDebian())) smokeTest(binary);
+    return distros;
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -171,36 +188,58 @@ function smokeTest(nginx: string): void {
 }
 
 /**
- * The web buildpack.toml with its nginx inventory replaced by local tarballs (of one arch) and
- * its framework entry pointing back at buildpacks/web/src/index.ts (so no source is copied).
+ * The inventory entries of one nginx line for `arch`: the `nginx` .deb and the `nginx-common`
+ * .deb, each at `uri(deb)` with Debian's sha256. The same for the real buildpack.toml (the
+ * pool URLs) and the local one (file:// to the cached copies), so both install alike.
+ */
+export function nginxInventory(
+  n: Pick<LocalNginx, "version" | "debianVersion" | "distro" | "distros" | "debs">,
+  arch: "amd64" | "arm64",
+  uri: (deb: NginxDeb) => string,
+): TomlTable[] {
+  const debian = encodeURIComponent(n.debianVersion);
+  const distros = n.distros.map((version) => ({ name: "debian", version }));
+  return n.debs.map((deb) => {
+    const common = deb.name !== "nginx";
+    return {
+      id: deb.name,
+      name: deb.name,
+      version: n.version,
+      os: "linux",
+      // nginx-common is arch all: one entry, no arch, matches every target.
+      ...(common ? {} : { arch }),
+      uri: uri(deb),
+      sha256: deb.sha256,
+      purl: `pkg:deb/debian/${deb.name}@${debian}?arch=${common ? "all" : arch}&distro=${n.distro}`,
+      cpes: common ? [] : [`cpe:2.3:a:f5:nginx:${n.version}:*:*:*:*:*:*:*`],
+      licenses: ["BSD-2-Clause"],
+      // Data entries are ./usr/sbin/nginx: one component off leaves sbin/nginx. nginx-common
+      // is unpacked whole (its etc/nginx/mime.types is what the buildpack takes).
+      ...(common ? {} : { "strip-components": 1 }),
+      distros,
+    };
+  });
+}
+
+/**
+ * The web buildpack.toml with its nginx inventory replaced by the cached .debs (of one arch,
+ * file://, the same sha256) and its framework entry pointing back at
+ * buildpacks/web/src/index.ts (so no source is copied).
  */
 export function localWebBuildpackToml(
   realToml: string,
-  nginxes: readonly Pick<LocalNginx, "path" | "sha256" | "version" | "debianVersion" | "distros">[],
+  nginxes: readonly Pick<LocalNginx, "version" | "debianVersion" | "distro" | "distros" | "debs">[],
   arch: "amd64" | "arm64",
   entry: string,
 ): string {
   const doc = parseToml(realToml, "buildpacks/web/buildpack.toml");
   const metadata = { ...((doc.metadata as TomlTable | undefined) ?? {}) };
-  metadata.dependencies = nginxes.map((n) => ({
-    id: "nginx",
-    name: "nginx",
-    version: n.version,
-    os: "linux",
-    arch,
-    uri: `file://${n.path}`,
-    sha256: n.sha256,
-    purl: `pkg:deb/debian/nginx@${encodeURIComponent(n.debianVersion)}?arch=${arch}`,
-    cpes: [`cpe:2.3:a:f5:nginx:${n.version}:*:*:*:*:*:*:*`],
-    licenses: ["BSD-2-Clause"],
-    "strip-components": 1,
-    distros: n.distros.map((version) => ({ name: "debian", version })),
-  }));
+  metadata.dependencies = nginxes.flatMap((n) => nginxInventory(n, arch, (deb) => `file://${deb.path}`));
   metadata.cnbkit = { entry };
   const header = [
     "# GENERATED by tools/local-builder/local-nginx.ts. Do not edit.",
-    "# buildpacks/web/buildpack.toml with the nginx inventory replaced by tarballs made from",
-    "# Debian's nginx .debs, because this machine reaches no other nginx binary.",
+    "# buildpacks/web/buildpack.toml with the nginx inventory's .debs replaced by copies",
+    "# cached here (file://, the same sha256), so the builder needs no network.",
     "",
   ].join("\n");
   return `${header}${stringifyToml({ ...doc, targets: [{ os: "linux", arch }], metadata })}`;
@@ -212,23 +251,16 @@ export async function localNginxes(
   progress: (line: string) => void = () => {},
 ): Promise<LocalNginx[]> {
   const out: LocalNginx[] = [];
-  for (const line of LOCAL_NGINX_LINES) out.push(await localNginxTarball(arch, line.release, progress));
+  for (const line of LOCAL_NGINX_LINES) out.push(await localNginxDebs(arch, line.release, progress));
   return out;
 }
 
-// `node tools/local-builder/local-nginx.ts` prints the lines' inventory facts (to update the
-// real buildpack.toml by hand).
+// `node tools/local-builder/local-nginx.ts [arch]` prints the real inventory's entries for
+// that arch (to update buildpacks/web/buildpack.toml by hand).
 if (import.meta.url === `file://${process.argv[1]}`) {
   const arch = (process.argv[2] as "amd64" | "arm64" | undefined) ?? "amd64";
   for (const n of await localNginxes(arch, (l) => console.error(l))) {
-    console.log(
-      JSON.stringify({
-        version: n.version,
-        debianVersion: n.debianVersion,
-        sha256: n.sha256,
-        distros: n.distros,
-        path: n.path,
-      }),
-    );
+    const dependencies = nginxInventory(n, arch, (deb) => deb.url);
+    console.log(stringifyToml({ metadata: { dependencies } }));
   }
 }

@@ -8,15 +8,14 @@ import { fileURLToPath } from "node:url";
 import { runBuild, runDetect } from "@cnbkit/framework/testing";
 import { beforeAll, describe, expect, test } from "vitest";
 import { TRIXIE } from "../../../tools/local-builder/debian-index.js";
-import { localNginxTarball } from "../../../tools/local-builder/local-nginx.js";
-import { localWebBuildpackToml } from "../../../tools/local-builder/local-nginx.js";
+import { localNginxDebs, localWebBuildpackToml } from "../../../tools/local-builder/local-nginx.js";
 import bp from "./index.js";
 
 const buildpackDir = fileURLToPath(new URL("..", import.meta.url));
 let buildpackToml: string;
 
 beforeAll(async () => {
-  const nginx = await localNginxTarball("amd64", TRIXIE);
+  const nginx = await localNginxDebs("amd64", TRIXIE);
   const real = await readFile(new URL("../buildpack.toml", import.meta.url), "utf8");
   buildpackToml = localWebBuildpackToml(real, [nginx], "amd64", "src/index.ts");
 }, 120_000);
@@ -50,7 +49,9 @@ describe("build", () => {
     expect(out).toContain("Serving the app root (index.html is at the app root)");
     expect(out).toContain("Push state off: unknown paths are 404");
     expect(out).toContain("nginx -t: configuration ok");
-    expect(r.layer("nginx").files).toContain("sbin/nginx");
+    expect(r.layer("nginx").files).toEqual(
+      expect.arrayContaining(["sbin/nginx", "conf/mime.types", "share/doc/nginx/copyright"]),
+    );
     expect(r.layer("nginx").toml?.types.launch).toBe(true);
     const launcher = `${r.layer("web_config").path}/bin/start-nginx`;
     expect(r.processes).toEqual([{ type: "web", command: [launcher], default: true }]);

@@ -3,15 +3,16 @@
  * inventory (Debian 13's build, which runs on this Debian 12 machine too): what a browser
  * and a proxy see. The end-to-end test (test/e2e/web.test.ts) checks the same in an image.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { type ChildProcess, spawn } from "node:child_process";
+import { chmod, mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TRIXIE } from "../../../tools/local-builder/debian-index.js";
-import { localNginxTarball } from "../../../tools/local-builder/local-nginx.js";
+import { extract } from "@cnbkit/framework/dependencies";
+import { localNginxDebs } from "../../../tools/local-builder/local-nginx.js";
 import { launcherScript, userConfFixes } from "./launch-script.js";
 import { FINGERPRINTED, nginxConf } from "./nginx-conf.js";
 
@@ -22,9 +23,13 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "cnbkit-web-conf-"));
   // Run as root (CI), nginx's workers drop to www-data, which must read the site.
   await chmod(work, 0o755);
-  const tarball = await localNginxTarball("amd64", TRIXIE);
-  expect(spawnSync("tar", ["-xzf", tarball.path, "-C", work]).status).toBe(0);
+  // As install-nginx.ts lays it out: sbin/nginx from nginx, conf/mime.types from nginx-common.
+  const [nginx, common] = (await localNginxDebs("amd64", TRIXIE)).debs;
   nginxHome = join(work, "nginx");
+  await extract(nginx?.path as string, nginxHome, { strip: 1 });
+  await extract(common?.path as string, join(work, "common"));
+  await mkdir(join(nginxHome, "conf"));
+  await rename(join(work, "common", "etc/nginx/mime.types"), join(nginxHome, "conf", "mime.types"));
 }, 120_000);
 
 afterAll(async () => {

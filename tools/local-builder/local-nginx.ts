@@ -17,9 +17,9 @@
  *   2.34 at most, so it runs on Debian 12 run images too);
  * - `nginx -V` runs from the unpacked tree when this machine can run it.
  *
- * `node tools/local-builder/local-nginx.ts [amd64|arm64]` prints the real inventory's entries,
- * to paste into buildpacks/web/buildpack.toml when Debian ships a new nginx (a superseded
- * security update leaves deb.debian.org, so the pinned URL must follow it).
+ * Run as a program (bundled by esbuild: Node 20 runs no .ts), it prints the real inventory's
+ * entries for an arch, to paste into buildpacks/web/buildpack.toml when Debian ships a new
+ * nginx (a superseded security update leaves deb.debian.org, so the pinned URL must follow it).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -255,8 +255,7 @@ export async function localNginxes(
   return out;
 }
 
-// `node tools/local-builder/local-nginx.ts [arch]` prints the real inventory's entries for
-// that arch (to update buildpacks/web/buildpack.toml by hand).
+// Run as a program with an arch (amd64 default): the real inventory's entries for it, as TOML.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const arch = (process.argv[2] as "amd64" | "arm64" | undefined) ?? "amd64";
   for (const n of await localNginxes(arch, (l) => console.error(l))) {

@@ -20,6 +20,7 @@ export type { BuildRecord, SourceTree } from "./build/record.js";
 export type { PhaseTime } from "./build/lifecycle-output.js";
 export { FLAG_SET_NAMES, type FlagSetName, KNOWN_TRUSTED_BUILDERS, parseFlagSet } from "./build/phases/index.js";
 export { type PullPolicy, parsePullPolicy } from "./build/pull-policy.js";
+export { parseSecretFlag, SECRET_FILE_OF_TYPE, type SecretFlag } from "./build/layer-guard/index.js";
 export {
   type ImageInspection,
   type IndexInspection,

@@ -9,6 +9,7 @@ import {
   parseFlagSet,
   parsePlatforms,
   parsePullPolicy,
+  parseSecretFlag,
 } from "../../platform/index.js";
 import { type ContainerNetwork, parseStallTimeout } from "../../container/index.js";
 import { parseExecEnv } from "../../platform/index.js";
@@ -142,6 +143,12 @@ export const buildCommand: Command = {
     "A foreign platform's build runs this machine's build of the builder's lifecycle (analyze, export: the layout",
     "and gzip work) and of cnbkit buildpacks' Node.js runtime when cnbkit made them for both arches; the tools the",
     "buildpacks start (the app's Node.js, npm, pip, Maven) run under qemu. --no-native-lifecycle runs all under qemu.",
+    "--secret id=<name>,src=<file>[,type=<type>] gives a credential file to the buildpacks for this build only, as a",
+    "binding of that type (npmrc: .npmrc; maven: settings.xml; netrc: .netrc; pip, uv, poetry: index-url, the",
+    "Python buildpack's index URL with its credentials). Before anything is written, every new layer of the image",
+    "and of the cache is scanned for the values of every --secret and binding: a hit stops the build in one line",
+    "naming the binding, the layer and the path, and the output and the cache stay as they were. So does a setuid",
+    "or setgid file in a new layer; world-writable files are named in a warning (docs/supply-chain.md).",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<app-dir>" },
   examples: [
@@ -157,6 +164,7 @@ export const buildCommand: Command = {
     "cnbkit build my-app -B oci:out/builder-multi -o oci:out/app-arm64:latest --platform linux/arm64 --no-native-lifecycle",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --env NODE_ENV=production --env BP_NODE_VERSION --env-file build.env",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --volume ./ca:/platform/bindings/ca --binding ca=./ca",
+    "cnbkit build my-app -B oci:out/builder -o oci:out/app --secret id=npmrc,src=$HOME/.npmrc --secret id=pypi,src=index-url.txt,type=pip",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --run-image oci:out/base:run --cache-dir .cache/app --stall-timeout 10m",
     "cnbkit build my-app -B oci:out/builder -o oci:out/app --clear-cache --default-process worker --tag oci:out/app:v2",
     "cnbkit build my-app -B oci:out/builder -o oci:out/test-app --exec-env test",
@@ -194,6 +202,12 @@ export const buildCommand: Command = {
       help: "mount a service binding",
     },
     binding: { type: "string", multiple: true, value: "<name>=<dir>", help: "mount a service binding" },
+    secret: {
+      type: "string",
+      multiple: true,
+      value: "id=<name>,src=<file>[,type=<type>]",
+      help: "a binding for this build only, made from one file; type (default: the id) is npmrc, yarnrc, maven, gradle, netrc, pip, uv or poetry",
+    },
     "run-image": { type: "string", value: "<ref>", help: "override the builder's run image" },
     "cache-dir": {
       type: "string",
@@ -394,6 +408,7 @@ async function buildOptions(inv: Invocation, appDir: string): Promise<BuildOptio
       ...listOption(inv, "volume").map((v) => parseBinding(v, "volume")),
       ...listOption(inv, "binding").map((b) => parseBinding(b, "binding")),
     ],
+    secrets: listOption(inv, "secret").map(parseSecretFlag),
     ...(runImage ? { runImage: imageRef(runImage) } : {}),
     ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
     ...(stallTimeoutMs !== undefined ? { stallTimeoutMs } : {}),

@@ -38,6 +38,7 @@ import { runLifecycle } from "./run-lifecycle.js";
 import { writeAppImage } from "./write-image.js";
 import { BUILDER_LIFECYCLE, type LifecycleBinaries, nativeLifecycle } from "./native-lifecycle.js";
 import { nativeNodeRuntime } from "./native-node-runtime.js";
+import { guardLayers, type LayerGuard, secretBindingDirs } from "./layer-guard/index.js";
 
 /**
  * Builds `appDir` with the builder's buildpacks and writes the app image to `output`.
@@ -110,11 +111,25 @@ async function buildInView(
   appDir: string,
   project: ProjectDescriptor,
 ): Promise<Omit<BuildResult, "totalMs">> {
-  const { opts, builder, say } = build;
-  const buildCache = await useBuildCache(opts, cache, appDir, builder, say);
+  const { builder, say } = build;
+  const buildCache = await useBuildCache(build.opts, cache, appDir, builder, say);
   const work = await makeWorkDir(cache);
   let view: RootfsView | undefined;
+  let guard: LayerGuard | undefined;
   try {
+    // `--secret`s are bindings of this build only, made in the work dir (layer-guard/secret-flag.ts).
+    const given = build.opts.bindings ?? [];
+    const secrets = await secretBindingDirs(work, build.opts.secrets ?? []);
+    const opts = { ...build.opts, bindings: [...given, ...secrets] };
+    build = { ...build, opts };
+    guard = await guardLayers({
+      cacheDir: buildCache.dir,
+      work,
+      sources: [...given, ...secrets.map((s) => ({ ...s, flag: true }))],
+      owner: builder,
+      output: build.destinations[0]!.given,
+      say,
+    });
     view = await openRootfsView(
       builder.rootfs,
       (l) => {
@@ -131,6 +146,8 @@ async function buildInView(
     ];
     const binaries = await lifecycleBinaries(build, view.path);
     const lifecycle = await runLifecycle(build, view.path, repo, { shared: inputs.mounts, state }, binaries);
+    // Nothing leaves the work dir before every new layer is checked (layer-guard/).
+    await guard.check(repo.appPath, build.destinations[0]!.tag);
     const written = await writeAppImage(build, repo, inputs, lifecycle);
     await copyBuildOutputs(join(view.path, "layers"), opts, written);
     return {
@@ -144,6 +161,7 @@ async function buildInView(
   } finally {
     // The view (unmounted first) is inside the work dir.
     await view?.release();
+    await guard?.done();
     await rm(work, { recursive: true, force: true });
     await buildCache.done();
   }

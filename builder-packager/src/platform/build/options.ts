@@ -11,6 +11,7 @@ import type { PhaseTime } from "./lifecycle-output.js";
 import type { FlagSetName } from "./phases/index.js";
 import type { PullPolicy } from "./pull-policy.js";
 import type { Destination } from "./destination.js";
+import type { SecretFlag } from "./layer-guard/index.js";
 
 /** A service binding: `dir` (servicebinding.io layout: `type`, `provider`, secrets) mounted as `name`. */
 export interface Binding {
@@ -56,6 +57,11 @@ export interface BuildOptions {
   env?: Record<string, string>;
   /** Service bindings, mounted read-only at /platform/bindings/<name>. */
   bindings?: Binding[];
+  /**
+   * `--secret`s: bindings of this build only, each made from one file (layer-guard/secret-flag.ts).
+   * Their values, like every binding's, must not be in a new layer (layer-guard/).
+   */
+  secrets?: SecretFlag[];
   /** Build cache dir; default `<cache>/build-cache/<hash of app dir, output image and platform>` (build-cache-key.ts). */
   cacheDir?: string;
   /**

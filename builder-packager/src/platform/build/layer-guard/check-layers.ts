@@ -1,0 +1,165 @@
+/**
+ * The check between the lifecycle and the destination: every layer the build made (the
+ * image's new layers in the layout repository, the cache's new layer tars) is scanned once
+ * (a diffID in both is read from the cache's uncompressed tar), for the bindings' secrets
+ * (secret-needles.ts) and, in the image's layers, for setuid/setgid and world-writable files
+ * and owners (layer-hygiene.ts). A secret or a setuid file stops the build in one line,
+ * before anything is copied out, and puts the cache back as it was (cache-snapshot.ts).
+ *
+ * The lifecycle always exports to cnbkit's layout repository in the per-build work dir
+ * (build-app.ts), registry output included, so "before anything is written" needs no extra
+ * hold: write-image.ts copies the image out only after this check passes.
+ */
+import { readFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { CnbError } from "@cnbkit/framework";
+import { OciLayout } from "../../../oci/index.js";
+import { LABELS, type LifecycleMetadata } from "../../app-image.js";
+import type { CacheSnapshot } from "./cache-snapshot.js";
+import { type CnbOwner, type HygieneFinding, octalMode } from "./layer-hygiene.js";
+import { scanLayerFile } from "./layer-scan.js";
+import type { Needle } from "./secret-needles.js";
+
+/** One layer to scan: its diffID, where its tar is, how the user knows it, where it goes. */
+interface NewLayer {
+  diffId: string;
+  file: string;
+  name: string;
+  inImage: boolean;
+  inCache: boolean;
+}
+
+/** What {@link checkNewLayers} needs. */
+export interface LayerCheckInput {
+  /** The app image's layout dir in the layout repository, and its tag there. */
+  appPath: string;
+  tag: string;
+  cacheDir: string;
+  cache: CacheSnapshot;
+  needles: readonly Needle[];
+  owner: CnbOwner;
+  /** What the user sees the image as (the error says it is unchanged). */
+  output: string;
+  say: (line: string) => void;
+}
+
+/**
+ * Scans the build's new layers; throws a one-line {@link CnbError} (after restoring the
+ * cache) on a secret or a setuid/setgid file, says world-writable files and foreign owners.
+ */
+export async function checkNewLayers(input: LayerCheckInput): Promise<void> {
+  const started = performance.now();
+  const layers = await newLayers(input);
+  let bytes = 0;
+  for (const layer of layers) {
+    const scan = await scanLayerFile(
+      layer.file,
+      input.needles.map((n) => n.bytes),
+      input.owner,
+    );
+    bytes += scan.bytes;
+    if (scan.secret) {
+      const needle = input.needles[scan.secret.needle]!;
+      await refuse(input, `${needle.source} (its ${needle.file}) is in ${where(layer)} at /${scan.secret.path}`);
+    }
+    if (!layer.inImage) continue;
+    const setuid = scan.hygiene.find((f) => f.kind === "setuid");
+    if (setuid) {
+      await refuse(input, `${where(layer)} has a setuid/setgid file: /${setuid.path} (mode ${octalMode(setuid.mode)})`);
+    }
+    warnHygiene(input.say, layer, scan.hygiene);
+  }
+  const secs = ((performance.now() - started) / 1000).toFixed(1);
+  input.say(
+    `Checked ${layers.length} new layer${layers.length === 1 ? "" : "s"} (${(bytes / 1e6).toFixed(0)} MB) for ${input.needles.length} secret value${input.needles.length === 1 ? "" : "s"} and setuid files in ${secs} s`,
+  );
+}
+
+async function refuse(input: LayerCheckInput, what: string): Promise<never> {
+  await input.cache.restore();
+  throw new CnbError(`${what}: nothing was written, ${input.output} and the build cache are as they were`, {
+    hint: "the buildpack that made the layer must not put it there; remove it from the builder or fix it",
+  });
+}
+
+function where(layer: NewLayer): string {
+  const places = [layer.inImage ? "image" : "", layer.inCache ? "cache" : ""].filter(Boolean).join(" and ");
+  return `${layer.name} (${places})`;
+}
+
+/** Warns of world-writable entries and foreign owners of one layer, a few named and the rest counted. */
+function warnHygiene(say: (line: string) => void, layer: NewLayer, findings: HygieneFinding[]): void {
+  for (const kind of ["world-writable", "owner"] as const) {
+    const found = findings.filter((f) => f.kind === kind);
+    if (found.length === 0) continue;
+    const named = found
+      .slice(0, 3)
+      .map((f) => `/${f.path}`)
+      .join(", ");
+    const more = found.length > 3 ? ` and ${found.length - 3} more` : "";
+    const what = kind === "owner" ? "not owned by the CNB user" : "world-writable";
+    say(`Warning: ${layer.name} has ${what} entries: ${named}${more}`);
+  }
+}
+
+/** The image's layers whose blobs the exporter wrote, and the cache's new tars, each once. */
+async function newLayers(input: LayerCheckInput): Promise<NewLayer[]> {
+  const byDiffId = new Map<string, NewLayer>();
+  const layout = await OciLayout.open(input.appPath);
+  const manifest = await layout.resolve(input.tag).catch(() => layout.resolve());
+  if (manifest.kind === "manifest") {
+    const config = await layout.readConfig(manifest.manifest.config.digest);
+    const names = imageLayerNames(config.config?.Labels?.[LABELS.lifecycle]);
+    for (const [i, desc] of manifest.manifest.layers.entries()) {
+      const diffId = config.rootfs.diff_ids[i];
+      if (!diffId || !(await layout.hasBlob(desc.digest))) continue;
+      const name = names.get(diffId) ?? `layer ${diffId.slice(0, 19)}`;
+      byDiffId.set(diffId, { diffId, file: layout.blobPath(desc.digest), name, inImage: true, inCache: false });
+    }
+  }
+  const committed = join(input.cacheDir, "committed");
+  const cacheNames = await cacheLayerNames(committed);
+  for (const file of await readdir(committed).catch(() => [] as string[])) {
+    if (!file.endsWith(".tar") || input.cache.before.has(file)) continue;
+    const diffId = file.slice(0, -".tar".length);
+    const known = byDiffId.get(diffId);
+    const name = known?.name ?? cacheNames.get(diffId) ?? `cache layer ${diffId.slice(0, 19)}`;
+    byDiffId.set(diffId, { diffId, file: join(committed, file), name, inImage: !!known, inCache: true });
+  }
+  return [...byDiffId.values()];
+}
+
+/** diffID → "layer <buildpack>:<layer>" (or the app, launcher, config, SBOM layer) from the lifecycle's label. */
+function imageLayerNames(label: string | undefined): Map<string, string> {
+  const names = new Map<string, string>();
+  let meta: LifecycleMetadata;
+  try {
+    meta = JSON.parse(label ?? "{}") as LifecycleMetadata;
+  } catch {
+    return names;
+  }
+  for (const bp of meta.buildpacks ?? []) {
+    for (const [layer, { sha }] of Object.entries(bp.layers ?? {})) names.set(sha, `layer ${bp.key}:${layer}`);
+  }
+  for (const app of meta.app ?? []) names.set(app.sha, "the app layer");
+  if (meta.launcher) names.set(meta.launcher.sha, "the launcher layer");
+  if (meta.config) names.set(meta.config.sha, "the config layer");
+  if (meta["process-types"]) names.set(meta["process-types"].sha, "the process-types layer");
+  if (meta.sbom) names.set(meta.sbom.sha, "the SBOM layer");
+  return names;
+}
+
+/** diffID → "cache layer <buildpack>:<layer>" from the cache's metadata file. */
+async function cacheLayerNames(committed: string): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const text = await readFile(join(committed, "io.buildpacks.lifecycle.cache.metadata"), "utf8").catch(() => "{}");
+  try {
+    const meta = JSON.parse(text) as LifecycleMetadata;
+    for (const bp of meta.buildpacks ?? []) {
+      for (const [layer, { sha }] of Object.entries(bp.layers ?? {})) names.set(sha, `cache layer ${bp.key}:${layer}`);
+    }
+  } catch {
+    // names are for the message only
+  }
+  return names;
+}

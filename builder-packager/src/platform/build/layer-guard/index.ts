@@ -1,0 +1,60 @@
+/**
+ * What must not leave a build in its layers: the bindings' and `--secret`s' values, setuid
+ * and setgid files; world-writable files and foreign owners are named. {@link guardLayers}
+ * is set up before the lifecycle runs (needles read, cache snapshotted) and checks after it,
+ * before write-image.ts copies anything out.
+ */
+import { snapshotCache } from "./cache-snapshot.js";
+import { checkNewLayers } from "./check-layers.js";
+import type { CnbOwner } from "./layer-hygiene.js";
+import { type SecretSource, secretNeedles } from "./secret-needles.js";
+
+export { parseSecretFlag, SECRET_FILE_OF_TYPE, type SecretFlag, secretBindingDirs } from "./secret-flag.js";
+export type { SecretSource } from "./secret-needles.js";
+
+/** A build's guard: {@link LayerGuard.check} after the lifecycle, {@link LayerGuard.done} always. */
+export interface LayerGuard {
+  /** Scans the new layers of the image at `appPath` (tag `tag`) and of the cache; throws on a refusal. */
+  check(appPath: string, tag: string): Promise<void>;
+  /**
+   * Ends the guard: drops the cache snapshot after a check passed, puts the cache back when
+   * the build failed before one did (an unchecked cache is not kept).
+   */
+  done(): Promise<void>;
+}
+
+/** What {@link guardLayers} needs from the build. */
+export interface GuardInput {
+  cacheDir: string;
+  work: string;
+  sources: SecretSource[];
+  owner: CnbOwner;
+  output: string;
+  say: (line: string) => void;
+}
+
+/** Reads the secrets and snapshots the cache, before the lifecycle runs. */
+export async function guardLayers(input: GuardInput): Promise<LayerGuard> {
+  const needles = await secretNeedles(input.sources);
+  const cache = await snapshotCache(input.cacheDir, input.work);
+  let passed = false;
+  return {
+    async check(appPath, tag) {
+      await checkNewLayers({
+        appPath,
+        tag,
+        cacheDir: input.cacheDir,
+        cache,
+        needles,
+        owner: input.owner,
+        output: input.output,
+        say: input.say,
+      });
+      passed = true;
+    },
+    async done() {
+      if (!passed) await cache.restore();
+      await cache.drop();
+    },
+  };
+}

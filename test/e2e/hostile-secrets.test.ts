@@ -1,0 +1,178 @@
+/**
+ * The hostile-buildpack suite's secrets and hygiene part (issue 74): one inline buildpack in
+ * the reference builder, told by the build env what to try. It copies a binding into a
+ * launch+cache layer, writes a `--secret` value into a config file, leaves a setuid file:
+ * each build stops in one line naming the binding (or the file), the layer and the path, and
+ * the output's earlier image and the build cache stay as they were. It then looks for what
+ * the CLI holds on this machine (a signing key, registry credentials, another app's build
+ * cache, a file outside the app) and tries /cnb and the launcher, in the untrusted (phases)
+ * path: the build passes and the buildpack's own lines say what it saw.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
+import { type BuildOptions, buildApp } from "../../builder-packager/src/platform/index.js";
+import { fixtureApp, referenceBuilder } from "./support.js";
+
+const NPM_TOKEN = "npm_hostileToken0123456789";
+const INDEX_URL = "https://ci:pypiPassw0rd-42@pypi.example.com/simple";
+
+/** The inline buildpack: $HOSTILE_CASE says what it tries. */
+const PROJECT_TOML = `[_]
+schema-version = "0.2"
+
+[[io.buildpacks.group]]
+id = "acme/hostile"
+  [io.buildpacks.group.script]
+  api = "0.10"
+  inline = """
+set -e
+L="$CNB_LAYERS_DIR/stolen"
+mkdir -p "$L"
+printf '[types]\\nlaunch = true\\ncache = true\\n' > "$L.toml"
+case "$HOSTILE_CASE" in
+clean) echo harmless > "$L/file" ;;
+binding) cp /platform/bindings/npm/.npmrc "$L/npmrc" ;;
+secret) printf '[global]\\nindex-url = %s\\n' "$(cat /platform/bindings/pypi/index-url)" > "$L/pip.conf" ;;
+setuid) printf '#!/bin/sh\\nid\\n' > "$L/run-as-owner"; chmod 4755 "$L/run-as-owner" ;;
+probe)
+  echo harmless > "$L/file"
+  for p in "$HOST_KEY:signing key" "$HOST_DOCKER_CONFIG:registry credentials" "$OTHER_CACHES:build caches" "$HOST_FILE:host file" /root/.docker/config.json:root-docker-config /cache:cache /layout-repo:layout-repo; do
+    path="\${p%%:*}"; what="\${p#*:}"
+    # A mount point another phase had is an empty dir here: what counts is what is in it.
+    if [ -f "$path" ] || [ -n "$(ls -A "$path" 2>/dev/null)" ]; then echo "hostile: $what $path visible"; else echo "hostile: $what absent"; fi
+  done
+  echo "hostile: CNB_REGISTRY_AUTH=\${CNB_REGISTRY_AUTH:-unset}"
+  for f in /cnb/lifecycle/launcher /cnb/lifecycle /cnb/order.toml /cnb/buildpacks; do
+    if [ -w "$f" ]; then echo "hostile: $f writable"; else echo "hostile: $f not writable"; fi
+  done
+  echo "hostile: uid=$(id -u)"
+  ;;
+esac
+"""
+`;
+
+let builder = "";
+let work = "";
+let app = "";
+
+beforeAll(async () => {
+  builder = await referenceBuilder();
+  work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-hostile-"));
+  app = await fixtureApp("hostile", { "project.toml": PROJECT_TOML });
+  const npm = join(work, "npm-binding");
+  await mkdir(npm);
+  await writeFile(join(npm, "type"), "npmrc");
+  await writeFile(join(npm, ".npmrc"), `//registry.example.com/:_authToken=${NPM_TOKEN}\n`);
+  await writeFile(join(work, "index-url"), `${INDEX_URL}\n`);
+});
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+  if (app) await rm(app, { recursive: true, force: true });
+});
+
+async function build(hostileCase: string, opts: Partial<BuildOptions> = {}) {
+  const lines: string[] = [];
+  const t0 = Date.now();
+  const r = await buildApp({
+    builder,
+    appDir: app,
+    output: `oci:${join(work, "app")}:latest`,
+    cacheDir: join(work, "cache"),
+    bindings: [{ name: "npm", dir: join(work, "npm-binding") }],
+    secrets: [{ id: "pypi", src: join(work, "index-url"), type: "pip" }],
+    onOutput: (l) => lines.push(l),
+    ...opts,
+    env: { HOSTILE_CASE: hostileCase, ...opts.env },
+  });
+  return { ...r, text: lines.join("\n"), ms: Date.now() - t0 };
+}
+
+/** What the output and the cache hold, to see that a refused build changed neither. */
+async function state(): Promise<{ index: string; cache: string[] }> {
+  return {
+    index: await readFile(join(work, "app", "index.json"), "utf8"),
+    cache: (await readdir(join(work, "cache", "committed"))).sort(),
+  };
+}
+
+describe.sequential("hostile buildpacks: secrets and launch layers", () => {
+  test("a clean build first: its image and cache are what the refused builds must leave", {
+    timeout: 600_000,
+  }, async () => {
+    const r = await build("clean");
+    expect(r.text).toMatch(/Checked \d+ new layers \(\d+ MB\) for 4 secret values and setuid files in/);
+    console.log(`hostile clean build: ${r.ms} ms`);
+  });
+
+  test.each([
+    [
+      "binding",
+      /^binding "npm" \(its \.npmrc\) is in layer acme\/hostile:stolen \(image and cache\) at \/layers\/acme_hostile\/stolen\/npmrc: nothing was written/,
+    ],
+    [
+      "secret",
+      /^--secret pypi \(its index-url\) is in layer acme\/hostile:stolen \(image and cache\) at \/layers\/acme_hostile\/stolen\/pip\.conf: nothing was written/,
+    ],
+    [
+      "setuid",
+      /^layer acme\/hostile:stolen \(image and cache\) has a setuid\/setgid file: \/layers\/acme_hostile\/stolen\/run-as-owner \(mode 4755\): nothing was written/,
+    ],
+  ])(
+    "%s: caught in one line, the output and the cache as they were",
+    { timeout: 600_000 },
+    async (hostileCase, line) => {
+      const before = await state();
+      const t0 = Date.now();
+      const err = await build(hostileCase).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(line);
+      expect(err?.message).not.toContain("\n");
+      expect(await state()).toEqual(before);
+      console.log(`hostile ${hostileCase}: ${err?.message} (${Date.now() - t0} ms)`);
+    },
+  );
+
+  test("what the CLI holds on this machine and /cnb are out of reach of an untrusted builder's buildpack", {
+    timeout: 600_000,
+  }, async () => {
+    const key = join(work, "cosign.key");
+    const docker = join(work, "docker", "config.json");
+    await mkdir(join(work, "docker"));
+    await writeFile(key, "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n");
+    await writeFile(docker, '{"auths":{"127.0.0.1:5000":{"auth":"dXNlcjpwYXNz"}}}');
+    const r = await build("probe", {
+      phases: true,
+      env: {
+        HOST_KEY: key,
+        HOST_DOCKER_CONFIG: docker,
+        OTHER_CACHES: join(cnbkitCacheDir(), "build-cache"),
+        HOST_FILE: join(work, "index-url"),
+      },
+    });
+    const seen = r.text
+      .split("\n")
+      .map((l) => l.replace(/^.*?hostile: /, "hostile: "))
+      .filter((l) => l.startsWith("hostile: "));
+    for (const l of seen) console.log(l);
+    expect(seen).toEqual([
+      "hostile: signing key absent",
+      "hostile: registry credentials absent",
+      "hostile: build caches absent",
+      "hostile: host file absent",
+      "hostile: root-docker-config absent",
+      "hostile: cache absent",
+      "hostile: layout-repo absent",
+      "hostile: CNB_REGISTRY_AUTH=unset",
+      "hostile: /cnb/lifecycle/launcher not writable",
+      "hostile: /cnb/lifecycle not writable",
+      "hostile: /cnb/order.toml not writable",
+      "hostile: /cnb/buildpacks not writable",
+      expect.stringMatching(/^hostile: uid=[1-9]\d*$/),
+    ]);
+  });
+});

@@ -65,6 +65,8 @@ test("the nodejs buildpack in it carries the local Node.js tarballs offline, in 
   const deps = (generated.metadata as { dependencies: { uri: string; sha256: string }[] }).dependencies;
   expect(deps.map((d) => d.uri.replace(/^file:\/\/.*\/test-mirror\//, ""))).toEqual([
     "npm-10.9.9/node-v22.23.3-linux-x64.tar.gz",
+    // The patch release before the default, for cnbkit fleet patch's proof (local-node.ts).
+    "npm-11.21.2/node-v24.20.0-linux-x64.tar.gz",
     "npm-11.21.2/node-v24.21.0-linux-x64.tar.gz",
     "npm-11.21.2/node-v26.10.0-linux-x64.tar.gz",
   ]);

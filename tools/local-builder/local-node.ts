@@ -50,6 +50,14 @@ export const LOCAL_CPYTHON_DEFAULT = "3.13";
 export const LOCAL_NODE_VERSIONS: readonly string[] = ["22.23.3", "24.21.0", "26.10.0"];
 
 /**
+ * The patch release before the default line's (24.20.0 before 24.21.0), also in the local
+ * inventory: an app pinned to it (BP_NODE_VERSION=24.20.0) is built on the older runtime, so
+ * `cnbkit fleet patch` can be shown moving a real image to 24.21.0 and compared with a fresh
+ * build there. Nothing resolves to it unless asked by its exact version.
+ */
+export const LOCAL_NODE_PATCH_PREDECESSORS: readonly string[] = ["24.20.0"];
+
+/**
  * The npm bundled into each line's local tarball. nodejs.org's tarballs ship npm 10 with
  * Node 22 and npm 11 with Node 24 and 26, so each line keeps its major, at that major's
  * newest release on npm (npm 12 ships with no Node line yet).
@@ -397,6 +405,11 @@ async function packageLocalBuildpack(
   return { file, key };
 }
 
+/** Ascending version order ("24.20.0" before "24.21.0" before "26.10.0"). */
+function byVersion(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
+}
+
 /** The Node.js tarballs of the local inventory (cached in ~/.cache/cnbkit/test-mirror). */
 async function localNodes(
   versions: readonly string[],
@@ -488,7 +501,8 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
   // lines interleave; each names its language.
   const [node, python, java, web, go] = await Promise.all([
     (async () => {
-      const nodes = await localNodes(opts.nodeVersions ?? LOCAL_NODE_VERSIONS, arch, progress);
+      const versions = opts.nodeVersions ?? [...LOCAL_NODE_PATCH_PREDECESSORS, ...LOCAL_NODE_VERSIONS].sort(byVersion);
+      const nodes = await localNodes(versions, arch, progress);
       const entry = relative(join(outDir, "nodejs"), join(REPO_ROOT, "buildpacks/nodejs/src/index.ts"));
       const nodeToml = localNodeBuildpackToml(
         await readFile(join(REPO_ROOT, "buildpacks/nodejs/buildpack.toml"), "utf8"),

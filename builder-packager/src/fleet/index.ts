@@ -28,6 +28,17 @@ export {
   type RebaseOutcome,
   rebaseFleet,
 } from "./rebase-fleet.js";
+export {
+  describeStep,
+  type FleetPatchReport,
+  type PatchFleetOptions,
+  type PatchOutcome,
+  type PatchSealRequest,
+  patchFleet,
+  planFleetPatch,
+  recordName,
+} from "./patch-fleet.js";
+export { type PatchReference, type PatchStep, readPatchReference } from "./patch-plan.js";
 export { refreshInventory } from "./refresh.js";
 export type { ReadStats } from "./repository.js";
 export { type RunImageNow, type RunImageState, runImageNow } from "./run-image-now.js";

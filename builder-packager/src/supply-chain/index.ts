@@ -11,6 +11,7 @@ export { attestationState, type ProofState, signatureState } from "./proof-state
 export { BUILD_TYPE, type ProvenancePredicate, REBASE_TYPE } from "./provenance.js";
 export { SBOM_PATH_ANNOTATION } from "./sbom-attestations.js";
 export { sealBuild, sealIndex, sealRebase, sealRebasedIndex } from "./seal.js";
+export { PATCH_TYPE, type PatchFacts, patchProvenance, sealPatch } from "./seal-patch.js";
 export { PREDICATE_TYPE_ANNOTATION, type SignResult, signImage } from "./sign-image.js";
 export { PREDICATE_TYPES } from "./statement.js";
 export { type ArtifactLayer, artifactTag, markSignedImage } from "./storage.js";

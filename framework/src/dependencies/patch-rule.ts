@@ -33,22 +33,24 @@ export interface PatchRule {
   /** Why staying on that line is safe, said in a patch plan (one short clause). */
   why: string;
   /**
-   * Data elsewhere in the image made from this exact build, and what a patch does about it:
-   * `drop` removes it (what reads it works without it, only slower, as a JVM's CDS archive),
-   * `keep` says it stays valid within the line (npm addons for a Node.js major, `.pyc` files
-   * for a CPython minor). Said in the plan, so an operator sees every such decision.
+   * Data in the image's other layers made from this exact build, and what a patch does about
+   * it: `keep` says it stays valid within the line (npm addons for a Node.js major, `.pyc`
+   * files for a CPython minor); `drop` removes that layer of the same buildpack from the image
+   * (what reads it works without it, only slower, as a JVM's CDS archive). What is made inside
+   * the dependency layer itself comes with the new layer. Said in the plan, so an operator
+   * sees every such decision.
    */
   derived?: readonly DerivedData[];
 }
 
-/** One kind of data made from the exact dependency build (see {@link PatchRule.derived}). */
+/** Data in another layer made from the exact dependency build (see {@link PatchRule.derived}). */
 export interface DerivedData {
-  /** What it is, e.g. "native addons (node_modules/**\/*.node)". */
+  /** What it is, e.g. "native addons in node_modules (*.node)". */
   what: string;
-  /** `keep`: valid within the line; `drop`: removed by the patch (a file in the dependency layer). */
+  /** `keep`: valid within the line; `drop`: the layer {@link DerivedData.layer} is removed by a patch. */
   action: "keep" | "drop";
-  /** Path inside the dependency layer, for `drop` (e.g. "lib/server/classes.jsa"). */
-  path?: string;
+  /** The layer (of the same buildpack) that holds it, required for `drop`. */
+  layer?: string;
   /** Why, one short clause. */
   why: string;
 }

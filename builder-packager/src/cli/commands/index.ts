@@ -6,6 +6,7 @@ import { buildCommand } from "./build.js";
 import { buildpackInspectCommand } from "./buildpack-inspect.js";
 import { builderCreateCommand } from "./builder-create.js";
 import { builderInspectCommand } from "./builder-inspect.js";
+import { fleetPatchCommand } from "./fleet-patch.js";
 import { fleetQueryCommand } from "./fleet-query.js";
 import { fleetRebaseCommand } from "./fleet-rebase.js";
 import { fleetScanCommand } from "./fleet-scan.js";
@@ -39,4 +40,5 @@ export const commands: Command[] = [
   fleetScanCommand,
   fleetQueryCommand,
   fleetRebaseCommand,
+  fleetPatchCommand,
 ];

@@ -73,6 +73,20 @@ describe("needle search", () => {
     expect(s.push(Buffer.from("xxxxsecret-va"))).toBe(-1);
     expect(s.push(Buffer.from("lue-1yyyy"))).toBe(1);
     expect(needleSearch([]).push(Buffer.from("anything"))).toBe(-1);
+    // More needles than INDEXOF_MAX: one expression, byte-exact (regex characters and bytes over 0x7f).
+    const many = [
+      "a.b*c+d?e(f)g",
+      ...Array.from({ length: 8 }, (_, i) => `needle-${i}-xyzzy`),
+      "caf\u00e9-\u00ff-bytes",
+    ];
+    const m = needleSearch(many.map((n) => Buffer.from(n, "latin1")));
+    expect(m.push(Buffer.from("axbxcxdxexfxg needle-7-xy"))).toBe(-1);
+    expect(m.push(Buffer.from("zzy"))).toBe(8);
+    const m2 = needleSearch(many.map((n) => Buffer.from(n, "latin1")));
+    expect(m2.push(Buffer.from("..a.b*c+d?e(f)g.."))).toBe(0);
+    expect(
+      needleSearch(many.map((n) => Buffer.from(n, "latin1"))).push(Buffer.from("caf\u00e9-\u00ff-bytes", "latin1")),
+    ).toBe(9);
   });
 });
 

@@ -104,6 +104,9 @@ describe.sequential("hostile buildpacks: secrets and launch layers", () => {
   }, async () => {
     const r = await build("clean");
     expect(r.text).toMatch(/Checked \d+ new layers \(\d+ MB\) for 4 secret values and setuid files in/);
+    // The lifecycle's layers as the spec has them: the CNB user owns the layers and the app, no
+    // world-writable entry (the hygiene check would have warned).
+    expect(r.text.split("\n").filter((l) => l.startsWith("Warning: "))).toEqual([]);
     console.log(`hostile clean build: ${r.ms} ms`);
   });
 

@@ -9,7 +9,7 @@
  *
  * In the long suite: two real builds (~35 s) are more than an e2e file of test:all may cost.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { FleetPatchReport } from "../../builder-packager/src/fleet/index.js";
@@ -45,6 +45,7 @@ beforeAll(async () => {
     return out;
   };
   const [old, fresh] = [await build("24.20.0", "old"), await build("24.21.0", "fresh")];
+  await rm(app, { recursive: true, force: true });
   for (const repo of repos) await push(old, `${registry.host}/${repo}:v1`);
   await push(old, `${registry.host}/shop/cart:v1-moved`);
   reference = `${registry.host}/shop/cart:node-24.21.0`;

@@ -15,7 +15,7 @@
  */
 import { CnbError } from "@cnbkit/framework";
 import { type Digest, OciLayout, parseReference, RegistryClient } from "../oci/index.js";
-import { rebaseImage } from "../platform/index.js";
+import { AbiRefusal, rebaseImage } from "../platform/index.js";
 import type { FleetInventory, ImageRecord } from "./inventory.js";
 import { repositoryOf } from "./query.js";
 import type { RunImageNow, RunImageState } from "./run-image-now.js";
@@ -29,7 +29,17 @@ export type PlanStep =
 
 /** What happened to one image. */
 export type RebaseOutcome =
-  | { kind: "rebased"; ref: string; from: Digest; to: Digest; seconds: number }
+  | {
+      kind: "rebased";
+      ref: string;
+      from: Digest;
+      to: Digest;
+      seconds: number;
+      /** Set when --force let the rebase past what the new run image lacks: the first gap, in words. */
+      forcedPast?: string;
+    }
+  /** The new run image does not provide what the image's layers need (the ABI check): nothing written. */
+  | { kind: "refused"; ref: string; why: string }
   | { kind: "already"; ref: string; to: Digest }
   | { kind: "skipped"; ref: string; why: string }
   | { kind: "failed"; ref: string; error: string };
@@ -49,6 +59,8 @@ export interface FleetRebaseOptions {
   /** Images (or rebases) in flight at once (default 8). */
   concurrency?: number;
   dryRun?: boolean;
+  /** Rebase even where the new run image lacks what an image needs (each such outcome says so). */
+  force?: boolean;
   /** Signs and attests each new digest before its tag moves (as `cnbkit rebase --sign-key`). */
   seal?: Parameters<typeof rebaseImage>[0]["seal"];
   onOutcome?: (o: RebaseOutcome, done: number, total: number) => void;
@@ -135,6 +147,7 @@ export async function rebaseFleet(plan: PlanStep[], opts: FleetRebaseOptions): P
   const clients = new Map<string, RegistryClient>();
   const runImages = new Map();
   const knownBlobs = new Map<string, Promise<void>>();
+  const runProvides = new Map();
   const total = todo.reduce((n, s) => n + s.record.tags.length, 0);
   const add = (o: RebaseOutcome) => {
     report.outcomes.push(o);
@@ -155,6 +168,8 @@ export async function rebaseFleet(plan: PlanStep[], opts: FleetRebaseOptions): P
           clients,
           runImages,
           knownBlobs,
+          runProvides,
+          force: opts.force === true,
           ...(opts.seal ? { seal: opts.seal } : {}),
           tagGuard: async (to) => {
             const how = await guard(to);
@@ -171,13 +186,18 @@ export async function rebaseFleet(plan: PlanStep[], opts: FleetRebaseOptions): P
                 from: record.digest,
                 to: result.digest,
                 seconds: (performance.now() - t0) / 1000,
+                ...(result.abi.kind === "forced" && result.abi.gaps[0]
+                  ? { forcedPast: `${result.abi.gaps[0].what} for ${result.abi.gaps[0].file}` }
+                  : {}),
               },
         );
       } catch (err) {
         add(
           err instanceof TagMoved
             ? { kind: "skipped", ref, why: err.message }
-            : { kind: "failed", ref, error: oneLine(err) },
+            : err instanceof AbiRefusal
+              ? { kind: "refused", ref, why: err.message }
+              : { kind: "failed", ref, error: oneLine(err) },
         );
       }
     }

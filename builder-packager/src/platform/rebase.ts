@@ -26,7 +26,9 @@ import {
   type ResolvedImage,
   sha256,
 } from "../oci/index.js";
+import type { AbiProvides, AbiSource } from "../abi/index.js";
 import { appMetadata, LABELS, type LifecycleMetadata } from "./app-image.js";
+import { abiCheckText, checkRebaseAbi, type RebaseAbiCheck } from "./rebase-abi.js";
 
 /** Options of {@link rebaseImage}. */
 export interface RebaseOptions {
@@ -36,8 +38,13 @@ export interface RebaseOptions {
   runImage?: string;
   /** Where to write the result (default: `image` itself, i.e. its tag moves). */
   output?: string;
-  /** Rebase even when the image says it is not rebasable or os/arch differ. */
+  /**
+   * Rebase even when the image says it is not rebasable, os/arch differ, or the new run image
+   * does not provide what its layers need (the ABI check, rebase-abi.ts, then only reports).
+   */
   force?: boolean;
+  /** What each run image provides, by manifest digest: a fleet rebase reads each one once. */
+  runProvides?: Map<string, Promise<{ provides: AbiProvides; from: AbiSource }>>;
   /** Progress lines. */
   onOutput?: (line: string) => void;
   /**
@@ -99,6 +106,8 @@ export interface RebaseResult {
   /** The new manifest's size and media type (for an index that points at it). */
   size: number;
   mediaType: string;
+  /** What the ABI check found (or that --force skipped its refusal). */
+  abi: RebaseAbiCheck;
 }
 
 /**
@@ -153,6 +162,9 @@ interface Rebased {
 export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
   const say = opts.onOutput ?? (() => {});
   const inputs = await readRebaseInputs(opts);
+  // Before anything is written: a refused rebase leaves the output as it was.
+  const abi = await checkRebaseAbi({ ...inputs, image: opts.image }, opts.force === true, opts.runProvides);
+  say(abiCheckText(abi));
   const rebased = rebase(inputs, opts.runImage);
   const output = opts.output ?? opts.image;
   const { digest, moved } = await writeRebased(inputs, rebased, output, {
@@ -189,6 +201,7 @@ export async function rebaseImage(opts: RebaseOptions): Promise<RebaseResult> {
     topLayer: rebased.newTop,
     size: rebased.manifestBytes.length,
     mediaType: rebased.mediaType,
+    abi,
   };
 }
 

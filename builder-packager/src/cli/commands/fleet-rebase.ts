@@ -37,7 +37,9 @@ export const fleetRebaseCommand: Command = {
     "Images on the run image's repository whose top layer is not its current one are rebased (config and",
     "manifest only). A tag moves only if it still names the digest the scan saw; one pushed since is",
     "skipped. A re-run after an interruption does only what is left. Query flags narrow the images.",
-    "With --inventory, the inventory is brought up to date afterwards. Exits 1 when a rebase failed.",
+    "Each image's needs (sonames, GLIBC_ versions) are checked against the new run image first: an image it",
+    "does not meet is refused, one line each, and nothing of it is written (--force rebases it anyway).",
+    "With --inventory, the inventory is brought up to date afterwards. Exits 1 when a rebase failed or was refused.",
   ].join("\n"),
   positionals: { min: 0, max: 1000, names: "<target>..." },
   options: {
@@ -49,6 +51,10 @@ export const fleetRebaseCommand: Command = {
       help: "the inventory (else the targets are scanned first)",
     },
     "dry-run": { type: "boolean", help: "print the plan and change nothing" },
+    force: {
+      type: "boolean",
+      help: "rebase images even where the new run image lacks a soname or symbol version their layers need (each is reported)",
+    },
     "sign-key": {
       type: "string",
       value: "<file>",
@@ -91,6 +97,7 @@ export const fleetRebaseCommand: Command = {
     const report = await rebaseFleet(plan, {
       runImage,
       concurrency: countOption(inv, "concurrency", 8),
+      force: inv.values.force === true,
       ...(signKey
         ? {
             seal: async (r) => {
@@ -108,13 +115,15 @@ export const fleetRebaseCommand: Command = {
       onOutcome: (o, done, total) => {
         if (o.kind !== "rebased" && o.kind !== "already")
           inv.err(`${o.kind}: ${o.ref}: ${"why" in o ? o.why : "error" in o ? o.error : ""}`);
+        if (o.kind === "rebased" && o.forcedPast)
+          inv.err(`forced: ${o.ref}: rebased although it needs ${o.forcedPast}`);
         if (tty) process.stderr.write(`\r\u001b[2KRebasing ${done}/${total}${done === total ? "\n" : ""}`);
       },
     });
     const count = (kind: RebaseOutcome["kind"]) => report.outcomes.filter((o) => o.kind === kind).length;
     const rate = count("rebased") / Math.max(report.seconds, 0.001);
     inv.out(
-      `Rebased ${count("rebased")} tags in ${report.seconds.toFixed(1)}s (${rate.toFixed(1)}/s), ${count("already")} already done, ${count("skipped")} skipped, ${count("failed")} failed`,
+      `Rebased ${count("rebased")} tags in ${report.seconds.toFixed(1)}s (${rate.toFixed(1)}/s), ${count("already")} already done, ${count("skipped")} skipped, ${count("refused")} refused (ABI), ${count("failed")} failed`,
     );
     const file = stringOption(inv, "report");
     if (file) await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
@@ -131,6 +140,6 @@ export const fleetRebaseCommand: Command = {
         inv.out(`Updated ${inventoryFile}`);
       }
     }
-    return count("failed") ? 1 : 0;
+    return count("failed") + count("refused") ? 1 : 0;
   },
 };

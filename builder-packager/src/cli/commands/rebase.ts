@@ -25,7 +25,10 @@ export const rebaseCommand: Command = {
       value: "<ref>",
       help: "write the result here instead of moving the image's tag",
     },
-    force: { type: "boolean", help: "rebase even if the image is not rebasable or the os/arch differ" },
+    force: {
+      type: "boolean",
+      help: "rebase even if the image is not rebasable, the os/arch differ, or the new run image lacks a soname or symbol version (GLIBC_2.38) the app's layers need",
+    },
     "sign-key": {
       type: "string",
       value: "<file>",

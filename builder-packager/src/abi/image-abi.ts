@@ -1,0 +1,100 @@
+/**
+ * The ABI records of images as they are: from their labels when they carry one, else read
+ * from their layers once (each layer's facts cached under `~/.cache/cnbkit/abi/` by diffID,
+ * so a run image someone else made, or an app image built before cnbkit recorded its needs,
+ * is read once per machine, and the layers two images share are read once).
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { writeAtomic } from "@cnbkit/framework/fs";
+import { cnbkitCacheDir } from "../cache/index.js";
+import type { Descriptor, ImageSource, ResolvedImage } from "../oci/index.js";
+import { needsOf, providesOf } from "./combine.js";
+import { type LayerAbi, type ScanScope, scanLayer } from "./layer-scan.js";
+import { ABI_NEEDS_LABEL, ABI_PROVIDES_LABEL, type AbiNeeds, type AbiProvides, parseAbiLabel } from "./records.js";
+
+/** Where a record came from: the image's label, or its layers read now (or from the per-layer cache). */
+export type AbiSource = "label" | "layers";
+
+/** Options of the readers: the cache dir (default `~/.cache/cnbkit/abi`). */
+export interface AbiReadOptions {
+  cacheDir?: string;
+}
+
+/** Bump when {@link LayerAbi} or the scan changes, so cached facts are not reused. */
+const LAYER_RECIPE = "1";
+
+/** The facts of one layer of `source`, from the cache or read now and cached. */
+export async function layerAbi(
+  source: ImageSource,
+  layer: Descriptor,
+  diffId: string,
+  scope: ScanScope,
+  arch: string,
+  opts: AbiReadOptions = {},
+): Promise<LayerAbi> {
+  const dir = opts.cacheDir ?? join(cnbkitCacheDir(), "abi");
+  const file = join(dir, `${LAYER_RECIPE}-${scope}-${arch}-${diffId.replace(/^sha256:/, "")}.json`);
+  const cached = await readFile(file, "utf8").then(
+    (t) => JSON.parse(t) as LayerAbi,
+    () => undefined,
+  );
+  if (cached) return cached;
+  const abi = await scanLayer(
+    await source.blob(layer.digest, layer.size),
+    layer.mediaType.includes("gzip"),
+    scope,
+    arch,
+  );
+  await mkdir(dir, { recursive: true });
+  await writeAtomic(file, JSON.stringify(abi));
+  return abi;
+}
+
+/**
+ * What the layers of `image` from index `first` on (its app layers: above the run image's
+ * top layer) need: the `io.cnbkit.abi.needs` label when present, else read from those layers.
+ */
+export async function appImageNeeds(
+  source: ImageSource,
+  image: ResolvedImage,
+  first: number,
+  opts: AbiReadOptions = {},
+): Promise<{ needs: AbiNeeds; from: AbiSource }> {
+  const labelled = parseAbiLabel<AbiNeeds>(image.config.config?.Labels?.[ABI_NEEDS_LABEL]);
+  if (labelled) return { needs: labelled, from: "label" };
+  return { needs: await layersNeeds(source, image, first, opts), from: "layers" };
+}
+
+/** What the layers of `image` from index `first` on need, read from the layers (no label asked). */
+export async function layersNeeds(
+  source: ImageSource,
+  image: ResolvedImage,
+  first: number,
+  opts: AbiReadOptions = {},
+): Promise<AbiNeeds> {
+  const layers = image.manifest.manifest.layers;
+  const diffIds = image.config.rootfs.diff_ids;
+  const facts: LayerAbi[] = [];
+  for (let i = first; i < layers.length; i++) {
+    facts.push(await layerAbi(source, layers[i]!, diffIds[i]!, "all", image.config.architecture, opts));
+  }
+  return needsOf(facts);
+}
+
+/** What a run image provides: its `io.cnbkit.base.abi` label when present, else read from its layers. */
+export async function runImageProvides(
+  source: ImageSource,
+  image: ResolvedImage,
+  opts: AbiReadOptions = {},
+): Promise<{ provides: AbiProvides; from: AbiSource }> {
+  const labelled = parseAbiLabel<AbiProvides>(image.config.config?.Labels?.[ABI_PROVIDES_LABEL]);
+  if (labelled) return { provides: labelled, from: "label" };
+  const layers = image.manifest.manifest.layers;
+  const diffIds = image.config.rootfs.diff_ids;
+  const facts: LayerAbi[] = [];
+  for (let i = 0; i < layers.length; i++) {
+    facts.push(await layerAbi(source, layers[i]!, diffIds[i]!, "library-dirs", image.config.architecture, opts));
+  }
+  return { provides: providesOf(facts), from: "layers" };
+}

@@ -38,9 +38,10 @@ interface Block {
   page: string;
   /**
    * registry: run by test/packages/install.test.ts against a registry; cluster: by
-   * test/cluster against a one-node Kubernetes; both syntax-checked here.
+   * test/cluster against a one-node Kubernetes; guide: by test/docs/compiled-language.test.ts,
+   * in order with the page's file blocks; all syntax-checked here.
    */
-  mode: "run" | "syntax" | "registry" | "cluster";
+  mode: "run" | "syntax" | "registry" | "cluster" | "guide";
   lines: string[];
 }
 
@@ -50,7 +51,7 @@ function blocks(): Block[] {
     .filter((f) => f.endsWith(".md"))
     .sort()) {
     const text = readFileSync(join(docsDir, page), "utf8");
-    for (const m of text.matchAll(/<!-- test(?:: (syntax|registry|cluster))? -->\s*\n```sh\n([\s\S]*?)```/g)) {
+    for (const m of text.matchAll(/<!-- test(?:: (syntax|registry|cluster|guide))? -->\s*\n```sh\n([\s\S]*?)```/g)) {
       const lines = m[2]!
         .split("\n")
         .map((l) => l.trim())
@@ -141,10 +142,10 @@ describe("docs", () => {
     for (const page of readdirSync(docsDir).filter((f) => f.endsWith(".md"))) {
       const text = readFileSync(join(docsDir, page), "utf8");
       const shBlocks = text.match(/```sh\n/g)?.length ?? 0;
-      const marked = text.match(/<!-- test(: syntax|: registry|: cluster)? -->\s*\n```sh\n/g)?.length ?? 0;
+      const marked = text.match(/<!-- test(: syntax|: registry|: cluster|: guide)? -->\s*\n```sh\n/g)?.length ?? 0;
       expect(
         marked,
-        `${page}: every sh block needs <!-- test -->, <!-- test: syntax -->, <!-- test: registry --> or <!-- test: cluster -->`,
+        `${page}: every sh block needs <!-- test -->, <!-- test: syntax -->, <!-- test: registry -->, <!-- test: cluster --> or <!-- test: guide -->`,
       ).toBe(shBlocks);
     }
   });

@@ -168,6 +168,21 @@ describe("patchedImage", () => {
     expect(config.history).toHaveLength(4);
   });
 
+  test("a rule that refuses derived data leaves an image with that layer, naming it", () => {
+    const refuse = [
+      { what: "a CDS archive", action: "refuse" as const, layer: "cds", why: "trained on the exact JVM" },
+    ];
+    const step = planImage(
+      record(),
+      image({ version: "24.20.0" }, refuse),
+      reference(image({ version: "24.21.0" }, refuse)),
+    );
+    expect(step).toMatchObject({
+      kind: "cannot",
+      why: "cnbkit/nodejs:node: layer cds holds a CDS archive (trained on the exact JVM): rebuild it",
+    });
+  });
+
   test("a rule that drops derived data removes that layer, its history entry and its label entry", () => {
     const drop = [{ what: "the CDS archive", action: "drop" as const, layer: "cds", why: "made by the old JVM" }];
     const old = image({ version: "24.20.0" }, drop);

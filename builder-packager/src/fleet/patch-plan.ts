@@ -130,15 +130,33 @@ export function planImage(record: ImageRecord, image: ResolvedImage, reference: 
     if (!verdict.ok) return { kind: "cannot", record, why: `${from.key}: ${verdict.why}` };
     const shape = shapeMismatch(from.entry, to.entry);
     if (shape) return { kind: "cannot", record, why: `${from.key}: ${shape}` };
+    const refused = (to.record.derived ?? []).find(
+      (d) => d.action === "refuse" && d.layer !== undefined && hasLayer(image.config, from.buildpack, d.layer, where),
+    );
+    if (refused)
+      return {
+        kind: "cannot",
+        record,
+        why: `${from.key}: layer ${refused.layer} holds ${refused.what} (${refused.why}): rebuild it`,
+      };
     changes.push({ key: from.key, from, to });
-    for (const d of to.record.derived ?? [])
-      notes.push(`${from.key}: ${d.action === "keep" ? "keeps" : `drops layer ${d.layer}:`} ${d.what} (${d.why})`);
+    for (const d of to.record.derived ?? []) {
+      if (d.action === "keep") notes.push(`${from.key}: keeps ${d.what} (${d.why})`);
+      else if (d.action === "drop" && d.layer && hasLayer(image.config, from.buildpack, d.layer, where))
+        notes.push(`${from.key}: drops layer ${d.layer}: ${d.what} (${d.why})`);
+    }
   }
   if (changes.length > 0) return { kind: "patch", record, image, changes, notes };
   if (current > 0) return { kind: "current", record };
   if (hasAny(image.config, reference, where))
     return { kind: "cannot", record, why: "its layers record no patch rule (built before the buildpack declared one)" };
   return { kind: "unrelated", record };
+}
+
+/** Whether buildpack `buildpack` of the image has layer `name`. */
+function hasLayer(config: ImageConfig, buildpack: string, name: string, where: string): boolean {
+  const bp = appMetadata(config, where).lifecycle.buildpacks?.find((b) => b.key === buildpack);
+  return bp?.layers?.[name] !== undefined;
 }
 
 /** Whether the image has any layer (patch record or not) that the reference offers. */

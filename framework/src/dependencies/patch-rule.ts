@@ -36,9 +36,10 @@ export interface PatchRule {
    * Data in the image's other layers made from this exact build, and what a patch does about
    * it: `keep` says it stays valid within the line (npm addons for a Node.js major, `.pyc`
    * files for a CPython minor); `drop` removes that layer of the same buildpack from the image
-   * (what reads it works without it, only slower, as a JVM's CDS archive). What is made inside
-   * the dependency layer itself comes with the new layer. Said in the plan, so an operator
-   * sees every such decision.
+   * (what reads it works without it, only slower); `refuse` leaves an image that has that
+   * layer unpatched, for data only a rebuild remakes (a JVM's CDS archive, trained on the
+   * exact JVM, whose layer the process also runs from). What is made inside the dependency
+   * layer itself comes with the new layer. Said in the plan, so an operator sees each decision.
    */
   derived?: readonly DerivedData[];
 }
@@ -47,9 +48,12 @@ export interface PatchRule {
 export interface DerivedData {
   /** What it is, e.g. "native addons in node_modules (*.node)". */
   what: string;
-  /** `keep`: valid within the line; `drop`: the layer {@link DerivedData.layer} is removed by a patch. */
-  action: "keep" | "drop";
-  /** The layer (of the same buildpack) that holds it, required for `drop`. */
+  /**
+   * `keep`: valid within the line; `drop`: the layer {@link DerivedData.layer} is removed by a
+   * patch; `refuse`: an image with that layer is not patched (a rebuild remakes it).
+   */
+  action: "keep" | "drop" | "refuse";
+  /** The layer (of the same buildpack) that holds it, required for `drop` and `refuse`. */
   layer?: string;
   /** Why, one short clause. */
   why: string;

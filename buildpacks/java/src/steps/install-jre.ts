@@ -6,6 +6,7 @@
  */
 import { type Layer, metadataSchema, type ResolvedDependency } from "@cnbkit/framework";
 import { jvmClassCount as countClasses } from "../class-count.js";
+import { JRE_PATCH_RULE } from "../patch-rule.js";
 import type { StepContext } from "./step-context.js";
 
 /** A launch runtime layer's metadata: the JVM's class count, when it could be taken. */
@@ -27,6 +28,7 @@ export async function installJre(ctx: StepContext<"dependencies" | "log">, dep: 
     types: { launch: true },
     strip: dep.stripComponents ?? 1,
     metadata: runtimeMetadata,
+    patch: JRE_PATCH_RULE,
     afterInstall: async (l) => ({ jvmClassCount: await countClasses(l.path) }),
   });
   launchRuntime(layer);

@@ -30,6 +30,7 @@ import { WEB_CONCURRENCY_EXEC_D, WEB_CONCURRENCY_SCRIPT } from "../web-concurren
 import { chooseLine, describeLine, describeUnmet, lineCandidates, lockedWheels } from "../wheel-lines.js";
 import type { Project } from "./read-project.js";
 import { pythonLine } from "../python-line.js";
+import { CPYTHON_PATCH_RULE } from "../patch-rule.js";
 
 /** buildpack.toml `[metadata]` as this buildpack reads it (the inventory is the framework's). */
 export interface PythonMetadata {
@@ -144,6 +145,7 @@ export async function installRuntime(
     // bytecode: a layer made before the stdlib was compiled here has none (see compileStdlib).
     key: { bytecode: "stdlib" },
     strip: dep.stripComponents ?? 1,
+    patch: CPYTHON_PATCH_RULE,
     afterInstall: (l) => compileRuntimeStdlib(ctx, l.path, minor),
   });
   layer.env.launch.default("PYTHONUNBUFFERED", "1");

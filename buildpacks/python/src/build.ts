@@ -7,6 +7,7 @@
  * only by the changes they return.
  */
 import { type BuildContext, type BuildResult, readSettings, withChanges } from "@cnbkit/framework";
+import { indexBindingSettings } from "./index-binding.js";
 import { choosePackageManager } from "./package-manager.js";
 import { requiresPoetry } from "./poetry-version.js";
 import { pipRequirementFiles } from "./requirements-files.js";
@@ -23,7 +24,9 @@ import { buildWheels } from "./wheel.js";
 
 /** Builds a Python app. */
 export async function build(ctx: BuildContext<PythonMetadata>): Promise<BuildResult> {
-  const settings = readSettings(ctx);
+  const fromBindings = await indexBindingSettings(ctx.platform.bindings, readSettings(ctx));
+  const settings = fromBindings.settings;
+  for (const line of fromBindings.lines) ctx.log.detail(line);
   const overridden = checkSettings(settings);
   if (overridden.length > 0) {
     ctx.log.warn(`Not used from the build env: ${overridden.join(", ")} (the buildpack sets its own for its layers)`);

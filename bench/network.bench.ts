@@ -1,0 +1,101 @@
+/**
+ * `npm run bench:network`: what the isolated build network (container/network-namespace.ts:
+ * a fresh namespace per container, outbound through pasta) costs against `--network host`,
+ * in the same process, rounds interleaved so the disk's and the proxy's drift land on both:
+ * - one container start and exit (`true` in a tiny rootfs): the namespace, pasta and the
+ *   routes, median of 15;
+ * - examples/apps/node-hello on the reference builder: a cold build (fresh build cache: npm
+ *   downloads its dependency through the proxy) and a warm no-op rebuild;
+ * - examples/apps/java-hello on the local Java builder: a cold build (Maven downloads the
+ *   project's dependencies from Maven Central through the proxy).
+ * Medians of BENCH_NETWORK_RUNS (default 3) and the ratio isolated / host; peak RSS at the end.
+ * BENCH_NETWORK_ONLY=container,node,java picks the sections.
+ */
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runContainer } from "../builder-packager/src/container/index.js";
+import { buildApp } from "../builder-packager/src/platform/index.js";
+import { hostUsrRootfs } from "../builder-packager/src/platform/test-fixtures.js";
+import { javaBuilder } from "../test/e2e/java-builder.js";
+import { caBindings, referenceBuilder, ROOT } from "../test/e2e/support.js";
+import { median } from "./stats.js";
+
+const RUNS = Number(process.env.BENCH_NETWORK_RUNS || 3);
+const only = new Set((process.env.BENCH_NETWORK_ONLY || "container,node,java").split(","));
+const MODES = ["host", "isolated"] as const;
+type Mode = (typeof MODES)[number];
+const say = (l: string) => process.stderr.write(`[bench] ${l}\n`);
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+function row(name: string, ms: Record<Mode, number[]>): void {
+  const h = median(ms.host);
+  const i = median(ms.isolated);
+  console.log(
+    `${name}: host ${h.toFixed(0)} ms, isolated ${i.toFixed(0)} ms, ratio ${(i / h).toFixed(3)} (medians of ${ms.host.length})`,
+  );
+}
+
+async function containerRow(): Promise<void> {
+  const { rootfs, mounts } = await hostUsrRootfs();
+  try {
+    const ms: Record<Mode, number[]> = { host: [], isolated: [] };
+    for (let r = 0; r < 15; r++) {
+      for (const network of MODES) {
+        ms[network].push(
+          await timed(() =>
+            runContainer({ rootfs, mounts, args: ["true"], env: {}, user: { uid: 1000, gid: 1000 }, network }),
+          ),
+        );
+      }
+    }
+    row("one container (true)", ms);
+  } finally {
+    await rm(rootfs, { recursive: true, force: true });
+  }
+}
+
+/** Cold builds (and, when `warm`, a warm rebuild after each) of `appSrc` with each network, interleaved. */
+async function buildRows(name: string, builder: string, appSrc: string, warm: boolean): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), "cnbkit-bench-network-"));
+  try {
+    const app = join(work, "app");
+    await cp(appSrc, app, { recursive: true });
+    const bindings = await caBindings();
+    const cold: Record<Mode, number[]> = { host: [], isolated: [] };
+    const warmMs: Record<Mode, number[]> = { host: [], isolated: [] };
+    for (let r = 0; r < RUNS; r++) {
+      for (const network of MODES) {
+        const cacheDir = join(work, `cache-${network}-${r}`);
+        const build = () =>
+          buildApp({
+            appDir: app,
+            builder,
+            output: `oci:${join(work, `image-${network}`)}:latest`,
+            cacheDir,
+            bindings,
+            network,
+          });
+        cold[network].push(await timed(build));
+        if (warm) warmMs[network].push(await timed(build));
+        await rm(cacheDir, { recursive: true, force: true });
+        say(`${name} round ${r + 1} ${network}: cold ${cold[network].at(-1)?.toFixed(0)} ms`);
+      }
+    }
+    row(`${name} cold build`, cold);
+    if (warm) row(`${name} warm rebuild`, warmMs);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+if (only.has("container")) await containerRow();
+if (only.has("node"))
+  await buildRows("node-hello", await referenceBuilder(), join(ROOT, "examples/apps/node-hello"), true);
+if (only.has("java")) await buildRows("java-hello", await javaBuilder(), join(ROOT, "examples/apps/java-hello"), false);
+console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

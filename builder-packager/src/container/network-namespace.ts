@@ -193,12 +193,14 @@ function setupError(detail: string): CnbError {
 
 /**
  * The host-loopback ports an isolated build must still reach: the proxy the environment
- * names (HTTP_PROXY, HTTPS_PROXY, either case) and a registry (`--cache-image`), when they
- * listen on this machine's loopback.
+ * names (HTTP_PROXY, HTTPS_PROXY, either case), a registry (`--cache-image`), and any
+ * http(s) URL in `values` (the build's `--env`: a dependency mirror), when they listen on this
+ * machine's loopback. Only what the user named is forwarded, port by port.
  */
 export function loopbackPortsOf(
   env: Readonly<Record<string, string | undefined>>,
   registries: string[] = [],
+  values: string[] = [],
 ): number[] {
   const ports: number[] = [];
   for (const name of ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"]) {
@@ -210,6 +212,10 @@ export function loopbackPortsOf(
     } catch {
       // not a URL: the proxy check names it where it is used
     }
+  }
+  for (const v of values) {
+    for (const m of v.matchAll(/https?:\/\/(?:[^@/\s]*@)?(localhost|127(?:\.\d+){3}|\[::1\]):(\d+)/g))
+      ports.push(Number(m[2]));
   }
   for (const r of registries) {
     const m = /^(localhost|127\.0\.0\.1|\[::1\]):(\d+)$/.exec(r);

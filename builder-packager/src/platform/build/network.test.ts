@@ -109,4 +109,8 @@ test("the proxy and a registry on the host's loopback are the ports an isolated 
     ]),
   ).toEqual([8080, 3128, 5000]);
   expect(loopbackPortsOf({ HTTPS_PROXY: "http://proxy.corp:3128" })).toEqual([]);
+  // A mirror named in the build's --env, and nothing else on loopback.
+  expect(
+    loopbackPortsOf({}, [], ["http://user:pw@127.0.0.1:8081/npm/", "https://mirror.corp/x", "127.0.0.1:9/no-scheme"]),
+  ).toEqual([8081]);
 });

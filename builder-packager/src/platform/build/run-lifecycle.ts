@@ -63,10 +63,15 @@ export async function runLifecycle(
       user: { uid: builder.uid, gid: builder.gid },
       mounts: [...containerMounts, ...binaries.mounts],
       // Isolated by default: buildpack code must not reach this machine's loopback or the
-      // metadata address. A --cache-image registry on this machine stays reachable (the proxy
-      // on loopback does too: runContainer forwards the port its env names).
+      // metadata address. A --cache-image registry and a mirror URL in --env on this machine
+      // stay reachable (the proxy on loopback does too: runContainer forwards the port its env
+      // names).
       network: opts.network ?? "isolated",
-      loopbackPorts: loopbackPortsOf({}, opts.cacheImage ? registriesOf(opts.cacheImage) : []),
+      loopbackPorts: loopbackPortsOf(
+        {},
+        opts.cacheImage ? registriesOf(opts.cacheImage) : [],
+        Object.values(opts.env ?? {}),
+      ),
       onStdout: (line) => output.line(line, "stdout"),
       onStderr: (line) => output.line(line, "stderr"),
       signal: opts.signal,

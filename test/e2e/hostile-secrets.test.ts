@@ -1,7 +1,8 @@
 /**
  * The hostile-buildpack suite's secrets and hygiene part (issue 74): one inline buildpack in
  * the reference builder, told by the build env what to try. It copies a binding into a
- * launch+cache layer, writes a `--secret` value into a config file, leaves a setuid file:
+ * launch+cache layer, writes a `--secret` value into a config file and into layer metadata
+ * (which the image's labels carry), leaves a setuid file:
  * each build stops in one line naming the binding (or the file), the layer and the path, and
  * the output's earlier image and the build cache stay as they were. It then looks for what
  * the CLI holds on this machine (a signing key, registry credentials, another app's build
@@ -36,6 +37,7 @@ case "$HOSTILE_CASE" in
 clean) echo harmless > "$L/file" ;;
 binding) cp /platform/bindings/npm/.npmrc "$L/npmrc" ;;
 secret) printf '[global]\\nindex-url = %s\\n' "$(cat /platform/bindings/pypi/index-url)" > "$L/pip.conf" ;;
+metadata) printf '[metadata]\nnote = "%s"\n' "$(cat /platform/bindings/pypi/index-url)" >> "$L.toml" ;;
 setuid) printf '#!/bin/sh\\nid\\n' > "$L/run-as-owner"; chmod 4755 "$L/run-as-owner" ;;
 probe)
   echo harmless > "$L/file"
@@ -118,6 +120,10 @@ describe.sequential("hostile buildpacks: secrets and launch layers", () => {
     [
       "secret",
       /^--secret pypi \(its index-url\) is in layer acme\/hostile:stolen \(image and cache\) at \/layers\/acme_hostile\/stolen\/pip\.conf: nothing was written/,
+    ],
+    [
+      "metadata",
+      /^--secret pypi \(its index-url\) is in the image config \(its labels\), put there as layer metadata or a process: nothing was written/,
     ],
     [
       "setuid",

@@ -18,6 +18,7 @@ import { LABELS, type LifecycleMetadata } from "../../app-image.js";
 import type { CacheSnapshot } from "./cache-snapshot.js";
 import { type CnbOwner, type HygieneFinding, octalMode } from "./layer-hygiene.js";
 import { scanLayerFile } from "./layer-scan.js";
+import { needleSearch } from "./needle-search.js";
 import type { Needle } from "./secret-needles.js";
 
 /** One layer to scan: its diffID, where its tar is, how the user knows it, where it goes. */
@@ -49,6 +50,7 @@ export interface LayerCheckInput {
  */
 export async function checkNewLayers(input: LayerCheckInput): Promise<void> {
   const started = performance.now();
+  await checkMetadata(input);
   const layers = await newLayers(input);
   let bytes = 0;
   for (const layer of layers) {
@@ -74,6 +76,48 @@ export async function checkNewLayers(input: LayerCheckInput): Promise<void> {
     `Checked ${layers.length} new layer${layers.length === 1 ? "" : "s"} (${(bytes / 1e6).toFixed(0)} MB) for ${input.needles.length} secret value${input.needles.length === 1 ? "" : "s"} and setuid files in ${secs} s`,
   );
 }
+
+/**
+ * The image's config (its labels hold each layer's `<layer>.toml` [metadata] and the
+ * processes) and the cache's metadata file: a secret a buildpack put in layer metadata or a
+ * process command is there, not in a layer. JSON escapes a value's quotes and backslashes, so
+ * each needle is looked for as JSON writes it too.
+ */
+async function checkMetadata(input: LayerCheckInput): Promise<void> {
+  const needles = input.needles.flatMap((n, i) => {
+    const json = Buffer.from(JSON.stringify(n.bytes.toString()).slice(1, -1));
+    return json.equals(n.bytes)
+      ? [{ bytes: n.bytes, i }]
+      : [
+          { bytes: n.bytes, i },
+          { bytes: json, i },
+        ];
+  });
+  const layout = await OciLayout.open(input.appPath);
+  const manifest = await layout.resolve(input.tag).catch(() => layout.resolve());
+  const documents: [string, Buffer | undefined][] = [
+    [
+      "the image config (its labels)",
+      manifest.kind === "manifest" ? await layout.readBlob(manifest.manifest.config.digest) : undefined,
+    ],
+    [
+      "the build cache's metadata",
+      await readFile(join(input.cacheDir, "committed", CACHE_METADATA)).catch(() => undefined),
+    ],
+  ];
+  for (const [what, bytes] of documents) {
+    const found = bytes ? needleSearch(needles.map((n) => n.bytes)).push(bytes) : -1;
+    if (found === -1) continue;
+    const needle = input.needles[needles[found]!.i]!;
+    await refuse(
+      input,
+      `${needle.source} (its ${needle.file}) is in ${what}, put there as layer metadata or a process`,
+    );
+  }
+}
+
+/** The lifecycle's cache metadata file in `committed/`. */
+const CACHE_METADATA = "io.buildpacks.lifecycle.cache.metadata";
 
 async function refuse(input: LayerCheckInput, what: string): Promise<never> {
   await input.cache.restore();
@@ -152,7 +196,7 @@ function imageLayerNames(label: string | undefined): Map<string, string> {
 /** diffID → "cache layer <buildpack>:<layer>" from the cache's metadata file. */
 async function cacheLayerNames(committed: string): Promise<Map<string, string>> {
   const names = new Map<string, string>();
-  const text = await readFile(join(committed, "io.buildpacks.lifecycle.cache.metadata"), "utf8").catch(() => "{}");
+  const text = await readFile(join(committed, CACHE_METADATA), "utf8").catch(() => "{}");
   try {
     const meta = JSON.parse(text) as LifecycleMetadata;
     for (const bp of meta.buildpacks ?? []) {

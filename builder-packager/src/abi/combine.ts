@@ -19,8 +19,8 @@ export function needsOf(layers: LayerAbi[]): AbiNeeds {
     }
     for (const [lib, families] of Object.entries(layer.versions)) {
       if (held.has(lib)) continue;
-      versions[lib] ??= {};
-      const into = versions[lib];
+      const into = versions[lib] ?? {};
+      versions[lib] = into;
       for (const [family, need] of Object.entries(families)) {
         const had = into[family];
         const order = had ? compareVersions(need.version, had.version) : 1;
@@ -36,8 +36,8 @@ export function providesOf(layers: LayerAbi[]): AbiProvides {
   const libraries: AbiProvides["libraries"] = {};
   for (const layer of layers) {
     for (const [soname, families] of Object.entries(layer.provides)) {
-      libraries[soname] ??= {};
-      const into = libraries[soname];
+      const into = libraries[soname] ?? {};
+      libraries[soname] = into;
       for (const [family, version] of Object.entries(families)) {
         if (!into[family] || compareVersions(version, into[family]!) > 0) into[family] = version;
       }

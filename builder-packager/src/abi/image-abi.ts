@@ -63,22 +63,25 @@ export async function appImageNeeds(
 ): Promise<{ needs: AbiNeeds; from: AbiSource }> {
   const labelled = parseAbiLabel<AbiNeeds>(image.config.config?.Labels?.[ABI_NEEDS_LABEL]);
   if (labelled) return { needs: labelled, from: "label" };
-  return { needs: await layersNeeds(source, image, first, opts), from: "layers" };
+  const layers = image.manifest.manifest.layers.slice(first);
+  const diffIds = image.config.rootfs.diff_ids.slice(first);
+  return { needs: await layersNeeds(source, layers, diffIds, image.config.architecture, opts), from: "layers" };
 }
 
-/** What the layers of `image` from index `first` on need, read from the layers (no label asked). */
+/**
+ * What `layers` (an image's app layers, with their diffIDs) need, read from the layers (no
+ * label asked): what the build writes into the label.
+ */
 export async function layersNeeds(
   source: ImageSource,
-  image: ResolvedImage,
-  first: number,
+  layers: Descriptor[],
+  diffIds: string[],
+  arch: string,
   opts: AbiReadOptions = {},
 ): Promise<AbiNeeds> {
-  const layers = image.manifest.manifest.layers;
-  const diffIds = image.config.rootfs.diff_ids;
   const facts: LayerAbi[] = [];
-  for (let i = first; i < layers.length; i++) {
-    facts.push(await layerAbi(source, layers[i]!, diffIds[i]!, "all", image.config.architecture, opts));
-  }
+  for (let i = 0; i < layers.length; i++)
+    facts.push(await layerAbi(source, layers[i]!, diffIds[i]!, "all", arch, opts));
   return needsOf(facts);
 }
 

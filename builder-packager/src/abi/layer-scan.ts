@@ -51,8 +51,8 @@ export function addElfFile(into: LayerAbi, file: string, elf: ElfDynamic, machin
   if (elf.needed.some((n) => n.startsWith("libc.musl") || n === "libc.so")) return;
   const name = elf.soname ?? (/\.so(\.\d+)*$/.test(file) ? file.slice(file.lastIndexOf("/") + 1) : undefined);
   if (name) {
-    into.provides[name] ??= {};
-    const defs = into.provides[name];
+    const defs = into.provides[name] ?? {};
+    into.provides[name] = defs;
     for (const def of elf.versionDefs) {
       const v = splitVersionName(def);
       if (v && (!defs[v.family] || compareVersions(v.version, defs[v.family]!) > 0)) defs[v.family] = v.version;
@@ -61,8 +61,8 @@ export function addElfFile(into: LayerAbi, file: string, elf: ElfDynamic, machin
   for (const soname of elf.needed)
     if (!into.sonames[soname] || file < into.sonames[soname]!) into.sonames[soname] = file;
   for (const need of elf.versionNeeds) {
-    into.versions[need.file] ??= {};
-    const families = into.versions[need.file];
+    const families = into.versions[need.file] ?? {};
+    into.versions[need.file] = families;
     for (const name of need.versions) {
       const v = splitVersionName(name);
       if (!v) continue;

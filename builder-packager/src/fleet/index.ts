@@ -14,6 +14,8 @@ export {
   type PackageFilter,
   parseBuildpackFilter,
   parsePackageFilter,
+  type AbiVerdict,
+  abiVerdict,
   type QueryHit,
   type QuerySpec,
   queryFleet,
@@ -41,6 +43,7 @@ export {
 export { type PatchReference, type PatchStep, readPatchReference } from "./patch-plan.js";
 export { refreshInventory } from "./refresh.js";
 export type { ReadStats } from "./repository.js";
+export { type RunImageAbi, runImageAbi } from "./run-image-abi.js";
 export { type RunImageNow, type RunImageState, runImageNow } from "./run-image-now.js";
 export {
   type ClusterImages,

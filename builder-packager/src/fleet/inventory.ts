@@ -10,6 +10,7 @@
 import { readFile } from "node:fs/promises";
 import { CnbError } from "@cnbkit/framework";
 import { writeAtomic } from "@cnbkit/framework/fs";
+import type { AbiNeeds } from "../abi/index.js";
 import type { Digest } from "../oci/index.js";
 import type { ProofState } from "../supply-chain/index.js";
 import type { Ecosystem } from "./versions/index.js";
@@ -93,6 +94,11 @@ export interface ImageRecord {
   };
   /** Whether `cnbkit rebase` may rebase it, and why not. */
   rebasable: { ok: true } | { ok: false; why: string };
+  /**
+   * What its own layers need from a run image (its `io.cnbkit.abi.needs` label: sonames and
+   * the newest symbol version per library); absent for an image built before cnbkit recorded it.
+   */
+  abi?: AbiNeeds;
   /** The SBOMs (ids into {@link FleetInventory.sboms}) and where the package list came from. */
   sbom: { source: SbomSource; ids: string[] };
   signature: ProofState;

@@ -5,7 +5,9 @@
  * hits can be read without opening the inventory.
  */
 import { CnbError } from "@cnbkit/framework";
+import { type AbiProvides, abiGaps, gapText } from "../abi/index.js";
 import type { FleetInventory, ImageRecord, InventoryPackage, RunningContainer } from "./inventory.js";
+import type { RunImageAbi } from "./run-image-abi.js";
 import type { RunImageNow } from "./run-image-now.js";
 import { type Ecosystem, type VersionTest, versionTest } from "./versions/index.js";
 
@@ -37,12 +39,41 @@ export interface QuerySpec {
   builtBefore?: Date;
   /** Only images that pods of the scanned cluster run. */
   running?: boolean;
+  /**
+   * With `runImage`: weigh every image against what that run image provides (sonames, GLIBC_
+   * versions) instead of keeping only the images on it; each hit says whether it could move.
+   */
+  abi?: boolean;
 }
 
 /** One image a query matched, with the reasons in words. */
 export interface QueryHit {
   record: ImageRecord;
   why: string[];
+  /** With {@link QuerySpec.abi}: whether the image could move onto the run image, and why. */
+  abi?: AbiVerdict;
+}
+
+/** Whether an image could move onto a run image: its needs met, not met, or not recorded. */
+export interface AbiVerdict {
+  verdict: "can" | "cannot" | "unknown";
+  why: string;
+}
+
+/** The {@link AbiVerdict} of `record` against what `provides` offers (`runImage` names it in words). */
+export function abiVerdict(record: ImageRecord, runImage: string, provides: AbiProvides): AbiVerdict {
+  if (!record.abi) {
+    return {
+      verdict: "unknown",
+      why: "no needs recorded (built before cnbkit recorded them): fleet rebase reads its layers to decide",
+    };
+  }
+  const refused = abiGaps(record.abi, provides).filter((g) => !g.alreadyMissing);
+  if (refused.length === 0) {
+    return { verdict: "can", why: `could move onto ${runImage}${provides.glibc ? ` (glibc ${provides.glibc})` : ""}` };
+  }
+  const more = refused.length > 1 ? ` (and ${refused.length - 1} more)` : "";
+  return { verdict: "cannot", why: `could not move onto ${runImage}: ${gapText(refused[0]!)}${more}` };
 }
 
 const ECOSYSTEMS: Ecosystem[] = ["npm", "pypi", "maven", "deb", "other"];
@@ -142,9 +173,18 @@ export function repositoryOf(ref: string): string {
  * @example
  * const hits = await queryFleet(inv, { packages: [parsePackageFilter("deb:libssl3t64@<< 3.5.4")] }, now);
  */
-export async function queryFleet(inventory: FleetInventory, spec: QuerySpec, now?: RunImageNow): Promise<QueryHit[]> {
+export async function queryFleet(
+  inventory: FleetInventory,
+  spec: QuerySpec,
+  now?: RunImageNow,
+  abi?: RunImageAbi,
+): Promise<QueryHit[]> {
   const hits: QueryHit[] = [];
-  const wantRun = spec.runImage ? repositoryOf(spec.runImage) : undefined;
+  if (spec.abi && (!spec.runImage || !abi)) {
+    throw new CnbError("--abi weighs images against a run image: give it with --run-image <ref>");
+  }
+  // With --abi the run image is where images would go, not a filter on where they are.
+  const wantRun = spec.runImage && !spec.abi ? repositoryOf(spec.runImage) : undefined;
   for (const r of inventory.images) {
     const why: string[] = [];
     if (spec.packages?.length) {
@@ -199,6 +239,12 @@ export async function queryFleet(inventory: FleetInventory, spec: QuerySpec, now
       }
       if (!r.running?.length) continue;
       why.push(`run by ${runningText(r.running)}`);
+    }
+    if (spec.abi && spec.runImage && abi) {
+      const verdict = abiVerdict(r, spec.runImage, await abi.provides(spec.runImage, r.platform));
+      why.push(verdict.why);
+      hits.push({ record: r, why, abi: verdict });
+      continue;
     }
     hits.push({ record: r, why });
   }

@@ -5,6 +5,7 @@
  * downloaded when there is a key to check it with: without one, its tag says enough.
  */
 import { CnbError } from "@cnbkit/framework";
+import { ABI_NEEDS_LABEL, type AbiNeeds, parseAbiLabel } from "../abi/index.js";
 import { BASE_SBOM_DIR, BASE_SBOM_LABEL } from "../base/index.js";
 import { type Digest, type ImageConfig, NORMALIZED_CREATED, type ParsedManifest, parseConfig } from "../oci/index.js";
 import { appMetadata, type BuildMetadata, LABELS, notRebasable } from "../platform/index.js";
@@ -57,6 +58,7 @@ export type ConfigFacts =
       processes: ImageRecord["processes"];
       runImage: ImageRecord["runImage"];
       rebasable: ImageRecord["rebasable"];
+      abi?: AbiNeeds;
       /** The buildpacks' SBOM layer and the run image's, by diffID and index among the layers. */
       sbomLayers: { app?: { diffId: string; index: number }; run?: { diffId: string; index: number } };
     };
@@ -82,6 +84,7 @@ function configFacts(config: ImageConfig, where: string): ConfigFacts {
   };
   const app = at(lifecycle.sbom?.sha);
   const run = at(labels[BASE_SBOM_LABEL]);
+  const abi = parseAbiLabel<AbiNeeds>(labels[ABI_NEEDS_LABEL]);
   return {
     platform: [config.os, config.architecture, config.variant].filter(Boolean).join("/"),
     ...(config.created && config.created !== NORMALIZED_CREATED ? { created: config.created } : {}),
@@ -101,6 +104,7 @@ function configFacts(config: ImageConfig, where: string): ConfigFacts {
         ? { ok: true }
         : { ok: false, why: "no run image top layer recorded" },
     sbomLayers: { ...(app ? { app } : {}), ...(run ? { run } : {}) },
+    ...(abi ? { abi } : {}),
   };
 }
 
@@ -144,6 +148,7 @@ export async function scanManifest(at: ManifestAtHand, ctx: ScanContext): Promis
     processes: facts.processes,
     runImage: facts.runImage,
     rebasable: facts.rebasable,
+    ...(facts.abi ? { abi: facts.abi } : {}),
     sbom: sbomIds,
     signature: proofs.signature,
     provenance: proofs.provenance?.state ?? "none",

@@ -8,6 +8,7 @@ import {
   type QueryHit,
   queryFleet,
   recordRef,
+  runImageAbi,
   runImageNow,
   runningText,
 } from "../../fleet/index.js";
@@ -20,11 +21,14 @@ export const fleetQueryCommand: Command = {
   name: "fleet query",
   summary: "Find the images of a fleet by package, buildpack, run image, signature, provenance or age",
   usage:
-    "cnbkit fleet query [--inventory <fleet.json> | <target>...] [--package <p>]... [--buildpack <b>]... [--run-image <ref> --behind] [--unsigned] [--no-provenance] [--not-rebasable] [--built-before <date>] [--running] [--kubernetes] [--json | --csv]",
+    "cnbkit fleet query [--inventory <fleet.json> | <target>...] [--package <p>]... [--buildpack <b>]... [--run-image <ref> --behind | --run-image <ref> --abi] [--unsigned] [--no-provenance] [--not-rebasable] [--built-before <date>] [--running] [--kubernetes] [--json | --csv]",
   description: [
     "Flags of one kind are alternatives (two --package: either); flags of different kinds must all hold.",
     "Package ranges are read in their ecosystem's syntax: npm semver, PEP 440, Maven ranges, Debian",
     "relations. A name without eco: matches in every ecosystem.",
+    "--abi with --run-image weighs every image against what that run image provides (sonames, GLIBC_",
+    "versions): each says it could move onto it, could not (what is missing, the file that needs it), or",
+    "has no needs recorded (built before cnbkit recorded them).",
   ].join("\n"),
   positionals: { min: 0, max: 1000, names: "<target>..." },
   options: {
@@ -35,6 +39,10 @@ export const fleetQueryCommand: Command = {
       help: "the inventory to query (else the targets are scanned first)",
     },
     ...QUERY_OPTIONS,
+    abi: {
+      type: "boolean",
+      help: "with --run-image: which images could move onto that run image (ABI: sonames, GLIBC_ versions) and which could not, and why",
+    },
     json: { type: "boolean", help: "print the hits as JSON (records and reasons)" },
     csv: { type: "boolean", help: "print the hits as CSV" },
     html: {
@@ -48,6 +56,7 @@ export const fleetQueryCommand: Command = {
     "cnbkit fleet query -i fleet.json --package deb:libssl3t64@'<< 3.5.4-1'",
     "cnbkit fleet query -i fleet.json --package lodash@'<4.17.21' --package requests@'<2.32' --csv",
     "cnbkit fleet query -i fleet.json --run-image registry.example.com/base/run:latest --behind --json",
+    "cnbkit fleet query -i fleet.json --run-image registry.example.com/base/run:13 --abi",
     "cnbkit fleet query 127.0.0.1:5000/team-a/ --unsigned --no-provenance --not-rebasable --built-before 2026-06-01",
     "cnbkit fleet query 10.0.0.5:5000/apps/ --images-from images.txt --key cosign.pub --concurrency 32 --insecure-registry --unsigned",
     "cnbkit fleet query -i fleet.json --buildpack cnbkit/nodejs@'<1.4.0' --html fleet.html",
@@ -55,10 +64,10 @@ export const fleetQueryCommand: Command = {
   ],
   async run(inv) {
     if (inv.values.json && inv.values.csv) throw new CnbError("give --json or --csv, not both");
-    const spec = querySpec(inv);
+    const spec = { ...querySpec(inv), abi: inv.values.abi === true };
     const inventory = await inventoryFor(inv);
     const now = runImageNow();
-    const hits = await queryFleet(inventory, spec, now);
+    const hits = await queryFleet(inventory, spec, now, runImageAbi());
     const html = stringOption(inv, "html");
     if (html) {
       const description = queryText(inv.values);

@@ -20,6 +20,7 @@ import {
 } from "../../oci/index.js";
 import { markNotRebasable } from "../../extensions/index.js";
 import { type BuildRecord, builderFacts, builtBy, type SourceTree } from "./record.js";
+import { withAbiNeeds } from "./abi-label.js";
 import { reclaimLayout, withBlobsFrom } from "./layout-repo.js";
 import { LAYOUT_REPO_MOUNT } from "./lifecycle-output.js";
 import { withRegistryRunReference } from "./pin-run-image.js";
@@ -78,6 +79,9 @@ async function exportedImage(
   const exportLayout = await OciLayout.open(repo.appPath);
   const lifecycleManifest = await exportLayout.resolve(tag).catch(() => exportLayout.resolve());
   let exportedRef = `oci:${repo.appPath}@${lifecycleManifest.digest}`;
+  // The run image's layers and the reused app layers were never placed: they come from
+  // where they are.
+  const sources = repo.previous ? [lifecycle.run.source, repo.previous] : [lifecycle.run.source];
   if (lifecycleManifest.kind === "manifest") {
     let canonical = canonicalOciManifest(lifecycleManifest);
     // The exporter added the extension layers but, in layout mode, not the extended config's label.
@@ -89,12 +93,11 @@ async function exportedImage(
       canonical = jsonBlob(labelled, MEDIA_TYPES.manifest);
     }
     canonical = await withRunReference(exportLayout, canonical, lifecycle.run, platform);
+    // What the app layers need from the run image, for rebases (abi-label.ts).
+    canonical = await withAbiNeeds(exportLayout, canonical, withBlobsFrom(await openImageSource(exportedRef), sources));
     await exportLayout.putBlob(canonical.bytes, { mediaType: canonical.descriptor.mediaType });
     exportedRef = `oci:${repo.appPath}@${canonical.descriptor.digest}`;
   }
-  // The run image's layers and the reused app layers were never placed: they come from
-  // where they are.
-  const sources = repo.previous ? [lifecycle.run.source, repo.previous] : [lifecycle.run.source];
   return withBlobsFrom(await openImageSource(exportedRef), sources);
 }
 

@@ -1,0 +1,89 @@
+import { expect, test } from "vitest";
+import type { AbiProvides } from "../abi/index.js";
+import { type FleetInventory, type ImageRecord, INVENTORY_SCHEMA } from "./inventory.js";
+import { queryFleet } from "./query.js";
+import type { RunImageAbi } from "./run-image-abi.js";
+
+const D = (c: string) => `sha256:${c.repeat(64)}` as ImageRecord["digest"];
+
+/** An image on Debian 12's run image whose layers need GLIBC_`glibc` (none recorded when undefined). */
+function record(name: string, glibc?: string): ImageRecord {
+  return {
+    repository: `reg.io/team/${name}`,
+    tags: ["1"],
+    digest: D("1"),
+    platform: "linux/amd64",
+    config: D("c"),
+    buildpacks: [],
+    processes: [],
+    runImage: { image: "reg.io/base/run:12", topLayer: D("a") },
+    rebasable: { ok: true },
+    ...(glibc
+      ? {
+          abi: {
+            schema: 1,
+            sonames: { "libc.so.6": `/layers/${name}/bin/app` },
+            versions: { "libc.so.6": { GLIBC: { version: glibc, file: `/layers/${name}/bin/app` } } },
+          },
+        }
+      : {}),
+    sbom: { source: "none", ids: [] },
+    signature: "none",
+    provenance: "none",
+  } as ImageRecord;
+}
+
+const inventory: FleetInventory = {
+  schema: INVENTORY_SCHEMA,
+  scannedAt: "2026-11-28T00:00:00Z",
+  sources: ["reg.io/team/"],
+  images: [record("old-glibc", "2.34"), record("trixie-built", "2.38"), record("unrecorded")],
+  others: [],
+  errors: [],
+  sboms: {},
+} as FleetInventory;
+
+/** What a run image with glibc `glibc` provides, for every ref and platform (asked once per pair). */
+function runWith(glibc: string): RunImageAbi & { asked: string[] } {
+  const asked: string[] = [];
+  const provides: AbiProvides = { schema: 1, glibc, libraries: { "libc.so.6": { GLIBC: glibc } } };
+  return {
+    asked,
+    async provides(ref, platform) {
+      asked.push(`${ref} ${platform}`);
+      return provides;
+    },
+  };
+}
+
+test("--run-image --abi weighs every image against the run image: could move, could not (what and which file), not recorded", async () => {
+  const abi = runWith("2.36");
+  const hits = await queryFleet(inventory, { runImage: "reg.io/base/run:12.9", abi: true }, undefined, abi);
+  expect(hits.map((h) => [h.record.repository, h.abi?.verdict, h.why.join("; ")])).toEqual([
+    ["reg.io/team/old-glibc", "can", "could move onto reg.io/base/run:12.9 (glibc 2.36)"],
+    [
+      "reg.io/team/trixie-built",
+      "cannot",
+      "could not move onto reg.io/base/run:12.9: needs GLIBC_2.38 (libc.so.6), the run image has GLIBC_2.36, for /layers/trixie-built/bin/app",
+    ],
+    [
+      "reg.io/team/unrecorded",
+      "unknown",
+      "no needs recorded (built before cnbkit recorded them): fleet rebase reads its layers to decide",
+    ],
+  ]);
+  // With --abi the run image is the destination, not a filter: images on another repository count too.
+  const other = await queryFleet(
+    inventory,
+    { runImage: "reg.io/base/run-13:latest", abi: true },
+    undefined,
+    runWith("2.41"),
+  );
+  expect(other.map((h) => h.abi?.verdict)).toEqual(["can", "can", "unknown"]);
+});
+
+test("--abi without --run-image is one line", async () => {
+  await expect(queryFleet(inventory, { abi: true }, undefined, runWith("2.36"))).rejects.toThrow(
+    /^--abi weighs images against a run image: give it with --run-image <ref>$/,
+  );
+});

@@ -6,10 +6,9 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, test } from "vitest";
-import { type LayerEntry, tarStream } from "../../../oci/tar.js";
+import tar from "tar-stream";
 import { snapshotCache } from "./cache-snapshot.js";
 import { scanLayerFile } from "./layer-scan.js";
 import { needleSearch } from "./needle-search.js";
@@ -26,9 +25,32 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-async function tarBytes(entries: LayerEntry[]): Promise<Buffer> {
+/** One tar entry: a dir, or a file with its text. */
+interface Entry {
+  path: string;
+  type: "dir" | "file";
+  data?: string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+async function tarBytes(entries: Entry[]): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const e of entries) {
+    const mode = e.mode ?? (e.type === "dir" ? 0o755 : 0o644);
+    const header = {
+      name: e.path,
+      type: e.type === "dir" ? ("directory" as const) : ("file" as const),
+      mode,
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+    };
+    pack.entry(header, e.data ?? "");
+  }
+  pack.finalize();
   const chunks: Buffer[] = [];
-  for await (const c of tarStream(entries)) chunks.push(c);
+  for await (const c of pack) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
 
@@ -92,12 +114,12 @@ describe("needle search", () => {
 
 describe("layer scan", () => {
   const owner = { uid: 1000, gid: 1000 };
-  const entries: LayerEntry[] = [
+  const entries: Entry[] = [
     { type: "dir", path: "layers/acme_bp/tools", uid: 1000, gid: 1000 },
-    { type: "file", path: "layers/acme_bp/tools/su-ish", size: 4, data: "ELF!", mode: 0o4755, uid: 1000, gid: 1000 },
+    { type: "file", path: "layers/acme_bp/tools/su-ish", data: "ELF!", mode: 0o4755, uid: 1000, gid: 1000 },
     { type: "dir", path: "layers/acme_bp/tools/open", mode: 0o777, uid: 1000, gid: 1000 },
-    { type: "file", path: "layers/acme_bp/tools/rootfile", size: 1, data: "x", uid: 0, gid: 0 },
-    { type: "file", path: "layers/acme_bp/tools/config.ini", size: 28, data: "token=copied-secret-value-42" },
+    { type: "file", path: "layers/acme_bp/tools/rootfile", data: "x", uid: 0, gid: 0 },
+    { type: "file", path: "layers/acme_bp/tools/config.ini", data: "token=copied-secret-value-42" },
   ];
 
   test("a gzip tar: the secret's path, setuid, world-writable and foreign owners", async () => {
@@ -124,7 +146,6 @@ describe("layer scan", () => {
     const scan = await scanLayerFile(file, [Buffer.from("copied-secret-value-42")], owner);
     expect(scan.secret).toBeUndefined();
     expect(scan.hygiene).toEqual([]);
-    expect(Readable).toBeDefined();
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Static sites and single-page apps through the reference builder (its local variant:
- * cnbkit/web carries nginx made from Debian 13's .debs, tools/local-builder/local-nginx.ts),
+ * cnbkit/web carries Debian 13's nginx .debs by file://, tools/local-builder/local-nginx.ts),
  * built with the real lifecycle and served from the image under runc:
  * - a plain HTML folder with no configuration (the static-site group): pages, a 404;
  * - a Vite-like SPA built by npm (the Node.js + web group): its build script writes

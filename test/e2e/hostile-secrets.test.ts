@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
 import { type BuildOptions, buildApp } from "../../builder-packager/src/platform/index.js";
-import { fixtureApp, referenceBuilder } from "./support.js";
+import { bundleCli, fixtureApp, referenceBuilder, runCli } from "./support.js";
 
 const NPM_TOKEN = "npm_hostileToken0123456789";
 const INDEX_URL = "https://ci:pypiPassw0rd-42@pypi.example.com/simple";
@@ -145,6 +145,38 @@ describe.sequential("hostile buildpacks: secrets and launch layers", () => {
       console.log(`hostile ${hostileCase}: ${err?.message} (${Date.now() - t0} ms)`);
     },
   );
+
+  test("cnbkit build --secret: the same catch, as the user sees it: one error line and a non-zero exit", {
+    timeout: 600_000,
+  }, async () => {
+    const before = await state();
+    const bundle = await bundleCli();
+    try {
+      const help = await runCli(bundle.path, ["build", "--help"]);
+      expect(help.stdout).toContain("--secret id=<name>,src=<file>[,type=<type>]");
+      const r = await runCli(bundle.path, [
+        "build",
+        app,
+        "-B",
+        builder,
+        "-o",
+        `oci:${join(work, "app")}:latest`,
+        "--cache-dir",
+        join(work, "cache"),
+        "--secret",
+        `id=pypi,src=${join(work, "index-url")},type=pip`,
+        "--env",
+        "HOSTILE_CASE=secret",
+      ]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(
+        /^error: --secret pypi \(its index-url\) is in layer acme\/hostile:stolen \(image and cache\) at \/layers\/acme_hostile\/stolen\/pip\.conf: nothing was written/,
+      );
+      expect(await state()).toEqual(before);
+    } finally {
+      await bundle.remove();
+    }
+  });
 
   test("what the CLI holds on this machine and /cnb are out of reach of an untrusted builder's buildpack", {
     timeout: 600_000,

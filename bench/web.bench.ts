@@ -224,7 +224,12 @@ function variants(work: string, home: string, root: string, image?: string): Var
         let bytes = 0;
         const app = await runApp({ image, port, onOutput: (l) => (bytes += l.length) });
         await app.ready(60_000);
-        return { port, stop: () => app.stop() };
+        return {
+          port,
+          stop: async () => {
+            await app.stop();
+          },
+        };
       },
     });
   }
@@ -251,7 +256,10 @@ try {
       try {
         for (const [label, path] of Object.entries(PATHS)) {
           const x = await ab(server.port, path, round === 0 ? 2000 : REQUESTS);
-          if (round > 0) ((rps[v.name] ??= {})[label] ??= []).push(x);
+          if (round === 0) continue;
+          const byPath = rps[v.name] ?? {};
+          rps[v.name] = byPath;
+          byPath[label] = [...(byPath[label] ?? []), x];
         }
       } finally {
         await server.stop();

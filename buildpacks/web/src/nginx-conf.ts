@@ -40,6 +40,26 @@ const GZIP_TYPES =
   "text/plain text/css text/xml text/javascript application/javascript application/json application/xml application/manifest+json application/wasm image/svg+xml font/ttf font/otf";
 
 /**
+ * How files are read and sent, measured with bench/web.bench.ts against the same nginx run by
+ * hand, under the image's runtime conditions.
+ */
+const FILE_IO = [
+  // Off, measured (bench/web.bench.ts): a container's root filesystem is an overlay (runc's
+  // here, containerd's in Kubernetes), and sendfile through overlayfs served the 100 KB asset
+  // at ~0.7x of plain reads into nginx's buffers; on a plain file system the two are within noise.
+  "  sendfile off;",
+  "  tcp_nopush on;",
+  "  keepalive_timeout 65;",
+  // The site does not change while the image runs: keep its files' descriptors and lookups
+  // (misses too) open instead of an open()+fstat per request, which on the container's
+  // overlay root filesystem costs a lookup through every layer.
+  "  open_file_cache max=10000 inactive=60s;",
+  "  open_file_cache_valid 60s;",
+  "  open_file_cache_min_uses 1;",
+  "  open_file_cache_errors on;",
+];
+
+/**
  * The generated nginx.conf template.
  *
  * @example
@@ -63,19 +83,7 @@ export function nginxConf(o: ConfOptions): string {
     // the reader of the container's stdout (a log driver) otherwise pays line by line.
     "  access_log /dev/stdout combined buffer=64k flush=1s;",
     "  server_tokens off;",
-    // Off, measured (bench/web.bench.ts): a container's root filesystem is an overlay (runc's
-    // here, containerd's in Kubernetes), and sendfile through overlayfs served the 100 KB asset
-    // at ~0.7x of plain reads into nginx's buffers; on a plain file system the two are within noise.
-    "  sendfile off;",
-    "  tcp_nopush on;",
-    "  keepalive_timeout 65;",
-    // The site does not change while the image runs: keep its files' descriptors and lookups
-    // (misses too) open instead of an open()+fstat per request, which on the container's
-    // overlay root filesystem costs a lookup through every layer.
-    "  open_file_cache max=10000 inactive=60s;",
-    "  open_file_cache_valid 60s;",
-    "  open_file_cache_min_uses 1;",
-    "  open_file_cache_errors on;",
+    ...FILE_IO,
     "  client_body_temp_path client_body;",
     "  proxy_temp_path proxy;",
     "  fastcgi_temp_path fastcgi;",

@@ -9,7 +9,7 @@
  * Peak RSS printed at the end.
  */
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../builder-packager/src/platform/index.js";
 import { needleSearch } from "../builder-packager/src/platform/build/layer-guard/needle-search.js";
@@ -65,7 +65,7 @@ async function javaRows(): Promise<void> {
       const line = lines.find((l) => l.startsWith("Checked ")) ?? "(no Checked line)";
       const secs = Number(/in ([\d.]+) s$/.exec(line)?.[1] ?? Number.NaN);
       console.log(
-        `java-hello ${run}: build ${(total / 1000).toFixed(1)} s; ${line} = ${((secs * 1000 * 100) / total).toFixed(1)}%`,
+        `java-hello ${run}: build ${(total / 1000).toFixed(1)} s; ${line} = ${((secs * 1000 * 100) / total).toFixed(1)}% (load ${loadavg()[0]!.toFixed(1)})`,
       );
     }
   } finally {

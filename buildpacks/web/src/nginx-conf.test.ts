@@ -129,6 +129,12 @@ describe("the generated configuration, served by nginx", () => {
     try {
       // A static export's pages (Next.js writes about.html for /about) answer without the extension.
       expect(await get("/about").then((r) => r.text())).toBe("about page");
+      // Next.js 16 also writes about/ (the route's payloads) without an index.html: not a 403.
+      await mkdir(join(site, "about"), { recursive: true });
+      await writeFile(join(site, "about", "__next.about.txt"), "rsc");
+      expect(await get("/about/").then(async (r) => [r.status, await r.text()])).toEqual([200, "about page"]);
+      expect(await get("/about").then((r) => r.text())).toBe("about page");
+      expect(await get("/nothing/").then((r) => r.status)).toBe(404);
       const missing = await get("/settings/profile");
       expect(missing.status).toBe(404);
       expect(await missing.text()).toBe("not here");

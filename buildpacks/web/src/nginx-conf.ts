@@ -128,6 +128,12 @@ export function nginxConf(o: ConfOptions): string {
           "    }",
         ]
       : []),
+    // `/a/b/` where a/b/ is a directory without index.html but a/b.html is a page: a Next.js
+    // export writes both (the directory holds the route's RSC payloads), and nginx answered 403.
+    '    location ~ "^(?<page>.+)/$" {',
+    '      add_header Cache-Control "no-cache";',
+    `      try_files $uri/index.html $page.html ${fallback};`,
+    "    }",
     "    location / {",
     '      add_header Cache-Control "no-cache";',
     `      try_files $uri $uri.html $uri/ ${fallback};`,

@@ -45,6 +45,8 @@ export type {
   GenerateResult,
 } from "./extension-contract.js";
 export type { DependencyLayerOptions, InstallOptions, LazyDependencyLayer } from "./dependency-layer.js";
+/** The patch rule a dependency layer may declare (`@cnbkit/framework/dependencies` owns it). */
+export type { DerivedData, PatchLine, PatchRule } from "../dependencies/patch-rule.js";
 export {
   type DetectCondition,
   type DetectOutcome,

@@ -85,6 +85,24 @@ export async function layersNeeds(
   return needsOf(facts);
 }
 
+/**
+ * What `layers` (a run image's, or the bottom of an app image: the run image it was built on)
+ * provide, read from the layers (each layer's facts cached by diffID).
+ */
+export async function layersProvides(
+  source: ImageSource,
+  layers: Descriptor[],
+  diffIds: string[],
+  arch: string,
+  opts: AbiReadOptions = {},
+): Promise<AbiProvides> {
+  const facts: LayerAbi[] = [];
+  for (let i = 0; i < layers.length; i++) {
+    facts.push(await layerAbi(source, layers[i]!, diffIds[i]!, "library-dirs", arch, opts));
+  }
+  return providesOf(facts);
+}
+
 /** What a run image provides: its `io.cnbkit.base.abi` label when present, else read from its layers. */
 export async function runImageProvides(
   source: ImageSource,
@@ -93,11 +111,7 @@ export async function runImageProvides(
 ): Promise<{ provides: AbiProvides; from: AbiSource }> {
   const labelled = parseAbiLabel<AbiProvides>(image.config.config?.Labels?.[ABI_PROVIDES_LABEL]);
   if (labelled) return { provides: labelled, from: "label" };
-  const layers = image.manifest.manifest.layers;
+  const { layers } = image.manifest.manifest;
   const diffIds = image.config.rootfs.diff_ids;
-  const facts: LayerAbi[] = [];
-  for (let i = 0; i < layers.length; i++) {
-    facts.push(await layerAbi(source, layers[i]!, diffIds[i]!, "library-dirs", image.config.architecture, opts));
-  }
-  return { provides: providesOf(facts), from: "layers" };
+  return { provides: await layersProvides(source, layers, diffIds, image.config.architecture, opts), from: "layers" };
 }

@@ -13,6 +13,7 @@ export {
   appImageNeeds,
   layerAbi,
   layersNeeds,
+  layersProvides,
   runImageProvides,
 } from "./image-abi.js";
 export { addElfFile, emptyLayerAbi, type LayerAbi, type ScanScope, scanLayer } from "./layer-scan.js";

@@ -35,6 +35,8 @@ export type RebaseOutcome =
       from: Digest;
       to: Digest;
       seconds: number;
+      /** The ABI check's part of `seconds`. */
+      abiSeconds?: number;
       /** Set when --force let the rebase past what the new run image lacks: the first gap, in words. */
       forcedPast?: string;
     }
@@ -186,6 +188,7 @@ export async function rebaseFleet(plan: PlanStep[], opts: FleetRebaseOptions): P
                 from: record.digest,
                 to: result.digest,
                 seconds: (performance.now() - t0) / 1000,
+                abiSeconds: result.abiSeconds,
                 ...(result.abi.kind === "forced" && result.abi.gaps[0]
                   ? { forcedPast: `${result.abi.gaps[0].what} for ${result.abi.gaps[0].file}` }
                   : {}),

@@ -19,6 +19,7 @@ import {
   abiGaps,
   appImageNeeds,
   gapText,
+  layersProvides,
   parseAbiLabel,
   runImageProvides,
 } from "../abi/index.js";
@@ -67,15 +68,17 @@ export async function checkRebaseAbi(
     pending = runImageProvides(inputs.runSrc, inputs.run);
     provides?.set(key, pending);
   }
-  let read: [Awaited<ReturnType<typeof appImageNeeds>>, Awaited<typeof pending>];
+  let read: [Awaited<ReturnType<typeof appImageNeeds>>, Awaited<typeof pending>, AbiProvides];
   try {
-    read = await Promise.all([appImageNeeds(inputs.appSrc, inputs.app, inputs.topIndex + 1), pending]);
+    read = await Promise.all([
+      appImageNeeds(inputs.appSrc, inputs.app, inputs.topIndex + 1),
+      pending,
+      oldProvides(inputs, provides),
+    ]);
   } catch (err) {
     return { kind: "unchecked", why: err instanceof Error ? err.message : String(err) };
   }
-  const [{ needs, from: needsFrom }, { provides: now, from: providesFrom }] = read;
-  // The app image carries the label of the run image it sits on (base labels move with it).
-  const old = parseAbiLabel<AbiProvides>(inputs.app.config.config?.Labels?.[ABI_PROVIDES_LABEL]);
+  const [{ needs, from: needsFrom }, { provides: now, from: providesFrom }, old] = read;
   const gaps = abiGaps(needs, now, old);
   const refused = gaps.filter((g) => !g.alreadyMissing);
   if (force) return { kind: "forced", gaps: refused };
@@ -87,6 +90,32 @@ export async function checkRebaseAbi(
     ...(now.glibc ? { glibc: now.glibc } : {}),
     tolerated: gaps.filter((g) => g.alreadyMissing),
   };
+}
+
+/**
+ * What the run image the app sits on now provides: the label it carries from that run image
+ * (base labels move with it), else read from the app image's own bottom layers, which are that
+ * run image's (so the old run image need not exist any more). A need it did not meet either
+ * (a JRE's libjsound.so linking ALSA, which no run image here has) is not this rebase's doing.
+ */
+async function oldProvides(
+  inputs: RebaseAbiInputs,
+  memo?: Map<string, Promise<{ provides: AbiProvides; from: AbiSource }>>,
+): Promise<AbiProvides> {
+  const labelled = parseAbiLabel<AbiProvides>(inputs.app.config.config?.Labels?.[ABI_PROVIDES_LABEL]);
+  if (labelled) return labelled;
+  const diffIds = inputs.app.config.rootfs.diff_ids.slice(0, inputs.topIndex + 1);
+  const key = `below ${diffIds.at(-1)}`;
+  let pending = memo?.get(key);
+  if (!pending) {
+    const layers = inputs.app.manifest.manifest.layers.slice(0, inputs.topIndex + 1);
+    pending = layersProvides(inputs.appSrc, layers, diffIds, inputs.app.config.architecture).then((provides) => ({
+      provides,
+      from: "layers" as const,
+    }));
+    memo?.set(key, pending);
+  }
+  return (await pending).provides;
 }
 
 /** A rebase refused by the ABI check (a fleet rebase reports it apart from failures). */

@@ -17,7 +17,7 @@ import { OciLayout } from "../../../oci/index.js";
 import { LABELS, type LifecycleMetadata } from "../../app-image.js";
 import type { CacheSnapshot } from "./cache-snapshot.js";
 import { type CnbOwner, type HygieneFinding, octalMode } from "./layer-hygiene.js";
-import { scanLayerFile } from "./layer-scan.js";
+import { type LayerScan, scanLayerFile } from "./layer-scan.js";
 import { needleSearch } from "./needle-search.js";
 import type { Needle } from "./secret-needles.js";
 
@@ -52,13 +52,10 @@ export async function checkNewLayers(input: LayerCheckInput): Promise<void> {
   const started = performance.now();
   await checkMetadata(input);
   const layers = await newLayers(input);
+  const scans = await scanAll(layers, input);
   let bytes = 0;
-  for (const layer of layers) {
-    const scan = await scanLayerFile(
-      layer.file,
-      input.needles.map((n) => n.bytes),
-      input.owner,
-    );
+  for (const [i, layer] of layers.entries()) {
+    const scan = scans[i]!;
     bytes += scan.bytes;
     if (scan.secret) {
       const needle = input.needles[scan.secret.needle]!;
@@ -75,6 +72,24 @@ export async function checkNewLayers(input: LayerCheckInput): Promise<void> {
   input.say(
     `Checked ${layers.length} new layer${layers.length === 1 ? "" : "s"} (${(bytes / 1e6).toFixed(0)} MB) for ${input.needles.length} secret value${input.needles.length === 1 ? "" : "s"} and setuid files in ${secs} s`,
   );
+}
+
+/** Layers scanned at once: gunzip runs on libuv's threads, so two overlap it with tar parsing. */
+const SCAN_CONCURRENCY = 2;
+
+/** Each layer's scan, {@link SCAN_CONCURRENCY} at a time, in the layers' order. */
+async function scanAll(layers: NewLayer[], input: LayerCheckInput): Promise<LayerScan[]> {
+  const needles = input.needles.map((n) => n.bytes);
+  const scans: LayerScan[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < layers.length) {
+      const i = next++;
+      scans[i] = await scanLayerFile(layers[i]!.file, needles, input.owner);
+    }
+  };
+  await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, worker));
+  return scans;
 }
 
 /**

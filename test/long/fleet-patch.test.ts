@@ -67,7 +67,9 @@ describe("fleet patch", () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain(`Reference ${reference} offers cnbkit/nodejs:node (node 24.21.0)`);
     // The three repositories' v1 (and v1-moved, the same digest as cart:v1) to patch; the reference is current.
-    expect(dry.stdout).toMatch(/^Plan: 3 to patch, 1 already current, 0 cannot be patched, 0 without these layers$/m);
+    expect(dry.stdout).toMatch(
+      /^Plan: 3 to patch, 1 already current, 0 cannot be patched, 0 without these layers \(4 configs read in [\d.]+s\)$/m,
+    );
     expect(dry.stdout).toContain("    cnbkit/nodejs:node: node 24.20.0 → 24.21.0");
     expect(dry.stdout).toMatch(/keeps native addons in node_modules \(\*\.node\)/);
   }, 120_000);

@@ -14,16 +14,25 @@
  */
 import {
   type Digest,
+  type ImageConfig,
   type ImageSource,
   OciLayout,
   openImageSink,
   openImageSource,
   parseReference,
   RegistryClient,
+  type ResolvedImage,
 } from "../oci/index.js";
 import type { ImageRecord } from "./inventory.js";
 import { type PatchedSbom, patchedImage, patchedSbom, writePatchedBlobs } from "./patch-image.js";
-import { type LayerChange, type PatchReference, type PatchStep, planImage, versionChange } from "./patch-plan.js";
+import {
+  blobBytes,
+  type LayerChange,
+  type PatchReference,
+  type PatchStep,
+  planImage,
+  versionChange,
+} from "./patch-plan.js";
 import { oneLine } from "./scan.js";
 
 /** What {@link PatchFleetOptions.seal} gets: the new image, what it was, and what changed. */
@@ -80,8 +89,9 @@ function byDigest(r: ImageRecord): string {
 }
 
 /**
- * The plan for `records`: each image's config is read (once per config digest, at
- * `concurrency`) and checked against the reference.
+ * The plan for `records`: each image's config is read by the digest the scan recorded (one
+ * request an image, once per config digest, at `concurrency`; no manifest) and checked
+ * against the reference.
  */
 export async function planFleetPatch(
   records: ImageRecord[],
@@ -90,11 +100,20 @@ export async function planFleetPatch(
   concurrency = 16,
 ): Promise<PatchStep[]> {
   const steps = new Array<PatchStep>(records.length);
+  // Configs by digest, read once whatever number of images share one.
+  const configs = new Map<string, Promise<ImageConfig>>();
   await eachLimited([...records.keys()], concurrency, async (i) => {
     const record = records[i]!;
     try {
-      const src = await openImageSource(byDigest(record), { clients });
-      steps[i] = planImage(record, await src.image(), reference);
+      let config = configs.get(record.config);
+      if (!config) {
+        const src = await openImageSource(byDigest(record), { clients });
+        config = blobBytes(src, { mediaType: "config", digest: record.config, size: 0 }).then(
+          (b) => JSON.parse(b.toString("utf8")) as ImageConfig,
+        );
+        configs.set(record.config, config);
+      }
+      steps[i] = planImage(record, await config, reference);
     } catch (err) {
       steps[i] = { kind: "cannot", record, why: `cannot be read: ${oneLine(err)}` };
     }
@@ -180,9 +199,13 @@ async function patchOne(
   seal: PatchFleetOptions["seal"],
 ): Promise<PatchOutcome[]> {
   const t0 = performance.now();
-  const { record, image, changes } = step;
+  const { record, changes } = step;
   const where = byDigest(record);
   const src = await openImageSource(where, { clients: shared.clients });
+  const manifest = await src.manifestByDigest(record.digest);
+  if (manifest.kind !== "manifest" || manifest.manifest.config.digest !== record.config)
+    throw new Error(`${where} is not the image the scan read (its config changed)`);
+  const image: ResolvedImage = { manifest, config: step.config };
   const sbom = await patchedSbom(image, src, changes, reference, shared.sboms, where);
   const patched = patchedImage(image, changes, sbom, where);
   const name = recordName(record);

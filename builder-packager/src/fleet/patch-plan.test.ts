@@ -126,13 +126,13 @@ describe("planImage", () => {
       "is not among the image's layers",
     ],
   ] as const)("%s: %s", (_what, shape, kind, why) => {
-    const step = planImage(record(), image(shape as Shape), ref);
+    const step = planImage(record(), image(shape as Shape).config, ref);
     expect(step.kind).toBe(kind);
     if (step.kind === "cannot") expect(step.why).toContain(why);
   });
 
   test("an image of another platform with the layer cannot; one without it is unrelated", () => {
-    expect(planImage(record("linux/arm64"), image({ version: "24.20.0" }), ref)).toMatchObject({
+    expect(planImage(record("linux/arm64"), image({ version: "24.20.0" }).config, ref)).toMatchObject({
       kind: "cannot",
       why: "it is linux/arm64, the reference linux/amd64",
     });
@@ -140,14 +140,14 @@ describe("planImage", () => {
     python.config.config!.Labels!["io.buildpacks.lifecycle.metadata"] = JSON.stringify({
       buildpacks: [{ key: "cnbkit/python", layers: {} }],
     });
-    expect(planImage(record(), python, ref).kind).toBe("unrelated");
+    expect(planImage(record(), python.config, ref).kind).toBe("unrelated");
   });
 });
 
 describe("patchedImage", () => {
   test("the layer and SBOM diffIDs and descriptors are the reference's and the new SBOM's; the label says so; the rest is kept", () => {
     const old = image({ version: "24.20.0" });
-    const step = planImage(record(), old, ref);
+    const step = planImage(record(), old.config, ref);
     if (step.kind !== "patch") throw new Error(step.kind);
     const sbom = { diffId: d("5c"), blob: { descriptor: desc("sb"), bytes: Buffer.alloc(0) } };
     const out = patchedImage(old, step.changes, sbom, "r/app");
@@ -174,7 +174,7 @@ describe("patchedImage", () => {
     ];
     const step = planImage(
       record(),
-      image({ version: "24.20.0" }, refuse),
+      image({ version: "24.20.0" }, refuse).config,
       reference(image({ version: "24.21.0" }, refuse)),
     );
     expect(step).toMatchObject({
@@ -187,7 +187,7 @@ describe("patchedImage", () => {
     const drop = [{ what: "the CDS archive", action: "drop" as const, layer: "cds", why: "made by the old JVM" }];
     const old = image({ version: "24.20.0" }, drop);
     const dropRef = reference(image({ version: "24.21.0" }, drop));
-    const step = planImage(record(), old, dropRef);
+    const step = planImage(record(), old.config, dropRef);
     if (step.kind !== "patch") throw new Error(step.kind);
     expect(step.notes).toEqual(["cnbkit/nodejs:node: drops layer cds: the CDS archive (made by the old JVM)"]);
     const out = patchedImage(old, step.changes, undefined, "r/app");

@@ -54,7 +54,8 @@ export interface LayerChange {
 
 /** What the plan decided for one image. */
 export type PatchStep =
-  | { kind: "patch"; record: ImageRecord; image: ResolvedImage; changes: LayerChange[]; notes: string[] }
+  /** `config` is the image's (read by the digest the scan recorded); the manifest is read only to patch. */
+  | { kind: "patch"; record: ImageRecord; config: ImageConfig; changes: LayerChange[]; notes: string[] }
   | { kind: "current"; record: ImageRecord }
   | { kind: "cannot"; record: ImageRecord; why: string }
   /** It has none of the layers the reference offers (another language's image). */
@@ -62,7 +63,8 @@ export type PatchStep =
 
 /** Reads the whole of a blob, gunzipped when its media type says gzip. */
 export async function blobBytes(src: ImageSource, desc: Descriptor): Promise<Buffer> {
-  const stream = await src.blob(desc.digest, desc.size);
+  // size 0: not known (a config read by the digest alone)
+  const stream = await src.blob(desc.digest, desc.size || undefined);
   const input = desc.mediaType.endsWith("gzip") ? stream.pipe(createGunzip()) : stream;
   const chunks: Buffer[] = [];
   for await (const c of input) chunks.push(c as Buffer);
@@ -104,16 +106,16 @@ export function versionChange(from: PatchRecord, to: PatchRecord): string {
 }
 
 /**
- * The step for one image whose config is `image`: each of its patchable layers that the
+ * The step for one image whose config is `config`: each of its patchable layers that the
  * reference offers is checked (recorded digest, rule, line, shape, newer); all must pass.
  */
-export function planImage(record: ImageRecord, image: ResolvedImage, reference: PatchReference): PatchStep {
+export function planImage(record: ImageRecord, config: ImageConfig, reference: PatchReference): PatchStep {
   const where = `${record.repository}@${record.digest}`;
   if (record.platform !== reference.platform)
-    return reference.layers.size && hasAny(image.config, reference, where)
+    return reference.layers.size && hasAny(config, reference, where)
       ? { kind: "cannot", record, why: `it is ${record.platform}, the reference ${reference.platform}` }
       : { kind: "unrelated", record };
-  const { layers, unusable } = patchableLayers(image.config, where);
+  const { layers, unusable } = patchableLayers(config, where);
   const bad = unusable.find((u) => reference.layers.has(u.key));
   if (bad) return { kind: "cannot", record, why: `${bad.key}: ${bad.why}` };
   const changes: LayerChange[] = [];
@@ -131,7 +133,7 @@ export function planImage(record: ImageRecord, image: ResolvedImage, reference: 
     const shape = shapeMismatch(from.entry, to.entry);
     if (shape) return { kind: "cannot", record, why: `${from.key}: ${shape}` };
     const refused = (to.record.derived ?? []).find(
-      (d) => d.action === "refuse" && d.layer !== undefined && hasLayer(image.config, from.buildpack, d.layer, where),
+      (d) => d.action === "refuse" && d.layer !== undefined && hasLayer(config, from.buildpack, d.layer, where),
     );
     if (refused)
       return {
@@ -142,13 +144,13 @@ export function planImage(record: ImageRecord, image: ResolvedImage, reference: 
     changes.push({ key: from.key, from, to });
     for (const d of to.record.derived ?? []) {
       if (d.action === "keep") notes.push(`${from.key}: keeps ${d.what} (${d.why})`);
-      else if (d.action === "drop" && d.layer && hasLayer(image.config, from.buildpack, d.layer, where))
+      else if (d.action === "drop" && d.layer && hasLayer(config, from.buildpack, d.layer, where))
         notes.push(`${from.key}: drops layer ${d.layer}: ${d.what} (${d.why})`);
     }
   }
-  if (changes.length > 0) return { kind: "patch", record, image, changes, notes };
+  if (changes.length > 0) return { kind: "patch", record, config, changes, notes };
   if (current > 0) return { kind: "current", record };
-  if (hasAny(image.config, reference, where))
+  if (hasAny(config, reference, where))
     return { kind: "cannot", record, why: "its layers record no patch rule (built before the buildpack declared one)" };
   return { kind: "unrelated", record };
 }

@@ -78,12 +78,14 @@ export const fleetPatchCommand: Command = {
     const clients = new Map<string, RegistryClient>();
     const reference = await readPatchReference(from, clients);
     const concurrency = countOption(inv, "concurrency", 16);
+    const planStarted = performance.now();
     const plan = await planFleetPatch(records, reference, clients, concurrency);
+    const planSeconds = (performance.now() - planStarted) / 1000;
     const count = (k: string) => plan.filter((s) => s.kind === k).length;
     const offers = [...reference.layers.values()].map((l) => `${l.key} (${l.record.dependency} ${l.record.version})`);
     inv.out(`Reference ${from} offers ${offers.join(", ")}`);
     inv.out(
-      `Plan: ${count("patch")} to patch, ${count("current")} already current, ${count("cannot")} cannot be patched, ${count("unrelated")} without these layers`,
+      `Plan: ${count("patch")} to patch, ${count("current")} already current, ${count("cannot")} cannot be patched, ${count("unrelated")} without these layers (${plan.length} configs read in ${planSeconds.toFixed(1)}s)`,
     );
     for (const s of plan) {
       if (s.kind === "cannot") inv.out(`  cannot: ${recordName(s.record)} (${s.record.platform}): ${s.why}`);

@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
-import { compareGlibc, debianReleasesFor, glibcNeed, glibcVersionsIn } from "./glibc-need.js";
+import { compareGlibc, debianReleasesFor, glibcNeed } from "./glibc-need.js";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -16,19 +16,6 @@ test("glibc versions compare by number, and a need picks the Debian releases tha
     ["13"],
     [],
   ]);
-});
-
-test("readelf -V's version needs name the GLIBC_ versions and nothing else", () => {
-  const out = [
-    "Version needs section '.gnu.version_r' contains 2 entries:",
-    "  000000: Version: 1  File: libc.so.6  Cnt: 2",
-    "  0x0010:   Name: GLIBC_2.42  Flags: none  Version: 3",
-    "  0x0020:   Name: GLIBC_2.2.5  Flags: none  Version: 2",
-    "  0x0030: Version: 1  File: libm.so.6  Cnt: 1",
-    "  0x0040:   Name: GLIBC_2.42  Flags: none  Version: 4",
-    "  0x0050:   Name: GLIBCXX_3.4.32  Flags: none  Version: 5",
-  ].join("\n");
-  expect(glibcVersionsIn(out)).toEqual(["2.42", "2.2.5"]);
 });
 
 test("a tree's need is its neediest ELF file's; other files are skipped", async () => {

@@ -5,12 +5,13 @@
  * A binary built against glibc 2.42 carries a version need `GLIBC_2.42` in its
  * `.gnu.version_r` section, and the dynamic loader refuses to load it where libc.so.6 has no
  * such version: an interpreter then dies at start, an extension module at its import (sid's
- * termios on Debian 13). `readelf -V` lists those needs for any arch's ELF, so one scan of
- * the tree at make time stands for every build that installs it.
+ * termios on Debian 13). cnbkit's ELF reader (builder-packager/src/abi, the one rebases use)
+ * reads those needs from any arch's ELF without running it, so one scan of the tree at make
+ * time stands for every build that installs it.
  */
-import { spawnSync } from "node:child_process";
-import { open, readdir } from "node:fs/promises";
+import { open, readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { compareVersions, readElfDynamic, splitVersionName } from "../../builder-packager/src/abi/index.js";
 
 /** The newest glibc version the tree needs, and the first file (in path order) that needs it. */
 export interface GlibcNeed {
@@ -31,9 +32,7 @@ export const DEBIAN_GLIBC: readonly { version: string; glibc: string }[] = [
 
 /** Compares two glibc versions (`2.9` < `2.38`). */
 export function compareGlibc(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split(".").map(Number);
-  const [bm = 0, bn = 0] = b.split(".").map(Number);
-  return am - bm || an - bn;
+  return compareVersions(a, b);
 }
 
 /**
@@ -47,23 +46,16 @@ export function debianReleasesFor(need: string): string[] {
   return DEBIAN_GLIBC.filter((d) => compareGlibc(d.glibc, need) >= 0).map((d) => d.version);
 }
 
-/** The `GLIBC_x.y` version needs in `readelf -V` output. */
-export function glibcVersionsIn(readelfV: string): string[] {
-  return [...new Set([...readelfV.matchAll(/Name: GLIBC_(\d+\.\d+(?:\.\d+)?)\b/g)].map((m) => m[1] as string))];
-}
-
 /**
  * The newest glibc version any ELF file under `tree` needs (symlinks are not followed);
  * undefined when none names one.
- *
- * @throws Error when readelf cannot be run
  */
 export async function glibcNeed(tree: string): Promise<GlibcNeed | undefined> {
   let newest: GlibcNeed | undefined;
   for (const file of await elfFiles(tree)) {
-    const r = spawnSync("readelf", ["-V", "-W", file], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
-    if (r.error) throw new Error(`readelf -V ${file}: ${r.error.message} (setup.sh installs binutils)`);
-    for (const version of glibcVersionsIn(r.stdout)) {
+    const needs = readElfDynamic(await readFile(file))?.versionNeeds ?? [];
+    const versions = needs.flatMap((n) => n.versions.map(splitVersionName));
+    for (const { version } of versions.filter((v) => v?.family === "GLIBC") as { version: string }[]) {
       if (!newest || compareGlibc(version, newest.version) > 0) newest = { version, file: relative(tree, file) };
     }
   }

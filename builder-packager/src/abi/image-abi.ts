@@ -24,8 +24,16 @@ export interface AbiReadOptions {
 /** Bump when {@link LayerAbi} or the scan changes, so cached facts are not reused. */
 const LAYER_RECIPE = "1";
 
+/**
+ * Layers' facts this process has at hand, by cache file: a fleet rebase asks for the same run
+ * and runtime layers for every image, and concurrent rebases share one read of a new layer.
+ * Bounded (oldest dropped first): the facts of a layer are a few KB.
+ */
+const inProcess = new Map<string, Promise<LayerAbi>>();
+const IN_PROCESS_MAX = 4096;
+
 /** The facts of one layer of `source`, from the cache or read now and cached. */
-export async function layerAbi(
+export function layerAbi(
   source: ImageSource,
   layer: Descriptor,
   diffId: string,
@@ -35,6 +43,24 @@ export async function layerAbi(
 ): Promise<LayerAbi> {
   const dir = opts.cacheDir ?? join(cnbkitCacheDir(), "abi");
   const file = join(dir, `${LAYER_RECIPE}-${scope}-${arch}-${diffId.replace(/^sha256:/, "")}.json`);
+  let pending = inProcess.get(file);
+  if (!pending) {
+    pending = readOrScan(source, layer, scope, arch, dir, file);
+    inProcess.set(file, pending);
+    pending.catch(() => inProcess.delete(file));
+    if (inProcess.size > IN_PROCESS_MAX) inProcess.delete(inProcess.keys().next().value as string);
+  }
+  return pending;
+}
+
+async function readOrScan(
+  source: ImageSource,
+  layer: Descriptor,
+  scope: ScanScope,
+  arch: string,
+  dir: string,
+  file: string,
+): Promise<LayerAbi> {
   const cached = await readFile(file, "utf8").then(
     (t) => JSON.parse(t) as LayerAbi,
     () => undefined,

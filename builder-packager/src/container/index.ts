@@ -17,6 +17,7 @@ export { openUnpacked, pruneUnpackedImages, type UnpackedImage, unpackImage } fr
 export {
   BLOCKED_RANGES,
   type ContainerNetwork,
+  type IsolatedNetwork,
   loopbackPortsOf,
   openIsolatedNetwork,
 } from "./network-namespace.js";

@@ -137,7 +137,7 @@ export async function runContainer(opts: RunContainerOptions): Promise<number> {
   let guard: { done(): void } | undefined;
   let net: IsolatedNetwork | undefined;
   try {
-    if (opts.network === "isolated") {
+    if (opts.network === "isolated" && !opts.netnsPath) {
       net = await openIsolatedNetwork({
         dir: bundle,
         // The proxy the container's env names, when it listens on this machine's loopback.
@@ -145,7 +145,10 @@ export async function runContainer(opts: RunContainerOptions): Promise<number> {
         ...(opts.publish ? { publish: opts.publish } : {}),
       });
     }
-    await writeFile(join(bundle, "config.json"), JSON.stringify(runtimeConfig(opts, net?.path), null, 2));
+    await writeFile(
+      join(bundle, "config.json"),
+      JSON.stringify(runtimeConfig(opts, opts.netnsPath ?? net?.path), null, 2),
+    );
     live.set(id, stateRoot);
     installSignalHandlers();
     guard = guardContainer(stateRoot, id);

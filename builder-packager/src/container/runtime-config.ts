@@ -49,6 +49,13 @@ export interface RunContainerOptions {
   loopbackPorts?: number[];
   /** `isolated` only: ports of the host's 127.0.0.1 forwarded to the container (the app `cnbkit run` serves). */
   publish?: number[];
+  /**
+   * `isolated` only: join this namespace (`/run/netns/...`, opened by the caller with
+   * openIsolatedNetwork and shared by a build's containers, which run one after another)
+   * instead of opening one for this container: pasta's start is most of an isolated
+   * container's extra cost, paid once per build this way, and while the build prepares.
+   */
+  netnsPath?: string;
   /** Called with each line the process writes to stdout (without the newline). */
   onStdout?: (line: string) => void;
   /** Called with each line the process writes to stderr (without the newline). */

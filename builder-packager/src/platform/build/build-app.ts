@@ -34,7 +34,7 @@ import { makeWorkDir, prepareInputs, useBuildCache } from "./inputs.js";
 import type { BuildOptions, BuildResult } from "./options.js";
 import { prepareLayoutRepo } from "./place-images.js";
 import { type Build, checkRequest, prepareBuild } from "./prepare.js";
-import { runLifecycle } from "./run-lifecycle.js";
+import { openBuildNetwork, runLifecycle } from "./run-lifecycle.js";
 import { writeAppImage } from "./write-image.js";
 import { BUILDER_LIFECYCLE, type LifecycleBinaries, nativeLifecycle } from "./native-lifecycle.js";
 import { nativeNodeRuntime } from "./native-node-runtime.js";
@@ -114,6 +114,9 @@ async function buildInView(
   const { builder, say } = build;
   const buildCache = await useBuildCache(build.opts, cache, appDir, builder, say);
   const work = await makeWorkDir(cache);
+  // The build's isolated network starts now and is ready by the time the lifecycle runs.
+  const network = openBuildNetwork(build.opts, work);
+  network.catch(() => {}); // awaited (and its error thrown) by runLifecycle
   let view: RootfsView | undefined;
   let guard: LayerGuard | undefined;
   try {
@@ -145,7 +148,7 @@ async function buildInView(
       { source: repo.dir, destination: LAYOUT_REPO_MOUNT },
     ];
     const binaries = await lifecycleBinaries(build, view.path);
-    const lifecycle = await runLifecycle(build, view.path, repo, { shared: inputs.mounts, state }, binaries);
+    const lifecycle = await runLifecycle(build, view.path, repo, { shared: inputs.mounts, state }, binaries, network);
     // Nothing leaves the work dir before every new layer is checked (layer-guard/).
     await guard.check(repo.appPath, build.destinations[0]!.tag);
     const written = await writeAppImage(build, repo, inputs, lifecycle);
@@ -161,6 +164,10 @@ async function buildInView(
   } finally {
     // The view (unmounted first) is inside the work dir.
     await view?.release();
+    await network.then(
+      (n) => n?.close(),
+      () => {},
+    );
     await guard?.done();
     await rm(work, { recursive: true, force: true });
     await buildCache.done();

@@ -6,7 +6,15 @@
  */
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
-import { type BindMount, formatStallTimeout, loopbackPortsOf, proxyEnv, runContainer } from "../../container/index.js";
+import {
+  type BindMount,
+  formatStallTimeout,
+  type IsolatedNetwork,
+  loopbackPortsOf,
+  openIsolatedNetwork,
+  proxyEnv,
+  runContainer,
+} from "../../container/index.js";
 import { basicAuth, loadCredentials, parseReference } from "../../oci/index.js";
 import { DEFAULT_EXEC_ENV, execEnvVars } from "../exec-env.js";
 import { chownLayoutDirs, layoutPathOf } from "./layout-repo.js";
@@ -41,6 +49,7 @@ export async function runLifecycle(
   repo: LayoutRepo,
   mounts: { shared: BindMount[]; state: BindMount[] },
   binaries: LifecycleBinaries = BUILDER_LIFECYCLE,
+  network?: Promise<IsolatedNetwork | undefined>,
 ): Promise<LifecycleRun> {
   const { opts, builder, run, stallTimeoutMs, execution } = build;
   const output = new LifecycleOutput({
@@ -54,6 +63,7 @@ export async function runLifecycle(
     show: (line, stream) => opts.onOutput?.(line, stream),
   });
   let stalled: { phase: string; idleMs: number } | undefined;
+  const netnsPath = (await network)?.path;
   const inContainer: InContainer = (args, env, containerMounts) =>
     runContainer({
       rootfs,
@@ -67,11 +77,7 @@ export async function runLifecycle(
       // stay reachable (the proxy on loopback does too: runContainer forwards the port its env
       // names).
       network: opts.network ?? "isolated",
-      loopbackPorts: loopbackPortsOf(
-        {},
-        opts.cacheImage ? registriesOf(opts.cacheImage) : [],
-        Object.values(opts.env ?? {}),
-      ),
+      ...(netnsPath ? { netnsPath } : { loopbackPorts: buildLoopbackPorts(opts) }),
       onStdout: (line) => output.line(line, "stdout"),
       onStderr: (line) => output.line(line, "stderr"),
       signal: opts.signal,
@@ -253,6 +259,25 @@ function creatorArgs(opts: BuildOptions, repo: LayoutRepo): string[] {
 /** A registry on this machine speaks plain HTTP: the lifecycle is told so, as cnbkit's own client knows. */
 function insecureRegistryArgs(ref: string): string[] {
   return insecureRegistries(ref).flatMap((r) => ["-insecure-registry", r]);
+}
+
+/**
+ * Opens the isolated network a build's containers share (`opts.network` isolated, the
+ * default), its pid file in `dir`; undefined for host or none. Started before the builder
+ * view and inputs are prepared, so pasta's start overlaps them (docs/supply-chain.md).
+ */
+export function openBuildNetwork(opts: BuildOptions, dir: string): Promise<IsolatedNetwork | undefined> {
+  if ((opts.network ?? "isolated") !== "isolated") return Promise.resolve(undefined);
+  return openIsolatedNetwork({ dir, loopbackPorts: buildLoopbackPorts(opts) });
+}
+
+/** The host-loopback ports a build reaches: the proxy its env names, a --cache-image registry, a mirror in --env. */
+function buildLoopbackPorts(opts: BuildOptions): number[] {
+  return loopbackPortsOf(
+    process.env,
+    opts.cacheImage ? registriesOf(opts.cacheImage) : [],
+    Object.values(opts.env ?? {}),
+  );
 }
 
 /** `ref`'s registry (host:port), when it names one. */

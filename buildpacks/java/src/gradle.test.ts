@@ -104,6 +104,8 @@ test("no gradlew: Gradle from the inventory, with the gradle binding's gradle.pr
   expect(log).toMatch(/Running gradle --no-daemon assemble -x test --init-script \S+\/my-gradle\/init\.gradle/);
   expect(log).toContain("fake gradle: gradle.properties: org.gradle.caching=true");
   expect(log).toContain("fake gradle: init script: // from the binding");
+  // Gradle read the binding's properties, but the cached gradle_home does not keep them.
+  expect(existsSync(join(r.layer("gradle_home").path, "gradle.properties"))).toBe(false);
   expect(r.layer("gradle").toml?.types).toEqual({ build: true, cache: false, launch: false });
   expect(runApp(r)).toBe("inventory gradle\n");
 }, 300_000);

@@ -110,6 +110,8 @@ export async function buildWithGradle(
       return { artifact: basename(artifact) };
     },
   });
+  // The binding's properties (credentials, often) must not be saved with the cached layer.
+  await rm(join(home.path, "gradle.properties"), { force: true });
   if (!ran && !(out.state.kind === "restored" && out.state.fromArch)) {
     ctx.log.detail("Source tree unchanged: reusing the previous build's artifact");
   }
@@ -117,8 +119,8 @@ export async function buildWithGradle(
 }
 
 /**
- * Puts the binding's gradle.properties into GRADLE_USER_HOME (removing one a previous build
- * put there when the binding no longer has it) and returns its init scripts' paths.
+ * Puts the binding's gradle.properties into GRADLE_USER_HOME for this build's Gradle run
+ * (the caller removes it before the layer is saved) and returns its init scripts' paths.
  */
 async function applyBinding(binding: Binding | undefined, gradleHome: string): Promise<string[]> {
   const properties = join(gradleHome, "gradle.properties");

@@ -70,9 +70,10 @@ fi
 # The main job's: runc/umoci/skopeo, the real container parts the platform uses; debootstrap,
 # the Debian base images; curl, xz, zstd, unzip and zip, the tarballs and archives the base
 # images and the local builder's inventories are made from; binutils for this arch: readelf
-# and strip (the Node binaries are stripped before they go into a builder).
+# and strip (the Node binaries are stripped before they go into a builder). passt: pasta,
+# which gives each build its isolated network (container/network-namespace.ts).
 binutils_of() { case "$1" in amd64) echo binutils-x86-64-linux-gnu ;; arm64) echo binutils-aarch64-linux-gnu ;; esac; }
-pkgs=(runc umoci skopeo debootstrap curl xz-utils zstd unzip zip "$(binutils_of "$host_arch")")
+pkgs=(runc umoci skopeo debootstrap curl xz-utils zstd unzip zip passt "$(binutils_of "$host_arch")")
 # The other arch's (main.sh --arch, and the tests): its binutils, and the arm64 libraries that
 # run arm64 Node binaries (compiled buildpacks) here under qemu. Not Debian 12's
 # qemu-user-static (7.2), under which Go programs hang: scripts/fetch-qemu.sh fetches a newer

@@ -101,6 +101,40 @@ test("network host: the same loopback service is reached", async () => {
   expect(out).toEqual(["ok hello-from-host"]);
 });
 
+test("network isolated with a published port: the app in the namespace answers on the host's 127.0.0.1 (cnbkit run --network isolated)", async () => {
+  const probe = createServer();
+  await new Promise<void>((res) => probe.listen(0, "127.0.0.1", res));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((res) => probe.close(res));
+  const ac = new AbortController();
+  let listening: () => void = () => {};
+  const up = new Promise<void>((res) => {
+    listening = res;
+  });
+  const server = `require("node:http").createServer((_q, r) => r.end("hello-from-app")).listen(${port}, "127.0.0.1", () => console.log("listening"))`;
+  const exited = runContainer({
+    rootfs,
+    mounts,
+    args: ["node", "-e", server],
+    env: { PATH: "/usr/bin:/bin" },
+    user: { uid: 1000, gid: 1000 },
+    network: "isolated",
+    publish: [port],
+    signal: ac.signal,
+    onStdout: (l) => {
+      if (l === "listening") listening();
+    },
+  });
+  try {
+    await Promise.race([up, exited.then((c) => Promise.reject(new Error(`app exited ${c}`)))]);
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    expect(await res.text()).toBe("hello-from-app");
+  } finally {
+    ac.abort();
+    await exited;
+  }
+});
+
 test("the proxy and a registry on the host's loopback are the ports an isolated build keeps", () => {
   expect(
     loopbackPortsOf({ HTTPS_PROXY: "http://127.0.0.1:3128", http_proxy: "localhost:8080" }, [

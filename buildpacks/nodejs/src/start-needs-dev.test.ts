@@ -62,6 +62,17 @@ test("with no production script, the devDependency the start runs stays through 
   expect(existsSync(join(r.layer("launch_modules").path, "node_modules", ".bin", "node-which"))).toBe(true);
 }, 600_000);
 
+// An outside Express app (pm2 in dependencies, start "pm2 start ...") built cold, then warm:
+// the warm build reuses launch_modules from the previous image, so its files are not on disk
+// and the start check found no bin and failed the build the cold one had passed.
+test("a rebuild that reuses launch_modules from the previous image passes the start check", async () => {
+  const first = await build({ build: "node-which node", start: "node-which node && node server.js" });
+  const opts = { app: first.app, buildpackToml: mirror.buildpackToml, env: mirror.env, restore: first.layers };
+  const second = await runBuild(bp, opts);
+  expect(second.layer("launch_modules").reusedFromImage).toBe(true);
+  expect(second.processes[0]?.command).toEqual(["npm", "start"]);
+}, 600_000);
+
 // NestJS's starters and others: no "start", a "start:prod". Before: "add a start script".
 test("no start script: start:prod starts the app, with a line saying so", async () => {
   const r = await build({ "start:prod": "node server.js", "start:dev": "node-which node" });

@@ -8,7 +8,7 @@
  * (Node's, the package manager's, the system's). An image whose start command cannot be
  * found is not shipped: the build fails and names the command.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { delimiter, isAbsolute, join } from "node:path";
 import { type BuildResult, CnbError, type StepContext } from "@cnbkit/framework";
@@ -107,6 +107,9 @@ function readText(path: string): string | undefined {
 function checkStart(start: StartCommand, project: ProjectDir, check: StartCheck): void {
   const script = /^package\.json scripts\.(.+)$/.exec(start.source)?.[1];
   if (!script) return;
+  // A rebuild that reuses the modules layer from the previous image links node_modules to a
+  // layer whose files are not on disk: the build that made that layer checked this start.
+  if ([project.dir, check.project.install.dir].some((d) => reusedFromImage(join(d, "node_modules")))) return;
   const binDirs = [...new Set([project.dir, check.project.install.dir])].map((d) => join(d, "node_modules", ".bin"));
   const pathDirs = (check.path ?? "").split(delimiter).filter((d) => d && !d.endsWith(join("node_modules", ".bin")));
   for (const command of scriptCommands(scriptsOf(project.pkg), script)) {
@@ -124,6 +127,15 @@ function checkStart(start: StartCommand, project: ProjectDir, check: StartCheck)
           : `add the package that provides ${command} to "dependencies" (not devDependencies), or start with "node <file>"`,
       },
     );
+  }
+}
+
+/** True when `path` is a symlink whose target is missing: a modules layer reused from the previous image. */
+function reusedFromImage(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink() && !existsSync(path);
+  } catch {
+    return false;
   }
 }
 

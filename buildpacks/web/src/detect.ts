@@ -36,8 +36,9 @@ export const detect = detectRules<WebMetadata>({
 export const NODE_BUILD = "node_build";
 
 async function detectCode(ctx: DetectContext<WebMetadata>): Promise<DetectResult> {
-  const facts = await readFacts(ctx.app.path);
-  const decision = decideWeb(facts, readSettings(ctx).BP_WEB_SERVER?.trim());
+  const settings = readSettings(ctx);
+  const facts = { ...(await readFacts(ctx.app.path)), nodeRunScripts: settings.BP_NODE_RUN_SCRIPTS };
+  const decision = decideWeb(facts, settings.BP_WEB_SERVER?.trim());
   if (!decision.serve) return ctx.fail(decision.why);
   ctx.log.detail(`Serving with nginx: ${decision.why}`);
   return ctx.pass(decision.node ? { requires: [{ name: NODE_BUILD }] } : {});

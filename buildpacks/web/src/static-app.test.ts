@@ -9,6 +9,17 @@ function facts(files: string[], pkg?: Record<string, unknown>, configs: AppFacts
 const vite = { scripts: { dev: "vite", build: "vite build" }, devDependencies: { vite: "^7" } };
 
 describe("decideWeb", () => {
+  test("a `vitepress init` app (docs:build, no build): not served until BP_NODE_RUN_SCRIPTS names docs:build", () => {
+    const pkg = { scripts: { "docs:build": "vitepress build docs" }, devDependencies: { vitepress: "^1.6.4" } };
+    expect(decideWeb(facts(["docs/index.md"], pkg), undefined)).toEqual({
+      serve: false,
+      why: 'VitePress app without a "build" script (it has "docs:build": set BP_NODE_RUN_SCRIPTS=docs:build)',
+    });
+    const asked = { ...facts(["docs/index.md"], pkg), nodeRunScripts: "docs:build" };
+    expect(decideWeb(asked, undefined)).toMatchObject({ serve: true, node: true });
+    expect(decideWeb({ ...asked, nodeRunScripts: "docs:biuld" }, undefined).serve).toBe(false);
+  });
+
   test.each<[string, AppFacts, string | undefined, boolean | "node"]>([
     ["plain index.html", facts(["index.html"]), undefined, true],
     ["index.html in public/", facts(["public/index.html"]), undefined, true],

@@ -13,6 +13,11 @@ export interface AppFacts {
   pkg?: Record<string, unknown> | undefined;
   /** next.config.{js,mjs,ts}, svelte.config.js, astro.config.{mjs,ts} texts, when present. */
   configs?: Partial<Record<"next" | "svelte" | "astro" | "vite" | "docusaurus", string | undefined>>;
+  /**
+   * BP_NODE_RUN_SCRIPTS: the scripts cnbkit/nodejs runs instead of `build` (`docs:build`, which
+   * `vitepress init` writes, for one).
+   */
+  nodeRunScripts?: string | undefined;
 }
 
 /** A static-site generator or SPA toolchain, and the directory its build writes. */
@@ -182,7 +187,12 @@ function nodeStatic(facts: AppFacts): WebDecision {
     return { serve: false, why: `package.json scripts.start ("${start}") starts a server` };
   }
   if (fw) {
-    if (typeof scripts.build !== "string") return { serve: false, why: `${fw.name} app without a "build" script` };
+    if (typeof scripts.build !== "string" && !runsOwnScripts(facts.nodeRunScripts, scripts)) {
+      // `vitepress init` writes docs:build, not build: say which script to name.
+      const other = Object.keys(scripts).find((n) => /(^|:)build$/.test(n));
+      const hint = other ? ` (it has "${other}": set BP_NODE_RUN_SCRIPTS=${other})` : "";
+      return { serve: false, why: `${fw.name} app without a "build" script${hint}` };
+    }
     return { serve: true, why: `${fw.name} writes a static site and the app has no server`, node: true, framework: fw };
   }
   if (start !== undefined) return { serve: true, why: `scripts.start ("${start}") only serves files`, node: true };
@@ -195,6 +205,15 @@ function nodeStatic(facts: AppFacts): WebDecision {
     return { serve: true, why: `a "build" script, ${html} and no server`, node: true };
   }
   return { serve: false, why: "no static build: package.json has no build script writing an index.html" };
+}
+
+/** Whether BP_NODE_RUN_SCRIPTS names scripts the app has: cnbkit/nodejs runs those as its build. */
+function runsOwnScripts(names: string | undefined, scripts: Record<string, unknown>): boolean {
+  const list = (names ?? "")
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
+  return list.length > 0 && list.every((n) => typeof scripts[n] === "string");
 }
 
 function record(v: unknown): Record<string, unknown> {

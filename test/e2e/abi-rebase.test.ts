@@ -21,6 +21,7 @@ import {
   openImageSink,
   openImageSource,
 } from "../../builder-packager/src/oci/index.js";
+import { type ImageRecord, rebaseFleet } from "../../builder-packager/src/fleet/index.js";
 import { rebaseImage, runApp } from "../../builder-packager/src/platform/index.js";
 
 const PYTHONS = join(cnbkitCacheDir(), "python");
@@ -121,6 +122,39 @@ test.runIf(process.arch === "x64")(
     });
     expect(forced.abi.kind).toBe("forced");
     expect(lines.join("\n")).toMatch(/ABI check: forced past \d+ gap\(s\): the app needs GLIBC_2\.38 \(libc\.so\.6\)/);
+  },
+  300_000,
+);
+
+test.runIf(process.arch === "x64")(
+  "fleet rebase reports the same image refused, with the same line, and leaves its tag",
+  async () => {
+    const dir = join(work, "apps");
+    const app = await (await openImageSource(`oci:${dir}:py13`)).image();
+    const record = {
+      repository: `oci:${dir}`,
+      tags: ["py13"],
+      digest: app.manifest.digest,
+      platform: "linux/amd64",
+      runImage: { image: run13 },
+      rebasable: { ok: true },
+    } as unknown as ImageRecord;
+    const report = await rebaseFleet(
+      [{ kind: "rebase", record, to: { digest: app.manifest.digest, topLayer: app.manifest.digest } }],
+      {
+        runImage: run12,
+      },
+    );
+    expect(report.outcomes).toEqual([
+      {
+        kind: "refused",
+        ref: `oci:${dir}:py13`,
+        why: expect.stringMatching(
+          /cannot go onto run image .*: it needs GLIBC_2\.38 \(libc\.so\.6\), the run image has GLIBC_2\.36/,
+        ),
+      },
+    ]);
+    expect((await (await openImageSource(`oci:${dir}:py13`)).image()).manifest.digest).toBe(app.manifest.digest);
   },
   300_000,
 );

@@ -4,7 +4,8 @@
  * 127.0.0.1 and the cloud metadata address, and prints what it got. Under a default
  * `cnbkit build` (an isolated network) both fail and the buildpack says so; the same build with
  * `--network host` reaches the loopback service (and, on this machine, the egress proxy answers
- * for the metadata address: the reach the isolation takes away).
+ * for the metadata address: the reach the isolation takes away). Under `--phases` the phases'
+ * containers share the build's namespace, and the builder's probes fail the same way.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
@@ -90,6 +91,12 @@ async function probes(opts: Partial<BuildOptions>): Promise<Record<string, strin
 describe.sequential("a buildpack that reaches for the host's network", () => {
   test("default (isolated): neither the host's loopback service nor the metadata address", async () => {
     const got = await probes({});
+    expect(got.loopback).toMatch(/^refused Connection refused$/);
+    expect(got.metadata).toMatch(/^refused No route to host$/);
+  }, 600_000);
+
+  test("--phases (an untrusted builder's flow): the same in the builder container", async () => {
+    const got = await probes({ phases: true });
     expect(got.loopback).toMatch(/^refused Connection refused$/);
     expect(got.metadata).toMatch(/^refused No route to host$/);
   }, 600_000);

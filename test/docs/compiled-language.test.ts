@@ -171,10 +171,10 @@ test("the compiled-language guide runs word for word, and its rebuild after an e
   const image = `oci:${join(run.root, "out/hello-app")}`;
   const pool = join(cnbkitCacheDir(), "build-cache");
   onTestFinished(() => {
-    rmSync(join(pool, buildCacheName({ appDir, image, platform: "linux/amd64", builder: "" })), {
-      recursive: true,
-      force: true,
-    });
+    const name = buildCacheName({ appDir, image, platform: "linux/amd64", builder: "" });
+    rmSync(join(pool, name), { recursive: true, force: true });
+    // This process's in-use marker of the entry (cache/prune.ts: .in-use/<name>.<pid>).
+    rmSync(join(pool, ".in-use", `${name}.${process.pid}`), { force: true });
     // The record that names this app's last cache (build-cache-key.ts's recordPath, keyed by the app dir).
     const record = createHash("sha256").update(appDir).digest("hex").slice(0, 24);
     rmSync(join(pool, ".last", `${record}.json`), { force: true });

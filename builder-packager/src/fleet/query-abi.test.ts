@@ -6,7 +6,7 @@ import type { RunImageAbi } from "./run-image-abi.js";
 
 const D = (c: string) => `sha256:${c.repeat(64)}` as ImageRecord["digest"];
 
-/** An image on Debian 12's run image whose layers need GLIBC_`glibc` (none recorded when undefined). */
+/** An image on Debian 13's run image whose layers need GLIBC_`glibc` (none recorded when undefined). */
 function record(name: string, glibc?: string): ImageRecord {
   return {
     repository: `reg.io/team/${name}`,
@@ -16,7 +16,7 @@ function record(name: string, glibc?: string): ImageRecord {
     config: D("c"),
     buildpacks: [],
     processes: [],
-    runImage: { image: "reg.io/base/run:12", topLayer: D("a") },
+    runImage: { image: "reg.io/base/run:13", topLayer: D("a") },
     rebasable: { ok: true },
     ...(glibc
       ? {
@@ -43,15 +43,12 @@ const inventory: FleetInventory = {
   sboms: {},
 } as FleetInventory;
 
-/** What a run image with glibc `glibc` provides, for every ref and platform (asked once per pair). */
-function runWith(glibc: string): RunImageAbi & { asked: string[] } {
-  const asked: string[] = [];
-  const provides: AbiProvides = { schema: 1, glibc, libraries: { "libc.so.6": { GLIBC: glibc } } };
+/** What a run image with glibc `glibc` provides, for every ref but the images' own run image (Debian 13's, glibc 2.41). */
+function runWith(glibc: string): RunImageAbi {
+  const libc = (v: string): AbiProvides => ({ schema: 1, glibc: v, libraries: { "libc.so.6": { GLIBC: v } } });
   return {
-    asked,
-    async provides(ref, platform) {
-      asked.push(`${ref} ${platform}`);
-      return provides;
+    async provides(ref) {
+      return libc(ref === "reg.io/base/run:13" ? "2.41" : glibc);
     },
   };
 }
@@ -80,6 +77,14 @@ test("--run-image --abi weighs every image against the run image: could move, co
     runWith("2.41"),
   );
   expect(other.map((h) => h.abi?.verdict)).toEqual(["can", "can", "unknown"]);
+});
+
+test("a soname the image's current run image lacks too is not held against the new one", async () => {
+  const java = record("java", "2.34");
+  java.abi!.sonames["libasound.so.2"] = "/layers/cnbkit_java/jre/lib/libjsound.so";
+  const inv = { ...inventory, images: [java] };
+  const hits = await queryFleet(inv, { runImage: "reg.io/base/run:13.1", abi: true }, undefined, runWith("2.41"));
+  expect(hits.map((h) => h.why.join("; "))).toEqual(["could move onto reg.io/base/run:13.1 (glibc 2.41)"]);
 });
 
 test("--abi without --run-image is one line", async () => {

@@ -60,15 +60,25 @@ export interface AbiVerdict {
   why: string;
 }
 
-/** The {@link AbiVerdict} of `record` against what `provides` offers (`runImage` names it in words). */
-export function abiVerdict(record: ImageRecord, runImage: string, provides: AbiProvides): AbiVerdict {
+/**
+ * The {@link AbiVerdict} of `record` against what `provides` offers (`runImage` names it in
+ * words). `now`, what the run image the image sits on provides, excuses the needs it did not
+ * meet either (a JRE's libjsound.so linking ALSA, which no run image here has): the rebase
+ * tolerates those too.
+ */
+export function abiVerdict(
+  record: ImageRecord,
+  runImage: string,
+  provides: AbiProvides,
+  now?: AbiProvides,
+): AbiVerdict {
   if (!record.abi) {
     return {
       verdict: "unknown",
       why: "no needs recorded (built before cnbkit recorded them): fleet rebase reads its layers to decide",
     };
   }
-  const refused = abiGaps(record.abi, provides).filter((g) => !g.alreadyMissing);
+  const refused = abiGaps(record.abi, provides, now).filter((g) => !g.alreadyMissing);
   if (refused.length === 0) {
     return { verdict: "can", why: `could move onto ${runImage}${provides.glibc ? ` (glibc ${provides.glibc})` : ""}` };
   }
@@ -241,7 +251,10 @@ export async function queryFleet(
       why.push(`run by ${runningText(r.running)}`);
     }
     if (spec.abi && spec.runImage && abi) {
-      const verdict = abiVerdict(r, spec.runImage, await abi.provides(spec.runImage, r.platform));
+      const on = r.runImage.reference ?? r.runImage.image;
+      // The run image it is on may be gone (a digest since deleted): then nothing is excused.
+      const now = on && r.abi ? await abi.provides(on, r.platform).catch(() => undefined) : undefined;
+      const verdict = abiVerdict(r, spec.runImage, await abi.provides(spec.runImage, r.platform), now);
       why.push(verdict.why);
       hits.push({ record: r, why, abi: verdict });
       continue;

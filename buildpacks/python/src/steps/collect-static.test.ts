@@ -8,7 +8,7 @@ import {
 
 test("a setting Django finds empty at build is named, with the --env that supplies it", () => {
   const message =
-    'manage.py collectstatic: "/layers/cnbkit_python/venv/bin/python manage.py collectstatic --noinput" failed (exit 1): ImproperlyConfigured: The SECRET_KEY setting must not be empty.';
+    'config/settings.py: "/layers/cnbkit_python/venv/bin/python manage.py collectstatic --noinput" failed (exit 1): ImproperlyConfigured: The SECRET_KEY setting must not be empty.';
   expect(collectStaticHint(message, { file: "config/settings.py" })).toBe(
     "collectstatic runs config/settings.py at build, which needs SECRET_KEY: pass it with --env SECRET_KEY=… at build (build settings are not kept in the image), give it a default, or set BP_DISABLE_COLLECTSTATIC=true to skip it.",
   );

@@ -53,7 +53,7 @@ export async function collectStatic(
     cwd: ctx.app.path,
     env: withChanges(env, venv.env),
     log: ctx.log,
-    where: "manage.py collectstatic",
+    file: django.file,
   }).then(
     () => ctx.log.detail(`Done in ${done()}`),
     (err: unknown) => {

@@ -60,6 +60,7 @@ async function pythonApp(tag: string, runRef: string, tarball: string, only?: st
     unpacked,
     "--exclude=python/include",
     "--exclude=python/lib/python3.*/ensurepip",
+    ...(only ? [only] : []),
   ]);
   const layer = await layerFromDir(join(unpacked, "python"), { prefix: "layers/cnbkit_python/python" }, layout.blobDir);
   const diffIds = run.config.rootfs.diff_ids;

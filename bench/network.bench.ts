@@ -84,7 +84,8 @@ async function buildRows(name: string, builder: string, appSrc: string, warm: bo
         cold[network].push(await timed(build));
         if (warm) warmMs[network].push(await timed(build));
         await rm(cacheDir, { recursive: true, force: true });
-        say(`${name} round ${r + 1} ${network}: cold ${cold[network].at(-1)?.toFixed(0)} ms`);
+        const w = warm ? `, warm ${warmMs[network].at(-1)?.toFixed(0)} ms` : "";
+        say(`${name} round ${r + 1} ${network}: cold ${cold[network].at(-1)?.toFixed(0)} ms${w}`);
       }
     }
     row(`${name} cold build`, cold);

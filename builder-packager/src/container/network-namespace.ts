@@ -19,10 +19,11 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { networkInterfaces } from "node:os";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
+import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
 
 /** How a container reaches the network (`--network`). */
 export type ContainerNetwork = "host" | "none" | "isolated";
@@ -36,8 +37,11 @@ export interface IsolatedNetworkOptions {
   loopbackPorts?: number[];
   /** Ports of the host's 127.0.0.1 forwarded into the namespace (an app `cnbkit run` serves). */
   publish?: number[];
-  /** A dir of the caller's where pasta writes its pid file (it is written once the namespace is set up). */
-  dir: string;
+  /**
+   * A dir of the caller's where pasta writes its pid file (it is written once the namespace is
+   * set up); default: a temp dir of its own, removed on close.
+   */
+  dir?: string;
 }
 
 /** An open isolated network: the namespace's path for runc, and how to end it. */
@@ -130,7 +134,8 @@ export async function openIsolatedNetwork(o: IsolatedNetworkOptions): Promise<Is
     throw setupError(`ip netns add failed: ${(err as Error).message}`);
   }
   const guard = guardNamespace(name);
-  const pidFile = join(o.dir, "pasta.pid");
+  const ownDir = o.dir ? undefined : await mkdtemp(join(tmpdir(), ownedPrefix(STALE_PREFIXES.bundle)));
+  const pidFile = join(o.dir ?? (ownDir as string), "pasta.pid");
   const pasta = spawn("pasta", pastaArgs(name, pidFile, o), { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   pasta.stderr?.on("data", (d: Buffer) => {
@@ -152,6 +157,7 @@ export async function openIsolatedNetwork(o: IsolatedNetworkOptions): Promise<Is
     }
     await ip(["netns", "del", name]).catch(() => {});
     guard.done();
+    if (ownDir) await rm(ownDir, { recursive: true, force: true });
   };
   try {
     const failed = await Promise.race([exited, pidWritten(pidFile, exited)]);

@@ -263,12 +263,12 @@ function insecureRegistryArgs(ref: string): string[] {
 
 /**
  * Opens the isolated network a build's containers share (`opts.network` isolated, the
- * default), its pid file in `dir`; undefined for host or none. Started before the builder
- * view and inputs are prepared, so pasta's start overlaps them (docs/supply-chain.md).
+ * default); undefined for host or none. Started as the build starts, so pasta's start
+ * overlaps the builder's and the inputs' preparation (docs/supply-chain.md).
  */
-export function openBuildNetwork(opts: BuildOptions, dir: string): Promise<IsolatedNetwork | undefined> {
+export function openBuildNetwork(opts: BuildOptions): Promise<IsolatedNetwork | undefined> {
   if ((opts.network ?? "isolated") !== "isolated") return Promise.resolve(undefined);
-  return openIsolatedNetwork({ dir, loopbackPorts: buildLoopbackPorts(opts) });
+  return openIsolatedNetwork({ loopbackPorts: buildLoopbackPorts(opts) });
 }
 
 /** The host-loopback ports a build reaches: the proxy its env names, a --cache-image registry, a mirror in --env. */

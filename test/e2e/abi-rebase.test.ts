@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { ABI_NEEDS_LABEL } from "../../builder-packager/src/abi/index.js";
 import { DEBIAN_RELEASES, ensureBaseImages } from "../../builder-packager/src/base/index.js";
 import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
+import { main } from "../../builder-packager/src/cli/index.js";
 import {
   copyImage,
   imageConfig,
@@ -111,6 +112,17 @@ test.runIf(process.arch === "x64")(
     expect(message).toMatch(
       /^image oci:.*:py13 cannot go onto run image .*: it needs GLIBC_2\.38 \(libc\.so\.6\), the run image has GLIBC_2\.36, for \/layers\/cnbkit_python\/python\//,
     );
+    expect(await readFile(join(work, "apps", "index.json"), "utf8")).toBe(before);
+
+    // The CLI: exit 1, the same line as `error: ...`, then the hint line; nothing written either.
+    const out: string[] = [];
+    const errs: string[] = [];
+    const code = await main(["rebase", image, "--run-image", run12], {
+      out: (l) => out.push(l),
+      err: (l) => errs.push(l),
+    });
+    expect(code).toBe(1);
+    expect(errs.join("\n")).toContain(`error: ${message}\n  use a run image that provides it`);
     expect(await readFile(join(work, "apps", "index.json"), "utf8")).toBe(before);
 
     // --force goes through, and says what it let past.

@@ -2,6 +2,7 @@ import { expect, test } from "vitest";
 import type { AbiProvides } from "../abi/index.js";
 import { type FleetInventory, type ImageRecord, INVENTORY_SCHEMA } from "./inventory.js";
 import { queryFleet } from "./query.js";
+import { planFleetRebase } from "./rebase-fleet.js";
 import type { RunImageAbi } from "./run-image-abi.js";
 
 const D = (c: string) => `sha256:${c.repeat(64)}` as ImageRecord["digest"];
@@ -91,4 +92,21 @@ test("--abi without --run-image is one line", async () => {
   await expect(queryFleet(inventory, { abi: true }, undefined, runWith("2.36"))).rejects.toThrow(
     /^--abi weighs images against a run image: give it with --run-image <ref>$/,
   );
+});
+
+test("fleet rebase's plan refuses the images whose recorded needs the run image does not meet; unrecorded ones are checked as they rebase", async () => {
+  const now = { topLayer: async () => ({ digest: D("9"), topLayer: D("b") }) };
+  const plan = await planFleetRebase(inventory, "reg.io/base/run:12.9", now, inventory.images, runWith("2.36"));
+  expect(plan.map((p) => [p.record.repository, p.kind, "why" in p ? p.why : ""])).toEqual([
+    ["reg.io/team/old-glibc", "rebase", ""],
+    [
+      "reg.io/team/trixie-built",
+      "cannot",
+      "ABI: needs GLIBC_2.38 (libc.so.6), the run image has GLIBC_2.36, for /layers/trixie-built/bin/app",
+    ],
+    ["reg.io/team/unrecorded", "rebase", ""],
+  ]);
+  // --force: no ABI in the plan.
+  const forced = await planFleetRebase(inventory, "reg.io/base/run:12.9", now);
+  expect(forced.map((p) => p.kind)).toEqual(["rebase", "rebase", "rebase"]);
 });

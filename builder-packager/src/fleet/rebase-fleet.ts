@@ -17,7 +17,8 @@ import { CnbError } from "@cnbkit/framework";
 import { type Digest, OciLayout, parseReference, RegistryClient } from "../oci/index.js";
 import { AbiRefusal, rebaseImage } from "../platform/index.js";
 import type { FleetInventory, ImageRecord } from "./inventory.js";
-import { repositoryOf } from "./query.js";
+import { abiVerdict, repositoryOf } from "./query.js";
+import type { RunImageAbi } from "./run-image-abi.js";
 import type { RunImageNow, RunImageState } from "./run-image-now.js";
 import { oneLine } from "./scan.js";
 
@@ -82,6 +83,7 @@ export async function planFleetRebase(
   runImage: string,
   now: RunImageNow,
   records: ImageRecord[] = inventory.images,
+  abi?: RunImageAbi,
 ): Promise<PlanStep[]> {
   const want = repositoryOf(runImage);
   const steps: PlanStep[] = [];
@@ -107,9 +109,26 @@ export async function planFleetRebase(
       });
       continue;
     }
-    steps.push(record.runImage.topLayer === to.topLayer ? { kind: "current", record } : { kind: "rebase", record, to });
+    if (record.runImage.topLayer === to.topLayer) {
+      steps.push({ kind: "current", record });
+      continue;
+    }
+    const refused = abi ? await abiRefused(record, runImage, abi) : undefined;
+    steps.push(refused ? { kind: "cannot", record, why: refused } : { kind: "rebase", record, to });
   }
   return steps;
+}
+
+/**
+ * Why the run image cannot take `record`, from the needs its label recorded (the scan kept
+ * them), or undefined: met, or not recorded (the rebase reads its layers then).
+ */
+async function abiRefused(record: ImageRecord, runImage: string, abi: RunImageAbi): Promise<string | undefined> {
+  if (!record.abi) return undefined;
+  const on = record.runImage.reference ?? record.runImage.image;
+  const now = on ? await abi.provides(on, record.platform).catch(() => undefined) : undefined;
+  const verdict = abiVerdict(record, runImage, await abi.provides(runImage, record.platform), now);
+  return verdict.verdict === "cannot" ? `ABI: ${verdict.why.replace(/^could not move onto \S+: /, "")}` : undefined;
 }
 
 /** Runs `fn` over `items`, at most `limit` at once, never rejecting (each result is a value). */

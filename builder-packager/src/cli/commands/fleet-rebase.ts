@@ -9,6 +9,7 @@ import {
   rebaseFleet,
   recordRef,
   refreshInventory,
+  runImageAbi,
   runImageNow,
   writeInventory,
 } from "../../fleet/index.js";
@@ -79,7 +80,9 @@ export const fleetRebaseCommand: Command = {
     const inventory = await inventoryFor(inv);
     const now = runImageNow();
     const records = filters(spec) ? (await queryFleet(inventory, spec, now)).map((h) => h.record) : inventory.images;
-    const plan = await planFleetRebase(inventory, runImage, now, records).catch((err: Error) => {
+    // Images whose recorded needs the run image does not meet are refused in the plan (unless --force).
+    const abi = inv.values.force === true ? undefined : runImageAbi();
+    const plan = await planFleetRebase(inventory, runImage, now, records, abi).catch((err: Error) => {
       throw new CnbError(`cannot read run image ${runImage}: ${err.message}`);
     });
     const todo = plan.filter((s) => s.kind === "rebase");

@@ -72,11 +72,13 @@ async function buildRows(name: string, builder: string, appSrc: string, warm: bo
     for (let r = 0; r < RUNS; r++) {
       for (const network of MODES) {
         const cacheDir = join(work, `cache-${network}-${r}`);
+        // A fresh output too: a cold build has no previous image to reuse layers from.
+        const output = `oci:${join(work, `image-${network}-${r}`)}:latest`;
         const build = () =>
           buildApp({
             appDir: app,
             builder,
-            output: `oci:${join(work, `image-${network}`)}:latest`,
+            output,
             cacheDir,
             bindings,
             network,
@@ -84,6 +86,7 @@ async function buildRows(name: string, builder: string, appSrc: string, warm: bo
         cold[network].push(await timed(build));
         if (warm) warmMs[network].push(await timed(build));
         await rm(cacheDir, { recursive: true, force: true });
+        await rm(join(work, `image-${network}-${r}`), { recursive: true, force: true });
         const w = warm ? `, warm ${warmMs[network].at(-1)?.toFixed(0)} ms` : "";
         say(`${name} round ${r + 1} ${network}: cold ${cold[network].at(-1)?.toFixed(0)} ms${w}`);
       }

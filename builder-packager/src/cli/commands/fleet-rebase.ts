@@ -67,6 +67,7 @@ export const fleetRebaseCommand: Command = {
   },
   examples: [
     "cnbkit fleet rebase -i fleet.json --run-image registry.example.com/base/run:latest --dry-run",
+    "cnbkit fleet rebase -i fleet.json --run-image registry.example.com/base/run:12 --force --report rebase.json",
     "cnbkit fleet rebase -i fleet.json --run-image registry.example.com/base/run:latest --sign-key cosign.key --report rebase.json",
     "cnbkit fleet rebase 127.0.0.1:5000/team-a/ --run-image 127.0.0.1:5000/base/run:2 --package deb:libssl3t64 --concurrency 16",
     "cnbkit fleet rebase 10.0.0.5:5000/apps/ --images-from images.txt --insecure-registry --key cosign.pub --run-image 10.0.0.5:5000/base/run:2 --buildpack cnbkit/nodejs --unsigned --no-provenance --not-rebasable --built-before 2026-06-01",

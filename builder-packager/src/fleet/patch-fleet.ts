@@ -107,10 +107,7 @@ export async function planFleetPatch(
     try {
       let config = configs.get(record.config);
       if (!config) {
-        const src = await openImageSource(byDigest(record), { clients });
-        config = blobBytes(src, { mediaType: "config", digest: record.config, size: 0 }).then(
-          (b) => JSON.parse(b.toString("utf8")) as ImageConfig,
-        );
+        config = readConfig(record, clients);
         configs.set(record.config, config);
       }
       steps[i] = planImage(record, await config, reference);
@@ -119,6 +116,24 @@ export async function planFleetPatch(
     }
   });
   return steps;
+}
+
+/** An image's config by the digest the scan recorded: whole, as `image()` reads configs (no stream between). */
+async function readConfig(record: ImageRecord, clients: Map<string, RegistryClient>): Promise<ImageConfig> {
+  const ref = parseReference(byDigest(record));
+  let bytes: Buffer;
+  if (ref.kind === "registry") {
+    const client = clients.get(ref.registry) ?? new RegistryClient(ref.registry);
+    clients.set(ref.registry, client);
+    bytes = await client.getBlobBytes(ref.repository, record.config);
+  } else {
+    bytes = await blobBytes(await openImageSource(ref, { clients }), {
+      mediaType: "config",
+      digest: record.config,
+      size: 0,
+    });
+  }
+  return JSON.parse(bytes.toString("utf8")) as ImageConfig;
 }
 
 /** The first tag's reference of a record (or its digest's). */
@@ -207,16 +222,15 @@ async function patchOne(
     throw new Error(`${where} is not the image the scan read (its config changed)`);
   const image: ResolvedImage = { manifest, config: step.config };
   const sbom = await patchedSbom(image, src, changes, reference, shared.sboms, where);
-  const patched = patchedImage(image, changes, sbom, where);
+  const patched = patchedImage(image, changes, sbom, where, reference.image.config);
   const name = recordName(record);
   const refs = record.tags.length ? record.tags.map((t) => `${record.repository}:${t}`) : [];
-  // A re-run: every tag already names the patched digest; nothing to write.
-  const now = await Promise.all(refs.map((r) => tagDigest(r, shared.clients)));
-  if (refs.length > 0 && now.every((d) => d === patched.manifest.digest))
-    return refs.map((ref) => ({ kind: "already", ref, to: patched.manifest.digest }));
   const sink = await openImageSink(refs[0] ?? where, { clients: shared.clients });
+  // Blobs and a manifest by digest are idempotent: a re-run from a stale inventory writes them
+  // again (small) and finds its tags moved already.
   const bytes = (await writePatchedBlobs(sink, patched, reference, shared.known)) + patched.manifest.bytes.length;
-  await sink.putManifest(patched.manifest.bytes, patched.manifest.mediaType);
+  // Signed by digest before any tag names it; unsigned, the tag's PUT writes it.
+  if (seal || refs.length === 0) await sink.putManifest(patched.manifest.bytes, patched.manifest.mediaType);
   if (seal) {
     await seal({
       ref: name,
@@ -230,7 +244,7 @@ async function patchOne(
   }
   const out: PatchOutcome[] = [];
   for (const ref of refs) {
-    // Looked at again right before it moves: signing takes a moment, and the registry API has
+    // Read right before it moves (after signing, which takes a moment): the registry API has
     // no compare-and-swap.
     const current = await tagDigest(ref, shared.clients);
     if (current === patched.manifest.digest) out.push({ kind: "already", ref, to: current });

@@ -133,8 +133,9 @@ export function patchedImage(
   changes: LayerChange[],
   sbom: PatchedSbom | undefined,
   where: string,
+  reference?: ImageConfig,
 ): PatchedImage {
-  const { lifecycle, labels } = appMetadata(image.config, where);
+  const { lifecycle, labels: old } = appMetadata(image.config, where);
   const drops = droppedLayers(lifecycle, changes);
   const replace = new Map<string, { diffId: Digest; desc: Descriptor }>();
   for (const c of changes) replace.set(c.from.entry.sha, { diffId: c.to.entry.sha as Digest, desc: c.to.descriptor });
@@ -154,8 +155,11 @@ export function patchedImage(
   const label = patchedLabel(lifecycle, changes, new Set(drops.keys()), sbom);
   const config: ImageConfig = {
     ...image.config,
-    config: { ...image.config.config, Labels: { ...labels, [LABELS.lifecycle]: JSON.stringify(label) } },
-    rootfs: { type: "layers", diff_ids: diffIds },
+    config: {
+      ...image.config.config,
+      Labels: { ...derivedLabels(old, diffIds, reference), [LABELS.lifecycle]: JSON.stringify(label) },
+    },
+    rootfs: { ...image.config.rootfs, diff_ids: diffIds },
   };
   if (image.config.history && gone.size > 0) config.history = withoutLayers(image.config.history, keep);
   const mediaType = image.manifest.mediaType;
@@ -182,8 +186,10 @@ export function patchedImage(
  * JSON. Then a patched config equals a fresh build's byte for byte, not only as a value.
  */
 function serializeLike(original: unknown, digest: string): (value: unknown) => string {
-  if (sha256(JSON.stringify(original)) === digest) return (v) => JSON.stringify(v);
+  // Canonical first: a canonical original is also its own JSON.stringify (parsed in order),
+  // but a value with a key added or replaced is canonical only when written so.
   if (sha256(canonicalJson(original)) === digest) return canonicalJson;
+  if (sha256(JSON.stringify(original)) === digest) return (v) => JSON.stringify(v);
   return (v) => JSON.stringify(v);
 }
 
@@ -193,6 +199,27 @@ function sameKeys(like: Descriptor, next: Descriptor): Descriptor {
   for (const k of Object.keys(like)) if (k in next) out[k] = next[k as keyof Descriptor];
   for (const [k, v] of Object.entries(next)) if (!(k in out) && k !== "annotations") out[k] = v;
   return out as unknown as Descriptor;
+}
+
+/**
+ * `io.cnbkit.abi.needs` (builder-packager/src/abi/records.ts): what the launch layers' ELF
+ * files need from the run image, computed from the layers a patch changes. With exactly the
+ * reference's layers it is the reference's label (the same layers give the same record);
+ * otherwise it is left out, and a reader computes it from the layers, never from a stale one.
+ */
+const ABI_NEEDS_LABEL = "io.cnbkit.abi.needs";
+
+/** The image's labels with those derived from its layers brought up to date (see {@link ABI_NEEDS_LABEL}). */
+function derivedLabels(
+  labels: Record<string, string>,
+  diffIds: Digest[],
+  reference: ImageConfig | undefined,
+): Record<string, string> {
+  if (!(ABI_NEEDS_LABEL in labels)) return labels;
+  const { [ABI_NEEDS_LABEL]: _stale, ...rest } = labels;
+  const same = reference && JSON.stringify(reference.rootfs.diff_ids) === JSON.stringify(diffIds);
+  const fresh = same ? reference.config?.Labels?.[ABI_NEEDS_LABEL] : undefined;
+  return fresh === undefined ? rest : { ...labels, [ABI_NEEDS_LABEL]: fresh };
 }
 
 /** History without the entries of removed layers (`keep[i]` per non-empty layer). */

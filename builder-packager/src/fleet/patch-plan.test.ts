@@ -168,6 +168,28 @@ describe("patchedImage", () => {
     expect(config.history).toHaveLength(4);
   });
 
+  test("io.cnbkit.abi.needs is the reference's when the layers end up the reference's, else left out (never stale)", () => {
+    const old = image({ version: "24.20.0" });
+    old.config.config!.Labels!["io.cnbkit.abi.needs"] = "needs of 24.20.0";
+    const step = planImage(record(), old.config, ref);
+    if (step.kind !== "patch") throw new Error(step.kind);
+    const labels = (reference?: ImageConfig) =>
+      (
+        JSON.parse(
+          patchedImage(old, step.changes, undefined, "r/app", reference).config.bytes.toString(),
+        ) as ImageConfig
+      ).config!.Labels!;
+    const same: ImageConfig = {
+      ...old.config,
+      rootfs: { type: "layers", diff_ids: [d("01"), d("a24210"), d("cd5"), d("5b")] },
+      config: { Labels: { "io.cnbkit.abi.needs": "needs of 24.21.0" } },
+    };
+    expect(labels(same)["io.cnbkit.abi.needs"]).toBe("needs of 24.21.0");
+    expect(labels({ ...same, rootfs: { type: "layers", diff_ids: [d("02")] } })).not.toHaveProperty(
+      "io.cnbkit.abi.needs",
+    );
+  });
+
   test("a rule that refuses derived data leaves an image with that layer, naming it", () => {
     const refuse = [
       { what: "a CDS archive", action: "refuse" as const, layer: "cds", why: "trained on the exact JVM" },

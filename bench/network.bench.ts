@@ -8,7 +8,8 @@
  *   downloads its dependency through the proxy) and a warm no-op rebuild;
  * - examples/apps/java-hello on the local Java builder: a cold build (Maven downloads the
  *   project's dependencies from Maven Central through the proxy).
- * Medians of BENCH_NETWORK_RUNS (default 3) and the ratio isolated / host; peak RSS at the end.
+ * Medians of BENCH_NETWORK_RUNS (default 3; each mode first every other round) and the ratio
+ * isolated / host; peak RSS at the end.
  * BENCH_NETWORK_ONLY=container,node,java picks the sections.
  */
 import { cp, mkdtemp, rm } from "node:fs/promises";
@@ -70,7 +71,9 @@ async function buildRows(name: string, builder: string, appSrc: string, warm: bo
     const cold: Record<Mode, number[]> = { host: [], isolated: [] };
     const warmMs: Record<Mode, number[]> = { host: [], isolated: [] };
     for (let r = 0; r < RUNS; r++) {
-      for (const network of MODES) {
+      // Each mode goes first every other round: the second build of a round finds the proxy's
+      // and the registry's caches warm.
+      for (const network of r % 2 ? [...MODES].reverse() : MODES) {
         const cacheDir = join(work, `cache-${network}-${r}`);
         // A fresh output too: a cold build has no previous image to reuse layers from.
         const output = `oci:${join(work, `image-${network}-${r}`)}:latest`;

@@ -100,9 +100,8 @@ describe("fleet patch", () => {
       "shop/search:v1 patched",
     ]);
     // Same layers, same config, same SBOM layer as a build from scratch on 24.21.0.
-    const [patched, fresh] = await Promise.all(
-      [`${registry.host}/blog/web:v1`, reference].map(async (r) => (await openImageSource(r)).image()),
-    );
+    const open = async (r: string) => (await openImageSource(r)).image();
+    const [patched, fresh] = [await open(`${registry.host}/blog/web:v1`), await open(reference)];
     expect(patched.config.rootfs.diff_ids).toEqual(fresh.config.rootfs.diff_ids);
     expect(patched.manifest.manifest.config).toEqual(fresh.manifest.manifest.config);
     for (const o of report.outcomes) if (o.kind === "patched") expect(o.to).toBe(refDigest);

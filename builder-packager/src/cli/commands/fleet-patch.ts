@@ -65,6 +65,8 @@ export const fleetPatchCommand: Command = {
     "cnbkit fleet patch -i fleet.json --from registry.example.com/shop/cart:2026-11-28 --dry-run",
     "cnbkit fleet patch -i fleet.json --from registry.example.com/shop/cart:2026-11-28 --package npm:node@'<24.21.0' --sign-key cosign.key",
     "cnbkit fleet patch 127.0.0.1:5000/apps/ --from 127.0.0.1:5000/apps/ref:node-24.21.0 --concurrency 32 --report patch.json",
+    "cnbkit fleet patch 10.0.0.5:5000/apps/ --images-from images.txt --insecure-registry --key cosign.pub --from 10.0.0.5:5000/apps/ref:node-24.21.0 --buildpack cnbkit/nodejs --unsigned --no-provenance --not-rebasable --built-before 2026-11-01",
+    "cnbkit fleet patch 127.0.0.1:5000/apps/ --kubernetes --kube-context prod --kube-namespace shop --running --run-image 127.0.0.1:5000/base/run:2 --behind --from 127.0.0.1:5000/apps/ref:node-24.21.0",
   ],
   async run(inv) {
     const from = stringOption(inv, "from", true);

@@ -34,6 +34,7 @@ export const runCommand: Command = {
     "cnbkit run oci:out/java-app --memory 512m",
     "cnbkit run oci:out/slow-app --listen-timeout 2m",
     "cnbkit run oci:out/multi-app --platform linux/arm64",
+    "cnbkit run oci:out/untrusted-app --network isolated --port 3000",
   ],
   options: {
     port: { type: "string", short: "p", value: "<N>", help: "port the app listens on (sets PORT; default 8080)" },

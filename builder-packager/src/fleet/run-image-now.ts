@@ -4,7 +4,8 @@
  * recorded top layer is not this one.
  */
 import { CnbError } from "@cnbkit/framework";
-import { type Digest, openImageSource, type RegistryClient } from "../oci/index.js";
+import type { Digest, RegistryClient } from "../oci/index.js";
+import { memoRunImageRead } from "./run-image-reads.js";
 
 /** A run image's current manifest digest and top layer diffID. */
 export interface RunImageState {
@@ -19,23 +20,10 @@ export interface RunImageNow {
 
 /** A {@link RunImageNow} reading through `clients` (shared with the rest of the command). */
 export function runImageNow(clients: Map<string, RegistryClient> = new Map()): RunImageNow {
-  const cache = new Map<string, Promise<RunImageState>>();
-  return {
-    topLayer(ref, platform) {
-      const key = `${ref} ${platform}`;
-      let hit = cache.get(key);
-      if (!hit) {
-        hit = (async () => {
-          const [os = "linux", architecture = "amd64", variant] = platform.split("/");
-          const src = await openImageSource(ref, { clients });
-          const { manifest, config } = await src.image({ os, architecture, ...(variant ? { variant } : {}) });
-          const top = config.rootfs.diff_ids.at(-1);
-          if (!top) throw new CnbError(`run image ${ref} has no layers`);
-          return { digest: manifest.digest as Digest, topLayer: top };
-        })();
-        cache.set(key, hit);
-      }
-      return hit;
-    },
-  };
+  const read = memoRunImageRead(clients, async (_src, { manifest, config }, ref): Promise<RunImageState> => {
+    const top = config.rootfs.diff_ids.at(-1);
+    if (!top) throw new CnbError(`run image ${ref} has no layers`);
+    return { digest: manifest.digest as Digest, topLayer: top };
+  });
+  return { topLayer: read };
 }

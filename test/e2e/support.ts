@@ -7,9 +7,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll } from "vitest";
 import { withDirLock } from "../../builder-packager/src/cache/index.js";
 import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
@@ -18,6 +18,9 @@ import type { Platform } from "../../builder-packager/src/oci/index.js";
 import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
 import { prepareLocalReferenceBuilder, REPO_ROOT } from "../../tools/local-builder/local-node.js";
+
+/** Re-exported for the e2e files that take it from here. */
+export { freePort };
 
 /** The repository root. */
 export const ROOT = REPO_ROOT;
@@ -86,18 +89,6 @@ export async function fixtureApp(name: string, files: Record<string, string> = {
     await writeFile(join(dir, path), text);
   }
   return dir;
-}
-
-/** A port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
 }
 
 /**

@@ -8,9 +8,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@cnbkit/framework/testing";
+
+export { freePort };
 
 /** A running tinyproxy. */
 export interface TestProxy {
@@ -24,18 +27,6 @@ export interface TestProxy {
 
 /** The address the proxy's outgoing connections come from. */
 export const PROXY_SOURCE = "127.0.0.2";
-
-/** A port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** True when tinyproxy is installed (scripts/setup.sh installs it). */
 export function hasTinyproxy(): boolean {

@@ -13,6 +13,9 @@ import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@cnbkit/framework/testing";
+
+export { freePort };
 
 /** A running test registry or proxy. */
 export interface TestServer {
@@ -28,18 +31,6 @@ export interface TestRegistry extends TestServer {
   storage: string;
   /** The registry's process id (benchmarks read its CPU time from /proc). */
   pid: number;
-}
-
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Waits until `url` answers (with `tls`, until its port accepts: this process may not trust the certificate). */

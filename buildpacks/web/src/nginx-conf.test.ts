@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { freePort } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TRIXIE } from "../../../tools/local-builder/debian-index.js";
 import { extract } from "@cnbkit/framework/dependencies";
@@ -35,15 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs a launcher for `template` until the port answers; returns the process and a `get`. */
 async function serve(name: string, template: string, env: Record<string, string> = {}) {

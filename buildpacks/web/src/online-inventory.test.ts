@@ -8,12 +8,11 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { download, extract, parseInventory } from "@cnbkit/framework/dependencies";
 import { parseToml } from "@cnbkit/framework/cnb-files";
-import { runBuild } from "@cnbkit/framework/testing";
+import { freePort, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import bp from "./index.js";
 
@@ -27,15 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs `launcher` on a free port until its health path answers; returns a `get` and a `stop`. */
 async function launch(launcher: string) {

@@ -38,6 +38,7 @@ import { stringifyToml } from "../cnb-files/index.js";
 import { tempDir, writeAppAndPlatform, writeText } from "./temp-dirs.js";
 import { linkTree } from "./link-tree.js";
 
+export { freePort } from "./free-port.js";
 export { removeTempDirs } from "./temp-dirs.js";
 export * from "./extension.js";
 

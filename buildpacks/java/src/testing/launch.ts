@@ -7,21 +7,10 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import type { runBuild } from "@cnbkit/framework/testing";
+import { freePort, type runBuild } from "@cnbkit/framework/testing";
 
 type BuildRun = Awaited<ReturnType<typeof runBuild>>;
-
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Runs a harness build's first process (a `java …` command) once with the JRE the launch env

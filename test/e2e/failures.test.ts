@@ -69,7 +69,7 @@ describe("failure fixtures give one line", () => {
     await failingBuild(app, {
       stderr:
         /^error: cnbkit\/nodejs failed to build: package\.json: engines\.node ">=99" matches no Node\.js version in the inventory for linux\/amd64 \(newest: 26\.10\.0\)$/,
-      hint: /^ {2}Available for linux\/amd64: 26\.10\.0, 24\.21\.0, 22\.23\.3\. Change engines\.node in package\.json to one of 26\.x, 24\.x, 22\.x, or build with BP_NODE_VERSION=26\.$/,
+      hint: /^ {2}Available for linux\/amd64: 26\.10\.0, 24\.21\.0, 24\.20\.0, 22\.23\.3\. Change engines\.node in package\.json to one of 26\.x, 24\.x, 22\.x, or build with BP_NODE_VERSION=26\.$/,
       once: ["matches no Node.js version", "Available for linux/amd64"],
     });
   });

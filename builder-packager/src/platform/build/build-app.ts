@@ -131,7 +131,11 @@ async function buildInView(
   try {
     // `--secret`s are bindings of this build only, made in the work dir (layer-guard/secret-flag.ts).
     const given = build.opts.bindings ?? [];
-    const secrets = await secretBindingDirs(work, build.opts.secrets ?? []);
+    const secrets = await secretBindingDirs(
+      work,
+      build.opts.secrets ?? [],
+      given.map((b) => b.name),
+    );
     const opts = { ...build.opts, bindings: [...given, ...secrets] };
     build = { ...build, opts };
     guard = await guardLayers({

@@ -193,5 +193,12 @@ describe("--secret", () => {
     await expect(secretBindingDirs(await tmp(), [{ id: "a", src: "/nonexistent/f", type: "npmrc" }])).rejects.toThrow(
       /--secret a: \/nonexistent\/f is not a file/,
     );
+    const npmrc = join(await tmp(), ".npmrc");
+    await writeFile(npmrc, "//registry.example.com/:_authToken=tok_abcdefgh\n");
+    const a = { id: "npm", src: npmrc, type: "npmrc" };
+    await expect(secretBindingDirs(await tmp(), [a], ["npm"])).rejects.toThrow(
+      /^--secret npm: a binding named npm is given already/,
+    );
+    await expect(secretBindingDirs(await tmp(), [a, a])).rejects.toThrow(/a binding named npm is given already/);
   });
 });

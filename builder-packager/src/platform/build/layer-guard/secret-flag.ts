@@ -64,9 +64,18 @@ export function parseSecretFlag(spec: string): SecretFlag {
 export async function secretBindingDirs(
   work: string,
   secrets: readonly SecretFlag[],
+  bindingNames: readonly string[] = [],
 ): Promise<{ name: string; dir: string }[]> {
   const dirs: { name: string; dir: string }[] = [];
+  const taken = new Set(bindingNames);
   for (const secret of secrets) {
+    // Both would be /platform/bindings/<name>: one would hide the other.
+    if (taken.has(secret.id)) {
+      throw new CnbError(
+        `--secret ${secret.id}: a binding named ${secret.id} is given already (--binding or another --secret); give each a name of its own`,
+      );
+    }
+    taken.add(secret.id);
     if (!(await stat(secret.src).catch(() => undefined))?.isFile()) {
       throw new CnbError(`--secret ${secret.id}: ${secret.src} is not a file`);
     }

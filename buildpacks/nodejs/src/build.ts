@@ -34,7 +34,7 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
     const path = withChanges(settings, runtime.env).PATH;
     return startProcess(ctx, project.project, pm?.name ?? "npm", { check: { path, project, pnp: false } });
   }
-  const tools = await toolEnvironment(ctx, plan, pm);
+  const tools = await toolEnvironment(ctx, plan, pm, settings);
   try {
     // Tools run without the launch NODE_ENV: NODE_ENV=production makes npm leave out dev dependencies.
     const base = withChanges({ ...settings, NODE_ENV: undefined }, runtime.env, tools.env);

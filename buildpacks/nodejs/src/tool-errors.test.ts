@@ -1,6 +1,7 @@
 import { createLogger } from "@cnbkit/framework/log";
 import { runTool } from "@cnbkit/framework/process";
 import { expect, test } from "vitest";
+import { skippedDownloads } from "./steps/tool-environment.js";
 import { errorLine, explainNodeTool } from "./tool-errors.js";
 
 test("the telling line of npm's, yarn's and pnpm's failures", () => {
@@ -48,4 +49,30 @@ test("next build that cannot fetch a Google font: the line names the font and th
   expect(explainNodeTool({ command: ["pnpm", "run", "build"], status: "exit 1", output: "Error: boom\n" })).toBe(
     "Error: boom",
   );
+});
+
+test("an install script that cannot reach its download host: the line names the package and the host, not ELIFECYCLE", () => {
+  // As pnpm 9 printed it for antfu/vitesse when download.cypress.io was out of reach.
+  const output = [
+    "node_modules/.pnpm/cypress@13.6.1/node_modules/cypress postinstall$ node index.js --exec install",
+    "node_modules/.pnpm/cypress@13.6.1/node_modules/cypress postinstall: The Cypress App could not be downloaded.",
+    "node_modules/.pnpm/cypress@13.6.1/node_modules/cypress postinstall: Error: getaddrinfo ENOTFOUND download.cypress.io",
+    "node_modules/.pnpm/cypress@13.6.1/node_modules/cypress postinstall: Failed",
+    " ELIFECYCLE  Command failed with exit code 1.",
+  ].join("\n");
+  expect(explainNodeTool({ command: ["pnpm", "install"], status: "exit 1", output })).toBe(
+    "cypress's install script could not resolve download.cypress.io (getaddrinfo ENOTFOUND): the build cannot reach that host; build where it is reachable, or set the package's own variable to skip or mirror the download",
+  );
+  expect(
+    explainNodeTool({
+      command: ["npm", "run", "build"],
+      status: "exit 1",
+      output: "Error: getaddrinfo EAI_AGAIN cdn.example.com\n",
+    }),
+  ).toMatch(/^the build could not resolve cdn\.example\.com \(getaddrinfo EAI_AGAIN\)/);
+});
+
+test("Cypress's test-runner download is skipped unless the build env asks for it", () => {
+  expect(skippedDownloads({})).toEqual({ CYPRESS_INSTALL_BINARY: "0" });
+  expect(skippedDownloads({ CYPRESS_INSTALL_BINARY: "13.6.1" })).toEqual({});
 });

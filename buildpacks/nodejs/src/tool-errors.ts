@@ -36,7 +36,19 @@ const KNOWN_CAUSES: readonly [RegExp, (m: RegExpExecArray) => string][] = [
     (m) =>
       `next/font/google could not fetch \`${m[1]}\` from Google Fonts during the build (the build cannot reach fonts.googleapis.com): self-host the font with next/font/local, or build where Google Fonts is reachable`,
   ],
+  // A package's install script or a build step downloading from its own host (a browser, a
+  // binary, a font): pnpm's and npm's last lines are only "ELIFECYCLE Command failed".
+  [
+    /^(?:(\S+) (?:postinstall|install|preinstall)(?: \$[^:]*)?: )?.*getaddrinfo (ENOTFOUND|EAI_AGAIN) ([\w.-]+)/m,
+    (m) =>
+      `${m[1] ? `${packageName(m[1])}'s install script` : "the build"} could not resolve ${m[3]} (getaddrinfo ${m[2]}): the build cannot reach that host; build where it is reachable, or set the package's own variable to skip or mirror the download`,
+  ],
 ];
+
+/** `cypress` from pnpm's `node_modules/.pnpm/cypress@13.6.1/node_modules/cypress` (or any path). */
+function packageName(path: string): string {
+  return /node_modules\/((?:@[^/]+\/)?[^/]+)\/?$/.exec(path)?.[1] ?? path;
+}
 
 /** For `runTool`'s `explain`: the error line of a Node.js tool's failure. */
 export function explainNodeTool(failure: ToolFailure): string | undefined {

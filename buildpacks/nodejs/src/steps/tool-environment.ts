@@ -32,11 +32,25 @@ const QUIET: Readonly<Record<string, string>> = {
   NODE_DISABLE_COMPILE_CACHE: "1",
 };
 
-/** Prepares the tool environment for `manager`. */
+/**
+ * Install-time downloads no image needs: Cypress's postinstall fetches its ~200 MB test runner
+ * from download.cypress.io, which only a test run uses, and which a build behind a proxy often
+ * cannot reach (the install then fails: vitesse did). Each is skipped unless the app's build
+ * env sets the variable itself.
+ */
+const SKIPPED_DOWNLOADS: Readonly<Record<string, string>> = { CYPRESS_INSTALL_BINARY: "0" };
+
+/** {@link SKIPPED_DOWNLOADS} less the variables `settings` (the build's env) sets. */
+export function skippedDownloads(settings: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(SKIPPED_DOWNLOADS).filter(([name]) => settings[name] === undefined));
+}
+
+/** Prepares the tool environment for `manager`; `settings` is the build's env. */
 export async function toolEnvironment(
   ctx: StepContext<"layers" | "log" | "platform">,
   plan: BuildPlan,
   manager: PackageManagerChoice,
+  settings: Readonly<Record<string, string | undefined>>,
 ): Promise<ToolEnvironment> {
   const registry = await registryConfig(ctx.platform.bindings, manager);
   for (const note of registry.notes) ctx.log.detail(note);
@@ -46,7 +60,7 @@ export async function toolEnvironment(
     fill() {},
   });
   return {
-    env: { set: { ...QUIET, ...registry.env, ...cacheEnv(manager, plan, cache.path) } },
+    env: { set: { ...QUIET, ...skippedDownloads(settings), ...registry.env, ...cacheEnv(manager, plan, cache.path) } },
     dispose: registry.dispose,
   };
 }

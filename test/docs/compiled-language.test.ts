@@ -6,11 +6,13 @@
  * mkdir -p, echo > file, npm, cnbkit in-process). Three things stand in for what a reader
  * does by hand, and nothing else: `curl -o` of a Go toolchain takes the verified copy in
  * ~/.cache/cnbkit/go-toolchains (the download is the one tools/local-builder makes, checked
- * against cnbkit/go's inventory) instead of 76 MB from the network; `cnbkit run <image>
+ * against cnbkit/go's inventory) instead of 76 MB from the network (any other `curl -o`, the
+ * app's module, is a real download, made with fetch; `go` checks it against the page's go.sum); `cnbkit run <image>
  * --port N` starts the app with `cnbkit run`'s code on a free port, and a `curl` line after
  * it asks that port, its body checked against the `<!-- output -->` block that follows;
  * `oci:reference-builder` is the e2e reference builder. The page's real builds are the one
- * image build and one rebuild after an edit, whose log must show every cache reused.
+ * image build and one rebuild after an edit, whose log must show every cache reused (the
+ * module cache too: no module is downloaded again).
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -83,14 +85,22 @@ async function cnbkit(args: string[], cwd: string): Promise<string[]> {
   return lines;
 }
 
-/** `curl -fsSLo <file> <toolchain url>`: the cached, verified zip, hard-linked (or copied) there. */
-async function fetchToolchain(args: string[], cwd: string): Promise<void> {
+/**
+ * `curl -fsSLo <file> <url>`: for a Go toolchain, the cached, verified zip, hard-linked (or
+ * copied) there; for anything else (the app's module, a few KB), the real download.
+ */
+async function curlOutput(args: string[], cwd: string): Promise<void> {
   const [file, url] = args.slice(-2) as [string, string];
-  const m = /go(\d+\.\d+\.\d+)\.linux-(amd64|arm64)\.zip$/.exec(url);
-  expect(m, `the guide's curl -o fetches ${url}, not a Go toolchain`).not.toBeNull();
-  const [zip] = await localGoToolchains(m![2] as "amd64" | "arm64", [m![1]!]);
   const dest = resolve(cwd, file);
   mkdirSync(dirname(dest), { recursive: true });
+  const m = /toolchain\/@v\/v0\.0\.1-go(\d+\.\d+\.\d+)\.linux-(amd64|arm64)\.zip$/.exec(url);
+  if (!m) {
+    const res = await fetch(url);
+    expect(res.status, `${url}: HTTP ${res.status}`).toBe(200);
+    writeFileSync(dest, Buffer.from(await res.arrayBuffer()));
+    return;
+  }
+  const [zip] = await localGoToolchains(m[2] as "amd64" | "arm64", [m[1]!]);
   try {
     linkSync(zip!.file, dest);
   } catch {
@@ -122,7 +132,7 @@ async function runLines(step: Extract<Step, { kind: "sh" }>, run: Run): Promise<
           encoding: "utf8",
         });
         expect(r.status, `${line}\n${r.stdout}\n${r.stderr}`).toBe(0);
-      } else if (args[0] === "curl" && args.includes("-fsSLo")) await fetchToolchain(args, cwd);
+      } else if (args[0] === "curl" && args.includes("-fsSLo")) await curlOutput(args, cwd);
       else if (args[0] === "cnbkit" && args[1] === "run") {
         port = await freePort();
         const image = args[2]!.replace(/^oci:(.*)$/, (_, dir: string) => `oci:${resolve(cwd, dir)}`);
@@ -160,6 +170,7 @@ test("the compiled-language guide runs word for word, and its rebuild after an e
     "go-hello/src/index.ts",
     "go-hello/src/index.test.ts",
     "hello-app/go.mod",
+    "hello-app/go.sum",
     "hello-app/greeting.go",
     "hello-app/main.go",
     "hello-app/greeting.go",
@@ -187,12 +198,16 @@ test("the compiled-language guide runs word for word, and its rebuild after an e
   }
   expect(run.builds).toHaveLength(2);
   const [first, second] = run.builds.map((b) => b.join("\n")) as [string, string];
-  // The first build installs Go when the compile asks for it, from the binding's copy.
+  // The first build installs Go when the compile asks for it, from the binding's mirror, and
+  // downloads the app's module (from the mirror too, through GOPROXY).
   expect(first).toContain("Not installing Go 1.27.4 yet");
-  expect(first).toContain("(dependency-mapping from binding go)");
+  expect(first).toContain("(mirror from binding go (default))");
+  expect(first).toContain("go: downloading github.com/cespare/xxhash/v2 v2.3.0");
   // After the edit: the toolchain and Go's cache come back from the build cache, only the app compiles.
   expect(second).toContain("Reusing go (key unchanged; kept without installing)");
   expect(second).toContain("Reusing go-cache (key unchanged)");
+  expect(second).toContain("Reusing go-mod (key unchanged)");
+  expect(second).not.toContain("go: downloading");
   expect(second).toMatch(/Rebuilding app: sources \S+ → \S+/);
   expect(second).not.toContain("Installing Go");
 });

@@ -6,8 +6,9 @@
  * mkdir -p, echo > file, npm, cnbkit in-process). Three things stand in for what a reader
  * does by hand, and nothing else: `curl -o` of a Go toolchain takes the verified copy in
  * ~/.cache/cnbkit/go-toolchains (the download is the one tools/local-builder makes, checked
- * against cnbkit/go's inventory) instead of 76 MB from the network (any other `curl -o`, the
- * app's module, is a real download, made with fetch; `go` checks it against the page's go.sum); `cnbkit run <image>
+ * against cnbkit/go's inventory) instead of 76 MB from the network, and the app's module
+ * (`curl -o` of its .mod and .zip, 17 KB) is downloaded once, sha256-pinned, into
+ * ~/.cache/cnbkit/docs-downloads (`go` checks it against the page's go.sum as well); `cnbkit run <image>
  * --port N` starts the app with `cnbkit run`'s code on a free port, and a `curl` line after
  * it asks that port, its body checked against the `<!-- output -->` block that follows;
  * `oci:reference-builder` is the e2e reference builder. The page's real builds are the one
@@ -22,6 +23,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -85,6 +87,30 @@ async function cnbkit(args: string[], cwd: string): Promise<string[]> {
   return lines;
 }
 
+/** The sha256 of each other file the page downloads (the app's module, as proxy.golang.org serves it). */
+const pinned: Record<string, string> = {
+  "https://proxy.golang.org/github.com/cespare/xxhash/v2/@v/v2.3.0.mod":
+    "a090f8eaaf59cc2adf163299ebefe797e1dca3f6add2c8e88a6a3b90ba538b02",
+  "https://proxy.golang.org/github.com/cespare/xxhash/v2/@v/v2.3.0.zip":
+    "145a26cdc7c49db566017b807c4989ee7f7ddeb569423e9cb99f995fac3621d3",
+};
+
+/** `url`'s bytes, checked against `pinned`; kept in ~/.cache/cnbkit/docs-downloads, so only a first run downloads. */
+async function cachedDownload(url: string): Promise<Buffer> {
+  const sha = pinned[url];
+  expect(sha, `the guide downloads ${url}, which this test does not pin: add its sha256`).toBeDefined();
+  const file = join(cnbkitCacheDir(), "docs-downloads", sha!);
+  if (existsSync(file)) return readFileSync(file);
+  const res = await fetch(url);
+  expect(res.status, `${url}: HTTP ${res.status}`).toBe(200);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  expect(createHash("sha256").update(bytes).digest("hex"), `${url}: sha256`).toBe(sha);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.${process.pid}.tmp`, bytes);
+  renameSync(`${file}.${process.pid}.tmp`, file);
+  return bytes;
+}
+
 /**
  * `curl -fsSLo <file> <url>`: for a Go toolchain, the cached, verified zip, hard-linked (or
  * copied) there; for anything else (the app's module, a few KB), the real download.
@@ -95,9 +121,7 @@ async function curlOutput(args: string[], cwd: string): Promise<void> {
   mkdirSync(dirname(dest), { recursive: true });
   const m = /toolchain\/@v\/v0\.0\.1-go(\d+\.\d+\.\d+)\.linux-(amd64|arm64)\.zip$/.exec(url);
   if (!m) {
-    const res = await fetch(url);
-    expect(res.status, `${url}: HTTP ${res.status}`).toBe(200);
-    writeFileSync(dest, Buffer.from(await res.arrayBuffer()));
+    writeFileSync(dest, await cachedDownload(url));
     return;
   }
   const [zip] = await localGoToolchains(m[2] as "amd64" | "arm64", [m[1]!]);

@@ -60,6 +60,24 @@ describe("decideWeb", () => {
       "node",
     ],
     [
+      "Create React App 1.x (cross-env sets the dev server's port)",
+      facts([], {
+        scripts: { start: "cross-env PORT=4100 react-scripts start", build: "react-scripts build" },
+        dependencies: { "react-scripts": "1.1.5", "cross-env": "5" },
+      }),
+      undefined,
+      "node",
+    ],
+    [
+      "a server started through cross-env",
+      facts([], {
+        scripts: { start: "cross-env NODE_ENV=production node server.js", build: "react-scripts build" },
+        dependencies: { "react-scripts": "5", "cross-env": "7" },
+      }),
+      undefined,
+      false,
+    ],
+    [
       "Angular (ng serve)",
       facts([], {
         scripts: { start: "ng serve", build: "ng build" },

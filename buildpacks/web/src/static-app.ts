@@ -84,10 +84,11 @@ const SERVER_DEPENDENCIES = [
 
 /**
  * A start script that runs a dev server or a static file server, not the app's own server:
- * serving the build output with nginx replaces it.
+ * serving the build output with nginx replaces it. The command may follow `cross-env` and
+ * variable settings (`cross-env PORT=4100 react-scripts start`, as older CRA apps have it).
  */
 const NOT_A_SERVER_START =
-  /^\s*(react-scripts start|ng serve|vite(\s+(dev|preview|serve))?|astro (dev|preview|start)|docusaurus (start|serve)|gatsby (develop|serve)|vue-cli-service serve|vitepress (dev|preview)|serve\b|http-server\b|sirv\b|live-server\b)/;
+  /^\s*(?:cross-env\s+)?(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(react-scripts start|ng serve|vite(\s+(dev|preview|serve))?|astro (dev|preview|start)|docusaurus (start|serve)|gatsby (develop|serve)|vue-cli-service serve|vitepress (dev|preview)|serve\b|http-server\b|sirv\b|live-server\b)/;
 
 /** The static framework of a package.json's dependencies, or why it has a server. */
 export function staticFramework(

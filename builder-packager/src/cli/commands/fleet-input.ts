@@ -8,12 +8,14 @@ import { readFile } from "node:fs/promises";
 import { CnbError } from "@cnbkit/framework";
 import {
   type FleetInventory,
+  type FleetRebaseReport,
   fmtCount,
   parseBuildpackFilter,
   parsePackageFilter,
   parseTarget,
   type QuerySpec,
   readInventory,
+  refreshInventory,
   type ScanSummary,
   type ClusterImages,
   kubeConnection,
@@ -21,6 +23,7 @@ import {
   type ScanTarget,
   scanFleet,
   targetsFromFile,
+  writeInventory,
 } from "../../fleet/index.js";
 import { loadVerifyKey } from "../../supply-chain/index.js";
 import { type Invocation, listOption, type OptionSpec, stringOption } from "../command.js";
@@ -192,6 +195,27 @@ export async function inventoryFor(inv: Invocation): Promise<FleetInventory> {
   const { inventory, summary } = await scanWithProgress(inv, undefined);
   for (const line of summaryLines(inventory, summary)) inv.err(line);
   return inventory;
+}
+
+/**
+ * With --inventory, the repositories a fleet command moved (`rebased` or `already` outcomes of
+ * `fleet rebase`, or of `fleet patch` put in that shape) re-scanned into the file. An inventory
+ * scanned with a key is left as it was unless the same --key is given, with a note.
+ */
+export async function refreshInventoryFile(
+  inv: Invocation,
+  inventory: FleetInventory,
+  report: FleetRebaseReport,
+): Promise<void> {
+  const file = stringOption(inv, "inventory");
+  if (!file || !report.outcomes.some((o) => o.kind === "rebased" || o.kind === "already")) return;
+  const key = await scanKey(inv);
+  if (inventory.key && inventory.key !== key?.id) {
+    inv.err(`note: ${file} was scanned with a key; pass the same --key to bring it up to date (left as it was)`);
+    return;
+  }
+  await writeInventory(file, await refreshInventory(inventory, report, key));
+  inv.out(`Updated ${file}`);
 }
 
 /** The query an invocation asks, parsed and checked (one line for a bad range or date). */

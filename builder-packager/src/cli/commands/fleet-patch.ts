@@ -2,17 +2,13 @@
 import { writeFile } from "node:fs/promises";
 import {
   describeStep,
-  type FleetInventory,
-  type FleetPatchReport,
   type PatchOutcome,
   patchFleet,
   planFleetPatch,
   queryFleet,
   readPatchReference,
   recordName,
-  refreshInventory,
   runImageNow,
-  writeInventory,
 } from "../../fleet/index.js";
 import { parseReference, type RegistryClient } from "../../oci/index.js";
 import { loadSigningKey, markSignedImage, sealPatch } from "../../supply-chain/index.js";
@@ -23,7 +19,7 @@ import {
   inventoryFor,
   QUERY_OPTIONS,
   querySpec,
-  scanKey,
+  refreshInventoryFile,
   TARGET_OPTIONS,
 } from "./fleet-input.js";
 
@@ -134,26 +130,12 @@ export const fleetPatchCommand: Command = {
     );
     const file = stringOption(inv, "report");
     if (file) await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-    await refreshAfter(inv, inventory, report);
+    // refreshInventory re-scans the repositories of the outcomes it is given, whatever moved them.
+    const moved = report.outcomes.flatMap((o) =>
+      o.kind === "patched" || o.kind === "already" ? [{ kind: "already" as const, ref: o.ref, to: o.to }] : [],
+    );
+    const asRebase = { runImage: "", plan: { rebase: 0, current: 0, cannot: [] }, outcomes: moved, seconds: 0 };
+    await refreshInventoryFile(inv, inventory, asRebase);
     return n("failed") ? 1 : 0;
   },
 };
-
-/** With --inventory, the patched repositories re-scanned into it (as fleet rebase does). */
-async function refreshAfter(inv: Parameters<Command["run"]>[0], inventory: FleetInventory, report: FleetPatchReport) {
-  const inventoryFile = stringOption(inv, "inventory");
-  const done = report.outcomes.filter((o) => o.kind === "patched" || o.kind === "already");
-  if (!inventoryFile || done.length === 0) return;
-  const key = await scanKey(inv);
-  if (inventory.key && inventory.key !== key?.id) {
-    inv.err(
-      `note: ${inventoryFile} was scanned with a key; pass the same --key to bring it up to date (left as it was)`,
-    );
-    return;
-  }
-  // refreshInventory re-scans the repositories of the outcomes it is given, whatever moved them.
-  const moved = done.map((o) => ({ kind: "already" as const, ref: o.ref, to: o.to }));
-  const asRebase = { runImage: "", plan: { rebase: 0, current: 0, cannot: [] }, outcomes: moved, seconds: 0 };
-  await writeInventory(inventoryFile, await refreshInventory(inventory, asRebase, key));
-  inv.out(`Updated ${inventoryFile}`);
-}

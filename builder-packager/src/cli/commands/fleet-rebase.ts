@@ -2,16 +2,13 @@
 import { writeFile } from "node:fs/promises";
 import { CnbError } from "@cnbkit/framework";
 import {
-  type FleetInventory,
   planFleetRebase,
   queryFleet,
   type RebaseOutcome,
   rebaseFleet,
   recordRef,
-  refreshInventory,
   runImageAbi,
   runImageNow,
-  writeInventory,
 } from "../../fleet/index.js";
 import { parseReference } from "../../oci/index.js";
 import { loadSigningKey, markSignedImage, sealRebase } from "../../supply-chain/index.js";
@@ -22,7 +19,7 @@ import {
   inventoryFor,
   QUERY_OPTIONS,
   querySpec,
-  scanKey,
+  refreshInventoryFile,
   TARGET_OPTIONS,
 } from "./fleet-input.js";
 
@@ -131,19 +128,7 @@ export const fleetRebaseCommand: Command = {
     );
     const file = stringOption(inv, "report");
     if (file) await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-    const inventoryFile = stringOption(inv, "inventory");
-    if (inventoryFile && count("rebased") + count("already") > 0) {
-      const key = await scanKey(inv);
-      if (inventory.key && inventory.key !== key?.id) {
-        inv.err(
-          `note: ${inventoryFile} was scanned with a key; pass the same --key to bring it up to date (left as it was)`,
-        );
-      } else {
-        const refreshed: FleetInventory = await refreshInventory(inventory, report, key);
-        await writeInventory(inventoryFile, refreshed);
-        inv.out(`Updated ${inventoryFile}`);
-      }
-    }
+    await refreshInventoryFile(inv, inventory, report);
     return count("failed") + count("refused") ? 1 : 0;
   },
 };

@@ -105,10 +105,7 @@ export async function layersNeeds(
   arch: string,
   opts: AbiReadOptions = {},
 ): Promise<AbiNeeds> {
-  const facts: LayerAbi[] = [];
-  for (let i = 0; i < layers.length; i++)
-    facts.push(await layerAbi(source, layers[i]!, diffIds[i]!, "all", arch, opts));
-  return needsOf(facts);
+  return needsOf(await layersAbi(source, layers, diffIds, "all", arch, opts));
 }
 
 /**
@@ -122,11 +119,22 @@ export async function layersProvides(
   arch: string,
   opts: AbiReadOptions = {},
 ): Promise<AbiProvides> {
+  return providesOf(await layersAbi(source, layers, diffIds, "library-dirs", arch, opts));
+}
+
+/** Each of `layers`' facts in `scope`, one layer after another (each cached by its diffID). */
+async function layersAbi(
+  source: ImageSource,
+  layers: Descriptor[],
+  diffIds: string[],
+  scope: ScanScope,
+  arch: string,
+  opts: AbiReadOptions,
+): Promise<LayerAbi[]> {
   const facts: LayerAbi[] = [];
-  for (let i = 0; i < layers.length; i++) {
-    facts.push(await layerAbi(source, layers[i]!, diffIds[i]!, "library-dirs", arch, opts));
-  }
-  return providesOf(facts);
+  for (let i = 0; i < layers.length; i++)
+    facts.push(await layerAbi(source, layers[i]!, diffIds[i]!, scope, arch, opts));
+  return facts;
 }
 
 /** What a run image provides: its `io.cnbkit.base.abi` label when present, else read from its layers. */

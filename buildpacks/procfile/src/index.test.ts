@@ -40,6 +40,36 @@ describe("procfile buildpack", () => {
       /^Procfile: not found in the app directory, and the build plan carries no processes$/,
     );
   });
+  test("a Rails app's default process whose program nothing provides fails the build in one line (heroku/ruby-getting-started)", async () => {
+    const app = {
+      Procfile: "web: bundle exec puma -C config/puma.rb\n",
+      Gemfile: 'source "https://rubygems.org"\ngem "rails", "~> 8.0"\ngem "puma"\n',
+      "config.ru": "require_relative 'config/environment'\nrun Rails.application\n",
+    };
+    const err = await runBuild(bp, { buildpackDir, app, env: { PATH: "/nonexistent" } }).catch((e: Error) => e);
+    expect((err as Error).message).toBe(
+      "Procfile:1: the web process runs \"bundle exec puma -C config/puma.rb\", but nothing in this build provides bundle (not on the build's PATH, in a buildpack's layer or in the app)",
+    );
+    expect((err as { hint?: string }).hint).toMatch(/^bundle is a Ruby command; .*, not Ruby: /);
+  });
+  test("a Phoenix app's mix fails; a worker's missing program is a warning; BP_PROCFILE_CHECK=false warns", async () => {
+    const app = { Procfile: "web: MIX_ENV=prod mix phx.server", "mix.exs": "defmodule RealWorld.Mixfile do\nend\n" };
+    await expect(runBuild(bp, { buildpackDir, app, env: { PATH: "/nonexistent" } })).rejects.toThrow(
+      /nothing in this build provides mix /,
+    );
+    const warned = await runBuild(bp, {
+      buildpackDir,
+      app,
+      env: { PATH: "/nonexistent", BP_PROCFILE_CHECK: "false" },
+    });
+    expect(warned.stdout.join("\n")).toMatch(/Procfile:1: the web process runs .* provides mix /);
+    const worker = await runBuild(bp, {
+      buildpackDir,
+      app: { Procfile: "web: node server.js\nworker: bundle exec sidekiq\n" },
+    });
+    expect(worker.stdout.join("\n")).toMatch(/Procfile:2: the worker process .* provides bundle /);
+    expect(worker.processes.map((p) => p.type)).toEqual(["web", "worker"]);
+  });
   test("a bad line passes detect with an empty plan and fails the build naming Procfile:line", async () => {
     const detected = await runDetect(bp, { buildpackDir, app: { Procfile: "web: a\n\nnope\n" } });
     expect(detected.plans).toEqual([{ provides: [], requires: [] }]);

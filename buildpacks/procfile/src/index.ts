@@ -11,6 +11,7 @@
  */
 import { buildpack, CnbError, type DetectContext, type DetectResult, detectRules } from "@cnbkit/framework";
 import { entriesFromPlan, type ProcfileEntry, parseProcfile, procfileProcesses } from "./procfile.js";
+import { checkPrograms } from "./check-programs.js";
 
 export default buildpack({
   // Declarative, so the packaged bin/detect is a sh script that never starts Node when there
@@ -34,7 +35,9 @@ export default buildpack({
       ctx.log.detail("Processes read from the Procfile at detect");
     }
     if (entries.length === 0) ctx.log.warn("Procfile defines no processes");
-    return { processes: procfileProcesses(entries) };
+    const processes = procfileProcesses(entries);
+    await checkPrograms(ctx, entries, processes);
+    return { processes };
   },
 });
 

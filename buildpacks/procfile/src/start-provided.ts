@@ -1,0 +1,167 @@
+/**
+ * Whether anything in the build provides the program a Procfile command starts. cnbkit/procfile
+ * runs last in its group, so by then every buildpack that could install the program (a
+ * runtime, a venv, a compiled binary) has written its layers: a program found on none of the
+ * build's PATH, those layers or the app is one the image cannot start. Without this check a
+ * Rails app got an image from the Procfile alone whose `bundle exec puma` exited 127 at start.
+ */
+import { access, readdir, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
+
+/** Words that run the next word as the program (`exec puma`, `env X=1 node`). */
+const WRAPPERS = new Set(["exec", "env", "nohup", "time", "command"]);
+
+/**
+ * Shell builtins and keywords: the program is not the first word, so nothing can be told
+ * from it (`cd web && node server.js`, `if ...`).
+ */
+const SHELL_WORDS = new Set([
+  "cd",
+  ".",
+  "source",
+  "export",
+  "set",
+  "unset",
+  "trap",
+  "eval",
+  "ulimit",
+  "umask",
+  "if",
+  "for",
+  "while",
+  "until",
+  "case",
+  "[",
+  "[[",
+  "test",
+  "true",
+  ":",
+  "echo",
+  "printf",
+  "read",
+  "wait",
+  "!",
+  "{",
+  "(",
+]);
+
+/**
+ * The program a Procfile command starts, or undefined when the first word does not name it
+ * (a shell builtin, a variable, a subshell).
+ *
+ * @example
+ * programOf("bundle exec puma -C config/puma.rb") // "bundle"
+ * programOf("PORT=4000 exec node server.js") // "node"
+ * programOf("cd web && npm start") // undefined
+ */
+export function programOf(command: string): string | undefined {
+  const words = command.trim().split(/\s+/);
+  let i = 0;
+  while (i < words.length) {
+    const w = words[i]!;
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w) || (i > 0 && words[i - 1] === "env" && w.startsWith("-"))) {
+      i++;
+    } else if (WRAPPERS.has(w)) {
+      i++;
+    } else break;
+  }
+  const word = words[i]?.replace(/^(['"])(.*)\1$/, "$2");
+  if (word === undefined || word === "" || SHELL_WORDS.has(word) || /[$`(){}<>|&;*?]/.test(word)) return undefined;
+  return word;
+}
+
+/** Where the build looks for a program: the build's PATH, every buildpack's layers and the app. */
+export interface ProgramPlaces {
+  /** The build's PATH (the group's earlier buildpacks' build layers are on it). */
+  path: string;
+  /** The directory holding every buildpack's layers dir (`/layers`), for launch-only layers. */
+  layersRoot: string;
+  /** The app directory, where a relative path resolves and an app's own bin/ lives. */
+  app: string;
+}
+
+/**
+ * Whether `program` exists in the build: a path (absolute, or relative to the app), or a
+ * name on the PATH, in `bin/` or `node_modules/.bin/` of any buildpack's layer, or in the
+ * app's `bin/` or `node_modules/.bin/`.
+ */
+export async function programProvided(program: string, places: ProgramPlaces): Promise<boolean> {
+  if (program.includes("/")) return exists(isAbsolute(program) ? program : join(places.app, program));
+  const dirs = [
+    ...places.path.split(":").filter(Boolean),
+    join(places.app, "bin"),
+    join(places.app, "node_modules", ".bin"),
+    ...(await layerBinDirs(places.layersRoot)),
+  ];
+  for (const dir of dirs) {
+    if (await executable(join(dir, program))) return true;
+  }
+  return false;
+}
+
+/** `<root>/<buildpack>/<layer>/bin` and `.../node_modules/.bin` of every layer written so far. */
+async function layerBinDirs(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const bp of await subdirs(root)) {
+    for (const layer of await subdirs(join(root, bp))) {
+      out.push(join(root, bp, layer, "bin"), join(root, bp, layer, "node_modules", ".bin"));
+    }
+  }
+  return out;
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function executable(path: string): Promise<boolean> {
+  if (
+    !(await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
+    return false;
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The language whose programs these are, for the line that says what this builder lacks. */
+const FOREIGN: readonly [string, RegExp][] = [
+  ["Ruby", /^(ruby|bundle|bundler|rails|rake|rackup|puma|unicorn|thin|sidekiq|foreman)$/],
+  ["PHP", /^(php|php-fpm|heroku-php-apache2|heroku-php-nginx|artisan|frankenphp|composer)$/],
+  [".NET", /^(dotnet)$/],
+  ["Elixir", /^(mix|elixir|iex|erl)$/],
+];
+
+/** What cnbkit's reference buildpacks serve, for the line that says a program is missing. */
+export const SERVED = "Node.js, Python, Java, Go and static sites";
+
+/**
+ * The hint for a program nothing provides: its language when it is a known one this builder
+ * does not serve, and what to do.
+ *
+ * @example
+ * missingProgramHint("bundle") // "bundle is a Ruby command; cnbkit's buildpacks serve Node.js, ..."
+ */
+export function missingProgramHint(program: string): string {
+  const language = FOREIGN.find(([, re]) => re.test(program))?.[0];
+  const what = language ? `${program} is a ${language} command; ` : "";
+  return `${what}cnbkit's buildpacks serve ${SERVED}${language ? `, not ${language}` : ""}: build with a builder that provides ${program}, or change the Procfile's command (BP_PROCFILE_CHECK=false makes this a warning, for a run image that has it)`;
+}
+
+/** The layers root for a buildpack's layers dir (`/layers/cnbkit_procfile` -> `/layers`). */
+export function layersRootOf(layersDir: string): string {
+  return dirname(layersDir);
+}

@@ -46,6 +46,8 @@ const CLI = join(ROOT, "builder-packager/dist/cnbkit.mjs");
 const sizes = (process.argv[3] ?? process.env.BENCH_FLEET_SIZES ?? "1000,10000").split(",").map(Number);
 const signedSample = Number(process.env.BENCH_FLEET_SIGNED ?? 330);
 const BASELINE = process.env.BENCH_FLEET_BASELINE;
+/** BENCH_FLEET_PROFILE=<dir>: each CLI run writes a V8 CPU profile there (for `--cpu-prof` reading). */
+const PROFILE = process.env.BENCH_FLEET_PROFILE;
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -78,7 +80,8 @@ async function cli(args: string[], env: Record<string, string> = {}, bin = CLI) 
     code: number;
   }>((res) => {
     const t0 = performance.now();
-    const child = spawn("/usr/bin/time", ["-f", "MAXRSS %M CPU %U %S", process.execPath, bin, ...args], {
+    const node = [process.execPath, ...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`] : [])];
+    const child = spawn("/usr/bin/time", ["-f", "MAXRSS %M CPU %U %S", ...node, bin, ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createLogger } from "@cnbkit/framework/log";
 import { runTool } from "@cnbkit/framework/process";
 import { expect, test } from "vitest";
@@ -75,4 +76,20 @@ test("an install script that cannot reach its download host: the line names the 
 test("Cypress's test-runner download is skipped unless the build env asks for it", () => {
   expect(skippedDownloads({})).toEqual({ CYPRESS_INSTALL_BINARY: "0" });
   expect(skippedDownloads({ CYPRESS_INSTALL_BINARY: "13.6.1" })).toEqual({});
+});
+
+test("a build tool's header gives way to the first line under it that names a cause (real Vite 5 and Next.js 16 output)", () => {
+  const fixture = (name: string) => readFileSync(new URL(`./tool-errors.fixtures/${name}`, import.meta.url), "utf8");
+  // filamentphp/demo's `npm run build` (Vite 5 + @tailwindcss/vite) without composer's vendor/:
+  // the line was "during build:", Vite's header.
+  expect(errorLine(fixture("vite-build-filament.txt"))).toBe(
+    "[@tailwindcss/vite:generate:build] Can't resolve '../../vendor/filament/support/resources/css/index.css' in '/workspace/resources/css'",
+  );
+  // `next build` (Next.js 16.4.6, Turbopack) of a page and a layout with two missing imports:
+  // the line was "Error: Turbopack build failed with 2 errors:".
+  expect(errorLine(fixture("next-turbopack-module-not-found.txt"))).toBe(
+    "./app/page.js:1:1: Error: Module not found: Can't resolve '../components/chart'",
+  );
+  // A header with nothing under it but a stack trace stays the line.
+  expect(errorLine("error during build:\n    at x (/a.js:1:1)\n")).toBe("during build:");
 });

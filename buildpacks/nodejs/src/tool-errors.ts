@@ -13,14 +13,48 @@ const ERROR_LINE = [
   /^(\S*Error: .+)$/,
 ];
 
-/** The most telling error line in a tool's output, if any. */
+/**
+ * The most telling error line in a tool's output, if any. A line that is only a header for
+ * the errors below it (Vite's `error during build:`, Next.js's `Turbopack build failed with 2
+ * errors:`) gives way to the first line under it that names a cause.
+ */
 export function errorLine(output: string): string | undefined {
-  const lines = output.split(/\r?\n/).map((l) => l.trim());
+  const lines = output.split(/\r?\n/).map((l) => l.replace(/\x1b\[[0-9;]*m/g, "").trim());
   for (const re of ERROR_LINE) {
-    for (const l of lines) {
+    for (const [i, l] of lines.entries()) {
       const m = re.exec(l);
-      if (m) return (m[1] ?? m[0]).trim();
+      if (!m) continue;
+      const line = (m[1] ?? m[0]).trim();
+      return isHeader(line) ? (causeBelow(lines, i) ?? line) : line;
     }
+  }
+  return undefined;
+}
+
+/** A line that introduces errors rather than naming one: it ends with a colon. */
+function isHeader(line: string): boolean {
+  return /:$/.test(line);
+}
+
+/** A source location a bundler prints above or beside an error (`./app/page.js:1:1`, `file: …`). */
+const LOCATION = /^(?:file: (.+)|((?:\.{0,2}\/|\[[\w-]+\]\/)?[\w@./[\]()-]+\.\w+(?::\d+){1,2}))$/;
+
+/**
+ * The first line under a header (at `at`) that names a cause, with the location printed just
+ * above it: Turbopack prints `./app/page.js:1:1` and then `Error: Module not found: …`.
+ * Blank lines, further headers and links are passed over; a stack trace ends the search.
+ */
+function causeBelow(lines: readonly string[], at: number): string | undefined {
+  let where: string | undefined;
+  for (const l of lines.slice(at + 1, at + 30)) {
+    if (l === "" || isHeader(l) || /^https?:\/\//.test(l)) continue;
+    if (/^at /.test(l)) return undefined;
+    const loc = LOCATION.exec(l);
+    if (loc) {
+      where = loc[1] ?? loc[2];
+      continue;
+    }
+    return where ? `${where}: ${l}` : l;
   }
   return undefined;
 }

@@ -7,13 +7,17 @@
  * the output's earlier image and the build cache stay as they were. It then looks for what
  * the CLI holds on this machine (a signing key, registry credentials, another app's build
  * cache, a file outside the app) and tries /cnb and the launcher, in the untrusted (phases)
- * path: the build passes and the buildpack's own lines say what it saw.
+ * path: the build passes and the buildpack's own lines say what it saw. With a registry cache
+ * (--cache-image) the binding copied into a cache layer is caught before anything reaches
+ * the registry: the cache image's tag and blobs are as the clean build left them.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
+import { RegistryClient } from "../../builder-packager/src/oci/index.js";
+import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
 import { type BuildOptions, buildApp } from "../../builder-packager/src/platform/index.js";
 import { bundleCli, fixtureApp, referenceBuilder, runCli } from "./support.js";
 
@@ -59,6 +63,7 @@ esac
 let builder = "";
 let work = "";
 let app = "";
+let registry: TestRegistry | undefined;
 
 beforeAll(async () => {
   builder = await referenceBuilder();
@@ -71,6 +76,7 @@ beforeAll(async () => {
   await writeFile(join(work, "index-url"), `${INDEX_URL}\n`);
 });
 afterAll(async () => {
+  await registry?.stop();
   if (work) await rm(work, { recursive: true, force: true });
   if (app) await rm(app, { recursive: true, force: true });
 });
@@ -82,7 +88,7 @@ async function build(hostileCase: string, opts: Partial<BuildOptions> = {}) {
     builder,
     appDir: app,
     output: `oci:${join(work, "app")}:latest`,
-    cacheDir: join(work, "cache"),
+    ...(opts.cacheImage ? {} : { cacheDir: join(work, "cache") }),
     bindings: [{ name: "npm", dir: join(work, "npm-binding") }],
     secrets: [{ id: "pypi", src: join(work, "index-url"), type: "pip" }],
     onOutput: (l) => lines.push(l),
@@ -176,6 +182,31 @@ describe.sequential("hostile buildpacks: secrets and launch layers", () => {
     } finally {
       await bundle.remove();
     }
+  });
+
+  test("--cache-image: a binding in a cache layer is caught before the registry sees it; the cache image is as it was", {
+    timeout: 600_000,
+  }, async () => {
+    registry = await startRegistry();
+    const cacheImage = `${registry.host}/hostile-cache`;
+    const output = `oci:${join(work, "app-ci")}:latest`;
+    const clean = await build("clean", { cacheImage, output });
+    expect(clean.text).toMatch(/^Saved the checked build cache as 127\.0\.0\.1:\d+\/hostile-cache:latest \(sha256:/m);
+    const client = new RegistryClient(registry.host);
+    const tagged = async () => (await client.headManifest("hostile-cache", "latest"))?.digest;
+    const blobs = () => readdir(join(registry!.storage, "docker/registry/v2/blobs/sha256"), { recursive: true });
+    const before = { tag: await tagged(), blobs: (await blobs()).sort() };
+    expect(before.tag).toMatch(/^sha256:/);
+    const t0 = Date.now();
+    const err = await build("binding", { cacheImage, output }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(
+      /^binding "npm" \(its \.npmrc\) is in layer acme\/hostile:stolen \(image and cache\) at \/layers\/acme_hostile\/stolen\/npmrc: nothing was written/,
+    );
+    expect({ tag: await tagged(), blobs: (await blobs()).sort() }).toEqual(before);
+    console.log(`hostile binding with --cache-image: ${err?.message} (${Date.now() - t0} ms)`);
   });
 
   test("what the CLI holds on this machine and /cnb are out of reach of an untrusted builder's buildpack", {

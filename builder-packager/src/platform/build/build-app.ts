@@ -31,9 +31,9 @@ import { copyBuildOutputs } from "./outputs.js";
 import { LAYOUT_REPO_MOUNT } from "./lifecycle-output.js";
 import { type ProjectDescriptor, readProjectDescriptor } from "./project-descriptor.js";
 import { makeWorkDir, prepareInputs, useBuildCache } from "./inputs.js";
-import type { BuildOptions, BuildResult } from "./options.js";
+import type { Build, BuildOptions, BuildResult } from "./options.js";
 import { prepareLayoutRepo } from "./place-images.js";
-import { type Build, checkRequest, prepareBuild } from "./prepare.js";
+import { checkRequest, prepareBuild } from "./prepare.js";
 import { openBuildNetwork, runLifecycle } from "./run-lifecycle.js";
 import { writeAppImage } from "./write-image.js";
 import { BUILDER_LIFECYCLE, type LifecycleBinaries, nativeLifecycle } from "./native-lifecycle.js";
@@ -145,6 +145,7 @@ async function buildInView(
       owner: builder,
       output: build.destinations[0]!.given,
       say,
+      ...(opts.cacheImage ? { cacheImage: { ref: opts.cacheImage, restore: opts.clearCache !== true } } : {}),
     });
     view = await openRootfsView(
       builder.rootfs,

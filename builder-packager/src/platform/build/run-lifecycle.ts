@@ -4,6 +4,7 @@
  * (apply-extensions.ts). Its output is followed (lifecycle-output.ts) and a failed, stalled
  * or aborted build becomes one line.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import {
@@ -15,18 +16,16 @@ import {
   proxyEnv,
   runContainer,
 } from "../../container/index.js";
-import { basicAuth, loadCredentials, parseReference } from "../../oci/index.js";
 import { DEFAULT_EXEC_ENV, execEnvVars } from "../exec-env.js";
 import { chownLayoutDirs, layoutPathOf } from "./layout-repo.js";
 import { exitMessage, LIFECYCLE_EXIT } from "./lifecycle-exit.js";
 import { LAYOUT_REPO_MOUNT, LifecycleOutput } from "./lifecycle-output.js";
 import { pinRunImageReference } from "./pin-run-image.js";
-import { type PhaseInputs, phaseCommands, phaseEnv, phaseMounts, registryAuthJson, runPhases } from "./phases/index.js";
+import { type PhaseInputs, phaseCommands, phaseEnv, phaseMounts, runPhases } from "./phases/index.js";
 import { applyExtensions, type ExtendedRun } from "./apply-extensions.js";
 import { BUILDER_LIFECYCLE, type LifecycleBinaries, phaseBinary } from "./native-lifecycle.js";
-import type { BuildOptions } from "./options.js";
+import type { Build, BuildOptions } from "./options.js";
 import type { LayoutRepo } from "./place-images.js";
-import type { Build } from "./prepare.js";
 
 /** What a lifecycle run that exited 0 leaves for the export. */
 export interface LifecycleRun extends ExtendedRun {
@@ -73,8 +72,7 @@ export async function runLifecycle(
       user: { uid: builder.uid, gid: builder.gid },
       mounts: [...containerMounts, ...binaries.mounts],
       // Isolated by default: buildpack code must not reach this machine's loopback or the
-      // metadata address. A --cache-image registry and a mirror URL in --env on this machine
-      // stay reachable (the proxy on loopback does too: runContainer forwards the port its env
+      // metadata address. A mirror URL in --env or a --secret on this machine stays reachable (the proxy on loopback does too: runContainer forwards the port its env
       // names).
       network: opts.network ?? "isolated",
       ...(netnsPath ? { netnsPath } : { loopbackPorts: buildLoopbackPorts(opts) }),
@@ -88,10 +86,10 @@ export async function runLifecycle(
         },
       },
     });
-  // A trusted builder's creator gets the credentials as pack gives them; phases, only the
-  // analyzer, restorer and exporter.
-  const registryAuth = await cacheRegistryAuth(opts);
-  const at: LifecycleSite = { rootfs, repo, mounts, inContainer, output, registryAuth };
+  // No lifecycle container gets registry credentials: the lifecycle reaches no registry (images
+  // go through the layout repository, a --cache-image through the volume cache, pulled and
+  // pushed by cnbkit around the guard's check: layer-guard/cache-image.ts).
+  const at: LifecycleSite = { rootfs, repo, mounts, inContainer, output };
   const ran = build.mode.kind === "creator" ? await runCreator(build, at) : await runEachPhase(build, at);
   // A failed build's last error line (and hint) goes into the one final line, not twice.
   const failure =
@@ -117,18 +115,17 @@ interface LifecycleSite {
   mounts: { shared: BindMount[]; state: BindMount[] };
   inContainer: InContainer;
   output: LifecycleOutput;
-  /** CNB_REGISTRY_AUTH, for the containers that may hold credentials. */
-  registryAuth: string | undefined;
 }
 
 /** The creator, in one container with every mount; no extensions (they force phases). */
 async function runCreator(
   build: Build,
-  { repo, mounts, inContainer, registryAuth }: LifecycleSite,
+  { repo, mounts, inContainer }: LifecycleSite,
 ): Promise<{ code: number; extended: ExtendedRun }> {
-  const base = lifecycleEnv(build);
-  const env = registryAuth ? [...base, `CNB_REGISTRY_AUTH=${registryAuth}`] : base;
-  const code = await inContainer(creatorArgs(build.opts, repo), env, [...mounts.shared, ...mounts.state]);
+  const code = await inContainer(creatorArgs(build.opts, repo), lifecycleEnv(build), [
+    ...mounts.shared,
+    ...mounts.state,
+  ]);
   return { code, extended: { run: build.run } };
 }
 
@@ -139,7 +136,7 @@ async function runCreator(
  */
 async function runEachPhase(
   build: Build,
-  { rootfs, repo, mounts, inContainer, output, registryAuth }: LifecycleSite,
+  { rootfs, repo, mounts, inContainer, output }: LifecycleSite,
 ): Promise<{ code: number; extended: ExtendedRun }> {
   const { opts, builder } = build;
   const base = lifecycleEnv(build);
@@ -155,7 +152,6 @@ async function runEachPhase(
           base,
           platformApi: build.platformApi,
           layoutDir: LAYOUT_REPO_MOUNT,
-          ...(registryAuth ? { registryAuth } : {}),
         }),
         phaseMounts(phase, mounts.shared, mounts.state),
       ),
@@ -178,8 +174,9 @@ function phaseInputs({ opts, builder, platformApi }: Build, repo: LayoutRepo): P
     platformApi,
     appName: repo.appName,
     runName: repo.runName,
-    cache: opts.cacheImage ? { image: opts.cacheImage } : { dir: "/cache" },
-    insecureRegistries: opts.cacheImage ? insecureRegistries(opts.cacheImage) : [],
+    // A --cache-image too: cnbkit mirrors it there (layer-guard/cache-image.ts).
+    cache: { dir: "/cache" },
+    insecureRegistries: [],
     uid: builder.uid,
     gid: builder.gid,
     logLevel: opts.logLevel ?? "info",
@@ -187,19 +184,6 @@ function phaseInputs({ opts, builder, platformApi }: Build, repo: LayoutRepo): P
     skipLayers: opts.clearCache === true,
     ...(opts.defaultProcess ? { processType: opts.defaultProcess } : {}),
   };
-}
-
-/**
- * CNB_REGISTRY_AUTH for the phases that talk to a registry: the user's credentials for the
- * `--cache-image` registry (the only registry the lifecycle reaches; images go through the
- * layout repository), or none.
- */
-async function cacheRegistryAuth(opts: BuildOptions): Promise<string | undefined> {
-  if (!opts.cacheImage) return undefined;
-  const ref = parseReference(opts.cacheImage);
-  if (ref.kind !== "registry") return undefined;
-  const creds = await loadCredentials(ref.registry);
-  return registryAuthJson(creds ? { [ref.registry]: basicAuth(creds) } : {});
 }
 
 /**
@@ -228,9 +212,8 @@ function lifecycleEnv({ builder, opts, platformApi: api }: Build): string[] {
 
 /** The creator's command line; the flags pack users know map onto its own flags. */
 function creatorArgs(opts: BuildOptions, repo: LayoutRepo): string[] {
-  const cache = opts.cacheImage
-    ? ["-cache-image", opts.cacheImage, ...insecureRegistryArgs(opts.cacheImage)]
-    : ["-cache-dir", "/cache"];
+  // A --cache-image too: cnbkit mirrors it there (layer-guard/cache-image.ts).
+  const cache = ["-cache-dir", "/cache"];
   return [
     "/cnb/lifecycle/creator",
     "-app",
@@ -256,11 +239,6 @@ function creatorArgs(opts: BuildOptions, repo: LayoutRepo): string[] {
   ];
 }
 
-/** A registry on this machine speaks plain HTTP: the lifecycle is told so, as cnbkit's own client knows. */
-function insecureRegistryArgs(ref: string): string[] {
-  return insecureRegistries(ref).flatMap((r) => ["-insecure-registry", r]);
-}
-
 /**
  * Opens the isolated network a build's containers share (`opts.network` isolated, the
  * default); undefined for host or none. Started as the build starts, so pasta's start
@@ -271,27 +249,19 @@ export function openBuildNetwork(opts: BuildOptions): Promise<IsolatedNetwork | 
   return openIsolatedNetwork({ loopbackPorts: buildLoopbackPorts(opts) });
 }
 
-/** The host-loopback ports a build reaches: the proxy its env names, a --cache-image registry, a mirror in --env. */
+/**
+ * The host-loopback ports a build reaches: the proxy its env names, a mirror in --env, an
+ * index or registry URL in a --secret (a private index on this machine: the user named it).
+ */
 function buildLoopbackPorts(opts: BuildOptions): number[] {
-  return loopbackPortsOf(
-    process.env,
-    opts.cacheImage ? registriesOf(opts.cacheImage) : [],
-    Object.values(opts.env ?? {}),
-  );
-}
-
-/** `ref`'s registry (host:port), when it names one. */
-function registriesOf(ref: string): string[] {
-  const parsed = parseReference(ref);
-  return parsed.kind === "registry" ? [parsed.registry] : [];
-}
-
-/** `ref`'s registry when it is one on this machine (plain HTTP), else none. */
-function insecureRegistries(ref: string): string[] {
-  const parsed = parseReference(ref);
-  if (parsed.kind !== "registry") return [];
-  const host = parsed.registry.replace(/:\d+$/, "");
-  return host === "localhost" || host === "127.0.0.1" || host === "[::1]" ? [parsed.registry] : [];
+  const secrets = (opts.secrets ?? []).map((s) => {
+    try {
+      return readFileSync(s.src, "utf8").slice(0, 65_536);
+    } catch {
+      return ""; // unreadable: secret-flag.ts names it when it makes the binding
+    }
+  });
+  return loopbackPortsOf(process.env, [], [...Object.values(opts.env ?? {}), ...secrets]);
 }
 
 /** The one line (and hint) for a build the stall watchdog stopped in `phase`. */

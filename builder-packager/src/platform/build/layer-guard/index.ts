@@ -4,6 +4,7 @@
  * is set up before the lifecycle runs (needles read, cache snapshotted) and checks after it,
  * before write-image.ts copies anything out.
  */
+import { emptyCache, type PulledCache, pullCacheImage, pushCacheImage } from "./cache-image.js";
 import { snapshotCache } from "./cache-snapshot.js";
 import { checkNewLayers } from "./check-layers.js";
 import type { CnbOwner } from "./layer-hygiene.js";
@@ -31,11 +32,17 @@ export interface GuardInput {
   owner: CnbOwner;
   output: string;
   say: (line: string) => void;
+  /**
+   * `--cache-image`: mirrored into `cacheDir` before the lifecycle runs (which then uses the
+   * directory) and pushed from it only after the check passed (cache-image.ts).
+   */
+  cacheImage?: { ref: string; restore: boolean };
 }
 
 /** Reads the secrets and snapshots the cache, before the lifecycle runs. */
 export async function guardLayers(input: GuardInput): Promise<LayerGuard> {
   const needles = await secretNeedles(input.sources);
+  const pulled = input.cacheImage ? await pullCache(input.cacheImage, input) : undefined;
   const cache = await snapshotCache(input.cacheDir, input.work);
   let passed = false;
   return {
@@ -51,10 +58,30 @@ export async function guardLayers(input: GuardInput): Promise<LayerGuard> {
         say: input.say,
       });
       passed = true;
+      if (pulled) await pushCache(pulled, input);
     },
     async done() {
       if (!passed) await cache.restore();
       await cache.drop();
     },
   };
+}
+
+/** The cache image mirrored into the volume cache, or (`restore` false: --clear-cache) none of it. */
+async function pullCache(image: { ref: string; restore: boolean }, input: GuardInput): Promise<PulledCache> {
+  return image.restore ? pullCacheImage(image.ref, input.cacheDir, input.say) : emptyCache(image.ref);
+}
+
+/**
+ * Pushes the checked cache as the cache image. A failed push is a warning, as the lifecycle's
+ * own failed cache export is: the image is built and written; the next build is slower.
+ */
+async function pushCache(pulled: PulledCache, input: GuardInput): Promise<void> {
+  const ref = `${pulled.ref.registry}/${pulled.ref.repository}:${pulled.ref.tag}`;
+  try {
+    const digest = await pushCacheImage(pulled, input.cacheDir, input.work);
+    input.say(`Saved the checked build cache as ${ref} (${digest.slice(0, 19)})`);
+  } catch (err) {
+    input.say(`Warning: the build cache was not saved as ${ref}: ${(err as Error).message.split("\n")[0]}`);
+  }
 }

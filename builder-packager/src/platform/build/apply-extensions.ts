@@ -8,8 +8,8 @@ import { CnbError } from "@cnbkit/framework";
 import { type AppliedRun, applyBuildExtensions, applyRunExtensions, switchedRunImage } from "../../extensions/index.js";
 import { type BuildRunImage, openRunImage } from "./builder.js";
 import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
+import type { Build } from "./options.js";
 import type { LayoutRepo } from "./place-images.js";
-import type { Build } from "./prepare.js";
 
 /** What the extension step leaves for the export. */
 export interface ExtendedRun {

@@ -25,8 +25,7 @@ import { type SourceTree, treeDigest } from "./record.js";
 import type { ProjectDescriptor } from "./project-descriptor.js";
 import { runImageShellEnv } from "./run-image-shell.js";
 import { copyWorkspace } from "./workspace.js";
-import type { Binding, BuildOptions } from "./options.js";
-import type { Build } from "./prepare.js";
+import type { Binding, Build, BuildOptions } from "./options.js";
 
 /** What {@link prepareInputs} laid out, for the lifecycle and the image's provenance. */
 export interface BuildInputs {

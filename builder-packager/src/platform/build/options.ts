@@ -1,6 +1,6 @@
 /**
- * What `cnbkit build` (and any caller of {@link buildApp}) asks of a build, and what it gets
- * back. The options are read in the order a build uses them: prepare.ts (builder, run image,
+ * What `cnbkit build` (and any caller of {@link buildApp}) asks of a build, what its steps
+ * share ({@link Build}), and what it gets back. The options are read in the order a build uses them: prepare.ts (builder, run image,
  * mode), inputs.ts (cache, workspace, platform dir), run-lifecycle.ts, write-image.ts.
  */
 import type { ArchNeutralRole } from "@cnbkit/framework/packaging";
@@ -8,10 +8,11 @@ import type { ContainerNetwork } from "../../container/index.js";
 import type { Digest, ImageSource, Platform } from "../../oci/index.js";
 import type { BuildRecord } from "./record.js";
 import type { PhaseTime } from "./lifecycle-output.js";
-import type { FlagSetName } from "./phases/index.js";
 import type { PullPolicy } from "./pull-policy.js";
 import type { Destination } from "./destination.js";
 import type { SecretFlag } from "./layer-guard/index.js";
+import type { BuildBuilder, BuildRunImage } from "./builder.js";
+import type { FlagSetName, LifecycleMode } from "./phases/index.js";
 
 /** A service binding: `dir` (servicebinding.io layout: `type`, `provider`, secrets) mounted as `name`. */
 export interface Binding {
@@ -161,6 +162,30 @@ export interface BuildOptions {
    * buildpacks start run under qemu either way.
    */
   nativeLifecycle?: boolean;
+}
+
+/** What the steps of one build share. */
+export interface Build {
+  opts: BuildOptions & { builder: string };
+  say: (line: string) => void;
+  builder: BuildBuilder;
+  /**
+   * The run image `--run-image` or the builder names. An extension may switch it after
+   * detect: then the image is built on the one apply-extensions.ts returns.
+   */
+  run: BuildRunImage;
+  /** Where the image goes: the output first, then each `--tag`, parsed once (destination.ts). */
+  destinations: Destination[];
+  /** When the build started (for provenance). */
+  startedOn: Date;
+  /** Creator or phases (phases/trust.ts). */
+  mode: LifecycleMode;
+  /** The Platform API the lifecycle runs at. */
+  platformApi: string;
+  /** How the builder runs here: natively, or emulated under qemu. */
+  execution: "native" | "emulated";
+  /** The stall watchdog's timeout, in ms (0: off). */
+  stallTimeoutMs: number;
 }
 
 /** What {@link BuildOptions.seal} gets: where the image is, its digest, and the build's record. */

@@ -11,7 +11,7 @@ import { appMetadata } from "../app-image.js";
 import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
 import { chownTree } from "./inputs.js";
 import { pinPlatform } from "./builder-platform.js";
-import type { Build } from "./prepare.js";
+import type { Build } from "./options.js";
 
 /** Names the app and run images carry inside the lifecycle's layout repository. */
 const APP_NAME = "cnbkit.local/app";

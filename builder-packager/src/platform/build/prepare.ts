@@ -2,13 +2,13 @@
  * The first step of a build, before anything is unpacked into a view: the options that
  * conflict are found out, the output registry is pinged, and once the builder is resolved,
  * the lifecycle mode (creator or phases, extensions), the run image and the Platform API are
- * fixed. What the later steps share is the {@link Build} this returns.
+ * fixed. What the later steps share is the {@link Build} (options.ts) this returns.
  */
 import { CnbError } from "@cnbkit/framework";
 import { checkRunnable, stallTimeoutFromEnv } from "../../container/index.js";
 import { RegistryClient } from "../../oci/index.js";
 import { checkBuildFlags } from "./flags.js";
-import { type BuildBuilder, type BuildRunImage, openRunImage, runImageRef } from "./builder.js";
+import { type BuildBuilder, openRunImage, runImageRef } from "./builder.js";
 import { creatorPlatformApi, DEFAULT_EXEC_ENV, execEnvVars } from "../exec-env.js";
 import {
   checkPlatformApi,
@@ -19,31 +19,7 @@ import {
   withExtensions,
 } from "./phases/index.js";
 import { type Destination, imageDestinations } from "./destination.js";
-import type { BuildOptions } from "./options.js";
-
-/** What the steps of one build share. */
-export interface Build {
-  opts: BuildOptions & { builder: string };
-  say: (line: string) => void;
-  builder: BuildBuilder;
-  /**
-   * The run image `--run-image` or the builder names. An extension may switch it after
-   * detect: then the image is built on the one apply-extensions.ts returns.
-   */
-  run: BuildRunImage;
-  /** Where the image goes: the output first, then each `--tag`, parsed once (destination.ts). */
-  destinations: Destination[];
-  /** When the build started (for provenance). */
-  startedOn: Date;
-  /** Creator or phases (phases/trust.ts). */
-  mode: LifecycleMode;
-  /** The Platform API the lifecycle runs at. */
-  platformApi: string;
-  /** How the builder runs here: natively, or emulated under qemu. */
-  execution: "native" | "emulated";
-  /** The stall watchdog's timeout, in ms (0: off). */
-  stallTimeoutMs: number;
-}
+import type { Build, BuildOptions } from "./options.js";
 
 /** What {@link checkRequest} found out, for {@link prepareBuild}. */
 export interface CheckedRequest {

@@ -28,8 +28,8 @@ import type { BuildRunImage } from "./builder.js";
 import type { ExtendedRun } from "./apply-extensions.js";
 import type { Destination } from "./destination.js";
 import type { BuildInputs } from "./inputs.js";
+import type { Build } from "./options.js";
 import type { LayoutRepo } from "./place-images.js";
-import type { Build } from "./prepare.js";
 
 /**
  * Copies the exported image out to each destination and returns the output's descriptor;

@@ -14,6 +14,8 @@
 #   - the CNB lifecycle built with Go              -> ~/.cache/cnbkit/lifecycle/<version>/ (this
 #     machine's arch)                                                         [always]
 #     and <version>-<arch> (the other of amd64/arm64, cross-compiled)         [--arch, --tests]
+#   - pasta from a newer Debian suite's passt source (scripts/fetch-passt.sh)
+#                                                  -> ~/.cache/cnbkit/passt/<version>/, /usr/local/bin/pasta [always]
 #   - qemu >= 8 for the other arch (scripts/fetch-qemu.sh) -> ~/.cache/cnbkit/qemu/<version>/
 #                                                                             [--arch, --tests]
 #   - Verdaccio, an npm registry for test/packages (scripts/fetch-verdaccio.sh)
@@ -71,9 +73,10 @@ fi
 # the Debian base images; curl, xz, zstd, unzip and zip, the tarballs and archives the base
 # images and the local builder's inventories are made from; binutils for this arch: readelf
 # and strip (the Node binaries are stripped before they go into a builder). passt: pasta,
-# which gives each build its isolated network (container/network-namespace.ts).
+# which gives each build its isolated network (container/network-namespace.ts); gcc, make,
+# libc6-dev and patch build the newer pasta that scripts/fetch-passt.sh puts ahead of it.
 binutils_of() { case "$1" in amd64) echo binutils-x86-64-linux-gnu ;; arm64) echo binutils-aarch64-linux-gnu ;; esac; }
-pkgs=(runc umoci skopeo debootstrap curl xz-utils zstd unzip zip passt "$(binutils_of "$host_arch")")
+pkgs=(runc umoci skopeo debootstrap curl xz-utils zstd unzip zip passt gcc make libc6-dev patch gpgv "$(binutils_of "$host_arch")")
 # The other arch's (main.sh --arch, and the tests): its binutils, and the arm64 libraries that
 # run arm64 Node binaries (compiled buildpacks) here under qemu. Not Debian 12's
 # qemu-user-static (7.2), under which Go programs hang: scripts/fetch-qemu.sh fetches a newer
@@ -118,6 +121,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
     (systemctl disable --now docker.service docker.socket >/dev/null 2>&1 || service docker stop >/dev/null 2>&1 || true)
   fi
 fi
+
+# --- pasta ------------------------------------------------------------------------
+# Debian 12's pasta leaves Nagle on for its outbound sockets, so a request written in two
+# parts waits ~40 ms for the server's delayed ACK (java-hello built 13% slower isolated); a
+# newer Debian suite's passt, built from source -> ~/.cache/cnbkit/passt/<version>/, installed
+# as /usr/local/bin/pasta. If no suite has one, Debian 12's still works, just slower.
+bash "$ROOT/scripts/fetch-passt.sh" || say "passt: keeping Debian 12's pasta (slower isolated builds)"
 
 # --- qemu for the other arch ---------------------------------------------------
 # A static qemu >= 8.0 from a newer Debian suite, for arm64 base images, builders and apps

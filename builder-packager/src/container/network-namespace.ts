@@ -16,6 +16,9 @@
  * Measured against slirp4netns and a veth with nftables (docs/supply-chain.md): pasta needs no
  * change on the host (no ip_forward, no firewall rules, nothing left if cnbkit is killed but a
  * named namespace, which a guard removes), and costs a few tens of milliseconds per container.
+ * Which pasta matters: Debian 12's (2023-03) leaves Nagle on for its outbound sockets, so a
+ * request written in two parts waits ~40 ms for the server's delayed ACK (java-hello built 13%
+ * slower); scripts/setup.sh puts a newer one on PATH (scripts/fetch-passt.sh). Both work here.
  */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -82,8 +85,18 @@ function guardNamespace(name: string): { done(): void } {
   return { done: () => guard.stdin?.end("done\n") };
 }
 
-/** pasta's command line for namespace `name` (exported for tests and `--verbose`). */
-export function pastaArgs(name: string, pidFile: string, o: Omit<IsolatedNetworkOptions, "dir">): string[] {
+/**
+ * pasta's command line for namespace `name` (exported for tests and `--verbose`). `hostLoToNsLo`:
+ * a published port reaches the namespace's 127.0.0.1, where an app listening on loopback only
+ * answers; pastas since 2024 aim it at the namespace's outside address unless told so, and
+ * Debian 12's does so anyway and refuses the option.
+ */
+export function pastaArgs(
+  name: string,
+  pidFile: string,
+  o: Omit<IsolatedNetworkOptions, "dir">,
+  hostLoToNsLo = true,
+): string[] {
   const tcpIn = (o.publish ?? []).map((p) => `127.0.0.1/${p}`);
   const loop = [...new Set(o.loopbackPorts ?? [])];
   return [
@@ -96,6 +109,7 @@ export function pastaArgs(name: string, pidFile: string, o: Omit<IsolatedNetwork
     name,
     "--config-net",
     "--no-map-gw",
+    ...(tcpIn.length && hostLoToNsLo ? ["--host-lo-to-ns-lo"] : []),
     ...(tcpIn.length ? tcpIn.flatMap((s) => ["-t", s]) : ["-t", "none"]),
     "-u",
     "none",
@@ -120,6 +134,9 @@ export function blockedRoutes(ifaces = networkInterfaces()): string[] {
   return [...BLOCKED_RANGES, ...new Set(hostAddrs)].map((r) => `route add unreachable ${r}`);
 }
 
+/** Whether this pasta takes `--host-lo-to-ns-lo` (until one refuses it). */
+let hostLoToNsLo = true;
+
 /**
  * Opens an isolated network (see the module comment). Root only.
  *
@@ -136,31 +153,23 @@ export async function openIsolatedNetwork(o: IsolatedNetworkOptions): Promise<Is
   const guard = guardNamespace(name);
   const ownDir = o.dir ? undefined : await mkdtemp(join(tmpdir(), ownedPrefix(STALE_PREFIXES.bundle)));
   const pidFile = join(o.dir ?? (ownDir as string), "pasta.pid");
-  const pasta = spawn("pasta", pastaArgs(name, pidFile, o), { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  pasta.stderr?.on("data", (d: Buffer) => {
-    // pasta reports to syslog too; without one it says so on every line.
-    stderr += d.toString().replace(/^Failed to send \d+ bytes to syslog\n?/gm, "");
-  });
-  const exited = new Promise<string>((res) => {
-    pasta.once("error", (e: NodeJS.ErrnoException) => res(e.code === "ENOENT" ? "ENOENT" : e.message));
-    pasta.once("exit", (code, sig) => res(`pasta exited (${sig ?? code}): ${stderr.trim()}`));
-  });
+  let pasta = startPasta(pastaArgs(name, pidFile, o, hostLoToNsLo));
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    // pasta keeps no state worth a graceful stop, and SIGTERM took it up to 150 ms here.
-    if (pasta.exitCode === null && pasta.signalCode === null) {
-      pasta.kill("SIGKILL");
-      await exited;
-    }
+    await pasta.stop();
     await ip(["netns", "del", name]).catch(() => {});
     guard.done();
     if (ownDir) await rm(ownDir, { recursive: true, force: true });
   };
   try {
-    const failed = await Promise.race([exited, pidWritten(pidFile, exited)]);
+    let failed = await Promise.race([pasta.exited, pidWritten(pidFile, pasta.exited)]);
+    if (failed?.includes("unrecognized option '--host-lo-to-ns-lo'")) {
+      hostLoToNsLo = false;
+      pasta = startPasta(pastaArgs(name, pidFile, o, false));
+      failed = await Promise.race([pasta.exited, pidWritten(pidFile, pasta.exited)]);
+    }
     if (failed === "ENOENT") {
       throw new CnbError("cannot isolate the container's network: pasta is not installed", {
         hint: "apt-get install passt (scripts/setup.sh does), or pass --network host to share this machine's network",
@@ -175,6 +184,28 @@ export async function openIsolatedNetwork(o: IsolatedNetworkOptions): Promise<Is
     await close();
     throw err;
   }
+}
+
+/** A running pasta: what it said when it exited (or "ENOENT"), and how to kill it. */
+function startPasta(args: string[]): { exited: Promise<string>; stop(): Promise<void> } {
+  const pasta = spawn("pasta", args, { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  pasta.stderr?.on("data", (d: Buffer) => {
+    // pasta reports to syslog too; without one it says so on every line.
+    stderr += d.toString().replace(/^Failed to send \d+ bytes to syslog\n?/gm, "");
+  });
+  const exited = new Promise<string>((res) => {
+    pasta.once("error", (e: NodeJS.ErrnoException) => res(e.code === "ENOENT" ? "ENOENT" : e.message));
+    pasta.once("exit", (code, sig) => res(`pasta exited (${sig ?? code}): ${stderr.trim()}`));
+  });
+  const stop = async () => {
+    // pasta keeps no state worth a graceful stop, and SIGTERM took it up to 150 ms here.
+    if (pasta.exitCode === null && pasta.signalCode === null) {
+      pasta.kill("SIGKILL");
+      await exited;
+    }
+  };
+  return { exited, stop };
 }
 
 /** Resolves (undefined) once pasta has written its pid file, which it does after setting up the namespace. */

@@ -28,6 +28,7 @@ export {
   inspectImage,
   inspectIndex,
 } from "./inspect.js";
+export { noStartCommandWarning } from "./no-start-command.js";
 export { AbiRefusal, abiCheckText, checkRebaseAbi, type RebaseAbiCheck } from "./rebase-abi.js";
 export { notRebasable, type RebaseOptions, type RebaseResult, type RebaseSealRequest, rebaseImage } from "./rebase.js";
 export {

@@ -12,7 +12,7 @@ import {
   parseSecretFlag,
 } from "../../platform/index.js";
 import { type ContainerNetwork, parseStallTimeout } from "../../container/index.js";
-import { parseExecEnv } from "../../platform/index.js";
+import { noStartCommandWarning, parseExecEnv } from "../../platform/index.js";
 import type { Digest } from "../../oci/index.js";
 import { loadSigningKey, markSignedImage } from "../../supply-chain/index.js";
 import { buildIndex, sealWith } from "./build-platforms.js";
@@ -368,6 +368,8 @@ export const buildCommand: Command = {
         for (const d of result.destinations) await markSignedImage(d.ref, result.digest as Digest);
       }
       for (const line of buildTimes(result.phases, result.totalMs)) inv.out(line);
+      const noStart = await noStartCommandWarning(result.image, appDir);
+      if (noStart) inv.err(noStart);
       inv.out(`Successfully built ${result.image} (${result.digest})`);
       return 0;
     } finally {

@@ -124,7 +124,8 @@ async function buildInView(
   network: Promise<IsolatedNetwork | undefined>,
 ): Promise<Omit<BuildResult, "totalMs">> {
   const { builder, say } = build;
-  const buildCache = await useBuildCache(build.opts, cache, appDir, builder, say);
+  const image = build.opts.cacheImageName ?? build.destinations[0]!.given;
+  const buildCache = await useBuildCache({ ...build.opts, image }, cache, appDir, builder, say);
   const work = await makeWorkDir(cache);
   let view: RootfsView | undefined;
   let guard: LayerGuard | undefined;
@@ -166,9 +167,9 @@ async function buildInView(
     // Nothing leaves the work dir before every new layer is checked (layer-guard/).
     await guard.check(repo.appPath, build.destinations[0]!.tag);
     const written = await writeAppImage(build, repo, inputs, lifecycle);
-    await copyBuildOutputs(join(view.path, "layers"), opts, written);
+    await copyBuildOutputs(join(view.path, "layers"), { ...opts, destinations: build.destinations }, written);
     return {
-      image: opts.output,
+      image: build.destinations[0]!.given,
       digest: written.digest,
       destinations: build.destinations,
       reusedLayers: lifecycle.output.reused,

@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { buildCacheName, legacyBuildCacheName } from "./build-cache-key.js";
 import type { BuildBuilder } from "./builder.js";
-import { useBuildCache } from "./inputs.js";
-import type { BuildOptions } from "./options.js";
+import { type BuildCacheRequest, useBuildCache } from "./inputs.js";
 
 let work = "";
 beforeAll(async () => {
@@ -24,9 +23,15 @@ const builder = (id: string, architecture = "amd64"): BuildBuilder =>
   }) as unknown as BuildBuilder;
 
 /** One build's use of the default cache: its dir and what it said. */
-async function use(cache: string, app: string, output: string, b: BuildBuilder, extra: Partial<BuildOptions> = {}) {
+async function use(
+  cache: string,
+  app: string,
+  output: string,
+  b: BuildBuilder,
+  extra: Partial<BuildCacheRequest> = {},
+) {
   const lines: string[] = [];
-  const opts = { appDir: app, builder: "oci:x", output, ...extra } as BuildOptions;
+  const opts: BuildCacheRequest = { image: output, ...extra };
   const c = await useBuildCache(opts, cache, app, b, (l) => lines.push(l));
   await mkdir(join(c.dir, "committed"), { recursive: true }); // as the lifecycle leaves it
   await c.done();

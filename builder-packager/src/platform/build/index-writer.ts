@@ -14,17 +14,21 @@ import {
   openImageSink,
   openImageSource,
 } from "../../oci/index.js";
-import { type Destination, imageDestinations } from "./destination.js";
+import type { Destination } from "./destination.js";
 import type { MultiBuildOptions, PlatformImage } from "./options.js";
 import { platformSlug } from "./platform-list.js";
 
+/** How the images and the index are sealed (a part of options.ts's MultiBuildOptions). */
+export type IndexSeals = Pick<MultiBuildOptions, "seal" | "sealIndex">;
+
 /**
  * Joins `images` (staged under `staging/images`, tagged by platform) into one index and writes
- * it to every destination; returns the index's digest. Nothing is tagged until every
- * destination holds the index and its seals.
+ * it to every one of `destinations` (parsed once, when the build started); returns the index's
+ * digest. Nothing is tagged until every destination holds the index and its seals.
  */
 export async function writeImageIndex(
-  opts: MultiBuildOptions,
+  opts: IndexSeals,
+  destinations: readonly Destination[],
   images: PlatformImage[],
   staging: string,
   say: (line: string) => void,
@@ -50,7 +54,7 @@ export async function writeImageIndex(
   const index = await layout.writeIndex(manifests);
   const source = await openImageSource(`oci:${dir}@${index.digest}`);
   const written: { destination: Destination; sink: ImageSink; copied: CopyResult }[] = [];
-  for (const destination of imageDestinations(opts.output, opts.tags)) {
+  for (const destination of destinations) {
     say(`Writing ${destination.given} (an image index of ${images.length} platforms)`);
     const sink = await openImageSink(destination.ref);
     const copied = await copyImage(source, sink, { tag: null });
@@ -65,7 +69,7 @@ export async function writeImageIndex(
 
 /** Seals each platform's image at `destination`, then the index. */
 async function sealAt(
-  opts: MultiBuildOptions,
+  opts: IndexSeals,
   destination: Destination,
   images: PlatformImage[],
   dir: string,

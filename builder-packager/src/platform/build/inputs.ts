@@ -74,9 +74,15 @@ function buildEnvFor(build: Build, projectEnv: Record<string, string>): Record<s
   return { ...shell.env, ...userEnv };
 }
 
+/** What {@link useBuildCache} reads: the user's cache flags, and the image name ours is keyed on. */
+export interface BuildCacheRequest extends Pick<BuildOptions, "cacheDir" | "clearCache"> {
+  /** `--output` as given, or a multi-platform build's {@link BuildOptions.cacheImageName}. */
+  image: string;
+}
+
 /** The build cache of a build: the user's `--cache-dir`, or ours per app, output image and platform. */
 export async function useBuildCache(
-  opts: BuildOptions,
+  opts: BuildCacheRequest,
   cache: string,
   appDir: string,
   builder: BuildBuilder,
@@ -85,7 +91,7 @@ export async function useBuildCache(
   const { os, architecture, variant } = builder.platform;
   const keyed: BuildCacheInputs = {
     appDir,
-    image: opts.cacheImageName ?? opts.output,
+    image: opts.image,
     platform: [os, architecture, variant].filter(Boolean).join("/"),
     builder: builder.id,
   };

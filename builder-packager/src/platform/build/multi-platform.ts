@@ -25,12 +25,12 @@ import { targetString } from "../../package/index.js";
 import { builderOf, buildApp } from "./build-app.js";
 import { builderPlatform } from "./builder-platform.js";
 import { writeImageIndex } from "./index-writer.js";
-import { type Destination, imageDestinations } from "./destination.js";
+import type { Destination } from "./destination.js";
 import { makeWorkDir } from "./inputs.js";
 import type { BuildOptions, MultiBuildOptions, PlatformImage, SealRequest } from "./options.js";
 import { platformSlug } from "./platform-list.js";
 import { HeldOutput } from "./held-output.js";
-import { checkRequest } from "./prepare.js";
+import { type CheckedRequest, checkRequest } from "./prepare.js";
 import type { BuildRecord } from "./record.js";
 
 /** What {@link buildPlatforms} produced. */
@@ -60,7 +60,7 @@ export async function buildPlatforms(options: MultiBuildOptions, platforms: Plat
   const started = performance.now();
   const say = (line: string) => options.onOutput?.(line, "stdout");
   const builder = await builderOf(options);
-  await checkPlatforms({ ...options, builder }, platforms, say);
+  const { destinations } = await checkPlatforms({ ...options, builder }, platforms, say);
   const cache = options.cnbkitCache ?? cnbkitCacheDir();
   const staging = await makeWorkDir(cache);
   try {
@@ -72,12 +72,11 @@ export async function buildPlatforms(options: MultiBuildOptions, platforms: Plat
         `Arch-neutral layers: built by ${targetString(order[0] as Platform)} first, reused by ${rest} when their keys match`,
       );
     }
-    const built = await buildAll({ ...options, builder }, order, staging, share);
+    const built = await buildAll({ ...options, builder }, destinations[0]!, order, staging, share);
     // The index lists the platforms in the order asked, whatever order they were built in.
     const images = platforms.map((p) => built.get(p) as PlatformImage);
-    const digest = await writeImageIndex({ ...options, builder }, images, staging, say);
-    const destinations = imageDestinations(options.output, options.tags);
-    return { image: options.output, digest, destinations, images, totalMs: performance.now() - started };
+    const digest = await writeImageIndex(options, destinations, images, staging, say);
+    return { image: destinations[0]!.given, digest, destinations, images, totalMs: performance.now() - started };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -93,6 +92,7 @@ export async function buildPlatforms(options: MultiBuildOptions, platforms: Plat
  */
 async function buildAll(
   opts: MultiBuildOptions & { builder: string },
+  output: Destination,
   order: Platform[],
   staging: string,
   share: boolean,
@@ -121,6 +121,7 @@ async function buildAll(
     try {
       return await buildOne(
         { ...opts, signal, ...(say ? { onOutput: say } : {}), ...(archNeutral ? { archNeutral } : {}) },
+        output,
         platform,
         staging,
       );
@@ -154,15 +155,16 @@ export function buildOrder(platforms: readonly Platform[], host: Platform = host
 }
 
 /**
- * The checks before any work, each one line: the request (output, tags, flags), a builder
- * image (not a rootfs dir) with every platform, and qemu for each foreign one.
+ * The checks before any work, each one line: the request (output, tags, flags; the
+ * destinations are parsed here, once), a builder image (not a rootfs dir) with every
+ * platform, and qemu for each foreign one.
  */
 async function checkPlatforms(
   opts: BuildOptions & { builder: string },
   platforms: Platform[],
   say: (line: string) => void,
-): Promise<void> {
-  await checkRequest(opts);
+): Promise<CheckedRequest> {
+  const request = await checkRequest(opts);
   if (opts.cacheImage) {
     // One cache image would hold two platforms' layers under one tag, each build restoring the other's.
     throw new CnbError(
@@ -182,6 +184,7 @@ async function checkPlatforms(
       throw new CnbError(`${flag}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
     });
   }
+  return request;
 }
 
 /**
@@ -191,13 +194,14 @@ async function checkPlatforms(
  */
 async function buildOne(
   opts: BuildOptions & { builder: string },
+  output: Destination,
   platform: Platform,
   staging: string,
 ): Promise<PlatformImage> {
   const slug = platformSlug(platform);
   const under = (dir: string | undefined) => (dir === undefined ? {} : { dir: join(resolve(dir), slug) });
   let record: BuildRecord | undefined;
-  const previous = opts.previousImage ?? (await previousOf(opts.output, platform));
+  const previous = opts.previousImage ?? (await previousOf(output, platform));
   const cacheDir = under(opts.cacheDir).dir;
   const sbomOutputDir = under(opts.sbomOutputDir).dir;
   const reportOutputDir = under(opts.reportOutputDir).dir;
@@ -208,7 +212,7 @@ async function buildOne(
       platform,
       output: `oci:${join(staging, "images")}:${slug}`,
       // The staging dir is new on every build: the cache is keyed on what the user named.
-      cacheImageName: opts.cacheImageName ?? opts.output,
+      cacheImageName: opts.cacheImageName ?? output.given,
       outputLabel: `the ${targetString(platform)} image (staged: the index is written once every platform is built)`,
       ...(previous ? { previousImage: previous } : {}),
       ...(cacheDir ? { cacheDir } : {}),
@@ -235,8 +239,8 @@ async function buildOne(
 }
 
 /** The output as the previous image of `platform`'s build, when it is there and has that platform. */
-async function previousOf(output: string, platform: Platform): Promise<string | undefined> {
-  const source = await openImageSource(output).catch(() => undefined);
+async function previousOf(output: Destination, platform: Platform): Promise<string | undefined> {
+  const source = await openImageSource(output.ref).catch(() => undefined);
   const config = await source?.config(platform).catch(() => undefined);
-  return config?.architecture === platform.architecture ? output : undefined;
+  return config?.architecture === platform.architecture ? output.given : undefined;
 }

@@ -7,12 +7,12 @@ import { cp, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import type { Descriptor } from "../../oci/index.js";
+import type { Destination } from "./destination.js";
 
-/** Where the outputs go (a part of build/options.ts's BuildOptions). */
+/** Where the outputs go (a part of build/options.ts's BuildOptions), and what report.toml names. */
 export interface BuildOutputDirs {
-  /** The image as written, and its extra tags: what report.toml names. */
-  output: string;
-  tags?: string[];
+  /** Where the image was written, the output first, then each `--tag` (destination.ts). */
+  destinations: readonly Destination[];
   sbomOutputDir?: string;
   reportOutputDir?: string;
 }
@@ -43,7 +43,7 @@ export async function copyBuildOutputs(layers: string, opts: BuildOutputDirs, wr
 function reportOfWritten(text: string, opts: BuildOutputDirs, written: Descriptor): string {
   const report: TomlTable = parseToml(text, "report.toml");
   report.image = {
-    tags: [opts.output, ...(opts.tags ?? [])],
+    tags: opts.destinations.map((d) => d.given),
     digest: written.digest,
     "manifest-size": written.size,
   };

@@ -8,6 +8,8 @@
 //   CNBKIT_FIELD_MIRROR  a dir of bare git mirrors named <owner>+<name>/repo (default /work/.mirror);
 //                        a repository not there is cloned from GitHub into the temp dir.
 //   CNBKIT_FIELD_BUILDER the builder (default oci:.cnbkit/images/builder:latest, made by npm run main).
+//   CNBKIT_FIELD_CLI     the cnbkit CLI bundle (default builder-packager/dist/cnbkit.mjs; a bundle of a
+//                        checkout made with `node scripts/build-cli.mjs <file>` runs the same).
 // One repository at a time; every temp dir (/tmp/cnbkit-field-*) and process is removed as it ends.
 // Each result is appended to --results as one JSON line, so a long run can be read while it goes,
 // and the table is printed at the end. Not part of test:all: it takes about an hour.
@@ -17,7 +19,7 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
-const cli = join(root, "builder-packager/dist/cnbkit.mjs");
+const cli = process.env.CNBKIT_FIELD_CLI ?? join(root, "builder-packager/dist/cnbkit.mjs");
 const builder = process.env.CNBKIT_FIELD_BUILDER ?? `oci:${join(root, ".cnbkit/images/builder")}:latest`;
 const mirror = process.env.CNBKIT_FIELD_MIRROR ?? "/work/.mirror";
 const args = process.argv.slice(2);
@@ -120,7 +122,10 @@ async function build(entry, step, app, tmp) {
   const t = Date.now();
   const r = await run(process.execPath, argv, { env: { ...process.env, NO_COLOR: "1" } });
   keepLog(entry, step, r.out);
-  return { ok: r.code === 0, s: (Date.now() - t) / 1000, cause: r.code === 0 ? "" : causeOf(r.out) };
+  // An image no buildpack gave a start command (`cnbkit build`'s warning) is counted apart: it
+  // is a build by the paper's measure, but of an app cnbkit may not serve.
+  const noStart = /^warning: the image has no start command.*$/m.exec(r.out)?.[0];
+  return { ok: r.code === 0, s: (Date.now() - t) / 1000, cause: r.code === 0 ? "" : causeOf(r.out), noStart };
 }
 
 /** Runs the image, asks entry.path until it answers below 500, the run exits or serveWaitMs pass. */
@@ -183,6 +188,7 @@ async function bench(entry) {
     const warm = cold.ok ? await build(entry, "warm", app, tmp) : { ok: false, s: 0, cause: "not run: cold failed" };
     const served = warm.ok ? await serve(entry, tmp) : { ok: false, cause: "not run" };
     Object.assign(row, { cold: cold.ok, coldS: cold.s, warm: warm.ok, warmS: warm.s, serves: served.ok });
+    if (cold.noStart || warm.noStart) row.noStart = cold.noStart ?? warm.noStart;
     row.cause = cold.cause || warm.cause || (served.ok ? "" : served.cause);
     row.answer = served.ok ? served.cause : "";
   } catch (e) {
@@ -213,4 +219,7 @@ for (const r of rows) {
 }
 const reliable = rows.filter((r) => r.cold && r.warm).length;
 const serving = rows.filter((r) => r.serves).length;
-console.log(`\nreliable builds ${reliable}/${rows.length}, serving images ${serving}/${rows.length}`);
+const noStart = rows.filter((r) => r.cold && r.warm && r.noStart).length;
+console.log(
+  `\nreliable builds ${reliable}/${rows.length} (${noStart} with no start command), serving images ${serving}/${rows.length}`,
+);

@@ -316,6 +316,25 @@ const BULLSEYE_RELEASE_ONLY: DebianRelease = {
   suites: BULLSEYE.suites.filter((suite) => suite.dist === "bullseye"),
 };
 
+/** Debian 12 without its -updates and -security suites (see {@link LOCAL_JRE_PATCH_PREDECESSORS}). */
+const BOOKWORM_RELEASE_ONLY: DebianRelease = {
+  codename: "bookworm-release",
+  distro: BOOKWORM.distro,
+  suites: BOOKWORM.suites.filter((suite) => suite.dist === "bookworm"),
+};
+
+/**
+ * Older JREs of a line the inventory already carries, for `cnbkit fleet patch`'s proof: an app
+ * pinned to one (BP_JVM_VERSION=17.0.19) is built on it and patched onto the line's current JRE
+ * (17.0.21). Debian 12's release suite still serves openjdk-17 17.0.19+10-1~deb12u2 while
+ * bookworm-security serves 17.0.21.1+2-1~deb12u1 (2026-11-28): two updates of one feature
+ * release, both for glibc 2.36, so they run on both run images. JRE only: the proof's app is a
+ * prebuilt jar, which needs no JDK. Older, so nothing resolves to it unless asked exactly; and
+ * only the builder that asks for it ({@link localJavaDescriptor}'s `patchPredecessors`) carries
+ * it, so the main job and CI neither download nor package it.
+ */
+export const LOCAL_JRE_PATCH_PREDECESSORS: readonly LocalJdkLine[] = [{ major: "17", release: BOOKWORM_RELEASE_ONLY }];
+
 /**
  * The local JDK lines: 11 from Debian 11 (bullseye, the newest release that packages it; glibc
  * 2.31, so it runs on Debian 12 and 13 images and on this host), 17 from Debian 12 (runs on
@@ -441,14 +460,27 @@ export function localDebianJreTarball(
   return localDebianJava("jre", major, arch, progress);
 }
 
+/**
+ * The JRE of an older build of a line ({@link LOCAL_JRE_PATCH_PREDECESSORS}): made as
+ * {@link localDebianJreTarball} makes a line's, from `line`'s own suites.
+ */
+export function localDebianPredecessorJre(
+  line: LocalJdkLine,
+  arch: "amd64" | "arm64" = hostArch(),
+  progress: (line: string) => void = () => {},
+): Promise<LocalJdk> {
+  return localDebianJava("jre", line.major, arch, progress, line);
+}
+
 /** Makes (once) the Debian JDK or JRE tarball: see {@link localDebianJdkTarball}. */
 async function localDebianJava(
   kind: "jdk" | "jre",
   major: string,
   arch: "amd64" | "arm64",
   progress: (line: string) => void,
+  asked?: LocalJdkLine,
 ): Promise<LocalJdk> {
-  const line = LOCAL_JDK_LINES.find((l) => l.major === major);
+  const line = asked ?? LOCAL_JDK_LINES.find((l) => l.major === major);
   if (!line)
     throw new Error(`local JDK: no Java ${major} line; there are ${LOCAL_JDK_LINES.map((l) => l.major).join(", ")}`);
   const cache = javaCacheDir();
@@ -556,13 +588,15 @@ export interface LocalJavaDescriptor {
  * JDKs and JREs 11, 17, 21 and 25 of that arch (each JRE the JDK's own jre-headless .deb, so the
  * same patch), and Maven 3.9.16 and Tomcat 9.0, 10.1 and 11.0 from Central, each downloaded once into
  * ~/.cache/cnbkit/test-mirror. The bundle and the static helpers compile from buildpacks/java
- * itself (`[metadata.cnbkit] entry` and `helpers`), so no source is copied.
+ * itself (`[metadata.cnbkit] entry` and `helpers`), so no source is copied. With
+ * `patchPredecessors`, also the older JREs of {@link LOCAL_JRE_PATCH_PREDECESSORS}.
  */
 export async function localJavaDescriptor(
   bpDir: string,
   arch: "amd64" | "arm64",
   repoRoot: string,
   progress: (line: string) => void = () => {},
+  opts: { patchPredecessors?: boolean } = {},
 ): Promise<LocalJavaDescriptor> {
   const jdks: LocalJdk[] = [];
   const debianJres: LocalJdk[] = [];
@@ -573,6 +607,11 @@ export async function localJavaDescriptor(
       throw new Error(`local Java ${line.major}: JRE ${jre.version} is not JDK ${jdk.version}`);
     jdks.push(jdk);
     debianJres.push(jre);
+  }
+  // Only when asked (the fleet patch proof's builder): older, so an unpinned app never gets one.
+  for (const line of opts.patchPredecessors ? LOCAL_JRE_PATCH_PREDECESSORS : []) {
+    const older = await localDebianPredecessorJre(line, arch, progress);
+    if (!debianJres.some((j) => j.version === older.version)) debianJres.push(older);
   }
   const mavenTarball = await localMavenTarball("3.9.16");
   const tomcatTarballs = await localTomcatTarballs();

@@ -26,6 +26,7 @@ import { REPO_ROOT } from "./repo-root.js";
 import { localNginxes, localWebBuildpackToml } from "./local-nginx.js";
 import {
   LOCAL_CPYTHON_LINES,
+  LOCAL_CPYTHON_PATCH_BUILDS,
   type LocalCpython,
   localCpythonTarball,
   localPythonBuildpackToml,
@@ -113,6 +114,15 @@ export interface LocalReferenceOptions {
    * downloads it does not use. Without java, the builder leaves cnbkit/java and its group out.
    */
   java?: boolean;
+  /**
+   * Also carry the other builds of a line that `cnbkit fleet patch`'s proof patches between:
+   * CPython 3.13.18 from Debian unstable beside trixie's 3.13.5 (local-python.ts'
+   * LOCAL_CPYTHON_PATCH_BUILDS; it becomes 3.13's newest here) and JRE 17.0.19 from Debian 12's
+   * release suite beside 17.0.21 (local-java.ts' LOCAL_JRE_PATCH_PREDECESSORS). Default false:
+   * only test/long/fleet-patch-python-java.test.ts asks, with its own outDir, so the main
+   * job's and CI's builders neither make nor package them.
+   */
+  patchBuilds?: boolean;
   /** Progress lines (packaging, downloads). */
   onProgress?: (line: string) => void;
 }
@@ -368,6 +378,8 @@ interface Packaging {
   sources: string;
   arch: "amd64" | "arm64";
   progress: (line: string) => void;
+  /** {@link LocalReferenceOptions.patchBuilds}. */
+  patchBuilds: boolean;
 }
 
 /**
@@ -445,6 +457,13 @@ async function localPythonPackage(
     );
     cpythons.push(cpython);
   }
+  for (const line of p.patchBuilds ? LOCAL_CPYTHON_PATCH_BUILDS : []) {
+    const other = await localCpythonTarball(arch, { line, onProgress: progress });
+    progress(
+      `CPython ${other.version} (linux/${arch}) made from Debian ${line.release.codename}'s python${line.minor}`,
+    );
+    if (!cpythons.some((c) => c.version === other.version)) cpythons.push(other);
+  }
   const entry = relative(join(outDir, "python"), join(REPO_ROOT, "buildpacks/python/src/index.ts"));
   const real = await readFile(join(REPO_ROOT, "buildpacks/python/buildpack.toml"), "utf8");
   const bpToml = localPythonBuildpackToml(real, cpythons, arch, entry, LOCAL_CPYTHON_DEFAULT);
@@ -459,7 +478,9 @@ async function localPythonPackage(
 async function localJavaPackage(p: Packaging, wanted: boolean): Promise<{ file: string; key: string } | undefined> {
   const { referenceToml, outDir, arch, progress } = p;
   if (!lists(referenceToml, "java") || !wanted) return undefined;
-  const { bpToml, jdks } = await localJavaDescriptor(join(outDir, "java"), arch, REPO_ROOT, progress);
+  const { bpToml, jdks } = await localJavaDescriptor(join(outDir, "java"), arch, REPO_ROOT, progress, {
+    patchPredecessors: p.patchBuilds,
+  });
   progress(
     `JDKs and JREs ${jdks.map((j) => `${j.version} (${j.distro})`).join(", ")} (linux/${arch}) made from Debian's openjdk .debs`,
   );
@@ -495,7 +516,14 @@ export async function prepareLocalReferenceBuilder(opts: LocalReferenceOptions =
   const sources = await sourcesDigest();
   const referenceDir = join(REPO_ROOT, "builders/reference");
   const referenceToml = await readFile(join(referenceDir, "builder.toml"), "utf8");
-  const packaging: Packaging = { referenceToml, outDir, sources, arch, progress };
+  const packaging: Packaging = {
+    referenceToml,
+    outDir,
+    sources,
+    arch,
+    progress,
+    patchBuilds: opts.patchBuilds === true,
+  };
   // The languages at once: each is mostly downloads and unpacking (npm, Debian, PyPI, the Go
   // proxy), so on a fresh machine one's network waits overlap another's CPU. Their progress
   // lines interleave; each names its language.

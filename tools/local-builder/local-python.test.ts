@@ -7,7 +7,13 @@ import { parseToml, type TomlTable } from "@cnbkit/framework/cnb-files";
 import { parseInventory, resolveDependency } from "@cnbkit/framework/dependencies";
 import { debianVersionNewer } from "./debian-index.js";
 import { withTrixieRoot } from "./debian-chroot.js";
-import { localCpythonTarball, localPythonBuildpackToml, pythonCacheDir, upstreamVersion } from "./local-python.js";
+import {
+  LOCAL_CPYTHON_PATCH_BUILDS,
+  localCpythonTarball,
+  localPythonBuildpackToml,
+  pythonCacheDir,
+  upstreamVersion,
+} from "./local-python.js";
 
 const TIMEOUT = 300_000;
 
@@ -267,3 +273,24 @@ test.each([
   },
   TIMEOUT,
 );
+
+test("the fleet patch proof's other 3.13 build (sid's 3.13.18) sits beside trixie's, its purl naming sid; the newest wins an unpinned 3.13", () => {
+  const sid = {
+    path: "/cache/py31318.tar.gz",
+    sha256: "e".repeat(64),
+    version: "3.13.18",
+    debianVersion: "3.13.18-1",
+    glibc: { version: "2.38", file: "bin/python3.13" },
+    distro: LOCAL_CPYTHON_PATCH_BUILDS[0]?.release.distro,
+  };
+  const cpythons = [{ ...py313, glibc: { version: "2.38", file: "bin/python3.13" } }, sid];
+  const doc = parseToml(localPythonBuildpackToml(SHIPPED, cpythons, "amd64", "../src/index.ts", "3.13"), "generated");
+  const inventory = parseInventory(doc.metadata as TomlTable);
+  expect(inventory.map((d) => d.purl)).toEqual([
+    "pkg:deb/debian/python3.13@3.13.5-2%2Bdeb13u5?arch=amd64&distro=debian-13",
+    "pkg:deb/debian/python3.13@3.13.18-1?arch=amd64&distro=debian-sid",
+  ]);
+  const pick = (version: string) =>
+    resolveDependency(inventory, { id: "cpython", version, os: "linux", arch: "amd64" });
+  expect([pick("3.13.x").version, pick("3.13.5").version]).toEqual(["3.13.18", "3.13.5"]);
+});

@@ -79,6 +79,20 @@ export const LOCAL_CPYTHON_LINES: readonly LocalCpythonLine[] = [
   { minor: "3.15", release: SID, endOfLife: "2031-10-31" },
 ];
 
+/**
+ * Other builds of a line the inventory carries, for `cnbkit fleet patch`'s proof: Debian 13
+ * serves python3.13 3.13.5-2+deb13u5 (no trixie-security or -updates build), sid 3.13.18-1
+ * (2026-11-28), so an app pinned to 3.13.5 (BP_CPYTHON_VERSION) is patched onto sid's 3.13.18
+ * and compared with a fresh build there. Sid's binaries run on trixie's glibc once termios is
+ * compiled again (as for 3.14), so both run on the Debian 13 run image. Newer than the line's
+ * own build, so only the builder that asks for it (prepareLocalReferenceBuilder's
+ * `patchBuilds`) carries it: the main job's and CI's builders keep 3.13.5 as 3.13's newest and
+ * neither download nor package it.
+ */
+export const LOCAL_CPYTHON_PATCH_BUILDS: readonly LocalCpythonLine[] = [
+  { minor: "3.13", release: SID, endOfLife: "2029-10-31" },
+];
+
 /** The Debian packages a local CPython of `minor` is made from, in the order they are unpacked. */
 export function debianPythonPackages(minor: string): string[] {
   return [
@@ -113,12 +127,16 @@ export interface LocalCpython {
   packages: DebianPackage[];
   /** The newest glibc its ELF files need, measured when it was made: the inventory's `distros` follow from it. */
   glibc: GlibcNeed | undefined;
+  /** The purl `distro` of the .debs (`debian-sid`), when not the line's own release's. */
+  distro?: string;
 }
 
 /** Options of {@link localCpythonTarball}. */
 export interface LocalCpythonOptions {
   /** The CPython line (a key of {@link LOCAL_CPYTHON_LINES}); default `3.11`, the one this Debian 12 host runs. */
   minor?: string;
+  /** Another build of a line, from another release ({@link LOCAL_CPYTHON_PATCH_BUILDS}); overrides `minor`. */
+  line?: LocalCpythonLine;
   /** The cache root; default `~/.cache/cnbkit/python`. */
   cacheDir?: string;
   /** Progress lines. */
@@ -158,7 +176,8 @@ export async function localCpythonTarball(
 ): Promise<LocalCpython> {
   const progress = opts.onProgress ?? (() => {});
   const root = opts.cacheDir ?? pythonCacheDir();
-  const line = cpythonLine(opts.minor ?? "3.11");
+  const line = opts.line ?? cpythonLine(opts.minor ?? "3.11");
+  const distro = opts.line ? { distro: opts.line.release.distro } : {};
   const names = debianPythonPackages(line.minor);
   const indexFile = join(root, `${line.release.codename}-python${line.minor}-${arch}.json`);
   const packages = await cachedNewestPackageSet(names, arch, line.release, indexFile, progress);
@@ -174,7 +193,7 @@ export async function localCpythonTarball(
   const sumFile = `${path}.sha256`;
   if (existsSync(path) && existsSync(sumFile)) {
     const sha256 = (await readFile(sumFile, "utf8")).trim();
-    return { path, sha256, version, debianVersion, packages, glibc: await cachedGlibcNeed(path, root) };
+    return { path, sha256, version, debianVersion, packages, glibc: await cachedGlibcNeed(path, root), ...distro };
   }
   progress(
     `CPython ${version} (Debian ${debianVersion}, linux/${arch}) from ${packages.map((p) => p.name).join(", ")}`,
@@ -205,7 +224,7 @@ export async function localCpythonTarball(
     progress(
       `  ${relative(process.cwd(), path) || path} (sha256 ${sha256.slice(0, 12)}…, needs glibc ${glibc?.version})`,
     );
-    return { path, sha256, version, debianVersion, packages, glibc };
+    return { path, sha256, version, debianVersion, packages, glibc, ...distro };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -435,7 +454,7 @@ function run(cmd: string, args: string[]): void {
  */
 export function localPythonBuildpackToml(
   realToml: string,
-  cpythons: readonly Pick<LocalCpython, "path" | "sha256" | "version" | "debianVersion" | "glibc">[],
+  cpythons: readonly Pick<LocalCpython, "path" | "sha256" | "version" | "debianVersion" | "glibc" | "distro">[],
   arch: "amd64" | "arm64",
   entry: string,
   defaultLine: string,
@@ -460,7 +479,7 @@ export function localPythonBuildpackToml(
         arch,
         uri: `file://${cpython.path}`,
         sha256: cpython.sha256,
-        purl: `pkg:deb/debian/python${line.minor}@${encodeURIComponent(cpython.debianVersion)}?arch=${arch}&distro=${line.release.distro}`,
+        purl: `pkg:deb/debian/python${line.minor}@${encodeURIComponent(cpython.debianVersion)}?arch=${arch}&distro=${cpython.distro ?? line.release.distro}`,
         cpes: [`cpe:2.3:a:python:python:${cpython.version}:*:*:*:*:*:*:*`],
         licenses: ["Python-2.0"],
         "deprecation-date": new Date(`${line.endOfLife}T00:00:00Z`),

@@ -8,7 +8,7 @@ import { CnbError } from "@cnbkit/framework";
 import { type AppliedRun, applyBuildExtensions, applyRunExtensions, switchedRunImage } from "../../extensions/index.js";
 import { type BuildRunImage, openRunImage } from "./builder.js";
 import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
-import type { Build } from "./options.js";
+import type { BuildPart } from "./options.js";
 import type { LayoutRepo } from "./place-images.js";
 
 /** What the extension step leaves for the export. */
@@ -21,13 +21,19 @@ export interface ExtendedRun {
   layer?: AppliedRun;
 }
 
+/** What the extension step reads of a build. */
+export type ExtensionsBuild = BuildPart<
+  "builder" | "run" | "say",
+  "builder" | "network" | "signal" | "cnbkitCache" | "pullPolicy"
+>;
+
 /**
  * After the detector, cnbkit is the extender (../../extensions): the run image a
  * run.Dockerfile switches to is placed, the build.Dockerfiles extend the build image, and the
  * run.Dockerfiles' RUN lines make the extended run image the exporter reads.
  */
 export async function applyExtensions(
-  build: Build,
+  build: ExtensionsBuild,
   rootfs: string,
   repo: LayoutRepo,
   say: (line: string) => void,
@@ -42,7 +48,7 @@ export async function applyExtensions(
     network: opts.network ?? ("isolated" as const),
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
-  await applyBuildExtensions({ rootfs, builderRef: opts.builder ?? "", ...common });
+  await applyBuildExtensions({ rootfs, builderRef: opts.builder, ...common });
   const layer = await applyRunExtensions({
     layersDir: join(rootfs, "layers"),
     runImage: run,
@@ -59,7 +65,7 @@ export async function applyExtensions(
  * as the first; the exporter's layers come from it when the app image is written).
  */
 async function placeSwitchedRunImage(
-  build: Build,
+  build: BuildPart<"builder" | "say", "builder" | "pullPolicy">,
   rootfs: string,
   repo: LayoutRepo,
 ): Promise<{ name: string; run: BuildRunImage } | undefined> {

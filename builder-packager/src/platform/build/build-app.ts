@@ -31,7 +31,7 @@ import { copyBuildOutputs } from "./outputs.js";
 import { LAYOUT_REPO_MOUNT } from "./lifecycle-output.js";
 import { type ProjectDescriptor, readProjectDescriptor } from "./project-descriptor.js";
 import { makeWorkDir, prepareInputs, useBuildCache } from "./inputs.js";
-import type { Build, BuildOptions, BuildResult } from "./options.js";
+import type { Build, BuildOptions, BuildPart, BuildResult } from "./options.js";
 import { prepareLayoutRepo } from "./place-images.js";
 import { checkRequest, prepareBuild } from "./prepare.js";
 import { openBuildNetwork, runLifecycle } from "./run-lifecycle.js";
@@ -60,12 +60,14 @@ export async function buildApp(options: BuildOptions): Promise<BuildResult> {
  * The builder a build uses: `options.builder`, else project.toml's (said in one line); none
  * at all, or no app dir, is one line.
  */
-export async function builderOf(options: BuildOptions): Promise<string> {
+export async function builderOf(
+  options: Pick<BuildOptions, "appDir" | "descriptor" | "builder" | "onOutput">,
+): Promise<string> {
   const appDir = await checkAppDir(options);
   return builderFrom(options, await readProjectDescriptor(appDir, options.descriptor));
 }
 
-async function checkAppDir(options: BuildOptions): Promise<string> {
+async function checkAppDir(options: Pick<BuildOptions, "appDir">): Promise<string> {
   const appDir = resolve(options.appDir);
   if (!(await stat(appDir).catch(() => undefined))?.isDirectory()) {
     throw new CnbError(`app directory ${options.appDir} does not exist`);
@@ -73,7 +75,7 @@ async function checkAppDir(options: BuildOptions): Promise<string> {
   return appDir;
 }
 
-function builderFrom(options: BuildOptions, project: ProjectDescriptor): string {
+function builderFrom(options: Pick<BuildOptions, "builder" | "onOutput">, project: ProjectDescriptor): string {
   const builder = options.builder ?? project.builder;
   if (!builder) {
     throw new CnbError("no builder given: pass --builder <ref>, or set builder in project.toml's [io.buildpacks]");
@@ -99,7 +101,7 @@ async function buildWithBuilder(
     const cache = opts.cnbkitCache ?? cnbkitCacheDir();
     const builder = await resolveBuilder(opts, cache, say);
     try {
-      const build = await prepareBuild(opts, say, builder, request);
+      const build: Build = { opts, ...(await prepareBuild(opts, say, builder, request)) };
       return { ...(await buildInView(build, cache, appDir, project, network)), totalMs: performance.now() - started };
     } finally {
       await builder.release();
@@ -191,7 +193,10 @@ async function buildInView(
  * buildpacks' Node.js runtime (native-node-runtime.ts) when cnbkit holds them, each said in
  * one line either way.
  */
-async function lifecycleBinaries(build: Build, rootfs: string): Promise<LifecycleBinaries> {
+async function lifecycleBinaries(
+  build: BuildPart<"execution" | "builder" | "say", "nativeLifecycle">,
+  rootfs: string,
+): Promise<LifecycleBinaries> {
   if (build.execution !== "emulated" || build.opts.nativeLifecycle === false) return BUILDER_LIFECYCLE;
   const lifecycle = await nativeLifecycle(rootfs, build.builder.architecture);
   build.say(lifecycle.ok ? lifecycle.line : `Running the builder's lifecycle under qemu too: ${lifecycle.reason}`);

@@ -25,7 +25,7 @@ import { type SourceTree, treeDigest } from "./record.js";
 import type { ProjectDescriptor } from "./project-descriptor.js";
 import { runImageShellEnv } from "./run-image-shell.js";
 import { copyWorkspace } from "./workspace.js";
-import type { Binding, Build, BuildOptions } from "./options.js";
+import type { Binding, BuildOptions, BuildPart } from "./options.js";
 
 /** What {@link prepareInputs} laid out, for the lifecycle and the image's provenance. */
 export interface BuildInputs {
@@ -37,12 +37,18 @@ export interface BuildInputs {
   sourceTree?: SourceTree;
 }
 
+/** What {@link prepareInputs} reads of a build. */
+export type InputsBuild = BuildPart<
+  "builder" | "run" | "say",
+  "seal" | "env" | "bindings" | "archNeutral" | "buildpacks" | "preBuildpacks" | "postBuildpacks"
+>;
+
 /**
  * Fills the view at `root` and the work dir with what the lifecycle reads: /workspace (and,
  * when the image is sealed, its digest), the ad-hoc order, the build env and /platform.
  */
 export async function prepareInputs(
-  build: Build,
+  build: InputsBuild,
   root: string,
   work: string,
   appDir: string,
@@ -67,7 +73,10 @@ export async function prepareInputs(
  * The build-time env: project.toml's, then the user's `--env` (theirs win), over what the
  * platform adds for the run image (`BP_RUN_IMAGE_SHELL=false` for one with no shell).
  */
-function buildEnvFor(build: Build, projectEnv: Record<string, string>): Record<string, string> {
+function buildEnvFor(
+  build: BuildPart<"run" | "say", "env">,
+  projectEnv: Record<string, string>,
+): Record<string, string> {
   const userEnv = { ...projectEnv, ...(build.opts.env ?? {}) };
   const shell = runImageShellEnv(build.run.config, userEnv);
   if (shell.line) build.say(shell.line);
@@ -131,7 +140,10 @@ export async function useBuildCache(
 }
 
 /** The ad-hoc order of a build: the command line's buildpacks win over project.toml's groups. */
-function adhocOrder(opts: BuildOptions, project: ProjectDescriptor): AdhocOrder {
+function adhocOrder(
+  opts: Pick<BuildOptions, "buildpacks" | "preBuildpacks" | "postBuildpacks">,
+  project: ProjectDescriptor,
+): AdhocOrder {
   const flag = (refs: string[] | undefined, where: string): AdhocBuildpack[] | undefined =>
     refs?.length ? refs.map((ref) => ({ ref, where })) : undefined;
   return {

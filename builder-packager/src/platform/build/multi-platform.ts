@@ -30,7 +30,7 @@ import { makeWorkDir } from "./inputs.js";
 import type { BuildOptions, MultiBuildOptions, PlatformImage, SealRequest } from "./options.js";
 import { platformSlug } from "./platform-list.js";
 import { HeldOutput } from "./held-output.js";
-import { type CheckedRequest, checkRequest } from "./prepare.js";
+import { type CheckedRequest, checkRequest, type RequestOptions } from "./prepare.js";
 import type { BuildRecord } from "./record.js";
 
 /** What {@link buildPlatforms} produced. */
@@ -72,7 +72,9 @@ export async function buildPlatforms(options: MultiBuildOptions, platforms: Plat
         `Arch-neutral layers: built by ${targetString(order[0] as Platform)} first, reused by ${rest} when their keys match`,
       );
     }
-    const built = await buildAll({ ...options, builder }, destinations[0]!, order, staging, share);
+    const built = await buildAll(options, order, staging, share, (platform, part) =>
+      buildOne({ ...options, builder, ...part }, destinations[0]!, platform, staging),
+    );
     // The index lists the platforms in the order asked, whatever order they were built in.
     const images = platforms.map((p) => built.get(p) as PlatformImage);
     const digest = await writeImageIndex(options, destinations, images, staging, say);
@@ -82,8 +84,11 @@ export async function buildPlatforms(options: MultiBuildOptions, platforms: Plat
   }
 }
 
+/** What {@link buildAll} gives each platform's build: its output, its abort signal, its share of the store. */
+type PlatformPart = Pick<BuildOptions, "signal" | "onOutput" | "archNeutral">;
+
 /**
- * Builds every platform at once: the first of `order` (this machine's, natively) with the
+ * Builds every platform at once (`build` runs one): the first of `order` (this machine's, natively) with the
  * arch-neutral store writable, the others reading it. While the first runs, the store holds
  * the producing marker, so a reusing build waits for a layer it has not stored yet instead of
  * building it under qemu; the marker goes when it ends, whatever the outcome. Each platform's
@@ -91,11 +96,11 @@ export async function buildPlatforms(options: MultiBuildOptions, platforms: Plat
  * first failure stops the rest and is the one thrown.
  */
 async function buildAll(
-  opts: MultiBuildOptions & { builder: string },
-  output: Destination,
+  opts: Pick<BuildOptions, "signal" | "onOutput">,
   order: Platform[],
   staging: string,
   share: boolean,
+  build: (platform: Platform, part: PlatformPart) => Promise<PlatformImage>,
 ): Promise<Map<Platform, PlatformImage>> {
   const store = join(staging, "arch-neutral");
   const producing = join(store, ARCH_NEUTRAL_OUTPUTS_DIR, ARCH_NEUTRAL_PRODUCING);
@@ -119,12 +124,11 @@ async function buildAll(
         : { dir: store, role: "reuse" as const }
       : undefined;
     try {
-      return await buildOne(
-        { ...opts, signal, ...(say ? { onOutput: say } : {}), ...(archNeutral ? { archNeutral } : {}) },
-        output,
-        platform,
-        staging,
-      );
+      return await build(platform, {
+        signal,
+        ...(say ? { onOutput: say } : {}),
+        ...(archNeutral ? { archNeutral } : {}),
+      });
     } catch (err) {
       failure ??= err;
       stop.abort();
@@ -160,7 +164,7 @@ export function buildOrder(platforms: readonly Platform[], host: Platform = host
  * platform, and qemu for each foreign one.
  */
 async function checkPlatforms(
-  opts: BuildOptions & { builder: string },
+  opts: RequestOptions,
   platforms: Platform[],
   say: (line: string) => void,
 ): Promise<CheckedRequest> {

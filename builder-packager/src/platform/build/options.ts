@@ -14,6 +14,16 @@ import type { SecretFlag } from "./layer-guard/index.js";
 import type { BuildBuilder, BuildRunImage } from "./builder.js";
 import type { FlagSetName, LifecycleMode } from "./phases/index.js";
 
+/**
+ * What one step reads of a {@link Build}: its parts `K` and its options `O`, so the step's
+ * signature says what it depends on (as the buildpacks' steps take `StepContext<…>`). A whole
+ * `Build` is one; only the stage's entries (build-app.ts, multi-platform.ts) hold the whole bag.
+ */
+export type BuildPart<K extends Exclude<keyof Build, "opts">, O extends keyof Build["opts"] = never> = Pick<
+  Build,
+  K
+> & { opts: Pick<Build["opts"], O> };
+
 /** A service binding: `dir` (servicebinding.io layout: `type`, `provider`, secrets) mounted as `name`. */
 export interface Binding {
   name: string;

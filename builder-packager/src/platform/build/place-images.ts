@@ -11,7 +11,7 @@ import { appMetadata } from "../app-image.js";
 import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
 import { chownTree } from "./inputs.js";
 import { pinPlatform } from "./builder-platform.js";
-import type { Build } from "./options.js";
+import type { BuildPart } from "./options.js";
 
 /** Names the app and run images carry inside the lifecycle's layout repository. */
 const APP_NAME = "cnbkit.local/app";
@@ -37,7 +37,7 @@ export interface LayoutRepo {
  * with only its SBOM layer, which the analyzer reads to restore launch SBOMs.
  */
 export async function prepareLayoutRepo(
-  { opts, say, builder, run, destinations }: Build,
+  { opts, say, builder, run, destinations }: BuildPart<"say" | "builder" | "run" | "destinations", "previousImage">,
   dir: string,
 ): Promise<LayoutRepo> {
   const output = destinations[0]!;

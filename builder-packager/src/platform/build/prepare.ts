@@ -7,7 +7,7 @@
 import { CnbError } from "@cnbkit/framework";
 import { checkRunnable, stallTimeoutFromEnv } from "../../container/index.js";
 import { RegistryClient } from "../../oci/index.js";
-import { checkBuildFlags } from "./flags.js";
+import { type BuildFlags, checkBuildFlags } from "./flags.js";
 import { type BuildBuilder, openRunImage, runImageRef } from "./builder.js";
 import { creatorPlatformApi, DEFAULT_EXEC_ENV, execEnvVars } from "../exec-env.js";
 import {
@@ -21,6 +21,16 @@ import {
 import { type Destination, imageDestinations } from "./destination.js";
 import type { Build, BuildOptions } from "./options.js";
 
+/** What {@link checkRequest} reads: where the image goes, the flags, and how the lifecycle is to run. */
+export type RequestOptions = BuildFlags &
+  Pick<Build["opts"], "builder" | "output" | "tags" | "trustBuilder" | "phases" | "phaseFlags" | "platformApi">;
+
+/** What {@link prepareBuild} reads: the run image, how it is fetched, and how the lifecycle runs. */
+export type PrepareOptions = Pick<
+  Build["opts"],
+  "builder" | "runImage" | "pullPolicy" | "platformApi" | "phaseFlags" | "stallTimeoutMs" | "execEnv"
+>;
+
 /** What {@link checkRequest} found out, for {@link prepareBuild}. */
 export interface CheckedRequest {
   destinations: Destination[];
@@ -32,7 +42,7 @@ export interface CheckedRequest {
  * What can be checked before the builder is unpacked: the destinations (parsed here, once),
  * the flags that conflict, the lifecycle mode asked for, and that an output registry answers.
  */
-export async function checkRequest(opts: BuildOptions & { builder: string }): Promise<CheckedRequest> {
+export async function checkRequest(opts: RequestOptions): Promise<CheckedRequest> {
   const destinations = imageDestinations(opts.output, opts.tags);
   const outRef = destinations[0]!.ref;
   checkBuildFlags(opts);
@@ -53,14 +63,15 @@ export async function checkRequest(opts: BuildOptions & { builder: string }): Pr
 
 /**
  * Once the builder is resolved: the mode (extensions force phases), the run image (checked
- * against the platform we build for), the Platform API, and how the builder runs here.
+ * against the platform we build for), the Platform API, and how the builder runs here. The
+ * caller adds the options to make the {@link Build}.
  */
 export async function prepareBuild(
-  opts: BuildOptions & { builder: string },
+  opts: PrepareOptions,
   say: (line: string) => void,
   builder: BuildBuilder,
   { destinations, asked }: CheckedRequest,
-): Promise<Build> {
+): Promise<Omit<Build, "opts">> {
   const mode = withExtensions(asked, builder.labels);
   const runRef = await runImageRef(builder, opts.builder, opts.runImage);
   // The run image must match the platform we build for.
@@ -75,7 +86,6 @@ export async function prepareBuild(
     say(`Building for linux/${builder.architecture} under qemu emulation (slower than a native build)`);
   }
   return {
-    opts,
     say,
     builder,
     run,
@@ -93,7 +103,7 @@ export async function prepareBuild(
  * found out before any work (phases at kpack's 0.9 and `--exec-env test`).
  */
 function checkedPlatformApi(
-  opts: BuildOptions & { builder: string },
+  opts: Pick<PrepareOptions, "builder" | "execEnv" | "phaseFlags" | "platformApi">,
   mode: LifecycleMode,
   builder: BuildBuilder,
 ): string {
@@ -107,7 +117,11 @@ function checkedPlatformApi(
  * highest the flag set and the builder's lifecycle share, checked against both (one line if
  * they do not fit).
  */
-function lifecyclePlatformApi(opts: BuildOptions, mode: LifecycleMode, builder: BuildBuilder): string {
+function lifecyclePlatformApi(
+  opts: Pick<BuildOptions, "phaseFlags" | "platformApi">,
+  mode: LifecycleMode,
+  builder: BuildBuilder,
+): string {
   if (mode.kind === "creator") return creatorPlatformApi(builder.platformApis);
   const set = opts.phaseFlags ?? "cnbkit";
   let lifecycle: { version?: string; apis?: { platform?: { supported?: unknown } } } | undefined;

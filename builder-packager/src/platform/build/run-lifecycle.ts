@@ -24,7 +24,7 @@ import { pinRunImageReference } from "./pin-run-image.js";
 import { type PhaseInputs, phaseCommands, phaseEnv, phaseMounts, runPhases } from "./phases/index.js";
 import { applyExtensions, type ExtendedRun } from "./apply-extensions.js";
 import { BUILDER_LIFECYCLE, type LifecycleBinaries, phaseBinary } from "./native-lifecycle.js";
-import type { Build, BuildOptions } from "./options.js";
+import type { BuildOptions, BuildPart } from "./options.js";
 import type { LayoutRepo } from "./place-images.js";
 
 /** What a lifecycle run that exited 0 leaves for the export. */
@@ -32,6 +32,29 @@ export interface LifecycleRun extends ExtendedRun {
   /** The output follower: reused layers and phase times. */
   output: LifecycleOutput;
 }
+
+/** What the lifecycle step reads of a build (the extension step's part too, which it runs). */
+export type LifecycleBuild = BuildPart<
+  "builder" | "run" | "say" | "destinations" | "mode" | "platformApi" | "stallTimeoutMs" | "execution",
+  | "builder"
+  | "logLevel"
+  | "onOutput"
+  | "network"
+  | "signal"
+  | "env"
+  | "secrets"
+  | "execEnv"
+  | "creationTime"
+  | "color"
+  | "clearCache"
+  | "defaultProcess"
+  | "phaseFlags"
+  | "cnbkitCache"
+  | "pullPolicy"
+>;
+
+/** The options the lifecycle's command line is made of (creator flags, phases/flag-sets.ts). */
+type CommandOptions = Pick<BuildOptions, "logLevel" | "color" | "clearCache" | "defaultProcess">;
 
 /** Runs one lifecycle process (the creator or a phase) in the view; its exit code. */
 type InContainer = (args: string[], env: string[], mounts: BindMount[]) => Promise<number>;
@@ -43,7 +66,7 @@ type InContainer = (args: string[], env: string[], mounts: BindMount[]) => Promi
  * output and throws the one-line error of a failed, stalled or aborted build.
  */
 export async function runLifecycle(
-  build: Build,
+  build: LifecycleBuild,
   rootfs: string,
   repo: LayoutRepo,
   mounts: { shared: BindMount[]; state: BindMount[] },
@@ -119,7 +142,7 @@ interface LifecycleSite {
 
 /** The creator, in one container with every mount; no extensions (they force phases). */
 async function runCreator(
-  build: Build,
+  build: LifecycleBuild,
   { repo, mounts, inContainer }: LifecycleSite,
 ): Promise<{ code: number; extended: ExtendedRun }> {
   const code = await inContainer(creatorArgs(build.opts, repo), lifecycleEnv(build), [
@@ -135,7 +158,7 @@ async function runCreator(
  * restorer).
  */
 async function runEachPhase(
-  build: Build,
+  build: LifecycleBuild,
   { rootfs, repo, mounts, inContainer, output }: LifecycleSite,
 ): Promise<{ code: number; extended: ExtendedRun }> {
   const { opts, builder } = build;
@@ -169,7 +192,10 @@ async function runEachPhase(
 }
 
 /** What the phases' command lines are made of (phases/flag-sets.ts). */
-function phaseInputs({ opts, builder, platformApi }: Build, repo: LayoutRepo): PhaseInputs {
+function phaseInputs(
+  { opts, builder, platformApi }: BuildPart<"builder" | "platformApi", keyof CommandOptions>,
+  repo: LayoutRepo,
+): PhaseInputs {
   return {
     platformApi,
     appName: repo.appName,
@@ -191,11 +217,15 @@ function phaseInputs({ opts, builder, platformApi }: Build, repo: LayoutRepo): P
  * sets for the platform at the build's Platform API (the phases' may be below 0.15, where a
  * non-production exec env is one line, not ignored).
  */
-function lifecycleEnv({ builder, opts, platformApi: api }: Build): string[] {
+function lifecycleEnv({
+  builder,
+  opts,
+  platformApi: api,
+}: BuildPart<"builder" | "platformApi", "builder" | "execEnv" | "creationTime">): string[] {
   return [
     ...builder.env.filter((e) => !e.startsWith("CNB_PLATFORM_API=") && !e.startsWith("CNB_EXEC_ENV=")),
     `CNB_PLATFORM_API=${api}`,
-    ...execEnvVars(opts.execEnv ?? DEFAULT_EXEC_ENV, api, opts.builder ?? ""),
+    ...execEnvVars(opts.execEnv ?? DEFAULT_EXEC_ENV, api, opts.builder),
     // We ask for the layout export on purpose: no "experimental feature" warning each build.
     // (Lifecycle 0.21 knows warn, quiet and error; "silent" would fall back to a warning.)
     "CNB_EXPERIMENTAL_MODE=quiet",
@@ -211,7 +241,7 @@ function lifecycleEnv({ builder, opts, platformApi: api }: Build): string[] {
 }
 
 /** The creator's command line; the flags pack users know map onto its own flags. */
-function creatorArgs(opts: BuildOptions, repo: LayoutRepo): string[] {
+function creatorArgs(opts: CommandOptions, repo: LayoutRepo): string[] {
   // A --cache-image too: cnbkit mirrors it there (layer-guard/cache-image.ts).
   const cache = ["-cache-dir", "/cache"];
   return [
@@ -244,7 +274,9 @@ function creatorArgs(opts: BuildOptions, repo: LayoutRepo): string[] {
  * default); undefined for host or none. Started as the build starts, so pasta's start
  * overlaps the builder's and the inputs' preparation (docs/supply-chain.md).
  */
-export function openBuildNetwork(opts: BuildOptions): Promise<IsolatedNetwork | undefined> {
+export function openBuildNetwork(
+  opts: Pick<BuildOptions, "network" | "secrets" | "env">,
+): Promise<IsolatedNetwork | undefined> {
   if ((opts.network ?? "isolated") !== "isolated") return Promise.resolve(undefined);
   return openIsolatedNetwork({ loopbackPorts: buildLoopbackPorts(opts) });
 }
@@ -253,7 +285,7 @@ export function openBuildNetwork(opts: BuildOptions): Promise<IsolatedNetwork | 
  * The host-loopback ports a build reaches: the proxy its env names, a mirror in --env, an
  * index or registry URL in a --secret (a private index on this machine: the user named it).
  */
-function buildLoopbackPorts(opts: BuildOptions): number[] {
+function buildLoopbackPorts(opts: Pick<BuildOptions, "secrets" | "env">): number[] {
   const secrets = (opts.secrets ?? []).map((s) => {
     try {
       return readFileSync(s.src, "utf8").slice(0, 65_536);

@@ -28,8 +28,14 @@ import type { BuildRunImage } from "./builder.js";
 import type { ExtendedRun } from "./apply-extensions.js";
 import type { Destination } from "./destination.js";
 import type { BuildInputs } from "./inputs.js";
-import type { Build } from "./options.js";
+import type { BuildPart } from "./options.js";
 import type { LayoutRepo } from "./place-images.js";
+
+/** What the write step reads of a build (and of its options, how the image is named and sealed). */
+export type WriteBuild = BuildPart<
+  "say" | "destinations" | "builder" | "platformApi" | "startedOn",
+  "seal" | "outputLabel" | "builder"
+>;
 
 /**
  * Copies the exported image out to each destination and returns the output's descriptor;
@@ -39,7 +45,7 @@ import type { LayoutRepo } from "./place-images.js";
  * same digest whether its layers were new (cold) or reused (rebuild).
  */
 export async function writeAppImage(
-  build: Build,
+  build: WriteBuild,
   repo: LayoutRepo,
   inputs: BuildInputs,
   lifecycle: ExtendedRun,
@@ -124,7 +130,7 @@ async function withRunReference(
 
 /** The facts of this build, for provenance (see record.ts). */
 async function buildRecord(
-  build: Build,
+  build: BuildPart<"builder" | "platformApi" | "startedOn", "builder">,
   run: BuildRunImage,
   sourceTree: SourceTree,
   exported: ImageSource,

@@ -4,10 +4,10 @@
  * so a run image someone else made, or an app image built before cnbkit recorded its needs,
  * is read once per machine, and the layers two images share are read once).
  */
-import { mkdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, utimes } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { writeAtomic } from "@cnbkit/framework/fs";
-import { cnbkitCacheDir } from "../cache/index.js";
+import { cnbkitCacheDir, pruneCacheKind } from "../cache/index.js";
 import type { Descriptor, ImageSource, ResolvedImage } from "../oci/index.js";
 import { needsOf, providesOf } from "./combine.js";
 import { type LayerAbi, type ScanScope, scanLayer } from "./layer-scan.js";
@@ -15,6 +15,12 @@ import { ABI_NEEDS_LABEL, ABI_PROVIDES_LABEL, type AbiNeeds, type AbiProvides, p
 
 /** Where a record came from: the image's label, or its layers read now (or from the per-layer cache). */
 export type AbiSource = "label" | "layers";
+
+/**
+ * Where layer blobs are read from: an image source, or anything else that streams blobs by
+ * digest (`cnbkit base create` and `base extend` read the layers they just wrote from disk).
+ */
+export type BlobReader = Pick<ImageSource, "blob">;
 
 /** Options of the readers: the cache dir (default `~/.cache/cnbkit/abi`). */
 export interface AbiReadOptions {
@@ -34,7 +40,7 @@ const IN_PROCESS_MAX = 4096;
 
 /** The facts of one layer of `source`, from the cache or read now and cached. */
 export function layerAbi(
-  source: ImageSource,
+  source: BlobReader,
   layer: Descriptor,
   diffId: string,
   scope: ScanScope,
@@ -54,7 +60,7 @@ export function layerAbi(
 }
 
 async function readOrScan(
-  source: ImageSource,
+  source: BlobReader,
   layer: Descriptor,
   scope: ScanScope,
   arch: string,
@@ -65,7 +71,12 @@ async function readOrScan(
     (t) => JSON.parse(t) as LayerAbi,
     () => undefined,
   );
-  if (cached) return cached;
+  if (cached) {
+    // Least recently used goes first when the cache is pruned: a hit counts as a use.
+    const now = new Date();
+    await utimes(file, now, now).catch(() => {});
+    return cached;
+  }
   const abi = await scanLayer(
     await source.blob(layer.digest, layer.size),
     layer.mediaType.includes("gzip"),
@@ -74,7 +85,22 @@ async function readOrScan(
   );
   await mkdir(dir, { recursive: true });
   await writeAtomic(file, JSON.stringify(abi));
+  await pruneNowAndThen(dir, file);
   return abi;
+}
+
+/** New entries this process wrote, by cache dir: the first prunes, then every {@link PRUNE_EVERY}th. */
+const written = new Map<string, number>();
+const PRUNE_EVERY = 1000;
+
+/**
+ * Bounds the cache (`CNBKIT_CACHE_MAX_ABI`, cache/prune.ts) after a new entry, not after every
+ * one: a fleet scan writes one per new layer, and each prune lists the whole dir.
+ */
+async function pruneNowAndThen(dir: string, file: string): Promise<void> {
+  const n = written.get(dir) ?? 0;
+  written.set(dir, n + 1);
+  if (n % PRUNE_EVERY === 0) await pruneCacheKind("abi", dir, { keep: basename(file) });
 }
 
 /**
@@ -99,7 +125,7 @@ export async function appImageNeeds(
  * label asked): what the build writes into the label.
  */
 export async function layersNeeds(
-  source: ImageSource,
+  source: BlobReader,
   layers: Descriptor[],
   diffIds: string[],
   arch: string,
@@ -113,7 +139,7 @@ export async function layersNeeds(
  * provide, read from the layers (each layer's facts cached by diffID).
  */
 export async function layersProvides(
-  source: ImageSource,
+  source: BlobReader,
   layers: Descriptor[],
   diffIds: string[],
   arch: string,
@@ -124,7 +150,7 @@ export async function layersProvides(
 
 /** Each of `layers`' facts in `scope`, one layer after another (each cached by its diffID). */
 async function layersAbi(
-  source: ImageSource,
+  source: BlobReader,
   layers: Descriptor[],
   diffIds: string[],
   scope: ScanScope,

@@ -11,6 +11,7 @@ export {
   type AbiReadOptions,
   type AbiSource,
   appImageNeeds,
+  type BlobReader,
   layerAbi,
   layersNeeds,
   layersProvides,

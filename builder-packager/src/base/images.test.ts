@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ABI_PROVIDES_LABEL, layersProvides, parseAbiLabel, runImageProvides } from "../abi/index.js";
+import type { AbiProvides } from "../abi/index.js";
 import { cnbkitCacheDir } from "../cache/index.js";
-import { OciLayout } from "../oci/index.js";
+import { OciLayout, openImageSource } from "../oci/index.js";
 import { main } from "../cli/index.js";
 import { readDpkgPackages } from "./dpkg-status.js";
 import { baseImagesKey, baseRootfsSpecs, ensureBaseImages, type ImageRef } from "./images.js";
@@ -36,6 +38,8 @@ const RUN_SONAMES = [
   "libgcc_s.so.1",
   "libatomic.so.1",
   "libmpdec.so.4",
+  // psycopg2 built from source in the build image links it.
+  "libpq.so.5",
 ];
 
 let images: { build: ImageRef; run: ImageRef };
@@ -150,6 +154,9 @@ describe("ensureBaseImages", () => {
       'python3 -c \'from distutils.version import StrictVersion; print("distutils", StrictVersion("1.2") < StrictVersion("1.10"))\'',
       "curl --version",
       "pkg-config --modversion zlib openssl",
+      // psycopg2's setup.py asks pg_config for libpq's headers and library.
+      "pg_config --version",
+      'test -f "$(pg_config --includedir)/libpq-fe.h" && echo libpq-fe.h',
     ].join(" && ");
     const dir = await bundle(images.build, "runc-build", ["/bin/sh", "-c", script], "/home/cnb");
     try {
@@ -160,6 +167,8 @@ describe("ensureBaseImages", () => {
       expect(out).toMatch(/^distutils True$/m);
       expect(out).toMatch(/^curl 8\./m);
       expect(out).toMatch(/^3\.\d+\.\d+$/m); // openssl 3.x headers
+      expect(out).toMatch(/^PostgreSQL \d+\./m);
+      expect(out).toMatch(/^libpq-fe\.h$/m);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -210,6 +219,38 @@ describe("ensureBaseImages", () => {
     const info = JSON.parse(stdout);
     expect(info.Env).toContain("CNB_STACK_ID=io.cnbkit.base.trixie");
     expect(JSON.parse(info.Labels["io.buildpacks.base.metadata"]).packages).toEqual([...specs.run.packages].sort());
+  }, 300_000);
+
+  test("the run image records what it provides in io.cnbkit.base.abi, the same as its layers say; a rebase reads the label", async () => {
+    const source = await openImageSource(images.run.ref);
+    const image = await source.image();
+    const label = parseAbiLabel<AbiProvides>(image.config.config?.Labels?.[ABI_PROVIDES_LABEL]);
+    expect(label?.glibc).toBe("2.41");
+    expect(Object.keys(label?.libraries ?? {})).toEqual(expect.arrayContaining(["libpq.so.5", "libssl.so.3"]));
+    const { layers } = image.manifest.manifest;
+    const fromLayers = await layersProvides(source, layers, image.config.rootfs.diff_ids, "amd64", {
+      cacheDir: join(work, "abi"),
+    });
+    expect(fromLayers).toEqual(label);
+    expect((await runImageProvides(source, image)).from).toBe("label");
+    const build = await (await openImageSource(images.build.ref)).image();
+    expect(build.config.config?.Labels?.[ABI_PROVIDES_LABEL]).toBeUndefined();
+  }, 300_000);
+
+  test("a recipe bump that changes only configs copies the rootfs layers from a cached layout: same layer digests, nothing packed", async () => {
+    // A cache whose rootfs/ is the shared one and whose base/ holds the standard layout under
+    // another name (hardlinked), as the layout of the previous recipe version sits after a bump.
+    const cacheDir = join(work, "bump-cache");
+    await mkdir(join(cacheDir, "base"), { recursive: true });
+    await symlink(join(cnbkitCacheDir(), "rootfs"), join(cacheDir, "rootfs"));
+    await exec("cp", ["-al", images.run.layout, join(cacheDir, "base", "previous-recipe")]);
+    const lines: string[] = [];
+    const again = await ensureBaseImages({ cacheDir, onProgress: (l) => lines.push(l) });
+    expect(lines.filter((l) => / layer: \d+ entries/.test(l))).toEqual([]);
+    expect(lines.filter((l) => /layer: the same tree's, copied/.test(l))).toHaveLength(2);
+    expect(again.run.layer).toEqual(images.run.layer);
+    expect(again.build.layer).toEqual(images.build.layer);
+    expect(again.run.digest).toBe(images.run.digest);
   }, 300_000);
 
   test("output copies both images into another layout that skopeo reads", async () => {

@@ -9,11 +9,12 @@
  * one is reused without running debootstrap. The layout is written in a temp dir and
  * renamed into place when complete; a lock dir makes concurrent callers wait for one build.
  */
-import { existsSync } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { formatDuration } from "@cnbkit/framework/log";
+import { ABI_PROVIDES_LABEL, type AbiProvides, abiLabel, layersProvides } from "../abi/index.js";
 import { cnbkitCacheDir, withDirLock } from "../cache/index.js";
 import {
   type ContainerConfig,
@@ -40,7 +41,17 @@ import { TINY_RUN_PACKAGES } from "./packages.js";
 import { ensureTinyRootfs, tinyRootfsKey } from "./tiny-rootfs.js";
 
 /** Bump when labels, env or the layer recipe change, so cached layouts are not reused. */
-export const BASE_IMAGE_RECIPE_VERSION = "2"; // 2: a second layer, the SBOM of the image's Debian packages
+export const BASE_IMAGE_RECIPE_VERSION = "3"; // 2: a second layer, the SBOM of the image's Debian packages; 3: the run image's io.cnbkit.base.abi label
+
+/**
+ * The file in each cached layout that names the rootfs layer blobs it holds, by rootfs key:
+ * a recipe bump that changes only configs (a label) copies those blobs into the new layout
+ * instead of packing the same trees again (minutes per layout), so layer digests stay.
+ */
+const PACKED_LAYERS_FILE = "cnbkit-rootfs-layers.json";
+
+/** Recipe versions whose layouts predate {@link PACKED_LAYERS_FILE}: found by their key instead. */
+const RECIPES_BEFORE_PACKED_LAYERS = ["2"];
 
 /** Which of the two base images. */
 export type BaseImageRole = "build" | "run";
@@ -204,10 +215,11 @@ export function baseImagesKey(
   arch: DebianArch = defaultArch(),
   flavor: BaseFlavor = "standard",
   release: DebianRelease = DEFAULT_DEBIAN_RELEASE,
+  recipeVersion: string = BASE_IMAGE_RECIPE_VERSION,
 ): string {
   const specs = baseRootfsSpecs(arch, flavor, release);
   const recipe = JSON.stringify({
-    recipe: BASE_IMAGE_RECIPE_VERSION,
+    recipe: recipeVersion,
     build: rootfsKey(specs.build, mirror),
     run: imageRootfsKey(specs.run, mirror),
     config: { build: baseContainerConfig("build", specs.build), run: baseContainerConfig("run", specs.run) },
@@ -228,7 +240,30 @@ export async function writeBaseImage(
   onProgress: (line: string) => void = () => {},
 ): Promise<Descriptor> {
   const layer = await writeBaseLayer(layout, role, rootfs, onProgress);
-  return writeBaseManifest(layout, role, spec, layer, await writeSbomLayer(layout, role, rootfs, spec, onProgress));
+  const sbom = await writeSbomLayer(layout, role, rootfs, spec, onProgress);
+  const provides = role === "run" ? await rootfsLayerProvides(layout, layer, spec.arch, onProgress) : undefined;
+  return writeBaseManifest(layout, role, spec, layer, sbom, provides);
+}
+
+/**
+ * What a run image's rootfs layer provides (abi stage: glibc, sonames and their symbol
+ * versions), read from the blob just written. The facts are cached by diffID, so a layout
+ * re-made around a reused blob reads nothing, and a rebase or `fleet rebase` onto this image
+ * reads them from its label instead of scanning its layers.
+ */
+async function rootfsLayerProvides(
+  layout: OciLayout,
+  layer: RootfsLayer,
+  arch: DebianArch,
+  onProgress: (line: string) => void,
+  abiCacheDir?: string,
+): Promise<AbiProvides> {
+  const reader = { blob: async (digest: Digest) => createReadStream(layout.blobPath(digest)) };
+  const desc = { mediaType: layer.mediaType, digest: layer.digest, size: layer.size };
+  const provides = await layersProvides(reader, [desc], [layer.diffId], arch, { cacheDir: abiCacheDir });
+  const libs = Object.keys(provides.libraries).length;
+  onProgress(`  run ABI: glibc ${provides.glibc ?? "none"}, ${libs} libraries (${ABI_PROVIDES_LABEL})`);
+  return provides;
 }
 
 /** Writes the SBOM layer of the image made from `rootfs` (base-sbom.ts), with one progress line. */
@@ -271,7 +306,8 @@ async function writeBaseLayer(
 
 /**
  * Writes the config and manifest of a base image over its rootfs layer and its SBOM layer,
- * tagged `role`; the config's `io.buildpacks.base.sbom` label names the SBOM layer's diffID.
+ * tagged `role`; the config's `io.buildpacks.base.sbom` label names the SBOM layer's diffID,
+ * and a run image's `io.cnbkit.base.abi` says what it `provides`.
  */
 async function writeBaseManifest(
   layout: OciLayout,
@@ -279,13 +315,16 @@ async function writeBaseManifest(
   spec: BaseImageSpec,
   layer: RootfsLayer,
   sbom: BaseSbomLayer,
+  provides: AbiProvides | undefined,
 ): Promise<Descriptor> {
   const container = baseContainerConfig(role, spec);
+  const labels: Record<string, string> = { ...container.Labels, [BASE_SBOM_LABEL]: sbom.diffId };
+  if (provides) labels[ABI_PROVIDES_LABEL] = abiLabel(provides);
   const config = imageConfig({
     architecture: spec.arch,
     os: "linux",
     variant: spec.arch === "arm64" ? "v8" : undefined,
-    config: { ...container, Labels: { ...container.Labels, [BASE_SBOM_LABEL]: sbom.diffId } },
+    config: { ...container, Labels: labels },
     diffIds: [layer.diffId, sbom.diffId],
     history: [
       {
@@ -342,28 +381,7 @@ export async function ensureBaseImages(
           run: await ensureImageRootfs(specs.run, { cacheDir, mirror, onProgress: progress }),
           build: await ensureDebianRootfs(specs.build, { cacheDir, mirror, onProgress: progress }),
         };
-        const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
-        try {
-          const layout = await OciLayout.create(tmp);
-          progress("Writing base images (one layer each)");
-          // A slim build image is the run rootfs again: its layer is the same blob, packed once.
-          const layers = new Map<string, RootfsLayer>();
-          // A tiny layout's build image is the standard one: its layer is copied when that layout is cached.
-          if (flavor === "tiny") {
-            const standard = join(root, baseImagesKey(mirror, arch, "standard", release));
-            const reused = await copyBuildLayer(standard, layout);
-            if (reused) layers.set(rootfs.build, reused);
-          }
-          for (const role of ["run", "build"] as const) {
-            const layer = layers.get(rootfs[role]) ?? (await writeBaseLayer(layout, role, rootfs[role], progress));
-            layers.set(rootfs[role], layer);
-            const sbom = await writeSbomLayer(layout, role, rootfs[role], specs[role], progress);
-            await writeBaseManifest(layout, role, specs[role], layer, sbom);
-          }
-          await rename(tmp, target);
-        } finally {
-          await rm(tmp, { recursive: true, force: true });
-        }
+        await writeBaseLayout({ root, key, specs, rootfs, mirror, flavor, progress });
       },
       { onWait: (pid) => progress(`Waiting for another cnbkit (pid ${pid ?? "?"}) writing base images ${key}`) },
     );
@@ -394,29 +412,125 @@ export async function ensureBaseImages(
   return { build: await ref("build"), run: await ref("run") };
 }
 
+/** What {@link writeBaseLayout} writes: the layout `key` under `root`, from both roles' rootfs trees. */
+interface BaseLayoutJob {
+  root: string;
+  key: string;
+  specs: Record<BaseImageRole, BaseImageSpec>;
+  rootfs: Record<BaseImageRole, string>;
+  mirror: string;
+  flavor: BaseFlavor;
+  progress: (line: string) => void;
+}
+
+/**
+ * Writes the layout `<root>/<key>` (in a temp dir, renamed into place): each role's rootfs
+ * layer (taken from a cached layout that holds the same tree's when there is one, else
+ * packed), its SBOM layer, and its config, the run image's with its ABI label.
+ */
+async function writeBaseLayout(job: BaseLayoutJob): Promise<void> {
+  const { root, key, specs, rootfs, mirror, flavor, progress } = job;
+  const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
+  try {
+    const layout = await OciLayout.create(tmp);
+    progress("Writing base images (one layer each)");
+    // A slim build image is the run rootfs again: its layer is the same blob, packed once.
+    const layers = new Map<string, RootfsLayer>();
+    // A tiny layout's build image is the standard one: its layer is copied when that layout is cached.
+    if (flavor === "tiny") {
+      const standard = join(root, baseImagesKey(mirror, specs.build.arch, "standard", specs.build.release));
+      const reused = await copyBuildLayer(standard, layout);
+      if (reused) layers.set(rootfs.build, reused);
+    }
+    const packed: Record<string, PackedLayer> = {};
+    const abiDir = join(dirname(root), "abi");
+    for (const role of ["run", "build"] as const) {
+      const rootfsKey = imageRootfsKey(specs[role], mirror);
+      const layer =
+        layers.get(rootfs[role]) ??
+        (await reusePackedLayer(job, role, rootfsKey, layout)) ??
+        (await writeBaseLayer(layout, role, rootfs[role], progress));
+      layers.set(rootfs[role], layer);
+      packed[rootfsKey] = { digest: layer.digest, size: layer.size, diffId: layer.diffId };
+      const sbom = await writeSbomLayer(layout, role, rootfs[role], specs[role], progress);
+      const provides =
+        role === "run" ? await rootfsLayerProvides(layout, layer, specs[role].arch, progress, abiDir) : undefined;
+      await writeBaseManifest(layout, role, specs[role], layer, sbom, provides);
+    }
+    await writeFile(join(tmp, PACKED_LAYERS_FILE), `${JSON.stringify(packed, null, 2)}\n`);
+    await rename(tmp, join(root, key));
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** A rootfs layer blob a cached layout holds, as {@link PACKED_LAYERS_FILE} records it. */
+interface PackedLayer {
+  digest: Digest;
+  size: number;
+  diffId: Digest;
+}
+
+/**
+ * The rootfs layer of `role` copied from another cached layout made from the same tree
+ * (the blob is hashed again as it is copied, so a damaged one is not taken), or undefined:
+ * a layout that names that rootfs key in its {@link PACKED_LAYERS_FILE}, or one of an earlier
+ * recipe version (made before that file) whose key says it was made from the same trees.
+ */
+async function reusePackedLayer(
+  job: BaseLayoutJob,
+  role: BaseImageRole,
+  rootfsKey: string,
+  to: OciLayout,
+): Promise<RootfsLayer | undefined> {
+  const { root, specs, mirror, flavor, progress } = job;
+  const found: { dir: string; layer: PackedLayer }[] = [];
+  for (const name of await readdir(root)) {
+    if (name.startsWith(".") || name.endsWith(".lock")) continue;
+    const text = await readFile(join(root, name, PACKED_LAYERS_FILE), "utf8").catch(() => undefined);
+    const layer = text ? (JSON.parse(text) as Record<string, PackedLayer>)[rootfsKey] : undefined;
+    if (layer) found.push({ dir: join(root, name), layer });
+  }
+  for (const recipe of RECIPES_BEFORE_PACKED_LAYERS) {
+    const dir = join(root, baseImagesKey(mirror, specs.build.arch, flavor, specs.build.release, recipe));
+    const layer = await taggedRootfsLayer(dir, role);
+    if (layer) found.push({ dir, layer });
+  }
+  for (const { dir, layer } of found) {
+    const from = join(dir, "blobs", "sha256", layer.digest.slice("sha256:".length));
+    if (!existsSync(from)) continue;
+    const started = performance.now();
+    await to.putBlob({ path: from }, { mediaType: MEDIA_TYPES.layerGzip, digest: layer.digest });
+    progress(
+      `  ${role} layer: the same tree's, copied from the cached layout ${dir} in ${formatDuration(performance.now() - started)}`,
+    );
+    return { mediaType: MEDIA_TYPES.layerGzip, ...layer, tarSize: 0, entries: 0 };
+  }
+  return undefined;
+}
+
+/** The rootfs layer (the first) of the image tagged `role` in the cached layout `dir`, when there is one. */
+async function taggedRootfsLayer(dir: string, role: BaseImageRole): Promise<PackedLayer | undefined> {
+  if (!existsSync(join(dir, "index.json"))) return undefined;
+  const source = await OciLayout.open(dir);
+  const parsed = await source.resolve(role).catch(() => undefined);
+  const blob = parsed?.kind === "manifest" ? parsed.manifest.layers[0] : undefined;
+  if (parsed?.kind !== "manifest" || !blob) return undefined;
+  const diffId = (await source.readConfig(parsed.manifest.config.digest)).rootfs.diff_ids[0] as Digest | undefined;
+  return diffId ? { digest: blob.digest as Digest, size: blob.size, diffId } : undefined;
+}
+
 /**
  * Copies the rootfs layer blob of the `build` image of the cached layout `from` (when there is
  * one) into `to`, instead of packing the same rootfs again (a minute or more for the build
  * rootfs); undefined when `from` is not cached.
  */
 async function copyBuildLayer(from: string, to: OciLayout): Promise<RootfsLayer | undefined> {
-  if (!existsSync(join(from, "index.json"))) return undefined;
-  const source = await OciLayout.open(from);
-  const parsed = await source.resolve("build");
-  const blob = parsed.kind === "manifest" ? parsed.manifest.layers[0] : undefined;
-  if (parsed.kind !== "manifest" || !blob) return undefined;
-  const config = await source.readConfig(parsed.manifest.config.digest);
-  const diffId = config.rootfs.diff_ids[0] as Digest | undefined;
-  if (!diffId) return undefined;
-  await to.putBlob({ path: source.blobPath(blob.digest) }, { mediaType: blob.mediaType, digest: blob.digest });
-  return {
-    mediaType: MEDIA_TYPES.layerGzip,
-    digest: blob.digest as Digest,
-    size: blob.size,
-    diffId,
-    tarSize: 0,
-    entries: 0,
-  };
+  const layer = await taggedRootfsLayer(from, "build");
+  if (!layer) return undefined;
+  const path = join(from, "blobs", "sha256", layer.digest.slice("sha256:".length));
+  await to.putBlob({ path }, { mediaType: MEDIA_TYPES.layerGzip, digest: layer.digest });
+  return { mediaType: MEDIA_TYPES.layerGzip, ...layer, tarSize: 0, entries: 0 };
 }
 
 /** Copies both tagged images (manifest, config, layer blobs) into the layout at `dir`. */

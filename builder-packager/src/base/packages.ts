@@ -119,10 +119,24 @@ export const TRIXIE_PACKAGES: ReleasePackages = {
     // build image has it already: its python3 (3.13) depends on it.
     "libmpdec4",
     ...JDK_RUNTIME_LIBRARIES,
+    // PostgreSQL's client library: a psycopg2 built from source in the build image (an old
+    // psycopg2-binary pin with no wheel for the chosen CPython, as fastapi-realworld's lock has)
+    // links libpq.so.5, so the extension loads only where libpq5 is; Paketo's full and
+    // Heroku's run images carry it too.
+    "libpq5",
   ],
   // The whole run set, so that anything that runs in the run image also runs during the
   // build (a JDK's jlink or a test step, a CPython's extension modules), plus the tools.
-  build: [...TRIXIE_CORE, ...TRIXIE_PYTHON_RUNTIME_LIBRARIES, ...JDK_RUNTIME_LIBRARIES, ...TRIXIE_BUILD_TOOLS],
+  build: [
+    ...TRIXIE_CORE,
+    ...TRIXIE_PYTHON_RUNTIME_LIBRARIES,
+    ...JDK_RUNTIME_LIBRARIES,
+    ...TRIXIE_BUILD_TOOLS,
+    // pg_config and libpq's headers (libpq-dev, which pulls libpq5): psycopg2's setup.py asks
+    // pg_config where they are, and without it a source build stops with "pg_config executable
+    // not found". Paketo's full and Heroku's build images carry libpq-dev.
+    "libpq-dev",
+  ],
 };
 
 /**

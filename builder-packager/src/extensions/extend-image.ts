@@ -20,6 +20,7 @@ import { basename, join } from "node:path";
 import { Readable } from "node:stream";
 import { CnbError } from "@cnbkit/framework";
 import { BASE_SBOM_LABEL, DEFAULT_DEBIAN_MIRROR, writeBaseSbomLayer } from "../base/index.js";
+import { recordProvides } from "./extend-abi.js";
 import {
   type Descriptor,
   type Digest,
@@ -278,11 +279,13 @@ async function extendOne(
     progress(
       `  New layer: ${diff.changed} paths added or changed, ${diff.deleted} deleted, ${mb} MB gzip; SBOM: ${sbom.packages} Debian packages`,
     );
+    const config = extendedConfig(base.config, inputs, layer, sbom);
+    await recordProvides(config, source, base.manifest.manifest.layers, [layer, sbom], blobs);
     return {
       platform: platform ?? { os: "linux", architecture: arch },
       baseLayers: base.manifest.manifest.layers,
       added: [layer, sbom],
-      config: extendedConfig(base.config, inputs, layer, sbom),
+      config,
       layer: { digest: layer.digest, size: layer.size, changed: diff.changed, deleted: diff.deleted },
       packages: sbom.packages,
     };

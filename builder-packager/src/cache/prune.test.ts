@@ -259,6 +259,32 @@ test("a build cache used in the last hour is never pruned, even beyond the bound
   expect(await listing()).toEqual(["this-build"]);
 });
 
+test("abi: the per-layer ABI facts (files, not dirs) are a kind, least recently used first; files being written and dirs are not entries", async () => {
+  const fact = async (name: string, ageS: number) => {
+    await writeFile(join(root, name), "{}");
+    const t = new Date(Date.now() - ageS * 1000);
+    await utimes(join(root, name), t, t);
+  };
+  await fact("1-all-amd64-aaa.json", 300);
+  await fact("1-all-amd64-bbb.json", 200);
+  await fact("1-all-amd64-ccc.json", 100);
+  await fact("1-all-amd64-new.json", 1);
+  await fact("1-all-amd64-ddd.json.tmp-123-abc", 900); // writeAtomic's, in flight
+  await mkdir(join(root, "not-an-entry"));
+  const lines: string[] = [];
+  const r = await pruneCacheKind("abi", root, {
+    keep: "1-all-amd64-new.json",
+    env: { CNBKIT_CACHE_MAX_ABI: "2" },
+    onProgress: (l) => lines.push(l),
+  });
+  expect(r?.evicted).toEqual(["1-all-amd64-aaa.json", "1-all-amd64-bbb.json"]);
+  expect(lines).toEqual([expect.stringMatching(/^Pruned 2 layers' ABI facts \(\d+(\.\d+)? KiB\) from the cache$/)]);
+  expect(await listing()).toEqual(
+    ["1-all-amd64-ccc.json", "1-all-amd64-ddd.json.tmp-123-abc", "1-all-amd64-new.json", "not-an-entry"].sort(),
+  );
+  expect(cacheBounds("abi", {})).toEqual({ maxEntries: 20_000 });
+});
+
 test("formatBytes", () => {
   expect(formatBytes(10)).toBe("10 B");
   expect(formatBytes(12 * 1024)).toBe("12 KiB");

@@ -57,6 +57,11 @@ export interface PruneOptions extends CacheBounds {
    * not an idle entry, even when other apps' builds filled the pool since.
    */
   keepUsedWithinMs?: number;
+  /**
+   * The entries are files rather than dirs (the ABI facts of one layer are one small JSON
+   * file); files still being written (`writeAtomic`'s `<name>.tmp-*`) are not entries.
+   */
+  files?: boolean;
 }
 
 /** What {@link pruneCache} removed. */
@@ -156,8 +161,9 @@ export async function pruneCache(root: string, options: PruneOptions = {}): Prom
   const entries: { name: string; used: number; size: number; pinned: boolean; shared: boolean }[] = [];
   for (const name of names) {
     if (name.startsWith(".") || name.endsWith(".lock")) continue;
+    if (options.files && name.includes(".tmp-")) continue;
     const st = await stat(join(root, name)).catch(() => undefined);
-    if (!st?.isDirectory()) continue;
+    if (!st || !(options.files ? st.isFile() : st.isDirectory())) continue;
     const size = sized ? diskUsage(join(root, name)) : 0;
     const recent = options.keepUsedWithinMs !== undefined && Date.now() - st.mtimeMs < options.keepUsedWithinMs;
     const pinned = name === options.keep || inUse.has(name) || recent;
@@ -235,6 +241,15 @@ export const CACHE_KINDS = {
     one: "compressed layer",
     many: "compressed layers",
   },
+  // abi/image-abi.ts: one JSON file of a few KB per layer and scan scope, by diffID; cheap to
+  // read again, but a fleet of tens of thousands of images adds one per app layer it reads.
+  abi: {
+    env: "CNBKIT_CACHE_MAX_ABI",
+    maxEntries: 20_000,
+    one: "layer's ABI facts",
+    many: "layers' ABI facts",
+    files: true,
+  },
 } as const;
 
 /** One of {@link CACHE_KINDS}. */
@@ -292,7 +307,8 @@ export async function pruneCacheKind(
   try {
     const bounds = cacheBounds(kind, options.env, options.onProgress);
     const recent = "keepUsedWithinMs" in spec ? { keepUsedWithinMs: spec.keepUsedWithinMs } : {};
-    const r = await pruneCache(root, { ...bounds, keep: options.keep, shared: options.shared, ...recent });
+    const files = "files" in spec ? { files: spec.files } : {};
+    const r = await pruneCache(root, { ...bounds, keep: options.keep, shared: options.shared, ...recent, ...files });
     const n = r.evicted.length;
     if (n > 0)
       options.onProgress?.(`Pruned ${n} ${n === 1 ? spec.one : spec.many} (${formatBytes(r.bytes)}) from the cache`);

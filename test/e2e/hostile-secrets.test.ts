@@ -51,6 +51,8 @@ probe)
     if [ -f "$path" ] || [ -n "$(ls -A "$path" 2>/dev/null)" ]; then echo "hostile: $what $path visible"; else echo "hostile: $what absent"; fi
   done
   echo "hostile: CNB_REGISTRY_AUTH=\${CNB_REGISTRY_AUTH:-unset}"
+  # The creator runs buildpacks as its own user: its environ is readable by them.
+  if grep -qs CNB_REGISTRY_AUTH /proc/[0-9]*/environ; then echo "hostile: CNB_REGISTRY_AUTH in a process's environ"; else echo "hostile: CNB_REGISTRY_AUTH in no process's environ"; fi
   for f in /cnb/lifecycle/launcher /cnb/lifecycle /cnb/order.toml /cnb/buildpacks; do
     if [ -w "$f" ]; then echo "hostile: $f writable"; else echo "hostile: $f not writable"; fi
   done
@@ -104,6 +106,31 @@ async function state(): Promise<{ index: string; cache: string[] }> {
     index: await readFile(join(work, "app", "index.json"), "utf8"),
     cache: (await readdir(join(work, "cache", "committed"))).sort(),
   };
+}
+
+/** The host paths the probe looks for: a signing key and a Docker config of the CLI's, other apps' caches, a host file. */
+async function probeEnv(): Promise<Record<string, string>> {
+  const key = join(work, "cosign.key");
+  const docker = join(work, "docker", "config.json");
+  await mkdir(join(work, "docker"), { recursive: true });
+  await writeFile(key, "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n");
+  await writeFile(docker, '{"auths":{"127.0.0.1:5000":{"auth":"dXNlcjpwYXNz"}}}');
+  return {
+    HOST_KEY: key,
+    HOST_DOCKER_CONFIG: docker,
+    OTHER_CACHES: join(cnbkitCacheDir(), "build-cache"),
+    HOST_FILE: join(work, "index-url"),
+  };
+}
+
+/** The probe's own lines in a build's output. */
+function probed(text: string): string[] {
+  const seen = text
+    .split("\n")
+    .map((l) => l.replace(/^.*?hostile: /, "hostile: "))
+    .filter((l) => l.startsWith("hostile: "));
+  for (const l of seen) console.log(l);
+  return seen;
 }
 
 describe.sequential("hostile buildpacks: secrets and launch layers", () => {
@@ -212,25 +239,8 @@ describe.sequential("hostile buildpacks: secrets and launch layers", () => {
   test("what the CLI holds on this machine and /cnb are out of reach of an untrusted builder's buildpack", {
     timeout: 600_000,
   }, async () => {
-    const key = join(work, "cosign.key");
-    const docker = join(work, "docker", "config.json");
-    await mkdir(join(work, "docker"));
-    await writeFile(key, "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n");
-    await writeFile(docker, '{"auths":{"127.0.0.1:5000":{"auth":"dXNlcjpwYXNz"}}}');
-    const r = await build("probe", {
-      phases: true,
-      env: {
-        HOST_KEY: key,
-        HOST_DOCKER_CONFIG: docker,
-        OTHER_CACHES: join(cnbkitCacheDir(), "build-cache"),
-        HOST_FILE: join(work, "index-url"),
-      },
-    });
-    const seen = r.text
-      .split("\n")
-      .map((l) => l.replace(/^.*?hostile: /, "hostile: "))
-      .filter((l) => l.startsWith("hostile: "));
-    for (const l of seen) console.log(l);
+    const r = await build("probe", { phases: true, env: await probeEnv() });
+    const seen = probed(r.text);
     expect(seen).toEqual([
       "hostile: signing key absent",
       "hostile: registry credentials absent",
@@ -240,6 +250,35 @@ describe.sequential("hostile buildpacks: secrets and launch layers", () => {
       "hostile: cache absent",
       "hostile: layout-repo absent",
       "hostile: CNB_REGISTRY_AUTH=unset",
+      "hostile: CNB_REGISTRY_AUTH in no process's environ",
+      "hostile: /cnb/lifecycle/launcher not writable",
+      "hostile: /cnb/lifecycle not writable",
+      "hostile: /cnb/order.toml not writable",
+      "hostile: /cnb/buildpacks not writable",
+      expect.stringMatching(/^hostile: uid=[1-9]\d*$/),
+    ]);
+  });
+
+  test("the creator (a local, trusted builder) with --cache-image: this app's /cache and the layout repository are the buildpack's to see, nothing else of the host's, and no process holds registry credentials", {
+    timeout: 600_000,
+  }, async () => {
+    registry ??= await startRegistry();
+    const r = await build("probe", {
+      cacheImage: `${registry.host}/hostile-cache`,
+      output: `oci:${join(work, "app-ci")}:latest`,
+      env: await probeEnv(),
+    });
+    expect(r.text).toMatch(/Running the lifecycle's creator|===> ANALYZING/);
+    expect(probed(r.text)).toEqual([
+      "hostile: signing key absent",
+      "hostile: registry credentials absent",
+      "hostile: build caches absent",
+      "hostile: host file absent",
+      "hostile: root-docker-config absent",
+      "hostile: cache /cache visible",
+      "hostile: layout-repo /layout-repo visible",
+      "hostile: CNB_REGISTRY_AUTH=unset",
+      "hostile: CNB_REGISTRY_AUTH in no process's environ",
       "hostile: /cnb/lifecycle/launcher not writable",
       "hostile: /cnb/lifecycle not writable",
       "hostile: /cnb/order.toml not writable",

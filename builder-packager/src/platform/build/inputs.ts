@@ -25,6 +25,7 @@ import { type SourceTree, treeDigest } from "./record.js";
 import type { ProjectDescriptor } from "./project-descriptor.js";
 import { runImageShellEnv } from "./run-image-shell.js";
 import { copyWorkspace } from "./workspace.js";
+import { chownTree } from "./layout-repo.js";
 import type { Binding, BuildOptions, BuildPart } from "./options.js";
 
 /** What {@link prepareInputs} laid out, for the lifecycle and the image's provenance. */
@@ -237,9 +238,3 @@ async function archNeutralMounts(
 
 /** The arch-neutral store's binding name in the build container. */
 export const ARCH_NEUTRAL_BINDING_NAME = "arch-neutral";
-
-/** Makes `dir` (and its parents) and gives it to the CNB user. */
-export async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await chown(dir, uid, gid);
-}

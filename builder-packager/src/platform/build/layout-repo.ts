@@ -6,7 +6,7 @@
  * go-containerregistry's weak validation (Docker Hub names become
  * `index.docker.io/library/...`).
  */
-import { chmod, lchown, readdir } from "node:fs/promises";
+import { chmod, chown, lchown, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { type Descriptor, type ImageSource, OciLayout } from "../../oci/index.js";
@@ -134,6 +134,15 @@ export function withBlobsFrom(primary: ImageSource, fallbacks: ImageSource[]): I
       );
     },
   };
+}
+
+/**
+ * Makes `dir` (and its parents) and gives it to the CNB user: the layout repository before
+ * images are placed in it (place-images.ts), and the build cache and /layers (inputs.ts).
+ */
+export async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await chown(dir, uid, gid);
 }
 
 /**

@@ -8,8 +8,7 @@ import { CnbError } from "@cnbkit/framework";
 import { type ImageConfig, type ImageSource, openImageSource, type Platform, parseReference } from "../../oci/index.js";
 import type { Destination } from "./destination.js";
 import { appMetadata } from "../app-image.js";
-import { chownLayoutDirs, layoutPathOf, placeImage } from "./layout-repo.js";
-import { chownTree } from "./inputs.js";
+import { chownLayoutDirs, chownTree, layoutPathOf, placeImage } from "./layout-repo.js";
 import { pinPlatform } from "./builder-platform.js";
 import type { BuildPart } from "./options.js";
 

@@ -208,6 +208,33 @@ describe("the page", () => {
     expect(page).not.toMatch(/NaN|Infinity|undefined/);
   });
 
+  test("fleet query --run-image REF --abi: the page sums up who could move, who could not and why (commonest reasons first), and who has no needs", () => {
+    const target = "registry.example.com/cnbkit/run:debian-14";
+    const glibc = `could not move onto ${target}: needs GLIBC_2.42 (libc.so.6), which it does not provide (by /layers/x/bin/node)`;
+    const jpeg = `could not move onto ${target}: needs libjpeg.so.62, which it does not provide (by /layers/j/lib/libjavajpeg.so)`;
+    const verdicts: QueryHit["abi"][] = [
+      { verdict: "can", why: `could move onto ${target} (glibc 2.41)` },
+      { verdict: "can", why: `could move onto ${target} (glibc 2.41)` },
+      { verdict: "can", why: `could move onto ${target} (glibc 2.41)` },
+      { verdict: "cannot", why: `${glibc} (and 2 more)` },
+      { verdict: "cannot", why: glibc },
+      { verdict: "cannot", why: jpeg },
+      {
+        verdict: "unknown",
+        why: "no needs recorded (built before cnbkit recorded them): fleet rebase reads its layers to decide",
+      },
+    ];
+    const abiHits = verdicts.map((abi, i) => ({ record: image(i), why: [abi?.why ?? ""], abi }));
+    const description = `--run-image ${target} --abi`;
+    const page = text(htmlReport(inventory, { query: { description, hits: abiHits }, now: NOW }));
+    expect(page).toContain(`7 of 40 images match ${description} 3 could move · 3 could not · 1 no needs recorded `);
+    const reasons = page.slice(page.indexOf("no needs recorded "), page.indexOf("Image Platform"));
+    expect(reasons).toContain("2 needs GLIBC_2.42 (libc.so.6), which it does not provide (by /layers/x/bin/node)");
+    expect(reasons.indexOf("2 needs GLIBC_2.42")).toBeLessThan(reasons.indexOf("1 needs libjpeg.so.62"));
+    // A query without --abi has no summary.
+    expect(html).not.toContain('abi-summary"');
+  });
+
   test("a run image's newest digest, when given, is what the page compares against", () => {
     const patched = `sha256:${"9".repeat(64)}`;
     const page = text(htmlReport(inventory, { latestRunImages: { [RUN]: patched }, now: NOW }));

@@ -171,7 +171,44 @@ function querySection(query: NonNullable<HtmlReportOptions["query"]>, images: nu
   const table = n
     ? `<div class="scroll"><table><thead><tr><th>Image</th><th>Platform</th><th>Digest</th><th>Why it matched</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>${more}`
     : `<p class="none">No image matched.</p>`;
-  return `<section class="panel query" id="query"><h2>Query</h2><p class="headline"><b class="tone-text-hit">${fmtCount(n)}</b> of ${fmtCount(images)} images match <code>${esc(query.description)}</code></p><div class="meter wide"><span class="tone-hit" style="width:${images ? ((n / images) * 100).toFixed(1) : 0}%"></span></div>${table}</section>`;
+  return `<section class="panel query" id="query"><h2>Query</h2><p class="headline"><b class="tone-text-hit">${fmtCount(n)}</b> of ${fmtCount(images)} images match <code>${esc(query.description)}</code></p><div class="meter wide"><span class="tone-hit" style="width:${images ? ((n / images) * 100).toFixed(1) : 0}%"></span></div>${abiSummary(query.hits)}${table}</section>`;
+}
+
+/** How many of the most common reasons an image could not move the ABI summary names. */
+const ABI_REASONS = 3;
+
+/**
+ * With `fleet query --run-image REF --abi`: how many hits could move onto the run image, how
+ * many could not (with the commonest reasons, so a team sees the one library or glibc version
+ * that holds most of them back), and how many have no needs recorded (fleet rebase reads their
+ * layers then). Empty when the query weighed no ABI.
+ */
+function abiSummary(hits: QueryHit[]): string {
+  const verdicts = hits.flatMap((h) => (h.abi ? [h.abi] : []));
+  if (verdicts.length === 0) return "";
+  const count = (v: string) => verdicts.filter((x) => x.verdict === v).length;
+  const parts = [
+    { n: count("can"), text: "could move", tone: "ok" },
+    { n: count("cannot"), text: "could not", tone: "bad" },
+    { n: count("unknown"), text: "no needs recorded", tone: "none" },
+  ];
+  const bar = parts
+    .filter((p) => p.n > 0)
+    .map((p) => `<span class="tone-${p.tone}" style="width:${((p.n / verdicts.length) * 100).toFixed(1)}%"></span>`)
+    .join("");
+  const reasons = new Map<string, number>();
+  for (const v of verdicts) {
+    if (v.verdict !== "cannot") continue;
+    // "could not move onto REF: <gap> (and 2 more)": the gap is the reason; images share it.
+    const gap = v.why.replace(/^could not move onto .*?: /, "").replace(/ \(and \d+ more\)$/, "");
+    reasons.set(gap, (reasons.get(gap) ?? 0) + 1);
+  }
+  const top = [...reasons].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, ABI_REASONS);
+  const list = top.length
+    ? `<ul class="abi-reasons">${top.map(([gap, n]) => `<li><b>${fmtCount(n)}</b> ${esc(gap)}</li>`).join("")}</ul>`
+    : "";
+  const line = parts.map((p) => `<b class="tone-text-${p.tone}">${fmtCount(p.n)}</b> ${p.text}`).join(" · ");
+  return `<div class="abi-summary"><p>${line}</p><div class="meter stacked">${bar}</div>${list}</div>`;
 }
 
 function runImages(f: FleetFigures, now: Date): string {
@@ -352,7 +389,9 @@ svg.chart{display:block;max-width:100%;height:auto;margin:6px 0 4px}
 .tone-warn{fill:var(--warn);background:var(--warn)}.tone-bad{fill:var(--bad);background:var(--bad)}
 .tone-old{fill:var(--old);background:var(--old)}.tone-none{fill:var(--none);background:var(--none)}
 .tone-hit{fill:var(--hit);background:var(--hit)}
-.tone-text-hit{color:var(--hit)}.tone-text-warn{color:var(--warn)}.tone-text-ok{color:var(--ok)}
+.tone-text-hit{color:var(--hit)}.tone-text-warn{color:var(--warn)}.tone-text-ok{color:var(--ok)}.tone-text-bad{color:var(--bad)}.tone-text-none{color:var(--none)}
+.meter.stacked{display:flex}.meter.stacked span{min-width:0}
+.abi-summary p{margin:0}.abi-reasons{margin:4px 0 12px;padding-left:18px}
 .legend{list-style:none;padding:0;margin:4px 0 8px;display:flex;flex-wrap:wrap;gap:4px 18px;font-size:13px}
 .legend .pct{color:var(--muted)}
 .sw{display:inline-block;width:11px;height:11px;border-radius:3px;margin-right:6px;vertical-align:-1px}

@@ -7,22 +7,19 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, onTestFinished, test } from "vitest";
-import { copyImage, imageConfig, OciLayout, openImageSink, openImageSource, writeLayer } from "../oci/index.js";
-import { type FaultPlanProxy, type PlannedRequest, startFaultPlanProxy } from "../oci/test-fault-proxy.js";
-import { startRegistry, type TestRegistry, noise } from "../oci/test-registry.js";
+import type { FaultPlanProxy, PlannedRequest } from "../oci/test-fault-proxy.js";
+import { type FaultRegistry, startFaultRegistry } from "../oci/test-fault-registry.js";
 import { unpackImage } from "./unpack.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
 let work = "";
-let reg: TestRegistry;
 let proxy: FaultPlanProxy;
 let bigDigest = "";
 let bigSha = "";
-const savedDockerConfig = process.env.DOCKER_CONFIG;
+let fr: FaultRegistry | undefined;
 
 const bigGet = (r: PlannedRequest) => r.method === "GET" && r.path.endsWith(`/blobs/${bigDigest}`);
 const image = () => `${proxy.host}/acme/unpack:v1`;
@@ -36,29 +33,18 @@ async function entries(cacheDir: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "unpack-registry-faults-"));
-  process.env.DOCKER_CONFIG = join(work, "docker");
-  await mkdir(process.env.DOCKER_CONFIG, { recursive: true });
-  await writeFile(join(process.env.DOCKER_CONFIG, "config.json"), "{}");
-  reg = await startRegistry();
-  proxy = await startFaultPlanProxy(reg.host);
-  const layout = await OciLayout.create(join(work, "src"));
-  const data = noise(3 * 1024 * 1024, 5);
-  bigSha = createHash("sha256").update(data).digest("hex");
-  const big = await writeLayer([{ type: "file", path: "opt/big.bin", size: data.length, data }], layout.blobDir);
-  bigDigest = big.digest;
-  const small = await writeLayer([{ type: "file", path: "etc/hello", size: 3, data: "hi\n" }], layout.blobDir);
-  const config = imageConfig({ architecture: "amd64", diffIds: [small.diffId, big.diffId] });
-  await layout.writeImage({ config, layers: [small, big], tag: "v1" });
-  await copyImage(await openImageSource(`oci:${layout.dir}:v1`), await openImageSink(`${reg.host}/acme/unpack:v1`));
+  fr = await startFaultRegistry({
+    name: "unpack-registry-faults",
+    ref: "acme/unpack:v1",
+    big: { path: "opt/big.bin", bytes: 3 * 1024 * 1024, seed: 5 },
+    small: "etc/hello",
+    bigFirst: false,
+  });
+  ({ work, proxy, bigSha } = fr);
+  bigDigest = fr.big.digest;
 }, 60_000);
 
-afterAll(async () => {
-  await proxy?.stop();
-  await reg?.stop();
-  process.env.DOCKER_CONFIG = savedDockerConfig;
-  if (work) await rm(work, { recursive: true, force: true });
-});
+afterAll(() => fr?.stop());
 
 beforeEach(() => proxy.setPlan(() => undefined));
 

@@ -5,18 +5,16 @@
  * ignores Range. What arrived is checked with skopeo, straight from the registry or the layout.
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { imageConfig } from "./image.js";
 import { copyImage, openImageSink, openImageSource } from "./image-store.js";
-import { type LayerDescriptor, writeLayer } from "./layer.js";
-import { OciLayout } from "./layout.js";
+import type { LayerDescriptor } from "./layer.js";
 import { RegistryClient } from "./registry.js";
-import { type Fault, type FaultPlanProxy, type PlannedRequest, startFaultPlanProxy } from "./test-fault-proxy.js";
-import { startRegistry, type TestRegistry, noise } from "./test-registry.js";
+import type { Fault, FaultPlanProxy, PlannedRequest } from "./test-fault-proxy.js";
+import { type FaultRegistry, startFaultRegistry } from "./test-fault-registry.js";
+import type { TestRegistry } from "./test-registry.js";
 
 const execFileAsync = promisify(execFile);
 /** The stall test's timeout: short, so the test is quick. */
@@ -32,7 +30,7 @@ let reg: TestRegistry;
 let proxy: FaultPlanProxy;
 let big: LayerDescriptor;
 let imageDigest: string;
-const savedDockerConfig = process.env.DOCKER_CONFIG;
+let fr: FaultRegistry | undefined;
 
 /** The short stall timeout for a stall fault, the calm one for any other. */
 const stallTimeoutFor = (fault: Fault) => (fault.kind === "stall" ? STALL_MS : CALM_STALL_MS);
@@ -63,30 +61,17 @@ const bigUpload = (r: PlannedRequest) =>
   (r.method === "PATCH" || r.method === "PUT") && /\/blobs\/uploads\//.test(r.path);
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "oci-registry-faults-"));
-  process.env.DOCKER_CONFIG = join(work, "docker");
-  await mkdir(process.env.DOCKER_CONFIG, { recursive: true });
-  await writeFile(join(process.env.DOCKER_CONFIG, "config.json"), "{}");
-  reg = await startRegistry();
-  proxy = await startFaultPlanProxy(reg.host);
-  const layout = await OciLayout.create(join(work, "src"));
-  const data = noise(2 * 1024 * 1024, 11);
-  big = await writeLayer([{ type: "file", path: "big.bin", size: data.length, data }], layout.blobDir);
-  const small = await writeLayer([{ type: "file", path: "app.txt", size: 3, data: "hi\n" }], layout.blobDir);
-  const config = imageConfig({ architecture: "amd64", diffIds: [big.diffId, small.diffId] });
-  imageDigest = (await layout.writeImage({ config, layers: [big, small], tag: "v1" })).digest;
-  await copyImage(
-    await openImageSource(`oci:${join(work, "src")}:v1`),
-    await openImageSink(`${reg.host}/acme/faults:v1`),
-  );
+  fr = await startFaultRegistry({
+    name: "oci-registry-faults",
+    ref: "acme/faults:v1",
+    big: { path: "big.bin", bytes: 2 * 1024 * 1024, seed: 11 },
+    small: "app.txt",
+    bigFirst: true,
+  });
+  ({ work, reg, proxy, big, imageDigest } = fr);
 }, 60_000);
 
-afterAll(async () => {
-  await proxy?.stop();
-  await reg?.stop();
-  process.env.DOCKER_CONFIG = savedDockerConfig;
-  if (work) await rm(work, { recursive: true, force: true });
-});
+afterAll(() => fr?.stop());
 
 beforeEach(() => {
   proxy.setPlan(() => undefined);

@@ -1,22 +1,15 @@
 /**
- * The build's inputs, laid out for the lifecycle in the per-build dir: the build cache (ours
- * per app, output image and platform (build-cache-key.ts), or `--cache-dir`), the work dir, /workspace and /layers in the
- * builder's view, ad-hoc buildpacks, and /platform (env files, service bindings, and a
- * multi-platform build's arch-neutral store).
+ * The build's inputs, laid out for the lifecycle in the per-build dir (work-dir.ts): the build
+ * cache (ours per app, output image and platform (build-cache-key.ts), or `--cache-dir`),
+ * /workspace and /layers in the builder's view, ad-hoc buildpacks, and /platform (env files,
+ * service bindings, and a multi-platform build's arch-neutral store).
  */
 import { existsSync } from "node:fs";
-import { chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { chown, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { ARCH_NEUTRAL_OUTPUTS_DIR, type ArchNeutralRole, writeArchNeutralBinding } from "@cnbkit/framework/packaging";
-import {
-  lockBuildCache,
-  ownedPrefix,
-  pruneCacheKind,
-  STALE_PREFIXES,
-  sweepStale,
-  useCacheEntry,
-} from "../../cache/index.js";
+import { lockBuildCache, pruneCacheKind, useCacheEntry } from "../../cache/index.js";
 import type { BindMount } from "../../container/index.js";
 import { type AdhocBuildpack, type AdhocOrder, applyAdhocOrder } from "./adhoc-buildpacks.js";
 import type { BuildBuilder } from "./builder.js";
@@ -152,14 +145,6 @@ function adhocOrder(
     pre: flag(opts.preBuildpacks, "--pre-buildpack") ?? project.pre,
     post: flag(opts.postBuildpacks, "--post-buildpack") ?? project.post,
   };
-}
-
-/** A fresh work dir under `<cache>/tmp`, after sweeping those of dead builds. */
-export async function makeWorkDir(cache: string): Promise<string> {
-  const tmpRoot = join(cache, "tmp");
-  await mkdir(tmpRoot, { recursive: true });
-  await sweepStale(tmpRoot);
-  return mkdtemp(join(tmpRoot, ownedPrefix(STALE_PREFIXES.build)));
 }
 
 /**

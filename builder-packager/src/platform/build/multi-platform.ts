@@ -26,7 +26,7 @@ import { builderOf, buildApp } from "./build-app.js";
 import { builderPlatform } from "./builder-platform.js";
 import { writeImageIndex } from "./index-writer.js";
 import type { Destination } from "./destination.js";
-import { makeWorkDir } from "./inputs.js";
+import { makeWorkDir } from "./work-dir.js";
 import type { BuildOptions, MultiBuildOptions, PlatformImage, SealRequest } from "./options.js";
 import { platformSlug } from "./platform-list.js";
 import { HeldOutput } from "./held-output.js";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { CnbError } from "../errors/index.js";
 import { commandLine } from "../log/index.js";
 import { parseInventory } from "../dependencies/index.js";
-import { ArchNeutralStore, type Layer, Layers, SbomCollector } from "../layers/index.js";
+import { ArchNeutralStore, type Layer, Layers, MultiPlatform, SbomCollector } from "../layers/index.js";
 import { buildPaths } from "../environment/index.js";
 import { stringifyBuildToml } from "../cnb-files/index.js";
 import { parseBuildpackPlan } from "../cnb-files/index.js";
@@ -50,12 +50,14 @@ export async function runBuildPhase<M>(def: BuildpackDefinition<M>, io: PhaseIO)
     log,
     sbomFormats: info.sbomFormats ?? [],
     ...(io.self ? { self: io.self } : {}),
-    ...(archNeutral ? { archNeutral } : {}),
   });
+  // Attaches itself to layers, whose finish shares what the native build made.
+  const multiPlatform = new MultiPlatform(layers, { log, ...(archNeutral ? { store: archNeutral } : {}) });
   const ctx: BuildContext<M> = {
     ...base,
     plan,
     layers,
+    multiPlatform,
     dependencies: new Dependencies(inventory, { ...base, layers }),
     sbom: { launch: new SbomCollector(), build: new SbomCollector() },
     store: await readStore(join(paths.layers, "store.toml")),

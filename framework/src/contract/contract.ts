@@ -8,7 +8,7 @@
 import type { BuildPlan, Provide, Require } from "../cnb-files/build-plan-types.js";
 import type { BuildpackDescriptor } from "../cnb-files/buildpack-toml.js";
 import type { Label, Process, Slice } from "../cnb-files/launch-toml.js";
-import type { Layers, SbomCollector } from "../layers/index.js";
+import type { Layers, MultiPlatform, SbomCollector } from "../layers/index.js";
 import type { Logger } from "../log/logger.js";
 import type { Bindings } from "../environment/bindings.js";
 import type { ExecDHandler } from "../environment/exec-d.js";
@@ -124,6 +124,12 @@ export interface BuildContext<M> extends PhaseContext<M> {
   plan: BuildpackPlan;
   /** Layers of this build (`<layers>`). */
   layers: Layers;
+  /**
+   * Sharing layers and app output between the platforms of a multi-platform build, for a
+   * buildpack that opts in: `multiPlatform.cached` with `archNeutral` or `archVariants`,
+   * `multiPlatform.appOutput`. Outside such a build it declares and runs as `layers` does.
+   */
+  multiPlatform: MultiPlatform;
   /** The dependency inventory from buildpack.toml `[metadata].dependencies`. */
   dependencies: Dependencies;
   /** SBOM components not tied to a layer: written as launch.sbom.* and build.sbom.*. */

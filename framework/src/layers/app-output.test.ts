@@ -20,7 +20,7 @@ function bundler(opts: { neutral?: boolean | { not: string }; tool?: string } = 
   const bp = buildpack({
     detect: (ctx) => ctx.pass(),
     async build(ctx) {
-      const state = await ctx.layers.appOutput("build_output", {
+      const state = await ctx.multiPlatform.appOutput("build_output", {
         dir: ctx.app.path,
         key: { tool: opts.tool ?? "bundler 1.0" },
         ignore: ["node_modules"],

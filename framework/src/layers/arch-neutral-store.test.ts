@@ -15,14 +15,18 @@ afterEach(async () => {
   await rm(store, { recursive: true, force: true });
 });
 
-/** A buildpack whose one cached layer "built" is arch-neutral, keyed on the app's source.txt; it counts its fills. */
-function compiler(opts: { neutral?: boolean | { not: string }; elf?: boolean } = {}) {
+/**
+ * A buildpack whose one cached layer "built" is arch-neutral, keyed on the app's source.txt; it
+ * counts its fills. `deprecated` declares it through the old `ctx.layers.cached` option.
+ */
+function compiler(opts: { neutral?: boolean | { not: string }; elf?: boolean; deprecated?: boolean } = {}) {
   const calls = { fill: 0 };
   const bp = buildpack({
     detect: (ctx) => ctx.pass(),
     async build(ctx) {
       const source = await ctx.app.readText("source.txt");
-      const layer = await ctx.layers.cached("built", {
+      const declarer = opts.deprecated ? ctx.layers : ctx.multiPlatform;
+      const layer = await declarer.cached("built", {
         types: { cache: true },
         key: { source },
         archNeutral: opts.neutral ?? true,
@@ -44,6 +48,23 @@ const amd64 = { CNB_TARGET_ARCH: "amd64" };
 const arm64 = { CNB_TARGET_ARCH: "arm64" };
 
 describe("arch-neutral layers in a multi-platform build", () => {
+  test("the deprecated ctx.layers.cached({ archNeutral }) still shares and restores, as ctx.multiPlatform.cached does", async () => {
+    const native = compiler({ deprecated: true });
+    await runBuild(native.bp, {
+      app: { "source.txt": "v1" },
+      env: amd64,
+      archNeutral: { dir: store, role: "produce" },
+    });
+    const emulated = compiler({ deprecated: true });
+    const second = await runBuild(emulated.bp, {
+      app: { "source.txt": "v1" },
+      env: arm64,
+      archNeutral: { dir: store, role: "reuse" },
+    });
+    expect([native.calls.fill, emulated.calls.fill]).toEqual([1, 0]);
+    expect(second.layer("built").state).toEqual({ kind: "restored", key: { source: "v1" }, fromArch: "amd64" });
+  });
+
   test("the native build shares the layer; the emulated build restores it instead of filling it", async () => {
     const native = compiler();
     const first = await runBuild(native.bp, {
@@ -244,14 +265,14 @@ function nativeLib(variantMachine = 0xb7) {
     async build(ctx) {
       const source = await ctx.app.readText("source.txt");
       const key = { source };
-      const layer = await ctx.layers.cached("lib", {
+      const layer = await ctx.multiPlatform.cached("lib", {
         types: { launch: true },
         key,
         archVariants: true,
         async fill(l) {
           calls.fill++;
           await writeFile(join(l.path, "speedups.so"), elf(ctx.target.arch === "arm64" ? 0xb7 : 0x3e));
-          const variants = ctx.layers.variants;
+          const variants = ctx.multiPlatform.variants;
           for (const arch of variants?.reusers ?? []) {
             const dir = await mkdtemp(join(tmpdir(), "cnbkit-variant-"));
             await writeFile(join(dir, "speedups.so"), elf(variantMachine));

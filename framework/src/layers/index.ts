@@ -9,5 +9,7 @@ export {
 export { ArchNeutralStore, type RestoreResult } from "./arch-neutral-store.js";
 export { CACHE_KEY_FIELD, keyChanges, type LayerKey } from "./cache-key.js";
 export * from "./layer.js";
+export * from "./layer-options.js";
 export * from "./layers.js";
 export * from "./metadata.js";
+export * from "./multi-platform.js";

@@ -50,21 +50,27 @@ export class Layer<M extends object = MetadataTable> {
    */
   metadata: M = {} as M;
 
-  constructor(
-    readonly name: string,
-    readonly path: string,
-    public state: LayerState,
-    types: Partial<LayerTypes>,
-    /** The key stored with the layer (cached layers only). */
-    readonly key: LayerKey | undefined,
-    reusedFromImage: boolean,
-    self: () => Promise<string>,
-    /** Fills the layer after all (see {@link ensureContents}); set by {@link Layers.cached}. */
-    private readonly refill?: (layer: Layer<M>) => Promise<void>,
-  ) {
+  /** The layer's name (`<layers>/<name>`). */
+  readonly name: string;
+  /** The layer's directory. */
+  readonly path: string;
+  /** Why its contents are what they are; {@link ensureContents} and the arch-neutral store change it. */
+  state: LayerState;
+  /** The key stored with the layer (cached layers only). */
+  readonly key: LayerKey | undefined;
+  /** Fills the layer after all (see {@link ensureContents}); set by {@link Layers.cached}. */
+  private readonly refill?: (layer: Layer<M>) => Promise<void>;
+
+  constructor(init: LayerInit<M>) {
+    this.name = init.name;
+    this.path = init.path;
+    this.state = init.state;
+    this.key = init.key;
+    this.refill = init.refill;
+    const types = init.types;
     this.types = { build: types.build ?? false, launch: types.launch ?? false, cache: types.cache ?? false };
-    this.execD = new ExecDPrograms(path, self, () => this.assertWritable());
-    this.#reusedFromImage = reusedFromImage;
+    this.execD = new ExecDPrograms(init.path, init.self, () => this.assertWritable());
+    this.#reusedFromImage = init.reusedFromImage ?? false;
   }
 
   #reusedFromImage: boolean;
@@ -103,6 +109,30 @@ export class Layer<M extends object = MetadataTable> {
       });
     }
   }
+}
+
+/**
+ * What a {@link Layer} is made from: `Layers` makes one per declared layer. An object rather
+ * than positional arguments, because most callers leave the last three out and the rest are
+ * easy to swap (name and path are both strings).
+ */
+export interface LayerInit<M extends object = MetadataTable> {
+  /** The layer's name, checked by `Layers` (`validateLayerName`). */
+  name: string;
+  /** `<layers>/<name>`. */
+  path: string;
+  /** What the lifecycle left of it against the expected key (`Layers` decides). */
+  state: LayerState;
+  /** Declared types; those left out are false. */
+  types: Partial<LayerTypes>;
+  /** The key stored with the layer (cached layers only). */
+  key?: LayerKey;
+  /** The lifecycle will reuse the previous image's layer (a launch-only layer restored as TOML only). Default false. */
+  reusedFromImage?: boolean;
+  /** The running buildpack program, for `execD.addSelf`. */
+  self: () => Promise<string>;
+  /** Fills the layer again when a reused-from-image layer's files are needed (see {@link Layer.ensureContents}). */
+  refill?: (layer: Layer<M>) => Promise<void>;
 }
 
 /** What fills a layer: it may set `layer.metadata`, or return the metadata. */

@@ -20,8 +20,9 @@
  * matches, the directory is not recreated, and the lifecycle reuses the previous image's
  * layer. `[types]` is always rewritten at the end of the build.
  *
- * A cached layer declared `archNeutral` is also shared between the platforms of one
- * multi-platform build, through the store the platform binds (arch-neutral-store.ts).
+ * Sharing layers between the platforms of one multi-platform build is not here: a buildpack
+ * opts into it through `ctx.multiPlatform` (multi-platform.ts). `Layers` gives it one hook,
+ * {@link Layers.cachedWith}, and calls its `share` at {@link Layers.finish}.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
@@ -30,86 +31,18 @@ import { writeEnvDelta } from "../environment/index.js";
 import { CnbError } from "../errors/index.js";
 import { selfProgram } from "../environment/index.js";
 import type { Logger } from "../log/index.js";
-import { type LayerTypes, parseLayerToml, stringifyLayerToml } from "../cnb-files/index.js";
+import { parseLayerToml, stringifyLayerToml } from "../cnb-files/index.js";
 import { validateLayerName } from "../cnb-files/index.js";
 import { writeAtomic } from "../fs/index.js";
 import { type LayerMetadata, type MetadataTable, readLayerMetadata } from "./metadata.js";
 import { CACHE_KEY_FIELD, isTable, keyChanges, type LayerKey } from "./cache-key.js";
 import { Layer, type LayerFill, type LayerState } from "./layer.js";
+import type { CachedLayerOptions, FreshLayerOptions } from "./layer-options.js";
 import type { ArchNeutralStore } from "./arch-neutral-store.js";
+import { type AppOutputOptions, type ArchVariants, MultiPlatform, type RestoreStep } from "./multi-platform.js";
+import { dropUndefined } from "./toml-table.js";
 
 export type { LayerTypes } from "../cnb-files/index.js";
-
-/** Options for {@link Layers.cached}. */
-export interface CachedLayerOptions<K extends LayerKey, M extends object = MetadataTable> {
-  /**
-   * `cache` defaults to true here (a cached layer is cached, as libcnb.rs's `cached_layer`);
-   * `build` and `launch` default to false. When `cache` is left out the build says so when it
-   * fills the layer ("Caching node for the next build too: ..."), since a launch layer that is
-   * also cached is stored twice, in the image and the cache. Set `{ launch: true, cache: false }`
-   * for a launch layer the lifecycle reuses from the previous image instead of the cache.
-   * docs/concepts.md has the defaults of every kind of layer in one table.
-   */
-  types: Partial<LayerTypes>;
-  /** Reuse happens only when the stored key deep-equals this one. */
-  key: K;
-  /**
-   * The type of `[metadata]`, checked when a build reads it back: stored metadata it refuses
-   * (and cannot migrate) resets the layer. Without it, metadata is an untyped table.
-   */
-  metadata?: LayerMetadata<M>;
-  /**
-   * The layer's files and metadata do not depend on the CPU and `key` names everything they
-   * do depend on (the source digest, the tool versions): in a multi-platform build the native
-   * build shares the layer, and an emulated build restores it instead of calling `fill`
-   * (arch-neutral-store.ts). Say it only when it is true: never for a layer with native code.
-   * A layer holding an ELF file is not shared, whatever this says. `{ not: reason }` is false,
-   * with the reason said in an emulated build (which then builds the layer, as without it).
-   */
-  archNeutral?: boolean | { not: string };
-  /**
-   * The layer's files depend on the CPU, and the native build's buildpack makes this
-   * architecture's copy of it (with {@link Layers.variants}'s `saveVariant`, e.g. a venv with
-   * its one native wheel swapped for the target's): an emulated build restores that copy
-   * instead of calling `fill`, when its key matches; otherwise it fills the layer, saying why.
-   */
-  archVariants?: boolean;
-  /**
-   * Fills a new or reset layer (an empty directory). Not called when the layer is reused.
-   * What it returns (or leaves in `layer.metadata`) is the layer's metadata.
-   */
-  fill: LayerFill<M>;
-}
-
-/** Options for {@link Layers.appOutput}. */
-export interface AppOutputOptions<K extends LayerKey> {
-  /** The tree the step writes into (the app directory, or the part of it the step owns). */
-  dir: string;
-  /**
-   * What the output depends on besides the files under `dir` (the tool versions, the
-   * commands): the key also gets the digest of `dir`'s files as they are before the step.
-   */
-  key: K;
-  /** Left out of that digest, as `treeDigest`'s `ignore` (`@cnbkit/framework/fs`) says: what is installed, not written (`node_modules`). */
-  ignore?: readonly string[];
-  /** As for {@link CachedLayerOptions.archNeutral}: only `true` shares the output. */
-  archNeutral: boolean | { not: string };
-  /** The step: runs in every build but an emulated one that replays the native build's changes. */
-  run: () => Promise<void>;
-}
-
-/** Options for {@link Layers.fresh}. */
-export interface FreshLayerOptions<M extends object = MetadataTable> {
-  /**
-   * Every type left out is false: a fresh layer is rebuilt on each build, so caching it
-   * would only cost a tar and a hash (docs/concepts.md has every kind's defaults).
-   */
-  types: Partial<LayerTypes>;
-  /** The type of `[metadata]`: what `fill` leaves is checked with it. */
-  metadata?: LayerMetadata<M>;
-  /** Writes the layer's files (and returns its metadata); runs on every build. */
-  fill?: LayerFill<M>;
-}
 
 /** Options for the {@link Layers} constructor. */
 export interface LayersOptions {
@@ -119,7 +52,13 @@ export interface LayersOptions {
   sbomFormats?: readonly string[];
   /** The running buildpack program, for `execD.addSelf` (default: {@link selfProgram}). */
   self?: () => Promise<string>;
-  /** The arch-neutral store the platform bound, if any: where `archNeutral` layers are shared. */
+  /**
+   * The arch-neutral store the platform bound, if any.
+   *
+   * @deprecated Give the store to `new MultiPlatform(layers, { store, log })` (multi-platform.ts),
+   * as the build entry does. Here it serves only this class's deprecated multi-platform members
+   * when no `MultiPlatform` is attached.
+   */
   archNeutral?: ArchNeutralStore;
 }
 
@@ -127,8 +66,8 @@ export interface LayersOptions {
 export class Layers {
   // biome-ignore lint/suspicious/noExplicitAny: layers of every metadata type
   private readonly declared = new Map<string, Layer<any>>();
-  /** The declared layers that are arch-neutral: the native build shares them at {@link finish}. */
-  private readonly neutral = new Set<string>();
+  /** The build's multi-platform sharing (multi-platform.ts), once one is attached or needed. */
+  #sharing?: MultiPlatform;
   private readonly log: Logger;
   private readonly self: () => Promise<string>;
 
@@ -149,6 +88,23 @@ export class Layers {
     name: string,
     options: CachedLayerOptions<K, M>,
   ): Promise<Layer<M>> {
+    // The deprecated multi-platform options go where they are handled now.
+    if (options.archNeutral !== undefined || options.archVariants !== undefined) {
+      return this.sharing.cached(name, options);
+    }
+    return this.cachedWith(name, options, async () => false);
+  }
+
+  /**
+   * {@link cached}, with a step that may restore a layer the lifecycle did not restore before
+   * `fill` runs (true when it did): how `MultiPlatform` (multi-platform.ts) restores a layer
+   * the native build shared. Not for buildpacks: they call `ctx.multiPlatform.cached`.
+   */
+  async cachedWith<K extends LayerKey, M extends object = MetadataTable>(
+    name: string,
+    options: CachedLayerOptions<K, M>,
+    restore: RestoreStep<M>,
+  ): Promise<Layer<M>> {
     this.checkName(name);
     const { dir, types, state, metadata, migrated, reusedFromImage } = await this.lookUp(name, options);
     const refill = async (l: Layer<M>) => {
@@ -156,11 +112,12 @@ export class Layers {
       await this.prepare(name);
       await this.fill(l, options.fill, options.metadata);
     };
-    const layer = new Layer<M>(name, dir, state, types, options.key, reusedFromImage, this.self, refill);
+    const key = options.key;
+    const layer = new Layer<M>({ name, path: dir, state, types, key, reusedFromImage, self: this.self, refill });
     if (state.kind === "restored") {
       layer.metadata = metadata as M;
       this.log.detail(`Reusing ${name} (key unchanged${migrated ? ", metadata migrated from an older version" : ""})`);
-    } else if (!(await this.restoreNeutral(layer, options))) {
+    } else if (!(await restore(layer, () => this.prepare(name)))) {
       if (state.kind === "reset") this.log.detail(`Rebuilding ${name}: ${state.reason}`);
       // The default the author did not write, said where it takes effect (issue 72: a launch
       // layer was cached too, and only the exporter's "Adding cache layer" showed it).
@@ -173,96 +130,41 @@ export class Layers {
       await this.fill(layer, options.fill, options.metadata);
     }
     this.declared.set(name, layer);
-    if (options.archNeutral === true) this.neutral.add(name);
-    else this.neutral.delete(name);
     return layer;
   }
 
   /**
-   * In an emulated build (the store's role is `reuse`): restores `layer` from the arch-neutral
-   * store when the native build stored it with the same key, and says so; otherwise one line
-   * says why it is built here. True when restored.
+   * Makes `sharing` the multi-platform sharing of this build: {@link finish} shares its layers,
+   * and the deprecated members below use it. `new MultiPlatform(layers, …)` calls it.
    */
-  private async restoreNeutral<K extends LayerKey, M extends object>(
-    layer: Layer<M>,
-    options: CachedLayerOptions<K, M>,
-  ): Promise<boolean> {
-    const store = this.options.archNeutral;
-    if (store?.role !== "reuse" || !(options.archNeutral || options.archVariants)) return false;
-    const declared = options.archNeutral;
-    if (typeof declared === "object" && !options.archVariants) {
-      this.log.detail(`Building ${layer.name} here: ${declared.not}`);
-      return false;
-    }
-    await this.prepare(layer.name);
-    const got = await store.restore(layer.name, options.key, layer.path);
-    let reason = got.ok ? undefined : got.reason;
-    if (got.ok) {
-      const read = options.metadata ? readLayerMetadata(options.metadata, got.metadata) : undefined;
-      if (read && !read.ok) reason = `its stored metadata is refused: ${read.reason}`;
-      else {
-        layer.metadata = (read?.ok ? read.metadata : got.metadata) as M;
-        layer.state = { kind: "restored", key: options.key, fromArch: got.producer };
-        const made = options.archVariants && declared !== true ? `made for ${store.arch} there` : "arch-neutral";
-        this.log.detail(`Reusing ${layer.name} from the ${got.producer} build (${made}, key unchanged)`);
-        return true;
-      }
-    }
-    this.log.detail(`Building ${layer.name} here: ${reason}`);
-    return false;
+  attach(sharing: MultiPlatform): void {
+    this.#sharing = sharing;
   }
 
   /**
-   * The arch-neutral store when this is the native build of a multi-platform build and other
-   * architectures will reuse (`reusers`): where a buildpack stores each one's variant of a
-   * layer declared `archVariants`. Undefined otherwise.
+   * The attached sharing, or (for a `Layers` made without the build entry, as older tests
+   * make it) one made from the deprecated `LayersOptions.archNeutral`, which attaches itself.
    */
-  get variants(): Pick<ArchNeutralStore, "reusers" | "saveVariant" | "declineVariant"> | undefined {
-    const store = this.options.archNeutral;
-    return store?.role === "produce" && store.reusers.length > 0 ? store : undefined;
+  private get sharing(): MultiPlatform {
+    return this.#sharing ?? new MultiPlatform(this, { store: this.options.archNeutral, log: this.log });
   }
 
   /**
-   * Runs `run`, a step that writes into the app (a build script writing dist/), once per
-   * multi-platform build when its output is arch-neutral: the native build keeps what `run`
-   * changed under `dir` in the scratch layer `name` (not exported, not cached), shared with
-   * the other platforms' builds as an `archNeutral` layer is, and an emulated build whose key
-   * matches replays those changes onto `dir` instead of running `run` under qemu. Outside a
-   * multi-platform build, and in any build of one whose output is not arch-neutral, it only
-   * runs `run`: nothing is hashed, snapshotted or copied (an emulated build says why first).
-   * Returns the layer's state (`restored` with `fromArch` when replayed), or undefined when
-   * nothing is shared.
+   * Where the native build stores other architectures' variants of a layer.
+   *
+   * @deprecated Use `ctx.multiPlatform.variants` (multi-platform.ts): the same value.
+   */
+  get variants(): ArchVariants | undefined {
+    return this.sharing.variants;
+  }
+
+  /**
+   * Runs a step that writes into the app once per multi-platform build.
+   *
+   * @deprecated Use `ctx.multiPlatform.appOutput` (multi-platform.ts): the same step.
    */
   async appOutput<K extends LayerKey>(name: string, options: AppOutputOptions<K>): Promise<LayerState | undefined> {
-    const store = this.options.archNeutral;
-    // Output that is not arch-neutral is neither kept nor looked for: hashing the app's files
-    // would only find that no copy can be used. An emulated build says why it runs the step.
-    if (!store || options.archNeutral !== true) {
-      if (store?.role === "reuse" && typeof options.archNeutral === "object") {
-        this.log.detail(`Building ${name} here: ${options.archNeutral.not}`);
-      }
-      await options.run();
-      return undefined;
-    }
-    const { keepChanges, replayChanges, snapshotTree, treeDigest } = await import("./tree-changes.js");
-    const sources = await treeDigest(options.dir, { ignore: options.ignore ?? [] });
-    const layer = await this.cached(name, {
-      types: { cache: false },
-      key: { ...options.key, sources },
-      archNeutral: options.archNeutral,
-      async fill(l) {
-        if (store?.role !== "produce") return options.run();
-        const before = await snapshotTree(options.dir);
-        await options.run();
-        const { removed } = await keepChanges(options.dir, before, l.path);
-        return { removed };
-      },
-    });
-    if (layer.state.kind === "restored") {
-      const removed = layer.metadata.removed;
-      await replayChanges(layer.path, options.dir, Array.isArray(removed) ? removed.map(String) : []);
-    }
-    return layer.state;
+    return this.sharing.appOutput(name, options);
   }
 
   /**
@@ -281,7 +183,7 @@ export class Layers {
     if (declared) return declared;
     const { dir, types, state, metadata, reusedFromImage } = await this.lookUp(name, options);
     if (state.kind !== "restored" || reusedFromImage) return undefined;
-    const layer = new Layer<M>(name, dir, state, types, options.key, false, this.self);
+    const layer = new Layer<M>({ name, path: dir, state, types, key: options.key, self: this.self });
     layer.metadata = metadata as M;
     this.declared.set(name, layer);
     return layer;
@@ -351,15 +253,13 @@ export class Layers {
   /** A layer built from scratch on every build (old contents, if any, are deleted). */
   async fresh<M extends object = MetadataTable>(name: string, options: FreshLayerOptions<M>): Promise<Layer<M>> {
     this.checkName(name);
-    const layer = new Layer<M>(
+    const layer = new Layer<M>({
       name,
-      join(this.path, name),
-      { kind: "new" },
-      options.types,
-      undefined,
-      false,
-      this.self,
-    );
+      path: join(this.path, name),
+      state: { kind: "new" },
+      types: options.types,
+      self: this.self,
+    });
     await this.prepare(name);
     if (options.fill) await this.fill(layer, options.fill, options.metadata);
     this.declared.set(name, layer);
@@ -380,7 +280,6 @@ export class Layers {
   async remove(name: string): Promise<void> {
     this.checkName(name);
     this.declared.delete(name);
-    this.neutral.delete(name);
     await this.clear(name);
   }
 
@@ -389,7 +288,8 @@ export class Layers {
    * key and metadata in `[metadata]`). The build entry point calls this once build returns.
    */
   async finish(): Promise<void> {
-    await this.shareNeutral();
+    // Before the env files: each platform's build writes its own.
+    await this.#sharing?.share();
     const formats = this.supportedSbomFormats();
     for (const layer of this.declared.values()) {
       if (!layer.reusedFromImage && !layer.env.isEmpty) await writeEnvDelta(layer.path, layer.env);
@@ -403,21 +303,6 @@ export class Layers {
       if (layer.key !== undefined) metadata[CACHE_KEY_FIELD] = layer.key;
       const text = stringifyLayerToml({ types: layer.types, metadata: dropUndefined(metadata) });
       await writeAtomic(join(this.path, `${layer.name}.toml`), text);
-    }
-  }
-
-  /**
-   * In the native build (the store's role is `produce`): stores each arch-neutral layer for
-   * the other platforms' builds, once the build has returned and the layer is final, and
-   * before its env files are written (each build writes its own).
-   */
-  private async shareNeutral(): Promise<void> {
-    const store = this.options.archNeutral;
-    if (store?.role !== "produce") return;
-    for (const name of this.neutral) {
-      const layer = this.declared.get(name);
-      if (!layer || layer.reusedFromImage || layer.key === undefined || !existsSync(layer.path)) continue;
-      await store.save(name, layer.key, dropUndefined({ ...layer.metadata }), layer.path);
     }
   }
 
@@ -485,19 +370,4 @@ export class Layers {
       throw err;
     }
   }
-}
-
-/** The table without its undefined values, at any depth: TOML has no null. */
-function dropUndefined(table: Record<string, unknown>): Record<string, unknown> {
-  return normalizeForToml(table) as Record<string, unknown>;
-}
-
-function normalizeForToml(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalizeForToml);
-  if (isTable(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = normalizeForToml(v);
-    return out;
-  }
-  return value;
 }

@@ -151,6 +151,10 @@ describe("extend the run image", () => {
     }
     expect(labels["org.opencontainers.image.vendor"]).toBe("Corp");
     expect(labels["io.buildpacks.base.sbom"]).toBe(config.rootfs.diff_ids.at(-1));
+    // What the extended run image provides, jq's libraries among it, for a rebase onto it to read.
+    const provides = JSON.parse(labels["io.cnbkit.base.abi"]);
+    expect(Object.keys(provides.libraries)).toEqual(expect.arrayContaining(["libjq.so.1", "libssl.so.3"]));
+    expect(provides.glibc).toBe(JSON.parse(base.config.Labels["io.cnbkit.base.abi"]).glibc);
     expect(JSON.parse(labels[EXTENDED_LABEL])).toEqual([
       {
         apt: ["jq"],

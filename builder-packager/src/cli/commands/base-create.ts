@@ -20,7 +20,8 @@ export const baseCreateCommand: Command = {
   usage:
     "cnbkit base create [--output oci:<dir>] [--arch amd64|arm64] [--flavor standard|slim|tiny] [--debian 13|12] | --output oci:<dir> --target linux/amd64 --target linux/arm64",
   description: [
-    "The images carry user cnb (1000:1000), CNB_USER_ID/CNB_GROUP_ID and io.buildpacks.base.* labels.",
+    "The images carry user cnb (1000:1000), CNB_USER_ID/CNB_GROUP_ID and io.buildpacks.base.* labels; the run image also",
+    "io.cnbkit.base.abi, what its libraries provide (glibc, sonames, symbol versions), which cnbkit rebase checks apps against.",
     "They are cached under ~/.cache/cnbkit/base (CNBKIT_CACHE moves it); the first run takes a few minutes.",
     "With --output, both images are also written to that OCI layout, tagged build and run.",
     "With several --target, each tag is an image index with one image per arch (another arch runs",

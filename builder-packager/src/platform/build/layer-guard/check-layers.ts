@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { OciLayout } from "../../../oci/index.js";
 import { LABELS, type LifecycleMetadata } from "../../app-image.js";
+import { CACHE_METADATA } from "./cache-image.js";
 import type { CacheSnapshot } from "./cache-snapshot.js";
 import { type CnbOwner, type HygieneFinding, octalMode } from "./layer-hygiene.js";
 import { type LayerScan, scanLayerFile } from "./layer-scan.js";
@@ -130,9 +131,6 @@ async function checkMetadata(input: LayerCheckInput): Promise<void> {
     );
   }
 }
-
-/** The lifecycle's cache metadata file in `committed/`. */
-const CACHE_METADATA = "io.buildpacks.lifecycle.cache.metadata";
 
 async function refuse(input: LayerCheckInput, what: string): Promise<never> {
   await input.cache.restore();

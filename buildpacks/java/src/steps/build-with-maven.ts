@@ -17,6 +17,7 @@ import {
   metadataSchema,
   type ResolvedDependency,
   type Settings,
+  type ToolEnv,
   withChanges,
 } from "@cnbkit/framework";
 import type { BuildTool } from "../build-tool.js";
@@ -80,18 +81,15 @@ export async function buildWithMaven(
   tool: Extract<BuildTool, { kind: "maven" }>,
   jdk: BuildJdk,
 ): Promise<MavenBuild> {
-  const mavenDep = tool.wrapper ? undefined : ctx.dependencies.resolve("maven");
+  const dep = tool.wrapper ? undefined : ctx.dependencies.resolve("maven");
   // An old wrapper's Maven (before 3.6.1) rejects --no-transfer-progress.
-  const mavenVersion = mavenDep?.version ?? (await wrapperVersion(app.dir));
+  const mavenVersion = dep?.version ?? (await wrapperVersion(app.dir));
   const args = argsForMaven(mavenArguments(settings), mavenVersion);
   // The header first: the cache layer's "Reusing maven_m2" line belongs under it.
-  ctx.log.step(`Maven (${mavenDep ? `Maven ${mavenDep.version}` : "mvnw"})`);
+  ctx.log.step(`Maven (${dep ? `Maven ${dep.version}` : "mvnw"})`);
   const neutral = await archNeutrality(app);
   const m2 = localRepository(ctx, neutral);
-  const settingsXml = ctx.platform.bindings.one("maven");
-  const extra = settingsXml?.entries.includes("settings.xml")
-    ? ["--settings", join(settingsXml.path, "settings.xml")]
-    : [];
+  const extra = settingsArguments(ctx);
   const sources = await sourceDigest(app.dir, app.files, ["target"]);
   let ran = false;
   let files = app.files;
@@ -101,74 +99,134 @@ export async function buildWithMaven(
       sources,
       args: [...args, ...extra].join(" "),
       jdk: jdk.version,
-      maven: mavenDep?.version ?? "mvnw",
+      maven: dep?.version ?? "mvnw",
       layout: BUILD_LAYOUT,
     },
     metadata: buildMetadata,
     archNeutral: neutral,
     async fill(l) {
       // The JDK and Maven are installed only now: an unchanged tree needs neither.
-      const repo = await m2.get();
-      const java = await jdk.get();
-      const maven = mavenDep ? await installMaven(ctx, mavenDep) : undefined;
-      if (tool.wrapper) await chmod(join(app.dir, "mvnw"), 0o755);
-      const trust = await buildTrust(ctx, settings, java);
-      const env = withChanges(settings, java.env, maven?.env, trust, {
-        set: {
-          MAVEN_USER_HOME: join(repo.path, "wrapper"),
-          MAVEN_OPTS: [settings.MAVEN_OPTS, `-Dmaven.repo.local=${join(repo.path, "repository")}`]
-            .filter(Boolean)
-            .join(" "),
-        },
-      });
-      const command = [maven ? join(maven.home, "bin", "mvn") : join(app.dir, "mvnw"), ...args, ...extra];
-      const done = ctx.log.timer();
-      ctx.log.detail(`Running ${[tool.wrapper ? "./mvnw" : "mvn", ...args].join(" ")}`);
-      await runTool(command, {
-        cwd: app.dir,
-        env,
-        log: ctx.log,
-        what: "Maven build",
-        errorLine: mavenErrorLine,
-        explain: (failure) =>
-          explainMissingArtifacts("Maven build")(failure) ??
-          explainMissingProgram("Maven build", mavenErrorLine)(failure),
-      });
+      const env = await mavenEnv(ctx, { settings, app, tool, jdk, dep, repo: await m2.get() });
+      const maven = { ...env, args, extra, version: mavenVersion };
+      await runMaven(ctx, app, maven, tool.wrapper);
       ran = true;
-      ctx.log.detail(`Built in ${done()}`);
-      // The tree Maven left: listed once here, and extended by what copy-dependencies adds.
-      files = await listFiles(app.dir);
-      let found = await findRunnable(app.dir, files, settings);
-      if (needsDependencies(app, found.module, found.runnable)) {
-        // Plain classes (no executable jar, no copied dependencies), as `mvn exec:java` runs
-        // them: without their libraries they stop at the first NoClassDefFoundError.
-        ctx.log.detail("The classes run with their libraries: copying them to target/dependency");
-        const copy = argsForMaven(
-          ["dependency:copy-dependencies", "-DincludeScope=runtime", "--batch-mode", "--no-transfer-progress"],
-          mavenVersion,
-        );
-        await runTool([command[0] as string, ...copy, ...extra], {
-          cwd: app.dir,
-          env,
-          log: ctx.log,
-          what: "Maven dependency:copy-dependencies",
-        });
-        files = await withCopiedDependencies(app.dir, files);
-        found = await findRunnable(app.dir, files, settings);
-      }
-      if (found.module !== ".") ctx.log.detail(`Module ${found.module} is the one to run`);
-      ctx.log.detail(`Runs the ${describeRunnable(found.runnable)}`);
-      const r = found.runnable;
-      if (r.kind === "exploded") {
-        await mkdir(join(l.path, dirname(r.jar)), { recursive: true });
-        await copyFile(join(app.dir, r.jar), join(l.path, r.jar));
-      } else await saveKept(app.dir, r, l.path);
-      return { runnable: r };
+      const found = await locateRunnable(ctx, app, maven, settings);
+      files = found.files;
+      await keepRunnable(app.dir, found.runnable, l.path);
+      return { runnable: found.runnable };
     },
   });
   await m2.keepIfUnused();
   if (!ran && !(out.state.kind === "restored" && out.state.fromArch)) ctx.log.detail(UNCHANGED);
   return { runnable: out.metadata.runnable, root: out.path, ran, files };
+}
+
+/** How this build runs Maven: the program, its arguments and environment. */
+interface MavenInvocation {
+  /** mvn from the inventory's layer, or the app's mvnw. */
+  program: string;
+  env: ToolEnv;
+  /** The build's arguments, as the settings make them for this Maven version. */
+  args: readonly string[];
+  /** `--settings <binding>/settings.xml` when a `maven` binding carries one; every run passes them. */
+  extra: readonly string[];
+  /** Maven's version (from the inventory or the wrapper), for the arguments of later runs. */
+  version: string | undefined;
+}
+
+/** `--settings` for the settings.xml of a `maven` binding, if the platform binds one. */
+function settingsArguments(ctx: StepContext<"platform">): string[] {
+  const binding = ctx.platform.bindings.one("maven");
+  return binding?.entries.includes("settings.xml") ? ["--settings", join(binding.path, "settings.xml")] : [];
+}
+
+/**
+ * Installs what Maven runs with (the JDK, Maven itself unless the app has a wrapper, the
+ * build's trust store) and returns the program and its environment, which points Maven's
+ * local repository at the `maven_m2` layer.
+ */
+async function mavenEnv(
+  ctx: StepContext<"layers" | "log" | "dependencies" | "platform">,
+  i: {
+    settings: Settings;
+    app: SourceApp;
+    tool: Extract<BuildTool, { kind: "maven" }>;
+    jdk: BuildJdk;
+    dep: ResolvedDependency | undefined;
+    repo: Layer<MetadataTable>;
+  },
+): Promise<{ program: string; env: ToolEnv }> {
+  const java = await i.jdk.get();
+  const maven = i.dep ? await installMaven(ctx, i.dep) : undefined;
+  if (i.tool.wrapper) await chmod(join(i.app.dir, "mvnw"), 0o755);
+  const trust = await buildTrust(ctx, i.settings, java);
+  const env = withChanges(i.settings, java.env, maven?.env, trust, {
+    set: {
+      MAVEN_USER_HOME: join(i.repo.path, "wrapper"),
+      MAVEN_OPTS: [i.settings.MAVEN_OPTS, `-Dmaven.repo.local=${join(i.repo.path, "repository")}`]
+        .filter(Boolean)
+        .join(" "),
+    },
+  });
+  return { program: maven ? join(maven.home, "bin", "mvn") : join(i.app.dir, "mvnw"), env };
+}
+
+/** Runs the build, saying the command as the user would type it and how long it took. */
+async function runMaven(ctx: StepContext<"log">, app: SourceApp, maven: MavenInvocation, wrapper: boolean) {
+  const done = ctx.log.timer();
+  ctx.log.detail(`Running ${[wrapper ? "./mvnw" : "mvn", ...maven.args].join(" ")}`);
+  await runTool([maven.program, ...maven.args, ...maven.extra], {
+    cwd: app.dir,
+    env: maven.env,
+    log: ctx.log,
+    what: "Maven build",
+    errorLine: mavenErrorLine,
+    explain: (failure) =>
+      explainMissingArtifacts("Maven build")(failure) ?? explainMissingProgram("Maven build", mavenErrorLine)(failure),
+  });
+  ctx.log.detail(`Built in ${done()}`);
+}
+
+/**
+ * What the build made to run, and the tree Maven left (listed once here). Plain classes that
+ * need their libraries get them copied first, as `mvn exec:java` would find them.
+ */
+async function locateRunnable(
+  ctx: StepContext<"log">,
+  app: SourceApp,
+  maven: MavenInvocation,
+  settings: Settings,
+): Promise<{ runnable: Runnable; files: readonly string[] }> {
+  let files = await listFiles(app.dir);
+  let found = await findRunnable(app.dir, files, settings);
+  if (needsDependencies(app, found.module, found.runnable)) {
+    // Plain classes (no executable jar, no copied dependencies), as `mvn exec:java` runs
+    // them: without their libraries they stop at the first NoClassDefFoundError.
+    ctx.log.detail("The classes run with their libraries: copying them to target/dependency");
+    const copy = argsForMaven(
+      ["dependency:copy-dependencies", "-DincludeScope=runtime", "--batch-mode", "--no-transfer-progress"],
+      maven.version,
+    );
+    await runTool([maven.program, ...copy, ...maven.extra], {
+      cwd: app.dir,
+      env: maven.env,
+      log: ctx.log,
+      what: "Maven dependency:copy-dependencies",
+    });
+    files = await withCopiedDependencies(app.dir, files);
+    found = await findRunnable(app.dir, files, settings);
+  }
+  if (found.module !== ".") ctx.log.detail(`Module ${found.module} is the one to run`);
+  ctx.log.detail(`Runs the ${describeRunnable(found.runnable)}`);
+  return { runnable: found.runnable, files };
+}
+
+/** Keeps the runnable's files in the `maven_build` layer, at their app-relative paths. */
+async function keepRunnable(appDir: string, r: Runnable, layerPath: string): Promise<void> {
+  if (r.kind === "exploded") {
+    await mkdir(join(layerPath, dirname(r.jar)), { recursive: true });
+    await copyFile(join(appDir, r.jar), join(layerPath, r.jar));
+  } else await saveKept(appDir, r, layerPath);
 }
 
 type MetadataTable = layers.MetadataTable;

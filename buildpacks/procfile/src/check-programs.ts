@@ -17,7 +17,15 @@ export async function checkPrograms(
   const strict = ctx.env.BP_PROCFILE_CHECK !== "false";
   for (const entry of entries) {
     const program = programOf(entry.command);
-    if (program === undefined || (await programProvided(program, places))) continue;
+    if (program === undefined) continue;
+    const provided = await programProvided(program, places);
+    if (provided === "found") continue;
+    if (provided === "unsure") {
+      ctx.log.detail(
+        `${program} (the ${entry.type} process) is not on disk; a layer reused from the previous image may hold it`,
+      );
+      continue;
+    }
     const isDefault = processes.some((p) => p.type === entry.type && p.default);
     const line = `Procfile:${entry.line}: the ${entry.type} process runs ${JSON.stringify(entry.command)}, but nothing in this build provides ${program} (not on the build's PATH, in a buildpack's layer or in the app)`;
     if (isDefault && strict) throw new CnbError(line, { hint: missingProgramHint(program) });

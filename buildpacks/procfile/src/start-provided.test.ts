@@ -42,13 +42,25 @@ describe("programProvided", () => {
   });
   test("found on the PATH, in any buildpack's layer, or in the app", async () => {
     for (const p of ["java", "gunicorn", "next", "go-getting-started", "bin/go-getting-started"]) {
-      expect(await programProvided(p, places()), p).toBe(true);
+      expect(await programProvided(p, places()), p).toBe("found");
     }
   });
   test("Ruby's, Elixir's and a non-executable file are provided by nothing", async () => {
     for (const p of ["bundle", "mix", "notes", "vendor/bin/heroku-php-apache2"]) {
-      expect(await programProvided(p, places()), p).toBe(false);
+      expect(await programProvided(p, places()), p).toBe("missing");
     }
+  });
+  test("a warm build whose layer is reused from the previous image (its toml, no files) is unsure, not missing", async () => {
+    // heroku/go-getting-started rebuilt: cnbkit/go's binaries layer stays in the previous image.
+    await writeFile(join(root, "layers", "cnbkit_go.toml"), "");
+    await mkdir(join(root, "layers", "cnbkit_go"), { recursive: true });
+    await writeFile(join(root, "layers", "cnbkit_go", "binaries.toml"), "[types]\nlaunch = true\n");
+    expect(await programProvided("go-getting-started-reused", places())).toBe("unsure");
+    expect(await programProvided("bin/go-getting-started-reused", places())).toBe("unsure");
+    await mkdir(join(root, "layers", "cnbkit_go", "binaries"));
+    expect(await programProvided("go-getting-started-reused", places())).toBe("unsure");
+    await rm(join(root, "layers", "cnbkit_go"), { recursive: true });
+    await rm(join(root, "layers", "cnbkit_go.toml"));
   });
   test("the hint names the language and what cnbkit serves", () => {
     expect(missingProgramHint("bundle")).toMatch(

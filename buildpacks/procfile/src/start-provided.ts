@@ -82,33 +82,55 @@ export interface ProgramPlaces {
 }
 
 /**
- * Whether `program` exists in the build: a path (absolute, or relative to the app), or a
- * name on the PATH, in `bin/` or `node_modules/.bin/` of any buildpack's layer, or in the
- * app's `bin/` or `node_modules/.bin/`.
+ * Whether `program` exists in the build: "found" as a path (absolute, or relative to the app),
+ * or as a name on the PATH, in `bin/` or `node_modules/.bin/` of any buildpack's layer, or in
+ * the app's `bin/` or `node_modules/.bin/`. "unsure" when it is not found but a layer is
+ * reused from the previous image (its `<layer>.toml` is there, its files are not: a warm
+ * build of a Go app keeps the compiled binary that way), since the program may be in it.
  */
-export async function programProvided(program: string, places: ProgramPlaces): Promise<boolean> {
-  if (program.includes("/")) return exists(isAbsolute(program) ? program : join(places.app, program));
-  const dirs = [
-    ...places.path.split(":").filter(Boolean),
-    join(places.app, "bin"),
-    join(places.app, "node_modules", ".bin"),
-    ...(await layerBinDirs(places.layersRoot)),
-  ];
-  for (const dir of dirs) {
-    if (await executable(join(dir, program))) return true;
-  }
-  return false;
-}
-
-/** `<root>/<buildpack>/<layer>/bin` and `.../node_modules/.bin` of every layer written so far. */
-async function layerBinDirs(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const bp of await subdirs(root)) {
-    for (const layer of await subdirs(join(root, bp))) {
-      out.push(join(root, bp, layer, "bin"), join(root, bp, layer, "node_modules", ".bin"));
+export async function programProvided(program: string, places: ProgramPlaces): Promise<"found" | "missing" | "unsure"> {
+  const layers = await layerDirs(places.layersRoot);
+  let found: boolean;
+  if (program.includes("/")) {
+    found = await exists(isAbsolute(program) ? program : join(places.app, program));
+  } else {
+    const dirs = [
+      ...places.path.split(":").filter(Boolean),
+      join(places.app, "bin"),
+      join(places.app, "node_modules", ".bin"),
+      ...layers.present.flatMap((l) => [join(l, "bin"), join(l, "node_modules", ".bin")]),
+    ];
+    found = false;
+    for (const dir of dirs) {
+      if (await executable(join(dir, program))) {
+        found = true;
+        break;
+      }
     }
   }
-  return out;
+  if (found) return "found";
+  return layers.elsewhere ? "unsure" : "missing";
+}
+
+/**
+ * Every layer written so far (`<root>/<buildpack>/<layer>`), and whether any is reused from
+ * the previous image: a `<layer>.toml` with no files beside it.
+ */
+async function layerDirs(root: string): Promise<{ present: string[]; elsewhere: boolean }> {
+  const present: string[] = [];
+  let elsewhere = false;
+  for (const bp of await subdirs(root)) {
+    const entries = await readdir(join(root, bp), { withFileTypes: true }).catch(() => []);
+    const dirs = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
+    for (const d of dirs) present.push(join(root, bp, d));
+    for (const e of entries) {
+      const layer = /^(.+)\.toml$/.exec(e.name)?.[1];
+      if (!e.isFile() || !layer || ["launch", "build", "store"].includes(layer)) continue;
+      // No files, or an empty directory a buildpack made for a layer it kept from the image.
+      if (!dirs.has(layer) || (await readdir(join(root, bp, layer)).catch(() => [])).length === 0) elsewhere = true;
+    }
+  }
+  return { present, elsewhere };
 }
 
 async function subdirs(dir: string): Promise<string[]> {

@@ -3,10 +3,10 @@ import { readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as esbuild from "esbuild";
 import { afterAll, beforeAll, expect, onTestFinished, test } from "vitest";
 import { isProcessAlive } from "../cache/index.js";
 import { runContainer, uniqueContainerId } from "./runc.js";
+import { bundleTestScript } from "../oci/test-bundle.js";
 import { hostUsrRootfs } from "../platform/test-fixtures.js";
 import type { BindMount } from "./runtime-config.js";
 
@@ -109,17 +109,7 @@ test("a SIGKILL of the caller's whole process group stops its container within s
   const work = await mkdtemp(join(tmpdir(), "cnbkit-runc-kill-"));
   onTestFinished(() => rm(work, { recursive: true, force: true }));
   const driver = join(work, "driver.mjs");
-  await esbuild.build({
-    entryPoints: [join(import.meta.dirname, "test-container-driver.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile: driver,
-    logLevel: "silent",
-    external: ["xmlbuilder2", "libxmljs2"],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  await bundleTestScript(join(import.meta.dirname, "test-container-driver.ts"), driver);
   // Its own process group, as a terminal gives a command: the test kills the whole group.
   const child = spawn(process.execPath, [driver, rootfs, "sh", "-c", "echo up; exec sleep 600"], {
     detached: true,

@@ -4,10 +4,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, utimes, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { digestHex } from "./digest.js";
 import { type LayerDescriptor, type LayerEntry, writeLayer } from "./layer.js";
+import { bundleTestScript } from "./test-bundle.js";
 import { noise, noiseStream, peakRssGrowth } from "./test-memory.js";
 import { LayerBlobCache, type LayerBlobCacheOptions } from "./layer-cache.js";
 
@@ -181,16 +181,7 @@ const layer = await writeLayer([{ type: "file", path: "data.bin", size: ${size},
 console.log(JSON.stringify({ layer, stats: cache.stats }));
 `,
     );
-    const bundle = script.replace(/\.ts$/, ".mjs");
-    await build({
-      entryPoints: [script],
-      outfile: bundle,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-      logLevel: "error",
-    });
+    const bundle = await bundleTestScript(script, script.replace(/\.ts$/, ".mjs"));
     const root = await fresh("cache");
     const outs = [await fresh("out"), await fresh("out")];
     const results = await Promise.all(

@@ -8,28 +8,17 @@ import { existsSync } from "node:fs";
 import { mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as esbuild from "esbuild";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { openImageSink, openImageSource, copyImage } from "./image-store.js";
 import { OciLayout } from "./layout.js";
+import { bundleTestScript } from "./test-bundle.js";
 
 let work = "";
 let writer = "";
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "cnbkit-layout-faults-"));
-  writer = join(work, "writer.mjs");
-  await esbuild.build({
-    entryPoints: [join(import.meta.dirname, "test-layout-writer.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile: writer,
-    logLevel: "silent",
-    external: ["xmlbuilder2", "libxmljs2"],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  writer = await bundleTestScript(join(import.meta.dirname, "test-layout-writer.ts"), join(work, "writer.mjs"));
 });
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });

@@ -45,6 +45,7 @@ describe("procfile buildpack", () => {
       Procfile: "web: bundle exec puma -C config/puma.rb\n",
       Gemfile: 'source "https://rubygems.org"\ngem "rails", "~> 8.0"\ngem "puma"\n',
       "config.ru": "require_relative 'config/environment'\nrun Rails.application\n",
+      "bin/bundle": "#!/usr/bin/env ruby\nload Gem.bin_path('bundler', 'bundle')\n",
     };
     const err = await runBuild(bp, { buildpackDir, app, env: { PATH: "/nonexistent" } }).catch((e: Error) => e);
     expect((err as Error).message).toBe(

@@ -34,19 +34,27 @@ describe("programProvided", () => {
     await tool(join(root, "usr-bin", "java"));
     await tool(join(root, "layers", "cnbkit_python", "venv", "bin", "gunicorn")); // a launch-only layer
     await tool(join(root, "layers", "cnbkit_nodejs", "launch_modules", "node_modules", ".bin", "next"));
+    await tool(join(root, "layers", "cnbkit_go", "app", "bin", "go-getting-started"));
     await tool(join(root, "app", "bin", "go-getting-started"));
+    // A Rails app's binstubs: in the app, but bundle is not on the PATH and ruby is nowhere.
+    await tool(join(root, "app", "bin", "bundle"));
+    await writeFile(
+      join(root, "app", "bin", "rails"),
+      "#!/usr/bin/env ruby\nAPP_PATH = File.expand_path('../config/application', __dir__)\n",
+    );
+    await writeFile(join(root, "app", "run.sh"), "#!/usr/bin/env java -jar\n");
     await writeFile(join(root, "layers", "cnbkit_python", "venv", "bin", "notes"), "not a program");
   });
   afterAll(async () => {
     await rm(root, { recursive: true, force: true });
   });
   test("found on the PATH, in any buildpack's layer, or in the app", async () => {
-    for (const p of ["java", "gunicorn", "next", "go-getting-started", "bin/go-getting-started"]) {
+    for (const p of ["java", "gunicorn", "next", "go-getting-started", "bin/go-getting-started", "./run.sh"]) {
       expect(await programProvided(p, places()), p).toBe("found");
     }
   });
   test("Ruby's, Elixir's and a non-executable file are provided by nothing", async () => {
-    for (const p of ["bundle", "mix", "notes", "vendor/bin/heroku-php-apache2"]) {
+    for (const p of ["bundle", "mix", "notes", "vendor/bin/heroku-php-apache2", "bin/rails"]) {
       expect(await programProvided(p, places()), p).toBe("missing");
     }
   });

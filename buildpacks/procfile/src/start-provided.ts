@@ -5,7 +5,7 @@
  * build's PATH, those layers or the app is one the image cannot start. Without this check a
  * Rails app got an image from the Procfile alone whose `bundle exec puma` exited 127 at start.
  */
-import { access, readdir, stat } from "node:fs/promises";
+import { access, readdir, readFile, stat } from "node:fs/promises";
 import { constants } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 
@@ -84,32 +84,51 @@ export interface ProgramPlaces {
 /**
  * Whether `program` exists in the build: "found" as a path (absolute, or relative to the app),
  * or as a name on the PATH, in `bin/` or `node_modules/.bin/` of any buildpack's layer, or in
- * the app's `bin/` or `node_modules/.bin/`. "unsure" when it is not found but a layer is
+ * the app's `node_modules/.bin/`, with the interpreter its `#!` line names. "unsure" when it is not found but a layer is
  * reused from the previous image (its `<layer>.toml` is there, its files are not: a warm
  * build of a Go app keeps the compiled binary that way), since the program may be in it.
  */
 export async function programProvided(program: string, places: ProgramPlaces): Promise<"found" | "missing" | "unsure"> {
   const layers = await layerDirs(places.layersRoot);
-  let found: boolean;
-  if (program.includes("/")) {
-    found = await exists(isAbsolute(program) ? program : join(places.app, program));
-  } else {
-    const dirs = [
-      ...places.path.split(":").filter(Boolean),
-      join(places.app, "bin"),
-      join(places.app, "node_modules", ".bin"),
-      ...layers.present.flatMap((l) => [join(l, "bin"), join(l, "node_modules", ".bin")]),
-    ];
-    found = false;
-    for (const dir of dirs) {
-      if (await executable(join(dir, program))) {
-        found = true;
-        break;
-      }
-    }
-  }
+  const at = await locate(program, places, layers.present);
+  // A script runs only if its interpreter does: a Rails app's bin/rails is `#!/usr/bin/env ruby`.
+  const interpreter = at === undefined ? undefined : await shebangProgram(at);
+  const found =
+    at !== undefined &&
+    (interpreter === undefined || (await locate(interpreter, places, layers.present)) !== undefined);
   if (found) return "found";
   return layers.elsewhere ? "unsure" : "missing";
+}
+
+/**
+ * Where `program` is: a path as given (relative to the app), or a name on the PATH or in a
+ * layer's `bin/` or `node_modules/.bin/` (or the app's `node_modules/.bin/`). Not the app's
+ * own `bin/`: it is not on the image's PATH, and a Rails app's `bin/bundle` is only a stub.
+ */
+async function locate(program: string, places: ProgramPlaces, layers: readonly string[]): Promise<string | undefined> {
+  if (program.includes("/")) {
+    const path = isAbsolute(program) ? program : join(places.app, program);
+    return (await exists(path)) ? path : undefined;
+  }
+  const dirs = [
+    ...places.path.split(":").filter(Boolean),
+    join(places.app, "node_modules", ".bin"),
+    ...layers.flatMap((l) => [join(l, "bin"), join(l, "node_modules", ".bin")]),
+  ];
+  for (const dir of dirs) {
+    if (await executable(join(dir, program))) return join(dir, program);
+  }
+  return undefined;
+}
+
+/** The program a script's `#!` line runs (`#!/usr/bin/env ruby` gives ruby), if it has one. */
+async function shebangProgram(path: string): Promise<string | undefined> {
+  const head = await readFile(path)
+    .then((b) => b.subarray(0, 256).toString("latin1"))
+    .catch(() => "");
+  const m = /^#!\s*(\S+)(?:\s+(?:-\S+\s+)*(\S+))?/.exec(head);
+  if (!m) return undefined;
+  return /(^|\/)env$/.test(m[1]!) ? m[2] : m[1];
 }
 
 /**

@@ -74,6 +74,7 @@ describe("programProvided", () => {
     expect(missingProgramHint("bundle")).toMatch(
       /^bundle is a Ruby command; cnbkit's buildpacks serve Node\.js, Python, Java, Go and static sites, not Ruby: /,
     );
+    expect(missingProgramHint("mix")).toMatch(/^mix is an Elixir command; /);
     expect(missingProgramHint("jemalloc.sh")).toMatch(
       /^cnbkit's buildpacks serve Node\.js, Python, Java, Go and static sites: /,
     );

@@ -198,7 +198,7 @@ export const SERVED = "Node.js, Python, Java, Go and static sites";
  */
 export function missingProgramHint(program: string): string {
   const language = FOREIGN.find(([, re]) => re.test(program))?.[0];
-  const what = language ? `${program} is a ${language} command; ` : "";
+  const what = language ? `${program} is ${/^[AEIOU]/.test(language) ? "an" : "a"} ${language} command; ` : "";
   return `${what}cnbkit's buildpacks serve ${SERVED}${language ? `, not ${language}` : ""}: build with a builder that provides ${program}, or change the Procfile's command (BP_PROCFILE_CHECK=false makes this a warning, for a run image that has it)`;
 }
 

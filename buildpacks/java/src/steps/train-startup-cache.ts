@@ -34,7 +34,7 @@ import { createWriteStream, existsSync } from "node:fs";
 import { readdir, readFile, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { metadataSchema, type Settings } from "@cnbkit/framework";
+import { type Layer, metadataSchema, type Settings } from "@cnbkit/framework";
 import { runStreaming } from "@cnbkit/framework/process";
 import yazl from "yazl";
 import type { JarManifest } from "../jar-manifest.js";
@@ -109,6 +109,16 @@ function jvmBuild(java: string): Promise<string | undefined> {
   });
 }
 
+/** What a training run makes: the kind of cache, how it is written and read, and the app's main class. */
+interface CachePlan {
+  choice: Exclude<ReturnType<typeof chooseStartupCache>, { kind: "none" }>;
+  format: (typeof STARTUP_CACHE_FORMATS)[keyof typeof STARTUP_CACHE_FORMATS];
+  /** "starts without a CDS archive": how a warning ends when there is none. */
+  without: string;
+  /** Start-Class. */
+  main: string;
+}
+
 /**
  * Trains a CDS archive or an AOT cache when BP_JVM_CDS_ENABLED or BP_JVM_AOTCACHE_ENABLED is
  * true and the app is a Spring Boot 3.2+ app; returns the start command that maps it, or
@@ -120,6 +130,49 @@ export async function trainStartupCache(
   manifest: JarManifest,
   jre: Jre,
 ): Promise<string[] | undefined> {
+  const plan = planCache(ctx, settings, manifest, jre);
+  if (!plan) return undefined;
+  const { choice, format, main } = plan;
+  ctx.log.step(`${format.label} (${choice.setting})`);
+  if (choice.note) ctx.log.warn(choice.note);
+  const appDir = ctx.app.path;
+  const libs = await libraryJars(appDir);
+  const classes = join(appDir, "BOOT-INF", "classes");
+  const app = await appListing(libs, classes);
+  // The launch check is an sh exec.d program in this layer; a run image without a shell gets
+  // the same check from the static jvm-helper (steps/add-shell-free-launch.ts), which reads
+  // what it needs from this layer's BPI_JVM_STARTUP_CACHE_* at launch.
+  const check = runImageHasShell(settings);
+  const layer = await ctx.layers.cached("cds", {
+    types: { launch: true, cache: false },
+    key: {
+      kind: choice.kind,
+      check: check ? STARTUP_CACHE_CHECK_FORMAT : `${JVM_HELPER}-${STARTUP_CACHE_CHECK_FORMAT}`,
+      jre: jre.version,
+      jreKey: JSON.stringify(jre.layer.key ?? {}),
+      app,
+      main,
+    },
+    metadata: cdsMetadata,
+    fill: (l) => trainCache(ctx, l, { plan, jre, libs, classes, check }),
+  });
+  if (!layer.metadata.archive) return undefined;
+  const { jvm, size } = layer.metadata;
+  if (!check && jvm !== undefined && size !== undefined) describeForHelper(layer, format, { jvm, size });
+  const classPath = [join(layer.path, "application.jar"), ...libs].join(":");
+  return ["java", format.launchFlag(join(layer.path, format.file)), "-cp", classPath, main];
+}
+
+/**
+ * The cache the settings ask for, if this app can be trained: a Spring Boot 3.2+ app with a
+ * Start-Class. Otherwise undefined, with a warning when a setting asked for one.
+ */
+function planCache(
+  ctx: StepContext<"log">,
+  settings: Settings,
+  manifest: JarManifest,
+  jre: Jre,
+): CachePlan | undefined {
   const choice = chooseStartupCache(settings, jre.version);
   if (choice.kind === "none") return undefined;
   const format = STARTUP_CACHE_FORMATS[choice.kind];
@@ -132,76 +185,72 @@ export async function trainStartupCache(
     );
     return undefined;
   }
-  ctx.log.step(`${format.label} (${choice.setting})`);
-  if (choice.note) ctx.log.warn(choice.note);
-  const appDir = ctx.app.path;
-  const libs = await libraryJars(appDir);
+  return { choice, format, without, main };
+}
+
+/** A digest of what the training run loads: each library jar's path and size, and the app's class files' names. */
+async function appListing(libs: readonly string[], classes: string): Promise<string> {
   const listing = createHash("sha256");
   for (const jar of libs) listing.update(`${jar} ${(await stat(jar)).size}\n`);
-  const classes = join(appDir, "BOOT-INF", "classes");
   const classFiles = existsSync(classes) ? await readdir(classes, { recursive: true }) : [];
   for (const f of classFiles.sort()) listing.update(`${f}\n`);
-  // The launch check is an sh exec.d program in this layer; a run image without a shell gets
-  // the same check from the static jvm-helper (steps/add-shell-free-launch.ts), which reads
-  // what it needs from this layer's BPI_JVM_STARTUP_CACHE_* at launch.
-  const check = runImageHasShell(settings);
-  const layer = await ctx.layers.cached("cds", {
-    types: { launch: true, cache: false },
-    key: {
-      kind: choice.kind,
-      check: check ? STARTUP_CACHE_CHECK_FORMAT : `${JVM_HELPER}-${STARTUP_CACHE_CHECK_FORMAT}`,
-      jre: jre.version,
-      jreKey: JSON.stringify(jre.layer.key ?? {}),
-      app: listing.digest("hex"),
-      main,
-    },
-    metadata: cdsMetadata,
-    async fill(l) {
-      await jre.layer.ensureContents();
-      await jarDirectory(classes, join(l.path, "application.jar"));
-      const classPath = [join(l.path, "application.jar"), ...libs];
-      for (const jar of classPath) await utimes(jar, EXPORT_MTIME, EXPORT_MTIME);
-      const cache = join(l.path, format.file);
-      const trainFlag = format.trainFlag(cache);
-      const command = [
-        join(jre.layer.path, "bin", "java"),
-        trainFlag,
-        "-Dspring.context.exit=onRefresh",
-        "-cp",
-        classPath.join(":"),
-        main,
-      ];
-      ctx.log.detail(`Training run: ${main} until its context refreshes (${trainFlag.split("=")[0]})`);
-      const done = ctx.log.timer();
-      const lines: string[] = [];
-      const env = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR };
-      const exit = await runStreaming(command, { cwd: appDir, env, onLine: (line) => lines.push(line) });
-      if (exit.code !== 0 || !existsSync(cache)) {
-        ctx.log.warn(
-          `${choice.setting}: the training run failed (exit ${exit.code ?? exit.signal}), so the app ${without}; its last lines:`,
-        );
-        for (const line of lines.slice(-TAIL_LINES)) ctx.log.subprocess(line);
-        return { archive: false, jvm: undefined, size: undefined };
-      }
-      const { size } = await stat(cache);
-      ctx.log.detail(`Wrote ${format.file} (${(size / 1048576).toFixed(1)} MB, ${classPath.length} jars) in ${done()}`);
-      const jvm = await jvmBuild(join(jre.layer.path, "bin", "java"));
-      if (jvm && check) {
-        // The size too: a cache cut short or changed since is turned off with one line as well.
-        const script = startupCacheCheckScript({ label: format.label, jvm, cache, size, off: format.offFlag });
-        await l.execD.addScript(STARTUP_CACHE_CHECK_EXEC_D, script);
-      }
-      return { archive: true, jvm, size };
-    },
-  });
-  if (!layer.metadata.archive) return undefined;
-  const { jvm, size } = layer.metadata;
-  if (!check && jvm !== undefined && size !== undefined) {
-    const cache = join(layer.path, format.file);
-    const describe = { "": cache, SIZE: String(size), JVM: jvm, LABEL: format.label, OFF: format.offFlag };
-    for (const [part, value] of Object.entries(describe))
-      layer.env.launch.default(`BPI_JVM_STARTUP_CACHE${part ? `_${part}` : ""}`, value);
+  return listing.digest("hex");
+}
+
+/**
+ * Fills the `cds` layer: jars the app's classes, dates the class path's jars as the export
+ * will, and runs the app once with the training flag. A failed run is a warning (and a layer
+ * that says there is no cache); a written one gets its launch check as an exec.d program
+ * when the run image has a shell.
+ */
+async function trainCache(
+  ctx: StepContext<"app" | "log">,
+  l: Pick<Layer, "path" | "execD">,
+  i: { plan: CachePlan; jre: Jre; libs: readonly string[]; classes: string; check: boolean },
+): Promise<{ archive: boolean; jvm: string | undefined; size: number | undefined }> {
+  const { choice, format, without, main } = i.plan;
+  await i.jre.layer.ensureContents();
+  await jarDirectory(i.classes, join(l.path, "application.jar"));
+  const classPath = [join(l.path, "application.jar"), ...i.libs];
+  for (const jar of classPath) await utimes(jar, EXPORT_MTIME, EXPORT_MTIME);
+  const cache = join(l.path, format.file);
+  const trainFlag = format.trainFlag(cache);
+  const java = join(i.jre.layer.path, "bin", "java");
+  const command = [java, trainFlag, "-Dspring.context.exit=onRefresh", "-cp", classPath.join(":"), main];
+  ctx.log.detail(`Training run: ${main} until its context refreshes (${trainFlag.split("=")[0]})`);
+  const done = ctx.log.timer();
+  const lines: string[] = [];
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR };
+  const exit = await runStreaming(command, { cwd: ctx.app.path, env, onLine: (line) => lines.push(line) });
+  if (exit.code !== 0 || !existsSync(cache)) {
+    ctx.log.warn(
+      `${choice.setting}: the training run failed (exit ${exit.code ?? exit.signal}), so the app ${without}; its last lines:`,
+    );
+    for (const line of lines.slice(-TAIL_LINES)) ctx.log.subprocess(line);
+    return { archive: false, jvm: undefined, size: undefined };
   }
-  const classPath = [join(layer.path, "application.jar"), ...libs].join(":");
-  return ["java", format.launchFlag(join(layer.path, format.file)), "-cp", classPath, main];
+  const { size } = await stat(cache);
+  ctx.log.detail(`Wrote ${format.file} (${(size / 1048576).toFixed(1)} MB, ${classPath.length} jars) in ${done()}`);
+  const jvm = await jvmBuild(java);
+  if (jvm && i.check) {
+    // The size too: a cache cut short or changed since is turned off with one line as well.
+    const script = startupCacheCheckScript({ label: format.label, jvm, cache, size, off: format.offFlag });
+    await l.execD.addScript(STARTUP_CACHE_CHECK_EXEC_D, script);
+  }
+  return { archive: true, jvm, size };
+}
+
+/**
+ * For a run image without a shell: what the jvm-helper checks at launch, as the layer's
+ * BPI_JVM_STARTUP_CACHE_* variables (the exec.d check's inputs, given another way).
+ */
+function describeForHelper(
+  layer: Pick<Layer, "path" | "env">,
+  format: CachePlan["format"],
+  cache: { jvm: string; size: number },
+): void {
+  const file = join(layer.path, format.file);
+  const describe = { "": file, SIZE: String(cache.size), JVM: cache.jvm, LABEL: format.label, OFF: format.offFlag };
+  for (const [part, value] of Object.entries(describe))
+    layer.env.launch.default(`BPI_JVM_STARTUP_CACHE${part ? `_${part}` : ""}`, value);
 }

@@ -38,9 +38,6 @@ const TEST_FILE = /(\.test\.ts|(^|\/)test-[^/]+\.ts|\.d\.ts)$/;
  */
 export const ALLOWED = {
   // buildpacks/ is being edited by other engineers this round; each step splits when its owner is done.
-  "buildpacks/nodejs/src/steps/install-runtime.ts: installRuntime": "96 lines; nodejs buildpack in progress",
-  "buildpacks/nodejs/src/steps/install-package-manager.ts: installPackageManager":
-    "7 parameters; nodejs buildpack in progress",
   "buildpacks/python/src/steps/start-process.ts: startProcess": "90 lines; python buildpack in progress",
   "buildpacks/python/src/steps/install-tools.ts: installTool": "86 lines; python buildpack in progress",
   // Files other engineers are changing now (the testing harness, layers, the local builder).

@@ -40,7 +40,12 @@ export async function build(ctx: BuildContext<NodejsMetadata>): Promise<BuildRes
     const base = withChanges({ ...settings, NODE_ENV: undefined }, runtime.env, tools.env);
     // Built for cnbkit/web, the start script (a dev server such as `ng serve`) never runs.
     const startsWithManager = !served && startingScript(project.project.pkg ?? {}) !== undefined;
-    const manager = await installPackageManager(ctx, project, pm, runtime, base, startsWithManager, plan.yarnLinker);
+    const manager = await installPackageManager(ctx, project, pm, {
+      runtime,
+      env: base,
+      atLaunch: startsWithManager,
+      yarnLinker: plan.yarnLinker,
+    });
     const env = withChanges(base, manager.env);
     const prune = prunePolicy({
       env: settings,

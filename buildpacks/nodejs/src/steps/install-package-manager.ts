@@ -28,47 +28,39 @@ export interface PackageManager {
   env: EnvChange;
 }
 
-/**
- * Installs the package manager. `env` is the tool environment so far; `atLaunch` keeps it in
- * the image (the start command runs it), with `yarnLinker` (berry's linker in this build) as
- * the launch default of YARN_NODE_LINKER, so the launched yarn reads the install as made.
- */
+/** What {@link installPackageManager} installs with, besides the project and the choice. */
+export interface PackageManagerInputs {
+  /** The runtime that runs the install (and `--version`, when its layer does not know it). */
+  runtime: Runtime;
+  /** The tool environment so far. */
+  env: ToolEnv;
+  /** Keep it in the image: the start command runs it. */
+  atLaunch: boolean;
+  /**
+   * yarn berry's linker in this build: the launch default of YARN_NODE_LINKER when kept at
+   * launch, so the launched yarn reads the install as made.
+   */
+  yarnLinker?: string | undefined;
+}
+
+/** Installs the package manager `choice` (npm comes with the runtime), saying which and why. */
 export async function installPackageManager(
   ctx: StepContext<"app" | "layers" | "log">,
   project: Project,
   choice: PackageManagerChoice,
-  runtime: Runtime,
-  env: ToolEnv,
-  atLaunch: boolean,
-  yarnLinker?: string,
+  inputs: PackageManagerInputs,
 ): Promise<PackageManager> {
   const { log } = ctx;
+  const { runtime, env, atLaunch, yarnLinker } = inputs;
   log.step("Package manager");
   log.detail(
     `${choice.name}${choice.berry ? " (berry)" : ""}${choice.version ? ` ${choice.version}` : ""}, from ${choice.source}`,
   );
   if (choice.note) log.detail(choice.note);
   if (choice.warning) log.warn(choice.warning);
-  const lockVersion =
-    choice.lockfile === "pnpm-lock.yaml"
-      ? /^lockfileVersion:\s*['"]?([\d.]+)/m.exec(
-          await ctx.app.readText(appRelative(project.install, choice.lockfile)),
-        )?.[1]
-      : undefined;
-  const spec = toolPackage(choice, lockVersion);
-  const probe = async (layer: Layer, field: string, toolEnv: ToolEnv): Promise<string> => {
-    const known = layer.metadata[field];
-    if (typeof known === "string" && known !== "") return known;
-    await runtime.ensure();
-    const out = await runTool([choice.name, "--version"], {
-      explain: explainNodeTool,
-      cwd: project.install.dir,
-      env: toolEnv,
-      log: quiet(log),
-    });
-    layer.metadata[field] = out.trim();
-    return out.trim();
-  };
+  const spec = toolPackage(choice, await pnpmLockVersion(ctx, project, choice));
+  const probe = (layer: Layer, field: string, toolEnv: ToolEnv) =>
+    reportedVersion(layer, field, { choice, runtime, cwd: project.install.dir, env: toolEnv, log });
   if (!spec) {
     const version = runtime.npmVersion ?? (await probe(runtime.layer, "npm", env));
     log.detail(`Using npm ${version}`);
@@ -89,6 +81,40 @@ export async function installPackageManager(
   const version = await probe(layer, "version", withChanges(env, change));
   log.detail(`Using ${choice.name} ${version}`);
   return { choice, version, env: change };
+}
+
+/** pnpm-lock.yaml's lockfileVersion, which decides the pnpm to install; undefined for other managers. */
+async function pnpmLockVersion(
+  ctx: StepContext<"app">,
+  project: Project,
+  choice: PackageManagerChoice,
+): Promise<string | undefined> {
+  if (choice.lockfile !== "pnpm-lock.yaml") return undefined;
+  const text = await ctx.app.readText(appRelative(project.install, choice.lockfile));
+  return /^lockfileVersion:\s*['"]?([\d.]+)/m.exec(text)?.[1];
+}
+
+/**
+ * The version the manager reports, kept in `layer`'s metadata as `field`: read from there
+ * when a previous build kept it, else asked (`<name> --version`, which needs the runtime's
+ * files) and kept.
+ */
+async function reportedVersion(
+  layer: Layer,
+  field: string,
+  i: { choice: PackageManagerChoice; runtime: Runtime; cwd: string; env: ToolEnv; log: Logger },
+): Promise<string> {
+  const known = layer.metadata[field];
+  if (typeof known === "string" && known !== "") return known;
+  await i.runtime.ensure();
+  const out = await runTool([i.choice.name, "--version"], {
+    explain: explainNodeTool,
+    cwd: i.cwd,
+    env: i.env,
+    log: quiet(i.log),
+  });
+  layer.metadata[field] = out.trim();
+  return out.trim();
 }
 
 /** A logger that drops subprocess output (for `--version` probes). */

@@ -102,67 +102,11 @@ export async function installRuntime(
   log.detail(`Selected Node.js ${dep.version}`);
 
   log.step("Node.js runtime");
-  // A launch-only runtime leaves out Node's C headers (half of the tarball's ~6,200 files):
-  // the verified tarball stays in a build-only layer instead, and node-gyp takes the headers
-  // from it only if an addon compiles (npm_config_tarball), with no network.
-  const lazyHeaders = !runsNode;
   const staging = join(ctx.layers.path, "node_headers.staging");
-  let tarball: string | undefined;
-  // A launch-only runtime has no files on a rebuild; when the dependencies change it is
-  // installed again from this cache-only copy of the download instead of the network. An
-  // offline buildpack carries the tarball itself (file://) and needs no copy.
-  const distCache =
-    lazyHeaders && !dep.uri.startsWith("file:")
-      ? await ctx.layers.cached("node_dist", { types: { cache: true }, key: { sha256: dep.sha256 }, fill() {} })
-      : undefined;
-  // Nothing staged by an earlier try is this install's download.
-  if (lazyHeaders) await rm(staging, { recursive: true, force: true });
-  const layer = await ctx.dependencies.layer("node", dep, {
-    types: runtimeTypes(ctx, runsNode),
-    // The key this layer had before ctx.dependencies.layer made it (no id), so caches restore.
-    idInKey: false,
-    // NODE_ENV is in the key because a layer reused from the image keeps its old env files.
-    key: { nodeEnv: launchNodeEnv(settings) },
-    strip: dep.stripComponents ?? 1,
-    patch: NODE_PATCH_RULE,
-    ...(distCache ? { cacheDir: distCache.path } : {}),
-    ...(lazyHeaders ? { exclude: ["include"], keepDownloadIn: staging } : {}),
-    async afterInstall(l, download) {
-      tarball = download;
-      // Kept with the layer so a rebuild knows npm's version without running Node.
-      const npm = await bundledNpmVersion(l.path);
-      if (npm) l.metadata.npm = npm;
-    },
-  });
-  layer.env.override("NODE_HOME", layer.path);
-  layer.env.launch.default("NODE_ENV", launchNodeEnv(settings));
-  layer.env.launch.default("NODE_VERBOSE", "false");
+  const { layer, download } = await installNode(ctx, settings, dep, { runsNode, staging });
   if (!buildOnly(ctx.plan)) await addMemoryDefaults(ctx);
-
-  // node-gyp takes headers from a runtime with include/, or unpacks them from the kept
-  // tarball; with neither it downloads them from nodejs.org, which restricted networks
-  // cannot reach.
-  const headers = async (): Promise<NodeHeaders> => {
-    if (!lazyHeaders) return { nodedir: layer.path };
-    if (tarball !== undefined && !tarball.startsWith(`${staging}/`)) {
-      // The buildpack carries the tarball (offline): node-gyp reads it there, and only its
-      // own unpacked headers need a place (an empty build layer).
-      const inPlace = tarball;
-      const kept = await ctx.layers.fresh("node_headers", { types: { build: true }, fill: async () => {} });
-      await rm(staging, { recursive: true, force: true });
-      return { tarball: inPlace, devdir: join(kept.path, "node-gyp") };
-    }
-    if (tarball === undefined || !existsSync(staging)) return {};
-    const file = basename(tarball);
-    const kept = await ctx.layers.fresh("node_headers", {
-      types: { build: true },
-      fill: async (l) => {
-        await rename(join(staging, file), join(l.path, file));
-        await rm(staging, { recursive: true, force: true });
-      },
-    });
-    return { tarball: join(kept.path, file), devdir: join(kept.path, "node-gyp") };
-  };
+  // Asked again after ensure(): filling a reused layer downloads the tarball then.
+  const headers = () => findHeaders(ctx, { layer, lazy: !runsNode, staging, tarball: download() });
   let known = await headers();
   const npm = layer.metadata.npm;
   return {
@@ -178,6 +122,84 @@ export async function installRuntime(
       return known;
     },
   };
+}
+
+/**
+ * Installs `dep` into the `node` layer, with its env. When the build does not run Node
+ * (`runsNode` false) the layer is launch-only and leaves out Node's C headers (half of the
+ * tarball's ~6,200 files): the verified tarball is kept in `staging` instead, for
+ * {@link findHeaders}. Returns the layer and where its download is: undefined until the layer
+ * is filled, which for a layer reused from the image is only when `ensureContents` asks.
+ */
+async function installNode(
+  ctx: StepContext<"dependencies" | "layers" | "plan">,
+  settings: Settings,
+  dep: ResolvedDependency,
+  o: { runsNode: boolean; staging: string },
+): Promise<{ layer: Layer; download: () => string | undefined }> {
+  const lazyHeaders = !o.runsNode;
+  let tarball: string | undefined;
+  // A launch-only runtime has no files on a rebuild; when the dependencies change it is
+  // installed again from this cache-only copy of the download instead of the network. An
+  // offline buildpack carries the tarball itself (file://) and needs no copy.
+  const distCache =
+    lazyHeaders && !dep.uri.startsWith("file:")
+      ? await ctx.layers.cached("node_dist", { types: { cache: true }, key: { sha256: dep.sha256 }, fill() {} })
+      : undefined;
+  // Nothing staged by an earlier try is this install's download.
+  if (lazyHeaders) await rm(o.staging, { recursive: true, force: true });
+  const layer = await ctx.dependencies.layer("node", dep, {
+    types: runtimeTypes(ctx, o.runsNode),
+    // The key this layer had before ctx.dependencies.layer made it (no id), so caches restore.
+    idInKey: false,
+    // NODE_ENV is in the key because a layer reused from the image keeps its old env files.
+    key: { nodeEnv: launchNodeEnv(settings) },
+    strip: dep.stripComponents ?? 1,
+    patch: NODE_PATCH_RULE,
+    ...(distCache ? { cacheDir: distCache.path } : {}),
+    ...(lazyHeaders ? { exclude: ["include"], keepDownloadIn: o.staging } : {}),
+    async afterInstall(l, download) {
+      tarball = download;
+      // Kept with the layer so a rebuild knows npm's version without running Node.
+      const npm = await bundledNpmVersion(l.path);
+      if (npm) l.metadata.npm = npm;
+    },
+  });
+  layer.env.override("NODE_HOME", layer.path);
+  layer.env.launch.default("NODE_ENV", launchNodeEnv(settings));
+  layer.env.launch.default("NODE_VERBOSE", "false");
+  return { layer, download: () => tarball };
+}
+
+/**
+ * Where node-gyp takes Node's headers from: a runtime with include/, or the kept tarball,
+ * which it unpacks (into the build-only `node_headers` layer); with neither it downloads them
+ * from nodejs.org, which restricted networks cannot reach. `{}` while there is neither yet
+ * (a runtime reused from the image, before {@link Runtime.ensure} installs it).
+ */
+async function findHeaders(
+  ctx: StepContext<"layers">,
+  i: { layer: Layer; lazy: boolean; staging: string; tarball: string | undefined },
+): Promise<NodeHeaders> {
+  const { staging, tarball } = i;
+  if (!i.lazy) return { nodedir: i.layer.path };
+  if (tarball !== undefined && !tarball.startsWith(`${staging}/`)) {
+    // The buildpack carries the tarball (offline): node-gyp reads it there, and only its
+    // own unpacked headers need a place (an empty build layer).
+    const kept = await ctx.layers.fresh("node_headers", { types: { build: true }, fill: async () => {} });
+    await rm(staging, { recursive: true, force: true });
+    return { tarball, devdir: join(kept.path, "node-gyp") };
+  }
+  if (tarball === undefined || !existsSync(staging)) return {};
+  const file = basename(tarball);
+  const kept = await ctx.layers.fresh("node_headers", {
+    types: { build: true },
+    fill: async (l) => {
+      await rename(join(staging, file), join(l.path, file));
+      await rm(staging, { recursive: true, force: true });
+    },
+  });
+  return { tarball: join(kept.path, file), devdir: join(kept.path, "node-gyp") };
 }
 
 /**

@@ -1,0 +1,351 @@
+/**
+ * `cnbkit fleet patch` for CPython and a JRE, end to end with real images, as
+ * fleet-patch.test.ts shows it for Node.js: examples/apps/python-hello built on CPython 3.13.5
+ * (Debian 13's python3.13) and on 3.13.18 (Debian unstable's), and a prebuilt executable jar
+ * built on JRE 17.0.19 (Debian 12's release suite) and on 17.0.21 (bookworm-security), each by
+ * the real lifecycle with the local reference builder made with `patchBuilds` (the only builder
+ * whose inventory has both builds of each line; see tools/local-builder/local-node.ts). Each
+ * old image, pushed to a real docker-registry, is patched onto the newer build with
+ * --sign-key; the patched image is compared with the fresh build layer by layer, cosign and
+ * `cnbkit verify` accept it, and it answers HTTP naming the new runtime.
+ *
+ * In the long suite: a builder of its own and four real builds are far more than test:all may cost.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createBuilder } from "../../builder-packager/src/builder/index.js";
+import { withDirLock } from "../../builder-packager/src/cache/index.js";
+import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
+import type { FleetPatchReport } from "../../builder-packager/src/fleet/index.js";
+import { copyImage, type ImageConfig, openImageSink, openImageSource } from "../../builder-packager/src/oci/index.js";
+import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
+import { cosign, cosignKeyPair } from "../../builder-packager/src/supply-chain/test-cosign.js";
+import { prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
+import {
+  BASE_LAYOUT,
+  bundleCli,
+  caBindingArgs,
+  E2E_DIR,
+  fixtureApp,
+  getFromImage,
+  ROOT,
+  runCli,
+} from "../e2e/support.js";
+
+const PASSWORD = "fleet-patch-password";
+const s = { cli: "", builder: "", work: "", ca: [] as string[] };
+let removeCli: () => Promise<void> = async () => {};
+let registry: TestRegistry;
+let keys: { key: string; pub: string };
+
+const cli = (args: string[]) => runCli(s.cli, args, undefined, { env: { COSIGN_PASSWORD: PASSWORD } });
+
+/** The local reference builder with both builds of CPython 3.13 and JRE 17, made once per inputs. */
+async function patchBuilder(): Promise<string> {
+  const dir = join(E2E_DIR, "builder-patch-builds");
+  return withDirLock(join(E2E_DIR, "builder-patch-builds.lock"), async () => {
+    await ensureBaseImages({ output: BASE_LAYOUT });
+    const local = await prepareLocalReferenceBuilder({
+      outDir: join(E2E_DIR, "reference-local-patch-builds"),
+      baseLayout: BASE_LAYOUT,
+      patchBuilds: true,
+    });
+    const stamp = join(E2E_DIR, "builder-patch-builds.inputs");
+    if (
+      (await readFile(stamp, "utf8").catch(() => "")) !== local.inputsDigest ||
+      !existsSync(join(dir, "index.json"))
+    ) {
+      await rm(stamp, { force: true });
+      await createBuilder({ config: local.builderToml, output: `oci:${dir}:latest` });
+      await writeFile(stamp, local.inputsDigest);
+    }
+    return `oci:${dir}:latest`;
+  });
+}
+
+/** A tiny com.sun.net.httpserver server on $PORT naming its java.version, as an executable jar in `dir`. */
+async function serverJarApp(dir: string): Promise<void> {
+  const src = join(dir, "..", "jar-src");
+  await mkdir(join(src, "hello"), { recursive: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(src, "hello", "Server.java"),
+    `package hello;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+public class Server {
+  public static void main(String[] args) throws Exception {
+    String host = System.getenv().getOrDefault("HOST", "0.0.0.0");
+    int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
+    HttpServer s = HttpServer.create(new InetSocketAddress(host, port), 0);
+    s.createContext("/", ex -> {
+      byte[] body = ("jar on " + System.getProperty("java.version") + "\\n").getBytes();
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    s.start();
+  }
+}
+`,
+  );
+  for (const args of [
+    ["javac", "--release", "17", "-d", "classes", "hello/Server.java"],
+    ["jar", "--create", "--file", join(dir, "server.jar"), "--main-class", "hello.Server", "-C", "classes", "."],
+  ]) {
+    const r = spawnSync(args[0] as string, args.slice(1), { cwd: src, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`${args.join(" ")} failed: ${r.stderr || r.error?.message}`);
+  }
+}
+
+type LabelEntry = { sha: string; data?: { "cache-key"?: Record<string, unknown> } };
+
+/**
+ * Where `patched`'s config differs from `fresh`'s: the buildpack layers whose diffID differs,
+ * each with the cache-key fields that differ, and whether all else (the other diffIDs, the
+ * label's other entries, env, history, ...) is equal once those are set aside.
+ */
+function differences(patched: ImageConfig, fresh: ImageConfig): { layers: Case["differs"]; rest: string } {
+  const label = (c: ImageConfig) =>
+    JSON.parse(c.config?.Labels?.["io.buildpacks.lifecycle.metadata"] ?? "{}") as {
+      buildpacks?: { key: string; layers?: Record<string, LabelEntry> }[];
+    };
+  const [p, f] = [label(patched), label(fresh)];
+  const layers: Case["differs"] = [];
+  const aside = new Set<string>();
+  for (const bp of f.buildpacks ?? []) {
+    for (const [name, entry] of Object.entries(bp.layers ?? {})) {
+      const other = p.buildpacks?.find((b) => b.key === bp.key)?.layers?.[name];
+      if (!other || other.sha === entry.sha) continue;
+      const [a, b] = [other.data?.["cache-key"] ?? {}, entry.data?.["cache-key"] ?? {}];
+      const keyFields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+        (k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]),
+      );
+      layers.push({ layer: `${bp.key}:${name}`, keyFields });
+      aside.add(entry.sha).add(other.sha);
+      for (const e of [entry, other]) for (const k of keyFields) delete e.data?.["cache-key"]?.[k];
+      other.sha = entry.sha;
+    }
+  }
+  const rest = (c: ImageConfig, l: object) => ({
+    ...c,
+    rootfs: c.rootfs.diff_ids.filter((d) => !aside.has(d)),
+    config: { ...c.config, Labels: { ...c.config?.Labels, "io.buildpacks.lifecycle.metadata": l } },
+  });
+  const paths = diffPaths(rest(patched, p), rest(fresh, f), "config");
+  return { layers, rest: paths.length === 0 ? "equal" : `differs at ${paths.slice(0, 8).join(", ")}` };
+}
+
+/** The paths at which two JSON values differ (labels that hold JSON are compared as JSON). */
+function diffPaths(a: unknown, b: unknown, at: string): string[] {
+  const json = (v: unknown) => {
+    if (typeof v !== "string" || !v.startsWith("{")) return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  };
+  const [x, y] = [json(a), json(b)];
+  if (typeof x !== "object" || typeof y !== "object" || x === null || y === null)
+    return JSON.stringify(x) === JSON.stringify(y) ? [] : [at];
+  const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+  return [...keys].flatMap((k) =>
+    diffPaths((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], `${at}.${k}`),
+  );
+}
+
+async function push(from: string, to: string): Promise<string> {
+  const r = await copyImage(await openImageSource(from), await openImageSink(to));
+  return r.descriptor.digest;
+}
+
+/** One language's proof: the app, the env that pins its runtime, the two builds and what they answer. */
+interface Case {
+  name: string;
+  key: string;
+  dependency: string;
+  env: string;
+  old: string;
+  new: string;
+  answer: RegExp;
+  app: () => Promise<string>;
+  /** Lines the plan says of what stays behind. */
+  notes: string[];
+  /** The layers (and their cache-key fields) in which the patched image may differ from the fresh build. */
+  differs: { layer: string; keyFields: string[] }[];
+  /**
+   * Labels the patched image leaves out that the fresh build has: `io.cnbkit.abi.needs` when
+   * its layers are not all the reference's (patch-image.ts: never stale; readers compute it).
+   */
+  leftOut: string[];
+}
+
+const CASES: Case[] = [
+  {
+    name: "python",
+    key: "cnbkit/python:cpython",
+    dependency: "cpython",
+    env: "BP_CPYTHON_VERSION",
+    old: "3.13.5",
+    new: "3.13.18",
+    answer: /^200 Hello from python-hello on CPython 3\.13\.18 with Flask/,
+    // Made by the old release's venv module: pyvenv.cfg's version line, the activate scripts,
+    // and the key naming the exact release (buildpacks/python/src/patch-rule.ts says why kept).
+    differs: [{ layer: "cnbkit/python:venv", keyFields: ["python"] }],
+    notes: ["cnbkit/python:cpython: keeps the venv's pyvenv.cfg version, activate scripts and cache key"],
+    leftOut: ["io.cnbkit.abi.needs"],
+    app: () => fixtureApp("python-hello", {}, join(ROOT, "examples/apps/python-hello")),
+  },
+  {
+    name: "java",
+    key: "cnbkit/java:jre",
+    dependency: "jre",
+    env: "BP_JVM_VERSION",
+    old: "17.0.19",
+    new: "17.0.21",
+    // Debian's JRE names a fourth part (17.0.21.1), which the inventory's version leaves out.
+    answer: /^200 jar on 17\.0\.21/,
+    differs: [],
+    notes: [],
+    leftOut: [],
+    app: async () => {
+      const app = join(s.work, "jar-app");
+      await serverJarApp(app);
+      return app;
+    },
+  },
+];
+
+/** Per case: the reference (a fresh build on the newer runtime) and its digest. */
+const refs = new Map<string, { ref: string; digest: string }>();
+
+beforeAll(async () => {
+  s.builder = await patchBuilder();
+  const bundle = await bundleCli();
+  s.cli = bundle.path;
+  removeCli = bundle.remove;
+  s.ca = await caBindingArgs();
+  s.work = await mkdtemp(join(tmpdir(), "cnbkit-long-fleet-patch-pj-"));
+  registry = await startRegistry();
+  keys = await cosignKeyPair(s.work, PASSWORD);
+  for (const c of CASES) {
+    const app = await c.app();
+    const build = async (version: string, name: string) => {
+      const out = `oci:${join(s.work, `${c.name}-${name}`)}:latest`;
+      const args = ["build", app, "--builder", s.builder, "--output", out, "--env", `${c.env}=${version}`];
+      const r = await runCli(s.cli, [...args, "--cache-dir", join(s.work, `cache-${c.name}-${name}`), ...s.ca]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      return out;
+    };
+    const [old, fresh] = [await build(c.old, "old"), await build(c.new, "fresh")];
+    await rm(app, { recursive: true, force: true });
+    await push(old, `${registry.host}/${c.name}/app:v1`);
+    const ref = `${registry.host}/${c.name}/app:${c.dependency}-${c.new}`;
+    refs.set(c.name, { ref, digest: await push(fresh, ref) });
+  }
+}, 1_800_000);
+
+afterAll(async () => {
+  await registry?.stop();
+  await removeCli();
+  if (s.work) await rm(s.work, { recursive: true, force: true });
+});
+
+describe.each(CASES)("fleet patch: $name ($dependency $old → $new)", (c) => {
+  const inventory = () => join(s.work, `fleet-${c.name}.json`);
+  const target = () => `${registry.host}/${c.name}/app:v1`;
+
+  test("the plan names the runtime change; the patch with --sign-key makes the fresh build's image", async () => {
+    const ref = refs.get(c.name);
+    if (!ref) throw new Error(`no reference for ${c.name}`);
+    const scan = await cli(["fleet", "scan", `${registry.host}/${c.name}/`, "-o", inventory()]);
+    expect(scan.code, scan.stderr).toBe(0);
+    const dry = await cli(["fleet", "patch", "-i", inventory(), "--from", ref.ref, "--dry-run"]);
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    console.log(`${c.name} plan:\n${dry.stdout}`);
+    expect(dry.stdout).toContain(`${c.key}: ${c.dependency} ${c.old} → ${c.new}`);
+    expect(dry.stdout).toMatch(/^Plan: 1 to patch, 1 already current, 0 cannot be patched/m);
+    for (const note of c.notes) expect(dry.stdout).toContain(note);
+    const file = join(s.work, `patch-${c.name}.json`);
+    const r = await cli([
+      "fleet",
+      "patch",
+      "-i",
+      inventory(),
+      "--from",
+      ref.ref,
+      "--sign-key",
+      keys.key,
+      "--report",
+      file,
+    ]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const report = JSON.parse(await readFile(file, "utf8")) as FleetPatchReport;
+    const [outcome] = report.outcomes;
+    if (outcome?.kind !== "patched") throw new Error(`${c.name}: not patched: ${JSON.stringify(report.outcomes)}`);
+    const open = async (x: string) => (await openImageSource(x)).image();
+    const patched = await open(target());
+    const fresh = await open(ref.ref);
+    const seen = differences(patched.config, fresh.config);
+    console.log(
+      `${c.name}: patched ${outcome.to} (${outcome.bytes} bytes pushed, ${outcome.seconds.toFixed(2)} s), fresh ${ref.digest}; differs in ${JSON.stringify(seen.layers)}`,
+    );
+    // Every layer, the config and the label are the fresh build's but for the layers the
+    // rule's `keep` names (python: the venv, see buildpacks/python/src/patch-rule.ts) and the
+    // ABI record, which is left for readers to compute from the layers rather than kept stale.
+    const rest = c.leftOut.length
+      ? `differs at ${c.leftOut.map((l) => `config.config.Labels.${l}`).join(", ")}`
+      : "equal";
+    expect(seen).toEqual({ layers: c.differs, rest });
+    for (const label of c.leftOut) {
+      expect(fresh.config.config?.Labels?.[label]).toBeDefined();
+      expect(patched.config.config?.Labels?.[label]).toBeUndefined();
+    }
+    if (c.differs.length === 0) expect(outcome.to).toBe(ref.digest);
+    const again = await cli(["fleet", "patch", "-i", inventory(), "--from", ref.ref]);
+    expect(again.code, again.stderr).toBe(0);
+    // The patched image and the reference: one image when digest-equal (both tags of one repository).
+    const current = c.differs.length === 0 ? 1 : 2;
+    expect(again.stdout).toMatch(new RegExp(`^Plan: 0 to patch, ${current} already current, 0 cannot be patched`, "m"));
+  }, 600_000);
+
+  test("cosign and cnbkit verify accept the patched image; its provenance records the patch; it answers on the new runtime", async () => {
+    const ref = target();
+    const common = ["--key", keys.pub, "--insecure-ignore-tlog", "--allow-insecure-registry"];
+    const verify = await cosign(["verify", ...common, ref]);
+    expect(verify.code, verify.stderr).toBe(0);
+    const att = await cosign(["verify-attestation", ...common, "--type", "slsaprovenance1", ref]);
+    expect(att.code, att.stderr).toBe(0);
+    const predicates = att.stdout
+      .trim()
+      .split("\n")
+      .map(
+        (l) => JSON.parse(Buffer.from((JSON.parse(l) as { payload: string }).payload, "base64").toString()).predicate,
+      );
+    const predicate = predicates.find((p) => p.buildDefinition?.buildType?.includes("patch"));
+    expect(predicate.buildDefinition.externalParameters.layers).toEqual([c.key]);
+    const layer = predicate.buildDefinition.resolvedDependencies.find((d: { name: string }) =>
+      d.name.startsWith("layer/"),
+    );
+    expect(layer.annotations).toMatchObject({ dependency: c.dependency, from: c.old, to: c.new });
+    const sbom = await cosign(["verify-attestation", ...common, "--type", "cyclonedx", ref]);
+    expect(sbom.code, sbom.stderr).toBe(0);
+    const docs = sbom.stdout
+      .trim()
+      .split("\n")
+      .map((l) => Buffer.from((JSON.parse(l) as { payload: string }).payload, "base64").toString());
+    // The runtime's component names the new version, and no document the old one.
+    expect(docs.some((d) => d.includes(`"version":"${c.new}"`))).toBe(true);
+    expect(docs.filter((d) => d.includes(`"version":"${c.old}"`))).toEqual([]);
+    const cnbkitVerify = await cli(["verify", ref, "--key", keys.pub]);
+    expect(cnbkitVerify.code, cnbkitVerify.stdout + cnbkitVerify.stderr).toBe(0);
+    const body = await getFromImage(ref);
+    console.log(`${c.name} patched answers: ${body.trim()}`);
+    expect(body).toMatch(c.answer);
+  }, 300_000);
+});

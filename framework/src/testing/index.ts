@@ -267,40 +267,13 @@ export async function runBuild<M>(bp: BuildpackDefinition<M>, options: BuildRunO
     if (origin) origins.set(name, origin);
   }
   imageLayers.set(layers, origins);
-  return buildRun(p, layers, plan, outcome, tomls, origins);
+  return buildRun(p, { layers, plan, outcome, tomls, origins });
 }
 
-async function buildRun(
-  p: Prepared,
-  layers: string,
-  plan: BuildpackPlanEntry[],
-  outcome: BuildOutcome,
-  tomls: Map<string, LayerToml>,
-  origins: Map<string, string>,
-): Promise<BuildRun> {
-  const launchPath = join(layers, "launch.toml");
-  const launchToml = existsSync(launchPath)
-    ? parseLaunchToml(await readFile(launchPath, "utf8"), launchPath)
-    : undefined;
-  const buildPath = join(layers, "build.toml");
-  const unmet = existsSync(buildPath)
-    ? parseBuildToml(await readFile(buildPath, "utf8"), buildPath).unmet.map((u) => u.name)
-    : [];
-  const storePath = join(layers, "store.toml");
-  const store = existsSync(storePath)
-    ? parseStoreToml(await readFile(storePath, "utf8"), storePath).metadata
-    : undefined;
-  const views = new Map<string, LayerView>();
-  for (const layer of outcome.layers) {
-    views.set(layer.name, {
-      name: layer.name,
-      state: layer.state,
-      path: layer.path,
-      toml: tomls.get(layer.name),
-      files: await listFiles(layer.path),
-      reusedFromImage: layer.reusedFromImage,
-    });
-  }
+async function buildRun(p: Prepared, built: Built): Promise<BuildRun> {
+  const { layers, tomls, origins } = built;
+  const files = await readBuildFiles(layers);
+  const views = await layerViews(built.outcome, tomls);
   const envLayers = (pick: (t: LayerToml) => boolean, pathOf: (name: string) => string | undefined): EnvLayer[] =>
     [...tomls]
       .filter(([, t]) => pick(t))
@@ -311,13 +284,11 @@ async function buildRun(
   return {
     app: p.app,
     layers,
-    plan,
+    plan: built.plan,
     stdout: p.lines,
-    launchToml,
-    processes: launchToml?.processes ?? [],
-    labels: launchToml?.labels ?? [],
-    unmet,
-    store,
+    ...files,
+    processes: files.launchToml?.processes ?? [],
+    labels: files.launchToml?.labels ?? [],
     layer(name) {
       const view = views.get(name);
       if (!view)
@@ -350,6 +321,51 @@ async function buildRun(
       return JSON.parse(readFileSync(join(layers, `${layer}.sbom.${ext}`), "utf8"));
     },
   };
+}
+
+/** What one build left, as {@link buildRun} reads it. */
+interface Built {
+  /** The build's layers dir. */
+  layers: string;
+  plan: BuildpackPlanEntry[];
+  outcome: BuildOutcome;
+  /** Every `<layer>.toml` the build wrote. */
+  tomls: Map<string, LayerToml>;
+  /** Where each launch layer's files are: this build's dir, or the restored image's. */
+  origins: Map<string, string>;
+}
+
+/** launch.toml, build.toml's unmet names and store.toml's metadata, as far as the build wrote them. */
+async function readBuildFiles(layers: string) {
+  const launchPath = join(layers, "launch.toml");
+  const launchToml = existsSync(launchPath)
+    ? parseLaunchToml(await readFile(launchPath, "utf8"), launchPath)
+    : undefined;
+  const buildPath = join(layers, "build.toml");
+  const unmet = existsSync(buildPath)
+    ? parseBuildToml(await readFile(buildPath, "utf8"), buildPath).unmet.map((u) => u.name)
+    : [];
+  const storePath = join(layers, "store.toml");
+  const store = existsSync(storePath)
+    ? parseStoreToml(await readFile(storePath, "utf8"), storePath).metadata
+    : undefined;
+  return { launchToml, unmet, store };
+}
+
+/** Each declared layer as a test sees it: state, path, TOML and files. */
+async function layerViews(outcome: BuildOutcome, tomls: Map<string, LayerToml>): Promise<Map<string, LayerView>> {
+  const views = new Map<string, LayerView>();
+  for (const layer of outcome.layers) {
+    views.set(layer.name, {
+      name: layer.name,
+      state: layer.state,
+      path: layer.path,
+      toml: tomls.get(layer.name),
+      files: await listFiles(layer.path),
+      reusedFromImage: layer.reusedFromImage,
+    });
+  }
+  return views;
 }
 
 /**

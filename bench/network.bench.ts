@@ -99,7 +99,7 @@ async function getsRow(): Promise<void> {
           user: { uid: 1000, gid: 1000 },
           network,
           onStdout: (l) => {
-            const [tls, first, total] = l.split(" ").map(Number);
+            const [tls = 0, first = 0, total = 0] = l.split(" ").map(Number);
             sum += total * 1000;
             waited += (first - tls) * 1000;
           },
@@ -157,12 +157,13 @@ async function buildRows(name: string, builder: string, appSrc: string, warm: bo
   }
 }
 
-const loadAtStart = loadavg()[0];
+const load1 = () => loadavg()[0] ?? 0;
+const loadAtStart = load1();
 if (only.has("container")) await containerRow();
 if (only.has("gets")) await getsRow();
 if (only.has("node"))
   await buildRows("node-hello", await referenceBuilder(), join(ROOT, "examples/apps/node-hello"), true);
 if (only.has("java")) await buildRows("java-hello", await javaBuilder(), join(ROOT, "examples/apps/java-hello"), false);
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
-console.log(`load average ${loadAtStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end (2 cores)`);
+console.log(`load average ${loadAtStart.toFixed(1)} at start, ${load1().toFixed(1)} at end (2 cores)`);
 console.log(`pasta: ${execFileSync("sh", ["-c", "command -v pasta"], { encoding: "utf8" }).trim()}`);

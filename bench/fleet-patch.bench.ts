@@ -14,6 +14,8 @@
  *   (the layers that differ from the old image's, its config and manifest).
  *
  * Usage: npm run bench:fleet-patch [-- 1000]   (the fleet size, else BENCH_PATCH_SIZE, else 1000)
+ * BENCH_PATCH_APP=python: examples/apps/python-hello on CPython 3.13.5 → 3.13.18 instead, with
+ * the local builder made with `patchBuilds` (test/long/patch-builds-builder.ts).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -26,10 +28,25 @@ import { copyImage, openImageSink, openImageSource, RegistryClient } from "../bu
 import { mapLimit } from "../builder-packager/src/oci/registry.js";
 import { startRegistry } from "../builder-packager/src/oci/test-registry.js";
 import { BASE_LAYOUT, caBindingArgs, referenceBuilder } from "../test/e2e/support.js";
+import { patchBuildsBuilder } from "../test/long/patch-builds-builder.js";
 import { table } from "./stats.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const size = Number(process.argv[3] ?? process.env.BENCH_PATCH_SIZE ?? 1000);
+/** The app, the variable that pins its runtime, the two builds and the builder that has both. */
+const APPS = {
+  node: { app: "node-hello", env: "BP_NODE_VERSION", old: "24.20.0", new: "24.21.0", builder: referenceBuilder },
+  python: {
+    app: "python-hello",
+    env: "BP_CPYTHON_VERSION",
+    old: "3.13.5",
+    new: "3.13.18",
+    builder: patchBuildsBuilder,
+  },
+};
+const which = (process.env.BENCH_PATCH_APP ?? "node") as keyof typeof APPS;
+const A = APPS[which];
+if (!A) throw new Error(`BENCH_PATCH_APP=${which}: one of ${Object.keys(APPS).join(", ")}`);
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -73,26 +90,21 @@ const registry = await startRegistry({
 });
 try {
   console.log(`load average at start: ${load()}`);
-  const builder = await referenceBuilder();
+  const builder = await A.builder();
   const ca = await caBindingArgs();
   const app = join(work, "app");
-  execFileSync("cp", ["-r", join(ROOT, "examples/apps/node-hello"), app]);
+  execFileSync("cp", ["-r", join(ROOT, "examples/apps", A.app), app]);
   const build = async (version: string, out: string, cache: string, previous?: string) => {
     const args = ["build", app, "--builder", builder, "--output", out, "--cache-dir", cache, ...ca];
-    const r = await cli([
-      ...args,
-      "--env",
-      `BP_NODE_VERSION=${version}`,
-      ...(previous ? ["--previous-image", previous] : []),
-    ]);
+    const r = await cli([...args, "--env", `${A.env}=${version}`, ...(previous ? ["--previous-image", previous] : [])]);
     if (r.code !== 0) throw new Error(`build on ${version} failed: ${r.stderr}`);
     return r;
   };
   const old = `oci:${join(work, "old")}:latest`;
-  await build("24.20.0", old, join(work, "cache"));
+  await build(A.old, old, join(work, "cache"));
   // The rebuild CI would do: same cache, previous image, the newer runtime.
   const fresh = `oci:${join(work, "fresh")}:latest`;
-  const rebuild = await build("24.21.0", fresh, join(work, "cache"), old);
+  const rebuild = await build(A.new, fresh, join(work, "cache"), old);
   const [before, after] = [await manifestOf(old), await manifestOf(fresh)];
   const had = new Set(before.manifest.layers.map((l) => l.digest));
   const rebuildBytes =
@@ -110,7 +122,7 @@ try {
     tagsPerRepository: 10,
   });
   console.log(`made ${fleet.images.length} images in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  const reference = `${registry.host}/p/reference/node:24.21.0`;
+  const reference = `${registry.host}/p/reference/${which}:${A.new}`;
   await copyImage(await openImageSource(fresh), await openImageSink(reference));
   const inv = join(work, "fleet.json");
   const scan = await cli(["fleet", "scan", `${registry.host}/p/`, "-o", inv]);
@@ -119,7 +131,7 @@ try {
 
   // The floor: one GET and one PUT of each image's manifest, 16 at once.
   const client = new RegistryClient(registry.host);
-  const apps = inventory.images.filter((r) => !r.repository.endsWith("/reference/node"));
+  const apps = inventory.images.filter((r) => !r.repository.endsWith(`/reference/${which}`));
   const f0 = performance.now();
   await mapLimit(apps, 16, async (r, i) => {
     const repo = r.repository.slice(registry.host.length + 1);

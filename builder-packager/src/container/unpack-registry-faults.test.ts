@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, onTestFinished, test } from "vitest";
-import type { FaultPlanProxy, PlannedRequest } from "../oci/test-fault-proxy.js";
+import type { Fault, FaultPlanProxy, PlannedRequest } from "../oci/test-fault-proxy.js";
 import { type FaultRegistry, startFaultRegistry } from "../oci/test-fault-registry.js";
 import { unpackImage } from "./unpack.js";
 
@@ -59,6 +59,19 @@ async function bundledCli(): Promise<string> {
   return path;
 }
 
+/** A plan for a download that gives up: the big blob's first GET is cut halfway, every retry refused. */
+function cutThenRefuse(refusal: Fault): (r: PlannedRequest) => Fault | undefined {
+  let first = true;
+  return (r) => {
+    if (!bigGet(r)) return undefined;
+    if (first) {
+      first = false;
+      return { kind: "cut", at: 0.5 };
+    }
+    return refusal;
+  };
+}
+
 /** Unpacks the image with no faults and checks the big file arrived whole. */
 async function unpackWhole(cacheDir: string): Promise<void> {
   proxy.setPlan(() => undefined);
@@ -73,15 +86,7 @@ async function unpackWhole(cacheDir: string): Promise<void> {
 
 test("a download that gives up leaves no entry; the next unpack makes a whole one", async () => {
   const cacheDir = await mkdtemp(join(work, "cache-"));
-  let first = true;
-  proxy.setPlan((r) => {
-    if (!bigGet(r)) return undefined;
-    if (first) {
-      first = false;
-      return { kind: "cut", at: 0.5 };
-    }
-    return { kind: "status", status: 503 };
-  });
+  proxy.setPlan(cutThenRefuse({ kind: "status", status: 503 }));
   const err = await unpackImage(image(), { cacheDir, prune: false, attempts: 3, backoffMs: 10 }).catch((e: Error) => e);
   expect((err as Error).message).toMatch(
     new RegExp(
@@ -140,15 +145,7 @@ test("a cnbkit SIGKILLed in the middle of a layer leaves no entry; the next unpa
 test("cnbkit run, when a download gives up: one error line and its hint, exit 1, no entry", async () => {
   const cacheDir = await mkdtemp(join(work, "cache-"));
   const cli = await bundledCli();
-  let first = true;
-  proxy.setPlan((r) => {
-    if (!bigGet(r)) return undefined;
-    if (first) {
-      first = false;
-      return { kind: "cut", at: 0.5 };
-    }
-    return { kind: "status", status: 503, retryAfter: "0" };
-  });
+  proxy.setPlan(cutThenRefuse({ kind: "status", status: 503, retryAfter: "0" }));
   const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [cli, "run", image(), "--port", "1"], {
       stdio: ["ignore", "ignore", "pipe"],

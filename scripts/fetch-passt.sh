@@ -9,8 +9,8 @@
 # writes them with two sendmsg calls, and the kernel holds the second until the server ACKs the
 # first, which a server waiting for the whole request delays by ~40 ms. Measured: a small GET
 # through it had its first byte 45 ms after the TLS handshake against 8 ms on the host, and
-# java-hello's cold build (hundreds of Maven connections) was 13% slower. Since 2024 pasta sets
-# TCP_NODELAY on those sockets (tcp_sock_set_nodelay); trixie's build needs glibc 2.38, so its
+# java-hello's cold build (hundreds of Maven connections) was 13% slower. Debian 13's passt
+# (0.0~git20250503) sets TCP_NODELAY on those sockets (tcp_sock_set_nodelay); trixie's build needs glibc 2.38, so its
 # .deb does not install on bookworm, but its source builds here with gcc and make in a minute.
 #
 # Trust: the suite's InRelease is checked with gpgv against Debian's archive keyring, the
@@ -75,14 +75,14 @@ for suite in $SUITES; do
   src_entry "$work/Sources" passt >"$work/entry"
   read -r version directory <"$work/entry" || true
   [ -n "${version:-}" ] || { say "passt: $suite has no passt, next suite"; continue; }
-  # Versions are 0.0~gitYYYYMMDD.<commit>; TCP_NODELAY came in 2024.
+  # Versions are 0.0~gitYYYYMMDD.<commit>; 20250503 is the first seen to set TCP_NODELAY.
   date="$(printf '%s' "$version" | sed -n 's/^0\.0~git\([0-9]\{8\}\)\..*/\1/p')"
-  [ "${date:-0}" -ge 20240101 ] || { say "passt: $suite's passt is $version (before 2024), next suite"; continue; }
+  [ "${date:-0}" -ge 20250503 ] || { say "passt: $suite's passt is $version (older than 20250503), next suite"; continue; }
   found="$version"
   break
 done
 [ -n "$found" ] ||
-  die "fetch-passt: no passt from 2024 or later in Debian suites: $SUITES" \
+  die "fetch-passt: no passt 0.0~git20250503 or later in Debian suites: $SUITES" \
     "set CNBKIT_PASST_SUITES to a suite that has one (e.g. trixie or sid), or CNBKIT_DEBIAN_MIRROR to a reachable mirror"
 
 target="$dir/$found"

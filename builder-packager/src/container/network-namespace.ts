@@ -88,7 +88,7 @@ function guardNamespace(name: string): { done(): void } {
 /**
  * pasta's command line for namespace `name` (exported for tests and `--verbose`). `hostLoToNsLo`:
  * a published port reaches the namespace's 127.0.0.1, where an app listening on loopback only
- * answers; pastas since 2024 aim it at the namespace's outside address unless told so, and
+ * answers; Debian 13's pasta aims it at the namespace's outside address unless told so, and
  * Debian 12's does so anyway and refuses the option.
  */
 export function pastaArgs(

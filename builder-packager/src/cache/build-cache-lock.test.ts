@@ -1,15 +1,12 @@
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerFile } from "../../../test/support/temp-dir.js";
 import { lockBuildCache } from "./build-cache-lock.js";
 
 let root = "";
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "cnbkit-build-cache-lock-"));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
+tempDirPerFile("build-cache-lock", (d) => {
+  root = d;
 });
 
 test("a cache dir whose folder is not there yet: the folder is made and the lock taken beside the cache", async () => {

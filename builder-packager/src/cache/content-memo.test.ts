@@ -1,15 +1,12 @@
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerTest } from "../../../test/support/temp-dir.js";
 import { memoByContent } from "./content-memo.js";
 
 let cacheDir: string;
-beforeEach(async () => {
-  cacheDir = await mkdtemp(join(tmpdir(), "cnbkit-memo-"));
-});
-afterEach(async () => {
-  await rm(cacheDir, { recursive: true, force: true });
+tempDirPerTest("memo", (d) => {
+  cacheDir = d;
 });
 
 const isNumber = (json: unknown) => (typeof json === "number" ? json : undefined);

@@ -1,16 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerTest } from "../../../test/support/temp-dir.js";
 import { withDirLock } from "./dir-lock.js";
 
 let root: string;
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "cnbkit-dir-lock-"));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
+tempDirPerTest("dir-lock", (d) => {
+  root = d;
 });
 
 /** A pid no process has now (a child that has exited and been reaped). */

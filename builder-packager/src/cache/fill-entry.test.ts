@@ -1,16 +1,13 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerTest } from "../../../test/support/temp-dir.js";
 import { fillCacheEntry } from "./fill-entry.js";
 
 let root: string;
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "cnbkit-fill-entry-"));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
+tempDirPerTest("fill-entry", (d) => {
+  root = d;
 });
 
 test("an entry appears whole, and a crashed writer's temp dir of the same key is removed", async () => {

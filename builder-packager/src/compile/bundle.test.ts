@@ -1,20 +1,17 @@
 import { spawnSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerFile } from "../../../test/support/temp-dir.js";
 import { CnbError } from "@cnbkit/framework";
 import { bundleBuildpack } from "./bundle.js";
 
 const fixture = join(import.meta.dirname, "fixtures", "tiny");
 let tmp: string;
 
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "cnbkit-bundle-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
+tempDirPerFile("bundle", (d) => {
+  tmp = d;
 });
 
 test("the same sources bundle to the same bytes wherever they sit", async () => {

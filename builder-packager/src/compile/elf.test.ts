@@ -1,15 +1,12 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerFile } from "../../../test/support/temp-dir.js";
 import { elfMachine } from "./elf.js";
 
 let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "cnbkit-elf-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
+tempDirPerFile("elf", (d) => {
+  tmp = d;
 });
 
 /** A 64-byte ELF header with the given class and e_machine. */

@@ -1,18 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerFile } from "../../../test/support/temp-dir.js";
 import { elfMachine } from "./elf.js";
 import { cnbkitCacheDir } from "../cache/index.js";
 import { ensureNodeRuntime, NODE_RUNTIMES, NODE_VERSION } from "./node-runtime.js";
 
 let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "cnbkit-node-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
+tempDirPerFile("node", (d) => {
+  tmp = d;
 });
 
 test("both arches pin the same Node version with a sha512 integrity", () => {

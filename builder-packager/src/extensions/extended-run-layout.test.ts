@@ -1,7 +1,7 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerTest } from "../../../test/support/temp-dir.js";
 import { type ImageConfig, type ImageManifest, MEDIA_TYPES, OciLayout, writeLayer } from "../oci/index.js";
 import {
   extendedRunBlobDir,
@@ -12,11 +12,8 @@ import {
 } from "./extended-run-layout.js";
 
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cnbkit-ext-layout-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+tempDirPerTest("ext-layout", (d) => {
+  dir = d;
 });
 
 const d = (c: string) => `sha256:${c.repeat(64)}` as const;

@@ -1,15 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerTest } from "../../../test/support/temp-dir.js";
 import { kubeConnection } from "./kube-connection.js";
 
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cnbkit-kubeconfig-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+tempDirPerTest("kubeconfig", (d) => {
+  dir = d;
 });
 
 /** A kubeconfig as kubectl writes one: two contexts, file paths relative to the file. */

@@ -3,24 +3,21 @@
  * line: an entry that climbs out, a device, no lifecycle.toml, not a gzip'd tar.
  */
 import { createWriteStream } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import tar from "tar-stream";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { tempDirPerFile } from "../../../test/support/temp-dir.js";
 import { CnbError } from "@cnbkit/framework";
 import { releaseLayer } from "./release-layer.js";
 
 const TOML =
   '[apis.buildpack]\nsupported = ["0.12"]\n[apis.platform]\nsupported = ["0.15"]\n[lifecycle]\nversion = "9.9.9"\n';
 let work = "";
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "cnbkit-release-layer-"));
-});
-afterAll(async () => {
-  if (work) await rm(work, { recursive: true, force: true });
+tempDirPerFile("release-layer", (d) => {
+  work = d;
 });
 
 /** A header as `pack.entry` takes it (whichever tar-stream types are installed), plus its content. */

@@ -3,10 +3,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type net from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { tempDirPerFile } from "../../../test/support/temp-dir.js";
 import { CnbError } from "@cnbkit/framework";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { startRegistry, type TestRegistry } from "../oci/test-registry.js";
@@ -23,11 +23,8 @@ import {
 const run = promisify(execFile);
 let root: string;
 
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "cnbkit-package-"));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
+tempDirPerFile("package", (d) => {
+  root = d;
 });
 
 const sha256File = async (p: string) =>

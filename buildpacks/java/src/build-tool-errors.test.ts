@@ -1,17 +1,14 @@
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createLogger } from "@cnbkit/framework/log";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerFile } from "../../../test/support/temp-dir.js";
 import { runTool } from "@cnbkit/framework/process";
 import { explainMissingProgram, mavenErrorLine, missingCommand } from "./build-tool-errors.js";
 
 let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cnbkit-java-run-tool-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+tempDirPerFile("java-run-tool", (d) => {
+  dir = d;
 });
 
 test.each([

@@ -1,15 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerTest } from "../../../test/support/temp-dir.js";
 import { lockfilePackages } from "./npm-lockfile-packages.js";
 
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cnbkit-npm-lock-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+tempDirPerTest("npm-lock", (d) => {
+  dir = d;
 });
 
 const lock = (packages: Record<string, unknown>) => JSON.stringify({ lockfileVersion: 3, packages });

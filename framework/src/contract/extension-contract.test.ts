@@ -1,16 +1,13 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerTest } from "../../../test/support/temp-dir.js";
 import { parseToml } from "../cnb-files/toml.js";
 import { writeGenerateResult } from "./extension-contract.js";
 
 let out: string;
-beforeEach(async () => {
-  out = await mkdtemp(join(tmpdir(), "cnbkit-generate-"));
-});
-afterEach(async () => {
-  await rm(out, { recursive: true, force: true });
+tempDirPerTest("generate", (d) => {
+  out = d;
 });
 
 test("generate's result becomes build.Dockerfile, run.Dockerfile and extend-config.toml as the lifecycle reads them", async () => {

@@ -5,21 +5,18 @@
  * debian-binary, control.tar.*, data.tar.*), so odd member sizes and bad headers can be made.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as tar from "tar-stream";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerTest } from "../../../test/support/temp-dir.js";
 import { debData } from "./archive-deb.js";
 import { extract, sniffFormat } from "./archive.js";
 
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cnbkit-deb-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+tempDirPerTest("deb", (d) => {
+  dir = d;
 });
 
 /** A tar of `files` (name → body), as dpkg-deb writes them: `./`-prefixed. */

@@ -1,16 +1,13 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerTest } from "../../../test/support/temp-dir.js";
 import { Bindings, bindingsRoot, memoryBinding, readBindings } from "./bindings.js";
 import { CnbError } from "../errors/index.js";
 
 let root: string;
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "cnbkit-bindings-"));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
+tempDirPerTest("bindings", (d) => {
+  root = d;
 });
 
 async function binding(name: string, files: Record<string, string>) {

@@ -1,17 +1,14 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { tempDirPerTest } from "../../../test/support/temp-dir.js";
 import { isFile } from "./is-file.js";
 import { readdirNow, readFileNow, statNow, writeFileNow } from "./now.js";
 import { writeAtomic } from "./write-atomic.js";
 
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cnbkit-fs-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+tempDirPerTest("fs", (d) => {
+  dir = d;
 });
 
 test("isFile: true for a file and a link to one; false for a directory, a dangling link, a missing path", async () => {

@@ -1,11 +1,11 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as CDX from "@cyclonedx/cyclonedx-library";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { tempDirPerTest } from "../../../test/support/temp-dir.js";
 import { CnbError } from "../errors/index.js";
 import {
   cycloneDxJson,
@@ -193,11 +193,8 @@ describe("SPDX", () => {
 
 describe("writeSbomFiles", () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "cnbkit-sbom-"));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+  tempDirPerTest("sbom", (d) => {
+    dir = d;
   });
 
   test("writes <base>.<ext> per format and nothing else", async () => {

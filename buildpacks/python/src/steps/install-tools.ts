@@ -67,7 +67,7 @@ export type ToolContext = StepContext<"buildpack" | "dependencies" | "layers" | 
 type ToolChoiceContext = StepContext<"buildpack" | "dependencies" | "target", PythonMetadata>;
 
 /** Settings that pick a tool, and what installing it needs. */
-type ToolInputs = Parameters<typeof installTool>[2];
+type ToolInputs = InstallToolInputs;
 
 /** `name` at its chosen version (an unknown version fails here, at once), installed when first asked for. */
 export function lazyTool(ctx: ToolContext, name: string, inputs: ToolInputs): LazyTool {
@@ -150,92 +150,119 @@ function chooseTool(
   return { version, dep, why };
 }
 
+/** What installing a tool needs, besides its name. */
+export interface InstallToolInputs {
+  settings: Settings;
+  runtime: Runtime;
+  env: ToolEnv;
+  /** pip, installed on first use; none when installing pip itself. */
+  pip?: () => Promise<Tool>;
+  /** The download caches pip installs a tool with. */
+  caches: ToolCaches;
+  /** Where pip's and uv's verified wheels are unpacked from (maybe ahead, see prefetchToolWheel). */
+  wheels: Wheels;
+  launch?: boolean;
+  version?: string;
+  /** The app's venv, for a server the app runs with (see {@link ServerSite}). */
+  alongside?: ServerSite;
+  /** The project's own requirement on the tool's version (Poetry's requires-poetry). */
+  requires?: string | undefined;
+}
+
 /** Installs `name` (pip, uv, poetry, pipenv, or a server) into a venv layer. */
-export async function installTool(
-  ctx: ToolContext,
-  name: string,
-  inputs: {
-    settings: Settings;
-    runtime: Runtime;
-    env: ToolEnv;
-    /** pip, installed on first use; none when installing pip itself. */
-    pip?: () => Promise<Tool>;
-    /** The download caches pip installs a tool with. */
-    caches: ToolCaches;
-    /** Where pip's and uv's verified wheels are unpacked from (maybe ahead, see prefetchToolWheel). */
-    wheels: Wheels;
-    launch?: boolean;
-    version?: string;
-    /** The app's venv, for a server the app runs with (see {@link ServerSite}). */
-    alongside?: ServerSite;
-    /** The project's own requirement on the tool's version (Poetry's requires-poetry). */
-    requires?: string | undefined;
-  },
-): Promise<Tool> {
-  const { runtime, env } = inputs;
+export async function installTool(ctx: ToolContext, name: string, inputs: InstallToolInputs): Promise<Tool> {
+  const { runtime } = inputs;
   const { version, dep, why, types, key } = await toolLayer(ctx, name, inputs);
   const layer = await ctx.layers.cached(name, {
     types,
     key,
-    async fill(l) {
-      const binaries = dep ? WHEEL_BINARIES[name] : undefined;
-      // CPython may be a launch layer reused from the image (no files here) while this
-      // build-only layer is not: a lost build cache (another builder, CI without one).
-      if (!binaries) await runtime.ensure();
-      if (why) ctx.log.detail(why);
-      const what = isRange(version) ? `${name}${version}` : `${name} ${version}`;
-      ctx.log.detail(`Installing ${what}${dep ? "" : " from PyPI (not in the inventory: no pinned checksum)"}`);
-      if (dep && binaries) {
-        await installWheelBinaries(inputs.wheels, dep, l.path, binaries);
-        return;
-      }
-      if (dep && inputs.launch && SELF_CONTAINED.has(name)) {
-        const site = sitePackages(l.path, runtime.minor);
-        await inputs.wheels.unpack(dep, site);
-        await compileAll(runtime.python, [site], { cwd: l.path, env, log: ctx.log });
-        return;
-      }
-      const pip = name === "pip" ? undefined : await inputs.pip?.();
-      await runTool([runtime.python, "-m", "venv", "--without-pip", l.path], {
-        explain: explainPythonTool,
-        cwd: l.path,
-        env,
-        log: ctx.log,
-      });
-      const scratch = join(l.path, ".wheel");
-      if (dep && name === "pip") {
-        await inputs.wheels.unpack(dep, sitePackages(l.path, runtime.minor));
-        return;
-      }
-      // The others are installed by the pip layer's pip (pip itself is always in the inventory).
-      if (!pip) throw new Error(`installTool: ${name} needs pip to install it`);
-      try {
-        const spec = dep
-          ? ((await ctx.dependencies.download(dep, scratch)) as string)
-          : isRange(version)
-            ? `${name}${version}`
-            : `${name}${version ? `==${version}` : ""}`;
-        const pipCmd = [join(pip.bin, "python"), "-m", "pip", "--python", join(l.path, "bin", "python"), "install"];
-        await inputs.caches.open();
-        // The app's packages on PYTHONPATH count as installed: pip adds only what they lack.
-        const pipEnv = inputs.alongside ? { ...env, PYTHONPATH: inputs.alongside.site } : env;
-        await runTool([...pipCmd, "--quiet", spec], {
-          explain: explainPythonTool,
-          cwd: l.path,
-          env: pipEnv,
-          log: ctx.log,
-        });
-      } finally {
-        await rm(scratch, { recursive: true, force: true });
-      }
-      // A launch layer's bin/ goes on PATH ahead of the app venv's: this venv's `python`
-      // (which cannot import the app's packages) would then run the start command.
-      if (inputs.launch) await rm(join(l.path, "bin"), { recursive: true, force: true });
-    },
+    fill: (l) => fillTool(ctx, name, l.path, { version, dep, why, inputs }),
   });
   // A range was resolved by the index: the tool's own version is what its dist-info says.
   const installed = isRange(version) ? await distVersion(sitePackages(layer.path, runtime.minor), name) : undefined;
   return { name, version: installed ?? version, bin: join(layer.path, "bin"), layer };
+}
+
+/**
+ * Fills a tool's layer `dir`, the quickest way its source allows: a wheel's binaries (uv), a
+ * self-contained server's wheel unpacked (waitress), pip's own wheel into a bare venv, or
+ * else a venv that the pip layer's pip installs into.
+ */
+async function fillTool(
+  ctx: ToolContext,
+  name: string,
+  dir: string,
+  t: { version: string; dep: Dependency | undefined; why?: string | undefined; inputs: InstallToolInputs },
+): Promise<void> {
+  const { version, dep, inputs } = t;
+  const { runtime, env } = inputs;
+  const binaries = dep ? WHEEL_BINARIES[name] : undefined;
+  // CPython may be a launch layer reused from the image (no files here) while this
+  // build-only layer is not: a lost build cache (another builder, CI without one).
+  if (!binaries) await runtime.ensure();
+  if (t.why) ctx.log.detail(t.why);
+  const what = isRange(version) ? `${name}${version}` : `${name} ${version}`;
+  ctx.log.detail(`Installing ${what}${dep ? "" : " from PyPI (not in the inventory: no pinned checksum)"}`);
+  if (dep && binaries) {
+    await installWheelBinaries(inputs.wheels, dep, dir, binaries);
+    return;
+  }
+  if (dep && inputs.launch && SELF_CONTAINED.has(name)) {
+    const site = sitePackages(dir, runtime.minor);
+    await inputs.wheels.unpack(dep, site);
+    await compileAll(runtime.python, [site], { cwd: dir, env, log: ctx.log });
+    return;
+  }
+  const pip = name === "pip" ? undefined : await inputs.pip?.();
+  await runTool([runtime.python, "-m", "venv", "--without-pip", dir], {
+    explain: explainPythonTool,
+    cwd: dir,
+    env,
+    log: ctx.log,
+  });
+  if (dep && name === "pip") {
+    await inputs.wheels.unpack(dep, sitePackages(dir, runtime.minor));
+    return;
+  }
+  // The others are installed by the pip layer's pip (pip itself is always in the inventory).
+  if (!pip) throw new Error(`installTool: ${name} needs pip to install it`);
+  await pipInstall(ctx, name, dir, { pip, dep, version, inputs });
+  // A launch layer's bin/ goes on PATH ahead of the app venv's: this venv's `python`
+  // (which cannot import the app's packages) would then run the start command.
+  if (inputs.launch) await rm(join(dir, "bin"), { recursive: true, force: true });
+}
+
+/**
+ * Installs `name` into the venv `dir` with the pip layer's pip: the inventory's verified
+ * wheel when there is one, else the version (or range) from PyPI by name.
+ */
+async function pipInstall(
+  ctx: StepContext<"dependencies" | "log">,
+  name: string,
+  dir: string,
+  i: { pip: Tool; dep: Dependency | undefined; version: string; inputs: InstallToolInputs },
+): Promise<void> {
+  const { dep, version, inputs } = i;
+  const scratch = join(dir, ".wheel");
+  try {
+    const spec = dep
+      ? ((await ctx.dependencies.download(dep, scratch)) as string)
+      : isRange(version)
+        ? `${name}${version}`
+        : `${name}${version ? `==${version}` : ""}`;
+    const pipCmd = [join(i.pip.bin, "python"), "-m", "pip", "--python", join(dir, "bin", "python"), "install"];
+    await inputs.caches.open();
+    // The app's packages on PYTHONPATH count as installed: pip adds only what they lack.
+    const pipEnv = inputs.alongside ? { ...inputs.env, PYTHONPATH: inputs.alongside.site } : inputs.env;
+    await runTool([...pipCmd, "--quiet", spec], {
+      explain: explainPythonTool,
+      cwd: dir,
+      env: pipEnv,
+      log: ctx.log,
+    });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 /** The version of distribution `name` installed in `site`, from its dist-info's name. */

@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { type StepContext, type BuildResult, CnbError, type Settings, type ToolEnv } from "@cnbkit/framework";
-import { inferStartCommand, normalizeName } from "../start-command.js";
+import { inferStartCommand, type NoStartCommand, normalizeName, type StartCommand } from "../start-command.js";
 import { checkStartModules, procfileCommands, warnInstallsAtStart } from "./check-start.js";
 import type { Venv } from "./install-dependencies.js";
 import type { ToolCaches } from "./tool-environment.js";
@@ -39,13 +39,34 @@ export interface StartInputs {
 
 /** The build's result: the `web` process, when one can be inferred. */
 export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
-  const { ctx, project, venv } = inputs;
+  const { ctx } = inputs;
+  const start = inferStart(inputs);
+  const procfile = await ctx.app.readText("Procfile", { optional: true });
+  // The Procfile wins (cnbkit/procfile sets its processes), so its commands are the ones to check.
+  if (procfile !== undefined) {
+    if (procfileServes(inputs, procfile)) return {};
+  } else if (!("none" in start)) checkInferred(inputs, start);
+  if ("none" in start) return noStartCommand(ctx, start, procfile !== undefined);
+  ctx.log.step("Start command");
+  if (start.needs) await installServer(inputs, start.needs);
+  // The command itself is in the framework's "Process types" list that follows.
+  ctx.log.detail(`web: from ${start.reason}`);
+  for (const p of start.others ?? []) {
+    ctx.log.detail(`${p.type}: the console script "${p.type}"${p.reason ? ` (${p.reason})` : ""}`);
+  }
+  const others = (start.others ?? []).map((p) => ({ type: p.type, command: p.command, default: false }));
+  return { processes: [{ type: "web", command: start.command, default: true }, ...others] };
+}
+
+/** The start command the project gives (start-command.ts), from what the venv installed. */
+function inferStart(inputs: StartInputs): StartCommand | NoStartCommand {
+  const { project, venv } = inputs;
   const installed = project.scripts.filter((s) => venv?.bin.includes(s));
   // A venv layer from a build before its bin entries were kept lists none: its scripts are
   // not known to be missing.
   const known = venv === undefined || venv.bin.length > 0;
   const uninstalled = known ? project.scripts.filter((s) => !installed.includes(s)) : [];
-  const start = inferStartCommand({
+  return inferStartCommand({
     entrypoint: inputs.settings.BP_PYTHON_ENTRYPOINT,
     projectName: project.name,
     scripts: installed,
@@ -57,78 +78,87 @@ export async function startProcess(inputs: StartInputs): Promise<BuildResult> {
     hints: project.hints,
     scriptTargets: project.scriptTargets,
   });
-  const procfile = await ctx.app.readText("Procfile", { optional: true });
-  const hasProcfile = procfile !== undefined;
-  // The Procfile wins (cnbkit/procfile sets its processes), so its commands are the ones to check.
-  if (procfile !== undefined) {
-    const commands = procfileCommands(procfile);
-    warnInstallsAtStart(ctx, commands);
-    checkStartModules(ctx, commands, venv, { servers: true });
-    const web = commands.find((c) => c.where === "Procfile web");
-    // Its web process replaces whatever this buildpack would infer: saying (and installing a
-    // server for) a command that never runs only misleads. BP_PYTHON_ENTRYPOINT is still set
-    // when asked for, as the user's explicit choice.
-    if (web && !inputs.settings.BP_PYTHON_ENTRYPOINT) {
-      ctx.log.step("Start command");
-      ctx.log.detail(`web: ${web.command}`);
-      ctx.log.detail("(from the Procfile, which cnbkit/procfile turns into the image's processes)");
-      return {};
-    }
-  } else if (!("none" in start)) {
-    const where =
-      start.reason === "BP_PYTHON_ENTRYPOINT" ? "BP_PYTHON_ENTRYPOINT" : `web (${start.reason.split(";")[0]})`;
-    const command = start.command[0] === "sh" ? start.command.at(-1)!.replace(/\bexec /, "") : start.command.join(" ");
-    warnInstallsAtStart(ctx, [{ where, command }]);
-    // The user's own command must find its server; an inferred one uses the venv's or adds one.
-    checkStartModules(ctx, [{ where, command }], venv, { servers: start.reason === "BP_PYTHON_ENTRYPOINT" });
-  }
-  if ("none" in start) {
-    if (hasProcfile) return {};
-    // An image with no process starts nothing. Another buildpack of the group may still give
-    // one: cnbkit/nodejs (before this one in the reference builder's Node.js group) for an
-    // app with package.json, or one that asks for cpython (a plan entry besides ours).
-    const others = ctx.plan.entries.filter((e) => e.name === "cpython").length > 1;
-    if (others || (await ctx.app.exists("package.json"))) {
-      ctx.log.warn(start.none);
-      return {};
-    }
-    const [line, fix] = start.none.split(/; (?=add a Procfile)/);
-    throw new CnbError(line!, {
-      hint: fix
-        ? `${fix[0]!.toUpperCase()}${fix.slice(1)}.`
-        : "Add a Procfile with a web line, or set BP_PYTHON_ENTRYPOINT to the command that serves the app.",
-    });
-  }
+}
+
+/**
+ * Checks the Procfile's commands (installs at start, modules the venv lacks); true when its
+ * `web` line is the start command, which replaces whatever this buildpack would infer:
+ * saying (and installing a server for) a command that never runs only misleads.
+ * BP_PYTHON_ENTRYPOINT is still set when asked for, as the user's explicit choice.
+ */
+function procfileServes(inputs: StartInputs, procfile: string): boolean {
+  const { ctx, venv } = inputs;
+  const commands = procfileCommands(procfile);
+  warnInstallsAtStart(ctx, commands);
+  checkStartModules(ctx, commands, venv, { servers: true });
+  const web = commands.find((c) => c.where === "Procfile web");
+  if (!web || inputs.settings.BP_PYTHON_ENTRYPOINT) return false;
   ctx.log.step("Start command");
-  if (start.needs) {
-    const version = ctx.buildpack.metadata.defaultServers[start.needs];
-    const alongside = venv && {
-      site: sitePackages(venv.path, inputs.runtime.minor),
-      digest: createHash("sha256")
-        .update(
-          venv.distributions
-            .map((d) => `${normalizeName(d.name)}==${d.version}`)
-            .sort()
-            .join("\n"),
-        )
-        .digest("hex"),
-    };
-    const server = await installTool(ctx, start.needs, { ...inputs, launch: true, version, alongside });
-    const site = sitePackages(server.layer.path, inputs.runtime.minor);
-    server.layer.env.launch.prepend("PYTHONPATH", site, ":");
-    server.layer.sbom.add({
-      name: start.needs,
-      version: server.version,
-      purl: `pkg:pypi/${start.needs}@${server.version}`,
-    });
+  ctx.log.detail(`web: ${web.command}`);
+  ctx.log.detail("(from the Procfile, which cnbkit/procfile turns into the image's processes)");
+  return true;
+}
+
+/** Checks an inferred (or BP_PYTHON_ENTRYPOINT) command as the Procfile's are checked. */
+function checkInferred(inputs: StartInputs, start: StartCommand): void {
+  const { ctx, venv } = inputs;
+  const where =
+    start.reason === "BP_PYTHON_ENTRYPOINT" ? "BP_PYTHON_ENTRYPOINT" : `web (${start.reason.split(";")[0]})`;
+  const command = start.command[0] === "sh" ? start.command.at(-1)!.replace(/\bexec /, "") : start.command.join(" ");
+  warnInstallsAtStart(ctx, [{ where, command }]);
+  // The user's own command must find its server; an inferred one uses the venv's or adds one.
+  checkStartModules(ctx, [{ where, command }], venv, { servers: start.reason === "BP_PYTHON_ENTRYPOINT" });
+}
+
+/**
+ * No start command: fine with a Procfile or when another buildpack of the group may give one
+ * (a warning then); otherwise the build fails, since an image with no process starts nothing.
+ */
+async function noStartCommand(
+  ctx: StartInputs["ctx"],
+  start: NoStartCommand,
+  hasProcfile: boolean,
+): Promise<BuildResult> {
+  if (hasProcfile) return {};
+  // Another buildpack of the group may still give one: cnbkit/nodejs (before this one in the
+  // reference builder's Node.js group) for an app with package.json, or one that asks for
+  // cpython (a plan entry besides ours).
+  const others = ctx.plan.entries.filter((e) => e.name === "cpython").length > 1;
+  if (others || (await ctx.app.exists("package.json"))) {
+    ctx.log.warn(start.none);
+    return {};
   }
-  // The command itself is in the framework's "Process types" list that follows.
-  ctx.log.detail(`web: from ${start.reason}`);
-  for (const p of start.others ?? []) {
-    ctx.log.detail(`${p.type}: the console script "${p.type}"${p.reason ? ` (${p.reason})` : ""}`);
-  }
-  const others = (start.others ?? []).map((p) => ({ type: p.type, command: p.command, default: false }));
-  return { processes: [{ type: "web", command: start.command, default: true }, ...others] };
+  const [line, fix] = start.none.split(/; (?=add a Procfile)/);
+  throw new CnbError(line!, {
+    hint: fix
+      ? `${fix[0]!.toUpperCase()}${fix.slice(1)}.`
+      : "Add a Procfile with a web line, or set BP_PYTHON_ENTRYPOINT to the command that serves the app.",
+  });
+}
+
+/**
+ * Installs the server the command needs into a launch layer of its own, with only what the
+ * venv lacks (`alongside`: keyed on the venv's distributions), reaching the venv through
+ * PYTHONPATH.
+ */
+async function installServer(inputs: StartInputs, needs: NonNullable<StartCommand["needs"]>): Promise<void> {
+  const { ctx, venv } = inputs;
+  const version = ctx.buildpack.metadata.defaultServers[needs];
+  const alongside = venv && {
+    site: sitePackages(venv.path, inputs.runtime.minor),
+    digest: createHash("sha256")
+      .update(
+        venv.distributions
+          .map((d) => `${normalizeName(d.name)}==${d.version}`)
+          .sort()
+          .join("\n"),
+      )
+      .digest("hex"),
+  };
+  const server = await installTool(ctx, needs, { ...inputs, launch: true, version, alongside });
+  const site = sitePackages(server.layer.path, inputs.runtime.minor);
+  server.layer.env.launch.prepend("PYTHONPATH", site, ":");
+  server.layer.sbom.add({ name: needs, version: server.version, purl: `pkg:pypi/${needs}@${server.version}` });
 }
 
 /** Why the project's console scripts are not on PATH, for the log. */

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as tar from "tar-stream";
 import { describe, expect, test } from "vitest";
+import { cnbFailure } from "./test-failure.js";
 import { tempDirPerTest } from "../../../test/support/temp-dir.js";
 import { extract, sniffFormat } from "./archive.js";
-import { CnbError } from "../errors/index.js";
 
 let dir: string;
 tempDirPerTest("archive", (d) => {
@@ -71,15 +71,6 @@ const sample: Entry[] = [
 /** What's left next to `dest` besides the archives: should be nothing after a failure. */
 async function leftovers(): Promise<string[]> {
   return (await readdir(dir)).filter((n) => n.startsWith(".") || n === "out");
-}
-
-async function failure(p: Promise<unknown>): Promise<CnbError> {
-  const err = await p.then(
-    () => undefined,
-    (e) => e,
-  );
-  expect(err).toBeInstanceOf(CnbError);
-  return err as CnbError;
 }
 
 describe("extract", () => {
@@ -192,7 +183,7 @@ describe("extract", () => {
   });
 
   test("a hardlink to an excluded file is refused, not left dangling", async () => {
-    const err = await failure(
+    const err = await cnbFailure(
       extract(
         await tgz("a.tgz", [
           { name: "p/include/a.h", body: "h" },
@@ -271,7 +262,7 @@ describe("extract refuses unsafe archives and leaves nothing behind", () => {
     ],
   ])("%s", async (_what, entries, message) => {
     const file = await tgz("bad.tgz", [{ name: "ok.txt", body: "fine" }, ...entries]);
-    const err = await failure(extract(file, join(dir, "out")));
+    const err = await cnbFailure(extract(file, join(dir, "out")));
     expect(err.message).toBe(`${file}: ${message}`);
     expect(await leftovers()).toEqual([]);
   });
@@ -279,7 +270,7 @@ describe("extract refuses unsafe archives and leaves nothing behind", () => {
   test("a truncated tar.gz is a clear one-line error", async () => {
     const file = await tgz("t.tar.gz", [{ name: "big", body: "x".repeat(200_000) }]);
     await truncate(file, (await stat(file)).size - 40);
-    const err = await failure(extract(file, join(dir, "out")));
+    const err = await cnbFailure(extract(file, join(dir, "out")));
     expect(err.message).toMatch(new RegExp(`^${file}: cannot extract tar.gz archive: `));
     expect(err.message).not.toContain("\n");
     expect(await leftovers()).toEqual([]);
@@ -293,7 +284,7 @@ describe("extract refuses unsafe archives and leaves nothing behind", () => {
     execFileSync("tar", ["-cJf", file, "-C", src, "big"]);
     await rm(src, { recursive: true });
     await truncate(file, (await stat(file)).size - 30);
-    const err = await failure(extract(file, join(dir, "out")));
+    const err = await cnbFailure(extract(file, join(dir, "out")));
     expect(err.message).toBe(`${file}: cannot extract tar.xz archive: xz: Unexpected end of input`);
     expect(await leftovers()).toEqual([]);
   });
@@ -306,7 +297,7 @@ describe("extract refuses unsafe archives and leaves nothing behind", () => {
     execFileSync("zip", ["-q", file, "f"], { cwd: src });
     await rm(src, { recursive: true });
     await truncate(file, 30);
-    const err = await failure(extract(file, join(dir, "out")));
+    const err = await cnbFailure(extract(file, join(dir, "out")));
     expect(err.message).toMatch(new RegExp(`^${file}: cannot extract zip archive: `));
     expect(await leftovers()).toEqual([]);
   });
@@ -329,7 +320,7 @@ describe("extract refuses unsafe archives and leaves nothing behind", () => {
     // small.txt's stored data follows its local header: 30 bytes, then its name and extra field.
     bytes[30 + bytes.readUInt16LE(26) + bytes.readUInt16LE(28) + 10] = "b".charCodeAt(0);
     await writeFile(bad, bytes);
-    const err = await failure(extract(bad, join(dir, "out")));
+    const err = await cnbFailure(extract(bad, join(dir, "out")));
     expect(err.message).toBe(`${bad}: cannot extract zip archive: small.txt: CRC-32 mismatch`);
     expect(await leftovers()).toEqual([]);
   });
@@ -355,7 +346,7 @@ describe("extract refuses unsafe archives and leaves nothing behind", () => {
     altered[storedAt + 500_000] = (altered[storedAt + 500_000]! + 1) % 256;
     const bad = join(dir, "bad-large.zip");
     await writeFile(bad, altered);
-    const err = await failure(extract(bad, join(dir, "out")));
+    const err = await cnbFailure(extract(bad, join(dir, "out")));
     expect(err.message).toBe(`${bad}: cannot extract zip archive: stored.bin: CRC-32 mismatch`);
     expect(await leftovers()).toEqual([]);
   });
@@ -368,7 +359,7 @@ describe("extract refuses unsafe archives and leaves nothing behind", () => {
       { name: "keep.txt", body: "replaced" },
       { name: "../x", body: "" },
     ]);
-    await failure(extract(file, out));
+    await cnbFailure(extract(file, out));
     expect(await readdir(out)).toEqual(["keep.txt"]);
     expect(await readFile(join(out, "keep.txt"), "utf8")).toBe("mine");
     expect((await lstat(dir)).isDirectory()).toBe(true);
@@ -384,7 +375,7 @@ test("a full disk is said as such, naming the destination, not as a corrupt arch
   try {
     const file = await tgz("big.tgz", [{ name: "node-v24/bin/node", body: randomBytes(3 * 1024 * 1024) }]);
     const dest = join(disk, "out");
-    const err = await failure(extract(file, dest, { strip: 1 }));
+    const err = await cnbFailure(extract(file, dest, { strip: 1 }));
     expect(err.message).toMatch(
       new RegExp(
         `^${dest}: no space left on device extracting big\\.tgz \\(3\\.0 MiB compressed, unpacks to more\\); 0\\.\\d MiB free there$`,

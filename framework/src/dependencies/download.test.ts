@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { cnbFailure } from "./test-failure.js";
 import { memoryBinding } from "../environment/index.js";
 import { type DownloadOptions, download } from "./download.js";
 import { fetchLine } from "./fetch-line.js";
-import { CnbError } from "../errors/index.js";
 import { applyMirror, mirrorEnvName, redactUri, resolveUri } from "./mirrors.js";
 
 const body = Buffer.from("node binary ".repeat(5000));
@@ -125,15 +125,6 @@ function opts(extra: Partial<DownloadOptions> = {}): DownloadOptions {
 const dep = (path: string, sha256 = sha) => ({ id: "node", version: "24.11.1", uri: `${base}${path}`, sha256 });
 const out = () => join(dir, "out");
 
-async function failure(p: Promise<unknown>): Promise<CnbError> {
-  const err = await p.then(
-    () => undefined,
-    (e) => e,
-  );
-  expect(err).toBeInstanceOf(CnbError);
-  return err as CnbError;
-}
-
 describe("download", () => {
   test("200 OK: the verified file lands under its URI name, nothing else is left", async () => {
     const file = await download(dep("/ok/node.tgz"), out(), opts());
@@ -144,7 +135,7 @@ describe("download", () => {
   });
 
   test("404: one line with the URI, a hint about mirrors, no retry, no file", async () => {
-    const err = await failure(download(dep("/missing/node.tgz"), out(), opts()));
+    const err = await cnbFailure(download(dep("/missing/node.tgz"), out(), opts()));
     expect(err.message).toBe(`node 24.11.1: ${base}/missing/node.tgz returned 404 Not Found`);
     expect(err.hint).toContain("BP_DEPENDENCY_MIRROR");
     expect(hits.get("/missing/node.tgz")).toBe(1);
@@ -152,7 +143,7 @@ describe("download", () => {
   });
 
   test("403 is not retried either", async () => {
-    const err = await failure(download(dep("/forbidden/node.tgz"), out(), opts()));
+    const err = await cnbFailure(download(dep("/forbidden/node.tgz"), out(), opts()));
     expect(err.message).toBe(`node 24.11.1: ${base}/forbidden/node.tgz returned 403 Forbidden`);
     expect(hits.get("/forbidden/node.tgz")).toBe(1);
   });
@@ -166,7 +157,7 @@ describe("download", () => {
   });
 
   test("503 forever: gives up after the bounded retries with one line", async () => {
-    const err = await failure(download(dep("/down/node.tgz"), out(), opts({ retries: 2 })));
+    const err = await cnbFailure(download(dep("/down/node.tgz"), out(), opts({ retries: 2 })));
     expect(err.message).toBe(`node 24.11.1: ${base}/down/node.tgz returned 503 Service Unavailable (3 attempts)`);
     expect(hits.get("/down/node.tgz")).toBe(3);
     expect(await readdir(out())).toEqual([]);
@@ -205,7 +196,7 @@ describe("download", () => {
 
   test("checksum mismatch: expected and actual in one line, no file left", async () => {
     const wrong = createHash("sha256").update("not what you expected").digest("hex");
-    const err = await failure(download(dep("/wrong/node.tgz"), out(), opts()));
+    const err = await cnbFailure(download(dep("/wrong/node.tgz"), out(), opts()));
     expect(err.message).toBe(`node 24.11.1: sha256 mismatch for ${base}/wrong/node.tgz: expected ${sha}, got ${wrong}`);
     expect(await readdir(out())).toEqual([]);
   });
@@ -215,7 +206,7 @@ describe("download", () => {
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const err = await failure(
+    const err = await cnbFailure(
       download({ ...dep(""), uri: `http://127.0.0.1:${port}/node.tgz` }, out(), opts({ retries: 1 })),
     );
     expect(err.message).toBe(
@@ -262,7 +253,7 @@ describe("download", () => {
     const file = await download({ ...dep(""), uri: pathToFileURL(src).href }, out(), opts());
     expect(await readFile(file)).toEqual(body);
     await writeFile(src, "tampered");
-    const err = await failure(download({ ...dep(""), uri: pathToFileURL(src).href }, join(dir, "o2"), opts()));
+    const err = await cnbFailure(download({ ...dep(""), uri: pathToFileURL(src).href }, join(dir, "o2"), opts()));
     expect(err.message).toContain("sha256 mismatch for file://");
     expect(await readdir(join(dir, "o2"))).toEqual([]);
   });
@@ -276,7 +267,7 @@ describe("download", () => {
     expect(file).toBe(src);
     expect(await readdir(dest)).toEqual([]);
     await writeFile(src, "tampered");
-    const err = await failure(download({ ...dep(""), uri: pathToFileURL(src).href }, dest, opts({ inPlace: true })));
+    const err = await cnbFailure(download({ ...dep(""), uri: pathToFileURL(src).href }, dest, opts({ inPlace: true })));
     expect(err.message).toMatch(
       /^node 24\.11\.1: sha256 mismatch for file:\/\/.*node\.tgz: expected [0-9a-f]{64}, got [0-9a-f]{64}$/,
     );
@@ -302,7 +293,7 @@ describe("download", () => {
   });
 
   test("a bad sha256 in the request is refused before any I/O", async () => {
-    const err = await failure(download(dep("/ok/node.tgz", "abc"), out(), opts()));
+    const err = await cnbFailure(download(dep("/ok/node.tgz", "abc"), out(), opts()));
     expect(err.message).toBe('node 24.11.1: sha256 "abc" is not a 64-character hex sha256');
     expect(hits.size).toBe(0);
   });

@@ -18,24 +18,26 @@ import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 
 /** A fresh dir before each test (in the enclosing describe, if any), removed after it. */
 export function tempDirPerTest(prefix: string, set: (dir: string) => void): void {
-  let dir = "";
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), `cnbkit-${prefix}-`));
-    set(dir);
-  });
-  afterEach(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  tempDirHooks(prefix, set, beforeEach, afterEach);
 }
 
 /** One dir for all the file's (or the describe's) tests, made before the first and removed after the last. */
 export function tempDirPerFile(prefix: string, set: (dir: string) => void): void {
+  tempDirHooks(prefix, set, beforeAll, afterAll);
+}
+
+function tempDirHooks(
+  prefix: string,
+  set: (dir: string) => void,
+  before: (fn: () => Promise<void>) => void,
+  after: (fn: () => Promise<void>) => void,
+): void {
   let dir = "";
-  beforeAll(async () => {
+  before(async () => {
     dir = await mkdtemp(join(tmpdir(), `cnbkit-${prefix}-`));
     set(dir);
   });
-  afterAll(async () => {
+  after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 }

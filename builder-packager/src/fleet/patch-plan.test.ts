@@ -205,6 +205,40 @@ describe("patchedImage", () => {
     });
   });
 
+  test("a rule that marks derived data stale patches, keeps that layer and says so in the plan", () => {
+    // cnbkit/java's rule for the Spring Boot startup cache (buildpacks/java/src/patch-rule.ts).
+    const stale = [
+      {
+        what: "the Spring Boot startup cache (CDS archive or AOT cache) trained on the old JVM build",
+        action: "stale" as const,
+        layer: "cds",
+        why: "the new JVM ignores it, so the app starts slower until a build trains a new one",
+      },
+    ];
+    const old = image({ version: "24.20.0" }, stale);
+    const step = planImage(record(), old.config, reference(image({ version: "24.21.0" }, stale)));
+    if (step.kind !== "patch") throw new Error(step.kind);
+    expect(step.notes).toEqual([
+      "cnbkit/nodejs:node: keeps layer cds, stale: the Spring Boot startup cache (CDS archive or AOT cache) " +
+        "trained on the old JVM build (the new JVM ignores it, so the app starts slower until a build trains " +
+        "a new one): rebuild to restore it",
+    ]);
+    const out = patchedImage(old, step.changes, undefined, "r/app");
+    const config = JSON.parse(out.config.bytes.toString()) as ImageConfig;
+    expect(out.dropped).toEqual([]);
+    expect(config.rootfs.diff_ids).toContain(d("cd5"));
+  });
+
+  test("a stale-data rule says nothing for an image without that layer", () => {
+    const stale = [{ what: "a startup cache", action: "stale" as const, layer: "aot", why: "trained on the old JVM" }];
+    const step = planImage(
+      record(),
+      image({ version: "24.20.0" }, stale).config,
+      reference(image({ version: "24.21.0" }, stale)),
+    );
+    expect(step).toMatchObject({ kind: "patch", notes: [] });
+  });
+
   test("a rule that drops derived data removes that layer, its history entry and its label entry", () => {
     const drop = [{ what: "the CDS archive", action: "drop" as const, layer: "cds", why: "made by the old JVM" }];
     const old = image({ version: "24.20.0" }, drop);

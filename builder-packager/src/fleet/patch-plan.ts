@@ -146,6 +146,8 @@ export function planImage(record: ImageRecord, config: ImageConfig, reference: P
       if (d.action === "keep") notes.push(`${from.key}: keeps ${d.what} (${d.why})`);
       else if (d.action === "drop" && d.layer && hasLayer(config, from.buildpack, d.layer, where))
         notes.push(`${from.key}: drops layer ${d.layer}: ${d.what} (${d.why})`);
+      else if (d.action === "stale" && d.layer && hasLayer(config, from.buildpack, d.layer, where))
+        notes.push(`${from.key}: keeps layer ${d.layer}, stale: ${d.what} (${d.why}): rebuild to restore it`);
     }
   }
   if (changes.length > 0) return { kind: "patch", record, config, changes, notes };

@@ -36,10 +36,13 @@ export interface PatchRule {
    * Data in the image's other layers made from this exact build, and what a patch does about
    * it: `keep` says it stays valid within the line (npm addons for a Node.js major, `.pyc`
    * files for a CPython minor); `drop` removes that layer of the same buildpack from the image
-   * (what reads it works without it, only slower); `refuse` leaves an image that has that
-   * layer unpatched, for data only a rebuild remakes (a JVM's CDS archive, trained on the
-   * exact JVM, whose layer the process also runs from). What is made inside the dependency
-   * layer itself comes with the new layer. Said in the plan, so an operator sees each decision.
+   * (what reads it works without it, only slower); `stale` keeps that layer though its data no
+   * longer matches, for data the new build ignores but whose layer is still needed (a JVM's CDS
+   * archive, trained on the exact JVM, in the layer the process runs from: the app starts,
+   * slower, until a rebuild trains a new one); `refuse` leaves an image that has that layer
+   * unpatched, for data that would break the app and that only a rebuild remakes. What is made
+   * inside the dependency layer itself comes with the new layer. Said in the plan, so an
+   * operator sees each decision.
    */
   derived?: readonly DerivedData[];
 }
@@ -50,10 +53,11 @@ export interface DerivedData {
   what: string;
   /**
    * `keep`: valid within the line; `drop`: the layer {@link DerivedData.layer} is removed by a
-   * patch; `refuse`: an image with that layer is not patched (a rebuild remakes it).
+   * patch; `stale`: that layer stays, ignored by the new build until a rebuild remakes it (the
+   * plan says so); `refuse`: an image with that layer is not patched (a rebuild remakes it).
    */
-  action: "keep" | "drop" | "refuse";
-  /** The layer (of the same buildpack) that holds it, required for `drop` and `refuse`. */
+  action: "keep" | "drop" | "stale" | "refuse";
+  /** The layer (of the same buildpack) that holds it, required for `drop`, `stale` and `refuse`. */
   layer?: string;
   /** Why, one short clause. */
   why: string;

@@ -85,8 +85,11 @@ export const fleetPatchCommand: Command = {
     inv.out(
       `Plan: ${count("patch")} to patch, ${count("current")} already current, ${count("cannot")} cannot be patched, ${count("unrelated")} without these layers (${plan.length} configs read in ${planSeconds.toFixed(1)}s)`,
     );
+    const notes = new Map<string, number>();
     for (const s of plan) {
       if (s.kind === "cannot") inv.out(`  cannot: ${recordName(s.record)} (${s.record.platform}): ${s.why}`);
+      if (s.kind === "patch" && !inv.values["dry-run"])
+        for (const line of s.notes) notes.set(line, (notes.get(line) ?? 0) + 1);
       if (s.kind === "patch" && inv.values["dry-run"]) {
         inv.out(
           `  patch: ${s.record.tags.map((t) => `${s.record.repository}:${t}`).join(", ") || recordName(s.record)}`,
@@ -94,6 +97,8 @@ export const fleetPatchCommand: Command = {
         for (const line of [...describeStep(s), ...s.notes]) inv.out(`    ${line}`);
       }
     }
+    // Without --dry-run each derived-data decision (a stale startup cache kept) is said once, with its count.
+    for (const [line, count] of notes) inv.out(`  note: ${line} (${count} image${count === 1 ? "" : "s"})`);
     if (inv.values["dry-run"]) return 0;
     const startedOn = new Date();
     const tty = process.stderr.isTTY === true;

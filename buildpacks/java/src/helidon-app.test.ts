@@ -58,12 +58,7 @@ test("Helidon SE's thin jar + target/libs runs with java -jar and listens on $PO
   await mkdir(join(app, "src/main/java/demo"), { recursive: true });
   await writeFile(join(app, "pom.xml"), POM);
   await writeFile(join(app, "src/main/java/demo/Main.java"), MAIN);
-  const r = await runBuild(bp, {
-    app,
-    buildpackToml: maven.buildpackToml,
-    platformEnv: { BP_JVM_VERSION: "17" },
-    env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
-  });
+  const r = await runBuild(bp, maven.opts(app, { BP_JVM_VERSION: "17" }));
   const log = r.stdout.join("\n");
   expect(log).toMatch(/Runs the jar target\/helidon-demo-1\.0\.jar with its Class-Path \(target\/libs\)/);
   expect(log).toContain("SERVER_PORT from $PORT at launch (Helidon)");

@@ -37,12 +37,7 @@ async function app(name: string, text: string): Promise<string> {
   return dir;
 }
 
-const opts = (dir: string, platformEnv: Record<string, string> = {}) => ({
-  app: dir,
-  buildpackToml: maven.buildpackToml,
-  platformEnv,
-  env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
-});
+const { opts } = maven;
 
 /** What the built app printed (its first process, run once). */
 const runApp = (r: Awaited<ReturnType<typeof runBuild>>): string => runJavaProcess(r).stdout;

@@ -38,12 +38,7 @@ test("a pom.yaml that .mvn/extensions.xml enables is built by mvn, and its jar r
     join(app, "src/main/java/demo/App.java"),
     'package demo;\npublic class App { public static void main(String[] a) { System.out.println("built from pom.yaml"); } }\n',
   );
-  const r = await runBuild(bp, {
-    app,
-    buildpackToml: maven.buildpackToml,
-    platformEnv: { BP_JVM_VERSION: "17" },
-    env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
-  });
+  const r = await runBuild(bp, maven.opts(app, { BP_JVM_VERSION: "17" }));
   const log = r.stdout.join("\n");
   expect(log).toContain("Running mvn package -DskipTests --batch-mode --no-transfer-progress");
   expect(log).toContain("Runs the executable jar target/demo-1.0.jar");

@@ -17,6 +17,11 @@ export interface MavenSuite {
   buildpackToml: string;
   /** A temp dir (`/tmp/cnbkit-<name>-*`) for the file's apps, removed after its tests. */
   work: string;
+  /** The `runBuild` options for the app in `app` on linux/amd64, with `platformEnv` as the platform's env. */
+  opts(
+    app: string,
+    platformEnv?: Record<string, string>,
+  ): { app: string; buildpackToml: string; platformEnv: Record<string, string>; env: Record<string, string> };
 }
 
 /**
@@ -25,7 +30,16 @@ export interface MavenSuite {
  * the harness's temp dirs after.
  */
 export function mavenSuite(name: string): MavenSuite {
-  const suite: MavenSuite = { buildpackToml: "", work: "" };
+  const suite: MavenSuite = {
+    buildpackToml: "",
+    work: "",
+    opts: (app, platformEnv = {}) => ({
+      app,
+      buildpackToml: suite.buildpackToml,
+      platformEnv,
+      env: { CNB_TARGET_OS: "linux", CNB_TARGET_ARCH: "amd64" },
+    }),
+  };
   beforeAll(async () => {
     suite.buildpackToml = await testBuildpackToml({
       jre: "17",

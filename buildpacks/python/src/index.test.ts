@@ -1,24 +1,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { runBuild, runDetect } from "@cnbkit/framework/testing";
-import { beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import bp from "./index.js";
-import { TEST_ENV, testBuildpackToml } from "./testing/inventory.js";
+import { pythonHarness } from "./testing/harness.js";
 
 // The host's python3.11 as a file:// CPython in install_only layout; pip, uv and the servers
 // are the real inventory's wheels from PyPI, and the installs are real.
-let toml: string;
-let version: string;
-beforeAll(async () => {
-  ({ toml, version } = await testBuildpackToml());
-}, 300_000);
-
-const opts = (app: Record<string, string> | string, platformEnv: Record<string, string> = {}) => ({
-  app,
-  buildpackToml: toml,
-  env: TEST_ENV,
-  platformEnv,
-});
+const py = pythonHarness();
+const { opts } = py;
 const text = (lines: string[]) => lines.join("\n");
 
 describe("detect", () => {
@@ -85,10 +75,10 @@ describe("a lone main.py", () => {
     const r = await runBuild(bp, opts({ "main.py": "print('hi')\n" }));
     const out = text(r.stdout);
     expect(out).toContain('using the default "3.11.x"');
-    expect(out).toContain(`Selected CPython ${version}`);
+    expect(out).toContain(`Selected CPython ${py.version}`);
     expect(r.processes).toEqual([{ type: "web", command: ["python", "main.py"], default: true }]);
     const cpython = r.layer("cpython");
-    expect(cpython.toml?.metadata?.["cache-key"]).toMatchObject({ version, arch: "amd64" });
+    expect(cpython.toml?.metadata?.["cache-key"]).toMatchObject({ version: py.version, arch: "amd64" });
     // The key earlier builds stored (no id): a different one would drop every cached and exported CPython.
     expect(Object.keys(cpython.toml?.metadata?.["cache-key"] ?? {})).toEqual(["version", "sha256", "arch", "bytecode"]);
     expect(existsSync(join(cpython.path, "bin", "python3"))).toBe(true);
@@ -102,7 +92,7 @@ describe("a lone main.py", () => {
     const cdx = r.sbom("cpython", "cdx") as { components: { name: string; cpe?: string }[] };
     expect(cdx.components[0]).toMatchObject({
       name: "CPython",
-      cpe: `cpe:2.3:a:python:python:${version}:*:*:*:*:*:*:*`,
+      cpe: `cpe:2.3:a:python:python:${py.version}:*:*:*:*:*:*:*`,
     });
     expect(out).not.toContain("Package manager");
   });
@@ -111,7 +101,7 @@ describe("a lone main.py", () => {
     await expect(
       runBuild(bp, opts({ "main.py": "", "pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.15"\n' })),
     ).rejects.toThrow(
-      `pyproject.toml requires-python: ">=3.15" matches no CPython version in the inventory for linux/amd64 (newest: ${version})`,
+      `pyproject.toml requires-python: ">=3.15" matches no CPython version in the inventory for linux/amd64 (newest: ${py.version})`,
     );
   });
 

@@ -3,25 +3,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseToml } from "@cnbkit/framework/cnb-files";
 import { runBuild } from "@cnbkit/framework/testing";
-import { beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import bp from "./index.js";
 import { pipfileHashes } from "./pipfile-hash.js";
-import { TEST_ENV, testBuildpackToml } from "./testing/inventory.js";
+import { pythonHarness } from "./testing/harness.js";
 import { POETRY_BOTTLE, POETRY_BOTTLE_NO_PACKAGE } from "./testing/poetry-bottle.js";
 
 // Poetry and Pipenv, each installed from its verified PyPI wheel into a tool layer, installing
 // real packages into the venv layer on the host's python3.11 (as a file:// CPython).
-let toml: string;
-beforeAll(async () => {
-  ({ toml } = await testBuildpackToml());
-}, 300_000);
-
-const opts = (app: string | Record<string, string>, platformEnv: Record<string, string> = {}) => ({
-  app,
-  buildpackToml: toml,
-  env: TEST_ENV,
-  platformEnv,
-});
+const { opts } = pythonHarness();
 const testdata = (name: string) => new URL(`../testdata/${name}`, import.meta.url).pathname;
 const names = (sbom: unknown) =>
   (sbom as { components: { name: string }[] }).components.map((c) => c.name.toLowerCase());

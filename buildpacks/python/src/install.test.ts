@@ -5,22 +5,13 @@ import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBuild } from "@cnbkit/framework/testing";
-import { beforeAll, describe, expect, onTestFinished, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import bp from "./index.js";
-import { TEST_ENV, testBuildpackToml } from "./testing/inventory.js";
+import { pythonHarness } from "./testing/harness.js";
+import { testBuildpackToml } from "./testing/inventory.js";
 
 // Real installs from PyPI into a venv on the host's python3.11 (as a file:// CPython).
-let toml: string;
-beforeAll(async () => {
-  ({ toml } = await testBuildpackToml());
-}, 300_000);
-
-const opts = (app: Record<string, string> | string, platformEnv: Record<string, string> = {}) => ({
-  app,
-  buildpackToml: toml,
-  env: TEST_ENV,
-  platformEnv,
-});
+const { opts } = pythonHarness();
 const text = (lines: string[]) => lines.join("\n");
 const testdata = (name: string) => new URL(`../testdata/${name}`, import.meta.url).pathname;
 const flaskApp =

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as tar from "tar-stream";
 import { expect, test } from "vitest";
-import { tempDirPerTest } from "../../../test/support/temp-dir.js";
+import { tempDirPerTest } from "../testing/test-temp-dir.js";
 import { debData } from "./archive-deb.js";
 import { extract, sniffFormat } from "./archive.js";
 

@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import * as tar from "tar-stream";
 import { describe, expect, test } from "vitest";
 import { cnbFailure } from "./test-failure.js";
-import { tempDirPerTest } from "../../../test/support/temp-dir.js";
+import { tempDirPerTest } from "../testing/test-temp-dir.js";
 import { extract, sniffFormat } from "./archive.js";
 
 let dir: string;

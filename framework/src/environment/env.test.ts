@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { tempDirPerTest } from "../../../test/support/temp-dir.js";
+import { tempDirPerTest } from "../testing/test-temp-dir.js";
 import { applyEnv, EnvDelta, readEnvDelta, writeEnvDelta } from "./env.js";
 
 let dir: string;

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { tempDirPerTest } from "../../../test/support/temp-dir.js";
+import { tempDirPerTest } from "../testing/test-temp-dir.js";
 import { isFile } from "./is-file.js";
 import { readdirNow, readFileNow, statNow, writeFileNow } from "./now.js";
 import { writeAtomic } from "./write-atomic.js";

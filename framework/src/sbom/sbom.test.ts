@@ -5,7 +5,7 @@ import * as CDX from "@cyclonedx/cyclonedx-library";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { describe, expect, test } from "vitest";
-import { tempDirPerTest } from "../../../test/support/temp-dir.js";
+import { tempDirPerTest } from "../testing/test-temp-dir.js";
 import { CnbError } from "../errors/index.js";
 import {
   cycloneDxJson,

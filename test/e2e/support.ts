@@ -40,16 +40,39 @@ export const BASE_LAYOUT = join(E2E_DIR, "base");
  * changed. A dir lock keeps parallel test files from building it twice.
  */
 export async function referenceBuilder(onProgress: (line: string) => void = () => {}): Promise<string> {
+  return localBuilder({ name: "builder", localDir: "reference-local" }, onProgress);
+}
+
+/** Which local reference builder {@link localBuilder} makes, and where under E2E_DIR. */
+export interface LocalBuilderVariant {
+  /** The layout's dir name (its lock and inputs stamp are named after it). */
+  name: string;
+  /** The local builder's out dir name (its buildpackages and builder.toml). */
+  localDir: string;
+  /** Options of the local builder beyond the base layout (e.g. `patchBuilds`). */
+  local?: Omit<Parameters<typeof prepareLocalReferenceBuilder>[0], "outDir" | "baseLayout" | "onProgress">;
+}
+
+/**
+ * A local reference builder as `oci:<dir>:latest`, made (or remade) when its inputs changed,
+ * under a dir lock: the e2e builder, and variants the long tests need beside it (their own dirs,
+ * so the main job's and CI's builder stays as it is).
+ */
+export async function localBuilder(
+  variant: LocalBuilderVariant,
+  onProgress: (line: string) => void = () => {},
+): Promise<string> {
   await mkdir(E2E_DIR, { recursive: true });
-  const dir = join(E2E_DIR, "builder");
-  return withDirLock(join(E2E_DIR, "builder.lock"), async () => {
+  const dir = join(E2E_DIR, variant.name);
+  return withDirLock(join(E2E_DIR, `${variant.name}.lock`), async () => {
     await ensureBaseImages({ output: BASE_LAYOUT, onProgress });
     const local = await prepareLocalReferenceBuilder({
-      outDir: join(E2E_DIR, "reference-local"),
+      ...variant.local,
+      outDir: join(E2E_DIR, variant.localDir),
       baseLayout: BASE_LAYOUT,
       onProgress,
     });
-    const stamp = join(E2E_DIR, "builder.inputs");
+    const stamp = join(E2E_DIR, `${variant.name}.inputs`);
     const have = await readFile(stamp, "utf8").catch(() => "");
     if (have !== local.inputsDigest || !existsSync(join(dir, "index.json"))) {
       await rm(stamp, { force: true });

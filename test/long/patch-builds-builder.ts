@@ -5,33 +5,12 @@
  * beside the e2e builder's, made once per inputs digest, under a dir lock; the main job's and
  * CI's builder stays without the extra builds.
  */
-import { existsSync } from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { ensureBaseImages } from "../../builder-packager/src/base/images.js";
-import { createBuilder } from "../../builder-packager/src/builder/index.js";
-import { withDirLock } from "../../builder-packager/src/cache/index.js";
-import { prepareLocalReferenceBuilder } from "../../tools/local-builder/local-node.js";
-import { BASE_LAYOUT, E2E_DIR } from "../e2e/support.js";
+import { localBuilder } from "../e2e/support.js";
 
 /** The builder as `oci:<dir>:latest`, made (or remade) when its inputs changed. */
-export async function patchBuildsBuilder(onProgress: (line: string) => void = () => {}): Promise<string> {
-  const dir = join(E2E_DIR, "builder-patch-builds");
-  return withDirLock(join(E2E_DIR, "builder-patch-builds.lock"), async () => {
-    await ensureBaseImages({ output: BASE_LAYOUT, onProgress });
-    const local = await prepareLocalReferenceBuilder({
-      outDir: join(E2E_DIR, "reference-local-patch-builds"),
-      baseLayout: BASE_LAYOUT,
-      patchBuilds: true,
-      onProgress,
-    });
-    const stamp = join(E2E_DIR, "builder-patch-builds.inputs");
-    const have = await readFile(stamp, "utf8").catch(() => "");
-    if (have !== local.inputsDigest || !existsSync(join(dir, "index.json"))) {
-      await rm(stamp, { force: true });
-      await createBuilder({ config: local.builderToml, output: `oci:${dir}:latest`, onProgress });
-      await writeFile(stamp, local.inputsDigest);
-    }
-    return `oci:${dir}:latest`;
-  });
+export function patchBuildsBuilder(onProgress: (line: string) => void = () => {}): Promise<string> {
+  return localBuilder(
+    { name: "builder-patch-builds", localDir: "reference-local-patch-builds", local: { patchBuilds: true } },
+    onProgress,
+  );
 }

@@ -22,6 +22,8 @@
 # "trixie"), CNBKIT_DEBIAN_MIRROR (default http://deb.debian.org/debian), CNBKIT_PASST_PREFIX
 # (where bin/pasta goes; default /usr/local).
 set -euo pipefail
+# shellcheck source=scripts/debian-index.sh
+source "$(dirname "${BASH_SOURCE[0]}")/debian-index.sh"
 
 CACHE="${CNBKIT_CACHE:-$HOME/.cache/cnbkit}"
 MIRROR="${CNBKIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -61,17 +63,7 @@ src_entry() {
 
 found=""
 for suite in $SUITES; do
-  fetch "$MIRROR/dists/$suite/InRelease" "$work/InRelease" || { say "passt: $suite not on $MIRROR, next suite"; continue; }
-  gpgv --quiet --keyring "$KEYRING" --output "$work/Release" "$work/InRelease" 2>/dev/null ||
-    die "fetch-passt: $MIRROR/dists/$suite/InRelease: signature does not verify against $KEYRING" \
-      "apt-get install debian-archive-keyring, or check the mirror (CNBKIT_DEBIAN_MIRROR)"
-  index="main/source/Sources.xz"
-  want="$(awk -v f="$index" '/^SHA256:/ { s = 1; next } /^[^ ]/ { s = 0 } s && $3 == f { print $1 }' "$work/Release")"
-  [ -n "$want" ] || { say "passt: $suite has no $index, next suite"; continue; }
-  fetch "$MIRROR/dists/$suite/$index" "$work/Sources.xz"
-  [ "$(sha256sum "$work/Sources.xz" | cut -d' ' -f1)" = "$want" ] ||
-    die "fetch-passt: $suite $index: sha256 differs from InRelease's" "retry; a mirror mid-sync can cause this"
-  xz -dc "$work/Sources.xz" >"$work/Sources"
+  debian_index passt "$suite" main/source/Sources.xz "$work/Sources" || continue
   src_entry "$work/Sources" passt >"$work/entry"
   read -r version directory <"$work/entry" || true
   [ -n "${version:-}" ] || { say "passt: $suite has no passt, next suite"; continue; }

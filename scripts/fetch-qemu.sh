@@ -17,6 +17,8 @@
 # "trixie bookworm-backports": Debian 13's point releases carry qemu fixes sooner),
 # CNBKIT_DEBIAN_MIRROR (default http://deb.debian.org/debian).
 set -euo pipefail
+# shellcheck source=scripts/debian-index.sh
+source "$(dirname "${BASH_SOURCE[0]}")/debian-index.sh"
 
 CACHE="${CNBKIT_CACHE:-$HOME/.cache/cnbkit}"
 MIRROR="${CNBKIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -61,17 +63,7 @@ pkg_entry() {
 
 found=""
 for suite in $SUITES; do
-  fetch "$MIRROR/dists/$suite/InRelease" "$work/InRelease" || { say "qemu: $suite not on $MIRROR, next suite"; continue; }
-  gpgv --quiet --keyring "$KEYRING" --output "$work/Release" "$work/InRelease" 2>/dev/null ||
-    die "fetch-qemu: $MIRROR/dists/$suite/InRelease: signature does not verify against $KEYRING" \
-      "apt-get install debian-archive-keyring, or check the mirror (CNBKIT_DEBIAN_MIRROR)"
-  index="main/binary-$host/Packages.xz"
-  want="$(awk -v f="$index" '/^SHA256:/ { s = 1; next } /^[^ ]/ { s = 0 } s && $3 == f { print $1 }' "$work/Release")"
-  [ -n "$want" ] || { say "qemu: $suite has no $index, next suite"; continue; }
-  fetch "$MIRROR/dists/$suite/$index" "$work/Packages.xz"
-  [ "$(sha256sum "$work/Packages.xz" | cut -d' ' -f1)" = "$want" ] ||
-    die "fetch-qemu: $suite $index: sha256 differs from InRelease's" "retry; a mirror mid-sync can cause this"
-  xz -dc "$work/Packages.xz" >"$work/Packages"
+  debian_index qemu "$suite" "main/binary-$host/Packages.xz" "$work/Packages" || continue
   # Since Debian 13 the static binaries are in qemu-user (qemu-user-static is a transitional
   # package); older suites have them in qemu-user-static.
   for pkg in qemu-user qemu-user-static; do

@@ -1,8 +1,8 @@
 /**
  * Whether a Maven or Gradle build's output can be shared between the platforms of one
- * multi-platform build (the framework's `archNeutral` layers): javac's output and the jars a
- * build resolves do not depend on the CPU, unless the build asks which CPU it runs on. This
- * reads the app's build files for the ways a build does that:
+ * multi-platform build (`ctx.multiPlatform.cached`'s `archNeutral` layers): javac's output and
+ * the jars a build resolves do not depend on the CPU, unless the build asks which CPU it runs
+ * on. This reads the app's build files for the ways a build does that:
  * - os-maven-plugin / Gradle's osdetector (`${os.detected.classifier}`: netty-tcnative, grpc's
  *   protoc, …), `os.arch` read by the build;
  * - a Maven profile activated by `<os><arch>`;

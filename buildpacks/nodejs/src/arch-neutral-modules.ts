@@ -1,7 +1,7 @@
 /**
  * Whether an installed node_modules may be shared with the other platforms of a
- * multi-platform build (the framework's `archNeutral` layers), from the lockfile and
- * package.json alone, before the install. It may when nothing in it can depend on the CPU:
+ * multi-platform build (`ctx.multiPlatform.cached`'s `archNeutral` layers), from the lockfile
+ * and package.json alone, before the install. It may when nothing in it can depend on the CPU:
  * - npm's lockfile (v2 or v3) is the only one that says, per package, what the install will
  *   run or pick per platform; with yarn, pnpm or no lockfile the tree is built on each platform;
  * - no package has an install script (`hasInstallScript`: node-gyp addons, prebuilt-binary

@@ -44,7 +44,7 @@ const OUTPUT_SETTINGS = ["GOFLAGS", "GOAMD64", "GOARM64", "GOEXPERIMENT", "CGO_C
 
 /** What the step reads. */
 export interface CompileInputs {
-  ctx: StepContext<"layers" | "log" | "target" | "app">;
+  ctx: StepContext<"layers" | "multiPlatform" | "log" | "target" | "app">;
   settings: Settings;
   app: GoApp;
   targets: readonly Target[];
@@ -80,7 +80,7 @@ export async function compile(i: CompileInputs): Promise<Compiled> {
     workUse: i.settings.BP_GO_WORK_USE?.trim() ?? "",
     env: OUTPUT_SETTINGS.map((k) => `${k}=${i.settings[k] ?? ""}`).join(" "),
   };
-  const layer = await ctx.layers.cached("app", {
+  const layer = await ctx.multiPlatform.cached("app", {
     // Launch only: a rebuild reuses the binaries from the previous image, and one without it
     // (a new tag) compiles from the cached GOCACHE in seconds; caching them too would store
     // every binary twice.
@@ -95,7 +95,7 @@ export async function compile(i: CompileInputs): Promise<Compiled> {
       return { binaries: i.targets.map((t) => t.name), cgo, sbom: toTables(buildInfoComponents(infos)) };
     },
   });
-  const variants = ctx.layers.variants;
+  const variants = ctx.multiPlatform.variants;
   if (variants) {
     const s = await open();
     for (const arch of variants.reusers) await crossCompile(i, s, layer, arch);
@@ -235,7 +235,7 @@ function splitBlocks(text: string): string[] {
  * architecture's build; declines, saying why, when cgo is on (no C cross-compiler here).
  */
 async function crossCompile(i: CompileInputs, s: GoSession, layer: Layer<Binaries>, arch: string): Promise<void> {
-  const variants = i.ctx.layers.variants;
+  const variants = i.ctx.multiPlatform.variants;
   if (!variants || layer.key === undefined) return;
   if (layer.metadata.cgo) {
     await variants.declineVariant(arch, "app", "the binaries use cgo, and the build image has no C cross-compiler");

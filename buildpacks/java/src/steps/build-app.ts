@@ -38,7 +38,7 @@ export type BuiltApp =
 
 /** Builds the app with its tool, or takes it as it is; `jdk` is there when the tool needs one. */
 export async function buildApp(
-  ctx: StepContext<"layers" | "log" | "dependencies" | "platform">,
+  ctx: StepContext<"layers" | "multiPlatform" | "log" | "dependencies" | "platform">,
   settings: Settings,
   app: SourceApp,
   jdk: BuildJdk | undefined,

@@ -49,7 +49,7 @@ export interface GradleBuild {
 
 /** Builds with Gradle (or reuses the previous build's artifact). */
 export async function buildWithGradle(
-  ctx: StepContext<"layers" | "log" | "dependencies" | "platform">,
+  ctx: StepContext<"layers" | "multiPlatform" | "log" | "dependencies" | "platform">,
   settings: Settings,
   app: SourceApp,
   tool: Extract<BuildTool, { kind: "gradle" }>,
@@ -69,7 +69,7 @@ export async function buildWithGradle(
   const sources = await sourceDigest(app.dir, app.files, ["build", ".gradle"]);
   let ran = false;
   let files = app.files;
-  const out = await ctx.layers.cached("gradle_build", {
+  const out = await ctx.multiPlatform.cached("gradle_build", {
     types: { cache: true },
     key: { sources, args: args.join(" "), jdk: jdk.version, gradle: gradleDep?.version ?? "gradlew" },
     metadata: metadataSchema({ artifact: "string" }),

@@ -75,7 +75,7 @@ function readRunnable(r: unknown, field: string): Runnable {
 
 /** Builds with Maven (or reuses the previous build's artifact). */
 export async function buildWithMaven(
-  ctx: StepContext<"layers" | "log" | "dependencies" | "platform">,
+  ctx: StepContext<"layers" | "multiPlatform" | "log" | "dependencies" | "platform">,
   settings: Settings,
   app: SourceApp,
   tool: Extract<BuildTool, { kind: "maven" }>,
@@ -93,7 +93,7 @@ export async function buildWithMaven(
   const sources = await sourceDigest(app.dir, app.files, ["target"]);
   let ran = false;
   let files = app.files;
-  const out = await ctx.layers.cached("maven_build", {
+  const out = await ctx.multiPlatform.cached("maven_build", {
     types: { cache: true },
     key: {
       sources,
@@ -243,11 +243,11 @@ const M2_KEY = { kind: "maven-local-repository" };
  * run, so the native build's repository is not copied in for nothing. A build that did not
  * run Maven keeps the cached one as it is for a later build (`keepIfUnused`).
  */
-function localRepository(ctx: StepContext<"layers">, neutral: true | { not: string }) {
+function localRepository(ctx: StepContext<"layers" | "multiPlatform">, neutral: true | { not: string }) {
   let m2: Layer<MetadataTable> | undefined;
   return {
     get: async () =>
-      (m2 ??= await ctx.layers.cached<typeof M2_KEY, MetadataTable>("maven_m2", {
+      (m2 ??= await ctx.multiPlatform.cached<typeof M2_KEY, MetadataTable>("maven_m2", {
         types: { cache: true },
         key: M2_KEY,
         archNeutral: neutral,

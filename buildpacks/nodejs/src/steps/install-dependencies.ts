@@ -40,7 +40,7 @@ import { pruneKeeping } from "./keep-packages.js";
 
 /** Everything the dependency steps read. */
 export interface DependencyInputs {
-  ctx: StepContext<"app" | "layers" | "log" | "plan" | "sbom">;
+  ctx: StepContext<"app" | "multiPlatform" | "log" | "plan" | "sbom">;
   project: Project;
   plan: BuildPlan;
   manager: PackageManager;
@@ -111,7 +111,7 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ins
   }
   // Two layers when the scripts need dev dependencies and launch does not.
   const name = withDev && prunePending ? "build_modules" : "launch_modules";
-  const layer = await ctx.layers.cached(name, {
+  const layer = await ctx.multiPlatform.cached(name, {
     types: name === "build_modules" ? { build: true, cache: true } : modulesTypes(ctx),
     key: { ...key, production: !withDev },
     archNeutral,
@@ -167,7 +167,7 @@ export async function pruneDependencies(
     return;
   }
   const seed = installed.layer.path;
-  const layer = await ctx.layers.cached("launch_modules", {
+  const layer = await ctx.multiPlatform.cached("launch_modules", {
     types: modulesTypes(ctx),
     // What is kept is in the key: a layer pruned without it must not be reused.
     key: { ...installed.key, production: true, ...(kept.length > 0 ? { kept: kept.join(",") } : {}) },
@@ -191,7 +191,7 @@ export async function keepDependencies(
   ctx.log.step(`Keeping dev dependencies: ${reason}`);
   if (!installed.layer) return;
   const seed = installed.layer.path;
-  const layer = await ctx.layers.cached("launch_modules", {
+  const layer = await ctx.multiPlatform.cached("launch_modules", {
     types: modulesTypes(ctx),
     key: { ...installed.key, production: false },
     archNeutral: installed.archNeutral,

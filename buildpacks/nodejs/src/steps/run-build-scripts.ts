@@ -5,7 +5,7 @@
  * In a multi-platform build their output is arch-neutral when node_modules is (pure-JS
  * packages, no install scripts: arch-neutral-modules.ts): the scripts then run once, in the
  * native build, and the emulated build replays what they wrote into the app (the
- * framework's `appOutput`, keyed on the app's files, Node.js, the package manager and the
+ * framework's `ctx.multiPlatform.appOutput`, keyed on the app's files, Node.js, the package manager and the
  * commands) instead of running a bundler under qemu.
  */
 import { readFile } from "node:fs/promises";
@@ -40,13 +40,13 @@ export interface BuildScriptsRun {
 }
 
 /** Runs each planned script in order; the first failure stops the build, naming the script. */
-export async function runBuildScripts(ctx: StepContext<"log" | "layers">, r: BuildScriptsRun): Promise<void> {
+export async function runBuildScripts(ctx: StepContext<"log" | "multiPlatform">, r: BuildScriptsRun): Promise<void> {
   const { project, plan, env, installDir = r.project.dir, sharing } = r;
   if (plan.scripts.length === 0) return;
   ctx.log.step(`Build scripts (${plan.source})`);
   const run = () => runScripts(ctx, project, plan, env, installDir);
   if (!sharing) return run();
-  await ctx.layers.appOutput("build_output", {
+  await ctx.multiPlatform.appOutput("build_output", {
     dir: sharing.appDir,
     key: { ...sharing.key, scripts: plan.scripts.map((s) => s.command.join(" ")).join("\n") },
     ignore: ["node_modules", ".git"],

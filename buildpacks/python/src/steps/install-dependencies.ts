@@ -50,7 +50,7 @@ export interface Venv {
 
 /** What the step reads. */
 export interface DependencyInputs {
-  ctx: StepContext<"app" | "dependencies" | "layers" | "log" | "target">;
+  ctx: StepContext<"app" | "dependencies" | "multiPlatform" | "log" | "target">;
   project: Project;
   manager: ManagerChoice;
   runtime: Runtime;
@@ -89,7 +89,7 @@ export async function installDependencies(inputs: DependencyInputs): Promise<Ven
   ctx.log.step(`Dependencies (${manager.name}, from ${manager.source})`);
   if (manager.warning) ctx.log.warn(manager.warning);
   if (manager.ignored.length > 0) ctx.log.detail(`Not used: ${manager.ignored.join(", ")} (${manager.lockfile} wins)`);
-  const layer = await ctx.layers.cached("venv", {
+  const layer = await ctx.multiPlatform.cached("venv", {
     types: venvTypes(inputs.atBuild),
     key: await venvKey({ ...inputs, python: runtime }),
     metadata: venvMetadata,
@@ -270,7 +270,7 @@ async function installVenv(inputs: DependencyInputs, l: Layer<VenvMetadata>, v: 
   await inputs.caches.open();
   // pip's report says whether the other platforms of a multi-platform build resolve the same.
   const report =
-    manager.name === "pip" && ctx.layers.variants ? await mkdtemp(join(tmpdir(), "cnbkit-pip-")) : undefined;
+    manager.name === "pip" && ctx.multiPlatform.variants ? await mkdtemp(join(tmpdir(), "cnbkit-pip-")) : undefined;
   const done = ctx.log.timer();
   // Pipenv's own verify only when the lock matches neither hash: it has the last word on a
   // Pipfile whose TOML this reading might serialise differently (floats, dates).
@@ -309,7 +309,7 @@ async function otherVenvs(
   pip: { tool: Tool; report: string } | undefined,
 ): Promise<void> {
   const { ctx, manager, runtime } = inputs;
-  if (!ctx.layers.variants) return;
+  if (!ctx.multiPlatform.variants) return;
   const files = new Set<string>();
   if (manager.pipTarget === "requirements") {
     for (const f of manager.requirementFiles ?? [manager.lockfile])

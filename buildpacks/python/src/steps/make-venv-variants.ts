@@ -27,7 +27,7 @@ import type { VenvMetadata } from "../venv-metadata.js";
 
 /** What the step reads. */
 export interface VariantInputs {
-  ctx: StepContext<"app" | "layers" | "log" | "target">;
+  ctx: StepContext<"app" | "multiPlatform" | "log" | "target">;
   venv: Layer<VenvMetadata>;
   runtime: Pick<Runtime, "version" | "minor" | "python">;
   env: ToolEnv;
@@ -50,7 +50,7 @@ interface PlatformDist {
 
 /** Makes (or declines, saying why) the venv of each architecture that reuses this build's outputs. */
 export async function makeVenvVariants(i: VariantInputs): Promise<void> {
-  const variants = i.ctx.layers.variants;
+  const variants = i.ctx.multiPlatform.variants;
   const key = i.venv.key;
   if (!variants || key === undefined) return;
   const blocker = await whyNot(i);
@@ -83,7 +83,7 @@ async function whyNot(i: VariantInputs): Promise<string | undefined> {
   const report = parsePipReport(await readFile(i.report.path, "utf8"));
   if ("not" in report) return report.not;
   const texts = await Promise.all(i.requirementFiles.map((f) => i.ctx.app.readText(f)));
-  for (const arch of i.ctx.layers.variants?.reusers ?? []) {
+  for (const arch of i.ctx.multiPlatform.variants?.reusers ?? []) {
     const blocker = crossArchBlocker(report, texts, i.runtime.version, i.ctx.target.arch, arch);
     if (blocker) return blocker;
   }

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CnbError } from "@cnbkit/framework";
 import { formatBytes } from "../cache/index.js";
 import type { Digest } from "./digest.js";
+import { type BodyReader, bodyReader, type HttpAnswer, hasBody } from "./registry-http.js";
 import { type StallWatch, formatWait } from "./registry-stall.js";
 
 /** What {@link downloadBlob} needs from the client. */
@@ -34,7 +35,7 @@ export interface BlobDownload {
    * its status is 200, 206, 404 or 416. Faults before an answer are retried there; when those
    * retries run out it throws a {@link RetriesExhausted}.
    */
-  open(offset: number): Promise<Response>;
+  open(offset: number): Promise<HttpAnswer>;
   /** Called before each resume (for the client's retry counter). */
   onRetry(): void;
 }
@@ -79,7 +80,7 @@ export async function downloadBlobBytes(d: BlobDownload): Promise<Buffer> {
 /** Sends the first request (a missing blob or an unreachable registry throws here); the body follows. */
 async function start(d: BlobDownload): Promise<AsyncGenerator<Buffer>> {
   const state: DownloadState = { offset: 0, total: d.size, problems: [], resumes: 0, rangeIgnored: 0 };
-  let first: Response;
+  let first: HttpAnswer;
   try {
     first = await d.open(0);
   } catch (err) {
@@ -100,8 +101,8 @@ interface DownloadState {
   rangeIgnored: number;
 }
 
-function notFound(d: BlobDownload, res: Response): void {
-  if (res.status === 404 || !res.body) {
+function notFound(d: BlobDownload, res: HttpAnswer): void {
+  if (res.status === 404 || !hasBody(res)) {
     void res.body?.cancel().catch(() => {});
     throw new CnbError(`registry ${d.registry}: blob ${d.digest} not found in ${d.repo}`);
   }
@@ -128,10 +129,10 @@ function dropReason(err: unknown, watch: StallWatch): string | undefined {
   return undefined;
 }
 
-async function* body(d: BlobDownload, s: DownloadState, first: Response): AsyncGenerator<Buffer> {
+async function* body(d: BlobDownload, s: DownloadState, first: HttpAnswer): AsyncGenerator<Buffer> {
   const hash = createHash(d.digest.startsWith("sha512:") ? "sha512" : "sha256");
-  let res: Response | undefined = first;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let res: HttpAnswer | undefined = first;
+  let reader: BodyReader | undefined;
   /** After a 416 or a Content-Range that does not start where asked: ask for the whole blob. */
   let noRange = false;
   let idle = 0; // tries in a row without a new byte
@@ -153,7 +154,8 @@ async function* body(d: BlobDownload, s: DownloadState, first: Response): AsyncG
         continue;
       }
       let pos = start; // where in the blob the next byte of this answer is
-      reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      // notFound saw a body
+      reader = bodyReader(res)!;
       let problem: string | undefined;
       try {
         for (;;) {
@@ -207,7 +209,7 @@ async function* body(d: BlobDownload, s: DownloadState, first: Response): AsyncG
  * does not start where asked): ask again without it. Throws when the answer's size for the
  * whole blob is not the one expected (other bytes under that digest; retrying cannot help).
  */
-async function answerStart(d: BlobDownload, s: DownloadState, res: Response): Promise<number | undefined> {
+async function answerStart(d: BlobDownload, s: DownloadState, res: HttpAnswer): Promise<number | undefined> {
   const range = contentRange(res.headers.get("content-range"));
   if (res.status === 416 || (res.status === 206 && range?.start !== s.offset)) {
     await res.body?.cancel().catch(() => {});

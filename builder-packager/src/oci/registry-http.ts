@@ -1,6 +1,7 @@
 /**
  * How the registry client sends a request: on node:http/node:https with a keep-alive Agent of
- * its own, the answer handed back as a fetch `Response` whose body streams from the socket.
+ * its own, the answer handed back as an {@link HttpAnswer} (the part of a fetch Response the
+ * client reads) whose body streams from the socket.
  *
  * Why not the global fetch: a fleet scan or rebase is thousands of small requests (a HEAD, a
  * 2 KB manifest, a 10 KB config), and there undici's fetch costs more CPU per request than
@@ -34,8 +35,33 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
+/**
+ * What the registry client reads of an answer. fetch's Response has it too (the proxy path
+ * hands one back), so the two are one type to the caller.
+ */
+export interface HttpAnswer {
+  readonly status: number;
+  /** Status 200-299. */
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  /** The body as a web stream; null for a HEAD and for 204/205/304. */
+  readonly body: ReadableStream<Uint8Array> | null;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** One read of a {@link BodyReader}: a chunk, or the end. */
+export type BodyChunk = { done: false; value: Uint8Array } | { done: true; value?: Uint8Array };
+
+/** A body read chunk by chunk (a web stream's reader has this shape too). */
+export interface BodyReader {
+  read(): Promise<BodyChunk>;
+  cancel(): Promise<void>;
+}
+
 /** Sends one request; resolves with the answer once its headers arrive. */
-export type HttpSend = (url: string, req: HttpRequest) => Promise<Response>;
+export type HttpSend = (url: string, req: HttpRequest) => Promise<HttpAnswer>;
 
 /** Options of {@link registryHttp}. */
 export interface RegistryHttpOptions {
@@ -77,7 +103,7 @@ export function registryHttp(options: RegistryHttpOptions = {}): HttpSend {
 }
 
 /** Through the proxy-aware fetch (a stream body becomes a web stream, as before). */
-function viaFetch(f: typeof fetch, url: string, req: HttpRequest): Promise<Response> {
+function viaFetch(f: typeof fetch, url: string, req: HttpRequest): Promise<HttpAnswer> {
   const body = req.body;
   return f(url, {
     method: req.method,
@@ -95,7 +121,7 @@ async function follow(
   url: URL,
   req: HttpRequest,
   hops: number,
-): Promise<Response> {
+): Promise<HttpAnswer> {
   const msg = await send(agents, url, req);
   const status = msg.statusCode ?? 0;
   const location = msg.headers.location;
@@ -156,87 +182,200 @@ function settled(msg: IncomingMessage): Promise<void> {
   });
 }
 
-/** The answer as a fetch Response; its body streams from the socket. */
-async function toResponse(msg: IncomingMessage, method: string): Promise<Response> {
-  const headers = new Headers();
-  const raw = msg.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    try {
-      headers.append(raw[i]!, raw[i + 1]!);
-    } catch {
-      // a header value fetch would not accept either: left out
-    }
-  }
+/** The answer, its body streaming from the socket. */
+async function toResponse(msg: IncomingMessage, method: string): Promise<HttpAnswer> {
   const status = msg.statusCode ?? 0;
   if (method === "HEAD" || status === 204 || status === 205 || status === 304) {
     msg.resume();
     await settled(msg);
-    return new Response(null, { status, headers });
+    return new NodeAnswer(msg, false);
   }
-  return new Response(webBody(msg), { status, headers });
+  return new NodeAnswer(msg, true);
+}
+
+/** An answer's headers by name (case-insensitive); repeated ones joined with ", ", as fetch's Headers. */
+class RawHeaders {
+  private map: Map<string, string> | undefined;
+  constructor(private readonly raw: string[]) {}
+
+  get(name: string): string | null {
+    if (!this.map) {
+      this.map = new Map();
+      const raw = this.raw;
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const key = raw[i]!.toLowerCase();
+        const had = this.map.get(key);
+        this.map.set(key, had === undefined ? raw[i + 1]! : `${had}, ${raw[i + 1]!}`);
+      }
+    }
+    return this.map.get(name.toLowerCase()) ?? null;
+  }
 }
 
 /**
- * The body as a web stream, pulled: a chunk is read off the socket's buffer only when the
- * reader asks for one, so nothing is queued between (node:http holds the rest, and the socket
- * waits). A connection that closes midway fails the reader only after every byte that came
- * before the close was read: a download resumes from exactly there.
- * Cancelling it reads a small rest to its end (the socket is reused) or closes the connection.
+ * An answer off node:http: what the client reads of a fetch Response (status, headers, body,
+ * text, json), without undici's WHATWG Response, Headers and body machinery, which cost a
+ * fleet scan more CPU per small answer than reading it. The body's web stream is made only
+ * when asked for; {@link bodyReader} reads the socket directly.
  */
-function webBody(msg: IncomingMessage): ReadableStream<Uint8Array> {
-  let failed: Error | undefined;
-  let ended = false;
-  let received = 0;
-  let wake: (() => void) | undefined;
-  const poke = () => wake?.();
-  msg.on("readable", poke);
-  msg.on("end", () => {
-    ended = true;
-    poke();
-  });
-  msg.on("error", (err: Error) => {
-    failed = err.message === "aborted" ? new Error("other side closed before the body was whole") : err;
-    poke();
-  });
+class NodeAnswer implements HttpAnswer {
+  readonly status: number;
+  readonly headers: RawHeaders;
+  private readonly reader: SocketBody | undefined;
+  private web: ReadableStream<Uint8Array> | undefined;
+
+  constructor(msg: IncomingMessage, hasBody: boolean) {
+    this.status = msg.statusCode ?? 0;
+    this.headers = new RawHeaders(msg.rawHeaders);
+    this.reader = hasBody ? new SocketBody(msg) : undefined;
+  }
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status <= 299;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    if (!this.reader) return null;
+    this.web ??= webBody(this.reader);
+    return this.web;
+  }
+
+  /** The body's reader (the same one each time: one consumer). */
+  bodyReader(): BodyReader | undefined {
+    return this.reader;
+  }
+
+  async text(): Promise<string> {
+    return (await readAll(this)).toString("utf8");
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await readAll(this);
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+}
+
+/**
+ * A reader of an answer's body, chunk by chunk: a NodeAnswer's socket directly, else the web
+ * stream's reader (fetch through a proxy). Undefined when the answer has no body.
+ */
+export function bodyReader(res: HttpAnswer): BodyReader | undefined {
+  if (res instanceof NodeAnswer) return res.bodyReader();
+  return res.body?.getReader();
+}
+
+/** True when the answer has a body (without making its web stream). */
+export function hasBody(res: HttpAnswer): boolean {
+  return res instanceof NodeAnswer ? res.bodyReader() !== undefined : res.body !== null;
+}
+
+/** The whole (small) body of an answer; `onChunk` is called before each read (a stall watch). */
+export async function readAll(res: HttpAnswer, onChunk?: () => void): Promise<Buffer> {
+  const reader = bodyReader(res);
+  if (!reader) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for (;;) {
+    onChunk?.();
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks.push(Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/**
+ * The body read off the socket's buffer only when the reader asks for a chunk, so nothing is
+ * queued between (node:http holds the rest, and the socket waits). A connection that closes
+ * midway fails the reader only after every byte that came before the close was read: a
+ * download resumes from exactly there. Cancelling it reads a small rest to its end (the
+ * socket is reused) or closes the connection.
+ */
+class SocketBody implements BodyReader {
+  private failed: Error | undefined;
+  private ended = false;
+  private received = 0;
+  private wake: (() => void) | undefined;
+  private cancelled: Promise<void> | undefined;
+  /** The reader saw the end or the failure: cancelling is then nothing, as on a web stream. */
+  private over = false;
+
+  constructor(private readonly msg: IncomingMessage) {
+    const poke = () => this.wake?.();
+    msg.on("readable", poke);
+    msg.on("end", () => {
+      this.ended = true;
+      poke();
+    });
+    msg.on("error", (err: Error) => {
+      this.failed = err.message === "aborted" ? new Error("other side closed before the body was whole") : err;
+      poke();
+    });
+  }
+
+  async read(): Promise<BodyChunk> {
+    for (;;) {
+      const chunk = this.msg.read() as Buffer | null;
+      if (chunk) {
+        this.received += chunk.length;
+        return { done: false, value: chunk };
+      }
+      if (this.failed) {
+        this.over = true;
+        throw this.failed;
+      }
+      if (this.ended) {
+        this.over = true;
+        // the reader sees the end once the socket is back in the pool
+        await new Promise((resolve) => setImmediate(resolve));
+        return { done: true, value: undefined };
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+    }
+  }
+
+  cancel(): Promise<void> {
+    if (this.over) return Promise.resolve();
+    this.cancelled ??= this.stop();
+    return this.cancelled;
+  }
+
+  private stop(): Promise<void> {
+    const msg = this.msg;
+    const length = Number(msg.headers["content-length"]);
+    if (msg.complete || (Number.isFinite(length) && length - this.received <= DRAIN_LIMIT)) {
+      // a server that stops sending the rest must not hold the socket (or the process) forever
+      const timer = setTimeout(() => msg.destroy(), 5000);
+      timer.unref();
+      msg.on("close", () => clearTimeout(timer));
+      const drain = () => {
+        while (msg.read() !== null) {}
+      };
+      msg.on("readable", drain);
+      drain();
+      return settled(msg);
+    }
+    msg.destroy();
+    return Promise.resolve();
+  }
+}
+
+/** The body as a web stream, pulled from `reader` (highWaterMark 0: nothing read ahead). */
+function webBody(reader: SocketBody): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        for (;;) {
-          const chunk = msg.read() as Buffer | null;
-          if (chunk) {
-            received += chunk.length;
-            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-            return;
-          }
-          if (failed) return controller.error(failed);
-          if (ended) {
-            // the reader sees the end once the socket is back in the pool
-            await new Promise((resolve) => setImmediate(resolve));
-            return controller.close();
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-        }
+        const { value, done } = await reader.read();
+        if (done) return controller.close();
+        controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
       },
-      cancel() {
-        const length = Number(msg.headers["content-length"]);
-        if (msg.complete || (Number.isFinite(length) && length - received <= DRAIN_LIMIT)) {
-          // a server that stops sending the rest must not hold the socket (or the process) forever
-          const timer = setTimeout(() => msg.destroy(), 5000);
-          timer.unref();
-          msg.on("close", () => clearTimeout(timer));
-          const drain = () => {
-            while (msg.read() !== null) {}
-          };
-          msg.on("readable", drain);
-          drain();
-          return settled(msg);
-        }
-        msg.destroy();
-        return undefined;
-      },
+      cancel: () => reader.cancel(),
     },
     { highWaterMark: 0 },
   );

@@ -26,7 +26,7 @@ import { type Digest, isDigest, sha256 } from "./digest.js";
 import { type ImageIndex, MANIFEST_ACCEPT, MEDIA_TYPES, type ParsedManifest, parseManifest } from "./image.js";
 import { apiHost, isLoopbackHost } from "./reference.js";
 import { formatWait, registryStallTimeoutMs, StallWatch } from "./registry-stall.js";
-import { type HttpSend, registryHttp } from "./registry-http.js";
+import { type HttpAnswer, type HttpSend, readAll, registryHttp } from "./registry-http.js";
 import { isPlainHttpServer, untrustedCertificate } from "./registry-tls.js";
 
 /** Options of a {@link RegistryClient}. */
@@ -246,7 +246,7 @@ export class RegistryClient {
     const url = new URL(realm);
     if (ch.params.service) url.searchParams.set("service", ch.params.service);
     for (const s of scopeKey.split(" ").filter(Boolean)) url.searchParams.append("scope", s);
-    let res: Response | undefined;
+    let res: HttpAnswer | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         res = await this.send(url.toString(), {
@@ -321,7 +321,7 @@ export class RegistryClient {
   }
 
   /** One request with auth and bounded retries; returns a response whose status is in `ok`. */
-  private async request(o: RequestOptions): Promise<Response> {
+  private async request(o: RequestOptions): Promise<HttpAnswer> {
     const scopeKey = this.scopeKey(o.repo, o.push ?? false, o.extraScopes);
     let authTried = false;
     let auth = this.challenge ? await this.authorize(scopeKey, o.repo) : undefined;
@@ -337,7 +337,7 @@ export class RegistryClient {
       // an upload moving bytes is not stalled: the clock restarts with every chunk sent
       const body = opened instanceof Readable ? touching(opened, watch) : opened;
       this.stats.requests++;
-      let res: Response;
+      let res: HttpAnswer;
       try {
         res = await this.send(url, { method: o.method, headers, ...(body ? { body } : {}), signal });
       } catch (err) {
@@ -404,23 +404,15 @@ export class RegistryClient {
    * A request whose whole (small) body is read too: a drop while reading it is retried like a
    * drop before the answer, within the same bounded attempts.
    */
-  private async requestBytes(o: RequestOptions): Promise<{ res: Response; bytes: Buffer }> {
+  private async requestBytes(o: RequestOptions): Promise<{ res: HttpAnswer; bytes: Buffer }> {
     const problems: string[] = [];
     for (let attempt = 1; ; attempt++) {
       const watch = new StallWatch(this.opts.stallTimeoutMs);
       const res = await this.request({ ...o, watch });
       try {
-        const chunks: Buffer[] = [];
-        const reader = (res.body as ReadableStream<Uint8Array> | null)?.getReader();
-        for (;;) {
-          if (!reader) break;
-          watch.touch();
-          const { value, done } = await reader.read();
-          if (done) break;
-          chunks.push(Buffer.from(value));
-        }
+        const bytes = await readAll(res, () => watch.touch());
         watch.pause();
-        return { res, bytes: Buffer.concat(chunks) };
+        return { res, bytes };
       } catch (err) {
         watch.pause();
         await res.body?.cancel().catch(() => {});
@@ -610,7 +602,7 @@ export class RegistryClient {
     await done.body?.cancel();
   }
 
-  private location(res: Response, repo: string, previous?: string): string {
+  private location(res: HttpAnswer, repo: string, previous?: string): string {
     const loc = res.headers.get("location");
     if (!loc) {
       if (previous) return previous;
@@ -722,7 +714,7 @@ export class RegistryClient {
   }
 
   /** The headers of a HEAD of a manifest; undefined when there is none. */
-  private async manifestHeaders(repo: string, reference: string): Promise<Headers | undefined> {
+  private async manifestHeaders(repo: string, reference: string): Promise<HttpAnswer["headers"] | undefined> {
     const res = await this.request({
       method: "HEAD",
       url: `/v2/${repo}/manifests/${reference}`,
@@ -781,7 +773,7 @@ export class RegistryClient {
     let url: string | undefined = first;
     for (let page = 0; url && page < 100_000; page++) {
       // the page is read within the retries: a page cut midway is asked again, never read as empty
-      const { res, bytes }: { res: Response; bytes: Buffer } = await this.requestBytes({
+      const { res, bytes }: { res: HttpAnswer; bytes: Buffer } = await this.requestBytes({
         method: "GET",
         url,
         repo,

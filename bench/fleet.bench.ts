@@ -201,6 +201,13 @@ try {
         "",
       ]);
       rows.push(["baseline scan peak RSS", n, `${bc.rssMb.toFixed(0)} MB`, ""]);
+      // CPU per image is what a busy shared machine changes least: the before/after to read
+      rows.push([
+        "baseline scan CPU per image: cnbkit / registry",
+        n,
+        `${((bc.cpu / n) * 1000).toFixed(2)} ms / ${((bc.registryCpu / n) * 1000).toFixed(2)} ms`,
+        "",
+      ]);
       rows.push([
         "baseline re-scan (unchanged)",
         n,

@@ -151,12 +151,17 @@ function send(agents: { http: HttpAgent; https: HttpsAgent }, url: URL, req: Htt
   return new Promise((resolve, reject) => {
     const https = url.protocol === "https:";
     const headers: Record<string, string> = { "user-agent": "node", accept: "*/*", ...req.headers };
+    const signal = req.signal;
+    if (signal?.aborted) return reject(aborted(signal));
     const r = (https ? httpsRequest : httpRequest)(url, {
       method: req.method,
       headers,
       agent: https ? agents.https : agents.http,
-      ...(req.signal ? { signal: req.signal } : {}),
     });
+    // The signal ends the request and its body, as node:http's own `signal` option does, without
+    // the end-of-stream watch that option sets up on every request. The signal is the attempt's
+    // own (a stall watch arms a new one for each), so its listener goes when it does.
+    signal?.addEventListener("abort", () => r.destroy(aborted(signal)), { once: true });
     r.on("error", reject);
     r.on("response", resolve);
     const body = req.body;
@@ -166,6 +171,14 @@ function send(agents: { http: HttpAgent; https: HttpsAgent }, url: URL, req: Htt
     } else {
       r.end(body);
     }
+  });
+}
+
+/** The error an aborted request fails with: an AbortError, as node:http's and fetch's. */
+function aborted(signal: AbortSignal): Error {
+  return Object.assign(new Error("The operation was aborted", { cause: signal.reason }), {
+    name: "AbortError",
+    code: "ABORT_ERR",
   });
 }
 

@@ -24,7 +24,10 @@
  *   on the host with a warm ~/.m2) of the Spring Boot example.
  * - signing (bench/sign-build.ts): what `--sign-key` adds to a warm node-hello rebuild, and
  *   the seal step (provenance, SBOM attestations, signature) alone.
- * BENCH_BUILD_ONLY=node,python,java,sign picks the sections (the fixed cost is measured for all).
+ * - the stock lifecycle (bench/stock-lifecycle.ts, BENCH_BUILD_STOCK=1 or BENCH_BUILD_ONLY=stock):
+ *   node-hello's and java-hello's cold and warm builds on the upstream lifecycle beside cnbkit's
+ *   patched one, interleaved, and whether the two make the same image digests.
+ * BENCH_BUILD_ONLY=node,python,java,sign,stock picks the sections (the fixed cost is measured for all).
  * Medians of 3 (cold builds and warm rebuilds: 5). Peak RSS is this process's (the platform
  * code); the lifecycle runs in runc.
  */
@@ -39,6 +42,7 @@ import { prepareLocalReferenceBuilder } from "../tools/local-builder/local-node.
 import { benchJavaBuilds } from "./java-build.js";
 import { benchPythonBuilds } from "./python-build.js";
 import { benchSigning } from "./sign-build.js";
+import { benchStockLifecycle } from "./stock-lifecycle.js";
 import { BASE_LAYOUT, caBindings, E2E_DIR, fixtureApp, referenceBuilder, ROOT } from "../test/e2e/support.js";
 import { median, peakRssMb, table } from "./stats.js";
 
@@ -56,6 +60,12 @@ const benchApp = async (...args: Parameters<typeof fixtureApp>): Promise<string>
 const say = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 /** Which rows to measure: BENCH_BUILD_ONLY=java (or node, python; comma-separated), default all. */
 const only = new Set((process.env.BENCH_BUILD_ONLY || "node,python,java,sign").split(",").map((x) => x.trim()));
+/**
+ * BENCH_BUILD_STOCK=1 (or `stock` in BENCH_BUILD_ONLY) adds node-hello's and java-hello's cold
+ * and warm builds on the upstream lifecycle beside the patched one (bench/stock-lifecycle.ts);
+ * off by default, it doubles those builds. BENCH_STOCK_ROUNDS sets its rounds (default 3).
+ */
+const stock = process.env.BENCH_BUILD_STOCK === "1" || only.has("stock");
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -69,7 +79,7 @@ try {
   const bindings = await caBindings();
   const hello = join(ROOT, "examples/apps/node-hello");
 
-  const { nodes, cpythons, javaPackage } = await prepareLocalReferenceBuilder({
+  const { nodes, cpythons, javaPackage, builderToml, inputsDigest } = await prepareLocalReferenceBuilder({
     outDir: join(E2E_DIR, "reference-local"),
     baseLayout: BASE_LAYOUT,
   });
@@ -362,6 +372,10 @@ try {
   else if (only.has("java")) say("no Java rows: the local reference builder has no cnbkit/java (arm64)");
   if (only.has("sign"))
     await benchSigning({ work, builder, bindings, app: await benchApp("bench-sign", {}, hello), say });
+  if (stock) {
+    const rounds = Number(process.env.BENCH_STOCK_ROUNDS || 3);
+    await benchStockLifecycle({ work, builder, builderToml, inputsDigest, bindings, java: !!javaPackage, rounds, say });
+  }
   console.log(`\npeak RSS of the bench process: ${peakRssMb().toFixed(0)} MB`);
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:secret-scan`: what the layer guard (builder-packager/src/platform/build/
+ * `npm run bench:secret-scan`: what the layer guard (builder-packager/src/platform/app-build/
  * layer-guard) costs. First the needle search alone, over the bytes of a JDK-sized buffer
  * of real files (this Node binary, repeated) in 256 KiB chunks, for 1, 4, 16 and 64 needles:
  * MB/s, median of 3. Then
@@ -12,7 +12,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../builder-packager/src/platform/index.js";
-import { needleSearch } from "../builder-packager/src/platform/build/layer-guard/needle-search.js";
+import { needleSearch } from "../builder-packager/src/platform/app-build/layer-guard/needle-search.js";
 import { caBindings, ROOT } from "../test/e2e/support.js";
 import { javaBuilder } from "../test/e2e/java-builder.js";
 import { median } from "./stats.js";

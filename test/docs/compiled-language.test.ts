@@ -34,7 +34,7 @@ import { expect, onTestFinished, test } from "vitest";
 import { type Command, parseInvocation } from "../../builder-packager/src/cli/command.js";
 import { commands } from "../../builder-packager/src/cli/commands/index.js";
 import { cnbkitCacheDir } from "../../builder-packager/src/cache/index.js";
-import { buildCacheName } from "../../builder-packager/src/platform/build/build-cache-key.js";
+import { buildCacheName } from "../../builder-packager/src/platform/app-build/build-cache-key.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
 import { localGoToolchains } from "../../tools/local-builder/local-go.js";
 import { freePort, referenceBuilder } from "../e2e/support.js";

@@ -4,7 +4,7 @@
  * owners, modes (setuid included), mtimes, symlinks and hardlinks kept, every path resolved
  * inside the rootfs (a symlink never leads outside it), and entries that name `..` or a
  * hardlink outside the rootfs refused. unpack.ts applies an image's layers with it; the
- * build applies ad-hoc buildpack layers with it (../platform/build/adhoc-buildpacks.ts).
+ * build applies ad-hoc buildpack layers with it (../platform/app-build/adhoc-buildpacks.ts).
  */
 import { spawn, spawnSync } from "node:child_process";
 import {

@@ -11,7 +11,7 @@
  * In layout mode (cnbkit's export) the exporter adds those layers but does not take the
  * extended config (exporter.go `supportsRunImageExtension` is false with -layout), so the
  * `io.buildpacks.rebasable=false` label the config carries here is put on the app image by
- * cnbkit too (../platform/build/write-image.ts).
+ * cnbkit too (../platform/app-build/write-image.ts).
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -2,8 +2,8 @@
  * A run.Dockerfile that is only `FROM <image>` switches the run image: the lifecycle's
  * generator writes the new name into analyzed.toml (`[run-image] image`, `reference`), and
  * the restorer and exporter then read that image from the layout repository, where only
- * cnbkit can put it (../platform/build/apply-extensions.ts places it after the detector;
- * ../platform/build/pin-run-image.ts pins a registry port out of its path). RUN lines in a run.Dockerfile
+ * cnbkit can put it (../platform/app-build/apply-extensions.ts places it after the detector;
+ * ../platform/app-build/pin-run-image.ts pins a registry port out of its path). RUN lines in a run.Dockerfile
  * (the same one or a later one) then extend that image (apply-run.ts).
  */
 import { generatedDockerfile, groupExtensions } from "./apply-build.js";

@@ -3,10 +3,10 @@
  * under runc), `run`, `rebase`, `inspect` and `sbom` of app images, all without a daemon.
  */
 export { appMetadata, type BuildMetadata, LABELS, type LifecycleMetadata } from "./app-image.js";
-export { buildApp } from "./build/build-app.js";
-export { buildPlatforms, type MultiBuildResult } from "./build/multi-platform.js";
-export { parsePlatforms, platformSlug } from "./build/platform-list.js";
-export type { Destination } from "./build/destination.js";
+export { buildApp } from "./app-build/build-app.js";
+export { buildPlatforms, type MultiBuildResult } from "./app-build/multi-platform.js";
+export { parsePlatforms, platformSlug } from "./app-build/platform-list.js";
+export type { Destination } from "./app-build/destination.js";
 export type {
   Binding,
   BuildOptions,
@@ -15,12 +15,12 @@ export type {
   MultiBuildOptions,
   PlatformImage,
   SealRequest,
-} from "./build/options.js";
-export type { BuildRecord, SourceTree } from "./build/record.js";
-export type { PhaseTime } from "./build/lifecycle-output.js";
-export { FLAG_SET_NAMES, type FlagSetName, KNOWN_TRUSTED_BUILDERS, parseFlagSet } from "./build/phases/index.js";
-export { type PullPolicy, parsePullPolicy } from "./build/pull-policy.js";
-export { parseSecretFlag, SECRET_FILE_OF_TYPE, type SecretFlag } from "./build/layer-guard/index.js";
+} from "./app-build/options.js";
+export type { BuildRecord, SourceTree } from "./app-build/record.js";
+export type { PhaseTime } from "./app-build/lifecycle-output.js";
+export { FLAG_SET_NAMES, type FlagSetName, KNOWN_TRUSTED_BUILDERS, parseFlagSet } from "./app-build/phases/index.js";
+export { type PullPolicy, parsePullPolicy } from "./app-build/pull-policy.js";
+export { parseSecretFlag, SECRET_FILE_OF_TYPE, type SecretFlag } from "./app-build/layer-guard/index.js";
 export {
   type ImageInspection,
   type IndexInspection,

@@ -16,7 +16,7 @@ import tar from "tar-stream";
 import { CnbError } from "@cnbkit/framework";
 import { BASE_SBOM_DIR, BASE_SBOM_LABEL } from "../base/index.js";
 import { type ImageSource, openImageSource, type Platform } from "../oci/index.js";
-import { pinPlatform } from "./build/builder-platform.js";
+import { pinPlatform } from "./app-build/builder-platform.js";
 import { appMetadata } from "./app-image.js";
 
 /** Where each SBOM layer keeps its files, and where they go under the output dir. */

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { layoutPathOf } from "./build/layout-repo.js";
-import { BuildFailureTracker, exitMessage, type GroupBuildpack } from "./build/lifecycle-exit.js";
+import { layoutPathOf } from "./app-build/layout-repo.js";
+import { BuildFailureTracker, exitMessage, type GroupBuildpack } from "./app-build/lifecycle-exit.js";
 import { resolveUser } from "./run.js";
 
 test("layout paths follow imgutil's ParseRefToPath", () => {

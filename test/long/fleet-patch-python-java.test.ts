@@ -9,10 +9,18 @@
  * --sign-key; the patched image is compared with the fresh build layer by layer, cosign and
  * `cnbkit verify` accept it, and it answers HTTP naming the new runtime.
  *
+ * A third case is a Spring Boot app with the startup cache on (BP_JVM_CDS_ENABLED): the user's
+ * Maven build (examples/apps/java-hello's wrapper and sources, Java 17) makes the jar and the
+ * builder gets the jar, as a CI that runs `mvn package` before the image build hands it over;
+ * the builder itself cannot compile for 17.0.19, as it has that JRE but no JDK of that update
+ * ("BP_JVM_VERSION "17.0.19" matches no JDK in the inventory"). The patch keeps the `cds` layer
+ * (a CDS archive trained on 17.0.19), says so in the plan and after the real run, and at launch
+ * the layer's check turns the archive off with its one line; the app still answers.
+ *
  * In the long suite: a builder of its own and four real builds are far more than test:all may cost.
  */
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -66,11 +74,35 @@ public class Server {
   }
 }
 
-type LabelEntry = { sha: string; data?: { "cache-key"?: Record<string, unknown> } };
+/**
+ * A user's Spring Boot web app on Java 17 (examples/apps/java-hello with java.version 17),
+ * packaged by its own Maven wrapper (Maven and spring-boot-starter-web from Maven Central, with
+ * the wrapper's and the test's own homes under s.work), and its jar alone in `dir`.
+ */
+async function springBootJarApp(dir: string): Promise<void> {
+  const src = join(s.work, "spring-src");
+  await cp(join(ROOT, "examples/apps/java-hello"), src, { recursive: true });
+  const pom = await readFile(join(src, "pom.xml"), "utf8");
+  await writeFile(
+    join(src, "pom.xml"),
+    pom.replace("<java.version>21</java.version>", "<java.version>17</java.version>"),
+  );
+  const m2 = join(s.work, "m2");
+  const r = spawnSync("./mvnw", ["-B", "-q", `-Dmaven.repo.local=${join(m2, "repository")}`, "package"], {
+    cwd: src,
+    encoding: "utf8",
+    env: { ...process.env, MAVEN_USER_HOME: m2 },
+  });
+  if (r.status !== 0) throw new Error(`mvnw package failed in ${src}: ${r.stdout}${r.stderr || r.error?.message}`);
+  await mkdir(dir, { recursive: true });
+  await cp(join(src, "target", "java-hello-0.0.1.jar"), join(dir, "demo.jar"));
+}
+
+type LabelEntry = { sha: string; data?: { "cache-key"?: Record<string, unknown> } & Record<string, unknown> };
 
 /**
  * Where `patched`'s config differs from `fresh`'s: the buildpack layers whose diffID differs,
- * each with the cache-key fields that differ, and whether all else (the other diffIDs, the
+ * each with the cache-key fields and the other metadata fields that differ, and whether all else (the other diffIDs, the
  * label's other entries, env, history, ...) is equal once those are set aside.
  */
 function differences(patched: ImageConfig, fresh: ImageConfig): { layers: Case["differs"]; rest: string } {
@@ -86,12 +118,16 @@ function differences(patched: ImageConfig, fresh: ImageConfig): { layers: Case["
       const other = p.buildpacks?.find((b) => b.key === bp.key)?.layers?.[name];
       if (!other || other.sha === entry.sha) continue;
       const [a, b] = [other.data?.["cache-key"] ?? {}, entry.data?.["cache-key"] ?? {}];
-      const keyFields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
-        (k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]),
-      );
-      layers.push({ layer: `${bp.key}:${name}`, keyFields });
+      const differing = (x: Record<string, unknown>, y: Record<string, unknown>) =>
+        [...new Set([...Object.keys(x), ...Object.keys(y)])].filter(
+          (k) => k !== "cache-key" && JSON.stringify(x[k]) !== JSON.stringify(y[k]),
+        );
+      const keyFields = differing(a, b);
+      const fields = differing(other.data ?? {}, entry.data ?? {});
+      layers.push({ layer: `${bp.key}:${name}`, keyFields, fields });
       aside.add(entry.sha).add(other.sha);
       for (const e of [entry, other]) for (const k of keyFields) delete e.data?.["cache-key"]?.[k];
+      for (const e of [entry, other]) for (const k of fields) delete e.data?.[k];
       other.sha = entry.sha;
     }
   }
@@ -138,10 +174,14 @@ interface Case {
   new: string;
   answer: RegExp;
   app: () => Promise<string>;
+  /** Build env beyond the runtime pin (the startup cache's switch). */
+  buildEnv?: Record<string, string>;
+  /** A line the patched image's launch prints (the startup cache check's). */
+  launchLine?: RegExp;
   /** Lines the plan says of what stays behind. */
   notes: string[];
   /** The layers (and their cache-key fields) in which the patched image may differ from the fresh build. */
-  differs: { layer: string; keyFields: string[] }[];
+  differs: { layer: string; keyFields: string[]; fields: string[] }[];
   /**
    * Labels the patched image leaves out that the fresh build has: `io.cnbkit.abi.needs` when
    * its layers are not all the reference's (patch-image.ts: never stale; readers compute it).
@@ -160,7 +200,7 @@ const CASES: Case[] = [
     answer: /^200 Hello from python-hello on CPython 3\.13\.18 with Flask/,
     // Made by the old release's venv module: pyvenv.cfg's version line, the activate scripts,
     // and the key naming the exact release (buildpacks/python/src/patch-rule.ts says why kept).
-    differs: [{ layer: "cnbkit/python:venv", keyFields: ["python"] }],
+    differs: [{ layer: "cnbkit/python:venv", keyFields: ["python"], fields: [] }],
     notes: ["cnbkit/python:cpython: keeps the venv's pyvenv.cfg version, activate scripts and cache key"],
     leftOut: ["io.cnbkit.abi.needs"],
     app: () => fixtureApp("python-hello", {}, join(ROOT, "examples/apps/python-hello")),
@@ -183,7 +223,34 @@ const CASES: Case[] = [
       return app;
     },
   },
+  {
+    name: "spring-cds",
+    key: "cnbkit/java:jre",
+    dependency: "jre",
+    env: "BP_JVM_VERSION",
+    old: "17.0.19",
+    new: "17.0.21",
+    buildEnv: { BP_JVM_CDS_ENABLED: "true" },
+    answer: /^200 Hello from Spring Boot 3\.5\.4 on Java 17\.0\.21/,
+    launchLine:
+      /^cnbkit\/java: the CDS archive was written by Java 17\.0\.19\S* and this JVM is Java 17\.0\.21\S*, so the app starts without it; a new build writes one for this JVM$/m,
+    notes: [
+      "cnbkit/java:jre: keeps layer cds, stale: the Spring Boot startup cache (CDS archive or AOT cache) trained on the old JVM build (the new JVM ignores it, so the app starts slower until a build trains a new one): rebuild to restore it",
+    ],
+    // The kept archive's layer: its key names the JRE it was trained on, its metadata the JVM
+    // build and the archive's size (the check's inputs); all else is the fresh build's.
+    differs: [{ layer: "cnbkit/java:cds", keyFields: ["jre", "jreKey"], fields: ["jvm", "size"] }],
+    leftOut: ["io.cnbkit.abi.needs"],
+    app: async () => {
+      const app = join(s.work, "spring-app");
+      await springBootJarApp(app);
+      return app;
+    },
+  },
 ];
+
+/** FLEET_PATCH_CASE=spring-cds (a case's name) builds and patches that case alone. */
+const RUN = CASES.filter((c) => !process.env.FLEET_PATCH_CASE || c.name === process.env.FLEET_PATCH_CASE);
 
 /** Per case: the reference (a fresh build on the newer runtime) and its digest. */
 const refs = new Map<string, { ref: string; digest: string }>();
@@ -197,11 +264,12 @@ beforeAll(async () => {
   s.work = await mkdtemp(join(tmpdir(), "cnbkit-long-fleet-patch-pj-"));
   registry = await startRegistry();
   keys = await cosignKeyPair(s.work, PASSWORD);
-  for (const c of CASES) {
+  for (const c of RUN) {
     const app = await c.app();
     const build = async (version: string, name: string) => {
       const out = `oci:${join(s.work, `${c.name}-${name}`)}:latest`;
-      const args = ["build", app, "--builder", s.builder, "--output", out, "--env", `${c.env}=${version}`];
+      const env = Object.entries({ ...c.buildEnv, [c.env]: version }).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
+      const args = ["build", app, "--builder", s.builder, "--output", out, ...env];
       const r = await runCli(s.cli, [...args, "--cache-dir", join(s.work, `cache-${c.name}-${name}`), ...s.ca]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       return out;
@@ -220,7 +288,7 @@ afterAll(async () => {
   if (s.work) await rm(s.work, { recursive: true, force: true });
 });
 
-describe.each(CASES)("fleet patch: $name ($dependency $old → $new)", (c) => {
+describe.each(RUN)("fleet patch: $name ($dependency $old → $new)", (c) => {
   const inventory = () => join(s.work, `fleet-${c.name}.json`);
   const target = () => `${registry.host}/${c.name}/app:v1`;
 
@@ -249,6 +317,14 @@ describe.each(CASES)("fleet patch: $name ($dependency $old → $new)", (c) => {
       file,
     ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    console.log(`${c.name} patch:\n${r.stdout}`);
+    // Each plan note once more after the real run, with its image count (notes are prefixes).
+    const said = r.stdout.split("\n").filter((l) => l.startsWith("  note: ") && l.endsWith(" (1 image)"));
+    for (const note of c.notes)
+      expect(
+        said.filter((l) => l.startsWith(`  note: ${note}`)),
+        r.stdout,
+      ).toHaveLength(1);
     const report = JSON.parse(await readFile(file, "utf8")) as FleetPatchReport;
     const [outcome] = report.outcomes;
     if (outcome?.kind !== "patched") throw new Error(`${c.name}: not patched: ${JSON.stringify(report.outcomes)}`);
@@ -308,8 +384,14 @@ describe.each(CASES)("fleet patch: $name ($dependency $old → $new)", (c) => {
     expect(docs.filter((d) => d.includes(`"version":"${c.old}"`))).toEqual([]);
     const cnbkitVerify = await cli(["verify", ref, "--key", keys.pub]);
     expect(cnbkitVerify.code, cnbkitVerify.stdout + cnbkitVerify.stderr).toBe(0);
-    const body = await getFromImage(ref);
+    const output: string[] = [];
+    const body = await getFromImage(ref, {}, { output });
     console.log(`${c.name} patched answers: ${body.trim()}`);
-    expect(body).toMatch(c.answer);
+    expect(body, output.join("\n")).toMatch(c.answer);
+    if (c.launchLine) {
+      const joined = output.join("\n");
+      console.log(`${c.name} patched launch: ${c.launchLine.exec(joined)?.[0] ?? joined}`);
+      expect(joined).toMatch(c.launchLine);
+    }
   }, 300_000);
 });

@@ -128,6 +128,19 @@ describe("pip + requirements.txt", () => {
     expect(second.processes).toEqual(first.processes);
   }, 300_000);
 
+  test("the native build of a multi-platform build makes the arm64 build's venv from pip's report (ctx.multiPlatform.variants)", async () => {
+    const store = await mkdtemp(join(tmpdir(), "cnbkit-python-variants-"));
+    onTestFinished(() => rm(store, { recursive: true, force: true }));
+    // Pure Python: the arm64 venv is this one's files, with no wheel to swap (no download).
+    const app = { "requirements.txt": "six==1.16.0\n", "app.py": "import six\n" };
+    const native = await runBuild(bp, {
+      ...opts(app),
+      archNeutral: { dir: store, role: "produce", reusers: ["arm64"] },
+    });
+    expect(text(native.stdout)).toContain("Made venv for the linux/arm64 build here");
+    expect(pipList(native.layer("venv").path)).toContain("six==1.16.0");
+  }, 300_000);
+
   test("gunicorn 20 with the user's own setuptools>=82 pin: one line naming gunicorn, the pin and the fix, no image that crashes at start", async () => {
     const app = { "requirements.txt": "flask==3.1.0\ngunicorn==20.1.0\nsetuptools>=82\n", "app.py": flaskApp };
     const err = await runBuild(bp, opts(app)).then(

@@ -34,6 +34,8 @@ LIFECYCLE_LAYER_WRITER_SHA256=2df989298b6d21a3862e9dbbdb8d42a955827789ab2e66ba2c
 CACHE="${CNBKIT_CACHE:-$HOME/.cache/cnbkit}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 say() { printf '[setup] %s\n' "$*"; }
+# shellcheck source=scripts/lifecycle-build.sh
+source "$ROOT/scripts/lifecycle-build.sh"
 
 tests=false
 other_arch=""
@@ -173,16 +175,10 @@ build_lifecycle() { # <goarch> <dir>
   if [ -x "$lc/lifecycle" ] && [ -x "$lc/launcher" ] && [ -f "$lc/lifecycle.toml" ] &&
     [ "$(cat "$lc/.cnbkit-patches" 2>/dev/null)" = "$patches_key" ]; then return; fi
   say "building lifecycle v$LIFECYCLE_VERSION for $goarch with Go (first run only; ~1 min)"
-  local mod="github.com/buildpacks/lifecycle@v$LIFECYCLE_VERSION"
-  GOFLAGS=-mod=mod go mod download "$mod"
   mkdir -p "$CACHE/lifecycle"
   work="$(mktemp -d "$CACHE/lifecycle/.build.XXXXXX")"
   trap 'rm -rf "$work"; stop_tools' EXIT
-  cp -r "$(go env GOMODCACHE)/$mod" "$work/src"
-  chmod -R u+w "$work/src"
-  rm -f "$work/src/internal/extend/kaniko/"*.go
-  cp "$ROOT/scripts/lifecycle-no-kaniko.go.txt" "$work/src/internal/extend/kaniko/dockerfile_applier.go"
-  (cd "$work/src" && go mod edit -droprequire github.com/osscontainertools/kaniko)
+  lifecycle_source "$work"
   # Buildpack layers bound for the image are gzipped while their tar is written
   # (lifecycle-gzip-while-tarring.go.txt says how, and what it leaves as it was).
   if [ "$(sha256sum "$work/src/layers/writer.go" | cut -d' ' -f1)" != "$LIFECYCLE_LAYER_WRITER_SHA256" ] ||
@@ -228,31 +224,7 @@ build_lifecycle() { # <goarch> <dir>
     echo "error: the compress-once patch fails its test for imgutil $imgutil_version (run it: scripts/lifecycle-compress-once_test.go.txt)" >&2
     exit 1
   }
-  local ldflags="-s -w -X 'github.com/buildpacks/lifecycle/cmd.Version=$LIFECYCLE_VERSION'"
-  mkdir -p "$work/out"
-  for cmd in lifecycle launcher; do
-    (cd "$work/src" && CGO_ENABLED=0 GOOS=linux GOARCH="$goarch" GOFLAGS="-mod=mod -buildvcs=false" \
-      go build -trimpath -ldflags "$ldflags" -o "$work/out/$cmd" "./cmd/$cmd")
-  done
-  for phase in detector analyzer restorer builder exporter rebaser creator extender; do
-    ln -sf lifecycle "$work/out/$phase"
-  done
-  # The API lists are those of lifecycle v0.21.17's api/apis.go.
-  cat >"$work/out/lifecycle.toml" <<TOML
-[apis]
-[apis.buildpack]
-  deprecated = []
-  supported = ["0.7", "0.8", "0.9", "0.10", "0.11", "0.12"]
-[apis.platform]
-  deprecated = []
-  supported = ["0.7", "0.8", "0.9", "0.10", "0.11", "0.12", "0.13", "0.14", "0.15"]
-
-[lifecycle]
-  version = "$LIFECYCLE_VERSION"
-TOML
-  echo "$patches_key" >"$work/out/.cnbkit-patches"
-  rm -rf "$lc"
-  mv "$work/out" "$lc"
+  lifecycle_install "$work" "$goarch" "$patches_key" "$lc"
   rm -rf "$work"
   trap stop_tools EXIT
 }

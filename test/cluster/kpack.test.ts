@@ -1,8 +1,8 @@
 /**
  * kpack in the suite's one-node cluster (issue 56, item 3): kpack v0.17.2 built from its source,
  * its images written by cnbkit's oci stage and pushed to the loopback registry, installed from its
- * own config/ YAML with cnbkit's lifecycle image as the default ClusterLifecycle; then the kpack
- * section of docs/kpack-and-tekton.md, run as it is: cnbkit's lifecycle image, buildpackages and
+ * own config/ YAML with cnbkit's lifecycle image as the default ClusterLifecycle; then the "Build
+ * with kpack" section of docs/kpack.md, run as it is: cnbkit's lifecycle image, buildpackages and
  * base images published, a ClusterLifecycle, ClusterStore, ClusterStack and ClusterBuilder, an
  * Image that builds python-hello from a git repository served by a pod in the cluster, the image
  * running in a pod and answering HTTP, and a new run image in the ClusterStack that kpack rebases
@@ -104,7 +104,7 @@ beforeAll(async () => {
   cluster = await clusterUp(join(work, "state"));
   console.log(`[cluster] up in ${cluster.upMs} ms`);
   gitPort = await freePort();
-  blocks = await clusterBlocks("kpack-and-tekton.md", "kpack", {
+  blocks = await clusterBlocks("kpack.md", "Build with kpack", {
     "registry.example.com": cluster.registry,
     "git.example.com": `127.0.0.1:${gitPort}`,
     "oci:.cnbkit/images/base:": `oci:${BASE_LAYOUT}:`,

@@ -1,8 +1,8 @@
 /**
  * Tekton in the suite's one-node cluster (issue 56, items 2 and 7): Tekton Pipelines v1.6.0 built
  * from its Go module, its images written by cnbkit's oci stage and pushed to the loopback
- * registry, installed from its own config/ YAML; then the Tekton section of
- * docs/kpack-and-tekton.md as it is: its two Tasks and its Pipeline applied, its ConfigMap and
+ * registry, installed from its own config/ YAML; then the "Build with Tekton" section of
+ * docs/tekton.md as it is: its two Tasks and its Pipeline applied, its ConfigMap and
  * Secret made by its kubectl lines, and its PipelineRun, which clones node-hello from a git
  * repository served by a pod in the cluster and builds it with the reference builder, one
  * lifecycle phase per step. The image lands in the registry with the digest the run reports, and
@@ -58,7 +58,7 @@ beforeAll(async () => {
   cluster = await clusterUp(join(work, "state"));
   console.log(`[cluster] up in ${cluster.upMs} ms`);
   gitPort = await freePort();
-  blocks = await clusterBlocks("kpack-and-tekton.md", "Tekton", {
+  blocks = await clusterBlocks("tekton.md", "Build with Tekton", {
     "registry.example.com": cluster.registry,
     "git.example.com": `127.0.0.1:${gitPort}`,
     "oci:.cnbkit/images/builder:latest": builder,

@@ -13,8 +13,8 @@
  *   /usr/bin/time and /proc), and the images/s their sum allows on this machine's cores.
  * The machine's load average is printed at the start and the end: figures from a shared
  * machine are read with it. BENCH_FLEET_BASELINE=<another cnbkit.mjs> runs each scan and the
- * unsigned rebase with that CLI too, right before this one's, on the same fleet: a before and
- * after from one machine state.
+ * unsigned rebase with that CLI too, on the same fleet, in the order A B B A (baseline, this,
+ * this, baseline): a before and after from one machine state, each the mean of its two runs.
  *
  * The registry is the distribution registry v3 (what `registry:3` runs, built from its Go module
  * by scripts/fetch-distribution.sh), or Debian's docker-registry 2.8.2 with
@@ -141,6 +141,34 @@ async function twoRequestsEach(
   return { rate: records.length / seconds, registryMs: ((cpuSeconds(registry.pid) - cpu0) / records.length) * 1000 };
 }
 
+type CliRun = Awaited<ReturnType<typeof cli>>;
+
+/**
+ * The baseline's scans beside this CLI's, each the mean of its two runs (A B B A), and both runs
+ * shown: the cold scan's rate and CPU per image (cnbkit / registry), the re-scan's time, peak RSS.
+ */
+function beforeAfter(
+  rows: (string | number)[][],
+  images: number,
+  before: { c: CliRun; a: CliRun }[],
+  after: { c: CliRun; a: CliRun }[],
+): void {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const each = (runs: { c: CliRun; a: CliRun }[], f: (r: { c: CliRun; a: CliRun }) => number, digits: number) =>
+    `${mean(runs.map(f)).toFixed(digits)} (${runs.map((r) => f(r).toFixed(digits)).join(", ")})`;
+  const side = (runs: { c: CliRun; a: CliRun }[]) => ({
+    rate: each(runs, (r) => images / r.c.seconds, 0),
+    cpu: `${each(runs, (r) => (r.c.cpu / images) * 1000, 2)} / ${each(runs, (r) => (r.c.registryCpu / images) * 1000, 2)}`,
+    again: each(runs, (r) => r.a.seconds, 2),
+    rss: `${Math.max(...runs.map((r) => r.c.rssMb)).toFixed(0)} / ${Math.max(...runs.map((r) => r.a.rssMb)).toFixed(0)}`,
+  });
+  const [b, a] = [side(before), side(after)];
+  rows.push(["before → after, A B B A: scan (cold) images/s", images, `${b.rate} → ${a.rate}`, ""]);
+  rows.push(["before → after: scan CPU ms per image, cnbkit / registry", images, `${b.cpu} → ${a.cpu}`, ""]);
+  rows.push(["before → after: re-scan s", images, `${b.again} → ${a.again}`, ""]);
+  rows.push(["before → after: peak RSS MB, scan / re-scan", images, `${b.rss} → ${a.rss}`, ""]);
+}
+
 const work = await mkdtemp(join(tmpdir(), "cnbkit-bench-fleet-"));
 const debian = process.env.BENCH_FLEET_REGISTRY === "debian";
 const registry = await startRegistry(
@@ -187,34 +215,17 @@ try {
       `made ${fleet.images.length} images (${made} in all) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
     );
     const inv = join(work, `fleet-${size}.json`);
-    if (BASELINE) {
-      const baseInv = join(work, `baseline-${size}.json`);
-      const bc = await cli(["fleet", "scan", registry.host, "--key", keys.pub, "-o", baseInv], {}, BASELINE);
-      const ba = await cli(["fleet", "scan", registry.host, "--key", keys.pub, "-o", baseInv], {}, BASELINE);
-      const baseline = JSON.parse(await readFile(baseInv, "utf8")) as FleetInventory;
-      const n = baseline.images.length + baseline.others.length;
-      console.log(`baseline:\n${bc.stdout}${ba.stdout}`);
-      rows.push([
-        "baseline scan (cold)",
-        n,
-        `${(n / bc.seconds).toFixed(0)} images/s (${bc.seconds.toFixed(1)} s)`,
-        "",
-      ]);
-      rows.push(["baseline scan peak RSS", n, `${bc.rssMb.toFixed(0)} MB`, ""]);
-      // CPU per image is what a busy shared machine changes least: the before/after to read
-      rows.push([
-        "baseline scan CPU per image: cnbkit / registry",
-        n,
-        `${((bc.cpu / n) * 1000).toFixed(2)} ms / ${((bc.registryCpu / n) * 1000).toFixed(2)} ms`,
-        "",
-      ]);
-      rows.push([
-        "baseline re-scan (unchanged)",
-        n,
-        `${ba.seconds.toFixed(1)} s, peak RSS ${ba.rssMb.toFixed(0)} MB`,
-        "",
-      ]);
-    }
+    const scanArgs = (out: string) => ["fleet", "scan", registry.host, "--key", keys.pub, "-o", out];
+    const baseInv = join(work, `baseline-${size}.json`);
+    // The baseline's first pair (cold, re-scan) runs before this CLI's, its second after:
+    // A B B A, so whatever drifts during the run (the load, the registry's caches) falls on both.
+    const baselinePair = async () => {
+      const c = await cli(scanArgs(baseInv), {}, BASELINE);
+      const a = await cli(scanArgs(baseInv), {}, BASELINE);
+      await rm(baseInv, { force: true });
+      return { c, a };
+    };
+    const baseRuns = BASELINE ? [await baselinePair()] : [];
     const cold = await cli(["fleet", "scan", registry.host, "--key", keys.pub, "-o", inv]);
     if (cold.code !== 0) throw new Error(`scan failed: ${cold.stderr}`);
     const inventory = JSON.parse(await readFile(inv, "utf8")) as FleetInventory;
@@ -256,6 +267,16 @@ try {
     console.log(again.stdout);
     rows.push(["re-scan (unchanged)", images, `${again.seconds.toFixed(1)} s`, "≤ 30 s at 10,000"]);
     rows.push(["re-scan peak RSS", images, `${again.rssMb.toFixed(0)} MB`, "≤ 300 MB"]);
+    if (BASELINE) {
+      await rm(inv, { force: true });
+      const cold2 = await cli(scanArgs(inv));
+      const again2 = await cli(scanArgs(inv));
+      baseRuns.push(await baselinePair());
+      beforeAfter(rows, images, baseRuns, [
+        { c: cold, a: again },
+        { c: cold2, a: again2 },
+      ]);
+    }
   }
   // The floor: skopeo inspect --config, one process per image, as a shell loop would.
   const inventory = JSON.parse(await readFile(join(work, `fleet-${sizes.at(-1)}.json`), "utf8")) as FleetInventory;
@@ -319,14 +340,29 @@ try {
       r.code ? r.stderr.slice(-2000) : "",
     );
     const rate = /Rebased (\d+) tags in ([\d.]+)s \(([\d.]+)\/s\)/.exec(r.stdout);
-    return { count: rate?.[1] ?? "?", value: `${rate?.[3]}/s (${rate?.[2]} s), peak RSS ${r.rssMb.toFixed(0)} MB` };
+    return {
+      count: rate?.[1] ?? "?",
+      rate: Number(rate?.[3] ?? Number.NaN),
+      value: `${rate?.[3]}/s (${rate?.[2]} s), peak RSS ${r.rssMb.toFixed(0)} MB`,
+    };
   };
-  if (BASELINE) {
-    const b = await rebaseAll([], rebaseFile, BASELINE);
-    rows.push(["baseline rebase (unsigned)", b.count, b.value, ""]);
-  }
+  // With a baseline, A B B A as the scans: each rebase moves the sample onto a run image with
+  // one more patch layer than the last, so the order would otherwise favour whoever goes first.
+  const baseRebases = BASELINE ? [await rebaseAll([], rebaseFile, BASELINE)] : [];
   const unsigned = await rebaseAll([], rebaseFile);
   rows.push(["rebase (unsigned)", unsigned.count, unsigned.value, "≥ 50/s"]);
+  if (BASELINE) {
+    const again = await rebaseAll([], rebaseFile);
+    baseRebases.push(await rebaseAll([], rebaseFile, BASELINE));
+    const rates = (rs: { rate: number }[]) =>
+      `${(rs.reduce((a, r) => a + r.rate, 0) / rs.length).toFixed(1)}/s (${rs.map((r) => r.rate.toFixed(1)).join(", ")})`;
+    rows.push([
+      "before → after, A B B A: rebase (unsigned)",
+      unsigned.count,
+      `${rates(baseRebases)} → ${rates([unsigned, again])}`,
+      "",
+    ]);
+  }
   // The signed sample, in an inventory of its own (brought up to date by the unsigned rebase).
   const nodeApps = (r: FleetInventory["images"][number]) =>
     onRun(r) && r.buildpacks.some((b) => b.id === "cnbkit/nodejs");

@@ -13,7 +13,7 @@
  * - the gateway is not mapped to the host (`--no-map-gw`), and no host port reaches the
  *   namespace unless `publish` names it, on 127.0.0.1 only.
  *
- * Measured against slirp4netns and a veth with nftables (docs/supply-chain.md): pasta needs no
+ * Measured against slirp4netns and a veth with nftables (docs/build-isolation-internals.md): pasta needs no
  * change on the host (no ip_forward, no firewall rules, nothing left if cnbkit is killed but a
  * named namespace, which a guard removes), and costs a few tens of milliseconds per container.
  * Which pasta matters: Debian 12's (2023-03) leaves Nagle on for its outbound sockets, so a

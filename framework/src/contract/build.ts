@@ -11,7 +11,14 @@ import { join } from "node:path";
 import { CnbError } from "../errors/index.js";
 import { commandLine } from "../log/index.js";
 import { parseInventory } from "../dependencies/index.js";
-import { ArchNeutralStore, type Layer, Layers, MultiPlatform, SbomCollector } from "../layers/index.js";
+import {
+  ArchNeutralStore,
+  findLayerCacheRoot,
+  type Layer,
+  Layers,
+  MultiPlatform,
+  SbomCollector,
+} from "../layers/index.js";
 import { buildPaths } from "../environment/index.js";
 import { stringifyBuildToml } from "../cnb-files/index.js";
 import { parseBuildpackPlan } from "../cnb-files/index.js";
@@ -49,6 +56,8 @@ export async function runBuildPhase<M>(def: BuildpackDefinition<M>, io: PhaseIO)
   const layers = new Layers(paths.layers, {
     log,
     sbomFormats: info.sbomFormats ?? [],
+    // Once per build, so every layer of it is routed alike (by-reference.ts).
+    layerCacheRoot: findLayerCacheRoot(io.env),
     ...(io.self ? { self: io.self } : {}),
   });
   // Attaches itself to layers, whose finish shares what the native build made.

@@ -7,6 +7,13 @@ export {
   writeArchNeutralBinding,
 } from "./arch-neutral-binding.js";
 export { ArchNeutralStore, type RestoreResult } from "./arch-neutral-store.js";
+export {
+  byReferenceDir,
+  findLayerCacheRoot,
+  isCacheOnly,
+  LAYER_CACHE_ENV,
+  LAYER_CACHE_MOUNT,
+} from "./by-reference.js";
 export { CACHE_KEY_FIELD, keyChanges, type LayerKey } from "./cache-key.js";
 export * from "./layer.js";
 export * from "./layer-options.js";

@@ -20,6 +20,11 @@
  * matches, the directory is not recreated, and the lifecycle reuses the previous image's
  * layer. `[types]` is always rewritten at the end of the build.
  *
+ * A cache-only layer (cache, not build, not launch) is kept by reference when the platform
+ * offers a layer cache (`LayersOptions.layerCacheRoot`, by-reference.ts): its directory and
+ * TOML live under `<root>/<bp>/` instead of `<layers>/<bp>/`, so the lifecycle neither untars
+ * nor tars it. Its states, key rules and log lines are the same; only where it lives differs.
+ *
  * Sharing layers between the platforms of one multi-platform build is not here: a buildpack
  * opts into it through `ctx.multiPlatform` (multi-platform.ts). `Layers` gives it one hook,
  * {@link Layers.cachedWith}, and calls its `share` at {@link Layers.finish}.
@@ -31,7 +36,7 @@ import { writeEnvDelta } from "../environment/index.js";
 import { CnbError } from "../errors/index.js";
 import { selfProgram } from "../environment/index.js";
 import type { Logger } from "../log/index.js";
-import { parseLayerToml, stringifyLayerToml } from "../cnb-files/index.js";
+import { type LayerTypes, parseLayerToml, stringifyLayerToml } from "../cnb-files/index.js";
 import { validateLayerName } from "../cnb-files/index.js";
 import { writeAtomic } from "../fs/index.js";
 import { type LayerMetadata, type MetadataTable, readLayerMetadata } from "./metadata.js";
@@ -41,6 +46,7 @@ import type { CachedLayerOptions, FreshLayerOptions } from "./layer-options.js";
 import type { ArchNeutralStore } from "./arch-neutral-store.js";
 import { type AppOutputOptions, type ArchVariants, MultiPlatform, type RestoreStep } from "./multi-platform.js";
 import { dropUndefined } from "./toml-table.js";
+import { byReferenceDir, isCacheOnly, removeUndeclared } from "./by-reference.js";
 
 export type { LayerTypes } from "../cnb-files/index.js";
 
@@ -60,6 +66,13 @@ export interface LayersOptions {
    * when no `MultiPlatform` is attached.
    */
   archNeutral?: ArchNeutralStore;
+  /**
+   * The layer cache's root, where cache-only layers are kept by reference
+   * (`<root>/<bp>/<name>`, by-reference.ts), or null / left out for none: every layer lives
+   * under `<layers>`, as with a stock platform. The build entry finds it once per build
+   * (`findLayerCacheRoot`); a test gives a temporary dir, or null, to play either platform.
+   */
+  layerCacheRoot?: string | null;
 }
 
 /** The layers of one build: `ctx.layers`. */
@@ -70,6 +83,10 @@ export class Layers {
   #sharing?: MultiPlatform;
   private readonly log: Logger;
   private readonly self: () => Promise<string>;
+  /** `<root>/<bp>` when cache-only layers go by reference in this build (by-reference.ts). */
+  private readonly byReference: string | undefined;
+  /** Where each declared layer lives: `<layers>`, or {@link byReference} for a cache-only one. */
+  private readonly homes = new Map<string, string>();
 
   constructor(
     /** `<layers>`: this buildpack's layers directory. */
@@ -78,6 +95,23 @@ export class Layers {
   ) {
     this.log = options.log;
     this.self = options.self ?? selfProgram;
+    const root = options.layerCacheRoot;
+    this.byReference = root ? byReferenceDir(root, path) : undefined;
+    if (this.byReference) this.log.debug(`Cache-only layers are kept by reference in ${this.byReference}`);
+  }
+
+  /**
+   * The directory a layer with these (effective) types lives in: {@link byReference} for a
+   * cache-only layer when there is a layer cache, `<layers>` otherwise.
+   */
+  private homeFor(types: Partial<LayerTypes>): string {
+    return this.byReference !== undefined && isCacheOnly(types) ? this.byReference : this.path;
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: layers of every metadata type
+  private declare(name: string, home: string, layer: Layer<any>): void {
+    this.declared.set(name, layer);
+    this.homes.set(name, home);
   }
 
   /**
@@ -106,18 +140,18 @@ export class Layers {
     restore: RestoreStep<M>,
   ): Promise<Layer<M>> {
     this.checkName(name);
-    const { dir, types, state, metadata, migrated, reusedFromImage } = await this.lookUp(name, options);
+    const { home, dir, types, state, metadata, migrated, reusedFromImage } = await this.lookUp(name, options);
     const refill = async (l: Layer<M>) => {
       this.log.detail(`Rebuilding ${name}: ${l.state.kind === "reset" ? l.state.reason : "needed"}`);
-      await this.prepare(name);
-      await this.fill(l, options.fill, options.metadata);
+      await this.prepare(home, name);
+      await this.fill(home, l, options.fill, options.metadata);
     };
     const key = options.key;
     const layer = new Layer<M>({ name, path: dir, state, types, key, reusedFromImage, self: this.self, refill });
     if (state.kind === "restored") {
       layer.metadata = metadata as M;
       this.log.detail(`Reusing ${name} (key unchanged${migrated ? ", metadata migrated from an older version" : ""})`);
-    } else if (!(await restore(layer, () => this.prepare(name)))) {
+    } else if (!(await restore(layer, () => this.prepare(home, name)))) {
       if (state.kind === "reset") this.log.detail(`Rebuilding ${name}: ${state.reason}`);
       // The default the author did not write, said where it takes effect (issue 72: a launch
       // layer was cached too, and only the exporter's "Adding cache layer" showed it).
@@ -126,10 +160,10 @@ export class Layers {
           `Caching ${name} for the next build too: layers.cached() defaults types.cache to true (write it, or cache: false)`,
         );
       }
-      await this.prepare(name);
-      await this.fill(layer, options.fill, options.metadata);
+      await this.prepare(home, name);
+      await this.fill(home, layer, options.fill, options.metadata);
     }
-    this.declared.set(name, layer);
+    this.declare(name, home, layer);
     return layer;
   }
 
@@ -181,11 +215,11 @@ export class Layers {
     this.checkName(name);
     const declared = this.declared.get(name);
     if (declared) return declared;
-    const { dir, types, state, metadata, reusedFromImage } = await this.lookUp(name, options);
+    const { home, dir, types, state, metadata, reusedFromImage } = await this.lookUp(name, options);
     if (state.kind !== "restored" || reusedFromImage) return undefined;
     const layer = new Layer<M>({ name, path: dir, state, types, key: options.key, self: this.self });
     layer.metadata = metadata as M;
-    this.declared.set(name, layer);
+    this.declare(name, home, layer);
     return layer;
   }
 
@@ -206,15 +240,17 @@ export class Layers {
    * What the lifecycle left of `name`, against the key a build expects: the layer's state,
    * its stored metadata (the key taken out, validated or migrated by `options.metadata`), and
    * whether a launch-only layer came back as TOML only, for the exporter to reuse from the
-   * previous image. Metadata the layer's type refuses resets it.
+   * previous image. Metadata the layer's type refuses resets it. A cache-only layer is looked
+   * up where it is kept by reference, when it is (`home`).
    */
   private async lookUp<K extends LayerKey, M extends object>(
     name: string,
     options: Pick<CachedLayerOptions<K, M>, "types" | "key" | "metadata">,
   ) {
-    const dir = join(this.path, name);
-    const stored = await this.readStored(name);
     const types = { ...options.types, cache: options.types.cache ?? true };
+    const home = this.homeFor(types);
+    const dir = join(home, name);
+    const stored = await this.readStored(home, name);
     const launchOnly = !!types.launch && !types.build && !types.cache;
     const { [CACHE_KEY_FIELD]: storedKey, ...raw } = stored ?? {};
     let metadata: unknown = raw;
@@ -247,22 +283,23 @@ export class Layers {
         }
       }
     }
-    return { dir, types, state, metadata, migrated, reusedFromImage };
+    return { home, dir, types, state, metadata, migrated, reusedFromImage };
   }
 
   /** A layer built from scratch on every build (old contents, if any, are deleted). */
   async fresh<M extends object = MetadataTable>(name: string, options: FreshLayerOptions<M>): Promise<Layer<M>> {
     this.checkName(name);
+    const home = this.homeFor(options.types);
     const layer = new Layer<M>({
       name,
-      path: join(this.path, name),
+      path: join(home, name),
       state: { kind: "new" },
       types: options.types,
       self: this.self,
     });
-    await this.prepare(name);
-    if (options.fill) await this.fill(layer, options.fill, options.metadata);
-    this.declared.set(name, layer);
+    await this.prepare(home, name);
+    if (options.fill) await this.fill(home, layer, options.fill, options.metadata);
+    this.declare(name, home, layer);
     return layer;
   }
 
@@ -276,34 +313,61 @@ export class Layers {
     return [...this.declared.values()];
   }
 
-  /** Deletes a layer: directory, TOML and SBOM files (e.g. one a previous build left). */
+  /**
+   * Deletes a layer: directory, TOML and SBOM files (e.g. one a previous build left), under
+   * `<layers>` and where cache-only layers are kept by reference.
+   */
   async remove(name: string): Promise<void> {
     this.checkName(name);
     this.declared.delete(name);
-    await this.clear(name);
+    this.homes.delete(name);
+    await this.clear(this.path, name);
+    if (this.byReference !== undefined) await this.clear(this.byReference, name);
   }
 
   /**
    * Writes every declared layer's env files, SBOMs and `<layer>.toml` (types always, the
-   * key and metadata in `[metadata]`). The build entry point calls this once build returns.
+   * key and metadata in `[metadata]`), each where the layer lives, then removes the
+   * by-reference layers this build did not declare (as the lifecycle drops undeclared ones).
+   * The build entry point calls this once build returns.
    */
   async finish(): Promise<void> {
     // Before the env files: each platform's build writes its own.
     await this.#sharing?.share();
     const formats = this.supportedSbomFormats();
+    const byReference = new Set<string>();
     for (const layer of this.declared.values()) {
+      const home = this.homes.get(layer.name) ?? this.path;
+      if (home !== this.path) {
+        this.checkStillCacheOnly(layer);
+        byReference.add(layer.name);
+      }
       if (!layer.reusedFromImage && !layer.env.isEmpty) await writeEnvDelta(layer.path, layer.env);
       if (layer.sbom.components.length > 0 && formats.length > 0) {
         const { writeSbomFiles } = await import("../sbom/index.js");
-        await writeSbomFiles(join(this.path, `${layer.name}.sbom`), formats, layer.sbom.components, {
+        await writeSbomFiles(join(home, `${layer.name}.sbom`), formats, layer.sbom.components, {
           name: layer.name,
         });
       }
       const metadata: Record<string, unknown> = { ...layer.metadata };
       if (layer.key !== undefined) metadata[CACHE_KEY_FIELD] = layer.key;
       const text = stringifyLayerToml({ types: layer.types, metadata: dropUndefined(metadata) });
-      await writeAtomic(join(this.path, `${layer.name}.toml`), text);
+      await writeAtomic(join(home, `${layer.name}.toml`), text);
     }
+    if (this.byReference !== undefined) await removeUndeclared(this.byReference, byReference);
+  }
+
+  /**
+   * A layer kept by reference was declared cache-only; a build that makes it a build or
+   * launch layer afterwards (`layer.types.launch = true`) would have it written where the
+   * lifecycle never looks, so the image would silently lack it. Said instead.
+   */
+  private checkStillCacheOnly(layer: Layer): void {
+    if (isCacheOnly(layer.types)) return;
+    throw new CnbError(
+      `layer ${layer.name}: declared cache-only, then made a build or launch layer; the layer cache keeps cache-only layers apart from the image`,
+      { hint: "declare the layer with the types it ends up with" },
+    );
   }
 
   /** The `sbom-formats` cnbkit can write; others (Syft) are skipped with a warning once. */
@@ -318,8 +382,9 @@ export class Layers {
     validateLayerName(name, "layer name");
   }
 
-  private async readStored(name: string): Promise<Record<string, unknown> | undefined> {
-    const file = join(this.path, `${name}.toml`);
+  /** The `[metadata]` of `<home>/<name>.toml`, if there is one. */
+  private async readStored(home: string, name: string): Promise<Record<string, unknown> | undefined> {
+    const file = join(home, `${name}.toml`);
     let text: string;
     try {
       text = await readFile(file, "utf8");
@@ -330,25 +395,31 @@ export class Layers {
     return parseLayerToml(text, file).metadata;
   }
 
-  /** Empties the layer: removes its directory, TOML and SBOMs, then creates an empty directory. */
-  private async prepare(name: string): Promise<void> {
-    await this.clear(name);
-    await mkdir(join(this.path, name), { recursive: true });
+  /** Empties the layer in `home`: removes its directory, TOML and SBOMs, then creates an empty directory. */
+  private async prepare(home: string, name: string): Promise<void> {
+    await this.clear(home, name);
+    await mkdir(join(home, name), { recursive: true });
   }
 
-  private async clear(name: string): Promise<void> {
-    await rm(join(this.path, name), { recursive: true, force: true });
-    await rm(join(this.path, `${name}.toml`), { force: true });
+  /** Removes the layer's directory, TOML and SBOMs from `home` (`<layers>` or the by-reference dir). */
+  private async clear(home: string, name: string): Promise<void> {
+    await rm(join(home, name), { recursive: true, force: true });
+    await rm(join(home, `${name}.toml`), { force: true });
     let files: string[] = [];
     try {
-      files = await readdir(this.path);
+      files = await readdir(home);
     } catch {
       return;
     }
-    for (const f of files) if (f.startsWith(`${name}.sbom.`)) await rm(join(this.path, f), { force: true });
+    for (const f of files) if (f.startsWith(`${name}.sbom.`)) await rm(join(home, f), { force: true });
   }
 
-  private async fill<M extends object>(layer: Layer<M>, fill: LayerFill<M>, spec?: LayerMetadata<M>): Promise<void> {
+  private async fill<M extends object>(
+    home: string,
+    layer: Layer<M>,
+    fill: LayerFill<M>,
+    spec?: LayerMetadata<M>,
+  ): Promise<void> {
     try {
       const returned = await fill(layer);
       if (returned !== undefined) layer.metadata = returned;
@@ -365,8 +436,8 @@ export class Layers {
         }
       }
     } catch (err) {
-      // Leave nothing half-built for the lifecycle to export or cache.
-      await this.clear(layer.name);
+      // Leave nothing half-built for the lifecycle (or the layer cache) to export or cache.
+      await this.clear(home, layer.name);
       throw err;
     }
   }

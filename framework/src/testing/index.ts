@@ -21,11 +21,11 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { type BuildOutcome, runBuildPhase } from "../contract/index.js";
 import { type DetectResult, type PhaseIO, runDetectPhase } from "../contract/index.js";
 import { applyEnv, type EnvLayer } from "../environment/index.js";
-import { type ArchNeutralRole, type LayerState, writeArchNeutralBinding } from "../layers/index.js";
+import { type ArchNeutralRole, LAYER_CACHE_ENV, type LayerState, writeArchNeutralBinding } from "../layers/index.js";
 import type { BuildpackDefinition } from "../contract/index.js";
 import type { BuildPlan } from "../cnb-files/index.js";
 import { parseBuildToml } from "../cnb-files/index.js";
@@ -103,6 +103,14 @@ export interface BuildRunOptions extends RunOptions {
    * to play the platforms. `reusers` (produce only) are the architectures that will reuse.
    */
   archNeutral?: { dir: string; role: ArchNeutralRole; reusers?: readonly string[] };
+  /**
+   * A layer cache, as cnbkit's platform mounts one: cache-only layers are kept by reference
+   * under `<layerCache>/<bp>/` (by-reference.ts) instead of the layers dir, and a later run
+   * given the same dir finds them there, whether or not it `restore`s. Left out, there is
+   * none (as with pack or kpack), whatever `/cnbkit/layer-cache` holds on this machine; a
+   * test that gives one removes it itself.
+   */
+  layerCache?: string;
 }
 
 /** One layer after a build. */
@@ -257,7 +265,12 @@ export async function runBuild<M>(bp: BuildpackDefinition<M>, options: BuildRunO
     : new Map<string, string>();
   const planPath = join(p.root, "plan.toml");
   await writeFile(planPath, stringifyBuildpackPlan(plan));
-  const outcome = await runBuildPhase(bp, io(p, { CNB_LAYERS_DIR: layers, CNB_BP_PLAN_PATH: planPath }));
+  // The layer cache is decided here, not by what this machine mounts, so a run is repeatable.
+  const layerCache = options.layerCache ?? p.env[LAYER_CACHE_ENV] ?? "off";
+  const outcome = await runBuildPhase(
+    bp,
+    io(p, { CNB_LAYERS_DIR: layers, CNB_BP_PLAN_PATH: planPath, [LAYER_CACHE_ENV]: layerCache }),
+  );
   const tomls = await readLayerTomls(layers);
   const origins = new Map<string, string>();
   for (const [name, t] of tomls) {
@@ -360,7 +373,7 @@ async function layerViews(outcome: BuildOutcome, tomls: Map<string, LayerToml>):
       name: layer.name,
       state: layer.state,
       path: layer.path,
-      toml: tomls.get(layer.name),
+      toml: await layerToml(outcome.layersDir, layer, tomls),
       files: await listFiles(layer.path),
       reusedFromImage: layer.reusedFromImage,
     });
@@ -388,6 +401,21 @@ async function restore(previous: string, layers: string, copy: boolean): Promise
   }
   if (existsSync(join(previous, "store.toml"))) await cp(join(previous, "store.toml"), join(layers, "store.toml"));
   return reused;
+}
+
+/**
+ * The TOML the build wrote for `layer`: the one in the layers dir, or, for a layer kept by
+ * reference, the one next to its directory in the layer cache.
+ */
+async function layerToml(
+  layers: string,
+  layer: { name: string; path: string },
+  tomls: Map<string, LayerToml>,
+): Promise<LayerToml | undefined> {
+  const home = dirname(layer.path);
+  if (home === layers) return tomls.get(layer.name);
+  const path = join(home, `${layer.name}.toml`);
+  return existsSync(path) ? parseLayerToml(await readFile(path, "utf8"), path) : undefined;
 }
 
 const OWN_TOML = new Set(["launch.toml", "build.toml", "store.toml"]);

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, test } from "vitest";
 import { proxySettings } from "@cnbkit/framework/dependencies";
-import { registryHttp, usesProxy } from "./registry-http.js";
+import { registryHttp, requestTarget, usesProxy } from "./registry-http.js";
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -148,5 +148,38 @@ describe("usesProxy", () => {
       (e: Error) => e,
     );
     expect(err?.message).toMatch(/^cannot reach the proxy 127\.0\.0\.1:9 \(HTTPS_PROXY\) for registry\.corp/);
+  });
+});
+
+describe("requestTarget", () => {
+  // What node:http made of a WHATWG URL before: the fast path must give the same for the URLs
+  // it takes, and the rest must still go through URL's normalisation.
+  const viaUrl = (url: string) => {
+    const u = new URL(url);
+    return {
+      protocol: u.protocol,
+      hostname: u.hostname.replace(/^\[|\]$/g, ""),
+      ...(u.port ? { port: Number(u.port) } : {}),
+      path: `${u.pathname}${u.search}`,
+    };
+  };
+  test.each([
+    "http://127.0.0.1:5000/v2/",
+    "http://127.0.0.1:5000/v2/f0/apps/app-1/manifests/v3",
+    "https://registry.corp/v2/a/b/blobs/sha256:0123abcd?digest=sha256%3Aab&n=100",
+    "https://registry.corp:443/v2/x/tags/list?n=1000&last=b",
+    "http://registry.corp:80/v2/",
+    "http://[::1]:5000/v2/x/manifests/latest",
+    "http://Registry.Corp:5000/v2/",
+    "http://127.0.0.1:5000/v2/a/../b/manifests/x",
+    "http://127.0.0.1:5000/v2/a b/manifests/x",
+    "http://127.0.0.1:5000/v2/x?q='a'",
+    "http://127.0.0.1:5000/v2/x#frag",
+  ])("%s", (url) => {
+    expect(requestTarget(url)).toEqual(viaUrl(url));
+  });
+
+  test("only http and https", () => {
+    expect(() => requestTarget("ftp://host/x")).toThrow(/not an http\(s\) URL/);
   });
 });

@@ -98,7 +98,50 @@ export function registryHttp(options: RegistryHttpOptions = {}): HttpSend {
   const agents = { http: new HttpAgent(pool), https: new HttpsAgent(pool) };
   return async (url, req) => {
     if (proxied && settings && usesProxy(new URL(url), settings)) return viaFetch(proxied, url, req);
-    return follow(agents, new URL(url), req, 0);
+    return follow(agents, url, req, 0);
+  };
+}
+
+/** Where one request goes, as node:http takes it. */
+export interface RequestTarget {
+  protocol: "http:" | "https:";
+  /** Without the brackets of an IPv6 address. */
+  hostname: string;
+  port?: number;
+  /** The path and query. */
+  path: string;
+}
+
+/** An absolute http(s) URL's parts, when it is already in the form WHATWG URL parsing would give. */
+const PLAIN_URL =
+  /^(https?:)\/\/([a-z0-9.-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*)?)$/;
+
+/**
+ * The target of `url` for node:http. A registry client sends thousands of URLs it built itself
+ * (`http://host:port/v2/<repo>/manifests/<tag>`), so those are split by one regular expression
+ * instead of a WHATWG URL and node:http's copy of it (~10 µs a request, a few % of a fleet
+ * scan's CPU); anything else (dot segments, characters URL would escape, an uppercase host)
+ * goes through URL, whose normalisation then applies as before.
+ */
+export function requestTarget(url: string): RequestTarget {
+  const m = PLAIN_URL.exec(url);
+  if (m && !/\/\.\.?(?:\/|\?|$)/.test(m[4]!)) {
+    const port = m[3] === undefined ? undefined : Number(m[3]);
+    const defaultPort = m[1] === "https:" ? 443 : 80;
+    return {
+      protocol: m[1] as RequestTarget["protocol"],
+      hostname: m[2]!.replace(/^\[|\]$/g, ""),
+      ...(port !== undefined && port !== defaultPort ? { port } : {}),
+      path: m[4]!,
+    };
+  }
+  const u = new URL(url);
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new TypeError(`${url}: not an http(s) URL`);
+  return {
+    protocol: u.protocol,
+    hostname: u.hostname.replace(/^\[|\]$/g, ""),
+    ...(u.port ? { port: Number(u.port) } : {}),
+    path: `${u.pathname}${u.search}`,
   };
 }
 
@@ -118,11 +161,11 @@ function viaFetch(f: typeof fetch, url: string, req: HttpRequest): Promise<HttpA
 /** Sends `req` and follows redirects (up to 20, as fetch). */
 async function follow(
   agents: { http: HttpAgent; https: HttpsAgent },
-  url: URL,
+  url: string,
   req: HttpRequest,
   hops: number,
 ): Promise<HttpAnswer> {
-  const msg = await send(agents, url, req);
+  const msg = await send(agents, requestTarget(url), req);
   const status = msg.statusCode ?? 0;
   const location = msg.headers.location;
   if (!REDIRECTS.has(status) || !location || hops >= 20) return toResponse(msg, req.method);
@@ -131,7 +174,7 @@ async function follow(
   msg.resume();
   const next = new URL(location, url);
   const headers = { ...req.headers };
-  if (next.origin !== url.origin) delete headers.authorization;
+  if (next.origin !== new URL(url).origin) delete headers.authorization;
   const toGet = status === 303 || ((status === 301 || status === 302) && req.method === "POST");
   if (toGet) {
     delete headers["content-length"];
@@ -143,17 +186,22 @@ async function follow(
     ...(!toGet && req.body ? { body: req.body } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
   };
-  return follow(agents, next, again, hops + 1);
+  return follow(agents, next.href, again, hops + 1);
 }
 
 /** One request on the pool; resolves with the answer's head. */
-function send(agents: { http: HttpAgent; https: HttpsAgent }, url: URL, req: HttpRequest): Promise<IncomingMessage> {
+function send(
+  agents: { http: HttpAgent; https: HttpsAgent },
+  target: RequestTarget,
+  req: HttpRequest,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const https = url.protocol === "https:";
+    const https = target.protocol === "https:";
     const headers: Record<string, string> = { "user-agent": "node", accept: "*/*", ...req.headers };
     const signal = req.signal;
     if (signal?.aborted) return reject(aborted(signal));
-    const r = (https ? httpsRequest : httpRequest)(url, {
+    const r = (https ? httpsRequest : httpRequest)({
+      ...target,
       method: req.method,
       headers,
       agent: https ? agents.https : agents.http,

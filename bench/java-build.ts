@@ -13,6 +13,7 @@ import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../test/e2e/support.js";
+import type { EditTool } from "./edit-rebuild.js";
 import { imageLayerSizes } from "./image-size.js";
 import { measureStartups, type StartupImage, startupRows } from "./java-startup.js";
 import { median, table } from "./stats.js";
@@ -66,6 +67,25 @@ function mavenPackage(app: string, repo: string, home: string, extra: string[] =
   });
   if (r.status !== 0) throw new Error(`./mvnw package failed: ${r.stdout}${r.stderr}`);
   return performance.now() - t0;
+}
+
+/**
+ * The Java tool's own time after a one-line edit (bench/edit-rebuild.ts): `./mvnw -o package`
+ * with the buildpack's arguments on the host, in `app` (its target/ kept from the last run, as
+ * a developer's checkout has it) with a warm local repository, filled by one untimed run.
+ */
+export async function javaEditTool(app: string, work: string): Promise<EditTool> {
+  const base = await mkdtemp(join(work, "java-edit-"));
+  const repo = join(base, "m2-repository");
+  const home = join(base, "m2-home");
+  const jdk = hostJdk();
+  const extra = jdk ? [] : ["-Djava.version=17"];
+  mavenPackage(app, repo, home, extra, jdk?.home);
+  return {
+    note: `./mvnw -o package with the buildpack's arguments, warm ~/.m2, ${jdk ? `host JDK ${jdk.major}` : "host java"}`,
+    run: async () => mavenPackage(app, repo, home, ["-o", ...extra], jdk?.home),
+    done: () => rm(base, { recursive: true, force: true }),
+  };
 }
 
 /** Measures and prints the Java rows. */

@@ -23,6 +23,7 @@ import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LocalCpython } from "../tools/local-builder/local-python.js";
+import type { EditTool } from "./edit-rebuild.js";
 import { fixtureApp, ROOT } from "../test/e2e/support.js";
 import { localIndex } from "./local-index.js";
 import { median, table } from "./stats.js";
@@ -69,6 +70,20 @@ async function toolVersions(): Promise<{ pip: string; uv: string }> {
   const toml = await readFile(join(ROOT, "buildpacks/python/buildpack.toml"), "utf8");
   const pin = (name: string) => new RegExp(`^\\s*${name} = "([^"]+)"`, "m").exec(toml)?.[1] ?? "";
   return { pip: pin("pip"), uv: pin("uv") };
+}
+
+/**
+ * The Python side of the edit rows (bench/edit-rebuild.ts): pip and uv do nothing for a source
+ * edit (the venv is reused), so the tool's time is what the buildpack still runs on the app's
+ * code: `python -m compileall` of it (compile-all.ts), timed with the host's python3.
+ */
+export async function pythonEditTool(app: string): Promise<EditTool> {
+  run("python3", ["-m", "compileall", "-q", "-j", "0", app]);
+  return {
+    note: "pip: nothing incremental for a source edit; the buildpack's compileall of the app's code",
+    run: async () => timedSync(() => run("python3", ["-m", "compileall", "-q", "-j", "0", app])),
+    done: async () => {},
+  };
 }
 
 /** Measures and prints the Python rows. */

@@ -25,4 +25,4 @@ export {
   releaseCacheEntry,
   useCacheEntry,
 } from "./prune.js";
-export { ownedPrefix, STALE_PREFIXES, sweepStale } from "./stale.js";
+export { ownedPrefix, STALE_PREFIXES, sweepStale, sweepStaleIn } from "./stale.js";

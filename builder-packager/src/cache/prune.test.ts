@@ -285,6 +285,22 @@ test("abi: the per-layer ABI facts (files, not dirs) are a kind, least recently 
   expect(cacheBounds("abi", {})).toEqual({ maxEntries: 20_000 });
 });
 
+test("a build cache's layer store (`<name>.layers`) is no entry: it counts toward its cache's size and goes with it; one left without its cache goes too", async () => {
+  await entry("old", 100, 10);
+  await entry("old.layers", 100, 9000);
+  await entry("new", 10, 10);
+  await entry("new.layers", 10, 10);
+  await entry("orphan.layers", 5, 10);
+  const size = (name: string) => diskUsage(join(root, name)) + diskUsage(join(root, `${name}.layers`));
+  const [oldSize, newSize] = [size("old"), size("new")];
+  // Room for both caches alone, not for old's store too.
+  const r = await pruneCache(root, { maxBytes: newSize + diskUsage(join(root, "old")), companion: ".layers" });
+  expect(r.evicted).toEqual(["old"]);
+  expect(r.bytes).toBe(oldSize);
+  expect(r.leftovers).toBe(1);
+  expect(await listing()).toEqual(["new", "new.layers"]);
+});
+
 test("formatBytes", () => {
   expect(formatBytes(10)).toBe("10 B");
   expect(formatBytes(12 * 1024)).toBe("12 KiB");

@@ -21,7 +21,7 @@
  *   halfway leaves a trash dir (removed by the next prune), never a half-deleted entry that
  *   a later hit would take for a whole one. `.tmp-*` dirs and locks of dead processes go too.
  */
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { formatBytes, parseBytes } from "@cnbkit/framework/log";
@@ -62,6 +62,12 @@ export interface PruneOptions extends CacheBounds {
    * file); files still being written (`writeAtomic`'s `<name>.tmp-*`) are not entries.
    */
   files?: boolean;
+  /**
+   * The suffix of an entry's companion dir (`<name><companion>` beside it: a build cache's
+   * layer store, `.layers`): not an entry of its own, it counts toward its entry's size and
+   * goes with it; one whose entry is gone and unused is a leftover.
+   */
+  companion?: string;
 }
 
 /** What {@link pruneCache} removed. */
@@ -158,13 +164,16 @@ export async function pruneCache(root: string, options: PruneOptions = {}): Prom
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   const sized = options.maxBytes !== undefined;
 
+  const companion = options.companion;
+  if (companion) result.leftovers += await removeOrphanCompanions(root, names, companion, inUse);
   const entries: { name: string; used: number; size: number; pinned: boolean; shared: boolean }[] = [];
   for (const name of names) {
     if (name.startsWith(".") || name.endsWith(".lock")) continue;
     if (options.files && name.includes(".tmp-")) continue;
+    if (companion && name.endsWith(companion)) continue;
     const st = await stat(join(root, name)).catch(() => undefined);
     if (!st || !(options.files ? st.isFile() : st.isDirectory())) continue;
-    const size = sized ? diskUsage(join(root, name)) : 0;
+    const size = sized ? diskUsage(join(root, name)) + (companion ? diskUsage(join(root, name + companion)) : 0) : 0;
     const recent = options.keepUsedWithinMs !== undefined && Date.now() - st.mtimeMs < options.keepUsedWithinMs;
     const pinned = name === options.keep || inUse.has(name) || recent;
     entries.push({ name, used: st.mtimeMs, size, pinned, shared: options.shared?.(name) ?? false });
@@ -200,11 +209,15 @@ export async function pruneCache(root: string, options: PruneOptions = {}): Prom
         if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined; // another prune took it
         throw err;
       }
-      return to;
+      // The companion goes under the same lock, after its entry: a crash between leaves an orphan, removed next time.
+      const withIt = companion ? await trashCompanion(root, name, companion) : undefined;
+      return withIt ? [to, withIt] : [to];
     });
     if (trash === undefined) continue;
-    result.bytes += diskUsage(trash);
-    await rm(trash, { recursive: true, force: true });
+    for (const dir of trash) {
+      result.bytes += diskUsage(dir);
+      await rm(dir, { recursive: true, force: true });
+    }
     result.evicted.push(name);
   }
   return result;
@@ -226,6 +239,8 @@ export const CACHE_KINDS = {
     maxEntries: 20,
     one: "build cache",
     many: "build caches",
+    // Its layer store (platform/app-build/layer-store/): counted with it, pruned with it.
+    companion: ".layers",
     // A busy machine's other builds pruned an author's 612 MiB cache right after it was used.
     keepUsedWithinMs: 60 * 60_000,
   },
@@ -308,7 +323,15 @@ export async function pruneCacheKind(
     const bounds = cacheBounds(kind, options.env, options.onProgress);
     const recent = "keepUsedWithinMs" in spec ? { keepUsedWithinMs: spec.keepUsedWithinMs } : {};
     const files = "files" in spec ? { files: spec.files } : {};
-    const r = await pruneCache(root, { ...bounds, keep: options.keep, shared: options.shared, ...recent, ...files });
+    const companion = "companion" in spec ? { companion: spec.companion } : {};
+    const r = await pruneCache(root, {
+      ...bounds,
+      keep: options.keep,
+      shared: options.shared,
+      ...recent,
+      ...files,
+      ...companion,
+    });
     const n = r.evicted.length;
     if (n > 0)
       options.onProgress?.(`Pruned ${n} ${n === 1 ? spec.one : spec.many} (${formatBytes(r.bytes)}) from the cache`);
@@ -332,6 +355,42 @@ async function tryLocked<T>(lockDir: string, fn: () => Promise<T | undefined>): 
     if (err === busy) return undefined;
     throw err;
   }
+}
+
+/** Renames `<name><companion>` to a trash dir; undefined when there is none. */
+async function trashCompanion(root: string, name: string, companion: string): Promise<string | undefined> {
+  const to = join(root, `.trash-${name}${companion}-${process.pid}-${Date.now()}`);
+  try {
+    await rename(join(root, name + companion), to);
+    return to;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/** Removes companions whose entry is gone and not in use (a crash mid-eviction); returns how many. */
+async function removeOrphanCompanions(
+  root: string,
+  names: string[],
+  companion: string,
+  inUse: Set<string>,
+): Promise<number> {
+  const present = new Set(names);
+  let removed = 0;
+  for (const name of names) {
+    if (name.startsWith(".") || !name.endsWith(companion)) continue;
+    const entry = name.slice(0, -companion.length);
+    if (present.has(entry) || inUse.has(entry)) continue;
+    const trash = await tryLocked(cacheEntryLock(root, entry), async () => {
+      if (existsSync(join(root, entry)) || (await liveUsers(root)).used.has(entry)) return undefined;
+      return trashCompanion(root, entry, companion);
+    });
+    if (trash === undefined) continue;
+    await rm(trash, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }
 
 /** Removes `.trash-*` and `.tmp-*` dirs of dead processes and stale locks; returns how many. */

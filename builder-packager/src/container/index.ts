@@ -9,6 +9,7 @@ export { checkRunnable } from "./foreign-arch.js";
 export { overlayDiffEntries } from "./overlay-diff.js";
 export { checkProxyReachable, proxyEnv } from "./proxy-env.js";
 export { openRootfsView, type RootfsView } from "./rootfs-view.js";
+export { mountOverlay, type OverlayDirs, unmountOverlay } from "./overlay-mount.js";
 export { runContainer, uniqueContainerId } from "./runc.js";
 export type { BindMount } from "./runtime-config.js";
 export { formatStallTimeout, parseStallTimeout, stallTimeoutFromEnv } from "./stall-watchdog.js";

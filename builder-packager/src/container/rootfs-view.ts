@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
+import { mountOverlay, unmountOverlay } from "./overlay-mount.js";
 
 /** A writable view; call {@link RootfsView.release} (in a finally) to unmount and delete it. */
 export interface RootfsView {
@@ -46,13 +47,9 @@ export async function openRootfsView(
   const work = join(base, "work");
   const merged = join(base, "merged");
   await Promise.all([mkdir(upper), mkdir(work), mkdir(merged)]);
-  const mount = spawnSync(
-    "mount",
-    ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged],
-    { encoding: "utf8" },
-  );
+  const mount = mountOverlay({ lower, upper, work, merged });
   let released = false;
-  if (mount.status === 0) {
+  if (mount.ok) {
     debug?.(`rootfs view: overlayfs over ${lower}`);
     return {
       path: merged,
@@ -60,13 +57,12 @@ export async function openRootfsView(
       async release() {
         if (released) return;
         released = true;
-        let um = spawnSync("umount", [merged], { encoding: "utf8" });
-        if (um.status !== 0) um = spawnSync("umount", ["-l", merged], { encoding: "utf8" });
+        unmountOverlay(merged);
         await rm(base, { recursive: true, force: true });
       },
     };
   }
-  const reason = (mount.stderr || mount.error?.message || "").trim().split("\n")[0];
+  const reason = mount.reason;
   const copy = join(base, "copy");
   const cp = spawnSync("cp", ["-al", lower, copy], { encoding: "utf8" });
   if (cp.status !== 0) {

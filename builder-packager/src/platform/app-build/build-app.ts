@@ -40,6 +40,7 @@ import { writeAppImage } from "./write-image.js";
 import { BUILDER_LIFECYCLE, type LifecycleBinaries, nativeLifecycle } from "./native-lifecycle.js";
 import { nativeNodeRuntime } from "./native-node-runtime.js";
 import { guardLayers, type LayerGuard, secretBindingDirs } from "./layer-guard/index.js";
+import { type LayerCache, openLayerCache } from "./layer-store/index.js";
 
 /**
  * Builds `appDir` with the builder's buildpacks and writes the app image to `output`.
@@ -130,8 +131,12 @@ async function buildInView(
   const image = build.opts.cacheImageName ?? build.destinations[0]!.given;
   const buildCache = await useBuildCache({ ...build.opts, image }, cache, appDir, builder, say);
   const work = await makeWorkDir(cache);
+  const debug = (l: string) => {
+    if (build.opts.logLevel === "debug") say(l);
+  };
   let view: RootfsView | undefined;
   let guard: LayerGuard | undefined;
+  let layerCache: LayerCache | undefined;
   try {
     // `--secret`s are bindings of this build only, made in the work dir (layer-guard/secret-flag.ts).
     const given = build.opts.bindings ?? [];
@@ -151,13 +156,14 @@ async function buildInView(
       say,
       ...(opts.cacheImage ? { cacheImage: { ref: opts.cacheImage, restore: opts.clearCache !== true } } : {}),
     });
-    view = await openRootfsView(
-      builder.rootfs,
-      (l) => {
-        if (opts.logLevel === "debug") say(l);
-      },
-      work,
-    );
+    view = await openRootfsView(builder.rootfs, debug, work);
+    layerCache = await openLayerCache({
+      buildCacheDir: buildCache.dir,
+      owner: builder,
+      cacheImage: opts.cacheImage !== undefined,
+      say,
+      debug,
+    });
     const inputs = await prepareInputs(build, view.path, work, appDir, project);
     const repo = await prepareLayoutRepo(build, join(work, "layout-repo"));
     // The cache and the images: the creator's, or only the analyzer's, restorer's and exporter's.
@@ -166,9 +172,12 @@ async function buildInView(
       { source: repo.dir, destination: LAYOUT_REPO_MOUNT },
     ];
     const binaries = await lifecycleBinaries(build, view.path);
-    const lifecycle = await runLifecycle(build, view.path, repo, { shared: inputs.mounts, state }, binaries, network);
+    const mounts = { shared: inputs.mounts, state, layerCache: layerCache.mounts };
+    const lifecycle = await runLifecycle(build, view.path, repo, mounts, binaries, network);
     // Nothing leaves the work dir before every new layer is checked (layer-guard/).
     await guard.check(repo.appPath, build.destinations[0]!.tag);
+    // The lifecycle exited 0 and its layers passed: as its own cache was, the store is saved now.
+    await layerCache.commit();
     const written = await writeAppImage(build, repo, inputs, lifecycle);
     await copyBuildOutputs(join(view.path, "layers"), { ...opts, destinations: build.destinations }, written);
     return {
@@ -180,8 +189,9 @@ async function buildInView(
       phases: lifecycle.output.phaseTimes(),
     };
   } finally {
-    // The view (unmounted first) is inside the work dir.
+    // The view (unmounted first) is inside the work dir. A build that did not commit drops its changes.
     await view?.release();
+    await layerCache?.discard();
     await guard?.done();
     await rm(work, { recursive: true, force: true });
     await buildCache.done();

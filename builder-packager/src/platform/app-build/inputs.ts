@@ -19,6 +19,7 @@ import type { ProjectDescriptor } from "./project-descriptor.js";
 import { runImageShellEnv } from "./run-image-shell.js";
 import { copyWorkspace } from "./workspace.js";
 import { chownTree } from "./layout-repo.js";
+import { clearLayerStore } from "./layer-store/index.js";
 import type { Binding, BuildOptions, BuildPart } from "./options.js";
 
 /** What {@link prepareInputs} laid out, for the lifecycle and the image's provenance. */
@@ -118,6 +119,7 @@ export async function useBuildCache(
     if (opts.clearCache) {
       say("Clearing the build cache (--clear-cache): every layer is built afresh");
       await rm(dir, { recursive: true, force: true });
+      await clearLayerStore(dir); // the cache layers kept by reference go too
     }
     await chownTree(dir, builder.uid, builder.gid);
   } catch (err) {

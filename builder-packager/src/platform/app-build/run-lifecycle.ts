@@ -62,14 +62,15 @@ type InContainer = (args: string[], env: string[], mounts: BindMount[]) => Promi
 /**
  * Runs the lifecycle in the builder's view: the creator in one container, or each phase in
  * its own (the same user, rootfs and network; the cache and layout repository, `mounts.state`,
- * and registry credentials only where phases/phase-container.ts puts them). Follows the
+ * and registry credentials only where phases/phase-container.ts puts them; the cache layers
+ * kept by reference, `mounts.layerCache`, in the creator's or the builder's). Follows the
  * output and throws the one-line error of a failed, stalled or aborted build.
  */
 export async function runLifecycle(
   build: LifecycleBuild,
   rootfs: string,
   repo: LayoutRepo,
-  mounts: { shared: BindMount[]; state: BindMount[] },
+  mounts: LifecycleMounts,
   binaries: LifecycleBinaries = BUILDER_LIFECYCLE,
   network?: Promise<IsolatedNetwork | undefined>,
 ): Promise<LifecycleRun> {
@@ -131,11 +132,21 @@ export async function runLifecycle(
   return { ...ran.extended, output };
 }
 
+/** The lifecycle's mounts, by who may see them (phases/phase-container.ts). */
+export interface LifecycleMounts {
+  /** /platform and the bindings: every container. */
+  shared: BindMount[];
+  /** The build cache and the layout repository: the creator, analyzer, restorer, exporter. */
+  state: BindMount[];
+  /** The cache layers kept by reference (layer-store/): the creator and the builder; none when off. */
+  layerCache?: BindMount[];
+}
+
 /** Where the creator or the phases run, and what they run with: the same for either path. */
 interface LifecycleSite {
   rootfs: string;
   repo: LayoutRepo;
-  mounts: { shared: BindMount[]; state: BindMount[] };
+  mounts: LifecycleMounts;
   inContainer: InContainer;
   output: LifecycleOutput;
 }
@@ -148,6 +159,7 @@ async function runCreator(
   const code = await inContainer(creatorArgs(build.opts, repo), lifecycleEnv(build), [
     ...mounts.shared,
     ...mounts.state,
+    ...(mounts.layerCache ?? []),
   ]);
   return { code, extended: { run: build.run } };
 }
@@ -176,7 +188,7 @@ async function runEachPhase(
           platformApi: build.platformApi,
           layoutDir: LAYOUT_REPO_MOUNT,
         }),
-        phaseMounts(phase, mounts.shared, mounts.state),
+        phaseMounts(phase, mounts.shared, mounts.state, mounts.layerCache),
       ),
     (header) => output.line(header, "stdout"),
     async (phase) => {

@@ -36,3 +36,13 @@ test("the cache and the layout repository are mounted for analyze, restore and e
   expect(registryAuthJson({})).toBeUndefined();
   expect(JSON.parse(auth ?? "")).toEqual({ "127.0.0.1:5000": "Basic dTpw" });
 });
+
+test("the cache layers kept by reference reach the builder alone, where the buildpacks fill them", () => {
+  const shared: BindMount[] = [{ source: "/w/platform", destination: "/platform", readonly: true }];
+  const state: BindMount[] = [{ source: "/c", destination: "/cache" }];
+  const layerCache: BindMount[] = [{ source: "/s/merged", destination: "/cnbkit/layer-cache" }];
+  const withIt = PHASE_ORDER.filter((p) =>
+    phaseMounts(p, shared, state, layerCache).some((m) => m.destination === "/cnbkit/layer-cache"),
+  );
+  expect(withIt).toEqual(["build"]);
+});

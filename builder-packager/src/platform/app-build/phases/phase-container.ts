@@ -41,10 +41,18 @@ export function phaseEnv(phase: Phase, i: PhaseEnvInputs): string[] {
 /**
  * The mounts of `phase`'s container: `shared` (the platform dir and bindings) for every
  * phase, `state` (the build cache and the layout repository) for the analyzer, restorer and
- * exporter only, so no buildpack can read or poison the cache or the images.
+ * exporter only, so no buildpack can read or poison the cache or the images, and
+ * `buildOnly` (the cache layers kept by reference, layer-store/) for the builder only, the
+ * one phase whose buildpacks fill them.
  */
-export function phaseMounts(phase: Phase, shared: BindMount[], state: BindMount[]): BindMount[] {
-  return PHASES[phase].registry ? [...shared, ...state] : [...shared];
+export function phaseMounts(
+  phase: Phase,
+  shared: BindMount[],
+  state: BindMount[],
+  buildOnly: BindMount[] = [],
+): BindMount[] {
+  if (PHASES[phase].registry) return [...shared, ...state];
+  return phase === "build" ? [...shared, ...buildOnly] : [...shared];
 }
 
 /**

@@ -5,25 +5,20 @@
  * digest (a partial blob is never visible under its name), and index.json is replaced by
  * rename last, so a crash leaves the previous layout intact.
  *
- * Concurrent writers (8 `cnbkit rebase --output oci:DIR:tN` at once kept 4 of 8 tags) take
- * the layout's lock (`.cnbkit-lock`, a pid lock dir) for every read-modify-write of
- * index.json. After a tag changes, blobs nothing references any more are collected under
- * the same lock (7 builds had left 19 of 30 blobs unreferenced). A writer registers in
- * `.cnbkit-writers/` when it opens the layout to write; while another live writer is
- * registered nothing is collected, so a blob written (or found and reused) but not yet
- * indexed is never taken. Partial `.tmp-<pid>-*` blobs of dead writers are removed when the
- * layout is opened to write. Blobs are checked against their digest before they are reused
- * (`blob-check.ts`); a corrupt one is removed with a warning that names it.
+ * Concurrent writers take the layout's lock for every change of index.json, register while
+ * they write, and blobs nothing references any more are collected after a tag changes
+ * (layout-writers.ts); tags and index.json entries are in layout-tags.ts. Blobs are checked
+ * against their digest before they are reused (`blob-check.ts`); a corrupt one is removed
+ * with a warning that names it.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { access, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { access, link, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CnbError } from "@cnbkit/framework";
-import { isProcessAlive, processIdentity, withDirLock } from "../cache/index.js";
-import { checkBlobFile, compactRemembered, isRemembered, rememberBlobFile } from "./blob-check.js";
+import { checkBlobFile, isRemembered, rememberBlobFile } from "./blob-check.js";
 import { diskFullError } from "./disk-full.js";
 import { type Digest, digestAlgorithm, digestHex, HashingStream, isDigest } from "./digest.js";
 import {
@@ -33,7 +28,6 @@ import {
   imageIndex,
   imageManifest,
   isIndexType,
-  isManifestType,
   jsonBlob,
   MEDIA_TYPES,
   type ParsedManifest,
@@ -43,8 +37,11 @@ import {
   REF_NAME_ANNOTATION,
 } from "./image.js";
 import { tempPath } from "./layer.js";
-import { compareBytes } from "./tar.js";
+import { ATTACHED_TAG, checkLayoutTag, entryTag, withoutTag, withTag } from "./layout-tags.js";
+import { collectUnreferenced, registerWriter, withLayoutLock } from "./layout-writers.js";
 import { writeAtomic } from "@cnbkit/framework/fs";
+
+export { ATTACHED_TAG, checkLayoutTag } from "./layout-tags.js";
 
 /** What {@link OciLayout.putBlob} accepts: bytes, a file path, or a stream. */
 export type BlobSource = Uint8Array | string | { path: string } | Readable | AsyncIterable<Uint8Array>;
@@ -66,13 +63,6 @@ export interface LayoutOptions {
   /** Where warnings go (a corrupt blob removed); default: stderr as `warning: ...`. */
   onWarning?: (line: string) => void;
 }
-
-const LOCK = ".cnbkit-lock";
-const WRITERS = ".cnbkit-writers";
-/** Blobs changed this recently before the collector's own registration are left alone (clock granularity). */
-const GC_MARGIN_MS = 2000;
-/** When this process registered as a writer of each layout dir (ms since the epoch). */
-const registeredAt = new Map<string, number>();
 
 /**
  * An OCI image layout directory.
@@ -142,43 +132,13 @@ export class OciLayout {
         await writeLayoutFile(join(layout.dir, "index.json"), JSON.stringify(imageIndex([])));
       }
     }
-    await layout.registerWriter();
+    await registerWriter(layout);
     return layout;
-  }
-
-  /**
-   * Once per process and layout, under the lock: records this process in `.cnbkit-writers/`
-   * (so no other writer collects blobs it is about to write or reuse) and removes what dead
-   * writers left: partial `.tmp-<pid>-*` files (on a nearly full disk they made the next
-   * write fail with ENOSPC) and their registrations.
-   */
-  private async registerWriter(): Promise<void> {
-    if (registeredAt.has(this.dir)) return;
-    await this.locked(async () => {
-      const writers = join(this.dir, WRITERS);
-      await mkdir(writers, { recursive: true });
-      await writeFile(join(writers, String(process.pid)), `${processIdentity() ?? ""}\n`);
-      registeredAt.set(this.dir, Date.now());
-      for (const name of await readdir(writers)) {
-        if (!(await this.writerAlive(name))) await rm(join(writers, name), { force: true });
-      }
-      for (const d of [this.dir, this.blobDir]) {
-        for (const name of await readdir(d).catch(() => [] as string[])) {
-          const pid = /^(?:.+)?\.tmp-(\d+)-/.exec(name)?.[1]; // ours and writeAtomic's <file>.tmp-<pid>-*
-          if (pid && !isProcessAlive(Number(pid))) await rm(join(d, name), { recursive: true, force: true });
-        }
-      }
-    });
-  }
-
-  private async writerAlive(name: string): Promise<boolean> {
-    const identity = (await readFile(join(this.dir, WRITERS, name), "utf8").catch(() => "")).trim();
-    return isProcessAlive(Number(name), identity || undefined);
   }
 
   /** Runs `fn` holding the layout's lock (every index.json change and the collection of blobs). */
   private locked<T>(fn: () => Promise<T>): Promise<T> {
-    return withDirLock(join(this.dir, LOCK), fn, { pollMs: 20 });
+    return withLayoutLock(this.dir, fn);
   }
 
   /** Path of a blob (whether or not it exists). */
@@ -426,20 +386,7 @@ export class OciLayout {
   async tag(desc: Descriptor, tag: string): Promise<void> {
     checkLayoutTag(tag, this.dir);
     await this.locked(async () => {
-      const idx = await this.index();
-      const rest = idx.manifests.filter((m) => m.annotations?.[REF_NAME_ANNOTATION] !== tag);
-      const entry: Descriptor = {
-        mediaType: desc.mediaType,
-        digest: desc.digest,
-        size: desc.size,
-        ...(desc.platform ? { platform: desc.platform } : {}),
-        annotations: { ...(desc.annotations ?? {}), [REF_NAME_ANNOTATION]: tag },
-      };
-      rest.push(entry);
-      rest.sort((a, b) =>
-        compareBytes(a.annotations?.[REF_NAME_ANNOTATION] ?? "", b.annotations?.[REF_NAME_ANNOTATION] ?? ""),
-      );
-      await writeLayoutFile(join(this.dir, "index.json"), `${JSON.stringify({ ...idx, manifests: rest }, null, 2)}\n`);
+      await this.writeIndexJson(withTag(await this.index(), desc, tag));
       await this.collectUnreferenced();
     });
   }
@@ -447,63 +394,22 @@ export class OciLayout {
   /** Removes a tag from index.json; blobs only it referenced are collected. */
   async untag(tag: string): Promise<void> {
     await this.locked(async () => {
-      const idx = await this.index();
-      const rest = idx.manifests.filter((m) => m.annotations?.[REF_NAME_ANNOTATION] !== tag);
-      await writeLayoutFile(join(this.dir, "index.json"), `${JSON.stringify({ ...idx, manifests: rest }, null, 2)}\n`);
+      await this.writeIndexJson(withoutTag(await this.index(), tag));
       await this.collectUnreferenced();
     });
   }
 
+  /** Replaces index.json (atomically; the caller holds the lock). */
+  private async writeIndexJson(idx: ImageIndex): Promise<void> {
+    await writeLayoutFile(join(this.dir, "index.json"), `${JSON.stringify(idx, null, 2)}\n`);
+  }
+
   /**
-   * Removes blobs that nothing in index.json reaches (manifests, indexes, configs, layers,
-   * subjects), when this process is the only live writer and the blob is older than its
-   * registration. The caller holds the lock. Returns how many went; does nothing when a
-   * referenced manifest cannot be read (better keep garbage than lose an image).
+   * Removes blobs that nothing in index.json reaches, when this process is the only live
+   * writer (see layout-writers.ts). The caller holds the lock. Returns how many went.
    */
-  async collectUnreferenced(): Promise<number> {
-    const since = registeredAt.get(this.dir);
-    if (since === undefined) return 0; // opened to read only
-    for (const name of await readdir(join(this.dir, WRITERS)).catch(() => [] as string[])) {
-      if (name !== String(process.pid) && (await this.writerAlive(name))) return 0;
-    }
-    const reachable = new Set<string>();
-    const walk = async (d: { digest: string; mediaType?: string }): Promise<boolean> => {
-      if (reachable.has(d.digest)) return true;
-      reachable.add(d.digest);
-      if (!isIndexType(d.mediaType ?? "") && !isManifestType(d.mediaType)) return true;
-      let parsed: ParsedManifest;
-      try {
-        parsed = parseManifest(await readFile(this.blobPath(d.digest)), d.mediaType, d.digest);
-      } catch {
-        return false;
-      }
-      const children =
-        parsed.kind === "index"
-          ? parsed.index.manifests
-          : [
-              parsed.manifest.config,
-              ...parsed.manifest.layers,
-              ...(parsed.manifest.subject ? [parsed.manifest.subject] : []),
-            ];
-      for (const c of children) if (!(await walk(c))) return false;
-      return true;
-    };
-    for (const m of (await this.index()).manifests) if (!(await walk(m))) return 0;
-    let removed = 0;
-    const cutoff = since - GC_MARGIN_MS;
-    for (const hex of await readdir(this.blobDir).catch(() => [] as string[])) {
-      if (hex.startsWith(".") || reachable.has(`sha256:${hex}`)) continue;
-      const st = await stat(join(this.blobDir, hex)).catch(() => undefined);
-      // ctime, not mtime: a blob hardlinked in keeps its mtime but gets a new ctime.
-      if (!st?.isFile() || st.ctimeMs >= cutoff) continue;
-      await rm(join(this.blobDir, hex), { force: true });
-      removed++;
-    }
-    if (removed > 0) {
-      const keep = new Set((await readdir(this.blobDir).catch(() => [] as string[])).filter((n) => !n.startsWith(".")));
-      await compactRemembered(this.dir, keep);
-    }
-    return removed;
+  collectUnreferenced(): Promise<number> {
+    return collectUnreferenced(this);
   }
 
   /**
@@ -523,7 +429,7 @@ export class OciLayout {
     }
     if (!tag) {
       // Signatures and attestations beside an image (cosign's tags) are not images to pick.
-      const images = idx.manifests.filter((m) => !ATTACHED_TAG.test(m.annotations?.[REF_NAME_ANNOTATION] ?? ""));
+      const images = idx.manifests.filter((m) => !ATTACHED_TAG.test(entryTag(m)));
       if (images.length === 1) return images[0]!;
       const tags = await this.tags();
       if (images.length === 0) throw new CnbError(`${this.dir}: the layout holds no image`);
@@ -555,21 +461,6 @@ export class OciLayout {
 /** True when a resolved entry is an index rather than a single image. */
 export function isIndex(p: ParsedManifest): p is Extract<ParsedManifest, { kind: "index" }> {
   return p.kind === "index" || isIndexType(p.mediaType);
-}
-
-const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-
-/**
- * The tags cosign (and the OCI referrers tag schema's fallback) give artifacts attached to
- * another manifest: `sha256-<hex>.sig`, `.att`, `.sbom`, or the bare `sha256-<hex>`.
- */
-export const ATTACHED_TAG = /^sha256-[0-9a-f]{64}(\.(sig|att|sbom))?$/;
-
-/** Throws a one-line error unless `tag` is a valid tag. */
-export function checkLayoutTag(tag: string, where: string): void {
-  if (!TAG_RE.test(tag)) {
-    throw new CnbError(`${where}: tag "${tag}" may only contain letters, digits, '_', '.' and '-' (max 128)`);
-  }
 }
 
 function corruptError(dir: string, digest: string, actual: string): CnbError {

@@ -87,6 +87,7 @@ describe.each([
     await first.finish();
     expect(layer.state).toEqual({ kind: "new" });
     expect(layer.path).toBe(join(home(), "go-build"));
+    expect(layer.byReference).toBe(byReference);
     const toml = parseLayerToml(await readFile(join(home(), "go-build.toml"), "utf8"), "t");
     expect(toml.types).toEqual({ cache: true, build: false, launch: false });
     expect(toml.metadata).toEqual({ "cache-key": { go: "1.26.10" } });
@@ -201,8 +202,12 @@ describe("by reference", () => {
     const fresh = await ls.fresh("scratch", { types: {} });
     const defaulted = await ls.cached("npm-cache", { types: {}, key: {}, fill });
     await ls.finish();
-    for (const l of [launch, build, uncached, fresh]) expect(l.path).toBe(join(layersDir(), l.name));
+    for (const l of [launch, build, uncached, fresh]) {
+      expect(l.path).toBe(join(layersDir(), l.name));
+      expect(l.byReference).toBe(false);
+    }
     expect(defaulted.path).toBe(join(byRefDir(), "npm-cache"));
+    expect(defaulted.byReference).toBe(true);
     expect((await readdir(layersDir())).sort()).toEqual(
       ["bin", "bin.toml", "go", "go.toml", "node", "node.toml", "scratch", "scratch.toml"].sort(),
     );

@@ -54,6 +54,14 @@ export class Layer<M extends object = MetadataTable> {
   readonly name: string;
   /** The layer's directory. */
   readonly path: string;
+  /**
+   * True when the layer is kept by reference in the platform's layer cache (a cache-only
+   * layer, by-reference.ts), not under `<layers>`. That is another mount than `<layers>`, so
+   * hard links and renames between this layer and other layers or the app fail (EXDEV): a
+   * tool told to hard-link out of a cache here (uv's `UV_LINK_MODE=hardlink`, a pnpm store)
+   * copies instead.
+   */
+  readonly byReference: boolean;
   /** Why its contents are what they are; {@link ensureContents} and the arch-neutral store change it. */
   state: LayerState;
   /** The key stored with the layer (cached layers only). */
@@ -67,6 +75,7 @@ export class Layer<M extends object = MetadataTable> {
     this.state = init.state;
     this.key = init.key;
     this.refill = init.refill;
+    this.byReference = init.byReference ?? false;
     const types = init.types;
     this.types = { build: types.build ?? false, launch: types.launch ?? false, cache: types.cache ?? false };
     this.execD = new ExecDPrograms(init.path, init.self, () => this.assertWritable());
@@ -127,6 +136,8 @@ export interface LayerInit<M extends object = MetadataTable> {
   types: Partial<LayerTypes>;
   /** The key stored with the layer (cached layers only). */
   key?: LayerKey;
+  /** Kept by reference in the platform's layer cache (see {@link Layer.byReference}). Default false. */
+  byReference?: boolean;
   /** The lifecycle will reuse the previous image's layer (a launch-only layer restored as TOML only). Default false. */
   reusedFromImage?: boolean;
   /** The running buildpack program, for `execD.addSelf`. */

@@ -147,7 +147,18 @@ export class Layers {
       await this.fill(home, l, options.fill, options.metadata);
     };
     const key = options.key;
-    const layer = new Layer<M>({ name, path: dir, state, types, key, reusedFromImage, self: this.self, refill });
+    const byReference = home !== this.path;
+    const layer = new Layer<M>({
+      name,
+      path: dir,
+      state,
+      types,
+      key,
+      reusedFromImage,
+      byReference,
+      self: this.self,
+      refill,
+    });
     if (state.kind === "restored") {
       layer.metadata = metadata as M;
       this.log.detail(`Reusing ${name} (key unchanged${migrated ? ", metadata migrated from an older version" : ""})`);
@@ -217,7 +228,8 @@ export class Layers {
     if (declared) return declared;
     const { home, dir, types, state, metadata, reusedFromImage } = await this.lookUp(name, options);
     if (state.kind !== "restored" || reusedFromImage) return undefined;
-    const layer = new Layer<M>({ name, path: dir, state, types, key: options.key, self: this.self });
+    const byReference = home !== this.path;
+    const layer = new Layer<M>({ name, path: dir, state, types, key: options.key, byReference, self: this.self });
     layer.metadata = metadata as M;
     this.declare(name, home, layer);
     return layer;
@@ -293,6 +305,7 @@ export class Layers {
     const layer = new Layer<M>({
       name,
       path: join(home, name),
+      byReference: home !== this.path,
       state: { kind: "new" },
       types: options.types,
       self: this.self,

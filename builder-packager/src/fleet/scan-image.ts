@@ -77,7 +77,9 @@ function configFacts(config: ImageConfig, where: string): ConfigFacts {
   }
   const { lifecycle, build, labels } = meta;
   const refusal = notRebasable(where, config);
-  const extended = (config.history ?? []).some((h) => /Created by extension: /.test(h.created_by ?? ""));
+  // why a refused image is refused (only those: the history is read for nothing otherwise)
+  const extended =
+    refusal !== undefined && (config.history ?? []).some((h) => h.created_by?.includes("Created by extension: "));
   const at = (diffId: string | undefined) => {
     const index = diffId ? config.rootfs.diff_ids.indexOf(diffId as Digest) : -1;
     return diffId && index >= 0 ? { diffId, index } : undefined;

@@ -133,6 +133,9 @@ export class Layers {
    * {@link cached}, with a step that may restore a layer the lifecycle did not restore before
    * `fill` runs (true when it did): how `MultiPlatform` (multi-platform.ts) restores a layer
    * the native build shared. Not for buildpacks: they call `ctx.multiPlatform.cached`.
+   * A cache-only layer kept by reference goes through the same step: `prepare` empties, and
+   * `layer.path` is, its directory in the layer cache, so the store restores into it and
+   * shares from it as from `<layers>`; every combination works, none is kept off it.
    */
   async cachedWith<K extends LayerKey, M extends object = MetadataTable>(
     name: string,

@@ -6,9 +6,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { expect, test } from "vitest";
 import { type Binding, type BuildOptions, buildApp } from "../../builder-packager/src/platform/index.js";
-import { fixtureApp, getFromImage } from "./support.js";
+import { fixtureApp, getFromImage, useReferenceBuilder } from "./support.js";
 
 /**
  * The answer a corpus fixture's server gives: `200 <fixture>: <says>` (`says` is a regex source).
@@ -86,4 +86,14 @@ export async function buildAndAsk(c: AppCase, builder: string, bindings: Binding
     await rm(app, { recursive: true, force: true });
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Registers a Node.js e2e table: the reference builder and CA binding made before the file's
+ * tests, then one test a case, built and asked by {@link buildAndAsk}. Two builds at a time:
+ * each waits on npm, runc and the disk more than on a CPU (see vitest.config.ts).
+ */
+export function testAppCases(cases: Record<string, AppCase>): void {
+  const ref = useReferenceBuilder();
+  test.concurrent.each(Object.entries(cases))("%s", (_name, c) => buildAndAsk(c, ref.builder, ref.bindings), 900_000);
 }

@@ -10,18 +10,7 @@
  * dependency trees (express alone brings some 70 packages). Answers pin the versions the
  * lockfiles pin, so a wrong or half install shows up here.
  */
-import { beforeAll, test } from "vitest";
-import type { Binding } from "../../builder-packager/src/platform/index.js";
-import { type AppCase, buildAndAsk, fixtureAnswer } from "./app-case.js";
-import { caBindings, referenceBuilder } from "./support.js";
-
-let builder = "";
-let bindings: Binding[] = [];
-
-beforeAll(async () => {
-  builder = await referenceBuilder();
-  bindings = await caBindings();
-});
+import { type AppCase, fixtureAnswer, testAppCases } from "./app-case.js";
 
 const EXPRESS_4 = "express 4\\.22\\.3, body-parser 1\\.20\\.9";
 const EXPRESS_5 = "express 5\\.3\\.0, body-parser 2\\.4\\.0";
@@ -98,5 +87,4 @@ const cases: Record<string, AppCase> = {
   },
 };
 
-// Two builds at a time: each waits on npm, runc and the disk more than on a CPU (see vitest.config.ts).
-test.concurrent.each(Object.entries(cases))("%s", (_name, c) => buildAndAsk(c, builder, bindings), 900_000);
+testAppCases(cases);

@@ -8,18 +8,7 @@
  * were written by the real tools (yarn 1.22.22, pnpm 9.15.9, npm 11 and 12). Yarn 1 to 4 apps,
  * each with node_modules and Plug'n'Play, are node-corpus.test.ts's.
  */
-import { beforeAll, test } from "vitest";
-import type { Binding } from "../../builder-packager/src/platform/index.js";
-import { type AppCase, buildAndAsk } from "./app-case.js";
-import { caBindings, referenceBuilder } from "./support.js";
-
-let builder = "";
-let bindings: Binding[] = [];
-
-beforeAll(async () => {
-  builder = await referenceBuilder();
-  bindings = await caBindings();
-});
+import { type AppCase, testAppCases } from "./app-case.js";
 
 const cases: Record<string, AppCase> = {
   "no package manager (server.js only)": {
@@ -82,5 +71,4 @@ const cases: Record<string, AppCase> = {
   },
 };
 
-// Two builds at a time: each waits on npm, runc and the disk more than on a CPU (see vitest.config.ts).
-test.concurrent.each(Object.entries(cases))("%s", (_name, c) => buildAndAsk(c, builder, bindings), 900_000);
+testAppCases(cases);

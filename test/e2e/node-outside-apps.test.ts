@@ -14,19 +14,8 @@
 import { execFileSync } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { beforeAll, test } from "vitest";
-import type { Binding } from "../../builder-packager/src/platform/index.js";
-import { type AppCase, buildAndAsk } from "./app-case.js";
+import { type AppCase, testAppCases } from "./app-case.js";
 import { fixtureJson, server, viteSsrNative } from "./node-app-shapes.js";
-import { caBindings, referenceBuilder } from "./support.js";
-
-let builder = "";
-let bindings: Binding[] = [];
-
-beforeAll(async () => {
-  builder = await referenceBuilder();
-  bindings = await caBindings();
-});
 
 const cases: Record<string, AppCase> = {
   // dev-start-tool (package-lock.json by npm 11.19.1; tsx and @types/node dev, 31 packages)
@@ -76,5 +65,4 @@ const cases: Record<string, AppCase> = {
     viteSsrNative("devDependencies", [/npm ci/, /vite build --ssr/, /npm prune --omit=dev/]),
 };
 
-// Two builds at a time: each waits on npm, runc and the disk more than on a CPU (see vitest.config.ts).
-test.concurrent.each(Object.entries(cases))("%s", (_name, c) => buildAndAsk(c, builder, bindings), 900_000);
+testAppCases(cases);

@@ -17,19 +17,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, test } from "vitest";
-import type { Binding } from "../../builder-packager/src/platform/index.js";
-import { type AppCase, buildAndAsk } from "./app-case.js";
+import { type AppCase, testAppCases } from "./app-case.js";
 import { nativeAddonPackageJson } from "./node-app-shapes.js";
-import { caBindings, FIXTURES, referenceBuilder } from "./support.js";
-
-let builder = "";
-let bindings: Binding[] = [];
-
-beforeAll(async () => {
-  builder = await referenceBuilder();
-  bindings = await caBindings();
-});
+import { FIXTURES } from "./support.js";
 
 const ANSWER = /^200 native-addon: 6 \* 7 = 42 computed by the hello-native addon\n$/;
 
@@ -106,5 +96,4 @@ const cases: Record<string, AppCase> = {
   },
 };
 
-// Two builds at a time: each waits on npm, runc and the disk more than on a CPU (see vitest.config.ts).
-test.concurrent.each(Object.entries(cases))("%s", (_name, c) => buildAndAsk(c, builder, bindings), 900_000);
+testAppCases(cases);

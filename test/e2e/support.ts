@@ -97,6 +97,27 @@ export async function caBindings(): Promise<Binding[]> {
   return [{ name: "ca", dir }];
 }
 
+/** The reference builder and the CA bindings, as {@link useReferenceBuilder} fills them in. */
+export interface ReferenceBuilder {
+  /** `oci:<dir>:latest` of {@link referenceBuilder}. */
+  builder: string;
+  /** {@link caBindings}. */
+  bindings: Binding[];
+}
+
+/**
+ * Registers the file's beforeAll that makes the reference builder and reads the CA binding,
+ * the hook most e2e files open with; the returned fields are filled once it ran.
+ */
+export function useReferenceBuilder(timeout?: number): ReferenceBuilder {
+  const ref: ReferenceBuilder = { builder: "", bindings: [] };
+  beforeAll(async () => {
+    ref.builder = await referenceBuilder();
+    ref.bindings = await caBindings();
+  }, timeout);
+  return ref;
+}
+
 /** `--binding` arguments for {@link caBindings}. */
 export async function caBindingArgs(): Promise<string[]> {
   return (await caBindings()).flatMap((b) => ["--binding", `${b.name}=${b.dir}`]);
@@ -261,13 +282,8 @@ export interface ReferenceApps {
  * builder and reads the CA binding before, removes every app and output dir after.
  */
 export function referenceApps(): ReferenceApps {
-  let builder = "";
-  let bindings: Binding[] = [];
+  const ref = useReferenceBuilder(1_800_000);
   const dirs: string[] = [];
-  beforeAll(async () => {
-    builder = await referenceBuilder();
-    bindings = await caBindings();
-  }, 1_800_000);
   afterAll(async () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
@@ -283,10 +299,10 @@ export function referenceApps(): ReferenceApps {
       const t0 = Date.now();
       await buildApp({
         appDir: c.app,
-        builder,
+        builder: ref.builder,
         output: c.image,
         cacheDir: join(c.work, "cache"),
-        bindings,
+        bindings: ref.bindings,
         env,
         onOutput: (l) => lines.push(l),
       }).catch((e: Error) => {

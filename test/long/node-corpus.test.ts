@@ -21,19 +21,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, test } from "vitest";
-import type { Binding } from "../../builder-packager/src/platform/index.js";
-import { type AppCase, buildAndAsk, fixtureAnswer } from "../e2e/app-case.js";
+import { type AppCase, fixtureAnswer, testAppCases } from "../e2e/app-case.js";
 import { nativeAddonPackageJson, server, viteSsrNative } from "../e2e/node-app-shapes.js";
-import { caBindings, referenceBuilder, ROOT } from "../e2e/support.js";
-
-let builder = "";
-let bindings: Binding[] = [];
-
-beforeAll(async () => {
-  builder = await referenceBuilder();
-  bindings = await caBindings();
-});
+import { ROOT } from "../e2e/support.js";
 
 const EXPRESS_5 = "express 5\\.3\\.0, body-parser 2\\.4\\.0";
 const answer = fixtureAnswer;
@@ -145,4 +135,4 @@ const cases: Record<string, AppCase> = {
 };
 
 // Two builds at a time, as in the CI part.
-test.concurrent.each(Object.entries(cases))("%s", (_name, c) => buildAndAsk(c, builder, bindings), 900_000);
+testAppCases(cases);

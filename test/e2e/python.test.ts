@@ -24,12 +24,12 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
+import { afterAll, describe, expect, test } from "vitest";
+import { buildApp } from "../../builder-packager/src/platform/index.js";
 import { runApp } from "../../builder-packager/src/platform/run.js";
 import { unpackImage } from "../../builder-packager/src/container/unpack.js";
 import { POETRY_BOTTLE, POETRY_BOTTLE_NO_PACKAGE } from "../../buildpacks/python/src/testing/poetry-bottle.js";
-import { caBindings, fixtureApp, freePort, getFromImage, referenceBuilder, ROOT } from "./support.js";
+import { fixtureApp, freePort, getFromImage, ROOT, useReferenceBuilder } from "./support.js";
 
 const TIMEOUT = 900_000;
 /** Flask 3.1.3 and what it requires, pinned, for the apps the tests make (as examples/apps/python-hello pins them). */
@@ -43,14 +43,9 @@ const FLASK_PINS = [
   "werkzeug==3.1.9",
 ];
 
-let builder = "";
-let bindings: Binding[] = [];
+const ref = useReferenceBuilder(TIMEOUT);
 const dirs: string[] = [];
 
-beforeAll(async () => {
-  builder = await referenceBuilder();
-  bindings = await caBindings();
-}, TIMEOUT);
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
@@ -79,10 +74,10 @@ async function build(c: { app: string; image: string; cacheDir: string }) {
   const t0 = Date.now();
   const r = await buildApp({
     appDir: c.app,
-    builder,
+    builder: ref.builder,
     output: c.image,
     cacheDir: c.cacheDir,
-    bindings,
+    bindings: ref.bindings,
     onOutput: (l) => lines.push(l),
   }).catch((e: Error) => {
     throw new Error(`${e.message}\n${lines.slice(-60).join("\n")}`);
@@ -166,6 +161,22 @@ async function bytecodeUse(image: string, modules: string[]): Promise<{ used: nu
   };
 }
 
+/** The venv SBOM names exactly the distributions `pip list` finds in the image's venv, `has` among them; the list. */
+async function expectSbomIsPipList(image: string, has: string[]): Promise<string[]> {
+  const { sbom, pip } = await sbomAndPipList(image);
+  expect(pip).toEqual(expect.arrayContaining(has));
+  expect(sbom.length).toBe(pip.length);
+  expect(sbom).toEqual(pip);
+  return pip;
+}
+
+/** The image's python uses the venv's .pyc for `modules` as they are: none stale, more than 50 used. */
+async function expectBytecodeUsed(image: string, modules: string[]): Promise<void> {
+  const { used, stale } = await bytecodeUse(image, modules);
+  expect(stale).toEqual([]);
+  expect(used).toBeGreaterThan(50);
+}
+
 describe.sequential("pip + Flask + gunicorn with a Procfile (examples/apps/python-hello)", () => {
   const ANSWER = /^200 Hello from python-hello on CPython 3\.11\.2 with Flask 3\.1\.3, up \d+\.\d s\n$/;
   let c = { app: "", image: "", cacheDir: "" };
@@ -187,16 +198,11 @@ describe.sequential("pip + Flask + gunicorn with a Procfile (examples/apps/pytho
   );
 
   test("the venv SBOM lists exactly the distributions pip list finds in the image's venv", async () => {
-    const { sbom, pip } = await sbomAndPipList(c.image);
-    expect(pip).toEqual(expect.arrayContaining(["flask", "gunicorn", "werkzeug", "jinja2", "markupsafe"]));
-    expect(sbom.length).toBe(pip.length);
-    expect(sbom).toEqual(pip);
+    await expectSbomIsPipList(c.image, ["flask", "gunicorn", "werkzeug", "jinja2", "markupsafe"]);
   });
 
   test("the venv's .pyc compiled at build are used as they are, though the image's files are dated 1980", async () => {
-    const { used, stale } = await bytecodeUse(c.image, ["flask", "gunicorn.app.wsgiapp", "jinja2"]);
-    expect(stale).toEqual([]);
-    expect(used).toBeGreaterThan(50);
+    await expectBytecodeUsed(c.image, ["flask", "gunicorn.app.wsgiapp", "jinja2"]);
   });
 
   test(
@@ -307,17 +313,12 @@ describe.sequential("uv + FastAPI with no Procfile (fixtures/python-uv-fastapi)"
   );
 
   test("the venv SBOM lists exactly what pip list finds, without the dev group", async () => {
-    const { sbom, pip } = await sbomAndPipList(c.image);
-    expect(pip).toEqual(expect.arrayContaining(["fastapi", "uvicorn", "pydantic", "pydantic-core", "starlette"]));
+    const pip = await expectSbomIsPipList(c.image, ["fastapi", "uvicorn", "pydantic", "pydantic-core", "starlette"]);
     expect(pip).not.toContain("iniconfig");
-    expect(sbom.length).toBe(pip.length);
-    expect(sbom).toEqual(pip);
   });
 
   test("uv's .pyc are used as they are in the image", async () => {
-    const { used, stale } = await bytecodeUse(c.image, ["fastapi", "uvicorn", "pydantic"]);
-    expect(stale).toEqual([]);
-    expect(used).toBeGreaterThan(50);
+    await expectBytecodeUsed(c.image, ["fastapi", "uvicorn", "pydantic"]);
   });
 
   test(
@@ -360,15 +361,11 @@ describe.sequential("Poetry + Django + WhiteNoise with no Procfile (fixtures/pyt
   );
 
   test("the venv SBOM lists exactly what pip list finds: Django and its dependencies, WhiteNoise, gunicorn", async () => {
-    const { sbom, pip } = await sbomAndPipList(c.image);
-    expect(pip).toEqual(expect.arrayContaining(["django", "asgiref", "sqlparse", "gunicorn", "whitenoise"]));
-    expect(sbom).toEqual(pip);
+    await expectSbomIsPipList(c.image, ["django", "asgiref", "sqlparse", "gunicorn", "whitenoise"]);
   });
 
   test("the .pyc uv compiled from the lock's export are used as they are in the image", async () => {
-    const { used, stale } = await bytecodeUse(c.image, ["django.core.wsgi", "whitenoise", "gunicorn.app.wsgiapp"]);
-    expect(stale).toEqual([]);
-    expect(used).toBeGreaterThan(50);
+    await expectBytecodeUsed(c.image, ["django.core.wsgi", "whitenoise", "gunicorn.app.wsgiapp"]);
   });
 });
 
@@ -390,9 +387,7 @@ describe.sequential("Pipenv + Flask (buildpacks/python/testdata/pipenv-flask)", 
   );
 
   test("the venv SBOM lists exactly what pip list finds: Flask, its dependencies and gunicorn", async () => {
-    const { sbom, pip } = await sbomAndPipList(c.image);
-    expect(pip).toEqual(expect.arrayContaining(["flask", "werkzeug", "jinja2", "markupsafe", "click", "gunicorn"]));
-    expect(sbom).toEqual(pip);
+    await expectSbomIsPipList(c.image, ["flask", "werkzeug", "jinja2", "markupsafe", "click", "gunicorn"]);
   });
 });
 
@@ -400,29 +395,31 @@ describe.sequential("a Flask app factory with no WSGI server among its dependenc
   test(
     "waitress is added in a layer of its own and calls the factory; the venv's python serves the app",
     async () => {
-      const app = await fixtureApp("python-flask-factory", {
-        "requirements.txt": [...FLASK_PINS, ""].join("\n"),
-        // The Flask tutorial's shape: the app is made by create_app() in a package.
-        "hello/__init__.py": [
-          "import flask",
-          "from flask import Flask",
-          "",
-          "",
-          "def create_app(test_config=None):",
-          "    app = Flask(__name__)",
-          "",
-          "    @app.get('/')",
-          "    def index():",
-          "        import waitress  # served by it: the import shows both layers are on the path",
-          "        return f'hello from flask {flask.__version__} behind waitress'",
-          "",
-          "    return app",
-          "",
-        ].join("\n"),
-      });
-      const work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-python-flask-factory-out-"));
-      dirs.push(app, work);
-      const c = { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
+      const c = await appCase(
+        "python-flask-factory",
+        undefined,
+        {
+          "requirements.txt": [...FLASK_PINS, ""].join("\n"),
+          // The Flask tutorial's shape: the app is made by create_app() in a package.
+          "hello/__init__.py": [
+            "import flask",
+            "from flask import Flask",
+            "",
+            "",
+            "def create_app(test_config=None):",
+            "    app = Flask(__name__)",
+            "",
+            "    @app.get('/')",
+            "    def index():",
+            "        import waitress  # served by it: the import shows both layers are on the path",
+            "        return f'hello from flask {flask.__version__} behind waitress'",
+            "",
+            "    return app",
+            "",
+          ].join("\n"),
+        },
+        { pin: false },
+      );
       const cold = await build(c);
       expect(cold.text).toMatch(/web: from Flask app factory create_app\(\) in hello\/__init__\.py; .*adding waitress/);
       expect(cold.text).toMatch(/--call hello:create_app/);
@@ -437,25 +434,27 @@ describe.sequential("a Flask app in a package's own app.py, re-exported by its _
   test(
     "Hexlet's page_analyzer layout: gunicorn serves page_analyzer.app:app, found with no Procfile",
     async () => {
-      const app = await fixtureApp("python-package-app", {
-        "requirements.txt": [...FLASK_PINS, "gunicorn==27.0.1", ""].join("\n"),
-        "page_analyzer/__init__.py": "from page_analyzer.app import app  # noqa: F401\n",
-        "page_analyzer/app.py": [
-          "from flask import Flask",
-          "",
-          "app = Flask(__name__)",
-          "",
-          "",
-          "@app.get('/')",
-          "def index():",
-          "    return 'page analyzer'",
-          "",
-        ].join("\n"),
-        "tests/test_app.py": "def test_nothing():\n    pass\n",
-      });
-      const work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-python-package-app-out-"));
-      dirs.push(app, work);
-      const c = { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
+      const c = await appCase(
+        "python-package-app",
+        undefined,
+        {
+          "requirements.txt": [...FLASK_PINS, "gunicorn==27.0.1", ""].join("\n"),
+          "page_analyzer/__init__.py": "from page_analyzer.app import app  # noqa: F401\n",
+          "page_analyzer/app.py": [
+            "from flask import Flask",
+            "",
+            "app = Flask(__name__)",
+            "",
+            "",
+            "@app.get('/')",
+            "def index():",
+            "    return 'page analyzer'",
+            "",
+          ].join("\n"),
+          "tests/test_app.py": "def test_nothing():\n    pass\n",
+        },
+        { pin: false },
+      );
       const cold = await build(c);
       expect(cold.text).toMatch(/web: from Flask app in page_analyzer\/app\.py; gunicorn is a dependency/);
       expect(await getPaths(c.image, ["/"])).toEqual(["200 page analyzer"]);
@@ -552,57 +551,61 @@ describe.sequential("Django with gunicorn 20, which imports pkg_resources, on th
     "pip's newest setuptools (no pkg_resources) is replaced by the inventory's 81.0.0 with one line; gunicorn starts and serves Django",
     async () => {
       // No .python-version: the default line (3.13), where venvs have no setuptools of their own.
-      const app = await fixtureApp("python-gunicorn20", {
-        "requirements.txt": ["django==5.2.1", "asgiref==3.13.0", "sqlparse==0.6.1", "gunicorn==20.1.0", ""].join("\n"),
-        "manage.py": [
-          "import os",
-          "import sys",
-          "",
-          'if __name__ == "__main__":',
-          '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")',
-          "    from django.core.management import execute_from_command_line",
-          "",
-          "    execute_from_command_line(sys.argv)",
-          "",
-        ].join("\n"),
-        "mysite/__init__.py": "",
-        "mysite/settings.py": [
-          'SECRET_KEY = "test-only-not-secret"',
-          "DEBUG = False",
-          'ALLOWED_HOSTS = ["*"]',
-          "INSTALLED_APPS = []",
-          'ROOT_URLCONF = "mysite.urls"',
-          'WSGI_APPLICATION = "mysite.wsgi.application"',
-          "",
-        ].join("\n"),
-        "mysite/urls.py": [
-          "import platform",
-          "",
-          "import gunicorn",
-          "from django.http import HttpResponse",
-          "from django.urls import path",
-          "",
-          "",
-          "def index(request):",
-          '    return HttpResponse(f"django behind gunicorn {gunicorn.__version__} on CPython {platform.python_version()}")',
-          "",
-          "",
-          'urlpatterns = [path("", index)]',
-          "",
-        ].join("\n"),
-        "mysite/wsgi.py": [
-          "import os",
-          "",
-          "from django.core.wsgi import get_wsgi_application",
-          "",
-          'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")',
-          "application = get_wsgi_application()",
-          "",
-        ].join("\n"),
-      });
-      const work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-python-gunicorn20-out-"));
-      dirs.push(app, work);
-      const c = { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
+      const c = await appCase(
+        "python-gunicorn20",
+        undefined,
+        {
+          "requirements.txt": ["django==5.2.1", "asgiref==3.13.0", "sqlparse==0.6.1", "gunicorn==20.1.0", ""].join(
+            "\n",
+          ),
+          "manage.py": [
+            "import os",
+            "import sys",
+            "",
+            'if __name__ == "__main__":',
+            '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")',
+            "    from django.core.management import execute_from_command_line",
+            "",
+            "    execute_from_command_line(sys.argv)",
+            "",
+          ].join("\n"),
+          "mysite/__init__.py": "",
+          "mysite/settings.py": [
+            'SECRET_KEY = "test-only-not-secret"',
+            "DEBUG = False",
+            'ALLOWED_HOSTS = ["*"]',
+            "INSTALLED_APPS = []",
+            'ROOT_URLCONF = "mysite.urls"',
+            'WSGI_APPLICATION = "mysite.wsgi.application"',
+            "",
+          ].join("\n"),
+          "mysite/urls.py": [
+            "import platform",
+            "",
+            "import gunicorn",
+            "from django.http import HttpResponse",
+            "from django.urls import path",
+            "",
+            "",
+            "def index(request):",
+            '    return HttpResponse(f"django behind gunicorn {gunicorn.__version__} on CPython {platform.python_version()}")',
+            "",
+            "",
+            'urlpatterns = [path("", index)]',
+            "",
+          ].join("\n"),
+          "mysite/wsgi.py": [
+            "import os",
+            "",
+            "from django.core.wsgi import get_wsgi_application",
+            "",
+            'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")',
+            "application = get_wsgi_application()",
+            "",
+          ].join("\n"),
+        },
+        { pin: false },
+      );
       const cold = await build(c);
       console.log(`gunicorn 20 + Django app: cold build ${cold.ms} ms`);
       expect(cold.text).toMatch(
@@ -678,25 +681,27 @@ describe.sequential("an app that asks for CPython 3.13 (.python-version), on the
   test(
     "the 3.13 made from Debian 13's python3.13 is installed, and gunicorn serves the app on it",
     async () => {
-      const app = await fixtureApp("python-313", {
-        ".python-version": "3.13\n",
-        "requirements.txt": [...FLASK_PINS, "gunicorn==27.0.1", ""].join("\n"),
-        "app.py": [
-          "import platform, ssl, sqlite3",
-          "from flask import Flask",
-          "",
-          "app = Flask(__name__)",
-          "",
-          "",
-          "@app.get('/')",
-          "def index():",
-          "    return f'CPython {platform.python_version()} with sqlite {sqlite3.sqlite_version}'",
-          "",
-        ].join("\n"),
-      });
-      const work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-python-313-out-"));
-      dirs.push(app, work);
-      const c = { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
+      const c = await appCase(
+        "python-313",
+        undefined,
+        {
+          ".python-version": "3.13\n",
+          "requirements.txt": [...FLASK_PINS, "gunicorn==27.0.1", ""].join("\n"),
+          "app.py": [
+            "import platform, ssl, sqlite3",
+            "from flask import Flask",
+            "",
+            "app = Flask(__name__)",
+            "",
+            "",
+            "@app.get('/')",
+            "def index():",
+            "    return f'CPython {platform.python_version()} with sqlite {sqlite3.sqlite_version}'",
+            "",
+          ].join("\n"),
+        },
+        { pin: false },
+      );
       const cold = await build(c);
       console.log(`python 3.13 app: cold build ${cold.ms} ms`);
       expect(cold.text).toMatch(/\.python-version/);

@@ -29,6 +29,7 @@ import { servletWar } from "../../buildpacks/java/src/testing/servlet-war.js";
 import { layersToSlices, parseLayersIndex } from "../../buildpacks/java/src/spring-boot-layers.js";
 import { FAKE_GRADLE } from "../../buildpacks/java/src/testing/fake-gradle.js";
 import { type Built, buildJava, javaBuilder } from "./java-builder.js";
+import { serverJar } from "./server-jar.js";
 import { caBindings, E2E_DIR, getFromImage, ROOT } from "./support.js";
 
 const TIMEOUT = 1_200_000;
@@ -53,11 +54,6 @@ afterAll(async () => {
 /** A build of `app` with the local Java builder (see java-builder.ts). */
 const build = (app: string, image: string, cacheDir: string, env: Record<string, string> = {}, runImage?: string) =>
   buildJava({ builder, bindings, app, image, cacheDir, env, runImage });
-
-function run(cmd: string, args: string[], cwd: string): void {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr || r.error?.message}`);
-}
 
 /** The image's layers by diffID, each named as the lifecycle's metadata label names it. */
 function namedLayers(image: string): Map<string, string> {
@@ -84,40 +80,6 @@ function namedLayers(image: string): Map<string, string> {
   for (const bp of md.buildpacks ?? [])
     for (const [name, l] of Object.entries(bp.layers ?? {})) names.set(l.sha, `${bp.key}:${name}`);
   return new Map(config.rootfs.diff_ids.map((d) => [d, names.get(d) ?? "base"]));
-}
-
-/** A tiny com.sun.net.httpserver server on $PORT, compiled into `<dir>/server.jar` with the host's JDK. */
-async function serverJar(dir: string): Promise<void> {
-  const src = join(dir, "..", "jar-src");
-  await mkdir(join(src, "hello"), { recursive: true });
-  await writeFile(
-    join(src, "hello", "Server.java"),
-    `package hello;
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
-public class Server {
-  public static void main(String[] args) throws Exception {
-    String host = System.getenv().getOrDefault("HOST", "0.0.0.0");
-    int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
-    HttpServer s = HttpServer.create(new InetSocketAddress(host, port), 0);
-    s.createContext("/", ex -> {
-      byte[] body = ("jar on " + System.getProperty("java.version") + " JAVA_TOOL_OPTIONS=" + System.getenv("JAVA_TOOL_OPTIONS")
-          + " maxMemory=" + Runtime.getRuntime().maxMemory() + "\\n").getBytes();
-      ex.sendResponseHeaders(200, body.length);
-      ex.getResponseBody().write(body);
-      ex.close();
-    });
-    s.start();
-  }
-}
-`,
-  );
-  run("javac", ["--release", "17", "-d", "classes", "hello/Server.java"], src);
-  run(
-    "jar",
-    ["--create", "--file", join(dir, "server.jar"), "--main-class", "hello.Server", "-C", "classes", "."],
-    src,
-  );
 }
 
 describe.sequential("a prebuilt executable jar", () => {

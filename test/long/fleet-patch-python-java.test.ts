@@ -28,8 +28,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { FleetPatchReport } from "../../builder-packager/src/fleet/index.js";
 import { copyImage, type ImageConfig, openImageSink, openImageSource } from "../../builder-packager/src/oci/index.js";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
-import { cosign, cosignKeyPair } from "../../builder-packager/src/supply-chain/test-cosign.js";
+import { cosignKeyPair } from "../../builder-packager/src/supply-chain/test-cosign.js";
 import { bundleCli, caBindingArgs, fixtureApp, getFromImage, ROOT, runCli } from "../e2e/support.js";
+import { serverJar } from "../e2e/server-jar.js";
+import { cosignOnPatched } from "./cosign-patched.js";
 import { patchBuildsBuilder } from "./patch-builds-builder.js";
 
 const PASSWORD = "fleet-patch-password";
@@ -39,41 +41,6 @@ let registry: TestRegistry;
 let keys: { key: string; pub: string };
 
 const cli = (args: string[]) => runCli(s.cli, args, undefined, { env: { COSIGN_PASSWORD: PASSWORD } });
-
-/** A tiny com.sun.net.httpserver server on $PORT naming its java.version, as an executable jar in `dir`. */
-async function serverJarApp(dir: string): Promise<void> {
-  const src = join(dir, "..", "jar-src");
-  await mkdir(join(src, "hello"), { recursive: true });
-  await mkdir(dir, { recursive: true });
-  await writeFile(
-    join(src, "hello", "Server.java"),
-    `package hello;
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
-public class Server {
-  public static void main(String[] args) throws Exception {
-    String host = System.getenv().getOrDefault("HOST", "0.0.0.0");
-    int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
-    HttpServer s = HttpServer.create(new InetSocketAddress(host, port), 0);
-    s.createContext("/", ex -> {
-      byte[] body = ("jar on " + System.getProperty("java.version") + "\\n").getBytes();
-      ex.sendResponseHeaders(200, body.length);
-      ex.getResponseBody().write(body);
-      ex.close();
-    });
-    s.start();
-  }
-}
-`,
-  );
-  for (const args of [
-    ["javac", "--release", "17", "-d", "classes", "hello/Server.java"],
-    ["jar", "--create", "--file", join(dir, "server.jar"), "--main-class", "hello.Server", "-C", "classes", "."],
-  ]) {
-    const r = spawnSync(args[0] as string, args.slice(1), { cwd: src, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`${args.join(" ")} failed: ${r.stderr || r.error?.message}`);
-  }
-}
 
 /**
  * A user's Spring Boot web app on Java 17 (examples/apps/java-hello with java.version 17),
@@ -227,7 +194,7 @@ const CASES: Case[] = [
     leftOut: [],
     app: async () => {
       const app = join(s.work, "jar-app");
-      await serverJarApp(app);
+      await serverJar(app);
       return app;
     },
   },
@@ -367,29 +334,9 @@ describe.each(RUN)("fleet patch: $name ($dependency $old → $new)", (c) => {
 
   test("cosign and cnbkit verify accept the patched image; its provenance records the patch; it answers on the new runtime", async () => {
     const ref = target();
-    const common = ["--key", keys.pub, "--insecure-ignore-tlog", "--allow-insecure-registry"];
-    const verify = await cosign(["verify", ...common, ref]);
-    expect(verify.code, verify.stderr).toBe(0);
-    const att = await cosign(["verify-attestation", ...common, "--type", "slsaprovenance1", ref]);
-    expect(att.code, att.stderr).toBe(0);
-    const predicates = att.stdout
-      .trim()
-      .split("\n")
-      .map(
-        (l) => JSON.parse(Buffer.from((JSON.parse(l) as { payload: string }).payload, "base64").toString()).predicate,
-      );
-    const predicate = predicates.find((p) => p.buildDefinition?.buildType?.includes("patch"));
-    expect(predicate.buildDefinition.externalParameters.layers).toEqual([c.key]);
-    const layer = predicate.buildDefinition.resolvedDependencies.find((d: { name: string }) =>
-      d.name.startsWith("layer/"),
-    );
-    expect(layer.annotations).toMatchObject({ dependency: c.dependency, from: c.old, to: c.new });
-    const sbom = await cosign(["verify-attestation", ...common, "--type", "cyclonedx", ref]);
-    expect(sbom.code, sbom.stderr).toBe(0);
-    const docs = sbom.stdout
-      .trim()
-      .split("\n")
-      .map((l) => Buffer.from((JSON.parse(l) as { payload: string }).payload, "base64").toString());
+    const { patch, sboms: docs } = await cosignOnPatched(ref, keys.pub);
+    expect(patch.layers).toEqual([c.key]);
+    expect(patch.layer.annotations).toMatchObject({ dependency: c.dependency, from: c.old, to: c.new });
     // The runtime's component names the new version, and no document the old one.
     expect(docs.some((d) => d.includes(`"version":"${c.new}"`))).toBe(true);
     expect(docs.filter((d) => d.includes(`"version":"${c.old}"`))).toEqual([]);

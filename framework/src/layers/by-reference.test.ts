@@ -7,7 +7,7 @@ import { buildpack } from "../contract/main.js";
 import { createLogger } from "../log/index.js";
 import { runBuild } from "../testing/index.js";
 import { tempDirPerTest } from "../testing/test-temp-dir.js";
-import { findLayerCacheRoot, isCacheOnly, LAYER_CACHE_MOUNT } from "./by-reference.js";
+import { findLayerCacheRoot, goesByReference, isCacheOnly, LAYER_CACHE_MOUNT } from "./by-reference.js";
 import { Layers } from "./layers.js";
 
 let tmp: string;
@@ -67,6 +67,13 @@ describe("root discovery", () => {
     expect(isCacheOnly({ cache: true, launch: true })).toBe(false);
     expect(isCacheOnly({ cache: false })).toBe(false);
     expect(isCacheOnly({})).toBe(false);
+  });
+
+  test("byReference: false keeps a cache-only layer out; true or left out changes nothing for other types", () => {
+    expect(goesByReference({ cache: true }, undefined)).toBe(true);
+    expect(goesByReference({ cache: true }, true)).toBe(true);
+    expect(goesByReference({ cache: true }, false)).toBe(false);
+    expect(goesByReference({ cache: true, launch: true }, true)).toBe(false);
   });
 });
 
@@ -250,6 +257,57 @@ describe("by reference", () => {
     expect(await readdir(join(byRefDir(), "maven_m2"))).toEqual(["from-store"]);
     expect(existsSync(join(byRefDir(), "maven_m2.toml"))).toBe(true);
     expect(layer.state).toMatchObject({ fromArch: "amd64" });
+  });
+});
+
+describe("byReference: false (a cache hard-linked into another layer needs one mount)", () => {
+  const uvCache = (go: string) => ({ ...goBuild(go), byReference: false });
+  const lookUp = { types: { cache: true }, key: { go: "1" }, byReference: false };
+
+  test("stays in the layers dir with a layer cache: cached, reused, peeked at, kept and removed there; finish leaves it", async () => {
+    const first = layers(root());
+    const layer = await first.cached("uv-cache", uvCache("1"));
+    await first.finish();
+    expect(layer.path).toBe(join(layersDir(), "uv-cache"));
+    expect(layer.byReference).toBe(false);
+    expect(parseLayerToml(await readFile(join(layersDir(), "uv-cache.toml"), "utf8"), "t").types).toEqual({
+      cache: true,
+      build: false,
+      launch: false,
+    });
+    expect(existsSync(join(byRefDir(), "uv-cache"))).toBe(false);
+
+    await betweenBuilds(false);
+    const second = layers(root());
+    expect(await second.peek("uv-cache", lookUp)).toMatchObject({ kind: "restored" });
+    // Without the option the same layer would be looked for in the layer cache.
+    expect(await second.peek("uv-cache", { ...lookUp, byReference: undefined })).toEqual({ kind: "new" });
+    expect((await second.keep("uv-cache", lookUp))?.path).toBe(join(layersDir(), "uv-cache"));
+    await second.finish();
+    expect(await readFile(join(layersDir(), "uv-cache", "entry"), "utf8")).toBe("1");
+
+    await betweenBuilds(false);
+    const third = layers(root());
+    expect((await third.cached("uv-cache", uvCache("1"))).state.kind).toBe("restored");
+    expect(lines).toEqual(["    Reusing uv-cache (key unchanged)"]);
+    await third.remove("uv-cache");
+    await third.finish();
+    expect(existsSync(join(layersDir(), "uv-cache"))).toBe(false);
+    expect(existsSync(join(layersDir(), "uv-cache.toml"))).toBe(false);
+  });
+
+  test("a copy an earlier build kept by reference is not reused; the layer starts new in the layers dir and the copy goes at finish", async () => {
+    const before = layers(root());
+    await before.cached("uv-cache", goBuild("1"));
+    await before.finish();
+    expect(existsSync(join(byRefDir(), "uv-cache"))).toBe(true);
+
+    const after = layers(root());
+    const layer = await after.cached("uv-cache", uvCache("1"));
+    await after.finish();
+    expect(layer.state).toEqual({ kind: "new" });
+    expect(await readdir(byRefDir())).toEqual([]);
+    expect(await readFile(join(layersDir(), "uv-cache", "entry"), "utf8")).toBe("1");
   });
 });
 

@@ -55,6 +55,16 @@ export function isCacheOnly(types: Partial<LayerTypes>): boolean {
 }
 
 /**
+ * True for a layer kept by reference when the build has a layer cache: a cache-only layer
+ * whose author did not set `byReference: false` (`CachedLayerOptions.byReference`, for a cache
+ * hard-linked into another layer, which needs one mount). Every routing decision in `Layers`
+ * (where a layer is looked up, kept, peeked at, filled, and which ones finish removes) asks this.
+ */
+export function goesByReference(types: Partial<LayerTypes>, byReference: boolean | undefined): boolean {
+  return byReference !== false && isCacheOnly(types);
+}
+
+/**
  * `<root>/<bp>`: where this buildpack's by-reference layers live. `<bp>` is the basename of
  * its layers dir (the lifecycle's escaped buildpack id), so buildpacks never share names.
  */

@@ -23,6 +23,19 @@ export interface CachedLayerOptions<K extends LayerKey, M extends object = Metad
   /** Reuse happens only when the stored key deep-equals this one. */
   key: K;
   /**
+   * `false` keeps a cache-only layer in `<layers>`, cached by the lifecycle, even when the
+   * platform offers a layer cache (by-reference.ts). Left out (or true), a cache-only layer
+   * goes by reference there, so a warm build neither untars nor tars it; layers of other types
+   * are never kept by reference, whatever this says.
+   *
+   * Set it when the layer's files are hard-linked into (or renamed into) another layer, as uv's
+   * cache is into a venv (`UV_LINK_MODE=hardlink`) and pnpm's store into `node_modules`: the
+   * layer cache is another mount than `<layers>`, and link(2) or rename(2) across mounts fails
+   * with EXDEV even on one file system, so the tool would copy every file instead (slower, and
+   * uv prints a warning). Such a cache is restored by the lifecycle as before.
+   */
+  byReference?: boolean;
+  /**
    * The type of `[metadata]`, checked when a build reads it back: stored metadata it refuses
    * (and cannot migrate) resets the layer. Without it, metadata is an untyped table.
    */

@@ -59,7 +59,8 @@ export class Layer<M extends object = MetadataTable> {
    * layer, by-reference.ts), not under `<layers>`. That is another mount than `<layers>`, so
    * hard links and renames between this layer and other layers or the app fail (EXDEV): a
    * tool told to hard-link out of a cache here (uv's `UV_LINK_MODE=hardlink`, a pnpm store)
-   * copies instead.
+   * copies instead; such a layer is declared with `byReference: false`
+   * (`CachedLayerOptions.byReference`) to stay in `<layers>`.
    */
   readonly byReference: boolean;
   /** Why its contents are what they are; {@link ensureContents} and the arch-neutral store change it. */

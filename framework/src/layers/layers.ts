@@ -24,6 +24,8 @@
  * offers a layer cache (`LayersOptions.layerCacheRoot`, by-reference.ts): its directory and
  * TOML live under `<root>/<bp>/` instead of `<layers>/<bp>/`, so the lifecycle neither untars
  * nor tars it. Its states, key rules and log lines are the same; only where it lives differs.
+A layer declared with `byReference: false` (its files are hard-linked into another layer,
+which needs one mount) stays in `<layers>` whatever the platform offers.
  *
  * Sharing layers between the platforms of one multi-platform build is not here: a buildpack
  * opts into it through `ctx.multiPlatform` (multi-platform.ts). `Layers` gives it one hook,
@@ -46,7 +48,7 @@ import type { CachedLayerOptions, FreshLayerOptions } from "./layer-options.js";
 import type { ArchNeutralStore } from "./arch-neutral-store.js";
 import { type AppOutputOptions, type ArchVariants, MultiPlatform, type RestoreStep } from "./multi-platform.js";
 import { dropUndefined } from "./toml-table.js";
-import { byReferenceDir, isCacheOnly, removeUndeclared } from "./by-reference.js";
+import { byReferenceDir, goesByReference, isCacheOnly, removeUndeclared } from "./by-reference.js";
 
 export type { LayerTypes } from "../cnb-files/index.js";
 
@@ -102,10 +104,11 @@ export class Layers {
 
   /**
    * The directory a layer with these (effective) types lives in: {@link byReference} for a
-   * cache-only layer when there is a layer cache, `<layers>` otherwise.
+   * cache-only layer when there is a layer cache and its author did not opt out
+   * (`CachedLayerOptions.byReference: false`), `<layers>` otherwise.
    */
-  private homeFor(types: Partial<LayerTypes>): string {
-    return this.byReference !== undefined && isCacheOnly(types) ? this.byReference : this.path;
+  private homeFor(types: Partial<LayerTypes>, byReference?: boolean): string {
+    return this.byReference !== undefined && goesByReference(types, byReference) ? this.byReference : this.path;
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: layers of every metadata type
@@ -224,7 +227,7 @@ export class Layers {
    */
   async keep<K extends LayerKey, M extends object = MetadataTable>(
     name: string,
-    options: Pick<CachedLayerOptions<K, M>, "types" | "key" | "metadata">,
+    options: Pick<CachedLayerOptions<K, M>, "types" | "key" | "metadata" | "byReference">,
   ): Promise<Layer<M> | undefined> {
     this.checkName(name);
     const declared = this.declared.get(name);
@@ -245,7 +248,7 @@ export class Layers {
    */
   async peek<K extends LayerKey, M extends object = MetadataTable>(
     name: string,
-    options: Pick<CachedLayerOptions<K, M>, "types" | "key" | "metadata">,
+    options: Pick<CachedLayerOptions<K, M>, "types" | "key" | "metadata" | "byReference">,
   ): Promise<LayerState> {
     this.checkName(name);
     return (await this.lookUp(name, options)).state;
@@ -256,14 +259,14 @@ export class Layers {
    * its stored metadata (the key taken out, validated or migrated by `options.metadata`), and
    * whether a launch-only layer came back as TOML only, for the exporter to reuse from the
    * previous image. Metadata the layer's type refuses resets it. A cache-only layer is looked
-   * up where it is kept by reference, when it is (`home`).
+   * up where it is kept by reference, when it is (`home`; not with `byReference: false`).
    */
   private async lookUp<K extends LayerKey, M extends object>(
     name: string,
-    options: Pick<CachedLayerOptions<K, M>, "types" | "key" | "metadata">,
+    options: Pick<CachedLayerOptions<K, M>, "types" | "key" | "metadata" | "byReference">,
   ) {
     const types = { ...options.types, cache: options.types.cache ?? true };
-    const home = this.homeFor(types);
+    const home = this.homeFor(types, options.byReference);
     const dir = join(home, name);
     const stored = await this.readStored(home, name);
     const launchOnly = !!types.launch && !types.build && !types.cache;
@@ -345,6 +348,8 @@ export class Layers {
    * Writes every declared layer's env files, SBOMs and `<layer>.toml` (types always, the
    * key and metadata in `[metadata]`), each where the layer lives, then removes the
    * by-reference layers this build did not declare (as the lifecycle drops undeclared ones).
+   * A layer declared with `byReference: false` lives in `<layers>`, out of that sweep; a copy
+   * an earlier build kept of it by reference goes, as nothing reads it any more.
    * The build entry point calls this once build returns.
    */
   async finish(): Promise<void> {

@@ -175,7 +175,7 @@ async function buildInView(
     const mounts = { shared: inputs.mounts, state, layerCache: layerCache.mounts };
     const lifecycle = await runLifecycle(build, view.path, repo, mounts, binaries, network);
     // Nothing leaves the work dir before every new layer is checked (layer-guard/).
-    await guard.check(repo.appPath, build.destinations[0]!.tag);
+    await guard.check(repo.appPath, build.destinations[0]!.tag, layerCache.changes);
     // The lifecycle exited 0 and its layers passed: as its own cache was, the store is saved now.
     await layerCache.commit();
     const written = await writeAppImage(build, repo, inputs, lifecycle);

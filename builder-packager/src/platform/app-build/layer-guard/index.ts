@@ -8,15 +8,21 @@ import { emptyCache, type PulledCache, pullCacheImage, pushCacheImage } from "./
 import { snapshotCache } from "./cache-snapshot.js";
 import { checkNewLayers } from "./check-layers.js";
 import type { CnbOwner } from "./layer-hygiene.js";
-import { type SecretSource, secretNeedles } from "./secret-needles.js";
+import { CnbError } from "@cnbkit/framework";
+import { findSecretInDir } from "./dir-scan.js";
+import { type Needle, type SecretSource, secretNeedles } from "./secret-needles.js";
 
 export { parseSecretFlag, SECRET_FILE_OF_TYPE, type SecretFlag, secretBindingDirs } from "./secret-flag.js";
 export type { SecretSource } from "./secret-needles.js";
 
 /** A build's guard: {@link LayerGuard.check} after the lifecycle, {@link LayerGuard.done} always. */
 export interface LayerGuard {
-  /** Scans the new layers of the image at `appPath` (tag `tag`) and of the cache; throws on a refusal. */
-  check(appPath: string, tag: string): Promise<void>;
+  /**
+   * Scans the new layers of the image at `appPath` (tag `tag`) and of the cache, and what the
+   * build wrote to the cache layers kept by reference (`byReference`, its overlay's upper
+   * dir); throws on a refusal.
+   */
+  check(appPath: string, tag: string, byReference?: string): Promise<void>;
   /**
    * Ends the guard: drops the cache snapshot after a check passed, puts the cache back when
    * the build failed before one did (an unchecked cache is not kept).
@@ -46,7 +52,8 @@ export async function guardLayers(input: GuardInput): Promise<LayerGuard> {
   const cache = await snapshotCache(input.cacheDir, input.work);
   let passed = false;
   return {
-    async check(appPath, tag) {
+    async check(appPath, tag, byReference) {
+      if (byReference) await checkByReference(byReference, needles, input);
       await checkNewLayers({
         appPath,
         tag,
@@ -65,6 +72,18 @@ export async function guardLayers(input: GuardInput): Promise<LayerGuard> {
       await cache.drop();
     },
   };
+}
+
+/** Refuses a build that wrote a secret into a cache layer kept by reference (dir-scan.ts). */
+async function checkByReference(upper: string, needles: Needle[], input: GuardInput): Promise<void> {
+  const found = await findSecretInDir(upper, needles);
+  if (!found) return;
+  const needle = needles[found.needle]!;
+  // Not saved: build-app.ts commits the store only after this check passed.
+  throw new CnbError(
+    `${needle.source} (its ${needle.file}) is in a cache layer at /cnbkit/layer-cache/${found.path}: nothing was written, ${input.output} and the build cache are as they were`,
+    { hint: "the buildpack that made the layer must not put it there; remove it from the builder or fix it" },
+  );
 }
 
 /** The cache image mirrored into the volume cache, or (`restore` false: --clear-cache) none of it. */

@@ -1,7 +1,7 @@
 /**
  * The layer guard's parts without a build: which binding bytes are secrets, a needle split
  * across chunks, a real tar (gzip and not) scanned for secrets, setuid, world-writable modes
- * and owners, the cache snapshot put back, and `--secret` parsed and laid out as a binding.
+ * and owners, a by-reference cache layer's upper dir scanned, the cache snapshot put back, and `--secret` parsed and laid out as a binding.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, test } from "vitest";
 import tar from "tar-stream";
 import { snapshotCache } from "./cache-snapshot.js";
+import { findSecretInDir } from "./dir-scan.js";
 import { scanLayerFile } from "./layer-scan.js";
 import { needleSearch } from "./needle-search.js";
 import { parseSecretFlag, secretBindingDirs } from "./secret-flag.js";
@@ -146,6 +147,19 @@ describe("layer scan", () => {
     const scan = await scanLayerFile(file, [Buffer.from("copied-secret-value-42")], owner);
     expect(scan.secret).toBeUndefined();
     expect(scan.hygiene).toEqual([]);
+  });
+});
+
+describe("the cache layers kept by reference", () => {
+  test("a secret a build wrote into its overlay's upper dir is found with its path; a clean dir is clean", async () => {
+    const upper = await tmp();
+    await mkdir(join(upper, "cnbkit_go/go-build/ab"), { recursive: true });
+    await writeFile(join(upper, "cnbkit_go/go-build.toml"), "[types]\ncache = true\n");
+    await writeFile(join(upper, "cnbkit_go/go-build/ab/out"), "prefix copied-secret-value-42 suffix");
+    const needles = [{ bytes: Buffer.from("copied-secret-value-42"), source: 'binding "npm"', file: ".npmrc" }];
+    expect(await findSecretInDir(upper, needles)).toEqual({ needle: 0, path: "cnbkit_go/go-build/ab/out" });
+    await rm(join(upper, "cnbkit_go/go-build/ab/out"));
+    expect(await findSecretInDir(upper, needles)).toBeUndefined();
   });
 });
 

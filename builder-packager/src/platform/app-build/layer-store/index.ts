@@ -37,6 +37,8 @@ export interface LayerCacheInput {
 export interface LayerCache {
   /** The bind mount for the creator's or the build phase's container; none when off. */
   mounts: BindMount[];
+  /** What this build wrote there (the overlay's upper dir), for the secret check; none when off. */
+  changes?: string;
   /** Saves this build's changes into the store: only after the lifecycle exited 0 and its layers passed the check. */
   commit(): Promise<void>;
   /** Drops what was not committed and unmounts; always, in a finally. */
@@ -83,6 +85,7 @@ export async function openLayerCache(input: LayerCacheInput): Promise<LayerCache
   input.debug(`Cache layers by reference: ${overlay.merged} at ${LAYER_CACHE_MOUNT}, over ${store.committed}`);
   return {
     mounts: [{ source: overlay.merged, destination: LAYER_CACHE_MOUNT }],
+    changes: overlay.upper,
     commit: () => commit(store, overlay, input),
     discard: () => overlay.remove(),
   };

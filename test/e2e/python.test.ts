@@ -69,6 +69,11 @@ async function appCase(
   return { app, image: `oci:${join(work, "image")}:latest`, cacheDir: join(work, "cache") };
 }
 
+/** {@link appCase} for an app the test writes whole: `files` only, and the version it names or the default line. */
+function madeApp(name: string, files: Readonly<Record<string, string>>): ReturnType<typeof appCase> {
+  return appCase(name, undefined, files, { pin: false });
+}
+
 async function build(c: { app: string; image: string; cacheDir: string }) {
   const lines: string[] = [];
   const t0 = Date.now();
@@ -395,31 +400,26 @@ describe.sequential("a Flask app factory with no WSGI server among its dependenc
   test(
     "waitress is added in a layer of its own and calls the factory; the venv's python serves the app",
     async () => {
-      const c = await appCase(
-        "python-flask-factory",
-        undefined,
-        {
-          "requirements.txt": [...FLASK_PINS, ""].join("\n"),
-          // The Flask tutorial's shape: the app is made by create_app() in a package.
-          "hello/__init__.py": [
-            "import flask",
-            "from flask import Flask",
-            "",
-            "",
-            "def create_app(test_config=None):",
-            "    app = Flask(__name__)",
-            "",
-            "    @app.get('/')",
-            "    def index():",
-            "        import waitress  # served by it: the import shows both layers are on the path",
-            "        return f'hello from flask {flask.__version__} behind waitress'",
-            "",
-            "    return app",
-            "",
-          ].join("\n"),
-        },
-        { pin: false },
-      );
+      const c = await madeApp("python-flask-factory", {
+        "requirements.txt": [...FLASK_PINS, ""].join("\n"),
+        // The Flask tutorial's shape: the app is made by create_app() in a package.
+        "hello/__init__.py": [
+          "import flask",
+          "from flask import Flask",
+          "",
+          "",
+          "def create_app(test_config=None):",
+          "    app = Flask(__name__)",
+          "",
+          "    @app.get('/')",
+          "    def index():",
+          "        import waitress  # served by it: the import shows both layers are on the path",
+          "        return f'hello from flask {flask.__version__} behind waitress'",
+          "",
+          "    return app",
+          "",
+        ].join("\n"),
+      });
       const cold = await build(c);
       expect(cold.text).toMatch(/web: from Flask app factory create_app\(\) in hello\/__init__\.py; .*adding waitress/);
       expect(cold.text).toMatch(/--call hello:create_app/);
@@ -434,27 +434,22 @@ describe.sequential("a Flask app in a package's own app.py, re-exported by its _
   test(
     "Hexlet's page_analyzer layout: gunicorn serves page_analyzer.app:app, found with no Procfile",
     async () => {
-      const c = await appCase(
-        "python-package-app",
-        undefined,
-        {
-          "requirements.txt": [...FLASK_PINS, "gunicorn==27.0.1", ""].join("\n"),
-          "page_analyzer/__init__.py": "from page_analyzer.app import app  # noqa: F401\n",
-          "page_analyzer/app.py": [
-            "from flask import Flask",
-            "",
-            "app = Flask(__name__)",
-            "",
-            "",
-            "@app.get('/')",
-            "def index():",
-            "    return 'page analyzer'",
-            "",
-          ].join("\n"),
-          "tests/test_app.py": "def test_nothing():\n    pass\n",
-        },
-        { pin: false },
-      );
+      const c = await madeApp("python-package-app", {
+        "requirements.txt": [...FLASK_PINS, "gunicorn==27.0.1", ""].join("\n"),
+        "page_analyzer/__init__.py": "from page_analyzer.app import app  # noqa: F401\n",
+        "page_analyzer/app.py": [
+          "from flask import Flask",
+          "",
+          "app = Flask(__name__)",
+          "",
+          "",
+          "@app.get('/')",
+          "def index():",
+          "    return 'page analyzer'",
+          "",
+        ].join("\n"),
+        "tests/test_app.py": "def test_nothing():\n    pass\n",
+      });
       const cold = await build(c);
       expect(cold.text).toMatch(/web: from Flask app in page_analyzer\/app\.py; gunicorn is a dependency/);
       expect(await getPaths(c.image, ["/"])).toEqual(["200 page analyzer"]);
@@ -551,61 +546,54 @@ describe.sequential("Django with gunicorn 20, which imports pkg_resources, on th
     "pip's newest setuptools (no pkg_resources) is replaced by the inventory's 81.0.0 with one line; gunicorn starts and serves Django",
     async () => {
       // No .python-version: the default line (3.13), where venvs have no setuptools of their own.
-      const c = await appCase(
-        "python-gunicorn20",
-        undefined,
-        {
-          "requirements.txt": ["django==5.2.1", "asgiref==3.13.0", "sqlparse==0.6.1", "gunicorn==20.1.0", ""].join(
-            "\n",
-          ),
-          "manage.py": [
-            "import os",
-            "import sys",
-            "",
-            'if __name__ == "__main__":',
-            '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")',
-            "    from django.core.management import execute_from_command_line",
-            "",
-            "    execute_from_command_line(sys.argv)",
-            "",
-          ].join("\n"),
-          "mysite/__init__.py": "",
-          "mysite/settings.py": [
-            'SECRET_KEY = "test-only-not-secret"',
-            "DEBUG = False",
-            'ALLOWED_HOSTS = ["*"]',
-            "INSTALLED_APPS = []",
-            'ROOT_URLCONF = "mysite.urls"',
-            'WSGI_APPLICATION = "mysite.wsgi.application"',
-            "",
-          ].join("\n"),
-          "mysite/urls.py": [
-            "import platform",
-            "",
-            "import gunicorn",
-            "from django.http import HttpResponse",
-            "from django.urls import path",
-            "",
-            "",
-            "def index(request):",
-            '    return HttpResponse(f"django behind gunicorn {gunicorn.__version__} on CPython {platform.python_version()}")',
-            "",
-            "",
-            'urlpatterns = [path("", index)]',
-            "",
-          ].join("\n"),
-          "mysite/wsgi.py": [
-            "import os",
-            "",
-            "from django.core.wsgi import get_wsgi_application",
-            "",
-            'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")',
-            "application = get_wsgi_application()",
-            "",
-          ].join("\n"),
-        },
-        { pin: false },
-      );
+      const c = await madeApp("python-gunicorn20", {
+        "requirements.txt": ["django==5.2.1", "asgiref==3.13.0", "sqlparse==0.6.1", "gunicorn==20.1.0", ""].join("\n"),
+        "manage.py": [
+          "import os",
+          "import sys",
+          "",
+          'if __name__ == "__main__":',
+          '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")',
+          "    from django.core.management import execute_from_command_line",
+          "",
+          "    execute_from_command_line(sys.argv)",
+          "",
+        ].join("\n"),
+        "mysite/__init__.py": "",
+        "mysite/settings.py": [
+          'SECRET_KEY = "test-only-not-secret"',
+          "DEBUG = False",
+          'ALLOWED_HOSTS = ["*"]',
+          "INSTALLED_APPS = []",
+          'ROOT_URLCONF = "mysite.urls"',
+          'WSGI_APPLICATION = "mysite.wsgi.application"',
+          "",
+        ].join("\n"),
+        "mysite/urls.py": [
+          "import platform",
+          "",
+          "import gunicorn",
+          "from django.http import HttpResponse",
+          "from django.urls import path",
+          "",
+          "",
+          "def index(request):",
+          '    return HttpResponse(f"django behind gunicorn {gunicorn.__version__} on CPython {platform.python_version()}")',
+          "",
+          "",
+          'urlpatterns = [path("", index)]',
+          "",
+        ].join("\n"),
+        "mysite/wsgi.py": [
+          "import os",
+          "",
+          "from django.core.wsgi import get_wsgi_application",
+          "",
+          'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")',
+          "application = get_wsgi_application()",
+          "",
+        ].join("\n"),
+      });
       const cold = await build(c);
       console.log(`gunicorn 20 + Django app: cold build ${cold.ms} ms`);
       expect(cold.text).toMatch(
@@ -681,27 +669,22 @@ describe.sequential("an app that asks for CPython 3.13 (.python-version), on the
   test(
     "the 3.13 made from Debian 13's python3.13 is installed, and gunicorn serves the app on it",
     async () => {
-      const c = await appCase(
-        "python-313",
-        undefined,
-        {
-          ".python-version": "3.13\n",
-          "requirements.txt": [...FLASK_PINS, "gunicorn==27.0.1", ""].join("\n"),
-          "app.py": [
-            "import platform, ssl, sqlite3",
-            "from flask import Flask",
-            "",
-            "app = Flask(__name__)",
-            "",
-            "",
-            "@app.get('/')",
-            "def index():",
-            "    return f'CPython {platform.python_version()} with sqlite {sqlite3.sqlite_version}'",
-            "",
-          ].join("\n"),
-        },
-        { pin: false },
-      );
+      const c = await madeApp("python-313", {
+        ".python-version": "3.13\n",
+        "requirements.txt": [...FLASK_PINS, "gunicorn==27.0.1", ""].join("\n"),
+        "app.py": [
+          "import platform, ssl, sqlite3",
+          "from flask import Flask",
+          "",
+          "app = Flask(__name__)",
+          "",
+          "",
+          "@app.get('/')",
+          "def index():",
+          "    return f'CPython {platform.python_version()} with sqlite {sqlite3.sqlite_version}'",
+          "",
+        ].join("\n"),
+      });
       const cold = await build(c);
       console.log(`python 3.13 app: cold build ${cold.ms} ms`);
       expect(cold.text).toMatch(/\.python-version/);

@@ -10,23 +10,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startRegistry, type TestRegistry } from "../../builder-packager/src/oci/test-registry.js";
-import { type Binding, type BuildOptions, buildApp } from "../../builder-packager/src/platform/index.js";
-import { caBindings, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";
+import { type BuildOptions, buildApp } from "../../builder-packager/src/platform/index.js";
+import { fixtureApp, getFromImage, ROOT, useReferenceBuilder } from "./support.js";
 
 const HELLO = /^200 Hello from node-hello on Node v24\.21\.0/;
 const ALT_SERVER = `require("node:http").createServer((_q, r) => r.end("alt process\\n"))
   .listen(Number(process.env.PORT || 8080), process.env.HOST || "0.0.0.0");\n`;
 const PROCFILE = "web: node server.js\nalt: node alt.js\n";
 
-let builder = "";
-let bindings: Binding[] = [];
 let work = "";
 let app = "";
 let registry: TestRegistry | undefined;
 
+const ref = useReferenceBuilder();
 beforeAll(async () => {
-  builder = await referenceBuilder();
-  bindings = await caBindings();
   work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-flags-"));
   app = await fixtureApp("flags", { Procfile: PROCFILE, "alt.js": ALT_SERVER }, join(ROOT, "examples/apps/node-hello"));
 });
@@ -38,7 +35,14 @@ afterAll(async () => {
 
 async function build(opts: Partial<BuildOptions>): Promise<{ text: string; digest: string }> {
   const lines: string[] = [];
-  const r = await buildApp({ appDir: app, builder, bindings, output: "", onOutput: (l) => lines.push(l), ...opts });
+  const r = await buildApp({
+    appDir: app,
+    builder: ref.builder,
+    bindings: ref.bindings,
+    output: "",
+    onOutput: (l) => lines.push(l),
+    ...opts,
+  });
   return { text: lines.join("\n"), digest: r.digest };
 }
 

@@ -10,26 +10,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openImageSource } from "../../builder-packager/src/oci/image-store.js";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
+import { buildApp } from "../../builder-packager/src/platform/index.js";
 import { extendImage } from "../../builder-packager/src/extensions/extend-image.js";
 import { EXTENDED_LABEL } from "../../builder-packager/src/extensions/extend-record.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
 import { exportSbom } from "../../builder-packager/src/platform/sbom.js";
 import { unpackImage } from "../../builder-packager/src/container/unpack.js";
-import { BASE_LAYOUT, caBindings, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";
+import { BASE_LAYOUT, fixtureApp, getFromImage, ROOT, useReferenceBuilder } from "./support.js";
 
 const TIMEOUT = 1_200_000;
 const HELLO = /^200 Hello from node-hello on Node v\d+/;
 
 let work = "";
-let builder = "";
 let extended = "";
-let bindings: Binding[] = [];
 
+const ref = useReferenceBuilder(TIMEOUT);
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-extended-"));
-  builder = await referenceBuilder();
-  bindings = await caBindings();
   extended = `oci:${join(work, "run-ext")}:run`;
   await extendImage({
     image: `oci:${BASE_LAYOUT}:run`,
@@ -48,10 +45,10 @@ async function build(name: string, runImage?: string): Promise<string> {
   const lines: string[] = [];
   await buildApp({
     appDir: app,
-    builder,
+    builder: ref.builder,
     output: image,
     cacheDir: join(work, name, "cache"),
-    bindings,
+    bindings: ref.bindings,
     ...(runImage ? { runImage } : {}),
     onOutput: (l) => lines.push(l),
   }).catch((e: Error) => {

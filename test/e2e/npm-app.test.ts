@@ -10,26 +10,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { openImageSource } from "../../builder-packager/src/oci/image-store.js";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
+import { buildApp } from "../../builder-packager/src/platform/index.js";
 import { patchedRunImage } from "../../builder-packager/src/platform/test-fixtures.js";
 import { rebaseImage } from "../../builder-packager/src/platform/rebase.js";
 import { unpackImage } from "../../builder-packager/src/container/unpack.js";
-import { BASE_LAYOUT, caBindings, fixtureApp, getFromImage, referenceBuilder, ROOT } from "./support.js";
+import { BASE_LAYOUT, fixtureApp, getFromImage, ROOT, useReferenceBuilder } from "./support.js";
 
 // "up 1 second" once the first answer takes a second (a loaded machine): ms() words it so.
 const HELLO_ANSWER = /^200 Hello from node-hello on Node v24\.21\.0, up \d+ (ms|seconds?)\n$/;
 
-let builder = "";
-let bindings: Binding[] = [];
 let work = "";
 let app = "";
 let outDir = "";
 let image = "";
 let cacheDir = "";
 
+const ref = useReferenceBuilder();
 beforeAll(async () => {
-  builder = await referenceBuilder();
-  bindings = await caBindings();
   work = await mkdtemp(join(tmpdir(), "cnbkit-e2e-npm-"));
   app = await fixtureApp("node-hello", {}, join(ROOT, "examples/apps/node-hello"));
   outDir = join(work, "out");
@@ -44,7 +41,14 @@ afterAll(async () => {
 async function build(): Promise<{ lines: string[]; ms: number; digest: string }> {
   const lines: string[] = [];
   const t0 = Date.now();
-  const r = await buildApp({ appDir: app, builder, output: image, cacheDir, bindings, onOutput: (l) => lines.push(l) });
+  const r = await buildApp({
+    appDir: app,
+    builder: ref.builder,
+    output: image,
+    cacheDir,
+    bindings: ref.bindings,
+    onOutput: (l) => lines.push(l),
+  });
   return { lines, ms: Date.now() - t0, digest: r.digest };
 }
 
@@ -81,7 +85,7 @@ describe.sequential("examples/apps/node-hello", () => {
     expect(text).toMatch(/Running npm ci$/m);
     expect(text).toMatch(/Adding layer 'cnbkit\/nodejs:launch_modules'/);
     // The CA binding reached the ca-certificates buildpack (only when this machine has one).
-    if (bindings.length > 0) expect(text).toMatch(/^cnbkit\/ca-certificates\s+0\.1\.0$/m);
+    if (ref.bindings.length > 0) expect(text).toMatch(/^cnbkit\/ca-certificates\s+0\.1\.0$/m);
     // Quiet output: the layout export is asked for on purpose (no experimental-feature warning),
     // and the lifecycle's internal layout-repo name and digest stay out (the CLI prints the one
     // digest written).
@@ -109,7 +113,7 @@ describe.sequential("examples/apps/node-hello", () => {
     expect(info.Digest).toBe(cold.digest);
     const md = JSON.parse(info.Labels["io.buildpacks.lifecycle.metadata"] as string);
     expect(md.buildpacks.map((b: { key: string }) => b.key)).toEqual(
-      ["cnbkit/ca-certificates", "cnbkit/nodejs"].slice(bindings.length ? 0 : 1),
+      ["cnbkit/ca-certificates", "cnbkit/nodejs"].slice(ref.bindings.length ? 0 : 1),
     );
     expect(info.Layers.length).toBeGreaterThan(4);
   });

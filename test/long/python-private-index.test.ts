@@ -15,8 +15,8 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Binding, buildApp } from "../../builder-packager/src/platform/index.js";
-import { caBindings, fixtureApp, freePort, getFromImage, referenceBuilder } from "../e2e/support.js";
+import { buildApp } from "../../builder-packager/src/platform/index.js";
+import { fixtureApp, freePort, getFromImage, useReferenceBuilder } from "../e2e/support.js";
 
 const USER = "ci";
 const PASSWORD = "privIndexPassw0rd-7c1e";
@@ -44,8 +44,6 @@ class Handler(BaseHTTPRequestHandler):
 HTTPServer((os.environ.get("HOST", "0.0.0.0"), int(os.environ.get("PORT", "8080"))), Handler).serve_forever()
 `;
 
-let builder = "";
-let bindings: Binding[] = [];
 let app = "";
 let server: Server | undefined;
 let port = 0;
@@ -98,9 +96,8 @@ async function startIndex(wheel: Buffer): Promise<void> {
   await new Promise<void>((resolve) => server!.listen(port, "127.0.0.1", resolve));
 }
 
+const ref = useReferenceBuilder();
 beforeAll(async () => {
-  builder = await referenceBuilder();
-  bindings = await caBindings();
   await startIndex(makeWheel());
   app = await fixtureApp("python-private-index", {
     "app.py": APP_PY,
@@ -141,10 +138,10 @@ describe("Python: a private index with credentials from --secret", () => {
       const image = `oci:${join(work, "image")}:latest`;
       await buildApp({
         appDir: app,
-        builder,
+        builder: ref.builder,
         output: image,
         cacheDir: join(work, "cache"),
-        bindings,
+        bindings: ref.bindings,
         secrets: [{ id: "pypi", src: secret, type: "pip" }],
         onOutput: (l) => lines.push(l),
       }).catch((e: Error) => {

@@ -680,7 +680,10 @@ wheels = [
   }, 300_000);
 
   test("FastAPI with uv.lock: uv sync into the venv, no dev group, uvicorn process", async () => {
-    const r = await runBuild(bp, opts(testdata("uv-fastapi"), { BP_LOG_LEVEL: "debug" }));
+    // With a layer cache, as cnbkit's platform mounts one: python_cache opts out of it (byReference: false).
+    const layerCache = await mkdtemp(join(tmpdir(), "cnbkit-py-layer-cache-"));
+    onTestFinished(() => rm(layerCache, { recursive: true, force: true }));
+    const r = await runBuild(bp, { ...opts(testdata("uv-fastapi"), { BP_LOG_LEVEL: "debug" }), layerCache });
     const out = text(r.stdout);
     expect(out).toContain("Dependencies (uv, from uv.lock)");
     const venv = r.layer("venv");
@@ -705,8 +708,12 @@ wheels = [
     expect(out.match(/Downloading uv /g)).toHaveLength(1);
     expect(out).toContain("Unpacking ahead, beside CPython: uv");
     expect(readdirSync(r.layers).filter((n) => n.startsWith("."))).toEqual([]);
-    // uv linked the venv's files to its cache (one file system), with no fall-back to copies, and
-    // they keep their contents once the cache's dirs are packed into caches.tar and removed.
+    // uv linked the venv's files to its cache (one file system, one mount: python_cache stays in
+    // the layers dir though a layer cache is there), with no fall-back to copies, and they keep
+    // their contents once the cache's dirs are packed into caches.tar and removed.
+    expect(r.layer("python_cache").path).toBe(join(r.layers, "python_cache"));
+    expect(r.layer("python_cache").toml?.types).toEqual({ cache: true, build: false, launch: false });
+    expect(existsSync(join(layerCache, "layers", "python_cache"))).toBe(false);
     expect(out).not.toMatch(/Failed to hardlink/i);
     expect(readdirSync(r.layer("python_cache").path)).toEqual(["caches.tar"]);
     const imported = spawnSync(join(venv.path, "bin", "python"), ["-c", "import fastapi, pydantic_core, uvicorn"], {

@@ -63,7 +63,16 @@ export async function toolEnvironment(
   settings: Settings,
 ): Promise<ToolEnvironment> {
   // layout 2: one caches.tar (layout 1 kept the cache dirs themselves).
-  const cache = await ctx.layers.cached("python_cache", { types: { cache: true }, key: { layout: 2 }, fill() {} });
+  const cache = await ctx.layers.cached("python_cache", {
+    types: { cache: true },
+    key: { layout: 2 },
+    // Not in the platform's layer cache (by-reference.ts): that is another mount than /layers,
+    // where link(2) into the venv fails with EXDEV, so UV_LINK_MODE=hardlink would fall back to
+    // copies (0.6 s -> 1.4-1.8 s for 139 MB, and a warning line). The lifecycle's restore is
+    // already one file (caches.tar), which is what keeping it by reference would have saved.
+    byReference: false,
+    fill() {},
+  });
   const dirs = join(cache.path, "dirs");
   return {
     change: {

@@ -57,6 +57,12 @@ export async function toolEnvironment(
   const cache = await ctx.layers.cached("package_manager_cache", {
     types: { cache: true },
     key: { tool: manager.name },
+    // pnpm hard-links its store's files into node_modules (package-import-method auto: clone,
+    // then hardlink), which needs the store and the app on one mount; the platform's layer
+    // cache is another (by-reference.ts), where pnpm would copy every file instead. npm and
+    // Yarn copy out of their caches anyway, so theirs gain from being kept by reference: the
+    // lifecycle no longer untars and tars it on every build.
+    byReference: manager.name !== "pnpm",
     fill() {},
   });
   return {

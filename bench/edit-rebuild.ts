@@ -86,22 +86,19 @@ export async function benchEditRebuilds(cases: EditCase[], o: EditRebuildInputs)
   // BENCH_EDIT_APPS=node-hello,caddy: only the apps whose names start with one of these.
   const picked = process.env.BENCH_EDIT_APPS?.split(",").map((x) => x.trim());
   if (picked) cases = cases.filter((c) => picked.some((p) => c.name.startsWith(p)));
-  const rows: string[][] = [];
-  const phaseRows: string[][] = [];
-  const loads: string[] = [];
+  console.log(
+    `\nRebuild after a one-line edit, layer cache off (the lifecycle's cache, today) and on (by reference), interleaved, medians of ${o.runs}; goal: rebuild <= tool + 2 s. Each app's table is printed as soon as it is measured.`,
+  );
   for (const c of cases) {
     const r = await measureCase(c, o);
-    loads.push(r.load);
-    rows.push(...r.rows);
-    phaseRows.push(...r.phaseRows);
+    console.log(`\n${c.name} (load average at its start: ${r.load})\n`);
+    table([["measure", "median", "vs the tool", "goal", "runs (s)"], ...r.rows]);
+    console.log("");
+    table([
+      ["lifecycle phases (medians)", "restoring", "building", "exporting", "cache layers the lifecycle restored"],
+      ...r.phaseRows,
+    ]);
   }
-  console.log(
-    `\nRebuild after a one-line edit, layer cache off (the lifecycle's cache, today) and on (by reference), interleaved, medians of ${o.runs}; goal: rebuild <= tool + 2 s\n`,
-  );
-  table([["measure", "median", "vs the tool", "goal", "runs (s)"], ...rows]);
-  console.log("\nwhere the edit rebuilds spent their time (medians, lifecycle phases)\n");
-  table([["build", "restoring", "building", "exporting", "cache layers the lifecycle restored"], ...phaseRows]);
-  console.log(`\nload average at each app's start: ${loads.join("; ")}`);
 }
 
 /** One app: a cold build per mode, then the interleaved rounds and the tool's runs. */
@@ -109,7 +106,7 @@ async function measureCase(
   c: EditCase,
   o: EditRebuildInputs,
 ): Promise<{ rows: string[][]; phaseRows: string[][]; load: string }> {
-  const load = `${c.name} ${loadavg()
+  const load = `${loadavg()
     .map((l) => l.toFixed(1))
     .join(", ")}`;
   const dirs: string[] = [];

@@ -208,6 +208,7 @@ test("the compiled-language guide runs word for word, and its rebuild after an e
   onTestFinished(() => {
     const name = buildCacheName({ appDir, image, platform: "linux/amd64", builder: "" });
     rmSync(join(pool, name), { recursive: true, force: true });
+    rmSync(join(pool, `${name}.layers`), { recursive: true, force: true }); // its layer store (layer-store/)
     // This process's in-use marker of the entry (cache/prune.ts: .in-use/<name>.<pid>).
     rmSync(join(pool, ".in-use", `${name}.${process.pid}`), { force: true });
     // The record that names this app's last cache (build-cache-key.ts's recordPath, keyed by the app dir).

@@ -15,6 +15,10 @@
  * are interleaved (native, reusing, full, then again), so a change in the machine's load
  * lands on every row, and each row is a median with its ratio to the native median. The
  * issue's goals: ≤ 1.5x native for node-hello and python-hello, ≤ 2x for java-hello.
+ * - the stock lifecycle (bench/stock-multi-arch.ts, BENCH_MULTI_ARCH_STOCK=1, or
+ *   BENCH_MULTI_ARCH_ONLY=stock for these rows alone): node-hello's and java-hello's cold
+ *   two-platform builds and warm no-op rebuilds on the same builder with the upstream
+ *   lifecycle built unpatched, beside cnbkit's patched one (BENCH_STOCK_ROUNDS rounds, default 3).
  * BENCH_RUNS (default 3) sets the rounds, BENCH_APPS=java,node,python the apps. Peak RSS is this
  * process's (the platform code); the lifecycle runs in runc. The builder is the local
  * reference builder for both arches with cnbkit/java (test/e2e/multi-arch-java-builder.ts, cached by its inputs).
@@ -23,14 +27,19 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildPlatforms, buildApp } from "../builder-packager/src/platform/index.js";
-import { caBindings, fixtureApp, ROOT } from "../test/e2e/support.js";
+import { caBindings, E2E_DIR, fixtureApp, ROOT } from "../test/e2e/support.js";
 import { multiArchJavaBuilder } from "../test/e2e/multi-arch-java-builder.js";
+import { prepareMultiArchReferenceBuilder } from "../tools/local-builder/multi-arch.js";
 import { median, peakRssMb, table } from "./stats.js";
+import { benchStockMultiArch } from "./stock-multi-arch.js";
 
 const RUNS = Number(process.env.BENCH_RUNS || 3);
 const APPS = (process.env.BENCH_APPS || "java,node,python").split(",").map((a) => a.trim());
 /** BENCH_EMULATED=1 adds a row with nothing native in the arm64 build (`--no-native-lifecycle`, no reuse): the plain native + emulated sum. */
 const EMULATED = process.env.BENCH_EMULATED === "1";
+/** BENCH_MULTI_ARCH_ONLY=stock runs only the stock-lifecycle rows; BENCH_MULTI_ARCH_STOCK=1 adds them. */
+const STOCK_ONLY = process.env.BENCH_MULTI_ARCH_ONLY === "stock";
+const STOCK = STOCK_ONLY || process.env.BENCH_MULTI_ARCH_STOCK === "1";
 const AMD64 = { os: "linux", architecture: "amd64" };
 const ARM64 = { os: "linux", architecture: "arm64" };
 const say = (l: string) => process.stderr.write(`[bench] ${l}\n`);
@@ -43,7 +52,7 @@ try {
   const bindings = await caBindings();
   const rows: (string | number)[][] = [["app", "build", "median", "x native", "runs"]];
   let n = 0;
-  for (const name of APPS) {
+  for (const name of STOCK_ONLY ? [] : APPS) {
     const app = await fixtureApp(`bench-multi-${name}`, {}, join(ROOT, `examples/apps/${name}-hello`));
     apps.push(app);
     const fresh = () => {
@@ -95,8 +104,28 @@ try {
       ]);
     }
   }
-  console.log(`\nCold builds, medians of ${RUNS} (load average at the end ${loadavg()[0]!.toFixed(1)}, 2 cores)`);
-  table(rows);
+  if (!STOCK_ONLY) {
+    console.log(`\nCold builds, medians of ${RUNS} (load average at the end ${loadavg()[0]!.toFixed(1)}, 2 cores)`);
+    table(rows);
+  }
+  if (STOCK) {
+    // The same inputs multiArchJavaBuilder made the builder from (a no-op when they are current).
+    const multi = await prepareMultiArchReferenceBuilder({
+      outDir: join(E2E_DIR, "multi-arch-java", "src"),
+      baseLayout: join(E2E_DIR, "multi-arch-java", "base"),
+      java: true,
+    });
+    await benchStockMultiArch({
+      work,
+      builder,
+      builderToml: multi.builderToml,
+      inputsDigest: multi.inputsDigest,
+      bindings,
+      apps: ["node", "java"].filter((a) => APPS.includes(a)),
+      rounds: Number(process.env.BENCH_STOCK_ROUNDS || 3),
+      say,
+    });
+  }
   console.log(`peak RSS of the platform process: ${peakRssMb().toFixed(0)} MB`);
 } finally {
   for (const a of apps) await rm(a, { recursive: true, force: true });

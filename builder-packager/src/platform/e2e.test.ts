@@ -272,11 +272,16 @@ describe("a build process SIGKILLed midway", () => {
     expect(existsSync(join(work, "killed", "index.json"))).toBe(false);
     const leftovers = async () => (await readdir(tmpdir())).filter((n) => n.includes(`-${pid}-`));
     expect((await leftovers()).length).toBeGreaterThan(0); // its container, view and bundle dirs
+    const storeLeftovers = async () => (await readdir(`${killedCache}.layers`)).filter((n) => n.includes(`-${pid}-`));
+    expect(await storeLeftovers()).toHaveLength(1); // its overlay over the cache layers kept by reference
 
     const r = await buildApp({ appDir: app, builder, output: out, cacheDir: killedCache });
     expect(await leftovers()).toEqual([]);
     const mounts = await readFile("/proc/self/mountinfo", "utf8");
     expect(mounts).not.toMatch(new RegExp(`cnbkit-view-${pid}-`));
+    // That overlay (layer-store/) is unmounted and its dir removed too.
+    expect(mounts).not.toMatch(new RegExp(`cnbkit-layers-${pid}-`));
+    expect(await storeLeftovers()).toEqual([]);
     const s = skopeo(out);
     expect(s.status).toBe(0);
     expect(s.json.Digest).toBe(r.digest);

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { link, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
@@ -300,6 +300,30 @@ test("a build cache's layer store (`<name>.layers`) is no entry: it counts towar
   expect(r.leftovers).toBe(1);
   expect(await listing()).toEqual(["new", "new.layers"]);
 });
+
+test.skipIf(process.getuid?.() !== 0)(
+  "a store a dead build left an overlay mounted in is unmounted before it goes with its cache",
+  async () => {
+    await entry("old", 100);
+    const left = join(root, "old.layers", `cnbkit-layers-${deadPid}-x`);
+    const dirs = ["lower", "upper", "work", "merged"].map((d) => join(left, d));
+    for (const d of dirs) await mkdir(d, { recursive: true });
+    const [lower, upper, work, merged] = dirs;
+    const mount = spawnSync("mount", [
+      "-t",
+      "overlay",
+      "overlay",
+      "-o",
+      `lowerdir=${lower},upperdir=${upper},workdir=${work}`,
+      merged!,
+    ]);
+    expect(mount.status).toBe(0);
+    const r = await pruneCache(root, { maxEntries: 0, companion: ".layers" });
+    expect(r.evicted).toEqual(["old"]);
+    expect(await readFile("/proc/self/mountinfo", "utf8")).not.toContain(left);
+    expect(await listing()).toEqual([]);
+  },
+);
 
 test("formatBytes", () => {
   expect(formatBytes(10)).toBe("10 B");

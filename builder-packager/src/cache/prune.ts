@@ -27,6 +27,7 @@ import { join } from "node:path";
 import { formatBytes, parseBytes } from "@cnbkit/framework/log";
 import { withDirLock } from "./dir-lock.js";
 import { isProcessAlive, processIdentity } from "./pid.js";
+import { STALE_PREFIXES, sweepStaleIn } from "./stale.js";
 export { formatBytes };
 
 const IN_USE = ".in-use";
@@ -360,6 +361,8 @@ async function tryLocked<T>(lockDir: string, fn: () => Promise<T | undefined>): 
 /** Renames `<name><companion>` to a trash dir; undefined when there is none. */
 async function trashCompanion(root: string, name: string, companion: string): Promise<string | undefined> {
   const to = join(root, `.trash-${name}${companion}-${process.pid}-${Date.now()}`);
+  // A build that died there left its overlay mounted (a layer store's); rm cannot remove a mount point.
+  await sweepStaleIn(join(root, name + companion), STALE_PREFIXES.layers);
   try {
     await rename(join(root, name + companion), to);
     return to;

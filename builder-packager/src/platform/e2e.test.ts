@@ -21,7 +21,7 @@ import {
   writeLayer,
 } from "../oci/index.js";
 import { startRegistry } from "../oci/test-registry.js";
-import { sweepStale } from "../cache/index.js";
+import { STALE_PREFIXES, sweepStale, sweepStaleIn } from "../cache/index.js";
 import { buildApp } from "./index.js";
 import { inspectImage } from "./inspect.js";
 import { patchedRunImage } from "./test-fixtures.js";
@@ -360,6 +360,7 @@ describe("SIGINT to a building process", () => {
     // Its overlay view stays mounted (the driver has no handler of its own, unlike the CLI);
     // the next build's sweep is what removes it, so do that here too.
     await sweepStale(join(work, "cnbkit-cache", "tmp"));
+    await sweepStaleIn(join(work, "int-cache.layers"), STALE_PREFIXES.layers); // its overlay over the layer store
   });
 });
 

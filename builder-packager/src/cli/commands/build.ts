@@ -148,7 +148,7 @@ export const buildCommand: Command = {
     "Python buildpack's index URL with its credentials). Before anything is written, every new layer of the image",
     "and of the cache is scanned for the values of every --secret and binding: a hit stops the build in one line",
     "naming the binding, the layer and the path, and the output and the cache stay as they were. So does a setuid",
-    "or setgid file in a new layer; world-writable files are named in a warning (docs/supply-chain.md).",
+    "or setgid file in a new layer; world-writable files are named in a warning (docs/untrusted-buildpacks.md).",
   ].join("\n"),
   positionals: { min: 1, max: 1, names: "<app-dir>" },
   examples: [

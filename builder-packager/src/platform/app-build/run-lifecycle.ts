@@ -284,7 +284,7 @@ function creatorArgs(opts: CommandOptions, repo: LayoutRepo): string[] {
 /**
  * Opens the isolated network a build's containers share (`opts.network` isolated, the
  * default); undefined for host or none. Started as the build starts, so pasta's start
- * overlaps the builder's and the inputs' preparation (docs/supply-chain.md).
+ * overlaps the builder's and the inputs' preparation (docs/untrusted-buildpacks.md).
  */
 export function openBuildNetwork(
   opts: Pick<BuildOptions, "network" | "secrets" | "env">,

@@ -129,7 +129,8 @@ async function measureCase(
       at[mode].output = `oci:${join(dir, "image")}:latest`;
       at[mode].cacheDir = join(dir, "cache");
       o.say(`${c.name}: cold build with the layer cache ${mode} (untimed: it fills the cache the edits reuse)`);
-      await timedBuild(o, c, mode, at[mode]);
+      const cold = await timedBuild(o, c, mode, at[mode]);
+      o.say(`${c.name}: cold build, layer cache ${mode}: ${(cold.ms / 1000).toFixed(1)} s`);
     }
     o.say(`${c.name}: the tool's set-up on the host (untimed: its caches warmed by a first run)`);
     const t = await c.tool(await copy());

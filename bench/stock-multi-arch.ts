@@ -81,15 +81,18 @@ export async function benchStockMultiArch(o: StockMultiArchInputs): Promise<void
 
 /**
  * A cnbkit cache whose `lifecycle/<version>` and `lifecycle/<version>-arm64` are the stock
- * builds, every other entry a link to the real cache's, so a stock build finds its arm64
+ * builds and `tmp/` its own dir, every other entry a link to the real cache's, so a stock build finds its arm64
  * lifecycle's native twin as a patched build finds its own.
  */
 async function stockCacheView(work: string): Promise<string> {
   const real = cnbkitCacheDir();
   const view = await mkdtemp(join(work, "stock-cache-"));
   for (const entry of await readdir(real)) {
-    if (entry !== "lifecycle") await symlink(join(real, entry), join(view, entry));
+    if (entry !== "lifecycle" && entry !== "tmp") await symlink(join(real, entry), join(view, entry));
   }
+  // The builds' work dirs (and the rootfs views in them) go under tmp/: runc refuses a rootfs
+  // whose path has a symlink in it.
+  await mkdir(join(view, "tmp"));
   await mkdir(join(view, "lifecycle"));
   await symlink(stockLifecycleDir("amd64"), join(view, "lifecycle", "0.21.17"));
   await symlink(stockLifecycleDir("arm64"), join(view, "lifecycle", "0.21.17-arm64"));

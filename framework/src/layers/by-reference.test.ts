@@ -77,6 +77,11 @@ describe("root discovery", () => {
   });
 });
 
+test("keptByReferenceIn is <root>/<bp> with a layer cache, undefined without one", () => {
+  expect(layers(root()).keptByReferenceIn).toBe(byRefDir());
+  expect(layers(null).keptByReferenceIn).toBeUndefined();
+});
+
 describe.each([
   { mode: "in the layers dir (no layer cache)", byReference: false },
   { mode: "by reference", byReference: true },

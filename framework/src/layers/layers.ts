@@ -103,6 +103,19 @@ export class Layers {
   }
 
   /**
+   * Where this buildpack's cache-only layers are kept by reference (`<root>/<bp>`), or
+   * undefined when the platform offers no layer cache (pack, kpack, `CNBKIT_LAYER_CACHE=off`),
+   * so every layer goes through the lifecycle. A buildpack asks it to choose a layout that
+   * only pays with one: a large dependency its build layer would reinstall on every build
+   * (the builder carries it, so caching it through the lifecycle would cost what installing
+   * does) can be kept in a cache-only layer instead, at no cost per build, and linked from a
+   * small build layer (the Go buildpack's toolchain does so).
+   */
+  get keptByReferenceIn(): string | undefined {
+    return this.byReference;
+  }
+
+  /**
    * The directory a layer with these (effective) types lives in: {@link byReference} for a
    * cache-only layer when there is a layer cache and its author did not opt out
    * (`CachedLayerOptions.byReference: false`), `<layers>` otherwise.

@@ -106,6 +106,9 @@ test("an edit rebuild reuses go-mod and go-build by reference, and a failed buil
   expect(edited).toMatch(/Reusing go-build \(key unchanged\)/);
   expect(edited).toMatch(/Reusing go-mod \(key unchanged\)/);
   expect(edited).not.toMatch(LIFECYCLE_GO_CACHE);
+  // The toolchain too is kept by reference (go-toolchain), so a compiling rebuild installs none.
+  expect(edited).not.toContain("Installing Go");
+  expect(edited).toContain("Reusing go-toolchain (key unchanged; kept without installing)");
   expect(await getFromImage(c.image)).toBe("200 edited: hello from a Go binary\n");
 
   // Neither cache is in the lifecycle's volume cache; both are in the layer store.
@@ -113,6 +116,8 @@ test("an edit rebuild reuses go-mod and go-build by reference, and a failed buil
   const inLifecycleCache = await lifecycleCachedGoLayers(cacheDir);
   expect(inLifecycleCache).not.toContain("go-build");
   expect(inLifecycleCache).not.toContain("go-mod");
+  expect(inLifecycleCache).not.toContain("go-toolchain");
+  expect(await storedGoLayerTomls(cacheDir, "go-toolchain")).toHaveLength(1);
   expect(await storedGoLayerTomls(cacheDir, "go-build")).toHaveLength(1);
   expect(await storedGoLayerTomls(cacheDir, "go-mod")).toHaveLength(1);
 

@@ -18,18 +18,30 @@ export interface OverlayDirs {
  * `redirect_dir=off`). Returns the first line of mount's complaint when the kernel or the
  * process's rights refuse it (no CAP_SYS_ADMIN, an unsupported lower filesystem, an option
  * this kernel does not know): callers fall back rather than fail the build.
+ *
+ * Every mount here is `volatile` (Linux 5.10+; retried without it on an older kernel): an
+ * upper dir is never mounted twice (each build makes a fresh one, and the stale sweep
+ * deletes a dead build's), so the syncs volatile skips protect nothing here, while without
+ * it each unmount syncs the upper filesystem's dirty data, the whole disk's: 0.7 s measured on
+ * a build machine under load, twice per build (the rootfs view and the layer cache).
  */
 export function mountOverlay(
   dirs: OverlayDirs,
   options: readonly string[] = [],
 ): { ok: true } | { ok: false; reason: string } {
-  const opts = [`lowerdir=${dirs.lower}`, `upperdir=${dirs.upper}`, `workdir=${dirs.work}`, ...options].join(",");
-  const mount = spawnSync("mount", ["-t", "overlay", "overlay", "-o", opts, dirs.merged], { encoding: "utf8" });
+  const base = [`lowerdir=${dirs.lower}`, `upperdir=${dirs.upper}`, `workdir=${dirs.work}`, ...options];
+  let mount = spawnOverlayMount([...base, "volatile"], dirs.merged);
+  if (mount.status !== 0) mount = spawnOverlayMount(base, dirs.merged);
   if (mount.status === 0) return { ok: true };
   return {
     ok: false,
     reason: (mount.stderr || mount.error?.message || `mount exited ${mount.status}`).trim().split("\n")[0]!,
   };
+}
+
+/** One `mount -t overlay` of `merged` with `options`. */
+function spawnOverlayMount(options: readonly string[], merged: string) {
+  return spawnSync("mount", ["-t", "overlay", "overlay", "-o", options.join(","), merged], { encoding: "utf8" });
 }
 
 /**

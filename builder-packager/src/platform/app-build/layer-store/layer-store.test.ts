@@ -117,6 +117,19 @@ describe.skipIf(!asRoot)("the layer store, with a real overlay mount", () => {
     expect(seen["bp/go-build/00"]).toBe("dir 700");
   });
 
+  test("the overlay is mounted volatile: its unmount does not sync the whole disk", async () => {
+    const cache = await open();
+    try {
+      const line = readFileSync("/proc/self/mountinfo", "utf8")
+        .split("\n")
+        .find((l) => l.split(" ")[4] === merged(cache));
+      // Newer kernels show it as fsync=volatile.
+      expect(line).toMatch(/[ ,=]volatile\b/);
+    } finally {
+      await cache.discard();
+    }
+  });
+
   test("a build that does not commit (failed, stalled, aborted) leaves the store as it was", async () => {
     const first = await open();
     await firstBuild(merged(first));

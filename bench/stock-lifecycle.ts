@@ -136,14 +136,8 @@ async function timedBuild(options: Parameters<typeof buildApp>[0]): Promise<{ to
 
 /** The table rows of one app: cold, cold export, warm, warm export. */
 function sideRows(name: string, sides: Record<(typeof LIFECYCLES)[number], Side>): string[][] {
-  const s = (xs: number[]) => `${(median(xs) / 1000).toFixed(2)} s`;
-  const all = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(" / ");
-  const row = (what: string, pick: (side: Side) => number[]) => {
-    const [p, k] = [pick(sides.patched), pick(sides.stock)];
-    // Paired by round (both built back to back), so the machine's drift between rounds cancels.
-    const paired = median(k.map((x, i) => x / (p[i] as number)));
-    return [`${name}: ${what}`, s(p), s(k), `${paired.toFixed(2)}x`, all(p), all(k)];
-  };
+  const row = (what: string, pick: (side: Side) => number[]) =>
+    pairedRow(`${name}: ${what}`, pick(sides.patched), pick(sides.stock));
   return [
     row("cold build", (x) => x.cold),
     row("  of which export", (x) => x.coldExport),
@@ -196,4 +190,16 @@ async function imageIds(dir: string, tag: string): Promise<ImageIds> {
     config: manifest.config.digest,
     layers: manifest.layers.map((l, i) => ({ digest: l.digest, diffId: config.rootfs.diff_ids[i] ?? "" })),
   };
+}
+
+/**
+ * One row of a stock-beside-patched table (ms in, seconds out): each side's median, the
+ * ratio stock / patched as the median of each round's (both were built back to back in a
+ * round, so the machine's drift between rounds cancels), and every run.
+ */
+export function pairedRow(label: string, patched: number[], stock: number[]): string[] {
+  const s = (xs: number[]) => `${(median(xs) / 1000).toFixed(2)} s`;
+  const all = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(" / ");
+  const paired = median(stock.map((x, i) => x / (patched[i] as number)));
+  return [label, s(patched), s(stock), `${paired.toFixed(2)}x`, all(patched), all(stock)];
 }

@@ -19,8 +19,9 @@ import { join } from "node:path";
 import { cnbkitCacheDir } from "../builder-packager/src/cache/index.js";
 import { type Binding, buildPlatforms } from "../builder-packager/src/platform/index.js";
 import { ROOT } from "../test/e2e/support.js";
-import { median, table } from "./stats.js";
+import { table } from "./stats.js";
 import { stockLifecycleDir, stockMultiArchBuilder } from "./stock-builder.js";
+import { pairedRow } from "./stock-lifecycle.js";
 
 /** What the stock rows need from bench:multi-arch. */
 export interface StockMultiArchInputs {
@@ -175,14 +176,8 @@ function exportMs(phases: { phase: string; ms: number }[] | undefined): number {
 
 /** The table rows of one app. */
 function sideRows(name: string, sides: Record<Lifecycle, Side>): string[][] {
-  const s = (xs: number[]) => `${(median(xs) / 1000).toFixed(2)} s`;
-  const all = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(" / ");
-  const row = (what: string, pick: (side: Side) => number[]) => {
-    const [p, k] = [pick(sides.patched), pick(sides.stock)];
-    // Paired by round (both built back to back), so the machine's drift between rounds cancels.
-    const paired = median(k.map((x, i) => x / (p[i] as number)));
-    return [`${name}: ${what}`, s(p), s(k), `${paired.toFixed(2)}x`, all(p), all(k)];
-  };
+  const row = (what: string, pick: (side: Side) => number[]) =>
+    pairedRow(`${name}: ${what}`, pick(sides.patched), pick(sides.stock));
   return [
     row("cold amd64+arm64 build", (x) => x.cold),
     row("  export, amd64", (x) => x.coldExportAmd64),

@@ -24,8 +24,8 @@
  * offers a layer cache (`LayersOptions.layerCacheRoot`, by-reference.ts): its directory and
  * TOML live under `<root>/<bp>/` instead of `<layers>/<bp>/`, so the lifecycle neither untars
  * nor tars it. Its states, key rules and log lines are the same; only where it lives differs.
-A layer declared with `byReference: false` (its files are hard-linked into another layer,
-which needs one mount) stays in `<layers>` whatever the platform offers.
+ * A layer declared with `byReference: false` (its files are hard-linked into another layer,
+ * which needs one mount) stays in `<layers>` whatever the platform offers.
  *
  * Sharing layers between the platforms of one multi-platform build is not here: a buildpack
  * opts into it through `ctx.multiPlatform` (multi-platform.ts). `Layers` gives it one hook,
@@ -87,8 +87,6 @@ export class Layers {
   private readonly self: () => Promise<string>;
   /** `<root>/<bp>` when cache-only layers go by reference in this build (by-reference.ts). */
   private readonly byReference: string | undefined;
-  /** Where each declared layer lives: `<layers>`, or {@link byReference} for a cache-only one. */
-  private readonly homes = new Map<string, string>();
 
   constructor(
     /** `<layers>`: this buildpack's layers directory. */
@@ -122,12 +120,6 @@ export class Layers {
    */
   private homeFor(types: Partial<LayerTypes>, byReference?: boolean): string {
     return this.byReference !== undefined && goesByReference(types, byReference) ? this.byReference : this.path;
-  }
-
-  // biome-ignore lint/suspicious/noExplicitAny: layers of every metadata type
-  private declare(name: string, home: string, layer: Layer<any>): void {
-    this.declared.set(name, layer);
-    this.homes.set(name, home);
   }
 
   /**
@@ -193,7 +185,7 @@ export class Layers {
       await this.prepare(home, name);
       await this.fill(home, layer, options.fill, options.metadata);
     }
-    this.declare(name, home, layer);
+    this.declared.set(name, layer);
     return layer;
   }
 
@@ -250,7 +242,7 @@ export class Layers {
     const byReference = home !== this.path;
     const layer = new Layer<M>({ name, path: dir, state, types, key: options.key, byReference, self: this.self });
     layer.metadata = metadata as M;
-    this.declare(name, home, layer);
+    this.declared.set(name, layer);
     return layer;
   }
 
@@ -331,7 +323,7 @@ export class Layers {
     });
     await this.prepare(home, name);
     if (options.fill) await this.fill(home, layer, options.fill, options.metadata);
-    this.declare(name, home, layer);
+    this.declared.set(name, layer);
     return layer;
   }
 
@@ -352,7 +344,6 @@ export class Layers {
   async remove(name: string): Promise<void> {
     this.checkName(name);
     this.declared.delete(name);
-    this.homes.delete(name);
     await this.clear(this.path, name);
     if (this.byReference !== undefined) await this.clear(this.byReference, name);
   }
@@ -371,8 +362,9 @@ export class Layers {
     const formats = this.supportedSbomFormats();
     const byReference = new Set<string>();
     for (const layer of this.declared.values()) {
-      const home = this.homes.get(layer.name) ?? this.path;
-      if (home !== this.path) {
+      // A layer is kept by reference only when this build has a layer cache.
+      const home = layer.byReference ? (this.byReference as string) : this.path;
+      if (layer.byReference) {
         this.checkStillCacheOnly(layer);
         byReference.add(layer.name);
       }

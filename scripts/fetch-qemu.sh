@@ -6,7 +6,7 @@
 # Why not bookworm's own qemu-user-static (7.2): Go >= 1.23 programs (the lifecycle) hang in
 # os/exec under QEMU user mode 7.x (golang/go#68976, #69259), so an arm64 build stalled for
 # good at "===> DETECTING". A newer Debian suite's `qemu-user` carries static binaries that
-# run on bookworm. See docs/daemonless-builds.md#other-architectures.
+# run on bookworm. See docs/multi-arch-internals.md#which-qemu.
 #
 # Trust: the suite's InRelease is checked with gpgv against Debian's archive keyring, the
 # Packages index against InRelease's SHA256, the .deb against the index's SHA256. Only the one

@@ -2,7 +2,9 @@
  * Every relative link of the docs, the README and the stage READMEs leads somewhere: the file
  * exists and, for `page.md#anchor`, the page has a heading with that anchor (as GitHub makes
  * them). Pages are split and sections move as the docs grow; a link left behind would send a
- * reader to the top of the wrong page, and nothing else would notice.
+ * reader to the top of the wrong page, and nothing else would notice. And every page of docs/
+ * is a row of its index, docs/README.md: a page split off that the index does not name is
+ * found by no one.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -72,4 +74,12 @@ test("every relative link of the docs and READMEs names a file that exists and a
 test("anchors are made as GitHub makes them", () => {
   const a = anchors("# Fleets: what runs\n## The inventory file (`cnbkit.fleet.inventory/v1`)\n## Up\n## Up\n");
   expect([...a]).toEqual(["fleets-what-runs", "the-inventory-file-cnbkitfleetinventoryv1", "up", "up-1"]);
+});
+
+test("every page of docs/ is a row of the docs index, so a page split off is found from docs/README.md", () => {
+  const index = readFileSync(join(repo, "docs", "README.md"), "utf8");
+  const missing = readdirSync(join(repo, "docs")).filter(
+    (f) => f.endsWith(".md") && f !== "README.md" && !index.includes(`](${f})`),
+  );
+  expect(missing, "pages docs/README.md does not link").toEqual([]);
 });

@@ -26,17 +26,17 @@ import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../../cache/index.js";
 import { type BindMount, type IsolatedNetwork, openRootfsView, type RootfsView } from "../../container/index.js";
-import { resolveBuilder } from "./builder.js";
+import { type BuilderRequest, resolveBuilder } from "./builder.js";
 import { copyBuildOutputs } from "./outputs.js";
 import { LAYOUT_REPO_MOUNT } from "./lifecycle-output.js";
 import { type ProjectDescriptor, readProjectDescriptor } from "./project-descriptor.js";
-import { prepareInputs, useBuildCache } from "./inputs.js";
+import { type InputsBuild, prepareInputs, useBuildCache } from "./inputs.js";
 import { makeWorkDir } from "./work-dir.js";
-import type { Build, BuildOptions, BuildPart, BuildResult } from "./options.js";
-import { prepareLayoutRepo } from "./place-images.js";
-import { checkRequest, prepareBuild } from "./prepare.js";
-import { openBuildNetwork, runLifecycle } from "./run-lifecycle.js";
-import { writeAppImage } from "./write-image.js";
+import type { BuildOptions, BuildPart, BuildResult } from "./options.js";
+import { type LayoutRepoBuild, prepareLayoutRepo } from "./place-images.js";
+import { checkRequest, type PrepareOptions, prepareBuild, type RequestOptions } from "./prepare.js";
+import { type LifecycleBuild, openBuildNetwork, runLifecycle } from "./run-lifecycle.js";
+import { type WriteBuild, writeAppImage } from "./write-image.js";
 import { BUILDER_LIFECYCLE, type LifecycleBinaries, nativeLifecycle } from "./native-lifecycle.js";
 import { nativeNodeRuntime } from "./native-node-runtime.js";
 import { guardLayers, type LayerGuard, secretBindingDirs } from "./layer-guard/index.js";
@@ -86,9 +86,21 @@ function builderFrom(options: Pick<BuildOptions, "builder" | "onOutput">, projec
   return builder;
 }
 
+/**
+ * What {@link buildWithBuilder} reads of the options: the request's checks, the builder and the
+ * run image, the network, and what {@link buildInView}'s steps read. Nearly all of them, as the
+ * steps it runs do; not the app dir and descriptor (buildApp's), nor a multi-platform build's own.
+ */
+type BuilderBuildOptions = RequestOptions &
+  PrepareOptions &
+  BuilderRequest &
+  Parameters<typeof openBuildNetwork>[0] &
+  Pick<BuildOptions, "onOutput" | "cnbkitCache"> &
+  ViewBuild["opts"];
+
 /** {@link buildApp} once the builder is known. */
 async function buildWithBuilder(
-  opts: BuildOptions & { builder: string },
+  opts: BuilderBuildOptions,
   appDir: string,
   project: ProjectDescriptor,
 ): Promise<BuildResult> {
@@ -103,7 +115,7 @@ async function buildWithBuilder(
     const cache = opts.cnbkitCache ?? cnbkitCacheDir();
     const builder = await resolveBuilder(opts, cache, say);
     try {
-      const build: Build = { opts, ...(await prepareBuild(opts, say, builder, request)) };
+      const build: ViewBuild = { opts, ...(await prepareBuild(opts, say, builder, request)) };
       return { ...(await buildInView(build, cache, appDir, project, network)), totalMs: performance.now() - started };
     } finally {
       await builder.release();
@@ -117,11 +129,34 @@ async function buildWithBuilder(
 }
 
 /**
+ * What {@link buildInView} reads of a build: what each step it runs reads, and its own options
+ * (the build cache, the debug log, the secrets and cache image the layer guard watches, where
+ * the SBOMs and the report go).
+ */
+type ViewBuild = InputsBuild &
+  LayoutRepoBuild &
+  LifecycleBuild &
+  WriteBuild &
+  BinariesBuild &
+  BuildPart<
+    "say" | "builder" | "destinations",
+    | "cacheImageName"
+    | "cacheDir"
+    | "clearCache"
+    | "logLevel"
+    | "bindings"
+    | "secrets"
+    | "cacheImage"
+    | "sbomOutputDir"
+    | "reportOutputDir"
+  >;
+
+/**
  * The steps that need the per-build dir and the builder's view: the inputs, the layout
  * repository, the lifecycle, the image written out (and the SBOM and report copies).
  */
 async function buildInView(
-  build: Build,
+  build: ViewBuild,
   cache: string,
   appDir: string,
   project: ProjectDescriptor,
@@ -198,16 +233,16 @@ async function buildInView(
   }
 }
 
+/** What {@link lifecycleBinaries} reads of a build. */
+type BinariesBuild = BuildPart<"execution" | "builder" | "say", "nativeLifecycle">;
+
 /**
  * The lifecycle a build runs, and what else of it runs natively: the builder's own, or
  * under emulation this machine's build of the lifecycle (native-lifecycle.ts) and of the
  * buildpacks' Node.js runtime (native-node-runtime.ts) when cnbkit holds them, each said in
  * one line either way.
  */
-async function lifecycleBinaries(
-  build: BuildPart<"execution" | "builder" | "say", "nativeLifecycle">,
-  rootfs: string,
-): Promise<LifecycleBinaries> {
+async function lifecycleBinaries(build: BinariesBuild, rootfs: string): Promise<LifecycleBinaries> {
   if (build.execution !== "emulated" || build.opts.nativeLifecycle === false) return BUILDER_LIFECYCLE;
   const lifecycle = await nativeLifecycle(rootfs, build.builder.architecture);
   build.say(lifecycle.ok ? lifecycle.line : `Running the builder's lifecycle under qemu too: ${lifecycle.reason}`);

@@ -27,7 +27,7 @@ import { builderPlatform } from "./builder-platform.js";
 import { writeImageIndex } from "./index-writer.js";
 import type { Destination } from "./destination.js";
 import { makeWorkDir } from "./work-dir.js";
-import type { BuildOptions, MultiBuildOptions, PlatformImage, SealRequest } from "./options.js";
+import type { BuildOptions, BuildResult, MultiBuildOptions, PlatformImage, SealRequest } from "./options.js";
 import { platformSlug } from "./platform-list.js";
 import { HeldOutput } from "./held-output.js";
 import { type CheckedRequest, checkRequest, type RequestOptions } from "./prepare.js";
@@ -72,8 +72,13 @@ export async function buildPlatforms(options: MultiBuildOptions, platforms: Plat
         `Arch-neutral layers: built by ${targetString(order[0] as Platform)} first, reused by ${rest} when their keys match`,
       );
     }
+    // Each platform's build is the single-platform build of these options (not the index's
+    // tags and seals), with its own part and what buildOne stages.
+    const { tags: _tags, seal: _seal, sealIndex: _sealIndex, shareArchNeutral: _share, ...single } = options;
     const built = await buildAll(options, order, staging, share, (platform, part) =>
-      buildOne({ ...options, builder, ...part }, destinations[0]!, platform, staging),
+      buildOne(options, destinations[0]!, platform, staging, (staged) =>
+        buildApp({ ...single, builder, ...part, ...staged }),
+      ),
     );
     // The index lists the platforms in the order asked, whatever order they were built in.
     const images = platforms.map((p) => built.get(p) as PlatformImage);
@@ -191,16 +196,27 @@ async function checkPlatforms(
   return request;
 }
 
+/** What {@link buildOne} reads of the options: what it stages per platform. */
+type StagedFrom = Pick<
+  BuildOptions,
+  "previousImage" | "cacheDir" | "sbomOutputDir" | "reportOutputDir" | "cacheImageName" | "seal"
+>;
+
+/** What {@link buildOne} sets of a platform's build: where it stages, and its own dirs and previous image. */
+type Staged = Pick<BuildOptions, "platform" | "output" | "cacheImageName" | "outputLabel"> & StagedFrom;
+
 /**
- * One platform's build into the staging layout, as the single-platform build runs it: its
- * own cache (per builder digest; a `--cache-dir` gets a subdir per platform), the output's
- * image of that platform as the previous image, and its SBOMs and report in a subdir.
+ * One platform's build into the staging layout, run by `build` (the single-platform build of
+ * the entry's options) with what is staged here: its own cache (per builder digest; a
+ * `--cache-dir` gets a subdir per platform), the output's image of that platform as the
+ * previous image, and its SBOMs and report in a subdir.
  */
 async function buildOne(
-  opts: BuildOptions & { builder: string },
+  opts: StagedFrom,
   output: Destination,
   platform: Platform,
   staging: string,
+  build: (staged: Staged) => Promise<BuildResult>,
 ): Promise<PlatformImage> {
   const slug = platformSlug(platform);
   const under = (dir: string | undefined) => (dir === undefined ? {} : { dir: join(resolve(dir), slug) });
@@ -210,9 +226,8 @@ async function buildOne(
   const sbomOutputDir = under(opts.sbomOutputDir).dir;
   const reportOutputDir = under(opts.reportOutputDir).dir;
   try {
-    const { tags: _tags, seal, ...rest } = opts;
-    const result = await buildApp({
-      ...rest,
+    const { seal } = opts;
+    const result = await build({
       platform,
       output: `oci:${join(staging, "images")}:${slug}`,
       // The staging dir is new on every build: the cache is keyed on what the user named.

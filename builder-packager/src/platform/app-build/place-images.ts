@@ -30,13 +30,16 @@ export interface LayoutRepo {
   previous: ImageSource | undefined;
 }
 
+/** What {@link prepareLayoutRepo} reads of a build: the run image, the output, and the previous image asked for. */
+export type LayoutRepoBuild = BuildPart<"say" | "builder" | "run" | "destinations", "previousImage">;
+
 /**
  * Makes the layout repository at `dir` and places the run image and the previous app image
  * in it. Both go in sparse (see placeImage): the run image without layers, the previous image
  * with only its SBOM layer, which the analyzer reads to restore launch SBOMs.
  */
 export async function prepareLayoutRepo(
-  { opts, say, builder, run, destinations }: BuildPart<"say" | "builder" | "run" | "destinations", "previousImage">,
+  { opts, say, builder, run, destinations }: LayoutRepoBuild,
   dir: string,
 ): Promise<LayoutRepo> {
   const output = destinations[0]!;

@@ -1,10 +1,12 @@
 /**
- * The isolated network's parts that need no root: pasta's command line (no port of the host
- * forwarded but those asked for, the gateway not mapped to the host), the routes that make the
- * host's other addresses and the metadata ranges unreachable, and what runc is told.
+ * The isolated network: pasta's command line (no port of the host forwarded but those asked
+ * for, the gateway not mapped to the host), the routes that make the host's other addresses and
+ * the metadata ranges unreachable, what runc is told, and (as root, with pasta) that a close
+ * called twice at once does the work once and both wait for it.
  */
+import { execFileSync } from "node:child_process";
 import { expect, test } from "vitest";
-import { blockedRoutes, pastaArgs } from "./network-namespace.js";
+import { blockedRoutes, openIsolatedNetwork, pastaArgs } from "./network-namespace.js";
 import { runtimeConfig } from "./runtime-config.js";
 
 test("pasta forwards only the named loopback ports in, and the published ports out on 127.0.0.1", () => {
@@ -46,4 +48,18 @@ test("runc joins the isolated namespace, and root there goes without CAP_NET_RAW
   expect(host.linux.namespaces.map((n) => n.type)).not.toContain("network");
   expect(host.process.capabilities.bounding).toContain("CAP_NET_RAW");
   expect(() => runtimeConfig({ ...base, network: "isolated" })).toThrow(/needs the namespace's path/);
+});
+
+test("a close called twice at once (as a build does: when its containers end, and at its end) waits for one close", async () => {
+  const net = await openIsolatedNetwork({});
+  const name = net.path.slice("/run/netns/".length);
+  const listed = () => execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).includes(name);
+  expect(listed()).toBe(true);
+  const first = net.close();
+  const second = net.close();
+  await second;
+  // The second call returned only once the first one's work was done: the name is gone.
+  expect(listed()).toBe(false);
+  await first;
+  await net.close();
 });

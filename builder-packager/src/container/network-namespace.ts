@@ -51,7 +51,7 @@ export interface IsolatedNetworkOptions {
 export interface IsolatedNetwork {
   /** `/run/netns/<name>`: what the container joins. */
   path: string;
-  /** Stops pasta and deletes the namespace; safe to call twice. */
+  /** Stops pasta and deletes the namespace; safe to call twice (a second call waits for the first). */
   close(): Promise<void>;
 }
 
@@ -154,14 +154,18 @@ export async function openIsolatedNetwork(o: IsolatedNetworkOptions): Promise<Is
   const ownDir = o.dir ? undefined : await mkdtemp(join(tmpdir(), ownedPrefix(STALE_PREFIXES.bundle)));
   const pidFile = join(o.dir ?? (ownDir as string), "pasta.pid");
   let pasta = startPasta(pastaArgs(name, pidFile, o, hostLoToNsLo));
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await pasta.stop();
-    await ip(["netns", "del", name]).catch(() => {});
-    guard.done();
-    if (ownDir) await rm(ownDir, { recursive: true, force: true });
+  let closing: Promise<void> | undefined;
+  // One close for every caller, each awaiting the same work: a build closes its network as soon
+  // as its last container exits, and again (a no-op that still waits) when it ends.
+  const close = () => {
+    closing ??= (async () => {
+      // pasta holds the namespace by its fd, so the name can go while pasta dies: each of the two
+      // costs a process start and exit, and they need not wait for each other.
+      await Promise.all([pasta.stop(), ip(["netns", "del", name]).catch(() => {})]);
+      guard.done();
+      if (ownDir) await rm(ownDir, { recursive: true, force: true });
+    })();
+    return closing;
   };
   try {
     let failed = await Promise.race([pasta.exited, pidWritten(pidFile, pasta.exited)]);

@@ -86,7 +86,8 @@ export async function runLifecycle(
     show: (line, stream) => opts.onOutput?.(line, stream),
   });
   let stalled: { phase: string; idleMs: number } | undefined;
-  const netnsPath = (await network)?.path;
+  const net = await network;
+  const netnsPath = net?.path;
   const inContainer: InContainer = (args, env, containerMounts) =>
     runContainer({
       rootfs,
@@ -115,6 +116,9 @@ export async function runLifecycle(
   // pushed by cnbkit around the guard's check: layer-guard/cache-image.ts).
   const at: LifecycleSite = { rootfs, repo, mounts, inContainer, output };
   const ran = build.mode.kind === "creator" ? await runCreator(build, at) : await runEachPhase(build, at);
+  // No container of this build runs any more: its network goes now, beside the layer check and
+  // the write-out rather than after them (the build's own close at its end waits for this one).
+  void net?.close().catch(() => {});
   // A failed build's last error line (and hint) goes into the one final line, not twice.
   const failure =
     ran.code === LIFECYCLE_EXIT.failedBuild && !opts.signal?.aborted && !stalled ? output.failure() : undefined;

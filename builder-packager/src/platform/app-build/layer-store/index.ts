@@ -3,7 +3,7 @@
  * buildpacks live in a store kept per build cache (store.ts) and reach the build through an
  * overlay mount at /cnbkit/layer-cache (overlay.ts), so the lifecycle never untars or tars
  * them. After a good build this build's changes are planned (merge-plan.ts, listing.ts) and
- * renamed into the store (apply.ts); a failed, stalled or aborted build's changes are
+ * renamed into the store (apply.ts), less the files it wrote again unchanged (unchanged.ts); a failed, stalled or aborted build's changes are
  * dropped, so nothing half-written is ever reused. Off, the build runs exactly as before.
  */
 import type { BindMount } from "../../../container/index.js";
@@ -11,6 +11,7 @@ import { dirListing } from "./listing.js";
 import { planMerge } from "./merge-plan.js";
 import { type LayerOverlay, mountLayerOverlay } from "./overlay.js";
 import { commitToStore, type LayerStore, openLayerStore } from "./store.js";
+import { withoutUnchanged } from "./unchanged.js";
 
 export { clearLayerStore, layerStoreDir } from "./store.js";
 
@@ -99,7 +100,8 @@ export async function openLayerCache(input: LayerCacheInput): Promise<LayerCache
 async function commit(store: LayerStore, overlay: LayerOverlay, input: LayerCacheInput): Promise<void> {
   const started = performance.now();
   try {
-    const ops = planMerge(dirListing(overlay.upper), dirListing(store.committed), dirListing(overlay.merged));
+    const planned = planMerge(dirListing(overlay.upper), dirListing(store.committed), dirListing(overlay.merged));
+    const ops = withoutUnchanged(planned, overlay.upper, store.committed);
     overlay.unmount();
     await commitToStore(store, ops, overlay.upper);
     const ms = Math.round(performance.now() - started);

@@ -117,6 +117,27 @@ describe.skipIf(!asRoot)("the layer store, with a real overlay mount", () => {
     expect(seen["bp/go-build/00"]).toBe("dir 700");
   });
 
+  test("a rebuild that writes its layer's TOML again with the same bytes commits no change", async () => {
+    const first = await open();
+    await firstBuild(merged(first));
+    await first.commit();
+    await first.discard();
+    const before = await tree(committed());
+    const toml = join(committed(), "bp/go-build.toml");
+    const inode = (await lstat(toml)).ino;
+
+    const again = await open();
+    // As the framework does for a kept layer: the TOML rewritten (a copy-up in upper), nothing else.
+    await writeFile(join(merged(again), "bp/go-build.toml"), "[types]\ncache = true\n");
+    said = [];
+    await again.commit();
+    await again.discard();
+    expect(said.join("\n")).toMatch(/saved 0 changes/);
+    expect(await tree(committed())).toEqual(before);
+    expect((await lstat(toml)).ino).toBe(inode); // the committed file stayed; upper's copy went with the overlay
+    expect(await readdir(layerStoreDir(cacheDir))).toEqual(["committed"]);
+  });
+
   test("the overlay is mounted volatile: its unmount does not sync the whole disk", async () => {
     const cache = await open();
     try {

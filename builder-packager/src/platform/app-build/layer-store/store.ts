@@ -58,9 +58,13 @@ export async function openLayerStore(
 
 /**
  * Applies `ops` from `upper` onto the store's committed dir between the marker's write and
- * its removal. A throw leaves the marker: the next open wipes the store.
+ * its removal (ops that only set dirs' attributes need no marker). A throw leaves the marker:
+ * the next open wipes the store.
  */
 export async function commitToStore(store: LayerStore, ops: readonly MergeOp[], upper: string): Promise<void> {
+  // Only dirs' modes, owners and times to set: no crash can leave half of a layer behind, so no
+  // marker, and none of its sync (tens of ms on a busy disk, on every rebuild that changed nothing).
+  if (ops.every((op) => op.op === "dir-attrs")) return applyMerge(ops, upper, store.committed);
   const marker = join(store.dir, MARKER);
   // Synced before the first rename, so no crash can show renames without the marker.
   const handle = await open(marker, "w");

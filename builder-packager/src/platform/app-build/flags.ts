@@ -7,8 +7,8 @@ import { parseReference } from "../../oci/index.js";
 import { parseExecEnv } from "../exec-env.js";
 
 /**
- * The options {@link checkBuildFlags} looks at (a part of build/options.ts's BuildOptions);
- * `--output` and `--tag` are checked where they are parsed, build/destination.ts.
+ * The options {@link checkBuildFlags} looks at (a part of options.ts's BuildOptions);
+ * `--output` and `--tag` are checked where they are parsed, once, destination.ts.
  */
 export interface BuildFlags {
   cacheDir?: string;

@@ -9,7 +9,7 @@ import { parseToml, stringifyToml, type TomlTable } from "@cnbkit/framework/cnb-
 import type { Descriptor } from "../../oci/index.js";
 import type { Destination } from "./destination.js";
 
-/** Where the outputs go (a part of build/options.ts's BuildOptions), and what report.toml names. */
+/** Where the outputs go (a part of options.ts's BuildOptions), and what report.toml names. */
 export interface BuildOutputDirs {
   /** Where the image was written, the output first, then each `--tag` (destination.ts). */
   destinations: readonly Destination[];

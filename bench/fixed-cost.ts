@@ -29,6 +29,8 @@ import { median, peakRssMb, table } from "./stats.js";
 
 const runs = Number(process.env.BENCH_RUNS || 5);
 const work = await mkdtemp(join(tmpdir(), "cnbkit-bench-fixed-"));
+/** The app's copy (fixtureApp makes it outside `work`); removed at the end with `work`. */
+let app: string | undefined;
 const say = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 const load = () =>
   loadavg()
@@ -64,7 +66,8 @@ try {
   say(`load average at the start: ${load()}`);
   const builderRef = await referenceBuilder();
   const bindings = await caBindings();
-  const app = await fixtureApp("bench-fixed", {}, join(ROOT, "examples/apps/node-hello"));
+  const appDir = await fixtureApp("bench-fixed", {}, join(ROOT, "examples/apps/node-hello"));
+  app = appDir;
   const output = `oci:${join(work, "image")}:latest`;
   const cacheDir = join(work, "cache");
   let lastLifecycleLine = 0;
@@ -76,13 +79,13 @@ try {
         "-i",
         "-E",
         `s/Hello( \\(edit [0-9]+\\))? from/Hello (edit ${n}) from/`,
-        join(app, "server.js"),
+        join(appDir, "server.js"),
       ]);
     firstHeader = 0;
     afterLines = false;
     const t0 = performance.now();
     await buildApp({
-      appDir: app,
+      appDir,
       builder: builderRef,
       output,
       cacheDir,
@@ -219,4 +222,5 @@ try {
   console.log(`\npeak RSS of the bench process: ${peakRssMb().toFixed(0)} MB`);
 } finally {
   await rm(work, { recursive: true, force: true });
+  if (app) await rm(app, { recursive: true, force: true });
 }

@@ -91,6 +91,27 @@ export function registryRepository(client: RegistryClient, repository: string, s
   };
 }
 
+/** Runs a function when fewer than a bound of them are running (a scan's requests in flight). */
+export type Limit = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * `repo` with each request going through `limit`, so the bound counts requests the registry
+ * has, not the scan's work around them: a slot is held while a manifest or config is on its
+ * way, not while it is hashed, parsed and made into a record, so the registry always has the
+ * bound's worth of requests to answer (the client's CPU no longer holds slots it does not use).
+ * A streamed blob holds its slot until its answer starts.
+ */
+export function limitedRepository(repo: FleetRepository, limit: Limit): FleetRepository {
+  return {
+    name: repo.name,
+    tags: () => limit(() => repo.tags()),
+    head: (reference) => limit(() => repo.head(reference)),
+    manifest: (reference, kind) => limit(() => repo.manifest(reference, kind)),
+    blob: (digest, kind) => limit(() => repo.blob(digest, kind)),
+    blobStream: (digest, kind) => limit(() => repo.blobStream(digest, kind)),
+  };
+}
+
 /** An OCI layout on this machine (its tags are index.json's `org.opencontainers.image.ref.name`s). */
 export async function layoutRepository(dir: string, stats: ReadStats): Promise<FleetRepository> {
   const layout = await OciLayout.open(dir);

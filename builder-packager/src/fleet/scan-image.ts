@@ -110,18 +110,32 @@ function configFacts(config: ImageConfig, where: string): ConfigFacts {
   };
 }
 
+/**
+ * What the config of `manifest` says, read once per scan whatever number of images share it.
+ * A scan asks for it as soon as the manifest is in, before the repository's other tags are
+ * resolved, so the registry is asked for configs while the rest of the manifests arrive.
+ */
+export function readConfig(
+  repo: FleetRepository,
+  manifest: Extract<ParsedManifest, { kind: "manifest" }>,
+  ctx: ScanContext,
+): Promise<ConfigFacts> {
+  const configDigest = manifest.manifest.config.digest;
+  return memo(ctx.configs, configDigest, async () =>
+    configFacts(
+      parseConfig(await repo.blob(configDigest, "configs"), `${repo.name}@${configDigest}`),
+      `${repo.name}@${manifest.digest}`,
+    ),
+  );
+}
+
 /** Describes one manifest: a record for an app image, or why it is not one. */
 export async function scanManifest(at: ManifestAtHand, ctx: ScanContext): Promise<ImageRecord | OtherImage> {
   const { repo, manifest, tags } = at;
   const digest = manifest.digest as Digest;
   const base = { repository: repo.name, tags, digest };
   const configDigest = manifest.manifest.config.digest;
-  const facts = await memo(ctx.configs, configDigest, async () =>
-    configFacts(
-      parseConfig(await repo.blob(configDigest, "configs"), `${repo.name}@${configDigest}`),
-      `${repo.name}@${digest}`,
-    ),
-  );
+  const facts = await readConfig(repo, manifest, ctx);
   if ("why" in facts) return { ...base, why: facts.why };
   const proofs = await readProofs(at, ctx);
   const provenance = proofs.provenance?.predicate;

@@ -24,8 +24,16 @@ import {
   type OtherImage,
   type ScanError,
 } from "./inventory.js";
-import { type FleetRepository, layoutRepository, type ReadStats, readStats, registryRepository } from "./repository.js";
-import { type ManifestAtHand, type ScanContext, scanManifest } from "./scan-image.js";
+import {
+  type FleetRepository,
+  type Limit,
+  layoutRepository,
+  limitedRepository,
+  type ReadStats,
+  readStats,
+  registryRepository,
+} from "./repository.js";
+import { type ManifestAtHand, readConfig, type ScanContext, scanManifest } from "./scan-image.js";
 import type { ClusterImages } from "./running-images.js";
 import type { ScanTarget } from "./targets.js";
 
@@ -68,7 +76,7 @@ export interface ScanSummary {
 export const ARTIFACT_TAG = /^sha256-[0-9a-f]{64}\.(sig|att|sbom)$/;
 
 /** Runs at most `limit` functions at once. */
-function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+function limiter(limit: number): Limit {
   let active = 0;
   const waiting: (() => void)[] = [];
   return async (fn) => {
@@ -96,7 +104,6 @@ interface RepoJob {
 /** The state of one scan: what it found so far, and what it reads through. */
 interface ScanRun {
   opts: ScanOptions;
-  run: <T>(fn: () => Promise<T>) => Promise<T>;
   ctx: ScanContext;
   prevImages: Map<string, ImageRecord[]>;
   prevOthers: Map<string, OtherImage>;
@@ -129,11 +136,15 @@ export async function scanFleet(opts: ScanOptions): Promise<{ inventory: FleetIn
     clients.set(registry, c);
     return c;
   };
-  const jobs = await listRepositories(opts.targets, client, stats);
+  // The bound is on requests (each repository's reads go through it), not on the work around them.
+  const run = limiter(opts.concurrency ?? 16);
+  const jobs = (await listRepositories(opts.targets, client, stats)).map((job) => ({
+    ...job,
+    repo: limitedRepository(job.repo, run),
+  }));
   const previous = opts.previous;
   const s: ScanRun = {
     opts,
-    run: limiter(opts.concurrency ?? 16),
     ctx: {
       ...(opts.key ? { key: opts.key.verify } : {}),
       configs: new Map(),
@@ -151,13 +162,11 @@ export async function scanFleet(opts: ScanOptions): Promise<{ inventory: FleetIn
   };
   let listed = 0;
   const tagLists = await Promise.all(
-    jobs.map((job) =>
-      s.run(async () => {
-        const all = await job.repo.tags();
-        opts.onProgress?.("listing", ++listed, jobs.length);
-        return all;
-      }),
-    ),
+    jobs.map(async (job) => {
+      const all = await job.repo.tags();
+      opts.onProgress?.("listing", ++listed, jobs.length);
+      return all;
+    }),
   );
   s.progress.total = jobs.reduce((n, job, i) => n + imageTags(job, tagLists[i]!).length, 0);
   // A bounded number of repositories at a time, so what is held between a tag's manifest and
@@ -184,9 +193,16 @@ async function scanRepository(s: ScanRun, job: RepoJob, all: string[]): Promise<
   const tags = imageTags(job, all);
   s.counts.tags += tags.length;
   const byDigest = new Map<Digest, { tags: string[]; manifest?: ParsedManifest }>();
-  // Each tag's digest: HEAD when a previous inventory may already know it, else the manifest itself.
+  // Each tag's digest: HEAD when a previous inventory may already know it, else the manifest
+  // itself, whose config is asked for at once (read once by digest, so nothing is read twice).
   const read = (names: string[]) =>
-    Promise.all(names.map((tag) => s.run(() => tagDigest(job.repo, tag, Boolean(s.opts.previous)))));
+    Promise.all(
+      names.map(async (tag) => {
+        const h = await tagDigest(job.repo, tag, Boolean(s.opts.previous));
+        if ("manifest" in h && h.manifest?.kind === "manifest") readConfig(job.repo, h.manifest, s.ctx).catch(() => {});
+        return h;
+      }),
+    );
   const heads = await read(tags.filter((t) => !t.startsWith("sha256:")));
   // Then the digests named alone (pods run them), but only those no tag resolved to: the
   // digest a pod runs is usually the one its tag still names.
@@ -245,11 +261,11 @@ async function scanDigest(
     if (prevOther) {
       s.others.push({ ...prevOther, tags });
       s.counts.unchanged++;
-    } else if (prev && (await s.run(() => proofsUnchanged(repo, prev, digest, artifactTags, s.sameKey, s.opts.key)))) {
+    } else if (prev && (await proofsUnchanged(repo, prev, digest, artifactTags, s.sameKey, s.opts.key))) {
       for (const r of prev) s.images.push({ ...r, tags });
       s.counts.unchanged++;
     } else {
-      const found = await readImage({ repo, digest, known: entry.manifest, tags, artifactTags }, s.ctx, s.run);
+      const found = await readImage({ repo, digest, known: entry.manifest, tags, artifactTags }, s.ctx);
       for (const f of found) {
         if ("why" in f) s.others.push(f);
         else s.images.push(f);
@@ -343,25 +359,22 @@ interface DigestToRead {
 async function readImage(
   { repo, digest, known, tags, artifactTags }: DigestToRead,
   ctx: ScanContext,
-  run: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Promise<(ImageRecord | OtherImage)[]> {
-  const top = known ?? (await run(() => repo.manifest(digest)));
+  const top = known ?? (await repo.manifest(digest));
   if (top.kind === "manifest") {
-    return [await run(() => scanManifest({ repo, manifest: top, tags, artifactTags }, ctx))];
+    return [await scanManifest({ repo, manifest: top, tags, artifactTags }, ctx)];
   }
   // Attestation manifests of BuildKit carry the platform unknown/unknown: not images to run.
   const children = top.index.manifests.filter((d) => d.platform?.os !== "unknown");
   return Promise.all(
-    children.map((d) =>
-      run(async () => {
-        const m = await repo.manifest(d.digest);
-        if (m.kind !== "manifest") {
-          return { repository: repo.name, tags, digest: d.digest, why: "a nested image index" } as OtherImage;
-        }
-        const at: ManifestAtHand = { repo, manifest: m, tags, index: digest, artifactTags };
-        return scanManifest(at, ctx);
-      }),
-    ),
+    children.map(async (d) => {
+      const m = await repo.manifest(d.digest);
+      if (m.kind !== "manifest") {
+        return { repository: repo.name, tags, digest: d.digest, why: "a nested image index" } as OtherImage;
+      }
+      const at: ManifestAtHand = { repo, manifest: m, tags, index: digest, artifactTags };
+      return scanManifest(at, ctx);
+    }),
   );
 }
 

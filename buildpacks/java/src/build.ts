@@ -48,7 +48,7 @@ export async function build(ctx: BuildContext<JavaMetadata>): Promise<BuildResul
   const jlink = settings.BP_JVM_JLINK_ENABLED?.trim().toLowerCase() === "true";
   const jvm = resolveJvm(ctx, settings, app, { build: needsJdk(app.tool), jlink });
   // Installed only when something runs it: Maven or Gradle on a changed tree, or jlink.
-  const jdk = jvm.jdk ? buildJdk(ctx, jvm.jdk) : undefined;
+  const jdk = jvm.jdk ? await buildJdk(ctx, jvm.jdk) : undefined;
   const built = await buildApp(ctx, settings, app, jdk);
   if (built.kind === "keep") {
     ctx.log.step("Application");

@@ -38,7 +38,7 @@ export async function jlinkRuntime(
   ctx.log.step("JRE (launch, jlinked from the JDK: BP_JVM_JLINK_ENABLED)");
   // The module list (the default arguments) comes from the JDK's jmods, so jlink always installs it.
   const jdk = await buildJdk.get();
-  const jmods = join(jdk.layer.path, "jmods");
+  const jmods = join(jdk.home, "jmods");
   const modules = (await readdir(jmods).catch(() => [] as string[]))
     .filter((f) => f.endsWith(".jmod"))
     .map((f) => f.slice(0, -".jmod".length));
@@ -54,11 +54,7 @@ export async function jlinkRuntime(
   const base = addedModules ? given.slice(0, -2) : given;
   let args = given;
   if (addedModules) {
-    const found = await appModules(
-      ctx,
-      { home: jdk.layer.path, version: jdk.version, sha256: jdk.sha256, modules },
-      tree,
-    );
+    const found = await appModules(ctx, { home: jdk.home, version: jdk.version, sha256: jdk.sha256, modules }, tree);
     if (found) {
       args = [...base, "--add-modules", found.join(",")];
       ctx.log.detail(`Modules to link: ${found.join(", ")}`);
@@ -73,7 +69,7 @@ export async function jlinkRuntime(
       ctx.log.detail(`Running jlink ${args.join(" ")}`);
       // jlink refuses an existing --output.
       await rm(l.path, { recursive: true, force: true });
-      await runTool([join(jdk.layer.path, "bin", "jlink"), ...args, "--output", l.path], {
+      await runTool([join(jdk.home, "bin", "jlink"), ...args, "--output", l.path], {
         cwd: tree.dir,
         env: { PATH: process.env.PATH },
         log: ctx.log,

@@ -15,6 +15,8 @@
  * machine are read with it. BENCH_FLEET_BASELINE=<another cnbkit.mjs> runs each scan and the
  * unsigned rebase with that CLI too, on the same fleet, in the order A B B A (baseline, this,
  * this, baseline): a before and after from one machine state, each the mean of its two runs.
+ * BENCH_FLEET_CLI=<cnbkit.mjs> measures another bundle instead of builder-packager/dist's, and
+ * BENCH_FLEET_REQUESTS=1 prints each scan's registry requests per image by kind (fleet-requests.ts).
  *
  * The registry is the distribution registry v3 (what `registry:3` runs, built from its Go module
  * by scripts/fetch-distribution.sh), or Debian's docker-registry 2.8.2 with
@@ -39,15 +41,22 @@ import { openImageSource } from "../builder-packager/src/oci/index.js";
 import { mapLimit } from "../builder-packager/src/oci/registry.js";
 import { startRegistry, type TestRegistry } from "../builder-packager/src/oci/test-registry.js";
 import { loadSigningKey } from "../builder-packager/src/supply-chain/index.js";
+import { RequestTally } from "./fleet-requests.js";
 import { table } from "./stats.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const CLI = join(ROOT, "builder-packager/dist/cnbkit.mjs");
+/** BENCH_FLEET_CLI=<cnbkit.mjs>: another bundle of the CLI to measure (`node scripts/build-cli.mjs <file>`). */
+const CLI = process.env.BENCH_FLEET_CLI ?? join(ROOT, "builder-packager/dist/cnbkit.mjs");
 const sizes = (process.argv[3] ?? process.env.BENCH_FLEET_SIZES ?? "1000,10000").split(",").map(Number);
 const signedSample = Number(process.env.BENCH_FLEET_SIGNED ?? 330);
 const BASELINE = process.env.BENCH_FLEET_BASELINE;
 /** BENCH_FLEET_PROFILE=<dir>: each CLI run writes a V8 CPU profile there (for `--cpu-prof` reading). */
 const PROFILE = process.env.BENCH_FLEET_PROFILE;
+/**
+ * BENCH_FLEET_REQUESTS=1: the registry's access log is on and each scan prints its requests per
+ * image by kind (the log costs the registry CPU: that run's rates are not the ones to quote).
+ */
+const tally = process.env.BENCH_FLEET_REQUESTS ? new RequestTally() : undefined;
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -70,6 +79,7 @@ function cpuSeconds(pid: number): number {
  */
 async function cli(args: string[], env: Record<string, string> = {}, bin = CLI) {
   const registryCpu0 = cpuSeconds(registry.pid);
+  const requests0 = tally?.snapshot();
   return new Promise<{
     seconds: number;
     rssMb: number;
@@ -78,6 +88,8 @@ async function cli(args: string[], env: Record<string, string> = {}, bin = CLI) 
     stdout: string;
     stderr: string;
     code: number;
+    /** The registry's requests by kind per image (BENCH_FLEET_REQUESTS), else "". */
+    requests: (images: number) => string;
   }>((res) => {
     const t0 = performance.now();
     const node = [process.execPath, ...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`] : [])];
@@ -91,6 +103,7 @@ async function cli(args: string[], env: Record<string, string> = {}, bin = CLI) 
     child.stderr.on("data", (c) => (stderr += c));
     child.on("close", (code) => {
       const m = /MAXRSS (\d+) CPU ([\d.]+) ([\d.]+)/.exec(stderr);
+      const requests1 = tally?.snapshot();
       res({
         seconds: (performance.now() - t0) / 1000,
         rssMb: Number(m?.[1] ?? 0) / 1024,
@@ -99,6 +112,8 @@ async function cli(args: string[], env: Record<string, string> = {}, bin = CLI) 
         stdout,
         stderr,
         code: code ?? 1,
+        requests: (images) =>
+          requests0 && requests1 ? `registry requests: ${RequestTally.between(requests0, requests1, images)}` : "",
       });
     });
   });
@@ -112,7 +127,7 @@ async function cli(args: string[], env: Record<string, string> = {}, bin = CLI) 
 async function twoRequestsEach(
   registry: TestRegistry,
   records: FleetInventory["images"],
-): Promise<{ rate: number; registryMs: number }> {
+): Promise<{ rate: number; registryMs: number; clientMs: number }> {
   const agent = new HttpAgent({ keepAlive: true, maxSockets: 32 });
   const get = (path: string, accept?: string) =>
     new Promise<void>((resolve, reject) => {
@@ -127,6 +142,7 @@ async function twoRequestsEach(
       req.end();
     });
   const cpu0 = cpuSeconds(registry.pid);
+  const client0 = process.cpuUsage();
   const t0 = performance.now();
   await mapLimit(records, 16, async (r) => {
     const repo = r.repository.slice(r.repository.indexOf("/") + 1);
@@ -137,8 +153,14 @@ async function twoRequestsEach(
     await get(`/v2/${repo}/blobs/${r.config}`);
   });
   const seconds = (performance.now() - t0) / 1000;
+  const client = process.cpuUsage(client0);
   agent.destroy();
-  return { rate: records.length / seconds, registryMs: ((cpuSeconds(registry.pid) - cpu0) / records.length) * 1000 };
+  return {
+    rate: records.length / seconds,
+    registryMs: ((cpuSeconds(registry.pid) - cpu0) / records.length) * 1000,
+    // µs of this process's CPU over the loop, per image, in ms
+    clientMs: (client.user + client.system) / 1000 / records.length,
+  };
 }
 
 type CliRun = Awaited<ReturnType<typeof cli>>;
@@ -171,11 +193,12 @@ function beforeAfter(
 
 const work = await mkdtemp(join(tmpdir(), "cnbkit-bench-fleet-"));
 const debian = process.env.BENCH_FLEET_REGISTRY === "debian";
-const registry = await startRegistry(
-  debian
+const registry = await startRegistry({
+  ...(debian
     ? {}
-    : { binary: execFileSync("bash", [join(ROOT, "scripts/fetch-distribution.sh")], { encoding: "utf8" }).trim() },
-);
+    : { binary: execFileSync("bash", [join(ROOT, "scripts/fetch-distribution.sh")], { encoding: "utf8" }).trim() }),
+  ...(tally ? { onAccessLog: (line: string) => tally.add(line) } : {}),
+});
 const rows: (string | number)[][] = [["measure", "size", "value", "goal"]];
 console.log(
   `registry: ${debian ? "Debian's docker-registry 2.8.2" : `distribution v${process.env.CNBKIT_DISTRIBUTION_VERSION ?? "3.0.0"}`}; load average at the start: ${load()}`,
@@ -233,6 +256,7 @@ try {
     const perImage = Number(/([\d.]+) (B|KiB|MiB) per image beyond SBOMs/.exec(cold.stdout)?.[1] ?? Number.NaN);
     const unit = /[\d.]+ (B|KiB|MiB) per image beyond SBOMs/.exec(cold.stdout)?.[1];
     console.log(cold.stdout);
+    if (tally) console.log(cold.requests(images));
     scanRates.push([images, images / cold.seconds]);
     rows.push([
       "scan (cold)",
@@ -259,12 +283,13 @@ try {
     rows.push([
       "floor: manifest + config GETs alone (node:http, 16 at once)",
       inventory.images.length,
-      `${bare.rate.toFixed(0)} images/s, registry ${bare.registryMs.toFixed(2)} ms per image`,
+      `${bare.rate.toFixed(0)} images/s, CPU per image: client ${bare.clientMs.toFixed(2)} ms / registry ${bare.registryMs.toFixed(2)} ms`,
       "",
     ]);
     rows.push(["scan / that floor", images, `${((images / cold.seconds / bare.rate) * 100).toFixed(0)}%`, ""]);
     const again = await cli(["fleet", "scan", registry.host, "--key", keys.pub, "-o", inv]);
     console.log(again.stdout);
+    if (tally) console.log(again.requests(images));
     rows.push(["re-scan (unchanged)", images, `${again.seconds.toFixed(1)} s`, "≤ 30 s at 10,000"]);
     rows.push(["re-scan peak RSS", images, `${again.rssMb.toFixed(0)} MB`, "≤ 300 MB"]);
     if (BASELINE) {

@@ -3,13 +3,13 @@
  * that is time- or run-specific: `base extend` (extend-image.ts) and the run.Dockerfiles'
  * RUN lines (apply-run.ts) both change an image this way and read the change from `upper`.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { ownedPrefix, STALE_PREFIXES } from "../cache/index.js";
+import { mountOverlay as mountOverlayDirs, unmountOverlay } from "../container/index.js";
 
 /**
  * Host-side clean-up of the merged view: what apt and dpkg leave that is time- or run-specific
@@ -44,7 +44,11 @@ export interface OverlayView {
   remove(): Promise<void>;
 }
 
-/** Mounts an overlay over `lower` in a temp dir; `remove()` (in a finally) unmounts and deletes it. */
+/**
+ * Mounts an overlay over `lower` in a temp dir; `remove()` (in a finally) unmounts and deletes it.
+ * The mount is container/overlay-mount.ts's, as the build's rootfs views are: volatile (no sync
+ * of the whole disk at unmount) where the kernel has it, and unmounted lazily when still busy.
+ */
 export async function mountOverlay(lower: string): Promise<OverlayView> {
   const work = await mkdtemp(join(tmpdir(), ownedPrefix(STALE_PREFIXES.view)));
   const [upper, overlayWork, merged] = ["upper", "work", "merged"].map((d) => join(work, d)) as [
@@ -57,7 +61,7 @@ export async function mountOverlay(lower: string): Promise<OverlayView> {
     upper,
     merged,
     unmount() {
-      if (mounted) spawnSync("umount", [merged]);
+      if (mounted) unmountOverlay(merged);
       mounted = false;
     },
     async remove() {
@@ -67,16 +71,12 @@ export async function mountOverlay(lower: string): Promise<OverlayView> {
   };
   await chmod(work, 0o755);
   await Promise.all([mkdir(upper), mkdir(overlayWork), mkdir(merged)]);
-  const mount = spawnSync(
-    "mount",
-    ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${upper},workdir=${overlayWork}`, merged],
-    { encoding: "utf8" },
-  );
-  if (mount.status !== 0) {
+  const mount = mountOverlayDirs({ lower, upper, work: overlayWork, merged });
+  if (!mount.ok) {
     await view.remove();
-    throw new CnbError(
-      `base extend: cannot mount an overlay over the image: ${(mount.stderr || "").trim().split("\n")[0]}`,
-    );
+    throw new CnbError(`cannot mount an overlay over the unpacked image ${lower}: ${mount.reason}`, {
+      hint: "extending an image mounts overlayfs: run cnbkit as root (CAP_SYS_ADMIN) on a kernel with overlayfs",
+    });
   }
   mounted = true;
   return view;

@@ -17,7 +17,8 @@ import type { FlagSetName, LifecycleMode } from "./phases/index.js";
 /**
  * What one step reads of a {@link Build}: its parts `K` and its options `O`, so the step's
  * signature says what it depends on (as the buildpacks' steps take `StepContext<…>`). A whole
- * `Build` is one; only the stage's entries (build-app.ts, multi-platform.ts) hold the whole bag.
+ * `Build` is one; only the stage's entries (build-app.ts's buildApp, multi-platform.ts's
+ * buildPlatforms) take the whole bag, as `npm run lint:build-inputs` checks.
  */
 export type BuildPart<K extends Exclude<keyof Build, "opts">, O extends keyof Build["opts"] = never> = Pick<
   Build,

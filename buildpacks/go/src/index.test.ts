@@ -123,6 +123,10 @@ describe("a chi app", () => {
     const edited = { ...CHI_APP, "main.go": CHI_APP["main.go"]!.replace("hello from chi", "hello again") };
     const third = await runBuild(bp, { ...opts(edited), restore: second.layers });
     expect(text(third.stdout)).toMatch(/Rebuilding app: .*sources/);
+    // The edit changed no import: go list's answer about cgo is reused, through the no-op build.
+    expect(text(third.stdout)).toContain(
+      "Reusing the cgo decision (imports unchanged)\n    no package outside the standard library uses cgo: static binaries",
+    );
     expect(await ask(join(third.layer("app").path, "bin", "chiapp"))).toBe("hello again");
     warm = third.layers;
   }, 300_000);
@@ -212,15 +216,22 @@ describe("app shapes", () => {
     expect(await readFile(join(r.app, "bin"), "utf8")).toBe("notes, not a directory\n");
   }, 300_000);
 
-  test("a package with cgo turns cgo on, saying why; the binary links glibc", async () => {
-    const app = {
+  test("a package that starts using cgo turns cgo on, saying why (go list asked again); the binary links glibc", async () => {
+    const pure = {
       "go.mod": "module example.com/cgoapp\n\ngo 1.26\n",
       "main.go":
         'package main\n\nimport (\n\t"fmt"\n\n\t"example.com/cgoapp/native"\n)\n\nfunc main() { fmt.Println(native.Answer()) }\n',
+      "native/native.go": "package native\n\n// Answer answers.\nfunc Answer() int { return 42 }\n",
+    };
+    const before = await runBuild(bp, warmed(pure));
+    expect(text(before.stdout)).toContain("no package outside the standard library uses cgo: static binaries");
+    const app = {
+      ...pure,
       "native/native.go":
         'package native\n\n// int answer(void) { return 42; }\nimport "C"\n\n// Answer asks C.\nfunc Answer() int { return int(C.answer()) }\n',
     };
-    const r = await runBuild(bp, warmed(app));
+    const r = await runBuild(bp, { ...opts(app), restore: before.layers });
+    expect(text(r.stdout)).not.toContain("Reusing the cgo decision");
     expect(text(r.stdout)).toContain("example.com/cgoapp/native uses cgo: CGO_ENABLED=1");
     const binary = join(r.layer("app").path, "bin", "cgoapp");
     expect(execFileSync(binary, { encoding: "utf8" })).toBe("42\n");

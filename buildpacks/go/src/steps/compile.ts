@@ -5,12 +5,16 @@
  * toolchain is not even installed). Otherwise the toolchain and the module and build caches
  * are set up, cgo is decided (cgo.ts), one `go build` compiles every target, and `go version -m`
  * reads what each binary links, for the SBOM (kept in the layer's metadata, so a reused layer
- * has it too).
+ * has it too). The cgo decision reads `go list -deps`, whose answer is kept in `go-build`'s
+ * metadata under the digest of everything it depends on (the app's import heads and module
+ * files, the Go version, flags, targets, arch, GO* settings), so an edit that changes no
+ * import runs `go build` alone.
  *
  * In the native build of a multi-platform build, the other architectures' binaries are
  * cross-compiled here (GOARCH=arm64: the same sources, no qemu) and handed to their builds as
  * this layer's variants, which they restore instead of compiling under emulation.
  */
+import { createHash } from "node:crypto";
 import { access, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -29,7 +33,7 @@ import { flagsKey } from "../build-flags.js";
 import { decideCgo } from "../cgo.js";
 import { explainGo, goErrorLine } from "../go-errors.js";
 import type { Target } from "../targets.js";
-import { goCaches, keepGoCaches } from "./go-caches.js";
+import { type GoBuildMetadata, goCaches, keepGoCaches } from "./go-caches.js";
 import type { GoApp } from "./read-app.js";
 import type { LazyToolchain, Toolchain } from "./toolchain.js";
 
@@ -112,39 +116,29 @@ export async function compile(i: CompileInputs): Promise<Compiled> {
 interface GoSession {
   go: string;
   env: ToolEnv;
+  /** The `go-build` layer (GOCACHE), whose metadata keeps go list's answer about cgo. */
+  build: Layer<GoBuildMetadata>;
 }
 
 async function goSession(i: CompileInputs): Promise<GoSession> {
   i.ctx.log.step("Go toolchain");
   const toolchain = await i.toolchain.get();
   const caches = await goCaches(i.ctx, i.toolchain.version, i.settings.GOFLAGS);
-  const env = withChanges(i.env, toolchain.env, caches);
+  const env = withChanges(i.env, toolchain.env, caches.env);
   await i.prepare?.(toolchain, env);
-  return { go: toolchain.go, env };
+  return { go: toolchain.go, env, build: caches.build };
 }
 
-/** Whether to build with cgo: asks go list which linked packages have cgo files. */
+/**
+ * Whether to build with cgo: which linked packages have cgo files (go list, or its kept
+ * answer), and whether a C compiler is there (looked for every build: the build image may
+ * change under an unchanged app).
+ */
 async function chooseCgo(i: CompileInputs, s: GoSession): Promise<boolean> {
   const { ctx } = i;
   ctx.log.step("cgo");
-  const format = "{{if and .CgoFiles (not .Standard)}}cgo:{{.ImportPath}}{{end}}";
   const setting = i.settings.CGO_ENABLED?.trim();
-  const cgoPackages =
-    setting === "0" || setting === "1"
-      ? []
-      : (
-          await runTool([s.go, "list", "-deps", ...i.flags, "-f", format, ...i.targets.map((t) => t.pkg)], {
-            cwd: i.app.dir,
-            env: { ...s.env, CGO_ENABLED: "1" },
-            log: ctx.log,
-            quiet: true,
-            errorLine: goErrorLine,
-            explain: explainGo,
-          })
-        )
-          .split("\n")
-          .filter((l) => l.startsWith("cgo:"))
-          .map((l) => l.slice(4).trim());
+  const cgoPackages = setting === "0" || setting === "1" ? [] : await linkedCgoPackages(i, s);
   const decision = decideCgo({
     ...(setting !== undefined ? { setting } : {}),
     cgoPackages,
@@ -153,6 +147,58 @@ async function chooseCgo(i: CompileInputs, s: GoSession): Promise<boolean> {
   ctx.log.detail(decision.reason);
   if (decision.warning) ctx.log.warn(decision.warning);
   return decision.enabled;
+}
+
+/**
+ * The non-standard packages with cgo files that the targets link, from `go list -deps`; the
+ * answer is kept in `go-build`'s metadata and reused while its key is unchanged, saying so.
+ * Kept only once go list succeeds, so a failing build never leaves an answer behind.
+ */
+async function linkedCgoPackages(i: CompileInputs, s: GoSession): Promise<string[]> {
+  const key = cgoKey(i);
+  const kept = s.build.metadata;
+  if (kept.cgoKey === key && kept.cgoPackages !== undefined) {
+    i.ctx.log.detail("Reusing the cgo decision (imports unchanged)");
+    return kept.cgoPackages;
+  }
+  const format = "{{if and .CgoFiles (not .Standard)}}cgo:{{.ImportPath}}{{end}}";
+  const out = await runTool([s.go, "list", "-deps", ...i.flags, "-f", format, ...i.targets.map((t) => t.pkg)], {
+    cwd: i.app.dir,
+    env: { ...s.env, CGO_ENABLED: "1" },
+    log: i.ctx.log,
+    quiet: true,
+    errorLine: goErrorLine,
+    explain: explainGo,
+  });
+  const packages = out
+    .split("\n")
+    .filter((l) => l.startsWith("cgo:"))
+    .map((l) => l.slice(4).trim());
+  s.build.metadata = { ...kept, cgoKey: key, cgoPackages: packages };
+  return packages;
+}
+
+/**
+ * What go list's answer depends on, as one digest: the app's package graph inputs (its .go
+ * files' import heads and module files, read-app.ts), the Go version (the standard library),
+ * the flags (-tags, -mod), the targets, the architecture (file name and build constraints),
+ * BP_GO_WORK_USE (the go.work the build writes) and every GO* and CGO_* setting (GOFLAGS,
+ * GOWORK, GOEXPERIMENT...). The module cache's sources are fixed by go.sum, which is in it.
+ */
+export function cgoKey(i: Pick<CompileInputs, "app" | "toolchain" | "flags" | "targets" | "settings" | "ctx">): string {
+  const settings = Object.entries(i.settings)
+    .filter(([k, v]) => /^(GO|CGO_)/.test(k) && v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const inputs = {
+    graph: i.app.graph,
+    go: i.toolchain.version,
+    flags: flagsKey(i.flags),
+    targets: i.targets.map((t) => t.pkg),
+    arch: i.ctx.target.arch,
+    workUse: i.settings.BP_GO_WORK_USE?.trim() ?? "",
+    settings,
+  };
+  return createHash("sha256").update(JSON.stringify(inputs)).digest("hex");
 }
 
 /** Whether $CC or gcc is on the build's PATH. */

@@ -7,7 +7,11 @@ import { runBuild } from "@cnbkit/framework/testing";
 import { expect, onTestFinished, test } from "vitest";
 import { goCaches, keepGoCaches } from "./go-caches.js";
 
-/** The step alone: it declares the caches and (as the go command would) writes into GOCACHE; `keep` plays a build that compiles nothing. */
+/**
+ * The step alone: it declares the caches and (as the go command would) writes into GOCACHE,
+ * and go list's answer into go-build's metadata, as compile.ts does; `keep` plays a build
+ * that compiles nothing.
+ */
 const bp = (keep = false) =>
   buildpack({
     detect: (ctx) => ctx.pass(),
@@ -16,8 +20,9 @@ const bp = (keep = false) =>
         await keepGoCaches(ctx, "1.26.11");
         return {};
       }
-      const env = await goCaches(ctx, "1.26.11", undefined);
-      await writeFile(join(env.set?.GOCACHE ?? "", "README"), "compiled packages");
+      const caches = await goCaches(ctx, "1.26.11", undefined);
+      await writeFile(join(caches.env.set?.GOCACHE ?? "", "README"), "compiled packages");
+      caches.build.metadata = { cgoKey: "graph-1", cgoPackages: [] };
       return {};
     },
   });
@@ -39,6 +44,9 @@ test("with a layer cache, go-mod and go-build live under its root, not in the la
   expect(second.layer("go-mod").state.kind).toBe("restored");
   expect(await readFile(join(home, "go-build", "README"), "utf8")).toBe("compiled packages");
   expect(await readdir(second.layers)).toEqual([]);
+  // go list's answer stays with GOCACHE through a build that compiles nothing.
+  expect(second.layer("go-build").toml?.metadata).toMatchObject({ cgoKey: "graph-1", cgoPackages: [] });
+  expect(await readFile(join(home, "go-build.toml"), "utf8")).toContain('cgoKey = "graph-1"');
 
   // Without one (pack, kpack), the caches are the lifecycle's, as before.
   const stock = await runBuild(bp());

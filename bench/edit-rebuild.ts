@@ -34,6 +34,12 @@ export interface EditCase {
   source: string;
   /** Platform env of every build of it (BP_GO_TARGETS...). */
   env?: Record<string, string>;
+  /**
+   * The build's own line timing the tool's run inside it (its first group a duration as the
+   * framework's logger prints one: "350ms", "4.2s"), so the phase table shows how much of the
+   * building phase the tool took there ("Built go-hello in 1.2s").
+   */
+  toolInBuild?: RegExp;
   /** Makes edit `n` in a copy of the app: one line of one source file. */
   edit(app: string, n: number): Promise<void>;
   /**
@@ -61,6 +67,20 @@ interface Built {
   phases: Record<string, number>;
   /** Cache layers the lifecycle restored ("Restoring data for ... from cache"). */
   restored: string[];
+  /** The tool's run inside the build, from {@link EditCase.toolInBuild}'s line; ms. */
+  toolMs?: number;
+}
+
+/**
+ * A duration as the framework's logger prints it ("350ms", "4.2s", "1m 3s"), in ms.
+ *
+ * @example
+ * parseLoggedDuration("1m 3s"); // 63000
+ */
+export function parseLoggedDuration(text: string): number | undefined {
+  const m = /^(?:(\d+)m\s*)?(?:(\d+(?:\.\d+)?)(ms|s))?$/.exec(text.trim());
+  if (!m || (m[1] === undefined && m[2] === undefined)) return undefined;
+  return Number(m[1] ?? 0) * 60_000 + Number(m[2] ?? 0) * (m[3] === "ms" ? 1 : 1000);
 }
 
 /** Regex over a greeting line: "Hello from" and "Hello (edit 3) from" alike. */
@@ -95,7 +115,14 @@ export async function benchEditRebuilds(cases: EditCase[], o: EditRebuildInputs)
     table([["measure", "median", "vs the tool", "goal", "runs (s)"], ...r.rows]);
     console.log("");
     table([
-      ["lifecycle phases (medians)", "restoring", "building", "exporting", "cache layers the lifecycle restored"],
+      [
+        "lifecycle phases (medians)",
+        "restoring",
+        "building",
+        c.toolInBuild ? "the tool in the build" : "",
+        "exporting",
+        "cache layers the lifecycle restored",
+      ],
       ...r.phaseRows,
     ]);
   }
@@ -179,10 +206,12 @@ function caseRows(
     ]);
     const phase = (p: string) => s(median(results[mode].map((b) => b.phases[p] ?? 0)));
     const restored = results[mode].at(-1)?.restored ?? [];
+    const inBuild = results[mode].flatMap((b) => (b.toolMs === undefined ? [] : [b.toolMs]));
     phaseRows.push([
       `${name}, ${mode}`,
       phase("restoring"),
       phase("building"),
+      inBuild.length ? s(median(inBuild)) : "",
       phase("exporting"),
       restored.length ? restored.join(", ") : "none",
     ]);
@@ -202,6 +231,7 @@ async function timedBuild(
   else delete process.env.CNBKIT_LAYER_CACHE;
   const marks: [string, number][] = [];
   const restored: string[] = [];
+  let toolMs: number | undefined;
   const t0 = performance.now();
   try {
     await buildApp({
@@ -217,6 +247,8 @@ async function timedBuild(
         if (m?.[1]) marks.push([m[1].toLowerCase(), performance.now()]);
         const r = /Restoring data for "([^"]+)" from cache/.exec(plain);
         if (r?.[1]) restored.push(r[1]);
+        const t = c.toolInBuild?.exec(plain)?.[1];
+        if (t !== undefined) toolMs = (toolMs ?? 0) + (parseLoggedDuration(t) ?? Number.NaN);
       },
     });
   } finally {
@@ -227,5 +259,5 @@ async function timedBuild(
   marks.push(["end", end]);
   const phases: Record<string, number> = {};
   for (let i = 0; i + 1 < marks.length; i++) phases[marks[i]![0]] = marks[i + 1]![1] - marks[i]![1];
-  return { ms: end - t0, phases, restored };
+  return { ms: end - t0, phases, restored, ...(toolMs !== undefined ? { toolMs } : {}) };
 }

@@ -39,6 +39,7 @@ import { cnbkitCacheDir } from "../builder-packager/src/cache/index.js";
 import { type Binding, buildApp, buildPlatforms } from "../builder-packager/src/platform/index.js";
 import { prepareMultiArchReferenceBuilder } from "../tools/local-builder/multi-arch.js";
 import { localGoToolchains } from "../tools/local-builder/local-go.js";
+import { flagsKey, goBuildFlags } from "../buildpacks/go/src/build-flags.js";
 import { caBindings, E2E_DIR, fixtureApp, getFromImage, referenceBuilder, ROOT } from "../test/e2e/support.js";
 import { benchEditRebuilds, type EditCase, type EditTool, editGreeting } from "./edit-rebuild.js";
 import { imageLayerSizes } from "./image-size.js";
@@ -48,7 +49,11 @@ import { median, peakRssMb, table } from "./stats.js";
 const RUNS = Number(process.env.BENCH_RUNS || 3);
 const say = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 const work = await mkdtemp(join(tmpdir(), "cnbkit-bench-go-"));
-const FLAGS = ["-trimpath", "-buildvcs=false", "-ldflags=-s -w"];
+/** The buildpack's own `go build` flags for an app that is not vendored (build-flags.ts), so the hand rows run its command. */
+const FLAGS = goBuildFlags({ vendored: false });
+
+/** The buildpack's go line in an edit rebuild's output: "Built go-hello in 1.2s". */
+const GO_BUILD_LINE = /^\s*Built .* in ((?:\d+m\s*)?\d+(?:\.\d+)?(?:ms|s))\s*$/;
 /** The app copies this run made (fixtureApp's temp dirs), removed at the end. */
 const apps: string[] = [];
 
@@ -83,6 +88,9 @@ const HAND_GO = "1.27.4";
 /**
  * The hand `go build` of the edit rows: the builder's toolchain zip unpacked, `target` of
  * `app` built once untimed (its GOMODCACHE and GOCACHE filled), then timed after each edit.
+ * It is the buildpack's command (compile.ts): its flags, `-o <dir>/` (go names the binary),
+ * CGO_ENABLED=0 (the buildpack's decision for both apps: no package of theirs uses cgo),
+ * GOFLAGS=-modcacherw and GOTOOLCHAIN=local, with the same toolchain less src/cmd.
  * Both caches are kept under ~/.cache/cnbkit/outside-go/hand (GOCACHE per toolchain), so
  * Caddy's cold compile (~10 min on 2 busy cores) is paid once, not by every run; what is
  * timed is the same either way, a build with warm caches.
@@ -100,12 +108,13 @@ async function goEditTool(app: string, target: string): Promise<EditTool> {
   };
   const go = join(hand, "go", "golang.org", `toolchain@v0.0.1-go${HAND_GO}.linux-amd64`, "bin", "go");
   sh(["unzip", "-q", zip!.file, "-d", join(hand, "go"), "-x", "*/src/cmd/*"], hand);
-  const build = () => sh([go, "build", ...FLAGS, "-o", join(hand, "bin", "app"), target], app, env);
+  const command = ["build", ...FLAGS, "-o", `${join(hand, "bin")}/`, target];
+  const build = () => sh([go, ...command], app, env);
   build();
   const du = spawnSync("du", ["-sh", env.GOMODCACHE, env.GOCACHE], { encoding: "utf8" }).stdout.trim();
   say(`hand caches after a first go build: ${du.replace(/\s+/g, " ")}`);
   return {
-    note: `go ${HAND_GO} build, warm GOMODCACHE and GOCACHE`,
+    note: `go ${HAND_GO} build ${flagsKey(FLAGS)} -o <dir>/ ${target}, CGO_ENABLED=0 GOFLAGS=-modcacherw, warm GOMODCACHE and GOCACHE: the buildpack's command`,
     run: () => timed(build),
     done: () => rm(hand, { recursive: true, force: true }),
   };
@@ -277,7 +286,13 @@ try {
   if (process.env.BENCH_GO_MULTI && !editOnly) await twoPlatforms(copy, bindings);
   if (process.env.BENCH_GO_EDIT !== "0" && process.env.BENCH_GO_MULTI !== "only") {
     const cases: EditCase[] = [
-      { name: "go-hello (gin)", source, edit: editGreeting("main.go"), tool: (app) => goEditTool(app, ".") },
+      {
+        name: "go-hello (gin)",
+        source,
+        edit: editGreeting("main.go"),
+        tool: (app) => goEditTool(app, "."),
+        toolInBuild: GO_BUILD_LINE,
+      },
     ];
     // Caddy's two build caches (~1.7 GB each), the lifecycle's untarred copy of one and the
     // hand caches need about 8 GB; on a shared disk with less, its rows are left out, saying so.
@@ -292,6 +307,7 @@ try {
         env: { BP_GO_TARGETS: CADDY.target },
         edit: editCaddy,
         tool: (app) => goEditTool(app, CADDY.target),
+        toolInBuild: GO_BUILD_LINE,
       });
     await benchEditRebuilds(cases, { work, builder, bindings, runs: RUNS, say });
   }

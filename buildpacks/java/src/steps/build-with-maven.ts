@@ -4,7 +4,8 @@
  * layer, so a rebuild downloads nothing it already has; the built artifact is kept in a
  * cache-only layer keyed on a digest of the source tree, the arguments and the JDK, so an
  * unchanged tree skips Maven entirely (as Paketo's maven buildpack does), and installs
- * neither the JDK nor Maven. Both layers are arch-neutral (unless a build file asks for the
+ * neither the JDK nor Maven. With a layer cache, Maven's target/ is kept too (maven-target.ts),
+ * so a changed tree is Maven's incremental build. Both layers are arch-neutral (unless a build file asks for the
  * CPU): in a multi-platform build the emulated platforms reuse the native build's artifact,
  * and skip Maven, the JDK and the repository too.
  */
@@ -32,6 +33,7 @@ import { buildTrust } from "./build-trust.js";
 import type { BuildJdk } from "./install-jdk.js";
 import { findRunnable } from "./find-runnable.js";
 import type { SourceApp } from "./read-app.js";
+import { keptTarget } from "./maven-target.js";
 import { listFiles, sourceDigest } from "./source-tree.js";
 import { saveKept } from "./stage-app.js";
 import type { StepContext } from "./step-context.js";
@@ -93,24 +95,23 @@ export async function buildWithMaven(
   const sources = await sourceDigest(app.dir, app.files, ["target"]);
   let ran = false;
   let files = app.files;
+  const key = { args: [...args, ...extra].join(" "), jdk: jdk.version, maven: dep?.version ?? "mvnw" };
+  // Declared (kept) now: a build that skips Maven keeps it for the next one that runs it.
+  const target = await keptTarget(ctx, app, key);
   const out = await ctx.multiPlatform.cached("maven_build", {
     types: { cache: true },
-    key: {
-      sources,
-      args: [...args, ...extra].join(" "),
-      jdk: jdk.version,
-      maven: dep?.version ?? "mvnw",
-      layout: BUILD_LAYOUT,
-    },
+    key: { sources, ...key, layout: BUILD_LAYOUT },
     metadata: buildMetadata,
     archNeutral: neutral,
     async fill(l) {
       // The JDK and Maven are installed only now: an unchanged tree needs neither.
       const env = await mavenEnv(ctx, { settings, app, tool, jdk, dep, repo: await m2.get() });
       const maven = { ...env, args, extra, version: mavenVersion };
+      await target?.restore();
       await runMaven(ctx, app, maven, tool.wrapper);
       ran = true;
       const found = await locateRunnable(ctx, app, maven, settings);
+      await target?.save();
       files = found.files;
       await keepRunnable(app.dir, found.runnable, l.path);
       return { runnable: found.runnable };

@@ -1,0 +1,76 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runBuild } from "@cnbkit/framework/testing";
+import { expect, onTestFinished, test } from "vitest";
+import bp from "../index.js";
+import { runJavaProcess } from "../testing/launch.js";
+import { mavenSuite } from "../testing/maven-suite.js";
+import { moduleTargets, shapeDigest } from "./maven-target.js";
+
+const maven = mavenSuite("java-maven-target");
+
+test("each pom.xml's module has its target/; a pom inside a target/ is not a module", () => {
+  expect(moduleTargets(["pom.xml", "core/pom.xml", "core/src/A.java", "target/x/pom.xml", "README.md"])).toEqual([
+    "core/target",
+    "target",
+  ]);
+});
+
+test("the shape changes with a file added or a pom's contents, not with another file's contents or target/", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "cnbkit-maven-shape-"));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, "src"));
+  const files = ["pom.xml", "src/A.java"];
+  const write = async (pom: string, a: string) => {
+    await writeFile(join(dir, "pom.xml"), pom);
+    await writeFile(join(dir, "src/A.java"), a);
+  };
+  await write("<project/>", "class A {}");
+  const base = await shapeDigest(dir, files);
+  await write("<project/>", "class A { int x; }");
+  expect(await shapeDigest(dir, files)).toBe(base);
+  expect(await shapeDigest(dir, [...files, "target/classes/A.class", ".git/HEAD"])).toBe(base);
+  expect(await shapeDigest(dir, [...files, "src/B.java"])).not.toBe(base);
+  await write("<project><version>2</version></project>", "class A { int x; }");
+  expect(await shapeDigest(dir, files)).not.toBe(base);
+});
+
+const pom = `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId><artifactId>demo</artifactId><version>1.0</version>
+  <properties>
+    <maven.compiler.release>17</maven.compiler.release>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+  </properties>
+  <build><plugins><plugin>
+    <groupId>org.apache.maven.plugins</groupId><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version>
+    <configuration><archive><manifest><mainClass>demo.App</mainClass></manifest></archive></configuration>
+  </plugin></plugins></build>
+</project>
+`;
+const source = (text: string) =>
+  `package demo;\npublic class App { public static void main(String[] a) { System.out.println("${text}"); } }\n`;
+
+test("with a layer cache, an edit's rebuild is Maven's incremental build on the last build's target/, and runs the edit", async () => {
+  const dir = join(maven.work, "app");
+  await mkdir(join(dir, "src/main/java/demo"), { recursive: true });
+  await writeFile(join(dir, "pom.xml"), pom);
+  await writeFile(join(dir, "src/main/java/demo/App.java"), source("first"));
+  const layerCache = join(maven.work, "layer-cache");
+  const first = await runBuild(bp, { ...maven.opts(dir), layerCache });
+  expect(first.stdout.join("\n")).not.toContain("an incremental build");
+  const kept = first.layer("maven_target");
+  expect(kept.toml?.types).toEqual({ cache: true, build: false, launch: false });
+  expect(existsSync(join(kept.path, "target", "classes", "demo", "App.class"))).toBe(true);
+  // A file Maven never makes: back in target/ for the edit's build only if target/ was restored.
+  await writeFile(join(kept.path, "target", "marker"), "");
+
+  await writeFile(join(dir, "src/main/java/demo/App.java"), source("edited"));
+  const edited = await runBuild(bp, { ...maven.opts(dir), layerCache, restore: first.layers });
+  const log = edited.stdout.join("\n");
+  expect(log).toContain("Maven's target/ is the last build's (same files, same build files): an incremental build");
+  expect(existsSync(join(edited.layer("maven_target").path, "target", "marker"))).toBe(true);
+  expect(runJavaProcess(edited).stdout).toBe("edited\n");
+}, 300_000);

@@ -1,0 +1,117 @@
+/**
+ * Step: Maven's own build state (each module's `target/`) kept between builds, so a rebuild
+ * after an edit is Maven's incremental build, as on a developer's machine, not a build from
+ * scratch: the compiler plugin's stale-source check and its list of the classes it made,
+ * resources and jars already up to date. Only with a layer cache: the cache-only layer
+ * `maven_target` is then kept by reference at no cost per build; through the lifecycle's cache
+ * it would be tarred and untarred whole (the jar twice over, with Spring Boot's `.original`),
+ * which costs more than the incremental build saves.
+ *
+ * Kept only across edits that change file contents, not the build: its key is the list of
+ * source paths, the build files' contents (every pom.xml, .mvn/), Maven's arguments, the JDK
+ * and Maven. A file added, removed or renamed, or a pom changed, builds from scratch, as
+ * `mvn clean package` would, so nothing a build no longer makes (a deleted resource, a
+ * dropped dependency) lingers in the image. An app that comes with a `target/` of its own is
+ * built as it is, its target/ neither replaced nor kept.
+ */
+import { createHash } from "node:crypto";
+import { cp, mkdir, readFile, rm } from "node:fs/promises";
+import { join, posix } from "node:path";
+import type { Layer } from "@cnbkit/framework";
+import type { SourceApp } from "./read-app.js";
+import type { StepContext } from "./step-context.js";
+
+/** Bump when what `maven_target` holds changes, so an old one is not restored. */
+const FORMAT = 1;
+
+/** Top-level directories that never feed any build's output (as in source-tree.ts). */
+const NEVER_SOURCES = new Set([".git", ".idea", ".vscode", "node_modules"]);
+
+/** What a Maven run is, beside the tree: changing any of it builds from scratch. */
+export interface MavenRunKey {
+  args: string;
+  jdk: string;
+  maven: string;
+}
+
+/** A kept build state: put back before Maven runs, saved after it succeeded. */
+export interface KeptTarget {
+  /** Copies the kept `target/` dirs into the app's modules (nothing when none was kept). */
+  restore(): Promise<void>;
+  /** Keeps the modules' `target/` dirs as Maven left them. */
+  save(): Promise<void>;
+}
+
+/**
+ * The modules' `target/` dirs of `app` (app-relative: `target`, `core/target`): one beside
+ * each pom.xml that is not itself inside a target/.
+ */
+export function moduleTargets(files: readonly string[]): string[] {
+  const poms = files.filter((f) => posix.basename(f) === "pom.xml" && !f.split("/").includes("target"));
+  return poms.map((p) => posix.join(posix.dirname(p), "target")).sort();
+}
+
+/**
+ * The key's tree part: sha256 over the sorted source paths (not their contents) and the
+ * contents of the build files (pom.xml files, .mvn/).
+ */
+export async function shapeDigest(dir: string, files: readonly string[]): Promise<string> {
+  const targets = moduleTargets(files);
+  const sources = files
+    .filter((f) => !NEVER_SOURCES.has(f.split("/")[0] as string))
+    .filter((f) => !targets.some((t) => f === t || f.startsWith(`${t}/`)))
+    .sort();
+  const h = createHash("sha256");
+  for (const f of sources) {
+    h.update(`${f}\n`);
+    if (posix.basename(f) === "pom.xml" || f.startsWith(".mvn/")) {
+      h.update(
+        createHash("sha256")
+          .update(await readFile(join(dir, f)))
+          .digest("hex"),
+      );
+    }
+  }
+  return h.digest("hex");
+}
+
+/** Maven's kept build state for `app`, or undefined (no layer cache, or the app has its own target/). */
+export async function keptTarget(
+  ctx: StepContext<"layers" | "log">,
+  app: SourceApp,
+  run: MavenRunKey,
+): Promise<KeptTarget | undefined> {
+  if (ctx.layers.keptByReferenceIn === undefined) return undefined;
+  const targets = moduleTargets(app.files);
+  if (app.files.some((f) => targets.some((t) => f.startsWith(`${t}/`)))) return undefined;
+  const options = {
+    types: { cache: true },
+    key: { shape: await shapeDigest(app.dir, app.files), ...run, format: FORMAT },
+  };
+  const kept = await ctx.layers.keep("maven_target", options);
+  const copy = async (from: string, to: string) => {
+    for (const t of targets) {
+      await rm(join(to, t), { recursive: true, force: true });
+      await cp(join(from, t), join(to, t), { recursive: true, preserveTimestamps: true, force: true }).catch(
+        (e: NodeJS.ErrnoException) => {
+          if (e.code !== "ENOENT") throw e;
+        },
+      );
+    }
+  };
+  return {
+    async restore() {
+      if (!kept) return;
+      await copy(kept.path, app.dir);
+      ctx.log.detail("Maven's target/ is the last build's (same files, same build files): an incremental build");
+    },
+    async save() {
+      const fill = async (l: Layer) => {
+        await mkdir(l.path, { recursive: true });
+        await copy(app.dir, l.path);
+      };
+      if (kept) await fill(kept);
+      else await ctx.layers.cached("maven_target", { ...options, fill });
+    },
+  };
+}

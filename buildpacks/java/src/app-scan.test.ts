@@ -49,6 +49,23 @@ test("one pass counts class files and jar entries and lists each jar, by Maven c
   ]);
 }, 300_000);
 
+test("a jar met before (same bytes, same name) is taken from the earlier scan, not read again", async () => {
+  const work = await temp();
+  const app = await temp();
+  const boot = await springBootShapedJar(work, await temp());
+  expect(spawnSync("jar", ["xf", boot], { cwd: app }).status).toBe(0);
+  const first = await scanAppDir(app, await listFiles(app));
+  expect(first.jars.map((j) => [j.name, j.classes])).toEqual([["greeting-1.2.3.jar", 1]]);
+  // Told the jar has 100 classes and another name in the SBOM: the scan believes it.
+  const known = first.jars.map((j) => ({ ...j, classes: 100, component: { ...j.component, name: "from-memo" } }));
+  const again = await scanAppDir(app, await listFiles(app), [], known);
+  expect(again.classes).toBe(first.classes - 1 + 100);
+  expect(again.libraries.map((l) => l.name)).toEqual(["from-memo"]);
+  // The same bytes under another name are read again (the name may name the component).
+  const renamed = known.map((j) => ({ ...j, name: "other.jar" }));
+  expect((await scanAppDir(app, await listFiles(app), [], renamed)).classes).toBe(first.classes);
+}, 300_000);
+
 /** Writes a zip at `path` with `entries` (name → text): the scan reads names, manifests and pom.properties. */
 async function zipOf(path: string, entries: Record<string, string>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });

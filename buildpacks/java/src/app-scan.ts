@@ -48,15 +48,32 @@ export function isOwnJar(jar: string, quarkusRoots: readonly string[]): boolean 
 const POM_PROPERTIES = /^META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/;
 
 /**
+ * What one jar gave a scan, by its contents: a later scan that meets the same bytes under the
+ * same name takes it instead of reading the jar's entries again (a Spring Boot app's libraries
+ * are the same after an edit of its own code; only the jar it was exploded from changed).
+ */
+export interface JarScan {
+  /** The jar's file name (the SBOM component's name may come from it). */
+  name: string;
+  sha256: string;
+  /** Class entries in it. */
+  classes: number;
+  /** Its SBOM component (read as a library; used only when it is one). */
+  component: SbomComponent;
+}
+
+/**
  * Scans the app in `dir`, whose files (app-relative) are `files`. `ownJars` are jars the build
  * made of the app itself (the runnable jar of a thin jar with its libs/): their classes count,
- * but they are not libraries.
+ * but they are not libraries. `known` are earlier scans of jars by sha256; `jars` in the result
+ * are this scan's, to hand to the next.
  */
 export async function scanAppDir(
   dir: string,
   files: readonly string[],
   ownJars: readonly string[] = [],
-): Promise<AppScan> {
+  known: readonly JarScan[] = [],
+): Promise<AppScan & { jars: JarScan[] }> {
   let classes = 0;
   const jars: string[] = [];
   const quarkusRoots: string[] = [];
@@ -66,26 +83,38 @@ export async function scanAppDir(
     if (posix.basename(f) === QUARKUS_RUNNER) quarkusRoots.push(posix.dirname(f));
   }
   const own = new Set(ownJars);
+  const bySha = new Map(known.map((j) => [`${j.sha256} ${j.name}`, j]));
   const libraries: SbomComponent[] = [];
+  const scans: JarScan[] = [];
   for (const rel of jars.sort()) {
     const jar = join(dir, rel);
-    const poms: { path: string; text: string }[] = [];
-    let manifestVersion: string | undefined;
-    await readJarEntries(
-      jar,
-      (n) => POM_PROPERTIES.test(n) || n === "META-INF/MANIFEST.MF",
-      (path, text) => {
-        if (isClass(path)) classes++;
-        if (text === undefined) return;
-        if (path === "META-INF/MANIFEST.MF")
-          manifestVersion = parseJarManifest(text).attributes["Implementation-Version"]?.trim() || undefined;
-        else poms.push({ path, text });
-      },
-    );
-    if (own.has(rel) || isOwnJar(rel, quarkusRoots)) continue;
     const hash = createHash("sha256");
     await pipeline(createReadStream(jar), hash);
-    libraries.push(jarComponent(jar.split("/").pop() as string, poms, hash.digest("hex"), manifestVersion));
+    const sha256 = hash.digest("hex");
+    const name = posix.basename(rel);
+    const scan = bySha.get(`${sha256} ${name}`) ?? (await scanJar(jar, name, sha256));
+    scans.push(scan);
+    classes += scan.classes;
+    if (!own.has(rel) && !isOwnJar(rel, quarkusRoots)) libraries.push(scan.component);
   }
-  return { classes, libraries };
+  return { classes, libraries, jars: scans };
+}
+
+/** One jar's class entries and SBOM component, from its entries (pom.properties, the manifest). */
+async function scanJar(jar: string, name: string, sha256: string): Promise<JarScan> {
+  let classes = 0;
+  const poms: { path: string; text: string }[] = [];
+  let manifestVersion: string | undefined;
+  await readJarEntries(
+    jar,
+    (n) => POM_PROPERTIES.test(n) || n === "META-INF/MANIFEST.MF",
+    (path, text) => {
+      if (isClass(path)) classes++;
+      if (text === undefined) return;
+      if (path === "META-INF/MANIFEST.MF")
+        manifestVersion = parseJarManifest(text).attributes["Implementation-Version"]?.trim() || undefined;
+      else poms.push({ path, text });
+    },
+  );
+  return { name, sha256, classes, component: jarComponent(name, poms, sha256, manifestVersion) };
 }

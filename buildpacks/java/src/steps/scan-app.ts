@@ -2,19 +2,24 @@
  * Step: the app's class count and libraries (app-scan.ts). Reading every jar's entries takes
  * ~1 s for a Spring Boot app, most of what a no-op rebuild spent in this buildpack. An app
  * exploded from a jar is exactly that jar, so its scan is kept in the metadata of the
- * cache-only `app_scan` layer, keyed on the jar's sha256, and taken again only when the jar
- * changes. An app given exploded is scanned on every build.
+ * cache-only `app_scan` layer with the jar's sha256, and taken again only when the jar
+ * changes; then only the jars in it that changed are read again (after an edit of a Spring
+ * Boot app's own code, none of its libraries: ~0.5 s of CPU each rebuild). An app given
+ * exploded is scanned on every build.
  */
 import { metadataSchema, type SbomComponent } from "@cnbkit/framework";
-import { type AppScan, scanAppDir } from "../app-scan.js";
+import { type AppScan, type JarScan, scanAppDir } from "../app-scan.js";
 import type { LaunchTree } from "./launch-tree.js";
 import type { StepContext } from "./step-context.js";
 
 /** Bump when what a scan records changes, so kept scans are taken again. */
-const SCAN_FORMAT = 2;
+const SCAN_FORMAT = 3;
 
-/** A kept scan: its class count and the libraries, as SBOM components. */
-const scanMetadata = metadataSchema({ classes: "number", libraries: components });
+/**
+ * A kept scan: the jar it was of, its class count and libraries (SBOM components), and what
+ * each jar in it gave, for the next scan of a changed jar to take the unchanged ones from.
+ */
+const scanMetadata = metadataSchema({ jar: "string", classes: "number", libraries: components, jars: jarScans });
 
 /** An SBOM component list read back from TOML: each a table with a string `name`. */
 function components(value: unknown, field: string): SbomComponent[] {
@@ -24,18 +29,30 @@ function components(value: unknown, field: string): SbomComponent[] {
   return value;
 }
 
-/** Scans the app dir, or reuses the scan of the same jar. */
+/** Kept jar scans read back from TOML (counts may come back as bigint). */
+function jarScans(value: unknown, field: string): JarScan[] {
+  if (!Array.isArray(value)) throw new Error(`${field} is not a list of jar scans`);
+  return value.map((j, i) => {
+    const t = j as Record<string, unknown>;
+    if (typeof t.name !== "string" || typeof t.sha256 !== "string" || typeof t.component !== "object")
+      throw new Error(`${field}[${i}] is not a jar scan`);
+    const [component] = components([t.component], `${field}[${i}].component`);
+    return { name: t.name, sha256: t.sha256, classes: Number(t.classes), component: component as SbomComponent };
+  });
+}
+
+/** Scans the app dir, or reuses the scan of the same jar (and of the same libraries in a changed one). */
 export async function scanApp(ctx: StepContext<"layers">, tree: LaunchTree): Promise<AppScan> {
-  const scan = () => scanAppDir(tree.dir, tree.files, tree.ownJars);
-  if (tree.jarSha256 === undefined) return scan();
+  if (tree.jarSha256 === undefined) return scanAppDir(tree.dir, tree.files, tree.ownJars);
   const layer = await ctx.layers.cached("app_scan", {
     types: { cache: true },
-    key: { jar: tree.jarSha256, format: SCAN_FORMAT },
+    key: { format: SCAN_FORMAT },
     metadata: scanMetadata,
-    async fill() {
-      const { classes, libraries } = await scan();
-      return { classes, libraries };
-    },
+    fill: () => ({ jar: "", classes: 0, libraries: [], jars: [] }),
   });
-  return layer.metadata;
+  if (layer.metadata.jar !== tree.jarSha256) {
+    const { classes, libraries, jars } = await scanAppDir(tree.dir, tree.files, tree.ownJars, layer.metadata.jars);
+    layer.metadata = { jar: tree.jarSha256, classes, libraries, jars };
+  }
+  return { classes: layer.metadata.classes, libraries: layer.metadata.libraries };
 }

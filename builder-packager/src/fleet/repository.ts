@@ -94,6 +94,22 @@ export function registryRepository(client: RegistryClient, repository: string, s
 /** Runs a function when fewer than a bound of them are running (a scan's requests in flight). */
 export type Limit = <T>(fn: () => Promise<T>) => Promise<T>;
 
+/** A {@link Limit} of `limit` at once, the others waiting in the order they came. */
+export function concurrencyLimit(limit: number): Limit {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    if (active >= limit) await new Promise<void>((res) => waiting.push(res));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 /**
  * `repo` with each request going through `limit`, so the bound counts requests the registry
  * has, not the scan's work around them: a slot is held while a manifest or config is on its

@@ -26,12 +26,12 @@ import {
 } from "./inventory.js";
 import {
   type FleetRepository,
-  type Limit,
   layoutRepository,
   limitedRepository,
   type ReadStats,
   readStats,
   registryRepository,
+  concurrencyLimit,
 } from "./repository.js";
 import { type ManifestAtHand, readConfig, type ScanContext, scanManifest } from "./scan-image.js";
 import type { ClusterImages } from "./running-images.js";
@@ -74,22 +74,6 @@ export interface ScanSummary {
 
 /** The cosign artifact tags (`sha256-<hex>.sig|.att|.sbom`): signatures of images, not images. */
 export const ARTIFACT_TAG = /^sha256-[0-9a-f]{64}\.(sig|att|sbom)$/;
-
-/** Runs at most `limit` functions at once. */
-function limiter(limit: number): Limit {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    if (active >= limit) await new Promise<void>((res) => waiting.push(res));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
 
 /**
  * One repository and what of it to read: every tag (`whole`), and the tags and digests named
@@ -137,7 +121,7 @@ export async function scanFleet(opts: ScanOptions): Promise<{ inventory: FleetIn
     return c;
   };
   // The bound is on requests (each repository's reads go through it), not on the work around them.
-  const run = limiter(opts.concurrency ?? 16);
+  const run = concurrencyLimit(opts.concurrency ?? 16);
   const jobs = (await listRepositories(opts.targets, client, stats)).map((job) => ({
     ...job,
     repo: limitedRepository(job.repo, run),
@@ -171,7 +155,7 @@ export async function scanFleet(opts: ScanOptions): Promise<{ inventory: FleetIn
   s.progress.total = jobs.reduce((n, job, i) => n + imageTags(job, tagLists[i]!).length, 0);
   // A bounded number of repositories at a time, so what is held between a tag's manifest and
   // its record stays a few hundred images, not the fleet.
-  const repos = limiter(Math.max(4, Math.ceil((opts.concurrency ?? 16) / 2)));
+  const repos = concurrencyLimit(Math.max(4, Math.ceil((opts.concurrency ?? 16) / 2)));
   await Promise.all(jobs.map((job, i) => repos(() => scanRepository(s, job, tagLists[i]!))));
   const removed = new Set(
     [...(previous?.images ?? []), ...(previous?.others ?? [])].map((r) => `${r.repository}@${r.digest}`),

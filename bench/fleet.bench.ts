@@ -17,6 +17,7 @@
  * this, baseline): a before and after from one machine state, each the mean of its two runs.
  * BENCH_FLEET_CLI=<cnbkit.mjs> measures another bundle instead of builder-packager/dist's, and
  * BENCH_FLEET_REQUESTS=1 prints each scan's registry requests per image by kind (fleet-requests.ts).
+ * BENCH_FLEET_QUIET=<load>[,<seconds>] times nothing until the load average is below <load>.
  *
  * The registry is the distribution registry v3 (what `registry:3` runs, built from its Go module
  * by scripts/fetch-distribution.sh), or Debian's docker-registry 2.8.2 with
@@ -163,6 +164,22 @@ async function twoRequestsEach(
   };
 }
 
+/**
+ * With BENCH_FLEET_QUIET=<load>[,<seconds>], waits (up to that many seconds, else 30 minutes)
+ * until the 1-minute load average is below <load> before anything is timed: on a shared machine
+ * the fleet is made while others work, and timed once they are done. The wait and the load are
+ * printed.
+ */
+async function quietEnough(): Promise<void> {
+  const [below, most] = (process.env.BENCH_FLEET_QUIET ?? "").split(",").map(Number);
+  if (!below) return;
+  const t0 = performance.now();
+  while (loadavg()[0]! >= below && performance.now() - t0 < (most || 1800) * 1000) {
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  console.log(`waited ${((performance.now() - t0) / 1000).toFixed(0)} s for a load average below ${below}: ${load()}`);
+}
+
 type CliRun = Awaited<ReturnType<typeof cli>>;
 
 /**
@@ -237,6 +254,7 @@ try {
     console.log(
       `made ${fleet.images.length} images (${made} in all) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
     );
+    await quietEnough();
     const inv = join(work, `fleet-${size}.json`);
     const scanArgs = (out: string) => ["fleet", "scan", registry.host, "--key", keys.pub, "-o", out];
     const baseInv = join(work, `baseline-${size}.json`);

@@ -33,6 +33,7 @@ import { flagsKey } from "../build-flags.js";
 import { decideCgo } from "../cgo.js";
 import { explainGo, goErrorLine } from "../go-errors.js";
 import type { Target } from "../targets.js";
+import { appGraph } from "./app-graph.js";
 import { type GoBuildMetadata, goCaches, keepGoCaches } from "./go-caches.js";
 import type { GoApp } from "./read-app.js";
 import type { LazyToolchain, Toolchain } from "./toolchain.js";
@@ -155,7 +156,7 @@ async function chooseCgo(i: CompileInputs, s: GoSession): Promise<boolean> {
  * Kept only once go list succeeds, so a failing build never leaves an answer behind.
  */
 async function linkedCgoPackages(i: CompileInputs, s: GoSession): Promise<string[]> {
-  const key = cgoKey(i);
+  const key = cgoKey({ ...i, graph: await appGraph(i.app) });
   const kept = s.build.metadata;
   if (kept.cgoKey === key && kept.cgoPackages !== undefined) {
     i.ctx.log.detail("Reusing the cgo decision (imports unchanged)");
@@ -179,18 +180,20 @@ async function linkedCgoPackages(i: CompileInputs, s: GoSession): Promise<string
 }
 
 /**
- * What go list's answer depends on, as one digest: the app's package graph inputs (its .go
- * files' import heads and module files, read-app.ts), the Go version (the standard library),
+ * What go list's answer depends on, as one digest: the app's package graph inputs (`graph`:
+ * its .go files' import heads and module files, app-graph.ts), the Go version (the standard library),
  * the flags (-tags, -mod), the targets, the architecture (file name and build constraints),
  * BP_GO_WORK_USE (the go.work the build writes) and every GO* and CGO_* setting (GOFLAGS,
  * GOWORK, GOEXPERIMENT...). The module cache's sources are fixed by go.sum, which is in it.
  */
-export function cgoKey(i: Pick<CompileInputs, "app" | "toolchain" | "flags" | "targets" | "settings" | "ctx">): string {
+export function cgoKey(
+  i: Pick<CompileInputs, "toolchain" | "flags" | "targets" | "settings" | "ctx"> & { graph: string },
+): string {
   const settings = Object.entries(i.settings)
     .filter(([k, v]) => /^(GO|CGO_)/.test(k) && v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const inputs = {
-    graph: i.app.graph,
+    graph: i.graph,
     go: i.toolchain.version,
     flags: flagsKey(i.flags),
     targets: i.targets.map((t) => t.pkg),

@@ -1,18 +1,14 @@
 /**
  * Step: read the app once. Its files (for the source digest that keys the binaries, and for
  * clearing the sources afterwards), go.mod and go.work, the modules a workspace uses, the dirs
- * whose package is main, whether it is vendored, and the digest of what its package graph
- * depends on (each .go file's import head and the module files), which keys the cgo decision.
- * No go command runs here, so a rebuild whose sources are unchanged decides everything without
- * the toolchain.
+ * whose package is main, and whether it is vendored. No go command runs here, so a rebuild
+ * whose sources are unchanged decides everything without the toolchain.
  */
-import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
-import { basename, join, relative } from "node:path";
+import { open, readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import type { StepContext } from "@cnbkit/framework";
 import { treeDigest } from "@cnbkit/framework/fs";
 import { type GoMod, type GoWork, parseGoMod, parseGoWork } from "../go-mod.js";
-import { importHead } from "../import-head.js";
 import { packageClause } from "../package-clause.js";
 
 /** What the build knows of the app before any go command. */
@@ -22,13 +18,6 @@ export interface GoApp {
   files: string[];
   /** The framework's treeDigest of the app (.git and node_modules left out): what the binaries are built from. */
   digest: string;
-  /**
-   * A digest of what the app's package graph depends on in the app: the path and import head
-   * (import-head.ts) of each .go file but tests, and the module files (go.mod, go.sum,
-   * go.work, go.work.sum, vendor/modules.txt). An edit below a file's imports leaves it as it
-   * was, so `go list`'s answer about the graph (which packages use cgo) can be reused.
-   */
-  graph: string;
   mod?: GoMod;
   work?: GoWork;
   /** Module roots (app-relative dirs, "." for the root) and their module paths. */
@@ -38,9 +27,6 @@ export interface GoApp {
   /** vendor/modules.txt is there (a vendored app builds with -mod=vendor, offline). */
   vendored: boolean;
 }
-
-/** Files that choose the modules the package graph comes from, by name, at any depth. */
-const MODULE_FILES = new Set(["go.mod", "go.sum", "go.work", "go.work.sum", "modules.txt"]);
 
 /** Never Go inputs, and large: left out of the digest and the file list at any depth. */
 const IGNORED = [".git", "node_modules"];
@@ -58,23 +44,17 @@ export async function readApp(ctx: StepContext<"app">, workUse?: string): Promis
   const dir = ctx.app.path;
   const files: string[] = [];
   const mainDirs = new Set<string>();
-  const graphInputs: string[] = [];
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() && !entry.isSymbolicLink()) continue;
     const path = relative(dir, join(entry.parentPath, entry.name)).split("\\").join("/");
     if (path.split("/").some((part) => IGNORED.includes(part))) continue;
     files.push(path);
-    const input = await graphInput(dir, path);
-    if (input === undefined) continue;
-    graphInputs.push(`${path}\0${input}`);
-    if (entry.isFile() && isPackageFile(path) && packageClause(input) === "main") {
+    if (entry.isFile() && isPackageFile(path) && (await headPackage(join(dir, path))) === "main") {
       mainDirs.add(path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".");
     }
   }
   files.sort();
   const digest = await treeDigest(dir, { ignore: IGNORED });
-  const graph = createHash("sha256");
-  for (const input of graphInputs.sort()) graph.update(input).update("\0\0");
   const mod = files.includes("go.mod") ? parseGoMod(await readFile(join(dir, "go.mod"), "utf8")) : undefined;
   const use = (workUse ?? "")
     .split(":")
@@ -98,7 +78,6 @@ export async function readApp(ctx: StepContext<"app">, workUse?: string): Promis
     dir,
     files,
     digest,
-    graph: graph.digest("hex"),
     ...(mod ? { mod } : {}),
     ...(work ? { work } : {}),
     modules,
@@ -115,15 +94,14 @@ function isPackageFile(path: string): boolean {
   return !parts.slice(0, -1).some(skippedByGo);
 }
 
-/**
- * What `path` adds to the graph digest: a .go file's import head (tests left out: no build
- * compiles them), a module file's text, nothing for other files. A link that leads nowhere
- * adds "" (the go command fails on it anyway).
- */
-async function graphInput(dir: string, path: string): Promise<string | undefined> {
-  const name = basename(path);
-  const go = name.endsWith(".go") && !name.endsWith("_test.go");
-  if (!go && !MODULE_FILES.has(name)) return undefined;
-  const text = await readFile(join(dir, path), "utf8").catch(() => "");
-  return go ? importHead(text) : text;
+/** The package clause of a .go file, from its first 8 KiB (license headers come first). */
+async function headPackage(file: string): Promise<string | undefined> {
+  const handle = await open(file, "r");
+  try {
+    const buf = Buffer.alloc(8192);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    return packageClause(buf.subarray(0, bytesRead).toString("utf8"));
+  } finally {
+    await handle.close();
+  }
 }

@@ -5,8 +5,8 @@
  *
  * Loaded on demand by the entry point, so detect never pays for it.
  */
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { constants, existsSync } from "node:fs";
+import { access, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CnbError } from "../errors/index.js";
 import { commandLine } from "../log/index.js";
@@ -14,6 +14,7 @@ import { parseInventory } from "../dependencies/index.js";
 import {
   ArchNeutralStore,
   findLayerCacheRoot,
+  LAYER_CACHE_ENV,
   type Layer,
   Layers,
   MultiPlatform,
@@ -57,7 +58,7 @@ export async function runBuildPhase<M>(def: BuildpackDefinition<M>, io: PhaseIO)
     log,
     sbomFormats: info.sbomFormats ?? [],
     // Once per build, so every layer of it is routed alike (by-reference.ts).
-    layerCacheRoot: findLayerCacheRoot(io.env),
+    layerCacheRoot: await usableLayerCacheRoot(io.env),
     ...(io.self ? { self: io.self } : {}),
   });
   // Attaches itself to layers, whose finish shares what the native build made.
@@ -75,6 +76,27 @@ export async function runBuildPhase<M>(def: BuildpackDefinition<M>, io: PhaseIO)
   await layers.finish();
   await writeOutputs(paths.layers, result, ctx, layers.supportedSbomFormats());
   return { result, layers: layers.all(), layersDir: paths.layers, plan };
+}
+
+/**
+ * The layer cache's root (by-reference.ts), checked once, here at the edge: a root set through
+ * CNBKIT_LAYER_CACHE is made if missing and must be writable, or the build would fail later, in
+ * the middle of some layer, with a bare EACCES. The mount cnbkit's platform gives is already
+ * checked by findLayerCacheRoot (a read-only one means none).
+ */
+async function usableLayerCacheRoot(env: Readonly<Record<string, string | undefined>>): Promise<string | null> {
+  const root = findLayerCacheRoot(env);
+  if (root === null || env[LAYER_CACHE_ENV] === undefined) return root;
+  try {
+    await mkdir(root, { recursive: true });
+    await access(root, constants.W_OK);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new CnbError(
+      `${LAYER_CACHE_ENV} is ${root}, which this build cannot write (${why}): point it at a writable directory, or set ${LAYER_CACHE_ENV}=off to keep cache layers in the lifecycle's cache`,
+    );
+  }
+  return root;
 }
 
 async function readStore(file: string): Promise<Record<string, unknown>> {

@@ -317,6 +317,23 @@ describe("byReference: false (a cache hard-linked into another layer needs one m
 });
 
 describe("through the harness", () => {
+  test("a CNBKIT_LAYER_CACHE the build cannot write is one line naming it and the fix, before any layer", async () => {
+    await writeFile(join(tmp, "a-file"), "");
+    let built = false;
+    const bp = buildpack({
+      detect: (ctx) => ctx.pass(),
+      async build() {
+        built = true;
+        return {};
+      },
+    });
+    const where = join(tmp, "a-file", "cache");
+    await expect(runBuild(bp, { layerCache: where })).rejects.toThrow(
+      `CNBKIT_LAYER_CACHE is ${where}, which this build cannot write (ENOTDIR): point it at a writable directory, or set CNBKIT_LAYER_CACHE=off`,
+    );
+    expect(built).toBe(false);
+  });
+
   /** A buildpack with one arch-neutral, cache-only layer shared between a multi-platform build's platforms. */
   const shared = () => {
     let fills = 0;

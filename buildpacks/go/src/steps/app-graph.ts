@@ -7,7 +7,7 @@
  * whose binaries are reused never reads the files for it.
  */
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { importHead } from "../import-head.js";
 import type { GoApp } from "./read-app.js";
@@ -25,8 +25,20 @@ export async function appGraph(app: Pick<GoApp, "dir" | "files">): Promise<strin
     const name = basename(path);
     const go = name.endsWith(".go") && !name.endsWith("_test.go");
     if (!go && !MODULE_FILES.has(name)) continue;
-    const text = await readFile(join(app.dir, path), "utf8").catch(() => "");
+    const text = readText(join(app.dir, path));
     hash.update(`${path}\0${go ? importHead(text) : text}\0\0`);
   }
   return hash.digest("hex");
+}
+
+/**
+ * A file's text, or "" when it cannot be read. Synchronous: a build does nothing else
+ * meanwhile, and hundreds of small reads cost less without a promise round trip each.
+ */
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
 }

@@ -4,7 +4,8 @@
  * whose package is main, and whether it is vendored. No go command runs here, so a rebuild
  * whose sources are unchanged decides everything without the toolchain.
  */
-import { open, readdir, readFile } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { StepContext } from "@cnbkit/framework";
 import { treeDigest } from "@cnbkit/framework/fs";
@@ -49,7 +50,7 @@ export async function readApp(ctx: StepContext<"app">, workUse?: string): Promis
     const path = relative(dir, join(entry.parentPath, entry.name)).split("\\").join("/");
     if (path.split("/").some((part) => IGNORED.includes(part))) continue;
     files.push(path);
-    if (entry.isFile() && isPackageFile(path) && (await headPackage(join(dir, path))) === "main") {
+    if (entry.isFile() && isPackageFile(path) && headPackage(join(dir, path)) === "main") {
       mainDirs.add(path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".");
     }
   }
@@ -94,14 +95,18 @@ function isPackageFile(path: string): boolean {
   return !parts.slice(0, -1).some(skippedByGo);
 }
 
-/** The package clause of a .go file, from its first 8 KiB (license headers come first). */
-async function headPackage(file: string): Promise<string | undefined> {
-  const handle = await open(file, "r");
+/**
+ * The package clause of a .go file, from its first 8 KiB (license headers come first). Read
+ * synchronously: a build does nothing else meanwhile, and an app's hundreds of files cost a
+ * third of the time they took as three promise round trips each (Caddy: 224 files).
+ */
+function headPackage(file: string): string | undefined {
+  const fd = openSync(file, "r");
   try {
     const buf = Buffer.alloc(8192);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    const bytesRead = readSync(fd, buf, 0, buf.length, 0);
     return packageClause(buf.subarray(0, bytesRead).toString("utf8"));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

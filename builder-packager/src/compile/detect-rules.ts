@@ -61,6 +61,8 @@ export function checkRulesJson(json: unknown, source: string): DetectRulesJson {
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// The sh script builds a case pattern from it letter by letter, so nothing else may pass.
+const BINDING_TYPE = /^[A-Za-z0-9._-]+$/;
 const PATH_OK = (p: unknown) =>
   typeof p === "string" &&
   !p.startsWith("/") &&
@@ -85,13 +87,25 @@ function checkCondition(c: DetectCondition | undefined, where: string, bad: (wha
       bad(`${where}: envPrefix ${JSON.stringify(c.envPrefix)} is not a name start`);
     return;
   }
+  if ("processEnv" in c) {
+    if (!ENV_NAME.test(String(c.processEnv)))
+      bad(`${where}: processEnv ${JSON.stringify(c.processEnv)} is not a variable name`);
+    return;
+  }
+  if ("bindingType" in c) {
+    if (!BINDING_TYPE.test(String(c.bindingType)))
+      bad(`${where}: bindingType ${JSON.stringify(c.bindingType)} is not ASCII letters, digits, ".", "_" or "-"`);
+    return;
+  }
   if ("suffix" in c) {
     if (typeof c.suffix !== "string" || /^\.*$|[/\0]/.test(c.suffix)) bad(`${where}: suffix is not a name ending`);
     return;
   }
   const paths = "file" in c ? [c.file] : "anyFile" in c ? c.anyFile : "allFiles" in c ? c.allFiles : undefined;
   if (!Array.isArray(paths) || paths.length === 0 || !paths.every(PATH_OK)) {
-    bad(`${where}: not a file, anyFile, allFiles, suffix, env, envPrefix or not condition with relative paths`);
+    bad(
+      `${where}: not a file, anyFile, allFiles, suffix, env, envPrefix, processEnv, bindingType or not condition with relative paths`,
+    );
   }
 }
 

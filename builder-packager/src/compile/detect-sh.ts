@@ -16,6 +16,11 @@
  *
  * An `envPrefix` condition is the one place that costs a fork (no exec): the process env's
  * names come from `$(export -p)`, as no builtin lists them otherwise.
+ *
+ * A `bindingType` condition walks the bindings root as the framework's readBindings does,
+ * and hands over to Node wherever Node would fail (a root that is not a dir, a dangling
+ * symlink, a binding without a `type` file) or where a `type` file is not one line of
+ * ASCII letters, digits, `.`, `_`, `-` (trimming and Unicode case folding need Node).
  */
 import type { DetectCondition, DetectOutcomeJson, DetectRulesJson } from "@cnbkit/framework/packaging";
 
@@ -42,6 +47,7 @@ export function detectScript(rules: DetectRulesJson, options: DetectScriptOption
     `if [ -z "$cnb_p" ] || [ -z "$cnb_plan" ]; then ${fallback}; fi`,
     ...envProbes(rules, fallback),
     ...prefixProbes(rules, fallback),
+    ...bindingProbes(rules, fallback),
   ];
   if (conditions(rules).some((c) => "suffix" in c)) lines.push(HAS);
   for (const rule of rules.rules) {
@@ -140,6 +146,58 @@ function prefixProbes(rules: DetectRulesJson, fallback: string): string[] {
   });
 }
 
+/** The distinct `bindingType` values of the rules, in order; the index names the probe's variable. */
+function bindingTypes(rules: DetectRulesJson): string[] {
+  const out: string[] = [];
+  for (const c of conditions(rules)) if ("bindingType" in c && !out.includes(c.bindingType)) out.push(c.bindingType);
+  return out;
+}
+
+/** The letters of a binding type a `type` file may hold without Node deciding (see {@link bindingProbes}). */
+const TYPE_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+
+/** A case pattern matching `type` ASCII-case-insensitively; `type` is letters, digits, `.`, `_`, `-` (checked). */
+function typePattern(type: string): string {
+  return [...type].map((ch) => (/[A-Za-z]/.test(ch) ? `[${ch.toLowerCase()}${ch.toUpperCase()}]` : ch)).join("");
+}
+
+/**
+ * For each binding type: `cnb_b<i>=y` when some binding has it, as Bindings.load reads
+ * them: the root is SERVICE_BINDING_ROOT when non-empty, else `<platform>/bindings`; a
+ * missing root is no bindings; each non-dot entry that is a dir (symlinks followed) is a
+ * binding, any other entry is skipped. Where readBindings throws (the root not a dir, a
+ * dangling symlink it stats, a binding without a regular `type` file) Node is run to say
+ * so. A `type` file is read with `read`: one line of {@link TYPE_CHARS} is compared here
+ * (trimming changes nothing in it, and ASCII case folding is toLowerCase's); anything
+ * else (spaces, a second line, other bytes) goes to Node. The one known difference: dash's
+ * and busybox's `read` drop NUL bytes, so a `type` file with a NUL inside the type's
+ * letters matches here and not in Node (a file no binding tool writes).
+ */
+function bindingProbes(rules: DetectRulesJson, fallback: string): string[] {
+  const types = bindingTypes(rules);
+  if (types.length === 0) return [];
+  return [
+    ...types.map((_, i) => `cnb_b${i}=`),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion
+    'cnb_br=${SERVICE_BINDING_ROOT:-"$cnb_p/bindings"}',
+    `if [ -e "$cnb_br" ] && [ ! -d "$cnb_br" ]; then ${fallback}; fi`,
+    'if [ -d "$cnb_br" ]; then for cnb_d in "$cnb_br"/*; do',
+    `  if [ -L "$cnb_d" ] && [ ! -e "$cnb_d" ]; then ${fallback}; fi`,
+    '  if [ ! -d "$cnb_d" ]; then continue; fi',
+    // readBindings stats every entry but those starting with "..": a dangling one throws.
+    '  for cnb_f in "$cnb_d"/* "$cnb_d"/.[!.]*; do',
+    `    if [ -L "$cnb_f" ] && [ ! -e "$cnb_f" ]; then ${fallback}; fi`,
+    "  done",
+    `  if [ ! -f "$cnb_d/type" ]; then ${fallback}; fi`,
+    "  cnb_t=; cnb_u=; cnb_m=",
+    '  { IFS= read -r cnb_t || :; if IFS= read -r cnb_u || [ -n "$cnb_u" ]; then cnb_m=y; fi; } <"$cnb_d/type"',
+    `  if [ -n "$cnb_m" ]; then ${fallback}; fi`,
+    `  case $cnb_t in *[!${TYPE_CHARS}]*) ${fallback} ;; esac`,
+    ...types.map((t, i) => `  case $cnb_t in ${typePattern(t)}) cnb_b${i}=y ;; esac`),
+    "done; fi",
+  ];
+}
+
 /** Every condition of the rules, those under `not` included. */
 function conditions(rules: DetectRulesJson): DetectCondition[] {
   const out: DetectCondition[] = [];
@@ -154,6 +212,8 @@ function conditions(rules: DetectRulesJson): DetectCondition[] {
 function condition(c: DetectCondition, rules: DetectRulesJson): string {
   if ("not" in c) return `! { ${condition(c.not, rules)}; }`;
   if ("envPrefix" in c) return `[ -n "$cnb_x${prefixes(rules).indexOf(c.envPrefix)}" ]`;
+  if ("bindingType" in c) return `[ -n "$cnb_b${bindingTypes(rules).indexOf(c.bindingType)}" ]`;
+  if ("processEnv" in c) return `[ -n "\${${c.processEnv}:-}" ]`;
   if ("env" in c) {
     if (c.equals !== undefined) return `{ [ "\${${c.env}+x}" = x ] && [ "$${c.env}" = ${shQuote(c.equals)} ]; }`;
     return `{ if [ -n "$cnb_e_${c.env}" ]; then [ -s "$cnb_p/env/${c.env}" ]; else [ -n "\${${c.env}:-}" ]; fi; }`;

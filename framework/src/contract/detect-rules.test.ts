@@ -72,6 +72,32 @@ test("envPrefix holds when some setting of that prefix is non-empty, a platform 
   expect((await runDetect(bp, { platformEnv: { BPE_X: "" }, env: { BPE_X: "1" } })).passed).toBe(false);
 });
 
+test("bindingType reads the bindings as byType does; processEnv a non-empty process env value", async () => {
+  const detect = detectRules({
+    rules: [
+      { when: { bindingType: "ca-certificates" }, outcome: pass },
+      { when: { processEnv: "HELPER" }, outcome: { pass: {} } },
+    ],
+    otherwise: { fail: "neither" },
+  });
+  const bp = buildpack({ detect, build: () => undefined });
+  const ca = (type: string) => ({ certs: { type, entries: { "ca.pem": "x" } } });
+  expect((await runDetect(bp, { bindings: ca(" CA-Certificates\n") })).plans).toEqual([
+    { provides: [{ name: "x" }], requires: [] },
+  ]);
+  expect((await runDetect(bp, { bindings: ca("dependency-mirror") })).passed).toBe(false);
+  expect(
+    (await runDetect(bp, { bindings: ca("ca-certificates"), env: { SERVICE_BINDING_ROOT: "/nonexistent" } })).passed,
+  ).toBe(false);
+  expect((await runDetect(bp, { env: { HELPER: "x" } })).plans).toEqual([{ provides: [], requires: [] }]);
+  // An empty value does not hold.
+  expect((await runDetect(bp, { env: { HELPER: "" } })).passed).toBe(false);
+  const bad = (when: DetectCondition) => () => detectRules({ rules: [{ when, outcome: pass }], otherwise: pass });
+  expect(bad({ bindingType: "a b" })).toThrow(/^detect rule 1: bindingType "a b" must be ASCII letters, digits/);
+  expect(bad({ bindingType: "" })).toThrow(/bindingType ""/);
+  expect(bad({ processEnv: "A=B" })).toThrow(/^detect rule 1: processEnv "A=B" is not a variable name/);
+});
+
 test("the packager's view carries each pass plan as the TOML detect writes", () => {
   const detect = detectRules({
     rules: [{ when: { not: { file: "x" } }, outcome: { pass: {}, or: [{ requires: [{ name: "y" }] }] } }],

@@ -22,6 +22,13 @@
  *   verbatim, trailing newline included).
  * - `envPrefix`: some setting whose name starts with the prefix has a non-empty value, by
  *   the same reading as `env` (for buildpacks driven by a family of variables, BPE_*).
+ * - `processEnv`: the process env alone (`ctx.env`, not `<platform>/env`) has a non-empty
+ *   value for the name: for buildpacks that read their settings from `ctx.env` and hand any
+ *   set value to `code` to parse (ca-certificates' BP_ENABLE_RUNTIME_CERT_BINDING).
+ * - `bindingType`: some service binding has that type, as `ctx.platform.bindings.byType`
+ *   says (the `type` file trimmed, compared case-insensitively; bindings under
+ *   SERVICE_BINDING_ROOT, else `<platform>/bindings`). Types are ASCII letters, digits,
+ *   `.`, `_` and `-`, so the sh script can compare them without a subprocess.
  * - Rules are tried in order; the first whose `when` holds decides, else `otherwise`.
  */
 import { readdir } from "../fs/promised.js";
@@ -39,6 +46,8 @@ export type DetectCondition =
   | { suffix: string }
   | { env: string; equals?: string }
   | { envPrefix: string }
+  | { processEnv: string }
+  | { bindingType: string }
   | { not: DetectCondition };
 
 /** What a rule decides: pass with a plan (and `[[or]]` alternatives), fail, or run `code`. */
@@ -157,6 +166,8 @@ async function holds<M>(
   if ("not" in c) return !(await holds(c.not, ctx, settings));
   if ("env" in c) return c.equals === undefined ? (settings[c.env] ?? "") !== "" : settings[c.env] === c.equals;
   if ("envPrefix" in c) return Object.entries(settings).some(([k, v]) => k.startsWith(c.envPrefix) && (v ?? "") !== "");
+  if ("processEnv" in c) return (ctx.env[c.processEnv] ?? "") !== "";
+  if ("bindingType" in c) return ctx.platform.bindings.byType(c.bindingType).length > 0;
   if ("file" in c) return ctx.app.exists(c.file);
   if ("suffix" in c) {
     const names = await readdir(ctx.app.path).catch(() => [] as string[]);
@@ -171,11 +182,14 @@ async function holds<M>(
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const BINDING_TYPE = /^[A-Za-z0-9._-]+$/;
 
 /** Checks a condition at declaration time, so a bad rule fails where it is written. */
 function checkCondition(c: DetectCondition, where: string): void {
   if (typeof c !== "object" || c === null || Object.keys(c).length === 0) {
-    throw new CnbError(`${where}: "when" must be one of file, anyFile, allFiles, suffix, env, envPrefix, not`);
+    throw new CnbError(
+      `${where}: "when" must be one of file, anyFile, allFiles, suffix, env, envPrefix, not, processEnv, bindingType`,
+    );
   }
   if ("not" in c) {
     checkCondition(c.not, `${where}: not`);
@@ -196,6 +210,22 @@ function checkCondition(c: DetectCondition, where: string): void {
     }
     return;
   }
+  if ("processEnv" in c) {
+    if (typeof c.processEnv !== "string" || !ENV_NAME.test(c.processEnv)) {
+      throw new CnbError(
+        `${where}: processEnv ${JSON.stringify(c.processEnv)} is not a variable name (letters, digits, _)`,
+      );
+    }
+    return;
+  }
+  if ("bindingType" in c) {
+    if (typeof c.bindingType !== "string" || !BINDING_TYPE.test(c.bindingType)) {
+      throw new CnbError(
+        `${where}: bindingType ${JSON.stringify(c.bindingType)} must be ASCII letters, digits, ".", "_" or "-"`,
+      );
+    }
+    return;
+  }
   if ("suffix" in c) {
     if (typeof c.suffix !== "string" || /^\.*$|[/\0]/.test(c.suffix)) {
       throw new CnbError(
@@ -207,7 +237,7 @@ function checkCondition(c: DetectCondition, where: string): void {
   const paths = "file" in c ? [c.file] : "anyFile" in c ? c.anyFile : "allFiles" in c ? c.allFiles : undefined;
   if (!Array.isArray(paths) || paths.length === 0) {
     throw new CnbError(
-      `${where}: "when" must be one of file, anyFile, allFiles, suffix, env, envPrefix, not (with a path list)`,
+      `${where}: "when" must be one of file, anyFile, allFiles, suffix, env, envPrefix, not, processEnv, bindingType (with a path list)`,
     );
   }
   for (const p of paths) checkPath(p, where);

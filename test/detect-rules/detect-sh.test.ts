@@ -27,6 +27,7 @@ import nodejs from "../../buildpacks/nodejs/src/index.js";
 import procfile from "../../buildpacks/procfile/src/index.js";
 import python from "../../buildpacks/python/src/index.js";
 import web from "../../buildpacks/web/src/index.js";
+import plain from "./plain-buildpack.js";
 import tricky from "./tricky-buildpack.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
@@ -41,9 +42,13 @@ interface AppCase {
   platformEnv?: Record<string, string>;
   /** Directories made in `<platform>/env` once the harness has run (it skips them). */
   platformDirs?: string[];
+  /** Service bindings the harness writes under `<platform>/bindings`. */
+  bindings?: Record<string, { type: string; entries?: Record<string, string> }>;
   /** Buildpacks whose sh detect hands this app to Node. */
   node?: string[];
 }
+
+const CA = { "ca.pem": "-----BEGIN CERTIFICATE-----\n" };
 
 const APPS: AppCase[] = [
   { name: "empty", files: {} },
@@ -118,6 +123,34 @@ const APPS: AppCase[] = [
   { name: "BPE_D a dir in <platform>/env", files: {}, env: { BPE_D: "1" }, platformDirs: ["BPE_D"] },
   { name: "BP_OCI_SOURCE", files: {}, env: { BP_OCI_SOURCE: "https://example.com" } },
   { name: "BP_IMAGE_LABELS in <platform>/env", files: {}, platformEnv: { BP_IMAGE_LABELS: "a=b c='d e'" } },
+  { name: "a ca-certificates binding", files: {}, bindings: { certs: { type: "ca-certificates\n", entries: CA } } },
+  { name: "a CA-Certificates binding", files: {}, bindings: { certs: { type: "CA-Certificates", entries: CA } } },
+  {
+    name: "a ca-certificates type sh leaves to Node",
+    files: {},
+    bindings: { certs: { type: " ca-certificates\r\n", entries: CA } },
+    node: ["ca-certificates"],
+  },
+  { name: "a binding of another type", files: {}, bindings: { m: { type: "dependency-mirror", entries: CA } } },
+  {
+    name: "a CA binding outside SERVICE_BINDING_ROOT",
+    files: {},
+    env: { SERVICE_BINDING_ROOT: "/nonexistent/cnbkit" },
+    bindings: { certs: { type: "ca-certificates", entries: CA } },
+  },
+  {
+    name: "BP_ENABLE_RUNTIME_CERT_BINDING= Yes",
+    files: {},
+    env: { BP_ENABLE_RUNTIME_CERT_BINDING: " Yes" },
+    node: ["ca-certificates"],
+  },
+  {
+    name: "the runtime helper enabled and disabled",
+    files: {},
+    env: { BP_ENABLE_RUNTIME_CERT_BINDING: "true", BP_RUNTIME_CERT_BINDING_DISABLED: "1" },
+    node: ["ca-certificates"],
+  },
+  { name: "BP_ENABLE_RUNTIME_CERT_BINDING empty", files: {}, env: { BP_ENABLE_RUNTIME_CERT_BINDING: "" } },
 ];
 
 interface Compiled {
@@ -137,6 +170,7 @@ const BUILDPACKS: [string, Buildpack<never>, string][] = [
   ["image-labels", imageLabels as Buildpack<never>, "buildpacks/image-labels"],
   ["web", web as Buildpack<never>, "buildpacks/web"],
   ["go", go as Buildpack<never>, "buildpacks/go"],
+  ["ca-certificates", caCerts as Buildpack<never>, "buildpacks/ca-certificates"],
 ];
 
 let work: string;
@@ -196,7 +230,13 @@ type Answer = { code: number; plan: string | undefined; stdout: string; error?: 
 
 /** The in-process TypeScript detect, as the exit code, plan and stdout a process would give. */
 async function viaHarness(c: Compiled, app: AppCase, source: string) {
-  const opts = { app: source, buildpackDir: c.dir, env: app.env ?? {}, platformEnv: app.platformEnv ?? {} };
+  const opts = {
+    app: source,
+    buildpackDir: c.dir,
+    env: app.env ?? {},
+    platformEnv: app.platformEnv ?? {},
+    bindings: app.bindings ?? {},
+  };
   try {
     const r = await runDetect(c.bp, opts);
     const planFile = join(dirname(r.app), "plan.toml");
@@ -265,8 +305,8 @@ describe.each(BUILDPACKS.map(([name]) => name))("%s: sh detect equals the TypeSc
 });
 
 test("a buildpack with a plain detect function describes itself as null", async () => {
-  const bundle = join(work, "ca-certificates", "node", "detect");
-  await bundleTo(join(repo, "buildpacks/ca-certificates/src/index.ts"), bundle);
-  expect(isRuleDetect(caCerts.detect)).toBe(false);
+  const bundle = join(work, "plain", "node", "detect");
+  await bundleTo(join(repo, "test/detect-rules/plain-buildpack.ts"), bundle);
+  expect(isRuleDetect(plain.detect)).toBe(false);
   expect(await describeDetectRules(bundle, process.execPath)).toBeUndefined();
 });

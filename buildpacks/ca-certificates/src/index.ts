@@ -5,7 +5,8 @@
  *
  * - Detect passes when a binding of type `ca-certificates` exists at build time, or when
  *   the runtime helper is enabled (`BP_ENABLE_RUNTIME_CERT_BINDING=true`). Unlike Paketo's,
- *   which always participates, it stays out of builds it has nothing to do for.
+ *   which always participates, it stays out of builds it has nothing to do for. It is
+ *   declared as rules, so the packaged bin/detect is a sh script that does not start Node.
  * - Build merges the system bundle (`$SSL_CERT_FILE`, else /etc/ssl/certs/ca-certificates.crt)
  *   and every certificate of the bindings into one bundle in a layer, and points
  *   {@link TRUST_VARIABLES} at it for later buildpacks. With `BP_EMBED_CERTS=true` the layer
@@ -15,7 +16,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { buildpack, CnbError, type Environment } from "@cnbkit/framework";
+import { buildpack, CnbError, detectRules, type Environment } from "@cnbkit/framework";
 // Not node:fs/promises: this module is also every detect's, and loading that costs ~2.5 ms.
 import { mkdir, readFile, writeFile } from "@cnbkit/framework/fs";
 import { HELPER_NAME, HELPER_SCRIPT, TRUST_VARIABLES } from "./helper.js";
@@ -28,6 +29,8 @@ export const BINDING_TYPE = "ca-certificates";
 
 /** Where Debian and Ubuntu keep the system bundle. */
 export const SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+
+const NO_BINDING = `no binding of type ${BINDING_TYPE} and BP_ENABLE_RUNTIME_CERT_BINDING is not true`;
 
 /** Reads a boolean BP_* setting: unset or empty is `undefined`; anything but true/false is an error. */
 export function flag(env: Environment, name: string): boolean | undefined {
@@ -44,13 +47,28 @@ export function runtimeHelperEnabled(env: Environment): boolean {
   return flag(env, "BP_ENABLE_RUNTIME_CERT_BINDING") === true;
 }
 
-export default buildpack({
-  async detect(ctx) {
-    const bindings = ctx.platform.bindings.byType(BINDING_TYPE);
-    if (bindings.length > 0) return ctx.pass();
+/**
+ * Detect as rules, so the packaged bin/detect is sh and a build does not start Node for it:
+ * a binding of the type passes; otherwise, when either runtime-helper setting is set in the
+ * process env (what {@link flag} reads), Node parses it (true/1/yes in any case, spaces
+ * trimmed, a bad value an error), which sh cannot match exactly; with neither, detect fails.
+ */
+const detect = detectRules({
+  rules: [
+    { when: { bindingType: BINDING_TYPE }, outcome: { pass: {} } },
+    { when: { processEnv: "BP_RUNTIME_CERT_BINDING_DISABLED" }, outcome: "code" },
+    { when: { processEnv: "BP_ENABLE_RUNTIME_CERT_BINDING" }, outcome: "code" },
+  ],
+  otherwise: { fail: NO_BINDING },
+  async code(ctx) {
+    if (ctx.platform.bindings.byType(BINDING_TYPE).length > 0) return ctx.pass();
     if (runtimeHelperEnabled(ctx.env)) return ctx.pass();
-    return ctx.fail(`no binding of type ${BINDING_TYPE} and BP_ENABLE_RUNTIME_CERT_BINDING is not true`);
+    return ctx.fail(NO_BINDING);
   },
+});
+
+export default buildpack({
+  detect,
 
   async build(ctx) {
     const embed = flag(ctx.env, "BP_EMBED_CERTS") === true;

@@ -6,6 +6,7 @@ import { runBuild } from "@cnbkit/framework/testing";
 import { expect, test } from "vitest";
 import bp from "./index.js";
 import { runJavaProcess } from "./testing/launch.js";
+import { DEMO_POM, demoSource, demoSourcePath, writeDemoMavenApp } from "./testing/demo-maven-app.js";
 import { mavenSuite } from "./testing/maven-suite.js";
 
 // A real Maven build: Debian's JDK 17 (file://), Apache Maven 3.9.16 from Maven Central
@@ -13,29 +14,8 @@ import { mavenSuite } from "./testing/maven-suite.js";
 // Maven Central by Maven itself into the cache-only ~/.m2 layer.
 const maven = mavenSuite("java-maven");
 
-const pom = `<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>com.example</groupId><artifactId>demo</artifactId><version>1.0</version>
-  <properties>
-    <maven.compiler.release>17</maven.compiler.release>
-    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
-  </properties>
-  <build><plugins><plugin>
-    <groupId>org.apache.maven.plugins</groupId><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version>
-    <configuration><archive><manifest><mainClass>demo.App</mainClass></manifest></archive></configuration>
-  </plugin></plugins></build>
-</project>
-`;
-const source = (text: string) =>
-  `package demo;\npublic class App { public static void main(String[] a) { System.out.println("${text}"); } }\n`;
-
-async function app(name: string, text: string): Promise<string> {
-  const dir = join(maven.work, name);
-  await mkdir(join(dir, "src/main/java/demo"), { recursive: true });
-  await writeFile(join(dir, "pom.xml"), pom);
-  await writeFile(join(dir, "src/main/java/demo/App.java"), source(text));
-  return dir;
-}
+/** The demo app in `<work>/<name>`, printing `text`. */
+const app = (name: string, text: string): Promise<string> => writeDemoMavenApp(join(maven.work, name), text);
 
 const { opts } = maven;
 
@@ -68,7 +48,7 @@ test("Maven builds the jar with a build-only JDK; an unchanged tree skips Maven;
   expect(again.layer("app_scan").state.kind).toBe("restored");
   expect(runApp(again)).toBe("built by maven\n");
 
-  await writeFile(join(dir, "src/main/java/demo/App.java"), source("changed"));
+  await writeFile(demoSourcePath(dir), demoSource("changed"));
   // --offline: Maven fails if it needs anything the restored ~/.m2 layer lacks.
   const changed = await runBuild(bp, {
     ...opts(dir, { BP_MAVEN_ADDITIONAL_BUILD_ARGUMENTS: "--offline" }),
@@ -120,7 +100,7 @@ test("an old app's maven.compiler.source/target 1.7 builds on a JDK that compile
   // not read: the default 21 was asked for (which refuses 7). Which JDK when the inventory has
   // 21 and 25 too (the newest that compiles 7) is lts-fallback.test.ts's table.
   const dir = await app("source-1.7", "old source level");
-  const old = pom.replace(
+  const old = DEMO_POM.replace(
     "<maven.compiler.release>17</maven.compiler.release>",
     "<maven.compiler.source>1.7</maven.compiler.source><maven.compiler.target>1.7</maven.compiler.target>",
   );

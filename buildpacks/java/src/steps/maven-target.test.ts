@@ -6,6 +6,7 @@ import { runBuild } from "@cnbkit/framework/testing";
 import { expect, onTestFinished, test } from "vitest";
 import bp from "../index.js";
 import { runJavaProcess } from "../testing/launch.js";
+import { demoSource, demoSourcePath, writeDemoMavenApp } from "../testing/demo-maven-app.js";
 import { mavenSuite } from "../testing/maven-suite.js";
 import { moduleTargets, shapeDigest } from "./maven-target.js";
 
@@ -37,27 +38,8 @@ test("the shape changes with a file added or a pom's contents, not with another 
   expect(await shapeDigest(dir, files)).not.toBe(base);
 });
 
-const pom = `<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>com.example</groupId><artifactId>demo</artifactId><version>1.0</version>
-  <properties>
-    <maven.compiler.release>17</maven.compiler.release>
-    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
-  </properties>
-  <build><plugins><plugin>
-    <groupId>org.apache.maven.plugins</groupId><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version>
-    <configuration><archive><manifest><mainClass>demo.App</mainClass></manifest></archive></configuration>
-  </plugin></plugins></build>
-</project>
-`;
-const source = (text: string) =>
-  `package demo;\npublic class App { public static void main(String[] a) { System.out.println("${text}"); } }\n`;
-
 test("with a layer cache, an edit's rebuild is Maven's incremental build on the last build's target/, and runs the edit", async () => {
-  const dir = join(maven.work, "app");
-  await mkdir(join(dir, "src/main/java/demo"), { recursive: true });
-  await writeFile(join(dir, "pom.xml"), pom);
-  await writeFile(join(dir, "src/main/java/demo/App.java"), source("first"));
+  const dir = await writeDemoMavenApp(join(maven.work, "app"), "first");
   const layerCache = join(maven.work, "layer-cache");
   const first = await runBuild(bp, { ...maven.opts(dir), layerCache });
   expect(first.stdout.join("\n")).not.toContain("an incremental build");
@@ -67,7 +49,7 @@ test("with a layer cache, an edit's rebuild is Maven's incremental build on the 
   // A file Maven never makes: back in target/ for the edit's build only if target/ was restored.
   await writeFile(join(kept.path, "target", "marker"), "");
 
-  await writeFile(join(dir, "src/main/java/demo/App.java"), source("edited"));
+  await writeFile(demoSourcePath(dir), demoSource("edited"));
   const edited = await runBuild(bp, { ...maven.opts(dir), layerCache, restore: first.layers });
   const log = edited.stdout.join("\n");
   expect(log).toContain("Maven's target/ is the last build's (same files, same build files): an incremental build");

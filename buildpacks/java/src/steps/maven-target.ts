@@ -11,18 +11,23 @@
  * source paths, the build files' contents (every pom.xml, .mvn/), Maven's arguments, the JDK
  * and Maven. A file added, removed or renamed, or a pom changed, builds from scratch, as
  * `mvn clean package` would, so nothing a build no longer makes (a deleted resource, a
- * dropped dependency) lingers in the image. An app that comes with a `target/` of its own is
+ * dropped dependency) lingers in the image. Maven finds what an edit changed by mtime (a
+ * source or resource newer than target/'s copy). cnbkit's platform and the test harness copy
+ * the app, dating every file now, but a platform that keeps the app's mtimes (a release
+ * tarball's, a hard-linked workspace) could hand over an edited file older than the last
+ * build's classes, which Maven would then skip; so the layer keeps each file's sha256 and a
+ * restore dates to now every file whose contents changed. An app that comes with a `target/` of its own is
  * built as it is, its target/ neither replaced nor kept.
  */
 import { createHash } from "node:crypto";
-import { cp, mkdir, readFile, rm } from "node:fs/promises";
+import { cp, mkdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import type { Layer } from "@cnbkit/framework";
 import type { SourceApp } from "./read-app.js";
 import type { StepContext } from "./step-context.js";
 
 /** Bump when what `maven_target` holds changes, so an old one is not restored. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Top-level directories that never feed any build's output (as in source-tree.ts). */
 const NEVER_SOURCES = new Set([".git", ".idea", ".vscode", "node_modules"]);
@@ -75,6 +80,42 @@ export async function shapeDigest(dir: string, files: readonly string[]): Promis
   return h.digest("hex");
 }
 
+/** Where the layer keeps each source file's sha256, beside the modules' target/ dirs. */
+const SOURCES_FILE = "sources.json";
+
+/** The sha256 of each file of `app` that a build reads: not in a module's target/, not in {@link NEVER_SOURCES}. */
+export async function sourceDigests(dir: string, files: readonly string[]): Promise<Record<string, string>> {
+  const targets = moduleTargets(files);
+  const digests: Record<string, string> = {};
+  for (const f of files) {
+    if (NEVER_SOURCES.has(f.split("/")[0] as string)) continue;
+    if (targets.some((t) => f === t || f.startsWith(`${t}/`))) continue;
+    digests[f] = createHash("sha256")
+      .update(await readFile(join(dir, f)))
+      .digest("hex");
+  }
+  return digests;
+}
+
+/**
+ * Dates to now every file whose sha256 is not the one `kept` recorded, so Maven's mtime
+ * checks see the edit whatever mtime the file came with. Returns how many it dated.
+ */
+export async function markEdited(
+  dir: string,
+  now: Record<string, string>,
+  kept: Record<string, string>,
+): Promise<number> {
+  const when = new Date();
+  let edited = 0;
+  for (const [f, digest] of Object.entries(now)) {
+    if (kept[f] === digest) continue;
+    await utimes(join(dir, f), when, when);
+    edited++;
+  }
+  return edited;
+}
+
 /** Maven's kept build state for `app`, or undefined (no layer cache, or the app has its own target/). */
 export async function keptTarget(
   ctx: StepContext<"layers" | "log">,
@@ -102,13 +143,21 @@ export async function keptTarget(
   return {
     async restore() {
       if (!kept) return;
+      const recorded = await readFile(join(kept.path, SOURCES_FILE), "utf8").then(
+        (t) => JSON.parse(t) as Record<string, string>,
+        () => ({}),
+      );
       await copy(kept.path, app.dir);
-      ctx.log.detail("Maven's target/ is the last build's (same files, same build files): an incremental build");
+      const edited = await markEdited(app.dir, await sourceDigests(app.dir, app.files), recorded);
+      ctx.log.detail(
+        `Maven's target/ is the last build's (same files, same build files): an incremental build of ${edited} edited file${edited === 1 ? "" : "s"}`,
+      );
     },
     async save() {
       const fill = async (l: Layer) => {
         await mkdir(l.path, { recursive: true });
         await copy(app.dir, l.path);
+        await writeFile(join(l.path, SOURCES_FILE), JSON.stringify(await sourceDigests(app.dir, app.files)));
       };
       if (kept) await fill(kept);
       else await ctx.layers.cached("maven_target", { ...options, fill });

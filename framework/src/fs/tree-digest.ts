@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { lstat, readdir, readlink } from "node:fs/promises";
+import { lstat, readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 
@@ -42,17 +42,32 @@ export async function treeDigest(dir: string, options: TreeDigestOptions = {}): 
     p.split("/").some((part) => names.has(part)) || paths.some((q) => p === q || p.startsWith(`${q}/`));
   const h = createHash("sha256");
   const all = (await walk(dir, "", skipped)).sort();
-  for (const path of all) {
-    const full = join(dir, path);
-    const s = await lstat(full);
-    if (s.isSymbolicLink()) h.update(`${path}\0-> ${await readlink(full)}\n`);
-    else if (s.isFile()) {
-      const file = createHash("sha256");
-      await pipeline(createReadStream(full), file);
-      h.update(`${path}\0${(s.mode & 0o111) !== 0 ? "x" : "-"}${file.digest("hex")}\n`);
-    }
+  // A few entries at a time, in order: a source tree is mostly small files, whose reads
+  // wait on the disk more than they use the CPU (Caddy's 740 files: one at a time was most
+  // of a Go rebuild's set-up).
+  for (let i = 0; i < all.length; i += BATCH) {
+    const lines = await Promise.all(all.slice(i, i + BATCH).map((path) => entryLine(dir, path)));
+    for (const line of lines) if (line !== undefined) h.update(line);
   }
   return h.digest("hex");
+}
+
+/** How many entries {@link treeDigest} reads at once. */
+const BATCH = 16;
+
+/** Files up to this size are read whole; larger ones are streamed, so memory stays flat. */
+const READ_WHOLE = 1 << 20;
+
+/** An entry's line in the digest: a file's path, mode bit and contents' sha256, a link's target; else undefined. */
+async function entryLine(dir: string, path: string): Promise<string | undefined> {
+  const full = join(dir, path);
+  const s = await lstat(full);
+  if (s.isSymbolicLink()) return `${path}\0-> ${await readlink(full)}\n`;
+  if (!s.isFile()) return undefined;
+  const file = createHash("sha256");
+  if (s.size <= READ_WHOLE) file.update(await readFile(full));
+  else await pipeline(createReadStream(full), file);
+  return `${path}\0${(s.mode & 0o111) !== 0 ? "x" : "-"}${file.digest("hex")}\n`;
 }
 
 /**

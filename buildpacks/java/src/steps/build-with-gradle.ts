@@ -35,7 +35,7 @@ import {
 import { archNeutrality } from "./arch-neutrality.js";
 import type { BuildJdk } from "./install-jdk.js";
 import type { SourceApp } from "./read-app.js";
-import { listFiles, sourceDigest } from "./source-tree.js";
+import { listFiles, sourceTree } from "./source-tree.js";
 import type { StepContext } from "./step-context.js";
 
 /** Where the built artifact is (in the `gradle_build` layer). */
@@ -66,7 +66,7 @@ export async function buildWithGradle(
   });
   const initScripts = await applyBinding(ctx.platform.bindings.one("gradle"), home.path);
   const args = [...gradleArguments(settings), ...initScripts.flatMap((s) => ["--init-script", s])];
-  const sources = await sourceDigest(app.dir, app.files, ["build", ".gradle"]);
+  const sources = (await sourceTree(app.dir, app.files, ["build", ".gradle"])).digest;
   let ran = false;
   let files = app.files;
   const out = await ctx.multiPlatform.cached("gradle_build", {

@@ -34,7 +34,7 @@ import type { BuildJdk } from "./install-jdk.js";
 import { findRunnable } from "./find-runnable.js";
 import type { SourceApp } from "./read-app.js";
 import { keptTarget } from "./maven-target.js";
-import { listFiles, sourceDigest } from "./source-tree.js";
+import { listFiles, sourceTree } from "./source-tree.js";
 import { saveKept } from "./stage-app.js";
 import type { StepContext } from "./step-context.js";
 
@@ -92,15 +92,16 @@ export async function buildWithMaven(
   const neutral = await archNeutrality(app);
   const m2 = localRepository(ctx, neutral);
   const extra = settingsArguments(ctx);
-  const sources = await sourceDigest(app.dir, app.files, ["target"]);
+  // Read once: the key's digest, and maven_target's sha256 of each file (its key, its edits).
+  const tree = await sourceTree(app.dir, app.files, ["target"]);
   let ran = false;
   let files = app.files;
   const key = { args: [...args, ...extra].join(" "), jdk: jdk.version, maven: dep?.version ?? "mvnw" };
   // Declared (kept) now: a build that skips Maven keeps it for the next one that runs it.
-  const target = await keptTarget(ctx, app, key);
+  const target = await keptTarget(ctx, app, tree, key);
   const out = await ctx.multiPlatform.cached("maven_build", {
     types: { cache: true },
-    key: { sources, ...key, layout: BUILD_LAYOUT },
+    key: { sources: tree.digest, ...key, layout: BUILD_LAYOUT },
     metadata: buildMetadata,
     archNeutral: neutral,
     async fill(l) {

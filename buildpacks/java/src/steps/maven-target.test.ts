@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,7 +9,9 @@ import bp from "../index.js";
 import { runJavaProcess } from "../testing/launch.js";
 import { demoSource, demoSourcePath, writeDemoMavenApp } from "../testing/demo-maven-app.js";
 import { mavenSuite } from "../testing/maven-suite.js";
-import { markEdited, moduleTargets, shapeDigest, sourceDigests } from "./maven-target.js";
+import { keptTarget, markEdited, moduleTargets, recordedSources, shapeDigest } from "./maven-target.js";
+import { type SourceTree, sourceTree } from "./source-tree.js";
+import type { StepContext } from "./step-context.js";
 
 const maven = mavenSuite("java-maven-target");
 
@@ -19,41 +22,93 @@ test("each pom.xml's module has its target/; a pom inside a target/ is not a mod
   ]);
 });
 
-test("the shape changes with a file added or a pom's contents, not with another file's contents or target/", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "cnbkit-maven-shape-"));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  await mkdir(join(dir, "src"));
-  const files = ["pom.xml", "src/A.java"];
-  const write = async (pom: string, a: string) => {
-    await writeFile(join(dir, "pom.xml"), pom);
-    await writeFile(join(dir, "src/A.java"), a);
-  };
-  await write("<project/>", "class A {}");
-  const base = await shapeDigest(dir, files);
-  await write("<project/>", "class A { int x; }");
-  expect(await shapeDigest(dir, files)).toBe(base);
-  expect(await shapeDigest(dir, [...files, "target/classes/A.class", ".git/HEAD"])).toBe(base);
-  expect(await shapeDigest(dir, [...files, "src/B.java"])).not.toBe(base);
-  await write("<project><version>2</version></project>", "class A { int x; }");
-  expect(await shapeDigest(dir, files)).not.toBe(base);
+/** A tree whose sha256 are stand-ins (no file is read): what keptTarget and shapeDigest get from the build. */
+const treeOf = (sha256: Record<string, string>): SourceTree => ({ sha256, digest: "tree" });
+
+test("the shape changes with a file added or a pom's contents, not with another file's contents or target/", () => {
+  const base = shapeDigest(treeOf({ "pom.xml": "p1", "src/A.java": "a1" }));
+  expect(shapeDigest(treeOf({ "pom.xml": "p1", "src/A.java": "a2" }))).toBe(base);
+  expect(shapeDigest(treeOf({ "src/A.java": "a1", "pom.xml": "p1", "target/classes/A.class": "c" }))).toBe(base);
+  expect(shapeDigest(treeOf({ "pom.xml": "p1", "src/A.java": "a1", "src/B.java": "b1" }))).not.toBe(base);
+  expect(shapeDigest(treeOf({ "pom.xml": "p2", "src/A.java": "a1" }))).not.toBe(base);
+});
+
+test("the shape is the value maven_target was keyed on when it read the build files itself", async () => {
+  // The former shapeDigest(dir, files) of source-tree.test.ts's app: a changed value would
+  // drop every kept target/ once.
+  const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+  const tree = treeOf({
+    ".mvn/wrapper/maven-wrapper.properties": sha("distributionUrl=x\n"),
+    "core/pom.xml": sha("<project><artifactId>core</artifactId></project>\n"),
+    "core/src/main/java/A.java": sha("class A {}\n"),
+    "pom.xml": sha("<project/>\n"),
+    "src/main/resources/app.properties": sha("a=1\n"),
+  });
+  expect(shapeDigest(tree)).toBe("dc9ea49314c589f28755964e418b6576f03eef2757dce1355a214f061d9cb2e4");
 });
 
 test("markEdited dates to now only the files whose sha256 changed, whatever mtime they came with", async () => {
   const dir = await mkdtemp(join(tmpdir(), "cnbkit-maven-edited-"));
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  const files = ["pom.xml", "src/A.java", "src/B.java", "target/classes/A.class"];
+  const files = ["pom.xml", "src/A.java", "src/B.java"];
   await mkdir(join(dir, "src"));
-  await mkdir(join(dir, "target/classes"), { recursive: true });
   for (const f of files) await writeFile(join(dir, f), f);
-  const kept = await sourceDigests(dir, files);
-  expect(Object.keys(kept).sort()).toEqual(["pom.xml", "src/A.java", "src/B.java"]);
+  const kept = (await sourceTree(dir, files, ["target"])).sha256;
   const long = new Date("2001-01-01T00:00:00Z");
   await writeFile(join(dir, "src/A.java"), "class A { int x; }");
   for (const f of files) await utimes(join(dir, f), long, long);
-  expect(await markEdited(dir, await sourceDigests(dir, files), kept)).toBe(1);
+  expect(await markEdited(dir, (await sourceTree(dir, files, ["target"])).sha256, kept)).toBe(1);
   const year = async (f: string) => (await stat(join(dir, f))).mtime.getUTCFullYear();
   expect(await year("src/A.java")).toBeGreaterThan(2001);
   expect(await year("src/B.java")).toBe(2001);
+});
+
+/** keptTarget with a layer cache, its layer kept in `layer` (or none kept), logging into `log`. */
+function keptTargetContext(layer: string | undefined, log: string[]) {
+  return {
+    layers: {
+      keptByReferenceIn: "/layer-cache",
+      keep: async () => (layer ? { path: layer } : undefined),
+    },
+    log: { detail: (line: string) => log.push(line) },
+  } as unknown as StepContext<"layers" | "log">;
+}
+
+test("restore and save use the tree the build read, not a read of their own", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "cnbkit-maven-tree-"));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const app = join(dir, "app");
+  const layer = join(dir, "layer");
+  await mkdir(join(app, "src"), { recursive: true });
+  await mkdir(join(layer, "target/classes"), { recursive: true });
+  for (const f of ["pom.xml", "src/A.java", "src/B.java"]) await writeFile(join(app, f), f);
+  await writeFile(
+    join(layer, "sources.json"),
+    JSON.stringify({ "pom.xml": "p", "src/A.java": "a", "src/B.java": "b" }),
+  );
+  // Stand-ins no read of the files would give: only A's differs from what the layer recorded.
+  const tree = treeOf({ "pom.xml": "p", "src/A.java": "a2", "src/B.java": "b" });
+  const log: string[] = [];
+  const source = { dir: app, files: ["pom.xml", "src/A.java", "src/B.java"] };
+  const target = await keptTarget(keptTargetContext(layer, log), source, tree, { args: "", jdk: "21", maven: "3.9" });
+  await target?.restore();
+  expect(log.join("\n")).toContain("an incremental build of 1 edited file");
+  await target?.save();
+  expect(JSON.parse(await readFile(join(layer, "sources.json"), "utf8"))).toEqual(tree.sha256);
+});
+
+test.each([
+  ["no sources.json (a layer from before it was kept)", undefined],
+  ["null", "null"],
+  ["a list", '["src/A.java"]'],
+  ["not JSON", "{"],
+])("a kept layer whose sources.json is %s counts every file as edited, and does not fail", async (_, text) => {
+  const dir = await mkdtemp(join(tmpdir(), "cnbkit-maven-recorded-"));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  if (text !== undefined) await writeFile(join(dir, "sources.json"), text);
+  expect(await recordedSources(dir)).toEqual({});
+  await writeFile(join(dir, "sources.json"), JSON.stringify({ "src/A.java": "a", "src/B.java": 2 }));
+  expect(await recordedSources(dir)).toEqual({ "src/A.java": "a" });
 });
 
 test("with a layer cache, an edit's rebuild is Maven's incremental build on the last build's target/, and runs the edit", async () => {

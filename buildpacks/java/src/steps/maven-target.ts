@@ -16,7 +16,9 @@
  * the app, dating every file now, but a platform that keeps the app's mtimes (a release
  * tarball's, a hard-linked workspace) could hand over an edited file older than the last
  * build's classes, which Maven would then skip; so the layer keeps each file's sha256 and a
- * restore dates to now every file whose contents changed. An app that comes with a `target/` of its own is
+ * restore dates to now every file whose contents changed. Those sha256 are the ones the
+ * build's one walk of its sources took (source-tree.ts): this step reads no source itself.
+ * An app that comes with a `target/` of its own is
  * built as it is, its target/ neither replaced nor kept.
  */
 import { createHash } from "node:crypto";
@@ -24,13 +26,11 @@ import { cp, mkdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import type { Layer } from "@cnbkit/framework";
 import type { SourceApp } from "./read-app.js";
+import type { SourceTree } from "./source-tree.js";
 import type { StepContext } from "./step-context.js";
 
 /** Bump when what `maven_target` holds changes, so an old one is not restored. */
 const FORMAT = 2;
-
-/** Top-level directories that never feed any build's output (as in source-tree.ts). */
-const NEVER_SOURCES = new Set([".git", ".idea", ".vscode", "node_modules"]);
 
 /** What a Maven run is, beside the tree: changing any of it builds from scratch. */
 export interface MavenRunKey {
@@ -56,45 +56,40 @@ export function moduleTargets(files: readonly string[]): string[] {
   return poms.map((p) => posix.join(posix.dirname(p), "target")).sort();
 }
 
+/** Whether `file` is in one of the modules' `target/` dirs (or is one). */
+const inTarget = (file: string, targets: readonly string[]) =>
+  targets.some((t) => file === t || file.startsWith(`${t}/`));
+
 /**
  * The key's tree part: sha256 over the sorted source paths (not their contents) and the
- * contents of the build files (pom.xml files, .mvn/).
+ * sha256 of the build files (pom.xml files, .mvn/), taken from `tree` (read once, source-tree.ts)
+ * rather than read again.
  */
-export async function shapeDigest(dir: string, files: readonly string[]): Promise<string> {
-  const targets = moduleTargets(files);
-  const sources = files
-    .filter((f) => !NEVER_SOURCES.has(f.split("/")[0] as string))
-    .filter((f) => !targets.some((t) => f === t || f.startsWith(`${t}/`)))
-    .sort();
+export function shapeDigest(tree: SourceTree): string {
+  const paths = Object.keys(tree.sha256);
+  const targets = moduleTargets(paths);
   const h = createHash("sha256");
-  for (const f of sources) {
+  for (const f of paths.filter((f) => !inTarget(f, targets)).sort()) {
     h.update(`${f}\n`);
-    if (posix.basename(f) === "pom.xml" || f.startsWith(".mvn/")) {
-      h.update(
-        createHash("sha256")
-          .update(await readFile(join(dir, f)))
-          .digest("hex"),
-      );
-    }
+    if (posix.basename(f) === "pom.xml" || f.startsWith(".mvn/")) h.update(tree.sha256[f] as string);
   }
   return h.digest("hex");
 }
 
-/** Where the layer keeps each source file's sha256, beside the modules' target/ dirs. */
+/** Where the layer keeps each source file's sha256 (the tree's, as the build began), beside the modules' target/ dirs. */
 const SOURCES_FILE = "sources.json";
 
-/** The sha256 of each file of `app` that a build reads: not in a module's target/, not in {@link NEVER_SOURCES}. */
-export async function sourceDigests(dir: string, files: readonly string[]): Promise<Record<string, string>> {
-  const targets = moduleTargets(files);
-  const digests: Record<string, string> = {};
-  for (const f of files) {
-    if (NEVER_SOURCES.has(f.split("/")[0] as string)) continue;
-    if (targets.some((t) => f === t || f.startsWith(`${t}/`))) continue;
-    digests[f] = createHash("sha256")
-      .update(await readFile(join(dir, f)))
-      .digest("hex");
-  }
-  return digests;
+/**
+ * The sha256 of each source a kept layer recorded, or {} when it has none or none this
+ * version reads (an older layer, a damaged file): then every source counts as edited, so the
+ * worst an old layer costs is a full compile on the kept target/, never a wrong build.
+ */
+export async function recordedSources(layerDir: string): Promise<Record<string, string>> {
+  const parsed: unknown = await readFile(join(layerDir, SOURCES_FILE), "utf8")
+    .then(JSON.parse)
+    .catch(() => undefined);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+  return Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === "string"));
 }
 
 /**
@@ -103,8 +98,8 @@ export async function sourceDigests(dir: string, files: readonly string[]): Prom
  */
 export async function markEdited(
   dir: string,
-  now: Record<string, string>,
-  kept: Record<string, string>,
+  now: Readonly<Record<string, string>>,
+  kept: Readonly<Record<string, string>>,
 ): Promise<number> {
   const when = new Date();
   let edited = 0;
@@ -116,19 +111,21 @@ export async function markEdited(
   return edited;
 }
 
-/** Maven's kept build state for `app`, or undefined (no layer cache, or the app has its own target/). */
+/**
+ * Maven's kept build state for `app`, or undefined (no layer cache, or the app has its own
+ * target/). `tree` is the source tree the build read once (source-tree.ts): its sha256 of
+ * each file decide the key, which files a restore dates as edited, and what a save records.
+ */
 export async function keptTarget(
   ctx: StepContext<"layers" | "log">,
-  app: SourceApp,
+  app: Pick<SourceApp, "dir" | "files">,
+  tree: SourceTree,
   run: MavenRunKey,
 ): Promise<KeptTarget | undefined> {
   if (ctx.layers.keptByReferenceIn === undefined) return undefined;
   const targets = moduleTargets(app.files);
   if (app.files.some((f) => targets.some((t) => f.startsWith(`${t}/`)))) return undefined;
-  const options = {
-    types: { cache: true },
-    key: { shape: await shapeDigest(app.dir, app.files), ...run, format: FORMAT },
-  };
+  const options = { types: { cache: true }, key: { shape: shapeDigest(tree), ...run, format: FORMAT } };
   const kept = await ctx.layers.keep("maven_target", options);
   const copy = async (from: string, to: string) => {
     for (const t of targets) {
@@ -143,12 +140,9 @@ export async function keptTarget(
   return {
     async restore() {
       if (!kept) return;
-      const recorded = await readFile(join(kept.path, SOURCES_FILE), "utf8").then(
-        (t) => JSON.parse(t) as Record<string, string>,
-        () => ({}),
-      );
+      const recorded = await recordedSources(kept.path);
       await copy(kept.path, app.dir);
-      const edited = await markEdited(app.dir, await sourceDigests(app.dir, app.files), recorded);
+      const edited = await markEdited(app.dir, tree.sha256, recorded);
       ctx.log.detail(
         `Maven's target/ is the last build's (same files, same build files): an incremental build of ${edited} edited file${edited === 1 ? "" : "s"}`,
       );
@@ -157,7 +151,7 @@ export async function keptTarget(
       const fill = async (l: Layer) => {
         await mkdir(l.path, { recursive: true });
         await copy(app.dir, l.path);
-        await writeFile(join(l.path, SOURCES_FILE), JSON.stringify(await sourceDigests(app.dir, app.files)));
+        await writeFile(join(l.path, SOURCES_FILE), JSON.stringify(tree.sha256));
       };
       if (kept) await fill(kept);
       else await ctx.layers.cached("maven_target", { ...options, fill });

@@ -51,3 +51,17 @@ test("mtimes do not count, links count by their target and are not followed", as
   await symlink("/usr", join(dir, "etc"));
   expect(await treeDigest(dir)).not.toBe(linked);
 });
+
+test("onFile gets each file it hashed with its contents, once, and neither links nor ignored files", async () => {
+  await symlink("go.mod", join(dir, "go.mod.link"));
+  const seen: Record<string, string> = {};
+  const digest = await treeDigest(dir, {
+    ignore: ["target"],
+    onFile: (path, contents) => {
+      expect(seen[path]).toBeUndefined();
+      seen[path] = contents.toString("utf8");
+    },
+  });
+  expect(seen).toEqual({ "cmd/server/main.go": "package main\n", "go.mod": "module example.com/app\n" });
+  expect(digest).toBe(await treeDigest(dir, { ignore: ["target"] }));
+});

@@ -18,6 +18,13 @@ export interface TreeDigestOptions {
    * directory may also have.
    */
   ignore?: readonly string[];
+  /**
+   * Called with each regular file read whole (up to 1 MiB) as it is hashed, so a caller that
+   * also needs some files' contents (the Go buildpack's package clauses and import heads)
+   * reads the tree once rather than twice. Larger files are streamed and not passed; links
+   * are not followed, so not passed either. Calls come in no set order.
+   */
+  onFile?: (path: string, contents: Buffer) => void;
 }
 
 /**
@@ -46,7 +53,7 @@ export async function treeDigest(dir: string, options: TreeDigestOptions = {}): 
   // wait on the disk more than they use the CPU (Caddy's 740 files: one at a time was most
   // of a Go rebuild's set-up).
   for (let i = 0; i < all.length; i += BATCH) {
-    const lines = await Promise.all(all.slice(i, i + BATCH).map((path) => entryLine(dir, path)));
+    const lines = await Promise.all(all.slice(i, i + BATCH).map((path) => entryLine(dir, path, options.onFile)));
     for (const line of lines) if (line !== undefined) h.update(line);
   }
   return h.digest("hex");
@@ -58,15 +65,21 @@ const BATCH = 16;
 /** Files up to this size are read whole; larger ones are streamed, so memory stays flat. */
 const READ_WHOLE = 1 << 20;
 
-/** An entry's line in the digest: a file's path, mode bit and contents' sha256, a link's target; else undefined. */
-async function entryLine(dir: string, path: string): Promise<string | undefined> {
+/**
+ * An entry's line in the digest: a file's path, mode bit and contents' sha256, a link's
+ * target; else undefined. A file read whole goes to `onFile` too.
+ */
+async function entryLine(dir: string, path: string, onFile: TreeDigestOptions["onFile"]): Promise<string | undefined> {
   const full = join(dir, path);
   const s = await lstat(full);
   if (s.isSymbolicLink()) return `${path}\0-> ${await readlink(full)}\n`;
   if (!s.isFile()) return undefined;
   const file = createHash("sha256");
-  if (s.size <= READ_WHOLE) file.update(await readFile(full));
-  else await pipeline(createReadStream(full), file);
+  if (s.size <= READ_WHOLE) {
+    const contents = await readFile(full);
+    file.update(contents);
+    onFile?.(path, contents);
+  } else await pipeline(createReadStream(full), file);
   return `${path}\0${(s.mode & 0o111) !== 0 ? "x" : "-"}${file.digest("hex")}\n`;
 }
 

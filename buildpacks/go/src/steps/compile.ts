@@ -156,7 +156,7 @@ async function chooseCgo(i: CompileInputs, s: GoSession): Promise<boolean> {
  * Kept only once go list succeeds, so a failing build never leaves an answer behind.
  */
 async function linkedCgoPackages(i: CompileInputs, s: GoSession): Promise<string[]> {
-  const key = cgoKey({ ...i, graph: await appGraph(i.app) });
+  const key = cgoKey({ ...i, graph: appGraph(i.app) });
   const kept = s.build.metadata;
   if (kept.cgoKey === key && kept.cgoPackages !== undefined) {
     i.ctx.log.detail("Reusing the cgo decision (imports unchanged)");

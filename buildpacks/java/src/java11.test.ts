@@ -12,6 +12,7 @@ import { removeTempDirs, runBuild } from "@cnbkit/framework/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import bp from "./index.js";
 import { localMavenTarball } from "../../../tools/local-builder/local-java.js";
+import { demoPom, writeDemoMavenApp } from "./testing/demo-maven-app.js";
 import { runJavaProcess } from "./testing/launch.js";
 import { testBuildpackToml } from "./testing/local-inventory.js";
 
@@ -55,28 +56,13 @@ test("system.properties java.runtime.version=11: a jar built for 11 runs on JRE 
 }, 300_000);
 
 test("a pom that states 11 (maven.compiler.release through java.version) builds with Debian 11's JDK and runs on JRE 11", async () => {
-  const app = join(work, "maven11");
-  await mkdir(join(app, "src/main/java/demo"), { recursive: true });
-  await writeFile(
-    join(app, "pom.xml"),
-    `<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>com.example</groupId><artifactId>demo11</artifactId><version>1.0</version>
-  <properties>
-    <java.version>11</java.version>
-    <maven.compiler.release>\${java.version}</maven.compiler.release>
-    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
-  </properties>
-  <build><plugins><plugin>
-    <groupId>org.apache.maven.plugins</groupId><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version>
-    <configuration><archive><manifest><mainClass>demo.App</mainClass></manifest></archive></configuration>
-  </plugin></plugins></build>
-</project>
-`,
-  );
-  await writeFile(
-    join(app, "src/main/java/demo/App.java"),
-    'package demo;\npublic class App { public static void main(String[] a) { System.out.println("maven built for " + Runtime.version().feature()); } }\n',
+  // The level through a property, as the outside app states it.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Maven's property reference, not a template
+  const pom = demoPom({ "java.version": "11", "maven.compiler.release": "${java.version}" });
+  const app = await writeDemoMavenApp(
+    join(work, "maven11"),
+    { expression: '"maven built for " + Runtime.version().feature()' },
+    pom,
   );
   const r = await runBuild(bp, {
     app,

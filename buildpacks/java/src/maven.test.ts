@@ -6,7 +6,7 @@ import { runBuild } from "@cnbkit/framework/testing";
 import { expect, test } from "vitest";
 import bp from "./index.js";
 import { runJavaProcess } from "./testing/launch.js";
-import { DEMO_POM, demoSource, demoSourcePath, writeDemoMavenApp } from "./testing/demo-maven-app.js";
+import { demoPom, demoSource, demoSourcePath, writeDemoMavenApp } from "./testing/demo-maven-app.js";
 import { mavenSuite } from "./testing/maven-suite.js";
 
 // A real Maven build: Debian's JDK 17 (file://), Apache Maven 3.9.16 from Maven Central
@@ -100,11 +100,7 @@ test("an old app's maven.compiler.source/target 1.7 builds on a JDK that compile
   // not read: the default 21 was asked for (which refuses 7). Which JDK when the inventory has
   // 21 and 25 too (the newest that compiles 7) is lts-fallback.test.ts's table.
   const dir = await app("source-1.7", "old source level");
-  const old = DEMO_POM.replace(
-    "<maven.compiler.release>17</maven.compiler.release>",
-    "<maven.compiler.source>1.7</maven.compiler.source><maven.compiler.target>1.7</maven.compiler.target>",
-  );
-  await writeFile(join(dir, "pom.xml"), old);
+  await writeFile(join(dir, "pom.xml"), demoPom({ "maven.compiler.source": "1.7", "maven.compiler.target": "1.7" }));
   const r = await runBuild(bp, opts(dir));
   const why = r.stdout.filter((l) => l.includes('pom.xml "1.7"'));
   expect(why).toHaveLength(1);

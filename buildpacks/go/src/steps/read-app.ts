@@ -32,7 +32,7 @@ export interface GoApp {
   vendored: boolean;
   /** The head (go-head.ts) of each .go file but tests, by app-relative path (vendor/ and testdata too), in no set order. */
   heads: ReadonlyMap<string, GoHead>;
-  /** The text of each {@link MODULE_FILES} file, by app-relative path, in no set order. */
+  /** The text of each module file (go.mod, go.sum, go.work, go.work.sum, modules.txt, at any depth), by app-relative path, in no set order. */
   moduleTexts: ReadonlyMap<string, string>;
 }
 
@@ -40,7 +40,7 @@ export interface GoApp {
 const IGNORED = [".git", "node_modules"];
 
 /** Files that choose the modules the package graph comes from, by name, at any depth: kept as text. */
-export const MODULE_FILES: ReadonlySet<string> = new Set(["go.mod", "go.sum", "go.work", "go.work.sum", "modules.txt"]);
+const MODULE_FILES: ReadonlySet<string> = new Set(["go.mod", "go.sum", "go.work", "go.work.sum", "modules.txt"]);
 
 /** A .go file whose head the build reads: any but a test. */
 const isGoSource = (name: string) => name.endsWith(".go") && !name.endsWith("_test.go");

@@ -173,24 +173,8 @@ async function buildInView(
   let guard: LayerGuard | undefined;
   let layerCache: LayerCache | undefined;
   try {
-    // `--secret`s are bindings of this build only, made in the work dir (layer-guard/secret-flag.ts).
-    const given = build.opts.bindings ?? [];
-    const secrets = await secretBindingDirs(
-      work,
-      build.opts.secrets ?? [],
-      given.map((b) => b.name),
-    );
-    const opts = { ...build.opts, bindings: [...given, ...secrets] };
-    build = { ...build, opts };
-    guard = await guardLayers({
-      cacheDir: buildCache.dir,
-      work,
-      sources: [...given, ...secrets.map((s) => ({ ...s, flag: true }))],
-      owner: builder,
-      output: build.destinations[0]!.given,
-      say,
-      ...(opts.cacheImage ? { cacheImage: { ref: opts.cacheImage, restore: opts.clearCache !== true } } : {}),
-    });
+    ({ build, guard } = await withSecretsGuarded(build, work, buildCache.dir));
+    const { opts } = build;
     view = await openRootfsView(builder.rootfs, debug, work);
     layerCache = await openLayerCache({
       buildCacheDir: buildCache.dir,
@@ -199,8 +183,9 @@ async function buildInView(
       say,
       debug,
     });
-    const inputs = await prepareInputs(build, view.path, work, appDir, project);
-    const repo = await prepareLayoutRepo(build, join(work, "layout-repo"));
+    const { inputs, alongside: repo } = await prepareInputs(build, { root: view.path, work, appDir, project }, () =>
+      prepareLayoutRepo(build, join(work, "layout-repo")),
+    );
     // The cache and the images: the creator's, or only the analyzer's, restorer's and exporter's.
     const state: BindMount[] = [
       { source: buildCache.dir, destination: "/cache" },
@@ -209,11 +194,16 @@ async function buildInView(
     const binaries = await lifecycleBinaries(build, view.path);
     const mounts = { shared: inputs.mounts, state, layerCache: layerCache.mounts };
     const lifecycle = await runLifecycle(build, view.path, repo, mounts, binaries, network);
-    // Nothing leaves the work dir before every new layer is checked (layer-guard/).
-    await guard.check(repo.appPath, build.destinations[0]!.tag, layerCache.changes);
-    // The lifecycle exited 0 and its layers passed: as its own cache was, the store is saved now.
-    await layerCache.commit();
-    const written = await writeAppImage(build, repo, inputs, lifecycle);
+    // Nothing leaves the work dir before every new layer is checked (layer-guard/). The lifecycle
+    // exited 0 and its layers passed: as its own cache was, the store is saved then.
+    const [layerGuard, store] = [guard, layerCache];
+    const written = await writeAppImage(build, repo, inputs, lifecycle, {
+      cleared: async () => {
+        await layerGuard.check(repo.appPath, build.destinations[0]!.tag, store.changes);
+        await store.commit();
+      },
+      layersDir: join(view.path, "layers"),
+    });
     await copyBuildOutputs(join(view.path, "layers"), { ...opts, destinations: build.destinations }, written);
     return {
       image: build.destinations[0]!.given,
@@ -231,6 +221,35 @@ async function buildInView(
     await rm(work, { recursive: true, force: true });
     await buildCache.done();
   }
+}
+
+/**
+ * The build with its `--secret`s added as bindings of this build only (made in the work dir,
+ * layer-guard/secret-flag.ts), and the guard that checks its new layers for them and for every
+ * binding's values.
+ */
+async function withSecretsGuarded(
+  build: ViewBuild,
+  work: string,
+  cacheDir: string,
+): Promise<{ build: ViewBuild; guard: LayerGuard }> {
+  const given = build.opts.bindings ?? [];
+  const secrets = await secretBindingDirs(
+    work,
+    build.opts.secrets ?? [],
+    given.map((b) => b.name),
+  );
+  const opts = { ...build.opts, bindings: [...given, ...secrets] };
+  const guard = await guardLayers({
+    cacheDir,
+    work,
+    sources: [...given, ...secrets.map((s) => ({ ...s, flag: true }))],
+    owner: build.builder,
+    output: build.destinations[0]!.given,
+    say: build.say,
+    ...(opts.cacheImage ? { cacheImage: { ref: opts.cacheImage, restore: opts.clearCache !== true } } : {}),
+  });
+  return { build: { ...build, opts }, guard };
 }
 
 /** What {@link lifecycleBinaries} reads of a build. */

@@ -41,27 +41,45 @@ export type InputsBuild = BuildPart<
 /**
  * Fills the view at `root` and the work dir with what the lifecycle reads: /workspace (and,
  * when the image is sealed, its digest), the ad-hoc order, the build env and /platform.
+ *
+ * The workspace copy is the slow part (an app's every file) and prints nothing, so it runs
+ * while the rest is laid out and while `alongside` runs (the caller's next step, such as
+ * placing the images); `alongside` starts once the rest is laid out, so the output's order is
+ * that of one step after another. Returns once all of it is done; when any part fails, the
+ * copy has stopped too before the error is thrown (the caller removes the dirs it writes).
  */
-export async function prepareInputs(
+export async function prepareInputs<T>(
   build: InputsBuild,
-  root: string,
-  work: string,
-  appDir: string,
-  project: ProjectDescriptor,
-): Promise<BuildInputs> {
+  where: { root: string; work: string; appDir: string; project: ProjectDescriptor },
+  alongside: () => Promise<T>,
+): Promise<{ inputs: BuildInputs; alongside: T }> {
   const { opts, builder, say } = build;
-  await prepareWorkspace(root, appDir, project, builder);
-  const sourceTree = opts.seal ? await treeDigest(join(root, "workspace")) : undefined;
-  await applyAdhocOrder(root, adhocOrder(opts, project), {
-    baseDir: process.cwd(),
-    workDir: join(work, "adhoc"),
-    platform: builder.platform,
-    say,
-  });
-  const buildEnv = buildEnvFor(build, project.env);
-  const mounts = await preparePlatform(work, buildEnv, opts.bindings ?? []);
-  if (opts.archNeutral) mounts.push(...(await archNeutralMounts(work, opts.archNeutral, builder)));
-  return { mounts, envNames: Object.keys(buildEnv), ...(sourceTree ? { sourceTree } : {}) };
+  const { root, work, appDir, project } = where;
+  const workspace = (async () => {
+    await prepareWorkspace(root, appDir, project, builder);
+    return opts.seal ? await treeDigest(join(root, "workspace")) : undefined;
+  })();
+  workspace.catch(() => {}); // awaited below, on every path: this only keeps Node from calling it unhandled meanwhile
+  try {
+    await applyAdhocOrder(root, adhocOrder(opts, project), {
+      baseDir: process.cwd(),
+      workDir: join(work, "adhoc"),
+      platform: builder.platform,
+      say,
+    });
+    const buildEnv = buildEnvFor(build, project.env);
+    const mounts = await preparePlatform(work, buildEnv, opts.bindings ?? []);
+    if (opts.archNeutral) mounts.push(...(await archNeutralMounts(work, opts.archNeutral, builder)));
+    const other = await alongside();
+    const sourceTree = await workspace;
+    return {
+      inputs: { mounts, envNames: Object.keys(buildEnv), ...(sourceTree ? { sourceTree } : {}) },
+      alongside: other,
+    };
+  } catch (err) {
+    await workspace.catch(() => {});
+    throw err;
+  }
 }
 
 /**

@@ -43,15 +43,35 @@ export type WriteBuild = BuildPart<
  * OCI layout normalises the lifecycle's Docker media types, which changes the manifest. The
  * lifecycle's manifest is re-encoded as canonical OCI JSON first, so the same app gives the
  * same digest whether its layers were new (cold) or reused (rebuild).
+ *
+ * `after.cleared` is what must pass before anything is written out (the layer check, the layer
+ * cache's commit). The exported image is read meanwhile, in the work dir only: its ABI record
+ * gunzips each new layer, as the layer check does, and on two cores the two overlap (Caddy's
+ * 57 MB binary: 0.35-1.1 s, then 0.2 s, one after the other at load 9). When it
+ * throws, the read is let finish (it writes into the work dir its caller removes) and the
+ * error is thrown. `after.layersDir` is the build's /layers, still in the view (abi-label.ts
+ * reads the layers the exporter has just written from there).
  */
 export async function writeAppImage(
   build: WriteBuild,
   repo: LayoutRepo,
   inputs: BuildInputs,
   lifecycle: ExtendedRun,
+  after: { cleared: () => Promise<void>; layersDir: string },
 ): Promise<Descriptor> {
   const { opts, say, destinations } = build;
-  const exported = await exportedImage(repo, destinations[0]!.tag, lifecycle, build.builder.platform);
+  const reading = exportedImage(repo, destinations[0]!.tag, lifecycle, {
+    platform: build.builder.platform,
+    layersDir: after.layersDir,
+  });
+  reading.catch(() => {}); // awaited on both paths below
+  try {
+    await after.cleared();
+  } catch (err) {
+    await reading.catch(() => {});
+    throw err;
+  }
+  const exported = await reading;
   const record =
     opts.seal && inputs.sourceTree
       ? await buildRecord(build, lifecycle.run, inputs.sourceTree, exported, inputs.envNames)
@@ -79,7 +99,7 @@ async function exportedImage(
   repo: LayoutRepo,
   tag: string,
   lifecycle: ExtendedRun,
-  platform: Platform,
+  { platform, layersDir }: { platform: Platform; layersDir: string },
 ): Promise<ImageSource> {
   await reclaimLayout(repo.appPath);
   const exportLayout = await OciLayout.open(repo.appPath);
@@ -100,7 +120,12 @@ async function exportedImage(
     }
     canonical = await withRunReference(exportLayout, canonical, lifecycle.run, platform);
     // What the app layers need from the run image, for rebases (abi-label.ts).
-    canonical = await withAbiNeeds(exportLayout, canonical, withBlobsFrom(await openImageSource(exportedRef), sources));
+    canonical = await withAbiNeeds(
+      exportLayout,
+      canonical,
+      withBlobsFrom(await openImageSource(exportedRef), sources),
+      layersDir,
+    );
     await exportLayout.putBlob(canonical.bytes, { mediaType: canonical.descriptor.mediaType });
     exportedRef = `oci:${repo.appPath}@${canonical.descriptor.digest}`;
   }

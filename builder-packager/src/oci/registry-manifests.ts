@@ -25,19 +25,32 @@ export async function getManifest(session: RegistrySession, repo: string, refere
   if (res.status === 404) {
     throw new CnbError(`${registry}/${repo}${isDigest(reference) ? "@" : ":"}${reference}: not found in the registry`);
   }
-  const actual = sha256(bytes);
   const expected = isDigest(reference) ? reference : res.headers.get("docker-content-digest");
+  // parseManifest hashes the bytes (the digest it returns is theirs): hashed once, checked before use
+  let parsed: ParsedManifest;
+  try {
+    parsed = parseManifest(bytes, res.headers.get("content-type") ?? undefined, `${registry}/${repo}:${reference}`);
+  } catch (err) {
+    // bytes that are not the manifest asked for say so before they say what is wrong in them
+    mismatch(registry, repo, reference, expected, sha256(bytes));
+    throw err;
+  }
+  mismatch(registry, repo, reference, expected, parsed.digest);
+  // A registry keeps the blobs of every manifest it serves in that repository.
+  if (parsed.kind === "manifest") {
+    session.noteBlob(repo, parsed.manifest.config.digest);
+    for (const d of parsed.manifest.layers) session.noteBlob(repo, d.digest);
+  }
+  return parsed;
+}
+
+/** Throws when a manifest's bytes have another digest than the one expected (a sha256 one). */
+function mismatch(registry: string, repo: string, reference: string, expected: string | null, actual: Digest): void {
   if (expected?.startsWith("sha256:") && expected !== actual) {
     throw new CnbError(
       `registry ${registry}: manifest ${repo}:${reference} has digest ${actual}, expected ${expected}`,
     );
   }
-  const parsed = parseManifest(bytes, res.headers.get("content-type") ?? undefined, `${registry}/${repo}:${reference}`);
-  // A registry keeps the blobs of every manifest it serves in that repository.
-  if (parsed.kind === "manifest") {
-    for (const d of [parsed.manifest.config, ...parsed.manifest.layers]) session.noteBlob(repo, d.digest);
-  }
-  return parsed;
 }
 
 /**

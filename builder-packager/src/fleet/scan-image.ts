@@ -32,6 +32,23 @@ export interface ScanContext {
   configs: Map<string, Promise<ConfigFacts>>;
   /** SBOMs by id; seeded with the previous inventory's, which are never read again. */
   sboms: Map<string, Promise<InventorySbom>>;
+  /**
+   * What the build metadata and ABI labels of the scan's configs say, by label text: builds of
+   * one app repeat the same texts (its buildpacks, processes, libraries), so each text is parsed
+   * once and the records made from it share the result rather than each holding a copy
+   * (copies were most of what a large scan kept and collected). Records are never modified.
+   */
+  labels: Map<string, LabelFacts>;
+}
+
+/** What one text of the build metadata label or of the ABI needs label says (see {@link ScanContext.labels}). */
+type LabelFacts = BuildFacts | { abi: AbiNeeds | undefined };
+
+/** A build's buildpacks and processes (by the default process the entrypoint names). */
+interface BuildFacts {
+  buildpacks: ImageRecord["buildpacks"];
+  processes: BuildMetadata["processes"];
+  byDefault: Map<string, ImageRecord["processes"]>;
 }
 
 /** One manifest to describe: where it is, which tags name it, which index it belongs to. */
@@ -64,8 +81,9 @@ export type ConfigFacts =
     };
 
 /** The {@link ConfigFacts} of one config. */
-function configFacts(config: ImageConfig, where: string): ConfigFacts {
-  if (config.config?.Labels?.[LABELS.lifecycle] === undefined) {
+function configFacts(config: ImageConfig, where: string, shared: ScanContext["labels"]): ConfigFacts {
+  const labels = config.config?.Labels ?? {};
+  if (labels[LABELS.lifecycle] === undefined) {
     return { why: `not a CNB app image (no ${LABELS.lifecycle} label)` };
   }
   let meta: ReturnType<typeof appMetadata>;
@@ -75,7 +93,8 @@ function configFacts(config: ImageConfig, where: string): ConfigFacts {
     if (err instanceof CnbError) return { why: err.message };
     throw err;
   }
-  const { lifecycle, build, labels } = meta;
+  const { lifecycle } = meta;
+  const build = buildFacts(labels[LABELS.build], meta.build, shared);
   const refusal = notRebasable(where, config);
   // why a refused image is refused (only those: the history is read for nothing otherwise)
   const extended =
@@ -86,11 +105,11 @@ function configFacts(config: ImageConfig, where: string): ConfigFacts {
   };
   const app = at(lifecycle.sbom?.sha);
   const run = at(labels[BASE_SBOM_LABEL]);
-  const abi = parseAbiLabel<AbiNeeds>(labels[ABI_NEEDS_LABEL]);
+  const abi = abiFacts(labels[ABI_NEEDS_LABEL], shared);
   return {
     platform: [config.os, config.architecture, config.variant].filter(Boolean).join("/"),
     ...(config.created && config.created !== NORMALIZED_CREATED ? { created: config.created } : {}),
-    buildpacks: (build.buildpacks ?? []).map((b) => ({ id: b.id, version: b.version })),
+    buildpacks: build.buildpacks,
     processes: processes(build, config),
     runImage: {
       ...(lifecycle.runImage?.image ? { image: lifecycle.runImage.image } : {}),
@@ -125,6 +144,7 @@ export function readConfig(
     configFacts(
       parseConfig(await repo.blob(configDigest, "configs"), `${repo.name}@${configDigest}`),
       `${repo.name}@${manifest.digest}`,
+      ctx.labels,
     ),
   );
 }
@@ -179,13 +199,46 @@ export async function scanManifest(at: ManifestAtHand, ctx: ScanContext): Promis
   };
 }
 
-function processes(build: BuildMetadata, config: ImageConfig): ImageRecord["processes"] {
+/**
+ * The buildpacks and processes of a build metadata label (`parsed` is its text parsed), made
+ * once per scan for each text.
+ */
+function buildFacts(text: string | undefined, parsed: BuildMetadata, shared: ScanContext["labels"]): BuildFacts {
+  const key = `${LABELS.build}\n${text ?? ""}`;
+  const hit = shared.get(key);
+  if (hit && "buildpacks" in hit) return hit;
+  const facts: BuildFacts = {
+    buildpacks: (parsed.buildpacks ?? []).map((b) => ({ id: b.id, version: b.version })),
+    processes: parsed.processes,
+    byDefault: new Map(),
+  };
+  shared.set(key, facts);
+  return facts;
+}
+
+/** The ABI needs label, parsed once per scan for each text. */
+function abiFacts(text: string | undefined, shared: ScanContext["labels"]): AbiNeeds | undefined {
+  if (!text) return undefined;
+  const key = `${ABI_NEEDS_LABEL}\n${text}`;
+  const hit = shared.get(key);
+  if (hit && "abi" in hit) return hit.abi;
+  const abi = parseAbiLabel<AbiNeeds>(text);
+  shared.set(key, { abi });
+  return abi;
+}
+
+/** The processes of a build, with the one the entrypoint starts marked default (shared by configs alike). */
+function processes(build: BuildFacts, config: ImageConfig): ImageRecord["processes"] {
   const defaultType = (config.config?.Entrypoint ?? [])[0]?.match(/^\/cnb\/process\/(.+)$/)?.[1];
-  return (build.processes ?? []).map((p) => ({
+  const known = build.byDefault.get(defaultType ?? "");
+  if (known) return known;
+  const made = (build.processes ?? []).map((p) => ({
     type: p.type,
     command: [...(Array.isArray(p.command) ? p.command : [p.command]), ...(p.args ?? [])],
     default: p.type === defaultType,
   }));
+  build.byDefault.set(defaultType ?? "", made);
+  return made;
 }
 
 /** What the `.sig` and `.att` images beside a digest say. */

@@ -132,6 +132,7 @@ export async function scanFleet(opts: ScanOptions): Promise<{ inventory: FleetIn
     ctx: {
       ...(opts.key ? { key: opts.key.verify } : {}),
       configs: new Map(),
+      labels: new Map(),
       sboms: new Map(Object.entries(previous?.sboms ?? {}).map(([id, sb]) => [id, Promise.resolve(sb)])),
     },
     prevImages: groupBy(previous?.images ?? [], (r) => `${r.repository}@${r.digest}`),

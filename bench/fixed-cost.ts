@@ -9,7 +9,9 @@
  * - the isolated network (a namespace and pasta) opened and closed;
  * - the layer store's overlay opened, committed with no change, and discarded;
  * - runc running /bin/true in the view (container create, start, delete: runc's own floor);
- * - the workspace copy of node-hello and java-hello;
+ * - the workspace copy of node-hello and java-hello (and, with BENCH_FIXED_CADDY=1, Caddy's
+ *   740 files) into a plain dir, into a mounted rootfs view, and into the view's upper dir
+ *   before the mount (build-view.ts: creating files through overlayfs costs several times more);
  * - the CLI's start-up (`cnbkit --version` on the bundle) beside a bare `node -e 0`.
  * Medians of BENCH_RUNS (default 5) rounds, with the load average; nothing is asserted.
  */
@@ -23,6 +25,9 @@ import { buildApp } from "../builder-packager/src/platform/index.js";
 import { resolveBuilder } from "../builder-packager/src/platform/app-build/builder.js";
 import { openLayerCache } from "../builder-packager/src/platform/app-build/layer-store/index.js";
 import { copyWorkspace } from "../builder-packager/src/platform/app-build/workspace.js";
+import { openBuildView } from "../builder-packager/src/platform/app-build/build-view.js";
+import { fillWorkspace } from "../builder-packager/src/platform/app-build/inputs.js";
+import { CADDY, outsideGoSource } from "./outside-go-app.js";
 import { cnbkitCacheDir } from "../builder-packager/src/cache/index.js";
 import { caBindings, fixtureApp, referenceBuilder, ROOT } from "../test/e2e/support.js";
 import { median, peakRssMb, table } from "./stats.js";
@@ -199,13 +204,46 @@ try {
     } finally {
       await view.release();
     }
-    for (const name of ["node-hello", "java-hello"]) {
-      const src = join(ROOT, "examples/apps", name);
+    const apps: [string, string][] = [
+      ["node-hello", join(ROOT, "examples/apps/node-hello")],
+      ["java-hello", join(ROOT, "examples/apps/java-hello")],
+    ];
+    if (process.env.BENCH_FIXED_CADDY) apps.push(["Caddy (740 files)", await outsideGoSource(CADDY, say)]);
+    for (const [name, src] of apps) {
       let i = 0;
       rows.push(
         row(
-          `workspace copy: ${name}`,
-          await times(async () => copyWorkspace(src, join(work, `ws-${name}-${i++}`), { env: {} }, owner)),
+          `workspace copy: ${name}, plain dir`,
+          await times(async () => copyWorkspace(src, join(work, `ws-${i++}`), { env: {} }, owner)),
+        ),
+      );
+      // Where a build copies it: into the mounted view (the fallback), or into the view's
+      // upper dir before the mount (build-view.ts), view and all.
+      rows.push(
+        row(
+          `  into a mounted view (the view opened and released too)`,
+          await times(async () => {
+            const v = await openRootfsView(builder.rootfs, undefined, viewDir);
+            try {
+              await fillWorkspace(v.path, src, { env: {} }, owner);
+            } finally {
+              await v.release();
+            }
+          }),
+        ),
+      );
+      rows.push(
+        row(
+          `  into the upper dir before the mount (build-view.ts)`,
+          await times(async () => {
+            const v = await openBuildView(
+              builder.rootfs,
+              viewDir,
+              () => {},
+              (root) => fillWorkspace(root, src, { env: {} }, owner),
+            );
+            await v.view.release();
+          }),
         ),
       );
     }

@@ -25,12 +25,13 @@ import { rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CnbError } from "@cnbkit/framework";
 import { cnbkitCacheDir } from "../../cache/index.js";
-import { type BindMount, type IsolatedNetwork, openRootfsView, type RootfsView } from "../../container/index.js";
+import type { BindMount, IsolatedNetwork, RootfsView } from "../../container/index.js";
 import { type BuilderRequest, resolveBuilder } from "./builder.js";
 import { copyBuildOutputs } from "./outputs.js";
 import { LAYOUT_REPO_MOUNT } from "./lifecycle-output.js";
 import { type ProjectDescriptor, readProjectDescriptor } from "./project-descriptor.js";
-import { type InputsBuild, prepareInputs, useBuildCache } from "./inputs.js";
+import { fillWorkspace, type InputsBuild, prepareInputs, useBuildCache } from "./inputs.js";
+import { openBuildView } from "./build-view.js";
 import { makeWorkDir } from "./work-dir.js";
 import type { BuildOptions, BuildPart, BuildResult } from "./options.js";
 import { type LayoutRepoBuild, prepareLayoutRepo } from "./place-images.js";
@@ -175,7 +176,10 @@ async function buildInView(
   try {
     ({ build, guard } = await withSecretsGuarded(build, work, buildCache.dir));
     const { opts } = build;
-    view = await openRootfsView(builder.rootfs, debug, work);
+    const opened = await openBuildView(builder.rootfs, work, debug, (root) =>
+      fillWorkspace(root, appDir, project, builder),
+    );
+    view = opened.view;
     layerCache = await openLayerCache({
       buildCacheDir: buildCache.dir,
       owner: builder,
@@ -183,8 +187,10 @@ async function buildInView(
       say,
       debug,
     });
-    const { inputs, alongside: repo } = await prepareInputs(build, { root: view.path, work, appDir, project }, () =>
-      prepareLayoutRepo(build, join(work, "layout-repo")),
+    const { inputs, alongside: repo } = await prepareInputs(
+      build,
+      { root: view.path, work, appDir, project, seeded: opened.seeded },
+      () => prepareLayoutRepo(build, join(work, "layout-repo")),
     );
     // The cache and the images: the creator's, or only the analyzer's, restorer's and exporter's.
     const state: BindMount[] = [

@@ -41,6 +41,7 @@ export type InputsBuild = BuildPart<
 /**
  * Fills the view at `root` and the work dir with what the lifecycle reads: /workspace (and,
  * when the image is sealed, its digest), the ad-hoc order, the build env and /platform.
+ * With `where.seeded`, /workspace and /layers are already in the view (build-view.ts).
  *
  * The workspace copy is the slow part (an app's every file) and prints nothing, so it runs
  * while the rest is laid out and while `alongside` runs (the caller's next step, such as
@@ -50,13 +51,13 @@ export type InputsBuild = BuildPart<
  */
 export async function prepareInputs<T>(
   build: InputsBuild,
-  where: { root: string; work: string; appDir: string; project: ProjectDescriptor },
+  where: { root: string; work: string; appDir: string; project: ProjectDescriptor; seeded: boolean },
   alongside: () => Promise<T>,
 ): Promise<{ inputs: BuildInputs; alongside: T }> {
   const { opts, builder, say } = build;
   const { root, work, appDir, project } = where;
   const workspace = (async () => {
-    await prepareWorkspace(root, appDir, project, builder);
+    if (!where.seeded) await fillWorkspace(root, appDir, project, builder);
     return opts.seal ? await treeDigest(join(root, "workspace")) : undefined;
   })();
   workspace.catch(() => {}); // awaited below, on every path: this only keeps Node from calling it unhandled meanwhile
@@ -172,13 +173,14 @@ function adhocOrder(
  * container's root. They are directories of the per-build view, not bind mounts: on one
  * mount, a buildpack's move from the app into a layer (node_modules) is a rename; across two
  * mounts it was a copy of every file (EXDEV). Made afresh, so nothing the builder image has
- * there shows through.
+ * there shows through. `root` is the mounted view, or its upper dir before the mount
+ * (build-view.ts), where there is nothing to delete first.
  */
-async function prepareWorkspace(
+export async function fillWorkspace(
   root: string,
   appDir: string,
   project: ProjectDescriptor,
-  { uid, gid }: BuildBuilder,
+  { uid, gid }: { uid: number; gid: number },
 ): Promise<void> {
   const workspace = join(root, "workspace");
   const layers = join(root, "layers");

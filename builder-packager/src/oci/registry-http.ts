@@ -231,15 +231,17 @@ function aborted(signal: AbortSignal): Error {
 }
 
 /**
- * Resolves once `msg` is over and its socket back in the pool: node:http frees it on the tick
- * after the answer's end, so the caller's next request finds it (instead of opening another).
+ * Resolves once `msg` is over and its socket back in the pool. node:http frees it in a
+ * process.nextTick queued from the answer's "end" (its own listener, which runs before ours);
+ * a promise settled from our "end" listener runs its continuation after that tick queue is
+ * drained, so the caller's next request finds the socket (instead of opening another) without
+ * waiting for the next turn of the event loop. An answer already over resolves after a turn.
  */
 function settled(msg: IncomingMessage): Promise<void> {
   return new Promise((resolve) => {
-    const done = () => setImmediate(resolve);
-    if (msg.readableEnded || msg.destroyed) return done();
-    msg.once("end", done);
-    msg.once("close", done);
+    if (msg.readableEnded || msg.destroyed) return void setImmediate(resolve);
+    msg.once("end", () => resolve());
+    msg.once("close", () => resolve());
   });
 }
 
@@ -390,8 +392,9 @@ class SocketBody implements BodyReader {
       }
       if (this.ended) {
         this.over = true;
-        // the reader sees the end once the socket is back in the pool
-        await new Promise((resolve) => setImmediate(resolve));
+        // The reader sees the end once the socket is back in the pool: the "end" that set
+        // `ended` was emitted from a process.nextTick whose queue also freed the socket (see
+        // settled), and this read runs in a promise continuation, after that queue drained.
         return { done: true, value: undefined };
       }
       await new Promise<void>((resolve) => {

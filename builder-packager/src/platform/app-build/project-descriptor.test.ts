@@ -132,18 +132,25 @@ test("include copies only what it names, owned by the CNB user", async () => {
   expect((await stat(join(ws, "src/deep/a.js"))).uid).toBe(1000);
 });
 
-test("exclude skips matching files and whole directories, negation brings one back", async () => {
+test("exclude skips matching files and whole directories at any depth, negation brings one back", async () => {
   const app = await appWith({
     "server.js": "s",
     "a.secret": "x",
     "keep.secret": "k",
     "tmp/big/file": "t",
+    "config/prod.secret": "x",
+    "config/keep.secret": "k",
+    "config/app.json": "{}",
+    "config/tmp/cache": "t",
     "project.toml": '[io.buildpacks]\nexclude = ["*.secret", "!keep.secret", "tmp/"]\n',
   });
   const ws = join(app, "..", `${app.split("/").pop()}-ws`);
   onTestFinished(() => rm(ws, { recursive: true, force: true }));
-  await copyWorkspace(app, ws, await readProjectDescriptor(app), { uid: 1000, gid: 1000 });
-  expect((await readdir(ws)).sort()).toEqual(["keep.secret", "project.toml", "server.js"]);
+  const n = await copyWorkspace(app, ws, await readProjectDescriptor(app), { uid: 1000, gid: 1000 });
+  expect((await readdir(ws)).sort()).toEqual(["config", "keep.secret", "project.toml", "server.js"]);
+  // As git and pack read them, patterns without a slash match in every directory.
+  expect((await readdir(join(ws, "config"))).sort()).toEqual(["app.json", "keep.secret"]);
+  expect(n).toBe(5);
 });
 
 test("the build takes project.toml's builder when none is given; with neither it is one line", async () => {

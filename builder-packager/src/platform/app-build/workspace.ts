@@ -53,7 +53,9 @@ export async function copyWorkspace(
         }
         await mkdir(to, { mode: st.mode & 0o7777 });
         await lchown(to, owner.uid, owner.gid);
-        await walkAll(r);
+        // Exclude patterns match at every depth (a `*.secret` is any dir's), so an exclude
+        // walk asks them of every entry; an included dir is copied whole.
+        await (inc ? walkAll(r) : walk(r));
         continue;
       }
       await copyEntry(join(from, name), to, st);
@@ -61,7 +63,7 @@ export async function copyWorkspace(
       count++;
     }
   };
-  // Below an included directory everything is copied (except excludes, which cannot coexist).
+  // Below an included directory everything is copied (excludes cannot coexist with includes).
   const walkAll = async (rel: string): Promise<void> => {
     for (const name of (await readdir(join(appDir, rel))).sort()) {
       const r = `${rel}/${name}`;

@@ -31,8 +31,22 @@ export interface HttpRequest {
   headers: Record<string, string>;
   /** A Buffer, or a stream sent as it is read (uploads). */
   body?: Readable | Buffer;
-  /** Aborts the request and its body (the stall timer). */
+  /** Aborts the request and its body. */
   signal?: AbortSignal;
+  /** The stall clock of this attempt: a stall ends the request and its body. */
+  stall?: StallHandle;
+}
+
+/**
+ * What a request needs of a stall clock (registry-stall.ts's StallWatch): node:http's request
+ * is ended by a callback, without an AbortController and a listener a request; fetch through a
+ * proxy takes the signal.
+ */
+export interface StallHandle {
+  readonly stalled: boolean;
+  /** `end` is called once, with the reason, if the attempt stalls (at once if it has). */
+  onStall(end: (reason: Error) => void): void;
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -96,7 +110,8 @@ export function registryHttp(options: RegistryHttpOptions = {}): HttpSend {
     timeout: 4000,
   };
   const agents = { http: new HttpAgent(pool), https: new HttpsAgent(pool) };
-  return async (url, req) => {
+  // not async: the promise of follow or fetch is handed back as it is, without another hop
+  return (url, req) => {
     if (proxied && settings && usesProxy(new URL(url), settings)) return viaFetch(proxied, url, req);
     return follow(agents, url, req, 0);
   };
@@ -153,7 +168,7 @@ function viaFetch(f: typeof fetch, url: string, req: HttpRequest): Promise<HttpA
     headers: req.headers,
     body: body instanceof Readable ? (Readable.toWeb(body) as ReadableStream) : body,
     redirect: "follow",
-    ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.signal || req.stall ? { signal: req.signal ?? req.stall?.signal } : {}),
     ...(body instanceof Readable ? { duplex: "half" } : {}),
   } as RequestInit);
 }
@@ -168,9 +183,9 @@ async function follow(
   const msg = await send(agents, requestTarget(url), req);
   const status = msg.statusCode ?? 0;
   const location = msg.headers.location;
-  if (!REDIRECTS.has(status) || !location || hops >= 20) return toResponse(msg, req.method);
+  if (!REDIRECTS.has(status) || !location || hops >= 20) return await toResponse(msg, req.method);
   // a stream already sent cannot be sent again: the caller sees the redirect
-  if (req.body instanceof Readable && status !== 303) return toResponse(msg, req.method);
+  if (req.body instanceof Readable && status !== 303) return await toResponse(msg, req.method);
   msg.resume();
   const next = new URL(location, url);
   const headers = { ...req.headers };
@@ -185,6 +200,7 @@ async function follow(
     headers,
     ...(!toGet && req.body ? { body: req.body } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.stall ? { stall: req.stall } : {}),
   };
   return follow(agents, next.href, again, hops + 1);
 }
@@ -199,17 +215,17 @@ function send(
     const https = target.protocol === "https:";
     const headers: Record<string, string> = { "user-agent": "node", accept: "*/*", ...req.headers };
     const signal = req.signal;
-    if (signal?.aborted) return reject(aborted(signal));
-    const r = (https ? httpsRequest : httpRequest)({
-      ...target,
-      method: req.method,
-      headers,
-      agent: https ? agents.https : agents.http,
-    });
-    // The signal ends the request and its body, as node:http's own `signal` option does, without
-    // the end-of-stream watch that option sets up on every request. The signal is the attempt's
-    // own (a stall watch arms a new one for each), so its listener goes when it does.
-    signal?.addEventListener("abort", () => r.destroy(aborted(signal)), { once: true });
+    if (signal?.aborted) return reject(aborted(signal.reason));
+    // the target is this request's own object: it becomes node:http's options without a copy
+    const options = target as RequestTarget & { method: string; headers: Record<string, string>; agent: HttpAgent };
+    options.method = req.method;
+    options.headers = headers;
+    options.agent = https ? agents.https : agents.http;
+    const r = (https ? httpsRequest : httpRequest)(options);
+    // The signal (or the stall clock) ends the request and its body, as node:http's own
+    // `signal` option does, without the end-of-stream watch that option sets up on every request.
+    signal?.addEventListener("abort", () => r.destroy(aborted(signal.reason)), { once: true });
+    req.stall?.onStall((reason) => r.destroy(aborted(reason)));
     r.on("error", reject);
     r.on("response", resolve);
     const body = req.body;
@@ -223,8 +239,8 @@ function send(
 }
 
 /** The error an aborted request fails with: an AbortError, as node:http's and fetch's. */
-function aborted(signal: AbortSignal): Error {
-  return Object.assign(new Error("The operation was aborted", { cause: signal.reason }), {
+function aborted(reason: unknown): Error {
+  return Object.assign(new Error("The operation was aborted", { cause: reason }), {
     name: "AbortError",
     code: "ABORT_ERR",
   });
@@ -245,33 +261,35 @@ function settled(msg: IncomingMessage): Promise<void> {
   });
 }
 
-/** The answer, its body streaming from the socket. */
-async function toResponse(msg: IncomingMessage, method: string): Promise<HttpAnswer> {
+/** The answer, its body streaming from the socket (at once: only a bodiless one waits for its end). */
+function toResponse(msg: IncomingMessage, method: string): HttpAnswer | Promise<HttpAnswer> {
   const status = msg.statusCode ?? 0;
   if (method === "HEAD" || status === 204 || status === 205 || status === 304) {
     msg.resume();
-    await settled(msg);
-    return new NodeAnswer(msg, false);
+    return settled(msg).then(() => new NodeAnswer(msg, false));
   }
   return new NodeAnswer(msg, true);
 }
 
-/** An answer's headers by name (case-insensitive); repeated ones joined with ", ", as fetch's Headers. */
+/**
+ * An answer's headers by name (case-insensitive); repeated ones joined with ", ", as fetch's
+ * Headers. Looked up by a scan of the raw pairs (a registry answers with about ten, and the
+ * client asks for two or three), names compared only when their lengths match: no map and no
+ * lowercased copy of every name an answer.
+ */
 class RawHeaders {
-  private map: Map<string, string> | undefined;
   constructor(private readonly raw: string[]) {}
 
   get(name: string): string | null {
-    if (!this.map) {
-      this.map = new Map();
-      const raw = this.raw;
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        const key = raw[i]!.toLowerCase();
-        const had = this.map.get(key);
-        this.map.set(key, had === undefined ? raw[i + 1]! : `${had}, ${raw[i + 1]!}`);
-      }
+    const want = name.toLowerCase();
+    const raw = this.raw;
+    let found: string | null = null;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const key = raw[i]!;
+      if (key.length !== want.length || key.toLowerCase() !== want) continue;
+      found = found === null ? raw[i + 1]! : `${found}, ${raw[i + 1]!}`;
     }
-    return this.map.get(name.toLowerCase()) ?? null;
+    return found;
   }
 }
 

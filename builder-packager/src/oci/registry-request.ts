@@ -82,6 +82,8 @@ export interface RequestOptions {
   watch?: StallWatch;
 }
 
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** An upload session went stale after a lost response; `RegistryClient.putBlob` starts over. */
 export class UploadSessionError extends CnbError {}
 
@@ -158,24 +160,25 @@ export class RegistrySession {
 
   /** One request with auth and bounded retries; returns a response whose status is in `ok`. */
   async request(o: RequestOptions): Promise<HttpAnswer> {
-    const scopeKey = authScope(o.repo, o.push ?? false, o.extraScopes);
+    // the scope's key is built only for a registry that asks for auth
+    const scopeKey = () => authScope(o.repo, o.push ?? false, o.extraScopes);
     let authTried = false;
-    let auth = this.auth.challenge ? await this.auth.authorize(scopeKey, o.repo) : undefined;
+    let auth = this.auth.challenge ? await this.auth.authorize(scopeKey(), o.repo) : undefined;
     const problems: string[] = [];
     let retried = false;
     const watch = o.watch ?? new StallWatch(this.opts.stallTimeoutMs);
     for (let attempt = 1; attempt <= this.opts.attempts; ) {
       const url = o.url.startsWith("http") ? o.url : `${this.base}${o.url}`;
-      const headers: Record<string, string> = { ...(o.headers ?? {}) };
-      if (auth) headers.authorization = auth;
-      const signal = watch.arm();
+      // send copies the headers into the request's own: the caller's object is passed as it is
+      const headers = auth ? { ...o.headers, authorization: auth } : (o.headers ?? NO_HEADERS);
+      watch.arm();
       const opened = o.body ? await o.body() : undefined;
       // an upload moving bytes is not stalled: the clock restarts with every chunk sent
       const body = opened instanceof Readable ? touching(opened, watch) : opened;
       this.stats.requests++;
       let res: HttpAnswer;
       try {
-        res = await this.send(url, { method: o.method, headers, ...(body ? { body } : {}), signal });
+        res = await this.send(url, { method: o.method, headers, ...(body ? { body } : {}), stall: watch });
       } catch (err) {
         watch.pause();
         if (body instanceof Readable) body.destroy();
@@ -199,7 +202,7 @@ export class RegistrySession {
       if (res.status === 401) {
         await res.body?.cancel();
         if (authTried) throw await this.auth.refusal(o.repo);
-        auth = await this.auth.challenged(res.headers.get("www-authenticate"), auth, scopeKey, o.repo);
+        auth = await this.auth.challenged(res.headers.get("www-authenticate"), auth, scopeKey(), o.repo);
         authTried = true;
         continue;
       }

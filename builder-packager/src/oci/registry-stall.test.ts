@@ -9,7 +9,8 @@ describe("StallWatch", () => {
     try {
       const watch = new StallWatch(1000);
       expect(watch.stalled).toBe(false);
-      const signal = watch.arm();
+      watch.arm();
+      const signal = watch.signal;
       vi.advanceTimersByTime(999);
       watch.touch();
       vi.advanceTimersByTime(999);
@@ -18,7 +19,8 @@ describe("StallWatch", () => {
       expect(signal.aborted).toBe(true);
       expect(watch.stalled).toBe(true);
       expect(String(signal.reason)).toMatch(/no bytes for 1 s/);
-      const next = watch.arm();
+      watch.arm();
+      const next = watch.signal;
       expect(next.aborted).toBe(false);
       expect(watch.stalled).toBe(false);
       watch.pause();
@@ -47,7 +49,8 @@ describe("StallWatch", () => {
       const watch = new StallWatch(500);
       watch.touch();
       vi.advanceTimersByTime(400);
-      const signal = watch.arm();
+      watch.arm();
+      const signal = watch.signal;
       vi.advanceTimersByTime(400);
       expect(signal.aborted).toBe(false);
       vi.advanceTimersByTime(100);
@@ -61,9 +64,41 @@ describe("StallWatch", () => {
     vi.useFakeTimers();
     try {
       const watch = new StallWatch(0);
-      const signal = watch.arm();
+      watch.arm();
+      const signal = watch.signal;
       vi.advanceTimersByTime(1e9);
       expect(signal.aborted).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("one shared clock: each running watch ends at its own deadline, a paused one never", () => {
+    vi.useFakeTimers();
+    try {
+      const slow = new StallWatch(1000);
+      const fast = new StallWatch(300);
+      const idle = new StallWatch(100);
+      const ended: string[] = [];
+      slow.arm();
+      slow.onStall((reason) => ended.push(`slow: ${reason.message}`));
+      fast.arm();
+      fast.onStall(() => ended.push("fast"));
+      idle.arm();
+      idle.pause();
+      vi.advanceTimersByTime(299);
+      expect(ended).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(ended).toEqual(["fast"]);
+      vi.advanceTimersByTime(700);
+      expect(ended).toEqual(["fast", "slow: no bytes for 1 s"]);
+      expect(idle.stalled).toBe(false);
+      // a stalled attempt's end is called at once when named late
+      let late = false;
+      fast.onStall(() => {
+        late = true;
+      });
+      expect(late).toBe(true);
     } finally {
       vi.useRealTimers();
     }

@@ -251,7 +251,7 @@ async function withSecretsGuarded(
     work,
     sources: [...given, ...secrets.map((s) => ({ ...s, flag: true }))],
     owner: build.builder,
-    output: build.destinations[0]!.given,
+    output: build.opts.outputLabel ?? build.destinations[0]!.given,
     say: build.say,
     ...(opts.cacheImage ? { cacheImage: { ref: opts.cacheImage, restore: opts.clearCache !== true } } : {}),
   });

@@ -232,7 +232,8 @@ async function buildOne(
       output: `oci:${join(staging, "images")}:${slug}`,
       // The staging dir is new on every build: the cache is keyed on what the user named.
       cacheImageName: opts.cacheImageName ?? output.given,
-      outputLabel: `the ${targetString(platform)} image (staged: the index is written once every platform is built)`,
+      // The staged path means nothing to the user: progress and refusals name their output.
+      outputLabel: `the ${targetString(platform)} image of ${output.given}`,
       ...(previous ? { previousImage: previous } : {}),
       ...(cacheDir ? { cacheDir } : {}),
       ...(sbomOutputDir ? { sbomOutputDir } : {}),

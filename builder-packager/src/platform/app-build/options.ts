@@ -58,9 +58,10 @@ export interface BuildOptions {
   /** Where the app image goes: `oci:<dir>[:tag]` or a registry reference. */
   output: string;
   /**
-   * How the progress line names `output` when it is written (default: `output` as given). A
-   * multi-platform build stages each platform's image in a temp layout, whose path means
-   * nothing to the user: it names the platform instead.
+   * How messages name `output`: the progress line that writes it, and the layer guard's
+   * refusal that says it is unchanged (default: `output` as given). A multi-platform build
+   * stages each platform's image in a temp layout, whose path means nothing to the user: it
+   * names the platform and the output the index goes to instead.
    */
   outputLabel?: string;
   /** Run image reference; default: the first image in the builder's /cnb/run.toml. */

@@ -8,7 +8,9 @@
  * - `fleet rebase` of every image onto a patched run image (or the first BENCH_FLEET_REBASE
  *   of them), unsigned, and signed for a sample (the first BENCH_FLEET_SIGNED Node.js apps of
  *   those, default 330: what a 1,000-image fleet has; signing is bound by its attestations);
- * - the floor, in the same run: a loop of `skopeo inspect --config` over a sample of the images;
+ * - the floor, in the same run: the manifest and config GETs alone, before and after the cold
+ *   scan (A B A) on a registry warmed by one untimed pass, and a loop of `skopeo inspect --config`
+ *   over a sample of the images;
  * - where a cold scan's CPU goes: cnbkit's process and the registry's, per image (from
  *   /usr/bin/time and /proc), and the images/s their sum allows on this machine's cores.
  * The machine's load average is printed at the start and the end: figures from a shared
@@ -125,9 +127,58 @@ async function cli(args: string[], env: Record<string, string> = {}, bin = CLI) 
  * one keep-alive pool, and nothing else (no parsing, no digest check): the rate the registry
  * allows any client on this machine.
  */
+/** What the floor asks of an image: its repository (with the host), a tag and its config's digest. */
+interface FloorRecord {
+  repository: string;
+  tags: string[];
+  digest: string;
+  config: string;
+}
+
+/**
+ * The floor's records of `refs` (`host/repo:tag`), each read from its manifest: for a floor
+ * before the scan, whose inventory does not exist yet. Untimed; it warms the manifests too.
+ */
+async function floorRecords(registry: TestRegistry, refs: string[]): Promise<FloorRecord[]> {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 32 });
+  const records: FloorRecord[] = [];
+  await mapLimit(refs, 16, async (ref) => {
+    const at = ref.lastIndexOf(":");
+    const repository = ref.slice(0, at);
+    const repo = repository.slice(repository.indexOf("/") + 1);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: "127.0.0.1",
+          port: registry.port,
+          path: `/v2/${repo}/manifests/${ref.slice(at + 1)}`,
+          agent,
+          headers: {
+            accept: "application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json",
+          },
+        },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => (text += c));
+          res.on("end", () =>
+            res.statusCode === 200 ? resolve(text) : reject(new Error(`${ref}: ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    const config = (JSON.parse(body) as { config?: { digest?: string } }).config?.digest;
+    if (config) records.push({ repository, tags: [ref.slice(at + 1)], digest: "", config });
+  });
+  agent.destroy();
+  return records;
+}
+
 async function twoRequestsEach(
   registry: TestRegistry,
-  records: FleetInventory["images"],
+  records: FloorRecord[],
 ): Promise<{ rate: number; registryMs: number; clientMs: number }> {
   const agent = new HttpAgent({ keepAlive: true, maxSockets: 32 });
   const get = (path: string, accept?: string) =>
@@ -232,6 +283,8 @@ try {
     (await (await openImageSource(APPS[0]!)).config()).config?.Labels?.["io.buildpacks.lifecycle.metadata"] ?? "{}",
   ).runImage?.image as string;
   let made = 0;
+  /** Every image pushed so far (each size adds to the fleet before it): the floor's before the scan. */
+  const seeded: string[] = [];
   let fleetRun = "";
   let patch: () => Promise<unknown> = async () => {};
   for (const [i, size] of sizes.entries()) {
@@ -266,6 +319,15 @@ try {
       await rm(baseInv, { force: true });
       return { c, a };
     };
+    // The registry has just taken every push: its blob descriptor cache is empty and its heap
+    // full of the uploads. Whichever pass came first paid that (the cold scan did, and the
+    // floor after it ran 20-30% cheaper on the registry), so one untimed pass of the floor's
+    // requests warms it, as a registry that has served its fleet before is. Then the floor is
+    // measured before and after the scan (A B A) and the scan set against their mean.
+    seeded.push(...fleet.images.map((image) => image.ref));
+    const warm = await floorRecords(registry, seeded);
+    await twoRequestsEach(registry, warm);
+    const floorBefore = await twoRequestsEach(registry, warm);
     const baseRuns = BASELINE ? [await baselinePair()] : [];
     const cold = await cli(["fleet", "scan", registry.host, "--key", keys.pub, "-o", inv]);
     if (cold.code !== 0) throw new Error(`scan failed: ${cold.stderr}`);
@@ -298,13 +360,24 @@ try {
     // manifest by tag, and its config), asked by a client that does nothing else. No scan
     // can beat it, and no client can be more than that many times the skopeo loop.
     const bare = await twoRequestsEach(registry, inventory.images);
+    for (const [when, floor] of [
+      ["before", floorBefore],
+      ["after", bare],
+    ] as const) {
+      rows.push([
+        `floor: manifest + config GETs alone (node:http, 16 at once), ${when} the scan`,
+        inventory.images.length,
+        `${floor.rate.toFixed(0)} images/s, CPU per image: client ${floor.clientMs.toFixed(2)} ms / registry ${floor.registryMs.toFixed(2)} ms`,
+        "",
+      ]);
+    }
+    const floorRate = (floorBefore.rate + bare.rate) / 2;
     rows.push([
-      "floor: manifest + config GETs alone (node:http, 16 at once)",
-      inventory.images.length,
-      `${bare.rate.toFixed(0)} images/s, CPU per image: client ${bare.clientMs.toFixed(2)} ms / registry ${bare.registryMs.toFixed(2)} ms`,
-      "",
+      "scan / that floor (the mean of before and after)",
+      images,
+      `${((images / cold.seconds / floorRate) * 100).toFixed(0)}%`,
+      "≥ 75%",
     ]);
-    rows.push(["scan / that floor", images, `${((images / cold.seconds / bare.rate) * 100).toFixed(0)}%`, ""]);
     const again = await cli(["fleet", "scan", registry.host, "--key", keys.pub, "-o", inv]);
     console.log(again.stdout);
     if (tally) console.log(again.requests(images));

@@ -17,7 +17,7 @@ export {
   layersProvides,
   runImageProvides,
 } from "./image-abi.js";
-export { addElfFile, emptyLayerAbi, type LayerAbi, type ScanScope, scanLayer } from "./layer-scan.js";
+export { addElfFile, elfMachine, emptyLayerAbi, type LayerAbi, type ScanScope, scanLayer } from "./layer-scan.js";
 export {
   ABI_NEEDS_LABEL,
   ABI_PROVIDES_LABEL,

@@ -23,7 +23,14 @@ export interface LayerAbi {
 /** What to read: a run image's library directories only, or every file of an app layer. */
 export type ScanScope = "library-dirs" | "all";
 
-/** ELF e_machine of each image architecture; a file for another CPU is not the image's to check. */
+/**
+ * The ELF e_machine of an image architecture (`amd64` -> 62), or undefined for one not listed: a
+ * file for another CPU is not the image's to check.
+ */
+export function elfMachine(arch: string): number | undefined {
+  return MACHINE[arch];
+}
+
 const MACHINE: Record<string, number> = {
   amd64: 62,
   arm64: 183,
@@ -82,7 +89,7 @@ export function addElfFile(into: LayerAbi, file: string, elf: ElfDynamic, machin
  */
 export async function scanLayer(layer: Readable, gzipped: boolean, scope: ScanScope, arch: string): Promise<LayerAbi> {
   const abi = emptyLayerAbi();
-  const machine = MACHINE[arch];
+  const machine = elfMachine(arch);
   const extract = tar.extract();
   const consume = (async () => {
     for await (const entry of extract) {

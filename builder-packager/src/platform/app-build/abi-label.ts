@@ -17,6 +17,7 @@ import {
   ABI_NEEDS_LABEL,
   abiLabel,
   addElfFile,
+  elfMachine,
   emptyLayerAbi,
   isElf,
   type LayerAbi,
@@ -105,7 +106,7 @@ function buildpackLayerDirs(metadata: LifecycleMetadata): Map<string, string> {
  */
 export async function dirAbi(dir: string, inImage: string, arch: string): Promise<LayerAbi> {
   const abi = emptyLayerAbi();
-  const machine = ARCH_MACHINE[arch];
+  const machine = elfMachine(arch);
   const walk = async (rel: string): Promise<void> => {
     const names = (await readdir(join(dir, rel))).sort(byBytes);
     for (const name of names) {
@@ -124,17 +125,6 @@ export async function dirAbi(dir: string, inImage: string, arch: string): Promis
   await walk("");
   return abi;
 }
-
-/** ELF e_machine by image architecture, as abi/layer-scan.ts maps them. */
-const ARCH_MACHINE: Record<string, number> = {
-  amd64: 62,
-  arm64: 183,
-  arm: 40,
-  "386": 3,
-  ppc64le: 21,
-  s390x: 22,
-  riscv64: 243,
-};
 
 /** Go's string order (by UTF-8 bytes), which the lifecycle's walk takes. */
 function byBytes(a: string, b: string): number {

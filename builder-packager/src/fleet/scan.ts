@@ -145,19 +145,22 @@ export async function scanFleet(opts: ScanOptions): Promise<{ inventory: FleetIn
     counts: { unchanged: 0, changed: 0, added: 0, tags: 0 },
     progress: { done: 0, total: 0 },
   };
+  // Each repository is read as soon as its tags arrive, not once every repository is listed:
+  // the requests in flight never wait on the slowest tag list, and at 1,000 images the
+  // pipeline is full from the first answers (the listing of ~100 repositories was a phase of
+  // its own). The total to read grows as lists arrive.
   let listed = 0;
-  const tagLists = await Promise.all(
-    jobs.map(async (job) => {
-      const all = await job.repo.tags();
-      opts.onProgress?.("listing", ++listed, jobs.length);
-      return all;
-    }),
-  );
-  s.progress.total = jobs.reduce((n, job, i) => n + imageTags(job, tagLists[i]!).length, 0);
   // A bounded number of repositories at a time, so what is held between a tag's manifest and
   // its record stays a few hundred images, not the fleet.
   const repos = concurrencyLimit(Math.max(4, Math.ceil((opts.concurrency ?? 16) / 2)));
-  await Promise.all(jobs.map((job, i) => repos(() => scanRepository(s, job, tagLists[i]!))));
+  await Promise.all(
+    jobs.map(async (job) => {
+      const all = await job.repo.tags();
+      opts.onProgress?.("listing", ++listed, jobs.length);
+      s.progress.total += imageTags(job, all).length;
+      await repos(() => scanRepository(s, job, all));
+    }),
+  );
   const removed = new Set(
     [...(previous?.images ?? []), ...(previous?.others ?? [])].map((r) => `${r.repository}@${r.digest}`),
   );

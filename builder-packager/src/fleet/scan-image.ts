@@ -8,7 +8,7 @@ import { CnbError } from "@cnbkit/framework";
 import { ABI_NEEDS_LABEL, type AbiNeeds, parseAbiLabel } from "../abi/index.js";
 import { BASE_SBOM_DIR, BASE_SBOM_LABEL } from "../base/index.js";
 import { type Digest, type ImageConfig, NORMALIZED_CREATED, type ParsedManifest, parseConfig } from "../oci/index.js";
-import { appMetadata, type BuildMetadata, LABELS, notRebasable } from "../platform/index.js";
+import { type BuildMetadata, LABELS, type LifecycleMetadata, notRebasable, parseLabel } from "../platform/index.js";
 import {
   type ArtifactLayer,
   artifactTag,
@@ -86,15 +86,15 @@ function configFacts(config: ImageConfig, where: string, shared: ScanContext["la
   if (labels[LABELS.lifecycle] === undefined) {
     return { why: `not a CNB app image (no ${LABELS.lifecycle} label)` };
   }
-  let meta: ReturnType<typeof appMetadata>;
+  let lifecycle: LifecycleMetadata;
+  let build: BuildFacts;
   try {
-    meta = appMetadata(config, where);
+    lifecycle = parseLabel<LifecycleMetadata>(labels, LABELS.lifecycle, where) as LifecycleMetadata;
+    build = buildFacts(labels, where, shared);
   } catch (err) {
     if (err instanceof CnbError) return { why: err.message };
     throw err;
   }
-  const { lifecycle } = meta;
-  const build = buildFacts(labels[LABELS.build], meta.build, shared);
   const refusal = notRebasable(where, config);
   // why a refused image is refused (only those: the history is read for nothing otherwise)
   const extended =
@@ -200,13 +200,14 @@ export async function scanManifest(at: ManifestAtHand, ctx: ScanContext): Promis
 }
 
 /**
- * The buildpacks and processes of a build metadata label (`parsed` is its text parsed), made
- * once per scan for each text.
+ * The buildpacks and processes of a config's build metadata label, parsed and made once per
+ * scan for each text; a text that is not JSON is a one-line error naming `where`.
  */
-function buildFacts(text: string | undefined, parsed: BuildMetadata, shared: ScanContext["labels"]): BuildFacts {
-  const key = `${LABELS.build}\n${text ?? ""}`;
+function buildFacts(labels: Record<string, string>, where: string, shared: ScanContext["labels"]): BuildFacts {
+  const key = `${LABELS.build}\n${labels[LABELS.build] ?? ""}`;
   const hit = shared.get(key);
   if (hit && "buildpacks" in hit) return hit;
+  const parsed = parseLabel<BuildMetadata>(labels, LABELS.build, where) ?? {};
   const facts: BuildFacts = {
     buildpacks: (parsed.buildpacks ?? []).map((b) => ({ id: b.id, version: b.version })),
     processes: parsed.processes,

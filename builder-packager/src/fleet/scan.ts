@@ -157,8 +157,9 @@ export async function scanFleet(opts: ScanOptions): Promise<{ inventory: FleetIn
     jobs.map(async (job) => {
       const all = await job.repo.tags();
       opts.onProgress?.("listing", ++listed, jobs.length);
-      s.progress.total += imageTags(job, all).length;
-      await repos(() => scanRepository(s, job, all));
+      const tags = imageTags(job, all);
+      s.progress.total += tags.length;
+      await repos(() => scanRepository(s, job, all, tags));
     }),
   );
   const removed = new Set(
@@ -175,10 +176,12 @@ export async function scanFleet(opts: ScanOptions): Promise<{ inventory: FleetIn
   };
 }
 
-/** Reads one repository's tags: their digests, then each digest once (or keeps its previous record). */
-async function scanRepository(s: ScanRun, job: RepoJob, all: string[]): Promise<void> {
+/**
+ * Reads one repository's image tags (`tags`, of its whole tag list `all`): their digests, then
+ * each digest once (or keeps its previous record).
+ */
+async function scanRepository(s: ScanRun, job: RepoJob, all: string[], tags: string[]): Promise<void> {
   const artifactTags = new Set(all.filter((t) => ARTIFACT_TAG.test(t)));
-  const tags = imageTags(job, all);
   s.counts.tags += tags.length;
   const byDigest = new Map<Digest, { tags: string[]; manifest?: ParsedManifest }>();
   // Each tag's digest: HEAD when a previous inventory may already know it, else the manifest

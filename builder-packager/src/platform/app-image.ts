@@ -36,7 +36,12 @@ export const LABELS = {
   rebasable: "io.buildpacks.rebasable",
 } as const;
 
-function parseLabel<T>(labels: Record<string, string>, name: string, where: string): T | undefined {
+/**
+ * One JSON label of an image config, parsed; undefined when absent, a one-line error naming
+ * `where` when it is not JSON. For a reader that parses the labels one at a time (a fleet
+ * scan parses a build metadata text once for all the configs that repeat it).
+ */
+export function parseLabel<T>(labels: Record<string, string>, name: string, where: string): T | undefined {
   const raw = labels[name];
   if (raw === undefined) return undefined;
   try {

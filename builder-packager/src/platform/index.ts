@@ -2,7 +2,7 @@
  * The platform stage's public surface: `build` (source → app image with the real lifecycle
  * under runc), `run`, `rebase`, `inspect` and `sbom` of app images, all without a daemon.
  */
-export { appMetadata, type BuildMetadata, LABELS, type LifecycleMetadata } from "./app-image.js";
+export { appMetadata, type BuildMetadata, LABELS, type LifecycleMetadata, parseLabel } from "./app-image.js";
 export { buildApp } from "./app-build/build-app.js";
 export { buildPlatforms, type MultiBuildResult } from "./app-build/multi-platform.js";
 export { parsePlatforms, platformSlug } from "./app-build/platform-list.js";

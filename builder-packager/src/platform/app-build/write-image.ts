@@ -46,10 +46,9 @@ export type WriteBuild = BuildPart<
  *
  * `after.cleared` is what must pass before anything is written out (the layer check, the layer
  * cache's commit). The exported image is read meanwhile, in the work dir only: its ABI record
- * gunzips each new layer, as the layer check does, and on two cores the two overlap (Caddy's
- * 57 MB binary: 0.35-1.1 s, then 0.2 s, one after the other at load 9). When it
- * throws, the read is let finish (it writes into the work dir its caller removes) and the
- * error is thrown. `after.layersDir` is the build's /layers, still in the view (abi-label.ts
+ * reads the layers the exporter has just written from their directories while the layer check
+ * gunzips them, and on two cores the two overlap. When `cleared` throws, the read is let
+ * finish (it writes into the work dir its caller removes) and the error is thrown. `after.layersDir` is the build's /layers, still in the view (abi-label.ts
  * reads the layers the exporter has just written from there).
  */
 export async function writeAppImage(

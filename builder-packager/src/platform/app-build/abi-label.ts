@@ -11,7 +11,7 @@
  * after an edit, against a read of the file from the page cache). Every other layer (reused,
  * or not a buildpack's directory) is read from its blob, its facts cached by diffID.
  */
-import { lstat, open, readdir, readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   ABI_NEEDS_LABEL,
@@ -35,6 +35,7 @@ import {
   type OciLayout,
 } from "../../oci/index.js";
 import { LABELS, type LifecycleMetadata } from "../app-image.js";
+import { buildpackLayerDirs, walkLayerDir } from "./layer-dirs.js";
 
 /**
  * `manifest` with its config labelled with the app layers' needs (the layers above the run
@@ -88,47 +89,24 @@ export async function withAbiNeeds(
   return jsonBlob({ ...parsed, config: blob.descriptor }, MEDIA_TYPES.manifest);
 }
 
-/** Each buildpack layer's directory under /layers (`cnbkit_go/app`) by its diffID, from the lifecycle's label. */
-function buildpackLayerDirs(metadata: LifecycleMetadata): Map<string, string> {
-  const dirs = new Map<string, string>();
-  for (const bp of metadata.buildpacks ?? [])
-    for (const [name, layer] of Object.entries(bp.layers ?? {}))
-      if (layer?.sha) dirs.set(layer.sha, `${bp.key.replaceAll("/", "_")}/${name}`);
-  return dirs;
-}
-
 /**
  * The {@link LayerAbi} of the layer the exporter tarred from `dir` (seen in the image at
  * `inImage`), as the blob scan (abi/layer-scan.ts) would read it: regular files of at least
  * 64 bytes that start with the ELF magic, by their path in the image, symlinks not followed.
  * Each name of a hard-linked file counts, as the lifecycle's tar writes each as a file. The
- * facts do not depend on the order files are read in; the walk is in byte order all the same.
+ * facts do not depend on the order files are read in; the walk is the exporter's all the same
+ * (layer-dirs.ts).
  */
 export async function dirAbi(dir: string, inImage: string, arch: string): Promise<LayerAbi> {
   const abi = emptyLayerAbi();
   const machine = elfMachine(arch);
-  const walk = async (rel: string): Promise<void> => {
-    const names = (await readdir(join(dir, rel))).sort(byBytes);
-    for (const name of names) {
-      const r = rel ? `${rel}/${name}` : name;
-      const st = await lstat(join(dir, r));
-      if (st.isDirectory()) {
-        await walk(r);
-        continue;
-      }
-      if (!st.isFile() || st.size < 64) continue;
-      if (!(await startsWithElf(join(dir, r)))) continue;
-      const facts = readElfDynamic(await readFile(join(dir, r)));
-      if (facts) addElfFile(abi, `${inImage}/${r}`, facts, machine);
-    }
-  };
-  await walk("");
+  await walkLayerDir(dir, async (r, st) => {
+    if (!st.isFile() || st.size < 64) return;
+    if (!(await startsWithElf(join(dir, r)))) return;
+    const facts = readElfDynamic(await readFile(join(dir, r)));
+    if (facts) addElfFile(abi, `${inImage}/${r}`, facts, machine);
+  });
   return abi;
-}
-
-/** Go's string order (by UTF-8 bytes), which the lifecycle's walk takes. */
-function byBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 async function startsWithElf(file: string): Promise<boolean> {

@@ -202,13 +202,13 @@ async function buildInView(
     const lifecycle = await runLifecycle(build, view.path, repo, mounts, binaries, network);
     // Nothing leaves the work dir before every new layer is checked (layer-guard/). The lifecycle
     // exited 0 and its layers passed: as its own cache was, the store is saved then.
-    const [layerGuard, store] = [guard, layerCache];
+    const [layerGuard, store, layersDir] = [guard, layerCache, join(view.path, "layers")];
     const written = await writeAppImage(build, repo, inputs, lifecycle, {
       cleared: async () => {
-        await layerGuard.check(repo.appPath, build.destinations[0]!.tag, store.changes);
+        await layerGuard.check(repo.appPath, build.destinations[0]!.tag, store.changes, layersDir);
         await store.commit();
       },
-      layersDir: join(view.path, "layers"),
+      layersDir,
     });
     await copyBuildOutputs(join(view.path, "layers"), { ...opts, destinations: build.destinations }, written);
     return {

@@ -4,7 +4,9 @@
  * (a diffID in both is read from the cache's uncompressed tar), for the bindings' secrets
  * (secret-needles.ts) and, in the image's layers, for setuid/setgid and world-writable files
  * and owners (layer-hygiene.ts). A secret or a setuid file stops the build in one line,
- * before anything is copied out, and puts the cache back as it was (cache-snapshot.ts).
+ * before anything is copied out, and puts the cache back as it was (cache-snapshot.ts). An
+ * image layer the exporter has just made from a buildpack's layer dir is read from that dir
+ * when its tar's head shows the findings are the same (dir-layer-scan.ts), not gunzipped.
  *
  * The lifecycle always exports to cnbkit's layout repository in the per-build work dir
  * (build-app.ts), registry output included, so "before anything is written" needs no extra
@@ -20,12 +22,18 @@ import type { CacheSnapshot } from "./cache-snapshot.js";
 import { type CnbOwner, type HygieneFinding, octalMode } from "./layer-hygiene.js";
 import { type LayerScan, scanLayerFile } from "./layer-scan.js";
 import { needleSearch } from "./needle-search.js";
+import { scanLayerDir } from "./dir-layer-scan.js";
+import { buildpackLayerDirs } from "../layer-dirs.js";
 import type { Needle } from "./secret-needles.js";
 
-/** One layer to scan: its diffID, where its tar is, how the user knows it, where it goes. */
+/**
+ * One layer to scan: its diffID, where its tar is, how the user knows it, where it goes, and
+ * for an image-only layer of a buildpack, its directory under the build's /layers.
+ */
 interface NewLayer {
   diffId: string;
   file: string;
+  dir?: string;
   name: string;
   inImage: boolean;
   inCache: boolean;
@@ -40,6 +48,11 @@ export interface LayerCheckInput {
   cache: CacheSnapshot;
   needles: readonly Needle[];
   owner: CnbOwner;
+  /**
+   * The build's /layers on this machine, while the exporter's layer dirs are still in it: a
+   * new image layer of a buildpack is read from its dir (dir-layer-scan.ts), not gunzipped.
+   */
+  layersDir?: string;
   /** What the user sees the image as (the error says it is unchanged). */
   output: string;
   say: (line: string) => void;
@@ -86,11 +99,20 @@ async function scanAll(layers: NewLayer[], input: LayerCheckInput): Promise<Laye
   const worker = async (): Promise<void> => {
     while (next < layers.length) {
       const i = next++;
-      scans[i] = await scanLayerFile(layers[i]!.file, needles, input.owner);
+      scans[i] = await scanLayer(layers[i]!, needles, input);
     }
   };
   await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, worker));
   return scans;
+}
+
+/** One layer's scan: from its buildpack's dir when that gives the tar's findings, else from its tar. */
+async function scanLayer(layer: NewLayer, needles: readonly Buffer[], input: LayerCheckInput): Promise<LayerScan> {
+  const fromDir =
+    layer.dir && input.layersDir
+      ? await scanLayerDir(layer.file, input.layersDir, layer.dir, needles, input.owner)
+      : undefined;
+  return fromDir ?? scanLayerFile(layer.file, needles, input.owner);
 }
 
 /**
@@ -166,12 +188,16 @@ async function newLayers(input: LayerCheckInput): Promise<NewLayer[]> {
   const manifest = await layout.resolve(input.tag).catch(() => layout.resolve());
   if (manifest.kind === "manifest") {
     const config = await layout.readConfig(manifest.manifest.config.digest);
-    const names = imageLayerNames(config.config?.Labels?.[LABELS.lifecycle]);
+    const meta = lifecycleMetadata(config.config?.Labels?.[LABELS.lifecycle]);
+    const names = imageLayerNames(meta);
+    // Only a blob this export wrote was made from its dir as it is now (as in abi-label.ts).
+    const dirs = buildpackLayerDirs(meta);
     for (const [i, desc] of manifest.manifest.layers.entries()) {
       const diffId = config.rootfs.diff_ids[i];
       if (!diffId || !(await layout.hasBlob(desc.digest))) continue;
       const name = names.get(diffId) ?? `layer ${diffId.slice(0, 19)}`;
-      byDiffId.set(diffId, { diffId, file: layout.blobPath(desc.digest), name, inImage: true, inCache: false });
+      const file = layout.blobPath(desc.digest);
+      byDiffId.set(diffId, { diffId, file, dir: dirs.get(diffId), name, inImage: true, inCache: false });
     }
   }
   const committed = join(input.cacheDir, "committed");
@@ -181,20 +207,24 @@ async function newLayers(input: LayerCheckInput): Promise<NewLayer[]> {
     const diffId = file.slice(0, -".tar".length);
     const known = byDiffId.get(diffId);
     const name = known?.name ?? cacheNames.get(diffId) ?? `cache layer ${diffId.slice(0, 19)}`;
+    // The cache's tar is not compressed: it is read rather than the dir.
     byDiffId.set(diffId, { diffId, file: join(committed, file), name, inImage: !!known, inCache: true });
   }
   return [...byDiffId.values()];
 }
 
-/** diffID → "layer <buildpack>:<layer>" (or the app, launcher, config, SBOM layer) from the lifecycle's label. */
-function imageLayerNames(label: string | undefined): Map<string, string> {
-  const names = new Map<string, string>();
-  let meta: LifecycleMetadata;
+/** The lifecycle's label, parsed; empty when it is not JSON (the names and dirs are then unknown). */
+function lifecycleMetadata(label: string | undefined): LifecycleMetadata {
   try {
-    meta = JSON.parse(label ?? "{}") as LifecycleMetadata;
+    return JSON.parse(label ?? "{}") as LifecycleMetadata;
   } catch {
-    return names;
+    return {};
   }
+}
+
+/** diffID → "layer <buildpack>:<layer>" (or the app, launcher, config, SBOM layer) from the lifecycle's label. */
+function imageLayerNames(meta: LifecycleMetadata): Map<string, string> {
+  const names = new Map<string, string>();
   for (const bp of meta.buildpacks ?? []) {
     for (const [layer, { sha }] of Object.entries(bp.layers ?? {})) names.set(sha, `layer ${bp.key}:${layer}`);
   }

@@ -20,9 +20,10 @@ export interface LayerGuard {
   /**
    * Scans the new layers of the image at `appPath` (tag `tag`) and of the cache, and what the
    * build wrote to the cache layers kept by reference (`byReference`, its overlay's upper
-   * dir); throws on a refusal.
+   * dir); throws on a refusal. `layersDir` is the build's /layers on this machine, while the
+   * exporter's layer dirs are still there: new buildpack layers are read from them.
    */
-  check(appPath: string, tag: string, byReference?: string): Promise<void>;
+  check(appPath: string, tag: string, byReference?: string, layersDir?: string): Promise<void>;
   /**
    * Ends the guard: drops the cache snapshot after a check passed, puts the cache back when
    * the build failed before one did (an unchecked cache is not kept).
@@ -52,7 +53,7 @@ export async function guardLayers(input: GuardInput): Promise<LayerGuard> {
   const cache = await snapshotCache(input.cacheDir, input.work);
   let passed = false;
   return {
-    async check(appPath, tag, byReference) {
+    async check(appPath, tag, byReference, layersDir) {
       if (byReference) await checkByReference(byReference, needles, input);
       await checkNewLayers({
         appPath,
@@ -61,6 +62,7 @@ export async function guardLayers(input: GuardInput): Promise<LayerGuard> {
         cache,
         needles,
         owner: input.owner,
+        layersDir,
         output: input.output,
         say: input.say,
       });

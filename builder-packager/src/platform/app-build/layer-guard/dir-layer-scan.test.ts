@@ -8,7 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, chown, link, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, chown, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -108,10 +108,10 @@ describe("the layer check with the build's /layers", () => {
   async function image(root: string): Promise<string> {
     const blob = join(root, "blob");
     exporterBlob(root, "acme_bp/tools", blob);
-    const gz = execFileSync("cat", [`${blob}.tar.gz`]);
+    const gz = await readFile(`${blob}.tar.gz`);
     const diffId = `sha256:${createHash("sha256").update(gunzipSync(gz)).digest("hex")}` as const;
     const layout = await OciLayout.create(join(root, "layout"));
-    const layer = await layout.putBlob(gz, { mediaType: MEDIA_TYPES.layer });
+    const layer = await layout.putBlob(gz, { mediaType: MEDIA_TYPES.layerGzip });
     const label = { buildpacks: [{ key: "acme/bp", version: "1", layers: { tools: { sha: diffId } } }] };
     const config = imageConfig({
       architecture: "amd64",

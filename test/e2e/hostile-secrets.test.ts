@@ -4,7 +4,9 @@
  * launch+cache layer, writes a `--secret` value into a config file and into layer metadata
  * (which the image's labels carry), leaves a setuid file:
  * each build stops in one line naming the binding (or the file), the layer and the path, and
- * the output's earlier image and the build cache stay as they were. It then looks for what
+ * the output's earlier image and the build cache stay as they were. The same in a launch-only
+ * layer (in the image alone: the check reads it from its directory, not its blob), with a
+ * world-writable dir there named in a warning. It then looks for what
  * the CLI holds on this machine (a signing key, registry credentials, another app's build
  * cache, a file outside the app) and tries /cnb and the launcher, in the untrusted (phases)
  * path: the build passes and the buildpack's own lines say what it saw. With a registry cache
@@ -43,6 +45,16 @@ binding) cp /platform/bindings/npm/.npmrc "$L/npmrc" ;;
 secret) printf '[global]\\nindex-url = %s\\n' "$(cat /platform/bindings/pypi/index-url)" > "$L/pip.conf" ;;
 metadata) printf '[metadata]\nnote = "%s"\n' "$(cat /platform/bindings/pypi/index-url)" >> "$L.toml" ;;
 setuid) printf '#!/bin/sh\\nid\\n' > "$L/run-as-owner"; chmod 4755 "$L/run-as-owner" ;;
+launch-*)
+  S="$CNB_LAYERS_DIR/shipped"
+  mkdir -p "$S/bin"
+  printf '[types]\\nlaunch = true\\n' > "$S.toml"
+  case "$HOSTILE_CASE" in
+  launch-binding) cp /platform/bindings/npm/.npmrc "$S/bin/npmrc" ;;
+  launch-setuid) printf '#!/bin/sh\\nid\\n' > "$S/bin/run-as-owner"; chmod 6755 "$S/bin/run-as-owner" ;;
+  launch-writable) mkdir -p "$S/drop"; chmod 0777 "$S/drop" ;;
+  esac
+  ;;
 probe)
   echo harmless > "$L/file"
   for p in "$HOST_KEY:signing key" "$HOST_DOCKER_CONFIG:registry credentials" "$OTHER_CACHES:build caches" "$HOST_FILE:host file" /root/.docker/config.json:root-docker-config /cache:cache /layout-repo:layout-repo; do
@@ -162,6 +174,14 @@ describe.sequential("hostile buildpacks: secrets and launch layers", () => {
       "setuid",
       /^layer acme\/hostile:stolen \(image and cache\) has a setuid\/setgid file: \/layers\/acme_hostile\/stolen\/run-as-owner \(mode 4755\): nothing was written/,
     ],
+    [
+      "launch-binding",
+      /^binding "npm" \(its \.npmrc\) is in layer acme\/hostile:shipped \(image\) at \/layers\/acme_hostile\/shipped\/bin\/npmrc: nothing was written/,
+    ],
+    [
+      "launch-setuid",
+      /^layer acme\/hostile:shipped \(image\) has a setuid\/setgid file: \/layers\/acme_hostile\/shipped\/bin\/run-as-owner \(mode 6755\): nothing was written/,
+    ],
   ])(
     "%s: caught in one line, the output and the cache as they were",
     { timeout: 600_000 },
@@ -178,6 +198,15 @@ describe.sequential("hostile buildpacks: secrets and launch layers", () => {
       console.log(`hostile ${hostileCase}: ${err?.message} (${Date.now() - t0} ms)`);
     },
   );
+
+  test("a world-writable dir in a launch-only layer is named in a warning, read from the layer's directory", {
+    timeout: 600_000,
+  }, async () => {
+    const r = await build("launch-writable");
+    expect(r.text).toMatch(
+      /^Warning: layer acme\/hostile:shipped has world-writable entries: \/layers\/acme_hostile\/shipped\/drop$/m,
+    );
+  });
 
   test("cnbkit build --secret: the same catch, as the user sees it: one error line and a non-zero exit", {
     timeout: 600_000,

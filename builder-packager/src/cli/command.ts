@@ -31,7 +31,10 @@ export interface Invocation {
 }
 
 /**
- * A subcommand of `cnbkit`.
+ * A subcommand of `cnbkit`: its declaration (what `--help` and flag parsing need) and `run`.
+ * A command's file holds only the declaration; `run` imports the module that does the work
+ * (`<file>-run.ts`) with {@link lazyRun}, so starting `cnbkit` parses no command's code but
+ * the one it runs.
  *
  * @example
  * export const inspect: Command = {
@@ -39,7 +42,7 @@ export interface Invocation {
  *   usage: "cnbkit inspect <image> [--json]",
  *   positionals: { min: 1, max: 1, names: "<image>" },
  *   options: { json: { type: "boolean", help: "print JSON" } },
- *   run: async ({ positionals, values, out }) => { ... },
+ *   run: lazyRun(() => import("./inspect-run.js")),
  * };
  */
 export interface Command {
@@ -54,6 +57,21 @@ export interface Command {
   options: Record<string, OptionSpec>;
   /** Returns the process exit code (0 when omitted). */
   run(inv: Invocation): Promise<number | undefined>;
+}
+
+/** What a command's run module (`<command>-run.ts`) exports. */
+export interface CommandModule {
+  /** Does the command; returns the process exit code (0 when omitted). */
+  run(inv: Invocation): Promise<number | undefined>;
+}
+
+/**
+ * A command's `run` that imports its module only when the command runs. Every command's code
+ * and the stages it uses would otherwise be parsed and evaluated by every `cnbkit` start,
+ * `--version` and `--help` included (issue 76).
+ */
+export function lazyRun(load: () => Promise<CommandModule>): Command["run"] {
+  return async (inv) => (await load()).run(inv);
 }
 
 const COMMON: Record<string, OptionSpec> = {

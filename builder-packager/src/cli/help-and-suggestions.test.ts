@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { helpText, parseInvocation } from "./command.js";
 import { commands } from "./commands/index.js";
-import { parseMemoryLimit } from "./commands/run.js";
+import { parseMemoryLimit } from "./commands/run-run.js";
 import { editDistance, nearest } from "./nearest.js";
 import { runCli } from "../../../test/support/cli.js";
 

@@ -1,17 +1,5 @@
 /** `cnbkit base create`: Debian build and run images (13 by default, 12 with --debian 12) made with debootstrap. */
-import { resolve } from "node:path";
-import { CnbError } from "@cnbkit/framework";
-import {
-  BASE_FLAVORS,
-  type BaseFlavor,
-  ensureBaseImages,
-  DEBIAN_RELEASES,
-  DEFAULT_DEBIAN_RELEASE,
-  ensureMultiArchBaseImages,
-  parseBaseTarget,
-  parseDebianRelease,
-} from "../../base/index.js";
-import { type Command, listOption, stringOption } from "../command.js";
+import { type Command, lazyRun } from "../command.js";
 
 /** `cnbkit base create [--output oci:<dir>] [--arch amd64|arm64 | --target <os/arch>...] [--flavor standard|slim|tiny] [--debian 13|12]`. */
 export const baseCreateCommand: Command = {
@@ -59,50 +47,8 @@ export const baseCreateCommand: Command = {
     debian: {
       type: "string",
       value: "<version>",
-      help: `the Debian release: ${DEBIAN_RELEASES.map((r) => `${r.version} (${r.codename})`).join(" or ")}; default ${DEFAULT_DEBIAN_RELEASE.version}`,
+      help: "the Debian release: 13 (trixie) or 12 (bookworm); default 13",
     },
   },
-  async run(inv) {
-    const output = stringOption(inv, "output");
-    if (output && !output.startsWith("oci:")) throw new CnbError(`--output "${output}" must be oci:<dir>`);
-    const arch = stringOption(inv, "arch");
-    if (arch !== undefined && arch !== "amd64" && arch !== "arm64") {
-      throw new CnbError(`--arch "${arch}" is not amd64 or arm64`);
-    }
-    const flavor = stringOption(inv, "flavor") ?? "standard";
-    if (!BASE_FLAVORS.includes(flavor as BaseFlavor)) {
-      throw new CnbError(
-        `--flavor "${flavor}" is not ${BASE_FLAVORS.slice(0, -1).join(", ")} or ${BASE_FLAVORS.at(-1)}`,
-      );
-    }
-    const debian = stringOption(inv, "debian");
-    const release = debian === undefined ? DEFAULT_DEBIAN_RELEASE : parseDebianRelease(debian, "--debian");
-    const targets = listOption(inv, "target").map((t) => parseBaseTarget(t, "--target"));
-    if (targets.length > 0 && arch !== undefined) throw new CnbError("give --arch or --target, not both");
-    if (targets.length > 1) {
-      if (!output) throw new CnbError("several --target need --output oci:<dir> (the image indexes go there)");
-      const { build, run } = await ensureMultiArchBaseImages({
-        arches: targets,
-        output: resolve(output.slice(4)),
-        flavor: flavor as BaseFlavor,
-        release,
-        onProgress: inv.err,
-      });
-      for (const r of [build, run]) {
-        inv.out(`${r.role} image  ${r.ref}  ${r.digest}  (${r.images.map((i) => `linux/${i.arch}`).join(", ")})`);
-      }
-      return 0;
-    }
-    const one = targets[0] ?? arch;
-    const { build, run } = await ensureBaseImages({
-      ...(output ? { output: resolve(output.slice(4)) } : {}),
-      ...(one ? { arch: one } : {}),
-      flavor: flavor as BaseFlavor,
-      release,
-      onProgress: inv.err,
-    });
-    inv.out(`build image  ${build.ref}  ${build.digest}`);
-    inv.out(`run image    ${run.ref}  ${run.digest}`);
-    return 0;
-  },
+  run: lazyRun(() => import("./base-create-run.js")),
 };

@@ -1,16 +1,5 @@
 /** `cnbkit base extend`: a Dockerfile's apt-get / COPY / ENV / LABEL on a base image, without Docker. */
-import { CnbError } from "@cnbkit/framework";
-import { extendImage } from "../../extensions/index.js";
-import { type Command, listOption, stringOption } from "../command.js";
-import { absoluteRef } from "../refs.js";
-
-/** Splits repeated, comma-separated flag values (`--apt a,b --apt c`). */
-function commaList(values: string[]): string[] {
-  return values
-    .flatMap((v) => v.split(","))
-    .map((v) => v.trim())
-    .filter(Boolean);
-}
+import { type Command, lazyRun } from "../command.js";
 
 /** `cnbkit base extend <image> [--apt ...] [--ca-cert ...] [--env K=V] [--label K=V] [--copy SRC:DEST] --output <ref>`. */
 export const baseExtendCommand: Command = {
@@ -67,24 +56,5 @@ export const baseExtendCommand: Command = {
       help: "copy a file or directory from this machine to the absolute DEST",
     },
   },
-  async run(inv) {
-    const output = stringOption(inv, "output");
-    if (!output)
-      throw new CnbError("base extend needs --output <oci:dir[:tag]|ref>", {
-        hint: "e.g. --output oci:out/base-ext:run",
-      });
-    const result = await extendImage({
-      image: absoluteRef(inv.positionals[0]!),
-      output: absoluteRef(output),
-      apt: commaList(listOption(inv, "apt")),
-      caCerts: listOption(inv, "ca-cert"),
-      env: listOption(inv, "env"),
-      labels: listOption(inv, "label"),
-      copies: listOption(inv, "copy"),
-      onProgress: inv.err,
-    });
-    inv.out(`extended image  ${output}  ${result.digest}`);
-    for (const p of result.platforms ?? []) inv.out(`  linux/${p.platform.architecture}  ${p.digest}`);
-    return 0;
-  },
+  run: lazyRun(() => import("./base-extend-run.js")),
 };

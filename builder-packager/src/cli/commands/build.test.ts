@@ -2,7 +2,8 @@
 import { resolve } from "node:path";
 import { expect, test } from "vitest";
 import { helpText, parseInvocation } from "../command.js";
-import { buildCommand, packBuildFlags, parseCreationTime, parseEnvPairs } from "./build.js";
+import { buildCommand } from "./build.js";
+import { packBuildFlags, parseCreationTime, parseEnvPairs } from "./build-run.js";
 
 const io = { out: () => {}, err: () => {} };
 const parse = (...argv: string[]) => parseInvocation(buildCommand, ["app", "-B", "b", "-o", "oci:out", ...argv], io)!;

@@ -1,9 +1,5 @@
 /** `cnbkit builder create`: builder.toml → builder image in an OCI layout or a registry. */
-import { resolve } from "node:path";
-import { CnbError } from "@cnbkit/framework";
-import { createBuilder } from "../../builder/index.js";
-import { type Command, listOption, stringOption } from "../command.js";
-import { absoluteRef } from "../refs.js";
+import { type Command, lazyRun } from "../command.js";
 
 /** `cnbkit builder create <builder.toml> --output oci:<dir> | --publish <ref>`. */
 export const builderCreateCommand: Command = {
@@ -35,26 +31,5 @@ export const builderCreateCommand: Command = {
       help: "build for this target instead of builder.toml's [[targets]]; several make one image index",
     },
   },
-  async run(inv) {
-    const output = stringOption(inv, "output");
-    const publish = stringOption(inv, "publish");
-    if (!output === !publish) throw new CnbError("give exactly one of --output oci:<dir> or --publish <ref>");
-    const target = output ?? publish!;
-    if (output && !output.startsWith("oci:")) {
-      throw new CnbError(`--output "${output}" must be an OCI layout, oci:<dir>[:tag]`, {
-        hint: "Use --publish <ref> to push to a registry.",
-      });
-    }
-    const result = await createBuilder({
-      config: resolve(inv.positionals[0]!),
-      output: absoluteRef(target),
-      targets: listOption(inv, "target"),
-      runImageRepo: stringOption(inv, "run-image-repo"),
-      onProgress: inv.err,
-      store: { insecure: inv.values["insecure-registry"] === true },
-    });
-    inv.out(`Created builder with ${result.buildpacks.length} buildpacks for ${result.targets.join(", ")}`);
-    inv.out(`  ${result.output} (${result.digest})`);
-    return 0;
-  },
+  run: lazyRun(() => import("./builder-create-run.js")),
 };

@@ -1,8 +1,6 @@
 /** `cnbkit fleet scan`: an inventory of every CNB app image the targets name, from metadata alone. */
-import { existsSync } from "node:fs";
-import { type FleetInventory, readInventory, writeInventory } from "../../fleet/index.js";
-import { type Command, stringOption } from "../command.js";
-import { scanWithProgress, summaryLines, TARGET_OPTIONS } from "./fleet-input.js";
+import { type Command, lazyRun } from "../command.js";
+import { TARGET_OPTIONS } from "./fleet-options.js";
 
 /** `cnbkit fleet scan <target>... [--output fleet.json] [--previous fleet.json] [--key cosign.pub]`. */
 export const fleetScanCommand: Command = {
@@ -31,21 +29,5 @@ export const fleetScanCommand: Command = {
     "cnbkit fleet scan 10.0.0.5:5000/apps/ --insecure-registry",
     "cnbkit fleet scan 127.0.0.1:5000/apps/ --kubernetes --kube-context prod --kube-namespace shop -o fleet.json",
   ],
-  async run(inv) {
-    const output = stringOption(inv, "output") ?? "fleet.json";
-    const previousFile = stringOption(inv, "previous");
-    let previous: FleetInventory | undefined;
-    if (previousFile) previous = await readInventory(previousFile);
-    else if (existsSync(output)) {
-      previous = await readInventory(output).catch((err: Error) => {
-        inv.err(`note: not reusing ${output} (${err.message}); scanning everything`);
-        return undefined;
-      });
-    }
-    const { inventory, summary } = await scanWithProgress(inv, previous);
-    await writeInventory(output, inventory);
-    for (const line of summaryLines(inventory, summary)) inv.out(line);
-    inv.out(`Wrote ${output} (${inventory.schema})`);
-    return inventory.errors.length ? 1 : 0;
-  },
+  run: lazyRun(() => import("./fleet-scan-run.js")),
 };

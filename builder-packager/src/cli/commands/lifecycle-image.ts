@@ -1,8 +1,5 @@
 /** `cnbkit lifecycle image`: a `buildpacksio/lifecycle`-shaped image from the lifecycle's verified release tarballs. */
-import { CnbError } from "@cnbkit/framework";
-import { createLifecycleImage, DEFAULT_CA_BUNDLE, DEFAULT_LIFECYCLE_TARGETS } from "../../lifecycle-image/index.js";
-import { type Command, listOption, stringOption } from "../command.js";
-import { absoluteRef } from "../refs.js";
+import { type Command, lazyRun } from "../command.js";
 
 /** `cnbkit lifecycle image --version <v> --output <ref|oci:dir[:tag]> [--target os/arch]... [--ca-bundle file]`. */
 export const lifecycleImageCommand: Command = {
@@ -16,7 +13,7 @@ export const lifecycleImageCommand: Command = {
     "and WorkingDir /layers, on a small layer of cnbkit's own in place of distroless/static: /etc/passwd and /etc/group",
     "(root, nonroot 65532), /tmp and the CA bundle. Tarballs come from GitHub, or CNBKIT_LIFECYCLE_MIRROR (a URL or",
     "directory laid out like releases/download), and must match the sha256 the release publishes.",
-    `The CA bundle is this machine's (${DEFAULT_CA_BUNDLE}) unless --ca-bundle names another: give one that also`,
+    "The CA bundle is this machine's (/etc/ssl/certs/ca-certificates.crt) unless --ca-bundle names another: give one that also",
     "trusts your own registry's CA.",
   ].join("\n"),
   positionals: { min: 0, max: 0, names: "" },
@@ -37,38 +34,14 @@ export const lifecycleImageCommand: Command = {
       type: "string",
       multiple: true,
       value: "<os/arch>",
-      help: `linux/amd64 or linux/arm64 (default: ${DEFAULT_LIFECYCLE_TARGETS.join(" and ")}); several make one image index`,
+      help: "linux/amd64 or linux/arm64 (default: linux/amd64 and linux/arm64); several make one image index",
     },
     "ca-bundle": {
       type: "string",
       value: "<file.pem>",
-      help: `the CA certificates for /etc/ssl/certs/ca-certificates.crt (default: ${DEFAULT_CA_BUNDLE})`,
+      help: "the CA certificates for /etc/ssl/certs/ca-certificates.crt (default: /etc/ssl/certs/ca-certificates.crt)",
     },
     "insecure-registry": { type: "boolean", help: "use plain HTTP for a non-loopback registry" },
   },
-  async run(inv) {
-    const version = stringOption(inv, "version");
-    const output = stringOption(inv, "output");
-    if (!version)
-      throw new CnbError("cnbkit lifecycle image: --version is required", { hint: "e.g. --version 0.21.17" });
-    if (!output) {
-      throw new CnbError("cnbkit lifecycle image: --output is required", {
-        hint: "e.g. --output oci:out/lifecycle or --output registry.internal/buildpacksio/lifecycle:0.21.17",
-      });
-    }
-    const started = Date.now();
-    const result = await createLifecycleImage({
-      version,
-      output: absoluteRef(output),
-      targets: listOption(inv, "target"),
-      caBundle: stringOption(inv, "ca-bundle"),
-      onProgress: inv.err,
-      store: { insecure: inv.values["insecure-registry"] === true },
-    });
-    inv.out(
-      `Made lifecycle ${result.version} image for ${result.targets.join(", ")} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
-    );
-    inv.out(`  ${output} (${result.digest})`);
-    return 0;
-  },
+  run: lazyRun(() => import("./lifecycle-image-run.js")),
 };

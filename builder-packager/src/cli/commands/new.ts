@@ -1,6 +1,5 @@
 /** `cnbkit new`: a buildpack, composite, builder or image extension project from a template. */
-import { scaffold, TEMPLATES, type TemplateName } from "../../scaffold/index.js";
-import { type Command, stringOption } from "../command.js";
+import { type Command, lazyRun } from "../command.js";
 
 /** `cnbkit new <dir> [--template buildpack|composite|builder|extension] [--id …] [--name …]`. */
 export const newCommand: Command = {
@@ -23,23 +22,14 @@ export const newCommand: Command = {
     "cnbkit new my-apt --template extension --id acme/apt",
   ],
   options: {
-    template: { type: "string", short: "t", value: "<template>", help: `${TEMPLATES.join(", ")} (default buildpack)` },
+    template: {
+      type: "string",
+      short: "t",
+      value: "<template>",
+      help: "buildpack, composite, builder, extension (default buildpack)",
+    },
     id: { type: "string", value: "<id>", help: "buildpack id, e.g. acme/hello (default example/<dir>)" },
     name: { type: "string", value: "<name>", help: "human name (default from <dir>)" },
   },
-  async run(inv) {
-    const id = stringOption(inv, "id");
-    const name = stringOption(inv, "name");
-    const result = await scaffold({
-      template: (stringOption(inv, "template") ?? "buildpack") as TemplateName,
-      dir: inv.positionals[0]!,
-      ...(id === undefined ? {} : { id }),
-      ...(name === undefined ? {} : { name }),
-    });
-    inv.out(`Created ${result.template} ${result.id} (${result.name}) in ${result.dir}: ${result.files.length} files`);
-    inv.out("");
-    inv.out("Next steps:");
-    for (const step of result.nextSteps) inv.out(`  ${step}`);
-    return 0;
-  },
+  run: lazyRun(() => import("./new-run.js")),
 };

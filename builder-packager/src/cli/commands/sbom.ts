@@ -1,9 +1,5 @@
 /** `cnbkit sbom`: the SBOM files the lifecycle put in an app image. */
-import { resolve } from "node:path";
-import { CnbError } from "@cnbkit/framework";
-import { exportSbom, parsePlatforms } from "../../platform/index.js";
-import { type Command, listOption, stringOption } from "../command.js";
-import { imageRef } from "../refs.js";
+import { type Command, lazyRun } from "../command.js";
 
 /** `cnbkit sbom <image> --output <dir>`. */
 export const sbomCommand: Command = {
@@ -23,13 +19,5 @@ export const sbomCommand: Command = {
       help: "which image of an image index, e.g. linux/arm64 (default: this machine's)",
     },
   },
-  async run(inv) {
-    const out = resolve(stringOption(inv, "output", true));
-    const platforms = parsePlatforms(listOption(inv, "platform"));
-    if (platforms.length > 1) throw new CnbError("--platform: one platform's SBOM at a time; give one os/arch");
-    const files = await exportSbom(imageRef(inv.positionals[0]!), out, platforms[0]);
-    for (const f of files) inv.out(f);
-    inv.err(`${files.length} SBOM files written to ${out}`);
-    return 0;
-  },
+  run: lazyRun(() => import("./sbom-run.js")),
 };

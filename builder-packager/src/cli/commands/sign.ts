@@ -1,9 +1,5 @@
 /** `cnbkit sign`: sign an image (and attest its SBOMs) as cosign would, in a registry or an OCI layout. */
-import { CnbError } from "@cnbkit/framework";
-import { parseReference } from "../../oci/index.js";
-import { loadSigningKey, markSignedImage, resolveDigest, signImage } from "../../supply-chain/index.js";
-import { type Command, stringOption } from "../command.js";
-import { imageRef } from "../refs.js";
+import { type Command, lazyRun } from "../command.js";
 
 /** `cnbkit sign <image> --key <file>`. */
 export const signCommand: Command = {
@@ -24,18 +20,5 @@ export const signCommand: Command = {
   options: {
     key: { type: "string", short: "k", value: "<file>", help: "the private key, e.g. --key cosign.key" },
   },
-  async run(inv) {
-    const image = imageRef(inv.positionals[0]!);
-    const key = await loadSigningKey(stringOption(inv, "key", true), { flag: "--key" });
-    const ref = parseReference(image);
-    const digest = await resolveDigest(ref).catch((err: unknown) => {
-      throw err instanceof CnbError ? err : new CnbError(`cannot read ${inv.positionals[0]}: ${String(err)}`);
-    });
-    const result = await signImage({ ref, digest, key });
-    await markSignedImage(ref, digest);
-    inv.out(
-      `Signed ${inv.positionals[0]} (${digest}) with ${key.algorithm}: ${result.signatures} signature(s) in ${result.where}`,
-    );
-    return 0;
-  },
+  run: lazyRun(() => import("./sign-run.js")),
 };

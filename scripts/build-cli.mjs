@@ -1,13 +1,17 @@
-// Bundles the cnbkit CLI into one ESM file (builder-packager/dist/cnbkit.mjs, or the path
-// given as the first argument) so it runs on plain Node without a TypeScript loader.
+// Bundles the cnbkit CLI for plain Node (no TypeScript loader): an ESM entry,
+// builder-packager/dist/cnbkit.mjs (or the path given as the first argument), and beside it
+// chunks/, what the entry loads with import() only when a command runs. esbuild splits the
+// bundle there (`splitting`), so `cnbkit --version` or `cnbkit fleet scan --help` parses the
+// commands' declarations and not every stage's code and dependencies (2.9 MB in one file cost
+// every command ~60-80 ms of its start; issue 76).
 //
 // The default output is the @cnbkit/builder-packager package's own dist/ (what `npm pack`
 // ships; its prepack runs this script), so it also gets what `cnbkit new` copies, which lives
 // outside the package in a checkout: templates/ as dist/templates/ and the CA certificates
 // buildpack the builder template vendors as dist/ca-certificates/. A bundle written anywhere
 // else (the tests' per-process CLIs) runs inside the checkout and reads them from there.
-import { chmod, cp, mkdir, rename, rm } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { chmod, cp, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { build } from "esbuild";
 import { nodeBundleOptions } from "./esbuild-node.mjs";
 
@@ -29,15 +33,11 @@ const absentValidators = {
     }));
   },
 };
+/** How long a chunk no build wrote since stays, for CLIs still running from an older entry. */
+const CHUNK_GRACE_MS = 60 * 60 * 1000;
+
 const outfile = process.argv[2] ? resolve(process.argv[2]) : join(packageDist, "cnbkit.mjs");
-await build({
-  ...nodeBundleOptions,
-  entryPoints: [join(root, "builder-packager", "src", "cli", "bin.ts")],
-  outfile,
-  banner: { js: `#!/usr/bin/env node\n${nodeBundleOptions.banner.js}` },
-  plugins: [absentValidators],
-});
-await chmod(outfile, 0o755);
+await bundle(outfile);
 if (dirname(outfile) === packageDist) {
   await copyAssets(join(root, "templates"), join(packageDist, "templates"));
   // The files scaffold.ts vendors (VENDORED there): no package.json, no node_modules.
@@ -68,4 +68,54 @@ async function copyAssets(from, to, only) {
   });
   await rename(tmp, to);
   await rm(old, { recursive: true, force: true });
+}
+
+/**
+ * Bundles the CLI to `outfile` and its chunks to `chunks/` beside it. Written to a directory
+ * of its own first; then the chunks are moved in (content-hashed names: a chunk that is there
+ * already has the same bytes) before the entry is renamed over the old one, so a CLI started
+ * meanwhile finds every chunk its entry names.
+ */
+async function bundle(outfile) {
+  const ext = extname(outfile) || ".mjs";
+  const tmp = join(dirname(outfile), `.${basename(outfile)}-${process.pid}`);
+  await rm(tmp, { recursive: true, force: true });
+  const result = await build({
+    ...nodeBundleOptions,
+    entryPoints: { [basename(outfile, ext)]: join(root, "builder-packager", "src", "cli", "bin.ts") },
+    outdir: tmp,
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+    outExtension: { ".js": ext },
+    banner: { js: `#!/usr/bin/env node\n${nodeBundleOptions.banner.js}` },
+    plugins: [absentValidators],
+    metafile: true,
+  });
+  const chunks = join(dirname(outfile), "chunks");
+  await mkdir(chunks, { recursive: true });
+  const written = new Set();
+  for (const file of Object.keys(result.metafile.outputs).map((f) => resolve(f))) {
+    if (dirname(file) !== join(tmp, "chunks")) continue;
+    written.add(basename(file));
+    await rename(file, join(chunks, basename(file)));
+  }
+  await chmod(join(tmp, basename(outfile)), 0o755);
+  await rename(join(tmp, basename(outfile)), outfile);
+  await rm(tmp, { recursive: true, force: true });
+  await pruneChunks(chunks, written);
+}
+
+/**
+ * Removes the chunks of older builds, so they do not pile up across rebuilds: those this build
+ * did not write, once they are CHUNK_GRACE_MS old (a `cnbkit build` started from the previous
+ * entry may still import one of them).
+ */
+async function pruneChunks(chunks, written) {
+  const now = Date.now();
+  for (const name of await readdir(chunks)) {
+    if (written.has(name)) continue;
+    const file = join(chunks, name);
+    const st = await stat(file).catch(() => undefined);
+    if (st && now - st.mtimeMs > CHUNK_GRACE_MS) await rm(file, { force: true });
+  }
 }

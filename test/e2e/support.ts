@@ -170,12 +170,13 @@ export async function getFromImage(
 
 /** The CLI bundled for this process (as scripts/build-cli.mjs bundles it). */
 export async function bundleCli(): Promise<{ path: string; remove(): Promise<void> }> {
-  const dir = join(E2E_DIR, "cli");
+  // A directory of its own: the bundle is an entry and chunks/ beside it, removed together.
+  const dir = join(E2E_DIR, "cli", `cnbkit-${process.pid}`);
   await mkdir(dir, { recursive: true });
-  const path = join(dir, `cnbkit-${process.pid}.mjs`);
+  const path = join(dir, "cnbkit.mjs");
   const r = spawnSync(process.execPath, [join(ROOT, "scripts/build-cli.mjs"), path], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`scripts/build-cli.mjs failed: ${r.stderr}`);
-  return { path, remove: () => rm(path, { force: true }) };
+  return { path, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** What an e2e file that drives the CLI against the reference builder needs (see cliSession). */

@@ -352,6 +352,8 @@ describe.sequential("docs/getting-started.md, run as a new user against a regist
     expect(lstatSync(join(prefix, "bin", "cnbkit")).isSymbolicLink()).toBe(true);
     const files = installedFiles(dir);
     expect(files).toContain("dist/cnbkit.mjs");
+    // What the entry imports when a command runs (scripts/build-cli.mjs splits the bundle).
+    expect(files.some((f) => f.startsWith("dist/chunks/"))).toBe(true);
     expect(files).toContain("dist/templates/buildpack/buildpack.toml");
     expect(files).toContain("dist/ca-certificates/src/index.ts");
     expect(files.filter((f) => f.startsWith("src/"))).toEqual([]);

@@ -102,6 +102,8 @@ describe("scaffold", () => {
       templates: join(pkgDir, "dist", "templates"),
       caCertificates: join(pkgDir, "dist", "ca-certificates"),
     });
+    // `cnbkit new`'s code is a chunk of the bundle, in dist/chunks/ (scripts/build-cli.mjs).
+    expect(locateSources(join(pkgDir, "dist", "chunks")).templates).toBe(join(pkgDir, "dist", "templates"));
     // The bundled CLI of a checkout (builder-packager/dist/cnbkit.mjs), packed or not.
     expect(locateSources(join(repo, "builder-packager", "dist"))).toEqual({
       templates: join(repo, "templates"),

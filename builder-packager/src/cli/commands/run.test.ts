@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ensureBaseImages } from "../../base/index.js";
@@ -23,14 +23,15 @@ beforeAll(async () => {
   images = await sleeperImages(run.ref, join(work, "images"), ["a"]);
   failing = (await sleeperImages(run.ref, join(work, "failing"), ["f"], 'echo "up f"; exit 3')).f as string;
   // Inside the repo, so the bundle finds its external packages in node_modules.
-  const dir = join(ROOT, "node_modules/.cache/cnbkit-scripts");
+  // A directory of its own: the bundle is an entry and chunks/ beside it, removed together.
+  const dir = join(ROOT, `node_modules/.cache/cnbkit-scripts/run-test-${process.pid}`);
   await mkdir(dir, { recursive: true });
-  cli = join(dir, `cnbkit-run-test-${process.pid}.mjs`);
+  cli = join(dir, "cnbkit.mjs");
   const b = spawnSync(process.execPath, [join(ROOT, "scripts/build-cli.mjs"), cli], { encoding: "utf8" });
   if (b.status !== 0) throw new Error(`scripts/build-cli.mjs failed: ${b.stderr}`);
 }, 600_000);
 afterAll(async () => {
-  if (cli) await rm(cli, { force: true });
+  if (cli) await rm(dirname(cli), { recursive: true, force: true });
   if (work) await rm(work, { recursive: true, force: true });
 });
 

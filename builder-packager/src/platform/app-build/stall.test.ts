@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ensureBaseImages } from "../../base/index.js";
 import { testBuilderRootfs } from "../test-fixtures.js";
@@ -37,7 +37,8 @@ beforeAll(async () => {
   builder = await testBuilderRootfs(build.rootfs, run.ref);
   await writeFile(join(builder, "cnb/buildpacks/test_server/0.0.1/bin/detect"), DETECT, { mode: 0o755 });
   // Inside the repo, where the bundle's external packages (esbuild) resolve.
-  cli = join(ROOT, ".cnbkit", "test-cli", `cnbkit-stall-${process.pid}.mjs`);
+  // In a directory of its own: the bundle is an entry and chunks/ beside it, removed together.
+  cli = join(ROOT, ".cnbkit", "test-cli", `stall-${process.pid}`, "cnbkit.mjs");
   const b = spawnSync(process.execPath, [join(ROOT, "scripts/build-cli.mjs"), cli], { encoding: "utf8" });
   if (b.status !== 0) throw new Error(`scripts/build-cli.mjs: ${b.stderr}`);
   app = join(work, "app");
@@ -45,7 +46,7 @@ beforeAll(async () => {
   await writeFile(join(app, "index.html"), "<h1>stall</h1>\n");
 }, 1_800_000);
 afterAll(async () => {
-  if (cli) await rm(cli, { force: true });
+  if (cli) await rm(dirname(cli), { recursive: true, force: true });
   if (builder) await rm(join(builder, ".."), { recursive: true, force: true });
   if (work) await rm(work, { recursive: true, force: true });
 });

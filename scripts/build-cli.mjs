@@ -33,8 +33,11 @@ const absentValidators = {
     }));
   },
 };
-/** How long a chunk no build wrote since stays, for CLIs still running from an older entry. */
-const CHUNK_GRACE_MS = 60 * 60 * 1000;
+/**
+ * How long a chunk no build wrote since stays, for CLIs still running from an older entry. None
+ * when `npm pack` runs this (prepack): the package ships dist/chunks/ whole, this build's only.
+ */
+const CHUNK_GRACE_MS = process.env.npm_lifecycle_event === "prepack" ? 0 : 60 * 60 * 1000;
 
 const outfile = process.argv[2] ? resolve(process.argv[2]) : join(packageDist, "cnbkit.mjs");
 await bundle(outfile);
@@ -79,29 +82,32 @@ async function copyAssets(from, to, only) {
 async function bundle(outfile) {
   const ext = extname(outfile) || ".mjs";
   const tmp = join(dirname(outfile), `.${basename(outfile)}-${process.pid}`);
-  await rm(tmp, { recursive: true, force: true });
-  const result = await build({
-    ...nodeBundleOptions,
-    entryPoints: { [basename(outfile, ext)]: join(root, "builder-packager", "src", "cli", "bin.ts") },
-    outdir: tmp,
-    splitting: true,
-    chunkNames: "chunks/[name]-[hash]",
-    outExtension: { ".js": ext },
-    banner: { js: `#!/usr/bin/env node\n${nodeBundleOptions.banner.js}` },
-    plugins: [absentValidators],
-    metafile: true,
-  });
   const chunks = join(dirname(outfile), "chunks");
-  await mkdir(chunks, { recursive: true });
   const written = new Set();
-  for (const file of Object.keys(result.metafile.outputs).map((f) => resolve(f))) {
-    if (dirname(file) !== join(tmp, "chunks")) continue;
-    written.add(basename(file));
-    await rename(file, join(chunks, basename(file)));
-  }
-  await chmod(join(tmp, basename(outfile)), 0o755);
-  await rename(join(tmp, basename(outfile)), outfile);
   await rm(tmp, { recursive: true, force: true });
+  try {
+    const result = await build({
+      ...nodeBundleOptions,
+      entryPoints: { [basename(outfile, ext)]: join(root, "builder-packager", "src", "cli", "bin.ts") },
+      outdir: tmp,
+      splitting: true,
+      chunkNames: "chunks/[name]-[hash]",
+      outExtension: { ".js": ext },
+      banner: { js: `#!/usr/bin/env node\n${nodeBundleOptions.banner.js}` },
+      plugins: [absentValidators],
+      metafile: true,
+    });
+    await mkdir(chunks, { recursive: true });
+    for (const file of Object.keys(result.metafile.outputs).map((f) => resolve(f))) {
+      if (dirname(file) !== join(tmp, "chunks")) continue;
+      written.add(basename(file));
+      await rename(file, join(chunks, basename(file)));
+    }
+    await chmod(join(tmp, basename(outfile)), 0o755);
+    await rename(join(tmp, basename(outfile)), outfile);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
   await pruneChunks(chunks, written);
 }
 
@@ -116,6 +122,6 @@ async function pruneChunks(chunks, written) {
     if (written.has(name)) continue;
     const file = join(chunks, name);
     const st = await stat(file).catch(() => undefined);
-    if (st && now - st.mtimeMs > CHUNK_GRACE_MS) await rm(file, { force: true });
+    if (st && now - st.mtimeMs >= CHUNK_GRACE_MS) await rm(file, { force: true });
   }
 }

@@ -6,7 +6,7 @@
  * and owners (layer-hygiene.ts). A secret or a setuid file stops the build in one line,
  * before anything is copied out, and puts the cache back as it was (cache-snapshot.ts). An
  * image layer the exporter has just made from a buildpack's layer dir is read from that dir
- * when its tar's head shows the findings are the same (dir-layer-scan.ts), not gunzipped.
+ * when the dir makes its tar again, byte for byte (dir-layer-scan.ts), not gunzipped.
  *
  * The lifecycle always exports to cnbkit's layout repository in the per-build work dir
  * (build-app.ts), registry output included, so "before anything is written" needs no extra
@@ -83,8 +83,9 @@ export async function checkNewLayers(input: LayerCheckInput): Promise<void> {
     warnHygiene(input.say, layer, scan.hygiene);
   }
   const secs = ((performance.now() - started) / 1000).toFixed(1);
+  const fromDirs = scans.filter((s) => s.fromDir).length;
   input.say(
-    `Checked ${layers.length} new layer${layers.length === 1 ? "" : "s"} (${(bytes / 1e6).toFixed(0)} MB) for ${input.needles.length} secret value${input.needles.length === 1 ? "" : "s"} and setuid files in ${secs} s`,
+    `Checked ${layers.length} new layer${layers.length === 1 ? "" : "s"} (${(bytes / 1e6).toFixed(0)} MB) for ${input.needles.length} secret value${input.needles.length === 1 ? "" : "s"} and setuid files in ${secs} s${fromDirs ? `, ${fromDirs} read from ${fromDirs === 1 ? "its layer directory" : "their layer directories"}` : ""}`,
   );
 }
 
@@ -92,9 +93,9 @@ export async function checkNewLayers(input: LayerCheckInput): Promise<void> {
 const SCAN_CONCURRENCY = 2;
 
 /** Each layer's scan, {@link SCAN_CONCURRENCY} at a time, in the layers' order. */
-async function scanAll(layers: NewLayer[], input: LayerCheckInput): Promise<LayerScan[]> {
+async function scanAll(layers: NewLayer[], input: LayerCheckInput): Promise<DoneScan[]> {
   const needles = input.needles.map((n) => n.bytes);
-  const scans: LayerScan[] = [];
+  const scans: DoneScan[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < layers.length) {
@@ -106,13 +107,21 @@ async function scanAll(layers: NewLayer[], input: LayerCheckInput): Promise<Laye
   return scans;
 }
 
-/** One layer's scan: from its buildpack's dir when that gives the tar's findings, else from its tar. */
-async function scanLayer(layer: NewLayer, needles: readonly Buffer[], input: LayerCheckInput): Promise<LayerScan> {
+/** A layer's scan, and whether it was read from its buildpack's dir (said in the summary line). */
+type DoneScan = LayerScan & { fromDir: boolean };
+
+/** One layer's scan: from its buildpack's dir when that makes its tar again, else from its tar. */
+async function scanLayer(layer: NewLayer, needles: readonly Buffer[], input: LayerCheckInput): Promise<DoneScan> {
   const fromDir =
     layer.dir && input.layersDir
-      ? await scanLayerDir(layer.file, input.layersDir, layer.dir, needles, input.owner)
+      ? await scanLayerDir(
+          { blob: layer.file, diffId: layer.diffId, layersDir: input.layersDir, dir: layer.dir },
+          needles,
+          input.owner,
+        )
       : undefined;
-  return fromDir ?? scanLayerFile(layer.file, needles, input.owner);
+  if (fromDir) return { ...fromDir, fromDir: true };
+  return { ...(await scanLayerFile(layer.file, needles, input.owner)), fromDir: false };
 }
 
 /**

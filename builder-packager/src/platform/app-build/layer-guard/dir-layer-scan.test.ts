@@ -1,10 +1,11 @@
 /**
- * A new image layer read from its buildpack's dir gives the findings its blob gives. The
- * blob is made by GNU tar the way the lifecycle's exporter makes it (layers/dir.go
- * DirLayer): the parents `layers` and `layers/<buildpack>` with their own owners and modes,
- * then the layer dir and all below it in each dir's byte order, hard links as files, owned by
- * the exporter's user. Then the check itself, through a layout, reads the dir when there is
- * one and the blob when not.
+ * A new image layer read from its buildpack's dir gives the findings its blob gives, and only
+ * when the dir makes the blob's tar again. The blob, testdata/exporter-layer.tar.gz, was made
+ * by the lifecycle's own code (layers.Factory.DirLayer of v0.21.17, testdata/exporter-layer.go)
+ * from the tree {@link buildpackLayer} makes: a secret, a setuid file, a world-writable dir
+ * and fifo, a symlink, a hard link, a file root owns on disk, a name longer than USTAR's
+ * name field, and names whose order differs between a per-dir and a whole-path sort
+ * (testdata/exporter-layer-clean.tar.gz: the same without the setuid file and its symlink).
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -19,139 +20,124 @@ import { checkNewLayers } from "./check-layers.js";
 import { scanLayerDir } from "./dir-layer-scan.js";
 import { scanLayerFile } from "./layer-scan.js";
 
+const BLOB = join(import.meta.dirname, "testdata", "exporter-layer.tar.gz");
+/** The same without the setuid file and the symlink to it. */
+const CLEAN_BLOB = join(import.meta.dirname, "testdata", "exporter-layer-clean.tar.gz");
+const SECRET = "copied-secret-value-42";
+const LONG = `deep/${"d".repeat(60)}/${"f".repeat(50)}`;
+const owner = { uid: 1000, gid: 1000 };
+const needles = [Buffer.from("nothing-here-0"), Buffer.from(SECRET)];
+
 /** One temp dir for the file, a case's own dir inside it. */
 let work = "";
+let diffId = "";
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "cnbkit-dir-layer-scan-"));
+  diffId = `sha256:${createHash("sha256")
+    .update(gunzipSync(await readFile(BLOB)))
+    .digest("hex")}`;
 });
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
-const tmp = () => mkdtemp(join(work, "case-"));
 
-const owner = { uid: 1000, gid: 1000 };
-const SECRET = "copied-secret-value-42";
-const needles = [Buffer.from("nothing-here-0"), Buffer.from(SECRET)];
-
-/**
- * `<root>/layers/acme_bp/tools` as a buildpack leaves it: a secret in a config file (and in
- * a later one, which must not be the one named), a setuid file, a world-writable dir and
- * fifo, a symlink, a hard link, a file root owns on disk (the tar says the exporter's user),
- * names whose order differs between a per-dir and a whole-path sort (`a/` before `a-c`).
- */
-async function buildpackLayer(root: string): Promise<string> {
+/** `<root>/layers/acme_bp/tools` as the blob was made from it (every mode set, whatever the umask). */
+async function buildpackLayer(root: string, setuid = true): Promise<string> {
   const layer = join(root, "layers", "acme_bp", "tools");
+  const file = async (rel: string, text: string, mode = 0o644) => {
+    await writeFile(join(layer, rel), text);
+    await chmod(join(layer, rel), mode);
+  };
   await mkdir(join(layer, "a", "open"), { recursive: true });
-  await writeFile(join(layer, "a", "config.ini"), `token=${SECRET}\n`);
-  await writeFile(join(layer, "a-c"), `again ${SECRET}`);
-  await writeFile(join(layer, "su-ish"), "#!/bin/sh\nid\n");
-  await chmod(join(layer, "su-ish"), 0o4755);
-  await chmod(join(layer, "a", "open"), 0o777);
-  execFileSync("mkfifo", ["-m", "0666", join(layer, "pipe")]);
-  await symlink("su-ish", join(layer, "to-su"));
-  await link(join(layer, "a-c"), join(layer, "hard"));
-  await writeFile(join(layer, "rootfile"), "x");
+  await mkdir(join(layer, LONG, ".."), { recursive: true });
+  await file("a/config.ini", `token=${SECRET}\n`);
+  await file("a-c", `again ${SECRET}`);
+  if (setuid) await file("su-ish", "#!/bin/sh\nid\n", 0o4755);
+  await file(LONG, "long name\n");
+  await file("rootfile", "x");
   await chown(join(layer, "rootfile"), 0, 0);
+  execFileSync("mkfifo", ["-m", "0666", join(layer, "pipe")]);
+  if (setuid) await symlink("su-ish", join(layer, "to-su"));
+  await link(join(layer, "a-c"), join(layer, "hard"));
+  for (const d of ["", "a", "deep", `deep/${"d".repeat(60)}`]) await chmod(join(layer, d), 0o755);
+  await chmod(join(layer, "a", "open"), 0o777);
   await chmod(join(root, "layers", "acme_bp"), 0o775);
+  await chmod(join(root, "layers"), 0o755);
   return layer;
 }
 
-/** The exporter's tar of `<root>/layers/<dir>`, gzipped, by GNU tar; the exporter's user is `uid`. */
-function exporterBlob(root: string, dir: string, out: string, uid = 1000): void {
-  const parents = dir.split("/").map((_, i, parts) => `layers/${parts.slice(0, i).join("/")}`.replace(/\/$/, ""));
-  const common = ["-C", root, "--sort=name", "--hard-dereference", "--numeric-owner", "-f", `${out}.tar`];
-  execFileSync("tar", [...common, "-c", "--no-recursion", ...parents]);
-  execFileSync("tar", [...common, "-r", `--owner=${uid}`, `--group=${uid}`, `layers/${dir}`]);
-  execFileSync("gzip", ["-n", "-f", `${out}.tar`]);
-}
-
 describe("a buildpack layer read from its dir", () => {
-  test("the same secret, setuid, world-writable and owner findings as its blob", async () => {
-    const root = await tmp();
+  test("the same secret, setuid, world-writable and owner findings as the lifecycle's blob", async () => {
+    const root = await mkdtemp(join(work, "case-"));
     await buildpackLayer(root);
-    const blob = join(root, "blob");
-    exporterBlob(root, "acme_bp/tools", blob);
-    const viaTar = await scanLayerFile(`${blob}.tar.gz`, needles, owner);
-    const viaDir = await scanLayerDir(`${blob}.tar.gz`, join(root, "layers"), "acme_bp/tools", needles, owner);
+    const layer = { blob: BLOB, diffId, layersDir: join(root, "layers"), dir: "acme_bp/tools" };
+    const viaTar = await scanLayerFile(BLOB, needles, owner);
+    const viaDir = await scanLayerDir(layer, needles, owner);
     expect(viaDir).toEqual(viaTar);
     expect(viaTar.secret).toEqual({ needle: 1, path: "layers/acme_bp/tools/a/config.ini" });
     const paths = (kind: string) => viaTar.hygiene.filter((f) => f.kind === kind).map((f) => f.path);
     expect(paths("setuid")).toEqual(["layers/acme_bp/tools/su-ish"]);
     expect(paths("world-writable")).toEqual(["layers/acme_bp/tools/a/open", "layers/acme_bp/tools/pipe"]);
     expect(paths("owner")).toEqual([]);
-    // No needles: the files need not be read, the figures are the same.
-    expect(await scanLayerDir(`${blob}.tar.gz`, join(root, "layers"), "acme_bp/tools", [], owner)).toEqual(
-      await scanLayerFile(`${blob}.tar.gz`, [], owner),
-    );
+    expect(await scanLayerDir(layer, [], owner)).toEqual(await scanLayerFile(BLOB, [], owner));
   });
 
-  test("a dir that is not what the tar's head shows is not read: another dir, another owner, no dir", async () => {
-    const root = await tmp();
-    await buildpackLayer(root);
+  test("a dir that does not make the blob's tar is not read: another dir, none, another owner, a file changed since", async () => {
+    const root = await mkdtemp(join(work, "case-"));
+    const layer = await buildpackLayer(root);
     await mkdir(join(root, "layers", "acme_bp", "other"));
-    const blob = join(root, "blob");
-    exporterBlob(root, "acme_bp/tools", blob);
-    const layers = join(root, "layers");
-    expect(await scanLayerDir(`${blob}.tar.gz`, layers, "acme_bp/other", needles, owner)).toBeUndefined();
-    expect(await scanLayerDir(`${blob}.tar.gz`, layers, "acme_bp/gone", needles, owner)).toBeUndefined();
-    // An exporter that wrote another user: only the tar says so (every entry below the dir).
-    const foreign = join(root, "foreign");
-    exporterBlob(root, "acme_bp/tools", foreign, 0);
-    expect(await scanLayerDir(`${foreign}.tar.gz`, layers, "acme_bp/tools", needles, owner)).toBeUndefined();
-    const scan = await scanLayerFile(`${foreign}.tar.gz`, needles, owner);
-    expect(scan.hygiene.filter((f) => f.kind === "owner").length).toBeGreaterThan(5);
+    const at = (dir: string) => ({ blob: BLOB, diffId, layersDir: join(root, "layers"), dir });
+    expect(await scanLayerDir(at("acme_bp/tools"), needles, owner)).toBeDefined();
+    expect(await scanLayerDir(at("acme_bp/other"), needles, owner)).toBeUndefined();
+    expect(await scanLayerDir(at("acme_bp/gone"), needles, owner)).toBeUndefined();
+    expect(await scanLayerDir(at("acme_bp/tools"), needles, { uid: 2000, gid: 2000 })).toBeUndefined();
+    // The same size, another byte: only the digest tells.
+    await writeFile(join(layer, "a", "config.ini"), `token=${SECRET.replace("42", "43")}\n`);
+    expect(await scanLayerDir(at("acme_bp/tools"), needles, owner)).toBeUndefined();
   });
 });
 
 describe("the layer check with the build's /layers", () => {
-  /** A layout holding one image whose only layer is the blob of `<root>/layers/acme_bp/tools`. */
-  async function image(root: string): Promise<string> {
-    const blob = join(root, "blob");
-    exporterBlob(root, "acme_bp/tools", blob);
-    const gz = await readFile(`${blob}.tar.gz`);
-    const diffId = `sha256:${createHash("sha256").update(gunzipSync(gz)).digest("hex")}` as const;
+  test("reads a new buildpack layer from its dir when the dir makes its tar, else its blob: the same warnings", async () => {
+    const root = await mkdtemp(join(work, "case-"));
+    const layer = await buildpackLayer(root, false);
+    // The image: the blob made without the setuid file, labelled as acme/bp's layer "tools".
+    const blob = await readFile(CLEAN_BLOB);
+    const cleanId = `sha256:${createHash("sha256").update(gunzipSync(blob)).digest("hex")}` as const;
     const layout = await OciLayout.create(join(root, "layout"));
-    const layer = await layout.putBlob(gz, { mediaType: MEDIA_TYPES.layerGzip });
-    const label = { buildpacks: [{ key: "acme/bp", version: "1", layers: { tools: { sha: diffId } } }] };
+    const desc = await layout.putBlob(blob, { mediaType: MEDIA_TYPES.layerGzip });
+    const label = { buildpacks: [{ key: "acme/bp", version: "1", layers: { tools: { sha: cleanId } } }] };
     const config = imageConfig({
       architecture: "amd64",
       config: { Labels: { "io.buildpacks.lifecycle.metadata": JSON.stringify(label) } },
-      diffIds: [diffId],
+      diffIds: [cleanId],
     });
-    await layout.writeImage({ config, layers: [layer], tag: "latest" });
-    return join(root, "layout");
-  }
-
-  test("reads a new buildpack layer from its dir, and from its blob when the dir is gone", async () => {
-    const root = await tmp();
-    const layer = await buildpackLayer(root);
-    await rm(join(layer, "su-ish"));
-    await rm(join(layer, "a", "config.ini"));
-    await rm(join(layer, "a-c"));
-    await rm(join(layer, "hard"));
-    const appPath = await image(root);
-    // Only the dir has this file: a refusal naming it shows the dir was read.
-    await writeFile(join(layer, "zz-late"), "x");
-    await chmod(join(layer, "zz-late"), 0o2755);
-    const lines: string[] = [];
-    const check = async (layersDir: string) =>
-      checkNewLayers({
-        appPath,
+    await layout.writeImage({ config, layers: [desc], tag: "latest" });
+    const check = async () => {
+      const lines: string[] = [];
+      await checkNewLayers({
+        appPath: join(root, "layout"),
         tag: "latest",
         cacheDir: join(root, "cache"),
         cache: await snapshotCache(join(root, "cache"), join(root, "work")),
         needles: [],
         owner,
-        layersDir,
+        layersDir: join(root, "layers"),
         output: "oci:out",
         say: (l) => lines.push(l),
       });
-    await expect(check(join(root, "layers"))).rejects.toThrow(
-      /^layer acme\/bp:tools \(image\) has a setuid\/setgid file: \/layers\/acme_bp\/tools\/zz-late \(mode 2755\)/,
+      return lines;
+    };
+    const warning =
+      "Warning: layer acme/bp:tools has world-writable entries: /layers/acme_bp/tools/a/open, /layers/acme_bp/tools/pipe";
+    const fromDir = await check();
+    expect(fromDir[0]).toBe(warning);
+    expect(fromDir[1]).toMatch(
+      /^Checked 1 new layer \(0 MB\) for 0 secret values .* s, 1 read from its layer directory$/,
     );
-    await rm(join(root, "layers"), { recursive: true });
-    await check(join(root, "layers"));
-    expect(lines.at(-1)).toMatch(/^Checked 1 new layer \(0 MB\)/);
-    expect(lines.some((l) => /world-writable entries: \/layers\/acme_bp\/tools\/a\/open/.test(l))).toBe(true);
+    await writeFile(join(layer, "rootfile"), "y"); // changed after the export: the blob is read
+    const fromBlob = await check();
+    expect(fromBlob[0]).toBe(warning);
+    expect(fromBlob[1]).toMatch(/^Checked 1 new layer \(0 MB\) for 0 secret values and setuid files in [\d.]+ s$/);
   });
 });

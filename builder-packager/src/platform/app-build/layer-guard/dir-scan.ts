@@ -34,7 +34,7 @@ export async function findSecretInDir(dir: string, needles: readonly Needle[]): 
         const below = await walk(path);
         if (below) return below;
       } else if (e.isFile()) {
-        const needle = await findNeedleInFile(join(dir, path), bytes);
+        const needle = await scanFile(join(dir, path), bytes);
         if (needle !== -1) return { needle, path };
       }
     }
@@ -43,10 +43,9 @@ export async function findSecretInDir(dir: string, needles: readonly Needle[]): 
   return walk("");
 }
 
-/** The index of the first of `needles` the file at `file` holds (needle-search.ts), or -1. */
-export async function findNeedleInFile(file: string, needles: readonly Buffer[]): Promise<number> {
+async function scanFile(file: string, needles: readonly Buffer[]): Promise<number> {
   const search = needleSearch(needles);
-  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
+  for await (const chunk of createReadStream(file)) {
     const found = search.push(chunk as Buffer);
     if (found !== -1) return found;
   }

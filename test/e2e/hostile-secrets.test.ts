@@ -206,6 +206,8 @@ describe.sequential("hostile buildpacks: secrets and launch layers", () => {
     expect(r.text).toMatch(
       /^Warning: layer acme\/hostile:shipped has world-writable entries: \/layers\/acme_hostile\/shipped\/drop$/m,
     );
+    // The real exporter's tar was made again from the dir, byte for byte (dir-layer-scan.ts).
+    expect(r.text).toMatch(/^Checked \d+ new layers .* s, 1 read from its layer directory$/m);
   });
 
   test("cnbkit build --secret: the same catch, as the user sees it: one error line and a non-zero exit", {

@@ -17,3 +17,4 @@ export * from "./remembered-diff-id.js";
 export * from "./registry.js";
 export { basicAuth, type Credentials, loadCredentials } from "./auth.js";
 export { sha256OfFile } from "./blob-check.js";
+export { encodeHeader, type RawHeader } from "./tar.js";

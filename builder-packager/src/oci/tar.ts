@@ -52,7 +52,8 @@ function paxRecord(key: string, value: string): Buffer {
   return Buffer.from(`${len}${body}`);
 }
 
-interface RawHeader {
+/** One tar header's fields, as {@link encodeHeader} writes them. */
+export interface RawHeader {
   name: string;
   mode: number;
   uid: number;
@@ -60,6 +61,8 @@ interface RawHeader {
   size: number;
   typeflag: string;
   linkname: string;
+  /** Seconds since the epoch; {@link NORMALIZED_MTIME} when not given (every tar cnbkit writes). */
+  mtime?: number;
 }
 
 function isAscii(s: string): boolean {
@@ -86,7 +89,7 @@ function ustarBlock(h: RawHeader, prefix: string): Buffer {
   buf.write(`${octal(h.uid, 8)}\0`, 108, "ascii");
   buf.write(`${octal(h.gid, 8)}\0`, 116, "ascii");
   buf.write(`${octal(h.size, 12)}\0`, 124, "ascii");
-  buf.write(`${octal(NORMALIZED_MTIME.getTime() / 1000, 12)}\0`, 136, "ascii");
+  buf.write(`${octal(h.mtime ?? NORMALIZED_MTIME.getTime() / 1000, 12)}\0`, 136, "ascii");
   buf.write("        ", 148, "ascii");
   buf.write(h.typeflag, 156, "ascii");
   buf.write(h.linkname, 157, 100, "utf8");
@@ -102,7 +105,11 @@ function ustarBlock(h: RawHeader, prefix: string): Buffer {
   return buf;
 }
 
-/** Encodes one header (with a PAX extended header first when ustar cannot hold it). */
+/**
+ * Encodes one header (with a PAX extended header first when ustar cannot hold it). A header
+ * ustar holds is one 512-byte block, byte for byte what Go's archive/tar writes for it (the
+ * lifecycle's exporter): the layer check rebuilds the exporter's tars with it.
+ */
 export function encodeHeader(h: RawHeader): Buffer {
   const pax: Buffer[] = [];
   let name = h.name;

@@ -28,6 +28,8 @@ import { createReadStream, type Stats } from "node:fs";
 import { lstat, open, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { constants, gunzipSync } from "node:zlib";
+import tar from "tar-stream";
+import { encodeHeader } from "../../../oci/index.js";
 import { walkLayerDir } from "../layer-dirs.js";
 import { type CnbOwner, type EntryHeader, entryHygiene } from "./layer-hygiene.js";
 import type { LayerScan } from "./layer-scan.js";
@@ -80,8 +82,8 @@ export async function scanLayerDir(
     const result: LayerScan = { hygiene: head.headers.flatMap((h) => entryHygiene(h, owner)), bytes: 0 };
     await walkLayerDir(root, async (rel, entry) => {
       const header = await entryHeader(join(root, rel), entry, { ...top, name: `${top.name}/${rel}` });
-      const block = ustarBlock(header);
-      if (!block) throw new Error("not USTAR");
+      const block = encodeHeader({ ...header, typeflag: TYPEFLAG[header.type] });
+      if (block.length !== BLOCK) throw new Error("not USTAR"); // a PAX header first: Go names those its own way
       hash.update(block);
       result.hygiene.push(...entryHygiene(header, owner));
       if (header.type !== "file") return;
@@ -143,52 +145,6 @@ async function hashAndSearch(file: string, size: number, hash: Hash, needles: re
 
 const TYPEFLAG: Record<UstarHeader["type"], string> = { file: "0", symlink: "2", directory: "5", fifo: "6" };
 
-/** `h` as Go's tar writer encodes it in USTAR (writer.go writeUSTARHeader); undefined when USTAR cannot hold it. */
-function ustarBlock(h: UstarHeader): Buffer | undefined {
-  const path = ustarPath(h.name);
-  const fits = (x: number, len: number) => x >= 0 && x < 8 ** (len - 1);
-  if (!path || !isAscii(h.linkname) || h.linkname.length > 100) return undefined;
-  if (![h.mode, h.uid, h.gid].every((x) => fits(x, 8)) || !fits(h.size, 12) || !fits(h.mtime, 12)) return undefined;
-  const b = Buffer.alloc(BLOCK);
-  const octal = (offset: number, len: number, x: number) => b.write(x.toString(8).padStart(len - 1, "0"), offset);
-  b.write(path.name, 0, "latin1");
-  octal(100, 8, h.mode);
-  octal(108, 8, h.uid);
-  octal(116, 8, h.gid);
-  octal(124, 12, h.size);
-  octal(136, 12, h.mtime);
-  b.write(TYPEFLAG[h.type], 156);
-  b.write(h.linkname, 157, "latin1");
-  b.write("ustar\u000000", 257, "latin1");
-  octal(329, 8, 0); // device major and minor
-  octal(337, 8, 0);
-  b.write(path.prefix, 345, "latin1");
-  b.fill(" ", 148, 156);
-  octal(
-    148,
-    7,
-    b.reduce((sum, c) => sum + c, 0),
-  );
-  b[154] = 0;
-  return b;
-}
-
-/** A name in USTAR's name and prefix fields, split as Go's splitUSTARPath does; undefined when it does not fit. */
-function ustarPath(name: string): { name: string; prefix: string } | undefined {
-  if (!isAscii(name)) return undefined;
-  if (name.length <= 100) return { name, prefix: "" };
-  let length = Math.min(name.length, 156);
-  if (length === name.length && name.endsWith("/")) length--;
-  const i = name.lastIndexOf("/", length - 1);
-  const suffix = name.length - i - 1;
-  if (i <= 0 || suffix > 100 || suffix === 0 || i > 155) return undefined;
-  return { name: name.slice(i + 1), prefix: name.slice(0, i) };
-}
-
-function isAscii(s: string): boolean {
-  return /^[\x01-\x7f]*$/.test(s);
-}
-
 /**
  * The first `count` entries of the (gzip or plain) tar at `file` and their bytes, read from
  * its first {@link HEAD_BYTES} bytes; undefined unless each is one USTAR header block.
@@ -203,38 +159,40 @@ async function tarHead(file: string, count: number): Promise<{ headers: UstarHea
     await handle.close();
   }
   // A truncated gzip stream inflates as far as it goes with a sync flush.
-  const tar = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw, { finishFlush: constants.Z_SYNC_FLUSH }) : raw;
-  if (tar.length < count * BLOCK) return undefined;
-  const headers: UstarHeader[] = [];
-  for (let i = 0; i < count; i++) {
-    const h = parseUstar(tar.subarray(i * BLOCK, (i + 1) * BLOCK));
-    if (!h) return undefined;
-    headers.push(h);
-  }
-  return { headers, bytes: tar.subarray(0, count * BLOCK) };
+  const head = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw, { finishFlush: constants.Z_SYNC_FLUSH }) : raw;
+  if (head.length < count * BLOCK) return undefined;
+  const bytes = head.subarray(0, count * BLOCK);
+  const headers = await firstHeaders(bytes, count);
+  return headers.length === count ? { headers, bytes } : undefined;
 }
 
-/** A USTAR directory header block, parsed; undefined for anything else (PAX, GNU, another type, a bad checksum). */
-function parseUstar(b: Buffer): UstarHeader | undefined {
-  const text = (offset: number, len: number) => {
-    const s = b.subarray(offset, offset + len);
-    const end = s.indexOf(0);
-    return s.subarray(0, end === -1 ? len : end).toString("latin1");
-  };
-  const num = (offset: number, len: number) => Number.parseInt(text(offset, len) || "0", 8);
-  if (text(257, 6) !== "ustar" || text(263, 2) !== "00" || text(156, 1) !== "5") return undefined;
-  const sum = b.reduce((s, c, i) => s + (i >= 148 && i < 156 ? 32 : c), 0);
-  if (num(148, 8) !== sum) return undefined;
-  const prefix = text(345, 155);
-  const name = prefix ? `${prefix}/${text(0, 100)}` : text(0, 100);
-  return {
-    name,
-    type: "directory",
-    mode: num(100, 8),
-    uid: num(108, 8),
-    gid: num(116, 8),
-    size: num(124, 12),
-    mtime: num(136, 12),
-    linkname: "",
-  };
+/**
+ * The directory headers among the first `count` header blocks of `bytes` (tar-stream checks
+ * each block's checksum). A PAX or GNU extension header takes a block of its own, so its entry
+ * makes fewer than `count`, and the caller scans the blob.
+ */
+function firstHeaders(bytes: Buffer, count: number): Promise<UstarHeader[]> {
+  return new Promise((resolve, reject) => {
+    const headers: UstarHeader[] = [];
+    const extract = tar.extract();
+    extract.on("entry", (h, stream, next) => {
+      if (h.type === "directory" && !h.size && !h.pax)
+        headers.push({
+          name: h.name,
+          type: "directory",
+          mode: h.mode ?? 0,
+          uid: h.uid ?? 0,
+          gid: h.gid ?? 0,
+          size: 0,
+          mtime: Math.floor((h.mtime?.getTime() ?? 0) / 1000),
+          linkname: "",
+        });
+      stream.on("end", next);
+      stream.resume();
+    });
+    extract.on("finish", () => resolve(headers));
+    extract.on("error", reject);
+    // the head alone, ended as a tar is, so the extractor finishes rather than waits for more
+    extract.end(Buffer.concat([bytes, Buffer.alloc(2 * BLOCK)]));
+  });
 }

@@ -162,16 +162,16 @@ async function tarHead(file: string, count: number): Promise<{ headers: UstarHea
   const head = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw, { finishFlush: constants.Z_SYNC_FLUSH }) : raw;
   if (head.length < count * BLOCK) return undefined;
   const bytes = head.subarray(0, count * BLOCK);
-  const headers = await firstHeaders(bytes, count);
+  const headers = await firstHeaders(bytes);
   return headers.length === count ? { headers, bytes } : undefined;
 }
 
 /**
- * The directory headers among the first `count` header blocks of `bytes` (tar-stream checks
- * each block's checksum). A PAX or GNU extension header takes a block of its own, so its entry
- * makes fewer than `count`, and the caller scans the blob.
+ * The directory headers of `bytes`, a tar's first header blocks (tar-stream checks each block's
+ * checksum). A PAX or GNU extension header takes a block of its own, so its entry makes fewer
+ * headers than blocks, and the caller scans the blob.
  */
-function firstHeaders(bytes: Buffer, count: number): Promise<UstarHeader[]> {
+function firstHeaders(bytes: Buffer): Promise<UstarHeader[]> {
   return new Promise((resolve, reject) => {
     const headers: UstarHeader[] = [];
     const extract = tar.extract();

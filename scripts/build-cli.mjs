@@ -13,6 +13,7 @@
 import { chmod, cp, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { build } from "esbuild";
+import { directImports } from "./direct-imports.mjs";
 import { nodeBundleOptions } from "./esbuild-node.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -94,7 +95,7 @@ async function bundle(outfile) {
       chunkNames: "chunks/[name]-[hash]",
       outExtension: { ".js": ext },
       banner: { js: `#!/usr/bin/env node\n${nodeBundleOptions.banner.js}` },
-      plugins: [absentValidators],
+      plugins: [absentValidators, directImports],
       metafile: true,
     });
     await mkdir(chunks, { recursive: true });

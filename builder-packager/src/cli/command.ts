@@ -34,8 +34,8 @@ export interface Invocation {
  * A subcommand of `cnbkit`: its declaration (what `--help` and flag parsing need) and `run`.
  * A command's file holds only the declaration; `run` imports the module that does the work
  * (`<file>-run.ts`) with {@link lazyRun}, so starting `cnbkit` parses no command's code but
- * the one it runs. A declaration imports no stage: the bundle's entry gets every file an
- * import can reach, and a stage's index.ts reaches all of the stage (bin.test.ts checks).
+ * the one it runs. A declaration imports no stage: what it imports is parsed at every start,
+ * with everything that imports in turn (bin.test.ts checks).
  *
  * @example
  * export const inspect: Command = {

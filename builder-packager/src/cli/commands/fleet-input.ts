@@ -18,8 +18,6 @@ import {
   refreshInventory,
   type ScanSummary,
   type ClusterImages,
-  kubeConnection,
-  runningImages,
   type ScanTarget,
   scanFleet,
   targetsFromFile,
@@ -56,13 +54,10 @@ export async function scanTargets(
     if (context || namespace) throw new CnbError(`--${context ? "kube-context" : "kube-namespace"} needs --kubernetes`);
     return { targets, sources };
   }
-  const conn = await kubeConnection({ env: process.env, ...(context ? { context } : {}) });
-  const cluster = await runningImages(conn, namespace ? { namespace } : {});
-  inv.err(
-    `Cluster ${conn.server}: ${fmtCount(cluster.pods)} pods run ${fmtCount(cluster.images.length)} image digests${cluster.unresolved.length ? `, ${fmtCount(cluster.unresolved.length)} containers without a repository digest (not scanned)` : ""}`,
-  );
+  const { readCluster } = await import("./fleet-cluster.js");
+  const { cluster, source } = await readCluster(inv, context, namespace);
   for (const i of cluster.images) targets.push(parseTarget(`${i.repository}@${i.digest}`));
-  sources.push(`kubernetes:${conn.server}${namespace ? `/namespaces/${namespace}` : ""}`);
+  sources.push(source);
   return { targets, sources, cluster };
 }
 

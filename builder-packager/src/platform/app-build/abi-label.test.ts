@@ -66,18 +66,21 @@ test("the exported image is labelled with what its app layers need, the same byt
   expect(Object.keys(needs.sonames)).toEqual(["libc.so.6"]);
 });
 
-test("a layer the exporter just wrote is read from its directory, with the label the blob gives", async () => {
-  const label = (app: string) => ({
-    buildpacks: [{ key: "acme/tool", version: "1", layers: { tool: { sha: app } } }],
-  });
+test("a layer the exporter just wrote is read from its directory once the layer check proved it, with the label the blob gives", async () => {
+  let appDiffId = "";
+  const label = (app: string) => {
+    appDiffId = app;
+    return { buildpacks: [{ key: "acme/tool", version: "1", layers: { tool: { sha: app } } }] };
+  };
   const fromBlob = await OciLayout.create(join(work, "from-blob"));
   const m1 = await exported(fromBlob, label);
   const blobSource = await openImageSource(`oci:${join(work, "from-blob")}@${m1.descriptor.digest}`);
   const viaBlob = await withAbiNeeds(fromBlob, m1, blobSource);
   // The same layer as its directory in the view; a different binary there shows which was read.
-  const layers = join(work, "layers");
-  await mkdir(join(layers, "acme_tool", "tool", "bin"), { recursive: true });
-  await cp("/bin/true", join(layers, "acme_tool", "tool", "bin", "true"));
+  const dir = join(work, "layers");
+  const layers = { dir, proven: Promise.resolve(new Set([appDiffId])) };
+  await mkdir(join(dir, "acme_tool", "tool", "bin"), { recursive: true });
+  await cp("/bin/true", join(dir, "acme_tool", "tool", "bin", "true"));
   const fromDir = await OciLayout.create(join(work, "from-dir"));
   const m2 = await exported(fromDir, label);
   const dirSource = await openImageSource(`oci:${join(work, "from-dir")}@${m2.descriptor.digest}`);
@@ -87,9 +90,17 @@ test("a layer the exporter just wrote is read from its directory, with the label
     return config.config.Labels[ABI_NEEDS_LABEL] as string;
   };
   expect(await labelOf(fromDir, viaDir)).toBe(await labelOf(fromBlob, viaBlob));
-  await writeFile(join(layers, "acme_tool", "tool", "bin", "true"), Buffer.alloc(128, 0x7f));
+  await writeFile(join(dir, "acme_tool", "tool", "bin", "true"), Buffer.alloc(128, 0x7f));
   const needs = parseAbiLabel<AbiNeeds>(await labelOf(fromDir, await withAbiNeeds(fromDir, m2, dirSource, layers)))!;
   expect(needs.sonames).toEqual({}); // not ELF now: the directory was read
+  // A dir the layer check did not prove (it no longer makes the layer's tar) is not read: the blob is.
+  const unproven = { dir, proven: Promise.resolve(new Set<string>()) };
+  expect(await labelOf(fromDir, await withAbiNeeds(fromDir, m2, dirSource, unproven))).toBe(
+    await labelOf(fromBlob, viaBlob),
+  );
+  // A refusal by the layer check is the label's failure too.
+  const refused = { dir, proven: Promise.reject(new Error("a secret in layer acme/tool:tool")) };
+  await expect(withAbiNeeds(fromDir, m2, dirSource, refused)).rejects.toThrow("a secret");
 });
 
 test("dirAbi reads ELF files as the blob scan does: symlinks not followed, small files skipped, the arch's alone", async () => {

@@ -38,16 +38,28 @@ import { LABELS, type LifecycleMetadata } from "../app-image.js";
 import { buildpackLayerDirs, walkLayerDir } from "./layer-dirs.js";
 
 /**
+ * The build's /layers on this machine while the exporter's layer dirs are still in it, and the
+ * diffIDs of the layers whose dirs the layer check proved to make their tars, byte for byte
+ * (layer-guard/dir-layer-scan.ts): a buildpack process still running during the export could
+ * have changed a file after the exporter read it, and the label must say what the image holds.
+ */
+export interface LayerDirs {
+  dir: string;
+  proven: Promise<ReadonlySet<string>>;
+}
+
+/**
  * `manifest` with its config labelled with the app layers' needs (the layers above the run
  * image's top layer, read through `source`, which reaches the run and reused layers too);
- * unchanged when the config records no top layer or a layer cannot be read. `layersDir` is
- * the build's /layers on this machine, while the exporter's layers are still in it.
+ * unchanged when the config records no top layer or a layer cannot be read. A layer this
+ * export wrote from a buildpack's dir is read from `layers.dir` meanwhile, and kept only when
+ * `layers.proven` names it (else its blob is read); a failed proof fails this too.
  */
 export async function withAbiNeeds(
   layout: OciLayout,
   manifest: ReturnType<typeof jsonBlob>,
   source: ImageSource,
-  layersDir?: string,
+  layers?: LayerDirs,
 ): Promise<ReturnType<typeof jsonBlob>> {
   const parsed = JSON.parse(manifest.bytes.toString("utf8")) as ImageManifest;
   const config = JSON.parse((await layout.readBlob(parsed.config.digest)).toString("utf8")) as ImageConfig;
@@ -61,25 +73,12 @@ export async function withAbiNeeds(
   const top = metadata.runImage?.topLayer;
   const index = top ? config.rootfs.diff_ids.lastIndexOf(top as (typeof config.rootfs.diff_ids)[number]) : -1;
   if (index < 0) return manifest;
-  let needs: ReturnType<typeof needsOf>;
-  try {
-    const dirs = layersDir ? buildpackLayerDirs(metadata) : new Map<string, string>();
-    const facts: LayerAbi[] = [];
-    for (const [i, layer] of parsed.layers.entries()) {
-      if (i <= index) continue;
-      const diffId = config.rootfs.diff_ids[i]!;
-      const dir = dirs.get(diffId);
-      // Only a blob this export wrote was made from the directory as it is now; a reused
-      // layer's directory may hold nothing but its metadata.
-      if (layersDir && dir && (await layout.hasBlob(layer.digest)))
-        facts.push(await dirAbi(join(layersDir, dir), `/layers/${dir}`, config.architecture));
-      else facts.push(await layerAbi(source, layer as Descriptor, diffId, "all", config.architecture));
-    }
-    needs = needsOf(facts);
-  } catch {
-    // A layer that is no tar cnbkit reads: no record, and a rebase reads the layers itself.
-    return manifest;
-  }
+  const appLayers = parsed.layers.flatMap((layer, i) =>
+    i > index ? [{ layer: layer as Descriptor, diffId: config.rootfs.diff_ids[i]! }] : [],
+  );
+  const facts = await appLayerFacts(appLayers, { layout, source, metadata, arch: config.architecture, layers });
+  if (!facts) return manifest;
+  const needs = needsOf(facts);
   const labelled: ImageConfig = {
     ...config,
     config: { ...config.config, Labels: { ...labels, [ABI_NEEDS_LABEL]: abiLabel(needs) } },
@@ -87,6 +86,47 @@ export async function withAbiNeeds(
   const blob = jsonBlob(labelled, parsed.config.mediaType);
   await layout.putBlob(blob.bytes, { mediaType: parsed.config.mediaType });
   return jsonBlob({ ...parsed, config: blob.descriptor }, MEDIA_TYPES.manifest);
+}
+
+/**
+ * Each app layer's {@link LayerAbi}: from its buildpack's dir when this export wrote it from
+ * there and the layer check proved the dir makes it, else from its blob; undefined when a layer
+ * is no tar cnbkit reads (no record then, and a rebase reads the layers itself).
+ */
+async function appLayerFacts(
+  appLayers: { layer: Descriptor; diffId: string }[],
+  at: { layout: OciLayout; source: ImageSource; metadata: LifecycleMetadata; arch: string; layers?: LayerDirs },
+): Promise<LayerAbi[] | undefined> {
+  const fromBlob = ({ layer, diffId }: { layer: Descriptor; diffId: string }) =>
+    layerAbi(at.source, layer, diffId, "all", at.arch);
+  const dirs = at.layers ? buildpackLayerDirs(at.metadata) : new Map<string, string>();
+  const facts: (LayerAbi | undefined)[] = [];
+  const fromDirs = new Set<number>();
+  try {
+    for (const [i, l] of appLayers.entries()) {
+      const dir = dirs.get(l.diffId);
+      // Only a blob this export wrote was made from the directory; a reused layer's directory
+      // may hold nothing but its metadata.
+      if (at.layers && dir && (await at.layout.hasBlob(l.layer.digest))) {
+        fromDirs.add(i);
+        facts.push(await dirAbi(join(at.layers.dir, dir), `/layers/${dir}`, at.arch).catch(() => undefined));
+      } else facts.push(await fromBlob(l));
+    }
+  } catch {
+    return undefined;
+  }
+  if (fromDirs.size === 0 || !at.layers) return facts as LayerAbi[];
+  // A dir's reading is kept once the layer check proved the dir (it ran meanwhile); a refusal
+  // there fails the build, so its error is this one's too.
+  const proven = await at.layers.proven;
+  try {
+    for (const i of fromDirs) {
+      if (!facts[i] || !proven.has(appLayers[i]!.diffId)) facts[i] = await fromBlob(appLayers[i]!);
+    }
+  } catch {
+    return undefined;
+  }
+  return facts as LayerAbi[];
 }
 
 /**

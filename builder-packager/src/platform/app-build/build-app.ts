@@ -203,12 +203,14 @@ async function buildInView(
     // Nothing leaves the work dir before every new layer is checked (layer-guard/). The lifecycle
     // exited 0 and its layers passed: as its own cache was, the store is saved then.
     const [layerGuard, store, layersDir] = [guard, layerCache, join(view.path, "layers")];
+    const checked = layerGuard.check(repo.appPath, build.destinations[0]!.tag, store.changes, layersDir);
+    checked.catch(() => {}); // awaited in cleared
     const written = await writeAppImage(build, repo, inputs, lifecycle, {
       cleared: async () => {
-        await layerGuard.check(repo.appPath, build.destinations[0]!.tag, store.changes, layersDir);
+        await checked;
         await store.commit();
       },
-      layersDir,
+      layers: { dir: layersDir, proven: checked },
     });
     await copyBuildOutputs(join(view.path, "layers"), { ...opts, destinations: build.destinations }, written);
     return {

@@ -20,7 +20,7 @@ import {
 } from "../../oci/index.js";
 import { markNotRebasable } from "../../extensions/index.js";
 import { type BuildRecord, builderFacts, builtBy, type SourceTree } from "./record.js";
-import { withAbiNeeds } from "./abi-label.js";
+import { type LayerDirs, withAbiNeeds } from "./abi-label.js";
 import { reclaimLayout, withBlobsFrom } from "./layout-repo.js";
 import { LAYOUT_REPO_MOUNT } from "./lifecycle-output.js";
 import { withRegistryRunReference } from "./pin-run-image.js";
@@ -46,22 +46,23 @@ export type WriteBuild = BuildPart<
  *
  * `after.cleared` is what must pass before anything is written out (the layer check, the layer
  * cache's commit). The exported image is read meanwhile, in the work dir only: its ABI record
- * reads the layers the exporter has just written from their directories while the layer check
- * gunzips them, and on two cores the two overlap. When `cleared` throws, the read is let
- * finish (it writes into the work dir its caller removes) and the error is thrown. `after.layersDir` is the build's /layers, still in the view (abi-label.ts
- * reads the layers the exporter has just written from there).
+ * reads the layers the exporter has just written from their directories (`after.layers.dir`,
+ * the build's /layers, still in the view) while the layer check reads them too, and on two
+ * cores the two overlap. A dir's reading is kept only for a layer the check proved that dir
+ * makes (`after.layers.proven`, abi-label.ts). When `cleared` throws, the read is let finish
+ * (it writes into the work dir its caller removes) and the error is thrown.
  */
 export async function writeAppImage(
   build: WriteBuild,
   repo: LayoutRepo,
   inputs: BuildInputs,
   lifecycle: ExtendedRun,
-  after: { cleared: () => Promise<void>; layersDir: string },
+  after: { cleared: () => Promise<void>; layers: LayerDirs },
 ): Promise<Descriptor> {
   const { opts, say, destinations } = build;
   const reading = exportedImage(repo, destinations[0]!.tag, lifecycle, {
     platform: build.builder.platform,
-    layersDir: after.layersDir,
+    layers: after.layers,
   });
   reading.catch(() => {}); // awaited on both paths below
   try {
@@ -98,7 +99,7 @@ async function exportedImage(
   repo: LayoutRepo,
   tag: string,
   lifecycle: ExtendedRun,
-  { platform, layersDir }: { platform: Platform; layersDir: string },
+  { platform, layers }: { platform: Platform; layers: LayerDirs },
 ): Promise<ImageSource> {
   await reclaimLayout(repo.appPath);
   const exportLayout = await OciLayout.open(repo.appPath);
@@ -123,7 +124,7 @@ async function exportedImage(
       exportLayout,
       canonical,
       withBlobsFrom(await openImageSource(exportedRef), sources),
-      layersDir,
+      layers,
     );
     await exportLayout.putBlob(canonical.bytes, { mediaType: canonical.descriptor.mediaType });
     exportedRef = `oci:${repo.appPath}@${canonical.descriptor.digest}`;

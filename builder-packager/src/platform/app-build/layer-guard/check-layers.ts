@@ -61,8 +61,11 @@ export interface LayerCheckInput {
 /**
  * Scans the build's new layers; throws a one-line {@link CnbError} (after restoring the
  * cache) on a secret or a setuid/setgid file, says world-writable files and foreign owners.
+ * Returns the diffIDs of the image layers read from their buildpacks' dirs: each of those
+ * dirs made its layer's tar again, byte for byte, so what else reads the dir (the ABI label,
+ * abi-label.ts) reads the layer.
  */
-export async function checkNewLayers(input: LayerCheckInput): Promise<void> {
+export async function checkNewLayers(input: LayerCheckInput): Promise<ReadonlySet<string>> {
   const started = performance.now();
   await checkMetadata(input);
   const layers = await newLayers(input);
@@ -83,10 +86,12 @@ export async function checkNewLayers(input: LayerCheckInput): Promise<void> {
     warnHygiene(input.say, layer, scan.hygiene);
   }
   const secs = ((performance.now() - started) / 1000).toFixed(1);
-  const fromDirs = scans.filter((s) => s.fromDir).length;
+  const proven = new Set(layers.filter((_, i) => scans[i]!.fromDir).map((l) => l.diffId));
+  const fromDirs = proven.size;
   input.say(
     `Checked ${layers.length} new layer${layers.length === 1 ? "" : "s"} (${(bytes / 1e6).toFixed(0)} MB) for ${input.needles.length} secret value${input.needles.length === 1 ? "" : "s"} and setuid files in ${secs} s${fromDirs ? `, ${fromDirs} read from ${fromDirs === 1 ? "its layer directory" : "their layer directories"}` : ""}`,
   );
+  return proven;
 }
 
 /** Layers scanned at once: gunzip runs on libuv's threads, so two overlap it with tar parsing. */

@@ -21,9 +21,10 @@ export interface LayerGuard {
    * Scans the new layers of the image at `appPath` (tag `tag`) and of the cache, and what the
    * build wrote to the cache layers kept by reference (`byReference`, its overlay's upper
    * dir); throws on a refusal. `layersDir` is the build's /layers on this machine, while the
-   * exporter's layer dirs are still there: new buildpack layers are read from them.
+   * exporter's layer dirs are still there: new buildpack layers are read from them. Resolves
+   * with the diffIDs of the layers whose dirs were proven to make their tars (check-layers.ts).
    */
-  check(appPath: string, tag: string, byReference?: string, layersDir?: string): Promise<void>;
+  check(appPath: string, tag: string, byReference?: string, layersDir?: string): Promise<ReadonlySet<string>>;
   /**
    * Ends the guard: drops the cache snapshot after a check passed, puts the cache back when
    * the build failed before one did (an unchecked cache is not kept).
@@ -55,7 +56,7 @@ export async function guardLayers(input: GuardInput): Promise<LayerGuard> {
   return {
     async check(appPath, tag, byReference, layersDir) {
       if (byReference) await checkByReference(byReference, needles, input);
-      await checkNewLayers({
+      const proven = await checkNewLayers({
         appPath,
         tag,
         cacheDir: input.cacheDir,
@@ -68,6 +69,7 @@ export async function guardLayers(input: GuardInput): Promise<LayerGuard> {
       });
       passed = true;
       if (pulled) await pushCache(pulled, input);
+      return proven;
     },
     async done() {
       if (!passed) await cache.restore();

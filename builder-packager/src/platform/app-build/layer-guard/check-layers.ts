@@ -221,8 +221,11 @@ async function newLayers(input: LayerCheckInput): Promise<NewLayer[]> {
     const diffId = file.slice(0, -".tar".length);
     const known = byDiffId.get(diffId);
     const name = known?.name ?? cacheNames.get(diffId) ?? `cache layer ${diffId.slice(0, 19)}`;
-    // The cache's tar is not compressed: it is read rather than the dir.
-    byDiffId.set(diffId, { diffId, file: join(committed, file), name, inImage: !!known, inCache: true });
+    // The same tar (one diffID), but not compressed: the fallback when the dir does not make
+    // it. A layer for launch and cache is still read from its dir first, so the ABI label
+    // (abi-label.ts) may read that dir too.
+    const dir = known?.dir;
+    byDiffId.set(diffId, { diffId, file: join(committed, file), dir, name, inImage: !!known, inCache: true });
   }
   return [...byDiffId.values()];
 }

@@ -113,13 +113,15 @@ describe("the layer check with the build's /layers", () => {
       diffIds: [cleanId],
     });
     await layout.writeImage({ config, layers: [desc], tag: "latest" });
-    const check = async () => {
+    let proven: ReadonlySet<string> = new Set();
+    const snapshot = async () => snapshotCache(join(root, "cache"), await mkdtemp(join(root, "work-")));
+    const check = async (cache?: Awaited<ReturnType<typeof snapshot>>) => {
       const lines: string[] = [];
-      await checkNewLayers({
+      proven = await checkNewLayers({
         appPath: join(root, "layout"),
         tag: "latest",
         cacheDir: join(root, "cache"),
-        cache: await snapshotCache(join(root, "cache"), join(root, "work")),
+        cache: cache ?? (await snapshot()),
         needles: [],
         owner,
         layersDir: join(root, "layers"),
@@ -135,9 +137,18 @@ describe("the layer check with the build's /layers", () => {
     expect(fromDir[1]).toMatch(
       /^Checked 1 new layer \(0 MB\) for 0 secret values .* s, 1 read from its layer directory$/,
     );
-    await writeFile(join(layer, "rootfile"), "y"); // changed after the export: the blob is read
+    expect([...proven]).toEqual([cleanId]); // what the ABI label may read from the dir
+    // A layer for launch and cache: the cache's new, uncompressed tar of the same diffID. The dir
+    // is still read first, so it is proven too.
+    await mkdir(join(root, "cache", "committed"), { recursive: true });
+    const before = await snapshot();
+    await writeFile(join(root, "cache", "committed", `${cleanId}.tar`), gunzipSync(blob));
+    expect((await check(before))[1]).toMatch(/, 1 read from its layer directory$/);
+    expect([...proven]).toEqual([cleanId]);
+    await writeFile(join(layer, "rootfile"), "y"); // changed after the export: the tars are read
     const fromBlob = await check();
     expect(fromBlob[0]).toBe(warning);
     expect(fromBlob[1]).toMatch(/^Checked 1 new layer \(0 MB\) for 0 secret values and setuid files in [\d.]+ s$/);
+    expect(proven.size).toBe(0);
   });
 });

@@ -7,19 +7,8 @@
  */
 import { cycloneDxJson, spdxJson } from "@cnbkit/framework/sbom";
 import { type LayerDescriptor, writeLayer } from "../oci/index.js";
+import { BASE_SBOM_DIR, BASE_SBOM_FILES } from "./base-sbom-location.js";
 import { dpkgComponents, readDpkgPackages } from "./dpkg-status.js";
-
-/** The label naming the diffID of a base image's SBOM layer. */
-export const BASE_SBOM_LABEL = "io.buildpacks.base.sbom";
-
-/** Where the documents sit inside the layer (and so in the image's filesystem). */
-export const BASE_SBOM_DIR = "cnb/sbom";
-
-/** The document file names, by media type. */
-export const BASE_SBOM_FILES = {
-  "application/vnd.cyclonedx+json": "sbom.cdx.json",
-  "application/spdx+json": "sbom.spdx.json",
-} as const;
 
 /** What {@link writeBaseSbomLayer} wrote. */
 export interface BaseSbomLayer extends LayerDescriptor {

@@ -25,7 +25,8 @@ import {
   NORMALIZED_CREATED,
   OciLayout,
 } from "../oci/index.js";
-import { BASE_SBOM_LABEL, type BaseSbomLayer, writeBaseSbomLayer } from "./base-sbom.js";
+import { type BaseSbomLayer, writeBaseSbomLayer } from "./base-sbom.js";
+import { BASE_SBOM_LABEL } from "./base-sbom-location.js";
 import { DEFAULT_DEBIAN_RELEASE, type DebianRelease } from "./release.js";
 import {
   CNB_USER,

@@ -30,7 +30,8 @@ export {
 } from "./release.js";
 export { cachedQemu, cachedQemuPath, MIN_QEMU_MAJOR } from "./qemu.js";
 export { CNB_USER, DEFAULT_DEBIAN_MIRROR, type DebianArch, ensureDebianRootfs, hostDebianArch } from "./rootfs.js";
-export { BASE_SBOM_DIR, BASE_SBOM_LABEL, type BaseSbomLayer, writeBaseSbomLayer } from "./base-sbom.js";
+export { type BaseSbomLayer, writeBaseSbomLayer } from "./base-sbom.js";
+export { BASE_SBOM_DIR, BASE_SBOM_LABEL } from "./base-sbom-location.js";
 export { type DpkgPackage, readDpkgPackages } from "./dpkg-status.js";
 export { TINY_RUN_PACKAGES } from "./packages.js";
 export { ensureTinyRootfs, type EnsureTinyRootfsOptions } from "./tiny-rootfs.js";

@@ -65,7 +65,12 @@ export function envProxyFetch(env: Readonly<Record<string, string | undefined>> 
   if (!settings) return fetch;
   let ready: Promise<Fetch> | undefined;
   const load = async (): Promise<Fetch> => {
-    const { EnvHttpProxyAgent, fetch: undiciFetch } = await import("undici");
+    // undici is CommonJS: Node and a one-file bundle give its exports as names, but esbuild's
+    // split bundle (the CLI's) gives a CommonJS chunk its exports as `default` alone, and
+    // `module.exports` is `default` in all three.
+    const undici = await import("undici");
+    const { EnvHttpProxyAgent, fetch: undiciFetch } =
+      (undici as unknown as { default?: typeof undici }).default ?? undici;
     const agent = new EnvHttpProxyAgent({
       httpProxy: settings.httpProxy && withScheme(settings.httpProxy),
       httpsProxy: settings.httpsProxy && withScheme(settings.httpsProxy),

@@ -61,6 +61,8 @@ export async function withAbiNeeds(
   source: ImageSource,
   layers?: LayerDirs,
 ): Promise<ReturnType<typeof jsonBlob>> {
+  // awaited once the dirs are read (appLayerFacts); a refusal before then is not unhandled
+  layers?.proven.catch(() => {});
   const parsed = JSON.parse(manifest.bytes.toString("utf8")) as ImageManifest;
   const config = JSON.parse((await layout.readBlob(parsed.config.digest)).toString("utf8")) as ImageConfig;
   const labels = config.config?.Labels ?? {};

@@ -6,10 +6,12 @@
  * is a function of the layers' bytes (sorted, no times), so the digest stays reproducible.
  *
  * A layer the exporter has just written from a buildpack's layer directory is read from that
- * directory, which is still there in the build's view, rather than from its blob: the same
- * files, but no gunzip of the whole layer (Caddy's 57 MB binary: 0.25-1.1 s of a rebuild
- * after an edit, against a read of the file from the page cache). Every other layer (reused,
- * or not a buildpack's directory) is read from its blob, its facts cached by diffID.
+ * directory, which is still there in the build's view, rather than from its blob: no gunzip of
+ * the whole layer (Caddy's 57 MB binary: 0.25-1.1 s of a rebuild after an edit, against a read
+ * of the file from the page cache). That reading is kept only when the layer check proved the
+ * directory makes the layer's tar byte for byte (layer-guard/dir-layer-scan.ts), so the files
+ * read are the image's. Every other layer (reused, not a buildpack's directory, or not proven)
+ * is read from its blob, its facts cached by diffID.
  */
 import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -20,15 +20,7 @@ const ACCEPT = "application/vnd.oci.image.manifest.v1+json,application/vnd.docke
  */
 export async function twoGetsEach(port, records, concurrency = 16) {
   const agent = new Agent({ keepAlive: true, maxSockets: 2 * concurrency });
-  const get = (path, accept) =>
-    new Promise((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port, path, agent, headers: accept ? { accept } : {} }, (res) => {
-        res.resume();
-        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`${path}: ${res.statusCode}`))));
-      });
-      req.on("error", reject);
-      req.end();
-    });
+  const get = (path, accept) => registryGet(port, agent, path, { accept });
   const t0 = performance.now();
   let next = 0;
   const worker = async () => {
@@ -46,6 +38,29 @@ export async function twoGetsEach(port, records, concurrency = 16) {
   }
   return (performance.now() - t0) / 1000;
 }
+
+/**
+ * One GET of `path` from the registry at 127.0.0.1:`port` on `agent`: resolves with the body
+ * as text when `text` is set, else reads nothing of it (the floor's way); rejects on a status
+ * other than 200.
+ */
+export function registryGet(port, agent, path, { accept, text = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, agent, headers: accept ? { accept } : {} }, (res) => {
+      let body = "";
+      if (text) {
+        res.setEncoding("utf8");
+        res.on("data", (c) => (body += c));
+      } else res.resume();
+      res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode}`))));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** What an image manifest GET accepts, as a scan asks. */
+export const MANIFEST_ACCEPT = ACCEPT;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const [port, file, concurrency] = process.argv.slice(2);

@@ -33,7 +33,7 @@
  */
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpAgent } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -45,7 +45,7 @@ import { openImageSource } from "../builder-packager/src/oci/index.js";
 import { mapLimit } from "../builder-packager/src/oci/registry.js";
 import { startRegistry, type TestRegistry } from "../builder-packager/src/oci/test-registry.js";
 import { loadSigningKey } from "../builder-packager/src/supply-chain/index.js";
-import { twoGetsEach } from "./fleet-floor.mjs";
+import { type FloorImage, MANIFEST_ACCEPT, registryGet, twoGetsEach } from "./fleet-floor.mjs";
 import { RequestTally } from "./fleet-requests.js";
 import { table } from "./stats.js";
 
@@ -124,47 +124,20 @@ async function cli(args: string[], env: Record<string, string> = {}, bin = CLI) 
   });
 }
 
-/** What the floor asks of an image: its repository (with the host), a tag and its config's digest. */
-interface FloorRecord {
-  repository: string;
-  tags: string[];
-  digest: string;
-  config: string;
-}
-
 /**
  * The floor's records of `refs` (`host/repo:tag`), each read from its manifest: for a floor
  * before the scan, whose inventory does not exist yet. Untimed; it warms the manifests too.
  */
-async function floorRecords(registry: TestRegistry, refs: string[]): Promise<FloorRecord[]> {
+async function floorRecords(registry: TestRegistry, refs: string[]): Promise<FloorImage[]> {
   const agent = new HttpAgent({ keepAlive: true, maxSockets: 32 });
-  const records: FloorRecord[] = [];
+  const records: FloorImage[] = [];
   await mapLimit(refs, 16, async (ref) => {
     const at = ref.lastIndexOf(":");
     const repository = ref.slice(0, at);
     const repo = repository.slice(repository.indexOf("/") + 1);
-    const body = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: "127.0.0.1",
-          port: registry.port,
-          path: `/v2/${repo}/manifests/${ref.slice(at + 1)}`,
-          agent,
-          headers: {
-            accept: "application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json",
-          },
-        },
-        (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (c: string) => (text += c));
-          res.on("end", () =>
-            res.statusCode === 200 ? resolve(text) : reject(new Error(`${ref}: ${res.statusCode}`)),
-          );
-        },
-      );
-      req.on("error", reject);
-      req.end();
+    const body = await registryGet(registry.port, agent, `/v2/${repo}/manifests/${ref.slice(at + 1)}`, {
+      accept: MANIFEST_ACCEPT,
+      text: true,
     });
     const config = (JSON.parse(body) as { config?: { digest?: string } }).config?.digest;
     if (config) records.push({ repository, tags: [ref.slice(at + 1)], digest: "", config });
@@ -180,7 +153,7 @@ async function floorRecords(registry: TestRegistry, refs: string[]): Promise<Flo
  */
 async function twoRequestsEach(
   registry: TestRegistry,
-  records: FloorRecord[],
+  records: FloorImage[],
 ): Promise<{ rate: number; registryMs: number; clientMs: number }> {
   const cpu0 = cpuSeconds(registry.pid);
   const client0 = process.cpuUsage();
@@ -200,7 +173,7 @@ async function twoRequestsEach(
  */
 async function twoRequestsEachCold(
   registry: TestRegistry,
-  records: FloorRecord[],
+  records: FloorImage[],
 ): Promise<{ rate: number; registryMs: number; clientMs: number }> {
   const file = join(work, "floor-records.json");
   await writeFile(file, JSON.stringify(records));

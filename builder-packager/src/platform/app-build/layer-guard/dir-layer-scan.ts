@@ -31,7 +31,7 @@ import { constants, gunzipSync } from "node:zlib";
 import tar from "tar-stream";
 import { encodeHeader } from "../../../oci/index.js";
 import { walkLayerDir } from "../layer-dirs.js";
-import { type CnbOwner, type EntryHeader, entryHygiene } from "./layer-hygiene.js";
+import { type CnbOwner, type EntryHeader, entryHygiene, entryPath } from "./layer-hygiene.js";
 import type { LayerScan } from "./layer-scan.js";
 import { needleSearch } from "./needle-search.js";
 
@@ -71,7 +71,7 @@ export async function scanLayerDir(
     const parts = layer.dir.split("/");
     const head = await tarHead(layer.blob, parts.length + 1);
     const names = ["layers", ...parts.map((_, i) => `layers/${parts.slice(0, i + 1).join("/")}`)];
-    if (!head?.headers.every((h, i) => bare(h.name) === names[i] && h.type === "directory" && !h.size))
+    if (!head?.headers.every((h, i) => entryPath(h.name) === names[i] && h.type === "directory" && !h.size))
       return undefined;
     const top = head.headers.at(-1)!;
     const root = join(layer.layersDir, layer.dir);
@@ -89,18 +89,13 @@ export async function scanLayerDir(
       if (header.type !== "file") return;
       const found = await hashAndSearch(join(root, rel), header.size, hash, result.secret ? [] : needles);
       result.bytes += header.size;
-      if (found !== -1) result.secret = { needle: found, path: bare(header.name) };
+      if (found !== -1) result.secret = { needle: found, path: entryPath(header.name) };
     });
     hash.update(Buffer.alloc(2 * BLOCK));
     return `sha256:${hash.digest("hex")}` === layer.diffId ? result : undefined;
   } catch {
     return undefined;
   }
-}
-
-/** A path as layer-hygiene.ts compares it: no leading `/` or `./`, no trailing `/`. */
-function bare(name: string): string {
-  return name.replace(/^\.?\//, "").replace(/\/$/, "");
 }
 
 /** The header Go's tar.FileInfoHeader makes of `st`, with the exporter's owner and mtime from `base`. */

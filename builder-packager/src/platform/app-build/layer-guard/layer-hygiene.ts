@@ -32,12 +32,17 @@ export interface CnbOwner {
   gid: number;
 }
 
+/** A tar entry's name as the checks name it: no leading `/` or `./`, no trailing `/`. */
+export function entryPath(name: string): string {
+  return name.replace(/^\.?\//, "").replace(/\/$/, "");
+}
+
 /**
  * The findings of one entry. `owned` says whether the entry is one the CNB user must own:
  * under `layers/<buildpack>/<layer>/` or `workspace/`.
  */
 export function entryHygiene(header: EntryHeader, owner: CnbOwner): HygieneFinding[] {
-  const path = header.name.replace(/^\.?\//, "").replace(/\/$/, "");
+  const path = entryPath(header.name);
   const mode = header.mode ?? 0;
   const findings: HygieneFinding[] = [];
   if (header.type === "symlink" || header.type === "link") return findings; // modes of links mean nothing

@@ -10,7 +10,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
-import { type CnbOwner, entryHygiene, type HygieneFinding } from "./layer-hygiene.js";
+import { type CnbOwner, entryHygiene, entryPath, type HygieneFinding } from "./layer-hygiene.js";
 import { needleSearch } from "./needle-search.js";
 
 /** What one layer holds that must not leave the build. */
@@ -39,7 +39,7 @@ export async function scanLayerStream(
   const extract = tar.extract();
   const consume = (async () => {
     for await (const entry of extract) {
-      const path = entry.header.name.replace(/^\.?\//, "").replace(/\/$/, "");
+      const path = entryPath(entry.header.name);
       result.hygiene.push(...entryHygiene(entry.header, owner));
       const search = needleSearch(needles);
       for await (const chunk of entry as AsyncIterable<Buffer>) {
